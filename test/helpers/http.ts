@@ -1,0 +1,61 @@
+// A tiny cookie-jar HTTP client over undici for tests that drive a real server like a browser would.
+import { request } from 'undici'
+
+/** One response, body already read. */
+export interface JarResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  text: string
+  json: () => any
+  location: string | undefined
+}
+
+/** Keeps cookies between requests to one origin; never follows redirects on its own. */
+export class CookieJar {
+  readonly cookies = new Map<string, string>()
+  constructor (readonly baseUrl: string) {}
+
+  private store (setCookie: string | string[] | undefined): void {
+    if (setCookie === undefined) return
+    for (const line of Array.isArray(setCookie) ? setCookie : [setCookie]) {
+      const [pair] = line.split(';')
+      const eq = pair!.indexOf('=')
+      const name = pair!.slice(0, eq).trim()
+      const value = pair!.slice(eq + 1).trim()
+      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) this.cookies.delete(name)
+      else this.cookies.set(name, value)
+    }
+  }
+
+  /** The Cookie header this jar would send. */
+  header (): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+  }
+
+  /** Sends a request; `form` is sent urlencoded, `json` as JSON. */
+  async fetch (path: string, opts: { method?: string, form?: Record<string, string>, json?: unknown, headers?: Record<string, string>, body?: string } = {}): Promise<JarResponse> {
+    const headers: Record<string, string> = { ...opts.headers }
+    const cookie = this.header()
+    if (cookie !== '') headers.cookie = cookie
+    let body: string | undefined = opts.body
+    if (opts.form !== undefined) {
+      body = new URLSearchParams(opts.form).toString()
+      headers['content-type'] = 'application/x-www-form-urlencoded'
+    } else if (opts.json !== undefined) {
+      body = JSON.stringify(opts.json)
+      headers['content-type'] = 'application/json'
+    }
+    const method = opts.method ?? (body === undefined ? 'GET' : 'POST')
+    const res = await request(new URL(path, this.baseUrl), { method: method as 'GET', headers, body })
+    const text = await res.body.text()
+    this.store(res.headers['set-cookie'])
+    const location = res.headers.location
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      text,
+      json: () => JSON.parse(text),
+      location: Array.isArray(location) ? location[0] : location,
+    }
+  }
+}
