@@ -1,0 +1,98 @@
+// The decision both guards share: does this request carry a fresh enough MFA step for its user?
+// The Express and Fastify guards only differ in how they answer.
+import { getMfaState, type MfaState, type SessionRequest, type UserKeyFn } from './session-state.js'
+import { FAIL_CODES } from './fail-codes.js'
+
+/** Options of `requireMfa` and `requireMfaFastify`. */
+export interface RequireMfaOptions {
+  /** Where a page request without MFA is sent. @default '/mfa' */
+  redirectTo?: string
+  /** Where a page request without any login is sent; without it, such a request gets 401 NOT_AUTHENTICATED. */
+  loginRedirectTo?: string
+  /** Step-up: an MFA step older than this many seconds no longer counts. @default no limit */
+  maxAgeSeconds?: number
+  /** Time source in ms (tests inject one). @default Date.now */
+  clock?: () => number
+  /** Overrides `userKeyOf`, as in the strategy. */
+  userKey?: UserKeyFn
+  /** Session key that remembers where a redirected page request was going (passport's `successReturnToOrRedirect` reads it). @default 'returnTo' */
+  returnToKey?: string
+}
+
+/** The frozen, validated form of {@link RequireMfaOptions}. */
+export interface GuardConfig {
+  redirectTo: string
+  loginRedirectTo: string | undefined
+  maxAgeMs: number | undefined
+  clock: () => number
+  userKey: UserKeyFn | undefined
+  returnToKey: string
+}
+
+/** The outcome for one request. */
+export type GuardVerdict =
+  | { ok: true, state: MfaState }
+  | { ok: false, code: 'NOT_AUTHENTICATED' | 'MFA_REQUIRED', stepUp: boolean }
+
+function localPath (value: unknown, name: string): string {
+  if (typeof value !== 'string' || !value.startsWith('/')) throw new TypeError(`"${name}" option must be a path starting with "/"`)
+  return value
+}
+
+/**
+ * Validates guard options once, at setup.
+ *
+ * @throws TypeError naming the bad option.
+ */
+export function guardConfig (options: RequireMfaOptions = {}): GuardConfig {
+  const { maxAgeSeconds, clock, userKey } = options
+  if (maxAgeSeconds !== undefined && (typeof maxAgeSeconds !== 'number' || !Number.isFinite(maxAgeSeconds) || maxAgeSeconds <= 0)) {
+    throw new TypeError('"maxAgeSeconds" option must be a positive number')
+  }
+  if (clock !== undefined && typeof clock !== 'function') throw new TypeError('"clock" option must be a function')
+  if (userKey !== undefined && typeof userKey !== 'function') throw new TypeError('"userKey" option must be a function')
+  const returnToKey = options.returnToKey ?? 'returnTo'
+  if (typeof returnToKey !== 'string' || returnToKey === '') throw new TypeError('"returnToKey" option must be a non-empty string')
+  return Object.freeze({
+    redirectTo: localPath(options.redirectTo ?? '/mfa', 'redirectTo'),
+    loginRedirectTo: options.loginRedirectTo === undefined ? undefined : localPath(options.loginRedirectTo, 'loginRedirectTo'),
+    maxAgeMs: maxAgeSeconds === undefined ? undefined : maxAgeSeconds * 1000,
+    clock: clock ?? Date.now,
+    userKey,
+    returnToKey,
+  })
+}
+
+/** Whether the request carries a user with a (fresh enough) MFA step. */
+export function mfaVerdict (req: SessionRequest, config: GuardConfig): GuardVerdict {
+  const user = req.user
+  if (user === undefined || user === null || user === false) return { ok: false, code: 'NOT_AUTHENTICATED', stepUp: false }
+  const opts = config.userKey === undefined ? {} : { userKey: config.userKey }
+  const state = getMfaState(req, opts)
+  if (state === undefined) return { ok: false, code: 'MFA_REQUIRED', stepUp: false }
+  if (config.maxAgeMs !== undefined && config.clock() - state.completedAt >= config.maxAgeMs) {
+    return { ok: false, code: 'MFA_REQUIRED', stepUp: true }
+  }
+  return { ok: true, state }
+}
+
+/** A browser navigation (wants HTML) rather than an API call. */
+export function wantsHtml (accept: string | string[] | undefined): boolean {
+  const value = Array.isArray(accept) ? accept.join(',') : accept
+  return value !== undefined && /\btext\/html\b/i.test(value)
+}
+
+/**
+ * The URL worth returning to after MFA: only GET/HEAD navigations, and only local paths
+ * ("//evil.example" would be an open redirect).
+ */
+export function returnToOf (method: string | undefined, url: string | undefined): string | undefined {
+  if (method !== 'GET' && method !== 'HEAD') return undefined
+  if (url === undefined || !url.startsWith('/') || url.startsWith('//') || url.startsWith('/\\')) return undefined
+  return url
+}
+
+/** The JSON body of a refused API request. */
+export function refusalBody (verdict: Extract<GuardVerdict, { ok: false }>): { code: string, message: string, stepUp: boolean } {
+  return { code: verdict.code, message: FAIL_CODES[verdict.code].message, stepUp: verdict.stepUp }
+}
