@@ -1,0 +1,55 @@
+/**
+ * Pluggable authorization: anything with a `header()` that returns the value of the
+ * `Authorization` header. SSWS API tokens today; an OAuth 2.0 access-token provider can plug in later.
+ *
+ * @module
+ */
+import { inspect } from 'node:util'
+
+/**
+ * Supplies the `Authorization` header of every request. Called once per request, so a provider
+ * may refresh a short-lived token.
+ *
+ * @example
+ * ```ts
+ * const bearer: OktaAuth = { header: async () => `Bearer ${await tokens.current()}` }
+ * const client = createOktaClient({ orgUrl, auth: bearer })
+ * ```
+ */
+export interface OktaAuth {
+  /** The full header value, e.g. `SSWS 00abc…` or `Bearer eyJ…`. */
+  header(): string | Promise<string>
+}
+
+// A header value must not carry CR, LF or other control characters (header injection).
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]+$/
+
+/** True when `value` can be sent as a header value as is. */
+export function isValidHeaderValue (value: string): boolean {
+  return HEADER_VALUE.test(value)
+}
+
+/**
+ * SSWS API-token authorization (`Authorization: SSWS <token>`). The token lives in a closure: it is
+ * not a property of the returned object, so neither `util.inspect`, `JSON.stringify` nor a debugger
+ * listing of properties shows it.
+ *
+ * @param token - the Okta API token
+ * @throws TypeError when the token is empty or contains whitespace or control characters
+ * @example
+ * ```ts
+ * const client = createOktaClient({ orgUrl: 'https://dev-1.okta.com', auth: ssws(process.env.OKTA_API_TOKEN!) })
+ * ```
+ */
+export function ssws (token: string): OktaAuth {
+  if (typeof token !== 'string' || token.length === 0 || !/^[\x21-\x7e]+$/.test(token)) {
+    throw new TypeError('"token" option must be a non-empty string of printable characters without spaces')
+  }
+  const value = `SSWS ${token}`
+  const auth: OktaAuth = { header: () => value }
+  Object.defineProperties(auth, {
+    toJSON: { value: () => ({ scheme: 'SSWS', token: '[redacted]' }) },
+    [inspect.custom]: { value: () => 'SswsAuth { token: [redacted] }' },
+  })
+  return Object.freeze(auth)
+}

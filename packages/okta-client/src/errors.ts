@@ -1,0 +1,274 @@
+/**
+ * Every failure of the client is one of these classes, each with a stable `code`. Match on `code`,
+ * not on `instanceof` or message text. No error ever holds the API token: messages are built from
+ * status codes and Okta's own summaries only, and `toJSON()` lists an explicit set of fields.
+ *
+ * @module
+ */
+
+/** Every `code` an error of this package can carry. */
+export const OKTA_ERROR_CODES = {
+  OKTA_API_ERROR: 'any other Okta error body',
+  OKTA_INVALID_PASSCODE: 'E0000068: the passcode or answer is wrong',
+  OKTA_PASSCODE_REPLAYED: 'E0000082: the passcode was already used once',
+  OKTA_USER_LOCKED: 'E0000069: the user is locked out',
+  OKTA_RATE_LIMITED: 'HTTP 429 (E0000047, E0000109, E0000118, E0000133)',
+  OKTA_NOT_FOUND: 'E0000007 or HTTP 404',
+  OKTA_VALIDATION: 'E0000001, E0000003 or HTTP 400',
+  OKTA_AUTHENTICATION: 'E0000005, E0000006, E0000011 or HTTP 401',
+  OKTA_TIMEOUT: 'the per-request timeout elapsed',
+  OKTA_CONNECTION: 'connection refused, reset, DNS failure, socket closed',
+  OKTA_INVALID_RESPONSE: 'a response that is not what Okta sends (not JSON, no Content-Type, wrong shape, too large, 5xx HTML, redirect)',
+  OKTA_ABORTED: "the caller's AbortSignal fired",
+  OKTA_CLIENT_CLOSED: 'the client was closed',
+} as const
+
+/** Union of every error `code`. */
+export type OktaClientErrorCode = keyof typeof OKTA_ERROR_CODES
+
+/** One entry of Okta's `errorCauses`. */
+export interface OktaErrorCause {
+  errorSummary: string
+  [extra: string]: unknown
+}
+
+/** Options shared by every error constructor. */
+export interface OktaClientErrorOptions {
+  /** The underlying error, when there is one. */
+  cause?: unknown
+  /** `X-Okta-Request-Id` of the response, when there was one. */
+  requestId?: string | undefined
+}
+
+/**
+ * Base class of every error this package throws.
+ *
+ * @example
+ * ```ts
+ * try { await client.getUser('nobody@example.com') } catch (err) {
+ *   if (err instanceof OktaClientError && err.code === 'OKTA_NOT_FOUND') return null
+ *   throw err
+ * }
+ * ```
+ */
+export class OktaClientError extends Error {
+  /** Stable, machine-readable kind of failure. */
+  readonly code: OktaClientErrorCode
+  /** `X-Okta-Request-Id` of the response, when a response arrived. */
+  readonly requestId: string | undefined
+
+  constructor (code: OktaClientErrorCode, message: string, options: OktaClientErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.requestId = options.requestId
+  }
+
+  /** A plain object safe to log: name, code, message, request id and the Okta fields; never headers or the cause. */
+  toJSON (): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message, requestId: this.requestId }
+  }
+}
+
+/** Fields of an Okta error body plus the HTTP status. */
+export interface OktaApiErrorDetails extends OktaClientErrorOptions {
+  status: number
+  errorCode?: string | undefined
+  errorSummary?: string | undefined
+  errorId?: string | undefined
+  errorLink?: string | undefined
+  errorCauses?: OktaErrorCause[] | undefined
+}
+
+function apiMessage (d: OktaApiErrorDetails): string {
+  const head = d.errorCode === undefined ? `Okta answered HTTP ${d.status}` : `Okta ${d.errorCode} (HTTP ${d.status})`
+  const summary = d.errorSummary === undefined ? '' : `: ${d.errorSummary}`
+  const causes = (d.errorCauses ?? []).map((c) => c.errorSummary).filter((s) => typeof s === 'string' && s !== '')
+  return head + summary + (causes.length > 0 ? ` (${causes.join('; ')})` : '')
+}
+
+/**
+ * Okta answered with an error (4xx, or 5xx with an Okta JSON error body). Subclasses name the cases
+ * MFA code must tell apart; everything else is this class with code `OKTA_API_ERROR`.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof OktaApiError && err.status >= 500) serveDegradedPage()
+ * ```
+ */
+export class OktaApiError extends OktaClientError {
+  /** HTTP status of the response. */
+  readonly status: number
+  /** Okta's error code, e.g. `E0000068`; undefined when the body was not an Okta error. */
+  readonly errorCode: string | undefined
+  /** Okta's human-readable summary. */
+  readonly errorSummary: string | undefined
+  /** Okta's error instance id (`oae…`). */
+  readonly errorId: string | undefined
+  /** Okta's `errorLink` (equal to the error code). */
+  readonly errorLink: string | undefined
+  /** Okta's list of causes, `[]` when none. */
+  readonly errorCauses: OktaErrorCause[]
+
+  constructor (details: OktaApiErrorDetails, code: OktaClientErrorCode = 'OKTA_API_ERROR') {
+    super(code, apiMessage(details), details)
+    this.status = details.status
+    this.errorCode = details.errorCode
+    this.errorSummary = details.errorSummary
+    this.errorId = details.errorId
+    this.errorLink = details.errorLink
+    this.errorCauses = details.errorCauses ?? []
+  }
+
+  override toJSON (): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      status: this.status,
+      errorCode: this.errorCode,
+      errorSummary: this.errorSummary,
+      errorId: this.errorId,
+      errorCauses: this.errorCauses,
+    }
+  }
+}
+
+/** E0000068: the passcode or security answer does not match. Not retryable with the same code. */
+export class InvalidPasscodeError extends OktaApiError {
+  declare readonly code: 'OKTA_INVALID_PASSCODE'
+  constructor (details: OktaApiErrorDetails) { super(details, 'OKTA_INVALID_PASSCODE') }
+}
+
+/** E0000082: the passcode was already accepted once; wait for the next one. */
+export class PasscodeReplayedError extends OktaApiError {
+  declare readonly code: 'OKTA_PASSCODE_REPLAYED'
+  constructor (details: OktaApiErrorDetails) { super(details, 'OKTA_PASSCODE_REPLAYED') }
+}
+
+/** E0000069: the user is locked out (too many failed verifications) until an admin unlocks them. */
+export class UserLockedError extends OktaApiError {
+  declare readonly code: 'OKTA_USER_LOCKED'
+  constructor (details: OktaApiErrorDetails) { super(details, 'OKTA_USER_LOCKED') }
+}
+
+/** Details of a 429. */
+export interface RateLimitDetails extends OktaApiErrorDetails {
+  resetAt?: Date | undefined
+  retryAfterSeconds?: number | undefined
+}
+
+/**
+ * HTTP 429 (E0000047 API rate limit, E0000109 sms, E0000118 email, E0000133 call resent too soon).
+ *
+ * @example
+ * ```ts
+ * if (err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfterSeconds ?? 60))
+ * ```
+ */
+export class RateLimitedError extends OktaApiError {
+  declare readonly code: 'OKTA_RATE_LIMITED'
+  /** When the limit resets, from `X-Rate-Limit-Reset`; undefined when the header was absent. */
+  readonly resetAt: Date | undefined
+  /** Seconds until the reset, measured against the response's `Date` header when present. */
+  readonly retryAfterSeconds: number | undefined
+
+  constructor (details: RateLimitDetails) {
+    super(details, 'OKTA_RATE_LIMITED')
+    this.resetAt = details.resetAt
+    this.retryAfterSeconds = details.retryAfterSeconds
+  }
+
+  override toJSON (): Record<string, unknown> {
+    return { ...super.toJSON(), resetAt: this.resetAt?.toISOString(), retryAfterSeconds: this.retryAfterSeconds }
+  }
+}
+
+/** E0000007 or HTTP 404: the user, factor or transaction does not exist. */
+export class NotFoundError extends OktaApiError {
+  declare readonly code: 'OKTA_NOT_FOUND'
+  constructor (details: OktaApiErrorDetails) { super(details, 'OKTA_NOT_FOUND') }
+}
+
+/** E0000001, E0000003 or HTTP 400: Okta rejected the request (see `errorCauses`). */
+export class ValidationError extends OktaApiError {
+  declare readonly code: 'OKTA_VALIDATION'
+  constructor (details: OktaApiErrorDetails) { super(details, 'OKTA_VALIDATION') }
+}
+
+/** E0000005, E0000006, E0000011 or HTTP 401: the API token is missing, wrong, or lacks permission. */
+export class AuthenticationError extends OktaApiError {
+  declare readonly code: 'OKTA_AUTHENTICATION'
+  constructor (details: OktaApiErrorDetails) { super(details, 'OKTA_AUTHENTICATION') }
+}
+
+/** The per-request timeout (`timeoutMs`) elapsed before the response was complete. Retryable. */
+export class TimeoutError extends OktaClientError {
+  declare readonly code: 'OKTA_TIMEOUT'
+  /** The timeout that elapsed, milliseconds. */
+  readonly timeoutMs: number
+  constructor (timeoutMs: number, options: OktaClientErrorOptions = {}) {
+    super('OKTA_TIMEOUT', `Okta did not answer within ${timeoutMs} ms`, options)
+    this.timeoutMs = timeoutMs
+  }
+
+  override toJSON (): Record<string, unknown> {
+    return { ...super.toJSON(), timeoutMs: this.timeoutMs }
+  }
+}
+
+/** The connection failed: refused, reset, DNS, socket closed. Retryable. */
+export class ConnectionError extends OktaClientError {
+  declare readonly code: 'OKTA_CONNECTION'
+  /** The system or undici error code (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...), when known. */
+  readonly causeCode: string | undefined
+  constructor (message: string, options: OktaClientErrorOptions & { causeCode?: string | undefined } = {}) {
+    super('OKTA_CONNECTION', message, options)
+    this.causeCode = options.causeCode
+  }
+
+  override toJSON (): Record<string, unknown> {
+    return { ...super.toJSON(), causeCode: this.causeCode }
+  }
+}
+
+/** The response is not what Okta sends: not JSON, no Content-Type, a 2xx of the wrong shape, too large, a 5xx HTML page, a redirect. */
+export class InvalidResponseError extends OktaClientError {
+  declare readonly code: 'OKTA_INVALID_RESPONSE'
+  /** HTTP status of the response. */
+  readonly status: number | undefined
+  constructor (message: string, options: OktaClientErrorOptions & { status?: number | undefined } = {}) {
+    super('OKTA_INVALID_RESPONSE', message, options)
+    this.status = options.status
+  }
+
+  override toJSON (): Record<string, unknown> {
+    return { ...super.toJSON(), status: this.status }
+  }
+}
+
+/** The caller's `signal` aborted the request; `cause` is the signal's reason. */
+export class AbortedError extends OktaClientError {
+  declare readonly code: 'OKTA_ABORTED'
+  constructor (options: OktaClientErrorOptions = {}) {
+    super('OKTA_ABORTED', 'the request was aborted by its signal', options)
+  }
+}
+
+/** A method was called after `close()`. */
+export class ClientClosedError extends OktaClientError {
+  declare readonly code: 'OKTA_CLIENT_CLOSED'
+  constructor () {
+    super('OKTA_CLIENT_CLOSED', 'the Okta client is closed')
+  }
+}
+
+/**
+ * True for any error thrown by this package.
+ *
+ * @example
+ * ```ts
+ * if (isOktaClientError(err) && err.code === 'OKTA_TIMEOUT') retryLater()
+ * ```
+ */
+export function isOktaClientError (err: unknown): err is OktaClientError {
+  return err instanceof OktaClientError
+}

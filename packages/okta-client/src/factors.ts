@@ -1,0 +1,199 @@
+// The Factors API: list, catalog, questions, get, enroll, activate, verify, resend, unenroll, push transactions.
+import { isValidHeaderValue } from './auth.js'
+import { catalogShape, factorShape, many, one, questionShape, verifyShape } from './parse.js'
+import { segment } from './transport.js'
+import type { RequestOptions, Transport } from './transport.js'
+import type {
+  CatalogFactor, EnrollFactorQuery, EnrollFactorRequest, ResendFactorBody, SecurityQuestion, UserFactor,
+  VerifyFactorBody, VerifyFactorQuery, VerifyFactorResult,
+} from './types.js'
+
+/**
+ * Who is verifying, forwarded to Okta so its risk and audit logs show the end user, not the server.
+ *
+ * @example
+ * ```ts
+ * await client.verifyFactor(uid, fid, { passCode }, {}, {
+ *   context: { ip: req.ip, userAgent: req.headers['user-agent'], acceptLanguage: req.headers['accept-language'] },
+ * })
+ * ```
+ */
+export interface VerifyContext {
+  /** The end user's IP, sent as `X-Forwarded-For`. */
+  ip?: string | undefined
+  /** The end user's `User-Agent`, sent instead of the client's own. */
+  userAgent?: string | undefined
+  /** The end user's `Accept-Language` (the language of sms/call/email messages). */
+  acceptLanguage?: string | undefined
+}
+
+/** Options of `verifyFactor`: the usual request options plus the end user's context. */
+export type VerifyRequestOptions = RequestOptions & { context?: VerifyContext }
+
+function factorsPath (userId: string): string {
+  return `/api/v1/users/${segment(userId, 'userId')}/factors`
+}
+
+function factorPath (userId: string, factorId: string): string {
+  return `${factorsPath(userId)}/${segment(factorId, 'factorId')}`
+}
+
+function optInt (name: string, v: unknown): number | undefined {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) throw new TypeError(`"${name}" must be a positive integer`)
+  return v
+}
+
+function optStr (name: string, v: unknown): string | undefined {
+  if (v !== undefined && (typeof v !== 'string' || v === '')) throw new TypeError(`"${name}" must be a non-empty string`)
+  return v
+}
+
+function optBool (name: string, v: unknown): boolean | undefined {
+  if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`"${name}" must be a boolean`)
+  return v
+}
+
+/** GET /api/v1/users/{userId}/factors */
+export async function listFactors (t: Transport, userId: string, opts?: RequestOptions): Promise<UserFactor[]> {
+  const res = await t.send({ method: 'GET', path: factorsPath(userId), opts, mayWaitOnRateLimit: true, expectBody: true })
+  return many<UserFactor>(res, factorShape, 'factors')
+}
+
+/** GET /api/v1/users/{userId}/factors/catalog */
+export async function listFactorCatalog (t: Transport, userId: string, opts?: RequestOptions): Promise<CatalogFactor[]> {
+  const res = await t.send({ method: 'GET', path: `${factorsPath(userId)}/catalog`, opts, mayWaitOnRateLimit: true, expectBody: true })
+  return many<CatalogFactor>(res, catalogShape, 'catalog factors')
+}
+
+/** GET /api/v1/users/{userId}/factors/questions */
+export async function listSecurityQuestions (t: Transport, userId: string, opts?: RequestOptions): Promise<SecurityQuestion[]> {
+  const res = await t.send({ method: 'GET', path: `${factorsPath(userId)}/questions`, opts, mayWaitOnRateLimit: true, expectBody: true })
+  return many<SecurityQuestion>(res, questionShape, 'security questions')
+}
+
+/** GET /api/v1/users/{userId}/factors/{factorId} */
+export async function getFactor (t: Transport, userId: string, factorId: string, opts?: RequestOptions): Promise<UserFactor> {
+  const res = await t.send({ method: 'GET', path: factorPath(userId, factorId), opts, mayWaitOnRateLimit: true, expectBody: true })
+  return one<UserFactor>(res, factorShape, 'a factor')
+}
+
+/** POST /api/v1/users/{userId}/factors */
+export async function enrollFactor (
+  t: Transport, userId: string, body: EnrollFactorRequest, query: EnrollFactorQuery = {}, opts?: RequestOptions,
+): Promise<UserFactor> {
+  if (body === null || typeof body !== 'object' || typeof body.factorType !== 'string' || typeof body.provider !== 'string') {
+    throw new TypeError('"body" must have a "factorType" and a "provider"')
+  }
+  const res = await t.send({
+    method: 'POST',
+    path: factorsPath(userId),
+    query: {
+      updatePhone: optBool('updatePhone', query.updatePhone),
+      activate: optBool('activate', query.activate),
+      tokenLifetimeSeconds: optInt('tokenLifetimeSeconds', query.tokenLifetimeSeconds),
+      templateId: optStr('templateId', query.templateId),
+    },
+    body,
+    opts,
+    mayWaitOnRateLimit: false,
+    expectBody: true,
+  })
+  return one<UserFactor>(res, factorShape, 'a factor')
+}
+
+/** POST /api/v1/users/{userId}/factors/{factorId}/lifecycle/activate. Never waits on a 429. */
+export async function activateFactor (
+  t: Transport, userId: string, factorId: string, body: { passCode: string }, opts?: RequestOptions,
+): Promise<UserFactor> {
+  if (body === null || typeof body !== 'object' || typeof body.passCode !== 'string') {
+    throw new TypeError('"body.passCode" must be a string')
+  }
+  const res = await t.send({
+    method: 'POST',
+    path: `${factorPath(userId, factorId)}/lifecycle/activate`,
+    body: { ...body },
+    opts,
+    mayWaitOnRateLimit: false,
+    expectBody: true,
+  })
+  return one<UserFactor>(res, factorShape, 'a factor')
+}
+
+function contextHeaders (context: VerifyContext | undefined): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (context === undefined) return headers
+  // These values come from the end user's request: drop one that cannot be a header rather than fail the login.
+  const put = (name: string, v: unknown): void => {
+    if (typeof v === 'string' && v !== '' && v.length <= 1024 && isValidHeaderValue(v)) headers[name] = v
+  }
+  put('x-forwarded-for', context.ip)
+  put('user-agent', context.userAgent)
+  put('accept-language', context.acceptLanguage)
+  return headers
+}
+
+/**
+ * POST /api/v1/users/{userId}/factors/{factorId}/verify. With a passCode or answer, checks it; with no
+ * body, starts an sms/call/email challenge or a push (an empty body with `Content-Type: application/json`).
+ * Never waits on a 429: a login is not held for a minute.
+ */
+export async function verifyFactor (
+  t: Transport, userId: string, factorId: string, body?: VerifyFactorBody, query: VerifyFactorQuery = {},
+  opts?: VerifyRequestOptions,
+): Promise<VerifyFactorResult> {
+  if (body !== undefined && (body === null || typeof body !== 'object')) throw new TypeError('"body" must be an object')
+  if (body?.passCode !== undefined && typeof body.passCode !== 'string') throw new TypeError('"body.passCode" must be a string')
+  if (body?.answer !== undefined && typeof body.answer !== 'string') throw new TypeError('"body.answer" must be a string')
+  const res = await t.send({
+    method: 'POST',
+    path: `${factorPath(userId, factorId)}/verify`,
+    query: {
+      tokenLifetimeSeconds: optInt('tokenLifetimeSeconds', query.tokenLifetimeSeconds),
+      templateId: optStr('templateId', query.templateId),
+    },
+    ...(body === undefined ? { emptyJsonBody: true } : { body: { ...body } }),
+    headers: contextHeaders(opts?.context),
+    opts,
+    mayWaitOnRateLimit: false,
+    expectBody: true,
+  })
+  return one<VerifyFactorResult>(res, verifyShape, 'a verification result')
+}
+
+/** POST /api/v1/users/{userId}/factors/{factorId}/resend (sms, call, email enrollment codes). */
+export async function resendFactor (
+  t: Transport, userId: string, factorId: string, body?: ResendFactorBody, opts?: RequestOptions,
+): Promise<UserFactor> {
+  if (body !== undefined && (body === null || typeof body !== 'object')) throw new TypeError('"body" must be an object')
+  const res = await t.send({
+    method: 'POST',
+    path: `${factorPath(userId, factorId)}/resend`,
+    ...(body === undefined ? { emptyJsonBody: true } : { body }),
+    opts,
+    mayWaitOnRateLimit: false,
+    expectBody: true,
+  })
+  return one<UserFactor>(res, factorShape, 'a factor')
+}
+
+/** DELETE /api/v1/users/{userId}/factors/{factorId} (204). */
+export async function deleteFactor (t: Transport, userId: string, factorId: string, opts?: RequestOptions): Promise<void> {
+  await t.send({ method: 'DELETE', path: factorPath(userId, factorId), opts, mayWaitOnRateLimit: false, expectBody: false })
+}
+
+/**
+ * GET /api/v1/users/{userId}/factors/{factorId}/transactions/{transactionId} (push poll). Part of a login
+ * and repeated by the caller anyway, so like verify it never waits on a 429.
+ */
+export async function getFactorTransaction (
+  t: Transport, userId: string, factorId: string, transactionId: string, opts?: RequestOptions,
+): Promise<VerifyFactorResult> {
+  const res = await t.send({
+    method: 'GET',
+    path: `${factorPath(userId, factorId)}/transactions/${segment(transactionId, 'transactionId')}`,
+    opts,
+    mayWaitOnRateLimit: false,
+    expectBody: true,
+  })
+  return one<VerifyFactorResult>(res, verifyShape, 'a verification result')
+}

@@ -1,0 +1,172 @@
+/**
+ * Client options and their validation. A bad option is a programmer's mistake: it throws a
+ * `TypeError` naming the option, at construction, and nothing is repaired silently.
+ *
+ * @module
+ */
+import type { Dispatcher } from 'undici'
+import { ssws, isValidHeaderValue } from './auth.js'
+import type { OktaAuth } from './auth.js'
+
+/**
+ * Options of `createOktaClient` / `new OktaClient`.
+ *
+ * @example
+ * ```ts
+ * const client = createOktaClient({
+ *   orgUrl: 'https://dev-123456.okta.com',
+ *   token: process.env.OKTA_API_TOKEN!,
+ *   timeoutMs: 3000,
+ * })
+ * ```
+ */
+export interface OktaClientOptions {
+  /**
+   * Your Okta org, e.g. `https://dev-123456.okta.com`. A trailing slash is harmless. Must be `https:`
+   * unless `allowInsecureHttp` is set. Must not carry credentials, a query or a fragment.
+   */
+  orgUrl: string
+  /** SSWS API token. Give exactly one of `token` and `auth`. */
+  token?: string
+  /** Pluggable authorization (see `ssws()`). Give exactly one of `token` and `auth`. */
+  auth?: OktaAuth
+  /**
+   * Accept an `http:` orgUrl. Only for a local emulator on loopback: over plain http the API token
+   * travels in clear text.
+   * @default false
+   */
+  allowInsecureHttp?: boolean
+  /**
+   * Timeout of one request (connect, headers and body), milliseconds. A positive integer.
+   * @default 5000
+   */
+  timeoutMs?: number
+  /**
+   * An undici dispatcher (`Pool`, `Agent`, `MockAgent`, ...). The client never closes a dispatcher it
+   * was given. When absent, the client creates a keep-alive `Agent` and closes it in `close()`.
+   * @default a keep-alive Agent owned by the client
+   */
+  dispatcher?: Dispatcher
+  /**
+   * Appended to the `User-Agent` header, after `okta-mfa-client/<version>`.
+   * @default undefined
+   */
+  userAgent?: string
+  /**
+   * How long in total an idempotent GET that meets a 429 may wait for `X-Rate-Limit-Reset` and
+   * retry, milliseconds. `0` never waits. Verify, activate and every POST never wait.
+   * @default 10000
+   */
+  rateLimitMaxWaitMs?: number
+}
+
+/** The validated, frozen configuration a client works from. */
+export interface ClientConfig {
+  readonly baseUrl: URL
+  readonly auth: OktaAuth
+  readonly timeoutMs: number
+  readonly rateLimitMaxWaitMs: number
+  readonly userAgent: string | undefined
+  readonly dispatcher: Dispatcher | undefined
+}
+
+/** Default per-request timeout, milliseconds. */
+export const DEFAULT_TIMEOUT_MS = 5000
+/** Default total wait budget of a GET that meets a 429, milliseconds. */
+export const DEFAULT_RATE_LIMIT_MAX_WAIT_MS = 10_000
+const MAX_TIMER_MS = 2_147_483_647
+
+function positiveInt (name: string, value: unknown, allowZero: boolean): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowZero ? 0 : 1) || value > MAX_TIMER_MS) {
+    throw new TypeError(`"${name}" option must be a ${allowZero ? 'non-negative' : 'positive'} integer of milliseconds (at most ${MAX_TIMER_MS})`)
+  }
+  return value
+}
+
+function parseOrgUrl (value: unknown, allowInsecureHttp: boolean): URL {
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError('"orgUrl" option must be an absolute https URL such as https://dev-123456.okta.com')
+  }
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new TypeError('"orgUrl" option must be an absolute https URL such as https://dev-123456.okta.com')
+  }
+  if (url.protocol === 'http:' && !allowInsecureHttp) {
+    throw new TypeError('"orgUrl" option must be an https URL; plain http: is allowed only with "allowInsecureHttp: true" (a local emulator)')
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TypeError('"orgUrl" option must be an absolute https URL such as https://dev-123456.okta.com')
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new TypeError('"orgUrl" option must not contain credentials')
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new TypeError('"orgUrl" option must not contain a query or a fragment')
+  }
+  // A trailing slash is harmless: the transport appends '/api/v1/...' to the path without it.
+  return url
+}
+
+/**
+ * Validates options and returns the frozen configuration. Throws a `TypeError` naming the first bad option.
+ *
+ * @example
+ * ```ts
+ * resolveOptions({ orgUrl: 'ftp://x' }) // TypeError: "orgUrl" option must be an absolute https URL ...
+ * ```
+ */
+export function resolveOptions (options: OktaClientOptions): ClientConfig {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('options must be an object with at least "orgUrl" and "token"')
+  }
+  const o = options as unknown as Record<string, unknown>
+  const insecure = o['allowInsecureHttp']
+  if (insecure !== undefined && typeof insecure !== 'boolean') {
+    throw new TypeError('"allowInsecureHttp" option must be a boolean')
+  }
+  const baseUrl = parseOrgUrl(o['orgUrl'], insecure === true)
+
+  const token = o['token']
+  const authOpt = o['auth']
+  if (token !== undefined && authOpt !== undefined) {
+    throw new TypeError('"token" and "auth" options are exclusive: give one of them')
+  }
+  let auth: OktaAuth
+  if (authOpt !== undefined) {
+    if (authOpt === null || typeof authOpt !== 'object' || typeof (authOpt as OktaAuth).header !== 'function') {
+      throw new TypeError('"auth" option must be an object with a header() method, such as ssws(token)')
+    }
+    auth = authOpt as OktaAuth
+  } else if (token !== undefined) {
+    auth = ssws(token as string) // throws a TypeError naming "token"
+  } else {
+    throw new TypeError('"token" option is required (an Okta API token), or give "auth"')
+  }
+
+  const timeoutMs = o['timeoutMs'] === undefined ? DEFAULT_TIMEOUT_MS : positiveInt('timeoutMs', o['timeoutMs'], false)
+  const rateLimitMaxWaitMs = o['rateLimitMaxWaitMs'] === undefined
+    ? DEFAULT_RATE_LIMIT_MAX_WAIT_MS
+    : positiveInt('rateLimitMaxWaitMs', o['rateLimitMaxWaitMs'], true)
+
+  const userAgent = o['userAgent']
+  if (userAgent !== undefined && (typeof userAgent !== 'string' || userAgent === '' || !isValidHeaderValue(userAgent))) {
+    throw new TypeError('"userAgent" option must be a non-empty string without control characters')
+  }
+
+  const dispatcher = o['dispatcher']
+  if (dispatcher !== undefined &&
+    (dispatcher === null || typeof dispatcher !== 'object' || typeof (dispatcher as Dispatcher).dispatch !== 'function')) {
+    throw new TypeError('"dispatcher" option must be an undici Dispatcher (Agent, Pool, MockAgent, ...)')
+  }
+
+  return Object.freeze({
+    baseUrl,
+    auth,
+    timeoutMs,
+    rateLimitMaxWaitMs,
+    userAgent,
+    dispatcher: dispatcher as Dispatcher | undefined,
+  })
+}

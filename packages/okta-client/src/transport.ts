@@ -1,0 +1,296 @@
+// The one place that talks HTTP: builds the request, enforces the timeout and the body cap, checks the
+// status before parsing, maps every failure to a coded error, and waits out a 429 only where allowed.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Agent, request } from 'undici'
+import type { Dispatcher } from 'undici'
+import { isValidHeaderValue } from './auth.js'
+import {
+  AbortedError, ClientClosedError, ConnectionError, InvalidResponseError, OktaClientError, RateLimitedError, TimeoutError,
+} from './errors.js'
+import { mapOktaError, oktaErrorFields } from './error-mapping.js'
+import type { ClientConfig } from './options.js'
+import { headerValue, rateLimitInfo } from './rate-limit.js'
+import { VERSION } from './version.js'
+
+/**
+ * Per-call options, accepted as the last argument of every method.
+ *
+ * @example
+ * ```ts
+ * await client.getUser(id, { signal: AbortSignal.timeout(2000), requestId: req.id })
+ * ```
+ */
+export interface RequestOptions {
+  /** Aborts the request (and any rate-limit wait); the call rejects with code `OKTA_ABORTED`. */
+  signal?: AbortSignal
+  /** Sent as `X-Request-Id`, to correlate your logs with the call. */
+  requestId?: string
+}
+
+/** Largest response body the client reads, bytes. Okta's largest pages are far below it. */
+export const MAX_BODY_BYTES = 1024 * 1024
+/** How many times a GET retries after a 429 (each wait also bounded by `rateLimitMaxWaitMs` in total). */
+export const MAX_RATE_LIMIT_RETRIES = 3
+
+type Query = Record<string, string | number | boolean | undefined>
+
+/** One call to Okta, as the resource modules describe it. */
+export interface CallSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE'
+  /** Path below the org URL with every segment already encoded, e.g. `/api/v1/users/00u…`. */
+  path: string
+  query?: Query | undefined
+  /** An absolute URL instead of `path` + `query` (pagination links); must be on the org's origin. */
+  url?: URL
+  /** Serialized as JSON. */
+  body?: unknown
+  /** Send an empty body that still carries `Content-Type: application/json` (sms/call/email challenges). */
+  emptyJsonBody?: boolean
+  /** Extra headers (already validated). */
+  headers?: Record<string, string>
+  opts?: RequestOptions | undefined
+  /** An idempotent GET may wait for the rate-limit reset and retry. */
+  mayWaitOnRateLimit: boolean
+  /** Parse a JSON body on 2xx; false for operations whose answer carries nothing (204, `{}`). */
+  expectBody: boolean
+}
+
+/** A successful response. */
+export interface ApiResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: unknown
+  requestId: string | undefined
+  url: URL
+}
+
+const JSON_TYPE = /^application\/(?:[a-z0-9.+-]*\+)?json\s*(?:;|$)/i
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
+const waits = new WeakMap<RateLimitedError, number>()
+
+/** Encodes one path segment (a login keeps its `@` and `+` as `%40` and `%2B`). */
+export function segment (value: string, name: string): string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`"${name}" must be a non-empty string`)
+  return encodeURIComponent(value)
+}
+
+/** The HTTP layer of a client. */
+export class Transport {
+  readonly #config: ClientConfig
+  readonly #dispatcher: Dispatcher
+  readonly #ownsDispatcher: boolean
+  readonly #userAgent: string
+  #closed = false
+
+  constructor (config: ClientConfig) {
+    this.#config = config
+    this.#ownsDispatcher = config.dispatcher === undefined
+    this.#dispatcher = config.dispatcher ?? new Agent({
+      keepAliveTimeout: 4_000,
+      keepAliveMaxTimeout: 60_000,
+      connect: { timeout: config.timeoutMs },
+      headersTimeout: config.timeoutMs,
+      bodyTimeout: config.timeoutMs,
+    })
+    this.#userAgent = `okta-mfa-client/${VERSION}` + (config.userAgent === undefined ? '' : ` ${config.userAgent}`)
+  }
+
+  /** The org URL without a trailing slash. */
+  get orgUrl (): string {
+    return this.#config.baseUrl.href.replace(/\/$/, '')
+  }
+
+  get closed (): boolean {
+    return this.#closed
+  }
+
+  /** Closes the dispatcher when the client created it; an injected one stays open. */
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    if (this.#ownsDispatcher) await this.#dispatcher.close()
+  }
+
+  /** The absolute URL of an org path with its query (undefined values dropped). */
+  url (path: string, query?: Query): URL {
+    const url = new URL(this.#config.baseUrl.href)
+    url.pathname = this.#config.baseUrl.pathname.replace(/\/+$/, '') + path
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (v !== undefined) url.searchParams.set(k, String(v))
+    }
+    return url
+  }
+
+  /** True when a link Okta returned points at the org itself (the token is never sent elsewhere). */
+  sameOrigin (url: URL): boolean {
+    return url.origin === this.#config.baseUrl.origin
+  }
+
+  /** Sends a call, waiting out 429s where the spec allows it. */
+  async send (spec: CallSpec): Promise<ApiResponse> {
+    const url = spec.url ?? this.url(spec.path, spec.query)
+    let waited = 0
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#once(url, spec)
+      } catch (err) {
+        if (!(err instanceof RateLimitedError) || !spec.mayWaitOnRateLimit) throw err
+        const waitMs = waits.get(err)
+        if (waitMs === undefined || attempt >= MAX_RATE_LIMIT_RETRIES || waited + waitMs > this.#config.rateLimitMaxWaitMs) throw err
+        await this.#wait(waitMs, spec.opts?.signal)
+        waited += waitMs
+      }
+    }
+  }
+
+  async #wait (ms: number, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await sleep(ms, undefined, signal === undefined ? {} : { signal })
+    } catch (err) {
+      throw new AbortedError({ cause: signal?.reason ?? err })
+    }
+  }
+
+  async #headers (spec: CallSpec): Promise<Record<string, string>> {
+    const authorization = await this.#config.auth.header()
+    if (typeof authorization !== 'string' || authorization === '' || !isValidHeaderValue(authorization)) {
+      // Never echo the value: it is a credential.
+      throw new TypeError('"auth" option: header() must return a non-empty header value without control characters')
+    }
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': this.#userAgent,
+      ...spec.headers,
+      authorization,
+    }
+    const requestId = spec.opts?.requestId
+    if (requestId !== undefined) {
+      if (typeof requestId !== 'string' || requestId === '' || requestId.length > 200 || !isValidHeaderValue(requestId)) {
+        throw new TypeError('"requestId" option must be a non-empty string of at most 200 characters without control characters')
+      }
+      headers['x-request-id'] = requestId
+    }
+    if (spec.body !== undefined || spec.emptyJsonBody === true) headers['content-type'] = 'application/json'
+    return headers
+  }
+
+  async #once (url: URL, spec: CallSpec): Promise<ApiResponse> {
+    if (this.#closed) throw new ClientClosedError()
+    const signal = spec.opts?.signal
+    if (signal?.aborted === true) throw new AbortedError({ cause: signal.reason })
+    const headers = await this.#headers(spec)
+    const timeoutMs = this.#config.timeoutMs
+    const controller = new AbortController()
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      controller.abort(new TimeoutError(timeoutMs))
+    }, timeoutMs)
+    const onAbort = (): void => { controller.abort(signal?.reason) }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    let response: Dispatcher.ResponseData | undefined
+    try {
+      response = await request(url, {
+        dispatcher: this.#dispatcher,
+        method: spec.method,
+        headers,
+        body: spec.body !== undefined ? JSON.stringify(spec.body) : spec.emptyJsonBody === true ? '' : null,
+        signal: controller.signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      })
+      const raw = await readCapped(response)
+      return interpret(response.statusCode, response.headers, raw, spec, url)
+    } catch (err) {
+      if (response !== undefined && !response.body.destroyed) response.body.destroy()
+      throw translate(err, timedOut, timeoutMs, signal, response)
+    } finally {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+    }
+  }
+}
+
+async function readCapped (response: Dispatcher.ResponseData): Promise<Buffer> {
+  const requestId = headerValue(response.headers, 'x-okta-request-id')
+  const tooLarge = (): InvalidResponseError => new InvalidResponseError(
+    `Okta's response body is larger than ${MAX_BODY_BYTES} bytes`, { status: response.statusCode, requestId })
+  const declared = Number(headerValue(response.headers, 'content-length'))
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw tooLarge()
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of response.body) {
+    const buf = chunk as Buffer
+    size += buf.length
+    if (size > MAX_BODY_BYTES) throw tooLarge()
+    chunks.push(buf)
+  }
+  return Buffer.concat(chunks, size)
+}
+
+function interpret (
+  status: number, headers: ApiResponse['headers'], raw: Buffer, spec: CallSpec, url: URL,
+): ApiResponse {
+  const requestId = headerValue(headers, 'x-okta-request-id')
+  const contentType = headerValue(headers, 'content-type')
+  const isJson = contentType !== undefined && JSON_TYPE.test(contentType)
+
+  if (status >= 200 && status < 300) {
+    if (!spec.expectBody) return { status, headers, body: undefined, requestId, url }
+    if (contentType === undefined) {
+      throw new InvalidResponseError(`Okta answered HTTP ${status} without a Content-Type`, { status, requestId })
+    }
+    if (!isJson) {
+      throw new InvalidResponseError(`Okta answered HTTP ${status} with Content-Type ${JSON.stringify(contentType.slice(0, 100))}, not JSON`, { status, requestId })
+    }
+    return { status, headers, body: parseJson(raw, status, requestId), requestId, url }
+  }
+  if (status < 400) {
+    // Redirects are not followed: Okta's API does not redirect, and a redirect must not carry the token elsewhere.
+    throw new InvalidResponseError(`Okta answered HTTP ${status}; redirects are not followed`, { status, requestId })
+  }
+
+  let body: unknown
+  if (isJson && raw.length > 0) {
+    try { body = JSON.parse(raw.toString('utf8')) } catch { body = undefined }
+  }
+  const fields = oktaErrorFields(body)
+  if (status === 429) {
+    const info = rateLimitInfo(headers, Date.now())
+    const err = mapOktaError({ status, ...fields, requestId, resetAt: info.resetAt, retryAfterSeconds: info.retryAfterSeconds })
+    if (info.waitMs !== undefined && err instanceof RateLimitedError) waits.set(err, info.waitMs)
+    throw err
+  }
+  if (fields === undefined && status >= 500) {
+    throw new InvalidResponseError(
+      `Okta answered HTTP ${status} without an Okta error body (Content-Type ${contentType === undefined ? 'absent' : JSON.stringify(contentType.slice(0, 100))})`,
+      { status, requestId })
+  }
+  throw mapOktaError({ status, ...fields, requestId })
+}
+
+function parseJson (raw: Buffer, status: number, requestId: string | undefined): unknown {
+  if (raw.length === 0) throw new InvalidResponseError(`Okta answered HTTP ${status} with an empty body`, { status, requestId })
+  try {
+    return JSON.parse(raw.toString('utf8'))
+  } catch (err) {
+    throw new InvalidResponseError(`Okta answered HTTP ${status} with a body that is not valid JSON`, { status, requestId, cause: err })
+  }
+}
+
+function translate (
+  err: unknown, timedOut: boolean, timeoutMs: number, signal: AbortSignal | undefined, response: Dispatcher.ResponseData | undefined,
+): unknown {
+  const requestId = response === undefined ? undefined : headerValue(response.headers, 'x-okta-request-id')
+  if (err instanceof OktaClientError) return err
+  if (timedOut) return new TimeoutError(timeoutMs, { cause: err, requestId })
+  if (signal?.aborted === true) return new AbortedError({ cause: signal.reason, requestId })
+  if (err instanceof TypeError && !('code' in err)) return err
+  const code = (err as { code?: unknown } | null)?.code
+  const causeCode = typeof code === 'string' ? code : undefined
+  if (causeCode !== undefined && TIMEOUT_CODES.has(causeCode)) return new TimeoutError(timeoutMs, { cause: err, requestId })
+  if (causeCode === 'UND_ERR_CLOSED' || causeCode === 'UND_ERR_DESTROYED') {
+    return new ConnectionError('the HTTP dispatcher is closed', { cause: err, causeCode, requestId })
+  }
+  return new ConnectionError(`could not reach Okta${causeCode === undefined ? '' : ` (${causeCode})`}`, { cause: err, causeCode, requestId })
+}

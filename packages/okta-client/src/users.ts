@@ -1,0 +1,133 @@
+// The Users API: create, get, list (following Link rel="next"), and the lifecycle operations MFA needs.
+import { InvalidResponseError } from './errors.js'
+import { nextLink } from './pagination.js'
+import { many, one, userShape } from './parse.js'
+import { segment } from './transport.js'
+import type { RequestOptions, Transport } from './transport.js'
+import type { CreateUserQuery, CreateUserRequest, ListUsersQuery, OktaUser } from './types.js'
+
+const USERS = '/api/v1/users'
+
+function checkBool (name: string, v: unknown): boolean | undefined {
+  if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`"${name}" must be a boolean`)
+  return v
+}
+
+/** POST /api/v1/users */
+export async function createUser (
+  t: Transport, body: CreateUserRequest, query: CreateUserQuery = {}, opts?: RequestOptions,
+): Promise<OktaUser> {
+  if (body === null || typeof body !== 'object' || body.profile === null || typeof body.profile !== 'object') {
+    throw new TypeError('"body.profile" must be an object with "login" and "email"')
+  }
+  if (query.nextLogin !== undefined && query.nextLogin !== 'changePassword') {
+    throw new TypeError('"nextLogin" must be "changePassword"')
+  }
+  const res = await t.send({
+    method: 'POST',
+    path: USERS,
+    query: { activate: checkBool('activate', query.activate), provider: checkBool('provider', query.provider), nextLogin: query.nextLogin },
+    body,
+    opts,
+    mayWaitOnRateLimit: false,
+    expectBody: true,
+  })
+  return one<OktaUser>(res, userShape, 'a user')
+}
+
+/** GET /api/v1/users/{idOrLogin}: the login is percent-encoded into one path segment. */
+export async function getUser (t: Transport, idOrLogin: string, opts?: RequestOptions): Promise<OktaUser> {
+  const res = await t.send({
+    method: 'GET', path: `${USERS}/${segment(idOrLogin, 'idOrLogin')}`, opts, mayWaitOnRateLimit: true, expectBody: true,
+  })
+  return one<OktaUser>(res, userShape, 'a user')
+}
+
+function checkListQuery (query: ListUsersQuery): void {
+  const { limit } = query
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new TypeError('"limit" must be a positive integer')
+  for (const k of ['after', 'search', 'filter', 'q', 'sortBy', 'sortOrder'] as const) {
+    if (query[k] !== undefined && typeof query[k] !== 'string') throw new TypeError(`"${k}" must be a string`)
+  }
+}
+
+/**
+ * GET /api/v1/users, page by page: yields each user, then follows `Link: rel="next"` until there is none.
+ * A next link on another origin is refused (the token is never sent elsewhere); a link that repeats
+ * the current page ends the loop with an InvalidResponseError instead of spinning forever.
+ */
+export function listUsers (
+  t: Transport, query: ListUsersQuery = {}, opts?: RequestOptions,
+): AsyncGenerator<OktaUser, void, undefined> {
+  checkListQuery(query) // at the call, not at the first next()
+  return pages(t, query, opts)
+}
+
+async function * pages (t: Transport, query: ListUsersQuery, opts: RequestOptions | undefined): AsyncGenerator<OktaUser, void, undefined> {
+  let url: URL | undefined = t.url(USERS, { ...query })
+  const seen = new Set<string>()
+  while (url !== undefined) {
+    seen.add(url.href)
+    const res = await t.send({ method: 'GET', path: USERS, url, opts, mayWaitOnRateLimit: true, expectBody: true })
+    const users = many<OktaUser>(res, userShape, 'users')
+    const next = nextLink(res.headers['link'])
+    url = undefined
+    if (next !== undefined) {
+      let parsed: URL
+      try {
+        parsed = new URL(next, res.url)
+      } catch (err) {
+        throw new InvalidResponseError('Okta sent a Link rel="next" that is not a URL', { status: res.status, requestId: res.requestId, cause: err })
+      }
+      if (!t.sameOrigin(parsed)) {
+        throw new InvalidResponseError('Okta sent a Link rel="next" to another origin; not following it', { status: res.status, requestId: res.requestId })
+      }
+      if (seen.has(parsed.href)) {
+        throw new InvalidResponseError('Okta sent a Link rel="next" to a page already read', { status: res.status, requestId: res.requestId })
+      }
+      url = parsed
+    }
+    yield * users
+  }
+}
+
+async function lifecycle (
+  t: Transport, userId: string, op: string, opts: RequestOptions | undefined,
+  query?: Record<string, boolean | undefined>,
+): Promise<void> {
+  await t.send({
+    method: 'POST',
+    path: `${USERS}/${segment(userId, 'userId')}/lifecycle/${op}`,
+    query,
+    opts,
+    mayWaitOnRateLimit: false,
+    expectBody: false,
+  })
+}
+
+/** POST /api/v1/users/{id}/lifecycle/activate */
+export async function activateUser (t: Transport, userId: string, query: { sendEmail?: boolean } = {}, opts?: RequestOptions): Promise<void> {
+  await lifecycle(t, userId, 'activate', opts, { sendEmail: checkBool('sendEmail', query.sendEmail) })
+}
+
+/** POST /api/v1/users/{id}/lifecycle/deactivate */
+export async function deactivateUser (t: Transport, userId: string, opts?: RequestOptions): Promise<void> {
+  await lifecycle(t, userId, 'deactivate', opts)
+}
+
+/** POST /api/v1/users/{id}/lifecycle/unlock */
+export async function unlockUser (t: Transport, userId: string, opts?: RequestOptions): Promise<void> {
+  await lifecycle(t, userId, 'unlock', opts)
+}
+
+/** POST /api/v1/users/{id}/lifecycle/reset_factors */
+export async function resetFactors (t: Transport, userId: string, opts?: RequestOptions): Promise<void> {
+  await lifecycle(t, userId, 'reset_factors', opts)
+}
+
+/** DELETE /api/v1/users/{id}: deactivates an active user, deletes a deactivated one. */
+export async function deleteUser (t: Transport, userId: string, opts?: RequestOptions): Promise<void> {
+  await t.send({
+    method: 'DELETE', path: `${USERS}/${segment(userId, 'userId')}`, opts, mayWaitOnRateLimit: false, expectBody: false,
+  })
+}
