@@ -12,3 +12,15 @@ export { readPasscode, PASSCODE_PATTERN, type PasscodeResult } from './passcode.
 export { type RequireMfaOptions } from './guard.js'
 export { requireMfa, type ConnectMiddleware, type ExpressLikeRequest } from './require-mfa.js'
 export { requireMfaFastify, mfaStateOf, type MfaPreHandler } from './require-mfa-fastify.js'
+export {
+  OktaMfaStrategy,
+  type StrategyRequest, type MfaSuccessInfo, type MfaVerifyDone, type MfaVerifyFunction, type MfaVerifyFunctionWithRequest,
+} from './strategy.js'
+export { type OktaMfaStrategyOptions, type OktaMfaStrategyOptionsWithRequest, type OktaMfaStrategyBaseOptions } from './options.js'
+export {
+  resolveOktaUserId, InvalidOktaUserRefError,
+  type ResolveOktaUser, type OktaUserRef, type ProvisionProfile, type ResolveOptions,
+} from './resolve-user.js'
+export { selectFactor, verifyOutcome, UnexpectedFactorResultError, OKTA_FAIL_CODES, TOTP_FACTOR_TYPE, type FactorSelection, type VerifyOutcome } from './verify.js'
+export { carryAcrossLogin } from './login-hook.js'
+export { type MfaOktaClient, type OktaFactorLike } from './okta-port.js'

@@ -1,0 +1,144 @@
+// Strategy options: their types, defaults and validation. A bad option is a programmer's mistake and
+// throws a TypeError naming it at construction; nothing is repaired silently.
+import { createOktaClient, type OktaClientOptions } from '@okta-mfa/client'
+import { AttemptLimiter, type AttemptStore } from './attempts.js'
+import type { MfaOktaClient } from './okta-port.js'
+import type { ResolveOktaUser } from './resolve-user.js'
+import type { UserKeyFn } from './session-state.js'
+
+/** Options of {@link OktaMfaStrategy} (without the `passReqToCallback` switch). */
+export interface OktaMfaStrategyBaseOptions<User = any, Req = any> {
+  /** An `@okta-mfa/client` instance (or anything with its methods). Give this, or `orgUrl` + `token`. */
+  client?: MfaOktaClient
+  /** Okta org URL, e.g. `https://dev-123456.okta.com`; the strategy then creates and owns a client. */
+  orgUrl?: string
+  /** SSWS API token, with `orgUrl`. */
+  token?: string
+  /** Accept an `http:` orgUrl (the local emulator only). @default false */
+  allowInsecureHttp?: boolean
+  /** Timeout of each Okta request in ms, with `orgUrl`. @default 5000 (the client's) */
+  timeoutMs?: number
+  /** Further options for the client created from `orgUrl` (`dispatcher`, `userAgent`, ...). */
+  clientOptions?: Partial<OktaClientOptions>
+  /** Maps the app's user to an Okta user: `{ id }` or `{ login }` (looked up). Required. */
+  resolveOktaUser: ResolveOktaUser<User, Req>
+  /** Create a missing Okta user (resolved by login) without credentials. @default false */
+  provision?: boolean
+  /** Body field of the passcode. @default 'passCode' */
+  passCodeField?: string
+  /** Body field of an optional factor id (must be one of the user's factors). @default 'factorId' */
+  factorIdField?: string
+  /** The attempt limiter, shared with the gateway if you like; `false` turns ours off (Okta's remains). @default new AttemptLimiter({ store, maxAttempts, windowMs, clock }) */
+  limiter?: AttemptLimiter | false
+  /** Store of the default limiter. @default new MemoryAttemptStore() */
+  store?: AttemptStore
+  /** Passcode attempts per user per window of the default limiter. @default 5 */
+  maxAttempts?: number
+  /** Window of the default limiter in ms. @default 900000 (15 minutes) */
+  windowMs?: number
+  /** Time source in ms (MFA timestamps, limiter). @default Date.now */
+  clock?: () => number
+  /** Overrides `userKeyOf` (binds the MFA state and the attempt counter to the user). */
+  userKey?: UserKeyFn
+  /** Strategy name for `passport.authenticate(name)`. @default 'okta-mfa' */
+  name?: string
+}
+
+/** The options with `passReqToCallback: true`: the verify callback gets the request first. */
+export interface OktaMfaStrategyOptionsWithRequest<User = any, Req = any> extends OktaMfaStrategyBaseOptions<User, Req> {
+  passReqToCallback: true
+}
+
+/** The options without `passReqToCallback`. */
+export interface OktaMfaStrategyOptions<User = any, Req = any> extends OktaMfaStrategyBaseOptions<User, Req> {
+  passReqToCallback?: false
+}
+
+/** The validated, frozen configuration. */
+export interface StrategyConfig<User, Req> {
+  name: string
+  client: MfaOktaClient
+  ownsClient: boolean
+  resolveOktaUser: ResolveOktaUser<User, Req>
+  provision: boolean
+  passCodeField: string
+  factorIdField: string
+  limiter: AttemptLimiter | undefined
+  clock: () => number
+  userKey: UserKeyFn | undefined
+  passReqToCallback: boolean
+}
+
+function fieldName (value: unknown, option: string, fallback: string): string {
+  if (value === undefined) return fallback
+  if (typeof value !== 'string' || value === '') throw new TypeError(`"${option}" option must be a non-empty string`)
+  return value
+}
+
+function clientOf (options: OktaMfaStrategyBaseOptions): { client: MfaOktaClient, ownsClient: boolean } {
+  if (options.client !== undefined) {
+    if (options.orgUrl !== undefined || options.token !== undefined) throw new TypeError('give either the "client" option or "orgUrl" and "token", not both')
+    const c = options.client as Partial<MfaOktaClient> | null
+    if (typeof c !== 'object' || c === null || typeof c.verifyFactor !== 'function' || typeof c.listFactors !== 'function') {
+      throw new TypeError('"client" option must be an @okta-mfa/client OktaClient')
+    }
+    return { client: options.client, ownsClient: false }
+  }
+  if (typeof options.orgUrl !== 'string' || options.orgUrl === '') throw new TypeError('"orgUrl" option must be a URL string (or pass "client")')
+  if (options.clientOptions?.auth === undefined && (typeof options.token !== 'string' || options.token === '')) {
+    throw new TypeError('"token" option must be a non-empty string (or pass "client")')
+  }
+  const clientOptions: OktaClientOptions = { ...options.clientOptions, orgUrl: options.orgUrl }
+  if (options.token !== undefined) clientOptions.token = options.token
+  if (options.allowInsecureHttp !== undefined) clientOptions.allowInsecureHttp = options.allowInsecureHttp
+  if (options.timeoutMs !== undefined) clientOptions.timeoutMs = options.timeoutMs
+  return { client: createOktaClient(clientOptions), ownsClient: true }
+}
+
+/**
+ * Validates the options and builds the configuration (creating the client when given `orgUrl`).
+ *
+ * @throws TypeError naming the first bad option.
+ */
+export function strategyConfig<User, Req> (options: OktaMfaStrategyBaseOptions<User, Req> & { passReqToCallback?: boolean }): StrategyConfig<User, Req> {
+  if (typeof options !== 'object' || options === null) throw new TypeError('OktaMfaStrategy requires an options object')
+  if (typeof options.resolveOktaUser !== 'function') throw new TypeError('"resolveOktaUser" option must be a function')
+  if (options.provision !== undefined && typeof options.provision !== 'boolean') throw new TypeError('"provision" option must be a boolean')
+  if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
+  if (options.userKey !== undefined && typeof options.userKey !== 'function') throw new TypeError('"userKey" option must be a function')
+  if (options.limiter !== undefined && options.limiter !== false && !(options.limiter instanceof AttemptLimiter)) {
+    throw new TypeError('"limiter" option must be an AttemptLimiter or false')
+  }
+  if (options.limiter !== undefined && (options.store !== undefined || options.maxAttempts !== undefined || options.windowMs !== undefined)) {
+    throw new TypeError('"store", "maxAttempts" and "windowMs" configure the default limiter: do not combine them with "limiter"')
+  }
+  const name = fieldName(options.name, 'name', 'okta-mfa')
+  const passCodeField = fieldName(options.passCodeField, 'passCodeField', 'passCode')
+  const factorIdField = fieldName(options.factorIdField, 'factorIdField', 'factorId')
+  const clock = options.clock ?? Date.now
+  let limiter: AttemptLimiter | undefined
+  if (options.limiter === undefined) {
+    limiter = new AttemptLimiter({
+      clock,
+      ...(options.store === undefined ? {} : { store: options.store }),
+      ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+      ...(options.windowMs === undefined ? {} : { windowMs: options.windowMs }),
+    })
+  } else if (options.limiter !== false) {
+    limiter = options.limiter
+  }
+  const { client, ownsClient } = clientOf(options)
+  return Object.freeze({
+    name,
+    client,
+    ownsClient,
+    resolveOktaUser: options.resolveOktaUser,
+    provision: options.provision ?? false,
+    passCodeField,
+    factorIdField,
+    limiter,
+    clock,
+    userKey: options.userKey,
+    passReqToCallback: options.passReqToCallback === true,
+  })
+}

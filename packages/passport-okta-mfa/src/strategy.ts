@@ -1,0 +1,192 @@
+// OktaMfaStrategy: the second step after the app's own login. Reads a 6-digit passcode from the body,
+// has Okta verify it against the logged-in user's TOTP factor, and records the MFA step in the session.
+import { createRequire } from 'node:module'
+import { failInfo, FAIL_CODES, type MfaFailCode, type MfaFailInfo } from './fail-codes.js'
+import { carryAcrossLogin } from './login-hook.js'
+import { verifyOutcome, selectFactor, type VerifyOutcome } from './verify.js'
+import { strategyConfig, type OktaMfaStrategyOptions, type OktaMfaStrategyOptionsWithRequest, type StrategyConfig } from './options.js'
+import { bodyField, readPasscode } from './passcode.js'
+import { resolveOktaUserId } from './resolve-user.js'
+import { MFA_SESSION_KEY, recordMfa, userKeyOf, type MfaMethod } from './session-state.js'
+import type { MfaOktaClient } from './okta-port.js'
+
+/** What passport's augmented strategy object provides while `authenticate` runs. */
+interface PassportActions {
+  success: (user: unknown, info?: unknown) => void
+  fail: (challenge?: unknown, status?: number) => void
+  error: (err: unknown) => void
+}
+
+/** passport-strategy's base class, typed locally so that our declarations need no @types packages. */
+const PassportStrategy = createRequire(import.meta.url)('passport-strategy').Strategy as new () => object
+
+/** The request fields the strategy reads (an Express `Request` and a Fastify `FastifyRequest` both fit). */
+export interface StrategyRequest {
+  user?: unknown
+  session?: unknown
+  body?: unknown
+  ip?: string
+  headers: Record<string, string | string[] | undefined>
+}
+
+/** The info passed to `success` (passport puts it in `req.authInfo`) and to the verify callback. */
+export interface MfaSuccessInfo {
+  /** The verified Okta factor. */
+  factorId: string
+  factorType: string
+  /** The Okta user id the app user maps to. */
+  oktaUserId: string
+  method: MfaMethod
+  /** When the step completed, ms since the epoch (also in the session's MFA state). */
+  completedAt: number
+}
+
+/** Callback of a verify function: `done(err)`, `done(null, false, info?)` to refuse, `done(null, user)` to accept. */
+export type MfaVerifyDone<User> = (err: unknown, user?: User | false, info?: unknown) => void
+/** Optional last word after Okta said SUCCESS (audit, refuse a user, load a fresher user object). */
+export type MfaVerifyFunction<User> = (user: User, info: MfaSuccessInfo, done: MfaVerifyDone<User>) => void
+/** The verify function with `passReqToCallback: true`. */
+export type MfaVerifyFunctionWithRequest<User, Req> = (req: Req, user: User, info: MfaSuccessInfo, done: MfaVerifyDone<User>) => void
+
+function one<T> (value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+/**
+ * Passport strategy `okta-mfa`: verifies an Okta TOTP passcode for the already logged-in user.
+ *
+ * Outcomes: `success(user, MfaSuccessInfo)` (the MFA state is recorded and survives passport's login),
+ * `fail(MfaFailInfo, status)` with a `code` from `FAIL_CODES`, or `error(err)` when Okta is unreachable,
+ * times out or answers 5xx. Exactly one of them, once.
+ *
+ * @example
+ * passport.use(new OktaMfaStrategy({ orgUrl, token, resolveOktaUser: (user) => ({ login: user.email }) }))
+ * app.post('/mfa', passport.authenticate('okta-mfa', { successReturnToOrRedirect: '/account', failureRedirect: '/mfa' }))
+ */
+export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
+  /** The name passport knows the strategy by. @default 'okta-mfa' */
+  readonly name: string
+  /** The Okta client in use (created from `orgUrl` or given as `client`). */
+  readonly client: MfaOktaClient
+  // Plain (not #private) fields: passport calls authenticate on Object.create(strategy).
+  private readonly config: StrategyConfig<User, Req>
+  private readonly verify: MfaVerifyFunction<User> | MfaVerifyFunctionWithRequest<User, Req> | undefined
+
+  constructor (options: OktaMfaStrategyOptionsWithRequest<User, Req>, verify: MfaVerifyFunctionWithRequest<User, Req>)
+  constructor (options: OktaMfaStrategyOptions<User, Req>, verify?: MfaVerifyFunction<User>)
+  constructor (
+    options: OktaMfaStrategyOptions<User, Req> | OktaMfaStrategyOptionsWithRequest<User, Req>,
+    verify?: MfaVerifyFunction<User> | MfaVerifyFunctionWithRequest<User, Req>,
+  ) {
+    super()
+    if (verify !== undefined && typeof verify !== 'function') throw new TypeError('"verify" must be a function')
+    if (options?.passReqToCallback === true && verify === undefined) throw new TypeError('"passReqToCallback" needs a verify function')
+    this.config = strategyConfig(options)
+    this.name = this.config.name
+    this.client = this.config.client
+    this.verify = verify
+  }
+
+  /** Closes the Okta client if the strategy created it (from `orgUrl`); a given `client` is left open. */
+  async close (): Promise<void> {
+    if (this.config.ownsClient) await this.client.close()
+  }
+
+  /** Called by passport. Never throws and never rejects: every outcome goes to success, fail or error. */
+  authenticate (req: StrategyRequest, _options?: unknown): void {
+    const actions = this as unknown as PassportActions
+    let settled = false
+    const once = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A): void => {
+      if (settled) return
+      settled = true
+      fn(...args)
+    }
+    const settle: PassportActions = {
+      success: once((user: unknown, info?: unknown) => actions.success(user, info)),
+      fail: once((challenge?: unknown, status?: number) => actions.fail(challenge, status)),
+      error: once((err: unknown) => actions.error(err)),
+    }
+    this.run(req, settle).catch(settle.error)
+  }
+
+  private async run (req: StrategyRequest, settle: PassportActions): Promise<void> {
+    const refuse = (code: MfaFailCode, extra?: Parameters<typeof failInfo>[1]): void => {
+      settle.fail(failInfo(code, extra), FAIL_CODES[code].status)
+    }
+    const { config } = this
+    const user = req.user as User | undefined | null | false
+    if (user === undefined || user === null || user === false) return refuse('NOT_AUTHENTICATED')
+    const passcode = readPasscode(req, config.passCodeField)
+    if (!passcode.ok) return refuse(passcode.code)
+    const requestedFactorId = bodyField(req, config.factorIdField)
+    if (requestedFactorId !== undefined && requestedFactorId !== '' && typeof requestedFactorId !== 'string') return refuse('FACTOR_NOT_FOUND')
+    const userKey = userKeyOf(user, config.userKey)
+
+    const oktaUserId = await resolveOktaUserId(config.client, config.resolveOktaUser, user, req as Req, { provision: config.provision })
+    const selected = selectFactor(await config.client.listFactors(oktaUserId), requestedFactorId === '' ? undefined : requestedFactorId)
+    if (!selected.ok) return refuse(selected.code)
+
+    const decision = config.limiter === undefined ? undefined : await config.limiter.consume(userKey)
+    if (decision !== undefined && !decision.allowed) return refuse('LOCKED_OUT', { retryAfterSeconds: decision.retryAfterSeconds })
+
+    const context: { ip?: string, userAgent?: string, acceptLanguage?: string } = {}
+    if (typeof req.ip === 'string') context.ip = req.ip
+    const userAgent = one(req.headers['user-agent'])
+    if (userAgent !== undefined) context.userAgent = userAgent
+    const acceptLanguage = one(req.headers['accept-language'])
+    if (acceptLanguage !== undefined) context.acceptLanguage = acceptLanguage
+
+    let outcome: VerifyOutcome
+    try {
+      const result = await config.client.verifyFactor(oktaUserId, selected.factor.id, { passCode: passcode.passCode }, undefined, { context })
+      outcome = verifyOutcome(result, undefined)
+    } catch (err) {
+      outcome = verifyOutcome(undefined, err)
+    }
+    if (outcome.kind === 'error') return settle.error(outcome.error)
+    if (outcome.kind === 'fail') {
+      const counted = outcome.code === 'INVALID_PASSCODE' || outcome.code === 'PASSCODE_REPLAYED'
+      if (counted && decision !== undefined && decision.remaining === 0) {
+        // That was the last attempt of the window: say so now rather than on the next try.
+        return refuse('LOCKED_OUT', { retryAfterSeconds: decision.retryAfterSeconds })
+      }
+      return refuse(outcome.code, {
+        retryAfterSeconds: outcome.retryAfterSeconds,
+        attemptsRemaining: counted ? decision?.remaining : undefined,
+      })
+    }
+
+    await config.limiter?.succeed(userKey)
+    const info: MfaSuccessInfo = {
+      factorId: selected.factor.id,
+      factorType: selected.factor.factorType,
+      oktaUserId,
+      method: 'form',
+      completedAt: config.clock(),
+    }
+    if (this.verify === undefined) return this.complete(req, user, info, settle)
+    const done: MfaVerifyDone<User> = (err, verifiedUser, failChallenge) => {
+      if (err !== undefined && err !== null) return settle.error(err)
+      if (verifiedUser === undefined || verifiedUser === false) {
+        return settle.fail(failChallenge ?? failInfo('NOT_AUTHENTICATED'), FAIL_CODES.NOT_AUTHENTICATED.status)
+      }
+      try {
+        this.complete(req, verifiedUser, info, settle)
+      } catch (completeErr) {
+        settle.error(completeErr)
+      }
+    }
+    if (config.passReqToCallback) (this.verify as MfaVerifyFunctionWithRequest<User, Req>)(req as Req, user, info, done)
+    else (this.verify as MfaVerifyFunction<User>)(user, info, done)
+  }
+
+  /** Records the MFA step for `user` and hands it to passport, keeping the state across passport's login. */
+  private complete (req: StrategyRequest, user: User, info: MfaSuccessInfo, settle: PassportActions): void {
+    recordMfa(req, { user, factorId: info.factorId, method: info.method, now: info.completedAt, ...(this.config.userKey === undefined ? {} : { userKey: this.config.userKey }) })
+    carryAcrossLogin(req, [MFA_SESSION_KEY, 'returnTo'])
+    settle.success(user, info)
+  }
+}
+
+/** Type of the fail info this strategy produces (re-exported for apps' failure handlers). */
+export type { MfaFailInfo }
