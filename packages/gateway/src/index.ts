@@ -1,1 +1,13 @@
-export {}
+// Public surface of @okta-mfa/gateway; only re-exports.
+export { oktaMfaGateway, NoSessionError, type GatewayHandle } from './plugin.js'
+export {
+  resolveGatewayConfig, InvalidOptionError, GATEWAY_DEFAULTS,
+  type OktaMfaGatewayOptions, type GatewayConfig, type ResolveUser,
+} from './options.js'
+export { gatewaySchema } from './schema.js'
+export { GATEWAY_ERRORS, GatewayError, fromClientError, isGatewayErrorCode, type GatewayErrorCode, type GatewayErrorDetails } from './errors.js'
+export { formatErrors, stripSuggestions, type PublicError } from './format-errors.js'
+export { limitRules, DEFAULT_LIMITS, MAX_MUTATION_FIELDS_PER_DOCUMENT, type QueryLimits } from './limits.js'
+export { genReqId, gatewayLoggerOptions, redactSecrets, REDACT_PATHS, SECRET_FIELDS, REQUEST_ID_HEADER, REQUEST_ID_PATTERN } from './logging.js'
+export { otpauthUri, toEnrollRequest, type EnrollFactorInput, type GqlFactor, type GqlTotpActivation } from './factors.js'
+export { defaultResolveOktaUser, type GatewayContext } from './scope.js'

@@ -1,0 +1,179 @@
+// Translation between Okta's factor shapes and the gateway's GraphQL types, and the checks on enrollment input.
+// Only fields a sign-in screen needs go out; secrets (answers, _links with tokens) never do.
+import QRCode from 'qrcode'
+import type { CatalogFactor, EnrollFactorRequest, UserFactor } from '@okta-mfa/client'
+import { GatewayError } from './errors.js'
+
+/** GraphQL `FactorType` values. */
+export type GqlFactorType = 'TOTP' | 'SMS' | 'CALL' | 'EMAIL' | 'QUESTION' | 'PUSH' | 'OTHER'
+
+const TO_GQL: Readonly<Record<string, GqlFactorType>> = {
+  'token:software:totp': 'TOTP',
+  sms: 'SMS',
+  call: 'CALL',
+  email: 'EMAIL',
+  question: 'QUESTION',
+  push: 'PUSH',
+}
+
+const STATUSES = new Set(['ACTIVE', 'DISABLED', 'ENROLLED', 'EXPIRED', 'INACTIVE', 'NOT_SETUP', 'PENDING_ACTIVATION'])
+
+/** GraphQL `Factor`. */
+export interface GqlFactor {
+  id: string
+  factorType: GqlFactorType
+  oktaFactorType: string
+  provider: string
+  vendorName: string | null
+  status: string
+  phoneNumber: string | null
+  email: string | null
+  question: string | null
+  created: string | null
+  lastUpdated: string | null
+}
+
+function str (value: unknown): string | null {
+  return typeof value === 'string' ? value : null
+}
+
+/** An Okta factor as the GraphQL `Factor` type. */
+export function toGqlFactor (factor: UserFactor): GqlFactor {
+  const profile = (factor.profile ?? {}) as Record<string, unknown>
+  const status = String(factor.status)
+  return {
+    id: factor.id,
+    factorType: TO_GQL[factor.factorType] ?? 'OTHER',
+    oktaFactorType: factor.factorType,
+    provider: String(factor.provider),
+    vendorName: str(factor.vendorName),
+    // An unknown status (a newer Okta) reads as INACTIVE rather than failing the whole list.
+    status: STATUSES.has(status) ? status : 'INACTIVE',
+    phoneNumber: str(profile.phoneNumber),
+    email: str(profile.email),
+    question: str(profile.question),
+    created: str(factor.created),
+    lastUpdated: str(factor.lastUpdated),
+  }
+}
+
+/** An Okta catalog entry as the GraphQL `CatalogEntry` type. */
+export function toGqlCatalogEntry (entry: CatalogFactor): Record<string, unknown> {
+  const status = typeof entry.status === 'string' && STATUSES.has(entry.status) ? entry.status : null
+  const enrollment = entry.enrollment === 'OPTIONAL' || entry.enrollment === 'REQUIRED' ? entry.enrollment : null
+  return {
+    factorType: TO_GQL[entry.factorType] ?? 'OTHER',
+    oktaFactorType: entry.factorType,
+    provider: String(entry.provider),
+    vendorName: str(entry.vendorName),
+    enrollment,
+    status,
+  }
+}
+
+/** GraphQL `EnrollFactorInput`. */
+export interface EnrollFactorInput {
+  factorType: GqlFactorType
+  provider?: 'GOOGLE' | 'OKTA' | null
+  phoneNumber?: string | null
+  email?: string | null
+  question?: string | null
+  answer?: string | null
+}
+
+/** E.164: a plus, a non-zero digit, 7 to 15 digits in all. */
+const E164 = /^\+[1-9][0-9]{6,14}$/
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,63}$/
+const QUESTION_KEY = /^[a-z_]{1,64}$/
+const FIELDS = ['provider', 'phoneNumber', 'email', 'question', 'answer'] as const
+
+function badInput (field: string, message: string): GatewayError {
+  return new GatewayError('BAD_USER_INPUT', { field }, message)
+}
+
+function onlyFields (input: EnrollFactorInput, allowed: ReadonlyArray<typeof FIELDS[number]>): void {
+  for (const field of FIELDS) {
+    const v = input[field]
+    if (v !== undefined && v !== null && !allowed.includes(field)) {
+      throw badInput(`input.${field}`, `input.${field} does not apply to ${input.factorType} factors.`)
+    }
+  }
+}
+
+/**
+ * Checks enrollment input and builds Okta's request body.
+ *
+ * @throws GatewayError BAD_USER_INPUT naming the field at fault.
+ */
+export function toEnrollRequest (input: EnrollFactorInput): EnrollFactorRequest {
+  switch (input.factorType) {
+    case 'TOTP':
+      onlyFields(input, ['provider'])
+      return { factorType: 'token:software:totp', provider: input.provider ?? 'GOOGLE' }
+    case 'SMS':
+    case 'CALL': {
+      onlyFields(input, ['phoneNumber'])
+      const phoneNumber = input.phoneNumber ?? ''
+      if (!E164.test(phoneNumber)) throw badInput('input.phoneNumber', 'input.phoneNumber must be an E.164 number such as +15555550123.')
+      return input.factorType === 'SMS'
+        ? { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } }
+        : { factorType: 'call', provider: 'OKTA', profile: { phoneNumber } }
+    }
+    case 'EMAIL': {
+      onlyFields(input, ['email'])
+      const email = input.email ?? ''
+      if (email.length > 254 || !EMAIL.test(email)) throw badInput('input.email', 'input.email must be an email address.')
+      return { factorType: 'email', provider: 'OKTA', profile: { email } }
+    }
+    case 'QUESTION': {
+      onlyFields(input, ['question', 'answer'])
+      const question = input.question ?? ''
+      const answer = input.answer ?? ''
+      if (!QUESTION_KEY.test(question)) throw badInput('input.question', 'input.question must be a security question key such as favorite_art_piece.')
+      if (answer.trim().length < 4 || answer.length > 256) throw badInput('input.answer', 'input.answer must be 4 to 256 characters.')
+      return { factorType: 'question', provider: 'OKTA', profile: { question, answer } }
+    }
+    default:
+      throw badInput('input.factorType', `${input.factorType} factors cannot be enrolled through the gateway.`)
+  }
+}
+
+/** What the GraphQL `TotpActivation` type carries. */
+export interface GqlTotpActivation {
+  sharedSecret: string
+  otpauthUri: string
+  qrCodeHref: string | null
+  qrCodeDataUri: string
+  timeStep: number
+  keyLength: number
+}
+
+/**
+ * The `otpauth://totp/Issuer:label?secret=…` URI authenticator apps read (Key URI Format), SHA-1 as Okta uses.
+ *
+ * @example
+ * otpauthUri({ issuer: 'dev-1.okta.com', label: 'ada@example.com', secret: 'JBSWY3DPEHPK3PXP', digits: 6, period: 30 })
+ */
+export function otpauthUri (p: { issuer: string, label: string, secret: string, digits: number, period: number }): string {
+  const issuer = encodeURIComponent(p.issuer)
+  const query = `secret=${encodeURIComponent(p.secret)}&issuer=${issuer}&algorithm=SHA1&digits=${p.digits}&period=${p.period}`
+  return `otpauth://totp/${issuer}:${encodeURIComponent(p.label)}?${query}`
+}
+
+/** The activation of a freshly enrolled TOTP factor, with its QR code rendered here as a PNG data URI. */
+export async function totpActivationOf (
+  activation: { sharedSecret: string, timeStep: number, keyLength: number, qrCodeHref?: string | undefined },
+  issuer: string,
+  label: string,
+): Promise<GqlTotpActivation> {
+  const uri = otpauthUri({ issuer, label, secret: activation.sharedSecret, digits: activation.keyLength, period: activation.timeStep })
+  const qrCodeDataUri = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 256, type: 'image/png' })
+  return {
+    sharedSecret: activation.sharedSecret,
+    otpauthUri: uri,
+    qrCodeHref: activation.qrCodeHref ?? null,
+    qrCodeDataUri,
+    timeStep: activation.timeStep,
+    keyLength: activation.keyLength,
+  }
+}

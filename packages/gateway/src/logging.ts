@@ -1,0 +1,90 @@
+// Request ids and log hygiene. The request id ties a client's report, our logs and Okta's logs together; the
+// redaction list keeps secrets out of logs even when someone logs a whole object by mistake.
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import type { FastifyServerOptions } from 'fastify'
+
+/** Header carrying the request id, in both directions (and to Okta). */
+export const REQUEST_ID_HEADER = 'x-request-id'
+
+/**
+ * An incoming request id is honored only in this shape: short, no spaces or control characters, so it cannot
+ * forge log lines or smuggle headers when it is forwarded to Okta.
+ */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/
+
+/**
+ * Fastify `genReqId`: the incoming `X-Request-Id` when it matches {@link REQUEST_ID_PATTERN}, else a random UUID.
+ *
+ * @example
+ * ```ts
+ * const app = Fastify({ genReqId, requestIdHeader: false })
+ * ```
+ */
+export function genReqId (req: IncomingMessage): string {
+  const incoming = req.headers[REQUEST_ID_HEADER]
+  return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID()
+}
+
+/** Field names whose values are secrets wherever they appear (up to four levels deep in a log object). */
+export const SECRET_FIELDS = ['passCode', 'answer', 'sharedSecret', 'secret', 'token', 'apiToken', 'sessionKey', 'password', 'authorization', 'cookie'] as const
+
+/**
+ * pino `redact` paths: secret fields at any of the first four levels, and the cookie and authorization headers of
+ * requests and responses.
+ */
+export const REDACT_PATHS: readonly string[] = Object.freeze([
+  ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*.*.*.${f}`]),
+  'req.headers["set-cookie"]', 'res.headers["set-cookie"]', 'headers["set-cookie"]',
+  'req.headers["x-okta-api-token"]',
+])
+
+/** Copies `value` with every {@link SECRET_FIELDS} entry (at any depth) replaced by '[Redacted]'. */
+export function redactSecrets (value: unknown, depth = 0): unknown {
+  if (depth > 8 || typeof value !== 'object' || value === null) return value
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1))
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = (SECRET_FIELDS as readonly string[]).includes(k) ? '[Redacted]' : redactSecrets(v, depth + 1)
+  }
+  return out
+}
+
+/** The path of a URL without its query string: a query may carry a passcode someone put there. */
+function pathOnly (url: string | undefined): string | undefined {
+  if (url === undefined) return undefined
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}
+
+interface SerializableRequest {
+  id?: string
+  method?: string
+  url?: string
+  headers?: Record<string, unknown>
+  ip?: string
+  socket?: { remoteAddress?: string }
+}
+
+/**
+ * Fastify logger options for a gateway server: pino redaction of {@link REDACT_PATHS}, and a request serializer
+ * that logs the path without its query string and the headers (secret ones redacted).
+ *
+ * @example
+ * ```ts
+ * const app = Fastify({ logger: gatewayLoggerOptions({ level: 'info' }), genReqId, requestIdHeader: false })
+ * ```
+ */
+export function gatewayLoggerOptions (options: { level?: string, stream?: NodeJS.WritableStream } = {}): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
+  const logger: Record<string, unknown> = {
+    level: options.level ?? 'info',
+    redact: { paths: [...REDACT_PATHS], censor: '[Redacted]' },
+    serializers: {
+      req (req: SerializableRequest) {
+        return { id: req.id, method: req.method, url: pathOnly(req.url), headers: req.headers, remoteAddress: req.ip ?? req.socket?.remoteAddress }
+      },
+    },
+  }
+  if (options.stream !== undefined) logger.stream = options.stream
+  return logger as Exclude<FastifyServerOptions['logger'], boolean | undefined>
+}

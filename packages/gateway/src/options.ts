@@ -1,0 +1,208 @@
+// The plugin's options, validated once at registration and copied into a frozen config. A bad option is a
+// programmer's mistake: it fails registration with a TypeError that names the option and carries a stable code.
+import createError from '@fastify/error'
+import type { FastifyRequest } from 'fastify'
+import type { OktaClient, OktaClientOptions } from '@okta-mfa/client'
+import type { AttemptStore, ResolveOktaUser } from 'passport-okta-mfa'
+import { DEFAULT_LIMITS, type QueryLimits } from './limits.js'
+
+/** A bad plugin option: `code` is `OKTA_MFA_GATEWAY_INVALID_OPTION`, and the error is a TypeError. */
+export const InvalidOptionError = createError('OKTA_MFA_GATEWAY_INVALID_OPTION', '%s', 500, TypeError)
+
+/**
+ * Returns the app's user of this request (e.g. `request.user` of @fastify/passport), or `null`/`undefined` when
+ * nobody is signed in. The gateway never takes a user from the GraphQL request itself.
+ */
+export type ResolveUser = (request: FastifyRequest) => unknown
+
+/**
+ * Options of the `oktaMfaGateway` plugin.
+ *
+ * @example
+ * ```ts
+ * await app.register(oktaMfaGateway, {
+ *   orgUrl: 'https://dev-123456.okta.com',
+ *   token: process.env.OKTA_API_TOKEN,
+ *   resolveUser: (request) => request.user,
+ *   resolveOktaUser: (user) => ({ login: user.email }),
+ * })
+ * ```
+ */
+export interface OktaMfaGatewayOptions {
+  /** A client to use (the app keeps owning it). Give either `client` or `orgUrl` + `token`. */
+  client?: OktaClient
+  /** Okta org URL, for a client the plugin creates and closes with the app. */
+  orgUrl?: string
+  /** SSWS API token, for a client the plugin creates. */
+  token?: string
+  /** Accept an `http:` orgUrl (the local emulator only). @default false */
+  allowInsecureHttp?: boolean
+  /** Per-request timeout to Okta, for a client the plugin creates. @default 5000 */
+  timeoutMs?: number
+  /** undici dispatcher, for a client the plugin creates. */
+  dispatcher?: OktaClientOptions['dispatcher']
+  /** The session user of a request. Without it every operation is UNAUTHENTICATED. */
+  resolveUser?: ResolveUser
+  /**
+   * Maps the app's user to an Okta user: `{ id }` or `{ login }` (looked up).
+   * @default passport-okta-mfa's default mapping
+   */
+  resolveOktaUser?: ResolveOktaUser
+  /** Create the Okta user (without credentials) when a `{ login }` is not found. @default false */
+  provision?: boolean
+  /** Maps the app's user to a stable key (as in passport-okta-mfa). @default userKeyOf */
+  userKey?: (user: unknown) => string
+  /** URL path of the GraphQL endpoint. @default '/graphql' */
+  path?: string
+  /** Serve GraphiQL and allow introspection. Never in production. @default false */
+  development?: boolean
+  /** Where passcode attempt counters live; pass the strategy's store to share limits with it. @default a MemoryAttemptStore */
+  attemptStore?: AttemptStore
+  /** Passcode attempts per user per window before LOCKED_OUT. @default 5 */
+  maxAttempts?: number
+  /** Attempt window, milliseconds. @default 900000 */
+  attemptWindowMs?: number
+  /** removeFactor needs an MFA step at most this old. @default 300 */
+  stepUpMaxAgeSeconds?: number
+  /** Largest request body, bytes. @default 8192 */
+  bodyLimit?: number
+  /** Query-shape limits; see {@link QueryLimits}. */
+  limits?: Partial<QueryLimits>
+  /** Issuer shown by authenticator apps in the otpauth URI. @default the org's host name */
+  issuer?: string
+  /** Time source, milliseconds. @default Date.now */
+  clock?: () => number
+}
+
+/** The validated, frozen form of {@link OktaMfaGatewayOptions}. */
+export interface GatewayConfig {
+  readonly client: OktaClient | undefined
+  readonly clientOptions: Readonly<OktaClientOptions> | undefined
+  readonly resolveUser: ResolveUser | undefined
+  readonly resolveOktaUser: ResolveOktaUser | undefined
+  readonly provision: boolean
+  readonly userKey: ((user: unknown) => string) | undefined
+  readonly path: string
+  readonly development: boolean
+  readonly attemptStore: AttemptStore | undefined
+  readonly maxAttempts: number
+  readonly attemptWindowMs: number
+  readonly stepUpMaxAgeSeconds: number
+  readonly bodyLimit: number
+  readonly limits: Readonly<QueryLimits>
+  readonly issuer: string | undefined
+  readonly clock: () => number
+}
+
+/** Defaults of the plugin options. */
+export const GATEWAY_DEFAULTS = Object.freeze({
+  path: '/graphql',
+  maxAttempts: 5,
+  attemptWindowMs: 15 * 60_000,
+  stepUpMaxAgeSeconds: 300,
+  bodyLimit: 8192,
+})
+
+const KNOWN = new Set([
+  'client', 'orgUrl', 'token', 'allowInsecureHttp', 'timeoutMs', 'dispatcher', 'resolveUser', 'resolveOktaUser', 'provision',
+  'userKey', 'path', 'development', 'attemptStore', 'maxAttempts', 'attemptWindowMs', 'stepUpMaxAgeSeconds', 'bodyLimit',
+  'limits', 'issuer', 'clock',
+])
+
+function fail (message: string): never {
+  throw new InvalidOptionError(message)
+}
+
+function optionalFn<T> (o: Record<string, unknown>, name: string): T | undefined {
+  const v = o[name]
+  if (v !== undefined && typeof v !== 'function') fail(`"${name}" option must be a function`)
+  return v as T | undefined
+}
+
+function optionalBool (o: Record<string, unknown>, name: string, dflt: boolean): boolean {
+  const v = o[name]
+  if (v !== undefined && typeof v !== 'boolean') fail(`"${name}" option must be a boolean`)
+  return (v as boolean | undefined) ?? dflt
+}
+
+function positiveInt (value: unknown, name: string, dflt: number): number {
+  if (value === undefined) return dflt
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(`"${name}" option must be a positive integer`)
+  return value
+}
+
+function clientOptionsOf (o: Record<string, unknown>): OktaClientOptions | undefined {
+  const hasClient = o.client !== undefined
+  const direct = ['orgUrl', 'token', 'allowInsecureHttp', 'timeoutMs', 'dispatcher'].filter((k) => o[k] !== undefined)
+  if (hasClient) {
+    const c = o.client as Record<string, unknown> | null
+    if (typeof c !== 'object' || c === null || typeof c.verifyFactor !== 'function' || typeof c.listFactors !== 'function') {
+      fail('"client" option must be an OktaClient from @okta-mfa/client')
+    }
+    if (direct.length > 0) fail(`"client" option excludes "${direct[0]!}": configure the client you pass instead`)
+    return undefined
+  }
+  if (typeof o.orgUrl !== 'string' || o.orgUrl === '') fail('"orgUrl" option is required (or pass "client")')
+  if (typeof o.token !== 'string' || o.token === '') fail('"token" option is required with "orgUrl" (an Okta API token)')
+  const out: OktaClientOptions = { orgUrl: o.orgUrl, token: o.token, allowInsecureHttp: optionalBool(o, 'allowInsecureHttp', false) }
+  if (o.timeoutMs !== undefined) out.timeoutMs = positiveInt(o.timeoutMs, 'timeoutMs', 5000)
+  if (o.dispatcher !== undefined) out.dispatcher = o.dispatcher as OktaClientOptions['dispatcher']
+  return out
+}
+
+function limitsOf (value: unknown): QueryLimits {
+  if (value === undefined) return { ...DEFAULT_LIMITS }
+  if (typeof value !== 'object' || value === null) fail('"limits" option must be an object')
+  const v = value as Record<string, unknown>
+  for (const key of Object.keys(v)) if (!(key in DEFAULT_LIMITS)) fail(`"limits.${key}" is not a known limit`)
+  return {
+    maxDepth: positiveInt(v.maxDepth, 'limits.maxDepth', DEFAULT_LIMITS.maxDepth),
+    maxAliases: v.maxAliases === 0 ? 0 : positiveInt(v.maxAliases, 'limits.maxAliases', DEFAULT_LIMITS.maxAliases),
+    maxFields: positiveInt(v.maxFields, 'limits.maxFields', DEFAULT_LIMITS.maxFields),
+    maxTokens: positiveInt(v.maxTokens, 'limits.maxTokens', DEFAULT_LIMITS.maxTokens),
+  }
+}
+
+/**
+ * Validates plugin options and returns a frozen copy; the caller's object is never changed.
+ *
+ * @throws InvalidOptionError (a TypeError, code `OKTA_MFA_GATEWAY_INVALID_OPTION`) naming the first bad option.
+ */
+export function resolveGatewayConfig (options: OktaMfaGatewayOptions): GatewayConfig {
+  if (typeof options !== 'object' || options === null) fail('options must be an object')
+  const o = options as unknown as Record<string, unknown>
+  for (const key of Object.keys(o)) {
+    // Fastify passes its own register options (prefix, logLevel, ...) through; ignore those, refuse typos of ours.
+    if (!KNOWN.has(key) && !['prefix', 'logLevel', 'logSerializers'].includes(key)) fail(`"${key}" is not an option of @okta-mfa/gateway`)
+  }
+  const clientOptions = clientOptionsOf(o)
+  const path = o.path ?? GATEWAY_DEFAULTS.path
+  if (typeof path !== 'string' || !/^\/[A-Za-z0-9/_.-]*$/.test(path)) fail('"path" option must be a URL path starting with "/"')
+  const store = o.attemptStore as Partial<AttemptStore> | undefined
+  if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.increment !== 'function' ||
+    typeof store.reset !== 'function' || typeof store.get !== 'function')) {
+    fail('"attemptStore" option must implement AttemptStore (increment, reset, get)')
+  }
+  const issuer = o.issuer
+  if (issuer !== undefined && (typeof issuer !== 'string' || issuer === '' || issuer.includes(':'))) {
+    fail('"issuer" option must be a non-empty string without ":"')
+  }
+  return Object.freeze({
+    client: o.client as OktaClient | undefined,
+    clientOptions: clientOptions === undefined ? undefined : Object.freeze(clientOptions),
+    resolveUser: optionalFn<ResolveUser>(o, 'resolveUser'),
+    resolveOktaUser: optionalFn<ResolveOktaUser>(o, 'resolveOktaUser'),
+    provision: optionalBool(o, 'provision', false),
+    userKey: optionalFn<(user: unknown) => string>(o, 'userKey'),
+    path,
+    development: optionalBool(o, 'development', false),
+    attemptStore: store as AttemptStore | undefined,
+    maxAttempts: positiveInt(o.maxAttempts, 'maxAttempts', GATEWAY_DEFAULTS.maxAttempts),
+    attemptWindowMs: positiveInt(o.attemptWindowMs, 'attemptWindowMs', GATEWAY_DEFAULTS.attemptWindowMs),
+    stepUpMaxAgeSeconds: positiveInt(o.stepUpMaxAgeSeconds, 'stepUpMaxAgeSeconds', GATEWAY_DEFAULTS.stepUpMaxAgeSeconds),
+    bodyLimit: positiveInt(o.bodyLimit, 'bodyLimit', GATEWAY_DEFAULTS.bodyLimit),
+    limits: Object.freeze(limitsOf(o.limits)),
+    issuer: issuer as string | undefined,
+    clock: optionalFn<() => number>(o, 'clock') ?? Date.now,
+  })
+}

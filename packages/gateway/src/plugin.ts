@@ -1,0 +1,125 @@
+// The Fastify plugin: validates its options, then mounts mercurius in an encapsulated child so the gateway's
+// error handler, hooks and limits apply to its own routes only and never to the host app's.
+import createError from '@fastify/error'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+import { NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql'
+import mercurius from 'mercurius'
+import { createOktaClient, type OktaClient } from '@okta-mfa/client'
+import { AttemptLimiter } from 'passport-okta-mfa'
+import { GATEWAY_ERRORS } from './errors.js'
+import { formatErrors } from './format-errors.js'
+import { limitRules } from './limits.js'
+import { REQUEST_ID_HEADER, redactSecrets } from './logging.js'
+import { resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
+import { resolvers } from './resolvers.js'
+import { gatewaySchema } from './schema.js'
+import { RequestScope, defaultResolveOktaUser, type GatewayDeps } from './scope.js'
+
+/** Registered without a session plugin: `code` is `OKTA_MFA_GATEWAY_NO_SESSION`. */
+export const NoSessionError = createError(
+  'OKTA_MFA_GATEWAY_NO_SESSION',
+  '@okta-mfa/gateway needs request.session: register @fastify/secure-session (and @fastify/passport) before it',
+  500,
+)
+
+/** What the plugin exposes on the Fastify instance as `oktaMfaGateway`. */
+export interface GatewayHandle {
+  /** The Okta client the gateway calls (owned by the plugin when it was built from `orgUrl`). */
+  readonly client: OktaClient
+  /** The validated, frozen configuration. */
+  readonly config: GatewayConfig
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set by @okta-mfa/gateway. */
+    oktaMfaGateway: GatewayHandle
+  }
+}
+
+/** CSRF: only a non-simple content type, or a header that forces a CORS preflight, may reach the handler. */
+const CSRF = Object.freeze({
+  allowedContentTypes: ['application/json'],
+  requiredHeaders: ['x-mercurius-operation-name', 'mercurius-require-preflight'],
+})
+
+function issuerOf (config: GatewayConfig): string {
+  if (config.issuer !== undefined) return config.issuer
+  if (config.clientOptions !== undefined) return new URL(config.clientOptions.orgUrl).hostname
+  return 'Okta'
+}
+
+const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) => {
+  const config = resolveGatewayConfig(options)
+  if (!app.hasRequestDecorator('session')) throw new NoSessionError()
+  if (config.resolveUser === undefined) app.log.warn('@okta-mfa/gateway has no "resolveUser": every operation answers UNAUTHENTICATED')
+
+  const client = config.client ?? createOktaClient(config.clientOptions!)
+  if (config.client === undefined) app.addHook('onClose', async () => { await client.close() })
+  const limiter = new AttemptLimiter({
+    maxAttempts: config.maxAttempts,
+    windowMs: config.attemptWindowMs,
+    clock: config.clock,
+    ...(config.attemptStore === undefined ? {} : { store: config.attemptStore }),
+  })
+  const deps: GatewayDeps = Object.freeze({
+    config,
+    client,
+    limiter,
+    resolveOktaUser: config.resolveOktaUser ?? defaultResolveOktaUser,
+    issuer: issuerOf(config),
+  })
+  app.decorate('oktaMfaGateway', Object.freeze({ client, config }))
+
+  await app.register(async function gatewayRoutes (scope: FastifyInstance) {
+    scope.addHook('onRequest', async (request, reply) => {
+      reply.header(REQUEST_ID_HEADER, request.id)
+      // GET would put operations (and passcodes) in URLs, logs and caches, and skips the CSRF content-type check.
+      if (request.method !== 'POST' && request.routeOptions.url === config.path) {
+        const { status, message } = GATEWAY_ERRORS.METHOD_NOT_ALLOWED
+        return await reply.code(status).header('allow', 'POST').send({
+          data: null,
+          errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED', requestId: request.id } }],
+        })
+      }
+      return undefined
+    })
+    scope.addHook('preHandler', async (request) => {
+      if (request.routeOptions.url !== config.path || typeof request.body !== 'object' || request.body === null) return
+      const body = request.body as { operationName?: unknown, variables?: unknown }
+      request.log.debug({ graphql: { operationName: body.operationName, variables: redactSecrets(body.variables) } }, 'graphql request')
+    })
+
+    const validationRules: ValidationRule[] = [...limitRules(config.limits)]
+    if (!config.development) validationRules.push(NoSchemaIntrospectionCustomRule)
+    await scope.register(mercurius, {
+      schema: gatewaySchema,
+      resolvers: resolvers as unknown as mercurius.IResolvers,
+      path: config.path,
+      graphiql: config.development,
+      allowBatchedQueries: false,
+      csrfPrevention: { allowedContentTypes: [...CSRF.allowedContentTypes], requiredHeaders: [...CSRF.requiredHeaders] },
+      validationRules,
+      graphql: { parseOptions: { maxTokens: config.limits.maxTokens } },
+      errorFormatter: formatErrors as mercurius.MercuriusCommonOptions['errorFormatter'],
+      context: (request) => ({ gateway: new RequestScope(request, deps) }),
+      additionalRouteOptions: { bodyLimit: config.bodyLimit },
+    })
+  })
+}
+
+/**
+ * The gateway as a Fastify plugin. Register it after @fastify/secure-session and @fastify/passport; it serves
+ * `POST /graphql` (see `gatewaySchema`) acting only for the user `resolveUser` returns.
+ *
+ * @example
+ * ```ts
+ * await app.register(oktaMfaGateway, {
+ *   orgUrl: process.env.OKTA_ORG_URL!, token: process.env.OKTA_API_TOKEN!,
+ *   resolveUser: (request) => request.user,
+ *   resolveOktaUser: (user) => ({ login: user.email }),
+ * })
+ * ```
+ */
+export const oktaMfaGateway = fp(gateway, { name: '@okta-mfa/gateway', fastify: '5.x' })
