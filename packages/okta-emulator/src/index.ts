@@ -1,1 +1,9 @@
-export {}
+// Public surface of @okta-mfa/emulator.
+export { startEmulator, buildEmulator, validateOptions } from './emulator.js'
+export type { BuiltEmulator } from './emulator.js'
+export { OktaError } from './errors.js'
+export type { OktaErrorBody } from './errors.js'
+export { DEFAULT_LIMITS } from './rate-limit.js'
+export type {
+  Emulator, EmulatorOptions, OutboxMessage, MessageFilter, RateLimitBucket, RateLimitOptions, SeedUser, SeedFactor,
+} from './types.js'

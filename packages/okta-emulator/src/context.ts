@@ -1,0 +1,48 @@
+// What every route handler needs: the state, the clock, the outbox and the resolved options.
+import type { FastifyRequest } from 'fastify'
+import { malformedBody } from './errors.js'
+import type { Outbox } from './outbox.js'
+import type { Store } from './store.js'
+
+/** Resolved settings and state shared by the routes. */
+export interface Ctx {
+  store: Store
+  clock: () => number
+  outbox: Outbox
+  totpWindow: number
+  lockoutThreshold: number
+  rejectReplayedCodes: boolean
+  issuer: string
+}
+
+/** `http://host:port` of the request, for absolute `_links` and `Link` headers. */
+export function baseUrl (request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`
+}
+
+/** ISO timestamp with milliseconds, as Okta writes them; null stays null. */
+export function iso (ms: number): string
+export function iso (ms: number | null): string | null
+export function iso (ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString()
+}
+
+/** The request body as an object ({} when absent); anything else is a malformed body. */
+export function objectBody (request: FastifyRequest): Record<string, unknown> {
+  const b = request.body
+  if (b === undefined || b === null) return {}
+  if (typeof b !== 'object' || Array.isArray(b)) throw malformedBody('The request body must be a JSON object.')
+  return b as Record<string, unknown>
+}
+
+/** True when `v` is a plain object (not null, not an array). */
+export function isObject (v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** Query flag parsing as Okta does it: 'true'/'false', anything else uses the default. */
+export function flag (v: unknown, dflt: boolean): boolean {
+  if (v === 'true' || v === true) return true
+  if (v === 'false' || v === false) return false
+  return dflt
+}

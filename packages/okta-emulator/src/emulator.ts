@@ -1,0 +1,100 @@
+// startEmulator: validates options, restores state, seeds, listens, and returns the handle
+// tests use (url, token, close, the outbox and the TOTP helper).
+import { randomBytes } from 'node:crypto'
+import type { Ctx } from './context.js'
+import { activatePush, settlePush, totpCode } from './helpers.js'
+import { Outbox } from './outbox.js'
+import { applySeed, loadSeed } from './seed.js'
+import { buildServer } from './server.js'
+import { Store } from './store.js'
+import type { Emulator, EmulatorOptions } from './types.js'
+import type { FastifyInstance } from 'fastify'
+
+function int (name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (v !== undefined && (!Number.isInteger(v) || (v as number) < min || (v as number) > max)) {
+    throw new TypeError(`"${name}" option must be an integer between ${min} and ${max}`)
+  }
+}
+
+/** Checks options, throwing TypeError naming the first bad one. */
+export function validateOptions (o: EmulatorOptions): void {
+  if (typeof o !== 'object' || o === null) throw new TypeError('options must be an object')
+  int('port', o.port, 0, 65535)
+  int('totpWindow', o.totpWindow, 0, 10)
+  int('lockoutThreshold', o.lockoutThreshold, 0)
+  int('bodyLimit', o.bodyLimit, 1)
+  if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) throw new TypeError('"host" option must be a non-empty string')
+  if (o.token !== undefined && (typeof o.token !== 'string' || o.token.trim() === '' || /\s/.test(o.token))) {
+    throw new TypeError('"token" option must be a non-empty string without spaces')
+  }
+  if (o.clock !== undefined && typeof o.clock !== 'function') throw new TypeError('"clock" option must be a function returning ms since the epoch')
+  if (o.dataFile !== undefined && (typeof o.dataFile !== 'string' || o.dataFile === '')) throw new TypeError('"dataFile" option must be a file path')
+  if (o.issuer !== undefined && (typeof o.issuer !== 'string' || o.issuer === '')) throw new TypeError('"issuer" option must be a non-empty string')
+  if (o.rateLimits !== undefined && o.rateLimits !== false && (typeof o.rateLimits !== 'object' || o.rateLimits === null)) {
+    throw new TypeError('"rateLimits" option must be false or an object')
+  }
+}
+
+/** An emulator app that is built but not listening (for `app.inject` tests and embedding). */
+export interface BuiltEmulator extends Omit<Emulator, 'url' | 'close'> {
+  app: FastifyInstance
+}
+
+/**
+ * Builds the emulator without listening.
+ * @example const { app, token } = buildEmulator({ token: 't' }); await app.inject({ url: '/api/v1/users', headers: { authorization: 'SSWS t' } })
+ */
+export function buildEmulator (options: EmulatorOptions = {}): BuiltEmulator {
+  validateOptions(options)
+  const token = options.token ?? randomBytes(24).toString('base64url')
+  const clock = options.clock ?? Date.now
+  const ctx: Ctx = {
+    store: new Store(options.dataFile),
+    clock,
+    outbox: new Outbox(options.quiet !== true),
+    totpWindow: options.totpWindow ?? 1,
+    lockoutThreshold: options.lockoutThreshold ?? 5,
+    rejectReplayedCodes: options.rejectReplayedCodes ?? true,
+    issuer: options.issuer ?? 'Okta Emulator',
+  }
+  if (options.seed !== undefined) applySeed(ctx, loadSeed(options.seed))
+  const app = buildServer(ctx, {
+    token,
+    rateLimits: options.rateLimits,
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+  })
+  return {
+    app,
+    token,
+    messages: (filter) => ctx.outbox.find(filter),
+    lastMessage: (filter) => ctx.outbox.find(filter).at(-1),
+    clearMessages: () => ctx.outbox.clear(),
+    totpCode: (factorId, atMs) => totpCode(ctx, factorId, atMs),
+    factorSecret: (factorId) => ctx.store.factorById(factorId)?.secret,
+    activatePush: (factorId) => activatePush(ctx, factorId),
+    approvePush: (transactionId) => settlePush(ctx, transactionId, 'SUCCESS'),
+    rejectPush: (transactionId) => settlePush(ctx, transactionId, 'REJECTED'),
+  }
+}
+
+/**
+ * Starts a local Okta org on loopback.
+ * @example
+ * const emu = await startEmulator({ port: 0, token: 'test-token' })
+ * // orgUrl: emu.url, token: emu.token ... then: await emu.close()
+ */
+export async function startEmulator (options: EmulatorOptions = {}): Promise<Emulator> {
+  const built = buildEmulator(options)
+  const host = options.host ?? '127.0.0.1'
+  await built.app.listen({ port: options.port ?? 7070, host })
+  const addr = built.app.server.address()
+  const port = typeof addr === 'object' && addr !== null ? addr.port : options.port ?? 7070
+  const urlHost = host.includes(':') ? `[${host}]` : host
+  const { app, ...helpers } = built
+  return {
+    ...helpers,
+    url: `http://${urlHost}:${port}`,
+    close: async () => { await app.close() },
+  }
+}

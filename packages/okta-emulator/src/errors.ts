@@ -1,0 +1,106 @@
+// Okta's error envelope. Every error the emulator answers goes through `OktaError`, so every
+// error body carries the same five fields Okta sends: errorCode, errorSummary, errorLink
+// (= errorCode), errorId ('oae' + 22 characters) and errorCauses.
+import { randomBytes } from 'node:crypto'
+
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/** The JSON body of every Okta error response. */
+export interface OktaErrorBody {
+  errorCode: string
+  errorSummary: string
+  errorLink: string
+  errorId: string
+  errorCauses: Array<{ errorSummary: string }>
+}
+
+/** An error the emulator answers with Okta's envelope and HTTP status. */
+export class OktaError extends Error {
+  /** HTTP status of the response. */
+  readonly status: number
+  /** Okta error code, e.g. `E0000068`. */
+  readonly errorCode: string
+  /** Okta's summary text. */
+  readonly errorSummary: string
+  /** Texts of `errorCauses`. */
+  readonly causes: string[]
+
+  constructor (status: number, errorCode: string, errorSummary: string, causes: string[] = []) {
+    super(errorSummary)
+    this.name = 'OktaError'
+    this.status = status
+    this.errorCode = errorCode
+    this.errorSummary = errorSummary
+    this.causes = causes
+  }
+
+  /** The response body, with a fresh `errorId`. */
+  toBody (): OktaErrorBody {
+    return {
+      errorCode: this.errorCode,
+      errorSummary: this.errorSummary,
+      errorLink: this.errorCode,
+      errorId: newErrorId(),
+      errorCauses: this.causes.map((errorSummary) => ({ errorSummary })),
+    }
+  }
+}
+
+/** `oae` followed by 22 URL-safe characters, like Okta's error ids. */
+export function newErrorId (): string {
+  const bytes = randomBytes(22)
+  let out = 'oae'
+  for (const b of bytes) out += ID_ALPHABET[b & 63]
+  return out
+}
+
+/** 400 E0000001 "Api validation failed: {what}". */
+export function validationError (what: string, ...causes: string[]): OktaError {
+  return new OktaError(400, 'E0000001', `Api validation failed: ${what}`, causes)
+}
+
+/** 400 E0000003 "The request body was not well-formed." */
+export function malformedBody (cause?: string): OktaError {
+  return new OktaError(400, 'E0000003', 'The request body was not well-formed.', cause === undefined ? [] : [cause])
+}
+
+/** 404 E0000007 "Not found: Resource not found: {id} ({kind})". */
+export function notFound (id: string, kind: 'User' | 'UserFactor' | 'Transaction' | 'Path' | 'QRCode'): OktaError {
+  return new OktaError(404, 'E0000007', `Not found: Resource not found: ${id} (${kind})`)
+}
+
+/** 403 E0000005 "Invalid session" (no Authorization header). */
+export const invalidSession = (): OktaError => new OktaError(403, 'E0000005', 'Invalid session')
+
+/** 401 E0000011 "Invalid token provided". */
+export const invalidToken = (): OktaError => new OktaError(401, 'E0000011', 'Invalid token provided')
+
+/** 429 E0000047 "API call exceeded rate limit due to too many requests." */
+export const rateLimited = (): OktaError =>
+  new OktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.')
+
+/** 403 E0000068 "Invalid Passcode/Answer". */
+export const invalidPasscode = (cause = "Your passcode doesn't match our records. Please try again."): OktaError =>
+  new OktaError(403, 'E0000068', 'Invalid Passcode/Answer', [cause])
+
+/** 403 E0000082: a code accepted once is refused afterwards. */
+export const passcodeReplayed = (): OktaError =>
+  new OktaError(403, 'E0000082', 'Each code can only be used once. Please wait for a new code and try again.')
+
+/** 403 E0000069 "User Locked". */
+export const userLocked = (): OktaError => new OktaError(403, 'E0000069', 'User Locked')
+
+/** 403 E0000038: the operation is not allowed in the user's current status. */
+export const wrongUserStatus = (): OktaError =>
+  new OktaError(403, 'E0000038', "This operation is not allowed in the user's current status.")
+
+/** 400 E0000031 "Invalid search criteria." */
+export const invalidSearch = (cause: string): OktaError =>
+  new OktaError(400, 'E0000031', 'Invalid search criteria.', [cause])
+
+/** The three "sent too recently" errors, by channel. */
+export const tooSoon = {
+  sms: () => new OktaError(429, 'E0000109', 'An SMS message was recently sent. Please wait 30 seconds before trying again.'),
+  call: () => new OktaError(429, 'E0000133', 'A phone call was recently made. Please wait 30 seconds before trying again.'),
+  email: () => new OktaError(429, 'E0000118', 'An email was recently sent. Please wait 5 seconds before trying again.'),
+} as const

@@ -1,0 +1,51 @@
+// What a test or a demo needs that Okta does through a phone: the current TOTP code of a factor,
+// completing a push enrollment, approving or rejecting a push. Used by the Emulator object and
+// the /__emulator endpoints alike.
+import type { Ctx } from './context.js'
+import { notFound, OktaError } from './errors.js'
+import { base32Decode, generate } from './totp.js'
+import type { FactorRecord, PushTransaction } from './types.js'
+
+function totpFactor (ctx: Ctx, factorId: string): FactorRecord {
+  const f = ctx.store.factorById(factorId)
+  if (f?.secret === undefined) throw notFound(factorId, 'UserFactor')
+  return f
+}
+
+/** The TOTP code of a TOTP factor at `atMs` (default: the emulator clock). */
+export function totpCode (ctx: Ctx, factorId: string, atMs?: number): string {
+  return generate(base32Decode(totpFactor(ctx, factorId).secret ?? ''), atMs ?? ctx.clock())
+}
+
+/** Completes a pending push enrollment. */
+export function activatePush (ctx: Ctx, factorId: string): void {
+  const f = ctx.store.factorById(factorId)
+  if (f === undefined || f.factorType !== 'push') throw notFound(factorId, 'UserFactor')
+  if (f.status === 'ACTIVE') return
+  const now = ctx.clock()
+  f.status = 'ACTIVE'
+  f.lastUpdated = now
+  f.profile = { ...f.profile, deviceType: 'SmartPhone_IPhone', name: 'Okta Emulator', platform: 'IOS', version: '17.0' }
+  ctx.store.commit()
+}
+
+function transaction (ctx: Ctx, id: string): PushTransaction {
+  for (const u of ctx.store.users.values()) {
+    for (const f of ctx.store.factors(u.id)) {
+      const t = f.transactions?.find((x) => x.id === id)
+      if (t !== undefined) return t
+    }
+  }
+  throw notFound(id, 'Transaction')
+}
+
+/** Settles a waiting push transaction. */
+export function settlePush (ctx: Ctx, transactionId: string, result: 'SUCCESS' | 'REJECTED'): void {
+  const t = transaction(ctx, transactionId)
+  if (t.result === 'WAITING' && ctx.clock() >= t.expiresAt) t.result = 'TIMEOUT'
+  if (t.result !== 'WAITING') {
+    throw new OktaError(400, 'E0000001', 'Api validation failed: transaction', [`The transaction is already ${t.result}.`])
+  }
+  t.result = result
+  ctx.store.commit()
+}

@@ -1,0 +1,38 @@
+// Where sms, call and email codes go instead of a phone or a mailbox: kept in memory for tests
+// (`emulator.messages()`, `GET /__emulator/messages`) and echoed on the console so a person
+// running the emulator by hand can read the code.
+import type { MessageFilter, OutboxMessage } from './types.js'
+
+/** The emulator's outbox. */
+export class Outbox {
+  private readonly list: OutboxMessage[] = []
+  private seq = 0
+  private readonly echo: boolean
+
+  constructor (echo: boolean) {
+    this.echo = echo
+  }
+
+  /** Records a message and echoes it unless quiet. */
+  send (msg: Omit<OutboxMessage, 'id'>): OutboxMessage {
+    const full: OutboxMessage = { id: `msg${++this.seq}`, ...msg }
+    this.list.push(full)
+    if (this.echo) {
+      process.stdout.write(`[okta-emulator] ${full.channel} to ${full.to} (user ${full.userId}, factor ${full.factorId}): code ${full.code}\n`)
+    }
+    return full
+  }
+
+  /** Messages matching every field of `filter`, oldest first. */
+  find (filter: MessageFilter = {}): OutboxMessage[] {
+    return this.list.filter((m) =>
+      (filter.userId === undefined || m.userId === filter.userId) &&
+      (filter.factorId === undefined || m.factorId === filter.factorId) &&
+      (filter.channel === undefined || m.channel === filter.channel))
+  }
+
+  /** Empties the outbox. */
+  clear (): void {
+    this.list.length = 0
+  }
+}

@@ -1,0 +1,47 @@
+// Per-endpoint rate limits as Okta applies them: a fixed window per bucket for the whole org,
+// the three X-Rate-Limit-* headers on every response (Reset in epoch SECONDS), 429 E0000047 when
+// a bucket is spent. Okta's SDKs compute their retry delay from Reset minus Date, so both come
+// from the same injected clock.
+import type { RateLimitBucket, RateLimitOptions } from './types.js'
+
+/** Okta-like default limits per minute. */
+export const DEFAULT_LIMITS: Readonly<Record<RateLimitBucket, number>> = { users: 600, user: 2000, factors: 1000, verify: 1000 }
+
+/** What the headers of one response say. */
+export interface RateState { limit: number, remaining: number, reset: number, limited: boolean }
+
+/** Counts requests per bucket in fixed windows. */
+export class RateLimiter {
+  private readonly windowMs: number
+  private readonly limits: Record<RateLimitBucket, number>
+  private readonly enabled: boolean
+  private readonly windows = new Map<RateLimitBucket, { start: number, count: number }>()
+
+  constructor (options: false | RateLimitOptions | undefined) {
+    this.enabled = options !== false
+    const o = options === false || options === undefined ? {} : options
+    this.windowMs = o.windowMs ?? 60_000
+    if (!Number.isInteger(this.windowMs) || this.windowMs <= 0) throw new TypeError('"rateLimits.windowMs" option must be a positive integer')
+    this.limits = { ...DEFAULT_LIMITS }
+    for (const [k, v] of Object.entries(o.limits ?? {})) {
+      if (!(k in DEFAULT_LIMITS)) throw new TypeError(`"rateLimits.limits.${k}" is not a rate-limit bucket (users, user, factors, verify)`)
+      if (!Number.isInteger(v) || v < 0) throw new TypeError(`"rateLimits.limits.${k}" option must be a non-negative integer`)
+      this.limits[k as RateLimitBucket] = v
+    }
+  }
+
+  /** Counts one request in `bucket` at `now` and says whether it is over the limit. */
+  hit (bucket: RateLimitBucket, now: number): RateState {
+    const limit = this.limits[bucket]
+    const start = now - (now % this.windowMs)
+    const reset = Math.ceil((start + this.windowMs) / 1000)
+    if (!this.enabled) return { limit, remaining: limit, reset, limited: false }
+    let w = this.windows.get(bucket)
+    if (w === undefined || w.start !== start) {
+      w = { start, count: 0 }
+      this.windows.set(bucket, w)
+    }
+    w.count++
+    return { limit, remaining: Math.max(0, limit - w.count), reset, limited: w.count > limit }
+  }
+}

@@ -1,0 +1,244 @@
+// Factors API: catalog, security questions, list, get, enroll (TOTP Google/Okta, sms, call,
+// email, question, push), activate (with Okta's 5-tries-per-5-minutes throttle), resend, delete,
+// push enrollment polling and the QR-code PNG of a TOTP or push enrollment.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import QRCode from 'qrcode'
+import { isChannel, sendCode, tokenLifetime } from '../challenges.js'
+import { baseUrl, flag, isObject, objectBody, type Ctx } from '../context.js'
+import { invalidPasscode, notFound, OktaError, rateLimited, validationError, wrongUserStatus } from '../errors.js'
+import { renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
+import { ID_PREFIX, newId, newQrToken } from '../ids.js'
+import { base32Decode, matchingSteps, newSecret } from '../totp.js'
+import type { FactorRecord, FactorType, UserRecord } from '../types.js'
+import { queryParam, userOr404 } from './users.js'
+
+type Req = FastifyRequest<{ Params: { id: string, factorId: string, token: string } }>
+
+/** Failed activations allowed per factor in {@link ACTIVATION_WINDOW_MS} before 429 E0000047 (Okta's rule). */
+export const ACTIVATION_MAX_FAILURES = 5
+/** The window of {@link ACTIVATION_MAX_FAILURES}. */
+export const ACTIVATION_WINDOW_MS = 5 * 60_000
+/** How long a push enrollment (its QR code) stays valid. */
+export const PUSH_ENROLL_MS = 10 * 60_000
+
+const PHONE = /^\+?[0-9][0-9 ().-]{5,30}$/
+const EMAILISH = /^[^\s@]+@[^\s@]+$/
+
+/** The factor named in the path, or 404 E0000007 (UserFactor). */
+export function factorOr404 (ctx: Ctx, user: UserRecord, factorId: string): FactorRecord {
+  const f = ctx.store.factor(user.id, factorId)
+  if (f === undefined) throw notFound(factorId, 'UserFactor')
+  return f
+}
+
+/** 400 E0000001 for a factor in the wrong status, naming the status (the project's documented decision). */
+export function wrongFactorStatus (what: string, f: FactorRecord): OktaError {
+  return validationError(what, `Factor status is ${f.status}; this operation needs a factor in ${f.status === 'ACTIVE' ? 'PENDING_ACTIVATION' : 'ACTIVE'}.`)
+}
+
+function str (profile: Record<string, unknown>, key: string): string | undefined {
+  const v = profile[key]
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'string') throw validationError('factorEnrollRequest', `${key}: Does not match required type string`)
+  return v
+}
+
+function buildFactor (ctx: Ctx, user: UserRecord, body: Record<string, unknown>): FactorRecord {
+  const { factorType, provider } = body
+  if (typeof factorType !== 'string' || factorType === '') throw validationError('factorEnrollRequest', 'factorType: The field cannot be left blank')
+  const types: FactorType[] = ['token:software:totp', 'sms', 'call', 'email', 'question', 'push']
+  if (!types.includes(factorType as FactorType)) throw validationError('factorEnrollRequest', `Unsupported factor type: ${factorType}`)
+  if (typeof provider !== 'string' || provider === '') throw validationError('factorEnrollRequest', 'provider: The field cannot be left blank')
+  const providers = factorType === 'token:software:totp' ? ['OKTA', 'GOOGLE'] : ['OKTA']
+  if (!providers.includes(provider)) throw validationError('factorEnrollRequest', `Unsupported provider ${provider} for factor type ${factorType}`)
+  const profileIn = body['profile'] ?? {}
+  if (!isObject(profileIn)) throw validationError('factorEnrollRequest', 'profile: Does not match required type object')
+  const now = ctx.clock()
+  const f: FactorRecord = {
+    id: newId(ID_PREFIX[factorType as FactorType]),
+    userId: user.id,
+    factorType: factorType as FactorType,
+    provider: provider as 'OKTA' | 'GOOGLE',
+    status: 'PENDING_ACTIVATION',
+    created: now,
+    lastUpdated: now,
+    profile: {},
+    activationFailures: [],
+  }
+  const login = String(user.profile['login'])
+  switch (f.factorType) {
+    case 'token:software:totp':
+      f.profile = { credentialId: login }
+      f.secret = newSecret()
+      f.qrToken = newQrToken()
+      break
+    case 'sms':
+    case 'call': {
+      const phoneNumber = str(profileIn, 'phoneNumber')
+      if (phoneNumber === undefined || !PHONE.test(phoneNumber)) throw validationError('factorEnrollRequest', 'phoneNumber: Invalid Phone Number.')
+      f.profile = { phoneNumber }
+      const ext = f.factorType === 'call' ? str(profileIn, 'phoneExtension') : undefined
+      if (ext !== undefined) f.profile['phoneExtension'] = ext
+      break
+    }
+    case 'email': {
+      const email = str(profileIn, 'email') ?? String(user.profile['email'])
+      if (!EMAILISH.test(email)) throw validationError('factorEnrollRequest', 'email: Does not match required pattern')
+      f.profile = { email }
+      break
+    }
+    case 'question': {
+      const question = str(profileIn, 'question')
+      const answer = str(profileIn, 'answer')
+      if (question === undefined || !SECURITY_QUESTIONS.has(question)) throw validationError('factorEnrollRequest', 'question: The security question is not valid.')
+      if (answer === undefined || answer.trim().length < 4) {
+        throw validationError('factorEnrollRequest', 'answer: The security question answer must be at least 4 characters in length')
+      }
+      f.profile = { question, questionText: SECURITY_QUESTIONS.get(question) }
+      f.answer = answer
+      f.status = 'ACTIVE'
+      break
+    }
+    case 'push':
+      f.profile = { credentialId: login }
+      f.qrToken = newQrToken()
+      f.activationExpiresAt = now + PUSH_ENROLL_MS
+      f.transactions = []
+      break
+  }
+  return f
+}
+
+/** Registers the factor routes. */
+export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
+  const { store } = ctx
+  const factors = { config: { bucket: 'factors' as const } }
+  const U = '/api/v1/users/:id/factors'
+
+  app.get(`${U}/catalog`, factors, (req: Req, reply: FastifyReply) => {
+    const u = userOr404(ctx, req.params.id)
+    return (renderCatalog(u, store.factors(u.id), baseUrl(req)))
+  })
+
+  app.get(`${U}/questions`, factors, (req: Req, reply: FastifyReply) => {
+    userOr404(ctx, req.params.id)
+    return ([...SECURITY_QUESTIONS].map(([question, questionText]) => ({ question, questionText })))
+  })
+
+  app.get(U, factors, (req: Req, reply: FastifyReply) => {
+    const u = userOr404(ctx, req.params.id)
+    const base = baseUrl(req)
+    return (store.factors(u.id).map((f) => renderFactor(f, base)))
+  })
+
+  app.get(`${U}/:factorId`, factors, (req: Req, reply: FastifyReply) => {
+    const u = userOr404(ctx, req.params.id)
+    return (renderFactor(factorOr404(ctx, u, req.params.factorId), baseUrl(req)))
+  })
+
+  app.post(U, factors, (req: Req, reply: FastifyReply) => {
+    const u = userOr404(ctx, req.params.id)
+    if (u.status === 'DEPROVISIONED') throw wrongUserStatus()
+    const body = objectBody(req)
+    const lifetime = tokenLifetime(queryParam(req, 'tokenLifetimeSeconds'))
+    queryParam(req, 'templateId')
+    const activate = flag(queryParam(req, 'activate'), false)
+    const updatePhone = flag(queryParam(req, 'updatePhone'), false)
+    const f = buildFactor(ctx, u, body)
+    const existing = store.factors(u.id).find((x) => x.factorType === f.factorType && x.provider === f.provider)
+    let factor = f
+    if (existing !== undefined) {
+      if (!(updatePhone && (f.factorType === 'sms' || f.factorType === 'call'))) {
+        throw validationError('factorEnrollRequest', 'A factor of this type is already set up.')
+      }
+      existing.profile = f.profile
+      existing.status = 'PENDING_ACTIVATION'
+      existing.lastUpdated = f.created
+      factor = existing
+    } else {
+      store.addFactor(f)
+    }
+    if (isChannel(factor.factorType)) {
+      if (activate) factor.status = 'ACTIVE'
+      else sendCode(ctx, u, factor, lifetime, false)
+    }
+    store.commit()
+    return (renderFactor(factor, baseUrl(req)))
+  })
+
+  app.post(`${U}/:factorId/lifecycle/activate`, factors, (req: Req, reply: FastifyReply) => {
+    const u = userOr404(ctx, req.params.id)
+    const f = factorOr404(ctx, u, req.params.factorId)
+    if (f.status !== 'PENDING_ACTIVATION' || f.factorType === 'push') throw wrongFactorStatus('factorActivateRequest', f)
+    const now = ctx.clock()
+    f.activationFailures = f.activationFailures.filter((t) => now - t < ACTIVATION_WINDOW_MS)
+    if (f.activationFailures.length >= ACTIVATION_MAX_FAILURES) throw rateLimited()
+    const passCode = objectBody(req)['passCode']
+    if (typeof passCode !== 'string' || passCode === '') throw validationError('factorActivateRequest', 'passCode: The field cannot be left blank')
+    let ok = false
+    if (f.factorType === 'token:software:totp') {
+      const steps = matchingSteps(base32Decode(f.secret ?? ''), passCode, now, ctx.totpWindow)
+      if (steps.length > 0) {
+        ok = true
+        f.lastStep = Math.max(...steps)
+      }
+    } else if (f.sent !== undefined && !f.sent.used && now < f.sent.expiresAt && f.sent.code === passCode) {
+      ok = true
+      f.sent.used = true
+    }
+    if (!ok) {
+      f.activationFailures.push(now)
+      store.commit()
+      throw invalidPasscode()
+    }
+    f.status = 'ACTIVE'
+    f.lastUpdated = now
+    f.activationFailures = []
+    store.commit()
+    return (renderFactor(f, baseUrl(req)))
+  })
+
+  app.post(`${U}/:factorId/lifecycle/activate/poll`, factors, (req: Req, reply: FastifyReply) => {
+    const u = userOr404(ctx, req.params.id)
+    const f = factorOr404(ctx, u, req.params.factorId)
+    if (f.factorType !== 'push') throw validationError('factorPollRequest', 'Only a push factor can be polled.')
+    const body = renderFactor(f, baseUrl(req))
+    const activation = (body['_embedded'] as { activation?: Record<string, unknown> } | undefined)?.activation
+    if (activation !== undefined && ctx.clock() > (f.activationExpiresAt ?? 0)) activation['factorResult'] = 'TIMEOUT'
+    return (body)
+  })
+
+  app.post(`${U}/:factorId/resend`, { config: { bucket: 'verify' as const } }, (req: Req, reply: FastifyReply) => {
+    const u = userOr404(ctx, req.params.id)
+    const f = factorOr404(ctx, u, req.params.factorId)
+    if (!isChannel(f.factorType)) throw validationError('factorResendRequest', `A ${f.factorType} factor does not send codes.`)
+    if (f.status !== 'PENDING_ACTIVATION') throw wrongFactorStatus('factorResendRequest', f)
+    objectBody(req)
+    sendCode(ctx, u, f, tokenLifetime(queryParam(req, 'tokenLifetimeSeconds')))
+    store.commit()
+    return (renderFactor(f, baseUrl(req)))
+  })
+
+  app.delete(`${U}/:factorId`, factors, (req: Req, reply: FastifyReply) => {
+    const u = userOr404(ctx, req.params.id)
+    store.deleteFactor(factorOr404(ctx, u, req.params.factorId))
+    store.commit()
+    reply.code(204).send()
+  })
+
+  // The QR link carries its own secret token (it ends up in an <img src>), so it needs no SSWS header.
+  app.get(`${U}/:factorId/qr/:token`, { config: { bucket: 'factors' as const, public: true } }, async (req: Req, reply: FastifyReply) => {
+    const u = ctx.store.findUser(req.params.id)
+    const f = u === undefined ? undefined : ctx.store.factor(u.id, req.params.factorId)
+    if (u === undefined || f === undefined || f.qrToken === undefined || f.qrToken !== req.params.token || f.status !== 'PENDING_ACTIVATION') {
+      throw notFound(req.params.token, 'QRCode')
+    }
+    const label = `${encodeURIComponent(ctx.issuer)}:${encodeURIComponent(String(u.profile['login']))}`
+    const uri = f.factorType === 'push'
+      ? `oktaverify://enroll?factorId=${f.id}&token=${f.qrToken}`
+      : `otpauth://totp/${label}?secret=${f.secret ?? ''}&issuer=${encodeURIComponent(ctx.issuer)}`
+    const png = await QRCode.toBuffer(uri, { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 6 })
+    reply.type('image/png')
+    return png
+  })
+}

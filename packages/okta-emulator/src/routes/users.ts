@@ -1,0 +1,163 @@
+// Users API: create, get (by id or percent-encoded login), list with limit/after/search/filter/q
+// and Link headers, lifecycle (activate, deactivate, unlock, reset_factors), and DELETE, which
+// deactivates a user that is not yet DEPROVISIONED and deletes one that is.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { baseUrl, flag, objectBody, type Ctx } from '../context.js'
+import { notFound, OktaError, validationError, wrongUserStatus } from '../errors.js'
+import { compile, type Predicate } from '../search.js'
+import { buildUser, renderUser, setStatus, userAttr } from '../users-model.js'
+import type { UserRecord } from '../types.js'
+
+/** Users page size: Okta's default and maximum for /api/v1/users. */
+export const MAX_PAGE = 200
+
+type Req = FastifyRequest<{ Params: { id: string }, Querystring: Record<string, unknown> }>
+
+/** A single-valued query parameter (a repeated one is a validation error). */
+export function queryParam (req: FastifyRequest, name: string): string | undefined {
+  const v = (req.query as Record<string, unknown>)[name]
+  if (v === undefined) return undefined
+  if (typeof v !== 'string') throw validationError(name, `${name}: The parameter must be given once.`)
+  return v
+}
+
+/** The user named in the path, or 404 E0000007 (User). */
+export function userOr404 (ctx: Ctx, id: string): UserRecord {
+  const u = ctx.store.findUser(id)
+  if (u === undefined) throw notFound(id, 'User')
+  return u
+}
+
+function parseLimit (req: FastifyRequest): number {
+  const raw = queryParam(req, 'limit')
+  if (raw === undefined || raw === '') return MAX_PAGE
+  if (!/^-?\d+$/.test(raw)) throw validationError('limit', 'limit: The parameter must be an integer.')
+  const n = Number(raw)
+  return n <= 0 ? MAX_PAGE : Math.min(n, MAX_PAGE)
+}
+
+function selector (req: FastifyRequest): (u: UserRecord) => boolean {
+  const search = queryParam(req, 'search')
+  const filter = queryParam(req, 'filter')
+  const q = queryParam(req, 'q')
+  const preds: Predicate[] = []
+  if (search !== undefined) preds.push(compile(search))
+  if (filter !== undefined) preds.push(compile(filter))
+  if (preds.length > 0) return (u) => preds.every((p) => p((a) => userAttr(u, a)))
+  if (q !== undefined) {
+    const needle = q.toLowerCase()
+    return (u) => u.status !== 'DEPROVISIONED' && ['login', 'email', 'firstName', 'lastName'].some((k) => {
+      const v = u.profile[k]
+      return typeof v === 'string' && v.toLowerCase().startsWith(needle)
+    })
+  }
+  // Without search, filter or q, Okta lists every user that is not DEPROVISIONED.
+  return (u) => u.status !== 'DEPROVISIONED'
+}
+
+function linkHeader (req: FastifyRequest, limit: number, nextAfter: string | undefined): string {
+  const base = `${baseUrl(req)}/api/v1/users`
+  const params = new URLSearchParams()
+  for (const [k, v] of Object.entries(req.query as Record<string, unknown>)) {
+    if (typeof v === 'string' && k !== 'after' && k !== 'limit') params.set(k, v)
+  }
+  params.set('limit', String(limit))
+  const self = new URLSearchParams(params)
+  const after = queryParam(req, 'after')
+  if (after !== undefined) self.set('after', after)
+  const links = [`<${base}?${self.toString()}>; rel="self"`]
+  if (nextAfter !== undefined) {
+    params.set('after', nextAfter)
+    links.push(`<${base}?${params.toString()}>; rel="next"`)
+  }
+  return links.join(', ')
+}
+
+/** Registers the Users routes. */
+export function usersRoutes (app: FastifyInstance, ctx: Ctx): void {
+  const { store } = ctx
+  const users = { config: { bucket: 'users' as const } }
+  const user = { config: { bucket: 'user' as const } }
+
+  app.post('/api/v1/users', users, (req: Req, reply: FastifyReply) => {
+    const activate = flag(queryParam(req, 'activate'), true)
+    const u = buildUser(objectBody(req), activate, ctx.clock(), (login) => store.hasLogin(login))
+    store.addUser(u)
+    store.commit()
+    return (renderUser(u, baseUrl(req)))
+  })
+
+  app.get('/api/v1/users', users, (req: Req, reply: FastifyReply) => {
+    const limit = parseLimit(req)
+    const after = queryParam(req, 'after')
+    const keep = selector(req)
+    const page: UserRecord[] = []
+    let started = after === undefined || after === ''
+    let more = false
+    for (const u of store.users.values()) {
+      if (!started) {
+        if (u.id === after) started = true
+        continue
+      }
+      if (!keep(u)) continue
+      if (page.length === limit) { more = true; break }
+      page.push(u)
+    }
+    const base = baseUrl(req)
+    reply.header('link', linkHeader(req, limit, more ? page[page.length - 1]?.id : undefined))
+    return (page.map((u) => renderUser(u, base)))
+  })
+
+  app.get('/api/v1/users/:id', user, (req: Req, reply: FastifyReply) => {
+    return (renderUser(userOr404(ctx, req.params.id), baseUrl(req)))
+  })
+
+  app.delete('/api/v1/users/:id', user, (req: Req, reply: FastifyReply) => {
+    const u = userOr404(ctx, req.params.id)
+    if (u.status === 'DEPROVISIONED') store.deleteUser(u)
+    else setStatus(u, 'DEPROVISIONED', ctx.clock())
+    store.commit()
+    reply.code(204).send()
+  })
+
+  app.post('/api/v1/users/:id/lifecycle/activate', user, (req: Req, reply: FastifyReply) => {
+    const u = userOr404(ctx, req.params.id)
+    if (u.status !== 'STAGED' && u.status !== 'DEPROVISIONED') {
+      throw new OktaError(403, 'E0000016', 'Activation failed because the user is already active')
+    }
+    const now = ctx.clock()
+    setStatus(u, u.hasPassword ? 'ACTIVE' : 'PROVISIONED', now)
+    u.activated = now
+    store.commit()
+    const sendEmail = flag(queryParam(req, 'sendEmail'), true)
+    if (sendEmail) return ({})
+    const token = `emu${u.id}`
+    return ({ activationUrl: `${baseUrl(req)}/welcome/${token}`, activationToken: token })
+  })
+
+  app.post('/api/v1/users/:id/lifecycle/deactivate', user, (req: Req, reply: FastifyReply) => {
+    const u = userOr404(ctx, req.params.id)
+    if (u.status !== 'DEPROVISIONED') {
+      setStatus(u, 'DEPROVISIONED', ctx.clock())
+      store.commit()
+    }
+    return ({})
+  })
+
+  app.post('/api/v1/users/:id/lifecycle/unlock', user, (req: Req, reply: FastifyReply) => {
+    const u = userOr404(ctx, req.params.id)
+    if (u.status !== 'LOCKED_OUT') throw wrongUserStatus()
+    setStatus(u, 'ACTIVE', ctx.clock())
+    u.failedVerifications = 0
+    store.commit()
+    return ({})
+  })
+
+  app.post('/api/v1/users/:id/lifecycle/reset_factors', user, (req: Req, reply: FastifyReply) => {
+    const u = userOr404(ctx, req.params.id)
+    for (const f of store.factors(u.id)) store.deleteFactor(f)
+    u.lastUpdated = ctx.clock()
+    store.commit()
+    return ({})
+  })
+}

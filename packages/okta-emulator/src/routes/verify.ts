@@ -1,0 +1,146 @@
+// Factor verification, the hot path. TOTP: check-and-mark of the accepted time step happens
+// synchronously in one tick (no await between them), so two concurrent verifies of one code
+// give exactly one SUCCESS and the other 403 E0000082. sms/call/email: no passCode = send a
+// code (200 CHALLENGE). question: the answer. push: 201 WAITING and a transaction to poll.
+// Consecutive failures lock the user (403 E0000069) after `lockoutThreshold`.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { isChannel, sendCode, tokenLifetime } from '../challenges.js'
+import { baseUrl, iso, objectBody, type Ctx } from '../context.js'
+import { invalidPasscode, notFound, passcodeReplayed, userLocked, validationError, wrongUserStatus } from '../errors.js'
+import { factorUrls } from '../factors-model.js'
+import { newTransactionId } from '../ids.js'
+import { base32Decode, matchingSteps } from '../totp.js'
+import type { FactorRecord, PushTransaction, UserRecord } from '../types.js'
+import { factorOr404, wrongFactorStatus } from './factors.js'
+import { queryParam, userOr404 } from './users.js'
+
+type Req = FastifyRequest<{ Params: { id: string, factorId: string, transactionId: string } }>
+
+/** How long a push verification waits for the user before TIMEOUT. */
+export const PUSH_TRANSACTION_MS = 5 * 60_000
+
+const SUCCESS = Object.freeze({ factorResult: 'SUCCESS' })
+const hint = (href: string, ...allow: string[]): { href: string, hints: { allow: string[] } } => ({ href, hints: { allow } })
+
+/** Answers a wrong code: counts it toward the lockout, then 403 E0000068. */
+function fail (ctx: Ctx, u: UserRecord): never {
+  u.failedVerifications++
+  if (ctx.lockoutThreshold > 0 && u.failedVerifications >= ctx.lockoutThreshold) {
+    u.status = 'LOCKED_OUT'
+    u.statusChanged = u.lastUpdated = ctx.clock()
+  }
+  ctx.store.commit()
+  throw invalidPasscode()
+}
+
+function succeed (ctx: Ctx, u: UserRecord): typeof SUCCESS {
+  u.failedVerifications = 0
+  u.lastLogin = ctx.clock()
+  ctx.store.commit()
+  return SUCCESS
+}
+
+function passCodeOf (body: Record<string, unknown>): string | undefined {
+  const p = body['passCode']
+  if (p === undefined || p === null || p === '') return undefined
+  if (typeof p !== 'string') throw validationError('factorVerifyRequest', 'passCode: Does not match required type string')
+  return p
+}
+
+function verifyTotp (ctx: Ctx, u: UserRecord, f: FactorRecord, body: Record<string, unknown>): typeof SUCCESS {
+  const code = passCodeOf(body)
+  if (code === undefined) throw validationError('factorVerifyRequest', 'passCode: The field cannot be left blank')
+  const steps = matchingSteps(base32Decode(f.secret ?? ''), code, ctx.clock(), ctx.totpWindow)
+  if (steps.length === 0) fail(ctx, u)
+  const last = f.lastStep ?? -1
+  const fresh = ctx.rejectReplayedCodes ? steps.filter((s) => s > last) : steps
+  if (fresh.length === 0) throw passcodeReplayed()
+  // Mark before anything can yield: this is what makes a code single-use under concurrency.
+  f.lastStep = Math.max(last, ...fresh)
+  return succeed(ctx, u)
+}
+
+function pushWaiting (f: FactorRecord, t: PushTransaction, base: string): Record<string, unknown> {
+  const poll = `${factorUrls(base, f).self}/transactions/${t.id}`
+  return {
+    expiresAt: iso(t.expiresAt),
+    factorResult: 'WAITING',
+    profile: { credentialId: f.profile['credentialId'] },
+    _links: { poll: hint(poll, 'GET'), cancel: hint(poll, 'DELETE') },
+  }
+}
+
+/** Registers verify and push-transaction routes. */
+export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
+  const verify = { config: { bucket: 'verify' as const } }
+  const F = '/api/v1/users/:id/factors/:factorId'
+
+  app.post(`${F}/verify`, verify, (req: Req, reply: FastifyReply) => {
+    const u = userOr404(ctx, req.params.id)
+    const f = factorOr404(ctx, u, req.params.factorId)
+    if (u.status === 'LOCKED_OUT') throw userLocked()
+    if (u.status === 'DEPROVISIONED' || u.status === 'SUSPENDED') throw wrongUserStatus()
+    if (f.status !== 'ACTIVE') throw wrongFactorStatus('factorVerifyRequest', f)
+    const body = objectBody(req)
+    if (f.factorType === 'token:software:totp') return (verifyTotp(ctx, u, f, body))
+    const base = baseUrl(req)
+    if (isChannel(f.factorType)) {
+      const code = passCodeOf(body)
+      if (code === undefined) {
+        sendCode(ctx, u, f, tokenLifetime(queryParam(req, 'tokenLifetimeSeconds')))
+        ctx.store.commit()
+        const { self } = factorUrls(base, f)
+        const profile = f.factorType === 'email' ? undefined : { ...f.profile }
+        return ({
+          factorResult: 'CHALLENGE',
+          ...(profile === undefined ? {} : { profile }),
+          _links: { verify: hint(`${self}/verify`, 'POST'), factor: hint(self, 'GET', 'DELETE') },
+        })
+      }
+      const sent = f.sent
+      if (sent === undefined || ctx.clock() >= sent.expiresAt || sent.code !== code) fail(ctx, u)
+      if (sent.used) throw passcodeReplayed()
+      sent.used = true
+      return (succeed(ctx, u))
+    }
+    if (f.factorType === 'question') {
+      const answer = body['answer']
+      if (typeof answer !== 'string' || answer === '') throw validationError('factorVerifyRequest', 'answer: The field cannot be left blank')
+      if (answer.trim().toLowerCase() !== (f.answer ?? '').trim().toLowerCase()) fail(ctx, u)
+      return (succeed(ctx, u))
+    }
+    // push
+    const t: PushTransaction = { id: newTransactionId(), result: 'WAITING', expiresAt: ctx.clock() + PUSH_TRANSACTION_MS }
+    f.transactions = [...(f.transactions ?? []).filter((x) => x.result === 'WAITING' && x.expiresAt > ctx.clock()), t]
+    ctx.store.commit()
+    reply.code(201)
+    return pushWaiting(f, t, base)
+  })
+
+  app.get(`${F}/transactions/:transactionId`, verify, (req: Req, reply: FastifyReply) => {
+    const u = userOr404(ctx, req.params.id)
+    const f = factorOr404(ctx, u, req.params.factorId)
+    const t = f.transactions?.find((x) => x.id === req.params.transactionId)
+    if (t === undefined) throw notFound(req.params.transactionId, 'Transaction')
+    if (t.result === 'WAITING' && ctx.clock() >= t.expiresAt) t.result = 'TIMEOUT'
+    const base = baseUrl(req)
+    if (t.result === 'WAITING') return (pushWaiting(f, t, base))
+    if (t.result === 'SUCCESS') return (SUCCESS)
+    const { self } = factorUrls(base, f)
+    return ({
+      factorResult: t.result,
+      profile: { credentialId: f.profile['credentialId'] },
+      _links: { verify: hint(`${self}/verify`, 'POST'), factor: hint(self, 'GET', 'DELETE') },
+    })
+  })
+
+  app.delete(`${F}/transactions/:transactionId`, verify, (req: Req, reply: FastifyReply) => {
+    const u = userOr404(ctx, req.params.id)
+    const f = factorOr404(ctx, u, req.params.factorId)
+    const t = f.transactions?.find((x) => x.id === req.params.transactionId)
+    if (t === undefined) throw notFound(req.params.transactionId, 'Transaction')
+    if (t.result === 'WAITING') t.result = 'REJECTED'
+    ctx.store.commit()
+    reply.code(204).send()
+  })
+}

@@ -1,0 +1,131 @@
+// The Fastify app: body parsing as Okta's SDK needs it (an empty body sent with
+// `Content-Type: application/json` is no body; malformed JSON is 400 E0000003), duplicate
+// slashes tolerated (an `orgUrl` with a trailing `/`), the headers Okta puts on every response,
+// rate limits, SSWS auth, and one error handler that turns every failure, the framework's own
+// included, into Okta's five-field envelope. Nothing a client sends can produce a 5xx.
+import { randomBytes } from 'node:crypto'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { ssws } from './auth.js'
+import type { Ctx } from './context.js'
+import { malformedBody, notFound, OktaError, validationError } from './errors.js'
+import { RateLimiter } from './rate-limit.js'
+import { emulatorRoutes } from './routes/emulator.js'
+import { factorsRoutes } from './routes/factors.js'
+import { usersRoutes } from './routes/users.js'
+import { verifyRoutes } from './routes/verify.js'
+import type { RateLimitBucket, RateLimitOptions } from './types.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Rate-limit bucket of the route. */
+    bucket?: RateLimitBucket
+    /** No SSWS header needed (the QR-code link). */
+    public?: boolean
+  }
+}
+
+/** Settings of {@link buildServer}. */
+export interface ServerSettings {
+  token: string
+  rateLimits: false | RateLimitOptions | undefined
+  logger: boolean
+  bodyLimit: number
+}
+
+/** Maps any error to the Okta error the client sees. */
+export function toOktaError (err: unknown, bodyLimit: number): OktaError {
+  if (err instanceof OktaError) return err
+  const e = err as Partial<FastifyError>
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new OktaError(413, 'E0000003', 'The request body was not well-formed.', [`The request body is larger than ${bodyLimit} bytes.`])
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return notFound('path', 'Path')
+    default:
+      if (typeof e.code === 'string' && e.code.startsWith('FST_ERR_CTP')) return malformedBody()
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return malformedBody()
+  // A bug in the emulator: say so on stderr, but never answer 5xx (callers test their 5xx handling with MockAgent).
+  process.stderr.write(`[okta-emulator] internal error: ${(err as Error)?.stack ?? String(err)}\n`)
+  return validationError('request', 'The emulator could not process this request.')
+}
+
+let lastSecond = -1
+let lastDate = ''
+/** The HTTP Date of `ms`, cached per second. */
+function httpDate (ms: number): string {
+  const s = Math.floor(ms / 1000)
+  if (s !== lastSecond) {
+    lastSecond = s
+    lastDate = new Date(s * 1000).toUTCString()
+  }
+  return lastDate
+}
+
+const REQUEST_ID_PREFIX = randomBytes(12).toString('base64url')
+let requestSeq = 0
+
+/** Builds the app (not listening). */
+export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstance {
+  const app = Fastify({
+    logger: settings.logger,
+    bodyLimit: settings.bodyLimit,
+    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: 500 },
+    frameworkErrors: (err, _req, reply: FastifyReply) => {
+      const e = toOktaError(err, settings.bodyLimit)
+      void reply.code(e.status).send(e.toBody())
+    },
+  })
+  const limiter = new RateLimiter(settings.rateLimits)
+  const checkAuth = ssws(settings.token)
+
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string
+    if (text.trim() === '') {
+      done(null, undefined)
+      return
+    }
+    try {
+      done(null, JSON.parse(text))
+    } catch {
+      done(malformedBody(), undefined)
+    }
+  })
+
+  app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done) => {
+    const now = ctx.clock()
+    const rate = limiter.hit(req.routeOptions.config.bucket ?? 'user', now)
+    reply.headers({
+      'x-okta-request-id': `${REQUEST_ID_PREFIX}${(++requestSeq).toString(36)}`,
+      date: httpDate(now),
+      'x-rate-limit-limit': rate.limit,
+      'x-rate-limit-remaining': rate.remaining,
+      'x-rate-limit-reset': rate.reset,
+    })
+    try {
+      if (req.routeOptions.config.public !== true) checkAuth(req.headers.authorization)
+      if (rate.limited) throw new OktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.')
+    } catch (err) {
+      done(err as Error)
+      return
+    }
+    done()
+  })
+
+  app.setErrorHandler((err, _req, reply) => {
+    const e = toOktaError(err, settings.bodyLimit)
+    void reply.code(e.status).type('application/json').send(e.toBody())
+  })
+  app.setNotFoundHandler((req, reply) => {
+    const e = notFound(req.url.split('?')[0] ?? '', 'Path')
+    void reply.code(404).send(e.toBody())
+  })
+
+  usersRoutes(app, ctx)
+  factorsRoutes(app, ctx)
+  verifyRoutes(app, ctx)
+  emulatorRoutes(app, ctx)
+  return app
+}

@@ -1,0 +1,180 @@
+// Public types of @okta-mfa/emulator and the records it keeps. Records are plain JSON-able
+// objects so the `--data` file is just their serialisation.
+
+/** A message the emulator "sent" (an sms, a voice call or an email), kept in the outbox. */
+export interface OutboxMessage {
+  /** Sequence id, unique within one emulator (`msg1`, `msg2`, …). */
+  id: string
+  channel: 'sms' | 'call' | 'email'
+  /** Phone number or email address. */
+  to: string
+  userId: string
+  factorId: string
+  /** The one-time code. */
+  code: string
+  /** ISO timestamp (emulator clock). */
+  sentAt: string
+}
+
+/** Filter for {@link Emulator.messages}; every given field must match. */
+export interface MessageFilter {
+  userId?: string
+  factorId?: string
+  channel?: 'sms' | 'call' | 'email'
+}
+
+/** The per-endpoint buckets rate limits count in. */
+export type RateLimitBucket = 'users' | 'user' | 'factors' | 'verify'
+
+/** Rate-limit settings: fixed windows per bucket, org-wide (as Okta counts them). */
+export interface RateLimitOptions {
+  /** Window length in ms. @default 60000 */
+  windowMs?: number
+  /**
+   * Requests per window by bucket: `users` = `GET|POST /api/v1/users`, `user` = one user and its lifecycle,
+   * `factors` = catalog, questions, list, get, enroll, activate, delete, `verify` = verify, resend, transactions.
+   * @default { users: 600, user: 2000, factors: 1000, verify: 1000 }
+   */
+  limits?: Partial<Record<RateLimitBucket, number>>
+}
+
+/** A user to preload (`seed` option or `--seed FILE`, a JSON array of these). */
+export interface SeedUser {
+  /** Fixed id (20 chars, `00u…`); random when absent. */
+  id?: string
+  login: string
+  /** @default login */
+  email?: string
+  firstName?: string
+  lastName?: string
+  /** @default 'ACTIVE' */
+  status?: 'STAGED' | 'PROVISIONED' | 'ACTIVE'
+  /** Pre-enrolled factors, ACTIVE unless `status` says otherwise. */
+  factors?: SeedFactor[]
+}
+
+/** A pre-enrolled factor of a {@link SeedUser}. */
+export type SeedFactor = { id?: string, status?: 'ACTIVE' | 'PENDING_ACTIVATION' } & (
+  | { factorType: 'token:software:totp', provider?: 'GOOGLE' | 'OKTA', sharedSecret?: string }
+  | { factorType: 'sms' | 'call', phoneNumber: string }
+  | { factorType: 'email', email?: string }
+  | { factorType: 'question', question: string, answer: string }
+  | { factorType: 'push' }
+)
+
+/** Options of {@link startEmulator}. */
+export interface EmulatorOptions {
+  /** TCP port; 0 picks a free one. @default 7070 */
+  port?: number
+  /** @default '127.0.0.1' */
+  host?: string
+  /** The SSWS API token clients must send. @default a random token */
+  token?: string
+  /** Milliseconds since the epoch, used for everything time-based. @default Date.now */
+  clock?: () => number
+  /** JSON file the state is kept in across restarts (atomic write after every acknowledged write). */
+  dataFile?: string
+  /** Users to preload: an array or the path of a JSON file holding one. Users whose login exists are skipped. */
+  seed?: string | SeedUser[]
+  /** TOTP steps accepted either side of the current one. @default 1 */
+  totpWindow?: number
+  /** Consecutive failed verifications that lock a user (403 E0000069); 0 = never. @default 5 */
+  lockoutThreshold?: number
+  /** A TOTP code (time step) accepted once is refused afterwards with E0000082. `false` only for benchmarks. @default true */
+  rejectReplayedCodes?: boolean
+  /** Per-endpoint rate limits; `false` turns them off (the headers are still sent). @default on */
+  rateLimits?: false | RateLimitOptions
+  /** Fastify's request logger. @default false */
+  logger?: boolean
+  /** Do not echo outbox messages on the console. @default false */
+  quiet?: boolean
+  /** Issuer in the otpauth:// URI of QR codes. @default 'Okta Emulator' */
+  issuer?: string
+  /** Largest accepted request body in bytes; larger gets 413 with an Okta envelope. @default 1048576 */
+  bodyLimit?: number
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** Base URL, e.g. `http://127.0.0.1:7070` (use as the Okta `orgUrl`). */
+  url: string
+  /** The SSWS API token. */
+  token: string
+  /** Stops the server. */
+  close(): Promise<void>
+  /** Messages in the outbox (oldest first), optionally filtered. */
+  messages(filter?: MessageFilter): OutboxMessage[]
+  /** The newest message matching `filter`. */
+  lastMessage(filter?: MessageFilter): OutboxMessage | undefined
+  /** Empties the outbox. */
+  clearMessages(): void
+  /** The TOTP code of an enrolled TOTP factor at `atMs` (default: the emulator clock). Throws if no such factor. */
+  totpCode(factorId: string, atMs?: number): string
+  /** The base32 shared secret of a TOTP factor. */
+  factorSecret(factorId: string): string | undefined
+  /** Completes a push enrollment, as if the Okta Verify app had scanned the QR code. */
+  activatePush(factorId: string): void
+  /** Approves a waiting push transaction (its poll then answers SUCCESS). */
+  approvePush(transactionId: string): void
+  /** Rejects a waiting push transaction (its poll then answers REJECTED). */
+  rejectPush(transactionId: string): void
+}
+
+/** User statuses Okta uses. */
+export type UserStatus = 'STAGED' | 'PROVISIONED' | 'ACTIVE' | 'RECOVERY' | 'LOCKED_OUT' | 'PASSWORD_EXPIRED' | 'SUSPENDED' | 'DEPROVISIONED'
+
+/** Factor types the emulator supports. */
+export type FactorType = 'token:software:totp' | 'sms' | 'call' | 'email' | 'question' | 'push'
+
+/** A one-time code sent by sms, call or email. */
+export interface SentCode { code: string, expiresAt: number, used: boolean }
+
+/** A push verification. */
+export interface PushTransaction { id: string, result: 'WAITING' | 'SUCCESS' | 'REJECTED' | 'TIMEOUT', expiresAt: number }
+
+/** A stored factor. */
+export interface FactorRecord {
+  id: string
+  userId: string
+  factorType: FactorType
+  provider: 'OKTA' | 'GOOGLE'
+  status: 'PENDING_ACTIVATION' | 'ACTIVE'
+  created: number
+  lastUpdated: number
+  profile: Record<string, unknown>
+  /** TOTP: base32 secret. */
+  secret?: string
+  /** TOTP/push: token in the QR link. */
+  qrToken?: string
+  /** TOTP: highest time step accepted so far (replay protection). */
+  lastStep?: number
+  /** Timestamps of failed activations (5 per 5 minutes, then 429). */
+  activationFailures: number[]
+  /** sms/call/email: the latest code sent. */
+  sent?: SentCode
+  /** sms/call/email: when the latest code was sent (resend throttle). */
+  lastSentAt?: number
+  /** question: the answer. */
+  answer?: string
+  /** push: verifications. */
+  transactions?: PushTransaction[]
+  /** push: when the enrollment (QR) expires. */
+  activationExpiresAt?: number
+}
+
+/** A stored user. */
+export interface UserRecord {
+  id: string
+  status: UserStatus
+  created: number
+  activated: number | null
+  statusChanged: number | null
+  lastLogin: number | null
+  lastUpdated: number
+  passwordChanged: number | null
+  profile: Record<string, unknown>
+  hasPassword: boolean
+  recoveryQuestion?: string
+  /** Consecutive failed factor verifications (lockout). */
+  failedVerifications: number
+}
