@@ -136,7 +136,8 @@ export class Transport {
       } catch (err) {
         if (!(err instanceof RateLimitedError) || !spec.mayWaitOnRateLimit) throw err
         const waitMs = waits.get(err)
-        if (waitMs === undefined || attempt >= MAX_RATE_LIMIT_RETRIES || waited + waitMs > this.#config.rateLimitMaxWaitMs) throw err
+        const budget = this.#config.rateLimitMaxWaitMs
+        if (waitMs === undefined || budget === 0 || attempt >= MAX_RATE_LIMIT_RETRIES || waited + waitMs > budget) throw err
         await this.#wait(waitMs, spec.opts?.signal)
         waited += waitMs
       }

@@ -1,0 +1,173 @@
+// Guards construction and the request itself: every bad option is a TypeError naming it, and every request
+// carries the documented headers, path encoding, query and body (checked on the wire through MockAgent).
+import t from 'tap'
+import { readFileSync } from 'node:fs'
+import { inspect } from 'node:util'
+import { Agent } from 'undici'
+import {
+  ClientClosedError, DEFAULT_RATE_LIMIT_MAX_WAIT_MS, DEFAULT_TIMEOUT_MS, OktaClient, VERSION, createOktaClient, ssws,
+} from '@okta-mfa/client'
+import type { OktaClientOptions } from '@okta-mfa/client'
+import { ORG, TOKEN, jsonHeaders, mockOrg } from '../helpers/client-mock.js'
+
+const USER = { id: '00u1f96ECLNVOKVMUSEA', status: 'ACTIVE', profile: { login: 'a@example.com', email: 'a@example.com' } }
+
+t.test('bad options throw a TypeError that names the option', async (t) => {
+  const bad: Array<[string, unknown, RegExp]> = [
+    ['no options', undefined, /options must be an object/],
+    ['orgUrl missing', { token: TOKEN }, /"orgUrl" option must be an absolute https URL/],
+    ['orgUrl relative', { orgUrl: 'dev-1.okta.com', token: TOKEN }, /"orgUrl" option must be an absolute https URL/],
+    ['orgUrl ftp', { orgUrl: 'ftp://dev-1.okta.com', token: TOKEN }, /"orgUrl" option must be an absolute https URL/],
+    ['orgUrl http without opt-in', { orgUrl: 'http://127.0.0.1:7070', token: TOKEN }, /"orgUrl" option must be an https URL.*allowInsecureHttp/],
+    ['orgUrl with credentials', { orgUrl: 'https://u:p@dev-1.okta.com', token: TOKEN }, /"orgUrl" option must not contain credentials/],
+    ['orgUrl with query', { orgUrl: 'https://dev-1.okta.com/?x=1', token: TOKEN }, /"orgUrl" option must not contain a query/],
+    ['allowInsecureHttp not boolean', { orgUrl: ORG, token: TOKEN, allowInsecureHttp: 'yes' }, /"allowInsecureHttp" option must be a boolean/],
+    ['no token nor auth', { orgUrl: ORG }, /"token" option is required/],
+    ['empty token', { orgUrl: ORG, token: '' }, /"token" option must be a non-empty string/],
+    ['token with a newline', { orgUrl: ORG, token: 'abc\r\nX-Evil: 1' }, /"token" option must be a non-empty string/],
+    ['token and auth', { orgUrl: ORG, token: TOKEN, auth: ssws(TOKEN) }, /"token" and "auth" options are exclusive/],
+    ['auth without header()', { orgUrl: ORG, auth: {} }, /"auth" option must be an object with a header\(\) method/],
+    ['timeoutMs zero', { orgUrl: ORG, token: TOKEN, timeoutMs: 0 }, /"timeoutMs" option must be a positive integer/],
+    ['timeoutMs fraction', { orgUrl: ORG, token: TOKEN, timeoutMs: 1.5 }, /"timeoutMs" option must be a positive integer/],
+    ['timeoutMs string', { orgUrl: ORG, token: TOKEN, timeoutMs: '5000' }, /"timeoutMs" option must be a positive integer/],
+    ['rateLimitMaxWaitMs negative', { orgUrl: ORG, token: TOKEN, rateLimitMaxWaitMs: -1 }, /"rateLimitMaxWaitMs" option must be a non-negative integer/],
+    ['userAgent with CRLF', { orgUrl: ORG, token: TOKEN, userAgent: 'x\r\ny' }, /"userAgent" option must be a non-empty string/],
+    ['dispatcher not a dispatcher', { orgUrl: ORG, token: TOKEN, dispatcher: {} }, /"dispatcher" option must be an undici Dispatcher/],
+  ]
+  for (const [name, options, message] of bad) {
+    t.throws(() => createOktaClient(options as OktaClientOptions), { name: 'TypeError', message }, name)
+  }
+  // The message of a bad token never repeats the token.
+  try {
+    createOktaClient({ orgUrl: ORG, token: 'leaky token' })
+    t.fail('should throw')
+  } catch (err) {
+    t.notMatch(String((err as Error).message), /leaky/)
+  }
+})
+
+t.test('good options: both constructors, trailing slash, http opt-in, defaults', async (t) => {
+  t.equal(DEFAULT_TIMEOUT_MS, 5000)
+  t.equal(DEFAULT_RATE_LIMIT_MAX_WAIT_MS, 10_000)
+  const a = createOktaClient({ orgUrl: 'https://dev-1.okta.com/', token: TOKEN })
+  const b = new OktaClient({ orgUrl: 'https://dev-1.okta.com', auth: ssws(TOKEN) })
+  const c = createOktaClient({ orgUrl: 'http://127.0.0.1:7070', token: TOKEN, allowInsecureHttp: true, timeoutMs: 100, rateLimitMaxWaitMs: 0 })
+  t.ok(a instanceof OktaClient)
+  t.equal(a.orgUrl, 'https://dev-1.okta.com')
+  t.equal(b.orgUrl, 'https://dev-1.okta.com')
+  t.equal(c.orgUrl, 'http://127.0.0.1:7070')
+  await Promise.all([a.close(), b.close(), c.close()])
+})
+
+t.test('VERSION is package.json version', async (t) => {
+  const pkg = JSON.parse(readFileSync(new URL('../../packages/okta-client/package.json', import.meta.url), 'utf8')) as { version: string }
+  t.equal(VERSION, pkg.version)
+})
+
+t.test('every request carries Accept, User-Agent, SSWS Authorization and X-Request-Id', async (t) => {
+  const { agent, pool, client } = mockOrg(t, { userAgent: 'my-app/2.0' })
+  pool.intercept({
+    path: '/api/v1/users/00u1f96ECLNVOKVMUSEA',
+    method: 'GET',
+    headers: {
+      accept: 'application/json',
+      authorization: `SSWS ${TOKEN}`,
+      'user-agent': `okta-mfa-client/${VERSION} my-app/2.0`,
+      'x-request-id': 'corr-42',
+    },
+  }).reply(200, USER, { headers: jsonHeaders('okta-rid-7') })
+  const user = await client.getUser('00u1f96ECLNVOKVMUSEA', { requestId: 'corr-42' })
+  t.equal(user.id, USER.id)
+  t.equal(user.oktaRequestId, 'okta-rid-7')
+  t.notOk(Object.keys(user).includes('oktaRequestId'), 'oktaRequestId is not enumerable')
+  t.same(JSON.parse(JSON.stringify(user)), USER)
+  await t.rejects(client.getUser('x', { requestId: 'bad\nid' }), { name: 'TypeError', message: /"requestId" option/ })
+  agent.assertNoPendingInterceptors()
+})
+
+t.test('a pluggable auth provider is called per request', async (t) => {
+  let calls = 0
+  const { agent, pool, client } = mockOrg(t, { token: undefined, auth: { header: async () => `Bearer at-${++calls}` } })
+  pool.intercept({ path: '/api/v1/users/u1', method: 'GET', headers: { authorization: 'Bearer at-1' } }).reply(200, USER, { headers: jsonHeaders() })
+  pool.intercept({ path: '/api/v1/users/u1', method: 'GET', headers: { authorization: 'Bearer at-2' } }).reply(200, USER, { headers: jsonHeaders() })
+  await client.getUser('u1')
+  await client.getUser('u1')
+  t.equal(calls, 2)
+  agent.assertNoPendingInterceptors()
+  const bad = mockOrg(t, { token: undefined, auth: { header: () => 'Bearer x\r\nX-Evil: 1' } })
+  await t.rejects(bad.client.getUser('u1'), { name: 'TypeError', message: /"auth" option: header\(\) must return/ })
+})
+
+t.test('logins are percent-encoded into one path segment; queries are serialized', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  pool.intercept({ path: '/api/v1/users/dade.murphy%2Bmfa%40example.com', method: 'GET' }).reply(200, USER, { headers: jsonHeaders() })
+  pool.intercept({ path: '/api/v1/users/a%2Fb%3Fc%23d', method: 'GET' }).reply(200, USER, { headers: jsonHeaders() })
+  pool.intercept({ path: '/api/v1/users?activate=false', method: 'POST', body: JSON.stringify({ profile: { login: 'a@example.com', email: 'a@example.com' } }), headers: { 'content-type': 'application/json' } })
+    .reply(200, { ...USER, status: 'STAGED' }, { headers: jsonHeaders() })
+  pool.intercept({ path: '/api/v1/users/00u1/factors?updatePhone=true&activate=false&tokenLifetimeSeconds=300&templateId=cstk1', method: 'POST' })
+    .reply(200, { id: 'mbl1', factorType: 'sms', provider: 'OKTA', status: 'PENDING_ACTIVATION' }, { headers: jsonHeaders() })
+  pool.intercept({ path: '/api/v1/users/00u1/lifecycle/activate?sendEmail=false', method: 'POST' }).reply(200, { activationToken: 'x' }, { headers: jsonHeaders() })
+  await client.getUser('dade.murphy+mfa@example.com')
+  await client.getUser('a/b?c#d')
+  const staged = await client.createUser({ profile: { login: 'a@example.com', email: 'a@example.com' } }, { activate: false })
+  t.equal(staged.status, 'STAGED')
+  const sms = await client.enrollFactor('00u1', { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+1-555-415-1337' } },
+    { updatePhone: true, activate: false, tokenLifetimeSeconds: 300, templateId: 'cstk1' })
+  t.equal(sms.factorType, 'sms')
+  await client.activateUser('00u1', { sendEmail: false })
+  agent.assertNoPendingInterceptors()
+  await t.rejects(client.getUser(''), { name: 'TypeError', message: /"idOrLogin" must be a non-empty string/ })
+  t.throws(() => client.listUsers({ limit: 0 }), { name: 'TypeError', message: /"limit" must be a positive integer/ })
+})
+
+t.test('verify sends the end user context, and an empty JSON body for a challenge', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  const seen: Array<{ body: unknown, headers: Record<string, string> }> = []
+  const record = (opts: { body?: unknown, headers?: unknown }): void => {
+    seen.push({ body: opts.body, headers: opts.headers as Record<string, string> })
+  }
+  pool.intercept({ path: '/api/v1/users/00u1/factors/mbl1/verify', method: 'POST' })
+    .reply((opts) => { record(opts); return { statusCode: 200, data: { factorResult: 'CHALLENGE' }, responseOptions: { headers: jsonHeaders() } } })
+  pool.intercept({ path: '/api/v1/users/00u1/factors/mbl1/verify?tokenLifetimeSeconds=120', method: 'POST' })
+    .reply((opts) => { record(opts); return { statusCode: 200, data: { factorResult: 'SUCCESS' }, responseOptions: { headers: jsonHeaders() } } })
+  const challenge = await client.verifyFactor('00u1', 'mbl1', undefined, undefined, {
+    context: { ip: '203.0.113.9', userAgent: 'Mozilla/5.0 (X11)', acceptLanguage: 'fr-CA' },
+  })
+  t.equal(challenge.factorResult, 'CHALLENGE')
+  const ok = await client.verifyFactor('00u1', 'mbl1', { passCode: '123456' }, { tokenLifetimeSeconds: 120 }, {
+    context: { ip: '203.0.113.9', userAgent: 'bad\r\nvalue' },
+  })
+  t.equal(ok.factorResult, 'SUCCESS')
+  agent.assertNoPendingInterceptors()
+
+  const [first, second] = seen
+  t.equal(first?.body ?? '', '', 'no body: an empty body')
+  t.equal(first?.headers['content-type'], 'application/json', '... that still says application/json')
+  t.equal(first?.headers['x-forwarded-for'], '203.0.113.9')
+  t.equal(first?.headers['user-agent'], 'Mozilla/5.0 (X11)', "the end user's User-Agent replaces ours")
+  t.equal(first?.headers['accept-language'], 'fr-CA')
+  t.same(JSON.parse(String(second?.body)), { passCode: '123456' })
+  t.match(second?.headers['user-agent'], /^okta-mfa-client\//, 'a User-Agent that cannot be a header is dropped, not sent')
+})
+
+t.test('close(): leaves an injected dispatcher open, is idempotent, then refuses calls', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  await client.close()
+  await client.close() // idempotent
+  await t.rejects(client.getUser('u1'), ClientClosedError)
+  await t.rejects(client.getUser('u1'), { code: 'OKTA_CLIENT_CLOSED' })
+  t.match(inspect(client), /closed/)
+
+  // The injected dispatcher still serves another client.
+  pool.intercept({ path: '/api/v1/users/u1', method: 'GET' }).reply(200, USER, { headers: jsonHeaders() })
+  const other = createOktaClient({ orgUrl: ORG, token: TOKEN, dispatcher: agent })
+  t.equal((await other.getUser('u1')).id, USER.id)
+  await other.close()
+  agent.assertNoPendingInterceptors()
+
+  const injected = new Agent()
+  const c2 = createOktaClient({ orgUrl: ORG, token: TOKEN, dispatcher: injected })
+  await c2.close()
+  t.equal(injected.closed, false, 'an injected Agent is not closed by the client')
+  await injected.close()
+})

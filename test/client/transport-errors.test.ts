@@ -1,0 +1,304 @@
+// Guards every failure branch of the transport: timeouts, refused and reset connections, 5xx HTML, bad JSON,
+// missing Content-Type, oversized bodies, redirects, 2xx of the wrong shape, 429 waits (GET) and no waits
+// (verify, activate, POST), aborts, and each Okta error code mapped to its class.
+import t from 'tap'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import {
+  AbortedError, AuthenticationError, ConnectionError, InvalidPasscodeError, InvalidResponseError, MAX_BODY_BYTES,
+  NotFoundError, OktaApiError, OktaClientError, PasscodeReplayedError, RateLimitedError, TimeoutError, UserLockedError,
+  ValidationError, createOktaClient, isOktaClientError,
+} from '@okta-mfa/client'
+import { TOKEN, jsonHeaders, mockOrg, oktaErrorBody } from '../helpers/client-mock.js'
+
+const USER_PATH = '/api/v1/users/00u1'
+const USER = { id: '00u1', status: 'ACTIVE', profile: { login: 'a@example.com', email: 'a@example.com' } }
+const VERIFY_PATH = '/api/v1/users/00u1/factors/ost1/verify'
+
+t.test('timeout: a slow answer rejects with OKTA_TIMEOUT', async (t) => {
+  const { agent, pool, client } = mockOrg(t, { timeoutMs: 50 })
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, USER, { headers: jsonHeaders() }).delay(300)
+  const err = await client.getUser('00u1').catch((e: unknown) => e)
+  t.ok(err instanceof TimeoutError)
+  t.match(err, { code: 'OKTA_TIMEOUT', timeoutMs: 50, message: /within 50 ms/ })
+  agent.assertNoPendingInterceptors()
+})
+
+t.test('connection reset and refused (mocked) reject with OKTA_CONNECTION and the cause', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })
+  const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+  pool.intercept({ path: USER_PATH, method: 'GET' }).replyWithError(reset)
+  pool.intercept({ path: VERIFY_PATH, method: 'POST' }).replyWithError(refused)
+  const e1 = await client.getUser('00u1').catch((e: unknown) => e)
+  t.ok(e1 instanceof ConnectionError)
+  t.match(e1, { code: 'OKTA_CONNECTION', causeCode: 'ECONNRESET' })
+  t.equal((e1 as Error).cause, reset)
+  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '123456' }), { code: 'OKTA_CONNECTION', causeCode: 'ECONNREFUSED' })
+  agent.assertNoPendingInterceptors()
+})
+
+t.test('a real refused port and a real socket closed mid-request map to OKTA_CONNECTION', async (t) => {
+  // A port that was just free: nothing listens on it.
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const freePort = (probe.address() as AddressInfo).port
+  await new Promise<void>((resolve) => probe.close(() => resolve()))
+  const refused = createOktaClient({ orgUrl: `http://127.0.0.1:${freePort}`, token: TOKEN, allowInsecureHttp: true })
+  t.teardown(() => refused.close())
+  await t.rejects(refused.getUser('00u1'), { code: 'OKTA_CONNECTION', causeCode: 'ECONNREFUSED' })
+
+  // A server that accepts and hangs up at once.
+  const rude = createServer((socket) => { socket.destroy() })
+  await new Promise<void>((resolve) => rude.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => rude.close(() => resolve())))
+  const port = (rude.address() as AddressInfo).port
+  const client = createOktaClient({ orgUrl: `http://127.0.0.1:${port}`, token: TOKEN, allowInsecureHttp: true })
+  t.teardown(() => client.close())
+  const err = await client.getUser('00u1').catch((e: unknown) => e)
+  t.ok(err instanceof ConnectionError)
+  t.match(err, { code: 'OKTA_CONNECTION', causeCode: /^(UND_ERR_SOCKET|ECONNRESET)$/ })
+})
+
+t.test('5xx: an HTML page is an invalid response, an Okta JSON error is an OktaApiError', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  pool.intercept({ path: USER_PATH, method: 'GET' })
+    .reply(502, '<html><body>Bad Gateway</body></html>', { headers: { 'content-type': 'text/html', 'x-okta-request-id': 'r502' } })
+  pool.intercept({ path: USER_PATH, method: 'GET' })
+    .reply(500, oktaErrorBody('E0000009', 'Internal Server Error'), { headers: jsonHeaders('r500') })
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(503, '{"not":"okta"}', { headers: jsonHeaders() })
+  const html = await client.getUser('00u1').catch((e: unknown) => e)
+  t.ok(html instanceof InvalidResponseError)
+  t.match(html, { code: 'OKTA_INVALID_RESPONSE', status: 502, requestId: 'r502' })
+  const api = await client.getUser('00u1').catch((e: unknown) => e)
+  t.ok(api instanceof OktaApiError)
+  t.match(api, { code: 'OKTA_API_ERROR', status: 500, errorCode: 'E0000009', requestId: 'r500' })
+  await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', status: 503 })
+  agent.assertNoPendingInterceptors()
+})
+
+t.test('2xx bodies: invalid JSON, no Content-Type, not JSON, empty, wrong shape, too large', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, '{"id": "00u1", ', { headers: jsonHeaders() })
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, JSON.stringify(USER))
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, JSON.stringify(USER), { headers: { 'content-type': 'text/plain' } })
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, '', { headers: jsonHeaders() })
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, [USER], { headers: jsonHeaders() })
+  pool.intercept({ path: '/api/v1/users/00u1/factors', method: 'GET' }).reply(200, { id: 'x' }, { headers: jsonHeaders() })
+  pool.intercept({ path: '/api/v1/users/00u1/factors', method: 'GET' }).reply(200, [{ id: 'x' }], { headers: jsonHeaders() })
+  pool.intercept({ path: VERIFY_PATH, method: 'POST' }).reply(200, { result: 'SUCCESS' }, { headers: jsonHeaders() })
+  const huge = JSON.stringify({ ...USER, pad: 'x'.repeat(MAX_BODY_BYTES) })
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, huge, { headers: jsonHeaders() })
+  pool.intercept({ path: USER_PATH, method: 'GET' })
+    .reply(200, JSON.stringify(USER), { headers: { ...jsonHeaders(), 'content-length': String(50 * MAX_BODY_BYTES) } })
+
+  const invalid = await client.getUser('00u1').catch((e: unknown) => e)
+  t.match(invalid, { code: 'OKTA_INVALID_RESPONSE', message: /not valid JSON/, requestId: 'reqid-1' })
+  t.ok((invalid as Error).cause instanceof SyntaxError, 'the parse error is the cause')
+  await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', message: /without a Content-Type/ })
+  await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', message: /text\/plain.*not JSON/ })
+  await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', message: /empty body/ })
+  await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', message: /not a user/ })
+  await t.rejects(client.listFactors('00u1'), { code: 'OKTA_INVALID_RESPONSE', message: /not an array of factors/ })
+  await t.rejects(client.listFactors('00u1'), { code: 'OKTA_INVALID_RESPONSE', message: /not an array of factors/ })
+  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }), { code: 'OKTA_INVALID_RESPONSE', message: /not a verification result/ })
+  await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', message: /larger than 1048576 bytes/ })
+  await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', message: /larger than/ }, 'declared Content-Length over the cap')
+  agent.assertNoPendingInterceptors()
+})
+
+t.test('a redirect is not followed', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(302, '', { headers: { location: 'https://evil.example.com/steal' } })
+  await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', status: 302, message: /redirects are not followed/ })
+  agent.assertNoPendingInterceptors() // and net connect is disabled: a followed redirect would have failed differently
+})
+
+t.test('void operations accept 204, {} and an empty 200', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  pool.intercept({ path: '/api/v1/users/00u1/factors/ost1', method: 'DELETE' }).reply(204, '')
+  pool.intercept({ path: '/api/v1/users/00u1/lifecycle/reset_factors', method: 'POST' }).reply(200, {}, { headers: jsonHeaders() })
+  pool.intercept({ path: '/api/v1/users/00u1/lifecycle/unlock', method: 'POST' }).reply(200, '')
+  pool.intercept({ path: '/api/v1/users/00u1/lifecycle/deactivate', method: 'POST' }).reply(200, {}, { headers: jsonHeaders() })
+  pool.intercept({ path: '/api/v1/users/00u1', method: 'DELETE' }).reply(204, '')
+  t.equal(await client.deleteFactor('00u1', 'ost1'), undefined)
+  t.equal(await client.resetFactors('00u1'), undefined)
+  t.equal(await client.unlockUser('00u1'), undefined)
+  t.equal(await client.deactivateUser('00u1'), undefined)
+  t.equal(await client.deleteUser('00u1'), undefined)
+  agent.assertNoPendingInterceptors()
+})
+
+function rateLimited (reset: number | undefined, date: Date | undefined, code = 'E0000047'): {
+  statusCode: number, data: string, responseOptions: { headers: Record<string, string> }
+} {
+  const headers: Record<string, string> = { ...jsonHeaders('r429'), 'x-rate-limit-limit': '600', 'x-rate-limit-remaining': '0' }
+  if (reset !== undefined) headers['x-rate-limit-reset'] = String(reset)
+  if (date !== undefined) headers['date'] = date.toUTCString()
+  return {
+    statusCode: 429,
+    data: JSON.stringify(oktaErrorBody(code, 'API call exceeded rate limit due to too many requests.')),
+    responseOptions: { headers },
+  }
+}
+
+t.test('429 on a GET: waits for X-Rate-Limit-Reset (relative to Date) and retries', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  let calls = 0
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(() => {
+    calls++
+    const now = new Date()
+    return rateLimited(Math.floor(now.getTime() / 1000) + 1, now)
+  })
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(() => {
+    calls++
+    return { statusCode: 200, data: JSON.stringify(USER), responseOptions: { headers: jsonHeaders('r200') } }
+  })
+  const user = await client.getUser('00u1')
+  t.equal(user.id, '00u1')
+  t.equal(user.oktaRequestId, 'r200')
+  t.equal(calls, 2, 'one retry after the reset')
+  agent.assertNoPendingInterceptors()
+})
+
+t.test('429 on a GET: no reset header, a reset beyond the budget, or a zero budget -> RateLimitedError at once', async (t) => {
+  const { agent, pool, client } = mockOrg(t, { rateLimitMaxWaitMs: 2000 })
+  // Reset 60 s after the server's Date: beyond the 2 s budget. The Date is in the past on purpose:
+  // retryAfterSeconds must be measured against the server's clock, not ours.
+  const serverDate = new Date('2024-01-01T00:00:00Z')
+  const reset = Math.floor(serverDate.getTime() / 1000) + 60
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(() => rateLimited(reset, serverDate))
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(() => rateLimited(undefined, new Date()))
+  const err = await client.getUser('00u1').catch((e: unknown) => e)
+  t.ok(err instanceof RateLimitedError)
+  t.match(err, { code: 'OKTA_RATE_LIMITED', status: 429, errorCode: 'E0000047', retryAfterSeconds: 60, requestId: 'r429' })
+  t.equal((err as RateLimitedError).resetAt?.getTime(), reset * 1000)
+  const noReset = await client.getUser('00u1').catch((e: unknown) => e)
+  t.match(noReset, { code: 'OKTA_RATE_LIMITED', resetAt: undefined, retryAfterSeconds: undefined })
+  agent.assertNoPendingInterceptors()
+
+  const zero = mockOrg(t, { rateLimitMaxWaitMs: 0 })
+  zero.pool.intercept({ path: USER_PATH, method: 'GET' }).reply(() => rateLimited(Math.floor(Date.now() / 1000), new Date()))
+  await t.rejects(zero.client.getUser('00u1'), { code: 'OKTA_RATE_LIMITED' }, 'rateLimitMaxWaitMs: 0 never retries')
+  zero.agent.assertNoPendingInterceptors()
+})
+
+t.test('429 on a GET: retries are bounded even when the reset is always now', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  let calls = 0
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(() => {
+    calls++
+    const now = new Date()
+    return rateLimited(Math.floor(now.getTime() / 1000), now)
+  }).times(4)
+  await t.rejects(client.getUser('00u1'), { code: 'OKTA_RATE_LIMITED' })
+  t.equal(calls, 4, 'the first try and three retries')
+  agent.assertNoPendingInterceptors()
+})
+
+t.test('429 on verify, activate and POSTs: never waits, fails at once with the reset time', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  const soon = (): ReturnType<typeof rateLimited> => {
+    const now = new Date()
+    return rateLimited(Math.floor(now.getTime() / 1000) + 1, now)
+  }
+  // One interceptor each: a retry would find none and fail with OKTA_CONNECTION instead.
+  pool.intercept({ path: VERIFY_PATH, method: 'POST' }).reply(soon)
+  pool.intercept({ path: '/api/v1/users/00u1/factors/ost1/lifecycle/activate', method: 'POST' }).reply(soon)
+  pool.intercept({ path: '/api/v1/users/00u1/factors', method: 'POST' }).reply(soon)
+  pool.intercept({ path: '/api/v1/users/00u1/factors/mbl1/resend', method: 'POST' })
+    .reply(() => ({ ...soon(), data: JSON.stringify(oktaErrorBody('E0000109', 'An SMS message was recently sent.')) }))
+  pool.intercept({ path: '/api/v1/users/00u1/factors/opf1/transactions/tx1', method: 'GET' }).reply(soon)
+
+  const verify = await client.verifyFactor('00u1', 'ost1', { passCode: '123456' }).catch((e: unknown) => e)
+  t.ok(verify instanceof RateLimitedError)
+  t.match(verify, { code: 'OKTA_RATE_LIMITED', retryAfterSeconds: 1 })
+  t.ok((verify as RateLimitedError).resetAt instanceof Date)
+  await t.rejects(client.activateFactor('00u1', 'ost1', { passCode: '123456' }), { code: 'OKTA_RATE_LIMITED' })
+  await t.rejects(client.enrollFactor('00u1', { factorType: 'token:software:totp', provider: 'GOOGLE' }), { code: 'OKTA_RATE_LIMITED' })
+  await t.rejects(client.resendFactor('00u1', 'mbl1'), { code: 'OKTA_RATE_LIMITED', errorCode: 'E0000109' })
+  await t.rejects(client.getFactorTransaction('00u1', 'opf1', 'tx1'), { code: 'OKTA_RATE_LIMITED' }, 'a push poll does not wait either')
+  agent.assertNoPendingInterceptors()
+})
+
+t.test('aborts: before the call, during the request, during a rate-limit wait', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  await t.rejects(client.getUser('00u1', { signal: AbortSignal.abort(new Error('gone')) }), AbortedError)
+
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, USER, { headers: jsonHeaders() }).delay(500)
+  const ac = new AbortController()
+  const pending = client.getUser('00u1', { signal: ac.signal })
+  setImmediate(() => { ac.abort(new Error('user went away')) })
+  const err = await pending.catch((e: unknown) => e)
+  t.match(err, { code: 'OKTA_ABORTED' })
+  t.match((err as Error).cause, { message: 'user went away' })
+
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(() => {
+    const now = new Date()
+    return rateLimited(Math.floor(now.getTime() / 1000) + 5, now)
+  })
+  const ac2 = new AbortController()
+  const waiting = client.getUser('00u1', { signal: ac2.signal })
+  setTimeout(() => { ac2.abort() }, 50)
+  await t.rejects(waiting, { code: 'OKTA_ABORTED' })
+  agent.assertNoPendingInterceptors()
+})
+
+interface ErrorCodeEntry { errorCode: string, statusCode: number, errorSummary: string }
+const table = JSON.parse(readFileSync(new URL('../../../shared/okta-reference/error-codes.json', import.meta.url), 'utf8')) as { errors: ErrorCodeEntry[] }
+const reference = new Map(table.errors.map((e) => [e.errorCode, e]))
+
+t.test('each Okta error code maps to its class, with Okta fields and the request id', async (t) => {
+  const expected: Array<[string, new (...a: never[]) => OktaApiError, string]> = [
+    ['E0000068', InvalidPasscodeError, 'OKTA_INVALID_PASSCODE'],
+    ['E0000082', PasscodeReplayedError, 'OKTA_PASSCODE_REPLAYED'],
+    ['E0000069', UserLockedError, 'OKTA_USER_LOCKED'],
+    ['E0000047', RateLimitedError, 'OKTA_RATE_LIMITED'],
+    ['E0000109', RateLimitedError, 'OKTA_RATE_LIMITED'],
+    ['E0000118', RateLimitedError, 'OKTA_RATE_LIMITED'],
+    ['E0000133', RateLimitedError, 'OKTA_RATE_LIMITED'],
+    ['E0000007', NotFoundError, 'OKTA_NOT_FOUND'],
+    ['E0000001', ValidationError, 'OKTA_VALIDATION'],
+    ['E0000003', ValidationError, 'OKTA_VALIDATION'],
+    ['E0000005', AuthenticationError, 'OKTA_AUTHENTICATION'],
+    ['E0000006', AuthenticationError, 'OKTA_AUTHENTICATION'],
+    ['E0000011', AuthenticationError, 'OKTA_AUTHENTICATION'],
+    ['E0000004', OktaApiError, 'OKTA_API_ERROR'], // authentication failed (a 401 of the authn API) falls back on its status
+    ['E0000038', OktaApiError, 'OKTA_API_ERROR'], // any other code
+  ]
+  const { agent, pool, client } = mockOrg(t)
+  for (const [errorCode, Cls, code] of expected) {
+    const ref = reference.get(errorCode)
+    if (ref === undefined) throw new Error(`${errorCode} is not in error-codes.json`)
+    const body = oktaErrorBody(errorCode, ref.errorSummary, ['a cause'])
+    pool.intercept({ path: VERIFY_PATH, method: 'POST' }).reply(ref.statusCode, body, { headers: jsonHeaders(`rid-${errorCode}`) })
+    const err = await client.verifyFactor('00u1', 'ost1', { passCode: '000000' }).catch((e: unknown) => e)
+    t.ok(err instanceof Cls, `${errorCode} -> ${Cls.name}`)
+    t.ok(err instanceof OktaApiError && err instanceof OktaClientError && isOktaClientError(err))
+    t.match(err, {
+      code: errorCode === 'E0000004' ? 'OKTA_AUTHENTICATION' : code,
+      status: ref.statusCode,
+      errorCode,
+      errorSummary: ref.errorSummary,
+      errorId: body['errorId'],
+      errorLink: errorCode,
+      errorCauses: [{ errorSummary: 'a cause' }],
+      requestId: `rid-${errorCode}`,
+    }, errorCode)
+    t.match((err as Error).message, new RegExp(`^Okta ${errorCode} \\(HTTP ${ref.statusCode}\\)`))
+  }
+  agent.assertNoPendingInterceptors()
+})
+
+t.test('responses without an Okta body fall back on the HTTP status', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  const cases: Array<[number, string]> = [[400, 'OKTA_VALIDATION'], [401, 'OKTA_AUTHENTICATION'], [404, 'OKTA_NOT_FOUND'], [403, 'OKTA_API_ERROR'], [418, 'OKTA_API_ERROR']]
+  for (const [status] of cases) {
+    pool.intercept({ path: USER_PATH, method: 'GET' }).reply(status, '<html>nope</html>', { headers: { 'content-type': 'text/html' } })
+  }
+  for (const [status, code] of cases) {
+    await t.rejects(client.getUser('00u1'), { code, status, errorCode: undefined, errorCauses: [] }, `HTTP ${status}`)
+  }
+  agent.assertNoPendingInterceptors()
+})
