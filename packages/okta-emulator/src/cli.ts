@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// okta-emulator: runs a local Okta org. Prints one machine-readable line
+// `okta-emulator listening url=<url> token=<token>` (tests and scripts parse it), then a
+// human-readable summary. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
+import { parseArgs } from 'node:util'
+import { startEmulator } from './emulator.js'
+import type { EmulatorOptions } from './types.js'
+
+const HELP = `Usage: okta-emulator [options]
+
+  --port N               TCP port (default 7070; 0 = any free port)
+  --host HOST            interface to listen on (default 127.0.0.1)
+  --token TOKEN          SSWS API token (default $OKTA_EMULATOR_TOKEN, else a random one, printed)
+  --data FILE            keep state in FILE across restarts
+  --seed FILE            preload users from a JSON array (see README)
+  --totp-window N        TOTP steps accepted either side of now (default 1)
+  --lockout-threshold N  failed verifications that lock a user (default 5; 0 = off)
+  --no-rate-limits       turn rate limits off (load tests)
+  --quiet                do not print sms/call/email codes
+  --help                 this text
+`
+
+function fail (message: string): never {
+  process.stderr.write(`okta-emulator: ${message}\n\n${HELP}`)
+  process.exit(2)
+}
+
+function intArg (name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined
+  if (!/^\d+$/.test(v)) fail(`--${name} must be a non-negative integer, got ${JSON.stringify(v)}`)
+  return Number(v)
+}
+
+async function main (): Promise<void> {
+  let values
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        token: { type: 'string' },
+        data: { type: 'string' },
+        seed: { type: 'string' },
+        'totp-window': { type: 'string' },
+        'lockout-threshold': { type: 'string' },
+        'no-rate-limits': { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }))
+  } catch (err) {
+    fail((err as Error).message)
+  }
+  if (values.help === true) {
+    process.stdout.write(HELP)
+    return
+  }
+  const envToken = process.env['OKTA_EMULATOR_TOKEN']
+  const options: EmulatorOptions = {
+    port: intArg('port', values.port) ?? 7070,
+    host: values.host ?? '127.0.0.1',
+    quiet: values.quiet === true,
+  }
+  const token = values.token ?? (envToken !== undefined && envToken !== '' ? envToken : undefined)
+  if (token !== undefined) options.token = token
+  if (values.data !== undefined) options.dataFile = values.data
+  if (values.seed !== undefined) options.seed = values.seed
+  const totpWindow = intArg('totp-window', values['totp-window'])
+  if (totpWindow !== undefined) options.totpWindow = totpWindow
+  const lockout = intArg('lockout-threshold', values['lockout-threshold'])
+  if (lockout !== undefined) options.lockoutThreshold = lockout
+  if (values['no-rate-limits'] === true) options.rateLimits = false
+
+  let emu
+  try {
+    emu = await startEmulator(options)
+  } catch (err) {
+    process.stderr.write(`okta-emulator: ${(err as Error).message}\n`)
+    process.exit(1)
+  }
+  process.stdout.write(`okta-emulator listening url=${emu.url} token=${emu.token}\n` +
+    `\n  Okta org URL: ${emu.url}\n  API token:    ${emu.token}  (send "Authorization: SSWS ${emu.token}")\n` +
+    `  Outbox:       ${emu.url}/__emulator/messages\n` +
+    (options.dataFile === undefined ? '  State:        in memory\n' : `  State:        ${options.dataFile}\n`) + '\n')
+  const stop = (): void => {
+    emu.close().then(() => process.exit(0), () => process.exit(1))
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
+
+await main()
