@@ -41,10 +41,24 @@ export interface MfaFailInfo {
  * this.fail(failInfo('PASSCODE_MISSING'), FAIL_CODES.PASSCODE_MISSING.status)
  */
 export function failInfo (code: MfaFailCode, extra: { retryAfterSeconds?: number | undefined, attemptsRemaining?: number | undefined } = {}): MfaFailInfo {
-  const info: MfaFailInfo = { code, message: FAIL_CODES[code].message, type: 'error' }
+  const info: MfaFailInfo = { code, message: failMessage(code, extra.retryAfterSeconds), type: 'error' }
   if (extra.retryAfterSeconds !== undefined) info.retryAfterSeconds = extra.retryAfterSeconds
   if (extra.attemptsRemaining !== undefined) info.attemptsRemaining = extra.attemptsRemaining
   return info
+}
+
+/**
+ * The end-user text for `code`; with a retry time, says when to try again
+ * (so apps that only show passport's `failureMessage` still tell the user how long to wait).
+ *
+ * @example
+ * failMessage('LOCKED_OUT', 600) // 'Too many attempts. Try again in 10 minutes.'
+ */
+export function failMessage (code: MfaFailCode, retryAfterSeconds?: number): string {
+  const base = FAIL_CODES[code].message
+  if (retryAfterSeconds === undefined || !Number.isFinite(retryAfterSeconds) || retryAfterSeconds <= 0) return base
+  const wait = retryAfterSeconds < 90 ? `${Math.ceil(retryAfterSeconds)} seconds` : `${Math.ceil(retryAfterSeconds / 60)} minutes`
+  return base.replace(/ later\.$| shortly\.$/, '.').replace(/\.$/, ` in ${wait}.`)
 }
 
 /** Whether `value` is one of {@link FAIL_CODES}. */

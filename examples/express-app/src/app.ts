@@ -1,0 +1,143 @@
+// An Express 5 app with its own password login (passport-local over an in-memory user list) that adds
+// the Okta TOTP step with passport-okta-mfa: one strategy, one guard, two routes.
+import express, { type ErrorRequestHandler, type Express, type Request } from 'express'
+import session from 'express-session'
+import passport from 'passport'
+import { Strategy as LocalStrategy } from 'passport-local'
+import { OktaMfaStrategy, clearMfa, getMfaState, requireMfa, type MfaOktaClient } from 'passport-okta-mfa'
+import { accountPage, layout, loginPage, mfaPage } from './pages.js'
+import { UserDirectory, type AppUser, type UserSeed } from './users.js'
+
+/** How the app reaches Okta: an existing client, or an org URL and API token. */
+export type OktaConnection =
+  | { client: MfaOktaClient }
+  | { orgUrl: string, token: string, allowInsecureHttp?: boolean, timeoutMs?: number }
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  /** Okta (or the emulator). */
+  okta: OktaConnection
+  /** The app's users; `email` is their Okta login. */
+  users: readonly UserSeed[]
+  /** Signs the session cookie; at least 32 characters. */
+  sessionSecret: string
+  /** Ask for a new code when the last one is older than this (step-up). @default no limit */
+  mfaMaxAgeSeconds?: number
+  /** Time source in ms, for the strategy and the guard (tests inject one). @default Date.now */
+  clock?: () => number
+  /** Create missing Okta users on first MFA (without credentials). @default false */
+  provision?: boolean
+  /** Send the session cookie over https only. @default false (the demo runs on http://localhost) */
+  secureCookie?: boolean
+  /** Demo only: a line of HTML on the MFA page saying how to get a code. */
+  demoHint?: string
+}
+
+/** The app and what to close with it. */
+export interface BuiltApp {
+  app: Express
+  strategy: OktaMfaStrategy<AppUser, Request>
+  /** Closes the Okta client the strategy created (not a given one). */
+  close: () => Promise<void>
+}
+
+const UNAVAILABLE = new Set(['OKTA_TIMEOUT', 'OKTA_CONNECTION', 'OKTA_INVALID_RESPONSE'])
+
+/** Okta unreachable, slow, garbled or failing with a 5xx: the user may retry later. */
+function isUpstreamDown (err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false
+  const { code, status } = err as { code?: unknown, status?: unknown }
+  return (typeof code === 'string' && UNAVAILABLE.has(code)) || (code === 'OKTA_API_ERROR' && typeof status === 'number' && status >= 500)
+}
+
+function lastMessage (req: Request): string | undefined {
+  const s = req.session as unknown as { messages?: string[] }
+  const message = s.messages?.at(-1)
+  delete s.messages
+  return message
+}
+
+/**
+ * Builds the example app.
+ *
+ * @example
+ * const { app } = buildApp({ okta: { orgUrl, token }, users, sessionSecret })
+ * app.listen(3001)
+ */
+export function buildApp (options: BuildAppOptions): BuiltApp {
+  if (typeof options.sessionSecret !== 'string' || options.sessionSecret.length < 32) {
+    throw new TypeError('"sessionSecret" option must be a string of at least 32 characters')
+  }
+  const users = new UserDirectory(options.users)
+  const authenticator = new passport.Passport()
+
+  authenticator.use(new LocalStrategy((username, password, done) => {
+    const user = users.authenticate(username, password)
+    done(null, user ?? false, user === undefined ? { message: 'Wrong username or password.' } : undefined)
+  }))
+  const strategy = new OktaMfaStrategy<AppUser, Request>({
+    ...options.okta,
+    resolveOktaUser: (user) => ({ login: user.email, profile: { firstName: user.displayName } }),
+    provision: options.provision ?? false,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  })
+  authenticator.use(strategy)
+  authenticator.serializeUser((user, done) => { done(null, (user as AppUser).id) })
+  authenticator.deserializeUser((id: string, done) => { done(null, users.find(id) ?? false) })
+
+  const app = express()
+  app.disable('x-powered-by')
+  app.use(express.urlencoded({ extended: false }))
+  app.use(session({
+    name: 'sid',
+    secret: options.sessionSecret,
+    resave: false,
+    saveUninitialized: false,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: options.secureCookie ?? false },
+  }))
+  app.use(authenticator.initialize())
+  app.use(authenticator.session())
+
+  const guard = requireMfa({
+    redirectTo: '/mfa',
+    loginRedirectTo: '/login',
+    ...(options.mfaMaxAgeSeconds === undefined ? {} : { maxAgeSeconds: options.mfaMaxAgeSeconds }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  })
+
+  app.get('/', (req, res) => { res.redirect(req.user === undefined ? '/login' : '/account') })
+  app.get('/login', (req, res) => { res.type('html').send(loginPage(lastMessage(req))) })
+  app.post('/login', authenticator.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login', failureMessage: true }))
+  app.get('/mfa', (req, res) => {
+    const user = req.user as AppUser | undefined
+    if (user === undefined) { res.redirect('/login'); return }
+    if (getMfaState(req) !== undefined && options.mfaMaxAgeSeconds === undefined) { res.redirect('/account'); return }
+    res.type('html').send(mfaPage(user.displayName, lastMessage(req), options.demoHint))
+  })
+  app.post('/mfa', authenticator.authenticate('okta-mfa', { successReturnToOrRedirect: '/account', failureRedirect: '/mfa', failureMessage: true }))
+  app.get('/account', guard, (req, res) => {
+    const user = req.user as AppUser
+    const state = getMfaState(req)!
+    res.type('html').send(accountPage(user.displayName, state.factorId, state.completedAt))
+  })
+  app.get('/api/me', guard, (req, res) => {
+    const user = req.user as AppUser
+    res.json({ id: user.id, username: user.username, mfa: getMfaState(req) })
+  })
+  app.post('/logout', (req, res, next) => {
+    clearMfa(req)
+    req.logout((err) => { if (err !== undefined && err !== null) next(err); else res.redirect('/login') })
+  })
+
+  const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+    const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+    const unavailable = isUpstreamDown(err)
+    // Log the code only: client errors never carry secrets, but a page must not show internals either.
+    console.error(`request failed: ${typeof code === 'string' ? code : 'internal error'}`)
+    res.status(unavailable ? 503 : 500).type('html')
+      .send(layout('Something went wrong', unavailable ? '<p>Verification is unavailable right now. Try again in a minute.</p>' : '<p>Internal error.</p>'))
+  }
+  app.use(onError)
+
+  return { app, strategy, close: async () => { await strategy.close() } }
+}

@@ -1,0 +1,51 @@
+// The example's HTML, kept apart from the routes. Everything interpolated is escaped.
+
+/** Escapes text for HTML element and attribute content. */
+export function escapeHtml (value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
+}
+
+/** A whole page around `body`. */
+export function layout (title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>${escapeHtml(title)}</title>
+<style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}
+label{display:block;margin:.75rem 0}input{font:inherit;padding:.4rem}.error{color:#b00020}</style>
+</head><body><h1>${escapeHtml(title)}</h1>
+${body}
+</body></html>`
+}
+
+function errorLine (message: string | undefined): string {
+  return message === undefined ? '' : `<p class="error" role="alert">${escapeHtml(message)}</p>`
+}
+
+/** The password form. */
+export function loginPage (message?: string): string {
+  return layout('Sign in', `${errorLine(message)}
+<form method="post" action="/login">
+<label>Username <input name="username" autocomplete="username" required></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+<button>Sign in</button>
+</form>`)
+}
+
+/** The passcode form. */
+export function mfaPage (name: string, message?: string, demoHint?: string): string {
+  return layout('Verify it is you', `<p>Signed in as ${escapeHtml(name)}. Enter the 6-digit code from your authenticator app.</p>
+${errorLine(message)}
+<form method="post" action="/mfa">
+<label>Code <input name="passCode" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" required autofocus></label>
+<button>Verify</button>
+</form>
+${demoHint === undefined ? '' : `<p><small>${demoHint}</small></p>`}
+<form method="post" action="/logout"><button>Sign out</button></form>`)
+}
+
+/** The protected page. */
+export function accountPage (name: string, factorId: string, completedAt: number): string {
+  return layout('Your account', `<p>Hello ${escapeHtml(name)}. You verified with factor <code>${escapeHtml(factorId)}</code>
+at ${escapeHtml(new Date(completedAt).toISOString())}.</p>
+<form method="post" action="/logout"><button>Sign out</button></form>`)
+}

@@ -1,0 +1,52 @@
+// The example's user list: in memory, passwords kept as scrypt hashes and compared in constant time.
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
+
+/** A user as the app's own login sees it. `email` doubles as the Okta login. */
+export interface AppUser {
+  id: string
+  username: string
+  email: string
+  displayName: string
+}
+
+/** A user to create, with a clear-text password (hashed at once). */
+export interface UserSeed extends AppUser {
+  password: string
+}
+
+interface StoredUser extends AppUser {
+  salt: Buffer
+  hash: Buffer
+}
+
+/** An in-memory user directory for passport-local. */
+export class UserDirectory {
+  readonly #byId = new Map<string, StoredUser>()
+  readonly #byName = new Map<string, StoredUser>()
+
+  constructor (seeds: readonly UserSeed[]) {
+    for (const { password, ...user } of seeds) {
+      const salt = randomBytes(16)
+      const stored: StoredUser = { ...user, salt, hash: scryptSync(password, salt, 32) }
+      this.#byId.set(user.id, stored)
+      this.#byName.set(user.username.toLowerCase(), stored)
+    }
+  }
+
+  /** The user with these credentials, or undefined. */
+  authenticate (username: string, password: string): AppUser | undefined {
+    const stored = this.#byName.get(username.toLowerCase())
+    // Hash even for an unknown name so that timing does not tell which names exist.
+    const salt = stored?.salt ?? Buffer.alloc(16)
+    const hash = scryptSync(password, salt, 32)
+    if (stored === undefined || !timingSafeEqual(hash, stored.hash)) return undefined
+    return this.find(stored.id)
+  }
+
+  /** The public view of a user by id. */
+  find (id: string): AppUser | undefined {
+    const stored = this.#byId.get(id)
+    if (stored === undefined) return undefined
+    return { id: stored.id, username: stored.username, email: stored.email, displayName: stored.displayName }
+  }
+}
