@@ -12,7 +12,7 @@ import { ORG, TOKEN, jsonHeaders, mockOrg } from '../helpers/client-mock.js'
 
 const USER = { id: '00u1f96ECLNVOKVMUSEA', status: 'ACTIVE', profile: { login: 'a@example.com', email: 'a@example.com' } }
 
-t.test('bad options throw a TypeError that names the option', async (t) => {
+void t.test('bad options throw a TypeError that names the option', async (t) => {
   const bad: Array<[string, unknown, RegExp]> = [
     ['no options', undefined, /options must be an object/],
     ['orgUrl missing', { token: TOKEN }, /"orgUrl" option must be an absolute https URL/],
@@ -46,7 +46,7 @@ t.test('bad options throw a TypeError that names the option', async (t) => {
   }
 })
 
-t.test('good options: both constructors, trailing slash, http opt-in, defaults', async (t) => {
+void t.test('good options: both constructors, trailing slash, http opt-in, defaults', async (t) => {
   t.equal(DEFAULT_TIMEOUT_MS, 5000)
   t.equal(DEFAULT_RATE_LIMIT_MAX_WAIT_MS, 10_000)
   const a = createOktaClient({ orgUrl: 'https://dev-1.okta.com/', token: TOKEN })
@@ -59,12 +59,12 @@ t.test('good options: both constructors, trailing slash, http opt-in, defaults',
   await Promise.all([a.close(), b.close(), c.close()])
 })
 
-t.test('VERSION is package.json version', async (t) => {
+void t.test('VERSION is package.json version', async (t) => {
   const pkg = JSON.parse(readFileSync(new URL('../../packages/okta-client/package.json', import.meta.url), 'utf8')) as { version: string }
   t.equal(VERSION, pkg.version)
 })
 
-t.test('every request carries Accept, User-Agent, SSWS Authorization and X-Request-Id', async (t) => {
+void t.test('every request carries Accept, User-Agent, SSWS Authorization and X-Request-Id', async (t) => {
   const { agent, pool, client } = mockOrg(t, { userAgent: 'my-app/2.0' })
   pool.intercept({
     path: '/api/v1/users/00u1f96ECLNVOKVMUSEA',
@@ -85,7 +85,7 @@ t.test('every request carries Accept, User-Agent, SSWS Authorization and X-Reque
   agent.assertNoPendingInterceptors()
 })
 
-t.test('a pluggable auth provider is called per request', async (t) => {
+void t.test('a pluggable auth provider is called per request', async (t) => {
   let calls = 0
   const { agent, pool, client } = mockOrg(t, { token: undefined, auth: { header: async () => `Bearer at-${++calls}` } })
   pool.intercept({ path: '/api/v1/users/u1', method: 'GET', headers: { authorization: 'Bearer at-1' } }).reply(200, USER, { headers: jsonHeaders() })
@@ -98,7 +98,7 @@ t.test('a pluggable auth provider is called per request', async (t) => {
   await t.rejects(bad.client.getUser('u1'), { name: 'TypeError', message: /"auth" option: header\(\) must return/ })
 })
 
-t.test('logins are percent-encoded into one path segment; queries are serialized', async (t) => {
+void t.test('logins are percent-encoded into one path segment; queries are serialized', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   pool.intercept({ path: '/api/v1/users/dade.murphy%2Bmfa%40example.com', method: 'GET' }).reply(200, USER, { headers: jsonHeaders() })
   pool.intercept({ path: '/api/v1/users/a%2Fb%3Fc%23d', method: 'GET' }).reply(200, USER, { headers: jsonHeaders() })
@@ -120,7 +120,7 @@ t.test('logins are percent-encoded into one path segment; queries are serialized
   t.throws(() => client.listUsers({ limit: 0 }), { name: 'TypeError', message: /"limit" must be a positive integer/ })
 })
 
-t.test('verify sends the end user context, and an empty JSON body for a challenge', async (t) => {
+void t.test('verify sends the end user context, and an empty JSON body for a challenge', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   const seen: Array<{ body: unknown, headers: Record<string, string> }> = []
   const record = (opts: { body?: unknown, headers?: unknown }): void => {
@@ -150,7 +150,7 @@ t.test('verify sends the end user context, and an empty JSON body for a challeng
   t.match(second?.headers['user-agent'], /^okta-mfa-client\//, 'a User-Agent that cannot be a header is dropped, not sent')
 })
 
-t.test('close(): leaves an injected dispatcher open, is idempotent, then refuses calls', async (t) => {
+void t.test('close(): leaves an injected dispatcher open, is idempotent, then refuses calls', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   await client.close()
   await client.close() // idempotent

@@ -16,7 +16,7 @@ const USER_PATH = '/api/v1/users/00u1'
 const USER = { id: '00u1', status: 'ACTIVE', profile: { login: 'a@example.com', email: 'a@example.com' } }
 const VERIFY_PATH = '/api/v1/users/00u1/factors/ost1/verify'
 
-t.test('timeout: a slow answer rejects with OKTA_TIMEOUT', async (t) => {
+void t.test('timeout: a slow answer rejects with OKTA_TIMEOUT', async (t) => {
   const { agent, pool, client } = mockOrg(t, { timeoutMs: 50 })
   pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, USER, { headers: jsonHeaders() }).delay(300)
   const err = await client.getUser('00u1').catch((e: unknown) => e)
@@ -25,7 +25,7 @@ t.test('timeout: a slow answer rejects with OKTA_TIMEOUT', async (t) => {
   agent.assertNoPendingInterceptors()
 })
 
-t.test('connection reset and refused (mocked) reject with OKTA_CONNECTION and the cause', async (t) => {
+void t.test('connection reset and refused (mocked) reject with OKTA_CONNECTION and the cause', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })
   const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
@@ -39,7 +39,7 @@ t.test('connection reset and refused (mocked) reject with OKTA_CONNECTION and th
   agent.assertNoPendingInterceptors()
 })
 
-t.test('a real refused port and a real socket closed mid-request map to OKTA_CONNECTION', async (t) => {
+void t.test('a real refused port and a real socket closed mid-request map to OKTA_CONNECTION', async (t) => {
   // A port that was just free: nothing listens on it.
   const probe = createServer()
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
@@ -61,7 +61,7 @@ t.test('a real refused port and a real socket closed mid-request map to OKTA_CON
   t.match(err, { code: 'OKTA_CONNECTION', causeCode: /^(UND_ERR_SOCKET|ECONNRESET)$/ })
 })
 
-t.test('5xx: an HTML page is an invalid response, an Okta JSON error is an OktaApiError', async (t) => {
+void t.test('5xx: an HTML page is an invalid response, an Okta JSON error is an OktaApiError', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   pool.intercept({ path: USER_PATH, method: 'GET' })
     .reply(502, '<html><body>Bad Gateway</body></html>', { headers: { 'content-type': 'text/html', 'x-okta-request-id': 'r502' } })
@@ -78,7 +78,7 @@ t.test('5xx: an HTML page is an invalid response, an Okta JSON error is an OktaA
   agent.assertNoPendingInterceptors()
 })
 
-t.test('2xx bodies: invalid JSON, no Content-Type, not JSON, empty, wrong shape, too large', async (t) => {
+void t.test('2xx bodies: invalid JSON, no Content-Type, not JSON, empty, wrong shape, too large', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, '{"id": "00u1", ', { headers: jsonHeaders() })
   pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, JSON.stringify(USER))
@@ -108,14 +108,14 @@ t.test('2xx bodies: invalid JSON, no Content-Type, not JSON, empty, wrong shape,
   agent.assertNoPendingInterceptors()
 })
 
-t.test('a redirect is not followed', async (t) => {
+void t.test('a redirect is not followed', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   pool.intercept({ path: USER_PATH, method: 'GET' }).reply(302, '', { headers: { location: 'https://evil.example.com/steal' } })
   await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', status: 302, message: /redirects are not followed/ })
   agent.assertNoPendingInterceptors() // and net connect is disabled: a followed redirect would have failed differently
 })
 
-t.test('void operations accept 204, {} and an empty 200', async (t) => {
+void t.test('void operations accept 204, {} and an empty 200', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   pool.intercept({ path: '/api/v1/users/00u1/factors/ost1', method: 'DELETE' }).reply(204, '')
   pool.intercept({ path: '/api/v1/users/00u1/lifecycle/reset_factors', method: 'POST' }).reply(200, {}, { headers: jsonHeaders() })
@@ -143,7 +143,7 @@ function rateLimited (reset: number | undefined, date: Date | undefined, code = 
   }
 }
 
-t.test('429 on a GET: waits for X-Rate-Limit-Reset (relative to Date) and retries', async (t) => {
+void t.test('429 on a GET: waits for X-Rate-Limit-Reset (relative to Date) and retries', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   let calls = 0
   pool.intercept({ path: USER_PATH, method: 'GET' }).reply(() => {
@@ -162,7 +162,7 @@ t.test('429 on a GET: waits for X-Rate-Limit-Reset (relative to Date) and retrie
   agent.assertNoPendingInterceptors()
 })
 
-t.test('429 on a GET: no reset header, a reset beyond the budget, or a zero budget -> RateLimitedError at once', async (t) => {
+void t.test('429 on a GET: no reset header, a reset beyond the budget, or a zero budget -> RateLimitedError at once', async (t) => {
   const { agent, pool, client } = mockOrg(t, { rateLimitMaxWaitMs: 2000 })
   // Reset 60 s after the server's Date: beyond the 2 s budget. The Date is in the past on purpose:
   // retryAfterSeconds must be measured against the server's clock, not ours.
@@ -184,7 +184,7 @@ t.test('429 on a GET: no reset header, a reset beyond the budget, or a zero budg
   zero.agent.assertNoPendingInterceptors()
 })
 
-t.test('429 on a GET: retries are bounded even when the reset is always now', async (t) => {
+void t.test('429 on a GET: retries are bounded even when the reset is always now', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   let calls = 0
   pool.intercept({ path: USER_PATH, method: 'GET' }).reply(() => {
@@ -197,7 +197,7 @@ t.test('429 on a GET: retries are bounded even when the reset is always now', as
   agent.assertNoPendingInterceptors()
 })
 
-t.test('429 on verify, activate and POSTs: never waits, fails at once with the reset time', async (t) => {
+void t.test('429 on verify, activate and POSTs: never waits, fails at once with the reset time', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   const soon = (): ReturnType<typeof rateLimited> => {
     const now = new Date()
@@ -222,7 +222,7 @@ t.test('429 on verify, activate and POSTs: never waits, fails at once with the r
   agent.assertNoPendingInterceptors()
 })
 
-t.test('aborts: before the call, during the request, during a rate-limit wait', async (t) => {
+void t.test('aborts: before the call, during the request, during a rate-limit wait', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   await t.rejects(client.getUser('00u1', { signal: AbortSignal.abort(new Error('gone')) }), AbortedError)
 
@@ -249,7 +249,7 @@ interface ErrorCodeEntry { errorCode: string, statusCode: number, errorSummary: 
 const table = JSON.parse(readFileSync(new URL('../../../shared/okta-reference/error-codes.json', import.meta.url), 'utf8')) as { errors: ErrorCodeEntry[] }
 const reference = new Map(table.errors.map((e) => [e.errorCode, e]))
 
-t.test('each Okta error code maps to its class, with Okta fields and the request id', async (t) => {
+void t.test('each Okta error code maps to its class, with Okta fields and the request id', async (t) => {
   const expected: Array<[string, new (...a: never[]) => OktaApiError, string]> = [
     ['E0000068', InvalidPasscodeError, 'OKTA_INVALID_PASSCODE'],
     ['E0000082', PasscodeReplayedError, 'OKTA_PASSCODE_REPLAYED'],
@@ -291,7 +291,7 @@ t.test('each Okta error code maps to its class, with Okta fields and the request
   agent.assertNoPendingInterceptors()
 })
 
-t.test('responses without an Okta body fall back on the HTTP status', async (t) => {
+void t.test('responses without an Okta body fall back on the HTTP status', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   const cases: Array<[number, string]> = [[400, 'OKTA_VALIDATION'], [401, 'OKTA_AUTHENTICATION'], [404, 'OKTA_NOT_FOUND'], [403, 'OKTA_API_ERROR'], [418, 'OKTA_API_ERROR']]
   for (const [status] of cases) {
