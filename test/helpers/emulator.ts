@@ -40,3 +40,45 @@ export async function withEmulator (
   t.teardown(() => emu.close())
   return { ...emu, clock, authHeader: { authorization: `SSWS ${emu.token}` } }
 }
+
+/** A parsed emulator response. */
+export interface EmuResponse<T = any> {
+  status: number
+  headers: Headers
+  body: T
+  text: string
+}
+
+/**
+ * One request to the emulator with its SSWS header. `body` is JSON-encoded unless it is a string
+ * (sent as is, for malformed-input tests). `headers` override the defaults.
+ */
+export async function emuFetch (
+  emu: { url: string, token: string },
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<EmuResponse> {
+  const res = await fetch(emu.url + path, {
+    method,
+    headers: { authorization: `SSWS ${emu.token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  const text = await res.text()
+  let parsed: unknown = text
+  try { parsed = text === '' ? undefined : JSON.parse(text) } catch { /* not JSON: keep the text */ }
+  return { status: res.status, headers: res.headers, body: parsed, text }
+}
+
+/** Creates a user and enrolls + activates a Google TOTP factor; returns ids (the clock is moved one step so the next code is fresh). */
+export async function userWithTotp (emu: TestEmulator, login = `u${Math.random().toString(36).slice(2, 10)}@example.com`): Promise<{ userId: string, factorId: string }> {
+  const user = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login, email: login, firstName: 'Test', lastName: 'User' } })
+  if (user.status !== 200) throw new Error(`create user: ${user.text}`)
+  const factor = await emuFetch(emu, 'POST', `/api/v1/users/${user.body.id}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })
+  if (factor.status !== 200) throw new Error(`enroll: ${factor.text}`)
+  const act = await emuFetch(emu, 'POST', `/api/v1/users/${user.body.id}/factors/${factor.body.id}/lifecycle/activate`, { passCode: emu.totpCode(factor.body.id) })
+  if (act.status !== 200) throw new Error(`activate: ${act.text}`)
+  emu.clock.advance(30_000)
+  return { userId: user.body.id, factorId: factor.body.id }
+}
