@@ -1,0 +1,196 @@
+// The two stacks the strategy must serve, built the same way a user would: Express 5 + passport 0.7 +
+// express-session, and Fastify 5 + @fastify/passport + @fastify/secure-session + @fastify/formbody.
+// Both expose the same routes, so one test body runs against each.
+import { randomBytes } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import express, { type ErrorRequestHandler, type Request } from 'express'
+import session from 'express-session'
+import passport from 'passport'
+import { Strategy as LocalStrategy } from 'passport-local'
+import Fastify, { type FastifyRequest } from 'fastify'
+import formbody from '@fastify/formbody'
+import secureSession from '@fastify/secure-session'
+import { Authenticator } from '@fastify/passport'
+import {
+  OktaMfaStrategy, getMfaState, requireMfa, requireMfaFastify,
+  type OktaMfaStrategyOptions, type RequireMfaOptions,
+} from 'passport-okta-mfa'
+import { CookieJar } from './http.js'
+
+/** An app user; `email` is the Okta login. */
+export interface StackUser { id: string, username: string, password: string, email: string }
+
+/** Users every stack knows. */
+export const USERS: readonly StackUser[] = [
+  { id: 'u1', username: 'ada', password: 'pw-ada', email: 'ada@example.com' },
+  { id: 'u2', username: 'bob', password: 'pw-bob', email: 'bob@example.com' },
+  { id: 'u3', username: 'cyd', password: 'pw-cyd', email: 'cyd@example.com' },
+]
+
+/** Options of a stack: strategy options (resolveOktaUser defaults to the login = email) and guard options. */
+export interface StackOptions {
+  strategy: Omit<OktaMfaStrategyOptions<StackUser>, 'resolveOktaUser'> & Partial<Pick<OktaMfaStrategyOptions<StackUser>, 'resolveOktaUser'>>
+  guard?: RequireMfaOptions
+}
+
+/** A running stack. */
+export interface Stack {
+  kind: 'express' | 'fastify'
+  url: string
+  strategy: OktaMfaStrategy<StackUser>
+  /** Errors that reached the app's error handler (what `this.error` produced). */
+  errors: unknown[]
+  /** A fresh browser. */
+  jar: () => CookieJar
+}
+
+interface Teardown { teardown: (fn: () => unknown) => void }
+
+function findUser (id: unknown): StackUser | undefined {
+  return USERS.find((u) => u.id === id)
+}
+
+function localVerify (username: string, password: string, done: (err: unknown, user?: StackUser | false) => void): void {
+  const user = USERS.find((u) => u.username === username && u.password === password)
+  done(null, user ?? false)
+}
+
+function strategyOf (options: StackOptions): OktaMfaStrategy<StackUser> {
+  return new OktaMfaStrategy<StackUser>({ resolveOktaUser: (user) => ({ login: user.email }), ...options.strategy })
+}
+
+function errorBody (err: unknown): { error: string } {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+  return { error: typeof code === 'string' ? code : 'INTERNAL' }
+}
+
+/** Express 5 + passport 0.7 + express-session. */
+export async function startExpressStack (t: Teardown, options: StackOptions): Promise<Stack> {
+  const strategy = strategyOf(options)
+  const errors: unknown[] = []
+  const auth = new passport.Passport()
+  auth.use(new LocalStrategy(localVerify))
+  auth.use(strategy)
+  auth.serializeUser((user, done) => { done(null, (user as StackUser).id) })
+  auth.deserializeUser((id, done) => { done(null, findUser(id) ?? false) })
+  const guard = requireMfa(options.guard)
+
+  const app = express()
+  app.use(express.urlencoded({ extended: true }))
+  app.use(express.json())
+  app.use(session({ secret: randomBytes(16).toString('hex'), resave: false, saveUninitialized: false }))
+  app.use(auth.initialize())
+  app.use(auth.session())
+  app.post('/login', auth.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login' }))
+  app.post('/login-keep', auth.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login', keepSessionInfo: true }))
+  app.get('/mfa', (req, res) => {
+    const s = req.session as unknown as { messages?: string[] }
+    res.type('html').send(`mfa page ${s.messages?.at(-1) ?? ''}`)
+  })
+  app.post('/mfa', auth.authenticate('okta-mfa', { successReturnToOrRedirect: '/account', failureRedirect: '/mfa', failureMessage: true }))
+  app.post('/api/mfa', (req, res, next) => {
+    auth.authenticate('okta-mfa', (err: unknown, user: StackUser | false, info: unknown, status: number | undefined) => {
+      if (err !== null && err !== undefined) { next(err); return }
+      if (user === false) { res.status(status ?? 401).json(info); return }
+      req.logIn(user, (loginErr) => {
+        if (loginErr !== undefined && loginErr !== null) next(loginErr)
+        else res.json({ ok: true, mfa: getMfaState(req) })
+      })
+    })(req, res, next)
+  })
+  app.get('/account', guard, (req: Request, res) => { res.type('html').send(`account of ${(req.user as StackUser).username}`) })
+  app.get('/api/data', guard, (req: Request, res) => { res.json({ user: (req.user as StackUser).username, mfa: getMfaState(req) }) })
+  app.post('/logout', (req, res, next) => { req.logout((err) => { if (err !== undefined && err !== null) next(err); else res.json({ ok: true }) }) })
+  const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+    errors.push(err)
+    res.status(503).json(errorBody(err))
+  }
+  app.use(onError)
+
+  const server = app.listen(0, '127.0.0.1')
+  await new Promise<void>((resolve) => server.once('listening', resolve))
+  t.teardown(async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+    await strategy.close()
+  })
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return { kind: 'express', url, strategy, errors, jar: () => new CookieJar(url) }
+}
+
+/** Fastify 5 + @fastify/passport (a new Authenticator per app) + @fastify/secure-session + @fastify/formbody. */
+export async function startFastifyStack (t: Teardown, options: StackOptions): Promise<Stack> {
+  const strategy = strategyOf(options)
+  const errors: unknown[] = []
+  const fp = new Authenticator()
+  const app = Fastify()
+  await app.register(formbody)
+  await app.register(secureSession, { key: randomBytes(32), cookie: { path: '/', httpOnly: true } })
+  await app.register(fp.initialize())
+  await app.register(fp.secureSession())
+  fp.use('local', new LocalStrategy(localVerify))
+  fp.use('okta-mfa', strategy)
+  fp.registerUserSerializer(async (user: StackUser) => user.id)
+  fp.registerUserDeserializer(async (id: string) => findUser(id) ?? null)
+  const guard = requireMfaFastify(options.guard)
+
+  app.post('/login', fp.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login' }) )
+  app.post('/login-keep', fp.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login', keepSessionInfo: true }) )
+  app.get('/mfa', async (request, reply) => {
+    const messages = request.session.get('messages') as string[] | undefined
+    return await reply.type('text/html').send(`mfa page ${messages?.at(-1) ?? ''}`)
+  })
+  app.post('/mfa', fp.authenticate('okta-mfa', { successReturnToOrRedirect: '/account', failureRedirect: '/mfa', failureMessage: true }) )
+  app.post('/api/mfa', fp.authenticate('okta-mfa', async (request, reply, err, user, info, status) => {
+    if (err !== null && err !== undefined) throw err
+    if (user === undefined || user === false || user === null) return await reply.code(status ?? 401).send(info)
+    await request.logIn(user)
+    return await reply.send({ ok: true, mfa: getMfaState(request) })
+  }))
+  app.get('/account', { preHandler: guard }, async (request: FastifyRequest, reply) => {
+    return await reply.type('text/html').send(`account of ${(request.user as StackUser).username}`)
+  })
+  app.get('/api/data', { preHandler: guard }, async (request: FastifyRequest) => ({ user: (request.user as StackUser).username, mfa: getMfaState(request) }))
+  app.post('/logout', async (request) => { await request.logOut(); return { ok: true } })
+  app.setErrorHandler(async (err, _request, reply) => {
+    errors.push(err)
+    return await reply.code(503).send(errorBody(err))
+  })
+
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(async () => {
+    await app.close()
+    await strategy.close()
+  })
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+  return { kind: 'fastify', url, strategy, errors, jar: () => new CookieJar(url) }
+}
+
+/** Both stacks, for `for (const start of STACKS)`. */
+export const STACKS = [startExpressStack, startFastifyStack] as const
+
+/** Signs `user` in with the password form; the jar then holds a logged-in, MFA-pending session. */
+export async function passwordLogin (jar: CookieJar, user: StackUser): Promise<void> {
+  const res = await jar.fetch('/login', { form: { username: user.username, password: user.password } })
+  if (res.status !== 302 || res.location !== '/mfa') throw new Error(`password login of ${user.username} failed: ${res.status} ${res.location ?? ''}`)
+}
+
+/** Emulator seed for USERS: ada and bob with an active TOTP factor, cyd without any factor. */
+export function seedUsers (): Array<{ id: string, login: string, factors?: Array<{ id: string, factorType: 'token:software:totp', sharedSecret: string }> }> {
+  return [
+    { id: '00uada00000000000001', login: 'ada@example.com', factors: [{ id: 'ostada00000000000001', factorType: 'token:software:totp', sharedSecret: 'JBSWY3DPEHPK3PXP' }] },
+    { id: '00ubob00000000000002', login: 'bob@example.com', factors: [{ id: 'ostbob00000000000002', factorType: 'token:software:totp', sharedSecret: 'KRSXG5CTMVRXEZLU' }] },
+    { id: '00ucyd00000000000003', login: 'cyd@example.com' },
+  ]
+}
+
+/** The seeded TOTP secrets and factor ids by username. */
+export const FACTORS = {
+  ada: { id: 'ostada00000000000001', secret: 'JBSWY3DPEHPK3PXP' },
+  bob: { id: 'ostbob00000000000002', secret: 'KRSXG5CTMVRXEZLU' },
+} as const
+
+/** A 6-digit code that is not `code`. */
+export function wrongCode (code: string): string {
+  return String((Number(code) + 500_000) % 1_000_000).padStart(6, '0')
+}
