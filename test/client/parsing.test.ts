@@ -1,0 +1,209 @@
+// Guards parsing against Okta's own examples (shared/okta-reference): every documented response of the
+// operations the client covers comes back typed and unchanged, and pagination follows Link rel="next" safely.
+import t from 'tap'
+import { readFileSync } from 'node:fs'
+import { nextLink, parseLinkHeader, pollTransactionId, totpActivation } from '@okta-mfa/client'
+import type { OktaUser, UserFactor, VerifyFactorResult } from '@okta-mfa/client'
+import { ORG, jsonHeaders, mockOrg } from '../helpers/client-mock.js'
+
+type Examples = Record<string, { value: unknown }>
+function examples (file: string): Examples {
+  return JSON.parse(readFileSync(new URL(`../../../shared/okta-reference/${file}`, import.meta.url), 'utf8')) as Examples
+}
+const factorsEx = examples('factors-examples.json')
+const usersEx = examples('users-examples.json')
+function ex (set: Examples, name: string): Record<string, unknown> {
+  const e = set[name]
+  if (e === undefined) throw new Error(`example ${name} missing`)
+  return e.value as Record<string, unknown>
+}
+const UID = '00u15s1KDETTQMQYABRL'
+const FACTORS = `/api/v1/users/${UID}/factors`
+
+void t.test('enroll responses of every factor type parse unchanged, discriminated on factorType', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  const enrolls: Array<[string, string]> = [
+    ['EnrollFactorGoogleRequest', 'EnrollFactorGoogleResponse'],
+    ['EnrollFactorOVTotpRequest', 'EnrollFactorOVTotpResponse'],
+    ['EnrollFactorSmsRequest', 'EnrollFactorSmsResponse'],
+    ['EnrollFactorCallRequest', 'EnrollFactorCallResponse'],
+    ['EnrollFactorEmailRequest', 'EnrollFactorEmailResponse'],
+    ['EnrollFactorOVPushRequest', 'EnrollFactorOVPushResponse'],
+    ['EnrollFactorU2fRequest', 'EnrollFactorU2fResponse'],
+  ]
+  for (const [req, res] of enrolls) {
+    const body = ex(factorsEx, req)
+    pool.intercept({ path: FACTORS, method: 'POST', body: JSON.stringify(body) }).reply(200, ex(factorsEx, res), { headers: jsonHeaders(`rid-${res}`) })
+    const factor = await client.enrollFactor(UID, body as never)
+    t.same(factor, ex(factorsEx, res), res)
+    t.equal(factor.oktaRequestId, `rid-${res}`)
+  }
+  // The question example nests its request one level deeper in the spec.
+  const question = (ex(factorsEx, 'EnrollFactorQuestionRequest')['question'] as { value: Record<string, unknown> }).value
+  pool.intercept({ path: FACTORS, method: 'POST', body: JSON.stringify(question) }).reply(200, ex(factorsEx, 'EnrollFactorQuestionResponse'), { headers: jsonHeaders() })
+  const q = await client.enrollFactor(UID, question as never)
+  if (q.factorType === 'question') t.equal(q.profile?.question, 'disliked_food')
+  else t.fail('question factor expected')
+  agent.assertNoPendingInterceptors()
+})
+
+void t.test('totpActivation reaches the shared secret and the QR link', async (t) => {
+  const google = ex(factorsEx, 'EnrollFactorGoogleResponse') as unknown as UserFactor
+  t.same(totpActivation(google), {
+    sharedSecret: 'JBTWGV22G4ZGKV3N',
+    timeStep: 30,
+    keyLength: 16,
+    encoding: 'base32',
+    qrCodeHref: `https://{yourOktaDomain}/api/v1/users/${UID}/factors/ostf1fmaMGJLMNGNLIVG/qr/00fukNElRS_Tz6k-CFhg3pH4KO2dj2guhmaapXWbc4`,
+  })
+  const list = ex(factorsEx, 'ListFactorsResults') as unknown as UserFactor[]
+  const pendingTotp = list.find((f) => f.factorType === 'token:software:totp')
+  t.match(pendingTotp && totpActivation(pendingTotp), { sharedSecret: 'HE64TMLL2IUZW2ZLB', qrCodeHref: undefined })
+  t.equal(totpActivation(ex(factorsEx, 'EnrollFactorSmsResponse') as unknown as UserFactor), undefined, 'not a TOTP factor')
+  t.equal(totpActivation(ex(factorsEx, 'ActivateFactorTotpResponse') as unknown as UserFactor), undefined, 'already active')
+})
+
+void t.test('list, catalog, questions, get, activate, resend parse unchanged', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  pool.intercept({ path: FACTORS, method: 'GET' }).reply(200, ex(factorsEx, 'ListFactorsResults'), { headers: jsonHeaders('rid-list') })
+  pool.intercept({ path: `${FACTORS}/catalog`, method: 'GET' }).reply(200, ex(factorsEx, 'SupportedFactorResults'), { headers: jsonHeaders() })
+  const questions = [{ question: 'disliked_food', questionText: 'What is the food you least liked as a child?' }]
+  pool.intercept({ path: `${FACTORS}/questions`, method: 'GET' }).reply(200, questions, { headers: jsonHeaders() })
+  pool.intercept({ path: `${FACTORS}/sms2gt8gzgEBPUWBIFHN`, method: 'GET' }).reply(200, ex(factorsEx, 'FactorResponseSms'), { headers: jsonHeaders() })
+  pool.intercept({ path: `${FACTORS}/ostf1fmaMGJLMNGNLIVG/lifecycle/activate`, method: 'POST', body: JSON.stringify(ex(factorsEx, 'FactorPasscodeRequest')) })
+    .reply(200, ex(factorsEx, 'ActivateFactorTotpResponse'), { headers: jsonHeaders() })
+  pool.intercept({ path: `${FACTORS}/mbl1nz9JHJGHWRKMTLHP/resend`, method: 'POST', body: JSON.stringify(ex(factorsEx, 'EnrollFactorSmsRequest')) })
+    .reply(200, ex(factorsEx, 'EnrollFactorSmsResponse'), { headers: jsonHeaders() })
+
+  const list = await client.listFactors(UID)
+  t.same(list, ex(factorsEx, 'ListFactorsResults'))
+  t.equal((list as { oktaRequestId?: string }).oktaRequestId, 'rid-list')
+  t.equal(list[0]?.oktaRequestId, 'rid-list', 'each item carries the request id too')
+  t.same(list.map((f) => f.factorType), ['question', 'token:software:totp', 'sms'])
+  t.same(await client.listFactorCatalog(UID), ex(factorsEx, 'SupportedFactorResults'))
+  t.same(await client.listSecurityQuestions(UID), questions)
+  const sms = await client.getFactor(UID, 'sms2gt8gzgEBPUWBIFHN')
+  t.equal(sms.factorType === 'sms' ? sms.profile?.phoneNumber : undefined, '+1-555-415-1337')
+  const active = await client.activateFactor(UID, 'ostf1fmaMGJLMNGNLIVG', { passCode: '123456' })
+  t.equal(active.status, 'ACTIVE')
+  t.same(await client.resendFactor(UID, 'mbl1nz9JHJGHWRKMTLHP', ex(factorsEx, 'EnrollFactorSmsRequest')), ex(factorsEx, 'EnrollFactorSmsResponse'))
+  agent.assertNoPendingInterceptors()
+})
+
+void t.test('verify results and push transactions parse as a union on factorResult', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  const verifies = [
+    'UserFactorVerifySuccessTotpResponse', 'UserFactorChallengeSmsResponse', 'UserFactorChallengeCallResponse',
+    'UserFactorChallengeEmailResponse', 'UserFactorVerifySuccessSqResponse', 'UserFactorVerifyPushTransactionRejected',
+    'UserFactorVerifyPushTransactionTimeout',
+  ]
+  for (const name of verifies) {
+    pool.intercept({ path: `${FACTORS}/ost1/verify`, method: 'POST' }).reply(200, ex(factorsEx, name), { headers: jsonHeaders() })
+    const r = await client.verifyFactor(UID, 'ost1', { passCode: '123456' })
+    t.same(r, ex(factorsEx, name), name)
+  }
+  pool.intercept({ path: `${FACTORS}/opf1/verify`, method: 'POST' }).reply(201, ex(factorsEx, 'UserFactorChallengePushResponse'), { headers: jsonHeaders() })
+  const waiting: VerifyFactorResult = await client.verifyFactor(UID, 'opf1')
+  t.equal(waiting.factorResult, 'WAITING')
+  if (waiting.factorResult === 'WAITING') t.equal(waiting.expiresAt, '2015-04-01T15:57:32.000Z')
+  const tx = pollTransactionId(waiting)
+  t.equal(tx, 'mst1eiHghhPxf0yhp0g')
+  pool.intercept({ path: `${FACTORS}/opf1/transactions/mst1eiHghhPxf0yhp0g`, method: 'GET' })
+    .reply(200, ex(factorsEx, 'UserFactorVerifyPushTransactionApproved'), { headers: jsonHeaders() })
+  t.same(await client.getFactorTransaction(UID, 'opf1', tx ?? ''), { factorResult: 'SUCCESS' })
+  t.equal(pollTransactionId({ factorResult: 'SUCCESS' }), undefined)
+  agent.assertNoPendingInterceptors()
+})
+
+void t.test('users: create with and without credentials, get, and every list example', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  const creates: Array<[string, string, string]> = [
+    ['create-user-without-credentials-request', 'create-user-without-credentials-response', '/api/v1/users?activate=false'],
+    ['create-user-with-password-request', 'create-user-with-password-response', '/api/v1/users?activate=true'],
+    ['create-user-with-recovery-question-request', 'create-user-with-recovery-question-response', '/api/v1/users?activate=false'],
+    ['create-user-with-password-and-recovery-question-request', 'create-user-with-password-and-recovery-question-response', '/api/v1/users?activate=false'],
+  ]
+  for (const [req, res, path] of creates) {
+    pool.intercept({ path, method: 'POST', body: JSON.stringify(ex(usersEx, req)) }).reply(200, ex(usersEx, res), { headers: jsonHeaders() })
+    const user = await client.createUser(ex(usersEx, req) as never, { activate: path.endsWith('true') })
+    t.same(user, ex(usersEx, res), res)
+  }
+  pool.intercept({ path: '/api/v1/users/isaac.brock%40example.com', method: 'GET' }).reply(200, ex(usersEx, 'user-example'), { headers: jsonHeaders() })
+  const isaac: OktaUser = await client.getUser('isaac.brock@example.com')
+  t.equal(isaac.profile.login, 'isaac.brock@example.com')
+  t.same(isaac, ex(usersEx, 'user-example'))
+
+  for (const name of ['ListUsersResponse', 'ListUsersSearchResponse', 'ListUsersFilterResponse', 'ListUsersQResponse', 'ListUsersFieldsResponse']) {
+    pool.intercept({ path: '/api/v1/users?limit=200', method: 'GET' }).reply(200, ex(usersEx, name), { headers: jsonHeaders() })
+    const got: OktaUser[] = []
+    for await (const u of client.listUsers({ limit: 200 })) got.push(u)
+    t.same(got, ex(usersEx, name), name)
+  }
+  agent.assertNoPendingInterceptors()
+})
+
+void t.test('listUsers follows Link rel="next" on the org only, lazily, and never loops', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  const u = (id: string): Record<string, unknown> => ({ id, status: 'ACTIVE', profile: { login: `${id}@x.io`, email: `${id}@x.io` } })
+  const link = (after?: string): string => [
+    `<${ORG}/api/v1/users?limit=2>; rel="self"`,
+    ...(after === undefined ? [] : [`<${ORG}/api/v1/users?after=${after}&limit=2>; rel="next"`]),
+  ].join(', ')
+  pool.intercept({ path: '/api/v1/users?limit=2&search=status+eq+%22ACTIVE%22', method: 'GET' })
+    .reply(200, [u('a'), u('b')], { headers: { ...jsonHeaders(), link: link('b') } })
+  pool.intercept({ path: '/api/v1/users?after=b&limit=2', method: 'GET' }).reply(200, [u('c'), u('d')], { headers: { ...jsonHeaders(), link: link('d') } })
+  pool.intercept({ path: '/api/v1/users?after=d&limit=2', method: 'GET' }).reply(200, [u('e')], { headers: { ...jsonHeaders(), link: link() } })
+  const ids: string[] = []
+  for await (const user of client.listUsers({ limit: 2, search: 'status eq "ACTIVE"' })) ids.push(user.id)
+  t.same(ids, ['a', 'b', 'c', 'd', 'e'])
+  agent.assertNoPendingInterceptors()
+
+  // Breaking out early fetches no further page (a pending interceptor would remain otherwise... none defined: net connect is off).
+  pool.intercept({ path: '/api/v1/users?limit=2', method: 'GET' }).reply(200, [u('a'), u('b')], { headers: { ...jsonHeaders(), link: link('b') } })
+  for await (const user of client.listUsers({ limit: 2 })) { t.equal(user.id, 'a'); break }
+  agent.assertNoPendingInterceptors()
+
+  // A next link to another origin is refused: the token would go with it.
+  pool.intercept({ path: '/api/v1/users', method: 'GET' })
+    .reply(200, [u('a')], { headers: { ...jsonHeaders(), link: '<https://evil.example.com/api/v1/users?after=a>; rel="next"' } })
+  const evil = async (): Promise<void> => { for await (const _ of client.listUsers()) { /* drain */ } }
+  await t.rejects(evil(), { code: 'OKTA_INVALID_RESPONSE', message: /another origin/ })
+  // A next link back to a page already read ends with an error instead of looping.
+  pool.intercept({ path: '/api/v1/users?limit=2', method: 'GET' })
+    .reply(200, [u('a')], { headers: { ...jsonHeaders(), link: `<${ORG}/api/v1/users?limit=2>; rel="next"` } })
+  const loop = async (): Promise<void> => { for await (const _ of client.listUsers({ limit: 2 })) { /* drain */ } }
+  await t.rejects(loop(), { code: 'OKTA_INVALID_RESPONSE', message: /already read/ })
+  agent.assertNoPendingInterceptors()
+})
+
+void t.test('Link header parsing', async (t) => {
+  const header = '<https://o.okta.com/api/v1/users?limit=2>; rel="self", <https://o.okta.com/api/v1/users?after=00u2%2C3&limit=2>; rel="next"'
+  t.same(parseLinkHeader(header).map((l) => l.rel), [['self'], ['next']])
+  t.equal(nextLink(header), 'https://o.okta.com/api/v1/users?after=00u2%2C3&limit=2')
+  t.equal(nextLink([`<https://o/a>; rel="self"`, `<https://o/b>; rel=next`]), 'https://o/b', 'several headers, unquoted rel')
+  t.equal(nextLink('<https://o/a>; rel="self"'), undefined)
+  t.equal(nextLink(undefined), undefined)
+  t.same(parseLinkHeader('garbage, <>; rel="next"'), [{ url: '', rel: ['next'], params: { rel: 'next' } }])
+})
+
+void t.test('Okta error examples map to their classes', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  const cases: Array<[Examples, string, number, string]> = [
+    [factorsEx, 'ErrorAccessDenied', 403, 'OKTA_AUTHENTICATION'],
+    [factorsEx, 'ErrorApiValidationFailed', 400, 'OKTA_VALIDATION'],
+    [factorsEx, 'ErrorResourceNotFound', 404, 'OKTA_NOT_FOUND'],
+    [factorsEx, 'ErrorTooManyRequests', 429, 'OKTA_RATE_LIMITED'],
+    [usersEx, 'ErrorMissingRequiredParameter', 400, 'OKTA_VALIDATION'],
+    [usersEx, 'ErrorCreateUserWithExpiredPasswordWithNullPassword', 400, 'OKTA_VALIDATION'],
+  ]
+  for (const [set, name, status] of cases) {
+    pool.intercept({ path: '/api/v1/users', method: 'POST' }).reply(status, ex(set, name), { headers: jsonHeaders() })
+  }
+  for (const [set, name, status, code] of cases) {
+    const body = ex(set, name)
+    await t.rejects(client.createUser({ profile: { login: 'a@b.c', email: 'a@b.c' } }), {
+      code, status, errorCode: body['errorCode'], errorSummary: body['errorSummary'], errorId: body['errorId'],
+    }, name)
+  }
+  agent.assertNoPendingInterceptors()
+})

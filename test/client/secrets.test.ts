@@ -1,0 +1,83 @@
+// Guards the API token: it never appears in util.inspect / console output / JSON of the client, its auth,
+// its options' results, or any error (message, stack, toJSON, inspect), whatever went wrong.
+import t from 'tap'
+import { inspect } from 'node:util'
+import { createOktaClient, ssws } from '@okta-mfa/client'
+import type { OktaClient } from '@okta-mfa/client'
+import { ORG, TOKEN, jsonHeaders, mockOrg, oktaErrorBody } from '../helpers/client-mock.js'
+
+function everyView (value: unknown): string {
+  const e = value as Error
+  return [
+    inspect(value, { depth: 10, showHidden: true, getters: true }),
+    JSON.stringify(value) ?? '',
+    String(value),
+    typeof e?.stack === 'string' ? e.stack : '',
+    typeof e?.message === 'string' ? e.message : '',
+    e?.cause === undefined ? '' : inspect(e.cause, { depth: 10, showHidden: true }),
+  ].join('\n')
+}
+
+void t.test('the client and its auth never show the token', async (t) => {
+  const client = createOktaClient({ orgUrl: ORG, token: TOKEN })
+  t.teardown(() => client.close())
+  const views = everyView(client)
+  t.notMatch(views, TOKEN)
+  t.match(views, ORG, 'but they do show the org')
+  t.notMatch(inspect(Object.getOwnPropertyNames(client)), TOKEN)
+  const auth = ssws(TOKEN)
+  t.notMatch(everyView(auth), TOKEN)
+  t.match(inspect(auth), /redacted/)
+  t.same(Object.keys(auth), ['header'], 'the token is no property of the auth object')
+  t.equal(await auth.header(), `SSWS ${TOKEN}`)
+})
+
+async function errorOf (fn: (c: OktaClient) => Promise<unknown>, setup: (m: ReturnType<typeof mockOrg>) => void, t: Parameters<typeof mockOrg>[0]): Promise<unknown> {
+  const m = mockOrg(t, { timeoutMs: 50 })
+  setup(m)
+  try {
+    await fn(m.client)
+  } catch (err) {
+    return err
+  }
+  throw new Error('expected a rejection')
+}
+
+void t.test('no error shows the token: Okta errors, 429, timeout, connection, invalid response, bad input', async (t) => {
+  const path = '/api/v1/users/00u1'
+  const cases: Array<[string, (m: ReturnType<typeof mockOrg>) => void]> = [
+    ['401', (m) => { m.pool.intercept({ path, method: 'GET' }).reply(401, oktaErrorBody('E0000011', 'Invalid token provided'), { headers: jsonHeaders() }) }],
+    ['403 echoing the header', (m) => { m.pool.intercept({ path, method: 'GET' }).reply(403, oktaErrorBody('E0000005', 'Invalid session'), { headers: jsonHeaders() }) }],
+    ['429', (m) => { m.pool.intercept({ path, method: 'GET' }).reply(429, oktaErrorBody('E0000047', 'rate'), { headers: { ...jsonHeaders(), 'x-rate-limit-reset': '9999999999' } }) }],
+    ['timeout', (m) => { m.pool.intercept({ path, method: 'GET' }).reply(200, {}, { headers: jsonHeaders() }).delay(200) }],
+    ['reset', (m) => { m.pool.intercept({ path, method: 'GET' }).replyWithError(Object.assign(new Error('reset'), { code: 'ECONNRESET' })) }],
+    ['html 500', (m) => { m.pool.intercept({ path, method: 'GET' }).reply(500, '<html></html>', { headers: { 'content-type': 'text/html' } }) }],
+    ['bad json', (m) => { m.pool.intercept({ path, method: 'GET' }).reply(200, '{', { headers: jsonHeaders() }) }],
+    ['no interceptor (net connect disabled)', () => {}],
+  ]
+  for (const [name, setup] of cases) {
+    const err = await errorOf((c) => c.getUser('00u1'), setup, t)
+    t.ok(err instanceof Error, name)
+    t.notMatch(everyView(err), TOKEN, name)
+    t.notMatch(JSON.stringify((err as { toJSON?: () => unknown }).toJSON?.() ?? {}), TOKEN, `${name}: toJSON`)
+  }
+  for (const options of [{ orgUrl: 'http://x', token: TOKEN }, { orgUrl: ORG, token: `${TOKEN} x` }]) {
+    try {
+      createOktaClient(options)
+      t.fail('should throw')
+    } catch (err) {
+      t.ok(err instanceof TypeError)
+      t.notMatch(everyView(err), TOKEN, 'a TypeError about options')
+    }
+  }
+})
+
+void t.test('toJSON of an Okta error lists only safe fields', async (t) => {
+  const err = await errorOf((c) => c.verifyFactor('00u1', 'ost1', { passCode: '987654' }), (m) => {
+    m.pool.intercept({ path: '/api/v1/users/00u1/factors/ost1/verify', method: 'POST' })
+      .reply(403, oktaErrorBody('E0000068', 'Invalid Passcode/Answer', ["Your passcode doesn't match our records. Please try again."]), { headers: jsonHeaders('rid-x') })
+  }, t)
+  const json = (err as { toJSON: () => Record<string, unknown> }).toJSON()
+  t.same(Object.keys(json).sort(), ['code', 'errorCauses', 'errorCode', 'errorId', 'errorSummary', 'message', 'name', 'requestId', 'status'])
+  t.notMatch(everyView(err), '987654', 'the passcode sent is not echoed either')
+})
