@@ -1,0 +1,126 @@
+// The standalone server's configuration from the environment, checked all at once at start so one run of the
+// server names every missing or malformed variable, and never echoes a secret's value.
+
+/** Configuration of {@link buildGatewayServer}. */
+export interface GatewayServerConfig {
+  /** OKTA_ORG_URL. */
+  orgUrl: string
+  /** OKTA_API_TOKEN. */
+  token: string
+  /** SESSION_KEY: the 32-byte @fastify/secure-session key shared with the app that signs users in. */
+  sessionKey: Buffer
+  /** PORT. @default 4000 */
+  port: number
+  /** HOST. @default '127.0.0.1' */
+  host: string
+  /** OKTA_ALLOW_INSECURE_HTTP: accept an http: org URL (the emulator only). @default false */
+  allowInsecureHttp: boolean
+  /** OKTA_TIMEOUT_MS. @default 5000 */
+  timeoutMs: number
+  /** OKTA_PROVISION: create missing Okta users by login. @default false */
+  provision: boolean
+  /** GATEWAY_DEVELOPMENT: GraphiQL and introspection. @default false */
+  development: boolean
+  /** SESSION_COOKIE_NAME. @default 'session' */
+  cookieName: string
+  /** SESSION_COOKIE_SECURE: the Secure cookie attribute. @default true */
+  cookieSecure: boolean
+  /** LOG_LEVEL. @default 'info' */
+  logLevel: string
+}
+
+/** The environment is incomplete or malformed: `code` is `OKTA_MFA_GATEWAY_CONFIG`, `problems` names each variable. */
+export class ServerConfigError extends Error {
+  override name = 'ServerConfigError'
+  readonly code = 'OKTA_MFA_GATEWAY_CONFIG'
+  constructor (readonly problems: readonly string[]) {
+    super(`okta-mfa-gateway configuration: ${problems.join('; ')}`)
+  }
+}
+
+const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+
+/**
+ * Decodes a 32-byte key given as 64 hex digits or as base64 (`openssl rand -base64 32`).
+ * Returns undefined when it is neither.
+ */
+export function decodeSessionKey (value: string): Buffer | undefined {
+  const v = value.trim()
+  if (/^[0-9a-fA-F]{64}$/.test(v)) return Buffer.from(v, 'hex')
+  if (/^[A-Za-z0-9+/_-]{42,44}={0,2}$/.test(v)) {
+    const key = Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64')
+    if (key.length === 32) return key
+  }
+  return undefined
+}
+
+function flag (env: NodeJS.ProcessEnv, name: string, dflt: boolean, problems: string[]): boolean {
+  const v = env[name]
+  if (v === undefined || v === '') return dflt
+  if (/^(1|true|yes)$/i.test(v)) return true
+  if (/^(0|false|no)$/i.test(v)) return false
+  problems.push(`${name} must be true or false`)
+  return dflt
+}
+
+function int (env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number, problems: string[]): number {
+  const v = env[name]
+  if (v === undefined || v === '') return dflt
+  const n = Number(v)
+  if (!/^[0-9]+$/.test(v) || n < min || n > max) {
+    problems.push(`${name} must be an integer from ${min} to ${max}`)
+    return dflt
+  }
+  return n
+}
+
+/**
+ * Reads and checks the server's environment: OKTA_ORG_URL, OKTA_API_TOKEN, SESSION_KEY (required); PORT, HOST,
+ * OKTA_ALLOW_INSECURE_HTTP, OKTA_TIMEOUT_MS, OKTA_PROVISION, GATEWAY_DEVELOPMENT, SESSION_COOKIE_NAME,
+ * SESSION_COOKIE_SECURE, LOG_LEVEL (optional).
+ *
+ * @throws ServerConfigError naming every missing or malformed variable (never its value).
+ * @example
+ * ```ts
+ * const config = loadServerConfig(process.env)
+ * ```
+ */
+export function loadServerConfig (env: NodeJS.ProcessEnv = process.env): GatewayServerConfig {
+  const problems: string[] = []
+  const allowInsecureHttp = flag(env, 'OKTA_ALLOW_INSECURE_HTTP', false, problems)
+  const orgUrl = env.OKTA_ORG_URL ?? ''
+  if (orgUrl === '') {
+    problems.push('OKTA_ORG_URL is missing (your Okta org, e.g. https://dev-123456.okta.com)')
+  } else {
+    let url: URL | undefined
+    try { url = new URL(orgUrl) } catch { url = undefined }
+    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) problems.push('OKTA_ORG_URL must be an absolute https URL')
+    else if (url.protocol === 'http:' && !allowInsecureHttp) problems.push('OKTA_ORG_URL is http: set OKTA_ALLOW_INSECURE_HTTP=true only for a local emulator')
+  }
+  const token = env.OKTA_API_TOKEN ?? ''
+  if (token === '') problems.push('OKTA_API_TOKEN is missing (an Okta API token)')
+  const rawKey = env.SESSION_KEY ?? ''
+  const sessionKey = rawKey === '' ? undefined : decodeSessionKey(rawKey)
+  if (rawKey === '') problems.push('SESSION_KEY is missing (32 bytes as 64 hex digits or base64; the key of the app that signs users in)')
+  else if (sessionKey === undefined) problems.push('SESSION_KEY must be 32 bytes as 64 hex digits or base64')
+  const logLevel = env.LOG_LEVEL ?? 'info'
+  if (!LEVELS.has(logLevel)) problems.push(`LOG_LEVEL must be one of ${[...LEVELS].join(', ')}`)
+  const cookieName = env.SESSION_COOKIE_NAME ?? 'session'
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cookieName)) problems.push('SESSION_COOKIE_NAME must be letters, digits, _ or -')
+  const config: GatewayServerConfig = {
+    orgUrl,
+    token,
+    sessionKey: sessionKey ?? Buffer.alloc(0),
+    port: int(env, 'PORT', 4000, 0, 65535, problems),
+    host: env.HOST === undefined || env.HOST === '' ? '127.0.0.1' : env.HOST,
+    allowInsecureHttp,
+    timeoutMs: int(env, 'OKTA_TIMEOUT_MS', 5000, 1, 120_000, problems),
+    provision: flag(env, 'OKTA_PROVISION', false, problems),
+    development: flag(env, 'GATEWAY_DEVELOPMENT', false, problems),
+    cookieName,
+    cookieSecure: flag(env, 'SESSION_COOKIE_SECURE', true, problems),
+    logLevel,
+  }
+  if (problems.length > 0) throw new ServerConfigError(problems)
+  return config
+}

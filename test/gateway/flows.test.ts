@@ -1,0 +1,144 @@
+// Guards the happy paths a frontend runs over HTTP with a session cookie: enroll TOTP (QR PNG + otpauth URI),
+// activate, verify (then requireMfa passes), sms enroll/challenge/verify, resend, remove with step-up, and the queries.
+import t from 'tap'
+import jsQRModule from 'jsqr'
+import { PNG } from 'pngjs'
+import { withEmulator } from '../helpers/emulator.js'
+import { OPS, codeOf, gql, startGatewayApp } from '../helpers/gateway-app.js'
+import { totp } from '../helpers/totp.js'
+
+// jsqr is CommonJS with an ES-style default export: under NodeNext the function sits on `.default`.
+const jsQR = (jsQRModule as unknown as { default: (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null }).default
+
+function decodeQr (dataUri: string): { png: Buffer, text: string | undefined } {
+  const png = Buffer.from(dataUri.replace(/^data:image\/png;base64,/, ''), 'base64')
+  const image = PNG.sync.read(png)
+  const code = jsQR(new Uint8ClampedArray(image.data), image.width, image.height)
+  return { png, text: code?.data }
+}
+
+await t.test('TOTP: enroll, activate, verify, then requireMfa passes; remove needs a fresh MFA step', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', firstName: 'Ada' }] })
+  const gw = await startGatewayApp(t, emu)
+  const jar = await gw.signedIn('ada@example.com')
+
+  const viewer = await gql(jar, OPS.viewer)
+  t.equal(viewer.status, 200)
+  t.same(viewer.body.data.viewer, {
+    userKey: 'ada@example.com',
+    login: 'ada@example.com',
+    mfa: { completed: false, completedAt: null, factorId: null, method: null, fresh: false },
+  })
+
+  const catalog = await gql(jar, OPS.catalog)
+  const totpEntry = catalog.body.data.factorCatalog.find((e: { factorType: string }) => e.factorType === 'TOTP')
+  t.match(totpEntry, { oktaFactorType: 'token:software:totp', status: 'NOT_SETUP' }, 'the catalog offers TOTP, not set up yet')
+
+  const enrolled = await gql(jar, OPS.enroll, { input: { factorType: 'TOTP', provider: 'GOOGLE' } })
+  t.equal(enrolled.status, 200, JSON.stringify(enrolled.body.errors))
+  const { factor, activation } = enrolled.body.data.enrollFactor
+  t.match(factor, { factorType: 'TOTP', status: 'PENDING_ACTIVATION', provider: 'GOOGLE' })
+  t.match(activation.sharedSecret, /^[A-Z2-7]{16,}$/)
+  t.equal(activation.timeStep, 30)
+  t.equal(activation.keyLength, 6)
+  t.match(activation.qrCodeHref, /^http:\/\/127\.0\.0\.1:\d+\/.+/)
+  t.ok(activation.otpauthUri.startsWith('otpauth://totp/127.0.0.1:ada%40example.com?'), activation.otpauthUri)
+  t.equal(new URL(activation.otpauthUri).searchParams.get('secret'), activation.sharedSecret, 'the otpauth URI carries the secret')
+  t.match(activation.qrCodeDataUri, /^data:image\/png;base64,/)
+  const qr = decodeQr(activation.qrCodeDataUri)
+  t.same(qr.png.subarray(0, 8), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), 'the data URI is a PNG')
+  t.equal(qr.text, activation.otpauthUri, 'the QR code encodes the otpauth URI')
+
+  const activated = await gql(jar, OPS.activate, { factorId: factor.id, passCode: totp(activation.sharedSecret, emu.clock.now()) })
+  t.same(activated.body.data.activateFactor, { id: factor.id, status: 'ACTIVE', factorType: 'TOTP' })
+
+  const before = await jar.fetch('/protected', { headers: { accept: 'application/json' } })
+  t.equal(before.status, 401, 'requireMfa refuses before the MFA step')
+  t.equal(before.json().code, 'MFA_REQUIRED')
+
+  emu.clock.advance(30_000) // the activation code is spent; the next step's code is new
+  const verified = await gql(jar, OPS.verify, { factorId: factor.id, passCode: totp(activation.sharedSecret, emu.clock.now()) })
+  t.equal(verified.status, 200)
+  t.same(verified.body.data.verifyFactor, { result: 'SUCCESS', mfa: { completed: true, method: 'GRAPHQL', factorId: factor.id, fresh: true } })
+
+  const after = await jar.fetch('/protected', { headers: { accept: 'application/json' } })
+  t.equal(after.status, 200, 'a user verified over GraphQL passes requireMfa')
+  t.same(after.json(), { secret: 'the protected page' })
+
+  const viewerAfter = await gql(jar, OPS.viewer)
+  t.match(viewerAfter.body.data.viewer.mfa, { completed: true, method: 'GRAPHQL', factorId: factor.id, fresh: true })
+  t.equal(viewerAfter.body.data.viewer.mfa.completedAt, new Date(emu.clock.now()).toISOString())
+
+  const factors = await gql(jar, OPS.factors)
+  t.same(factors.body.data.factors.map((f: { id: string, status: string, factorType: string }) => [f.id, f.factorType, f.status]), [[factor.id, 'TOTP', 'ACTIVE']])
+
+  emu.clock.advance(301_000) // past stepUpMaxAgeSeconds (300)
+  const stale = await gql(jar, OPS.remove, { factorId: factor.id })
+  t.equal(codeOf(stale), 'MFA_REQUIRED', 'removeFactor refuses an MFA step older than 5 minutes')
+  t.equal(stale.status, 401)
+  t.equal((await gql(jar, OPS.factors)).body.data.factors.length, 1, 'nothing was removed')
+
+  const again = await gql(jar, OPS.verify, { factorId: factor.id, passCode: totp(activation.sharedSecret, emu.clock.now()) })
+  t.equal(again.body.data.verifyFactor.result, 'SUCCESS')
+  const removed = await gql(jar, OPS.remove, { factorId: factor.id })
+  t.same(removed.body.data.removeFactor, { removedFactorId: factor.id })
+  t.same((await gql(jar, OPS.factors)).body.data.factors, [], 'the factor is gone')
+})
+
+await t.test('sms: enroll, activate with the texted code, verify by CHALLENGE then code, resend', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'bob@example.com' }] })
+  const gw = await startGatewayApp(t, emu)
+  const jar = await gw.signedIn('bob@example.com')
+
+  const enrolled = await gql(jar, OPS.enroll, { input: { factorType: 'SMS', phoneNumber: '+15555550123' } })
+  t.equal(enrolled.status, 200, JSON.stringify(enrolled.body.errors))
+  const { factor, activation } = enrolled.body.data.enrollFactor
+  t.match(factor, { factorType: 'SMS', status: 'PENDING_ACTIVATION', phoneNumber: '+15555550123' })
+  t.equal(activation, null, 'sms has no TOTP activation')
+  const enrollCode = emu.lastMessage({ factorId: factor.id })
+  t.ok(enrollCode, 'an activation code was texted')
+
+  emu.clock.advance(31_000)
+  const resent = await gql(jar, OPS.resend, { factorId: factor.id })
+  t.same(resent.body.data.resendChallenge, { factor: { id: factor.id, status: 'PENDING_ACTIVATION' } }, 'resend of an enrollment code')
+  const codes = emu.messages({ factorId: factor.id })
+  t.equal(codes.length, 2, 'a second code was texted')
+
+  const activated = await gql(jar, OPS.activate, { factorId: factor.id, passCode: codes[1]!.code })
+  t.equal(activated.body.data.activateFactor.status, 'ACTIVE', JSON.stringify(activated.body.errors))
+
+  emu.clock.advance(31_000)
+  const challenge = await gql(jar, OPS.verify, { factorId: factor.id })
+  t.same(challenge.body.data.verifyFactor, { result: 'CHALLENGE', mfa: { completed: false, method: null, factorId: null, fresh: false } })
+  t.equal(emu.messages({ factorId: factor.id }).length, 3, 'the challenge texted a code')
+
+  emu.clock.advance(31_000)
+  const resend = await gql(jar, OPS.resend, { factorId: factor.id })
+  t.same(resend.body.data.resendChallenge, { factor: { id: factor.id, status: 'ACTIVE' } }, 'resend of a verification code')
+  const latest = emu.lastMessage({ factorId: factor.id })!
+  t.equal(emu.messages({ factorId: factor.id }).length, 4)
+
+  const verified = await gql(jar, OPS.verify, { factorId: factor.id, passCode: latest.code })
+  t.same(verified.body.data.verifyFactor, { result: 'SUCCESS', mfa: { completed: true, method: 'GRAPHQL', factorId: factor.id, fresh: true } })
+  t.equal((await jar.fetch('/protected', { headers: { accept: 'application/json' } })).status, 200)
+})
+
+await t.test('email and security question enroll; a second factor needs a fresh MFA step', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'cy@example.com' }] })
+  const gw = await startGatewayApp(t, emu)
+  const jar = await gw.signedIn('cy@example.com')
+
+  const question = await gql(jar, OPS.enroll, { input: { factorType: 'QUESTION', question: 'favorite_art_piece', answer: 'Mona Lisa' } })
+  t.match(question.body.data?.enrollFactor.factor, { factorType: 'QUESTION', status: 'ACTIVE' }, JSON.stringify(question.body.errors))
+
+  const email = await gql(jar, OPS.enroll, { input: { factorType: 'EMAIL', email: 'cy@example.com' } })
+  t.equal(codeOf(email), 'MFA_REQUIRED', 'with an active factor, enrolling another one needs MFA first')
+
+  const verify = await gql(jar, 'mutation($id: ID!) { verifyFactor(factorId: $id, answer: "Mona Lisa") { result } }', { id: question.body.data.enrollFactor.factor.id })
+  t.equal(verify.body.data.verifyFactor.result, 'SUCCESS', 'the security question verifies with its answer')
+
+  const email2 = await gql(jar, OPS.enroll, { input: { factorType: 'EMAIL', email: 'cy@example.com' } })
+  t.match(email2.body.data.enrollFactor.factor, { factorType: 'EMAIL', status: 'PENDING_ACTIVATION', email: 'cy@example.com' }, JSON.stringify(email2.body.errors))
+  const factors = await gql(jar, OPS.factors)
+  t.same(factors.body.data.factors.map((f: { factorType: string }) => f.factorType).sort(), ['EMAIL', 'QUESTION'])
+})
