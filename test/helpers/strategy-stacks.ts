@@ -25,6 +25,7 @@ export const USERS: readonly StackUser[] = [
   { id: 'u1', username: 'ada', password: 'pw-ada', email: 'ada@example.com' },
   { id: 'u2', username: 'bob', password: 'pw-bob', email: 'bob@example.com' },
   { id: 'u3', username: 'cyd', password: 'pw-cyd', email: 'cyd@example.com' },
+  { id: 'u4', username: 'dee', password: 'pw-dee', email: 'dee@example.com' },
 ]
 
 /** Options of a stack: strategy options (resolveOktaUser defaults to the login = email) and guard options. */
@@ -175,7 +176,7 @@ export async function passwordLogin (jar: CookieJar, user: StackUser): Promise<v
   if (res.status !== 302 || res.location !== '/mfa') throw new Error(`password login of ${user.username} failed: ${res.status} ${res.location ?? ''}`)
 }
 
-/** Emulator seed for USERS: ada and bob with an active TOTP factor, cyd without any factor. */
+/** Emulator seed for USERS: ada and bob with an active TOTP factor, cyd without any factor, dee not in Okta. */
 export function seedUsers (): Array<{ id: string, login: string, factors?: Array<{ id: string, factorType: 'token:software:totp', sharedSecret: string }> }> {
   return [
     { id: '00uada00000000000001', login: 'ada@example.com', factors: [{ id: 'ostada00000000000001', factorType: 'token:software:totp', sharedSecret: 'JBSWY3DPEHPK3PXP' }] },
