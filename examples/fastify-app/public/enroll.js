@@ -1,0 +1,225 @@
+// Enrollment page script: talks to the gateway's GraphQL (POST, application/json, same-origin cookie)
+// to enroll a factor and activate it with its first code. Plain browser JavaScript, no build step.
+'use strict'
+;(function () {
+  const root = document.getElementById('enroll')
+  if (!root) return
+  const graphqlPath = root.dataset.graphql || '/graphql'
+  const csrf = root.dataset.csrf || ''
+  const doneHref = root.dataset.done || '/account'
+  const messages = JSON.parse(document.getElementById('messages').textContent || '{}')
+  const $ = (id) => document.getElementById(id)
+  const errorBox = $('enroll-error')
+  const statusBox = $('enroll-status')
+  let busy = false
+
+  /** A failure the page can explain: `code` is a gateway code (or NETWORK). */
+  class PageError extends Error {
+    constructor (code, retryAfterSeconds) {
+      super(code)
+      this.code = code
+      this.retryAfterSeconds = retryAfterSeconds
+    }
+  }
+
+  function retryText (seconds) {
+    const s = Math.max(1, Math.ceil(seconds))
+    return s < 90 ? 'in ' + s + ' second' + (s === 1 ? '' : 's') : 'in about ' + Math.ceil(s / 60) + ' minutes'
+  }
+
+  function explain (err) {
+    if (err instanceof PageError) {
+      if (err.code === 'NETWORK') return 'We could not reach this site. Check your connection and try again.'
+      let text = messages[err.code] || messages.INTERNAL
+      if (err.code === 'LOCKED_OUT' || err.code === 'RATE_LIMITED') {
+        text += err.retryAfterSeconds > 0 ? ' Try again ' + retryText(err.retryAfterSeconds) + '.' : ' Try again later.'
+      }
+      return text
+    }
+    return messages.INTERNAL
+  }
+
+  function showError (err, focusId) {
+    statusBox.hidden = true
+    errorBox.textContent = explain(err)
+    errorBox.hidden = false
+    if (err instanceof PageError && (err.code === 'UNAUTHENTICATED' || err.code === 'NOT_AUTHENTICATED')) {
+      const a = document.createElement('a')
+      a.href = '/login'
+      a.textContent = ' Sign in again.'
+      errorBox.appendChild(a)
+    }
+    if (focusId) {
+      const field = $(focusId)
+      field.setAttribute('aria-invalid', 'true')
+      field.focus()
+      field.select()
+    }
+  }
+
+  function showStatus (text) {
+    errorBox.hidden = true
+    statusBox.textContent = text
+    statusBox.hidden = false
+  }
+
+  async function post (path, body, headers) {
+    let res
+    try {
+      res = await fetch(path, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: Object.assign({ 'content-type': 'application/json', accept: 'application/json' }, headers),
+        body: JSON.stringify(body),
+      })
+    } catch {
+      throw new PageError('NETWORK')
+    }
+    let json
+    try {
+      json = await res.json()
+    } catch {
+      throw new PageError('INTERNAL')
+    }
+    return { res, json }
+  }
+
+  async function gql (query, variables) {
+    const { json } = await post(graphqlPath, { query, variables })
+    if (json.errors && json.errors.length > 0) {
+      const ext = json.errors[0].extensions || {}
+      throw new PageError(ext.code || 'INTERNAL', ext.retryAfterSeconds)
+    }
+    if (!json.data) throw new PageError('INTERNAL')
+    return json.data
+  }
+
+  /** Removes a half-done enrollment of this type (app route), so "start again" works after a reload. */
+  async function restart (factorType) {
+    const { res } = await post('/mfa/enroll/restart', { factorType }, { 'x-csrf-token': csrf })
+    if (res.status === 409) throw new PageError('ALREADY_ENROLLED')
+    if (!res.ok) throw new PageError(res.status === 503 ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL')
+  }
+
+  const ENROLL = 'mutation Enroll($input: EnrollFactorInput!) { enrollFactor(input: $input) { ' +
+    'factor { id factorType status phoneNumber } activation { sharedSecret otpauthUri qrCodeDataUri } } }'
+  const ACTIVATE = 'mutation Activate($factorId: ID!, $passCode: String!) { activateFactor(factorId: $factorId, passCode: $passCode) { id status } }'
+  const VIEWER = 'query { viewer { mfa { completed } } }'
+
+  async function enroll (input) {
+    try {
+      return (await gql(ENROLL, { input })).enrollFactor
+    } catch (err) {
+      if (!(err instanceof PageError) || err.code !== 'ALREADY_ENROLLED') throw err
+      await restart(input.factorType)
+      return (await gql(ENROLL, { input })).enrollFactor
+    }
+  }
+
+  /** After activation: straight on when the session already has MFA, else to /mfa for the next code. */
+  async function finish () {
+    showStatus('Done. Taking you on…')
+    const data = await gql(VIEWER, {})
+    window.location.assign(data.viewer.mfa.completed ? doneHref : '/mfa?enrolled=1')
+  }
+
+  function groupKey (secret) {
+    return secret.replace(/\s+/g, '').match(/.{1,4}/g).join(' ')
+  }
+
+  let totpFactorId = null
+  let smsFactorId = null
+
+  async function guard (fn) {
+    if (busy) return
+    busy = true
+    try {
+      await fn()
+    } finally {
+      busy = false
+    }
+  }
+
+  $('choose-totp').addEventListener('click', () => guard(async () => {
+    try {
+      showStatus('Setting up…')
+      const result = await enroll({ factorType: 'TOTP', provider: 'GOOGLE' })
+      totpFactorId = result.factor.id
+      $('qr').src = result.activation.qrCodeDataUri
+      $('manual-key').textContent = groupKey(result.activation.sharedSecret)
+      $('step-choose').hidden = true
+      $('step-totp').hidden = false
+      statusBox.hidden = true
+      $('totp-code').focus()
+    } catch (err) {
+      showError(err)
+    }
+  }))
+
+  $('copy-key').addEventListener('click', () => {
+    const text = $('manual-key').textContent.replace(/\s+/g, '')
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(text).then(() => showStatus('Key copied.'), () => showStatus('Select the key and copy it.'))
+    }
+  })
+
+  $('totp-activate').addEventListener('submit', (event) => {
+    event.preventDefault()
+    void guard(async () => {
+      const passCode = $('totp-code').value.replace(/\s+/g, '')
+      if (!/^\d{6}$/.test(passCode)) return showError(new PageError('PASSCODE_MALFORMED'), 'totp-code')
+      try {
+        await gql(ACTIVATE, { factorId: totpFactorId, passCode })
+        await finish()
+      } catch (err) {
+        showError(err, 'totp-code')
+      }
+    })
+  })
+
+  $('choose-sms').addEventListener('click', () => {
+    $('step-choose').hidden = true
+    $('step-sms').hidden = false
+    $('phone').focus()
+  })
+
+  $('sms-enroll').addEventListener('submit', (event) => {
+    event.preventDefault()
+    void guard(async () => {
+      const phoneNumber = $('phone').value.replace(/[\s().-]/g, '')
+      if (!/^\+[1-9]\d{6,14}$/.test(phoneNumber)) {
+        errorBox.textContent = 'Enter the number with its country code, e.g. +1 555 555 0123.'
+        errorBox.hidden = false
+        $('phone').setAttribute('aria-invalid', 'true')
+        $('phone').focus()
+        return
+      }
+      try {
+        showStatus('Sending a code…')
+        const result = await enroll({ factorType: 'SMS', phoneNumber })
+        smsFactorId = result.factor.id
+        $('sms-enroll').hidden = true
+        $('sms-activate').hidden = false
+        $('sms-sent').textContent = 'We sent a 6-digit code to ' + phoneNumber + '.'
+        statusBox.hidden = true
+        $('sms-code').focus()
+      } catch (err) {
+        showError(err, 'phone')
+      }
+    })
+  })
+
+  $('sms-activate').addEventListener('submit', (event) => {
+    event.preventDefault()
+    void guard(async () => {
+      const passCode = $('sms-code').value.replace(/\s+/g, '')
+      if (!/^\d{6}$/.test(passCode)) return showError(new PageError('PASSCODE_MALFORMED'), 'sms-code')
+      try {
+        await gql(ACTIVATE, { factorId: smsFactorId, passCode })
+        await finish()
+      } catch (err) {
+        showError(err, 'sms-code')
+      }
+    })
+  })
+})()

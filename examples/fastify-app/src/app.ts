@@ -1,0 +1,219 @@
+// buildApp: the whole example as one Fastify instance. secure-session first (everything below reads the
+// session), then form parsing, passport (local for the password, okta-mfa for the code), the gateway's
+// GraphQL, and the pages. Starts the emulator in-process when no Okta org is given.
+import { readFileSync } from 'node:fs'
+import formbody from '@fastify/formbody'
+import { Authenticator } from '@fastify/passport'
+import secureSession from '@fastify/secure-session'
+import { createOktaClient, type OktaClient } from '@okta-mfa/client'
+import { startEmulator, type Emulator, type EmulatorOptions } from '@okta-mfa/emulator'
+import { oktaMfaGateway } from '@okta-mfa/gateway'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import { AttemptLimiter, MemoryAttemptStore, OktaMfaStrategy, requireMfaFastify } from 'passport-okta-mfa'
+import { Strategy as LocalStrategy } from 'passport-local'
+import type { AppContext } from './context.js'
+import { requireCsrf } from './csrf.js'
+import { DEMO_ISSUER, demoSeed, type DemoInfo } from './demo.js'
+import { OktaDirectory, resolveOktaUser } from './directory.js'
+import { isUpstreamFailure, messageFor } from './messages.js'
+import { accountRoutes } from './routes/account.js'
+import { authRoutes } from './routes/auth.js'
+import { mfaRoutes } from './routes/mfa.js'
+import { rememberReturnTo } from './session.js'
+import { DEMO_USERS, UserStore, type AppUser, type UserSeed } from './users.js'
+import { csrfPage, errorPage, notFoundPage } from './views/errors.js'
+
+declare module 'fastify' {
+  // The user @fastify/passport puts on `request.user`.
+  interface PassportUser extends AppUser {}
+}
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  /** A real Okta org (https). Without it the app starts the emulator in-process. */
+  orgUrl?: string
+  /** The org's SSWS API token; required with `orgUrl`. */
+  token?: string
+  /** Accept an `http:` orgUrl (an emulator on loopback started apart). @default false */
+  allowInsecureHttp?: boolean
+  /** Options for the in-process emulator (port 0 and the demo seed unless given). */
+  emulator?: Omit<EmulatorOptions, 'clock'>
+  /** 32-byte key of the session cookie (@fastify/secure-session). */
+  sessionKey: Buffer
+  /** Time source in ms for the emulator, the strategy, the guards and the gateway (tests move it). @default Date.now */
+  clock?: () => number
+  /** Fastify's logger option. @default false */
+  logger?: FastifyServerOptions['logger']
+  /** The app's accounts. @default DEMO_USERS */
+  users?: readonly UserSeed[]
+  /** `Secure` attribute of the session cookie; `'auto'` sets it on https requests. @default 'auto' */
+  cookieSecure?: boolean | 'auto'
+}
+
+/** What {@link buildApp} returns. Closing `app` also closes the client and the emulator it started. */
+export interface BuiltApp {
+  app: FastifyInstance
+  /** The in-process emulator, when no `orgUrl` was given. */
+  emulator: Emulator | undefined
+  client: OktaClient
+  users: UserStore
+  /** The demo accounts (emulator only). */
+  demo: DemoInfo | undefined
+}
+
+/** Path of the gateway's GraphQL endpoint. */
+export const GRAPHQL_PATH = '/graphql'
+
+const ASSETS = {
+  'app.css': 'text/css; charset=utf-8',
+  'enroll.js': 'text/javascript; charset=utf-8',
+} as const
+
+/** Pages only load their own scripts and styles; the QR code is a data: image. */
+const CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+function checkOptions (options: BuildAppOptions): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError('buildApp needs an options object')
+  if (!Buffer.isBuffer(options.sessionKey) || options.sessionKey.length !== 32) throw new TypeError('"sessionKey" option must be a Buffer of 32 bytes')
+  if ((options.orgUrl === undefined) !== (options.token === undefined)) throw new TypeError('"orgUrl" and "token" options go together: give both or neither')
+  if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
+}
+
+/**
+ * Builds the example app (not listening yet). Without `orgUrl` it starts the emulator seeded with the demo users.
+ * @example
+ * const { app, emulator } = await buildApp({ sessionKey: randomBytes(32) })
+ * await app.listen({ port: 3000 })
+ */
+export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
+  checkOptions(options)
+  const clock = options.clock ?? Date.now
+  const seeds = options.users ?? DEMO_USERS
+  const users = await UserStore.create(seeds)
+
+  let emulator: Emulator | undefined
+  let demo: DemoInfo | undefined
+  let client: OktaClient
+  if (options.orgUrl === undefined) {
+    const seeded = options.emulator?.seed === undefined ? demoSeed(seeds) : undefined
+    demo = seeded?.info
+    emulator = await startEmulator({
+      port: 0,
+      issuer: DEMO_ISSUER,
+      ...options.emulator,
+      ...(seeded === undefined ? {} : { seed: seeded.seed }),
+      ...(options.clock === undefined ? {} : { clock }),
+    })
+    client = createOktaClient({ orgUrl: emulator.url, token: emulator.token, allowInsecureHttp: true })
+  } else {
+    client = createOktaClient({ orgUrl: options.orgUrl, token: options.token!, allowInsecureHttp: options.allowInsecureHttp ?? false })
+  }
+
+  const app = Fastify({ logger: options.logger ?? false, trustProxy: false })
+  app.addHook('onClose', async () => {
+    await client.close()
+    await emulator?.close()
+  })
+
+  try {
+    await register(app, { options, clock, users, emulator, demo, client })
+  } catch (err) {
+    await app.close()
+    throw err
+  }
+  return { app, emulator, client, users, demo }
+}
+
+interface Parts {
+  options: BuildAppOptions
+  clock: () => number
+  users: UserStore
+  emulator: Emulator | undefined
+  demo: DemoInfo | undefined
+  client: OktaClient
+}
+
+async function register (app: FastifyInstance, { options, clock, users, emulator, demo, client }: Parts): Promise<void> {
+  await app.register(secureSession, {
+    key: options.sessionKey,
+    cookieName: 'session',
+    expiry: 8 * 60 * 60,
+    cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: options.cookieSecure ?? 'auto' },
+  })
+  await app.register(formbody)
+
+  // One Authenticator per app (not the module's default instance), so two apps in one process never share strategies.
+  const passport = new Authenticator()
+  passport.registerUserSerializer(async (user: AppUser) => user.id)
+  passport.registerUserDeserializer(async (id: string) => users.get(id) ?? null)
+  passport.use('local', new LocalStrategy((username, password, done) => {
+    users.verify(username, password).then((user) => { done(null, user ?? false) }, done)
+  }))
+  // The strategy and the gateway count passcode attempts in the same store, so the form and GraphQL share one cap.
+  const attemptStore = new MemoryAttemptStore({ clock })
+  passport.use('okta-mfa', new OktaMfaStrategy<AppUser>({ client, resolveOktaUser, provision: true, store: attemptStore, clock }))
+  await app.register(passport.initialize())
+  await app.register(passport.secureSession())
+
+  await app.register(oktaMfaGateway, {
+    client,
+    resolveUser: (request: FastifyRequest) => request.user ?? null,
+    resolveOktaUser,
+    provision: true,
+    attemptStore,
+    issuer: DEMO_ISSUER,
+    clock,
+    path: GRAPHQL_PATH,
+  })
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff')
+    reply.header('referrer-policy', 'same-origin')
+    reply.header('x-frame-options', 'DENY')
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      reply.header('content-security-policy', CSP)
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
+    }
+  })
+
+  const assets = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(new URL(`../public/${name}`, import.meta.url)) }]))
+  app.get('/assets/:name', async (request, reply) => {
+    const asset = assets.get((request.params as { name: string }).name)
+    if (asset === undefined) return await reply.code(404).type('text/plain').send('not found')
+    await reply.header('cache-control', 'no-cache').type(asset.type).send(asset.body)
+  })
+
+  const requireLogin = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (request.user !== undefined && request.user !== null) return
+    if (request.method === 'GET') rememberReturnTo(request, request.url)
+    await reply.redirect('/login', 303)
+  }
+  const ctx: AppContext = {
+    passport,
+    client,
+    directory: new OktaDirectory(client),
+    users,
+    emulator,
+    demo,
+    clock,
+    graphqlPath: GRAPHQL_PATH,
+    loginLimiter: new AttemptLimiter({ clock, maxAttempts: 10, windowMs: 15 * 60_000 }),
+    csrf: requireCsrf(() => csrfPage()),
+    requireLogin,
+    requireMfa: requireMfaFastify({ redirectTo: '/mfa', loginRedirectTo: '/login', clock }),
+  }
+  authRoutes(app, ctx)
+  mfaRoutes(app, ctx)
+  accountRoutes(app, ctx)
+
+  app.setNotFoundHandler(async (request, reply) => {
+    await reply.code(404).type('text/html; charset=utf-8').send(notFoundPage())
+  })
+  app.setErrorHandler(async (err, request, reply) => {
+    const upstream = isUpstreamFailure(err)
+    const status = upstream ? 503 : (err as { statusCode?: number }).statusCode ?? 500
+    if (status >= 500) request.log.error({ err: { code: (err as { code?: unknown }).code, message: upstream ? undefined : (err as Error).message } }, 'request failed')
+    const message = upstream ? messageFor('UPSTREAM_UNAVAILABLE') : status < 500 ? 'That request could not be handled. Go back and try again.' : messageFor('INTERNAL')
+    await reply.code(status).type('text/html; charset=utf-8').send(errorPage(message))
+  })
+}

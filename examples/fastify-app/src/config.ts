@@ -1,0 +1,92 @@
+// Reads the app's settings from the environment once, at start, and refuses bad ones with a message
+// that names the variable: a typo in SESSION_KEY must not silently become a random key.
+import { randomBytes } from 'node:crypto'
+
+/** A setting in the environment that cannot be used; `code` is stable, the message names the variable. */
+export class ConfigError extends Error {
+  readonly code = 'APP_CONFIG_INVALID'
+  override readonly name = 'ConfigError'
+}
+
+/** What `main.ts` needs to start the app. */
+export interface AppConfig {
+  /** TCP port; `0` picks a free one. @default 3000 */
+  port: number
+  /** Interface to listen on. @default '127.0.0.1' */
+  host: string
+  /** 32-byte key for @fastify/secure-session. */
+  sessionKey: Buffer
+  /** True when `SESSION_KEY` was absent and a key was generated for this process. */
+  sessionKeyGenerated: boolean
+  /** A real Okta org, or `undefined` to start the emulator in-process. */
+  okta: { orgUrl: string, token: string, allowInsecureHttp: boolean } | undefined
+}
+
+/**
+ * Decodes a 32-byte key given as 64 hex characters or as base64 (44 characters with padding).
+ * Returns `undefined` when the text is neither.
+ */
+export function decodeSessionKey (text: string): Buffer | undefined {
+  const value = text.trim()
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex')
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) {
+    const key = Buffer.from(value, value.includes('-') || value.includes('_') ? 'base64url' : 'base64')
+    if (key.length === 32) return key
+  }
+  return undefined
+}
+
+/**
+ * Builds the configuration from environment variables:
+ * `PORT` (default 3000), `HOST` (default 127.0.0.1), `SESSION_KEY` (32 bytes as hex or base64; generated when absent),
+ * `OKTA_ORG_URL` and `OKTA_API_TOKEN` (both or neither; neither starts the emulator).
+ * @throws {ConfigError} naming the variable that is wrong.
+ * @example
+ * const config = readConfig(process.env)
+ */
+export function readConfig (env: Record<string, string | undefined>): AppConfig {
+  const portText = env.PORT ?? ''
+  let port = 3000
+  if (portText !== '') {
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
+      throw new ConfigError(`PORT must be a number from 0 to 65535, got ${JSON.stringify(portText)}`)
+    }
+    port = Number(portText)
+  }
+  const host = env.HOST === undefined || env.HOST === '' ? '127.0.0.1' : env.HOST
+
+  let sessionKey: Buffer
+  let sessionKeyGenerated = false
+  if (env.SESSION_KEY === undefined || env.SESSION_KEY === '') {
+    sessionKey = randomBytes(32)
+    sessionKeyGenerated = true
+  } else {
+    const decoded = decodeSessionKey(env.SESSION_KEY)
+    // The value itself is a secret: the message describes it without repeating it.
+    if (decoded === undefined) {
+      throw new ConfigError('SESSION_KEY must be 32 bytes written as 64 hex characters or as base64 (make one with: openssl rand -hex 32)')
+    }
+    sessionKey = decoded
+  }
+
+  const orgUrl = env.OKTA_ORG_URL ?? ''
+  const token = env.OKTA_API_TOKEN ?? ''
+  let okta: AppConfig['okta']
+  if (orgUrl !== '' || token !== '') {
+    if (orgUrl === '') throw new ConfigError('OKTA_API_TOKEN is set but OKTA_ORG_URL is not: set both to use an Okta org, or neither to use the emulator')
+    if (token === '') throw new ConfigError('OKTA_ORG_URL is set but OKTA_API_TOKEN is not: set both to use an Okta org, or neither to use the emulator')
+    let url: URL
+    try {
+      url = new URL(orgUrl)
+    } catch {
+      throw new ConfigError(`OKTA_ORG_URL must be a URL such as https://dev-123456.okta.com, got ${JSON.stringify(orgUrl)}`)
+    }
+    // Plain http is only for an emulator on this machine (`pnpm emulator`); an org is always https.
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+      throw new ConfigError(`OKTA_ORG_URL must start with https:// (http:// only for an emulator on loopback), got ${JSON.stringify(orgUrl)}`)
+    }
+    okta = { orgUrl, token, allowInsecureHttp: url.protocol === 'http:' }
+  }
+  return { port, host, sessionKey, sessionKeyGenerated, okta }
+}

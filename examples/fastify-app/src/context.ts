@@ -1,0 +1,40 @@
+// What the route modules share: the Okta client, the user store, the guards. Built once in app.ts.
+import type { Authenticator } from '@fastify/passport'
+import type { OktaClient } from '@okta-mfa/client'
+import type { Emulator } from '@okta-mfa/emulator'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { AttemptLimiter } from 'passport-okta-mfa'
+import type { OktaDirectory } from './directory.js'
+import type { UserStore, AppUser } from './users.js'
+import type { DemoInfo } from './demo.js'
+
+/** A Fastify hook function (preValidation / preHandler). */
+export type Hook = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>
+
+/** Shared by every route module. */
+export interface AppContext {
+  passport: Authenticator
+  client: OktaClient
+  directory: OktaDirectory
+  users: UserStore
+  /** The in-process emulator, when the app started one. */
+  emulator: Emulator | undefined
+  demo: DemoInfo | undefined
+  clock: () => number
+  graphqlPath: string
+  /** Password attempts per username (the MFA limiter lives in the strategy and the gateway). */
+  loginLimiter: AttemptLimiter
+  /** preValidation: refuses a POST without the session's CSRF token. */
+  csrf: Hook
+  /** preHandler: a signed-out visitor goes to /login (and comes back after). */
+  requireLogin: Hook
+  /** preHandler: requireMfaFastify, a user without MFA goes to /mfa (and comes back after). */
+  requireMfa: Hook
+}
+
+/** The signed-in user (call after `requireLogin`). */
+export function currentUser (request: FastifyRequest): AppUser {
+  const user = request.user as AppUser | undefined
+  if (user === undefined) throw new Error('currentUser() called on a route without requireLogin')
+  return user
+}

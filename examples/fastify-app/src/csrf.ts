@@ -1,0 +1,50 @@
+// CSRF for the app's own form posts: a synchronizer token kept in the encrypted session cookie and echoed in
+// each form (field `_csrf`) or, from the page's script, in the `x-csrf-token` header. A cross-site form cannot
+// read the token, so it cannot post it. The gateway's GraphQL has its own protection (JSON-only POSTs).
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+/** Session key holding the token. */
+export const CSRF_SESSION_KEY = 'csrf'
+/** Form field that carries the token. */
+export const CSRF_FIELD = '_csrf'
+/** Header that carries the token for fetch() calls. */
+export const CSRF_HEADER = 'x-csrf-token'
+
+/** The session's CSRF token, created on first use (and again after login, which clears the session). */
+export function csrfToken (request: FastifyRequest): string {
+  const existing: unknown = request.session.get(CSRF_SESSION_KEY)
+  if (typeof existing === 'string' && existing.length > 0) return existing
+  const token = randomBytes(24).toString('base64url')
+  request.session.set(CSRF_SESSION_KEY, token)
+  return token
+}
+
+/** True when the request carries the session's token in the body field or the header. */
+export function hasValidCsrf (request: FastifyRequest): boolean {
+  const expected: unknown = request.session.get(CSRF_SESSION_KEY)
+  if (typeof expected !== 'string' || expected.length === 0) return false
+  const body = request.body as Record<string, unknown> | undefined
+  const header = request.headers[CSRF_HEADER]
+  const sent = typeof body?.[CSRF_FIELD] === 'string' ? body[CSRF_FIELD] : typeof header === 'string' ? header : ''
+  const a = Buffer.from(sent as string)
+  const b = Buffer.from(expected)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+/**
+ * Builds a `preValidation` hook that answers 403 when the token is missing or wrong.
+ * `render` produces the page shown for a form post; JSON callers get `{ error: { code: 'CSRF' } }`.
+ */
+export function requireCsrf (render: (request: FastifyRequest) => string) {
+  return async function csrfGuard (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (hasValidCsrf(request)) return
+    request.log.warn({ url: request.url }, 'refused a POST without a valid CSRF token')
+    const wantsJson = (request.headers['content-type'] ?? '').startsWith('application/json')
+    if (wantsJson) {
+      await reply.code(403).send({ error: { code: 'CSRF', message: 'The page expired. Reload it and try again.' } })
+      return
+    }
+    await reply.code(403).type('text/html; charset=utf-8').send(render(request))
+  }
+}

@@ -1,0 +1,98 @@
+// How the pages describe an Okta factor: one small view model built from @okta-mfa/client's UserFactor,
+// so no view reads Okta's wire shapes.
+
+/** The fields of an Okta factor the pages use (a subset of @okta-mfa/client's UserFactor). */
+export interface FactorLike {
+  id: string
+  factorType: string
+  provider: string
+  vendorName?: string | undefined
+  status: string
+  created?: string | undefined
+  lastUpdated?: string | undefined
+  profile?: unknown
+}
+
+/** A factor as the pages show it. */
+export interface FactorView {
+  id: string
+  /** `totp`, `sms`, `call`, `email`, `question`, `push` or `other`. */
+  kind: 'totp' | 'sms' | 'call' | 'email' | 'question' | 'push' | 'other'
+  /** "Authenticator app (Google Authenticator)", "Text message". */
+  label: string
+  /** A phone number (masked) or an address, when there is one. */
+  detail: string | undefined
+  status: string
+  active: boolean
+  /** True for factors that send a code (sms, call, email): the page offers "send me a code". */
+  sendsCode: boolean
+  created: string | undefined
+}
+
+const KIND: Record<string, FactorView['kind']> = {
+  'token:software:totp': 'totp',
+  sms: 'sms',
+  call: 'call',
+  email: 'email',
+  question: 'question',
+  push: 'push',
+}
+
+/** "+1 555-555-0103" -> "+1•••••••0103": enough to recognise the phone, not enough to harvest it. */
+export function maskPhone (phone: string): string {
+  const digits = phone.replace(/[^\d+]/g, '')
+  if (digits.length <= 4) return digits
+  return digits.slice(0, 2) + '•'.repeat(Math.max(0, digits.length - 6)) + digits.slice(-4)
+}
+
+/** Builds the view model of a factor. */
+export function factorView (factor: FactorLike): FactorView {
+  const kind = KIND[factor.factorType] ?? 'other'
+  const profile = (typeof factor.profile === 'object' && factor.profile !== null ? factor.profile : {}) as Record<string, unknown>
+  let label: string
+  let detail: string | undefined
+  switch (kind) {
+    case 'totp':
+      label = 'Authenticator app'
+      detail = factor.provider === 'OKTA' ? 'Okta Verify' : 'time-based codes'
+      break
+    case 'sms':
+      label = 'Text message'
+      detail = typeof profile.phoneNumber === 'string' ? maskPhone(profile.phoneNumber) : undefined
+      break
+    case 'call':
+      label = 'Voice call'
+      detail = typeof profile.phoneNumber === 'string' ? maskPhone(profile.phoneNumber) : undefined
+      break
+    case 'email':
+      label = 'E-mail'
+      detail = typeof profile.email === 'string' ? profile.email : undefined
+      break
+    case 'question':
+      label = 'Security question'
+      break
+    case 'push':
+      label = 'Okta Verify push'
+      break
+    default:
+      label = factor.factorType
+  }
+  return {
+    id: factor.id,
+    kind,
+    label,
+    detail,
+    status: factor.status,
+    active: factor.status === 'ACTIVE',
+    sendsCode: kind === 'sms' || kind === 'call' || kind === 'email',
+    created: factor.created,
+  }
+}
+
+/** Active factors that take a passcode the pages can verify (TOTP first, then sms, call, email). */
+export function verifiableFactors (factors: FactorView[]): FactorView[] {
+  const order: FactorView['kind'][] = ['totp', 'sms', 'call', 'email']
+  return factors
+    .filter((f) => f.active && order.includes(f.kind))
+    .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))
+}

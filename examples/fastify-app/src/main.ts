@@ -1,0 +1,82 @@
+// `pnpm start`: reads the environment, builds the app (starting the emulator in-process when no Okta org is
+// configured), listens, and prints the URL and how to sign in with the demo accounts.
+import { buildApp } from './app.js'
+import { ConfigError, readConfig, type AppConfig } from './config.js'
+import type { DemoInfo } from './demo.js'
+
+function groupKey (secret: string): string {
+  return secret.match(/.{1,4}/g)?.join(' ') ?? secret
+}
+
+/** The text printed at start (no secrets but the demo's own, which exist only in the emulator). */
+export function banner (config: AppConfig, url: string, emulatorUrl: string | undefined, demo: DemoInfo | undefined): string {
+  const lines = ['', 'okta-mfa example app']
+  if (emulatorUrl !== undefined) {
+    lines.push(`  Okta:  the local emulator, started in-process at ${emulatorUrl} (OKTA_ORG_URL is not set)`)
+  } else {
+    lines.push(`  Okta:  ${config.okta?.orgUrl ?? ''}`)
+  }
+  if (config.sessionKeyGenerated) {
+    lines.push('  WARNING: SESSION_KEY is not set, so a random session key was generated for this run:',
+      '           sessions end when the app stops. In production set SESSION_KEY (e.g. `openssl rand -hex 32`).')
+  }
+  lines.push('', `  Open ${url}`, '')
+  if (demo !== undefined) {
+    const width = Math.max(...demo.accounts.map((a) => a.username.length))
+    lines.push('  Demo sign-in (these accounts exist only in the emulator):')
+    for (const a of demo.accounts) lines.push(`    ${a.username.padEnd(width)}  password ${a.password}  ${a.note}`)
+    lines.push('',
+      `  ${demo.totpUser.username}'s authenticator: add it to Google Authenticator (or any TOTP app) by hand with`,
+      `    key      ${groupKey(demo.totpUser.sharedSecret)}   (time-based, 6 digits, every 30 s)`,
+      `    or URI   ${demo.totpUser.otpauthUri}`,
+      `    no phone? node examples/fastify-app/dist/totp-cli.js ${demo.totpUser.sharedSecret}   prints the current code`,
+      '',
+      `  ${demo.smsUser.username}'s text messages go to the emulator's outbox: they are printed below as they are sent,`,
+      `    and shown to the signed-in user at ${url}/dev/outbox (the emulator also serves GET ${emulatorUrl ?? ''}/__emulator/messages).`,
+      '')
+  } else if (emulatorUrl !== undefined) {
+    lines.push('')
+  }
+  return lines.join('\n')
+}
+
+async function main (): Promise<void> {
+  let config: AppConfig
+  try {
+    config = readConfig(process.env)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`)
+      process.exit(1)
+    }
+    throw err
+  }
+  const { app, emulator, demo } = await buildApp({
+    sessionKey: config.sessionKey,
+    ...(config.okta === undefined ? {} : config.okta),
+    logger: { level: process.env.LOG_LEVEL ?? 'warn' },
+  })
+  await app.listen({ port: config.port, host: config.host })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : config.port
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  console.log(banner(config, `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, emulator?.url, demo))
+
+  let closing = false
+  const stop = (signal: string): void => {
+    if (closing) return
+    closing = true
+    console.log(`\n${signal}: shutting down`)
+    app.close().then(() => process.exit(0), (err: unknown) => {
+      console.error(err)
+      process.exit(1)
+    })
+  }
+  process.once('SIGINT', () => { stop('SIGINT') })
+  process.once('SIGTERM', () => { stop('SIGTERM') })
+}
+
+main().catch((err: unknown) => {
+  console.error('The app could not start:', err instanceof Error ? err.message : err)
+  process.exit(1)
+})

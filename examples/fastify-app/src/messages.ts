@@ -1,0 +1,54 @@
+// What the pages say for each failure code of the strategy and the gateway: in words a person understands,
+// with the retry time when there is one. One table, so the form path and the GraphQL path say the same thing.
+
+/** Page text for a failure `code` (strategy fail codes and gateway `extensions.code`). */
+export const MESSAGES = {
+  PASSCODE_MISSING: 'Enter the 6-digit code from your authenticator app.',
+  PASSCODE_MALFORMED: 'A code is 6 digits. Enter the code your authenticator app shows now.',
+  INVALID_PASSCODE: "That code didn't match. Check that the app shows the code for this account, then enter the current code.",
+  PASSCODE_REPLAYED: 'That code was already used. Wait for your app to show a new code (about 30 seconds), then enter the new one.',
+  LOCKED_OUT: 'Too many wrong codes, so sign-in is paused for this account.',
+  RATE_LIMITED: 'Too many attempts in a short time.',
+  ENROLLMENT_REQUIRED: 'You have not set up a second factor yet.',
+  FACTOR_NOT_FOUND: 'That factor is not set up for your account. Reload the page and try again.',
+  ALREADY_ENROLLED: 'This kind of factor is already set up for your account.',
+  NOT_AUTHENTICATED: 'Your session ended. Sign in again.',
+  UNAUTHENTICATED: 'Your session ended. Sign in again.',
+  MFA_REQUIRED: 'Confirm with a fresh code first.',
+  BAD_USER_INPUT: 'Something in the form is not right. Check it and try again.',
+  UPSTREAM_UNAVAILABLE: "We can't reach Okta right now, so we can't check your code. Try again in a minute.",
+  UPSTREAM_TIMEOUT: "Okta is taking too long to answer, so we can't check your code. Try again in a minute.",
+  INTERNAL: 'Something went wrong on our side. Try again.',
+} as const
+
+/** A known failure code. */
+export type FailureCode = keyof typeof MESSAGES
+
+/** "in 45 seconds", "in about 3 minutes". */
+export function formatRetry (seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds))
+  if (s < 90) return `in ${s} second${s === 1 ? '' : 's'}`
+  const minutes = Math.ceil(s / 60)
+  return `in about ${minutes} minutes`
+}
+
+/**
+ * The sentence for a failure: the table's text, plus "Try again in …" when a retry time is known.
+ * Unknown codes get the generic text (never the raw code or an upstream message).
+ */
+export function messageFor (code: string | undefined, retryAfterSeconds?: number): string {
+  const base: string = code !== undefined && code in MESSAGES ? MESSAGES[code as FailureCode] : MESSAGES.INTERNAL
+  if ((code === 'LOCKED_OUT' || code === 'RATE_LIMITED') && typeof retryAfterSeconds === 'number' && retryAfterSeconds > 0) {
+    return `${base} Try again ${formatRetry(retryAfterSeconds)}.`
+  }
+  if (code === 'LOCKED_OUT' || code === 'RATE_LIMITED') return `${base} Try again later.`
+  return base
+}
+
+/** Client error codes (@okta-mfa/client) that mean "Okta is not answering properly". */
+export function isUpstreamFailure (err: unknown): boolean {
+  const e = err as { code?: unknown, status?: unknown } | null
+  if (e === null || typeof e !== 'object') return false
+  if (e.code === 'OKTA_TIMEOUT' || e.code === 'OKTA_CONNECTION' || e.code === 'OKTA_INVALID_RESPONSE') return true
+  return e.code === 'OKTA_API_ERROR' && typeof e.status === 'number' && e.status >= 500
+}

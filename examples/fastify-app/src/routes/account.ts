@@ -1,0 +1,106 @@
+// The protected pages: /account (requireMfaFastify) and /account/security, where removing a factor needs a
+// fresh code first (step-up), checked by the same okta-mfa strategy as the sign-in form.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { getMfaState, mfaStateOf } from 'passport-okta-mfa'
+import { currentUser, type AppContext } from '../context.js'
+import { csrfToken } from '../csrf.js'
+import { verifiableFactors } from '../factors.js'
+import { isUpstreamFailure, messageFor } from '../messages.js'
+import { field, setFlash, takeFlash } from '../session.js'
+import { accountPage } from '../views/account.js'
+import { removePage, securityPage } from '../views/security.js'
+import { loadFactors, sendUnavailable } from './mfa.js'
+
+/** Registers `/account`, `/account/security` and `/account/security/remove/:factorId`. */
+export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
+  const guarded = { preHandler: [ctx.requireLogin, ctx.requireMfa] }
+
+  app.get('/account', guarded, async (request, reply) => {
+    const user = currentUser(request)
+    const state = mfaStateOf(request) ?? getMfaState(request)
+    if (state === undefined) throw new Error('requireMfa let a request without MFA state through')
+    const factors = await loadFactors(ctx, request)
+    const flash = takeFlash(request)
+    await reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(accountPage({
+      csrf: csrfToken(request),
+      user,
+      factors: factors ?? [],
+      factorsError: factors === undefined ? messageFor('UPSTREAM_UNAVAILABLE') : undefined,
+      mfa: { completedAt: state.completedAt, method: state.method, factorLabel: factors?.find((f) => f.id === state.factorId)?.label },
+      now: ctx.clock(),
+      success: flash?.kind === 'success' ? flash.text : undefined,
+    }))
+  })
+
+  app.get('/account/security', guarded, async (request, reply) => {
+    const factors = await loadFactors(ctx, request)
+    const flash = takeFlash(request)
+    await reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(securityPage({
+      csrf: csrfToken(request),
+      userName: currentUser(request).displayName,
+      factors: factors ?? [],
+      factorsError: factors === undefined ? messageFor('UPSTREAM_UNAVAILABLE') : undefined,
+      success: flash?.kind === 'success' ? flash.text : (request.query as Record<string, unknown>).added === '1' ? 'Factor added.' : undefined,
+      error: flash?.kind === 'error' ? flash.text : undefined,
+    }))
+  })
+
+  async function renderRemove (request: FastifyRequest, reply: FastifyReply, status: number, error?: string): Promise<void> {
+    const { factorId } = request.params as { factorId: string }
+    const factors = await loadFactors(ctx, request)
+    if (factors === undefined) return await sendUnavailable(reply)
+    const factor = factors.find((f) => f.id === factorId)
+    if (factor === undefined) {
+      setFlash(request, 'error', 'That factor is not on your account any more.')
+      return await reply.redirect('/account/security', 303)
+    }
+    const flash = takeFlash(request)
+    const query = request.query as Record<string, unknown>
+    await reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(removePage({
+      csrf: csrfToken(request),
+      userName: currentUser(request).displayName,
+      factor,
+      verifyWith: verifiableFactors(factors),
+      selectedFactorId: field(request, 'factorId') ?? (typeof query.factor === 'string' ? query.factor : undefined),
+      isLast: factors.filter((f) => f.active).length <= 1 && factor.active,
+      emulator: ctx.emulator !== undefined,
+      error: error ?? (flash?.kind === 'error' ? flash.text : undefined),
+      info: flash?.kind === 'success' || flash?.kind === 'info' ? flash.text : undefined,
+    }))
+  }
+
+  app.get('/account/security/remove/:factorId', guarded, async (request, reply) => {
+    await renderRemove(request, reply, 200)
+  })
+
+  // Step-up: the code is checked by the okta-mfa strategy (attempt limits, replay, lockout included);
+  // only on SUCCESS is the factor deleted.
+  app.post('/account/security/remove/:factorId', { preValidation: ctx.csrf, ...guarded }, ctx.passport.authenticate('okta-mfa', async (request, reply, err, user, info) => {
+    if (err !== null) {
+      if (!isUpstreamFailure(err)) throw err
+      return await sendUnavailable(reply)
+    }
+    if (user === false || user === undefined || user === null) {
+      const fail = (info ?? {}) as { code?: string, retryAfterSeconds?: number }
+      const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
+      return await renderRemove(request, reply, status, messageFor(fail.code, fail.retryAfterSeconds))
+    }
+    const { factorId } = request.params as { factorId: string }
+    const factors = await loadFactors(ctx, request)
+    if (factors === undefined) return await sendUnavailable(reply)
+    const factor = factors.find((f) => f.id === factorId)
+    if (factor === undefined) {
+      setFlash(request, 'error', 'That factor is not on your account any more.')
+      return await reply.redirect('/account/security', 303)
+    }
+    try {
+      await ctx.client.deleteFactor(await ctx.directory.oktaUserId(currentUser(request)), factor.id)
+    } catch (deleteErr) {
+      if (!isUpstreamFailure(deleteErr)) throw deleteErr
+      return await sendUnavailable(reply)
+    }
+    request.log.info({ factorId: factor.id }, 'factor removed after step-up')
+    setFlash(request, 'success', `${factor.label} was removed.`)
+    await reply.redirect('/account/security', 303)
+  }))
+}

@@ -1,0 +1,94 @@
+// The primary sign-in (passport-local) and sign-out. After the password the user goes to /mfa, or straight
+// to enrollment when they have no factor yet.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { clearMfa } from 'passport-okta-mfa'
+import { currentUser, type AppContext } from '../context.js'
+import { csrfToken } from '../csrf.js'
+import { factorView, verifiableFactors } from '../factors.js'
+import { formatRetry } from '../messages.js'
+import { field, rememberReturnTo, setFlash, takeFlash, takeReturnTo } from '../session.js'
+import type { AppUser } from '../users.js'
+import { html, page, csrfField } from '../views/layout.js'
+import { loginPage } from '../views/login.js'
+
+/** Registers `/`, `/login` and `/logout`. */
+export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
+  const demo = ctx.demo?.accounts
+
+  const renderLogin = async (request: FastifyRequest, reply: FastifyReply, status: number, extra: { error?: string, username?: string } = {}): Promise<void> => {
+    const flash = takeFlash(request)
+    await reply.code(status).type('text/html; charset=utf-8').send(loginPage({
+      csrf: csrfToken(request),
+      demo,
+      ...extra,
+      ...(flash?.kind === 'error' ? { error: flash.text } : flash === undefined ? {} : { info: flash.text }),
+    }))
+  }
+
+  app.get('/', async (request, reply) => {
+    await reply.redirect(request.user === undefined ? '/login' : '/account', 303)
+  })
+
+  app.get('/login', async (request, reply) => {
+    const target = typeof (request.query as Record<string, unknown>).returnTo === 'string' ? (request.query as Record<string, string>).returnTo : undefined
+    if (target !== undefined) rememberReturnTo(request, target)
+    await renderLogin(request, reply, 200)
+  })
+
+  const loginKey = (request: FastifyRequest): string => `login:${(field(request, 'username') ?? '').trim().toLowerCase()}`
+
+  /** Counts the attempt before the password is checked, so parallel guesses cannot slip past the cap. */
+  const loginGate = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const decision = await ctx.loginLimiter.consume(loginKey(request))
+    if (decision.allowed) return
+    await renderLogin(request, reply, 429, {
+      username: (field(request, 'username') ?? '').trim(),
+      error: `Too many failed sign-ins for this account. Try again ${formatRetry(decision.retryAfterSeconds)}.`,
+    })
+  }
+
+  // passport-local through @fastify/passport, with a callback so that a failure re-renders the form in place.
+  app.post('/login', { preValidation: ctx.csrf, preHandler: loginGate }, ctx.passport.authenticate('local', async (request, reply, err, user) => {
+    if (err !== null) throw err
+    if (user === false || user === undefined || user === null) {
+      return await renderLogin(request, reply, 401, {
+        username: (field(request, 'username') ?? '').trim(),
+        error: "That username and password don't match. Check them and try again.",
+      })
+    }
+    await ctx.loginLimiter.succeed(loginKey(request))
+    const returnTo = takeReturnTo(request)
+    await request.logIn(user) // regenerates the session: no CSRF token, MFA state or flash survives from before.
+    if (returnTo !== undefined) rememberReturnTo(request, returnTo)
+    await reply.redirect(await nextStep(ctx, user as AppUser, request), 303)
+  }))
+
+  app.get('/logout', async (request, reply) => {
+    if (request.user === undefined) return await reply.redirect('/login', 303)
+    const csrf = csrfToken(request)
+    const body = html`<section class="card"><h1>Sign out?</h1>
+      <form method="post" action="/logout">${csrfField(csrf)}<button type="submit" class="primary">Sign out</button></form>
+      <p><a href="/account">Stay signed in</a></p></section>`
+    await reply.type('text/html; charset=utf-8').send(page({ title: 'Sign out', body, userName: currentUser(request).displayName, csrf }))
+  })
+
+  app.post('/logout', { preValidation: ctx.csrf }, async (request, reply) => {
+    if (request.user !== undefined) {
+      clearMfa(request)
+      await request.logOut()
+    }
+    setFlash(request, 'info', 'You are signed out.')
+    await reply.redirect('/login', 303)
+  })
+}
+
+/** /mfa when the user has a factor to verify, /mfa/enroll when not; /mfa when Okta cannot say. */
+async function nextStep (ctx: AppContext, user: AppUser, request: FastifyRequest): Promise<string> {
+  try {
+    const factors = verifiableFactors((await ctx.directory.factors(user)).map(factorView))
+    return factors.length === 0 ? '/mfa/enroll' : '/mfa'
+  } catch (err) {
+    request.log.warn({ err: { code: (err as { code?: unknown }).code } }, 'could not list factors after sign-in')
+    return '/mfa'
+  }
+}

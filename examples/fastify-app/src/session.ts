@@ -1,0 +1,63 @@
+// Small things the app keeps in the encrypted session cookie besides passport's user and the MFA state:
+// a one-time notice for the next page (flash) and where to go after sign-in (returnTo, passport's key).
+import type { FastifyRequest } from 'fastify'
+
+declare module '@fastify/secure-session' {
+  interface SessionData {
+    /** The CSRF token (csrf.ts). */
+    csrf: string
+    /** A one-time notice for the next page. */
+    notice: Flash
+  }
+}
+
+/** A notice shown once, on the next page. */
+export interface Flash {
+  kind: 'success' | 'error' | 'info'
+  text: string
+}
+
+/** Not 'flash': @fastify/flash (a dependency of @fastify/passport) types that key for itself. */
+const FLASH_KEY = 'notice'
+/** The key passport-okta-mfa's guard and @fastify/passport use for "where the user was going". */
+export const RETURN_TO_KEY = 'returnTo'
+
+/** Leaves a notice for the next page. */
+export function setFlash (request: FastifyRequest, kind: Flash['kind'], text: string): void {
+  request.session.set(FLASH_KEY, { kind, text })
+}
+
+/** Takes (and forgets) the pending notice. */
+export function takeFlash (request: FastifyRequest): Flash | undefined {
+  const raw: unknown = request.session.get(FLASH_KEY)
+  if (raw === undefined) return undefined
+  request.session.set(FLASH_KEY, undefined)
+  const f = raw as Partial<Flash> | null
+  if (f === null || typeof f.text !== 'string' || (f.kind !== 'success' && f.kind !== 'error' && f.kind !== 'info')) return undefined
+  return { kind: f.kind, text: f.text }
+}
+
+/** A path on this site, never `//host` or `/\host` (an open redirect). */
+export function isLocalPath (value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\')
+}
+
+/** Remembers where a signed-out visitor was going. */
+export function rememberReturnTo (request: FastifyRequest, path: string): void {
+  if (isLocalPath(path)) request.session.set(RETURN_TO_KEY, path)
+}
+
+/** Takes (and forgets) where to go next, when it is a local path. */
+export function takeReturnTo (request: FastifyRequest): string | undefined {
+  const value: unknown = request.session.get(RETURN_TO_KEY)
+  if (value === undefined) return undefined
+  request.session.set(RETURN_TO_KEY, undefined)
+  return isLocalPath(value) ? value : undefined
+}
+
+/** Reads a string field of a urlencoded or JSON body. */
+export function field (request: FastifyRequest, name: string): string | undefined {
+  const body = request.body as Record<string, unknown> | null | undefined
+  const value = body?.[name]
+  return typeof value === 'string' ? value : undefined
+}

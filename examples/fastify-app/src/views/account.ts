@@ -1,0 +1,62 @@
+// /account: the protected page. Shows who is signed in, their factors and when MFA was last completed.
+import type { FactorView } from '../factors.js'
+import { html, notice, page, type SafeHtml } from './layout.js'
+
+/** How long ago, in words: "just now", "5 minutes ago", "2 hours ago". */
+export function ago (thenMs: number, nowMs: number): string {
+  const s = Math.max(0, Math.round((nowMs - thenMs) / 1000))
+  if (s < 45) return 'just now'
+  const m = Math.round(s / 60)
+  if (m < 60) return `${m} minute${m === 1 ? '' : 's'} ago`
+  const h = Math.round(m / 60)
+  return `${h} hour${h === 1 ? '' : 's'} ago`
+}
+
+/** A time as an accessible `<time>` element: "2026-11-28 10:59 UTC (5 minutes ago)". */
+export function timeTag (ms: number, nowMs: number): SafeHtml {
+  const iso = new Date(ms).toISOString()
+  return html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time> (${ago(ms, nowMs)})`
+}
+
+/** A list of factors with their status. */
+export function factorList (factors: FactorView[]): SafeHtml {
+  if (factors.length === 0) return html`<p>No factors yet.</p>`
+  return html`<ul class="factors">${factors.map((f) => html`<li data-factor-id="${f.id}">
+    <span class="factor-label">${f.label}</span>${f.detail === undefined ? '' : html` <span class="factor-detail">${f.detail}</span>`}
+    <span class="badge ${f.active ? 'badge-ok' : 'badge-warn'}">${f.active ? 'active' : f.status.toLowerCase().replace(/_/g, ' ')}</span>
+  </li>`)}</ul>`
+}
+
+/** What the account page shows. */
+export interface AccountView {
+  csrf: string
+  user: { username: string, displayName: string, oktaLogin: string }
+  factors: FactorView[]
+  /** The factors could not be read (Okta unavailable): say so instead of an empty list. */
+  factorsError?: string | undefined
+  mfa: { completedAt: number, method: 'form' | 'graphql', factorLabel: string | undefined }
+  now: number
+  success?: string | undefined
+}
+
+/** The account page. */
+export function accountPage (view: AccountView): string {
+  const body = html`
+  <section class="card">
+    <h1>Hello, ${view.user.displayName}</h1>
+    ${notice('success', view.success)}
+    <p>You are signed in with your password and a second factor.</p>
+    <dl class="facts">
+      <dt>Username</dt><dd data-testid="username">${view.user.username}</dd>
+      <dt>Okta login</dt><dd>${view.user.oktaLogin}</dd>
+      <dt>Last MFA</dt><dd data-testid="mfa-completed">${timeTag(view.mfa.completedAt, view.now)}
+        with ${view.mfa.factorLabel ?? 'a factor'} (${view.mfa.method === 'form' ? 'sign-in form' : 'GraphQL gateway'})</dd>
+    </dl>
+  </section>
+  <section class="card">
+    <h2>Your factors</h2>
+    ${view.factorsError === undefined ? factorList(view.factors) : notice('error', view.factorsError)}
+    <p><a href="/account/security">Manage factors</a></p>
+  </section>`
+  return page({ title: 'Your account', body, userName: view.user.displayName, csrf: view.csrf })
+}

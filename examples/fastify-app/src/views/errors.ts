@@ -1,0 +1,26 @@
+// Error pages: an expired form (CSRF), a missing page, and a failure of ours, each with a way back.
+import { html, page } from './layout.js'
+
+/** 403 for a form post without the session's CSRF token. */
+export function csrfPage (): string {
+  return page({
+    title: 'Form expired',
+    body: html`<section class="card"><h1>This form expired</h1>
+      <p role="alert" data-testid="error">For your safety the form was refused: it did not come from a page of this site, or your session changed.
+      Go back, reload the page and try again.</p><p><a href="/login">Sign in</a></p></section>`,
+  })
+}
+
+/** 404. */
+export function notFoundPage (): string {
+  return page({ title: 'Not found', body: html`<section class="card"><h1>Page not found</h1><p><a href="/account">Go to your account</a></p></section>` })
+}
+
+/** 500 and 503: nothing about the cause reaches the page. */
+export function errorPage (message: string): string {
+  return page({
+    title: 'Something went wrong',
+    body: html`<section class="card"><h1>Something went wrong</h1><p role="alert" data-testid="error">${message}</p>
+      <p><a href="/account">Try again</a></p></section>`,
+  })
+}

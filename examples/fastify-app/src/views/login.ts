@@ -1,0 +1,52 @@
+// /login: the app's own password sign-in (passport-local), the first of the two steps.
+import { csrfField, html, notice, page } from './layout.js'
+
+/** A demo account shown on the sign-in page when the emulator runs. */
+export interface DemoHint {
+  username: string
+  password: string
+  note: string
+}
+
+/** What the sign-in page shows. */
+export interface LoginView {
+  csrf: string
+  error?: string | undefined
+  info?: string | undefined
+  /** Prefills the username after a failed try (never the password). */
+  username?: string | undefined
+  /** Demo accounts to list (emulator mode only). */
+  demo?: DemoHint[] | undefined
+}
+
+/** The sign-in page. */
+export function loginPage (view: LoginView): string {
+  const body = html`
+  <section class="card">
+    <h1>Sign in</h1>
+    ${notice('error', view.error, 'login-error')}
+    ${notice('info', view.info)}
+    <form method="post" action="/login" novalidate>
+      ${csrfField(view.csrf)}
+      <label for="username">Username</label>
+      <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false"
+        required value="${view.username ?? ''}" ${view.username === undefined ? html`autofocus` : ''}
+        ${view.error === undefined ? '' : html`aria-describedby="login-error"`}>
+      <label for="password">Password</label>
+      <input id="password" name="password" type="password" autocomplete="current-password" required
+        ${view.username === undefined ? '' : html`autofocus`}>
+      <button type="submit" class="primary">Continue</button>
+    </form>
+    <p class="hint">After your password you will confirm it's you with a code from an authenticator app.</p>
+  </section>
+  ${view.demo === undefined || view.demo.length === 0
+    ? ''
+    : html`<section class="card demo" aria-labelledby="demo-title">
+      <h2 id="demo-title">Demo accounts</h2>
+      <p class="hint">This app runs against the local Okta emulator, so these accounts exist only on this machine.</p>
+      <ul>
+        ${view.demo.map((d) => html`<li><code>${d.username}</code> / <code>${d.password}</code> — ${d.note}</li>`)}
+      </ul>
+    </section>`}`
+  return page({ title: 'Sign in', body })
+}

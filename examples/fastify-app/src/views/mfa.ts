@@ -1,0 +1,85 @@
+// /mfa: the second step. A plain form posted to passport.authenticate('okta-mfa'); works without JavaScript.
+// Also the emulator's outbox page, where sms codes land when there is no phone.
+import type { FactorView } from '../factors.js'
+import { codeForm } from './code-form.js'
+import { html, notice, page } from './layout.js'
+
+/** What the MFA page shows. */
+export interface MfaView {
+  csrf: string
+  userName: string
+  /** Active factors that take a code. Empty: the page offers enrollment instead. */
+  factors: FactorView[]
+  selectedFactorId?: string | undefined
+  error?: string | undefined
+  info?: string | undefined
+  /** The text of a success notice (e.g. after enrollment or after a code was sent). */
+  success?: string | undefined
+  /** True when the emulator runs in-process: the page says where sms codes go. */
+  emulator: boolean
+  /** The session already has MFA (this is a step-up). */
+  mfaDone: boolean
+}
+
+/** Where sms codes go with the emulator, in words and with a link. */
+export function outboxHint (): ReturnType<typeof html> {
+  return html`<p class="hint outbox-hint" data-testid="outbox-hint">No phone needed: with the local emulator, text messages land in its
+    outbox. Open <a href="/dev/outbox">the outbox page</a> (or look at the server console, or <code>GET /__emulator/messages</code>
+    on the emulator) to read the code.</p>`
+}
+
+/** The MFA page. */
+export function mfaPage (view: MfaView): string {
+  const hasSms = view.factors.some((f) => f.sendsCode)
+  const body = view.factors.length === 0
+    ? html`
+  <section class="card">
+    <h1>Set up two-step sign-in</h1>
+    ${notice('error', view.error, 'mfa-error')}
+    <p>You have not set up a second factor yet. It takes a minute: scan a QR code with an authenticator app
+      (Google Authenticator, 1Password, Authy…) or get codes by text message.</p>
+    <p><a class="button primary" href="/mfa/enroll" data-testid="enroll-link">Set up an authenticator</a></p>
+  </section>`
+    : html`
+  <section class="card">
+    <h1>Confirm it's you</h1>
+    <p>Signed in as <strong>${view.userName}</strong>. One more step.</p>
+    ${notice('success', view.success)}
+    ${notice('info', view.info)}
+    ${notice('error', view.error, 'mfa-error')}
+    ${codeForm({
+      action: '/mfa',
+      csrf: view.csrf,
+      factors: view.factors,
+      selectedFactorId: view.selectedFactorId,
+      errorId: view.error === undefined ? undefined : 'mfa-error',
+      returnTo: '/mfa',
+    })}
+    ${view.emulator && hasSms ? outboxHint() : ''}
+  </section>`
+  return page({ title: 'Confirm it’s you', body, userName: view.userName, csrf: view.csrf, fullNav: view.mfaDone })
+}
+
+/** One message of the emulator's outbox. */
+export interface OutboxItem {
+  channel: string
+  to: string
+  code: string
+  sentAt: string
+}
+
+/** The emulator outbox of the signed-in user (emulator mode only). */
+export function outboxPage (view: { csrf: string, userName: string, messages: OutboxItem[], mfaDone: boolean }): string {
+  const body = html`
+  <section class="card">
+    <h1>Emulator outbox</h1>
+    <p class="hint">Codes the local Okta emulator "sent" to you by text, call or e-mail, newest first.
+      A real Okta org sends them to your phone instead; this page exists only when the emulator runs.</p>
+    ${view.messages.length === 0
+      ? html`<p data-testid="outbox-empty">Nothing yet. Ask for a code on the sign-in or setup page, then reload.</p>`
+      : html`<ul class="outbox">${view.messages.map((m) => html`<li><span class="code" data-testid="outbox-code">${m.code}</span>
+          <span>${m.channel} to ${m.to}</span> <time datetime="${m.sentAt}">${m.sentAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}</time></li>`)}</ul>`}
+    <p><a href="/mfa">Back to sign-in</a> · <a href="/mfa/enroll">Back to setup</a></p>
+  </section>`
+  return page({ title: 'Emulator outbox', body, userName: view.userName, csrf: view.csrf, fullNav: view.mfaDone })
+}

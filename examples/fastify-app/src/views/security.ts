@@ -1,0 +1,79 @@
+// /account/security: the user's factors, each removable after a fresh code (step-up).
+import type { FactorView } from '../factors.js'
+import { codeForm } from './code-form.js'
+import { html, notice, page } from './layout.js'
+import { outboxHint } from './mfa.js'
+
+/** What the security page shows. */
+export interface SecurityView {
+  csrf: string
+  userName: string
+  factors: FactorView[]
+  factorsError?: string | undefined
+  success?: string | undefined
+  error?: string | undefined
+}
+
+/** The list of factors with a remove link each and a link to add one. */
+export function securityPage (view: SecurityView): string {
+  const rows = view.factors.map((f) => html`<li data-factor-id="${f.id}">
+      <span class="factor-label">${f.label}</span>${f.detail === undefined ? '' : html` <span class="factor-detail">${f.detail}</span>`}
+      <span class="badge ${f.active ? 'badge-ok' : 'badge-warn'}">${f.active ? 'active' : f.status.toLowerCase().replace(/_/g, ' ')}</span>
+      <a class="remove" href="/account/security/remove/${encodeURIComponent(f.id)}" aria-label="Remove ${f.label}">Remove</a>
+    </li>`)
+  const body = html`
+  <section class="card">
+    <h1>Security</h1>
+    ${notice('success', view.success)}
+    ${notice('error', view.error)}
+    <h2>Factors</h2>
+    ${view.factorsError !== undefined
+      ? notice('error', view.factorsError)
+      : view.factors.length === 0 ? html`<p>No factors. You will set one up at your next sign-in.</p>` : html`<ul class="factors">${rows}</ul>`}
+    <p><a class="button secondary" href="/mfa/enroll">Add a factor</a></p>
+    <p class="hint">Removing a factor asks for a fresh code first, so someone at an unlocked computer cannot take over your account.</p>
+  </section>`
+  return page({ title: 'Security', body, userName: view.userName, csrf: view.csrf })
+}
+
+/** What the step-up confirmation shows. */
+export interface RemoveView {
+  csrf: string
+  userName: string
+  factor: FactorView
+  /** Factors that can confirm (active, take a code). */
+  verifyWith: FactorView[]
+  selectedFactorId?: string | undefined
+  isLast: boolean
+  emulator: boolean
+  error?: string | undefined
+  info?: string | undefined
+}
+
+/** "Remove this factor? Enter a fresh code." */
+export function removePage (view: RemoveView): string {
+  const path = `/account/security/remove/${encodeURIComponent(view.factor.id)}`
+  const body = html`
+  <section class="card">
+    <h1>Remove ${view.factor.label}?</h1>
+    ${view.factor.detail === undefined ? '' : html`<p>${view.factor.detail}</p>`}
+    ${view.isLast ? html`<p class="notice notice-info">This is your only factor. At your next sign-in you will set up a new one.</p>` : ''}
+    ${notice('info', view.info)}
+    ${notice('error', view.error, 'remove-error')}
+    ${view.verifyWith.length === 0
+      ? html`<p>None of your factors can confirm this. <a href="/account/security">Back</a></p>`
+      : html`<p>To confirm it's you, enter a fresh code.</p>
+        ${codeForm({
+          action: path,
+          csrf: view.csrf,
+          factors: view.verifyWith,
+          selectedFactorId: view.selectedFactorId,
+          submitLabel: 'Remove factor',
+          errorId: view.error === undefined ? undefined : 'remove-error',
+          returnTo: path,
+        })}
+        ${view.emulator && view.verifyWith.some((f) => f.sendsCode) ? outboxHint() : ''}`}
+    <p><a href="/account/security">Cancel</a></p>
+  </section>`
+  return page({ title: 'Remove a factor', body, userName: view.userName, csrf: view.csrf })
+}
