@@ -1,0 +1,153 @@
+// Guards the error table end to end: every extensions.code is produced for real against the emulator (or a dead or
+// silent upstream), with the HTTP status the table gives it, and nothing of Okta's body or a stack in the response.
+import { createServer, type Socket } from 'node:net'
+import t, { type Test } from 'tap'
+import { startEmulator } from '@okta-mfa/emulator'
+import { GATEWAY_ERRORS } from '@okta-mfa/gateway'
+import { MemoryAttemptStore } from 'passport-okta-mfa'
+import { withEmulator, type TestEmulator } from '../helpers/emulator.js'
+import { OPS, codeOf, gql, startGatewayApp, type GqlResponse } from '../helpers/gateway-app.js'
+import { totp } from '../helpers/totp.js'
+
+const SECRET = 'JBSWY3DPEHPK3PXP'
+
+/** Asserts the code, the status the table gives it, and that the request id is in the error. */
+function expectCode (t: Test, res: GqlResponse, code: keyof typeof GATEWAY_ERRORS, what: string): void {
+  t.equal(codeOf(res), code, what)
+  t.equal(res.status, GATEWAY_ERRORS[code].status, `${what}: HTTP ${GATEWAY_ERRORS[code].status}`)
+  t.equal(res.body.errors?.[0]?.extensions.requestId, res.headers['x-request-id'], `${what}: the request id is in the error and the header`)
+  t.notMatch(JSON.stringify(res.body), /E0000|errorSummary|errorCauses|at .+\.js:\d+/, `${what}: nothing of Okta's body or a stack`)
+}
+
+function wrongCode (secret: string, now: number): string {
+  const right = totp(secret, now)
+  return right === '000000' ? '111111' : '000000'
+}
+
+async function totpFactorId (emu: TestEmulator, jar: Parameters<typeof gql>[0]): Promise<string> {
+  const res = await gql(jar, OPS.factors)
+  const id = res.body.data.factors[0]?.id as string | undefined
+  if (id === undefined) throw new Error(`no factor seeded at ${emu.url}`)
+  return id
+}
+
+const seed = [
+  { login: 'ada@example.com', factors: [{ factorType: 'token:software:totp' as const, sharedSecret: SECRET }] },
+  { login: 'bob@example.com' },
+]
+
+await t.test('passcode outcomes, ownership, input and session', async (t) => {
+  const emu = await withEmulator(t, { seed })
+  const gw = await startGatewayApp(t, emu)
+  const ada = await gw.signedIn('ada@example.com')
+  const factorId = await totpFactorId(emu, ada)
+
+  expectCode(t, await gql(ada, OPS.verify, { factorId, passCode: wrongCode(SECRET, emu.clock.now()) }), 'INVALID_PASSCODE', 'a wrong code')
+
+  const code = totp(SECRET, emu.clock.now())
+  t.equal((await gql(ada, OPS.verify, { factorId, passCode: code })).body.data.verifyFactor.result, 'SUCCESS')
+  expectCode(t, await gql(ada, OPS.verify, { factorId, passCode: code }), 'PASSCODE_REPLAYED', 'the same code twice')
+
+  expectCode(t, await gql(ada, OPS.enroll, { input: { factorType: 'TOTP', provider: 'GOOGLE' } }), 'ALREADY_ENROLLED', 'TOTP enrolled twice')
+
+  const bob = await gw.signedIn('bob@example.com')
+  expectCode(t, await gql(bob, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now() + 30_000) }), 'FACTOR_NOT_FOUND', "another user's factor")
+  expectCode(t, await gql(bob, OPS.resend, { factorId }), 'FACTOR_NOT_FOUND', "resend of another user's factor")
+
+  const malformed = await gql(ada, OPS.verify, { factorId, passCode: '12ab56' })
+  expectCode(t, malformed, 'BAD_USER_INPUT', 'a malformed passcode')
+  t.equal(malformed.body.errors?.[0]?.extensions.field, 'passCode')
+  const phone = await gql(bob, OPS.enroll, { input: { factorType: 'SMS', phoneNumber: 'call me maybe' } })
+  expectCode(t, phone, 'BAD_USER_INPUT', 'a bad phone number')
+  t.equal(phone.body.errors?.[0]?.extensions.field, 'input.phoneNumber')
+  expectCode(t, await gql(bob, OPS.enroll, { input: { factorType: 'TOTP', phoneNumber: '+15555550123' } }), 'BAD_USER_INPUT', 'a field of another factor type')
+  expectCode(t, await gql(bob, OPS.verify, { factorId: '../../users', passCode: '123456' }), 'BAD_USER_INPUT', 'a factor id that is not one')
+
+  const anonymous = gw.jar()
+  expectCode(t, await gql(anonymous, OPS.factors), 'UNAUTHENTICATED', 'no session')
+  expectCode(t, await gql(anonymous, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) }), 'UNAUTHENTICATED', 'verify without a session')
+  expectCode(t, await gql(anonymous, OPS.viewer), 'UNAUTHENTICATED', 'viewer without a session')
+})
+
+await t.test("the gateway's attempt limiter locks out, through the shared store interface", async (t) => {
+  const emu = await withEmulator(t, { seed, lockoutThreshold: 0 })
+  const store = new MemoryAttemptStore()
+  const gw = await startGatewayApp(t, emu, { gateway: { attemptStore: store, maxAttempts: 3 } })
+  const ada = await gw.signedIn('ada@example.com')
+  const factorId = await totpFactorId(emu, ada)
+  const wrong = wrongCode(SECRET, emu.clock.now())
+
+  expectCode(t, await gql(ada, OPS.verify, { factorId, passCode: wrong }), 'INVALID_PASSCODE', 'first wrong code')
+  expectCode(t, await gql(ada, OPS.verify, { factorId, passCode: wrong }), 'INVALID_PASSCODE', 'second wrong code')
+  t.match(await store.get('ada@example.com', Date.now()), { count: 2 }, 'the attempts are counted in the given store under the user key')
+  const third = await gql(ada, OPS.verify, { factorId, passCode: wrong })
+  expectCode(t, third, 'LOCKED_OUT', 'the last allowed wrong code')
+  const locked = await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })
+  expectCode(t, locked, 'LOCKED_OUT', 'even the right code while locked out')
+  const retry = locked.body.errors?.[0]?.extensions.retryAfterSeconds
+  t.ok(typeof retry === 'number' && retry > 0 && retry <= 900, `retryAfterSeconds ${String(retry)}`)
+  t.equal(locked.headers['retry-after'], String(retry), 'Retry-After header')
+})
+
+await t.test("Okta's own lockout and rate limit", async (t) => {
+  const emu = await withEmulator(t, { seed: [...seed, { login: 'cy@example.com', factors: [{ factorType: 'sms', phoneNumber: '+15555550100' }] }], lockoutThreshold: 2 })
+  const gw = await startGatewayApp(t, emu, { gateway: { maxAttempts: 50 } })
+  const ada = await gw.signedIn('ada@example.com')
+  const factorId = await totpFactorId(emu, ada)
+  const wrong = wrongCode(SECRET, emu.clock.now())
+  expectCode(t, await gql(ada, OPS.verify, { factorId, passCode: wrong }), 'INVALID_PASSCODE', 'wrong code 1')
+  expectCode(t, await gql(ada, OPS.verify, { factorId, passCode: wrong }), 'INVALID_PASSCODE', 'wrong code 2')
+  expectCode(t, await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) }), 'LOCKED_OUT', 'the user locked in Okta')
+
+  const cy = await gw.signedIn('cy@example.com')
+  const smsId = await totpFactorId(emu, cy)
+  t.equal((await gql(cy, OPS.verify, { factorId: smsId })).body.data.verifyFactor.result, 'CHALLENGE')
+  const limited = await gql(cy, OPS.resend, { factorId: smsId })
+  expectCode(t, limited, 'RATE_LIMITED', 'a second sms within 30 seconds')
+  const retry = limited.body.errors?.[0]?.extensions.retryAfterSeconds
+  t.ok(typeof retry === 'number' && retry > 0, `retryAfterSeconds ${String(retry)}`)
+  t.equal(limited.headers['retry-after'], String(retry))
+})
+
+await t.test('masked INTERNAL: an app user with no Okta user, and a wrong API token', async (t) => {
+  const emu = await withEmulator(t, { seed })
+  const gw = await startGatewayApp(t, emu)
+  const ghost = await gw.signedIn('ghost@example.com')
+  const res = await gql(ghost, OPS.factors)
+  expectCode(t, res, 'INTERNAL', 'no Okta user and no provisioning')
+  t.equal(res.body.errors?.[0]?.message, `Internal error. Request id: ${String(res.headers['x-request-id'])}.`)
+  t.notMatch(res.body.errors?.[0]?.message, /Okta user|provision|ghost/)
+
+  const badToken = await startGatewayApp(t, emu, { env: { OKTA_API_TOKEN: 'not-the-token' } })
+  expectCode(t, await gql(await badToken.signedIn('ada@example.com'), OPS.factors), 'INTERNAL', 'Okta refuses the API token')
+})
+
+await t.test('UPSTREAM_UNAVAILABLE when Okta is down', async (t) => {
+  const emu = await startEmulator({ port: 0, quiet: true, seed })
+  const gw = await startGatewayApp(t, { ...emu, clock: { now: Date.now, advance: Date.now, set: Date.now }, authHeader: { authorization: '' } })
+  const ada = await gw.signedIn('ada@example.com')
+  t.equal((await gql(ada, OPS.factors)).status, 200, 'up')
+  await emu.close()
+  expectCode(t, await gql(ada, OPS.factors), 'UPSTREAM_UNAVAILABLE', 'the emulator stopped')
+})
+
+await t.test('UPSTREAM_TIMEOUT when Okta accepts the connection and never answers', async (t) => {
+  const sockets = new Set<Socket>()
+  const silent = createServer((socket) => { sockets.add(socket) })
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(async () => {
+    for (const s of sockets) s.destroy()
+    await new Promise((resolve) => silent.close(resolve))
+  })
+  const address = silent.address()
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  const timeoutMs = 300
+  const gw = await startGatewayApp(t, undefined, { env: { OKTA_ORG_URL: `http://127.0.0.1:${address.port}`, OKTA_TIMEOUT_MS: String(timeoutMs) } })
+  const ada = await gw.signedIn('ada@example.com')
+  const started = performance.now()
+  const res = await gql(ada, OPS.factors)
+  const elapsed = performance.now() - started
+  expectCode(t, res, 'UPSTREAM_TIMEOUT', 'a silent upstream')
+  // A loose bound, not a benchmark: the answer comes from the timeout, not from the test's own time limit.
+  t.ok(elapsed < timeoutMs + 5000, `answered after ${Math.round(elapsed)} ms with a ${timeoutMs} ms timeout`)
+})
