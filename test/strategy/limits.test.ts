@@ -1,0 +1,102 @@
+// Guards the attempt limits: our limiter locks a user out after N wrong codes with a retry time (on both
+// stacks), a parallel burst of guesses cannot get past it, the window reopens on the injected clock; and
+// Okta's own lockout (E0000069) and rate limit (429) reach the page as LOCKED_OUT and RATE_LIMITED.
+import t from 'tap'
+import { AttemptLimiter, MemoryAttemptStore } from 'passport-okta-mfa'
+import { withEmulator } from '../helpers/emulator.js'
+import { totp } from '../helpers/totp.js'
+import { FACTORS, STACKS, USERS, passwordLogin, seedUsers, wrongCode } from '../helpers/strategy-stacks.js'
+
+const [ada] = USERS as [typeof USERS[0]]
+
+for (const start of STACKS) {
+  await t.test(`${start.name}: our limiter locks out after maxAttempts wrong codes`, async (t) => {
+    const emu = await withEmulator(t, { seed: seedUsers() })
+    const stack = await start(t, {
+      strategy: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, clock: emu.clock.now, maxAttempts: 3, windowMs: 600_000 },
+    })
+    const code = (): string => totp(FACTORS.ada.secret, emu.clock.now())
+    const jar = stack.jar()
+    await passwordLogin(jar, ada)
+
+    const first = await jar.fetch('/api/mfa', { form: { passCode: wrongCode(code()) } })
+    t.match(first.json(), { code: 'INVALID_PASSCODE', attemptsRemaining: 2 })
+    emu.clock.advance(60_000)
+    const second = await jar.fetch('/api/mfa', { form: { passCode: wrongCode(code()) } })
+    t.match(second.json(), { code: 'INVALID_PASSCODE', attemptsRemaining: 1 })
+    const third = await jar.fetch('/api/mfa', { form: { passCode: wrongCode(code()) } })
+    t.equal(third.status, 403)
+    t.match(third.json(), { code: 'LOCKED_OUT', retryAfterSeconds: 540 }, 'the last attempt of the window says when to retry')
+    t.match(third.json().message, /9 minutes/)
+
+    const right = await jar.fetch('/api/mfa', { form: { passCode: code() } })
+    t.match(right.json(), { code: 'LOCKED_OUT', retryAfterSeconds: 540 }, 'even the right code waits')
+    t.equal((await jar.fetch('/api/data')).status, 401)
+
+    emu.clock.advance(540_000)
+    const after = await jar.fetch('/api/mfa', { form: { passCode: code() } })
+    t.equal(after.status, 200, 'the window reopened')
+    t.equal((await jar.fetch('/api/data')).status, 200)
+  })
+
+  await t.test(`${start.name}: a parallel burst of guesses reaches Okta at most maxAttempts times`, async (t) => {
+    // Okta (the emulator) locks the user for good after 5 consecutive failures; 20 parallel guesses
+    // must not get there, or the right code below would meet E0000069.
+    const emu = await withEmulator(t, { seed: seedUsers(), lockoutThreshold: 5 })
+    const stack = await start(t, {
+      strategy: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, clock: emu.clock.now, maxAttempts: 3, windowMs: 60_000 },
+    })
+    const jar = stack.jar()
+    await passwordLogin(jar, ada)
+    const guess = wrongCode(totp(FACTORS.ada.secret, emu.clock.now()))
+    const answers = await Promise.all(Array.from({ length: 20 }, async () => (await jar.fetch('/api/mfa', { form: { passCode: guess } })).json().code as string))
+    t.equal(answers.filter((c) => c === 'INVALID_PASSCODE').length, 2)
+    t.equal(answers.filter((c) => c === 'LOCKED_OUT').length, 18)
+    emu.clock.advance(60_000)
+    const right = await jar.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, emu.clock.now()) } })
+    t.equal(right.status, 200, 'Okta never saw more than 3 failures')
+  })
+}
+
+await t.test('Okta lockout and rate limit map to LOCKED_OUT and RATE_LIMITED', async (t) => {
+  for (const start of STACKS) {
+    const emu = await withEmulator(t, { seed: seedUsers(), lockoutThreshold: 2, rateLimits: { windowMs: 60_000, limits: { verify: 3 } } })
+    const stack = await start(t, { strategy: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, clock: emu.clock.now, limiter: false } })
+    const jar = stack.jar()
+    await passwordLogin(jar, ada)
+    const bad = (): string => wrongCode(totp(FACTORS.ada.secret, emu.clock.now()))
+    const answers: unknown[] = []
+    for (let i = 0; i < 4; i++) answers.push((await jar.fetch('/api/mfa', { form: { passCode: bad() } })).json())
+    t.match(answers[0], { code: 'INVALID_PASSCODE' }, start.name)
+    t.match(answers[2], { code: 'LOCKED_OUT' }, `${start.name}: Okta locked the user`)
+    t.notOk((answers[2] as { retryAfterSeconds?: number }).retryAfterSeconds, 'an Okta lockout has no retry time (an admin unlocks)')
+    t.match(answers[3], { code: 'RATE_LIMITED' }, `${start.name}: the fourth verify in a minute is over Okta's limit`)
+    t.ok((answers[3] as { retryAfterSeconds: number }).retryAfterSeconds > 0, 'with a retry time')
+    t.same(stack.errors, [])
+  }
+})
+
+await t.test('AttemptLimiter and MemoryAttemptStore', async (t) => {
+  let now = 1_000_000
+  const store = new MemoryAttemptStore({ clock: () => now, sweepAbove: 2 })
+  const limiter = new AttemptLimiter({ store, maxAttempts: 2, windowMs: 10_000, clock: () => now })
+  t.same(await limiter.check('k'), { allowed: true, retryAfterSeconds: 0, remaining: 2 })
+  t.same(await limiter.fail('k'), { allowed: true, retryAfterSeconds: 0, remaining: 1 })
+  now += 4_000
+  t.same(await limiter.fail('k'), { allowed: false, retryAfterSeconds: 6, remaining: 0 })
+  t.same(await limiter.check('k'), { allowed: false, retryAfterSeconds: 6, remaining: 0 })
+  t.same(await limiter.consume('k'), { allowed: false, retryAfterSeconds: 6, remaining: 0 })
+  now += 6_000
+  t.same(await limiter.check('k'), { allowed: true, retryAfterSeconds: 0, remaining: 2 }, 'the window ended')
+  await limiter.fail('k')
+  await limiter.succeed('k')
+  t.equal(await store.get('k', now), undefined, 'success resets')
+  await store.increment('a', 1, now)
+  await store.increment('b', 1, now)
+  now += 5
+  await store.increment('c', 1_000, now)
+  t.equal(store.size, 1, 'expired counters are swept as the map grows')
+  t.throws(() => new AttemptLimiter({ maxAttempts: 0 }), { name: 'TypeError', message: /"maxAttempts"/ })
+  t.throws(() => new AttemptLimiter({ windowMs: 1.5 }), { name: 'TypeError', message: /"windowMs"/ })
+  t.throws(() => new MemoryAttemptStore({ sweepAbove: -1 }), { name: 'TypeError', message: /"sweepAbove"/ })
+})
