@@ -87,6 +87,9 @@ export function renderFactor (f: FactorRecord, base: string): Record<string, unk
           keyLength: 6,
           _links: { qrcode: { href: qrHref(base, f), type: 'image/png' } },
         },
+        // Okta's examples put the QR link in either place; the project's decision is inside `activation`,
+        // and the copy here keeps readers of the other form working.
+        _links: { qrcode: { href: qrHref(base, f), type: 'image/png' } },
       }
     }
   } else {

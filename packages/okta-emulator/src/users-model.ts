@@ -8,6 +8,8 @@ import type { UserRecord, UserStatus } from './types.js'
 /** The id of the one user type (Okta's default "User" type). */
 export const USER_TYPE_ID = 'otyEmulat0rDefau1t00'
 const SCHEMA_ID = 'oscEmulat0rDefau1t00'
+/** The id of the org's one realm (Okta's newer orgs return `realmId` on users). */
+export const REALM_ID = 'guoEmulat0rDefau1t00'
 
 /** Attributes of Okta's base user profile; anything else is refused as Okta refuses it. */
 export const PROFILE_ATTRIBUTES = new Set([
@@ -101,6 +103,8 @@ export function renderUser (u: UserRecord, base: string): Record<string, unknown
       links['unlock'] = link(`${self}/lifecycle/unlock`, 'POST')
       break
     case 'PROVISIONED':
+      links['suspend'] = link(`${self}/lifecycle/suspend`, 'POST')
+      links['resetPassword'] = link(`${self}/lifecycle/reset_password`, 'POST')
       links['reactivate'] = link(`${self}/lifecycle/reactivate`, 'POST')
       break
     default:
@@ -125,6 +129,7 @@ export function renderUser (u: UserRecord, base: string): Record<string, unknown
     lastLogin: iso(u.lastLogin),
     lastUpdated: iso(u.lastUpdated),
     passwordChanged: iso(u.passwordChanged),
+    realmId: REALM_ID,
     type: { id: USER_TYPE_ID },
     profile: { firstName, lastName, mobilePhone, secondEmail, login, email, ...rest },
     credentials,

@@ -1,0 +1,185 @@
+// Guards the wire shapes: every field that Okta's own examples (../shared/okta-reference) and the
+// captures from real orgs have, the emulator's responses have too, with the same JSON type, at
+// every depth; and every `href` is an absolute URL on the emulator's host.
+import t, { type Test } from 'tap'
+import { readFile } from 'node:fs/promises'
+import { emuFetch, withEmulator, type TestEmulator } from '../helpers/emulator.js'
+
+const REF = new URL('../../../shared/okta-reference/', import.meta.url)
+const factorsEx = JSON.parse(await readFile(new URL('factors-examples.json', REF), 'utf8')) as Record<string, { value: unknown }>
+const usersEx = JSON.parse(await readFile(new URL('users-examples.json', REF), 'utf8')) as Record<string, { value: unknown }>
+const captures = (JSON.parse(await readFile(new URL('real-captures-terraform-vcr.json', REF), 'utf8')) as {
+  captures: Array<{ request: { method: string, url: string }, response: { status: number, body: unknown } }>
+}).captures
+
+const kind = (v: unknown): string => v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v
+
+/** Timestamps Okta's schema marks nullable: null until the event happens (a fresh user has never logged in). */
+const NULLABLE = new Set(['lastLogin', 'passwordChanged', 'activated', 'statusChanged'])
+
+/** Paths where `actual` lacks a field of `example` or has another type. A null in the example only requires the key. */
+function shapeDiff (example: unknown, actual: unknown, path = '$'): string[] {
+  if (example === null) return []
+  if (actual === null && NULLABLE.has(path.slice(path.lastIndexOf('.') + 1))) return []
+  if (kind(example) !== kind(actual)) return [`${path}: expected ${kind(example)}, got ${kind(actual)}`]
+  if (Array.isArray(example)) {
+    const a = actual as unknown[]
+    if (example.length === 0) return []
+    if (a.length === 0) return [`${path}: expected a non-empty array`]
+    return example.flatMap((ex, i) => shapeDiff(ex, a[Math.min(i, a.length - 1)], `${path}[${i}]`))
+  }
+  if (kind(example) === 'object') {
+    const a = actual as Record<string, unknown>
+    return Object.entries(example as Record<string, unknown>).flatMap(([k, v]) =>
+      k in a ? shapeDiff(v, a[k], `${path}.${k}`) : [`${path}.${k}: missing`])
+  }
+  return []
+}
+
+/** Every href under `v`, for the absolute-URL check. */
+function hrefs (v: unknown): string[] {
+  if (Array.isArray(v)) return v.flatMap(hrefs)
+  if (kind(v) !== 'object') return []
+  return Object.entries(v as Record<string, unknown>).flatMap(([k, x]) => k === 'href' && typeof x === 'string' ? [x] : hrefs(x))
+}
+
+function same (t: Test, name: string, example: unknown, actual: unknown, emu: TestEmulator): void {
+  t.same(shapeDiff(example, actual), [], `${name}: every field of Okta's example, same types`)
+  const bad = hrefs(actual).filter((h) => !h.startsWith(`${emu.url}/`))
+  t.same(bad, [], `${name}: hrefs are absolute on the request host`)
+}
+const ex = (name: string): unknown => {
+  const e = factorsEx[name] ?? usersEx[name]
+  if (e === undefined) throw new Error(`no example ${name}`)
+  return e.value
+}
+
+await t.test('users', async (t) => {
+  const emu = await withEmulator(t)
+  const staged = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { firstName: 'Isaac', lastName: 'Brock', email: 'isaac.brock@example.com', login: 'isaac.brock@example.com', mobilePhone: '555-415-1337' } })
+  t.equal(staged.status, 200)
+  same(t, 'create-user-without-credentials-response', ex('create-user-without-credentials-response'), staged.body, emu)
+
+  const full = (ex('user-example') as { profile: Record<string, string> }).profile
+  const active = await emuFetch(emu, 'POST', '/api/v1/users?activate=true', {
+    profile: { ...full, login: 'full@example.com', email: 'full@example.com' },
+    credentials: { password: { value: 'tlpWENT2m' }, recovery_question: { question: "What's my childhood elementary school?", answer: 'Hyde Park' } },
+  })
+  t.equal(active.body.status, 'ACTIVE')
+  same(t, 'user-example', ex('user-example'), active.body, emu)
+
+  const list = await emuFetch(emu, 'GET', '/api/v1/users?limit=10')
+  same(t, 'ListUsersResponse', ex('ListUsersResponse'), (list.body as Array<{ id: string }>).filter((u) => u.id === active.body.id), emu)
+
+  // Captures from real orgs: create (PROVISIONED and STAGED), get, deactivate, get DEPROVISIONED.
+  const provisioned = await emuFetch(emu, 'POST', '/api/v1/users', { credentials: { password: {} }, profile: { email: 'john@ledzeppelin.com', firstName: 'TestAcc', lastName: 'Jones', login: 'john@ledzeppelin.com', postalAddress: null } })
+  t.equal(provisioned.body.status, 'PROVISIONED', 'no password value + activate default gives PROVISIONED, as the capture shows')
+  const real = captures.filter((c) => /\/api\/v1\/users(\?activate=false)?$|\/api\/v1\/users\/00u\w+$/.test(c.request.url) && c.response.status === 200)
+  const createdProvisioned = real.find((c) => c.request.method === 'POST' && !c.request.url.includes('activate=false'))!
+  same(t, 'capture: create PROVISIONED', createdProvisioned.response.body, provisioned.body, emu)
+  const createdStaged = real.find((c) => c.request.method === 'POST' && c.request.url.includes('activate=false'))!
+  same(t, 'capture: create STAGED', createdStaged.response.body, staged.body, emu)
+  const deprovisionedCapture = real.find((c) => c.request.method === 'GET' && (c.response.body as { status: string }).status === 'DEPROVISIONED')!
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${staged.body.id}/lifecycle/deactivate`)).text, '{}')
+  const deprovisioned = await emuFetch(emu, 'GET', `/api/v1/users/${staged.body.id}`)
+  same(t, 'capture: get DEPROVISIONED', deprovisionedCapture.response.body, deprovisioned.body, emu)
+})
+
+await t.test('factors', async (t) => {
+  const emu = await withEmulator(t)
+  const user = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'dade.murphy@example.com', email: 'dade.murphy@example.com' } })
+  const U = `/api/v1/users/${user.body.id}`
+  const enroll = async (body: unknown, query = ''): Promise<{ id: string } & Record<string, unknown>> => {
+    const r = await emuFetch(emu, 'POST', `${U}/factors${query}`, body)
+    t.equal(r.status, 200, `enroll ${JSON.stringify(body)}`)
+    return r.body
+  }
+
+  const google = await enroll(ex('EnrollFactorGoogleRequest'))
+  same(t, 'EnrollFactorGoogleResponse', ex('EnrollFactorGoogleResponse'), google, emu)
+  const okta = await enroll(ex('EnrollFactorOVTotpRequest'))
+  same(t, 'EnrollFactorOVTotpResponse', ex('EnrollFactorOVTotpResponse'), okta, emu)
+  same(t, 'ListFactorsResults (pending TOTP)', (ex('ListFactorsResults') as unknown[])[1], (await emuFetch(emu, 'GET', `${U}/factors/${okta.id}`)).body, emu)
+  const activated = await emuFetch(emu, 'POST', `${U}/factors/${okta.id}/lifecycle/activate`, { passCode: emu.totpCode(okta.id) })
+  same(t, 'ActivateFactorTotpResponse', ex('ActivateFactorTotpResponse'), activated.body, emu)
+  emu.clock.advance(30_000)
+  const verified = await emuFetch(emu, 'POST', `${U}/factors/${okta.id}/verify`, { passCode: emu.totpCode(okta.id) })
+  t.same(verified.body, ex('UserFactorVerifySuccessTotpResponse'))
+
+  const sms = await enroll(ex('EnrollFactorSmsRequest'))
+  same(t, 'EnrollFactorSmsResponse', ex('EnrollFactorSmsResponse'), sms, emu)
+  const smsActive = await emuFetch(emu, 'POST', `${U}/factors/${sms.id}/lifecycle/activate`, { passCode: emu.lastMessage({ factorId: sms.id })!.code })
+  same(t, 'ActivateFactorSmsResponse', ex('ActivateFactorSmsResponse'), smsActive.body, emu)
+  same(t, 'FactorResponseSms', ex('FactorResponseSms'), (await emuFetch(emu, 'GET', `${U}/factors/${sms.id}`)).body, emu)
+  emu.clock.advance(30_000)
+  same(t, 'UserFactorChallengeSmsResponse', ex('UserFactorChallengeSmsResponse'), (await emuFetch(emu, 'POST', `${U}/factors/${sms.id}/verify`)).body, emu)
+  t.same((await emuFetch(emu, 'POST', `${U}/factors/${sms.id}/verify`, { passCode: emu.lastMessage({ factorId: sms.id })!.code })).body, ex('UserFactorVerifySuccessSmsResponse'))
+
+  const call = await enroll(ex('EnrollFactorCallRequest'))
+  same(t, 'EnrollFactorCallResponse', ex('EnrollFactorCallResponse'), call, emu)
+  const callActive = await emuFetch(emu, 'POST', `${U}/factors/${call.id}/lifecycle/activate`, { passCode: emu.lastMessage({ factorId: call.id })!.code })
+  same(t, 'ActivateFactorCallResponse', ex('ActivateFactorCallResponse'), callActive.body, emu)
+  emu.clock.advance(30_000)
+  same(t, 'UserFactorChallengeCallResponse', ex('UserFactorChallengeCallResponse'), (await emuFetch(emu, 'POST', `${U}/factors/${call.id}/verify`)).body, emu)
+
+  const email = await enroll(ex('EnrollFactorEmailRequest'))
+  same(t, 'EnrollFactorEmailResponse', ex('EnrollFactorEmailResponse'), email, emu)
+  const emailActive = await emuFetch(emu, 'POST', `${U}/factors/${email.id}/lifecycle/activate`, { passCode: emu.lastMessage({ factorId: email.id })!.code })
+  same(t, 'ActivateFactorEmailResponse', ex('ActivateFactorEmailResponse'), emailActive.body, emu)
+  same(t, 'FactorEmail', ex('FactorEmail'), (await emuFetch(emu, 'GET', `${U}/factors/${email.id}`)).body, emu)
+  emu.clock.advance(30_000)
+  same(t, 'UserFactorChallengeEmailResponse', ex('UserFactorChallengeEmailResponse'), (await emuFetch(emu, 'POST', `${U}/factors/${email.id}/verify`)).body, emu)
+
+  const question = await enroll((ex('EnrollFactorQuestionRequest') as { question: { value: unknown } }).question.value)
+  same(t, 'EnrollFactorQuestionResponse', ex('EnrollFactorQuestionResponse'), question, emu)
+  t.same((await emuFetch(emu, 'POST', `${U}/factors/${question.id}/verify`, ex('UserFactorVerifySecurityQuestionRequest'))).body, ex('UserFactorVerifySuccessSqResponse'))
+
+  const push = await enroll(ex('EnrollFactorOVPushRequest'))
+  same(t, 'EnrollFactorOVPushResponse', ex('EnrollFactorOVPushResponse'), push, emu)
+  emu.activatePush(push.id)
+  same(t, 'ActivateFactorPushResponse', ex('ActivateFactorPushResponse'), (await emuFetch(emu, 'POST', `${U}/factors/${push.id}/lifecycle/activate/poll`)).body, emu)
+  const waiting = await emuFetch(emu, 'POST', `${U}/factors/${push.id}/verify`)
+  t.equal(waiting.status, 201)
+  same(t, 'UserFactorChallengePushResponse', ex('UserFactorChallengePushResponse'), waiting.body, emu)
+  const poll = new URL(waiting.body._links.poll.href).pathname
+  same(t, 'UserFactorVerifyPushTransactionWaiting', ex('UserFactorVerifyPushTransactionWaiting'), (await emuFetch(emu, 'GET', poll)).body, emu)
+  emu.rejectPush(poll.split('/').pop()!)
+  same(t, 'UserFactorVerifyPushTransactionRejected', ex('UserFactorVerifyPushTransactionRejected'), (await emuFetch(emu, 'GET', poll)).body, emu)
+  const second = await emuFetch(emu, 'POST', `${U}/factors/${push.id}/verify`)
+  emu.approvePush(new URL(second.body._links.poll.href).pathname.split('/').pop()!)
+  t.same((await emuFetch(emu, 'GET', new URL(second.body._links.poll.href).pathname)).body, ex('UserFactorVerifyPushTransactionApproved'))
+
+  const list = await emuFetch(emu, 'GET', `${U}/factors`)
+  for (const e of ex('ListFactorsResults') as Array<{ factorType: string, status: string }>) {
+    const mine = (list.body as Array<{ factorType: string, status: string }>).find((f) => f.factorType === e.factorType && f.status === e.status) ??
+      (await emuFetch(emu, 'GET', `${U}/factors/${google.id}`)).body
+    same(t, `ListFactorsResults ${e.factorType}`, e, mine, emu)
+  }
+
+  const catalog = (await emuFetch(emu, 'GET', `${U}/factors/catalog`)).body as Array<{ factorType: string, provider: string }>
+  for (const e of ex('SupportedFactorResults') as Array<{ factorType: string, provider: string }>) {
+    if (e.factorType === 'token') continue // RSA / Symantec hardware tokens are out of the emulator's scope
+    const mine = catalog.find((c) => c.factorType === e.factorType && c.provider === e.provider)
+    same(t, `SupportedFactorResults ${e.factorType}/${e.provider}`, e, mine, emu)
+  }
+
+  // The question factor exactly as a real org answered the same requests.
+  const q = captures.find((c) => c.request.method === 'POST' && c.request.url.endsWith('/factors'))!
+  same(t, 'capture: enroll question', q.response.body, question, emu)
+  const qs = captures.find((c) => c.request.url.endsWith('/factors/questions'))!
+  t.same((await emuFetch(emu, 'GET', `${U}/factors/questions`)).body, qs.response.body, 'the same security questions as a real org')
+})
+
+await t.test('errors', async (t) => {
+  const emu = await withEmulator(t, { rateLimits: { limits: { user: 0 } } })
+  const validation = await emuFetch(emu, 'POST', '/api/v1/users', { profile: {} })
+  same(t, 'ErrorApiValidationFailed', ex('ErrorApiValidationFailed'), validation.body, emu)
+  const missing = await emuFetch(emu, 'GET', '/api/v1/users/00u0000000000000none/factors')
+  same(t, 'ErrorResourceNotFound', ex('ErrorResourceNotFound'), missing.body, emu)
+  const limited = await emuFetch(emu, 'GET', '/api/v1/users/00u0000000000000none')
+  t.equal(limited.status, 429)
+  same(t, 'ErrorTooManyRequests', ex('ErrorTooManyRequests'), limited.body, emu)
+  const bad = captures.find((c) => c.response.status === 400)!
+  const unknownAttr = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { email: 'x@example.com', login: 'x@example.com', notValid: 'this-isnt-valid' } })
+  t.same({ ...unknownAttr.body, errorId: 'x' }, { ...(bad.response.body as object), errorId: 'x' }, 'an unknown profile attribute is refused word for word as a real org refuses it')
+})
