@@ -1,0 +1,166 @@
+// Guards the happy paths end to end: the client against the real emulator over loopback, each checked
+// against Okta's contract (users, pagination, TOTP with codes from our own RFC 6238 helper, sms challenge,
+// push, unenroll, reset, lifecycle) and Okta's errors arriving as the right classes.
+import t from 'tap'
+import { createOktaClient, pollTransactionId, totpActivation } from '@okta-mfa/client'
+import type { OktaClient, OktaUser } from '@okta-mfa/client'
+import { withEmulator } from '../helpers/emulator.js'
+import type { TestEmulator } from '../helpers/emulator.js'
+import { totp } from '../helpers/totp.js'
+
+async function setup (t: Parameters<typeof withEmulator>[0]): Promise<{ emu: TestEmulator, client: OktaClient }> {
+  const emu = await withEmulator(t)
+  const client = createOktaClient({ orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, userAgent: 'client-tests' })
+  t.teardown(() => client.close())
+  return { emu, client }
+}
+
+function profile (login: string): { login: string, email: string, firstName: string, lastName: string } {
+  return { login, email: login, firstName: 'Dade', lastName: 'Murphy' }
+}
+
+void t.test('users: create, get by id and by login with @ and +, list 5 users 2 per page', async (t) => {
+  const { client } = await setup(t)
+  const login = 'dade.murphy+mfa@example.com'
+  const staged = await client.createUser({ profile: profile(login) }, { activate: false })
+  t.equal(staged.status, 'STAGED', 'no credentials, activate=false: STAGED')
+  t.match(staged.id, /^00u/)
+  t.type(staged.oktaRequestId, 'string', 'the request id of the emulator response')
+  const provisioned = await client.createUser({ profile: profile('kate.libby@example.com') }, { activate: true })
+  t.equal(provisioned.status, 'PROVISIONED', 'no credentials, activate=true: PROVISIONED')
+
+  t.equal((await client.getUser(staged.id)).profile.login, login)
+  const byLogin = await client.getUser(login)
+  t.equal(byLogin.id, staged.id, 'found by login (percent-encoded @ and +)')
+
+  for (const name of ['a', 'b', 'c']) await client.createUser({ profile: profile(`${name}@example.com`) }, { activate: false })
+  const listed: OktaUser[] = []
+  for await (const user of client.listUsers({ limit: 2 })) listed.push(user)
+  t.equal(listed.length, 5, 'every user, across three pages')
+  t.equal(new Set(listed.map((u) => u.id)).size, 5, 'no user twice')
+  t.ok(listed.some((u) => u.id === staged.id))
+
+  await client.activateUser(staged.id, { sendEmail: false })
+  await t.rejects(client.getUser('nobody@example.com'), { code: 'OKTA_NOT_FOUND', status: 404, errorCode: 'E0000007' })
+})
+
+void t.test('TOTP: enroll GOOGLE, activate, verify, wrong code, replayed code', async (t) => {
+  const { emu, client } = await setup(t)
+  const user = await client.createUser({ profile: profile('totp@example.com') }, { activate: true })
+  const catalog = await client.listFactorCatalog(user.id)
+  t.ok(catalog.some((f) => f.factorType === 'token:software:totp' && f.provider === 'GOOGLE'), 'the catalog offers Google TOTP')
+
+  const factor = await client.enrollFactor(user.id, { factorType: 'token:software:totp', provider: 'GOOGLE' })
+  t.equal(factor.status, 'PENDING_ACTIVATION')
+  t.equal(factor.factorType, 'token:software:totp')
+  const activation = totpActivation(factor)
+  if (activation === undefined) throw new Error('no activation data')
+  t.match(activation, { timeStep: 30, encoding: 'base32', sharedSecret: /^[A-Z2-7]{16,}$/ })
+  t.type(activation.qrCodeHref, 'string')
+  t.equal(activation.sharedSecret, emu.factorSecret(factor.id))
+
+  const active = await client.activateFactor(user.id, factor.id, { passCode: totp(activation.sharedSecret, emu.clock.now()) })
+  t.equal(active.status, 'ACTIVE')
+  t.equal(totpActivation(active), undefined, 'no secret once active')
+
+  emu.clock.advance(60_000) // a fresh step: the activation code is spent
+  const code = totp(activation.sharedSecret, emu.clock.now())
+  const ok = await client.verifyFactor(user.id, factor.id, { passCode: code }, {}, {
+    context: { ip: '203.0.113.7', userAgent: 'Mozilla/5.0', acceptLanguage: 'en-US' },
+    requestId: 'flow-1',
+  })
+  t.equal(ok.factorResult, 'SUCCESS')
+
+  // A code from an hour away is outside the window.
+  let wrong = totp(activation.sharedSecret, emu.clock.now() + 3_600_000)
+  if (wrong === code) wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0')
+  await t.rejects(client.verifyFactor(user.id, factor.id, { passCode: wrong }), { code: 'OKTA_INVALID_PASSCODE', status: 403, errorCode: 'E0000068' })
+  await t.rejects(client.verifyFactor(user.id, factor.id, { passCode: code }), { code: 'OKTA_PASSCODE_REPLAYED', status: 403, errorCode: 'E0000082' })
+
+  const listed = await client.listFactors(user.id)
+  t.same(listed.map((f) => [f.id, f.status]), [[factor.id, 'ACTIVE']])
+  t.equal((await client.getFactor(user.id, factor.id)).id, factor.id)
+})
+
+void t.test('sms: enroll, activate and verify with codes from the outbox; the challenge has no body', async (t) => {
+  const { emu, client } = await setup(t)
+  const user = await client.createUser({ profile: profile('sms@example.com') }, { activate: true })
+  const sms = await client.enrollFactor(user.id, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+1-555-415-1337' } })
+  t.equal(sms.status, 'PENDING_ACTIVATION')
+  const enrollCode = emu.lastMessage({ factorId: sms.id })?.code
+  if (enrollCode === undefined) throw new Error('no enrollment code sent')
+  t.equal((await client.activateFactor(user.id, sms.id, { passCode: enrollCode })).status, 'ACTIVE')
+
+  // Okta sends one sms per 30 s: asking again at once is refused at once (never waited for).
+  await t.rejects(client.verifyFactor(user.id, sms.id), { code: 'OKTA_RATE_LIMITED', errorCode: 'E0000109' })
+  emu.clock.advance(31_000)
+  const before = emu.messages({ factorId: sms.id }).length
+  const challenge = await client.verifyFactor(user.id, sms.id)
+  t.equal(challenge.factorResult, 'CHALLENGE')
+  const messages = emu.messages({ factorId: sms.id })
+  t.equal(messages.length, before + 1, 'the challenge sent one sms')
+  const sent = messages.at(-1)
+  t.equal(sent?.channel, 'sms')
+  const ok = await client.verifyFactor(user.id, sms.id, { passCode: sent?.code ?? '' })
+  t.equal(ok.factorResult, 'SUCCESS')
+})
+
+void t.test('push: verify waits, the poll follows the transaction to SUCCESS', async (t) => {
+  const { emu, client } = await setup(t)
+  const user = await client.createUser({ profile: profile('push@example.com') }, { activate: true })
+  const push = await client.enrollFactor(user.id, { factorType: 'push', provider: 'OKTA' })
+  emu.activatePush(push.id)
+  const waiting = await client.verifyFactor(user.id, push.id)
+  t.equal(waiting.factorResult, 'WAITING')
+  const tx = pollTransactionId(waiting)
+  if (tx === undefined) throw new Error('no poll link')
+  t.equal((await client.getFactorTransaction(user.id, push.id, tx)).factorResult, 'WAITING')
+  emu.approvePush(tx)
+  t.equal((await client.getFactorTransaction(user.id, push.id, tx)).factorResult, 'SUCCESS')
+})
+
+void t.test('question, lockout and unlock, unenroll, reset factors, deactivate and delete the user', async (t) => {
+  const { client } = await setup(t)
+  const user = await client.createUser({ profile: profile('bye@example.com') }, { activate: true })
+  const questions = await client.listSecurityQuestions(user.id)
+  t.ok(questions.length > 0)
+  const question = questions[0]?.question ?? 'disliked_food'
+  const q = await client.enrollFactor(user.id, { factorType: 'question', provider: 'OKTA', profile: { question, answer: 'mayonnaise' } })
+  t.equal((await client.verifyFactor(user.id, q.id, { answer: 'mayonnaise' })).factorResult, 'SUCCESS')
+  await t.rejects(client.verifyFactor(user.id, q.id, { answer: 'ketchup' }), { code: 'OKTA_INVALID_PASSCODE' })
+  // Wrong answers in a row lock the user; an admin unlock lets them verify again.
+  let locked: unknown
+  for (let i = 0; i < 6 && locked === undefined; i++) {
+    const err = await client.verifyFactor(user.id, q.id, { answer: 'ketchup' }).catch((e: unknown) => e)
+    if ((err as { code?: string }).code === 'OKTA_USER_LOCKED') locked = err
+    else t.match(err, { code: 'OKTA_INVALID_PASSCODE' })
+  }
+  t.match(locked, { code: 'OKTA_USER_LOCKED', status: 403, errorCode: 'E0000069' })
+  await client.unlockUser(user.id)
+  t.equal((await client.verifyFactor(user.id, q.id, { answer: 'mayonnaise' })).factorResult, 'SUCCESS', 'unlocked')
+
+  const totpFactor = await client.enrollFactor(user.id, { factorType: 'token:software:totp', provider: 'OKTA' })
+  await t.rejects(client.enrollFactor(user.id, { factorType: 'token:software:totp', provider: 'OKTA' }),
+    { code: 'OKTA_VALIDATION', errorCode: 'E0000001' }, 'a second factor of the same type')
+  t.equal((await client.listFactors(user.id)).length, 2)
+
+  await client.deleteFactor(user.id, totpFactor.id)
+  await t.rejects(client.getFactor(user.id, totpFactor.id), { code: 'OKTA_NOT_FOUND' })
+  t.equal((await client.listFactors(user.id)).length, 1)
+  await client.resetFactors(user.id)
+  t.same(await client.listFactors(user.id), [])
+
+  await client.deactivateUser(user.id)
+  t.equal((await client.getUser(user.id)).status, 'DEPROVISIONED')
+  await client.deleteUser(user.id)
+  await t.rejects(client.getUser(user.id), { code: 'OKTA_NOT_FOUND' })
+})
+
+void t.test('a wrong token is an AuthenticationError, and the token stays out of it', async (t) => {
+  const { emu } = await setup(t)
+  const bad = createOktaClient({ orgUrl: emu.url, token: 'not-the-token', allowInsecureHttp: true })
+  t.teardown(() => bad.close())
+  const err = await bad.getUser('anyone@example.com').catch((e: unknown) => e)
+  t.match(err, { code: 'OKTA_AUTHENTICATION', status: 401, errorCode: 'E0000011' })
+  t.notMatch(JSON.stringify(err) + String((err as Error).stack), 'not-the-token')
+})
