@@ -149,9 +149,9 @@ export async function startFastifyStack (t: Teardown, options: StackOptions): Pr
     return await reply.send({ ok: true, mfa: getMfaState(request) })
   }))
   app.get('/account', { preHandler: guard }, async (request: FastifyRequest, reply) => {
-    return await reply.type('text/html').send(`account of ${(request.user as StackUser).username}`)
+    return await reply.type('text/html').send(`account of ${(request.user as unknown as StackUser).username}`)
   })
-  app.get('/api/data', { preHandler: guard }, async (request: FastifyRequest) => ({ user: (request.user as StackUser).username, mfa: getMfaState(request) }))
+  app.get('/api/data', { preHandler: guard }, async (request: FastifyRequest) => ({ user: (request.user as unknown as StackUser).username, mfa: getMfaState(request) }))
   app.post('/logout', async (request) => { await request.logOut(); return { ok: true } })
   app.setErrorHandler(async (err, _request, reply) => {
     errors.push(err)

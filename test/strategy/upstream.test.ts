@@ -1,0 +1,199 @@
+// Guards the strategy's contract with passport and with an unreliable Okta: Okta down or slow goes to
+// the app's error handler within the client timeout and never hangs (both stacks); 5xx, garbled and
+// unexpected answers are errors too; exactly one of success/fail/error is called, once, and no promise
+// rejection escapes; bad options throw TypeError naming the option; a CommonJS app can require the package.
+import { execFile } from 'node:child_process'
+import { createServer, type Server, type Socket } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import t from 'tap'
+import { MockAgent } from 'undici'
+import { createOktaClient } from '@okta-mfa/client'
+import { OktaMfaStrategy, requireMfa, requireMfaFastify, type StrategyRequest } from 'passport-okta-mfa'
+import { withEmulator } from '../helpers/emulator.js'
+import { totp } from '../helpers/totp.js'
+import type { CookieJar, JarResponse } from '../helpers/http.js'
+import { FACTORS, STACKS, USERS, passwordLogin, seedUsers, startExpressStack } from '../helpers/strategy-stacks.js'
+
+const [ada] = USERS as [typeof USERS[0]]
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+/** A port nothing listens on. */
+async function closedPort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** A server that accepts connections and never answers. */
+async function silentServer (t: { teardown: (fn: () => unknown) => void }): Promise<number> {
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((socket) => { sockets.add(socket) })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(async () => {
+    for (const s of sockets) s.destroy()
+    await new Promise((resolve) => server.close(resolve))
+  })
+  return (server.address() as { port: number }).port
+}
+
+/** Fails instead of hanging when the app never answers. */
+async function answered (request: Promise<JarResponse>, ms = 10_000): Promise<JarResponse> {
+  let timer: NodeJS.Timeout | undefined
+  const hang = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error('the request hung')), ms) })
+  try {
+    return await Promise.race([request, hang])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function mfaWith (jar: CookieJar, path: string): Promise<JarResponse> {
+  return await answered(jar.fetch(path, { form: { passCode: '123456' } }))
+}
+
+for (const start of STACKS) {
+  await t.test(`${start.name}: Okta down or slow goes to the error handler`, async (t) => {
+    const down = await start(t, { strategy: { orgUrl: `http://127.0.0.1:${await closedPort()}`, token: 'x', allowInsecureHttp: true, timeoutMs: 1_000 } })
+    const jar = down.jar()
+    await passwordLogin(jar, ada)
+    for (const path of ['/api/mfa', '/mfa']) {
+      const res = await mfaWith(jar, path)
+      t.equal(res.status, 503, `down: ${path}`)
+      t.same(res.json(), { error: 'OKTA_CONNECTION' })
+    }
+    t.equal(down.errors.length, 2, 'each request reached the error handler once')
+    t.equal((await jar.fetch('/api/data')).status, 401, 'no MFA')
+
+    const slow = await start(t, { strategy: { orgUrl: `http://127.0.0.1:${await silentServer(t)}`, token: 'x', allowInsecureHttp: true, timeoutMs: 300 } })
+    const slowJar = slow.jar()
+    await passwordLogin(slowJar, ada)
+    const res = await mfaWith(slowJar, '/api/mfa')
+    t.equal(res.status, 503, 'slow')
+    t.same(res.json(), { error: 'OKTA_TIMEOUT' })
+    t.equal(slow.errors.length, 1)
+  })
+}
+
+await t.test('5xx, garbled and unexpected Okta answers are errors, 429 a fail with the retry time', async (t) => {
+  const userId = '00uada00000000000001'
+  const factorsPath = `/api/v1/users/${userId}/factors`
+  const verifyPath = `${factorsPath}/${FACTORS.ada.id}/verify`
+  const headers = { 'content-type': 'application/json', 'x-okta-request-id': 'req-1' }
+  const agent = new MockAgent()
+  agent.disableNetConnect()
+  const client = createOktaClient({ orgUrl: 'https://dev-1.okta.com', token: 'x', dispatcher: agent })
+  t.teardown(async () => { await client.close(); await agent.close() })
+  const pool = agent.get('https://dev-1.okta.com')
+  const factor = { id: FACTORS.ada.id, factorType: 'token:software:totp', provider: 'GOOGLE', status: 'ACTIVE', created: '2030-01-01T00:00:00.000Z', lastUpdated: '2030-01-01T00:00:00.000Z', profile: {}, _links: {} }
+  const oktaError = (code: string, summary: string): Record<string, unknown> => ({ errorCode: code, errorSummary: summary, errorLink: code, errorId: 'oae0123456789012345678901', errorCauses: [] })
+  const cases: Array<{ reply: () => void, expect: { status: number, body: Record<string, unknown> } }> = [
+    { reply: () => pool.intercept({ path: verifyPath, method: 'POST' }).reply(500, oktaError('E0000009', 'Internal Server Error'), { headers }), expect: { status: 503, body: { error: 'OKTA_API_ERROR' } } },
+    { reply: () => pool.intercept({ path: verifyPath, method: 'POST' }).reply(502, '<html>Bad gateway</html>', { headers: { 'content-type': 'text/html' } }), expect: { status: 503, body: { error: 'OKTA_INVALID_RESPONSE' } } },
+    { reply: () => pool.intercept({ path: verifyPath, method: 'POST' }).reply(200, { factorResult: 'WAITING' }, { headers }), expect: { status: 503, body: { error: 'OKTA_MFA_UNEXPECTED_RESULT' } } },
+    {
+      reply: () => pool.intercept({ path: verifyPath, method: 'POST' }).reply(429, oktaError('E0000047', 'API call exceeded rate limit due to too many requests.'), { headers: { ...headers, 'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + 42), date: new Date().toUTCString() } }),
+      expect: { status: 429, body: { code: 'RATE_LIMITED' } },
+    },
+  ]
+  const stack = await startExpressStack(t, { strategy: { client, resolveOktaUser: () => ({ id: userId }), limiter: false } })
+  const jar = stack.jar()
+  await passwordLogin(jar, ada)
+  for (const c of cases) {
+    pool.intercept({ path: factorsPath, method: 'GET' }).reply(200, [factor], { headers })
+    c.reply()
+    const res = await mfaWith(jar, '/api/mfa')
+    t.equal(res.status, c.expect.status)
+    t.match(res.json(), c.expect.body)
+    if (res.status === 429) t.ok(res.json().retryAfterSeconds >= 40 && res.json().retryAfterSeconds <= 43, 'retry time from X-Rate-Limit-Reset')
+  }
+  t.equal(stack.errors.length, 3)
+  agent.assertNoPendingInterceptors()
+})
+
+await t.test('exactly one of success, fail, error, once; no rejection escapes', async (t) => {
+  const emu = await withEmulator(t, { seed: seedUsers() })
+  const rejections: unknown[] = []
+  const onRejection = (reason: unknown): void => { rejections.push(reason) }
+  process.on('unhandledRejection', onRejection)
+  t.teardown(() => { process.off('unhandledRejection', onRejection) })
+  const okta = { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, clock: emu.clock.now }
+  const strategies = {
+    emulator: new OktaMfaStrategy({ ...okta, resolveOktaUser: (u: { email: string }) => ({ login: u.email }) }),
+    down: new OktaMfaStrategy({ orgUrl: `http://127.0.0.1:${await closedPort()}`, token: 'x', allowInsecureHttp: true, resolveOktaUser: () => ({ id: '00u1' }) }),
+    throwing: new OktaMfaStrategy({ ...okta, resolveOktaUser: () => { throw new Error('directory offline') } }),
+    garbage: new OktaMfaStrategy({ ...okta, resolveOktaUser: () => ({ nope: true }) as never }),
+    verifyRefuses: new OktaMfaStrategy({ ...okta, passReqToCallback: true, resolveOktaUser: (u: { email: string }) => ({ login: u.email }) }, (_req, _user, _info, done) => { done(null, false) }),
+  }
+  t.teardown(async () => { for (const s of Object.values(strategies)) await s.close() })
+
+  /** Runs authenticate like passport does and collects every callback for a while after the first. */
+  async function run (strategy: OktaMfaStrategy, req: StrategyRequest): Promise<Array<[string, unknown, unknown?]>> {
+    const calls: Array<[string, unknown, unknown?]> = []
+    let first: () => void = () => {}
+    const settled = new Promise<void>((resolve) => { first = resolve })
+    const augmented = Object.assign(Object.create(strategy) as OktaMfaStrategy & Record<string, unknown>, {
+      success: (user: unknown, info: unknown) => { calls.push(['success', user, info]); first() },
+      fail: (challenge: unknown, status: unknown) => { calls.push(['fail', challenge, status]); first() },
+      error: (err: unknown) => { calls.push(['error', err]); first() },
+      redirect: () => { calls.push(['redirect', undefined]); first() },
+      pass: () => { calls.push(['pass', undefined]); first() },
+    })
+    const returned: unknown = augmented.authenticate(req)
+    t.equal(returned, undefined, 'authenticate returns nothing for passport to ignore')
+    await settled
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    return calls
+  }
+  const req = (body: Record<string, unknown>, user: unknown = ada): StrategyRequest => ({ user, body, headers: { 'user-agent': 'tap' }, session: {} })
+  const code = (): string => totp(FACTORS.ada.secret, emu.clock.now())
+
+  const success = await run(strategies.emulator, req({ passCode: code() }))
+  t.equal(success.length, 1)
+  t.match(success[0], ['success', ada, { factorId: FACTORS.ada.id, factorType: 'token:software:totp', oktaUserId: '00uada00000000000001', method: 'form' }])
+  const outcomes: Array<[string, OktaMfaStrategy, StrategyRequest, string, unknown]> = [
+    ['no user', strategies.emulator, req({ passCode: '123456' }, undefined), 'fail', 401],
+    ['bad code', strategies.emulator, req({ passCode: 'x' }), 'fail', 400],
+    ['replayed', strategies.emulator, req({ passCode: code() }), 'fail', 401],
+    ['Okta down', strategies.down, req({ passCode: '123456' }), 'error', undefined],
+    ['resolveOktaUser throws', strategies.throwing, req({ passCode: '123456' }), 'error', undefined],
+    ['resolveOktaUser returns garbage', strategies.garbage, req({ passCode: '123456' }), 'error', undefined],
+  ]
+  for (const [name, strategy, request, kind, status] of outcomes) {
+    const calls = await run(strategy, request)
+    t.equal(calls.length, 1, `${name}: one call`)
+    t.equal(calls[0]?.[0], kind, `${name}: ${kind}`)
+    if (kind === 'fail') t.equal(calls[0]?.[2], status, `${name}: status`)
+  }
+  emu.clock.advance(30_000)
+  const refused = await run(strategies.verifyRefuses, req({ passCode: code() }))
+  t.match(refused, [['fail', { code: 'NOT_AUTHENTICATED' }, 401]], 'a verify callback may refuse after Okta said yes')
+  t.same(rejections, [])
+})
+
+await t.test('bad options throw TypeError naming the option', async (t) => {
+  const resolveOktaUser = (): { id: string } => ({ id: '00u1' })
+  const base = { orgUrl: 'https://dev-1.okta.com', token: 'x', resolveOktaUser }
+  t.throws(() => new OktaMfaStrategy({ ...base, resolveOktaUser: undefined as never }), { name: 'TypeError', message: /"resolveOktaUser"/ })
+  t.throws(() => new OktaMfaStrategy({ resolveOktaUser } as never), { name: 'TypeError', message: /"orgUrl"/ })
+  t.throws(() => new OktaMfaStrategy({ orgUrl: 'https://dev-1.okta.com', resolveOktaUser }), { name: 'TypeError', message: /"token"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, passCodeField: '' }), { name: 'TypeError', message: /"passCodeField"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, maxAttempts: 0 }), { name: 'TypeError', message: /"maxAttempts"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, limiter: false, maxAttempts: 3 }), { name: 'TypeError', message: /"maxAttempts"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, provision: 'yes' as never }), { name: 'TypeError', message: /"provision"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, passReqToCallback: true } as never), { name: 'TypeError', message: /"passReqToCallback"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, orgUrl: 'http://dev-1.okta.com' }), { name: 'TypeError' }, 'http needs allowInsecureHttp')
+  t.throws(() => requireMfa({ redirectTo: 'https://evil.example/' }), { name: 'TypeError', message: /"redirectTo"/ })
+  t.throws(() => requireMfaFastify({ maxAgeSeconds: -1 }), { name: 'TypeError', message: /"maxAgeSeconds"/ })
+  const strategy = new OktaMfaStrategy(base)
+  t.equal(strategy.name, 'okta-mfa')
+  await strategy.close()
+})
+
+await t.test('a CommonJS app can require the package', async (t) => {
+  const script = "const m = require('passport-okta-mfa'); console.log(JSON.stringify({ strategy: typeof m.OktaMfaStrategy, guard: typeof m.requireMfa, name: new m.OktaMfaStrategy({ orgUrl: 'https://dev-1.okta.com', token: 'x', resolveOktaUser: () => ({ id: 'u' }) }).name }))"
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { cwd: ROOT })
+  t.same(JSON.parse(stdout.trim().split('\n').at(-1)!), { strategy: 'function', guard: 'function', name: 'okta-mfa' })
+})
