@@ -1,0 +1,102 @@
+// Guards examples/express-app: its buildApp walks login -> mfa -> account against the emulator
+// (with wrong password, wrong code, step-up and logout), and `node examples/express-app/dist/main.js`
+// starts with its own emulator and lets the printed demo user sign in with the printed code.
+import { spawn } from 'node:child_process'
+import { createServer, type AddressInfo } from 'node:net'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import type { Server } from 'node:http'
+import t from 'tap'
+import { buildApp } from '../../examples/express-app/dist/app.js'
+import { withEmulator } from '../helpers/emulator.js'
+import { CookieJar } from '../helpers/http.js'
+import { totp } from '../helpers/totp.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'
+const FACTOR_ID = 'ostexample0000000001'
+const PAGE = { accept: 'text/html' }
+
+await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'grace@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
+  const { app, close } = buildApp({
+    okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true },
+    users: [{ id: 'g1', username: 'grace', password: 'cobol-1959', email: 'grace@example.com', displayName: 'Grace <Hopper>' }],
+    sessionSecret: 'x'.repeat(32),
+    mfaMaxAgeSeconds: 600,
+    clock: emu.clock.now,
+  })
+  const server: Server = app.listen(0, '127.0.0.1')
+  await new Promise<void>((resolve) => server.once('listening', resolve))
+  t.teardown(async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+    await close()
+  })
+  const jar = new CookieJar(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  const code = (): string => totp(SECRET, emu.clock.now())
+
+  const anonymous = await jar.fetch('/account', { headers: PAGE })
+  t.equal(anonymous.location, '/login', 'not signed in: to the login page')
+  t.match((await jar.fetch('/login')).text, /<form method="post" action="\/login">/)
+
+  const wrong = await jar.fetch('/login', { form: { username: 'grace', password: 'nope' } })
+  t.equal(wrong.location, '/login')
+  t.match((await jar.fetch('/login')).text, /Wrong username or password/)
+
+  const login = await jar.fetch('/login', { form: { username: 'grace', password: 'cobol-1959' } })
+  t.equal(login.location, '/mfa')
+  t.equal((await jar.fetch('/account', { headers: PAGE })).location, '/mfa', 'MFA pending')
+  const mfaPage = await jar.fetch('/mfa')
+  t.match(mfaPage.text, /Signed in as Grace &#60;Hopper&#62;/, 'escaped')
+
+  const bad = await jar.fetch('/mfa', { form: { passCode: '000000' === code() ? '111111' : '000000' } })
+  t.equal(bad.location, '/mfa')
+  t.match((await jar.fetch('/mfa')).text, /didn&#39;t match/)
+
+  const good = await jar.fetch('/mfa', { form: { passCode: code() } })
+  t.equal(good.location, '/account')
+  const account = await jar.fetch('/account', { headers: PAGE })
+  t.equal(account.status, 200)
+  t.match(account.text, new RegExp(`verified with factor <code>${FACTOR_ID}</code>`))
+  t.match((await jar.fetch('/api/me')).json(), { id: 'g1', mfa: { factorId: FACTOR_ID, method: 'form' } })
+
+  emu.clock.advance(601_000)
+  t.equal((await jar.fetch('/account', { headers: PAGE })).location, '/mfa', 'step-up after mfaMaxAgeSeconds')
+  t.equal((await jar.fetch('/mfa', { form: { passCode: code() } })).location, '/account')
+  t.equal((await jar.fetch('/account', { headers: PAGE })).status, 200)
+
+  t.equal((await jar.fetch('/logout', { method: 'POST' })).location, '/login')
+  t.equal((await jar.fetch('/api/me')).json().code, 'NOT_AUTHENTICATED')
+})
+
+await t.test('main.js runs with one command and its printed demo sign-in works', async (t) => {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const port = (probe.address() as AddressInfo).port
+  await new Promise((resolve) => probe.close(resolve))
+
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) }
+  delete env.OKTA_ORG_URL
+  const child = spawn(process.execPath, ['examples/express-app/dist/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] })
+  t.teardown(() => { child.kill('SIGTERM') })
+  const lines: string[] = []
+  let codeLine: string | undefined
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (status) => { reject(new Error(`main.js exited with ${String(status)}`)) })
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      lines.push(line)
+      codeLine ??= /current code: (\d{6})/.exec(line)?.[1]
+      if (line.startsWith('Express example on')) resolve()
+    })
+  })
+  t.ok(lines.some((l) => l.includes('otpauth://totp/')), 'prints the otpauth URI')
+  const password = /with password "([^"]+)"/.exec(lines.join('\n'))?.[1]
+  t.ok(codeLine !== undefined && password !== undefined, 'prints a code and the demo password')
+
+  const jar = new CookieJar(`http://127.0.0.1:${port}`)
+  t.equal((await jar.fetch('/login', { form: { username: 'ada', password: password ?? '' } })).location, '/mfa')
+  const mfa = await jar.fetch('/mfa', { form: { passCode: codeLine ?? '' } })
+  t.equal(mfa.location, '/account', 'the printed code is accepted')
+  t.equal((await jar.fetch('/account', { headers: PAGE })).status, 200)
+})
