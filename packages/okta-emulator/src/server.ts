@@ -72,13 +72,28 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
     logger: settings.logger,
     bodyLimit: settings.bodyLimit,
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: 500 },
+    // Undecodable paths and over-long ids never reach onRequest: stamp the headers here too.
     frameworkErrors: (err, _req, reply: FastifyReply) => {
+      stamp(reply, 'user')
       const e = toOktaError(err, settings.bodyLimit)
       void reply.code(e.status).send(e.toBody())
     },
   })
   const limiter = new RateLimiter(settings.rateLimits)
   const checkAuth = ssws(settings.token)
+  /** Adds Okta's per-response headers and counts the request; returns whether it is over the limit. */
+  const stamp = (reply: FastifyReply, bucket: RateLimitBucket): boolean => {
+    const now = ctx.clock()
+    const rate = limiter.hit(bucket, now)
+    reply.headers({
+      'x-okta-request-id': `${REQUEST_ID_PREFIX}${(++requestSeq).toString(36)}`,
+      date: httpDate(now),
+      'x-rate-limit-limit': rate.limit,
+      'x-rate-limit-remaining': rate.remaining,
+      'x-rate-limit-reset': rate.reset,
+    })
+    return rate.limited
+  }
 
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
@@ -95,18 +110,10 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   })
 
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done) => {
-    const now = ctx.clock()
-    const rate = limiter.hit(req.routeOptions.config.bucket ?? 'user', now)
-    reply.headers({
-      'x-okta-request-id': `${REQUEST_ID_PREFIX}${(++requestSeq).toString(36)}`,
-      date: httpDate(now),
-      'x-rate-limit-limit': rate.limit,
-      'x-rate-limit-remaining': rate.remaining,
-      'x-rate-limit-reset': rate.reset,
-    })
+    const limited = stamp(reply, req.routeOptions.config.bucket ?? 'user')
     try {
       if (req.routeOptions.config.public !== true) checkAuth(req.headers.authorization)
-      if (rate.limited) throw new OktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.')
+      if (limited) throw new OktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.')
     } catch (err) {
       done(err as Error)
       return
