@@ -87,7 +87,7 @@ await t.test('main.js runs with one command and its printed demo sign-in works',
     createInterface({ input: child.stdout }).on('line', (line) => {
       lines.push(line)
       codeLine ??= /current code: (\d{6})/.exec(line)?.[1]
-      if (line.startsWith('Express example on')) resolve()
+      if (line.startsWith('Sign in as')) resolve()
     })
   })
   t.ok(lines.some((l) => l.includes('otpauth://totp/')), 'prints the otpauth URI')
