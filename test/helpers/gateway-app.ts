@@ -70,7 +70,7 @@ export async function startGatewayApp (t: { teardown: (fn: () => unknown) => voi
   })
   // What @fastify/passport would do: the session's user as request.user, which requireMfa reads.
   const asPassport = async (request: FastifyRequest): Promise<void> => {
-    (request as FastifyRequest & { user?: unknown }).user = sessionOf(request).get('user') ?? undefined
+    (request as unknown as { user?: unknown }).user = sessionOf(request).get('user') ?? undefined
   }
   app.get('/protected', { preHandler: [asPassport, requireMfaFastify({ clock })] }, async (_request: FastifyRequest, reply: FastifyReply) => {
     return await reply.send({ secret: 'the protected page' })

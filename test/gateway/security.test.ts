@@ -1,0 +1,126 @@
+// Guards the transport rules: CSRF (simple-content-type posts blocked before execution), GET refused, one mutation
+// per document (aliases cannot brute-force), no batching, no introspection or suggestions in production, size limits.
+import t from 'tap'
+import { MemoryAttemptStore } from 'passport-okta-mfa'
+import { withEmulator } from '../helpers/emulator.js'
+import { OPS, codeOf, gql, startGatewayApp } from '../helpers/gateway-app.js'
+import { totp } from '../helpers/totp.js'
+
+const SECRET = 'JBSWY3DPEHPK3PXP'
+const seed = [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp' as const, sharedSecret: SECRET }] }]
+
+await t.test('CSRF: a text/plain or form POST with a valid session cookie is refused before anything runs', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'bob@example.com' }] })
+  const gw = await startGatewayApp(t, emu)
+  const bob = await gw.signedIn('bob@example.com')
+  const mutation = 'mutation { enrollFactor(input: { factorType: SMS, phoneNumber: "+15555550123" }) { factor { id } } }'
+
+  const plain = await bob.fetch('/graphql', { method: 'POST', body: JSON.stringify({ query: mutation }), headers: { 'content-type': 'text/plain' } })
+  t.equal(plain.status, 400)
+  t.equal(plain.json().errors[0].extensions.code, 'BAD_REQUEST')
+  t.match(plain.json().errors[0].message, /Cross-Site Request Forgery/)
+
+  const form = await bob.fetch('/graphql', { form: { query: mutation } })
+  t.equal(form.status, 400)
+  t.equal(form.json().errors[0].extensions.code, 'BAD_REQUEST')
+
+  const multipart = await bob.fetch('/graphql', { method: 'POST', body: '--x\r\n\r\n--x--', headers: { 'content-type': 'multipart/form-data; boundary=x' } })
+  t.equal(multipart.status, 400)
+
+  t.same(emu.messages(), [], 'no sms was sent: the mutation never ran')
+  t.same((await gql(bob, OPS.factors)).body.data.factors, [], 'no factor was enrolled')
+
+  const preflighted = await bob.fetch('/graphql', { method: 'POST', body: JSON.stringify({ query: OPS.factors }), headers: { 'content-type': 'text/plain', 'mercurius-require-preflight': '1' } })
+  t.not(preflighted.status, 200, 'a preflight header passes CSRF, but a text body is still not GraphQL')
+  t.equal((await gql(bob, OPS.factors)).status, 200, 'application/json goes through')
+})
+
+await t.test('GET is refused for queries and mutations alike', async (t) => {
+  const emu = await withEmulator(t, { seed })
+  const gw = await startGatewayApp(t, emu)
+  const ada = await gw.signedIn('ada@example.com')
+  for (const query of ['{ viewer { userKey } }', 'mutation { removeFactor(factorId: "x") { removedFactorId } }']) {
+    const res = await ada.fetch(`/graphql?query=${encodeURIComponent(query)}`)
+    t.equal(res.status, 405, query)
+    t.equal(res.headers.allow, 'POST')
+    t.equal(res.json().errors[0].extensions.code, 'METHOD_NOT_ALLOWED')
+  }
+  t.equal((await ada.fetch('/graphql', { method: 'HEAD' })).status, 405, 'HEAD too')
+  t.equal((await ada.fetch('/graphiql')).status, 404, 'no GraphiQL outside development')
+})
+
+await t.test('one mutation per document: ten aliased verifyFactor are refused and count nothing', async (t) => {
+  const emu = await withEmulator(t, { seed })
+  const store = new MemoryAttemptStore()
+  const gw = await startGatewayApp(t, emu, { gateway: { attemptStore: store } })
+  const ada = await gw.signedIn('ada@example.com')
+  const factorId = (await gql(ada, OPS.factors)).body.data.factors[0].id as string
+  const guesses = Array.from({ length: 10 }, (_, i) => `g${i}: verifyFactor(factorId: "${factorId}", passCode: "${String(100000 + i)}") { result }`)
+  const aliased = await gql(ada, `mutation { ${guesses.join(' ')} }`)
+  t.equal(aliased.status, 400)
+  t.equal(codeOf(aliased), 'GRAPHQL_VALIDATION_FAILED')
+  t.ok(aliased.body.errors?.some((e) => /one per request/.test(e.message)), 'refused as more than one mutation')
+  t.equal(aliased.body.data, null)
+  t.equal(await store.get('ada@example.com', Date.now()), undefined, 'no attempt was counted')
+
+  const two = await gql(ada, `mutation {
+    verifyFactor(factorId: "${factorId}", passCode: "123456") { result }
+    enrollFactor(input: { factorType: SMS, phoneNumber: "+15555550123" }) { factor { id } }
+  }`)
+  t.equal(codeOf(two), 'GRAPHQL_VALIDATION_FAILED', 'two different mutations in one document')
+  const viaFragments = await gql(ada, `mutation { ...A ...A } fragment A on Mutation { verifyFactor(factorId: "${factorId}", passCode: "123456") { result } }`)
+  t.equal(codeOf(viaFragments), 'GRAPHQL_VALIDATION_FAILED', 'the same mutation twice through fragments')
+  t.equal(await store.get('ada@example.com', Date.now()), undefined)
+
+  const enumTypo = await gql(ada, OPS.enroll, { input: { factorType: 'TOTPP' } })
+  t.equal(codeOf(enumTypo), 'BAD_USER_INPUT', 'a bad variable is bad user input')
+  t.notMatch(JSON.stringify(enumTypo.body), /Did you mean/)
+
+  const one = await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })
+  t.equal(one.body.data.verifyFactor.result, 'SUCCESS', 'a single mutation runs')
+})
+
+await t.test('no batching, no introspection, no suggestions, bounded documents and bodies', async (t) => {
+  const emu = await withEmulator(t, { seed })
+  const gw = await startGatewayApp(t, emu, { gateway: { limits: { maxDepth: 2, maxAliases: 1, maxFields: 6, maxTokens: 60 } } })
+  const ada = await gw.signedIn('ada@example.com')
+
+  const batch = await ada.fetch('/graphql', { json: [{ query: OPS.factors }, { query: OPS.viewer }] })
+  t.equal(batch.status, 400, 'a batch is refused')
+  t.equal(batch.json().errors[0].extensions.code, 'BAD_REQUEST')
+
+  for (const query of ['{ __schema { types { name } } }', '{ __type(name: "Factor") { fields { name } } }']) {
+    const res = await gql(ada, query)
+    t.equal(codeOf(res), 'GRAPHQL_VALIDATION_FAILED', `introspection refused: ${query}`)
+    t.equal(res.status, 400)
+  }
+
+  const typo = await gql(ada, '{ factor { id } }')
+  t.equal(codeOf(typo), 'GRAPHQL_VALIDATION_FAILED')
+  t.match(typo.body.errors?.[0]?.message, /Cannot query field "factor" on type "Query"/)
+  t.notMatch(JSON.stringify(typo.body), /Did you mean/, 'no suggestion reveals the schema')
+
+  t.match((await gql(ada, '{ viewer { mfa { completed } } }')).body.errors?.[0]?.message, /nested 3 levels deep; the limit is 2/)
+  t.match((await gql(ada, '{ a: factors { id } b: factors { id } }')).body.errors?.[0]?.message, /2 aliases; the limit is 1/)
+  t.match((await gql(ada, '{ factors { ...F ...F } } fragment F on Factor { id status provider }')).body.errors?.[0]?.message, /7 fields; the limit is 6/)
+  const tokens = await gql(ada, `{ factors { ${'id '.repeat(80)} } }`)
+  t.equal(codeOf(tokens), 'GRAPHQL_VALIDATION_FAILED', 'too many tokens')
+  t.match(tokens.body.errors?.[0]?.message, /tokens/)
+
+  const big = await ada.fetch('/graphql', { json: { query: OPS.factors, variables: { pad: 'x'.repeat(10_000) } } })
+  t.equal(big.status, 413, 'a body over 8 KiB')
+  t.equal(big.json().errors[0].extensions.code, 'PAYLOAD_TOO_LARGE')
+
+  const empty = await ada.fetch('/graphql', { json: {} })
+  t.equal(empty.status, 400, 'a body without a query')
+  t.equal(empty.json().errors[0].extensions.code, 'BAD_REQUEST')
+})
+
+await t.test('GraphiQL and introspection only with development: true', async (t) => {
+  const emu = await withEmulator(t, { seed })
+  const gw = await startGatewayApp(t, emu, { env: { GATEWAY_DEVELOPMENT: 'true' } })
+  const ada = await gw.signedIn('ada@example.com')
+  t.equal((await ada.fetch('/graphiql')).status, 200)
+  const schema = await gql(ada, '{ __type(name: "Mutation") { fields { name } } }')
+  t.same(schema.body.data.__type.fields.map((f: { name: string }) => f.name).sort(), ['activateFactor', 'enrollFactor', 'removeFactor', 'resendChallenge', 'verifyFactor'])
+})
