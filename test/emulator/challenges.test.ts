@@ -1,0 +1,145 @@
+// Guards the factors whose codes travel outside the API — sms, voice call, email — and push:
+// codes land in the outbox (emulator.messages() and GET /__emulator/messages), verify without a
+// passCode answers 200 CHALLENGE, Okta's resend throttles (E0000109 / E0000133 / E0000118), code
+// expiry after tokenLifetimeSeconds, and push's 201 WAITING with approve/reject on the "phone".
+import t from 'tap'
+import { emuFetch, withEmulator, type TestEmulator } from '../helpers/emulator.js'
+
+async function newUser (emu: TestEmulator, login: string): Promise<string> {
+  const r = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login, email: login } })
+  return r.body.id as string
+}
+
+const CHANNELS = [
+  { factorType: 'sms', profile: { phoneNumber: '+1-555-415-1337' }, to: '+1-555-415-1337', wait: 30_000, tooSoon: 'E0000109', summary: 'An SMS message was recently sent. Please wait 30 seconds before trying again.' },
+  { factorType: 'call', profile: { phoneNumber: '+1-555-415-1338', phoneExtension: '1234' }, to: '+1-555-415-1338', wait: 30_000, tooSoon: 'E0000133', summary: 'A phone call was recently made. Please wait 30 seconds before trying again.' },
+  { factorType: 'email', profile: { email: 'codes@example.com' }, to: 'codes@example.com', wait: 5_000, tooSoon: 'E0000118', summary: 'An email was recently sent. Please wait 5 seconds before trying again.' },
+] as const
+
+for (const c of CHANNELS) {
+  await t.test(`${c.factorType}: enroll, activate, challenge, throttle, expiry`, async (t) => {
+    const emu = await withEmulator(t)
+    const userId = await newUser(emu, `${c.factorType}@example.com`)
+    const F = `/api/v1/users/${userId}/factors`
+    const enrolled = await emuFetch(emu, 'POST', F, { factorType: c.factorType, provider: 'OKTA', profile: c.profile })
+    t.equal(enrolled.body.status, 'PENDING_ACTIVATION')
+    const factorId = enrolled.body.id as string
+    const first = emu.lastMessage({ factorId })!
+    t.match(first, { channel: c.factorType, to: c.to, userId, factorId, code: /^\d{6}$/, sentAt: new Date(emu.clock.now()).toISOString() }, 'enrollment sends a code')
+
+    const tooSoon = await emuFetch(emu, 'POST', `${F}/${factorId}/resend`, { factorType: c.factorType, provider: 'OKTA', profile: c.profile })
+    t.equal(tooSoon.status, 429)
+    t.equal(tooSoon.body.errorCode, c.tooSoon)
+    t.equal(tooSoon.body.errorSummary, c.summary)
+    emu.clock.advance(c.wait)
+    const resent = await emuFetch(emu, 'POST', `${F}/${factorId}/resend`, { factorType: c.factorType, provider: 'OKTA', profile: c.profile })
+    t.equal(resent.status, 200, `resend after ${c.wait / 1000} s`)
+    const second = emu.lastMessage({ factorId })!
+    t.not(second.id, first.id)
+    if (first.code !== second.code) {
+      t.equal((await emuFetch(emu, 'POST', `${F}/${factorId}/lifecycle/activate`, { passCode: first.code })).body.errorCode, 'E0000068', 'a resend replaces the earlier code')
+    }
+    t.equal((await emuFetch(emu, 'POST', `${F}/${factorId}/lifecycle/activate`, { passCode: second.code })).body.status, 'ACTIVE')
+
+    emu.clock.advance(c.wait)
+    const challenge = await emuFetch(emu, 'POST', `${F}/${factorId}/verify`, '', { 'content-type': 'application/json' })
+    t.equal(challenge.status, 200, 'empty body with a JSON content type = no passCode')
+    t.equal(challenge.body.factorResult, 'CHALLENGE')
+    const again = await emuFetch(emu, 'POST', `${F}/${factorId}/verify`)
+    t.equal(again.status, 429, 'a second challenge too soon')
+    t.equal(again.body.errorCode, c.tooSoon)
+    const code = emu.lastMessage({ factorId })!.code
+    t.same((await emuFetch(emu, 'POST', `${F}/${factorId}/verify`, { passCode: code })).body, { factorResult: 'SUCCESS' })
+    t.equal((await emuFetch(emu, 'POST', `${F}/${factorId}/verify`, { passCode: code })).body.errorCode, 'E0000082', 'a code works once')
+
+    // Expiry: default 300 s; tokenLifetimeSeconds shortens it.
+    emu.clock.advance(c.wait)
+    await emuFetch(emu, 'POST', `${F}/${factorId}/verify`)
+    emu.clock.advance(300_000)
+    t.equal((await emuFetch(emu, 'POST', `${F}/${factorId}/verify`, { passCode: emu.lastMessage({ factorId })!.code })).body.errorCode, 'E0000068', 'expired after 300 s')
+    await emuFetch(emu, 'POST', `${F}/${factorId}/verify?tokenLifetimeSeconds=60`)
+    emu.clock.advance(59_999)
+    const short = emu.lastMessage({ factorId })!.code
+    t.equal((await emuFetch(emu, 'POST', `${F}/${factorId}/verify`, { passCode: short })).status, 200, 'valid until tokenLifetimeSeconds')
+    emu.clock.advance(c.wait)
+    await emuFetch(emu, 'POST', `${F}/${factorId}/verify?tokenLifetimeSeconds=60`)
+    emu.clock.advance(60_000)
+    t.equal((await emuFetch(emu, 'POST', `${F}/${factorId}/verify`, { passCode: emu.lastMessage({ factorId })!.code })).body.errorCode, 'E0000068', 'then refused')
+  })
+}
+
+await t.test('enroll options: activate=true, updatePhone, one factor per type', async (t) => {
+  const emu = await withEmulator(t)
+  const userId = await newUser(emu, 'opts@example.com')
+  const F = `/api/v1/users/${userId}/factors`
+  const active = await emuFetch(emu, 'POST', `${F}?activate=true`, { factorType: 'email', provider: 'OKTA', profile: { email: 'opts@example.com' } })
+  t.equal(active.body.status, 'ACTIVE', 'activate=true skips activation')
+  t.same(emu.messages({ userId }), [], 'and sends nothing')
+  const sms = await emuFetch(emu, 'POST', F, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000001' } })
+  const dup = await emuFetch(emu, 'POST', F, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000002' } })
+  t.equal(dup.body.errorCode, 'E0000001')
+  const updated = await emuFetch(emu, 'POST', `${F}?updatePhone=true`, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000002' } })
+  t.equal(updated.body.id, sms.body.id, 'updatePhone keeps the factor')
+  t.equal(updated.body.profile.phoneNumber, '+15550000002')
+  t.equal(emu.lastMessage({ factorId: sms.body.id })!.to, '+15550000002')
+  t.equal((await emuFetch(emu, 'GET', F)).body.length, 2)
+  const totp = await emuFetch(emu, 'POST', `${F}/${active.body.id}/resend`, {})
+  t.equal(totp.status, 400, 'resend of an ACTIVE factor')
+})
+
+await t.test('GET /__emulator/messages', async (t) => {
+  const emu = await withEmulator(t)
+  const a = await newUser(emu, 'a@example.com')
+  const b = await newUser(emu, 'b@example.com')
+  await emuFetch(emu, 'POST', `/api/v1/users/${a}/factors`, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000001' } })
+  await emuFetch(emu, 'POST', `/api/v1/users/${b}/factors`, { factorType: 'email', provider: 'OKTA', profile: { email: 'b@example.com' } })
+  const all = await emuFetch(emu, 'GET', '/__emulator/messages')
+  t.equal(all.status, 200)
+  t.same(all.body, emu.messages())
+  t.equal(all.body.length, 2)
+  t.same((await emuFetch(emu, 'GET', `/__emulator/messages?userId=${b}`)).body.map((m: { channel: string }) => m.channel), ['email'])
+  t.same((await emuFetch(emu, 'GET', '/__emulator/messages?channel=sms')).body.map((m: { userId: string }) => m.userId), [a])
+  t.equal((await emuFetch(emu, 'GET', '/__emulator/messages?channel=fax')).status, 400)
+  t.equal((await emuFetch(emu, 'DELETE', '/__emulator/messages')).status, 204)
+  t.same(emu.messages(), [])
+})
+
+await t.test('push: 201 WAITING, poll, approve / reject / timeout', async (t) => {
+  const emu = await withEmulator(t)
+  const userId = await newUser(emu, 'push@example.com')
+  const F = `/api/v1/users/${userId}/factors`
+  const push = await emuFetch(emu, 'POST', F, { factorType: 'push', provider: 'OKTA' })
+  t.equal(push.body.status, 'PENDING_ACTIVATION')
+  const qr = await fetch(push.body._embedded.activation._links.qrcode.href)
+  t.equal(qr.headers.get('content-type'), 'image/png')
+  const poll = push.body._links.poll.href as string
+  t.equal((await emuFetch(emu, 'POST', new URL(poll).pathname)).body._embedded.activation.factorResult, 'WAITING')
+  t.equal((await emuFetch(emu, 'POST', `/__emulator/factors/${push.body.id}/activate`)).status, 200, 'the "phone" scans the QR code')
+  t.equal((await emuFetch(emu, 'POST', new URL(poll).pathname)).body.status, 'ACTIVE')
+  t.equal((await fetch(push.body._embedded.activation._links.qrcode.href)).status, 404, 'the QR code is gone once active')
+
+  const V = `${F}/${push.body.id}/verify`
+  const waiting = await emuFetch(emu, 'POST', V)
+  t.equal(waiting.status, 201)
+  t.equal(waiting.body.factorResult, 'WAITING')
+  const tx = new URL(waiting.body._links.poll.href).pathname
+  const txId = tx.split('/').pop()!
+  t.equal((await emuFetch(emu, 'GET', tx)).body.factorResult, 'WAITING')
+  t.same((await emuFetch(emu, 'POST', `/__emulator/push/${txId}/approve`)).body, { factorResult: 'SUCCESS' })
+  t.same((await emuFetch(emu, 'GET', tx)).body, { factorResult: 'SUCCESS' })
+  t.equal((await emuFetch(emu, 'POST', `/__emulator/push/${txId}/reject`)).status, 400, 'a settled transaction stays settled')
+
+  const rejected = new URL((await emuFetch(emu, 'POST', V)).body._links.poll.href).pathname
+  await emuFetch(emu, 'POST', `/__emulator/push/${rejected.split('/').pop()}/reject`)
+  t.equal((await emuFetch(emu, 'GET', rejected)).body.factorResult, 'REJECTED')
+
+  const slow = new URL((await emuFetch(emu, 'POST', V)).body._links.poll.href).pathname
+  emu.clock.advance(5 * 60_000)
+  t.equal((await emuFetch(emu, 'GET', slow)).body.factorResult, 'TIMEOUT', 'five minutes without an answer')
+
+  const cancelled = new URL((await emuFetch(emu, 'POST', V)).body._links.cancel.href).pathname
+  t.equal((await emuFetch(emu, 'DELETE', cancelled)).status, 204)
+  t.equal((await emuFetch(emu, 'GET', cancelled)).body.factorResult, 'REJECTED')
+  t.equal((await emuFetch(emu, 'GET', `${F}/${push.body.id}/transactions/v2mst.nope`)).status, 404)
+  t.equal((await emuFetch(emu, 'POST', '/__emulator/push/v2mst.nope/approve')).status, 404)
+})
