@@ -1,0 +1,118 @@
+// Guards the Users API as Okta behaves: statuses on create, lookup by id or percent-encoded login,
+// limit/after pagination with absolute Link headers, search/filter/q, the lifecycle operations,
+// and DELETE that deactivates first and deletes second.
+import t from 'tap'
+import { emuFetch, withEmulator } from '../helpers/emulator.js'
+
+function links (header: string | null): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const part of (header ?? '').split(',')) {
+    const m = /<([^>]+)>;\s*rel="(\w+)"/.exec(part)
+    if (m) out[m[2]!] = m[1]!
+  }
+  return out
+}
+
+await t.test('create: statuses, duplicates, lookups', async (t) => {
+  const emu = await withEmulator(t)
+  const mk = (login: string, query = '', credentials?: unknown) =>
+    emuFetch(emu, 'POST', `/api/v1/users${query}`, { profile: { login, email: login, firstName: 'F', lastName: 'L' }, ...(credentials === undefined ? {} : { credentials }) })
+  t.equal((await mk('staged@example.com', '?activate=false')).body.status, 'STAGED')
+  const provisioned = await mk('prov@example.com')
+  t.equal(provisioned.body.status, 'PROVISIONED')
+  t.match(provisioned.body.created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, 'timestamps with milliseconds')
+  const active = await mk('active@example.com', '', { password: { value: 'Sup3r-secret!' } })
+  t.equal(active.body.status, 'ACTIVE')
+  t.same(active.body.credentials.password, {})
+  t.notOk(active.text.includes('Sup3r-secret!'), 'the password is never echoed')
+  t.equal((await mk('Active@Example.com')).body.errorCauses[0].errorSummary, 'login: An object with this field already exists in the current organization', 'logins are unique, case-insensitively')
+
+  const plus = await mk('a+b/c@example.com')
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent('a+b/c@example.com')}`)).body.id, plus.body.id, 'a percent-encoded login with + and /')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/ACTIVE@example.com')).body.id, active.body.id)
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${active.body.id}`)).body._links.self.href, `${emu.url}/api/v1/users/${active.body.id}`)
+})
+
+await t.test('list: pagination with absolute Link headers', async (t) => {
+  const emu = await withEmulator(t)
+  const ids: string[] = []
+  for (let i = 0; i < 5; i++) ids.push((await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: `p${i}@example.com`, email: `p${i}@example.com` } })).body.id)
+  let path = '/api/v1/users?limit=2'
+  const seen: string[] = []
+  let pages = 0
+  for (;;) {
+    const r = await emuFetch(emu, 'GET', path)
+    pages++
+    seen.push(...r.body.map((u: { id: string }) => u.id))
+    const l = links(r.headers.get('link'))
+    t.ok(l['self']?.startsWith(`${emu.url}/api/v1/users?`), 'absolute self link')
+    if (l['next'] === undefined) break
+    t.ok(l['next'].startsWith(`${emu.url}/api/v1/users?`), 'absolute next link')
+    path = l['next'].slice(emu.url.length)
+  }
+  t.same(seen, ids)
+  t.equal(pages, 3)
+  for (let i = 5; i < 205; i++) await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: `p${i}@example.com`, email: `p${i}@example.com` } })
+  const full = await emuFetch(emu, 'GET', '/api/v1/users?limit=1000')
+  t.equal(full.body.length, 200, 'limit is capped at 200')
+  t.match(links(full.headers.get('link'))['next'], /limit=200&after=00u/)
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users')).body.length, 200, 'default page: 200')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users?search=profile.login%20sw%20%22p1%22&limit=5')).body.length, 5, 'search keeps its parameters across pages')
+  const next = links((await emuFetch(emu, 'GET', '/api/v1/users?search=profile.login%20sw%20%22p1%22&limit=5')).headers.get('link'))['next']!
+  t.match(new URL(next).searchParams.get('search'), 'profile.login sw "p1"')
+})
+
+await t.test('search, filter and q', async (t) => {
+  const emu = await withEmulator(t)
+  const mk = async (login: string, firstName: string, lastName: string, query = ''): Promise<string> =>
+    (await emuFetch(emu, 'POST', `/api/v1/users${query}`, { profile: { login, email: login.replace('@', '.mail@'), firstName, lastName } })).body.id
+  const ann = await mk('ann@example.com', 'Ann', 'Lee')
+  const bob = await mk('bob@example.com', 'Bob', 'Annis', '?activate=false')
+  const cid = await mk('cid@example.com', 'Cid', 'Moe')
+  await emuFetch(emu, 'POST', `/api/v1/users/${cid}/lifecycle/deactivate`)
+  const ids = async (query: string): Promise<string[]> => {
+    const r = await emuFetch(emu, 'GET', `/api/v1/users?${query}`)
+    t.equal(r.status, 200, query)
+    return r.body.map((u: { id: string }) => u.id)
+  }
+  const enc = encodeURIComponent
+  t.same(await ids(`search=${enc('profile.login eq "ann@example.com"')}`), [ann])
+  t.same(await ids(`search=${enc('profile.email eq "BOB.mail@example.com"')}`), [bob], 'case-insensitive')
+  t.same(await ids(`search=${enc('status eq "STAGED"')}`), [bob])
+  t.same(await ids(`filter=${enc('status eq "DEPROVISIONED"')}`), [cid], 'filter finds deprovisioned users')
+  t.same(await ids(`search=${enc('status eq "PROVISIONED" or status eq "STAGED"')}`), [ann, bob])
+  t.same(await ids(`search=${enc('(status eq "PROVISIONED" or status eq "STAGED") and profile.firstName sw "B"')}`), [bob])
+  t.same(await ids(`filter=${enc('profile.login eq "nobody@example.com"')}`), [])
+  t.same(await ids('q=ann'), [ann, bob], 'q: prefix of login, email, firstName or lastName')
+  t.same(await ids('q=cid'), [], 'q skips DEPROVISIONED users')
+  t.same(await ids(''), [ann, bob], 'the plain list skips DEPROVISIONED users')
+  for (const bad of ['profile.login', 'profile.login eq', 'profile.login foo "x"', '(status eq "A"', 'status eq "A" and', 'status eq unquoted', '"x" eq status']) {
+    const r = await emuFetch(emu, 'GET', `/api/v1/users?search=${enc(bad)}`)
+    t.equal(r.body.errorCode, 'E0000031', `invalid search: ${bad}`)
+  }
+})
+
+await t.test('lifecycle and delete', async (t) => {
+  const emu = await withEmulator(t)
+  const id = (await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'life@example.com', email: 'life@example.com' } })).body.id
+  const U = `/api/v1/users/${id}`
+  const act = await emuFetch(emu, 'POST', `${U}/lifecycle/activate?sendEmail=false`)
+  t.equal(act.status, 200)
+  t.type(act.body.activationToken, 'string')
+  t.equal((await emuFetch(emu, 'GET', U)).body.status, 'PROVISIONED')
+  t.equal((await emuFetch(emu, 'POST', `${U}/lifecycle/activate`)).body.errorCode, 'E0000016')
+  await emuFetch(emu, 'POST', `${U}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })
+  t.same((await emuFetch(emu, 'POST', `${U}/lifecycle/reset_factors`)).body, {})
+  t.same((await emuFetch(emu, 'GET', `${U}/factors`)).body, [])
+
+  const del1 = await emuFetch(emu, 'DELETE', U)
+  t.equal(del1.status, 204)
+  t.equal((await emuFetch(emu, 'GET', U)).body.status, 'DEPROVISIONED', 'the first DELETE deactivates')
+  t.equal((await emuFetch(emu, 'POST', `${U}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })).body.errorCode, 'E0000038', 'no enrollment while deprovisioned')
+  t.same((await emuFetch(emu, 'POST', `${U}/lifecycle/activate?sendEmail=true`)).body, {}, 'a deprovisioned user can be activated again')
+  t.same((await emuFetch(emu, 'POST', `${U}/lifecycle/deactivate`)).body, {})
+  t.equal((await emuFetch(emu, 'DELETE', U)).status, 204)
+  t.equal((await emuFetch(emu, 'GET', U)).status, 404, 'the second DELETE deletes')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/life@example.com')).status, 404)
+  t.equal((await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'life@example.com', email: 'life@example.com' } })).status, 200, 'the login is free again')
+})
