@@ -3,7 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { MercuriusContext } from 'mercurius'
 import type { OktaClient } from '@okta-mfa/client'
-import { resolveOktaUserId, userKeyOf, type AttemptLimiter, type ResolveOktaUser } from 'passport-okta-mfa'
+import { resolveOktaUserId, userKeyOf, type AttemptLimiter, type MfaOktaClient, type ResolveOktaUser } from 'passport-okta-mfa'
 import { GatewayError } from './errors.js'
 import type { GatewayConfig } from './options.js'
 
@@ -91,10 +91,23 @@ export class RequestScope {
     return this.#oktaUserId
   }
 
+  /** The client as resolveOktaUserId calls it, with this request's id on the lookup and provisioning calls too. */
+  #lookupClient (): MfaOktaClient {
+    const { client } = this.deps
+    const opts = this.callOptions
+    return {
+      getUser: async (idOrLogin, o) => await client.getUser(idOrLogin, { ...o, ...opts }),
+      createUser: async (body, query, o) => await client.createUser(body, query, { ...o, ...opts }),
+      listFactors: async (userId, o) => await client.listFactors(userId, { ...o, ...opts }),
+      verifyFactor: async (userId, factorId, body, query, o) => await client.verifyFactor(userId, factorId, body, query, { ...o, ...opts }),
+      close: async () => {},
+    }
+  }
+
   async #resolveOktaUserId (): Promise<string> {
     const { user } = await this.appUser()
     try {
-      return await resolveOktaUserId(this.deps.client, this.deps.resolveOktaUser, user, this.request, { provision: this.deps.config.provision })
+      return await resolveOktaUserId(this.#lookupClient(), this.deps.resolveOktaUser, user, this.request, { provision: this.deps.config.provision })
     } catch (err) {
       // A missing Okta user is the app's configuration (no provisioning), not a missing factor: mask it as INTERNAL.
       if ((err as { code?: unknown } | null)?.code === 'OKTA_NOT_FOUND') {

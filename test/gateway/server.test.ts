@@ -1,0 +1,184 @@
+// Guards running the gateway: env config validated at start (naming what is missing), plugin options validated at
+// registration, /healthz and /readyz, request ids echoed and forwarded to Okta, and logs free of secrets.
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
+import { Writable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import secureSession from '@fastify/secure-session'
+import Fastify from 'fastify'
+import t from 'tap'
+import { request } from 'undici'
+import { createOktaClient } from '@okta-mfa/client'
+import { startEmulator } from '@okta-mfa/emulator'
+import { decodeSessionKey, loadServerConfig, oktaMfaGateway, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
+import { withEmulator } from '../helpers/emulator.js'
+import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
+import { totp } from '../helpers/totp.js'
+
+const run = promisify(execFile)
+const SECRET = 'JBSWY3DPEHPK3PXP'
+const KEY_HEX = randomBytes(32).toString('hex')
+const baseEnv = { OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: 'tok', SESSION_KEY: KEY_HEX }
+
+await t.test('server config from the environment', async (t) => {
+  const err = (() => { try { loadServerConfig({}); return undefined } catch (e) { return e } })()
+  t.ok(err instanceof ServerConfigError)
+  t.equal((err as ServerConfigError).code, 'OKTA_MFA_GATEWAY_CONFIG')
+  t.match((err as Error).message, /OKTA_ORG_URL is missing.*OKTA_API_TOKEN is missing.*SESSION_KEY is missing/)
+
+  t.throws(() => loadServerConfig({ ...baseEnv, SESSION_KEY: 'c2hvcnQ=' }), { message: /SESSION_KEY must be 32 bytes/ })
+  t.throws(() => loadServerConfig({ ...baseEnv, OKTA_ORG_URL: 'http://127.0.0.1:7070' }), { message: /OKTA_ALLOW_INSECURE_HTTP/ })
+  t.throws(() => loadServerConfig({ ...baseEnv, PORT: 'eighty' }), { message: /PORT must be an integer/ })
+  t.throws(() => loadServerConfig({ ...baseEnv, OKTA_ALLOW_INSECURE_HTTP: 'maybe' }), { message: /OKTA_ALLOW_INSECURE_HTTP must be true or false/ })
+  try {
+    loadServerConfig({ ...baseEnv, OKTA_API_TOKEN: '', SESSION_KEY: 'not-a-secret-key-value' })
+  } catch (e) {
+    t.notMatch((e as Error).message, /not-a-secret-key-value/, 'a bad value is named, never echoed')
+  }
+
+  const config = loadServerConfig({ ...baseEnv, PORT: '8080', HOST: '0.0.0.0' })
+  t.match(config, { orgUrl: 'https://dev-1.okta.com', port: 8080, host: '0.0.0.0', allowInsecureHttp: false, timeoutMs: 5000, cookieSecure: true, development: false })
+  t.same(config.sessionKey, Buffer.from(KEY_HEX, 'hex'))
+  t.same(decodeSessionKey(Buffer.from(KEY_HEX, 'hex').toString('base64')), Buffer.from(KEY_HEX, 'hex'), 'base64 keys too')
+  t.equal(decodeSessionKey('abcd'), undefined)
+
+  const bin = fileURLToPath(new URL('../../packages/gateway/dist/server.js', import.meta.url))
+  const failed = await run(process.execPath, [bin], { env: { PATH: process.env.PATH } }).then(() => undefined, (e: unknown) => e as { code: number, stderr: string })
+  t.equal(failed?.code, 1, 'the bin exits 1 on a bad environment')
+  t.match(failed?.stderr, /OKTA_ORG_URL is missing.*OKTA_API_TOKEN is missing.*SESSION_KEY is missing/)
+})
+
+await t.test('plugin options are validated at registration', async (t) => {
+  async function register (options: unknown, withSession = true): Promise<unknown> {
+    const app = Fastify()
+    if (withSession) await app.register(secureSession, { key: Buffer.from(KEY_HEX, 'hex') })
+    await app.register(oktaMfaGateway, options as OktaMfaGatewayOptions)
+    try {
+      await app.ready()
+      return app
+    } finally {
+      await app.close()
+    }
+  }
+  const good = { orgUrl: 'https://dev-1.okta.com', token: 'tok', resolveUser: () => null }
+  const missing = await register({ orgUrl: 'https://dev-1.okta.com' }).then(() => undefined, (e: unknown) => e)
+  t.ok(missing instanceof TypeError, 'a bad option is a TypeError')
+  t.match(missing, { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"token" option is required/ })
+  await t.rejects(register({ ...good, resolveUesr: () => null }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"resolveUesr" is not an option/ })
+  await t.rejects(register({ ...good, maxAttempts: 0 }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"maxAttempts" option must be a positive integer/ })
+  await t.rejects(register({ ...good, attemptStore: {} }), { message: /"attemptStore" option must implement AttemptStore/ })
+  await t.rejects(register({ ...good, resolveUser: 'request.user' }), { message: /"resolveUser" option must be a function/ })
+  await t.rejects(register({ ...good, limits: { maxDepthh: 3 } }), { message: /"limits.maxDepthh" is not a known limit/ })
+  await t.rejects(register({ ...good, path: 'graphql' }), { message: /"path" option must be a URL path/ })
+  await t.rejects(register({ ...good, client: createOktaClient({ orgUrl: 'https://dev-1.okta.com', token: 'x' }) }), { message: /"client" option excludes "orgUrl"/ })
+  await t.rejects(register({ ...good, orgUrl: 'http://dev-1.okta.com' }), { name: 'TypeError', message: /"orgUrl" option must be an https URL/ })
+  await t.rejects(register(good, false), { code: 'OKTA_MFA_GATEWAY_NO_SESSION' })
+
+  const client = createOktaClient({ orgUrl: 'https://dev-1.okta.com', token: 'tok' })
+  t.teardown(() => client.close())
+  const options = { client, resolveUser: () => null, limits: { maxDepth: 4 } }
+  const snapshot = JSON.stringify({ ...options, client: undefined })
+  const app = Fastify()
+  await app.register(secureSession, { key: Buffer.from(KEY_HEX, 'hex') })
+  await app.register(oktaMfaGateway, options)
+  await app.ready()
+  t.ok(app.hasPlugin('@okta-mfa/gateway'), 'registered under its name')
+  t.equal(app.oktaMfaGateway.client, client, 'the given client is used')
+  t.ok(Object.isFrozen(app.oktaMfaGateway.config) && Object.isFrozen(app.oktaMfaGateway.config.limits), 'the config is frozen')
+  t.match(app.oktaMfaGateway.config, { path: '/graphql', maxAttempts: 5, stepUpMaxAgeSeconds: 300, bodyLimit: 8192, limits: { maxDepth: 4, maxAliases: 5 } })
+  t.equal(JSON.stringify({ ...options, client: undefined }), snapshot, "the caller's options are untouched")
+  await app.close()
+})
+
+await t.test('/healthz, and /readyz follows Okta', async (t) => {
+  const emu = await startEmulator({ port: 0, quiet: true })
+  let up = true
+  t.teardown(async () => { if (up) await emu.close() })
+  const gw = await startGatewayApp(t, { ...emu, clock: { now: Date.now, advance: Date.now, set: Date.now }, authHeader: { authorization: '' } })
+  const jar = gw.jar()
+  t.same((await jar.fetch('/healthz')).json(), { status: 'ok' })
+  const ready = await jar.fetch('/readyz')
+  t.equal(ready.status, 200)
+  t.same(ready.json(), { status: 'ready' })
+  await emu.close()
+  up = false
+  const down = await jar.fetch('/readyz')
+  t.equal(down.status, 503)
+  t.same(down.json(), { status: 'unavailable' })
+  t.equal((await jar.fetch('/healthz')).status, 200, 'alive even when Okta is not')
+})
+
+await t.test('request ids: honored when sane, echoed, and forwarded to Okta', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com' }] })
+  const seen: Array<string | undefined> = []
+  const proxy = createServer((req, res) => {
+    seen.push(req.headers['x-request-id'] as string | undefined)
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const headers: IncomingHttpHeaders = { ...req.headers }
+      delete headers.host
+      delete headers.connection
+      request(`${emu.url}${req.url ?? '/'}`, { method: req.method as 'GET', headers: headers as Record<string, string>, body: chunks.length > 0 ? Buffer.concat(chunks) : null })
+        .then(async (up) => {
+          const out: Record<string, string | string[]> = {}
+          for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !['connection', 'keep-alive', 'transfer-encoding'].includes(k)) out[k] = v
+          res.writeHead(up.statusCode, out).end(Buffer.from(await up.body.arrayBuffer()))
+        }, () => { res.writeHead(502).end() })
+    })
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => proxy.close(resolve)))
+  const port = (proxy.address() as { port: number }).port
+  const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: `http://127.0.0.1:${port}` } })
+  const ada = await gw.signedIn('ada@example.com')
+
+  const mine = await gql(ada, OPS.factors, undefined, { 'x-request-id': 'frontend-req-0001' })
+  t.equal(mine.status, 200)
+  t.equal(mine.headers['x-request-id'], 'frontend-req-0001', 'a sane incoming id is echoed')
+  t.ok(seen.length > 0 && seen.every((id) => id === 'frontend-req-0001'), 'and sent to Okta on every call')
+
+  const forged = await gql(ada, OPS.factors, undefined, { 'x-request-id': 'x y' })
+  t.match(forged.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'an odd incoming id is replaced by a UUID')
+  t.equal(seen.at(-1), forged.headers['x-request-id'])
+})
+
+await t.test('logs carry request ids and no secrets', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: SECRET }] }, { login: 'bob@example.com' }] })
+  let logs = ''
+  const stream = new Writable({ write (chunk: Buffer, _enc, done) { logs += chunk.toString(); done() } })
+  const gw = await startGatewayApp(t, emu, { logStream: stream, env: { SESSION_KEY: KEY_HEX } })
+  const ada = await gw.signedIn('ada@example.com')
+  const factorId = (await gql(ada, OPS.factors)).body.data.factors[0].id as string
+  const right = totp(SECRET, emu.clock.now())
+  const wrong = right === '000000' ? '111111' : '000000'
+  t.equal((await gql(ada, OPS.verify, { factorId, passCode: wrong }, { authorization: 'Bearer leaked-bearer-token' })).status, 401)
+  const ok = await gql(ada, OPS.verify, { factorId, passCode: right })
+  t.equal(ok.body.data.verifyFactor.result, 'SUCCESS')
+  await gql(ada, `mutation { verifyFactor(factorId: "${factorId}", answer: "inline answer") { result } }`)
+
+  const bob = await gw.signedIn('bob@example.com')
+  const enrolled = await gql(bob, OPS.enroll, { input: { factorType: 'TOTP' } })
+  const secret = enrolled.body.data.enrollFactor.activation.sharedSecret as string
+  const activationCode = totp(secret, emu.clock.now())
+  const activated = await gql(bob, OPS.activate, { factorId: enrolled.body.data.enrollFactor.factor.id, passCode: activationCode })
+  t.equal(activated.body.data.activateFactor.status, 'ACTIVE')
+  await gql(await gw.signedIn('ghost@example.com'), OPS.factors) // an INTERNAL error, logged with its stack
+
+  const cookieValue = [...ada.cookies.values()][0]!
+  t.ok(logs.length > 0, 'something was logged')
+  t.match(logs, ok.headers['x-request-id'] as string, 'the request id is in the logs')
+  t.match(logs, /"passCode":"\[Redacted\]"/, 'passcodes in logged variables are redacted')
+  t.match(logs, /"cookie":"\[Redacted\]"/, 'the cookie header is redacted')
+  t.match(logs, /internal error in the GraphQL gateway/, 'the masked error is logged server-side')
+  for (const [what, value] of [
+    // Passcodes are looked for as JSON strings: six bare digits may occur inside a timestamp by chance.
+    ['API token', emu.token], ['right passcode', `"${right}"`], ['wrong passcode', `"${wrong}"`], ['activation code', `"${activationCode}"`],
+    ['shared secret', secret], ['inline answer', 'inline answer'],
+    ['seeded secret', SECRET], ['session cookie', cookieValue], ['session key', KEY_HEX], ['bearer token', 'leaked-bearer-token'],
+  ] as const) {
+    t.notOk(logs.includes(value), `no ${what} in the logs`)
+  }
+})
