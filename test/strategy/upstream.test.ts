@@ -9,11 +9,11 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import { MockAgent } from 'undici'
 import { createOktaClient } from '@okta-mfa/client'
-import { OktaMfaStrategy, requireMfa, requireMfaFastify, type StrategyRequest } from 'passport-okta-mfa'
+import { OktaMfaStrategy, requireMfa, requireMfaFastify, type MfaSuccessInfo, type MfaVerifyDone, type StrategyRequest } from 'passport-okta-mfa'
 import { withEmulator } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
 import type { CookieJar, JarResponse } from '../helpers/http.js'
-import { FACTORS, STACKS, USERS, passwordLogin, seedUsers, startExpressStack } from '../helpers/strategy-stacks.js'
+import { FACTORS, STACKS, USERS, passwordLogin, seedUsers, startExpressStack, type StackUser } from '../helpers/strategy-stacks.js'
 
 const [ada] = USERS as [typeof USERS[0]]
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -190,6 +190,17 @@ await t.test('bad options throw TypeError naming the option', async (t) => {
   const strategy = new OktaMfaStrategy(base)
   t.equal(strategy.name, 'okta-mfa')
   await strategy.close()
+
+  // The verify overloads: a signature that does not match passReqToCallback must not compile (checked by tsc, never run).
+  type Req = { ip: string }
+  const typeChecks = (): void => {
+    // @ts-expect-error a verify taking the request needs passReqToCallback: true
+    void new OktaMfaStrategy<StackUser, Req>(base, (_req: Req, _user: StackUser, _info: MfaSuccessInfo, _done: MfaVerifyDone<StackUser>) => {})
+    // @ts-expect-error with passReqToCallback: true the request comes first
+    void new OktaMfaStrategy<StackUser, Req>({ ...base, passReqToCallback: true }, (_user: StackUser, _info: MfaSuccessInfo, _done: MfaVerifyDone<StackUser>) => {})
+    void new OktaMfaStrategy<StackUser, Req>({ ...base, passReqToCallback: true }, (req, user, info, done) => { done(null, req.ip === '' ? false : user, info) })
+  }
+  t.type(typeChecks, 'function')
 })
 
 await t.test('a CommonJS app can require the package', async (t) => {
