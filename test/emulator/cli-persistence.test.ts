@@ -1,0 +1,154 @@
+// Guards the okta-emulator command (its printed url/token line, --token, OKTA_EMULATOR_TOKEN, a
+// random token, bad arguments, clean shutdown) and durability with --data: a `kill -9` right after
+// a 200 loses nothing, and --seed preloads users once.
+import t, { type Test } from 'tap'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { emuFetch } from '../helpers/emulator.js'
+import { totp } from '../helpers/totp.js'
+
+const CLI = fileURLToPath(new URL('../../packages/okta-emulator/dist/cli.js', import.meta.url))
+const LINE = /okta-emulator listening url=(\S+) token=(\S+)/
+
+interface Running { child: ChildProcess, url: string, token: string, output: () => string }
+
+function exited (child: ChildProcess): Promise<{ code: number | null, signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode })
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+}
+
+/** Runs the CLI until it prints its url/token line. */
+async function run (t: Test, args: string[], env: Record<string, string> = {}): Promise<Running> {
+  const child = spawn(process.execPath, [CLI, '--port', '0', ...args], { env: { ...process.env, OKTA_EMULATOR_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exited(child)
+    }
+  })
+  let out = ''
+  child.stderr!.on('data', (d: Buffer) => { out += d.toString() })
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = LINE.exec(out)
+      if (m) resolve({ child, url: m[1]!, token: m[2]!, output: () => out })
+    })
+    child.once('exit', (code) => reject(new Error(`cli exited ${code}: ${out}`)))
+  })
+}
+
+/** Runs the CLI to completion. */
+async function runToEnd (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  const { code } = await exited(child)
+  return { code, stdout, stderr }
+}
+
+await t.test('the CLI prints a url and token that work', async (t) => {
+  const fixed = await run(t, ['--token', 'abc'])
+  t.equal(fixed.token, 'abc')
+  t.match(fixed.url, /^http:\/\/127\.0\.0\.1:\d+$/)
+  t.equal((await emuFetch(fixed, 'GET', '/api/v1/users')).status, 200)
+  t.equal((await emuFetch({ url: fixed.url, token: 'nope' }, 'GET', '/api/v1/users')).status, 401)
+
+  const fromEnv = await run(t, [], { OKTA_EMULATOR_TOKEN: 'from-env' })
+  t.equal(fromEnv.token, 'from-env')
+  t.equal((await emuFetch(fromEnv, 'GET', '/api/v1/users')).status, 200)
+  const flagWins = await run(t, ['--token', 'flag'], { OKTA_EMULATOR_TOKEN: 'from-env' })
+  t.equal(flagWins.token, 'flag', '--token beats the environment')
+
+  const random = await run(t, [])
+  t.match(random.token, /^[A-Za-z0-9_-]{32}$/, 'a random token is generated and printed')
+  t.equal((await emuFetch(random, 'GET', '/api/v1/users')).status, 200)
+
+  // sms codes are echoed on the console unless --quiet.
+  const user = await emuFetch(random, 'POST', '/api/v1/users', { profile: { login: 'c@example.com', email: 'c@example.com' } })
+  await emuFetch(random, 'POST', `/api/v1/users/${user.body.id}/factors`, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550001111' } })
+  const msgs = await emuFetch(random, 'GET', '/__emulator/messages')
+  await new Promise((resolve) => setImmediate(resolve))
+  t.match(random.output(), `sms to +15550001111 (user ${user.body.id as string}, factor ${msgs.body[0].factorId as string}): code ${msgs.body[0].code as string}`)
+
+  random.child.kill('SIGTERM')
+  t.same(await exited(random.child), { code: 0, signal: null }, 'SIGTERM stops it cleanly')
+})
+
+await t.test('bad arguments and --help', async (t) => {
+  const bad = await runToEnd(['--port', 'abc'])
+  t.equal(bad.code, 2)
+  t.match(bad.stderr, '--port must be a non-negative integer')
+  const unknown = await runToEnd(['--frobnicate'])
+  t.equal(unknown.code, 2)
+  t.match(unknown.stderr, 'Usage: okta-emulator')
+  const help = await runToEnd(['--help'])
+  t.equal(help.code, 0)
+  t.match(help.stdout, '--data FILE')
+})
+
+await t.test('--data: kill -9 right after a 200 loses nothing', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'okta-emu-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const data = join(dir, 'state.json')
+  // A leftover temporary file from a crash mid-write must not matter.
+  await writeFile(join(dir, '.state.json.1.tmp'), '{"version":1,"users":[{"half')
+
+  const first = await run(t, ['--token', 't', '--data', data, '--quiet'])
+  const user = await emuFetch(first, 'POST', '/api/v1/users?activate=false', { profile: { login: 'durable@example.com', email: 'durable@example.com' } })
+  const factor = await emuFetch(first, 'POST', `/api/v1/users/${user.body.id}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })
+  const secret = factor.body._embedded.activation.sharedSecret as string
+  const act = await emuFetch(first, 'POST', `/api/v1/users/${user.body.id}/factors/${factor.body.id}/lifecycle/activate`, { passCode: totp(secret) })
+  t.equal(act.status, 200)
+  first.child.kill('SIGKILL')
+  t.same(await exited(first.child), { code: null, signal: 'SIGKILL' })
+
+  const second = await run(t, ['--token', 't', '--data', data, '--quiet'])
+  const back = await emuFetch(second, 'GET', '/api/v1/users/durable@example.com')
+  t.equal(back.body.id, user.body.id, 'the user survived')
+  const f = await emuFetch(second, 'GET', `/api/v1/users/${user.body.id}/factors/${factor.body.id}`)
+  t.equal(f.body.status, 'ACTIVE', 'the activation survived')
+  const replay = await emuFetch(second, 'POST', `/api/v1/users/${user.body.id}/factors/${factor.body.id}/verify`, { passCode: totp(secret) })
+  t.equal(replay.body.errorCode, 'E0000082', 'so did the used time step: the activation code is still spent')
+  const del = await emuFetch(second, 'DELETE', `/api/v1/users/${user.body.id}/factors/${factor.body.id}`)
+  t.equal(del.status, 204)
+  second.child.kill('SIGKILL')
+  await exited(second.child)
+
+  const third = await run(t, ['--token', 't', '--data', data, '--quiet'])
+  t.same((await emuFetch(third, 'GET', `/api/v1/users/${user.body.id}/factors`)).body, [], 'the delete survived too')
+  const stored = JSON.parse(await readFile(data, 'utf8')) as { version: number }
+  t.equal(stored.version, 1, 'the file is whole JSON')
+})
+
+await t.test('--seed preloads users once', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'okta-emu-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const seed = join(dir, 'seed.json')
+  const data = join(dir, 'state.json')
+  await writeFile(seed, JSON.stringify([
+    { login: 'alice@example.com', firstName: 'Alice', factors: [{ id: 'ostSeededAliceTotp01', factorType: 'token:software:totp', sharedSecret: 'JBSWY3DPEHPK3PXP' }] },
+    { login: 'bob@example.com', status: 'STAGED' },
+  ]))
+  const first = await run(t, ['--token', 't', '--seed', seed, '--data', data])
+  const users = await emuFetch(first, 'GET', '/api/v1/users')
+  t.same(users.body.map((u: { profile: { login: string }, status: string }) => [u.profile.login, u.status]), [['alice@example.com', 'ACTIVE'], ['bob@example.com', 'STAGED']])
+  const alice = users.body[0].id as string
+  const ok = await emuFetch(first, 'POST', `/api/v1/users/${alice}/factors/ostSeededAliceTotp01/verify`, { passCode: totp('JBSWY3DPEHPK3PXP') })
+  t.same(ok.body, { factorResult: 'SUCCESS' }, 'a seeded TOTP factor with a known secret verifies')
+  first.child.kill('SIGKILL')
+  await exited(first.child)
+  const second = await run(t, ['--token', 't', '--seed', seed, '--data', data])
+  t.equal((await emuFetch(second, 'GET', '/api/v1/users')).body.length, 2, 'seeding again with the same data file adds nobody')
+
+  const badSeed = join(dir, 'bad.json')
+  await writeFile(badSeed, '{"not":"an array"}')
+  const bad = await runToEnd(['--port', '0', '--seed', badSeed])
+  t.equal(bad.code, 1)
+  t.match(bad.stderr, '"seed" option must be an array')
+})
