@@ -61,6 +61,32 @@ void t.test('a real refused port and a real socket closed mid-request map to OKT
   t.match(err, { code: 'OKTA_CONNECTION', causeCode: /^(UND_ERR_SOCKET|ECONNRESET)$/ })
 })
 
+void void t.test('a real server that never answers times out; undici timeout and closed codes map too', async (t) => {
+  const silent = createServer(() => { /* accept, never answer */ })
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  const sockets = new Set<import('node:net').Socket>()
+  silent.on('connection', (s) => { sockets.add(s) })
+  t.teardown(() => new Promise<void>((resolve) => {
+    for (const s of sockets) s.destroy()
+    silent.close(() => resolve())
+  }))
+  const port = (silent.address() as AddressInfo).port
+  const client = createOktaClient({ orgUrl: `http://127.0.0.1:${port}`, token: TOKEN, allowInsecureHttp: true, timeoutMs: 100 })
+  t.teardown(() => client.close())
+  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '123456' }), { code: 'OKTA_TIMEOUT', timeoutMs: 100 })
+
+  const { agent, pool, client: mocked } = mockOrg(t, { timeoutMs: 1000 })
+  for (const code of ['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED', 'ENOTFOUND']) {
+    pool.intercept({ path: USER_PATH, method: 'GET' }).replyWithError(Object.assign(new Error(code), { code }))
+  }
+  for (const code of ['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']) {
+    await t.rejects(mocked.getUser('00u1'), { code: 'OKTA_TIMEOUT', timeoutMs: 1000 }, code)
+  }
+  await t.rejects(mocked.getUser('00u1'), { code: 'OKTA_CONNECTION', causeCode: 'UND_ERR_CLOSED', message: /dispatcher is closed/ })
+  await t.rejects(mocked.getUser('00u1'), { code: 'OKTA_CONNECTION', causeCode: 'ENOTFOUND' })
+  agent.assertNoPendingInterceptors()
+})
+
 void t.test('5xx: an HTML page is an invalid response, an Okta JSON error is an OktaApiError', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   pool.intercept({ path: USER_PATH, method: 'GET' })
@@ -184,6 +210,18 @@ void t.test('429 on a GET: no reset header, a reset beyond the budget, or a zero
   zero.agent.assertNoPendingInterceptors()
 })
 
+void t.test('429 without X-Rate-Limit-Reset but with Retry-After (a proxy): a GET waits that long', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  pool.intercept({ path: USER_PATH, method: 'GET' })
+    .reply(429, oktaErrorBody('E0000047', 'rate'), { headers: { ...jsonHeaders(), 'retry-after': '0' } })
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, USER, { headers: jsonHeaders() })
+  t.equal((await client.getUser('00u1')).id, '00u1')
+  pool.intercept({ path: VERIFY_PATH, method: 'POST' })
+    .reply(429, oktaErrorBody('E0000047', 'rate'), { headers: { ...jsonHeaders(), 'retry-after': '7' } })
+  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }), { code: 'OKTA_RATE_LIMITED', retryAfterSeconds: 7 })
+  agent.assertNoPendingInterceptors()
+})
+
 void t.test('429 on a GET: retries are bounded even when the reset is always now', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   let calls = 0
@@ -243,6 +281,12 @@ void t.test('aborts: before the call, during the request, during a rate-limit wa
   setTimeout(() => { ac2.abort() }, 50)
   await t.rejects(waiting, { code: 'OKTA_ABORTED' })
   agent.assertNoPendingInterceptors()
+
+  // Aborted while an async auth provider was fetching its header: nothing is sent.
+  const ac3 = new AbortController()
+  const slowAuth = mockOrg(t, { token: undefined, auth: { header: async () => { ac3.abort(); return 'Bearer x' } } })
+  await t.rejects(slowAuth.client.getUser('00u1', { signal: ac3.signal }), { code: 'OKTA_ABORTED' })
+  slowAuth.agent.assertNoPendingInterceptors()
 })
 
 interface ErrorCodeEntry { errorCode: string, statusCode: number, errorSummary: string }

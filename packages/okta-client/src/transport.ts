@@ -180,6 +180,7 @@ export class Transport {
     const signal = spec.opts?.signal
     if (signal?.aborted === true) throw new AbortedError({ cause: signal.reason })
     const headers = await this.#headers(spec)
+    if (aborted(signal)) throw new AbortedError({ cause: signal?.reason }) // aborted while the auth header was fetched
     const timeoutMs = this.#config.timeoutMs
     const controller = new AbortController()
     let timedOut = false
@@ -210,6 +211,11 @@ export class Transport {
       signal?.removeEventListener('abort', onAbort)
     }
   }
+}
+
+// A function, not an inline check, so TypeScript does not keep the narrowing from an earlier check across an await.
+function aborted (signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true
 }
 
 async function readCapped (response: Dispatcher.ResponseData): Promise<Buffer> {
