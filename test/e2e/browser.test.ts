@@ -1,0 +1,156 @@
+// Guards the example app's whole MFA flow in a real browser (Chromium) against the in-process emulator:
+// enrollment from the manual key (and the QR code carries the same key), /account after a code, sign out and in
+// again, a wrong and a reused code shown as errors in words, /account without MFA going to /mfa and back, and
+// carol's sms code read from the emulator outbox on a phone-sized screen.
+import t from 'tap'
+import jsQRModule from 'jsqr'
+import { PNG } from 'pngjs'
+import type { Page } from 'playwright-core'
+import { PASSWORD, startE2eApp } from '../helpers/e2e-app.js'
+import { clickAndWait, launchBrowser, openPage } from '../helpers/e2e-browser.js'
+import { totp } from '../helpers/totp.js'
+
+// jsqr is CommonJS with a `default` property.
+const jsQR = (jsQRModule as unknown as { default: (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null }).default
+
+const app = await startE2eApp(t)
+const browser = await launchBrowser()
+t.teardown(() => browser.close())
+
+const path = (page: Page): string => new URL(page.url()).pathname + new URL(page.url()).search
+const code = (secret: string): string => totp(secret, app.clock.now())
+
+async function signIn (page: Page, username: string): Promise<void> {
+  if (!page.url().endsWith('/login')) await page.goto(`${app.url}/login`)
+  await page.fill('#username', username)
+  await page.fill('#password', PASSWORD)
+  await clickAndWait(page, 'form[action="/login"] button[type=submit]')
+}
+
+async function enterCode (page: Page, passCode: string): Promise<void> {
+  await page.fill('#passCode', passCode)
+  await clickAndWait(page, 'form.code-form button[type=submit]')
+}
+
+/** The QR code of a data: URI, decoded. */
+function decodeQr (dataUri: string): string | undefined {
+  const png = PNG.sync.read(Buffer.from(dataUri.replace(/^data:image\/png;base64,/, ''), 'base64'))
+  return jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data
+}
+
+let aliceKey = ''
+
+await t.test('alice signs in, enrolls an authenticator from the manual key and reaches /account', async (t) => {
+  const { page } = await openPage(t, browser)
+  await page.goto(`${app.url}/account`)
+  t.equal(path(page), '/login', 'a signed-out visitor is sent to sign in')
+  await signIn(page, 'alice')
+  t.equal(path(page), '/mfa/enroll', 'no factor yet: straight to enrollment')
+
+  await page.click('#choose-totp')
+  await page.waitForSelector('#manual-key:not(:empty)')
+  const shown = (await page.textContent('#manual-key')) ?? ''
+  t.match(shown, /^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/, 'the manual key is shown in groups of four')
+  aliceKey = shown.replace(/\s+/g, '')
+  const qr = decodeQr((await page.getAttribute('#qr', 'src')) ?? '')
+  t.match(qr, /^otpauth:\/\/totp\//, 'the QR image is an otpauth URI')
+  t.equal(new URL(qr!).searchParams.get('secret'), aliceKey, 'the QR code and the manual key carry the same secret')
+  t.equal(await page.getAttribute('#totp-code', 'autocomplete'), 'one-time-code')
+  t.equal(await page.getAttribute('#totp-code', 'inputmode'), 'numeric')
+
+  await page.fill('#totp-code', code(aliceKey))
+  await Promise.all([page.waitForURL('**/mfa?enrolled=1'), page.click('#totp-activate button[type=submit]')])
+  t.match(await page.textContent('[data-testid=success]'), /set up/, 'the MFA page says the factor is set up')
+
+  app.clock.advance(30_000) // the activation code is spent: the next one finishes the sign-in
+  await enterCode(page, code(aliceKey))
+  t.equal(path(page), '/account', 'back where she was going')
+  t.match(await page.textContent('h1'), 'Hello, Alice Example')
+  t.match(await page.textContent('.factors'), 'Authenticator app')
+  t.match(await page.textContent('[data-testid=mfa-completed]'), /just now/)
+})
+
+await t.test('signing out and in again asks for a code, and a fresh one opens /account', async (t) => {
+  const { page } = await openPage(t, browser)
+  await signIn(page, 'alice')
+  t.equal(path(page), '/mfa', 'a user with a factor is asked for a code')
+  app.clock.advance(30_000)
+  await enterCode(page, code(aliceKey))
+  t.equal(path(page), '/account')
+
+  await clickAndWait(page, 'nav form[action="/logout"] button')
+  t.equal(path(page), '/login')
+  t.match(await page.textContent('[data-testid=info]'), 'You are signed out.')
+  await page.goto(`${app.url}/account`)
+  t.equal(path(page), '/login', 'signed out means signed out')
+
+  await signIn(page, 'alice')
+  t.equal(path(page), '/mfa')
+  app.clock.advance(30_000)
+  await enterCode(page, code(aliceKey))
+  t.equal(path(page), '/account')
+})
+
+await t.test('a wrong code shows what went wrong next to the field', async (t) => {
+  const { page } = await openPage(t, browser)
+  await signIn(page, 'alice')
+  app.clock.advance(30_000)
+  const right = code(aliceKey)
+  await enterCode(page, right === '000000' ? '111111' : '000000')
+  t.equal(path(page), '/mfa', 'still on the MFA page')
+  t.match(await page.textContent('[role=alert]'), "That code didn't match")
+  t.equal(await page.getAttribute('#passCode', 'aria-invalid'), 'true', 'the field is marked invalid for screen readers')
+  await enterCode(page, '12')
+  t.match(await page.textContent('[role=alert]'), 'A code is 6 digits')
+  await enterCode(page, right)
+  t.equal(path(page), '/account', 'the right code still works after a wrong one')
+})
+
+await t.test('a code that was already used shows the error, and the next code works', async (t) => {
+  const { page } = await openPage(t, browser)
+  await signIn(page, 'alice')
+  app.clock.advance(30_000)
+  const used = code(aliceKey)
+  await enterCode(page, used)
+  t.equal(path(page), '/account')
+  await clickAndWait(page, 'nav form[action="/logout"] button')
+
+  await signIn(page, 'alice')
+  await enterCode(page, used)
+  t.equal(path(page), '/mfa')
+  t.match(await page.textContent('[role=alert]'), 'That code was already used')
+  app.clock.advance(30_000)
+  await enterCode(page, code(aliceKey))
+  t.equal(path(page), '/account')
+})
+
+await t.test('a protected page without MFA goes to /mfa and comes back after the code', async (t) => {
+  const { page } = await openPage(t, browser)
+  await signIn(page, 'bob')
+  t.equal(path(page), '/mfa', 'bob has an authenticator already')
+  await page.goto(`${app.url}/account/security`)
+  t.equal(path(page), '/mfa', 'password alone does not open /account/security')
+  await enterCode(page, code(app.demo!.totpUser.sharedSecret))
+  t.equal(path(page), '/account/security', 'after the code, the page he asked for')
+  t.match(await page.textContent('.factors'), 'Authenticator app')
+})
+
+await t.test('carol gets her code by sms from the emulator outbox, on a phone-sized screen', async (t) => {
+  const { page } = await openPage(t, browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
+  await signIn(page, 'carol')
+  t.equal(path(page), '/mfa')
+  t.ok(await page.isVisible('[data-testid=outbox-hint]'), 'the page says where the code goes')
+  t.ok(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), 'no sideways scrolling on a phone')
+
+  await clickAndWait(page, 'form.send-code button')
+  t.match(await page.textContent('[data-testid=success]'), /We sent a code to \+1•+0103/)
+  await clickAndWait(page, 'a[href="/dev/outbox"]')
+  const sent = app.emulator!.messages({ channel: 'sms' }).filter((m) => m.to === '+15555550103').at(-1)
+  t.ok(sent, 'the emulator has the message')
+  t.equal((await page.textContent('[data-testid=outbox-code]'))?.trim(), sent!.code, 'the outbox page shows the code')
+
+  await page.goto(`${app.url}/mfa`)
+  await enterCode(page, sent!.code)
+  t.equal(path(page), '/account')
+  t.match(await page.textContent('.factors'), 'Text message')
+})

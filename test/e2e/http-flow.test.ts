@@ -1,0 +1,297 @@
+// Guards the example app's server side over HTTP with a cookie jar (no browser): CSRF on every form post,
+// password sign-in and where it leads, requireMfa redirecting to /mfa and back, enrollment through the gateway,
+// the MFA form's errors in words (missing, malformed, wrong, replayed, locked out, Okta unavailable), sms codes
+// in the emulator outbox, step-up before a factor is removed or added, logout; and main.ts as a real program.
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { once } from 'node:events'
+import t from 'tap'
+import { decodeSessionKey, DEMO_USERS, readConfig } from '../../examples/fastify-app/dist/index.js'
+import { csrfOf, errorText, passwordLogin, PASSWORD, startE2eApp } from '../helpers/e2e-app.js'
+import type { CookieJar } from '../helpers/http.js'
+import { totp } from '../helpers/totp.js'
+
+const HTML = { accept: 'text/html' }
+const app = await startE2eApp(t)
+const code = (secret: string): string => totp(secret, app.clock.now())
+
+async function gql (jar: CookieJar, query: string, variables: Record<string, unknown> = {}): Promise<any> {
+  return (await jar.fetch('/graphql', { json: { query, variables } })).json()
+}
+
+/** Posts the MFA form with the page's CSRF token. */
+async function postMfa (jar: CookieJar, form: Record<string, string>, path = '/mfa'): Promise<Awaited<ReturnType<CookieJar['fetch']>>> {
+  const page = await jar.fetch(path, { headers: HTML })
+  return await jar.fetch(path, { form: { ...form, _csrf: csrfOf(page.text) } })
+}
+
+await t.test('form posts without the session\'s CSRF token are refused', async (t) => {
+  const jar = app.jar()
+  const login = await jar.fetch('/login')
+  t.equal(login.status, 200)
+  t.match(login.text, /name="username"[\s\S]*name="password"/)
+  t.match(String(login.headers['set-cookie']), /HttpOnly; SameSite=Lax/i, 'the session cookie is HttpOnly and SameSite=Lax')
+  t.match(String(login.headers['content-security-policy']), /script-src 'self'/)
+
+  const none = await jar.fetch('/login', { form: { username: 'bob', password: PASSWORD } })
+  t.equal(none.status, 403, 'no token')
+  t.match(none.text, 'This form expired')
+  const wrong = await jar.fetch('/login', { form: { username: 'bob', password: PASSWORD, _csrf: 'x'.repeat(32) } })
+  t.equal(wrong.status, 403, 'a made-up token')
+  const other = app.jar()
+  const otherToken = csrfOf((await other.fetch('/login')).text)
+  const foreign = await jar.fetch('/login', { form: { username: 'bob', password: PASSWORD, _csrf: otherToken } })
+  t.equal(foreign.status, 403, 'a token of another session')
+  t.equal((await jar.fetch('/account', { headers: HTML })).location, '/login', 'and nobody got signed in')
+
+  const ok = await jar.fetch('/login', { form: { username: 'bob', password: PASSWORD, _csrf: csrfOf(login.text) } })
+  t.equal(ok.status, 303, 'the page\'s own token works')
+  const logout = await jar.fetch('/logout', { form: {} })
+  t.equal(logout.status, 403, 'logout needs the token too (no cross-site sign-out)')
+  const restart = await jar.fetch('/mfa/enroll/restart', { json: { factorType: 'TOTP' } })
+  t.equal(restart.status, 403, 'the JSON route needs the x-csrf-token header')
+  t.same(restart.json().error.code, 'CSRF')
+})
+
+await t.test('password sign-in: wrong password in words, then enrollment or /mfa, and a cap on guesses', async (t) => {
+  const jar = app.jar()
+  const wrong = await passwordLogin(jar, 'alice', 'not-the-password')
+  t.equal(wrong.status, 401)
+  t.equal(errorText(wrong.text), "That username and password don't match. Check them and try again.")
+  t.match(wrong.text, 'value="alice"', 'the username is kept, the password is not')
+
+  t.equal((await passwordLogin(app.jar(), 'alice')).location, '/mfa/enroll', 'no factor: enrollment')
+  t.equal((await passwordLogin(app.jar(), 'bob')).location, '/mfa', 'a factor: the code')
+
+  const guesser = app.jar()
+  let last
+  for (let i = 0; i < 11; i++) last = await passwordLogin(guesser, 'nobody', `guess-${i}`)
+  t.equal(last!.status, 429)
+  t.match(errorText(last!.text), /Too many failed sign-ins for this account\. Try again in about 15 minutes\./)
+})
+
+const alice = app.jar()
+let aliceSecret = ''
+let aliceFactorId = ''
+
+await t.test('requireMfa sends a page to /mfa; enrollment runs through the gateway; the code leads back', async (t) => {
+  await passwordLogin(alice, 'alice')
+  const account = await alice.fetch('/account', { headers: HTML })
+  t.equal(account.status, 302)
+  t.equal(account.location, '/mfa', 'password alone does not open /account')
+  const api = await alice.fetch('/account', { headers: { accept: 'application/json' } })
+  t.equal(api.status, 401, 'an API call gets 401, not a redirect')
+  t.equal(api.json().code, 'MFA_REQUIRED')
+
+  const mfa = await alice.fetch('/mfa', { headers: HTML })
+  t.match(mfa.text, 'data-testid="enroll-link"', 'no factor: the MFA page links to enrollment')
+  const early = await postMfa(alice, { passCode: '123456' })
+  t.equal(early.location, '/mfa/enroll', 'a code before any factor leads to enrollment')
+
+  const page = await alice.fetch('/mfa/enroll', { headers: HTML })
+  t.equal(page.status, 200)
+  t.match(page.text, /data-graphql="\/graphql"/)
+  t.match(page.text, 'src="/assets/enroll.js"')
+  t.equal((await alice.fetch('/assets/enroll.js')).status, 200)
+
+  const enrolled = await gql(alice, 'mutation { enrollFactor(input: { factorType: TOTP }) { factor { id status } activation { sharedSecret qrCodeDataUri } } }')
+  t.equal(enrolled.data.enrollFactor.factor.status, 'PENDING_ACTIVATION')
+  aliceSecret = enrolled.data.enrollFactor.activation.sharedSecret
+  aliceFactorId = enrolled.data.enrollFactor.factor.id
+  t.match(enrolled.data.enrollFactor.activation.qrCodeDataUri, /^data:image\/png;base64,/)
+
+  // A reload mid-enrollment: the page asks us to drop the pending factor and enrolls again.
+  const csrf = /data-csrf="([^"]+)"/.exec(page.text)![1]!
+  const restart = await alice.fetch('/mfa/enroll/restart', { json: { factorType: 'TOTP' }, headers: { 'x-csrf-token': csrf } })
+  t.equal(restart.status, 204, 'a pending factor can be dropped')
+  const again = await gql(alice, 'mutation { enrollFactor(input: { factorType: TOTP }) { factor { id } activation { sharedSecret } } }')
+  aliceSecret = again.data.enrollFactor.activation.sharedSecret
+  aliceFactorId = again.data.enrollFactor.factor.id
+
+  const activated = await gql(alice, 'mutation($id: ID!, $code: String!) { activateFactor(factorId: $id, passCode: $code) { status } }', { id: aliceFactorId, code: code(aliceSecret) })
+  t.equal(activated.data.activateFactor.status, 'ACTIVE')
+  const viewer = await gql(alice, '{ viewer { mfa { completed } } }')
+  t.equal(viewer.data.viewer.mfa.completed, false, 'activation alone is not the MFA step')
+  const restartActive = await alice.fetch('/mfa/enroll/restart', { json: { factorType: 'TOTP' }, headers: { 'x-csrf-token': csrf } })
+  t.equal(restartActive.status, 401, 'with a factor active and no MFA yet, the restart route refuses')
+  t.equal(restartActive.json().error.code, 'MFA_REQUIRED')
+
+  const replayed = await postMfa(alice, { passCode: code(aliceSecret) })
+  t.equal(replayed.status, 401)
+  t.equal(errorText(replayed.text), 'That code was already used. Wait for your app to show a new code (about 30 seconds), then enter the new one.')
+  app.clock.advance(30_000)
+  const ok = await postMfa(alice, { passCode: code(aliceSecret) })
+  t.equal(ok.status, 303)
+  t.equal(ok.location, '/account', 'back to the page that sent her to /mfa')
+  const done = await alice.fetch('/account', { headers: HTML })
+  t.equal(done.status, 200)
+  t.match(done.text, 'Hello, Alice Example')
+  t.match(done.text, /Last MFA<\/dt><dd[^>]*><time datetime="2030-01-01T12:00:30.000Z">/)
+})
+
+await t.test('the MFA form says what is wrong: missing, malformed, wrong, then locked out with when to retry', async (t) => {
+  const bob = app.jar()
+  await passwordLogin(bob, 'bob')
+  const missing = await postMfa(bob, {})
+  t.equal(missing.status, 400)
+  t.equal(errorText(missing.text), 'Enter the 6-digit code from your authenticator app.')
+  const malformed = await postMfa(bob, { passCode: '12ab' })
+  t.equal(malformed.status, 400)
+  t.match(errorText(malformed.text), 'A code is 6 digits')
+  const right = code(app.demo!.totpUser.sharedSecret)
+  const wrongCode = right === '000000' ? '111111' : '000000'
+  const statuses: number[] = []
+  let last
+  for (let i = 0; i < 5; i++) {
+    last = await postMfa(bob, { passCode: wrongCode })
+    statuses.push(last.status)
+  }
+  t.same(statuses, [401, 401, 401, 401, 429], 'four wrong codes, then the fifth locks')
+  t.match(errorText(last!.text), /^Too many wrong codes, so sign-in is paused for this account\. Try again in about 15 minutes\.$/)
+  const locked = await postMfa(bob, { passCode: right })
+  t.equal(locked.status, 429, 'even the right code waits for the lockout to end')
+})
+
+await t.test('sms: "send a code" puts it in the emulator outbox and the page says where', async (t) => {
+  const carol = app.jar()
+  await passwordLogin(carol, 'carol')
+  const page = await carol.fetch('/mfa', { headers: HTML })
+  t.match(page.text, 'data-testid="outbox-hint"')
+  const factorId = /name="factorId" value="([^"]+)"/.exec(page.text)![1]!
+  const sent = await carol.fetch('/mfa/challenge', { form: { factorId, returnTo: '/mfa', _csrf: csrfOf(page.text) } })
+  t.equal(sent.status, 303)
+  t.equal(sent.location, `/mfa?factor=${factorId}`)
+  const after = await carol.fetch(sent.location!, { headers: HTML })
+  t.match(after.text, /We sent a code to \+1•+0103\. With the emulator it is in the outbox/)
+  const message = app.emulator!.lastMessage({ factorId })
+  t.ok(message, 'the emulator outbox has it')
+  const outbox = await carol.fetch('/dev/outbox', { headers: HTML })
+  t.match(outbox.text, message!.code, 'the outbox page shows it to carol')
+  const aliceOutbox = await alice.fetch('/dev/outbox', { headers: HTML })
+  t.notMatch(aliceOutbox.text, message!.code, 'and to nobody else')
+  const ok = await postMfa(carol, { passCode: message!.code, factorId })
+  t.equal(ok.location, '/account')
+})
+
+await t.test('factor changes need a fresh code: adding after 5 minutes asks again, removing always does', async (t) => {
+  app.clock.advance(301_000)
+  const add = await alice.fetch('/mfa/enroll', { headers: HTML })
+  t.equal(add.status, 303)
+  t.equal(add.location, '/mfa', 'an old MFA step is not enough to add a factor')
+  t.match((await alice.fetch('/mfa', { headers: HTML })).text, 'Confirm it’s you before adding another factor.')
+
+  const security = await alice.fetch('/account/security', { headers: HTML })
+  t.equal(security.status, 200)
+  t.match(security.text, `href="/account/security/remove/${aliceFactorId}"`)
+  const path = `/account/security/remove/${aliceFactorId}`
+  const confirm = await alice.fetch(path, { headers: HTML })
+  t.match(confirm.text, 'To confirm it\'s you, enter a fresh code.')
+
+  const noToken = await alice.fetch(path, { form: { passCode: code(aliceSecret) } })
+  t.equal(noToken.status, 403)
+  const wrong = await postMfa(alice, { passCode: code(aliceSecret) === '000000' ? '111111' : '000000' }, path)
+  t.equal(wrong.status, 401)
+  t.match(errorText(wrong.text), "That code didn't match")
+  const stillThere = await app.client.listFactors((await app.client.getUser('alice@example.com')).id)
+  t.equal(stillThere.length, 1, 'nothing removed without the right code')
+
+  const removed = await postMfa(alice, { passCode: code(aliceSecret) }, path)
+  t.equal(removed.status, 303)
+  t.equal(removed.location, '/account/security')
+  const list = await alice.fetch('/account/security', { headers: HTML })
+  t.match(list.text, 'Authenticator app was removed.')
+  t.match(list.text, 'No factors.')
+  t.equal((await alice.fetch('/mfa/enroll', { headers: HTML })).status, 200, 'with no factor left, enrolling needs no step-up')
+})
+
+await t.test('logout ends the session: /account sends to /login again', async (t) => {
+  const page = await alice.fetch('/logout', { headers: HTML })
+  const out = await alice.fetch('/logout', { form: { _csrf: csrfOf(page.text) } })
+  t.equal(out.status, 303)
+  t.equal(out.location, '/login')
+  t.match((await alice.fetch('/login')).text, 'You are signed out.')
+  const account = await alice.fetch('/account', { headers: HTML })
+  t.equal(account.location, '/login')
+})
+
+await t.test('Okta unavailable: the pages say so in words, never a stack trace', async (t) => {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const port = (server.address() as { port: number }).port
+  await new Promise((resolve) => server.close(resolve)) // nothing listens there any more
+  const down = await startE2eApp(t, { orgUrl: `http://127.0.0.1:${port}`, token: 'unused-token', allowInsecureHttp: true, users: DEMO_USERS })
+  t.equal(down.emulator, undefined, 'with an org URL the app starts no emulator')
+  const jar = down.jar()
+  const login = await passwordLogin(jar, 'bob')
+  t.equal(login.location, '/mfa', 'the password still works')
+  const mfa = await jar.fetch('/mfa', { headers: HTML })
+  t.equal(mfa.status, 503)
+  t.equal(errorText(mfa.text), "We can't reach Okta right now, so we can't check your code. Try again in a minute.")
+  const csrf = csrfOf((await jar.fetch('/login')).text)
+  const post = await jar.fetch('/mfa', { form: { passCode: '123456', _csrf: csrf } })
+  t.equal(post.status, 503)
+  t.match(errorText(post.text), "We can't reach Okta right now")
+  t.notMatch(post.text, /ECONNREFUSED|at .*\.js:\d+/, 'no error detail reaches the page')
+})
+
+await t.test('configuration: SESSION_KEY, PORT and the Okta pair are checked, naming the variable', async (t) => {
+  t.equal(decodeSessionKey('ab'.repeat(32))?.length, 32, 'hex')
+  t.equal(decodeSessionKey(Buffer.alloc(32, 7).toString('base64'))?.length, 32, 'base64')
+  t.equal(decodeSessionKey('too-short'), undefined)
+  t.equal(readConfig({}).port, 3000)
+  t.equal(readConfig({}).host, '127.0.0.1')
+  t.ok(readConfig({}).sessionKeyGenerated)
+  t.throws(() => readConfig({ PORT: 'eighty' }), { code: 'APP_CONFIG_INVALID', message: /PORT/ })
+  t.throws(() => readConfig({ SESSION_KEY: 'secret-but-short' }), { message: /^SESSION_KEY must be 32 bytes/ })
+  t.throws(() => readConfig({ OKTA_ORG_URL: 'https://dev-1.okta.com' }), { message: /OKTA_API_TOKEN is not/ })
+  t.throws(() => readConfig({ OKTA_ORG_URL: 'http://dev-1.okta.com', OKTA_API_TOKEN: 'x' }), { message: /https/ })
+  t.same(readConfig({ OKTA_ORG_URL: 'http://127.0.0.1:7070', OKTA_API_TOKEN: 'x' }).okta, { orgUrl: 'http://127.0.0.1:7070', token: 'x', allowInsecureHttp: true })
+})
+
+const MAIN = new URL('../../examples/fastify-app/dist/main.js', import.meta.url).pathname
+
+/** Runs main.ts with `env` (no Okta variables inherited) and resolves with its output once `until` matches or it exits. */
+function runMain (env: Record<string, string>, until?: RegExp): Promise<{ stdout: string, stderr: string, code: number | null, kill: () => Promise<number | null> }> {
+  const { OKTA_ORG_URL: _u, OKTA_API_TOKEN: _t, SESSION_KEY: _k, PORT: _p, ...base } = process.env
+  const child = spawn(process.execPath, [MAIN], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  const exited = once(child, 'exit').then(([c]) => c as number | null)
+  const kill = async (): Promise<number | null> => { child.kill('SIGTERM'); return await exited }
+  return new Promise((resolve) => {
+    const done = (code: number | null): void => { resolve({ stdout, stderr, code, kill }) }
+    if (until !== undefined) child.stdout.on('data', () => { if (until.test(stdout)) done(null) })
+    void exited.then(done)
+  })
+}
+
+await t.test('main.js starts the app with the emulator, prints the URL and the demo sign-in, and serves /login', async (t) => {
+  const run = await runMain({ PORT: '0' }, /Open (http:\/\/\S+)[\s\S]*__emulator\/messages/)
+  t.teardown(run.kill)
+  const url = /Open (http:\/\/\S+)/.exec(run.stdout)?.[1]
+  t.ok(url, `printed the URL (stderr: ${run.stderr})`)
+  t.match(run.stdout, /local emulator, started in-process at http:\/\/127\.0\.0\.1:\d+/, 'says the emulator runs in-process')
+  t.match(run.stdout, /WARNING: SESSION_KEY is not set/, 'warns about the generated session key')
+  t.match(run.stdout, /alice\s+password correct-horse-battery\s+no factor yet/)
+  t.match(run.stdout, /bob\s+password correct-horse-battery/)
+  t.match(run.stdout, /key\s+([A-Z2-7]{4} ){3}[A-Z2-7]{4}/, "prints bob's key for an authenticator app")
+  t.match(run.stdout, /otpauth:\/\/totp\/okta-mfa%20demo%3Abob%40example\.com\?secret=[A-Z2-7]{16}/)
+  t.match(run.stdout, /\/dev\/outbox/, 'says where sms codes go')
+  const res = await fetch(`${url!}/login`)
+  t.equal(res.status, 200)
+  t.match(await res.text(), 'Demo accounts')
+  t.equal(await run.kill(), 0, 'SIGTERM shuts it down cleanly')
+})
+
+await t.test('main.js refuses a bad SESSION_KEY and half an Okta configuration, naming the variable', async (t) => {
+  const badKey = await runMain({ PORT: '0', SESSION_KEY: 'not-a-key' })
+  t.equal(badKey.code, 1)
+  t.match(badKey.stderr, /Configuration error: SESSION_KEY must be 32 bytes/)
+  t.notMatch(badKey.stderr, 'not-a-key', 'the bad value (a secret) is not echoed')
+  const half = await runMain({ PORT: '0', OKTA_ORG_URL: 'https://dev-1.okta.com' })
+  t.equal(half.code, 1)
+  t.match(half.stderr, /OKTA_API_TOKEN/)
+})
