@@ -69,7 +69,11 @@ export function userKeyOf (user: unknown, userKey?: UserKeyFn): string {
       const value = record[field]
       if (typeof value === 'string' && value !== '') return value
       if (typeof value === 'number' && Number.isFinite(value)) return String(value)
-      if (typeof value === 'object' && value !== null && field === '_id') return String(value)
+      // A database id object (e.g. a MongoDB ObjectId) with its own toString; never "[object Object]".
+      if (field === '_id' && typeof value === 'object' && value !== null && value.toString !== Object.prototype.toString) {
+        const text = String(value)
+        if (text !== '') return text
+      }
     }
   }
   throw new TypeError('cannot derive a key for this user: give it an "id" or pass the "userKey" option')

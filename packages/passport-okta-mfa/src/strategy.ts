@@ -101,12 +101,20 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
       settled = true
       fn(...args)
     }
+    // Passport must hear one outcome only; a failure after it (e.g. thrown by passport's own success path) is reported, not delivered.
+    const late = (err: unknown): void => {
+      const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+      process.emitWarning(`okta-mfa: an error after the authentication outcome was ignored: ${err instanceof Error ? err.message : String(err)}`, {
+        code: 'OKTA_MFA_LATE_ERROR',
+        detail: typeof code === 'string' ? code : undefined,
+      })
+    }
     const settle: PassportActions = {
       success: once((user: unknown, info?: unknown) => actions.success(user, info)),
       fail: once((challenge?: unknown, status?: number) => actions.fail(challenge, status)),
       error: once((err: unknown) => actions.error(err)),
     }
-    this.run(req, settle).catch(settle.error)
+    this.run(req, settle).catch((err: unknown) => { if (settled) late(err); else settle.error(err) })
   }
 
   private async run (req: StrategyRequest, settle: PassportActions): Promise<void> {

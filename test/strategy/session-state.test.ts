@@ -1,0 +1,54 @@
+// Guards the MFA session-state module the strategy, the guards and the gateway share: both session
+// flavours (express-session object, secure-session get/set), binding to the user, malformed state
+// ignored, clearMfa, and the userKeyOf rules (a key that collides across users would leak MFA between them).
+import t from 'tap'
+import { MFA_SESSION_KEY, clearMfa, getMfaState, recordMfa, userKeyOf } from 'passport-okta-mfa'
+
+/** A @fastify/secure-session-like session: get/set over a private map. */
+function secureLike (): { get: (k: string) => unknown, set: (k: string, v: unknown) => void, data: Map<string, unknown> } {
+  const data = new Map<string, unknown>()
+  return { get: (k) => data.get(k), set: (k, v) => { if (v === undefined) data.delete(k); else data.set(k, v) }, data }
+}
+
+await t.test('record, read and clear on both session flavours', async (t) => {
+  const flavours = { 'express-session': () => ({}) as Record<string, unknown>, 'secure-session': secureLike }
+  for (const [name, make] of Object.entries(flavours)) {
+    const req = { session: make() as unknown, user: { id: 7, username: 'ada' } }
+    t.equal(getMfaState(req), undefined, `${name}: nothing yet`)
+    const state = recordMfa(req, { user: req.user, factorId: 'ost1', method: 'graphql', now: 1234 })
+    t.same(state, { userKey: '7', factorId: 'ost1', method: 'graphql', completedAt: 1234 })
+    t.same(getMfaState(req), state, `${name}: read back`)
+    t.same(getMfaState({ ...req, user: { id: 8 } }), undefined, `${name}: another user does not get it`)
+    t.same(getMfaState({ ...req, user: undefined }), undefined, `${name}: no user, no state`)
+    t.same(getMfaState(req, { user: { id: '7' } }), state, `${name}: explicit user`)
+    clearMfa(req)
+    t.equal(getMfaState(req), undefined, `${name}: cleared`)
+  }
+})
+
+await t.test('malformed or foreign state is ignored', async (t) => {
+  const bad = [null, 'x', { userKey: 'u', factorId: 'f', method: 'sms', completedAt: 1 }, { userKey: 'u', factorId: 'f', method: 'form', completedAt: '1' }, { userKey: 1, factorId: 'f', method: 'form', completedAt: 1 }]
+  for (const value of bad) t.equal(getMfaState({ session: { [MFA_SESSION_KEY]: value }, user: 'u' }), undefined, JSON.stringify(value))
+  t.equal(getMfaState({ user: 'u' }), undefined, 'no session at all')
+})
+
+await t.test('recordMfa refuses what it cannot bind', async (t) => {
+  t.throws(() => recordMfa({ user: 'u' }, { user: 'u', factorId: 'f', method: 'form' }), { name: 'TypeError', message: /session/ })
+  t.throws(() => recordMfa({ session: {} }, { user: {}, factorId: 'f', method: 'form' }), { name: 'TypeError', message: /userKey/ })
+  t.throws(() => recordMfa({ session: {} }, { user: 'u', factorId: '', method: 'form' }), { name: 'TypeError', message: /factorId/ })
+  t.throws(() => recordMfa({ session: {} }, { user: 'u', factorId: 'f', method: 'push' as never }), { name: 'TypeError', message: /method/ })
+})
+
+await t.test('userKeyOf', async (t) => {
+  t.equal(userKeyOf('ada'), 'ada')
+  t.equal(userKeyOf(42), '42')
+  t.equal(userKeyOf({ id: 'u1', username: 'ada' }), 'u1')
+  t.equal(userKeyOf({ username: 'ada', email: 'a@x' }), 'ada')
+  t.equal(userKeyOf({ email: 'a@x' }), 'a@x')
+  class ObjectId { constructor (readonly hex: string) {} toString (): string { return this.hex } }
+  t.equal(userKeyOf({ _id: new ObjectId('65f0c0ffee') }), '65f0c0ffee')
+  t.throws(() => userKeyOf({ _id: { nested: 1 } }), { name: 'TypeError' }, 'a plain object id would make every user "[object Object]"')
+  t.throws(() => userKeyOf({ id: '' }), { name: 'TypeError' })
+  t.equal(userKeyOf({ anything: 1 }, () => 'custom'), 'custom')
+  t.throws(() => userKeyOf({}, () => ''), { name: 'TypeError', message: /"userKey"/ })
+})
