@@ -6,7 +6,14 @@
  * @module
  */
 
-/** Every `code` an error of this package can carry. */
+/**
+ * Every `code` an error of this package can carry, with what it means.
+ *
+ * @example
+ * ```ts
+ * for (const [code, meaning] of Object.entries(OKTA_ERROR_CODES)) console.log(code, meaning)
+ * ```
+ */
 export const OKTA_ERROR_CODES = {
   OKTA_API_ERROR: 'any other Okta error body',
   OKTA_INVALID_PASSCODE: 'E0000068: the passcode or answer is wrong',
@@ -23,16 +30,37 @@ export const OKTA_ERROR_CODES = {
   OKTA_CLIENT_CLOSED: 'the client was closed',
 } as const
 
-/** Union of every error `code`. */
+/**
+ * Union of every error `code`.
+ *
+ * @example
+ * ```ts
+ * const unavailable: OktaClientErrorCode[] = ['OKTA_TIMEOUT', 'OKTA_CONNECTION', 'OKTA_INVALID_RESPONSE']
+ * ```
+ */
 export type OktaClientErrorCode = keyof typeof OKTA_ERROR_CODES
 
-/** One entry of Okta's `errorCauses`. */
+/**
+ * One entry of Okta's `errorCauses`.
+ *
+ * @example
+ * ```ts
+ * const cause: OktaErrorCause = { errorSummary: 'A factor of this type is already set up.' }
+ * ```
+ */
 export interface OktaErrorCause {
   errorSummary: string
   [extra: string]: unknown
 }
 
-/** Options shared by every error constructor. */
+/**
+ * Options shared by every error constructor.
+ *
+ * @example
+ * ```ts
+ * new ConnectionError('could not reach Okta', { cause: err, causeCode: 'ECONNRESET' })
+ * ```
+ */
 export interface OktaClientErrorOptions {
   /** The underlying error, when there is one. */
   cause?: unknown
@@ -70,7 +98,14 @@ export class OktaClientError extends Error {
   }
 }
 
-/** Fields of an Okta error body plus the HTTP status. */
+/**
+ * Fields of an Okta error body plus the HTTP status.
+ *
+ * @example
+ * ```ts
+ * new OktaApiError({ status: 500, errorCode: 'E0000009', errorSummary: 'Internal Server Error' })
+ * ```
+ */
 export interface OktaApiErrorDetails extends OktaClientErrorOptions {
   status: number
   errorCode?: string | undefined
@@ -132,25 +167,53 @@ export class OktaApiError extends OktaClientError {
   }
 }
 
-/** E0000068: the passcode or security answer does not match. Not retryable with the same code. */
+/**
+ * E0000068: the passcode or security answer does not match. Not retryable with the same code.
+ *
+ * @example
+ * ```ts
+ * if (err.code === 'OKTA_INVALID_PASSCODE') return res.status(401).json({ code: 'INVALID_PASSCODE' })
+ * ```
+ */
 export class InvalidPasscodeError extends OktaApiError {
   declare readonly code: 'OKTA_INVALID_PASSCODE'
   constructor (details: OktaApiErrorDetails) { super(details, 'OKTA_INVALID_PASSCODE') }
 }
 
-/** E0000082: the passcode was already accepted once; wait for the next one. */
+/**
+ * E0000082: the passcode was already accepted once; wait for the next one.
+ *
+ * @example
+ * ```ts
+ * if (err.code === 'OKTA_PASSCODE_REPLAYED') flash('That code was already used: wait for the next one.')
+ * ```
+ */
 export class PasscodeReplayedError extends OktaApiError {
   declare readonly code: 'OKTA_PASSCODE_REPLAYED'
   constructor (details: OktaApiErrorDetails) { super(details, 'OKTA_PASSCODE_REPLAYED') }
 }
 
-/** E0000069: the user is locked out (too many failed verifications) until an admin unlocks them. */
+/**
+ * E0000069: the user is locked out (too many failed verifications) until an admin unlocks them.
+ *
+ * @example
+ * ```ts
+ * if (err.code === 'OKTA_USER_LOCKED') await client.unlockUser(userId) // an admin action
+ * ```
+ */
 export class UserLockedError extends OktaApiError {
   declare readonly code: 'OKTA_USER_LOCKED'
   constructor (details: OktaApiErrorDetails) { super(details, 'OKTA_USER_LOCKED') }
 }
 
-/** Details of a 429. */
+/**
+ * Details of a 429.
+ *
+ * @example
+ * ```ts
+ * new RateLimitedError({ status: 429, errorCode: 'E0000047', resetAt: new Date(reset * 1000), retryAfterSeconds: 30 })
+ * ```
+ */
 export interface RateLimitDetails extends OktaApiErrorDetails {
   resetAt?: Date | undefined
   retryAfterSeconds?: number | undefined
@@ -182,25 +245,53 @@ export class RateLimitedError extends OktaApiError {
   }
 }
 
-/** E0000007 or HTTP 404: the user, factor or transaction does not exist. */
+/**
+ * E0000007 or HTTP 404: the user, factor or transaction does not exist.
+ *
+ * @example
+ * ```ts
+ * const user = await client.getUser(login).catch((err) => { if (err.code === 'OKTA_NOT_FOUND') return undefined; throw err })
+ * ```
+ */
 export class NotFoundError extends OktaApiError {
   declare readonly code: 'OKTA_NOT_FOUND'
   constructor (details: OktaApiErrorDetails) { super(details, 'OKTA_NOT_FOUND') }
 }
 
-/** E0000001, E0000003 or HTTP 400: Okta rejected the request (see `errorCauses`). */
+/**
+ * E0000001, E0000003 or HTTP 400: Okta rejected the request (see `errorCauses`).
+ *
+ * @example
+ * ```ts
+ * if (err.code === 'OKTA_VALIDATION') console.warn(err.errorCauses.map((c) => c.errorSummary))
+ * ```
+ */
 export class ValidationError extends OktaApiError {
   declare readonly code: 'OKTA_VALIDATION'
   constructor (details: OktaApiErrorDetails) { super(details, 'OKTA_VALIDATION') }
 }
 
-/** E0000005, E0000006, E0000011 or HTTP 401: the API token is missing, wrong, or lacks permission. */
+/**
+ * E0000005, E0000006, E0000011 or HTTP 401: the API token is missing, wrong, or lacks permission.
+ *
+ * @example
+ * ```ts
+ * if (err.code === 'OKTA_AUTHENTICATION') logger.error({ err }, 'check OKTA_API_TOKEN') // toJSON() holds no token
+ * ```
+ */
 export class AuthenticationError extends OktaApiError {
   declare readonly code: 'OKTA_AUTHENTICATION'
   constructor (details: OktaApiErrorDetails) { super(details, 'OKTA_AUTHENTICATION') }
 }
 
-/** The per-request timeout (`timeoutMs`) elapsed before the response was complete. Retryable. */
+/**
+ * The per-request timeout (`timeoutMs`) elapsed before the response was complete. Retryable.
+ *
+ * @example
+ * ```ts
+ * if (err.code === 'OKTA_TIMEOUT') return reply.code(503).send({ code: 'UPSTREAM_UNAVAILABLE' })
+ * ```
+ */
 export class TimeoutError extends OktaClientError {
   declare readonly code: 'OKTA_TIMEOUT'
   /** The timeout that elapsed, milliseconds. */
@@ -215,7 +306,14 @@ export class TimeoutError extends OktaClientError {
   }
 }
 
-/** The connection failed: refused, reset, DNS, socket closed. Retryable. */
+/**
+ * The connection failed: refused, reset, DNS, socket closed. Retryable.
+ *
+ * @example
+ * ```ts
+ * if (err.code === 'OKTA_CONNECTION') logger.warn(`Okta unreachable: ${err.causeCode}`)
+ * ```
+ */
 export class ConnectionError extends OktaClientError {
   declare readonly code: 'OKTA_CONNECTION'
   /** The system or undici error code (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...), when known. */
@@ -230,7 +328,14 @@ export class ConnectionError extends OktaClientError {
   }
 }
 
-/** The response is not what Okta sends: not JSON, no Content-Type, a 2xx of the wrong shape, too large, a 5xx HTML page, a redirect. */
+/**
+ * The response is not what Okta sends: not JSON, no Content-Type, a 2xx of the wrong shape, too large, a 5xx HTML page, a redirect.
+ *
+ * @example
+ * ```ts
+ * if (err.code === 'OKTA_INVALID_RESPONSE') logger.error({ status: err.status, requestId: err.requestId }, 'bad answer from Okta')
+ * ```
+ */
 export class InvalidResponseError extends OktaClientError {
   declare readonly code: 'OKTA_INVALID_RESPONSE'
   /** HTTP status of the response. */
@@ -245,7 +350,14 @@ export class InvalidResponseError extends OktaClientError {
   }
 }
 
-/** The caller's `signal` aborted the request; `cause` is the signal's reason. */
+/**
+ * The caller's `signal` aborted the request; `cause` is the signal's reason.
+ *
+ * @example
+ * ```ts
+ * await client.getUser(id, { signal: request.signal }) // rejects with OKTA_ABORTED when the browser goes away
+ * ```
+ */
 export class AbortedError extends OktaClientError {
   declare readonly code: 'OKTA_ABORTED'
   constructor (options: OktaClientErrorOptions = {}) {
@@ -253,7 +365,14 @@ export class AbortedError extends OktaClientError {
   }
 }
 
-/** A method was called after `close()`. */
+/**
+ * A method was called after `close()`.
+ *
+ * @example
+ * ```ts
+ * await client.close(); await client.getUser(id) // rejects with OKTA_CLIENT_CLOSED
+ * ```
+ */
 export class ClientClosedError extends OktaClientError {
   declare readonly code: 'OKTA_CLIENT_CLOSED'
   constructor () {

@@ -27,7 +27,14 @@ export interface VerifyContext {
   acceptLanguage?: string | undefined
 }
 
-/** Options of `verifyFactor`: the usual request options plus the end user's context. */
+/**
+ * Options of `verifyFactor`: the usual request options plus the end user's context.
+ *
+ * @example
+ * ```ts
+ * const opts: VerifyRequestOptions = { requestId: req.id, context: { ip: req.ip } }
+ * ```
+ */
 export type VerifyRequestOptions = RequestOptions & { context?: VerifyContext }
 
 function factorsPath (userId: string): string {

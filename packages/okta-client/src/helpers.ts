@@ -5,7 +5,14 @@
  */
 import type { HalLink, UserFactor, VerifyFactorResult } from './types.js'
 
-/** The TOTP enrollment data a user needs to set up an authenticator app. */
+/**
+ * The TOTP enrollment data a user needs to set up an authenticator app.
+ *
+ * @example
+ * ```ts
+ * const { sharedSecret, qrCodeHref } = totpActivation(factor)!
+ * ```
+ */
 export interface TotpActivation {
   /** Base32 shared secret (the "manual key"). A secret: do not log it. */
   sharedSecret: string

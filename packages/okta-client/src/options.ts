@@ -60,7 +60,9 @@ export interface OktaClientOptions {
   rateLimitMaxWaitMs?: number
 }
 
-/** The validated, frozen configuration a client works from. */
+/**
+ * The validated, frozen configuration a client works from (internal; not exported from the package).
+ */
 export interface ClientConfig {
   readonly baseUrl: URL
   readonly auth: OktaAuth
@@ -70,9 +72,25 @@ export interface ClientConfig {
   readonly dispatcher: Dispatcher | undefined
 }
 
-/** Default per-request timeout, milliseconds. */
+/**
+ * Default per-request timeout, milliseconds.
+ *
+ * @default 5000
+ * @example
+ * ```ts
+ * createOktaClient({ orgUrl, token, timeoutMs: DEFAULT_TIMEOUT_MS * 2 })
+ * ```
+ */
 export const DEFAULT_TIMEOUT_MS = 5000
-/** Default total wait budget of a GET that meets a 429, milliseconds. */
+/**
+ * Default total wait budget of a GET that meets a 429, milliseconds.
+ *
+ * @default 10000
+ * @example
+ * ```ts
+ * createOktaClient({ orgUrl, token, rateLimitMaxWaitMs: DEFAULT_RATE_LIMIT_MAX_WAIT_MS / 2 })
+ * ```
+ */
 export const DEFAULT_RATE_LIMIT_MAX_WAIT_MS = 10_000
 const MAX_TIMER_MS = 2_147_483_647
 

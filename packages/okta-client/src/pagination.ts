@@ -5,7 +5,14 @@
  * @module
  */
 
-/** One link of a `Link` header. */
+/**
+ * One link of a `Link` header.
+ *
+ * @example
+ * ```ts
+ * const link: ParsedLink = { url: 'https://o/api/v1/users?after=x', rel: ['next'], params: { rel: 'next' } }
+ * ```
+ */
 export interface ParsedLink {
   url: string
   rel: string[]

@@ -27,7 +27,16 @@ export interface RequestOptions {
   requestId?: string
 }
 
-/** Largest response body the client reads, bytes. Okta's largest pages are far below it. */
+/**
+ * Largest response body the client reads, bytes; a larger one is an `OKTA_INVALID_RESPONSE`.
+ * Okta's largest pages (200 users) are far below it.
+ *
+ * @default 1048576
+ * @example
+ * ```ts
+ * console.log(`bodies over ${MAX_BODY_BYTES} bytes are refused`)
+ * ```
+ */
 export const MAX_BODY_BYTES = 1024 * 1024
 /** How many times a GET retries after a 429 (each wait also bounded by `rateLimitMaxWaitMs` in total). */
 export const MAX_RATE_LIMIT_RETRIES = 3

@@ -5,7 +5,14 @@
  * @module
  */
 
-/** A HAL link as Okta writes it in `_links`. */
+/**
+ * A HAL link as Okta writes it in `_links`.
+ *
+ * @example
+ * ```ts
+ * const href = (factor._links?.['verify'] as HalLink | undefined)?.href
+ * ```
+ */
 export interface HalLink {
   href: string
   name?: string
@@ -15,27 +22,61 @@ export interface HalLink {
   [extra: string]: unknown
 }
 
-/** `_links` of a resource: one link, or an array of named links (e.g. `resend`). */
+/**
+ * `_links` of a resource: one link, or an array of named links (e.g. `resend`).
+ *
+ * @example
+ * ```ts
+ * const resend = factor._links?.['resend'] // HalLink[] for sms
+ * ```
+ */
 export type HalLinks = Record<string, HalLink | HalLink[] | undefined>
 
 /**
  * What every result object carries: the `X-Okta-Request-Id` of the response it came from, as a
  * non-enumerable property (absent from `JSON.stringify` and from deep equality checks).
+ *
+ * @example
+ * ```ts
+ * const user = await client.getUser(id)
+ * logger.info({ oktaRequestId: user.oktaRequestId }, 'user fetched')
+ * ```
  */
 export interface OktaResource {
   /** `X-Okta-Request-Id` of the response, for support tickets and log correlation. Non-enumerable. */
   readonly oktaRequestId?: string | undefined
 }
 
-/** An array result that also carries the response's request id (non-enumerable). */
+/**
+ * An array result that also carries the response's request id (non-enumerable).
+ *
+ * @example
+ * ```ts
+ * const list = (await client.listFactors(uid)) as OktaList<UserFactor>; log(list.oktaRequestId)
+ * ```
+ */
 export type OktaList<T> = T[] & OktaResource
 
-/** Lifecycle status of a user. */
+/**
+ * Lifecycle status of a user.
+ *
+ * @example
+ * ```ts
+ * if (user.status === 'LOCKED_OUT') await client.unlockUser(user.id)
+ * ```
+ */
 export type UserStatus =
   | 'STAGED' | 'PROVISIONED' | 'ACTIVE' | 'RECOVERY' | 'PASSWORD_EXPIRED'
   | 'LOCKED_OUT' | 'SUSPENDED' | 'DEPROVISIONED'
 
-/** A user's profile: `login` and `email` always, any custom attribute besides. */
+/**
+ * A user's profile: `login` and `email` always, any custom attribute besides.
+ *
+ * @example
+ * ```ts
+ * console.log(user.profile.login, user.profile['department'])
+ * ```
+ */
 export interface OktaUserProfile {
   login: string
   email: string
@@ -47,7 +88,14 @@ export interface OktaUserProfile {
   [extra: string]: unknown
 }
 
-/** An Okta user (`GET /api/v1/users/{id}`). */
+/**
+ * An Okta user (`GET /api/v1/users/{id}`).
+ *
+ * @example
+ * ```ts
+ * const user: OktaUser = await client.getUser('isaac.brock@example.com')
+ * ```
+ */
 export interface OktaUser extends OktaResource {
   id: string
   status: UserStatus
@@ -70,7 +118,14 @@ export interface OktaUser extends OktaResource {
   [extra: string]: unknown
 }
 
-/** Body of `createUser`. Omit `credentials` to create a user without a password (status `STAGED`/`PROVISIONED`). */
+/**
+ * Body of `createUser`. Omit `credentials` to create a user without a password (status `STAGED`/`PROVISIONED`).
+ *
+ * @example
+ * ```ts
+ * const body: CreateUserRequest = { profile: { login: 'a@example.com', email: 'a@example.com' } }
+ * ```
+ */
 export interface CreateUserRequest {
   profile: {
     login: string
@@ -91,7 +146,14 @@ export interface CreateUserRequest {
   [extra: string]: unknown
 }
 
-/** Query of `createUser`. */
+/**
+ * Query of `createUser`.
+ *
+ * @example
+ * ```ts
+ * await client.createUser(body, { activate: false }) // STAGED
+ * ```
+ */
 export interface CreateUserQuery {
   /** Activate the user at once. Okta's default is `true`. */
   activate?: boolean
@@ -101,7 +163,14 @@ export interface CreateUserQuery {
   nextLogin?: 'changePassword'
 }
 
-/** Query of `listUsers`. `limit` is the page size (Okta's default and max: 200). */
+/**
+ * Query of `listUsers`. `limit` is the page size (Okta's default and max: 200).
+ *
+ * @example
+ * ```ts
+ * client.listUsers({ filter: 'status eq "LOCKED_OUT"', limit: 50 })
+ * ```
+ */
 export interface ListUsersQuery {
   limit?: number
   after?: string
@@ -112,23 +181,58 @@ export interface ListUsersQuery {
   sortOrder?: 'asc' | 'desc'
 }
 
-/** Factor types Okta knows. */
+/**
+ * Factor types Okta knows.
+ *
+ * @example
+ * ```ts
+ * const type: FactorType = 'token:software:totp'
+ * ```
+ */
 export type FactorType =
   | 'token:software:totp' | 'sms' | 'call' | 'email' | 'question' | 'push'
   | OtherFactorType
 
-/** Factor types this client does not model in detail; they still parse, with a generic profile. */
+/**
+ * Factor types this client does not model in detail; they still parse, with a generic profile.
+ *
+ * @example
+ * ```ts
+ * const hw: OtherFactorType = 'token:hardware'
+ * ```
+ */
 export type OtherFactorType =
   | 'token' | 'token:hardware' | 'token:hotp' | 'u2f' | 'webauthn' | 'web' | 'signed_nonce'
 
-/** Factor lifecycle status. */
+/**
+ * Factor lifecycle status.
+ *
+ * @example
+ * ```ts
+ * const ready = factors.filter((f) => f.status === 'ACTIVE')
+ * ```
+ */
 export type FactorStatus =
   | 'PENDING_ACTIVATION' | 'ACTIVE' | 'INACTIVE' | 'NOT_SETUP' | 'ENROLLED' | 'DISABLED' | 'EXPIRED'
 
-/** Factor providers. */
+/**
+ * Factor providers.
+ *
+ * @example
+ * ```ts
+ * const provider: FactorProvider = 'GOOGLE'
+ * ```
+ */
 export type FactorProvider = 'OKTA' | 'GOOGLE' | 'RSA' | 'SYMANTEC' | 'YUBICO' | 'FIDO' | 'DUO' | 'CUSTOM'
 
-/** Fields common to every enrolled factor. */
+/**
+ * Fields common to every enrolled factor.
+ *
+ * @example
+ * ```ts
+ * type Mine = UserFactorBase<'token:hotp', { credentialId?: string }>
+ * ```
+ */
 export interface UserFactorBase<T extends string, P> extends OktaResource {
   id: string
   factorType: T
@@ -143,7 +247,14 @@ export interface UserFactorBase<T extends string, P> extends OktaResource {
   [extra: string]: unknown
 }
 
-/** `_embedded.activation` of a TOTP factor right after enrollment. */
+/**
+ * `_embedded.activation` of a TOTP factor right after enrollment.
+ *
+ * @example
+ * ```ts
+ * const secret = (factor as TotpFactor)._embedded?.activation?.sharedSecret
+ * ```
+ */
 export interface TotpActivationData {
   timeStep: number
   sharedSecret: string
@@ -153,27 +264,90 @@ export interface TotpActivationData {
   [extra: string]: unknown
 }
 
-/** A TOTP factor (Okta Verify or Google Authenticator). */
+/**
+ * A TOTP factor (Okta Verify or Google Authenticator).
+ *
+ * @example
+ * ```ts
+ * if (factor.factorType === 'token:software:totp') console.log(factor._embedded?.activation?.sharedSecret)
+ * ```
+ */
 export interface TotpFactor extends UserFactorBase<'token:software:totp', { credentialId?: string, [extra: string]: unknown }> {
   _embedded?: { activation?: TotpActivationData, [extra: string]: unknown }
 }
-/** An SMS factor. */
+/**
+ * An SMS factor.
+ *
+ * @example
+ * ```ts
+ * if (factor.factorType === 'sms') console.log(factor.profile?.phoneNumber)
+ * ```
+ */
 export type SmsFactor = UserFactorBase<'sms', { phoneNumber?: string, [extra: string]: unknown }>
-/** A voice-call factor. */
+/**
+ * A voice-call factor.
+ *
+ * @example
+ * ```ts
+ * if (factor.factorType === 'call') console.log(factor.profile?.phoneNumber)
+ * ```
+ */
 export type CallFactor = UserFactorBase<'call', { phoneNumber?: string, phoneExtension?: string, [extra: string]: unknown }>
-/** An email factor. */
+/**
+ * An email factor.
+ *
+ * @example
+ * ```ts
+ * if (factor.factorType === 'email') console.log(factor.profile?.email)
+ * ```
+ */
 export type EmailFactor = UserFactorBase<'email', { email?: string, [extra: string]: unknown }>
-/** A security-question factor. */
+/**
+ * A security-question factor.
+ *
+ * @example
+ * ```ts
+ * if (factor.factorType === 'question') console.log(factor.profile?.questionText)
+ * ```
+ */
 export type QuestionFactor = UserFactorBase<'question', { question?: string, questionText?: string, [extra: string]: unknown }>
-/** An Okta Verify push factor. */
+/**
+ * An Okta Verify push factor.
+ *
+ * @example
+ * ```ts
+ * if (factor.factorType === 'push') console.log(factor.profile?.name)
+ * ```
+ */
 export type PushFactor = UserFactorBase<'push', { credentialId?: string, deviceType?: string, name?: string, platform?: string, version?: string, [extra: string]: unknown }>
-/** Any other factor type (hardware tokens, WebAuthn, ...). */
+/**
+ * Any other factor type (hardware tokens, WebAuthn, ...).
+ *
+ * @example
+ * ```ts
+ * if (factor.factorType === 'webauthn') console.log(factor.profile)
+ * ```
+ */
 export type OtherFactor = UserFactorBase<OtherFactorType, Record<string, unknown>>
 
-/** An enrolled factor: a union discriminated on `factorType`. */
+/**
+ * An enrolled factor: a union discriminated on `factorType`.
+ *
+ * @example
+ * ```ts
+ * const totp = (await client.listFactors(uid)).find((f) => f.factorType === 'token:software:totp' && f.status === 'ACTIVE')
+ * ```
+ */
 export type UserFactor = TotpFactor | SmsFactor | CallFactor | EmailFactor | QuestionFactor | PushFactor | OtherFactor
 
-/** An entry of the factor catalog (`GET /users/{id}/factors/catalog`). */
+/**
+ * An entry of the factor catalog (`GET /users/{id}/factors/catalog`).
+ *
+ * @example
+ * ```ts
+ * const offered = (await client.listFactorCatalog(uid)).map((f) => `${f.factorType}/${f.provider}`)
+ * ```
+ */
 export interface CatalogFactor extends OktaResource {
   factorType: FactorType
   provider: FactorProvider | (string & {})
@@ -185,14 +359,28 @@ export interface CatalogFactor extends OktaResource {
   [extra: string]: unknown
 }
 
-/** A security question a user may pick (`GET /users/{id}/factors/questions`). */
+/**
+ * A security question a user may pick (`GET /users/{id}/factors/questions`).
+ *
+ * @example
+ * ```ts
+ * const choices = (await client.listSecurityQuestions(uid)).map((q) => q.questionText)
+ * ```
+ */
 export interface SecurityQuestion extends OktaResource {
   question: string
   questionText?: string
   [extra: string]: unknown
 }
 
-/** Body of `enrollFactor`, one shape per factor type. */
+/**
+ * Body of `enrollFactor`, one shape per factor type.
+ *
+ * @example
+ * ```ts
+ * const body: EnrollFactorRequest = { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+1-555-415-1337' } }
+ * ```
+ */
 export type EnrollFactorRequest =
   | { factorType: 'token:software:totp', provider: 'GOOGLE' | 'OKTA' }
   | { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: string } }
@@ -201,7 +389,14 @@ export type EnrollFactorRequest =
   | { factorType: 'question', provider: 'OKTA', profile: { question: string, answer: string } }
   | { factorType: 'push', provider: 'OKTA' }
 
-/** Query of `enrollFactor`. */
+/**
+ * Query of `enrollFactor`.
+ *
+ * @example
+ * ```ts
+ * await client.enrollFactor(uid, body, { updatePhone: true })
+ * ```
+ */
 export interface EnrollFactorQuery {
   /** Replace the phone number of an existing sms/call enrollment. */
   updatePhone?: boolean
@@ -213,19 +408,40 @@ export interface EnrollFactorQuery {
   templateId?: string
 }
 
-/** Query of `verifyFactor`. */
+/**
+ * Query of `verifyFactor`.
+ *
+ * @example
+ * ```ts
+ * await client.verifyFactor(uid, smsId, undefined, { tokenLifetimeSeconds: 300 })
+ * ```
+ */
 export interface VerifyFactorQuery {
   tokenLifetimeSeconds?: number
   templateId?: string
 }
 
-/** Body of `verifyFactor`: a passcode, a security answer, or nothing (sms/call/email challenge, push). */
+/**
+ * Body of `verifyFactor`: a passcode, a security answer, or nothing (sms/call/email challenge, push).
+ *
+ * @example
+ * ```ts
+ * await client.verifyFactor(uid, questionId, { answer: 'mayonnaise' })
+ * ```
+ */
 export interface VerifyFactorBody {
   passCode?: string
   answer?: string
 }
 
-/** Body of `resendFactor` (Okta's `ResendUserFactor`). */
+/**
+ * Body of `resendFactor` (Okta's `ResendUserFactor`).
+ *
+ * @example
+ * ```ts
+ * await client.resendFactor(uid, smsId, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
+ * ```
+ */
 export interface ResendFactorBody {
   factorType?: 'sms' | 'call' | 'email'
   provider?: 'OKTA'
@@ -233,7 +449,14 @@ export interface ResendFactorBody {
   [extra: string]: unknown
 }
 
-/** Outcome of a verification. */
+/**
+ * Outcome of a verification.
+ *
+ * @example
+ * ```ts
+ * const done: FactorResult = 'SUCCESS'
+ * ```
+ */
 export type FactorResult =
   | 'SUCCESS' | 'CHALLENGE' | 'WAITING' | 'REJECTED' | 'TIMEOUT' | 'TIME_WINDOW_EXCEEDED'
   | 'PASSCODE_REPLAYED' | 'ERROR' | 'EXPIRED' | 'FAILED' | 'CANCELLED'
@@ -247,17 +470,52 @@ interface VerifyResultBase<R extends FactorResult> extends OktaResource {
   [extra: string]: unknown
 }
 
-/** The passcode or answer was accepted (or the push approved). */
+/**
+ * The passcode or answer was accepted (or the push approved).
+ *
+ * @example
+ * ```ts
+ * if (r.factorResult === 'SUCCESS') recordMfa()
+ * ```
+ */
 export type VerifySuccess = VerifyResultBase<'SUCCESS'>
-/** A code was sent (sms, call, email); verify again with it. */
+/**
+ * A code was sent (sms, call, email); verify again with it.
+ *
+ * @example
+ * ```ts
+ * if (r.factorResult === 'CHALLENGE') askForTheCode()
+ * ```
+ */
 export type VerifyChallenge = VerifyResultBase<'CHALLENGE'>
-/** A push is waiting for the user; poll `_links.poll` with `getFactorTransaction`. */
+/**
+ * A push is waiting for the user; poll `_links.poll` with `getFactorTransaction`.
+ *
+ * @example
+ * ```ts
+ * if (r.factorResult === 'WAITING') poll(pollTransactionId(r))
+ * ```
+ */
 export interface VerifyWaiting extends VerifyResultBase<'WAITING'> {
   expiresAt?: string
   _embedded?: { challenge?: { correctAnswer?: number }, [extra: string]: unknown }
 }
-/** The verification ended without success. */
+/**
+ * The verification ended without success.
+ *
+ * @example
+ * ```ts
+ * if (r.factorResult === 'REJECTED') deny()
+ * ```
+ */
 export type VerifyFailure = VerifyResultBase<Exclude<FactorResult, 'SUCCESS' | 'CHALLENGE' | 'WAITING'>>
 
-/** Result of `verifyFactor` and `getFactorTransaction`: a union discriminated on `factorResult`. */
+/**
+ * Result of `verifyFactor` and `getFactorTransaction`: a union discriminated on `factorResult`.
+ *
+ * @example
+ * ```ts
+ * const r: VerifyFactorResult = await client.verifyFactor(uid, fid, { passCode })
+ * ```
+ */
 export type VerifyFactorResult = VerifySuccess | VerifyChallenge | VerifyWaiting | VerifyFailure
