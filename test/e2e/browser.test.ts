@@ -49,7 +49,12 @@ await t.test('alice signs in, enrolls an authenticator from the manual key and r
 
   await page.click('#choose-totp')
   await page.waitForSelector('#manual-key:not(:empty)')
+  const abandoned = (await page.textContent('#manual-key')) ?? ''
+  await page.reload() // a half-done enrollment must not block starting again
+  await page.click('#choose-totp')
+  await page.waitForSelector('#manual-key:not(:empty)')
   const shown = (await page.textContent('#manual-key')) ?? ''
+  t.not(shown, abandoned, 'starting again gives a new key')
   t.match(shown, /^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/, 'the manual key is shown in groups of four')
   aliceKey = shown.replace(/\s+/g, '')
   const qr = decodeQr((await page.getAttribute('#qr', 'src')) ?? '')
@@ -58,7 +63,13 @@ await t.test('alice signs in, enrolls an authenticator from the manual key and r
   t.equal(await page.getAttribute('#totp-code', 'autocomplete'), 'one-time-code')
   t.equal(await page.getAttribute('#totp-code', 'inputmode'), 'numeric')
 
-  await page.fill('#totp-code', code(aliceKey))
+  const right = code(aliceKey)
+  await page.fill('#totp-code', right === '000000' ? '111111' : '000000')
+  await page.click('#totp-activate button[type=submit]')
+  await page.waitForSelector('#totp-activate [role=alert]:not([hidden])')
+  t.match(await page.textContent('#totp-activate [role=alert]'), "That code didn't match", 'a wrong first code is explained above the field')
+
+  await page.fill('#totp-code', right)
   await Promise.all([page.waitForURL('**/mfa?enrolled=1'), page.click('#totp-activate button[type=submit]')])
   t.match(await page.textContent('[data-testid=success]'), /set up/, 'the MFA page says the factor is set up')
 

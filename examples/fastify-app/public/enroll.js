@@ -13,7 +13,7 @@
   const statusBox = $('enroll-status')
   let busy = false
 
-  /** A failure the page can explain: `code` is a gateway code (or NETWORK). */
+  /** A failure the page can explain: `code` is a gateway code (or NETWORK). showError also takes plain text. */
   class PageError extends Error {
     constructor (code, retryAfterSeconds) {
       super(code)
@@ -39,9 +39,17 @@
     return messages.INTERNAL
   }
 
+  const errorHome = errorBox.parentNode
+  const errorNext = errorBox.nextSibling
+
   function showError (err, focusId) {
     statusBox.hidden = true
-    errorBox.textContent = explain(err)
+    // Show the error where the user is looking: above the field they typed in (on a phone the top of the
+    // page is off screen by then), else at the top.
+    const form = focusId ? $(focusId).closest('form') : null
+    if (form) form.insertBefore(errorBox, form.firstChild)
+    else errorHome.insertBefore(errorBox, errorNext)
+    errorBox.textContent = typeof err === 'string' ? err : explain(err)
     errorBox.hidden = false
     if (err instanceof PageError && (err.code === 'UNAUTHENTICATED' || err.code === 'NOT_AUTHENTICATED')) {
       const a = document.createElement('a')
@@ -75,17 +83,20 @@
     } catch {
       throw new PageError('NETWORK')
     }
-    let json
+    // 204 and error pages have no JSON body: callers decide on the status then.
+    let json = null
     try {
-      json = await res.json()
+      const text = await res.text()
+      json = text === '' ? null : JSON.parse(text)
     } catch {
-      throw new PageError('INTERNAL')
+      json = null
     }
     return { res, json }
   }
 
   async function gql (query, variables) {
     const { json } = await post(graphqlPath, { query, variables })
+    if (json === null) throw new PageError('INTERNAL')
     if (json.errors && json.errors.length > 0) {
       const ext = json.errors[0].extensions || {}
       throw new PageError(ext.code || 'INTERNAL', ext.retryAfterSeconds)
@@ -188,10 +199,7 @@
     void guard(async () => {
       const phoneNumber = $('phone').value.replace(/[\s().-]/g, '')
       if (!/^\+[1-9]\d{6,14}$/.test(phoneNumber)) {
-        errorBox.textContent = 'Enter the number with its country code, e.g. +1 555 555 0123.'
-        errorBox.hidden = false
-        $('phone').setAttribute('aria-invalid', 'true')
-        $('phone').focus()
+        showError('Enter the number with its country code, e.g. +1 555 555 0123.', 'phone')
         return
       }
       try {
