@@ -79,7 +79,8 @@ export function enrollPage (view: EnrollView): string {
         <p id="sms-sent"></p>
         ${view.emulator
           ? html`<p class="hint" data-testid="outbox-hint">No phone needed: the local emulator puts the text in its outbox.
-              Open <a href="/dev/outbox" target="_blank" rel="noopener">the outbox page</a> (or look at the server console) to read the code.</p>`
+              Open <a href="/dev/outbox" target="_blank" rel="noopener">the outbox page</a> (or look at the server console, or
+              <code>GET /__emulator/messages</code> on the emulator) to read the code.</p>`
           : ''}
         <label for="sms-code">Enter the 6-digit code from the text</label>
         <input id="sms-code" name="passCode" type="text" inputmode="numeric" autocomplete="one-time-code"
