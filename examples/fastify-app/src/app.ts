@@ -11,7 +11,7 @@ import { oktaMfaGateway } from '@okta-mfa/gateway'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { AttemptLimiter, MemoryAttemptStore, OktaMfaStrategy, requireMfaFastify } from 'passport-okta-mfa'
 import { Strategy as LocalStrategy } from 'passport-local'
-import type { AppContext } from './context.js'
+import { isSignedIn, type AppContext } from './context.js'
 import { requireCsrf } from './csrf.js'
 import { DEMO_ISSUER, demoSeed, type DemoInfo } from './demo.js'
 import { OktaDirectory, resolveOktaUser } from './directory.js'
@@ -184,7 +184,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   })
 
   const requireLogin = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (request.user !== undefined && request.user !== null) return
+    if (isSignedIn(request)) return
     if (request.method === 'GET') rememberReturnTo(request, request.url)
     await reply.redirect('/login', 303)
   }

@@ -32,6 +32,11 @@ export interface AppContext {
   requireMfa: Hook
 }
 
+/** Whether a user is signed in (passport leaves `null` when the session's user no longer exists). */
+export function isSignedIn (request: FastifyRequest): boolean {
+  return request.user !== undefined && request.user !== null
+}
+
 /** The signed-in user (call after `requireLogin`). */
 export function currentUser (request: FastifyRequest): AppUser {
   const user = request.user as AppUser | undefined

@@ -2,7 +2,7 @@
 // to enrollment when they have no factor yet.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { clearMfa } from 'passport-okta-mfa'
-import { currentUser, type AppContext } from '../context.js'
+import { currentUser, isSignedIn, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, verifiableFactors } from '../factors.js'
 import { formatRetry } from '../messages.js'
@@ -26,7 +26,7 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
   }
 
   app.get('/', async (request, reply) => {
-    await reply.redirect(request.user === undefined ? '/login' : '/account', 303)
+    await reply.redirect(isSignedIn(request) ? '/account' : '/login', 303)
   })
 
   app.get('/login', async (request, reply) => {
@@ -64,7 +64,7 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
   }))
 
   app.get('/logout', async (request, reply) => {
-    if (request.user === undefined) return await reply.redirect('/login', 303)
+    if (!isSignedIn(request)) return await reply.redirect('/login', 303)
     const csrf = csrfToken(request)
     const body = html`<section class="card"><h1>Sign out?</h1>
       <form method="post" action="/logout">${csrfField(csrf)}<button type="submit" class="primary">Sign out</button></form>
@@ -73,7 +73,7 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
   })
 
   app.post('/logout', { preValidation: ctx.csrf }, async (request, reply) => {
-    if (request.user !== undefined) {
+    if (isSignedIn(request)) {
       clearMfa(request)
       await request.logOut()
     }
