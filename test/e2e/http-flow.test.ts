@@ -46,6 +46,8 @@ await t.test('form posts without the session\'s CSRF token are refused', async (
 
   const ok = await jar.fetch('/login', { form: { username: 'bob', password: PASSWORD, _csrf: csrfOf(login.text) } })
   t.equal(ok.status, 303, 'the page\'s own token works')
+  const mfa = await jar.fetch('/mfa', { form: { passCode: code(app.demo!.totpUser.sharedSecret) } })
+  t.equal(mfa.status, 403, 'the code form needs the token (no cross-site MFA completion)')
   const logout = await jar.fetch('/logout', { form: {} })
   t.equal(logout.status, 403, 'logout needs the token too (no cross-site sign-out)')
   const restart = await jar.fetch('/mfa/enroll/restart', { json: { factorType: 'TOTP' } })
@@ -154,6 +156,7 @@ await t.test('the MFA form says what is wrong: missing, malformed, wrong, then l
 
 await t.test('sms: "send a code" puts it in the emulator outbox and the page says where', async (t) => {
   const carol = app.jar()
+  await carol.fetch('/login?returnTo=//evil.example/') // an open redirect attempt, ignored
   await passwordLogin(carol, 'carol')
   const page = await carol.fetch('/mfa', { headers: HTML })
   t.match(page.text, 'data-testid="outbox-hint"')
@@ -170,7 +173,7 @@ await t.test('sms: "send a code" puts it in the emulator outbox and the page say
   const aliceOutbox = await alice.fetch('/dev/outbox', { headers: HTML })
   t.notMatch(aliceOutbox.text, message!.code, 'and to nobody else')
   const ok = await postMfa(carol, { passCode: message!.code, factorId })
-  t.equal(ok.location, '/account')
+  t.equal(ok.location, '/account', 'never to another site after sign-in')
 })
 
 await t.test('factor changes need a fresh code: adding after 5 minutes asks again, removing always does', async (t) => {
