@@ -1,7 +1,7 @@
 // The primary sign-in (passport-local) and sign-out. After the password the user goes to /mfa, or straight
 // to enrollment when they have no factor yet.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { clearMfa } from 'passport-okta-mfa'
+import { clearMfa, getMfaState } from 'passport-okta-mfa'
 import { currentUser, isSignedIn, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, verifiableFactors } from '../factors.js'
@@ -69,7 +69,7 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
     const body = html`<section class="card"><h1>Sign out?</h1>
       <form method="post" action="/logout">${csrfField(csrf)}<button type="submit" class="primary">Sign out</button></form>
       <p><a href="/account">Stay signed in</a></p></section>`
-    await reply.type('text/html; charset=utf-8').send(page({ title: 'Sign out', body, userName: currentUser(request).displayName, csrf }))
+    await reply.type('text/html; charset=utf-8').send(page({ title: 'Sign out', body, userName: currentUser(request).displayName, csrf, fullNav: getMfaState(request) !== undefined }))
   })
 
   app.post('/logout', { preValidation: ctx.csrf }, async (request, reply) => {
