@@ -1,9 +1,7 @@
 // Okta's error envelope. Every error the emulator answers goes through `OktaError`, so every
 // error body carries the same five fields Okta sends: errorCode, errorSummary, errorLink
 // (= errorCode), errorId ('oae' + 22 characters) and errorCauses.
-import { randomBytes } from 'node:crypto'
-
-const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+import { randomChars, URL_SAFE } from './ids.js'
 
 /** The JSON body of every Okta error response. */
 export interface OktaErrorBody {
@@ -26,7 +24,11 @@ export class OktaError extends Error {
   readonly causes: string[]
 
   constructor (status: number, errorCode: string, errorSummary: string, causes: string[] = []) {
+    // These are answers, not bugs: skip the stack trace, which would cost more than the rest of a verify.
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super(errorSummary)
+    Error.stackTraceLimit = limit
     this.name = 'OktaError'
     this.status = status
     this.errorCode = errorCode
@@ -48,10 +50,7 @@ export class OktaError extends Error {
 
 /** `oae` followed by 22 URL-safe characters, like Okta's error ids. */
 export function newErrorId (): string {
-  const bytes = randomBytes(22)
-  let out = 'oae'
-  for (const b of bytes) out += ID_ALPHABET[b & 63]
-  return out
+  return 'oae' + randomChars(URL_SAFE, 22)
 }
 
 /** 400 E0000001 "Api validation failed: {what}". */

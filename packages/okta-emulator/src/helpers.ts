@@ -3,7 +3,7 @@
 // the /__emulator endpoints alike.
 import type { Ctx } from './context.js'
 import { notFound, OktaError } from './errors.js'
-import { base32Decode, generate } from './totp.js'
+import { generate, keyOf } from './totp.js'
 import type { FactorRecord, PushTransaction } from './types.js'
 
 function totpFactor (ctx: Ctx, factorId: string): FactorRecord {
@@ -14,7 +14,7 @@ function totpFactor (ctx: Ctx, factorId: string): FactorRecord {
 
 /** The TOTP code of a TOTP factor at `atMs` (default: the emulator clock). */
 export function totpCode (ctx: Ctx, factorId: string, atMs?: number): string {
-  return generate(base32Decode(totpFactor(ctx, factorId).secret ?? ''), atMs ?? ctx.clock())
+  return generate(keyOf(totpFactor(ctx, factorId).secret ?? ''), atMs ?? ctx.clock())
 }
 
 /** Completes a pending push enrollment. */

@@ -110,9 +110,10 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   })
 
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done) => {
-    const limited = stamp(reply, req.routeOptions.config.bucket ?? 'user')
+    const config = req.routeOptions.config // a getter that builds an object: read it once
+    const limited = stamp(reply, config.bucket ?? 'user')
     try {
-      if (req.routeOptions.config.public !== true) checkAuth(req.headers.authorization)
+      if (config.public !== true) checkAuth(req.headers.authorization)
       if (limited) throw new OktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.')
     } catch (err) {
       done(err as Error)

@@ -1,8 +1,7 @@
 // TOTP (RFC 6238) as Okta uses it: SHA-1, 30-second step, 6 digits, base32 secret. Written for
-// the emulator alone (it shares no code with the client). `validate` returns the time step the
-// code matched, or null: callers compare with `=== null` because step numbers are never falsy
-// in practice but a delta of 0 would be.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+// the emulator alone (it shares no code with the client). `findStep` returns the time step the
+// code matched, 'replayed', or null: callers compare with `=== null`, never truthiness.
+import { createHmac, randomBytes } from 'node:crypto'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 
@@ -73,25 +72,41 @@ export function generate (key: Uint8Array, atMs: number): string {
   return hotp(key, stepAt(atMs))
 }
 
-/** Constant-time comparison of two codes (length leaks only whether the length matches). */
+/** Constant-time comparison of two codes (only whether the lengths match can be learnt). */
 export function sameCode (a: string, b: string): boolean {
-  const ba = Buffer.from(a)
-  const bb = Buffer.from(b)
-  return ba.length === bb.length && timingSafeEqual(ba, bb)
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return diff === 0
+}
+
+const keys = new Map<string, Buffer>()
+/** The decoded key of a base32 secret, cached (decoding is the costliest string work on the verify path). */
+export function keyOf (secret: string): Buffer {
+  let key = keys.get(secret)
+  if (key === undefined) {
+    if (keys.size >= 10_000) keys.clear()
+    key = base32Decode(secret)
+    keys.set(secret, key)
+  }
+  return key
 }
 
 /**
- * Every step within `window` steps of `atMs` whose code equals `code`, nearest first
- * (0, -1, +1, -2, +2, …). Usually zero or one entry.
+ * The nearest step within `window` steps of `atMs` (order 0, -1, +1, -2, +2, …) whose code is
+ * `code` and which is later than `after`; `'replayed'` when the code matches only steps at or
+ * before `after` (already used); null when it matches none.
  */
-export function matchingSteps (key: Uint8Array, code: string, atMs: number, window: number): number[] {
-  const out: number[] = []
-  if (code.length !== DIGITS) return out
+export function findStep (key: Uint8Array, code: string, atMs: number, window: number, after = -1): number | 'replayed' | null {
+  if (code.length !== DIGITS) return null
   const now = stepAt(atMs)
+  let replayed = false
   for (let d = 0; d <= window; d++) {
     for (const step of d === 0 ? [now] : [now - d, now + d]) {
-      if (step >= 0 && sameCode(hotp(key, step), code)) out.push(step)
+      if (step < 0 || !sameCode(hotp(key, step), code)) continue
+      if (step > after) return step
+      replayed = true
     }
   }
-  return out
+  return replayed ? 'replayed' : null
 }

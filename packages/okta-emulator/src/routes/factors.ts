@@ -8,7 +8,7 @@ import { baseUrl, flag, isObject, objectBody, type Ctx } from '../context.js'
 import { invalidPasscode, notFound, OktaError, rateLimited, validationError, wrongUserStatus } from '../errors.js'
 import { renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from '../ids.js'
-import { base32Decode, matchingSteps, newSecret } from '../totp.js'
+import { findStep, keyOf, newSecret } from '../totp.js'
 import type { FactorRecord, FactorType, UserRecord } from '../types.js'
 import { queryParam, userOr404 } from './users.js'
 
@@ -177,10 +177,10 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
     if (typeof passCode !== 'string' || passCode === '') throw validationError('factorActivateRequest', 'passCode: The field cannot be left blank')
     let ok = false
     if (f.factorType === 'token:software:totp') {
-      const steps = matchingSteps(base32Decode(f.secret ?? ''), passCode, now, ctx.totpWindow)
-      if (steps.length > 0) {
+      const step = findStep(keyOf(f.secret ?? ''), passCode, now, ctx.totpWindow)
+      if (typeof step === 'number') {
         ok = true
-        f.lastStep = Math.max(...steps)
+        f.lastStep = step
       }
     } else if (f.sent !== undefined && !f.sent.used && now < f.sent.expiresAt && f.sent.code === passCode) {
       ok = true

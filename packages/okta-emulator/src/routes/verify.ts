@@ -6,10 +6,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isChannel, sendCode, tokenLifetime } from '../challenges.js'
 import { baseUrl, iso, objectBody, type Ctx } from '../context.js'
-import { invalidPasscode, notFound, passcodeReplayed, userLocked, validationError, wrongUserStatus } from '../errors.js'
+import { invalidPasscode, notFound, OktaError, passcodeReplayed, userLocked, validationError, wrongUserStatus } from '../errors.js'
 import { factorUrls } from '../factors-model.js'
 import { newTransactionId } from '../ids.js'
-import { base32Decode, matchingSteps } from '../totp.js'
+import { findStep, keyOf } from '../totp.js'
 import type { FactorRecord, PushTransaction, UserRecord } from '../types.js'
 import { factorOr404, wrongFactorStatus } from './factors.js'
 import { queryParam, userOr404 } from './users.js'
@@ -50,13 +50,12 @@ function passCodeOf (body: Record<string, unknown>): string | undefined {
 function verifyTotp (ctx: Ctx, u: UserRecord, f: FactorRecord, body: Record<string, unknown>): typeof SUCCESS {
   const code = passCodeOf(body)
   if (code === undefined) throw validationError('factorVerifyRequest', 'passCode: The field cannot be left blank')
-  const steps = matchingSteps(base32Decode(f.secret ?? ''), code, ctx.clock(), ctx.totpWindow)
-  if (steps.length === 0) fail(ctx, u)
   const last = f.lastStep ?? -1
-  const fresh = ctx.rejectReplayedCodes ? steps.filter((s) => s > last) : steps
-  if (fresh.length === 0) throw passcodeReplayed()
+  const step = findStep(keyOf(f.secret ?? ''), code, ctx.clock(), ctx.totpWindow, ctx.rejectReplayedCodes ? last : -1)
+  if (step === null) fail(ctx, u)
+  if (step === 'replayed') throw passcodeReplayed()
   // Mark before anything can yield: this is what makes a code single-use under concurrency.
-  f.lastStep = Math.max(last, ...fresh)
+  f.lastStep = Math.max(last, step)
   return succeed(ctx, u)
 }
 
@@ -76,6 +75,18 @@ export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
   const F = '/api/v1/users/:id/factors/:factorId'
 
   app.post(`${F}/verify`, verify, (req: Req, reply: FastifyReply) => {
+    try {
+      return verifyFactor(req, reply)
+    } catch (err) {
+      // The hot path's expected failures (wrong or replayed code) are answered here rather than
+      // through Fastify's error machinery; the body is the same envelope the error handler writes.
+      if (!(err instanceof OktaError)) throw err
+      reply.code(err.status)
+      return err.toBody()
+    }
+  })
+
+  function verifyFactor (req: Req, reply: FastifyReply): unknown {
     const u = userOr404(ctx, req.params.id)
     const f = factorOr404(ctx, u, req.params.factorId)
     if (u.status === 'LOCKED_OUT') throw userLocked()
@@ -115,7 +126,7 @@ export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
     ctx.store.commit()
     reply.code(201)
     return pushWaiting(f, t, base)
-  })
+  }
 
   app.get(`${F}/transactions/:transactionId`, verify, (req: Req, reply: FastifyReply) => {
     const u = userOr404(ctx, req.params.id)
