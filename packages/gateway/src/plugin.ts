@@ -86,7 +86,7 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
       return undefined
     })
     scope.addHook('preHandler', async (request) => {
-      if (request.routeOptions.url !== config.path || typeof request.body !== 'object' || request.body === null) return
+      if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') !== true || request.routeOptions.url !== config.path || typeof request.body !== 'object' || request.body === null) return
       const body = request.body as { operationName?: unknown, variables?: unknown }
       request.log.debug({ graphql: { operationName: body.operationName, variables: redactSecrets(body.variables) } }, 'graphql request')
     })

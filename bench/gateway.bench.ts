@@ -1,0 +1,221 @@
+// verifyFactor through @okta-mfa/gateway, beside the same verify sent straight to the emulator, beside an Apollo
+// Server 4 gateway on the official @okta/okta-sdk-nodejs. Each server runs in its own child process so its peak RSS
+// is its own; autocannon drives them one after the other from this process, 50 connections, a few seconds each.
+import { fork, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import { machine, writeSection } from './report.js'
+
+const SELF = fileURLToPath(import.meta.url)
+const CONNECTIONS = 50
+const DURATION_S = 5
+const WARMUP_S = 1
+const USER_ID = '00ubench000000000001'
+const FACTOR_ID = 'ostbench000000000001'
+const SECRET = 'JBSWY3DPEHPK3PXP'
+
+type Msg = { type: string, [k: string]: unknown }
+
+// ---------------------------------------------------------------- child processes
+
+async function emulatorChild (): Promise<void> {
+  const { startEmulator } = await import('@okta-mfa/emulator')
+  const emu = await startEmulator({
+    port: 0,
+    quiet: true,
+    // Every request does the same work: no rate limits, no lockout, and an accepted code may be accepted again.
+    rateLimits: false,
+    lockoutThreshold: 0,
+    rejectReplayedCodes: false,
+    seed: [{ id: USER_ID, login: 'bench@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', sharedSecret: SECRET }] }],
+  })
+  serve({ url: emu.url, token: emu.token }, (msg) => msg.type === 'code' ? { code: emu.totpCode(FACTOR_ID, Date.now()) } : undefined)
+}
+
+async function gatewayChild (env: Record<string, string>): Promise<void> {
+  const { buildGatewayServer, loadServerConfig } = await import('@okta-mfa/gateway')
+  const config = loadServerConfig({
+    OKTA_ORG_URL: env.ORG_URL!,
+    OKTA_API_TOKEN: env.TOKEN!,
+    OKTA_ALLOW_INSECURE_HTTP: 'true',
+    SESSION_KEY: randomBytes(32).toString('hex'),
+    SESSION_COOKIE_SECURE: 'false',
+    LOG_LEVEL: 'warn',
+  })
+  // A permissive attempt limit: the bench measures the verify path, not the lockout.
+  const app = await buildGatewayServer(config, { gateway: { maxAttempts: 1_000_000_000 } })
+  app.post('/bench/login', async (request) => {
+    // The app keeps the Okta user id on its user, so no login lookup happens per request.
+    (request as unknown as { session: { set: (k: string, v: unknown) => void } }).session.set('user', { id: 'bench', oktaUserId: USER_ID })
+    return { ok: true }
+  })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  serve({ url }, () => undefined)
+}
+
+async function apolloChild (env: Record<string, string>): Promise<void> {
+  const { ApolloServer } = await import('@apollo/server')
+  const { startStandaloneServer } = await import('@apollo/server/standalone')
+  const sdkModule = await import('@okta/okta-sdk-nodejs')
+  // CommonJS: under ESM the exports sit on `default`.
+  const okta = ((sdkModule as unknown as { default?: typeof sdkModule }).default ?? sdkModule)
+  const sdk = new okta.Client({ orgUrl: env.ORG_URL!, token: env.TOKEN! })
+  const server = new ApolloServer({
+    typeDefs: 'type Query { ok: Boolean } type Mutation { verifyFactor(factorId: ID!, passCode: String!): String! }',
+    resolvers: {
+      Mutation: {
+        async verifyFactor (_: unknown, args: { factorId: string, passCode: string }) {
+          const result = await sdk.userFactorApi.verifyFactor({ userId: USER_ID, factorId: args.factorId, body: { passCode: args.passCode } })
+          return result.factorResult
+        },
+      },
+    },
+  })
+  const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } })
+  serve({ url }, () => undefined)
+}
+
+/** Child side of the IPC: announce readiness, answer `rss` (peak RSS so far) and role-specific requests. */
+function serve (ready: Record<string, unknown>, answer: (msg: Msg) => Record<string, unknown> | undefined): void {
+  process.on('message', (msg: Msg) => {
+    if (msg.type === 'stats') {
+      const cpu = process.cpuUsage()
+      process.send!({ type: 'stats', maxRssBytes: process.resourceUsage().maxRSS * 1024, cpuMicros: cpu.user + cpu.system })
+    }
+    else if (msg.type === 'exit') process.exit(0)
+    else process.send!({ type: msg.type, ...answer(msg) })
+  })
+  process.on('disconnect', () => process.exit(0)) // the parent is gone: do not linger
+  process.send!({ type: 'ready', ...ready })
+}
+
+// ---------------------------------------------------------------- parent
+
+interface Child { proc: ChildProcess, info: Record<string, unknown>, ask: (type: string) => Promise<Msg> }
+
+async function start (role: string, env: Record<string, string> = {}): Promise<Child> {
+  const proc = fork(SELF, ['--bench-child', role], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const waiting = new Map<string, (m: Msg) => void>()
+  proc.on('message', (m: Msg) => { waiting.get(m.type)?.(m); waiting.delete(m.type) })
+  const ask = async (type: string): Promise<Msg> => await new Promise((resolve) => { waiting.set(type, resolve); proc.send({ type }) })
+  const info = await new Promise<Msg>((resolve, reject) => {
+    waiting.set('ready', resolve)
+    proc.once('exit', (code) => reject(new Error(`${role} child exited with ${String(code)}`)))
+  })
+  return { proc, info, ask }
+}
+
+interface Case { name: string, url: string, headers: Record<string, string>, body: (code: string) => string, ok: (text: string) => boolean }
+interface Figures { name: string, rps: number, p50: number, p99: number, rssMiB: number, cpuMicrosPerRequest: number, non2xx: number, errors: number }
+
+async function measure (c: Case, code: string, target: Child): Promise<Figures> {
+  const check = await fetch(c.url, { method: 'POST', headers: c.headers, body: c.body(code) })
+  const text = await check.text()
+  if (!check.ok || !c.ok(text)) throw new Error(`${c.name}: the sanity request failed: ${check.status} ${text.slice(0, 200)}`)
+  const opts = { url: c.url, method: 'POST' as const, headers: c.headers, body: c.body(code), connections: CONNECTIONS }
+  await autocannon({ ...opts, duration: WARMUP_S })
+  const before = await target.ask('stats')
+  const r = await autocannon({ ...opts, duration: DURATION_S })
+  const after = await target.ask('stats')
+  return {
+    name: c.name,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    rssMiB: Number(after.maxRssBytes) / 2 ** 20,
+    cpuMicrosPerRequest: (Number(after.cpuMicros) - Number(before.cpuMicros)) / Math.max(1, r.requests.total),
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  }
+}
+
+/** Runs the three cases and writes the `gateway` section of BENCHMARKS.md. */
+export async function run (): Promise<void> {
+  const children: Child[] = []
+  const started = async (role: string, env?: Record<string, string>): Promise<Child> => {
+    const child = await start(role, env)
+    children.push(child)
+    return child
+  }
+  try {
+    const emulator = await started('emulator')
+    const env = { ORG_URL: String(emulator.info.url), TOKEN: String(emulator.info.token) }
+    const gateway = await started('gateway', env)
+    const apollo = await started('apollo', env)
+    const login = await fetch(`${String(gateway.info.url)}/bench/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!
+    const mutation = 'mutation V($f: ID!, $p: String!) { verifyFactor(factorId: $f, passCode: $p) { result } }'
+    const cases: Array<[Case, Child]> = [
+      [{
+        name: 'emulator, direct',
+        url: `${env.ORG_URL}/api/v1/users/${USER_ID}/factors/${FACTOR_ID}/verify`,
+        headers: { authorization: `SSWS ${env.TOKEN}`, 'content-type': 'application/json', accept: 'application/json' },
+        body: (code) => JSON.stringify({ passCode: code }),
+        ok: (text) => text.includes('"SUCCESS"'),
+      }, emulator],
+      [{
+        name: '@okta-mfa/gateway (Fastify + Mercurius + @okta-mfa/client)',
+        url: `${String(gateway.info.url)}/graphql`,
+        headers: { 'content-type': 'application/json', cookie },
+        body: (code) => JSON.stringify({ query: mutation, variables: { f: FACTOR_ID, p: code } }),
+        ok: (text) => text.includes('"SUCCESS"'),
+      }, gateway],
+      [{
+        name: 'Apollo Server 4 + @okta/okta-sdk-nodejs',
+        url: String(apollo.info.url),
+        headers: { 'content-type': 'application/json' },
+        body: (code) => JSON.stringify({ query: 'mutation V($f: ID!, $p: String!) { verifyFactor(factorId: $f, passCode: $p) }', variables: { f: FACTOR_ID, p: code } }),
+        ok: (text) => text.includes('"SUCCESS"'),
+      }, apollo],
+    ]
+    const results: Figures[] = []
+    for (const [c, target] of cases) {
+      const code = String((await emulator.ask('code')).code) // fresh each case: valid for the whole run of one case
+      results.push(await measure(c, code, target))
+      const f = results.at(-1)!
+      console.log(`${c.name}: ${Math.round(f.rps)} req/s, p99 ${f.p99} ms, ${Math.round(f.cpuMicrosPerRequest)} µs CPU/req, ${f.rssMiB.toFixed(0)} MiB`)
+    }
+    await writeSection('gateway', report(results))
+  } finally {
+    for (const child of children) child.proc.kill()
+  }
+}
+
+function report (r: Figures[]): string {
+  const [direct, gw, apollo] = r as [Figures, Figures, Figures]
+  const rows = r.map((f) => `| ${f.name} | ${Math.round(f.rps)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.rssMiB.toFixed(0)} | ${Math.round(f.cpuMicrosPerRequest)} | ${f.non2xx} | ${f.errors} |`)
+  return `## gateway: verifyFactor over GraphQL
+
+${machine()}. autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up then ${DURATION_S} s per case, one case after the other, loopback.
+
+| server under load | req/s | p50 ms | p99 ms | peak RSS MiB | its CPU µs/req | non-2xx | errors |
+|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+- **gateway / direct: ${(gw.rps / direct.rps).toFixed(2)}** of the emulator's own throughput (aim: at least 0.5).
+- **gateway / Apollo + SDK: ${(gw.rps / apollo.rps).toFixed(2)}×** (aim: at least 4×).
+
+What each request does: a TOTP \`verifyFactor\` with a correct code that answers SUCCESS. The emulator runs with
+\`rejectReplayedCodes: false\`, \`lockoutThreshold: 0\` and \`rateLimits: false\`, so the same code is accepted every
+time and every request does the same work (the happy path, not the cheaper wrong-code path). Through the gateway each
+request also passes the CSRF check and the query-limit rules, resolves the session user from an encrypted
+@fastify/secure-session cookie (the app keeps \`oktaUserId\` on its user, so no login lookup), counts and clears an
+attempt in the in-memory AttemptLimiter (limit set to 1e9 for the bench), calls Okta through @okta-mfa/client with the
+request id, records the MFA step and sends back a re-encrypted session cookie; logging at \`warn\`. The Apollo gateway
+does less: no session, no CSRF content-type rule, no limiter, a fixed user id, only the SDK call. Each server runs
+in its own child process; its peak RSS is \`process.resourceUsage().maxRSS\` after its case (the emulator's, in the
+direct case, before it served the other two). autocannon runs in the parent process, on the same machine.`
+}
+
+// A forked child runs one server role instead of being a benchmark.
+const childAt = process.argv.indexOf('--bench-child')
+if (childAt !== -1) {
+  const role = process.argv[childAt + 1]
+  const env = process.env as Record<string, string>
+  const main = role === 'emulator' ? emulatorChild() : role === 'gateway' ? gatewayChild(env) : apolloChild(env)
+  main.catch((err: unknown) => {
+    console.error(`bench child ${String(role)} failed:`, err)
+    process.exit(1)
+  })
+}
