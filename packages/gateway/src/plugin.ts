@@ -1,7 +1,7 @@
 // The Fastify plugin: validates its options, then mounts mercurius in an encapsulated child so the gateway's
 // error handler, hooks and limits apply to its own routes only and never to the host app's.
 import createError from '@fastify/error'
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql'
 import mercurius from 'mercurius'
@@ -44,6 +44,13 @@ const CSRF = Object.freeze({
   requiredHeaders: ['x-mercurius-operation-name', 'mercurius-require-preflight'],
 })
 
+/** Route config flag set on mercurius's routes. */
+const GRAPHQL_ROUTE = 'oktaMfaGatewayGraphql'
+
+function isGraphqlRoute (request: FastifyRequest): boolean {
+  return (request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[GRAPHQL_ROUTE] === true
+}
+
 function issuerOf (config: GatewayConfig): string {
   if (config.issuer !== undefined) return config.issuer
   if (config.clientOptions !== undefined) return new URL(config.clientOptions.orgUrl).hostname
@@ -76,7 +83,7 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
     scope.addHook('onRequest', async (request, reply) => {
       reply.header(REQUEST_ID_HEADER, request.id)
       // GET would put operations (and passcodes) in URLs, logs and caches, and skips the CSRF content-type check.
-      if (request.method !== 'POST' && request.routeOptions.url === config.path) {
+      if (request.method !== 'POST' && isGraphqlRoute(request)) {
         const { status, message } = GATEWAY_ERRORS.METHOD_NOT_ALLOWED
         return await reply.code(status).header('allow', 'POST').send({
           data: null,
@@ -86,7 +93,8 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
       return undefined
     })
     scope.addHook('preHandler', async (request) => {
-      if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') !== true || request.routeOptions.url !== config.path || typeof request.body !== 'object' || request.body === null) return
+      if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') !== true || !isGraphqlRoute(request)) return
+      if (typeof request.body !== 'object' || request.body === null) return
       const body = request.body as { operationName?: unknown, variables?: unknown }
       request.log.debug({ graphql: { operationName: body.operationName, variables: redactSecrets(body.variables) } }, 'graphql request')
     })
@@ -104,7 +112,8 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
       graphql: { parseOptions: { maxTokens: config.limits.maxTokens } },
       errorFormatter: formatErrors as mercurius.MercuriusCommonOptions['errorFormatter'],
       context: (request) => ({ gateway: new RequestScope(request, deps) }),
-      additionalRouteOptions: { bodyLimit: config.bodyLimit },
+      // The marker finds the GraphQL routes whatever prefix the app registered the plugin under.
+      additionalRouteOptions: { bodyLimit: config.bodyLimit, config: { [GRAPHQL_ROUTE]: true } },
     })
   })
 }
