@@ -142,3 +142,18 @@ await t.test('email and security question enroll; a second factor needs a fresh 
   const factors = await gql(jar, OPS.factors)
   t.same(factors.body.data.factors.map((f: { factorType: string }) => f.factorType).sort(), ['EMAIL', 'QUESTION'])
 })
+
+await t.test('an abandoned enrollment is restarted by removing the pending factor, no MFA step needed before any is active', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'dee@example.com' }] })
+  const gw = await startGatewayApp(t, emu)
+  const jar = await gw.signedIn('dee@example.com')
+  const first = await gql(jar, OPS.enroll, { input: { factorType: 'TOTP' } })
+  const pendingId = first.body.data.enrollFactor.factor.id as string
+  t.equal(codeOf(await gql(jar, OPS.enroll, { input: { factorType: 'TOTP' } })), 'ALREADY_ENROLLED', 'a pending TOTP blocks a second one')
+  const removed = await gql(jar, OPS.remove, { factorId: pendingId })
+  t.same(removed.body.data, { removeFactor: { removedFactorId: pendingId } }, JSON.stringify(removed.body.errors))
+  const again = await gql(jar, OPS.enroll, { input: { factorType: 'TOTP' } })
+  t.match(again.body.data.enrollFactor, { factor: { status: 'PENDING_ACTIVATION' }, activation: { keyLength: 6 } }, 'enrollment starts over')
+  t.not(again.body.data.enrollFactor.activation.sharedSecret, first.body.data.enrollFactor.activation.sharedSecret, 'with a new secret')
+  t.equal(codeOf(await gql(jar, OPS.remove, { factorId: pendingId })), 'FACTOR_NOT_FOUND', 'the old factor is gone')
+})

@@ -187,8 +187,13 @@ export const resolvers = {
     async removeFactor (_: unknown, args: { factorId: string }, ctx: GatewayContext) {
       const scope = ctx.gateway
       const factorId = factorIdOf(args.factorId)
-      await requireFreshMfa(scope)
-      await scope.deps.client.deleteFactor(await scope.oktaUserId(), factorId, scope.callOptions)
+      const oktaUserId = await scope.oktaUserId()
+      const factors = await scope.deps.client.listFactors(oktaUserId, scope.callOptions)
+      // Same rule as enrollment: once the user has an active factor, changing factors needs a fresh MFA step. Before
+      // that no MFA step is possible, and removing a pending factor is how an abandoned enrollment is restarted.
+      if (factors.some((f) => f.status === 'ACTIVE')) await requireFreshMfa(scope)
+      if (!factors.some((f) => f.id === factorId)) throw new GatewayError('FACTOR_NOT_FOUND')
+      await scope.deps.client.deleteFactor(oktaUserId, factorId, scope.callOptions)
       return { removedFactorId: factorId }
     },
   },

@@ -196,7 +196,7 @@ type Mutation {
   verifyFactor(factorId: ID!, passCode: String, answer: String): VerifyFactorPayload!
   "Sends the code of an sms, call or email factor again."
   resendChallenge(factorId: ID!): ResendChallengePayload!
-  "Removes a factor. Requires a fresh MFA step (MFA_REQUIRED otherwise)."
+  "Removes a factor. Once the user has an active factor, requires a fresh MFA step (MFA_REQUIRED otherwise)."
   removeFactor(factorId: ID!): RemoveFactorPayload!
 }
 `
