@@ -12,4 +12,14 @@ export { genReqId, gatewayLoggerOptions, redactSecrets, REDACT_PATHS, SECRET_FIE
 export { otpauthUri, toEnrollRequest, type EnrollFactorInput, type GqlFactor, type GqlTotpActivation } from './factors.js'
 export { defaultResolveOktaUser, type GatewayContext } from './scope.js'
 export { loadServerConfig, decodeSessionKey, ServerConfigError, type GatewayServerConfig } from './config.js'
-export { buildGatewayServer, main as startGatewayServer, SESSION_USER_KEY, READY_TIMEOUT_MS, type BuildGatewayServerOptions } from './server.js'
+export {
+  buildGatewayServer,
+  /** Alias of `buildGatewayServer` (the name in the project contract). */
+  buildGatewayServer as createServer,
+  /** Alias of `buildGatewayServer` (the name in the project contract). */
+  buildGatewayServer as buildGateway,
+  main as startGatewayServer,
+  SESSION_USER_KEY,
+  READY_TIMEOUT_MS,
+  type BuildGatewayServerOptions,
+} from './server.js'
