@@ -62,6 +62,7 @@ await t.test('passcode outcomes, ownership, input and session', async (t) => {
   t.equal(phone.body.errors?.[0]?.extensions.field, 'input.phoneNumber')
   expectCode(t, await gql(bob, OPS.enroll, { input: { factorType: 'TOTP', phoneNumber: '+15555550123' } }), 'BAD_USER_INPUT', 'a field of another factor type')
   expectCode(t, await gql(bob, OPS.verify, { factorId: '../../users', passCode: '123456' }), 'BAD_USER_INPUT', 'a factor id that is not one')
+  expectCode(t, await gql(ada, OPS.resend, { factorId }), 'BAD_USER_INPUT', 'resend of a TOTP factor, which sends no codes')
 
   const anonymous = gw.jar()
   expectCode(t, await gql(anonymous, OPS.factors), 'UNAUTHENTICATED', 'no session')
