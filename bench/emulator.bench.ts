@@ -1,8 +1,8 @@
 // TOTP verify against @okta-mfa/emulator beside a bare Fastify route that returns the same JSON,
 // same run, same load. Each server runs in its own child process (so autocannon, here, does not
 // share its CPU); 10 connections, 5 s per server and case after a 1 s warm-up, taken as five 1-s
-// slices alternating bare/emulator (ABBA) so that load from anything else on the machine falls
-// on both sides alike.
+// slices in alternating order so that load from anything else on the machine falls on every
+// server alike. A third server (bare route + Okta's five response headers) splits the gap.
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
@@ -22,7 +22,7 @@ const NOW = Date.UTC(2030, 0, 1, 12, 0, 0)
 const PATH = `/api/v1/users/${USER_ID}/factors/${FACTOR_ID}/verify`
 const TOKEN = 'bench-token'
 
-type Kind = 'emulator' | 'bare'
+type Kind = 'emulator' | 'bare' | 'bare-headers'
 
 async function child (kind: Kind): Promise<void> {
   // The parent asks for this process's CPU time around each slice: CPU µs per request is far less
@@ -51,6 +51,14 @@ async function child (kind: Kind): Promise<void> {
   } else {
     const { default: Fastify } = await import('fastify')
     const app = Fastify()
+    if (kind === 'bare-headers') {
+      // The same route plus the five headers Okta (and so the emulator) puts on every response.
+      let n = 0
+      app.addHook('onRequest', (_req, reply, done) => {
+        reply.headers({ 'x-okta-request-id': `benchbenchbench${++n}`, date: new Date(NOW).toUTCString(), 'x-rate-limit-limit': 1000, 'x-rate-limit-remaining': 1000, 'x-rate-limit-reset': Math.ceil(NOW / 1000) + 60 })
+        done()
+      })
+    }
     const success = { factorResult: 'SUCCESS' }
     const wrong = {
       errorCode: 'E0000068',
@@ -127,42 +135,42 @@ function merge (slices: Result[]): Result {
   }
 }
 
-/** SLICES alternating slices per server (ABBA order). */
-async function compare (bareUrl: Server, emuUrl: Server, passCode: string): Promise<{ b: Result, e: Result }> {
-  const bs: Result[] = []
-  const es: Result[] = []
+/** SLICES slices per server, the order reversed every other round (ABC CBA …). */
+async function compare (servers: Server[], passCode: string): Promise<Result[]> {
+  const slices: Result[][] = servers.map(() => [])
   for (let i = 0; i < SLICES; i++) {
-    if (i % 2 === 0) {
-      bs.push(await load(bareUrl, passCode, SLICE_S))
-      es.push(await load(emuUrl, passCode, SLICE_S))
-    } else {
-      es.push(await load(emuUrl, passCode, SLICE_S))
-      bs.push(await load(bareUrl, passCode, SLICE_S))
-    }
+    const order = servers.map((_, j) => (i % 2 === 0 ? j : servers.length - 1 - j))
+    for (const j of order) slices[j]!.push(await load(servers[j]!, passCode, SLICE_S))
   }
-  return { b: merge(bs), e: merge(es) }
+  return slices.map(merge)
 }
 
 /** Runs the comparison and writes the `emulator` section of BENCHMARKS.md. */
 export async function run (): Promise<void> {
-  const emu = await spawnServer('emulator')
-  const bare = await spawnServer('bare')
-  const valid = emu.code!
+  const servers: Server[] = []
   try {
+    const emu = await spawnServer('emulator')
+    servers.push(emu)
+    const bare = await spawnServer('bare')
+    servers.push(bare)
+    const bareHeaders = await spawnServer('bare-headers')
+    servers.push(bareHeaders)
+    const valid = emu.code!
     const rows: string[] = []
     const ratios: Record<string, number> = {}
     for (const [name, code, expect2xx] of [['valid code (200 SUCCESS, replay check off)', valid, true], ['wrong code (403 E0000068, lockout off)', '000000', false]] as const) {
-      await load(bare, code, WARMUP_S)
-      await load(emu, code, WARMUP_S)
-      const { b, e } = await compare(bare, emu, code)
-      for (const [who, r] of [['bare', b], ['emulator', e]] as const) {
+      for (const server of [bare, bareHeaders, emu]) await load(server, code, WARMUP_S)
+      const [b, h, e] = await compare([bare, bareHeaders, emu], code) as [Result, Result, Result]
+      for (const [who, r] of [['bare', b], ['bare + headers', h], ['emulator', e]] as const) {
         const bad = expect2xx ? r.non2xx : 0
         if (r.errors > 0 || bad > 0) throw new Error(`${who} ${name}: ${r.errors} errors, ${bad} unexpected statuses`)
       }
       ratios[name] = e.rps / b.rps
       const bc = b.cpuUs / b.total
       const ec = e.cpuUs / e.total
+      const hc = h.cpuUs / h.total
       rows.push(`| ${name} | bare Fastify route | ${Math.round(b.rps)} | ${b.p50} | ${b.p99} | | ${bc.toFixed(1)} | |`)
+      rows.push(`| ${name} | bare route + Okta's 5 headers | ${Math.round(h.rps)} | ${h.p50} | ${h.p99} | ${(h.rps / b.rps).toFixed(2)} | ${hc.toFixed(1)} | ${(bc / hc).toFixed(2)} |`)
       rows.push(`| ${name} | emulator verify | ${Math.round(e.rps)} | ${e.p50} | ${e.p99} | **${(e.rps / b.rps).toFixed(2)}** | ${ec.toFixed(1)} | **${(bc / ec).toFixed(2)}** |`)
       console.log(`${name}: bare ${Math.round(b.rps)} req/s ${bc.toFixed(1)} µs CPU/req, emulator ${Math.round(e.rps)} req/s ${ec.toFixed(1)} µs CPU/req, ratio ${(e.rps / b.rps).toFixed(2)} (CPU ${(bc / ec).toFixed(2)})`)
     }
@@ -172,7 +180,7 @@ export async function run (): Promise<void> {
       machine(),
       '',
       `\`POST /api/v1/users/{id}/factors/{fid}/verify\` with \`{"passCode"}\`, ${CONNECTIONS} connections, ${DURATION_S} s per server and case after a ${WARMUP_S} s warm-up,`,
-      `run as ${SLICES} slices of ${SLICE_S} s alternating bare/emulator (ABBA) so other load on the machine hits both alike; req/s over`,
+      `run as ${SLICES} slices of ${SLICE_S} s per server in alternating order so other load on the machine hits all alike; req/s over`,
       'all slices, p50 the median slice p50, p99 the worst slice p99. autocannon runs in the parent process, each server in',
       'its own child process. The bare route is Fastify 5 with its',
       'default JSON parser answering the same JSON (200 `{"factorResult":"SUCCESS"}` or the same 403 envelope).',
@@ -181,6 +189,9 @@ export async function run (): Promise<void> {
       'the emulator with a fixed clock and `rejectReplayedCodes: false` (the whole success path: auth, the user and',
       'factor lookups, three HMAC-SHA1 for the ±1 window, the response), and a wrong code with `lockoutThreshold: 0`',
       '(the same path ending in the error envelope). `rateLimits: false`; the Okta headers are still computed.',
+      '',
+      'A third server, the bare route plus the five headers Okta puts on every response (`X-Okta-Request-Id`, `Date`,',
+      '`X-Rate-Limit-*`, which the emulator must send too), shows how much of the gap is those headers alone.',
       '',
       'Besides requests/s, each server reports its own CPU time around every slice: server CPU µs per request, and its',
       'ratio (bare / emulator), is the steadier figure when other processes share the machine.',
@@ -192,10 +203,9 @@ export async function run (): Promise<void> {
       `Ratios: ${Object.entries(ratios).map(([k, v]) => `${k.split(' (')[0]} ${v.toFixed(2)}`).join(', ')} (target ≥ 0.70).`,
     ].join('\n'))
   } finally {
-    emu.proc.kill()
-    bare.proc.kill()
+    for (const s of servers) s.proc.kill()
   }
 }
 
 const role = process.env['EMULATOR_BENCH_CHILD']
-if (role === 'emulator' || role === 'bare') await child(role)
+if (role === 'emulator' || role === 'bare' || role === 'bare-headers') await child(role)

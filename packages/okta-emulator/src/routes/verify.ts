@@ -74,7 +74,9 @@ export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
   const verify = { config: { bucket: 'verify' as const } }
   const F = '/api/v1/users/:id/factors/:factorId'
 
-  app.post(`${F}/verify`, verify, (req: Req, reply: FastifyReply) => {
+  // `async` (with no await inside, so check-and-mark still happens in one tick): Fastify then writes
+  // the reply after the request's 'end' event instead of inside it, measurably cheaper under load.
+  app.post(`${F}/verify`, verify, async (req: Req, reply: FastifyReply) => {
     try {
       return verifyFactor(req, reply)
     } catch (err) {
