@@ -113,10 +113,17 @@ await t.test('requireMfa sends a page to /mfa; enrollment runs through the gatew
   const activated = await gql(alice, 'mutation($id: ID!, $code: String!) { activateFactor(factorId: $id, passCode: $code) { status } }', { id: aliceFactorId, code: code(aliceSecret) })
   t.equal(activated.data.activateFactor.status, 'ACTIVE')
   const viewer = await gql(alice, '{ viewer { mfa { completed } } }')
-  t.equal(viewer.data.viewer.mfa.completed, false, 'activation alone is not the MFA step')
+  t.equal(viewer.data.viewer.mfa.completed, true, 'a code accepted at activation is the MFA step')
+  const opened = await alice.fetch('/account', { headers: HTML })
+  t.equal(opened.status, 200, 'activation opens /account without a second code')
   const restartActive = await alice.fetch('/mfa/enroll/restart', { json: { factorType: 'TOTP' }, headers: { 'x-csrf-token': csrf } })
-  t.equal(restartActive.status, 401, 'with a factor active and no MFA yet, the restart route refuses')
-  t.equal(restartActive.json().error.code, 'MFA_REQUIRED')
+  t.equal(restartActive.status, 409, 'an active factor is never dropped by the restart route')
+
+  // A new sign-in asks for a code again; the activation code cannot be reused there.
+  const signedOut = await postMfa(alice, {}, '/logout')
+  t.equal(signedOut.location, '/login')
+  t.equal((await passwordLogin(alice, 'alice')).location, '/mfa', 'with an active factor, sign-in asks for a code')
+  t.equal((await alice.fetch('/account', { headers: HTML })).location, '/mfa', 'a new session has no MFA step')
 
   const replayed = await postMfa(alice, { passCode: code(aliceSecret) })
   t.equal(replayed.status, 401)

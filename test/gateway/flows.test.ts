@@ -49,12 +49,16 @@ await t.test('TOTP: enroll, activate, verify, then requireMfa passes; remove nee
   t.same(qr.png.subarray(0, 8), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), 'the data URI is a PNG')
   t.equal(qr.text, activation.otpauthUri, 'the QR code encodes the otpauth URI')
 
-  const activated = await gql(jar, OPS.activate, { factorId: factor.id, passCode: totp(activation.sharedSecret, emu.clock.now()) })
-  t.same(activated.body.data.activateFactor, { id: factor.id, status: 'ACTIVE', factorType: 'TOTP' })
-
   const before = await jar.fetch('/protected', { headers: { accept: 'application/json' } })
   t.equal(before.status, 401, 'requireMfa refuses before the MFA step')
   t.equal(before.json().code, 'MFA_REQUIRED')
+
+  const activated = await gql(jar, OPS.activate, { factorId: factor.id, passCode: totp(activation.sharedSecret, emu.clock.now()) })
+  t.same(activated.body.data.activateFactor, { id: factor.id, status: 'ACTIVE', factorType: 'TOTP' })
+
+  const afterActivation = await jar.fetch('/protected', { headers: { accept: 'application/json' } })
+  t.equal(afterActivation.status, 200, 'activating with a code from the new factor is the MFA step: requireMfa passes')
+  t.match((await gql(jar, OPS.viewer)).body.data.viewer.mfa, { completed: true, method: 'GRAPHQL', factorId: factor.id })
 
   emu.clock.advance(30_000) // the activation code is spent; the next step's code is new
   const verified = await gql(jar, OPS.verify, { factorId: factor.id, passCode: totp(activation.sharedSecret, emu.clock.now()) })
@@ -109,7 +113,8 @@ await t.test('sms: enroll, activate with the texted code, verify by CHALLENGE th
 
   emu.clock.advance(31_000)
   const challenge = await gql(jar, OPS.verify, { factorId: factor.id })
-  t.same(challenge.body.data.verifyFactor, { result: 'CHALLENGE', mfa: { completed: false, method: null, factorId: null, fresh: false } })
+  t.same(challenge.body.data.verifyFactor, { result: 'CHALLENGE', mfa: { completed: true, method: 'GRAPHQL', factorId: factor.id, fresh: true } },
+    'a challenge changes nothing: the MFA step is still the one the activation code recorded')
   t.equal(emu.messages({ factorId: factor.id }).length, 3, 'the challenge texted a code')
 
   emu.clock.advance(31_000)

@@ -127,7 +127,7 @@
     }
   }
 
-  /** After activation: straight on when the session already has MFA, else to /mfa for the next code. */
+  /** After activation: the accepted first code is the MFA step, so straight on (to /mfa only if the session lost it). */
   async function finish () {
     showStatus('Done. Taking you on…')
     const data = await gql(VIEWER, {})

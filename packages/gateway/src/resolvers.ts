@@ -173,6 +173,10 @@ export const resolvers = {
       try {
         const factor = await scope.deps.client.activateFactor(oktaUserId, factorId, { passCode }, scope.callOptions)
         await attempt.succeed()
+        // Okta accepted a code from the new factor: the user holds it, which is the MFA step (as Okta's own sign-in
+        // counts an enrollment). Without this the user would wait for the next 30-second code to finish signing in.
+        const { user } = await scope.appUser()
+        recordMfa(scope.request as SessionRequest, { user, factorId, method: 'graphql', now: scope.deps.config.clock(), userKey: scope.deps.config.userKey })
         return toGqlFactor(factor)
       } catch (err) {
         throw lastAttempt(err, attempt)
