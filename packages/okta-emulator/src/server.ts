@@ -96,7 +96,8 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   }
 
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+  // Registered for application/json (Fastify's exact-match fast path) and for anything else.
+  const parseJson = (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
     const text = body as string
     if (text.trim() === '') {
       done(null, undefined)
@@ -107,26 +108,34 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
     } catch {
       done(malformedBody(), undefined)
     }
-  })
+  }
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson)
+  app.addContentTypeParser('*', { parseAs: 'string' }, parseJson)
 
-  app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done) => {
-    const config = req.routeOptions.config // a getter that builds an object: read it once
-    const limited = stamp(reply, config.bucket ?? 'user')
+  /** The onRequest hook of one route: Okta's headers, the rate limit of its bucket, SSWS auth unless public. */
+  const guard = (bucket: RateLimitBucket, isPublic: boolean) => (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
+    const limited = stamp(reply, bucket)
     try {
-      if (config.public !== true) checkAuth(req.headers.authorization)
+      if (!isPublic) checkAuth(req.headers.authorization)
       if (limited) throw new OktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.')
     } catch (err) {
       done(err as Error)
       return
     }
     done()
+  }
+  // Each route gets its own hook with its bucket baked in, decided once at registration
+  // (reading request.routeOptions per request builds a fresh object every time).
+  app.addHook('onRoute', (route) => {
+    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
+    route.onRequest = [guard(route.config?.bucket ?? 'user', route.config?.public === true), ...own]
   })
 
   app.setErrorHandler((err, _req, reply) => {
     const e = toOktaError(err, settings.bodyLimit)
     void reply.code(e.status).type('application/json').send(e.toBody())
   })
-  app.setNotFoundHandler((req, reply) => {
+  app.setNotFoundHandler({ preValidation: guard('user', false) }, (req, reply) => {
     const e = notFound(req.url.split('?')[0] ?? '', 'Path')
     void reply.code(404).send(e.toBody())
   })
