@@ -29,6 +29,24 @@ await t.test('RFC 6238 test vectors, through the API', async (t) => {
   t.equal((await emuFetch(emu, 'GET', '/__emulator/factors/ostRfc6238TestVector/totp')).body.code, '353130', 'the /__emulator TOTP endpoint')
 })
 
+await t.test("the emulator's own HMAC-SHA1 agrees with node:crypto (via the test generator)", async (t) => {
+  const { randomBytes, randomInt } = await import('node:crypto')
+  const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+  // Secrets from 1 to 120 bytes: keys longer than SHA-1's 64-byte block are hashed first (RFC 2104).
+  const secrets = Array.from({ length: 60 }, (_, i) => [...randomBytes(Math.ceil(((i * 2 + 1) * 8) / 5))].map((b) => B32[b & 31]).join(''))
+  const emu = await withEmulator(t, {
+    seed: secrets.map((sharedSecret, i) => ({ login: `k${i}@example.com`, factors: [{ id: `ostHmacCheck${String(i).padStart(8, '0')}`, factorType: 'token:software:totp' as const, sharedSecret }] })),
+  })
+  let mismatches = 0
+  for (const [i, secret] of secrets.entries()) {
+    for (let j = 0; j < 20; j++) {
+      const at = randomInt(0, 2 ** 47)
+      if (emu.totpCode(`ostHmacCheck${String(i).padStart(8, '0')}`, at) !== totp(secret, at)) mismatches++
+    }
+  }
+  t.equal(mismatches, 0, '1200 codes, 60 secrets of 1 to 120 bytes, random times')
+})
+
 await t.test('the window: one step either side by default, configurable', async (t) => {
   const emu = await withEmulator(t)
   const { userId, factorId } = await userWithTotp(emu)

@@ -1,7 +1,8 @@
 // TOTP (RFC 6238) as Okta uses it: SHA-1, 30-second step, 6 digits, base32 secret. Written for
 // the emulator alone (it shares no code with the client). `findStep` returns the time step the
 // code matched, 'replayed', or null: callers compare with `=== null`, never truthiness.
-import { createHmac, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import { hmacCounter, hmacKey, type HmacKey } from './sha1.js'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 
@@ -51,14 +52,12 @@ export function newSecret (): string {
   return base32Encode(randomBytes(10))
 }
 
-/** HOTP (RFC 4226) value of `counter` under `key`. */
-export function hotp (key: Uint8Array, counter: number): string {
-  const msg = Buffer.alloc(8)
-  msg.writeUInt32BE(Math.floor(counter / 0x1_0000_0000), 0)
-  msg.writeUInt32BE(counter >>> 0, 4)
-  const mac = createHmac('sha1', key).update(msg).digest()
-  const offset = mac[mac.length - 1]! & 0x0f
-  const bin = (mac.readUInt32BE(offset) & 0x7fffffff) % 10 ** DIGITS
+/** HOTP (RFC 4226) value of `counter` under a prepared key. */
+export function hotp (key: HmacKey, counter: number): string {
+  const mac = hmacCounter(key, counter)
+  const byte = (i: number): number => (mac[i >> 2]! >>> (24 - 8 * (i & 3))) & 0xff
+  const offset = byte(19) & 0x0f
+  const bin = (((byte(offset) & 0x7f) << 24) | (byte(offset + 1) << 16) | (byte(offset + 2) << 8) | byte(offset + 3)) % 10 ** DIGITS
   return bin.toString().padStart(DIGITS, '0')
 }
 
@@ -68,7 +67,7 @@ export function stepAt (atMs: number): number {
 }
 
 /** The TOTP code of `key` at `atMs`. */
-export function generate (key: Uint8Array, atMs: number): string {
+export function generate (key: HmacKey, atMs: number): string {
   return hotp(key, stepAt(atMs))
 }
 
@@ -80,13 +79,13 @@ export function sameCode (a: string, b: string): boolean {
   return diff === 0
 }
 
-const keys = new Map<string, Buffer>()
-/** The decoded key of a base32 secret, cached (decoding is the costliest string work on the verify path). */
-export function keyOf (secret: string): Buffer {
+const keys = new Map<string, HmacKey>()
+/** The HMAC key of a base32 secret, decoded and prepared once (cached). */
+export function keyOf (secret: string): HmacKey {
   let key = keys.get(secret)
   if (key === undefined) {
     if (keys.size >= 10_000) keys.clear()
-    key = base32Decode(secret)
+    key = hmacKey(base32Decode(secret))
     keys.set(secret, key)
   }
   return key
@@ -97,7 +96,7 @@ export function keyOf (secret: string): Buffer {
  * `code` and which is later than `after`; `'replayed'` when the code matches only steps at or
  * before `after` (already used); null when it matches none.
  */
-export function findStep (key: Uint8Array, code: string, atMs: number, window: number, after = -1): number | 'replayed' | null {
+export function findStep (key: HmacKey, code: string, atMs: number, window: number, after = -1): number | 'replayed' | null {
   if (code.length !== DIGITS) return null
   const now = stepAt(atMs)
   let replayed = false
