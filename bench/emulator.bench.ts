@@ -187,7 +187,7 @@ export async function run (): Promise<void> {
       '',
       'A code is single-use, so one valid code cannot be sent repeatedly as is. Two ways round that, both measured:',
       'the emulator with a fixed clock and `rejectReplayedCodes: false` (the whole success path: auth, the user and',
-      'factor lookups, one HMAC-SHA1 since the current step is tried first, the response), and a wrong code with',
+      'factor lookups, one HMAC-SHA1 (two SHA-1 compressions on precomputed pad states) since the current step is tried first, the response), and a wrong code with',
       '`lockoutThreshold: 0` (three HMAC-SHA1, the whole ±1 window, then the error envelope with a fresh `errorId`).',
       '`rateLimits: false`; the Okta headers are still computed. Latencies are whole milliseconds (autocannon).',
       '',

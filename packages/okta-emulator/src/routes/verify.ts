@@ -22,15 +22,18 @@ export const PUSH_TRANSACTION_MS = 5 * 60_000
 const SUCCESS = Object.freeze({ factorResult: 'SUCCESS' })
 const hint = (href: string, ...allow: string[]): { href: string, hints: { allow: string[] } } => ({ href, hints: { allow } })
 
-/** Answers a wrong code: counts it toward the lockout, then 403 E0000068. */
-function fail (ctx: Ctx, u: UserRecord): never {
+/**
+ * A wrong code: counts it toward the lockout and returns (not throws: this is the hot path's
+ * common failure, and an exception costs more than the HMACs) the 403 E0000068 to answer.
+ */
+function fail (ctx: Ctx, u: UserRecord): OktaError {
   u.failedVerifications++
   if (ctx.lockoutThreshold > 0 && u.failedVerifications >= ctx.lockoutThreshold) {
     u.status = 'LOCKED_OUT'
     u.statusChanged = u.lastUpdated = ctx.clock()
   }
   ctx.store.commit()
-  throw invalidPasscode()
+  return invalidPasscode()
 }
 
 function succeed (ctx: Ctx, u: UserRecord): typeof SUCCESS {
@@ -47,13 +50,13 @@ function passCodeOf (body: Record<string, unknown>): string | undefined {
   return p
 }
 
-function verifyTotp (ctx: Ctx, u: UserRecord, f: FactorRecord, body: Record<string, unknown>): typeof SUCCESS {
+function verifyTotp (ctx: Ctx, u: UserRecord, f: FactorRecord, body: Record<string, unknown>): typeof SUCCESS | OktaError {
   const code = passCodeOf(body)
   if (code === undefined) throw validationError('factorVerifyRequest', 'passCode: The field cannot be left blank')
   const last = f.lastStep ?? -1
   const step = findStep(keyOf(f.secret ?? ''), code, ctx.clock(), ctx.totpWindow, ctx.rejectReplayedCodes ? last : -1)
-  if (step === null) fail(ctx, u)
-  if (step === 'replayed') throw passcodeReplayed()
+  if (step === null) return fail(ctx, u)
+  if (step === 'replayed') return passcodeReplayed()
   // Mark before anything can yield: this is what makes a code single-use under concurrency.
   f.lastStep = Math.max(last, step)
   return succeed(ctx, u)
@@ -77,15 +80,12 @@ export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
   // `async` (with no await inside, so check-and-mark still happens in one tick): Fastify then writes
   // the reply after the request's 'end' event instead of inside it, measurably cheaper under load.
   app.post(`${F}/verify`, verify, async (req: Req, reply: FastifyReply) => {
-    try {
-      return verifyFactor(req, reply)
-    } catch (err) {
-      // The hot path's expected failures (wrong or replayed code) are answered here rather than
-      // through Fastify's error machinery; the body is the same envelope the error handler writes.
-      if (!(err instanceof OktaError)) throw err
-      reply.code(err.status)
-      return err.toBody()
-    }
+    // Expected failures (wrong or replayed code) come back as values and are answered here rather
+    // than through Fastify's error machinery; the body is the same envelope the error handler writes.
+    const result = verifyFactor(req, reply)
+    if (!(result instanceof OktaError)) return result
+    reply.code(result.status)
+    return result.toBody()
   })
 
   function verifyFactor (req: Req, reply: FastifyReply): unknown {
@@ -111,15 +111,15 @@ export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
         })
       }
       const sent = f.sent
-      if (sent === undefined || ctx.clock() >= sent.expiresAt || sent.code !== code) fail(ctx, u)
-      if (sent.used) throw passcodeReplayed()
+      if (sent === undefined || ctx.clock() >= sent.expiresAt || sent.code !== code) return fail(ctx, u)
+      if (sent.used) return passcodeReplayed()
       sent.used = true
       return (succeed(ctx, u))
     }
     if (f.factorType === 'question') {
       const answer = body['answer']
       if (typeof answer !== 'string' || answer === '') throw validationError('factorVerifyRequest', 'answer: The field cannot be left blank')
-      if (answer.trim().toLowerCase() !== (f.answer ?? '').trim().toLowerCase()) fail(ctx, u)
+      if (answer.trim().toLowerCase() !== (f.answer ?? '').trim().toLowerCase()) return fail(ctx, u)
       return (succeed(ctx, u))
     }
     // push
