@@ -13,6 +13,7 @@ interface Snapshot {
 
 /** In-memory state with optional durable snapshotting. */
 export class Store {
+  /** Users by id, in creation order (the list order). */
   readonly users = new Map<string, UserRecord>()
   private readonly byLogin = new Map<string, string>()
   private readonly factorsByUser = new Map<string, Map<string, FactorRecord>>()
@@ -37,12 +38,14 @@ export class Store {
     return this.byLogin.has(login.toLowerCase())
   }
 
+  /** Stores a new user and indexes its login. */
   addUser (user: UserRecord): void {
     this.users.set(user.id, user)
     this.byLogin.set(String(user.profile['login']).toLowerCase(), user.id)
     this.factorsByUser.set(user.id, new Map())
   }
 
+  /** Removes a user with its factors. */
   deleteUser (user: UserRecord): void {
     for (const f of this.factors(user.id)) this.factorIndex.delete(f.id)
     this.factorsByUser.delete(user.id)
@@ -66,11 +69,13 @@ export class Store {
     return this.factorIndex.get(factorId)
   }
 
+  /** Stores a factor under its user. */
   addFactor (factor: FactorRecord): void {
     this.factorsByUser.get(factor.userId)?.set(factor.id, factor)
     this.factorIndex.set(factor.id, factor)
   }
 
+  /** Removes one factor. */
   deleteFactor (factor: FactorRecord): void {
     this.factorsByUser.get(factor.userId)?.delete(factor.id)
     this.factorIndex.delete(factor.id)
