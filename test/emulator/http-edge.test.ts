@@ -38,6 +38,8 @@ await t.test('headers and envelope on every response', async (t) => {
     ['POST', '/api/v1/users', '{"profile":'],
     ['GET', '/api/v1/users', undefined, { authorization: '' }],
     ['GET', '/api/v1/users/%E0%A4%A'],
+    ['POST', '/nowhere', '{"bad'],
+    ['GET', `/api/v1/users/${'x'.repeat(600)}`],
   ]
   for (const [method, path, body, headers] of cases) {
     const r = await emuFetch(emu, method, path, body, headers)

@@ -132,6 +132,8 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   })
 
   app.setErrorHandler((err, _req, reply) => {
+    // A body that fails to parse on an unknown path errs before any guard ran: stamp here too.
+    if (!reply.hasHeader('x-okta-request-id')) stamp(reply, 'user')
     const e = toOktaError(err, settings.bodyLimit)
     void reply.code(e.status).type('application/json').send(e.toBody())
   })
