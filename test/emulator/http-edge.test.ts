@@ -143,6 +143,31 @@ await t.test('bad input never gets a 5xx', async (t) => {
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users')).status, 200, 'still serving after all of that')
 })
 
+await t.test('random requests on every route: never a 5xx, always the envelope', async (t) => {
+  const emu = await withEmulator(t, { rateLimits: false })
+  const { userId, factorId } = await userWithTotp(emu)
+  const { randomBytes, randomInt } = await import('node:crypto')
+  const pick = <T>(xs: readonly T[]): T => xs[randomInt(xs.length)]!
+  const ids = [userId, factorId, 'x', '%25', '%2e%2e', encodeURIComponent(randomBytes(8).toString('latin1')), randomBytes(6).toString('hex')]
+  const templates = ['/api/v1/users', '/api/v1/users/U', '/api/v1/users/U/lifecycle/activate', '/api/v1/users/U/lifecycle/unlock',
+    '/api/v1/users/U/factors', '/api/v1/users/U/factors/F', '/api/v1/users/U/factors/F/verify', '/api/v1/users/U/factors/F/lifecycle/activate',
+    '/api/v1/users/U/factors/F/resend', '/api/v1/users/U/factors/F/transactions/T', '/api/v1/users/U/factors/F/qr/T', '/api/v1/users/U/factors/catalog',
+    '/__emulator/messages', '/__emulator/factors/F/totp', '/__emulator/push/T/approve']
+  const bodies = [undefined, '', '{}', '[]', 'null', '"x"', '{"passCode":null}', '{"passCode":{"$gt":""}}', '{"profile":[]}', '{"factorType":"sms","provider":"OKTA","profile":{"phoneNumber":1}}',
+    () => randomBytes(randomInt(1, 64)).toString('latin1'), () => JSON.stringify({ passCode: randomBytes(3).toString('hex'), answer: [1] })]
+  const queries = ['', '?limit=-1', '?limit=0', '?after=zz', '?activate=maybe', '?search=%28', '?filter=status%20eq%20%22x%22', '?tokenLifetimeSeconds=0', '?q=']
+  for (let i = 0; i < 300; i++) {
+    const path = pick(templates).replace('U', pick(ids)).replace('F', pick(ids)).replace('T', pick(ids)) + pick(queries)
+    const b = pick(bodies)
+    const body = typeof b === 'function' ? b() : b
+    const method = pick(['GET', 'POST', 'DELETE', 'PUT'])
+    const r = await emuFetch(emu, method, path, method === 'GET' ? undefined : body, body === undefined ? {} : { 'content-type': pick(['application/json', 'text/plain', 'application/json; charset=utf-8']) })
+    if (r.status >= 500 || (r.status >= 400 && !isEnvelope(r.body))) t.fail(`${method} ${path} ${JSON.stringify(body)} -> ${r.status} ${r.text.slice(0, 120)}`)
+  }
+  // (The random DELETEs may have deleted the user: ask for the list, which is always there.)
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users?limit=1')).status, 200, 'still serving')
+})
+
 await t.test('double slashes and trailing slashes are tolerated', async (t) => {
   const emu = await withEmulator(t)
   const { userId } = await userWithTotp(emu)
