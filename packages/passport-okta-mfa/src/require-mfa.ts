@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { guardConfig, mfaVerdict, refusalBody, returnToOf, wantsHtml, type RequireMfaOptions } from './guard.js'
 import { sessionSet } from './session-state.js'
+import { requireMfaFastify } from './require-mfa-fastify.js'
 
 /** The request shape the Express guard reads (express `Request` fits). */
 export interface ExpressLikeRequest extends IncomingMessage {
@@ -14,8 +15,15 @@ export interface ExpressLikeRequest extends IncomingMessage {
 /** A connect-style middleware. */
 export type ConnectMiddleware = (req: ExpressLikeRequest, res: ServerResponse, next: (err?: unknown) => void) => void
 
+/** A Fastify reply (the second argument when the middleware runs as a Fastify hook), told apart from a ServerResponse. */
+function isFastifyReply (res: unknown): res is Parameters<ReturnType<typeof requireMfaFastify>>[1] {
+  const r = res as { code?: unknown, send?: unknown, raw?: unknown }
+  return typeof r.code === 'function' && typeof r.send === 'function' && typeof r.raw === 'object' && r.raw !== null
+}
+
 /**
- * Express/connect middleware that requires a completed MFA step.
+ * Express/connect middleware that requires a completed MFA step. Given as a Fastify `preHandler`
+ * (`{ preHandler: requireMfa() }`) it answers as {@link requireMfaFastify} does.
  *
  * - MFA done (and younger than `maxAgeSeconds`): `next()`; `req.mfa` holds the {@link MfaState}.
  * - A page request (`Accept: text/html`) without MFA: 302 to `redirectTo`, remembering the URL in `session.returnTo`.
@@ -28,7 +36,14 @@ export type ConnectMiddleware = (req: ExpressLikeRequest, res: ServerResponse, n
  */
 export function requireMfa (options: RequireMfaOptions = {}): ConnectMiddleware {
   const config = guardConfig(options)
+  const fastifyGuard = requireMfaFastify(options)
   return function requireMfaMiddleware (req, res, next) {
+    if (isFastifyReply(res)) {
+      // Callback-style Fastify hook: continue with done() unless the guard already answered.
+      const reply = res
+      fastifyGuard(req as never, reply).then(() => { if (!reply.sent) next() }, next)
+      return
+    }
     try {
       const verdict = mfaVerdict(req, config)
       if (verdict.ok) {

@@ -154,12 +154,11 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
     if (outcome.kind === 'error') return settle.error(outcome.error)
     if (outcome.kind === 'fail') {
       const counted = outcome.code === 'INVALID_PASSCODE' || outcome.code === 'PASSCODE_REPLAYED'
-      if (counted && decision !== undefined && decision.remaining === 0) {
-        // That was the last attempt of the window: say so now rather than on the next try.
-        return refuse('LOCKED_OUT', { retryAfterSeconds: decision.retryAfterSeconds })
-      }
+      // The Nth wrong code still says what was wrong (N failed passcodes, then a lockout); when it used up the
+      // window it also carries attemptsRemaining 0 and the retry time, so the page can say when to try again.
+      const lastOfWindow = counted && decision !== undefined && decision.remaining === 0
       return refuse(outcome.code, {
-        retryAfterSeconds: outcome.retryAfterSeconds,
+        retryAfterSeconds: lastOfWindow ? decision.retryAfterSeconds : outcome.retryAfterSeconds,
         attemptsRemaining: counted ? decision?.remaining : undefined,
       })
     }
