@@ -47,11 +47,9 @@ await t.test('alice signs in, enrolls an authenticator from the manual key and r
   await signIn(page, 'alice')
   t.equal(path(page), '/mfa/enroll', 'no factor yet: straight to enrollment')
 
-  await page.click('#choose-totp')
   await page.waitForSelector('#manual-key:not(:empty)')
   const abandoned = (await page.textContent('#manual-key')) ?? ''
   await page.reload() // a half-done enrollment must not block starting again
-  await page.click('#choose-totp')
   await page.waitForSelector('#manual-key:not(:empty)')
   const shown = (await page.textContent('#manual-key')) ?? ''
   t.not(shown, abandoned, 'starting again gives a new key')
@@ -60,16 +58,16 @@ await t.test('alice signs in, enrolls an authenticator from the manual key and r
   const qr = decodeQr((await page.getAttribute('#qr', 'src')) ?? '')
   t.match(qr, /^otpauth:\/\/totp\//, 'the QR image is an otpauth URI')
   t.equal(new URL(qr!).searchParams.get('secret'), aliceKey, 'the QR code and the manual key carry the same secret')
-  t.equal(await page.getAttribute('#totp-code', 'autocomplete'), 'one-time-code')
-  t.equal(await page.getAttribute('#totp-code', 'inputmode'), 'numeric')
+  t.equal(await page.getAttribute('#passCode', 'autocomplete'), 'one-time-code')
+  t.equal(await page.getAttribute('#passCode', 'inputmode'), 'numeric')
 
   const right = code(aliceKey)
-  await page.fill('#totp-code', right === '000000' ? '111111' : '000000')
+  await page.fill('#passCode', right === '000000' ? '111111' : '000000')
   await page.click('#totp-activate button[type=submit]')
   await page.waitForSelector('#totp-activate [role=alert]:not([hidden])')
   t.match(await page.textContent('#totp-activate [role=alert]'), "That code didn't match", 'a wrong first code is explained above the field')
 
-  await page.fill('#totp-code', right)
+  await page.fill('#passCode', right)
   // The first code from the new factor is the MFA step: no second code, straight on.
   await Promise.all([page.waitForURL('**/account'), page.click('#totp-activate button[type=submit]')])
   t.equal(path(page), '/account', 'activation finishes the sign-in')
@@ -86,7 +84,7 @@ await t.test('signing out and in again asks for a code, and a fresh one opens /a
   await enterCode(page, code(aliceKey))
   t.equal(path(page), '/account')
 
-  await clickAndWait(page, 'nav form[action="/logout"] button')
+  await clickAndWait(page, 'nav a[href="/logout"]')
   t.equal(path(page), '/login')
   t.match(await page.textContent('[data-testid=info]'), 'You are signed out.')
   await page.goto(`${app.url}/account`)
@@ -121,7 +119,7 @@ await t.test('a code that was already used shows the error, and the next code wo
   const used = code(aliceKey)
   await enterCode(page, used)
   t.equal(path(page), '/account')
-  await clickAndWait(page, 'nav form[action="/logout"] button')
+  await clickAndWait(page, 'nav a[href="/logout"]')
 
   await signIn(page, 'alice')
   await enterCode(page, used)
@@ -129,6 +127,44 @@ await t.test('a code that was already used shows the error, and the next code wo
   t.match(await page.textContent('[role=alert]'), 'That code was already used')
   app.clock.advance(30_000)
   await enterCode(page, code(aliceKey))
+  t.equal(path(page), '/account')
+})
+
+await t.test('the flow as the issue words it: fields by name, the one submit button, the key beside its label, goto /logout', async (t) => {
+  const fresh = await startE2eApp(t) // a new emulator: alice without a factor again
+  const { page } = await openPage(t, browser)
+  const submit = async (): Promise<void> => {
+    t.equal(await page.locator('button[type=submit]').count(), 1, `one submit button on ${path(page)}`)
+    await clickAndWait(page, 'button[type=submit]')
+  }
+  await page.goto(`${fresh.url}/login`)
+  await page.fill('input[name=username]', 'alice')
+  await page.fill('input[name=password]', PASSWORD)
+  await submit()
+  t.equal(path(page), '/mfa/enroll', 'no factor: enrollment, with the key shown without any click')
+  const key = page.getByTestId('manual-key')
+  const secret = ((await key.textContent()) ?? '').replace(/\s+/g, '')
+  t.match(secret, /^[A-Z2-7]{16,}$/)
+  t.equal(await page.locator('#manual-key').getAttribute('aria-labelledby'), 'manual-key-label')
+  t.match(await page.textContent('#manual-key-label'), /key/i, 'the key sits under a label that says so')
+  t.equal(await page.locator('input[name=passCode]').count(), 1, 'one code field')
+  t.equal(await page.getByLabel(/code/i).count(), 1, 'found by its label too')
+  await page.fill('input[name=passCode]', totp(secret, fresh.clock.now()))
+  await Promise.all([page.waitForURL('**/account'), page.click('button[type=submit]')])
+  t.equal(path(page), '/account', 'the first code finishes the sign-in')
+
+  await page.goto(`${fresh.url}/logout`)
+  t.equal(path(page), '/login', 'GET /logout typed in the address bar signs out')
+  await page.goto(`${fresh.url}/account`)
+  t.equal(path(page), '/login', 'and the session is gone')
+
+  await page.fill('input[name=username]', 'alice')
+  await page.fill('input[name=password]', PASSWORD)
+  await submit()
+  t.equal(path(page), '/mfa')
+  fresh.clock.advance(30_000)
+  await page.fill('input[name=passCode]', totp(secret, fresh.clock.now()))
+  await submit()
   t.equal(path(page), '/account')
 })
 

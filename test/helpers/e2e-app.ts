@@ -34,9 +34,9 @@ export async function startE2eApp (
   return { ...built, url, clock, jar: () => new CookieJar(url) }
 }
 
-/** The CSRF token of the first form on a page. */
+/** The CSRF token of the first form on a page, else of its `<meta name="csrf-token">`. */
 export function csrfOf (html: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(html)
+  const match = /name="_csrf" value="([^"]+)"/.exec(html) ?? /<meta name="csrf-token" content="([^"]+)">/.exec(html)
   if (match === null) throw new Error('no CSRF field on this page')
   return match[1]!
 }

@@ -151,83 +151,82 @@
     }
   }
 
-  $('choose-totp').addEventListener('click', () => guard(async () => {
-    try {
-      showStatus('Setting up…')
-      const result = await enroll({ factorType: 'TOTP', provider: 'GOOGLE' })
-      totpFactorId = result.factor.id
-      $('qr').src = result.activation.qrCodeDataUri
-      $('manual-key').textContent = groupKey(result.activation.sharedSecret)
-      $('step-choose').hidden = true
-      $('step-totp').hidden = false
-      statusBox.hidden = true
-      $('totp-code').focus()
-    } catch (err) {
-      showError(err)
-    }
-  }))
-
-  $('copy-key').addEventListener('click', () => {
-    const text = $('manual-key').textContent.replace(/\s+/g, '')
-    if (navigator.clipboard) {
-      navigator.clipboard.writeText(text).then(() => showStatus('Key copied.'), () => showStatus('Select the key and copy it.'))
-    }
-  })
-
-  $('totp-activate').addEventListener('submit', (event) => {
-    event.preventDefault()
-    void guard(async () => {
-      const passCode = $('totp-code').value.replace(/\s+/g, '')
-      if (!/^\d{6}$/.test(passCode)) return showError(new PageError('PASSCODE_MALFORMED'), 'totp-code')
-      try {
-        await gql(ACTIVATE, { factorId: totpFactorId, passCode })
-        await finish()
-      } catch (err) {
-        showError(err, 'totp-code')
-      }
+  /** Activation with the first code, shared by both kinds of factor. */
+  function onActivate (form, factorId) {
+    form.addEventListener('submit', (event) => {
+      event.preventDefault()
+      void guard(async () => {
+        const passCode = $('passCode').value.replace(/\s+/g, '')
+        if (!/^\d{6}$/.test(passCode)) return showError(new PageError('PASSCODE_MALFORMED'), 'passCode')
+        const id = factorId()
+        if (!id) return showError('Your key is still being prepared. Wait a moment and try again.', 'passCode')
+        try {
+          await gql(ACTIVATE, { factorId: id, passCode })
+          await finish()
+        } catch (err) {
+          showError(err, 'passCode')
+        }
+      })
     })
-  })
+  }
 
-  $('choose-sms').addEventListener('click', () => {
-    $('step-choose').hidden = true
-    $('step-sms').hidden = false
-    $('phone').focus()
-  })
-
-  $('sms-enroll').addEventListener('submit', (event) => {
-    event.preventDefault()
+  // Authenticator app: enrolled as the page loads, so the QR code, the key and the code field are on one screen.
+  // The key element is only added once the key is known: whoever looks for it finds it filled in.
+  if ($('step-totp')) {
     void guard(async () => {
-      const phoneNumber = $('phone').value.replace(/[\s().-]/g, '')
-      if (!/^\+[1-9]\d{6,14}$/.test(phoneNumber)) {
-        showError('Enter the number with its country code, e.g. +1 555 555 0123.', 'phone')
-        return
-      }
       try {
-        showStatus('Sending a code…')
-        const result = await enroll({ factorType: 'SMS', phoneNumber })
-        smsFactorId = result.factor.id
-        $('sms-enroll').hidden = true
-        $('sms-activate').hidden = false
-        $('sms-sent').textContent = 'We sent a 6-digit code to ' + phoneNumber + '.'
+        showStatus('Preparing your key…')
+        const result = await enroll({ factorType: 'TOTP', provider: 'GOOGLE' })
+        totpFactorId = result.factor.id
+        $('qr').src = result.activation.qrCodeDataUri
+        const key = document.createElement('code')
+        key.id = 'manual-key'
+        key.className = 'key'
+        key.dataset.testid = 'manual-key'
+        key.setAttribute('aria-labelledby', 'manual-key-label')
+        key.textContent = groupKey(result.activation.sharedSecret)
+        $('key-loading').replaceWith(key)
+        $('copy-key').hidden = false
         statusBox.hidden = true
-        $('sms-code').focus()
       } catch (err) {
-        showError(err, 'phone')
+        showError(err)
       }
     })
-  })
 
-  $('sms-activate').addEventListener('submit', (event) => {
-    event.preventDefault()
-    void guard(async () => {
-      const passCode = $('sms-code').value.replace(/\s+/g, '')
-      if (!/^\d{6}$/.test(passCode)) return showError(new PageError('PASSCODE_MALFORMED'), 'sms-code')
-      try {
-        await gql(ACTIVATE, { factorId: smsFactorId, passCode })
-        await finish()
-      } catch (err) {
-        showError(err, 'sms-code')
+    $('copy-key').addEventListener('click', () => {
+      const text = $('manual-key').textContent.replace(/\s+/g, '')
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(text).then(() => showStatus('Key copied.'), () => showStatus('Select the key and copy it.'))
       }
     })
-  })
+
+    onActivate($('totp-activate'), () => totpFactorId)
+  }
+
+  if ($('step-sms')) {
+    $('sms-enroll').addEventListener('submit', (event) => {
+      event.preventDefault()
+      void guard(async () => {
+        const phoneNumber = $('phone').value.replace(/[\s().-]/g, '')
+        if (!/^\+[1-9]\d{6,14}$/.test(phoneNumber)) {
+          showError('Enter the number with its country code, e.g. +1 555 555 0123.', 'phone')
+          return
+        }
+        try {
+          showStatus('Sending a code…')
+          const result = await enroll({ factorType: 'SMS', phoneNumber })
+          smsFactorId = result.factor.id
+          // The code form replaces the phone form: one field and one button on the screen at a time.
+          const form = $('sms-activate-template').content.firstElementChild.cloneNode(true)
+          $('sms-enroll').replaceWith(form)
+          $('sms-sent').textContent = 'We sent a 6-digit code to ' + phoneNumber + '.'
+          onActivate(form, () => smsFactorId)
+          statusBox.hidden = true
+          $('passCode').focus()
+        } catch (err) {
+          showError(err, 'phone')
+        }
+      })
+    })
+  }
 })()

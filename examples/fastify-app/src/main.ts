@@ -24,7 +24,7 @@ export function banner (config: AppConfig, url: string, emulatorUrl: string | un
   if (demo !== undefined) {
     const width = Math.max(...demo.accounts.map((a) => a.username.length))
     lines.push('  Demo sign-in (these accounts exist only in the emulator):')
-    for (const a of demo.accounts) lines.push(`    ${a.username.padEnd(width)}  password ${a.password}  ${a.note}`)
+    for (const a of demo.accounts) lines.push(`    username ${a.username.padEnd(width)}  password ${a.password}  ${a.note}`)
     lines.push('',
       `  ${demo.totpUser.username}'s authenticator: add it to Google Authenticator (or any TOTP app) by hand with`,
       `    key      ${groupKey(demo.totpUser.sharedSecret)}   (time-based, 6 digits, every 30 s)`,

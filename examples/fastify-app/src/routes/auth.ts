@@ -63,8 +63,13 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
     await reply.redirect(await nextStep(ctx, user as AppUser, request), 303)
   }))
 
+  // GET /logout signs out when the browser says the request did not come from another site (Sec-Fetch-Site
+  // none/same-origin: a typed URL, a bookmark, our own "Sign out" link) or when there is no such header (not a
+  // browser, so no ambient cookies to abuse). A cross-site GET (a link or <img> on another site) only shows a
+  // button that POSTs with the CSRF token: signing someone out is low-risk, but there is no reason to allow it.
   app.get('/logout', async (request, reply) => {
     if (!isSignedIn(request)) return await reply.redirect('/login', 303)
+    if (!CROSS_SITE.has(String(request.headers['sec-fetch-site'] ?? ''))) return await signOut(request, reply)
     const csrf = csrfToken(request)
     const body = html`<section class="card"><h1>Sign out?</h1>
       <form method="post" action="/logout">${csrfField(csrf)}<button type="submit" class="primary">Sign out</button></form>
@@ -72,14 +77,20 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
     await reply.type('text/html; charset=utf-8').send(page({ title: 'Sign out', body, userName: currentUser(request).displayName, csrf, fullNav: getMfaState(request) !== undefined }))
   })
 
-  app.post('/logout', { preValidation: ctx.csrf }, async (request, reply) => {
-    if (isSignedIn(request)) {
-      clearMfa(request)
-      await request.logOut()
-    }
-    setFlash(request, 'info', 'You are signed out.')
-    await reply.redirect('/login', 303)
-  })
+  app.post('/logout', { preValidation: ctx.csrf }, async (request, reply) => { await signOut(request, reply) })
+}
+
+/** Sec-Fetch-Site values of a request started by another site: GET /logout asks before signing out. */
+const CROSS_SITE = new Set(['cross-site', 'same-site'])
+
+/** Ends the session (MFA state included) and goes to /login with a notice. */
+async function signOut (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (isSignedIn(request)) {
+    clearMfa(request)
+    await request.logOut()
+  }
+  setFlash(request, 'info', 'You are signed out.')
+  await reply.redirect('/login', 303)
 }
 
 /** /mfa when the user has a factor to verify, /mfa/enroll when not; /mfa when Okta cannot say. */

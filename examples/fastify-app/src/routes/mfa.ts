@@ -15,7 +15,7 @@ import { mfaPage, outboxPage } from '../views/mfa.js'
 export const STEP_UP_MAX_AGE_SECONDS = 300
 
 /** The fail info the okta-mfa strategy hands to `fail` (see passport-okta-mfa's FAIL_CODES). */
-interface FailInfo { code?: string, retryAfterSeconds?: number }
+interface FailInfo { code?: string, retryAfterSeconds?: number, attemptsRemaining?: number }
 
 /** The factors of the signed-in user as the pages show them; `undefined` when Okta cannot be reached. */
 export async function loadFactors (ctx: AppContext, request: FastifyRequest): Promise<FactorView[] | undefined> {
@@ -81,9 +81,11 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       const fail = (info ?? {}) as FailInfo
       if (fail.code === 'ENROLLMENT_REQUIRED') return await reply.redirect('/mfa/enroll', 303)
       if (fail.code === 'NOT_AUTHENTICATED') return await reply.redirect('/login', 303)
-      const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
+      // A wrong code that used up the last attempt says both: it didn't match, and sign-in is now paused (until when).
+      const lastTry = fail.attemptsRemaining === 0 && (fail.code === 'INVALID_PASSCODE' || fail.code === 'PASSCODE_REPLAYED')
+      const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' || lastTry ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
       return await renderMfa(request, reply, status, {
-        error: messageFor(fail.code, fail.retryAfterSeconds),
+        error: lastTry ? `${messageFor(fail.code)} ${messageFor('LOCKED_OUT', fail.retryAfterSeconds)}` : messageFor(fail.code, fail.retryAfterSeconds),
         ...(selectedFactorId === undefined ? {} : { selectedFactorId }),
       })
     }
@@ -128,7 +130,12 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       return await reply.redirect('/mfa', 303)
     }
     const hasMfa = getMfaState(request) !== undefined
+    // ?method=sms asks for a phone; otherwise the authenticator app, unless one is active already (adding a second factor).
+    const asked = (request.query as Record<string, unknown>).method
+    const hasTotp = factors.some((f) => f.kind === 'totp' && f.active)
+    const method = asked === 'sms' || (asked !== 'totp' && hasTotp) ? 'sms' : 'totp'
     await reply.type('text/html; charset=utf-8').send(enrollPage({
+      method,
       csrf: csrfToken(request),
       userName: currentUser(request).displayName,
       graphqlPath: ctx.graphqlPath,

@@ -47,9 +47,9 @@ export function notice (kind: 'error' | 'info' | 'success', text: string | SafeH
 export interface PageOptions {
   title: string
   body: SafeHtml
-  /** The signed-in user's name, shown with the sign-out button. */
+  /** The signed-in user's name, shown with the sign-out link. */
   userName?: string | undefined
-  /** The session's CSRF token, for the sign-out form. */
+  /** The session's CSRF token, in `<meta name="csrf-token">` for scripts (sign-out itself is a GET link). */
   csrf?: string | undefined
   /** Scripts (paths on this origin) to load at the end of the body. */
   scripts?: string[]
@@ -64,7 +64,7 @@ export function page ({ title, body, userName, csrf, scripts = [], fullNav = tru
     : html`<nav aria-label="Account">
         ${fullNav ? html`<a href="/account">Account</a>
         <a href="/account/security">Security</a>` : ''}
-        <form method="post" action="/logout" class="inline">${csrf === undefined ? '' : csrfField(csrf)}<button type="submit" class="link">Sign out</button></form>
+        <a href="/logout" data-testid="logout">Sign out</a>
       </nav>`
   return html`<!doctype html>
 <html lang="en">
@@ -72,6 +72,7 @@ export function page ({ title, body, userName, csrf, scripts = [], fullNav = tru
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · okta-mfa demo</title>
+${csrf === undefined ? '' : html`<meta name="csrf-token" content="${csrf}">`}
 <link rel="stylesheet" href="/assets/app.css">
 </head>
 <body>
