@@ -78,11 +78,18 @@ await t.test("the gateway's attempt limiter locks out, through the shared store 
   const factorId = await totpFactorId(emu, ada)
   const wrong = wrongCode(SECRET, emu.clock.now())
 
-  expectCode(t, await gql(ada, OPS.verify, { factorId, passCode: wrong }), 'INVALID_PASSCODE', 'first wrong code')
+  const first = await gql(ada, OPS.verify, { factorId, passCode: wrong })
+  expectCode(t, first, 'INVALID_PASSCODE', 'first wrong code')
+  t.equal(first.body.errors?.[0]?.extensions.attemptsRemaining, 2, 'says how many attempts are left')
   expectCode(t, await gql(ada, OPS.verify, { factorId, passCode: wrong }), 'INVALID_PASSCODE', 'second wrong code')
   t.match(await store.get('ada@example.com', Date.now()), { count: 2 }, 'the attempts are counted in the given store under the user key')
   const third = await gql(ada, OPS.verify, { factorId, passCode: wrong })
-  expectCode(t, third, 'LOCKED_OUT', 'the last allowed wrong code')
+  // As the strategy: N wrong codes are each reported as wrong (the Nth with when to try again), LOCKED_OUT after them.
+  expectCode(t, third, 'INVALID_PASSCODE', 'the last allowed wrong code is still a wrong code')
+  t.equal(third.body.errors?.[0]?.extensions.attemptsRemaining, 0, 'none left')
+  const announced = third.body.errors?.[0]?.extensions.retryAfterSeconds
+  t.ok(typeof announced === 'number' && announced > 0 && announced <= 900, `and when to try again (${String(announced)} s)`)
+  t.equal(third.headers['retry-after'], undefined, 'no Retry-After on the wrong code itself')
   const locked = await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })
   expectCode(t, locked, 'LOCKED_OUT', 'even the right code while locked out')
   const retry = locked.body.errors?.[0]?.extensions.retryAfterSeconds

@@ -92,6 +92,27 @@ await t.test('plugin options are validated at registration', async (t) => {
   await app.close()
 })
 
+await t.test('the plugin also takes the client as its options: client: { orgUrl, token } (the issue\'s "client | { orgUrl, token }")', async (t) => {
+  const app = Fastify()
+  await app.register(secureSession, { key: Buffer.from(KEY_HEX, 'hex') })
+  await app.register(oktaMfaGateway, { client: { orgUrl: 'https://dev-1.okta.com', token: 'tok' }, resolveUser: () => null })
+  await app.ready()
+  t.equal(typeof app.oktaMfaGateway.client.verifyFactor, 'function', 'the plugin built a client from them')
+  t.equal(app.oktaMfaGateway.config.client, undefined, 'and owns it (closed with the app)')
+  t.match(app.oktaMfaGateway.config.clientOptions, { orgUrl: 'https://dev-1.okta.com', allowInsecureHttp: false })
+  const res = await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ viewer { userKey } }' } })
+  t.equal(res.json().errors[0].extensions.code, 'UNAUTHENTICATED', 'no session user')
+  await app.close()
+
+  const bad = Fastify()
+  t.teardown(() => bad.close())
+  await bad.register(secureSession, { key: Buffer.from(KEY_HEX, 'hex') })
+  await t.rejects(async () => {
+    await bad.register(oktaMfaGateway, { client: { orgUrl: 'https://dev-1.okta.com', token: 'tok', tokn: 'x' } as never, resolveUser: () => null })
+    await bad.ready()
+  }, { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"client.tokn" is not an option/ })
+})
+
 await t.test('/healthz, and /readyz follows Okta', async (t) => {
   const emu = await startEmulator({ port: 0, quiet: true })
   let up = true

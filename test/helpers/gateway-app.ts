@@ -26,7 +26,7 @@ export interface GatewayTestApp {
 export interface GqlResponse {
   status: number
   headers: JarResponse['headers']
-  body: { data: any, errors?: Array<{ message: string, path?: string[], extensions: { code: string, requestId?: string, retryAfterSeconds?: number, field?: string } }> }
+  body: { data: any, errors?: Array<{ message: string, path?: string[], extensions: { code: string, requestId?: string, retryAfterSeconds?: number, field?: string, attemptsRemaining?: number } }> }
 }
 
 /** Posts one GraphQL request as JSON. */

@@ -40,6 +40,8 @@ export interface GatewayErrorDetails {
   retryAfterSeconds?: number
   /** The input field at fault (BAD_USER_INPUT). */
   field?: string
+  /** Passcode attempts left in the window (INVALID_PASSCODE, PASSCODE_REPLAYED); 0 means the next one is LOCKED_OUT. */
+  attemptsRemaining?: number
 }
 
 /**

@@ -9,7 +9,7 @@ export interface PublicError {
   message: string
   locations?: ReadonlyArray<{ line: number, column: number }>
   path?: ReadonlyArray<string | number>
-  extensions: { code: GatewayErrorCode, requestId?: string, retryAfterSeconds?: number, field?: string }
+  extensions: { code: GatewayErrorCode, requestId?: string, retryAfterSeconds?: number, field?: string, attemptsRemaining?: number }
 }
 
 /** graphql-js appends suggestions that leak the schema to a caller who may not introspect it. */
@@ -77,6 +77,7 @@ function fromGatewayError (err: GatewayError, requestId: string | undefined, whe
   const out = pub(err.code, err.message, requestId, where)
   if (err.details.retryAfterSeconds !== undefined) out.extensions.retryAfterSeconds = err.details.retryAfterSeconds
   if (err.details.field !== undefined) out.extensions.field = err.details.field
+  if (err.details.attemptsRemaining !== undefined) out.extensions.attemptsRemaining = err.details.attemptsRemaining
   return out
 }
 
@@ -114,7 +115,8 @@ export function formatErrors (
   const hasData = data !== null && Object.values(data).some((v) => v !== null)
   const first = errors[0]
   const statusCode = hasData || first === undefined ? 200 : GATEWAY_ERRORS[first.extensions.code].status
-  const retryAfter = errors.find((e) => e.extensions.retryAfterSeconds !== undefined)?.extensions.retryAfterSeconds
+  // Retry-After belongs to the refusals (429, 403 lockout), not to the last wrong code that announces one.
+  const retryAfter = errors.find((e) => e.extensions.retryAfterSeconds !== undefined && (e.extensions.code === 'RATE_LIMITED' || e.extensions.code === 'LOCKED_OUT'))?.extensions.retryAfterSeconds
   if (reply !== undefined && retryAfter !== undefined && !reply.sent) reply.header('retry-after', String(retryAfter))
   return { statusCode, response: { data, errors: errors as unknown as FormattedExecutionResult['errors'] } }
 }

@@ -29,8 +29,11 @@ export type ResolveUser = (request: FastifyRequest) => unknown
  * ```
  */
 export interface OktaMfaGatewayOptions {
-  /** A client to use (the app keeps owning it). Give either `client` or `orgUrl` + `token`. */
-  client?: OktaClient
+  /**
+   * A client to use (the app keeps owning it), or the options of one for the plugin to create and close
+   * (`{ orgUrl, token, allowInsecureHttp?, timeoutMs?, dispatcher? }`). Give either `client` or `orgUrl` + `token`.
+   */
+  client?: OktaClient | Pick<OktaClientOptions, 'orgUrl' | 'token' | 'allowInsecureHttp' | 'timeoutMs' | 'dispatcher'>
   /** Okta org URL, for a client the plugin creates and closes with the app. */
   orgUrl?: string
   /** SSWS API token, for a client the plugin creates. */
@@ -131,11 +134,20 @@ function positiveInt (value: unknown, name: string, dflt: number): number {
   return value
 }
 
+/** Keys of `client` when it is given as the client's options rather than a client. */
+const CLIENT_OPTION_KEYS = ['orgUrl', 'token', 'allowInsecureHttp', 'timeoutMs', 'dispatcher']
+
 function clientOptionsOf (o: Record<string, unknown>): OktaClientOptions | undefined {
   const hasClient = o.client !== undefined
   const direct = ['orgUrl', 'token', 'allowInsecureHttp', 'timeoutMs', 'dispatcher'].filter((k) => o[k] !== undefined)
   if (hasClient) {
     const c = o.client as Record<string, unknown> | null
+    // `client: { orgUrl, token, ... }` (the client's own options) is accepted too: the gateway builds and owns that client.
+    if (typeof c === 'object' && c !== null && typeof c.verifyFactor !== 'function' && typeof c.orgUrl === 'string') {
+      if (direct.length > 0) fail(`"client" option excludes "${direct[0]!}": put it in "client" with the other client options`)
+      for (const key of Object.keys(c)) if (!CLIENT_OPTION_KEYS.includes(key)) fail(`"client.${key}" is not an option the gateway passes to the client`)
+      return clientOptionsOf({ ...c, client: undefined })
+    }
     if (typeof c !== 'object' || c === null || typeof c.verifyFactor !== 'function' || typeof c.listFactors !== 'function') {
       fail('"client" option must be an OktaClient from @okta-mfa/client')
     }
@@ -188,7 +200,7 @@ export function resolveGatewayConfig (options: OktaMfaGatewayOptions): GatewayCo
     fail('"issuer" option must be a non-empty string without ":"')
   }
   return Object.freeze({
-    client: o.client as OktaClient | undefined,
+    client: clientOptions === undefined ? o.client as OktaClient | undefined : undefined,
     clientOptions: clientOptions === undefined ? undefined : Object.freeze(clientOptions),
     resolveUser: optionalFn<ResolveUser>(o, 'resolveUser'),
     resolveOktaUser: optionalFn<ResolveOktaUser>(o, 'resolveOktaUser'),

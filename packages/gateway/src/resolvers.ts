@@ -2,7 +2,7 @@
 // leaves every error to the one formatter. Passcode-bearing calls go through the same attempt limiter as the strategy.
 import { totpActivation, type UserFactor, type VerifyFactorResult } from '@okta-mfa/client'
 import { getMfaState, recordMfa, type MfaState, type SessionRequest } from 'passport-okta-mfa'
-import { GatewayError } from './errors.js'
+import { GatewayError, type GatewayErrorDetails } from './errors.js'
 import { toEnrollRequest, toGqlCatalogEntry, toGqlFactor, totpActivationOf, type EnrollFactorInput } from './factors.js'
 import type { GatewayContext, RequestScope } from './scope.js'
 
@@ -59,13 +59,17 @@ async function consumeAttempt (scope: RequestScope): Promise<{ succeed: () => Pr
   return { succeed: async () => { await scope.deps.limiter.succeed(userKey) }, remaining: decision.remaining, retryAfterSeconds: decision.retryAfterSeconds }
 }
 
-/** After a wrong code that used the last attempt of the window, say LOCKED_OUT now rather than on the next try. */
-function lastAttempt (err: unknown, attempt: { remaining: number, retryAfterSeconds: number }): unknown {
+/**
+ * A wrong or replayed code used one attempt: the error says how many are left, and the last one of the window
+ * also says when to try again. As the strategy: N failed codes are each reported as such, LOCKED_OUT after them.
+ */
+function counted (err: unknown, attempt: { remaining: number, retryAfterSeconds: number }): unknown {
   const code = (err as { code?: unknown } | null)?.code
-  if (attempt.remaining === 0 && (code === 'OKTA_INVALID_PASSCODE' || code === 'OKTA_PASSCODE_REPLAYED')) {
-    return new GatewayError('LOCKED_OUT', { retryAfterSeconds: Math.max(1, attempt.retryAfterSeconds) }, undefined, { cause: err })
-  }
-  return err
+  if (code !== 'OKTA_INVALID_PASSCODE' && code !== 'OKTA_PASSCODE_REPLAYED' && code !== 'INVALID_PASSCODE' && code !== 'PASSCODE_REPLAYED') return err
+  const details: GatewayErrorDetails = { attemptsRemaining: attempt.remaining }
+  if (attempt.remaining === 0) details.retryAfterSeconds = Math.max(1, attempt.retryAfterSeconds)
+  const publicCode = code === 'OKTA_PASSCODE_REPLAYED' || code === 'PASSCODE_REPLAYED' ? 'PASSCODE_REPLAYED' : 'INVALID_PASSCODE'
+  return new GatewayError(publicCode, details, undefined, { cause: err })
 }
 
 const RESULTS = new Set(['SUCCESS', 'CHALLENGE', 'WAITING', 'REJECTED', 'TIMEOUT'])
@@ -87,11 +91,10 @@ async function verify (scope: RequestScope, factorId: string, passCode: string |
   try {
     result = await client.verifyFactor(oktaUserId, factorId, body, undefined, scope.verifyOptions)
   } catch (err) {
-    throw lastAttempt(err, attempt)
+    throw counted(err, attempt)
   }
   if (result.factorResult !== 'SUCCESS') {
-    const code = result.factorResult === 'PASSCODE_REPLAYED' ? 'PASSCODE_REPLAYED' : 'INVALID_PASSCODE'
-    throw new GatewayError(code)
+    throw counted({ code: result.factorResult === 'PASSCODE_REPLAYED' ? 'PASSCODE_REPLAYED' : 'INVALID_PASSCODE' }, attempt)
   }
   await attempt.succeed()
   const { user } = await scope.appUser()
@@ -179,7 +182,7 @@ export const resolvers = {
         recordMfa(scope.request as SessionRequest, { user, factorId, method: 'graphql', now: scope.deps.config.clock(), userKey: scope.deps.config.userKey })
         return toGqlFactor(factor)
       } catch (err) {
-        throw lastAttempt(err, attempt)
+        throw counted(err, attempt)
       }
     },
     async verifyFactor (_: unknown, args: { factorId: string, passCode?: string | null, answer?: string | null }, ctx: GatewayContext) {
