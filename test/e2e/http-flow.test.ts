@@ -157,7 +157,7 @@ await t.test('the MFA form says what is wrong: missing, malformed, wrong, then l
   }
   t.same(statuses, [401, 401, 401, 401, 429], 'four wrong codes, then the fifth locks')
   // The fifth wrong code is either refused as a lockout or reported as wrong and the last try: both say until when.
-  t.match(errorText(last!.text), /Too many wrong codes, so sign-in is paused for this account\. Try again in about 15 minutes\.$/)
+  t.match(errorText(last!.text), /Too many attempts with a wrong code, so sign-in is paused for this account\. Try again in about 15 minutes\.$/)
   const locked = await postMfa(bob, { passCode: right })
   t.equal(locked.status, 429, 'even the right code waits for the lockout to end')
 })
@@ -254,11 +254,11 @@ await t.test('Okta unavailable: the pages say so in words, never a stack trace',
   t.equal(login.location, '/mfa', 'the password still works')
   const mfa = await jar.fetch('/mfa', { headers: HTML })
   t.equal(mfa.status, 503)
-  t.equal(errorText(mfa.text), "We can't reach Okta right now, so we can't check your code. Try again in a minute.")
+  t.equal(errorText(mfa.text), "Okta is unavailable right now (we can't reach it), so we can't check your code. Try again in a minute.")
   const csrf = csrfOf((await jar.fetch('/login')).text)
   const post = await jar.fetch('/mfa', { form: { passCode: '123456', _csrf: csrf } })
   t.equal(post.status, 503)
-  t.match(errorText(post.text), "We can't reach Okta right now")
+  t.match(errorText(post.text), /Okta is unavailable/)
   t.notMatch(post.text, /ECONNREFUSED|at .*\.js:\d+/, 'no error detail reaches the page')
 })
 

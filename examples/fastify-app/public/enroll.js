@@ -15,10 +15,11 @@
 
   /** A failure the page can explain: `code` is a gateway code (or NETWORK). showError also takes plain text. */
   class PageError extends Error {
-    constructor (code, retryAfterSeconds) {
+    constructor (code, retryAfterSeconds, attemptsRemaining) {
       super(code)
       this.code = code
       this.retryAfterSeconds = retryAfterSeconds
+      this.attemptsRemaining = attemptsRemaining
     }
   }
 
@@ -31,6 +32,11 @@
     if (err instanceof PageError) {
       if (err.code === 'NETWORK') return 'We could not reach this site. Check your connection and try again.'
       let text = messages[err.code] || messages.INTERNAL
+      // The last wrong code of the window: it didn't match, and now sign-in is paused (say until when).
+      if (err.attemptsRemaining === 0 && (err.code === 'INVALID_PASSCODE' || err.code === 'PASSCODE_REPLAYED')) {
+        text += ' ' + messages.LOCKED_OUT
+        return text + (err.retryAfterSeconds > 0 ? ' Try again ' + retryText(err.retryAfterSeconds) + '.' : ' Try again later.')
+      }
       if (err.code === 'LOCKED_OUT' || err.code === 'RATE_LIMITED') {
         text += err.retryAfterSeconds > 0 ? ' Try again ' + retryText(err.retryAfterSeconds) + '.' : ' Try again later.'
       }
@@ -99,7 +105,7 @@
     if (json === null) throw new PageError('INTERNAL')
     if (json.errors && json.errors.length > 0) {
       const ext = json.errors[0].extensions || {}
-      throw new PageError(ext.code || 'INTERNAL', ext.retryAfterSeconds)
+      throw new PageError(ext.code || 'INTERNAL', ext.retryAfterSeconds, ext.attemptsRemaining)
     }
     if (!json.data) throw new PageError('INTERNAL')
     return json.data

@@ -7,7 +7,7 @@ export const MESSAGES = {
   PASSCODE_MALFORMED: 'A code is 6 digits. Enter the code your authenticator app shows now.',
   INVALID_PASSCODE: "That code didn't match. Check that the app shows the code for this account, then enter the current code.",
   PASSCODE_REPLAYED: 'That code was already used. Wait for your app to show a new code (about 30 seconds), then enter the new one.',
-  LOCKED_OUT: 'Too many wrong codes, so sign-in is paused for this account.',
+  LOCKED_OUT: 'Too many attempts with a wrong code, so sign-in is paused for this account.',
   RATE_LIMITED: 'Too many attempts in a short time.',
   ENROLLMENT_REQUIRED: 'You have not set up a second factor yet.',
   FACTOR_NOT_FOUND: 'That factor is not set up for your account. Reload the page and try again.',
@@ -16,7 +16,7 @@ export const MESSAGES = {
   UNAUTHENTICATED: 'Your session ended. Sign in again.',
   MFA_REQUIRED: 'Confirm with a fresh code first.',
   BAD_USER_INPUT: 'Something in the form is not right. Check it and try again.',
-  UPSTREAM_UNAVAILABLE: "We can't reach Okta right now, so we can't check your code. Try again in a minute.",
+  UPSTREAM_UNAVAILABLE: "Okta is unavailable right now (we can't reach it), so we can't check your code. Try again in a minute.",
   UPSTREAM_TIMEOUT: "Okta is taking too long to answer, so we can't check your code. Try again in a minute.",
   INTERNAL: 'Something went wrong on our side. Try again.',
 } as const
