@@ -3,6 +3,7 @@
 // (verify, activate, POST), aborts, and each Okta error code mapped to its class.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import {
@@ -85,6 +86,30 @@ void void t.test('a real server that never answers times out; undici timeout and
   await t.rejects(mocked.getUser('00u1'), { code: 'OKTA_CONNECTION', causeCode: 'UND_ERR_CLOSED', message: /dispatcher is closed/ })
   await t.rejects(mocked.getUser('00u1'), { code: 'OKTA_CONNECTION', causeCode: 'ENOTFOUND' })
   agent.assertNoPendingInterceptors()
+})
+
+void t.test('timeoutMs bounds the whole request: a body that trickles in (each chunk well within timeoutMs) still times out', async (t) => {
+  // undici's headersTimeout/bodyTimeout alone restart at every chunk; the client's own timer must not.
+  const timers = new Set<NodeJS.Timeout>()
+  const server = createHttpServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'x-okta-request-id': 'trickle' })
+    res.write('{"id":"00u1","profile":{"login":"')
+    const timer = setInterval(() => { res.write('a') }, 20)
+    timers.add(timer)
+    res.on('close', () => { clearInterval(timer) })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => {
+    for (const timer of timers) clearInterval(timer)
+    server.closeAllConnections()
+    server.close(() => resolve())
+  }))
+  const port = (server.address() as AddressInfo).port
+  const client = createOktaClient({ orgUrl: `http://127.0.0.1:${port}`, token: TOKEN, allowInsecureHttp: true, timeoutMs: 200 })
+  t.teardown(() => client.close())
+  const err = await client.getUser('00u1').then(() => undefined, (e: unknown) => e)
+  t.match(err, { code: 'OKTA_TIMEOUT', timeoutMs: 200 })
+  t.notMatch(String((err as Error).stack), TOKEN)
 })
 
 void t.test('5xx: an HTML page is an invalid response, an Okta JSON error is an OktaApiError', async (t) => {

@@ -1,5 +1,6 @@
 // The one place that talks HTTP: builds the request, enforces the timeout and the body cap, checks the
 // status before parsing, maps every failure to a coded error, and waits out a 429 only where allowed.
+import { EventEmitter } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, request } from 'undici'
 import type { Dispatcher } from 'undici'
@@ -76,6 +77,24 @@ export interface ApiResponse {
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]*\+)?json\s*(?:;|$)/i
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 const waits = new WeakMap<RateLimitedError, number>()
+
+/**
+ * The per-request abort source handed to undici as `signal`. undici accepts an EventEmitter with
+ * `aborted`/`reason` as well as an AbortSignal, and this costs far less than a new AbortController per
+ * request (creating an AbortSignal is tens of microseconds on Node 20). Same effect: aborting it before
+ * the headers cancels the request, after them destroys the body stream.
+ */
+class RequestAbort extends EventEmitter {
+  aborted = false
+  reason: unknown = undefined
+
+  abort (reason: unknown): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    this.emit('abort')
+  }
+}
 
 /** Encodes one path segment (a login keeps its `@` and `+` as `%40` and `%2B`). */
 export function segment (value: string, name: string): string {
@@ -191,7 +210,8 @@ export class Transport {
     const headers = await this.#headers(spec)
     if (aborted(signal)) throw new AbortedError({ cause: signal?.reason }) // aborted while the auth header was fetched
     const timeoutMs = this.#config.timeoutMs
-    const controller = new AbortController()
+    // One timer bounds the whole request (connect, headers and body together), not each phase.
+    const controller = new RequestAbort()
     let timedOut = false
     const timer = setTimeout(() => {
       timedOut = true
@@ -206,7 +226,7 @@ export class Transport {
         method: spec.method,
         headers,
         body: spec.body !== undefined ? JSON.stringify(spec.body) : spec.emptyJsonBody === true ? '' : null,
-        signal: controller.signal,
+        signal: controller,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       })
