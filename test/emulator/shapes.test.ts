@@ -97,6 +97,8 @@ await t.test('factors', async (t) => {
 
   const google = await enroll(ex('EnrollFactorGoogleRequest'))
   same(t, 'EnrollFactorGoogleResponse', ex('EnrollFactorGoogleResponse'), google, emu)
+  const linkNames = (v: unknown): string[] => Object.keys((v as { _links: object })._links).sort()
+  t.same(linkNames(google), linkNames(ex('EnrollFactorGoogleResponse')), 'enroll: exactly the _links of Okta\'s example (activate, self, user)')
   const okta = await enroll(ex('EnrollFactorOVTotpRequest'))
   same(t, 'EnrollFactorOVTotpResponse', ex('EnrollFactorOVTotpResponse'), okta, emu)
   same(t, 'ListFactorsResults (pending TOTP)', (ex('ListFactorsResults') as unknown[])[1], (await emuFetch(emu, 'GET', `${U}/factors/${okta.id}`)).body, emu)
@@ -108,6 +110,7 @@ await t.test('factors', async (t) => {
 
   const sms = await enroll(ex('EnrollFactorSmsRequest'))
   same(t, 'EnrollFactorSmsResponse', ex('EnrollFactorSmsResponse'), sms, emu)
+  t.same(linkNames(sms), linkNames(ex('EnrollFactorSmsResponse')), 'enroll sms: exactly the _links of Okta\'s example')
   const smsActive = await emuFetch(emu, 'POST', `${U}/factors/${sms.id}/lifecycle/activate`, { passCode: emu.lastMessage({ factorId: sms.id })!.code })
   same(t, 'ActivateFactorSmsResponse', ex('ActivateFactorSmsResponse'), smsActive.body, emu)
   same(t, 'FactorResponseSms', ex('FactorResponseSms'), (await emuFetch(emu, 'GET', `${U}/factors/${sms.id}`)).body, emu)

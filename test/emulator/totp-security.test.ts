@@ -169,7 +169,16 @@ await t.test('lockout after lockoutThreshold consecutive failures, until unlocke
   t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}/lifecycle/unlock`)).status, 200)
   t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${userId}`)).body.status, 'ACTIVE')
   t.equal((await emuFetch(emu, 'POST', V, { passCode: emu.totpCode(factorId) })).status, 200, 'verifies again after unlock')
-  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}/lifecycle/unlock`)).body.errorCode, 'E0000038', 'unlocking a user who is not locked')
+  // Okta's unlock also takes an ACTIVE user (200, failure count cleared); other statuses are E0000038.
+  const wrongCode = (): string => emu.totpCode(factorId) === '000000' ? '111111' : '000000'
+  for (let i = 0; i < 2; i++) await emuFetch(emu, 'POST', V, { passCode: wrongCode() })
+  const unlockActive = await emuFetch(emu, 'POST', `/api/v1/users/${userId}/lifecycle/unlock`)
+  t.equal(unlockActive.status, 200, 'unlocking an ACTIVE user is allowed')
+  t.equal(unlockActive.text, '{}')
+  for (let i = 0; i < 2; i++) await emuFetch(emu, 'POST', V, { passCode: wrongCode() })
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${userId}`)).body.status, 'ACTIVE', 'the unlock cleared the two earlier failures')
+  const staged = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'staged-unlock@example.com', email: 'staged-unlock@example.com' } })
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${staged.body.id}/lifecycle/unlock`)).body.errorCode, 'E0000038', 'unlocking a STAGED user')
 
   const never = await withEmulator(t, { lockoutThreshold: 0 })
   const n = await userWithTotp(never)

@@ -90,12 +90,22 @@ await t.test('search, filter and q', async (t) => {
     const r = await emuFetch(emu, 'GET', `/api/v1/users?search=${enc(bad)}`)
     t.equal(r.body.errorCode, 'E0000031', `invalid search: ${bad}`)
   }
+  for (let i = 0; i < 11; i++) await mk(`qq${i}@example.com`, 'Qq', 'Many')
+  const qPage = await emuFetch(emu, 'GET', '/api/v1/users?q=qq')
+  t.equal(qPage.body.length, 10, 'q without limit: pages of 10, as Okta documents')
+  t.match(qPage.headers.get('link'), `<${emu.url}/api/v1/users?limit=10&q=qq>; rel="self"`)
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users?q=qq&limit=20')).body.length, 11)
+  const real = await emuFetch(emu, 'GET', `/api/v1/users?limit=200&search=${enc('profile.email eq "ann.mail@example.com"').replace(/%20/g, '+')}&sortOrder=0`)
+  t.equal(real.headers.get('link'), `<${emu.url}/api/v1/users?limit=200&search=profile.email+eq+%22ann.mail%40example.com%22>; rel="self"`,
+    'the self link as a real org wrote it for the same query (limit first, sortOrder not echoed)')
 })
 
 await t.test('lifecycle and delete', async (t) => {
   const emu = await withEmulator(t)
   const id = (await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'life@example.com', email: 'life@example.com' } })).body.id
   const U = `/api/v1/users/${id}`
+  const stagedLinks = Object.keys((await emuFetch(emu, 'GET', U)).body._links).sort()
+  t.same(stagedLinks, ['activate', 'resetFactors', 'schema', 'self', 'type'], 'a STAGED user has the links a real org gives it (no deactivate)')
   const act = await emuFetch(emu, 'POST', `${U}/lifecycle/activate?sendEmail=false`)
   t.equal(act.status, 200)
   t.type(act.body.activationToken, 'string')
@@ -107,6 +117,7 @@ await t.test('lifecycle and delete', async (t) => {
 
   const del1 = await emuFetch(emu, 'DELETE', U)
   t.equal(del1.status, 204)
+  t.equal(del1.headers.get('content-type'), null, '204 without a Content-Type, as real orgs answer')
   t.equal((await emuFetch(emu, 'GET', U)).body.status, 'DEPROVISIONED', 'the first DELETE deactivates')
   t.equal((await emuFetch(emu, 'POST', `${U}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })).body.errorCode, 'E0000038', 'no enrollment while deprovisioned')
   t.same((await emuFetch(emu, 'POST', `${U}/lifecycle/activate?sendEmail=true`)).body, {}, 'a deprovisioned user can be activated again')

@@ -1,5 +1,5 @@
 // What every route handler needs: the state, the clock, the outbox and the resolved options.
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { malformedBody } from './errors.js'
 import type { Outbox } from './outbox.js'
 import type { Store } from './store.js'
@@ -45,4 +45,10 @@ export function flag (v: unknown, dflt: boolean): boolean {
   if (v === 'true' || v === true) return true
   if (v === 'false' || v === false) return false
   return dflt
+}
+
+/** Answers 204 with no body and no Content-Type (as Okta answers a DELETE). */
+export function noContent (reply: FastifyReply): void {
+  reply.removeHeader('content-type')
+  void reply.code(204).send()
 }

@@ -51,8 +51,12 @@ export function qrHref (base: string, f: FactorRecord): string {
   return `${factorUrls(base, f).self}/qr/${f.qrToken ?? ''}`
 }
 
-/** The factor as Okta renders it. */
-export function renderFactor (f: FactorRecord, base: string): Record<string, unknown> {
+/**
+ * The factor as Okta renders it. `nextLink: false` (the enroll and resend answers) leaves out the
+ * `next` link of a pending factor: Okta's enroll examples carry exactly `activate`, `self`, `user`
+ * (and `resend`), while its list example names the same link `next`.
+ */
+export function renderFactor (f: FactorRecord, base: string, nextLink = true): Record<string, unknown> {
   const { user, self } = factorUrls(base, f)
   const links: Record<string, unknown> = {}
   let embedded: Record<string, unknown> | undefined
@@ -73,8 +77,8 @@ export function renderFactor (f: FactorRecord, base: string): Record<string, unk
     }
   } else if (pending) {
     links['activate'] = link(`${self}/lifecycle/activate`, 'POST')
-    // Okta's list form names the same link `next`; both are kept so either reader finds it.
-    links['next'] = { name: 'activate', ...link(`${self}/lifecycle/activate`, 'POST') }
+    // Okta's list form names the same link `next`; both are kept there so either reader finds it.
+    if (nextLink) links['next'] = { name: 'activate', ...link(`${self}/lifecycle/activate`, 'POST') }
     if (f.factorType === 'sms' || f.factorType === 'call' || f.factorType === 'email') {
       links['resend'] = [{ name: f.factorType, ...link(`${self}/resend`, 'POST') }]
     }

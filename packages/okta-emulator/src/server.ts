@@ -85,7 +85,11 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   const stamp = (reply: FastifyReply, bucket: RateLimitBucket): boolean => {
     const now = ctx.clock()
     const rate = limiter.hit(bucket, now)
+    // Okta's exact `Content-Type: application/json` (no charset parameter, as real orgs send it):
+    // with a serializer of its own on the reply, Fastify leaves the header as set here.
+    reply.serializer(JSON.stringify)
     reply.headers({
+      'content-type': 'application/json',
       'x-okta-request-id': `${REQUEST_ID_PREFIX}${(++requestSeq).toString(36)}`,
       date: httpDate(now),
       'x-rate-limit-limit': rate.limit,

@@ -114,8 +114,9 @@ export function renderUser (u: UserRecord, base: string): Record<string, unknown
   links['self'] = link(self)
   links['resetFactors'] = link(`${self}/lifecycle/reset_factors`, 'POST')
   links['type'] = link(`${base}/api/v1/meta/types/user/${USER_TYPE_ID}`)
+  // As real orgs answer: DEPROVISIONED offers `delete`, STAGED neither `delete` nor `deactivate`.
   if (u.status === 'DEPROVISIONED') links['delete'] = link(self, 'DELETE')
-  else links['deactivate'] = link(`${self}/lifecycle/deactivate`, 'POST')
+  else if (u.status !== 'STAGED') links['deactivate'] = link(`${self}/lifecycle/deactivate`, 'POST')
   const credentials: Record<string, unknown> = {}
   if (u.hasPassword) credentials['password'] = {}
   if (u.recoveryQuestion !== undefined) credentials['recovery_question'] = { question: u.recoveryQuestion }

@@ -1,7 +1,7 @@
 // Endpoints that exist only on the emulator, under /__emulator (SSWS auth like the rest):
 // the outbox, the current TOTP code of a factor, and the "phone" side of push.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Ctx } from '../context.js'
+import { noContent, type Ctx } from '../context.js'
 import { validationError } from '../errors.js'
 import { activatePush, settlePush, totpCode } from '../helpers.js'
 import type { MessageFilter } from '../types.js'
@@ -28,7 +28,7 @@ export function emulatorRoutes (app: FastifyInstance, ctx: Ctx): void {
   app.get('/__emulator/messages', (req: Req) => (ctx.outbox.find(filterOf(req))))
   app.delete('/__emulator/messages', (_req: Req, reply: FastifyReply) => {
     ctx.outbox.clear()
-    reply.code(204).send()
+    noContent(reply)
   })
   app.get('/__emulator/factors/:factorId/totp', (req: Req, reply: FastifyReply) =>
     ({ factorId: req.params.factorId, code: totpCode(ctx, req.params.factorId) }))

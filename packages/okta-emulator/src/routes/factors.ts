@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import QRCode from 'qrcode'
 import { isChannel, sendCode, tokenLifetime } from '../challenges.js'
-import { baseUrl, flag, isObject, objectBody, type Ctx } from '../context.js'
+import { baseUrl, flag, isObject, noContent, objectBody, type Ctx } from '../context.js'
 import { invalidPasscode, notFound, OktaError, rateLimited, validationError, wrongUserStatus } from '../errors.js'
 import { renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from '../ids.js'
@@ -163,7 +163,7 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
       else sendCode(ctx, u, factor, lifetime, false)
     }
     store.commit()
-    return (renderFactor(factor, baseUrl(req)))
+    return (renderFactor(factor, baseUrl(req), false))
   })
 
   app.post(`${U}/:factorId/lifecycle/activate`, factors, (req: Req, reply: FastifyReply) => {
@@ -216,14 +216,14 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
     objectBody(req)
     sendCode(ctx, u, f, tokenLifetime(queryParam(req, 'tokenLifetimeSeconds')))
     store.commit()
-    return (renderFactor(f, baseUrl(req)))
+    return (renderFactor(f, baseUrl(req), false))
   })
 
   app.delete(`${U}/:factorId`, factors, (req: Req, reply: FastifyReply) => {
     const u = userOr404(ctx, req.params.id)
     store.deleteFactor(factorOr404(ctx, u, req.params.factorId))
     store.commit()
-    reply.code(204).send()
+    noContent(reply)
   })
 
   // The QR link carries its own secret token (it ends up in an <img src>), so it needs no SSWS header.

@@ -2,7 +2,7 @@
 // and Link headers, lifecycle (activate, deactivate, unlock, reset_factors), and DELETE, which
 // deactivates a user that is not yet DEPROVISIONED and deletes one that is.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { baseUrl, flag, objectBody, type Ctx } from '../context.js'
+import { baseUrl, flag, noContent, objectBody, type Ctx } from '../context.js'
 import { notFound, OktaError, validationError, wrongUserStatus } from '../errors.js'
 import { compile, type Predicate } from '../search.js'
 import { buildUser, renderUser, setStatus, userAttr } from '../users-model.js'
@@ -28,9 +28,12 @@ export function userOr404 (ctx: Ctx, id: string): UserRecord {
   return u
 }
 
+/** Page size of a `q` query without `limit` (Okta's default there). */
+export const Q_DEFAULT_LIMIT = 10
+
 function parseLimit (req: FastifyRequest): number {
   const raw = queryParam(req, 'limit')
-  if (raw === undefined || raw === '') return MAX_PAGE
+  if (raw === undefined || raw === '') return queryParam(req, 'q') === undefined ? MAX_PAGE : Q_DEFAULT_LIMIT
   if (!/^-?\d+$/.test(raw)) throw validationError('limit', 'limit: The parameter must be an integer.')
   const n = Number(raw)
   return n <= 0 ? MAX_PAGE : Math.min(n, MAX_PAGE)
@@ -57,11 +60,12 @@ function selector (req: FastifyRequest): (u: UserRecord) => boolean {
 
 function linkHeader (req: FastifyRequest, limit: number, nextAfter: string | undefined): string {
   const base = `${baseUrl(req)}/api/v1/users`
-  const params = new URLSearchParams()
-  for (const [k, v] of Object.entries(req.query as Record<string, unknown>)) {
-    if (typeof v === 'string' && k !== 'after' && k !== 'limit') params.set(k, v)
+  // As a real org writes it: `limit` first, then the query's search/filter/q; other parameters are not echoed.
+  const params = new URLSearchParams({ limit: String(limit) })
+  for (const k of ['search', 'filter', 'q']) {
+    const v = queryParam(req, k)
+    if (v !== undefined) params.set(k, v)
   }
-  params.set('limit', String(limit))
   const self = new URLSearchParams(params)
   const after = queryParam(req, 'after')
   if (after !== undefined) self.set('after', after)
@@ -117,7 +121,7 @@ export function usersRoutes (app: FastifyInstance, ctx: Ctx): void {
     if (u.status === 'DEPROVISIONED') store.deleteUser(u)
     else setStatus(u, 'DEPROVISIONED', ctx.clock())
     store.commit()
-    reply.code(204).send()
+    noContent(reply)
   })
 
   app.post('/api/v1/users/:id/lifecycle/activate', user, (req: Req, reply: FastifyReply) => {
@@ -146,8 +150,9 @@ export function usersRoutes (app: FastifyInstance, ctx: Ctx): void {
 
   app.post('/api/v1/users/:id/lifecycle/unlock', user, (req: Req, reply: FastifyReply) => {
     const u = userOr404(ctx, req.params.id)
-    if (u.status !== 'LOCKED_OUT') throw wrongUserStatus()
-    setStatus(u, 'ACTIVE', ctx.clock())
+    // Okta unlocks a LOCKED_OUT user, and also accepts an ACTIVE one (clearing its failure count).
+    if (u.status !== 'LOCKED_OUT' && u.status !== 'ACTIVE') throw wrongUserStatus()
+    if (u.status === 'LOCKED_OUT') setStatus(u, 'ACTIVE', ctx.clock())
     u.failedVerifications = 0
     store.commit()
     return ({})

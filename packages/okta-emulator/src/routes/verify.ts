@@ -5,7 +5,7 @@
 // Consecutive failures lock the user (403 E0000069) after `lockoutThreshold`.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isChannel, sendCode, tokenLifetime } from '../challenges.js'
-import { baseUrl, iso, objectBody, type Ctx } from '../context.js'
+import { baseUrl, iso, noContent, objectBody, type Ctx } from '../context.js'
 import { invalidPasscode, notFound, OktaError, passcodeReplayed, userLocked, validationError, wrongUserStatus } from '../errors.js'
 import { factorUrls } from '../factors-model.js'
 import { newTransactionId } from '../ids.js'
@@ -154,6 +154,6 @@ export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
     if (t === undefined) throw notFound(req.params.transactionId, 'Transaction')
     if (t.result === 'WAITING') t.result = 'REJECTED'
     ctx.store.commit()
-    reply.code(204).send()
+    noContent(reply)
   })
 }
