@@ -100,3 +100,31 @@ await t.test('main.js runs with one command and its printed demo sign-in works',
   t.equal(mfa.location, '/account', 'the printed code is accepted')
   t.equal((await jar.fetch('/account', { headers: PAGE })).status, 200)
 })
+
+await t.test("the package README's Express and Fastify quick starts are complete, type-correct code", async (t) => {
+  const { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const ts = (await import('typescript')).default
+  const readme = readFileSync(join(ROOT, 'packages/passport-okta-mfa/README.md'), 'utf8')
+  const block = (heading: string): string => {
+    const after = readme.slice(readme.indexOf(heading))
+    const start = after.indexOf('```ts\n') + 6
+    return after.slice(start, after.indexOf('```\n', start))
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'okta-mfa-readme-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir')
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}')
+  const files = { 'express.ts': block('## Quick start: Express'), 'fastify.ts': block('## Quick start: Fastify') }
+  for (const [name, code] of Object.entries(files)) {
+    t.ok(code.includes('OktaMfaStrategy'), `${name} found in the README`)
+    writeFileSync(join(dir, name), code)
+  }
+  const program = ts.createProgram(Object.keys(files).map((f) => join(dir, f)), {
+    module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022,
+    strict: true, noEmit: true, skipLibCheck: true, types: ['node'],
+  })
+  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
+  t.same(diagnostics, [], 'no type errors: no undefined helper, no untyped user')
+})
