@@ -208,3 +208,42 @@ await t.test('a CommonJS app can require the package', async (t) => {
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { cwd: ROOT })
   t.same(JSON.parse(stdout.trim().split('\n').at(-1)!), { strategy: 'function', guard: 'function', name: 'okta-mfa' })
 })
+
+await t.test("Okta's verify gets the end user's IP (X-Forwarded-For), User-Agent and Accept-Language", async (t) => {
+  const { createServer: createHttpServer } = await import('node:http')
+  const seen: Array<Record<string, string | string[] | undefined>> = []
+  const factor = { id: 'ost1', factorType: 'token:software:totp', provider: 'GOOGLE', status: 'ACTIVE', profile: {}, _links: {} }
+  const okta = createHttpServer((req, res) => {
+    const json = (body: unknown): void => { res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)) }
+    req.resume()
+    req.on('end', () => {
+      if (req.method === 'GET' && req.url === '/api/v1/users/00u1/factors') return json([factor])
+      if (req.method === 'POST' && req.url === '/api/v1/users/00u1/factors/ost1/verify') { seen.push(req.headers); return json({ factorResult: 'SUCCESS' }) }
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"errorCode":"E0000007","errorSummary":"Not found"}')
+    })
+  })
+  await new Promise<void>((resolve) => okta.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { okta.closeAllConnections(); okta.close(() => resolve()) }))
+  const port = (okta.address() as import('node:net').AddressInfo).port
+  const strategy = new OktaMfaStrategy({ orgUrl: `http://127.0.0.1:${port}`, token: 'test-token', allowInsecureHttp: true, resolveOktaUser: () => ({ id: '00u1' }) })
+  t.teardown(() => strategy.close())
+  const outcome = await new Promise<[string, unknown]>((resolve) => {
+    const augmented = Object.assign(Object.create(strategy) as OktaMfaStrategy & Record<string, unknown>, {
+      success: (_user: unknown, info: unknown) => { resolve(['success', info]) },
+      fail: (challenge: unknown) => { resolve(['fail', challenge]) },
+      error: (err: unknown) => { resolve(['error', err]) },
+    })
+    augmented.authenticate({
+      user: { id: 'app-1' },
+      body: { passCode: '123456' },
+      ip: '203.0.113.5',
+      headers: { 'user-agent': 'EndUserBrowser/1.0', 'accept-language': 'fr-CA' },
+      session: {},
+    })
+  })
+  t.match(outcome, ['success', { factorId: 'ost1' }])
+  t.equal(seen.length, 1)
+  t.equal(seen[0]?.['x-forwarded-for'], '203.0.113.5')
+  t.equal(seen[0]?.['user-agent'], 'EndUserBrowser/1.0')
+  t.equal(seen[0]?.['accept-language'], 'fr-CA')
+})
