@@ -121,6 +121,7 @@ await t.test('activation: 5 wrong tries per 5 minutes, then 429 E0000047', async
   const f = await emuFetch(emu, 'POST', `/api/v1/users/${user.body.id}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })
   const A = `/api/v1/users/${user.body.id}/factors/${f.body.id}/lifecycle/activate`
   const wrong = emu.totpCode(f.body.id) === '000000' ? '111111' : '000000'
+  const firstFailure = emu.clock.now()
   for (let i = 0; i < 5; i++) {
     const r = await emuFetch(emu, 'POST', A, { passCode: wrong })
     t.equal(r.body.errorCode, 'E0000068', `wrong try ${i + 1}`)
@@ -130,6 +131,8 @@ await t.test('activation: 5 wrong tries per 5 minutes, then 429 E0000047', async
   const blocked = await emuFetch(emu, 'POST', A, { passCode: emu.totpCode(f.body.id) })
   t.equal(blocked.status, 429, 'even the right code is refused now')
   t.equal(blocked.body.errorCode, 'E0000047')
+  t.equal(blocked.headers.get('x-rate-limit-remaining'), '0')
+  t.equal(blocked.headers.get('x-rate-limit-reset'), String(Math.ceil((firstFailure + 5 * 60_000) / 1000)), 'X-Rate-Limit-Reset says when the throttle lifts')
   emu.clock.advance(5 * 60_000 - 50_000 + 1)
   t.equal((await emuFetch(emu, 'POST', A, { passCode: emu.totpCode(f.body.id) })).status, 200, 'five minutes after the first failure')
   const again = await emuFetch(emu, 'POST', A, { passCode: emu.totpCode(f.body.id) })

@@ -172,7 +172,12 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
     if (f.status !== 'PENDING_ACTIVATION' || f.factorType === 'push') throw wrongFactorStatus('factorActivateRequest', f)
     const now = ctx.clock()
     f.activationFailures = f.activationFailures.filter((t) => now - t < ACTIVATION_WINDOW_MS)
-    if (f.activationFailures.length >= ACTIVATION_MAX_FAILURES) throw rateLimited()
+    if (f.activationFailures.length >= ACTIVATION_MAX_FAILURES) {
+      // A correct reset for this 429: when the oldest failure leaves the window (not the bucket's minute).
+      reply.header('x-rate-limit-remaining', 0)
+      reply.header('x-rate-limit-reset', Math.ceil((Math.min(...f.activationFailures) + ACTIVATION_WINDOW_MS) / 1000))
+      throw rateLimited()
+    }
     const passCode = objectBody(req)['passCode']
     if (typeof passCode !== 'string' || passCode === '') throw validationError('factorActivateRequest', 'passCode: The field cannot be left blank')
     let ok = false
