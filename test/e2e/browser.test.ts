@@ -138,6 +138,7 @@ await t.test('the flow as the issue words it: fields by name, the one submit but
     await clickAndWait(page, 'button[type=submit]')
   }
   await page.goto(`${fresh.url}/login`)
+  t.equal(await page.getByRole('button', { name: 'Sign in' }).count(), 1, 'the login button says what it does')
   await page.fill('input[name=username]', 'alice')
   await page.fill('input[name=password]', PASSWORD)
   await submit()

@@ -35,7 +35,7 @@ export function loginPage (view: LoginView): string {
       <label for="password">Password</label>
       <input id="password" name="password" type="password" autocomplete="current-password" required
         ${view.username === undefined ? '' : html`autofocus`}>
-      <button type="submit" class="primary">Continue</button>
+      <button type="submit" class="primary">Sign in</button>
     </form>
     <p class="hint">After your password you will confirm it's you with a code from an authenticator app.</p>
   </section>
