@@ -31,6 +31,8 @@ for (const c of CHANNELS) {
     t.equal(tooSoon.status, 429)
     t.equal(tooSoon.body.errorCode, c.tooSoon)
     t.equal(tooSoon.body.errorSummary, c.summary)
+    t.equal(tooSoon.headers.get('x-rate-limit-remaining'), '0')
+    t.equal(tooSoon.headers.get('x-rate-limit-reset'), String(Math.ceil((emu.clock.now() + c.wait) / 1000)), 'X-Rate-Limit-Reset says when the next code may go')
     emu.clock.advance(c.wait)
     const resent = await emuFetch(emu, 'POST', `${F}/${factorId}/resend`, { factorType: c.factorType, provider: 'OKTA', profile: c.profile })
     t.equal(resent.status, 200, `resend after ${c.wait / 1000} s`)

@@ -36,7 +36,11 @@ export function tokenLifetime (raw: string | undefined): number {
 export function sendCode (ctx: Ctx, user: UserRecord, factor: FactorRecord, lifetimeS: number, throttle = true): void {
   const channel = factor.factorType as Channel
   const now = ctx.clock()
-  if (throttle && factor.lastSentAt !== undefined && now - factor.lastSentAt < RESEND_AFTER_MS[channel]) throw tooSoon[channel]()
+  if (throttle && factor.lastSentAt !== undefined && now - factor.lastSentAt < RESEND_AFTER_MS[channel]) {
+    const err = tooSoon[channel]()
+    err.resetAt = factor.lastSentAt + RESEND_AFTER_MS[channel]
+    throw err
+  }
   const code = newOtp()
   factor.sent = { code, expiresAt: now + lifetimeS * 1000, used: false }
   factor.lastSentAt = now

@@ -22,6 +22,8 @@ export class OktaError extends Error {
   readonly errorSummary: string
   /** Texts of `errorCauses`. */
   readonly causes: string[]
+  /** For a throttle's 429: when (ms) it lifts; answered as `X-Rate-Limit-Reset` with `X-Rate-Limit-Remaining: 0`. */
+  resetAt: number | undefined
 
   constructor (status: number, errorCode: string, errorSummary: string, causes: string[] = []) {
     // These are answers, not bugs: skip the stack trace, which would cost more than the rest of a verify.
@@ -34,6 +36,7 @@ export class OktaError extends Error {
     this.errorCode = errorCode
     this.errorSummary = errorSummary
     this.causes = causes
+    this.resetAt = undefined
   }
 
   /** The response body, with a fresh `errorId`. */

@@ -139,6 +139,10 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
     // A body that fails to parse on an unknown path errs before any guard ran: stamp here too.
     if (!reply.hasHeader('x-okta-request-id')) stamp(reply, 'user')
     const e = toOktaError(err, settings.bodyLimit)
+    if (e.resetAt !== undefined) {
+      reply.header('x-rate-limit-remaining', 0)
+      reply.header('x-rate-limit-reset', Math.ceil(e.resetAt / 1000))
+    }
     void reply.code(e.status).type('application/json').send(e.toBody())
   })
   app.setNotFoundHandler({ preValidation: guard('user', false) }, (req, reply) => {
