@@ -138,6 +138,9 @@ await t.test('email and security question enroll; a second factor needs a fresh 
 
   const email = await gql(jar, OPS.enroll, { input: { factorType: 'EMAIL', email: 'cy@example.com' } })
   t.equal(codeOf(email), 'MFA_REQUIRED', 'with an active factor, enrolling another one needs MFA first')
+  const again = await gql(jar, OPS.enroll, { input: { factorType: 'QUESTION', question: 'favorite_art_piece', answer: 'Mona Lisa' } })
+  t.equal(codeOf(again), 'ALREADY_ENROLLED', 'enrolled twice is ALREADY_ENROLLED even before the MFA step (not MFA_REQUIRED)')
+  t.equal(again.status, 409)
 
   const verify = await gql(jar, 'mutation($id: ID!) { verifyFactor(factorId: $id, answer: "Mona Lisa") { result } }', { id: question.body.data.enrollFactor.factor.id })
   t.equal(verify.body.data.verifyFactor.result, 'SUCCESS', 'the security question verifies with its answer')

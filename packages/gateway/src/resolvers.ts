@@ -109,6 +109,8 @@ async function enroll (scope: RequestScope, input: EnrollFactorInput): Promise<R
   // A signed-in user who already has an active factor must prove it before adding another: otherwise a stolen
   // password is enough to enroll the thief's phone and pass MFA with it.
   const existing = await client.listFactors(oktaUserId, scope.callOptions)
+  // Enrolled twice is ALREADY_ENROLLED whether or not the session is fresh (the factors query shows as much).
+  if (existing.some((f) => f.factorType === body.factorType && f.provider === body.provider)) throw new GatewayError('ALREADY_ENROLLED')
   if (existing.some((f) => f.status === 'ACTIVE')) await requireFreshMfa(scope)
   const factor = await client.enrollFactor(oktaUserId, body, undefined, scope.callOptions)
   const activation = factor.factorType === 'token:software:totp' ? totpActivation(factor) : undefined
