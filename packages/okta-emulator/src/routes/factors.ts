@@ -190,6 +190,9 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
     } else if (f.sent !== undefined && !f.sent.used && now < f.sent.expiresAt && f.sent.code === passCode) {
       ok = true
       f.sent.used = true
+      // The enrollment code has done its job: the throttle guards against code spam, not against the first
+      // verification of a factor just activated (Okta's guide challenges right after activating).
+      delete f.lastSentAt
     }
     if (!ok) {
       f.activationFailures.push(now)
