@@ -169,6 +169,28 @@ await t.test('the flow as the issue words it: fields by name, the one submit but
   t.equal(path(page), '/account')
 })
 
+await t.test('enrollment by text message: the phone form, then the one code field, the code from the outbox', async (t) => {
+  const fresh = await startE2eApp(t)
+  const { page } = await openPage(t, browser)
+  await page.goto(`${fresh.url}/login`)
+  await page.fill('input[name=username]', 'alice')
+  await page.fill('input[name=password]', PASSWORD)
+  await clickAndWait(page, 'button[type=submit]')
+  await clickAndWait(page, '#use-sms')
+  t.equal(path(page), '/mfa/enroll?method=sms')
+  t.equal(await page.locator('input[name=passCode]').count(), 0, 'no code field before the text is sent')
+  await page.fill('#phone', '+1 555 555 0199')
+  await page.click('button[type=submit]')
+  await page.waitForSelector('input[name=passCode]')
+  t.equal(await page.locator('button[type=submit]').count(), 1, 'the code form replaced the phone form')
+  t.ok(await page.isVisible('[data-testid=outbox-hint]'), 'the page says where the code went')
+  const sent = fresh.emulator!.lastMessage({ channel: 'sms' })
+  t.equal(sent?.to, '+15555550199')
+  await page.fill('input[name=passCode]', sent!.code)
+  await Promise.all([page.waitForURL('**/account'), page.click('button[type=submit]')])
+  t.match(await page.textContent('.factors'), 'Text message')
+})
+
 await t.test('a protected page without MFA goes to /mfa and comes back after the code', async (t) => {
   const { page } = await openPage(t, browser)
   await signIn(page, 'bob')
