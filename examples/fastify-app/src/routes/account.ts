@@ -4,12 +4,29 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { getMfaState, mfaStateOf } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
-import { verifiableFactors } from '../factors.js'
+import { verifiableFactors, type FactorView } from '../factors.js'
 import { isUpstreamFailure, messageFor } from '../messages.js'
 import { field, setFlash, takeFlash } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
 import { loadFactors, sendUnavailable } from './mfa.js'
+
+/** The user's factors and the one named in the URL; undefined once it has answered (Okta down, or no such factor). */
+async function factorOfRequest (ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<{ factors: FactorView[], factor: FactorView } | undefined> {
+  const { factorId } = request.params as { factorId: string }
+  const factors = await loadFactors(ctx, request)
+  if (factors === undefined) {
+    await sendUnavailable(reply)
+    return undefined
+  }
+  const factor = factors.find((f) => f.id === factorId)
+  if (factor === undefined) {
+    setFlash(request, 'error', 'That factor is not on your account any more.')
+    await reply.redirect('/account/security', 303)
+    return undefined
+  }
+  return { factors, factor }
+}
 
 /** Registers `/account`, `/account/security` and `/account/security/remove/:factorId`. */
 export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
@@ -46,14 +63,9 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
   })
 
   async function renderRemove (request: FastifyRequest, reply: FastifyReply, status: number, error?: string): Promise<void> {
-    const { factorId } = request.params as { factorId: string }
-    const factors = await loadFactors(ctx, request)
-    if (factors === undefined) return await sendUnavailable(reply)
-    const factor = factors.find((f) => f.id === factorId)
-    if (factor === undefined) {
-      setFlash(request, 'error', 'That factor is not on your account any more.')
-      return await reply.redirect('/account/security', 303)
-    }
+    const found = await factorOfRequest(ctx, request, reply)
+    if (found === undefined) return
+    const { factors, factor } = found
     const flash = takeFlash(request)
     const query = request.query as Record<string, unknown>
     await reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(removePage({
@@ -85,14 +97,9 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
       return await renderRemove(request, reply, status, messageFor(fail.code, fail.retryAfterSeconds))
     }
-    const { factorId } = request.params as { factorId: string }
-    const factors = await loadFactors(ctx, request)
-    if (factors === undefined) return await sendUnavailable(reply)
-    const factor = factors.find((f) => f.id === factorId)
-    if (factor === undefined) {
-      setFlash(request, 'error', 'That factor is not on your account any more.')
-      return await reply.redirect('/account/security', 303)
-    }
+    const found = await factorOfRequest(ctx, request, reply)
+    if (found === undefined) return
+    const { factor } = found
     try {
       await ctx.client.deleteFactor(await ctx.directory.oktaUserId(currentUser(request)), factor.id)
     } catch (deleteErr) {
