@@ -14,7 +14,7 @@ if (!isRoot || !hasApt) {
 }
 console.log('Installing Chromium from Debian packages (about a minute)…')
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', 'chromium']]) {
+for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'chromium']]) {
   const r = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env })
   if (r.status !== 0) {
     console.error(`apt-get ${args.join(' ')} failed with status ${r.status}`)
