@@ -5,12 +5,26 @@
 import t from 'tap'
 import { totp } from '../helpers/totp.js'
 import { emuFetch, testClock, userWithTotp, withEmulator } from '../helpers/emulator.js'
+import { spawnSync } from 'node:child_process'
+import { totpCodeOf } from '@okta-mfa/emulator'
 
 // RFC 6238 appendix B, SHA-1 seed "12345678901234567890"; Okta's codes are the last 6 of the 8 digits.
 const RFC_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'
 const RFC_VECTORS: Array<[number, string]> = [
   [59, '94287082'], [1111111109, '07081804'], [1111111111, '14050471'], [1234567890, '89005924'], [2000000000, '69279037'], [20000000000, '65353130'],
 ]
+
+await t.test('totpCodeOf (exported for tests and demos) and the example app\'s totp-cli give RFC 6238 codes', async (t) => {
+  for (const [seconds, code] of RFC_VECTORS) t.equal(totpCodeOf(RFC_SECRET, seconds * 1000), code.slice(-6), `T=${seconds}`)
+  t.equal(totpCodeOf('GEZD GNBV-GY3T QOJQ GEZD GNBV GY3T QOJQ', 59_000), '287082', 'spaces and dashes as apps show keys')
+  t.throws(() => totpCodeOf('not base32!'), TypeError)
+  const cli = spawnSync(process.execPath, ['examples/fastify-app/dist/totp-cli.js', 'GEZD GNBV GY3T QOJQ'], { encoding: 'utf8' })
+  t.equal(cli.status, 0, cli.stderr)
+  const printed = /^(\d{6}) {3}\(changes in (\d+) s\)$/.exec(cli.stdout.trim())
+  t.ok(printed, cli.stdout)
+  t.ok([totp('GEZDGNBVGY3TQOJQ', Date.now()), totp('GEZDGNBVGY3TQOJQ', Date.now() - 30_000)].includes(printed![1]!), 'the code of now (or of the step just ended)')
+  t.equal(spawnSync(process.execPath, ['examples/fastify-app/dist/totp-cli.js', 'bad!'], { encoding: 'utf8' }).status, 2)
+})
 
 await t.test('RFC 6238 test vectors, through the API', async (t) => {
   const clock = testClock(59_000)

@@ -3,4 +3,3 @@ export { buildApp, GRAPHQL_PATH, type BuildAppOptions, type BuiltApp } from './a
 export { readConfig, decodeSessionKey, ConfigError, type AppConfig } from './config.js'
 export { DEMO_USERS, UserStore, type AppUser, type UserSeed } from './users.js'
 export { demoSeed, otpauthUri, DEMO_ISSUER, DEMO_PHONE, type DemoInfo } from './demo.js'
-export { totpCode } from './totp.js'

@@ -1,6 +1,7 @@
 // Public surface of @okta-mfa/emulator.
 export { startEmulator, buildEmulator, validateOptions } from './emulator.js'
 export type { BuiltEmulator } from './emulator.js'
+export { totpCodeOf } from './totp.js'
 export { OktaError } from './errors.js'
 export type { OktaErrorBody } from './errors.js'
 export { DEFAULT_LIMITS } from './rate-limit.js'
