@@ -1,4 +1,4 @@
-// Guards parsing against Okta's own examples (shared/okta-reference): every documented response of the
+// Guards parsing against Okta's own examples (test/fixtures/okta): every documented response of the
 // operations the client covers comes back typed and unchanged, and pagination follows Link rel="next" safely.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
@@ -8,7 +8,7 @@ import { ORG, jsonHeaders, mockOrg } from '../helpers/client-mock.js'
 
 type Examples = Record<string, { value: unknown }>
 function examples (file: string): Examples {
-  return JSON.parse(readFileSync(new URL(`../../../shared/okta-reference/${file}`, import.meta.url), 'utf8')) as Examples
+  return JSON.parse(readFileSync(new URL(`../fixtures/okta/${file}`, import.meta.url), 'utf8')) as Examples
 }
 const factorsEx = examples('factors-examples.json')
 const usersEx = examples('users-examples.json')

@@ -315,7 +315,7 @@ void t.test('aborts: before the call, during the request, during a rate-limit wa
 })
 
 interface ErrorCodeEntry { errorCode: string, statusCode: number, errorSummary: string }
-const table = JSON.parse(readFileSync(new URL('../../../shared/okta-reference/error-codes.json', import.meta.url), 'utf8')) as { errors: ErrorCodeEntry[] }
+const table = JSON.parse(readFileSync(new URL('../fixtures/okta/error-codes.json', import.meta.url), 'utf8')) as { errors: ErrorCodeEntry[] }
 const reference = new Map(table.errors.map((e) => [e.errorCode, e]))
 
 void t.test('each Okta error code maps to its class, with Okta fields and the request id', async (t) => {

@@ -1,11 +1,11 @@
-// Guards the wire shapes: every field that Okta's own examples (../shared/okta-reference) and the
+// Guards the wire shapes: every field that Okta's own examples (test/fixtures/okta) and the
 // captures from real orgs have, the emulator's responses have too, with the same JSON type, at
 // every depth; and every `href` is an absolute URL on the emulator's host.
 import t, { type Test } from 'tap'
 import { readFile } from 'node:fs/promises'
 import { emuFetch, withEmulator, type TestEmulator } from '../helpers/emulator.js'
 
-const REF = new URL('../../../shared/okta-reference/', import.meta.url)
+const REF = new URL('../fixtures/okta/', import.meta.url)
 const factorsEx = JSON.parse(await readFile(new URL('factors-examples.json', REF), 'utf8')) as Record<string, { value: unknown }>
 const usersEx = JSON.parse(await readFile(new URL('users-examples.json', REF), 'utf8')) as Record<string, { value: unknown }>
 const captures = (JSON.parse(await readFile(new URL('real-captures-terraform-vcr.json', REF), 'utf8')) as {
