@@ -1,0 +1,55 @@
+// The contracts of the stores that hold shared MFA state: attempt counters and session revocation. The memory
+// stores serve one process; the Redis stores share the same state between every instance of an app and its gateway.
+
+/** A counter in a fixed window. */
+export interface AttemptCount {
+  count: number
+  /** When the window ends and the counter resets, in ms since the epoch. */
+  resetAt: number
+}
+
+/**
+ * Where attempt counters live. `increment` must be atomic: it is what stops a burst of parallel guesses.
+ * A store that cannot reach its backend rejects with {@link StoreUnavailableError}; callers then refuse the attempt.
+ */
+export interface AttemptStore {
+  /** Adds one to `key`; starts a window of `windowMs` when there is none (or it ended) at `now`. */
+  increment: (key: string, windowMs: number, now: number) => Promise<AttemptCount>
+  /** Forgets `key`. */
+  reset: (key: string) => Promise<void>
+  /** The live counter of `key` at `now`, `undefined` when none or expired. */
+  get: (key: string, now: number) => Promise<AttemptCount | undefined>
+}
+
+/**
+ * Where revoked sessions are remembered, so that a cookie copied before logout is refused on every instance.
+ * A store that cannot reach its backend rejects with {@link StoreUnavailableError}.
+ */
+export interface RevocationStore {
+  /** Revokes one session id for `ttlMs` (at least the session's remaining lifetime). */
+  revokeSession: (sessionId: string, ttlMs: number) => Promise<void>
+  /** Revokes every session of `userKey` issued at or before `before` (ms since the epoch), remembered for `ttlMs`. */
+  revokeUser: (userKey: string, before: number, ttlMs: number) => Promise<void>
+  /** Whether the session `sessionId` of `userKey`, issued at `issuedAt`, was revoked by either call above. One round trip. */
+  isRevoked: (sessionId: string, userKey: string | undefined, issuedAt: number) => Promise<boolean>
+}
+
+/** The stable code of {@link StoreUnavailableError}. */
+export const STORE_UNAVAILABLE = 'STORE_UNAVAILABLE' as const
+
+/**
+ * A store could not reach its backend (Redis down, a command timed out). Retryable: callers fail closed and refuse
+ * the attempt rather than let it through uncounted. The message never carries keys or values.
+ */
+export class StoreUnavailableError extends Error {
+  readonly code = STORE_UNAVAILABLE
+  override readonly name = 'StoreUnavailableError'
+  constructor (message = 'The MFA state store is unavailable', options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
+/** True for a {@link StoreUnavailableError}, also one from another copy of this package. */
+export function isStoreUnavailableError (err: unknown): err is StoreUnavailableError {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === STORE_UNAVAILABLE
+}
