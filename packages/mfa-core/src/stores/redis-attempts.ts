@@ -1,0 +1,86 @@
+// Attempt counters in Redis, shared by every instance: one Lua script counts and starts the window in one atomic
+// round trip, so parallel guesses on any number of processes each get their own count.
+import {
+  defineScript, hashKey, redisStoreConfig, run, ttlArg,
+  type RedisClientLike, type RedisStoreConfig, type RedisStoreOptions,
+} from './redis-common.js'
+import type { AttemptCount, AttemptStore } from './types.js'
+
+// INCR, then PEXPIRE when the key has no TTL yet (it was just created): the window starts at the first attempt and
+// is never extended by later ones. Returns the count and the ms left, measured by Redis's clock.
+const INCREMENT_LUA = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+`
+
+// The live counter and the ms left, or nil.
+const GET_LUA = `
+local count = redis.call('GET', KEYS[1])
+if not count then return nil end
+return {tonumber(count), redis.call('PTTL', KEYS[1])}
+`
+
+/**
+ * Attempt counters in Redis, for limits shared by every instance of an app and its gateway.
+ *
+ * Semantics are those of {@link AttemptStore}: a fixed window of `windowMs` that starts at the first attempt, then
+ * a fresh count. The window runs on Redis's clock (the key's TTL), so instances whose clocks disagree still share
+ * one window; `resetAt` is `now` plus the time Redis says is left. Keys are `<prefix>att:<sha256 of key>`.
+ *
+ * Fails closed: when Redis is unreachable, or does not answer within `commandTimeoutMs`, every method rejects with
+ * {@link StoreUnavailableError} (code STORE_UNAVAILABLE) at once or after that timeout, never later and never with
+ * a key in the message. The client reconnects by itself; calls succeed again once it has.
+ *
+ * @example
+ * import { Redis } from 'ioredis'
+ * const attempts = new RedisAttemptStore(new Redis(process.env.REDIS_URL, { enableOfflineQueue: false }))
+ */
+export class RedisAttemptStore implements AttemptStore {
+  readonly #config: RedisStoreConfig
+  readonly #increment: (...args: Array<string | number>) => Promise<unknown>
+  readonly #get: (...args: Array<string | number>) => Promise<unknown>
+
+  /**
+   * @param client an ioredis `Redis` or `Cluster`; it is shared, not owned: the store never closes it.
+   * @param options key prefix and command timeout.
+   */
+  constructor (client: RedisClientLike, options?: RedisStoreOptions) {
+    this.#config = redisStoreConfig(client, options)
+    this.#increment = defineScript(this.#config.client, 'oktaMfaAttemptIncrement', 1, INCREMENT_LUA)
+    this.#get = defineScript(this.#config.client, 'oktaMfaAttemptGet', 1, GET_LUA)
+  }
+
+  /** The Redis key that holds the counter of `key`. */
+  keyOf (key: string): string {
+    return `${this.#config.prefix}att:${hashKey(key)}`
+  }
+
+  async increment (key: string, windowMs: number, now: number): Promise<AttemptCount> {
+    const window = ttlArg(windowMs, 'windowMs')
+    const reply = await run(this.#config, () => this.#increment(this.keyOf(key), window))
+    const [count, ttl] = pair(reply)
+    return { count, resetAt: now + ttl }
+  }
+
+  async reset (key: string): Promise<void> {
+    await run(this.#config, () => this.#config.client.call('DEL', this.keyOf(key)))
+  }
+
+  async get (key: string, now: number): Promise<AttemptCount | undefined> {
+    const reply = await run(this.#config, () => this.#get(this.keyOf(key)))
+    if (reply === null) return undefined
+    const [count, ttl] = pair(reply)
+    // No TTL (-1) cannot come from increment; treat such a key, or one expiring now, as no live window.
+    return ttl > 0 ? { count, resetAt: now + ttl } : undefined
+  }
+}
+
+function pair (reply: unknown): [number, number] {
+  if (Array.isArray(reply) && typeof reply[0] === 'number' && typeof reply[1] === 'number') return [reply[0], reply[1]]
+  throw new TypeError('Unexpected reply from the attempt script')
+}

@@ -1,0 +1,114 @@
+// What the Redis stores share: the slice of an ioredis client they use, option checks, hashed keys, and the one
+// wrapper every command goes through, which turns "not connected", "timed out" and any Redis error into
+// StoreUnavailableError (fail closed) without ever hanging or putting a key or value in the message.
+import { createHash } from 'node:crypto'
+import { StoreUnavailableError } from './types.js'
+
+/**
+ * The part of an ioredis `Redis` (or `Cluster`) client the stores use. Pass the client itself; this type only keeps
+ * ioredis out of the declarations of @okta-mfa/core, where it is an optional peer dependency.
+ */
+export interface RedisClientLike {
+  /** ioredis connection status: 'wait', 'connecting', 'connect', 'ready', 'close', 'reconnecting' or 'end'. */
+  readonly status: string
+  defineCommand: (name: string, definition: { numberOfKeys: number, lua: string }) => void
+  call: (command: string, ...args: Array<string | number>) => Promise<unknown>
+}
+
+/** Options of {@link RedisAttemptStore} and {@link RedisRevocationStore}. */
+export interface RedisStoreOptions {
+  /** Prepended to every key, so that several apps can share one Redis. @default 'okta-mfa:' */
+  prefix?: string
+  /**
+   * Longest wait for one command before it rejects with StoreUnavailableError, whatever the client's own settings
+   * (an offline queue, no commandTimeout). @default 1000
+   */
+  commandTimeoutMs?: number
+}
+
+/** Default key prefix of the Redis stores. */
+export const DEFAULT_REDIS_PREFIX = 'okta-mfa:'
+/** Default per-command timeout of the Redis stores, in ms. */
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 1000
+
+/** Statuses in which a command cannot be sent now: fail at once instead of queueing or waiting. */
+const DOWN = new Set(['close', 'reconnecting', 'end'])
+
+/** Checked, frozen settings shared by both Redis stores. */
+export interface RedisStoreConfig {
+  readonly client: RedisClientLike
+  readonly prefix: string
+  readonly commandTimeoutMs: number
+}
+
+/** Validates the constructor arguments of a Redis store; programmer mistakes throw TypeError naming the option. */
+export function redisStoreConfig (client: unknown, options: RedisStoreOptions | undefined): RedisStoreConfig {
+  const c = client as Partial<RedisClientLike> | null | undefined
+  if (typeof c !== 'object' || c === null || typeof c.defineCommand !== 'function' || typeof c.call !== 'function') {
+    throw new TypeError('"client" must be an ioredis client (Redis or Cluster)')
+  }
+  return Object.freeze({ client: c as RedisClientLike, ...checkStoreOptions(options) })
+}
+
+/** Validates and fills in {@link RedisStoreOptions}. */
+export function checkStoreOptions (options: RedisStoreOptions | undefined): Required<RedisStoreOptions> {
+  const o = options ?? {}
+  if (typeof o !== 'object' || o === null) throw new TypeError('"options" must be an object')
+  const prefix = o.prefix ?? DEFAULT_REDIS_PREFIX
+  if (typeof prefix !== 'string' || prefix.length > 200) throw new TypeError('"prefix" option must be a string of at most 200 characters')
+  const commandTimeoutMs = o.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS
+  if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1) throw new TypeError('"commandTimeoutMs" option must be a positive integer')
+  return { prefix, commandTimeoutMs }
+}
+
+/**
+ * A caller's key as it is stored: SHA-256, base64url. Keys stay short whatever their input, and logins or session
+ * ids never appear in Redis (nor in MONITOR, SLOWLOG or a dump).
+ */
+export function hashKey (key: string): string {
+  return createHash('sha256').update(key).digest('base64url')
+}
+
+/** Defines a Lua command on the client (EVALSHA, falling back to EVAL on NOSCRIPT, pipelined like any command). */
+export function defineScript (client: RedisClientLike, name: string, numberOfKeys: number, lua: string): (...args: Array<string | number>) => Promise<unknown> {
+  client.defineCommand(name, { numberOfKeys, lua })
+  const fn = (client as unknown as Record<string, (...args: Array<string | number>) => Promise<unknown>>)[name]
+  if (typeof fn !== 'function') throw new TypeError('"client" must be an ioredis client (defineCommand did not define a command)')
+  return fn.bind(client)
+}
+
+function unavailable (reason: string, err?: unknown): StoreUnavailableError {
+  // The cause keeps the client's message only: ioredis errors also carry the command and its arguments.
+  const cause = err instanceof Error ? Object.assign(new Error(err.message), { name: err.name }) : undefined
+  return new StoreUnavailableError(`The MFA state store is unavailable (${reason})`, cause === undefined ? undefined : { cause })
+}
+
+/**
+ * Runs one Redis command: at once StoreUnavailableError when the client is not connected, StoreUnavailableError
+ * after `commandTimeoutMs` when no answer came, StoreUnavailableError for any error from Redis.
+ */
+export async function run<T> (config: RedisStoreConfig, command: () => Promise<T>): Promise<T> {
+  if (DOWN.has(config.client.status)) throw unavailable('not connected')
+  return await new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(unavailable('timed out')), config.commandTimeoutMs)
+    let pending: Promise<T>
+    try {
+      pending = command()
+    } catch (err) {
+      clearTimeout(timer)
+      reject(unavailable('command failed', err))
+      return
+    }
+    // Both branches handle the promise, so a late rejection after the timeout is never unhandled.
+    pending.then(
+      (value) => { clearTimeout(timer); resolve(value) },
+      (err: unknown) => { clearTimeout(timer); reject(unavailable('command failed', err)) },
+    )
+  })
+}
+
+/** A positive TTL in whole ms for PX / PEXPIRE; anything else is a programmer mistake. */
+export function ttlArg (ttlMs: number, name = 'ttlMs'): number {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new TypeError(`"${name}" must be a positive number of ms`)
+  return Math.ceil(ttlMs)
+}

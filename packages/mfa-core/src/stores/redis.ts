@@ -1,0 +1,140 @@
+// One call that turns REDIS_URL into the shared stores: an ioredis client set up to fail fast and reconnect forever,
+// the attempt and revocation stores over it, a readiness probe and a close.
+import { createRequire } from 'node:module'
+import type { Redis, RedisOptions } from 'ioredis'
+import { checkStoreOptions, redisStoreConfig, run, type RedisStoreConfig } from './redis-common.js'
+import { RedisAttemptStore } from './redis-attempts.js'
+import { RedisRevocationStore } from './redis-revocation.js'
+import { StoreUnavailableError } from './types.js'
+
+/** Options of {@link createRedisStores}. */
+export interface CreateRedisStoresOptions {
+  /** Prepended to every key. @default 'okta-mfa:' */
+  prefix?: string
+  /** Longest wait for one command (and for `ping()`), in ms. @default 1000 */
+  commandTimeoutMs?: number
+  /** Longest wait for one connection attempt, in ms. @default 5000 */
+  connectTimeoutMs?: number
+  /** Cap of the reconnect backoff (50 ms, 100 ms, 200 ms, … up to this), in ms. Reconnection never stops. @default 2000 */
+  maxReconnectDelayMs?: number
+  /** Called with each connection error (for logging; messages carry no password). @default errors are dropped */
+  onError?: (err: Error) => void
+  /**
+   * More ioredis options (TLS, username, db, …). The fail-closed settings (`enableOfflineQueue: false`,
+   * `commandTimeout`, `maxRetriesPerRequest: 0`, `autoResendUnfulfilledCommands: false`, `retryStrategy`) win.
+   */
+  redisOptions?: RedisOptions
+}
+
+/** What {@link createRedisStores} returns. */
+export interface RedisStores {
+  /** Attempt counters shared by every instance. */
+  attempts: RedisAttemptStore
+  /** Session revocations shared by every instance. */
+  revocations: RedisRevocationStore
+  /** The ioredis client, owned by these stores: `close()` ends it. */
+  client: Redis
+  /** Resolves when Redis answers PING; rejects with StoreUnavailableError otherwise (for /readyz). */
+  ping: () => Promise<void>
+  /** Closes the client (QUIT when connected) and stops reconnecting. */
+  close: () => Promise<void>
+}
+
+/**
+ * Connects to Redis at `url` (`redis://[user:password@]host:port[/db]`, or `rediss://` for TLS) and returns the
+ * attempt and revocation stores over one client. The client connects at once and reconnects by itself with a capped
+ * backoff; while it is not connected every store call rejects with StoreUnavailableError at once (no offline queue),
+ * and a command without an answer rejects after `commandTimeoutMs`. Connection errors never crash the process.
+ *
+ * Needs the optional peer dependency `ioredis`.
+ *
+ * @example
+ * const redis = process.env.REDIS_URL === undefined ? undefined : createRedisStores(process.env.REDIS_URL)
+ * await redis?.ping()
+ * // … on shutdown
+ * await redis?.close()
+ */
+export function createRedisStores (url: string, options: CreateRedisStoresOptions = {}): RedisStores {
+  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) throw new TypeError('"url" must be a redis:// or rediss:// URL')
+  if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
+  // Every check runs before the client exists, so a bad option never leaves a connection behind.
+  const storeOptions = checkStoreOptions({ prefix: options.prefix, commandTimeoutMs: options.commandTimeoutMs })
+  const { commandTimeoutMs } = storeOptions
+  const connectTimeoutMs = positiveInt(options.connectTimeoutMs ?? 5000, 'connectTimeoutMs')
+  const maxReconnectDelayMs = positiveInt(options.maxReconnectDelayMs ?? 2000, 'maxReconnectDelayMs')
+  if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError('"onError" option must be a function')
+  if (options.redisOptions !== undefined && (typeof options.redisOptions !== 'object' || options.redisOptions === null)) {
+    throw new TypeError('"redisOptions" option must be an object')
+  }
+
+  const RedisClass = loadIoredis()
+  const client = new RedisClass(url, {
+    ...options.redisOptions,
+    lazyConnect: false,
+    connectTimeout: connectTimeoutMs,
+    commandTimeout: commandTimeoutMs,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times - 1, 16), maxReconnectDelayMs),
+  })
+  // Without a listener ioredis prints every reconnect failure; with one nothing escapes as an 'error' event.
+  const onError = options.onError
+  client.on('error', (err: Error) => { onError?.(err) })
+
+  const config = redisStoreConfig(client, storeOptions)
+  return {
+    attempts: new RedisAttemptStore(client, storeOptions),
+    revocations: new RedisRevocationStore(client, storeOptions),
+    client,
+    ping: async () => {
+      await whenConnecting(client, commandTimeoutMs)
+      await run(config, () => client.call('PING'))
+    },
+    close: async () => { await closeClient(client, config) },
+  }
+}
+
+function loadIoredis (): new (url: string, options: RedisOptions) => Redis {
+  try {
+    const mod = createRequire(import.meta.url)('ioredis') as { Redis?: unknown, default?: unknown }
+    return (mod.Redis ?? mod.default ?? mod) as new (url: string, options: RedisOptions) => Redis
+  } catch (err) {
+    throw new Error('createRedisStores needs the "ioredis" package: npm install ioredis', { cause: err })
+  }
+}
+
+/** Gives a client that is still making its first connection up to `ms` to become ready; otherwise returns at once. */
+async function whenConnecting (client: Redis, ms: number): Promise<void> {
+  if (client.status !== 'connecting' && client.status !== 'connect') return
+  await new Promise<void>((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      client.off('ready', done)
+      resolve()
+    }
+    const timer = setTimeout(() => {
+      client.off('ready', done)
+      reject(new StoreUnavailableError('The MFA state store is unavailable (not connected)'))
+    }, ms)
+    client.on('ready', done)
+  })
+}
+
+async function closeClient (client: Redis, config: RedisStoreConfig): Promise<void> {
+  if (client.status === 'end') return
+  if (client.status === 'ready') {
+    try {
+      await run(config, () => client.quit())
+      return
+    } catch {
+      // fall through: drop the connection instead
+    }
+  }
+  client.disconnect()
+}
+
+function positiveInt (value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`"${name}" option must be a positive integer`)
+  return value
+}
