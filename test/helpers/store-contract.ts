@@ -1,0 +1,156 @@
+// The behaviour every AttemptStore and RevocationStore must share, as tap subtests over a store factory, so that the
+// memory and Redis stores are held to exactly the same cases. A store runs on a ContractClock: a fake clock for memory
+// stores, the real clock plus a real wait for Redis (whose TTLs run on its own clock).
+import type { Test } from 'tap'
+import type { AttemptStore, RevocationStore } from '@okta-mfa/core'
+
+/** Time as a store under test sees it: `now()` to pass in, `advance(ms)` to let at least `ms` go by. */
+export interface ContractClock {
+  now: () => number
+  advance: (ms: number) => Promise<void>
+}
+
+/** A fresh, empty store and its clock, for one subtest. */
+export type StoreFactory<S> = () => Promise<{ store: S, clock: ContractClock }> | { store: S, clock: ContractClock }
+
+
+/** A fake clock for memory stores. */
+export function fakeClock (start = Date.UTC(2030, 0, 1)): ContractClock {
+  let now = start
+  return { now: () => now, advance: async (ms) => { now += ms } }
+}
+
+/** The real clock with a real wait, for stores whose TTLs run on a server's clock. */
+export function realClock (): ContractClock {
+  return { now: Date.now, advance: async (ms) => { await new Promise((resolve) => setTimeout(resolve, ms)) } }
+}
+
+// A window long enough that a loaded machine stays well inside it between two calls, short enough to wait out.
+const WINDOW = 1000
+/** How far a Redis `resetAt` may stray from the exact value: the ms between Redis's clock and ours. */
+const SLACK = 100
+
+/** Runs the AttemptStore contract against stores from `factory`. */
+export async function attemptStoreContract (t: Test, factory: StoreFactory<AttemptStore>): Promise<void> {
+  await t.test('the first attempt opens a window of windowMs from now', async (t) => {
+    const { store, clock } = await factory()
+    const now = clock.now()
+    const first = await store.increment('alice', WINDOW, now)
+    t.equal(first.count, 1)
+    t.ok(first.resetAt <= now + WINDOW && first.resetAt > now + WINDOW - SLACK, `resetAt ${first.resetAt - now} ms after now`)
+    const seen = await store.get('alice', clock.now())
+    t.equal(seen?.count, 1, 'get sees the counter')
+    t.ok(seen !== undefined && Math.abs(seen.resetAt - first.resetAt) <= SLACK, 'and the same window')
+  })
+
+  await t.test('later attempts count up in the same window and never extend it', async (t) => {
+    const { store, clock } = await factory()
+    const first = await store.increment('alice', WINDOW, clock.now())
+    await clock.advance(300)
+    const second = await store.increment('alice', WINDOW, clock.now())
+    t.equal(second.count, 2)
+    t.ok(Math.abs(second.resetAt - first.resetAt) <= SLACK, 'the window still ends where the first attempt put it')
+    const third = await store.increment('alice', WINDOW, clock.now())
+    t.equal(third.count, 3)
+    const seen = await store.get('alice', clock.now())
+    t.equal(seen?.count, 3)
+  })
+
+  await t.test('once the window has ended the counter is gone and the next attempt starts a new one', async (t) => {
+    const { store, clock } = await factory()
+    await store.increment('alice', WINDOW, clock.now())
+    await store.increment('alice', WINDOW, clock.now())
+    await clock.advance(WINDOW + 50)
+    t.equal(await store.get('alice', clock.now()), undefined, 'no live counter after the window')
+    const now = clock.now()
+    const next = await store.increment('alice', WINDOW, now)
+    t.equal(next.count, 1, 'a fresh count')
+    t.ok(next.resetAt > now + WINDOW - SLACK, 'a fresh window')
+  })
+
+  await t.test('reset forgets one key only; keys never share a counter', async (t) => {
+    const { store, clock } = await factory()
+    await store.increment('alice', WINDOW, clock.now())
+    await store.increment('alice', WINDOW, clock.now())
+    await store.increment('bob', WINDOW, clock.now())
+    await store.increment('alice:x', WINDOW, clock.now())
+    t.equal(await store.get('unknown', clock.now()), undefined)
+    await store.reset('alice')
+    t.equal(await store.get('alice', clock.now()), undefined, 'alice forgotten')
+    t.equal((await store.get('bob', clock.now()))?.count, 1, 'bob kept')
+    t.equal((await store.get('alice:x', clock.now()))?.count, 1, 'a key that starts with alice kept')
+    t.equal((await store.increment('alice', WINDOW, clock.now())).count, 1, 'alice starts again at 1')
+    await store.reset('never-counted')
+  })
+
+  await t.test('parallel increments are atomic: 50 at once get exactly 1..50', async (t) => {
+    const { store, clock } = await factory()
+    const counts = await Promise.all(Array.from({ length: 50 }, async () => (await store.increment('burst', 60_000, clock.now())).count))
+    t.same(counts.sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1))
+    t.equal((await store.get('burst', clock.now()))?.count, 50)
+  })
+
+  await t.test('any string is a key: long, unicode, with separators', async (t) => {
+    const { store, clock } = await factory()
+    const keys = ['x'.repeat(10_000), 'émile@exämple.org', 'a:b{c}d', '']
+    for (const key of keys) await store.increment(key, WINDOW, clock.now())
+    for (const key of keys) t.equal((await store.get(key, clock.now()))?.count, 1)
+  })
+}
+
+/** Runs the RevocationStore contract against stores from `factory`. */
+export async function revocationStoreContract (t: Test, factory: StoreFactory<RevocationStore>): Promise<void> {
+  await t.test('a revoked session is revoked, whoever it belongs to; others are not', async (t) => {
+    const { store, clock } = await factory()
+    t.equal(await store.isRevoked('s1', 'alice', clock.now()), false, 'nothing revoked yet')
+    await store.revokeSession('s1', 60_000)
+    t.equal(await store.isRevoked('s1', 'alice', clock.now()), true)
+    t.equal(await store.isRevoked('s1', undefined, clock.now()), true, 'without a user too')
+    t.equal(await store.isRevoked('s2', 'alice', clock.now()), false, 'another session of the same user')
+  })
+
+  await t.test('revoking a user revokes the sessions issued at or before the mark, not later ones', async (t) => {
+    const { store, clock } = await factory()
+    const mark = clock.now()
+    await store.revokeUser('alice', mark, 60_000)
+    t.equal(await store.isRevoked('old', 'alice', mark - 1000), true, 'issued before')
+    t.equal(await store.isRevoked('same', 'alice', mark), true, 'issued at the mark')
+    t.equal(await store.isRevoked('new', 'alice', mark + 1), false, 'issued after: a new sign-in works')
+    t.equal(await store.isRevoked('old', 'bob', mark - 1000), false, 'another user')
+    t.equal(await store.isRevoked('old', undefined, mark - 1000), false, 'no user given: only the session is checked')
+  })
+
+  await t.test('a later revocation with an older mark or a shorter TTL never un-revokes', async (t) => {
+    const { store, clock } = await factory()
+    const mark = clock.now()
+    await store.revokeUser('alice', mark, 60_000)
+    await store.revokeUser('alice', mark - 5000, 60_000)
+    t.equal(await store.isRevoked('s', 'alice', mark - 1000), true, 'the later mark stays')
+    await store.revokeSession('s1', 60_000)
+    await store.revokeSession('s1', 200)
+    await store.revokeUser('bob', mark, 60_000)
+    await store.revokeUser('bob', mark, 200)
+    await clock.advance(400)
+    t.equal(await store.isRevoked('s1', undefined, mark), true, 'the session keeps its longer TTL')
+    t.equal(await store.isRevoked('s', 'bob', mark), true, 'the user keeps its longer TTL')
+  })
+
+  await t.test('revocations are forgotten once their TTL has run out', async (t) => {
+    const { store, clock } = await factory()
+    const mark = clock.now()
+    await store.revokeSession('s1', 300)
+    await store.revokeUser('alice', mark, 300)
+    t.equal(await store.isRevoked('s1', undefined, mark), true)
+    await clock.advance(450)
+    t.equal(await store.isRevoked('s1', undefined, mark), false, 'session mark expired')
+    t.equal(await store.isRevoked('s2', 'alice', mark), false, 'user mark expired')
+  })
+
+  await t.test('a TTL that is not a positive number is a programmer mistake', async (t) => {
+    const { store, clock } = await factory()
+    await t.rejects(store.revokeSession('s1', 0), TypeError)
+    await t.rejects(store.revokeUser('alice', clock.now(), Number.NaN), TypeError)
+    await t.rejects(store.revokeUser('alice', Number.POSITIVE_INFINITY, 1000), TypeError)
+    t.equal(await store.isRevoked('s1', 'alice', clock.now()), false, 'nothing was written')
+  })
+}
