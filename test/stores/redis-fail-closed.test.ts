@@ -1,0 +1,128 @@
+// Guards fail-closed: with redis-server killed, or frozen so that commands hang, every store call and ping() rejects
+// with STORE_UNAVAILABLE (no key in the message, no crash, no unhandled rejection, no hang), and once redis-server is
+// back on the same port the same client serves again without being recreated.
+import t, { type Test } from 'tap'
+import { Redis } from 'ioredis'
+import {
+  createRedisStores, isStoreUnavailableError, RedisAttemptStore, StoreUnavailableError, STORE_UNAVAILABLE,
+  type AttemptStore, type RevocationStore,
+} from '@okta-mfa/core'
+import { withRedis } from '../helpers/redis.js'
+
+const unhandled: unknown[] = []
+const onUnhandled = (err: unknown): void => { unhandled.push(err) }
+process.on('unhandledRejection', onUnhandled)
+t.teardown(() => { process.off('unhandledRejection', onUnhandled) })
+
+const LOGIN = 'victim@example.org'
+const SESSION = 'session-id-secret'
+
+/** Every method of both stores, each expected to reject with STORE_UNAVAILABLE. */
+function everyCall (attempts: AttemptStore, revocations: RevocationStore): Array<[string, () => Promise<unknown>]> {
+  const now = Date.now()
+  return [
+    ['increment', () => attempts.increment(LOGIN, 60_000, now)],
+    ['get', () => attempts.get(LOGIN, now)],
+    ['reset', () => attempts.reset(LOGIN)],
+    ['revokeSession', () => revocations.revokeSession(SESSION, 60_000)],
+    ['revokeUser', () => revocations.revokeUser(LOGIN, now, 60_000)],
+    ['isRevoked', () => revocations.isRevoked(SESSION, LOGIN, now)],
+  ]
+}
+
+async function assertUnavailable (t: Test, name: string, call: () => Promise<unknown>): Promise<void> {
+  const err = await call().then(() => undefined, (e: unknown) => e)
+  t.ok(isStoreUnavailableError(err), `${name} rejects with StoreUnavailableError`)
+  t.ok(err instanceof StoreUnavailableError, `${name}: an instance of the class`)
+  t.equal((err as { code?: unknown }).code, STORE_UNAVAILABLE, `${name}: code STORE_UNAVAILABLE`)
+  const text = `${(err as Error).message} ${String((err as Error).cause)}`
+  t.notMatch(text, /victim|session-id|okta-mfa:|att:|rev:/, `${name}: no key or value in the message`)
+}
+
+/** Retries ping() until it succeeds: the client's reconnect backoff decides when. */
+async function untilReady (ping: () => Promise<void>): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await ping()
+      return
+    } catch (err) {
+      if (i >= 200 || !isStoreUnavailableError(err)) throw err
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+}
+
+await t.test('createRedisStores: Redis killed, then back on the same port', async (t) => {
+  const redis = await withRedis(t)
+  const errors: Error[] = []
+  const stores = createRedisStores(redis.url, { prefix: 'fc:', commandTimeoutMs: 300, maxReconnectDelayMs: 100, onError: (err) => errors.push(err) })
+  t.teardown(stores.close)
+  await stores.ping()
+  const { attempts, revocations, client } = stores
+  t.equal((await attempts.increment(LOGIN, 60_000, Date.now())).count, 1, 'works while Redis is up')
+
+  await redis.stop()
+  for (const [name, call] of everyCall(attempts, revocations)) await assertUnavailable(t, name, call)
+  await assertUnavailable(t, 'ping', stores.ping)
+  // Many calls at once while down: each one rejects; none is let through or left pending.
+  const burst = await Promise.allSettled(Array.from({ length: 20 }, () => attempts.increment(LOGIN, 60_000, Date.now())))
+  t.ok(burst.every((r) => r.status === 'rejected' && isStoreUnavailableError(r.reason)), 'a burst of 20 attempts: all refused')
+  // A reconnect attempt fails (ECONNREFUSED) and is emitted as 'error': it must reach onError, not crash the process.
+  if (errors.length === 0) await new Promise((resolve) => client.once('error', resolve))
+  t.ok(errors.length > 0, 'connection errors reached onError')
+  t.notOk(errors.some((e) => /victim|session-id/.test(e.message)), 'connection errors carry no key')
+
+  await redis.start()
+  await untilReady(stores.ping)
+  t.equal(stores.client, client, 'the same client')
+  t.equal((await attempts.increment(LOGIN, 60_000, Date.now())).count, 1, 'counting again (the new server is empty)')
+  await revocations.revokeSession(SESSION, 60_000)
+  t.equal(await revocations.isRevoked(SESSION, LOGIN, Date.now()), true, 'revocation works again')
+})
+
+await t.test('createRedisStores: Redis frozen (commands hang) → commandTimeoutMs bounds every call', async (t) => {
+  const redis = await withRedis(t)
+  const stores = createRedisStores(redis.url, { prefix: 'fz:', commandTimeoutMs: 200 })
+  t.teardown(async () => { redis.resume(); await stores.close() })
+  await stores.ping()
+  await stores.revocations.revokeSession(SESSION, 60_000)
+
+  redis.pause()
+  for (const [name, call] of everyCall(stores.attempts, stores.revocations)) await assertUnavailable(t, name, call)
+  redis.resume()
+  await untilReady(stores.ping)
+  t.equal(await stores.revocations.isRevoked(SESSION, undefined, Date.now()), true, 'the revocation written before the freeze is still there')
+})
+
+await t.test('a caller\'s own client with an offline queue and no timeouts still fails closed', async (t) => {
+  const redis = await withRedis(t)
+  // The ioredis defaults: offline queue on, no commandTimeout, 20 retries per request. The store's own timeout holds.
+  const client = new Redis(redis.url)
+  client.on('error', () => {})
+  t.teardown(() => client.disconnect())
+  const attempts = new RedisAttemptStore(client, { prefix: 'own:', commandTimeoutMs: 200 })
+  t.equal((await attempts.increment(LOGIN, 60_000, Date.now())).count, 1)
+
+  redis.pause()
+  await assertUnavailable(t, 'increment while frozen', () => attempts.increment(LOGIN, 60_000, Date.now()))
+  redis.resume()
+  await redis.stop()
+  await assertUnavailable(t, 'increment while down', () => attempts.increment(LOGIN, 60_000, Date.now()))
+  await redis.start()
+  let count: number | undefined
+  for (let i = 0; count === undefined; i++) {
+    try {
+      count = (await attempts.increment('other', 60_000, Date.now())).count
+    } catch (err) {
+      if (i >= 200 || !isStoreUnavailableError(err)) throw err
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+  t.equal(count, 1, 'the same client counts again once it has reconnected')
+})
+
+await t.test('no unhandled rejection escaped', async (t) => {
+  // Late answers to timed-out commands settle after their caller gave up: give them a turn to surface.
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.same(unhandled, [])
+})
