@@ -1,0 +1,73 @@
+// Guards the memory bound of MemoryRevocationStore: expired entries are swept to make room, and when the store is
+// full of live entries no revocation is ever dropped (the overflow set may over-revoke, never forget) while the
+// exact map stays at maxEntries. Also its option checks. The shared behaviour is in contract.test.ts.
+import t from 'tap'
+import { MemoryRevocationStore } from '@okta-mfa/core'
+import { fakeClock } from '../helpers/store-contract.js'
+
+const HOUR = 3600_000
+
+await t.test('expired entries are swept to make room before anything overflows', async (t) => {
+  const clock = fakeClock()
+  const store = new MemoryRevocationStore({ clock: clock.now, maxEntries: 3 })
+  await store.revokeSession('a', 1000)
+  await store.revokeSession('b', 1000)
+  await store.revokeUser('u', clock.now(), 1000)
+  t.equal(store.size, 3)
+  await clock.advance(2000)
+  await store.revokeSession('c', HOUR)
+  t.equal(store.size, 1, 'the three expired entries were swept')
+  t.equal(store.overflowCount, 0, 'nothing overflowed')
+  t.equal(await store.isRevoked('c', undefined, clock.now()), true)
+})
+
+await t.test('full of live entries: new revocations overflow, none is dropped, memory stays bounded', async (t) => {
+  const clock = fakeClock()
+  const store = new MemoryRevocationStore({ clock: clock.now, maxEntries: 10 })
+  const issued = clock.now() - 1000
+  for (let i = 0; i < 10; i++) await store.revokeSession(`live-${i}`, HOUR)
+  for (let i = 0; i < 500; i++) await store.revokeSession(`flood-${i}`, HOUR)
+  await store.revokeUser('alice', clock.now(), HOUR)
+  t.equal(store.size, 10, 'the exact map never grows past maxEntries')
+  t.equal(store.overflowCount, 501, 'the rest went to the overflow set')
+  let missed = 0
+  for (let i = 0; i < 10; i++) if (!await store.isRevoked(`live-${i}`, undefined, issued)) missed++
+  for (let i = 0; i < 500; i++) if (!await store.isRevoked(`flood-${i}`, undefined, issued)) missed++
+  t.equal(missed, 0, 'every revoked session is still refused')
+  t.equal(await store.isRevoked('any', 'alice', issued), true, 'the user revocation in the overflow holds')
+  t.equal(await store.isRevoked('any', 'alice', clock.now() + 1), false, 'a session issued after the user mark is fine')
+  let falsePositives = 0
+  for (let i = 0; i < 1000; i++) if (await store.isRevoked(`never-revoked-${i}`, 'bob', issued)) falsePositives++
+  t.ok(falsePositives <= 1, `innocent sessions are (almost) never refused: ${falsePositives} in 1000`)
+  await store.revokeSession('live-0', 2 * HOUR)
+  t.equal(store.overflowCount, 501, 'renewing an exact entry does not overflow')
+
+  await clock.advance(HOUR + 1)
+  t.equal(await store.isRevoked('flood-7', undefined, issued), false, 'the overflow set is cleared once all of it expired')
+  t.equal(store.overflowCount, 0)
+  t.equal(await store.isRevoked('live-0', undefined, issued), true, 'the renewed entry lives on')
+})
+
+await t.test('a full store sweeps at most once a second (no O(n) scan per revocation)', async (t) => {
+  const clock = fakeClock()
+  const store = new MemoryRevocationStore({ clock: clock.now, maxEntries: 2 })
+  await store.revokeSession('short', 10)
+  await store.revokeSession('long', HOUR)
+  await store.revokeSession('first-overflow', HOUR) // sweeps now: 'short' is still live
+  await clock.advance(20) // 'short' expired, but the last sweep was 20 ms ago
+  await store.revokeSession('second-overflow', HOUR)
+  t.equal(store.overflowCount, 2, 'no second sweep within the second')
+  await clock.advance(1000)
+  await store.revokeSession('exact-again', HOUR)
+  t.equal(store.overflowCount, 2, 'a sweep a second later made room for an exact entry')
+  t.equal(store.size, 2)
+})
+
+await t.test('options are checked at construction', async (t) => {
+  t.throws(() => new MemoryRevocationStore({ maxEntries: 0 }), { name: 'TypeError', message: /"maxEntries"/ })
+  t.throws(() => new MemoryRevocationStore({ maxEntries: 1.5 }), { name: 'TypeError', message: /"maxEntries"/ })
+  t.throws(() => new MemoryRevocationStore({ clock: 5 as unknown as () => number }), { name: 'TypeError', message: /"clock"/ })
+  const store = new MemoryRevocationStore()
+  await store.revokeSession('s', 1000)
+  t.equal(await store.isRevoked('s', undefined, Date.now()), true, 'the defaults work (real clock)')
+})

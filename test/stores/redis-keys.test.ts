@@ -1,0 +1,100 @@
+// Guards what the Redis stores leave in Redis and how they are set up: every key under its prefix, hashed (no login or
+// session id in key names), with a TTL; prefixes isolate apps; two clients (two instances) share one atomic counter;
+// createRedisStores and the store constructors refuse bad options with a TypeError naming the option.
+import t from 'tap'
+import { Redis } from 'ioredis'
+import { createRedisStores, RedisAttemptStore, RedisRevocationStore, DEFAULT_REDIS_PREFIX } from '@okta-mfa/core'
+import { withRedis } from '../helpers/redis.js'
+
+const redis = await withRedis(t)
+const admin = new Redis(redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 })
+t.teardown(() => admin.disconnect())
+await new Promise((resolve) => admin.once('ready', resolve))
+
+async function keysOf (pattern: string): Promise<string[]> {
+  const found: string[] = []
+  let cursor = '0'
+  do {
+    const [next, keys] = await admin.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
+    found.push(...keys)
+    cursor = next
+  } while (cursor !== '0')
+  return found.sort()
+}
+
+await t.test('keys: under the prefix, hashed, each with a TTL no longer than asked', async (t) => {
+  const stores = createRedisStores(redis.url)
+  t.teardown(stores.close)
+  await stores.ping()
+  const now = Date.now()
+  await stores.attempts.increment('alice@example.org', 60_000, now)
+  await stores.revocations.revokeSession('secret-session-id', 30_000)
+  await stores.revocations.revokeUser('alice@example.org', now, 45_000)
+
+  const keys = await keysOf('*')
+  t.equal(keys.length, 3, 'three keys, nothing else')
+  t.ok(keys.every((k) => k.startsWith(DEFAULT_REDIS_PREFIX)), `all under ${DEFAULT_REDIS_PREFIX}`)
+  t.notOk(keys.some((k) => /alice|example|secret/.test(k)), 'no login or session id in a key name')
+  t.same(keys, [
+    stores.revocations.sessionKeyOf('secret-session-id'),
+    stores.revocations.userKeyOf('alice@example.org'),
+    stores.attempts.keyOf('alice@example.org'),
+  ].sort())
+  t.equal(await admin.get(stores.revocations.userKeyOf('alice@example.org')), String(now), 'the user mark holds the time, nothing else')
+  const ttls = Object.fromEntries(await Promise.all(keys.map(async (k) => [k, await admin.pttl(k)] as const)))
+  t.ok(ttls[stores.attempts.keyOf('alice@example.org')]! > 55_000 && ttls[stores.attempts.keyOf('alice@example.org')]! <= 60_000, 'attempt TTL = window')
+  t.ok(ttls[stores.revocations.sessionKeyOf('secret-session-id')]! <= 30_000, 'session TTL as asked')
+  t.ok(ttls[stores.revocations.userKeyOf('alice@example.org')]! <= 45_000, 'user TTL as asked')
+  t.ok(Object.values(ttls).every((ms) => ms > 0), 'every key expires')
+  await stores.attempts.reset('alice@example.org')
+  t.equal((await keysOf(`${DEFAULT_REDIS_PREFIX}att:*`)).length, 0, 'reset deletes the key')
+  await admin.flushall()
+})
+
+await t.test('prefixes isolate two apps on one Redis', async (t) => {
+  const client = new Redis(redis.url, { enableOfflineQueue: false })
+  t.teardown(() => client.disconnect())
+  await new Promise((resolve) => client.once('ready', resolve))
+  const a = new RedisAttemptStore(client, { prefix: 'app-a:' })
+  const b = new RedisAttemptStore(client, { prefix: 'app-b:' })
+  const ra = new RedisRevocationStore(client, { prefix: 'app-a:' })
+  const rb = new RedisRevocationStore(client, { prefix: 'app-b:' })
+  const now = Date.now()
+  await a.increment('alice', 60_000, now)
+  await a.increment('alice', 60_000, now)
+  t.equal((await b.increment('alice', 60_000, now)).count, 1, 'app-b counts from 1')
+  await ra.revokeSession('s1', 60_000)
+  await ra.revokeUser('alice', now, 60_000)
+  t.equal(await rb.isRevoked('s1', 'alice', now - 1), false, 'app-b sees no revocation of app-a')
+  t.equal(await ra.isRevoked('s1', 'alice', now - 1), true)
+  t.equal((await keysOf('app-a:*')).length, 3)
+  t.equal((await keysOf('app-b:*')).length, 1)
+  await admin.flushall()
+})
+
+await t.test('two clients (two instances) share one counter: 60 parallel attempts get exactly 1..60', async (t) => {
+  const clients = [new Redis(redis.url, { enableOfflineQueue: false }), new Redis(redis.url, { enableOfflineQueue: false })]
+  t.teardown(() => { for (const c of clients) c.disconnect() })
+  await Promise.all(clients.map(async (c) => await new Promise((resolve) => c.once('ready', resolve))))
+  const stores = clients.map((c) => new RedisAttemptStore(c))
+  const counts = await Promise.all(Array.from({ length: 60 }, async (_, i) => (await stores[i % 2]!.increment('bob', 60_000, Date.now())).count))
+  t.same(counts.sort((x, y) => x - y), Array.from({ length: 60 }, (_, i) => i + 1))
+  t.equal(await admin.pttl(stores[0]!.keyOf('bob')) <= 60_000, true, 'one window, set once')
+  const revocations = clients.map((c) => new RedisRevocationStore(c))
+  await revocations[0]!.revokeSession('s9', 60_000)
+  t.equal(await revocations[1]!.isRevoked('s9', undefined, Date.now()), true, 'a logout on one instance is seen on the other')
+  await admin.flushall()
+})
+
+await t.test('bad options and arguments are programmer mistakes: TypeError naming them', async (t) => {
+  t.throws(() => createRedisStores('http://127.0.0.1:1'), { name: 'TypeError', message: /"url"/ })
+  t.throws(() => createRedisStores(redis.url, { commandTimeoutMs: 0 }), { name: 'TypeError', message: /"commandTimeoutMs"/ })
+  t.throws(() => createRedisStores(redis.url, { connectTimeoutMs: 1.5 }), { name: 'TypeError', message: /"connectTimeoutMs"/ })
+  t.throws(() => createRedisStores(redis.url, { maxReconnectDelayMs: -1 }), { name: 'TypeError', message: /"maxReconnectDelayMs"/ })
+  t.throws(() => createRedisStores(redis.url, { prefix: 42 as unknown as string }), { name: 'TypeError', message: /"prefix"/ })
+  t.throws(() => createRedisStores(redis.url, { onError: 'log' as unknown as () => void }), { name: 'TypeError', message: /"onError"/ })
+  t.throws(() => new RedisAttemptStore({} as never), { name: 'TypeError', message: /"client"/ })
+  t.throws(() => new RedisRevocationStore(admin, { commandTimeoutMs: Number.NaN }), { name: 'TypeError', message: /"commandTimeoutMs"/ })
+  const store = new RedisAttemptStore(admin)
+  await t.rejects(store.increment('x', 0, Date.now()), { name: 'TypeError', message: /"windowMs"/ })
+})
