@@ -80,7 +80,13 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
   })
   // Without a listener ioredis prints every reconnect failure; with one nothing escapes as an 'error' event.
   const onError = options.onError
-  client.on('error', (err: Error) => { onError?.(err) })
+  client.on('error', (err: Error) => {
+    try {
+      onError?.(err)
+    } catch {
+      // a throwing logger must not turn a Redis outage into a crash
+    }
+  })
 
   const config = redisStoreConfig(client, storeOptions)
   return {
