@@ -11,7 +11,9 @@ import { StoreUnavailableError } from './types.js'
 export interface RedisClientLike {
   /** ioredis connection status: 'wait', 'connecting', 'connect', 'ready', 'close', 'reconnecting' or 'end'. */
   readonly status: string
+  /** Defines a Lua script as a method of the client (EVALSHA with an EVAL fallback). */
   defineCommand: (name: string, definition: { numberOfKeys: number, lua: string }) => void
+  /** Sends any command. */
   call: (command: string, ...args: Array<string | number>) => Promise<unknown>
 }
 
