@@ -12,6 +12,10 @@ import { RateLimiter } from './rate-limit.js'
 import { emulatorRoutes } from './routes/emulator.js'
 import { factorsRoutes } from './routes/factors.js'
 import { usersRoutes } from './routes/users.js'
+import { lifecycleRoutes } from './routes/lifecycle.js'
+import { credentialsRoutes } from './routes/credentials.js'
+import { metaRoutes } from './routes/meta.js'
+import { factorUpdateRoutes } from './routes/factor-update.js'
 import { verifyRoutes } from './routes/verify.js'
 import type { RateLimitBucket, RateLimitOptions } from './types.js'
 
@@ -151,6 +155,10 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   })
 
   usersRoutes(app, ctx)
+  lifecycleRoutes(app, ctx)
+  credentialsRoutes(app, ctx)
+  metaRoutes(app, ctx)
+  factorUpdateRoutes(app, ctx)
   factorsRoutes(app, ctx)
   verifyRoutes(app, ctx)
   emulatorRoutes(app, ctx)
