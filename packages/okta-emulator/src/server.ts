@@ -99,6 +99,9 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
       'x-rate-limit-limit': rate.limit,
       'x-rate-limit-remaining': rate.remaining,
       'x-rate-limit-reset': rate.reset,
+      // Sent by real orgs on every API response (see the recorded captures).
+      'accept-ch': 'Sec-CH-UA-Platform-Version',
+      'referrer-policy': 'strict-origin-when-cross-origin',
     })
     return rate.limited
   }
