@@ -114,6 +114,8 @@ await t.test('every recorded real-Okta request, replayed against the emulator', 
         if (!/^W\/"[0-9a-f]{64}"$/.test(mine)) diffs.push(`header etag: ${mine} is not a weak sha-256 tag as Okta sends`)
       } else if (name !== 'date' && mine !== v[0]) diffs.push(`header ${name}: recorded ${v[0]}, emulator ${mine}`)
     }
+    const recordedType = Object.keys(c.response.headers).some((k) => k.toLowerCase() === 'content-type')
+    if (!recordedType && res.headers.get('content-type') !== null) diffs.push('header content-type: only in the emulator')
     // The headers Okta documents on every response, whether or not the recorder kept them.
     for (const h of ['x-okta-request-id', 'x-rate-limit-limit', 'x-rate-limit-remaining', 'x-rate-limit-reset', 'date']) {
       if (res.headers.get(h) === null) diffs.push(`header ${h}: missing`)
