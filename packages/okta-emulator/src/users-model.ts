@@ -1,5 +1,5 @@
 // Users as Okta stores and renders them: the base profile schema, creation rules and the JSON
-// shape of a user (timestamps with milliseconds, nulls where Okta sends nulls, `_links` by status).
+// shape of a user (timestamps in whole seconds, the four base profile properties null when unset, `_links` by status).
 import { applyCredentials, parseCredentials, renderCredentials } from './credentials.js'
 import { validationError } from './errors.js'
 import { iso, isObject } from './context.js'
