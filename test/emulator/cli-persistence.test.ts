@@ -53,10 +53,13 @@ async function runToEnd (args: string[]): Promise<{ code: number | null, stdout:
 }
 
 await t.test('the CLI prints a url and token that work', async (t) => {
-  const fixed = await run(t, ['--token', 'abc'])
+  const fixed = await run(t, ['--token', 'abc', '--max-users', '1', '--max-messages', '5'])
   t.equal(fixed.token, 'abc')
   t.match(fixed.url, /^http:\/\/127\.0\.0\.1:\d+$/)
   t.equal((await emuFetch(fixed, 'GET', '/api/v1/users')).status, 200)
+  const mkUser = (login: string) => emuFetch(fixed, 'POST', '/api/v1/users', { profile: { login, email: login } })
+  t.equal((await mkUser('one@example.com')).status, 200)
+  t.equal((await mkUser('two@example.com')).body.errorCode, 'E0000001', '--max-users caps the users held')
   t.equal((await emuFetch({ url: fixed.url, token: 'nope' }, 'GET', '/api/v1/users')).status, 401)
 
   const fromEnv = await run(t, [], { OKTA_EMULATOR_TOKEN: 'from-env' })

@@ -152,11 +152,19 @@ await t.test('random requests on every route: never a 5xx, always the envelope',
   const templates = ['/api/v1/users', '/api/v1/users/U', '/api/v1/users/U/lifecycle/activate', '/api/v1/users/U/lifecycle/unlock',
     '/api/v1/users/U/factors', '/api/v1/users/U/factors/F', '/api/v1/users/U/factors/F/verify', '/api/v1/users/U/factors/F/lifecycle/activate',
     '/api/v1/users/U/factors/F/resend', '/api/v1/users/U/factors/F/transactions/T', '/api/v1/users/U/factors/F/qr/T', '/api/v1/users/U/factors/catalog',
-    '/__emulator/messages', '/__emulator/factors/F/totp', '/__emulator/push/T/approve']
+    '/__emulator/messages', '/__emulator/factors/F/totp', '/__emulator/push/T/approve',
+    '/api/v1/users/me', '/api/v1/users/U/lifecycle/suspend', '/api/v1/users/U/lifecycle/unsuspend', '/api/v1/users/U/lifecycle/reactivate',
+    '/api/v1/users/U/lifecycle/reset_password', '/api/v1/users/U/lifecycle/expire_password', '/api/v1/users/U/credentials/change_password',
+    '/api/v1/users/U/credentials/change_recovery_question', '/api/v1/users/U/credentials/forgot_password', '/api/v1/meta/schemas/user/U',
+    '/api/v1/meta/types/user/U', '/api/v1/users/U/appLinks', '/api/v1/users/U/sessions', '/api/v1/users/U/factors/F/lifecycle/activate/email',
+    '/api/v1/users/U/factors/F/transactions/T/verify']
   const bodies = [undefined, '', '{}', '[]', 'null', '"x"', '{"passCode":null}', '{"passCode":{"$gt":""}}', '{"profile":[]}', '{"factorType":"sms","provider":"OKTA","profile":{"phoneNumber":1}}',
+    '{"profile":{"login":null,"email":7}}', '{"profile":{"firstName":null},"credentials":{"password":{"value":"x"},"recovery_question":{"answer":[]}}}',
+    '{"oldPassword":{"value":1},"newPassword":{}}', '{"password":{"value":"p"},"recovery_question":{"answer":"a"}}', '{"profile":{"question":"disliked_food","answer":null}}',
+    '{"type":{"id":"x"}}',
     () => randomBytes(randomInt(1, 64)).toString('latin1'), () => JSON.stringify({ passCode: randomBytes(3).toString('hex'), answer: [1] })]
   const queries = ['', '?limit=-1', '?limit=0', '?after=zz', '?activate=maybe', '?search=%28', '?filter=status%20eq%20%22x%22', '?tokenLifetimeSeconds=0', '?q=']
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 500; i++) {
     const path = pick(templates).replace('U', pick(ids)).replace('F', pick(ids)).replace('T', pick(ids)) + pick(queries)
     const b = pick(bodies)
     const body = typeof b === 'function' ? b() : b

@@ -151,3 +151,46 @@ await t.test("the SDK's 429 retry succeeds once the window resets", async (t) =>
   t.equal(backoffs.length, 1, 'exactly one 429 and one retry')
   t.equal(backoffs[0], 2000, 'delay = X-Rate-Limit-Reset - Date + 1 s: the headers agree')
 })
+
+await t.test("the SDK's user lifecycle calls: update, replace, suspend, unsuspend, reactivate, me", async (t) => {
+  const emu = await withEmulator(t)
+  const client = new okta.Client({ orgUrl: emu.url, token: emu.token })
+  const status = async (id: string): Promise<string> => (await (await fetch(`${emu.url}/api/v1/users/${id}`, { headers: emu.authHeader })).json() as { status: string }).status
+
+  const ann = await client.userApi.createUser({
+    body: { profile: { login: 'ann@example.com', email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee', mobilePhone: '+1-555-0100' }, credentials: { password: { value: 'Sup3r-Secret1' } } },
+  })
+  t.equal(ann.status, 'ACTIVE')
+  const userId = ann.id!
+
+  const updated = await client.userApi.updateUser({ userId, user: { profile: { firstName: 'Annie', mobilePhone: null } as never } })
+  t.equal(updated.profile?.firstName, 'Annie', 'partial update changes what is sent')
+  t.equal(updated.profile?.lastName, 'Lee', '…and keeps what is not')
+  t.equal(updated.profile?.mobilePhone, null, 'a property sent as null is removed')
+
+  const replaced = await client.userApi.replaceUser({ userId, user: { profile: { login: 'ann@example.com', email: 'ann.lee@example.com', firstName: 'Ann' } as never } })
+  t.equal(replaced.profile?.email, 'ann.lee@example.com')
+  t.equal(replaced.profile?.lastName, null, 'replace removes the properties not sent')
+
+  await client.userApi.suspendUser({ userId })
+  t.equal(await status(userId), 'SUSPENDED')
+  const again = await sdkError(client.userApi.suspendUser({ userId }))
+  t.same([again.status, again.errorCode], [400, 'E0000001'], 'only an ACTIVE user can be suspended')
+  await client.userApi.unsuspendUser({ userId })
+  t.equal(await status(userId), 'ACTIVE')
+  t.same([(await sdkError(client.userApi.unsuspendUser({ userId }))).errorCode], ['E0000001'], 'only a SUSPENDED user can be unsuspended')
+
+  const bob = await client.userApi.createUser({ body: { profile: { login: 'bob@example.com', email: 'bob@example.com' } } })
+  t.equal(bob.status, 'PROVISIONED')
+  const token = await client.userApi.reactivateUser({ userId: bob.id!, sendEmail: false })
+  t.match(token.activationUrl, new RegExp(`^${emu.url}/tokens/\\w{20}/verify$`))
+  t.match(token.activationToken, /^\w{20}$/)
+  const active = await sdkError(client.userApi.reactivateUser({ userId, sendEmail: false }))
+  t.same([active.status, active.errorCode], [403, 'E0000016'], 'an ACTIVE user cannot be reactivated')
+
+  const me = await client.userApi.getUser({ userId: 'me' })
+  t.equal(me.status, 'ACTIVE', 'me: the admin user that owns the API token')
+  t.equal(me.profile?.login, 'okta-emulator-admin@example.com')
+  t.equal((await client.userApi.getUser({ userId: me.id! })).profile?.login, me.profile?.login, 'the token owner is an ordinary user')
+  t.equal((await client.userApi.getUser({ userId: 'bob' })).id, bob.id, 'a login shortname works where an id is expected')
+})

@@ -16,6 +16,8 @@ const HELP = `Usage: okta-emulator [options]
   --totp-window N        TOTP steps accepted either side of now (default 1)
   --lockout-threshold N  failed verifications that lock a user (default 5; 0 = off)
   --no-rate-limits       turn rate limits off (load tests)
+  --max-users N          most users held; more are refused (default 100000)
+  --max-messages N       outbox messages kept, oldest dropped first (default 10000)
   --quiet                do not print sms/call/email codes
   --help                 this text
 `
@@ -44,6 +46,8 @@ async function main (): Promise<void> {
         'totp-window': { type: 'string' },
         'lockout-threshold': { type: 'string' },
         'no-rate-limits': { type: 'boolean' },
+        'max-users': { type: 'string' },
+        'max-messages': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -72,6 +76,10 @@ async function main (): Promise<void> {
   const lockout = intArg('lockout-threshold', values['lockout-threshold'])
   if (lockout !== undefined) options.lockoutThreshold = lockout
   if (values['no-rate-limits'] === true) options.rateLimits = false
+  const maxUsers = intArg('max-users', values['max-users'])
+  if (maxUsers !== undefined) options.maxUsers = maxUsers
+  const maxMessages = intArg('max-messages', values['max-messages'])
+  if (maxMessages !== undefined) options.maxMessages = maxMessages
 
   let emu
   try {

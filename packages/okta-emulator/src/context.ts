@@ -20,11 +20,11 @@ export function baseUrl (request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`
 }
 
-/** ISO timestamp with milliseconds, as Okta writes them; null stays null. */
+/** ISO timestamp in whole seconds (`….000Z`), as real orgs write them; null stays null. */
 export function iso (ms: number): string
 export function iso (ms: number | null): string | null
 export function iso (ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString()
+  return ms === null ? null : new Date(ms - (ms % 1000)).toISOString()
 }
 
 /** The request body as an object ({} when absent); anything else is a malformed body. */

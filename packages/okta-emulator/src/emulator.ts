@@ -23,6 +23,8 @@ export function validateOptions (o: EmulatorOptions): void {
   int('totpWindow', o.totpWindow, 0, 10)
   int('lockoutThreshold', o.lockoutThreshold, 0)
   int('bodyLimit', o.bodyLimit, 1)
+  int('maxUsers', o.maxUsers, 1)
+  int('maxMessages', o.maxMessages, 1)
   if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) throw new TypeError('"host" option must be a non-empty string')
   if (o.token !== undefined && (typeof o.token !== 'string' || o.token.trim() === '' || /\s/.test(o.token))) {
     throw new TypeError('"token" option must be a non-empty string without spaces')
@@ -49,9 +51,9 @@ export function buildEmulator (options: EmulatorOptions = {}): BuiltEmulator {
   const token = options.token ?? randomBytes(24).toString('base64url')
   const clock = options.clock ?? Date.now
   const ctx: Ctx = {
-    store: new Store(options.dataFile),
+    store: new Store(options.dataFile, options.maxUsers),
     clock,
-    outbox: new Outbox(options.quiet !== true),
+    outbox: new Outbox(options.quiet !== true, options.maxMessages),
     totpWindow: options.totpWindow ?? 1,
     lockoutThreshold: options.lockoutThreshold ?? 5,
     rejectReplayedCodes: options.rejectReplayedCodes ?? true,

@@ -52,11 +52,11 @@ export function qrHref (base: string, f: FactorRecord): string {
 }
 
 /**
- * The factor as Okta renders it. `nextLink: false` (the enroll and resend answers) leaves out the
- * `next` link of a pending factor: Okta's enroll examples carry exactly `activate`, `self`, `user`
- * (and `resend`), while its list example names the same link `next`.
+ * The factor as Okta renders it. A pending factor's links depend on the answer: the enroll and
+ * resend answers (`form: 'enroll'`) carry `activate`, `self`, `user` (and `resend`), as Okta's
+ * enroll examples do; GET and the list (`'list'`) name the same link `next`, as Okta's list example does.
  */
-export function renderFactor (f: FactorRecord, base: string, nextLink = true): Record<string, unknown> {
+export function renderFactor (f: FactorRecord, base: string, form: 'enroll' | 'list' = 'list'): Record<string, unknown> {
   const { user, self } = factorUrls(base, f)
   const links: Record<string, unknown> = {}
   let embedded: Record<string, unknown> | undefined
@@ -76,9 +76,8 @@ export function renderFactor (f: FactorRecord, base: string, nextLink = true): R
       },
     }
   } else if (pending) {
-    links['activate'] = link(`${self}/lifecycle/activate`, 'POST')
-    // Okta's list form names the same link `next`; both are kept there so either reader finds it.
-    if (nextLink) links['next'] = { name: 'activate', ...link(`${self}/lifecycle/activate`, 'POST') }
+    if (form === 'enroll') links['activate'] = link(`${self}/lifecycle/activate`, 'POST')
+    else links['next'] = { name: 'activate', ...link(`${self}/lifecycle/activate`, 'POST') }
     if (f.factorType === 'sms' || f.factorType === 'call' || f.factorType === 'email') {
       links['resend'] = [{ name: f.factorType, ...link(`${self}/resend`, 'POST') }]
     }

@@ -1,6 +1,7 @@
 // Where sms, call and email codes go instead of a phone or a mailbox: kept in memory for tests
 // (`emulator.messages()`, `GET /__emulator/messages`) and echoed on the console so a person
 // running the emulator by hand can read the code.
+import { DEFAULT_MAX_MESSAGES } from './limits.js'
 import type { MessageFilter, OutboxMessage } from './types.js'
 
 /** The emulator's outbox. */
@@ -8,14 +9,23 @@ export class Outbox {
   private readonly list: OutboxMessage[] = []
   private seq = 0
   private readonly echo: boolean
+  private readonly max: number
 
-  constructor (echo: boolean) {
+  /** `max`: most messages kept; the oldest go first (the code itself lives on its factor, so verifying is unaffected). */
+  constructor (echo: boolean, max = DEFAULT_MAX_MESSAGES) {
     this.echo = echo
+    this.max = max
+  }
+
+  /** How many messages are kept. */
+  get size (): number {
+    return this.list.length
   }
 
   /** Records a message and echoes it unless quiet. */
   send (msg: Omit<OutboxMessage, 'id'>): OutboxMessage {
     const full: OutboxMessage = { id: `msg${++this.seq}`, ...msg }
+    if (this.list.length >= this.max) this.list.shift()
     this.list.push(full)
     if (this.echo) {
       process.stdout.write(`[okta-emulator] ${full.channel} to ${full.to} (user ${full.userId}, factor ${full.factorId}): code ${full.code}\n`)

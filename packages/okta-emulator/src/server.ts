@@ -12,6 +12,10 @@ import { RateLimiter } from './rate-limit.js'
 import { emulatorRoutes } from './routes/emulator.js'
 import { factorsRoutes } from './routes/factors.js'
 import { usersRoutes } from './routes/users.js'
+import { lifecycleRoutes } from './routes/lifecycle.js'
+import { credentialsRoutes } from './routes/credentials.js'
+import { metaRoutes } from './routes/meta.js'
+import { factorUpdateRoutes } from './routes/factor-update.js'
 import { verifyRoutes } from './routes/verify.js'
 import type { RateLimitBucket, RateLimitOptions } from './types.js'
 
@@ -95,6 +99,9 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
       'x-rate-limit-limit': rate.limit,
       'x-rate-limit-remaining': rate.remaining,
       'x-rate-limit-reset': rate.reset,
+      // Sent by real orgs on every API response (see the recorded captures).
+      'accept-ch': 'Sec-CH-UA-Platform-Version',
+      'referrer-policy': 'strict-origin-when-cross-origin',
     })
     return rate.limited
   }
@@ -151,6 +158,10 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   })
 
   usersRoutes(app, ctx)
+  lifecycleRoutes(app, ctx)
+  credentialsRoutes(app, ctx)
+  metaRoutes(app, ctx)
+  factorUpdateRoutes(app, ctx)
   factorsRoutes(app, ctx)
   verifyRoutes(app, ctx)
   emulatorRoutes(app, ctx)

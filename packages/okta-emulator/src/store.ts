@@ -4,6 +4,8 @@
 // after a 200 loses nothing and a half-written file can never replace a good one.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
+import { validationError } from './errors.js'
+import { DEFAULT_MAX_USERS } from './limits.js'
 import type { FactorRecord, UserRecord } from './types.js'
 
 interface Snapshot {
@@ -16,21 +18,33 @@ export class Store {
   /** Users by id, in creation order (the list order). */
   readonly users = new Map<string, UserRecord>()
   private readonly byLogin = new Map<string, string>()
+  /** Login shortname (the part before `@`, lower-cased) to the ids of users that have it. */
+  private readonly byShortname = new Map<string, Set<string>>()
   private readonly factorsByUser = new Map<string, Map<string, FactorRecord>>()
   private readonly factorIndex = new Map<string, FactorRecord>()
   private readonly dataFile: string | undefined
+  /** Most users held; see {@link addUser}. */
+  readonly maxUsers: number
 
-  constructor (dataFile?: string) {
+  constructor (dataFile?: string, maxUsers = DEFAULT_MAX_USERS) {
     this.dataFile = dataFile
+    this.maxUsers = maxUsers
     if (dataFile !== undefined && existsSync(dataFile)) this.load(dataFile)
   }
 
-  /** A user by id, or by login (case-insensitive) when no id matches. */
+  /**
+   * A user by id, else by login (case-insensitive), else by login shortname (the part before `@`)
+   * when exactly one user has it.
+   */
   findUser (idOrLogin: string): UserRecord | undefined {
     const byId = this.users.get(idOrLogin)
     if (byId !== undefined) return byId
-    const id = this.byLogin.get(idOrLogin.toLowerCase())
-    return id === undefined ? undefined : this.users.get(id)
+    const key = idOrLogin.toLowerCase()
+    const id = this.byLogin.get(key)
+    if (id !== undefined) return this.users.get(id)
+    if (key.includes('@')) return undefined
+    const ids = this.byShortname.get(key)
+    return ids?.size === 1 ? this.users.get(ids.values().next().value!) : undefined
   }
 
   /** Whether a login is taken (case-insensitive, as Okta compares logins). */
@@ -38,25 +52,69 @@ export class Store {
     return this.byLogin.has(login.toLowerCase())
   }
 
-  /** Stores a new user and indexes its login. */
+  /**
+   * Stores a new user and indexes its login. A full store refuses (400 E0000001) rather than
+   * evicting anyone: eviction would reset the victim's lockout counter.
+   */
   addUser (user: UserRecord): void {
+    if (this.users.size >= this.maxUsers) {
+      throw validationError('newUser', `The emulator holds at most ${this.maxUsers} users (maxUsers).`)
+    }
+    this.insert(user)
+  }
+
+  private insert (user: UserRecord): void {
     this.users.set(user.id, user)
-    this.byLogin.set(String(user.profile['login']).toLowerCase(), user.id)
+    this.indexLogin(user.id, String(user.profile['login']))
     this.factorsByUser.set(user.id, new Map())
+  }
+
+  private indexLogin (id: string, login: string): void {
+    const key = login.toLowerCase()
+    this.byLogin.set(key, id)
+    const short = key.split('@')[0]!
+    let ids = this.byShortname.get(short)
+    if (ids === undefined) this.byShortname.set(short, ids = new Set())
+    ids.add(id)
+  }
+
+  private unindexLogin (id: string, login: string): void {
+    const key = login.toLowerCase()
+    this.byLogin.delete(key)
+    const short = key.split('@')[0]!
+    const ids = this.byShortname.get(short)
+    ids?.delete(id)
+    if (ids?.size === 0) this.byShortname.delete(short)
+  }
+
+  /** Re-indexes a user whose login changed (update or replace). */
+  renameLogin (user: UserRecord, oldLogin: string): void {
+    this.unindexLogin(user.id, oldLogin)
+    this.indexLogin(user.id, String(user.profile['login']))
   }
 
   /** Removes a user with its factors. */
   deleteUser (user: UserRecord): void {
     for (const f of this.factors(user.id)) this.factorIndex.delete(f.id)
     this.factorsByUser.delete(user.id)
-    this.byLogin.delete(String(user.profile['login']).toLowerCase())
+    this.unindexLogin(user.id, String(user.profile['login']))
     this.users.delete(user.id)
+  }
+
+  /** Number of factors held (all users). */
+  get factorCount (): number {
+    return this.factorIndex.size
   }
 
   /** The user's factors in enrollment order. */
   factors (userId: string): FactorRecord[] {
     const m = this.factorsByUser.get(userId)
     return m === undefined ? [] : [...m.values()]
+  }
+
+  /** How many factors a user has. */
+  factorCountOf (userId: string): number {
+    return this.factorsByUser.get(userId)?.size ?? 0
   }
 
   /** One factor of one user. */
@@ -117,7 +175,7 @@ export class Store {
       throw new Error(`emulator data file ${file} is not an okta-emulator state file`)
     }
     for (const { factors, ...user } of snapshot.users) {
-      this.addUser(user)
+      this.insert(user)
       for (const f of factors) this.addFactor(f)
     }
   }

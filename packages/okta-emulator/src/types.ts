@@ -92,6 +92,10 @@ export interface EmulatorOptions {
   issuer?: string
   /** Largest accepted request body in bytes; larger gets 413 with an Okta envelope. @default 1048576 */
   bodyLimit?: number
+  /** Most users the emulator holds; creating one more is refused (400 E0000001), nothing is evicted. @default 100000 */
+  maxUsers?: number
+  /** Most outbox messages kept; the oldest are dropped first (a code stays valid on its factor). @default 10000 */
+  maxMessages?: number
 }
 
 /** A running emulator. */
@@ -174,7 +178,11 @@ export interface UserRecord {
   passwordChanged: number | null
   profile: Record<string, unknown>
   hasPassword: boolean
+  /** Salted scrypt hash of the password (`salt:hash`, base64url); absent when none was set or in older data files. */
+  passwordHash?: string
   recoveryQuestion?: string
+  /** Salted scrypt hash of the recovery answer (trimmed, lower-cased). */
+  recoveryAnswerHash?: string
   /** Consecutive failed factor verifications (lockout). */
   failedVerifications: number
 }

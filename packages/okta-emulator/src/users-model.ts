@@ -1,13 +1,16 @@
 // Users as Okta stores and renders them: the base profile schema, creation rules and the JSON
-// shape of a user (timestamps with milliseconds, nulls where Okta sends nulls, `_links` by status).
+// shape of a user (timestamps in whole seconds, the four base profile properties null when unset, `_links` by status).
+import { applyCredentials, parseCredentials, renderCredentials } from './credentials.js'
 import { validationError } from './errors.js'
 import { iso, isObject } from './context.js'
+import { MAX_LOGIN, MAX_PROFILE_VALUE } from './limits.js'
 import { ID_PREFIX, newId } from './ids.js'
 import type { UserRecord, UserStatus } from './types.js'
 
 /** The id of the one user type (Okta's default "User" type). */
 export const USER_TYPE_ID = 'otyEmulat0rDefau1t00'
-const SCHEMA_ID = 'oscEmulat0rDefau1t00'
+/** The id of the default user schema. */
+export const SCHEMA_ID = 'oscEmulat0rDefau1t00'
 /** The id of the org's one realm (Okta's newer orgs return `realmId` on users). */
 export const REALM_ID = 'guoEmulat0rDefau1t00'
 
@@ -21,16 +24,24 @@ export const PROFILE_ATTRIBUTES = new Set([
 
 const EMAILISH = /^[^\s@]+@[^\s@]+$/
 
-/** Validates a create-user body and builds the record (not yet stored). */
-export function buildUser (body: Record<string, unknown>, activate: boolean, now: number, loginTaken: (login: string) => boolean): UserRecord {
-  const profileIn = body['profile']
-  if (!isObject(profileIn)) throw validationError('newUser', 'profile: The field cannot be left blank')
+/**
+ * Checks a `profile` object of a create, update or replace body: known attributes only, strings
+ * (or null, meaning "not set"), bounded lengths. Returns a copy.
+ */
+export function checkProfile (profileIn: Record<string, unknown>, what: string): Record<string, unknown> {
   const profile: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(profileIn)) {
-    if (!PROFILE_ATTRIBUTES.has(k)) throw validationError('newUser', `Property name '${k}' is not defined in profile`)
-    if (v !== null && typeof v !== 'string') throw validationError('newUser', `${k}: Does not match required type string`)
+    if (!PROFILE_ATTRIBUTES.has(k)) throw validationError(what, `Property name '${k}' is not defined in profile`)
+    if (v !== null && typeof v !== 'string') throw validationError(what, `${k}: Does not match required type string`)
+    const max = k === 'login' ? MAX_LOGIN : MAX_PROFILE_VALUE
+    if (typeof v === 'string' && v.length > max) throw validationError(what, `${k}: The field is too long (at most ${max} characters).`)
     profile[k] = v
   }
+  return profile
+}
+
+/** Checks `login` and `email` of a complete profile; `loginTaken` says whether another user has a login. */
+export function checkIdentity (profile: Record<string, unknown>, loginTaken: (login: string) => boolean): void {
   const login = profile['login']
   if (typeof login !== 'string' || login.trim() === '') throw validationError('login', 'login: The field cannot be left blank')
   if (!EMAILISH.test(login)) throw validationError('login', 'login: Username must be in the form of an email address')
@@ -38,31 +49,24 @@ export function buildUser (body: Record<string, unknown>, activate: boolean, now
   if (typeof email !== 'string' || email.trim() === '') throw validationError('email', 'email: The field cannot be left blank')
   if (!EMAILISH.test(email)) throw validationError('email', 'email: Does not match required pattern')
   if (loginTaken(login)) throw validationError('login', 'login: An object with this field already exists in the current organization')
+}
 
-  const creds = body['credentials']
-  let password: string | undefined
-  let recoveryQuestion: string | undefined
-  if (creds !== undefined && creds !== null) {
-    if (!isObject(creds)) throw validationError('newUser', 'credentials: Does not match required type object')
-    const pw = creds['password']
-    if (pw !== undefined && pw !== null) {
-      if (!isObject(pw)) throw validationError('newUser', 'credentials.password: Does not match required type object')
-      const value = pw['value']
-      if (value !== undefined && value !== null) {
-        if (typeof value !== 'string' || value === '') throw validationError('password', 'password: Password requirements were not met.')
-        password = value
-      }
-    }
-    const rq = creds['recovery_question']
-    if (rq !== undefined && rq !== null) {
-      if (!isObject(rq) || typeof rq['question'] !== 'string' || typeof rq['answer'] !== 'string') {
-        throw validationError('recovery_question', 'recovery_question: The question and answer must be strings.')
-      }
-      recoveryQuestion = rq['question']
-    }
-  }
-  const status: UserStatus = !activate ? 'STAGED' : password === undefined ? 'PROVISIONED' : 'ACTIVE'
-  return {
+/** The profile without its null values: Okta leaves out a property that is not set. */
+export function withoutNulls (profile: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(profile)) if (v !== null && v !== undefined) out[k] = v
+  return out
+}
+
+/** Validates a create-user body and builds the record (not yet stored). */
+export function buildUser (body: Record<string, unknown>, activate: boolean, now: number, loginTaken: (login: string) => boolean): UserRecord {
+  const profileIn = body['profile']
+  if (!isObject(profileIn)) throw validationError('newUser', 'profile: The field cannot be left blank')
+  const profile = withoutNulls(checkProfile(profileIn, 'newUser'))
+  checkIdentity(profile, loginTaken)
+  const creds = parseCredentials(body['credentials'], 'newUser')
+  const status: UserStatus = !activate ? 'STAGED' : creds.password === undefined ? 'PROVISIONED' : 'ACTIVE'
+  const user: UserRecord = {
     id: newId(ID_PREFIX.user),
     status,
     created: now,
@@ -70,12 +74,13 @@ export function buildUser (body: Record<string, unknown>, activate: boolean, now
     statusChanged: activate ? now : null,
     lastLogin: null,
     lastUpdated: now,
-    passwordChanged: password === undefined ? null : now,
+    passwordChanged: null,
     profile,
-    hasPassword: password !== undefined,
-    ...(recoveryQuestion === undefined ? {} : { recoveryQuestion }),
+    hasPassword: false,
     failedVerifications: 0,
   }
+  applyCredentials(user, creds, now)
+  return user
 }
 
 /** Changes a user's status, stamping statusChanged and lastUpdated. */
@@ -89,10 +94,12 @@ function link (href: string, method?: string): Record<string, string> {
   return method === undefined ? { href } : { href, method }
 }
 
-/** The user as Okta renders it. */
-export function renderUser (u: UserRecord, base: string): Record<string, unknown> {
+/** How a user is rendered: `list` = as an item of GET /users (only `_links.self`); `factors` = how many it has. */
+export interface RenderUserOptions { list?: boolean, factors?: number }
+
+/** The `_links` of a user by status, as real orgs answer (see the README for the rules). */
+function userLinks (u: UserRecord, base: string, factors: number): Record<string, unknown> {
   const self = `${base}/api/v1/users/${u.id}`
-  const { firstName = null, lastName = null, mobilePhone = null, secondEmail = null, login, email, ...rest } = u.profile
   const links: Record<string, unknown> = { schema: link(`${base}/api/v1/meta/schemas/user/${SCHEMA_ID}`) }
   switch (u.status) {
     case 'STAGED':
@@ -102,7 +109,11 @@ export function renderUser (u: UserRecord, base: string): Record<string, unknown
     case 'LOCKED_OUT':
       links['unlock'] = link(`${self}/lifecycle/unlock`, 'POST')
       break
+    case 'SUSPENDED':
+      links['unsuspend'] = link(`${self}/lifecycle/unsuspend`, 'POST')
+      break
     case 'PROVISIONED':
+    case 'RECOVERY':
       links['suspend'] = link(`${self}/lifecycle/suspend`, 'POST')
       links['resetPassword'] = link(`${self}/lifecycle/reset_password`, 'POST')
       links['reactivate'] = link(`${self}/lifecycle/reactivate`, 'POST')
@@ -112,15 +123,21 @@ export function renderUser (u: UserRecord, base: string): Record<string, unknown
       links['resetPassword'] = link(`${self}/lifecycle/reset_password`, 'POST')
   }
   links['self'] = link(self)
-  links['resetFactors'] = link(`${self}/lifecycle/reset_factors`, 'POST')
+  // Okta documents the link "only if the user is enrolled in one or more factors"; real orgs also
+  // give it to STAGED and DEPROVISIONED users without any (the recorded answers show both).
+  if (factors > 0 || u.status === 'STAGED' || u.status === 'DEPROVISIONED') {
+    links['resetFactors'] = link(`${self}/lifecycle/reset_factors`, 'POST')
+  }
   links['type'] = link(`${base}/api/v1/meta/types/user/${USER_TYPE_ID}`)
   // As real orgs answer: DEPROVISIONED offers `delete`, STAGED neither `delete` nor `deactivate`.
   if (u.status === 'DEPROVISIONED') links['delete'] = link(self, 'DELETE')
   else if (u.status !== 'STAGED') links['deactivate'] = link(`${self}/lifecycle/deactivate`, 'POST')
-  const credentials: Record<string, unknown> = {}
-  if (u.hasPassword) credentials['password'] = {}
-  if (u.recoveryQuestion !== undefined) credentials['recovery_question'] = { question: u.recoveryQuestion }
-  credentials['provider'] = { type: 'OKTA', name: 'OKTA' }
+  return links
+}
+
+/** The user as Okta renders it. */
+export function renderUser (u: UserRecord, base: string, opts: RenderUserOptions = {}): Record<string, unknown> {
+  const { firstName = null, lastName = null, mobilePhone = null, secondEmail = null, login, email, ...rest } = u.profile
   return {
     id: u.id,
     status: u.status,
@@ -132,9 +149,9 @@ export function renderUser (u: UserRecord, base: string): Record<string, unknown
     passwordChanged: iso(u.passwordChanged),
     realmId: REALM_ID,
     type: { id: USER_TYPE_ID },
-    profile: { firstName, lastName, mobilePhone, secondEmail, login, email, ...rest },
-    credentials,
-    _links: links,
+    profile: { firstName, lastName, mobilePhone, secondEmail, login, email, ...withoutNulls(rest) },
+    credentials: renderCredentials(u),
+    _links: opts.list === true ? { self: link(`${base}/api/v1/users/${u.id}`) } : userLinks(u, base, opts.factors ?? 0),
   }
 }
 

@@ -9,6 +9,7 @@ import { invalidPasscode, notFound, OktaError, rateLimited, validationError, wro
 import { renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from '../ids.js'
 import { findStep, keyOf, newSecret } from '../totp.js'
+import { MAX_SECRET } from '../limits.js'
 import type { FactorRecord, FactorType, UserRecord } from '../types.js'
 import { queryParam, userOr404 } from './users.js'
 
@@ -36,11 +37,22 @@ export function wrongFactorStatus (what: string, f: FactorRecord): OktaError {
   return validationError(what, `Factor status is ${f.status}; this operation needs a factor in ${f.status === 'ACTIVE' ? 'PENDING_ACTIVATION' : 'ACTIVE'}.`)
 }
 
-function str (profile: Record<string, unknown>, key: string): string | undefined {
+/** A string of a factor profile (bounded: an answer or address never reaches the store unbounded). */
+export function str (profile: Record<string, unknown>, key: string, what = 'factorEnrollRequest'): string | undefined {
   const v = profile[key]
   if (v === undefined || v === null) return undefined
-  if (typeof v !== 'string') throw validationError('factorEnrollRequest', `${key}: Does not match required type string`)
+  if (typeof v !== 'string') throw validationError(what, `${key}: Does not match required type string`)
+  if (v.length > MAX_SECRET) throw validationError(what, `${key}: The field is too long (at most ${MAX_SECRET} characters).`)
   return v
+}
+
+/** Checks a security question and its answer (Okta: a known question, an answer of at least 4 characters). */
+export function checkQuestion (question: string | undefined, answer: string | undefined, what: string): { question: string, answer: string } {
+  if (question === undefined || !SECURITY_QUESTIONS.has(question)) throw validationError(what, 'question: The security question is not valid.')
+  if (answer === undefined || answer.trim().length < 4) {
+    throw validationError(what, 'answer: The security question answer must be at least 4 characters in length')
+  }
+  return { question, answer }
 }
 
 function buildFactor (ctx: Ctx, user: UserRecord, body: Record<string, unknown>): FactorRecord {
@@ -88,12 +100,7 @@ function buildFactor (ctx: Ctx, user: UserRecord, body: Record<string, unknown>)
       break
     }
     case 'question': {
-      const question = str(profileIn, 'question')
-      const answer = str(profileIn, 'answer')
-      if (question === undefined || !SECURITY_QUESTIONS.has(question)) throw validationError('factorEnrollRequest', 'question: The security question is not valid.')
-      if (answer === undefined || answer.trim().length < 4) {
-        throw validationError('factorEnrollRequest', 'answer: The security question answer must be at least 4 characters in length')
-      }
+      const { question, answer } = checkQuestion(str(profileIn, 'question'), str(profileIn, 'answer'), 'factorEnrollRequest')
       f.profile = { question, questionText: SECURITY_QUESTIONS.get(question) }
       f.answer = answer
       f.status = 'ACTIVE'
@@ -163,7 +170,7 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
       else sendCode(ctx, u, factor, lifetime, false)
     }
     store.commit()
-    return (renderFactor(factor, baseUrl(req), false))
+    return (renderFactor(factor, baseUrl(req), 'enroll'))
   })
 
   app.post(`${U}/:factorId/lifecycle/activate`, factors, (req: Req, reply: FastifyReply) => {
@@ -224,7 +231,7 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
     objectBody(req)
     sendCode(ctx, u, f, tokenLifetime(queryParam(req, 'tokenLifetimeSeconds')))
     store.commit()
-    return (renderFactor(f, baseUrl(req), false))
+    return (renderFactor(f, baseUrl(req), 'enroll'))
   })
 
   app.delete(`${U}/:factorId`, factors, (req: Req, reply: FastifyReply) => {

@@ -1,10 +1,13 @@
-// Users API: create, get (by id or percent-encoded login), list with limit/after/search/filter/q
-// and Link headers, lifecycle (activate, deactivate, unlock, reset_factors), and DELETE, which
-// deactivates a user that is not yet DEPROVISIONED and deletes one that is.
+// Users API: create, get (by id, `me`, percent-encoded login or login shortname; with an ETag),
+// partial update (POST) and replace (PUT) with If-Match, list with limit/after/search/filter/q
+// and Link headers, and DELETE, which deactivates a user that is not yet DEPROVISIONED and deletes
+// one that is. Lifecycle operations are in lifecycle.ts, credential operations in credentials.ts.
+import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { baseUrl, flag, noContent, objectBody, type Ctx } from '../context.js'
-import { notFound, OktaError, validationError, wrongUserStatus } from '../errors.js'
+import { notFound, OktaError, validationError } from '../errors.js'
 import { compile, type Predicate } from '../search.js'
+import { updateUser } from '../user-update.js'
 import { buildUser, renderUser, setStatus, userAttr } from '../users-model.js'
 import type { UserRecord } from '../types.js'
 
@@ -21,11 +24,39 @@ export function queryParam (req: FastifyRequest, name: string): string | undefin
   return v
 }
 
-/** The user named in the path, or 404 E0000007 (User). */
+/**
+ * Login of the user who owns the SSWS token (what `/api/v1/users/me` answers). Seed a user with this
+ * login to choose its profile; otherwise it is created, ACTIVE, the first time `me` is asked for.
+ */
+export const TOKEN_OWNER_LOGIN = 'okta-emulator-admin@example.com'
+
+/** The token's owner, created on first use. */
+export function tokenOwner (ctx: Ctx): UserRecord {
+  const existing = ctx.store.findUser(TOKEN_OWNER_LOGIN)
+  if (existing !== undefined) return existing
+  const u = buildUser({ profile: { login: TOKEN_OWNER_LOGIN, email: TOKEN_OWNER_LOGIN, firstName: 'Emulator', lastName: 'Admin' } }, true, ctx.clock(), () => false)
+  setStatus(u, 'ACTIVE', u.created)
+  ctx.store.addUser(u)
+  ctx.store.commit()
+  return u
+}
+
+/** The user named in the path (`me` = the token's owner), or 404 E0000007 (User). */
 export function userOr404 (ctx: Ctx, id: string): UserRecord {
+  if (id === 'me') return tokenOwner(ctx)
   const u = ctx.store.findUser(id)
   if (u === undefined) throw notFound(id, 'User')
   return u
+}
+
+/** A user as GET /users/{id} renders it. */
+export function renderOne (ctx: Ctx, u: UserRecord, req: FastifyRequest): Record<string, unknown> {
+  return renderUser(u, baseUrl(req), { factors: ctx.store.factorCountOf(u.id) })
+}
+
+/** The weak ETag of a rendered user. */
+export function etagOf (body: unknown): string {
+  return `W/"${createHash('sha256').update(JSON.stringify(body)).digest('hex')}"`
 }
 
 /** Page size of a `q` query without `limit` (Okta's default there). */
@@ -88,7 +119,7 @@ export function usersRoutes (app: FastifyInstance, ctx: Ctx): void {
     const u = buildUser(objectBody(req), activate, ctx.clock(), (login) => store.hasLogin(login))
     store.addUser(u)
     store.commit()
-    return (renderUser(u, baseUrl(req)))
+    return renderOne(ctx, u, req)
   })
 
   app.get('/api/v1/users', users, (req: Req, reply: FastifyReply) => {
@@ -109,12 +140,28 @@ export function usersRoutes (app: FastifyInstance, ctx: Ctx): void {
     }
     const base = baseUrl(req)
     reply.header('link', linkHeader(req, limit, more ? page[page.length - 1]?.id : undefined))
-    return (page.map((u) => renderUser(u, base)))
+    return (page.map((u) => renderUser(u, base, { list: true })))
   })
 
   app.get('/api/v1/users/:id', user, (req: Req, reply: FastifyReply) => {
-    return (renderUser(userOr404(ctx, req.params.id), baseUrl(req)))
+    const body = renderOne(ctx, userOr404(ctx, req.params.id), req)
+    reply.header('etag', etagOf(body))
+    return body
   })
+
+  // POST = partial update, PUT = replace (strict: profile properties not sent are removed).
+  const update = (replace: boolean) => (req: Req, reply: FastifyReply): unknown => {
+    const u = userOr404(ctx, req.params.id)
+    const ifMatch = req.headers['if-match']
+    if (ifMatch !== undefined && ifMatch !== etagOf(renderOne(ctx, u, req))) {
+      throw new OktaError(412, 'E0000231', "ETag value doesn't match.")
+    }
+    updateUser(ctx, u, objectBody(req), replace)
+    store.commit()
+    return renderOne(ctx, u, req)
+  }
+  app.post('/api/v1/users/:id', user, update(false))
+  app.put('/api/v1/users/:id', user, update(true))
 
   app.delete('/api/v1/users/:id', user, (req: Req, reply: FastifyReply) => {
     const u = userOr404(ctx, req.params.id)
@@ -122,47 +169,5 @@ export function usersRoutes (app: FastifyInstance, ctx: Ctx): void {
     else setStatus(u, 'DEPROVISIONED', ctx.clock())
     store.commit()
     noContent(reply)
-  })
-
-  app.post('/api/v1/users/:id/lifecycle/activate', user, (req: Req, reply: FastifyReply) => {
-    const u = userOr404(ctx, req.params.id)
-    if (u.status !== 'STAGED' && u.status !== 'DEPROVISIONED') {
-      throw new OktaError(403, 'E0000016', 'Activation failed because the user is already active')
-    }
-    const now = ctx.clock()
-    setStatus(u, u.hasPassword ? 'ACTIVE' : 'PROVISIONED', now)
-    u.activated = now
-    store.commit()
-    const sendEmail = flag(queryParam(req, 'sendEmail'), true)
-    if (sendEmail) return ({})
-    const token = `emu${u.id}`
-    return ({ activationUrl: `${baseUrl(req)}/welcome/${token}`, activationToken: token })
-  })
-
-  app.post('/api/v1/users/:id/lifecycle/deactivate', user, (req: Req, reply: FastifyReply) => {
-    const u = userOr404(ctx, req.params.id)
-    if (u.status !== 'DEPROVISIONED') {
-      setStatus(u, 'DEPROVISIONED', ctx.clock())
-      store.commit()
-    }
-    return ({})
-  })
-
-  app.post('/api/v1/users/:id/lifecycle/unlock', user, (req: Req, reply: FastifyReply) => {
-    const u = userOr404(ctx, req.params.id)
-    // Okta unlocks a LOCKED_OUT user, and also accepts an ACTIVE one (clearing its failure count).
-    if (u.status !== 'LOCKED_OUT' && u.status !== 'ACTIVE') throw wrongUserStatus()
-    if (u.status === 'LOCKED_OUT') setStatus(u, 'ACTIVE', ctx.clock())
-    u.failedVerifications = 0
-    store.commit()
-    return ({})
-  })
-
-  app.post('/api/v1/users/:id/lifecycle/reset_factors', user, (req: Req, reply: FastifyReply) => {
-    const u = userOr404(ctx, req.params.id)
-    for (const f of store.factors(u.id)) store.deleteFactor(f)
-    u.lastUpdated = ctx.clock()
-    store.commit()
-    return ({})
   })
 }

@@ -9,6 +9,7 @@ import { baseUrl, iso, noContent, objectBody, type Ctx } from '../context.js'
 import { invalidPasscode, notFound, OktaError, passcodeReplayed, userLocked, validationError, wrongUserStatus } from '../errors.js'
 import { factorUrls } from '../factors-model.js'
 import { newTransactionId } from '../ids.js'
+import { MAX_PASSCODE, MAX_PUSH_TRANSACTIONS, MAX_SECRET } from '../limits.js'
 import { findStep, keyOf } from '../totp.js'
 import type { FactorRecord, PushTransaction, UserRecord } from '../types.js'
 import { factorOr404, wrongFactorStatus } from './factors.js'
@@ -26,14 +27,14 @@ const hint = (href: string, ...allow: string[]): { href: string, hints: { allow:
  * A wrong code: counts it toward the lockout and returns (not throws: this is the hot path's
  * common failure, and an exception costs more than the HMACs) the 403 E0000068 to answer.
  */
-function fail (ctx: Ctx, u: UserRecord): OktaError {
+function fail (ctx: Ctx, u: UserRecord, cause?: string): OktaError {
   u.failedVerifications++
   if (ctx.lockoutThreshold > 0 && u.failedVerifications >= ctx.lockoutThreshold) {
     u.status = 'LOCKED_OUT'
     u.statusChanged = u.lastUpdated = ctx.clock()
   }
   ctx.store.commit()
-  return invalidPasscode()
+  return invalidPasscode(cause)
 }
 
 function succeed (ctx: Ctx, u: UserRecord): typeof SUCCESS {
@@ -47,7 +48,8 @@ function passCodeOf (body: Record<string, unknown>): string | undefined {
   const p = body['passCode']
   if (p === undefined || p === null || p === '') return undefined
   if (typeof p !== 'string') throw validationError('factorVerifyRequest', 'passCode: Does not match required type string')
-  return p
+  // An over-long code is simply wrong; it is compared, never stored, but bound it anyway.
+  return p.length > MAX_PASSCODE ? p.slice(0, MAX_PASSCODE + 1) : p
 }
 
 function verifyTotp (ctx: Ctx, u: UserRecord, f: FactorRecord, body: Record<string, unknown>): typeof SUCCESS | OktaError {
@@ -119,18 +121,22 @@ export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
     if (f.factorType === 'question') {
       const answer = body['answer']
       if (typeof answer !== 'string' || answer === '') throw validationError('factorVerifyRequest', 'answer: The field cannot be left blank')
-      if (answer.trim().toLowerCase() !== (f.answer ?? '').trim().toLowerCase()) return fail(ctx, u)
+      if (answer.length > MAX_SECRET || answer.trim().toLowerCase() !== (f.answer ?? '').trim().toLowerCase()) {
+        return fail(ctx, u, "Your answer doesn't match our records. Please try again.")
+      }
       return (succeed(ctx, u))
     }
     // push
     const t: PushTransaction = { id: newTransactionId(), result: 'WAITING', expiresAt: ctx.clock() + PUSH_TRANSACTION_MS }
-    f.transactions = [...(f.transactions ?? []).filter((x) => x.result === 'WAITING' && x.expiresAt > ctx.clock()), t]
+    const live = (f.transactions ?? []).filter((x) => x.result === 'WAITING' && x.expiresAt > ctx.clock())
+    f.transactions = [...live.slice(-(MAX_PUSH_TRANSACTIONS - 1)), t]
     ctx.store.commit()
     reply.code(201)
     return pushWaiting(f, t, base)
   }
 
-  app.get(`${F}/transactions/:transactionId`, verify, (req: Req, reply: FastifyReply) => {
+  // The documented poll link, and the same path with `/verify` as Okta's Postman collection writes it.
+  const poll = (req: Req): unknown => {
     const u = userOr404(ctx, req.params.id)
     const f = factorOr404(ctx, u, req.params.factorId)
     const t = f.transactions?.find((x) => x.id === req.params.transactionId)
@@ -145,7 +151,9 @@ export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
       profile: { credentialId: f.profile['credentialId'] },
       _links: { verify: hint(`${self}/verify`, 'POST'), factor: hint(self, 'GET', 'DELETE') },
     })
-  })
+  }
+  app.get(`${F}/transactions/:transactionId`, verify, poll)
+  app.get(`${F}/transactions/:transactionId/verify`, verify, poll)
 
   app.delete(`${F}/transactions/:transactionId`, verify, (req: Req, reply: FastifyReply) => {
     const u = userOr404(ctx, req.params.id)

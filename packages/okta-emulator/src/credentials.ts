@@ -1,0 +1,91 @@
+// A user's password and recovery question: parsed from a create/update body, kept only as salted
+// scrypt hashes (so `change_password`, `change_recovery_question` and `forgot_password` can check
+// them), and rendered as Okta renders credentials (`password: {}`, never a value).
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
+import { isObject } from './context.js'
+import { validationError } from './errors.js'
+import { MAX_SECRET } from './limits.js'
+import type { UserRecord } from './types.js'
+
+// A test tool's work factor: cheap enough for suites that create thousands of users.
+const SCRYPT = { N: 1024, r: 8, p: 1 } as const
+
+/** `salt:hash` (base64url) of a secret. */
+export function hashSecret (value: string): string {
+  const salt = randomBytes(16)
+  return `${salt.toString('base64url')}:${scryptSync(value, salt, 32, SCRYPT).toString('base64url')}`
+}
+
+/** Whether `value` is the secret behind `stored` (constant time; false when nothing is stored). */
+export function checkSecret (value: string, stored: string | undefined): boolean {
+  if (stored === undefined || value.length > MAX_SECRET) return false
+  const [salt = '', hash = ''] = stored.split(':')
+  const want = Buffer.from(hash, 'base64url')
+  const got = scryptSync(value, Buffer.from(salt, 'base64url'), 32, SCRYPT)
+  return want.length === got.length && timingSafeEqual(want, got)
+}
+
+/** Recovery answers compare trimmed and case-insensitively. */
+export const normAnswer = (a: string): string => a.trim().toLowerCase()
+
+/** What a body's `credentials` asks to set. */
+export interface CredentialsInput {
+  password?: string
+  recovery?: { question: string, answer: string }
+}
+
+/** A string secret field: non-empty, at most {@link MAX_SECRET} characters. */
+export function secretField (v: unknown, field: string, what: string): string {
+  if (typeof v !== 'string' || v === '') throw validationError(what, `${field}: The field cannot be left blank`)
+  if (v.length > MAX_SECRET) throw validationError(what, `${field}: The field is too long (at most ${MAX_SECRET} characters).`)
+  return v
+}
+
+/** Parses `credentials` of a create, update or replace body (`what` names the request in errors). */
+export function parseCredentials (creds: unknown, what: string): CredentialsInput {
+  const out: CredentialsInput = {}
+  if (creds === undefined || creds === null) return out
+  if (!isObject(creds)) throw validationError(what, 'credentials: Does not match required type object')
+  const pw = creds['password']
+  if (pw !== undefined && pw !== null) {
+    if (!isObject(pw)) throw validationError(what, 'credentials.password: Does not match required type object')
+    const value = pw['value']
+    if (value !== undefined && value !== null) {
+      if (typeof value !== 'string' || value === '') throw validationError('password', 'password: Password requirements were not met.')
+      out.password = secretField(value, 'password', 'password')
+    }
+  }
+  const rq = creds['recovery_question']
+  if (rq !== undefined && rq !== null) {
+    if (!isObject(rq) || typeof rq['question'] !== 'string' || typeof rq['answer'] !== 'string') {
+      throw validationError('recovery_question', 'recovery_question: The question and answer must be strings.')
+    }
+    out.recovery = {
+      question: secretField(rq['question'], 'recovery_question.question', 'recovery_question'),
+      answer: secretField(rq['answer'], 'recovery_question.answer', 'recovery_question'),
+    }
+  }
+  return out
+}
+
+/** Stores what `c` sets on `u` (hashes only). */
+export function applyCredentials (u: UserRecord, c: CredentialsInput, now: number): void {
+  if (c.password !== undefined) {
+    u.hasPassword = true
+    u.passwordHash = hashSecret(c.password)
+    u.passwordChanged = now
+  }
+  if (c.recovery !== undefined) {
+    u.recoveryQuestion = c.recovery.question
+    u.recoveryAnswerHash = hashSecret(normAnswer(c.recovery.answer))
+  }
+}
+
+/** `credentials` as Okta renders them. */
+export function renderCredentials (u: UserRecord): Record<string, unknown> {
+  const credentials: Record<string, unknown> = {}
+  if (u.hasPassword) credentials['password'] = {}
+  if (u.recoveryQuestion !== undefined) credentials['recovery_question'] = { question: u.recoveryQuestion }
+  credentials['provider'] = { type: 'OKTA', name: 'OKTA' }
+  return credentials
+}

@@ -1,0 +1,19 @@
+// Size bounds applied before anything reaches a store, and the caps of the in-memory stores.
+// Every per-key counter the emulator keeps (failed verifications, activation failures, the last
+// accepted TOTP step, the resend throttle) lives on a user or factor record, and records are never
+// evicted: a full store refuses new users instead, so a flood cannot reset anyone's counter.
+
+/** Longest login (Okta's documented maximum for `login`). */
+export const MAX_LOGIN = 100
+/** Longest profile string value. */
+export const MAX_PROFILE_VALUE = 1024
+/** Longest password, recovery answer or security-question answer accepted. */
+export const MAX_SECRET = 1024
+/** Longest passCode looked at; a longer one is simply wrong (it never matches and is never stored). */
+export const MAX_PASSCODE = 64
+/** Default cap on users held by one emulator. */
+export const DEFAULT_MAX_USERS = 100_000
+/** Default cap on outbox messages kept. */
+export const DEFAULT_MAX_MESSAGES = 10_000
+/** Push verifications kept per factor (the oldest settled or expired go first). */
+export const MAX_PUSH_TRANSACTIONS = 20

@@ -1,0 +1,170 @@
+// Guards the Users API beyond create/get/list: partial update and replace (with ETag / If-Match), `me`,
+// login shortnames, Okta's lifecycle status rules and error codes, the credential operations, the user
+// and factor shapes real orgs send, and that every link the emulator advertises leads to a route.
+import t from 'tap'
+import { emuFetch, withEmulator, type TestEmulator } from '../helpers/emulator.js'
+
+const mk = async (emu: TestEmulator, login: string, query = '', extra: Record<string, unknown> = {}): Promise<string> => {
+  const r = await emuFetch(emu, 'POST', `/api/v1/users${query}`, { profile: { login, email: login, firstName: 'F', lastName: 'L' }, ...extra })
+  if (r.status !== 200) throw new Error(r.text)
+  return r.body.id
+}
+const pw = { credentials: { password: { value: 'Sup3r-Secret1' }, recovery_question: { question: 'Best band?', answer: 'Modest Mouse' } } }
+
+await t.test('update (POST) and replace (PUT): semantics, ETag and If-Match', async (t) => {
+  const emu = await withEmulator(t)
+  const id = await mk(emu, 'isaac@example.com', '', { profile: { login: 'isaac@example.com', email: 'isaac@example.com', firstName: 'Isaac', lastName: 'Brock', title: 'Singer', postalAddress: null } })
+  const U = `/api/v1/users/${id}`
+  const got = await emuFetch(emu, 'GET', U)
+  t.same(Object.keys(got.body.profile), ['firstName', 'lastName', 'mobilePhone', 'secondEmail', 'login', 'email', 'title'], 'a property sent as null is left out; the four base ones are always there')
+  const etag = got.headers.get('etag')!
+  t.match(etag, /^W\/"[0-9a-f]{64}"$/)
+  t.equal((await emuFetch(emu, 'GET', U)).headers.get('etag'), etag, 'the same user, the same ETag')
+
+  const upd = await emuFetch(emu, 'POST', U, { profile: { firstName: 'Ike', title: null, nickName: 'ike' } }, { 'if-match': etag })
+  t.equal(upd.status, 200)
+  t.same([upd.body.profile.firstName, upd.body.profile.lastName, upd.body.profile.nickName, 'title' in upd.body.profile], ['Ike', 'Brock', 'ike', false], 'merged; null removes')
+  const stale = await emuFetch(emu, 'POST', U, { profile: { firstName: 'X' } }, { 'if-match': etag })
+  t.same([stale.status, stale.body.errorCode], [412, 'E0000231'], 'a stale If-Match is refused')
+  t.not((await emuFetch(emu, 'GET', U)).headers.get('etag'), etag, 'an update changes the ETag')
+
+  const rep = await emuFetch(emu, 'PUT', U, { profile: { login: 'isaac.brock@example.com', email: 'isaac@example.org' } })
+  t.equal(rep.status, 200)
+  t.same([rep.body.profile.firstName, rep.body.profile.nickName], [null, undefined], 'replace keeps only what is sent')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/isaac.brock@example.com')).body.id, id, 'the new login finds the user')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/isaac@example.com')).status, 404, 'the old login is free')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/isaac.brock')).body.id, id, 'login shortname')
+  await mk(emu, 'isaac.brock@example.net')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/isaac.brock')).status, 404, 'an ambiguous shortname finds no one')
+
+  t.equal((await emuFetch(emu, 'PUT', U, {})).body.errorCode, 'E0000001', 'replace without a profile or credentials')
+  const other = await mk(emu, 'taken@example.com')
+  t.equal((await emuFetch(emu, 'POST', U, { profile: { login: 'TAKEN@example.com' } })).body.errorCauses[0].errorSummary,
+    'login: An object with this field already exists in the current organization')
+  t.equal((await emuFetch(emu, 'POST', U, { profile: { bogus: 'x' } })).body.errorCauses[0].errorSummary, "Property name 'bogus' is not defined in profile")
+  await emuFetch(emu, 'POST', `/api/v1/users/${other}/lifecycle/deactivate`)
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${other}`, { profile: { firstName: 'Z' } })).body.errorCode, 'E0000038', 'a DEPROVISIONED user cannot be changed')
+
+  const me = await emuFetch(emu, 'GET', '/api/v1/users/me')
+  t.same([me.status, me.body.profile.login, me.body.status], [200, 'okta-emulator-admin@example.com', 'ACTIVE'])
+  t.equal((await emuFetch(emu, 'POST', '/api/v1/users/me', { profile: { firstName: 'Root' } })).body.profile.firstName, 'Root', 'me can be updated')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/me')).body.id, me.body.id, 'one token owner')
+})
+
+await t.test('lifecycle: Okta status rules and error codes', async (t) => {
+  const emu = await withEmulator(t)
+  const post = async (id: string, op: string): Promise<{ status: number, code?: string, body: any }> => {
+    const r = await emuFetch(emu, 'POST', `/api/v1/users/${id}/lifecycle/${op}`)
+    return { status: r.status, code: r.body?.errorCode, body: r.body }
+  }
+  const status = async (id: string): Promise<string> => (await emuFetch(emu, 'GET', `/api/v1/users/${id}`)).body.status
+  const staged = await mk(emu, 'staged@example.com', '?activate=false')
+  const prov = await mk(emu, 'prov@example.com')
+  const active = await mk(emu, 'active@example.com', '', pw)
+
+  t.same([(await post(staged, 'suspend')).status, (await post(staged, 'suspend')).code], [400, 'E0000001'], 'suspend: only ACTIVE')
+  t.same((await post(active, 'unsuspend')).code, 'E0000001', 'unsuspend: only SUSPENDED')
+  t.same((await post(active, 'suspend')).body, {})
+  t.equal(await status(active), 'SUSPENDED')
+  t.same((await post(active, 'unsuspend')).body, {})
+  t.equal(await status(active), 'ACTIVE')
+  t.same([(await post(active, 'reactivate')).status, (await post(active, 'reactivate')).code], [403, 'E0000016'], 'reactivate an ACTIVE user')
+  t.equal((await post(staged, 'reactivate')).code, 'E0000038', 'reactivate: only PROVISIONED or RECOVERY')
+  const re = await post(prov, 'reactivate')
+  t.same(Object.keys(re.body).sort(), ['activationToken', 'activationUrl'], 'sendEmail defaults to false for reactivate')
+  t.same((await emuFetch(emu, 'POST', `/api/v1/users/${prov}/lifecycle/reactivate?sendEmail=true`)).body, {})
+  t.equal((await post(prov, 'activate')).code, 'E0000016')
+  t.equal((await post(prov, 'expire_password')).code, 'E0000038', 'no password to expire')
+
+  const expired = await post(active, 'expire_password')
+  t.same([expired.status, expired.body.status], [200, 'PASSWORD_EXPIRED'], 'expire_password answers the user')
+  const temp = await emuFetch(emu, 'POST', `/api/v1/users/${active}/lifecycle/expire_password?tempPassword=true`)
+  t.match(temp.body, { tempPassword: /^\w{10}$/ })
+  const change = (oldPw: string, newPw: string): Promise<{ status: number, body: any }> =>
+    emuFetch(emu, 'POST', `/api/v1/users/${active}/credentials/change_password`, { oldPassword: { value: oldPw }, newPassword: { value: newPw } })
+  const wrong = await change('Sup3r-Secret1', 'Another-1')
+  t.same([wrong.status, wrong.body.errorCode, wrong.body.errorCauses[0].errorSummary], [403, 'E0000014', 'oldPassword: The credentials provided were incorrect.'], 'the temporary password replaced the old one')
+  t.notOk(JSON.stringify(wrong.body).includes('Sup3r-Secret1'), 'no password in an error')
+  const ok = await change(temp.body.tempPassword, 'Another-1')
+  t.same(ok.body, { password: {}, recovery_question: { question: 'Best band?' }, provider: { type: 'OKTA', name: 'OKTA' } })
+  t.equal(await status(active), 'ACTIVE', 'changing an expired password ends the expiry')
+
+  const reset = await emuFetch(emu, 'POST', `/api/v1/users/${active}/lifecycle/reset_password?sendEmail=false`)
+  t.match(reset.body.resetPasswordUrl, `${emu.url}/signin/reset-password/`)
+  t.equal(await status(active), 'RECOVERY')
+  const forgot = (answer: string) => emuFetch(emu, 'POST', `/api/v1/users/${active}/credentials/forgot_password`, { password: { value: 'Third-Passw0rd' }, recovery_question: { answer } })
+  t.same([(await forgot('Nirvana')).status, (await forgot('Nirvana')).body.errorCode], [403, 'E0000087'])
+  t.equal((await forgot('  modest MOUSE ')).status, 200, 'the recovery answer compares trimmed and case-insensitively')
+  t.equal(await status(active), 'ACTIVE')
+  const crq = await emuFetch(emu, 'POST', `/api/v1/users/${active}/credentials/change_recovery_question`, { password: { value: 'wrong' }, recovery_question: { question: 'q?', answer: 'a long answer' } })
+  t.same([crq.status, crq.body.errorCode], [403, 'E0000014'])
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${staged}/credentials/forgot_password`)).body.errorCode, 'E0000034', 'no recovery for a STAGED user')
+
+  await post(active, 'deactivate')
+  t.equal((await post(active, 'suspend')).code, 'E0000001')
+  t.equal((await post(active, 'reset_password')).code, 'E0000038')
+  t.equal((await emuFetch(emu, 'DELETE', `/api/v1/users/${staged}/sessions`)).status, 204)
+  t.same((await emuFetch(emu, 'GET', `/api/v1/users/${staged}/appLinks`)).body, [])
+})
+
+await t.test('shapes as real orgs send them, and every advertised link answers', async (t) => {
+  const emu = await withEmulator(t)
+  emu.clock.advance(123) // milliseconds that must not show
+  const id = await mk(emu, 'shape@example.com', '', pw)
+  const U = `/api/v1/users/${id}`
+  const one = (await emuFetch(emu, 'GET', U)).body
+  for (const k of ['created', 'activated', 'statusChanged', 'lastUpdated', 'passwordChanged']) t.match(one[k], /T\d\d:\d\d:\d\d\.000Z$/, `${k} in whole seconds`)
+  t.notOk('resetFactors' in one._links, 'no resetFactors link without factors')
+  const listed = (await emuFetch(emu, 'GET', '/api/v1/users')).body.find((u: { id: string }) => u.id === id)
+  t.same(Object.keys(listed._links), ['self'], 'a list item carries only its self link')
+  const totp = (await emuFetch(emu, 'POST', `${U}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })).body
+  t.ok('resetFactors' in (await emuFetch(emu, 'GET', U)).body._links, 'resetFactors once the user has a factor')
+  const inList = (await emuFetch(emu, 'GET', `${U}/factors`)).body[0]
+  t.same(Object.keys(inList._links), ['next', 'self', 'user'], "a pending TOTP factor in a list: the links of Okta's list example")
+  t.equal(inList._links.next.name, 'activate')
+  const q = (await emuFetch(emu, 'POST', `${U}/factors`, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: 'mayonnaise' } })).body
+  const put = await emuFetch(emu, 'PUT', `${U}/factors/${q.id}`, { profile: { question: 'name_of_first_plush_toy', answer: 'meatball' } })
+  t.same([put.status, put.body.profile.questionText], [200, 'What is the name of your first stuffed animal?'], 'PUT on a question factor')
+  t.equal((await emuFetch(emu, 'POST', `${U}/factors/${q.id}/verify`, { answer: 'Meatball' })).body.factorResult, 'SUCCESS', 'the new answer works')
+  t.equal((await emuFetch(emu, 'PUT', `${U}/factors/${totp.id}`, { profile: {} })).body.errorCode, 'E0000001', 'only a question factor can be updated')
+  const push = (await emuFetch(emu, 'POST', `${U}/factors`, { factorType: 'push', provider: 'OKTA' })).body
+
+  // Every link of users in every status and of factors in every state leads to a route (never the "(Path)" 404).
+  const users: string[] = [id]
+  users.push(await mk(emu, 'st@example.com', '?activate=false'), await mk(emu, 'pr@example.com'))
+  const sus = await mk(emu, 'su@example.com', '', pw)
+  await emuFetch(emu, 'POST', `/api/v1/users/${sus}/lifecycle/suspend`)
+  const dep = await mk(emu, 'de@example.com')
+  await emuFetch(emu, 'POST', `/api/v1/users/${dep}/lifecycle/deactivate`)
+  const rec = await mk(emu, 're@example.com', '', pw)
+  await emuFetch(emu, 'POST', `/api/v1/users/${rec}/lifecycle/reset_password`)
+  const exp = await mk(emu, 'ex@example.com', '', pw)
+  await emuFetch(emu, 'POST', `/api/v1/users/${exp}/lifecycle/expire_password`)
+  users.push(sus, dep, rec, exp)
+  const bodies: Array<{ _links: Record<string, unknown>, _embedded?: unknown }> = []
+  for (const u of users) bodies.push((await emuFetch(emu, 'GET', `/api/v1/users/${u}`)).body)
+  t.same(bodies.map((b) => (b as unknown as { status: string }).status), ['ACTIVE', 'STAGED', 'PROVISIONED', 'SUSPENDED', 'DEPROVISIONED', 'RECOVERY', 'PASSWORD_EXPIRED'])
+  bodies.push(...(await emuFetch(emu, 'GET', `${U}/factors`)).body, totp, push, (await emuFetch(emu, 'GET', `${U}/factors/catalog`)).body[0])
+  const links: Array<{ href: string, method: string }> = []
+  const collect = (v: unknown): void => {
+    if (Array.isArray(v)) { v.forEach(collect); return }
+    if (typeof v !== 'object' || v === null) return
+    const o = v as Record<string, unknown>
+    if (typeof o['href'] === 'string') {
+      const allow = (o['hints'] as { allow?: string[] } | undefined)?.allow
+      for (const method of allow ?? [typeof o['method'] === 'string' ? o['method'] : 'GET']) links.push({ href: o['href'], method })
+    }
+    Object.values(o).forEach(collect)
+  }
+  bodies.forEach((b) => { collect(b._links); collect(b._embedded) })
+  t.ok(links.length > 60, `${links.length} links checked`)
+  const dead: string[] = []
+  for (const l of links) {
+    if (l.method === 'DELETE') continue // deleting would end the walk; DELETE routes are covered elsewhere
+    const r = await emuFetch(emu, l.method, new URL(l.href).pathname + new URL(l.href).search, l.method === 'GET' ? undefined : {})
+    if ((r.status === 404 && String(r.body?.errorSummary).endsWith('(Path)')) || r.status >= 500) dead.push(`${l.method} ${l.href}`)
+  }
+  t.same(dead, [], 'every advertised link leads to a route that answers')
+  const typeHref = (bodies[0]!._links['type'] as { href: string }).href
+  t.equal((await emuFetch(emu, 'GET', new URL(typeHref).pathname)).body.name, 'user', 'the type link answers the user type')
+})
