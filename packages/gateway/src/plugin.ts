@@ -9,7 +9,7 @@ import { createOktaClient, type OktaClient } from '@okta-mfa/client'
 import { AttemptLimiter } from 'passport-okta-mfa'
 import { GATEWAY_ERRORS } from './errors.js'
 import { formatErrors } from './format-errors.js'
-import { limitRules } from './limits.js'
+import { costGuard, limitRules } from './limits.js'
 import { REQUEST_ID_HEADER, redactSecrets } from './logging.js'
 import { resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
 import { resolvers } from './resolvers.js'
@@ -115,6 +115,8 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
       // The marker finds the GraphQL routes whatever prefix the app registered the plugin under.
       additionalRouteOptions: { bodyLimit: config.bodyLimit, config: { [GRAPHQL_ROUTE]: true } },
     })
+    // Before graphql's own rules: they only ever see documents within the limits (linear check, see cost.ts).
+    scope.graphql.addHook('preValidation', costGuard(config.limits))
   })
 }
 
