@@ -4,7 +4,7 @@ import express, { type ErrorRequestHandler, type Express, type Request } from 'e
 import session from 'express-session'
 import passport from 'passport'
 import { Strategy as LocalStrategy } from 'passport-local'
-import { OktaMfaStrategy, clearMfa, getMfaState, requireMfa, type MfaOktaClient } from 'passport-okta-mfa'
+import { OktaMfaStrategy, clearMfa, getMfaState, isSafeReturnTo, requireMfa, type MfaOktaClient } from 'passport-okta-mfa'
 import { accountPage, layout, loginPage, mfaPage } from './pages.js'
 import { UserDirectory, type AppUser, type UserSeed } from './users.js'
 
@@ -114,7 +114,13 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     if (getMfaState(req) !== undefined && options.mfaMaxAgeSeconds === undefined) { res.redirect('/account'); return }
     res.type('html').send(mfaPage(user.displayName, lastMessage(req), options.demoHint))
   })
-  app.post('/mfa', authenticator.authenticate('okta-mfa', { successReturnToOrRedirect: '/account', failureRedirect: '/mfa', failureMessage: true }))
+  // passport's successReturnToOrRedirect follows session.returnTo: only the shared strict check's local paths stay there.
+  const safeReturnToOnly: express.RequestHandler = (req, _res, next) => {
+    const s = req.session as unknown as { returnTo?: unknown }
+    if (s.returnTo !== undefined && !isSafeReturnTo(s.returnTo)) delete s.returnTo
+    next()
+  }
+  app.post('/mfa', safeReturnToOnly, authenticator.authenticate('okta-mfa', { successReturnToOrRedirect: '/account', failureRedirect: '/mfa', failureMessage: true }))
   app.get('/account', guard, (req, res) => {
     const user = req.user as AppUser
     const state = getMfaState(req)!
