@@ -15,6 +15,7 @@ import { isSignedIn, type AppContext } from './context.js'
 import { requireCsrf } from './csrf.js'
 import { DEMO_ISSUER, demoSeed, type DemoInfo } from './demo.js'
 import { OktaDirectory, resolveOktaUser } from './directory.js'
+import { safeLoggerOptions } from './logging.js'
 import { isUpstreamFailure, messageFor } from './messages.js'
 import { accountRoutes } from './routes/account.js'
 import { authRoutes } from './routes/auth.js'
@@ -109,7 +110,7 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     client = createOktaClient({ orgUrl: options.orgUrl, token: options.token!, allowInsecureHttp: options.allowInsecureHttp ?? false })
   }
 
-  const app = Fastify({ logger: options.logger ?? false, trustProxy: false })
+  const app = Fastify({ logger: safeLoggerOptions(options.logger), trustProxy: false })
   app.addHook('onClose', async () => {
     await client.close()
     await emulator?.close()
