@@ -10,7 +10,7 @@ import { AttemptLimiter } from 'passport-okta-mfa'
 import { GATEWAY_ERRORS } from './errors.js'
 import { formatErrors } from './format-errors.js'
 import { costGuard, limitRules } from './limits.js'
-import { REQUEST_ID_HEADER, redactSecrets } from './logging.js'
+import { REQUEST_ID_HEADER, graphqlRequestSummary } from './logging.js'
 import { resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
 import { resolvers } from './resolvers.js'
 import { gatewaySchema } from './schema.js'
@@ -94,9 +94,8 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
     })
     scope.addHook('preHandler', async (request) => {
       if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') !== true || !isGraphqlRoute(request)) return
-      if (typeof request.body !== 'object' || request.body === null) return
-      const body = request.body as { operationName?: unknown, variables?: unknown }
-      request.log.debug({ graphql: { operationName: body.operationName, variables: redactSecrets(body.variables) } }, 'graphql request')
+      // Variable names only, never values: a passcode may be bound to a variable of any name.
+      request.log.debug({ graphql: graphqlRequestSummary(request.body) }, 'graphql request')
     })
 
     const validationRules: ValidationRule[] = [...limitRules(config.limits)]
