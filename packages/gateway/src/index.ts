@@ -23,3 +23,5 @@ export {
   READY_TIMEOUT_MS,
   type BuildGatewayServerOptions,
 } from './server.js'
+export { READY_CACHE_MS } from './readiness.js'
+export { parseTrustProxy, type TrustProxySetting } from './trust-proxy.js'
