@@ -68,6 +68,8 @@ await t.test('what fits within the limits still runs, and the limits count throu
   t.equal(codeOf(seven), 'UNAUTHENTICATED', '1 + 2^2 fields is within 8: it reaches the resolvers')
   const nine = await gql(jar, doubling(3, 'userKey', 'query Q { viewer { ...F0 } }'))
   t.match(nine.body.errors?.[0]?.message, /selects more than 8 fields; the limit is 8/, '1 + 2^3 fields is not')
+  const inline = await gql(jar, `{ viewer { ${'... on Viewer { '.repeat(100)}userKey${' }'.repeat(100)} } }`)
+  t.match(inline.body.errors?.[0]?.message, /nests selections more than 64 levels deep/, 'deeply nested inline fragments (within the tokens) are refused')
   const long = await gql(jar, `{ viewer { userKey } } # ${'x'.repeat(7000)}`)
   t.equal(codeOf(long), 'UNAUTHENTICATED', 'a long comment is cheap: not refused by the cost check')
   const str = await gql(jar, `{ viewer { userKey @include(if: true) } } fragment Unused on Viewer { userKey } # ${'"'.repeat(10)}`)

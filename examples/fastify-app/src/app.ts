@@ -121,7 +121,7 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
   }
 
   const trust = options.trustProxy ?? false
-  const app = Fastify({ logger: safeLoggerOptions(options.logger), trustProxy: typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust })
+  const app = Fastify({ logger: safeLoggerOptions(options.logger), bodyLimit: 65_536, trustProxy: typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust })
   app.addHook('onClose', async () => {
     await client.close()
     await emulator?.close()

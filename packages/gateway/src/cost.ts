@@ -30,6 +30,9 @@ class Refusal {
 
 const VISITING = Symbol('visiting')
 
+/** Selection sets nested in one another (fields and inline fragments alike) beyond this are refused: the walk's stack stays small. */
+export const MAX_SELECTION_NESTING = 64
+
 /**
  * Checks a parsed document against `limits` in linear time and returns the first problem as a message, or
  * `undefined` when the document is within every limit. Every operation and every fragment definition (used or not)
@@ -73,7 +76,10 @@ export function documentCostError (doc: DocumentNode, limits: Readonly<CostLimit
     return cost
   }
 
-  const setCost = (set: SelectionSetNode, where: string, maxTop = Infinity): Cost => {
+  const setCost = (set: SelectionSetNode, where: string, maxTop = Infinity, level = 0, nesting = 0): Cost => {
+    // Nesting is refused on the way down too, so the walk never recurses deeper than the limits allow.
+    if (level > limits.maxDepth) throw new Refusal(`${where} is nested more than ${limits.maxDepth} levels deep; the limit is ${limits.maxDepth}.`)
+    if (nesting > MAX_SELECTION_NESTING) throw new Refusal(`${where} nests selections more than ${MAX_SELECTION_NESTING} levels deep.`)
     const total: Cost = { fields: 0, aliases: 0, depth: 0, top: 0 }
     const add = (c: Cost, nested: boolean): void => {
       total.fields = cap(total.fields + c.fields + (nested ? 1 : 0), limits.maxFields)
@@ -85,10 +91,10 @@ export function documentCostError (doc: DocumentNode, limits: Readonly<CostLimit
     }
     for (const sel of set.selections) {
       if (sel.kind === Kind.FIELD) {
-        const sub = sel.selectionSet === undefined ? { fields: 0, aliases: 0, depth: 0, top: 0 } : setCost(sel.selectionSet, where)
+        const sub = sel.selectionSet === undefined ? { fields: 0, aliases: 0, depth: 0, top: 0 } : setCost(sel.selectionSet, where, Infinity, level + 1, nesting + 1)
         add({ ...sub, aliases: sub.aliases + (sel.alias === undefined ? 0 : 1) }, true)
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        add(setCost(sel.selectionSet, where), false)
+        add(setCost(sel.selectionSet, where, Infinity, level, nesting + 1), false)
       } else {
         const c = fragmentCost(sel.name.value, where)
         if (c !== undefined) add(c, false)
