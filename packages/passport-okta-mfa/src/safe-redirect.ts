@@ -22,11 +22,22 @@ function startsLikeAnotherHost (path: string): boolean {
   return path.startsWith('//') || path.startsWith('/\\')
 }
 
+/** Whether `path` resolves (WHATWG URL) to the throwaway origin, without user info, to a path with a single leading "/". */
+function resolvesLocally (path: string): boolean {
+  let url: URL
+  try {
+    url = new URL(path, BASE)
+  } catch {
+    return false
+  }
+  return url.origin === BASE && url.username === '' && url.password === '' && url.pathname.startsWith('/') && !url.pathname.startsWith('//')
+}
+
 /**
  * Whether `value` is a safe local return path: a string of printable ASCII starting with exactly one "/", no
  * backslash, no control character, no "//" or "/\" at its start, none of those hidden behind percent-encoding
- * (up to four rounds), and resolving (WHATWG URL) to the same origin with a path that starts with a single "/"
- * and no user info.
+ * (up to four rounds), and resolving (WHATWG URL), as given and once decoded, to the same origin with a path that
+ * starts with a single "/" and no user info.
  *
  * @example
  * ```ts
@@ -47,16 +58,11 @@ export function isSafeReturnTo (value: unknown): value is string {
     }
     if (decoded === layer) break
     if (round === DECODE_ROUNDS) return false
-    if (CONTROL.test(decoded) || decoded.includes('\\') || startsLikeAnotherHost(decoded)) return false
+    // A later decoder (a proxy, a framework, the next redirect) must not find another host either.
+    if (CONTROL.test(decoded) || decoded.includes('\\') || startsLikeAnotherHost(decoded) || !resolvesLocally(decoded)) return false
     layer = decoded
   }
-  let url: URL
-  try {
-    url = new URL(value, BASE)
-  } catch {
-    return false
-  }
-  return url.origin === BASE && url.username === '' && url.password === '' && url.pathname.startsWith('/') && !url.pathname.startsWith('//')
+  return resolvesLocally(value)
 }
 
 /**
