@@ -3,6 +3,8 @@
 // directives, a JSON AST instead of GraphQL) are refused with a coded error, and while a burst of them is served the
 // event loop stays responsive for everyone else (measured with monitorEventLoopDelay, not wall time).
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { parse } from 'graphql'
 import t from 'tap'
 import { limitRules, DEFAULT_LIMITS } from '@okta-mfa/gateway'
@@ -78,6 +80,27 @@ await t.test('what fits within the limits still runs, and the limits count throu
   const str = await gql(jar, `{ viewer { userKey @include(if: true) } } fragment Unused on Viewer { userKey } # ${'"'.repeat(10)}`)
   t.equal(codeOf(str), 'GRAPHQL_VALIDATION_FAILED', 'an unused fragment is still a validation error (graphql-js rule)')
   t.match(str.body.errors?.[0]?.message, /never used/)
+})
+
+await t.test('a flood of distinct documents keeps memory bounded (parsed documents are cached, but few)', async (t) => {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const gw = await startGatewayApp(t, undefined)
+  const jar = gw.jar()
+  // Each passes the cost check and then fails graphql's rules (230 unused variables): the most a cached entry can hold.
+  const heavy = (n: number): string => `query Q${n} (${Array.from({ length: 230 }, (_, i) => `$v${i}: Int`).join(' ')}) { viewer { userKey } }`
+  for (let n = 0; n < 20; n++) await gql(jar, heavy(n))
+  gc()
+  const before = process.memoryUsage().heapUsed
+  const codes = new Set<string | undefined>()
+  for (let n = 20; n < 700; n += 10) {
+    const batch = await Promise.all(Array.from({ length: 10 }, async (_, i) => await gql(jar, heavy(n + i))))
+    for (const res of batch) codes.add(codeOf(res))
+  }
+  gc()
+  const grownMiB = (process.memoryUsage().heapUsed - before) / 2 ** 20
+  t.same([...codes], ['BAD_USER_INPUT'], 'every one refused with a code')
+  t.ok(grownMiB < 64, `680 distinct refused documents pin little memory (heap grew ${grownMiB.toFixed(1)} MiB)`)
 })
 
 await t.test('limitRules (exported for apps running their own mercurius) is linear too', async (t) => {

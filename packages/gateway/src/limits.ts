@@ -32,6 +32,16 @@ export interface QueryLimits {
 export const DEFAULT_LIMITS: Readonly<QueryLimits> = Object.freeze({ maxDepth: 6, maxAliases: 5, maxFields: 100, maxTokens: 1000 })
 
 /**
+ * Parsed documents mercurius keeps (valid and refused ones, each in its own LRU, each holding up to twice this).
+ * A parsed document of 1000 tokens keeps about 350 KB (graphql keeps every token for locations), so mercurius's
+ * default of 1024 lets a flood of distinct documents pin hundreds of MB; a sign-in screen needs a handful.
+ */
+export const DOCUMENT_CACHE_SIZE = 32
+
+/** graphql-js stops validating a document after this many errors (each error pins part of the document). */
+export const MAX_VALIDATION_ERRORS = 10
+
+/**
  * Every mutation of this schema enrolls, activates, verifies, resends or removes: one per document, so a request
  * makes at most one attempt at a passcode.
  */

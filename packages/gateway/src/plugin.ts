@@ -9,7 +9,7 @@ import { createOktaClient, type OktaClient } from '@okta-mfa/client'
 import { AttemptLimiter } from 'passport-okta-mfa'
 import { GATEWAY_ERRORS } from './errors.js'
 import { formatErrors } from './format-errors.js'
-import { costGuard, limitRules } from './limits.js'
+import { DOCUMENT_CACHE_SIZE, MAX_VALIDATION_ERRORS, costGuard, limitRules } from './limits.js'
 import { REQUEST_ID_HEADER, graphqlRequestSummary } from './logging.js'
 import { resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
 import { resolvers } from './resolvers.js'
@@ -108,7 +108,9 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
       allowBatchedQueries: false,
       csrfPrevention: { allowedContentTypes: [...CSRF.allowedContentTypes], requiredHeaders: [...CSRF.requiredHeaders] },
       validationRules,
-      graphql: { parseOptions: { maxTokens: config.limits.maxTokens } },
+      graphql: { parseOptions: { maxTokens: config.limits.maxTokens }, validateOptions: { maxErrors: MAX_VALIDATION_ERRORS } },
+      // Bounded memory under a flood of distinct documents (see DOCUMENT_CACHE_SIZE).
+      cache: DOCUMENT_CACHE_SIZE,
       errorFormatter: formatErrors as mercurius.MercuriusCommonOptions['errorFormatter'],
       context: (request) => ({ gateway: new RequestScope(request, deps) }),
       // The marker finds the GraphQL routes whatever prefix the app registered the plugin under.
