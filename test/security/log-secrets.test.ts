@@ -47,6 +47,9 @@ await t.test('the standalone gateway at LOG_LEVEL=debug: a whole flow logs no se
   const verified = await gql(ada, 'mutation V($f: ID!, $c: String) { verifyFactor(factorId: $f, passCode: $c) { result } }', { f: factorId, c: right })
   t.equal(verified.body.data?.verifyFactor.result, 'SUCCESS')
   await gql(ada, `mutation { verifyFactor(factorId: "${factorId}", passCode: "${wrong}") { result } }`)
+  const invalidLiteral = '424242'
+  const invalid = await gql(ada, `mutation { verifyFactor(factorId: "${factorId}", passCode: ${invalidLiteral}) { result } }`)
+  t.equal(invalid.status, 400, 'an Int literal for passCode is refused (and its message, which quotes it, goes to the client only)')
 
   const phone = '+15555550177'
   const inlinePhone = '+15555550188'
@@ -65,7 +68,7 @@ await t.test('the standalone gateway at LOG_LEVEL=debug: a whole flow logs no se
   t.match(text, /"variableNames":\["f","c"\]/, 'what is logged of variables: their names')
   noneIn(t, text, [
     ['shared secret', sharedSecret], ['activation code', codePattern(activation)], ['right passcode', codePattern(right)],
-    ['wrong passcode', codePattern(wrong)], ['phone number', phone], ['inline phone number', inlinePhone], ['email address', email],
+    ['wrong passcode', codePattern(wrong)], ['invalid inline passcode', codePattern(invalidLiteral)], ['phone number', phone], ['inline phone number', inlinePhone], ['email address', email],
     ['answer', answer], ['inline answer', 'inline secret answer'], ['API token', token], ['session key', sessionKey],
     ['session cookie', [...ada.cookies.values()][0]!],
   ])
