@@ -7,7 +7,9 @@ import express from 'express'
 import session from 'express-session'
 import t from 'tap'
 import { isSafeReturnTo, requireMfa, safeReturnTo } from 'passport-okta-mfa'
+import { buildApp as buildExpressApp } from '../../examples/express-app/dist/app.js'
 import { csrfOf, passwordLogin, startE2eApp } from '../helpers/e2e-app.js'
+import { withEmulator } from '../helpers/emulator.js'
 import { CookieJar } from '../helpers/http.js'
 import { totp } from '../helpers/totp.js'
 
@@ -78,4 +80,29 @@ await t.test('requireMfa (Express) remembers only safe paths', async (t) => {
   const jar = new CookieJar(base)
   await jar.fetch('/account?tab=2', { headers: { accept: 'text/html' } })
   t.same((await jar.fetch('/peek')).json(), { returnTo: '/account?tab=2' }, 'a local path is remembered')
+})
+
+await t.test('the Express example goes back to the (safe) page that asked for MFA', async (t) => {
+  const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'
+  const emu = await withEmulator(t, { seed: [{ login: 'grace@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
+  const { app, close } = buildExpressApp({
+    okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true },
+    users: [{ id: 'g1', username: 'grace', password: 'cobol-1959', email: 'grace@example.com', displayName: 'Grace' }],
+    sessionSecret: 'x'.repeat(32),
+    clock: emu.clock.now,
+  })
+  const server: Server = app.listen(0, '127.0.0.1')
+  await new Promise<void>((resolve) => server.once('listening', resolve))
+  t.teardown(async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+    await close()
+  })
+  const jar = new CookieJar(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  const login = await jar.fetch('/login')
+  t.equal((await jar.fetch('/login', { form: { username: 'grace', password: 'cobol-1959', _csrf: csrfOf(login.text) } })).location, '/mfa')
+  t.equal((await jar.fetch('/account?tab=2', { headers: { accept: 'text/html' } })).location, '/mfa', 'MFA first')
+  const mfa = await jar.fetch('/mfa')
+  const done = await jar.fetch('/mfa', { form: { passCode: totp(SECRET, emu.clock.now()), _csrf: csrfOf(mfa.text) } })
+  t.equal(done.location, '/account?tab=2', 'back where the user was going')
 })
