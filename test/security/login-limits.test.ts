@@ -127,6 +127,9 @@ await t.test('the Express example: CSRF on its forms, credentials only in the bo
   t.equal((await jar.fetch('/api/me')).json().code, 'NOT_AUTHENTICATED', 'and nobody signed in')
   t.equal((await loginPost(jar, { username: 'g'.repeat(300), password: 'x' })).headers['x-error-code'], 'USERNAME_TOO_LONG')
   t.equal((await loginPost(jar, { username: '', password: 'x' })).headers['x-error-code'], 'MISSING_CREDENTIALS')
+  t.equal((await loginPost(jar, { username: 'u'.repeat(20_000), password: 'x' })).status, 413, 'a body over 8 KiB: 413, not a 500')
+  const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}`, 'x']))
+  t.equal((await loginPost(jar, { ...many, username: 'grace', password: 'x' })).status, 413, 'too many fields: refused, not a 500')
 
   const spellings = ['grace', 'GRACE', ' Grace ', '\uff47\uff52\uff41\uff43\uff45', 'gr\u200bace']
   for (let i = 0; i < 10; i++) {

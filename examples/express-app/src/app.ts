@@ -161,6 +161,12 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
 
   const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
     const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+    // A request the body parser refused (too large, too many fields, malformed): the client's mistake, not a 500.
+    const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).type('html').send(layout('That request could not be handled', '<p>Go back and try again.</p>'))
+      return
+    }
     const unavailable = isUpstreamDown(err)
     // Log the code only: client errors never carry secrets, but a page must not show internals either.
     console.error(`request failed: ${typeof code === 'string' ? code : 'internal error'}`)
