@@ -12,7 +12,7 @@ import t from 'tap'
 import { request } from 'undici'
 import { createOktaClient } from '@okta-mfa/client'
 import { startEmulator } from '@okta-mfa/emulator'
-import { decodeSessionKey, loadServerConfig, oktaMfaGateway, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
+import { decodeSessionKey, loadServerConfig, oktaMfaGateway, READY_CACHE_MS, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
 import { withEmulator } from '../helpers/emulator.js'
 import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
@@ -117,7 +117,8 @@ await t.test('/healthz, and /readyz follows Okta', async (t) => {
   const emu = await startEmulator({ port: 0, quiet: true })
   let up = true
   t.teardown(async () => { if (up) await emu.close() })
-  const gw = await startGatewayApp(t, { ...emu, clock: { now: Date.now, advance: Date.now, set: Date.now }, authHeader: { authorization: '' } })
+  let now = Date.now()
+  const gw = await startGatewayApp(t, { ...emu, clock: { now: () => now, advance: Date.now, set: Date.now }, authHeader: { authorization: '' } })
   const jar = gw.jar()
   t.same((await jar.fetch('/healthz')).json(), { status: 'ok' })
   const ready = await jar.fetch('/readyz')
@@ -125,6 +126,8 @@ await t.test('/healthz, and /readyz follows Okta', async (t) => {
   t.same(ready.json(), { status: 'ready' })
   await emu.close()
   up = false
+  t.equal((await jar.fetch('/readyz')).status, 200, 'the last check answers for READY_CACHE_MS')
+  now += READY_CACHE_MS
   const down = await jar.fetch('/readyz')
   t.equal(down.status, 503)
   t.same(down.json(), { status: 'unavailable' })
@@ -191,7 +194,7 @@ await t.test('logs carry request ids and no secrets', async (t) => {
   const cookieValue = [...ada.cookies.values()][0]!
   t.ok(logs.length > 0, 'something was logged')
   t.match(logs, ok.headers['x-request-id'] as string, 'the request id is in the logs')
-  t.match(logs, /"passCode":"\[Redacted\]"/, 'passcodes in logged variables are redacted')
+  t.match(logs, /"variableNames":\["factorId","passCode"\]/, "variables are logged by name only, never by value")
   t.match(logs, /"cookie":"\[Redacted\]"/, 'the cookie header is redacted')
   t.match(logs, /internal error in the GraphQL gateway/, 'the masked error is logged server-side')
   for (const [what, value] of [

@@ -17,6 +17,19 @@ const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'
 const FACTOR_ID = 'ostexample0000000001'
 const PAGE = { accept: 'text/html' }
 
+/** The CSRF token of a page's first form. */
+function tokenOf (html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html)
+  if (match === null) throw new Error('no CSRF field on this page')
+  return match[1]!
+}
+
+/** Posts a form with the token of the page at `from` (GET first, as a browser would). */
+async function post (jar: CookieJar, path: string, form: Record<string, string>, from = path): Promise<Awaited<ReturnType<CookieJar['fetch']>>> {
+  const page = await jar.fetch(from, { headers: PAGE })
+  return await jar.fetch(path, { form: { ...form, _csrf: tokenOf(page.text) } })
+}
+
 await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'grace@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
   const { app, close } = buildApp({
@@ -40,21 +53,21 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
   t.equal(anonymous.location, '/login', 'not signed in: to the login page')
   t.match((await jar.fetch('/login')).text, /<form method="post" action="\/login">/)
 
-  const wrong = await jar.fetch('/login', { form: { username: 'grace', password: 'nope' } })
+  const wrong = await post(jar, '/login', { username: 'grace', password: 'nope' })
   t.equal(wrong.location, '/login')
   t.match((await jar.fetch('/login')).text, /Wrong username or password/)
 
-  const login = await jar.fetch('/login', { form: { username: 'grace', password: 'cobol-1959' } })
+  const login = await post(jar, '/login', { username: 'grace', password: 'cobol-1959' })
   t.equal(login.location, '/mfa')
   t.equal((await jar.fetch('/account', { headers: PAGE })).location, '/mfa', 'MFA pending')
   const mfaPage = await jar.fetch('/mfa')
   t.match(mfaPage.text, /Signed in as Grace &#60;Hopper&#62;/, 'escaped')
 
-  const bad = await jar.fetch('/mfa', { form: { passCode: '000000' === code() ? '111111' : '000000' } })
+  const bad = await post(jar, '/mfa', { passCode: '000000' === code() ? '111111' : '000000' })
   t.equal(bad.location, '/mfa')
   t.match((await jar.fetch('/mfa')).text, /didn&#39;t match/)
 
-  const good = await jar.fetch('/mfa', { form: { passCode: code() } })
+  const good = await post(jar, '/mfa', { passCode: code() })
   t.equal(good.location, '/account')
   const account = await jar.fetch('/account', { headers: PAGE })
   t.equal(account.status, 200)
@@ -63,10 +76,11 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
 
   emu.clock.advance(601_000)
   t.equal((await jar.fetch('/account', { headers: PAGE })).location, '/mfa', 'step-up after mfaMaxAgeSeconds')
-  t.equal((await jar.fetch('/mfa', { form: { passCode: code() } })).location, '/account')
+  t.equal((await post(jar, '/mfa', { passCode: code() })).location, '/account')
   t.equal((await jar.fetch('/account', { headers: PAGE })).status, 200)
 
-  t.equal((await jar.fetch('/logout', { method: 'POST' })).location, '/login')
+  t.equal((await jar.fetch('/logout', { method: 'POST' })).status, 403, 'sign-out needs the token')
+  t.equal((await post(jar, '/logout', {}, '/account')).location, '/login')
   t.equal((await jar.fetch('/api/me')).json().code, 'NOT_AUTHENTICATED')
 })
 
@@ -95,8 +109,8 @@ await t.test('main.js runs with one command and its printed demo sign-in works',
   t.ok(codeLine !== undefined && password !== undefined, 'prints a code and the demo password')
 
   const jar = new CookieJar(`http://127.0.0.1:${port}`)
-  t.equal((await jar.fetch('/login', { form: { username: 'ada', password: password ?? '' } })).location, '/mfa')
-  const mfa = await jar.fetch('/mfa', { form: { passCode: codeLine ?? '' } })
+  t.equal((await post(jar, '/login', { username: 'ada', password: password ?? '' })).location, '/mfa')
+  const mfa = await post(jar, '/mfa', { passCode: codeLine ?? '' })
   t.equal(mfa.location, '/account', 'the printed code is accepted')
   t.equal((await jar.fetch('/account', { headers: PAGE })).status, 200)
 })

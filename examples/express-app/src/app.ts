@@ -4,7 +4,9 @@ import express, { type ErrorRequestHandler, type Express, type Request } from 'e
 import session from 'express-session'
 import passport from 'passport'
 import { Strategy as LocalStrategy } from 'passport-local'
-import { OktaMfaStrategy, clearMfa, getMfaState, requireMfa, type MfaOktaClient } from 'passport-okta-mfa'
+import { AttemptLimiter, OktaMfaStrategy, clearMfa, getMfaState, isSafeReturnTo, requireMfa, type MfaOktaClient } from 'passport-okta-mfa'
+import { csrfToken, requireCsrf } from './csrf.js'
+import { checkLoginInput } from './login-input.js'
 import { accountPage, layout, loginPage, mfaPage } from './pages.js'
 import { UserDirectory, type AppUser, type UserSeed } from './users.js'
 
@@ -31,6 +33,8 @@ export interface BuildAppOptions {
   secureCookie?: boolean
   /** Demo only: a line of HTML on the MFA page saying how to get a code. */
   demoHint?: string
+  /** Password attempts per account per 15 minutes before sign-in is paused for it. @default 10 */
+  maxLoginAttempts?: number
 }
 
 /** The app and what to close with it. */
@@ -87,7 +91,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
 
   const app = express()
   app.disable('x-powered-by')
-  app.use(express.urlencoded({ extended: false }))
+  app.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }))
   app.use(session({
     name: 'sid',
     secret: options.sessionSecret,
@@ -97,6 +101,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   }))
   app.use(authenticator.initialize())
   app.use(authenticator.session())
+  app.use(requireCsrf)
 
   const guard = requireMfa({
     redirectTo: '/mfa',
@@ -106,19 +111,44 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   })
 
   app.get('/', (req, res) => { res.redirect(req.user === undefined ? '/login' : '/account') })
-  app.get('/login', (req, res) => { res.type('html').send(loginPage(lastMessage(req))) })
-  app.post('/login', authenticator.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login', failureMessage: true }))
+  // Password attempts per normalized account (see login-input.ts), counted before the password is checked.
+  const loginLimiter = new AttemptLimiter({ maxAttempts: options.maxLoginAttempts ?? 10, windowMs: 15 * 60_000, ...(options.clock === undefined ? {} : { clock: options.clock }) })
+  app.get('/login', (req, res) => { res.type('html').send(loginPage(csrfToken(req), lastMessage(req))) })
+  const loginGate: express.RequestHandler = (req, res, next) => {
+    const input = checkLoginInput(req.originalUrl, req.body)
+    if (!input.ok) {
+      res.status(400).setHeader('x-error-code', input.code)
+      res.type('html').send(loginPage(csrfToken(req), input.message))
+      return
+    }
+    loginLimiter.consume(input.key).then((decision) => {
+      if (decision.allowed) { next(); return }
+      res.status(429).setHeader('retry-after', String(decision.retryAfterSeconds))
+      res.type('html').send(loginPage(csrfToken(req), 'Too many failed sign-ins for this account. Try again later.'))
+    }, next)
+  }
+  app.post('/login', loginGate, authenticator.authenticate('local', { failureRedirect: '/login', failureMessage: true }), (req, res, next) => {
+    const input = checkLoginInput(req.originalUrl, req.body)
+    const done = input.ok ? loginLimiter.succeed(input.key) : Promise.resolve()
+    done.then(() => { res.redirect('/mfa') }, next)
+  })
   app.get('/mfa', (req, res) => {
     const user = req.user as AppUser | undefined
     if (user === undefined) { res.redirect('/login'); return }
     if (getMfaState(req) !== undefined && options.mfaMaxAgeSeconds === undefined) { res.redirect('/account'); return }
-    res.type('html').send(mfaPage(user.displayName, lastMessage(req), options.demoHint))
+    res.type('html').send(mfaPage(csrfToken(req), user.displayName, lastMessage(req), options.demoHint))
   })
-  app.post('/mfa', authenticator.authenticate('okta-mfa', { successReturnToOrRedirect: '/account', failureRedirect: '/mfa', failureMessage: true }))
+  // passport's successReturnToOrRedirect follows session.returnTo: only the shared strict check's local paths stay there.
+  const safeReturnToOnly: express.RequestHandler = (req, _res, next) => {
+    const s = req.session as unknown as { returnTo?: unknown }
+    if (s.returnTo !== undefined && !isSafeReturnTo(s.returnTo)) delete s.returnTo
+    next()
+  }
+  app.post('/mfa', safeReturnToOnly, authenticator.authenticate('okta-mfa', { successReturnToOrRedirect: '/account', failureRedirect: '/mfa', failureMessage: true }))
   app.get('/account', guard, (req, res) => {
     const user = req.user as AppUser
     const state = getMfaState(req)!
-    res.type('html').send(accountPage(user.displayName, state.factorId, state.completedAt))
+    res.type('html').send(accountPage(csrfToken(req), user.displayName, state.factorId, state.completedAt))
   })
   app.get('/api/me', guard, (req, res) => {
     const user = req.user as AppUser
@@ -131,6 +161,12 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
 
   const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
     const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+    // A request the body parser refused (too large, too many fields, malformed): the client's mistake, not a 500.
+    const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).type('html').send(layout('That request could not be handled', '<p>Go back and try again.</p>'))
+      return
+    }
     const unavailable = isUpstreamDown(err)
     // Log the code only: client errors never carry secrets, but a page must not show internals either.
     console.error(`request failed: ${typeof code === 'string' ? code : 'internal error'}`)

@@ -12,10 +12,19 @@ function randomBase32 (length: number): string {
   return [...randomBytes(length)].map((b) => BASE32[b % 32]).join('')
 }
 
+/** Where the example listens unless HOST says otherwise: this machine only. */
+const DEFAULT_HOST = '127.0.0.1'
+const host = process.env.HOST === undefined || process.env.HOST === '' ? DEFAULT_HOST : process.env.HOST
+/**
+ * The default local mode: bound to loopback. Only then does the demo account keep its well-known password and is
+ * the password printed; bound elsewhere, it is DEMO_PASSWORD or a random one that is never printed.
+ */
+const localMode = host === DEFAULT_HOST
+
 const demoUser: UserSeed = {
   id: 'u1',
   username: 'ada',
-  password: process.env.DEMO_PASSWORD ?? 'lovelace-1815',
+  password: process.env.DEMO_PASSWORD ?? (localMode ? 'lovelace-1815' : randomBytes(18).toString('base64url')),
   email: 'ada@example.com',
   displayName: 'Ada Lovelace',
 }
@@ -62,9 +71,10 @@ async function main (): Promise<void> {
     ...(maxAge === undefined ? {} : { mfaMaxAgeSeconds: Number(maxAge) }),
     ...(demoHint === undefined ? {} : { demoHint }),
   })
-  const server = app.listen(port, () => {
-    console.log(`Express example on http://localhost:${port}`)
-    console.log(`Sign in as "${demoUser.username}" with password "${demoUser.password}", then enter the 6-digit code.`)
+  const server = app.listen(port, host, () => {
+    console.log(`Express example on http://${host.includes(':') ? `[${host}]` : host}:${port}`)
+    if (localMode) console.log(`Sign in as "${demoUser.username}" with password "${demoUser.password}", then enter the 6-digit code.`)
+    else console.log(`Listening on ${host} (HOST is set): sign in as "${demoUser.username}" with the password in DEMO_PASSWORD (not printed).`)
   })
   const stop = (): void => {
     server.close()

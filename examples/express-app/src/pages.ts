@@ -21,10 +21,15 @@ function errorLine (message: string | undefined): string {
   return message === undefined ? '' : `<p class="error" role="alert">${escapeHtml(message)}</p>`
 }
 
+/** The hidden field carrying the session's CSRF token. */
+function csrfField (csrf: string): string {
+  return `<input type="hidden" name="_csrf" value="${escapeHtml(csrf)}">`
+}
+
 /** The password form. */
-export function loginPage (message?: string): string {
+export function loginPage (csrf: string, message?: string): string {
   return layout('Sign in', `${errorLine(message)}
-<form method="post" action="/login">
+<form method="post" action="/login">${csrfField(csrf)}
 <label>Username <input name="username" autocomplete="username" required></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
 <button>Sign in</button>
@@ -32,20 +37,20 @@ export function loginPage (message?: string): string {
 }
 
 /** The passcode form. */
-export function mfaPage (name: string, message?: string, demoHint?: string): string {
+export function mfaPage (csrf: string, name: string, message?: string, demoHint?: string): string {
   return layout('Verify it is you', `<p>Signed in as ${escapeHtml(name)}. Enter the 6-digit code from your authenticator app.</p>
 ${errorLine(message)}
-<form method="post" action="/mfa">
+<form method="post" action="/mfa">${csrfField(csrf)}
 <label>Code <input name="passCode" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" required autofocus></label>
 <button>Verify</button>
 </form>
 ${demoHint === undefined ? '' : `<p><small>${demoHint}</small></p>`}
-<form method="post" action="/logout"><button>Sign out</button></form>`)
+<form method="post" action="/logout">${csrfField(csrf)}<button>Sign out</button></form>`)
 }
 
 /** The protected page. */
-export function accountPage (name: string, factorId: string, completedAt: number): string {
+export function accountPage (csrf: string, name: string, factorId: string, completedAt: number): string {
   return layout('Your account', `<p>Hello ${escapeHtml(name)}. You verified with factor <code>${escapeHtml(factorId)}</code>
 at ${escapeHtml(new Date(completedAt).toISOString())}.</p>
-<form method="post" action="/logout"><button>Sign out</button></form>`)
+<form method="post" action="/logout">${csrfField(csrf)}<button>Sign out</button></form>`)
 }

@@ -1,5 +1,6 @@
 // The example's user list: in memory, passwords kept as scrypt hashes and compared in constant time.
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
+import { normalizeUsername } from './login-input.js'
 
 /** A user as the app's own login sees it. `email` doubles as the Okta login. */
 export interface AppUser {
@@ -29,13 +30,13 @@ export class UserDirectory {
       const salt = randomBytes(16)
       const stored: StoredUser = { ...user, salt, hash: scryptSync(password, salt, 32) }
       this.#byId.set(user.id, stored)
-      this.#byName.set(user.username.toLowerCase(), stored)
+      this.#byName.set(normalizeUsername(user.username), stored)
     }
   }
 
   /** The user with these credentials, or undefined. */
   authenticate (username: string, password: string): AppUser | undefined {
-    const stored = this.#byName.get(username.toLowerCase())
+    const stored = this.#byName.get(normalizeUsername(username))
     // Hash even for an unknown name so that timing does not tell which names exist.
     const salt = stored?.salt ?? Buffer.alloc(16)
     const hash = scryptSync(password, salt, 32)

@@ -15,6 +15,7 @@ import { isSignedIn, type AppContext } from './context.js'
 import { requireCsrf } from './csrf.js'
 import { DEMO_ISSUER, demoSeed, type DemoInfo } from './demo.js'
 import { OktaDirectory, resolveOktaUser } from './directory.js'
+import { safeLoggerOptions } from './logging.js'
 import { isUpstreamFailure, messageFor } from './messages.js'
 import { accountRoutes } from './routes/account.js'
 import { authRoutes } from './routes/auth.js'
@@ -48,6 +49,12 @@ export interface BuildAppOptions {
   users?: readonly UserSeed[]
   /** `Secure` attribute of the session cookie; `'auto'` sets it on https requests. @default 'auto' */
   cookieSecure?: boolean | 'auto'
+  /**
+   * Honour X-Forwarded-Proto/For from a TLS-terminating proxy (`true`, a hop count, or the proxy's addresses/CIDRs),
+   * so that `'auto'` cookies are Secure behind it. Off by default: forwarded headers are ignored.
+   * @default false
+   */
+  trustProxy?: boolean | number | string
 }
 
 /** What {@link buildApp} returns. Closing `app` also closes the client and the emulator it started. */
@@ -77,6 +84,10 @@ function checkOptions (options: BuildAppOptions): void {
   if (!Buffer.isBuffer(options.sessionKey) || options.sessionKey.length !== 32) throw new TypeError('"sessionKey" option must be a Buffer of 32 bytes')
   if ((options.orgUrl === undefined) !== (options.token === undefined)) throw new TypeError('"orgUrl" and "token" options go together: give both or neither')
   if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
+  const trust = options.trustProxy
+  if (trust !== undefined && typeof trust !== 'boolean' && typeof trust !== 'string' && !(typeof trust === 'number' && Number.isInteger(trust) && trust >= 0)) {
+    throw new TypeError('"trustProxy" option must be a boolean, a hop count or proxy addresses')
+  }
 }
 
 /**
@@ -109,7 +120,8 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     client = createOktaClient({ orgUrl: options.orgUrl, token: options.token!, allowInsecureHttp: options.allowInsecureHttp ?? false })
   }
 
-  const app = Fastify({ logger: options.logger ?? false, trustProxy: false })
+  const trust = options.trustProxy ?? false
+  const app = Fastify({ logger: safeLoggerOptions(options.logger), bodyLimit: 65_536, trustProxy: typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust })
   app.addHook('onClose', async () => {
     await client.close()
     await emulator?.close()

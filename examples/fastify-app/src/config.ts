@@ -1,6 +1,7 @@
 // Reads the app's settings from the environment once, at start, and refuses bad ones with a message
 // that names the variable: a typo in SESSION_KEY must not silently become a random key.
 import { randomBytes } from 'node:crypto'
+import { parseTrustProxy, type TrustProxySetting } from '@okta-mfa/gateway'
 
 /** A setting in the environment that cannot be used; `code` is stable, the message names the variable. */
 export class ConfigError extends Error {
@@ -20,6 +21,11 @@ export interface AppConfig {
   sessionKeyGenerated: boolean
   /** A real Okta org, or `undefined` to start the emulator in-process. */
   okta: { orgUrl: string, token: string, allowInsecureHttp: boolean } | undefined
+  /**
+   * `TRUST_PROXY`: the TLS-terminating proxy whose X-Forwarded-Proto/For count (true, a hop count, or its addresses
+   * or CIDR ranges). Off by default: forwarded headers are then ignored, and the cookie is Secure on https only.
+   */
+  trustProxy: TrustProxySetting
 }
 
 /**
@@ -39,7 +45,7 @@ export function decodeSessionKey (text: string): Buffer | undefined {
 /**
  * Builds the configuration from environment variables:
  * `PORT` (default 3000), `HOST` (default 127.0.0.1), `SESSION_KEY` (32 bytes as hex or base64; generated when absent),
- * `OKTA_ORG_URL` and `OKTA_API_TOKEN` (both or neither; neither starts the emulator).
+ * `OKTA_ORG_URL` and `OKTA_API_TOKEN` (both or neither; neither starts the emulator), `TRUST_PROXY` (default off).
  * @throws {ConfigError} naming the variable that is wrong.
  * @example
  * const config = readConfig(process.env)
@@ -88,5 +94,7 @@ export function readConfig (env: Record<string, string | undefined>): AppConfig 
     }
     okta = { orgUrl, token, allowInsecureHttp: url.protocol === 'http:' }
   }
-  return { port, host, sessionKey, sessionKeyGenerated, okta }
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY)
+  if (trustProxy === undefined) throw new ConfigError('TRUST_PROXY must be true, false, a hop count, or proxy addresses/CIDR ranges separated by commas')
+  return { port, host, sessionKey, sessionKeyGenerated, okta, trustProxy }
 }

@@ -39,7 +39,8 @@ export function hasValidCsrf (request: FastifyRequest): boolean {
 export function requireCsrf (render: (request: FastifyRequest) => string) {
   return async function csrfGuard (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (hasValidCsrf(request)) return
-    request.log.warn({ url: request.url }, 'refused a POST without a valid CSRF token')
+    // The path only: a query string may carry what a crafted form put there (a password, say).
+    request.log.warn({ path: request.routeOptions.url ?? 'unknown' }, 'refused a POST without a valid CSRF token')
     const wantsJson = (request.headers['content-type'] ?? '').startsWith('application/json')
     if (wantsJson) {
       await reply.code(403).send({ error: { code: 'CSRF', message: 'The page expired. Reload it and try again.' } })

@@ -54,6 +54,7 @@ async function main (): Promise<void> {
   const { app, emulator, demo } = await buildApp({
     sessionKey: config.sessionKey,
     ...(config.okta === undefined ? {} : config.okta),
+    trustProxy: config.trustProxy,
     logger: { level: process.env.LOG_LEVEL ?? 'warn' },
   })
   await app.listen({ port: config.port, host: config.host })

@@ -1,6 +1,7 @@
 // Small things the app keeps in the encrypted session cookie besides passport's user and the MFA state:
 // a one-time notice for the next page (flash) and where to go after sign-in (returnTo, passport's key).
 import type { FastifyRequest } from 'fastify'
+import { isSafeReturnTo } from 'passport-okta-mfa'
 
 declare module '@fastify/secure-session' {
   interface SessionData {
@@ -37,9 +38,12 @@ export function takeFlash (request: FastifyRequest): Flash | undefined {
   return { kind: f.kind, text: f.text }
 }
 
-/** A path on this site, never `//host` or `/\host` (an open redirect). */
+/**
+ * A path on this site, by passport-okta-mfa's shared strict check (no `//host`, `/\host`, `/<TAB>/host`, control
+ * characters or percent-encoded forms of those: an open redirect, or a header Node refuses).
+ */
 export function isLocalPath (value: unknown): value is string {
-  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\')
+  return isSafeReturnTo(value)
 }
 
 /** Remembers where a signed-out visitor was going. */

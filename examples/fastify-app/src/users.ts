@@ -2,6 +2,7 @@
 // its database. Passwords are stored only as scrypt hashes and compared in constant time.
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
+import { normalizeUsername } from './login-input.js'
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>
 
@@ -48,7 +49,7 @@ export class UserStore {
 
   private constructor (users: StoredUser[], decoy: { salt: Buffer, hash: Buffer }) {
     for (const user of users) {
-      this.byUsername.set(user.username.toLowerCase(), user)
+      this.byUsername.set(normalizeUsername(user.username), user)
       this.byId.set(user.id, user)
     }
     this.decoy = decoy
@@ -66,7 +67,7 @@ export class UserStore {
 
   /** The user whose password matches, or `null`. */
   async verify (username: string, password: string): Promise<AppUser | null> {
-    const user = this.byUsername.get(username.trim().toLowerCase())
+    const user = this.byUsername.get(normalizeUsername(username))
     const { salt, hash } = user ?? this.decoy
     const candidate = await scryptAsync(password, salt, KEY_LENGTH)
     const same = timingSafeEqual(candidate, hash)

@@ -1,6 +1,8 @@
 // The standalone server's configuration from the environment, checked all at once at start so one run of the
 // server names every missing or malformed variable, and never echoes a secret's value.
 
+import { parseTrustProxy, type TrustProxySetting } from './trust-proxy.js'
+
 /** Configuration of {@link buildGatewayServer}. */
 export interface GatewayServerConfig {
   /** OKTA_ORG_URL. */
@@ -23,8 +25,13 @@ export interface GatewayServerConfig {
   development: boolean
   /** SESSION_COOKIE_NAME. @default 'session' */
   cookieName: string
-  /** SESSION_COOKIE_SECURE: the Secure cookie attribute. @default true */
-  cookieSecure: boolean
+  /**
+   * SESSION_COOKIE_SECURE: the Secure cookie attribute; `auto` sets it on https requests (behind a TLS-terminating
+   * proxy, only with TRUST_PROXY). @default true
+   */
+  cookieSecure: boolean | 'auto'
+  /** TRUST_PROXY: honour X-Forwarded-* from this proxy (true, a hop count, or addresses/CIDRs). @default false */
+  trustProxy: TrustProxySetting
   /** LOG_LEVEL. @default 'info' */
   logLevel: string
 }
@@ -74,10 +81,16 @@ function int (env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, m
   return n
 }
 
+function trustProxyOf (env: NodeJS.ProcessEnv, problems: string[]): TrustProxySetting {
+  const setting = parseTrustProxy(env.TRUST_PROXY)
+  if (setting === undefined) problems.push('TRUST_PROXY must be true, false, a hop count, or proxy addresses/CIDR ranges separated by commas')
+  return setting ?? false
+}
+
 /**
  * Reads and checks the server's environment: OKTA_ORG_URL, OKTA_API_TOKEN, SESSION_KEY (required); PORT, HOST,
  * OKTA_ALLOW_INSECURE_HTTP, OKTA_TIMEOUT_MS, OKTA_PROVISION, GATEWAY_DEVELOPMENT, SESSION_COOKIE_NAME,
- * SESSION_COOKIE_SECURE, LOG_LEVEL (optional).
+ * SESSION_COOKIE_SECURE, TRUST_PROXY, LOG_LEVEL (optional).
  *
  * @throws ServerConfigError naming every missing or malformed variable (never its value).
  * @example
@@ -118,7 +131,8 @@ export function loadServerConfig (env: NodeJS.ProcessEnv = process.env): Gateway
     provision: flag(env, 'OKTA_PROVISION', false, problems),
     development: flag(env, 'GATEWAY_DEVELOPMENT', false, problems),
     cookieName,
-    cookieSecure: flag(env, 'SESSION_COOKIE_SECURE', true, problems),
+    cookieSecure: /^auto$/i.test(env.SESSION_COOKIE_SECURE ?? '') ? 'auto' : flag(env, 'SESSION_COOKIE_SECURE', true, problems),
+    trustProxy: trustProxyOf(env, problems),
     logLevel,
   }
   if (problems.length > 0) throw new ServerConfigError(problems)

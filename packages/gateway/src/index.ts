@@ -8,7 +8,7 @@ export { gatewaySchema } from './schema.js'
 export { GATEWAY_ERRORS, GatewayError, fromClientError, isGatewayErrorCode, type GatewayErrorCode, type GatewayErrorDetails } from './errors.js'
 export { formatErrors, stripSuggestions, type PublicError } from './format-errors.js'
 export { limitRules, DEFAULT_LIMITS, MAX_MUTATION_FIELDS_PER_DOCUMENT, type QueryLimits } from './limits.js'
-export { genReqId, gatewayLoggerOptions, redactSecrets, REDACT_PATHS, SECRET_FIELDS, REQUEST_ID_HEADER, REQUEST_ID_PATTERN } from './logging.js'
+export { genReqId, gatewayLoggerOptions, graphqlRequestSummary, redactSecrets, REDACT_PATHS, SECRET_FIELDS, REQUEST_ID_HEADER, REQUEST_ID_PATTERN } from './logging.js'
 export { otpauthUri, toEnrollRequest, type EnrollFactorInput, type GqlFactor, type GqlTotpActivation } from './factors.js'
 export { defaultResolveOktaUser, type GatewayContext } from './scope.js'
 export { loadServerConfig, decodeSessionKey, ServerConfigError, type GatewayServerConfig } from './config.js'
@@ -23,3 +23,5 @@ export {
   READY_TIMEOUT_MS,
   type BuildGatewayServerOptions,
 } from './server.js'
+export { READY_CACHE_MS } from './readiness.js'
+export { parseTrustProxy, type TrustProxySetting } from './trust-proxy.js'

@@ -26,8 +26,14 @@ export function genReqId (req: IncomingMessage): string {
   return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID()
 }
 
-/** Field names whose values are secrets wherever they appear (up to four levels deep in a log object). */
-export const SECRET_FIELDS = ['passCode', 'answer', 'sharedSecret', 'secret', 'token', 'apiToken', 'sessionKey', 'password', 'authorization', 'cookie'] as const
+/**
+ * Field names whose values are secrets or personal data wherever they appear (up to four levels deep in a log
+ * object): passcodes, answers, keys, tokens, cookies, phone numbers, e-mail addresses, and GraphQL variables as a whole.
+ */
+export const SECRET_FIELDS = [
+  'passCode', 'answer', 'sharedSecret', 'secret', 'token', 'apiToken', 'sessionKey', 'password', 'authorization', 'cookie',
+  'phoneNumber', 'email', 'variables', 'otpauthUri', 'qrCodeDataUri',
+] as const
 
 /**
  * pino `redact` paths: secret fields at any of the first four levels, and the cookie and authorization headers of
@@ -41,13 +47,32 @@ export const REDACT_PATHS: readonly string[] = Object.freeze([
 
 /** Copies `value` with every {@link SECRET_FIELDS} entry (at any depth) replaced by '[Redacted]'. */
 export function redactSecrets (value: unknown, depth = 0): unknown {
-  if (depth > 8 || typeof value !== 'object' || value === null) return value
+  if (typeof value !== 'object' || value === null) return value
+  if (depth > 8) return '[Truncated]' // deeper than anything we log on purpose: never pass it on unredacted
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1))
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(value)) {
     out[k] = (SECRET_FIELDS as readonly string[]).includes(k) ? '[Redacted]' : redactSecrets(v, depth + 1)
   }
   return out
+}
+
+/**
+ * What the gateway logs about a GraphQL request at debug level: the operation name and the NAMES of its variables,
+ * never their values. Redacting values by variable name cannot work: `verifyFactor(passCode: $c)` binds a passcode
+ * to a variable named anything, so no value is logged at all.
+ *
+ * @example
+ * ```ts
+ * request.log.debug({ graphql: graphqlRequestSummary(request.body) }, 'graphql request')
+ * ```
+ */
+export function graphqlRequestSummary (body: unknown): { operationName: string | undefined, variableNames: string[] } {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as { operationName?: unknown, variables?: unknown }
+  const operationName = typeof b.operationName === 'string' ? b.operationName.slice(0, 128) : undefined
+  const vars = b.variables
+  const variableNames = typeof vars === 'object' && vars !== null && !Array.isArray(vars) ? Object.keys(vars).slice(0, 50).map((k) => k.slice(0, 64)) : []
+  return { operationName, variableNames }
 }
 
 /** The path of a URL without its query string: a query may carry a passcode someone put there. */

@@ -9,8 +9,8 @@ import { createOktaClient, type OktaClient } from '@okta-mfa/client'
 import { AttemptLimiter } from 'passport-okta-mfa'
 import { GATEWAY_ERRORS } from './errors.js'
 import { formatErrors } from './format-errors.js'
-import { limitRules } from './limits.js'
-import { REQUEST_ID_HEADER, redactSecrets } from './logging.js'
+import { DOCUMENT_CACHE_SIZE, MAX_VALIDATION_ERRORS, costGuard, limitRules } from './limits.js'
+import { REQUEST_ID_HEADER, graphqlRequestSummary } from './logging.js'
 import { resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
 import { resolvers } from './resolvers.js'
 import { gatewaySchema } from './schema.js'
@@ -94,9 +94,8 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
     })
     scope.addHook('preHandler', async (request) => {
       if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') !== true || !isGraphqlRoute(request)) return
-      if (typeof request.body !== 'object' || request.body === null) return
-      const body = request.body as { operationName?: unknown, variables?: unknown }
-      request.log.debug({ graphql: { operationName: body.operationName, variables: redactSecrets(body.variables) } }, 'graphql request')
+      // Variable names only, never values: a passcode may be bound to a variable of any name.
+      request.log.debug({ graphql: graphqlRequestSummary(request.body) }, 'graphql request')
     })
 
     const validationRules: ValidationRule[] = [...limitRules(config.limits)]
@@ -109,12 +108,16 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
       allowBatchedQueries: false,
       csrfPrevention: { allowedContentTypes: [...CSRF.allowedContentTypes], requiredHeaders: [...CSRF.requiredHeaders] },
       validationRules,
-      graphql: { parseOptions: { maxTokens: config.limits.maxTokens } },
+      graphql: { parseOptions: { maxTokens: config.limits.maxTokens }, validateOptions: { maxErrors: MAX_VALIDATION_ERRORS } },
+      // Bounded memory under a flood of distinct documents (see DOCUMENT_CACHE_SIZE).
+      cache: DOCUMENT_CACHE_SIZE,
       errorFormatter: formatErrors as mercurius.MercuriusCommonOptions['errorFormatter'],
       context: (request) => ({ gateway: new RequestScope(request, deps) }),
       // The marker finds the GraphQL routes whatever prefix the app registered the plugin under.
       additionalRouteOptions: { bodyLimit: config.bodyLimit, config: { [GRAPHQL_ROUTE]: true } },
     })
+    // Before graphql's own rules: they only ever see documents within the limits (linear check, see cost.ts).
+    scope.graphql.addHook('preValidation', costGuard(config.limits))
   })
 }
 

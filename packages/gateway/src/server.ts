@@ -9,6 +9,8 @@ import { loadServerConfig, ServerConfigError, type GatewayServerConfig } from '.
 import { gatewayLoggerOptions, genReqId } from './logging.js'
 import type { OktaMfaGatewayOptions } from './options.js'
 import { oktaMfaGateway } from './plugin.js'
+import { cachedReadiness } from './readiness.js'
+import { fastifyTrustProxy } from './trust-proxy.js'
 
 /** Session key under which the app that signs users in stores the user, in standalone mode. */
 export const SESSION_USER_KEY = 'user'
@@ -22,11 +24,15 @@ export interface BuildGatewayServerOptions {
   logStream?: NodeJS.WritableStream
   /** Further plugin options (attemptStore, maxAttempts, dispatcher, resolveOktaUser, ...). */
   gateway?: Partial<OktaMfaGatewayOptions>
+  /** Time source of the /readyz cache, ms. @default the gateway's `clock`, else Date.now */
+  clock?: () => number
 }
 
 /**
  * Builds (without listening) the standalone gateway: secure-session with `config.sessionKey`, the gateway plugin
- * acting for the session's `user` (set by the app that signs users in), `GET /healthz` and `GET /readyz`.
+ * acting for the session's `user` (set by the app that signs users in), `GET /healthz` and `GET /readyz` (Okta
+ * answers a one-user list with the API token, checked at most once per READY_CACHE_MS). X-Forwarded-* headers count
+ * only with `config.trustProxy`.
  *
  * @example
  * ```ts
@@ -36,7 +42,7 @@ export interface BuildGatewayServerOptions {
  */
 export async function buildGatewayServer (config: GatewayServerConfig, options: BuildGatewayServerOptions = {}): Promise<FastifyInstance> {
   const logger = gatewayLoggerOptions({ level: config.logLevel, ...(options.logStream === undefined ? {} : { stream: options.logStream }) })
-  const app = Fastify({ logger, genReqId, requestIdHeader: false, bodyLimit: 16_384, trustProxy: false })
+  const app = Fastify({ logger, genReqId, requestIdHeader: false, bodyLimit: 16_384, trustProxy: fastifyTrustProxy(config.trustProxy) })
   await app.register(secureSession, {
     key: config.sessionKey,
     cookieName: config.cookieName,
@@ -53,16 +59,15 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
     ...options.gateway,
   })
   app.get('/healthz', async () => ({ status: 'ok' }))
+  const readiness = cachedReadiness(async () => {
+    const users = app.oktaMfaGateway.client.listUsers({ limit: 1 }, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) })
+    await users.next()
+  }, options.clock ?? options.gateway?.clock ?? Date.now)
   app.get('/readyz', async (request, reply) => {
-    try {
-      const signal = AbortSignal.timeout(READY_TIMEOUT_MS)
-      const users = app.oktaMfaGateway.client.listUsers({ limit: 1 }, { signal, requestId: request.id })
-      await users.next()
-      return { status: 'ready' }
-    } catch (err) {
-      request.log.warn({ code: (err as { code?: unknown } | null)?.code }, 'okta not reachable')
-      return await reply.code(503).send({ status: 'unavailable' })
-    }
+    const result = await readiness()
+    if (result.ready) return { status: 'ready' }
+    request.log.warn({ code: result.code }, 'okta not reachable')
+    return await reply.code(503).send({ status: 'unavailable' })
   })
   return app
 }

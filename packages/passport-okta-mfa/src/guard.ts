@@ -2,6 +2,7 @@
 // The Express and Fastify guards only differ in how they answer.
 import { getMfaState, type MfaState, type SessionRequest, type UserKeyFn } from './session-state.js'
 import { FAIL_CODES } from './fail-codes.js'
+import { isSafeReturnTo } from './safe-redirect.js'
 
 /** Options of `requireMfa` and `requireMfaFastify`. */
 export interface RequireMfaOptions {
@@ -35,7 +36,7 @@ export type GuardVerdict =
   | { ok: false, code: 'NOT_AUTHENTICATED' | 'MFA_REQUIRED', stepUp: boolean }
 
 function localPath (value: unknown, name: string): string {
-  if (typeof value !== 'string' || !value.startsWith('/')) throw new TypeError(`"${name}" option must be a path starting with "/"`)
+  if (!isSafeReturnTo(value)) throw new TypeError(`"${name}" option must be a path starting with "/"`)
   return value
 }
 
@@ -83,13 +84,12 @@ export function wantsHtml (accept: string | string[] | undefined): boolean {
 }
 
 /**
- * The URL worth returning to after MFA: only GET/HEAD navigations, and only local paths
- * ("//evil.example" would be an open redirect).
+ * The URL worth returning to after MFA: only GET/HEAD navigations, and only safe local paths
+ * (see `isSafeReturnTo`: "//evil.example", "/\t/evil.example" and the like would be open redirects).
  */
 export function returnToOf (method: string | undefined, url: string | undefined): string | undefined {
   if (method !== 'GET' && method !== 'HEAD') return undefined
-  if (url === undefined || !url.startsWith('/') || url.startsWith('//') || url.startsWith('/\\')) return undefined
-  return url
+  return isSafeReturnTo(url) ? url : undefined
 }
 
 /** The JSON body of a refused API request. */

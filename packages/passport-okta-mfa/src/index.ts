@@ -10,6 +10,7 @@ export {
 export { FAIL_CODES, failInfo, failMessage, isMfaFailCode, type MfaFailCode, type MfaFailInfo } from './fail-codes.js'
 export { readPasscode, PASSCODE_PATTERN, type PasscodeResult } from './passcode.js'
 export { type RequireMfaOptions } from './guard.js'
+export { safeReturnTo, isSafeReturnTo, MAX_RETURN_TO_LENGTH } from './safe-redirect.js'
 export { requireMfa, type ConnectMiddleware, type ExpressLikeRequest } from './require-mfa.js'
 export { requireMfaFastify, mfaStateOf, type MfaPreHandler } from './require-mfa-fastify.js'
 export {

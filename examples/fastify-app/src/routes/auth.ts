@@ -5,6 +5,7 @@ import { clearMfa, getMfaState } from 'passport-okta-mfa'
 import { currentUser, isSignedIn, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, verifiableFactors } from '../factors.js'
+import { checkLoginInput } from '../login-input.js'
 import { formatRetry } from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash, takeReturnTo } from '../session.js'
 import type { AppUser } from '../users.js'
@@ -35,11 +36,21 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
     await renderLogin(request, reply, 200)
   })
 
-  const loginKey = (request: FastifyRequest): string => `login:${(field(request, 'username') ?? '').trim().toLowerCase()}`
-
-  /** Counts the attempt before the password is checked, so parallel guesses cannot slip past the cap. */
+  /**
+   * Refuses what passport-local must not read (credentials in the URL, missing or oversized fields) with a coded
+   * 400, then counts the attempt under the normalized account before the password is checked, so parallel guesses
+   * cannot slip past the cap.
+   */
   const loginGate = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const decision = await ctx.loginLimiter.consume(loginKey(request))
+    const input = checkLoginInput(request.url, request.body)
+    if (!input.ok) {
+      reply.header('x-error-code', input.code)
+      if (String(request.headers['content-type'] ?? '').startsWith('application/json')) {
+        return await reply.code(400).send({ error: { code: input.code, message: input.message } })
+      }
+      return await renderLogin(request, reply, 400, { error: input.message })
+    }
+    const decision = await ctx.loginLimiter.consume(input.key)
     if (decision.allowed) return
     await renderLogin(request, reply, 429, {
       username: (field(request, 'username') ?? '').trim(),
@@ -48,7 +59,7 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
   }
 
   // passport-local through @fastify/passport, with a callback so that a failure re-renders the form in place.
-  app.post('/login', { preValidation: ctx.csrf, preHandler: loginGate }, ctx.passport.authenticate('local', async (request, reply, err, user) => {
+  app.post('/login', { bodyLimit: 8192, preValidation: ctx.csrf, preHandler: loginGate }, ctx.passport.authenticate('local', async (request, reply, err, user) => {
     if (err !== null) throw err
     if (user === false || user === undefined || user === null) {
       return await renderLogin(request, reply, 401, {
@@ -56,7 +67,8 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
         error: "That username and password don't match. Check them and try again.",
       })
     }
-    await ctx.loginLimiter.succeed(loginKey(request))
+    const input = checkLoginInput(request.url, request.body)
+    if (input.ok) await ctx.loginLimiter.succeed(input.key)
     const returnTo = takeReturnTo(request)
     await request.logIn(user) // regenerates the session: no CSRF token, MFA state or flash survives from before.
     if (returnTo !== undefined) rememberReturnTo(request, returnTo)

@@ -73,8 +73,9 @@ export function outboxPage (view: { csrf: string, userName: string, messages: Ou
   const body = html`
   <section class="card">
     <h1>Emulator outbox</h1>
-    <p class="hint">Codes the local Okta emulator "sent" to you by text, call or e-mail, newest first.
-      A real Okta org sends them to your phone instead; this page exists only when the emulator runs.</p>
+    <p class="hint" data-testid="outbox-note">Codes the local Okta emulator "sent" to you by text, call or e-mail, newest first.
+      This page is a development aid: it exists only while this app runs its in-process emulator (no OKTA_ORG_URL).
+      With a real Okta org, codes go to your phone or inbox and this page is gone.</p>
     ${view.messages.length === 0
       ? html`<p data-testid="outbox-empty">Nothing yet. Ask for a code on the sign-in or setup page, then reload.</p>`
       : html`<ul class="outbox">${view.messages.map((m) => html`<li><span class="code" data-testid="outbox-code">${m.code}</span>

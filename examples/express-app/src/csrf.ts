@@ -1,0 +1,32 @@
+// CSRF for the example's form posts: a synchronizer token kept in the server-side session and echoed in each form
+// (field `_csrf`). A page on another site can make a browser post a form here, cookies included, but cannot read
+// the token, so its post is refused. Login regenerates the session, so a new token comes with the next page.
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import type { RequestHandler, Request } from 'express'
+
+/** Form field that carries the token. */
+export const CSRF_FIELD = '_csrf'
+
+interface CsrfSession { csrf?: string }
+
+/** The session's token, created on first use. */
+export function csrfToken (req: Request): string {
+  const s = req.session as unknown as CsrfSession
+  if (typeof s.csrf !== 'string' || s.csrf === '') s.csrf = randomBytes(24).toString('base64url')
+  return s.csrf
+}
+
+/** Refuses (403, `{ code: 'CSRF' }` for JSON callers) any POST whose `_csrf` is not the session's token. */
+export const requireCsrf: RequestHandler = (req, res, next) => {
+  if (req.method !== 'POST') { next(); return }
+  const expected = (req.session as unknown as CsrfSession | undefined)?.csrf
+  const sent = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD]
+  if (typeof expected === 'string' && expected !== '' && typeof sent === 'string') {
+    const a = Buffer.from(sent)
+    const b = Buffer.from(expected)
+    if (a.length === b.length && timingSafeEqual(a, b)) { next(); return }
+  }
+  res.status(403)
+  if (req.is('application/json') === 'application/json') { res.json({ code: 'CSRF', message: 'The page expired. Reload it and try again.' }); return }
+  res.type('html').send('<!doctype html><title>Form expired</title><p>This form expired. <a href="/login">Go back</a>, reload the page and try again.</p>')
+}

@@ -1,0 +1,76 @@
+// What a password sign-in may carry, checked before anything counts or hashes it (the same rules as the Fastify
+// demo): passport-local reads a field from the query string when the body's is empty, so credentials in the URL
+// are refused; sizes are bounded before any store sees them; the attempt limiter's key is one per normalized
+// account, and the same function names the account for the limiter and for the password check.
+import { createHash } from 'node:crypto'
+
+/** Longest username accepted, in UTF-16 code units, before and after normalization. */
+export const MAX_USERNAME_LENGTH = 256
+/** Longest password accepted, in UTF-16 code units (scrypt reads all of it). */
+export const MAX_PASSWORD_LENGTH = 1024
+
+/** Why a sign-in post was refused before the password was checked. */
+export type LoginInputCode = 'CREDENTIALS_IN_URL' | 'MISSING_CREDENTIALS' | 'USERNAME_TOO_LONG' | 'PASSWORD_TOO_LONG'
+
+/** The words each {@link LoginInputCode} is shown with. */
+export const LOGIN_INPUT_MESSAGES: Readonly<Record<LoginInputCode, string>> = Object.freeze({
+  CREDENTIALS_IN_URL: 'Sign-in details go in the form, never in the address. Use the sign-in form.',
+  MISSING_CREDENTIALS: 'Enter your username and password.',
+  USERNAME_TOO_LONG: `That username is too long (at most ${MAX_USERNAME_LENGTH} characters).`,
+  PASSWORD_TOO_LONG: `That password is too long (at most ${MAX_PASSWORD_LENGTH} characters).`,
+})
+
+/** A checked sign-in: the account's normalized name and its limiter key. */
+export interface LoginInput {
+  ok: true
+  username: string
+  key: string
+}
+
+/** A refused sign-in. */
+export interface LoginRefusal {
+  ok: false
+  code: LoginInputCode
+  message: string
+}
+
+/** Characters that change nothing a person sees: zero-width spaces and joiners, soft hyphens, bidi marks. */
+const INVISIBLE = /\p{Cf}/gu
+
+/**
+ * The account a username names: Unicode NFKC (full-width and compatibility forms fold to plain ones), invisible
+ * format characters removed, trimmed, lower-cased. The user store looks accounts up by this same name.
+ *
+ * @example
+ * normalizeUsername(' ＡＬＩＣＥ\u200b ') // 'alice'
+ */
+export function normalizeUsername (raw: string): string {
+  return raw.normalize('NFKC').replace(INVISIBLE, '').trim().toLowerCase().normalize('NFKC')
+}
+
+/** The attempt limiter's key of a normalized username: fixed size, one per account. */
+export function loginKeyOf (username: string): string {
+  return `login:${createHash('sha256').update(username, 'utf8').digest('base64url')}`
+}
+
+/**
+ * Checks a sign-in post: no query string at all (passport-local would read credentials from it), a username and a
+ * password that are non-empty strings of bounded size.
+ *
+ * @example
+ * const input = checkLoginInput(request.url, request.body)
+ * if (!input.ok) return reply.code(400).send({ error: { code: input.code } })
+ */
+export function checkLoginInput (url: string, body: unknown): LoginInput | LoginRefusal {
+  const refuse = (code: LoginInputCode): LoginRefusal => ({ ok: false, code, message: LOGIN_INPUT_MESSAGES[code] })
+  if (url.includes('?')) return refuse('CREDENTIALS_IN_URL')
+  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+  const { username, password } = fields
+  if (typeof username !== 'string' || typeof password !== 'string') return refuse('MISSING_CREDENTIALS')
+  if (username.length > MAX_USERNAME_LENGTH) return refuse('USERNAME_TOO_LONG')
+  if (password.length > MAX_PASSWORD_LENGTH) return refuse('PASSWORD_TOO_LONG')
+  const normalized = normalizeUsername(username)
+  if (normalized.length > MAX_USERNAME_LENGTH) return refuse('USERNAME_TOO_LONG')
+  if (normalized === '' || password === '') return refuse('MISSING_CREDENTIALS')
+  return { ok: true, username: normalized, key: loginKeyOf(normalized) }
+}

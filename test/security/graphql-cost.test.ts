@@ -1,0 +1,117 @@
+// Guards the gateway against documents that cost more than linear time: the worst documents that fit in the body and
+// token limits (fragment doubling, cycles, wide aliases, deep nesting, many fragments, long strings, many variables and
+// directives, a JSON AST instead of GraphQL) are refused with a coded error, and while a burst of them is served the
+// event loop stays responsive for everyone else (measured with monitorEventLoopDelay, not wall time).
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { parse } from 'graphql'
+import t from 'tap'
+import { limitRules, DEFAULT_LIMITS } from '@okta-mfa/gateway'
+import { codeOf, gql, startGatewayApp } from '../helpers/gateway-app.js'
+
+/** Each fragment spreads the next one twice: 2^n fields once expanded, in a few hundred bytes. */
+function doubling (n: number, leaf = 'userKey', head = 'query Q { viewer { ...F0 } }'): string {
+  let s = `${head} `
+  for (let i = 0; i < n; i++) s += `fragment F${i} on Viewer { ...F${i + 1} ...F${i + 1} } `
+  return `${s}fragment F${n} on Viewer { ${leaf} }`
+}
+
+const WORST: ReadonlyArray<[string, string, RegExp, string?]> = [
+  ['fragment doubling, 24 levels (the report)', doubling(24), /selects more than 100 fields/],
+  ['fragment doubling, as deep as the token limit allows', doubling(95), /selects more than 100 fields/],
+  ['doubling of aliases', doubling(60, 'a: userKey'), /more than 5 aliases/],
+  ['doubling in a fragment no operation uses', doubling(95, 'userKey', 'query Q { viewer { userKey } }'), /Fragment F0 selects more than 100 fields/],
+  ['doubling of mutations through a fragment', doubling(40, 'verifyFactor(factorId: "f", passCode: "123456") { result }', 'mutation { ...F0 }').replace(/on Viewer/g, 'on Mutation'), /more than 100 fields|one per request/],
+  ['a fragment cycle', 'query { viewer { ...A } } fragment A on Viewer { ...B } fragment B on Viewer { ...A }', /Fragment A spreads itself/],
+  ['a doubling self-cycle', 'query { viewer { ...A } } fragment A on Viewer { userKey ...A ...A }', /spreads itself/],
+  ['wide aliases', `{ ${Array.from({ length: 150 }, (_, i) => `a${i}: viewer { userKey }`).join(' ')} }`, /more than 5 aliases/],
+  ['wide same-name fields (quadratic for field merging)', `{ ${'factors { id } '.repeat(200)} }`, /selects more than 100 fields/],
+  ['deep nesting', `{ ${'viewer { '.repeat(300)}userKey${' }'.repeat(300)} }`, /nested more than 6 levels deep/],
+  ['nested inline fragments', `{ viewer { ${'... on Viewer { '.repeat(300)}userKey${' }'.repeat(300)} } }`, /tokens/],
+  ['many fragments', `{ viewer { ${Array.from({ length: 120 }, (_, i) => `...F${i}`).join(' ')} } } ${Array.from({ length: 120 }, (_, i) => `fragment F${i} on Viewer { userKey }`).join(' ')}`, /tokens|more than/],
+  ['many variables', `query (${Array.from({ length: 400 }, (_, i) => `$v${i}: Int`).join(' ')}) { viewer { userKey } }`, /tokens/],
+  ['many directives', `{ viewer { userKey ${'@skip(if: false) '.repeat(300)}} }`, /tokens/],
+  ['many variables, within the tokens', `query (${Array.from({ length: 230 }, (_, i) => `$v${i}: Int`).join(' ')}) { viewer { userKey } }`, /is never used/, 'BAD_USER_INPUT'],
+  ['many directives, within the tokens', `{ viewer { userKey ${'@skip(if: false) '.repeat(130)}} }`, /can only be used once/],
+  ['a long string argument', `mutation { verifyFactor(factorId: "${'f'.repeat(7000)}", passCode: 1) { result } }`, /String cannot represent/],
+  ['a JSON AST instead of GraphQL', JSON.stringify(parse(doubling(6)), (k, v: unknown) => k === 'loc' ? undefined : v), /must be a GraphQL document/],
+]
+
+await t.test('the worst documents within the body and token limits are refused, and the event loop stays free', async (t) => {
+  const gw = await startGatewayApp(t, undefined)
+  const jar = gw.jar()
+  for (const [name, query] of WORST) t.ok(Buffer.byteLength(JSON.stringify({ query })) <= 8192, `${name} fits in the body limit`)
+
+  const loop = monitorEventLoopDelay({ resolution: 10 })
+  loop.enable()
+  // Everything at once, three times over, with an innocent request in the middle of the burst.
+  const burst = [...WORST, ...WORST, ...WORST].map(async ([name, query, message, code]) => {
+    const res = await gql(jar, query)
+    return { name, message, code: code ?? 'GRAPHQL_VALIDATION_FAILED', res }
+  })
+  const innocent = jar.fetch('/healthz')
+  const results = await Promise.all(burst)
+  const health = await innocent
+  loop.disable()
+
+  for (const { name, message, code, res } of results) {
+    t.equal(res.status, 400, `${name}: 400`)
+    t.equal(codeOf(res), code, `${name}: coded`)
+    t.match(res.body.errors?.[0]?.message, message, `${name}: says why`)
+    t.equal(res.body.data, null)
+  }
+  t.equal(health.status, 200, 'a concurrent request is served')
+  const maxDelayMs = loop.max / 1e6
+  t.ok(maxDelayMs < 300, `the event loop was never blocked long (max delay ${maxDelayMs.toFixed(1)} ms)`)
+})
+
+await t.test('what fits within the limits still runs, and the limits count through fragments', async (t) => {
+  const gw = await startGatewayApp(t, undefined, { gateway: { limits: { maxDepth: 3, maxAliases: 2, maxFields: 8 } } })
+  const jar = gw.jar()
+  const seven = await gql(jar, doubling(2, 'userKey', 'query Q { viewer { ...F0 } }'))
+  t.equal(codeOf(seven), 'UNAUTHENTICATED', '1 + 2^2 fields is within 8: it reaches the resolvers')
+  const nine = await gql(jar, doubling(3, 'userKey', 'query Q { viewer { ...F0 } }'))
+  t.match(nine.body.errors?.[0]?.message, /selects more than 8 fields; the limit is 8/, '1 + 2^3 fields is not')
+  const inline = await gql(jar, `{ viewer { ${'... on Viewer { '.repeat(100)}userKey${' }'.repeat(100)} } }`)
+  t.match(inline.body.errors?.[0]?.message, /nests selections more than 64 levels deep/, 'deeply nested inline fragments (within the tokens) are refused')
+  const long = await gql(jar, `{ viewer { userKey } } # ${'x'.repeat(7000)}`)
+  t.equal(codeOf(long), 'UNAUTHENTICATED', 'a long comment is cheap: not refused by the cost check')
+  const str = await gql(jar, `{ viewer { userKey @include(if: true) } } fragment Unused on Viewer { userKey } # ${'"'.repeat(10)}`)
+  t.equal(codeOf(str), 'GRAPHQL_VALIDATION_FAILED', 'an unused fragment is still a validation error (graphql-js rule)')
+  t.match(str.body.errors?.[0]?.message, /never used/)
+})
+
+await t.test('a flood of distinct documents keeps memory bounded (parsed documents are cached, but few)', async (t) => {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const gw = await startGatewayApp(t, undefined)
+  const jar = gw.jar()
+  // Each passes the cost check and then fails graphql's rules (230 unused variables): the most a cached entry can hold.
+  const heavy = (n: number): string => `query Q${n} (${Array.from({ length: 230 }, (_, i) => `$v${i}: Int`).join(' ')}) { viewer { userKey } }`
+  for (let n = 0; n < 20; n++) await gql(jar, heavy(n))
+  gc()
+  const before = process.memoryUsage().heapUsed
+  const codes = new Set<string | undefined>()
+  for (let n = 20; n < 700; n += 10) {
+    const batch = await Promise.all(Array.from({ length: 10 }, async (_, i) => await gql(jar, heavy(n + i))))
+    for (const res of batch) codes.add(codeOf(res))
+  }
+  gc()
+  const grownMiB = (process.memoryUsage().heapUsed - before) / 2 ** 20
+  t.same([...codes], ['BAD_USER_INPUT'], 'every one refused with a code')
+  t.ok(grownMiB < 64, `680 distinct refused documents pin little memory (heap grew ${grownMiB.toFixed(1)} MiB)`)
+})
+
+await t.test('limitRules (exported for apps running their own mercurius) is linear too', async (t) => {
+  const { validate, buildSchema, specifiedRules } = await import('graphql')
+  const { gatewaySchema } = await import('@okta-mfa/gateway')
+  const schema = buildSchema(gatewaySchema)
+  const loop = monitorEventLoopDelay({ resolution: 10 })
+  loop.enable()
+  const errors = validate(schema, parse(doubling(95)), [...specifiedRules, ...limitRules(DEFAULT_LIMITS)])
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  loop.disable()
+  t.ok(errors.some((e) => /selects more than 100 fields/.test(e.message)))
+  t.ok(loop.max / 1e6 < 300, 'no long block')
+})

@@ -1,0 +1,101 @@
+// Guards item 6 of issue 9: no secret in any log line at any level. A whole flow runs at debug/trace level against
+// the standalone gateway and against the demo, binding each secret to variables of unrelated names ($code, $a, $x,
+// $p) and to inline literals, and every log line is searched for every secret used.
+import { randomBytes } from 'node:crypto'
+import { Writable } from 'node:stream'
+import t from 'tap'
+import { csrfOf, PASSWORD, passwordLogin, startE2eApp } from '../helpers/e2e-app.js'
+import { withEmulator } from '../helpers/emulator.js'
+import { gql, startGatewayApp } from '../helpers/gateway-app.js'
+import { totp } from '../helpers/totp.js'
+
+function logSink (): { stream: Writable, text: () => string } {
+  let logs = ''
+  return { stream: new Writable({ write (chunk: Buffer, _enc, done) { logs += chunk.toString(); done() } }), text: () => logs }
+}
+
+/** A 6-digit code as it would appear if logged: not inside a longer run of digits (timestamps). */
+const codePattern = (code: string): RegExp => new RegExp(`(?<![0-9])${code}(?![0-9])`)
+
+/** Asserts none of `secrets` occurs in `logs`. */
+function noneIn (t: { ok: (v: unknown, m: string) => unknown, notOk: (v: unknown, m: string) => unknown }, logs: string, secrets: ReadonlyArray<readonly [string, string | RegExp]>): void {
+  t.ok(logs.split('\n').length > 10, 'the flow was logged')
+  for (const [what, secret] of secrets) {
+    const found = typeof secret === 'string' ? logs.includes(secret) : secret.test(logs)
+    t.notOk(found, `no ${what} in any log line`)
+  }
+}
+
+await t.test('the standalone gateway at LOG_LEVEL=debug: a whole flow logs no secret', async (t) => {
+  const token = `api-${randomBytes(12).toString('hex')}`
+  const sessionKey = randomBytes(32).toString('hex')
+  const emu = await withEmulator(t, { token, seed: [{ login: 'ada@example.com' }] })
+  const logs = logSink()
+  const gw = await startGatewayApp(t, emu, { logStream: logs.stream, env: { LOG_LEVEL: 'debug', SESSION_KEY: sessionKey } })
+  const ada = await gw.signedIn('ada@example.com')
+
+  const enrolled = await gql(ada, 'mutation E($x: EnrollFactorInput!) { enrollFactor(input: $x) { factor { id } activation { sharedSecret otpauthUri } } }', { x: { factorType: 'TOTP' } })
+  const sharedSecret = enrolled.body.data.enrollFactor.activation.sharedSecret as string
+  const factorId = enrolled.body.data.enrollFactor.factor.id as string
+  const activation = totp(sharedSecret, emu.clock.now())
+  const activated = await gql(ada, 'mutation A($id: ID!, $code: String!) { activateFactor(factorId: $id, passCode: $code) { status } }', { id: factorId, code: activation })
+  t.equal(activated.body.data?.activateFactor.status, 'ACTIVE')
+  emu.clock.advance(30_000)
+  const right = totp(sharedSecret, emu.clock.now())
+  const wrong = right === '999999' ? '888888' : '999999'
+  await gql(ada, 'mutation V($f: ID!, $c: String) { verifyFactor(factorId: $f, passCode: $c) { result } }', { f: factorId, c: wrong })
+  const verified = await gql(ada, 'mutation V($f: ID!, $c: String) { verifyFactor(factorId: $f, passCode: $c) { result } }', { f: factorId, c: right })
+  t.equal(verified.body.data?.verifyFactor.result, 'SUCCESS')
+  await gql(ada, `mutation { verifyFactor(factorId: "${factorId}", passCode: "${wrong}") { result } }`)
+  const invalidLiteral = '424242'
+  const invalid = await gql(ada, `mutation { verifyFactor(factorId: "${factorId}", passCode: ${invalidLiteral}) { result } }`)
+  t.equal(invalid.status, 400, 'an Int literal for passCode is refused (and its message, which quotes it, goes to the client only)')
+
+  const phone = '+15555550177'
+  const inlinePhone = '+15555550188'
+  const email = 'ada.private+mfa@example.net'
+  const answer = 'licorice pizza 42'
+  await gql(ada, 'mutation S($x: EnrollFactorInput!) { enrollFactor(input: $x) { factor { id phoneNumber } } }', { x: { factorType: 'SMS', phoneNumber: phone } })
+  await gql(ada, `mutation { enrollFactor(input: { factorType: CALL, phoneNumber: "${inlinePhone}" }) { factor { id } } }`)
+  await gql(ada, 'mutation M($x: EnrollFactorInput!) { enrollFactor(input: $x) { factor { id email } } }', { x: { factorType: 'EMAIL', email } })
+  const question = await gql(ada, 'mutation Q($x: EnrollFactorInput!) { enrollFactor(input: $x) { factor { id } } }', { x: { factorType: 'QUESTION', question: 'disliked_food', answer } })
+  const questionId = question.body.data?.enrollFactor.factor.id as string | undefined
+  if (questionId !== undefined) await gql(ada, 'mutation V($f: ID!, $a: String) { verifyFactor(factorId: $f, answer: $a) { result } }', { f: questionId, a: answer })
+  await gql(ada, 'mutation V($f: ID!) { verifyFactor(factorId: $f, answer: "inline secret answer") { result } }', { f: questionId ?? factorId })
+  await gql(ada, 'query { factors { id phoneNumber email } }')
+
+  const text = logs.text()
+  t.match(text, /"variableNames":\["f","c"\]/, 'what is logged of variables: their names')
+  noneIn(t, text, [
+    ['shared secret', sharedSecret], ['activation code', codePattern(activation)], ['right passcode', codePattern(right)],
+    ['wrong passcode', codePattern(wrong)], ['invalid inline passcode', codePattern(invalidLiteral)], ['phone number', phone], ['inline phone number', inlinePhone], ['email address', email],
+    ['answer', answer], ['inline answer', 'inline secret answer'], ['API token', token], ['session key', sessionKey],
+    ['session cookie', [...ada.cookies.values()][0]!],
+  ])
+})
+
+await t.test('the demo at debug level: sign-in, MFA and enrollment log no secret', async (t) => {
+  const logs = logSink()
+  const app = await startE2eApp(t, { logger: { level: 'trace', stream: logs.stream } })
+  const secret = app.demo!.totpUser.sharedSecret
+  const bob = app.jar()
+  t.equal((await passwordLogin(bob, 'bob')).location, '/mfa')
+  await bob.fetch(`/login?username=bob&password=${PASSWORD}`, { form: { username: '', password: '', _csrf: csrfOf((await bob.fetch('/login')).text) } })
+  const page = await bob.fetch('/mfa', { headers: { accept: 'text/html' } })
+  const code = totp(secret, app.clock.now())
+  t.equal((await bob.fetch('/mfa', { form: { passCode: code, _csrf: csrfOf(page.text) } })).location, '/account')
+  const phone = '+15555550199'
+  await bob.fetch('/graphql', { json: { query: 'mutation S($p: EnrollFactorInput!) { enrollFactor(input: $p) { factor { id } } }', variables: { p: { factorType: 'SMS', phoneNumber: phone } } } })
+  const alice = app.jar()
+  await passwordLogin(alice, 'alice')
+  const enrolled = await alice.fetch('/graphql', { json: { query: 'mutation { enrollFactor(input: { factorType: TOTP }) { factor { id } activation { sharedSecret } } }' } })
+  const aliceSecret = enrolled.json().data.enrollFactor.activation.sharedSecret as string
+  const aliceCode = totp(aliceSecret, app.clock.now())
+  await alice.fetch('/graphql', { json: { query: 'mutation A($i: ID!, $k: String!) { activateFactor(factorId: $i, passCode: $k) { status } }', variables: { i: enrolled.json().data.enrollFactor.factor.id, k: aliceCode } } })
+
+  noneIn(t, logs.text(), [
+    ['password', PASSWORD], ['TOTP secret', secret], ['passcode', codePattern(code)], ['phone number', phone],
+    ['enrolled secret', aliceSecret], ['activation code', codePattern(aliceCode)], ['API token', app.emulator!.token],
+    ['session cookie', [...bob.cookies.values()][0]!], ["alice's session cookie", [...alice.cookies.values()][0]!],
+  ])
+})

@@ -1,0 +1,175 @@
+// Guards items 2, 3 (input sizes) and 10 of issue 9 on the demo (examples/fastify-app) and the Express example:
+// passport-local reads the query string when a body field is empty, so credentials in the URL are refused and never
+// logged; the password limiter counts one key per normalized account (case, width, invisible characters, spaces),
+// never a key shared by empty or unknown names, never reset by someone else's success; over-long fields are refused
+// with a code before any store; and the Express example refuses cross-site form posts.
+import { spawn } from 'node:child_process'
+import { createServer, type AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
+import { Writable } from 'node:stream'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { buildApp as buildExpressApp } from '../../examples/express-app/dist/app.js'
+import { csrfOf, PASSWORD, startE2eApp } from '../helpers/e2e-app.js'
+import { withEmulator } from '../helpers/emulator.js'
+import { CookieJar, type JarResponse } from '../helpers/http.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+/** bob, spelled as other people would type him (all one account once normalized). */
+const BOB_SPELLINGS = ['bob', 'BOB', ' Bob ', '\uff42\uff4f\uff42', 'b\u200bob', 'bob\u00ad', 'ＢＯＢ']
+
+/** A log stream that keeps every line. */
+function logSink (): { stream: Writable, text: () => string } {
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done() } })
+  return { stream, text: () => lines.join('') }
+}
+
+/** Posts the login form of `jar`'s session with its CSRF token, to `path` (query string included). */
+async function loginPost (jar: CookieJar, form: Record<string, string>, path = '/login'): Promise<JarResponse> {
+  const page = await jar.fetch('/login')
+  return await jar.fetch(path, { form: { ...form, _csrf: csrfOf(page.text) } })
+}
+
+await t.test('the demo: credentials in the URL are refused and never logged', async (t) => {
+  const logs = logSink()
+  const app = await startE2eApp(t, { logger: { level: 'trace', stream: logs.stream } })
+  const jar = app.jar()
+  const query = `/login?username=bob&password=${PASSWORD}`
+  const empty = await loginPost(jar, { username: '', password: '' }, query)
+  t.equal(empty.status, 400, 'empty body fields with credentials in the query: refused')
+  t.equal(empty.headers['x-error-code'], 'CREDENTIALS_IN_URL')
+  t.match(empty.text, /never in the address/)
+  const both = await loginPost(jar, { username: 'bob', password: PASSWORD }, '/login?returnTo=/account')
+  t.equal(both.headers['x-error-code'], 'CREDENTIALS_IN_URL', 'any query string on the sign-in post')
+  t.equal((await jar.fetch('/account', { headers: { accept: 'text/html' } })).location, '/login', 'nobody got signed in')
+  const json = await jar.fetch(query, { json: { username: '', password: '', _csrf: csrfOf((await jar.fetch('/login')).text) } })
+  t.same(json.json().error.code, 'CREDENTIALS_IN_URL', 'JSON callers get the code in the body')
+  // Without a CSRF token the post is refused earlier, and that refusal is logged too: with the path only.
+  await jar.fetch(query, { form: { username: '', password: '' } })
+  const text = logs.text()
+  t.ok(text.includes('incoming request'), 'requests are logged at this level')
+  t.notOk(text.includes(PASSWORD), 'the password never reaches a log line')
+  t.notOk(/"url":"[^"]*\?/.test(text), 'no logged URL keeps its query string')
+})
+
+await t.test('the demo: one limiter key per normalized account, never shared, bounded input', async (t) => {
+  const app = await startE2eApp(t)
+  // Ten wrong passwords under ten spellings of bob use up bob's ten attempts...
+  for (let i = 0; i < 10; i++) {
+    const res = await loginPost(app.jar(), { username: BOB_SPELLINGS[i % BOB_SPELLINGS.length]!, password: `wrong-${i}` })
+    t.equal(res.status, 401, `attempt ${i + 1} counted and refused`)
+  }
+  const locked = await loginPost(app.jar(), { username: 'bob', password: PASSWORD })
+  t.equal(locked.status, 429, 'the right password is paused: every spelling was the same account')
+  t.equal((await loginPost(app.jar(), { username: 'ＢＯＢ', password: PASSWORD })).status, 429, 'under any spelling')
+
+  // ...and nobody else's: alice signs in, and her success does not reset bob's counter.
+  const alice = await loginPost(app.jar(), { username: 'alice', password: PASSWORD })
+  t.equal(alice.status, 303, 'another account is not affected')
+  t.equal((await loginPost(app.jar(), { username: 'bob', password: PASSWORD })).status, 429, 'bob is still paused after alice signed in')
+
+  // Empty or missing names are refused before the limiter: no shared key a success could reset.
+  for (const form of [{ username: '', password: 'x' }, { username: '   ', password: 'x' }, { username: '\u200b', password: 'x' }, { password: 'x' }, { username: 'carol', password: '' }]) {
+    const res = await loginPost(app.jar(), form as Record<string, string>)
+    t.equal(res.status, 400, `refused: ${JSON.stringify(form).replace(/[^\x20-\x7e]/g, '?')}`)
+    t.equal(res.headers['x-error-code'], 'MISSING_CREDENTIALS')
+  }
+  for (let i = 0; i < 12; i++) await loginPost(app.jar(), { username: '', password: `guess-${i}` })
+  t.equal((await loginPost(app.jar(), { username: 'carol', password: PASSWORD })).status, 303, 'empty-name posts counted against nobody')
+
+  // Sizes are bounded before any store: a clear code, not a counter per huge name.
+  const longName = await loginPost(app.jar(), { username: 'u'.repeat(257), password: 'x' })
+  t.equal(longName.status, 400)
+  t.equal(longName.headers['x-error-code'], 'USERNAME_TOO_LONG')
+  const expanding = await loginPost(app.jar(), { username: '\ufdfa'.repeat(100), password: 'x' })
+  t.equal(expanding.headers['x-error-code'], 'USERNAME_TOO_LONG', 'measured again after NFKC, which can grow a name 18 times')
+  const longPassword = await loginPost(app.jar(), { username: 'carol', password: 'p'.repeat(1025) })
+  t.equal(longPassword.headers['x-error-code'], 'PASSWORD_TOO_LONG')
+  const huge = await loginPost(app.jar(), { username: 'u'.repeat(20_000), password: 'x' })
+  t.equal(huge.status, 413, 'a body far over the limit is not even parsed')
+})
+
+await t.test('the Express example: CSRF on its forms, credentials only in the body, one key per account', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'grace@example.com' }] })
+  const { app, close } = buildExpressApp({
+    okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true },
+    users: [
+      { id: 'g1', username: 'grace', password: 'cobol-1959', email: 'grace@example.com', displayName: 'Grace' },
+      { id: 'a1', username: 'ada', password: 'lovelace-1815', email: 'ada@example.com', displayName: 'Ada' },
+    ],
+    sessionSecret: 'x'.repeat(32),
+    clock: emu.clock.now,
+  })
+  const server: Server = app.listen(0, '127.0.0.1')
+  await new Promise<void>((resolve) => server.once('listening', resolve))
+  t.teardown(async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+    await close()
+  })
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  // A cross-site login post (no token: the other site cannot read it) is refused, with or without a session.
+  const crossSite = await new CookieJar(base).fetch('/login', { form: { username: 'grace', password: 'cobol-1959' } })
+  t.equal(crossSite.status, 403, 'a login post without the token is refused')
+  const visited = new CookieJar(base)
+  await visited.fetch('/login')
+  t.equal((await visited.fetch('/login', { form: { username: 'grace', password: 'cobol-1959' } })).status, 403, 'also when the browser has a session')
+  t.equal((await visited.fetch('/login', { form: { username: 'grace', password: 'cobol-1959', _csrf: 'x'.repeat(32) } })).status, 403, 'or a made-up token')
+
+  const jar = new CookieJar(base)
+  const inUrl = await loginPost(jar, { username: '', password: '' }, '/login?username=grace&password=cobol-1959')
+  t.equal(inUrl.status, 400, 'credentials in the query string are refused')
+  t.equal(inUrl.headers['x-error-code'], 'CREDENTIALS_IN_URL')
+  t.equal((await jar.fetch('/api/me')).json().code, 'NOT_AUTHENTICATED', 'and nobody signed in')
+  t.equal((await loginPost(jar, { username: 'g'.repeat(300), password: 'x' })).headers['x-error-code'], 'USERNAME_TOO_LONG')
+  t.equal((await loginPost(jar, { username: '', password: 'x' })).headers['x-error-code'], 'MISSING_CREDENTIALS')
+  t.equal((await loginPost(jar, { username: 'u'.repeat(20_000), password: 'x' })).status, 413, 'a body over 8 KiB: 413, not a 500')
+  const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}`, 'x']))
+  t.equal((await loginPost(jar, { ...many, username: 'grace', password: 'x' })).status, 413, 'too many fields: refused, not a 500')
+
+  const spellings = ['grace', 'GRACE', ' Grace ', '\uff47\uff52\uff41\uff43\uff45', 'gr\u200bace']
+  for (let i = 0; i < 10; i++) {
+    const res = await loginPost(new CookieJar(base), { username: spellings[i % spellings.length]!, password: `wrong-${i}` })
+    t.equal(res.location, '/login', `wrong password ${i + 1}`)
+  }
+  t.equal((await loginPost(new CookieJar(base), { username: 'grace', password: 'cobol-1959' })).status, 429, 'grace is paused under every spelling')
+  t.equal((await loginPost(new CookieJar(base), { username: 'ada', password: 'lovelace-1815' })).location, '/mfa', 'ada is not')
+  t.equal((await loginPost(new CookieJar(base), { username: 'grace', password: 'cobol-1959' })).status, 429, "ada's success did not reset grace")
+})
+
+await t.test('the Express example binds 127.0.0.1 unless HOST says otherwise, and prints its password only then', async (t) => {
+  const freePort = async (): Promise<number> => {
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    const port = (probe.address() as AddressInfo).port
+    await new Promise((resolve) => probe.close(resolve))
+    return port
+  }
+  const start = async (extra: NodeJS.ProcessEnv): Promise<string[]> => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(await freePort()), ...extra }
+    delete env.OKTA_ORG_URL
+    if (extra.HOST === undefined) delete env.HOST
+    const child = spawn(process.execPath, ['examples/express-app/dist/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] })
+    t.teardown(() => { child.kill('SIGTERM') })
+    const lines: string[] = []
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', (status) => { reject(new Error(`main.js exited with ${String(status)}`)) })
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        lines.push(line)
+        if (line.startsWith('Express example on')) setTimeout(resolve, 50)
+      })
+    })
+    child.kill('SIGTERM')
+    return lines
+  }
+  const local = await start({})
+  t.ok(local.some((l) => l.startsWith('Express example on http://127.0.0.1:')), 'binds loopback by default')
+  t.ok(local.some((l) => /with password "lovelace-1815"/.test(l)), 'prints the demo password in the default local mode')
+  const elsewhere = await start({ HOST: '127.0.0.2' })
+  t.ok(elsewhere.some((l) => l.startsWith('Express example on http://127.0.0.2:')), 'HOST is honoured')
+  t.notOk(elsewhere.some((l) => /lovelace-1815|with password "/.test(l)), 'no password printed when bound elsewhere')
+})

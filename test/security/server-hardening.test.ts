@@ -1,0 +1,109 @@
+// Guards items 8 and 9 of issue 9 and the demo's /dev/outbox: /readyz on the standalone gateway cannot spend the Okta
+// quota (one upstream check per cache period, shared by concurrent hits, failures cached too); the session cookie is
+// Secure behind a TLS-terminating proxy only when TRUST_PROXY says to trust it, for the gateway and the demo; the
+// outbox page exists only while the demo runs its in-process emulator.
+import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:http'
+import t from 'tap'
+import { request } from 'undici'
+import { loadServerConfig, READY_CACHE_MS, ServerConfigError } from '@okta-mfa/gateway'
+import { buildApp, readConfig, ConfigError } from '../../examples/fastify-app/dist/index.js'
+import { passwordLogin, startE2eApp } from '../helpers/e2e-app.js'
+import { withEmulator } from '../helpers/emulator.js'
+import { startGatewayApp } from '../helpers/gateway-app.js'
+import { CookieJar } from '../helpers/http.js'
+
+const HTTPS = { 'x-forwarded-proto': 'https' }
+
+await t.test('/readyz checks Okta at most once per cache period, whatever the traffic', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com' }] })
+  let upstream = 0
+  let failing = false
+  // A counting proxy in front of the emulator: what the org's rate limit would see.
+  const proxy = createServer((req, res) => {
+    if (req.url?.startsWith('/api/v1/users') === true) upstream++
+    if (failing) { res.writeHead(503, { 'content-type': 'application/json' }).end('{}'); return }
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection')) as Record<string, string>
+    request(new URL(req.url ?? '/', emu.url), { method: req.method as 'GET', headers }).then(async (r) => {
+      const body = Buffer.from(await r.body.arrayBuffer())
+      const out = Object.fromEntries(Object.entries(r.headers).filter(([k]) => !['transfer-encoding', 'connection', 'keep-alive'].includes(k)))
+      res.writeHead(r.statusCode, out as Record<string, string>).end(body)
+    }, () => { res.writeHead(502).end() })
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => proxy.close(resolve)))
+  const port = (proxy.address() as { port: number }).port
+  const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: `http://127.0.0.1:${port}` } })
+  const jar = gw.jar()
+
+  const burst = await Promise.all(Array.from({ length: 40 }, async () => await jar.fetch('/readyz')))
+  t.ok(burst.every((r) => r.status === 200 && r.json().status === 'ready'), '40 concurrent hits: ready')
+  t.equal(upstream, 1, 'one upstream call for the whole burst (they share the in-flight check)')
+  for (let i = 0; i < 100; i++) await jar.fetch('/readyz')
+  t.equal(upstream, 1, '100 more hits within the cache period: still one call')
+
+  emu.clock.advance(READY_CACHE_MS)
+  t.equal((await jar.fetch('/readyz')).status, 200)
+  t.equal(upstream, 2, 'after the cache period, one more check')
+
+  failing = true
+  emu.clock.advance(READY_CACHE_MS)
+  const down = await jar.fetch('/readyz')
+  t.equal(down.status, 503, 'Okta failing: unavailable')
+  t.same(down.json(), { status: 'unavailable' })
+  const afterFailure = upstream
+  for (let i = 0; i < 50; i++) t.equal((await jar.fetch('/readyz')).status, 503)
+  t.equal(upstream, afterFailure, 'a failure is cached too: hammering a failing org costs nothing more')
+})
+
+await t.test('the gateway: TRUST_PROXY decides whether X-Forwarded-Proto makes the cookie Secure', async (t) => {
+  t.equal(loadServerConfig({ OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: 'x', SESSION_KEY: randomBytes(32).toString('hex') }).trustProxy, false, 'off by default')
+  const base = { OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: 'x', SESSION_KEY: randomBytes(32).toString('hex') }
+  t.equal(loadServerConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy, true)
+  t.equal(loadServerConfig({ ...base, TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, '10.0.0.0/8,127.0.0.1')
+  t.equal(loadServerConfig({ ...base, TRUST_PROXY: '2' }).trustProxy, 2)
+  t.throws(() => loadServerConfig({ ...base, TRUST_PROXY: 'everyone' }), ServerConfigError)
+  t.throws(() => loadServerConfig({ ...base, TRUST_PROXY: '10.0.0.0/99' }), { message: /TRUST_PROXY must be/ })
+
+  const cookieOf = async (env: Record<string, string>, headers: Record<string, string>): Promise<string> => {
+    const gw = await startGatewayApp(t, undefined, { env: { SESSION_COOKIE_SECURE: 'auto', ...env } })
+    const res = await new CookieJar(gw.url).fetch('/test/login', { json: { login: 'ada@example.com' }, headers })
+    t.equal(res.status, 200)
+    return String(res.headers['set-cookie'])
+  }
+  t.match(await cookieOf({ TRUST_PROXY: 'true' }, HTTPS), /;\s*Secure/i, 'trusted proxy says https: Secure')
+  t.match(await cookieOf({ TRUST_PROXY: '127.0.0.1' }, HTTPS), /;\s*Secure/i, 'the proxy by address')
+  t.notMatch(await cookieOf({}, HTTPS), /;\s*Secure/i, 'without TRUST_PROXY the forwarded header is ignored')
+  t.notMatch(await cookieOf({ TRUST_PROXY: '10.0.0.0/8' }, HTTPS), /;\s*Secure/i, 'a header from a proxy not listed is ignored')
+  t.notMatch(await cookieOf({ TRUST_PROXY: 'true' }, {}), /;\s*Secure/i, 'plain http through the proxy: not Secure')
+  t.match(await cookieOf({ SESSION_COOKIE_SECURE: 'true' }, {}), /;\s*Secure/i, 'SESSION_COOKIE_SECURE=true: always Secure')
+})
+
+await t.test('the demo: TRUST_PROXY in the environment, Secure cookies behind a trusted TLS proxy only', async (t) => {
+  t.equal(readConfig({}).trustProxy, false, 'off by default')
+  t.equal(readConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
+  t.equal(readConfig({ TRUST_PROXY: '127.0.0.1' }).trustProxy, '127.0.0.1')
+  t.throws(() => readConfig({ TRUST_PROXY: 'sure' }), ConfigError)
+  await t.rejects(buildApp({ sessionKey: randomBytes(32), trustProxy: {} as unknown as boolean }), TypeError)
+
+  const plain = await startE2eApp(t)
+  t.notMatch(String((await plain.jar().fetch('/login', { headers: HTTPS })).headers['set-cookie']), /;\s*Secure/i, 'forwarded headers ignored by default')
+  const behind = await startE2eApp(t, { trustProxy: true })
+  t.match(String((await behind.jar().fetch('/login', { headers: HTTPS })).headers['set-cookie']), /;\s*Secure/i, 'trusted proxy, https: Secure')
+  t.notMatch(String((await behind.jar().fetch('/login')).headers['set-cookie']), /;\s*Secure/i, 'trusted proxy, plain http: not Secure')
+})
+
+await t.test('/dev/outbox exists only while the demo runs its in-process emulator, and says so', async (t) => {
+  const inProcess = await startE2eApp(t)
+  const carol = inProcess.jar()
+  await passwordLogin(carol, 'carol')
+  const page = await carol.fetch('/dev/outbox', { headers: { accept: 'text/html' } })
+  t.equal(page.status, 200)
+  t.match(page.text, /exists only while this app runs its in-process emulator/)
+
+  const emu = await withEmulator(t, { seed: [{ login: 'carol@example.com' }] })
+  const external = await startE2eApp(t, { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true })
+  const other = external.jar()
+  await passwordLogin(other, 'carol')
+  t.equal((await other.fetch('/dev/outbox', { headers: { accept: 'text/html' } })).status, 404, 'with an Okta org (even an emulator started apart): gone')
+})
