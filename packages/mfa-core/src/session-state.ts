@@ -1,0 +1,191 @@
+// The one place that reads and writes "this session completed MFA": the strategy, both guards and the gateway all
+// go through here, so the form path and the GraphQL path agree on what counts. The state is bound to the user.
+
+/** The key under which the MFA state is kept in the session. */
+export const MFA_SESSION_KEY = 'oktaMfa'
+
+/** How the MFA step was completed. */
+export type MfaMethod = 'form' | 'graphql'
+
+/** What the session remembers about the last completed MFA step. */
+export interface MfaState {
+  /** {@link userKeyOf} of the user who completed the step; the state is void for any other user. */
+  userKey: string
+  /** The Okta factor that was verified. */
+  factorId: string
+  /** Which path verified it. */
+  method: MfaMethod
+  /** When, in milliseconds since the epoch. */
+  completedAt: number
+}
+
+/** Maps the app's user object to a stable string; see {@link userKeyOf}. */
+export type UserKeyFn = (user: unknown) => string
+
+/**
+ * A request that carries a session: express-session's `req.session` (a plain object) or
+ * @fastify/secure-session's `request.session` (`get`/`set`), and passport's `user`.
+ */
+export interface SessionRequest {
+  session?: unknown
+  user?: unknown
+}
+
+/** Options shared by the readers and writers of the MFA state. */
+export interface MfaStateOptions {
+  /** The user to bind to. @default req.user */
+  user?: unknown
+  /** Overrides {@link userKeyOf}. */
+  userKey?: UserKeyFn | undefined
+}
+
+interface GetSetSession {
+  get: (key: string) => unknown
+  set: (key: string, value: unknown) => void
+}
+
+/** Longest user key derived or accepted; keys also reach stores only hashed. */
+export const MAX_USER_KEY_LENGTH = 512
+
+const METHODS: ReadonlySet<string> = new Set<MfaMethod>(['form', 'graphql'])
+const KEY_FIELDS = ['id', '_id', 'userId', 'username', 'login', 'email'] as const
+
+/**
+ * The stable key of an app user: a string or number as is, else the first of `id`, `_id`, `userId`,
+ * `username`, `login`, `email` that is a non-empty string or a number.
+ *
+ * @throws TypeError when no key can be derived (pass a `userKey` function to the strategy and guards).
+ * @example
+ * userKeyOf({ id: 42, username: 'ada' }) // '42'
+ */
+export function userKeyOf (user: unknown, userKey?: UserKeyFn): string {
+  if (userKey !== undefined) {
+    const key = userKey(user)
+    if (typeof key !== 'string' || key === '' || key.length > MAX_USER_KEY_LENGTH) {
+      throw new TypeError(`"userKey" option must return a non-empty string of at most ${MAX_USER_KEY_LENGTH} characters`)
+    }
+    return key
+  }
+  if (typeof user === 'string' && user !== '' && user.length <= MAX_USER_KEY_LENGTH) return user
+  if (typeof user === 'number' && Number.isFinite(user)) return String(user)
+  if (typeof user === 'object' && user !== null) {
+    const record = user as Record<string, unknown>
+    for (const field of KEY_FIELDS) {
+      const value = record[field]
+      if (typeof value === 'string' && value !== '' && value.length <= MAX_USER_KEY_LENGTH) return value
+      if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+      // A database id object (e.g. a MongoDB ObjectId) with its own toString; never "[object Object]".
+      if (field === '_id' && typeof value === 'object' && value !== null && value.toString !== Object.prototype.toString) {
+        const text = String(value)
+        if (text !== '' && text.length <= MAX_USER_KEY_LENGTH) return text
+      }
+    }
+  }
+  throw new TypeError('cannot derive a key for this user: give it an "id" or pass the "userKey" option')
+}
+
+function isGetSet (session: object): session is GetSetSession {
+  const s = session as Partial<GetSetSession>
+  return typeof s.get === 'function' && typeof s.set === 'function'
+}
+
+function sessionOf (req: SessionRequest): object | undefined {
+  const session = req.session
+  return typeof session === 'object' && session !== null ? session : undefined
+}
+
+/** Reads a value from either session flavour; undefined without a session. */
+export function sessionGet (req: SessionRequest, key: string): unknown {
+  const session = sessionOf(req)
+  if (session === undefined) return undefined
+  return isGetSet(session) ? session.get(key) : (session as Record<string, unknown>)[key]
+}
+
+/**
+ * Writes (or with `undefined`, removes) a value in either session flavour.
+ *
+ * @throws TypeError when the request has no session (session middleware missing).
+ */
+export function sessionSet (req: SessionRequest, key: string, value: unknown): void {
+  const session = sessionOf(req)
+  if (session === undefined) {
+    if (value === undefined) return
+    throw new TypeError('okta-mfa needs a session: register express-session or @fastify/secure-session first')
+  }
+  if (isGetSet(session)) {
+    session.set(key, value)
+  } else if (value === undefined) {
+    delete (session as Record<string, unknown>)[key]
+  } else {
+    (session as Record<string, unknown>)[key] = value
+  }
+}
+
+function parseState (raw: unknown): MfaState | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined
+  const s = raw as Record<string, unknown>
+  if (typeof s.userKey !== 'string' || typeof s.factorId !== 'string') return undefined
+  if (typeof s.method !== 'string' || !METHODS.has(s.method)) return undefined
+  if (typeof s.completedAt !== 'number' || !Number.isFinite(s.completedAt)) return undefined
+  return { userKey: s.userKey, factorId: s.factorId, method: s.method as MfaMethod, completedAt: s.completedAt }
+}
+
+/**
+ * The MFA state of this session, or `undefined` when there is none, when it is malformed, when there
+ * is no user, or when it belongs to another user than `req.user` (the session's user changed).
+ *
+ * @example
+ * const state = getMfaState(req)
+ * if (state === undefined) return res.redirect('/mfa')
+ */
+export function getMfaState (req: SessionRequest, options: MfaStateOptions = {}): MfaState | undefined {
+  const state = parseState(sessionGet(req, MFA_SESSION_KEY))
+  if (state === undefined) return undefined
+  const user = 'user' in options ? options.user : req.user
+  if (user === undefined || user === null || user === false) return undefined
+  return state.userKey === userKeyOf(user, options.userKey) ? state : undefined
+}
+
+/** What {@link recordMfa} needs to know. */
+export interface RecordMfaInput {
+  /** The user who completed the step (usually `req.user`). */
+  user: unknown
+  factorId: string
+  method: MfaMethod
+  /** Completion time in ms. @default Date.now() */
+  now?: number | undefined
+  /** Overrides {@link userKeyOf}. */
+  userKey?: UserKeyFn | undefined
+}
+
+/**
+ * Records a completed MFA step in the session, bound to the user, and returns the state written.
+ * Call it after the primary login (a login regenerates the session and would drop it).
+ *
+ * @throws TypeError without a session or without a derivable user key.
+ * @example
+ * recordMfa(request, { user: request.user, factorId: 'ost1abc...', method: 'graphql' })
+ */
+export function recordMfa (req: SessionRequest, input: RecordMfaInput): MfaState {
+  if (typeof input.factorId !== 'string' || input.factorId === '') throw new TypeError('"factorId" must be a non-empty string')
+  if (!METHODS.has(input.method)) throw new TypeError('"method" must be "form" or "graphql"')
+  const state: MfaState = {
+    userKey: userKeyOf(input.user, input.userKey),
+    factorId: input.factorId,
+    method: input.method,
+    completedAt: input.now ?? Date.now(),
+  }
+  sessionSet(req, MFA_SESSION_KEY, state)
+  return state
+}
+
+/**
+ * Forgets the MFA state of this session. Call it at logout when the logout keeps the session
+ * (passport's logout regenerates the session, which drops it too).
+ *
+ * @example
+ * app.post('/logout', (req, res, next) => { clearMfa(req); req.logout(() => res.redirect('/')) })
+ */
+export function clearMfa (req: SessionRequest): void {
+  sessionSet(req, MFA_SESSION_KEY, undefined)
+}
