@@ -36,5 +36,5 @@ export {
   selectFactor, requireFactor, maskPhoneNumber, maskEmail, TOTP_FACTOR_TYPE, PASSCODE_FACTOR_TYPES, ANSWER_FACTOR_TYPES,
   type FactorSelection,
 } from './factors.js'
-export { checkPasscode, type PasscodeCheckInput, type PasscodeCheckResult } from './passcode-check.js'
+export { checkPasscode, countedOutcome, type PasscodeCheckInput, type PasscodeCheckResult } from './passcode-check.js'
 export { errorCode, type MfaOktaClient, type OktaFactorLike } from './okta-port.js'

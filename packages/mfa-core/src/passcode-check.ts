@@ -31,7 +31,11 @@ export type PasscodeCheckResult =
   | { ok: true, factor: OktaFactorLike, oktaUserId: string }
   | { ok: false, error: MfaError }
 
-function counted (error: MfaError, decision: AttemptDecision | undefined): MfaError {
+/**
+ * A wrong or replayed code used one attempt: the outcome says how many are left, and the last one of the window
+ * also says when to try again. Other outcomes are returned as they are.
+ */
+export function countedOutcome (error: MfaError, decision: AttemptDecision | undefined): MfaError {
   if (decision === undefined || (error.code !== 'INVALID_PASSCODE' && error.code !== 'PASSCODE_REPLAYED')) return error
   // The Nth wrong code still says what was wrong; when it used up the window it also says when to try again.
   const details: MfaOutcomeDetails = { attemptsRemaining: decision.remaining }
@@ -95,6 +99,6 @@ export async function checkPasscode (input: PasscodeCheckInput): Promise<Passcod
       subject.forgetFactors()
       subject.forgetOktaUser()
     }
-    return { ok: false, error: counted(outcome, decision) }
+    return { ok: false, error: countedOutcome(outcome, decision) }
   }
 }

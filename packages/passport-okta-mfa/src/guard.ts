@@ -1,22 +1,21 @@
 // The decision both guards share: does this request carry a fresh enough MFA step for its user?
 // The Express and Fastify guards only differ in how they answer.
-import { getMfaState, type MfaState, type SessionRequest, type UserKeyFn } from './session-state.js'
-import { FAIL_CODES } from './fail-codes.js'
+import { MFA_OUTCOMES, getMfaState, type MfaState, type SessionRequest, type UserKeyFn } from '@okta-mfa/core'
 
 /** Options of `requireMfa` and `requireMfaFastify`. */
 export interface RequireMfaOptions {
   /** Where a page request without MFA is sent. @default '/mfa' */
-  redirectTo?: string
-  /** Where a page request without any login is sent; without it, such a request gets 401 NOT_AUTHENTICATED. */
-  loginRedirectTo?: string
+  redirectTo?: string | undefined
+  /** Where a page request without any login is sent; without it, such a request gets 401 UNAUTHENTICATED. */
+  loginRedirectTo?: string | undefined
   /** Step-up: an MFA step older than this many seconds no longer counts. @default no limit */
-  maxAgeSeconds?: number
+  maxAgeSeconds?: number | undefined
   /** Time source in ms (tests inject one). @default Date.now */
-  clock?: () => number
+  clock?: (() => number) | undefined
   /** Overrides `userKeyOf`, as in the strategy. */
-  userKey?: UserKeyFn
+  userKey?: UserKeyFn | undefined
   /** Session key that remembers where a redirected page request was going (passport's `successReturnToOrRedirect` reads it). @default 'returnTo' */
-  returnToKey?: string
+  returnToKey?: string | undefined
 }
 
 /** The frozen, validated form of {@link RequireMfaOptions}. */
@@ -32,7 +31,7 @@ export interface GuardConfig {
 /** The outcome for one request. */
 export type GuardVerdict =
   | { ok: true, state: MfaState }
-  | { ok: false, code: 'NOT_AUTHENTICATED' | 'MFA_REQUIRED', stepUp: boolean }
+  | { ok: false, code: 'UNAUTHENTICATED' | 'MFA_REQUIRED', stepUp: boolean }
 
 function localPath (value: unknown, name: string): string {
   if (typeof value !== 'string' || !value.startsWith('/')) throw new TypeError(`"${name}" option must be a path starting with "/"`)
@@ -66,7 +65,7 @@ export function guardConfig (options: RequireMfaOptions = {}): GuardConfig {
 /** Whether the request carries a user with a (fresh enough) MFA step. */
 export function mfaVerdict (req: SessionRequest, config: GuardConfig): GuardVerdict {
   const user = req.user
-  if (user === undefined || user === null || user === false) return { ok: false, code: 'NOT_AUTHENTICATED', stepUp: false }
+  if (user === undefined || user === null || user === false) return { ok: false, code: 'UNAUTHENTICATED', stepUp: false }
   const opts = config.userKey === undefined ? {} : { userKey: config.userKey }
   const state = getMfaState(req, opts)
   if (state === undefined) return { ok: false, code: 'MFA_REQUIRED', stepUp: false }
@@ -94,5 +93,5 @@ export function returnToOf (method: string | undefined, url: string | undefined)
 
 /** The JSON body of a refused API request. */
 export function refusalBody (verdict: Extract<GuardVerdict, { ok: false }>): { code: string, message: string, stepUp: boolean } {
-  return { code: verdict.code, message: FAIL_CODES[verdict.code].message, stepUp: verdict.stepUp }
+  return { code: verdict.code, message: MFA_OUTCOMES[verdict.code].message, stepUp: verdict.stepUp }
 }

@@ -2,8 +2,7 @@
 // where `returnTo` lives in the secure session (which @fastify/passport's successReturnToOrRedirect reads).
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { guardConfig, mfaVerdict, refusalBody, returnToOf, wantsHtml, type RequireMfaOptions } from './guard.js'
-import type { MfaState, SessionRequest } from './session-state.js'
-import { sessionSet } from './session-state.js'
+import { sessionSet, type MfaState, type SessionRequest } from '@okta-mfa/core'
 
 /** A Fastify preHandler hook. */
 export type MfaPreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>
@@ -28,7 +27,7 @@ export function requireMfaFastify (options: RequireMfaOptions = {}): MfaPreHandl
       (request as unknown as Record<string, unknown>)[MFA_REQUEST_PROPERTY] = verdict.state
       return undefined
     }
-    const target = verdict.code === 'NOT_AUTHENTICATED' ? config.loginRedirectTo : config.redirectTo
+    const target = verdict.code === 'UNAUTHENTICATED' ? config.loginRedirectTo : config.redirectTo
     if (target !== undefined && wantsHtml(request.headers.accept)) {
       const returnTo = returnToOf(request.method, request.url)
       if (returnTo !== undefined && req.session !== undefined) sessionSet(req, config.returnToKey, returnTo)

@@ -2,7 +2,7 @@
 // for its current user (and recently enough, with maxAgeSeconds); pages are redirected, APIs get 401 JSON.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { guardConfig, mfaVerdict, refusalBody, returnToOf, wantsHtml, type RequireMfaOptions } from './guard.js'
-import { sessionSet } from './session-state.js'
+import { sessionSet } from '@okta-mfa/core'
 import { requireMfaFastify } from './require-mfa-fastify.js'
 
 /** The request shape the Express guard reads (express `Request` fits). */
@@ -28,7 +28,7 @@ function isFastifyReply (res: unknown): res is Parameters<ReturnType<typeof requ
  * - MFA done (and younger than `maxAgeSeconds`): `next()`; `req.mfa` holds the {@link MfaState}.
  * - A page request (`Accept: text/html`) without MFA: 302 to `redirectTo`, remembering the URL in `session.returnTo`.
  * - An API request without MFA: 401 `{ code: 'MFA_REQUIRED', message, stepUp }`;
- *   without a logged-in user: 401 `{ code: 'NOT_AUTHENTICATED' }` (or 302 to `loginRedirectTo` for pages).
+ *   without a logged-in user: 401 `{ code: 'UNAUTHENTICATED' }` (or 302 to `loginRedirectTo` for pages).
  *
  * @throws TypeError for a bad option.
  * @example
@@ -51,7 +51,7 @@ export function requireMfa (options: RequireMfaOptions = {}): ConnectMiddleware 
         next()
         return
       }
-      const target = verdict.code === 'NOT_AUTHENTICATED' ? config.loginRedirectTo : config.redirectTo
+      const target = verdict.code === 'UNAUTHENTICATED' ? config.loginRedirectTo : config.redirectTo
       if (target !== undefined && wantsHtml(req.headers.accept)) {
         const returnTo = returnToOf(req.method, req.originalUrl ?? req.url)
         if (returnTo !== undefined && req.session !== undefined) sessionSet(req, config.returnToKey, returnTo)
