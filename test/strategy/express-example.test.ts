@@ -67,7 +67,7 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
   t.equal((await jar.fetch('/account', { headers: PAGE })).status, 200)
 
   t.equal((await jar.fetch('/logout', { method: 'POST' })).location, '/login')
-  t.equal((await jar.fetch('/api/me')).json().code, 'NOT_AUTHENTICATED')
+  t.equal((await jar.fetch('/api/me')).json().code, 'UNAUTHENTICATED')
 })
 
 await t.test('main.js runs with one command and its printed demo sign-in works', async (t) => {

@@ -19,14 +19,14 @@ for (const start of STACKS) {
     })
     const code = (at = emu.clock.now()): string => totp(FACTORS.ada.secret, at)
 
-    await t.test('without a login the guard answers 401 NOT_AUTHENTICATED', async (t) => {
+    await t.test('without a login the guard answers 401 UNAUTHENTICATED', async (t) => {
       const jar = stack.jar()
       const api = await jar.fetch('/api/data')
       t.equal(api.status, 401)
-      t.equal(api.json().code, 'NOT_AUTHENTICATED')
+      t.equal(api.json().code, 'UNAUTHENTICATED')
       const mfa = await jar.fetch('/api/mfa', { form: { passCode: code() } })
       t.equal(mfa.status, 401, 'the strategy fails 401 without a primary login')
-      t.equal(mfa.json().code, 'NOT_AUTHENTICATED')
+      t.equal(mfa.json().code, 'UNAUTHENTICATED')
     })
 
     const jar = stack.jar()
@@ -87,7 +87,7 @@ for (const start of STACKS) {
 
     await t.test('logout clears the MFA state', async (t) => {
       t.equal((await jar.fetch('/logout', { method: 'POST' })).status, 200)
-      t.equal((await jar.fetch('/api/data')).json().code, 'NOT_AUTHENTICATED')
+      t.equal((await jar.fetch('/api/data')).json().code, 'UNAUTHENTICATED')
       emu.clock.advance(30_000)
       await passwordLogin(jar, ada)
       t.equal((await jar.fetch('/api/data')).json().code, 'MFA_REQUIRED', 'a new login starts without MFA')
