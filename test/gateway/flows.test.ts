@@ -97,7 +97,8 @@ await t.test('sms: enroll, activate with the texted code, verify by CHALLENGE th
   const enrolled = await gql(jar, OPS.enroll, { input: { factorType: 'SMS', phoneNumber: '+15555550123' } })
   t.equal(enrolled.status, 200, JSON.stringify(enrolled.body.errors))
   const { factor, activation } = enrolled.body.data.enrollFactor
-  t.match(factor, { factorType: 'SMS', status: 'PENDING_ACTIVATION', phoneNumber: '+15555550123' })
+  t.match(factor, { factorType: 'SMS', status: 'PENDING_ACTIVATION', phoneNumber: '+1••••••0123' }, 'masked while enrolling, before any MFA step')
+  t.equal((await gql(jar, OPS.factors)).body.data.factors[0].phoneNumber, '+1••••••0123', 'the factors query masks it too')
   t.equal(activation, null, 'sms has no TOTP activation')
   const enrollCode = emu.lastMessage({ factorId: factor.id })
   t.ok(enrollCode, 'an activation code was texted')
@@ -110,6 +111,7 @@ await t.test('sms: enroll, activate with the texted code, verify by CHALLENGE th
 
   const activated = await gql(jar, OPS.activate, { factorId: factor.id, passCode: codes[1]!.code })
   t.equal(activated.body.data.activateFactor.status, 'ACTIVE', JSON.stringify(activated.body.errors))
+  t.equal((await gql(jar, OPS.factors)).body.data.factors[0].phoneNumber, '+15555550123', 'the full number after the MFA step')
 
   emu.clock.advance(31_000)
   const challenge = await gql(jar, OPS.verify, { factorId: factor.id })
