@@ -80,7 +80,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (user === false || user === undefined || user === null) {
       const fail = (info ?? {}) as FailInfo
       if (fail.code === 'ENROLLMENT_REQUIRED') return await reply.redirect('/mfa/enroll', 303)
-      if (fail.code === 'NOT_AUTHENTICATED') return await reply.redirect('/login', 303)
+      if (fail.code === 'UNAUTHENTICATED') return await reply.redirect('/login', 303)
       // A wrong code that used up the last attempt says both: it didn't match, and sign-in is now paused (until when).
       const lastTry = fail.attemptsRemaining === 0 && (fail.code === 'INVALID_PASSCODE' || fail.code === 'PASSCODE_REPLAYED')
       const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' || lastTry ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
