@@ -121,10 +121,13 @@ await t.test("the package README's Express and Fastify quick starts are complete
     t.ok(code.includes('OktaMfaStrategy'), `${name} found in the README`)
     writeFileSync(join(dir, name), code)
   }
-  const program = ts.createProgram(Object.keys(files).map((f) => join(dir, f)), {
-    module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022,
-    strict: true, noEmit: true, skipLibCheck: true, types: ['node'],
-  })
-  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
-  t.same(diagnostics, [], 'no type errors: no undefined helper, no untyped user')
+  // Also with exactOptionalPropertyTypes, which today's `tsc --init` turns on (Express's `req.ip` is `string | undefined`).
+  for (const exactOptionalPropertyTypes of [false, true]) {
+    const program = ts.createProgram(Object.keys(files).map((f) => join(dir, f)), {
+      module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022,
+      strict: true, noEmit: true, skipLibCheck: true, types: ['node'], exactOptionalPropertyTypes,
+    })
+    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
+    t.same(diagnostics, [], `no type errors (exactOptionalPropertyTypes ${String(exactOptionalPropertyTypes)}): no undefined helper, no untyped user`)
+  }
 })
