@@ -3,7 +3,7 @@
 import createError from '@fastify/error'
 import type { FastifyRequest } from 'fastify'
 import type { OktaClient, OktaClientOptions } from '@okta-mfa/client'
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_DEADLINE_MS, FACTOR_CACHE_TTL_MS, type AttemptStore, type ResolveOktaUser } from '@okta-mfa/core'
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_DEADLINE_MS, FACTOR_CACHE_TTL_MS, type AttemptStore, type ResolveOktaUser, type RevocationStore } from '@okta-mfa/core'
 import { DEFAULT_LIMITS, type QueryLimits } from './limits.js'
 
 /** A bad plugin option: `code` is `OKTA_MFA_GATEWAY_INVALID_OPTION`, and the error is a TypeError. */
@@ -79,6 +79,8 @@ export interface OktaMfaGatewayOptions {
   requestTimeoutMs?: number | undefined
   /** How long the session caches the user's factor list, milliseconds (0: off); enroll, activate and remove drop it. @default 30000 */
   factorCacheMs?: number | undefined
+  /** Where revoked sessions are remembered (the store the app's logout revokes in): a revoked session is UNAUTHENTICATED. @default none */
+  revocations?: RevocationStore | undefined
 }
 
 /** The validated, frozen form of {@link OktaMfaGatewayOptions}. */
@@ -101,6 +103,7 @@ export interface GatewayConfig {
   readonly clock: () => number
   readonly requestTimeoutMs: number
   readonly factorCacheMs: number
+  readonly revocations: RevocationStore | undefined
 }
 
 /** Defaults of the plugin options. */
@@ -117,7 +120,7 @@ export const GATEWAY_DEFAULTS = Object.freeze({
 const KNOWN = new Set([
   'client', 'orgUrl', 'token', 'allowInsecureHttp', 'timeoutMs', 'dispatcher', 'resolveUser', 'resolveOktaUser', 'provision',
   'userKey', 'path', 'development', 'attemptStore', 'maxAttempts', 'attemptWindowMs', 'stepUpMaxAgeSeconds', 'bodyLimit',
-  'limits', 'issuer', 'clock', 'requestTimeoutMs', 'factorCacheMs',
+  'limits', 'issuer', 'clock', 'requestTimeoutMs', 'factorCacheMs', 'revocations',
 ])
 
 function fail (message: string): never {
@@ -203,6 +206,10 @@ export function resolveGatewayConfig (options: OktaMfaGatewayOptions): GatewayCo
     typeof store.reset !== 'function' || typeof store.get !== 'function')) {
     fail('"attemptStore" option must implement AttemptStore (increment, reset, get)')
   }
+  const revocations = o.revocations as Partial<RevocationStore> | undefined
+  if (revocations !== undefined && (typeof revocations !== 'object' || revocations === null || typeof revocations.isRevoked !== 'function')) {
+    fail('"revocations" option must implement RevocationStore (revokeSession, revokeUser, isRevoked)')
+  }
   const issuer = o.issuer
   if (issuer !== undefined && (typeof issuer !== 'string' || issuer === '' || issuer.includes(':'))) {
     fail('"issuer" option must be a non-empty string without ":"')
@@ -226,5 +233,6 @@ export function resolveGatewayConfig (options: OktaMfaGatewayOptions): GatewayCo
     clock: optionalFn<() => number>(o, 'clock') ?? Date.now,
     requestTimeoutMs: positiveInt(o.requestTimeoutMs, 'requestTimeoutMs', GATEWAY_DEFAULTS.requestTimeoutMs),
     factorCacheMs: o.factorCacheMs === 0 ? 0 : positiveInt(o.factorCacheMs, 'factorCacheMs', GATEWAY_DEFAULTS.factorCacheMs),
+    revocations: revocations as RevocationStore | undefined,
   })
 }

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { MercuriusContext } from 'mercurius'
 import type { OktaClient, RequestOptions, VerifyRequestOptions } from '@okta-mfa/client'
 import {
-  MfaSubject, RequestDeadline, endUserContext, userKeyOf,
+  MfaSubject, RequestDeadline, endUserContext, isSessionRevoked, userKeyOf,
   type AttemptLimiter, type ResolveOktaUser, type SessionRequest,
 } from '@okta-mfa/core'
 import { GatewayError } from './errors.js'
@@ -73,7 +73,7 @@ export class RequestScope {
   /**
    * The signed-in user, from the app's `resolveUser` only.
    *
-   * @throws GatewayError UNAUTHENTICATED without a resolver or without a user.
+   * @throws GatewayError UNAUTHENTICATED without a resolver, without a user, or in a revoked session.
    */
   appUser (): Promise<AppUser> {
     this.#appUser ??= this.#resolveAppUser()
@@ -85,7 +85,11 @@ export class RequestScope {
     if (resolve === undefined) throw new GatewayError('UNAUTHENTICATED')
     const user = await resolve(this.request)
     if (user === undefined || user === null || user === false) throw new GatewayError('UNAUTHENTICATED')
-    return { user, userKey: userKeyOf(user, this.deps.config.userKey) }
+    const { revocations, userKey, clock } = this.deps.config
+    // A revoked session (logged out, or "sign out of all sessions") is signed out. A store that cannot answer throws
+    // StoreUnavailableError: STORE_UNAVAILABLE, never a pass.
+    if (revocations !== undefined && await isSessionRevoked(this.session, revocations, { user, userKey, clock })) throw new GatewayError('UNAUTHENTICATED')
+    return { user, userKey: userKeyOf(user, userKey) }
   }
 
   /** The signed-in user's Okta side (Okta user id bound in the session, cached factor list). */

@@ -38,3 +38,8 @@ export {
 } from './factors.js'
 export { checkPasscode, countedOutcome, type PasscodeCheckInput, type PasscodeCheckResult } from './passcode-check.js'
 export { errorCode, type MfaOktaClient, type OktaFactorLike } from './okta-port.js'
+export { MemoryRevocationStore, type MemoryRevocationStoreOptions } from './stores/memory-revocation.js'
+export {
+  SESSION_IDENTITY_KEY, DEFAULT_REVOCATION_TTL_MS, getSessionIdentity, startSession, ensureSession, isSessionRevoked, revokeSession,
+  revokeUserSessions, type SessionIdentity, type SessionIdentityOptions,
+} from './revocation.js'

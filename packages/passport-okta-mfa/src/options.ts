@@ -3,7 +3,7 @@
 import { createOktaClient, type OktaClientOptions } from '@okta-mfa/client'
 import {
   AttemptLimiter, DEFAULT_REQUEST_DEADLINE_MS, FACTOR_CACHE_TTL_MS,
-  type AttemptStore, type MfaOktaClient, type ResolveOktaUser, type UserKeyFn,
+  type AttemptStore, type MfaOktaClient, type ResolveOktaUser, type RevocationStore, type UserKeyFn,
 } from '@okta-mfa/core'
 
 /** Options of {@link OktaMfaStrategy} (without the `passReqToCallback` switch). */
@@ -46,6 +46,8 @@ export interface OktaMfaStrategyBaseOptions<User = any, Req = any> {
   requestTimeoutMs?: number | undefined
   /** How long the factor list is cached in the session, ms (0: off). Enrollment changes drop it. @default 30000 */
   factorCacheMs?: number | undefined
+  /** Where revoked sessions are remembered (the store your logout revokes in): a revoked session is UNAUTHENTICATED. @default none */
+  revocations?: RevocationStore | undefined
 }
 
 /** The options with `passReqToCallback: true`: the verify callback gets the request first. */
@@ -73,6 +75,7 @@ export interface StrategyConfig<User, Req> {
   passReqToCallback: boolean
   requestTimeoutMs: number
   factorCacheMs: number
+  revocations: RevocationStore | undefined
 }
 
 function nonNegativeInt (value: unknown, option: string, fallback: number, min: number): number {
@@ -124,6 +127,10 @@ export function strategyConfig<User, Req> (options: OktaMfaStrategyBaseOptions<U
   if (options.limiter !== undefined && (options.store !== undefined || options.maxAttempts !== undefined || options.windowMs !== undefined)) {
     throw new TypeError('"store", "maxAttempts" and "windowMs" configure the default limiter: do not combine them with "limiter"')
   }
+  const { revocations } = options
+  if (revocations !== undefined && (typeof revocations !== 'object' || revocations === null || typeof revocations.isRevoked !== 'function')) {
+    throw new TypeError('"revocations" option must implement RevocationStore')
+  }
   const name = fieldName(options.name, 'name', 'okta-mfa')
   const passCodeField = fieldName(options.passCodeField, 'passCodeField', 'passCode')
   const factorIdField = fieldName(options.factorIdField, 'factorIdField', 'factorId')
@@ -154,5 +161,6 @@ export function strategyConfig<User, Req> (options: OktaMfaStrategyBaseOptions<U
     passReqToCallback: options.passReqToCallback === true,
     requestTimeoutMs: nonNegativeInt(options.requestTimeoutMs, 'requestTimeoutMs', DEFAULT_REQUEST_DEADLINE_MS, 1),
     factorCacheMs: nonNegativeInt(options.factorCacheMs, 'factorCacheMs', FACTOR_CACHE_TTL_MS, 0),
+    revocations: options.revocations,
   })
 }

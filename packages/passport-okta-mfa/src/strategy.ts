@@ -2,8 +2,9 @@
 // has Okta verify it against the logged-in user's TOTP factor, and records the MFA step in the session.
 import { createRequire } from 'node:module'
 import {
-  MFA_SESSION_KEY, OKTA_USER_SESSION_KEY, MfaSubject, RequestDeadline, checkPasscode, endUserContext, recordMfa, userKeyOf,
-  type MfaError, type MfaMethod, type MfaOktaClient,
+  MFA_SESSION_KEY, OKTA_USER_SESSION_KEY, SESSION_IDENTITY_KEY, MfaError, MfaSubject, RequestDeadline, checkPasscode, endUserContext,
+  ensureSession, isSessionRevoked, outcomeOfError, recordMfa, userKeyOf,
+  type MfaMethod, type MfaOktaClient,
 } from '@okta-mfa/core'
 import { failInfo, FAIL_CODES, type MfaFailCode, type MfaFailInfo } from './fail-codes.js'
 import { carryAcrossLogin } from './login-hook.js'
@@ -128,6 +129,12 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
     const user = req.user as User | undefined | null | false
     if (user === undefined || user === null || user === false) return refuse('UNAUTHENTICATED')
     const userKey = userKeyOf(user, config.userKey)
+    if (config.revocations !== undefined) {
+      // A revoked session (logged out, or "sign out of all sessions") is signed out; a store that cannot say is 503.
+      const revoked = await isSessionRevoked(req, config.revocations, { user, userKey: config.userKey, clock: config.clock })
+        .catch((err: unknown) => { throw outcomeOfError(err) ?? err })
+      if (revoked) return refuse('UNAUTHENTICATED')
+    }
     const subject = new MfaSubject<User, Req>({
       session: req,
       user,
@@ -180,8 +187,9 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
 
   /** Records the MFA step for `user` and hands it to passport, keeping the state across passport's login. */
   private complete (req: StrategyRequest, user: User, info: MfaSuccessInfo, settle: PassportActions): void {
-    recordMfa(req, { user, factorId: info.factorId, method: info.method, now: info.completedAt, ...(this.config.userKey === undefined ? {} : { userKey: this.config.userKey }) })
-    carryAcrossLogin(req, [MFA_SESSION_KEY, OKTA_USER_SESSION_KEY, 'returnTo'])
+    recordMfa(req, { user, factorId: info.factorId, method: info.method, now: info.completedAt, userKey: this.config.userKey })
+    if (this.config.revocations !== undefined) ensureSession(req, { user, userKey: this.config.userKey, clock: this.config.clock })
+    carryAcrossLogin(req, [MFA_SESSION_KEY, OKTA_USER_SESSION_KEY, SESSION_IDENTITY_KEY, 'returnTo'])
     settle.success(user, info)
   }
 }
