@@ -1,6 +1,7 @@
 // Guards the happy paths a frontend runs over HTTP with a session cookie: enroll TOTP (QR PNG + otpauth URI),
 // activate, verify (then requireMfa passes), sms enroll/challenge/verify, resend, remove with step-up, and the queries.
 import t from 'tap'
+import { MemoryRevocationStore } from '@okta-mfa/core'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
 import { withEmulator } from '../helpers/emulator.js'
@@ -166,4 +167,23 @@ await t.test('an abandoned enrollment is restarted by removing the pending facto
   t.match(again.body.data.enrollFactor, { factor: { status: 'PENDING_ACTIVATION' }, activation: { keyLength: 6 } }, 'enrollment starts over')
   t.not(again.body.data.enrollFactor.activation.sharedSecret, first.body.data.enrollFactor.activation.sharedSecret, 'with a new secret')
   t.equal(codeOf(await gql(jar, OPS.remove, { factorId: pendingId })), 'FACTOR_NOT_FOUND', 'the old factor is gone')
+})
+
+await t.test('a revoked session is signed out: a cookie copied before logout is UNAUTHENTICATED after it', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: 'JBSWY3DPEHPK3PXP' }] }] })
+  const revocations = new MemoryRevocationStore({ clock: emu.clock.now })
+  const gw = await startGatewayApp(t, emu, { gateway: { revocations } })
+  const jar = await gw.signedIn('ada@example.com')
+  const factorId = (await gql(jar, OPS.factors)).body.data.factors[0].id as string
+  const verified = await gql(jar, OPS.verify, { factorId, passCode: totp('JBSWY3DPEHPK3PXP', emu.clock.now()) })
+  t.equal(verified.body.data.verifyFactor.result, 'SUCCESS', JSON.stringify(verified.body.errors))
+  t.equal((await jar.fetch('/protected', { headers: { accept: 'application/json' } })).status, 200)
+  const copied = gw.jar()
+  for (const [k, v] of jar.cookies) copied.cookies.set(k, v)
+  t.equal((await jar.fetch('/test/logout', { json: {} })).status, 200)
+  const replay = await gql(copied, OPS.factors)
+  t.equal(codeOf(replay), 'UNAUTHENTICATED', 'the gateway refuses the copied cookie')
+  t.equal(replay.status, 401)
+  t.equal((await copied.fetch('/protected', { headers: { accept: 'application/json' } })).status, 401, 'and so does requireMfa')
+  t.equal(codeOf(await gql(await gw.signedIn('ada@example.com'), OPS.factors)), undefined, 'a new login works')
 })
