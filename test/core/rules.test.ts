@@ -7,6 +7,8 @@ import {
   AttemptLimiter, DEFAULT_MAX_ATTEMPTS, MFA_OUTCOMES, MemoryAttemptStore, MfaError, OKTA_LOCKOUT_THRESHOLD, StoreUnavailableError,
   attemptKey, bindOktaUser, cacheFactors, cachedFactors, dropCachedFactors, endUserContext, getMfaState, getOktaUserBinding,
   isStoreUnavailableError, maskEmail, maskPhoneNumber, outcomeMessage, outcomeOfError, recordMfa, userKeyOf,
+  DEFAULT_REVOCATION_TTL_MS, MemoryRevocationStore, SESSION_IDENTITY_KEY, getSessionIdentity, isSessionRevoked, revokeSession,
+  revokeUserSessions, startSession,
 } from '@okta-mfa/core'
 import {
   ConnectionError, InvalidPasscodeError, NotFoundError, OktaApiError, RateLimitedError, TimeoutError, ValidationError, AbortedError,
@@ -129,4 +131,43 @@ await t.test('end-user context is bounded; phone numbers and addresses are maske
   t.notMatch(maskPhoneNumber('+15555550123'), /5555/)
   t.equal(maskEmail('ada.lovelace@example.com'), 'a•••@example.com')
   t.equal(maskEmail('not an address'), '•••')
+})
+
+await t.test('revocation: session ids at login, logout revokes one, sign-out-everywhere the user; the memory store is capped', async (t) => {
+  let now = 1_000_000
+  const clock = (): number => now
+  const store = new MemoryRevocationStore({ clock, maxEntries: 50 })
+  const a = { session: {} as Record<string, unknown>, user: { id: 'ada' } }
+  const copy = { session: a.session, user: a.user }
+  const identity = startSession(a, { clock })
+  t.match(identity, { sessionId: /^[A-Za-z0-9_-]{22}$/, issuedAt: now, userKey: 'ada' })
+  t.not(startSession({ session: {}, user: { id: 'ada' } }).sessionId, identity.sessionId, 'random per login')
+  t.same(getSessionIdentity(a, 'ada'), identity)
+  t.equal(getSessionIdentity(a, 'bob'), undefined, 'bound to the user')
+  t.equal(await isSessionRevoked(copy, store, { clock }), false)
+  await revokeSession(a, store)
+  t.equal(getSessionIdentity(a, 'ada'), undefined, 'logout forgets the identity in the session')
+  const stolen = { session: { [SESSION_IDENTITY_KEY]: identity }, user: { id: 'ada' } }
+  t.equal(await isSessionRevoked(stolen, store, { clock }), true, 'a copy of the cookie is revoked')
+
+  const b1 = { session: {}, user: { id: 'bea' } }
+  const b2 = { session: {}, user: { id: 'bea' } }
+  startSession(b1, { clock }); now += 10; startSession(b2, { clock })
+  const c = { session: {}, user: { id: 'cyd' } }
+  startSession(c, { clock })
+  await revokeUserSessions(store, 'bea', { clock })
+  t.equal(await isSessionRevoked(b1, store, { clock }), true)
+  t.equal(await isSessionRevoked(b2, store, { clock }), true, 'every session issued until then')
+  t.equal(await isSessionRevoked(c, store, { clock }), false, 'other users untouched')
+  now += 1
+  const b3 = { session: {}, user: { id: 'bea' } }
+  startSession(b3, { clock })
+  t.equal(await isSessionRevoked(b3, store, { clock }), false, 'a login after it is not')
+  now += DEFAULT_REVOCATION_TTL_MS
+  t.equal(await isSessionRevoked(stolen, store, { clock }), false, 'remembered for the TTL (at least the session lifetime)')
+
+  for (let i = 0; i < 500; i++) await store.revokeSession(`s${i}`, 60_000)
+  t.ok(store.size <= 50, 'capped')
+  t.equal(await store.isRevoked('s499', undefined, 0), true, 'the newest revocations are kept')
+  t.throws(() => new MemoryRevocationStore({ maxEntries: 0 }), { name: 'TypeError', message: /"maxEntries"/ })
 })
