@@ -155,8 +155,8 @@ await t.test('the MFA form says what is wrong: missing, malformed, wrong, then l
     last = await postMfa(bob, { passCode: wrongCode })
     statuses.push(last.status)
   }
-  t.same(statuses, [401, 401, 401, 401, 429], 'four wrong codes, then the fifth locks')
-  // The fifth wrong code is either refused as a lockout or reported as wrong and the last try: both say until when.
+  t.same(statuses, [401, 401, 401, 429, 429], 'three wrong codes, then the fourth (the default limit, below Okta\'s lockout of 5) locks')
+  // The last wrong code is either refused as a lockout or reported as wrong and the last try: both say until when.
   t.match(errorText(last!.text), /Too many attempts with a wrong code, so sign-in is paused for this account\. Try again in about 15 minutes\.$/)
   const locked = await postMfa(bob, { passCode: right })
   t.equal(locked.status, 429, 'even the right code waits for the lockout to end')
