@@ -6,6 +6,8 @@ export {
   AttemptLimiter, MemoryAttemptStore, DEFAULT_MAX_ATTEMPTS, DEFAULT_WINDOW_MS, OKTA_LOCKOUT_THRESHOLD,
   type AttemptStore, type AttemptCount, type AttemptDecision, type AttemptLimiterOptions, type MemoryAttemptStoreOptions,
   StoreUnavailableError, isStoreUnavailableError, type RevocationStore,
+  MemoryRevocationStore, startSession, revokeSession, revokeUserSessions, isSessionRevoked, type MemoryRevocationStoreOptions,
+  dropCachedFactors,
   MFA_OUTCOMES, MfaError, isMfaError, type MfaOutcomeCode,
   readPasscode, PASSCODE_PATTERN, type PasscodeResult,
   resolveOktaUserId, InvalidOktaUserRefError,

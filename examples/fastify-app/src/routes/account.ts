@@ -1,8 +1,7 @@
 // The protected pages: /account (requireMfaFastify) and /account/security, where removing a factor needs a
 // fresh code first (step-up), checked by the same okta-mfa strategy as the sign-in form.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { revokeUserSessions } from '@okta-mfa/core'
-import { getMfaState, mfaStateOf, userKeyOf } from 'passport-okta-mfa'
+import { getMfaState, mfaStateOf, userKeyOf, dropCachedFactors, revokeUserSessions } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
@@ -110,6 +109,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     const { factor } = found
     try {
       await ctx.client.deleteFactor(await ctx.directory.oktaUserId(currentUser(request)), factor.id)
+      dropCachedFactors(request) // the session's cached factor list (strategy, gateway) is stale now
     } catch (deleteErr) {
       if (!isUpstreamFailure(deleteErr)) throw deleteErr
       return await sendUnavailable(reply)

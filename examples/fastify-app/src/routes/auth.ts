@@ -1,8 +1,7 @@
 // The primary sign-in (passport-local) and sign-out. After the password the user goes to /mfa, or straight
 // to enrollment when they have no factor yet.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { revokeSession, startSession } from '@okta-mfa/core'
-import { clearMfa, getMfaState } from 'passport-okta-mfa'
+import { clearMfa, getMfaState, revokeSession, startSession } from 'passport-okta-mfa'
 import { currentUser, isSignedIn, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, verifiableFactors } from '../factors.js'
