@@ -4,7 +4,7 @@ import { createServer, type Socket } from 'node:net'
 import t, { type Test } from 'tap'
 import { startEmulator } from '@okta-mfa/emulator'
 import { GATEWAY_ERRORS } from '@okta-mfa/gateway'
-import { MemoryAttemptStore, attemptKey } from '@okta-mfa/core'
+import { MemoryAttemptStore, StoreUnavailableError, attemptKey, type AttemptStore } from '@okta-mfa/core'
 import { withEmulator, type TestEmulator } from '../helpers/emulator.js'
 import { OPS, codeOf, gql, startGatewayApp, type GqlResponse } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
@@ -95,6 +95,28 @@ await t.test("the gateway's attempt limiter locks out, through the shared store 
   const retry = locked.body.errors?.[0]?.extensions.retryAfterSeconds
   t.ok(typeof retry === 'number' && retry > 0 && retry <= 900, `retryAfterSeconds ${String(retry)}`)
   t.equal(locked.headers['retry-after'], String(retry), 'Retry-After header')
+})
+
+await t.test('an attempt store that cannot be reached: STORE_UNAVAILABLE (503, retryable), the code never reaches Okta', async (t) => {
+  const emu = await withEmulator(t, { seed })
+  const memory = new MemoryAttemptStore()
+  let down = true
+  const store: AttemptStore = {
+    increment: async (...args) => { if (down) throw new StoreUnavailableError(); return await memory.increment(...args) },
+    reset: async (key) => { await memory.reset(key) },
+    get: async (key, now) => await memory.get(key, now),
+  }
+  const gw = await startGatewayApp(t, emu, { gateway: { attemptStore: store } })
+  const ada = await gw.signedIn('ada@example.com')
+  const factorId = await totpFactorId(emu, ada)
+  const refused = await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })
+  expectCode(t, refused, 'STORE_UNAVAILABLE', 'the right code while the store is down')
+  t.equal(GATEWAY_ERRORS.STORE_UNAVAILABLE.retryable, true)
+  expectCode(t, await gql(ada, OPS.activate, { factorId, passCode: '123456' }), 'STORE_UNAVAILABLE', 'activation too')
+  t.equal((await gql(ada, OPS.viewer)).body.data.viewer.mfa.completed, false, 'no MFA step')
+  down = false
+  const ok = await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })
+  t.equal(ok.body.data?.verifyFactor.result, 'SUCCESS', 'the same code was never used: Okta did not hear it while the store was down')
 })
 
 await t.test("Okta's own lockout and rate limit", async (t) => {

@@ -2,6 +2,7 @@
 // stacks), a parallel burst of guesses cannot get past it, the window reopens on the injected clock; and
 // Okta's own lockout (E0000069) and rate limit (429) reach the page as LOCKED_OUT and RATE_LIMITED.
 import t from 'tap'
+import { MemoryAttemptStore, StoreUnavailableError, type AttemptStore } from '@okta-mfa/core'
 import { withEmulator } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
 import { FACTORS, STACKS, USERS, passwordLogin, seedUsers, wrongCode } from '../helpers/strategy-stacks.js'
@@ -41,6 +42,28 @@ for (const start of STACKS) {
     const after = await jar.fetch('/api/mfa', { form: { passCode: code() } })
     t.equal(after.status, 200, 'the window reopened')
     t.equal((await jar.fetch('/api/data')).status, 200)
+  })
+
+  await t.test(`${start.name}: an attempt store that cannot be reached refuses the attempt (error 503 STORE_UNAVAILABLE)`, async (t) => {
+    const emu = await withEmulator(t, { seed: seedUsers() })
+    const memory = new MemoryAttemptStore()
+    let down = true
+    const store: AttemptStore = {
+      increment: async (...args) => { if (down) throw new StoreUnavailableError(); return await memory.increment(...args) },
+      reset: async (key) => { await memory.reset(key) },
+      get: async (key, now) => await memory.get(key, now),
+    }
+    const stack = await start(t, { strategy: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, clock: emu.clock.now, store } })
+    const jar = stack.jar()
+    await passwordLogin(jar, ada)
+    const code = totp(FACTORS.ada.secret, emu.clock.now())
+    const refused = await jar.fetch('/api/mfa', { form: { passCode: code } })
+    t.equal(refused.status, 503)
+    t.same(refused.json(), { error: 'STORE_UNAVAILABLE' })
+    t.match(stack.errors, [{ code: 'STORE_UNAVAILABLE', status: 503, retryable: true }], 'an MfaError reached the error handler')
+    t.equal((await jar.fetch('/api/data')).status, 401, 'no MFA step')
+    down = false
+    t.equal((await jar.fetch('/api/mfa', { form: { passCode: code } })).status, 200, 'the same code works after: Okta never heard it')
   })
 
   await t.test(`${start.name}: a parallel burst of guesses reaches Okta at most maxAttempts times`, async (t) => {
