@@ -5,14 +5,14 @@ import { errorCode, type MfaOktaClient } from './okta-port.js'
 
 /** Extra profile fields used when provisioning (`email` defaults to the login; Okta requires one). */
 export interface ProvisionProfile {
-  email?: string
-  firstName?: string
-  lastName?: string
+  email?: string | undefined
+  firstName?: string | undefined
+  lastName?: string | undefined
   [extra: string]: unknown
 }
 
 /** Which Okta user an app user is: an Okta user id, or a login to look up. */
-export type OktaUserRef = { id: string } | { login: string, profile?: ProvisionProfile }
+export type OktaUserRef = { id: string } | { login: string, profile?: ProvisionProfile | undefined }
 
 /**
  * The app's mapping from its user (and the request) to an Okta user.
