@@ -28,6 +28,7 @@ export class MemoryAttemptStore implements AttemptStore {
   readonly #counters = new Map<string, AttemptCount>()
   readonly #clock: () => number
   readonly #maxKeys: number
+  #lastFullSweep = -Infinity
 
   constructor (options: MemoryAttemptStoreOptions = {}) {
     if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
@@ -53,6 +54,11 @@ export class MemoryAttemptStore implements AttemptStore {
       if (entry !== undefined) this.#counters.delete(key)
       if (this.#counters.size >= this.#maxKeys) {
         this.#dropExpired(now)
+        // Windows of different lengths break the front-to-back order: a full pass, at most once a second.
+        if (this.#counters.size >= this.#maxKeys && now - this.#lastFullSweep >= 1000) {
+          this.#lastFullSweep = now
+          this.sweep(now)
+        }
         if (this.#counters.size >= this.#maxKeys) throw new StoreUnavailableError('The attempt store is full')
       }
       entry = { count: 0, resetAt: now + windowMs }
