@@ -27,7 +27,7 @@ interface Rig {
   client: OktaClient
   calls: string[]
   /** One request's check for `login` in `session`. */
-  check: (session: { session: Record<string, unknown> }, login: string, input: { passCode?: unknown, answer?: unknown, factorId?: unknown }, limiter?: AttemptLimiter) => Promise<PasscodeCheckResult>
+  check: (session: { session: Record<string, unknown> }, login: string, input: { passCode?: unknown, answer?: unknown, factorId?: unknown, trustFactorId?: boolean }, limiter?: AttemptLimiter) => Promise<PasscodeCheckResult>
 }
 
 async function rig (tt: { teardown: (fn: () => unknown) => void }, opts: { provision?: boolean, deadlineMs?: number, url?: string } = {}): Promise<Rig> {
@@ -139,6 +139,15 @@ await t.test('one Okta call per verify once the session knows the user; the bind
   emu.clock.advance(31_000)
   await check(session, 'ada@example.com', { passCode: wrong(emu.totpCode(factorId)) }, limiter)
   t.same(calls, [`GET /api/v1/users/${userId}/factors`, `POST /api/v1/users/${userId}/factors/${factorId}/verify`], 'the factor list is cached for 30 s only')
+
+  // A client that keeps no session (a fresh session every time) naming its factor: Okta decides, no list.
+  calls.length = 0
+  const bare = await check({ session: {} }, 'ada@example.com', { passCode: emu.totpCode(factorId), factorId, trustFactorId: true }, limiter)
+  t.match(bare, { ok: true, factor: { id: factorId } })
+  t.same(calls, ['GET /api/v1/users/ada%40example.com', `POST /api/v1/users/${userId}/factors/${factorId}/verify`], 'no factor list with trustFactorId')
+  const other = await userWithTotp(emu, 'bob@example.com')
+  t.match(await check({ session: {} }, 'ada@example.com', { passCode: '123456', factorId: other.factorId, trustFactorId: true }, limiter),
+    { ok: false, error: { code: 'FACTOR_NOT_FOUND', status: 404 } }, "Okta refuses another user's factor")
 })
 
 await t.test("the default limit stays below Okta's lockout: the user is never locked in Okta", async (t) => {

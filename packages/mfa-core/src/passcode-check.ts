@@ -3,7 +3,7 @@
 import type { VerifyContext, VerifyFactorBody } from '@okta-mfa/client'
 import type { AttemptDecision, AttemptLimiter } from './attempts.js'
 import { outcomeOfError } from './client-errors.js'
-import { selectFactor } from './factors.js'
+import { selectFactor, type FactorSelection } from './factors.js'
 import { readAnswer, readFactorId, readPasscode } from './input.js'
 import type { MfaOktaClient, OktaFactorLike } from './okta-port.js'
 import { MfaError, type MfaOutcomeDetails } from './outcomes.js'
@@ -24,6 +24,12 @@ export interface PasscodeCheckInput {
   factorId?: unknown
   /** The end user's IP, User-Agent and Accept-Language ({@link endUserContext}). */
   context: VerifyContext
+  /**
+   * With a `factorId` and no cached factor list, send the verify straight to Okta, which refuses a factor that is not
+   * the user's (FACTOR_NOT_FOUND): one Okta call even for clients that keep no session cookie. The verified factor's
+   * `factorType` is then `'unknown'`. @default false (the factor is looked up in the user's list first)
+   */
+  trustFactorId?: boolean | undefined
 }
 
 /** The outcome of {@link checkPasscode}: the verified factor, or a refusal from the outcome table. */
@@ -58,6 +64,7 @@ export function countedOutcome (error: MfaError, decision: AttemptDecision | und
 export async function checkPasscode (input: PasscodeCheckInput): Promise<PasscodeCheckResult> {
   const { subject, limiter } = input
   let decision: AttemptDecision | undefined
+  let listed = true
   try {
     const hasAnswer = input.answer !== undefined && input.answer !== null
     const hasPasscode = input.passCode !== undefined && input.passCode !== null
@@ -74,9 +81,15 @@ export async function checkPasscode (input: PasscodeCheckInput): Promise<Passcod
     const factorId = readFactorId(input.factorId)
 
     const oktaUserId = await subject.oktaUserId()
-    let selected = selectFactor(await subject.factors(), factorId, secret)
-    // A cached list may predate an enrollment made elsewhere: ask Okta before saying no.
-    if (!selected.ok) selected = selectFactor(await subject.factors({ fresh: true }), factorId, secret)
+    let selected: FactorSelection
+    if (input.trustFactorId === true && factorId !== undefined && subject.cachedFactors() === undefined) {
+      listed = false
+      selected = { ok: true, factor: { id: factorId, factorType: 'unknown', status: 'ACTIVE' } }
+    } else {
+      selected = selectFactor(await subject.factors(), factorId, secret)
+      // A cached list may predate an enrollment made elsewhere: ask Okta before saying no.
+      if (!selected.ok) selected = selectFactor(await subject.factors({ fresh: true }), factorId, secret)
+    }
     if (!selected.ok) throw new MfaError(selected.code, selected.code === 'FACTOR_NOT_FOUND' ? { field: 'factorId' } : {})
 
     if (limiter !== undefined) {
@@ -94,8 +107,8 @@ export async function checkPasscode (input: PasscodeCheckInput): Promise<Passcod
   } catch (err) {
     const outcome = outcomeOfError(err)
     if (outcome === undefined) throw err
-    if (outcome.code === 'FACTOR_NOT_FOUND' && !(err instanceof MfaError)) {
-      // Okta does not know the factor or the user any more: the session's copies are stale.
+    if (outcome.code === 'FACTOR_NOT_FOUND' && listed && !(err instanceof MfaError)) {
+      // Okta does not know a factor of the user's list, or the user, any more: the session's copies are stale.
       subject.forgetFactors()
       subject.forgetOktaUser()
     }

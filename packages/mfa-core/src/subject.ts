@@ -108,6 +108,12 @@ export class MfaSubject<User = unknown, Req = unknown> {
     return list
   }
 
+  /** The session's cached factor list when fresh, without asking Okta. */
+  cachedFactors (): readonly OktaFactorLike[] | undefined {
+    const ttl = this.#init.factorCacheMs ?? FACTOR_CACHE_TTL_MS
+    return ttl > 0 ? cachedFactors(this.#init.session, this.userKey, this.#clock(), ttl) : undefined
+  }
+
   /** Caches a factor list fetched elsewhere (e.g. by the gateway's `factors` query). */
   rememberFactors (list: readonly OktaFactorLike[]): void {
     if ((this.#init.factorCacheMs ?? FACTOR_CACHE_TTL_MS) > 0) quietly(() => { cacheFactors(this.#init.session, this.userKey, list, this.#clock()) })
