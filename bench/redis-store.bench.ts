@@ -6,7 +6,7 @@ import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { createRedisStores, MemoryRevocationStore, type AttemptStore, type RevocationStore } from '@okta-mfa/core'
-import { MemoryAttemptStore } from 'passport-okta-mfa'
+import { MemoryAttemptStore } from '@okta-mfa/core'
 import { machine, writeSection } from './report.js'
 
 const WARMUP = 200

@@ -155,8 +155,8 @@ await t.test('the MFA form says what is wrong: missing, malformed, wrong, then l
     last = await postMfa(bob, { passCode: wrongCode })
     statuses.push(last.status)
   }
-  t.same(statuses, [401, 401, 401, 401, 429], 'four wrong codes, then the fifth locks')
-  // The fifth wrong code is either refused as a lockout or reported as wrong and the last try: both say until when.
+  t.same(statuses, [401, 401, 401, 429, 429], 'three wrong codes, then the fourth (the default limit, below Okta\'s lockout of 5) locks')
+  // The last wrong code is either refused as a lockout or reported as wrong and the last try: both say until when.
   t.match(errorText(last!.text), /Too many attempts with a wrong code, so sign-in is paused for this account\. Try again in about 15 minutes\.$/)
   const locked = await postMfa(bob, { passCode: right })
   t.equal(locked.status, 429, 'even the right code waits for the lockout to end')
@@ -221,12 +221,15 @@ await t.test('logout ends the session: /account sends to /login again', async (t
   t.equal(asked.status, 200, 'a cross-site GET shows the sign-out button')
   t.match(asked.text, 'action="/logout"')
   t.equal((await alice.fetch('/account', { headers: HTML })).status, 200, 'and alice is still signed in')
+  const copied = app.jar()
+  for (const [k, v] of alice.cookies) copied.cookies.set(k, v)
   const out = await alice.fetch('/logout', { form: { _csrf: csrfOf(asked.text) } })
   t.equal(out.status, 303, 'the button POSTs with the token')
   t.equal(out.location, '/login')
   t.match((await alice.fetch('/login')).text, 'You are signed out.')
   const account = await alice.fetch('/account', { headers: HTML })
   t.equal(account.location, '/login')
+  t.equal((await copied.fetch('/account', { headers: HTML })).location, '/login', 'a copy of the cookie taken before logout is signed out too')
 })
 
 await t.test('GET /logout from the address bar, a bookmark or our own link signs out at once', async (t) => {
@@ -239,6 +242,29 @@ await t.test('GET /logout from the address bar, a bookmark or our own link signs
     t.equal(out.location, '/login')
     t.equal((await jar.fetch('/mfa', { headers: HTML })).location, '/login', 'the session is gone')
   }
+})
+
+await t.test('sign out of all sessions (security page): every session of the user, and every copy of its cookie', async (t) => {
+  app.clock.advance(15 * 60_000 + 1000) // bob's attempt window from the lockout test ends
+  const a = app.jar()
+  await passwordLogin(a, 'bob')
+  t.equal((await postMfa(a, { passCode: code(app.demo!.totpUser.sharedSecret) })).status, 303)
+  const b = app.jar()
+  await passwordLogin(b, 'bob')
+  const copy = app.jar()
+  for (const [k, v] of a.cookies) copy.cookies.set(k, v)
+  const security = await a.fetch('/account/security', { headers: HTML })
+  t.match(security.text, 'Sign out of all sessions')
+  const out = await a.fetch('/account/security/sign-out-everywhere', { form: { _csrf: csrfOf(security.text) } })
+  t.equal(out.status, 303)
+  t.equal(out.location, '/login')
+  t.match((await a.fetch('/login')).text, 'You are signed out of all sessions.')
+  t.equal((await copy.fetch('/account', { headers: HTML })).location, '/login', 'a copy of the cookie')
+  t.equal((await b.fetch('/mfa', { headers: HTML })).location, '/login', "bob's other session")
+  app.clock.advance(1000)
+  const again = app.jar()
+  await passwordLogin(again, 'bob')
+  t.equal((await again.fetch('/mfa', { headers: HTML })).status, 200, 'a new sign-in works')
 })
 
 await t.test('Okta unavailable: the pages say so in words, never a stack trace', async (t) => {

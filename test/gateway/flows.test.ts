@@ -1,6 +1,7 @@
 // Guards the happy paths a frontend runs over HTTP with a session cookie: enroll TOTP (QR PNG + otpauth URI),
 // activate, verify (then requireMfa passes), sms enroll/challenge/verify, resend, remove with step-up, and the queries.
 import t from 'tap'
+import { MemoryRevocationStore } from '@okta-mfa/core'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
 import { withEmulator } from '../helpers/emulator.js'
@@ -97,7 +98,8 @@ await t.test('sms: enroll, activate with the texted code, verify by CHALLENGE th
   const enrolled = await gql(jar, OPS.enroll, { input: { factorType: 'SMS', phoneNumber: '+15555550123' } })
   t.equal(enrolled.status, 200, JSON.stringify(enrolled.body.errors))
   const { factor, activation } = enrolled.body.data.enrollFactor
-  t.match(factor, { factorType: 'SMS', status: 'PENDING_ACTIVATION', phoneNumber: '+15555550123' })
+  t.match(factor, { factorType: 'SMS', status: 'PENDING_ACTIVATION', phoneNumber: '+1••••••0123' }, 'masked while enrolling, before any MFA step')
+  t.equal((await gql(jar, OPS.factors)).body.data.factors[0].phoneNumber, '+1••••••0123', 'the factors query masks it too')
   t.equal(activation, null, 'sms has no TOTP activation')
   const enrollCode = emu.lastMessage({ factorId: factor.id })
   t.ok(enrollCode, 'an activation code was texted')
@@ -110,6 +112,7 @@ await t.test('sms: enroll, activate with the texted code, verify by CHALLENGE th
 
   const activated = await gql(jar, OPS.activate, { factorId: factor.id, passCode: codes[1]!.code })
   t.equal(activated.body.data.activateFactor.status, 'ACTIVE', JSON.stringify(activated.body.errors))
+  t.equal((await gql(jar, OPS.factors)).body.data.factors[0].phoneNumber, '+15555550123', 'the full number after the MFA step')
 
   emu.clock.advance(31_000)
   const challenge = await gql(jar, OPS.verify, { factorId: factor.id })
@@ -164,4 +167,23 @@ await t.test('an abandoned enrollment is restarted by removing the pending facto
   t.match(again.body.data.enrollFactor, { factor: { status: 'PENDING_ACTIVATION' }, activation: { keyLength: 6 } }, 'enrollment starts over')
   t.not(again.body.data.enrollFactor.activation.sharedSecret, first.body.data.enrollFactor.activation.sharedSecret, 'with a new secret')
   t.equal(codeOf(await gql(jar, OPS.remove, { factorId: pendingId })), 'FACTOR_NOT_FOUND', 'the old factor is gone')
+})
+
+await t.test('a revoked session is signed out: a cookie copied before logout is UNAUTHENTICATED after it', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: 'JBSWY3DPEHPK3PXP' }] }] })
+  const revocations = new MemoryRevocationStore({ clock: emu.clock.now })
+  const gw = await startGatewayApp(t, emu, { gateway: { revocations } })
+  const jar = await gw.signedIn('ada@example.com')
+  const factorId = (await gql(jar, OPS.factors)).body.data.factors[0].id as string
+  const verified = await gql(jar, OPS.verify, { factorId, passCode: totp('JBSWY3DPEHPK3PXP', emu.clock.now()) })
+  t.equal(verified.body.data.verifyFactor.result, 'SUCCESS', JSON.stringify(verified.body.errors))
+  t.equal((await jar.fetch('/protected', { headers: { accept: 'application/json' } })).status, 200)
+  const copied = gw.jar()
+  for (const [k, v] of jar.cookies) copied.cookies.set(k, v)
+  t.equal((await jar.fetch('/test/logout', { json: {} })).status, 200)
+  const replay = await gql(copied, OPS.factors)
+  t.equal(codeOf(replay), 'UNAUTHENTICATED', 'the gateway refuses the copied cookie')
+  t.equal(replay.status, 401)
+  t.equal((await copied.fetch('/protected', { headers: { accept: 'application/json' } })).status, 401, 'and so does requireMfa')
+  t.equal(codeOf(await gql(await gw.signedIn('ada@example.com'), OPS.factors)), undefined, 'a new login works')
 })

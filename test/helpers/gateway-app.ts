@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { buildGatewayServer, loadServerConfig, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
 import { requireMfaFastify } from 'passport-okta-mfa'
+import { revokeSession } from '@okta-mfa/core'
 import { CookieJar, type JarResponse } from './http.js'
 import type { TestEmulator } from './emulator.js'
 
@@ -68,11 +69,18 @@ export async function startGatewayApp (t: { teardown: (fn: () => unknown) => voi
     sessionOf(request).set('user', { id: request.body.login, login: request.body.login })
     return { ok: true }
   })
+  // What the app's logout does: revoke the session (with `gateway.revocations`), then clear it.
+  const revocations = opts.gateway?.revocations
+  app.post('/test/logout', async (request: FastifyRequest) => {
+    if (revocations !== undefined) await revokeSession(request as never, revocations)
+    sessionOf(request).set('user', undefined)
+    return { ok: true }
+  })
   // What @fastify/passport would do: the session's user as request.user, which requireMfa reads.
   const asPassport = async (request: FastifyRequest): Promise<void> => {
     (request as unknown as { user?: unknown }).user = sessionOf(request).get('user') ?? undefined
   }
-  app.get('/protected', { preHandler: [asPassport, requireMfaFastify({ clock })] }, async (_request: FastifyRequest, reply: FastifyReply) => {
+  app.get('/protected', { preHandler: [asPassport, requireMfaFastify({ clock, revocations })] }, async (_request: FastifyRequest, reply: FastifyReply) => {
     return await reply.send({ secret: 'the protected page' })
   })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })

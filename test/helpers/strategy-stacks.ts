@@ -13,8 +13,9 @@ import secureSession from '@fastify/secure-session'
 import { Authenticator } from '@fastify/passport'
 import {
   OktaMfaStrategy, getMfaState, requireMfa, requireMfaFastify,
-  type OktaMfaStrategyOptions, type RequireMfaOptions,
+  type OktaMfaStrategyOptions, type RequireMfaOptions, type RevocationStore,
 } from 'passport-okta-mfa'
+import { revokeSession, revokeUserSessions, userKeyOf } from '@okta-mfa/core'
 import { CookieJar } from './http.js'
 
 /** An app user; `email` is the Okta login. */
@@ -32,6 +33,8 @@ export const USERS: readonly StackUser[] = [
 export interface StackOptions {
   strategy: Omit<OktaMfaStrategyOptions<StackUser>, 'resolveOktaUser'> & Partial<Pick<OktaMfaStrategyOptions<StackUser>, 'resolveOktaUser'>>
   guard?: RequireMfaOptions
+  /** Session revocation: given to the strategy and the guard; `/logout` revokes the session, `/logout-everywhere` the user. */
+  revocations?: RevocationStore
 }
 
 /** A running stack. */
@@ -57,7 +60,12 @@ function localVerify (username: string, password: string, done: (err: unknown, u
 }
 
 function strategyOf (options: StackOptions): OktaMfaStrategy<StackUser> {
-  return new OktaMfaStrategy<StackUser>({ resolveOktaUser: (user) => ({ login: user.email }), ...options.strategy })
+  const revocations = options.revocations === undefined ? {} : { revocations: options.revocations }
+  return new OktaMfaStrategy<StackUser>({ resolveOktaUser: (user) => ({ login: user.email }), ...revocations, ...options.strategy })
+}
+
+function guardOptions (options: StackOptions): RequireMfaOptions {
+  return options.revocations === undefined ? { ...options.guard } : { ...options.guard, revocations: options.revocations }
 }
 
 function errorBody (err: unknown): { error: string } {
@@ -74,7 +82,7 @@ export async function startExpressStack (t: Teardown, options: StackOptions): Pr
   auth.use(strategy)
   auth.serializeUser((user, done) => { done(null, (user as StackUser).id) })
   auth.deserializeUser((id, done) => { done(null, findUser(id) ?? false) })
-  const guard = requireMfa(options.guard)
+  const guard = requireMfa(guardOptions(options))
 
   const app = express()
   app.use(express.urlencoded({ extended: true }))
@@ -101,7 +109,14 @@ export async function startExpressStack (t: Teardown, options: StackOptions): Pr
   })
   app.get('/account', guard, (req: Request, res) => { res.type('html').send(`account of ${(req.user as StackUser).username}`) })
   app.get('/api/data', guard, (req: Request, res) => { res.json({ user: (req.user as StackUser).username, mfa: getMfaState(req) }) })
-  app.post('/logout', (req, res, next) => { req.logout((err) => { if (err !== undefined && err !== null) next(err); else res.json({ ok: true }) }) })
+  app.post('/logout', (req, res, next) => {
+    const revoked = options.revocations === undefined ? Promise.resolve() : revokeSession(req, options.revocations)
+    revoked.then(() => { req.logout((err) => { if (err !== undefined && err !== null) next(err); else res.json({ ok: true }) }) }, next)
+  })
+  app.post('/logout-everywhere', (req, res, next) => {
+    if (options.revocations === undefined || req.user === undefined) { res.status(401).json({ ok: false }); return }
+    revokeUserSessions(options.revocations, userKeyOf(req.user), { clock: options.strategy.clock }).then(() => res.json({ ok: true }), next)
+  })
   const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
     errors.push(err)
     res.status(503).json(errorBody(err))
@@ -133,7 +148,7 @@ export async function startFastifyStack (t: Teardown, options: StackOptions): Pr
   fp.use('okta-mfa', strategy)
   fp.registerUserSerializer(async (user: StackUser) => user.id)
   fp.registerUserDeserializer(async (id: string) => findUser(id) ?? null)
-  const guard = requireMfaFastify(options.guard)
+  const guard = requireMfaFastify(guardOptions(options))
 
   app.post('/login', fp.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login' }) )
   app.post('/login-keep', fp.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login', keepSessionInfo: true }) )
@@ -152,7 +167,16 @@ export async function startFastifyStack (t: Teardown, options: StackOptions): Pr
     return await reply.type('text/html').send(`account of ${(request.user as unknown as StackUser).username}`)
   })
   app.get('/api/data', { preHandler: guard }, async (request: FastifyRequest) => ({ user: (request.user as unknown as StackUser).username, mfa: getMfaState(request) }))
-  app.post('/logout', async (request) => { await request.logOut(); return { ok: true } })
+  app.post('/logout', async (request) => {
+    if (options.revocations !== undefined) await revokeSession(request, options.revocations)
+    await request.logOut()
+    return { ok: true }
+  })
+  app.post('/logout-everywhere', async (request, reply) => {
+    if (options.revocations === undefined || request.user === undefined || request.user === null) return await reply.code(401).send({ ok: false })
+    await revokeUserSessions(options.revocations, userKeyOf(request.user), { clock: options.strategy.clock })
+    return { ok: true }
+  })
   app.setErrorHandler(async (err, _request, reply) => {
     errors.push(err)
     return await reply.code(503).send(errorBody(err))

@@ -4,7 +4,7 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { MemoryRevocationStore, RedisAttemptStore, RedisRevocationStore } from '@okta-mfa/core'
-import { MemoryAttemptStore } from 'passport-okta-mfa'
+import { MemoryAttemptStore } from '@okta-mfa/core'
 import { withRedis } from '../helpers/redis.js'
 import { attemptStoreContract, fakeClock, realClock, revocationStoreContract } from '../helpers/store-contract.js'
 

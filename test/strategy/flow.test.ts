@@ -3,6 +3,7 @@
 // returnTo, API 401), wrong code, right code surviving passport's login, protected page, replayed code,
 // step-up after maxAgeSeconds, logout clearing MFA, and a session whose user changes losing MFA.
 import t from 'tap'
+import { MemoryRevocationStore, StoreUnavailableError, type RevocationStore } from '@okta-mfa/core'
 import { withEmulator } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
 import { FACTORS, STACKS, USERS, passwordLogin, seedUsers, wrongCode } from '../helpers/strategy-stacks.js'
@@ -19,14 +20,14 @@ for (const start of STACKS) {
     })
     const code = (at = emu.clock.now()): string => totp(FACTORS.ada.secret, at)
 
-    await t.test('without a login the guard answers 401 NOT_AUTHENTICATED', async (t) => {
+    await t.test('without a login the guard answers 401 UNAUTHENTICATED', async (t) => {
       const jar = stack.jar()
       const api = await jar.fetch('/api/data')
       t.equal(api.status, 401)
-      t.equal(api.json().code, 'NOT_AUTHENTICATED')
+      t.equal(api.json().code, 'UNAUTHENTICATED')
       const mfa = await jar.fetch('/api/mfa', { form: { passCode: code() } })
       t.equal(mfa.status, 401, 'the strategy fails 401 without a primary login')
-      t.equal(mfa.json().code, 'NOT_AUTHENTICATED')
+      t.equal(mfa.json().code, 'UNAUTHENTICATED')
     })
 
     const jar = stack.jar()
@@ -87,7 +88,7 @@ for (const start of STACKS) {
 
     await t.test('logout clears the MFA state', async (t) => {
       t.equal((await jar.fetch('/logout', { method: 'POST' })).status, 200)
-      t.equal((await jar.fetch('/api/data')).json().code, 'NOT_AUTHENTICATED')
+      t.equal((await jar.fetch('/api/data')).json().code, 'UNAUTHENTICATED')
       emu.clock.advance(30_000)
       await passwordLogin(jar, ada)
       t.equal((await jar.fetch('/api/data')).json().code, 'MFA_REQUIRED', 'a new login starts without MFA')
@@ -111,5 +112,63 @@ for (const start of STACKS) {
     })
 
     t.same(stack.errors, [], 'nothing reached the error handler')
+  })
+}
+
+for (const start of STACKS) {
+  await t.test(`${start.name}: revoked sessions are signed out (logout, sign out of all sessions, store down)`, async (t) => {
+    const emu = await withEmulator(t, { seed: seedUsers() })
+    const memory = new MemoryRevocationStore({ clock: emu.clock.now })
+    let down = false
+    const revocations: RevocationStore = {
+      revokeSession: async (...args) => { await memory.revokeSession(...args) },
+      revokeUser: async (...args) => { await memory.revokeUser(...args) },
+      isRevoked: async (...args) => { if (down) throw new StoreUnavailableError(); return await memory.isRevoked(...args) },
+    }
+    const stack = await start(t, {
+      strategy: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, clock: emu.clock.now },
+      guard: { clock: emu.clock.now },
+      revocations,
+    })
+    const signedIn = async (user: typeof ada, secret: string): Promise<ReturnType<typeof stack.jar>> => {
+      const jar = stack.jar()
+      await passwordLogin(jar, user)
+      const res = await jar.fetch('/api/mfa', { form: { passCode: totp(secret, emu.clock.now()) } })
+      if (res.status !== 200) throw new Error(`mfa: ${res.status} ${res.text}`)
+      emu.clock.advance(30_000)
+      return jar
+    }
+    const copyOf = (jar: ReturnType<typeof stack.jar>): ReturnType<typeof stack.jar> => {
+      const copy = stack.jar()
+      for (const [k, v] of jar.cookies) copy.cookies.set(k, v)
+      return copy
+    }
+
+    const jar = await signedIn(ada, FACTORS.ada.secret)
+    t.equal((await jar.fetch('/api/data')).status, 200, 'signed in with MFA')
+    const copied = copyOf(jar)
+    t.equal((await jar.fetch('/logout', { method: 'POST' })).status, 200)
+    const replay = await copied.fetch('/api/data')
+    t.equal(replay.status, 401, 'a cookie copied before logout is refused after it')
+    t.equal(replay.json().code, 'UNAUTHENTICATED')
+    t.equal((await copied.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, emu.clock.now()) } })).json().code, 'UNAUTHENTICATED', 'the strategy too')
+
+    const first = await signedIn(ada, FACTORS.ada.secret)
+    const second = await signedIn(ada, FACTORS.ada.secret)
+    const other = await signedIn(bob, FACTORS.bob.secret)
+    t.equal((await second.fetch('/logout-everywhere', { method: 'POST' })).status, 200)
+    t.equal((await first.fetch('/api/data')).json().code, 'UNAUTHENTICATED', 'sign out of all sessions: the other session of the user')
+    t.equal((await second.fetch('/api/data')).json().code, 'UNAUTHENTICATED', 'and this one')
+    t.equal((await other.fetch('/api/data')).status, 200, "another user's session is untouched")
+    emu.clock.advance(1000)
+    const again = await signedIn(ada, FACTORS.ada.secret)
+    t.equal((await again.fetch('/api/data')).status, 200, 'a new login after it works')
+
+    down = true
+    const refused = await again.fetch('/api/data')
+    t.equal(refused.status, 503, 'a revocation store that cannot answer: refused, not let through')
+    t.equal(refused.json().code, 'STORE_UNAVAILABLE')
+    down = false
+    t.equal((await again.fetch('/api/data')).status, 200, 'and served again when it answers')
   })
 }

@@ -2,7 +2,7 @@
 // stacks), a parallel burst of guesses cannot get past it, the window reopens on the injected clock; and
 // Okta's own lockout (E0000069) and rate limit (429) reach the page as LOCKED_OUT and RATE_LIMITED.
 import t from 'tap'
-import { AttemptLimiter, MemoryAttemptStore } from 'passport-okta-mfa'
+import { MemoryAttemptStore, StoreUnavailableError, type AttemptStore } from '@okta-mfa/core'
 import { withEmulator } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
 import { FACTORS, STACKS, USERS, passwordLogin, seedUsers, wrongCode } from '../helpers/strategy-stacks.js'
@@ -44,6 +44,28 @@ for (const start of STACKS) {
     t.equal((await jar.fetch('/api/data')).status, 200)
   })
 
+  await t.test(`${start.name}: an attempt store that cannot be reached refuses the attempt (error 503 STORE_UNAVAILABLE)`, async (t) => {
+    const emu = await withEmulator(t, { seed: seedUsers() })
+    const memory = new MemoryAttemptStore()
+    let down = true
+    const store: AttemptStore = {
+      increment: async (...args) => { if (down) throw new StoreUnavailableError(); return await memory.increment(...args) },
+      reset: async (key) => { await memory.reset(key) },
+      get: async (key, now) => await memory.get(key, now),
+    }
+    const stack = await start(t, { strategy: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, clock: emu.clock.now, store } })
+    const jar = stack.jar()
+    await passwordLogin(jar, ada)
+    const code = totp(FACTORS.ada.secret, emu.clock.now())
+    const refused = await jar.fetch('/api/mfa', { form: { passCode: code } })
+    t.equal(refused.status, 503)
+    t.same(refused.json(), { error: 'STORE_UNAVAILABLE' })
+    t.match(stack.errors, [{ code: 'STORE_UNAVAILABLE', status: 503, retryable: true }], 'an MfaError reached the error handler')
+    t.equal((await jar.fetch('/api/data')).status, 401, 'no MFA step')
+    down = false
+    t.equal((await jar.fetch('/api/mfa', { form: { passCode: code } })).status, 200, 'the same code works after: Okta never heard it')
+  })
+
   await t.test(`${start.name}: a parallel burst of guesses reaches Okta at most maxAttempts times`, async (t) => {
     // Okta (the emulator) locks the user for good after 5 consecutive failures; 20 parallel guesses
     // must not get there, or the right code below would meet E0000069.
@@ -79,29 +101,4 @@ await t.test('Okta lockout and rate limit map to LOCKED_OUT and RATE_LIMITED', a
     t.ok((answers[3] as { retryAfterSeconds: number }).retryAfterSeconds > 0, 'with a retry time')
     t.same(stack.errors, [])
   }
-})
-
-await t.test('AttemptLimiter and MemoryAttemptStore', async (t) => {
-  let now = 1_000_000
-  const store = new MemoryAttemptStore({ clock: () => now, sweepAbove: 2 })
-  const limiter = new AttemptLimiter({ store, maxAttempts: 2, windowMs: 10_000, clock: () => now })
-  t.same(await limiter.check('k'), { allowed: true, retryAfterSeconds: 0, remaining: 2 })
-  t.same(await limiter.fail('k'), { allowed: true, retryAfterSeconds: 0, remaining: 1 })
-  now += 4_000
-  t.same(await limiter.fail('k'), { allowed: false, retryAfterSeconds: 6, remaining: 0 })
-  t.same(await limiter.check('k'), { allowed: false, retryAfterSeconds: 6, remaining: 0 })
-  t.same(await limiter.consume('k'), { allowed: false, retryAfterSeconds: 6, remaining: 0 })
-  now += 6_000
-  t.same(await limiter.check('k'), { allowed: true, retryAfterSeconds: 0, remaining: 2 }, 'the window ended')
-  await limiter.fail('k')
-  await limiter.succeed('k')
-  t.equal(await store.get('k', now), undefined, 'success resets')
-  await store.increment('a', 1, now)
-  await store.increment('b', 1, now)
-  now += 5
-  await store.increment('c', 1_000, now)
-  t.equal(store.size, 1, 'expired counters are swept as the map grows')
-  t.throws(() => new AttemptLimiter({ maxAttempts: 0 }), { name: 'TypeError', message: /"maxAttempts"/ })
-  t.throws(() => new AttemptLimiter({ windowMs: 1.5 }), { name: 'TypeError', message: /"windowMs"/ })
-  t.throws(() => new MemoryAttemptStore({ sweepAbove: -1 }), { name: 'TypeError', message: /"sweepAbove"/ })
 })

@@ -62,7 +62,7 @@ for (const start of STACKS) {
     for (const path of ['/api/mfa', '/mfa']) {
       const res = await mfaWith(jar, path)
       t.equal(res.status, 503, `down: ${path}`)
-      t.same(res.json(), { error: 'OKTA_CONNECTION' })
+      t.same(res.json(), { error: 'UPSTREAM_UNAVAILABLE' })
     }
     t.equal(down.errors.length, 2, 'each request reached the error handler once')
     t.equal((await jar.fetch('/api/data')).status, 401, 'no MFA')
@@ -72,12 +72,12 @@ for (const start of STACKS) {
     await passwordLogin(slowJar, ada)
     const res = await mfaWith(slowJar, '/api/mfa')
     t.equal(res.status, 503, 'slow')
-    t.same(res.json(), { error: 'OKTA_TIMEOUT' })
+    t.same(res.json(), { error: 'UPSTREAM_TIMEOUT' })
     t.equal(slow.errors.length, 1)
   })
 }
 
-await t.test('5xx, garbled and unexpected Okta answers are errors, 429 a fail with the retry time', async (t) => {
+await t.test('5xx and garbled Okta answers are errors, an unexpected factorResult a wrong code, 429 a fail with the retry time', async (t) => {
   const userId = '00uada00000000000001'
   const factorsPath = `/api/v1/users/${userId}/factors`
   const verifyPath = `${factorsPath}/${FACTORS.ada.id}/verify`
@@ -90,9 +90,9 @@ await t.test('5xx, garbled and unexpected Okta answers are errors, 429 a fail wi
   const factor = { id: FACTORS.ada.id, factorType: 'token:software:totp', provider: 'GOOGLE', status: 'ACTIVE', created: '2030-01-01T00:00:00.000Z', lastUpdated: '2030-01-01T00:00:00.000Z', profile: {}, _links: {} }
   const oktaError = (code: string, summary: string): Record<string, unknown> => ({ errorCode: code, errorSummary: summary, errorLink: code, errorId: 'oae0123456789012345678901', errorCauses: [] })
   const cases: Array<{ reply: () => void, expect: { status: number, body: Record<string, unknown> } }> = [
-    { reply: () => pool.intercept({ path: verifyPath, method: 'POST' }).reply(500, oktaError('E0000009', 'Internal Server Error'), { headers }), expect: { status: 503, body: { error: 'OKTA_API_ERROR' } } },
-    { reply: () => pool.intercept({ path: verifyPath, method: 'POST' }).reply(502, '<html>Bad gateway</html>', { headers: { 'content-type': 'text/html' } }), expect: { status: 503, body: { error: 'OKTA_INVALID_RESPONSE' } } },
-    { reply: () => pool.intercept({ path: verifyPath, method: 'POST' }).reply(200, { factorResult: 'WAITING' }, { headers }), expect: { status: 503, body: { error: 'OKTA_MFA_UNEXPECTED_RESULT' } } },
+    { reply: () => pool.intercept({ path: verifyPath, method: 'POST' }).reply(500, oktaError('E0000009', 'Internal Server Error'), { headers }), expect: { status: 503, body: { error: 'UPSTREAM_UNAVAILABLE' } } },
+    { reply: () => pool.intercept({ path: verifyPath, method: 'POST' }).reply(502, '<html>Bad gateway</html>', { headers: { 'content-type': 'text/html' } }), expect: { status: 503, body: { error: 'UPSTREAM_UNAVAILABLE' } } },
+    { reply: () => pool.intercept({ path: verifyPath, method: 'POST' }).reply(200, { factorResult: 'WAITING' }, { headers }), expect: { status: 401, body: { code: 'INVALID_PASSCODE' } } },
     {
       reply: () => pool.intercept({ path: verifyPath, method: 'POST' }).reply(429, oktaError('E0000047', 'API call exceeded rate limit due to too many requests.'), { headers: { ...headers, 'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + 42), date: new Date().toUTCString() } }),
       expect: { status: 429, body: { code: 'RATE_LIMITED' } },
@@ -101,15 +101,17 @@ await t.test('5xx, garbled and unexpected Okta answers are errors, 429 a fail wi
   const stack = await startExpressStack(t, { strategy: { client, resolveOktaUser: () => ({ id: userId }), limiter: false } })
   const jar = stack.jar()
   await passwordLogin(jar, ada)
+  // The factor list is fetched once and cached in the session: each later verify is one Okta call.
+  pool.intercept({ path: factorsPath, method: 'GET' }).reply(200, [factor], { headers })
   for (const c of cases) {
-    pool.intercept({ path: factorsPath, method: 'GET' }).reply(200, [factor], { headers })
     c.reply()
     const res = await mfaWith(jar, '/api/mfa')
     t.equal(res.status, c.expect.status)
     t.match(res.json(), c.expect.body)
     if (res.status === 429) t.ok(res.json().retryAfterSeconds >= 40 && res.json().retryAfterSeconds <= 43, 'retry time from X-Rate-Limit-Reset')
   }
-  t.equal(stack.errors.length, 3)
+  t.equal(stack.errors.length, 2, 'the 5xx and the garbled answer reached the error handler, as MfaErrors with a status')
+  t.match(stack.errors, [{ code: 'UPSTREAM_UNAVAILABLE', status: 503 }, { code: 'UPSTREAM_UNAVAILABLE', status: 503 }])
   agent.assertNoPendingInterceptors()
 })
 
@@ -169,7 +171,7 @@ await t.test('exactly one of success, fail, error, once; no rejection escapes', 
   }
   emu.clock.advance(30_000)
   const refused = await run(strategies.verifyRefuses, req({ passCode: code() }))
-  t.match(refused, [['fail', { code: 'NOT_AUTHENTICATED' }, 401]], 'a verify callback may refuse after Okta said yes')
+  t.match(refused, [['fail', { code: 'UNAUTHENTICATED' }, 401]], 'a verify callback may refuse after Okta said yes')
   t.same(rejections, [])
 })
 

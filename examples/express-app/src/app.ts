@@ -45,7 +45,7 @@ export interface BuiltApp {
   close: () => Promise<void>
 }
 
-const UNAVAILABLE = new Set(['OKTA_TIMEOUT', 'OKTA_CONNECTION', 'OKTA_INVALID_RESPONSE'])
+const UNAVAILABLE = new Set(['OKTA_TIMEOUT', 'OKTA_CONNECTION', 'OKTA_INVALID_RESPONSE', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'STORE_UNAVAILABLE'])
 
 /** Okta unreachable, slow, garbled or failing with a 5xx: the user may retry later. */
 function isUpstreamDown (err: unknown): boolean {

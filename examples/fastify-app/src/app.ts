@@ -9,7 +9,7 @@ import { createOktaClient, type OktaClient } from '@okta-mfa/client'
 import { startEmulator, type Emulator, type EmulatorOptions } from '@okta-mfa/emulator'
 import { oktaMfaGateway } from '@okta-mfa/gateway'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
-import { AttemptLimiter, MemoryAttemptStore, OktaMfaStrategy, requireMfaFastify } from 'passport-okta-mfa'
+import { AttemptLimiter, MemoryAttemptStore, OktaMfaStrategy, requireMfaFastify, MemoryRevocationStore, isSessionRevoked } from 'passport-okta-mfa'
 import { Strategy as LocalStrategy } from 'passport-local'
 import { isSignedIn, type AppContext } from './context.js'
 import { requireCsrf } from './csrf.js'
@@ -163,7 +163,9 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   }))
   // The strategy and the gateway count passcode attempts in the same store, so the form and GraphQL share one cap.
   const attemptStore = new MemoryAttemptStore({ clock })
-  passport.use('okta-mfa', new OktaMfaStrategy<AppUser>({ client, resolveOktaUser, provision: true, store: attemptStore, clock }))
+  // Logout and "sign out of all sessions" revoke here; the strategy, the guard and the gateway refuse revoked sessions.
+  const revocations = new MemoryRevocationStore({ clock })
+  passport.use('okta-mfa', new OktaMfaStrategy<AppUser>({ client, resolveOktaUser, provision: true, store: attemptStore, clock, revocations }))
   await app.register(passport.initialize())
   await app.register(passport.secureSession())
 
@@ -173,6 +175,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
     resolveOktaUser,
     provision: true,
     attemptStore,
+    revocations,
     issuer: DEMO_ISSUER,
     clock,
     path: GRAPHQL_PATH,
@@ -196,7 +199,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   })
 
   const requireLogin = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (isSignedIn(request)) return
+    if (isSignedIn(request) && !await isSessionRevoked(request, revocations, { clock })) return
     if (request.method === 'GET') rememberReturnTo(request, request.url)
     await reply.redirect('/login', 303)
   }
@@ -210,9 +213,10 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
     clock,
     graphqlPath: GRAPHQL_PATH,
     loginLimiter: new AttemptLimiter({ clock, maxAttempts: 10, windowMs: 15 * 60_000 }),
+    revocations,
     csrf: requireCsrf(() => csrfPage()),
     requireLogin,
-    requireMfa: requireMfaFastify({ redirectTo: '/mfa', loginRedirectTo: '/login', clock }),
+    requireMfa: requireMfaFastify({ redirectTo: '/mfa', loginRedirectTo: '/login', clock, revocations }),
   }
   authRoutes(app, ctx)
   mfaRoutes(app, ctx)

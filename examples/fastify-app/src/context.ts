@@ -3,7 +3,7 @@ import type { Authenticator } from '@fastify/passport'
 import type { OktaClient } from '@okta-mfa/client'
 import type { Emulator } from '@okta-mfa/emulator'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { AttemptLimiter } from 'passport-okta-mfa'
+import type { AttemptLimiter, RevocationStore } from 'passport-okta-mfa'
 import type { OktaDirectory } from './directory.js'
 import type { UserStore, AppUser } from './users.js'
 import type { DemoInfo } from './demo.js'
@@ -24,6 +24,8 @@ export interface AppContext {
   graphqlPath: string
   /** Password attempts per username (the MFA limiter lives in the strategy and the gateway). */
   loginLimiter: AttemptLimiter
+  /** Revoked sessions: logout revokes the session, the security page's "sign out of all sessions" the user. */
+  revocations: RevocationStore
   /** preValidation: refuses a POST without the session's CSRF token. */
   csrf: Hook
   /** preHandler: a signed-out visitor goes to /login (and comes back after). */

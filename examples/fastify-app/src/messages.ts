@@ -18,6 +18,8 @@ export const MESSAGES = {
   BAD_USER_INPUT: 'Something in the form is not right. Check it and try again.',
   UPSTREAM_UNAVAILABLE: "Okta is unavailable right now (we can't reach it), so we can't check your code. Try again in a minute.",
   UPSTREAM_TIMEOUT: "Okta is taking too long to answer, so we can't check your code. Try again in a minute.",
+  STORE_UNAVAILABLE: "Sign-in is briefly unavailable, so we can't check your code. Try again in a minute.",
+  OKTA_USER_NOT_FOUND: 'Your account is not set up for two-step sign-in yet. Ask an administrator.',
   INTERNAL: 'Something went wrong on our side. Try again.',
 } as const
 
@@ -50,5 +52,7 @@ export function isUpstreamFailure (err: unknown): boolean {
   const e = err as { code?: unknown, status?: unknown } | null
   if (e === null || typeof e !== 'object') return false
   if (e.code === 'OKTA_TIMEOUT' || e.code === 'OKTA_CONNECTION' || e.code === 'OKTA_INVALID_RESPONSE') return true
+  // The strategy's own refusals of that kind (@okta-mfa/core outcomes, passed to passport's error).
+  if (e.code === 'UPSTREAM_UNAVAILABLE' || e.code === 'UPSTREAM_TIMEOUT' || e.code === 'STORE_UNAVAILABLE') return true
   return e.code === 'OKTA_API_ERROR' && typeof e.status === 'number' && e.status >= 500
 }

@@ -2,6 +2,7 @@
 // Only fields a sign-in screen needs go out; secrets (answers, _links with tokens) never do.
 import QRCode from 'qrcode'
 import type { CatalogFactor, EnrollFactorRequest, UserFactor } from '@okta-mfa/client'
+import { maskEmail, maskPhoneNumber } from '@okta-mfa/core'
 import { GatewayError } from './errors.js'
 
 /** GraphQL `FactorType` values. */
@@ -37,8 +38,11 @@ function str (value: unknown): string | null {
   return typeof value === 'string' ? value : null
 }
 
-/** An Okta factor as the GraphQL `Factor` type. */
-export function toGqlFactor (factor: UserFactor): GqlFactor {
+/**
+ * An Okta factor as the GraphQL `Factor` type. With `masked` (before the session's MFA step, and while enrolling),
+ * phone numbers and email addresses are masked as the demo's pages show them.
+ */
+export function toGqlFactor (factor: UserFactor, masked = false): GqlFactor {
   const profile = (factor.profile ?? {}) as Record<string, unknown>
   const status = String(factor.status)
   return {
@@ -49,8 +53,8 @@ export function toGqlFactor (factor: UserFactor): GqlFactor {
     vendorName: str(factor.vendorName),
     // An unknown status (a newer Okta) reads as INACTIVE rather than failing the whole list.
     status: STATUSES.has(status) ? status : 'INACTIVE',
-    phoneNumber: str(profile.phoneNumber),
-    email: str(profile.email),
+    phoneNumber: typeof profile.phoneNumber === 'string' ? (masked ? maskPhoneNumber(profile.phoneNumber) : profile.phoneNumber) : null,
+    email: typeof profile.email === 'string' ? (masked ? maskEmail(profile.email) : profile.email) : null,
     question: str(profile.question),
     created: str(factor.created),
     lastUpdated: str(factor.lastUpdated),

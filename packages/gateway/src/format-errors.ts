@@ -7,9 +7,9 @@ import { GATEWAY_ERRORS, GatewayError, fromClientError, type GatewayErrorCode } 
 /** One error as sent to the client. */
 export interface PublicError {
   message: string
-  locations?: ReadonlyArray<{ line: number, column: number }>
-  path?: ReadonlyArray<string | number>
-  extensions: { code: GatewayErrorCode, requestId?: string, retryAfterSeconds?: number, field?: string, attemptsRemaining?: number }
+  locations?: ReadonlyArray<{ line: number, column: number }> | undefined
+  path?: ReadonlyArray<string | number> | undefined
+  extensions: { code: GatewayErrorCode, requestId?: string | undefined, retryAfterSeconds?: number | undefined, field?: string | undefined, attemptsRemaining?: number | undefined }
 }
 
 /** graphql-js appends suggestions that leak the schema to a caller who may not introspect it. */
@@ -72,7 +72,7 @@ function fromGatewayError (err: GatewayError, requestId: string | undefined, whe
   const upstream = cause === undefined
     ? undefined
     : { code: cause.code, status: cause.status, errorCode: cause.errorCode, oktaRequestId: cause.requestId }
-  const level = err.code.startsWith('UPSTREAM_') ? 'warn' : 'info'
+  const level = err.code.startsWith('UPSTREAM_') || err.code === 'STORE_UNAVAILABLE' ? 'warn' : 'info'
   log[level]({ code: err.code, upstream }, 'graphql error')
   const out = pub(err.code, err.message, requestId, where)
   if (err.details.retryAfterSeconds !== undefined) out.extensions.retryAfterSeconds = err.details.retryAfterSeconds

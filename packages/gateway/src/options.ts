@@ -3,7 +3,7 @@
 import createError from '@fastify/error'
 import type { FastifyRequest } from 'fastify'
 import type { OktaClient, OktaClientOptions } from '@okta-mfa/client'
-import type { AttemptStore, ResolveOktaUser } from 'passport-okta-mfa'
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_DEADLINE_MS, FACTOR_CACHE_TTL_MS, type AttemptStore, type ResolveOktaUser, type RevocationStore } from '@okta-mfa/core'
 import { DEFAULT_LIMITS, type QueryLimits } from './limits.js'
 
 /** A bad plugin option: `code` is `OKTA_MFA_GATEWAY_INVALID_OPTION`, and the error is a TypeError. */
@@ -33,48 +33,54 @@ export interface OktaMfaGatewayOptions {
    * A client to use (the app keeps owning it), or the options of one for the plugin to create and close
    * (`{ orgUrl, token, allowInsecureHttp?, timeoutMs?, dispatcher? }`). Give either `client` or `orgUrl` + `token`.
    */
-  client?: OktaClient | Pick<OktaClientOptions, 'orgUrl' | 'token' | 'allowInsecureHttp' | 'timeoutMs' | 'dispatcher'>
+  client?: OktaClient | Pick<OktaClientOptions, 'orgUrl' | 'token' | 'allowInsecureHttp' | 'timeoutMs' | 'dispatcher'> | undefined
   /** Okta org URL, for a client the plugin creates and closes with the app. */
-  orgUrl?: string
+  orgUrl?: string | undefined
   /** SSWS API token, for a client the plugin creates. */
-  token?: string
+  token?: string | undefined
   /** Accept an `http:` orgUrl (the local emulator only). @default false */
-  allowInsecureHttp?: boolean
+  allowInsecureHttp?: boolean | undefined
   /** Per-request timeout to Okta, for a client the plugin creates. @default 5000 */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
   /** undici dispatcher, for a client the plugin creates. */
-  dispatcher?: OktaClientOptions['dispatcher']
+  dispatcher?: OktaClientOptions['dispatcher'] | undefined
   /** The session user of a request. Without it every operation is UNAUTHENTICATED. */
-  resolveUser?: ResolveUser
+  resolveUser?: ResolveUser | undefined
   /**
    * Maps the app's user to an Okta user: `{ id }` or `{ login }` (looked up).
-   * @default passport-okta-mfa's default mapping
+   * @default `defaultResolveOktaUser`
    */
-  resolveOktaUser?: ResolveOktaUser
+  resolveOktaUser?: ResolveOktaUser | undefined
   /** Create the Okta user (without credentials) when a `{ login }` is not found. @default false */
-  provision?: boolean
+  provision?: boolean | undefined
   /** Maps the app's user to a stable key (as in passport-okta-mfa). @default userKeyOf */
-  userKey?: (user: unknown) => string
+  userKey?: ((user: unknown) => string) | undefined
   /** URL path of the GraphQL endpoint. @default '/graphql' */
-  path?: string
+  path?: string | undefined
   /** Serve GraphiQL and allow introspection. Never in production. @default false */
-  development?: boolean
+  development?: boolean | undefined
   /** Where passcode attempt counters live; pass the strategy's store to share limits with it. @default a MemoryAttemptStore */
-  attemptStore?: AttemptStore
-  /** Passcode attempts per user per window before LOCKED_OUT. @default 5 */
-  maxAttempts?: number
+  attemptStore?: AttemptStore | undefined
+  /** Passcode attempts per user per window before LOCKED_OUT; keep it below the org's Okta lockout. @default 4 */
+  maxAttempts?: number | undefined
   /** Attempt window, milliseconds. @default 900000 */
-  attemptWindowMs?: number
+  attemptWindowMs?: number | undefined
   /** removeFactor needs an MFA step at most this old. @default 300 */
-  stepUpMaxAgeSeconds?: number
+  stepUpMaxAgeSeconds?: number | undefined
   /** Largest request body, bytes. @default 8192 */
-  bodyLimit?: number
+  bodyLimit?: number | undefined
   /** Query-shape limits; see {@link QueryLimits}. */
-  limits?: Partial<QueryLimits>
+  limits?: Partial<QueryLimits> | undefined
   /** Issuer shown by authenticator apps in the otpauth URI. @default the org's host name */
-  issuer?: string
+  issuer?: string | undefined
   /** Time source, milliseconds. @default Date.now */
-  clock?: () => number
+  clock?: (() => number) | undefined
+  /** One deadline for all the Okta calls of one GraphQL request, milliseconds. @default 5000 */
+  requestTimeoutMs?: number | undefined
+  /** How long the session caches the user's factor list, milliseconds (0: off); enroll, activate and remove drop it. @default 30000 */
+  factorCacheMs?: number | undefined
+  /** Where revoked sessions are remembered (the store the app's logout revokes in): a revoked session is UNAUTHENTICATED. @default none */
+  revocations?: RevocationStore | undefined
 }
 
 /** The validated, frozen form of {@link OktaMfaGatewayOptions}. */
@@ -95,21 +101,26 @@ export interface GatewayConfig {
   readonly limits: Readonly<QueryLimits>
   readonly issuer: string | undefined
   readonly clock: () => number
+  readonly requestTimeoutMs: number
+  readonly factorCacheMs: number
+  readonly revocations: RevocationStore | undefined
 }
 
 /** Defaults of the plugin options. */
 export const GATEWAY_DEFAULTS = Object.freeze({
   path: '/graphql',
-  maxAttempts: 5,
+  maxAttempts: DEFAULT_MAX_ATTEMPTS,
   attemptWindowMs: 15 * 60_000,
   stepUpMaxAgeSeconds: 300,
   bodyLimit: 8192,
+  requestTimeoutMs: DEFAULT_REQUEST_DEADLINE_MS,
+  factorCacheMs: FACTOR_CACHE_TTL_MS,
 })
 
 const KNOWN = new Set([
   'client', 'orgUrl', 'token', 'allowInsecureHttp', 'timeoutMs', 'dispatcher', 'resolveUser', 'resolveOktaUser', 'provision',
   'userKey', 'path', 'development', 'attemptStore', 'maxAttempts', 'attemptWindowMs', 'stepUpMaxAgeSeconds', 'bodyLimit',
-  'limits', 'issuer', 'clock',
+  'limits', 'issuer', 'clock', 'requestTimeoutMs', 'factorCacheMs', 'revocations',
 ])
 
 function fail (message: string): never {
@@ -195,6 +206,10 @@ export function resolveGatewayConfig (options: OktaMfaGatewayOptions): GatewayCo
     typeof store.reset !== 'function' || typeof store.get !== 'function')) {
     fail('"attemptStore" option must implement AttemptStore (increment, reset, get)')
   }
+  const revocations = o.revocations as Partial<RevocationStore> | undefined
+  if (revocations !== undefined && (typeof revocations !== 'object' || revocations === null || typeof revocations.isRevoked !== 'function')) {
+    fail('"revocations" option must implement RevocationStore (revokeSession, revokeUser, isRevoked)')
+  }
   const issuer = o.issuer
   if (issuer !== undefined && (typeof issuer !== 'string' || issuer === '' || issuer.includes(':'))) {
     fail('"issuer" option must be a non-empty string without ":"')
@@ -216,5 +231,8 @@ export function resolveGatewayConfig (options: OktaMfaGatewayOptions): GatewayCo
     limits: Object.freeze(limitsOf(o.limits)),
     issuer: issuer as string | undefined,
     clock: optionalFn<() => number>(o, 'clock') ?? Date.now,
+    requestTimeoutMs: positiveInt(o.requestTimeoutMs, 'requestTimeoutMs', GATEWAY_DEFAULTS.requestTimeoutMs),
+    factorCacheMs: o.factorCacheMs === 0 ? 0 : positiveInt(o.factorCacheMs, 'factorCacheMs', GATEWAY_DEFAULTS.factorCacheMs),
+    revocations: revocations as RevocationStore | undefined,
   })
 }

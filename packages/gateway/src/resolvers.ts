@@ -1,25 +1,20 @@
-// The resolvers: each acts for the session user only, calls Okta through the client with the request id, and
-// leaves every error to the one formatter. Passcode-bearing calls go through the same attempt limiter as the strategy.
-import { totpActivation, type UserFactor, type VerifyFactorResult } from '@okta-mfa/client'
-import { getMfaState, recordMfa, type MfaState, type SessionRequest } from 'passport-okta-mfa'
-import { GatewayError, type GatewayErrorDetails } from './errors.js'
-import { toEnrollRequest, toGqlCatalogEntry, toGqlFactor, totpActivationOf, type EnrollFactorInput } from './factors.js'
+// The resolvers: the GraphQL adapter over @okta-mfa/core. Each acts for the session user only, calls Okta with the
+// request's deadline and id, and leaves every error to the one formatter. Passcodes go through core's checkPasscode
+// (or, for activation, the same limiter and outcome rules).
+import { totpActivation, type UserFactor } from '@okta-mfa/client'
+import {
+  MfaError, countedOutcome, checkPasscode, endUserContext, getMfaState, outcomeOfError, readFactorId, readPasscode, recordMfa,
+  type MfaState,
+} from '@okta-mfa/core'
+import { GatewayError } from './errors.js'
+import { toEnrollRequest, toGqlCatalogEntry, toGqlFactor, totpActivationOf, type EnrollFactorInput, type GqlFactor } from './factors.js'
 import type { GatewayContext, RequestScope } from './scope.js'
 
-/** Okta factor ids: short and alphanumeric. Anything else is refused before it reaches a URL. */
-const FACTOR_ID = /^[A-Za-z0-9]{1,64}$/
-/** Passcodes as Okta issues them (TOTP, sms, call, email): 6 digits; spaces as apps show them are dropped. */
-const PASSCODE = /^[0-9]{6}$/
-
+/** A factor id argument: malformed ids cannot name a factor of the user. */
 function factorIdOf (value: unknown): string {
-  if (typeof value !== 'string' || !FACTOR_ID.test(value)) throw new GatewayError('BAD_USER_INPUT', { field: 'factorId' }, 'factorId is not a factor id.')
-  return value
-}
-
-function passCodeOf (value: string): string {
-  const code = value.replace(/ /g, '')
-  if (!PASSCODE.test(code)) throw new GatewayError('BAD_USER_INPUT', { field: 'passCode' }, 'passCode must be 6 digits.')
-  return code
+  const id = readFactorId(value)
+  if (id === undefined) throw new MfaError('FACTOR_NOT_FOUND', { field: 'factorId' })
+  return id
 }
 
 /** GraphQL `MfaStatus` of a state. */
@@ -37,7 +32,12 @@ function mfaStatus (state: MfaState | undefined, scope: RequestScope): Record<st
 
 async function mfaStateOf (scope: RequestScope): Promise<MfaState | undefined> {
   const { user } = await scope.appUser()
-  return getMfaState(scope.request as SessionRequest, { user, userKey: scope.deps.config.userKey })
+  return getMfaState(scope.session, { user, userKey: scope.deps.config.userKey })
+}
+
+/** Phone numbers and addresses stay masked until the session's MFA step. */
+async function masked (scope: RequestScope): Promise<boolean> {
+  return (await mfaStateOf(scope)) === undefined
 }
 
 /** Sensitive changes to a user's factors need a recent MFA step. */
@@ -48,81 +48,89 @@ async function requireFreshMfa (scope: RequestScope): Promise<void> {
   }
 }
 
-/**
- * Counts one passcode attempt for the user before it is sent (atomic, so parallel guesses cannot slip through),
- * and returns what to call after: `succeed` clears the counter.
- */
-async function consumeAttempt (scope: RequestScope): Promise<{ succeed: () => Promise<void>, remaining: number, retryAfterSeconds: number }> {
-  const { userKey } = await scope.appUser()
-  const decision = await scope.deps.limiter.consume(userKey)
-  if (!decision.allowed) throw new GatewayError('LOCKED_OUT', { retryAfterSeconds: decision.retryAfterSeconds })
-  return { succeed: async () => { await scope.deps.limiter.succeed(userKey) }, remaining: decision.remaining, retryAfterSeconds: decision.retryAfterSeconds }
-}
-
-/**
- * A wrong or replayed code used one attempt: the error says how many are left, and the last one of the window
- * also says when to try again. As the strategy: N failed codes are each reported as such, LOCKED_OUT after them.
- */
-function counted (err: unknown, attempt: { remaining: number, retryAfterSeconds: number }): unknown {
-  const code = (err as { code?: unknown } | null)?.code
-  if (code !== 'OKTA_INVALID_PASSCODE' && code !== 'OKTA_PASSCODE_REPLAYED' && code !== 'INVALID_PASSCODE' && code !== 'PASSCODE_REPLAYED') return err
-  const details: GatewayErrorDetails = { attemptsRemaining: attempt.remaining }
-  if (attempt.remaining === 0) details.retryAfterSeconds = Math.max(1, attempt.retryAfterSeconds)
-  const publicCode = code === 'OKTA_PASSCODE_REPLAYED' || code === 'PASSCODE_REPLAYED' ? 'PASSCODE_REPLAYED' : 'INVALID_PASSCODE'
-  return new GatewayError(publicCode, details, undefined, { cause: err })
+/** Records the MFA step of the session user. */
+async function record (scope: RequestScope, factorId: string): Promise<MfaState> {
+  const { user } = await scope.appUser()
+  return recordMfa(scope.session, { user, factorId, method: 'graphql', now: scope.deps.config.clock(), userKey: scope.deps.config.userKey })
 }
 
 const RESULTS = new Set(['SUCCESS', 'CHALLENGE', 'WAITING', 'REJECTED', 'TIMEOUT'])
 
-async function verify (scope: RequestScope, factorId: string, passCode: string | null | undefined, answer: string | null | undefined): Promise<Record<string, unknown>> {
-  if (passCode != null && answer != null) throw new GatewayError('BAD_USER_INPUT', { field: 'answer' }, 'Give passCode or answer, not both.')
-  const oktaUserId = await scope.oktaUserId()
+async function verify (scope: RequestScope, rawFactorId: unknown, passCode: string | null | undefined, answer: string | null | undefined): Promise<Record<string, unknown>> {
+  const subject = await scope.subject()
   const { client } = scope.deps
   if (passCode == null && answer == null) {
     // No secret: an sms, call or email challenge (a code is sent) or a push. Okta's own resend limits apply.
-    const result = await client.verifyFactor(oktaUserId, factorId, undefined, undefined, scope.verifyOptions)
-    const state = await mfaStateOf(scope)
-    return { result: RESULTS.has(result.factorResult) && result.factorResult !== 'SUCCESS' ? result.factorResult : 'FAILED', mfa: mfaStatus(state, scope) }
+    const factorId = factorIdOf(rawFactorId)
+    const result = await client.verifyFactor(await subject.oktaUserId(), factorId, undefined, undefined, scope.verifyOptions)
+    return { result: RESULTS.has(result.factorResult) && result.factorResult !== 'SUCCESS' ? result.factorResult : 'FAILED', mfa: mfaStatus(await mfaStateOf(scope), scope) }
   }
-  if (answer != null && (answer.length === 0 || answer.length > 256)) throw new GatewayError('BAD_USER_INPUT', { field: 'answer' }, 'answer must be 1 to 256 characters.')
-  const body = passCode != null ? { passCode: passCodeOf(passCode) } : { answer: answer! }
-  const attempt = await consumeAttempt(scope)
-  let result: VerifyFactorResult
-  try {
-    result = await client.verifyFactor(oktaUserId, factorId, body, undefined, scope.verifyOptions)
-  } catch (err) {
-    throw counted(err, attempt)
-  }
-  if (result.factorResult !== 'SUCCESS') {
-    throw counted({ code: result.factorResult === 'PASSCODE_REPLAYED' ? 'PASSCODE_REPLAYED' : 'INVALID_PASSCODE' }, attempt)
-  }
-  await attempt.succeed()
-  const { user } = await scope.appUser()
-  const state = recordMfa(scope.request as SessionRequest, { user, factorId, method: 'graphql', now: scope.deps.config.clock(), userKey: scope.deps.config.userKey })
+  const result = await checkPasscode({
+    subject,
+    client,
+    limiter: scope.deps.limiter,
+    passCode,
+    answer,
+    factorId: rawFactorId,
+    context: endUserContext(scope.request),
+    // One Okta call per verify, also for clients that keep no cookie (no cached list): Okta refuses another user's factor.
+    trustFactorId: true,
+  })
+  if (!result.ok) throw result.error
+  const state = await record(scope, result.factor.id)
   return { result: 'SUCCESS', mfa: mfaStatus(state, scope) }
 }
 
 async function enroll (scope: RequestScope, input: EnrollFactorInput): Promise<Record<string, unknown>> {
   const body = toEnrollRequest(input)
-  const oktaUserId = await scope.oktaUserId()
+  const subject = await scope.subject()
+  const oktaUserId = await subject.oktaUserId()
   const { client, issuer } = scope.deps
   // A signed-in user who already has an active factor must prove it before adding another: otherwise a stolen
-  // password is enough to enroll the thief's phone and pass MFA with it.
-  const existing = await client.listFactors(oktaUserId, scope.callOptions)
+  // password is enough to enroll the thief's phone and pass MFA with it. A security decision: a fresh list.
+  const existing = await subject.factors({ fresh: true })
   // Enrolled twice is ALREADY_ENROLLED whether or not the session is fresh (the factors query shows as much).
   if (existing.some((f) => f.factorType === body.factorType && f.provider === body.provider)) throw new GatewayError('ALREADY_ENROLLED')
   if (existing.some((f) => f.status === 'ACTIVE')) await requireFreshMfa(scope)
+  subject.forgetFactors()
   const factor = await client.enrollFactor(oktaUserId, body, undefined, scope.callOptions)
+  const hide = await masked(scope)
   const activation = factor.factorType === 'token:software:totp' ? totpActivation(factor) : undefined
-  if (activation === undefined) return { factor: toGqlFactor(factor), activation: null }
+  if (activation === undefined) return { factor: toGqlFactor(factor, hide), activation: null }
   const okta = await client.getUser(oktaUserId, scope.callOptions)
-  const label = typeof okta.profile?.login === 'string' ? okta.profile.login : (await scope.appUser()).userKey
-  return { factor: toGqlFactor(factor), activation: await totpActivationOf(activation, issuer, label) }
+  const label = typeof okta.profile?.login === 'string' ? okta.profile.login : subject.userKey
+  return { factor: toGqlFactor(factor, hide), activation: await totpActivationOf(activation, issuer, label) }
+}
+
+async function activate (scope: RequestScope, rawFactorId: unknown, rawPassCode: unknown): Promise<GqlFactor> {
+  const factorId = factorIdOf(rawFactorId)
+  const passcode = readPasscode(rawPassCode)
+  if (!passcode.ok) throw new MfaError(passcode.code, { field: 'passCode' })
+  const subject = await scope.subject()
+  const oktaUserId = await subject.oktaUserId()
+  const { limiter, client } = scope.deps
+  // The same rule as verify: the attempt is counted before Okta hears the code (a store down refuses it).
+  const decision = await limiter.consume(subject.userKey)
+  if (!decision.allowed) throw new MfaError('LOCKED_OUT', { retryAfterSeconds: decision.retryAfterSeconds })
+  let factor: UserFactor
+  try {
+    factor = await client.activateFactor(oktaUserId, factorId, { passCode: passcode.passCode }, scope.callOptions)
+  } catch (err) {
+    const outcome = outcomeOfError(err)
+    throw outcome === undefined ? err : countedOutcome(outcome, decision)
+  }
+  subject.forgetFactors()
+  await limiter.succeed(subject.userKey).catch(() => {})
+  // Okta accepted a code from the new factor: the user holds it, which is the MFA step (as Okta's own sign-in
+  // counts an enrollment). Without this the user would wait for the next 30-second code to finish signing in.
+  await record(scope, factorId)
+  return toGqlFactor(factor)
 }
 
 async function resend (scope: RequestScope, factorId: string): Promise<Record<string, unknown>> {
   const oktaUserId = await scope.oktaUserId()
   const { client } = scope.deps
+  const hide = await masked(scope)
   const factor: UserFactor = await client.getFactor(oktaUserId, factorId, scope.callOptions)
   if (factor.factorType !== 'sms' && factor.factorType !== 'call' && factor.factorType !== 'email') {
     throw new GatewayError('BAD_USER_INPUT', { field: 'factorId' }, 'Only sms, call and email factors send codes.')
@@ -130,11 +138,25 @@ async function resend (scope: RequestScope, factorId: string): Promise<Record<st
   if (factor.status === 'PENDING_ACTIVATION') {
     // Enrollment code: Okta's resend endpoint.
     const body = { factorType: factor.factorType, provider: 'OKTA' as const, profile: { ...factor.profile } }
-    return { factor: toGqlFactor(await client.resendFactor(oktaUserId, factorId, body, scope.callOptions)) }
+    return { factor: toGqlFactor(await client.resendFactor(oktaUserId, factorId, body, scope.callOptions), hide) }
   }
   // Verification code of an active factor: a new challenge.
   await client.verifyFactor(oktaUserId, factorId, undefined, undefined, scope.verifyOptions)
-  return { factor: toGqlFactor(factor) }
+  return { factor: toGqlFactor(factor, hide) }
+}
+
+async function remove (scope: RequestScope, rawFactorId: unknown): Promise<Record<string, unknown>> {
+  const factorId = factorIdOf(rawFactorId)
+  const subject = await scope.subject()
+  const oktaUserId = await subject.oktaUserId()
+  const factors = await subject.factors({ fresh: true })
+  // Same rule as enrollment: once the user has an active factor, changing factors needs a fresh MFA step. Before
+  // that no MFA step is possible, and removing a pending factor is how an abandoned enrollment is restarted.
+  if (factors.some((f) => f.status === 'ACTIVE')) await requireFreshMfa(scope)
+  if (!factors.some((f) => f.id === factorId)) throw new GatewayError('FACTOR_NOT_FOUND')
+  subject.forgetFactors()
+  await scope.deps.client.deleteFactor(oktaUserId, factorId, scope.callOptions)
+  return { removedFactorId: factorId }
 }
 
 /** The gateway's resolver map (mercurius `resolvers`). */
@@ -146,8 +168,11 @@ export const resolvers = {
     },
     async factors (_: unknown, __: unknown, ctx: GatewayContext) {
       const scope = ctx.gateway
-      const list = await scope.deps.client.listFactors(await scope.oktaUserId(), scope.callOptions)
-      return list.map(toGqlFactor)
+      const subject = await scope.subject()
+      const list = await scope.deps.client.listFactors(await subject.oktaUserId(), scope.callOptions)
+      subject.rememberFactors(list)
+      const hide = await masked(scope)
+      return list.map((f) => toGqlFactor(f, hide))
     },
     async factorCatalog (_: unknown, __: unknown, ctx: GatewayContext) {
       const scope = ctx.gateway
@@ -170,40 +195,16 @@ export const resolvers = {
       return await enroll(ctx.gateway, args.input)
     },
     async activateFactor (_: unknown, args: { factorId: string, passCode: string }, ctx: GatewayContext) {
-      const scope = ctx.gateway
-      const factorId = factorIdOf(args.factorId)
-      const passCode = passCodeOf(args.passCode)
-      const oktaUserId = await scope.oktaUserId()
-      const attempt = await consumeAttempt(scope)
-      try {
-        const factor = await scope.deps.client.activateFactor(oktaUserId, factorId, { passCode }, scope.callOptions)
-        await attempt.succeed()
-        // Okta accepted a code from the new factor: the user holds it, which is the MFA step (as Okta's own sign-in
-        // counts an enrollment). Without this the user would wait for the next 30-second code to finish signing in.
-        const { user } = await scope.appUser()
-        recordMfa(scope.request as SessionRequest, { user, factorId, method: 'graphql', now: scope.deps.config.clock(), userKey: scope.deps.config.userKey })
-        return toGqlFactor(factor)
-      } catch (err) {
-        throw counted(err, attempt)
-      }
+      return await activate(ctx.gateway, args.factorId, args.passCode)
     },
     async verifyFactor (_: unknown, args: { factorId: string, passCode?: string | null, answer?: string | null }, ctx: GatewayContext) {
-      return await verify(ctx.gateway, factorIdOf(args.factorId), args.passCode, args.answer)
+      return await verify(ctx.gateway, args.factorId, args.passCode, args.answer)
     },
     async resendChallenge (_: unknown, args: { factorId: string }, ctx: GatewayContext) {
       return await resend(ctx.gateway, factorIdOf(args.factorId))
     },
     async removeFactor (_: unknown, args: { factorId: string }, ctx: GatewayContext) {
-      const scope = ctx.gateway
-      const factorId = factorIdOf(args.factorId)
-      const oktaUserId = await scope.oktaUserId()
-      const factors = await scope.deps.client.listFactors(oktaUserId, scope.callOptions)
-      // Same rule as enrollment: once the user has an active factor, changing factors needs a fresh MFA step. Before
-      // that no MFA step is possible, and removing a pending factor is how an abandoned enrollment is restarted.
-      if (factors.some((f) => f.status === 'ACTIVE')) await requireFreshMfa(scope)
-      if (!factors.some((f) => f.id === factorId)) throw new GatewayError('FACTOR_NOT_FOUND')
-      await scope.deps.client.deleteFactor(oktaUserId, factorId, scope.callOptions)
-      return { removedFactorId: factorId }
+      return await remove(ctx.gateway, args.factorId)
     },
   },
 }

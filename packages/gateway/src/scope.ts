@@ -1,9 +1,13 @@
 // Per-request state of a GraphQL request: who is acting (only ever from the app's resolveUser, never from the
-// GraphQL request), their Okta user id, and the options every Okta call carries (request id, client context).
+// GraphQL request), their Okta side (through @okta-mfa/core's MfaSubject: the Okta user id bound in the session, the
+// factor list cached there) and the one deadline every Okta call of the request shares.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { MercuriusContext } from 'mercurius'
-import type { OktaClient } from '@okta-mfa/client'
-import { resolveOktaUserId, userKeyOf, type AttemptLimiter, type MfaOktaClient, type ResolveOktaUser } from 'passport-okta-mfa'
+import type { OktaClient, RequestOptions, VerifyRequestOptions } from '@okta-mfa/client'
+import {
+  MfaSubject, RequestDeadline, endUserContext, isSessionRevoked, userKeyOf,
+  type AttemptLimiter, type ResolveOktaUser, type SessionRequest,
+} from '@okta-mfa/core'
 import { GatewayError } from './errors.js'
 import type { GatewayConfig } from './options.js'
 
@@ -41,36 +45,35 @@ export const defaultResolveOktaUser: ResolveOktaUser = (user: unknown) => {
   throw new TypeError('cannot map this user to an Okta user: pass the "resolveOktaUser" option')
 }
 
-function one (value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value
-}
-
 /** Per-request scope: resolves the acting user once and builds the options of each Okta call. */
 export class RequestScope {
+  readonly deadline: RequestDeadline
   #appUser: Promise<AppUser> | undefined
-  #oktaUserId: Promise<string> | undefined
+  #subject: Promise<MfaSubject> | undefined
 
-  constructor (readonly request: FastifyRequest, readonly deps: GatewayDeps) {}
+  constructor (readonly request: FastifyRequest, readonly deps: GatewayDeps) {
+    this.deadline = new RequestDeadline(deps.config.requestTimeoutMs, request.id)
+  }
 
-  /** Request options for the client: the request id goes to Okta as X-Request-Id. */
-  get callOptions (): { requestId: string } {
-    return { requestId: this.request.id }
+  /** The request's session, as the core reads and writes it. */
+  get session (): SessionRequest {
+    return this.request as unknown as SessionRequest
+  }
+
+  /** Request options for the client: the request's deadline, and its id (sent to Okta as X-Request-Id). */
+  get callOptions (): RequestOptions {
+    return this.deadline.options
   }
 
   /** Options of a verify call: also the end user's IP, user agent and language, for Okta's risk checks. */
-  get verifyOptions (): { requestId: string, context: { ip?: string, userAgent?: string, acceptLanguage?: string } } {
-    const context: { ip?: string, userAgent?: string, acceptLanguage?: string } = { ip: this.request.ip }
-    const userAgent = one(this.request.headers['user-agent'])
-    if (userAgent !== undefined) context.userAgent = userAgent
-    const acceptLanguage = one(this.request.headers['accept-language'])
-    if (acceptLanguage !== undefined) context.acceptLanguage = acceptLanguage
-    return { requestId: this.request.id, context }
+  get verifyOptions (): VerifyRequestOptions {
+    return { ...this.deadline.options, context: endUserContext(this.request) }
   }
 
   /**
    * The signed-in user, from the app's `resolveUser` only.
    *
-   * @throws GatewayError UNAUTHENTICATED without a resolver or without a user.
+   * @throws GatewayError UNAUTHENTICATED without a resolver, without a user, or in a revoked session.
    */
   appUser (): Promise<AppUser> {
     this.#appUser ??= this.#resolveAppUser()
@@ -82,39 +85,42 @@ export class RequestScope {
     if (resolve === undefined) throw new GatewayError('UNAUTHENTICATED')
     const user = await resolve(this.request)
     if (user === undefined || user === null || user === false) throw new GatewayError('UNAUTHENTICATED')
-    return { user, userKey: userKeyOf(user, this.deps.config.userKey) }
+    const { revocations, userKey, clock } = this.deps.config
+    // A revoked session (logged out, or "sign out of all sessions") is signed out. A store that cannot answer throws
+    // StoreUnavailableError: STORE_UNAVAILABLE, never a pass.
+    if (revocations !== undefined && await isSessionRevoked(this.session, revocations, { user, userKey, clock })) throw new GatewayError('UNAUTHENTICATED')
+    return { user, userKey: userKeyOf(user, userKey) }
   }
 
-  /** The Okta user id of the signed-in user (looked up, or provisioned, once per request). */
-  oktaUserId (): Promise<string> {
-    this.#oktaUserId ??= this.#resolveOktaUserId()
-    return this.#oktaUserId
+  /** The signed-in user's Okta side (Okta user id bound in the session, cached factor list). */
+  subject (): Promise<MfaSubject> {
+    this.#subject ??= this.#makeSubject()
+    return this.#subject
   }
 
-  /** The client as resolveOktaUserId calls it, with this request's id on the lookup and provisioning calls too. */
-  #lookupClient (): MfaOktaClient {
-    const { client } = this.deps
-    const opts = this.callOptions
-    return {
-      getUser: async (idOrLogin, o) => await client.getUser(idOrLogin, { ...o, ...opts }),
-      createUser: async (body, query, o) => await client.createUser(body, query, { ...o, ...opts }),
-      listFactors: async (userId, o) => await client.listFactors(userId, { ...o, ...opts }),
-      verifyFactor: async (userId, factorId, body, query, o) => await client.verifyFactor(userId, factorId, body, query, { ...o, ...opts }),
-      close: async () => {},
-    }
+  async #makeSubject (): Promise<MfaSubject> {
+    const { user, userKey } = await this.appUser()
+    const { config } = this.deps
+    return new MfaSubject<unknown, FastifyRequest>({
+      session: this.session,
+      user,
+      userKey,
+      request: this.request,
+      client: this.deps.client,
+      resolveOktaUser: this.deps.resolveOktaUser,
+      provision: config.provision,
+      clock: config.clock,
+      deadline: this.deadline,
+      factorCacheMs: config.factorCacheMs,
+    }) as MfaSubject
   }
 
-  async #resolveOktaUserId (): Promise<string> {
-    const { user } = await this.appUser()
-    try {
-      return await resolveOktaUserId(this.#lookupClient(), this.deps.resolveOktaUser, user, this.request, { provision: this.deps.config.provision })
-    } catch (err) {
-      // A missing Okta user is the app's configuration (no provisioning), not a missing factor: mask it as INTERNAL.
-      if ((err as { code?: unknown } | null)?.code === 'OKTA_NOT_FOUND') {
-        throw new Error('no Okta user matches the session user: set "provision: true" or fix "resolveOktaUser"', { cause: err })
-      }
-      throw err
-    }
+  /**
+   * The Okta user id of the signed-in user: from the session when bound there, else looked up (or provisioned)
+   * once and bound. No Okta user and no provisioning: OKTA_USER_NOT_FOUND.
+   */
+  async oktaUserId (): Promise<string> {
+    return await (await this.subject()).oktaUserId()
   }
 }
 

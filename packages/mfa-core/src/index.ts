@@ -3,6 +3,45 @@ export {
   StoreUnavailableError, isStoreUnavailableError, STORE_UNAVAILABLE,
   type AttemptStore, type AttemptCount, type RevocationStore,
 } from './stores/types.js'
+export { MemoryAttemptStore, DEFAULT_MAX_ATTEMPT_KEYS, type MemoryAttemptStoreOptions } from './stores/memory-attempts.js'
+export {
+  AttemptLimiter, attemptKey, DEFAULT_MAX_ATTEMPTS, DEFAULT_WINDOW_MS, OKTA_LOCKOUT_THRESHOLD,
+  type AttemptLimiterOptions, type AttemptDecision,
+} from './attempts.js'
+export {
+  MFA_OUTCOMES, MfaError, isMfaError, isMfaOutcomeCode, outcomeMessage,
+  type MfaOutcomeCode, type MfaOutcomeDetails, type MfaOutcomeSpec,
+} from './outcomes.js'
+export { outcomeOfError, CLIENT_ERROR_OUTCOMES, DEFAULT_RETRY_AFTER_SECONDS } from './client-errors.js'
+export { endUserContext, MAX_USER_AGENT_LENGTH, MAX_ACCEPT_LANGUAGE_LENGTH, type EndUserRequest } from './context.js'
+export {
+  readPasscode, readFactorId, readAnswer, PASSCODE_PATTERN, FACTOR_ID_PATTERN, MAX_PASSCODE_INPUT_LENGTH, MAX_ANSWER_LENGTH,
+  type PasscodeResult,
+} from './input.js'
+export {
+  MFA_SESSION_KEY, MAX_USER_KEY_LENGTH, getMfaState, recordMfa, clearMfa, userKeyOf, sessionGet, sessionSet,
+  type MfaState, type MfaMethod, type UserKeyFn, type SessionRequest, type MfaStateOptions, type RecordMfaInput,
+} from './session-state.js'
+export {
+  OKTA_USER_SESSION_KEY, FACTOR_CACHE_TTL_MS, MAX_CACHED_FACTORS, getOktaUserBinding, bindOktaUser, cachedFactors, cacheFactors,
+  dropCachedFactors, clearOktaUserBinding, type OktaUserBinding, type CachedFactor,
+} from './okta-session.js'
+export {
+  resolveOktaUserId, InvalidOktaUserRefError,
+  type ResolveOktaUser, type OktaUserRef, type ProvisionProfile, type ResolveOptions,
+} from './resolve-user.js'
+export { RequestDeadline, DEFAULT_REQUEST_DEADLINE_MS } from './deadline.js'
+export { MfaSubject, type MfaSubjectInit } from './subject.js'
+export {
+  selectFactor, requireFactor, maskPhoneNumber, maskEmail, TOTP_FACTOR_TYPE, PASSCODE_FACTOR_TYPES, ANSWER_FACTOR_TYPES,
+  type FactorSelection,
+} from './factors.js'
+export { checkPasscode, countedOutcome, type PasscodeCheckInput, type PasscodeCheckResult } from './passcode-check.js'
+export { errorCode, type MfaOktaClient, type OktaFactorLike } from './okta-port.js'
+export {
+  SESSION_IDENTITY_KEY, DEFAULT_REVOCATION_TTL_MS, getSessionIdentity, startSession, ensureSession, isSessionRevoked, revokeSession,
+  revokeUserSessions, type SessionIdentity, type SessionIdentityOptions,
+} from './revocation.js'
 export { MemoryRevocationStore, type MemoryRevocationStoreOptions } from './stores/memory-revocation.js'
 export { RedisAttemptStore } from './stores/redis-attempts.js'
 export { RedisRevocationStore } from './stores/redis-revocation.js'

@@ -1,23 +1,27 @@
 // The decision both guards share: does this request carry a fresh enough MFA step for its user?
 // The Express and Fastify guards only differ in how they answer.
-import { getMfaState, type MfaState, type SessionRequest, type UserKeyFn } from './session-state.js'
-import { FAIL_CODES } from './fail-codes.js'
+import {
+  MFA_OUTCOMES, getMfaState, isSessionRevoked, isStoreUnavailableError,
+  type MfaState, type RevocationStore, type SessionRequest, type UserKeyFn,
+} from '@okta-mfa/core'
 import { isSafeReturnTo } from './safe-redirect.js'
 
 /** Options of `requireMfa` and `requireMfaFastify`. */
 export interface RequireMfaOptions {
   /** Where a page request without MFA is sent. @default '/mfa' */
-  redirectTo?: string
-  /** Where a page request without any login is sent; without it, such a request gets 401 NOT_AUTHENTICATED. */
-  loginRedirectTo?: string
+  redirectTo?: string | undefined
+  /** Where a page request without any login is sent; without it, such a request gets 401 UNAUTHENTICATED. */
+  loginRedirectTo?: string | undefined
   /** Step-up: an MFA step older than this many seconds no longer counts. @default no limit */
-  maxAgeSeconds?: number
+  maxAgeSeconds?: number | undefined
   /** Time source in ms (tests inject one). @default Date.now */
-  clock?: () => number
+  clock?: (() => number) | undefined
   /** Overrides `userKeyOf`, as in the strategy. */
-  userKey?: UserKeyFn
+  userKey?: UserKeyFn | undefined
   /** Session key that remembers where a redirected page request was going (passport's `successReturnToOrRedirect` reads it). @default 'returnTo' */
-  returnToKey?: string
+  returnToKey?: string | undefined
+  /** Where revoked sessions are remembered (the store your logout revokes in); a revoked session is signed out. @default none */
+  revocations?: RevocationStore | undefined
 }
 
 /** The frozen, validated form of {@link RequireMfaOptions}. */
@@ -28,12 +32,13 @@ export interface GuardConfig {
   clock: () => number
   userKey: UserKeyFn | undefined
   returnToKey: string
+  revocations: RevocationStore | undefined
 }
 
 /** The outcome for one request. */
 export type GuardVerdict =
   | { ok: true, state: MfaState }
-  | { ok: false, code: 'NOT_AUTHENTICATED' | 'MFA_REQUIRED', stepUp: boolean }
+  | { ok: false, code: 'UNAUTHENTICATED' | 'MFA_REQUIRED' | 'STORE_UNAVAILABLE', stepUp: boolean }
 
 function localPath (value: unknown, name: string): string {
   if (!isSafeReturnTo(value)) throw new TypeError(`"${name}" option must be a path starting with "/"`)
@@ -54,6 +59,10 @@ export function guardConfig (options: RequireMfaOptions = {}): GuardConfig {
   if (userKey !== undefined && typeof userKey !== 'function') throw new TypeError('"userKey" option must be a function')
   const returnToKey = options.returnToKey ?? 'returnTo'
   if (typeof returnToKey !== 'string' || returnToKey === '') throw new TypeError('"returnToKey" option must be a non-empty string')
+  const { revocations } = options
+  if (revocations !== undefined && (typeof revocations !== 'object' || revocations === null || typeof revocations.isRevoked !== 'function')) {
+    throw new TypeError('"revocations" option must implement RevocationStore')
+  }
   return Object.freeze({
     redirectTo: localPath(options.redirectTo ?? '/mfa', 'redirectTo'),
     loginRedirectTo: options.loginRedirectTo === undefined ? undefined : localPath(options.loginRedirectTo, 'loginRedirectTo'),
@@ -61,13 +70,27 @@ export function guardConfig (options: RequireMfaOptions = {}): GuardConfig {
     clock: clock ?? Date.now,
     userKey,
     returnToKey,
+    revocations,
   })
 }
 
-/** Whether the request carries a user with a (fresh enough) MFA step. */
-export function mfaVerdict (req: SessionRequest, config: GuardConfig): GuardVerdict {
+/**
+ * Whether the request carries a user with a (fresh enough) MFA step, in a session that was not revoked. A revoked
+ * session is UNAUTHENTICATED; a revocation store that cannot answer is STORE_UNAVAILABLE (fail closed).
+ */
+export async function mfaVerdict (req: SessionRequest, config: GuardConfig): Promise<GuardVerdict> {
   const user = req.user
-  if (user === undefined || user === null || user === false) return { ok: false, code: 'NOT_AUTHENTICATED', stepUp: false }
+  if (user === undefined || user === null || user === false) return { ok: false, code: 'UNAUTHENTICATED', stepUp: false }
+  if (config.revocations !== undefined) {
+    try {
+      if (await isSessionRevoked(req, config.revocations, { user, userKey: config.userKey, clock: config.clock })) {
+        return { ok: false, code: 'UNAUTHENTICATED', stepUp: false }
+      }
+    } catch (err) {
+      if (isStoreUnavailableError(err)) return { ok: false, code: 'STORE_UNAVAILABLE', stepUp: false }
+      throw err
+    }
+  }
   const opts = config.userKey === undefined ? {} : { userKey: config.userKey }
   const state = getMfaState(req, opts)
   if (state === undefined) return { ok: false, code: 'MFA_REQUIRED', stepUp: false }
@@ -92,7 +115,12 @@ export function returnToOf (method: string | undefined, url: string | undefined)
   return isSafeReturnTo(url) ? url : undefined
 }
 
+/** The HTTP status of a refused API request (401, or 503 when the revocation store is unavailable). */
+export function refusalStatus (verdict: Extract<GuardVerdict, { ok: false }>): number {
+  return MFA_OUTCOMES[verdict.code].status
+}
+
 /** The JSON body of a refused API request. */
 export function refusalBody (verdict: Extract<GuardVerdict, { ok: false }>): { code: string, message: string, stepUp: boolean } {
-  return { code: verdict.code, message: FAIL_CODES[verdict.code].message, stepUp: verdict.stepUp }
+  return { code: verdict.code, message: MFA_OUTCOMES[verdict.code].message, stepUp: verdict.stepUp }
 }

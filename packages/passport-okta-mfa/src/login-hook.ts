@@ -2,7 +2,7 @@
 // session there (passport 0.7's SessionManager.logIn, @fastify/passport's SecureSessionManager.logIn),
 // which would drop the state the strategy just recorded and the `returnTo` the guard remembered.
 // For this one request we wrap `req.logIn` so that, once the new session exists, those keys are put back.
-import { sessionGet, sessionSet, type SessionRequest } from './session-state.js'
+import { sessionGet, sessionSet, type SessionRequest } from '@okta-mfa/core'
 
 type LogIn = (this: unknown, user: unknown, options?: unknown, done?: (err?: unknown) => void) => unknown
 

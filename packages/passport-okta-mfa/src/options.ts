@@ -1,47 +1,53 @@
 // Strategy options: their types, defaults and validation. A bad option is a programmer's mistake and
 // throws a TypeError naming it at construction; nothing is repaired silently.
 import { createOktaClient, type OktaClientOptions } from '@okta-mfa/client'
-import { AttemptLimiter, type AttemptStore } from './attempts.js'
-import type { MfaOktaClient } from './okta-port.js'
-import type { ResolveOktaUser } from './resolve-user.js'
-import type { UserKeyFn } from './session-state.js'
+import {
+  AttemptLimiter, DEFAULT_REQUEST_DEADLINE_MS, FACTOR_CACHE_TTL_MS,
+  type AttemptStore, type MfaOktaClient, type ResolveOktaUser, type RevocationStore, type UserKeyFn,
+} from '@okta-mfa/core'
 
 /** Options of {@link OktaMfaStrategy} (without the `passReqToCallback` switch). */
 export interface OktaMfaStrategyBaseOptions<User = any, Req = any> {
   /** An `@okta-mfa/client` instance (or anything with its methods). Give this, or `orgUrl` + `token`. */
-  client?: MfaOktaClient
+  client?: MfaOktaClient | undefined
   /** Okta org URL, e.g. `https://dev-123456.okta.com`; the strategy then creates and owns a client. */
-  orgUrl?: string
+  orgUrl?: string | undefined
   /** SSWS API token, with `orgUrl`. */
-  token?: string
+  token?: string | undefined
   /** Accept an `http:` orgUrl (the local emulator only). @default false */
-  allowInsecureHttp?: boolean
+  allowInsecureHttp?: boolean | undefined
   /** Timeout of each Okta request in ms, with `orgUrl`. @default 5000 (the client's) */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
   /** Further options for the client created from `orgUrl` (`dispatcher`, `userAgent`, ...). */
-  clientOptions?: Partial<OktaClientOptions>
+  clientOptions?: Partial<OktaClientOptions> | undefined
   /** Maps the app's user to an Okta user: `{ id }` or `{ login }` (looked up). Required. */
   resolveOktaUser: ResolveOktaUser<User, Req>
   /** Create a missing Okta user (resolved by login) without credentials. @default false */
-  provision?: boolean
+  provision?: boolean | undefined
   /** Body field of the passcode. @default 'passCode' */
-  passCodeField?: string
+  passCodeField?: string | undefined
   /** Body field of an optional factor id (must be one of the user's factors). @default 'factorId' */
-  factorIdField?: string
+  factorIdField?: string | undefined
   /** The attempt limiter, shared with the gateway if you like; `false` turns ours off (Okta's remains). @default new AttemptLimiter({ store, maxAttempts, windowMs, clock }) */
-  limiter?: AttemptLimiter | false
+  limiter?: AttemptLimiter | false | undefined
   /** Store of the default limiter. @default new MemoryAttemptStore() */
-  store?: AttemptStore
-  /** Passcode attempts per user per window of the default limiter. @default 5 */
-  maxAttempts?: number
+  store?: AttemptStore | undefined
+  /** Passcode attempts per user per window of the default limiter; keep it below the org's Okta lockout. @default 4 */
+  maxAttempts?: number | undefined
   /** Window of the default limiter in ms. @default 900000 (15 minutes) */
-  windowMs?: number
+  windowMs?: number | undefined
   /** Time source in ms (MFA timestamps, limiter). @default Date.now */
-  clock?: () => number
+  clock?: (() => number) | undefined
   /** Overrides `userKeyOf` (binds the MFA state and the attempt counter to the user). */
-  userKey?: UserKeyFn
+  userKey?: UserKeyFn | undefined
   /** Strategy name for `passport.authenticate(name)`. @default 'okta-mfa' */
-  name?: string
+  name?: string | undefined
+  /** One deadline for all the Okta calls of one request, ms. @default 5000 */
+  requestTimeoutMs?: number | undefined
+  /** How long the factor list is cached in the session, ms (0: off). Enrollment changes drop it. @default 30000 */
+  factorCacheMs?: number | undefined
+  /** Where revoked sessions are remembered (the store your logout revokes in): a revoked session is UNAUTHENTICATED. @default none */
+  revocations?: RevocationStore | undefined
 }
 
 /** The options with `passReqToCallback: true`: the verify callback gets the request first. */
@@ -51,7 +57,7 @@ export interface OktaMfaStrategyOptionsWithRequest<User = any, Req = any> extend
 
 /** The options without `passReqToCallback`. */
 export interface OktaMfaStrategyOptions<User = any, Req = any> extends OktaMfaStrategyBaseOptions<User, Req> {
-  passReqToCallback?: false
+  passReqToCallback?: false | undefined
 }
 
 /** The validated, frozen configuration. */
@@ -67,6 +73,15 @@ export interface StrategyConfig<User, Req> {
   clock: () => number
   userKey: UserKeyFn | undefined
   passReqToCallback: boolean
+  requestTimeoutMs: number
+  factorCacheMs: number
+  revocations: RevocationStore | undefined
+}
+
+function nonNegativeInt (value: unknown, option: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new TypeError(`"${option}" option must be an integer of at least ${min}`)
+  return value
 }
 
 function fieldName (value: unknown, option: string, fallback: string): string {
@@ -112,6 +127,10 @@ export function strategyConfig<User, Req> (options: OktaMfaStrategyBaseOptions<U
   if (options.limiter !== undefined && (options.store !== undefined || options.maxAttempts !== undefined || options.windowMs !== undefined)) {
     throw new TypeError('"store", "maxAttempts" and "windowMs" configure the default limiter: do not combine them with "limiter"')
   }
+  const { revocations } = options
+  if (revocations !== undefined && (typeof revocations !== 'object' || revocations === null || typeof revocations.isRevoked !== 'function')) {
+    throw new TypeError('"revocations" option must implement RevocationStore')
+  }
   const name = fieldName(options.name, 'name', 'okta-mfa')
   const passCodeField = fieldName(options.passCodeField, 'passCodeField', 'passCode')
   const factorIdField = fieldName(options.factorIdField, 'factorIdField', 'factorId')
@@ -140,5 +159,8 @@ export function strategyConfig<User, Req> (options: OktaMfaStrategyBaseOptions<U
     clock,
     userKey: options.userKey,
     passReqToCallback: options.passReqToCallback === true,
+    requestTimeoutMs: nonNegativeInt(options.requestTimeoutMs, 'requestTimeoutMs', DEFAULT_REQUEST_DEADLINE_MS, 1),
+    factorCacheMs: nonNegativeInt(options.factorCacheMs, 'factorCacheMs', FACTOR_CACHE_TTL_MS, 0),
+    revocations: options.revocations,
   })
 }

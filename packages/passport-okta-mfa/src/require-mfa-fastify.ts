@@ -1,9 +1,8 @@
 // requireMfaFastify: the same guard as a Fastify preHandler for @fastify/passport + @fastify/secure-session,
 // where `returnTo` lives in the secure session (which @fastify/passport's successReturnToOrRedirect reads).
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { guardConfig, mfaVerdict, refusalBody, returnToOf, wantsHtml, type RequireMfaOptions } from './guard.js'
-import type { MfaState, SessionRequest } from './session-state.js'
-import { sessionSet } from './session-state.js'
+import { guardConfig, mfaVerdict, refusalBody, refusalStatus, returnToOf, wantsHtml, type RequireMfaOptions } from './guard.js'
+import { sessionSet, type MfaState, type SessionRequest } from '@okta-mfa/core'
 
 /** A Fastify preHandler hook. */
 export type MfaPreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>
@@ -23,18 +22,18 @@ export function requireMfaFastify (options: RequireMfaOptions = {}): MfaPreHandl
   const config = guardConfig(options)
   return async function requireMfaPreHandler (request, reply) {
     const req = request as FastifyRequest & SessionRequest
-    const verdict = mfaVerdict(req, config)
+    const verdict = await mfaVerdict(req, config)
     if (verdict.ok) {
       (request as unknown as Record<string, unknown>)[MFA_REQUEST_PROPERTY] = verdict.state
       return undefined
     }
-    const target = verdict.code === 'NOT_AUTHENTICATED' ? config.loginRedirectTo : config.redirectTo
+    const target = verdict.code === 'UNAUTHENTICATED' ? config.loginRedirectTo : verdict.code === 'MFA_REQUIRED' ? config.redirectTo : undefined
     if (target !== undefined && wantsHtml(request.headers.accept)) {
       const returnTo = returnToOf(request.method, request.url)
       if (returnTo !== undefined && req.session !== undefined) sessionSet(req, config.returnToKey, returnTo)
       return reply.header('cache-control', 'no-store').redirect(target, 302)
     }
-    return reply.code(401).header('cache-control', 'no-store').send(refusalBody(verdict))
+    return reply.code(refusalStatus(verdict)).header('cache-control', 'no-store').send(refusalBody(verdict))
   }
 }
 

@@ -1,8 +1,8 @@
 // requireMfa for Express and connect: lets a request through only when its session completed MFA
 // for its current user (and recently enough, with maxAgeSeconds); pages are redirected, APIs get 401 JSON.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { guardConfig, mfaVerdict, refusalBody, returnToOf, wantsHtml, type RequireMfaOptions } from './guard.js'
-import { sessionSet } from './session-state.js'
+import { guardConfig, mfaVerdict, refusalBody, refusalStatus, returnToOf, wantsHtml, type GuardConfig, type RequireMfaOptions } from './guard.js'
+import { sessionSet } from '@okta-mfa/core'
 import { requireMfaFastify } from './require-mfa-fastify.js'
 
 /** The request shape the Express guard reads (express `Request` fits). */
@@ -28,7 +28,7 @@ function isFastifyReply (res: unknown): res is Parameters<ReturnType<typeof requ
  * - MFA done (and younger than `maxAgeSeconds`): `next()`; `req.mfa` holds the {@link MfaState}.
  * - A page request (`Accept: text/html`) without MFA: 302 to `redirectTo`, remembering the URL in `session.returnTo`.
  * - An API request without MFA: 401 `{ code: 'MFA_REQUIRED', message, stepUp }`;
- *   without a logged-in user: 401 `{ code: 'NOT_AUTHENTICATED' }` (or 302 to `loginRedirectTo` for pages).
+ *   without a logged-in user: 401 `{ code: 'UNAUTHENTICATED' }` (or 302 to `loginRedirectTo` for pages).
  *
  * @throws TypeError for a bad option.
  * @example
@@ -44,29 +44,30 @@ export function requireMfa (options: RequireMfaOptions = {}): ConnectMiddleware 
       fastifyGuard(req as never, reply).then(() => { if (!reply.sent) next() }, next)
       return
     }
-    try {
-      const verdict = mfaVerdict(req, config)
-      if (verdict.ok) {
-        (req as ExpressLikeRequest & { mfa?: unknown }).mfa = verdict.state
-        next()
-        return
-      }
-      const target = verdict.code === 'NOT_AUTHENTICATED' ? config.loginRedirectTo : config.redirectTo
-      if (target !== undefined && wantsHtml(req.headers.accept)) {
-        const returnTo = returnToOf(req.method, req.originalUrl ?? req.url)
-        if (returnTo !== undefined && req.session !== undefined) sessionSet(req, config.returnToKey, returnTo)
-        res.statusCode = 302
-        res.setHeader('Location', target)
-        res.setHeader('Cache-Control', 'no-store')
-        res.end()
-        return
-      }
-      res.statusCode = 401
-      res.setHeader('Content-Type', 'application/json; charset=utf-8')
-      res.setHeader('Cache-Control', 'no-store')
-      res.end(JSON.stringify(refusalBody(verdict)))
-    } catch (err) {
-      next(err)
-    }
+    answer(req, res, config).then((pass) => { if (pass) next() }, next)
   }
+}
+
+/** Lets the request through (true) or answers it (false). */
+async function answer (req: ExpressLikeRequest, res: ServerResponse, config: GuardConfig): Promise<boolean> {
+  const verdict = await mfaVerdict(req, config)
+  if (verdict.ok) {
+    (req as ExpressLikeRequest & { mfa?: unknown }).mfa = verdict.state
+    return true
+  }
+  const target = verdict.code === 'UNAUTHENTICATED' ? config.loginRedirectTo : verdict.code === 'MFA_REQUIRED' ? config.redirectTo : undefined
+  if (target !== undefined && wantsHtml(req.headers.accept)) {
+    const returnTo = returnToOf(req.method, req.originalUrl ?? req.url)
+    if (returnTo !== undefined && req.session !== undefined) sessionSet(req, config.returnToKey, returnTo)
+    res.statusCode = 302
+    res.setHeader('Location', target)
+    res.setHeader('Cache-Control', 'no-store')
+    res.end()
+    return false
+  }
+  res.statusCode = refusalStatus(verdict)
+  res.setHeader('Content-Type', 'application/json; charset=utf-8')
+  res.setHeader('Cache-Control', 'no-store')
+  res.end(JSON.stringify(refusalBody(verdict)))
+  return false
 }

@@ -1,14 +1,14 @@
 // OktaMfaStrategy: the second step after the app's own login. Reads a 6-digit passcode from the body,
 // has Okta verify it against the logged-in user's TOTP factor, and records the MFA step in the session.
 import { createRequire } from 'node:module'
+import {
+  MFA_SESSION_KEY, OKTA_USER_SESSION_KEY, SESSION_IDENTITY_KEY, MfaError, MfaSubject, RequestDeadline, checkPasscode, endUserContext,
+  ensureSession, isSessionRevoked, outcomeOfError, recordMfa, userKeyOf,
+  type MfaMethod, type MfaOktaClient,
+} from '@okta-mfa/core'
 import { failInfo, FAIL_CODES, type MfaFailCode, type MfaFailInfo } from './fail-codes.js'
 import { carryAcrossLogin } from './login-hook.js'
-import { verifyOutcome, selectFactor, type VerifyOutcome } from './verify.js'
 import { strategyConfig, type OktaMfaStrategyOptions, type OktaMfaStrategyOptionsWithRequest, type StrategyConfig } from './options.js'
-import { bodyField, readPasscode } from './passcode.js'
-import { resolveOktaUserId } from './resolve-user.js'
-import { MFA_SESSION_KEY, recordMfa, userKeyOf, type MfaMethod } from './session-state.js'
-import type { MfaOktaClient } from './okta-port.js'
 
 /** What passport's augmented strategy object provides while `authenticate` runs. */
 interface PassportActions {
@@ -25,8 +25,15 @@ export interface StrategyRequest {
   user?: unknown
   session?: unknown
   body?: unknown
-  ip?: string
+  ip?: string | undefined
   headers: Record<string, string | string[] | undefined>
+}
+
+/** Reads an own field of the parsed body (`req.body`); `undefined` without a body or such a field. */
+function bodyField (req: { body?: unknown }, field: string): unknown {
+  const body = req.body
+  if (typeof body !== 'object' || body === null) return undefined
+  return Object.hasOwn(body, field) ? (body as Record<string, unknown>)[field] : undefined
 }
 
 /** The info passed to `success` (passport puts it in `req.authInfo`) and to the verify callback. */
@@ -48,16 +55,13 @@ export type MfaVerifyFunction<User> = (user: User, info: MfaSuccessInfo, done: M
 /** The verify function with `passReqToCallback: true`. */
 export type MfaVerifyFunctionWithRequest<User, Req> = (req: Req, user: User, info: MfaSuccessInfo, done: MfaVerifyDone<User>) => void
 
-function one<T> (value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value
-}
-
 /**
  * Passport strategy `okta-mfa`: verifies an Okta TOTP passcode for the already logged-in user.
  *
  * Outcomes: `success(user, MfaSuccessInfo)` (the MFA state is recorded and survives passport's login),
- * `fail(MfaFailInfo, status)` with a `code` from `FAIL_CODES`, or `error(err)` when Okta is unreachable,
- * times out or answers 5xx. Exactly one of them, once.
+ * `fail(MfaFailInfo, status)` with a `code` from `FAIL_CODES` (status below 500), or `error(err)` with an
+ * `MfaError` (code STORE_UNAVAILABLE, UPSTREAM_UNAVAILABLE or UPSTREAM_TIMEOUT, `status` 503/504) when the attempt
+ * store or Okta is unavailable, or with what the app's `resolveOktaUser` threw. Exactly one of them, once.
  *
  * @example
  * passport.use(new OktaMfaStrategy({ orgUrl, token, resolveOktaUser: (user) => ({ login: user.email }) }))
@@ -123,51 +127,39 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
     }
     const { config } = this
     const user = req.user as User | undefined | null | false
-    if (user === undefined || user === null || user === false) return refuse('NOT_AUTHENTICATED')
-    const passcode = readPasscode(req, config.passCodeField)
-    if (!passcode.ok) return refuse(passcode.code)
-    const requestedFactorId = bodyField(req, config.factorIdField)
-    if (requestedFactorId !== undefined && requestedFactorId !== '' && typeof requestedFactorId !== 'string') return refuse('FACTOR_NOT_FOUND')
+    if (user === undefined || user === null || user === false) return refuse('UNAUTHENTICATED')
     const userKey = userKeyOf(user, config.userKey)
-
-    const oktaUserId = await resolveOktaUserId(config.client, config.resolveOktaUser, user, req as Req, { provision: config.provision })
-    const selected = selectFactor(await config.client.listFactors(oktaUserId), requestedFactorId === '' ? undefined : requestedFactorId)
-    if (!selected.ok) return refuse(selected.code)
-
-    const decision = config.limiter === undefined ? undefined : await config.limiter.consume(userKey)
-    if (decision !== undefined && !decision.allowed) return refuse('LOCKED_OUT', { retryAfterSeconds: decision.retryAfterSeconds })
-
-    const context: { ip?: string, userAgent?: string, acceptLanguage?: string } = {}
-    if (typeof req.ip === 'string') context.ip = req.ip
-    const userAgent = one(req.headers['user-agent'])
-    if (userAgent !== undefined) context.userAgent = userAgent
-    const acceptLanguage = one(req.headers['accept-language'])
-    if (acceptLanguage !== undefined) context.acceptLanguage = acceptLanguage
-
-    let outcome: VerifyOutcome
-    try {
-      const result = await config.client.verifyFactor(oktaUserId, selected.factor.id, { passCode: passcode.passCode }, undefined, { context })
-      outcome = verifyOutcome(result, undefined)
-    } catch (err) {
-      outcome = verifyOutcome(undefined, err)
+    if (config.revocations !== undefined) {
+      // A revoked session (logged out, or "sign out of all sessions") is signed out; a store that cannot say is 503.
+      const revoked = await isSessionRevoked(req, config.revocations, { user, userKey: config.userKey, clock: config.clock })
+        .catch((err: unknown) => { throw outcomeOfError(err) ?? err })
+      if (revoked) return refuse('UNAUTHENTICATED')
     }
-    if (outcome.kind === 'error') return settle.error(outcome.error)
-    if (outcome.kind === 'fail') {
-      const counted = outcome.code === 'INVALID_PASSCODE' || outcome.code === 'PASSCODE_REPLAYED'
-      // The Nth wrong code still says what was wrong (N failed passcodes, then a lockout); when it used up the
-      // window it also carries attemptsRemaining 0 and the retry time, so the page can say when to try again.
-      const lastOfWindow = counted && decision !== undefined && decision.remaining === 0
-      return refuse(outcome.code, {
-        retryAfterSeconds: lastOfWindow ? decision.retryAfterSeconds : outcome.retryAfterSeconds,
-        attemptsRemaining: counted ? decision?.remaining : undefined,
-      })
-    }
-
-    await config.limiter?.succeed(userKey)
+    const subject = new MfaSubject<User, Req>({
+      session: req,
+      user,
+      userKey,
+      request: req as Req,
+      client: config.client,
+      resolveOktaUser: config.resolveOktaUser,
+      provision: config.provision,
+      clock: config.clock,
+      deadline: new RequestDeadline(config.requestTimeoutMs),
+      factorCacheMs: config.factorCacheMs,
+    })
+    const result = await checkPasscode({
+      subject,
+      client: config.client,
+      limiter: config.limiter,
+      passCode: bodyField(req, config.passCodeField),
+      factorId: bodyField(req, config.factorIdField),
+      context: endUserContext(req),
+    })
+    if (!result.ok) return this.refuseWith(result.error, settle)
     const info: MfaSuccessInfo = {
-      factorId: selected.factor.id,
-      factorType: selected.factor.factorType,
-      oktaUserId,
+      factorId: result.factor.id,
+      factorType: result.factor.factorType,
+      oktaUserId: result.oktaUserId,
       method: 'form',
       completedAt: config.clock(),
     }
@@ -175,7 +167,7 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
     const done: MfaVerifyDone<User> = (err, verifiedUser, failChallenge) => {
       if (err !== undefined && err !== null) return settle.error(err)
       if (verifiedUser === undefined || verifiedUser === false) {
-        return settle.fail(failChallenge ?? failInfo('NOT_AUTHENTICATED'), FAIL_CODES.NOT_AUTHENTICATED.status)
+        return settle.fail(failChallenge ?? failInfo('UNAUTHENTICATED'), FAIL_CODES.UNAUTHENTICATED.status)
       }
       try {
         this.complete(req, verifiedUser, info, settle)
@@ -187,10 +179,17 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
     else (this.verify as MfaVerifyFunction<User>)(user, info, done)
   }
 
+  /** A refusal of the core: `fail` for what the user can act on, `error` for the unavailable (5xx) ones. */
+  private refuseWith (error: MfaError, settle: PassportActions): void {
+    if (error.status >= 500) return settle.error(error)
+    settle.fail(failInfo(error.code, error.details), error.status)
+  }
+
   /** Records the MFA step for `user` and hands it to passport, keeping the state across passport's login. */
   private complete (req: StrategyRequest, user: User, info: MfaSuccessInfo, settle: PassportActions): void {
-    recordMfa(req, { user, factorId: info.factorId, method: info.method, now: info.completedAt, ...(this.config.userKey === undefined ? {} : { userKey: this.config.userKey }) })
-    carryAcrossLogin(req, [MFA_SESSION_KEY, 'returnTo'])
+    recordMfa(req, { user, factorId: info.factorId, method: info.method, now: info.completedAt, userKey: this.config.userKey })
+    if (this.config.revocations !== undefined) ensureSession(req, { user, userKey: this.config.userKey, clock: this.config.clock })
+    carryAcrossLogin(req, [MFA_SESSION_KEY, OKTA_USER_SESSION_KEY, SESSION_IDENTITY_KEY, 'returnTo'])
     settle.success(user, info)
   }
 }

@@ -1,7 +1,7 @@
 // The protected pages: /account (requireMfaFastify) and /account/security, where removing a factor needs a
 // fresh code first (step-up), checked by the same okta-mfa strategy as the sign-in form.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { getMfaState, mfaStateOf } from 'passport-okta-mfa'
+import { getMfaState, mfaStateOf, userKeyOf, dropCachedFactors, revokeUserSessions } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
@@ -9,6 +9,7 @@ import { isUpstreamFailure, messageFor } from '../messages.js'
 import { field, setFlash, takeFlash } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
+import { signOut } from './auth.js'
 import { loadFactors, sendUnavailable } from './mfa.js'
 
 /** The user's factors and the one named in the URL; undefined once it has answered (Okta down, or no such factor). */
@@ -47,6 +48,12 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       now: ctx.clock(),
       success: flash?.kind === 'success' ? flash.text : undefined,
     }))
+  })
+
+  // "Sign out of all sessions": every session of this user, on every browser (and every cookie copy), this one included.
+  app.post('/account/security/sign-out-everywhere', { preValidation: ctx.csrf, ...guarded }, async (request, reply) => {
+    await revokeUserSessions(ctx.revocations, userKeyOf(currentUser(request)), { clock: ctx.clock })
+    await signOut(ctx, request, reply, 'You are signed out of all sessions.')
   })
 
   app.get('/account/security', guarded, async (request, reply) => {
@@ -102,6 +109,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     const { factor } = found
     try {
       await ctx.client.deleteFactor(await ctx.directory.oktaUserId(currentUser(request)), factor.id)
+      dropCachedFactors(request) // the session's cached factor list (strategy, gateway) is stale now
     } catch (deleteErr) {
       if (!isUpstreamFailure(deleteErr)) throw deleteErr
       return await sendUnavailable(reply)

@@ -1,7 +1,7 @@
 // The primary sign-in (passport-local) and sign-out. After the password the user goes to /mfa, or straight
 // to enrollment when they have no factor yet.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { clearMfa, getMfaState } from 'passport-okta-mfa'
+import { clearMfa, getMfaState, revokeSession, startSession } from 'passport-okta-mfa'
 import { currentUser, isSignedIn, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, verifiableFactors } from '../factors.js'
@@ -71,6 +71,7 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (input.ok) await ctx.loginLimiter.succeed(input.key)
     const returnTo = takeReturnTo(request)
     await request.logIn(user) // regenerates the session: no CSRF token, MFA state or flash survives from before.
+    startSession(request, { user, clock: ctx.clock }) // a new session id: what logout and "sign out everywhere" revoke
     if (returnTo !== undefined) rememberReturnTo(request, returnTo)
     await reply.redirect(await nextStep(ctx, user as AppUser, request), 303)
   }))
@@ -81,7 +82,7 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
   // button that POSTs with the CSRF token: signing someone out is low-risk, but there is no reason to allow it.
   app.get('/logout', async (request, reply) => {
     if (!isSignedIn(request)) return await reply.redirect('/login', 303)
-    if (!CROSS_SITE.has(String(request.headers['sec-fetch-site'] ?? ''))) return await signOut(request, reply)
+    if (!CROSS_SITE.has(String(request.headers['sec-fetch-site'] ?? ''))) return await signOut(ctx, request, reply)
     const csrf = csrfToken(request)
     const body = html`<section class="card"><h1>Sign out?</h1>
       <form method="post" action="/logout">${csrfField(csrf)}<button type="submit" class="primary">Sign out</button></form>
@@ -89,19 +90,20 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
     await reply.type('text/html; charset=utf-8').send(page({ title: 'Sign out', body, userName: currentUser(request).displayName, csrf, fullNav: getMfaState(request) !== undefined }))
   })
 
-  app.post('/logout', { preValidation: ctx.csrf }, async (request, reply) => { await signOut(request, reply) })
+  app.post('/logout', { preValidation: ctx.csrf }, async (request, reply) => { await signOut(ctx, request, reply) })
 }
 
 /** Sec-Fetch-Site values of a request started by another site: GET /logout asks before signing out. */
 const CROSS_SITE = new Set(['cross-site', 'same-site'])
 
-/** Ends the session (MFA state included) and goes to /login with a notice. */
-async function signOut (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+/** Ends the session (MFA state included; its id revoked, so a copy of the cookie is useless) and goes to /login. */
+export async function signOut (ctx: AppContext, request: FastifyRequest, reply: FastifyReply, notice = 'You are signed out.'): Promise<void> {
   if (isSignedIn(request)) {
+    await revokeSession(request, ctx.revocations)
     clearMfa(request)
     await request.logOut()
   }
-  setFlash(request, 'info', 'You are signed out.')
+  setFlash(request, 'info', notice)
   await reply.redirect('/login', 303)
 }
 

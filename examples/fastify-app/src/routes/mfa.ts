@@ -1,7 +1,7 @@
 // The second step: /mfa (the form posted to the okta-mfa strategy), "send me a code" for sms factors,
 // /mfa/enroll (the page whose script calls the gateway), and the emulator's outbox page.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { getMfaState } from 'passport-okta-mfa'
+import { getMfaState, dropCachedFactors } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, verifiableFactors, type FactorView } from '../factors.js'
@@ -80,7 +80,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (user === false || user === undefined || user === null) {
       const fail = (info ?? {}) as FailInfo
       if (fail.code === 'ENROLLMENT_REQUIRED') return await reply.redirect('/mfa/enroll', 303)
-      if (fail.code === 'NOT_AUTHENTICATED') return await reply.redirect('/login', 303)
+      if (fail.code === 'UNAUTHENTICATED') return await reply.redirect('/login', 303)
       // A wrong code that used up the last attempt says both: it didn't match, and sign-in is now paused (until when).
       const lastTry = fail.attemptsRemaining === 0 && (fail.code === 'INVALID_PASSCODE' || fail.code === 'PASSCODE_REPLAYED')
       const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' || lastTry ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
@@ -161,6 +161,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       const sameType = factors.filter((f) => f.factorType === oktaType)
       if (sameType.some((f) => f.status === 'ACTIVE')) return await reply.code(409).send({ error: { code: 'ALREADY_ENROLLED' } })
       for (const f of sameType) await ctx.client.deleteFactor(oktaUserId, f.id)
+      dropCachedFactors(request)
       await reply.code(204).send()
     } catch (err) {
       if (!isUpstreamFailure(err)) throw err

@@ -1,7 +1,7 @@
 // /account/security: the user's factors, each removable after a fresh code (step-up).
 import type { FactorView } from '../factors.js'
 import { codeForm } from './code-form.js'
-import { html, notice, page } from './layout.js'
+import { csrfField, html, notice, page } from './layout.js'
 import { outboxHint } from './mfa.js'
 
 /** What the security page shows. */
@@ -32,6 +32,9 @@ export function securityPage (view: SecurityView): string {
       : view.factors.length === 0 ? html`<p>No factors. You will set one up at your next sign-in.</p>` : html`<ul class="factors">${rows}</ul>`}
     <p><a class="button secondary" href="/mfa/enroll">Add a factor</a></p>
     <p class="hint">Removing a factor asks for a fresh code first, so someone at an unlocked computer cannot take over your account.</p>
+    <h2>Sessions</h2>
+    <form method="post" action="/account/security/sign-out-everywhere">${csrfField(view.csrf)}<button type="submit" class="secondary">Sign out of all sessions</button></form>
+    <p class="hint">Signs you out on every browser and device, this one included.</p>
   </section>`
   return page({ title: 'Security', body, userName: view.userName, csrf: view.csrf })
 }

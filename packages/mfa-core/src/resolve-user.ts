@@ -1,17 +1,18 @@
 // Mapping the app's user to an Okta user: an id as is, a login looked up, and with `provision`
 // a missing Okta user created without credentials (as Okta's seed guide does), so apps need no schema change.
+import type { RequestOptions } from '@okta-mfa/client'
 import { errorCode, type MfaOktaClient } from './okta-port.js'
 
 /** Extra profile fields used when provisioning (`email` defaults to the login; Okta requires one). */
 export interface ProvisionProfile {
-  email?: string
-  firstName?: string
-  lastName?: string
+  email?: string | undefined
+  firstName?: string | undefined
+  lastName?: string | undefined
   [extra: string]: unknown
 }
 
 /** Which Okta user an app user is: an Okta user id, or a login to look up. */
-export type OktaUserRef = { id: string } | { login: string, profile?: ProvisionProfile }
+export type OktaUserRef = { id: string } | { login: string, profile?: ProvisionProfile | undefined }
 
 /**
  * The app's mapping from its user (and the request) to an Okta user.
@@ -24,7 +25,9 @@ export type ResolveOktaUser<User = any, Req = any> = (user: User, req: Req) => O
 /** Options of {@link resolveOktaUserId}. */
 export interface ResolveOptions {
   /** Create a missing Okta user (looked up by login) without credentials. @default false */
-  provision?: boolean
+  provision?: boolean | undefined
+  /** Options of each Okta call (request id, the request's deadline signal). */
+  request?: RequestOptions | undefined
 }
 
 /** Thrown when `resolveOktaUser` returns something else than `{ id }` or `{ login }`. */
@@ -48,16 +51,16 @@ function refOf (value: unknown): OktaUserRef {
   throw new InvalidOktaUserRefError()
 }
 
-async function provisionUser (client: MfaOktaClient, login: string, profile: ProvisionProfile | undefined): Promise<string> {
+async function provisionUser (client: Pick<MfaOktaClient, 'getUser' | 'createUser'>, login: string, profile: ProvisionProfile | undefined, request: RequestOptions | undefined): Promise<string> {
   // Okta requires an email; logins are usually one.
   const email = profile?.email ?? login
   try {
     // activate=false: a STAGED user, no activation email, no password; factors can still be enrolled.
-    const created = await client.createUser({ profile: { ...profile, email, login } }, { activate: false })
+    const created = await client.createUser({ profile: { ...profile, email, login } }, { activate: false }, request)
     return created.id
   } catch (err) {
     // Two first sign-ins raced and the other one created the user: use it.
-    if (errorCode(err) === 'OKTA_VALIDATION') return (await client.getUser(login)).id
+    if (errorCode(err) === 'OKTA_VALIDATION') return (await client.getUser(login, request)).id
     throw err
   }
 }
@@ -70,7 +73,7 @@ async function provisionUser (client: MfaOktaClient, login: string, profile: Pro
  * const oktaUserId = await resolveOktaUserId(client, (u) => ({ login: u.email }), req.user, req, { provision: true })
  */
 export async function resolveOktaUserId<User, Req> (
-  client: MfaOktaClient,
+  client: Pick<MfaOktaClient, 'getUser' | 'createUser'>,
   resolveOktaUser: ResolveOktaUser<User, Req>,
   user: User,
   req: Req,
@@ -79,9 +82,9 @@ export async function resolveOktaUserId<User, Req> (
   const ref = refOf(await resolveOktaUser(user, req))
   if ('id' in ref) return ref.id
   try {
-    return (await client.getUser(ref.login)).id
+    return (await client.getUser(ref.login, options.request)).id
   } catch (err) {
-    if (options.provision === true && errorCode(err) === 'OKTA_NOT_FOUND') return await provisionUser(client, ref.login, ref.profile)
+    if (options.provision === true && errorCode(err) === 'OKTA_NOT_FOUND') return await provisionUser(client, ref.login, ref.profile, options.request)
     throw err
   }
 }

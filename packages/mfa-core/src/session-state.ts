@@ -1,5 +1,5 @@
-// The one place that reads and writes "this session completed MFA": the strategy, both guards and
-// the gateway all go through here, so the form path and the GraphQL path agree on what counts.
+// The one place that reads and writes "this session completed MFA": the strategy, both guards and the gateway all
+// go through here, so the form path and the GraphQL path agree on what counts. The state is bound to the user.
 
 /** The key under which the MFA state is kept in the session. */
 export const MFA_SESSION_KEY = 'oktaMfa'
@@ -36,13 +36,16 @@ export interface MfaStateOptions {
   /** The user to bind to. @default req.user */
   user?: unknown
   /** Overrides {@link userKeyOf}. */
-  userKey?: UserKeyFn
+  userKey?: UserKeyFn | undefined
 }
 
 interface GetSetSession {
   get: (key: string) => unknown
   set: (key: string, value: unknown) => void
 }
+
+/** Longest user key derived or accepted; keys also reach stores only hashed. */
+export const MAX_USER_KEY_LENGTH = 512
 
 const METHODS: ReadonlySet<string> = new Set<MfaMethod>(['form', 'graphql'])
 const KEY_FIELDS = ['id', '_id', 'userId', 'username', 'login', 'email'] as const
@@ -58,21 +61,23 @@ const KEY_FIELDS = ['id', '_id', 'userId', 'username', 'login', 'email'] as cons
 export function userKeyOf (user: unknown, userKey?: UserKeyFn): string {
   if (userKey !== undefined) {
     const key = userKey(user)
-    if (typeof key !== 'string' || key === '') throw new TypeError('"userKey" option must return a non-empty string')
+    if (typeof key !== 'string' || key === '' || key.length > MAX_USER_KEY_LENGTH) {
+      throw new TypeError(`"userKey" option must return a non-empty string of at most ${MAX_USER_KEY_LENGTH} characters`)
+    }
     return key
   }
-  if (typeof user === 'string' && user !== '') return user
+  if (typeof user === 'string' && user !== '' && user.length <= MAX_USER_KEY_LENGTH) return user
   if (typeof user === 'number' && Number.isFinite(user)) return String(user)
   if (typeof user === 'object' && user !== null) {
     const record = user as Record<string, unknown>
     for (const field of KEY_FIELDS) {
       const value = record[field]
-      if (typeof value === 'string' && value !== '') return value
+      if (typeof value === 'string' && value !== '' && value.length <= MAX_USER_KEY_LENGTH) return value
       if (typeof value === 'number' && Number.isFinite(value)) return String(value)
       // A database id object (e.g. a MongoDB ObjectId) with its own toString; never "[object Object]".
       if (field === '_id' && typeof value === 'object' && value !== null && value.toString !== Object.prototype.toString) {
         const text = String(value)
-        if (text !== '') return text
+        if (text !== '' && text.length <= MAX_USER_KEY_LENGTH) return text
       }
     }
   }
@@ -105,7 +110,7 @@ export function sessionSet (req: SessionRequest, key: string, value: unknown): v
   const session = sessionOf(req)
   if (session === undefined) {
     if (value === undefined) return
-    throw new TypeError('passport-okta-mfa needs a session: register express-session or @fastify/secure-session first')
+    throw new TypeError('okta-mfa needs a session: register express-session or @fastify/secure-session first')
   }
   if (isGetSet(session)) {
     session.set(key, value)
@@ -148,9 +153,9 @@ export interface RecordMfaInput {
   factorId: string
   method: MfaMethod
   /** Completion time in ms. @default Date.now() */
-  now?: number
+  now?: number | undefined
   /** Overrides {@link userKeyOf}. */
-  userKey?: UserKeyFn
+  userKey?: UserKeyFn | undefined
 }
 
 /**

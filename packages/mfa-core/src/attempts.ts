@@ -1,0 +1,126 @@
+// Attempt limiting of our own, in front of Okta's: N passcode attempts per user per window, then a lockout with a
+// retry time. N stays below the org's Okta lockout, so our limit, which lifts by itself, is always reached first.
+import { createHash } from 'node:crypto'
+import { MemoryAttemptStore } from './stores/memory-attempts.js'
+import { StoreUnavailableError, isStoreUnavailableError, type AttemptCount, type AttemptStore } from './stores/types.js'
+
+/** Options of {@link AttemptLimiter}. */
+export interface AttemptLimiterOptions {
+  /** Where counters live. @default new MemoryAttemptStore() */
+  store?: AttemptStore | undefined
+  /** Attempts allowed per window; the one after is refused. Keep it below the org's Okta lockout. @default 4 */
+  maxAttempts?: number | undefined
+  /** Window length in ms, counted from the first attempt. @default 900000 (15 minutes) */
+  windowMs?: number | undefined
+  /** Time source in ms. @default Date.now */
+  clock?: (() => number) | undefined
+  /** Prefix of the store keys, so one store can hold several limiters. @default 'mfa' */
+  namespace?: string | undefined
+}
+
+/** The verdict of {@link AttemptLimiter.check} and {@link AttemptLimiter.consume}. */
+export interface AttemptDecision {
+  allowed: boolean
+  /** Seconds until the window resets; 0 when allowed with attempts left. */
+  retryAfterSeconds: number
+  /** Attempts left in this window after this one. */
+  remaining: number
+}
+
+/**
+ * The failed verifications after which Okta locks a user out in many orgs' policies, and in the emulator.
+ * Only an administrator can lift Okta's lockout, so our own limit must stay strictly below it.
+ */
+export const OKTA_LOCKOUT_THRESHOLD = 5
+/** The default cap: 4 passcode attempts per user per window, one below {@link OKTA_LOCKOUT_THRESHOLD}. */
+export const DEFAULT_MAX_ATTEMPTS = OKTA_LOCKOUT_THRESHOLD - 1
+/** The default window: 15 minutes. */
+export const DEFAULT_WINDOW_MS = 15 * 60_000
+
+/**
+ * The store key of a user key: hashed, so that a store never holds user-controlled strings of any size.
+ *
+ * @example
+ * attemptKey('mfa', 'ada') // 'mfa:' + 43 base64url characters
+ */
+export function attemptKey (namespace: string, key: string): string {
+  return `${namespace}:${createHash('sha256').update(key, 'utf8').digest('base64url')}`
+}
+
+/**
+ * Counts attempts per key (the user key) and refuses once `maxAttempts` is reached in a window. A store that
+ * fails makes every call reject with StoreUnavailableError (fail closed: the attempt is refused, never let through).
+ *
+ * Two ways to use it: `check` before, `fail` after a wrong code and `succeed` after a right one; or `consume`
+ * before (counts atomically, so parallel guesses cannot slip through) and `succeed` after a right one. The MFA
+ * step uses `consume`.
+ *
+ * @example
+ * const limiter = new AttemptLimiter({ maxAttempts: 4, windowMs: 15 * 60_000 })
+ * const { allowed, retryAfterSeconds } = await limiter.consume(userKey)
+ */
+export class AttemptLimiter {
+  readonly store: AttemptStore
+  readonly maxAttempts: number
+  readonly windowMs: number
+  readonly namespace: string
+  readonly #clock: () => number
+
+  constructor (options: AttemptLimiterOptions = {}) {
+    const { maxAttempts = DEFAULT_MAX_ATTEMPTS, windowMs = DEFAULT_WINDOW_MS, namespace = 'mfa' } = options
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError('"maxAttempts" option must be a positive integer')
+    if (!Number.isInteger(windowMs) || windowMs < 1) throw new TypeError('"windowMs" option must be a positive integer')
+    if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
+    if (typeof namespace !== 'string' || !/^[A-Za-z0-9_.-]{1,32}$/.test(namespace)) throw new TypeError('"namespace" option must be 1 to 32 letters, digits, _ . or -')
+    const store = options.store as Partial<AttemptStore> | undefined
+    if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.increment !== 'function' ||
+      typeof store.reset !== 'function' || typeof store.get !== 'function')) {
+      throw new TypeError('"store" option must implement AttemptStore (increment, reset, get)')
+    }
+    this.maxAttempts = maxAttempts
+    this.windowMs = windowMs
+    this.namespace = namespace
+    this.#clock = options.clock ?? Date.now
+    this.store = options.store ?? new MemoryAttemptStore({ clock: this.#clock })
+  }
+
+  #decide (count: AttemptCount | undefined, now: number, allowedWhenAt: boolean): AttemptDecision {
+    if (count === undefined) return { allowed: true, retryAfterSeconds: 0, remaining: this.maxAttempts }
+    const retryAfterSeconds = Math.max(1, Math.ceil((count.resetAt - now) / 1000))
+    const allowed = allowedWhenAt ? count.count <= this.maxAttempts : count.count < this.maxAttempts
+    const remaining = Math.max(0, this.maxAttempts - count.count)
+    return { allowed, retryAfterSeconds: allowed && remaining > 0 ? 0 : retryAfterSeconds, remaining }
+  }
+
+  async #store<T> (op: (key: string) => Promise<T>, key: string): Promise<T> {
+    if (typeof key !== 'string' || key === '') throw new TypeError('attempt key must be a non-empty string')
+    try {
+      return await op(attemptKey(this.namespace, key))
+    } catch (err) {
+      throw isStoreUnavailableError(err) ? err : new StoreUnavailableError(undefined, { cause: err })
+    }
+  }
+
+  /** Whether another attempt is allowed now, without counting one. */
+  async check (key: string): Promise<AttemptDecision> {
+    const now = this.#clock()
+    return this.#decide(await this.#store(async (k) => await this.store.get(k, now), key), now, false)
+  }
+
+  /** Counts one attempt and says whether it may proceed (atomic with the store's `increment`). */
+  async consume (key: string): Promise<AttemptDecision> {
+    const now = this.#clock()
+    return this.#decide(await this.#store(async (k) => await this.store.increment(k, this.windowMs, now), key), now, true)
+  }
+
+  /** Counts one failed attempt; the returned decision says whether the next one is allowed. */
+  async fail (key: string): Promise<AttemptDecision> {
+    const now = this.#clock()
+    return this.#decide(await this.#store(async (k) => await this.store.increment(k, this.windowMs, now), key), now, false)
+  }
+
+  /** Clears the counter after a successful attempt. */
+  async succeed (key: string): Promise<void> {
+    await this.#store(async (k) => { await this.store.reset(k) }, key)
+  }
+}

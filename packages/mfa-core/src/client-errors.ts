@@ -1,0 +1,61 @@
+// The one mapping from what @okta-mfa/client and the stores throw to the outcome table. Okta's texts never reach
+// the public message; the original error is kept as the `cause` for logs.
+import { isStoreUnavailableError } from './stores/types.js'
+import { MfaError, type MfaOutcomeCode, type MfaOutcomeDetails } from './outcomes.js'
+
+/** Client error code → outcome code, for the codes that need nothing else of the error. */
+export const CLIENT_ERROR_OUTCOMES = {
+  OKTA_INVALID_PASSCODE: 'INVALID_PASSCODE',
+  OKTA_PASSCODE_REPLAYED: 'PASSCODE_REPLAYED',
+  OKTA_USER_LOCKED: 'LOCKED_OUT',
+  OKTA_RATE_LIMITED: 'RATE_LIMITED',
+  OKTA_NOT_FOUND: 'FACTOR_NOT_FOUND',
+  OKTA_TIMEOUT: 'UPSTREAM_TIMEOUT',
+  // The request's deadline (one per request, shared by its Okta calls) ran out.
+  OKTA_ABORTED: 'UPSTREAM_TIMEOUT',
+  OKTA_CONNECTION: 'UPSTREAM_UNAVAILABLE',
+  OKTA_INVALID_RESPONSE: 'UPSTREAM_UNAVAILABLE',
+} as const satisfies Record<string, MfaOutcomeCode>
+
+/** When Okta says 429 without a usable reset time. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 60
+
+/** Okta's cause text when a factor type is enrolled twice. */
+const ALREADY_SET_UP = /already (been )?set up/i
+
+interface ClientErrorShape { code?: unknown, status?: unknown, errorCauses?: unknown, retryAfterSeconds?: unknown }
+
+function positiveSeconds (value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.ceil(value) : undefined
+}
+
+/**
+ * Translates an error from @okta-mfa/client (matched on `code`) or a store's StoreUnavailableError into an
+ * {@link MfaError}; `undefined` for anything else (a bug, a bad API token: the caller's error path).
+ *
+ * @example
+ * const outcome = outcomeOfError(err); if (outcome === undefined) throw err
+ */
+export function outcomeOfError (err: unknown): MfaError | undefined {
+  if (typeof err !== 'object' || err === null) return undefined
+  if (err instanceof MfaError) return err
+  if (isStoreUnavailableError(err)) return new MfaError('STORE_UNAVAILABLE', {}, undefined, { cause: err })
+  const e = err as ClientErrorShape
+  if (typeof e.code !== 'string' || !e.code.startsWith('OKTA_')) return undefined
+  const options = { cause: err }
+  if (Object.hasOwn(CLIENT_ERROR_OUTCOMES, e.code)) {
+    const code = CLIENT_ERROR_OUTCOMES[e.code as keyof typeof CLIENT_ERROR_OUTCOMES]
+    const details: MfaOutcomeDetails = {}
+    if (code === 'RATE_LIMITED') details.retryAfterSeconds = positiveSeconds(e.retryAfterSeconds) ?? DEFAULT_RETRY_AFTER_SECONDS
+    return new MfaError(code, details, undefined, options)
+  }
+  if (e.code === 'OKTA_VALIDATION') {
+    const causes = Array.isArray(e.errorCauses) ? e.errorCauses : []
+    const already = causes.some((c: unknown) => ALREADY_SET_UP.test(String((c as { errorSummary?: unknown } | null)?.errorSummary ?? '').slice(0, 1000)))
+    return new MfaError(already ? 'ALREADY_ENROLLED' : 'BAD_USER_INPUT', {}, already ? undefined : 'The identity provider rejected the input.', options)
+  }
+  if (e.code === 'OKTA_API_ERROR' && typeof e.status === 'number' && e.status >= 500) {
+    return new MfaError('UPSTREAM_UNAVAILABLE', {}, undefined, options)
+  }
+  return undefined
+}

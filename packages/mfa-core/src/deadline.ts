@@ -1,0 +1,40 @@
+// One deadline per request: every Okta call made while serving one request shares it, so a slow Okta costs a
+// request at most the deadline, not the client's timeout once per call.
+import { performance } from 'node:perf_hooks'
+import type { RequestOptions } from '@okta-mfa/client'
+
+/** The default deadline of a request's Okta calls together, ms: the client's documented per-call timeout. */
+export const DEFAULT_REQUEST_DEADLINE_MS = 5000
+
+/**
+ * A deadline that starts when it is created. `options` gives the request options of each Okta call: the same
+ * abort signal (timed to what is left) and the request id. A call cut by it fails with `OKTA_ABORTED`, which the
+ * outcome mapping reads as UPSTREAM_TIMEOUT.
+ *
+ * @example
+ * const deadline = new RequestDeadline(5000, req.id)
+ * await client.getUser(login, deadline.options)
+ */
+export class RequestDeadline {
+  readonly #start = performance.now()
+  readonly #ms: number
+  readonly #requestId: string | undefined
+  #signal: AbortSignal | undefined
+
+  constructor (ms: number = DEFAULT_REQUEST_DEADLINE_MS, requestId?: string) {
+    if (!Number.isInteger(ms) || ms < 1) throw new TypeError('"requestTimeoutMs" option must be a positive integer')
+    this.#ms = ms
+    this.#requestId = requestId
+  }
+
+  /** The shared abort signal (created at the first call, timed from the deadline's creation). */
+  get signal (): AbortSignal {
+    this.#signal ??= AbortSignal.timeout(Math.max(1, Math.ceil(this.#ms - (performance.now() - this.#start))))
+    return this.#signal
+  }
+
+  /** Request options for one Okta call of this request. */
+  get options (): RequestOptions {
+    return this.#requestId === undefined ? { signal: this.signal } : { signal: this.signal, requestId: this.#requestId }
+  }
+}

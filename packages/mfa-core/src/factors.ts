@@ -1,0 +1,60 @@
+// Which factor a passcode is for, and how factor details are shown before the MFA step.
+import { MfaError } from './outcomes.js'
+import type { OktaFactorLike } from './okta-port.js'
+
+/** The factor type verified when the user names none. */
+export const TOTP_FACTOR_TYPE = 'token:software:totp'
+
+/** Factor types whose verify takes a passCode. */
+export const PASSCODE_FACTOR_TYPES: ReadonlySet<string> = new Set([TOTP_FACTOR_TYPE, 'token:hotp', 'token', 'sms', 'call', 'email'])
+/** Factor types whose verify takes an answer. */
+export const ANSWER_FACTOR_TYPES: ReadonlySet<string> = new Set(['question'])
+
+/** The outcome of {@link selectFactor}. */
+export type FactorSelection =
+  | { ok: true, factor: OktaFactorLike }
+  | { ok: false, code: 'FACTOR_NOT_FOUND' | 'ENROLLMENT_REQUIRED' }
+
+/**
+ * Picks the factor to verify: `requestedId` must be one of the user's own ACTIVE factors of a kind that takes
+ * this secret (else FACTOR_NOT_FOUND; a pending one is ENROLLMENT_REQUIRED); without it, the user's ACTIVE TOTP
+ * factor (none: ENROLLMENT_REQUIRED).
+ *
+ * @example
+ * selectFactor(await client.listFactors(userId), undefined)
+ */
+export function selectFactor (factors: readonly OktaFactorLike[], requestedId: string | undefined, secret: 'passCode' | 'answer' = 'passCode'): FactorSelection {
+  const kinds = secret === 'answer' ? ANSWER_FACTOR_TYPES : PASSCODE_FACTOR_TYPES
+  if (requestedId !== undefined) {
+    const factor = factors.find((f) => f.id === requestedId)
+    if (factor === undefined || !kinds.has(factor.factorType)) return { ok: false, code: 'FACTOR_NOT_FOUND' }
+    if (factor.status !== 'ACTIVE') return { ok: false, code: 'ENROLLMENT_REQUIRED' }
+    return { ok: true, factor }
+  }
+  const factor = secret === 'passCode' ? factors.find((f) => f.factorType === TOTP_FACTOR_TYPE && f.status === 'ACTIVE') : undefined
+  return factor === undefined ? { ok: false, code: secret === 'answer' ? 'FACTOR_NOT_FOUND' : 'ENROLLMENT_REQUIRED' } : { ok: true, factor }
+}
+
+/** {@link selectFactor}, throwing the refusal. @throws MfaError FACTOR_NOT_FOUND or ENROLLMENT_REQUIRED. */
+export function requireFactor (factors: readonly OktaFactorLike[], requestedId: string | undefined, secret: 'passCode' | 'answer' = 'passCode'): OktaFactorLike {
+  const selected = selectFactor(factors, requestedId, secret)
+  if (!selected.ok) throw new MfaError(selected.code)
+  return selected.factor
+}
+
+/**
+ * A phone number as shown before the MFA step: "+1 555-555-0103" → "+1•••••••0103", enough to recognise it, not
+ * enough to harvest it (the same as the demo's pages).
+ */
+export function maskPhoneNumber (phone: string): string {
+  const digits = phone.slice(0, 64).replace(/[^\d+]/g, '')
+  if (digits.length <= 4) return '•'.repeat(digits.length)
+  return digits.slice(0, 2) + '•'.repeat(Math.max(0, digits.length - 6)) + digits.slice(-4)
+}
+
+/** An email address as shown before the MFA step: "ada.lovelace@example.com" → "a•••@example.com". */
+export function maskEmail (email: string): string {
+  const at = email.lastIndexOf('@')
+  if (at <= 0 || email.length > 320) return '•••'
+  return `${email[0]!}•••${email.slice(at)}`
+}

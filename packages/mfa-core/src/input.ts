@@ -1,0 +1,55 @@
+// The checks every piece of end-user input passes before it reaches a store, a URL or Okta: fixed shapes and
+// bounded sizes, so that no request can make a store hold a huge key or make a check cost more than its size.
+import { MfaError } from './outcomes.js'
+
+/** A passcode as Okta issues them (TOTP, sms, call, email): exactly 6 digits. */
+export const PASSCODE_PATTERN = /^[0-9]{6}$/
+/** Longest raw passcode input looked at (spaces included); anything longer is PASSCODE_MALFORMED unread. */
+export const MAX_PASSCODE_INPUT_LENGTH = 32
+/** Okta factor ids: short and alphanumeric. */
+export const FACTOR_ID_PATTERN = /^[A-Za-z0-9]{1,64}$/
+/** Longest security-question answer accepted. */
+export const MAX_ANSWER_LENGTH = 256
+
+/** The result of {@link readPasscode}. */
+export type PasscodeResult =
+  | { ok: true, passCode: string }
+  | { ok: false, code: 'PASSCODE_MISSING' | 'PASSCODE_MALFORMED' }
+
+/**
+ * Checks a raw passcode: spaces are dropped ("123 456" as authenticator apps show it); anything other than
+ * 6 digits is malformed, including arrays and objects from extended body parsers and over-long strings.
+ *
+ * @example
+ * readPasscode('123 456') // { ok: true, passCode: '123456' }
+ */
+export function readPasscode (raw: unknown): PasscodeResult {
+  if (raw === undefined || raw === null || raw === '') return { ok: false, code: 'PASSCODE_MISSING' }
+  if (typeof raw !== 'string' || raw.length > MAX_PASSCODE_INPUT_LENGTH) return { ok: false, code: 'PASSCODE_MALFORMED' }
+  const passCode = raw.replace(/ /g, '')
+  if (passCode === '') return { ok: false, code: 'PASSCODE_MISSING' }
+  return PASSCODE_PATTERN.test(passCode) ? { ok: true, passCode } : { ok: false, code: 'PASSCODE_MALFORMED' }
+}
+
+/**
+ * A factor id the user named, or `undefined` when none was given (`undefined`, `null`, `''`).
+ *
+ * @throws MfaError FACTOR_NOT_FOUND for anything that cannot be an Okta factor id (no user has such a factor).
+ */
+export function readFactorId (raw: unknown): string | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined
+  if (typeof raw !== 'string' || raw.length > 64 || !FACTOR_ID_PATTERN.test(raw)) throw new MfaError('FACTOR_NOT_FOUND', { field: 'factorId' })
+  return raw
+}
+
+/**
+ * A security-question answer: 1 to {@link MAX_ANSWER_LENGTH} characters.
+ *
+ * @throws MfaError BAD_USER_INPUT (field `answer`).
+ */
+export function readAnswer (raw: unknown): string {
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_ANSWER_LENGTH) {
+    throw new MfaError('BAD_USER_INPUT', { field: 'answer' }, `answer must be 1 to ${MAX_ANSWER_LENGTH} characters.`)
+  }
+  return raw
+}

@@ -1,0 +1,102 @@
+// Sessions that can be revoked: at login a session gets a random id and an issued-at time, bound to the user like the
+// MFA state. Logout revokes the id; "sign out of all sessions" revokes every session of the user issued before now.
+// The guards, the strategy and the gateway ask the RevocationStore on each request and treat a revoked session as
+// signed out, so a cookie copied before logout is useless afterwards (on every instance, with a shared store).
+import { randomBytes } from 'node:crypto'
+import { sessionGet, sessionSet, userKeyOf, type SessionRequest, type UserKeyFn } from './session-state.js'
+import type { RevocationStore } from './stores/types.js'
+
+/** The session key of the session's identity. */
+export const SESSION_IDENTITY_KEY = 'oktaMfaSession'
+/** How long a revocation is remembered by default: 24 h (at least your sessions' lifetime). */
+export const DEFAULT_REVOCATION_TTL_MS = 24 * 60 * 60_000
+
+/** The identity of a signed-in session. */
+export interface SessionIdentity {
+  /** Random, 128 bits, base64url. */
+  sessionId: string
+  /** When the session was signed in, ms since the epoch. */
+  issuedAt: number
+  /** {@link userKeyOf} of the user it belongs to. */
+  userKey: string
+}
+
+/** Options of the functions below. */
+export interface SessionIdentityOptions {
+  /** The signed-in user. @default req.user */
+  user?: unknown
+  /** Overrides {@link userKeyOf}. */
+  userKey?: UserKeyFn | undefined
+  /** Time source in ms. @default Date.now */
+  clock?: (() => number) | undefined
+}
+
+function userOf (req: SessionRequest, options: SessionIdentityOptions): unknown {
+  return 'user' in options ? options.user : req.user
+}
+
+/** The session's identity when it belongs to `userKey`. */
+export function getSessionIdentity (req: SessionRequest, userKey: string): SessionIdentity | undefined {
+  const raw = sessionGet(req, SESSION_IDENTITY_KEY)
+  if (typeof raw !== 'object' || raw === null) return undefined
+  const s = raw as Record<string, unknown>
+  if (s.userKey !== userKey || typeof s.sessionId !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(s.sessionId)) return undefined
+  if (typeof s.issuedAt !== 'number' || !Number.isFinite(s.issuedAt)) return undefined
+  return { sessionId: s.sessionId, issuedAt: s.issuedAt, userKey }
+}
+
+/**
+ * Gives the session a new identity for its user: call it right after your login (passport regenerates the session
+ * there). The guards and the gateway give one lazily to a signed-in session that has none, but only an identity
+ * written at login covers a cookie copied before the first guarded request.
+ *
+ * @example
+ * await request.logIn(user); startSession(request, { user })
+ */
+export function startSession (req: SessionRequest, options: SessionIdentityOptions = {}): SessionIdentity {
+  const identity: SessionIdentity = {
+    sessionId: randomBytes(16).toString('base64url'),
+    issuedAt: (options.clock ?? Date.now)(),
+    userKey: userKeyOf(userOf(req, options), options.userKey),
+  }
+  sessionSet(req, SESSION_IDENTITY_KEY, identity)
+  return identity
+}
+
+/** The session's identity for its user, given one now when it has none (or one of another user). */
+export function ensureSession (req: SessionRequest, options: SessionIdentityOptions = {}): SessionIdentity {
+  const userKey = userKeyOf(userOf(req, options), options.userKey)
+  return getSessionIdentity(req, userKey) ?? startSession(req, { ...options, user: userOf(req, options) })
+}
+
+/**
+ * Whether the signed-in session was revoked (its id, or its user since it was issued). One store round trip.
+ *
+ * @throws StoreUnavailableError when the store cannot answer: callers refuse the request (fail closed).
+ */
+export async function isSessionRevoked (req: SessionRequest, store: RevocationStore, options: SessionIdentityOptions = {}): Promise<boolean> {
+  const identity = ensureSession(req, options)
+  return await store.isRevoked(identity.sessionId, identity.userKey, identity.issuedAt)
+}
+
+/**
+ * Revokes this session (call it at logout, before the session is cleared): every copy of its cookie is refused after.
+ *
+ * @example
+ * await revokeSession(request, revocations); await request.logOut()
+ */
+export async function revokeSession (req: SessionRequest, store: RevocationStore, options: SessionIdentityOptions & { ttlMs?: number | undefined } = {}): Promise<void> {
+  const raw = sessionGet(req, SESSION_IDENTITY_KEY) as { sessionId?: unknown } | undefined
+  if (typeof raw?.sessionId === 'string') await store.revokeSession(raw.sessionId, options.ttlMs ?? DEFAULT_REVOCATION_TTL_MS)
+  sessionSet(req, SESSION_IDENTITY_KEY, undefined)
+}
+
+/**
+ * "Sign out of all sessions": revokes every session of the user issued until now, this one included.
+ *
+ * @example
+ * await revokeUserSessions(revocations, userKeyOf(request.user))
+ */
+export async function revokeUserSessions (store: RevocationStore, userKey: string, options: { clock?: (() => number) | undefined, ttlMs?: number | undefined } = {}): Promise<void> {
+  await store.revokeUser(userKey, (options.clock ?? Date.now)(), options.ttlMs ?? DEFAULT_REVOCATION_TTL_MS)
+}

@@ -1,0 +1,99 @@
+// The attempt store of one process: a Map, capped. When full it never evicts a live counter (that would hand an
+// attacker who floods fresh keys a reset of a victim's count); it drops expired counters and, if still full,
+// refuses to start new ones (StoreUnavailableError: callers refuse the attempt, fail closed).
+import { StoreUnavailableError, type AttemptCount, type AttemptStore } from './types.js'
+
+/** Options of {@link MemoryAttemptStore}. */
+export interface MemoryAttemptStoreOptions {
+  /** Time source for dropping expired counters. @default Date.now */
+  clock?: (() => number) | undefined
+  /** Most counters held at once; at the cap, new keys are refused until counters expire. @default 100000 */
+  maxKeys?: number | undefined
+  /** Old name of `maxKeys` (it only swept before). */
+  sweepAbove?: number | undefined
+}
+
+/** The default cap of {@link MemoryAttemptStore}: about 15 MB of counters with hashed keys. */
+export const DEFAULT_MAX_ATTEMPT_KEYS = 100_000
+
+/**
+ * The default attempt store: a Map in this process, capped at `maxKeys`. Fine for one instance; use a shared store
+ * (Redis) for several.
+ *
+ * @example
+ * const store = new MemoryAttemptStore({ maxKeys: 50_000 })
+ */
+export class MemoryAttemptStore implements AttemptStore {
+  // Insertion order is window order (a counter that restarts is re-inserted), so expired counters sit at the front.
+  readonly #counters = new Map<string, AttemptCount>()
+  readonly #clock: () => number
+  readonly #maxKeys: number
+  #lastFullSweep = -Infinity
+
+  constructor (options: MemoryAttemptStoreOptions = {}) {
+    if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
+    const maxKeys = options.maxKeys ?? options.sweepAbove ?? DEFAULT_MAX_ATTEMPT_KEYS
+    if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new TypeError('"maxKeys" option must be a positive integer')
+    this.#clock = options.clock ?? Date.now
+    this.#maxKeys = maxKeys
+  }
+
+  /** Number of counters held (live or not yet dropped). */
+  get size (): number {
+    return this.#counters.size
+  }
+
+  /** The cap given at construction. */
+  get maxKeys (): number {
+    return this.#maxKeys
+  }
+
+  async increment (key: string, windowMs: number, now: number): Promise<AttemptCount> {
+    let entry = this.#counters.get(key)
+    if (entry === undefined || entry.resetAt <= now) {
+      if (entry !== undefined) this.#counters.delete(key)
+      if (this.#counters.size >= this.#maxKeys) {
+        this.#dropExpired(now)
+        // Windows of different lengths break the front-to-back order: a full pass, at most once a second.
+        if (this.#counters.size >= this.#maxKeys && now - this.#lastFullSweep >= 1000) {
+          this.#lastFullSweep = now
+          this.sweep(now)
+        }
+        if (this.#counters.size >= this.#maxKeys) throw new StoreUnavailableError('The attempt store is full')
+      }
+      entry = { count: 0, resetAt: now + windowMs }
+      this.#counters.set(key, entry)
+    }
+    entry.count += 1
+    return { ...entry }
+  }
+
+  async reset (key: string): Promise<void> {
+    this.#counters.delete(key)
+  }
+
+  async get (key: string, now: number): Promise<AttemptCount | undefined> {
+    const entry = this.#counters.get(key)
+    if (entry === undefined) return undefined
+    if (entry.resetAt <= now) {
+      this.#counters.delete(key)
+      return undefined
+    }
+    return { ...entry }
+  }
+
+  /** Drops every expired counter (a full pass). */
+  sweep (now: number = this.#clock()): void {
+    for (const [key, entry] of this.#counters) {
+      if (entry.resetAt <= now) this.#counters.delete(key)
+    }
+  }
+
+  /** Drops expired counters from the front, stopping at the first live one: amortised constant time per call. */
+  #dropExpired (now: number): void {
+    for (const [key, entry] of this.#counters) {
+      if (entry.resetAt > now) return
+      this.#counters.delete(key)
+    }
+  }
+}

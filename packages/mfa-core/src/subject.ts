@@ -1,0 +1,132 @@
+// The signed-in user of one request as the MFA rules see them: their app key, their Okta user id (from the session
+// when it is bound there, else resolved, or provisioned, once and bound) and their factor list (cached in the
+// session for FACTOR_CACHE_TTL_MS). Every Okta call shares the request's deadline.
+import type { RequestOptions } from '@okta-mfa/client'
+import { RequestDeadline } from './deadline.js'
+import type { MfaOktaClient, OktaFactorLike } from './okta-port.js'
+import { errorCode } from './okta-port.js'
+import {
+  FACTOR_CACHE_TTL_MS, bindOktaUser, cacheFactors, cachedFactors, clearOktaUserBinding, dropCachedFactors, getOktaUserBinding,
+} from './okta-session.js'
+import { MfaError } from './outcomes.js'
+import { resolveOktaUserId, type ResolveOktaUser } from './resolve-user.js'
+import type { SessionRequest } from './session-state.js'
+
+/** What an {@link MfaSubject} is built from. */
+export interface MfaSubjectInit<User, Req> {
+  /** The request that carries the session (express-session or @fastify/secure-session). */
+  session: SessionRequest
+  /** The app user (signed in). */
+  user: User
+  /** {@link userKeyOf} of `user`. */
+  userKey: string
+  /** The request as `resolveOktaUser` receives it. */
+  request: Req
+  client: Pick<MfaOktaClient, 'getUser' | 'createUser' | 'listFactors'>
+  resolveOktaUser: ResolveOktaUser<User, Req>
+  /** Create a missing Okta user (resolved by login) without credentials. @default false */
+  provision?: boolean | undefined
+  /** Time source in ms. @default Date.now */
+  clock?: (() => number) | undefined
+  /** The request's deadline. @default a new RequestDeadline() */
+  deadline?: RequestDeadline | undefined
+  /** How long the factor list is cached in the session, ms; 0 turns the cache off. @default FACTOR_CACHE_TTL_MS */
+  factorCacheMs?: number | undefined
+}
+
+function quietly (fn: () => void): void {
+  try { fn() } catch { /* no session: nothing to cache in */ }
+}
+
+/**
+ * The signed-in user of one request, with their Okta user id and factors resolved at most once.
+ *
+ * @example
+ * const subject = new MfaSubject({ session: req, user, userKey, request: req, client, resolveOktaUser })
+ * const oktaUserId = await subject.oktaUserId()
+ */
+export class MfaSubject<User = unknown, Req = unknown> {
+  readonly user: User
+  readonly userKey: string
+  readonly deadline: RequestDeadline
+  readonly #init: MfaSubjectInit<User, Req>
+  readonly #clock: () => number
+  #oktaUserId: Promise<string> | undefined
+
+  constructor (init: MfaSubjectInit<User, Req>) {
+    this.#init = init
+    this.user = init.user
+    this.userKey = init.userKey
+    this.#clock = init.clock ?? Date.now
+    this.deadline = init.deadline ?? new RequestDeadline()
+  }
+
+  /** Request options of an Okta call of this request (the shared deadline and the request id). */
+  get callOptions (): RequestOptions {
+    return this.deadline.options
+  }
+
+  /**
+   * The user's Okta user id: from the session's binding, else resolved (looked up, provisioned) and bound.
+   *
+   * @throws MfaError OKTA_USER_NOT_FOUND when no Okta user matches and provisioning is off; the outcome of a
+   * client error (UPSTREAM_*, RATE_LIMITED); anything `resolveOktaUser` throws.
+   */
+  oktaUserId (): Promise<string> {
+    this.#oktaUserId ??= this.#resolve()
+    return this.#oktaUserId
+  }
+
+  async #resolve (): Promise<string> {
+    const { session, userKey } = this.#init
+    const bound = getOktaUserBinding(session, userKey)
+    if (bound !== undefined) return bound.oktaUserId
+    let id: string
+    try {
+      id = await resolveOktaUserId(this.#init.client, this.#init.resolveOktaUser, this.#init.user, this.#init.request, {
+        provision: this.#init.provision === true,
+        request: this.callOptions,
+      })
+    } catch (err) {
+      if (errorCode(err) === 'OKTA_NOT_FOUND') throw new MfaError('OKTA_USER_NOT_FOUND', {}, undefined, { cause: err })
+      throw err
+    }
+    quietly(() => { bindOktaUser(session, userKey, id) })
+    return id
+  }
+
+  /** The user's factors: the session's cached list when fresh (and `fresh` is not asked for), else Okta's. */
+  async factors (options: { fresh?: boolean } = {}): Promise<readonly OktaFactorLike[]> {
+    const ttl = this.#init.factorCacheMs ?? FACTOR_CACHE_TTL_MS
+    if (options.fresh !== true && ttl > 0) {
+      const cached = cachedFactors(this.#init.session, this.userKey, this.#clock(), ttl)
+      if (cached !== undefined) return cached
+    }
+    const oktaUserId = await this.oktaUserId()
+    const list = await this.#init.client.listFactors(oktaUserId, this.callOptions)
+    this.rememberFactors(list)
+    return list
+  }
+
+  /** The session's cached factor list when fresh, without asking Okta. */
+  cachedFactors (): readonly OktaFactorLike[] | undefined {
+    const ttl = this.#init.factorCacheMs ?? FACTOR_CACHE_TTL_MS
+    return ttl > 0 ? cachedFactors(this.#init.session, this.userKey, this.#clock(), ttl) : undefined
+  }
+
+  /** Caches a factor list fetched elsewhere (e.g. by the gateway's `factors` query). */
+  rememberFactors (list: readonly OktaFactorLike[]): void {
+    if ((this.#init.factorCacheMs ?? FACTOR_CACHE_TTL_MS) > 0) quietly(() => { cacheFactors(this.#init.session, this.userKey, list, this.#clock()) })
+  }
+
+  /** Drops the cached factor list (after enroll, activate and remove). */
+  forgetFactors (): void {
+    quietly(() => { dropCachedFactors(this.#init.session) })
+  }
+
+  /** Drops the session's Okta binding (Okta no longer knows the id). */
+  forgetOktaUser (): void {
+    this.#oktaUserId = undefined
+    quietly(() => { clearOktaUserBinding(this.#init.session) })
+  }
+}

@@ -1,0 +1,208 @@
+// The shared passcode check of @okta-mfa/core, once, against the real emulator: every outcome of the table it can
+// produce, the attempt counted before Okta hears the code (and refused, never let through, when the store fails),
+// the default limit below Okta's lockout, one Okta call per verify once the session knows the user, and one
+// deadline for all the Okta calls of a request.
+import { createServer, type Socket } from 'node:net'
+import t from 'tap'
+import { Agent, type Dispatcher } from 'undici'
+import { createOktaClient, type OktaClient } from '@okta-mfa/client'
+import {
+  AttemptLimiter, MemoryAttemptStore, MfaSubject, RequestDeadline, StoreUnavailableError, checkPasscode, endUserContext,
+  getOktaUserBinding, type AttemptStore, type PasscodeCheckResult,
+} from '@okta-mfa/core'
+import { emuFetch, userWithTotp, withEmulator, type TestEmulator } from '../helpers/emulator.js'
+
+/** A dispatcher that counts the requests it sends (to the real emulator). */
+function countingAgent (): { dispatcher: Dispatcher, calls: string[] } {
+  const calls: string[] = []
+  const dispatcher = new Agent().compose((dispatch) => (opts, handler) => {
+    calls.push(`${opts.method} ${String(opts.path).replace(/\?.*$/, '')}`)
+    return dispatch(opts, handler)
+  })
+  return { dispatcher, calls }
+}
+
+interface Rig {
+  emu: TestEmulator
+  client: OktaClient
+  calls: string[]
+  /** One request's check for `login` in `session`. */
+  check: (session: { session: Record<string, unknown> }, login: string, input: { passCode?: unknown, answer?: unknown, factorId?: unknown, trustFactorId?: boolean }, limiter?: AttemptLimiter) => Promise<PasscodeCheckResult>
+}
+
+async function rig (tt: { teardown: (fn: () => unknown) => void }, opts: { provision?: boolean, deadlineMs?: number, url?: string } = {}): Promise<Rig> {
+  const emu = await withEmulator(tt)
+  const { dispatcher, calls } = countingAgent()
+  const client = createOktaClient({ orgUrl: opts.url ?? emu.url, token: emu.token, allowInsecureHttp: true, dispatcher, timeoutMs: 60_000 })
+  tt.teardown(async () => { await client.close(); await dispatcher.close() })
+  const check: Rig['check'] = async (holder, login, input, limiter) => {
+    const subject = new MfaSubject({
+      session: holder,
+      user: { id: login },
+      userKey: login,
+      request: undefined,
+      client,
+      resolveOktaUser: () => ({ login }),
+      provision: opts.provision,
+      clock: emu.clock.now,
+      deadline: new RequestDeadline(opts.deadlineMs ?? 5000, 'req-1'),
+    })
+    const context = endUserContext({ ip: '203.0.113.9', headers: { 'user-agent': 'CoreTest/1.0', 'accept-language': 'de' } })
+    return await checkPasscode({ subject, client, limiter, context, ...input })
+  }
+  return { emu, client, calls, check }
+}
+
+function codeOf (result: PasscodeCheckResult): string {
+  return result.ok ? 'SUCCESS' : result.error.code
+}
+
+function wrong (code: string): string {
+  return String((Number(code) + 500_000) % 1_000_000).padStart(6, '0')
+}
+
+async function statusOf (emu: TestEmulator, userId: string): Promise<string> {
+  return (await emuFetch(emu, 'GET', `/api/v1/users/${userId}`)).body.status as string
+}
+
+await t.test('input is checked (with bounded sizes) before Okta or the store hear of it', async (t) => {
+  const { emu, calls, check } = await rig(t)
+  const { factorId } = await userWithTotp(emu, 'ada@example.com')
+  const store = new MemoryAttemptStore()
+  const limiter = new AttemptLimiter({ store })
+  const session = { session: {} }
+  const cases: Array<[unknown, string]> = [
+    [undefined, 'PASSCODE_MISSING'], ['', 'PASSCODE_MISSING'], ['   ', 'PASSCODE_MISSING'],
+    ['12ab56', 'PASSCODE_MALFORMED'], ['1234567', 'PASSCODE_MALFORMED'], [['123456'], 'PASSCODE_MALFORMED'],
+    [{ $gt: '' }, 'PASSCODE_MALFORMED'], ['1'.repeat(1_000_000), 'PASSCODE_MALFORMED'], [' '.repeat(40) + '123456', 'PASSCODE_MALFORMED'],
+  ]
+  for (const [passCode, expected] of cases) {
+    const result = await check(session, 'ada@example.com', { passCode }, limiter)
+    t.equal(codeOf(result), expected, `${JSON.stringify(passCode)?.slice(0, 20)} is ${expected}`)
+    if (!result.ok) t.equal(result.error.status, 400)
+  }
+  for (const factor of ['../../users', 'x'.repeat(65), 42, { id: factorId }]) {
+    t.equal(codeOf(await check(session, 'ada@example.com', { passCode: '123456', factorId: factor }, limiter)), 'FACTOR_NOT_FOUND', `factor id ${String(factor).slice(0, 12)}`)
+  }
+  t.equal(codeOf(await check(session, 'ada@example.com', { answer: 'a'.repeat(257) }, limiter)), 'BAD_USER_INPUT', 'an over-long answer')
+  t.equal(codeOf(await check(session, 'ada@example.com', { answer: 'x', passCode: '123456' }, limiter)), 'BAD_USER_INPUT', 'both a passcode and an answer')
+  t.equal(store.size, 0, 'no bad input reached the attempt store')
+  t.notOk(calls.some((c) => c.includes('/verify')), 'no bad input reached Okta')
+})
+
+await t.test('outcomes: success, wrong codes with attempts left, the last with the retry time, lockout, replay; the factor and the Okta user', async (t) => {
+  const { emu, calls, check } = await rig(t)
+  const { userId, factorId } = await userWithTotp(emu, 'ada@example.com')
+  const limiter = new AttemptLimiter({ maxAttempts: 3, windowMs: 600_000, clock: emu.clock.now })
+  const session = { session: {} as Record<string, unknown> }
+
+  const right = emu.totpCode(factorId)
+  const first = await check(session, 'ada@example.com', { passCode: wrong(right) }, limiter)
+  t.match(first, { ok: false, error: { code: 'INVALID_PASSCODE', status: 401, retryable: true, details: { attemptsRemaining: 2 } } })
+  t.match(await check(session, 'ada@example.com', { passCode: wrong(right) }, limiter), { ok: false, error: { code: 'INVALID_PASSCODE', details: { attemptsRemaining: 1 } } })
+  const last = await check(session, 'ada@example.com', { passCode: wrong(right) }, limiter)
+  t.match(last, { ok: false, error: { code: 'INVALID_PASSCODE', details: { attemptsRemaining: 0, retryAfterSeconds: 600 } } }, 'the last wrong code says when to try again')
+  const verifiesBefore = calls.filter((c) => c.endsWith('/verify')).length
+  const locked = await check(session, 'ada@example.com', { passCode: right }, limiter)
+  t.match(locked, { ok: false, error: { code: 'LOCKED_OUT', status: 403, retryable: true, details: { retryAfterSeconds: 600 } } })
+  t.equal(calls.filter((c) => c.endsWith('/verify')).length, verifiesBefore, 'a locked-out attempt never reaches Okta')
+
+  emu.clock.advance(600_000)
+  const now = emu.totpCode(factorId)
+  const ok = await check(session, 'ada@example.com', { passCode: now.slice(0, 3) + ' ' + now.slice(3) }, limiter)
+  t.match(ok, { ok: true, oktaUserId: userId, factor: { id: factorId, factorType: 'token:software:totp' } }, 'after the window the right code passes')
+  t.same(await limiter.check('ada@example.com'), { allowed: true, retryAfterSeconds: 0, remaining: 3 }, 'success clears the counter')
+  t.match(await check(session, 'ada@example.com', { passCode: now, factorId }, limiter), { ok: false, error: { code: 'PASSCODE_REPLAYED', status: 401, details: { attemptsRemaining: 2 } } })
+
+  const other = await userWithTotp(emu, 'bob@example.com')
+  t.match(await check(session, 'ada@example.com', { passCode: '123456', factorId: other.factorId }, limiter), { ok: false, error: { code: 'FACTOR_NOT_FOUND', status: 404 } }, "another user's factor")
+  await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'cyd@example.com', email: 'cyd@example.com', firstName: 'C', lastName: 'D' } })
+  t.match(await check({ session: {} }, 'cyd@example.com', { passCode: '123456' }, limiter), { ok: false, error: { code: 'ENROLLMENT_REQUIRED', status: 403 } }, 'no factor: a code the app routes to enrollment')
+  t.match(await check({ session: {} }, 'ghost@example.com', { passCode: '123456' }, limiter), { ok: false, error: { code: 'OKTA_USER_NOT_FOUND', status: 403, retryable: false } }, 'no Okta user: a code, not an error')
+  const { provisioned } = { provisioned: await rig(t, { provision: true }) }
+  t.match(await provisioned.check({ session: {} }, 'dee@example.com', { passCode: '123456' }), { ok: false, error: { code: 'ENROLLMENT_REQUIRED' } }, 'with provision the user is created, then needs a factor')
+})
+
+await t.test('one Okta call per verify once the session knows the user; the binding belongs to the user', async (t) => {
+  const { emu, calls, check } = await rig(t)
+  const { userId, factorId } = await userWithTotp(emu, 'ada@example.com')
+  const session = { session: {} as Record<string, unknown> }
+  const limiter = new AttemptLimiter({ clock: emu.clock.now })
+  await check(session, 'ada@example.com', { passCode: wrong(emu.totpCode(factorId)) }, limiter)
+  t.same(calls, [`GET /api/v1/users/ada%40example.com`, `GET /api/v1/users/${userId}/factors`, `POST /api/v1/users/${userId}/factors/${factorId}/verify`], 'the first verify resolves the user and lists the factors')
+  calls.length = 0
+  await check(session, 'ada@example.com', { passCode: wrong(emu.totpCode(factorId)) }, limiter)
+  t.same(calls, [`POST /api/v1/users/${userId}/factors/${factorId}/verify`], 'the next one is one call')
+  t.equal(getOktaUserBinding(session, 'ada@example.com')?.oktaUserId, userId)
+  t.equal(getOktaUserBinding(session, 'mallory'), undefined, 'another user of the same session does not get the binding')
+  calls.length = 0
+  emu.clock.advance(31_000)
+  await check(session, 'ada@example.com', { passCode: wrong(emu.totpCode(factorId)) }, limiter)
+  t.same(calls, [`GET /api/v1/users/${userId}/factors`, `POST /api/v1/users/${userId}/factors/${factorId}/verify`], 'the factor list is cached for 30 s only')
+
+  // A client that keeps no session (a fresh session every time) naming its factor: Okta decides, no list.
+  calls.length = 0
+  const bare = await check({ session: {} }, 'ada@example.com', { passCode: emu.totpCode(factorId), factorId, trustFactorId: true }, limiter)
+  t.match(bare, { ok: true, factor: { id: factorId } })
+  t.same(calls, ['GET /api/v1/users/ada%40example.com', `POST /api/v1/users/${userId}/factors/${factorId}/verify`], 'no factor list with trustFactorId')
+  const other = await userWithTotp(emu, 'bob@example.com')
+  t.match(await check({ session: {} }, 'ada@example.com', { passCode: '123456', factorId: other.factorId, trustFactorId: true }, limiter),
+    { ok: false, error: { code: 'FACTOR_NOT_FOUND', status: 404 } }, "Okta refuses another user's factor")
+})
+
+await t.test("the default limit stays below Okta's lockout: the user is never locked in Okta", async (t) => {
+  const { emu, check } = await rig(t)
+  const { userId, factorId } = await userWithTotp(emu, 'ada@example.com')
+  const limiter = new AttemptLimiter({ clock: emu.clock.now })
+  t.ok(limiter.maxAttempts < 5, 'the default is below the emulator\'s (and many orgs\') 5')
+  const before = await statusOf(emu, userId)
+  const session = { session: {} }
+  const codes: string[] = []
+  for (let i = 0; i < 10; i++) codes.push(codeOf(await check(session, 'ada@example.com', { passCode: wrong(emu.totpCode(factorId)) }, limiter)))
+  t.same(codes.slice(limiter.maxAttempts), Array(10 - limiter.maxAttempts).fill('LOCKED_OUT'))
+  t.not(before, 'LOCKED_OUT')
+  t.equal(await statusOf(emu, userId), before, 'Okta did not lock the user')
+  emu.clock.advance(15 * 60_000)
+  t.equal(codeOf(await check(session, 'ada@example.com', { passCode: emu.totpCode(factorId) }, limiter)), 'SUCCESS', 'after our window the right code works')
+
+  // Without our limiter Okta's own lockout is what stops guessing, and only an administrator lifts it.
+  const bob = await userWithTotp(emu, 'bob@example.com')
+  for (let i = 0; i < 5; i++) await check({ session: {} }, 'bob@example.com', { passCode: wrong(emu.totpCode(bob.factorId)) })
+  t.equal(await statusOf(emu, bob.userId), 'LOCKED_OUT', 'the threshold the default stays below')
+})
+
+await t.test('a store that fails refuses the attempt with STORE_UNAVAILABLE (503, retryable); Okta never hears the code', async (t) => {
+  const { emu, calls, check } = await rig(t)
+  const { factorId } = await userWithTotp(emu, 'ada@example.com')
+  let down = true
+  const memory = new MemoryAttemptStore()
+  const flaky: AttemptStore = {
+    increment: async (...args) => { if (down) throw new StoreUnavailableError(); return await memory.increment(...args) },
+    reset: async (key) => { await memory.reset(key) },
+    get: async (key, now) => await memory.get(key, now),
+  }
+  const broken: AttemptStore = { ...flaky, increment: async () => { throw new Error('ECONNREFUSED 127.0.0.1:6379') } }
+  const session = { session: {} }
+  await check(session, 'ada@example.com', { passCode: 'x' }) // binds the user: the calls below are the verify only
+  calls.length = 0
+  for (const store of [flaky, broken]) {
+    const result = await check(session, 'ada@example.com', { passCode: emu.totpCode(factorId) }, new AttemptLimiter({ store }))
+    t.match(result, { ok: false, error: { code: 'STORE_UNAVAILABLE', status: 503, retryable: true } })
+    if (!result.ok) t.notMatch(result.error.message, /6379|ECONNREFUSED/, 'no store detail in the public message')
+  }
+  t.notOk(calls.some((c) => c.endsWith('/verify')), 'no verify call while the store is down')
+  down = false
+  t.equal(codeOf(await check(session, 'ada@example.com', { passCode: emu.totpCode(factorId) }, new AttemptLimiter({ store: flaky }))), 'SUCCESS', 'service resumes with the store')
+})
+
+await t.test('one deadline for all the Okta calls of a request: a silent Okta is UPSTREAM_TIMEOUT within it', async (t) => {
+  const sockets: Socket[] = []
+  const silent = createServer((socket) => { sockets.push(socket) })
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { for (const s of sockets) s.destroy(); silent.close() })
+  const port = (silent.address() as { port: number }).port
+  // The client's own timeout is 60 s: only the request's 300 ms deadline can end these calls.
+  const { check } = await rig(t, { url: `http://127.0.0.1:${port}`, deadlineMs: 300 })
+  const result = await check({ session: {} }, 'ada@example.com', { passCode: '123456' })
+  t.match(result, { ok: false, error: { code: 'UPSTREAM_TIMEOUT', status: 504, retryable: true } })
+})

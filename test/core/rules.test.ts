@@ -1,0 +1,173 @@
+// The rest of the shared rules of @okta-mfa/core, tested once: the outcome table both front doors answer with,
+// the mapping of client and store errors to it, the attempt limiter and the capped memory store (a flood of fresh
+// keys cannot reset a victim's counter, memory stays bounded), the MFA state and the Okta binding bound to the user,
+// the end-user context and the masks used before the MFA step.
+import t from 'tap'
+import {
+  AttemptLimiter, DEFAULT_MAX_ATTEMPTS, MFA_OUTCOMES, MemoryAttemptStore, MfaError, OKTA_LOCKOUT_THRESHOLD, StoreUnavailableError,
+  attemptKey, bindOktaUser, cacheFactors, cachedFactors, dropCachedFactors, endUserContext, getMfaState, getOktaUserBinding,
+  isStoreUnavailableError, maskEmail, maskPhoneNumber, outcomeMessage, outcomeOfError, recordMfa, userKeyOf,
+  DEFAULT_REVOCATION_TTL_MS, MemoryRevocationStore, SESSION_IDENTITY_KEY, getSessionIdentity, isSessionRevoked, revokeSession,
+  revokeUserSessions, startSession,
+} from '@okta-mfa/core'
+import {
+  ConnectionError, InvalidPasscodeError, NotFoundError, OktaApiError, RateLimitedError, TimeoutError, ValidationError, AbortedError,
+  type OktaApiErrorDetails,
+} from '@okta-mfa/client'
+
+await t.test('one outcome table: the codes the front doors used to disagree on', async (t) => {
+  t.same(MFA_OUTCOMES.UNAUTHENTICATED, { status: 401, retryable: false, message: 'Sign in first.' })
+  t.notOk('NOT_AUTHENTICATED' in MFA_OUTCOMES, 'one name for "not signed in"')
+  t.equal(MFA_OUTCOMES.MFA_REQUIRED.retryable, false, 'MFA_REQUIRED: trying again without an MFA step does not help')
+  t.equal(MFA_OUTCOMES.FACTOR_NOT_FOUND.status, 404)
+  t.same(MFA_OUTCOMES.STORE_UNAVAILABLE, { status: 503, retryable: true, message: MFA_OUTCOMES.STORE_UNAVAILABLE.message })
+  for (const [code, spec] of Object.entries(MFA_OUTCOMES)) {
+    t.ok(spec.status >= 400 && spec.status < 600 && spec.message.length > 0, `${code} has a status and a message`)
+    const err = new MfaError(code as keyof typeof MFA_OUTCOMES)
+    t.equal(err.status, spec.status)
+    t.equal(err.statusCode, spec.status, 'statusCode for Fastify error handlers')
+    t.equal(err.retryable, spec.retryable)
+  }
+  t.equal(outcomeMessage('LOCKED_OUT', 600), 'Too many attempts. Try again in 10 minutes.')
+  t.equal(outcomeMessage('RATE_LIMITED', 42), 'Too many requests. Try again in 42 seconds.')
+})
+
+await t.test('client and store errors map to the table; Okta texts stay out of messages', async (t) => {
+  const details = (status: number, errorCode: string, errorSummary: string): OktaApiErrorDetails =>
+    ({ status, errorCode, errorSummary, errorLink: errorCode, errorId: 'oae1', errorCauses: [] })
+  const cases: Array<[unknown, string | undefined]> = [
+    [new InvalidPasscodeError(details(403, 'E0000068', 'Invalid Passcode/Answer')), 'INVALID_PASSCODE'],
+    [new NotFoundError(details(404, 'E0000007', 'Not found: Resource not found: ada@example.com (User)')), 'FACTOR_NOT_FOUND'],
+    [new TimeoutError(5000), 'UPSTREAM_TIMEOUT'],
+    [new AbortedError(), 'UPSTREAM_TIMEOUT'],
+    [new ConnectionError('connect ECONNREFUSED'), 'UPSTREAM_UNAVAILABLE'],
+    [new OktaApiError(details(500, 'E0000009', 'Internal Server Error')), 'UPSTREAM_UNAVAILABLE'],
+    [new OktaApiError(details(401, 'E0000011', 'Invalid token provided')), undefined],
+    [new ValidationError({ ...details(400, 'E0000001', 'Api validation failed'), errorCauses: [{ errorSummary: 'A factor of this type is already set up.' }] }), 'ALREADY_ENROLLED'],
+    [new StoreUnavailableError(), 'STORE_UNAVAILABLE'],
+    [new Error('a bug'), undefined],
+    ['a string', undefined],
+  ]
+  for (const [err, expected] of cases) {
+    const outcome = outcomeOfError(err)
+    t.equal(outcome?.code, expected, `${(err as { code?: string }).code ?? String(err)} → ${String(expected)}`)
+    if (outcome !== undefined) t.notMatch(outcome.message, /ada@example|E00000|ECONNREFUSED|Resource/)
+  }
+  const limited = new RateLimitedError({ ...details(429, 'E0000047', 'rate limit'), resetAt: undefined, retryAfterSeconds: 41.2 } as ConstructorParameters<typeof RateLimitedError>[0])
+  t.match(outcomeOfError(limited), { code: 'RATE_LIMITED', details: { retryAfterSeconds: 42 } })
+  t.ok(isStoreUnavailableError({ code: 'STORE_UNAVAILABLE' }), 'recognised across package copies')
+})
+
+await t.test('the limiter: decisions, hashed keys, default below the Okta lockout, fail closed', async (t) => {
+  let now = 1_000_000
+  const store = new MemoryAttemptStore({ clock: () => now })
+  const limiter = new AttemptLimiter({ store, maxAttempts: 2, windowMs: 10_000, clock: () => now })
+  t.same(await limiter.check('k'), { allowed: true, retryAfterSeconds: 0, remaining: 2 })
+  t.same(await limiter.fail('k'), { allowed: true, retryAfterSeconds: 0, remaining: 1 })
+  now += 4_000
+  t.same(await limiter.fail('k'), { allowed: false, retryAfterSeconds: 6, remaining: 0 })
+  t.same(await limiter.consume('k'), { allowed: false, retryAfterSeconds: 6, remaining: 0 })
+  now += 6_000
+  t.same(await limiter.check('k'), { allowed: true, retryAfterSeconds: 0, remaining: 2 }, 'the window ended')
+  await limiter.consume('k')
+  t.match(await store.get(attemptKey('mfa', 'k'), now), { count: 1 }, 'the store holds the hashed key')
+  await limiter.succeed('k')
+  t.equal(await store.get(attemptKey('mfa', 'k'), now), undefined, 'success resets')
+  await limiter.consume('x'.repeat(100_000))
+  t.match(attemptKey('mfa', 'x'.repeat(100_000)), /^mfa:[A-Za-z0-9_-]{43}$/, 'a huge key is stored as 47 characters')
+
+  t.equal(DEFAULT_MAX_ATTEMPTS, OKTA_LOCKOUT_THRESHOLD - 1)
+  t.equal(new AttemptLimiter().maxAttempts, 4, 'strictly below the documented Okta lockout of 5')
+  const failing = new AttemptLimiter({ store: { increment: async () => { throw new Error('socket closed') }, reset: async () => {}, get: async () => undefined } })
+  await t.rejects(failing.consume('k'), { code: 'STORE_UNAVAILABLE' }, 'any store failure is StoreUnavailableError: the caller refuses')
+  t.throws(() => new AttemptLimiter({ maxAttempts: 0 }), { name: 'TypeError', message: /"maxAttempts"/ })
+  t.throws(() => new AttemptLimiter({ windowMs: 1.5 }), { name: 'TypeError', message: /"windowMs"/ })
+  t.throws(() => new AttemptLimiter({ store: {} as never }), { name: 'TypeError', message: /"store"/ })
+  t.throws(() => new MemoryAttemptStore({ maxKeys: -1 }), { name: 'TypeError', message: /"maxKeys"/ })
+})
+
+await t.test('the memory store is capped, and a flood of fresh keys cannot reset a counter that is counting', async (t) => {
+  let now = 5_000_000
+  const store = new MemoryAttemptStore({ clock: () => now, maxKeys: 1000 })
+  const limiter = new AttemptLimiter({ store, maxAttempts: 4, windowMs: 60_000, clock: () => now })
+  for (let i = 0; i < 3; i++) await limiter.consume('victim')
+  let refused = 0
+  for (let i = 0; i < 5000; i++) {
+    try { await limiter.consume(`flood-${i}-${'x'.repeat(200)}`) } catch (err) { if (isStoreUnavailableError(err)) refused++; else throw err }
+  }
+  t.equal(store.size, 1000, 'never more than maxKeys counters')
+  t.equal(refused, 5000 - 999, 'new keys past the cap are refused (fail closed), not let through uncounted')
+  t.same(await limiter.consume('victim'), { allowed: true, retryAfterSeconds: 60, remaining: 0 }, "the victim's counter kept counting: 4th attempt")
+  t.equal((await limiter.consume('victim')).allowed, false, 'and the 5th is refused')
+  now += 60_000
+  t.same(await limiter.consume('newcomer'), { allowed: true, retryAfterSeconds: 0, remaining: 3 }, 'once windows end, expired counters make room')
+  t.ok(store.size <= 1000)
+})
+
+await t.test('MFA state and the Okta binding are bound to the user', async (t) => {
+  const req = { session: {} as Record<string, unknown>, user: { id: 'u1' } }
+  recordMfa(req, { user: req.user, factorId: 'ost1', method: 'form', now: 42 })
+  t.same(getMfaState(req), { userKey: 'u1', factorId: 'ost1', method: 'form', completedAt: 42 })
+  t.equal(getMfaState({ ...req, user: { id: 'u2' } }), undefined, 'void for another user of the same session')
+  bindOktaUser(req, 'u1', '00u1')
+  cacheFactors(req, 'u1', [{ id: 'ost1', factorType: 'token:software:totp', status: 'ACTIVE', provider: 'GOOGLE' }], 1000)
+  t.same(cachedFactors(req, 'u1', 1000 + 29_999), [{ id: 'ost1', factorType: 'token:software:totp', status: 'ACTIVE', provider: 'GOOGLE' }])
+  t.equal(cachedFactors(req, 'u1', 1000 + 30_000), undefined, 'the cache lasts 30 s')
+  t.equal(cachedFactors(req, 'u2', 1000), undefined, "another user never sees u1's factors")
+  dropCachedFactors(req)
+  t.equal(cachedFactors(req, 'u1', 1000), undefined, 'dropped on enrollment changes')
+  t.same(getOktaUserBinding(req, 'u1'), { userKey: 'u1', oktaUserId: '00u1' }, 'the id stays')
+  t.equal(getOktaUserBinding(req, 'u2'), undefined)
+  t.throws(() => userKeyOf({ id: 'x'.repeat(513) }), TypeError, 'over-long user keys are refused')
+})
+
+await t.test('end-user context is bounded; phone numbers and addresses are masked before the MFA step', async (t) => {
+  const context = endUserContext({ ip: '203.0.113.5', headers: { 'user-agent': 'A'.repeat(10_000), 'accept-language': ['fr-CA', 'en'] } })
+  t.equal(context.ip, '203.0.113.5')
+  t.equal(context.userAgent?.length, 512)
+  t.equal(context.acceptLanguage, 'fr-CA')
+  t.same(endUserContext({ headers: {} }), {})
+  t.equal(maskPhoneNumber('+1 555-555-0103'), '+1••••••0103', 'as the demo pages show it')
+  t.notMatch(maskPhoneNumber('+15555550123'), /5555/)
+  t.equal(maskEmail('ada.lovelace@example.com'), 'a•••@example.com')
+  t.equal(maskEmail('not an address'), '•••')
+})
+
+await t.test('revocation: session ids at login, logout revokes one, sign-out-everywhere the user; the memory store is capped', async (t) => {
+  let now = 1_000_000
+  const clock = (): number => now
+  const store = new MemoryRevocationStore({ clock, maxEntries: 50 })
+  const a = { session: {} as Record<string, unknown>, user: { id: 'ada' } }
+  const copy = { session: a.session, user: a.user }
+  const identity = startSession(a, { clock })
+  t.match(identity, { sessionId: /^[A-Za-z0-9_-]{22}$/, issuedAt: now, userKey: 'ada' })
+  t.not(startSession({ session: {}, user: { id: 'ada' } }).sessionId, identity.sessionId, 'random per login')
+  t.same(getSessionIdentity(a, 'ada'), identity)
+  t.equal(getSessionIdentity(a, 'bob'), undefined, 'bound to the user')
+  t.equal(await isSessionRevoked(copy, store, { clock }), false)
+  await revokeSession(a, store)
+  t.equal(getSessionIdentity(a, 'ada'), undefined, 'logout forgets the identity in the session')
+  const stolen = { session: { [SESSION_IDENTITY_KEY]: identity }, user: { id: 'ada' } }
+  t.equal(await isSessionRevoked(stolen, store, { clock }), true, 'a copy of the cookie is revoked')
+
+  const b1 = { session: {}, user: { id: 'bea' } }
+  const b2 = { session: {}, user: { id: 'bea' } }
+  startSession(b1, { clock }); now += 10; startSession(b2, { clock })
+  const c = { session: {}, user: { id: 'cyd' } }
+  startSession(c, { clock })
+  await revokeUserSessions(store, 'bea', { clock })
+  t.equal(await isSessionRevoked(b1, store, { clock }), true)
+  t.equal(await isSessionRevoked(b2, store, { clock }), true, 'every session issued until then')
+  t.equal(await isSessionRevoked(c, store, { clock }), false, 'other users untouched')
+  now += 1
+  const b3 = { session: {}, user: { id: 'bea' } }
+  startSession(b3, { clock })
+  t.equal(await isSessionRevoked(b3, store, { clock }), false, 'a login after it is not')
+  now += DEFAULT_REVOCATION_TTL_MS
+  t.equal(await isSessionRevoked(stolen, store, { clock }), false, 'remembered for the TTL (at least the session lifetime)')
+
+  for (let i = 0; i < 500; i++) await store.revokeSession(`s${i}`, 60_000)
+  t.ok(store.size <= 50, 'capped')
+  t.equal(await store.isRevoked('s499', undefined, 0), true, 'the newest revocations are kept')
+  t.throws(() => new MemoryRevocationStore({ maxEntries: 0 }), { name: 'TypeError', message: /"maxEntries"/ })
+})
