@@ -1,6 +1,7 @@
 // The public surface of @okta-mfa/client. Re-exports only.
 export { OktaClient, createOktaClient } from './client.js'
 export type { OktaClientOptions } from './options.js'
+export type { OktaOAuthOptions } from './oauth/options.js'
 export { DEFAULT_TIMEOUT_MS, DEFAULT_RATE_LIMIT_MAX_WAIT_MS } from './options.js'
 export { ssws } from './auth.js'
 export type { OktaAuth } from './auth.js'
@@ -16,6 +17,9 @@ export {
   OktaClientError, OktaApiError, InvalidPasscodeError, PasscodeReplayedError, UserLockedError, RateLimitedError,
   NotFoundError, ValidationError, AuthenticationError, TimeoutError, ConnectionError, InvalidResponseError,
   AbortedError, ClientClosedError, isOktaClientError, OKTA_ERROR_CODES,
+  OAuthError, InvalidClientError, InvalidScopeError, DpopRejectedError, InsufficientScopeError, InvalidTokenError,
 } from './errors.js'
-export type { OktaClientErrorCode, OktaErrorCause, OktaApiErrorDetails, OktaClientErrorOptions, RateLimitDetails } from './errors.js'
+export type {
+  OktaClientErrorCode, OktaErrorCause, OktaApiErrorDetails, OktaClientErrorOptions, RateLimitDetails, OAuthErrorDetails,
+} from './errors.js'
 export type * from './types.js'

@@ -2,7 +2,7 @@
 // (RFC 7523), validated as Okta does, and DPoP-bound tokens for apps that require DPoP.
 import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { createLocalJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose'
+import { decodeJwt, importJWK, jwtVerify, type JWK, type JWTPayload, type JWSHeaderParameters } from 'jose'
 import { baseUrl } from '../context.js'
 import { ASYMMETRIC_ALGS, expectedHtu, verifyProof } from './dpop.js'
 import { invalidClient, OAuthError } from './errors.js'
@@ -27,12 +27,21 @@ function sha256 (value: string): string {
   return createHash('sha256').update(value).digest('base64url')
 }
 
+/** The app key an assertion names: the one with its `kid`, else a key registered without a `kid`, of the alg's type. */
+function keyFor (keys: JWK[], header: JWSHeaderParameters): JWK {
+  const kty = header.alg?.startsWith('ES') === true ? 'EC' : 'RSA'
+  const ofType = keys.filter((k) => k.kty === kty)
+  const key = ofType.find((k) => header.kid !== undefined && k.kid === header.kid) ?? ofType.find((k) => k.kid === undefined || header.kid === undefined)
+  if (key === undefined) throw invalidClient('The client_assertion signature is invalid.')
+  return key
+}
+
 async function verifyAssertion (state: OAuthState, assertion: string, clientId: string, tokenUrl: string): Promise<void> {
   const app = state.apps.get(clientId)!
   const now = state.clock()
   let payload: JWTPayload
   try {
-    ({ payload } = await jwtVerify(assertion, createLocalJWKSet({ keys: app.keys }), {
+    ({ payload } = await jwtVerify(assertion, async (header) => await importJWK(keyFor(app.keys, header), header.alg), {
       algorithms: ASYMMETRIC_ALGS,
       currentDate: new Date(now),
       requiredClaims: ['exp', 'jti', 'iss', 'sub', 'aud'],
