@@ -3,7 +3,7 @@
 // wait, and each documented failure: a wrong key, a missing scope (at the token endpoint and on
 // the API), a stale nonce, an expired or revoked token. Okta's replies come from the emulator; the
 // branches it cannot produce on demand (a fresh token refused again, a nonce demanded forever) use MockAgent.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { inspect } from 'node:util'
 import { MockAgent } from 'undici'
 import { createOktaClient, totpActivation, type OktaClient, type OktaClientOptions, type OktaOAuthOptions } from '@okta-mfa/client'
@@ -13,7 +13,7 @@ import { ALL_SCOPES, app, appKey, oauthEmulator, type AppKey } from './keys.js'
 const KEY = appKey('key-1')
 const OTHER = appKey('key-2')
 
-function client (t: Tap.Test, emu: TestEmulator, auth: OktaOAuthOptions, extra: Partial<OktaClientOptions> = {}): OktaClient {
+function client (t: Test, emu: TestEmulator, auth: OktaOAuthOptions, extra: Partial<OktaClientOptions> = {}): OktaClient {
   const c = createOktaClient({ orgUrl: emu.url, allowInsecureHttp: true, auth, ...extra })
   t.teardown(() => c.close())
   return c
@@ -29,7 +29,7 @@ async function rejection (p: Promise<unknown>): Promise<Error & Record<string, a
 }
 
 /** Create a user without credentials, enroll Google TOTP, activate, verify, replay refused. */
-async function seedFlow (t: Tap.Test, emu: TestEmulator, c: OktaClient, login: string): Promise<void> {
+async function seedFlow (t: Test, emu: TestEmulator, c: OktaClient, login: string): Promise<void> {
   const user = await c.createUser({ profile: { login, email: login, firstName: 'Kate', lastName: 'Libby' } }, { activate: false })
   t.equal(user.status, 'STAGED')
   t.equal((await c.getUser(login)).id, user.id, 'a login percent-encoded in the path (htu decoded) works')
@@ -143,7 +143,7 @@ async function readOnlyList (c: OktaClient): Promise<unknown[]> {
 const ORG = 'https://dev-oauth.okta.com'
 const TOKEN_SECRET = 'eyJraWQiOiJ-ACCESS-TOKEN-SECRET-7781'
 
-function mocked (t: Tap.Test, dpop: boolean, key: AppKey = KEY): { agent: MockAgent, client: OktaClient, assertions: string[] } {
+function mocked (t: Test, dpop: boolean, key: AppKey = KEY): { agent: MockAgent, client: OktaClient, assertions: string[] } {
   const agent = new MockAgent()
   agent.disableNetConnect()
   const c = createOktaClient({ orgUrl: ORG, dispatcher: agent, auth: { clientId: '0oa-m', privateKey: key.pem, scopes: ['okta.users.read'], dpop } })
@@ -157,11 +157,11 @@ const invalidTokenBody = { errorCode: 'E0000011', errorSummary: 'Invalid token p
 void t.test('a fresh token refused again, a nonce asked for again: coded errors, no loop, no secret shown', async (t) => {
   const m = mocked(t, false)
   const pool = m.agent.get(ORG)
-  const tokenReply = (opts: { body?: unknown }): { statusCode: number, data: unknown, responseOptions: { headers: Record<string, string> } } => {
+  const tokenBody = { token_type: 'Bearer', expires_in: 3600, access_token: TOKEN_SECRET, scope: 'okta.users.read' }
+  pool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(200, (opts) => {
     m.assertions.push(new URLSearchParams(String(opts.body)).get('client_assertion') ?? '')
-    return { statusCode: 200, data: { token_type: 'Bearer', expires_in: 3600, access_token: TOKEN_SECRET, scope: 'okta.users.read' }, responseOptions: { headers: json } }
-  }
-  pool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(tokenReply).times(2)
+    return tokenBody
+  }, { headers: json }).times(2)
   pool.intercept({ path: '/api/v1/users/00u1', method: 'GET' })
     .reply(401, invalidTokenBody, { headers: { ...json, 'www-authenticate': 'Bearer realm="x", error="invalid_token", error_description="The token has expired."' } }).times(2)
   const err = await rejection(m.client.getUser('00u1'))
