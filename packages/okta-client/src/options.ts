@@ -168,7 +168,7 @@ export function resolveOptions (options: OktaClientOptions): ClientConfig {
     oauth = resolveOAuth(authOpt) // throws a TypeError naming "auth.<field>"
   } else if (authOpt !== undefined) {
     if (authOpt === null || typeof authOpt !== 'object' || typeof (authOpt as OktaAuth).header !== 'function') {
-      throw new TypeError('"auth" option must be an SSWS token, OAuth settings { clientId, privateKey, scopes }, or an object with a header() method')
+      throw new TypeError('"auth" option must be an object with a header() method such as ssws(token), OAuth settings { clientId, privateKey, scopes }, or an SSWS token string')
     }
     auth = authOpt as OktaAuth
   } else if (token !== undefined) {

@@ -18,8 +18,8 @@ export function loadSeed (seed: NonNullable<EmulatorOptions['seed']>): SeedUser[
     }
   }
   // The object form also lists OAuth service apps (read by oauth/apps.ts).
-  if (typeof data === 'object' && data !== null && !Array.isArray(data)) data = (data as { users?: unknown }).users ?? []
-  if (!Array.isArray(data)) throw new TypeError('"seed" option must be an array of users (or a JSON file holding one)')
+  if (typeof data === 'object' && data !== null && ('users' in data || 'serviceApps' in data)) data = (data as { users?: unknown }).users ?? []
+  if (!Array.isArray(data)) throw new TypeError('"seed" option must be an array of users, or { users, serviceApps } (or a JSON file holding one)')
   for (const [i, u] of data.entries()) {
     if (typeof u !== 'object' || u === null || typeof (u as SeedUser).login !== 'string') {
       throw new TypeError(`"seed" option: user ${i} needs a string "login"`)
