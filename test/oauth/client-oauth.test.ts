@@ -143,10 +143,10 @@ async function readOnlyList (c: OktaClient): Promise<unknown[]> {
 const ORG = 'https://dev-oauth.okta.com'
 const TOKEN_SECRET = 'eyJraWQiOiJ-ACCESS-TOKEN-SECRET-7781'
 
-function mocked (t: Test, dpop: boolean, key: AppKey = KEY): { agent: MockAgent, client: OktaClient, assertions: string[] } {
+function mocked (t: Test, dpop: boolean, key: AppKey = KEY, timeoutMs = 5000): { agent: MockAgent, client: OktaClient, assertions: string[] } {
   const agent = new MockAgent()
   agent.disableNetConnect()
-  const c = createOktaClient({ orgUrl: ORG, dispatcher: agent, auth: { clientId: '0oa-m', privateKey: key.pem, scopes: ['okta.users.read'], dpop } })
+  const c = createOktaClient({ orgUrl: ORG, dispatcher: agent, timeoutMs, auth: { clientId: '0oa-m', privateKey: key.pem, scopes: ['okta.users.read'], dpop } })
   t.teardown(async () => { await c.close(); await agent.close() })
   return { agent, client: c, assertions: [] }
 }
@@ -231,4 +231,39 @@ void t.test('an unrelated log line never carries a secret: nothing is written at
     process.stderr.write = err
   }
   t.notMatch(written.join(''), /BEGIN|eyJ|DPoP /, 'neither client nor emulator printed a key, an assertion or a token')
+})
+
+void t.test('the token endpoint failing: coded errors, and a caller may leave a slow refresh', async (t) => {
+  const m = mocked(t, false)
+  const pool = m.agent.get(ORG)
+  pool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).replyWithError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_CONNECTION', causeCode: 'ECONNRESET' })
+  pool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(502, '<html>bad gateway</html>', { headers: { 'content-type': 'text/html' } })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_RESPONSE', status: 502 })
+  pool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(200, { token_type: 'Bearer', access_token: TOKEN_SECRET }, { headers: json })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_RESPONSE' }, 'no expires_in')
+  pool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(400, { error: 'unsupported_grant_type', error_description: 'nope' }, { headers: json })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_OAUTH_ERROR', error: 'unsupported_grant_type' })
+
+  // A token response slower than the timeout: a caller that aborts leaves at once (OKTA_ABORTED),
+  // not when the refresh it was waiting on times out (OKTA_TIMEOUT).
+  const slow = mocked(t, false, KEY, 500)
+  slow.agent.get(ORG).intercept({ path: '/oauth2/v1/token', method: 'POST' })
+    .reply(200, { token_type: 'Bearer', expires_in: 3600, access_token: TOKEN_SECRET }, { headers: json }).delay(2000)
+  const controller = new AbortController()
+  const leaving = rejection(slow.client.getUser('00u1', { signal: controller.signal }))
+  const waiting = rejection(slow.client.getUser('00u1'))
+  controller.abort(new Error('the browser went away'))
+  t.equal((await leaving).code, 'OKTA_ABORTED')
+  t.equal((await waiting).code, 'OKTA_TIMEOUT', 'the one who stayed meets the token timeout')
+
+  // invalid_dpop_proof on the API: no retry, a coded error.
+  const d = mocked(t, true)
+  const dpool = d.agent.get(ORG)
+  dpool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(200, { token_type: 'DPoP', expires_in: 3600, access_token: TOKEN_SECRET }, { headers: json })
+  dpool.intercept({ path: '/api/v1/users/00u1', method: 'GET' }).reply(400, invalidTokenBody, {
+    headers: { ...json, 'www-authenticate': 'DPoP algs="ES256", error="invalid_dpop_proof", error_description="\'htu\' claim in the DPoP proof JWT is invalid."' },
+  })
+  t.match(await rejection(d.client.getUser('00u1')), { code: 'OKTA_DPOP_REJECTED', error: 'invalid_dpop_proof', errorDescription: /'htu'/ })
+  d.agent.assertNoPendingInterceptors()
 })

@@ -225,7 +225,7 @@ export class Transport {
     if (this.#closed) throw new ClientClosedError()
     const signal = spec.opts?.signal
     if (signal?.aborted === true) throw new AbortedError({ cause: signal.reason })
-    const grant = this.#oauth === undefined ? undefined : await this.#oauth.grant(spec.method, url)
+    const grant = this.#oauth === undefined ? undefined : await untilAborted(this.#oauth.grant(spec.method, url), signal)
     const headers = await this.#headers(spec, grant)
     if (aborted(signal)) throw new AbortedError({ cause: signal?.reason }) // aborted while the auth header was fetched
     const timeoutMs = this.#config.timeoutMs
@@ -262,6 +262,24 @@ export class Transport {
       clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
     }
+  }
+}
+
+/**
+ * Waits for `p` unless `signal` aborts first (a caller waiting on the shared token refresh can
+ * leave; the refresh goes on for the others).
+ */
+async function untilAborted<T> (p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return await p
+  let onAbort: (() => void) | undefined
+  const abort = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(new AbortedError({ cause: signal.reason })) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([p, abort])
+  } finally {
+    signal.removeEventListener('abort', onAbort!)
   }
 }
 
