@@ -142,6 +142,11 @@ await t.test('DPoP at the token endpoint: proofs, nonces, binding', async (t) =>
   await bad(await new SignJWT({ htm: 'POST', htu: aud, jti: randomUUID(), nonce }).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(priv.privateKey) }).setIssuedAt().sign(priv.privateKey),
     /cannot be parsed/, 'a private key in the jwk header')
 
+  const [h, , sig] = (await proof(d, 'POST', aud, { nonce })).split('.')
+  const forged = Buffer.from(JSON.stringify({ htm: 'POST', htu: aud, jti: randomUUID(), iat: Math.floor(Date.now() / 1000), nonce })).toString('base64url')
+  await bad(`${h}.${forged}.${sig}`, /signature is invalid/, 'a payload the key did not sign')
+  await bad(await proof(d, 'POST', aud, { nonce }, { jwk: KEY.publicJwk }), /cannot be parsed/, 'an RSA jwk for an ES256 proof')
+  await bad('not.a.proof', /cannot be parsed/, 'garbage')
   const good = await proof(d, 'POST', aud, { nonce })
   const ok = await postToken(emu.url, grant(await assertion('0oa-d', aud)), good)
   t.equal(ok.status, 200)

@@ -1,8 +1,9 @@
-// DPoP proof validation (RFC 9449 §4.3) shared by the token endpoint and the API: typ dpop+jwt,
+// DPoP proof validation (RFC 9449 §4.3) shared by the token endpoint and the API (node:crypto, see
+// jws.ts: this runs on every DPoP-bound request): typ dpop+jwt,
 // an asymmetric alg, a public `jwk` header the signature verifies with, htm and htu matching the
 // request, a fresh iat, a jti never seen before, and (where the caller asks) a valid nonce and ath.
-import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify, type JWTPayload } from 'jose'
 import { invalidProof } from './errors.js'
+import { JwsError, verifyEmbedded } from './jws.js'
 import { PROOF_IAT_WINDOW_S, type OAuthState } from './state.js'
 
 /** Algorithms Okta accepts for DPoP proofs and client assertions. */
@@ -10,7 +11,7 @@ export const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES
 
 /** A proof that passed every check but the nonce (which the caller judges). */
 export interface VerifiedProof {
-  payload: JWTPayload
+  payload: Record<string, unknown>
   /** SHA-256 JWK thumbprint of the proof's key. */
   jkt: string
 }
@@ -40,36 +41,28 @@ export async function verifyProof (
   if (proof === undefined || proof === '') throw invalidProof('The DPoP proof JWT header is missing.')
   if (Array.isArray(proof) || proof.length > 8192) throw invalidProof('DPoP proof JWT cannot be parsed.')
   const now = state.clock()
-  let payload: JWTPayload
-  let jwk
+  let v
   try {
-    const r = await jwtVerify(proof, EmbeddedJWK, {
-      typ: 'dpop+jwt',
-      algorithms: ASYMMETRIC_ALGS,
-      currentDate: new Date(now),
-      maxTokenAge: PROOF_IAT_WINDOW_S,
-      clockTolerance: PROOF_IAT_WINDOW_S,
-      requiredClaims: ['jti', 'htm', 'htu', 'iat'],
-    })
-    payload = r.payload
-    jwk = r.protectedHeader.jwk
+    v = verifyEmbedded(proof)
   } catch (err) {
-    const code = (err as { code?: string }).code
-    const claim = (err as { claim?: string }).claim
-    if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' || code === 'ERR_JWT_EXPIRED') {
-      throw invalidProof(`'${claim ?? 'iat'}' claim in the DPoP proof JWT is invalid.`)
-    }
-    if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') throw invalidProof('The DPoP proof JWT signature is invalid.')
+    if (err instanceof JwsError && err.reason === 'signature') throw invalidProof('The DPoP proof JWT signature is invalid.')
     throw invalidProof('DPoP proof JWT cannot be parsed.')
   }
-  if (payload.htm !== method) throw invalidProof("'htm' claim in the DPoP proof JWT is invalid.")
-  if (typeof payload.htu !== 'string' || payload.htu.split(/[?#]/, 1)[0] !== payload.htu || decodePath(payload.htu) !== htu) {
+  const { header, payload } = v
+  if (header['typ'] !== 'dpop+jwt') throw invalidProof("'typ' header of the DPoP proof JWT is invalid.")
+  const iat = payload['iat']
+  if (typeof iat !== 'number' || Math.abs(iat * 1000 - now) > PROOF_IAT_WINDOW_S * 1000) {
+    throw invalidProof("'iat' claim in the DPoP proof JWT is invalid.")
+  }
+  if (payload['htm'] !== method) throw invalidProof("'htm' claim in the DPoP proof JWT is invalid.")
+  const claimedHtu = payload['htu']
+  if (typeof claimedHtu !== 'string' || claimedHtu.split(/[?#]/, 1)[0] !== claimedHtu || decodePath(claimedHtu) !== htu) {
     throw invalidProof("'htu' claim in the DPoP proof JWT is invalid.")
   }
   if (ath !== undefined && payload['ath'] !== ath) throw invalidProof("'ath' claim in the DPoP proof JWT is invalid.")
-  if (typeof payload.jti !== 'string' || payload.jti.length > 256 ||
-    !state.proofIds.add(payload.jti, now + 2 * PROOF_IAT_WINDOW_S * 1000, now)) {
+  const jti = payload['jti']
+  if (typeof jti !== 'string' || jti === '' || jti.length > 256 || !state.proofIds.add(jti, now + 2 * PROOF_IAT_WINDOW_S * 1000, now)) {
     throw invalidProof("'jti' claim in the DPoP proof JWT is invalid: the proof was already used.")
   }
-  return { payload, jkt: await calculateJwkThumbprint(jwk!, 'sha256') }
+  return { payload, jkt: v.jkt }
 }
