@@ -122,7 +122,7 @@ export async function run (): Promise<void> {
       `\`client.verifyFactor\` (TOTP, 200 SUCCESS) through @okta-mfa/client, ${CONCURRENCY} calls in flight, ${SLICES} slices of ${SLICE_MS / 1000} s`,
       'per case in alternating order after a warm-up that also fetched and cached the OAuth tokens (no token request',
       'during the measurement). The emulator runs in a child process with `rejectReplayedCodes: false`, `lockoutThreshold: 0`,',
-      '`rateLimits: false`; it verifies every DPoP proof (jose) as Okta would. Client CPU is this process (the clients',
+      '`rateLimits: false`; it verifies every DPoP proof (node:crypto, keys cached) as Okta would. Client CPU is this process (the clients',
       'only); its excess over SSWS is what OAuth costs per request on the client: for DPoP, one ES256 proof (payload',
       'encoding and signature over a header and key prepared once) and the extra header.',
       '',
