@@ -17,9 +17,10 @@ export {
   OktaClientError, OktaApiError, InvalidPasscodeError, PasscodeReplayedError, UserLockedError, RateLimitedError,
   NotFoundError, ValidationError, AuthenticationError, TimeoutError, ConnectionError, InvalidResponseError,
   AbortedError, ClientClosedError, isOktaClientError, OKTA_ERROR_CODES,
+} from './errors.js'
+export type { OktaClientErrorCode, OktaErrorCause, OktaApiErrorDetails, OktaClientErrorOptions, RateLimitDetails } from './errors.js'
+export {
   OAuthError, InvalidClientError, InvalidScopeError, DpopRejectedError, InsufficientScopeError, InvalidTokenError,
-} from './errors.js'
-export type {
-  OktaClientErrorCode, OktaErrorCause, OktaApiErrorDetails, OktaClientErrorOptions, RateLimitDetails, OAuthErrorDetails,
-} from './errors.js'
+} from './oauth/errors.js'
+export type { OAuthErrorDetails } from './oauth/errors.js'
 export type * from './types.js'

@@ -1,7 +1,8 @@
 // Reading an API error on an OAuth-authorized request: the `WWW-Authenticate` challenge says
 // whether to retry with a nonce (use_dpop_nonce), refresh the token once (401), or fail with a
 // coded error (insufficient_scope, invalid_dpop_proof).
-import { DpopRejectedError, InsufficientScopeError, InvalidTokenError, type OktaApiError, type OktaApiErrorDetails } from '../errors.js'
+import type { OktaApiError, OktaApiErrorDetails } from '../errors.js'
+import { DpopRejectedError, InsufficientScopeError, InvalidTokenError } from './errors.js'
 
 /** A failure the transport retries once (`nonce`: with the new nonce; `token`: with a new token), else throws `error`. */
 export class RetryOnce extends Error {

@@ -1,9 +1,8 @@
 // One POST to {orgUrl}/oauth2/v1/token (client credentials, private_key_jwt, optional DPoP proof)
 // and the reading of its answer: a token, a nonce request, or a coded OAuth error.
 import { request, type Dispatcher } from 'undici'
-import {
-  ConnectionError, DpopRejectedError, InvalidClientError, InvalidResponseError, InvalidScopeError, OAuthError, TimeoutError,
-} from '../errors.js'
+import { ConnectionError, InvalidResponseError, TimeoutError } from '../errors.js'
+import { DpopRejectedError, InvalidClientError, InvalidScopeError, OAuthError } from './errors.js'
 import { headerValue } from '../rate-limit.js'
 
 /** What the token endpoint granted. */
