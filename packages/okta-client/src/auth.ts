@@ -1,6 +1,7 @@
 /**
  * Pluggable authorization: anything with a `header()` that returns the value of the
- * `Authorization` header. SSWS API tokens today; an OAuth 2.0 access-token provider can plug in later.
+ * `Authorization` header (SSWS API tokens, or your own scheme). OAuth 2.0 with private_key_jwt and
+ * DPoP is built in: give the client's `auth` option `{ clientId, privateKey, scopes, dpop }` instead.
  *
  * @module
  */

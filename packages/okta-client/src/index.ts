@@ -1,6 +1,7 @@
 // The public surface of @okta-mfa/client. Re-exports only.
 export { OktaClient, createOktaClient } from './client.js'
 export type { OktaClientOptions } from './options.js'
+export type { OktaOAuthOptions } from './oauth/options.js'
 export { DEFAULT_TIMEOUT_MS, DEFAULT_RATE_LIMIT_MAX_WAIT_MS } from './options.js'
 export { ssws } from './auth.js'
 export type { OktaAuth } from './auth.js'
@@ -18,4 +19,8 @@ export {
   AbortedError, ClientClosedError, isOktaClientError, OKTA_ERROR_CODES,
 } from './errors.js'
 export type { OktaClientErrorCode, OktaErrorCause, OktaApiErrorDetails, OktaClientErrorOptions, RateLimitDetails } from './errors.js'
+export {
+  OAuthError, InvalidClientError, InvalidScopeError, DpopRejectedError, InsufficientScopeError, InvalidTokenError,
+} from './oauth/errors.js'
+export type { OAuthErrorDetails } from './oauth/errors.js'
 export type * from './types.js'

@@ -7,6 +7,8 @@
 import type { Dispatcher } from 'undici'
 import { ssws, isValidHeaderValue } from './auth.js'
 import type { OktaAuth } from './auth.js'
+import { isOAuthOptions, resolveOAuth } from './oauth/options.js'
+import type { OAuthConfig, OktaOAuthOptions } from './oauth/options.js'
 
 /**
  * Options of `createOktaClient` / `new OktaClient`.
@@ -26,10 +28,14 @@ export interface OktaClientOptions {
    * unless `allowInsecureHttp` is set. Must not carry credentials, a query or a fragment.
    */
   orgUrl: string
-  /** SSWS API token. Give exactly one of `token` and `auth`. */
+  /** SSWS API token (the same as `auth: token`). Give exactly one of `token` and `auth`. */
   token?: string
-  /** Pluggable authorization (see `ssws()`). Give exactly one of `token` and `auth`. */
-  auth?: OktaAuth
+  /**
+   * How to authorize: an SSWS API token (a string), OAuth 2.0 settings (a service app with
+   * private_key_jwt, optionally DPoP; see the README's "OAuth 2.0"), or an `OktaAuth` such as `ssws(token)`.
+   * Give exactly one of `token` and `auth`.
+   */
+  auth?: string | OktaOAuthOptions | OktaAuth
   /**
    * Accept an `http:` orgUrl. Only for a local emulator on loopback: over plain http the API token
    * travels in clear text.
@@ -65,7 +71,10 @@ export interface OktaClientOptions {
  */
 export interface ClientConfig {
   readonly baseUrl: URL
-  readonly auth: OktaAuth
+  /** The SSWS or custom authorization; undefined with OAuth. */
+  readonly auth: OktaAuth | undefined
+  /** OAuth 2.0 settings; undefined with SSWS or a custom `OktaAuth`. */
+  readonly oauth: OAuthConfig | undefined
   readonly timeoutMs: number
   readonly rateLimitMaxWaitMs: number
   readonly userAgent: string | undefined
@@ -151,10 +160,15 @@ export function resolveOptions (options: OktaClientOptions): ClientConfig {
   if (token !== undefined && authOpt !== undefined) {
     throw new TypeError('"token" and "auth" options are exclusive: give one of them')
   }
-  let auth: OktaAuth
-  if (authOpt !== undefined) {
+  let auth: OktaAuth | undefined
+  let oauth: OAuthConfig | undefined
+  if (typeof authOpt === 'string') {
+    auth = ssws(authOpt) // throws a TypeError naming "token"
+  } else if (isOAuthOptions(authOpt)) {
+    oauth = resolveOAuth(authOpt) // throws a TypeError naming "auth.<field>"
+  } else if (authOpt !== undefined) {
     if (authOpt === null || typeof authOpt !== 'object' || typeof (authOpt as OktaAuth).header !== 'function') {
-      throw new TypeError('"auth" option must be an object with a header() method, such as ssws(token)')
+      throw new TypeError('"auth" option must be an object with a header() method such as ssws(token), OAuth settings { clientId, privateKey, scopes }, or an SSWS token string')
     }
     auth = authOpt as OktaAuth
   } else if (token !== undefined) {
@@ -182,6 +196,7 @@ export function resolveOptions (options: OktaClientOptions): ClientConfig {
   return Object.freeze({
     baseUrl,
     auth,
+    oauth,
     timeoutMs,
     rateLimitMaxWaitMs,
     userAgent,

@@ -8,7 +8,10 @@ import { isValidHeaderValue } from './auth.js'
 import {
   AbortedError, ClientClosedError, ConnectionError, InvalidResponseError, OktaClientError, RateLimitedError, TimeoutError,
 } from './errors.js'
+import type { OktaApiError } from './errors.js'
 import { mapOktaError, oktaErrorFields } from './error-mapping.js'
+import { RetryOnce } from './oauth/challenge.js'
+import { OAuthSession, type Grant } from './oauth/session.js'
 import type { ClientConfig } from './options.js'
 import { headerValue, rateLimitInfo } from './rate-limit.js'
 import { VERSION } from './version.js'
@@ -108,6 +111,7 @@ export class Transport {
   readonly #dispatcher: Dispatcher
   readonly #ownsDispatcher: boolean
   readonly #userAgent: string
+  readonly #oauth: OAuthSession | undefined
   #closed = false
 
   constructor (config: ClientConfig) {
@@ -121,6 +125,11 @@ export class Transport {
       bodyTimeout: config.timeoutMs,
     })
     this.#userAgent = `okta-mfa-client/${VERSION}` + (config.userAgent === undefined ? '' : ` ${config.userAgent}`)
+    this.#oauth = config.oauth === undefined
+      ? undefined
+      : new OAuthSession(config.oauth, {
+        url: this.url('/oauth2/v1/token').href, dispatcher: this.#dispatcher, timeoutMs: config.timeoutMs, userAgent: this.#userAgent,
+      })
   }
 
   /** The org URL without a trailing slash. */
@@ -158,10 +167,18 @@ export class Transport {
   async send (spec: CallSpec): Promise<ApiResponse> {
     const url = spec.url ?? this.url(spec.path, spec.query)
     let waited = 0
+    const retried = { nonce: false, token: false }
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#once(url, spec)
       } catch (err) {
+        if (err instanceof RetryOnce) {
+          // OAuth: one retry with Okta's new DPoP nonce, one with a fresh token; then the coded error.
+          if (retried[err.kind]) throw err.error
+          retried[err.kind] = true
+          attempt--
+          continue
+        }
         if (!(err instanceof RateLimitedError) || !spec.mayWaitOnRateLimit) throw err
         const waitMs = waits.get(err)
         const budget = this.#config.rateLimitMaxWaitMs
@@ -180,9 +197,9 @@ export class Transport {
     }
   }
 
-  async #headers (spec: CallSpec): Promise<Record<string, string>> {
-    const authorization = await this.#config.auth.header()
-    if (typeof authorization !== 'string' || authorization === '' || !isValidHeaderValue(authorization)) {
+  async #headers (spec: CallSpec, grant: Grant | undefined): Promise<Record<string, string>> {
+    const authorization = grant === undefined ? await this.#config.auth!.header() : grant.authorization
+    if (grant === undefined && (typeof authorization !== 'string' || authorization === '' || !isValidHeaderValue(authorization))) {
       // Never echo the value: it is a credential.
       throw new TypeError('"auth" option: header() must return a non-empty header value without control characters')
     }
@@ -192,6 +209,7 @@ export class Transport {
       ...spec.headers,
       authorization,
     }
+    if (grant?.dpop !== undefined) headers['dpop'] = grant.dpop
     const requestId = spec.opts?.requestId
     if (requestId !== undefined) {
       if (typeof requestId !== 'string' || requestId === '' || requestId.length > 200 || !isValidHeaderValue(requestId)) {
@@ -207,7 +225,8 @@ export class Transport {
     if (this.#closed) throw new ClientClosedError()
     const signal = spec.opts?.signal
     if (signal?.aborted === true) throw new AbortedError({ cause: signal.reason })
-    const headers = await this.#headers(spec)
+    const grant = this.#oauth === undefined ? undefined : await untilAborted(this.#oauth.grant(spec.method, url), signal)
+    const headers = await this.#headers(spec, grant)
     if (aborted(signal)) throw new AbortedError({ cause: signal?.reason }) // aborted while the auth header was fetched
     const timeoutMs = this.#config.timeoutMs
     // One timer bounds the whole request (connect, headers and body together), not each phase.
@@ -231,7 +250,11 @@ export class Transport {
         bodyTimeout: timeoutMs,
       })
       const raw = await readCapped(response)
-      return interpret(response.statusCode, response.headers, raw, spec, url)
+      if (grant === undefined) return interpret(response.statusCode, response.headers, raw, spec, url)
+      const oauth = this.#oauth!
+      oauth.observeNonce(headerValue(response.headers, 'dpop-nonce'))
+      return interpret(response.statusCode, response.headers, raw, spec, url,
+        (err) => oauth.apiError(err, headerValue(response!.headers, 'www-authenticate'), grant))
     } catch (err) {
       if (response !== undefined && !response.body.destroyed) response.body.destroy()
       throw translate(err, timedOut, timeoutMs, signal, response)
@@ -239,6 +262,24 @@ export class Transport {
       clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
     }
+  }
+}
+
+/**
+ * Waits for `p` unless `signal` aborts first (a caller waiting on the shared token refresh can
+ * leave; the refresh goes on for the others).
+ */
+async function untilAborted<T> (p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return await p
+  let onAbort: (() => void) | undefined
+  const abort = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(new AbortedError({ cause: signal.reason })) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([p, abort])
+  } finally {
+    signal.removeEventListener('abort', onAbort!)
   }
 }
 
@@ -266,6 +307,7 @@ async function readCapped (response: Dispatcher.ResponseData): Promise<Buffer> {
 
 function interpret (
   status: number, headers: ApiResponse['headers'], raw: Buffer, spec: CallSpec, url: URL,
+  onAuthError?: (err: OktaApiError) => Error,
 ): ApiResponse {
   const requestId = headerValue(headers, 'x-okta-request-id')
   const contentType = headerValue(headers, 'content-type')
@@ -302,7 +344,8 @@ function interpret (
       `Okta answered HTTP ${status} without an Okta error body (Content-Type ${contentType === undefined ? 'absent' : JSON.stringify(contentType.slice(0, 100))})`,
       { status, requestId })
   }
-  throw mapOktaError({ status, ...fields, requestId })
+  const err = mapOktaError({ status, ...fields, requestId })
+  throw onAuthError === undefined || (status !== 400 && status !== 401 && status !== 403) ? err : onAuthError(err)
 }
 
 function parseJson (raw: Buffer, status: number, requestId: string | undefined): unknown {
@@ -318,7 +361,7 @@ function translate (
   err: unknown, timedOut: boolean, timeoutMs: number, signal: AbortSignal | undefined, response: Dispatcher.ResponseData | undefined,
 ): unknown {
   const requestId = response === undefined ? undefined : headerValue(response.headers, 'x-okta-request-id')
-  if (err instanceof OktaClientError) return err
+  if (err instanceof OktaClientError || err instanceof RetryOnce) return err
   if (timedOut) return new TimeoutError(timeoutMs, { cause: err, requestId })
   if (signal?.aborted === true) return new AbortedError({ cause: signal.reason, requestId })
   if (err instanceof TypeError && !('code' in err)) return err

@@ -4,6 +4,7 @@
 // human-readable summary. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
 import { parseArgs } from 'node:util'
 import { startEmulator } from './emulator.js'
+import { parseServiceAppArg } from './oauth/apps.js'
 import type { EmulatorOptions } from './types.js'
 
 const HELP = `Usage: okta-emulator [options]
@@ -12,7 +13,10 @@ const HELP = `Usage: okta-emulator [options]
   --host HOST            interface to listen on (default 127.0.0.1)
   --token TOKEN          SSWS API token (default $OKTA_EMULATOR_TOKEN, else a random one, printed)
   --data FILE            keep state in FILE across restarts
-  --seed FILE            preload users from a JSON array (see README)
+  --seed FILE            preload users from a JSON array, or { users, serviceApps } (see README)
+  --service-app SPEC     register an OAuth service app, CLIENT_ID:JWK_FILE:SCOPE[,SCOPE...][:no-dpop]
+                         (JWK_FILE: a public JWK or JWKS; DPoP required unless no-dpop); repeatable
+  --dpop-api-nonce       DPoP-bound API calls must carry a server nonce (401 use_dpop_nonce)
   --totp-window N        TOTP steps accepted either side of now (default 1)
   --lockout-threshold N  failed verifications that lock a user (default 5; 0 = off)
   --no-rate-limits       turn rate limits off (load tests)
@@ -43,6 +47,8 @@ async function main (): Promise<void> {
         token: { type: 'string' },
         data: { type: 'string' },
         seed: { type: 'string' },
+        'service-app': { type: 'string', multiple: true },
+        'dpop-api-nonce': { type: 'boolean' },
         'totp-window': { type: 'string' },
         'lockout-threshold': { type: 'string' },
         'no-rate-limits': { type: 'boolean' },
@@ -80,6 +86,12 @@ async function main (): Promise<void> {
   if (maxUsers !== undefined) options.maxUsers = maxUsers
   const maxMessages = intArg('max-messages', values['max-messages'])
   if (maxMessages !== undefined) options.maxMessages = maxMessages
+  try {
+    if (values['service-app'] !== undefined) options.serviceApps = values['service-app'].map(parseServiceAppArg)
+  } catch (err) {
+    fail((err as Error).message)
+  }
+  if (values['dpop-api-nonce'] === true) options.dpopApiNonce = true
 
   let emu
   try {
@@ -91,6 +103,7 @@ async function main (): Promise<void> {
   process.stdout.write(`okta-emulator listening url=${emu.url} token=${emu.token}\n` +
     `\n  Okta org URL: ${emu.url}\n  API token:    ${emu.token}  (send "Authorization: SSWS ${emu.token}")\n` +
     `  Outbox:       ${emu.url}/__emulator/messages\n` +
+    (options.serviceApps === undefined ? '' : `  OAuth:        ${emu.url}/oauth2/v1/token for ${options.serviceApps.map((a) => a.clientId).join(', ')}\n`) +
     (options.dataFile === undefined ? '  State:        in memory\n' : `  State:        ${options.dataFile}\n`) + '\n')
   const stop = (): void => {
     emu.close().then(() => process.exit(0), () => process.exit(1))

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Ctx } from './context.js'
 import { activatePush, settlePush, totpCode } from './helpers.js'
+import { createOAuthState, oauthHandle } from './oauth/setup.js'
 import { Outbox } from './outbox.js'
 import { applySeed, loadSeed } from './seed.js'
 import { buildServer } from './server.js'
@@ -60,7 +61,9 @@ export function buildEmulator (options: EmulatorOptions = {}): BuiltEmulator {
     issuer: options.issuer ?? 'Okta Emulator',
   }
   if (options.seed !== undefined) applySeed(ctx, loadSeed(options.seed))
+  const oauth = createOAuthState(options, clock)
   const app = buildServer(ctx, {
+    oauth,
     token,
     rateLimits: options.rateLimits,
     logger: options.logger ?? false,
@@ -77,6 +80,7 @@ export function buildEmulator (options: EmulatorOptions = {}): BuiltEmulator {
     activatePush: (factorId) => activatePush(ctx, factorId),
     approvePush: (transactionId) => settlePush(ctx, transactionId, 'SUCCESS'),
     rejectPush: (transactionId) => settlePush(ctx, transactionId, 'REJECTED'),
+    oauth: oauthHandle(oauth),
   }
 }
 

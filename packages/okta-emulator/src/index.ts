@@ -6,5 +6,5 @@ export { OktaError } from './errors.js'
 export type { OktaErrorBody } from './errors.js'
 export { DEFAULT_LIMITS } from './rate-limit.js'
 export type {
-  Emulator, EmulatorOptions, OutboxMessage, MessageFilter, RateLimitBucket, RateLimitOptions, SeedUser, SeedFactor,
+  Emulator, EmulatorOptions, EmulatorOAuth, ServiceApp, OutboxMessage, MessageFilter, RateLimitBucket, RateLimitOptions, SeedUser, SeedFactor,
 } from './types.js'

@@ -5,10 +5,10 @@ import type { Ctx } from './context.js'
 import { SECURITY_QUESTIONS } from './factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from './ids.js'
 import { base32Decode, newSecret } from './totp.js'
-import type { FactorRecord, SeedUser } from './types.js'
+import type { EmulatorOptions, FactorRecord, SeedUser } from './types.js'
 
-/** Reads a seed: the array itself or a JSON file holding one. Throws TypeError on a bad seed. */
-export function loadSeed (seed: string | SeedUser[]): SeedUser[] {
+/** Reads a seed: the array itself or a JSON file holding one (or `{ users, serviceApps }`). Throws TypeError on a bad seed. */
+export function loadSeed (seed: NonNullable<EmulatorOptions['seed']>): SeedUser[] {
   let data: unknown = seed
   if (typeof seed === 'string') {
     try {
@@ -17,7 +17,9 @@ export function loadSeed (seed: string | SeedUser[]): SeedUser[] {
       throw new TypeError(`"seed" option: cannot read JSON from ${seed}`, { cause: err })
     }
   }
-  if (!Array.isArray(data)) throw new TypeError('"seed" option must be an array of users (or a JSON file holding one)')
+  // The object form also lists OAuth service apps (read by oauth/apps.ts).
+  if (typeof data === 'object' && data !== null && ('users' in data || 'serviceApps' in data)) data = (data as { users?: unknown }).users ?? []
+  if (!Array.isArray(data)) throw new TypeError('"seed" option must be an array of users, or { users, serviceApps } (or a JSON file holding one)')
   for (const [i, u] of data.entries()) {
     if (typeof u !== 'object' || u === null || typeof (u as SeedUser).login !== 'string') {
       throw new TypeError(`"seed" option: user ${i} needs a string "login"`)

@@ -6,6 +6,10 @@
 import { randomBytes } from 'node:crypto'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { ssws } from './auth.js'
+import { authorizeApi, isOAuthHeader } from './oauth/resource.js'
+import { scopeFor, type UsersScope } from './oauth/scopes.js'
+import type { OAuthState } from './oauth/state.js'
+import { tokenRoute } from './oauth/token.js'
 import type { Ctx } from './context.js'
 import { malformedBody, notFound, OktaError, validationError } from './errors.js'
 import { RateLimiter } from './rate-limit.js'
@@ -31,6 +35,8 @@ declare module 'fastify' {
 /** Settings of {@link buildServer}. */
 export interface ServerSettings {
   token: string
+  /** The OAuth 2.0 authorization server (service apps, tokens). */
+  oauth: OAuthState
   rateLimits: false | RateLimitOptions | undefined
   logger: boolean
   bodyLimit: number
@@ -124,8 +130,15 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   app.addContentTypeParser('*', { parseAs: 'string' }, parseJson)
 
   /** The onRequest hook of one route: Okta's headers, the rate limit of its bucket, SSWS auth unless public. */
-  const guard = (bucket: RateLimitBucket, isPublic: boolean) => (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
+  const guard = (bucket: RateLimitBucket, isPublic: boolean, scope: UsersScope | null = null) => (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
     const limited = stamp(reply, bucket)
+    if (!isPublic && isOAuthHeader(req.headers.authorization)) {
+      // An OAuth access token (Bearer or DPoP): checked against the scope the route needs.
+      authorizeApi(settings.oauth, req, reply, scope).then(() => {
+        done(limited ? new OktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.') : undefined)
+      }, done)
+      return
+    }
     try {
       if (!isPublic) checkAuth(req.headers.authorization)
       if (limited) throw new OktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.')
@@ -139,7 +152,8 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   // (reading request.routeOptions per request builds a fresh object every time).
   app.addHook('onRoute', (route) => {
     const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
-    route.onRequest = [guard(route.config?.bucket ?? 'user', route.config?.public === true), ...own]
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    route.onRequest = [guard(route.config?.bucket ?? 'user', route.config?.public === true, scopeFor(methods[0] ?? 'GET', route.url)), ...own]
   })
 
   app.setErrorHandler((err, _req, reply) => {
@@ -165,5 +179,6 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   factorsRoutes(app, ctx)
   verifyRoutes(app, ctx)
   emulatorRoutes(app, ctx)
+  tokenRoute(app, settings.oauth)
   return app
 }

@@ -1,5 +1,6 @@
 // Public types of @okta-mfa/emulator and the records it keeps. Records are plain JSON-able
 // objects so the `--data` file is just their serialisation.
+import type { JWK } from 'jose'
 
 /** A message the emulator "sent" (an sms, a voice call or an email), kept in the outbox. */
 export interface OutboxMessage {
@@ -74,8 +75,11 @@ export interface EmulatorOptions {
   clock?: () => number
   /** JSON file the state is kept in across restarts (atomic write after every acknowledged write). */
   dataFile?: string
-  /** Users to preload: an array or the path of a JSON file holding one. Users whose login exists are skipped. */
-  seed?: string | SeedUser[]
+  /**
+   * Users to preload: an array, `{ users, serviceApps }`, or the path of a JSON file holding either.
+   * Users whose login exists are skipped.
+   */
+  seed?: string | SeedUser[] | { users?: SeedUser[], serviceApps?: ServiceApp[] }
   /** TOTP steps accepted either side of the current one. @default 1 */
   totpWindow?: number
   /** Consecutive failed verifications that lock a user (403 E0000069); 0 = never. @default 5 */
@@ -96,6 +100,36 @@ export interface EmulatorOptions {
   maxUsers?: number
   /** Most outbox messages kept; the oldest are dropped first (a code stays valid on its factor). @default 10000 */
   maxMessages?: number
+  /** OAuth 2.0 service apps that may get scoped access tokens at `/oauth2/v1/token` (see README). @default none */
+  serviceApps?: ServiceApp[]
+  /** DPoP-bound API calls must carry a server nonce (401 `use_dpop_nonce` otherwise). @default false */
+  dpopApiNonce?: boolean
+}
+
+/** An OAuth 2.0 service app (Okta's "API Services" integration with private_key_jwt). */
+export interface ServiceApp {
+  /** The app's client id (`iss` and `sub` of its client assertions). */
+  clientId: string
+  /** Its public key: a JWK or a JWKS (`{ keys: [...] }`); RSA or EC, public members only. */
+  jwks: JWK | { keys: JWK[] }
+  /** The okta.* scopes granted to the app, e.g. `['okta.users.read', 'okta.users.manage']`. */
+  scopes: string[]
+  /** The app requires DPoP proofs and gets DPoP-bound tokens (Okta's default for new service apps). @default true */
+  dpop?: boolean
+}
+
+/** The emulator's authorization server, as tests see it. */
+export interface EmulatorOAuth {
+  /** Requests `/oauth2/v1/token` received so far, whatever their outcome. */
+  tokenRequests(): number
+  /** Adds (or replaces) a service app. */
+  registerServiceApp(app: ServiceApp): void
+  /** Makes the issued tokens (of one client, or all) expired; returns how many. */
+  expireTokens(clientId?: string): number
+  /** Revokes the issued tokens (of one client, or all); returns how many. */
+  revokeTokens(clientId?: string): number
+  /** Makes every DPoP nonce handed out so far stale. */
+  rotateDpopNonces(): void
 }
 
 /** A running emulator. */
@@ -122,6 +156,8 @@ export interface Emulator {
   approvePush(transactionId: string): void
   /** Rejects a waiting push transaction (its poll then answers REJECTED). */
   rejectPush(transactionId: string): void
+  /** The OAuth 2.0 authorization server: token counts, ending tokens, nonces. */
+  oauth: EmulatorOAuth
 }
 
 /** User statuses Okta uses. */

@@ -1,0 +1,55 @@
+// Reading an API error on an OAuth-authorized request: the `WWW-Authenticate` challenge says
+// whether to retry with a nonce (use_dpop_nonce), refresh the token once (401), or fail with a
+// coded error (insufficient_scope, invalid_dpop_proof).
+import type { OktaApiError, OktaApiErrorDetails } from '../errors.js'
+import { DpopRejectedError, InsufficientScopeError, InvalidTokenError } from './errors.js'
+
+/** A failure the transport retries once (`nonce`: with the new nonce; `token`: with a new token), else throws `error`. */
+export class RetryOnce extends Error {
+  constructor (readonly kind: 'nonce' | 'token', readonly error: Error) {
+    super(kind)
+  }
+}
+
+/** The `error`, `error_description` and `scope` parameters of a WWW-Authenticate header. */
+export function challengeParams (header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (header === undefined) return out
+  const re = /([A-Za-z_]+)="((?:[^"\\]|\\.)*)"/g
+  for (const m of header.slice(0, 4096).matchAll(re)) {
+    const k = m[1]!
+    if ((k === 'error' || k === 'error_description' || k === 'scope') && !(k in out)) out[k] = m[2]!.replace(/\\(.)/g, '$1')
+  }
+  return out
+}
+
+function details (err: OktaApiError): OktaApiErrorDetails {
+  return {
+    status: err.status,
+    errorCode: err.errorCode,
+    errorSummary: err.errorSummary,
+    errorId: err.errorId,
+    errorLink: err.errorLink,
+    errorCauses: err.errorCauses,
+    requestId: err.requestId,
+  }
+}
+
+/**
+ * The error to throw (or retry on) for an API error answered to an OAuth-authorized request.
+ * `invalidate` drops the token the request used (so one refresh serves every caller that saw the 401).
+ */
+export function oauthApiError (err: OktaApiError, wwwAuthenticate: string | undefined, dpop: boolean, invalidate: () => void): Error {
+  const p = challengeParams(wwwAuthenticate)
+  const oauth = { status: err.status, error: p['error'] ?? '', errorDescription: p['error_description'], requestId: err.requestId }
+  if (err.status === 401 && p['error'] === 'use_dpop_nonce' && dpop) return new RetryOnce('nonce', new DpopRejectedError(oauth))
+  if (err.status === 401) {
+    invalidate()
+    return new RetryOnce('token', new InvalidTokenError(details(err)))
+  }
+  if (err.status === 403 && p['error'] === 'insufficient_scope') {
+    return new InsufficientScopeError({ ...details(err), requiredScopes: (p['scope'] ?? '').split(' ').filter((s) => s !== '') })
+  }
+  if (p['error'] === 'invalid_dpop_proof') return new DpopRejectedError(oauth)
+  return err
+}

@@ -1,0 +1,99 @@
+// The OAuth side of one client: the cached access token (one refresh in flight however many calls
+// wait), the DPoP key, the server nonces, and the headers of each API request. Keys, assertions
+// and tokens live in private fields only; nothing here logs.
+import type { Dispatcher } from 'undici'
+import type { OktaApiError } from '../errors.js'
+import { clientAssertion } from './assertion.js'
+import { oauthApiError } from './challenge.js'
+import { accessTokenHash, DpopSigner, htuOf } from './dpop.js'
+import type { OAuthConfig } from './options.js'
+import { postToken, type TokenEndpoint } from './token-endpoint.js'
+
+/** A cached access token, with everything a request needs precomputed. */
+export interface AccessToken {
+  /** `Bearer <token>` or `DPoP <token>`. */
+  readonly authorization: string
+  /** `ath` of its proofs (DPoP tokens only). */
+  readonly ath: string | undefined
+  /** When to stop using it (shortly before it expires), ms since the epoch. */
+  readonly refreshAt: number
+}
+
+/** The headers of one request and the token they carry. */
+export interface Grant {
+  token: AccessToken
+  authorization: string
+  dpop: string | undefined
+}
+
+/** Seconds before expiry a token is refreshed (at most half its lifetime). */
+export const REFRESH_MARGIN_S = 60
+
+/** Token requests with DPoP retry once when Okta asks for a nonce. */
+export class OAuthSession {
+  readonly #config: OAuthConfig
+  readonly #endpoint: TokenEndpoint
+  readonly #signer: DpopSigner | undefined
+  #token: AccessToken | undefined
+  #pending: Promise<AccessToken> | undefined
+  /** Latest nonce of the authorization server (token endpoint) and of the API. */
+  #asNonce: string | undefined
+  #rsNonce: string | undefined
+
+  constructor (config: OAuthConfig, endpoint: { url: string, dispatcher: Dispatcher, timeoutMs: number, userAgent: string }) {
+    this.#config = config
+    this.#endpoint = endpoint
+    this.#signer = config.dpop ? new DpopSigner() : undefined
+  }
+
+  /** The Authorization (and DPoP) header of one API request. */
+  async grant (method: string, url: URL): Promise<Grant> {
+    const cached = this.#token
+    const token = cached !== undefined && Date.now() < cached.refreshAt ? cached : await this.#refresh()
+    const dpop = token.ath === undefined ? undefined : this.#signer!.proof(method, htuOf(url), token.ath, this.#rsNonce)
+    return { token, authorization: token.authorization, dpop }
+  }
+
+  /** Remembers the API's latest DPoP nonce (from any response). */
+  observeNonce (nonce: string | undefined): void {
+    if (nonce !== undefined && nonce !== '' && this.#signer !== undefined) this.#rsNonce = nonce
+  }
+
+  /** The error to throw (or `RetryOnce`) for an API error on a request that carried `grant`. */
+  apiError (err: OktaApiError, wwwAuthenticate: string | undefined, grant: Grant): Error {
+    return oauthApiError(err, wwwAuthenticate, grant.dpop !== undefined, () => {
+      if (this.#token === grant.token) this.#token = undefined
+    })
+  }
+
+  #refresh (): Promise<AccessToken> {
+    this.#pending ??= this.#fetch().finally(() => { this.#pending = undefined })
+    return this.#pending
+  }
+
+  async #fetch (): Promise<AccessToken> {
+    const url = this.#endpoint.url
+    const onNonce = (n: string): void => { if (this.#signer !== undefined) this.#asNonce = n }
+    for (let attempt = 0; ; attempt++) {
+      const assertion = await clientAssertion(this.#config, url, Date.now())
+      const proof = this.#signer?.proof('POST', url, undefined, this.#asNonce)
+      const r = await postToken(this.#endpoint, assertion, this.#config.scope, proof, onNonce)
+      if ('nonce' in r) {
+        if (this.#signer === undefined || attempt > 0) throw r.error
+        continue
+      }
+      if (r.tokenType === 'DPoP' && this.#signer === undefined) {
+        // Okta binds a token only when a proof was sent; never reached without DPoP.
+        throw new TypeError('Okta issued a DPoP token to a client without "auth.dpop"')
+      }
+      const lifetimeMs = r.expiresInS * 1000
+      const token: AccessToken = {
+        authorization: `${r.tokenType} ${r.accessToken}`,
+        ath: r.tokenType === 'DPoP' ? accessTokenHash(r.accessToken) : undefined,
+        refreshAt: Date.now() + lifetimeMs - Math.min(REFRESH_MARGIN_S * 1000, lifetimeMs / 2),
+      }
+      this.#token = token
+      return token
+    }
+  }
+}

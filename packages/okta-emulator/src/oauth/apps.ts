@@ -1,0 +1,88 @@
+// Service apps (Okta "API Services" integrations): a client id, its public key(s), the okta.*
+// scopes granted to it, and whether it must present DPoP proofs. Registered by the `serviceApps`
+// option, the seed file's `serviceApps` array, or `--service-app` on the command line.
+import { readFileSync } from 'node:fs'
+import type { JWK } from 'jose'
+import type { ServiceApp } from '../types.js'
+
+/** A validated service app. */
+export interface AppRecord {
+  clientId: string
+  keys: JWK[]
+  scopes: ReadonlySet<string>
+  dpop: boolean
+}
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']
+
+function publicKeys (where: string, jwks: unknown): JWK[] {
+  const list = typeof jwks === 'object' && jwks !== null && Array.isArray((jwks as { keys?: unknown }).keys)
+    ? (jwks as { keys: unknown[] }).keys
+    : [jwks]
+  if (list.length === 0) throw new TypeError(`${where}: "jwks" must hold at least one key`)
+  return list.map((k, i) => {
+    if (typeof k !== 'object' || k === null || (k as JWK).kty === undefined) {
+      throw new TypeError(`${where}: key ${i} of "jwks" must be a JWK object with "kty"`)
+    }
+    const key = k as JWK
+    if (key.kty !== 'RSA' && key.kty !== 'EC') throw new TypeError(`${where}: key ${i} of "jwks" must be an RSA or EC key`)
+    if (PRIVATE_MEMBERS.some((m) => m in key)) throw new TypeError(`${where}: key ${i} of "jwks" must be a public key (it holds private members)`)
+    return key
+  })
+}
+
+/** Validates one service app; throws TypeError naming the bad field. */
+export function toAppRecord (app: ServiceApp, where = '"serviceApps" option'): AppRecord {
+  if (typeof app !== 'object' || app === null) throw new TypeError(`${where}: each service app must be an object`)
+  if (typeof app.clientId !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(app.clientId)) {
+    throw new TypeError(`${where}: "clientId" must be a non-empty string of printable characters`)
+  }
+  if (!Array.isArray(app.scopes) || app.scopes.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
+    throw new TypeError(`${where}: "scopes" of ${app.clientId} must be an array of scope names`)
+  }
+  if (app.dpop !== undefined && typeof app.dpop !== 'boolean') throw new TypeError(`${where}: "dpop" of ${app.clientId} must be a boolean`)
+  return {
+    clientId: app.clientId,
+    keys: publicKeys(`${where} (${app.clientId})`, app.jwks),
+    scopes: new Set(app.scopes),
+    // New API Services apps require DPoP by default in Okta.
+    dpop: app.dpop ?? true,
+  }
+}
+
+/** The `serviceApps` array of a seed file (an object `{ users, serviceApps }`); [] for an array seed. */
+export function seedServiceApps (seed: unknown): ServiceApp[] {
+  let data = seed
+  if (typeof seed === 'string') {
+    try {
+      data = JSON.parse(readFileSync(seed, 'utf8'))
+    } catch (err) {
+      throw new TypeError(`"seed" option: cannot read JSON from ${seed}`, { cause: err })
+    }
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return []
+  const apps = (data as { serviceApps?: unknown }).serviceApps
+  if (apps === undefined) return []
+  if (!Array.isArray(apps)) throw new TypeError('"seed" option: "serviceApps" must be an array')
+  return apps as ServiceApp[]
+}
+
+/**
+ * Parses `--service-app CLIENT_ID:KEY_FILE:SCOPE[,SCOPE...][:no-dpop]`; KEY_FILE holds a public JWK
+ * or a JWKS. Throws TypeError with a message for the command line.
+ */
+export function parseServiceAppArg (arg: string): ServiceApp {
+  const parts = arg.split(':')
+  if (parts.length < 3 || parts.length > 4 || parts.some((p) => p === '')) {
+    throw new TypeError(`--service-app must be CLIENT_ID:KEY_FILE:SCOPES[:no-dpop], got ${JSON.stringify(arg)}`)
+  }
+  const [clientId, file, scopes, flag] = parts as [string, string, string, string | undefined]
+  if (flag !== undefined && flag !== 'no-dpop' && flag !== 'dpop') throw new TypeError(`--service-app: the fourth field must be dpop or no-dpop, got ${JSON.stringify(flag)}`)
+  let jwks: unknown
+  try {
+    jwks = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (err) {
+    throw new TypeError(`--service-app: cannot read a JWK or JWKS from ${file}`, { cause: err })
+  }
+  return { clientId, jwks: jwks as ServiceApp['jwks'], scopes: scopes.split(','), dpop: flag !== 'no-dpop' }
+}

@@ -1,0 +1,68 @@
+// DPoP proof validation (RFC 9449 §4.3) shared by the token endpoint and the API (node:crypto, see
+// jws.ts: this runs on every DPoP-bound request): typ dpop+jwt,
+// an asymmetric alg, a public `jwk` header the signature verifies with, htm and htu matching the
+// request, a fresh iat, a jti never seen before, and (where the caller asks) a valid nonce and ath.
+import { invalidProof } from './errors.js'
+import { JwsError, verifyEmbedded } from './jws.js'
+import { PROOF_IAT_WINDOW_S, type OAuthState } from './state.js'
+
+/** Algorithms Okta accepts for DPoP proofs and client assertions. */
+export const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512']
+
+/** A proof that passed every check but the nonce (which the caller judges). */
+export interface VerifiedProof {
+  payload: Record<string, unknown>
+  /** SHA-256 JWK thumbprint of the proof's key. */
+  jkt: string
+}
+
+/** Percent-decodes a path the way Okta compares `htu`; an undecodable one stays as is. */
+function decodePath (path: string): string {
+  try {
+    return decodeURIComponent(path)
+  } catch {
+    return path
+  }
+}
+
+/**
+ * The `htu` a proof for this request must carry: origin + path, no query or fragment, duplicate
+ * slashes collapsed and percent-escapes decoded (how Okta normalises the request URI before it compares).
+ */
+export function expectedHtu (origin: string, rawUrl: string): string {
+  const path = (rawUrl.split(/[?#]/, 1)[0] ?? '').replace(/\/{2,}/g, '/')
+  return origin + decodePath(path)
+}
+
+/** Verifies a proof; throws OAuthError invalid_dpop_proof. `ath` is checked when given. */
+export async function verifyProof (
+  state: OAuthState, proof: string | string[] | undefined, method: string, htu: string, ath?: string,
+): Promise<VerifiedProof> {
+  if (proof === undefined || proof === '') throw invalidProof('The DPoP proof JWT header is missing.')
+  if (Array.isArray(proof) || proof.length > 8192) throw invalidProof('DPoP proof JWT cannot be parsed.')
+  const now = state.clock()
+  let v
+  try {
+    v = verifyEmbedded(proof)
+  } catch (err) {
+    if (err instanceof JwsError && err.reason === 'signature') throw invalidProof('The DPoP proof JWT signature is invalid.')
+    throw invalidProof('DPoP proof JWT cannot be parsed.')
+  }
+  const { header, payload } = v
+  if (header['typ'] !== 'dpop+jwt') throw invalidProof("'typ' header of the DPoP proof JWT is invalid.")
+  const iat = payload['iat']
+  if (typeof iat !== 'number' || Math.abs(iat * 1000 - now) > PROOF_IAT_WINDOW_S * 1000) {
+    throw invalidProof("'iat' claim in the DPoP proof JWT is invalid.")
+  }
+  if (payload['htm'] !== method) throw invalidProof("'htm' claim in the DPoP proof JWT is invalid.")
+  const claimedHtu = payload['htu']
+  if (typeof claimedHtu !== 'string' || claimedHtu.split(/[?#]/, 1)[0] !== claimedHtu || decodePath(claimedHtu) !== htu) {
+    throw invalidProof("'htu' claim in the DPoP proof JWT is invalid.")
+  }
+  if (ath !== undefined && payload['ath'] !== ath) throw invalidProof("'ath' claim in the DPoP proof JWT is invalid.")
+  const jti = payload['jti']
+  if (typeof jti !== 'string' || jti === '' || jti.length > 256 || !state.proofIds.add(jti, now + 2 * PROOF_IAT_WINDOW_S * 1000, now)) {
+    throw invalidProof("'jti' claim in the DPoP proof JWT is invalid: the proof was already used.")
+  }
+  return { payload, jkt: v.jkt }
+}

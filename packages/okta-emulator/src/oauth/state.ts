@@ -1,0 +1,103 @@
+// What the emulator's authorization server remembers: the service apps, the access tokens it
+// issued, the assertion and proof ids it has seen (replay), and its DPoP nonces. Everything is
+// bounded: expired entries are swept as time passes.
+import { randomBytes } from 'node:crypto'
+import type { AppRecord } from './apps.js'
+
+/** An access token the emulator issued. */
+export interface TokenRecord {
+  clientId: string
+  scopes: ReadonlySet<string>
+  expiresAt: number
+  /** JWK SHA-256 thumbprint of the DPoP key the token is bound to; undefined for a Bearer token. */
+  jkt: string | undefined
+  /** base64url SHA-256 of the token (the `ath` its proofs must carry). */
+  ath: string
+}
+
+/** Lifetime of an access token, seconds (Okta's `expires_in` for the org authorization server). */
+export const TOKEN_LIFETIME_S = 3600
+/** How long a DPoP nonce stays valid, ms. */
+export const NONCE_LIFETIME_MS = 5 * 60_000
+/** How far from the emulator's clock a DPoP proof's `iat` may be, seconds. */
+export const PROOF_IAT_WINDOW_S = 60
+
+/** One expiring set of ids (jti), swept lazily. */
+class SeenIds {
+  readonly #ids = new Map<string, number>()
+  #nextSweep = 0
+
+  /** Records `id` until `until`; false when it was already there. */
+  add (id: string, until: number, now: number): boolean {
+    if (now >= this.#nextSweep) {
+      for (const [k, exp] of this.#ids) if (exp <= now) this.#ids.delete(k)
+      this.#nextSweep = now + 10_000
+    }
+    const seen = this.#ids.get(id)
+    if (seen !== undefined && seen > now) return false
+    this.#ids.set(id, until)
+    return true
+  }
+}
+
+/** The authorization server's state. */
+export class OAuthState {
+  readonly apps = new Map<string, AppRecord>()
+  readonly tokens = new Map<string, TokenRecord>()
+  readonly assertionIds = new SeenIds()
+  readonly proofIds = new SeenIds()
+  /** Token requests received (any outcome). */
+  tokenRequests = 0
+  #nonces = new Map<string, number>()
+  #current: { value: string, until: number } | undefined
+  #nextTokenSweep = 0
+
+  constructor (readonly clock: () => number, readonly apiNonce: boolean) {}
+
+  /** The nonce to hand out now (a fresh one once the current one is past half its life). */
+  nonce (): string {
+    const now = this.clock()
+    if (this.#current === undefined || this.#current.until - now < NONCE_LIFETIME_MS / 2) {
+      for (const [k, until] of this.#nonces) if (until <= now) this.#nonces.delete(k)
+      this.#current = { value: randomBytes(16).toString('base64url'), until: now + NONCE_LIFETIME_MS }
+      this.#nonces.set(this.#current.value, this.#current.until)
+    }
+    return this.#current.value
+  }
+
+  /** True when `nonce` is one the emulator handed out and it has not expired. */
+  nonceValid (nonce: unknown): boolean {
+    if (typeof nonce !== 'string') return false
+    const until = this.#nonces.get(nonce)
+    return until !== undefined && until > this.clock()
+  }
+
+  /** Makes every nonce handed out so far stale (the next proof carrying one gets use_dpop_nonce). */
+  rotateNonces (): void {
+    this.#nonces.clear()
+    this.#current = undefined
+  }
+
+  /** Stores a new token. */
+  addToken (token: string, record: TokenRecord): void {
+    const now = this.clock()
+    if (now >= this.#nextTokenSweep) {
+      for (const [k, t] of this.tokens) if (t.expiresAt <= now) this.tokens.delete(k)
+      this.#nextTokenSweep = now + 60_000
+    }
+    this.tokens.set(token, record)
+  }
+
+  /** Ends the tokens of one client (or all): `expire` makes them expired, otherwise they are revoked (unknown). */
+  endTokens (clientId: string | undefined, expire: boolean): number {
+    let n = 0
+    const now = this.clock()
+    for (const [k, t] of this.tokens) {
+      if (clientId !== undefined && t.clientId !== clientId) continue
+      if (expire) t.expiresAt = Math.min(t.expiresAt, now)
+      else this.tokens.delete(k)
+      n++
+    }
+    return n
+  }
+}

@@ -1,0 +1,148 @@
+// POST /oauth2/v1/token: the client credentials grant with a private_key_jwt client assertion
+// (RFC 7523), validated as Okta does, and DPoP-bound tokens for apps that require DPoP.
+import { createHash, randomBytes } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { decodeJwt, importJWK, jwtVerify, type JWK, type JWTPayload, type JWSHeaderParameters } from 'jose'
+import { baseUrl } from '../context.js'
+import { ASYMMETRIC_ALGS, expectedHtu, verifyProof } from './dpop.js'
+import { invalidClient, OAuthError } from './errors.js'
+import { TOKEN_LIFETIME_S, type OAuthState } from './state.js'
+
+const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+/** Okta refuses an assertion whose `exp` is more than an hour ahead. */
+const MAX_ASSERTION_LIFETIME_S = 3600
+
+/** The form body as single-valued parameters; a repeated one is invalid_request. */
+function formOf (body: unknown): Map<string, string> {
+  if (typeof body !== 'string') throw new OAuthError(400, 'invalid_request', 'The request body must be application/x-www-form-urlencoded.')
+  const out = new Map<string, string>()
+  for (const [k, v] of new URLSearchParams(body)) {
+    if (out.has(k)) throw new OAuthError(400, 'invalid_request', `The '${k}' parameter must not be repeated.`)
+    out.set(k, v)
+  }
+  return out
+}
+
+function sha256 (value: string): string {
+  return createHash('sha256').update(value).digest('base64url')
+}
+
+/** The app key an assertion names: the one with its `kid`, else a key registered without a `kid`, of the alg's type. */
+function keyFor (keys: JWK[], header: JWSHeaderParameters): JWK {
+  const kty = header.alg?.startsWith('ES') === true ? 'EC' : 'RSA'
+  const ofType = keys.filter((k) => k.kty === kty)
+  const key = ofType.find((k) => header.kid !== undefined && k.kid === header.kid) ?? ofType.find((k) => k.kid === undefined || header.kid === undefined)
+  if (key === undefined) throw invalidClient('The client_assertion signature is invalid.')
+  return key
+}
+
+async function verifyAssertion (state: OAuthState, assertion: string, clientId: string, tokenUrl: string): Promise<void> {
+  const app = state.apps.get(clientId)!
+  const now = state.clock()
+  let payload: JWTPayload
+  try {
+    ({ payload } = await jwtVerify(assertion, async (header) => await importJWK(keyFor(app.keys, header), header.alg), {
+      algorithms: ASYMMETRIC_ALGS,
+      currentDate: new Date(now),
+      requiredClaims: ['exp', 'jti', 'iss', 'sub', 'aud'],
+    }))
+  } catch (err) {
+    const code = (err as { code?: string }).code
+    if (code === 'ERR_JWT_EXPIRED') throw invalidClient('The client_assertion token is expired.')
+    if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') throw invalidClient(`The client_assertion token is missing a valid '${(err as { claim?: string }).claim ?? 'exp'}' claim.`)
+    throw invalidClient('The client_assertion signature is invalid.')
+  }
+  const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud]
+  if (aud.length !== 1 || aud[0] !== tokenUrl) {
+    throw invalidClient('The audience claim for client_assertion must be the endpoint invoked for the request.')
+  }
+  if (payload.iss !== clientId || payload.sub !== clientId) {
+    throw invalidClient("The 'iss' and 'sub' claims of the client_assertion must both be the client_id.")
+  }
+  if (payload.exp! * 1000 - now > MAX_ASSERTION_LIFETIME_S * 1000) {
+    throw invalidClient('The client_assertion token has an expiration too far into the future.')
+  }
+  if (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > 256 ||
+    !state.assertionIds.add(`${clientId} ${payload.jti}`, payload.exp! * 1000 + 1000, now)) {
+    throw invalidClient('The client_assertion token has already been used.')
+  }
+}
+
+async function issue (state: OAuthState, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  state.tokenRequests++
+  const form = formOf(req.body)
+  const grant = form.get('grant_type')
+  if (grant === undefined) throw new OAuthError(400, 'invalid_request', "The 'grant_type' parameter is required.")
+  if (grant !== 'client_credentials') throw new OAuthError(400, 'unsupported_grant_type', `The authorization grant type is not supported by the authorization server. Configured grant types: [client_credentials].`)
+  const assertion = form.get('client_assertion')
+  if (form.get('client_assertion_type') !== ASSERTION_TYPE || assertion === undefined || assertion === '') {
+    throw invalidClient('Client authentication failed: send a private_key_jwt client_assertion (client_assertion_type jwt-bearer).')
+  }
+  let claims: JWTPayload
+  try {
+    claims = decodeJwt(assertion)
+  } catch {
+    throw invalidClient('The client_assertion token is malformed.')
+  }
+  const clientId = typeof claims.sub === 'string' ? claims.sub : claims.iss
+  const given = form.get('client_id')
+  if (typeof clientId !== 'string' || !state.apps.has(clientId) || (given !== undefined && given !== clientId)) {
+    throw invalidClient("Invalid value for 'client_id' parameter.")
+  }
+  const app = state.apps.get(clientId)!
+  const tokenUrl = `${baseUrl(req)}/oauth2/v1/token`
+
+  // DPoP first: a request without the server's nonce is answered use_dpop_nonce before the
+  // assertion is looked at, so the client's retry (with a fresh assertion) is the one that counts.
+  let jkt: string | undefined
+  if (app.dpop) {
+    const proof = await verifyProof(state, req.headers.dpop, 'POST', expectedHtu(baseUrl(req), req.url))
+    if (!state.nonceValid(proof.payload['nonce'])) {
+      throw new OAuthError(400, 'use_dpop_nonce', 'Authorization server requires nonce in DPoP proof.', { 'dpop-nonce': state.nonce() })
+    }
+    jkt = proof.jkt
+  }
+  await verifyAssertion(state, assertion, clientId, tokenUrl)
+
+  const scope = form.get('scope')
+  if (scope === undefined || scope.trim() === '') throw new OAuthError(400, 'invalid_scope', 'The authorization server requires a scope for the client_credentials grant.')
+  const requested = [...new Set(scope.split(' ').filter((s) => s !== ''))]
+  const refused = requested.filter((s) => !app.scopes.has(s))
+  if (refused.length > 0) {
+    throw new OAuthError(400, 'invalid_scope', `The following scopes are not allowed: [${refused.join(', ')}]`)
+  }
+
+  const token = randomBytes(32).toString('base64url')
+  state.addToken(token, {
+    clientId,
+    scopes: new Set(requested),
+    expiresAt: state.clock() + TOKEN_LIFETIME_S * 1000,
+    jkt,
+    ath: sha256(token),
+  })
+  reply.header('cache-control', 'no-store')
+  reply.header('pragma', 'no-cache')
+  if (app.dpop) reply.header('dpop-nonce', state.nonce())
+  return {
+    token_type: jkt === undefined ? 'Bearer' : 'DPoP',
+    expires_in: TOKEN_LIFETIME_S,
+    access_token: token,
+    scope: requested.join(' '),
+  }
+}
+
+/** Registers POST /oauth2/v1/token (form-encoded body, OAuth error bodies). */
+export function tokenRoute (app: FastifyInstance, state: OAuthState): void {
+  void app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => { done(null, body) })
+    scope.post('/oauth2/v1/token', { config: { bucket: 'user', public: true } }, async (req, reply) => {
+      try {
+        return await issue(state, req, reply)
+      } catch (err) {
+        if (!(err instanceof OAuthError)) throw err
+        reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...err.headers })
+        return await reply.code(err.status).send(err.toBody())
+      }
+    })
+  })
+}

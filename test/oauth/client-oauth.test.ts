@@ -1,0 +1,269 @@
+// Our client over OAuth 2.0 against the emulator: the seed flow with DPoP (nonces required on the
+// token endpoint and the API) and with plain Bearer tokens, one token request however many calls
+// wait, and each documented failure: a wrong key, a missing scope (at the token endpoint and on
+// the API), a stale nonce, an expired or revoked token. Okta's replies come from the emulator; the
+// branches it cannot produce on demand (a fresh token refused again, a nonce demanded forever) use MockAgent.
+import t, { type Test } from 'tap'
+import { inspect } from 'node:util'
+import { MockAgent } from 'undici'
+import { createOktaClient, totpActivation, type OktaClient, type OktaClientOptions, type OktaOAuthOptions } from '@okta-mfa/client'
+import type { TestEmulator } from '../helpers/emulator.js'
+import { ALL_SCOPES, app, appKey, oauthEmulator, type AppKey } from './keys.js'
+
+const KEY = appKey('key-1')
+const OTHER = appKey('key-2')
+
+function client (t: Test, emu: TestEmulator, auth: OktaOAuthOptions, extra: Partial<OktaClientOptions> = {}): OktaClient {
+  const c = createOktaClient({ orgUrl: emu.url, allowInsecureHttp: true, auth, ...extra })
+  t.teardown(() => c.close())
+  return c
+}
+
+async function rejection (p: Promise<unknown>): Promise<Error & Record<string, any>> {
+  try {
+    await p
+  } catch (err) {
+    return err as Error & Record<string, any>
+  }
+  throw new Error('expected a rejection')
+}
+
+/** Create a user without credentials, enroll Google TOTP, activate, verify, replay refused. */
+async function seedFlow (t: Test, emu: TestEmulator, c: OktaClient, login: string): Promise<void> {
+  const user = await c.createUser({ profile: { login, email: login, firstName: 'Kate', lastName: 'Libby' } }, { activate: false })
+  t.equal(user.status, 'STAGED')
+  t.equal((await c.getUser(login)).id, user.id, 'a login percent-encoded in the path (htu decoded) works')
+  const factor = await c.enrollFactor(user.id, { factorType: 'token:software:totp', provider: 'GOOGLE' })
+  t.equal(factor.status, 'PENDING_ACTIVATION')
+  t.ok(totpActivation(factor)?.sharedSecret)
+  const now = Date.now()
+  const active = await c.activateFactor(user.id, factor.id, { passCode: emu.totpCode(factor.id, now) })
+  t.equal(active.status, 'ACTIVE')
+  // The next step's code: accepted (window of one step), then refused as a replay.
+  const code = emu.totpCode(factor.id, now + 30_000)
+  t.equal((await c.verifyFactor(user.id, factor.id, { passCode: code })).factorResult, 'SUCCESS')
+  t.equal((await rejection(c.verifyFactor(user.id, factor.id, { passCode: code }))).code, 'OKTA_PASSCODE_REPLAYED')
+}
+
+void t.test('the seed flow with DPoP (nonces on the token endpoint and the API)', async (t) => {
+  const emu = await oauthEmulator(t, [app('0oa-dpop', KEY)], { dpopApiNonce: true })
+  const c = client(t, emu, { clientId: '0oa-dpop', privateKey: KEY.pem, keyId: KEY.kid, scopes: ALL_SCOPES, dpop: true })
+  await seedFlow(t, emu, c, 'kate.libby@example.com')
+  t.equal(emu.oauth.tokenRequests(), 2, 'one nonce request, then one token for the whole flow')
+  // A plain Bearer use of the DPoP-bound token is refused by the emulator (the binding is real).
+  const res = await fetch(`${emu.url}/api/v1/users`, { headers: { authorization: 'Bearer nothing-valid' } })
+  t.equal(res.status, 401)
+  t.match(res.headers.get('www-authenticate'), /^Bearer .*error="invalid_token"/)
+})
+
+void t.test('the seed flow with Bearer tokens, the private key as a JWK', async (t) => {
+  const emu = await oauthEmulator(t, [app('0oa-bearer', KEY, ALL_SCOPES, false)])
+  const c = client(t, emu, { clientId: '0oa-bearer', privateKey: KEY.privateJwk as Record<string, unknown>, scopes: ALL_SCOPES.join(' ') })
+  await seedFlow(t, emu, c, 'dade.murphy@example.com')
+  t.equal(emu.oauth.tokenRequests(), 1)
+  // `dpop: true` against an app that does not require DPoP follows the Bearer token_type Okta answers.
+  const d = client(t, emu, { clientId: '0oa-bearer', privateKey: KEY.pem, scopes: ALL_SCOPES, dpop: true })
+  t.equal((await d.listFactors((await d.getUser('dade.murphy@example.com')).id)).length, 1)
+})
+
+void t.test('one token request however many calls wait for it', async (t) => {
+  const emu = await oauthEmulator(t, [app('0oa-many', KEY), app('0oa-many-bearer', KEY, ALL_SCOPES, false)])
+  const d = client(t, emu, { clientId: '0oa-many', privateKey: KEY.pem, scopes: ALL_SCOPES, dpop: true })
+  const users = await Promise.all(Array.from({ length: 40 }, (_, i) => d.createUser({ profile: { login: `p${i}@example.com`, email: `p${i}@example.com` } })))
+  t.equal(new Set(users.map((u) => u.id)).size, 40)
+  t.equal(emu.oauth.tokenRequests(), 2, 'DPoP: the nonce round trip and one token, for 40 parallel calls')
+  await Promise.all(users.map((u) => d.getUser(u.id)))
+  t.equal(emu.oauth.tokenRequests(), 2, 'the cached token serves the next 40')
+
+  const b = client(t, emu, { clientId: '0oa-many-bearer', privateKey: KEY.pem, scopes: ALL_SCOPES })
+  await Promise.all(users.map((u) => b.getUser(u.id)))
+  t.equal(emu.oauth.tokenRequests(), 3, 'Bearer: one token request for 40 parallel calls')
+
+  // An expired token, seen by 40 calls at once, is refreshed once.
+  t.equal(emu.oauth.expireTokens('0oa-many-bearer'), 1)
+  await Promise.all(users.map((u) => b.getUser(u.id)))
+  t.equal(emu.oauth.tokenRequests(), 4, 'one transparent refresh for 40 calls that met the expired token')
+})
+
+void t.test('expired, revoked, stale nonce: one transparent retry each', async (t) => {
+  const emu = await oauthEmulator(t, [app('0oa-x', KEY)], { dpopApiNonce: true })
+  const c = client(t, emu, { clientId: '0oa-x', privateKey: KEY.pem, keyId: KEY.kid, scopes: ALL_SCOPES, dpop: true })
+  const user = await c.createUser({ profile: { login: 'joey@example.com', email: 'joey@example.com' } })
+  t.equal(emu.oauth.tokenRequests(), 2)
+
+  emu.oauth.expireTokens()
+  t.equal((await c.getUser(user.id)).id, user.id, 'an expired token: refreshed once, the call succeeds')
+  t.equal(emu.oauth.tokenRequests(), 3, 'the token endpoint nonce was still fresh: one request')
+
+  emu.oauth.revokeTokens()
+  emu.oauth.rotateDpopNonces()
+  t.equal((await c.getUser(user.id)).id, user.id, 'a revoked token and stale nonces everywhere: still one call')
+  t.equal(emu.oauth.tokenRequests(), 5, 'the stale token-endpoint nonce cost one use_dpop_nonce round trip')
+
+  emu.oauth.rotateDpopNonces()
+  t.equal((await c.listFactors(user.id)).length, 0, 'a stale API nonce: retried once with the new one')
+  t.equal(emu.oauth.tokenRequests(), 5, 'an API nonce needs no new token')
+})
+
+void t.test('the documented errors: wrong key, unknown client, missing scope', async (t) => {
+  const emu = await oauthEmulator(t, [app('0oa-e', KEY, ['okta.users.read']), app('0oa-e-bearer', KEY, ['okta.users.read'], false)])
+  const wrongKey = client(t, emu, { clientId: '0oa-e', privateKey: OTHER.pem, keyId: KEY.kid, scopes: ['okta.users.read'], dpop: true })
+  const e1 = await rejection(wrongKey.getUser('nobody@example.com'))
+  t.equal(e1.code, 'OKTA_INVALID_CLIENT')
+  t.equal(e1.error, 'invalid_client')
+  t.equal(e1.status, 401)
+  t.match(e1.errorDescription, /signature is invalid/)
+
+  const unknown = client(t, emu, { clientId: '0oa-nobody', privateKey: KEY.pem, scopes: ['okta.users.read'] })
+  t.match(await rejection(unknown.getUser('x')), { code: 'OKTA_INVALID_CLIENT', errorDescription: /client_id/ })
+
+  const tooMuch = client(t, emu, { clientId: '0oa-e', privateKey: KEY.pem, scopes: ALL_SCOPES, dpop: true })
+  const e2 = await rejection(tooMuch.getUser('x'))
+  t.equal(e2.code, 'OKTA_INVALID_SCOPE', 'a scope the app was not granted: invalid_scope at the token endpoint')
+  t.match(e2.errorDescription, /okta\.users\.manage/)
+
+  for (const [clientId, dpop] of [['0oa-e', true], ['0oa-e-bearer', false]] as const) {
+    const readOnly = client(t, emu, { clientId, privateKey: KEY.pem, scopes: ['okta.users.read'], dpop })
+    const e3 = await rejection(readOnly.createUser({ profile: { login: 'zero@example.com', email: 'zero@example.com' } }))
+    t.equal(e3.code, 'OKTA_INSUFFICIENT_SCOPE', `${clientId}: the API's 403 with insufficient_scope`)
+    t.equal(e3.status, 403)
+    t.equal(e3.errorCode, 'E0000006')
+    t.same(e3.requiredScopes, ['okta.users.manage'])
+    t.same([...(await readOnlyList(readOnly))], [], 'the read scope still reads')
+  }
+})
+
+async function readOnlyList (c: OktaClient): Promise<unknown[]> {
+  const out: unknown[] = []
+  for await (const u of c.listUsers()) out.push(u)
+  return out
+}
+
+// Branches a real server does not produce on demand.
+const ORG = 'https://dev-oauth.okta.com'
+const TOKEN_SECRET = 'eyJraWQiOiJ-ACCESS-TOKEN-SECRET-7781'
+
+function mocked (t: Test, dpop: boolean, key: AppKey = KEY, timeoutMs = 5000): { agent: MockAgent, client: OktaClient, assertions: string[] } {
+  const agent = new MockAgent()
+  agent.disableNetConnect()
+  const c = createOktaClient({ orgUrl: ORG, dispatcher: agent, timeoutMs, auth: { clientId: '0oa-m', privateKey: key.pem, scopes: ['okta.users.read'], dpop } })
+  t.teardown(async () => { await c.close(); await agent.close() })
+  return { agent, client: c, assertions: [] }
+}
+
+const json = { 'content-type': 'application/json', 'x-okta-request-id': 'r1' }
+const invalidTokenBody = { errorCode: 'E0000011', errorSummary: 'Invalid token provided', errorLink: 'E0000011', errorId: 'oae1', errorCauses: [] }
+
+void t.test('a fresh token refused again, a nonce asked for again: coded errors, no loop, no secret shown', async (t) => {
+  const m = mocked(t, false)
+  const pool = m.agent.get(ORG)
+  const tokenBody = { token_type: 'Bearer', expires_in: 3600, access_token: TOKEN_SECRET, scope: 'okta.users.read' }
+  pool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(200, (opts) => {
+    m.assertions.push(new URLSearchParams(String(opts.body)).get('client_assertion') ?? '')
+    return tokenBody
+  }, { headers: json }).times(2)
+  pool.intercept({ path: '/api/v1/users/00u1', method: 'GET' })
+    .reply(401, invalidTokenBody, { headers: { ...json, 'www-authenticate': 'Bearer realm="x", error="invalid_token", error_description="The token has expired."' } }).times(2)
+  const err = await rejection(m.client.getUser('00u1'))
+  t.equal(err.code, 'OKTA_INVALID_TOKEN', 'after one transparent refresh, the error')
+  t.equal(err.status, 401)
+  t.equal(m.assertions.length, 2, 'exactly one refresh')
+  t.not(m.assertions[0], m.assertions[1], 'each token request signs a new assertion')
+  m.agent.assertNoPendingInterceptors()
+
+  const d = mocked(t, true)
+  const dpool = d.agent.get(ORG)
+  dpool.intercept({ path: '/oauth2/v1/token', method: 'POST' })
+    .reply(400, { error: 'use_dpop_nonce', error_description: 'Authorization server requires nonce in DPoP proof.' }, { headers: { ...json, 'dpop-nonce': 'n1' } }).times(2)
+  const e2 = await rejection(d.client.getUser('00u1'))
+  t.equal(e2.code, 'OKTA_DPOP_REJECTED', 'a nonce asked for twice: one retry, then the error')
+  t.equal(e2.error, 'use_dpop_nonce')
+  d.agent.assertNoPendingInterceptors()
+
+  const views = [err, e2].flatMap((e) => [inspect(e, { depth: 10, showHidden: true }), JSON.stringify(e), e.stack ?? '', e.message])
+    .concat(inspect(m.client, { depth: 10, showHidden: true }), JSON.stringify(m.client), inspect(d.client), JSON.stringify(d.client)).join('\n')
+  t.notMatch(views, TOKEN_SECRET, 'no access token')
+  for (const a of m.assertions) t.notMatch(views, a.split('.')[2]!, 'no assertion')
+  t.notMatch(views, KEY.pem.split('\n')[2]!, 'no key')
+  t.notMatch(views, String(KEY.privateJwk.d), 'no JWK private member')
+})
+
+void t.test('options are checked at construction and a bad key is never quoted', async (t) => {
+  const base = { orgUrl: ORG }
+  const cases: Array<[Partial<OktaOAuthOptions>, RegExp]> = [
+    [{ clientId: '', privateKey: KEY.pem, scopes: ['a'] }, /"auth\.clientId"/],
+    [{ clientId: 'c', privateKey: 'not a key SECRETPART', scopes: ['a'] }, /"auth\.privateKey"/],
+    [{ clientId: 'c', privateKey: KEY.publicJwk as Record<string, unknown>, scopes: ['a'] }, /"auth\.privateKey"/],
+    [{ clientId: 'c', privateKey: KEY.pem.replace(/A/g, 'B'), scopes: ['a'] }, /"auth\.privateKey"/],
+    [{ clientId: 'c', privateKey: KEY.pem, scopes: [] }, /"auth\.scopes"/],
+    [{ clientId: 'c', privateKey: KEY.pem, scopes: ['bad"scope'] }, /"auth\.scopes"/],
+    [{ clientId: 'c', privateKey: KEY.pem, scopes: ['a'], keyId: 'has space' }, /"auth\.keyId"/],
+    [{ clientId: 'c', privateKey: KEY.pem, scopes: ['a'], dpop: 'yes' as unknown as boolean }, /"auth\.dpop"/],
+  ]
+  for (const [auth, re] of cases) {
+    const err = await rejection((async () => createOktaClient({ ...base, auth: auth as OktaOAuthOptions }))())
+    t.type(err, TypeError)
+    t.match(err.message, re)
+    t.notMatch(err.message, /SECRETPART|BEGIN/, 'the key is never quoted')
+  }
+  t.throws(() => createOktaClient({ ...base, token: 't', auth: { clientId: 'c', privateKey: KEY.pem, scopes: ['a'] } }), /exclusive/)
+  const ec = createOktaClient({ ...base, auth: { clientId: 'c', privateKey: appKey('e', 'ec').pem, scopes: ['okta.users.read'], dpop: true } })
+  await ec.close()
+  const ssws = createOktaClient({ ...base, auth: 'an-ssws-token', dispatcher: new MockAgent() })
+  t.notMatch(inspect(ssws) + JSON.stringify(ssws), /an-ssws-token/)
+  await ssws.close()
+})
+
+void t.test('an unrelated log line never carries a secret: nothing is written at all', async (t) => {
+  const emu = await oauthEmulator(t, [app('0oa-log', KEY)], { dpopApiNonce: true })
+  const written: string[] = []
+  const out = process.stdout.write.bind(process.stdout)
+  const err = process.stderr.write.bind(process.stderr)
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => { written.push(String(chunk)); return (out as any)(chunk, ...rest) }) as typeof process.stdout.write
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => { written.push(String(chunk)); return (err as any)(chunk, ...rest) }) as typeof process.stderr.write
+  try {
+    const c = client(t, emu, { clientId: '0oa-log', privateKey: KEY.pem, scopes: ALL_SCOPES, dpop: true })
+    await c.createUser({ profile: { login: 'log@example.com', email: 'log@example.com' } })
+    const wrong = client(t, emu, { clientId: '0oa-log', privateKey: OTHER.pem, scopes: ALL_SCOPES, dpop: true })
+    await rejection(wrong.getUser('log@example.com'))
+  } finally {
+    process.stdout.write = out
+    process.stderr.write = err
+  }
+  t.notMatch(written.join(''), /BEGIN|eyJ|DPoP /, 'neither client nor emulator printed a key, an assertion or a token')
+})
+
+void t.test('the token endpoint failing: coded errors, and a caller may leave a slow refresh', async (t) => {
+  const m = mocked(t, false)
+  const pool = m.agent.get(ORG)
+  pool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).replyWithError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_CONNECTION', causeCode: 'ECONNRESET' })
+  pool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(502, '<html>bad gateway</html>', { headers: { 'content-type': 'text/html' } })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_RESPONSE', status: 502 })
+  pool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(200, { token_type: 'Bearer', access_token: TOKEN_SECRET }, { headers: json })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_RESPONSE' }, 'no expires_in')
+  pool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(400, { error: 'unsupported_grant_type', error_description: 'nope' }, { headers: json })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_OAUTH_ERROR', error: 'unsupported_grant_type' })
+
+  // A token response slower than the timeout: a caller that aborts leaves at once (OKTA_ABORTED),
+  // not when the refresh it was waiting on times out (OKTA_TIMEOUT).
+  const slow = mocked(t, false, KEY, 500)
+  slow.agent.get(ORG).intercept({ path: '/oauth2/v1/token', method: 'POST' })
+    .reply(200, { token_type: 'Bearer', expires_in: 3600, access_token: TOKEN_SECRET }, { headers: json }).delay(2000)
+  const controller = new AbortController()
+  const leaving = rejection(slow.client.getUser('00u1', { signal: controller.signal }))
+  const waiting = rejection(slow.client.getUser('00u1'))
+  controller.abort(new Error('the browser went away'))
+  t.equal((await leaving).code, 'OKTA_ABORTED')
+  t.equal((await waiting).code, 'OKTA_TIMEOUT', 'the one who stayed meets the token timeout')
+
+  // invalid_dpop_proof on the API: no retry, a coded error.
+  const d = mocked(t, true)
+  const dpool = d.agent.get(ORG)
+  dpool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(200, { token_type: 'DPoP', expires_in: 3600, access_token: TOKEN_SECRET }, { headers: json })
+  dpool.intercept({ path: '/api/v1/users/00u1', method: 'GET' }).reply(400, invalidTokenBody, {
+    headers: { ...json, 'www-authenticate': 'DPoP algs="ES256", error="invalid_dpop_proof", error_description="\'htu\' claim in the DPoP proof JWT is invalid."' },
+  })
+  t.match(await rejection(d.client.getUser('00u1')), { code: 'OKTA_DPOP_REJECTED', error: 'invalid_dpop_proof', errorDescription: /'htu'/ })
+  d.agent.assertNoPendingInterceptors()
+})

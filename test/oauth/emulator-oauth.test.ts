@@ -1,0 +1,251 @@
+// The emulator's authorization server, driven by hand-built assertions and proofs (jose), so each
+// check Okta makes is seen to refuse what it must: the signature, aud, iss/sub, an exp more than an
+// hour ahead, a reused jti, DPoP proofs (htm, htu, iat, jti, ath, key binding, nonces). Then the
+// API: the scope Okta's OpenAPI spec lists for each route (checked against the vendored spec),
+// Okta's 403/401 with WWW-Authenticate, SSWS beside OAuth, and apps registered by seed file and CLI.
+import t from 'tap'
+import { createHash, randomUUID } from 'node:crypto'
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { SignJWT, generateKeyPair, exportJWK, importPKCS8, type JWK, type CryptoKey } from 'jose'
+import { buildEmulator, startEmulator } from '@okta-mfa/emulator'
+import { SPEC_SCOPES, scopeFor } from '../../packages/okta-emulator/dist/oauth/scopes.js'
+import { ALL_SCOPES, app, appKey, oauthEmulator } from './keys.js'
+
+const KEY = appKey('k1')
+const OTHER = appKey('k2')
+const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+
+interface Dpop { key: CryptoKey, jwk: JWK }
+async function dpopKey (): Promise<Dpop> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256')
+  return { key: privateKey, jwk: await exportJWK(publicKey) }
+}
+
+async function proof (d: Dpop, htm: string, htu: string, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
+  const iat = typeof claims['iat'] === 'number' ? claims['iat'] : Math.floor(Date.now() / 1000)
+  return await new SignJWT({ htm, htu, jti: randomUUID(), ...claims })
+    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: d.jwk, ...header }).setIssuedAt(iat).sign(d.key)
+}
+
+async function assertion (clientId: string, aud: string, opts: { key?: string, exp?: number, jti?: string, kid?: string } = {}): Promise<string> {
+  const key = await importPKCS8(opts.key ?? KEY.pem, 'RS256')
+  const now = Math.floor(Date.now() / 1000)
+  return await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: opts.kid ?? KEY.kid })
+    .setIssuer(clientId).setSubject(clientId).setAudience(aud).setIssuedAt(now)
+    .setExpirationTime(opts.exp ?? now + 300).setJti(opts.jti ?? randomUUID()).sign(key)
+}
+
+async function postToken (url: string, form: Record<string, string>, dpop?: string, contentType = 'application/x-www-form-urlencoded'): Promise<{ status: number, headers: Headers, body: any }> {
+  const res = await fetch(`${url}/oauth2/v1/token`, {
+    method: 'POST',
+    headers: { 'content-type': contentType, accept: 'application/json', ...(dpop === undefined ? {} : { dpop }) },
+    body: contentType.includes('json') ? JSON.stringify(form) : new URLSearchParams(form).toString(),
+  })
+  return { status: res.status, headers: res.headers, body: await res.json() }
+}
+
+function grant (a: string, scope = ALL_SCOPES.join(' ')): Record<string, string> {
+  return { grant_type: 'client_credentials', scope, client_assertion_type: ASSERTION_TYPE, client_assertion: a }
+}
+
+await t.test('the scope table is the vendored OpenAPI spec', async (t) => {
+  const fromSpec: Record<string, string | null> = {}
+  for (const file of ['users-subset.yaml', 'factors-subset.yaml']) {
+    const text = await readFile(new URL(`../fixtures/okta/${file}`, import.meta.url), 'utf8')
+    const paths = text.slice(text.indexOf('\npaths:'), text.indexOf('\ncomponents:'))
+    let path = ''
+    let op = ''
+    const lines = paths.split('\n')
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!
+      const p = /^ {2}(\/\S+):$/.exec(line)
+      if (p) { path = p[1]!.replace(/\{[^}]+\}/g, '{}'); continue }
+      const m = /^ {4}(get|post|put|delete):$/.exec(line)
+      if (m) { op = `${m[1]!.toUpperCase()} ${path}`; fromSpec[op] = null; continue }
+      if (/^ {6}- oauth2:$/.test(line)) fromSpec[op] = /^ {8}- (okta\.\S+)$/.exec(lines[i + 1]!)![1]!
+    }
+  }
+  t.ok(Object.keys(fromSpec).length >= 20, 'operations read from the spec')
+  t.same(SPEC_SCOPES, fromSpec, 'every operation with the scope the spec lists (null: x-okta-no-scope-required)')
+  t.equal(scopeFor('GET', '/api/v1/users/:id'), 'okta.users.read')
+  t.equal(scopeFor('POST', '/api/v1/users/:userId/factors/:factorId/verify'), 'okta.users.manage')
+  t.equal(scopeFor('POST', '/api/v1/users/:userId/factors/:factorId/lifecycle/activate/poll'), 'okta.users.manage', 'not in the subset: manage for writes')
+  t.equal(scopeFor('GET', '/__emulator/messages'), null)
+})
+
+await t.test('client assertions are checked as Okta does', async (t) => {
+  const emu = await oauthEmulator(t, [app('0oa-b', KEY, ALL_SCOPES, false)])
+  const aud = `${emu.url}/oauth2/v1/token`
+  const ok = await postToken(emu.url, grant(await assertion('0oa-b', aud)))
+  t.equal(ok.status, 200)
+  t.same(Object.keys(ok.body).sort(), ['access_token', 'expires_in', 'scope', 'token_type'])
+  t.equal(ok.body.token_type, 'Bearer')
+  t.equal(ok.body.expires_in, 3600)
+  t.equal(ok.body.scope, 'okta.users.read okta.users.manage')
+  t.equal(ok.headers.get('cache-control'), 'no-store')
+
+  const refused = async (form: Record<string, string>, status: number, error: string, description: RegExp, name: string): Promise<void> => {
+    const r = await postToken(emu.url, form)
+    t.equal(r.status, status, name)
+    t.same(Object.keys(r.body).sort(), ['error', 'error_description'], `${name}: Okta's OAuth error body`)
+    t.equal(r.body.error, error, name)
+    t.match(r.body.error_description, description, name)
+  }
+  await refused(grant(await assertion('0oa-b', 'https://elsewhere.okta.com/oauth2/v1/token')), 401, 'invalid_client', /audience claim for client_assertion must be the endpoint/, 'wrong audience')
+  await refused(grant(await assertion('0oa-b', aud, { key: OTHER.pem })), 401, 'invalid_client', /signature is invalid/, 'wrong key')
+  await refused(grant(await assertion('0oa-b', aud, { kid: 'unknown-kid' })), 401, 'invalid_client', /signature is invalid/, 'unknown kid')
+  await refused(grant(await assertion('0oa-b', aud, { exp: Math.floor(Date.now() / 1000) + 3700 })), 401, 'invalid_client', /expiration too far into the future/, 'exp more than an hour ahead')
+  await refused(grant(await assertion('0oa-b', aud, { exp: Math.floor(Date.now() / 1000) - 10 })), 401, 'invalid_client', /expired/, 'expired assertion')
+  await refused(grant(await assertion('0oa-nobody', aud)), 401, 'invalid_client', /client_id/, 'unknown client')
+  const once = await assertion('0oa-b', aud, { jti: 'jti-once' })
+  t.equal((await postToken(emu.url, grant(once))).status, 200)
+  await refused(grant(once), 401, 'invalid_client', /already been used/, 'reused assertion')
+  await refused(grant(await assertion('0oa-b', aud, { jti: 'jti-once' })), 401, 'invalid_client', /already been used/, 'a new assertion with a used jti')
+  await refused(grant(await assertion('0oa-b', aud), 'okta.users.read okta.groups.manage'), 400, 'invalid_scope', /okta\.groups\.manage/, 'a scope not granted')
+  await refused({ ...grant(await assertion('0oa-b', aud)), grant_type: 'password' }, 400, 'unsupported_grant_type', /client_credentials/, 'another grant')
+  await refused({ grant_type: 'client_credentials', scope: 'okta.users.read', client_secret: 'x' }, 401, 'invalid_client', /private_key_jwt/, 'no assertion')
+  const json = await postToken(emu.url, grant(await assertion('0oa-b', aud)), undefined, 'application/json')
+  t.equal(json.status, 400)
+  t.equal(json.body.error, 'invalid_request', 'a JSON body is not a form')
+})
+
+await t.test('DPoP at the token endpoint: proofs, nonces, binding', async (t) => {
+  const emu = await oauthEmulator(t, [app('0oa-d', KEY)])
+  const aud = `${emu.url}/oauth2/v1/token`
+  const d = await dpopKey()
+  const missing = await postToken(emu.url, grant(await assertion('0oa-d', aud)))
+  t.equal(missing.status, 400)
+  t.same(missing.body, { error: 'invalid_dpop_proof', error_description: 'The DPoP proof JWT header is missing.' })
+
+  const first = await postToken(emu.url, grant(await assertion('0oa-d', aud)), await proof(d, 'POST', aud))
+  t.equal(first.status, 400)
+  t.same(first.body, { error: 'use_dpop_nonce', error_description: 'Authorization server requires nonce in DPoP proof.' })
+  const nonce = first.headers.get('dpop-nonce')!
+  t.ok(nonce, 'the nonce comes in DPoP-Nonce')
+
+  const bad = async (p: string, claim: RegExp, name: string): Promise<void> => {
+    const r = await postToken(emu.url, grant(await assertion('0oa-d', aud)), p)
+    t.equal(r.status, 400, name)
+    t.equal(r.body.error, 'invalid_dpop_proof', name)
+    t.match(r.body.error_description, claim, name)
+  }
+  await bad(await proof(d, 'GET', aud, { nonce }), /'htm'/, 'wrong htm')
+  await bad(await proof(d, 'POST', `${aud}?x=1`, { nonce }), /'htu'/, 'htu with a query')
+  await bad(await proof(d, 'POST', 'https://other.example.com/oauth2/v1/token', { nonce }), /'htu'/, 'htu of another server')
+  await bad(await proof(d, 'POST', aud, { nonce, iat: Math.floor(Date.now() / 1000) - 600 }), /'iat'/, 'an old proof')
+  await bad(await proof(d, 'POST', aud, { nonce }, { typ: 'JWT' }), /'typ'/, 'typ not dpop+jwt')
+  const priv = await generateKeyPair('ES256', { extractable: true })
+  await bad(await new SignJWT({ htm: 'POST', htu: aud, jti: randomUUID(), nonce }).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(priv.privateKey) }).setIssuedAt().sign(priv.privateKey),
+    /cannot be parsed/, 'a private key in the jwk header')
+
+  const [h, , sig] = (await proof(d, 'POST', aud, { nonce })).split('.')
+  const forged = Buffer.from(JSON.stringify({ htm: 'POST', htu: aud, jti: randomUUID(), iat: Math.floor(Date.now() / 1000), nonce })).toString('base64url')
+  await bad(`${h}.${forged}.${sig}`, /signature is invalid/, 'a payload the key did not sign')
+  await bad(await proof(d, 'POST', aud, { nonce }, { jwk: KEY.publicJwk }), /cannot be parsed/, 'an RSA jwk for an ES256 proof')
+  await bad('not.a.proof', /cannot be parsed/, 'garbage')
+  const good = await proof(d, 'POST', aud, { nonce })
+  const ok = await postToken(emu.url, grant(await assertion('0oa-d', aud)), good)
+  t.equal(ok.status, 200)
+  t.equal(ok.body.token_type, 'DPoP')
+  t.equal(ok.body.expires_in, 3600)
+  t.ok(ok.headers.get('dpop-nonce'), 'a nonce for the next request')
+  await bad(good, /'jti'/, 'a proof used twice')
+
+  emu.oauth.rotateDpopNonces()
+  const stale = await postToken(emu.url, grant(await assertion('0oa-d', aud)), await proof(d, 'POST', aud, { nonce }))
+  t.equal(stale.status, 400)
+  t.equal(stale.body.error, 'use_dpop_nonce', 'a stale nonce: asked again, with a new one')
+  t.not(stale.headers.get('dpop-nonce'), nonce)
+
+  // The token on the API: proof with ath, same key; anything else refused with Okta's challenge.
+  const token = ok.body.access_token as string
+  const users = `${emu.url}/api/v1/users`
+  const ath = createHash('sha256').update(token).digest('base64url')
+  const call = async (headers: Record<string, string>, method = 'GET', url = users): Promise<Response> => await fetch(url, { method, headers: { accept: 'application/json', 'content-type': 'application/json', ...headers }, body: method === 'POST' ? JSON.stringify({ profile: { login: 'acid@example.com', email: 'acid@example.com' } }) : undefined })
+  t.equal((await call({ authorization: `DPoP ${token}`, dpop: await proof(d, 'GET', users, { ath }) })).status, 200)
+  t.equal((await call({ authorization: `DPoP ${token}`, dpop: await proof(d, 'POST', users, { ath }) }, 'POST')).status, 200)
+  const noProof = await call({ authorization: `DPoP ${token}` })
+  t.equal(noProof.status, 400)
+  t.match(noProof.headers.get('www-authenticate'), /^DPoP algs="[^"]+", authorization_uri="[^"]+\/oauth2\/v1\/authorize", realm="[^"]+", scope="okta\.users\.read", error="invalid_dpop_proof"/)
+  const wrongAth = await call({ authorization: `DPoP ${token}`, dpop: await proof(d, 'GET', users, { ath: 'x' }) })
+  t.match(wrongAth.headers.get('www-authenticate'), /'ath'/)
+  const otherKey = await call({ authorization: `DPoP ${token}`, dpop: await proof(await dpopKey(), 'GET', users, { ath }) })
+  t.equal(otherKey.status, 400, 'a proof from another key: the token is bound')
+  const asBearer = await call({ authorization: `Bearer ${token}` })
+  t.equal(asBearer.status, 401)
+  t.match(await asBearer.json(), { errorCode: 'E0000011', errorSummary: 'Invalid token provided' })
+  t.equal((await call({ authorization: `SSWS ${emu.token}` })).status, 200, 'SSWS works beside OAuth')
+
+  emu.oauth.expireTokens()
+  const expired = await call({ authorization: `DPoP ${token}`, dpop: await proof(d, 'GET', users, { ath }) })
+  t.equal(expired.status, 401)
+  t.match(expired.headers.get('www-authenticate'), /error="invalid_token", error_description="The token has expired\."/)
+})
+
+await t.test('scopes on the API: 403 E0000006 with insufficient_scope, read covered by manage', async (t) => {
+  const emu = await oauthEmulator(t, [app('0oa-r', KEY, ['okta.users.read'], false), app('0oa-m', KEY, ['okta.users.manage'], false)])
+  const aud = `${emu.url}/oauth2/v1/token`
+  const tokenOf = async (clientId: string, scope: string): Promise<string> => (await postToken(emu.url, grant(await assertion(clientId, aud), scope))).body.access_token
+  const read = await tokenOf('0oa-r', 'okta.users.read')
+  const manage = await tokenOf('0oa-m', 'okta.users.manage')
+  const created = await fetch(`${emu.url}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${read}`, 'content-type': 'application/json' }, body: JSON.stringify({ profile: { login: 'r@example.com', email: 'r@example.com' } }) })
+  t.equal(created.status, 403)
+  t.match(await created.json(), { errorCode: 'E0000006', errorSummary: 'You do not have permission to perform the requested action', errorCauses: [] })
+  t.equal(created.headers.get('www-authenticate'),
+    `Bearer authorization_uri="${emu.url}/oauth2/v1/authorize", realm="${emu.url}", scope="okta.users.manage", error="insufficient_scope", error_description="The access token provided does not contain the required scopes.", resource="/api/v1/users"`)
+  t.equal(created.headers.get('content-type'), 'application/json')
+  t.ok(created.headers.get('x-okta-request-id'))
+  const made = await fetch(`${emu.url}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${manage}`, 'content-type': 'application/json' }, body: JSON.stringify({ profile: { login: 'm@example.com', email: 'm@example.com' } }) })
+  t.equal(made.status, 200)
+  const id = ((await made.json()) as { id: string }).id
+  t.equal((await fetch(`${emu.url}/api/v1/users/${id}`, { headers: { authorization: `Bearer ${manage}` } })).status, 200, 'manage covers read')
+  t.equal((await fetch(`${emu.url}/api/v1/users/${id}/factors`, { headers: { authorization: `Bearer ${read}` } })).status, 200)
+  t.equal((await fetch(`${emu.url}/api/v1/users/${id}/factors/questions`, { headers: { authorization: `Bearer ${read}` } })).status, 200)
+  const reset = await fetch(`${emu.url}/api/v1/users/${id}/lifecycle/reset_factors`, { method: 'POST', headers: { authorization: `Bearer ${read}` } })
+  t.equal(reset.status, 403)
+  t.equal((await fetch(`${emu.url}/api/v1/users`, { headers: { authorization: 'Bearer not-a-token' } })).status, 401)
+  t.equal((await fetch(`${emu.url}/api/v1/users`)).status, 403, 'no header: still E0000005')
+})
+
+const CLI = fileURLToPath(new URL('../../packages/okta-emulator/dist/cli.js', import.meta.url))
+
+await t.test('service apps from the seed file and the command line; bad ones named', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'oauth-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const seed = join(dir, 'seed.json')
+  await writeFile(seed, JSON.stringify({ users: [{ login: 'seeded@example.com' }], serviceApps: [app('0oa-seed', KEY, ['okta.users.read'], false)] }))
+  const emu = await startEmulator({ port: 0, quiet: true, seed })
+  t.teardown(() => emu.close())
+  const r = await postToken(emu.url, grant(await assertion('0oa-seed', `${emu.url}/oauth2/v1/token`), 'okta.users.read'))
+  t.equal(r.status, 200, 'the seed file registered the app')
+  const u = await fetch(`${emu.url}/api/v1/users/seeded%40example.com`, { headers: { authorization: `Bearer ${r.body.access_token}` } })
+  t.equal(u.status, 200, 'and its users')
+
+  const jwks = join(dir, 'jwks.json')
+  await writeFile(jwks, JSON.stringify({ keys: [KEY.publicJwk] }))
+  const child = spawn(process.execPath, [CLI, '--port', '0', '--quiet', '--service-app', `0oa-cli:${jwks}:okta.users.read,okta.users.manage:no-dpop`], { stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (b: Buffer) => { out += b.toString(); const m = /url=(\S+)/.exec(out); if (m) resolve(m[1]!) })
+    child.once('exit', (code) => reject(new Error(`cli exited ${code}`)))
+  })
+  const c = await postToken(url, grant(await assertion('0oa-cli', `${url}/oauth2/v1/token`)))
+  t.equal(c.status, 200, 'the command line registered the app')
+  t.equal(c.body.token_type, 'Bearer', 'no-dpop')
+
+  t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: KEY.privateJwk, scopes: [] }] }), /public key/)
+  t.throws(() => buildEmulator({ serviceApps: [{ clientId: '', jwks: KEY.publicJwk, scopes: [] }] }), /"clientId"/)
+  t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: KEY.publicJwk, scopes: 'okta.users.read' as unknown as string[] }] }), /"scopes"/)
+  const badCli = spawn(process.execPath, [CLI, '--port', '0', '--service-app', 'only-one-field'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let err = ''
+  badCli.stderr.on('data', (b: Buffer) => { err += b.toString() })
+  const code = await new Promise((resolve) => badCli.once('exit', resolve))
+  t.equal(code, 2)
+  t.match(err, /--service-app must be CLIENT_ID:KEY_FILE:SCOPES/)
+})
+

@@ -1,0 +1,45 @@
+// Keys and emulators for the OAuth tests: a service app's key pair (PEM and JWK), and an emulator
+// on the real clock (client assertions and DPoP proofs are signed at the real time) with apps registered.
+import { generateKeyPairSync } from 'node:crypto'
+import type { JWK } from 'jose'
+import type { EmulatorOptions, ServiceApp } from '@okta-mfa/emulator'
+import { withEmulator, type TestEmulator } from '../helpers/emulator.js'
+
+/** A service app's key pair. */
+export interface AppKey {
+  kid: string
+  /** PKCS#8 PEM of the private key. */
+  pem: string
+  /** The private key as a JWK (with `kid`). */
+  privateJwk: JWK
+  /** The public key as a JWK (with `kid`), what the app registers. */
+  publicJwk: JWK
+}
+
+/** A fresh RSA-2048 (default) or EC P-256 key pair. */
+export function appKey (kid: string, type: 'rsa' | 'ec' = 'rsa'): AppKey {
+  const { privateKey, publicKey } = type === 'rsa'
+    ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+    : generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  return {
+    kid,
+    pem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    privateJwk: { ...privateKey.export({ format: 'jwk' }), kid } as JWK,
+    publicJwk: { ...publicKey.export({ format: 'jwk' }), kid } as JWK,
+  }
+}
+
+/** Both scopes the seed flow needs. */
+export const ALL_SCOPES = ['okta.users.read', 'okta.users.manage']
+
+/** A service app registration for a key. */
+export function app (clientId: string, key: AppKey, scopes: string[] = ALL_SCOPES, dpop = true): ServiceApp {
+  return { clientId, jwks: { keys: [key.publicJwk] }, scopes, dpop }
+}
+
+/** An emulator on the real clock with these service apps. */
+export async function oauthEmulator (
+  t: { teardown: (fn: () => unknown) => void }, serviceApps: ServiceApp[], opts: Omit<EmulatorOptions, 'clock' | 'serviceApps'> = {},
+): Promise<TestEmulator> {
+  return await withEmulator(t, { ...opts, serviceApps, clock: null })
+}
