@@ -124,7 +124,7 @@ await t.test('the Express example: CSRF on its forms, credentials only in the bo
   const inUrl = await loginPost(jar, { username: '', password: '' }, '/login?username=grace&password=cobol-1959')
   t.equal(inUrl.status, 400, 'credentials in the query string are refused')
   t.equal(inUrl.headers['x-error-code'], 'CREDENTIALS_IN_URL')
-  t.equal((await jar.fetch('/api/me')).json().code, 'NOT_AUTHENTICATED', 'and nobody signed in')
+  t.equal((await jar.fetch('/api/me')).json().code, 'UNAUTHENTICATED', 'and nobody signed in')
   t.equal((await loginPost(jar, { username: 'g'.repeat(300), password: 'x' })).headers['x-error-code'], 'USERNAME_TOO_LONG')
   t.equal((await loginPost(jar, { username: '', password: 'x' })).headers['x-error-code'], 'MISSING_CREDENTIALS')
   t.equal((await loginPost(jar, { username: 'u'.repeat(20_000), password: 'x' })).status, 413, 'a body over 8 KiB: 413, not a 500')
