@@ -91,3 +91,19 @@ await t.test("every link in the demo's banner opens in a browser", async (t) => 
     t.match(res.headers.get('content-type'), /^text\/html/, `${link} is a page`)
   }
 })
+
+await t.test("the README's install line and .ci/run keep the pnpm of packageManager, installing it only when missing", async (t) => {
+  const { readFileSync } = await import('node:fs')
+  const manifest = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { packageManager: string }
+  const version = manifest.packageManager.replace(/^pnpm@/, '')
+  const readme = readFileSync(`${ROOT}README.md`, 'utf8')
+  const lines = readme.split('\n').filter((l) => l.includes('npm i -g --allow-scripts=pnpm'))
+  t.ok(lines.length >= 2, 'the README shows the install line (start and test)')
+  for (const line of lines) {
+    t.ok(line.startsWith(`pnpm --version 2>/dev/null | grep -qx ${version} || npm i -g --allow-scripts=pnpm pnpm@${version} && pnpm install && pnpm `), line)
+  }
+  const ci = readFileSync(`${ROOT}.ci/run`, 'utf8')
+  t.match(ci, 'pnpm --version 2>/dev/null | grep -qx "$want_pnpm" || npm i -g --allow-scripts=pnpm "pnpm@$want_pnpm"', '.ci/run: the same check')
+  t.match(ci, /want_pnpm=\$\(node -p 'require\("\.\/package\.json"\)\.packageManager/, '.ci/run reads the version from packageManager')
+  t.match(ci, /\n {2}PATH=\$run_path pnpm test \$\{CI_TAP_ARGS:-\}/, ".ci/run runs the README's test command")
+})
