@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// pnpm check:packages: publint and @arethetypeswrong/cli on the tarball of every package, as npm would publish it.
+// pnpm check:packages [--packs DIR]: publint and @arethetypeswrong/cli on the tarball of every package, as npm would
+// publish it (packed into a temp folder, or the tarballs `pnpm pack:all --out DIR` already wrote to DIR).
 //
 // attw runs with `--ignore-rules cjs-resolves-to-esm` and nothing else ignored. The packages are ESM-only and
 // require Node >= 20.19 (engines), where require() of an ES module works unflagged (and TypeScript >= 5.8 types it
@@ -12,10 +13,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { root, tarballName, workspacePackages } from './workspace-packages.mjs'
 
-const out = mkdtempSync(join(tmpdir(), 'okta-mfa-check-'))
+const i = process.argv.indexOf('--packs')
+const given = i > 0 ? process.argv[i + 1] : undefined
+const out = given ?? mkdtempSync(join(tmpdir(), 'okta-mfa-check-'))
 let failed = 0
 try {
-  execFileSync(process.execPath, [join(root, 'scripts/pack-all.mjs'), '--out', out], { stdio: ['ignore', 'ignore', 'inherit'] })
+  if (given === undefined) execFileSync(process.execPath, [join(root, 'scripts/pack-all.mjs'), '--out', out], { stdio: ['ignore', 'ignore', 'inherit'] })
   for (const pkg of workspacePackages()) {
     const tgz = join(out, tarballName(pkg))
     for (const [tool, args] of [
@@ -31,7 +34,7 @@ try {
     }
   }
 } finally {
-  rmSync(out, { recursive: true, force: true })
+  if (given === undefined) rmSync(out, { recursive: true, force: true })
 }
 if (failed > 0) {
   console.error(`check:packages: ${failed} check(s) failed`)

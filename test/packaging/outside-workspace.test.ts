@@ -59,12 +59,12 @@ const unhooked = (file: string, args: string[]): [string, string[]] => ['env', [
 const run = async (file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = outsideEnv()): Promise<{ stdout: string, stderr: string }> =>
   await exec(...unhooked(file, args), { cwd, env, maxBuffer: 16 * 1024 * 1024 })
 
-/** The first fenced block of `lang` after the heading line `heading` of a README. */
-function codeBlockAfter (text: string, heading: string, lang: string): string {
-  const at = text.indexOf(`\n${heading}\n`)
-  if (at < 0) throw new Error(`README has no heading ${JSON.stringify(heading)}`)
+/** The first fenced block of `lang` after `marker` (a heading line or a sentence) of a README. */
+function codeBlockAfter (text: string, marker: string, lang: string): string {
+  const at = text.indexOf(marker)
+  if (at < 0) throw new Error(`README has no ${JSON.stringify(marker)}`)
   const open = text.indexOf(`\n\`\`\`${lang}\n`, at)
-  if (open < 0) throw new Error(`no \`\`\`${lang} block after ${heading}`)
+  if (open < 0) throw new Error(`no \`\`\`${lang} block after ${marker}`)
   const start = open + lang.length + 5
   return text.slice(start, text.indexOf('\n```', start) + 1)
 }
@@ -206,6 +206,12 @@ await t.test('every tarball: dist, types, README, LICENSE, CHANGELOG; installabl
     })
     t.same(outside, [], `${p.name}: every source map points at a file inside the package`)
   }
+})
+
+await t.test('publint and @arethetypeswrong/cli are clean for every tarball (pnpm check:packages)', async (t) => {
+  const { stdout } = await run(process.execPath, [join(ROOT, 'scripts/check-packages.mjs'), '--packs', packs], ROOT, process.env)
+  t.match(stdout, 'check:packages: publint and attw clean for every package')
+  for (const p of PACKAGES) t.match(stdout, `${p.name} v${p.version}`, `attw checked ${p.name}`)
 })
 
 await t.test('import and require() of every package, all resolved inside the app', async (t) => {
@@ -404,31 +410,41 @@ await t.test('issue 10 item 4: a user with no Okta account or no factor gets a f
   }
 })
 
-await t.test('the installed okta-mfa-gateway bin starts with the environment its README documents', async (t) => {
+await t.test('the installed okta-mfa-gateway bin starts as its README shows it against the emulator', async (t) => {
+  // The README's block: `VAR=value ... npx okta-mfa-gateway`, then curl requests.
+  const block = codeBlockAfter(GATEWAY_README, 'For a first try without an Okta org', 'sh').replace(/\\\n/g, ' ')
+  const command = block.split('\n').find((l) => l.includes('npx okta-mfa-gateway')) ?? ''
+  const readmeEnv = Object.fromEntries([...command.matchAll(/\b([A-Z_]+)=(\$\([^)]*\)|\S+)/g)].map((m) => [m[1]!, m[2]!]))
+  t.same(Object.keys(readmeEnv).sort(), ['OKTA_ALLOW_INSECURE_HTTP', 'OKTA_API_TOKEN', 'OKTA_ORG_URL', 'PORT', 'SESSION_KEY'], 'the README sets these')
+  for (const name of Object.keys(readmeEnv)) t.match(GATEWAY_README, `| \`${name}\` |`, `the README's table documents ${name}`)
   const okta = await startEmulator('seed.json')
+  t.equal(readmeEnv.OKTA_API_TOKEN, okta.token, "the README's token is the emulator's (--token dev-token)")
   const port = await freePort()
   const env: Record<string, string> = {
-    OKTA_ORG_URL: okta.url,
-    OKTA_API_TOKEN: okta.token,
-    SESSION_KEY: 'b'.repeat(64),
-    PORT: String(port),
-    OKTA_ALLOW_INSECURE_HTTP: 'true',
-    LOG_LEVEL: 'warn',
+    ...readmeEnv,
+    OKTA_ORG_URL: okta.url,                     // the README's 7070; this emulator listens on a free port
+    SESSION_KEY: 'b'.repeat(64),                // $(openssl rand -hex 32)
+    PORT: String(port),                         // the README's 4000; tests run in parallel
   }
-  for (const name of Object.keys(env)) t.match(GATEWAY_README, new RegExp(`\\| \`${name}\` \\|`), `the README documents ${name}`)
   const bin = join(app, 'node_modules/.bin', Object.keys(byName('@okta-mfa/gateway').bin)[0] ?? 'okta-mfa-gateway')
   const proc = spawnIn(app, bin, [], outsideEnv(env))
+  t.teardown(() => stop(proc))
   const url = `http://127.0.0.1:${port}`
   let health = 0
   for (let i = 0; i < 200 && health !== 200 && proc.child.exitCode === null; i++) {
     health = await fetch(`${url}/healthz`).then((r) => r.status, () => 0)
     if (health !== 200) await new Promise((resolve) => setTimeout(resolve, 50))
   }
-  t.equal(health, 200, `GET /healthz (output: ${proc.output()})`)
+  if (health !== 200) t.comment(proc.output())
+  t.equal(health, 200, 'GET /healthz')
   t.equal((await fetch(`${url}/readyz`)).status, 200, 'GET /readyz: the emulator answers')
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { userKey } }' }) })
-  const body = await res.json() as { errors?: Array<{ extensions?: { code?: string } }> }
-  t.equal(res.status, 401, 'a GraphQL request without a signed-in user')
-  t.equal(body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED')
-  await stop(proc)
+  const query = /-d '([^']*)'/.exec(block)?.[1]
+  t.ok(query, 'the README shows a GraphQL request')
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: query ?? '' })
+  const body = await res.json() as { data?: unknown, errors?: Array<{ extensions?: { code?: string } }> }
+  t.equal(res.status, 401, 'no signed-in user: 401')
+  t.equal(body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED', 'with the code the README shows')
+  const shown = /^# (\{"data":(\w+),"errors":\[\{"message":)/m.exec(block)
+  t.ok(shown, 'the README shows the answer')
+  t.equal(JSON.stringify(body.data ?? null), shown?.[2], "the README's data field")
 })
