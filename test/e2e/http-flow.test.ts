@@ -322,11 +322,11 @@ function runMain (env: Record<string, string>, until?: RegExp): Promise<{ stdout
 }
 
 await t.test('main.js starts the app with the emulator, prints the URL and the demo sign-in, and serves /login', async (t) => {
-  const run = await runMain({ PORT: '0' }, /Open (http:\/\/\S+)[\s\S]*__emulator\/messages/)
+  const run = await runMain({ PORT: '0' }, /Open (http:\/\/\S+)[\s\S]*\/dev\/outbox/)
   t.teardown(run.kill)
   const url = /Open (http:\/\/\S+)/.exec(run.stdout)?.[1]
   t.ok(url, `printed the URL (stderr: ${run.stderr})`)
-  t.match(run.stdout, /local emulator, started in-process at http:\/\/127\.0\.0\.1:\d+/, 'says the emulator runs in-process')
+  t.match(run.stdout, /local emulator, started in-process \(its API on port \d+/, 'says the emulator runs in-process')
   t.match(run.stdout, /WARNING: SESSION_KEY is not set/, 'warns about the generated session key')
   t.match(run.stdout, /username alice\s+password correct-horse-battery\s+no factor yet/, 'the demo sign-in, field by field')
   t.match(run.stdout, /username bob\s+password correct-horse-battery/)

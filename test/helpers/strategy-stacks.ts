@@ -11,6 +11,7 @@ import Fastify, { type FastifyRequest } from 'fastify'
 import formbody from '@fastify/formbody'
 import secureSession from '@fastify/secure-session'
 import { Authenticator } from '@fastify/passport'
+import { Authenticator as AuthenticatorV4 } from '@fastify/passport-v4'
 import {
   OktaMfaStrategy, getMfaState, requireMfa, requireMfaFastify,
   type OktaMfaStrategyOptions, type RequireMfaOptions, type RevocationStore,
@@ -134,11 +135,18 @@ export async function startExpressStack (t: Teardown, options: StackOptions): Pr
   return { kind: 'express', url, strategy, errors, jar: () => new CookieJar(url) }
 }
 
-/** Fastify 5 + @fastify/passport (a new Authenticator per app) + @fastify/secure-session + @fastify/formbody. */
-export async function startFastifyStack (t: Teardown, options: StackOptions): Promise<Stack> {
+/** The `Authenticator` class of @fastify/passport 3 (the default) or 4. */
+export type FastifyAuthenticatorClass = typeof Authenticator | typeof AuthenticatorV4
+
+/**
+ * Fastify 5 + @fastify/passport (a new Authenticator per app) + @fastify/secure-session + @fastify/formbody.
+ * `Auth` picks the @fastify/passport major: 3 by default, `AuthenticatorV4` for 4 (see startFastifyPassport4Stack).
+ */
+export async function startFastifyStack (t: Teardown, options: StackOptions, Auth: FastifyAuthenticatorClass = Authenticator): Promise<Stack> {
   const strategy = strategyOf(options)
   const errors: unknown[] = []
-  const fp = new Authenticator()
+  // Both majors have the same API for what this stack uses; typed as 3's so one body serves both.
+  const fp = new Auth() as Authenticator
   const app = Fastify()
   await app.register(formbody)
   await app.register(secureSession, { key: randomBytes(32), cookie: { path: '/', httpOnly: true } })
@@ -191,8 +199,13 @@ export async function startFastifyStack (t: Teardown, options: StackOptions): Pr
   return { kind: 'fastify', url, strategy, errors, jar: () => new CookieJar(url) }
 }
 
-/** Both stacks, for `for (const start of STACKS)`. */
-export const STACKS = [startExpressStack, startFastifyStack] as const
+/** The Fastify stack on @fastify/passport 4 (the aliased devDependency @fastify/passport-v4). */
+export async function startFastifyPassport4Stack (t: Teardown, options: StackOptions): Promise<Stack> {
+  return await startFastifyStack(t, options, AuthenticatorV4)
+}
+
+/** Every stack (Express, Fastify with @fastify/passport 3 and with 4), for `for (const start of STACKS)`. */
+export const STACKS = [startExpressStack, startFastifyStack, startFastifyPassport4Stack] as const
 
 /** Signs `user` in with the password form; the jar then holds a logged-in, MFA-pending session. */
 export async function passwordLogin (jar: CookieJar, user: StackUser): Promise<void> {

@@ -8,11 +8,14 @@ function groupKey (secret: string): string {
   return secret.match(/.{1,4}/g)?.join(' ') ?? secret
 }
 
-/** The text printed at start (no secrets but the demo's own, which exist only in the emulator). */
+/**
+ * The text printed at start (no secrets but the demo's own, which exist only in the emulator). Every http link in it
+ * opens in a browser: the emulator's own URLs are an API that needs its token (never printed), so only its port is named.
+ */
 export function banner (config: AppConfig, url: string, emulatorUrl: string | undefined, demo: DemoInfo | undefined): string {
   const lines = ['', 'okta-mfa example app']
   if (emulatorUrl !== undefined) {
-    lines.push(`  Okta:  the local emulator, started in-process at ${emulatorUrl} (OKTA_ORG_URL is not set)`)
+    lines.push(`  Okta:  the local emulator, started in-process (its API on port ${new URL(emulatorUrl).port}; OKTA_ORG_URL is not set)`)
   } else {
     lines.push(`  Okta:  ${config.okta?.orgUrl ?? ''}`)
   }
@@ -32,7 +35,7 @@ export function banner (config: AppConfig, url: string, emulatorUrl: string | un
       `    no phone? node examples/fastify-app/dist/totp-cli.js ${demo.totpUser.sharedSecret}   prints the current code`,
       '',
       `  ${demo.smsUser.username}'s text messages go to the emulator's outbox: they are printed below as they are sent,`,
-      `    and shown to the signed-in user at ${url}/dev/outbox (the emulator also serves GET ${emulatorUrl ?? ''}/__emulator/messages).`,
+      `    and shown to the signed-in user at ${url}/dev/outbox`,
       '')
   } else if (emulatorUrl !== undefined) {
     lines.push('')
@@ -57,7 +60,15 @@ async function main (): Promise<void> {
     trustProxy: config.trustProxy,
     logger: { level: process.env.LOG_LEVEL ?? 'warn' },
   })
-  await app.listen({ port: config.port, host: config.host })
+  try {
+    await app.listen({ port: config.port, host: config.host })
+  } catch (err) {
+    const code = (err as { code?: unknown }).code
+    if (code !== 'EADDRINUSE' && code !== 'EACCES') throw err
+    const why = code === 'EADDRINUSE' ? 'is already in use' : 'needs privileges'
+    console.error(`Port ${config.port} on ${config.host} ${why}: set PORT to another port (e.g. PORT=3001 pnpm start).`)
+    process.exit(1)
+  }
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host

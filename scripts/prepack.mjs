@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// The prepack script of every package (run by `pnpm pack`, `pnpm publish`, `pnpm pack:all`, `changeset publish`):
+// builds the package with `tsc -b` (its references first), then checks that every file package.json points at (main,
+// types, exports, bin) exists. `tsc -b` trusts tsconfig.tsbuildinfo, so a deleted dist/ looks up to date to it; then
+// the build is forced once. A package that still misses an entry point is not packed: no tarball without dist.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { root } from './workspace-packages.mjs'
+
+const dir = process.cwd()
+const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc')
+
+/** Every relative file path named by main, types, exports (all conditions) and bin. */
+function entryPoints (m) {
+  const out = []
+  const walk = (v) => {
+    if (typeof v === 'string') { if (v.startsWith('./') && !v.includes('*')) out.push(v) } else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk)
+  }
+  walk([m.main, m.types, m.exports, typeof m.bin === 'string' ? m.bin : m.bin && Object.values(m.bin)].map((v) => (typeof v === 'string' && !v.startsWith('./') ? `./${v}` : v)))
+  return [...new Set(out)]
+}
+
+function build (...flags) {
+  const r = spawnSync(process.execPath, [tsc, '-b', ...flags], { cwd: dir, stdio: 'inherit' })
+  if (r.status !== 0) {
+    console.error(`prepack ${manifest.name}: tsc -b ${flags.join(' ')} failed`)
+    process.exit(1)
+  }
+}
+
+const missing = () => entryPoints(manifest).filter((f) => !existsSync(join(dir, f)))
+build()
+if (missing().length > 0) build('--force')
+const still = missing()
+if (still.length > 0) {
+  console.error(`prepack ${manifest.name}: built, but these files named by package.json are missing: ${still.join(', ')}`)
+  process.exit(1)
+}

@@ -1,0 +1,109 @@
+// The repository's own commands as a newcomer meets them: `pnpm emulator` prints its `listening url=` line first
+// (nothing of pnpm's before it), the demo (examples/fastify-app) names PORT when its port is taken, and every link in
+// the demo's start-up banner opens in a browser.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer, type AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const MAIN = fileURLToPath(new URL('../../examples/fastify-app/dist/main.js', import.meta.url))
+
+interface Run { output: () => string, stderr: () => string, exited: Promise<number | null>, stop: () => Promise<void> }
+
+/** Starts `command` in its own process group (so stop() ends pnpm and what it started), stdout and stderr kept apart. */
+function start (command: string, args: string[], env: NodeJS.ProcessEnv): Run {
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  let out = ''
+  let err = ''
+  let all = ''
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); all += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); all += d.toString() })
+  const exited = once(child, 'exit').then(([code]) => code as number | null)
+  let done = false
+  void exited.then(() => { done = true })
+  return {
+    output: () => all,
+    stderr: () => err,
+    exited,
+    stop: async () => {
+      if (!done && child.pid !== undefined) process.kill(-child.pid, 'SIGTERM')
+      await exited
+    },
+  }
+}
+
+async function until (run: Run, pattern: RegExp, what: string): Promise<RegExpExecArray> {
+  for (let i = 0; i < 600; i++) {
+    const m = pattern.exec(run.output())
+    if (m !== null) return m
+    const exited = await Promise.race([run.exited.then(() => true), new Promise<false>((resolve) => setTimeout(() => { resolve(false) }, 50))])
+    if (exited) break
+  }
+  throw new Error(`${what}: not seen in ${JSON.stringify(run.output())}`)
+}
+
+/** The environment of a newcomer's shell: no Okta or port settings inherited from ours. */
+function cleanEnv (extra: Record<string, string>): NodeJS.ProcessEnv {
+  const { OKTA_ORG_URL: _u, OKTA_API_TOKEN: _t, SESSION_KEY: _k, PORT: _p, HOST: _h, ...base } = process.env
+  return { ...base, ...extra }
+}
+
+await t.test('pnpm emulator: the first line of output is the listening line with the URL', async (t) => {
+  const run = start('pnpm', ['emulator', '--port', '0'], cleanEnv({}))
+  t.teardown(run.stop)
+  await until(run, /\n/, 'a first line')
+  const first = run.output().split('\n')[0] ?? ''
+  t.match(first, /^okta-emulator listening url=http:\/\/127\.0\.0\.1:\d+ token=\S+$/, 'nothing (no pnpm command echo) comes before it')
+  const [, url, token] = /url=(\S+) token=(\S+)/.exec(first) ?? []
+  const res = await fetch(`${url!}/api/v1/users`, { headers: { authorization: `SSWS ${token!}` } })
+  t.equal(res.status, 200, 'and the emulator answers there with that token')
+})
+
+await t.test('the demo names PORT when its port is taken: one line on stderr, exit 1, no stack', async (t) => {
+  const blocker = createServer()
+  blocker.listen(0, '127.0.0.1')
+  await once(blocker, 'listening')
+  t.teardown(() => { blocker.close() })
+  const port = (blocker.address() as AddressInfo).port
+  const run = start(process.execPath, [MAIN], cleanEnv({ PORT: String(port) }))
+  t.teardown(run.stop)
+  t.equal(await run.exited, 1, 'exits with status 1')
+  const lines = run.stderr().trim().split('\n')
+  t.equal(lines.length, 1, `one line: ${run.stderr()}`)
+  t.match(lines[0], new RegExp(`^Port ${port} on 127\\.0\\.0\\.1 is already in use: set PORT to another port`))
+  t.notMatch(run.stderr(), /\n\s+at /, 'no stack trace')
+})
+
+await t.test("every link in the demo's banner opens in a browser", async (t) => {
+  const run = start(process.execPath, [MAIN], cleanEnv({ PORT: '0' }))
+  t.teardown(run.stop)
+  await until(run, /\/dev\/outbox/, 'the banner')
+  const emulatorPort = /its API on port (\d+)/.exec(run.output())?.[1]
+  t.ok(emulatorPort, 'names the in-process emulator by its port')
+  const links = [...new Set(run.output().match(/https?:\/\/[^\s)]+/g) ?? [])]
+  t.ok(links.length >= 2, `the app URL and the outbox page: ${links.join(' ')}`)
+  for (const link of links) {
+    t.notMatch(new URL(link).port, new RegExp(`^${emulatorPort ?? 'none'}$`), `${link} is not the emulator's API`)
+    const res = await fetch(link, { headers: { accept: 'text/html' } })
+    t.equal(res.status, 200, `${link} opens (after redirects: ${res.url})`)
+    t.match(res.headers.get('content-type'), /^text\/html/, `${link} is a page`)
+  }
+})
+
+await t.test("the README's install line and .ci/run keep the pnpm of packageManager, installing it only when missing", async (t) => {
+  const { readFileSync } = await import('node:fs')
+  const manifest = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { packageManager: string }
+  const version = manifest.packageManager.replace(/^pnpm@/, '')
+  const readme = readFileSync(`${ROOT}README.md`, 'utf8')
+  const lines = readme.split('\n').filter((l) => l.includes('npm i -g --allow-scripts=pnpm'))
+  t.ok(lines.length >= 2, 'the README shows the install line (start and test)')
+  for (const line of lines) {
+    t.ok(line.startsWith(`pnpm --version 2>/dev/null | grep -qx ${version} || npm i -g --allow-scripts=pnpm pnpm@${version} && pnpm install && pnpm `), line)
+  }
+  const ci = readFileSync(`${ROOT}.ci/run`, 'utf8')
+  t.match(ci, 'pnpm --version 2>/dev/null | grep -qx "$want_pnpm" || npm i -g --allow-scripts=pnpm "pnpm@$want_pnpm"', '.ci/run: the same check')
+  t.match(ci, /want_pnpm=\$\(node -p 'require\("\.\/package\.json"\)\.packageManager/, '.ci/run reads the version from packageManager')
+  t.match(ci, /\n {2}PATH=\$run_path pnpm test \$\{CI_TAP_ARGS:-\}/, ".ci/run runs the README's test command")
+})
