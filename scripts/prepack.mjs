@@ -3,8 +3,9 @@
 // builds the package with `tsc -b` (its references first), then checks that every file package.json points at (main,
 // types, exports, bin) exists. `tsc -b` trusts tsconfig.tsbuildinfo, so a deleted dist/ looks up to date to it; then
 // the build is forced once. A package that still misses an entry point is not packed: no tarball without dist.
+// Outputs left in dist/ by a source file that no longer exists are removed first: they would ship as dead code.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { root } from './workspace-packages.mjs'
@@ -31,7 +32,21 @@ function build (...flags) {
   }
 }
 
+/** Removes dist/X.js, .js.map, .d.ts, .d.ts.map whose src/X.ts is gone. */
+function removeStaleOutputs () {
+  const dist = join(dir, 'dist')
+  if (!existsSync(dist)) return
+  for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue
+    const match = /^(.*)\.(js|js\.map|d\.ts|d\.ts\.map)$/.exec(entry.name)
+    if (match === null) continue
+    const rel = join(entry.parentPath ?? entry.path, match[1]).slice(dist.length + 1)
+    if (!existsSync(join(dir, 'src', `${rel}.ts`))) rmSync(join(entry.parentPath ?? entry.path, entry.name))
+  }
+}
+
 const missing = () => entryPoints(manifest).filter((f) => !existsSync(join(dir, f)))
+removeStaleOutputs()
 build()
 if (missing().length > 0) build('--force')
 const still = missing()
