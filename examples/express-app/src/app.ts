@@ -6,7 +6,7 @@ import passport from 'passport'
 import { Strategy as LocalStrategy } from 'passport-local'
 import { AttemptLimiter, OktaMfaStrategy, clearMfa, getMfaState, isSafeReturnTo, requireMfa, type MfaOktaClient } from 'passport-okta-mfa'
 import { csrfToken, requireCsrf } from './csrf.js'
-import { checkLoginInput } from './login-input.js'
+import { checkLoginInput } from 'passport-okta-mfa'
 import { accountPage, layout, loginPage, mfaPage } from './pages.js'
 import { UserDirectory, type AppUser, type UserSeed } from './users.js'
 
@@ -111,7 +111,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   })
 
   app.get('/', (req, res) => { res.redirect(req.user === undefined ? '/login' : '/account') })
-  // Password attempts per normalized account (see login-input.ts), counted before the password is checked.
+  // Password attempts per normalized account (checkLoginInput of passport-okta-mfa), counted before the password is checked.
   const loginLimiter = new AttemptLimiter({ maxAttempts: options.maxLoginAttempts ?? 10, windowMs: 15 * 60_000, ...(options.clock === undefined ? {} : { clock: options.clock }) })
   app.get('/login', (req, res) => { res.type('html').send(loginPage(csrfToken(req), lastMessage(req))) })
   const loginGate: express.RequestHandler = (req, res, next) => {

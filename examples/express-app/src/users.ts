@@ -1,6 +1,6 @@
 // The example's user list: in memory, passwords kept as scrypt hashes and compared in constant time.
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
-import { normalizeUsername } from './login-input.js'
+import { normalizeUsername } from 'passport-okta-mfa'
 
 /** A user as the app's own login sees it. `email` doubles as the Okta login. */
 export interface AppUser {

@@ -2,7 +2,7 @@
 // its database. Passwords are stored only as scrypt hashes and compared in constant time.
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
-import { normalizeUsername } from './login-input.js'
+import { normalizeUsername } from 'passport-okta-mfa'
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>
 

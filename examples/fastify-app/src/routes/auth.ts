@@ -5,7 +5,7 @@ import { clearMfa, getMfaState, revokeSession, startSession } from 'passport-okt
 import { currentUser, isSignedIn, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, verifiableFactors } from '../factors.js'
-import { checkLoginInput } from '../login-input.js'
+import { checkLoginInput } from 'passport-okta-mfa'
 import { formatRetry } from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash, takeReturnTo } from '../session.js'
 import type { AppUser } from '../users.js'

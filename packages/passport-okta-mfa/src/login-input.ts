@@ -1,7 +1,8 @@
-// What a password sign-in may carry, checked before anything counts or hashes it. passport-local reads a field from
-// the query string when the body's is empty, so credentials in the URL are refused (they would also land in logs,
-// history and Referer). Sizes are bounded before any store sees them, and the attempt limiter's key is one per
-// normalized account: the same function names the account for the limiter and for the password check.
+// The primary login that comes before the MFA step, made safe to count: what a password sign-in may carry, checked
+// before anything counts or hashes it. passport-local reads a field from the query string when the body's is empty,
+// so credentials in the URL are refused (they would also land in logs, history and Referer). Sizes are bounded before
+// any store sees them, and the attempt limiter's key is one per normalized account: the same function names the
+// account for the limiter and for the password check. Both examples use it in front of passport-local.
 import { createHash } from 'node:crypto'
 
 /** Longest username accepted, in UTF-16 code units, before and after normalization. */
