@@ -26,3 +26,6 @@ export {
 } from './strategy.js'
 export { type OktaMfaStrategyOptions, type OktaMfaStrategyOptionsWithRequest, type OktaMfaStrategyBaseOptions } from './options.js'
 export { carryAcrossLogin } from './login-hook.js'
+export {
+  readOktaAuthEnv, missingOktaAuthError, OktaAuthEnvError, DEFAULT_OKTA_SCOPES, DEFAULT_OKTA_DPOP, type OktaAuthSetting,
+} from '@okta-mfa/core'
