@@ -19,6 +19,7 @@ import { loadServerConfig, oktaMfaGateway, type OktaMfaGatewayOptions } from '@o
 import { OktaMfaStrategy, OktaAuthEnvError, readOktaAuthEnv, DEFAULT_OKTA_SCOPES } from 'passport-okta-mfa'
 import { readConfig } from '../../examples/fastify-app/dist/index.js'
 import { oktaConnectionFromEnv } from '../../examples/express-app/dist/okta-env.js'
+import { emuFetch } from '../helpers/emulator.js'
 import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
 import { CookieJar } from '../helpers/http.js'
 import { totp } from '../helpers/totp.js'
@@ -192,6 +193,8 @@ await t.test('the gateway server with OAuth env: readyz and a GraphQL verify ove
   t.match(verified.body.data.verifyFactor, { result: 'SUCCESS', mfa: { completed: true, factorId } })
   t.ok(emu.oauth.tokenRequests() > 0, 'tokens came from /oauth2/v1/token')
   t.equal(emu.oauth.sswsRequests(), 0, 'no request carried the SSWS token')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users?limit=1')).status, 200)
+  t.equal(emu.oauth.sswsRequests(), 1, 'the emulator does count an SSWS call (the check above can fail)')
 })
 
 /** A free loopback port. */
