@@ -7,10 +7,17 @@ import type { OktaOAuthOptions } from '@okta-mfa/client'
 import type { Emulator } from '@okta-mfa/emulator'
 import { OktaAuthEnvError, readOktaAuthEnv, type OktaAuthSetting } from 'passport-okta-mfa'
 
-/** How the app talks to the in-process emulator: SSWS (its API token) or OAuth 2.0 with DPoP. */
+/**
+ * How the app talks to the in-process emulator: SSWS (its API token) or OAuth 2.0 with DPoP.
+ * @default 'ssws'
+ * @example await buildApp({ sessionKey, emulatorAuth: 'oauth' })
+ */
 export type EmulatorAuth = 'ssws' | 'oauth'
 
-/** The scopes the demo's flow needs: reads (users, factors) and manage (create, enroll, activate, verify, delete). */
+/**
+ * The scopes the demo's flow needs: reads (users, factors) and manage (create, enroll, activate, verify, delete).
+ * @example emulator.oauth.registerServiceApp({ clientId, jwks, scopes: [...DEMO_SCOPES] })
+ */
 export const DEMO_SCOPES: readonly string[] = Object.freeze(['okta.users.read', 'okta.users.manage'])
 
 /**
@@ -26,7 +33,8 @@ export function emulatorAuthOf (value: string | undefined): EmulatorAuth | undef
 
 /**
  * The Okta authorization in the environment, or undefined when none is set.
- * @throws Error with `code` set to the shared parser's (OKTA_AUTH_CONFLICT, ...) through `wrap`; never a key in it.
+ * @throws the Error `wrap` makes of the shared parser's message (which starts with its code); never a key in it.
+ * @example const setting = oktaAuthFromEnv(process.env, (message) => new ConfigError(message))
  */
 export function oktaAuthFromEnv (env: Record<string, string | undefined>, wrap: (message: string) => Error): OktaAuthSetting | undefined {
   try {

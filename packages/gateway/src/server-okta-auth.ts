@@ -4,7 +4,10 @@
 import type { OktaOAuthOptions } from '@okta-mfa/client'
 import { OktaAuthEnvError, readOktaAuthEnv } from '@okta-mfa/core'
 
-/** The server's authorization: exactly one of the two is set when no problem was recorded. */
+/**
+ * The server's authorization: exactly one of the two is set when no problem was recorded.
+ * @example const { token, auth } = serverOktaAuth(process.env, problems)
+ */
 export interface ServerOktaAuth {
   /** OKTA_API_TOKEN. */
   token?: string
@@ -12,7 +15,12 @@ export interface ServerOktaAuth {
   auth?: OktaOAuthOptions
 }
 
-/** Reads the authorization variables; pushes a problem (with its code) when they are missing, conflicting or unusable. */
+/**
+ * Reads the authorization variables; pushes a problem (with its code) when they are missing, conflicting or unusable.
+ * @example
+ * const problems: string[] = []
+ * const oktaAuth = serverOktaAuth({ OKTA_API_TOKEN: '00abc' }, problems) // { token: '00abc' }
+ */
 export function serverOktaAuth (env: NodeJS.ProcessEnv, problems: string[]): ServerOktaAuth {
   try {
     const setting = readOktaAuthEnv(env)

@@ -5,24 +5,40 @@ import { readFileSync } from 'node:fs'
 import { createPrivateKey } from 'node:crypto'
 import type { OktaOAuthOptions } from '@okta-mfa/client'
 
-/** The scopes requested when OKTA_SCOPES is unset: what the MFA flows need (reads; enroll, activate, verify). */
+/**
+ * The scopes requested when OKTA_SCOPES is unset: what the MFA flows need (reads; enroll, activate, verify).
+ * @default ['okta.users.read', 'okta.users.manage']
+ * @example DEFAULT_OKTA_SCOPES.join(' ') // 'okta.users.read okta.users.manage'
+ */
 export const DEFAULT_OKTA_SCOPES: readonly string[] = Object.freeze(['okta.users.read', 'okta.users.manage'])
 
-/** Default of OKTA_DPOP: Okta requires DPoP for new API Services apps, and the client follows Okta's `token_type` anyway. */
+/**
+ * Default of OKTA_DPOP: Okta requires DPoP for new API Services apps, and the client follows Okta's `token_type` anyway.
+ * @default true
+ * @example const dpop = env.OKTA_DPOP === undefined ? DEFAULT_OKTA_DPOP : env.OKTA_DPOP === 'true'
+ */
 export const DEFAULT_OKTA_DPOP = true
 
-/** The variables of an OAuth 2.0 service app; any of them set means "OAuth". */
+/**
+ * The variables of an OAuth 2.0 service app; any of them set means "OAuth".
+ * @example OKTA_OAUTH_ENV_VARS.filter((name) => process.env[name] !== undefined)
+ */
 export const OKTA_OAUTH_ENV_VARS: readonly string[] = Object.freeze([
   'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_PRIVATE_KEY_FILE', 'OKTA_KEY_ID', 'OKTA_SCOPES', 'OKTA_DPOP',
 ])
 
-/** Stable codes of {@link OktaAuthEnvError}. */
+/**
+ * Stable codes of {@link OktaAuthEnvError}.
+ * @example if (err.code === 'OKTA_AUTH_CONFLICT') console.error('unset OKTA_API_TOKEN or the OKTA_CLIENT_ID settings')
+ */
 export type OktaAuthEnvErrorCode =
   | 'OKTA_AUTH_CONFLICT' | 'OKTA_AUTH_MISSING' | 'OKTA_AUTH_INCOMPLETE' | 'OKTA_AUTH_KEY_UNREADABLE' | 'OKTA_AUTH_KEY_INVALID' | 'OKTA_AUTH_INVALID'
 
 /**
  * The Okta authorization settings in the environment cannot be used. `code` says why; the message names the
  * variables (and a key file's path) and never holds a token or any part of a key.
+ * @example
+ * try { readOktaAuthEnv(process.env) } catch (err) { if (err instanceof OktaAuthEnvError) console.error(err.message) }
  */
 export class OktaAuthEnvError extends Error {
   override readonly name = 'OktaAuthEnvError'
@@ -31,14 +47,20 @@ export class OktaAuthEnvError extends Error {
   }
 }
 
-/** What {@link readOktaAuthEnv} found: the client's `auth` option, and which kind it is. */
+/**
+ * What {@link readOktaAuthEnv} found: the client's `auth` option, and which kind it is.
+ * @example const setting: OktaAuthSetting = { kind: 'ssws', auth: process.env.OKTA_API_TOKEN! }
+ */
 export type OktaAuthSetting =
   | { kind: 'ssws', auth: string }
   | { kind: 'oauth', auth: OktaOAuthOptions }
 
 const MISSING = 'set OKTA_API_TOKEN (an SSWS API token), or OKTA_CLIENT_ID with OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE (an OAuth 2.0 service app)'
 
-/** The {@link OktaAuthEnvError} for "no Okta authorization at all", for callers that need one. */
+/**
+ * The {@link OktaAuthEnvError} for "no Okta authorization at all" (code OKTA_AUTH_MISSING), for callers that need one.
+ * @example const setting = readOktaAuthEnv(env); if (setting === undefined) throw missingOktaAuthError()
+ */
 export function missingOktaAuthError (): OktaAuthEnvError {
   return new OktaAuthEnvError('OKTA_AUTH_MISSING', `no Okta authorization: ${MISSING}`)
 }
@@ -106,7 +128,10 @@ function readKey (env: Record<string, string | undefined>, readFile: (path: stri
   return checkKey(unescapePem(inline), 'OKTA_PRIVATE_KEY')
 }
 
-/** Options of {@link readOktaAuthEnv}. */
+/**
+ * Options of {@link readOktaAuthEnv}.
+ * @example readOktaAuthEnv(env, { readFile: (path) => secrets.get(path) })
+ */
 export interface ReadOktaAuthEnvOptions {
   /** Reads OKTA_PRIVATE_KEY_FILE. @default fs.readFileSync(path, 'utf8') */
   readFile?: (path: string) => string
