@@ -17,7 +17,8 @@ import t, { type Test } from 'tap'
 import { createOktaClient } from '@okta-mfa/client'
 import { loadServerConfig, oktaMfaGateway, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
 import { OktaMfaStrategy, OktaAuthEnvError, readOktaAuthEnv, DEFAULT_OKTA_SCOPES } from 'passport-okta-mfa'
-import { readConfig } from '../../examples/fastify-app/dist/index.js'
+import { buildApp as buildDemo, readConfig } from '../../examples/fastify-app/dist/index.js'
+import { buildApp as buildExpress } from '../../examples/express-app/dist/app.js'
 import { oktaConnectionFromEnv } from '../../examples/express-app/dist/okta-env.js'
 import { emuFetch } from '../helpers/emulator.js'
 import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
@@ -181,6 +182,15 @@ await t.test('the strategy and the gateway plugin take { orgUrl, auth }, checked
   await t.rejects(register({ orgUrl: 'https://dev-1.okta.com', token: TOKEN, auth }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"token" and "auth" options are exclusive/ })
   await t.rejects(register({ orgUrl: 'https://dev-1.okta.com', auth: null as never }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"auth" option must be/ })
   await t.rejects(register({ orgUrl: 'https://dev-1.okta.com', auth: { ...auth, scopes: [] } }), { name: 'TypeError', message: /"auth\.scopes" option/ })
+  // The demo's and the Express example's buildApp take the same.
+  const sessionKey = Buffer.alloc(32, 2)
+  await t.rejects(buildDemo({ sessionKey, orgUrl: 'https://dev-1.okta.com', token: TOKEN, auth }), { name: 'TypeError', message: /"token" and "auth" options are exclusive/ })
+  await t.rejects(buildDemo({ sessionKey, orgUrl: 'https://dev-1.okta.com', auth, emulatorAuth: 'oauth' }), { name: 'TypeError', message: /"emulatorAuth" option/ })
+  const demo = await buildDemo({ sessionKey, orgUrl: 'https://dev-1.okta.com', auth })
+  await demo.app.close()
+  const express = buildExpress({ okta: { orgUrl: 'https://dev-1.okta.com', auth }, users: [], sessionSecret: 's'.repeat(32) })
+  await express.close()
+  t.throws(() => buildExpress({ okta: { orgUrl: 'https://dev-1.okta.com', auth: { ...auth, clientId: 'has space' } }, users: [], sessionSecret: 's'.repeat(32) }), { name: 'TypeError', message: /"auth\.clientId" option/ })
 })
 
 await t.test('the gateway server with OAuth env: readyz and a GraphQL verify over DPoP, no SSWS call', async (t) => {
