@@ -1,7 +1,8 @@
 // Guards the example app's whole MFA flow in a real browser (Chromium) against the in-process emulator:
 // enrollment from the manual key (and the QR code carries the same key), /account after a code, sign out and in
 // again, a wrong and a reused code shown as errors in words, /account without MFA going to /mfa and back, and
-// carol's sms code read from the emulator outbox on a phone-sized screen.
+// carol's sms code read from the emulator outbox on a phone-sized screen; and one whole flow with the app talking to
+// its emulator over OAuth 2.0 with DPoP (DEMO_OKTA_AUTH=oauth) and never with the SSWS token.
 import t from 'tap'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
@@ -220,4 +221,40 @@ await t.test('carol gets her code by sms from the emulator outbox, on a phone-si
   await enterCode(page, sent!.code)
   t.equal(path(page), '/account')
   t.match(await page.textContent('.factors'), 'Text message')
+})
+
+await t.test('over OAuth 2.0 with DPoP (DEMO_OKTA_AUTH=oauth): sign in, enroll from the QR code, verify, the protected page; no SSWS call', async (t) => {
+  // Client assertions and DPoP proofs carry real times: this app and its emulator run on the real clock.
+  const oauth = await startE2eApp(t, { emulatorAuth: 'oauth' }, { realClock: true })
+  const emulator = oauth.emulator!
+  const { page } = await openPage(t, browser)
+  const login = async (username: string): Promise<void> => {
+    await page.goto(`${oauth.url}/login`)
+    await page.fill('#username', username)
+    await page.fill('#password', PASSWORD)
+    await clickAndWait(page, 'form[action="/login"] button[type=submit]')
+  }
+  await page.goto(`${oauth.url}/account`)
+  t.equal(path(page), '/login')
+  await login('alice')
+  t.equal(path(page), '/mfa/enroll', 'the app read alice\'s factors over OAuth: none yet')
+  await page.waitForSelector('#manual-key:not(:empty)')
+  const qr = decodeQr((await page.getAttribute('#qr', 'src')) ?? '')
+  const secret = new URL(qr ?? 'otpauth://totp/x').searchParams.get('secret') ?? ''
+  t.equal(secret, ((await page.textContent('#manual-key')) ?? '').replace(/\s+/g, ''), 'the QR code carries the manual key')
+  await page.fill('#passCode', totp(secret, Date.now()))
+  await Promise.all([page.waitForURL('**/account'), page.click('#totp-activate button[type=submit]')])
+  t.equal(path(page), '/account', 'enrolled and activated at the emulator over OAuth')
+  t.match(await page.textContent('.factors'), 'Authenticator app')
+
+  await clickAndWait(page, 'nav a[href="/logout"]')
+  await login('bob')
+  t.equal(path(page), '/mfa', 'bob is asked for his code')
+  await page.goto(`${oauth.url}/account/security`)
+  t.equal(path(page), '/mfa', 'the protected page needs MFA')
+  await enterCode(page, totp(oauth.demo!.totpUser.sharedSecret, Date.now()))
+  t.equal(path(page), '/account/security', 'verified over OAuth: the protected page opens')
+
+  t.ok(emulator.oauth.tokenRequests() > 0, 'the app got its tokens at /oauth2/v1/token')
+  t.equal(emulator.oauth.sswsRequests(), 0, 'and never sent the SSWS token')
 })

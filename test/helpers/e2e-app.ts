@@ -16,15 +16,22 @@ export interface E2eApp extends BuiltApp {
   jar: () => CookieJar
 }
 
+/** The real clock in TestClock's shape (`advance`/`set` do nothing): for OAuth, whose assertions and proofs carry real times. */
+function realClock (): TestClock {
+  return { now: () => Date.now(), advance: () => Date.now(), set: () => Date.now() }
+}
+
 /**
  * Builds and starts the app; `t.teardown` closes it (and so its emulator and client).
  * The emulator is quiet (no console echo) unless `options.emulator` says otherwise.
+ * `extra.realClock`: the app and its emulator on the real clock (needed with `emulatorAuth: 'oauth'`).
  */
 export async function startE2eApp (
   t: { teardown: (fn: () => unknown) => void },
   options: Partial<BuildAppOptions> = {},
+  extra: { realClock?: boolean } = {},
 ): Promise<E2eApp> {
-  const clock = testClock()
+  const clock = extra.realClock === true ? realClock() : testClock()
   const built = await buildApp({ sessionKey: randomBytes(32), clock: clock.now, emulator: { quiet: true }, ...options })
   t.teardown(() => built.app.close())
   await built.app.listen({ port: 0, host: '127.0.0.1' })

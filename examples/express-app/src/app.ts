@@ -4,16 +4,17 @@ import express, { type ErrorRequestHandler, type Express, type Request } from 'e
 import session from 'express-session'
 import passport from 'passport'
 import { Strategy as LocalStrategy } from 'passport-local'
-import { AttemptLimiter, OktaMfaStrategy, clearMfa, getMfaState, isSafeReturnTo, requireMfa, type MfaOktaClient } from 'passport-okta-mfa'
+import { AttemptLimiter, OktaMfaStrategy, clearMfa, getMfaState, isSafeReturnTo, requireMfa, type MfaOktaClient, type OktaMfaStrategyOptions } from 'passport-okta-mfa'
 import { csrfToken, requireCsrf } from './csrf.js'
 import { checkLoginInput } from 'passport-okta-mfa'
 import { accountPage, layout, loginPage, mfaPage } from './pages.js'
 import { UserDirectory, type AppUser, type UserSeed } from './users.js'
 
-/** How the app reaches Okta: an existing client, or an org URL and API token. */
+/** How the app reaches Okta: an existing client, an org URL and API token, or an org URL and the client's `auth` (OAuth 2.0). */
 export type OktaConnection =
   | { client: MfaOktaClient }
   | { orgUrl: string, token: string, allowInsecureHttp?: boolean, timeoutMs?: number }
+  | { orgUrl: string, auth: NonNullable<OktaMfaStrategyOptions['auth']>, allowInsecureHttp?: boolean, timeoutMs?: number }
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {

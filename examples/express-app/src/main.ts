@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto'
 import { startEmulator, type Emulator } from '@okta-mfa/emulator'
 import { buildApp, type OktaConnection } from './app.js'
+import { oktaConnectionFromEnv } from './okta-env.js'
+import { OktaAuthEnvError } from 'passport-okta-mfa'
 import type { UserSeed } from './users.js'
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
@@ -34,7 +36,9 @@ async function main (): Promise<void> {
   let emulator: Emulator | undefined
   let okta: OktaConnection
   let demoHint: string | undefined
-  if (process.env.OKTA_ORG_URL === undefined || process.env.OKTA_ORG_URL === '') {
+  // OKTA_ORG_URL with OKTA_API_TOKEN or the OAuth 2.0 settings (OKTA_CLIENT_ID, ...); unset: the emulator.
+  const fromEnv = oktaConnectionFromEnv(process.env)
+  if (fromEnv === undefined) {
     const sharedSecret = randomBase32(16)
     emulator = await startEmulator({
       port: Number(process.env.EMULATOR_PORT ?? 0),
@@ -57,9 +61,7 @@ async function main (): Promise<void> {
     printCode()
     setTimeout(() => { printCode(); setInterval(printCode, 30_000).unref() }, 30_000 - (Date.now() % 30_000)).unref()
   } else {
-    const token = process.env.OKTA_API_TOKEN
-    if (token === undefined || token === '') throw new Error('OKTA_API_TOKEN must be set with OKTA_ORG_URL')
-    okta = { orgUrl: process.env.OKTA_ORG_URL, token }
+    okta = fromEnv
   }
 
   const sessionSecret = process.env.SESSION_SECRET ?? randomBytes(32).toString('hex')
@@ -85,6 +87,8 @@ async function main (): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err)
+  // A configuration error is one line that names the variables (never a key or token); anything else in full.
+  if (err instanceof OktaAuthEnvError) console.error(`Configuration error: ${err.message}`)
+  else console.error(err)
   process.exitCode = 1
 })

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import formbody from '@fastify/formbody'
 import { Authenticator } from '@fastify/passport'
 import secureSession from '@fastify/secure-session'
-import { createOktaClient, type OktaClient } from '@okta-mfa/client'
+import { createOktaClient, type OktaClient, type OktaClientOptions } from '@okta-mfa/client'
 import { startEmulator, type Emulator, type EmulatorOptions } from '@okta-mfa/emulator'
 import { oktaMfaGateway } from '@okta-mfa/gateway'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
@@ -20,6 +20,7 @@ import { isUpstreamFailure, messageFor } from './messages.js'
 import { accountRoutes } from './routes/account.js'
 import { authRoutes } from './routes/auth.js'
 import { mfaRoutes } from './routes/mfa.js'
+import { registerDemoServiceApp, type EmulatorAuth } from './okta-auth.js'
 import { rememberReturnTo } from './session.js'
 import { DEMO_USERS, UserStore, type AppUser, type UserSeed } from './users.js'
 import { csrfPage, errorPage, notFoundPage } from './views/errors.js'
@@ -33,8 +34,15 @@ declare module 'fastify' {
 export interface BuildAppOptions {
   /** A real Okta org (https). Without it the app starts the emulator in-process. */
   orgUrl?: string
-  /** The org's SSWS API token; required with `orgUrl`. */
+  /** The org's SSWS API token; with `orgUrl`, this or `auth`. */
   token?: string
+  /** How to authorize to the org, with `orgUrl` (instead of `token`): the client's `auth` option (SSWS token or OAuth 2.0 settings). */
+  auth?: OktaClientOptions['auth']
+  /**
+   * Without `orgUrl`: how the app talks to the in-process emulator. `'oauth'` registers a service app there at start
+   * (a fresh key pair, DPoP required) and every Okta call of the app goes over OAuth 2.0 with DPoP. @default 'ssws'
+   */
+  emulatorAuth?: EmulatorAuth
   /** Accept an `http:` orgUrl (an emulator on loopback started apart). @default false */
   allowInsecureHttp?: boolean
   /** Options for the in-process emulator (port 0 and the demo seed unless given). */
@@ -82,7 +90,13 @@ const CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-
 function checkOptions (options: BuildAppOptions): void {
   if (typeof options !== 'object' || options === null) throw new TypeError('buildApp needs an options object')
   if (!Buffer.isBuffer(options.sessionKey) || options.sessionKey.length !== 32) throw new TypeError('"sessionKey" option must be a Buffer of 32 bytes')
-  if ((options.orgUrl === undefined) !== (options.token === undefined)) throw new TypeError('"orgUrl" and "token" options go together: give both or neither')
+  if (options.token !== undefined && options.auth !== undefined) throw new TypeError('"token" and "auth" options are exclusive: give one way to authorize')
+  if ((options.orgUrl === undefined) !== (options.token === undefined && options.auth === undefined)) {
+    throw new TypeError('"orgUrl" and "token" (or "auth") options go together: give both or neither')
+  }
+  if (options.emulatorAuth !== undefined && (options.orgUrl !== undefined || !['ssws', 'oauth'].includes(options.emulatorAuth))) {
+    throw new TypeError('"emulatorAuth" option must be \'ssws\' or \'oauth\', and only without "orgUrl" (the in-process emulator)')
+  }
   if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
   const trust = options.trustProxy
   if (trust !== undefined && typeof trust !== 'boolean' && typeof trust !== 'string' && !(typeof trust === 'number' && Number.isInteger(trust) && trust >= 0)) {
@@ -115,9 +129,15 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
       ...(seeded === undefined ? {} : { seed: seeded.seed }),
       ...(options.clock === undefined ? {} : { clock }),
     })
-    client = createOktaClient({ orgUrl: emulator.url, token: emulator.token, allowInsecureHttp: true })
+    // With 'oauth' the app never holds the emulator's API token: every call it makes carries a DPoP-bound token.
+    const auth = options.emulatorAuth === 'oauth' ? registerDemoServiceApp(emulator) : emulator.token
+    client = createOktaClient({ orgUrl: emulator.url, auth, allowInsecureHttp: true })
   } else {
-    client = createOktaClient({ orgUrl: options.orgUrl, token: options.token!, allowInsecureHttp: options.allowInsecureHttp ?? false })
+    client = createOktaClient({
+      orgUrl: options.orgUrl,
+      ...(options.auth === undefined ? { token: options.token! } : { auth: options.auth }),
+      allowInsecureHttp: options.allowInsecureHttp ?? false,
+    })
   }
 
   const trust = options.trustProxy ?? false

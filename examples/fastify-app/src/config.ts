@@ -1,7 +1,9 @@
 // Reads the app's settings from the environment once, at start, and refuses bad ones with a message
 // that names the variable: a typo in SESSION_KEY must not silently become a random key.
 import { randomBytes } from 'node:crypto'
+import type { OktaOAuthOptions } from '@okta-mfa/client'
 import { parseTrustProxy, type TrustProxySetting } from '@okta-mfa/gateway'
+import { emulatorAuthOf, oktaAuthFromEnv, type EmulatorAuth } from './okta-auth.js'
 
 /** A setting in the environment that cannot be used; `code` is stable, the message names the variable. */
 export class ConfigError extends Error {
@@ -19,8 +21,10 @@ export interface AppConfig {
   sessionKey: Buffer
   /** True when `SESSION_KEY` was absent and a key was generated for this process. */
   sessionKeyGenerated: boolean
-  /** A real Okta org, or `undefined` to start the emulator in-process. */
-  okta: { orgUrl: string, token: string, allowInsecureHttp: boolean } | undefined
+  /** A real Okta org (with an SSWS token or OAuth 2.0 settings), or `undefined` to start the emulator in-process. */
+  okta: { orgUrl: string, token: string, allowInsecureHttp: boolean } | { orgUrl: string, auth: OktaOAuthOptions, allowInsecureHttp: boolean } | undefined
+  /** DEMO_OKTA_AUTH (or `--oauth`): how the app talks to the in-process emulator. @default 'ssws' */
+  emulatorAuth?: EmulatorAuth
   /**
    * `TRUST_PROXY`: the TLS-terminating proxy whose X-Forwarded-Proto/For count (true, a hop count, or its addresses
    * or CIDR ranges). Off by default: forwarded headers are then ignored, and the cookie is Secure on https only.
@@ -45,7 +49,9 @@ export function decodeSessionKey (text: string): Buffer | undefined {
 /**
  * Builds the configuration from environment variables:
  * `PORT` (default 3000), `HOST` (default 127.0.0.1), `SESSION_KEY` (32 bytes as hex or base64; generated when absent),
- * `OKTA_ORG_URL` and `OKTA_API_TOKEN` (both or neither; neither starts the emulator), `TRUST_PROXY` (default off).
+ * `OKTA_ORG_URL` with `OKTA_API_TOKEN` or the OAuth 2.0 settings `OKTA_CLIENT_ID`, `OKTA_PRIVATE_KEY`/`OKTA_PRIVATE_KEY_FILE`,
+ * `OKTA_KEY_ID`, `OKTA_SCOPES`, `OKTA_DPOP` (all or none; none starts the emulator), `DEMO_OKTA_AUTH` (`ssws` or
+ * `oauth`: how the app talks to that emulator), `TRUST_PROXY` (default off).
  * @throws {ConfigError} naming the variable that is wrong.
  * @example
  * const config = readConfig(process.env)
@@ -76,11 +82,19 @@ export function readConfig (env: Record<string, string | undefined>): AppConfig 
   }
 
   const orgUrl = env.OKTA_ORG_URL ?? ''
-  const token = env.OKTA_API_TOKEN ?? ''
+  const setting = oktaAuthFromEnv(env, (message) => new ConfigError(message))
+  const emulatorAuth = emulatorAuthOf(env.DEMO_OKTA_AUTH)
+  if (emulatorAuth === undefined) throw new ConfigError('DEMO_OKTA_AUTH must be ssws or oauth')
   let okta: AppConfig['okta']
-  if (orgUrl !== '' || token !== '') {
-    if (orgUrl === '') throw new ConfigError('OKTA_API_TOKEN is set but OKTA_ORG_URL is not: set both to use an Okta org, or neither to use the emulator')
-    if (token === '') throw new ConfigError('OKTA_ORG_URL is set but OKTA_API_TOKEN is not: set both to use an Okta org, or neither to use the emulator')
+  if (orgUrl !== '' || setting !== undefined) {
+    const authVars = setting?.kind === 'oauth' ? 'OKTA_CLIENT_ID' : 'OKTA_API_TOKEN'
+    if (orgUrl === '') throw new ConfigError(`${authVars} is set but OKTA_ORG_URL is not: set both to use an Okta org, or neither to use the emulator`)
+    if (setting === undefined) {
+      throw new ConfigError('OKTA_ORG_URL is set but OKTA_API_TOKEN is not, nor OKTA_CLIENT_ID with OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE (OKTA_AUTH_MISSING): set one to use an Okta org, or unset OKTA_ORG_URL to use the emulator')
+    }
+    if (env.DEMO_OKTA_AUTH !== undefined && env.DEMO_OKTA_AUTH !== '') {
+      throw new ConfigError('DEMO_OKTA_AUTH (--oauth) is for the in-process emulator: with OKTA_ORG_URL, set OKTA_API_TOKEN or the OKTA_CLIENT_ID settings instead')
+    }
     let url: URL
     try {
       url = new URL(orgUrl)
@@ -92,9 +106,11 @@ export function readConfig (env: Record<string, string | undefined>): AppConfig 
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
       throw new ConfigError(`OKTA_ORG_URL must start with https:// (http:// only for an emulator on loopback), got ${JSON.stringify(orgUrl)}`)
     }
-    okta = { orgUrl, token, allowInsecureHttp: url.protocol === 'http:' }
+    okta = setting.kind === 'ssws'
+      ? { orgUrl, token: setting.auth, allowInsecureHttp: url.protocol === 'http:' }
+      : { orgUrl, auth: setting.auth, allowInsecureHttp: url.protocol === 'http:' }
   }
   const trustProxy = parseTrustProxy(env.TRUST_PROXY)
   if (trustProxy === undefined) throw new ConfigError('TRUST_PROXY must be true, false, a hop count, or proxy addresses/CIDR ranges separated by commas')
-  return { port, host, sessionKey, sessionKeyGenerated, okta, trustProxy }
+  return { port, host, sessionKey, sessionKeyGenerated, okta, trustProxy, ...(emulatorAuth === 'oauth' ? { emulatorAuth } : {}) }
 }

@@ -16,8 +16,9 @@ export function banner (config: AppConfig, url: string, emulatorUrl: string | un
   const lines = ['', 'okta-mfa example app']
   if (emulatorUrl !== undefined) {
     lines.push(`  Okta:  the local emulator, started in-process (its API on port ${new URL(emulatorUrl).port}; OKTA_ORG_URL is not set)`)
+    if (config.emulatorAuth === 'oauth') lines.push('         over OAuth 2.0 with DPoP: a service app was registered there at start (DEMO_OKTA_AUTH=oauth)')
   } else {
-    lines.push(`  Okta:  ${config.okta?.orgUrl ?? ''}`)
+    lines.push(`  Okta:  ${config.okta?.orgUrl ?? ''}${config.okta !== undefined && 'auth' in config.okta ? ` (OAuth 2.0 service app ${config.okta.auth.clientId})` : ''}`)
   }
   if (config.sessionKeyGenerated) {
     lines.push('  WARNING: SESSION_KEY is not set, so a random session key was generated for this run:',
@@ -46,7 +47,8 @@ export function banner (config: AppConfig, url: string, emulatorUrl: string | un
 async function main (): Promise<void> {
   let config: AppConfig
   try {
-    config = readConfig(process.env)
+    // `--oauth` is the same switch as DEMO_OKTA_AUTH=oauth.
+    config = readConfig(process.argv.includes('--oauth') ? { ...process.env, DEMO_OKTA_AUTH: 'oauth' } : process.env)
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`Configuration error: ${err.message}`)
@@ -57,6 +59,7 @@ async function main (): Promise<void> {
   const { app, emulator, demo } = await buildApp({
     sessionKey: config.sessionKey,
     ...(config.okta === undefined ? {} : config.okta),
+    ...(config.emulatorAuth === undefined ? {} : { emulatorAuth: config.emulatorAuth }),
     trustProxy: config.trustProxy,
     logger: { level: process.env.LOG_LEVEL ?? 'warn' },
   })

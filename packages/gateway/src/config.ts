@@ -2,13 +2,12 @@
 // server names every missing or malformed variable, and never echoes a secret's value.
 
 import { parseTrustProxy, type TrustProxySetting } from './trust-proxy.js'
+import { serverOktaAuth, type ServerOktaAuth } from './server-okta-auth.js'
 
 /** Configuration of {@link buildGatewayServer}. */
-export interface GatewayServerConfig {
+export interface GatewayServerConfig extends ServerOktaAuth {
   /** OKTA_ORG_URL. */
   orgUrl: string
-  /** OKTA_API_TOKEN. */
-  token: string
   /** SESSION_KEY: the 32-byte @fastify/secure-session key shared with the app that signs users in. */
   sessionKey: Buffer
   /** PORT. @default 4000 */
@@ -88,7 +87,8 @@ function trustProxyOf (env: NodeJS.ProcessEnv, problems: string[]): TrustProxySe
 }
 
 /**
- * Reads and checks the server's environment: OKTA_ORG_URL, OKTA_API_TOKEN, SESSION_KEY (required); PORT, HOST,
+ * Reads and checks the server's environment: OKTA_ORG_URL, SESSION_KEY, and OKTA_API_TOKEN or OKTA_CLIENT_ID +
+ * OKTA_PRIVATE_KEY/OKTA_PRIVATE_KEY_FILE (+ OKTA_KEY_ID, OKTA_SCOPES, OKTA_DPOP) (required); PORT, HOST,
  * OKTA_ALLOW_INSECURE_HTTP, OKTA_TIMEOUT_MS, OKTA_PROVISION, GATEWAY_DEVELOPMENT, SESSION_COOKIE_NAME,
  * SESSION_COOKIE_SECURE, TRUST_PROXY, LOG_LEVEL (optional).
  *
@@ -110,8 +110,7 @@ export function loadServerConfig (env: NodeJS.ProcessEnv = process.env): Gateway
     if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) problems.push('OKTA_ORG_URL must be an absolute https URL')
     else if (url.protocol === 'http:' && !allowInsecureHttp) problems.push('OKTA_ORG_URL is http: set OKTA_ALLOW_INSECURE_HTTP=true only for a local emulator')
   }
-  const token = env.OKTA_API_TOKEN ?? ''
-  if (token === '') problems.push('OKTA_API_TOKEN is missing (an Okta API token)')
+  const oktaAuth = serverOktaAuth(env, problems)
   const rawKey = env.SESSION_KEY ?? ''
   const sessionKey = rawKey === '' ? undefined : decodeSessionKey(rawKey)
   if (rawKey === '') problems.push('SESSION_KEY is missing (32 bytes as 64 hex digits or base64; the key of the app that signs users in)')
@@ -122,7 +121,7 @@ export function loadServerConfig (env: NodeJS.ProcessEnv = process.env): Gateway
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(cookieName)) problems.push('SESSION_COOKIE_NAME must be letters, digits, _ or -')
   const config: GatewayServerConfig = {
     orgUrl,
-    token,
+    ...oktaAuth,
     sessionKey: sessionKey ?? Buffer.alloc(0),
     port: int(env, 'PORT', 4000, 0, 65535, problems),
     host: env.HOST === undefined || env.HOST === '' ? '127.0.0.1' : env.HOST,

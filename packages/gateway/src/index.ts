@@ -25,3 +25,6 @@ export {
 } from './server.js'
 export { READY_CACHE_MS } from './readiness.js'
 export { parseTrustProxy, type TrustProxySetting } from './trust-proxy.js'
+export {
+  readOktaAuthEnv, missingOktaAuthError, OktaAuthEnvError, DEFAULT_OKTA_SCOPES, DEFAULT_OKTA_DPOP, type OktaAuthSetting,
+} from '@okta-mfa/core'

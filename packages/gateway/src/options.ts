@@ -31,13 +31,20 @@ export type ResolveUser = (request: FastifyRequest) => unknown
 export interface OktaMfaGatewayOptions {
   /**
    * A client to use (the app keeps owning it), or the options of one for the plugin to create and close
-   * (`{ orgUrl, token, allowInsecureHttp?, timeoutMs?, dispatcher? }`). Give either `client` or `orgUrl` + `token`.
+   * (`{ orgUrl, token | auth, allowInsecureHttp?, timeoutMs?, dispatcher? }`). Give either `client` or `orgUrl` with
+   * `token` or `auth`.
    */
-  client?: OktaClient | Pick<OktaClientOptions, 'orgUrl' | 'token' | 'allowInsecureHttp' | 'timeoutMs' | 'dispatcher'> | undefined
+  client?: OktaClient | Pick<OktaClientOptions, 'orgUrl' | 'token' | 'auth' | 'allowInsecureHttp' | 'timeoutMs' | 'dispatcher'> | undefined
   /** Okta org URL, for a client the plugin creates and closes with the app. */
   orgUrl?: string | undefined
-  /** SSWS API token, for a client the plugin creates. */
+  /** SSWS API token, for a client the plugin creates. Give `token` or `auth`, not both. */
   token?: string | undefined
+  /**
+   * How a client the plugin creates authorizes: the client's `auth` option, an SSWS token string or OAuth 2.0
+   * settings `{ clientId, privateKey, keyId?, scopes, dpop? }` (an API Services app; see the README's "Using an
+   * OAuth 2.0 service app"). Give `token` or `auth`, not both.
+   */
+  auth?: OktaClientOptions['auth'] | undefined
   /** Accept an `http:` orgUrl (the local emulator only). @default false */
   allowInsecureHttp?: boolean | undefined
   /** Per-request timeout to Okta, for a client the plugin creates. @default 5000 */
@@ -118,7 +125,7 @@ export const GATEWAY_DEFAULTS = Object.freeze({
 })
 
 const KNOWN = new Set([
-  'client', 'orgUrl', 'token', 'allowInsecureHttp', 'timeoutMs', 'dispatcher', 'resolveUser', 'resolveOktaUser', 'provision',
+  'client', 'orgUrl', 'token', 'auth', 'allowInsecureHttp', 'timeoutMs', 'dispatcher', 'resolveUser', 'resolveOktaUser', 'provision',
   'userKey', 'path', 'development', 'attemptStore', 'maxAttempts', 'attemptWindowMs', 'stepUpMaxAgeSeconds', 'bodyLimit',
   'limits', 'issuer', 'clock', 'requestTimeoutMs', 'factorCacheMs', 'revocations',
 ])
@@ -146,11 +153,11 @@ function positiveInt (value: unknown, name: string, dflt: number): number {
 }
 
 /** Keys of `client` when it is given as the client's options rather than a client. */
-const CLIENT_OPTION_KEYS = ['orgUrl', 'token', 'allowInsecureHttp', 'timeoutMs', 'dispatcher']
+const CLIENT_OPTION_KEYS = ['orgUrl', 'token', 'auth', 'allowInsecureHttp', 'timeoutMs', 'dispatcher']
 
 function clientOptionsOf (o: Record<string, unknown>): OktaClientOptions | undefined {
   const hasClient = o.client !== undefined
-  const direct = ['orgUrl', 'token', 'allowInsecureHttp', 'timeoutMs', 'dispatcher'].filter((k) => o[k] !== undefined)
+  const direct = CLIENT_OPTION_KEYS.filter((k) => o[k] !== undefined)
   if (hasClient) {
     const c = o.client as Record<string, unknown> | null
     // `client: { orgUrl, token, ... }` (the client's own options) is accepted too: the gateway builds and owns that client.
@@ -166,8 +173,18 @@ function clientOptionsOf (o: Record<string, unknown>): OktaClientOptions | undef
     return undefined
   }
   if (typeof o.orgUrl !== 'string' || o.orgUrl === '') fail('"orgUrl" option is required (or pass "client")')
-  if (typeof o.token !== 'string' || o.token === '') fail('"token" option is required with "orgUrl" (an Okta API token)')
-  const out: OktaClientOptions = { orgUrl: o.orgUrl, token: o.token, allowInsecureHttp: optionalBool(o, 'allowInsecureHttp', false) }
+  const out: OktaClientOptions = { orgUrl: o.orgUrl, allowInsecureHttp: optionalBool(o, 'allowInsecureHttp', false) }
+  if (o.auth !== undefined) {
+    if (o.token !== undefined) fail('"token" and "auth" options are exclusive: give one way to authorize')
+    // Deeper checks (auth.clientId, auth.privateKey, ...) are the client's, at registration, naming "auth.<field>".
+    if (o.auth === null || (typeof o.auth !== 'string' && typeof o.auth !== 'object')) {
+      fail('"auth" option must be an SSWS token string or OAuth 2.0 settings { clientId, privateKey, scopes }')
+    }
+    out.auth = o.auth as OktaClientOptions['auth']
+  } else {
+    if (typeof o.token !== 'string' || o.token === '') fail('"token" option is required with "orgUrl" (an Okta API token), or give "auth"')
+    out.token = o.token
+  }
   if (o.timeoutMs !== undefined) out.timeoutMs = positiveInt(o.timeoutMs, 'timeoutMs', 5000)
   if (o.dispatcher !== undefined) out.dispatcher = o.dispatcher as OktaClientOptions['dispatcher']
   return out

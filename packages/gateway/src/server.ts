@@ -50,7 +50,7 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
   })
   await app.register(oktaMfaGateway, {
     orgUrl: config.orgUrl,
-    token: config.token,
+    ...(config.auth === undefined ? { token: config.token } : { auth: config.auth }),
     allowInsecureHttp: config.allowInsecureHttp,
     timeoutMs: config.timeoutMs,
     provision: config.provision,

@@ -140,6 +140,7 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
       return
     }
     try {
+      if (!isPublic && /^ssws /i.test(req.headers.authorization ?? '')) settings.oauth.sswsRequests++
       if (!isPublic) checkAuth(req.headers.authorization)
       if (limited) throw new OktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.')
     } catch (err) {

@@ -122,6 +122,8 @@ export interface ServiceApp {
 export interface EmulatorOAuth {
   /** Requests `/oauth2/v1/token` received so far, whatever their outcome. */
   tokenRequests(): number
+  /** API requests that presented an SSWS token (`Authorization: SSWS ...`) so far, accepted or not. */
+  sswsRequests(): number
   /** Adds (or replaces) a service app. */
   registerServiceApp(app: ServiceApp): void
   /** Makes the issued tokens (of one client, or all) expired; returns how many. */

@@ -30,3 +30,6 @@ export {
   checkLoginInput, normalizeUsername, loginKeyOf, MAX_USERNAME_LENGTH, MAX_PASSWORD_LENGTH, LOGIN_INPUT_MESSAGES,
   type LoginInput, type LoginRefusal, type LoginInputCode,
 } from './login-input.js'
+export {
+  readOktaAuthEnv, missingOktaAuthError, OktaAuthEnvError, DEFAULT_OKTA_SCOPES, DEFAULT_OKTA_DPOP, type OktaAuthSetting,
+} from '@okta-mfa/core'

@@ -8,12 +8,18 @@ import {
 
 /** Options of {@link OktaMfaStrategy} (without the `passReqToCallback` switch). */
 export interface OktaMfaStrategyBaseOptions<User = any, Req = any> {
-  /** An `@okta-mfa/client` instance (or anything with its methods). Give this, or `orgUrl` + `token`. */
+  /** An `@okta-mfa/client` instance (or anything with its methods). Give this, or `orgUrl` + `token` (or `orgUrl` + `auth`). */
   client?: MfaOktaClient | undefined
   /** Okta org URL, e.g. `https://dev-123456.okta.com`; the strategy then creates and owns a client. */
   orgUrl?: string | undefined
-  /** SSWS API token, with `orgUrl`. */
+  /** SSWS API token, with `orgUrl`. Give `token` or `auth`, not both. */
   token?: string | undefined
+  /**
+   * How the client the strategy creates authorizes, with `orgUrl`: the client's `auth` option, i.e. an SSWS token
+   * string or OAuth 2.0 settings `{ clientId, privateKey, keyId?, scopes, dpop? }` (an API Services app). See the
+   * README's "Using an OAuth 2.0 service app". Give `token` or `auth`, not both.
+   */
+  auth?: OktaClientOptions['auth'] | undefined
   /** Accept an `http:` orgUrl (the local emulator only). @default false */
   allowInsecureHttp?: boolean | undefined
   /** Timeout of each Okta request in ms, with `orgUrl`. @default 5000 (the client's) */
@@ -92,7 +98,9 @@ function fieldName (value: unknown, option: string, fallback: string): string {
 
 function clientOf (options: OktaMfaStrategyBaseOptions): { client: MfaOktaClient, ownsClient: boolean } {
   if (options.client !== undefined) {
-    if (options.orgUrl !== undefined || options.token !== undefined) throw new TypeError('give either the "client" option or "orgUrl" and "token", not both')
+    if (options.orgUrl !== undefined || options.token !== undefined || options.auth !== undefined) {
+      throw new TypeError('give either the "client" option or "orgUrl" with "token" or "auth", not both')
+    }
     const c = options.client as Partial<MfaOktaClient> | null
     if (typeof c !== 'object' || c === null || typeof c.verifyFactor !== 'function' || typeof c.listFactors !== 'function') {
       throw new TypeError('"client" option must be an @okta-mfa/client OktaClient')
@@ -100,11 +108,20 @@ function clientOf (options: OktaMfaStrategyBaseOptions): { client: MfaOktaClient
     return { client: options.client, ownsClient: false }
   }
   if (typeof options.orgUrl !== 'string' || options.orgUrl === '') throw new TypeError('"orgUrl" option must be a URL string (or pass "client")')
-  if (options.clientOptions?.auth === undefined && (typeof options.token !== 'string' || options.token === '')) {
-    throw new TypeError('"token" option must be a non-empty string (or pass "client")')
+  if (options.auth !== undefined) {
+    if (options.token !== undefined || options.clientOptions?.auth !== undefined || options.clientOptions?.token !== undefined) {
+      throw new TypeError('"auth" option excludes "token" (and "clientOptions.auth"/"clientOptions.token"): give one way to authorize')
+    }
+    if (options.auth === null || (typeof options.auth !== 'string' && typeof options.auth !== 'object')) {
+      throw new TypeError('"auth" option must be an SSWS token string or OAuth 2.0 settings { clientId, privateKey, scopes }')
+    }
+  } else if (options.clientOptions?.auth === undefined && (typeof options.token !== 'string' || options.token === '')) {
+    throw new TypeError('"token" option must be a non-empty string (or pass "auth" or "client")')
   }
   const clientOptions: OktaClientOptions = { ...options.clientOptions, orgUrl: options.orgUrl }
   if (options.token !== undefined) clientOptions.token = options.token
+  // The client validates the settings and throws a TypeError naming "auth.<field>" (never quoting a key).
+  if (options.auth !== undefined) clientOptions.auth = options.auth
   if (options.allowInsecureHttp !== undefined) clientOptions.allowInsecureHttp = options.allowInsecureHttp
   if (options.timeoutMs !== undefined) clientOptions.timeoutMs = options.timeoutMs
   return { client: createOktaClient(clientOptions), ownsClient: true }

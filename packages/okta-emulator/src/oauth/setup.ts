@@ -30,6 +30,7 @@ export function createOAuthState (options: EmulatorOptions, clock: () => number)
 export function oauthHandle (state: OAuthState): EmulatorOAuth {
   return {
     tokenRequests: () => state.tokenRequests,
+    sswsRequests: () => state.sswsRequests,
     registerServiceApp: (app: ServiceApp) => {
       const r = toAppRecord(app, 'registerServiceApp')
       state.apps.set(r.clientId, r)

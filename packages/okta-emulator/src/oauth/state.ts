@@ -48,6 +48,8 @@ export class OAuthState {
   readonly proofIds = new SeenIds()
   /** Token requests received (any outcome). */
   tokenRequests = 0
+  /** API requests that presented an SSWS API token (any outcome). */
+  sswsRequests = 0
   #nonces = new Map<string, number>()
   #current: { value: string, until: number } | undefined
   #nextTokenSweep = 0

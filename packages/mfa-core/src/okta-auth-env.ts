@@ -1,0 +1,186 @@
+// How an app authorizes to Okta, read from the environment: an SSWS API token (OKTA_API_TOKEN) or an OAuth 2.0
+// service app (OKTA_CLIENT_ID, OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE, OKTA_KEY_ID, OKTA_SCOPES, OKTA_DPOP).
+// Shared by the gateway server, the demo and the Express example. Errors name variables, never quote a key.
+import { readFileSync } from 'node:fs'
+import { createPrivateKey } from 'node:crypto'
+import type { OktaOAuthOptions } from '@okta-mfa/client'
+
+/**
+ * The scopes requested when OKTA_SCOPES is unset: what the MFA flows need (reads; enroll, activate, verify).
+ * @default ['okta.users.read', 'okta.users.manage']
+ * @example DEFAULT_OKTA_SCOPES.join(' ') // 'okta.users.read okta.users.manage'
+ */
+export const DEFAULT_OKTA_SCOPES: readonly string[] = Object.freeze(['okta.users.read', 'okta.users.manage'])
+
+/**
+ * Default of OKTA_DPOP: Okta requires DPoP for new API Services apps, and the client follows Okta's `token_type` anyway.
+ * @default true
+ * @example const dpop = env.OKTA_DPOP === undefined ? DEFAULT_OKTA_DPOP : env.OKTA_DPOP === 'true'
+ */
+export const DEFAULT_OKTA_DPOP = true
+
+/**
+ * The variables of an OAuth 2.0 service app; any of them set means "OAuth".
+ * @example OKTA_OAUTH_ENV_VARS.filter((name) => process.env[name] !== undefined)
+ */
+export const OKTA_OAUTH_ENV_VARS: readonly string[] = Object.freeze([
+  'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_PRIVATE_KEY_FILE', 'OKTA_KEY_ID', 'OKTA_SCOPES', 'OKTA_DPOP',
+])
+
+/**
+ * Stable codes of {@link OktaAuthEnvError}.
+ * @example if (err.code === 'OKTA_AUTH_CONFLICT') console.error('unset OKTA_API_TOKEN or the OKTA_CLIENT_ID settings')
+ */
+export type OktaAuthEnvErrorCode =
+  | 'OKTA_AUTH_CONFLICT' | 'OKTA_AUTH_MISSING' | 'OKTA_AUTH_INCOMPLETE' | 'OKTA_AUTH_KEY_UNREADABLE' | 'OKTA_AUTH_KEY_INVALID' | 'OKTA_AUTH_INVALID'
+
+/**
+ * The Okta authorization settings in the environment cannot be used. `code` says why; the message names the
+ * variables (and a key file's path) and never holds a token or any part of a key.
+ * @example
+ * try { readOktaAuthEnv(process.env) } catch (err) { if (err instanceof OktaAuthEnvError) console.error(err.message) }
+ */
+export class OktaAuthEnvError extends Error {
+  override readonly name = 'OktaAuthEnvError'
+  constructor (readonly code: OktaAuthEnvErrorCode, message: string) {
+    super(`${code}: ${message}`)
+  }
+}
+
+/**
+ * What {@link readOktaAuthEnv} found: the client's `auth` option, and which kind it is.
+ * @example const setting: OktaAuthSetting = { kind: 'ssws', auth: process.env.OKTA_API_TOKEN! }
+ */
+export type OktaAuthSetting =
+  | { kind: 'ssws', auth: string }
+  | { kind: 'oauth', auth: OktaOAuthOptions }
+
+const MISSING = 'set OKTA_API_TOKEN (an SSWS API token), or OKTA_CLIENT_ID with OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE (an OAuth 2.0 service app)'
+
+/**
+ * The {@link OktaAuthEnvError} for "no Okta authorization at all" (code OKTA_AUTH_MISSING), for callers that need one.
+ * @example const setting = readOktaAuthEnv(env); if (setting === undefined) throw missingOktaAuthError()
+ */
+export function missingOktaAuthError (): OktaAuthEnvError {
+  return new OktaAuthEnvError('OKTA_AUTH_MISSING', `no Okta authorization: ${MISSING}`)
+}
+
+function set (env: Record<string, string | undefined>, name: string): string | undefined {
+  const v = env[name]
+  return v === undefined || v.trim() === '' ? undefined : v
+}
+
+/** PEM put in one env line often carries literal "\n": turn those into line breaks. */
+function unescapePem (text: string): string {
+  const t = text.trim()
+  return t.startsWith('-----BEGIN ') && !t.includes('\n') ? t.replace(/\\n/g, '\n') : t
+}
+
+function checkKey (text: string, source: string): string | Record<string, unknown> {
+  const bad = (why: string): OktaAuthEnvError =>
+    new OktaAuthEnvError('OKTA_AUTH_KEY_INVALID', `${source} does not hold a usable private key (${why}); give a PEM (PKCS#8, PKCS#1 RSA or SEC1 EC) or a private JWK as JSON`)
+  let key: ReturnType<typeof createPrivateKey>
+  let value: string | Record<string, unknown> = text
+  try {
+    if (text.startsWith('{')) {
+      const jwk = JSON.parse(text) as unknown
+      if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw bad('not a JWK object')
+      value = jwk as Record<string, unknown>
+      key = createPrivateKey({ key: jwk as never, format: 'jwk' })
+    } else if (text.startsWith('-----BEGIN ')) {
+      key = createPrivateKey(text)
+    } else {
+      throw bad('neither PEM nor JSON')
+    }
+  } catch (err) {
+    // Node's own parse messages never quote the key; they are replaced anyway.
+    throw err instanceof OktaAuthEnvError ? err : bad('it does not parse')
+  }
+  if (key.type !== 'private') throw bad('a public key')
+  const details = key.asymmetricKeyDetails
+  if (key.asymmetricKeyType === 'rsa') {
+    if ((details?.modulusLength ?? 0) < 2048) throw bad('an RSA key needs at least 2048 bits')
+  } else if (!(key.asymmetricKeyType === 'ec' && ['prime256v1', 'secp384r1', 'secp521r1'].includes(details?.namedCurve ?? ''))) {
+    throw bad('only RSA and EC P-256/P-384/P-521 keys sign what Okta accepts')
+  }
+  return value
+}
+
+function readKey (env: Record<string, string | undefined>, readFile: (path: string) => string): string | Record<string, unknown> {
+  const inline = set(env, 'OKTA_PRIVATE_KEY')
+  const file = set(env, 'OKTA_PRIVATE_KEY_FILE')
+  if (inline !== undefined && file !== undefined) {
+    throw new OktaAuthEnvError('OKTA_AUTH_CONFLICT', 'OKTA_PRIVATE_KEY and OKTA_PRIVATE_KEY_FILE are both set: give the key one way')
+  }
+  if (file !== undefined) {
+    let text: string
+    try {
+      text = readFile(file)
+    } catch (err) {
+      const why = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'read failed'
+      throw new OktaAuthEnvError('OKTA_AUTH_KEY_UNREADABLE', `OKTA_PRIVATE_KEY_FILE ${JSON.stringify(file)} cannot be read (${why})`)
+    }
+    return checkKey(text.trim(), `OKTA_PRIVATE_KEY_FILE ${JSON.stringify(file)}`)
+  }
+  if (inline === undefined) {
+    throw new OktaAuthEnvError('OKTA_AUTH_INCOMPLETE', 'OKTA_CLIENT_ID needs the app\'s private key: set OKTA_PRIVATE_KEY (PEM or JWK JSON) or OKTA_PRIVATE_KEY_FILE')
+  }
+  return checkKey(unescapePem(inline), 'OKTA_PRIVATE_KEY')
+}
+
+/**
+ * Options of {@link readOktaAuthEnv}.
+ * @example readOktaAuthEnv(env, { readFile: (path) => secrets.get(path) })
+ */
+export interface ReadOktaAuthEnvOptions {
+  /** Reads OKTA_PRIVATE_KEY_FILE. @default fs.readFileSync(path, 'utf8') */
+  readFile?: (path: string) => string
+}
+
+/**
+ * Reads the Okta authorization from the environment: `OKTA_API_TOKEN` (SSWS), or `OKTA_CLIENT_ID` +
+ * (`OKTA_PRIVATE_KEY` | `OKTA_PRIVATE_KEY_FILE`) + optional `OKTA_KEY_ID` (defaults to the JWK's `kid`),
+ * `OKTA_SCOPES` (space or comma separated; default {@link DEFAULT_OKTA_SCOPES}) and `OKTA_DPOP` (true/false;
+ * default {@link DEFAULT_OKTA_DPOP}). Returns `undefined` when none of them is set (the caller decides whether
+ * that is an error: see {@link missingOktaAuthError}).
+ *
+ * @throws OktaAuthEnvError when a token and OAuth settings are both set, the OAuth settings are incomplete or
+ * malformed, or the key cannot be read or parsed.
+ * @example
+ * ```ts
+ * const setting = readOktaAuthEnv(process.env) ?? (() => { throw missingOktaAuthError() })()
+ * const client = createOktaClient({ orgUrl: process.env.OKTA_ORG_URL!, auth: setting.auth })
+ * ```
+ */
+export function readOktaAuthEnv (env: Record<string, string | undefined>, options: ReadOktaAuthEnvOptions = {}): OktaAuthSetting | undefined {
+  const token = set(env, 'OKTA_API_TOKEN')
+  const oauthVars = OKTA_OAUTH_ENV_VARS.filter((name) => set(env, name) !== undefined)
+  if (token !== undefined && oauthVars.length > 0) {
+    throw new OktaAuthEnvError('OKTA_AUTH_CONFLICT', `OKTA_API_TOKEN and OAuth settings (${oauthVars.join(', ')}) are both set: give one way to authorize to Okta`)
+  }
+  if (token !== undefined) return { kind: 'ssws', auth: token.trim() }
+  if (oauthVars.length === 0) return undefined
+  const clientId = set(env, 'OKTA_CLIENT_ID')?.trim()
+  if (clientId === undefined) {
+    throw new OktaAuthEnvError('OKTA_AUTH_INCOMPLETE', `${oauthVars.join(', ')} ${oauthVars.length === 1 ? 'is' : 'are'} set but OKTA_CLIENT_ID is not: ${MISSING}`)
+  }
+  if (!/^[\x21-\x7e]{1,200}$/.test(clientId)) throw new OktaAuthEnvError('OKTA_AUTH_INVALID', 'OKTA_CLIENT_ID must be the app\'s client id (printable, no spaces)')
+  const privateKey = readKey(env, options.readFile ?? ((path) => readFileSync(path, 'utf8')))
+  const keyId = set(env, 'OKTA_KEY_ID')?.trim()
+  if (keyId !== undefined && !/^[\x21-\x7e]{1,200}$/.test(keyId)) throw new OktaAuthEnvError('OKTA_AUTH_INVALID', 'OKTA_KEY_ID must be the key\'s kid (printable, no spaces)')
+  const scopeText = set(env, 'OKTA_SCOPES')
+  const scopes = scopeText === undefined ? [...DEFAULT_OKTA_SCOPES] : scopeText.split(/[\s,]+/).filter((s) => s !== '')
+  if (scopes.some((s) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
+    throw new OktaAuthEnvError('OKTA_AUTH_INVALID', 'OKTA_SCOPES must be scope names separated by spaces or commas, e.g. "okta.users.read okta.users.manage"')
+  }
+  const dpopText = set(env, 'OKTA_DPOP')?.trim()
+  let dpop = DEFAULT_OKTA_DPOP
+  if (dpopText !== undefined) {
+    if (/^(1|true|yes)$/i.test(dpopText)) dpop = true
+    else if (/^(0|false|no)$/i.test(dpopText)) dpop = false
+    else throw new OktaAuthEnvError('OKTA_AUTH_INVALID', 'OKTA_DPOP must be true or false')
+  }
+  const auth: OktaOAuthOptions = { clientId, privateKey, scopes, dpop }
+  if (keyId !== undefined) auth.keyId = keyId
+  return { kind: 'oauth', auth }
+}

@@ -1,0 +1,284 @@
+// Issue 12 item 4: the strategy, the gateway, the demo and the Express example take the client's OAuth 2.0 `auth`.
+// The shared env parser (OKTA_API_TOKEN or OKTA_CLIENT_ID + key + OKTA_KEY_ID/OKTA_SCOPES/OKTA_DPOP) and its coded
+// errors, the { orgUrl, auth } options, the gateway server and the Express example started with OAuth env against
+// an emulator with a registered service app (a verify, a sign-in with a code, no SSWS call), and the configuration
+// errors of the three programs (both, neither, unreadable key file, malformed key) as they print them, without keys.
+import { spawn } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import secureSession from '@fastify/secure-session'
+import Fastify from 'fastify'
+import t, { type Test } from 'tap'
+import { createOktaClient } from '@okta-mfa/client'
+import { loadServerConfig, oktaMfaGateway, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
+import { OktaMfaStrategy, OktaAuthEnvError, readOktaAuthEnv, DEFAULT_OKTA_SCOPES } from 'passport-okta-mfa'
+import { buildApp as buildDemo, readConfig } from '../../examples/fastify-app/dist/index.js'
+import { buildApp as buildExpress } from '../../examples/express-app/dist/app.js'
+import { oktaConnectionFromEnv } from '../../examples/express-app/dist/okta-env.js'
+import { emuFetch } from '../helpers/emulator.js'
+import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
+import { CookieJar } from '../helpers/http.js'
+import { totp } from '../helpers/totp.js'
+import { app, appKey, oauthEmulator } from './keys.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const SECRET = 'JBSWY3DPEHPK3PXP'
+const RSA = appKey('wire-rsa')
+const EC = appKey('wire-ec', 'ec')
+const TOKEN = 'ssws-token-value-never-printed'
+const dir = mkdtempSync(join(tmpdir(), 'okta-mfa-wiring-'))
+t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+const file = (name: string, text: string): string => {
+  writeFileSync(join(dir, name), text)
+  return join(dir, name)
+}
+const PEM_FILE = file('key.pem', RSA.pem)
+const JWK_FILE = file('key.json', JSON.stringify(EC.privateJwk))
+const GARBAGE_FILE = file('garbage.pem', '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n')
+/** A real key cut in half: what it holds must never be printed. */
+const TRUNCATED = RSA.pem.slice(0, Math.floor(RSA.pem.length / 2))
+const PUBLIC_PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string
+const SMALL_RSA = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
+const MISSING_FILE = join(dir, 'no-such-key.pem')
+
+/** Pieces of every key and token these tests use: none may appear in a message. */
+const SECRETS = [
+  TOKEN, ...RSA.pem.split('\n').slice(1, 4), String(RSA.privateJwk.d), String(EC.privateJwk.d), ...EC.pem.split('\n').slice(1, 3),
+  ...SMALL_RSA.split('\n').slice(1, 3), 'bm90IGEga2V5',
+]
+function noKeyMaterial (t: Test, text: string, what: string): void {
+  const leaked = SECRETS.filter((s) => s.length >= 8 && text.includes(s))
+  t.same(leaked, [], `${what}: no key or token in it`)
+}
+
+function authError (env: Record<string, string>): OktaAuthEnvError {
+  try {
+    readOktaAuthEnv(env)
+  } catch (err) {
+    if (err instanceof OktaAuthEnvError) return err
+    throw err
+  }
+  throw new Error('expected an OktaAuthEnvError')
+}
+
+/** The configuration errors the issue lists, each with the code and the variables it names. */
+const CASES: Array<{ name: string, env: Record<string, string>, code: string, names: RegExp }> = [
+  { name: 'both', env: { OKTA_API_TOKEN: TOKEN, OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: PEM_FILE }, code: 'OKTA_AUTH_CONFLICT', names: /OKTA_API_TOKEN.*OKTA_CLIENT_ID, OKTA_PRIVATE_KEY_FILE/ },
+  { name: 'unreadable key file', env: { OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: MISSING_FILE }, code: 'OKTA_AUTH_KEY_UNREADABLE', names: /OKTA_PRIVATE_KEY_FILE ".*no-such-key\.pem" cannot be read \(ENOENT\)/ },
+  { name: 'malformed key', env: { OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: TRUNCATED }, code: 'OKTA_AUTH_KEY_INVALID', names: /OKTA_PRIVATE_KEY does not hold a usable private key/ },
+]
+
+await t.test('readOktaAuthEnv: a token, an OAuth service app with defaults, or a coded error naming the variables', async (t) => {
+  t.equal(readOktaAuthEnv({}), undefined, 'nothing set: undefined (the caller decides)')
+  t.equal(readOktaAuthEnv({ OKTA_API_TOKEN: ' ', OKTA_CLIENT_ID: '' }), undefined, 'blank counts as unset')
+  t.same(readOktaAuthEnv({ OKTA_API_TOKEN: TOKEN }), { kind: 'ssws', auth: TOKEN })
+
+  const defaults = readOktaAuthEnv({ OKTA_CLIENT_ID: '0oa-1', OKTA_PRIVATE_KEY_FILE: PEM_FILE })
+  t.same(defaults, { kind: 'oauth', auth: { clientId: '0oa-1', privateKey: RSA.pem.trim(), scopes: [...DEFAULT_OKTA_SCOPES], dpop: true } },
+    'OKTA_SCOPES defaults to okta.users.read okta.users.manage, OKTA_DPOP to true, OKTA_KEY_ID to the key\'s own')
+  const full = readOktaAuthEnv({
+    OKTA_CLIENT_ID: '0oa-2', OKTA_PRIVATE_KEY_FILE: JWK_FILE, OKTA_KEY_ID: 'kid-9', OKTA_SCOPES: 'okta.users.read, okta.users.manage okta.factors.read', OKTA_DPOP: 'false',
+  })
+  t.same(full, { kind: 'oauth', auth: { clientId: '0oa-2', privateKey: EC.privateJwk, keyId: 'kid-9', scopes: ['okta.users.read', 'okta.users.manage', 'okta.factors.read'], dpop: false } },
+    'a JWK file; scopes split on spaces and commas')
+  const oneLine = readOktaAuthEnv({ OKTA_CLIENT_ID: '0oa-3', OKTA_PRIVATE_KEY: RSA.pem.trim().replace(/\n/g, '\\n') })
+  t.equal(oneLine?.kind === 'oauth' && oneLine.auth.privateKey, RSA.pem.trim(), 'a PEM with literal \\n in one env line')
+  const inlineJwk = readOktaAuthEnv({ OKTA_CLIENT_ID: '0oa-4', OKTA_PRIVATE_KEY: JSON.stringify(EC.privateJwk) })
+  t.same(inlineJwk?.kind === 'oauth' && inlineJwk.auth.privateKey, EC.privateJwk, 'a JWK as JSON in the variable')
+
+  for (const c of CASES) {
+    const err = authError(c.env)
+    t.equal(err.code, c.code, `${c.name}: ${c.code}`)
+    t.match(err.message, c.names, `${c.name}: names the variables`)
+    noKeyMaterial(t, err.message, c.name)
+  }
+  const more: Array<[Record<string, string>, string, RegExp]> = [
+    [{ OKTA_PRIVATE_KEY_FILE: PEM_FILE }, 'OKTA_AUTH_INCOMPLETE', /OKTA_PRIVATE_KEY_FILE is set but OKTA_CLIENT_ID is not/],
+    [{ OKTA_CLIENT_ID: '0oa-x' }, 'OKTA_AUTH_INCOMPLETE', /OKTA_PRIVATE_KEY .* OKTA_PRIVATE_KEY_FILE/],
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: RSA.pem, OKTA_PRIVATE_KEY_FILE: PEM_FILE }, 'OKTA_AUTH_CONFLICT', /OKTA_PRIVATE_KEY and OKTA_PRIVATE_KEY_FILE/],
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: GARBAGE_FILE }, 'OKTA_AUTH_KEY_INVALID', /garbage\.pem" does not hold a usable private key \(it does not parse\)/],
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: PUBLIC_PEM }, 'OKTA_AUTH_KEY_INVALID', /OKTA_PRIVATE_KEY/],
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: SMALL_RSA }, 'OKTA_AUTH_KEY_INVALID', /at least 2048 bits/],
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: 'not a key at all' }, 'OKTA_AUTH_KEY_INVALID', /neither PEM nor JSON/],
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: '{"kty":"EC","d":"bm90IGEga2V5"' }, 'OKTA_AUTH_KEY_INVALID', /OKTA_PRIVATE_KEY/],
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: PEM_FILE, OKTA_DPOP: 'maybe' }, 'OKTA_AUTH_INVALID', /OKTA_DPOP must be true or false/],
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: PEM_FILE, OKTA_SCOPES: 'okta.users.read "x"' }, 'OKTA_AUTH_INVALID', /OKTA_SCOPES/],
+    [{ OKTA_API_TOKEN: TOKEN, OKTA_DPOP: 'true' }, 'OKTA_AUTH_CONFLICT', /OAuth settings \(OKTA_DPOP\)/],
+  ]
+  for (const [env, code, message] of more) {
+    const err = authError(env)
+    t.equal(err.code, code, `${Object.keys(env).join('+')}: ${code}`)
+    t.match(err.message, message)
+    noKeyMaterial(t, err.message, code)
+  }
+})
+
+await t.test('the three programs read the same settings: gateway loadServerConfig, demo readConfig, Express example', async (t) => {
+  const oauthEnv = { OKTA_CLIENT_ID: '0oa-1', OKTA_PRIVATE_KEY_FILE: PEM_FILE, OKTA_KEY_ID: RSA.kid }
+  const base = { OKTA_ORG_URL: 'https://dev-1.okta.com', SESSION_KEY: 'ab'.repeat(32) }
+  const gw = loadServerConfig({ ...base, ...oauthEnv })
+  t.equal(gw.token, undefined)
+  t.match(gw.auth, { clientId: '0oa-1', keyId: RSA.kid, scopes: DEFAULT_OKTA_SCOPES, dpop: true })
+  t.equal(loadServerConfig({ ...base, OKTA_API_TOKEN: TOKEN }).token, TOKEN, 'SSWS as before')
+  t.match(readConfig({ OKTA_ORG_URL: 'https://dev-1.okta.com', ...oauthEnv }).okta, { orgUrl: 'https://dev-1.okta.com', auth: { clientId: '0oa-1', dpop: true }, allowInsecureHttp: false })
+  t.match(oktaConnectionFromEnv({ OKTA_ORG_URL: 'http://127.0.0.1:7070', ...oauthEnv }), { auth: { clientId: '0oa-1' }, allowInsecureHttp: true })
+  t.equal(readConfig({ DEMO_OKTA_AUTH: 'oauth' }).emulatorAuth, 'oauth', 'DEMO_OKTA_AUTH=oauth: the in-process emulator over OAuth')
+  t.throws(() => readConfig({ DEMO_OKTA_AUTH: 'kerberos' }), { code: 'APP_CONFIG_INVALID', message: /DEMO_OKTA_AUTH must be ssws or oauth/ })
+  t.throws(() => readConfig({ DEMO_OKTA_AUTH: 'oauth', OKTA_ORG_URL: 'https://dev-1.okta.com', ...oauthEnv }), { message: /DEMO_OKTA_AUTH .* is for the in-process emulator/ })
+  t.throws(() => readConfig(oauthEnv), { message: /OKTA_CLIENT_ID is set but OKTA_ORG_URL is not/ })
+  t.throws(() => oktaConnectionFromEnv(oauthEnv), { code: 'OKTA_AUTH_INCOMPLETE', message: /OKTA_CLIENT_ID is set but OKTA_ORG_URL is not/ })
+
+  // Neither, where an org URL is given.
+  const neither = [
+    (() => { try { loadServerConfig(base) } catch (e) { return (e as Error).message } return '' })(),
+    (() => { try { readConfig({ OKTA_ORG_URL: 'https://dev-1.okta.com' }) } catch (e) { return (e as Error).message } return '' })(),
+    (() => { try { oktaConnectionFromEnv({ OKTA_ORG_URL: 'https://dev-1.okta.com' }) } catch (e) { return (e as Error).message } return '' })(),
+  ]
+  for (const message of neither) t.match(message, /OKTA_API_TOKEN.*OKTA_CLIENT_ID.*OKTA_PRIVATE_KEY.*OKTA_PRIVATE_KEY_FILE/, 'neither: names both ways')
+  for (const message of neither) t.match(message, /OKTA_AUTH_MISSING/, 'neither: the code')
+  for (const c of CASES) {
+    for (const [who, fn] of [
+      ['gateway', () => loadServerConfig({ ...base, ...c.env })],
+      ['demo', () => readConfig({ OKTA_ORG_URL: 'https://dev-1.okta.com', ...c.env })],
+      ['express', () => oktaConnectionFromEnv({ OKTA_ORG_URL: 'https://dev-1.okta.com', ...c.env })],
+    ] as const) {
+      let message = ''
+      try { fn() } catch (e) { message = (e as Error).message }
+      t.match(message, new RegExp(`${c.code}: `), `${who}, ${c.name}: the code`)
+      t.match(message, c.names, `${who}, ${c.name}: the variables`)
+      noKeyMaterial(t, message, `${who}, ${c.name}`)
+    }
+  }
+})
+
+await t.test('the strategy and the gateway plugin take { orgUrl, auth }, checked at construction', async (t) => {
+  const auth = { clientId: '0oa-1', privateKey: RSA.pem, keyId: RSA.kid, scopes: ['okta.users.read', 'okta.users.manage'], dpop: true }
+  const resolveOktaUser = (): { login: string } => ({ login: 'a@example.com' })
+  const strategy = new OktaMfaStrategy({ orgUrl: 'https://dev-1.okta.com', auth, resolveOktaUser })
+  await strategy.close()
+  t.throws(() => new OktaMfaStrategy({ orgUrl: 'https://dev-1.okta.com', token: TOKEN, auth, resolveOktaUser }), { name: 'TypeError', message: /"auth" option excludes "token"/ })
+  t.throws(() => new OktaMfaStrategy({ orgUrl: 'https://dev-1.okta.com', auth: 7 as never, resolveOktaUser }), { name: 'TypeError', message: /"auth" option must be/ })
+  const client = createOktaClient({ orgUrl: 'https://dev-1.okta.com', token: TOKEN })
+  t.teardown(() => client.close())
+  t.throws(() => new OktaMfaStrategy({ client, auth, resolveOktaUser }), { name: 'TypeError', message: /"client" option or "orgUrl" with "token" or "auth"/ })
+  let bad: unknown
+  try { new OktaMfaStrategy({ orgUrl: 'https://dev-1.okta.com', auth: { ...auth, privateKey: TRUNCATED }, resolveOktaUser }) } catch (e) { bad = e }
+  t.match(bad, { name: 'TypeError', message: /"auth\.privateKey" option/ }, 'the client names the field')
+  noKeyMaterial(t, String((bad as Error).message), 'strategy auth.privateKey')
+
+  async function register (options: Partial<OktaMfaGatewayOptions>): Promise<void> {
+    const gw = Fastify()
+    await gw.register(secureSession, { key: Buffer.alloc(32, 1) })
+    await gw.register(oktaMfaGateway, { resolveUser: () => null, ...options } as OktaMfaGatewayOptions)
+    try { await gw.ready() } finally { await gw.close() }
+  }
+  await register({ orgUrl: 'https://dev-1.okta.com', auth })
+  await register({ client: { orgUrl: 'https://dev-1.okta.com', auth } })
+  await t.rejects(register({ orgUrl: 'https://dev-1.okta.com', token: TOKEN, auth }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"token" and "auth" options are exclusive/ })
+  await t.rejects(register({ orgUrl: 'https://dev-1.okta.com', auth: null as never }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"auth" option must be/ })
+  await t.rejects(register({ orgUrl: 'https://dev-1.okta.com', auth: { ...auth, scopes: [] } }), { name: 'TypeError', message: /"auth\.scopes" option/ })
+  // The demo's and the Express example's buildApp take the same.
+  const sessionKey = Buffer.alloc(32, 2)
+  await t.rejects(buildDemo({ sessionKey, orgUrl: 'https://dev-1.okta.com', token: TOKEN, auth }), { name: 'TypeError', message: /"token" and "auth" options are exclusive/ })
+  await t.rejects(buildDemo({ sessionKey, orgUrl: 'https://dev-1.okta.com', auth, emulatorAuth: 'oauth' }), { name: 'TypeError', message: /"emulatorAuth" option/ })
+  const demo = await buildDemo({ sessionKey, orgUrl: 'https://dev-1.okta.com', auth })
+  await demo.app.close()
+  const express = buildExpress({ okta: { orgUrl: 'https://dev-1.okta.com', auth }, users: [], sessionSecret: 's'.repeat(32) })
+  await express.close()
+  t.throws(() => buildExpress({ okta: { orgUrl: 'https://dev-1.okta.com', auth: { ...auth, clientId: 'has space' } }, users: [], sessionSecret: 's'.repeat(32) }), { name: 'TypeError', message: /"auth\.clientId" option/ })
+})
+
+await t.test('the gateway server with OAuth env: readyz and a GraphQL verify over DPoP, no SSWS call', async (t) => {
+  const emu = await oauthEmulator(t, [app('0oa-gateway', RSA)], { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
+  const gw = await startGatewayApp(t, emu, { env: { OKTA_API_TOKEN: '', OKTA_CLIENT_ID: '0oa-gateway', OKTA_PRIVATE_KEY_FILE: PEM_FILE, OKTA_KEY_ID: RSA.kid } })
+  t.equal((await gw.jar().fetch('/readyz')).status, 200, 'readyz lists a user over OAuth')
+  const ada = await gw.signedIn('ada@example.com')
+  const factorId = (await gql(ada, OPS.factors)).body.data.factors[0].id as string
+  const verified = await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, Date.now()) })
+  t.match(verified.body.data.verifyFactor, { result: 'SUCCESS', mfa: { completed: true, factorId } })
+  t.ok(emu.oauth.tokenRequests() > 0, 'tokens came from /oauth2/v1/token')
+  t.equal(emu.oauth.sswsRequests(), 0, 'no request carried the SSWS token')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users?limit=1')).status, 200)
+  t.equal(emu.oauth.sswsRequests(), 1, 'the emulator does count an SSWS call (the check above can fail)')
+})
+
+/** A free loopback port. */
+async function freePort (): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const port = (probe.address() as AddressInfo).port
+  await new Promise((resolve) => probe.close(resolve))
+  return port
+}
+
+/** The environment of a child: PATH and the given variables only (nothing from the test's own env). */
+function childEnv (vars: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, ...vars }
+}
+
+/** Runs a program to its exit; resolves its status and output. */
+async function runToExit (script: string, vars: Record<string, string>): Promise<{ status: number | null, stdout: string, stderr: string }> {
+  const child = spawn(process.execPath, [script], { cwd: ROOT, env: childEnv(vars), stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
+  const timer = setTimeout(() => { child.kill('SIGKILL') }, 20_000)
+  const status = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  clearTimeout(timer)
+  return { status, stdout, stderr }
+}
+
+await t.test('the Express example started with OAuth env: a sign-in with a code, over DPoP, no SSWS call', async (t) => {
+  const emu = await oauthEmulator(t, [app('0oa-express', EC)], {
+    seed: [{ login: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', factors: [{ id: 'ostexpress0oauth0001', factorType: 'token:software:totp', sharedSecret: SECRET }] }],
+  })
+  const port = await freePort()
+  const child = spawn(process.execPath, ['examples/express-app/dist/main.js'], {
+    cwd: ROOT,
+    env: childEnv({
+      PORT: String(port), OKTA_ORG_URL: emu.url, OKTA_CLIENT_ID: '0oa-express', OKTA_PRIVATE_KEY: JSON.stringify(EC.privateJwk),
+      OKTA_SCOPES: 'okta.users.read,okta.users.manage', OKTA_DPOP: 'true', DEMO_PASSWORD: 'analytical-engine-1843',
+    }),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  t.teardown(() => { child.kill('SIGTERM') })
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (status) => { reject(new Error(`main.js exited with ${String(status)}`)) })
+    createInterface({ input: child.stdout }).on('line', (line) => { if (line.startsWith('Sign in as')) resolve() })
+  })
+  const jar = new CookieJar(`http://127.0.0.1:${port}`)
+  const post = async (path: string, form: Record<string, string>): Promise<string | undefined> => {
+    const page = await jar.fetch(path, { headers: { accept: 'text/html' } })
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? ''
+    return (await jar.fetch(path, { form: { ...form, _csrf: csrf } })).location
+  }
+  t.equal(await post('/login', { username: 'ada', password: 'analytical-engine-1843' }), '/mfa')
+  t.equal(await post('/mfa', { passCode: totp(SECRET, Date.now()) }), '/account', 'the code is verified at Okta over OAuth')
+  t.match((await jar.fetch('/api/me')).json(), { id: 'u1', mfa: { factorId: 'ostexpress0oauth0001' } })
+  t.ok(emu.oauth.tokenRequests() > 0, 'tokens came from /oauth2/v1/token')
+  t.equal(emu.oauth.sswsRequests(), 0, 'no request carried the SSWS token')
+})
+
+await t.test('each program refuses bad auth settings at start: exit 1, one coded line naming the variables, no key', async (t) => {
+  const gatewayBin = 'packages/gateway/dist/server.js'
+  const runs: Array<{ who: string, script: string, env: Record<string, string>, message: RegExp }> = [
+    { who: 'gateway, both', script: gatewayBin, env: { OKTA_ORG_URL: 'https://dev-1.okta.com', SESSION_KEY: 'ab'.repeat(32), OKTA_API_TOKEN: TOKEN, OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: RSA.pem }, message: /^okta-mfa-gateway configuration: OKTA_AUTH_CONFLICT: OKTA_API_TOKEN and OAuth settings \(OKTA_CLIENT_ID, OKTA_PRIVATE_KEY\) are both set/ },
+    { who: 'gateway, malformed key', script: gatewayBin, env: { OKTA_ORG_URL: 'https://dev-1.okta.com', SESSION_KEY: 'ab'.repeat(32), OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: TRUNCATED }, message: /OKTA_AUTH_KEY_INVALID: OKTA_PRIVATE_KEY does not hold a usable private key/ },
+    { who: 'demo, unreadable key file', script: 'examples/fastify-app/dist/main.js', env: { OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: MISSING_FILE }, message: /^Configuration error: OKTA_AUTH_KEY_UNREADABLE: OKTA_PRIVATE_KEY_FILE ".*" cannot be read \(ENOENT\)/ },
+    { who: 'Express example, neither', script: 'examples/express-app/dist/main.js', env: { OKTA_ORG_URL: 'https://dev-1.okta.com' }, message: /^Configuration error: OKTA_AUTH_MISSING: .*OKTA_API_TOKEN.*OKTA_CLIENT_ID/ },
+    { who: 'Express example, malformed key file', script: 'examples/express-app/dist/main.js', env: { OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: GARBAGE_FILE }, message: /^Configuration error: OKTA_AUTH_KEY_INVALID/ },
+  ]
+  const results = await Promise.all(runs.map(async (r) => ({ r, out: await runToExit(r.script, r.env) })))
+  for (const { r, out } of results) {
+    t.equal(out.status, 1, `${r.who}: exits 1`)
+    t.match(out.stderr, r.message, `${r.who}: the documented message`)
+    t.equal(out.stderr.trim().split('\n').length, 1, `${r.who}: one line, no stack`)
+    noKeyMaterial(t, out.stdout + out.stderr, r.who)
+  }
+})
