@@ -16,7 +16,7 @@ import { requireCsrf } from './csrf.js'
 import { DEMO_ISSUER, demoSeed, type DemoInfo } from './demo.js'
 import { OktaDirectory, resolveOktaUser } from './directory.js'
 import { safeLoggerOptions } from './logging.js'
-import { isUpstreamFailure, messageFor } from './messages.js'
+import { isUpstreamFailure, messageFor, UNAVAILABLE } from './messages.js'
 import { accountRoutes } from './routes/account.js'
 import { authRoutes } from './routes/auth.js'
 import { mfaRoutes } from './routes/mfa.js'
@@ -74,6 +74,8 @@ export const GRAPHQL_PATH = '/graphql'
 const ASSETS = {
   'app.css': 'text/css; charset=utf-8',
   'enroll.js': 'text/javascript; charset=utf-8',
+  'countdown.js': 'text/javascript; charset=utf-8',
+  'favicon.ico': 'image/x-icon',
 } as const
 
 /** Pages only load their own scripts and styles; the QR code is a data: image. */
@@ -198,9 +200,15 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
     await reply.header('cache-control', 'no-cache').type(asset.type).send(asset.body)
   })
 
+  app.get('/favicon.ico', async (request, reply) => {
+    const icon = assets.get('favicon.ico')!
+    await reply.header('cache-control', 'public, max-age=86400').type(icon.type).send(icon.body)
+  })
+
   const requireLogin = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (isSignedIn(request) && !await isSessionRevoked(request, revocations, { clock })) return
-    if (request.method === 'GET') rememberReturnTo(request, request.url)
+    if (request.method === 'GET') rememberReturnTo(request, request.url) // /login then says "Sign in to continue"
+
     await reply.redirect('/login', 303)
   }
   const ctx: AppContext = {
@@ -213,6 +221,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
     clock,
     graphqlPath: GRAPHQL_PATH,
     loginLimiter: new AttemptLimiter({ clock, maxAttempts: 10, windowMs: 15 * 60_000 }),
+    mfaLimiter: new AttemptLimiter({ clock, store: attemptStore }),
     revocations,
     csrf: requireCsrf(() => csrfPage()),
     requireLogin,
@@ -229,7 +238,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
     const upstream = isUpstreamFailure(err)
     const status = upstream ? 503 : (err as { statusCode?: number }).statusCode ?? 500
     if (status >= 500) request.log.error({ err: { code: (err as { code?: unknown }).code, message: upstream ? undefined : (err as Error).message } }, 'request failed')
-    const message = upstream ? messageFor('UPSTREAM_UNAVAILABLE') : status < 500 ? 'That request could not be handled. Go back and try again.' : messageFor('INTERNAL')
-    await reply.code(status).type('text/html; charset=utf-8').send(errorPage(message))
+    const message = upstream ? UNAVAILABLE.factors : status < 500 ? 'That request could not be handled. Go back and try again.' : messageFor('INTERNAL')
+    await reply.code(status).type('text/html; charset=utf-8').send(errorPage(message, { signedIn: isSignedIn(request), ...(upstream ? { title: 'Okta is unavailable' } : {}) }))
   })
 }

@@ -24,6 +24,8 @@ export interface AppContext {
   graphqlPath: string
   /** Password attempts per username (the MFA limiter lives in the strategy and the gateway). */
   loginLimiter: AttemptLimiter
+  /** A reader of the strategy's and the gateway's passcode counters (same store): "paused until" before any code. */
+  mfaLimiter: AttemptLimiter
   /** Revoked sessions: logout revokes the session, the security page's "sign out of all sessions" the user. */
   revocations: RevocationStore
   /** preValidation: refuses a POST without the session's CSRF token. */

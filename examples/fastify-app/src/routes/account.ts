@@ -5,12 +5,12 @@ import { getMfaState, mfaStateOf, userKeyOf, dropCachedFactors, revokeUserSessio
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
-import { isUpstreamFailure, messageFor } from '../messages.js'
-import { field, setFlash, takeFlash } from '../session.js'
+import { failureText, isUpstreamFailure, messageFor, type FailInfo } from '../messages.js'
+import { field, resendInSeconds, setFlash, takeFlash } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
 import { signOut } from './auth.js'
-import { loadFactors, sendUnavailable } from './mfa.js'
+import { justUsedCode, loadFactors, sendUnavailable } from './mfa.js'
 
 /** The user's factors and the one named in the URL; undefined once it has answered (Okta down, or no such factor). */
 async function factorOfRequest (ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<{ factors: FactorView[], factor: FactorView } | undefined> {
@@ -59,10 +59,13 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
   app.get('/account/security', guarded, async (request, reply) => {
     const factors = await loadFactors(ctx, request)
     const flash = takeFlash(request)
+    const state = getMfaState(request)
     await reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(securityPage({
       csrf: csrfToken(request),
       userName: currentUser(request).displayName,
       factors: factors ?? [],
+      lastUsed: state === undefined ? undefined : { factorId: state.factorId, at: state.completedAt },
+      now: ctx.clock(),
       factorsError: factors === undefined ? messageFor('UPSTREAM_UNAVAILABLE') : undefined,
       success: flash?.kind === 'success' ? flash.text : (request.query as Record<string, unknown>).added === '1' ? 'Factor added.' : undefined,
       error: flash?.kind === 'error' ? flash.text : undefined,
@@ -85,6 +88,8 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       emulator: ctx.emulator !== undefined,
       error: error ?? (flash?.kind === 'error' ? flash.text : undefined),
       info: flash?.kind === 'success' || flash?.kind === 'info' ? flash.text : undefined,
+      resendInSeconds: resendInSeconds(request, ctx.clock()),
+      freshCodeWarning: justUsedCode(ctx, request),
     }))
   }
 
@@ -97,12 +102,13 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
   app.post('/account/security/remove/:factorId', { preValidation: ctx.csrf, ...guarded }, ctx.passport.authenticate('okta-mfa', async (request, reply, err, user, info) => {
     if (err !== null) {
       if (!isUpstreamFailure(err)) throw err
-      return await sendUnavailable(reply)
+      return await sendUnavailable(reply, 'code')
     }
     if (user === false || user === undefined || user === null) {
-      const fail = (info ?? {}) as { code?: string, retryAfterSeconds?: number }
-      const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
-      return await renderRemove(request, reply, status, messageFor(fail.code, fail.retryAfterSeconds))
+      const fail = (info ?? {}) as FailInfo
+      const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' || fail.attemptsRemaining === 0 ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
+      const chosen = (await loadFactors(ctx, request))?.find((f) => f.id === field(request, 'factorId'))
+      return await renderRemove(request, reply, status, failureText(fail, { sms: chosen?.sendsCode === true, now: ctx.clock() }))
     }
     const found = await factorOfRequest(ctx, request, reply)
     if (found === undefined) return

@@ -1,12 +1,15 @@
 // The second step: /mfa (the form posted to the okta-mfa strategy), "send me a code" for sms factors,
 // /mfa/enroll (the page whose script calls the gateway), and the emulator's outbox page.
+import type { UserFactor } from '@okta-mfa/client'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { getMfaState, dropCachedFactors } from 'passport-okta-mfa'
+import { getMfaState, dropCachedFactors, userKeyOf } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
+import { DEMO_ISSUER } from '../demo.js'
+import { pendingTotp, startTotp, TOTP_TYPE } from '../enrollment.js'
 import { factorView, verifiableFactors, type FactorView } from '../factors.js'
-import { isUpstreamFailure, messageFor, MESSAGES } from '../messages.js'
-import { field, isLocalPath, rememberReturnTo, setFlash, takeFlash, takeReturnTo } from '../session.js'
+import { failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, UNAVAILABLE, type FailInfo } from '../messages.js'
+import { field, isLocalPath, rememberReturnTo, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
 import { errorPage } from '../views/errors.js'
 import { mfaPage, outboxPage } from '../views/mfa.js'
@@ -14,8 +17,8 @@ import { mfaPage, outboxPage } from '../views/mfa.js'
 /** How recent an MFA step must be to add a factor (the gateway's step-up window for factor changes). */
 export const STEP_UP_MAX_AGE_SECONDS = 300
 
-/** The fail info the okta-mfa strategy hands to `fail` (see passport-okta-mfa's FAIL_CODES). */
-interface FailInfo { code?: string, retryAfterSeconds?: number, attemptsRemaining?: number }
+/** How long Okta makes a person wait between two text messages (E0000109), used for the countdown after a send. */
+export const RESEND_WAIT_SECONDS = 30
 
 /** The factors of the signed-in user as the pages show them; `undefined` when Okta cannot be reached. */
 export async function loadFactors (ctx: AppContext, request: FastifyRequest): Promise<FactorView[] | undefined> {
@@ -28,9 +31,18 @@ export async function loadFactors (ctx: AppContext, request: FastifyRequest): Pr
   }
 }
 
-/** Answers 503 with the "Okta unavailable" page. */
-export async function sendUnavailable (reply: FastifyReply): Promise<void> {
-  await reply.code(503).type('text/html; charset=utf-8').send(errorPage(messageFor('UPSTREAM_UNAVAILABLE')))
+/**
+ * Answers 503 with the "Okta unavailable" page, in the words of the moment (`moment`: checking a code, or just
+ * reading the factors, before any code was entered), with a way out (sign out).
+ */
+export async function sendUnavailable (reply: FastifyReply, moment: keyof typeof UNAVAILABLE = 'factors'): Promise<void> {
+  await reply.code(503).type('text/html; charset=utf-8').send(errorPage(UNAVAILABLE[moment], { signedIn: true, title: 'Okta is unavailable' }))
+}
+
+/** Whether the last MFA step was so recent that its code may still be on screen (a TOTP step lasts 30 s, ±1 step). */
+export function justUsedCode (ctx: AppContext, request: FastifyRequest): boolean {
+  const state = getMfaState(request)
+  return state !== undefined && ctx.clock() - state.completedAt < 60_000
 }
 
 /** Whether this session may add a factor: none active yet, or an MFA step within the step-up window. */
@@ -50,18 +62,28 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     const flash = takeFlash(request)
     const query = request.query as Record<string, unknown>
     const enrolled = query.enrolled === '1'
+    // Locked already (e.g. signing in again during the pause): say so at once, not after the next code.
+    let lockedError: string | undefined
+    if (extra.error === undefined && status === 200) {
+      const decision = await ctx.mfaLimiter.check(userKeyOf(currentUser(request))).catch(() => undefined)
+      if (decision !== undefined && !decision.allowed) lockedError = lockoutText(decision.retryAfterSeconds, ctx.clock())
+    }
+    const mfaDone = getMfaState(request) !== undefined
     await reply.code(status).type('text/html; charset=utf-8').send(mfaPage({
       csrf: csrfToken(request),
       userName: currentUser(request).displayName,
       factors: verifiableFactors(factors),
       selectedFactorId: extra.selectedFactorId ?? (typeof query.factor === 'string' ? query.factor : undefined),
-      error: extra.error ?? (flash?.kind === 'error' ? flash.text : undefined),
+      error: extra.error ?? lockedError ?? (flash?.kind === 'error' ? flash.text : undefined),
+      resendInSeconds: resendInSeconds(request, ctx.clock()),
+      freshCodeWarning: mfaDone && justUsedCode(ctx, request),
+      locked: lockedError !== undefined,
       info: flash?.kind === 'info' ? flash.text : undefined,
       success: flash?.kind === 'success'
         ? flash.text
         : enrolled ? 'Your factor is set up. To finish signing in, enter the next code it gives you (a code works only once, so wait for a new one).' : undefined,
       emulator,
-      mfaDone: getMfaState(request) !== undefined,
+      mfaDone,
     }))
   }
 
@@ -74,24 +96,38 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (err !== null) {
       if (!isUpstreamFailure(err)) throw err
       request.log.warn({ code: (err as { code?: string }).code }, 'Okta unavailable during MFA')
-      return await sendUnavailable(reply)
+      return await sendUnavailable(reply, 'code')
     }
     const selectedFactorId = field(request, 'factorId')
     if (user === false || user === undefined || user === null) {
       const fail = (info ?? {}) as FailInfo
       if (fail.code === 'ENROLLMENT_REQUIRED') return await reply.redirect('/mfa/enroll', 303)
       if (fail.code === 'UNAUTHENTICATED') return await reply.redirect('/login', 303)
-      // A wrong code that used up the last attempt says both: it didn't match, and sign-in is now paused (until when).
+      // A wrong code says how many attempts are left; the one that used up the last says both: it didn't match,
+      // and sign-in is now paused (until when).
       const lastTry = fail.attemptsRemaining === 0 && (fail.code === 'INVALID_PASSCODE' || fail.code === 'PASSCODE_REPLAYED')
       const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' || lastTry ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
+      const sms = await isSmsChoice(request, selectedFactorId)
       return await renderMfa(request, reply, status, {
-        error: lastTry ? `${messageFor(fail.code)} ${messageFor('LOCKED_OUT', fail.retryAfterSeconds)}` : messageFor(fail.code, fail.retryAfterSeconds),
+        error: failureText(fail, { sms, now: ctx.clock() }),
         ...(selectedFactorId === undefined ? {} : { selectedFactorId }),
       })
     }
     // The strategy recorded the MFA step in the session; go where the user was going.
     await reply.redirect(takeReturnTo(request) ?? '/account', 303)
   }))
+
+  /** Whether the code posted was for a factor that sends codes (the page then speaks of text messages). */
+  async function isSmsChoice (request: FastifyRequest, factorId: string | undefined): Promise<boolean> {
+    const factors = verifiableFactors((await loadFactors(ctx, request)) ?? [])
+    const chosen = factors.find((f) => f.id === factorId) ?? factors[0]
+    return chosen?.sendsCode === true
+  }
+
+  // Where enrollment ends: where the person was going before sign-in (kept through enrollment), else /account.
+  app.get('/mfa/done', { preHandler: [ctx.requireLogin, ctx.requireMfa] }, async (request, reply) => {
+    await reply.redirect(takeReturnTo(request) ?? '/account', 303)
+  })
 
   // "Send a code" for sms, call and email factors: an Okta verify without a passcode sends one.
   app.post('/mfa/challenge', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
@@ -111,40 +147,83 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
         context: { ip: request.ip, ...(request.headers['user-agent'] === undefined ? {} : { userAgent: request.headers['user-agent'] }) },
       })
       setFlash(request, 'success', `We sent a code to ${factor.detail ?? 'you'}.${emulator ? ' With the emulator it is in the outbox (link below).' : ''}`)
+      setResendAt(request, ctx.clock() + RESEND_WAIT_SECONDS * 1000)
     } catch (err) {
       const e = err as { code?: string, retryAfterSeconds?: number }
-      if (e.code === 'OKTA_RATE_LIMITED') setFlash(request, 'error', `We just sent a code. ${messageFor('RATE_LIMITED', e.retryAfterSeconds)}`)
-      else if (isUpstreamFailure(err)) setFlash(request, 'error', messageFor('UPSTREAM_UNAVAILABLE'))
+      if (e.code === 'OKTA_RATE_LIMITED') {
+        // Not an error: the code sent a moment ago is on its way. The page says when another can be asked for.
+        setFlash(request, 'info', 'We sent you a code a moment ago: use that one.')
+        setResendAt(request, ctx.clock() + (e.retryAfterSeconds ?? RESEND_WAIT_SECONDS) * 1000)
+      } else if (isUpstreamFailure(err)) setFlash(request, 'error', UNAVAILABLE.send)
       else throw err
     }
     await reply.redirect(`${returnTo}?factor=${encodeURIComponent(factor.id)}`, 303)
   })
 
-  app.get('/mfa/enroll', { preHandler: ctx.requireLogin }, async (request, reply) => {
-    const factors = await loadFactors(ctx, request)
-    if (factors === undefined) return await sendUnavailable(reply)
-    if (!mayEnroll(ctx, request, factors)) {
-      // Adding a factor to an account that has one needs a fresh code first (step-up).
-      rememberReturnTo(request, '/mfa/enroll')
-      setFlash(request, 'info', 'Confirm it’s you before adding another factor.')
-      return await reply.redirect('/mfa', 303)
+  /** The factors as Okta lists them (pending ones carry their activation); undefined when Okta cannot be reached. */
+  async function rawFactors (request: FastifyRequest): Promise<UserFactor[] | undefined> {
+    try {
+      return await ctx.directory.factors(currentUser(request))
+    } catch (err) {
+      if (!isUpstreamFailure(err)) throw err
+      return undefined
     }
+  }
+
+  /** The step-up before adding a factor to an account that has one: to /mfa, and back here after the code. */
+  async function askStepUp (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    rememberReturnTo(request, '/mfa/enroll')
+    setFlash(request, 'info', 'Confirm it’s you before adding another factor.')
+    await reply.redirect('/mfa', 303)
+  }
+
+  app.get('/mfa/enroll', { preHandler: ctx.requireLogin }, async (request, reply) => {
+    const raw = await rawFactors(request)
+    if (raw === undefined) return await sendUnavailable(reply)
+    const factors = raw.map(factorView)
+    if (!mayEnroll(ctx, request, factors)) return await askStepUp(request, reply)
     const hasMfa = getMfaState(request) !== undefined
     // ?method=sms asks for a phone; otherwise the authenticator app, unless one is active already (adding a second factor).
     const asked = (request.query as Record<string, unknown>).method
     const hasTotp = factors.some((f) => f.kind === 'totp' && f.active)
     const method = asked === 'sms' || (asked !== 'totp' && hasTotp) ? 'sms' : 'totp'
+    const user = currentUser(request)
+    const flash = takeFlash(request)
     await reply.type('text/html; charset=utf-8').send(enrollPage({
       method,
       csrf: csrfToken(request),
-      userName: currentUser(request).displayName,
+      userName: user.displayName,
       graphqlPath: ctx.graphqlPath,
-      doneHref: hasMfa ? '/account/security?added=1' : '/account',
+      // Where the person was going before sign-in survives enrollment: /mfa/done takes it.
+      doneHref: hasMfa ? '/account/security?added=1' : '/mfa/done',
       emulator,
-      accountName: currentUser(request).oktaLogin,
+      accountName: user.oktaLogin,
       mfaDone: hasMfa,
       messages: MESSAGES,
+      pending: method === 'totp' ? await pendingTotp(raw, DEMO_ISSUER, user.oktaLogin) : undefined,
+      error: flash?.kind === 'error' ? flash.text : undefined,
+      info: flash?.kind === 'info' ? flash.text : undefined,
     }))
+  })
+
+  // "Show my QR code": the authenticator factor is created here, when the person starts, and reused afterwards.
+  app.post('/mfa/enroll/start', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
+    const raw = await rawFactors(request)
+    if (raw === undefined) return await sendUnavailable(reply)
+    if (!mayEnroll(ctx, request, raw.map(factorView))) return await askStepUp(request, reply)
+    if (raw.some((f) => f.factorType === TOTP_TYPE && f.status === 'ACTIVE')) {
+      setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
+      return await reply.redirect('/mfa/enroll?method=sms', 303)
+    }
+    try {
+      const user = currentUser(request)
+      await startTotp(ctx.client, await ctx.directory.oktaUserId(user), DEMO_ISSUER, user.oktaLogin)
+      dropCachedFactors(request)
+    } catch (err) {
+      if (!isUpstreamFailure(err)) throw err
+      return await sendUnavailable(reply)
+    }
+    await reply.redirect('/mfa/enroll?method=totp', 303)
   })
 
   // Starting over: a factor enrolled but never activated (page reloaded, code lost) blocks a new enrollment of
