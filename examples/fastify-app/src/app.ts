@@ -9,7 +9,7 @@ import { createOktaClient, type OktaClient } from '@okta-mfa/client'
 import { startEmulator, type Emulator, type EmulatorOptions } from '@okta-mfa/emulator'
 import { oktaMfaGateway } from '@okta-mfa/gateway'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
-import { AttemptLimiter, MemoryAttemptStore, OktaMfaStrategy, requireMfaFastify, MemoryRevocationStore, isSessionRevoked } from 'passport-okta-mfa'
+import { AttemptLimiter, MemoryAttemptStore, OktaMfaStrategy, requireMfaFastify, MemoryRevocationStore, isSessionRevoked, RememberedDevices, DEFAULT_REMEMBER_DAYS } from 'passport-okta-mfa'
 import { Strategy as LocalStrategy } from 'passport-local'
 import { isSignedIn, type AppContext } from './context.js'
 import { requireCsrf } from './csrf.js'
@@ -49,6 +49,8 @@ export interface BuildAppOptions {
   users?: readonly UserSeed[]
   /** `Secure` attribute of the session cookie; `'auto'` sets it on https requests. @default 'auto' */
   cookieSecure?: boolean | 'auto'
+  /** Lifetime of "Remember this device", in days (0 turns the checkbox off). @default 30 */
+  rememberDeviceDays?: number
   /**
    * Honour X-Forwarded-Proto/For from a TLS-terminating proxy (`true`, a hop count, or the proxy's addresses/CIDRs),
    * so that `'auto'` cookies are Secure behind it. Off by default: forwarded headers are ignored.
@@ -86,6 +88,8 @@ function checkOptions (options: BuildAppOptions): void {
   if (!Buffer.isBuffer(options.sessionKey) || options.sessionKey.length !== 32) throw new TypeError('"sessionKey" option must be a Buffer of 32 bytes')
   if ((options.orgUrl === undefined) !== (options.token === undefined)) throw new TypeError('"orgUrl" and "token" options go together: give both or neither')
   if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
+  const days = options.rememberDeviceDays
+  if (days !== undefined && (typeof days !== 'number' || !Number.isFinite(days) || days < 0 || days > 400)) throw new TypeError('"rememberDeviceDays" option must be a number of days from 0 to 400')
   const trust = options.trustProxy
   if (trust !== undefined && typeof trust !== 'boolean' && typeof trust !== 'string' && !(typeof trust === 'number' && Number.isInteger(trust) && trust >= 0)) {
     throw new TypeError('"trustProxy" option must be a boolean, a hop count or proxy addresses')
@@ -167,6 +171,19 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   const attemptStore = new MemoryAttemptStore({ clock })
   // Logout and "sign out of all sessions" revoke here; the strategy, the guard and the gateway refuse revoked sessions.
   const revocations = new MemoryRevocationStore({ clock })
+  // "Remember this device": the cookie is signed with a key derived from the session key; "forget remembered devices"
+  // is recorded in the revocation store (shared between instances when that store is).
+  const directory = new OktaDirectory(client)
+  const rememberDays = options.rememberDeviceDays ?? DEFAULT_REMEMBER_DAYS
+  const devices = rememberDays === 0
+    ? undefined
+    : new RememberedDevices({
+      secret: options.sessionKey,
+      maxAgeDays: rememberDays,
+      store: revocations,
+      clock,
+      activeFactorIds: async (user) => (await directory.factors(user as AppUser)).filter((f) => f.status === 'ACTIVE').map((f) => f.id),
+    })
   passport.use('okta-mfa', new OktaMfaStrategy<AppUser>({ client, resolveOktaUser, provision: true, store: attemptStore, clock, revocations }))
   await app.register(passport.initialize())
   await app.register(passport.secureSession())
@@ -181,6 +198,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
     issuer: DEMO_ISSUER,
     clock,
     path: GRAPHQL_PATH,
+    rememberedDevices: devices,
   })
 
   app.addHook('onSend', async (request, reply) => {
@@ -214,7 +232,8 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   const ctx: AppContext = {
     passport,
     client,
-    directory: new OktaDirectory(client),
+    directory,
+    devices,
     users,
     emulator,
     demo,
@@ -225,7 +244,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
     revocations,
     csrf: requireCsrf(() => csrfPage()),
     requireLogin,
-    requireMfa: requireMfaFastify({ redirectTo: '/mfa', loginRedirectTo: '/login', clock, revocations }),
+    requireMfa: requireMfaFastify({ redirectTo: '/mfa', loginRedirectTo: '/login', clock, revocations, rememberedDevices: devices }),
   }
   authRoutes(app, ctx)
   mfaRoutes(app, ctx)

@@ -49,3 +49,7 @@ export {
   DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, type RedisStoreOptions, type RedisClientLike,
 } from './stores/redis-common.js'
 export { createRedisStores, type CreateRedisStoresOptions, type RedisStores } from './stores/redis.js'
+export {
+  RememberedDevices, isRememberedMfa, factorFingerprint, readCookie, REMEMBERED_DEVICE_COOKIE, DEFAULT_REMEMBER_DAYS,
+  REMEMBERED_SESSION_KEY, MAX_DEVICE_COOKIE_LENGTH, type RememberedDevicesOptions, type RememberedDevice,
+} from './remembered-device.js'

@@ -26,3 +26,7 @@ export {
 } from './strategy.js'
 export { type OktaMfaStrategyOptions, type OktaMfaStrategyOptionsWithRequest, type OktaMfaStrategyBaseOptions } from './options.js'
 export { carryAcrossLogin } from './login-hook.js'
+export {
+  RememberedDevices, isRememberedMfa, DEFAULT_REMEMBER_DAYS, REMEMBERED_DEVICE_COOKIE,
+  type RememberedDevicesOptions, type RememberedDevice,
+} from '@okta-mfa/core'

@@ -1,7 +1,7 @@
 // The protected pages: /account (requireMfaFastify) and /account/security, where removing a factor needs a
 // fresh code first (step-up), checked by the same okta-mfa strategy as the sign-in form.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { getMfaState, mfaStateOf, userKeyOf, dropCachedFactors, revokeUserSessions } from 'passport-okta-mfa'
+import { getMfaState, isRememberedMfa, mfaStateOf, userKeyOf, dropCachedFactors, revokeUserSessions } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
@@ -44,7 +44,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       user,
       factors: factors ?? [],
       factorsError: factors === undefined ? messageFor('UPSTREAM_UNAVAILABLE') : undefined,
-      mfa: { completedAt: state.completedAt, method: state.method, factorLabel: factors?.find((f) => f.id === state.factorId)?.label },
+      mfa: { completedAt: state.completedAt, method: state.method, factorLabel: factors?.find((f) => f.id === state.factorId)?.label, remembered: isRememberedMfa(request) },
       now: ctx.clock(),
       success: flash?.kind === 'success' ? flash.text : undefined,
     }))
@@ -56,6 +56,16 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     await signOut(ctx, request, reply, 'You are signed out of all sessions.')
   })
 
+  // "Forget remembered devices": every browser where the box was ticked asks for a code at its next sign-in.
+  app.post('/account/security/forget-devices', { preValidation: ctx.csrf, ...guarded }, async (request, reply) => {
+    if (ctx.devices !== undefined) {
+      await ctx.devices.forgetAll(currentUser(request))
+      reply.header('set-cookie', ctx.devices.clearCookie({ secure: request.protocol === 'https' }))
+    }
+    setFlash(request, 'success', 'Remembered devices are forgotten: each will ask for a code at its next sign-in.')
+    await reply.redirect('/account/security', 303)
+  })
+
   app.get('/account/security', guarded, async (request, reply) => {
     const factors = await loadFactors(ctx, request)
     const flash = takeFlash(request)
@@ -65,6 +75,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       userName: currentUser(request).displayName,
       factors: factors ?? [],
       lastUsed: state === undefined ? undefined : { factorId: state.factorId, at: state.completedAt },
+      remembered: ctx.devices === undefined ? undefined : { days: Math.round(ctx.devices.maxAgeMs / 86_400_000), thisDevice: isRememberedMfa(request) },
       now: ctx.clock(),
       factorsError: factors === undefined ? messageFor('UPSTREAM_UNAVAILABLE') : undefined,
       success: flash?.kind === 'success' ? flash.text : (request.query as Record<string, unknown>).added === '1' ? 'Factor added.' : undefined,

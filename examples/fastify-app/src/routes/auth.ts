@@ -122,8 +122,16 @@ export async function signOut (ctx: AppContext, request: FastifyRequest, reply: 
   await reply.redirect('/login', 303)
 }
 
-/** /mfa when the user has a factor to verify, /mfa/enroll when not; /mfa when Okta cannot say. */
+/**
+ * Where sign-in goes on: on a remembered device, where the person was going (or /account); else /mfa when the user
+ * has a factor to verify, /mfa/enroll when not; /mfa when Okta cannot say.
+ */
 async function nextStep (ctx: AppContext, user: AppUser, request: FastifyRequest): Promise<string> {
+  try {
+    if (ctx.devices !== undefined && await ctx.devices.honour(request) !== undefined) return takeReturnTo(request) ?? '/account'
+  } catch (err) {
+    request.log.warn({ err: { code: (err as { code?: unknown }).code } }, 'could not check the remembered device')
+  }
   try {
     const factors = verifiableFactors((await ctx.directory.factors(user)).map(factorView))
     return factors.length === 0 ? '/mfa/enroll' : '/mfa'

@@ -2,7 +2,7 @@
 // /mfa/enroll (the page whose script calls the gateway), and the emulator's outbox page.
 import type { UserFactor } from '@okta-mfa/client'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { getMfaState, dropCachedFactors, userKeyOf } from 'passport-okta-mfa'
+import { getMfaState, dropCachedFactors, isRememberedMfa, userKeyOf } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { DEMO_ISSUER } from '../demo.js'
@@ -49,7 +49,8 @@ export function justUsedCode (ctx: AppContext, request: FastifyRequest): boolean
 function mayEnroll (ctx: AppContext, request: FastifyRequest, factors: FactorView[]): boolean {
   if (!factors.some((f) => f.active)) return true
   const state = getMfaState(request)
-  return state !== undefined && ctx.clock() - state.completedAt < STEP_UP_MAX_AGE_SECONDS * 1000
+  // A step honoured from a remembered device never counts for a step-up: a code is asked for.
+  return state !== undefined && !isRememberedMfa(request) && ctx.clock() - state.completedAt < STEP_UP_MAX_AGE_SECONDS * 1000
 }
 
 /** Registers `/mfa`, `/mfa/challenge`, `/mfa/enroll`, `/mfa/enroll/restart` and, with the emulator, `/dev/outbox`. */
@@ -77,6 +78,8 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       error: extra.error ?? lockedError ?? (flash?.kind === 'error' ? flash.text : undefined),
       resendInSeconds: resendInSeconds(request, ctx.clock()),
       freshCodeWarning: mfaDone && justUsedCode(ctx, request),
+      // Offered at sign-in only, not on a step-up.
+      rememberDays: ctx.devices === undefined || mfaDone ? undefined : Math.round(ctx.devices.maxAgeMs / 86_400_000),
       locked: lockedError !== undefined,
       info: flash?.kind === 'info' ? flash.text : undefined,
       success: flash?.kind === 'success'
@@ -113,7 +116,12 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
         ...(selectedFactorId === undefined ? {} : { selectedFactorId }),
       })
     }
-    // The strategy recorded the MFA step in the session; go where the user was going.
+    // The strategy recorded the MFA step in the session. "Remember this device" (opt-in): the signed device cookie.
+    const state = getMfaState(request)
+    if (field(request, 'rememberDevice') === '1' && ctx.devices !== undefined && state !== undefined) {
+      reply.header('set-cookie', ctx.devices.cookie(await ctx.devices.issue(currentUser(request), state.factorId), { secure: request.protocol === 'https' }))
+    }
+    // Go where the user was going.
     await reply.redirect(takeReturnTo(request) ?? '/account', 303)
   }))
 

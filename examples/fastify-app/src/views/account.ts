@@ -53,7 +53,7 @@ export function accountPage (view: AccountView): string {
       <dt>Username</dt><dd data-testid="username">${view.user.username}</dd>
       <dt>Okta login</dt><dd>${view.user.oktaLogin}</dd>
       <dt>Last MFA</dt><dd data-testid="mfa-completed">${timeTag(view.mfa.completedAt, view.now)}
-        ${view.mfa.factorLabel === undefined ? (view.mfa.remembered === true ? 'on this remembered device' : '') : `with ${view.mfa.factorLabel}`}</dd>
+        ${view.mfa.factorLabel === undefined ? '' : `with ${view.mfa.factorLabel}`}${view.mfa.remembered === true ? ' (this browser is remembered, so no code was asked today)' : ''}</dd>
     </dl>
   </section>
   <section class="card">

@@ -61,8 +61,7 @@ export function securityPage (view: SecurityView): string {
     ${view.remembered === undefined
       ? ''
       : html`<h2>Remembered devices</h2>
-    <p>${view.remembered.thisDevice ? 'This browser is remembered: it skips the code at sign-in.' : 'This browser is not remembered.'}
-      A remembered device skips the code for ${view.remembered.days} days; removing or adding a factor forgets every device.</p>
+    <p>${view.remembered.thisDevice ? html`<strong data-testid="this-device-remembered">This browser is remembered: you signed in without a code.</strong> ` : ''}A remembered device skips the code for ${view.remembered.days} days; removing or adding a factor forgets every device.</p>
     <form method="post" action="/account/security/forget-devices">${csrfField(view.csrf)}<button type="submit" class="secondary" data-testid="forget-devices">Forget remembered devices</button></form>
     <p class="hint">Every browser where you ticked “Remember this device” asks for a code again at the next sign-in.</p>`}
     <h2>Sessions</h2>
