@@ -245,7 +245,7 @@ await t.test('"Remember this device": opt-in at sign-in, skips the code next tim
   t.equal(path(page), '/mfa', 'forgotten: the code is asked again')
 })
 
-await t.test('a remembered device is forgotten when a factor is removed', async (t) => {
+await t.test('a remembered device is forgotten when a factor is added; two factors offer "Use another method"', async (t) => {
   const fresh = await startE2eApp(t)
   const { page } = await openPage(t, browser)
   await signIn(page, fresh, 'carol')
@@ -262,4 +262,17 @@ await t.test('a remembered device is forgotten when a factor is removed', async 
   await clickAndWait(page, 'nav a[href="/logout"]')
   await signIn(page, fresh, 'carol')
   t.equal(path(page), '/mfa', 'a factor added since the device was remembered: the code is asked again')
+
+  // Two factors: the page speaks of one, and offers the other as "Use another method".
+  t.match(await text(page, '#code-help'), 'authenticator app')
+  t.equal(await page.locator('form.send-code').count(), 0, 'no "Send a code" while the app is the method')
+  t.match(await text(page, '[data-testid=other-methods]'), /Use another method: Text message/)
+  await shot(page, 'mfa-other-methods')
+  await clickAndWait(page, '[data-testid=other-methods] a')
+  t.match(await text(page, '#code-help'), 'by text message', 'switched to text messages')
+  t.match(await text(page, '[data-testid=other-methods]'), 'Authenticator app', 'and back is offered')
+  fresh.clock.advance(30_000) // Okta's 30 s between two texts
+  await clickAndWait(page, 'form.send-code button')
+  await enterCode(page, fresh.emulator!.lastMessage({ channel: 'sms' })!.code)
+  t.equal(path(page), '/account', 'the other method signs in')
 })

@@ -24,6 +24,11 @@ export interface CodeFormOptions {
   sendFirst?: boolean
   /** Seconds before another code may be sent (after "Send a code"): the send button says so, with a live countdown. */
   resendInSeconds?: number | undefined
+  /**
+   * With more than one factor: show the selected one only, with "Use another method" links (plain links, so they work
+   * without JavaScript) instead of a chooser; `switchHref(id)` is the page for another factor. @default a chooser
+   */
+  switchHref?: ((factorId: string) => string) | undefined
   /** Offer "Remember this device for N days" (an opt-in checkbox, unchecked). */
   rememberDays?: number | undefined
 }
@@ -53,8 +58,18 @@ function factorText (f: FactorView): string {
 
 /** The form, plus one "send a code" form per sms/call/email factor. */
 export function codeForm (opts: CodeFormOptions): SafeHtml {
-  const { factors, csrf } = opts
-  const selected = factors.find((f) => f.id === opts.selectedFactorId) ?? factors[0]
+  const all = opts.factors
+  const csrf = opts.csrf
+  const selectedAll = all.find((f) => f.id === opts.selectedFactorId) ?? all[0]
+  // "Use another method": the form speaks of one factor at a time; the others are links.
+  const switching = opts.switchHref !== undefined && all.length > 1
+  const factors = switching && selectedAll !== undefined ? [selectedAll] : all
+  const selected = selectedAll
+  const others = switching ? all.filter((f) => f.id !== selected?.id) : []
+  const switcher = others.length === 0
+    ? ''
+    : html`<div class="other-methods" data-testid="other-methods"><p class="hint">Use another method:</p>
+      <ul>${others.map((f) => html`<li><a href="${opts.switchHref!(f.id)}">${factorText(f)}</a></li>`)}</ul></div>`
   const chooser = factors.length > 1
     ? html`<fieldset class="choices">
         <legend>Verify with</legend>
@@ -96,5 +111,6 @@ export function codeForm (opts: CodeFormOptions): SafeHtml {
           adding a factor, or “Forget remembered devices” on the Security page, undoes it.</p>`}
       <button type="submit" class="primary">${opts.submitLabel ?? 'Verify'}</button>
     </form>
-    ${sendFirst ? '' : senders}`
+    ${sendFirst ? '' : senders}
+    ${switcher}`
 }

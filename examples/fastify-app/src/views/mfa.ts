@@ -65,6 +65,7 @@ export function mfaPage (view: MfaView): string {
       returnTo: '/mfa',
       resendInSeconds: view.resendInSeconds,
       rememberDays: view.rememberDays,
+      switchHref: (id) => `/mfa?factor=${encodeURIComponent(id)}`,
     })}
     ${view.emulator && hasSms ? outboxHint() : ''}
   </section>`
