@@ -5,7 +5,7 @@ import { createServer } from 'node:net'
 import { once } from 'node:events'
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { DEMO_USERS } from '../../examples/fastify-app/dist/users.js'
+import { DEMO_USERS, readConfig } from '../../examples/fastify-app/dist/index.js'
 import { PASSWORD, startE2eApp, type E2eApp } from '../helpers/e2e-app.js'
 import { RESULTS_DIR, clickAndWait, launchBrowser, openPage } from '../helpers/e2e-browser.js'
 import { totp } from '../helpers/totp.js'
@@ -275,4 +275,19 @@ await t.test('a remembered device is forgotten when a factor is added; two facto
   await clickAndWait(page, 'form.send-code button')
   await enterCode(page, fresh.emulator!.lastMessage({ channel: 'sms' })!.code)
   t.equal(path(page), '/account', 'the other method signs in')
+})
+
+await t.test('REMEMBER_DEVICE_DAYS: 30 by default, refused by name when malformed, 0 turns the checkbox off', async (t) => {
+  t.equal(readConfig({}).rememberDeviceDays, 30)
+  t.equal(readConfig({ REMEMBER_DEVICE_DAYS: '7' }).rememberDeviceDays, 7)
+  t.throws(() => readConfig({ REMEMBER_DEVICE_DAYS: 'a month' }), { message: /REMEMBER_DEVICE_DAYS must be a whole number of days from 0 to 400/ })
+  t.throws(() => readConfig({ REMEMBER_DEVICE_DAYS: '401' }), { message: /REMEMBER_DEVICE_DAYS/ })
+  const off = await startE2eApp(t, { rememberDeviceDays: 0 })
+  const { page } = await openPage(t, browser)
+  await signIn(page, off, 'bob')
+  t.equal(path(page), '/mfa')
+  t.equal(await page.locator('[data-testid=remember-device]').count(), 0, 'no checkbox when turned off')
+  const week = await startE2eApp(t, { rememberDeviceDays: 7 })
+  await signIn(page, week, 'bob')
+  t.equal(await page.getByLabel('Remember this device for 7 days').count(), 1, 'the lifetime is the one configured')
 })

@@ -55,6 +55,7 @@ async function main (): Promise<void> {
     sessionKey: config.sessionKey,
     ...(config.okta === undefined ? {} : config.okta),
     trustProxy: config.trustProxy,
+    rememberDeviceDays: config.rememberDeviceDays,
     logger: { level: process.env.LOG_LEVEL ?? 'warn' },
   })
   await app.listen({ port: config.port, host: config.host })
