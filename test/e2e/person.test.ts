@@ -175,7 +175,9 @@ await t.test('a step-up right after sign-in warns before the code is typed; send
 
 await t.test('an empty sign-in names the empty field and puts the cursor there', async (t) => {
   const { page } = await openPage(t, browser)
-  await page.goto(`${app.url}/login`)
+  await page.goto(`${app.url}/mfa`)
+  t.equal(path(page), '/login')
+  t.equal(await text(page, 'h1'), 'Sign in', '/mfa is not a page to come back to after the code')
   await clickAndWait(page, 'form[action="/login"] button[type=submit]')
   t.equal(await text(page, '[role=alert]'), 'Enter your username.')
   t.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'username')

@@ -225,7 +225,8 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
 
   const requireLogin = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (isSignedIn(request) && !await isSessionRevoked(request, revocations, { clock })) return
-    if (request.method === 'GET') rememberReturnTo(request, request.url) // /login then says "Sign in to continue"
+    // /login then says "Sign in to continue". Not /mfa itself: after the code the person would land on it again.
+    if (request.method === 'GET' && !/^\/mfa(\?|$)/.test(request.url)) rememberReturnTo(request, request.url)
 
     await reply.redirect('/login', 303)
   }
