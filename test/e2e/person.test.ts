@@ -135,6 +135,23 @@ await t.test('without JavaScript: sign in with a code, and the resend wait is st
   t.equal(path(page), '/account', 'the MFA step works without JavaScript')
 })
 
+await t.test('without JavaScript: enrollment from "Show my QR code" to the first code', async (t) => {
+  const fresh = await startE2eApp(t)
+  const { page } = await openPage(t, browser, { javaScriptEnabled: false })
+  await signIn(page, fresh, 'alice')
+  await clickAndWait(page, '[data-testid=start-totp]')
+  const secret = (await text(page, '#manual-key')).replace(/\s+/g, '')
+  await page.fill('#passCode', wrongFor(totp(secret, fresh.clock.now())))
+  await clickAndWait(page, '#totp-activate button[type=submit]')
+  t.match(await text(page, '#activate-error'), /didn't match\..* 3 attempts left/, 'the same words as with JavaScript')
+  t.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'passCode')
+  await shot(page, 'nojs-enroll-wrong-code')
+  await page.fill('#passCode', totp(secret, fresh.clock.now()))
+  await clickAndWait(page, '#totp-activate button[type=submit]')
+  t.equal(path(page), '/account', 'the first code is the MFA step, without JavaScript too')
+  t.match(await text(page, '.factors'), 'Authenticator app')
+})
+
 await t.test('a step-up right after sign-in warns before the code is typed; send sits above remove', async (t) => {
   const { page } = await openPage(t, browser)
   app.clock.advance(30_000)

@@ -61,6 +61,8 @@
 
   function showError (err, focusId) {
     statusBox.hidden = true
+    const served = $('activate-error') // the server's error of a post without JavaScript: replaced by this one
+    if (served) served.remove()
     // Show the error where the user is looking: above the field they typed in (on a phone the top of the
     // page is off screen by then), else at the top.
     const field = focusId ? $(focusId) : null

@@ -2,7 +2,8 @@
 // /mfa/enroll (the page whose script calls the gateway), and the emulator's outbox page.
 import type { UserFactor } from '@okta-mfa/client'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { getMfaState, dropCachedFactors, isRememberedMfa, userKeyOf } from 'passport-okta-mfa'
+import { countedOutcome, outcomeOfError, readPasscode } from '@okta-mfa/core'
+import { getMfaState, dropCachedFactors, isRememberedMfa, recordMfa, userKeyOf } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { DEMO_ISSUER } from '../demo.js'
@@ -232,6 +233,42 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       return await sendUnavailable(reply)
     }
     await reply.redirect('/mfa/enroll?method=totp', 303)
+  })
+
+  // Activation as a plain form post, for browsers without JavaScript (with it, enroll.js does the same through the
+  // gateway). The same rules as the gateway's activateFactor: the attempt is counted before Okta hears the code, a
+  // wrong code says how many are left, and the accepted first code is the MFA step.
+  app.post('/mfa/enroll/activate', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
+    const raw = await rawFactors(request)
+    if (raw === undefined) return await sendUnavailable(reply, 'code')
+    if (!mayEnroll(ctx, request, raw.map(factorView))) return await askStepUp(request, reply)
+    const hadMfa = getMfaState(request) !== undefined
+    const factor = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === TOTP_TYPE && f.status === 'PENDING_ACTIVATION')
+    const back = async (text: string): Promise<void> => {
+      setFlash(request, 'error', text)
+      await reply.redirect('/mfa/enroll?method=totp', 303)
+    }
+    if (factor === undefined) return await back(messageFor('FACTOR_NOT_FOUND'))
+    const passcode = readPasscode(field(request, 'passCode'))
+    if (!passcode.ok) return await back(messageFor(passcode.code))
+    const user = currentUser(request)
+    const userKey = userKeyOf(user)
+    const decision = await ctx.mfaLimiter.consume(userKey).catch(() => undefined)
+    if (decision === undefined) return await back(messageFor('STORE_UNAVAILABLE'))
+    if (!decision.allowed) return await back(lockoutText(decision.retryAfterSeconds, ctx.clock()))
+    try {
+      await ctx.client.activateFactor(await ctx.directory.oktaUserId(user), factor.id, { passCode: passcode.passCode })
+    } catch (err) {
+      const outcome = outcomeOfError(err)
+      if (outcome === undefined) throw err
+      if (outcome.code === 'UPSTREAM_UNAVAILABLE' || outcome.code === 'UPSTREAM_TIMEOUT') return await sendUnavailable(reply, 'code')
+      const counted = countedOutcome(outcome, decision)
+      return await back(failureText({ code: counted.code, ...counted.details }, { now: ctx.clock() }))
+    }
+    await ctx.mfaLimiter.succeed(userKey).catch(() => {})
+    dropCachedFactors(request)
+    recordMfa(request, { user, factorId: factor.id, method: 'form', now: ctx.clock() })
+    await reply.redirect(hadMfa ? '/account/security?added=1' : '/mfa/done', 303)
   })
 
   // Starting over: a factor enrolled but never activated (page reloaded, code lost) blocks a new enrollment of

@@ -78,10 +78,14 @@ function totpStep (view: EnrollView): SafeHtml {
           </div>
         </li>
         <li>
-          <form id="totp-activate" class="code-form" data-factor-id="${p.factorId}" novalidate>
+          <form id="totp-activate" class="code-form" data-factor-id="${p.factorId}" method="post" action="/mfa/enroll/activate" novalidate>
+            ${csrfField(view.csrf)}
+            <input type="hidden" name="factorId" value="${p.factorId}">
             <label for="passCode">Enter the 6-digit code the app shows</label>
+            ${view.error === undefined ? '' : html`<div class="notice notice-error" role="alert" data-testid="error" id="activate-error">${view.error}</div>`}
             <input id="passCode" name="passCode" type="text" inputmode="numeric" autocomplete="one-time-code"
-              pattern="[0-9]{6}" maxlength="6" required spellcheck="false" class="code-input" aria-describedby="enroll-error">
+              pattern="[0-9]{6}" maxlength="6" required spellcheck="false" class="code-input"
+              aria-describedby="${view.error === undefined ? 'enroll-error' : 'activate-error'}" ${view.error === undefined ? '' : html`aria-invalid="true" autofocus`}>
             <button type="submit" class="primary">Activate</button>
           </form>
         </li>
@@ -124,8 +128,8 @@ export function enrollPage (view: EnrollView): string {
     <h1>Set up two-step sign-in</h1>
     ${notice('info', view.info)}
     ${view.freshCodeWarning === true ? freshCodeNotice() : ''}
-    ${notice('error', view.error)}
-    <noscript><div class="notice notice-error" role="alert">Finishing the setup needs JavaScript. Turn it on and reload this page (your QR code stays the same).</div></noscript>
+    ${view.pending === undefined ? notice('error', view.error) : ''}
+    ${(view.method ?? 'totp') === 'sms' ? html`<noscript><div class="notice notice-error" role="alert">Setting up text messages needs JavaScript. Turn it on and reload this page, or use an authenticator app.</div></noscript>` : ''}
     <div id="enroll-error" class="notice notice-error" role="alert" data-testid="error" hidden></div>
     <div id="enroll-status" class="notice notice-info" role="status" hidden></div>
 
