@@ -19,6 +19,7 @@ import { safeLoggerOptions } from './logging.js'
 import { isUpstreamFailure, messageFor, UNAVAILABLE } from './messages.js'
 import { accountRoutes } from './routes/account.js'
 import { authRoutes } from './routes/auth.js'
+import { enrollRoutes } from './routes/enroll.js'
 import { mfaRoutes } from './routes/mfa.js'
 import { rememberReturnTo } from './session.js'
 import { DEMO_USERS, UserStore, type AppUser, type UserSeed } from './users.js'
@@ -249,6 +250,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   }
   authRoutes(app, ctx)
   mfaRoutes(app, ctx)
+  enrollRoutes(app, ctx)
   accountRoutes(app, ctx)
 
   app.setNotFoundHandler(async (request, reply) => {
