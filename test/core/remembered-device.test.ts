@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import {
   MemoryRevocationStore, RememberedDevices, StoreUnavailableError, factorFingerprint, getMfaState, isRememberedMfa,
-  readCookie, recordMfa, DEFAULT_REMEMBER_DAYS, type RevocationStore,
+  readCookie, recordMfa, revokeUserSessions, DEFAULT_REMEMBER_DAYS, type RevocationStore,
 } from '@okta-mfa/core'
 import { requireMfa, requireMfaFastify } from 'passport-okta-mfa'
 import { withEmulator } from '../helpers/emulator.js'
@@ -82,7 +82,12 @@ await t.test('"forget remembered devices" holds on every instance sharing the st
   await one.forgetAll(ada)
   t.equal(await two.check(value, ada), undefined, 'forgotten on the other instance too')
   clock.now += 1000
-  t.ok(await two.check(await two.issue(ada, 'ost1'), ada), 'a device remembered afterwards works')
+  const fresh = await two.issue(ada, 'ost1')
+  t.ok(await two.check(fresh, ada), 'a device remembered afterwards works')
+  clock.now += 1000
+  await revokeUserSessions(store, 'device:u1', { clock: () => clock.now }) // "sign out everywhere" of a user named like the mark
+  await revokeUserSessions(store, 'u1', { clock: () => clock.now }) // and of ada herself: sessions, not devices
+  t.ok(await two.check(fresh, ada), "no user's session revocation forgets ada's devices")
   const down: RevocationStore = {
     revokeSession: async () => { throw new StoreUnavailableError() },
     revokeUser: async () => { throw new StoreUnavailableError() },

@@ -5,7 +5,7 @@
 // step-up checks refuse it until a fresh code. "Forget remembered devices" marks the user in a RevocationStore (shared
 // between instances when the store is), so every device cookie issued before is refused.
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
-import { getMfaState, recordMfa, sessionGet, sessionSet, userKeyOf, type MfaState, type SessionRequest, type UserKeyFn } from './session-state.js'
+import { MAX_USER_KEY_LENGTH, getMfaState, recordMfa, sessionGet, sessionSet, userKeyOf, type MfaState, type SessionRequest, type UserKeyFn } from './session-state.js'
 import type { RevocationStore } from './stores/types.js'
 import { MemoryRevocationStore } from './stores/memory-revocation.js'
 
@@ -108,7 +108,12 @@ export class RememberedDevices {
   }
 
   #userKey (user: unknown): string { return userKeyOf(user, this.#options.userKey) }
-  #mark (userKey: string): string { return `device:${userKey}` }
+  /**
+   * The user mark of "forget remembered devices" in the revocation store: longer than any user key (at most
+   * MAX_USER_KEY_LENGTH), so no user's "sign out of all sessions" can hit another user's devices, and length-prefixed,
+   * so two users never share one.
+   */
+  #mark (userKey: string): string { return `device:${userKey.length}:${userKey}:`.padEnd(MAX_USER_KEY_LENGTH + 16, '#') }
   #sign (body: string): string { return createHmac('sha256', this.#key).update(body).digest('base64url') }
 
   /** A signed cookie value for `user`, bound to their active factors now; `factorId` is the factor just verified. */
