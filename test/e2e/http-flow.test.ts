@@ -127,7 +127,7 @@ await t.test('requireMfa sends a page to /mfa; enrollment runs through the gatew
 
   const replayed = await postMfa(alice, { passCode: code(aliceSecret) })
   t.equal(replayed.status, 401)
-  t.equal(errorText(replayed.text), 'That code was already used. Wait for your app to show a new code (about 30 seconds), then enter the new one.')
+  t.equal(errorText(replayed.text), 'That code was already used. Wait for your app to show a new code (about 30 seconds), then enter the new one. 3 attempts left before sign-in is paused.')
   app.clock.advance(30_000)
   const ok = await postMfa(alice, { passCode: code(aliceSecret) })
   t.equal(ok.status, 303)
@@ -157,7 +157,7 @@ await t.test('the MFA form says what is wrong: missing, malformed, wrong, then l
   }
   t.same(statuses, [401, 401, 401, 429, 429], 'three wrong codes, then the fourth (the default limit, below Okta\'s lockout of 5) locks')
   // The last wrong code is either refused as a lockout or reported as wrong and the last try: both say until when.
-  t.match(errorText(last!.text), /Too many attempts with a wrong code, so sign-in is paused for this account\. Try again in about 15 minutes\.$/)
+  t.match(errorText(last!.text), /Too many attempts with a wrong code, so sign-in is paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\.$/)
   const locked = await postMfa(bob, { passCode: right })
   t.equal(locked.status, 429, 'even the right code waits for the lockout to end')
 })
@@ -280,7 +280,8 @@ await t.test('Okta unavailable: the pages say so in words, never a stack trace',
   t.equal(login.location, '/mfa', 'the password still works')
   const mfa = await jar.fetch('/mfa', { headers: HTML })
   t.equal(mfa.status, 503)
-  t.equal(errorText(mfa.text), "Okta is unavailable right now (we can't reach it), so we can't check your code. Try again in a minute.")
+  t.equal(errorText(mfa.text), "Okta is unavailable right now (we can't reach it), so we can't load your sign-in methods. Try again in a minute.")
+  t.match(mfa.text, 'href="/logout"', 'the page offers a way out')
   const csrf = csrfOf((await jar.fetch('/login')).text)
   const post = await jar.fetch('/mfa', { form: { passCode: '123456', _csrf: csrf } })
   t.equal(post.status, 503)

@@ -28,16 +28,27 @@
     return s < 90 ? 'in ' + s + ' second' + (s === 1 ? '' : 's') : 'in about ' + Math.ceil(s / 60) + ' minutes'
   }
 
+  /** "…paused for this account until 10:15 (in about 15 minutes)." in the browser's time zone. */
+  function lockedText (seconds) {
+    if (!(seconds > 0)) return messages.LOCKED_OUT + ' Try again later.'
+    const at = new Date(Math.ceil((Date.now() + seconds * 1000) / 60000) * 60000)
+    const time = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+    return messages.LOCKED_OUT.replace(/\.$/, '') + ' until ' + time + ' (' + retryText(seconds) + ').'
+  }
+
   function explain (err) {
     if (err instanceof PageError) {
       if (err.code === 'NETWORK') return 'We could not reach this site. Check your connection and try again.'
       let text = messages[err.code] || messages.INTERNAL
       // The last wrong code of the window: it didn't match, and now sign-in is paused (say until when).
       if (err.attemptsRemaining === 0 && (err.code === 'INVALID_PASSCODE' || err.code === 'PASSCODE_REPLAYED')) {
-        text += ' ' + messages.LOCKED_OUT
-        return text + (err.retryAfterSeconds > 0 ? ' Try again ' + retryText(err.retryAfterSeconds) + '.' : ' Try again later.')
+        return text + ' ' + lockedText(err.retryAfterSeconds)
       }
-      if (err.code === 'LOCKED_OUT' || err.code === 'RATE_LIMITED') {
+      if (err.attemptsRemaining > 0 && (err.code === 'INVALID_PASSCODE' || err.code === 'PASSCODE_REPLAYED')) {
+        return text + ' ' + err.attemptsRemaining + ' attempt' + (err.attemptsRemaining === 1 ? '' : 's') + ' left before sign-in is paused.'
+      }
+      if (err.code === 'LOCKED_OUT') return lockedText(err.retryAfterSeconds)
+      if (err.code === 'RATE_LIMITED') {
         text += err.retryAfterSeconds > 0 ? ' Try again ' + retryText(err.retryAfterSeconds) + '.' : ' Try again later.'
       }
       return text
@@ -50,10 +61,13 @@
 
   function showError (err, focusId) {
     statusBox.hidden = true
+    const served = $('activate-error') // the server's error of a post without JavaScript: replaced by this one
+    if (served) served.remove()
     // Show the error where the user is looking: above the field they typed in (on a phone the top of the
     // page is off screen by then), else at the top.
-    const form = focusId ? $(focusId).closest('form') : null
-    if (form) form.insertBefore(errorBox, form.firstChild)
+    const field = focusId ? $(focusId) : null
+    const label = field ? field.closest('form').querySelector('label[for="' + focusId + '"]') : null
+    if (label) label.after(errorBox)
     else errorHome.insertBefore(errorBox, errorNext)
     errorBox.textContent = typeof err === 'string' ? err : explain(err)
     errorBox.hidden = false
@@ -63,8 +77,7 @@
       a.textContent = ' Sign in again.'
       errorBox.appendChild(a)
     }
-    if (focusId) {
-      const field = $(focusId)
+    if (field) {
       field.setAttribute('aria-invalid', 'true')
       field.focus()
       field.select()
@@ -140,10 +153,6 @@
     window.location.assign(data.viewer.mfa.completed ? doneHref : '/mfa?enrolled=1')
   }
 
-  function groupKey (secret) {
-    return secret.replace(/\s+/g, '').match(/.{1,4}/g).join(' ')
-  }
-
   let totpFactorId = null
   let smsFactorId = null
 
@@ -176,36 +185,15 @@
     })
   }
 
-  // Authenticator app: enrolled as the page loads, so the QR code, the key and the code field are on one screen.
-  // The key element is only added once the key is known: whoever looks for it finds it filled in.
-  if ($('step-totp')) {
-    void guard(async () => {
-      try {
-        showStatus('Preparing your key…')
-        const result = await enroll({ factorType: 'TOTP', provider: 'GOOGLE' })
-        totpFactorId = result.factor.id
-        $('qr').src = result.activation.qrCodeDataUri
-        const key = document.createElement('code')
-        key.id = 'manual-key'
-        key.className = 'key'
-        key.dataset.testid = 'manual-key'
-        key.setAttribute('aria-labelledby', 'manual-key-label')
-        key.textContent = groupKey(result.activation.sharedSecret)
-        $('key-loading').replaceWith(key)
-        $('copy-key').hidden = false
-        statusBox.hidden = true
-      } catch (err) {
-        showError(err)
-      }
-    })
-
+  // Authenticator app: the server created (or reused) the factor when the person pressed "Show my QR code", and wrote
+  // the QR code and the key into the page; this script only activates it with the first code.
+  if ($('totp-activate')) {
+    totpFactorId = $('totp-activate').dataset.factorId || null
+    $('copy-key').hidden = !navigator.clipboard
     $('copy-key').addEventListener('click', () => {
       const text = $('manual-key').textContent.replace(/\s+/g, '')
-      if (navigator.clipboard) {
-        navigator.clipboard.writeText(text).then(() => showStatus('Key copied.'), () => showStatus('Select the key and copy it.'))
-      }
+      navigator.clipboard.writeText(text).then(() => showStatus('Key copied.'), () => showStatus('Select the key and copy it.'))
     })
-
     onActivate($('totp-activate'), () => totpFactorId)
   }
 

@@ -9,16 +9,17 @@ import { createOktaClient, type OktaClient, type OktaClientOptions } from '@okta
 import { startEmulator, type Emulator, type EmulatorOptions } from '@okta-mfa/emulator'
 import { oktaMfaGateway } from '@okta-mfa/gateway'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
-import { AttemptLimiter, MemoryAttemptStore, OktaMfaStrategy, requireMfaFastify, MemoryRevocationStore, isSessionRevoked } from 'passport-okta-mfa'
+import { AttemptLimiter, MemoryAttemptStore, OktaMfaStrategy, requireMfaFastify, MemoryRevocationStore, isSessionRevoked, RememberedDevices, DEFAULT_REMEMBER_DAYS } from 'passport-okta-mfa'
 import { Strategy as LocalStrategy } from 'passport-local'
 import { isSignedIn, type AppContext } from './context.js'
 import { requireCsrf } from './csrf.js'
 import { DEMO_ISSUER, demoSeed, type DemoInfo } from './demo.js'
 import { OktaDirectory, resolveOktaUser } from './directory.js'
 import { safeLoggerOptions } from './logging.js'
-import { isUpstreamFailure, messageFor } from './messages.js'
+import { isUpstreamFailure, messageFor, UNAVAILABLE } from './messages.js'
 import { accountRoutes } from './routes/account.js'
 import { authRoutes } from './routes/auth.js'
+import { enrollRoutes } from './routes/enroll.js'
 import { mfaRoutes } from './routes/mfa.js'
 import { registerDemoServiceApp, type EmulatorAuth } from './okta-auth.js'
 import { rememberReturnTo } from './session.js'
@@ -57,6 +58,8 @@ export interface BuildAppOptions {
   users?: readonly UserSeed[]
   /** `Secure` attribute of the session cookie; `'auto'` sets it on https requests. @default 'auto' */
   cookieSecure?: boolean | 'auto'
+  /** Lifetime of "Remember this device", in days (0 turns the checkbox off). @default 30 */
+  rememberDeviceDays?: number
   /**
    * Honour X-Forwarded-Proto/For from a TLS-terminating proxy (`true`, a hop count, or the proxy's addresses/CIDRs),
    * so that `'auto'` cookies are Secure behind it. Off by default: forwarded headers are ignored.
@@ -82,6 +85,8 @@ export const GRAPHQL_PATH = '/graphql'
 const ASSETS = {
   'app.css': 'text/css; charset=utf-8',
   'enroll.js': 'text/javascript; charset=utf-8',
+  'countdown.js': 'text/javascript; charset=utf-8',
+  'favicon.ico': 'image/x-icon',
 } as const
 
 /** Pages only load their own scripts and styles; the QR code is a data: image. */
@@ -98,6 +103,8 @@ function checkOptions (options: BuildAppOptions): void {
     throw new TypeError('"emulatorAuth" option must be \'ssws\' or \'oauth\', and only without "orgUrl" (the in-process emulator)')
   }
   if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
+  const days = options.rememberDeviceDays
+  if (days !== undefined && (typeof days !== 'number' || !Number.isFinite(days) || days < 0 || days > 400)) throw new TypeError('"rememberDeviceDays" option must be a number of days from 0 to 400')
   const trust = options.trustProxy
   if (trust !== undefined && typeof trust !== 'boolean' && typeof trust !== 'string' && !(typeof trust === 'number' && Number.isInteger(trust) && trust >= 0)) {
     throw new TypeError('"trustProxy" option must be a boolean, a hop count or proxy addresses')
@@ -185,6 +192,19 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   const attemptStore = new MemoryAttemptStore({ clock })
   // Logout and "sign out of all sessions" revoke here; the strategy, the guard and the gateway refuse revoked sessions.
   const revocations = new MemoryRevocationStore({ clock })
+  // "Remember this device": the cookie is signed with a key derived from the session key; "forget remembered devices"
+  // is recorded in the revocation store (shared between instances when that store is).
+  const directory = new OktaDirectory(client)
+  const rememberDays = options.rememberDeviceDays ?? DEFAULT_REMEMBER_DAYS
+  const devices = rememberDays === 0
+    ? undefined
+    : new RememberedDevices({
+      secret: options.sessionKey,
+      maxAgeDays: rememberDays,
+      store: revocations,
+      clock,
+      activeFactorIds: async (user) => (await directory.factors(user as AppUser)).filter((f) => f.status === 'ACTIVE').map((f) => f.id),
+    })
   passport.use('okta-mfa', new OktaMfaStrategy<AppUser>({ client, resolveOktaUser, provision: true, store: attemptStore, clock, revocations }))
   await app.register(passport.initialize())
   await app.register(passport.secureSession())
@@ -199,6 +219,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
     issuer: DEMO_ISSUER,
     clock,
     path: GRAPHQL_PATH,
+    rememberedDevices: devices,
   })
 
   app.addHook('onSend', async (request, reply) => {
@@ -218,28 +239,38 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
     await reply.header('cache-control', 'no-cache').type(asset.type).send(asset.body)
   })
 
+  app.get('/favicon.ico', async (request, reply) => {
+    const icon = assets.get('favicon.ico')!
+    await reply.header('cache-control', 'public, max-age=86400').type(icon.type).send(icon.body)
+  })
+
   const requireLogin = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (isSignedIn(request) && !await isSessionRevoked(request, revocations, { clock })) return
-    if (request.method === 'GET') rememberReturnTo(request, request.url)
+    // /login then says "Sign in to continue". Not /mfa itself: after the code the person would land on it again.
+    if (request.method === 'GET' && !/^\/mfa(\?|$)/.test(request.url)) rememberReturnTo(request, request.url)
+
     await reply.redirect('/login', 303)
   }
   const ctx: AppContext = {
     passport,
     client,
-    directory: new OktaDirectory(client),
+    directory,
+    devices,
     users,
     emulator,
     demo,
     clock,
     graphqlPath: GRAPHQL_PATH,
     loginLimiter: new AttemptLimiter({ clock, maxAttempts: 10, windowMs: 15 * 60_000 }),
+    mfaLimiter: new AttemptLimiter({ clock, store: attemptStore }),
     revocations,
     csrf: requireCsrf(() => csrfPage()),
     requireLogin,
-    requireMfa: requireMfaFastify({ redirectTo: '/mfa', loginRedirectTo: '/login', clock, revocations }),
+    requireMfa: requireMfaFastify({ redirectTo: '/mfa', loginRedirectTo: '/login', clock, revocations, rememberedDevices: devices }),
   }
   authRoutes(app, ctx)
   mfaRoutes(app, ctx)
+  enrollRoutes(app, ctx)
   accountRoutes(app, ctx)
 
   app.setNotFoundHandler(async (request, reply) => {
@@ -249,7 +280,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
     const upstream = isUpstreamFailure(err)
     const status = upstream ? 503 : (err as { statusCode?: number }).statusCode ?? 500
     if (status >= 500) request.log.error({ err: { code: (err as { code?: unknown }).code, message: upstream ? undefined : (err as Error).message } }, 'request failed')
-    const message = upstream ? messageFor('UPSTREAM_UNAVAILABLE') : status < 500 ? 'That request could not be handled. Go back and try again.' : messageFor('INTERNAL')
-    await reply.code(status).type('text/html; charset=utf-8').send(errorPage(message))
+    const message = upstream ? UNAVAILABLE.factors : status < 500 ? 'That request could not be handled. Go back and try again.' : messageFor('INTERNAL')
+    await reply.code(status).type('text/html; charset=utf-8').send(errorPage(message, { signedIn: isSignedIn(request), ...(upstream ? { title: 'Okta is unavailable' } : {}) }))
   })
 }

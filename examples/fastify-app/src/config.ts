@@ -30,6 +30,8 @@ export interface AppConfig {
    * or CIDR ranges). Off by default: forwarded headers are then ignored, and the cookie is Secure on https only.
    */
   trustProxy: TrustProxySetting
+  /** `REMEMBER_DEVICE_DAYS`: lifetime of "Remember this device" (0 turns it off). @default 30 */
+  rememberDeviceDays: number
 }
 
 /**
@@ -112,5 +114,8 @@ export function readConfig (env: Record<string, string | undefined>): AppConfig 
   }
   const trustProxy = parseTrustProxy(env.TRUST_PROXY)
   if (trustProxy === undefined) throw new ConfigError('TRUST_PROXY must be true, false, a hop count, or proxy addresses/CIDR ranges separated by commas')
-  return { port, host, sessionKey, sessionKeyGenerated, okta, trustProxy, ...(emulatorAuth === 'oauth' ? { emulatorAuth } : {}) }
+  const rawDays = env.REMEMBER_DEVICE_DAYS ?? ''
+  const rememberDeviceDays = rawDays === '' ? 30 : Number(rawDays)
+  if (!/^[0-9]{1,3}$/.test(rawDays === '' ? '30' : rawDays) || rememberDeviceDays > 400) throw new ConfigError('REMEMBER_DEVICE_DAYS must be a whole number of days from 0 to 400')
+  return { port, host, sessionKey, sessionKeyGenerated, okta, trustProxy, rememberDeviceDays, ...(emulatorAuth === 'oauth' ? { emulatorAuth } : {}) }
 }

@@ -3,7 +3,7 @@ import type { Authenticator } from '@fastify/passport'
 import type { OktaClient } from '@okta-mfa/client'
 import type { Emulator } from '@okta-mfa/emulator'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { AttemptLimiter, RevocationStore } from 'passport-okta-mfa'
+import type { AttemptLimiter, RememberedDevices, RevocationStore } from 'passport-okta-mfa'
 import type { OktaDirectory } from './directory.js'
 import type { UserStore, AppUser } from './users.js'
 import type { DemoInfo } from './demo.js'
@@ -16,6 +16,8 @@ export interface AppContext {
   passport: Authenticator
   client: OktaClient
   directory: OktaDirectory
+  /** "Remember this device" (undefined when turned off). */
+  devices: RememberedDevices | undefined
   users: UserStore
   /** The in-process emulator, when the app started one. */
   emulator: Emulator | undefined
@@ -24,6 +26,8 @@ export interface AppContext {
   graphqlPath: string
   /** Password attempts per username (the MFA limiter lives in the strategy and the gateway). */
   loginLimiter: AttemptLimiter
+  /** A reader of the strategy's and the gateway's passcode counters (same store): "paused until" before any code. */
+  mfaLimiter: AttemptLimiter
   /** Revoked sessions: logout revokes the session, the security page's "sign out of all sessions" the user. */
   revocations: RevocationStore
   /** preValidation: refuses a POST without the session's CSRF token. */

@@ -27,6 +27,8 @@ export interface FactorView {
   /** True for factors that send a code (sms, call, email): the page offers "send me a code". */
   sendsCode: boolean
   created: string | undefined
+  /** When Okta last changed the factor (activation, for most). */
+  lastUpdated: string | undefined
 }
 
 const KIND: Record<string, FactorView['kind']> = {
@@ -86,6 +88,7 @@ export function factorView (factor: FactorLike): FactorView {
     active: factor.status === 'ACTIVE',
     sendsCode: kind === 'sms' || kind === 'call' || kind === 'email',
     created: factor.created,
+    lastUpdated: factor.lastUpdated,
   }
 }
 

@@ -61,6 +61,7 @@ async function main (): Promise<void> {
     ...(config.okta === undefined ? {} : config.okta),
     ...(config.emulatorAuth === undefined ? {} : { emulatorAuth: config.emulatorAuth }),
     trustProxy: config.trustProxy,
+    rememberDeviceDays: config.rememberDeviceDays,
     logger: { level: process.env.LOG_LEVEL ?? 'warn' },
   })
   try {

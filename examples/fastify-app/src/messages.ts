@@ -23,6 +23,21 @@ export const MESSAGES = {
   INTERNAL: 'Something went wrong on our side. Try again.',
 } as const
 
+/** The same failures for someone whose code comes by text message (or call, or e-mail): no authenticator wording. */
+export const SMS_MESSAGES: Partial<Record<keyof typeof MESSAGES, string>> = {
+  PASSCODE_MISSING: 'Enter the 6-digit code from the text message.',
+  PASSCODE_MALFORMED: 'A code is 6 digits. Enter the code from the latest text message.',
+  INVALID_PASSCODE: "That code didn't match. Enter the code from the latest text message, or send a new one.",
+  PASSCODE_REPLAYED: 'That code was already used. Send yourself a new code, then enter it.',
+}
+
+/** "Okta unavailable", in the words of the moment: checking a code, sending one, or just reading the factors. */
+export const UNAVAILABLE = {
+  code: "Okta is unavailable right now (we can't reach it), so we can't check your code. Try again in a minute.",
+  send: "Okta is unavailable right now (we can't reach it), so we can't send you a code. Try again in a minute.",
+  factors: "Okta is unavailable right now (we can't reach it), so we can't load your sign-in methods. Try again in a minute.",
+} as const
+
 /** A known failure code. */
 export type FailureCode = keyof typeof MESSAGES
 
@@ -44,6 +59,38 @@ export function messageFor (code: string | undefined, retryAfterSeconds?: number
     return `${base} Try again ${formatRetry(retryAfterSeconds)}.`
   }
   if (code === 'LOCKED_OUT' || code === 'RATE_LIMITED') return `${base} Try again later.`
+  return base
+}
+
+/** What the okta-mfa strategy and the gateway say about a refused code. */
+export interface FailInfo { code?: string | undefined, retryAfterSeconds?: number | undefined, attemptsRemaining?: number | undefined }
+
+/** "10:15 UTC": the wall-clock time `seconds` from `nowMs`, to the minute (rounded up). */
+export function clockTime (nowMs: number, seconds: number): string {
+  const at = new Date(Math.ceil((nowMs + seconds * 1000) / 60_000) * 60_000)
+  return `${at.toISOString().slice(11, 16)} UTC`
+}
+
+/** The lockout sentence with its end: "…paused for this account until 10:15 UTC (in about 15 minutes)." */
+export function lockoutText (retryAfterSeconds: number | undefined, nowMs: number): string {
+  if (typeof retryAfterSeconds !== 'number' || retryAfterSeconds <= 0) return `${MESSAGES.LOCKED_OUT} Try again later.`
+  return `${MESSAGES.LOCKED_OUT.replace(/\.$/, '')} until ${clockTime(nowMs, retryAfterSeconds)} (${formatRetry(retryAfterSeconds)}).`
+}
+
+/**
+ * The sentence for a refused code, as the pages show it: the factor's own words (text message or app), how many
+ * attempts are left after a wrong code, and until when sign-in is paused.
+ */
+export function failureText (fail: FailInfo, options: { sms?: boolean, now: number }): string {
+  const code = fail.code
+  const wrong = code === 'INVALID_PASSCODE' || code === 'PASSCODE_REPLAYED'
+  const base = (options.sms === true && code !== undefined ? SMS_MESSAGES[code as FailureCode] : undefined) ?? messageFor(code, fail.retryAfterSeconds)
+  if (wrong && fail.attemptsRemaining === 0) return `${base} ${lockoutText(fail.retryAfterSeconds, options.now)}`
+  if (wrong && typeof fail.attemptsRemaining === 'number' && fail.attemptsRemaining > 0) {
+    const n = fail.attemptsRemaining
+    return `${base} ${n} attempt${n === 1 ? '' : 's'} left before sign-in is paused.`
+  }
+  if (code === 'LOCKED_OUT') return lockoutText(fail.retryAfterSeconds, options.now)
   return base
 }
 

@@ -9,6 +9,8 @@ declare module '@fastify/secure-session' {
     csrf: string
     /** A one-time notice for the next page. */
     notice: Flash
+    /** When another code may be sent (ms since the epoch), after "Send a code". */
+    resendAt: number
   }
 }
 
@@ -64,4 +66,16 @@ export function field (request: FastifyRequest, name: string): string | undefine
   const body = request.body as Record<string, unknown> | null | undefined
   const value = body?.[name]
   return typeof value === 'string' ? value : undefined
+}
+
+/** Remembers when another code may be sent (after "Send a code", or Okta's "too soon"). */
+export function setResendAt (request: FastifyRequest, atMs: number): void {
+  request.session.set('resendAt', atMs)
+}
+
+/** Seconds before another code may be sent; undefined when it may be sent now. */
+export function resendInSeconds (request: FastifyRequest, nowMs: number): number | undefined {
+  const at: unknown = request.session.get('resendAt')
+  if (typeof at !== 'number' || !Number.isFinite(at) || at <= nowMs) return undefined
+  return Math.ceil((at - nowMs) / 1000)
 }

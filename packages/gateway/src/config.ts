@@ -33,6 +33,16 @@ export interface GatewayServerConfig extends ServerOktaAuth {
   trustProxy: TrustProxySetting
   /** LOG_LEVEL. @default 'info' */
   logLevel: string
+  /** GATEWAY_TOTP_ISSUER: the name authenticator apps show above the account. @default the org's host name */
+  totpIssuer: string | undefined
+  /** MFA_MAX_ATTEMPTS: passcode attempts per user per window; keep it below the org's Okta lockout. @default 4 */
+  maxAttempts: number
+  /** MFA_ATTEMPT_WINDOW_SECONDS, as milliseconds. @default 900000 (15 minutes) */
+  attemptWindowMs: number
+  /** STEP_UP_MAX_AGE_SECONDS: how recent an MFA step must be for a sensitive change. @default 300 */
+  stepUpMaxAgeSeconds: number
+  /** REMEMBER_DEVICE_DAYS: lifetime of "Remember this device" cookies; 0 turns them off. @default 30 */
+  rememberDeviceDays: number
 }
 
 /** The environment is incomplete or malformed: `code` is `OKTA_MFA_GATEWAY_CONFIG`, `problems` names each variable. */
@@ -80,6 +90,17 @@ function int (env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, m
   return n
 }
 
+/** GATEWAY_TOTP_ISSUER: 1 to 64 printable characters, no ":" (it separates the issuer from the account in apps). */
+function issuerOf (env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
+  const v = env.GATEWAY_TOTP_ISSUER
+  if (v === undefined || v.trim() === '') return undefined
+  if (v.length > 64 || v.includes(':') || /[\u0000-\u001f\u007f]/.test(v)) {
+    problems.push('GATEWAY_TOTP_ISSUER must be 1 to 64 printable characters without ":"')
+    return undefined
+  }
+  return v.trim()
+}
+
 function trustProxyOf (env: NodeJS.ProcessEnv, problems: string[]): TrustProxySetting {
   const setting = parseTrustProxy(env.TRUST_PROXY)
   if (setting === undefined) problems.push('TRUST_PROXY must be true, false, a hop count, or proxy addresses/CIDR ranges separated by commas')
@@ -90,7 +111,8 @@ function trustProxyOf (env: NodeJS.ProcessEnv, problems: string[]): TrustProxySe
  * Reads and checks the server's environment: OKTA_ORG_URL, SESSION_KEY, and OKTA_API_TOKEN or OKTA_CLIENT_ID +
  * OKTA_PRIVATE_KEY/OKTA_PRIVATE_KEY_FILE (+ OKTA_KEY_ID, OKTA_SCOPES, OKTA_DPOP) (required); PORT, HOST,
  * OKTA_ALLOW_INSECURE_HTTP, OKTA_TIMEOUT_MS, OKTA_PROVISION, GATEWAY_DEVELOPMENT, SESSION_COOKIE_NAME,
- * SESSION_COOKIE_SECURE, TRUST_PROXY, LOG_LEVEL (optional).
+ * SESSION_COOKIE_SECURE, TRUST_PROXY, LOG_LEVEL, GATEWAY_TOTP_ISSUER, MFA_MAX_ATTEMPTS, MFA_ATTEMPT_WINDOW_SECONDS,
+ * STEP_UP_MAX_AGE_SECONDS, REMEMBER_DEVICE_DAYS (optional).
  *
  * @throws ServerConfigError naming every missing or malformed variable (never its value).
  * @example
@@ -133,6 +155,11 @@ export function loadServerConfig (env: NodeJS.ProcessEnv = process.env): Gateway
     cookieSecure: /^auto$/i.test(env.SESSION_COOKIE_SECURE ?? '') ? 'auto' : flag(env, 'SESSION_COOKIE_SECURE', true, problems),
     trustProxy: trustProxyOf(env, problems),
     logLevel,
+    totpIssuer: issuerOf(env, problems),
+    maxAttempts: int(env, 'MFA_MAX_ATTEMPTS', 4, 1, 100, problems),
+    attemptWindowMs: int(env, 'MFA_ATTEMPT_WINDOW_SECONDS', 900, 1, 86_400, problems) * 1000,
+    stepUpMaxAgeSeconds: int(env, 'STEP_UP_MAX_AGE_SECONDS', 300, 1, 86_400, problems),
+    rememberDeviceDays: int(env, 'REMEMBER_DEVICE_DAYS', 30, 0, 400, problems),
   }
   if (problems.length > 0) throw new ServerConfigError(problems)
   return config

@@ -3,7 +3,7 @@
 import createError from '@fastify/error'
 import type { FastifyRequest } from 'fastify'
 import type { OktaClient, OktaClientOptions } from '@okta-mfa/client'
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_DEADLINE_MS, FACTOR_CACHE_TTL_MS, type AttemptStore, type ResolveOktaUser, type RevocationStore } from '@okta-mfa/core'
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_DEADLINE_MS, FACTOR_CACHE_TTL_MS, RememberedDevices, type AttemptStore, type ResolveOktaUser, type RevocationStore } from '@okta-mfa/core'
 import { DEFAULT_LIMITS, type QueryLimits } from './limits.js'
 
 /** A bad plugin option: `code` is `OKTA_MFA_GATEWAY_INVALID_OPTION`, and the error is a TypeError. */
@@ -88,6 +88,12 @@ export interface OktaMfaGatewayOptions {
   factorCacheMs?: number | undefined
   /** Where revoked sessions are remembered (the store the app's logout revokes in): a revoked session is UNAUTHENTICATED. @default none */
   revocations?: RevocationStore | undefined
+  /**
+   * "Remember this device" (@okta-mfa/core's RememberedDevices, the same instance as the app's): viewer.mfa counts a
+   * session on a remembered browser as having done MFA; step-ups (enrollFactor on an account with a factor,
+   * removeFactor) still ask for a code. @default none
+   */
+  rememberedDevices?: RememberedDevices | undefined
 }
 
 /** The validated, frozen form of {@link OktaMfaGatewayOptions}. */
@@ -111,6 +117,7 @@ export interface GatewayConfig {
   readonly requestTimeoutMs: number
   readonly factorCacheMs: number
   readonly revocations: RevocationStore | undefined
+  readonly rememberedDevices: RememberedDevices | undefined
 }
 
 /** Defaults of the plugin options. */
@@ -127,7 +134,7 @@ export const GATEWAY_DEFAULTS = Object.freeze({
 const KNOWN = new Set([
   'client', 'orgUrl', 'token', 'auth', 'allowInsecureHttp', 'timeoutMs', 'dispatcher', 'resolveUser', 'resolveOktaUser', 'provision',
   'userKey', 'path', 'development', 'attemptStore', 'maxAttempts', 'attemptWindowMs', 'stepUpMaxAgeSeconds', 'bodyLimit',
-  'limits', 'issuer', 'clock', 'requestTimeoutMs', 'factorCacheMs', 'revocations',
+  'limits', 'issuer', 'clock', 'requestTimeoutMs', 'factorCacheMs', 'revocations', 'rememberedDevices',
 ])
 
 function fail (message: string): never {
@@ -251,5 +258,12 @@ export function resolveGatewayConfig (options: OktaMfaGatewayOptions): GatewayCo
     requestTimeoutMs: positiveInt(o.requestTimeoutMs, 'requestTimeoutMs', GATEWAY_DEFAULTS.requestTimeoutMs),
     factorCacheMs: o.factorCacheMs === 0 ? 0 : positiveInt(o.factorCacheMs, 'factorCacheMs', GATEWAY_DEFAULTS.factorCacheMs),
     revocations: revocations as RevocationStore | undefined,
+    rememberedDevices: rememberedDevicesOf(o.rememberedDevices),
   })
+}
+
+function rememberedDevicesOf (value: unknown): RememberedDevices | undefined {
+  if (value === undefined) return undefined
+  if (!(value instanceof RememberedDevices)) fail('"rememberedDevices" option must be a RememberedDevices of @okta-mfa/core')
+  return value
 }

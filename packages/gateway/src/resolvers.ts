@@ -3,7 +3,7 @@
 // (or, for activation, the same limiter and outcome rules).
 import { totpActivation, type UserFactor } from '@okta-mfa/client'
 import {
-  MfaError, countedOutcome, checkPasscode, endUserContext, getMfaState, outcomeOfError, readFactorId, readPasscode, recordMfa,
+  MfaError, countedOutcome, checkPasscode, endUserContext, getMfaState, isRememberedMfa, outcomeOfError, readFactorId, readPasscode, recordMfa,
   type MfaState,
 } from '@okta-mfa/core'
 import { GatewayError } from './errors.js'
@@ -26,13 +26,23 @@ function mfaStatus (state: MfaState | undefined, scope: RequestScope): Record<st
     completedAt: new Date(state.completedAt).toISOString(),
     factorId: state.factorId,
     method: state.method.toUpperCase(),
-    fresh: config.clock() - state.completedAt < config.stepUpMaxAgeSeconds * 1000,
+    // A step remembered from a device is never fresh: step-ups ask for a code.
+    fresh: !isRememberedMfa(scope.session, { userKey: config.userKey }) && config.clock() - state.completedAt < config.stepUpMaxAgeSeconds * 1000,
   }
 }
 
 async function mfaStateOf (scope: RequestScope): Promise<MfaState | undefined> {
   const { user } = await scope.appUser()
   return getMfaState(scope.session, { user, userKey: scope.deps.config.userKey })
+}
+
+/** viewer.mfa: the session's MFA step, or one honoured from a remembered device (option `rememberedDevices`). */
+async function viewerMfaState (scope: RequestScope): Promise<MfaState | undefined> {
+  const state = await mfaStateOf(scope)
+  const devices = scope.deps.config.rememberedDevices
+  if (state !== undefined || devices === undefined) return state
+  const { user } = await scope.appUser()
+  return await devices.honour({ session: scope.request.session, user, headers: scope.request.headers })
 }
 
 /** Phone numbers and addresses stay masked until the session's MFA step. */
@@ -43,7 +53,8 @@ async function masked (scope: RequestScope): Promise<boolean> {
 /** Sensitive changes to a user's factors need a recent MFA step. */
 async function requireFreshMfa (scope: RequestScope): Promise<void> {
   const state = await mfaStateOf(scope)
-  if (state === undefined || scope.deps.config.clock() - state.completedAt >= scope.deps.config.stepUpMaxAgeSeconds * 1000) {
+  if (state === undefined || isRememberedMfa(scope.session, { userKey: scope.deps.config.userKey }) ||
+    scope.deps.config.clock() - state.completedAt >= scope.deps.config.stepUpMaxAgeSeconds * 1000) {
     throw new GatewayError('MFA_REQUIRED')
   }
 }
@@ -187,7 +198,7 @@ export const resolvers = {
       return typeof user.profile?.login === 'string' ? user.profile.login : null
     },
     async mfa (_: unknown, __: unknown, ctx: GatewayContext) {
-      return mfaStatus(await mfaStateOf(ctx.gateway), ctx.gateway)
+      return mfaStatus(await viewerMfaState(ctx.gateway), ctx.gateway)
     },
   },
   Mutation: {

@@ -11,6 +11,8 @@ import type { OktaMfaGatewayOptions } from './options.js'
 import { oktaMfaGateway } from './plugin.js'
 import { cachedReadiness } from './readiness.js'
 import { fastifyTrustProxy } from './trust-proxy.js'
+import { RememberedDevices, resolveOktaUserId } from '@okta-mfa/core'
+import { defaultResolveOktaUser } from './scope.js'
 
 /** Session key under which the app that signs users in stores the user, in standalone mode. */
 export const SESSION_USER_KEY = 'user'
@@ -56,6 +58,11 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
     provision: config.provision,
     development: config.development,
     resolveUser: (request) => request.session.get(SESSION_USER_KEY) ?? null,
+    ...(config.totpIssuer === undefined ? {} : { issuer: config.totpIssuer }),
+    maxAttempts: config.maxAttempts,
+    attemptWindowMs: config.attemptWindowMs,
+    stepUpMaxAgeSeconds: config.stepUpMaxAgeSeconds,
+    ...(config.rememberDeviceDays === 0 ? {} : { rememberedDevices: rememberedDevicesOf(app, config, options) }),
     ...options.gateway,
   })
   app.get('/healthz', async () => ({ status: 'ok' }))
@@ -70,6 +77,26 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
     return await reply.code(503).send({ status: 'unavailable' })
   })
   return app
+}
+
+/**
+ * "Remember this device" for the standalone server: cookies signed with a key derived from SESSION_KEY (so the app
+ * that shares the session key honours the same cookies), bound to the user's active factors read from Okta.
+ */
+function rememberedDevicesOf (app: FastifyInstance, config: GatewayServerConfig, options: BuildGatewayServerOptions): RememberedDevices {
+  const resolve = options.gateway?.resolveOktaUser ?? defaultResolveOktaUser
+  const clock = options.gateway?.clock
+  return new RememberedDevices({
+    secret: config.sessionKey,
+    maxAgeDays: config.rememberDeviceDays,
+    ...(options.gateway?.revocations === undefined ? {} : { store: options.gateway.revocations }),
+    ...(clock === undefined ? {} : { clock }),
+    activeFactorIds: async (user) => {
+      const client = app.oktaMfaGateway.client
+      const id = await resolveOktaUserId(client, resolve, user, undefined, { provision: config.provision })
+      return (await client.listFactors(id)).filter((f) => f.status === 'ACTIVE').map((f) => f.id)
+    },
+  })
 }
 
 /** Reads the environment, starts the server and closes it on SIGINT/SIGTERM. Exits 1 with a message on bad config. */

@@ -53,3 +53,7 @@ export {
   readOktaAuthEnv, missingOktaAuthError, OktaAuthEnvError, DEFAULT_OKTA_SCOPES, DEFAULT_OKTA_DPOP, OKTA_OAUTH_ENV_VARS,
   type OktaAuthSetting, type OktaAuthEnvErrorCode, type ReadOktaAuthEnvOptions,
 } from './okta-auth-env.js'
+export {
+  RememberedDevices, isRememberedMfa, factorFingerprint, readCookie, REMEMBERED_DEVICE_COOKIE, DEFAULT_REMEMBER_DAYS,
+  REMEMBERED_SESSION_KEY, MAX_DEVICE_COOKIE_LENGTH, type RememberedDevicesOptions, type RememberedDevice,
+} from './remembered-device.js'

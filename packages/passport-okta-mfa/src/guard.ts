@@ -1,7 +1,7 @@
 // The decision both guards share: does this request carry a fresh enough MFA step for its user?
 // The Express and Fastify guards only differ in how they answer.
 import {
-  MFA_OUTCOMES, getMfaState, isSessionRevoked, isStoreUnavailableError,
+  MFA_OUTCOMES, RememberedDevices, getMfaState, isRememberedMfa, isSessionRevoked, isStoreUnavailableError, outcomeOfError,
   type MfaState, type RevocationStore, type SessionRequest, type UserKeyFn,
 } from '@okta-mfa/core'
 import { isSafeReturnTo } from './safe-redirect.js'
@@ -22,6 +22,12 @@ export interface RequireMfaOptions {
   returnToKey?: string | undefined
   /** Where revoked sessions are remembered (the store your logout revokes in); a revoked session is signed out. @default none */
   revocations?: RevocationStore | undefined
+  /**
+   * Honour "Remember this device" cookies (@okta-mfa/core's RememberedDevices): a session without an MFA step on a
+   * remembered browser counts as having one. Never for a step-up guard (`maxAgeSeconds`): there a remembered step
+   * is refused until a fresh code. @default none
+   */
+  rememberedDevices?: RememberedDevices | undefined
 }
 
 /** The frozen, validated form of {@link RequireMfaOptions}. */
@@ -33,6 +39,7 @@ export interface GuardConfig {
   userKey: UserKeyFn | undefined
   returnToKey: string
   revocations: RevocationStore | undefined
+  rememberedDevices: RememberedDevices | undefined
 }
 
 /** The outcome for one request. */
@@ -63,7 +70,12 @@ export function guardConfig (options: RequireMfaOptions = {}): GuardConfig {
   if (revocations !== undefined && (typeof revocations !== 'object' || revocations === null || typeof revocations.isRevoked !== 'function')) {
     throw new TypeError('"revocations" option must implement RevocationStore')
   }
+  const { rememberedDevices } = options
+  if (rememberedDevices !== undefined && !(rememberedDevices instanceof RememberedDevices)) {
+    throw new TypeError('"rememberedDevices" option must be a RememberedDevices of @okta-mfa/core')
+  }
   return Object.freeze({
+    rememberedDevices,
     redirectTo: localPath(options.redirectTo ?? '/mfa', 'redirectTo'),
     loginRedirectTo: options.loginRedirectTo === undefined ? undefined : localPath(options.loginRedirectTo, 'loginRedirectTo'),
     maxAgeMs: maxAgeSeconds === undefined ? undefined : maxAgeSeconds * 1000,
@@ -92,9 +104,17 @@ export async function mfaVerdict (req: SessionRequest, config: GuardConfig): Pro
     }
   }
   const opts = config.userKey === undefined ? {} : { userKey: config.userKey }
-  const state = getMfaState(req, opts)
+  let state = getMfaState(req, opts)
+  if (state === undefined && config.rememberedDevices !== undefined) {
+    try {
+      state = await config.rememberedDevices.honour(req)
+    } catch (err) {
+      if (isStoreUnavailableError(err)) return { ok: false, code: 'STORE_UNAVAILABLE', stepUp: false }
+      if (outcomeOfError(err) === undefined) throw err // a bug; Okta unreachable only means "ask for a code"
+    }
+  }
   if (state === undefined) return { ok: false, code: 'MFA_REQUIRED', stepUp: false }
-  if (config.maxAgeMs !== undefined && config.clock() - state.completedAt >= config.maxAgeMs) {
+  if (config.maxAgeMs !== undefined && (isRememberedMfa(req, opts) || config.clock() - state.completedAt >= config.maxAgeMs)) {
     return { ok: false, code: 'MFA_REQUIRED', stepUp: true }
   }
   return { ok: true, state }

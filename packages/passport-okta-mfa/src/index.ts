@@ -33,3 +33,7 @@ export {
 export {
   readOktaAuthEnv, missingOktaAuthError, OktaAuthEnvError, DEFAULT_OKTA_SCOPES, DEFAULT_OKTA_DPOP, type OktaAuthSetting,
 } from '@okta-mfa/core'
+export {
+  RememberedDevices, isRememberedMfa, DEFAULT_REMEMBER_DAYS, REMEMBERED_DEVICE_COOKIE,
+  type RememberedDevicesOptions, type RememberedDevice,
+} from '@okta-mfa/core'

@@ -1,16 +1,16 @@
 // The protected pages: /account (requireMfaFastify) and /account/security, where removing a factor needs a
 // fresh code first (step-up), checked by the same okta-mfa strategy as the sign-in form.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { getMfaState, mfaStateOf, userKeyOf, dropCachedFactors, revokeUserSessions } from 'passport-okta-mfa'
+import { getMfaState, isRememberedMfa, mfaStateOf, userKeyOf, dropCachedFactors, revokeUserSessions } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
-import { isUpstreamFailure, messageFor } from '../messages.js'
-import { field, setFlash, takeFlash } from '../session.js'
+import { failureText, isUpstreamFailure, messageFor, type FailInfo } from '../messages.js'
+import { field, resendInSeconds, setFlash, takeFlash } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
 import { signOut } from './auth.js'
-import { loadFactors, sendUnavailable } from './mfa.js'
+import { justUsedCode, loadFactors, sendUnavailable } from './mfa.js'
 
 /** The user's factors and the one named in the URL; undefined once it has answered (Okta down, or no such factor). */
 async function factorOfRequest (ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<{ factors: FactorView[], factor: FactorView } | undefined> {
@@ -44,7 +44,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       user,
       factors: factors ?? [],
       factorsError: factors === undefined ? messageFor('UPSTREAM_UNAVAILABLE') : undefined,
-      mfa: { completedAt: state.completedAt, method: state.method, factorLabel: factors?.find((f) => f.id === state.factorId)?.label },
+      mfa: { completedAt: state.completedAt, method: state.method, factorLabel: factors?.find((f) => f.id === state.factorId)?.label, remembered: isRememberedMfa(request) },
       now: ctx.clock(),
       success: flash?.kind === 'success' ? flash.text : undefined,
     }))
@@ -56,13 +56,27 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     await signOut(ctx, request, reply, 'You are signed out of all sessions.')
   })
 
+  // "Forget remembered devices": every browser where the box was ticked asks for a code at its next sign-in.
+  app.post('/account/security/forget-devices', { preValidation: ctx.csrf, ...guarded }, async (request, reply) => {
+    if (ctx.devices !== undefined) {
+      await ctx.devices.forgetAll(currentUser(request))
+      reply.header('set-cookie', ctx.devices.clearCookie({ secure: request.protocol === 'https' }))
+    }
+    setFlash(request, 'success', 'Remembered devices are forgotten: each will ask for a code at its next sign-in.')
+    await reply.redirect('/account/security', 303)
+  })
+
   app.get('/account/security', guarded, async (request, reply) => {
     const factors = await loadFactors(ctx, request)
     const flash = takeFlash(request)
+    const state = getMfaState(request)
     await reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(securityPage({
       csrf: csrfToken(request),
       userName: currentUser(request).displayName,
       factors: factors ?? [],
+      lastUsed: state === undefined ? undefined : { factorId: state.factorId, at: state.completedAt },
+      remembered: ctx.devices === undefined ? undefined : { days: Math.round(ctx.devices.maxAgeMs / 86_400_000), thisDevice: isRememberedMfa(request) },
+      now: ctx.clock(),
       factorsError: factors === undefined ? messageFor('UPSTREAM_UNAVAILABLE') : undefined,
       success: flash?.kind === 'success' ? flash.text : (request.query as Record<string, unknown>).added === '1' ? 'Factor added.' : undefined,
       error: flash?.kind === 'error' ? flash.text : undefined,
@@ -85,6 +99,8 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       emulator: ctx.emulator !== undefined,
       error: error ?? (flash?.kind === 'error' ? flash.text : undefined),
       info: flash?.kind === 'success' || flash?.kind === 'info' ? flash.text : undefined,
+      resendInSeconds: resendInSeconds(request, ctx.clock()),
+      freshCodeWarning: justUsedCode(ctx, request),
     }))
   }
 
@@ -97,12 +113,13 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
   app.post('/account/security/remove/:factorId', { preValidation: ctx.csrf, ...guarded }, ctx.passport.authenticate('okta-mfa', async (request, reply, err, user, info) => {
     if (err !== null) {
       if (!isUpstreamFailure(err)) throw err
-      return await sendUnavailable(reply)
+      return await sendUnavailable(reply, 'code')
     }
     if (user === false || user === undefined || user === null) {
-      const fail = (info ?? {}) as { code?: string, retryAfterSeconds?: number }
-      const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
-      return await renderRemove(request, reply, status, messageFor(fail.code, fail.retryAfterSeconds))
+      const fail = (info ?? {}) as FailInfo
+      const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' || fail.attemptsRemaining === 0 ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
+      const chosen = (await loadFactors(ctx, request))?.find((f) => f.id === field(request, 'factorId'))
+      return await renderRemove(request, reply, status, failureText(fail, { sms: chosen?.sendsCode === true, now: ctx.clock() }))
     }
     const found = await factorOfRequest(ctx, request, reply)
     if (found === undefined) return

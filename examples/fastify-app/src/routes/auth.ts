@@ -7,7 +7,7 @@ import { csrfToken } from '../csrf.js'
 import { factorView, verifiableFactors } from '../factors.js'
 import { checkLoginInput } from 'passport-okta-mfa'
 import { formatRetry } from '../messages.js'
-import { field, rememberReturnTo, setFlash, takeFlash, takeReturnTo } from '../session.js'
+import { field, rememberReturnTo, RETURN_TO_KEY, setFlash, takeFlash, takeReturnTo } from '../session.js'
 import type { AppUser } from '../users.js'
 import { html, page, csrfField } from '../views/layout.js'
 import { loginPage } from '../views/login.js'
@@ -16,11 +16,13 @@ import { loginPage } from '../views/login.js'
 export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
   const demo = ctx.demo?.accounts
 
-  const renderLogin = async (request: FastifyRequest, reply: FastifyReply, status: number, extra: { error?: string, username?: string } = {}): Promise<void> => {
+  const renderLogin = async (request: FastifyRequest, reply: FastifyReply, status: number, extra: { error?: string, username?: string, focus?: 'username' | 'password' } = {}): Promise<void> => {
     const flash = takeFlash(request)
     await reply.code(status).type('text/html; charset=utf-8').send(loginPage({
       csrf: csrfToken(request),
       demo,
+      // Sent here from a protected page: say why, and that the person will land where they were going.
+      toContinue: request.session.get(RETURN_TO_KEY) !== undefined,
       ...extra,
       ...(flash?.kind === 'error' ? { error: flash.text } : flash === undefined ? {} : { info: flash.text }),
     }))
@@ -48,7 +50,12 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
       if (String(request.headers['content-type'] ?? '').startsWith('application/json')) {
         return await reply.code(400).send({ error: { code: input.code, message: input.message } })
       }
-      return await renderLogin(request, reply, 400, { error: input.message })
+      const empty = emptyLoginField(request.body)
+      return await renderLogin(request, reply, 400, {
+        error: empty === 'username' ? 'Enter your username.' : empty === 'password' ? 'Enter your password.' : input.message,
+        username: (field(request, 'username') ?? '').trim(),
+        ...(empty === undefined ? {} : { focus: empty }),
+      })
     }
     const decision = await ctx.loginLimiter.consume(input.key)
     if (decision.allowed) return
@@ -93,6 +100,14 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
   app.post('/logout', { preValidation: ctx.csrf }, async (request, reply) => { await signOut(ctx, request, reply) })
 }
 
+/** The first empty field of a sign-in form (username before password), to name it and put the cursor there. */
+function emptyLoginField (body: unknown): 'username' | 'password' | undefined {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+  if (typeof b.username !== 'string' || b.username.trim() === '') return 'username'
+  if (typeof b.password !== 'string' || b.password === '') return 'password'
+  return undefined
+}
+
 /** Sec-Fetch-Site values of a request started by another site: GET /logout asks before signing out. */
 const CROSS_SITE = new Set(['cross-site', 'same-site'])
 
@@ -107,8 +122,16 @@ export async function signOut (ctx: AppContext, request: FastifyRequest, reply: 
   await reply.redirect('/login', 303)
 }
 
-/** /mfa when the user has a factor to verify, /mfa/enroll when not; /mfa when Okta cannot say. */
+/**
+ * Where sign-in goes on: on a remembered device, where the person was going (or /account); else /mfa when the user
+ * has a factor to verify, /mfa/enroll when not; /mfa when Okta cannot say.
+ */
 async function nextStep (ctx: AppContext, user: AppUser, request: FastifyRequest): Promise<string> {
+  try {
+    if (ctx.devices !== undefined && await ctx.devices.honour(request) !== undefined) return takeReturnTo(request) ?? '/account'
+  } catch (err) {
+    request.log.warn({ err: { code: (err as { code?: unknown }).code } }, 'could not check the remembered device')
+  }
   try {
     const factors = verifiableFactors((await ctx.directory.factors(user)).map(factorView))
     return factors.length === 0 ? '/mfa/enroll' : '/mfa'

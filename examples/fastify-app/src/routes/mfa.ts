@@ -1,21 +1,20 @@
-// The second step: /mfa (the form posted to the okta-mfa strategy), "send me a code" for sms factors,
-// /mfa/enroll (the page whose script calls the gateway), and the emulator's outbox page.
+// The second step: /mfa (the form posted to the okta-mfa strategy), "send me a code" for sms factors, /mfa/done
+// (where enrollment ends), and the emulator's outbox page. Enrollment is in enroll.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { getMfaState, dropCachedFactors } from 'passport-okta-mfa'
+import { getMfaState, userKeyOf } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, verifiableFactors, type FactorView } from '../factors.js'
-import { isUpstreamFailure, messageFor, MESSAGES } from '../messages.js'
-import { field, isLocalPath, rememberReturnTo, setFlash, takeFlash, takeReturnTo } from '../session.js'
-import { enrollPage } from '../views/enroll.js'
+import { failureText, isUpstreamFailure, lockoutText, messageFor, UNAVAILABLE, type FailInfo } from '../messages.js'
+import { field, isLocalPath, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
 import { mfaPage, outboxPage } from '../views/mfa.js'
 
 /** How recent an MFA step must be to add a factor (the gateway's step-up window for factor changes). */
 export const STEP_UP_MAX_AGE_SECONDS = 300
 
-/** The fail info the okta-mfa strategy hands to `fail` (see passport-okta-mfa's FAIL_CODES). */
-interface FailInfo { code?: string, retryAfterSeconds?: number, attemptsRemaining?: number }
+/** How long Okta makes a person wait between two text messages (E0000109), used for the countdown after a send. */
+export const RESEND_WAIT_SECONDS = 30
 
 /** The factors of the signed-in user as the pages show them; `undefined` when Okta cannot be reached. */
 export async function loadFactors (ctx: AppContext, request: FastifyRequest): Promise<FactorView[] | undefined> {
@@ -28,19 +27,22 @@ export async function loadFactors (ctx: AppContext, request: FastifyRequest): Pr
   }
 }
 
-/** Answers 503 with the "Okta unavailable" page. */
-export async function sendUnavailable (reply: FastifyReply): Promise<void> {
-  await reply.code(503).type('text/html; charset=utf-8').send(errorPage(messageFor('UPSTREAM_UNAVAILABLE')))
+/**
+ * Answers 503 with the "Okta unavailable" page, in the words of the moment (`moment`: checking a code, or just
+ * reading the factors, before any code was entered), with a way out (sign out).
+ */
+export async function sendUnavailable (reply: FastifyReply, moment: keyof typeof UNAVAILABLE = 'factors'): Promise<void> {
+  await reply.code(503).type('text/html; charset=utf-8').send(errorPage(UNAVAILABLE[moment], { signedIn: true, title: 'Okta is unavailable' }))
 }
 
-/** Whether this session may add a factor: none active yet, or an MFA step within the step-up window. */
-function mayEnroll (ctx: AppContext, request: FastifyRequest, factors: FactorView[]): boolean {
-  if (!factors.some((f) => f.active)) return true
+/** Whether the last MFA step was so recent that its code may still be on screen (a TOTP step lasts 30 s, ±1 step). */
+export function justUsedCode (ctx: AppContext, request: FastifyRequest): boolean {
   const state = getMfaState(request)
-  return state !== undefined && ctx.clock() - state.completedAt < STEP_UP_MAX_AGE_SECONDS * 1000
+  return state !== undefined && ctx.clock() - state.completedAt < 60_000
 }
 
-/** Registers `/mfa`, `/mfa/challenge`, `/mfa/enroll`, `/mfa/enroll/restart` and, with the emulator, `/dev/outbox`. */
+
+/** Registers `/mfa`, `/mfa/done`, `/mfa/challenge` and, with the emulator, `/dev/outbox` (enrollment: enroll.ts). */
 export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
   const emulator = ctx.emulator !== undefined
 
@@ -50,18 +52,30 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     const flash = takeFlash(request)
     const query = request.query as Record<string, unknown>
     const enrolled = query.enrolled === '1'
+    // Locked already (e.g. signing in again during the pause): say so at once, not after the next code.
+    let lockedError: string | undefined
+    if (extra.error === undefined && status === 200) {
+      const decision = await ctx.mfaLimiter.check(userKeyOf(currentUser(request))).catch(() => undefined)
+      if (decision !== undefined && !decision.allowed) lockedError = lockoutText(decision.retryAfterSeconds, ctx.clock())
+    }
+    const mfaDone = getMfaState(request) !== undefined
     await reply.code(status).type('text/html; charset=utf-8').send(mfaPage({
       csrf: csrfToken(request),
       userName: currentUser(request).displayName,
       factors: verifiableFactors(factors),
       selectedFactorId: extra.selectedFactorId ?? (typeof query.factor === 'string' ? query.factor : undefined),
-      error: extra.error ?? (flash?.kind === 'error' ? flash.text : undefined),
+      error: extra.error ?? lockedError ?? (flash?.kind === 'error' ? flash.text : undefined),
+      resendInSeconds: resendInSeconds(request, ctx.clock()),
+      freshCodeWarning: mfaDone && justUsedCode(ctx, request),
+      // Offered at sign-in only, not on a step-up.
+      rememberDays: ctx.devices === undefined || mfaDone ? undefined : Math.round(ctx.devices.maxAgeMs / 86_400_000),
+      locked: lockedError !== undefined,
       info: flash?.kind === 'info' ? flash.text : undefined,
       success: flash?.kind === 'success'
         ? flash.text
         : enrolled ? 'Your factor is set up. To finish signing in, enter the next code it gives you (a code works only once, so wait for a new one).' : undefined,
       emulator,
-      mfaDone: getMfaState(request) !== undefined,
+      mfaDone,
     }))
   }
 
@@ -74,24 +88,43 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (err !== null) {
       if (!isUpstreamFailure(err)) throw err
       request.log.warn({ code: (err as { code?: string }).code }, 'Okta unavailable during MFA')
-      return await sendUnavailable(reply)
+      return await sendUnavailable(reply, 'code')
     }
     const selectedFactorId = field(request, 'factorId')
     if (user === false || user === undefined || user === null) {
       const fail = (info ?? {}) as FailInfo
       if (fail.code === 'ENROLLMENT_REQUIRED') return await reply.redirect('/mfa/enroll', 303)
       if (fail.code === 'UNAUTHENTICATED') return await reply.redirect('/login', 303)
-      // A wrong code that used up the last attempt says both: it didn't match, and sign-in is now paused (until when).
+      // A wrong code says how many attempts are left; the one that used up the last says both: it didn't match,
+      // and sign-in is now paused (until when).
       const lastTry = fail.attemptsRemaining === 0 && (fail.code === 'INVALID_PASSCODE' || fail.code === 'PASSCODE_REPLAYED')
       const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' || lastTry ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
+      const sms = await isSmsChoice(request, selectedFactorId)
       return await renderMfa(request, reply, status, {
-        error: lastTry ? `${messageFor(fail.code)} ${messageFor('LOCKED_OUT', fail.retryAfterSeconds)}` : messageFor(fail.code, fail.retryAfterSeconds),
+        error: failureText(fail, { sms, now: ctx.clock() }),
         ...(selectedFactorId === undefined ? {} : { selectedFactorId }),
       })
     }
-    // The strategy recorded the MFA step in the session; go where the user was going.
+    // The strategy recorded the MFA step in the session. "Remember this device" (opt-in): the signed device cookie.
+    const state = getMfaState(request)
+    if (field(request, 'rememberDevice') === '1' && ctx.devices !== undefined && state !== undefined) {
+      reply.header('set-cookie', ctx.devices.cookie(await ctx.devices.issue(currentUser(request), state.factorId), { secure: request.protocol === 'https' }))
+    }
+    // Go where the user was going.
     await reply.redirect(takeReturnTo(request) ?? '/account', 303)
   }))
+
+  /** Whether the code posted was for a factor that sends codes (the page then speaks of text messages). */
+  async function isSmsChoice (request: FastifyRequest, factorId: string | undefined): Promise<boolean> {
+    const factors = verifiableFactors((await loadFactors(ctx, request)) ?? [])
+    const chosen = factors.find((f) => f.id === factorId) ?? factors[0]
+    return chosen?.sendsCode === true
+  }
+
+  // Where enrollment ends: where the person was going before sign-in (kept through enrollment), else /account.
+  app.get('/mfa/done', { preHandler: [ctx.requireLogin, ctx.requireMfa] }, async (request, reply) => {
+    await reply.redirect(takeReturnTo(request) ?? '/account', 303)
+  })
 
   // "Send a code" for sms, call and email factors: an Okta verify without a passcode sends one.
   app.post('/mfa/challenge', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
@@ -111,62 +144,17 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
         context: { ip: request.ip, ...(request.headers['user-agent'] === undefined ? {} : { userAgent: request.headers['user-agent'] }) },
       })
       setFlash(request, 'success', `We sent a code to ${factor.detail ?? 'you'}.${emulator ? ' With the emulator it is in the outbox (link below).' : ''}`)
+      setResendAt(request, ctx.clock() + RESEND_WAIT_SECONDS * 1000)
     } catch (err) {
       const e = err as { code?: string, retryAfterSeconds?: number }
-      if (e.code === 'OKTA_RATE_LIMITED') setFlash(request, 'error', `We just sent a code. ${messageFor('RATE_LIMITED', e.retryAfterSeconds)}`)
-      else if (isUpstreamFailure(err)) setFlash(request, 'error', messageFor('UPSTREAM_UNAVAILABLE'))
+      if (e.code === 'OKTA_RATE_LIMITED') {
+        // Not an error: the code sent a moment ago is on its way. The page says when another can be asked for.
+        setFlash(request, 'info', 'We sent you a code a moment ago: use that one.')
+        setResendAt(request, ctx.clock() + (e.retryAfterSeconds ?? RESEND_WAIT_SECONDS) * 1000)
+      } else if (isUpstreamFailure(err)) setFlash(request, 'error', UNAVAILABLE.send)
       else throw err
     }
     await reply.redirect(`${returnTo}?factor=${encodeURIComponent(factor.id)}`, 303)
-  })
-
-  app.get('/mfa/enroll', { preHandler: ctx.requireLogin }, async (request, reply) => {
-    const factors = await loadFactors(ctx, request)
-    if (factors === undefined) return await sendUnavailable(reply)
-    if (!mayEnroll(ctx, request, factors)) {
-      // Adding a factor to an account that has one needs a fresh code first (step-up).
-      rememberReturnTo(request, '/mfa/enroll')
-      setFlash(request, 'info', 'Confirm it’s you before adding another factor.')
-      return await reply.redirect('/mfa', 303)
-    }
-    const hasMfa = getMfaState(request) !== undefined
-    // ?method=sms asks for a phone; otherwise the authenticator app, unless one is active already (adding a second factor).
-    const asked = (request.query as Record<string, unknown>).method
-    const hasTotp = factors.some((f) => f.kind === 'totp' && f.active)
-    const method = asked === 'sms' || (asked !== 'totp' && hasTotp) ? 'sms' : 'totp'
-    await reply.type('text/html; charset=utf-8').send(enrollPage({
-      method,
-      csrf: csrfToken(request),
-      userName: currentUser(request).displayName,
-      graphqlPath: ctx.graphqlPath,
-      doneHref: hasMfa ? '/account/security?added=1' : '/account',
-      emulator,
-      accountName: currentUser(request).oktaLogin,
-      mfaDone: hasMfa,
-      messages: MESSAGES,
-    }))
-  })
-
-  // Starting over: a factor enrolled but never activated (page reloaded, code lost) blocks a new enrollment of
-  // its type, so the page asks us to drop the pending one. Active factors are never touched here.
-  app.post('/mfa/enroll/restart', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
-    const type = field(request, 'factorType')
-    const oktaType = type === 'TOTP' ? 'token:software:totp' : type === 'SMS' ? 'sms' : undefined
-    if (oktaType === undefined) return await reply.code(400).send({ error: { code: 'BAD_USER_INPUT' } })
-    const user = currentUser(request)
-    try {
-      const oktaUserId = await ctx.directory.oktaUserId(user)
-      const factors = await ctx.client.listFactors(oktaUserId)
-      if (!mayEnroll(ctx, request, factors.map(factorView))) return await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } })
-      const sameType = factors.filter((f) => f.factorType === oktaType)
-      if (sameType.some((f) => f.status === 'ACTIVE')) return await reply.code(409).send({ error: { code: 'ALREADY_ENROLLED' } })
-      for (const f of sameType) await ctx.client.deleteFactor(oktaUserId, f.id)
-      dropCachedFactors(request)
-      await reply.code(204).send()
-    } catch (err) {
-      if (!isUpstreamFailure(err)) throw err
-      await reply.code(503).send({ error: { code: 'UPSTREAM_UNAVAILABLE' } })
-    }
   })
 
   if (ctx.emulator !== undefined) {

@@ -20,7 +20,7 @@ export function timeTag (ms: number, nowMs: number): SafeHtml {
 
 /** A list of factors with their status. */
 export function factorList (factors: FactorView[]): SafeHtml {
-  if (factors.length === 0) return html`<p>No factors yet.</p>`
+  if (factors.length === 0) return html`<p>No factor set up.</p>`
   return html`<ul class="factors">${factors.map((f) => html`<li data-factor-id="${f.id}">
     <span class="factor-label">${f.label}</span>${f.detail === undefined ? '' : html` <span class="factor-detail">${f.detail}</span>`}
     <span class="badge ${f.active ? 'badge-ok' : 'badge-warn'}">${f.active ? 'active' : f.status.toLowerCase().replace(/_/g, ' ')}</span>
@@ -34,7 +34,7 @@ export interface AccountView {
   factors: FactorView[]
   /** The factors could not be read (Okta unavailable): say so instead of an empty list. */
   factorsError?: string | undefined
-  mfa: { completedAt: number, method: 'form' | 'graphql', factorLabel: string | undefined }
+  mfa: { completedAt: number, method: 'form' | 'graphql', factorLabel: string | undefined, remembered?: boolean }
   now: number
   success?: string | undefined
 }
@@ -45,12 +45,15 @@ export function accountPage (view: AccountView): string {
   <section class="card">
     <h1>Hello, ${view.user.displayName}</h1>
     ${notice('success', view.success)}
-    <p>You are signed in with your password and a second factor.</p>
+    ${view.factorsError !== undefined || view.factors.some((f) => f.active)
+      ? html`<p>You are signed in with your password and a second factor.</p>`
+      : html`<p data-testid="no-factor-note">You signed in with your password and a second factor, but you have no factor now.
+        You will set one up at your next sign-in, or <a href="/mfa/enroll">set one up now</a>.</p>`}
     <dl class="facts">
       <dt>Username</dt><dd data-testid="username">${view.user.username}</dd>
       <dt>Okta login</dt><dd>${view.user.oktaLogin}</dd>
       <dt>Last MFA</dt><dd data-testid="mfa-completed">${timeTag(view.mfa.completedAt, view.now)}
-        with ${view.mfa.factorLabel ?? 'a factor'} (${view.mfa.method === 'form' ? 'sign-in form' : 'GraphQL gateway'})</dd>
+        ${view.mfa.factorLabel === undefined ? '' : `with ${view.mfa.factorLabel}`}${view.mfa.remembered === true ? ' (this browser is remembered, so no code was asked today)' : ''}</dd>
     </dl>
   </section>
   <section class="card">

@@ -20,6 +20,36 @@ export interface CodeFormOptions {
   returnTo: string
   /** Extra hidden fields (e.g. the factor to remove). */
   hidden?: Record<string, string>
+  /** Put "Send a code" above the code form (the remove page: never below its destructive button). @default only for sms-only users */
+  sendFirst?: boolean
+  /** Seconds before another code may be sent (after "Send a code"): the send button says so, with a live countdown. */
+  resendInSeconds?: number | undefined
+  /**
+   * With more than one factor: show the selected one only, with "Use another method" links (plain links, so they work
+   * without JavaScript) instead of a chooser; `switchHref(id)` is the page for another factor. @default a chooser
+   */
+  switchHref?: ((factorId: string) => string) | undefined
+  /** Offer "Remember this device for N days" (an opt-in checkbox, unchecked). */
+  rememberDays?: number | undefined
+}
+
+/** "You can ask for another code in N s": the number counts down in the browser (public/countdown.js), the sentence stands without it. */
+export function resendNotice (seconds: number): SafeHtml {
+  const s = Math.max(1, Math.ceil(seconds))
+  return html`<p class="hint resend" data-testid="resend" role="status">You can ask for another code in <span class="countdown" data-seconds="${s}">${s}</span> s.</p>`
+}
+
+/** Before a step-up right after sign-in: the code just used cannot be used twice. */
+export function freshCodeNotice (): SafeHtml {
+  return html`<div class="notice notice-info" role="status" data-testid="fresh-code">You just used a code to sign in. Each code works only once:
+    wait for your app to show the next code (up to 30 seconds), then enter that one.</div>`
+}
+
+/** The help under the code field, in the words of the factor the person uses. */
+export function codeHelp (factors: FactorView[], selected: FactorView | undefined): string {
+  if (factors.every((f) => f.kind === 'totp')) return 'Open your authenticator app and enter the 6-digit code it shows for “okta-mfa demo”.'
+  if (factors.every((f) => f.sendsCode)) return `Send yourself a code${selected?.kind === 'email' ? ' by e-mail' : selected?.kind === 'call' ? ' by voice call' : ' by text message'}, then enter the 6 digits here.`
+  return 'Enter the 6-digit code from your authenticator app, or send yourself a code by text message.'
 }
 
 function factorText (f: FactorView): string {
@@ -28,8 +58,18 @@ function factorText (f: FactorView): string {
 
 /** The form, plus one "send a code" form per sms/call/email factor. */
 export function codeForm (opts: CodeFormOptions): SafeHtml {
-  const { factors, csrf } = opts
-  const selected = factors.find((f) => f.id === opts.selectedFactorId) ?? factors[0]
+  const all = opts.factors
+  const csrf = opts.csrf
+  const selectedAll = all.find((f) => f.id === opts.selectedFactorId) ?? all[0]
+  // "Use another method": the form speaks of one factor at a time; the others are links.
+  const switching = opts.switchHref !== undefined && all.length > 1
+  const factors = switching && selectedAll !== undefined ? [selectedAll] : all
+  const selected = selectedAll
+  const others = switching ? all.filter((f) => f.id !== selected?.id) : []
+  const switcher = others.length === 0
+    ? ''
+    : html`<div class="other-methods" data-testid="other-methods"><p class="hint">Use another method:</p>
+      <ul>${others.map((f) => html`<li><a href="${opts.switchHref!(f.id)}">${factorText(f)}</a></li>`)}</ul></div>`
   const chooser = factors.length > 1
     ? html`<fieldset class="choices">
         <legend>Verify with</legend>
@@ -37,20 +77,22 @@ export function codeForm (opts: CodeFormOptions): SafeHtml {
       </fieldset>`
     : selected === undefined ? html`` : html`<input type="hidden" name="factorId" value="${selected.id}">`
   const onlySenders = factors.length > 0 && factors.every((f) => f.sendsCode)
-  const help = factors.every((f) => f.kind === 'totp')
-    ? 'Open your authenticator app and enter the 6-digit code it shows for “okta-mfa demo”.'
-    : onlySenders ? 'Send yourself a code, then enter the 6 digits here.' : 'Enter the 6-digit code from your authenticator app, or send yourself a code by text.'
+  const sendFirst = opts.sendFirst ?? onlySenders
+  const help = codeHelp(factors, selected)
+  const wait = opts.resendInSeconds !== undefined && opts.resendInSeconds > 0 ? opts.resendInSeconds : undefined
   const hidden = Object.entries(opts.hidden ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)
   const senders = factors.filter((f) => f.sendsCode).map((f) => html`
     <form method="post" action="/mfa/challenge" class="send-code">
       ${csrfField(csrf)}
       <input type="hidden" name="factorId" value="${f.id}">
       <input type="hidden" name="returnTo" value="${opts.returnTo}">
-      <button type="submit" class="secondary">Send a code to ${f.detail ?? f.label}</button>
+      <button type="submit" class="secondary" ${wait === undefined ? '' : html`data-wait="${Math.ceil(wait)}"`}>${wait === undefined ? 'Send a code' : 'Send another code'} to ${f.detail ?? f.label}</button>
+      ${wait === undefined ? '' : resendNotice(wait)}
     </form>`)
-  // Someone who only has sms needs a code before the field makes sense: put "send" first for them.
+  // Someone who only has sms needs a code before the field makes sense: put "send" first for them (and always on the
+  // remove page, where the submit button is destructive).
   return html`
-    ${onlySenders ? senders : ''}
+    ${sendFirst ? senders : ''}
     <form method="post" action="${opts.action}" class="code-form" novalidate>
       ${csrfField(csrf)}
       ${hidden}
@@ -61,7 +103,14 @@ export function codeForm (opts: CodeFormOptions): SafeHtml {
         class="code-input" aria-describedby="code-help${opts.errorId === undefined ? '' : ` ${opts.errorId}`}"
         ${opts.errorId === undefined ? '' : html`aria-invalid="true"`}>
       <p id="code-help" class="hint">${help}</p>
+      ${opts.rememberDays === undefined
+        ? ''
+        : html`<label class="choice remember"><input type="checkbox" name="rememberDevice" value="1" data-testid="remember-device">
+          Remember this device for ${opts.rememberDays} days</label>
+          <p class="hint" id="remember-help">Only on a device that is yours: this browser then skips the code at sign-in. Removing or
+          adding a factor, or “Forget remembered devices” on the Security page, undoes it.</p>`}
       <button type="submit" class="primary">${opts.submitLabel ?? 'Verify'}</button>
     </form>
-    ${onlySenders ? '' : senders}`
+    ${sendFirst ? '' : senders}
+    ${switcher}`
 }

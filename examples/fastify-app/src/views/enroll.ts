@@ -1,6 +1,8 @@
 // /mfa/enroll: set up a factor. public/enroll.js drives the gateway's GraphQL (enrollFactor, then
 // activateFactor with the first code); this page is the markup it fills in, plus the texts it shows.
-import { SafeHtml, html, notice, page } from './layout.js'
+import { freshCodeNotice } from './code-form.js'
+import { groupKey, type PendingTotp } from '../enrollment.js'
+import { SafeHtml, csrfField, html, notice, page } from './layout.js'
 
 /** What the enrollment page needs. */
 export interface EnrollView {
@@ -26,6 +28,12 @@ export interface EnrollView {
    * @default 'totp'
    */
   method?: 'totp' | 'sms'
+  /** The pending authenticator factor (key and QR code); undefined until the person presses "Show my QR code". */
+  pending?: PendingTotp | undefined
+  /** Shown as an error above the steps (e.g. Okta could not start the setup). */
+  error?: string | undefined
+  /** The last code was used moments ago (step-up right after sign-in): say to wait for the next one. */
+  freshCodeWarning?: boolean
 }
 
 /** JSON for a `<script type="application/json">` block: `<` escaped so the text cannot close the element. */
@@ -36,29 +44,53 @@ function jsonBlock (value: unknown): string {
 // One code field and one submit button per screen (the sms code form waits in a <template>): a page, a
 // screen reader or a test looking for "the" passCode field or "the" submit button finds exactly one.
 
-/** Authenticator app: enrolled as soon as the page loads; the key element appears once the gateway has answered. */
+/**
+ * Authenticator app. Before the person starts: what will happen and a "Show my QR code" button (a form post, so it
+ * works without JavaScript); nothing is created in Okta yet. Then: the QR code, the key and the code field at once.
+ */
 function totpStep (view: EnrollView): SafeHtml {
+  const p = view.pending
+  const appStep = html`<li>Open an authenticator app on your phone (Google Authenticator, Microsoft Authenticator, 1Password, Authy…) and add an account.</li>`
+  if (p === undefined) {
+    return html`<div id="step-totp">
+      <p class="hint">Using an authenticator app (recommended). <a href="/mfa/enroll?method=sms" id="use-sms">Use a text message instead</a></p>
+      <ol class="steps">
+        ${appStep}
+        <li>Scan the QR code we show you (or type its setup key).</li>
+        <li>Enter the 6-digit code the app shows.</li>
+      </ol>
+      <form method="post" action="/mfa/enroll/start" id="totp-start">
+        ${csrfField(view.csrf)}
+        <button type="submit" class="primary" data-testid="start-totp">Show my QR code</button>
+      </form>
+    </div>`
+  }
   return html`<div id="step-totp">
       <p class="hint">Using an authenticator app (recommended). <a href="/mfa/enroll?method=sms" id="use-sms">Use a text message instead</a></p>
       <ol class="steps">
-        <li>Open an authenticator app on your phone (Google Authenticator, Microsoft Authenticator, 1Password, Authy…) and add an account.</li>
+        ${appStep}
         <li>Scan this QR code:
-          <div class="qr"><img id="qr" alt="QR code for your authenticator app. If you cannot scan it, use the key below." width="220" height="220"></div>
+          <div class="qr"><img id="qr" src="${p.qrCodeDataUri}" alt="QR code for your authenticator app. If you cannot scan it, use the key below." width="220" height="220"></div>
           <div id="manual">
             <p id="manual-key-label"><strong>Can't scan? Enter this setup key instead</strong> (account: ${view.accountName}, type: time-based; spaces don't matter):</p>
-            <p class="key-row" id="manual-key-row"><span id="key-loading">Getting your key…</span>
+            <p class="key-row" id="manual-key-row"><code id="manual-key" class="key" data-testid="manual-key" aria-labelledby="manual-key-label">${groupKey(p.sharedSecret)}</code>
               <button type="button" id="copy-key" class="link" hidden>Copy</button></p>
           </div>
         </li>
         <li>
-          <form id="totp-activate" class="code-form" novalidate>
+          <form id="totp-activate" class="code-form" data-factor-id="${p.factorId}" method="post" action="/mfa/enroll/activate" novalidate>
+            ${csrfField(view.csrf)}
+            <input type="hidden" name="factorId" value="${p.factorId}">
             <label for="passCode">Enter the 6-digit code the app shows</label>
+            ${view.error === undefined ? '' : html`<div class="notice notice-error" role="alert" data-testid="error" id="activate-error">${view.error}</div>`}
             <input id="passCode" name="passCode" type="text" inputmode="numeric" autocomplete="one-time-code"
-              pattern="[0-9]{6}" maxlength="6" required spellcheck="false" class="code-input" aria-describedby="enroll-error">
+              pattern="[0-9]{6}" maxlength="6" required spellcheck="false" class="code-input"
+              aria-describedby="${view.error === undefined ? 'enroll-error' : 'activate-error'}" ${view.error === undefined ? '' : html`aria-invalid="true" autofocus`}>
             <button type="submit" class="primary">Activate</button>
           </form>
         </li>
       </ol>
+      <p class="hint">This key stays the same until you finish: reloading this page or coming back later shows the same QR code.</p>
     </div>`
 }
 
@@ -95,7 +127,9 @@ export function enrollPage (view: EnrollView): string {
   <section class="card" id="enroll" data-csrf="${view.csrf}" data-graphql="${view.graphqlPath}" data-done="${view.doneHref}">
     <h1>Set up two-step sign-in</h1>
     ${notice('info', view.info)}
-    <noscript><div class="notice notice-error" role="alert">Setting up a factor needs JavaScript. Turn it on and reload this page.</div></noscript>
+    ${view.freshCodeWarning === true ? freshCodeNotice() : ''}
+    ${view.pending === undefined ? notice('error', view.error) : ''}
+    ${(view.method ?? 'totp') === 'sms' ? html`<noscript><div class="notice notice-error" role="alert">Setting up text messages needs JavaScript. Turn it on and reload this page, or use an authenticator app.</div></noscript>` : ''}
     <div id="enroll-error" class="notice notice-error" role="alert" data-testid="error" hidden></div>
     <div id="enroll-status" class="notice notice-info" role="status" hidden></div>
 

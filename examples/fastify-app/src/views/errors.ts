@@ -16,11 +16,13 @@ export function notFoundPage (): string {
   return page({ title: 'Not found', body: html`<section class="card"><h1>Page not found</h1><p><a href="/account">Go to your account</a></p></section>` })
 }
 
-/** 500 and 503: nothing about the cause reaches the page. */
-export function errorPage (message: string): string {
+/** 500 and 503: nothing about the cause reaches the page; a signed-in person also gets a way out (sign out). */
+export function errorPage (message: string, options: { signedIn?: boolean, title?: string } = {}): string {
+  const title = options.title ?? 'Something went wrong'
   return page({
-    title: 'Something went wrong',
-    body: html`<section class="card"><h1>Something went wrong</h1><p role="alert" data-testid="error">${message}</p>
-      <p><a href="/account">Try again</a></p></section>`,
+    title,
+    body: html`<section class="card"><h1>${title}</h1><p role="alert" data-testid="error">${message}</p>
+      <p class="actions"><a class="button primary" href="/account" data-testid="try-again">Try again</a>
+      ${options.signedIn === true ? html`<a class="button secondary" href="/logout" data-testid="error-logout">Sign out</a>` : ''}</p></section>`,
   })
 }

@@ -1,5 +1,5 @@
 // /login: the app's own password sign-in (passport-local), the first of the two steps.
-import { csrfField, html, notice, page } from './layout.js'
+import { csrfField, html, notice, page, type SafeHtml } from './layout.js'
 
 /** A demo account shown on the sign-in page when the emulator runs. */
 export interface DemoHint {
@@ -15,26 +15,34 @@ export interface LoginView {
   info?: string | undefined
   /** Prefills the username after a failed try (never the password). */
   username?: string | undefined
+  /** The field to put the cursor in (the empty one after an empty submit). @default username, or password after a failed try */
+  focus?: 'username' | 'password' | undefined
+  /** The person was sent here from a protected page: "Sign in to continue". */
+  toContinue?: boolean
   /** Demo accounts to list (emulator mode only). */
   demo?: DemoHint[] | undefined
 }
 
 /** The sign-in page. */
 export function loginPage (view: LoginView): string {
+  const focus = view.focus ?? (view.username === undefined || view.username === '' ? 'username' : 'password')
+  const described = (name: 'username' | 'password'): SafeHtml | string =>
+    view.error !== undefined && (view.focus === undefined ? name === 'username' : view.focus === name) ? html`aria-describedby="login-error" aria-invalid="true"` : ''
   const body = html`
   <section class="card">
-    <h1>Sign in</h1>
+    <h1>${view.toContinue === true ? 'Sign in to continue' : 'Sign in'}</h1>
+    ${view.toContinue === true ? html`<p class="hint" data-testid="continue-hint">The page you asked for needs you to sign in. You will land there afterwards.</p>` : ''}
     ${notice('error', view.error, 'login-error')}
     ${notice('info', view.info)}
     <form method="post" action="/login" novalidate>
       ${csrfField(view.csrf)}
       <label for="username">Username</label>
       <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false"
-        required value="${view.username ?? ''}" ${view.username === undefined ? html`autofocus` : ''}
-        ${view.error === undefined ? '' : html`aria-describedby="login-error"`}>
+        required value="${view.username ?? ''}" ${focus === 'username' ? html`autofocus` : ''}
+        ${described('username')}>
       <label for="password">Password</label>
       <input id="password" name="password" type="password" autocomplete="current-password" required
-        ${view.username === undefined ? '' : html`autofocus`}>
+        ${focus === 'password' ? html`autofocus` : ''} ${described('password')}>
       <button type="submit" class="primary">Sign in</button>
     </form>
     <p class="hint">After your password you will confirm it's you with a code from an authenticator app.</p>

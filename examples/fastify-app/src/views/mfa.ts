@@ -1,7 +1,7 @@
 // /mfa: the second step. A plain form posted to passport.authenticate('okta-mfa'); works without JavaScript.
 // Also the emulator's outbox page, where sms codes land when there is no phone.
 import type { FactorView } from '../factors.js'
-import { codeForm } from './code-form.js'
+import { codeForm, freshCodeNotice } from './code-form.js'
 import { html, notice, page } from './layout.js'
 
 /** What the MFA page shows. */
@@ -19,6 +19,14 @@ export interface MfaView {
   emulator: boolean
   /** The session already has MFA (this is a step-up). */
   mfaDone: boolean
+  /** Seconds before another code may be sent (live countdown). */
+  resendInSeconds?: number | undefined
+  /** The last code was used moments ago: warn before the person types it again. */
+  freshCodeWarning?: boolean
+  /** Sign-in is paused (the error says until when): the code field is not offered. */
+  locked?: boolean
+  /** Remember this device (opt-in checkbox); undefined: not offered. */
+  rememberDays?: number | undefined
 }
 
 /** Where sms codes go with the emulator, in words and with a link. */
@@ -47,17 +55,21 @@ export function mfaPage (view: MfaView): string {
     ${notice('success', view.success)}
     ${notice('info', view.info)}
     ${notice('error', view.error, 'mfa-error')}
-    ${codeForm({
+    ${view.freshCodeWarning === true && view.factors.some((f) => f.kind === 'totp') ? freshCodeNotice() : ''}
+    ${view.locked === true ? html`<p><a href="/logout">Sign out</a> and come back after that time.</p>` : codeForm({
       action: '/mfa',
       csrf: view.csrf,
       factors: view.factors,
       selectedFactorId: view.selectedFactorId,
       errorId: view.error === undefined ? undefined : 'mfa-error',
       returnTo: '/mfa',
+      resendInSeconds: view.resendInSeconds,
+      rememberDays: view.rememberDays,
+      switchHref: (id) => `/mfa?factor=${encodeURIComponent(id)}`,
     })}
     ${view.emulator && hasSms ? outboxHint() : ''}
   </section>`
-  return page({ title: 'Confirm it’s you', body, userName: view.userName, csrf: view.csrf, fullNav: view.mfaDone })
+  return page({ title: 'Confirm it’s you', body, userName: view.userName, csrf: view.csrf, fullNav: view.mfaDone, scripts: ['/assets/countdown.js'] })
 }
 
 /** One message of the emulator's outbox. */

@@ -1,14 +1,28 @@
 // /account/security: the user's factors, each removable after a fresh code (step-up).
 import type { FactorView } from '../factors.js'
-import { codeForm } from './code-form.js'
+import { codeForm, freshCodeNotice } from './code-form.js'
 import { csrfField, html, notice, page } from './layout.js'
+import { timeTag } from './account.js'
 import { outboxHint } from './mfa.js'
+
+/** "28 Nov 2026": a date as people read it (UTC). */
+export function day (iso: string | undefined): string | undefined {
+  if (iso === undefined) return undefined
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return undefined
+  return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })
+}
 
 /** What the security page shows. */
 export interface SecurityView {
   csrf: string
   userName: string
   factors: FactorView[]
+  /** The factor of this session's last MFA step, and when (the "last used" line). */
+  lastUsed?: { factorId: string, at: number } | undefined
+  now: number
+  /** Remembered devices: the lifetime in days when the feature is on; whether this browser is one of them. */
+  remembered?: { days: number, thisDevice: boolean } | undefined
   factorsError?: string | undefined
   success?: string | undefined
   error?: string | undefined
@@ -16,11 +30,23 @@ export interface SecurityView {
 
 /** The list of factors with a remove link each and a link to add one. */
 export function securityPage (view: SecurityView): string {
-  const rows = view.factors.map((f) => html`<li data-factor-id="${f.id}">
-      <span class="factor-label">${f.label}</span>${f.detail === undefined ? '' : html` <span class="factor-detail">${f.detail}</span>`}
-      <span class="badge ${f.active ? 'badge-ok' : 'badge-warn'}">${f.active ? 'active' : f.status.toLowerCase().replace(/_/g, ' ')}</span>
-      <a class="remove" href="/account/security/remove/${encodeURIComponent(f.id)}" aria-label="Remove ${f.label}">Remove</a>
-    </li>`)
+  const rows = view.factors.map((f) => {
+    const added = day(f.created)
+    const used = view.lastUsed?.factorId === f.id ? view.lastUsed.at : undefined
+    return html`<li data-factor-id="${f.id}">
+      <div class="factor-main">
+        <span class="factor-label">${f.label}</span>${f.detail === undefined ? '' : html` <span class="factor-detail">${f.detail}</span>`}
+        <span class="badge ${f.active ? 'badge-ok' : 'badge-warn'}">${f.active ? 'active' : f.status === 'PENDING_ACTIVATION' ? 'setup not finished' : f.status.toLowerCase().replace(/_/g, ' ')}</span>
+        <span class="factor-dates hint" data-testid="factor-dates">${added === undefined ? '' : html`Added on <time datetime="${f.created}">${added}</time>`}${used === undefined
+          ? (f.active ? ' · not used in this session' : '')
+          : html` · last used ${timeTag(used, view.now)}`}</span>
+      </div>
+      <div class="factor-actions">
+        ${f.active ? '' : html`<a href="/mfa/enroll${f.kind === 'sms' ? '?method=sms' : ''}">Finish setup</a>`}
+        <a class="remove" href="/account/security/remove/${encodeURIComponent(f.id)}" aria-label="Remove ${f.label}">Remove</a>
+      </div>
+    </li>`
+  })
   const body = html`
   <section class="card">
     <h1>Security</h1>
@@ -32,6 +58,12 @@ export function securityPage (view: SecurityView): string {
       : view.factors.length === 0 ? html`<p>No factors. You will set one up at your next sign-in.</p>` : html`<ul class="factors">${rows}</ul>`}
     <p><a class="button secondary" href="/mfa/enroll">Add a factor</a></p>
     <p class="hint">Removing a factor asks for a fresh code first, so someone at an unlocked computer cannot take over your account.</p>
+    ${view.remembered === undefined
+      ? ''
+      : html`<h2>Remembered devices</h2>
+    <p>${view.remembered.thisDevice ? html`<strong data-testid="this-device-remembered">This browser is remembered: you signed in without a code.</strong> ` : ''}A remembered device skips the code for ${view.remembered.days} days; removing or adding a factor forgets every device.</p>
+    <form method="post" action="/account/security/forget-devices">${csrfField(view.csrf)}<button type="submit" class="secondary" data-testid="forget-devices">Forget remembered devices</button></form>
+    <p class="hint">Every browser where you ticked “Remember this device” asks for a code again at the next sign-in.</p>`}
     <h2>Sessions</h2>
     <form method="post" action="/account/security/sign-out-everywhere">${csrfField(view.csrf)}<button type="submit" class="secondary">Sign out of all sessions</button></form>
     <p class="hint">Signs you out on every browser and device, this one included.</p>
@@ -51,6 +83,10 @@ export interface RemoveView {
   emulator: boolean
   error?: string | undefined
   info?: string | undefined
+  /** Seconds before another code may be sent. */
+  resendInSeconds?: number | undefined
+  /** The last code was used moments ago: warn before the person types it again. */
+  freshCodeWarning?: boolean
 }
 
 /** "Remove this factor? Enter a fresh code." */
@@ -63,6 +99,7 @@ export function removePage (view: RemoveView): string {
     ${view.isLast ? html`<p class="notice notice-info">This is your only factor. At your next sign-in you will set up a new one.</p>` : ''}
     ${notice('info', view.info)}
     ${notice('error', view.error, 'remove-error')}
+    ${view.freshCodeWarning === true && view.verifyWith.some((f) => f.kind === 'totp') ? freshCodeNotice() : ''}
     ${view.verifyWith.length === 0
       ? html`<p>None of your factors can confirm this. <a href="/account/security">Back</a></p>`
       : html`<p>To confirm it's you, enter a fresh code.</p>
@@ -74,9 +111,11 @@ export function removePage (view: RemoveView): string {
           submitLabel: 'Remove factor',
           errorId: view.error === undefined ? undefined : 'remove-error',
           returnTo: path,
+          sendFirst: true,
+          resendInSeconds: view.resendInSeconds,
         })}
         ${view.emulator && view.verifyWith.some((f) => f.sendsCode) ? outboxHint() : ''}`}
     <p><a href="/account/security">Cancel</a></p>
   </section>`
-  return page({ title: 'Remove a factor', body, userName: view.userName, csrf: view.csrf })
+  return page({ title: 'Remove a factor', body, userName: view.userName, csrf: view.csrf, scripts: ['/assets/countdown.js'] })
 }

@@ -1,0 +1,153 @@
+// Enrollment: /mfa/enroll (the page), /mfa/enroll/start ("Show my QR code": the authenticator factor is created when
+// the person starts, and reused afterwards), /mfa/enroll/activate (the first code without JavaScript; with it,
+// public/enroll.js asks the gateway) and /mfa/enroll/restart (drops a pending factor so a new one can be enrolled).
+import type { UserFactor } from '@okta-mfa/client'
+import { countedOutcome, outcomeOfError, readPasscode } from '@okta-mfa/core'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { getMfaState, dropCachedFactors, isRememberedMfa, recordMfa, userKeyOf } from 'passport-okta-mfa'
+import { currentUser, type AppContext } from '../context.js'
+import { csrfToken } from '../csrf.js'
+import { DEMO_ISSUER } from '../demo.js'
+import { pendingTotp, startTotp, TOTP_TYPE } from '../enrollment.js'
+import { factorView, type FactorView } from '../factors.js'
+import { failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES } from '../messages.js'
+import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
+import { enrollPage } from '../views/enroll.js'
+import { sendUnavailable, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
+
+/** Whether this session may add a factor: none active yet, or an MFA step within the step-up window. */
+function mayEnroll (ctx: AppContext, request: FastifyRequest, factors: FactorView[]): boolean {
+  if (!factors.some((f) => f.active)) return true
+  const state = getMfaState(request)
+  // A step honoured from a remembered device never counts for a step-up: a code is asked for.
+  return state !== undefined && !isRememberedMfa(request) && ctx.clock() - state.completedAt < STEP_UP_MAX_AGE_SECONDS * 1000
+}
+
+/** Registers the enrollment routes. */
+export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
+  const emulator = ctx.emulator !== undefined
+
+  /** The factors as Okta lists them (pending ones carry their activation); undefined when Okta cannot be reached. */
+  async function rawFactors (request: FastifyRequest): Promise<UserFactor[] | undefined> {
+    try {
+      return await ctx.directory.factors(currentUser(request))
+    } catch (err) {
+      if (!isUpstreamFailure(err)) throw err
+      return undefined
+    }
+  }
+
+  /** The step-up before adding a factor to an account that has one: to /mfa, and back here after the code. */
+  async function askStepUp (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    rememberReturnTo(request, '/mfa/enroll')
+    setFlash(request, 'info', 'Confirm it’s you before adding another factor.')
+    await reply.redirect('/mfa', 303)
+  }
+
+  app.get('/mfa/enroll', { preHandler: ctx.requireLogin }, async (request, reply) => {
+    const raw = await rawFactors(request)
+    if (raw === undefined) return await sendUnavailable(reply)
+    const factors = raw.map(factorView)
+    if (!mayEnroll(ctx, request, factors)) return await askStepUp(request, reply)
+    const hasMfa = getMfaState(request) !== undefined
+    // ?method=sms asks for a phone; otherwise the authenticator app, unless one is active already (adding a second factor).
+    const asked = (request.query as Record<string, unknown>).method
+    const hasTotp = factors.some((f) => f.kind === 'totp' && f.active)
+    const method = asked === 'sms' || (asked !== 'totp' && hasTotp) ? 'sms' : 'totp'
+    const user = currentUser(request)
+    const flash = takeFlash(request)
+    await reply.type('text/html; charset=utf-8').send(enrollPage({
+      method,
+      csrf: csrfToken(request),
+      userName: user.displayName,
+      graphqlPath: ctx.graphqlPath,
+      // Where the person was going before sign-in survives enrollment: /mfa/done takes it.
+      doneHref: hasMfa ? '/account/security?added=1' : '/mfa/done',
+      emulator,
+      accountName: user.oktaLogin,
+      mfaDone: hasMfa,
+      messages: MESSAGES,
+      pending: method === 'totp' ? await pendingTotp(raw, DEMO_ISSUER, user.oktaLogin) : undefined,
+      error: flash?.kind === 'error' ? flash.text : undefined,
+      info: flash?.kind === 'info' ? flash.text : undefined,
+    }))
+  })
+
+  // "Show my QR code": the authenticator factor is created here, when the person starts, and reused afterwards.
+  app.post('/mfa/enroll/start', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
+    const raw = await rawFactors(request)
+    if (raw === undefined) return await sendUnavailable(reply)
+    if (!mayEnroll(ctx, request, raw.map(factorView))) return await askStepUp(request, reply)
+    if (raw.some((f) => f.factorType === TOTP_TYPE && f.status === 'ACTIVE')) {
+      setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
+      return await reply.redirect('/mfa/enroll?method=sms', 303)
+    }
+    try {
+      const user = currentUser(request)
+      await startTotp(ctx.client, await ctx.directory.oktaUserId(user), DEMO_ISSUER, user.oktaLogin)
+      dropCachedFactors(request)
+    } catch (err) {
+      if (!isUpstreamFailure(err)) throw err
+      return await sendUnavailable(reply)
+    }
+    await reply.redirect('/mfa/enroll?method=totp', 303)
+  })
+
+  // Activation as a plain form post, for browsers without JavaScript (with it, enroll.js does the same through the
+  // gateway). The same rules as the gateway's activateFactor: the attempt is counted before Okta hears the code, a
+  // wrong code says how many are left, and the accepted first code is the MFA step.
+  app.post('/mfa/enroll/activate', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
+    const raw = await rawFactors(request)
+    if (raw === undefined) return await sendUnavailable(reply, 'code')
+    if (!mayEnroll(ctx, request, raw.map(factorView))) return await askStepUp(request, reply)
+    const hadMfa = getMfaState(request) !== undefined
+    const factor = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === TOTP_TYPE && f.status === 'PENDING_ACTIVATION')
+    const back = async (text: string): Promise<void> => {
+      setFlash(request, 'error', text)
+      await reply.redirect('/mfa/enroll?method=totp', 303)
+    }
+    if (factor === undefined) return await back(messageFor('FACTOR_NOT_FOUND'))
+    const passcode = readPasscode(field(request, 'passCode'))
+    if (!passcode.ok) return await back(messageFor(passcode.code))
+    const user = currentUser(request)
+    const userKey = userKeyOf(user)
+    const decision = await ctx.mfaLimiter.consume(userKey).catch(() => undefined)
+    if (decision === undefined) return await back(messageFor('STORE_UNAVAILABLE'))
+    if (!decision.allowed) return await back(lockoutText(decision.retryAfterSeconds, ctx.clock()))
+    try {
+      await ctx.client.activateFactor(await ctx.directory.oktaUserId(user), factor.id, { passCode: passcode.passCode })
+    } catch (err) {
+      const outcome = outcomeOfError(err)
+      if (outcome === undefined) throw err
+      if (outcome.code === 'UPSTREAM_UNAVAILABLE' || outcome.code === 'UPSTREAM_TIMEOUT') return await sendUnavailable(reply, 'code')
+      const counted = countedOutcome(outcome, decision)
+      return await back(failureText({ code: counted.code, ...counted.details }, { now: ctx.clock() }))
+    }
+    await ctx.mfaLimiter.succeed(userKey).catch(() => {})
+    dropCachedFactors(request)
+    recordMfa(request, { user, factorId: factor.id, method: 'form', now: ctx.clock() })
+    await reply.redirect(hadMfa ? '/account/security?added=1' : '/mfa/done', 303)
+  })
+
+  // Starting over: a factor enrolled but never activated (page reloaded, code lost) blocks a new enrollment of
+  // its type, so the page asks us to drop the pending one. Active factors are never touched here.
+  app.post('/mfa/enroll/restart', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
+    const type = field(request, 'factorType')
+    const oktaType = type === 'TOTP' ? 'token:software:totp' : type === 'SMS' ? 'sms' : undefined
+    if (oktaType === undefined) return await reply.code(400).send({ error: { code: 'BAD_USER_INPUT' } })
+    const user = currentUser(request)
+    try {
+      const oktaUserId = await ctx.directory.oktaUserId(user)
+      const factors = await ctx.client.listFactors(oktaUserId)
+      if (!mayEnroll(ctx, request, factors.map(factorView))) return await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } })
+      const sameType = factors.filter((f) => f.factorType === oktaType)
+      if (sameType.some((f) => f.status === 'ACTIVE')) return await reply.code(409).send({ error: { code: 'ALREADY_ENROLLED' } })
+      for (const f of sameType) await ctx.client.deleteFactor(oktaUserId, f.id)
+      dropCachedFactors(request)
+      await reply.code(204).send()
+    } catch (err) {
+      if (!isUpstreamFailure(err)) throw err
+      await reply.code(503).send({ error: { code: 'UPSTREAM_UNAVAILABLE' } })
+    }
+  })
+}

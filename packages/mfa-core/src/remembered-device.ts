@@ -1,0 +1,204 @@
+// "Remember this device": after an MFA step where the person ticked the box, the browser gets a signed device cookie
+// (HMAC-SHA-256 with a key derived from the app's secret), bound to the user and to a fingerprint of their active
+// factors, valid for a configurable lifetime. A later session of the same user on that browser counts as having done
+// MFA, for the guards and the gateway's viewer.mfa, but never for a step-up: the session is marked as remembered and
+// step-up checks refuse it until a fresh code. "Forget remembered devices" marks the user in a RevocationStore (shared
+// between instances when the store is), so every device cookie issued before is refused.
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
+import { MAX_USER_KEY_LENGTH, getMfaState, recordMfa, sessionGet, sessionSet, userKeyOf, type MfaState, type SessionRequest, type UserKeyFn } from './session-state.js'
+import type { RevocationStore } from './stores/types.js'
+import { MemoryRevocationStore } from './stores/memory-revocation.js'
+
+/** Default name of the device cookie. */
+export const REMEMBERED_DEVICE_COOKIE = 'okta_mfa_device'
+/** Default lifetime of a remembered device: 30 days. */
+export const DEFAULT_REMEMBER_DAYS = 30
+/** The session key marking an MFA state that came from a remembered device. */
+export const REMEMBERED_SESSION_KEY = 'oktaMfaRemembered'
+/** Longest cookie value read (a real one is about 260 characters). */
+export const MAX_DEVICE_COOKIE_LENGTH = 1024
+
+/** Options of {@link RememberedDevices}. */
+export interface RememberedDevicesOptions {
+  /** The app's secret (e.g. its session key), at least 32 bytes; the signing key is derived from it (HKDF-SHA-256). */
+  secret: string | Uint8Array
+  /** The active factor ids of a user, from Okta (the fingerprint the cookie is bound to). */
+  activeFactorIds: (user: unknown) => Promise<readonly string[]>
+  /** Lifetime of a remembered device, in days. @default 30 */
+  maxAgeDays?: number | undefined
+  /** Where "forget remembered devices" is recorded: share it between instances. @default a MemoryRevocationStore */
+  store?: RevocationStore | undefined
+  /** Name of the cookie. @default 'okta_mfa_device' */
+  cookieName?: string | undefined
+  /** Overrides {@link userKeyOf}. */
+  userKey?: UserKeyFn | undefined
+  /** Time source in ms. @default Date.now */
+  clock?: (() => number) | undefined
+}
+
+/** What a valid device cookie says. */
+export interface RememberedDevice {
+  /** Random id of this device cookie. */
+  id: string
+  /** When the MFA step that remembered the device happened, ms since the epoch. */
+  issuedAt: number
+  expiresAt: number
+  /** The factor verified then. */
+  factorId: string
+}
+
+interface Payload { v: 1, id: string, u: string, f: string, fid: string, iat: number, exp: number }
+
+const b64 = (data: Buffer | string): string => Buffer.from(data).toString('base64url')
+const hash = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64url')
+
+/** The fingerprint of a set of factor ids (order does not matter): adding or removing a factor changes it. */
+export function factorFingerprint (factorIds: readonly string[]): string {
+  return hash([...new Set(factorIds)].sort().join('\n'))
+}
+
+/** The value of one cookie in a `Cookie` header; undefined when absent (bounded: long headers are not split). */
+export function readCookie (header: string | string[] | undefined, name: string): string | undefined {
+  const text = Array.isArray(header) ? header.join('; ') : header
+  if (typeof text !== 'string' || text.length > 16_384) return undefined
+  for (const part of text.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
+  }
+  return undefined
+}
+
+/**
+ * Issues, checks and forgets remembered devices. Create one per app and give the same instance to the strategy's
+ * front door (the MFA form sets the cookie), the guards (`rememberedDevices` option) and the gateway.
+ *
+ * @example
+ * const devices = new RememberedDevices({ secret: sessionKey, activeFactorIds: async (user) => ids(user), store: revocations })
+ * // after a successful code with the box ticked:
+ * reply.header('set-cookie', devices.cookie(await devices.issue(request.user, factorId), { secure: request.protocol === 'https' }))
+ */
+export class RememberedDevices {
+  readonly cookieName: string
+  readonly maxAgeMs: number
+  readonly #key: Buffer
+  readonly #options: RememberedDevicesOptions
+  readonly #store: RevocationStore
+  readonly #clock: () => number
+
+  constructor (options: RememberedDevicesOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('RememberedDevices needs an options object')
+    const secret = typeof options.secret === 'string' ? Buffer.from(options.secret, 'utf8') : options.secret
+    if (!(secret instanceof Uint8Array) || secret.length < 32) throw new TypeError('"secret" option must be at least 32 bytes')
+    if (typeof options.activeFactorIds !== 'function') throw new TypeError('"activeFactorIds" option must be a function')
+    const days = options.maxAgeDays ?? DEFAULT_REMEMBER_DAYS
+    if (typeof days !== 'number' || !Number.isFinite(days) || days <= 0 || days > 400) throw new TypeError('"maxAgeDays" option must be a number of days above 0, at most 400')
+    const name = options.cookieName ?? REMEMBERED_DEVICE_COOKIE
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new TypeError('"cookieName" option must be 1 to 64 letters, digits, "_" or "-"')
+    const store = options.store
+    if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.isRevoked !== 'function' || typeof store.revokeUser !== 'function')) {
+      throw new TypeError('"store" option must implement RevocationStore')
+    }
+    if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
+    this.#options = options
+    this.#clock = options.clock ?? Date.now
+    this.#store = store ?? new MemoryRevocationStore({ clock: this.#clock })
+    this.#key = Buffer.from(hkdfSync('sha256', secret, 'okta-mfa', 'remembered-device/v1', 32))
+    this.cookieName = name
+    this.maxAgeMs = Math.round(days * 24 * 60 * 60_000)
+  }
+
+  #userKey (user: unknown): string { return userKeyOf(user, this.#options.userKey) }
+  /**
+   * The user mark of "forget remembered devices" in the revocation store: longer than any user key (at most
+   * MAX_USER_KEY_LENGTH), so no user's "sign out of all sessions" can hit another user's devices, and length-prefixed,
+   * so two users never share one.
+   */
+  #mark (userKey: string): string { return `device:${userKey.length}:${userKey}:`.padEnd(MAX_USER_KEY_LENGTH + 16, '#') }
+  #sign (body: string): string { return createHmac('sha256', this.#key).update(body).digest('base64url') }
+
+  /** A signed cookie value for `user`, bound to their active factors now; `factorId` is the factor just verified. */
+  async issue (user: unknown, factorId: string): Promise<string> {
+    const now = this.#clock()
+    const payload: Payload = {
+      v: 1,
+      id: randomBytes(16).toString('base64url'),
+      u: hash(this.#userKey(user)),
+      f: factorFingerprint(await this.#options.activeFactorIds(user)),
+      fid: factorId,
+      iat: now,
+      exp: now + this.maxAgeMs,
+    }
+    const body = b64(JSON.stringify(payload))
+    return `${body}.${this.#sign(body)}`
+  }
+
+  /** The `Set-Cookie` header of a cookie value: httpOnly, SameSite=Lax, `Secure` when asked (https), Max-Age the lifetime. */
+  cookie (value: string, options: { secure: boolean, path?: string }): string {
+    return `${this.cookieName}=${value}; Path=${options.path ?? '/'}; Max-Age=${Math.floor(this.maxAgeMs / 1000)}; HttpOnly; SameSite=Lax${options.secure ? '; Secure' : ''}`
+  }
+
+  /** The `Set-Cookie` header that deletes the cookie on this browser. */
+  clearCookie (options: { secure: boolean, path?: string }): string {
+    return `${this.cookieName}=; Path=${options.path ?? '/'}; Max-Age=0; HttpOnly; SameSite=Lax${options.secure ? '; Secure' : ''}`
+  }
+
+  /**
+   * The device a cookie value remembers for `user`, or undefined: bad signature, expired, another user, factors
+   * changed since, or forgotten. One factor listing and one store round trip (after the signature checks).
+   */
+  async check (value: string | undefined, user: unknown): Promise<RememberedDevice | undefined> {
+    if (typeof value !== 'string' || value.length > MAX_DEVICE_COOKIE_LENGTH) return undefined
+    const dot = value.indexOf('.')
+    if (dot <= 0) return undefined
+    const body = value.slice(0, dot)
+    const given = Buffer.from(value.slice(dot + 1), 'base64url')
+    const expected = Buffer.from(this.#sign(body), 'base64url')
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
+    let p: Partial<Payload>
+    try {
+      p = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<Payload>
+    } catch {
+      return undefined
+    }
+    if (p.v !== 1 || typeof p.id !== 'string' || typeof p.u !== 'string' || typeof p.f !== 'string' || typeof p.fid !== 'string') return undefined
+    if (typeof p.iat !== 'number' || typeof p.exp !== 'number' || p.exp <= this.#clock()) return undefined
+    const userKey = this.#userKey(user)
+    if (p.u !== hash(userKey)) return undefined
+    if (p.f !== factorFingerprint(await this.#options.activeFactorIds(user))) return undefined
+    if (await this.#store.isRevoked(p.id, this.#mark(userKey), p.iat)) return undefined
+    return { id: p.id, issuedAt: p.iat, expiresAt: p.exp, factorId: p.fid }
+  }
+
+  /**
+   * When the session has no MFA step and the request carries a valid device cookie for its user: records the MFA
+   * step (the time of the code that remembered the device, the factor used then) and marks it as remembered, so
+   * {@link isRememberedMfa} is true and step-ups refuse it. Returns the state, or undefined.
+   */
+  async honour (req: SessionRequest & { headers?: { cookie?: string | string[] | undefined } }): Promise<MfaState | undefined> {
+    const user = req.user
+    if (user === undefined || user === null || user === false) return undefined
+    const existing = getMfaState(req, { user, userKey: this.#options.userKey })
+    if (existing !== undefined) return existing
+    const device = await this.check(readCookie(req.headers?.cookie, this.cookieName), user)
+    if (device === undefined) return undefined
+    const state = recordMfa(req, { user, factorId: device.factorId, method: 'form', now: device.issuedAt, userKey: this.#options.userKey })
+    sessionSet(req, REMEMBERED_SESSION_KEY, { userKey: state.userKey, completedAt: state.completedAt })
+    return state
+  }
+
+  /** "Forget remembered devices": every device cookie of the user issued until now is refused (on every instance sharing the store). */
+  async forgetAll (user: unknown): Promise<void> {
+    await this.#store.revokeUser(this.#mark(this.#userKey(user)), this.#clock(), this.maxAgeMs)
+  }
+}
+
+/**
+ * Whether the session's MFA step came from a remembered device (and no code was entered since). Step-up checks
+ * (removing a factor, enrolling another) must refuse such a session and ask for a code.
+ */
+export function isRememberedMfa (req: SessionRequest, options: { userKey?: UserKeyFn | undefined } = {}): boolean {
+  const state = getMfaState(req, options)
+  if (state === undefined) return false
+  const raw = sessionGet(req, REMEMBERED_SESSION_KEY) as { userKey?: unknown, completedAt?: unknown } | undefined
+  return typeof raw === 'object' && raw !== null && raw.userKey === state.userKey && raw.completedAt === state.completedAt
+}

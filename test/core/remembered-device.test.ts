@@ -1,0 +1,158 @@
+// "Remember this device" (@okta-mfa/core's RememberedDevices): the signed cookie bound to the user and to their
+// factors, its lifetime, "forget remembered devices" across instances sharing a store, never a step-up; then both
+// guards (Express and Fastify) honouring it, and the plain step-up guard refusing it.
+import { randomBytes } from 'node:crypto'
+import t from 'tap'
+import {
+  MemoryRevocationStore, RememberedDevices, StoreUnavailableError, factorFingerprint, getMfaState, isRememberedMfa,
+  readCookie, recordMfa, revokeUserSessions, DEFAULT_REMEMBER_DAYS, type RevocationStore,
+} from '@okta-mfa/core'
+import { requireMfa, requireMfaFastify } from 'passport-okta-mfa'
+import { withEmulator } from '../helpers/emulator.js'
+import { STACKS, USERS, passwordLogin, seedUsers, FACTORS } from '../helpers/strategy-stacks.js'
+
+const secret = randomBytes(32)
+const ada = { id: 'u1', username: 'ada' }
+const eve = { id: 'u9', username: 'eve' }
+
+function setup (overrides: Partial<ConstructorParameters<typeof RememberedDevices>[0]> = {}): { devices: RememberedDevices, factors: Map<string, string[]>, clock: { now: number } } {
+  const clock = { now: Date.UTC(2030, 0, 1) }
+  const factors = new Map<string, string[]>([['u1', ['ost1', 'mbl1']], ['u9', ['ost9']]])
+  const devices = new RememberedDevices({
+    secret,
+    clock: () => clock.now,
+    activeFactorIds: async (user) => factors.get((user as { id: string }).id) ?? [],
+    ...overrides,
+  })
+  return { devices, factors, clock }
+}
+
+await t.test('a device cookie is signed, bound to the user and to their factors, and expires', async (t) => {
+  const { devices, factors, clock } = setup()
+  const value = await devices.issue(ada, 'ost1')
+  const ok = await devices.check(value, ada)
+  t.equal(ok?.factorId, 'ost1')
+  t.equal(ok?.expiresAt, clock.now + DEFAULT_REMEMBER_DAYS * 86_400_000, '30 days by default')
+  t.equal(await devices.check(value, eve), undefined, 'another user cannot use it')
+  const [body, mac] = value.split('.') as [string, string]
+  const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), exp: clock.now + 1e12 })).toString('base64url')
+  t.equal(await devices.check(`${forged}.${mac}`, ada), undefined, 'a changed payload fails the signature')
+  t.equal(await devices.check(`${body}.${mac.slice(0, -2)}AA`, ada), undefined, 'a changed signature fails')
+  t.equal(await setup({ secret: randomBytes(32) }).devices.check(value, ada), undefined, 'another app secret: another key')
+  t.equal(await devices.check('x'.repeat(5000), ada), undefined, 'oversized values are not parsed')
+  t.equal(await devices.check('not-a-cookie', ada), undefined)
+
+  factors.set('u1', ['mbl1', 'ost1'])
+  t.ok(await devices.check(value, ada), 'the same factors in another order')
+  factors.set('u1', ['ost1'])
+  t.equal(await devices.check(value, ada), undefined, 'removing a factor forgets the device')
+  factors.set('u1', ['ost1', 'mbl1', 'clf1'])
+  t.equal(await devices.check(value, ada), undefined, 'adding a factor forgets the device')
+  factors.set('u1', ['ost1', 'mbl1'])
+  clock.now += 30 * 86_400_000
+  t.equal(await devices.check(value, ada), undefined, 'expired after its lifetime')
+  t.equal(factorFingerprint(['a', 'b']), factorFingerprint(['b', 'a', 'a']))
+})
+
+await t.test('the Set-Cookie header: httpOnly, SameSite=Lax, Secure on https, the configured lifetime', async (t) => {
+  const { devices } = setup({ maxAgeDays: 7 })
+  const header = devices.cookie('v.s', { secure: true })
+  t.match(header, /^okta_mfa_device=v\.s; Path=\/; Max-Age=604800; HttpOnly; SameSite=Lax; Secure$/)
+  t.notMatch(devices.cookie('v.s', { secure: false }), /Secure/)
+  t.match(devices.clearCookie({ secure: false }), /Max-Age=0/)
+  t.equal(readCookie('a=1; okta_mfa_device=v.s; b=2', 'okta_mfa_device'), 'v.s')
+  t.equal(readCookie(undefined, 'okta_mfa_device'), undefined)
+  t.throws(() => new RememberedDevices({ secret: 'short', activeFactorIds: async () => [] }), { name: 'TypeError', message: /"secret"/ })
+  t.throws(() => new RememberedDevices({ secret, activeFactorIds: async () => [], maxAgeDays: 0 }), { message: /"maxAgeDays"/ })
+  t.throws(() => new RememberedDevices({ secret, activeFactorIds: 'no' as never }), { message: /"activeFactorIds"/ })
+  t.throws(() => new RememberedDevices({ secret, activeFactorIds: async () => [], cookieName: 'a b' }), { message: /"cookieName"/ })
+  t.throws(() => requireMfa({ rememberedDevices: {} as never }), { name: 'TypeError', message: /"rememberedDevices"/ })
+  t.throws(() => requireMfaFastify({ rememberedDevices: { honour: async () => undefined } as never }), { message: /"rememberedDevices"/ })
+})
+
+await t.test('"forget remembered devices" holds on every instance sharing the store', async (t) => {
+  const store = new MemoryRevocationStore()
+  const clock = { now: Date.UTC(2030, 0, 1) }
+  const make = (): RememberedDevices => new RememberedDevices({ secret, store, clock: () => clock.now, activeFactorIds: async () => ['ost1'] })
+  const one = make()
+  const two = make()
+  const value = await one.issue(ada, 'ost1')
+  t.ok(await two.check(value, ada), 'the other instance honours it')
+  clock.now += 1000
+  await one.forgetAll(ada)
+  t.equal(await two.check(value, ada), undefined, 'forgotten on the other instance too')
+  clock.now += 1000
+  const fresh = await two.issue(ada, 'ost1')
+  t.ok(await two.check(fresh, ada), 'a device remembered afterwards works')
+  clock.now += 1000
+  await revokeUserSessions(store, 'device:u1', { clock: () => clock.now }) // "sign out everywhere" of a user named like the mark
+  await revokeUserSessions(store, 'u1', { clock: () => clock.now }) // and of ada herself: sessions, not devices
+  t.ok(await two.check(fresh, ada), "no user's session revocation forgets ada's devices")
+  const down: RevocationStore = {
+    revokeSession: async () => { throw new StoreUnavailableError() },
+    revokeUser: async () => { throw new StoreUnavailableError() },
+    isRevoked: async () => { throw new StoreUnavailableError() },
+  }
+  const broken = new RememberedDevices({ secret, store: down, activeFactorIds: async () => ['ost1'] })
+  await t.rejects(broken.check(await broken.issue(ada, 'ost1'), ada), { code: 'STORE_UNAVAILABLE' }, 'a store that cannot answer fails closed')
+})
+
+await t.test('honour records the MFA step of the code that remembered the device, marked as never fresh', async (t) => {
+  const { devices, clock } = setup()
+  const value = await devices.issue(ada, 'ost1')
+  const issuedAt = clock.now
+  clock.now += 3 * 86_400_000
+  const req = { user: ada, session: {} as Record<string, unknown>, headers: { cookie: `okta_mfa_device=${value}` } }
+  t.equal(isRememberedMfa(req), false)
+  const state = await devices.honour(req)
+  t.equal(state?.completedAt, issuedAt, 'the time of the real code, not now')
+  t.equal(getMfaState(req)?.factorId, 'ost1')
+  t.equal(isRememberedMfa(req), true, 'step-ups see it came from a remembered device')
+  recordMfa(req, { user: ada, factorId: 'ost1', method: 'form', now: clock.now })
+  t.equal(isRememberedMfa(req), false, 'a fresh code clears the mark')
+  const other = { user: eve, session: {}, headers: { cookie: `okta_mfa_device=${value}` } }
+  t.equal(await devices.honour(other), undefined, "another user's session is not helped by it")
+  t.equal(getMfaState(other), undefined)
+})
+
+for (const start of STACKS) {
+  await t.test(`${start.name}: requireMfa honours a remembered device, a step-up guard does not`, async (t) => {
+    const emu = await withEmulator(t, { seed: seedUsers() })
+    const factorIds = new Map<string, string[]>([['u1', [FACTORS.ada.id]], ['u2', [FACTORS.bob.id]]])
+    const devices = new RememberedDevices({ secret, clock: emu.clock.now, activeFactorIds: async (user) => factorIds.get((user as { id: string }).id) ?? [] })
+    const strategy = { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, clock: emu.clock.now }
+    const stack = await start(t, { strategy, guard: { clock: emu.clock.now, rememberedDevices: devices } })
+    const stepUp = await start(t, { strategy, guard: { clock: emu.clock.now, maxAgeSeconds: 300, rememberedDevices: devices } })
+    const [adaUser, bobUser] = USERS as [typeof USERS[0], typeof USERS[1]]
+    const cookie = await devices.issue(adaUser, FACTORS.ada.id)
+
+    const plain = stack.jar()
+    await passwordLogin(plain, adaUser)
+    t.equal((await plain.fetch('/api/data')).status, 401, 'without the cookie: MFA required')
+
+    const remembered = stack.jar()
+    await passwordLogin(remembered, adaUser)
+    remembered.cookies.set('okta_mfa_device', cookie)
+    const data = await remembered.fetch('/api/data')
+    t.equal(data.status, 200, 'with it: through')
+    t.equal(data.json().mfa.factorId, FACTORS.ada.id)
+
+    const bob = stack.jar()
+    await passwordLogin(bob, bobUser)
+    bob.cookies.set('okta_mfa_device', cookie)
+    t.equal((await bob.fetch('/api/data')).status, 401, "ada's device cookie does nothing for bob")
+
+    const step = stepUp.jar()
+    await passwordLogin(step, adaUser)
+    step.cookies.set('okta_mfa_device', cookie)
+    const refused = await step.fetch('/api/data')
+    t.equal(refused.status, 401, 'never honoured for a step-up')
+    t.equal(refused.json().code, 'MFA_REQUIRED')
+
+    factorIds.set('u1', [FACTORS.ada.id, 'mblnew00000000000001'])
+    const later = stack.jar()
+    await passwordLogin(later, adaUser)
+    later.cookies.set('okta_mfa_device', cookie)
+    t.equal((await later.fetch('/api/data')).status, 401, 'a factor added since: forgotten')
+  })
+}

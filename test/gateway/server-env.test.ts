@@ -1,0 +1,48 @@
+// Guards the standalone gateway's settings read from the environment (issue 14): the issuer shown in authenticator
+// apps, the attempt limit and window, the step-up window and the remembered-device lifetime, each with its default,
+// bad values refused naming the variable, and the values reaching the plugin (seen through GraphQL).
+import { randomBytes } from 'node:crypto'
+import t from 'tap'
+import { loadServerConfig, ServerConfigError } from '@okta-mfa/gateway'
+import { withEmulator } from '../helpers/emulator.js'
+import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
+
+const baseEnv = { OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: 'tok', SESSION_KEY: randomBytes(32).toString('hex') }
+
+await t.test('defaults, values, and bad values named', async (t) => {
+  t.match(loadServerConfig(baseEnv), { totpIssuer: undefined, maxAttempts: 4, attemptWindowMs: 900_000, stepUpMaxAgeSeconds: 300, rememberDeviceDays: 30 })
+  t.match(loadServerConfig({
+    ...baseEnv, GATEWAY_TOTP_ISSUER: 'Acme Corp', MFA_MAX_ATTEMPTS: '3', MFA_ATTEMPT_WINDOW_SECONDS: '600', STEP_UP_MAX_AGE_SECONDS: '120', REMEMBER_DEVICE_DAYS: '0',
+  }), { totpIssuer: 'Acme Corp', maxAttempts: 3, attemptWindowMs: 600_000, stepUpMaxAgeSeconds: 120, rememberDeviceDays: 0 })
+  const bad: Array<[string, string, RegExp]> = [
+    ['GATEWAY_TOTP_ISSUER', 'Acme:Corp', /GATEWAY_TOTP_ISSUER must be 1 to 64 printable characters without ":"/],
+    ['GATEWAY_TOTP_ISSUER', 'x'.repeat(65), /GATEWAY_TOTP_ISSUER/],
+    ['MFA_MAX_ATTEMPTS', '0', /MFA_MAX_ATTEMPTS must be an integer from 1 to 100/],
+    ['MFA_MAX_ATTEMPTS', 'four', /MFA_MAX_ATTEMPTS/],
+    ['MFA_ATTEMPT_WINDOW_SECONDS', '-5', /MFA_ATTEMPT_WINDOW_SECONDS must be an integer from 1 to 86400/],
+    ['STEP_UP_MAX_AGE_SECONDS', '1.5', /STEP_UP_MAX_AGE_SECONDS must be an integer/],
+    ['REMEMBER_DEVICE_DAYS', '401', /REMEMBER_DEVICE_DAYS must be an integer from 0 to 400/],
+  ]
+  for (const [name, value, message] of bad) {
+    const err = (() => { try { loadServerConfig({ ...baseEnv, [name]: value }); return undefined } catch (e) { return e } })()
+    t.type(err, ServerConfigError, `${name}=${value.slice(0, 12)} is refused`)
+    t.match((err as Error).message, message)
+  }
+})
+
+await t.test('the settings reach the gateway: issuer in the QR code, and the attempt limit', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ id: '00uada00000000000001', login: 'ada@example.com' }] })
+  const server = await startGatewayApp(t, emu, { env: { GATEWAY_TOTP_ISSUER: 'Acme Corp', MFA_MAX_ATTEMPTS: '2' } })
+  const ada = await server.signedIn('ada@example.com')
+  const enrolled = await gql(ada, OPS.enroll, { input: { factorType: 'TOTP', provider: 'GOOGLE' } })
+  const uri = enrolled.body.data.enrollFactor.activation.otpauthUri as string
+  t.match(uri, /^otpauth:\/\/totp\/Acme%20Corp:/, 'the issuer apps show, instead of the org host')
+  t.match(uri, /issuer=Acme%20Corp/)
+  const factorId = enrolled.body.data.enrollFactor.factor.id as string
+  const first = await gql(ada, OPS.activate, { factorId, passCode: '000000' })
+  t.equal(first.body.errors?.[0]?.extensions.attemptsRemaining, 1, 'MFA_MAX_ATTEMPTS=2: one left after the first wrong code')
+  const second = await gql(ada, OPS.activate, { factorId, passCode: '000000' })
+  t.equal(second.body.errors?.[0]?.extensions.attemptsRemaining, 0)
+  const third = await gql(ada, OPS.activate, { factorId, passCode: '000000' })
+  t.equal(third.body.errors?.[0]?.extensions.code, 'LOCKED_OUT')
+})
