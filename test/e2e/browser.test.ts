@@ -240,6 +240,7 @@ await t.test('over OAuth 2.0 with DPoP (DEMO_OKTA_AUTH=oauth): sign in, enroll f
   t.equal(path(page), '/login')
   await login('alice')
   t.equal(path(page), '/mfa/enroll', 'the app read alice\'s factors over OAuth: none yet')
+  await clickAndWait(page, '[data-testid=start-totp]') // the factor is created over OAuth when the person starts
   await page.waitForSelector('#manual-key:not(:empty)')
   const qr = decodeQr((await page.getAttribute('#qr', 'src')) ?? '')
   const secret = new URL(qr ?? 'otpauth://totp/x').searchParams.get('secret') ?? ''
