@@ -16,6 +16,9 @@ export function banner (config: AppConfig, url: string, emulatorUrl: string | un
   } else {
     lines.push(`  Okta:  ${config.okta?.orgUrl ?? ''}`)
   }
+  lines.push(config.redisUrl === undefined
+    ? '  Stores: attempt counters and session revocations in this process (set REDIS_URL to share them between instances)'
+    : '  Stores: attempt counters and session revocations in Redis (REDIS_URL), shared by every instance')
   if (config.sessionKeyGenerated) {
     lines.push('  WARNING: SESSION_KEY is not set, so a random session key was generated for this run:',
       '           sessions end when the app stops. In production set SESSION_KEY (e.g. `openssl rand -hex 32`).')
@@ -53,6 +56,8 @@ async function main (): Promise<void> {
   }
   const { app, emulator, demo } = await buildApp({
     sessionKey: config.sessionKey,
+    oldSessionKeys: config.sessionKeys.slice(1),
+    ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
     ...(config.okta === undefined ? {} : config.okta),
     trustProxy: config.trustProxy,
     logger: { level: process.env.LOG_LEVEL ?? 'warn' },
