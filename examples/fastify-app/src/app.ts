@@ -283,6 +283,8 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   app.setErrorHandler(async (err, request, reply) => {
     const upstream = isUpstreamFailure(err)
     const status = upstream ? 503 : (err as { statusCode?: number }).statusCode ?? 500
+    // A store outage (every guarded page checks the revocation store) is told apart from Okta's, for monitors.
+    if (upstream) reply.header('x-error-code', (err as { code?: unknown }).code === 'STORE_UNAVAILABLE' ? 'STORE_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE')
     if (status >= 500) request.log.error({ err: { code: (err as { code?: unknown }).code, message: upstream ? undefined : (err as Error).message } }, 'request failed')
     const message = upstream ? messageFor('UPSTREAM_UNAVAILABLE') : status < 500 ? 'That request could not be handled. Go back and try again.' : messageFor('INTERNAL')
     await reply.code(status).type('text/html; charset=utf-8').send(errorPage(message))
