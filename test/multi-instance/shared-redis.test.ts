@@ -29,7 +29,10 @@ const emu = await startEmulator({
   port: 0,
   token: 'test-token',
   quiet: true,
-  seed: [{ login: LOGIN, firstName: 'Bob', lastName: 'Example', factors: [{ factorType: 'token:software:totp', provider: 'GOOGLE' }] }],
+  seed: [
+    { login: LOGIN, firstName: 'Bob', lastName: 'Example', factors: [{ factorType: 'token:software:totp', provider: 'GOOGLE' }] },
+    { login: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', factors: [{ factorType: 'token:software:totp', provider: 'GOOGLE' }] },
+  ],
 })
 t.teardown(() => emu.close())
 const oktaUser = (await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent(LOGIN)}`)).body as { id: string }
@@ -38,11 +41,15 @@ const factorId = ((await emuFetch(emu, 'GET', `/api/v1/users/${oktaUser.id}/fact
 const sessionKey = randomBytes(32).toString('hex')
 const common = { OKTA_ORG_URL: emu.url, OKTA_API_TOKEN: emu.token, SESSION_KEY: sessionKey, REDIS_URL: redis.url }
 const gatewayEnv = { ...common, OKTA_ALLOW_INSECURE_HTTP: 'true', SESSION_COOKIE_SECURE: 'false', LOG_LEVEL: 'fatal' }
-const [gwA, gwB, demo] = await Promise.all([
+const expressEnv = { ...common, OKTA_ALLOW_INSECURE_HTTP: 'true', SESSION_SECRET: randomBytes(32).toString('hex'), DEMO_PASSWORD: 'lovelace-1815' }
+const [gwA, gwB, demo, exA, exB] = await Promise.all([
   startProcess(t, 'gateway A', 'packages/gateway/dist/server.js', gatewayEnv, { readyPath: '/healthz' }),
   startProcess(t, 'gateway B', 'packages/gateway/dist/server.js', gatewayEnv, { readyPath: '/healthz' }),
   startProcess(t, 'demo', 'examples/fastify-app/dist/main.js', { ...common, LOG_LEVEL: 'silent' }, { readyPath: '/login' }),
-]) as [TestProcess, TestProcess, TestProcess]
+  // The Express example: sessions in Redis through connect-redis, so its two instances are one app.
+  startProcess(t, 'express A', 'examples/express-app/dist/main.js', expressEnv, { readyPath: '/login' }),
+  startProcess(t, 'express B', 'examples/express-app/dist/main.js', expressEnv, { readyPath: '/login' }),
+]) as [TestProcess, TestProcess, TestProcess, TestProcess, TestProcess]
 const processes = [gwA, gwB, demo]
 
 function csrfOf (html: string): string {
@@ -63,9 +70,9 @@ async function signIn (): Promise<{ jar: CookieJar, csrf: string, cookie: string
 }
 
 /** A jar against `proc` holding `cookie` (the same browser session, sent to another instance). */
-function jarWith (proc: TestProcess, cookie: string): CookieJar {
+function jarWith (proc: TestProcess, cookie: string, name = COOKIE): CookieJar {
   const jar = new CookieJar(proc.url)
-  jar.cookies.set(COOKIE, cookie)
+  jar.cookies.set(name, cookie)
   return jar
 }
 
@@ -202,8 +209,37 @@ await t.test('a session logged out on the demo is refused by both gateways', asy
   t.equal(codeOf(await gql(jar, '{ viewer { userKey } }')), 'UNAUTHENTICATED', 'the logged-out cookie itself has no user')
 })
 
+await t.test('the Express example: two instances share sessions (connect-redis), the MFA step and logout', async (t) => {
+  const ada = (await emuFetch(emu, 'GET', '/api/v1/users/ada%40example.com')).body as { id: string }
+  const adaFactor = ((await emuFetch(emu, 'GET', `/api/v1/users/${ada.id}/factors`)).body as Array<{ id: string }>)[0]!.id
+  const onA = new CookieJar(exA.url)
+  const form = await onA.fetch('/login')
+  const login = await onA.fetch('/login', { form: { username: 'ada', password: 'lovelace-1815', _csrf: csrfOf(form.text) } })
+  t.equal(login.location, '/mfa', 'signed in on A')
+  const cookie = onA.cookies.get('sid')!
+  const onB = jarWith(exB, cookie, 'sid')
+  t.equal((await onB.fetch('/api/me')).json().code, 'MFA_REQUIRED', 'B knows the session: signed in, MFA to do')
+  const mfaPage = await onB.fetch('/mfa')
+  t.equal(mfaPage.status, 200)
+  const done = await onB.fetch('/mfa', { form: { passCode: emu.totpCode(adaFactor), _csrf: csrfOf(mfaPage.text) } })
+  t.equal(done.location, '/account', 'the code entered on B')
+  const cookie2 = onB.cookies.get('sid')!
+  onA.cookies.set('sid', cookie2) // the browser's cookie now (the strategy may give the session a new id)
+  const me = await onA.fetch('/api/me')
+  t.equal(me.status, 200, 'completes the MFA step on A as well')
+  t.equal(me.json().id, 'u1')
+  const out = await onA.fetch('/logout', { form: { _csrf: csrfOf((await onA.fetch('/account')).text) } })
+  t.equal(out.location, '/login')
+  const after = await jarWith(exB, cookie2, 'sid').fetch('/api/me')
+  t.equal(after.status, 401, 'a copy of the cookie is signed out on B')
+  t.equal(after.json().code, 'UNAUTHENTICATED')
+})
+
 await t.test('Redis stopped: every passcode attempt is STORE_UNAVAILABLE, nothing crashes, /readyz says store; Redis back: service resumes', async (t) => {
   const { csrf, cookie } = await signIn()
+  const exJar = new CookieJar(exA.url)
+  const exForm = await exJar.fetch('/login')
+  t.equal((await exJar.fetch('/login', { form: { username: 'ada', password: 'lovelace-1815', _csrf: csrfOf(exForm.text) } })).location, '/mfa')
   await redis.stop()
 
   const wrong = wrongCode()
@@ -218,9 +254,11 @@ await t.test('Redis stopped: every passcode attempt is STORE_UNAVAILABLE, nothin
     t.equal(ready.status, 503)
     t.same(ready.json(), { status: 'unavailable', failed: ['store'] }, `${gw.name}: /readyz names the store (Okta is fine)`)
   }
-  for (const proc of processes) {
+  const express = await jarWith(exB, exJar.cookies.get('sid')!, 'sid').fetch('/api/me')
+  t.equal(express.status, 503, 'the Express example answers 503 while its session store is down, not 500')
+  for (const proc of [...processes, exA, exB]) {
     t.ok(proc.alive(), `${proc.name} is still running`)
-    t.equal((await new CookieJar(proc.url).fetch(proc === demo ? '/login' : '/healthz')).status, 200, `${proc.name} still answers`)
+    if (proc !== exA && proc !== exB) t.equal((await new CookieJar(proc.url).fetch(proc === demo ? '/login' : '/healthz')).status, 200, `${proc.name} still answers`)
   }
   // No attempt reached Okta: 4 wrong codes straight to it leave the user ACTIVE (any one more would have locked it).
   for (let i = 0; i < 4; i++) t.equal(await wrongAtOkta(), 403)
@@ -234,5 +272,7 @@ await t.test('Redis stopped: every passcode attempt is STORE_UNAVAILABLE, nothin
   t.equal(await attempt(gwA, cookie, csrf, wrongCode()), 'INVALID_PASSCODE', 'gateway A too')
   t.equal(await attempt(gwB, cookie, csrf, emu.totpCode(factorId)), undefined, 'and a right code on gateway B completes the MFA step')
   t.same((await readyz(gwA)).json(), { status: 'ready' })
-  for (const proc of processes) t.ok(proc.alive(), `${proc.name} was never restarted`)
+  // Sessions were in the Redis that stopped (no persistence): the old cookie is simply signed out now.
+  await until('the Express example after Redis is back', async () => (await jarWith(exB, exJar.cookies.get('sid')!, 'sid').fetch('/api/me')).status === 401)
+  for (const proc of [...processes, exA, exB]) t.ok(proc.alive(), `${proc.name} was never restarted`)
 })
