@@ -87,6 +87,18 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
   const app = Fastify({ logger, genReqId, requestIdHeader: false, bodyLimit: 16_384, trustProxy: fastifyTrustProxy(config.trustProxy) })
   const stores = serverStores(config, options, app)
   app.addHook('onClose', async () => { await stores.close() })
+  try {
+    await registerAll(app, config, options, stores)
+  } catch (err) {
+    // A live Redis client would keep the process from exiting (closing twice is harmless).
+    await stores.close().catch(() => {})
+    await app.close().catch(() => {})
+    throw err
+  }
+  return app
+}
+
+async function registerAll (app: FastifyInstance, config: GatewayServerConfig, options: BuildGatewayServerOptions, stores: ServerStores): Promise<void> {
   const keys = config.sessionKeys !== undefined && config.sessionKeys.length > 0 ? config.sessionKeys : [config.sessionKey]
   await app.register(secureSession, {
     key: keys,
@@ -127,7 +139,6 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
     }
     return await reply.code(503).send({ status: 'unavailable', failed })
   })
-  return app
 }
 
 /** Reads the environment, starts the server and closes it on SIGINT/SIGTERM. Exits 1 with a message on bad config. */
