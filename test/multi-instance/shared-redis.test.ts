@@ -276,3 +276,13 @@ await t.test('Redis stopped: every passcode attempt is STORE_UNAVAILABLE, nothin
   await until('the Express example after Redis is back', async () => (await jarWith(exB, exJar.cookies.get('sid')!, 'sid').fetch('/api/me')).status === 401)
   for (const proc of [...processes, exA, exB]) t.ok(proc.alive(), `${proc.name} was never restarted`)
 })
+
+await t.test('SIGTERM: a gateway server closes its Redis client and exits by itself', async (t) => {
+  const exited = new Promise<{ code: number | null, signal: string | null }>((resolve) => gwB.child.once('exit', (code, signal) => { resolve({ code, signal }) }))
+  gwB.child.kill('SIGTERM')
+  // A generous bound only to turn a hang (an open Redis connection keeps the event loop alive) into a failure.
+  const hang = new Promise<'hang'>((resolve) => setTimeout(() => { resolve('hang') }, 15_000).unref())
+  const result = await Promise.race([exited, hang])
+  t.same(result, { code: 0, signal: null }, 'it exits with status 0, not killed')
+  t.ok(gwA.alive(), 'the other instance keeps running')
+})
