@@ -6,7 +6,9 @@
 // Checked: 20 parallel wrong codes spread over the three processes let exactly maxAttempts (4) reach Okta and the
 // rest are LOCKED_OUT, while the Okta user stays ACTIVE; a session logged out on the demo is refused by both gateways;
 // with Redis stopped every passcode attempt gets STORE_UNAVAILABLE (a right code too: nothing passes uncounted), no
-// process dies, /readyz says `store`; with Redis back, service resumes with nothing restarted.
+// process dies, /readyz says `store`; with Redis back, service resumes with nothing restarted. Also: SESSION_KEY
+// rotation and REDIS_URL checks; two Express example instances sharing sessions through connect-redis; a gateway
+// that exits by itself on SIGTERM (its Redis client closed).
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
