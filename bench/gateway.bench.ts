@@ -273,7 +273,7 @@ function report (r: Figures[]): string {
   return `## gateway: verifyFactor over GraphQL
 
 ${machine()}. autocannon, ${CONNECTIONS} connections, loopback. Each case is warmed up for ${WARMUP_S} s, then measured for
-${SLICES} × ${SLICE_S} s slices taken in turns (ABC, CBA, ...) so that other load on the machine hits every case alike: req/s over all
+${SLICES} × ${SLICE_S} s slices taken in turns (ABCD, DCBA, ...) so that other load on the machine hits every case alike: req/s over all
 slices, p50 the median slice's p50, p99 the worst slice's p99.
 
 | server under load | req/s | p50 ms | p99 ms | peak RSS MiB | its CPU µs/req | non-2xx | errors |
