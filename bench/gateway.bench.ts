@@ -1,18 +1,22 @@
-// verifyFactor through @okta-mfa/gateway, beside the same verify sent straight to the emulator, beside an Apollo
-// Server 4 gateway on the official @okta/okta-sdk-nodejs. Each server runs in its own child process so its peak RSS
-// is its own; autocannon drives them one after the other from this process, 50 connections, a few seconds each.
-import { fork, type ChildProcess } from 'node:child_process'
+// verifyFactor through @okta-mfa/gateway (memory stores, and Redis stores over a local redis-server started here),
+// beside the same verify sent straight to the emulator, beside an Apollo Server 4 gateway on the official
+// @okta/okta-sdk-nodejs. Each server runs in its own child process so its peak RSS is its own; autocannon drives them
+// one after the other from this process, 50 connections, a few seconds each. BENCH_QUICK=1: a short run that prints
+// its figures and leaves BENCHMARKS.md alone (to check the bench works on a busy machine).
+import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { cpus } from 'node:os'
+import { createServer, connect } from 'node:net'
+import { cpus, tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { machine, writeSection } from './report.js'
 
 const SELF = fileURLToPath(import.meta.url)
+const QUICK = process.env.BENCH_QUICK === '1'
 const CONNECTIONS = 50
-const SLICES = 5
+const SLICES = QUICK ? 2 : 5
 const SLICE_S = 1
-const WARMUP_S = 3
+const WARMUP_S = QUICK ? 1 : 3
 const USER_ID = '00ubench000000000001'
 const FACTOR_ID = 'ostbench000000000001'
 const SECRET = 'JBSWY3DPEHPK3PXP'
@@ -44,6 +48,8 @@ async function gatewayChild (env: Record<string, string>): Promise<void> {
     SESSION_KEY: randomBytes(32).toString('hex'),
     SESSION_COOKIE_SECURE: 'false',
     LOG_LEVEL: 'warn',
+    // Set for the Redis case: attempt counters and revocation checks in Redis instead of this process.
+    ...(env.BENCH_REDIS_URL === undefined ? {} : { REDIS_URL: env.BENCH_REDIS_URL }),
   })
   // A permissive attempt limit: the bench measures the verify path, not the lockout.
   const app = await buildGatewayServer(config, { gateway: { maxAttempts: 1_000_000_000 } })
@@ -93,6 +99,35 @@ function serve (ready: Record<string, unknown>, answer: (msg: Msg) => Record<str
 }
 
 // ---------------------------------------------------------------- parent
+
+async function freePort (): Promise<number> {
+  return await new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
+    })
+  })
+}
+
+async function pings (port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('error', () => resolve(false))
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('data', (d) => { socket.destroy(); resolve(d.toString().startsWith('+PONG')) })
+  })
+}
+
+/** A redis-server on a free loopback port (persistence off), as the tests start one; killed by the caller. */
+async function startRedis (): Promise<{ url: string, proc: ChildProcess }> {
+  const port = await freePort()
+  const proc = spawn(process.env.REDIS_SERVER_PATH ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()], { stdio: 'ignore' })
+  for (let i = 0; !await pings(port); i++) {
+    if (i > 250 || proc.exitCode !== null) throw new Error('redis-server did not start')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return { url: `redis://127.0.0.1:${port}`, proc }
+}
 
 interface Child { proc: ChildProcess, info: Record<string, unknown>, ask: (type: string) => Promise<Msg> }
 
@@ -161,13 +196,20 @@ export async function run (): Promise<void> {
     children.push(child)
     return child
   }
+  let redis: { url: string, proc: ChildProcess } | undefined
   try {
+    redis = await startRedis()
     const emulator = await started('emulator')
     const env = { ORG_URL: String(emulator.info.url), TOKEN: String(emulator.info.token) }
     const gateway = await started('gateway', env)
+    const gatewayRedis = await started('gateway', { ...env, BENCH_REDIS_URL: redis.url })
     const apollo = await started('apollo', env)
-    const login = await fetch(`${String(gateway.info.url)}/bench/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!
+    const cookieOf = async (child: Child): Promise<string> => {
+      const login = await fetch(`${String(child.info.url)}/bench/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+      return (login.headers.get('set-cookie') ?? '').split(';')[0]!
+    }
+    const cookie = await cookieOf(gateway)
+    const redisCookie = await cookieOf(gatewayRedis)
     const mutation = 'mutation V($f: ID!, $p: String!) { verifyFactor(factorId: $f, passCode: $p) { result } }'
     const cases: Array<[Case, Child]> = [
       [{
@@ -185,6 +227,13 @@ export async function run (): Promise<void> {
         ok: (text) => text.includes('"SUCCESS"'),
       }, gateway],
       [{
+        name: '@okta-mfa/gateway, Redis stores (REDIS_URL)',
+        url: `${String(gatewayRedis.info.url)}/graphql`,
+        headers: { 'content-type': 'application/json', cookie: redisCookie },
+        body: (code) => JSON.stringify({ query: mutation, variables: { f: FACTOR_ID, p: code } }),
+        ok: (text) => text.includes('"SUCCESS"'),
+      }, gatewayRedis],
+      [{
         name: 'Apollo Server 4 + @okta/okta-sdk-nodejs',
         url: String(apollo.info.url),
         headers: { 'content-type': 'application/json' },
@@ -196,10 +245,10 @@ export async function run (): Promise<void> {
     for (const [c] of cases) await warmUp(c, code)
     const tallies = cases.map((): Tally => ({ requests: 0, seconds: 0, p50s: [], p99s: [], cpuMicros: 0, non2xx: 0, errors: 0 }))
     for (let i = 0; i < SLICES; i++) {
-      // A fresh code per round keeps it inside the ±1 step window; the order alternates (ABC, CBA, ...) so that
+      // A fresh code per round keeps it inside the ±1 step window; the order alternates (ABCD, DCBA, ...) so that
       // background load on the machine falls on every case alike.
       code = String((await emulator.ask('code')).code)
-      const order = i % 2 === 0 ? [0, 1, 2] : [2, 1, 0]
+      const order = i % 2 === 0 ? [0, 1, 2, 3] : [3, 2, 1, 0]
       for (const k of order) await slice(cases[k]![0], code, cases[k]![1], tallies[k]!)
     }
     const results: Figures[] = []
@@ -208,19 +257,23 @@ export async function run (): Promise<void> {
       const f = results.at(-1)!
       console.log(`${c.name}: ${Math.round(f.rps)} req/s, p99 ${f.p99} ms, ${Math.round(f.cpuMicrosPerRequest)} µs CPU/req, ${f.rssMiB.toFixed(0)} MiB`)
     }
-    await writeSection('gateway', report(results))
+    const [, memory, withRedis] = results as [Figures, Figures, Figures]
+    console.log(`Redis / memory stores: ${(withRedis.rps / memory.rps).toFixed(2)} of the throughput (aim: at least 0.85)`)
+    if (QUICK) console.log('BENCH_QUICK: a short run, BENCHMARKS.md left as it was')
+    else await writeSection('gateway', report(results))
   } finally {
     for (const child of children) child.proc.kill()
+    redis?.proc.kill('SIGKILL')
   }
 }
 
 function report (r: Figures[]): string {
-  const [direct, gw, apollo] = r as [Figures, Figures, Figures]
+  const [direct, gw, gwRedis, apollo] = r as [Figures, Figures, Figures, Figures]
   const rows = r.map((f) => `| ${f.name} | ${Math.round(f.rps)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.rssMiB.toFixed(0)} | ${Math.round(f.cpuMicrosPerRequest)} | ${f.non2xx} | ${f.errors} |`)
   return `## gateway: verifyFactor over GraphQL
 
 ${machine()}. autocannon, ${CONNECTIONS} connections, loopback. Each case is warmed up for ${WARMUP_S} s, then measured for
-${SLICES} × ${SLICE_S} s slices taken in turns (ABC, CBA, ...) so that other load on the machine hits every case alike: req/s over all
+${SLICES} × ${SLICE_S} s slices taken in turns (ABCD, DCBA, ...) so that other load on the machine hits every case alike: req/s over all
 slices, p50 the median slice's p50, p99 the worst slice's p99.
 
 | server under load | req/s | p50 ms | p99 ms | peak RSS MiB | its CPU µs/req | non-2xx | errors |
@@ -229,6 +282,10 @@ ${rows.join('\n')}
 
 - **gateway / direct: ${(gw.rps / direct.rps).toFixed(2)}** of the emulator's own throughput (aim: at least 0.5).
 - **gateway / Apollo + SDK: ${(gw.rps / apollo.rps).toFixed(2)}×** (aim: at least 4×).
+- **Redis stores / memory stores: ${(gwRedis.rps / gw.rps).toFixed(2)}** of the throughput (aim: at least 0.85, i.e. Redis costs
+  at most 15%); CPU per request ${Math.round(gwRedis.cpuMicrosPerRequest)} µs against ${Math.round(gw.cpuMicrosPerRequest)} µs. With \`REDIS_URL\` each verify
+  makes three Redis round trips on one connection (the revocation check, one MGET; the attempt count, one Lua script;
+  the reset after the right code, one DEL) to a redis-server on the same machine, sharing its CPUs.
 - CPU per request, the steadier figure when other processes share the machine: the gateway ${Math.round(gw.cpuMicrosPerRequest)} µs
   (on top of the emulator's ${Math.round(direct.cpuMicrosPerRequest)} µs it calls), Apollo + SDK ${Math.round(apollo.cpuMicrosPerRequest)} µs:
   **Apollo + SDK / gateway ${(apollo.cpuMicrosPerRequest / gw.cpuMicrosPerRequest).toFixed(2)}×** the CPU for the same verify.
@@ -244,7 +301,8 @@ What each request does: a TOTP \`verifyFactor\` with a correct code that answers
 time and every request does the same work (the happy path, not the cheaper wrong-code path). Through the gateway each
 request also passes the CSRF check and the query-limit rules, resolves the session user from an encrypted
 @fastify/secure-session cookie (the app keeps \`oktaUserId\` on its user, so no login lookup), counts and clears an
-attempt in the in-memory AttemptLimiter (limit set to 1e9 for the bench), calls Okta through @okta-mfa/client with the
+attempt in the AttemptLimiter (in memory, or in Redis for the Redis case; limit set to 1e9 for the bench), checks the
+session against the revocation store (same), calls Okta through @okta-mfa/client with the
 request id, records the MFA step and sends back a re-encrypted session cookie; logging at \`warn\`. The Apollo gateway
 does less: no session, no CSRF content-type rule, no limiter, a fixed user id, only the SDK call. Each server runs
 in its own child process and reports its own CPU time around every slice and its peak RSS

@@ -130,7 +130,7 @@ await t.test('/healthz, and /readyz follows Okta', async (t) => {
   now += READY_CACHE_MS
   const down = await jar.fetch('/readyz')
   t.equal(down.status, 503)
-  t.same(down.json(), { status: 'unavailable' })
+  t.same(down.json(), { status: 'unavailable', failed: ['okta'] })
   t.equal((await jar.fetch('/healthz')).status, 200, 'alive even when Okta is not')
 })
 

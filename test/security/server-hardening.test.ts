@@ -50,7 +50,7 @@ await t.test('/readyz checks Okta at most once per cache period, whatever the tr
   emu.clock.advance(READY_CACHE_MS)
   const down = await jar.fetch('/readyz')
   t.equal(down.status, 503, 'Okta failing: unavailable')
-  t.same(down.json(), { status: 'unavailable' })
+  t.same(down.json(), { status: 'unavailable', failed: ['okta'] })
   const afterFailure = upstream
   for (let i = 0; i < 50; i++) t.equal((await jar.fetch('/readyz')).status, 503)
   t.equal(upstream, afterFailure, 'a failure is cached too: hammering a failing org costs nothing more')

@@ -1,10 +1,13 @@
 // An Express 5 app with its own password login (passport-local over an in-memory user list) that adds
 // the Okta TOTP step with passport-okta-mfa: one strategy, one guard, two routes.
 import express, { type ErrorRequestHandler, type Express, type Request } from 'express'
-import session from 'express-session'
+import session, { type Store } from 'express-session'
 import passport from 'passport'
 import { Strategy as LocalStrategy } from 'passport-local'
-import { AttemptLimiter, OktaMfaStrategy, clearMfa, getMfaState, isSafeReturnTo, requireMfa, type MfaOktaClient, type OktaMfaStrategyOptions } from 'passport-okta-mfa'
+import {
+  AttemptLimiter, MemoryAttemptStore, MemoryRevocationStore, OktaMfaStrategy, clearMfa, getMfaState, isSafeReturnTo, requireMfa, revokeSession, startSession,
+  type AttemptStore, type MfaOktaClient, type OktaMfaStrategyOptions, type RevocationStore,
+} from 'passport-okta-mfa'
 import { csrfToken, requireCsrf } from './csrf.js'
 import { checkLoginInput } from 'passport-okta-mfa'
 import { accountPage, layout, loginPage, mfaPage } from './pages.js'
@@ -36,6 +39,15 @@ export interface BuildAppOptions {
   demoHint?: string
   /** Password attempts per account per 15 minutes before sign-in is paused for it. @default 10 */
   maxLoginAttempts?: number
+  /**
+   * Where passcode attempts are counted: share one store (Redis) between instances so that a user gets the same
+   * number of attempts in total, not per instance. @default a MemoryAttemptStore (this process only)
+   */
+  attemptStore?: AttemptStore
+  /** Where logouts are remembered, so that a copy of a logged-out session is refused on every instance. @default a MemoryRevocationStore */
+  revocations?: RevocationStore
+  /** The express-session store (connect-redis to share sessions between instances). @default express-session's MemoryStore */
+  sessionStore?: Store
 }
 
 /** The app and what to close with it. */
@@ -80,8 +92,12 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     const user = users.authenticate(username, password)
     done(null, user ?? false, user === undefined ? { message: 'Wrong username or password.' } : undefined)
   }))
+  const clockOption = options.clock === undefined ? {} : { clock: options.clock }
+  const revocations = options.revocations ?? new MemoryRevocationStore(clockOption)
   const strategy = new OktaMfaStrategy<AppUser, Request>({
     ...options.okta,
+    store: options.attemptStore ?? new MemoryAttemptStore(clockOption),
+    revocations,
     resolveOktaUser: (user) => ({ login: user.email, profile: { firstName: user.displayName } }),
     provision: options.provision ?? false,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
@@ -96,6 +112,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   app.use(session({
     name: 'sid',
     secret: options.sessionSecret,
+    ...(options.sessionStore === undefined ? {} : { store: options.sessionStore }),
     resave: false,
     saveUninitialized: false,
     cookie: { httpOnly: true, sameSite: 'lax', secure: options.secureCookie ?? false },
@@ -107,6 +124,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   const guard = requireMfa({
     redirectTo: '/mfa',
     loginRedirectTo: '/login',
+    revocations,
     ...(options.mfaMaxAgeSeconds === undefined ? {} : { maxAgeSeconds: options.mfaMaxAgeSeconds }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   })
@@ -131,6 +149,8 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   app.post('/login', loginGate, authenticator.authenticate('local', { failureRedirect: '/login', failureMessage: true }), (req, res, next) => {
     const input = checkLoginInput(req.originalUrl, req.body)
     const done = input.ok ? loginLimiter.succeed(input.key) : Promise.resolve()
+    // A session id of our own, bound to the user: logout revokes it in `revocations`, on every instance.
+    startSession(req, { user: req.user, ...clockOption })
     done.then(() => { res.redirect('/mfa') }, next)
   })
   app.get('/mfa', (req, res) => {
@@ -156,8 +176,10 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     res.json({ id: user.id, username: user.username, mfa: getMfaState(req) })
   })
   app.post('/logout', (req, res, next) => {
-    clearMfa(req)
-    req.logout((err) => { if (err !== undefined && err !== null) next(err); else res.redirect('/login') })
+    revokeSession(req, revocations).then(() => {
+      clearMfa(req)
+      req.logout((err) => { if (err !== undefined && err !== null) next(err); else res.redirect('/login') })
+    }, next)
   })
 
   const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {

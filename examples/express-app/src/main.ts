@@ -5,6 +5,7 @@ import { startEmulator, type Emulator } from '@okta-mfa/emulator'
 import { buildApp, type OktaConnection } from './app.js'
 import { oktaConnectionFromEnv } from './okta-env.js'
 import { OktaAuthEnvError } from 'passport-okta-mfa'
+import { redisStores, redisUrlProblem, type RedisSetup } from './redis.js'
 import type { UserSeed } from './users.js'
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
@@ -33,6 +34,13 @@ const demoUser: UserSeed = {
 
 async function main (): Promise<void> {
   const port = Number(process.env.PORT ?? 3001)
+  const redisUrl = process.env.REDIS_URL === undefined || process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL
+  const redisProblem = redisUrl === undefined ? undefined : redisUrlProblem(redisUrl)
+  if (redisProblem !== undefined) {
+    console.error(`Configuration error: ${redisProblem}`)
+    process.exitCode = 1
+    return
+  }
   let emulator: Emulator | undefined
   let okta: OktaConnection
   let demoHint: string | undefined
@@ -66,21 +74,36 @@ async function main (): Promise<void> {
 
   const sessionSecret = process.env.SESSION_SECRET ?? randomBytes(32).toString('hex')
   const maxAge = process.env.MFA_MAX_AGE_SECONDS
-  const { app, close } = buildApp({
+  // With REDIS_URL: sessions, attempt counters and revocations in Redis, shared by every instance. Without: in memory.
+  let logged = false
+  const redis: RedisSetup | undefined = redisUrl === undefined
+    ? undefined
+    : redisStores(redisUrl, () => { if (!logged) console.error('Redis unreachable: sign-in and passcode attempts are refused until it is back'); logged = true })
+  let built: ReturnType<typeof buildApp>
+  try {
+    built = buildApp({
     okta,
     users: [demoUser],
     sessionSecret,
     ...(maxAge === undefined ? {} : { mfaMaxAgeSeconds: Number(maxAge) }),
     ...(demoHint === undefined ? {} : { demoHint }),
-  })
+    ...(redis === undefined ? {} : { attemptStore: redis.attemptStore, revocations: redis.revocations, sessionStore: redis.sessionStore }),
+    })
+  } catch (err) {
+    await redis?.close() // a live client would keep the process from exiting
+    await emulator?.close()
+    throw err
+  }
+  const { app, close } = built
   const server = app.listen(port, host, () => {
     console.log(`Express example on http://${host.includes(':') ? `[${host}]` : host}:${port}`)
+    console.log(redis === undefined ? 'Sessions, attempt counters and revocations: in this process (set REDIS_URL to share them)' : 'Sessions, attempt counters and revocations: in Redis (REDIS_URL)')
     if (localMode) console.log(`Sign in as "${demoUser.username}" with password "${demoUser.password}", then enter the 6-digit code.`)
     else console.log(`Listening on ${host} (HOST is set): sign in as "${demoUser.username}" with the password in DEMO_PASSWORD (not printed).`)
   })
   const stop = (): void => {
     server.close()
-    void close().then(async () => await emulator?.close())
+    void close().then(async () => { await redis?.close(); await emulator?.close() })
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)

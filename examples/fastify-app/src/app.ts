@@ -6,10 +6,14 @@ import formbody from '@fastify/formbody'
 import { Authenticator } from '@fastify/passport'
 import secureSession from '@fastify/secure-session'
 import { createOktaClient, type OktaClient, type OktaClientOptions } from '@okta-mfa/client'
+import { createRedisStores } from '@okta-mfa/core'
 import { startEmulator, type Emulator, type EmulatorOptions } from '@okta-mfa/emulator'
 import { oktaMfaGateway } from '@okta-mfa/gateway'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
-import { AttemptLimiter, MemoryAttemptStore, OktaMfaStrategy, requireMfaFastify, MemoryRevocationStore, isSessionRevoked, RememberedDevices, DEFAULT_REMEMBER_DAYS } from 'passport-okta-mfa'
+import {
+  AttemptLimiter, MemoryAttemptStore, OktaMfaStrategy, requireMfaFastify, MemoryRevocationStore, isSessionRevoked, RememberedDevices,
+  DEFAULT_REMEMBER_DAYS, type AttemptStore, type RevocationStore,
+} from 'passport-okta-mfa'
 import { Strategy as LocalStrategy } from 'passport-local'
 import { isSignedIn, type AppContext } from './context.js'
 import { requireCsrf } from './csrf.js'
@@ -31,6 +35,13 @@ declare module 'fastify' {
   interface PassportUser extends AppUser {}
 }
 
+declare module '@fastify/secure-session' {
+  interface SessionData {
+    /** The signed-in user as a standalone gateway server reads it (mirrors passport's user). */
+    user: { id: string, login: string }
+  }
+}
+
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
   /** A real Okta org (https). Without it the app starts the emulator in-process. */
@@ -48,8 +59,15 @@ export interface BuildAppOptions {
   allowInsecureHttp?: boolean
   /** Options for the in-process emulator (port 0 and the demo seed unless given). */
   emulator?: Omit<EmulatorOptions, 'clock'>
-  /** 32-byte key of the session cookie (@fastify/secure-session). */
+  /** 32-byte key of the session cookie (@fastify/secure-session): new cookies are encrypted with it. */
   sessionKey: Buffer
+  /** Older 32-byte keys that still decrypt cookies (key rotation), newest first. @default [] */
+  oldSessionKeys?: readonly Buffer[]
+  /**
+   * Redis for the attempt counters and the session revocations, shared by every instance and by standalone gateways
+   * given the same URL (`redis://…`). The app opens the client and closes it with itself. @default in this process
+   */
+  redisUrl?: string
   /** Time source in ms for the emulator, the strategy, the guards and the gateway (tests move it). @default Date.now */
   clock?: () => number
   /** Fastify's logger option. @default false */
@@ -95,6 +113,13 @@ const CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-
 function checkOptions (options: BuildAppOptions): void {
   if (typeof options !== 'object' || options === null) throw new TypeError('buildApp needs an options object')
   if (!Buffer.isBuffer(options.sessionKey) || options.sessionKey.length !== 32) throw new TypeError('"sessionKey" option must be a Buffer of 32 bytes')
+  const old = options.oldSessionKeys
+  if (old !== undefined && (!Array.isArray(old) || !old.every((key) => Buffer.isBuffer(key) && key.length === 32))) {
+    throw new TypeError('"oldSessionKeys" option must be an array of 32-byte Buffers')
+  }
+  if (options.redisUrl !== undefined && (typeof options.redisUrl !== 'string' || !/^rediss?:\/\//.test(options.redisUrl))) {
+    throw new TypeError('"redisUrl" option must be a redis:// or rediss:// URL')
+  }
   if (options.token !== undefined && options.auth !== undefined) throw new TypeError('"token" and "auth" options are exclusive: give one way to authorize')
   if ((options.orgUrl === undefined) !== (options.token === undefined && options.auth === undefined)) {
     throw new TypeError('"orgUrl" and "token" (or "auth") options go together: give both or neither')
@@ -172,9 +197,42 @@ interface Parts {
   client: OktaClient
 }
 
+/** The session key the standalone gateway server reads its user from (`SESSION_USER_KEY` of @okta-mfa/gateway). */
+export const GATEWAY_SESSION_USER_KEY = 'user'
+
+/** Attempt counters and revocations: in Redis with `redisUrl` (closed with the app), else in this process. */
+function stores (app: FastifyInstance, options: BuildAppOptions, clock: () => number): { attemptStore: AttemptStore, revocations: RevocationStore } {
+  if (options.redisUrl === undefined) return { attemptStore: new MemoryAttemptStore({ clock }), revocations: new MemoryRevocationStore({ clock }) }
+  let down = false
+  const redis = createRedisStores(options.redisUrl, {
+    onError: (err) => {
+      if (down) return
+      down = true
+      app.log.error({ err: { code: (err as { code?: unknown }).code, message: err.message } }, 'redis unreachable: passcode attempts are refused')
+    },
+  })
+  redis.client.on('ready', () => { down = false })
+  app.addHook('onClose', async () => { await redis.close() })
+  return { attemptStore: redis.attempts, revocations: redis.revocations }
+}
+
 async function register (app: FastifyInstance, { options, clock, users, emulator, demo, client }: Parts): Promise<void> {
+  // Before secure-session's own onSend hook (which encrypts the session): the passport user also goes to the session
+  // key a standalone gateway server reads (`{ id, login }`), so one cookie serves this app and such a gateway; it
+  // leaves with the user at logout, in the same response.
+  app.addHook('onSend', async (request) => {
+    const session = (request as { session?: FastifyRequest['session'] }).session
+    if (session === undefined) return
+    const user = request.user ?? undefined
+    const current = session.get(GATEWAY_SESSION_USER_KEY)
+    if (user === undefined) {
+      if (current !== undefined) session.set(GATEWAY_SESSION_USER_KEY, undefined)
+    } else if (current?.id !== user.id || current.login !== user.oktaLogin) {
+      session.set(GATEWAY_SESSION_USER_KEY, { id: user.id, login: user.oktaLogin })
+    }
+  })
   await app.register(secureSession, {
-    key: options.sessionKey,
+    key: [options.sessionKey, ...options.oldSessionKeys ?? []],
     cookieName: 'session',
     expiry: 8 * 60 * 60,
     cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: options.cookieSecure ?? 'auto' },
@@ -189,9 +247,9 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
     users.verify(username, password).then((user) => { done(null, user ?? false) }, done)
   }))
   // The strategy and the gateway count passcode attempts in the same store, so the form and GraphQL share one cap.
-  const attemptStore = new MemoryAttemptStore({ clock })
-  // Logout and "sign out of all sessions" revoke here; the strategy, the guard and the gateway refuse revoked sessions.
-  const revocations = new MemoryRevocationStore({ clock })
+  // Logout and "sign out of all sessions" revoke in `revocations`; the strategy, the guard and the gateway refuse
+  // revoked sessions. With `redisUrl` both live in Redis, shared with every instance.
+  const { attemptStore, revocations } = stores(app, options, clock)
   // "Remember this device": the cookie is signed with a key derived from the session key; "forget remembered devices"
   // is recorded in the revocation store (shared between instances when that store is).
   const directory = new OktaDirectory(client)
@@ -279,6 +337,8 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   app.setErrorHandler(async (err, request, reply) => {
     const upstream = isUpstreamFailure(err)
     const status = upstream ? 503 : (err as { statusCode?: number }).statusCode ?? 500
+    // A store outage (every guarded page checks the revocation store) is told apart from Okta's, for monitors.
+    if (upstream) reply.header('x-error-code', (err as { code?: unknown }).code === 'STORE_UNAVAILABLE' ? 'STORE_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE')
     if (status >= 500) request.log.error({ err: { code: (err as { code?: unknown }).code, message: upstream ? undefined : (err as Error).message } }, 'request failed')
     const message = upstream ? UNAVAILABLE.factors : status < 500 ? 'That request could not be handled. Go back and try again.' : messageFor('INTERNAL')
     await reply.code(status).type('text/html; charset=utf-8').send(errorPage(message, { signedIn: isSignedIn(request), ...(upstream ? { title: 'Okta is unavailable' } : {}) }))

@@ -2,7 +2,7 @@
 // that names the variable: a typo in SESSION_KEY must not silently become a random key.
 import { randomBytes } from 'node:crypto'
 import type { OktaOAuthOptions } from '@okta-mfa/client'
-import { parseTrustProxy, type TrustProxySetting } from '@okta-mfa/gateway'
+import { parseTrustProxy, redisUrlProblem, type TrustProxySetting } from '@okta-mfa/gateway'
 import { emulatorAuthOf, oktaAuthFromEnv, type EmulatorAuth } from './okta-auth.js'
 
 /** A setting in the environment that cannot be used; `code` is stable, the message names the variable. */
@@ -17,8 +17,15 @@ export interface AppConfig {
   port: number
   /** Interface to listen on. @default '127.0.0.1' */
   host: string
-  /** 32-byte key for @fastify/secure-session. */
+  /** 32-byte key for @fastify/secure-session (the newest of `sessionKeys`). */
   sessionKey: Buffer
+  /** `SESSION_KEY` as a comma-separated list, newest first: the first encrypts, any decrypts (key rotation). */
+  sessionKeys: Buffer[]
+  /**
+   * `REDIS_URL`: attempt counters and session revocations live there, shared with every instance of the app and
+   * with standalone gateways given the same URL. Unset: in this process only.
+   */
+  redisUrl: string | undefined
   /** True when `SESSION_KEY` was absent and a key was generated for this process. */
   sessionKeyGenerated: boolean
   /** A real Okta org (with an SSWS token or OAuth 2.0 settings), or `undefined` to start the emulator in-process. */
@@ -33,6 +40,9 @@ export interface AppConfig {
   /** `REMEMBER_DEVICE_DAYS`: lifetime of "Remember this device" (0 turns it off). @default 30 */
   rememberDeviceDays: number
 }
+
+/** At most this many keys in SESSION_KEY (the newest and the ones being rotated out). */
+export const MAX_SESSION_KEYS = 8
 
 /**
  * Decodes a 32-byte key given as 64 hex characters or as base64 (44 characters with padding).
@@ -50,10 +60,11 @@ export function decodeSessionKey (text: string): Buffer | undefined {
 
 /**
  * Builds the configuration from environment variables:
- * `PORT` (default 3000), `HOST` (default 127.0.0.1), `SESSION_KEY` (32 bytes as hex or base64; generated when absent),
+ * `PORT` (default 3000), `HOST` (default 127.0.0.1), `SESSION_KEY` (32 bytes as hex or base64; several separated by
+ * commas, newest first, to rotate; generated when absent), `REDIS_URL` (shared attempt counters and revocations),
  * `OKTA_ORG_URL` with `OKTA_API_TOKEN` or the OAuth 2.0 settings `OKTA_CLIENT_ID`, `OKTA_PRIVATE_KEY`/`OKTA_PRIVATE_KEY_FILE`,
  * `OKTA_KEY_ID`, `OKTA_SCOPES`, `OKTA_DPOP` (all or none; none starts the emulator), `DEMO_OKTA_AUTH` (`ssws` or
- * `oauth`: how the app talks to that emulator), `TRUST_PROXY` (default off).
+ * `oauth`: how the app talks to that emulator), `TRUST_PROXY` (default off), `REMEMBER_DEVICE_DAYS` (default 30).
  * @throws {ConfigError} naming the variable that is wrong.
  * @example
  * const config = readConfig(process.env)
@@ -69,18 +80,26 @@ export function readConfig (env: Record<string, string | undefined>): AppConfig 
   }
   const host = env.HOST === undefined || env.HOST === '' ? '127.0.0.1' : env.HOST
 
-  let sessionKey: Buffer
+  let sessionKeys: Buffer[]
   let sessionKeyGenerated = false
   if (env.SESSION_KEY === undefined || env.SESSION_KEY === '') {
-    sessionKey = randomBytes(32)
+    sessionKeys = [randomBytes(32)]
     sessionKeyGenerated = true
   } else {
-    const decoded = decodeSessionKey(env.SESSION_KEY)
+    // Several keys, newest first, for rotation: the first encrypts new cookies, the others still decrypt old ones.
+    const parts = env.SESSION_KEY.split(',').map((part) => part.trim()).filter((part) => part !== '')
+    const decoded = parts.map(decodeSessionKey)
     // The value itself is a secret: the message describes it without repeating it.
-    if (decoded === undefined) {
-      throw new ConfigError('SESSION_KEY must be 32 bytes written as 64 hex characters or as base64 (make one with: openssl rand -hex 32)')
+    if (parts.length === 0 || parts.length > MAX_SESSION_KEYS || decoded.some((key) => key === undefined)) {
+      throw new ConfigError(`SESSION_KEY must be 32 bytes written as 64 hex characters or as base64 (make one with: openssl rand -hex 32); to rotate, up to ${MAX_SESSION_KEYS} keys separated by commas, newest first`)
     }
-    sessionKey = decoded
+    sessionKeys = decoded as Buffer[]
+  }
+  const sessionKey = sessionKeys[0]!
+  const redisUrl = env.REDIS_URL === undefined || env.REDIS_URL === '' ? undefined : env.REDIS_URL
+  if (redisUrl !== undefined) {
+    const problem = redisUrlProblem(redisUrl)
+    if (problem !== undefined) throw new ConfigError(problem)
   }
 
   const orgUrl = env.OKTA_ORG_URL ?? ''
@@ -117,5 +136,5 @@ export function readConfig (env: Record<string, string | undefined>): AppConfig 
   const rawDays = env.REMEMBER_DEVICE_DAYS ?? ''
   const rememberDeviceDays = rawDays === '' ? 30 : Number(rawDays)
   if (!/^[0-9]{1,3}$/.test(rawDays === '' ? '30' : rawDays) || rememberDeviceDays > 400) throw new ConfigError('REMEMBER_DEVICE_DAYS must be a whole number of days from 0 to 400')
-  return { port, host, sessionKey, sessionKeyGenerated, okta, trustProxy, rememberDeviceDays, ...(emulatorAuth === 'oauth' ? { emulatorAuth } : {}) }
+  return { port, host, sessionKey, sessionKeyGenerated, sessionKeys, okta, trustProxy, redisUrl, rememberDeviceDays, ...(emulatorAuth === 'oauth' ? { emulatorAuth } : {}) }
 }

@@ -20,6 +20,9 @@ export function banner (config: AppConfig, url: string, emulatorUrl: string | un
   } else {
     lines.push(`  Okta:  ${config.okta?.orgUrl ?? ''}${config.okta !== undefined && 'auth' in config.okta ? ` (OAuth 2.0 service app ${config.okta.auth.clientId})` : ''}`)
   }
+  lines.push(config.redisUrl === undefined
+    ? '  Stores: attempt counters and session revocations in this process (set REDIS_URL to share them between instances)'
+    : '  Stores: attempt counters and session revocations in Redis (REDIS_URL), shared by every instance')
   if (config.sessionKeyGenerated) {
     lines.push('  WARNING: SESSION_KEY is not set, so a random session key was generated for this run:',
       '           sessions end when the app stops. In production set SESSION_KEY (e.g. `openssl rand -hex 32`).')
@@ -58,6 +61,8 @@ async function main (): Promise<void> {
   }
   const { app, emulator, demo } = await buildApp({
     sessionKey: config.sessionKey,
+    oldSessionKeys: config.sessionKeys.slice(1),
+    ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
     ...(config.okta === undefined ? {} : config.okta),
     ...(config.emulatorAuth === undefined ? {} : { emulatorAuth: config.emulatorAuth }),
     trustProxy: config.trustProxy,

@@ -8,8 +8,18 @@ import { serverOktaAuth, type ServerOktaAuth } from './server-okta-auth.js'
 export interface GatewayServerConfig extends ServerOktaAuth {
   /** OKTA_ORG_URL. */
   orgUrl: string
-  /** SESSION_KEY: the 32-byte @fastify/secure-session key shared with the app that signs users in. */
+  /** SESSION_KEY: the 32-byte @fastify/secure-session key shared with the app that signs users in (the newest one). */
   sessionKey: Buffer
+  /**
+   * SESSION_KEY as a comma-separated list, newest first (key rotation): cookies are encrypted with the first and
+   * decrypted with any. @default [sessionKey]
+   */
+  sessionKeys?: Buffer[]
+  /**
+   * REDIS_URL: attempt counters and session revocations live in this Redis, shared by every instance (and by the app
+   * that signs users in, given the same URL). Unset: in this process only. @default undefined
+   */
+  redisUrl?: string | undefined
   /** PORT. @default 4000 */
   port: number
   /** HOST. @default '127.0.0.1' */
@@ -70,6 +80,53 @@ export function decodeSessionKey (value: string): Buffer | undefined {
   return undefined
 }
 
+/** At most this many SESSION_KEY entries: the newest and the ones still being rotated out. */
+export const MAX_SESSION_KEYS = 8
+
+/**
+ * Decodes SESSION_KEY: one key, or several separated by commas, newest first (rotation: the first encrypts, any
+ * decrypts). Returns undefined when any entry is not a 32-byte key, or there are more than {@link MAX_SESSION_KEYS}.
+ *
+ * @example
+ * ```ts
+ * decodeSessionKeys(`${newKeyHex},${oldKeyHex}`) // [newKey, oldKey]
+ * ```
+ */
+export function decodeSessionKeys (value: string): Buffer[] | undefined {
+  const parts = value.split(',').map((part) => part.trim()).filter((part) => part !== '')
+  if (parts.length === 0 || parts.length > MAX_SESSION_KEYS) return undefined
+  const keys: Buffer[] = []
+  for (const part of parts) {
+    const key = decodeSessionKey(part)
+    if (key === undefined) return undefined
+    keys.push(key)
+  }
+  return keys
+}
+
+/**
+ * Checks a REDIS_URL: `redis://` or `rediss://`, a host, an optional port and database number. Returns a problem
+ * naming the variable (never its value: it may hold a password), or undefined when it is usable.
+ */
+export function redisUrlProblem (value: string): string | undefined {
+  const shape = 'REDIS_URL must be redis://[user:password@]host[:port][/db] or rediss://… (its value is not shown: it may hold a password)'
+  let url: URL
+  try { url = new URL(value) } catch { return shape }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return shape
+  if (url.hostname === '') return shape
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/[0-9]{1,2}$/.test(url.pathname)) return shape
+  if (url.search !== '' || url.hash !== '') return shape
+  return undefined
+}
+
+function redisUrlOf (env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
+  const value = env.REDIS_URL ?? ''
+  if (value === '') return undefined
+  const problem = redisUrlProblem(value)
+  if (problem !== undefined) problems.push(problem)
+  return problem === undefined ? value : undefined
+}
+
 function flag (env: NodeJS.ProcessEnv, name: string, dflt: boolean, problems: string[]): boolean {
   const v = env[name]
   if (v === undefined || v === '') return dflt
@@ -108,11 +165,11 @@ function trustProxyOf (env: NodeJS.ProcessEnv, problems: string[]): TrustProxySe
 }
 
 /**
- * Reads and checks the server's environment: OKTA_ORG_URL, SESSION_KEY, and OKTA_API_TOKEN or OKTA_CLIENT_ID +
- * OKTA_PRIVATE_KEY/OKTA_PRIVATE_KEY_FILE (+ OKTA_KEY_ID, OKTA_SCOPES, OKTA_DPOP) (required); PORT, HOST,
- * OKTA_ALLOW_INSECURE_HTTP, OKTA_TIMEOUT_MS, OKTA_PROVISION, GATEWAY_DEVELOPMENT, SESSION_COOKIE_NAME,
- * SESSION_COOKIE_SECURE, TRUST_PROXY, LOG_LEVEL, GATEWAY_TOTP_ISSUER, MFA_MAX_ATTEMPTS, MFA_ATTEMPT_WINDOW_SECONDS,
- * STEP_UP_MAX_AGE_SECONDS, REMEMBER_DEVICE_DAYS (optional).
+ * Reads and checks the server's environment: OKTA_ORG_URL, SESSION_KEY (several keys, newest first, separated by
+ * commas), and OKTA_API_TOKEN or OKTA_CLIENT_ID + OKTA_PRIVATE_KEY/OKTA_PRIVATE_KEY_FILE (+ OKTA_KEY_ID, OKTA_SCOPES,
+ * OKTA_DPOP) (required); REDIS_URL, PORT, HOST, OKTA_ALLOW_INSECURE_HTTP, OKTA_TIMEOUT_MS, OKTA_PROVISION,
+ * GATEWAY_DEVELOPMENT, SESSION_COOKIE_NAME, SESSION_COOKIE_SECURE, TRUST_PROXY, LOG_LEVEL, GATEWAY_TOTP_ISSUER,
+ * MFA_MAX_ATTEMPTS, MFA_ATTEMPT_WINDOW_SECONDS, STEP_UP_MAX_AGE_SECONDS, REMEMBER_DEVICE_DAYS (optional).
  *
  * @throws ServerConfigError naming every missing or malformed variable (never its value).
  * @example
@@ -134,9 +191,10 @@ export function loadServerConfig (env: NodeJS.ProcessEnv = process.env): Gateway
   }
   const oktaAuth = serverOktaAuth(env, problems)
   const rawKey = env.SESSION_KEY ?? ''
-  const sessionKey = rawKey === '' ? undefined : decodeSessionKey(rawKey)
+  const sessionKeys = rawKey === '' ? undefined : decodeSessionKeys(rawKey)
   if (rawKey === '') problems.push('SESSION_KEY is missing (32 bytes as 64 hex digits or base64; the key of the app that signs users in)')
-  else if (sessionKey === undefined) problems.push('SESSION_KEY must be 32 bytes as 64 hex digits or base64')
+  else if (sessionKeys === undefined) problems.push('SESSION_KEY must be 32 bytes as 64 hex digits or base64 (several, newest first, separated by commas)')
+  const redisUrl = redisUrlOf(env, problems)
   const logLevel = env.LOG_LEVEL ?? 'info'
   if (!LEVELS.has(logLevel)) problems.push(`LOG_LEVEL must be one of ${[...LEVELS].join(', ')}`)
   const cookieName = env.SESSION_COOKIE_NAME ?? 'session'
@@ -144,7 +202,9 @@ export function loadServerConfig (env: NodeJS.ProcessEnv = process.env): Gateway
   const config: GatewayServerConfig = {
     orgUrl,
     ...oktaAuth,
-    sessionKey: sessionKey ?? Buffer.alloc(0),
+    sessionKey: sessionKeys?.[0] ?? Buffer.alloc(0),
+    sessionKeys: sessionKeys ?? [],
+    redisUrl,
     port: int(env, 'PORT', 4000, 0, 65535, problems),
     host: env.HOST === undefined || env.HOST === '' ? '127.0.0.1' : env.HOST,
     allowInsecureHttp,

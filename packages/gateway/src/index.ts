@@ -11,7 +11,7 @@ export { limitRules, DEFAULT_LIMITS, MAX_MUTATION_FIELDS_PER_DOCUMENT, type Quer
 export { genReqId, gatewayLoggerOptions, graphqlRequestSummary, redactSecrets, REDACT_PATHS, SECRET_FIELDS, REQUEST_ID_HEADER, REQUEST_ID_PATTERN } from './logging.js'
 export { otpauthUri, toEnrollRequest, type EnrollFactorInput, type GqlFactor, type GqlTotpActivation } from './factors.js'
 export { defaultResolveOktaUser, type GatewayContext } from './scope.js'
-export { loadServerConfig, decodeSessionKey, ServerConfigError, type GatewayServerConfig } from './config.js'
+export { loadServerConfig, decodeSessionKey, decodeSessionKeys, redisUrlProblem, ServerConfigError, type GatewayServerConfig } from './config.js'
 export {
   buildGatewayServer,
   /** Alias of `buildGatewayServer` (the name in the project contract). */

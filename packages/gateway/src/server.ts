@@ -5,13 +5,13 @@ import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import secureSession from '@fastify/secure-session'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { createRedisStores, MemoryAttemptStore, MemoryRevocationStore, RememberedDevices, resolveOktaUserId, type RedisStores, type RevocationStore } from '@okta-mfa/core'
 import { loadServerConfig, ServerConfigError, type GatewayServerConfig } from './config.js'
 import { gatewayLoggerOptions, genReqId } from './logging.js'
 import type { OktaMfaGatewayOptions } from './options.js'
 import { oktaMfaGateway } from './plugin.js'
 import { cachedReadiness } from './readiness.js'
 import { fastifyTrustProxy } from './trust-proxy.js'
-import { RememberedDevices, resolveOktaUserId } from '@okta-mfa/core'
 import { defaultResolveOktaUser } from './scope.js'
 
 /** Session key under which the app that signs users in stores the user, in standalone mode. */
@@ -19,6 +19,9 @@ export const SESSION_USER_KEY = 'user'
 
 /** How long /readyz waits for Okta before answering 503. */
 export const READY_TIMEOUT_MS = 3000
+
+/** How long one Redis check answers /readyz, in ms (a PING, cheap, but the probe is unauthenticated). */
+export const STORE_READY_CACHE_MS = 1000
 
 /** Extras of {@link buildGatewayServer}, mostly for tests and embedding. */
 export interface BuildGatewayServerOptions {
@@ -28,13 +31,51 @@ export interface BuildGatewayServerOptions {
   gateway?: Partial<OktaMfaGatewayOptions>
   /** Time source of the /readyz cache, ms. @default the gateway's `clock`, else Date.now */
   clock?: () => number
+  /**
+   * Shared stores to use instead of the ones `config.redisUrl` would create (the caller keeps owning them). Without
+   * both: Redis stores from `config.redisUrl` (closed with the server), else one-process memory stores.
+   */
+  stores?: Pick<RedisStores, 'attempts' | 'revocations' | 'ping'>
+}
+
+/** The server's stores, and how to check and close them. */
+interface ServerStores {
+  attempts: NonNullable<OktaMfaGatewayOptions['attemptStore']>
+  revocations: NonNullable<OktaMfaGatewayOptions['revocations']>
+  ping: (() => Promise<void>) | undefined
+  close: () => Promise<void>
+}
+
+function serverStores (config: GatewayServerConfig, options: BuildGatewayServerOptions, app: FastifyInstance): ServerStores {
+  if (options.stores !== undefined) return { ...options.stores, close: async () => {} }
+  if (config.redisUrl === undefined) {
+    const clock = options.gateway?.clock
+    const opts = clock === undefined ? {} : { clock }
+    return { attempts: new MemoryAttemptStore(opts), revocations: new MemoryRevocationStore(opts), ping: undefined, close: async () => {} }
+  }
+  // Log a Redis outage once when it starts and once when it ends, not at every reconnect attempt; never the URL.
+  let down = false
+  const redis = createRedisStores(config.redisUrl, {
+    onError: (err) => {
+      if (down) return
+      down = true
+      app.log.error({ err: { code: (err as { code?: unknown }).code, message: err.message } }, 'redis unreachable: passcode attempts are refused (STORE_UNAVAILABLE)')
+    },
+  })
+  redis.client.on('ready', () => {
+    if (!down) return
+    down = false
+    app.log.info('redis reachable again')
+  })
+  return { attempts: redis.attempts, revocations: redis.revocations, ping: redis.ping, close: redis.close }
 }
 
 /**
- * Builds (without listening) the standalone gateway: secure-session with `config.sessionKey`, the gateway plugin
- * acting for the session's `user` (set by the app that signs users in), `GET /healthz` and `GET /readyz` (Okta
- * answers a one-user list with the API token, checked at most once per READY_CACHE_MS). X-Forwarded-* headers count
- * only with `config.trustProxy`.
+ * Builds (without listening) the standalone gateway: secure-session with `config.sessionKeys` (the first encrypts,
+ * any decrypts), the gateway plugin acting for the session's `user` (set by the app that signs users in), attempt
+ * counters and session revocations in Redis with `config.redisUrl` (else in this process), `GET /healthz` and
+ * `GET /readyz` (Okta answers a one-user list with the API token, checked at most once per READY_CACHE_MS; and Redis
+ * answers a PING, at most once per STORE_READY_CACHE_MS). X-Forwarded-* headers count only with `config.trustProxy`.
  *
  * @example
  * ```ts
@@ -45,8 +86,23 @@ export interface BuildGatewayServerOptions {
 export async function buildGatewayServer (config: GatewayServerConfig, options: BuildGatewayServerOptions = {}): Promise<FastifyInstance> {
   const logger = gatewayLoggerOptions({ level: config.logLevel, ...(options.logStream === undefined ? {} : { stream: options.logStream }) })
   const app = Fastify({ logger, genReqId, requestIdHeader: false, bodyLimit: 16_384, trustProxy: fastifyTrustProxy(config.trustProxy) })
+  const stores = serverStores(config, options, app)
+  app.addHook('onClose', async () => { await stores.close() })
+  try {
+    await registerAll(app, config, options, stores)
+  } catch (err) {
+    // A live Redis client would keep the process from exiting (closing twice is harmless).
+    await stores.close().catch(() => {})
+    await app.close().catch(() => {})
+    throw err
+  }
+  return app
+}
+
+async function registerAll (app: FastifyInstance, config: GatewayServerConfig, options: BuildGatewayServerOptions, stores: ServerStores): Promise<void> {
+  const keys = config.sessionKeys !== undefined && config.sessionKeys.length > 0 ? config.sessionKeys : [config.sessionKey]
   await app.register(secureSession, {
-    key: config.sessionKey,
+    key: keys,
     cookieName: config.cookieName,
     cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.cookieSecure },
   })
@@ -62,34 +118,46 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
     maxAttempts: config.maxAttempts,
     attemptWindowMs: config.attemptWindowMs,
     stepUpMaxAgeSeconds: config.stepUpMaxAgeSeconds,
-    ...(config.rememberDeviceDays === 0 ? {} : { rememberedDevices: rememberedDevicesOf(app, config, options) }),
+    ...(config.rememberDeviceDays === 0 ? {} : { rememberedDevices: rememberedDevicesOf(app, config, options, stores.revocations) }),
+    attemptStore: stores.attempts,
+    revocations: stores.revocations,
     ...options.gateway,
   })
   app.get('/healthz', async () => ({ status: 'ok' }))
-  const readiness = cachedReadiness(async () => {
+  const oktaReady = cachedReadiness(async () => {
     const users = app.oktaMfaGateway.client.listUsers({ limit: 1 }, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) })
     await users.next()
   }, options.clock ?? options.gateway?.clock ?? Date.now)
+  const ping = stores.ping
+  // Redis's outage is real time, whatever clock the tests give Okta's cache.
+  const storeReady = ping === undefined ? undefined : cachedReadiness(ping, Date.now, STORE_READY_CACHE_MS)
   app.get('/readyz', async (request, reply) => {
-    const result = await readiness()
-    if (result.ready) return { status: 'ready' }
-    request.log.warn({ code: result.code }, 'okta not reachable')
-    return await reply.code(503).send({ status: 'unavailable' })
+    const [okta, store] = await Promise.all([oktaReady(), storeReady?.()])
+    if (okta.ready && store?.ready !== false) return { status: 'ready' }
+    const failed: string[] = []
+    if (!okta.ready) {
+      failed.push('okta')
+      request.log.warn({ code: okta.code }, 'okta not reachable')
+    }
+    if (store !== undefined && !store.ready) {
+      failed.push('store')
+      request.log.warn({ code: store.code }, 'store not reachable')
+    }
+    return await reply.code(503).send({ status: 'unavailable', failed })
   })
-  return app
 }
 
 /**
  * "Remember this device" for the standalone server: cookies signed with a key derived from SESSION_KEY (so the app
  * that shares the session key honours the same cookies), bound to the user's active factors read from Okta.
  */
-function rememberedDevicesOf (app: FastifyInstance, config: GatewayServerConfig, options: BuildGatewayServerOptions): RememberedDevices {
+function rememberedDevicesOf (app: FastifyInstance, config: GatewayServerConfig, options: BuildGatewayServerOptions, revocations: RevocationStore): RememberedDevices {
   const resolve = options.gateway?.resolveOktaUser ?? defaultResolveOktaUser
   const clock = options.gateway?.clock
   return new RememberedDevices({
     secret: config.sessionKey,
     maxAgeDays: config.rememberDeviceDays,
-    ...(options.gateway?.revocations === undefined ? {} : { store: options.gateway.revocations }),
+    store: options.gateway?.revocations ?? revocations,
     ...(clock === undefined ? {} : { clock }),
     activeFactorIds: async (user) => {
       const client = app.oktaMfaGateway.client

@@ -88,11 +88,13 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (err !== null) {
       if (!isUpstreamFailure(err)) throw err
       request.log.warn({ code: (err as { code?: string }).code }, 'Okta unavailable during MFA')
+      reply.header('x-error-code', (err as { code?: string }).code === 'STORE_UNAVAILABLE' ? 'STORE_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE')
       return await sendUnavailable(reply, 'code')
     }
     const selectedFactorId = field(request, 'factorId')
     if (user === false || user === undefined || user === null) {
       const fail = (info ?? {}) as FailInfo
+      if (fail.code !== undefined) reply.header('x-error-code', fail.code) // the outcome code, for scripts and monitors
       if (fail.code === 'ENROLLMENT_REQUIRED') return await reply.redirect('/mfa/enroll', 303)
       if (fail.code === 'UNAUTHENTICATED') return await reply.redirect('/login', 303)
       // A wrong code says how many attempts are left; the one that used up the last says both: it didn't match,

@@ -1,0 +1,63 @@
+// REDIS_URL for the Express example: one ioredis client (from @okta-mfa/core's createRedisStores, set up to fail
+// fast and reconnect forever) carries the passcode attempt counters, the session revocations and, through
+// connect-redis, the express-session sessions, so that several instances behind a load balancer are one app.
+import RedisStore from 'connect-redis'
+import { createRedisStores, StoreUnavailableError, type AttemptStore, type RevocationStore } from '@okta-mfa/core'
+import type { SessionData, Store } from 'express-session'
+
+/** What {@link redisStores} gives `buildApp`, and how to close it. */
+export interface RedisSetup {
+  attemptStore: AttemptStore
+  revocations: RevocationStore
+  sessionStore: Store
+  /** Ends the Redis client (on shutdown). */
+  close: () => Promise<void>
+}
+
+/** Key prefix of the sessions, beside the core stores' `okta-mfa:` keys. */
+export const SESSION_PREFIX = 'okta-mfa:sess:'
+
+/**
+ * Why REDIS_URL cannot be used, naming the variable but never its value (it may hold a password); undefined when
+ * it is a usable `redis://` or `rediss://` URL.
+ */
+export function redisUrlProblem (value: string): string | undefined {
+  const problem = 'REDIS_URL must be redis://[user:password@]host[:port][/db] or rediss://… (its value is not shown: it may hold a password)'
+  let url: URL
+  try { url = new URL(value) } catch { return problem }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') return problem
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/[0-9]{1,2}$/.test(url.pathname)) return problem
+  return url.search === '' && url.hash === '' ? undefined : problem
+}
+
+type Callback = (err?: unknown, data?: any) => void
+
+/** Turns a store error into STORE_UNAVAILABLE (a 503 page), whatever ioredis said. */
+function failClosed (cb: Callback | undefined): Callback {
+  return (err, data) => { cb?.(err === undefined || err === null ? err : new StoreUnavailableError('The session store is unavailable', { cause: err }), data) }
+}
+
+/** connect-redis whose failures are STORE_UNAVAILABLE: while Redis is down pages answer 503, not 500. */
+class FailClosedRedisStore extends RedisStore {
+  override async get (sid: string, cb?: Callback): Promise<void> { await super.get(sid, failClosed(cb)) }
+  override async set (sid: string, sess: SessionData, cb?: Callback): Promise<void> { await super.set(sid, sess, failClosed(cb)) }
+  override async touch (sid: string, sess: SessionData, cb?: Callback): Promise<void> { await super.touch(sid, sess, failClosed(cb)) }
+  override async destroy (sid: string, cb?: Callback): Promise<void> { await super.destroy(sid, failClosed(cb)) }
+}
+
+/**
+ * Connects to Redis at `url` (checked with {@link redisUrlProblem} first) and returns the shared stores.
+ *
+ * @example
+ * const redis = redisStores(process.env.REDIS_URL)
+ * buildApp({ ...options, ...redis })
+ */
+export function redisStores (url: string, onError?: (err: Error) => void): RedisSetup {
+  const redis = createRedisStores(url, onError === undefined ? {} : { onError })
+  return {
+    attemptStore: redis.attempts,
+    revocations: redis.revocations,
+    sessionStore: new FailClosedRedisStore({ client: redis.client, prefix: SESSION_PREFIX }),
+    close: redis.close,
+  }
+}
