@@ -55,7 +55,8 @@ const [gwA, gwB, demo, exA, exB] = await Promise.all([
 const processes = [gwA, gwB, demo]
 
 function csrfOf (html: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(html)
+  // A form field, or the page's <meta name="csrf-token"> (a locked-out /mfa page has no code form).
+  const match = /name="_csrf" value="([^"]+)"/.exec(html) ?? /<meta name="csrf-token" content="([^"]+)">/.exec(html)
   if (match === null) throw new Error('no CSRF field on this page')
   return match[1]!
 }

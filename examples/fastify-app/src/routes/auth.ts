@@ -50,7 +50,8 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
       if (String(request.headers['content-type'] ?? '').startsWith('application/json')) {
         return await reply.code(400).send({ error: { code: input.code, message: input.message } })
       }
-      const empty = emptyLoginField(request.body)
+      // An empty field is named and focused; any other refusal (credentials in the URL, sizes) says what it is.
+      const empty = input.code === 'MISSING_CREDENTIALS' ? emptyLoginField(request.body) : undefined
       return await renderLogin(request, reply, 400, {
         error: empty === 'username' ? 'Enter your username.' : empty === 'password' ? 'Enter your password.' : input.message,
         username: (field(request, 'username') ?? '').trim(),
