@@ -1,6 +1,6 @@
 // The repository's own commands as a newcomer meets them: `pnpm emulator` prints its `listening url=` line first
-// (nothing of pnpm's before it), the demo (examples/fastify-app) names PORT when its port is taken, and every link in
-// the demo's start-up banner opens in a browser.
+// (nothing of pnpm's before it), the demo (examples/fastify-app) names PORT when its port is taken, every link in
+// the demo's start-up banner opens in a browser, and beyond loopback the demo's well-known password is gone.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer, type AddressInfo } from 'node:net'
@@ -90,6 +90,29 @@ await t.test("every link in the demo's banner opens in a browser", async (t) => 
     t.equal(res.status, 200, `${link} opens (after redirects: ${res.url})`)
     t.match(res.headers.get('content-type'), /^text\/html/, `${link} is a page`)
   }
+})
+
+await t.test('the demo reachable beyond loopback (HOST=0.0.0.0) neither prints nor shows nor accepts its well-known password', async (t) => {
+  const run = start(process.execPath, [MAIN], cleanEnv({ PORT: '0', HOST: '0.0.0.0' }))
+  t.teardown(run.stop)
+  await until(run, /\/dev\/outbox/, 'the banner')
+  const url = /Open (http:\/\/\S+)/.exec(run.output())?.[1] ?? ''
+  t.notMatch(run.output(), /correct-horse-battery/, 'the banner does not print it')
+  t.match(run.output(), /password the one in DEMO_PASSWORD \(not shown\)/, 'and says where the password comes from')
+  const page = await fetch(`${url}/login`)
+  const html = await page.text()
+  t.equal(page.status, 200)
+  t.notMatch(html, /correct-horse-battery/, 'the sign-in page does not show it')
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+  const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+  const login = await fetch(`${url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: 'alice', password: 'correct-horse-battery', _csrf: csrf }).toString(),
+  })
+  t.not(login.headers.get('location'), '/mfa/enroll', 'and it does not sign anyone in')
+  t.equal(login.status, 401, 'the password is wrong there')
 })
 
 await t.test("the README's install line and .ci/run keep the pnpm of packageManager, installing it only when missing", async (t) => {

@@ -74,6 +74,11 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger']
   /** The app's accounts. @default DEMO_USERS */
   users?: readonly UserSeed[]
+  /**
+   * Show the demo accounts' passwords on the sign-in page and in `demo` (main.ts prints them). Off when the app is
+   * reachable from other machines: its passwords are then DEMO_PASSWORD or random, and never shown. @default true
+   */
+  showDemoPasswords?: boolean
   /** `Secure` attribute of the session cookie; `'auto'` sets it on https requests. @default 'auto' */
   cookieSecure?: boolean | 'auto'
   /** Lifetime of "Remember this device", in days (0 turns the checkbox off). @default 30 */
@@ -142,6 +147,9 @@ function checkOptions (options: BuildAppOptions): void {
  * const { app, emulator } = await buildApp({ sessionKey: randomBytes(32) })
  * await app.listen({ port: 3000 })
  */
+/** What stands for a demo password that is not shown (the app listens beyond loopback). */
+export const HIDDEN_DEMO_PASSWORD = 'the one in DEMO_PASSWORD (not shown)'
+
 export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
   checkOptions(options)
   const clock = options.clock ?? Date.now
@@ -153,7 +161,9 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
   let client: OktaClient
   if (options.orgUrl === undefined) {
     const seeded = options.emulator?.seed === undefined ? demoSeed(seeds) : undefined
-    demo = seeded?.info
+    demo = seeded === undefined || options.showDemoPasswords !== false
+      ? seeded?.info
+      : { ...seeded.info, accounts: seeded.info.accounts.map((a) => ({ ...a, password: HIDDEN_DEMO_PASSWORD })) }
     emulator = await startEmulator({
       port: 0,
       issuer: DEMO_ISSUER,

@@ -1,8 +1,13 @@
 // `pnpm start`: reads the environment, builds the app (starting the emulator in-process when no Okta org is
 // configured), listens, and prints the URL and how to sign in with the demo accounts.
+import { randomBytes } from 'node:crypto'
 import { buildApp } from './app.js'
 import { ConfigError, readConfig, type AppConfig } from './config.js'
 import type { DemoInfo } from './demo.js'
+import { DEMO_USERS } from './users.js'
+
+/** Hosts that only this machine reaches: the demo's well-known passwords are printed and shown only there. */
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 
 function groupKey (secret: string): string {
   return secret.match(/.{1,4}/g)?.join(' ') ?? secret
@@ -59,7 +64,13 @@ async function main (): Promise<void> {
     }
     throw err
   }
+  // Bound to loopback (the default), the demo accounts keep their well-known password, printed and shown on the
+  // sign-in page. Reachable from elsewhere, they take DEMO_PASSWORD or a random one, never printed or shown.
+  const localMode = LOOPBACK.has(config.host)
+  const password = process.env.DEMO_PASSWORD ?? (localMode ? undefined : randomBytes(18).toString('base64url'))
   const { app, emulator, demo } = await buildApp({
+    ...(password === undefined ? {} : { users: DEMO_USERS.map((u) => ({ ...u, password })) }),
+    showDemoPasswords: localMode,
     sessionKey: config.sessionKey,
     oldSessionKeys: config.sessionKeys.slice(1),
     ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
