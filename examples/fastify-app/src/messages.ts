@@ -12,7 +12,6 @@ export const MESSAGES = {
   ENROLLMENT_REQUIRED: 'You have not set up a second factor yet.',
   FACTOR_NOT_FOUND: 'That factor is not set up for your account. Reload the page and try again.',
   ALREADY_ENROLLED: 'This kind of factor is already set up for your account.',
-  NOT_AUTHENTICATED: 'Your session ended. Sign in again.',
   UNAUTHENTICATED: 'Your session ended. Sign in again.',
   MFA_REQUIRED: 'Confirm with a fresh code first.',
   BAD_USER_INPUT: 'Something in the form is not right. Check it and try again.',
