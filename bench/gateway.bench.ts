@@ -78,6 +78,41 @@ async function apolloChild (env: Record<string, string>): Promise<void> {
   serve({ url }, () => undefined)
 }
 
+// ---------------------------------------------------------------- the minimal proxy (issue 15)
+
+/**
+ * The floor for any gateway: a bare Fastify route that forwards the same TOTP verify to the emulator over an undici
+ * Pool (the same two HTTP hops as the gateway, and nothing else: no GraphQL, no session, no limiter, no logging).
+ */
+async function proxyChild (env: Record<string, string>): Promise<void> {
+  const { default: Fastify } = await import('fastify')
+  const { Pool } = await import('undici')
+  const origin = new URL(env.ORG_URL!)
+  const pool = new Pool(origin.origin, { connections: CONNECTIONS })
+  const path = `/api/v1/users/${USER_ID}/factors/${FACTOR_ID}/verify`
+  const headers = { authorization: `SSWS ${env.TOKEN!}`, 'content-type': 'application/json', accept: 'application/json' }
+  const app = Fastify({ logger: false })
+  app.post('/verify', async (request, reply) => {
+    const { passCode } = request.body as { passCode: string }
+    const res = await pool.request({ method: 'POST', path, headers, body: JSON.stringify({ passCode }) })
+    const answer = await res.body.json() as { factorResult?: string }
+    return await reply.code(res.statusCode).send({ result: answer.factorResult })
+  })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  serve({ url }, () => undefined)
+}
+
+/** The proxy's case: the same verify as the others, as `{ passCode }` JSON. */
+function proxyCase (proxy: Child): [Case, Child] {
+  return [{
+    name: 'minimal proxy (Fastify route + undici Pool)',
+    url: `${String(proxy.info.url)}/verify`,
+    headers: { 'content-type': 'application/json' },
+    body: (code) => JSON.stringify({ passCode: code }),
+    ok: (text) => text.includes('"SUCCESS"'),
+  }, proxy]
+}
+
 /** Child side of the IPC: announce readiness, answer `rss` (peak RSS so far) and role-specific requests. */
 function serve (ready: Record<string, unknown>, answer: (msg: Msg) => Record<string, unknown> | undefined): void {
   process.on('message', (msg: Msg) => {
@@ -96,8 +131,8 @@ function serve (ready: Record<string, unknown>, answer: (msg: Msg) => Record<str
 
 interface Child { proc: ChildProcess, info: Record<string, unknown>, ask: (type: string) => Promise<Msg> }
 
-async function start (role: string, env: Record<string, string> = {}): Promise<Child> {
-  const proc = fork(SELF, ['--bench-child', role], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+async function start (role: string, env: Record<string, string> = {}, execArgv: string[] = []): Promise<Child> {
+  const proc = fork(SELF, ['--bench-child', role], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...execArgv] })
   const waiting = new Map<string, (m: Msg) => void>()
   proc.on('message', (m: Msg) => { waiting.get(m.type)?.(m); waiting.delete(m.type) })
   const ask = async (type: string): Promise<Msg> => await new Promise((resolve) => { waiting.set(type, resolve); proc.send({ type }) })
@@ -166,6 +201,7 @@ export async function run (): Promise<void> {
     const env = { ORG_URL: String(emulator.info.url), TOKEN: String(emulator.info.token) }
     const gateway = await started('gateway', env)
     const apollo = await started('apollo', env)
+    const proxy = await started('proxy', env)
     const login = await fetch(`${String(gateway.info.url)}/bench/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!
     const mutation = 'mutation V($f: ID!, $p: String!) { verifyFactor(factorId: $f, passCode: $p) { result } }'
@@ -191,6 +227,7 @@ export async function run (): Promise<void> {
         body: (code) => JSON.stringify({ query: 'mutation V($f: ID!, $p: String!) { verifyFactor(factorId: $f, passCode: $p) }', variables: { f: FACTOR_ID, p: code } }),
         ok: (text) => text.includes('"SUCCESS"'),
       }, apollo],
+      proxyCase(proxy),
     ]
     let code = String((await emulator.ask('code')).code)
     for (const [c] of cases) await warmUp(c, code)
@@ -199,7 +236,7 @@ export async function run (): Promise<void> {
       // A fresh code per round keeps it inside the ±1 step window; the order alternates (ABC, CBA, ...) so that
       // background load on the machine falls on every case alike.
       code = String((await emulator.ask('code')).code)
-      const order = i % 2 === 0 ? [0, 1, 2] : [2, 1, 0]
+      const order = cases.map((_, k) => i % 2 === 0 ? k : cases.length - 1 - k)
       for (const k of order) await slice(cases[k]![0], code, cases[k]![1], tallies[k]!)
     }
     const results: Figures[] = []
@@ -214,8 +251,20 @@ export async function run (): Promise<void> {
   }
 }
 
+/** Issue 15's goals, against the minimal proxy (the floor for any gateway) and Apollo + SDK. */
+function proxyRatios (gw: Figures, apollo: Figures, proxy: Figures): string {
+  const cpu = gw.cpuMicrosPerRequest / proxy.cpuMicrosPerRequest
+  const rps = gw.rps / apollo.rps
+  const p99 = gw.p99 / Math.max(1, proxy.p99)
+  const mark = (ok: boolean): string => ok ? 'met' : 'NOT met'
+  return `- **gateway CPU / minimal proxy CPU: ${cpu.toFixed(2)}×** per verify (goal: at most 2×, ${mark(cpu <= 2)}).
+- **gateway req/s / Apollo + SDK req/s: ${rps.toFixed(2)}×** (goal: at least 3×, ${mark(rps >= 3)}).
+- **gateway p99 / minimal proxy p99: ${p99.toFixed(2)}×** (goal: at most 2×, ${mark(p99 <= 2)}); gateway peak RSS
+  **${gw.rssMiB.toFixed(0)} MiB** (goal: at most 128 MiB, ${mark(gw.rssMiB <= 128)}).`
+}
+
 function report (r: Figures[]): string {
-  const [direct, gw, apollo] = r as [Figures, Figures, Figures]
+  const [direct, gw, apollo, proxy] = r as [Figures, Figures, Figures, Figures]
   const rows = r.map((f) => `| ${f.name} | ${Math.round(f.rps)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.rssMiB.toFixed(0)} | ${Math.round(f.cpuMicrosPerRequest)} | ${f.non2xx} | ${f.errors} |`)
   return `## gateway: verifyFactor over GraphQL
 
@@ -229,6 +278,7 @@ ${rows.join('\n')}
 
 - **gateway / direct: ${(gw.rps / direct.rps).toFixed(2)}** of the emulator's own throughput (aim: at least 0.5).
 - **gateway / Apollo + SDK: ${(gw.rps / apollo.rps).toFixed(2)}×** (aim: at least 4×).
+${proxyRatios(gw, apollo, proxy)}
 - CPU per request, the steadier figure when other processes share the machine: the gateway ${Math.round(gw.cpuMicrosPerRequest)} µs
   (on top of the emulator's ${Math.round(direct.cpuMicrosPerRequest)} µs it calls), Apollo + SDK ${Math.round(apollo.cpuMicrosPerRequest)} µs:
   **Apollo + SDK / gateway ${(apollo.cpuMicrosPerRequest / gw.cpuMicrosPerRequest).toFixed(2)}×** the CPU for the same verify.
@@ -257,7 +307,7 @@ const childAt = process.argv.indexOf('--bench-child')
 if (childAt !== -1) {
   const role = process.argv[childAt + 1]
   const env = process.env as Record<string, string>
-  const main = role === 'emulator' ? emulatorChild() : role === 'gateway' ? gatewayChild(env) : apolloChild(env)
+  const main = role === 'emulator' ? emulatorChild() : role === 'gateway' ? gatewayChild(env) : role === 'proxy' ? proxyChild(env) : apolloChild(env)
   main.catch((err: unknown) => {
     console.error(`bench child ${String(role)} failed:`, err)
     process.exit(1)
