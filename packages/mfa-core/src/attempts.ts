@@ -37,6 +37,9 @@ export const DEFAULT_MAX_ATTEMPTS = OKTA_LOCKOUT_THRESHOLD - 1
 /** The default window: 15 minutes. */
 export const DEFAULT_WINDOW_MS = 15 * 60_000
 
+/** How many user-key hashes an {@link AttemptLimiter} keeps (user keys are at most 512 characters). */
+const HASHED_KEYS_KEPT = 256
+
 /**
  * The store key of a user key: hashed, so that a store never holds user-controlled strings of any size.
  *
@@ -65,6 +68,7 @@ export class AttemptLimiter {
   readonly windowMs: number
   readonly namespace: string
   readonly #clock: () => number
+  readonly #hashed = new Map<string, string>()
 
   constructor (options: AttemptLimiterOptions = {}) {
     const { maxAttempts = DEFAULT_MAX_ATTEMPTS, windowMs = DEFAULT_WINDOW_MS, namespace = 'mfa' } = options
@@ -92,10 +96,24 @@ export class AttemptLimiter {
     return { allowed, retryAfterSeconds: allowed && remaining > 0 ? 0 : retryAfterSeconds, remaining }
   }
 
+  /**
+   * The store key of a user key. A verify hashes the same user key twice (consume, then succeed or not): the last
+   * few hashes are kept (a small map, emptied when full, so memory stays bounded whatever the keys).
+   */
+  #storeKey (key: string): string {
+    let hashed = this.#hashed.get(key)
+    if (hashed === undefined) {
+      if (this.#hashed.size >= HASHED_KEYS_KEPT) this.#hashed.clear()
+      hashed = attemptKey(this.namespace, key)
+      this.#hashed.set(key, hashed)
+    }
+    return hashed
+  }
+
   async #store<T> (op: (key: string) => Promise<T>, key: string): Promise<T> {
     if (typeof key !== 'string' || key === '') throw new TypeError('attempt key must be a non-empty string')
     try {
-      return await op(attemptKey(this.namespace, key))
+      return await op(this.#storeKey(key))
     } catch (err) {
       throw isStoreUnavailableError(err) ? err : new StoreUnavailableError(undefined, { cause: err })
     }
