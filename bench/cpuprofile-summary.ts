@@ -53,6 +53,42 @@ for (const [k, v] of [...pkgs].sort((a, b) => b[1] - a[1]).slice(0, top)) consol
 console.log('\nself time by function:')
 for (const [k, v] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v)}  ${k}`)
 
+// Self time by the gateway's components (what BENCHMARKS.md reports): each sample goes to exactly one component,
+// by the script its frame is in; the rest of the stack does not count, so hook chains do not double-count.
+const SELF_COMPONENTS: Array<[string, RegExp]> = [
+  ['graphql parse', /graphql\/language\//],
+  ['graphql validate', /graphql\/validation\//],
+  ['graphql execute (execution, types, utils)', /\/graphql\//],
+  ['mercurius', /\/mercurius[@/]|graphql-jit/],
+  ['cost check (cost.ts, limits.ts)', /gateway\/dist\/(cost|limits)\.js/],
+  ['gateway (plugin, scope, resolvers, errors)', /gateway\/dist\//],
+  ['secure-session (sodium, cookies)', /secure-session|sodium|\/cookie[@/]|@fastify\+cookie|@fastify\/cookie/],
+  ['attempt limiter', /mfa-core\/dist\/(attempts|stores\/)/],
+  ['session state, subject, passcode check (@okta-mfa/core)', /mfa-core\/dist\//],
+  ['logging (pino, redaction)', /\/pino[@/-]|@pinojs|fast-redact|sonic-boom|safe-stable-stringify/],
+  ['@okta-mfa/client', /okta-client\/dist\//],
+  ['undici', /\/undici[@/]|^wasm:/],
+  ['fastify (core, router, body parser, serializer)', /fastify|find-my-way|secure-json-parse|avvio|light-my-request|toad-cache|fast-json-stringify|process-warning|abstract-logging|rfdc|ajv/],
+  ['node:crypto (hashes)', /^node:internal\/crypto/],
+  ['module loading (start-up)', /^node:internal\/modules/],
+]
+const selfComponents = new Map<string, number>()
+for (const [id, us] of self) {
+  const n = byId.get(id)!
+  const url = n.callFrame.url
+  let name: string
+  if (n.callFrame.functionName === '(garbage collector)') name = 'gc'
+  else if (url === '' && /^write|^read/.test(n.callFrame.functionName)) name = 'socket syscalls (writev, read)'
+  else if (url === '') name = 'V8/native other (microtasks, builtins)'
+  else name = SELF_COMPONENTS.find(([, rx]) => rx.test(url))?.[0] ?? (url.startsWith('node:') ? 'node: http, net, streams, events, timers' : 'other')
+  selfComponents.set(name, (selfComponents.get(name) ?? 0) + us)
+}
+const perRequest = Number(process.env.CPU_US_PER_REQUEST ?? NaN)
+console.log('\nself time by component' + (Number.isFinite(perRequest) ? ` (µs of ${perRequest} µs per request)` : '') + ':')
+for (const [k, v] of [...selfComponents].sort((a, b) => b[1] - a[1])) {
+  console.log(`${pct(v)}${Number.isFinite(perRequest) ? ` ${(perRequest * v / total).toFixed(1).padStart(6)} µs` : ''}  ${k}`)
+}
+
 // Inclusive ("total") time of nodes whose frames match a component, counted once per sample however deep the match.
 const parent = new Map<number, number>()
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)

@@ -5,7 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import autocannon from 'autocannon'
+import type autocannonType from 'autocannon'
 import { machine, writeSection } from './report.js'
 
 const SELF = fileURLToPath(import.meta.url)
@@ -146,7 +146,15 @@ async function start (role: string, env: Record<string, string> = {}, execArgv: 
 interface Case { name: string, url: string, headers: Record<string, string>, body: (code: string) => string, ok: (text: string) => boolean }
 interface Figures { name: string, rps: number, p50: number, p99: number, rssMiB: number, cpuMicrosPerRequest: number, non2xx: number, errors: number }
 
-function optsOf (c: Case, code: string): autocannon.Options {
+// autocannon is loaded in the parent only: every server child forks this file, and autocannon in each of them
+// would add its own ~20 MiB to the peak RSS the bench reports for that server.
+let loaded: typeof autocannonType | undefined
+async function autocannon (opts: autocannonType.Options): Promise<autocannonType.Result> {
+  loaded ??= (await import('autocannon')).default
+  return await loaded(opts)
+}
+
+function optsOf (c: Case, code: string): autocannonType.Options {
   return { url: c.url, method: 'POST', headers: c.headers, body: c.body(code), connections: CONNECTIONS }
 }
 

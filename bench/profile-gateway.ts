@@ -2,7 +2,7 @@
 // minimal proxy as the gateway bench does (its children), drives each with autocannon for a few seconds in turns and
 // prints each server's CPU µs per verify. With `--cpu-prof DIR` the gateway runs under `node --cpu-prof` and writes
 // its profile into DIR on exit; summarize it with `node bench/dist/cpuprofile-summary.js FILE`.
-//   node bench/dist/profile-gateway.js [--cpu-prof DIR] [--seconds N] [--rounds N]
+//   node bench/dist/profile-gateway.js [--cpu-prof DIR] [--seconds N] [--rounds N] [--gateway-flags '--node-flag ...']
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
@@ -37,7 +37,8 @@ const rounds = Number(arg('--rounds') ?? 3)
 const profDir = arg('--cpu-prof')
 const emulator = await start('emulator')
 const env = { ORG_URL: String(emulator.info.url), TOKEN: String(emulator.info.token) }
-const gateway = await start('gateway', env, profDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir])
+const gatewayFlags = (arg('--gateway-flags') ?? '').split(' ').filter((f) => f !== '')
+const gateway = await start('gateway', env, [...gatewayFlags, ...(profDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir])])
 const proxy = await start('proxy', env, profDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', `${profDir}/proxy`])
 const login = await fetch(`${String(gateway.info.url)}/bench/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
 const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!

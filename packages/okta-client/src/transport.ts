@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Agent, request } from 'undici'
+import { Agent } from 'undici'
 import type { Dispatcher } from 'undici'
 import { isValidHeaderValue } from './auth.js'
 import {
@@ -119,6 +119,8 @@ export class Transport {
   readonly #ownsDispatcher: boolean
   readonly #userAgent: string
   readonly #oauth: OAuthSession | undefined
+  /** The org URL's origin and path without a trailing slash: an org path is appended to it. */
+  readonly #prefix: string
   #closed = false
 
   constructor (config: ClientConfig) {
@@ -132,6 +134,7 @@ export class Transport {
       bodyTimeout: config.timeoutMs,
     })
     this.#userAgent = `okta-mfa-client/${VERSION}` + (config.userAgent === undefined ? '' : ` ${config.userAgent}`)
+    this.#prefix = config.baseUrl.origin + config.baseUrl.pathname.replace(/\/+$/, '')
     this.#oauth = config.oauth === undefined
       ? undefined
       : new OAuthSession(config.oauth, {
@@ -157,10 +160,12 @@ export class Transport {
 
   /** The absolute URL of an org path with its query (undefined values dropped). */
   url (path: string, query?: Query): URL {
-    const url = new URL(this.#config.baseUrl.href)
-    url.pathname = this.#config.baseUrl.pathname.replace(/\/+$/, '') + path
-    for (const [k, v] of Object.entries(query ?? {})) {
-      if (v !== undefined) url.searchParams.set(k, String(v))
+    // One parse: the org's origin and path, then the call's path (its segments already encoded, see `segment`).
+    const url = new URL(this.#prefix + path)
+    if (query !== undefined) {
+      for (const [k, v] of Object.entries(query)) {
+        if (v !== undefined) url.searchParams.set(k, String(v))
+      }
     }
     return url
   }
@@ -263,8 +268,10 @@ export class Transport {
     signal?.addEventListener('abort', onAbort, { once: true })
     let response: Dispatcher.ResponseData | undefined
     try {
-      response = await request(url, {
-        dispatcher: this.#dispatcher,
+      // The dispatcher's own `request`: undici's top-level `request(url)` would parse the URL again and copy the options.
+      response = await this.#dispatcher.request({
+        origin: url.origin,
+        path: url.search === '' ? url.pathname : url.pathname + url.search,
         method: spec.method,
         headers,
         body: spec.body !== undefined ? JSON.stringify(spec.body) : spec.emptyJsonBody === true ? '' : null,
