@@ -10,7 +10,7 @@ import { AttemptLimiter } from '@okta-mfa/core'
 import { GATEWAY_ERRORS } from './errors.js'
 import { formatErrors } from './format-errors.js'
 import { DOCUMENT_CACHE_SIZE, MAX_VALIDATION_ERRORS, costGuard, limitRules } from './limits.js'
-import { REQUEST_ID_HEADER, graphqlRequestSummary } from './logging.js'
+import { REQUEST_ID_HEADER, graphqlRequestSummary, requestChildLogger } from './logging.js'
 import { resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
 import { resolvers } from './resolvers.js'
 import { gatewaySchema } from './schema.js'
@@ -80,6 +80,7 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
   app.decorate('oktaMfaGateway', Object.freeze({ client, config }))
 
   await app.register(async function gatewayRoutes (scope: FastifyInstance) {
+    scope.setChildLoggerFactory(requestChildLogger)
     // Both hooks are callback-style: on the hot path an async hook costs a promise per request for nothing.
     scope.addHook('onRequest', (request, reply, done) => {
       reply.header(REQUEST_ID_HEADER, request.id)
