@@ -3,7 +3,7 @@
 // is its own; autocannon drives them one after the other from this process, 50 connections, a few seconds each.
 import { fork, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type autocannonType from 'autocannon'
 import { machine, writeSection } from './report.js'
@@ -196,8 +196,12 @@ function figures (name: string, t: Tally, maxRssBytes: number): Figures {
   }
 }
 
-/** Runs the three cases and writes the `gateway` section of BENCHMARKS.md. */
+/** The machine's 1-minute load average when the run started (other work on the machine skews req/s and p99). */
+let loadAtStart = 0
+
+/** Runs the cases (direct, gateway, Apollo + SDK, minimal proxy) and writes the `gateway` section of BENCHMARKS.md. */
 export async function run (): Promise<void> {
+  loadAtStart = loadavg()[0] ?? 0
   const children: Child[] = []
   const started = async (role: string, env?: Record<string, string>): Promise<Child> => {
     const child = await start(role, env)
@@ -276,7 +280,7 @@ function report (r: Figures[]): string {
   const rows = r.map((f) => `| ${f.name} | ${Math.round(f.rps)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.rssMiB.toFixed(0)} | ${Math.round(f.cpuMicrosPerRequest)} | ${f.non2xx} | ${f.errors} |`)
   return `## gateway: verifyFactor over GraphQL
 
-${machine()}. autocannon, ${CONNECTIONS} connections, loopback. Each case is warmed up for ${WARMUP_S} s, then measured for
+${machine()}, 1-minute load average ${loadAtStart.toFixed(2)} at the start. autocannon, ${CONNECTIONS} connections, loopback. Each case is warmed up for ${WARMUP_S} s, then measured for
 ${SLICES} × ${SLICE_S} s slices taken in turns (ABC, CBA, ...) so that other load on the machine hits every case alike: req/s over all
 slices, p50 the median slice's p50, p99 the worst slice's p99.
 
@@ -304,10 +308,13 @@ request also passes the CSRF check and the query-limit rules, resolves the sessi
 @fastify/secure-session cookie (the app keeps \`oktaUserId\` on its user, so no login lookup), counts and clears an
 attempt in the in-memory AttemptLimiter (limit set to 1e9 for the bench), calls Okta through @okta-mfa/client with the
 request id, records the MFA step and sends back a re-encrypted session cookie; logging at \`warn\`. The Apollo gateway
-does less: no session, no CSRF content-type rule, no limiter, a fixed user id, only the SDK call. Each server runs
+does less: no session, no CSRF content-type rule, no limiter, a fixed user id, only the SDK call. The minimal proxy
+(issue 15) is the floor for any gateway: a Fastify route that takes \`{ passCode }\` and forwards the same verify to the
+emulator over an undici Pool of ${CONNECTIONS} connections, nothing else (no GraphQL, session, limiter or logging); the same
+two HTTP hops as the gateway on the same cores. Where the gateway's CPU goes is in the profile notes below. Each server runs
 in its own child process and reports its own CPU time around every slice and its peak RSS
-(\`process.resourceUsage().maxRSS\`) at the end; the emulator's peak includes serving the other two cases. autocannon runs
-in the parent process, on the same machine.`
+(\`process.resourceUsage().maxRSS\`) at the end; the emulator's peak includes serving the other cases. autocannon runs
+in the parent process only (the server children do not load it), on the same machine.`
 }
 
 // A forked child runs one server role instead of being a benchmark.
