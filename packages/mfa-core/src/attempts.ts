@@ -110,35 +110,49 @@ export class AttemptLimiter {
     return hashed
   }
 
-  async #store<T> (op: (key: string) => Promise<T>, key: string): Promise<T> {
+  /** The store key of `key`, checked (a bad key is a programmer's mistake, thrown as it is). */
+  #keyOf (key: string): string {
     if (typeof key !== 'string' || key === '') throw new TypeError('attempt key must be a non-empty string')
-    try {
-      return await op(this.#storeKey(key))
-    } catch (err) {
-      throw isStoreUnavailableError(err) ? err : new StoreUnavailableError(undefined, { cause: err })
-    }
+    return this.#storeKey(key)
   }
+
+  /** Any store failure is StoreUnavailableError: the caller refuses the attempt (fail closed). */
+  #unavailable (err: unknown): Error {
+    return isStoreUnavailableError(err) ? err as Error : new StoreUnavailableError(undefined, { cause: err })
+  }
+
+  // Each operation awaits the store directly (no closure, no extra async layer per call: they are on every verify).
 
   /** Whether another attempt is allowed now, without counting one. */
   async check (key: string): Promise<AttemptDecision> {
     const now = this.#clock()
-    return this.#decide(await this.#store(async (k) => await this.store.get(k, now), key), now, false)
+    const k = this.#keyOf(key)
+    let count: AttemptCount | undefined
+    try { count = await this.store.get(k, now) } catch (err) { throw this.#unavailable(err) }
+    return this.#decide(count, now, false)
   }
 
   /** Counts one attempt and says whether it may proceed (atomic with the store's `increment`). */
   async consume (key: string): Promise<AttemptDecision> {
     const now = this.#clock()
-    return this.#decide(await this.#store(async (k) => await this.store.increment(k, this.windowMs, now), key), now, true)
+    const k = this.#keyOf(key)
+    let count: AttemptCount
+    try { count = await this.store.increment(k, this.windowMs, now) } catch (err) { throw this.#unavailable(err) }
+    return this.#decide(count, now, true)
   }
 
   /** Counts one failed attempt; the returned decision says whether the next one is allowed. */
   async fail (key: string): Promise<AttemptDecision> {
     const now = this.#clock()
-    return this.#decide(await this.#store(async (k) => await this.store.increment(k, this.windowMs, now), key), now, false)
+    const k = this.#keyOf(key)
+    let count: AttemptCount
+    try { count = await this.store.increment(k, this.windowMs, now) } catch (err) { throw this.#unavailable(err) }
+    return this.#decide(count, now, false)
   }
 
   /** Clears the counter after a successful attempt. */
   async succeed (key: string): Promise<void> {
-    await this.#store(async (k) => { await this.store.reset(k) }, key)
+    const k = this.#keyOf(key)
+    try { await this.store.reset(k) } catch (err) { throw this.#unavailable(err) }
   }
 }
