@@ -6,9 +6,9 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createServer, connect } from 'node:net'
-import { cpus, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import autocannon from 'autocannon'
+import type autocannonType from 'autocannon'
 import { machine, writeSection } from './report.js'
 
 const SELF = fileURLToPath(import.meta.url)
@@ -84,6 +84,41 @@ async function apolloChild (env: Record<string, string>): Promise<void> {
   serve({ url }, () => undefined)
 }
 
+// ---------------------------------------------------------------- the minimal proxy (issue 15)
+
+/**
+ * The floor for any gateway: a bare Fastify route that forwards the same TOTP verify to the emulator over an undici
+ * Pool (the same two HTTP hops as the gateway, and nothing else: no GraphQL, no session, no limiter, no logging).
+ */
+async function proxyChild (env: Record<string, string>): Promise<void> {
+  const { default: Fastify } = await import('fastify')
+  const { Pool } = await import('undici')
+  const origin = new URL(env.ORG_URL!)
+  const pool = new Pool(origin.origin, { connections: CONNECTIONS })
+  const path = `/api/v1/users/${USER_ID}/factors/${FACTOR_ID}/verify`
+  const headers = { authorization: `SSWS ${env.TOKEN!}`, 'content-type': 'application/json', accept: 'application/json' }
+  const app = Fastify({ logger: false })
+  app.post('/verify', async (request, reply) => {
+    const { passCode } = request.body as { passCode: string }
+    const res = await pool.request({ method: 'POST', path, headers, body: JSON.stringify({ passCode }) })
+    const answer = await res.body.json() as { factorResult?: string }
+    return await reply.code(res.statusCode).send({ result: answer.factorResult })
+  })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  serve({ url }, () => undefined)
+}
+
+/** The proxy's case: the same verify as the others, as `{ passCode }` JSON. */
+function proxyCase (proxy: Child): [Case, Child] {
+  return [{
+    name: 'minimal proxy (Fastify route + undici Pool)',
+    url: `${String(proxy.info.url)}/verify`,
+    headers: { 'content-type': 'application/json' },
+    body: (code) => JSON.stringify({ passCode: code }),
+    ok: (text) => text.includes('"SUCCESS"'),
+  }, proxy]
+}
+
 /** Child side of the IPC: announce readiness, answer `rss` (peak RSS so far) and role-specific requests. */
 function serve (ready: Record<string, unknown>, answer: (msg: Msg) => Record<string, unknown> | undefined): void {
   process.on('message', (msg: Msg) => {
@@ -131,8 +166,8 @@ async function startRedis (): Promise<{ url: string, proc: ChildProcess }> {
 
 interface Child { proc: ChildProcess, info: Record<string, unknown>, ask: (type: string) => Promise<Msg> }
 
-async function start (role: string, env: Record<string, string> = {}): Promise<Child> {
-  const proc = fork(SELF, ['--bench-child', role], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+async function start (role: string, env: Record<string, string> = {}, execArgv: string[] = []): Promise<Child> {
+  const proc = fork(SELF, ['--bench-child', role], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...execArgv] })
   const waiting = new Map<string, (m: Msg) => void>()
   proc.on('message', (m: Msg) => { waiting.get(m.type)?.(m); waiting.delete(m.type) })
   const ask = async (type: string): Promise<Msg> => await new Promise((resolve) => { waiting.set(type, resolve); proc.send({ type }) })
@@ -146,7 +181,15 @@ async function start (role: string, env: Record<string, string> = {}): Promise<C
 interface Case { name: string, url: string, headers: Record<string, string>, body: (code: string) => string, ok: (text: string) => boolean }
 interface Figures { name: string, rps: number, p50: number, p99: number, rssMiB: number, cpuMicrosPerRequest: number, non2xx: number, errors: number }
 
-function optsOf (c: Case, code: string): autocannon.Options {
+// autocannon is loaded in the parent only: every server child forks this file, and autocannon in each of them
+// would add its own ~20 MiB to the peak RSS the bench reports for that server.
+let loaded: typeof autocannonType | undefined
+async function autocannon (opts: autocannonType.Options): Promise<autocannonType.Result> {
+  loaded ??= (await import('autocannon')).default
+  return await loaded(opts)
+}
+
+function optsOf (c: Case, code: string): autocannonType.Options {
   return { url: c.url, method: 'POST', headers: c.headers, body: c.body(code), connections: CONNECTIONS }
 }
 
@@ -188,8 +231,12 @@ function figures (name: string, t: Tally, maxRssBytes: number): Figures {
   }
 }
 
-/** Runs the three cases and writes the `gateway` section of BENCHMARKS.md. */
+/** The machine's 1-minute load average when the run started (other work on the machine skews req/s and p99). */
+let loadAtStart = 0
+
+/** Runs the cases (direct, gateway, Apollo + SDK, minimal proxy) and writes the `gateway` section of BENCHMARKS.md. */
 export async function run (): Promise<void> {
+  loadAtStart = loadavg()[0] ?? 0
   const children: Child[] = []
   const started = async (role: string, env?: Record<string, string>): Promise<Child> => {
     const child = await start(role, env)
@@ -210,6 +257,7 @@ export async function run (): Promise<void> {
     }
     const cookie = await cookieOf(gateway)
     const redisCookie = await cookieOf(gatewayRedis)
+    const proxy = await started('proxy', env)
     const mutation = 'mutation V($f: ID!, $p: String!) { verifyFactor(factorId: $f, passCode: $p) { result } }'
     const cases: Array<[Case, Child]> = [
       [{
@@ -240,15 +288,16 @@ export async function run (): Promise<void> {
         body: (code) => JSON.stringify({ query: 'mutation V($f: ID!, $p: String!) { verifyFactor(factorId: $f, passCode: $p) }', variables: { f: FACTOR_ID, p: code } }),
         ok: (text) => text.includes('"SUCCESS"'),
       }, apollo],
+      proxyCase(proxy),
     ]
     let code = String((await emulator.ask('code')).code)
     for (const [c] of cases) await warmUp(c, code)
     const tallies = cases.map((): Tally => ({ requests: 0, seconds: 0, p50s: [], p99s: [], cpuMicros: 0, non2xx: 0, errors: 0 }))
     for (let i = 0; i < SLICES; i++) {
-      // A fresh code per round keeps it inside the ±1 step window; the order alternates (ABCD, DCBA, ...) so that
+      // A fresh code per round keeps it inside the ±1 step window; the order alternates (ABCDE, EDCBA, ...) so that
       // background load on the machine falls on every case alike.
       code = String((await emulator.ask('code')).code)
-      const order = i % 2 === 0 ? [0, 1, 2, 3] : [3, 2, 1, 0]
+      const order = cases.map((_, k) => i % 2 === 0 ? k : cases.length - 1 - k)
       for (const k of order) await slice(cases[k]![0], code, cases[k]![1], tallies[k]!)
     }
     const results: Figures[] = []
@@ -267,13 +316,25 @@ export async function run (): Promise<void> {
   }
 }
 
+/** Issue 15's goals, against the minimal proxy (the floor for any gateway) and Apollo + SDK. */
+function proxyRatios (gw: Figures, apollo: Figures, proxy: Figures): string {
+  const cpu = gw.cpuMicrosPerRequest / proxy.cpuMicrosPerRequest
+  const rps = gw.rps / apollo.rps
+  const p99 = gw.p99 / Math.max(1, proxy.p99)
+  const mark = (ok: boolean): string => ok ? 'met' : 'NOT met'
+  return `- **gateway CPU / minimal proxy CPU: ${cpu.toFixed(2)}×** per verify (goal: at most 2×, ${mark(cpu <= 2)}).
+- **gateway req/s / Apollo + SDK req/s: ${rps.toFixed(2)}×** (goal: at least 3×, ${mark(rps >= 3)}).
+- **gateway p99 / minimal proxy p99: ${p99.toFixed(2)}×** (goal: at most 2×, ${mark(p99 <= 2)}); gateway peak RSS
+  **${gw.rssMiB.toFixed(0)} MiB** (goal: at most 128 MiB, ${mark(gw.rssMiB <= 128)}).`
+}
+
 function report (r: Figures[]): string {
-  const [direct, gw, gwRedis, apollo] = r as [Figures, Figures, Figures, Figures]
+  const [direct, gw, gwRedis, apollo, proxy] = r as [Figures, Figures, Figures, Figures, Figures]
   const rows = r.map((f) => `| ${f.name} | ${Math.round(f.rps)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.rssMiB.toFixed(0)} | ${Math.round(f.cpuMicrosPerRequest)} | ${f.non2xx} | ${f.errors} |`)
   return `## gateway: verifyFactor over GraphQL
 
-${machine()}. autocannon, ${CONNECTIONS} connections, loopback. Each case is warmed up for ${WARMUP_S} s, then measured for
-${SLICES} × ${SLICE_S} s slices taken in turns (ABCD, DCBA, ...) so that other load on the machine hits every case alike: req/s over all
+${machine()}, 1-minute load average ${loadAtStart.toFixed(2)} at the start. autocannon, ${CONNECTIONS} connections, loopback. Each case is warmed up for ${WARMUP_S} s, then measured for
+${SLICES} × ${SLICE_S} s slices taken in turns (ABCDE, EDCBA, ...) so that other load on the machine hits every case alike: req/s over all
 slices, p50 the median slice's p50, p99 the worst slice's p99.
 
 | server under load | req/s | p50 ms | p99 ms | peak RSS MiB | its CPU µs/req | non-2xx | errors |
@@ -286,6 +347,7 @@ ${rows.join('\n')}
   at most 15%); CPU per request ${Math.round(gwRedis.cpuMicrosPerRequest)} µs against ${Math.round(gw.cpuMicrosPerRequest)} µs. With \`REDIS_URL\` each verify
   makes three Redis round trips on one connection (the revocation check, one MGET; the attempt count, one Lua script;
   the reset after the right code, one DEL) to a redis-server on the same machine, sharing its CPUs.
+${proxyRatios(gw, apollo, proxy)}
 - CPU per request, the steadier figure when other processes share the machine: the gateway ${Math.round(gw.cpuMicrosPerRequest)} µs
   (on top of the emulator's ${Math.round(direct.cpuMicrosPerRequest)} µs it calls), Apollo + SDK ${Math.round(apollo.cpuMicrosPerRequest)} µs:
   **Apollo + SDK / gateway ${(apollo.cpuMicrosPerRequest / gw.cpuMicrosPerRequest).toFixed(2)}×** the CPU for the same verify.
@@ -304,10 +366,13 @@ request also passes the CSRF check and the query-limit rules, resolves the sessi
 attempt in the AttemptLimiter (in memory, or in Redis for the Redis case; limit set to 1e9 for the bench), checks the
 session against the revocation store (same), calls Okta through @okta-mfa/client with the
 request id, records the MFA step and sends back a re-encrypted session cookie; logging at \`warn\`. The Apollo gateway
-does less: no session, no CSRF content-type rule, no limiter, a fixed user id, only the SDK call. Each server runs
+does less: no session, no CSRF content-type rule, no limiter, a fixed user id, only the SDK call. The minimal proxy
+(issue 15) is the floor for any gateway: a Fastify route that takes \`{ passCode }\` and forwards the same verify to the
+emulator over an undici Pool of ${CONNECTIONS} connections, nothing else (no GraphQL, session, limiter or logging); the same
+two HTTP hops as the gateway on the same cores. Where the gateway's CPU goes is in the profile notes below. Each server runs
 in its own child process and reports its own CPU time around every slice and its peak RSS
-(\`process.resourceUsage().maxRSS\`) at the end; the emulator's peak includes serving the other two cases. autocannon runs
-in the parent process, on the same machine.`
+(\`process.resourceUsage().maxRSS\`) at the end; the emulator's peak includes serving the other cases. autocannon runs
+in the parent process only (the server children do not load it), on the same machine.`
 }
 
 // A forked child runs one server role instead of being a benchmark.
@@ -315,7 +380,7 @@ const childAt = process.argv.indexOf('--bench-child')
 if (childAt !== -1) {
   const role = process.argv[childAt + 1]
   const env = process.env as Record<string, string>
-  const main = role === 'emulator' ? emulatorChild() : role === 'gateway' ? gatewayChild(env) : apolloChild(env)
+  const main = role === 'emulator' ? emulatorChild() : role === 'gateway' ? gatewayChild(env) : role === 'proxy' ? proxyChild(env) : apolloChild(env)
   main.catch((err: unknown) => {
     console.error(`bench child ${String(role)} failed:`, err)
     process.exit(1)

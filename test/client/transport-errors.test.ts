@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
+import { performance } from 'node:perf_hooks'
 import {
   AbortedError, AuthenticationError, ConnectionError, InvalidPasscodeError, InvalidResponseError, MAX_BODY_BYTES,
   NotFoundError, OktaApiError, OktaClientError, PasscodeReplayedError, RateLimitedError, TimeoutError, UserLockedError,
@@ -312,6 +313,27 @@ void t.test('aborts: before the call, during the request, during a rate-limit wa
   const slowAuth = mockOrg(t, { token: undefined, auth: { header: async () => { ac3.abort(); return 'Bearer x' } } })
   await t.rejects(slowAuth.client.getUser('00u1', { signal: ac3.signal }), { code: 'OKTA_ABORTED' })
   slowAuth.agent.assertNoPendingInterceptors()
+})
+
+void t.test('a deadline (performance.now() ms): passed before the call, passing during it or before a rate-limit wait; not a number', async (t) => {
+  // The client's own timeout is 60 s: only the deadline can end these calls.
+  const { agent, pool, client } = mockOrg(t, { timeoutMs: 60_000, rateLimitMaxWaitMs: 60_000 })
+  await t.rejects(client.getUser('00u1', { deadline: performance.now() - 1 }), { code: 'OKTA_ABORTED' })
+
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, USER, { headers: jsonHeaders() }).delay(5_000)
+  const err = await client.getUser('00u1', { deadline: performance.now() + 50, requestId: 'req-deadline' }).catch((e: unknown) => e)
+  t.ok(err instanceof AbortedError, 'a deadline passing mid-request is OKTA_ABORTED, not OKTA_TIMEOUT')
+
+  // A wait for the rate-limit reset that would outlast the deadline is not started.
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(() => {
+    const now = new Date()
+    return rateLimited(Math.floor(now.getTime() / 1000) + 30, now)
+  })
+  await t.rejects(client.getUser('00u1', { deadline: performance.now() + 2_000 }), { code: 'OKTA_ABORTED' })
+  agent.assertNoPendingInterceptors()
+
+  await t.rejects(client.getUser('00u1', { deadline: Number.NaN }), { name: 'TypeError', message: /"deadline"/ })
+  await t.rejects(client.getUser('00u1', { deadline: '5' as unknown as number }), { name: 'TypeError', message: /"deadline"/ })
 })
 
 interface ErrorCodeEntry { errorCode: string, statusCode: number, errorSummary: string }

@@ -194,6 +194,12 @@ await t.test('logs carry request ids and no secrets', async (t) => {
   const cookieValue = [...ada.cookies.values()][0]!
   t.ok(logs.length > 0, 'something was logged')
   t.match(logs, ok.headers['x-request-id'] as string, 'the request id is in the logs')
+  // The GraphQL routes bind the request id to their child logger without pino's redaction pass (logging.ts).
+  const okId = ok.headers['x-request-id'] as string
+  const okLines = logs.split('\n').filter((line) => line.includes(okId))
+  t.ok(okLines.length >= 2, 'the verify request logged its lines')
+  t.ok(okLines.every((line) => (JSON.parse(line) as { reqId?: unknown }).reqId === okId && line.split('"reqId"').length === 2),
+    'each is JSON bound to the request id, once')
   t.match(logs, /"variableNames":\["factorId","passCode"\]/, "variables are logged by name only, never by value")
   t.match(logs, /"cookie":"\[Redacted\]"/, 'the cookie header is redacted')
   t.match(logs, /internal error in the GraphQL gateway/, 'the masked error is logged server-side')

@@ -10,7 +10,7 @@ import { AttemptLimiter } from '@okta-mfa/core'
 import { GATEWAY_ERRORS } from './errors.js'
 import { formatErrors } from './format-errors.js'
 import { DOCUMENT_CACHE_SIZE, MAX_VALIDATION_ERRORS, costGuard, limitRules } from './limits.js'
-import { REQUEST_ID_HEADER, graphqlRequestSummary } from './logging.js'
+import { REQUEST_ID_HEADER, graphqlRequestSummary, requestChildLogger } from './logging.js'
 import { resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
 import { resolvers } from './resolvers.js'
 import { gatewaySchema } from './schema.js'
@@ -80,22 +80,28 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
   app.decorate('oktaMfaGateway', Object.freeze({ client, config }))
 
   await app.register(async function gatewayRoutes (scope: FastifyInstance) {
-    scope.addHook('onRequest', async (request, reply) => {
+    scope.setChildLoggerFactory(requestChildLogger)
+    // Both hooks are callback-style: on the hot path an async hook costs a promise per request for nothing.
+    scope.addHook('onRequest', (request, reply, done) => {
       reply.header(REQUEST_ID_HEADER, request.id)
       // GET would put operations (and passcodes) in URLs, logs and caches, and skips the CSRF content-type check.
       if (request.method !== 'POST' && isGraphqlRoute(request)) {
         const { status, message } = GATEWAY_ERRORS.METHOD_NOT_ALLOWED
-        return await reply.code(status).header('allow', 'POST').send({
+        // Answered here: `done` is not called, so the request goes no further.
+        void reply.code(status).header('allow', 'POST').send({
           data: null,
           errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED', requestId: request.id } }],
         })
+        return
       }
-      return undefined
+      done()
     })
-    scope.addHook('preHandler', async (request) => {
-      if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') !== true || !isGraphqlRoute(request)) return
-      // Variable names only, never values: a passcode may be bound to a variable of any name.
-      request.log.debug({ graphql: graphqlRequestSummary(request.body) }, 'graphql request')
+    scope.addHook('preHandler', (request, _reply, done) => {
+      if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') === true && isGraphqlRoute(request)) {
+        // Variable names only, never values: a passcode may be bound to a variable of any name.
+        request.log.debug({ graphql: graphqlRequestSummary(request.body) }, 'graphql request')
+      }
+      done()
     })
 
     const validationRules: ValidationRule[] = [...limitRules(config.limits)]

@@ -37,6 +37,9 @@ export const DEFAULT_MAX_ATTEMPTS = OKTA_LOCKOUT_THRESHOLD - 1
 /** The default window: 15 minutes. */
 export const DEFAULT_WINDOW_MS = 15 * 60_000
 
+/** How many user-key hashes an {@link AttemptLimiter} keeps (user keys are at most 512 characters). */
+const HASHED_KEYS_KEPT = 256
+
 /**
  * The store key of a user key: hashed, so that a store never holds user-controlled strings of any size.
  *
@@ -65,6 +68,7 @@ export class AttemptLimiter {
   readonly windowMs: number
   readonly namespace: string
   readonly #clock: () => number
+  readonly #hashed = new Map<string, string>()
 
   constructor (options: AttemptLimiterOptions = {}) {
     const { maxAttempts = DEFAULT_MAX_ATTEMPTS, windowMs = DEFAULT_WINDOW_MS, namespace = 'mfa' } = options
@@ -92,35 +96,63 @@ export class AttemptLimiter {
     return { allowed, retryAfterSeconds: allowed && remaining > 0 ? 0 : retryAfterSeconds, remaining }
   }
 
-  async #store<T> (op: (key: string) => Promise<T>, key: string): Promise<T> {
-    if (typeof key !== 'string' || key === '') throw new TypeError('attempt key must be a non-empty string')
-    try {
-      return await op(attemptKey(this.namespace, key))
-    } catch (err) {
-      throw isStoreUnavailableError(err) ? err : new StoreUnavailableError(undefined, { cause: err })
+  /**
+   * The store key of a user key. A verify hashes the same user key twice (consume, then succeed or not): the last
+   * few hashes are kept (a small map, emptied when full, so memory stays bounded whatever the keys).
+   */
+  #storeKey (key: string): string {
+    let hashed = this.#hashed.get(key)
+    if (hashed === undefined) {
+      if (this.#hashed.size >= HASHED_KEYS_KEPT) this.#hashed.clear()
+      hashed = attemptKey(this.namespace, key)
+      this.#hashed.set(key, hashed)
     }
+    return hashed
   }
+
+  /** The store key of `key`, checked (a bad key is a programmer's mistake, thrown as it is). */
+  #keyOf (key: string): string {
+    if (typeof key !== 'string' || key === '') throw new TypeError('attempt key must be a non-empty string')
+    return this.#storeKey(key)
+  }
+
+  /** Any store failure is StoreUnavailableError: the caller refuses the attempt (fail closed). */
+  #unavailable (err: unknown): Error {
+    return isStoreUnavailableError(err) ? err as Error : new StoreUnavailableError(undefined, { cause: err })
+  }
+
+  // Each operation awaits the store directly (no closure, no extra async layer per call: they are on every verify).
 
   /** Whether another attempt is allowed now, without counting one. */
   async check (key: string): Promise<AttemptDecision> {
     const now = this.#clock()
-    return this.#decide(await this.#store(async (k) => await this.store.get(k, now), key), now, false)
+    const k = this.#keyOf(key)
+    let count: AttemptCount | undefined
+    try { count = await this.store.get(k, now) } catch (err) { throw this.#unavailable(err) }
+    return this.#decide(count, now, false)
   }
 
   /** Counts one attempt and says whether it may proceed (atomic with the store's `increment`). */
   async consume (key: string): Promise<AttemptDecision> {
     const now = this.#clock()
-    return this.#decide(await this.#store(async (k) => await this.store.increment(k, this.windowMs, now), key), now, true)
+    const k = this.#keyOf(key)
+    let count: AttemptCount
+    try { count = await this.store.increment(k, this.windowMs, now) } catch (err) { throw this.#unavailable(err) }
+    return this.#decide(count, now, true)
   }
 
   /** Counts one failed attempt; the returned decision says whether the next one is allowed. */
   async fail (key: string): Promise<AttemptDecision> {
     const now = this.#clock()
-    return this.#decide(await this.#store(async (k) => await this.store.increment(k, this.windowMs, now), key), now, false)
+    const k = this.#keyOf(key)
+    let count: AttemptCount
+    try { count = await this.store.increment(k, this.windowMs, now) } catch (err) { throw this.#unavailable(err) }
+    return this.#decide(count, now, false)
   }
 
   /** Clears the counter after a successful attempt. */
   async succeed (key: string): Promise<void> {
-    await this.#store(async (k) => { await this.store.reset(k) }, key)
+    const k = this.#keyOf(key)
+    try { await this.store.reset(k) } catch (err) { throw this.#unavailable(err) }
   }
 }

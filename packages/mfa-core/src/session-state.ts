@@ -84,9 +84,18 @@ export function userKeyOf (user: unknown, userKey?: UserKeyFn): string {
   throw new TypeError('cannot derive a key for this user: give it an "id" or pass the "userKey" option')
 }
 
+/**
+ * Sessions already seen to have `get`/`set`. @fastify/secure-session's session is a Proxy that wraps each method it
+ * hands out in a new Proxy: checking both methods on every read and write cost two Proxies each time.
+ */
+const getSetSessions = new WeakSet<object>()
+
 function isGetSet (session: object): session is GetSetSession {
+  if (getSetSessions.has(session)) return true
   const s = session as Partial<GetSetSession>
-  return typeof s.get === 'function' && typeof s.set === 'function'
+  if (typeof s.get !== 'function' || typeof s.set !== 'function') return false
+  getSetSessions.add(session)
+  return true
 }
 
 function sessionOf (req: SessionRequest): object | undefined {
