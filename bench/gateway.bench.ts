@@ -3,12 +3,12 @@
 // @okta/okta-sdk-nodejs. Each server runs in its own child process so its peak RSS is its own; autocannon drives them
 // one after the other from this process, 50 connections, a few seconds each. BENCH_QUICK=1: a short run that prints
 // its figures and leaves BENCHMARKS.md alone (to check the bench works on a busy machine).
-import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { fork, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createServer, connect } from 'node:net'
-import { cpus, loadavg, tmpdir } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type autocannonType from 'autocannon'
+import { startRedis } from './redis-server.js'
 import { machine, writeSection } from './report.js'
 
 const SELF = fileURLToPath(import.meta.url)
@@ -134,35 +134,6 @@ function serve (ready: Record<string, unknown>, answer: (msg: Msg) => Record<str
 }
 
 // ---------------------------------------------------------------- parent
-
-async function freePort (): Promise<number> {
-  return await new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
-    })
-  })
-}
-
-async function pings (port: number): Promise<boolean> {
-  return await new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('error', () => resolve(false))
-    socket.once('connect', () => socket.write('PING\r\n'))
-    socket.once('data', (d) => { socket.destroy(); resolve(d.toString().startsWith('+PONG')) })
-  })
-}
-
-/** A redis-server on a free loopback port (persistence off), as the tests start one; killed by the caller. */
-async function startRedis (): Promise<{ url: string, proc: ChildProcess }> {
-  const port = await freePort()
-  const proc = spawn(process.env.REDIS_SERVER_PATH ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()], { stdio: 'ignore' })
-  for (let i = 0; !await pings(port); i++) {
-    if (i > 250 || proc.exitCode !== null) throw new Error('redis-server did not start')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  return { url: `redis://127.0.0.1:${port}`, proc }
-}
 
 interface Child { proc: ChildProcess, info: Record<string, unknown>, ask: (type: string) => Promise<Msg> }
 

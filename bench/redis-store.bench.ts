@@ -1,36 +1,15 @@
 // The cost of sharing MFA state: attempt increments and revocation checks on the memory stores beside the Redis
 // stores over a local redis-server (started here: persistence off, loopback, killed at the end), same run. Latency is
 // one call at a time (p50/p99 of 2000 calls after 200 warm-up); throughput is 20000 calls with 50 in flight.
-import { spawn } from 'node:child_process'
-import { createServer, connect } from 'node:net'
-import { tmpdir } from 'node:os'
 import { performance } from 'node:perf_hooks'
-import { createRedisStores, MemoryRevocationStore, type AttemptStore, type RevocationStore } from '@okta-mfa/core'
-import { MemoryAttemptStore } from '@okta-mfa/core'
+import { createRedisStores, MemoryAttemptStore, MemoryRevocationStore, type AttemptStore, type RevocationStore } from '@okta-mfa/core'
+import { startRedis } from './redis-server.js'
 import { machine, writeSection } from './report.js'
 
 const WARMUP = 200
 const SEQUENTIAL = 2000
 const PARALLEL = 20_000
 const IN_FLIGHT = 50
-
-async function freePort (): Promise<number> {
-  return await new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
-    })
-  })
-}
-
-async function pings (port: number): Promise<boolean> {
-  return await new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('error', () => resolve(false))
-    socket.once('connect', () => socket.write('PING\r\n'))
-    socket.once('data', (d) => { socket.destroy(); resolve(d.toString().startsWith('+PONG')) })
-  })
-}
 
 /** Latency (µs, one at a time) and throughput (calls/s, IN_FLIGHT at a time) of `op`. */
 async function measure (op: (i: number) => Promise<unknown>): Promise<{ p50: number, p99: number, perSecond: number }> {
@@ -52,12 +31,10 @@ async function measure (op: (i: number) => Promise<unknown>): Promise<{ p50: num
 }
 
 export async function run (): Promise<void> {
-  const port = await freePort()
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()], { stdio: 'ignore' })
+  const server = await startRedis()
   const rows: string[] = []
   try {
-    while (!await pings(port)) await new Promise((resolve) => setTimeout(resolve, 20))
-    const redis = createRedisStores(`redis://127.0.0.1:${port}`, { prefix: 'bench:' })
+    const redis = createRedisStores(server.url, { prefix: 'bench:' })
     await redis.ping()
     const attemptStores: Array<[string, AttemptStore]> = [['memory', new MemoryAttemptStore()], ['Redis', redis.attempts]]
     const revocationStores: Array<[string, RevocationStore]> = [['memory', new MemoryRevocationStore()], ['Redis', redis.revocations]]
@@ -75,7 +52,7 @@ export async function run (): Promise<void> {
     }
     await redis.close()
   } finally {
-    server.kill('SIGKILL')
+    server.proc.kill('SIGKILL')
   }
   await writeSection('redis-store', `## Stores: memory vs Redis
 
