@@ -8,7 +8,7 @@ import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
 import type { Page } from 'playwright-core'
 import { PASSWORD, startE2eApp } from '../helpers/e2e-app.js'
-import { clickAndWait, launchBrowser, openPage } from '../helpers/e2e-browser.js'
+import { clickAndWait, launchBrowser, openPage, enterCode, signInAt } from '../helpers/e2e-browser.js'
 import { totp } from '../helpers/totp.js'
 
 // jsqr is CommonJS with a `default` property.
@@ -22,15 +22,7 @@ const path = (page: Page): string => new URL(page.url()).pathname + new URL(page
 const code = (secret: string): string => totp(secret, app.clock.now())
 
 async function signIn (page: Page, username: string): Promise<void> {
-  if (!page.url().endsWith('/login')) await page.goto(`${app.url}/login`)
-  await page.fill('#username', username)
-  await page.fill('#password', PASSWORD)
-  await clickAndWait(page, 'form[action="/login"] button[type=submit]')
-}
-
-async function enterCode (page: Page, passCode: string): Promise<void> {
-  await page.fill('#passCode', passCode)
-  await clickAndWait(page, 'form.code-form button[type=submit]')
+  await signInAt(page, app.url, username, PASSWORD)
 }
 
 /** The QR code of a data: URI, decoded. */

@@ -7,7 +7,7 @@ import t from 'tap'
 import type { Page } from 'playwright-core'
 import { DEMO_USERS, readConfig } from '../../examples/fastify-app/dist/index.js'
 import { PASSWORD, startE2eApp, type E2eApp } from '../helpers/e2e-app.js'
-import { RESULTS_DIR, clickAndWait, launchBrowser, openPage } from '../helpers/e2e-browser.js'
+import { RESULTS_DIR, clickAndWait, launchBrowser, openPage, enterCode, signInAt } from '../helpers/e2e-browser.js'
 import { totp } from '../helpers/totp.js'
 
 const app = await startE2eApp(t)
@@ -24,15 +24,7 @@ async function shot (page: Page, name: string): Promise<void> {
 }
 
 async function signIn (page: Page, on: E2eApp, username: string): Promise<void> {
-  if (!page.url().includes('/login')) await page.goto(`${on.url}/login`)
-  await page.fill('#username', username)
-  await page.fill('#password', PASSWORD)
-  await clickAndWait(page, 'form[action="/login"] button[type=submit]')
-}
-
-async function enterCode (page: Page, passCode: string): Promise<void> {
-  await page.fill('#passCode', passCode)
-  await clickAndWait(page, 'form.code-form button[type=submit]')
+  await signInAt(page, on.url, username, PASSWORD)
 }
 
 const wrongFor = (right: string): string => right === '000000' ? '111111' : '000000'

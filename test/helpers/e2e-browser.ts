@@ -52,3 +52,17 @@ export async function openPage (t: TapLike, browser: Browser, options: BrowserCo
 export async function clickAndWait (page: Page, selector: string): Promise<void> {
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)])
 }
+
+/** Signs in on the demo's form at `baseUrl` (going to /login first unless the page is already there). */
+export async function signInAt (page: Page, baseUrl: string, username: string, password: string): Promise<void> {
+  if (new URL(page.url()).pathname !== '/login' || !page.url().startsWith(baseUrl)) await page.goto(`${baseUrl}/login`)
+  await page.fill('#username', username)
+  await page.fill('#password', password)
+  await clickAndWait(page, 'form[action="/login"] button[type=submit]')
+}
+
+/** Types a code into the page's code form and submits it. */
+export async function enterCode (page: Page, passCode: string): Promise<void> {
+  await page.fill('#passCode', passCode)
+  await clickAndWait(page, 'form.code-form button[type=submit]')
+}

@@ -59,3 +59,23 @@ export class CookieJar {
     }
   }
 }
+
+/** What a Node HTTP app (Express) offers to be served: `listen` like `http.Server`'s. */
+interface Listenable {
+  listen: (port: number, host: string) => import('node:http').Server
+}
+
+/**
+ * Serves `app` on a free loopback port until the test ends (open connections closed, then `onClose`), and returns its
+ * base URL.
+ */
+export async function listenLoopback (t: { teardown: (fn: () => Promise<void>) => void }, app: Listenable, onClose?: () => Promise<void>): Promise<string> {
+  const server = app.listen(0, '127.0.0.1')
+  await new Promise<void>((resolve) => server.once('listening', resolve))
+  t.teardown(async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+    await onClose?.()
+  })
+  return `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`
+}

@@ -2,8 +2,9 @@
 // teardown. stop()/start() take it down and bring it back on the same port; pause()/resume() freeze it (SIGSTOP) so
 // that commands hang without the connection dropping. Use: `const redis = await withRedis(t); redis.url`.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer, connect } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
+import { freePort } from './processes.js'
 
 /** A redis-server owned by one test. */
 export interface TestRedis {
@@ -30,18 +31,6 @@ process.once('exit', () => {
     try { child.kill('SIGKILL') } catch { /* already gone */ }
   }
 })
-
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** One raw PING over TCP: true when the answer is +PONG. */
 async function pings (port: number): Promise<boolean> {

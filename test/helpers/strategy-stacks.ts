@@ -17,7 +17,7 @@ import {
   type OktaMfaStrategyOptions, type RequireMfaOptions, type RevocationStore,
 } from 'passport-okta-mfa'
 import { revokeSession, revokeUserSessions, userKeyOf } from '@okta-mfa/core'
-import { CookieJar } from './http.js'
+import { CookieJar, listenLoopback } from './http.js'
 
 /** An app user; `email` is the Okta login. */
 export interface StackUser { id: string, username: string, password: string, email: string }
@@ -124,14 +124,7 @@ export async function startExpressStack (t: Teardown, options: StackOptions): Pr
   }
   app.use(onError)
 
-  const server = app.listen(0, '127.0.0.1')
-  await new Promise<void>((resolve) => server.once('listening', resolve))
-  t.teardown(async () => {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-    await strategy.close()
-  })
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const url = await listenLoopback(t, app, async () => { await strategy.close() })
   return { kind: 'express', url, strategy, errors, jar: () => new CookieJar(url) }
 }
 

@@ -20,6 +20,7 @@ import { codeOf, gql, type GqlResponse } from '../helpers/gateway-app.js'
 import { CookieJar, type JarResponse } from '../helpers/http.js'
 import { REPO_ROOT, startProcess, type TestProcess } from '../helpers/processes.js'
 import { withRedis } from '../helpers/redis.js'
+import { csrfOf } from '../helpers/e2e-app.js'
 
 const LOGIN = 'bob@example.com' // the demo's account "bob" (app user id u2) maps to this Okta login
 const PASSWORD = 'correct-horse-battery'
@@ -54,12 +55,6 @@ const [gwA, gwB, demo, exA, exB] = await Promise.all([
 ]) as [TestProcess, TestProcess, TestProcess, TestProcess, TestProcess]
 const processes = [gwA, gwB, demo]
 
-function csrfOf (html: string): string {
-  // A form field, or the page's <meta name="csrf-token"> (a locked-out /mfa page has no code form).
-  const match = /name="_csrf" value="([^"]+)"/.exec(html) ?? /<meta name="csrf-token" content="([^"]+)">/.exec(html)
-  if (match === null) throw new Error('no CSRF field on this page')
-  return match[1]!
-}
 
 /** A session of bob on the demo, on the MFA step: the demo's jar, the CSRF token, and the cookie value. */
 async function signIn (): Promise<{ jar: CookieJar, csrf: string, cookie: string }> {

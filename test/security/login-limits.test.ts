@@ -5,7 +5,6 @@
 // with a code before any store; and the Express example refuses cross-site form posts.
 import { spawn } from 'node:child_process'
 import { createServer, type AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
 import { Writable } from 'node:stream'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -13,7 +12,7 @@ import t from 'tap'
 import { buildApp as buildExpressApp } from '../../examples/express-app/dist/app.js'
 import { csrfOf, PASSWORD, startE2eApp } from '../helpers/e2e-app.js'
 import { withEmulator } from '../helpers/emulator.js'
-import { CookieJar, type JarResponse } from '../helpers/http.js'
+import { CookieJar, type JarResponse, listenLoopback } from '../helpers/http.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -103,14 +102,7 @@ await t.test('the Express example: CSRF on its forms, credentials only in the bo
     sessionSecret: 'x'.repeat(32),
     clock: emu.clock.now,
   })
-  const server: Server = app.listen(0, '127.0.0.1')
-  await new Promise<void>((resolve) => server.once('listening', resolve))
-  t.teardown(async () => {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-    await close()
-  })
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const base = await listenLoopback(t, app, close)
 
   // A cross-site login post (no token: the other site cannot read it) is refused, with or without a session.
   const crossSite = await new CookieJar(base).fetch('/login', { form: { username: 'grace', password: 'cobol-1959' } })

@@ -1,8 +1,6 @@
 // Guards item 4 of issue 9: every redirect after sign-in stays on this origin and no control character reaches a
 // header. One shared check (passport-okta-mfa's isSafeReturnTo / safeReturnTo) is used by the guards, the demo and the
 // Express example; here it is tried with every spelling of "another host" we know, then through real servers.
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
 import express from 'express'
 import session from 'express-session'
 import t from 'tap'
@@ -10,7 +8,7 @@ import { isSafeReturnTo, requireMfa, safeReturnTo } from 'passport-okta-mfa'
 import { buildApp as buildExpressApp } from '../../examples/express-app/dist/app.js'
 import { csrfOf, passwordLogin, startE2eApp } from '../helpers/e2e-app.js'
 import { withEmulator } from '../helpers/emulator.js'
-import { CookieJar } from '../helpers/http.js'
+import { CookieJar, listenLoopback } from '../helpers/http.js'
 import { totp } from '../helpers/totp.js'
 
 /** Each of these, as a Location, would take a browser elsewhere, or cannot go in a header at all. */
@@ -66,10 +64,7 @@ await t.test('requireMfa (Express) remembers only safe paths', async (t) => {
   app.get('/peek', (req, res) => { res.json({ returnTo: (req.session as unknown as { returnTo?: string }).returnTo ?? null }) })
   app.use((req, _res, next) => { (req as unknown as { user: unknown }).user = { id: 'u1' }; next() })
   app.use(requireMfa({ redirectTo: '/mfa' }))
-  const server: Server = app.listen(0, '127.0.0.1')
-  await new Promise<void>((resolve) => server.once('listening', resolve))
-  t.teardown(() => new Promise((resolve) => server.close(resolve)))
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const base = await listenLoopback(t, app)
   for (const path of ['/%2F%2Fevil.example/x', '/%5Cevil.example', '/%09/evil.example', '/.//evil.example', '/a%0d%0aSet-Cookie:x']) {
     const jar = new CookieJar(base)
     const res = await jar.fetch(path, { headers: { accept: 'text/html' } })
@@ -91,14 +86,7 @@ await t.test('the Express example goes back to the (safe) page that asked for MF
     sessionSecret: 'x'.repeat(32),
     clock: emu.clock.now,
   })
-  const server: Server = app.listen(0, '127.0.0.1')
-  await new Promise<void>((resolve) => server.once('listening', resolve))
-  t.teardown(async () => {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-    await close()
-  })
-  const jar = new CookieJar(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  const jar = new CookieJar(await listenLoopback(t, app, close))
   const login = await jar.fetch('/login')
   t.equal((await jar.fetch('/login', { form: { username: 'grace', password: 'cobol-1959', _csrf: csrfOf(login.text) } })).location, '/mfa')
   t.equal((await jar.fetch('/account?tab=2', { headers: { accept: 'text/html' } })).location, '/mfa', 'MFA first')

@@ -5,11 +5,10 @@ import { spawn } from 'node:child_process'
 import { createServer, type AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import type { Server } from 'node:http'
 import t from 'tap'
 import { buildApp } from '../../examples/express-app/dist/app.js'
 import { withEmulator } from '../helpers/emulator.js'
-import { CookieJar } from '../helpers/http.js'
+import { CookieJar, listenLoopback } from '../helpers/http.js'
 import { totp } from '../helpers/totp.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -39,14 +38,7 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
     mfaMaxAgeSeconds: 600,
     clock: emu.clock.now,
   })
-  const server: Server = app.listen(0, '127.0.0.1')
-  await new Promise<void>((resolve) => server.once('listening', resolve))
-  t.teardown(async () => {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-    await close()
-  })
-  const jar = new CookieJar(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  const jar = new CookieJar(await listenLoopback(t, app, close))
   const code = (): string => totp(SECRET, emu.clock.now())
 
   const anonymous = await jar.fetch('/account', { headers: PAGE })
