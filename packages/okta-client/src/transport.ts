@@ -1,6 +1,5 @@
 // The one place that talks HTTP: builds the request, enforces the timeout and the body cap, checks the
 // status before parsing, maps every failure to a coded error, and waits out a 429 only where allowed.
-import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent } from 'undici'
@@ -11,6 +10,7 @@ import {
 } from './errors.js'
 import type { OktaApiError } from './errors.js'
 import { mapOktaError, oktaErrorFields } from './error-mapping.js'
+import { Exchange } from './exchange.js'
 import { RetryOnce } from './oauth/challenge.js'
 import { OAuthSession, type Grant } from './oauth/session.js'
 import type { ClientConfig } from './options.js'
@@ -87,24 +87,6 @@ export interface ApiResponse {
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]*\+)?json\s*(?:;|$)/i
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 const waits = new WeakMap<RateLimitedError, number>()
-
-/**
- * The per-request abort source handed to undici as `signal`. undici accepts an EventEmitter with
- * `aborted`/`reason` as well as an AbortSignal, and this costs far less than a new AbortController per
- * request (creating an AbortSignal is tens of microseconds on Node 20). Same effect: aborting it before
- * the headers cancels the request, after them destroys the body stream.
- */
-class RequestAbort extends EventEmitter {
-  aborted = false
-  reason: unknown = undefined
-
-  abort (reason: unknown): void {
-    if (this.aborted) return
-    this.aborted = true
-    this.reason = reason
-    this.emit('abort')
-  }
-}
 
 /** Encodes one path segment (a login keeps its `@` and `+` as `%40` and `%2B`). */
 export function segment (value: string, name: string): string {
@@ -252,54 +234,55 @@ export class Transport {
     const headers = this.#headers(spec, grant, typeof auth === 'string' ? auth : await auth)
     if (aborted(signal)) throw new AbortedError({ cause: signal?.reason }) // aborted while the auth header was fetched
     const timeoutMs = this.#config.timeoutMs
-    // One timer bounds the whole request (connect, headers and body together), not each phase: the client's timeout,
-    // or the caller's deadline when that comes first.
-    const controller = new RequestAbort()
     const left = deadline === undefined ? Infinity : Math.ceil(deadline - performance.now())
     const byDeadline = left < timeoutMs
-    let timedOut = false
-    let deadlinePassed = false
     if (byDeadline && left < 1) throw new AbortedError({ cause: new Error('the request deadline has passed') })
+    const exchange = new Exchange(MAX_BODY_BYTES, (ex) => new InvalidResponseError(
+      `Okta's response body is larger than ${MAX_BODY_BYTES} bytes`, { status: ex.statusCode, requestId: requestIdOf(ex) }))
+    let timedOut = false
+    // One timer bounds the whole request (connect, headers and body together), not each phase: the client's timeout,
+    // or the caller's deadline when that comes first.
     const timer = setTimeout(() => {
       if (byDeadline) {
-        deadlinePassed = true
-        controller.abort(new AbortedError({ cause: new Error('the request deadline has passed') }))
+        exchange.abort(new AbortedError({ cause: new Error('the request deadline has passed'), requestId: requestIdOf(exchange) }))
       } else {
         timedOut = true
-        controller.abort(new TimeoutError(timeoutMs))
+        exchange.abort(new TimeoutError(timeoutMs, { requestId: requestIdOf(exchange) }))
       }
     }, byDeadline ? left : timeoutMs)
-    const onAbort = (): void => { controller.abort(signal?.reason) }
+    const onAbort = (): void => { exchange.abort(signal?.reason) }
     signal?.addEventListener('abort', onAbort, { once: true })
-    let response: Dispatcher.ResponseData | undefined
     try {
-      // The dispatcher's own `request`: undici's top-level `request(url)` would parse the URL again and copy the options.
-      response = await this.#dispatcher.request({
+      // The dispatcher's own `dispatch` with a handler that keeps the body as bytes: undici's `request()` would add a
+      // Readable stream, an async resource and their listeners to every call.
+      this.#dispatcher.dispatch({
         origin: url.origin,
         path: url.search === '' ? url.pathname : url.pathname + url.search,
         method: spec.method,
         headers,
         body: spec.body !== undefined ? JSON.stringify(spec.body) : spec.emptyJsonBody === true ? '' : null,
-        signal: controller,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-      })
-      const raw = await readCapped(response)
-      if (grant === undefined) return interpret(response.statusCode, response.headers, raw, spec, url)
+      }, exchange)
+      const response = await exchange.promise
+      if (grant === undefined) return interpret(response.statusCode, response.headers, response.body, spec, url)
       const oauth = this.#oauth!
       oauth.observeNonce(headerValue(response.headers, 'dpop-nonce'))
-      return interpret(response.statusCode, response.headers, raw, spec, url,
-        (err) => oauth.apiError(err, headerValue(response!.headers, 'www-authenticate'), grant))
+      return interpret(response.statusCode, response.headers, response.body, spec, url,
+        (err) => oauth.apiError(err, headerValue(response.headers, 'www-authenticate'), grant))
     } catch (err) {
-      if (response !== undefined && !response.body.destroyed) response.body.destroy()
-      throw deadlinePassed && !(err instanceof OktaClientError)
-        ? new AbortedError({ cause: err, requestId: response === undefined ? undefined : headerValue(response.headers, 'x-okta-request-id') })
-        : translate(err, timedOut, timeoutMs, signal, response)
+      exchange.abort(err) // a synchronous throw of dispatch(), or a failed interpretation: nothing more is read
+      throw translate(err, timedOut, timeoutMs, signal, requestIdOf(exchange))
     } finally {
       clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
     }
   }
+}
+
+/** Okta's request id of a response whose headers arrived. */
+function requestIdOf (exchange: Exchange): string | undefined {
+  return exchange.headers === undefined ? undefined : headerValue(exchange.headers, 'x-okta-request-id')
 }
 
 /**
@@ -323,43 +306,6 @@ async function untilAborted<T> (p: Promise<T>, signal: AbortSignal | undefined):
 // A function, not an inline check, so TypeScript does not keep the narrowing from an earlier check across an await.
 function aborted (signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true
-}
-
-async function readCapped (response: Dispatcher.ResponseData): Promise<Buffer> {
-  const requestId = headerValue(response.headers, 'x-okta-request-id')
-  const tooLarge = (): InvalidResponseError => new InvalidResponseError(
-    `Okta's response body is larger than ${MAX_BODY_BYTES} bytes`, { status: response.statusCode, requestId })
-  const declared = Number(headerValue(response.headers, 'content-length'))
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw tooLarge()
-  // Stream events rather than `for await`: an async iterator per response costs more than the rest of the read.
-  const body = response.body
-  return await new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    let ended = false
-    body.on('data', (buf: Buffer) => {
-      size += buf.length
-      if (size > MAX_BODY_BYTES) {
-        ended = true
-        reject(tooLarge())
-        body.destroy()
-        return
-      }
-      chunks.push(buf)
-    })
-    body.once('end', () => {
-      ended = true
-      resolve(Buffer.concat(chunks, size))
-    })
-    body.once('error', (err) => {
-      ended = true
-      reject(err)
-    })
-    body.once('close', () => {
-      // Closed before its end, without an error of its own: as `for await` would say it.
-      if (!ended) reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }))
-    })
-  })
 }
 
 function interpret (
@@ -414,10 +360,7 @@ function parseJson (raw: Buffer, status: number, requestId: string | undefined):
   }
 }
 
-function translate (
-  err: unknown, timedOut: boolean, timeoutMs: number, signal: AbortSignal | undefined, response: Dispatcher.ResponseData | undefined,
-): unknown {
-  const requestId = response === undefined ? undefined : headerValue(response.headers, 'x-okta-request-id')
+function translate (err: unknown, timedOut: boolean, timeoutMs: number, signal: AbortSignal | undefined, requestId: string | undefined): unknown {
   if (err instanceof OktaClientError || err instanceof RetryOnce) return err
   if (timedOut) return new TimeoutError(timeoutMs, { cause: err, requestId })
   if (signal?.aborted === true) return new AbortedError({ cause: signal.reason, requestId })
