@@ -113,6 +113,41 @@ void t.test('timeoutMs bounds the whole request: a body that trickles in (each c
   t.notMatch(String((err as Error).stack), TOKEN)
 })
 
+
+void t.test('a real chunked body past the cap is cut off: the socket is closed early and the next call still works', async (t) => {
+  let closedAfter = -1
+  let calls = 0
+  const server = createHttpServer((_req, res) => {
+    calls++
+    if (calls > 1) {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(USER))
+      return
+    }
+    // No Content-Length: only the bytes read can trip the cap. Sends up to 8 MiB unless the client hangs up.
+    res.writeHead(200, { 'content-type': 'application/json', 'x-okta-request-id': 'huge' })
+    const chunk = Buffer.alloc(64 * 1024, 0x61)
+    let sent = 0
+    const pump = (): void => {
+      while (sent < 8 * MAX_BODY_BYTES && !res.destroyed) {
+        sent += chunk.length
+        if (!res.write(chunk)) { res.once('drain', pump); return }
+      }
+      res.end()
+    }
+    res.on('close', () => { closedAfter = sent })
+    pump()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  const port = (server.address() as AddressInfo).port
+  const client = createOktaClient({ orgUrl: `http://127.0.0.1:${port}`, token: TOKEN, allowInsecureHttp: true })
+  t.teardown(() => client.close())
+  const err = await client.getUser('00u1').then(() => undefined, (e: unknown) => e)
+  t.match(err, { code: 'OKTA_INVALID_RESPONSE', message: /larger than 1048576 bytes/, requestId: 'huge' })
+  await t.resolveMatch(client.getUser('00u1'), { id: '00u1' }, 'the client works after the cut')
+  t.ok(closedAfter > 0 && closedAfter < 8 * MAX_BODY_BYTES, `the server saw the connection closed early (after ${closedAfter} bytes)`)
+})
 void t.test('5xx: an HTML page is an invalid response, an Okta JSON error is an OktaApiError', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   pool.intercept({ path: USER_PATH, method: 'GET' })
