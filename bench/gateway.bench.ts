@@ -23,6 +23,12 @@ const SECRET = 'JBSWY3DPEHPK3PXP'
 
 type Msg = { type: string, [k: string]: unknown }
 
+/**
+ * Every server child runs as it would be deployed: `NODE_ENV=production` (graphql-js drops its development-only
+ * checks, Apollo its landing page; Fastify and undici do not read it). The same for every case.
+ */
+export const SERVER_ENV = Object.freeze({ NODE_ENV: 'production' })
+
 // ---------------------------------------------------------------- child processes
 
 async function emulatorChild (): Promise<void> {
@@ -53,9 +59,15 @@ async function gatewayChild (env: Record<string, string>): Promise<void> {
   })
   // A permissive attempt limit: the bench measures the verify path, not the lockout.
   const app = await buildGatewayServer(config, { gateway: { maxAttempts: 1_000_000_000 } })
+  const { startSession } = await import('@okta-mfa/core')
   app.post('/bench/login', async (request) => {
-    // The app keeps the Okta user id on its user, so no login lookup happens per request.
-    (request as unknown as { session: { set: (k: string, v: unknown) => void } }).session.set('user', { id: 'bench', oktaUserId: USER_ID })
+    // What an app's login does: the user into the session, then the session's identity (the READMEs' startSession
+    // step; without it the gateway would give each replayed copy of this cookie a new identity, a random id per
+    // request). The app keeps the Okta user id on its user, so no login lookup happens per request.
+    const user = { id: 'bench', oktaUserId: USER_ID }
+    const session = (request as unknown as { session: { get: (k: string) => unknown, set: (k: string, v: unknown) => void } }).session
+    session.set('user', user)
+    startSession(request as unknown as Parameters<typeof startSession>[0], { user })
     return { ok: true }
   })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
@@ -124,7 +136,7 @@ function serve (ready: Record<string, unknown>, answer: (msg: Msg) => Record<str
   process.on('message', (msg: Msg) => {
     if (msg.type === 'stats') {
       const cpu = process.cpuUsage()
-      process.send!({ type: 'stats', maxRssBytes: process.resourceUsage().maxRSS * 1024, cpuMicros: cpu.user + cpu.system })
+      process.send!({ type: 'stats', maxRssBytes: process.resourceUsage().maxRSS * 1024, cpuMicros: cpu.user + cpu.system, systemMicros: cpu.system })
     }
     else if (msg.type === 'exit') process.exit(0)
     else process.send!({ type: msg.type, ...answer(msg) })
@@ -138,7 +150,7 @@ function serve (ready: Record<string, unknown>, answer: (msg: Msg) => Record<str
 interface Child { proc: ChildProcess, info: Record<string, unknown>, ask: (type: string) => Promise<Msg> }
 
 async function start (role: string, env: Record<string, string> = {}, execArgv: string[] = []): Promise<Child> {
-  const proc = fork(SELF, ['--bench-child', role], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...execArgv] })
+  const proc = fork(SELF, ['--bench-child', role], { env: { ...process.env, ...SERVER_ENV, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...execArgv] })
   const waiting = new Map<string, (m: Msg) => void>()
   proc.on('message', (m: Msg) => { waiting.get(m.type)?.(m); waiting.delete(m.type) })
   const ask = async (type: string): Promise<Msg> => await new Promise((resolve) => { waiting.set(type, resolve); proc.send({ type }) })

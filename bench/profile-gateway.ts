@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { SERVER_ENV } from './gateway.bench.js'
 
 type Msg = { type: string, [k: string]: unknown }
 const BENCH = fileURLToPath(new URL('gateway.bench.js', import.meta.url))
@@ -20,7 +21,7 @@ function arg (name: string): string | undefined {
 interface Child { proc: ChildProcess, info: Msg, ask: (type: string) => Promise<Msg> }
 
 async function start (role: string, env: Record<string, string> = {}, execArgv: string[] = []): Promise<Child> {
-  const proc = fork(BENCH, ['--bench-child', role], { env: { ...process.env, ...env }, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const proc = fork(BENCH, ['--bench-child', role], { env: { ...process.env, ...SERVER_ENV, ...env }, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const waiting = new Map<string, (m: Msg) => void>()
   proc.on('message', (m: Msg) => { waiting.get(m.type)?.(m); waiting.delete(m.type) })
   const ask = async (type: string): Promise<Msg> => await new Promise((resolve) => { waiting.set(type, resolve); proc.send({ type }) })
@@ -47,7 +48,7 @@ const cases = [
   { name: 'gateway', child: gateway, url: `${String(gateway.info.url)}/graphql`, headers: { 'content-type': 'application/json', cookie }, body: (code: string) => JSON.stringify({ query: mutation, variables: { f: FACTOR_ID, p: code } }) },
   { name: 'proxy', child: proxy, url: `${String(proxy.info.url)}/verify`, headers: { 'content-type': 'application/json' }, body: (code: string) => JSON.stringify({ passCode: code }) },
 ]
-const totals = cases.map(() => ({ requests: 0, cpu: 0, seconds: 0, p99: 0, non2xx: 0 }))
+const totals = cases.map(() => ({ requests: 0, cpu: 0, sys: 0, seconds: 0, p99: 0, non2xx: 0 }))
 for (let round = 0; round <= rounds; round++) {
   const code = String((await emulator.ask('code')).code)
   for (const [k, c] of cases.entries()) {
@@ -59,6 +60,7 @@ for (let round = 0; round <= rounds; round++) {
     t.requests += r.requests.total
     t.seconds += r.duration
     t.cpu += Number(after.cpuMicros) - Number(before.cpuMicros)
+    t.sys += Number(after.systemMicros) - Number(before.systemMicros)
     t.p99 = Math.max(t.p99, r.latency.p99)
     t.non2xx += r.non2xx
   }
@@ -66,7 +68,7 @@ for (let round = 0; round <= rounds; round++) {
 for (const [k, c] of cases.entries()) {
   const t = totals[k]!
   const rss = Number((await c.child.ask('stats')).maxRssBytes) / 2 ** 20
-  console.log(`${c.name}: ${Math.round(t.requests / t.seconds)} req/s, ${(t.cpu / t.requests).toFixed(1)} µs CPU/req, p99 ${t.p99} ms, peak RSS ${rss.toFixed(0)} MiB, non-2xx ${t.non2xx}`)
+  console.log(`${c.name}: ${Math.round(t.requests / t.seconds)} req/s, ${(t.cpu / t.requests).toFixed(1)} µs CPU/req (${(t.sys / t.requests).toFixed(1)} system), p99 ${t.p99} ms, peak RSS ${rss.toFixed(0)} MiB, non-2xx ${t.non2xx}`)
 }
 console.log(`CPU gateway / proxy: ${((totals[0]!.cpu / totals[0]!.requests) / (totals[1]!.cpu / totals[1]!.requests)).toFixed(2)}`)
 for (const c of [gateway, proxy, emulator]) await stop(c)
