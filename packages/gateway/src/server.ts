@@ -3,7 +3,7 @@
 // users in, health and readiness probes, and redacting logs. Run as `okta-mfa-gateway` with its config in the env.
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import secureSession from '@fastify/secure-session'
+import type {} from '@fastify/secure-session' // its types: request.session and the decorators, as gatewaySessionCookie provides them
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createRedisStores, MemoryAttemptStore, MemoryRevocationStore, RememberedDevices, resolveOktaUserId, type RedisStores, type RevocationStore } from '@okta-mfa/core'
 import { loadServerConfig, ServerConfigError, type GatewayServerConfig } from './config.js'
@@ -11,6 +11,7 @@ import { gatewayLoggerOptions, genReqId } from './logging.js'
 import type { OktaMfaGatewayOptions } from './options.js'
 import { oktaMfaGateway } from './plugin.js'
 import { cachedReadiness } from './readiness.js'
+import { gatewaySessionCookie } from './session-cookie.js'
 import { fastifyTrustProxy } from './trust-proxy.js'
 import { defaultResolveOktaUser } from './scope.js'
 
@@ -71,8 +72,8 @@ function serverStores (config: GatewayServerConfig, options: BuildGatewayServerO
 }
 
 /**
- * Builds (without listening) the standalone gateway: secure-session with `config.sessionKeys` (the first encrypts,
- * any decrypts), the gateway plugin acting for the session's `user` (set by the app that signs users in), attempt
+ * Builds (without listening) the standalone gateway: sessions in @fastify/secure-session's cookie format with
+ * `config.sessionKeys` (the first encrypts, any decrypts; see session-cookie.ts), the gateway plugin acting for the session's `user` (set by the app that signs users in), attempt
  * counters and session revocations in Redis with `config.redisUrl` (else in this process), `GET /healthz` and
  * `GET /readyz` (Okta answers a one-user list with the API token, checked at most once per READY_CACHE_MS; and Redis
  * answers a PING, at most once per STORE_READY_CACHE_MS). X-Forwarded-* headers count only with `config.trustProxy`.
@@ -101,7 +102,7 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
 
 async function registerAll (app: FastifyInstance, config: GatewayServerConfig, options: BuildGatewayServerOptions, stores: ServerStores): Promise<void> {
   const keys = config.sessionKeys !== undefined && config.sessionKeys.length > 0 ? config.sessionKeys : [config.sessionKey]
-  await app.register(secureSession, {
+  await app.register(gatewaySessionCookie, {
     key: keys,
     cookieName: config.cookieName,
     cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.cookieSecure },
