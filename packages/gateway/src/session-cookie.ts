@@ -98,13 +98,21 @@ export interface GatewaySessionCookieOptions {
 /** The session a cookie value carries; null when there is none or it cannot be read (the reason goes to debug). */
 function decode (value: string | undefined, keys: readonly Buffer[], expiry: number, log: FastifyBaseLogger): Session | null {
   if (value === undefined) return null
-  let text = value
-  if (text.includes('%')) {
-    try { text = decodeURIComponent(text) } catch { /* as the cookie parser does: the raw value */ }
+  let [head, tail] = ['', '']
+  const at = value.indexOf('%3B')
+  if (at !== -1 && value.indexOf('%') === at && value.indexOf('%', at + 3) === -1) {
+    // As this server writes it: the separator is the only escape, no need to decode the whole value.
+    [head, tail] = [value.slice(0, at), value.slice(at + 3)]
+  } else {
+    let text = value
+    if (text.includes('%')) {
+      try { text = decodeURIComponent(text) } catch { /* as the cookie parser does: the raw value */ }
+    }
+    const sep = text.indexOf(';')
+    if (sep !== -1) [head, tail] = [text.slice(0, sep), text.slice(sep + 1)]
   }
-  const sep = text.indexOf(';')
-  const cipher = Buffer.from(sep === -1 ? '' : text.slice(0, sep), 'base64')
-  const nonce = Buffer.from(sep === -1 ? '' : text.slice(sep + 1), 'base64')
+  const cipher = Buffer.from(head, 'base64')
+  const nonce = Buffer.from(tail, 'base64')
   if (cipher.length < MAC_BYTES || nonce.length !== NONCE_BYTES) {
     log.debug('session cookie malformed: a new session')
     return null
