@@ -81,7 +81,7 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
 
   await app.register(async function gatewayRoutes (scope: FastifyInstance) {
     scope.setChildLoggerFactory(requestChildLogger)
-    // Both hooks are callback-style: on the hot path an async hook costs a promise per request for nothing.
+    // Callback-style: on the hot path an async hook costs a promise per request for nothing.
     scope.addHook('onRequest', (request, reply, done) => {
       reply.header(REQUEST_ID_HEADER, request.id)
       // GET would put operations (and passcodes) in URLs, logs and caches, and skips the CSRF content-type check.
@@ -93,13 +93,6 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
           errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED', requestId: request.id } }],
         })
         return
-      }
-      done()
-    })
-    scope.addHook('preHandler', (request, _reply, done) => {
-      if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') === true && isGraphqlRoute(request)) {
-        // Variable names only, never values: a passcode may be bound to a variable of any name.
-        request.log.debug({ graphql: graphqlRequestSummary(request.body) }, 'graphql request')
       }
       done()
     })
@@ -118,7 +111,15 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
       // Bounded memory under a flood of distinct documents (see DOCUMENT_CACHE_SIZE).
       cache: DOCUMENT_CACHE_SIZE,
       errorFormatter: formatErrors as mercurius.MercuriusCommonOptions['errorFormatter'],
-      context: (request) => ({ gateway: new RequestScope(request, deps) }),
+      // The operation's own start (mercurius calls this once the body is parsed): one function per request rather
+      // than one more hook in the chain.
+      context: (request) => {
+        if ((request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') === true) {
+          // Variable names only, never values: a passcode may be bound to a variable of any name.
+          request.log.debug({ graphql: graphqlRequestSummary(request.body) }, 'graphql request')
+        }
+        return { gateway: new RequestScope(request, deps) }
+      },
       // The marker finds the GraphQL routes whatever prefix the app registered the plugin under.
       additionalRouteOptions: { bodyLimit: config.bodyLimit, config: { [GRAPHQL_ROUTE]: true } },
     })

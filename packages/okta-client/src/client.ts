@@ -230,10 +230,11 @@ export class OktaClient {
    * if (r.factorResult === 'SUCCESS') markMfaDone()
    * ```
    */
-  async verifyFactor (
+  verifyFactor (
     userId: string, factorId: string, body?: VerifyFactorBody, query?: VerifyFactorQuery, opts?: VerifyRequestOptions,
   ): Promise<VerifyFactorResult> {
-    return await factors.verifyFactor(this.#t, userId, factorId, body, query, opts)
+    // The hot path of every MFA step: the module's promise as is (it is async, so its errors are rejections too).
+    return factors.verifyFactor(this.#t, userId, factorId, body, query, opts)
   }
 
   /**
