@@ -344,8 +344,10 @@ several times the emulator's, so half the direct throughput is out of reach on t
 What each request does: a TOTP \`verifyFactor\` with a correct code that answers SUCCESS. The emulator runs with
 \`rejectReplayedCodes: false\`, \`lockoutThreshold: 0\` and \`rateLimits: false\`, so the same code is accepted every
 time and every request does the same work (the happy path, not the cheaper wrong-code path). Through the gateway each
-request also passes the CSRF check and the query-limit rules, resolves the session user from an encrypted
-@fastify/secure-session cookie (the app keeps \`oktaUserId\` on its user, so no login lookup), counts and clears an
+request also passes the CSRF check and the query-limit rules, resolves the session user from an encrypted session
+cookie in @fastify/secure-session's format (read and written by the gateway server's own session-cookie.ts; the app
+keeps \`oktaUserId\` on its user, so no login lookup; the bench's login gave the session its identity with
+\`startSession\`, as an app's login does), counts and clears an
 attempt in the AttemptLimiter (in memory, or in Redis for the Redis case; limit set to 1e9 for the bench), checks the
 session against the revocation store (same), calls Okta through @okta-mfa/client with the
 request id, records the MFA step and sends back a re-encrypted session cookie; logging at \`warn\`. The Apollo gateway
@@ -353,7 +355,8 @@ does less: no session, no CSRF content-type rule, no limiter, a fixed user id, o
 (issue 15) is the floor for any gateway: a Fastify route that takes \`{ passCode }\` and forwards the same verify to the
 emulator over an undici Pool of ${CONNECTIONS} connections, nothing else (no GraphQL, session, limiter or logging); the same
 two HTTP hops as the gateway on the same cores. Where the gateway's CPU goes is in the profile notes below. Each server runs
-in its own child process and reports its own CPU time around every slice and its peak RSS
+in its own child process, with \`NODE_ENV=production\` (graphql-js drops its development checks, Apollo its landing
+page), and reports its own CPU time around every slice and its peak RSS
 (\`process.resourceUsage().maxRSS\`) at the end; the emulator's peak includes serving the other cases. autocannon runs
 in the parent process only (the server children do not load it), on the same machine.`
 }
