@@ -156,3 +156,34 @@ for (const start of STACKS) {
     t.equal((await later.fetch('/api/data')).status, 401, 'a factor added since: forgotten')
   })
 }
+
+void t.test('an instance from another installed copy of @okta-mfa/core is accepted by the guards and the gateway', async (t) => {
+  // A second instance of the module (what two installed copies of the package amount to): a different class.
+  const url = new URL('../../packages/mfa-core/dist/remembered-device.js', import.meta.url)
+  const copy = await import(`${url.href}?second-copy`) as { RememberedDevices: typeof RememberedDevices }
+  t.not(copy.RememberedDevices, RememberedDevices, 'really another class')
+  const other = new copy.RememberedDevices({ secret, activeFactorIds: async () => ['ost1'] })
+  t.ok(other instanceof RememberedDevices, 'instanceof holds across copies')
+  t.ok(new RememberedDevices({ secret, activeFactorIds: async () => [] }) instanceof copy.RememberedDevices, 'both ways')
+  t.doesNotThrow(() => requireMfa({ rememberedDevices: other }), 'the Express guard takes it')
+  t.doesNotThrow(() => requireMfaFastify({ rememberedDevices: other }), 'the Fastify guard takes it')
+
+  const forged = { [Symbol.for('@okta-mfa/core.RememberedDevices.v1')]: true }
+  t.notOk(forged instanceof RememberedDevices, 'the mark alone is not enough')
+  t.notOk({ honour () {}, check () {}, issue () {} } instanceof RememberedDevices, 'nor the methods alone')
+  t.throws(() => requireMfa({ rememberedDevices: forged as never }), { message: /"rememberedDevices" option must be a RememberedDevices/ })
+  const { oktaMfaGateway } = await import('@okta-mfa/gateway')
+  const { default: Fastify } = await import('fastify')
+  const { default: secureSession } = await import('@fastify/secure-session')
+  for (const [value, ok] of [[other, true], [forged, false]] as const) {
+    const app = Fastify()
+    await app.register(secureSession, { key: secret })
+    const err = await (async () => {
+      await app.register(oktaMfaGateway, { orgUrl: 'https://dev-1.okta.com', token: 't', rememberedDevices: value as never })
+      await app.ready()
+    })().then(() => undefined, (e: unknown) => e)
+    if (ok) t.equal(err, undefined, 'the gateway plugin takes it')
+    else t.match(err, { message: /"rememberedDevices" option must be a RememberedDevices/ }, 'and refuses the forgery')
+    await app.close()
+  }
+})

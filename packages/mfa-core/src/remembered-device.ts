@@ -68,6 +68,9 @@ export function readCookie (header: string | string[] | undefined, name: string)
   return undefined
 }
 
+/** The mark of a RememberedDevices instance, shared by every copy of this package (`Symbol.for`, versioned). */
+const REMEMBERED_DEVICES_BRAND: unique symbol = Symbol.for('@okta-mfa/core.RememberedDevices.v1')
+
 /**
  * Issues, checks and forgets remembered devices. Create one per app and give the same instance to the strategy's
  * front door (the MFA form sets the cookie), the guards (`rememberedDevices` option) and the gateway.
@@ -78,6 +81,17 @@ export function readCookie (header: string | string[] | undefined, name: string)
  * reply.header('set-cookie', devices.cookie(await devices.issue(request.user, factorId), { secure: request.protocol === 'https' }))
  */
 export class RememberedDevices {
+  /**
+   * `instanceof RememberedDevices` holds for an instance of any installed copy of @okta-mfa/core (an app and a
+   * package of ours may each have their own): every copy marks its instances with the same registered symbol.
+   */
+  static [Symbol.hasInstance] (value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false
+    const v = value as Record<PropertyKey, unknown>
+    return v[REMEMBERED_DEVICES_BRAND] === true && typeof v.honour === 'function' && typeof v.check === 'function' && typeof v.issue === 'function'
+  }
+
+  readonly [REMEMBERED_DEVICES_BRAND] = true
   readonly cookieName: string
   readonly maxAgeMs: number
   readonly #key: Buffer
