@@ -76,6 +76,68 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
   t.equal((await jar.fetch('/api/me')).json().code, 'UNAUTHENTICATED')
 })
 
+await t.test('buildApp: "Remember this device" skips the code at the next sign-in, until it is forgotten', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
+  const built = buildApp({
+    okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true },
+    users: [{ id: 'a1', username: 'ada', password: 'engine-1843', email: 'ada@example.com', displayName: 'Ada' }],
+    sessionSecret: 'y'.repeat(32),
+    rememberDeviceDays: 7,
+    clock: emu.clock.now,
+  })
+  const base = await listenLoopback(t, built.app, built.close)
+  const code = (): string => totp(SECRET, emu.clock.now())
+  const signIn = async (jar: CookieJar): Promise<void> => {
+    t.equal((await post(jar, '/login', { username: 'ada', password: 'engine-1843' })).location, '/mfa')
+  }
+
+  const first = new CookieJar(base)
+  await signIn(first)
+  t.match((await first.fetch('/mfa')).text, /name="rememberDevice"[^>]*> Remember this device for 7 days/, 'the box, with its lifetime')
+  emu.clock.advance(30_000) // a fresh code for each verify (Okta refuses a code twice)
+  const plain = await post(first, '/mfa', { passCode: code() })
+  t.equal(plain.location, '/account')
+  t.notOk(first.cookies.has('okta_mfa_device'), 'not ticked: no device cookie')
+  await post(first, '/logout', {}, '/account')
+  await signIn(first)
+  t.equal((await first.fetch('/account', { headers: PAGE })).location, '/mfa', 'so the next sign-in asks for a code')
+
+  emu.clock.advance(30_000)
+  const ticked = await post(first, '/mfa', { passCode: code(), rememberDevice: 'on' })
+  t.equal(ticked.location, '/account')
+  t.match(String(ticked.headers['set-cookie']), /okta_mfa_device=[^;]+;.*Max-Age=604800.*HttpOnly/i, 'ticked: a 7-day device cookie')
+  await post(first, '/logout', {}, '/account')
+  await signIn(first)
+  const remembered = await first.fetch('/account', { headers: PAGE })
+  t.equal(remembered.status, 200, 'the next sign-in on this browser skips the code')
+  t.match((await first.fetch('/api/me')).json(), { id: 'a1', mfa: { factorId: FACTOR_ID } })
+
+  const elsewhere = new CookieJar(base)
+  await signIn(elsewhere)
+  t.equal((await elsewhere.fetch('/account', { headers: PAGE })).location, '/mfa', 'another browser still needs a code')
+
+  const forget = await post(first, '/devices/forget', {}, '/account')
+  t.equal(forget.location, '/account')
+  t.notOk(first.cookies.has('okta_mfa_device'), 'this browser\'s cookie is cleared')
+  t.match((await first.fetch('/account', { headers: PAGE })).text, /Remembered devices forgotten/)
+  const copy = ticked.headers['set-cookie']
+  const stolen = new CookieJar(base)
+  await signIn(stolen)
+  stolen.cookies.set('okta_mfa_device', /okta_mfa_device=([^;]+)/.exec(String(copy))![1]!)
+  t.equal((await stolen.fetch('/account', { headers: PAGE })).location, '/mfa', 'a copy of the forgotten cookie is refused')
+
+  const stepUp = buildApp({
+    okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true },
+    users: [{ id: 'a1', username: 'ada', password: 'engine-1843', email: 'ada@example.com', displayName: 'Ada' }],
+    sessionSecret: 'y'.repeat(32),
+    mfaMaxAgeSeconds: 600,
+  })
+  const stepJar = new CookieJar(await listenLoopback(t, stepUp.app, stepUp.close))
+  await post(stepJar, '/login', { username: 'ada', password: 'engine-1843' })
+  t.notMatch((await stepJar.fetch('/mfa')).text, /rememberDevice/, 'never offered when every step-up asks for a code')
+  t.throws(() => buildApp({ okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true }, users: [], sessionSecret: 'y'.repeat(32), rememberDeviceDays: -1 }), { message: /"rememberDeviceDays"/ })
+})
+
 await t.test('main.js runs with one command and its printed demo sign-in works', async (t) => {
   const probe = createServer()
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))

@@ -5,8 +5,9 @@ import session, { type Store } from 'express-session'
 import passport from 'passport'
 import { Strategy as LocalStrategy } from 'passport-local'
 import {
-  AttemptLimiter, MemoryAttemptStore, MemoryRevocationStore, OktaMfaStrategy, clearMfa, getMfaState, isSafeReturnTo, requireMfa, revokeSession, startSession,
-  type AttemptStore, type MfaOktaClient, type OktaMfaStrategyOptions, type RevocationStore,
+  AttemptLimiter, DEFAULT_REMEMBER_DAYS, MemoryAttemptStore, MemoryRevocationStore, OktaMfaStrategy, RememberedDevices, clearMfa, getMfaState,
+  isSafeReturnTo, requireMfa, resolveOktaUserId, revokeSession, startSession,
+  type AttemptStore, type MfaOktaClient, type OktaMfaStrategyOptions, type ResolveOktaUser, type RevocationStore,
 } from 'passport-okta-mfa'
 import { csrfToken, requireCsrf } from './csrf.js'
 import { checkLoginInput } from 'passport-okta-mfa'
@@ -48,6 +49,11 @@ export interface BuildAppOptions {
   revocations?: RevocationStore
   /** The express-session store (connect-redis to share sessions between instances). @default express-session's MemoryStore */
   sessionStore?: Store
+  /**
+   * Lifetime of "Remember this device" in days; 0 turns the checkbox off. Never offered with `mfaMaxAgeSeconds`: a
+   * step-up asks for a code every time. @default DEFAULT_REMEMBER_DAYS (30)
+   */
+  rememberDeviceDays?: number
 }
 
 /** The app and what to close with it. */
@@ -65,6 +71,15 @@ function isUpstreamDown (err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false
   const { code, status } = err as { code?: unknown, status?: unknown }
   return (typeof code === 'string' && UNAVAILABLE.has(code)) || (code === 'OKTA_API_ERROR' && typeof status === 'number' && status >= 500)
+}
+
+/** "Remember this device", unless turned off or the app asks for a code at every step-up. */
+function rememberedDevicesOf (options: BuildAppOptions, store: RevocationStore, activeFactorIds: (user: unknown) => Promise<string[]>): RememberedDevices | undefined {
+  const days = options.rememberDeviceDays ?? DEFAULT_REMEMBER_DAYS
+  if (typeof days !== 'number' || !Number.isFinite(days) || days < 0 || days > 400) throw new TypeError('"rememberDeviceDays" option must be a number of days from 0 to 400')
+  if (days === 0 || options.mfaMaxAgeSeconds !== undefined) return undefined
+  // Signed with the session secret (at least 32 characters), bound to the user's active factors.
+  return new RememberedDevices({ secret: options.sessionSecret, maxAgeDays: days, store, activeFactorIds, ...(options.clock === undefined ? {} : { clock: options.clock }) })
 }
 
 function lastMessage (req: Request): string | undefined {
@@ -94,15 +109,20 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   }))
   const clockOption = options.clock === undefined ? {} : { clock: options.clock }
   const revocations = options.revocations ?? new MemoryRevocationStore(clockOption)
+  const resolveOktaUser: ResolveOktaUser<AppUser> = (user) => ({ login: user.email, profile: { firstName: user.displayName } })
   const strategy = new OktaMfaStrategy<AppUser, Request>({
     ...options.okta,
     store: options.attemptStore ?? new MemoryAttemptStore(clockOption),
     revocations,
-    resolveOktaUser: (user) => ({ login: user.email, profile: { firstName: user.displayName } }),
+    resolveOktaUser,
     provision: options.provision ?? false,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   })
   authenticator.use(strategy)
+  const devices = rememberedDevicesOf(options, revocations, async (user) => {
+    const oktaUserId = await resolveOktaUserId(strategy.client, resolveOktaUser, user as AppUser, undefined, { provision: options.provision ?? false })
+    return (await strategy.client.listFactors(oktaUserId)).filter((f) => f.status === 'ACTIVE').map((f) => f.id)
+  })
   authenticator.serializeUser((user, done) => { done(null, (user as AppUser).id) })
   authenticator.deserializeUser((id: string, done) => { done(null, users.find(id) ?? false) })
 
@@ -125,6 +145,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     redirectTo: '/mfa',
     loginRedirectTo: '/login',
     revocations,
+    rememberedDevices: devices,
     ...(options.mfaMaxAgeSeconds === undefined ? {} : { maxAgeSeconds: options.mfaMaxAgeSeconds }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   })
@@ -157,7 +178,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     const user = req.user as AppUser | undefined
     if (user === undefined) { res.redirect('/login'); return }
     if (getMfaState(req) !== undefined && options.mfaMaxAgeSeconds === undefined) { res.redirect('/account'); return }
-    res.type('html').send(mfaPage(csrfToken(req), user.displayName, lastMessage(req), options.demoHint))
+    res.type('html').send(mfaPage(csrfToken(req), user.displayName, lastMessage(req), options.demoHint, devices === undefined ? undefined : devices.maxAgeMs / 86_400_000))
   })
   // passport's successReturnToOrRedirect follows session.returnTo: only the shared strict check's local paths stay there.
   const safeReturnToOnly: express.RequestHandler = (req, _res, next) => {
@@ -165,11 +186,32 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     if (s.returnTo !== undefined && !isSafeReturnTo(s.returnTo)) delete s.returnTo
     next()
   }
-  app.post('/mfa', safeReturnToOnly, authenticator.authenticate('okta-mfa', { successReturnToOrRedirect: '/account', failureRedirect: '/mfa', failureMessage: true }))
+  app.post('/mfa', safeReturnToOnly, authenticator.authenticate('okta-mfa', { failureRedirect: '/mfa', failureMessage: true }), (req, res, next) => {
+    // The code was right. With the box ticked, this browser gets a signed device cookie the guard honours later.
+    const s = req.session as unknown as { returnTo?: unknown }
+    const to = isSafeReturnTo(s.returnTo) ? s.returnTo : '/account'
+    delete s.returnTo
+    const state = getMfaState(req)
+    if (devices === undefined || state === undefined || (req.body as { rememberDevice?: unknown }).rememberDevice !== 'on') { res.redirect(to); return }
+    devices.issue(req.user, state.factorId).then((value) => {
+      res.append('set-cookie', devices.cookie(value, { secure: options.secureCookie ?? false }))
+      res.redirect(to)
+    }, next)
+  })
   app.get('/account', guard, (req, res) => {
     const user = req.user as AppUser
     const state = getMfaState(req)!
-    res.type('html').send(accountPage(csrfToken(req), user.displayName, state.factorId, state.completedAt))
+    res.type('html').send(accountPage(csrfToken(req), user.displayName, state.factorId, state.completedAt, devices !== undefined, lastMessage(req)))
+  })
+  // "Forget remembered devices": every device cookie of the user issued until now is refused, on every instance
+  // sharing `revocations`; this browser's cookie is cleared too.
+  app.post('/devices/forget', guard, (req, res, next) => {
+    if (devices === undefined) { res.redirect('/account'); return }
+    devices.forgetAll(req.user).then(() => {
+      res.append('set-cookie', devices.clearCookie({ secure: options.secureCookie ?? false }))
+      ;(req.session as unknown as { messages?: string[] }).messages = ['Remembered devices forgotten: the next sign-in asks for a code.']
+      res.redirect('/account')
+    }, next)
   })
   app.get('/api/me', guard, (req, res) => {
     const user = req.user as AppUser

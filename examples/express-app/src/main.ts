@@ -74,6 +74,7 @@ async function main (): Promise<void> {
 
   const sessionSecret = process.env.SESSION_SECRET ?? randomBytes(32).toString('hex')
   const maxAge = process.env.MFA_MAX_AGE_SECONDS
+  const rememberDays = process.env.REMEMBER_DEVICE_DAYS
   // With REDIS_URL: sessions, attempt counters and revocations in Redis, shared by every instance. Without: in memory.
   let logged = false
   const redis: RedisSetup | undefined = redisUrl === undefined
@@ -86,6 +87,7 @@ async function main (): Promise<void> {
     users: [demoUser],
     sessionSecret,
     ...(maxAge === undefined ? {} : { mfaMaxAgeSeconds: Number(maxAge) }),
+    ...(rememberDays === undefined || rememberDays === '' ? {} : { rememberDeviceDays: Number(rememberDays) }),
     ...(demoHint === undefined ? {} : { demoHint }),
     ...(redis === undefined ? {} : { attemptStore: redis.attemptStore, revocations: redis.revocations, sessionStore: redis.sessionStore }),
     })

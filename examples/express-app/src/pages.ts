@@ -36,21 +36,25 @@ export function loginPage (csrf: string, message?: string): string {
 </form>`)
 }
 
-/** The passcode form. */
-export function mfaPage (csrf: string, name: string, message?: string, demoHint?: string): string {
+/** The passcode form; with `rememberDays`, the "Remember this device" checkbox. */
+export function mfaPage (csrf: string, name: string, message?: string, demoHint?: string, rememberDays?: number): string {
+  const remember = rememberDays === undefined
+    ? ''
+    : `<label><input type="checkbox" name="rememberDevice" value="on"> Remember this device for ${Math.round(rememberDays)} days</label>\n`
   return layout('Verify it is you', `<p>Signed in as ${escapeHtml(name)}. Enter the 6-digit code from your authenticator app.</p>
 ${errorLine(message)}
 <form method="post" action="/mfa">${csrfField(csrf)}
 <label>Code <input name="passCode" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" required autofocus></label>
-<button>Verify</button>
+${remember}<button>Verify</button>
 </form>
 ${demoHint === undefined ? '' : `<p><small>${demoHint}</small></p>`}
 <form method="post" action="/logout">${csrfField(csrf)}<button>Sign out</button></form>`)
 }
 
-/** The protected page. */
-export function accountPage (csrf: string, name: string, factorId: string, completedAt: number): string {
-  return layout('Your account', `<p>Hello ${escapeHtml(name)}. You verified with factor <code>${escapeHtml(factorId)}</code>
+/** The protected page; with `devices`, the "Forget remembered devices" button. */
+export function accountPage (csrf: string, name: string, factorId: string, completedAt: number, devices = false, message?: string): string {
+  const forget = devices ? `\n<form method="post" action="/devices/forget">${csrfField(csrf)}<button>Forget remembered devices</button></form>` : ''
+  return layout('Your account', `${message === undefined ? '' : `<p role="status">${escapeHtml(message)}</p>\n`}<p>Hello ${escapeHtml(name)}. You verified with factor <code>${escapeHtml(factorId)}</code>
 at ${escapeHtml(new Date(completedAt).toISOString())}.</p>
-<form method="post" action="/logout">${csrfField(csrf)}<button>Sign out</button></form>`)
+<form method="post" action="/logout">${csrfField(csrf)}<button>Sign out</button></form>${forget}`)
 }
