@@ -1,9 +1,11 @@
 // Translation between Okta's factor shapes and the gateway's GraphQL types, and the checks on enrollment input.
 // Only fields a sign-in screen needs go out; secrets (answers, _links with tokens) never do.
-import QRCode from 'qrcode'
 import type { CatalogFactor, EnrollFactorRequest, UserFactor } from '@okta-mfa/client'
 import { maskEmail, maskPhoneNumber } from '@okta-mfa/core'
 import { GatewayError } from './errors.js'
+
+// Loaded at the first TOTP enrollment: a gateway that only verifies never holds the QR encoder.
+let qrcode: Promise<typeof import('qrcode')> | undefined
 
 /** GraphQL `FactorType` values. */
 export type GqlFactorType = 'TOTP' | 'SMS' | 'CALL' | 'EMAIL' | 'QUESTION' | 'PUSH' | 'OTHER'
@@ -171,7 +173,8 @@ export async function totpActivationOf (
   label: string,
 ): Promise<GqlTotpActivation> {
   const uri = otpauthUri({ issuer, label, secret: activation.sharedSecret, digits: activation.keyLength, period: activation.timeStep })
-  const qrCodeDataUri = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 256, type: 'image/png' })
+  qrcode ??= import('qrcode').then((m) => m.default)
+  const qrCodeDataUri = await (await qrcode).toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 256, type: 'image/png' })
   return {
     sharedSecret: activation.sharedSecret,
     otpauthUri: uri,
