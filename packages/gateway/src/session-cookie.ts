@@ -162,7 +162,8 @@ export const gatewaySessionCookie = fp((app: FastifyInstance, options: GatewaySe
   }
   const cookieName = options.cookieName ?? 'session'
   const expiry = options.expiry ?? SESSION_EXPIRY_SECONDS
-  const base: SessionCookieOptions = { ...options.cookie, httpOnly: options.cookie?.httpOnly ?? true }
+  // The defaults of secure-session (httpOnly) and of @fastify/cookie's setCookie (sameSite lax) under it.
+  const base: SessionCookieOptions = { sameSite: 'lax', ...options.cookie, httpOnly: options.cookie?.httpOnly ?? true }
   // Checked now: a bad option fails at start-up, not per request.
   const attributes = attributesFor(base)
   const deleted = attributesFor({ ...base, expires: new Date(0), maxAge: 0 })
