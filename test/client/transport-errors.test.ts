@@ -321,6 +321,33 @@ void t.test('429 on verify, activate and POSTs: never waits, fails at once with 
   agent.assertNoPendingInterceptors()
 })
 
+void t.test('a call still queued for a connection gives up at its deadline, and is never sent', async (t) => {
+  // One connection: the first call holds it (the server answers only when told); the second waits in the queue.
+  const seen: string[] = []
+  let release: (() => void) | undefined
+  const server = createHttpServer((req, res) => {
+    seen.push(String(req.headers['x-request-id']))
+    const answer = (): void => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify(USER)) }
+    if (seen.length === 1) release = answer
+    else answer()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  const { Agent } = await import('undici')
+  const dispatcher = new Agent({ connections: 1 })
+  t.teardown(() => dispatcher.close())
+  const client = createOktaClient({ orgUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: TOKEN, allowInsecureHttp: true, dispatcher })
+  const first = client.getUser('00u1', { requestId: 'first-call' })
+  while (seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  // Awaited before the first call is released: a queued call that waited for the connection would never get here.
+  const queued = await client.getUser('00u1', { requestId: 'queued-call', deadline: performance.now() + 100 }).then(() => undefined, (e: unknown) => e)
+  t.match(queued, { code: 'OKTA_ABORTED' }, 'the queued call fails at its deadline')
+  release!()
+  t.match(await first, { id: '00u1' }, 'the call that held the connection completes')
+  t.match(await client.getUser('00u1', { requestId: 'after' }), { id: '00u1' }, 'and the connection serves the next call')
+  t.same(seen, ['first-call', 'after'], 'the abandoned call never reached the server')
+})
+
 void t.test('aborts: before the call, during the request, during a rate-limit wait', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   await t.rejects(client.getUser('00u1', { signal: AbortSignal.abort(new Error('gone')) }), AbortedError)
