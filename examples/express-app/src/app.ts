@@ -180,7 +180,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     if (getMfaState(req) !== undefined && options.mfaMaxAgeSeconds === undefined) { res.redirect('/account'); return }
     res.type('html').send(mfaPage(csrfToken(req), user.displayName, lastMessage(req), options.demoHint, devices === undefined ? undefined : devices.maxAgeMs / 86_400_000))
   })
-  // passport's successReturnToOrRedirect follows session.returnTo: only the shared strict check's local paths stay there.
+  // After the code, the form goes back to session.returnTo: only the shared strict check's local paths stay there.
   const safeReturnToOnly: express.RequestHandler = (req, _res, next) => {
     const s = req.session as unknown as { returnTo?: unknown }
     if (s.returnTo !== undefined && !isSafeReturnTo(s.returnTo)) delete s.returnTo
