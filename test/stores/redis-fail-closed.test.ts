@@ -55,7 +55,11 @@ async function untilReady (ping: () => Promise<void>): Promise<void> {
 await t.test('createRedisStores: Redis killed, then back on the same port', async (t) => {
   const redis = await withRedis(t)
   const errors: Error[] = []
-  const stores = createRedisStores(redis.url, { prefix: 'fc:', commandTimeoutMs: 300, maxReconnectDelayMs: 100, onError: (err) => errors.push(err) })
+  const changes: string[] = []
+  const stores = createRedisStores(redis.url, {
+    prefix: 'fc:', commandTimeoutMs: 300, maxReconnectDelayMs: 100, onError: (err) => errors.push(err),
+    onStatusChange: (status, err) => { changes.push(status === 'down' ? `down:${String(err instanceof Error)}` : status); throw new Error('a throwing logger') },
+  })
   t.teardown(stores.close)
   await stores.ping()
   const { attempts, revocations, client } = stores
@@ -72,9 +76,14 @@ await t.test('createRedisStores: Redis killed, then back on the same port', asyn
   t.ok(errors.length > 0, 'connection errors reached onError')
   t.notOk(errors.some((e) => /victim|session-id/.test(e.message)), 'connection errors carry no key')
 
+  // Enough failed reconnects (every 100 ms at most) to see that an outage is reported once, not per attempt.
+  while (errors.length < 3) await new Promise((resolve) => client.once('error', resolve))
+  t.same(changes, ['down:true'], 'one "down", with its error, for all the failed reconnects')
+
   await redis.start()
   await untilReady(stores.ping)
   t.equal(client.status, 'ready', 'the client the stores were built on reconnected by itself')
+  t.same(changes, ['down:true', 'up'], 'and one "up" when it is back (a throwing callback crashed nothing)')
   t.equal((await attempts.increment(LOGIN, 60_000, Date.now())).count, 1, 'counting again (the new server is empty)')
   await revocations.revokeSession(SESSION, 60_000)
   t.equal(await revocations.isRevoked(SESSION, LOGIN, Date.now()), true, 'revocation works again')

@@ -93,6 +93,7 @@ await t.test('bad options and arguments are programmer mistakes: TypeError namin
   t.throws(() => createRedisStores(redis.url, { maxReconnectDelayMs: -1 }), { name: 'TypeError', message: /"maxReconnectDelayMs"/ })
   t.throws(() => createRedisStores(redis.url, { prefix: 42 as unknown as string }), { name: 'TypeError', message: /"prefix"/ })
   t.throws(() => createRedisStores(redis.url, { onError: 'log' as unknown as () => void }), { name: 'TypeError', message: /"onError"/ })
+  t.throws(() => createRedisStores(redis.url, { onStatusChange: 'log' as unknown as () => void }), { name: 'TypeError', message: /"onStatusChange"/ })
   t.throws(() => new RedisAttemptStore({} as never), { name: 'TypeError', message: /"client"/ })
   t.throws(() => new RedisRevocationStore(admin, { commandTimeoutMs: Number.NaN }), { name: 'TypeError', message: /"commandTimeoutMs"/ })
   const store = new RedisAttemptStore(admin)

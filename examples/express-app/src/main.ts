@@ -76,10 +76,13 @@ async function main (): Promise<void> {
   const maxAge = process.env.MFA_MAX_AGE_SECONDS
   const rememberDays = process.env.REMEMBER_DEVICE_DAYS
   // With REDIS_URL: sessions, attempt counters and revocations in Redis, shared by every instance. Without: in memory.
-  let logged = false
+  // Once per outage, not at every reconnect attempt.
   const redis: RedisSetup | undefined = redisUrl === undefined
     ? undefined
-    : redisStores(redisUrl, () => { if (!logged) console.error('Redis unreachable: sign-in and passcode attempts are refused until it is back'); logged = true })
+    : redisStores(redisUrl, (status) => {
+      if (status === 'down') console.error('Redis unreachable: sign-in and passcode attempts are refused until it is back')
+      else console.error('Redis reachable again')
+    })
   let built: ReturnType<typeof buildApp>
   try {
     built = buildApp({

@@ -52,8 +52,8 @@ class FailClosedRedisStore extends RedisStore {
  * const redis = redisStores(process.env.REDIS_URL)
  * buildApp({ ...options, ...redis })
  */
-export function redisStores (url: string, onError?: (err: Error) => void): RedisSetup {
-  const redis = createRedisStores(url, onError === undefined ? {} : { onError })
+export function redisStores (url: string, onStatusChange?: (status: 'down' | 'up') => void): RedisSetup {
+  const redis = createRedisStores(url, onStatusChange === undefined ? {} : { onStatusChange })
   return {
     attemptStore: redis.attempts,
     revocations: redis.revocations,

@@ -213,15 +213,13 @@ export const GATEWAY_SESSION_USER_KEY = 'user'
 /** Attempt counters and revocations: in Redis with `redisUrl` (closed with the app), else in this process. */
 function stores (app: FastifyInstance, options: BuildAppOptions, clock: () => number): { attemptStore: AttemptStore, revocations: RevocationStore } {
   if (options.redisUrl === undefined) return { attemptStore: new MemoryAttemptStore({ clock }), revocations: new MemoryRevocationStore({ clock }) }
-  let down = false
+  // Once per outage, not at every reconnect attempt.
   const redis = createRedisStores(options.redisUrl, {
-    onError: (err) => {
-      if (down) return
-      down = true
-      app.log.error({ err: { code: (err as { code?: unknown }).code, message: err.message } }, 'redis unreachable: passcode attempts are refused')
+    onStatusChange: (status, err) => {
+      if (status === 'up') app.log.info('redis reachable again')
+      else app.log.error({ err: { code: (err as { code?: unknown } | undefined)?.code, message: err?.message } }, 'redis unreachable: passcode attempts are refused')
     },
   })
-  redis.client.on('ready', () => { down = false })
   app.addHook('onClose', async () => { await redis.close() })
   return { attemptStore: redis.attempts, revocations: redis.revocations }
 }

@@ -54,19 +54,12 @@ function serverStores (config: GatewayServerConfig, options: BuildGatewayServerO
     const opts = clock === undefined ? {} : { clock }
     return { attempts: new MemoryAttemptStore(opts), revocations: new MemoryRevocationStore(opts), ping: undefined, close: async () => {} }
   }
-  // Log a Redis outage once when it starts and once when it ends, not at every reconnect attempt; never the URL.
-  let down = false
+  // A Redis outage is logged once when it starts and once when it ends, not at every reconnect attempt; never the URL.
   const redis = createRedisStores(config.redisUrl, {
-    onError: (err) => {
-      if (down) return
-      down = true
-      app.log.error({ err: { code: (err as { code?: unknown }).code, message: err.message } }, 'redis unreachable: passcode attempts are refused (STORE_UNAVAILABLE)')
+    onStatusChange: (status, err) => {
+      if (status === 'up') app.log.info('redis reachable again')
+      else app.log.error({ err: { code: (err as { code?: unknown } | undefined)?.code, message: err?.message } }, 'redis unreachable: passcode attempts are refused (STORE_UNAVAILABLE)')
     },
-  })
-  redis.client.on('ready', () => {
-    if (!down) return
-    down = false
-    app.log.info('redis reachable again')
   })
   return { attempts: redis.attempts, revocations: redis.revocations, ping: redis.ping, close: redis.close }
 }

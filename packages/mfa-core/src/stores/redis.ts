@@ -20,6 +20,11 @@ export interface CreateRedisStoresOptions {
   /** Called with each connection error (for logging; messages carry no password). @default errors are dropped */
   onError?: (err: Error) => void
   /**
+   * Called once when Redis becomes unreachable (`'down'`, with the first error) and once when it is reachable again
+   * (`'up'`), however many reconnect attempts fail in between: what a log of outages wants. @default none
+   */
+  onStatusChange?: (status: 'down' | 'up', err?: Error) => void
+  /**
    * More ioredis options (TLS, username, db, …). The fail-closed settings (`enableOfflineQueue: false`,
    * `commandTimeout`, `maxRetriesPerRequest: 0`, `autoResendUnfulfilledCommands: false`, `retryStrategy`) win.
    */
@@ -63,6 +68,7 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
   const connectTimeoutMs = positiveInt(options.connectTimeoutMs ?? 5000, 'connectTimeoutMs')
   const maxReconnectDelayMs = positiveInt(options.maxReconnectDelayMs ?? 2000, 'maxReconnectDelayMs')
   if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError('"onError" option must be a function')
+  if (options.onStatusChange !== undefined && typeof options.onStatusChange !== 'function') throw new TypeError('"onStatusChange" option must be a function')
   if (options.redisOptions !== undefined && (typeof options.redisOptions !== 'object' || options.redisOptions === null)) {
     throw new TypeError('"redisOptions" option must be an object')
   }
@@ -79,13 +85,18 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times - 1, 16), maxReconnectDelayMs),
   })
   // Without a listener ioredis prints every reconnect failure; with one nothing escapes as an 'error' event.
-  const onError = options.onError
+  const { onError, onStatusChange } = options
+  let down = false
   client.on('error', (err: Error) => {
-    try {
-      onError?.(err)
-    } catch {
-      // a throwing logger must not turn a Redis outage into a crash
-    }
+    quietly(() => { onError?.(err) })
+    if (down) return
+    down = true
+    quietly(() => { onStatusChange?.('down', err) })
+  })
+  client.on('ready', () => {
+    if (!down) return
+    down = false
+    quietly(() => { onStatusChange?.('up') })
   })
 
   const config = redisStoreConfig(client, storeOptions)
@@ -99,6 +110,11 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     },
     close: async () => { await closeClient(client, config) },
   }
+}
+
+/** Runs a caller's callback: a throwing logger must not turn a Redis outage into a crash. */
+function quietly (fn: () => void): void {
+  try { fn() } catch { /* dropped */ }
 }
 
 function loadIoredis (): new (url: string, options: RedisOptions) => Redis {
