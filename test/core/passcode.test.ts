@@ -7,10 +7,11 @@ import t from 'tap'
 import { Agent, type Dispatcher } from 'undici'
 import { createOktaClient, type OktaClient } from '@okta-mfa/client'
 import {
-  AttemptLimiter, MemoryAttemptStore, MfaSubject, RequestDeadline, StoreUnavailableError, checkPasscode, endUserContext,
+  AttemptLimiter, MemoryAttemptStore, MfaSubject, RequestDeadline, checkPasscode, endUserContext,
   getOktaUserBinding, type AttemptStore, type PasscodeCheckResult,
 } from '@okta-mfa/core'
 import { emuFetch, userWithTotp, withEmulator, type TestEmulator } from '../helpers/emulator.js'
+import { switchableAttemptStore } from '../helpers/store-contract.js'
 
 /** A dispatcher that counts the requests it sends (to the real emulator). */
 function countingAgent (): { dispatcher: Dispatcher, calls: string[] } {
@@ -174,13 +175,7 @@ await t.test("the default limit stays below Okta's lockout: the user is never lo
 await t.test('a store that fails refuses the attempt with STORE_UNAVAILABLE (503, retryable); Okta never hears the code', async (t) => {
   const { emu, calls, check } = await rig(t)
   const { factorId } = await userWithTotp(emu, 'ada@example.com')
-  let down = true
-  const memory = new MemoryAttemptStore()
-  const flaky: AttemptStore = {
-    increment: async (...args) => { if (down) throw new StoreUnavailableError(); return await memory.increment(...args) },
-    reset: async (key) => { await memory.reset(key) },
-    get: async (key, now) => await memory.get(key, now),
-  }
+  const { store: flaky, setDown } = switchableAttemptStore()
   const broken: AttemptStore = { ...flaky, increment: async () => { throw new Error('ECONNREFUSED 127.0.0.1:6379') } }
   const session = { session: {} }
   await check(session, 'ada@example.com', { passCode: 'x' }) // binds the user: the calls below are the verify only
@@ -191,7 +186,7 @@ await t.test('a store that fails refuses the attempt with STORE_UNAVAILABLE (503
     if (!result.ok) t.notMatch(result.error.message, /6379|ECONNREFUSED/, 'no store detail in the public message')
   }
   t.notOk(calls.some((c) => c.endsWith('/verify')), 'no verify call while the store is down')
-  down = false
+  setDown(false)
   t.equal(codeOf(await check(session, 'ada@example.com', { passCode: emu.totpCode(factorId) }, new AttemptLimiter({ store: flaky }))), 'SUCCESS', 'service resumes with the store')
 })
 

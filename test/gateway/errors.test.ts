@@ -4,10 +4,11 @@ import { createServer, type Socket } from 'node:net'
 import t, { type Test } from 'tap'
 import { startEmulator } from '@okta-mfa/emulator'
 import { GATEWAY_ERRORS } from '@okta-mfa/gateway'
-import { MemoryAttemptStore, StoreUnavailableError, attemptKey, type AttemptStore } from '@okta-mfa/core'
+import { MemoryAttemptStore, attemptKey } from '@okta-mfa/core'
 import { withEmulator, type TestEmulator } from '../helpers/emulator.js'
 import { OPS, codeOf, gql, startGatewayApp, type GqlResponse } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
+import { switchableAttemptStore } from '../helpers/store-contract.js'
 
 const SECRET = 'JBSWY3DPEHPK3PXP'
 
@@ -99,13 +100,7 @@ await t.test("the gateway's attempt limiter locks out, through the shared store 
 
 await t.test('an attempt store that cannot be reached: STORE_UNAVAILABLE (503, retryable), the code never reaches Okta', async (t) => {
   const emu = await withEmulator(t, { seed })
-  const memory = new MemoryAttemptStore()
-  let down = true
-  const store: AttemptStore = {
-    increment: async (...args) => { if (down) throw new StoreUnavailableError(); return await memory.increment(...args) },
-    reset: async (key) => { await memory.reset(key) },
-    get: async (key, now) => await memory.get(key, now),
-  }
+  const { store, setDown } = switchableAttemptStore()
   const gw = await startGatewayApp(t, emu, { gateway: { attemptStore: store } })
   const ada = await gw.signedIn('ada@example.com')
   const factorId = await totpFactorId(emu, ada)
@@ -114,7 +109,7 @@ await t.test('an attempt store that cannot be reached: STORE_UNAVAILABLE (503, r
   t.equal(GATEWAY_ERRORS.STORE_UNAVAILABLE.retryable, true)
   expectCode(t, await gql(ada, OPS.activate, { factorId, passCode: '123456' }), 'STORE_UNAVAILABLE', 'activation too')
   t.equal((await gql(ada, OPS.viewer)).body.data.viewer.mfa.completed, false, 'no MFA step')
-  down = false
+  setDown(false)
   const ok = await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })
   t.equal(ok.body.data?.verifyFactor.result, 'SUCCESS', 'the same code was never used: Okta did not hear it while the store was down')
 })

@@ -2,7 +2,7 @@
 // memory and Redis stores are held to exactly the same cases. A store runs on a ContractClock: a fake clock for memory
 // stores, the real clock plus a real wait for Redis (whose TTLs run on its own clock).
 import type { Test } from 'tap'
-import type { AttemptStore, RevocationStore } from '@okta-mfa/core'
+import { MemoryAttemptStore, StoreUnavailableError, type AttemptStore, type RevocationStore } from '@okta-mfa/core'
 
 /** Time as a store under test sees it: `now()` to pass in, `advance(ms)` to let at least `ms` go by. */
 export interface ContractClock {
@@ -154,4 +154,19 @@ export async function revocationStoreContract (t: Test, factory: StoreFactory<Re
     await t.rejects(store.revokeUser('alice', Number.POSITIVE_INFINITY, 1000), TypeError)
     t.equal(await store.isRevoked('s1', 'alice', clock.now()), false, 'nothing was written')
   })
+}
+
+/**
+ * An attempt store over a MemoryAttemptStore whose `increment` can be switched to fail with StoreUnavailableError (a
+ * store that is down), as the refusing paths of the limiter's callers need. Starts down.
+ */
+export function switchableAttemptStore (): { store: AttemptStore, setDown: (down: boolean) => void } {
+  const memory = new MemoryAttemptStore()
+  let down = true
+  const store: AttemptStore = {
+    increment: async (...args) => { if (down) throw new StoreUnavailableError(); return await memory.increment(...args) },
+    reset: async (key) => { await memory.reset(key) },
+    get: async (key, now) => await memory.get(key, now),
+  }
+  return { store, setDown: (value) => { down = value } }
 }

@@ -2,10 +2,10 @@
 // stacks), a parallel burst of guesses cannot get past it, the window reopens on the injected clock; and
 // Okta's own lockout (E0000069) and rate limit (429) reach the page as LOCKED_OUT and RATE_LIMITED.
 import t from 'tap'
-import { MemoryAttemptStore, StoreUnavailableError, type AttemptStore } from '@okta-mfa/core'
 import { withEmulator } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
 import { FACTORS, STACKS, USERS, passwordLogin, seedUsers, wrongCode } from '../helpers/strategy-stacks.js'
+import { switchableAttemptStore } from '../helpers/store-contract.js'
 
 const [ada] = USERS as [typeof USERS[0]]
 
@@ -46,13 +46,7 @@ for (const start of STACKS) {
 
   await t.test(`${start.name}: an attempt store that cannot be reached refuses the attempt (error 503 STORE_UNAVAILABLE)`, async (t) => {
     const emu = await withEmulator(t, { seed: seedUsers() })
-    const memory = new MemoryAttemptStore()
-    let down = true
-    const store: AttemptStore = {
-      increment: async (...args) => { if (down) throw new StoreUnavailableError(); return await memory.increment(...args) },
-      reset: async (key) => { await memory.reset(key) },
-      get: async (key, now) => await memory.get(key, now),
-    }
+    const { store, setDown } = switchableAttemptStore()
     const stack = await start(t, { strategy: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, clock: emu.clock.now, store } })
     const jar = stack.jar()
     await passwordLogin(jar, ada)
@@ -62,7 +56,7 @@ for (const start of STACKS) {
     t.same(refused.json(), { error: 'STORE_UNAVAILABLE' })
     t.match(stack.errors, [{ code: 'STORE_UNAVAILABLE', status: 503, retryable: true }], 'an MfaError reached the error handler')
     t.equal((await jar.fetch('/api/data')).status, 401, 'no MFA step')
-    down = false
+    setDown(false)
     t.equal((await jar.fetch('/api/mfa', { form: { passCode: code } })).status, 200, 'the same code works after: Okta never heard it')
   })
 
