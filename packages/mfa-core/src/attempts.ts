@@ -133,21 +133,22 @@ export class AttemptLimiter {
   }
 
   /** Counts one attempt and says whether it may proceed (atomic with the store's `increment`). */
-  async consume (key: string): Promise<AttemptDecision> {
-    const now = this.#clock()
-    const k = this.#keyOf(key)
-    let count: AttemptCount
-    try { count = await this.store.increment(k, this.windowMs, now) } catch (err) { throw this.#unavailable(err) }
-    return this.#decide(count, now, true)
+  consume (key: string): Promise<AttemptDecision> {
+    return this.#count(key, true)
   }
 
   /** Counts one failed attempt; the returned decision says whether the next one is allowed. */
-  async fail (key: string): Promise<AttemptDecision> {
+  fail (key: string): Promise<AttemptDecision> {
+    return this.#count(key, false)
+  }
+
+  /** One more attempt in the store; `consuming`: the decision is about this attempt, else about the next one. */
+  async #count (key: string, consuming: boolean): Promise<AttemptDecision> {
     const now = this.#clock()
     const k = this.#keyOf(key)
     let count: AttemptCount
     try { count = await this.store.increment(k, this.windowMs, now) } catch (err) { throw this.#unavailable(err) }
-    return this.#decide(count, now, false)
+    return this.#decide(count, now, consuming)
   }
 
   /** Clears the counter after a successful attempt. */
