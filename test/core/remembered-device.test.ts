@@ -126,33 +126,28 @@ for (const start of STACKS) {
     const [adaUser, bobUser] = USERS as [typeof USERS[0], typeof USERS[1]]
     const cookie = await devices.issue(adaUser, FACTORS.ada.id)
 
-    const plain = stack.jar()
-    await passwordLogin(plain, adaUser)
+    /** A browser of `on` signed in with a password as `user`, holding `device` as its device cookie. */
+    const browser = async (on: typeof stack, user: typeof adaUser, device?: string): Promise<ReturnType<typeof stack.jar>> => {
+      const jar = on.jar()
+      await passwordLogin(jar, user)
+      if (device !== undefined) jar.cookies.set('okta_mfa_device', device)
+      return jar
+    }
+    const plain = await browser(stack, adaUser)
     t.equal((await plain.fetch('/api/data')).status, 401, 'without the cookie: MFA required')
 
-    const remembered = stack.jar()
-    await passwordLogin(remembered, adaUser)
-    remembered.cookies.set('okta_mfa_device', cookie)
-    const data = await remembered.fetch('/api/data')
+    const data = await (await browser(stack, adaUser, cookie)).fetch('/api/data')
     t.equal(data.status, 200, 'with it: through')
     t.equal(data.json().mfa.factorId, FACTORS.ada.id)
 
-    const bob = stack.jar()
-    await passwordLogin(bob, bobUser)
-    bob.cookies.set('okta_mfa_device', cookie)
-    t.equal((await bob.fetch('/api/data')).status, 401, "ada's device cookie does nothing for bob")
+    t.equal((await (await browser(stack, bobUser, cookie)).fetch('/api/data')).status, 401, "ada's device cookie does nothing for bob")
 
-    const step = stepUp.jar()
-    await passwordLogin(step, adaUser)
-    step.cookies.set('okta_mfa_device', cookie)
-    const refused = await step.fetch('/api/data')
+    const refused = await (await browser(stepUp, adaUser, cookie)).fetch('/api/data')
     t.equal(refused.status, 401, 'never honoured for a step-up')
     t.equal(refused.json().code, 'MFA_REQUIRED')
 
     factorIds.set('u1', [FACTORS.ada.id, 'mblnew00000000000001'])
-    const later = stack.jar()
-    await passwordLogin(later, adaUser)
-    later.cookies.set('okta_mfa_device', cookie)
+    const later = await browser(stack, adaUser, cookie)
     t.equal((await later.fetch('/api/data')).status, 401, 'a factor added since: forgotten')
   })
 }
