@@ -7,20 +7,11 @@ import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
 import { totp } from '../helpers/totp.js'
 import { withEmulator } from '../helpers/emulator.js'
+import { sdkError } from '../helpers/sdk.js'
 
 // jsqr is CommonJS whose module.exports is the function (its typings only declare `default`).
 const jsQR = jsQRModule as unknown as typeof jsQRModule.default
 
-interface SdkError { status?: number, errorCode?: string, errorCauses?: Array<{ errorSummary: string }> }
-
-async function sdkError (p: Promise<unknown>): Promise<SdkError> {
-  try {
-    await p
-  } catch (err) {
-    return err as SdkError
-  }
-  throw new Error('expected the SDK call to fail')
-}
 
 async function collect<T> (c: { each: (fn: (x: T) => void) => Promise<unknown> } | AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []

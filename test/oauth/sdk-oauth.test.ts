@@ -10,18 +10,10 @@ import t, { type Test } from 'tap'
 import okta from '@okta/okta-sdk-nodejs'
 import type { TestEmulator } from '../helpers/emulator.js'
 import { ALL_SCOPES, app, appKey, oauthEmulator } from './keys.js'
+import { sdkError } from '../helpers/sdk.js'
 
 const KEY = appKey('sdk-key')
 
-interface SdkError { status?: number, errorCode?: string, message?: string }
-async function sdkError (p: Promise<unknown>): Promise<SdkError> {
-  try {
-    await p
-  } catch (err) {
-    return err as SdkError
-  }
-  throw new Error('expected the SDK call to fail')
-}
 
 function sdkClient (emu: TestEmulator, clientId: string): okta.Client {
   // No trailing slash: the SDK would put `//api` into its DPoP htu, which Okta refuses (as the emulator does).
