@@ -261,8 +261,11 @@ export class Transport {
         method: spec.method,
         headers,
         body: spec.body !== undefined ? JSON.stringify(spec.body) : spec.emptyJsonBody === true ? '' : null,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        // No per-phase timers of undici's: the one timer above bounds the whole call. Each of undici's is a new
+        // timer whenever a connection switches between waiting for a response and idling (their delays differ),
+        // kept in undici's timer list until its next sweep, so it outlives the call and ends up in the old generation.
+        headersTimeout: 0,
+        bodyTimeout: 0,
       }, exchange)
       const response = await exchange.promise
       if (grant === undefined) return interpret(response.statusCode, response.headers, response.body, spec, url)
