@@ -26,6 +26,36 @@ await t.test('record, read and clear on both session flavours', async (t) => {
   }
 })
 
+await t.test('each session is read its own way, whatever sessions came before it', async (t) => {
+  // A class with get/set on its prototype (as secure-session's, also behind a Proxy), a plain object with its own
+  // get/set, and plain objects: the flavour learnt from one kind must never apply to another.
+  class ClassSession {
+    readonly #data = new Map<string, unknown>()
+    get (k: string): unknown { return this.#data.get(k) }
+    set (k: string, v: unknown): void { if (v === undefined) this.#data.delete(k); else this.#data.set(k, v) }
+  }
+  const user = { id: 7 }
+  const makers: Record<string, () => unknown> = {
+    class: () => new ClassSession(),
+    'class behind a Proxy': () => new Proxy(new ClassSession(), { get: (target, prop) => { const v = Reflect.get(target, prop) as unknown; return typeof v === 'function' ? v.bind(target) : v } }),
+    'own get/set': secureLike,
+    plain: () => ({}),
+    'plain with data named like the methods': () => ({ get: 'not a method', set: 1 }),
+  }
+  for (let round = 0; round < 2; round++) {
+    for (const [name, make] of Object.entries(makers)) {
+      const session = make() as Record<string, unknown>
+      const req = { session, user }
+      const state = recordMfa(req, { user, factorId: 'ost1', method: 'form', now: 5 + round })
+      t.same(getMfaState(req), state, `${name} (round ${round}): read back`)
+      if (name.startsWith('plain')) t.same(session[MFA_SESSION_KEY], state, `${name}: stored as a property`)
+      else t.equal(session[MFA_SESSION_KEY], undefined, `${name}: stored through set(), not as a property`)
+      clearMfa(req)
+      t.equal(getMfaState(req), undefined, `${name} (round ${round}): cleared`)
+    }
+  }
+})
+
 await t.test('malformed or foreign state is ignored', async (t) => {
   const bad = [null, 'x', { userKey: 'u', factorId: 'f', method: 'sms', completedAt: 1 }, { userKey: 'u', factorId: 'f', method: 'form', completedAt: '1' }, { userKey: 1, factorId: 'f', method: 'form', completedAt: 1 }]
   for (const value of bad) t.equal(getMfaState({ session: { [MFA_SESSION_KEY]: value }, user: 'u' }), undefined, JSON.stringify(value))

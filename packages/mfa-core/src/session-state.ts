@@ -85,16 +85,20 @@ export function userKeyOf (user: unknown, userKey?: UserKeyFn): string {
 }
 
 /**
- * Sessions already seen to have `get`/`set`. @fastify/secure-session's session is a Proxy that wraps each method it
- * hands out in a new Proxy: checking both methods on every read and write cost two Proxies each time.
+ * Session classes seen to have `get`/`set` on their prototype. @fastify/secure-session's session is a Proxy that wraps
+ * each method it hands out in a new Proxy, so checking both methods on every read and write cost two Proxies each
+ * time. Its prototype (a Proxy without a `getPrototypeOf` trap shows its target's) lives as long as the class, where
+ * remembering each per-request session would add a short-lived entry to a weak set on every request.
  */
-const getSetSessions = new WeakSet<object>()
+const getSetPrototypes = new WeakSet<object>()
 
 function isGetSet (session: object): session is GetSetSession {
-  if (getSetSessions.has(session)) return true
+  const proto = Object.getPrototypeOf(session) as Partial<GetSetSession> | null
+  if (proto !== null && getSetPrototypes.has(proto)) return true
   const s = session as Partial<GetSetSession>
   if (typeof s.get !== 'function' || typeof s.set !== 'function') return false
-  getSetSessions.add(session)
+  // Remembered only when the class itself has both methods, not for a plain object carrying its own get and set.
+  if (proto !== null && proto !== Object.prototype && typeof proto.get === 'function' && typeof proto.set === 'function') getSetPrototypes.add(proto)
   return true
 }
 
