@@ -14,26 +14,30 @@ import { emuFetch, userWithTotp, withEmulator, type TestEmulator } from '../help
 import { switchableAttemptStore } from '../helpers/store-contract.js'
 
 /** A dispatcher that counts the requests it sends (to the real emulator). */
-function countingAgent (): { dispatcher: Dispatcher, calls: string[] } {
+function countingAgent (): { dispatcher: Dispatcher, calls: string[], verifyHeaders: Array<Record<string, unknown>> } {
   const calls: string[] = []
+  const verifyHeaders: Array<Record<string, unknown>> = []
   const dispatcher = new Agent().compose((dispatch) => (opts, handler) => {
     calls.push(`${opts.method} ${String(opts.path).replace(/\?.*$/, '')}`)
+    if (String(opts.path).endsWith('/verify')) verifyHeaders.push({ ...(opts.headers as Record<string, unknown>) })
     return dispatch(opts, handler)
   })
-  return { dispatcher, calls }
+  return { dispatcher, calls, verifyHeaders }
 }
 
 interface Rig {
   emu: TestEmulator
   client: OktaClient
   calls: string[]
+  /** The headers of each verify sent to Okta. */
+  verifyHeaders: Array<Record<string, unknown>>
   /** One request's check for `login` in `session`. */
   check: (session: { session: Record<string, unknown> }, login: string, input: { passCode?: unknown, answer?: unknown, factorId?: unknown, trustFactorId?: boolean }, limiter?: AttemptLimiter) => Promise<PasscodeCheckResult>
 }
 
 async function rig (tt: { teardown: (fn: () => unknown) => void }, opts: { provision?: boolean, deadlineMs?: number, url?: string } = {}): Promise<Rig> {
   const emu = await withEmulator(tt)
-  const { dispatcher, calls } = countingAgent()
+  const { dispatcher, calls, verifyHeaders } = countingAgent()
   const client = createOktaClient({ orgUrl: opts.url ?? emu.url, token: emu.token, allowInsecureHttp: true, dispatcher, timeoutMs: 60_000 })
   tt.teardown(async () => { await client.close(); await dispatcher.close() })
   const check: Rig['check'] = async (holder, login, input, limiter) => {
@@ -51,7 +55,7 @@ async function rig (tt: { teardown: (fn: () => unknown) => void }, opts: { provi
     const context = endUserContext({ ip: '203.0.113.9', headers: { 'user-agent': 'CoreTest/1.0', 'accept-language': 'de' } })
     return await checkPasscode({ subject, client, limiter, context, ...input })
   }
-  return { emu, client, calls, check }
+  return { emu, client, calls, verifyHeaders, check }
 }
 
 function codeOf (result: PasscodeCheckResult): string {
@@ -122,6 +126,15 @@ await t.test('outcomes: success, wrong codes with attempts left, the last with t
   t.match(await check({ session: {} }, 'ghost@example.com', { passCode: '123456' }, limiter), { ok: false, error: { code: 'OKTA_USER_NOT_FOUND', status: 403, retryable: false } }, 'no Okta user: a code, not an error')
   const { provisioned } = { provisioned: await rig(t, { provision: true }) }
   t.match(await provisioned.check({ session: {} }, 'dee@example.com', { passCode: '123456' }), { ok: false, error: { code: 'ENROLLMENT_REQUIRED' } }, 'with provision the user is created, then needs a factor')
+})
+
+await t.test("the verify tells Okta the end user's IP, user agent and language, and the request id", async (t) => {
+  const { emu, verifyHeaders, check } = await rig(t)
+  const { factorId } = await userWithTotp(emu, 'ada@example.com')
+  const result = await check({ session: {} }, 'ada@example.com', { passCode: emu.totpCode(factorId) })
+  t.equal(codeOf(result), 'SUCCESS')
+  t.equal(verifyHeaders.length, 1)
+  t.match(verifyHeaders[0], { 'x-forwarded-for': '203.0.113.9', 'user-agent': 'CoreTest/1.0', 'accept-language': 'de', 'x-request-id': 'req-1' })
 })
 
 await t.test('one Okta call per verify once the session knows the user; the binding belongs to the user', async (t) => {
