@@ -5,13 +5,18 @@
 //   + GraphQL         the same call from a Mercurius resolver (a one-field schema)
 //   + secure-session  @fastify/secure-session decrypting the cookie and encrypting the written session
 //   + gateway session the gateway server's secure-session-compatible cookie instead (session-cookie.ts)
+//   + client          the call through @okta-mfa/client instead of a bare undici Pool, without any MFA rule
 //   + MFA core        @okta-mfa/client and @okta-mfa/core's rules: revocation check, Okta user binding, attempt
 //                     counting, the verify with the end user's context, the recorded MFA step
 //   gateway           the standalone gateway itself (buildGatewayServer), as in bench/gateway
-//   node bench/dist/layers.js [--rounds N] [--seconds N]
+// Besides CPU it reports the main thread's GC pauses and the bytes V8 promotes to the old generation per verify
+// (each server runs with --trace-gc-nvp): old-generation garbage is what raises a server's RSS under load.
+//   node bench/dist/layers.js [--rounds N] [--seconds N] [--only layer,layer] [--node-flags '--perf-basic-prof ...']
+// With --node-flags each server's pid is printed, for `perf record -e cpu-clock -g -p PID`.
 import { fork, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
+import { PerformanceObserver } from 'node:perf_hooks'
 import autocannon from 'autocannon'
 import { SERVER_ENV } from './gateway.bench.js'
 
@@ -21,8 +26,9 @@ const BENCH = fileURLToPath(new URL('gateway.bench.js', import.meta.url))
 const USER_ID = '00ubench000000000001'
 const FACTOR_ID = 'ostbench000000000001'
 const KEY = randomBytes(32)
-const LAYERS = ['route+call', 'gql+call', 'gql+secure-session+call', 'gql+gateway-session+call', 'gql+gateway-session+core', 'gateway'] as const
-type Layer = typeof LAYERS[number]
+const ALL_LAYERS = ['route+call', 'gql+call', 'gql+secure-session+call', 'gql+gateway-session+call', 'gql+gateway-session+client', 'gql+gateway-session+core', 'gateway'] as const
+type Layer = typeof ALL_LAYERS[number]
+let LAYERS: readonly Layer[] = ALL_LAYERS
 
 interface Session { get: (k: string) => unknown, set: (k: string, v: unknown) => void }
 
@@ -51,6 +57,11 @@ async function layerChild (layer: Layer, orgUrl: string, token: string): Promise
   const revocations = new core.MemoryRevocationStore()
   const sessionOf = (request: unknown): Session | undefined => (request as { session?: Session }).session
   const verify = async (passCode: string, request: { id: string, session?: unknown }): Promise<string> => {
+    if (layer.includes('client')) {
+      const answer = await client.verifyFactor(USER_ID, FACTOR_ID, { passCode })
+      sessionOf(request)?.set('mfa', { factorId: FACTOR_ID, completedAt: Date.now() })
+      return answer.factorResult
+    }
     if (!layer.includes('core')) {
       const res = await pool.request({ method: 'POST', path: `/api/v1/users/${USER_ID}/factors/${FACTOR_ID}/verify`, headers, body: JSON.stringify({ passCode }) })
       const answer = await res.body.json() as { factorResult: string }
@@ -86,19 +97,42 @@ async function layerChild (layer: Layer, orgUrl: string, token: string): Promise
     return {}
   })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  let gcMs = 0
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration }).observe({ entryTypes: ['gc'] })
   process.on('message', (msg: Msg) => {
     if (msg.type === 'exit') process.exit(0)
     const cpu = process.cpuUsage()
-    process.send!({ type: 'stats', cpuMicros: cpu.user + cpu.system })
+    process.send!({ type: 'stats', cpuMicros: cpu.user + cpu.system, gcMs })
   })
   process.on('disconnect', () => process.exit(0))
   process.send!({ type: 'ready', url })
 }
 
-interface Child { proc: ChildProcess, info: Msg, ask: (type: string) => Promise<Msg> }
+interface Child {
+  proc: ChildProcess
+  info: Msg
+  ask: (type: string) => Promise<Msg>
+  /** Bytes V8 promoted to the old generation in scavenges so far (from `--trace-gc-nvp`, servers only). */
+  promoted: () => number
+}
 
-async function start (file: string, args: string[]): Promise<Child> {
-  const proc = fork(file, args, { env: { ...process.env, ...SERVER_ENV }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+/** A child process; a server (`traceGc`) runs with `--trace-gc-nvp`, its stdout read for each scavenge's `promoted=`. */
+async function start (file: string, args: string[], execArgv: string[] = [], traceGc = false): Promise<Child> {
+  const proc = fork(file, args, {
+    env: { ...process.env, ...SERVER_ENV },
+    execArgv: traceGc ? [...execArgv, '--trace-gc-nvp'] : execArgv,
+    stdio: ['ignore', traceGc ? 'pipe' : 'inherit', 'inherit', 'ipc'],
+  })
+  let promoted = 0
+  let rest = ''
+  proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n')
+    rest = lines.pop()!
+    for (const line of lines) {
+      if (line.includes(' gc=s ')) promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0)
+      else if (!line.includes(' gc=')) process.stdout.write(`${line}\n`)
+    }
+  })
   const waiting = new Map<string, (m: Msg) => void>()
   proc.on('message', (m: Msg) => { waiting.get(m.type)?.(m); waiting.delete(m.type) })
   const ask = async (type: string): Promise<Msg> => await new Promise((resolve) => { waiting.set(type, resolve); proc.send({ type }) })
@@ -106,7 +140,7 @@ async function start (file: string, args: string[]): Promise<Child> {
     waiting.set('ready', resolve)
     proc.once('exit', (code) => { reject(new Error(`${args.join(' ')} exited with ${String(code)}`)) })
   })
-  return { proc, info, ask }
+  return { proc, info, ask, promoted: () => promoted }
 }
 
 function arg (name: string, fallback: number): number {
@@ -115,6 +149,10 @@ function arg (name: string, fallback: number): number {
 }
 
 async function main (): Promise<void> {
+  const only = process.argv.indexOf('--only')
+  if (only !== -1) LAYERS = process.argv[only + 1]!.split(',') as Layer[]
+  const flagsAt = process.argv.indexOf('--node-flags')
+  const flags = flagsAt === -1 ? [] : process.argv[flagsAt + 1]!.split(' ')
   const rounds = arg('--rounds', 4)
   const seconds = arg('--seconds', 2)
   const emulator = await start(BENCH, ['--bench-child', 'emulator'])
@@ -122,12 +160,13 @@ async function main (): Promise<void> {
   const servers: Child[] = []
   const cookies: string[] = []
   for (const layer of LAYERS) {
-    const child = await start(SELF, ['--layer', layer, orgUrl, token])
+    const child = await start(SELF, ['--layer', layer, orgUrl, token], flags, true)
+    if (flags.length > 0) console.error(`${layer}: pid ${String(child.proc.pid)}`)
     servers.push(child)
     const login = await fetch(`${String(child.info.url)}/bench/login`, { method: 'POST' })
     cookies.push((login.headers.get('set-cookie') ?? '').split(';')[0]!)
   }
-  const totals = LAYERS.map(() => ({ requests: 0, cpu: 0, seconds: 0, bad: 0 }))
+  const totals = LAYERS.map(() => ({ requests: 0, cpu: 0, gc: 0, promoted: 0, seconds: 0, bad: 0 }))
   for (let round = 0; round <= rounds; round++) {
     const code = String((await emulator.ask('code')).code)
     const body = JSON.stringify({ query: 'mutation V($f: ID!, $p: String!) { verifyFactor(factorId: $f, passCode: $p) { result } }', variables: { f: FACTOR_ID, p: code } })
@@ -137,6 +176,7 @@ async function main (): Promise<void> {
       const child = servers[k]!
       const opts = { url: `${String(child.info.url)}/graphql`, method: 'POST' as const, body, headers: { 'content-type': 'application/json', cookie: cookies[k]! }, connections: 50 }
       const before = await child.ask('stats')
+      const promotedBefore = child.promoted()
       const r = await autocannon({ ...opts, duration: round === 0 ? 1 : seconds })
       const after = await child.ask('stats')
       if (round === 0) continue
@@ -144,15 +184,17 @@ async function main (): Promise<void> {
       t.requests += r.requests.total
       t.seconds += r.duration
       t.cpu += Number(after.cpuMicros) - Number(before.cpuMicros)
+      t.gc += (Number(after.gcMs) - Number(before.gcMs)) * 1000
+      t.promoted += child.promoted() - promotedBefore
       t.bad += r.non2xx + r.errors
     }
   }
   const base = totals[0]!.cpu / totals[0]!.requests
-  console.log('| layers | req/s | CPU µs per verify | × route + call | non-2xx or errors |\n|---|---:|---:|---:|---:|')
+  console.log('| layers | req/s | CPU µs per verify | × route + call | GC pause µs per verify | bytes promoted per verify | non-2xx or errors |\n|---|---:|---:|---:|---:|---:|---:|')
   for (const [k, layer] of LAYERS.entries()) {
     const t = totals[k]!
     const cpu = t.cpu / t.requests
-    console.log(`| ${layer} | ${Math.round(t.requests / t.seconds)} | ${cpu.toFixed(1)} | ${(cpu / base).toFixed(2)} | ${t.bad} |`)
+    console.log(`| ${layer} | ${Math.round(t.requests / t.seconds)} | ${cpu.toFixed(1)} | ${(cpu / base).toFixed(2)} | ${(t.gc / t.requests).toFixed(1)} | ${Math.round(t.promoted / t.requests)} | ${t.bad} |`)
   }
   for (const c of [...servers, emulator]) c.proc.send({ type: 'exit' })
 }
