@@ -9,6 +9,7 @@ import {
   FACTOR_CACHE_TTL_MS, bindOktaUser, cacheFactors, cachedFactors, clearOktaUserBinding, dropCachedFactors, getOktaUserBinding,
 } from './okta-session.js'
 import { MfaError } from './outcomes.js'
+import { quietly } from './quietly.js'
 import { resolveOktaUserId, type ResolveOktaUser } from './resolve-user.js'
 import type { SessionRequest } from './session-state.js'
 
@@ -32,10 +33,6 @@ export interface MfaSubjectInit<User, Req> {
   deadline?: RequestDeadline | undefined
   /** How long the factor list is cached in the session, ms; 0 turns the cache off. @default FACTOR_CACHE_TTL_MS */
   factorCacheMs?: number | undefined
-}
-
-function quietly (fn: () => void): void {
-  try { fn() } catch { /* no session: nothing to cache in */ }
 }
 
 /**
@@ -91,6 +88,7 @@ export class MfaSubject<User = unknown, Req = unknown> {
       if (errorCode(err) === 'OKTA_NOT_FOUND') throw new MfaError('OKTA_USER_NOT_FOUND', {}, undefined, { cause: err })
       throw err
     }
+    // Without a session there is nothing to cache in: the id is still returned (the same for the factor list below).
     quietly(() => { bindOktaUser(session, userKey, id) })
     return id
   }

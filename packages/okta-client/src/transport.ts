@@ -112,8 +112,6 @@ export class Transport {
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 60_000,
       connect: { timeout: config.timeoutMs },
-      headersTimeout: config.timeoutMs,
-      bodyTimeout: config.timeoutMs,
     })
     this.#userAgent = `okta-mfa-client/${VERSION}` + (config.userAgent === undefined ? '' : ` ${config.userAgent}`)
     this.#prefix = config.baseUrl.origin + config.baseUrl.pathname.replace(/\/+$/, '')

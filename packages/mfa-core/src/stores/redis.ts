@@ -5,6 +5,7 @@ import type { Redis, RedisOptions } from 'ioredis'
 import { checkStoreOptions, redisStoreConfig, run, type RedisStoreConfig } from './redis-common.js'
 import { RedisAttemptStore } from './redis-attempts.js'
 import { RedisRevocationStore } from './redis-revocation.js'
+import { quietly } from '../quietly.js'
 import { StoreUnavailableError } from './types.js'
 
 /** Options of {@link createRedisStores}. */
@@ -87,6 +88,7 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
   // Without a listener ioredis prints every reconnect failure; with one nothing escapes as an 'error' event.
   const { onError, onStatusChange } = options
   let down = false
+  // A throwing logger must not turn a Redis outage into a crash.
   client.on('error', (err: Error) => {
     quietly(() => { onError?.(err) })
     if (down) return
@@ -110,11 +112,6 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     },
     close: async () => { await closeClient(client, config) },
   }
-}
-
-/** Runs a caller's callback: a throwing logger must not turn a Redis outage into a crash. */
-function quietly (fn: () => void): void {
-  try { fn() } catch { /* dropped */ }
 }
 
 function loadIoredis (): new (url: string, options: RedisOptions) => Redis {
