@@ -2,11 +2,14 @@
 // factors, its lifetime, "forget remembered devices" across instances sharing a store, never a step-up; then both
 // guards (Express and Fastify) honouring it, and the plain step-up guard refusing it.
 import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import {
   MemoryRevocationStore, RememberedDevices, StoreUnavailableError, factorFingerprint, getMfaState, isRememberedMfa,
   readCookie, recordMfa, revokeUserSessions, DEFAULT_REMEMBER_DAYS, type RevocationStore,
 } from '@okta-mfa/core'
+import { createOktaClient } from '@okta-mfa/client'
 import { requireMfa, requireMfaFastify } from 'passport-okta-mfa'
 import { withEmulator } from '../helpers/emulator.js'
 import { STACKS, USERS, passwordLogin, seedUsers, FACTORS } from '../helpers/strategy-stacks.js'
@@ -95,6 +98,29 @@ await t.test('"forget remembered devices" holds on every instance sharing the st
   }
   const broken = new RememberedDevices({ secret, store: down, activeFactorIds: async () => ['ost1'] })
   await t.rejects(broken.check(await broken.issue(ada, 'ost1'), ada), { code: 'STORE_UNAVAILABLE' }, 'a store that cannot answer fails closed')
+})
+
+await t.test('Okta failing while the factors are listed means "ask for the code"; a store outage or a bug still rejects', async (t) => {
+  // A real client against a port nothing listens on: the connection error Okta being down gives.
+  const closed = createServer()
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+  const { port } = closed.address() as AddressInfo
+  await new Promise<void>((resolve) => closed.close(() => { resolve() }))
+  const okta = createOktaClient({ orgUrl: `http://127.0.0.1:${port}`, token: 'x'.repeat(40), allowInsecureHttp: true })
+  t.teardown(async () => { await okta.close() })
+  // Issued while Okta answered (same secret, same factors); checked by an instance whose factor listing fails.
+  const healthy = new RememberedDevices({ secret, activeFactorIds: async () => ['ost1'] })
+  const cookieOf = async (_devices: RememberedDevices): Promise<string> => await healthy.issue(ada, 'ost1')
+  const oktaDown = new RememberedDevices({ secret, activeFactorIds: async () => (await okta.listFactors('00uada')).map((f) => f.id) })
+  const value = await cookieOf(oktaDown)
+  t.equal(await oktaDown.check(value, ada), undefined, 'not remembered: the user is asked for a code')
+  const req = { session: {} as Record<string, unknown>, user: ada, headers: { cookie: `${oktaDown.cookieName}=${value}` } }
+  t.equal(await oktaDown.honour(req), undefined, 'honour() too, so both front doors ask for the code')
+  t.equal(getMfaState(req), undefined, 'and no MFA step is recorded')
+  const storeDown = new RememberedDevices({ secret, activeFactorIds: async () => { throw new StoreUnavailableError() } })
+  await t.rejects(storeDown.check(await cookieOf(storeDown), ada), { code: 'STORE_UNAVAILABLE' }, 'a store outage fails closed')
+  const bug = new RememberedDevices({ secret, activeFactorIds: async () => { throw new TypeError('a bug') } })
+  await t.rejects(bug.check(await cookieOf(bug), ada), { name: 'TypeError', message: 'a bug' }, 'a bug is not hidden')
 })
 
 await t.test('honour records the MFA step of the code that remembered the device, marked as never fresh', async (t) => {

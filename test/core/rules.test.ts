@@ -6,7 +6,7 @@ import t from 'tap'
 import {
   AttemptLimiter, DEFAULT_MAX_ATTEMPTS, MFA_OUTCOMES, MemoryAttemptStore, MfaError, OKTA_LOCKOUT_THRESHOLD, StoreUnavailableError,
   attemptKey, bindOktaUser, cacheFactors, cachedFactors, dropCachedFactors, endUserContext, getMfaState, getOktaUserBinding,
-  isStoreUnavailableError, maskEmail, maskPhoneNumber, outcomeMessage, outcomeOfError, recordMfa, userKeyOf,
+  isStoreUnavailableError, maskEmail, maskPhoneNumber, readAnswer, readPasscode, outcomeMessage, outcomeOfError, recordMfa, userKeyOf,
   DEFAULT_REVOCATION_TTL_MS, MemoryRevocationStore, SESSION_IDENTITY_KEY, getSessionIdentity, isSessionRevoked, revokeSession,
   revokeUserSessions, startSession,
 } from '@okta-mfa/core'
@@ -129,8 +129,33 @@ await t.test('end-user context is bounded; phone numbers and addresses are maske
   t.same(endUserContext({ headers: {} }), {})
   t.equal(maskPhoneNumber('+1 555-555-0103'), '+1••••••0103', 'as the demo pages show it')
   t.notMatch(maskPhoneNumber('+15555550123'), /5555/)
+  for (const [phone, masked] of [['+12345', '••••45'], ['123456', '••••56'], ['+4412', '•••12'], ['1234', '••••'], ['+1234567', '••••••67'], ['+12345678', '+1•••5678']]) {
+    t.equal(maskPhoneNumber(phone!), masked, `a short number keeps at least three characters hidden: ${phone!}`)
+  }
   t.equal(maskEmail('ada.lovelace@example.com'), 'a•••@example.com')
   t.equal(maskEmail('not an address'), '•••')
+})
+
+await t.test('passcodes lose any whitespace; answers count code points', async (t) => {
+  for (const raw of ['123 456', '123\u00a0456', '\t123456\n', '12\u3000 34 56', '\u2009123456']) {
+    t.same(readPasscode(raw), { ok: true, passCode: '123456' }, JSON.stringify(raw))
+  }
+  t.same(readPasscode('123-456'), { ok: false, code: 'PASSCODE_MALFORMED' })
+  t.equal(readAnswer('🐈'.repeat(256)), '🐈'.repeat(256), '256 emoji are 256 characters')
+  t.throws(() => readAnswer('🐈'.repeat(257)), { code: 'BAD_USER_INPUT' })
+  t.throws(() => readAnswer('a'.repeat(257)), { code: 'BAD_USER_INPUT' })
+  t.throws(() => readAnswer('a'.repeat(1_000_000)), { code: 'BAD_USER_INPUT' })
+})
+
+await t.test('a revocation store of your own that fails with any error is a store outage (fail closed, no raw message)', async (t) => {
+  const req = { session: {} as Record<string, unknown>, user: { id: 'ada' } }
+  startSession(req)
+  const store = { revokeSession: async () => {}, revokeUser: async () => {}, isRevoked: async () => { throw new Error('connect ECONNREFUSED redis://:hunter2@10.0.0.5') } }
+  const err = await isSessionRevoked(req, store).then(() => undefined, (e: unknown) => e)
+  t.ok(err instanceof StoreUnavailableError, 'StoreUnavailableError')
+  t.notMatch(String((err as Error).message), /hunter2/)
+  const own = new StoreUnavailableError()
+  t.equal(await isSessionRevoked(req, { ...store, isRevoked: async () => { throw own } }).catch((e: unknown) => e), own, 'one already coded is passed as it is')
 })
 
 await t.test('revocation: session ids at login, logout revokes one, sign-out-everywhere the user; the memory store is capped', async (t) => {

@@ -119,11 +119,15 @@ for (const start of STACKS) {
   await t.test(`${start.name}: revoked sessions are signed out (logout, sign out of all sessions, store down)`, async (t) => {
     const emu = await withEmulator(t, { seed: seedUsers() })
     const memory = new MemoryRevocationStore({ clock: emu.clock.now })
-    let down = false
+    let down: false | 'coded' | 'plain' = false
     const revocations: RevocationStore = {
       revokeSession: async (...args) => { await memory.revokeSession(...args) },
       revokeUser: async (...args) => { await memory.revokeUser(...args) },
-      isRevoked: async (...args) => { if (down) throw new StoreUnavailableError(); return await memory.isRevoked(...args) },
+      isRevoked: async (...args) => {
+        if (down === 'coded') throw new StoreUnavailableError()
+        if (down === 'plain') throw new Error('connect ECONNREFUSED redis://:hunter2@10.0.0.5:6379') // a store of your own
+        return await memory.isRevoked(...args)
+      },
     }
     const stack = await start(t, {
       strategy: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, clock: emu.clock.now },
@@ -164,10 +168,16 @@ for (const start of STACKS) {
     const again = await signedIn(ada, FACTORS.ada.secret)
     t.equal((await again.fetch('/api/data')).status, 200, 'a new login after it works')
 
-    down = true
-    const refused = await again.fetch('/api/data')
-    t.equal(refused.status, 503, 'a revocation store that cannot answer: refused, not let through')
-    t.equal(refused.json().code, 'STORE_UNAVAILABLE')
+    for (const mode of ['coded', 'plain'] as const) {
+      down = mode
+      const refused = await again.fetch('/api/data')
+      t.equal(refused.status, 503, `a revocation store that cannot answer (${mode} error): refused, not let through`)
+      t.equal(refused.json().code, 'STORE_UNAVAILABLE')
+      const mfa = await again.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, emu.clock.now()) } })
+      t.equal(mfa.status, 503, `the strategy too (${mode} error)`)
+      t.match(mfa.text, /STORE_UNAVAILABLE/)
+      t.notMatch(refused.text + mfa.text, /hunter2|ECONNREFUSED/, 'the store\'s own message is not echoed')
+    }
     down = false
     t.equal((await again.fetch('/api/data')).status, 200, 'and served again when it answers')
   })

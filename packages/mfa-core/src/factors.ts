@@ -48,8 +48,10 @@ export function requireFactor (factors: readonly OktaFactorLike[], requestedId: 
  */
 export function maskPhoneNumber (phone: string): string {
   const digits = phone.slice(0, 64).replace(/[^\d+]/g, '')
+  // At least three characters are always hidden: a short number shows its last two at most.
   if (digits.length <= 4) return '•'.repeat(digits.length)
-  return digits.slice(0, 2) + '•'.repeat(Math.max(0, digits.length - 6)) + digits.slice(-4)
+  if (digits.length < 9) return '•'.repeat(digits.length - 2) + digits.slice(-2)
+  return digits.slice(0, 2) + '•'.repeat(digits.length - 6) + digits.slice(-4)
 }
 
 /** An email address as shown before the MFA step: "ada.lovelace@example.com" → "a•••@example.com". */

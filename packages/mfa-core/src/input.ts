@@ -17,7 +17,8 @@ export type PasscodeResult =
   | { ok: false, code: 'PASSCODE_MISSING' | 'PASSCODE_MALFORMED' }
 
 /**
- * Checks a raw passcode: spaces are dropped ("123 456" as authenticator apps show it); anything other than
+ * Checks a raw passcode: whitespace is dropped ("123 456" as authenticator apps show it, also tabs and no-break
+ * spaces from a copy and paste); anything other than
  * 6 digits is malformed, including arrays and objects from extended body parsers and over-long strings.
  *
  * @example
@@ -26,7 +27,7 @@ export type PasscodeResult =
 export function readPasscode (raw: unknown): PasscodeResult {
   if (raw === undefined || raw === null || raw === '') return { ok: false, code: 'PASSCODE_MISSING' }
   if (typeof raw !== 'string' || raw.length > MAX_PASSCODE_INPUT_LENGTH) return { ok: false, code: 'PASSCODE_MALFORMED' }
-  const passCode = raw.replace(/ /g, '')
+  const passCode = raw.replace(/\s/g, '')
   if (passCode === '') return { ok: false, code: 'PASSCODE_MISSING' }
   return PASSCODE_PATTERN.test(passCode) ? { ok: true, passCode } : { ok: false, code: 'PASSCODE_MALFORMED' }
 }
@@ -43,13 +44,20 @@ export function readFactorId (raw: unknown): string | undefined {
 }
 
 /**
- * A security-question answer: 1 to {@link MAX_ANSWER_LENGTH} characters.
+ * A security-question answer: 1 to {@link MAX_ANSWER_LENGTH} characters (Unicode code points, so an emoji counts once).
  *
  * @throws MfaError BAD_USER_INPUT (field `answer`).
  */
 export function readAnswer (raw: unknown): string {
-  if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_ANSWER_LENGTH) {
+  // A code point is one or two UTF-16 units: the length check bounds the work before the count.
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 2 * MAX_ANSWER_LENGTH || codePoints(raw) > MAX_ANSWER_LENGTH) {
     throw new MfaError('BAD_USER_INPUT', { field: 'answer' }, `answer must be 1 to ${MAX_ANSWER_LENGTH} characters.`)
   }
   return raw
+}
+
+function codePoints (text: string): number {
+  let n = 0
+  for (const _ of text) n++
+  return n
 }

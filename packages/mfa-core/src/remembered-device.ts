@@ -6,8 +6,9 @@
 // between instances when the store is), so every device cookie issued before is refused.
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { MAX_USER_KEY_LENGTH, getMfaState, recordMfa, sessionGet, sessionSet, userKeyOf, type MfaState, type SessionRequest, type UserKeyFn } from './session-state.js'
-import type { RevocationStore } from './stores/types.js'
 import { MemoryRevocationStore } from './stores/memory-revocation.js'
+import { outcomeOfError } from './client-errors.js'
+import { isStoreUnavailableError, type RevocationStore } from './stores/types.js'
 
 /** Default name of the device cookie. */
 export const REMEMBERED_DEVICE_COOKIE = 'okta_mfa_device'
@@ -158,7 +159,9 @@ export class RememberedDevices {
 
   /**
    * The device a cookie value remembers for `user`, or undefined: bad signature, expired, another user, factors
-   * changed since, or forgotten. One factor listing and one store round trip (after the signature checks).
+   * changed since, or forgotten. One factor listing and one store round trip (after the signature checks). An Okta
+   * failure while listing the factors also means undefined (ask for the code); a store outage rejects with
+   * StoreUnavailableError (fail closed).
    */
   async check (value: string | undefined, user: unknown): Promise<RememberedDevice | undefined> {
     if (typeof value !== 'string' || value.length > MAX_DEVICE_COOKIE_LENGTH) return undefined
@@ -178,7 +181,15 @@ export class RememberedDevices {
     if (typeof p.iat !== 'number' || typeof p.exp !== 'number' || p.exp <= this.#clock()) return undefined
     const userKey = this.#userKey(user)
     if (p.u !== hash(userKey)) return undefined
-    if (p.f !== factorFingerprint(await this.#options.activeFactorIds(user))) return undefined
+    let factorIds: readonly string[]
+    try {
+      factorIds = await this.#options.activeFactorIds(user)
+    } catch (err) {
+      // Okta unreachable or refusing: not remembered, so the user is asked for a code. Anything else is a bug.
+      if (outcomeOfError(err) === undefined || isStoreUnavailableError(err)) throw err
+      return undefined
+    }
+    if (p.f !== factorFingerprint(factorIds)) return undefined
     if (await this.#store.isRevoked(p.id, this.#mark(userKey), p.iat)) return undefined
     return { id: p.id, issuedAt: p.iat, expiresAt: p.exp, factorId: p.fid }
   }

@@ -4,7 +4,7 @@
 // signed out, so a cookie copied before logout is useless afterwards (on every instance, with a shared store).
 import { randomBytes } from 'node:crypto'
 import { sessionGet, sessionSet, userKeyOf, type SessionRequest, type UserKeyFn } from './session-state.js'
-import type { RevocationStore } from './stores/types.js'
+import { StoreUnavailableError, isStoreUnavailableError, type RevocationStore } from './stores/types.js'
 
 /** The session key of the session's identity. */
 export const SESSION_IDENTITY_KEY = 'oktaMfaSession'
@@ -72,11 +72,17 @@ export function ensureSession (req: SessionRequest, options: SessionIdentityOpti
 /**
  * Whether the signed-in session was revoked (its id, or its user since it was issued). One store round trip.
  *
- * @throws StoreUnavailableError when the store cannot answer: callers refuse the request (fail closed).
+ * @throws StoreUnavailableError when the store cannot answer, whatever it rejects with: callers refuse the request (fail
+ *   closed).
  */
 export async function isSessionRevoked (req: SessionRequest, store: RevocationStore, options: SessionIdentityOptions = {}): Promise<boolean> {
   const identity = ensureSession(req, options)
-  return await store.isRevoked(identity.sessionId, identity.userKey, identity.issuedAt)
+  try {
+    return await store.isRevoked(identity.sessionId, identity.userKey, identity.issuedAt)
+  } catch (err) {
+    // Any failure of a store of your own is a store outage too (fail closed), never its raw message.
+    throw isStoreUnavailableError(err) ? err : new StoreUnavailableError(undefined, { cause: err })
+  }
 }
 
 /**
