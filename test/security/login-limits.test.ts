@@ -17,7 +17,7 @@ import { CookieJar, type JarResponse, listenLoopback } from '../helpers/http.js'
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /** bob, spelled as other people would type him (all one account once normalized). */
-const BOB_SPELLINGS = ['bob', 'BOB', ' Bob ', '\uff42\uff4f\uff42', 'b\u200bob', 'bob\u00ad', 'ＢＯＢ']
+const BOB_SPELLINGS = ['bob', 'BOB', ' Bob ', '\uff42\uff4f\uff42', 'b\u200bob', 'bob\u00ad', 'ＢＯＢ', 'bob\u034f', 'bo\ufe0fb', '\u3164bob', 'b\u180bob']
 
 /** A log stream that keeps every line. */
 function logSink (): { stream: Writable, text: () => string } {

@@ -35,8 +35,12 @@ export interface LoginRefusal {
   message: string
 }
 
-/** Characters that change nothing a person sees: zero-width spaces and joiners, soft hyphens, bidi marks. */
-const INVISIBLE = /\p{Cf}/gu
+/**
+ * Characters that change nothing a person sees: format characters (zero-width spaces and joiners, soft hyphens, bidi
+ * marks) and every other default-ignorable code point (variation selectors, the combining grapheme joiner, Hangul
+ * fillers).
+ */
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu
 
 /**
  * The account a username names: Unicode NFKC (full-width and compatibility forms fold to plain ones), invisible
