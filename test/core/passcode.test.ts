@@ -47,7 +47,8 @@ async function rig (tt: { teardown: (fn: () => unknown) => void }, opts: { provi
       userKey: login,
       request: undefined,
       client,
-      resolveOktaUser: () => ({ login }),
+      // An app that keeps Okta user ids maps to { id }; the others to { login }.
+      resolveOktaUser: () => (login.startsWith('00u') ? { id: login } : { login }),
       provision: opts.provision,
       clock: emu.clock.now,
       deadline: new RequestDeadline(opts.deadlineMs ?? 5000, 'req-1'),
@@ -124,6 +125,7 @@ await t.test('outcomes: success, wrong codes with attempts left, the last with t
   await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'cyd@example.com', email: 'cyd@example.com', firstName: 'C', lastName: 'D' } })
   t.match(await check({ session: {} }, 'cyd@example.com', { passCode: '123456' }, limiter), { ok: false, error: { code: 'ENROLLMENT_REQUIRED', status: 403 } }, 'no factor: a code the app routes to enrollment')
   t.match(await check({ session: {} }, 'ghost@example.com', { passCode: '123456' }, limiter), { ok: false, error: { code: 'OKTA_USER_NOT_FOUND', status: 403, retryable: false } }, 'no Okta user: a code, not an error')
+  t.match(await check({ session: {} }, '00unknownuser0000001', { passCode: '123456' }, limiter), { ok: false, error: { code: 'OKTA_USER_NOT_FOUND', status: 403 } }, 'an { id } Okta does not know: the same code')
   const { provisioned } = { provisioned: await rig(t, { provision: true }) }
   t.match(await provisioned.check({ session: {} }, 'dee@example.com', { passCode: '123456' }), { ok: false, error: { code: 'ENROLLMENT_REQUIRED' } }, 'with provision the user is created, then needs a factor')
 })

@@ -101,7 +101,15 @@ export class MfaSubject<User = unknown, Req = unknown> {
       if (cached !== undefined) return cached
     }
     const oktaUserId = await this.oktaUserId()
-    const list = await this.#init.client.listFactors(oktaUserId, this.callOptions)
+    let list: readonly OktaFactorLike[]
+    try {
+      list = await this.#init.client.listFactors(oktaUserId, this.callOptions)
+    } catch (err) {
+      // Listing a user's factors is 404 only when Okta has no such user (an `{ id }` mapping, or one deleted since).
+      if (errorCode(err) !== 'OKTA_NOT_FOUND') throw err
+      this.forgetOktaUser()
+      throw new MfaError('OKTA_USER_NOT_FOUND', {}, undefined, { cause: err })
+    }
     this.rememberFactors(list)
     return list
   }
