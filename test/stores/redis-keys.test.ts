@@ -1,9 +1,10 @@
 // Guards what the Redis stores leave in Redis and how they are set up: every key under its prefix, hashed (no login or
 // session id in key names), with a TTL; prefixes isolate apps; two clients (two instances) share one atomic counter;
 // createRedisStores and the store constructors refuse bad options with a TypeError naming the option.
+import { createHash } from 'node:crypto'
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { createRedisStores, RedisAttemptStore, RedisRevocationStore, DEFAULT_REDIS_PREFIX } from '@okta-mfa/core'
+import { attemptKey, createRedisStores, RedisAttemptStore, RedisRevocationStore, DEFAULT_REDIS_PREFIX } from '@okta-mfa/core'
 import { withRedis } from '../helpers/redis.js'
 
 const redis = await withRedis(t)
@@ -40,6 +41,12 @@ await t.test('keys: under the prefix, hashed, each with a TTL no longer than ask
     stores.revocations.userKeyOf('alice@example.org'),
     stores.attempts.keyOf('alice@example.org'),
   ].sort())
+  // The key names are a stored format: a release that hashed differently would orphan every live counter and revocation.
+  const sha = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64url')
+  t.equal(stores.attempts.keyOf('alice@example.org'), `${DEFAULT_REDIS_PREFIX}att:${sha('alice@example.org')}`)
+  t.equal(stores.revocations.sessionKeyOf('secret-session-id'), `${DEFAULT_REDIS_PREFIX}{rev}:s:${sha('secret-session-id')}`)
+  t.equal(stores.revocations.userKeyOf('alice@example.org'), `${DEFAULT_REDIS_PREFIX}{rev}:u:${sha('alice@example.org')}`)
+  t.equal(attemptKey('mfa', 'ädä'), `mfa:${sha('ädä')}`, "the limiter's key, as the README's table gives it")
   t.equal(await admin.get(stores.revocations.userKeyOf('alice@example.org')), String(now), 'the user mark holds the time, nothing else')
   const ttls = Object.fromEntries(await Promise.all(keys.map(async (k) => [k, await admin.pttl(k)] as const)))
   t.ok(ttls[stores.attempts.keyOf('alice@example.org')]! > 55_000 && ttls[stores.attempts.keyOf('alice@example.org')]! <= 60_000, 'attempt TTL = window')
