@@ -27,6 +27,9 @@ void t.test('bad options throw a TypeError that names the option', async (t) => 
     ['token with a newline', { orgUrl: ORG, token: 'abc\r\nX-Evil: 1' }, /"token" option must be a non-empty string/],
     ['token and auth', { orgUrl: ORG, token: TOKEN, auth: ssws(TOKEN) }, /"token" and "auth" options are exclusive/],
     ['auth without header()', { orgUrl: ORG, auth: {} }, /"auth" option must be an object with a header\(\) method/],
+    ['auth an empty string', { orgUrl: ORG, auth: '' }, /^"auth" option must be a non-empty string/],
+    ['auth a string with a space', { orgUrl: ORG, auth: 'AUTH SECRET' }, /^"auth" option must be a non-empty string/],
+    ['auth a string with a newline', { orgUrl: ORG, auth: 'abc\r\nX-Evil: 1' }, /^"auth" option must be a non-empty string/],
     ['timeoutMs zero', { orgUrl: ORG, token: TOKEN, timeoutMs: 0 }, /"timeoutMs" option must be a positive integer/],
     ['timeoutMs fraction', { orgUrl: ORG, token: TOKEN, timeoutMs: 1.5 }, /"timeoutMs" option must be a positive integer/],
     ['timeoutMs string', { orgUrl: ORG, token: TOKEN, timeoutMs: '5000' }, /"timeoutMs" option must be a positive integer/],
@@ -37,12 +40,14 @@ void t.test('bad options throw a TypeError that names the option', async (t) => 
   for (const [name, options, message] of bad) {
     t.throws(() => createOktaClient(options as OktaClientOptions), { name: 'TypeError', message }, name)
   }
-  // The message of a bad token never repeats the token.
-  try {
-    createOktaClient({ orgUrl: ORG, token: 'leaky token' })
-    t.fail('should throw')
-  } catch (err) {
-    t.notMatch(String((err as Error).message), /leaky/)
+  // The message of a bad token never repeats the token, whichever option carried it.
+  for (const options of [{ orgUrl: ORG, token: 'leaky token' }, { orgUrl: ORG, auth: 'leaky token' }]) {
+    try {
+      createOktaClient(options)
+      t.fail('should throw')
+    } catch (err) {
+      t.notMatch(String((err as Error).message), /leaky/)
+    }
   }
 })
 
@@ -118,6 +123,13 @@ void t.test('logins are percent-encoded into one path segment; queries are seria
   agent.assertNoPendingInterceptors()
   await t.rejects(client.getUser(''), { name: 'TypeError', message: /"idOrLogin" must be a non-empty string/ })
   await t.rejects(client.getFactor('00u1', ''), { name: 'TypeError', message: /"factorId" must be a non-empty string/ })
+  // A lone surrogate (JSON allows one) cannot be percent-encoded: the same TypeError, naming the parameter, no echo.
+  const surrogate = await client.getUser('\ud800@example.com').then(() => undefined, (err: unknown) => err as Error)
+  t.type(surrogate, TypeError)
+  t.match(surrogate, { name: 'TypeError', message: /^"idOrLogin" must be / })
+  t.notMatch(surrogate?.message, /example\.com|\ud800/)
+  await t.rejects(client.listFactors('00u1\udfff'), { name: 'TypeError', message: /^"userId" must be / })
+  await t.rejects(client.getFactor('00u1', '\ud83d'), { name: 'TypeError', message: /^"factorId" must be / })
   await t.rejects(client.enrollFactor('00u1', {} as never), { name: 'TypeError', message: /"body" must have a "factorType"/ })
   await t.rejects(client.enrollFactor('00u1', { factorType: 'push', provider: 'OKTA' }, { tokenLifetimeSeconds: -1 }), { name: 'TypeError', message: /"tokenLifetimeSeconds"/ })
   await t.rejects(client.activateFactor('00u1', 'ost1', {} as never), { name: 'TypeError', message: /"body.passCode" must be a string/ })

@@ -43,8 +43,19 @@ export function isValidHeaderValue (value: string): boolean {
  * ```
  */
 export function ssws (token: string): OktaAuth {
+  return sswsOption(token, 'token')
+}
+
+/**
+ * `ssws(token)` for the client option that carried the token (`token`, or `auth` given as a string): a bad
+ * token throws a TypeError naming that option, never quoting the value. Internal.
+ *
+ * @param token - the Okta API token
+ * @param option - the option's name, for the error message
+ */
+export function sswsOption (token: string, option: 'token' | 'auth'): OktaAuth {
   if (typeof token !== 'string' || token.length === 0 || !/^[\x21-\x7e]+$/.test(token)) {
-    throw new TypeError('"token" option must be a non-empty string of printable characters without spaces')
+    throw new TypeError(`"${option}" option must be a non-empty string of printable characters without spaces`)
   }
   const value = `SSWS ${token}`
   const auth: OktaAuth = { header: () => value }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Dispatcher } from 'undici'
-import { ssws, isValidHeaderValue } from './auth.js'
+import { sswsOption, isValidHeaderValue } from './auth.js'
 import type { OktaAuth } from './auth.js'
 import { isOAuthOptions, resolveOAuth } from './oauth/options.js'
 import type { OAuthConfig, OktaOAuthOptions } from './oauth/options.js'
@@ -29,41 +29,41 @@ export interface OktaClientOptions {
    */
   orgUrl: string
   /** SSWS API token (the same as `auth: token`). Give exactly one of `token` and `auth`. */
-  token?: string
+  token?: string | undefined
   /**
    * How to authorize: an SSWS API token (a string), OAuth 2.0 settings (a service app with
    * private_key_jwt, optionally DPoP; see the README's "OAuth 2.0"), or an `OktaAuth` such as `ssws(token)`.
    * Give exactly one of `token` and `auth`.
    */
-  auth?: string | OktaOAuthOptions | OktaAuth
+  auth?: string | OktaOAuthOptions | OktaAuth | undefined
   /**
    * Accept an `http:` orgUrl. Only for a local emulator on loopback: over plain http the API token
    * travels in clear text.
    * @default false
    */
-  allowInsecureHttp?: boolean
+  allowInsecureHttp?: boolean | undefined
   /**
    * Timeout of one request (connect, headers and body), milliseconds. A positive integer.
    * @default 5000
    */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
   /**
    * An undici dispatcher (`Pool`, `Agent`, `MockAgent`, ...). The client never closes a dispatcher it
    * was given. When absent, the client creates a keep-alive `Agent` and closes it in `close()`.
    * @default a keep-alive Agent owned by the client
    */
-  dispatcher?: Dispatcher
+  dispatcher?: Dispatcher | undefined
   /**
    * Appended to the `User-Agent` header, after `okta-mfa-client/<version>`.
    * @default undefined
    */
-  userAgent?: string
+  userAgent?: string | undefined
   /**
    * How long in total an idempotent GET that meets a 429 may wait for `X-Rate-Limit-Reset` and
    * retry, milliseconds. `0` never waits. Verify, activate and every POST never wait.
    * @default 10000
    */
-  rateLimitMaxWaitMs?: number
+  rateLimitMaxWaitMs?: number | undefined
 }
 
 /**
@@ -163,7 +163,7 @@ export function resolveOptions (options: OktaClientOptions): ClientConfig {
   let auth: OktaAuth | undefined
   let oauth: OAuthConfig | undefined
   if (typeof authOpt === 'string') {
-    auth = ssws(authOpt) // throws a TypeError naming "token"
+    auth = sswsOption(authOpt, 'auth') // throws a TypeError naming "auth"
   } else if (isOAuthOptions(authOpt)) {
     oauth = resolveOAuth(authOpt) // throws a TypeError naming "auth.<field>"
   } else if (authOpt !== undefined) {
@@ -172,7 +172,7 @@ export function resolveOptions (options: OktaClientOptions): ClientConfig {
     }
     auth = authOpt as OktaAuth
   } else if (token !== undefined) {
-    auth = ssws(token as string) // throws a TypeError naming "token"
+    auth = sswsOption(token as string, 'token') // throws a TypeError naming "token"
   } else {
     throw new TypeError('"token" option is required (an Okta API token), or give "auth"')
   }

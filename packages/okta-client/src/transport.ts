@@ -9,6 +9,7 @@ import {
   AbortedError, ClientClosedError, ConnectionError, InvalidResponseError, OktaClientError, RateLimitedError, TimeoutError,
 } from './errors.js'
 import type { OktaApiError } from './errors.js'
+import { isJsonType, quoteType } from './content-type.js'
 import { mapOktaError, oktaErrorFields } from './error-mapping.js'
 import { Exchange } from './exchange.js'
 import { RetryOnce } from './oauth/challenge.js'
@@ -27,15 +28,15 @@ import { VERSION } from './version.js'
  */
 export interface RequestOptions {
   /** Aborts the request (and any rate-limit wait); the call rejects with code `OKTA_ABORTED`. */
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
   /** Sent as `X-Request-Id`, to correlate your logs with the call. */
-  requestId?: string
+  requestId?: string | undefined
   /**
    * When the call must be over, in `performance.now()` milliseconds: a deadline several calls share (one per incoming
    * request). Past it the call rejects with code `OKTA_ABORTED`, as with an aborted `signal`, but without the cost of
    * an AbortSignal per request. The client's `timeoutMs` still bounds each call.
    */
-  deadline?: number
+  deadline?: number | undefined
 }
 
 /**
@@ -84,14 +85,21 @@ export interface ApiResponse {
   url: URL
 }
 
-const JSON_TYPE = /^application\/(?:[a-z0-9.+-]*\+)?json\s*(?:;|$)/i
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 const waits = new WeakMap<RateLimitedError, number>()
 
-/** Encodes one path segment (a login keeps its `@` and `+` as `%40` and `%2B`). */
+/**
+ * Encodes one path segment (a login keeps its `@` and `+` as `%40` and `%2B`). Throws a TypeError naming the
+ * parameter, never quoting it, for an empty value or one that cannot be encoded (a lone UTF-16 surrogate).
+ */
 export function segment (value: string, name: string): string {
   if (typeof value !== 'string' || value === '') throw new TypeError(`"${name}" must be a non-empty string`)
-  return encodeURIComponent(value)
+  try {
+    return encodeURIComponent(value)
+  } catch {
+    // URIError: a lone surrogate (possible in a JSON string) has no UTF-8 encoding.
+    throw new TypeError(`"${name}" must be a non-empty string of well-formed Unicode (it holds a lone surrogate)`)
+  }
 }
 
 /** The HTTP layer of a client. */
@@ -315,7 +323,7 @@ function interpret (
 ): ApiResponse {
   const requestId = headerValue(headers, 'x-okta-request-id')
   const contentType = headerValue(headers, 'content-type')
-  const isJson = contentType !== undefined && JSON_TYPE.test(contentType)
+  const isJson = isJsonType(contentType)
 
   if (status >= 200 && status < 300) {
     if (!spec.expectBody) return { status, headers, body: undefined, requestId, url }
@@ -323,7 +331,7 @@ function interpret (
       throw new InvalidResponseError(`Okta answered HTTP ${status} without a Content-Type`, { status, requestId })
     }
     if (!isJson) {
-      throw new InvalidResponseError(`Okta answered HTTP ${status} with Content-Type ${JSON.stringify(contentType.slice(0, 100))}, not JSON`, { status, requestId })
+      throw new InvalidResponseError(`Okta answered HTTP ${status} with Content-Type ${quoteType(contentType)}, not JSON`, { status, requestId })
     }
     return { status, headers, body: parseJson(raw, status, requestId), requestId, url }
   }
@@ -345,7 +353,7 @@ function interpret (
   }
   if (fields === undefined && status >= 500) {
     throw new InvalidResponseError(
-      `Okta answered HTTP ${status} without an Okta error body (Content-Type ${contentType === undefined ? 'absent' : JSON.stringify(contentType.slice(0, 100))})`,
+      `Okta answered HTTP ${status} without an Okta error body (Content-Type ${contentType === undefined ? 'absent' : quoteType(contentType)})`,
       { status, requestId })
   }
   const err = mapOktaError({ status, ...fields, requestId })

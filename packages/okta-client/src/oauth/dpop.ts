@@ -12,14 +12,39 @@ export function accessTokenHash (token: string): string {
   return createHash('sha256').update(token).digest('base64url')
 }
 
+// Escapes that stay encoded in an htu: `/`, `?`, `#` and `%` decoded would change what the path is (a second
+// segment, a query, a fragment, or a new escape for whoever decodes it next).
+const KEPT = /%(?:2f|3f|23|25)/i
+const ESCAPES = /(?:%[0-9a-f]{2})+/gi
+
+/** Decodes one run of escapes, keeping those in KEPT encoded (each an ASCII byte: never inside a UTF-8 sequence). */
+function decodeRun (run: string): string {
+  if (!KEPT.test(run)) return decodeURIComponent(run)
+  let out = ''
+  for (let i = 0, start = 0; i <= run.length; i += 3) {
+    if (i === run.length || KEPT.test(run.slice(i, i + 3))) {
+      out += decodeURIComponent(run.slice(start, i)) + run.slice(i, i + 3)
+      start = i + 3
+    }
+  }
+  return out
+}
+
 /**
  * The `htu` of a request: scheme, host and path, no query or fragment, the path percent-decoded
- * (Okta normalises the request URI before comparing: a login's `%40` would not match).
+ * (Okta normalises the request URI before comparing: a login's `%40` would not match) except for
+ * `%2F`, `%3F`, `%23` and `%25`, so the htu stays one path, and decoding it once gives the request path.
+ * A path that is not valid percent-encoded UTF-8 stays as it is.
  */
 export function htuOf (url: URL): string {
-  let path = url.pathname
-  try { path = decodeURIComponent(path) } catch { /* keep it encoded */ }
-  return url.origin + path
+  const path = url.pathname
+  if (!path.includes('%')) return url.origin + path
+  try {
+    decodeURIComponent(path) // the whole path decodes: so does every run of escapes split at an ASCII escape
+  } catch {
+    return url.origin + path
+  }
+  return url.origin + path.replace(ESCAPES, decodeRun)
 }
 
 /** The client's DPoP key and proof signer. */

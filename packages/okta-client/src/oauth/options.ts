@@ -29,7 +29,7 @@ export interface OktaOAuthOptions {
    */
   privateKey: string | Record<string, unknown>
   /** The key's id (`kid` of the assertion header); defaults to the JWK's `kid`. Okta needs it when the app has several keys. */
-  keyId?: string
+  keyId?: string | undefined
   /** The okta.* scopes to request, e.g. `['okta.users.read', 'okta.users.manage']` (or one space-separated string). */
   scopes: string[] | string
   /**
@@ -37,7 +37,7 @@ export interface OktaOAuthOptions {
    * default for new API Services apps. With `true` the client still follows the `token_type` Okta answers.
    * @default false
    */
-  dpop?: boolean
+  dpop?: boolean | undefined
 }
 
 /** The validated OAuth configuration (internal). */

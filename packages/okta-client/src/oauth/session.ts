@@ -82,10 +82,7 @@ export class OAuthSession {
         if (this.#signer === undefined || attempt > 0) throw r.error
         continue
       }
-      if (r.tokenType === 'DPoP' && this.#signer === undefined) {
-        // Okta binds a token only when a proof was sent; never reached without DPoP.
-        throw new TypeError('Okta issued a DPoP token to a client without "auth.dpop"')
-      }
+      // A DPoP token comes only after a proof (token-response.ts refuses one otherwise): `#signer` is then set.
       const lifetimeMs = r.expiresInS * 1000
       const token: AccessToken = {
         authorization: `${r.tokenType} ${r.accessToken}`,

@@ -1,22 +1,8 @@
-// One POST to {orgUrl}/oauth2/v1/token (client credentials, private_key_jwt, optional DPoP proof)
-// and the reading of its answer: a token, a nonce request, or a coded OAuth error.
+// One POST to {orgUrl}/oauth2/v1/token (client credentials, private_key_jwt, optional DPoP proof);
+// its answer is read by token-response.ts: a token, a nonce request, or a coded error.
 import { request, type Dispatcher } from 'undici'
 import { ConnectionError, InvalidResponseError, TimeoutError } from '../errors.js'
-import { DpopRejectedError, InvalidClientError, InvalidScopeError, OAuthError } from './errors.js'
-import { headerValue } from '../rate-limit.js'
-
-/** What the token endpoint granted. */
-export interface TokenResponse {
-  accessToken: string
-  tokenType: 'Bearer' | 'DPoP'
-  expiresInS: number
-}
-
-/** The token endpoint asked for a DPoP nonce (400 `use_dpop_nonce` with a `DPoP-Nonce` header). */
-export interface NonceRequest {
-  nonce: string
-  error: DpopRejectedError
-}
+import { readTokenResponse, type NonceRequest, type TokenResponse } from './token-response.js'
 
 /** How to reach the token endpoint. */
 export interface TokenEndpoint {
@@ -28,22 +14,6 @@ export interface TokenEndpoint {
 
 const MAX_TOKEN_BODY = 64 * 1024
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
-
-function oauthError (status: number, body: Record<string, unknown>, requestId: string | undefined): OAuthError {
-  const details = {
-    status,
-    error: typeof body['error'] === 'string' ? body['error'] : 'invalid_response',
-    errorDescription: typeof body['error_description'] === 'string' ? body['error_description'] : undefined,
-    requestId,
-  }
-  switch (details.error) {
-    case 'invalid_client': return new InvalidClientError(details)
-    case 'invalid_scope': return new InvalidScopeError(details)
-    case 'invalid_dpop_proof':
-    case 'use_dpop_nonce': return new DpopRejectedError(details)
-    default: return new OAuthError(details)
-  }
-}
 
 /** Posts one token request. Returns the token or a nonce request; throws a coded error otherwise. */
 export async function postToken (
@@ -96,29 +66,5 @@ export async function postToken (
     const causeCode = typeof code?.code === 'string' ? code.code : undefined
     throw new ConnectionError(`could not reach Okta's token endpoint${causeCode === undefined ? '' : ` (${causeCode})`}`, { cause: err, causeCode })
   }
-  const requestId = headerValue(resHeaders, 'x-okta-request-id')
-  const nonce = headerValue(resHeaders, 'dpop-nonce')
-  if (nonce !== undefined && nonce !== '') onNonce(nonce)
-  let parsed: unknown
-  try { parsed = JSON.parse(text) } catch { parsed = undefined }
-  const json = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed as Record<string, unknown> : undefined
-
-  if (status === 200 && json !== undefined) {
-    const type = typeof json['token_type'] === 'string' ? json['token_type'].toLowerCase() : ''
-    const token = json['access_token']
-    const expiresIn = json['expires_in']
-    if (typeof token !== 'string' || token === '' || !/^[\x21-\x7e]+$/.test(token) || (type !== 'bearer' && type !== 'dpop') ||
-      typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-      throw new InvalidResponseError("Okta's token response lacks a usable access_token, token_type or expires_in", { status, requestId })
-    }
-    return { accessToken: token, tokenType: type === 'dpop' ? 'DPoP' : 'Bearer', expiresInS: expiresIn }
-  }
-  if (json === undefined || typeof json['error'] !== 'string') {
-    throw new InvalidResponseError(`Okta's token endpoint answered HTTP ${status} without an OAuth body`, { status, requestId })
-  }
-  const error = oauthError(status, json, requestId)
-  if (json['error'] === 'use_dpop_nonce' && nonce !== undefined && nonce !== '' && error instanceof DpopRejectedError) {
-    return { nonce, error }
-  }
-  throw error
+  return readTokenResponse({ status, headers: resHeaders, text }, proof !== undefined, onNonce)
 }

@@ -1,0 +1,126 @@
+// What the client makes of each answer of the token endpoint beyond a token or an OAuth error: a 429 is
+// OKTA_RATE_LIMITED with the reset computed as on the API (the emulator's real token endpoint rate-limits),
+// an Okta error body maps as on the API, a 200 is read only as JSON, and a DPoP-bound token to a client
+// without DPoP is an invalid response. Answers the emulator cannot give on demand (a 5xx, a 429 from a
+// proxy, a 200 of the wrong Content-Type, a DPoP token unasked) come from MockAgent.
+import t, { type Test } from 'tap'
+import { inspect } from 'node:util'
+import { MockAgent } from 'undici'
+import { createOktaClient, InvalidResponseError, OktaApiError, RateLimitedError, type OktaClient } from '@okta-mfa/client'
+import { ALL_SCOPES, app, appKey, oauthEmulator } from './keys.js'
+
+const KEY = appKey('key-1')
+const ORG = 'https://dev-token.okta.com'
+const TOKEN_SECRET = 'eyJ-TOKEN-ENDPOINT-SECRET-5521'
+const json = { 'content-type': 'application/json', 'x-okta-request-id': 'rid-tok' }
+
+async function rejection (p: Promise<unknown>): Promise<Error & Record<string, any>> {
+  try {
+    await p
+  } catch (err) {
+    return err as Error & Record<string, any>
+  }
+  throw new Error('expected a rejection')
+}
+
+function mocked (t: Test, dpop = false): { agent: MockAgent, client: OktaClient, token: () => ReturnType<ReturnType<MockAgent['get']>['intercept']> } {
+  const agent = new MockAgent()
+  agent.disableNetConnect()
+  const client = createOktaClient({ orgUrl: ORG, dispatcher: agent, auth: { clientId: '0oa-t', privateKey: KEY.pem, scopes: ['okta.users.read'], dpop } })
+  t.teardown(async () => { await client.close(); await agent.close() })
+  return { agent, client, token: () => agent.get(ORG).intercept({ path: '/oauth2/v1/token', method: 'POST' }) }
+}
+
+void t.test('a 429 of the real token endpoint is OKTA_RATE_LIMITED, its reset read as on the API', async (t) => {
+  // Bucket "user" (the token endpoint's, as at Okta) spent at once: every request is a 429 E0000047.
+  const emu = await oauthEmulator(t, [app('0oa-rl', KEY, ALL_SCOPES, false)], { rateLimits: { windowMs: 3_600_000, limits: { user: 0 } } })
+  const oauth = createOktaClient({ orgUrl: emu.url, allowInsecureHttp: true, auth: { clientId: '0oa-rl', privateKey: KEY.pem, scopes: ALL_SCOPES } })
+  const api = createOktaClient({ orgUrl: emu.url, allowInsecureHttp: true, token: emu.token, rateLimitMaxWaitMs: 0 })
+  t.teardown(async () => { await oauth.close(); await api.close() })
+
+  const err = await rejection(oauth.getUser('someone@example.com'))
+  t.type(err, RateLimitedError)
+  t.match(err, { code: 'OKTA_RATE_LIMITED', status: 429, errorCode: 'E0000047', errorSummary: /rate limit/ })
+  t.match(err.requestId, /\S/, 'the request id of the token response')
+  t.type(err.resetAt, Date)
+  t.type(err.retryAfterSeconds, 'number')
+  t.ok(Math.abs(err.resetAt.getTime() - Date.now() - err.retryAfterSeconds * 1000) <= 2000, 'retryAfterSeconds is the time left to resetAt')
+
+  // The API path on the same window: the same reset, the same wait.
+  const onApi = await rejection(api.getUser('someone@example.com'))
+  t.type(onApi, RateLimitedError)
+  t.equal(err.resetAt.getTime(), onApi.resetAt.getTime())
+  t.ok(Math.abs(err.retryAfterSeconds - onApi.retryAfterSeconds) <= 1)
+})
+
+void t.test('a 429 of the token endpoint is OKTA_RATE_LIMITED whatever its body', async (t) => {
+  const m = mocked(t)
+  const date = new Date(Date.UTC(2030, 0, 1, 12, 0, 0))
+  const reset = String(date.getTime() / 1000 + 42)
+  m.token().reply(429, { error: 'rate_limited', error_description: 'slow down' }, { headers: { ...json, 'x-rate-limit-reset': reset, date: date.toUTCString() } })
+  const oauthBody = await rejection(m.client.getUser('00u1'))
+  t.type(oauthBody, RateLimitedError, 'an OAuth-style body')
+  t.match(oauthBody, { code: 'OKTA_RATE_LIMITED', status: 429, retryAfterSeconds: 42, requestId: 'rid-tok' })
+  t.equal(oauthBody.resetAt.getTime(), Number(reset) * 1000, 'X-Rate-Limit-Reset, relative to Date')
+
+  m.token().reply(429, '<html>Too Many Requests</html>', { headers: { 'content-type': 'text/html', 'retry-after': '7' } })
+  const html = await rejection(m.client.getUser('00u1'))
+  t.type(html, RateLimitedError, 'a proxy page')
+  t.match(html, { code: 'OKTA_RATE_LIMITED', status: 429, retryAfterSeconds: 7, errorCode: undefined })
+
+  m.token().reply(429, '', { headers: {} })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_RATE_LIMITED', resetAt: undefined, retryAfterSeconds: undefined }, 'no body, no header')
+  m.agent.assertNoPendingInterceptors()
+})
+
+void t.test('an Okta error body of the token endpoint maps as on the API; OAuth bodies as before', async (t) => {
+  const m = mocked(t)
+  const body = { errorCode: 'E0000009', errorSummary: 'Internal Server Error', errorLink: 'E0000009', errorId: 'oae9', errorCauses: [] }
+  m.token().reply(500, body, { headers: json })
+  const err = await rejection(m.client.getUser('00u1'))
+  t.type(err, OktaApiError)
+  t.match(err, { code: 'OKTA_API_ERROR', status: 500, errorCode: 'E0000009', errorSummary: 'Internal Server Error', errorId: 'oae9', requestId: 'rid-tok' })
+
+  m.token().reply(401, { errorCode: 'E0000011', errorSummary: 'Invalid token provided', errorCauses: [] }, { headers: json })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_AUTHENTICATION', status: 401, errorCode: 'E0000011' }, 'by code, as the API maps it')
+
+  m.token().reply(503, '<html>down</html>', { headers: { 'content-type': 'text/html' } })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_RESPONSE', status: 503 }, 'no Okta body: an invalid response')
+
+  m.token().reply(400, { error: 'invalid_request', error_description: 'bad' }, { headers: json })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_OAUTH_ERROR', status: 400, error: 'invalid_request' }, 'an OAuth body')
+  m.token().reply(401, { error: 'invalid_client', error_description: 'no' }, { headers: json })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_CLIENT', status: 401 })
+  m.agent.assertNoPendingInterceptors()
+})
+
+void t.test('a 200 of the token endpoint is read only with a JSON Content-Type', async (t) => {
+  const m = mocked(t)
+  const token = { token_type: 'Bearer', expires_in: 3600, access_token: TOKEN_SECRET }
+  m.token().reply(200, JSON.stringify(token), { headers: { 'content-type': 'text/html' } })
+  const html = await rejection(m.client.getUser('00u1'))
+  t.type(html, InvalidResponseError)
+  t.match(html, { code: 'OKTA_INVALID_RESPONSE', status: 200, message: /Content-Type "text\/html", not JSON/ })
+  m.token().reply(200, JSON.stringify(token), { headers: {} })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_RESPONSE', status: 200, message: /without a Content-Type/ })
+  m.token().reply(200, 'not json', { headers: json })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_RESPONSE', status: 200, message: /not a JSON object/ })
+  t.notMatch(inspect(html, { depth: 10, showHidden: true }) + JSON.stringify(html) + String(html.stack), TOKEN_SECRET, 'the token is not shown')
+
+  // application/json with a charset: read.
+  m.token().reply(200, token, { headers: { 'content-type': 'application/json; charset=utf-8' } })
+  m.agent.get(ORG).intercept({ path: '/api/v1/users/00u1', method: 'GET', headers: { authorization: `Bearer ${TOKEN_SECRET}` } })
+    .reply(200, { id: '00u1', profile: {} }, { headers: json })
+  t.equal((await m.client.getUser('00u1')).id, '00u1')
+  m.agent.assertNoPendingInterceptors()
+})
+
+void t.test('a DPoP-bound token to a client without DPoP is an invalid response', async (t) => {
+  const m = mocked(t, false)
+  m.token().reply(200, { token_type: 'DPoP', expires_in: 3600, access_token: TOKEN_SECRET }, { headers: json })
+  const err = await rejection(m.client.getUser('00u1'))
+  t.type(err, InvalidResponseError)
+  t.match(err, { code: 'OKTA_INVALID_RESPONSE', status: 200, requestId: 'rid-tok', message: /DPoP/ })
+  t.notMatch(inspect(err, { depth: 10, showHidden: true }) + JSON.stringify(err) + String(err.stack), TOKEN_SECRET)
+  m.agent.assertNoPendingInterceptors()
+})
