@@ -134,7 +134,7 @@ function readKey (env: Record<string, string | undefined>, readFile: (path: stri
  */
 export interface ReadOktaAuthEnvOptions {
   /** Reads OKTA_PRIVATE_KEY_FILE. @default fs.readFileSync(path, 'utf8') */
-  readFile?: (path: string) => string
+  readFile?: ((path: string) => string) | undefined
 }
 
 /**

@@ -7,9 +7,9 @@ import type { RevocationStore } from './types.js'
 /** Options of {@link MemoryRevocationStore}. */
 export interface MemoryRevocationStoreOptions {
   /** Time source in ms; TTLs run on it. @default Date.now */
-  clock?: () => number
+  clock?: (() => number) | undefined
   /** Most exact entries (sessions plus users) kept before new revocations go to the overflow set. @default 100000 */
-  maxEntries?: number
+  maxEntries?: number | undefined
 }
 
 /** Bits in the overflow set: 2^23 bits = 1 MiB, whatever the load. */

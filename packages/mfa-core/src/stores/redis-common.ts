@@ -20,12 +20,12 @@ export interface RedisClientLike {
 /** Options of {@link RedisAttemptStore} and {@link RedisRevocationStore}. */
 export interface RedisStoreOptions {
   /** Prepended to every key, so that several apps can share one Redis. @default 'okta-mfa:' */
-  prefix?: string
+  prefix?: string | undefined
   /**
    * Longest wait for one command before it rejects with StoreUnavailableError, whatever the client's own settings
    * (an offline queue, no commandTimeout). @default 1000
    */
-  commandTimeoutMs?: number
+  commandTimeoutMs?: number | undefined
 }
 
 /** Default key prefix of the Redis stores. */

@@ -11,25 +11,25 @@ import { StoreUnavailableError } from './types.js'
 /** Options of {@link createRedisStores}. */
 export interface CreateRedisStoresOptions {
   /** Prepended to every key. @default 'okta-mfa:' */
-  prefix?: string
+  prefix?: string | undefined
   /** Longest wait for one command (and for `ping()`), in ms. @default 1000 */
-  commandTimeoutMs?: number
+  commandTimeoutMs?: number | undefined
   /** Longest wait for one connection attempt, in ms. @default 5000 */
-  connectTimeoutMs?: number
+  connectTimeoutMs?: number | undefined
   /** Cap of the reconnect backoff (50 ms, 100 ms, 200 ms, … up to this), in ms. Reconnection never stops. @default 2000 */
-  maxReconnectDelayMs?: number
+  maxReconnectDelayMs?: number | undefined
   /** Called with each connection error (for logging; messages carry no password). @default errors are dropped */
-  onError?: (err: Error) => void
+  onError?: ((err: Error) => void) | undefined
   /**
    * Called once when Redis becomes unreachable (`'down'`, with the first error) and once when it is reachable again
    * (`'up'`), however many reconnect attempts fail in between: what a log of outages wants. @default none
    */
-  onStatusChange?: (status: 'down' | 'up', err?: Error) => void
+  onStatusChange?: ((status: 'down' | 'up', err?: Error) => void) | undefined
   /**
    * More ioredis options (TLS, username, db, …). The fail-closed settings (`enableOfflineQueue: false`,
    * `commandTimeout`, `maxRetriesPerRequest: 0`, `autoResendUnfulfilledCommands: false`, `retryStrategy`) win.
    */
-  redisOptions?: RedisOptions
+  redisOptions?: RedisOptions | undefined
 }
 
 /** What {@link createRedisStores} returns. */
