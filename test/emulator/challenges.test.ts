@@ -89,6 +89,33 @@ await t.test('enroll options: activate=true, updatePhone, one factor per type', 
   t.equal(totp.status, 400, 'resend of an ACTIVE factor')
 })
 
+await t.test('updatePhone is ignored when the number belongs to an ACTIVE factor', async (t) => {
+  const emu = await withEmulator(t)
+  const userId = await newUser(emu, 'phones@example.com')
+  const F = `/api/v1/users/${userId}/factors`
+  for (const factorType of ['sms', 'call'] as const) {
+    const active = await emuFetch(emu, 'POST', `${F}?activate=true`, { factorType, provider: 'OKTA', profile: { phoneNumber: '+15551110000' } })
+    t.equal(active.body.status, 'ACTIVE')
+    const sent = emu.messages({ factorId: active.body.id }).length
+    const plain = await emuFetch(emu, 'POST', F, { factorType, provider: 'OKTA', profile: { phoneNumber: '+15552220000' } })
+    const update = await emuFetch(emu, 'POST', `${F}?updatePhone=true`, { factorType, provider: 'OKTA', profile: { phoneNumber: '+15552220000' } })
+    t.equal(update.status, 400, `${factorType}: answered as a second enrollment without updatePhone`)
+    t.same([update.body.errorCode, update.body.errorSummary, update.body.errorCauses], [plain.body.errorCode, plain.body.errorSummary, plain.body.errorCauses])
+    t.same(update.body.errorCauses, [{ errorSummary: 'A factor of this type is already set up.' }])
+    const after = (await emuFetch(emu, 'GET', `${F}/${active.body.id}`)).body
+    t.same([after.status, after.profile.phoneNumber], ['ACTIVE', '+15551110000'], `${factorType}: the ACTIVE factor keeps its number and status`)
+    t.equal(emu.messages({ factorId: active.body.id }).length, sent, `${factorType}: no code sent`)
+  }
+  // A PENDING_ACTIVATION factor still takes the new number (and a new code).
+  const other = await newUser(emu, 'pending-phone@example.com')
+  const G = `/api/v1/users/${other}/factors`
+  const pending = await emuFetch(emu, 'POST', G, { factorType: 'call', provider: 'OKTA', profile: { phoneNumber: '+15553330000' } })
+  emu.clock.advance(30_000)
+  const moved = await emuFetch(emu, 'POST', `${G}?updatePhone=true`, { factorType: 'call', provider: 'OKTA', profile: { phoneNumber: '+15554440000' } })
+  t.same([moved.status, moved.body.id, moved.body.status, moved.body.profile.phoneNumber], [200, pending.body.id, 'PENDING_ACTIVATION', '+15554440000'])
+  t.equal(emu.lastMessage({ factorId: pending.body.id })!.to, '+15554440000')
+})
+
 await t.test('GET /__emulator/messages', async (t) => {
   const emu = await withEmulator(t)
   const a = await newUser(emu, 'a@example.com')

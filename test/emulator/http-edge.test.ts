@@ -1,7 +1,9 @@
 // Guards the HTTP surface against what clients and attackers send: SSWS auth (403 E0000005 /
 // 401 E0000011), Okta's five-field envelope and headers on EVERY response (errors, 404s, parser
 // failures), malformed or oversized bodies, odd ids, double slashes, and rate limits — no input
-// may produce a 5xx or take the process down.
+// may produce a 5xx or take the process down. Also Okta's answers to a wrong method (405 E0000022
+// with Allow) and to media types it does not take (400 E0000021), and the OAuth form of every
+// refusal at the token endpoint.
 import t from 'tap'
 import { request } from 'undici'
 import { emuFetch, userWithTotp, withEmulator } from '../helpers/emulator.js'
@@ -138,6 +140,7 @@ await t.test('bad input never gets a 5xx', async (t) => {
   }
   t.equal(await raw('POST', '/api/v1/users', 'profile=x', { 'content-type': 'application/x-www-form-urlencoded' }), 400)
   t.equal(await raw('POST', '/api/v1/users', '{"a":1}', { 'content-type': 'text/plain' }), 400)
+  t.equal(await raw('POST', '/api/v1/users', '{"a":1}', { 'content-type': 'not a media type' }), 400)
   t.equal(await raw('POST', '/api/v1/users', '\u0000\u0001', { 'content-type': 'application/json; charset=utf-8' }), 400)
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users/second%40example.com')).status, 200, 'percent-encoded login')
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users')).status, 200, 'still serving after all of that')
@@ -220,4 +223,143 @@ await t.test('options are checked', async (t) => {
   await t.rejects(startEmulator({ token: 'has space' }), TypeError)
   await t.rejects(startEmulator({ rateLimits: { limits: { nope: 1 } as never } }), TypeError)
   await t.rejects(startEmulator({ clock: 5 as never }), TypeError)
+})
+
+await t.test('a path that exists with other methods: 405 E0000022 with Allow; a path that does not: 404', async (t) => {
+  const emu = await withEmulator(t)
+  const { userId, factorId } = await userWithTotp(emu)
+  const wrong: Array<[string, string, string]> = [
+    ['PATCH', `/api/v1/users/${userId}`, 'DELETE, GET, HEAD, POST, PUT'],
+    ['PUT', '/api/v1/users', 'GET, HEAD, POST'],
+    ['DELETE', '/api/v1/users', 'GET, HEAD, POST'],
+    ['GET', `/api/v1/users/${userId}/lifecycle/unlock`, 'POST'],
+    ['PATCH', '/api/v1/users/00uNobodyAtAll000000', 'DELETE, GET, HEAD, POST, PUT'],
+    // (`catalog` is also a {factorId}: GET, PUT and DELETE of a factor route it.)
+    ['POST', `/api/v1/users/${userId}/factors/catalog`, 'DELETE, GET, HEAD, PUT'],
+    ['PUT', `//api/v1//users/${userId}/factors/${factorId}/verify/`, 'POST'],
+    ['DELETE', '/__emulator/factors/x/totp', 'GET, HEAD'],
+    ['OPTIONS', '/api/v1/users', 'GET, HEAD, POST'],
+  ]
+  for (const [method, path, allow] of wrong) {
+    const r = await emuFetch(emu, method, path, method === 'GET' || method === 'OPTIONS' ? undefined : {})
+    const name = `${method} ${path}`
+    t.equal(r.status, 405, name)
+    t.equal(r.headers.get('allow'), allow, `${name}: Allow lists the path's methods`)
+    t.ok(isEnvelope(r.body), `${name}: the envelope`)
+    t.same([r.body.errorCode, r.body.errorSummary, r.body.errorCauses], ['E0000022', 'The endpoint does not support the provided HTTP method', []])
+    t.equal(r.headers.get('content-type'), 'application/json')
+    t.ok(r.headers.get('x-okta-request-id'), `${name}: Okta's headers`)
+    // Every method Allow names reaches a route (which may still not find the resource: not the path's 404).
+    for (const m of allow.split(', ')) {
+      const other = await emuFetch(emu, m, path, m === 'GET' || m === 'HEAD' ? undefined : {})
+      const pathNotFound = other.status === 404 && String(other.body?.errorSummary).endsWith('(Path)')
+      t.ok(other.status !== 405 && !pathNotFound, `${m} ${path} is routed (${other.status})`)
+    }
+  }
+  const unknown = await emuFetch(emu, 'PATCH', '/api/v1/nothing', {})
+  t.same([unknown.status, unknown.body.errorCode, unknown.headers.get('allow')], [404, 'E0000007', null], 'a path no route has: 404 E0000007')
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${userId}/nothing`)).body.errorSummary, `Not found: Resource not found: /api/v1/users/${userId}/nothing (Path)`)
+  t.equal((await emuFetch(emu, 'PATCH', `/api/v1/users/${userId}`, '{"bad')).status, 405, 'the method is refused before the body is read')
+  t.equal((await emuFetch(emu, 'PATCH', `/api/v1/users/${userId}`, {}, { authorization: '' })).body.errorCode, 'E0000005', 'auth first, as on every API path')
+  // Public paths stay public for a wrong method.
+  const qr = await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${factorId}/qr/sometoken`, undefined, { authorization: '' })
+  t.same([qr.status, qr.headers.get('allow'), qr.body.errorCode], [405, 'GET, HEAD', 'E0000022'])
+  const token = await emuFetch(emu, 'GET', '/oauth2/v1/token', undefined, { authorization: '' })
+  t.same([token.status, token.headers.get('allow'), Object.keys(token.body)], [405, 'POST', ['error', 'error_description']], 'the token endpoint answers in the OAuth form')
+  t.equal(token.body.error, 'invalid_request')
+})
+
+await t.test('media types on /api/v1: 400 E0000021 for a body that is not JSON or an Accept without JSON', async (t) => {
+  const emu = await withEmulator(t)
+  const { userId, factorId } = await userWithTotp(emu)
+  const body = JSON.stringify({ profile: { login: 'media@example.com', email: 'media@example.com' } })
+  const isE21 = (r: { status: number, body: Record<string, unknown> }, name: string): void => {
+    t.equal(r.status, 400, name)
+    t.ok(isEnvelope(r.body), `${name}: the envelope`)
+    t.same([r.body['errorCode'], r.body['errorSummary']], ['E0000021', 'Bad request.  Accept and/or Content-Type headers likely do not match supported values.'], name)
+  }
+  for (const type of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/json', 'application/xml', 'not a media type']) {
+    isE21(await emuFetch(emu, 'POST', '/api/v1/users', body, { 'content-type': type }), `Content-Type ${type}`)
+  }
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/media@example.com')).status, 404, 'nothing was created')
+  for (const accept of ['application/xml', 'text/html', 'text/*', 'application/json;q=0', 'application/json; q=0, text/html']) {
+    isE21(await emuFetch(emu, 'GET', `/api/v1/users/${userId}`, undefined, { accept }), `Accept ${accept}`)
+  }
+  isE21(await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${factorId}/verify`, { passCode: '123456' }, { accept: 'text/html' }), 'on the verify route too')
+  t.equal((await emuFetch(emu, 'POST', '/api/v1/users', body, { 'content-type': 'text/plain', authorization: '' })).body.errorCode, 'E0000005', 'auth first')
+  t.equal((await emuFetch(emu, 'POST', '/api/v1/users', '{"profile":', { 'content-type': 'application/json' })).body.errorCode, 'E0000003', 'malformed JSON is still E0000003')
+
+  // What Okta takes: JSON types with any parameters and case; an Accept that admits JSON (or anything), or none.
+  let n = 0
+  for (const type of ['application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON;Charset=UTF-8', 'application/merge-patch+json', 'application/vnd.example+json; v=1']) {
+    const login = `ok${n++}@example.com`
+    const r = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', JSON.stringify({ profile: { login, email: login } }), { 'content-type': type })
+    t.equal(r.status, 200, `Content-Type ${type}`)
+  }
+  for (const accept of ['application/json', 'Application/JSON; charset=utf-8', '*/*', 'application/*', 'text/html, application/json;q=0.9', 'text/html, */*;q=0.1', '']) {
+    t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${userId}`, undefined, { accept })).status, 200, `Accept ${JSON.stringify(accept)}`)
+  }
+  const { request } = await import('undici')
+  const raw = async (method: string, path: string, headers: Record<string, string>, rawBody?: string): Promise<number> => {
+    const r = await request(emu.url + path, { method: method as 'POST', headers: { authorization: 'SSWS test-token', ...headers }, ...(rawBody === undefined ? {} : { body: rawBody }) })
+    await r.body.text()
+    return r.statusCode
+  }
+  t.equal(await raw('GET', `/api/v1/users/${userId}`, {}), 200, 'no Accept at all')
+  // A request without a body: its Content-Type describes nothing.
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'not a media type']) {
+    t.equal(await raw('POST', `/api/v1/users/${userId}/lifecycle/reset_factors`, { 'content-type': type }), 200, `bodyless POST with Content-Type ${type}`)
+    t.equal(await raw('DELETE', '/__emulator/messages', { 'content-type': type }), 204, `bodyless DELETE with Content-Type ${type}`)
+  }
+  t.equal(await raw('POST', `/api/v1/users/${userId}/lifecycle/reset_factors`, { 'content-type': 'text/plain' }, ''), 200, 'an empty body is no body')
+
+  // The QR code answers a PNG: its Accept must admit image/png.
+  const enrolled = await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'push', provider: 'OKTA' })
+  const qr = enrolled.body._embedded.activation._links.qrcode.href as string
+  for (const accept of [undefined, 'image/png', 'image/*', '*/*', 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8']) {
+    const r = await fetch(qr, { headers: accept === undefined ? {} : { accept } })
+    await r.arrayBuffer()
+    t.same([r.status, r.headers.get('content-type')], [200, 'image/png'], `QR with Accept ${String(accept)}`)
+  }
+  const qrJson = await fetch(qr, { headers: { accept: 'application/json' } })
+  t.same([qrJson.status, ((await qrJson.json()) as { errorCode: string }).errorCode], [400, 'E0000021'], 'a PNG for a client that only takes JSON: E0000021')
+
+  // The emulator's own routes are not Okta's API: no negotiation there.
+  t.equal((await emuFetch(emu, 'GET', '/__emulator/messages', undefined, { accept: 'text/html' })).status, 200)
+  t.equal((await emuFetch(emu, 'POST', `/__emulator/factors/${enrolled.body.id}/activate`, '{}', { 'content-type': 'text/plain' })).status, 200)
+})
+
+await t.test('token endpoint: every refusal is an OAuth error body, never the envelope, never the body echoed', async (t) => {
+  const emu = await withEmulator(t, { bodyLimit: 4096 })
+  const { request } = await import('undici')
+  const SECRET = 'client_credentials-and-a-marker-7f3a'
+  const cases: Array<[string | undefined, string]> = [
+    ['application/json', JSON.stringify({ grant_type: SECRET })],
+    ['application/json', `{${SECRET}`],
+    ['text/plain', `grant_type=${SECRET}`],
+    ['text/plain;charset=UTF-8', `grant_type=${SECRET}`],
+    ['multipart/form-data; boundary=x', `--x\r\n${SECRET}`],
+    ['not a media type', SECRET],
+    [undefined, `grant_type=${SECRET}`],
+  ]
+  for (const [type, body] of cases) {
+    const r = await request(`${emu.url}/oauth2/v1/token`, { method: 'POST', headers: type === undefined ? {} : { 'content-type': type }, body })
+    const text = await r.body.text()
+    const name = `Content-Type ${String(type)}`
+    t.equal(r.statusCode, 400, name)
+    const parsed = JSON.parse(text) as Record<string, unknown>
+    t.same(Object.keys(parsed), ['error', 'error_description'], `${name}: the OAuth form`)
+    t.equal(parsed['error'], 'invalid_request', name)
+    t.notOk(text.includes('marker-7f3a'), `${name}: the body is not echoed`)
+    t.equal(r.headers['content-type'], 'application/json')
+    t.equal(r.headers['cache-control'], 'no-store')
+  }
+  const big = await request(`${emu.url}/oauth2/v1/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=${'x'.repeat(8192)}` })
+  const bigBody = JSON.parse(await big.body.text()) as Record<string, unknown>
+  t.same([big.statusCode, Object.keys(bigBody), bigBody['error']], [413, ['error', 'error_description'], 'invalid_request'], 'an oversized body too')
+  const empty = await request(`${emu.url}/oauth2/v1/token`, { method: 'POST' })
+  t.same([empty.statusCode, (JSON.parse(await empty.body.text()) as Record<string, unknown>)['error']], [400, 'invalid_request'], 'no body')
+  // A form is read (and refused on its merits).
+  const form = await request(`${emu.url}/oauth2/v1/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' }, body: 'grant_type=password' })
+  t.same([form.statusCode, (JSON.parse(await form.body.text()) as Record<string, unknown>)['error']], [400, 'unsupported_grant_type'])
 })

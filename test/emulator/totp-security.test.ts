@@ -161,7 +161,15 @@ await t.test('activation: 5 wrong tries per 5 minutes, then 429 E0000047', async
 
 await t.test('lockout after lockoutThreshold consecutive failures, until unlocked', async (t) => {
   const emu = await withEmulator(t, { lockoutThreshold: 3 })
-  const { userId, factorId } = await userWithTotp(emu)
+  // An ACTIVE user (with a password): unlock brings a user back to the status the lockout interrupted.
+  const login = 'locked-active@example.com'
+  const created = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login, email: login }, credentials: { password: { value: 'Sup3r-Secret1' } } })
+  t.equal(created.body.status, 'ACTIVE')
+  const userId = created.body.id as string
+  const enrolled = await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })
+  const factorId = enrolled.body.id as string
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${factorId}/lifecycle/activate`, { passCode: emu.totpCode(factorId) })).status, 200)
+  emu.clock.advance(30_000)
   const V = `/api/v1/users/${userId}/factors/${factorId}/verify`
   const wrong = (): string => (emu.totpCode(factorId) === '000000' ? '111111' : '000000')
   const q = await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'question', provider: 'OKTA', profile: { question: 'first_award', answer: 'spelling bee' } })

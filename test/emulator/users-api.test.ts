@@ -62,6 +62,29 @@ await t.test('list: pagination with absolute Link headers', async (t) => {
   t.match(new URL(next).searchParams.get('search'), 'profile.login sw "p1"')
 })
 
+await t.test('paging goes on from its cursor when the users listed so far are deleted', async (t) => {
+  const emu = await withEmulator(t)
+  const made: string[] = []
+  for (let i = 0; i < 7; i++) made.push((await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: `d${i}@example.com`, email: `d${i}@example.com` } })).body.id)
+  const visited: string[] = []
+  let path: string | undefined = '/api/v1/users?limit=2'
+  while (path !== undefined) {
+    const r = await emuFetch(emu, 'GET', path)
+    const page = r.body.map((u: { id: string }) => u.id) as string[]
+    visited.push(...page)
+    // Delete each page before asking for the next, as a cleanup script does.
+    for (const id of page) {
+      await emuFetch(emu, 'DELETE', `/api/v1/users/${id}`)
+      await emuFetch(emu, 'DELETE', `/api/v1/users/${id}`)
+    }
+    const next = links(r.headers.get('link'))['next']
+    path = next === undefined ? undefined : next.slice(emu.url.length)
+  }
+  t.same(visited, made, 'every user listed once, in order')
+  t.same((await emuFetch(emu, 'GET', '/api/v1/users')).body, [], 'none left')
+  t.same((await emuFetch(emu, 'GET', '/api/v1/users?after=00unknown0000000000')).body, [], 'an unknown cursor: an empty page')
+})
+
 await t.test('search, filter and q', async (t) => {
   const emu = await withEmulator(t)
   const mk = async (login: string, firstName: string, lastName: string, query = ''): Promise<string> =>
@@ -83,7 +106,33 @@ await t.test('search, filter and q', async (t) => {
   t.same(await ids(`search=${enc('status eq "PROVISIONED" or status eq "STAGED"')}`), [ann, bob])
   t.same(await ids(`search=${enc('(status eq "PROVISIONED" or status eq "STAGED") and profile.firstName sw "B"')}`), [bob])
   t.same(await ids(`filter=${enc('profile.login eq "nobody@example.com"')}`), [])
-  t.same(await ids('q=ann'), [ann, bob], 'q: prefix of login, email, firstName or lastName')
+  t.same(await ids('q=ann'), [ann, bob], 'q: prefix of firstName, lastName or email')
+  const dee = (await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'lgn-only@example.com', email: 'dee@example.com', firstName: 'Dee', lastName: 'Dot' } })).body.id
+  t.same(await ids('q=lgn'), [], 'q does not match the login (Okta: firstName, lastName or email)')
+  t.same(await ids('q=dee'), [dee])
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${dee}`)
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${dee}`)
+  // search: property names are case-sensitive, operators and string values are not; no ne; co on four properties.
+  t.same(await ids(`search=${enc('profile.FirstName eq "Ann"')}`), [], 'search: property names are case-sensitive')
+  t.same(await ids(`search=${enc('profile.firstName EQ "ann"')}`), [ann], 'search: operators and values are case-insensitive')
+  t.same(await ids(`search=${enc('profile.lastName co "nni"')}`), [bob], 'search: co on profile.lastName')
+  t.same(await ids(`search=${enc('(status lt "STAGED" or status gt "STAGED") and profile.firstName pr')}`), [ann, cid], 'search: lt ... or ... gt in place of ne')
+  // filter: seven properties, eq only (lastUpdated also gt, ge, lt, le), values case-sensitive, operators not.
+  t.same(await ids(`filter=${enc('profile.firstName eq "Ann"')}`), [ann])
+  t.same(await ids(`filter=${enc('profile.firstName eq "ann"')}`), [], 'filter: values are case-sensitive')
+  t.same(await ids(`filter=${enc('status EQ "STAGED" or id eq "' + ann + '"')}`), [ann, bob], 'filter: operators are case-insensitive')
+  t.same(await ids(`filter=${enc('lastUpdated gt "2000-01-01T00:00:00.000Z" and lastUpdated le "2999-01-01T00:00:00.000Z"')}`), [ann, bob, cid])
+  const refused = [
+    ['search', 'status ne "STAGED"'], ['search', 'id co "00u"'], ['search', 'status co "ACT"'],
+    ['filter', 'profile.firstName sw "A"'], ['filter', 'created gt "2000-01-01T00:00:00.000Z"'], ['filter', 'profile.nickName eq "x"'],
+    ['filter', 'STATUS eq "ACTIVE"'], ['filter', 'status gt "A"'], ['filter', 'status ne "ACTIVE"'], ['filter', 'profile.login co "a"'],
+    ['filter', 'not (status eq "ACTIVE")'],
+  ]
+  for (const [param, expr] of refused) {
+    const r = await emuFetch(emu, 'GET', `/api/v1/users?${param!}=${enc(expr!)}`)
+    t.equal(r.status, 400, `${param!} ${expr!}`)
+    t.equal(r.body.errorCode, 'E0000031', `${param!}: ${expr!} is not supported by Okta`)
+  }
   t.same(await ids('q=cid'), [], 'q skips DEPROVISIONED users')
   t.same(await ids(''), [ann, bob], 'the plain list skips DEPROVISIONED users')
   for (const bad of ['profile.login', 'profile.login eq', 'profile.login foo "x"', '(status eq "A"', 'status eq "A" and', 'status eq unquoted', '"x" eq status']) {

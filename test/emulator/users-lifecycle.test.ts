@@ -107,6 +107,58 @@ await t.test('lifecycle: Okta status rules and error codes', async (t) => {
   t.same((await emuFetch(emu, 'GET', `/api/v1/users/${staged}/appLinks`)).body, [])
 })
 
+await t.test('unlock returns a user to the status the lockout interrupted', async (t) => {
+  const emu = await withEmulator(t, { lockoutThreshold: 2 })
+  /** Locks the user out with wrong answers to a security question; returns the user as GET answers it before and after. */
+  const lockOut = async (id: string): Promise<{ before: any, locked: any }> => {
+    const before = (await emuFetch(emu, 'GET', `/api/v1/users/${id}`)).body
+    const q = await emuFetch(emu, 'POST', `/api/v1/users/${id}/factors`, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: 'mayonnaise' } })
+    for (let i = 0; i < 2; i++) await emuFetch(emu, 'POST', `/api/v1/users/${id}/factors/${q.body.id}/verify`, { answer: 'ketchup' })
+    const locked = (await emuFetch(emu, 'GET', `/api/v1/users/${id}`)).body
+    return { before, locked }
+  }
+  const unlock = async (id: string): Promise<any> => {
+    emu.clock.advance(5_000)
+    t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${id}/lifecycle/unlock`)).status, 200)
+    return (await emuFetch(emu, 'GET', `/api/v1/users/${id}`)).body
+  }
+
+  // STAGED: locked out, unlocked, still STAGED and never activated; activation still works afterwards.
+  const staged = await mk(emu, 'staged-lock@example.com', '?activate=false')
+  const s = await lockOut(staged)
+  t.same([s.before.status, s.locked.status, s.locked.activated], ['STAGED', 'LOCKED_OUT', null])
+  t.ok(s.locked._links.unlock, 'a LOCKED_OUT user links unlock')
+  const sAfter = await unlock(staged)
+  t.equal(sAfter.status, 'STAGED', 'unlock does not skip activation')
+  t.equal(sAfter.activated, null, '...so the user is still not activated')
+  t.ok(sAfter._links.activate, 'and links activate again')
+  t.not(sAfter.statusChanged, s.locked.statusChanged, 'the unlock is a status change')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${staged}/lifecycle/activate`)).status, 200, 'activation still works')
+  const activated = (await emuFetch(emu, 'GET', `/api/v1/users/${staged}`)).body
+  t.same([activated.status, typeof activated.activated], ['PROVISIONED', 'string'])
+
+  // PROVISIONED without a password: back to PROVISIONED (the user still has to set one).
+  const provisioned = await mk(emu, 'provisioned-lock@example.com')
+  const p = await lockOut(provisioned)
+  t.same([p.before.status, p.locked.status], ['PROVISIONED', 'LOCKED_OUT'])
+  const pAfter = await unlock(provisioned)
+  t.same([pAfter.status, pAfter.activated], ['PROVISIONED', p.before.activated])
+
+  // ACTIVE: back to ACTIVE, as Okta documents; `activated` untouched.
+  const active = await mk(emu, 'active-lock@example.com', '', pw)
+  const a = await lockOut(active)
+  t.same([a.before.status, a.locked.status], ['ACTIVE', 'LOCKED_OUT'])
+  const aAfter = await unlock(active)
+  t.same([aAfter.status, aAfter.activated], ['ACTIVE', a.before.activated])
+
+  // A lockout ended otherwise (reset_password makes a LOCKED_OUT user RECOVERY) forgets the old status.
+  const recovered = await mk(emu, 'recovered-lock@example.com', '?activate=false')
+  await lockOut(recovered)
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${recovered}/lifecycle/reset_password?sendEmail=false`)).status, 200)
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${recovered}`)).body.status, 'RECOVERY')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${recovered}/lifecycle/unlock`)).body.errorCode, 'E0000038', 'nothing left to unlock')
+})
+
 await t.test('shapes as real orgs send them, and every advertised link answers', async (t) => {
   const emu = await withEmulator(t)
   emu.clock.advance(123) // milliseconds that must not show

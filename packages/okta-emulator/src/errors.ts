@@ -71,6 +71,14 @@ export function notFound (id: string, kind: 'User' | 'UserFactor' | 'Transaction
   return new OktaError(404, 'E0000007', `Not found: Resource not found: ${id} (${kind})`)
 }
 
+/** 400 E0000021: a body that is not JSON, or an `Accept` header that admits no type the route answers with. */
+export const unsupportedMediaType = (): OktaError =>
+  new OktaError(400, 'E0000021', 'Bad request.  Accept and/or Content-Type headers likely do not match supported values.')
+
+/** 405 E0000022: the path exists, but not with this HTTP method. */
+export const methodNotAllowed = (): OktaError =>
+  new OktaError(405, 'E0000022', 'The endpoint does not support the provided HTTP method')
+
 /** 403 E0000005 "Invalid session" (no Authorization header). */
 export const invalidSession = (): OktaError => new OktaError(403, 'E0000005', 'Invalid session')
 

@@ -1,17 +1,38 @@
-// The `search` and `filter` expression language of GET /api/v1/users, the subset real callers
-// use: `attr op value` with eq, ne, sw, gt, ge, lt, le, pr, joined by and/or, with parentheses.
-// Strings compare case-insensitively (Okta's search does); timestamps compare as ISO strings.
+// The `search` and `filter` expression languages of GET /api/v1/users, as Okta documents them: `attr op value`
+// joined by and/or, with parentheses; property names are case-sensitive, operators are not.
+//   search  eq, sw, co, gt, ge, lt, le, pr on any property (co only on profile.firstName, lastName, email and
+//           login; ne is not supported); string values compare case-insensitively.
+//   filter  status, lastUpdated, id, profile.login, profile.email, profile.firstName and profile.lastName only;
+//           eq only, except lastUpdated, which also takes gt, ge, lt and le; values compare case-sensitively.
+// Timestamps compare as ISO strings.
 import { invalidSearch } from './errors.js'
 
 type Token = { t: 'word', v: string } | { t: 'str', v: string } | { t: '(' } | { t: ')' }
 type Value = string | number | boolean | null
-type Cmp = { kind: 'cmp', attr: string, op: string, value: Value }
+type Cmp = { kind: 'cmp', attr: string, op: string, value: Value, fold: boolean }
 type Node = Cmp | { kind: 'and' | 'or', left: Node, right: Node }
 
 /** A compiled expression: tests one flattened record (attr path -> value). */
 export type Predicate = (get: (attr: string) => unknown) => boolean
 
-const OPS = new Set(['eq', 'ne', 'sw', 'gt', 'ge', 'lt', 'le', 'pr', 'co'])
+/** Which query parameter an expression came from: their rules differ. */
+export type ExpressionKind = 'search' | 'filter'
+
+const SEARCH_OPS = new Set(['eq', 'sw', 'gt', 'ge', 'lt', 'le', 'pr', 'co'])
+const CONTAINS_ATTRS = new Set(['profile.firstName', 'profile.lastName', 'profile.email', 'profile.login'])
+const FILTER_ATTRS = new Set(['status', 'lastUpdated', 'id', 'profile.login', 'profile.email', 'profile.firstName', 'profile.lastName'])
+const RANGE_OPS = new Set(['eq', 'gt', 'ge', 'lt', 'le'])
+
+/** Throws 400 E0000031 when `attr op` is outside what Okta supports for this kind of expression. */
+function checkOperator (kind: ExpressionKind, attr: string, op: string): void {
+  if (kind === 'search') {
+    if (!SEARCH_OPS.has(op)) throw invalidSearch(op === 'ne' ? 'The ne operator is not supported.' : `Unsupported operator after ${attr}.`)
+    if (op === 'co' && !CONTAINS_ATTRS.has(attr)) throw invalidSearch(`The co operator is not supported for ${attr}.`)
+    return
+  }
+  if (!FILTER_ATTRS.has(attr)) throw invalidSearch(`Filtering on ${attr} is not supported.`)
+  if (!(attr === 'lastUpdated' ? RANGE_OPS : new Set(['eq'])).has(op)) throw invalidSearch(`Unsupported operator after ${attr}.`)
+}
 
 function tokenize (src: string): Token[] {
   const out: Token[] = []
@@ -40,8 +61,9 @@ function tokenize (src: string): Token[] {
   return out
 }
 
-/** Parses `src`; throws 400 E0000031 on anything it does not understand. */
-export function compile (src: string): Predicate {
+/** Parses `src` as a `search` or a `filter`; throws 400 E0000031 on anything it does not understand or support. */
+export function compile (src: string, kind: ExpressionKind): Predicate {
+  const fold = kind === 'search'
   const toks = tokenize(src)
   let pos = 0
   const peekWord = (): string | undefined => {
@@ -58,9 +80,10 @@ export function compile (src: string): Predicate {
     }
     if (t.t !== 'word') throw invalidSearch('Expected an attribute name.')
     const op = peekWord()
-    if (op === undefined || !OPS.has(op)) throw invalidSearch(`Unsupported operator after ${t.v}.`)
+    if (op === undefined) throw invalidSearch(`Unsupported operator after ${t.v}.`)
+    checkOperator(kind, t.v, op)
     pos++
-    if (op === 'pr') return { kind: 'cmp', attr: t.v, op, value: null }
+    if (op === 'pr') return { kind: 'cmp', attr: t.v, op, value: null, fold }
     const vt = toks[pos++]
     if (vt === undefined || vt.t === '(' || vt.t === ')') throw invalidSearch('Expected a value.')
     let value: Value = vt.v
@@ -70,7 +93,7 @@ export function compile (src: string): Predicate {
       else if (/^-?\d+(\.\d+)?$/.test(vt.v)) value = Number(vt.v)
       else throw invalidSearch(`Unquoted value ${vt.v}.`)
     }
-    return { kind: 'cmp', attr: t.v, op, value }
+    return { kind: 'cmp', attr: t.v, op, value, fold }
   }
   const conj = (): Node => {
     let left = primary()
@@ -88,8 +111,8 @@ export function compile (src: string): Predicate {
   return (get) => evaluate(root, get)
 }
 
-function norm (v: unknown): unknown {
-  return typeof v === 'string' ? v.toLowerCase() : v
+function norm (v: unknown, fold: boolean): unknown {
+  return fold && typeof v === 'string' ? v.toLowerCase() : v
 }
 
 function evaluate (n: Node, get: (attr: string) => unknown): boolean {
@@ -98,12 +121,11 @@ function evaluate (n: Node, get: (attr: string) => unknown): boolean {
 }
 
 function compare (n: Cmp, get: (attr: string) => unknown): boolean {
-  const actual = norm(get(n.attr))
-  const want = norm(n.value)
+  const actual = norm(get(n.attr), n.fold)
+  const want = norm(n.value, n.fold)
   switch (n.op) {
     case 'pr': return actual !== undefined && actual !== null
     case 'eq': return actual === want
-    case 'ne': return actual !== want
     case 'sw': return typeof actual === 'string' && typeof want === 'string' && actual.startsWith(want)
     case 'co': return typeof actual === 'string' && typeof want === 'string' && actual.includes(want)
     default: {

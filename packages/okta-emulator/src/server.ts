@@ -1,8 +1,10 @@
 // The Fastify app: body parsing as Okta's SDK needs it (an empty body sent with
-// `Content-Type: application/json` is no body; malformed JSON is 400 E0000003), duplicate
-// slashes tolerated (an `orgUrl` with a trailing `/`), the headers Okta puts on every response,
-// rate limits, SSWS auth, and one error handler that turns every failure, the framework's own
-// included, into Okta's five-field envelope. Nothing a client sends can produce a 5xx.
+// `Content-Type: application/json` is no body; malformed JSON is 400 E0000003; on /api/v1 a body
+// that is not JSON, or an Accept header that admits no JSON, is 400 E0000021), duplicate slashes
+// tolerated (an `orgUrl` with a trailing `/`), the headers Okta puts on every response, rate
+// limits, SSWS auth, 405 E0000022 (with `Allow`) for a path that exists with other methods, and
+// one error handler that turns every failure, the framework's own included, into Okta's
+// five-field envelope. Nothing a client sends can produce a 5xx.
 import { randomBytes } from 'node:crypto'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { ssws } from './auth.js'
@@ -11,7 +13,10 @@ import { scopeFor, type UsersScope } from './oauth/scopes.js'
 import type { OAuthState } from './oauth/state.js'
 import { tokenRoute } from './oauth/token.js'
 import type { Ctx } from './context.js'
-import { malformedBody, notFound, OktaError, validationError } from './errors.js'
+import { malformedBody, methodNotAllowed, notFound, OktaError, unsupportedMediaType, validationError } from './errors.js'
+import { accepts, isJsonType } from './media.js'
+import { OAuthError } from './oauth/errors.js'
+import { RouteTable } from './route-table.js'
 import { RateLimiter } from './rate-limit.js'
 import { emulatorRoutes } from './routes/emulator.js'
 import { factorsRoutes } from './routes/factors.js'
@@ -29,6 +34,8 @@ declare module 'fastify' {
     bucket?: RateLimitBucket
     /** No SSWS header needed (the QR-code link). */
     public?: boolean
+    /** The media type the route answers with, which `Accept` must admit on /api/v1 (default `application/json`). */
+    produces?: string
   }
 }
 
@@ -49,6 +56,8 @@ export function toOktaError (err: unknown, bodyLimit: number): OktaError {
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new OktaError(413, 'E0000003', 'The request body was not well-formed.', [`The request body is larger than ${bodyLimit} bytes.`])
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return unsupportedMediaType()
     case 'FST_ERR_BAD_URL':
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return notFound('path', 'Path')
@@ -73,6 +82,14 @@ function httpDate (ms: number): string {
   return lastDate
 }
 
+/** Longest route parameter the router takes (longer ids are 404 E0000007). */
+const MAX_PARAM_LENGTH = 500
+
+/** True for a route of the management API, where Okta negotiates media types (E0000021). */
+function isManagementRoute (url: string | undefined): boolean {
+  return url !== undefined && url.startsWith('/api/v1/')
+}
+
 const REQUEST_ID_PREFIX = randomBytes(12).toString('base64url')
 let requestSeq = 0
 
@@ -81,7 +98,7 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   const app = Fastify({
     logger: settings.logger,
     bodyLimit: settings.bodyLimit,
-    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: 500 },
+    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     // Undecodable paths and over-long ids never reach onRequest: stamp the headers here too.
     frameworkErrors: (err, _req, reply: FastifyReply) => {
       stamp(reply, 'user')
@@ -114,10 +131,18 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
 
   app.removeAllContentTypeParsers()
   // Registered for application/json (Fastify's exact-match fast path) and for anything else.
-  const parseJson = (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
+  const parseJson = (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
     const text = body as string
-    if (text.trim() === '') {
+    const route = req.routeOptions.url
+    // No route at this path (404, or 405 for another method): the body is never looked at.
+    if (route === undefined || text.trim() === '') {
       done(null, undefined)
+      return
+    }
+    // A body without a Content-Type is read as JSON (lenient); one that says it is something else is refused on the API.
+    const type = req.headers['content-type']
+    if (type !== undefined && isManagementRoute(route) && !isJsonType(type)) {
+      done(unsupportedMediaType(), undefined)
       return
     }
     try {
@@ -149,12 +174,29 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
     }
     done()
   }
+  /** On /api/v1, after auth: the `Accept` header must admit what the route answers with (else 400 E0000021). */
+  const acceptCheck = (produces: string) => (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+    done(accepts(req.headers.accept, produces) ? undefined : unsupportedMediaType())
+  }
+  // A request without a body (no Content-Length, or 0, and no Transfer-Encoding) carries no media
+  // type: a stray Content-Type on it, even a malformed one, describes nothing and is dropped.
+  app.addHook('onRequest', (req, _reply, done) => {
+    const h = req.raw.headers
+    if (h['content-type'] !== undefined && h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) {
+      delete h['content-type']
+    }
+    done()
+  })
+  const routes = new RouteTable(MAX_PARAM_LENGTH)
   // Each route gets its own hook with its bucket baked in, decided once at registration
   // (reading request.routeOptions per request builds a fresh object every time).
   app.addHook('onRoute', (route) => {
     const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
     const methods = Array.isArray(route.method) ? route.method : [route.method]
-    route.onRequest = [guard(route.config?.bucket ?? 'user', route.config?.public === true, scopeFor(methods[0] ?? 'GET', route.url)), ...own]
+    const isPublic = route.config?.public === true
+    routes.add(route.url, methods, isPublic)
+    const checks = isManagementRoute(route.url) ? [acceptCheck(route.config?.produces ?? 'application/json')] : []
+    route.onRequest = [guard(route.config?.bucket ?? 'user', isPublic, scopeFor(methods[0] ?? 'GET', route.url)), ...checks, ...own]
   })
 
   app.setErrorHandler((err, _req, reply) => {
@@ -167,9 +209,27 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
     }
     void reply.code(e.status).type('application/json').send(e.toBody())
   })
-  app.setNotFoundHandler({ preValidation: guard('user', false) }, (req, reply) => {
-    const e = notFound(req.url.split('?')[0] ?? '', 'Path')
-    void reply.code(404).send(e.toBody())
+  // A path no route has: 404 E0000007. A path that exists with other methods: 405 E0000022 and
+  // `Allow` (the token endpoint answers it in the OAuth form, as every refusal there). Auth first,
+  // as everywhere, except where every route at the path is public (the QR link, the token endpoint).
+  const privateGuard = guard('user', false)
+  const publicGuard = guard('user', true)
+  app.setNotFoundHandler({
+    preValidation: (req, reply, done) => { (routes.at(req.url).isPublic ? publicGuard : privateGuard)(req, reply, done) },
+  }, (req, reply) => {
+    const path = req.url.split('?')[0] ?? ''
+    const { methods } = routes.at(req.url)
+    if (methods.length === 0 || methods.includes(req.method)) {
+      void reply.code(404).send(notFound(path, 'Path').toBody())
+      return
+    }
+    reply.header('allow', methods.join(', '))
+    if (path.replace(/\/{2,}/g, '/').startsWith('/oauth2/')) {
+      const e = new OAuthError(405, 'invalid_request', `The endpoint does not support the provided HTTP method; use ${methods.join(' or ')}.`)
+      void reply.code(e.status).headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(e.toBody())
+      return
+    }
+    void reply.code(405).send(methodNotAllowed().toBody())
   })
 
   usersRoutes(app, ctx)

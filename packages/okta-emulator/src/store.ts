@@ -13,6 +13,9 @@ interface Snapshot {
   users: Array<UserRecord & { factors: FactorRecord[] }>
 }
 
+/** How many deleted users' list positions are kept for page cursors that name them. */
+const CURSOR_TOMBSTONES = 10_000
+
 /** In-memory state with optional durable snapshotting. */
 export class Store {
   /** Users by id, in creation order (the list order). */
@@ -22,6 +25,11 @@ export class Store {
   private readonly byShortname = new Map<string, Set<string>>()
   private readonly factorsByUser = new Map<string, Map<string, FactorRecord>>()
   private readonly factorIndex = new Map<string, FactorRecord>()
+  /** Each user's place in the list, so that a page cursor still works after its user is deleted. */
+  private readonly places = new Map<string, number>()
+  /** Places of deleted users that a cursor may still name (the newest {@link CURSOR_TOMBSTONES}). */
+  private readonly deletedPlaces = new Map<string, number>()
+  private nextPlace = 0
   private readonly dataFile: string | undefined
   /** Most users held; see {@link addUser}. */
   readonly maxUsers: number
@@ -65,6 +73,7 @@ export class Store {
 
   private insert (user: UserRecord): void {
     this.users.set(user.id, user)
+    this.places.set(user.id, this.nextPlace++)
     this.indexLogin(user.id, String(user.profile['login']))
     this.factorsByUser.set(user.id, new Map())
   }
@@ -99,6 +108,25 @@ export class Store {
     this.factorsByUser.delete(user.id)
     this.unindexLogin(user.id, String(user.profile['login']))
     this.users.delete(user.id)
+    const place = this.places.get(user.id)
+    this.places.delete(user.id)
+    if (place !== undefined) {
+      this.deletedPlaces.set(user.id, place)
+      if (this.deletedPlaces.size > CURSOR_TOMBSTONES) this.deletedPlaces.delete(this.deletedPlaces.keys().next().value!)
+    }
+  }
+
+  /**
+   * The list position a page cursor (`after`, a user id) names: that of a live user or of a recently deleted one,
+   * so that paging on while deleting what was listed goes on from the same place. Undefined for an unknown cursor.
+   */
+  placeOf (id: string): number | undefined {
+    return this.places.get(id) ?? this.deletedPlaces.get(id)
+  }
+
+  /** The list position of a live user. */
+  placeOfUser (user: UserRecord): number {
+    return this.places.get(user.id)!
   }
 
   /** Number of factors held (all users). */

@@ -66,15 +66,15 @@ export type SeedFactor = { id?: string, status?: 'ACTIVE' | 'PENDING_ACTIVATION'
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
   /** TCP port; 0 picks a free one. @default 7070 */
-  port?: number
+  port?: number | undefined
   /** @default '127.0.0.1' */
-  host?: string
+  host?: string | undefined
   /** The SSWS API token clients must send. @default a random token */
-  token?: string
+  token?: string | undefined
   /** Milliseconds since the epoch, used for everything time-based. @default Date.now */
-  clock?: () => number
+  clock?: (() => number) | undefined
   /** JSON file the state is kept in across restarts (atomic write after every acknowledged write). */
-  dataFile?: string
+  dataFile?: string | undefined
   /**
    * Users to preload: an array, `{ users, serviceApps }`, or the path of a JSON file holding either.
    * Users whose login exists are skipped.
@@ -223,4 +223,6 @@ export interface UserRecord {
   recoveryAnswerHash?: string
   /** Consecutive failed factor verifications (lockout). */
   failedVerifications: number
+  /** While LOCKED_OUT: the status the lockout interrupted, which `unlock` restores. */
+  statusBeforeLockout?: UserStatus
 }

@@ -85,6 +85,11 @@ export function buildUser (body: Record<string, unknown>, activate: boolean, now
 
 /** Changes a user's status, stamping statusChanged and lastUpdated. */
 export function setStatus (user: UserRecord, status: UserStatus, now: number): void {
+  if (status === 'LOCKED_OUT') {
+    if (user.status !== 'LOCKED_OUT') user.statusBeforeLockout = user.status
+  } else {
+    delete user.statusBeforeLockout
+  }
   user.status = status
   user.statusChanged = now
   user.lastUpdated = now

@@ -1,9 +1,13 @@
 // POST /oauth2/v1/token: the client credentials grant with a private_key_jwt client assertion
-// (RFC 7523), validated as Okta does, and DPoP-bound tokens for apps that require DPoP.
+// (RFC 7523), validated as Okta does, and DPoP-bound tokens for apps that require DPoP. Every
+// refusal here is an OAuth error body (`error`, `error_description`), a body that is not a form
+// or cannot be read included; only the org-wide rate limit keeps Okta's E0000047 envelope.
 import { createHash, randomBytes } from 'node:crypto'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { decodeJwt, importJWK, jwtVerify, type JWK, type JWTPayload, type JWSHeaderParameters } from 'jose'
 import { baseUrl } from '../context.js'
+import { OktaError } from '../errors.js'
+import { isFormType } from '../media.js'
 import { ASYMMETRIC_ALGS, expectedHtu, verifyProof } from './dpop.js'
 import { invalidClient, OAuthError } from './errors.js'
 import { TOKEN_LIFETIME_S, type OAuthState } from './state.js'
@@ -11,6 +15,9 @@ import { TOKEN_LIFETIME_S, type OAuthState } from './state.js'
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 /** Okta refuses an assertion whose `exp` is more than an hour ahead. */
 const MAX_ASSERTION_LIFETIME_S = 3600
+
+/** What the token route's parser hands on for a body that is not form-encoded (never its text). */
+const NOT_A_FORM = Symbol('not a form')
 
 /** The form body as single-valued parameters; a repeated one is invalid_request. */
 function formOf (body: unknown): Map<string, string> {
@@ -131,17 +138,37 @@ async function issue (state: OAuthState, req: FastifyRequest, reply: FastifyRepl
   }
 }
 
+function sendOAuthError (reply: FastifyReply, err: OAuthError): FastifyReply {
+  // (An error handler starts with the Content-Type removed: set it again.)
+  reply.headers({ 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache', ...err.headers })
+  return reply.code(err.status).send(err.toBody())
+}
+
 /** Registers POST /oauth2/v1/token (form-encoded body, OAuth error bodies). */
 export function tokenRoute (app: FastifyInstance, state: OAuthState): void {
   void app.register(async (scope) => {
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => { done(null, body) })
+    // Not the API's JSON parsers: any body is read as text, and only a form is handed on.
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+      done(null, isFormType(req.headers['content-type']) ? body : NOT_A_FORM)
+    })
+    // What fails before the handler (an oversized or unreadable body) is refused in the OAuth form
+    // too, without echoing the body; the org-wide rate limit (an OktaError) goes on to the API's handler.
+    scope.setErrorHandler((err: FastifyError, _req, reply) => {
+      if (err instanceof OktaError) throw err
+      if (err instanceof OAuthError) return sendOAuthError(reply, err)
+      const clientError = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500
+      if (!clientError) process.stderr.write(`[okta-emulator] internal error: ${err?.stack ?? String(err)}\n`)
+      const tooLarge = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+      return sendOAuthError(reply, new OAuthError(tooLarge ? 413 : 400, 'invalid_request',
+        tooLarge ? 'The request body is too large.' : clientError ? 'The request body could not be read.' : 'The emulator could not process this request.'))
+    })
     scope.post('/oauth2/v1/token', { config: { bucket: 'user', public: true } }, async (req, reply) => {
       try {
         return await issue(state, req, reply)
       } catch (err) {
         if (!(err instanceof OAuthError)) throw err
-        reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...err.headers })
-        return await reply.code(err.status).send(err.toBody())
+        return await sendOAuthError(reply, err)
       }
     })
   })

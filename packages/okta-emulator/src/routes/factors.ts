@@ -155,9 +155,10 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
     const existing = store.factors(u.id).find((x) => x.factorType === f.factorType && x.provider === f.provider)
     let factor = f
     if (existing !== undefined) {
-      if (!(updatePhone && (f.factorType === 'sms' || f.factorType === 'call'))) {
-        throw validationError('factorEnrollRequest', 'A factor of this type is already set up.')
-      }
+      // updatePhone replaces the number of a pending sms/call factor; Okta ignores it when the number
+      // belongs to an activated factor, so an ACTIVE one is answered as a duplicate enrollment.
+      const replacePhone = updatePhone && (f.factorType === 'sms' || f.factorType === 'call') && existing.status !== 'ACTIVE'
+      if (!replacePhone) throw validationError('factorEnrollRequest', 'A factor of this type is already set up.')
       existing.profile = f.profile
       existing.status = 'PENDING_ACTIVATION'
       existing.lastUpdated = f.created
@@ -241,8 +242,9 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
     noContent(reply)
   })
 
-  // The QR link carries its own secret token (it ends up in an <img src>), so it needs no SSWS header.
-  app.get(`${U}/:factorId/qr/:token`, { config: { bucket: 'factors' as const, public: true } }, async (req: Req, reply: FastifyReply) => {
+  // The QR link carries its own secret token (it ends up in an <img src>), so it needs no SSWS header;
+  // it answers a PNG, so its Accept must admit image/png (an <img> sends image/* and */*).
+  app.get(`${U}/:factorId/qr/:token`, { config: { bucket: 'factors' as const, public: true, produces: 'image/png' } }, async (req: Req, reply: FastifyReply) => {
     const u = ctx.store.findUser(req.params.id)
     const f = u === undefined ? undefined : ctx.store.factor(u.id, req.params.factorId)
     if (u === undefined || f === undefined || f.qrToken === undefined || f.qrToken !== req.params.token || f.status !== 'PENDING_ACTIVATION') {

@@ -85,7 +85,15 @@ export function lifecycleRoutes (app: FastifyInstance, ctx: Ctx): void {
     const u = userOr404(ctx, req.params.id)
     // Okta unlocks a LOCKED_OUT user, and also accepts an ACTIVE one (clearing its failure count).
     allow(u, ['LOCKED_OUT', 'ACTIVE'])
-    if (u.status === 'LOCKED_OUT') setStatus(u, 'ACTIVE', ctx.clock())
+    if (u.status === 'LOCKED_OUT') {
+      // Back to the status the lockout interrupted: an ACTIVE user is ACTIVE again (Okta's documented
+      // outcome), a STAGED or PROVISIONED one has still to be activated, a RECOVERY or PASSWORD_EXPIRED
+      // one has still to set a password. A lockout from before this was remembered: ACTIVE, as Okta documents.
+      const now = ctx.clock()
+      const before = u.statusBeforeLockout ?? 'ACTIVE'
+      setStatus(u, before, now)
+      if (before === 'ACTIVE' && u.activated === null) u.activated = now
+    }
     u.failedVerifications = 0
     store.commit()
     return {}

@@ -75,12 +75,13 @@ function selector (req: FastifyRequest): (u: UserRecord) => boolean {
   const filter = queryParam(req, 'filter')
   const q = queryParam(req, 'q')
   const preds: Predicate[] = []
-  if (search !== undefined) preds.push(compile(search))
-  if (filter !== undefined) preds.push(compile(filter))
+  if (search !== undefined) preds.push(compile(search, 'search'))
+  if (filter !== undefined) preds.push(compile(filter, 'filter'))
   if (preds.length > 0) return (u) => preds.every((p) => p((a) => userAttr(u, a)))
   if (q !== undefined) {
     const needle = q.toLowerCase()
-    return (u) => u.status !== 'DEPROVISIONED' && ['login', 'email', 'firstName', 'lastName'].some((k) => {
+    // Okta matches q against firstName, lastName and email (not the login), from the start.
+    return (u) => u.status !== 'DEPROVISIONED' && ['firstName', 'lastName', 'email'].some((k) => {
       const v = u.profile[k]
       return typeof v === 'string' && v.toLowerCase().startsWith(needle)
     })
@@ -127,13 +128,11 @@ export function usersRoutes (app: FastifyInstance, ctx: Ctx): void {
     const after = queryParam(req, 'after')
     const keep = selector(req)
     const page: UserRecord[] = []
-    let started = after === undefined || after === ''
+    // The cursor is a list position (that of the last user of the previous page, even one deleted since).
+    const from = after === undefined || after === '' ? -1 : store.placeOf(after)
     let more = false
-    for (const u of store.users.values()) {
-      if (!started) {
-        if (u.id === after) started = true
-        continue
-      }
+    for (const u of from === undefined ? [] : store.users.values()) {
+      if (store.placeOfUser(u) <= from!) continue
       if (!keep(u)) continue
       if (page.length === limit) { more = true; break }
       page.push(u)

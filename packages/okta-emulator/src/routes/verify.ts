@@ -12,6 +12,7 @@ import { newTransactionId } from '../ids.js'
 import { MAX_PASSCODE, MAX_PUSH_TRANSACTIONS, MAX_SECRET } from '../limits.js'
 import { findStep, keyOf } from '../totp.js'
 import type { FactorRecord, PushTransaction, UserRecord } from '../types.js'
+import { setStatus } from '../users-model.js'
 import { factorOr404, wrongFactorStatus } from './factors.js'
 import { queryParam, userOr404 } from './users.js'
 
@@ -29,10 +30,7 @@ const hint = (href: string, ...allow: string[]): { href: string, hints: { allow:
  */
 function fail (ctx: Ctx, u: UserRecord, cause?: string): OktaError {
   u.failedVerifications++
-  if (ctx.lockoutThreshold > 0 && u.failedVerifications >= ctx.lockoutThreshold) {
-    u.status = 'LOCKED_OUT'
-    u.statusChanged = u.lastUpdated = ctx.clock()
-  }
+  if (ctx.lockoutThreshold > 0 && u.failedVerifications >= ctx.lockoutThreshold) setStatus(u, 'LOCKED_OUT', ctx.clock())
   ctx.store.commit()
   return invalidPasscode(cause)
 }
