@@ -1,7 +1,9 @@
 // Guards the error table end to end: every extensions.code is produced for real against the emulator (or a dead or
 // silent upstream), with the HTTP status the table gives it, and nothing of Okta's body or a stack in the response.
+import { createServer as createHttpServer } from 'node:http'
 import { createServer, type Socket } from 'node:net'
 import t, { type Test } from 'tap'
+import { request } from 'undici'
 import { startEmulator } from '@okta-mfa/emulator'
 import { GATEWAY_ERRORS } from '@okta-mfa/gateway'
 import { MemoryAttemptStore, attemptKey } from '@okta-mfa/core'
@@ -175,4 +177,90 @@ await t.test('UPSTREAM_TIMEOUT when Okta accepts the connection and never answer
   expectCode(t, res, 'UPSTREAM_TIMEOUT', 'a silent upstream')
   // A loose bound, not a benchmark: the answer comes from the timeout, not from the test's own time limit.
   t.ok(elapsed < timeoutMs + 5000, `answered after ${Math.round(elapsed)} ms with a ${timeoutMs} ms timeout`)
+})
+
+await t.test('OKTA_TIMEOUT_MS above 5000 holds for the whole request: Okta answering in 5.5 s with 10000 is waited for', async (t) => {
+  const emu = await withEmulator(t, { seed })
+  // A slow Okta: the emulator behind a proxy that holds its first answer for 5.5 s, past the plugin's default deadline.
+  let hold = 5500
+  const slow = createHttpServer((req, res) => {
+    const wait = hold
+    hold = 0
+    setTimeout(() => {
+      const { host: _host, connection: _connection, ...headers } = req.headers
+      request(`${emu.url}${req.url ?? '/'}`, { method: req.method as 'GET', headers: headers as Record<string, string> })
+        .then(async (up) => { res.writeHead(up.statusCode, { 'content-type': 'application/json' }).end(Buffer.from(await up.body.arrayBuffer())) },
+          () => { res.writeHead(502).end() })
+    }, wait)
+  })
+  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => { slow.closeAllConnections(); slow.close(resolve) }))
+  const port = (slow.address() as { port: number }).port
+  const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: `http://127.0.0.1:${port}`, OKTA_TIMEOUT_MS: '10000' } })
+  const ada = await gw.signedIn('ada@example.com')
+  const res = await gql(ada, OPS.factors)
+  t.equal(res.status, 200, `no UPSTREAM_TIMEOUT at the 5 s default: ${JSON.stringify(res.body.errors?.[0]?.extensions)}`)
+  t.equal(res.body.data?.factors?.length, 1, "Okta's late answer is used")
+})
+
+await t.test('variables: a bad value is BAD_USER_INPUT naming it; an undefined or unused variable is a bad document', async (t) => {
+  const emu = await withEmulator(t, { seed })
+  const gw = await startGatewayApp(t, emu)
+  const ada = await gw.signedIn('ada@example.com')
+  const remove = 'mutation($f: ID!) { removeFactor(factorId: $f) { removedFactorId } }'
+  const values: Array<[string, Record<string, unknown> | undefined, string]> = [
+    ['a value of the wrong type', { f: { a: 1 } }, 'f'],
+    ['a required variable not given', {}, 'f'],
+    ['a required variable, no variables at all', undefined, 'f'],
+    ['null for a non-null variable', { f: null }, 'f'],
+  ]
+  for (const [what, variables, field] of values) {
+    const res = await gql(ada, remove, variables)
+    expectCode(t, res, 'BAD_USER_INPUT', what)
+    t.equal(res.body.errors?.[0]?.extensions.field, field, `${what}: field is the variable's name`)
+  }
+  const inside = await gql(ada, 'mutation($i: EnrollFactorInput!) { enrollFactor(input: $i) { factor { id } } }', { i: { factorType: 'BOGUS' } })
+  expectCode(t, inside, 'BAD_USER_INPUT', 'a bad enum inside an input variable')
+  t.equal(inside.body.errors?.[0]?.extensions.field, 'i.factorType', 'the place in the variable')
+  // A passcode or an answer of the wrong type: named, never repeated back (graphql-js's message quotes the value).
+  for (const [query, variables] of [
+    ['mutation($c: String) { verifyFactor(factorId: "x", passCode: $c) { result } }', { c: 739104 }],
+    ['mutation($c: String!) { verifyFactor(factorId: "x", passCode: $c) { result } }', { c: [739104] }],
+    ['mutation($i: EnrollFactorInput!) { enrollFactor(input: $i) { factor { id } } }', { i: { factorType: 'question', question: 'q', answer: 739104 } }],
+  ] as const) {
+    const res = await gql(ada, query, variables)
+    expectCode(t, res, 'BAD_USER_INPUT', JSON.stringify(variables))
+    t.ok(res.body.errors?.[0]?.extensions.field, 'named')
+    t.notMatch(JSON.stringify(res.body), /739104/, 'the value is not in the answer')
+  }
+  t.equal((await gql(ada, 'mutation($c: String) { verifyFactor(factorId: "x", passCode: $c) { result } }', { c: 123456 })).body.errors?.[0]?.extensions.field, 'c')
+
+  for (const [what, query] of [
+    ['an undefined variable', 'mutation { removeFactor(factorId: $f) { removedFactorId } }'],
+    ['an unused variable', 'query($v0: String) { viewer { userKey } }'],
+    ['an unused variable of a named operation', 'query Q($v0: String) { viewer { userKey } }'],
+    ['a variable in the wrong position', 'mutation($f: String) { removeFactor(factorId: $f) { removedFactorId } }'],
+  ] as const) {
+    const res = await gql(ada, query, { f: 'x', v0: 'y' })
+    expectCode(t, res, 'GRAPHQL_VALIDATION_FAILED', what)
+    t.equal(res.body.errors?.[0]?.extensions.field, undefined, `${what}: no field`)
+  }
+})
+
+await t.test('Okta rejecting the input is BAD_USER_INPUT with the argument concerned', async (t) => {
+  const emu = await withEmulator(t, { seed })
+  const gw = await startGatewayApp(t, emu)
+  const bob = await gw.signedIn('bob@example.com')
+  // The gateway's shape check passes; the emulator, as Okta, knows no such question ("question: The security question is not valid.").
+  const question = await gql(bob, OPS.enroll, { input: { factorType: 'QUESTION', question: 'not_a_question', answer: 'long enough' } })
+  expectCode(t, question, 'BAD_USER_INPUT', 'an unknown security question')
+  t.equal(question.body.errors?.[0]?.message, 'The identity provider rejected the input.')
+  t.equal(question.body.errors?.[0]?.extensions.field, 'input.question', 'the input field Okta names')
+
+  const ada = await gw.signedIn('ada@example.com')
+  const factorId = await totpFactorId(emu, ada)
+  // Activating an active factor: Okta refuses the activation (400 E0000001) without naming a field.
+  const activate = await gql(ada, OPS.activate, { factorId, passCode: totp(SECRET, emu.clock.now()) })
+  expectCode(t, activate, 'BAD_USER_INPUT', 'activation of an active factor')
+  t.equal(activate.body.errors?.[0]?.extensions.field, 'passCode', "the operation's main argument")
 })

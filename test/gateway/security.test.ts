@@ -1,6 +1,11 @@
 // Guards the transport rules: CSRF (simple-content-type posts blocked before execution), GET refused, one mutation
 // per document (aliases cannot brute-force), no batching, no introspection or suggestions in production, size limits.
+import { randomBytes } from 'node:crypto'
+import secureSession from '@fastify/secure-session'
+import Fastify from 'fastify'
 import t from 'tap'
+import { request } from 'undici'
+import { oktaMfaGateway } from '@okta-mfa/gateway'
 import { MemoryAttemptStore } from 'passport-okta-mfa'
 import { withEmulator } from '../helpers/emulator.js'
 import { OPS, codeOf, gql, startGatewayApp } from '../helpers/gateway-app.js'
@@ -33,6 +38,19 @@ await t.test('CSRF: a text/plain or form POST with a valid session cookie is ref
   const preflighted = await bob.fetch('/graphql', { method: 'POST', body: JSON.stringify({ query: OPS.factors }), headers: { 'content-type': 'text/plain', 'mercurius-require-preflight': '1' } })
   t.not(preflighted.status, 200, 'a preflight header passes CSRF, but a text body is still not GraphQL')
   t.equal((await gql(bob, OPS.factors)).status, 200, 'application/json goes through')
+
+  // Media types are case-insensitive: JSON in capitals is JSON; other types in capitals are still refused.
+  for (const type of ['APPLICATION/JSON', 'Application/Json; charset=utf-8']) {
+    const res = await bob.fetch('/graphql', { method: 'POST', body: JSON.stringify({ query: OPS.factors }), headers: { 'content-type': type } })
+    t.equal(res.status, 200, `${type} goes through`)
+    t.same(res.json().data.factors, [])
+  }
+  for (const type of ['TEXT/PLAIN', 'Application/X-WWW-Form-Urlencoded']) {
+    const res = await bob.fetch('/graphql', { method: 'POST', body: JSON.stringify({ query: mutation }), headers: { 'content-type': type } })
+    t.equal(res.status, 400, `${type} is refused`)
+    t.equal(res.json().errors[0].extensions.code, 'BAD_REQUEST')
+  }
+  t.same(emu.messages(), [], 'still no sms sent')
 })
 
 await t.test('GET is refused for queries and mutations alike', async (t) => {
@@ -47,6 +65,52 @@ await t.test('GET is refused for queries and mutations alike', async (t) => {
   }
   t.equal((await ada.fetch('/graphql', { method: 'HEAD' })).status, 405, 'HEAD too')
   t.equal((await ada.fetch('/graphiql')).status, 404, 'no GraphiQL outside development')
+
+  // Every other method: the same coded answer, with the request id in the body and the header.
+  for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+    const res = await ada.fetch('/graphql', { method, body: JSON.stringify({ query: OPS.factors }), headers: { 'content-type': 'application/json', 'x-request-id': `method-${method}-01` } })
+    t.equal(res.status, 405, method)
+    t.equal(res.headers.allow, 'POST', `${method}: Allow: POST`)
+    t.equal(res.headers['x-request-id'], `method-${method}-01`, `${method}: X-Request-Id`)
+    t.match(res.json(), { data: null, errors: [{ extensions: { code: 'METHOD_NOT_ALLOWED', requestId: `method-${method}-01` } }] }, `${method}: code and request id`)
+  }
+  const preflight = await ada.fetch('/graphql', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } })
+  t.equal(preflight.status, 405, 'a cross-origin preflight without CORS handling fails')
+  t.equal(preflight.headers['access-control-allow-origin'], undefined)
+})
+
+await t.test("an app's own CORS handling still answers preflights on the GraphQL path", async (t) => {
+  /** A host app whose CORS hook (registered before the gateway) allows one origin and answers or passes on preflights. */
+  async function host (passOn: boolean): Promise<string> {
+    const app = Fastify()
+    t.teardown(() => app.close())
+    app.addHook('onRequest', (request, reply, done) => {
+      if (request.headers.origin === 'https://app.example') {
+        reply.header('access-control-allow-origin', 'https://app.example')
+        if (request.method === 'OPTIONS' && !passOn) {
+          void reply.code(204).header('access-control-allow-methods', 'POST').header('access-control-allow-headers', 'content-type').send()
+          return
+        }
+      }
+      done()
+    })
+    await app.register(secureSession, { key: randomBytes(32), cookie: { path: '/' } })
+    await app.register(oktaMfaGateway, { orgUrl: 'https://dev-1.okta.com', token: 'tok', resolveUser: () => null })
+    return await app.listen({ port: 0, host: '127.0.0.1' })
+  }
+  for (const passOn of [false, true]) {
+    const url = await host(passOn)
+    const ok = await request(`${url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } })
+    await ok.body.dump()
+    t.equal(ok.statusCode, 204, `the allowed origin's preflight is answered (${passOn ? 'passed on to the route' : 'by the app'})`)
+    t.equal(ok.headers['access-control-allow-origin'], 'https://app.example')
+    const other = await request(`${url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } })
+    t.equal(other.statusCode, 405, 'another origin gets no CORS consent')
+    t.equal((await other.body.json() as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code, 'METHOD_NOT_ALLOWED')
+    const put = await request(`${url}/graphql`, { method: 'PUT', headers: { origin: 'https://app.example' } })
+    await put.body.dump()
+    t.equal(put.statusCode, 405, 'the allowed origin still cannot PUT')
+  }
 })
 
 await t.test('one mutation per document: ten aliased verifyFactor are refused and count nothing', async (t) => {

@@ -17,15 +17,21 @@ await t.test('defaults, values, and bad values named', async (t) => {
   const bad: Array<[string, string, RegExp]> = [
     ['GATEWAY_TOTP_ISSUER', 'Acme:Corp', /GATEWAY_TOTP_ISSUER must be 1 to 64 printable characters without ":"/],
     ['GATEWAY_TOTP_ISSUER', 'x'.repeat(65), /GATEWAY_TOTP_ISSUER/],
+    // Not printable: a C0 and a C1 control, the line and paragraph separators, a bidi override, a zero-width space.
+    ...['Ac\u0007me', 'Ac\u0085me', 'Ac\u2028me', 'Ac\u2029me', 'Ac\u202Eme', 'Ac\u200Bme'].map((v): [string, string, RegExp] =>
+      ['GATEWAY_TOTP_ISSUER', v, /GATEWAY_TOTP_ISSUER must be 1 to 64 printable characters/]),
     ['MFA_MAX_ATTEMPTS', '0', /MFA_MAX_ATTEMPTS must be an integer from 1 to 100/],
     ['MFA_MAX_ATTEMPTS', 'four', /MFA_MAX_ATTEMPTS/],
     ['MFA_ATTEMPT_WINDOW_SECONDS', '-5', /MFA_ATTEMPT_WINDOW_SECONDS must be an integer from 1 to 86400/],
     ['STEP_UP_MAX_AGE_SECONDS', '1.5', /STEP_UP_MAX_AGE_SECONDS must be an integer/],
     ['REMEMBER_DEVICE_DAYS', '401', /REMEMBER_DEVICE_DAYS must be an integer from 0 to 400/],
   ]
+  t.equal(loadServerConfig({ ...baseEnv, GATEWAY_TOTP_ISSUER: 'Acmé Ünïon ✓' }).totpIssuer, 'Acmé Ünïon ✓', 'printable non-ASCII is fine')
   for (const [name, value, message] of bad) {
     const err = (() => { try { loadServerConfig({ ...baseEnv, [name]: value }); return undefined } catch (e) { return e } })()
-    t.type(err, ServerConfigError, `${name}=${value.slice(0, 12)} is refused`)
+    // Named by code points beyond ASCII: a raw U+2028 would end the TAP line.
+    const shown = value.slice(0, 12).replace(/[^\x20-\x7e]/g, (c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)
+    t.type(err, ServerConfigError, `${name}=${shown} is refused`)
     t.match((err as Error).message, message)
   }
 })

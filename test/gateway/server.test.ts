@@ -73,7 +73,17 @@ await t.test('plugin options are validated at registration', async (t) => {
   await t.rejects(register({ ...good, limits: { maxDepthh: 3 } }), { message: /"limits.maxDepthh" is not a known limit/ })
   await t.rejects(register({ ...good, path: 'graphql' }), { message: /"path" option must be a URL path/ })
   await t.rejects(register({ ...good, client: createOktaClient({ orgUrl: 'https://dev-1.okta.com', token: 'x' }) }), { message: /"client" option excludes "orgUrl"/ })
-  await t.rejects(register({ ...good, orgUrl: 'http://dev-1.okta.com' }), { name: 'TypeError', message: /"orgUrl" option must be an https URL/ })
+  for (const orgUrl of ['http://dev-1.okta.com', 'not a url']) {
+    const bad = await register({ ...good, orgUrl }).then(() => undefined, (e: unknown) => e)
+    t.ok(bad instanceof TypeError, `orgUrl ${orgUrl}: a TypeError`)
+    t.match(bad, { name: 'TypeError', code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"orgUrl" option must be an (absolute )?https URL/ }, `orgUrl ${orgUrl}: coded, naming the option`)
+  }
+  await t.rejects(register({ ...good, orgUrl: 'https://user:pw@dev-1.okta.com' }), { name: 'TypeError', code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"orgUrl" option must not contain credentials/ })
+  t.ok(await register({ ...good, orgUrl: 'http://127.0.0.1:7070', allowInsecureHttp: true }), 'http: with allowInsecureHttp is accepted')
+  for (const issuer of ['Acme:Corp', '', 'a'.repeat(65), 'Acme\u2028Corp', 'Acme\u0085', 'Acme\u202e']) {
+    await t.rejects(register({ ...good, issuer }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"issuer" option must be 1 to 64 printable characters/ }, `issuer U+${[...issuer].map((c) => c.codePointAt(0)!.toString(16)).join(' U+').slice(0, 40)}`)
+  }
+  t.ok(await register({ ...good, issuer: 'Acmé Ünïon ✓' }), 'a printable non-ASCII issuer is accepted')
   await t.rejects(register(good, false), { code: 'OKTA_MFA_GATEWAY_NO_SESSION' })
 
   const client = createOktaClient({ orgUrl: 'https://dev-1.okta.com', token: 'tok' })
@@ -178,7 +188,11 @@ await t.test('logs carry request ids and no secrets', async (t) => {
   const factorId = (await gql(ada, OPS.factors)).body.data.factors[0].id as string
   const right = totp(SECRET, emu.clock.now())
   const wrong = right === '000000' ? '111111' : '000000'
-  t.equal((await gql(ada, OPS.verify, { factorId, passCode: wrong }, { authorization: 'Bearer leaked-bearer-token' })).status, 401)
+  const credentialHeaders = {
+    authorization: 'Bearer leaked-bearer-token', 'proxy-authorization': 'Basic leaked-proxy-credential', 'x-okta-api-token': 'SSWS leaked-api-token',
+    'x-api-key': 'leaked-api-key', 'x-auth-token': 'leaked-auth-token', 'x-csrf-token': 'leaked-csrf-token', dpop: 'leaked.dpop.proof',
+  }
+  t.equal((await gql(ada, OPS.verify, { factorId, passCode: wrong }, credentialHeaders)).status, 401)
   const ok = await gql(ada, OPS.verify, { factorId, passCode: right })
   t.equal(ok.body.data.verifyFactor.result, 'SUCCESS')
   await gql(ada, `mutation { verifyFactor(factorId: "${factorId}", answer: "inline answer") { result } }`)
@@ -202,12 +216,14 @@ await t.test('logs carry request ids and no secrets', async (t) => {
     'each is JSON bound to the request id, once')
   t.match(logs, /"variableNames":\["factorId","passCode"\]/, "variables are logged by name only, never by value")
   t.match(logs, /"cookie":"\[Redacted\]"/, 'the cookie header is redacted')
+  t.match(logs, /"proxy-authorization":"\[Redacted\]"/, 'the proxy-authorization header is logged, redacted')
   t.match(logs, /internal error in the GraphQL gateway/, 'the masked error is logged server-side')
   for (const [what, value] of [
     // Passcodes are looked for as JSON strings: six bare digits may occur inside a timestamp by chance.
     ['API token', emu.token], ['right passcode', `"${right}"`], ['wrong passcode', `"${wrong}"`], ['activation code', `"${activationCode}"`],
     ['shared secret', secret], ['inline answer', 'inline answer'],
-    ['seeded secret', SECRET], ['session cookie', cookieValue], ['session key', KEY_HEX], ['bearer token', 'leaked-bearer-token'],
+    ['seeded secret', SECRET], ['session cookie', cookieValue], ['session key', KEY_HEX],
+    ...Object.entries(credentialHeaders).map(([name, value]) => [`${name} header`, value] as const),
   ] as const) {
     t.notOk(logs.includes(value), `no ${what} in the logs`)
   }

@@ -117,6 +117,10 @@ await t.test('attributes: the plugin\'s own, secure: auto by protocol, delete() 
   }
   t.match(attributesOf(setCookie(await gateway.inject({ method: 'POST', url: '/t/write', headers: { 'x-forwarded-proto': 'https' } }))), /; Secure/)
   t.notMatch(attributesOf(setCookie(await gateway.inject({ method: 'POST', url: '/t/write' }))), /Secure/)
+  for (const proto of ['HTTPS', 'Https']) {
+    t.match(attributesOf(setCookie(await gateway.inject({ method: 'POST', url: '/t/write', headers: { 'x-forwarded-proto': proto } }))), /; Secure/, `X-Forwarded-Proto: ${proto} is https`)
+  }
+  t.notMatch(attributesOf(setCookie(await gateway.inject({ method: 'POST', url: '/t/write', headers: { 'x-forwarded-proto': 'HTTP' } }))), /Secure/)
   const cleared = setCookie(await gateway.inject({ method: 'POST', url: '/t/delete' }))
   t.equal(cleared, setCookie(await other.inject({ method: 'POST', url: '/t/delete' })), 'delete(): the same clearing cookie')
   t.match(cleared, /^session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax$/)

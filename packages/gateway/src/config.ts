@@ -1,6 +1,7 @@
 // The standalone server's configuration from the environment, checked all at once at start so one run of the
 // server names every missing or malformed variable, and never echoes a secret's value.
 
+import { isValidIssuer } from './options.js'
 import { parseTrustProxy, type TrustProxySetting } from './trust-proxy.js'
 import { serverOktaAuth, type ServerOktaAuth } from './server-okta-auth.js'
 
@@ -151,7 +152,7 @@ function int (env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, m
 function issuerOf (env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
   const v = env.GATEWAY_TOTP_ISSUER
   if (v === undefined || v.trim() === '') return undefined
-  if (v.length > 64 || v.includes(':') || /[\u0000-\u001f\u007f]/.test(v)) {
+  if (!isValidIssuer(v)) {
     problems.push('GATEWAY_TOTP_ISSUER must be 1 to 64 printable characters without ":"')
     return undefined
   }

@@ -1,7 +1,7 @@
 // The one place where anything thrown while serving a GraphQL request becomes what the client sees: a code from
 // the table, a public message, the request id, and an HTTP status that follows the code. Everything unknown is masked.
 import type { FastifyBaseLogger, FastifyReply } from 'fastify'
-import type { ExecutionResult, FormattedExecutionResult, GraphQLError } from 'graphql'
+import { Kind, type ASTNode, type ExecutionResult, type FormattedExecutionResult, type GraphQLError } from 'graphql'
 import { GATEWAY_ERRORS, GatewayError, fromClientError, type GatewayErrorCode } from './errors.js'
 
 /** One error as sent to the client. */
@@ -29,6 +29,67 @@ const TRANSPORT: Readonly<Record<string, GatewayErrorCode>> = {
 }
 
 /**
+ * graphql-js's messages for a variable's VALUE (coercion, `getVariableValues`): a value of the wrong type, a required
+ * variable not provided, null for a non-null one. Every other `Variable "$…"` message is a rule of the document
+ * (undefined, unused, duplicated, non-input type, wrong position): GRAPHQL_VALIDATION_FAILED.
+ */
+const VARIABLE_VALUE = /^Variable "\$([_A-Za-z][_0-9A-Za-z]*)" (?:got invalid value .*?(?: at "([_A-Za-z][_0-9A-Za-z]*(?:\.[_A-Za-z][_0-9A-Za-z]*|\[[0-9]+\]){0,32})")?; |of required type "[^"]+" was not provided\.$|of non-null type "[^"]+" must not be null\.$)/s
+/**
+ * A variable error without the value the client sent, which may be a passcode or an answer: graphql-js repeats it
+ * after "got invalid value" and at the end of a scalar's reason ("…cannot represent a non string value: 123456").
+ */
+function withoutValues (text: string): string {
+  return text
+    .replace(/^(Variable "\$[_A-Za-z][_0-9A-Za-z]*") got invalid value .*?((?: at "[^"]*")?; )/s, '$1 got an invalid value$2')
+    .replace(/(cannot represent [^:;]*?value)s?: .*$/s, '$1.')
+}
+
+/** graphql-js stops coercing variables after 50 errors with this message. */
+const TOO_MANY_VARIABLE_ERRORS = /^Too many errors processing variables/
+
+/** A graphql-js error of the document or of its variables (no resolver ran): its code, and for a variable the field. */
+function fromGraphqlMessage (message: string, requestId: string | undefined, where: Where): PublicError {
+  const text = stripSuggestions(message)
+  const variable = VARIABLE_VALUE.exec(text)
+  if (variable === null && !TOO_MANY_VARIABLE_ERRORS.test(text)) return pub('GRAPHQL_VALIDATION_FAILED', text, requestId, where)
+  const out = pub('BAD_USER_INPUT', withoutValues(text), requestId, where)
+  // The variable's name without "$", or the place in it ("input.factorType") graphql-js names.
+  const [, name, at] = variable ?? []
+  const inside = name !== undefined && at !== undefined && (at === name || at.startsWith(`${name}.`) || at.startsWith(`${name}[`))
+  out.extensions.field = inside ? at : name ?? 'variables'
+  return out
+}
+
+/** The argument a mutation's input is in when nothing more precise is known. */
+const MAIN_ARGUMENT: Readonly<Record<string, string>> = {
+  enrollFactor: 'input', activateFactor: 'passCode', verifyFactor: 'passCode', resendChallenge: 'factorId', removeFactor: 'factorId',
+}
+const INPUT_FIELDS = new Set(['factorType', 'provider', 'phoneNumber', 'email', 'question', 'answer'])
+
+/** The field Okta's validation error names first (`"phoneNumber: Invalid Phone Number."` → `phoneNumber`), if any. */
+function oktaCauseField (cause: unknown): string | undefined {
+  const causes = (cause as { errorCauses?: unknown } | undefined)?.errorCauses
+  const summary = Array.isArray(causes) ? (causes[0] as { errorSummary?: unknown } | undefined)?.errorSummary : undefined
+  return typeof summary === 'string' ? /^([A-Za-z]{1,32}):/.exec(summary)?.[1] : undefined
+}
+
+/**
+ * The `field` of a BAD_USER_INPUT that came without one (the identity provider rejected the input): the argument of
+ * the operation Okta's cause names when it is one (only names from the schema, never Okta's text), else the
+ * operation's main argument (`passCode`, or `answer` when only an answer was given), else the field that failed.
+ */
+function argumentAtFault (node: ASTNode | undefined, cause: unknown): string {
+  if (node?.kind !== Kind.FIELD) return 'input'
+  const name = node.name.value
+  const args = new Set((node.arguments ?? []).map((a) => a.name.value))
+  const named = oktaCauseField(cause)
+  if (named !== undefined && args.has(named)) return named
+  if (named !== undefined && args.has('input') && INPUT_FIELDS.has(named)) return `input.${named}`
+  if (name === 'verifyFactor' && args.has('answer') && !args.has('passCode')) return 'answer'
+  return MAIN_ARGUMENT[name] ?? name
+}
+
+/**
  * Classifies one error (thrown by a resolver, by mercurius, or by Fastify before the handler) into public errors.
  * Validation failures carry their nested errors, which become one public error each.
  */
@@ -37,22 +98,22 @@ function classify (gqlError: GraphQLError, requestId: string | undefined, log: F
   const where = { locations: gqlError.locations, path: gqlError.path }
 
   if (original === undefined) {
-    // A GraphQLError of graphql-js itself: syntax or validation (mercurius wraps those, but stay safe) or execution.
+    // A GraphQLError of graphql-js itself: syntax, validation or variables (mercurius wraps those when the body has
+    // variables; without them execute() reports a missing one) or execution.
     if (gqlError.path !== undefined) return [internal(gqlError, requestId, log, where)]
-    return [pub('GRAPHQL_VALIDATION_FAILED', stripSuggestions(gqlError.message), requestId, where)]
+    return [fromGraphqlMessage(gqlError.message, requestId, where)]
   }
-  if (original instanceof GatewayError) return [fromGatewayError(original, requestId, where, log)]
+  const node = gqlError.nodes?.[0]
+  if (original instanceof GatewayError) return [fromGatewayError(original, requestId, where, log, node)]
 
   const client = fromClientError(original)
-  if (client !== undefined) return [fromGatewayError(client, requestId, where, log)]
+  if (client !== undefined) return [fromGatewayError(client, requestId, where, log, node)]
 
   const code = typeof original.code === 'string' ? original.code : undefined
   if (code === 'MER_ERR_GQL_VALIDATION' && Array.isArray(original.errors)) {
     return (original.errors as Array<Error & FastifyLikeError & Partial<GraphQLError>>).map((nested) => {
       if (nested.validationContext !== undefined) return pub('BAD_REQUEST', 'The body must be a single GraphQL request object.', requestId, {})
-      const message = stripSuggestions(String(nested.message))
-      const nestedWhere = { locations: nested.locations, path: undefined }
-      return pub(message.startsWith('Variable "$') ? 'BAD_USER_INPUT' : 'GRAPHQL_VALIDATION_FAILED', message, requestId, nestedWhere)
+      return fromGraphqlMessage(String(nested.message), requestId, { locations: nested.locations, path: undefined })
     })
   }
   if (code === 'MER_ERR_GQL_CSRF_PREVENTION') return [pub('BAD_REQUEST', original.message, requestId, {})]
@@ -67,7 +128,7 @@ function classify (gqlError: GraphQLError, requestId: string | undefined, log: F
   return [internal(original, requestId, log, where)]
 }
 
-function fromGatewayError (err: GatewayError, requestId: string | undefined, where: Where, log: FastifyBaseLogger): PublicError {
+function fromGatewayError (err: GatewayError, requestId: string | undefined, where: Where, log: FastifyBaseLogger, node: ASTNode | undefined): PublicError {
   const cause = err.cause as { code?: unknown, status?: unknown, errorCode?: unknown, requestId?: unknown } | undefined
   const upstream = cause === undefined
     ? undefined
@@ -77,6 +138,7 @@ function fromGatewayError (err: GatewayError, requestId: string | undefined, whe
   const out = pub(err.code, err.message, requestId, where)
   if (err.details.retryAfterSeconds !== undefined) out.extensions.retryAfterSeconds = err.details.retryAfterSeconds
   if (err.details.field !== undefined) out.extensions.field = err.details.field
+  else if (err.code === 'BAD_USER_INPUT') out.extensions.field = argumentAtFault(node, err.cause)
   if (err.details.attemptsRemaining !== undefined) out.extensions.attemptsRemaining = err.details.attemptsRemaining
   return out
 }

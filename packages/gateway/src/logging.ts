@@ -36,23 +36,34 @@ export const SECRET_FIELDS = [
 ] as const
 
 /**
- * pino `redact` paths: secret fields at any of the first four levels, and the cookie and authorization headers of
- * requests and responses.
+ * Request and response headers that carry credentials or sessions, redacted in every logged `headers` object
+ * (`req.headers`, `res.headers`, or one logged on its own): the API token, bearer and proxy credentials, API keys,
+ * cookies, CSRF tokens and DPoP proofs.
+ */
+export const SECRET_HEADERS = [
+  'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-okta-api-token', 'x-api-key', 'x-auth-token',
+  'x-access-token', 'x-csrf-token', 'x-xsrf-token', 'dpop',
+] as const
+
+/**
+ * pino `redact` paths: secret fields at any of the first four levels, and the {@link SECRET_HEADERS} of requests
+ * and responses.
  */
 export const REDACT_PATHS: readonly string[] = Object.freeze([
   ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*.*.*.${f}`]),
-  'req.headers["set-cookie"]', 'res.headers["set-cookie"]', 'headers["set-cookie"]',
-  'req.headers["x-okta-api-token"]',
+  ...SECRET_HEADERS.flatMap((h) => [`headers["${h}"]`, `*.headers["${h}"]`]),
 ])
 
-/** Copies `value` with every {@link SECRET_FIELDS} entry (at any depth) replaced by '[Redacted]'. */
+const SECRET_KEYS: ReadonlySet<string> = new Set<string>([...SECRET_FIELDS, ...SECRET_HEADERS])
+
+/** Copies `value` with every {@link SECRET_FIELDS} and {@link SECRET_HEADERS} entry (at any depth) replaced by '[Redacted]'. */
 export function redactSecrets (value: unknown, depth = 0): unknown {
   if (typeof value !== 'object' || value === null) return value
   if (depth > 8) return '[Truncated]' // deeper than anything we log on purpose: never pass it on unredacted
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1))
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(value)) {
-    out[k] = (SECRET_FIELDS as readonly string[]).includes(k) ? '[Redacted]' : redactSecrets(v, depth + 1)
+    out[k] = SECRET_KEYS.has(k) || SECRET_KEYS.has(k.toLowerCase()) ? '[Redacted]' : redactSecrets(v, depth + 1)
   }
   return out
 }

@@ -1,13 +1,29 @@
 // The plugin's options, validated once at registration and copied into a frozen config. A bad option is a
 // programmer's mistake: it fails registration with a TypeError that names the option and carries a stable code.
-import createError from '@fastify/error'
+import createError, { type FastifyErrorConstructor } from '@fastify/error'
 import type { FastifyRequest } from 'fastify'
 import type { OktaClient, OktaClientOptions } from '@okta-mfa/client'
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_DEADLINE_MS, FACTOR_CACHE_TTL_MS, RememberedDevices, type AttemptStore, type ResolveOktaUser, type RevocationStore } from '@okta-mfa/core'
 import { DEFAULT_LIMITS, type QueryLimits } from './limits.js'
 
+/**
+ * Not printable: control characters (C0, DEL, C1), format characters (bidi overrides, zero-width ones, BOM), lone
+ * surrogates, and the line and paragraph separators (U+2028, U+2029).
+ */
+const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u
+
+/** A TOTP issuer authenticator apps can show: 1 to 64 printable characters, no ":" (it separates issuer and account). */
+export function isValidIssuer (issuer: string): boolean {
+  return issuer.trim() !== '' && issuer.length <= 64 && !issuer.includes(':') && !NOT_PRINTABLE.test(issuer)
+}
+
+/** The `code` of every bad-option error of the plugin (each one a TypeError). */
+export const INVALID_OPTION_CODE = 'OKTA_MFA_GATEWAY_INVALID_OPTION'
+
 /** A bad plugin option: `code` is `OKTA_MFA_GATEWAY_INVALID_OPTION`, and the error is a TypeError. */
-export const InvalidOptionError = createError('OKTA_MFA_GATEWAY_INVALID_OPTION', '%s', 500, TypeError)
+// Typed by name: a declaration reading `createError.FastifyErrorConstructor` does not resolve under moduleResolution bundler.
+export const InvalidOptionError: FastifyErrorConstructor<{ code: typeof INVALID_OPTION_CODE, statusCode: 500 }, [string]> =
+  createError(INVALID_OPTION_CODE, '%s', 500, TypeError)
 
 /**
  * Returns the app's user of this request (e.g. `request.user` of @fastify/passport), or `null`/`undefined` when
@@ -235,8 +251,8 @@ export function resolveGatewayConfig (options: OktaMfaGatewayOptions): GatewayCo
     fail('"revocations" option must implement RevocationStore (revokeSession, revokeUser, isRevoked)')
   }
   const issuer = o.issuer
-  if (issuer !== undefined && (typeof issuer !== 'string' || issuer === '' || issuer.includes(':'))) {
-    fail('"issuer" option must be a non-empty string without ":"')
+  if (issuer !== undefined && (typeof issuer !== 'string' || !isValidIssuer(issuer))) {
+    fail('"issuer" option must be 1 to 64 printable characters without ":"')
   }
   return Object.freeze({
     client: clientOptions === undefined ? o.client as OktaClient | undefined : undefined,

@@ -1,23 +1,23 @@
 // The Fastify plugin: validates its options, then mounts mercurius in an encapsulated child so the gateway's
 // error handler, hooks and limits apply to its own routes only and never to the host app's.
-import createError from '@fastify/error'
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
+import createError, { type FastifyErrorConstructor } from '@fastify/error'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql'
 import mercurius from 'mercurius'
-import { createOktaClient, type OktaClient } from '@okta-mfa/client'
+import { createOktaClient, type OktaClient, type OktaClientOptions } from '@okta-mfa/client'
 import { AttemptLimiter } from '@okta-mfa/core'
 import { GATEWAY_ERRORS } from './errors.js'
 import { formatErrors } from './format-errors.js'
 import { DOCUMENT_CACHE_SIZE, MAX_VALIDATION_ERRORS, costGuard, limitRules } from './limits.js'
 import { REQUEST_ID_HEADER, graphqlRequestSummary, requestChildLogger } from './logging.js'
-import { resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
+import { INVALID_OPTION_CODE, resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
 import { resolvers } from './resolvers.js'
 import { gatewaySchema } from './schema.js'
 import { RequestScope, defaultResolveOktaUser, type GatewayDeps } from './scope.js'
 
 /** Registered without a session plugin: `code` is `OKTA_MFA_GATEWAY_NO_SESSION`. */
-export const NoSessionError = createError(
+export const NoSessionError: FastifyErrorConstructor<{ code: 'OKTA_MFA_GATEWAY_NO_SESSION', statusCode: 500 }> = createError(
   'OKTA_MFA_GATEWAY_NO_SESSION',
   '@okta-mfa/gateway needs request.session: register @fastify/secure-session (and @fastify/passport) before it',
   500,
@@ -51,6 +51,51 @@ function isGraphqlRoute (request: FastifyRequest): boolean {
   return (request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[GRAPHQL_ROUTE] === true
 }
 
+/**
+ * Answers a request on the GraphQL path that is not a POST: 405 METHOD_NOT_ALLOWED with the request id, as every
+ * gateway error. One exception, so that an app's own CORS handling keeps working: a CORS preflight (OPTIONS with
+ * Access-Control-Request-Method) that the app's CORS hook accepted and passed on (it set Access-Control-Allow-Origin)
+ * is answered 204, as the app's catch-all OPTIONS route would have.
+ */
+function refuseMethod (request: FastifyRequest, reply: FastifyReply): void {
+  if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined && reply.hasHeader('access-control-allow-origin')) {
+    void reply.code(204).send()
+    return
+  }
+  const { status, message } = GATEWAY_ERRORS.METHOD_NOT_ALLOWED
+  void reply.code(status).header('allow', 'POST').send({
+    data: null,
+    errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED', requestId: request.id } }],
+  })
+}
+
+/**
+ * Media types are case-insensitive (RFC 9110), but mercurius's CSRF check compares a Content-Type without parameters
+ * as it is: `APPLICATION/JSON` would be refused. The type is lower-cased (its parameters are kept as sent).
+ */
+function lowerMediaType (headers: FastifyRequest['raw']['headers']): void {
+  const type = headers['content-type']
+  if (type === undefined || type === 'application/json' || !/[A-Z]/.test(type)) return
+  const semi = type.indexOf(';')
+  headers['content-type'] = semi === -1 ? type.toLowerCase() : type.slice(0, semi).toLowerCase() + type.slice(semi)
+}
+
+/**
+ * The client the plugin owns. The client refuses some options itself (an `orgUrl` that is not an absolute URL, or
+ * http: without allowInsecureHttp; bad `auth.*` settings) with a TypeError naming the option but carrying no code: it
+ * gets the gateway's stable code, and keeps its name, message and stack.
+ */
+function ownClient (options: OktaClientOptions): OktaClient {
+  try {
+    return createOktaClient(options)
+  } catch (err) {
+    if (err instanceof TypeError && (err as { code?: unknown }).code === undefined) {
+      (err as TypeError & { code: string }).code = INVALID_OPTION_CODE
+    }
+    throw err
+  }
+}
+
 function issuerOf (config: GatewayConfig): string {
   if (config.issuer !== undefined) return config.issuer
   if (config.clientOptions !== undefined) return new URL(config.clientOptions.orgUrl).hostname
@@ -62,7 +107,7 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
   if (!app.hasRequestDecorator('session')) throw new NoSessionError()
   if (config.resolveUser === undefined) app.log.warn('@okta-mfa/gateway has no "resolveUser": every operation answers UNAUTHENTICATED')
 
-  const client = config.client ?? createOktaClient(config.clientOptions!)
+  const client = config.client ?? ownClient(config.clientOptions!)
   if (config.client === undefined) app.addHook('onClose', async () => { await client.close() })
   const limiter = new AttemptLimiter({
     maxAttempts: config.maxAttempts,
@@ -84,14 +129,13 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
     // Callback-style: on the hot path an async hook costs a promise per request for nothing.
     scope.addHook('onRequest', (request, reply, done) => {
       reply.header(REQUEST_ID_HEADER, request.id)
-      // GET would put operations (and passcodes) in URLs, logs and caches, and skips the CSRF content-type check.
-      if (request.method !== 'POST' && isGraphqlRoute(request)) {
-        const { status, message } = GATEWAY_ERRORS.METHOD_NOT_ALLOWED
+      // The only POST route of this scope is the GraphQL one.
+      if (request.method === 'POST') {
+        lowerMediaType(request.raw.headers)
+      } else if (isGraphqlRoute(request)) {
+        // GET would put operations (and passcodes) in URLs, logs and caches, and skips the CSRF content-type check.
         // Answered here: `done` is not called, so the request goes no further.
-        void reply.code(status).header('allow', 'POST').send({
-          data: null,
-          errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED', requestId: request.id } }],
-        })
+        refuseMethod(request, reply)
         return
       }
       done()
@@ -125,6 +169,14 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
     })
     // Before graphql's own rules: they only ever see documents within the limits (linear check, see cost.ts).
     scope.graphql.addHook('preValidation', costGuard(config.limits))
+    // Mercurius serves GET (and so HEAD) and POST; every other method Fastify routes gets the same coded 405 rather
+    // than Fastify's bare 404. The onRequest hook answers them; the handler is never reached.
+    scope.route({
+      method: scope.supportedMethods.filter((m) => m !== 'GET' && m !== 'HEAD' && m !== 'POST'),
+      url: config.path,
+      config: { [GRAPHQL_ROUTE]: true },
+      handler: refuseMethod,
+    })
   })
 }
 

@@ -10,9 +10,9 @@ import { OktaAuthEnvError, readOktaAuthEnv } from '@okta-mfa/core'
  */
 export interface ServerOktaAuth {
   /** OKTA_API_TOKEN. */
-  token?: string
+  token?: string | undefined
   /** The OAuth 2.0 service app's settings. */
-  auth?: OktaOAuthOptions
+  auth?: OktaOAuthOptions | undefined
 }
 
 /**

@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { createRedisStores, MemoryAttemptStore, MemoryRevocationStore, RememberedDevices, resolveOktaUserId, type RedisStores, type RevocationStore } from '@okta-mfa/core'
 import { loadServerConfig, ServerConfigError, type GatewayServerConfig } from './config.js'
 import { gatewayLoggerOptions, genReqId } from './logging.js'
-import type { OktaMfaGatewayOptions } from './options.js'
+import { GATEWAY_DEFAULTS, type OktaMfaGatewayOptions } from './options.js'
 import { oktaMfaGateway } from './plugin.js'
 import { cachedReadiness } from './readiness.js'
 import { gatewaySessionCookie } from './session-cookie.js'
@@ -24,19 +24,32 @@ export const READY_TIMEOUT_MS = 3000
 /** How long one Redis check answers /readyz, in ms (a PING, cheap, but the probe is unauthenticated). */
 export const STORE_READY_CACHE_MS = 1000
 
+/**
+ * The deadline shared by the Okta calls of one GraphQL request on the standalone server: the plugin's default
+ * (5000 ms), or OKTA_TIMEOUT_MS when that is longer, so that one call may take as long as OKTA_TIMEOUT_MS allows.
+ *
+ * @example
+ * ```ts
+ * requestDeadlineMs({ timeoutMs: 10_000 }) // 10000
+ * ```
+ */
+function requestDeadlineMs (config: Pick<GatewayServerConfig, 'timeoutMs'>): number {
+  return Math.max(GATEWAY_DEFAULTS.requestTimeoutMs, config.timeoutMs)
+}
+
 /** Extras of {@link buildGatewayServer}, mostly for tests and embedding. */
 export interface BuildGatewayServerOptions {
   /** Where logs go. @default stdout */
-  logStream?: NodeJS.WritableStream
+  logStream?: NodeJS.WritableStream | undefined
   /** Further plugin options (attemptStore, maxAttempts, dispatcher, resolveOktaUser, ...). */
-  gateway?: Partial<OktaMfaGatewayOptions>
+  gateway?: Partial<OktaMfaGatewayOptions> | undefined
   /** Time source of the /readyz cache, ms. @default the gateway's `clock`, else Date.now */
-  clock?: () => number
+  clock?: (() => number) | undefined
   /**
    * Shared stores to use instead of the ones `config.redisUrl` would create (the caller keeps owning them). Without
    * both: Redis stores from `config.redisUrl` (closed with the server), else one-process memory stores.
    */
-  stores?: Pick<RedisStores, 'attempts' | 'revocations' | 'ping'>
+  stores?: Pick<RedisStores, 'attempts' | 'revocations' | 'ping'> | undefined
 }
 
 /** The server's stores, and how to check and close them. */
@@ -105,6 +118,7 @@ async function registerAll (app: FastifyInstance, config: GatewayServerConfig, o
     ...(config.auth === undefined ? { token: config.token } : { auth: config.auth }),
     allowInsecureHttp: config.allowInsecureHttp,
     timeoutMs: config.timeoutMs,
+    requestTimeoutMs: requestDeadlineMs(config),
     provision: config.provision,
     development: config.development,
     resolveUser: (request) => request.session.get(SESSION_USER_KEY) ?? null,

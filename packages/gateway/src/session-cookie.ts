@@ -63,6 +63,8 @@ class Session {
   }
 }
 
+const HTTPS = /^https$/i
+
 function nowSeconds (): number {
   return Math.round(Date.now() / 1000)
 }
@@ -188,7 +190,8 @@ export const gatewaySessionCookie = fp((app: FastifyInstance, options: GatewaySe
     }
     try {
       const own = session[kCookieOptions]
-      const https = request.protocol === 'https'
+      // A scheme is case-insensitive: a proxy's "X-Forwarded-Proto: HTTPS" is https.
+      const https = HTTPS.test(request.protocol)
       if (session.deleted) {
         const attrs = own === undefined ? deleted : attributesFor({ ...base, ...own, expires: new Date(0), maxAge: 0 })
         reply.header('set-cookie', `${cookieName}=${attrs(https)}`)
