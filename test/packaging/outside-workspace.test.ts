@@ -260,6 +260,7 @@ import { startEmulator, totpCodeOf } from '@okta-mfa/emulator'
 import { oktaMfaGateway, loadServerConfig, type GatewayServerConfig } from '@okta-mfa/gateway'
 import { OktaMfaStrategy, requireMfa, requireMfaFastify, isMfaFailCode, type OktaMfaStrategyOptions } from 'passport-okta-mfa'
 ${PACKAGES.map((p, i) => `import * as pkg${i} from '${p.name}'`).join('\n')}
+import * as pkgCore from '@okta-mfa/core'
 
 interface User { id: string, email: string }
 const clientOptions: OktaClientOptions = { orgUrl: 'https://dev-1.okta.com', token: 'x' }
@@ -273,6 +274,18 @@ export const strategy = new OktaMfaStrategy<User>(strategyOptions)
 export const guards = [requireMfa({ redirectTo: '/mfa' }), requireMfaFastify({ loginRedirectTo: '/login' })]
 export const known: boolean = isMfaFailCode('ENROLLMENT_REQUIRED')
 export const modules: object[] = [${PACKAGES.map((_p, i) => `pkg${i}`).join(', ')}]
+// Options read from the environment, each possibly undefined: accepted under exactOptionalPropertyTypes.
+export function fromEnv (env: NodeJS.ProcessEnv): unknown[] {
+  const n = (v: string | undefined): number | undefined => v === undefined ? undefined : Number(v)
+  return [
+    createOktaClient({ orgUrl: 'https://dev-1.okta.com', token: env.OKTA_API_TOKEN, timeoutMs: n(env.T), userAgent: env.UA, allowInsecureHttp: undefined, rateLimitMaxWaitMs: n(env.W) }),
+    createOktaClient({ orgUrl: 'https://dev-1.okta.com', auth: { clientId: 'c', privateKey: 'k', keyId: env.OKTA_KEY_ID, scopes: ['okta.users.read'], dpop: undefined } }),
+    client.getUser('ada', { signal: undefined, requestId: env.RID, deadline: n(env.D) }),
+    new pkgCore.MemoryRevocationStore({ clock: undefined, maxEntries: n(env.M) }),
+    pkgCore.createRedisStores('redis://127.0.0.1:6379', { prefix: env.P, commandTimeoutMs: n(env.C), onError: undefined, onStatusChange: undefined }),
+    startEmulator({ port: n(env.PORT), host: env.HOST, token: env.TOKEN, dataFile: env.DATA }),
+  ]
+}
 `)
 // A CommonJS consumer in TypeScript (require() of the ESM packages, typed by TypeScript >= 5.8 under nodenext).
 writeFileSync(join(app, 'src/cjs-consumer.cts'), `

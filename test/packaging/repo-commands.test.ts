@@ -130,3 +130,26 @@ await t.test("the README's install line and .ci/run keep the pnpm of packageMana
   t.match(ci, /want_pnpm=\$\(node -p 'require\("\.\/package\.json"\)\.packageManager/, '.ci/run reads the version from packageManager')
   t.match(ci, /\n {2}PATH=\$run_path pnpm test \$\{CI_TAP_ARGS:-\}/, ".ci/run runs the README's test command")
 })
+
+await t.test("every README link into the repository lands on a heading that exists, and none is relative (npm's pages break them)", async (t) => {
+  const { readFileSync, existsSync, readdirSync } = await import('node:fs')
+  const readmes = ['README.md', ...['packages', 'examples'].flatMap((dir) => readdirSync(`${ROOT}${dir}`).map((name) => `${dir}/${name}/README.md`))]
+    .filter((path) => existsSync(`${ROOT}${path}`))
+  // GitHub's heading anchors: lower case, punctuation dropped (hyphens and underscores kept), spaces to hyphens.
+  const slug = (heading: string): string => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/ /g, '-')
+  const anchors = (path: string): Set<string> => new Set(readFileSync(`${ROOT}${path}`, 'utf8').split('\n')
+    .filter((line) => /^#{1,6} /.test(line)).map((line) => slug(line.replace(/^#+ /, ''))))
+  let checked = 0
+  for (const readme of readmes) {
+    const text = readFileSync(`${ROOT}${readme}`, 'utf8')
+    if (readme.startsWith('packages/')) t.notMatch(text, /\]\(\.\.?\//, `${readme}: no relative links`)
+    for (const [, target, anchor] of [...text.matchAll(/\]\((?:https:\/\/github\.com\/okta-mfa\/okta-mfa\/(?:tree|blob)\/main\/([\w./-]*?)|([\w./-]*?))#([\w-]+)\)/g)].map((m) => [m[0], m[1] ?? m[2] ?? '', m[3]!] as const)) {
+      const dir = readme.slice(0, readme.lastIndexOf('/') + 1)
+      const path = target === '' ? readme : target.endsWith('.md') ? (target.startsWith('packages/') || target.startsWith('examples/') || target === 'README.md' ? target : `${dir}${target}`) : `${target.replace(/\/$/, '')}/README.md`
+      // #readme is GitHub's anchor of the README itself.
+      t.ok(existsSync(`${ROOT}${path}`) && (anchor === 'readme' || anchors(path).has(anchor)), `${readme}: #${anchor} exists in ${path}`)
+      checked++
+    }
+  }
+  t.ok(checked > 10, `${checked} links checked`)
+})
