@@ -8,7 +8,7 @@ import { inspect } from 'node:util'
 import { MockAgent } from 'undici'
 import { createOktaClient, totpActivation, type OktaClient, type OktaClientOptions, type OktaOAuthOptions } from '@okta-mfa/client'
 import type { TestEmulator } from '../helpers/emulator.js'
-import { ALL_SCOPES, app, appKey, oauthEmulator, type AppKey } from './keys.js'
+import { ALL_SCOPES, app, appKey, oauthEmulator, rejection, type AppKey } from './keys.js'
 
 const KEY = appKey('key-1')
 const OTHER = appKey('key-2')
@@ -17,15 +17,6 @@ function client (t: Test, emu: TestEmulator, auth: OktaOAuthOptions, extra: Part
   const c = createOktaClient({ orgUrl: emu.url, allowInsecureHttp: true, auth, ...extra })
   t.teardown(() => c.close())
   return c
-}
-
-async function rejection (p: Promise<unknown>): Promise<Error & Record<string, any>> {
-  try {
-    await p
-  } catch (err) {
-    return err as Error & Record<string, any>
-  }
-  throw new Error('expected a rejection')
 }
 
 /** Create a user without credentials, enroll Google TOTP, activate, verify, replay refused. */

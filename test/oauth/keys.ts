@@ -43,3 +43,13 @@ export async function oauthEmulator (
 ): Promise<TestEmulator> {
   return await withEmulator(t, { ...opts, serviceApps, clock: null })
 }
+
+/** What `p` rejects with (the test fails when it resolves). */
+export async function rejection (p: Promise<unknown>): Promise<Error & Record<string, any>> {
+  try {
+    await p
+  } catch (err) {
+    return err as Error & Record<string, any>
+  }
+  throw new Error('expected a rejection')
+}

@@ -7,21 +7,12 @@ import t, { type Test } from 'tap'
 import { inspect } from 'node:util'
 import { MockAgent } from 'undici'
 import { createOktaClient, InvalidResponseError, OktaApiError, RateLimitedError, type OktaClient } from '@okta-mfa/client'
-import { ALL_SCOPES, app, appKey, oauthEmulator } from './keys.js'
+import { ALL_SCOPES, app, appKey, oauthEmulator, rejection } from './keys.js'
 
 const KEY = appKey('key-1')
 const ORG = 'https://dev-token.okta.com'
 const TOKEN_SECRET = 'eyJ-TOKEN-ENDPOINT-SECRET-5521'
 const json = { 'content-type': 'application/json', 'x-okta-request-id': 'rid-tok' }
-
-async function rejection (p: Promise<unknown>): Promise<Error & Record<string, any>> {
-  try {
-    await p
-  } catch (err) {
-    return err as Error & Record<string, any>
-  }
-  throw new Error('expected a rejection')
-}
 
 function mocked (t: Test, dpop = false): { agent: MockAgent, client: OktaClient, token: () => ReturnType<ReturnType<MockAgent['get']>['intercept']> } {
   const agent = new MockAgent()
