@@ -1,6 +1,6 @@
 // Attempt limiting of our own, in front of Okta's: N passcode attempts per user per window, then a lockout with a
 // retry time. N stays below the org's Okta lockout, so our limit, which lifts by itself, is always reached first.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { MemoryAttemptStore } from './stores/memory-attempts.js'
 import { StoreUnavailableError, isStoreUnavailableError, type AttemptCount, type AttemptStore } from './stores/types.js'
 
@@ -47,7 +47,7 @@ const HASHED_KEYS_KEPT = 256
  * attemptKey('mfa', 'ada') // 'mfa:' + 43 base64url characters
  */
 export function attemptKey (namespace: string, key: string): string {
-  return `${namespace}:${createHash('sha256').update(key, 'utf8').digest('base64url')}`
+  return `${namespace}:${hash('sha256', key, 'base64url')}`
 }
 
 /**

