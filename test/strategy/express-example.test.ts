@@ -2,13 +2,15 @@
 // (with wrong password, wrong code, step-up and logout), and `node examples/express-app/dist/main.js`
 // starts with its own emulator and lets the printed demo user sign in with the printed code.
 import { spawn } from 'node:child_process'
-import { createServer, type AddressInfo } from 'node:net'
+import { createServer, type AddressInfo, type Server } from 'node:net'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { buildApp } from '../../examples/express-app/dist/app.js'
 import { withEmulator } from '../helpers/emulator.js'
 import { CookieJar, listenLoopback } from '../helpers/http.js'
+import { freePort, startProcess } from '../helpers/processes.js'
+import { withRedis } from '../helpers/redis.js'
 import { totp } from '../helpers/totp.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -87,8 +89,8 @@ await t.test('buildApp: "Remember this device" skips the code at the next sign-i
   })
   const base = await listenLoopback(t, built.app, built.close)
   const code = (): string => totp(SECRET, emu.clock.now())
-  const signIn = async (jar: CookieJar): Promise<void> => {
-    t.equal((await post(jar, '/login', { username: 'ada', password: 'engine-1843' })).location, '/mfa')
+  const signIn = async (jar: CookieJar, to = '/mfa'): Promise<void> => {
+    t.equal((await post(jar, '/login', { username: 'ada', password: 'engine-1843' })).location, to)
   }
 
   const first = new CookieJar(base)
@@ -107,7 +109,7 @@ await t.test('buildApp: "Remember this device" skips the code at the next sign-i
   t.equal(ticked.location, '/account')
   t.match(String(ticked.headers['set-cookie']), /okta_mfa_device=[^;]+;.*Max-Age=604800.*HttpOnly/i, 'ticked: a 7-day device cookie')
   await post(first, '/logout', {}, '/account')
-  await signIn(first)
+  await signIn(first, '/account') // a remembered browser is not sent to the code form
   const remembered = await first.fetch('/account', { headers: PAGE })
   t.equal(remembered.status, 200, 'the next sign-in on this browser skips the code')
   t.match((await first.fetch('/api/me')).json(), { id: 'a1', mfa: { factorId: FACTOR_ID } })
@@ -212,4 +214,213 @@ export { checkPasscode }
     const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
     t.same(diagnostics, [], `no type errors (exactOptionalPropertyTypes ${String(exactOptionalPropertyTypes)}): no undefined helper, no untyped user`)
   }
+})
+
+await t.test('buildApp: a remembered browser is not asked for a code at GET /mfa nor after the password, and goes on to its deep link', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
+  const users = [{ id: 'a1', username: 'ada', password: 'engine-1843', email: 'ada@example.com', displayName: 'Ada' }]
+  const okta = { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true }
+  const built = buildApp({ okta, users, sessionSecret: 'z'.repeat(32), clock: emu.clock.now })
+  const base = await listenLoopback(t, built.app, built.close)
+  const code = (): string => { emu.clock.advance(30_000); return totp(SECRET, emu.clock.now()) }
+  const login = async (jar: CookieJar): Promise<string | undefined> => (await post(jar, '/login', { username: 'ada', password: 'engine-1843' })).location
+
+  // A deep link survives the password step (keepSessionInfo) and the code.
+  const jar = new CookieJar(base)
+  t.equal((await jar.fetch('/account?tab=2', { headers: PAGE })).location, '/login', 'signed out: to the login page')
+  t.equal(await login(jar), '/mfa')
+  const verified = await post(jar, '/mfa', { passCode: code(), rememberDevice: 'on' })
+  t.equal(verified.location, '/account?tab=2', 'after MFA: the page the user asked for')
+  const device = jar.cookies.get('okta_mfa_device')
+  t.ok(device !== undefined, 'this browser is remembered')
+
+  // The same browser, signed out and in again through a deep link: no code form, straight on.
+  await post(jar, '/logout', {}, '/account')
+  t.equal((await jar.fetch('/account?tab=3', { headers: PAGE })).location, '/login')
+  t.equal(await login(jar), '/account?tab=3', 'the post-login redirect honours the device cookie and goes on to returnTo')
+  t.equal((await jar.fetch('/account?tab=3', { headers: PAGE })).status, 200)
+  await post(jar, '/logout', {}, '/account')
+  t.equal(await login(jar), '/account', 'without a deep link: /account')
+  const again = await jar.fetch('/mfa', { headers: PAGE })
+  t.equal(again.location, '/account', 'GET /mfa sends a verified session on')
+  t.notMatch(again.text, /name="passCode"/)
+
+  // GET /mfa itself honours the cookie (a session that reached /mfa before the browser held it).
+  const other = new CookieJar(base)
+  t.equal(await other.fetch('/account?tab=4', { headers: PAGE }).then((r) => r.location), '/login')
+  t.equal(await login(other), '/mfa', 'no device cookie yet: the code form')
+  other.cookies.set('okta_mfa_device', device!)
+  const page = await other.fetch('/mfa', { headers: PAGE })
+  t.equal(page.status, 302, 'GET /mfa does not show the code form to a remembered browser')
+  t.equal(page.location, '/account?tab=4', 'it goes on to returnTo')
+  t.match((await other.fetch('/api/me')).json(), { id: 'a1', mfa: { factorId: FACTOR_ID } })
+
+  // Forgotten devices: the code form again.
+  await post(jar, '/devices/forget', {}, '/account')
+  const forgotten = new CookieJar(base)
+  t.equal(await login(forgotten), '/mfa')
+  forgotten.cookies.set('okta_mfa_device', device!)
+  t.match((await forgotten.fetch('/mfa', { headers: PAGE })).text, /name="passCode"/, 'a forgotten device cookie is not honoured')
+
+  // Step-up (mfaMaxAgeSeconds): a code every time, remembered browser or not.
+  const stepUp = buildApp({ okta, users, sessionSecret: 'z'.repeat(32), mfaMaxAgeSeconds: 600, clock: emu.clock.now })
+  const stepBase = await listenLoopback(t, stepUp.app, stepUp.close)
+  const fresh = new CookieJar(base)
+  t.equal(await login(fresh), '/mfa')
+  t.equal((await post(fresh, '/mfa', { passCode: code(), rememberDevice: 'on' })).location, '/account')
+  const stepJar = new CookieJar(stepBase)
+  stepJar.cookies.set('okta_mfa_device', fresh.cookies.get('okta_mfa_device')!)
+  t.equal(await login(stepJar), '/mfa', 'step-up: the password leads to the code form')
+  const stepPage = await stepJar.fetch('/mfa', { headers: PAGE })
+  t.equal(stepPage.status, 200)
+  t.match(stepPage.text, /name="passCode"/, 'step-up: GET /mfa asks for a code')
+})
+
+interface MainRun {
+  port: number
+  status: Promise<number | null>
+  stdout: () => string
+  stderr: () => string
+  /** Resolves true once the banner's last line is out, false when the process exited first (or after 20 s). */
+  ready: Promise<boolean>
+}
+
+/** Runs main.js with only PATH and `env` (PORT a free port unless given), killed at teardown. */
+async function runMain (t: { teardown: (fn: () => unknown) => void }, env: Record<string, string>): Promise<MainRun> {
+  const port = env.PORT === undefined ? await freePort() : Number(env.PORT)
+  const child = spawn(process.execPath, ['examples/express-app/dist/main.js'], {
+    cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
+  const status = new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code) }))
+  t.teardown(async () => { if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await status } })
+  const ready = new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => { resolve(false) }, 20_000)
+    child.stdout.on('data', () => { if (/^(Sign in as|Listening on) /m.test(stdout)) { clearTimeout(timer); resolve(true) } })
+    void status.then(() => { clearTimeout(timer); resolve(false) })
+  })
+  return { port, status, stdout: () => stdout, stderr: () => stderr, ready }
+}
+
+/** The exit status, or 'still running' after `ms` (then it is killed). */
+async function exitWithin (run: MainRun, ms = 15_000): Promise<number | null | 'still running'> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'still running'>((resolve) => { timer = setTimeout(() => { resolve('still running') }, ms) })
+  const result = await Promise.race([run.status, late])
+  clearTimeout(timer)
+  return result
+}
+
+await t.test('main.js: a busy PORT is one line on stderr naming PORT and HOST, exit 1, and no password printed', async (t) => {
+  const blocker: Server = createServer((socket) => { socket.end() })
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => blocker.close(resolve)))
+  const port = (blocker.address() as AddressInfo).port
+  const run = await runMain(t, { PORT: String(port) })
+  t.equal(await exitWithin(run), 1, 'exits 1 instead of running without a server')
+  const lines = run.stderr().trim().split('\n')
+  t.equal(lines.length, 1, 'one line, no stack')
+  t.match(lines[0], new RegExp(`^Port ${port} on 127\\.0\\.0\\.1 is already in use: set PORT .*HOST`), 'names the port, PORT and HOST')
+  t.notMatch(run.stdout() + run.stderr(), /lovelace-1815|Sign in as|Express example on/, 'no banner, no password')
+})
+
+await t.test('main.js: a bad setting is one "Configuration error" line naming the variable, never its value, and exit 1', async (t) => {
+  const cases: Array<{ name: string, value: string }> = [
+    { name: 'SESSION_SECRET', value: 'short-but-secret-value' },
+    { name: 'MFA_MAX_AGE_SECONDS', value: 'abc' },
+    { name: 'MFA_MAX_AGE_SECONDS', value: '-5' },
+    { name: 'REMEMBER_DEVICE_DAYS', value: 'abc' },
+    { name: 'REMEMBER_DEVICE_DAYS', value: '401' },
+    { name: 'PORT', value: 'abc' },
+    { name: 'PORT', value: '70000' },
+    { name: 'EMULATOR_PORT', value: 'xyz' },
+  ]
+  const runs = await Promise.all(cases.map(async (c) => ({ c, run: await runMain(t, c.name === 'PORT' ? { PORT: c.value } : { [c.name]: c.value }) })))
+  for (const { c, run } of runs) {
+    const label = `${c.name}=${JSON.stringify(c.value)}`
+    t.equal(await exitWithin(run), 1, `${label}: exits 1`)
+    const lines = run.stderr().trim().split('\n')
+    t.equal(lines.length, 1, `${label}: one line, no stack`)
+    t.match(lines[0], new RegExp(`^Configuration error: ${c.name} must be `), `${label}: names the variable`)
+    t.notOk((run.stdout() + run.stderr()).includes(c.value), `${label}: the value is not shown`)
+    t.equal(run.stdout(), '', `${label}: nothing started`)
+  }
+})
+
+await t.test('main.js: empty settings count as unset', async (t) => {
+  const empty = await runMain(t, { HOST: '', SESSION_SECRET: '', MFA_MAX_AGE_SECONDS: '', REMEMBER_DEVICE_DAYS: '', DEMO_PASSWORD: '', REDIS_URL: '', EMULATOR_PORT: '' })
+  t.ok(await empty.ready, 'started')
+  t.equal(empty.stderr(), '', 'nothing on stderr')
+  t.match(empty.stdout(), /^Express example on http:\/\/127\.0\.0\.1:/m, 'HOST="": loopback')
+  t.match(empty.stdout(), /Sign in as "ada" with password "lovelace-1815"/, 'DEMO_PASSWORD="": the well-known password in local mode')
+  const jar = new CookieJar(`http://127.0.0.1:${empty.port}`)
+  t.equal((await post(jar, '/login', { username: 'ada', password: 'lovelace-1815' })).location, '/mfa', 'and it signs in (SESSION_SECRET="": a random one)')
+  t.match((await jar.fetch('/mfa', { headers: PAGE })).text, /name="rememberDevice"[^>]*> Remember this device for 30 days/, 'MFA_MAX_AGE_SECONDS="" and REMEMBER_DEVICE_DAYS="" are unset')
+})
+
+await t.test('main.js: only the built-in demo password is ever printed, and the banner says what is true', async (t) => {
+  const [chosen, elsewhere, elsewhereChosen] = await Promise.all([
+    runMain(t, { DEMO_PASSWORD: 'chosen-Pa55word-xyz' }),
+    runMain(t, { HOST: '127.0.0.2' }),
+    runMain(t, { HOST: '127.0.0.2', DEMO_PASSWORD: 'chosen-Pa55word-xyz' }),
+  ])
+  for (const run of [chosen, elsewhere, elsewhereChosen]) {
+    t.ok(await run.ready, 'started')
+    t.equal(run.stderr(), '', 'nothing on stderr')
+  }
+  t.notOk(chosen.stdout().includes('chosen-Pa55word-xyz'), 'local mode: a chosen DEMO_PASSWORD is never printed')
+  t.match(chosen.stdout(), /Sign in as "ada" with the password in DEMO_PASSWORD \(not printed\)/)
+  const chosenJar = new CookieJar(`http://127.0.0.1:${chosen.port}`)
+  t.equal((await post(chosenJar, '/login', { username: 'ada', password: 'chosen-Pa55word-xyz' })).location, '/mfa', 'and it is the password')
+
+  t.notMatch(elsewhere.stdout(), /in DEMO_PASSWORD|lovelace-1815|with password "/, 'HOST set, no DEMO_PASSWORD: no claim that the password is in DEMO_PASSWORD')
+  t.match(elsewhere.stdout(), /random password that nobody knows; set DEMO_PASSWORD to choose one/, 'says what is true')
+  t.notOk(elsewhereChosen.stdout().includes('chosen-Pa55word-xyz'), 'HOST set: a chosen DEMO_PASSWORD is not printed either')
+  t.match(elsewhereChosen.stdout(), /with the password in DEMO_PASSWORD \(not printed\)/)
+})
+
+await t.test('main.js with REDIS_URL: while Redis is down pages answer 503 before rendering (JSON for /api), no stack, and it recovers', async (t) => {
+  const redis = await withRedis(t)
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
+  const app = await startProcess(t, 'express example', 'examples/express-app/dist/main.js', {
+    OKTA_ORG_URL: emu.url, OKTA_API_TOKEN: emu.token, REDIS_URL: redis.url, SESSION_SECRET: 's'.repeat(40),
+  }, { readyPath: '/login' })
+  const signedIn = new CookieJar(app.url)
+  t.equal((await post(signedIn, '/login', { username: 'ada', password: 'lovelace-1815' })).location, '/mfa')
+
+  await redis.stop()
+  const fresh = new CookieJar(app.url)
+  const login = await fresh.fetch('/login', { headers: PAGE })
+  t.equal(login.status, 503, 'GET /login: 503, not a form for a session that cannot be kept')
+  t.equal(login.headers['set-cookie'], undefined, 'no cookie for a session never saved')
+  t.notMatch(login.text, /name="_csrf"/)
+  const mfa = await signedIn.fetch('/mfa', { headers: PAGE })
+  t.equal(mfa.status, 503, 'GET /mfa with a session: 503')
+  t.equal(mfa.headers['set-cookie'], undefined)
+  const api = await signedIn.fetch('/api/me')
+  t.equal(api.status, 503, 'GET /api/me: 503')
+  t.match(String(api.headers['content-type']), /application\/json/)
+  t.match(api.json(), { code: 'STORE_UNAVAILABLE', message: String })
+
+  await redis.start()
+  const deadline = Date.now() + 15_000
+  let status = 0
+  while ((status = (await new CookieJar(app.url).fetch('/login', { headers: PAGE })).status) !== 200 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  t.equal(status, 200, 'Redis back: pages answer again, nothing restarted')
+  const after = new CookieJar(app.url)
+  t.equal((await post(after, '/login', { username: 'ada', password: 'lovelace-1815' })).location, '/mfa')
+  t.equal((await post(after, '/mfa', { passCode: totp(SECRET, emu.clock.now()) })).location, '/account')
+  t.equal((await after.fetch('/account', { headers: PAGE })).status, 200)
+
+  t.ok(app.alive(), 'still running')
+  const log = app.output()
+  t.notMatch(log, /ERR_HTTP_HEADERS_SENT/, 'no answer after the headers')
+  t.notMatch(log, /^\s+at /m, 'no stack trace in the log')
+  t.match(log, /request failed: STORE_UNAVAILABLE/, 'one line per refused request')
+  t.notOk(log.includes('s'.repeat(40)), 'no secret in the log')
 })

@@ -1,14 +1,15 @@
 // An Express 5 app with its own password login (passport-local over an in-memory user list) that adds
 // the Okta TOTP step with passport-okta-mfa: one strategy, one guard, two routes.
-import express, { type ErrorRequestHandler, type Express, type Request } from 'express'
+import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type Response } from 'express'
 import session, { type Store } from 'express-session'
 import passport from 'passport'
 import { Strategy as LocalStrategy } from 'passport-local'
 import {
-  AttemptLimiter, DEFAULT_REMEMBER_DAYS, MemoryAttemptStore, MemoryRevocationStore, OktaMfaStrategy, RememberedDevices, clearMfa, getMfaState,
-  isSafeReturnTo, requireMfa, resolveOktaUserId, revokeSession, startSession,
+  AttemptLimiter, DEFAULT_REMEMBER_DAYS, MFA_OUTCOMES, MemoryAttemptStore, MemoryRevocationStore, OktaMfaStrategy, RememberedDevices, clearMfa, getMfaState,
+  isSafeReturnTo, isSessionRevoked, isStoreUnavailableError, requireMfa, resolveOktaUserId, revokeSession, startSession,
   type AttemptStore, type MfaOktaClient, type OktaMfaStrategyOptions, type ResolveOktaUser, type RevocationStore,
 } from 'passport-okta-mfa'
+import { outcomeOfError } from '@okta-mfa/core'
 import { csrfToken, requireCsrf } from './csrf.js'
 import { checkLoginInput } from 'passport-okta-mfa'
 import { accountPage, layout, loginPage, mfaPage } from './pages.js'
@@ -82,6 +83,27 @@ function rememberedDevicesOf (options: BuildAppOptions, store: RevocationStore, 
   return new RememberedDevices({ secret: options.sessionSecret, maxAgeDays: days, store, activeFactorIds, ...(options.clock === undefined ? {} : { clock: options.clock }) })
 }
 
+/**
+ * Sends an HTML page once the session is saved. The pages put a CSRF token (and flash messages) in the session; were
+ * it saved after the page was sent, as express-session does, a store that cannot keep it (Redis down) would leave a
+ * 200 with a cookie for a session that does not exist, and an error after the headers. Saved first, the store's
+ * failure reaches the error handler (503) before anything is sent.
+ */
+function sendPage (req: Request, res: Response, next: NextFunction, html: string): void {
+  req.session.save((err: unknown) => {
+    if (err !== undefined && err !== null) { next(err); return }
+    res.type('html').send(html)
+  })
+}
+
+/** The safe `returnTo` the guard remembered (taken out of the session), else /account. */
+function takeReturnTo (req: Request): string {
+  const s = req.session as unknown as { returnTo?: unknown }
+  const to = isSafeReturnTo(s.returnTo) ? s.returnTo : '/account'
+  delete s.returnTo
+  return to
+}
+
 function lastMessage (req: Request): string | undefined {
   const s = req.session as unknown as { messages?: string[] }
   const message = s.messages?.at(-1)
@@ -123,6 +145,22 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     const oktaUserId = await resolveOktaUserId(strategy.client, resolveOktaUser, user as AppUser, undefined, { provision: options.provision ?? false })
     return (await strategy.client.listFactors(oktaUserId)).filter((f) => f.status === 'ACTIVE').map((f) => f.id)
   })
+  /**
+   * "Remember this device" at the MFA step, as the guard honours it: true when this browser's device cookie stands in
+   * for the code (the session then holds an MFA step, as after a code). Never with `mfaMaxAgeSeconds` (`devices` is
+   * undefined then: a step-up always asks for a code), never for a revoked session. Okta unreachable only means
+   * "ask for a code"; a store that cannot answer is an error (503).
+   */
+  const rememberedStep = async (req: Request): Promise<boolean> => {
+    if (devices === undefined || req.user === undefined) return false
+    if (await isSessionRevoked(req, revocations, { user: req.user, ...clockOption })) return false
+    try {
+      return await devices.honour(req) !== undefined
+    } catch (err) {
+      if (isStoreUnavailableError(err) || outcomeOfError(err) === undefined) throw err
+      return false
+    }
+  }
   authenticator.serializeUser((user, done) => { done(null, (user as AppUser).id) })
   authenticator.deserializeUser((id: string, done) => { done(null, users.find(id) ?? false) })
 
@@ -153,32 +191,45 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   app.get('/', (req, res) => { res.redirect(req.user === undefined ? '/login' : '/account') })
   // Password attempts per normalized account (checkLoginInput of passport-okta-mfa), counted before the password is checked.
   const loginLimiter = new AttemptLimiter({ maxAttempts: options.maxLoginAttempts ?? 10, windowMs: 15 * 60_000, ...(options.clock === undefined ? {} : { clock: options.clock }) })
-  app.get('/login', (req, res) => { res.type('html').send(loginPage(csrfToken(req), lastMessage(req))) })
+  app.get('/login', (req, res, next) => { sendPage(req, res, next, loginPage(csrfToken(req), lastMessage(req))) })
   const loginGate: express.RequestHandler = (req, res, next) => {
     const input = checkLoginInput(req.originalUrl, req.body)
     if (!input.ok) {
       res.status(400).setHeader('x-error-code', input.code)
-      res.type('html').send(loginPage(csrfToken(req), input.message))
+      sendPage(req, res, next, loginPage(csrfToken(req), input.message))
       return
     }
     loginLimiter.consume(input.key).then((decision) => {
       if (decision.allowed) { next(); return }
       res.status(429).setHeader('retry-after', String(decision.retryAfterSeconds))
-      res.type('html').send(loginPage(csrfToken(req), 'Too many failed sign-ins for this account. Try again later.'))
+      sendPage(req, res, next, loginPage(csrfToken(req), 'Too many failed sign-ins for this account. Try again later.'))
     }, next)
   }
-  app.post('/login', loginGate, authenticator.authenticate('local', { failureRedirect: '/login', failureMessage: true }), (req, res, next) => {
+  // keepSessionInfo (passport's documented option): the new session of the login keeps the `returnTo` the guard
+  // remembered, so a deep link survives the password step. The session id still changes (against fixation).
+  app.post('/login', loginGate, authenticator.authenticate('local', { failureRedirect: '/login', failureMessage: true, keepSessionInfo: true }), (req, res, next) => {
     const input = checkLoginInput(req.originalUrl, req.body)
     const done = input.ok ? loginLimiter.succeed(input.key) : Promise.resolve()
+    // What was kept and must not outlive the login: the old CSRF token (the next page makes a new one) and messages.
+    const s = req.session as unknown as { csrf?: unknown, messages?: unknown }
+    delete s.csrf
+    delete s.messages
     // A session id of our own, bound to the user: logout revokes it in `revocations`, on every instance.
     startSession(req, { user: req.user, ...clockOption })
-    done.then(() => { res.redirect('/mfa') }, next)
+    // On a remembered browser no code is asked for: on to where the user was going.
+    done.then(async () => await rememberedStep(req)).then((remembered) => { res.redirect(remembered ? takeReturnTo(req) : '/mfa') }, next)
   })
-  app.get('/mfa', (req, res) => {
+  app.get('/mfa', (req, res, next) => {
     const user = req.user as AppUser | undefined
     if (user === undefined) { res.redirect('/login'); return }
-    if (getMfaState(req) !== undefined && options.mfaMaxAgeSeconds === undefined) { res.redirect('/account'); return }
-    res.type('html').send(mfaPage(csrfToken(req), user.displayName, lastMessage(req), options.demoHint, devices === undefined ? undefined : devices.maxAgeMs / 86_400_000))
+    // Already verified (or a remembered browser), unless every step-up asks for a new code.
+    const verified = options.mfaMaxAgeSeconds !== undefined
+      ? Promise.resolve(false)
+      : getMfaState(req) !== undefined ? Promise.resolve(true) : rememberedStep(req)
+    verified.then((skip) => {
+      if (skip) { res.redirect(takeReturnTo(req)); return }
+      sendPage(req, res, next, mfaPage(csrfToken(req), user.displayName, lastMessage(req), options.demoHint, devices === undefined ? undefined : devices.maxAgeMs / 86_400_000))
+    }, next)
   })
   // After the code, the form goes back to session.returnTo: only the shared strict check's local paths stay there.
   const safeReturnToOnly: express.RequestHandler = (req, _res, next) => {
@@ -188,9 +239,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   }
   app.post('/mfa', safeReturnToOnly, authenticator.authenticate('okta-mfa', { failureRedirect: '/mfa', failureMessage: true }), (req, res, next) => {
     // The code was right. With the box ticked, this browser gets a signed device cookie the guard honours later.
-    const s = req.session as unknown as { returnTo?: unknown }
-    const to = isSafeReturnTo(s.returnTo) ? s.returnTo : '/account'
-    delete s.returnTo
+    const to = takeReturnTo(req)
     const state = getMfaState(req)
     if (devices === undefined || state === undefined || (req.body as { rememberDevice?: unknown }).rememberDevice !== 'on') { res.redirect(to); return }
     devices.issue(req.user, state.factorId).then((value) => {
@@ -198,10 +247,10 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
       res.redirect(to)
     }, next)
   })
-  app.get('/account', guard, (req, res) => {
+  app.get('/account', guard, (req, res, next) => {
     const user = req.user as AppUser
     const state = getMfaState(req)!
-    res.type('html').send(accountPage(csrfToken(req), user.displayName, state.factorId, state.completedAt, devices !== undefined, lastMessage(req)))
+    sendPage(req, res, next, accountPage(csrfToken(req), user.displayName, state.factorId, state.completedAt, devices !== undefined, lastMessage(req)))
   })
   // "Forget remembered devices": every device cookie of the user issued until now is refused, on every instance
   // sharing `revocations`; this browser's cookie is cleared too.
@@ -224,19 +273,39 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     }, next)
   })
 
-  const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
     const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+    const api = req.path.startsWith('/api/')
+    // Log the code only: client errors never carry secrets, but a page must not show internals either.
+    const logged = typeof code === 'string' ? code : 'internal error'
+    if (res.headersSent) {
+      // The response already went out (e.g. the store failed while express-session touched the session after it):
+      // nothing more can be said to the client, and a second answer would only throw.
+      console.error(`request failed after its response: ${logged}`)
+      if (!res.writableEnded) req.socket.destroy()
+      return
+    }
     // A request the body parser refused (too large, too many fields, malformed): the client's mistake, not a 500.
     const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined
     if (typeof status === 'number' && status >= 400 && status < 500) {
+      if (api) { res.status(status).json({ code: 'BAD_REQUEST', message: 'That request could not be handled.' }); return }
       res.status(status).type('html').send(layout('That request could not be handled', '<p>Go back and try again.</p>'))
       return
     }
-    const unavailable = isUpstreamDown(err)
-    // Log the code only: client errors never carry secrets, but a page must not show internals either.
-    console.error(`request failed: ${typeof code === 'string' ? code : 'internal error'}`)
-    res.status(unavailable ? 503 : 500).type('html')
-      .send(layout('Something went wrong', unavailable ? '<p>Verification is unavailable right now. Try again in a minute.</p>' : '<p>Internal error.</p>'))
+    const store = isStoreUnavailableError(err)
+    const unavailable = store || isUpstreamDown(err)
+    console.error(`request failed: ${logged}`)
+    // Nothing of a failed request is kept: no session save (the store may be the failure) and no session cookie.
+    delete (req as unknown as { session?: unknown }).session
+    res.status(unavailable ? 503 : 500).setHeader('cache-control', 'no-store')
+    if (unavailable) res.setHeader('retry-after', '5')
+    if (api) {
+      const outcome = store ? 'STORE_UNAVAILABLE' : unavailable ? 'UPSTREAM_UNAVAILABLE' : undefined
+      res.json(outcome === undefined ? { code: 'INTERNAL', message: 'Internal error.' } : { code: outcome, message: MFA_OUTCOMES[outcome].message })
+      return
+    }
+    const why = store ? 'Sign-in is unavailable right now.' : 'Verification is unavailable right now.'
+    res.type('html').send(layout('Something went wrong', unavailable ? `<p>${why} Try again in a minute.</p>` : '<p>Internal error.</p>'))
   }
   app.use(onError)
 

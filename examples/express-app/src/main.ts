@@ -5,7 +5,8 @@ import { startEmulator, type Emulator } from '@okta-mfa/emulator'
 import { buildApp, type OktaConnection } from './app.js'
 import { oktaConnectionFromEnv } from './okta-env.js'
 import { OktaAuthEnvError } from 'passport-okta-mfa'
-import { redisStores, redisUrlProblem, type RedisSetup } from './redis.js'
+import { redisStores, type RedisSetup } from './redis.js'
+import { ConfigError, readSettings, type Settings } from './config.js'
 import type { UserSeed } from './users.js'
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
@@ -15,41 +16,48 @@ function randomBase32 (length: number): string {
   return [...randomBytes(length)].map((b) => BASE32[b % 32]).join('')
 }
 
-/** Where the example listens unless HOST says otherwise: this machine only. */
-const DEFAULT_HOST = '127.0.0.1'
-const host = process.env.HOST === undefined || process.env.HOST === '' ? DEFAULT_HOST : process.env.HOST
-/**
- * The default local mode: bound to loopback. Only then does the demo account keep its well-known password and is
- * the password printed; bound elsewhere, it is DEMO_PASSWORD or a random one that is never printed.
- */
-const localMode = host === DEFAULT_HOST
+/** The demo user's well-known password, used (and printed) only in the default local mode without DEMO_PASSWORD. */
+const WELL_KNOWN_PASSWORD = 'lovelace-1815'
 
-const demoUser: UserSeed = {
-  id: 'u1',
-  username: 'ada',
-  password: process.env.DEMO_PASSWORD ?? (localMode ? 'lovelace-1815' : randomBytes(18).toString('base64url')),
-  email: 'ada@example.com',
-  displayName: 'Ada Lovelace',
+/** Why the HTTP server could not listen, naming PORT and HOST (never a password): one line for stderr. */
+function listenProblem (err: unknown, port: number, host: string): string {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+  const where = `Port ${port} on ${host}`
+  if (code === 'EADDRINUSE') return `${where} is already in use: set PORT to a free port (or HOST to another address), e.g. PORT=3002 pnpm example:express.`
+  if (code === 'EACCES') return `${where} needs privileges: set PORT to a port above 1023.`
+  if (code === 'EADDRNOTAVAIL') return `${where} cannot be used: HOST is not an address of this machine; set HOST to one (or unset it for 127.0.0.1).`
+  return `${where} cannot be used (${typeof code === 'string' ? code : 'listen failed'}): check PORT and HOST.`
 }
 
 async function main (): Promise<void> {
-  const port = Number(process.env.PORT ?? 3001)
-  const redisUrl = process.env.REDIS_URL === undefined || process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL
-  const redisProblem = redisUrl === undefined ? undefined : redisUrlProblem(redisUrl)
-  if (redisProblem !== undefined) {
-    console.error(`Configuration error: ${redisProblem}`)
-    process.exitCode = 1
-    return
+  // Every setting is checked before anything starts: a bad one is one line naming the variable, then exit 1.
+  let settings: Settings
+  let fromEnv: ReturnType<typeof oktaConnectionFromEnv>
+  try {
+    settings = readSettings(process.env)
+    // OKTA_ORG_URL with OKTA_API_TOKEN or the OAuth 2.0 settings (OKTA_CLIENT_ID, ...); unset: the emulator.
+    fromEnv = oktaConnectionFromEnv(process.env)
+  } catch (err) {
+    if (!(err instanceof ConfigError) && !(err instanceof OktaAuthEnvError)) throw err
+    console.error(`Configuration error: ${err.message}`)
+    process.exit(1)
+  }
+  const { host, port, localMode } = settings
+  const demoUser: UserSeed = {
+    id: 'u1',
+    username: 'ada',
+    // Bound elsewhere without DEMO_PASSWORD: a random password that nobody knows (never printed).
+    password: settings.demoPassword ?? (localMode ? WELL_KNOWN_PASSWORD : randomBytes(18).toString('base64url')),
+    email: 'ada@example.com',
+    displayName: 'Ada Lovelace',
   }
   let emulator: Emulator | undefined
   let okta: OktaConnection
   let demoHint: string | undefined
-  // OKTA_ORG_URL with OKTA_API_TOKEN or the OAuth 2.0 settings (OKTA_CLIENT_ID, ...); unset: the emulator.
-  const fromEnv = oktaConnectionFromEnv(process.env)
   if (fromEnv === undefined) {
     const sharedSecret = randomBase32(16)
     emulator = await startEmulator({
-      port: Number(process.env.EMULATOR_PORT ?? 0),
+      port: settings.emulatorPort,
       quiet: true,
       seed: [{
         login: demoUser.email,
@@ -72,27 +80,26 @@ async function main (): Promise<void> {
     okta = fromEnv
   }
 
-  const sessionSecret = process.env.SESSION_SECRET ?? randomBytes(32).toString('hex')
-  const maxAge = process.env.MFA_MAX_AGE_SECONDS
-  const rememberDays = process.env.REMEMBER_DEVICE_DAYS
+  const sessionSecret = settings.sessionSecret ?? randomBytes(32).toString('hex')
+  const { mfaMaxAgeSeconds, rememberDeviceDays, redisUrl } = settings
   // With REDIS_URL: sessions, attempt counters and revocations in Redis, shared by every instance. Without: in memory.
   // Once per outage, not at every reconnect attempt.
   const redis: RedisSetup | undefined = redisUrl === undefined
     ? undefined
     : redisStores(redisUrl, (status) => {
-      if (status === 'down') console.error('Redis unreachable: sign-in and passcode attempts are refused until it is back')
+      if (status === 'down') console.error('Redis unreachable: pages answer 503 and no sign-in or passcode is checked until it is back')
       else console.error('Redis reachable again')
     })
   let built: ReturnType<typeof buildApp>
   try {
     built = buildApp({
-    okta,
-    users: [demoUser],
-    sessionSecret,
-    ...(maxAge === undefined ? {} : { mfaMaxAgeSeconds: Number(maxAge) }),
-    ...(rememberDays === undefined || rememberDays === '' ? {} : { rememberDeviceDays: Number(rememberDays) }),
-    ...(demoHint === undefined ? {} : { demoHint }),
-    ...(redis === undefined ? {} : { attemptStore: redis.attemptStore, revocations: redis.revocations, sessionStore: redis.sessionStore }),
+      okta,
+      users: [demoUser],
+      sessionSecret,
+      ...(mfaMaxAgeSeconds === undefined ? {} : { mfaMaxAgeSeconds }),
+      ...(rememberDeviceDays === undefined ? {} : { rememberDeviceDays }),
+      ...(demoHint === undefined ? {} : { demoHint }),
+      ...(redis === undefined ? {} : { attemptStore: redis.attemptStore, revocations: redis.revocations, sessionStore: redis.sessionStore }),
     })
   } catch (err) {
     await redis?.close() // a live client would keep the process from exiting
@@ -100,11 +107,20 @@ async function main (): Promise<void> {
     throw err
   }
   const { app, close } = built
-  const server = app.listen(port, host, () => {
-    console.log(`Express example on http://${host.includes(':') ? `[${host}]` : host}:${port}`)
+  // Express 5 hands a listen error (a busy PORT, a HOST not of this machine) to this callback, not to an 'error' event.
+  const server = app.listen(port, host, (err?: Error) => {
+    if (err !== undefined && err !== null) {
+      console.error(listenProblem(err, port, host))
+      process.exit(1)
+    }
+    const address = server.address()
+    const bound = typeof address === 'object' && address !== null ? address.port : port
+    console.log(`Express example on http://${host.includes(':') ? `[${host}]` : host}:${bound}`)
     console.log(redis === undefined ? 'Sessions, attempt counters and revocations: in this process (set REDIS_URL to share them)' : 'Sessions, attempt counters and revocations: in Redis (REDIS_URL)')
-    if (localMode) console.log(`Sign in as "${demoUser.username}" with password "${demoUser.password}", then enter the 6-digit code.`)
-    else console.log(`Listening on ${host} (HOST is set): sign in as "${demoUser.username}" with the password in DEMO_PASSWORD (not printed).`)
+    // Only the built-in, well-known password is ever printed; one chosen in DEMO_PASSWORD never is.
+    if (settings.demoPassword !== undefined) console.log(`Sign in as "${demoUser.username}" with the password in DEMO_PASSWORD (not printed), then enter the 6-digit code.`)
+    else if (localMode) console.log(`Sign in as "${demoUser.username}" with password "${WELL_KNOWN_PASSWORD}", then enter the 6-digit code.`)
+    else console.log(`Listening on ${host} (HOST is set): "${demoUser.username}" has a random password that nobody knows; set DEMO_PASSWORD to choose one.`)
   })
   const stop = (): void => {
     server.close()
@@ -116,7 +132,8 @@ async function main (): Promise<void> {
 
 main().catch((err: unknown) => {
   // A configuration error is one line that names the variables (never a key or token); anything else in full.
-  if (err instanceof OktaAuthEnvError) console.error(`Configuration error: ${err.message}`)
+  // process.exit: the emulator or the Redis client may already be running and would keep the process alive.
+  if (err instanceof OktaAuthEnvError || err instanceof ConfigError) console.error(`Configuration error: ${err.message}`)
   else console.error(err)
-  process.exitCode = 1
+  process.exit(1)
 })

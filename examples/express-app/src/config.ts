@@ -1,0 +1,89 @@
+// The Express example's settings, read from the environment and checked before anything starts. A bad one is a
+// ConfigError whose message names the variable but never quotes its value (it may be a secret or a password). An
+// empty value counts as unset, for every variable.
+import { redisUrlProblem } from './redis.js'
+
+/** A setting that cannot be used: `main` prints "Configuration error: <message>" and exits 1. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Where the example listens unless HOST says otherwise: this machine only. */
+export const DEFAULT_HOST = '127.0.0.1'
+/** HTTP port unless PORT says otherwise. */
+export const DEFAULT_PORT = 3001
+/** SESSION_SECRET signs the session and "Remember this device" cookies: at least this many characters. */
+export const MIN_SESSION_SECRET_LENGTH = 32
+
+/** The example's settings. */
+export interface Settings {
+  port: number
+  host: string
+  /**
+   * The default local mode: bound to loopback (HOST unset). Only then does the demo account keep its well-known
+   * password, and only that built-in password is ever printed.
+   */
+  localMode: boolean
+  /** SESSION_SECRET; undefined: a random one per start. */
+  sessionSecret: string | undefined
+  /** MFA_MAX_AGE_SECONDS (step-up); undefined: no limit. */
+  mfaMaxAgeSeconds: number | undefined
+  /** REMEMBER_DEVICE_DAYS; undefined: buildApp's default. */
+  rememberDeviceDays: number | undefined
+  /** DEMO_PASSWORD, chosen by whoever runs the example: never printed. */
+  demoPassword: string | undefined
+  /** REDIS_URL, checked with redisUrlProblem. */
+  redisUrl: string | undefined
+  /** EMULATOR_PORT; 0: any free port. */
+  emulatorPort: number
+}
+
+type Env = Record<string, string | undefined>
+
+/** The variable's value; undefined when unset or empty. */
+function setting (env: Env, name: string): string | undefined {
+  const value = env[name]
+  return value === undefined || value === '' ? undefined : value
+}
+
+/** A whole number from `min` to `max`, or undefined when unset; `rule` says what is expected (no value quoted). */
+function wholeNumber (env: Env, name: string, min: number, max: number, rule: string): number | undefined {
+  const raw = setting(env, name)
+  if (raw === undefined) return undefined
+  const text = raw.trim()
+  const value = /^[0-9]{1,10}$/.test(text) ? Number(text) : Number.NaN
+  if (!(value >= min && value <= max)) throw new ConfigError(`${name} must be ${rule} (its value is not shown)`)
+  return value
+}
+
+/**
+ * Reads and checks the example's environment.
+ *
+ * @throws ConfigError naming the first unusable variable.
+ * @example const settings = readSettings(process.env)
+ */
+export function readSettings (env: Env): Settings {
+  const port = wholeNumber(env, 'PORT', 0, 65535, 'a port number from 0 to 65535') ?? DEFAULT_PORT
+  const host = setting(env, 'HOST') ?? DEFAULT_HOST
+  const sessionSecret = setting(env, 'SESSION_SECRET')
+  if (sessionSecret !== undefined && sessionSecret.length < MIN_SESSION_SECRET_LENGTH) {
+    throw new ConfigError(`SESSION_SECRET must be at least ${MIN_SESSION_SECRET_LENGTH} characters, e.g. from: openssl rand -hex 32 (its value is not shown)`)
+  }
+  const mfaMaxAgeSeconds = wholeNumber(env, 'MFA_MAX_AGE_SECONDS', 1, 10 ** 9, 'a whole number of seconds above 0')
+  const rememberDeviceDays = wholeNumber(env, 'REMEMBER_DEVICE_DAYS', 0, 400, 'a whole number of days from 0 to 400')
+  const redisUrl = setting(env, 'REDIS_URL')
+  const redisProblem = redisUrl === undefined ? undefined : redisUrlProblem(redisUrl)
+  if (redisProblem !== undefined) throw new ConfigError(redisProblem)
+  const emulatorPort = wholeNumber(env, 'EMULATOR_PORT', 0, 65535, 'a port number from 0 to 65535') ?? 0
+  return {
+    port,
+    host,
+    localMode: host === DEFAULT_HOST,
+    sessionSecret,
+    mfaMaxAgeSeconds,
+    rememberDeviceDays,
+    demoPassword: setting(env, 'DEMO_PASSWORD'),
+    redisUrl,
+    emulatorPort,
+  }
+}
