@@ -1,11 +1,13 @@
 // The repository's own commands as a newcomer meets them: `pnpm emulator` prints its `listening url=` line first
 // (nothing of pnpm's before it), the demo (examples/fastify-app) names PORT when its port is taken, every link in
-// the demo's start-up banner opens in a browser, and beyond loopback the demo's well-known password is gone.
+// the demo's start-up banner opens in a browser, beyond loopback the demo's well-known password is gone (and the
+// banner says what is true about it), DEMO_PASSWORD is never printed, and a bad LOG_LEVEL or HOST is named.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer, type AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { readConfig } from '../../examples/fastify-app/dist/index.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const MAIN = fileURLToPath(new URL('../../examples/fastify-app/dist/main.js', import.meta.url))
@@ -98,11 +100,15 @@ await t.test('the demo reachable beyond loopback (HOST=0.0.0.0) neither prints n
   await until(run, /\/dev\/outbox/, 'the banner')
   const url = /Open (http:\/\/\S+)/.exec(run.output())?.[1] ?? ''
   t.notMatch(run.output(), /correct-horse-battery/, 'the banner does not print it')
-  t.match(run.output(), /password the one in DEMO_PASSWORD \(not shown\)/, 'and says where the password comes from')
+  // DEMO_PASSWORD is not set: the password is random, and the banner and the page say that, not "the one in DEMO_PASSWORD".
+  t.match(run.output(), /password random for this run, known to nobody \(set DEMO_PASSWORD to choose one\)/, 'and says the password is random')
+  t.notMatch(run.output(), /DEMO_PASSWORD \(not shown\)/)
   const page = await fetch(`${url}/login`)
   const html = await page.text()
   t.equal(page.status, 200)
   t.notMatch(html, /correct-horse-battery/, 'the sign-in page does not show it')
+  t.match(html, '<code>random for this run, known to nobody (set DEMO_PASSWORD to choose one)</code>', 'and says the same')
+  t.notMatch(html, /DEMO_PASSWORD \(not shown\)/)
   const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
   const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
   const login = await fetch(`${url}/login`, {
@@ -113,6 +119,69 @@ await t.test('the demo reachable beyond loopback (HOST=0.0.0.0) neither prints n
   })
   t.not(login.headers.get('location'), '/mfa/enroll', 'and it does not sign anyone in')
   t.equal(login.status, 401, 'the password is wrong there')
+})
+
+/** Signs in through the demo's form with `fetch`: the redirect location, or the status when there is none. */
+async function demoLogin (url: string, username: string, password: string): Promise<string> {
+  const page = await fetch(`${url}/login`)
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? ''
+  const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+  const login = await fetch(`${url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password, _csrf: csrf }).toString(),
+  })
+  return login.headers.get('location') ?? String(login.status)
+}
+
+await t.test('DEMO_PASSWORD chosen: never printed nor shown, even on loopback; it signs in. Empty: unset, like every variable', async (t) => {
+  const chosen = 'Chosen-Demo-Pw-4821'
+  for (const host of ['127.0.0.1', '0.0.0.0']) {
+    const run = start(process.execPath, [MAIN], cleanEnv({ PORT: '0', HOST: host, DEMO_PASSWORD: chosen }))
+    t.teardown(run.stop)
+    await until(run, /\/dev\/outbox/, 'the banner')
+    const url = /Open (http:\/\/\S+)/.exec(run.output())?.[1] ?? ''
+    t.notMatch(run.output(), chosen, `HOST=${host}: the banner does not print it`)
+    t.match(run.output(), /password the one in DEMO_PASSWORD \(not shown\)/, `HOST=${host}: and says where it comes from`)
+    const html = await (await fetch(`${url}/login`)).text()
+    t.notMatch(html, chosen, `HOST=${host}: the sign-in page does not show it`)
+    t.notMatch(html, /correct-horse-battery/)
+    t.equal(await demoLogin(url, 'alice', chosen), '/mfa/enroll', `HOST=${host}: it signs in`)
+    await run.stop()
+  }
+  // An empty DEMO_PASSWORD is unset: the well-known password on loopback (not an empty one) ...
+  const local = start(process.execPath, [MAIN], cleanEnv({ PORT: '0', DEMO_PASSWORD: '' }))
+  t.teardown(local.stop)
+  await until(local, /\/dev\/outbox/, 'the banner')
+  t.match(local.output(), /username alice {2}password correct-horse-battery /, 'loopback: the well-known password, printed')
+  t.equal(await demoLogin(/Open (http:\/\/\S+)/.exec(local.output())?.[1] ?? '', 'alice', 'correct-horse-battery'), '/mfa/enroll', 'and it signs in')
+  await local.stop()
+  // ... and a random one beyond loopback, said to be random.
+  const wide = start(process.execPath, [MAIN], cleanEnv({ PORT: '0', HOST: '0.0.0.0', DEMO_PASSWORD: '' }))
+  t.teardown(wide.stop)
+  await until(wide, /\/dev\/outbox/, 'the banner')
+  t.match(wide.output(), /password random for this run, known to nobody/, 'HOST=0.0.0.0: random')
+})
+
+await t.test('a bad LOG_LEVEL or HOST stops the demo at start: one line naming the variable, exit 1, no stack', async (t) => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ LOG_LEVEL: 'loud' }, /^Configuration error: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"$/],
+    [{ LOG_LEVEL: 'DEBUG' }, /^Configuration error: LOG_LEVEL must be one of /],
+    [{ HOST: 'not a host' }, /^Configuration error: HOST must be an address of this machine to listen on \(e\.g\. 127\.0\.0\.1 or 0\.0\.0\.0\), got "not a host" \(E[A-Z_]+\)$/],
+  ]
+  for (const [env, expected] of cases) {
+    const run = start(process.execPath, [MAIN], cleanEnv({ PORT: '0', ...env }))
+    t.teardown(run.stop)
+    t.equal(await run.exited, 1, `${JSON.stringify(env)}: exits with status 1`)
+    const lines = run.stderr().trim().split('\n')
+    t.equal(lines.length, 1, `one line: ${run.stderr()}`)
+    t.match(lines[0], expected)
+    t.notMatch(run.stderr(), /\n\s+at |ENOTFOUND not a host|custom levels/, 'no stack, no raw system or pino message')
+  }
+  for (const level of ['silent', 'fatal', 'trace']) t.doesNotThrow(() => readConfig({ LOG_LEVEL: level }), `LOG_LEVEL=${level} is fine`)
+  t.equal(readConfig({ LOG_LEVEL: '' }).logLevel, 'warn', 'empty: the default')
+  t.equal(readConfig({ DEMO_PASSWORD: '' }).demoPassword, undefined, 'an empty DEMO_PASSWORD is unset')
 })
 
 await t.test("the README's install line and .ci/run keep the pnpm of packageManager, installing it only when missing", async (t) => {

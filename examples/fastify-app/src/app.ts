@@ -17,10 +17,10 @@ import {
 import { Strategy as LocalStrategy } from 'passport-local'
 import { isSignedIn, type AppContext } from './context.js'
 import { requireCsrf } from './csrf.js'
-import { DEMO_ISSUER, demoSeed, type DemoInfo } from './demo.js'
+import { DEMO_ISSUER, demoSeed, HIDDEN_DEMO_PASSWORD, type DemoInfo } from './demo.js'
+import { handleError } from './error-handler.js'
 import { OktaDirectory, resolveOktaUser } from './directory.js'
 import { safeLoggerOptions } from './logging.js'
-import { isUpstreamFailure, messageFor, UNAVAILABLE } from './messages.js'
 import { accountRoutes } from './routes/account.js'
 import { authRoutes } from './routes/auth.js'
 import { enrollRoutes } from './routes/enroll.js'
@@ -28,7 +28,7 @@ import { mfaRoutes } from './routes/mfa.js'
 import { registerDemoServiceApp, type EmulatorAuth } from './okta-auth.js'
 import { rememberReturnTo } from './session.js'
 import { DEMO_USERS, UserStore, type AppUser, type UserSeed } from './users.js'
-import { csrfPage, errorPage, notFoundPage } from './views/errors.js'
+import { csrfPage, notFoundPage } from './views/errors.js'
 
 declare module 'fastify' {
   // The user @fastify/passport puts on `request.user`.
@@ -79,6 +79,11 @@ export interface BuildAppOptions {
    * reachable from other machines: its passwords are then DEMO_PASSWORD or random, and never shown. @default true
    */
   showDemoPasswords?: boolean
+  /**
+   * With `showDemoPasswords: false`, what the sign-in page and the banner say instead of the password: where it
+   * comes from (DEMO_PASSWORD) or that it is random. @default HIDDEN_DEMO_PASSWORD
+   */
+  hiddenPasswordNote?: string
   /** `Secure` attribute of the session cookie; `'auto'` sets it on https requests. @default 'auto' */
   cookieSecure?: boolean | 'auto'
   /** Lifetime of "Remember this device", in days (0 turns the checkbox off). @default 30 */
@@ -147,8 +152,6 @@ function checkOptions (options: BuildAppOptions): void {
  * const { app, emulator } = await buildApp({ sessionKey: randomBytes(32) })
  * await app.listen({ port: 3000 })
  */
-/** What stands for a demo password that is not shown (the app listens beyond loopback). */
-export const HIDDEN_DEMO_PASSWORD = 'the one in DEMO_PASSWORD (not shown)'
 
 export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
   checkOptions(options)
@@ -163,7 +166,7 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     const seeded = options.emulator?.seed === undefined ? demoSeed(seeds) : undefined
     demo = seeded === undefined || options.showDemoPasswords !== false
       ? seeded?.info
-      : { ...seeded.info, accounts: seeded.info.accounts.map((a) => ({ ...a, password: HIDDEN_DEMO_PASSWORD })) }
+      : { ...seeded.info, accounts: seeded.info.accounts.map((a) => ({ ...a, password: options.hiddenPasswordNote ?? HIDDEN_DEMO_PASSWORD })) }
     emulator = await startEmulator({
       port: 0,
       issuer: DEMO_ISSUER,
@@ -342,13 +345,5 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   app.setNotFoundHandler(async (request, reply) => {
     await reply.code(404).type('text/html; charset=utf-8').send(notFoundPage())
   })
-  app.setErrorHandler(async (err, request, reply) => {
-    const upstream = isUpstreamFailure(err)
-    const status = upstream ? 503 : (err as { statusCode?: number }).statusCode ?? 500
-    // A store outage (every guarded page checks the revocation store) is told apart from Okta's, for monitors.
-    if (upstream) reply.header('x-error-code', (err as { code?: unknown }).code === 'STORE_UNAVAILABLE' ? 'STORE_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE')
-    if (status >= 500) request.log.error({ err: { code: (err as { code?: unknown }).code, message: upstream ? undefined : (err as Error).message } }, 'request failed')
-    const message = upstream ? UNAVAILABLE.factors : status < 500 ? 'That request could not be handled. Go back and try again.' : messageFor('INTERNAL')
-    await reply.code(status).type('text/html; charset=utf-8').send(errorPage(message, { signedIn: isSignedIn(request), ...(upstream ? { title: 'Okta is unavailable' } : {}) }))
-  })
+  app.setErrorHandler(handleError)
 }

@@ -39,7 +39,16 @@ export interface AppConfig {
   trustProxy: TrustProxySetting
   /** `REMEMBER_DEVICE_DAYS`: lifetime of "Remember this device" (0 turns it off). @default 30 */
   rememberDeviceDays: number
+  /** `LOG_LEVEL`: one of {@link LOG_LEVELS}. @default 'warn' */
+  logLevel: LogLevel
+  /** `DEMO_PASSWORD`: the demo accounts' password, chosen by whoever runs the app (never printed); unset when empty. */
+  demoPassword: string | undefined
 }
+
+/** pino's levels, and `silent` (no log at all). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+/** A value of `LOG_LEVEL`. */
+export type LogLevel = typeof LOG_LEVELS[number]
 
 /** At most this many keys in SESSION_KEY (the newest and the ones being rotated out). */
 export const MAX_SESSION_KEYS = 8
@@ -64,7 +73,8 @@ export function decodeSessionKey (text: string): Buffer | undefined {
  * commas, newest first, to rotate; generated when absent), `REDIS_URL` (shared attempt counters and revocations),
  * `OKTA_ORG_URL` with `OKTA_API_TOKEN` or the OAuth 2.0 settings `OKTA_CLIENT_ID`, `OKTA_PRIVATE_KEY`/`OKTA_PRIVATE_KEY_FILE`,
  * `OKTA_KEY_ID`, `OKTA_SCOPES`, `OKTA_DPOP` (all or none; none starts the emulator), `DEMO_OKTA_AUTH` (`ssws` or
- * `oauth`: how the app talks to that emulator), `TRUST_PROXY` (default off), `REMEMBER_DEVICE_DAYS` (default 30).
+ * `oauth`: how the app talks to that emulator), `TRUST_PROXY` (default off), `REMEMBER_DEVICE_DAYS` (default 30),
+ * `LOG_LEVEL` (default warn), `DEMO_PASSWORD` (empty: unset).
  * @throws {ConfigError} naming the variable that is wrong.
  * @example
  * const config = readConfig(process.env)
@@ -136,5 +146,10 @@ export function readConfig (env: Record<string, string | undefined>): AppConfig 
   const rawDays = env.REMEMBER_DEVICE_DAYS ?? ''
   const rememberDeviceDays = rawDays === '' ? 30 : Number(rawDays)
   if (!/^[0-9]{1,3}$/.test(rawDays === '' ? '30' : rawDays) || rememberDeviceDays > 400) throw new ConfigError('REMEMBER_DEVICE_DAYS must be a whole number of days from 0 to 400')
-  return { port, host, sessionKey, sessionKeyGenerated, sessionKeys, okta, trustProxy, redisUrl, rememberDeviceDays, ...(emulatorAuth === 'oauth' ? { emulatorAuth } : {}) }
+  const logLevelText = env.LOG_LEVEL ?? ''
+  const logLevel = logLevelText === '' ? 'warn' : LOG_LEVELS.find((level) => level === logLevelText)
+  if (logLevel === undefined) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevelText)}`)
+  // Like every other variable, an empty DEMO_PASSWORD is unset (not an empty password).
+  const demoPassword = env.DEMO_PASSWORD === undefined || env.DEMO_PASSWORD === '' ? undefined : env.DEMO_PASSWORD
+  return { port, host, sessionKey, logLevel, demoPassword, sessionKeyGenerated, sessionKeys, okta, trustProxy, redisUrl, rememberDeviceDays, ...(emulatorAuth === 'oauth' ? { emulatorAuth } : {}) }
 }

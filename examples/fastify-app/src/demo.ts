@@ -7,6 +7,11 @@ import type { UserSeed } from './users.js'
 
 /** Issuer shown by authenticator apps for this demo. */
 export const DEMO_ISSUER = 'okta-mfa demo'
+/** What stands for a demo password set in DEMO_PASSWORD: it is never shown. */
+export const HIDDEN_DEMO_PASSWORD = 'the one in DEMO_PASSWORD (not shown)'
+/** What stands for the random demo password of an app reachable beyond loopback without DEMO_PASSWORD. */
+export const RANDOM_DEMO_PASSWORD = 'random for this run, known to nobody (set DEMO_PASSWORD to choose one)'
+
 /** carol's (fictional, 555) phone number. */
 export const DEMO_PHONE = '+15555550103'
 

@@ -99,3 +99,13 @@ export function verifiableFactors (factors: FactorView[]): FactorView[] {
     .filter((f) => f.active && order.includes(f.kind))
     .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))
 }
+
+/**
+ * The active factors of an account that has some but none the pages can verify (a security question, push…), or
+ * `undefined` when the pages can work with the account (it has a verifiable factor, or no active factor at all).
+ * Such an account can neither pass /mfa here nor add a factor (that needs a fresh MFA step): the pages say so.
+ */
+export function unusableActiveFactors (factors: FactorView[]): FactorView[] | undefined {
+  const active = factors.filter((f) => f.active)
+  return active.length > 0 && verifiableFactors(factors).length === 0 ? active : undefined
+}

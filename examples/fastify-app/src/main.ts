@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { buildApp } from './app.js'
 import { ConfigError, readConfig, type AppConfig } from './config.js'
-import type { DemoInfo } from './demo.js'
+import { HIDDEN_DEMO_PASSWORD, RANDOM_DEMO_PASSWORD, type DemoInfo } from './demo.js'
 import { DEMO_USERS } from './users.js'
 
 /** Hosts that only this machine reaches: the demo's well-known passwords are printed and shown only there. */
@@ -64,13 +64,15 @@ async function main (): Promise<void> {
     }
     throw err
   }
-  // Bound to loopback (the default), the demo accounts keep their well-known password, printed and shown on the
-  // sign-in page. Reachable from elsewhere, they take DEMO_PASSWORD or a random one, never printed or shown.
+  // Bound to loopback (the default) and without DEMO_PASSWORD, the demo accounts keep their well-known password,
+  // printed and shown on the sign-in page. DEMO_PASSWORD (anywhere) is never printed nor shown; reachable from
+  // elsewhere without it, the password is random: nobody knows it, and the banner and the page say so.
   const localMode = LOOPBACK.has(config.host)
-  const password = process.env.DEMO_PASSWORD ?? (localMode ? undefined : randomBytes(18).toString('base64url'))
+  const password = config.demoPassword ?? (localMode ? undefined : randomBytes(18).toString('base64url'))
   const { app, emulator, demo } = await buildApp({
     ...(password === undefined ? {} : { users: DEMO_USERS.map((u) => ({ ...u, password })) }),
-    showDemoPasswords: localMode,
+    showDemoPasswords: password === undefined,
+    hiddenPasswordNote: config.demoPassword === undefined ? RANDOM_DEMO_PASSWORD : HIDDEN_DEMO_PASSWORD,
     sessionKey: config.sessionKey,
     oldSessionKeys: config.sessionKeys.slice(1),
     ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
@@ -78,15 +80,21 @@ async function main (): Promise<void> {
     ...(config.emulatorAuth === undefined ? {} : { emulatorAuth: config.emulatorAuth }),
     trustProxy: config.trustProxy,
     rememberDeviceDays: config.rememberDeviceDays,
-    logger: { level: process.env.LOG_LEVEL ?? 'warn' },
+    logger: { level: config.logLevel },
   })
   try {
     await app.listen({ port: config.port, host: config.host })
   } catch (err) {
     const code = (err as { code?: unknown }).code
-    if (code !== 'EADDRINUSE' && code !== 'EACCES') throw err
-    const why = code === 'EADDRINUSE' ? 'is already in use' : 'needs privileges'
-    console.error(`Port ${config.port} on ${config.host} ${why}: set PORT to another port (e.g. PORT=3001 pnpm start).`)
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      const why = code === 'EADDRINUSE' ? 'is already in use' : 'needs privileges'
+      console.error(`Port ${config.port} on ${config.host} ${why}: set PORT to another port (e.g. PORT=3001 pnpm start).`)
+    } else if (typeof code === 'string') {
+      // Anything else the system says about the address (ENOTFOUND, EADDRNOTAVAIL, EAI_AGAIN…) is HOST's fault.
+      console.error(`Configuration error: HOST must be an address of this machine to listen on (e.g. 127.0.0.1 or 0.0.0.0), got ${JSON.stringify(config.host)} (${code})`)
+    } else {
+      throw err
+    }
     process.exit(1)
   }
   const address = app.server.address()

@@ -37,6 +37,21 @@ export const UNAVAILABLE = {
   factors: "Okta is unavailable right now (we can't reach it), so we can't load your sign-in methods. Try again in a minute.",
 } as const
 
+/**
+ * The attempt-counter and revocation store (Redis, with REDIS_URL) is down: Okta is fine, so the page does not blame
+ * it. `code`: after a code was entered (MESSAGES.STORE_UNAVAILABLE); `page`: any other signed-in page.
+ */
+export const STORE_DOWN = {
+  title: 'Sign-in is briefly unavailable',
+  code: MESSAGES.STORE_UNAVAILABLE,
+  page: "Sign-in is briefly unavailable, so we can't open this page. Try again in a minute.",
+} as const
+
+/** Whether an error is the store's outage (STORE_UNAVAILABLE), not Okta's. */
+export function isStoreOutage (err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'STORE_UNAVAILABLE'
+}
+
 /** A known failure code. */
 export type FailureCode = keyof typeof MESSAGES
 

@@ -113,7 +113,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
   app.post('/account/security/remove/:factorId', { preValidation: ctx.csrf, ...guarded }, ctx.passport.authenticate('okta-mfa', async (request, reply, err, user, info) => {
     if (err !== null) {
       if (!isUpstreamFailure(err)) throw err
-      return await sendUnavailable(reply, 'code')
+      return await sendUnavailable(reply, 'code', err)
     }
     if (user === false || user === undefined || user === null) {
       const fail = (info ?? {}) as FailInfo

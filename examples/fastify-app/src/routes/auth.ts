@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { clearMfa, getMfaState, revokeSession, startSession } from 'passport-okta-mfa'
 import { currentUser, isSignedIn, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
-import { factorView, verifiableFactors } from '../factors.js'
+import { factorView, unusableActiveFactors, verifiableFactors } from '../factors.js'
 import { checkLoginInput } from 'passport-okta-mfa'
 import { formatRetry } from '../messages.js'
 import { field, rememberReturnTo, RETURN_TO_KEY, setFlash, takeFlash, takeReturnTo } from '../session.js'
@@ -125,7 +125,8 @@ export async function signOut (ctx: AppContext, request: FastifyRequest, reply: 
 
 /**
  * Where sign-in goes on: on a remembered device, where the person was going (or /account); else /mfa when the user
- * has a factor to verify, /mfa/enroll when not; /mfa when Okta cannot say.
+ * has a factor (one to verify, or only kinds the pages cannot use: /mfa says so), /mfa/enroll when not; /mfa when
+ * Okta cannot say.
  */
 async function nextStep (ctx: AppContext, user: AppUser, request: FastifyRequest): Promise<string> {
   try {
@@ -134,8 +135,9 @@ async function nextStep (ctx: AppContext, user: AppUser, request: FastifyRequest
     request.log.warn({ err: { code: (err as { code?: unknown }).code } }, 'could not check the remembered device')
   }
   try {
-    const factors = verifiableFactors((await ctx.directory.factors(user)).map(factorView))
-    return factors.length === 0 ? '/mfa/enroll' : '/mfa'
+    const factors = (await ctx.directory.factors(user)).map(factorView)
+    // Active factors of kinds the pages cannot verify: /mfa says so (enrollment would need a step-up first).
+    return verifiableFactors(factors).length === 0 && unusableActiveFactors(factors) === undefined ? '/mfa/enroll' : '/mfa'
   } catch (err) {
     request.log.warn({ err: { code: (err as { code?: unknown }).code } }, 'could not list factors after sign-in')
     return '/mfa'

@@ -9,11 +9,11 @@ import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { DEMO_ISSUER } from '../demo.js'
 import { pendingTotp, startTotp, TOTP_TYPE } from '../enrollment.js'
-import { factorView, type FactorView } from '../factors.js'
+import { factorView, unusableActiveFactors, type FactorView } from '../factors.js'
 import { failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES } from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
-import { sendUnavailable, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
+import { sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
 
 /** Whether this session may add a factor: none active yet, or an MFA step within the step-up window. */
 function mayEnroll (ctx: AppContext, request: FastifyRequest, factors: FactorView[]): boolean {
@@ -48,7 +48,11 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     const raw = await rawFactors(request)
     if (raw === undefined) return await sendUnavailable(reply)
     const factors = raw.map(factorView)
-    if (!mayEnroll(ctx, request, factors)) return await askStepUp(request, reply)
+    if (!mayEnroll(ctx, request, factors)) {
+      // Active factors, none the pages can verify: no step-up is possible here, so say so rather than send to /mfa.
+      const unusable = unusableActiveFactors(factors)
+      return unusable === undefined ? await askStepUp(request, reply) : await sendUnusableFactors(request, reply, unusable)
+    }
     const hasMfa = getMfaState(request) !== undefined
     // ?method=sms asks for a phone; otherwise the authenticator app, unless one is active already (adding a second factor).
     const asked = (request.query as Record<string, unknown>).method

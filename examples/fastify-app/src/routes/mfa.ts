@@ -4,11 +4,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { getMfaState, userKeyOf } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
-import { factorView, verifiableFactors, type FactorView } from '../factors.js'
-import { failureText, isUpstreamFailure, lockoutText, messageFor, UNAVAILABLE, type FailInfo } from '../messages.js'
+import { factorView, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
+import { failureText, isStoreOutage, isUpstreamFailure, lockoutText, messageFor, STORE_DOWN, UNAVAILABLE, type FailInfo } from '../messages.js'
 import { field, isLocalPath, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
-import { mfaPage, outboxPage } from '../views/mfa.js'
+import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
 
 /** How recent an MFA step must be to add a factor (the gateway's step-up window for factor changes). */
 export const STEP_UP_MAX_AGE_SECONDS = 300
@@ -29,10 +29,30 @@ export async function loadFactors (ctx: AppContext, request: FastifyRequest): Pr
 
 /**
  * Answers 503 with the "Okta unavailable" page, in the words of the moment (`moment`: checking a code, or just
- * reading the factors, before any code was entered), with a way out (sign out).
+ * reading the factors, before any code was entered), with a way out (sign out). Given the error (`err`), the
+ * x-error-code header names it, and an outage of the attempt store (STORE_UNAVAILABLE) gets its own words: Okta is fine.
  */
-export async function sendUnavailable (reply: FastifyReply, moment: keyof typeof UNAVAILABLE = 'factors'): Promise<void> {
-  await reply.code(503).type('text/html; charset=utf-8').send(errorPage(UNAVAILABLE[moment], { signedIn: true, title: 'Okta is unavailable' }))
+export async function sendUnavailable (reply: FastifyReply, moment: keyof typeof UNAVAILABLE = 'factors', err?: unknown): Promise<void> {
+  const store = isStoreOutage(err)
+  if (err !== undefined) reply.header('x-error-code', store ? 'STORE_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE')
+  const page = store
+    ? errorPage(moment === 'code' ? STORE_DOWN.code : STORE_DOWN.page, { signedIn: true, title: STORE_DOWN.title })
+    : errorPage(UNAVAILABLE[moment], { signedIn: true, title: 'Okta is unavailable' })
+  await reply.code(503).type('text/html; charset=utf-8').send(page)
+}
+
+/**
+ * The account has active factors but none these pages can verify (a security question, push…): a page that says so
+ * and how to get out (an administrator resets the factors), instead of sending the person between /mfa and
+ * /mfa/enroll. 403 with x-error-code FACTORS_UNSUPPORTED, for scripts and monitors.
+ */
+export async function sendUnusableFactors (request: FastifyRequest, reply: FastifyReply, factors: FactorView[]): Promise<void> {
+  await reply.code(403).header('x-error-code', 'FACTORS_UNSUPPORTED').type('text/html; charset=utf-8').send(unusableFactorsPage({
+    csrf: csrfToken(request),
+    userName: currentUser(request).displayName,
+    factors,
+    mfaDone: getMfaState(request) !== undefined,
+  }))
 }
 
 /** Whether the last MFA step was so recent that its code may still be on screen (a TOTP step lasts 30 s, ±1 step). */
@@ -50,6 +70,8 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     const factors = await loadFactors(ctx, request)
     if (factors === undefined) return await sendUnavailable(reply)
     const flash = takeFlash(request)
+    const unusable = unusableActiveFactors(factors)
+    if (unusable !== undefined) return await sendUnusableFactors(request, reply, unusable)
     const query = request.query as Record<string, unknown>
     const enrolled = query.enrolled === '1'
     // Locked already (e.g. signing in again during the pause): say so at once, not after the next code.
@@ -87,9 +109,8 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
   app.post('/mfa', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, ctx.passport.authenticate('okta-mfa', async (request, reply, err, user, info) => {
     if (err !== null) {
       if (!isUpstreamFailure(err)) throw err
-      request.log.warn({ code: (err as { code?: string }).code }, 'Okta unavailable during MFA')
-      reply.header('x-error-code', (err as { code?: string }).code === 'STORE_UNAVAILABLE' ? 'STORE_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE')
-      return await sendUnavailable(reply, 'code')
+      request.log.warn({ code: (err as { code?: string }).code }, isStoreOutage(err) ? 'attempt store unavailable during MFA' : 'Okta unavailable during MFA')
+      return await sendUnavailable(reply, 'code', err)
     }
     const selectedFactorId = field(request, 'factorId')
     if (user === false || user === undefined || user === null) {

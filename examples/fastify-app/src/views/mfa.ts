@@ -72,6 +72,27 @@ export function mfaPage (view: MfaView): string {
   return page({ title: 'Confirm it’s you', body, userName: view.userName, csrf: view.csrf, fullNav: view.mfaDone, scripts: ['/assets/countdown.js'] })
 }
 
+/**
+ * The account has active factors, none of a kind these pages can verify: say which, that this app cannot use them,
+ * and what to do (an administrator resets the factors), with Sign out. No code field, no setup link.
+ */
+export function unusableFactorsPage (view: { csrf: string, userName: string, factors: FactorView[], mfaDone: boolean }): string {
+  const labels = [...new Set(view.factors.map((f) => f.label))]
+  const body = html`
+  <section class="card" data-testid="unusable-factors">
+    <h1>This app can't use your sign-in methods</h1>
+    <p>Signed in as <strong>${view.userName}</strong>. Your account's two-step sign-in is set up with:</p>
+    <ul data-testid="unusable-factor-list">${labels.map((label) => html`<li>${label}</li>`)}</ul>
+    <p>This app can only check a code from an authenticator app, a text message, a voice call or an e-mail, so it
+      cannot use ${labels.length === 1 ? 'that method' : 'those methods'}. Nor can it add another one for you: adding a
+      sign-in method to an account that has one needs a code from an existing method first.</p>
+    <p data-testid="unusable-advice"><strong>What to do:</strong> ask an administrator to reset your sign-in methods
+      (your factors in Okta). At your next sign-in you can then set up an authenticator app here.</p>
+    <p class="actions"><a class="button primary" href="/logout" data-testid="unusable-logout">Sign out</a></p>
+  </section>`
+  return page({ title: 'Sign-in methods not supported', body, userName: view.userName, csrf: view.csrf, fullNav: view.mfaDone })
+}
+
 /** One message of the emulator's outbox. */
 export interface OutboxItem {
   channel: string

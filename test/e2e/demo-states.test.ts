@@ -1,0 +1,139 @@
+// States of the example app (examples/fastify-app) that used to go wrong, over HTTP with a cookie jar against the
+// real app, its in-process emulator and a real redis-server: an account whose only active factors are of kinds the
+// pages cannot verify (a security question) gets a page that says so instead of a redirect loop, and no way around
+// MFA; Redis down answers with the store's own words (not "Okta is unavailable"); and the README's state table
+// quotes what the /mfa page of a text-message user really says.
+import { readFileSync } from 'node:fs'
+import t, { type Test } from 'tap'
+import { csrfOf, errorText, passwordLogin, startE2eApp, type E2eApp } from '../helpers/e2e-app.js'
+import { emuFetch } from '../helpers/emulator.js'
+import type { CookieJar, JarResponse } from '../helpers/http.js'
+import { withRedis } from '../helpers/redis.js'
+
+const HTML = { accept: 'text/html' }
+const README = new URL('../../examples/fastify-app/README.md', import.meta.url)
+
+/** The page as a person reads it: tags dropped, entities decoded, spaces collapsed. */
+function pageText (html: string): string {
+  return html.replace(/<script[\s\S]*?<\/script>/g, '').replace(/<[^>]+>/g, ' ').replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim()
+}
+
+function h1 (html: string): string | undefined {
+  const m = /<h1>([\s\S]*?)<\/h1>/.exec(html)
+  return m === null ? undefined : pageText(m[1]!)
+}
+
+/** The active factors of an Okta user of the emulator, by login. */
+async function oktaFactors (app: E2eApp, login: string): Promise<Array<{ factorType: string, status: string }>> {
+  const user = await emuFetch(app.emulator!, 'GET', `/api/v1/users/${encodeURIComponent(login)}`)
+  return (await emuFetch(app.emulator!, 'GET', `/api/v1/users/${(user.body as { id: string }).id}/factors`)).body as Array<{ factorType: string, status: string }>
+}
+
+/** Follows redirects (at most 6), and fails the test on a loop: the same location twice. */
+async function follow (t: Test, jar: CookieJar, first: JarResponse): Promise<JarResponse> {
+  const seen: string[] = []
+  let res = first
+  while (res.location !== undefined) {
+    t.notOk(seen.includes(res.location), `no redirect loop (${[...seen, res.location].join(' -> ')})`)
+    if (seen.includes(res.location) || seen.length > 5) break
+    seen.push(res.location)
+    res = await jar.fetch(res.location, { headers: HTML })
+  }
+  return res
+}
+
+await t.test('only a security question active: /mfa and /mfa/enroll say so plainly, with Sign out; no loop, no way around MFA', async (t) => {
+  const app = await startE2eApp(t)
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'alice')).location, '/mfa/enroll', 'no factor yet: enrollment')
+  // A password-only session may enroll a first factor of any type through the gateway: a question is ACTIVE at once.
+  const enrolled = (await jar.fetch('/graphql', { json: { query: 'mutation { enrollFactor(input: { factorType: QUESTION, question: "disliked_food", answer: "broccoli pie" }) { factor { status } } }' } })).json()
+  t.equal(enrolled.data?.enrollFactor?.factor?.status, 'ACTIVE', 'the question factor is active')
+
+  const again = app.jar()
+  const landed = await follow(t, again, await passwordLogin(again, 'alice'))
+  t.equal(landed.status, 403, 'sign-in ends on a page, not in a loop')
+  t.equal(landed.headers['x-error-code'], 'FACTORS_UNSUPPORTED')
+  for (const path of ['/mfa', '/mfa/enroll', '/mfa/enroll?method=sms', '/mfa/enroll?method=totp']) {
+    const page = await again.fetch(path, { headers: HTML })
+    t.equal(page.status, 403, `${path}: the page itself, no redirect`)
+    t.equal(h1(page.text), "This app can't use your sign-in methods", `${path}: says what is wrong`)
+    const text = pageText(page.text)
+    t.match(text, /set up with: Security question/, `${path}: names the kind of method the account has`)
+    t.match(text, /This app can only check a code from an authenticator app, a text message, a voice call or an e-mail, so it cannot use that method/)
+    t.match(text, /ask an administrator to reset your sign-in methods/, `${path}: says what to do`)
+    t.match(page.text, /<a class="button primary" href="\/logout" data-testid="unusable-logout">Sign out<\/a>/, `${path}: offers Sign out`)
+    t.notMatch(page.text, /name="passCode"|data-testid="enroll-link"|\/mfa\/enroll\/start/, `${path}: no code field and no setup link`)
+  }
+
+  // No way around MFA: a code posted anyway, starting an enrollment, the protected pages, the gateway.
+  const csrf = csrfOf((await again.fetch('/mfa', { headers: HTML })).text)
+  const posted = await again.fetch('/mfa', { form: { passCode: '123456', _csrf: csrf } })
+  t.equal(posted.headers['x-error-code'], 'ENROLLMENT_REQUIRED')
+  t.equal((await follow(t, again, posted)).status, 403, 'a posted code ends on the same page')
+  const start = await again.fetch('/mfa/enroll/start', { form: { _csrf: csrf } })
+  t.equal(start.location, '/mfa', 'starting an enrollment asks for a step-up first')
+  t.equal((await follow(t, again, start)).status, 403, 'which ends on the same page')
+  const activate = await again.fetch('/mfa/enroll/activate', { form: { _csrf: csrf, factorId: 'x', passCode: '123456' } })
+  t.equal(activate.location, '/mfa', 'so does activating one')
+  for (const path of ['/account', '/account/security']) t.equal((await again.fetch(path, { headers: HTML })).location, '/mfa', `${path} still needs MFA`)
+  const viaGateway = (await again.fetch('/graphql', { json: { query: 'mutation { enrollFactor(input: { factorType: TOTP }) { factor { id } } }' } })).json()
+  t.equal(viaGateway.errors?.[0]?.extensions?.code, 'MFA_REQUIRED', 'the gateway asks for a fresh MFA step before a second factor')
+  t.same((await oktaFactors(app, 'alice@example.com')).map((f) => `${f.factorType}:${f.status}`), ['question:ACTIVE'], 'nothing was added to the account')
+
+  // Sign out works from there.
+  const out = await again.fetch('/logout', { headers: HTML })
+  t.equal(out.location, '/login')
+  t.equal((await again.fetch('/mfa', { headers: HTML })).location, '/login', 'signed out')
+})
+
+await t.test('Redis down: the 503 page names the sign-in store, not Okta, after a code and on any page', async (t) => {
+  const redis = await withRedis(t)
+  const app = await startE2eApp(t, { redisUrl: redis.url })
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'bob')).location, '/mfa')
+  const csrf = csrfOf((await jar.fetch('/mfa', { headers: HTML })).text)
+  await redis.stop()
+
+  const code = await jar.fetch('/mfa', { form: { passCode: '123456', _csrf: csrf }, headers: HTML })
+  t.equal(code.status, 503)
+  t.equal(code.headers['x-error-code'], 'STORE_UNAVAILABLE')
+  t.equal(h1(code.text), 'Sign-in is briefly unavailable', 'a fitting title')
+  t.equal(errorText(code.text), "Sign-in is briefly unavailable, so we can't check your code. Try again in a minute.", "the store's own sentence")
+  t.notMatch(pageText(code.text), /Okta|sign-in methods/, 'Okta is not blamed')
+  t.match(code.text, 'data-testid="error-logout"', 'with Sign out')
+
+  const page = await jar.fetch('/mfa', { headers: HTML })
+  t.equal(page.status, 503)
+  t.equal(page.headers['x-error-code'], 'STORE_UNAVAILABLE')
+  t.equal(h1(page.text), 'Sign-in is briefly unavailable')
+  t.equal(errorText(page.text), "Sign-in is briefly unavailable, so we can't open this page. Try again in a minute.")
+  t.notMatch(pageText(page.text), /Okta/)
+})
+
+await t.test("the README's /mfa rows for a text-message user quote what the page says", async (t) => {
+  const app = await startE2eApp(t)
+  const readme = readFileSync(README, 'utf8').split('\n')
+  const row = (state: string): string => {
+    const line = readme.find((l) => l.startsWith(`| \`/mfa\` | ${state} |`))
+    t.ok(line, `the README has the row "${state}"`)
+    return (line ?? '').split(' | ')[2] ?? ''
+  }
+  const quotes = (cell: string): string[] => [...cell.matchAll(/"([^"]+)"|\*([^*]+)\*/g)].map((m) => m[1] ?? m[2]!)
+
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'carol')).location, '/mfa')
+  const before = await jar.fetch('/mfa', { headers: HTML })
+  const onlySms = quotes(row('text message only'))
+  t.ok(onlySms.length >= 2, `quotes: ${onlySms.join(' | ')}`)
+  for (const quote of onlySms) t.match(pageText(before.text), quote, `the page says ${JSON.stringify(quote)}`)
+
+  const factorId = /name="factorId" value="([^"]+)"/.exec(before.text)?.[1] ?? ''
+  const sent = await jar.fetch('/mfa/challenge', { form: { factorId, returnTo: '/mfa', _csrf: csrfOf(before.text) } })
+  const after = await jar.fetch(sent.location ?? '/mfa', { headers: HTML })
+  // The first two quotes of the row are on the page right after sending; the others come later (countdown, resend).
+  const afterSend = quotes(row('after *Send a code*')).slice(0, 2)
+  t.equal(afterSend.length, 2, `quotes: ${afterSend.join(' | ')}`)
+  for (const quote of afterSend) t.match(pageText(after.text), quote, `the page says ${JSON.stringify(quote)}`)
+})
