@@ -9,7 +9,6 @@ import {
   isSafeReturnTo, isSessionRevoked, isStoreUnavailableError, requireMfa, resolveOktaUserId, revokeSession, startSession,
   type AttemptStore, type MfaOktaClient, type OktaMfaStrategyOptions, type ResolveOktaUser, type RevocationStore,
 } from 'passport-okta-mfa'
-import { outcomeOfError } from '@okta-mfa/core'
 import { csrfToken, requireCsrf } from './csrf.js'
 import { checkLoginInput } from 'passport-okta-mfa'
 import { accountPage, layout, loginPage, mfaPage } from './pages.js'
@@ -154,12 +153,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   const rememberedStep = async (req: Request): Promise<boolean> => {
     if (devices === undefined || req.user === undefined) return false
     if (await isSessionRevoked(req, revocations, { user: req.user, ...clockOption })) return false
-    try {
-      return await devices.honour(req) !== undefined
-    } catch (err) {
-      if (isStoreUnavailableError(err) || outcomeOfError(err) === undefined) throw err
-      return false
-    }
+    return await devices.honour(req) !== undefined // Okta unreachable: undefined; a store outage rejects (503)
   }
   authenticator.serializeUser((user, done) => { done(null, (user as AppUser).id) })
   authenticator.deserializeUser((id: string, done) => { done(null, users.find(id) ?? false) })

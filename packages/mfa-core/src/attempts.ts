@@ -2,7 +2,7 @@
 // retry time. N stays below the org's Okta lockout, so our limit, which lifts by itself, is always reached first.
 import { hash } from 'node:crypto'
 import { MemoryAttemptStore } from './stores/memory-attempts.js'
-import { StoreUnavailableError, isStoreUnavailableError, type AttemptCount, type AttemptStore } from './stores/types.js'
+import { asStoreUnavailable, type AttemptCount, type AttemptStore } from './stores/types.js'
 
 /** Options of {@link AttemptLimiter}. */
 export interface AttemptLimiterOptions {
@@ -116,11 +116,6 @@ export class AttemptLimiter {
     return this.#storeKey(key)
   }
 
-  /** Any store failure is StoreUnavailableError: the caller refuses the attempt (fail closed). */
-  #unavailable (err: unknown): Error {
-    return isStoreUnavailableError(err) ? err as Error : new StoreUnavailableError(undefined, { cause: err })
-  }
-
   // Each operation awaits the store directly (no closure, no extra async layer per call: they are on every verify).
 
   /** Whether another attempt is allowed now, without counting one. */
@@ -128,7 +123,7 @@ export class AttemptLimiter {
     const now = this.#clock()
     const k = this.#keyOf(key)
     let count: AttemptCount | undefined
-    try { count = await this.store.get(k, now) } catch (err) { throw this.#unavailable(err) }
+    try { count = await this.store.get(k, now) } catch (err) { throw asStoreUnavailable(err) }
     return this.#decide(count, now, false)
   }
 
@@ -147,13 +142,13 @@ export class AttemptLimiter {
     const now = this.#clock()
     const k = this.#keyOf(key)
     let count: AttemptCount
-    try { count = await this.store.increment(k, this.windowMs, now) } catch (err) { throw this.#unavailable(err) }
+    try { count = await this.store.increment(k, this.windowMs, now) } catch (err) { throw asStoreUnavailable(err) }
     return this.#decide(count, now, consuming)
   }
 
   /** Clears the counter after a successful attempt. */
   async succeed (key: string): Promise<void> {
     const k = this.#keyOf(key)
-    try { await this.store.reset(k) } catch (err) { throw this.#unavailable(err) }
+    try { await this.store.reset(k) } catch (err) { throw asStoreUnavailable(err) }
   }
 }

@@ -8,7 +8,7 @@ import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from '
 import { MAX_USER_KEY_LENGTH, getMfaState, recordMfa, sessionGet, sessionSet, userKeyOf, type MfaState, type SessionRequest, type UserKeyFn } from './session-state.js'
 import { MemoryRevocationStore } from './stores/memory-revocation.js'
 import { outcomeOfError } from './client-errors.js'
-import { isStoreUnavailableError, type RevocationStore } from './stores/types.js'
+import { asStoreUnavailable, isStoreUnavailableError, type RevocationStore } from './stores/types.js'
 
 /** Default name of the device cookie. */
 export const REMEMBERED_DEVICE_COOKIE = 'okta_mfa_device'
@@ -190,7 +190,9 @@ export class RememberedDevices {
       return undefined
     }
     if (p.f !== factorFingerprint(factorIds)) return undefined
-    if (await this.#store.isRevoked(p.id, this.#mark(userKey), p.iat)) return undefined
+    let forgotten: boolean
+    try { forgotten = await this.#store.isRevoked(p.id, this.#mark(userKey), p.iat) } catch (err) { throw asStoreUnavailable(err) }
+    if (forgotten) return undefined
     return { id: p.id, issuedAt: p.iat, expiresAt: p.exp, factorId: p.fid }
   }
 
@@ -213,7 +215,7 @@ export class RememberedDevices {
 
   /** "Forget remembered devices": every device cookie of the user issued until now is refused (on every instance sharing the store). */
   async forgetAll (user: unknown): Promise<void> {
-    await this.#store.revokeUser(this.#mark(this.#userKey(user)), this.#clock(), this.maxAgeMs)
+    try { await this.#store.revokeUser(this.#mark(this.#userKey(user)), this.#clock(), this.maxAgeMs) } catch (err) { throw asStoreUnavailable(err) }
   }
 }
 

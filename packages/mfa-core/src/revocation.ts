@@ -4,7 +4,7 @@
 // signed out, so a cookie copied before logout is useless afterwards (on every instance, with a shared store).
 import { randomBytes } from 'node:crypto'
 import { sessionGet, sessionSet, userKeyOf, type SessionRequest, type UserKeyFn } from './session-state.js'
-import { StoreUnavailableError, isStoreUnavailableError, type RevocationStore } from './stores/types.js'
+import { asStoreUnavailable, type RevocationStore } from './stores/types.js'
 
 /** The session key of the session's identity. */
 export const SESSION_IDENTITY_KEY = 'oktaMfaSession'
@@ -80,8 +80,7 @@ export async function isSessionRevoked (req: SessionRequest, store: RevocationSt
   try {
     return await store.isRevoked(identity.sessionId, identity.userKey, identity.issuedAt)
   } catch (err) {
-    // Any failure of a store of your own is a store outage too (fail closed), never its raw message.
-    throw isStoreUnavailableError(err) ? err : new StoreUnavailableError(undefined, { cause: err })
+    throw asStoreUnavailable(err) // a store of your own failing with its own error too: fail closed
   }
 }
 

@@ -1,7 +1,7 @@
 // What counts as a JSON response, for the API and the token endpoint alike.
 
 /** `application/json` or any `application/…+json`, parameters (`; charset=utf-8`) allowed. */
-export const JSON_TYPE = /^application\/(?:[a-z0-9.+-]*\+)?json\s*(?:;|$)/i
+const JSON_TYPE = /^application\/(?:[a-z0-9.+-]*\+)?json\s*(?:;|$)/i
 
 /** True when a `Content-Type` header value names JSON. */
 export function isJsonType (contentType: string | undefined): boolean {

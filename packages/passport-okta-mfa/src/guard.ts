@@ -1,7 +1,7 @@
 // The decision both guards share: does this request carry a fresh enough MFA step for its user?
 // The Express and Fastify guards only differ in how they answer.
 import {
-  MFA_OUTCOMES, RememberedDevices, getMfaState, isRememberedMfa, isSessionRevoked, isStoreUnavailableError, outcomeOfError,
+  MFA_OUTCOMES, RememberedDevices, getMfaState, isRememberedMfa, isSessionRevoked, isStoreUnavailableError,
   type MfaState, type RevocationStore, type SessionRequest, type UserKeyFn,
 } from '@okta-mfa/core'
 import { isSafeReturnTo } from './safe-redirect.js'
@@ -109,8 +109,9 @@ export async function mfaVerdict (req: SessionRequest, config: GuardConfig): Pro
     try {
       state = await config.rememberedDevices.honour(req)
     } catch (err) {
+      // Okta unreachable is already "not remembered" (ask for a code); what comes here is the store, or a bug.
       if (isStoreUnavailableError(err)) return { ok: false, code: 'STORE_UNAVAILABLE', stepUp: false }
-      if (outcomeOfError(err) === undefined) throw err // a bug; Okta unreachable only means "ask for a code"
+      throw err
     }
   }
   if (state === undefined) return { ok: false, code: 'MFA_REQUIRED', stepUp: false }

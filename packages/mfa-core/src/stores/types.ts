@@ -53,3 +53,11 @@ export class StoreUnavailableError extends Error {
 export function isStoreUnavailableError (err: unknown): err is StoreUnavailableError {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === STORE_UNAVAILABLE
 }
+
+/**
+ * Any failure of a store as the callers see it: a StoreUnavailableError as it is, anything else (a store of an app's
+ * own rejecting with its own error) wrapped in one, its message never shown. Internal: not exported from the package.
+ */
+export function asStoreUnavailable (err: unknown): StoreUnavailableError {
+  return isStoreUnavailableError(err) ? err : new StoreUnavailableError(undefined, { cause: err })
+}
