@@ -47,11 +47,6 @@ export const STORE_DOWN = {
   page: "Sign-in is briefly unavailable, so we can't open this page. Try again in a minute.",
 } as const
 
-/** Whether an error is the store's outage (STORE_UNAVAILABLE), not Okta's. */
-export function isStoreOutage (err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'STORE_UNAVAILABLE'
-}
-
 /** A known failure code. */
 export type FailureCode = keyof typeof MESSAGES
 

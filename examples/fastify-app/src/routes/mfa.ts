@@ -1,11 +1,11 @@
 // The second step: /mfa (the form posted to the okta-mfa strategy), "send me a code" for sms factors, /mfa/done
 // (where enrollment ends), and the emulator's outbox page. Enrollment is in enroll.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { getMfaState, userKeyOf } from 'passport-okta-mfa'
+import { getMfaState, isStoreUnavailableError, userKeyOf } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
-import { failureText, isStoreOutage, isUpstreamFailure, lockoutText, messageFor, STORE_DOWN, UNAVAILABLE, type FailInfo } from '../messages.js'
+import { failureText, isUpstreamFailure, lockoutText, messageFor, STORE_DOWN, UNAVAILABLE, type FailInfo } from '../messages.js'
 import { field, isLocalPath, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
 import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
@@ -33,7 +33,7 @@ export async function loadFactors (ctx: AppContext, request: FastifyRequest): Pr
  * x-error-code header names it, and an outage of the attempt store (STORE_UNAVAILABLE) gets its own words: Okta is fine.
  */
 export async function sendUnavailable (reply: FastifyReply, moment: keyof typeof UNAVAILABLE = 'factors', err?: unknown): Promise<void> {
-  const store = isStoreOutage(err)
+  const store = isStoreUnavailableError(err)
   if (err !== undefined) reply.header('x-error-code', store ? 'STORE_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE')
   const page = store
     ? errorPage(moment === 'code' ? STORE_DOWN.code : STORE_DOWN.page, { signedIn: true, title: STORE_DOWN.title })
@@ -109,7 +109,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
   app.post('/mfa', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, ctx.passport.authenticate('okta-mfa', async (request, reply, err, user, info) => {
     if (err !== null) {
       if (!isUpstreamFailure(err)) throw err
-      request.log.warn({ code: (err as { code?: string }).code }, isStoreOutage(err) ? 'attempt store unavailable during MFA' : 'Okta unavailable during MFA')
+      request.log.warn({ code: (err as { code?: string }).code }, isStoreUnavailableError(err) ? 'attempt store unavailable during MFA' : 'Okta unavailable during MFA')
       return await sendUnavailable(reply, 'code', err)
     }
     const selectedFactorId = field(request, 'factorId')

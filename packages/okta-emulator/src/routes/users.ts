@@ -128,12 +128,12 @@ export function usersRoutes (app: FastifyInstance, ctx: Ctx): void {
     const after = queryParam(req, 'after')
     const keep = selector(req)
     const page: UserRecord[] = []
-    // The cursor is a list position (that of the last user of the previous page, even one deleted since).
-    const from = after === undefined || after === '' ? -1 : store.placeOf(after)
+    // The cursor is a list position (that of the last user of the previous page, even one deleted since);
+    // an unknown cursor is past the end.
+    const from = after === undefined || after === '' ? -1 : store.placeOf(after) ?? Infinity
     let more = false
-    for (const u of from === undefined ? [] : store.users.values()) {
-      if (store.placeOfUser(u) <= from!) continue
-      if (!keep(u)) continue
+    for (const u of store.users.values()) {
+      if (store.placeOfUser(u) <= from || !keep(u)) continue
       if (page.length === limit) { more = true; break }
       page.push(u)
     }
