@@ -9,8 +9,9 @@
 //   + MFA core        @okta-mfa/client and @okta-mfa/core's rules: revocation check, Okta user binding, attempt
 //                     counting, the verify with the end user's context, the recorded MFA step
 //   gateway           the standalone gateway itself (buildGatewayServer), as in bench/gateway
-// Besides CPU it reports the main thread's GC pauses and the bytes V8 promotes to the old generation per verify
-// (each server runs with --trace-gc-nvp): old-generation garbage is what raises a server's RSS under load.
+// Besides CPU it reports the main thread's GC pauses, the bytes allocated and the bytes V8 promotes to the old
+// generation per verify (each server runs with --trace-gc-nvp): allocation is what the scavenges cost, old-generation
+// garbage is what raises a server's RSS under load.
 //   node bench/dist/layers.js [--rounds N] [--seconds N] [--only layer,layer] [--node-flags '--perf-basic-prof ...']
 // With --node-flags each server's pid is printed, for `perf record -e cpu-clock -g -p PID`.
 import { fork, type ChildProcess } from 'node:child_process'
@@ -114,9 +115,14 @@ interface Child {
   ask: (type: string) => Promise<Msg>
   /** Bytes V8 promoted to the old generation in scavenges so far (from `--trace-gc-nvp`, servers only). */
   promoted: () => number
+  /** Bytes allocated before each scavenge so far (the nvp line's `allocated=`: allocated since the previous GC). */
+  allocated: () => number
 }
 
-/** A child process; a server (`traceGc`) runs with `--trace-gc-nvp`, its stdout read for each scavenge's `promoted=`. */
+/**
+ * A child process; a server (`traceGc`) runs with `--trace-gc-nvp`, its stdout read for each scavenge's `promoted=` and
+ * `allocated=`.
+ */
 async function start (file: string, args: string[], execArgv: string[] = [], traceGc = false): Promise<Child> {
   const proc = fork(file, args, {
     env: { ...process.env, ...SERVER_ENV },
@@ -124,12 +130,16 @@ async function start (file: string, args: string[], execArgv: string[] = [], tra
     stdio: ['ignore', traceGc ? 'pipe' : 'inherit', 'inherit', 'ipc'],
   })
   let promoted = 0
+  let allocated = 0
   let rest = ''
   proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     const lines = (rest + chunk).split('\n')
     rest = lines.pop()!
     for (const line of lines) {
-      if (line.includes(' gc=s ')) promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0)
+      if (line.includes(' gc=s ')) {
+        promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0)
+        allocated += Number(/ allocated=(\d+)/.exec(line)?.[1] ?? 0)
+      }
       else if (!line.includes(' gc=')) process.stdout.write(`${line}\n`)
     }
   })
@@ -140,7 +150,7 @@ async function start (file: string, args: string[], execArgv: string[] = [], tra
     waiting.set('ready', resolve)
     proc.once('exit', (code) => { reject(new Error(`${args.join(' ')} exited with ${String(code)}`)) })
   })
-  return { proc, info, ask, promoted: () => promoted }
+  return { proc, info, ask, promoted: () => promoted, allocated: () => allocated }
 }
 
 function arg (name: string, fallback: number): number {
@@ -166,7 +176,7 @@ async function main (): Promise<void> {
     const login = await fetch(`${String(child.info.url)}/bench/login`, { method: 'POST' })
     cookies.push((login.headers.get('set-cookie') ?? '').split(';')[0]!)
   }
-  const totals = LAYERS.map(() => ({ requests: 0, cpu: 0, gc: 0, promoted: 0, seconds: 0, bad: 0 }))
+  const totals = LAYERS.map(() => ({ requests: 0, cpu: 0, gc: 0, promoted: 0, allocated: 0, seconds: 0, bad: 0 }))
   for (let round = 0; round <= rounds; round++) {
     const code = String((await emulator.ask('code')).code)
     const body = JSON.stringify({ query: 'mutation V($f: ID!, $p: String!) { verifyFactor(factorId: $f, passCode: $p) { result } }', variables: { f: FACTOR_ID, p: code } })
@@ -177,6 +187,7 @@ async function main (): Promise<void> {
       const opts = { url: `${String(child.info.url)}/graphql`, method: 'POST' as const, body, headers: { 'content-type': 'application/json', cookie: cookies[k]! }, connections: 50 }
       const before = await child.ask('stats')
       const promotedBefore = child.promoted()
+      const allocatedBefore = child.allocated()
       const r = await autocannon({ ...opts, duration: round === 0 ? 1 : seconds })
       const after = await child.ask('stats')
       if (round === 0) continue
@@ -186,15 +197,16 @@ async function main (): Promise<void> {
       t.cpu += Number(after.cpuMicros) - Number(before.cpuMicros)
       t.gc += (Number(after.gcMs) - Number(before.gcMs)) * 1000
       t.promoted += child.promoted() - promotedBefore
+      t.allocated += child.allocated() - allocatedBefore
       t.bad += r.non2xx + r.errors
     }
   }
   const base = totals[0]!.cpu / totals[0]!.requests
-  console.log('| layers | req/s | CPU µs per verify | × route + call | GC pause µs per verify | bytes promoted per verify | non-2xx or errors |\n|---|---:|---:|---:|---:|---:|---:|')
+  console.log('| layers | req/s | CPU µs per verify | × route + call | GC pause µs per verify | KB allocated per verify | bytes promoted per verify | non-2xx or errors |\n|---|---:|---:|---:|---:|---:|---:|---:|')
   for (const [k, layer] of LAYERS.entries()) {
     const t = totals[k]!
     const cpu = t.cpu / t.requests
-    console.log(`| ${layer} | ${Math.round(t.requests / t.seconds)} | ${cpu.toFixed(1)} | ${(cpu / base).toFixed(2)} | ${(t.gc / t.requests).toFixed(1)} | ${Math.round(t.promoted / t.requests)} | ${t.bad} |`)
+    console.log(`| ${layer} | ${Math.round(t.requests / t.seconds)} | ${cpu.toFixed(1)} | ${(cpu / base).toFixed(2)} | ${(t.gc / t.requests).toFixed(1)} | ${(t.allocated / t.requests / 1024).toFixed(1)} | ${Math.round(t.promoted / t.requests)} | ${t.bad} |`)
   }
   for (const c of [...servers, emulator]) c.proc.send({ type: 'exit' })
 }

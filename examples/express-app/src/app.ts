@@ -1,17 +1,18 @@
 // An Express 5 app with its own password login (passport-local over an in-memory user list) that adds
 // the Okta TOTP step with passport-okta-mfa: one strategy, one guard, two routes.
-import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type Response } from 'express'
+import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import session, { type Store } from 'express-session'
 import passport from 'passport'
 import { Strategy as LocalStrategy } from 'passport-local'
 import {
-  AttemptLimiter, DEFAULT_REMEMBER_DAYS, MFA_OUTCOMES, MemoryAttemptStore, MemoryRevocationStore, OktaMfaStrategy, RememberedDevices, clearMfa, getMfaState,
-  isSafeReturnTo, isSessionRevoked, isStoreUnavailableError, requireMfa, resolveOktaUserId, revokeSession, startSession,
+  AttemptLimiter, DEFAULT_REMEMBER_DAYS, MemoryAttemptStore, MemoryRevocationStore, OktaMfaStrategy, RememberedDevices, clearMfa, getMfaState,
+  isSafeReturnTo, isSessionRevoked, requireMfa, resolveOktaUserId, revokeSession, startSession,
   type AttemptStore, type MfaOktaClient, type OktaMfaStrategyOptions, type ResolveOktaUser, type RevocationStore,
 } from 'passport-okta-mfa'
 import { csrfToken, requireCsrf } from './csrf.js'
+import { onError } from './errors.js'
 import { checkLoginInput } from 'passport-okta-mfa'
-import { accountPage, layout, loginPage, mfaPage } from './pages.js'
+import { accountPage, loginPage, mfaPage } from './pages.js'
 import { UserDirectory, type AppUser, type UserSeed } from './users.js'
 
 /** How the app reaches Okta: an existing client, an org URL and API token, or an org URL and the client's `auth` (OAuth 2.0). */
@@ -62,15 +63,6 @@ export interface BuiltApp {
   strategy: OktaMfaStrategy<AppUser, Request>
   /** Closes the Okta client the strategy created (not a given one). */
   close: () => Promise<void>
-}
-
-const UNAVAILABLE = new Set(['OKTA_TIMEOUT', 'OKTA_CONNECTION', 'OKTA_INVALID_RESPONSE', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'STORE_UNAVAILABLE'])
-
-/** Okta unreachable, slow, garbled or failing with a 5xx: the user may retry later. */
-function isUpstreamDown (err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false
-  const { code, status } = err as { code?: unknown, status?: unknown }
-  return (typeof code === 'string' && UNAVAILABLE.has(code)) || (code === 'OKTA_API_ERROR' && typeof status === 'number' && status >= 500)
 }
 
 /** "Remember this device", unless turned off or the app asks for a code at every step-up. */
@@ -267,40 +259,6 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     }, next)
   })
 
-  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
-    const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
-    const api = req.path.startsWith('/api/')
-    // Log the code only: client errors never carry secrets, but a page must not show internals either.
-    const logged = typeof code === 'string' ? code : 'internal error'
-    if (res.headersSent) {
-      // The response already went out (e.g. the store failed while express-session touched the session after it):
-      // nothing more can be said to the client, and a second answer would only throw.
-      console.error(`request failed after its response: ${logged}`)
-      if (!res.writableEnded) req.socket.destroy()
-      return
-    }
-    // A request the body parser refused (too large, too many fields, malformed): the client's mistake, not a 500.
-    const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      if (api) { res.status(status).json({ code: 'BAD_REQUEST', message: 'That request could not be handled.' }); return }
-      res.status(status).type('html').send(layout('That request could not be handled', '<p>Go back and try again.</p>'))
-      return
-    }
-    const store = isStoreUnavailableError(err)
-    const unavailable = store || isUpstreamDown(err)
-    console.error(`request failed: ${logged}`)
-    // Nothing of a failed request is kept: no session save (the store may be the failure) and no session cookie.
-    delete (req as unknown as { session?: unknown }).session
-    res.status(unavailable ? 503 : 500).setHeader('cache-control', 'no-store')
-    if (unavailable) res.setHeader('retry-after', '5')
-    if (api) {
-      const outcome = store ? 'STORE_UNAVAILABLE' : unavailable ? 'UPSTREAM_UNAVAILABLE' : undefined
-      res.json(outcome === undefined ? { code: 'INTERNAL', message: 'Internal error.' } : { code: outcome, message: MFA_OUTCOMES[outcome].message })
-      return
-    }
-    const why = store ? 'Sign-in is unavailable right now.' : 'Verification is unavailable right now.'
-    res.type('html').send(layout('Something went wrong', unavailable ? `<p>${why} Try again in a minute.</p>` : '<p>Internal error.</p>'))
-  }
   app.use(onError)
 
   return { app, strategy, close: async () => { await strategy.close() } }

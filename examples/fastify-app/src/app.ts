@@ -1,20 +1,20 @@
 // buildApp: the whole example as one Fastify instance. secure-session first (everything below reads the
 // session), then form parsing, passport (local for the password, okta-mfa for the code), the gateway's
 // GraphQL, and the pages. Starts the emulator in-process when no Okta org is given.
-import { readFileSync } from 'node:fs'
 import formbody from '@fastify/formbody'
 import { Authenticator } from '@fastify/passport'
 import secureSession from '@fastify/secure-session'
-import { createOktaClient, type OktaClient, type OktaClientOptions } from '@okta-mfa/client'
+import { createOktaClient, type OktaClient } from '@okta-mfa/client'
 import { createRedisStores } from '@okta-mfa/core'
-import { startEmulator, type Emulator, type EmulatorOptions } from '@okta-mfa/emulator'
+import { startEmulator, type Emulator } from '@okta-mfa/emulator'
 import { oktaMfaGateway } from '@okta-mfa/gateway'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import {
   AttemptLimiter, MemoryAttemptStore, OktaMfaStrategy, requireMfaFastify, MemoryRevocationStore, isSessionRevoked, RememberedDevices,
   DEFAULT_REMEMBER_DAYS, type AttemptStore, type RevocationStore,
 } from 'passport-okta-mfa'
 import { Strategy as LocalStrategy } from 'passport-local'
+import { securityHeadersAndAssets } from './assets.js'
 import { isSignedIn, type AppContext } from './context.js'
 import { requireCsrf } from './csrf.js'
 import { DEMO_ISSUER, demoSeed, HIDDEN_DEMO_PASSWORD, type DemoInfo } from './demo.js'
@@ -25,9 +25,10 @@ import { accountRoutes } from './routes/account.js'
 import { authRoutes } from './routes/auth.js'
 import { enrollRoutes } from './routes/enroll.js'
 import { mfaRoutes } from './routes/mfa.js'
-import { registerDemoServiceApp, type EmulatorAuth } from './okta-auth.js'
+import { registerDemoServiceApp } from './okta-auth.js'
+import { checkOptions, type BuildAppOptions } from './options.js'
 import { rememberReturnTo } from './session.js'
-import { DEMO_USERS, UserStore, type AppUser, type UserSeed } from './users.js'
+import { DEMO_USERS, UserStore, type AppUser } from './users.js'
 import { csrfPage, notFoundPage } from './views/errors.js'
 
 declare module 'fastify' {
@@ -40,60 +41,6 @@ declare module '@fastify/secure-session' {
     /** The signed-in user as a standalone gateway server reads it (mirrors passport's user). */
     user: { id: string, login: string }
   }
-}
-
-/** Options of {@link buildApp}. */
-export interface BuildAppOptions {
-  /** A real Okta org (https). Without it the app starts the emulator in-process. */
-  orgUrl?: string
-  /** The org's SSWS API token; with `orgUrl`, this or `auth`. */
-  token?: string
-  /** How to authorize to the org, with `orgUrl` (instead of `token`): the client's `auth` option (SSWS token or OAuth 2.0 settings). */
-  auth?: OktaClientOptions['auth']
-  /**
-   * Without `orgUrl`: how the app talks to the in-process emulator. `'oauth'` registers a service app there at start
-   * (a fresh key pair, DPoP required) and every Okta call of the app goes over OAuth 2.0 with DPoP. @default 'ssws'
-   */
-  emulatorAuth?: EmulatorAuth
-  /** Accept an `http:` orgUrl (an emulator on loopback started apart). @default false */
-  allowInsecureHttp?: boolean
-  /** Options for the in-process emulator (port 0 and the demo seed unless given). */
-  emulator?: Omit<EmulatorOptions, 'clock'>
-  /** 32-byte key of the session cookie (@fastify/secure-session): new cookies are encrypted with it. */
-  sessionKey: Buffer
-  /** Older 32-byte keys that still decrypt cookies (key rotation), newest first. @default [] */
-  oldSessionKeys?: readonly Buffer[]
-  /**
-   * Redis for the attempt counters and the session revocations, shared by every instance and by standalone gateways
-   * given the same URL (`redis://…`). The app opens the client and closes it with itself. @default in this process
-   */
-  redisUrl?: string
-  /** Time source in ms for the emulator, the strategy, the guards and the gateway (tests move it). @default Date.now */
-  clock?: () => number
-  /** Fastify's logger option. @default false */
-  logger?: FastifyServerOptions['logger']
-  /** The app's accounts. @default DEMO_USERS */
-  users?: readonly UserSeed[]
-  /**
-   * Show the demo accounts' passwords on the sign-in page and in `demo` (main.ts prints them). Off when the app is
-   * reachable from other machines: its passwords are then DEMO_PASSWORD or random, and never shown. @default true
-   */
-  showDemoPasswords?: boolean
-  /**
-   * With `showDemoPasswords: false`, what the sign-in page and the banner say instead of the password: where it
-   * comes from (DEMO_PASSWORD) or that it is random. @default HIDDEN_DEMO_PASSWORD
-   */
-  hiddenPasswordNote?: string
-  /** `Secure` attribute of the session cookie; `'auto'` sets it on https requests. @default 'auto' */
-  cookieSecure?: boolean | 'auto'
-  /** Lifetime of "Remember this device", in days (0 turns the checkbox off). @default 30 */
-  rememberDeviceDays?: number
-  /**
-   * Honour X-Forwarded-Proto/For from a TLS-terminating proxy (`true`, a hop count, or the proxy's addresses/CIDRs),
-   * so that `'auto'` cookies are Secure behind it. Off by default: forwarded headers are ignored.
-   * @default false
-   */
-  trustProxy?: boolean | number | string
 }
 
 /** What {@link buildApp} returns. Closing `app` also closes the client and the emulator it started. */
@@ -109,42 +56,6 @@ export interface BuiltApp {
 
 /** Path of the gateway's GraphQL endpoint. */
 export const GRAPHQL_PATH = '/graphql'
-
-const ASSETS = {
-  'app.css': 'text/css; charset=utf-8',
-  'enroll.js': 'text/javascript; charset=utf-8',
-  'countdown.js': 'text/javascript; charset=utf-8',
-  'favicon.ico': 'image/x-icon',
-} as const
-
-/** Pages only load their own scripts and styles; the QR code is a data: image. */
-const CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-
-function checkOptions (options: BuildAppOptions): void {
-  if (typeof options !== 'object' || options === null) throw new TypeError('buildApp needs an options object')
-  if (!Buffer.isBuffer(options.sessionKey) || options.sessionKey.length !== 32) throw new TypeError('"sessionKey" option must be a Buffer of 32 bytes')
-  const old = options.oldSessionKeys
-  if (old !== undefined && (!Array.isArray(old) || !old.every((key) => Buffer.isBuffer(key) && key.length === 32))) {
-    throw new TypeError('"oldSessionKeys" option must be an array of 32-byte Buffers')
-  }
-  if (options.redisUrl !== undefined && (typeof options.redisUrl !== 'string' || !/^rediss?:\/\//.test(options.redisUrl))) {
-    throw new TypeError('"redisUrl" option must be a redis:// or rediss:// URL')
-  }
-  if (options.token !== undefined && options.auth !== undefined) throw new TypeError('"token" and "auth" options are exclusive: give one way to authorize')
-  if ((options.orgUrl === undefined) !== (options.token === undefined && options.auth === undefined)) {
-    throw new TypeError('"orgUrl" and "token" (or "auth") options go together: give both or neither')
-  }
-  if (options.emulatorAuth !== undefined && (options.orgUrl !== undefined || !['ssws', 'oauth'].includes(options.emulatorAuth))) {
-    throw new TypeError('"emulatorAuth" option must be \'ssws\' or \'oauth\', and only without "orgUrl" (the in-process emulator)')
-  }
-  if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
-  const days = options.rememberDeviceDays
-  if (days !== undefined && (typeof days !== 'number' || !Number.isFinite(days) || days < 0 || days > 400)) throw new TypeError('"rememberDeviceDays" option must be a number of days from 0 to 400')
-  const trust = options.trustProxy
-  if (trust !== undefined && typeof trust !== 'boolean' && typeof trust !== 'string' && !(typeof trust === 'number' && Number.isInteger(trust) && trust >= 0)) {
-    throw new TypeError('"trustProxy" option must be a boolean, a hop count or proxy addresses')
-  }
-}
 
 /**
  * Builds the example app (not listening yet). Without `orgUrl` it starts the emulator seeded with the demo users.
@@ -291,27 +202,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
     rememberedDevices: devices,
   })
 
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-content-type-options', 'nosniff')
-    reply.header('referrer-policy', 'same-origin')
-    reply.header('x-frame-options', 'DENY')
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
-      reply.header('content-security-policy', CSP)
-      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
-    }
-  })
-
-  const assets = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(new URL(`../public/${name}`, import.meta.url)) }]))
-  app.get('/assets/:name', async (request, reply) => {
-    const asset = assets.get((request.params as { name: string }).name)
-    if (asset === undefined) return await reply.code(404).type('text/plain').send('not found')
-    await reply.header('cache-control', 'no-cache').type(asset.type).send(asset.body)
-  })
-
-  app.get('/favicon.ico', async (request, reply) => {
-    const icon = assets.get('favicon.ico')!
-    await reply.header('cache-control', 'public, max-age=86400').type(icon.type).send(icon.body)
-  })
+  securityHeadersAndAssets(app)
 
   const requireLogin = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (isSignedIn(request) && !await isSessionRevoked(request, revocations, { clock })) return

@@ -1,0 +1,54 @@
+// The app's error handler: a client's mistake is a 4xx, an outage (Okta's or the attempt store's) a 503 with
+// Retry-After, anything else a 500; pages get HTML, /api JSON, and nothing internal is shown or logged but a code.
+import type { ErrorRequestHandler } from 'express'
+import { MFA_OUTCOMES, isStoreUnavailableError } from 'passport-okta-mfa'
+import { layout } from './pages.js'
+
+const UNAVAILABLE = new Set(['OKTA_TIMEOUT', 'OKTA_CONNECTION', 'OKTA_INVALID_RESPONSE', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'STORE_UNAVAILABLE'])
+
+/** Okta unreachable, slow, garbled or failing with a 5xx: the user may retry later. */
+function isUpstreamDown (err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false
+  const { code, status } = err as { code?: unknown, status?: unknown }
+  return (typeof code === 'string' && UNAVAILABLE.has(code)) || (code === 'OKTA_API_ERROR' && typeof status === 'number' && status >= 500)
+}
+
+/**
+ * The last middleware of the app (see the file's opening comment).
+ * @example
+ * app.use(onError)
+ */
+export const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+  const api = req.path.startsWith('/api/')
+  // Log the code only: client errors never carry secrets, but a page must not show internals either.
+  const logged = typeof code === 'string' ? code : 'internal error'
+  if (res.headersSent) {
+    // The response already went out (e.g. the store failed while express-session touched the session after it):
+    // nothing more can be said to the client, and a second answer would only throw.
+    console.error(`request failed after its response: ${logged}`)
+    if (!res.writableEnded) req.socket.destroy()
+    return
+  }
+  // A request the body parser refused (too large, too many fields, malformed): the client's mistake, not a 500.
+  const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (api) { res.status(status).json({ code: 'BAD_REQUEST', message: 'That request could not be handled.' }); return }
+    res.status(status).type('html').send(layout('That request could not be handled', '<p>Go back and try again.</p>'))
+    return
+  }
+  const store = isStoreUnavailableError(err)
+  const unavailable = store || isUpstreamDown(err)
+  console.error(`request failed: ${logged}`)
+  // Nothing of a failed request is kept: no session save (the store may be the failure) and no session cookie.
+  delete (req as unknown as { session?: unknown }).session
+  res.status(unavailable ? 503 : 500).setHeader('cache-control', 'no-store')
+  if (unavailable) res.setHeader('retry-after', '5')
+  if (api) {
+    const outcome = store ? 'STORE_UNAVAILABLE' : unavailable ? 'UPSTREAM_UNAVAILABLE' : undefined
+    res.json(outcome === undefined ? { code: 'INTERNAL', message: 'Internal error.' } : { code: outcome, message: MFA_OUTCOMES[outcome].message })
+    return
+  }
+  const why = store ? 'Sign-in is unavailable right now.' : 'Verification is unavailable right now.'
+  res.type('html').send(layout('Something went wrong', unavailable ? `<p>${why} Try again in a minute.</p>` : '<p>Internal error.</p>'))
+}

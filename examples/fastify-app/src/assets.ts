@@ -1,0 +1,42 @@
+// The pages' static files and the headers every response carries (the pages load only their own scripts and styles).
+import { readFileSync } from 'node:fs'
+import type { FastifyInstance } from 'fastify'
+
+const ASSETS = {
+  'app.css': 'text/css; charset=utf-8',
+  'enroll.js': 'text/javascript; charset=utf-8',
+  'countdown.js': 'text/javascript; charset=utf-8',
+  'favicon.ico': 'image/x-icon',
+} as const
+
+/** Pages only load their own scripts and styles; the QR code is a data: image. */
+const CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+/**
+ * Security headers on every response (CSP and no-store on pages), `/assets/:name` and `/favicon.ico`.
+ * @example
+ * securityHeadersAndAssets(app)
+ */
+export function securityHeadersAndAssets (app: FastifyInstance): void {
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff')
+    reply.header('referrer-policy', 'same-origin')
+    reply.header('x-frame-options', 'DENY')
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      reply.header('content-security-policy', CSP)
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
+    }
+  })
+
+  const assets = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(new URL(`../public/${name}`, import.meta.url)) }]))
+  app.get('/assets/:name', async (request, reply) => {
+    const asset = assets.get((request.params as { name: string }).name)
+    if (asset === undefined) return await reply.code(404).type('text/plain').send('not found')
+    await reply.header('cache-control', 'no-cache').type(asset.type).send(asset.body)
+  })
+
+  app.get('/favicon.ico', async (request, reply) => {
+    const icon = assets.get('favicon.ico')!
+    await reply.header('cache-control', 'public, max-age=86400').type(icon.type).send(icon.body)
+  })
+}
