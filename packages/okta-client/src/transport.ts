@@ -55,6 +55,12 @@ export const MAX_RATE_LIMIT_RETRIES = 3
 
 type Query = Record<string, string | number | boolean | undefined>
 
+/** Where one call goes: the origin, and the path with its query exactly as sent. */
+export interface Target {
+  origin: string
+  path: string
+}
+
 /** One call to Okta, as the resource modules describe it. */
 export interface CallSpec {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -82,18 +88,23 @@ export interface ApiResponse {
   headers: Record<string, string | string[] | undefined>
   body: unknown
   requestId: string | undefined
-  url: URL
+  /** Where the call went: origin, path and query, as sent. */
+  url: string
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 const waits = new WeakMap<RateLimitedError, number>()
 
 /**
- * Encodes one path segment (a login keeps its `@` and `+` as `%40` and `%2B`). Throws a TypeError naming the
- * parameter, never quoting it, for an empty value or one that cannot be encoded (a lone UTF-16 surrogate).
+ * Encodes one path segment (a login keeps its `@` and `+` as `%40` and `%2B`, and `.` or `..` is escaped). Throws a
+ * TypeError naming the parameter, never quoting it, for an empty value or one that cannot be encoded (a lone UTF-16
+ * surrogate).
  */
 export function segment (value: string, name: string): string {
   if (typeof value !== 'string' || value === '') throw new TypeError(`"${name}" must be a non-empty string`)
+  // "." and ".." are dot-segments: a server (or a URL parser) resolving them would send the call to another
+  // resource (a factor id of ".." turns /users/{id}/factors/.. into /users/{id}). Escaped, they name a resource.
+  if (value === '.' || value === '..') return value === '.' ? '%2E' : '%2E%2E'
   try {
     return encodeURIComponent(value)
   } catch {
@@ -109,8 +120,10 @@ export class Transport {
   readonly #ownsDispatcher: boolean
   readonly #userAgent: string
   readonly #oauth: OAuthSession | undefined
-  /** The org URL's origin and path without a trailing slash: an org path is appended to it. */
-  readonly #prefix: string
+  /** The org URL's origin. */
+  readonly #origin: string
+  /** The org URL's path without a trailing slash: an org path is appended to it. */
+  readonly #basePath: string
   #closed = false
 
   constructor (config: ClientConfig) {
@@ -122,7 +135,8 @@ export class Transport {
       connect: { timeout: config.timeoutMs },
     })
     this.#userAgent = `okta-mfa-client/${VERSION}` + (config.userAgent === undefined ? '' : ` ${config.userAgent}`)
-    this.#prefix = config.baseUrl.origin + config.baseUrl.pathname.replace(/\/+$/, '')
+    this.#origin = config.baseUrl.origin
+    this.#basePath = config.baseUrl.pathname.replace(/\/+$/, '')
     this.#oauth = config.oauth === undefined
       ? undefined
       : new OAuthSession(config.oauth, {
@@ -148,14 +162,26 @@ export class Transport {
 
   /** The absolute URL of an org path with its query (undefined values dropped). */
   url (path: string, query?: Query): URL {
-    // One parse: the org's origin and path, then the call's path (its segments already encoded, see `segment`).
-    const url = new URL(this.#prefix + path)
+    const target = this.#target(path, query)
+    return new URL(target.origin + target.path)
+  }
+
+  /**
+   * Where a call to an org path goes: the org's origin, and the path (its segments already encoded, see `segment`)
+   * with its query, undefined values dropped. No URL parser on the way: the path is sent exactly as built, with
+   * nothing resolved or re-encoded.
+   */
+  #target (path: string, query: Query | undefined): Target {
+    let full = this.#basePath + path
     if (query !== undefined) {
+      const params = new URLSearchParams()
       for (const [k, v] of Object.entries(query)) {
-        if (v !== undefined) url.searchParams.set(k, String(v))
+        if (v !== undefined) params.set(k, String(v))
       }
+      const search = params.toString()
+      if (search !== '') full += `?${search}`
     }
-    return url
+    return { origin: this.#origin, path: full }
   }
 
   /** True when a link Okta returned points at the org itself (the token is never sent elsewhere). */
@@ -165,12 +191,12 @@ export class Transport {
 
   /** Sends a call, waiting out 429s where the spec allows it. */
   async send (spec: CallSpec): Promise<ApiResponse> {
-    const url = spec.url ?? this.url(spec.path, spec.query)
+    const target = spec.url === undefined ? this.#target(spec.path, spec.query) : { origin: spec.url.origin, path: spec.url.pathname + spec.url.search }
     let waited = 0
     const retried = { nonce: false, token: false }
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#once(url, spec)
+        return await this.#once(target, spec)
       } catch (err) {
         if (err instanceof RetryOnce) {
           // OAuth: one retry with Okta's new DPoP nonce, one with a fresh token; then the coded error.
@@ -226,7 +252,7 @@ export class Transport {
     return headers
   }
 
-  async #once (url: URL, spec: CallSpec): Promise<ApiResponse> {
+  async #once (target: Target, spec: CallSpec): Promise<ApiResponse> {
     if (this.#closed) throw new ClientClosedError()
     const signal = spec.opts?.signal
     if (signal?.aborted === true) throw new AbortedError({ cause: signal.reason })
@@ -235,7 +261,7 @@ export class Transport {
     if (deadline !== undefined && deadline - performance.now() < 1) throw new AbortedError({ cause: new Error('the request deadline has passed') })
     const grant = this.#oauth === undefined
       ? undefined
-      : await untilAborted(this.#oauth.grant(spec.method, url), signal ?? (deadline === undefined ? undefined : AbortSignal.timeout(Math.ceil(deadline - performance.now()))))
+      : await untilAborted(this.#oauth.grant(spec.method, target), signal ?? (deadline === undefined ? undefined : AbortSignal.timeout(Math.ceil(deadline - performance.now()))))
     const auth = this.#authorization(grant)
     const headers = this.#headers(spec, grant, typeof auth === 'string' ? auth : await auth)
     if (aborted(signal)) throw new AbortedError({ cause: signal?.reason }) // aborted while the auth header was fetched
@@ -262,8 +288,8 @@ export class Transport {
       // The dispatcher's own `dispatch` with a handler that keeps the body as bytes: undici's `request()` would add a
       // Readable stream, an async resource and their listeners to every call.
       this.#dispatcher.dispatch({
-        origin: url.origin,
-        path: url.search === '' ? url.pathname : url.pathname + url.search,
+        origin: target.origin,
+        path: target.path,
         method: spec.method,
         headers,
         body: spec.body !== undefined ? JSON.stringify(spec.body) : spec.emptyJsonBody === true ? '' : null,
@@ -274,6 +300,7 @@ export class Transport {
         bodyTimeout: 0,
       }, exchange)
       const response = await exchange.promise
+      const url = target.origin + target.path
       if (grant === undefined) return interpret(response.statusCode, response.headers, response.body, spec, url)
       const oauth = this.#oauth!
       oauth.observeNonce(headerValue(response.headers, 'dpop-nonce'))
@@ -318,7 +345,7 @@ function aborted (signal: AbortSignal | undefined): boolean {
 }
 
 function interpret (
-  status: number, headers: ApiResponse['headers'], raw: Buffer, spec: CallSpec, url: URL,
+  status: number, headers: ApiResponse['headers'], raw: Buffer, spec: CallSpec, url: string,
   onAuthError?: (err: OktaApiError) => Error,
 ): ApiResponse {
   const requestId = headerValue(headers, 'x-okta-request-id')

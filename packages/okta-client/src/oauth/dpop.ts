@@ -31,20 +31,21 @@ function decodeRun (run: string): string {
 }
 
 /**
- * The `htu` of a request: scheme, host and path, no query or fragment, the path percent-decoded
+ * The `htu` of a request (its origin, and its path as sent): scheme, host and path, no query, the path percent-decoded
  * (Okta normalises the request URI before comparing: a login's `%40` would not match) except for
  * `%2F`, `%3F`, `%23` and `%25`, so the htu stays one path, and decoding it once gives the request path.
  * A path that is not valid percent-encoded UTF-8 stays as it is.
  */
-export function htuOf (url: URL): string {
-  const path = url.pathname
-  if (!path.includes('%')) return url.origin + path
+export function htuOf (target: { origin: string, path: string }): string {
+  const q = target.path.indexOf('?')
+  const path = q === -1 ? target.path : target.path.slice(0, q)
+  if (!path.includes('%')) return target.origin + path
   try {
     decodeURIComponent(path) // the whole path decodes: so does every run of escapes split at an ASCII escape
   } catch {
-    return url.origin + path
+    return target.origin + path
   }
-  return url.origin + path.replace(ESCAPES, decodeRun)
+  return target.origin + path.replace(ESCAPES, decodeRun)
 }
 
 /** The client's DPoP key and proof signer. */

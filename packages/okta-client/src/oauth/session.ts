@@ -47,10 +47,10 @@ export class OAuthSession {
   }
 
   /** The Authorization (and DPoP) header of one API request. */
-  async grant (method: string, url: URL): Promise<Grant> {
+  async grant (method: string, target: { origin: string, path: string }): Promise<Grant> {
     const cached = this.#token
     const token = cached !== undefined && Date.now() < cached.refreshAt ? cached : await this.#refresh()
-    const dpop = token.ath === undefined ? undefined : this.#signer!.proof(method, htuOf(url), token.ath, this.#rsNonce)
+    const dpop = token.ath === undefined ? undefined : this.#signer!.proof(method, htuOf(target), token.ath, this.#rsNonce)
     return { token, authorization: token.authorization, dpop }
   }
 
