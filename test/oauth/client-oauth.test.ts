@@ -258,3 +258,60 @@ void t.test('the token endpoint failing: coded errors, and a caller may leave a 
   t.match(await rejection(d.client.getUser('00u1')), { code: 'OKTA_DPOP_REJECTED', error: 'invalid_dpop_proof', errorDescription: /'htu'/ })
   d.agent.assertNoPendingInterceptors()
 })
+
+void t.test('challenges as servers write them, scopes as people write them, and a close during the token fetch', async (t) => {
+  const tokenReply = { token_type: 'DPoP', expires_in: 3600, access_token: TOKEN_SECRET, scope: 'okta.users.read' }
+  // invalid_dpop_proof on a 401 (RFC 9449's form; Okta answers 400): still the proof's fault, no new token.
+  const a = mocked(t, true)
+  const apool = a.agent.get(ORG)
+  let tokens = 0
+  apool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(200, () => { tokens++; return tokenReply }, { headers: json }).persist()
+  apool.intercept({ path: '/api/v1/users/00u1', method: 'GET' }).reply(401, invalidTokenBody, {
+    headers: { ...json, 'www-authenticate': 'DPoP algs="ES256", error="invalid_dpop_proof", error_description="bad proof"' },
+  })
+  t.match(await rejection(a.client.getUser('00u1')), { code: 'OKTA_DPOP_REJECTED', error: 'invalid_dpop_proof' })
+  t.equal(tokens, 1, 'no second token for a refused proof')
+
+  // The nonce demand in a second WWW-Authenticate line: the retry with the nonce, not a token refresh.
+  let proofs: string[] = []
+  apool.intercept({ path: '/api/v1/users/00u2', method: 'GET' }).reply(401, invalidTokenBody, {
+    headers: { ...json, 'dpop-nonce': 'n-api', 'www-authenticate': ['Bearer realm="okta"', 'DPoP error="use_dpop_nonce", error_description="nonce required"'] },
+  })
+  apool.intercept({ path: '/api/v1/users/00u2', method: 'GET' }).reply((opts) => {
+    proofs = [String((opts.headers as Record<string, string>)['dpop'])]
+    return { statusCode: 200, data: { id: '00u2', status: 'ACTIVE', profile: { login: 'b@example.com' } }, responseOptions: { headers: json } }
+  })
+  t.equal((await a.client.getUser('00u2')).id, '00u2')
+  t.equal(tokens, 1, 'the nonce retry used the same token')
+  t.match(JSON.parse(Buffer.from(proofs[0]!.split('.')[1]!, 'base64url').toString()), { nonce: 'n-api' })
+
+  // An unquoted error value (an auth-param token) is read as a quoted one.
+  apool.intercept({ path: '/api/v1/users', method: 'POST' }).reply(403, { ...invalidTokenBody, errorCode: 'E0000006', errorSummary: 'You do not have permission' }, {
+    headers: { ...json, 'www-authenticate': 'DPoP error=insufficient_scope, scope=okta.users.manage' },
+  })
+  t.match(await rejection(a.client.createUser({ profile: { login: 'c@example.com', email: 'c@example.com' } })), { code: 'OKTA_INSUFFICIENT_SCOPE', requiredScopes: ['okta.users.manage'] })
+  a.agent.assertNoPendingInterceptors()
+
+  // A string of scopes separated by commas is two scopes; a comma inside one array entry is refused at construction.
+  const s = new MockAgent()
+  s.disableNetConnect()
+  let scope = ''
+  s.get(ORG).intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(200, (opts) => {
+    scope = new URLSearchParams(String(opts.body)).get('scope') ?? ''
+    return { ...tokenReply, token_type: 'Bearer' }
+  }, { headers: json })
+  s.get(ORG).intercept({ path: '/api/v1/users/00u3', method: 'GET' }).reply(200, { id: '00u3', status: 'ACTIVE', profile: {} }, { headers: json })
+  const commas = createOktaClient({ orgUrl: ORG, dispatcher: s, auth: { clientId: '0oa-m', privateKey: KEY.pem, scopes: 'okta.users.read, okta.users.manage', dpop: false } })
+  t.teardown(async () => { await commas.close(); await s.close() })
+  await commas.getUser('00u3')
+  t.equal(scope, 'okta.users.read okta.users.manage')
+  t.throws(() => createOktaClient({ orgUrl: ORG, auth: { clientId: 'c', privateKey: KEY.pem, scopes: ['okta.users.read,okta.users.manage'] } }), /"auth\.scopes"/)
+
+  // close() while a call waits for its token: the client's own coded error, not the closed dispatcher's.
+  const c = mocked(t, false)
+  c.agent.get(ORG).intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(200, { ...tokenReply, token_type: 'Bearer' }, { headers: json }).delay(300)
+  const waiting = rejection(c.client.getUser('00u1'))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  await c.client.close()
+  t.equal((await waiting).code, 'OKTA_CLIENT_CLOSED')
+})

@@ -108,6 +108,7 @@ await t.test('readOktaAuthEnv: a token, an OAuth service app with defaults, or a
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: '{"kty":"EC","d":"bm90IGEga2V5"' }, 'OKTA_AUTH_KEY_INVALID', /OKTA_PRIVATE_KEY/],
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: PEM_FILE, OKTA_DPOP: 'maybe' }, 'OKTA_AUTH_INVALID', /OKTA_DPOP must be true or false/],
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: PEM_FILE, OKTA_SCOPES: 'okta.users.read "x"' }, 'OKTA_AUTH_INVALID', /OKTA_SCOPES/],
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: PEM_FILE, OKTA_SCOPES: ' , ' }, 'OKTA_AUTH_INVALID', /OKTA_SCOPES/],
     [{ OKTA_API_TOKEN: TOKEN, OKTA_DPOP: 'true' }, 'OKTA_AUTH_CONFLICT', /OAuth settings \(OKTA_DPOP\)/],
   ]
   for (const [env, code, message] of more) {

@@ -170,7 +170,7 @@ export function readOktaAuthEnv (env: Record<string, string | undefined>, option
   if (keyId !== undefined && !/^[\x21-\x7e]{1,200}$/.test(keyId)) throw new OktaAuthEnvError('OKTA_AUTH_INVALID', 'OKTA_KEY_ID must be the key\'s kid (printable, no spaces)')
   const scopeText = set(env, 'OKTA_SCOPES')
   const scopes = scopeText === undefined ? [...DEFAULT_OKTA_SCOPES] : scopeText.split(/[\s,]+/).filter((s) => s !== '')
-  if (scopes.some((s) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
+  if (scopes.length === 0 || scopes.some((s) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
     throw new OktaAuthEnvError('OKTA_AUTH_INVALID', 'OKTA_SCOPES must be scope names separated by spaces or commas, e.g. "okta.users.read okta.users.manage"')
   }
   const dpopText = set(env, 'OKTA_DPOP')?.trim()

@@ -252,6 +252,19 @@ export class Transport {
     return headers
   }
 
+  /** The token (and proof) of one call; a client closed while the token was fetched is ClientClosedError. */
+  async #grant (oauth: OAuthSession, method: string, target: Target, signal: AbortSignal | undefined, deadline: number | undefined): Promise<Grant> {
+    let grant: Grant
+    try {
+      grant = await untilAborted(oauth.grant(method, target), signal ?? (deadline === undefined ? undefined : AbortSignal.timeout(Math.ceil(deadline - performance.now()))))
+    } catch (err) {
+      if (this.#closed) throw new ClientClosedError()
+      throw err
+    }
+    if (this.#closed) throw new ClientClosedError()
+    return grant
+  }
+
   async #once (target: Target, spec: CallSpec): Promise<ApiResponse> {
     if (this.#closed) throw new ClientClosedError()
     const signal = spec.opts?.signal
@@ -259,9 +272,7 @@ export class Transport {
     const deadline = spec.opts?.deadline
     if (deadline !== undefined && (typeof deadline !== 'number' || Number.isNaN(deadline))) throw new TypeError('"deadline" option must be a number')
     if (deadline !== undefined && deadline - performance.now() < 1) throw new AbortedError({ cause: new Error('the request deadline has passed') })
-    const grant = this.#oauth === undefined
-      ? undefined
-      : await untilAborted(this.#oauth.grant(spec.method, target), signal ?? (deadline === undefined ? undefined : AbortSignal.timeout(Math.ceil(deadline - performance.now()))))
+    const grant = this.#oauth === undefined ? undefined : await this.#grant(this.#oauth, spec.method, target, signal, deadline)
     const auth = this.#authorization(grant)
     const headers = this.#headers(spec, grant, typeof auth === 'string' ? auth : await auth)
     if (aborted(signal)) throw new AbortedError({ cause: signal?.reason }) // aborted while the auth header was fetched
@@ -305,7 +316,7 @@ export class Transport {
       const oauth = this.#oauth!
       oauth.observeNonce(headerValue(response.headers, 'dpop-nonce'))
       return interpret(response.statusCode, response.headers, response.body, spec, url,
-        (err) => oauth.apiError(err, headerValue(response.headers, 'www-authenticate'), grant))
+        (err) => oauth.apiError(err, allValues(response.headers['www-authenticate']), grant))
     } catch (err) {
       exchange.abort(err) // a synchronous throw of dispatch(), or a failed interpretation: nothing more is read
       throw translate(err, timedOut, timeoutMs, signal, requestIdOf(exchange))
@@ -314,6 +325,11 @@ export class Transport {
       signal?.removeEventListener('abort', onAbort)
     }
   }
+}
+
+/** Every value of a header that may repeat (WWW-Authenticate: one challenge per header line), joined as one. */
+function allValues (value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value
 }
 
 /** Okta's request id of a response whose headers arrived. */

@@ -11,14 +11,15 @@ export class RetryOnce extends Error {
   }
 }
 
-/** The `error`, `error_description` and `scope` parameters of a WWW-Authenticate header. */
+/** The `error`, `error_description` and `scope` parameters of a WWW-Authenticate header (its values joined). */
 export function challengeParams (header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {}
   if (header === undefined) return out
-  const re = /([A-Za-z_]+)="((?:[^"\\]|\\.)*)"/g
+  // A value is a quoted string or a bare token (RFC 9110 auth-param).
+  const re = /([A-Za-z_]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))/g
   for (const m of header.slice(0, 4096).matchAll(re)) {
     const k = m[1]!
-    if ((k === 'error' || k === 'error_description' || k === 'scope') && !(k in out)) out[k] = m[2]!.replace(/\\(.)/g, '$1')
+    if ((k === 'error' || k === 'error_description' || k === 'scope') && !(k in out)) out[k] = m[2] === undefined ? m[3]! : m[2].replace(/\\(.)/g, '$1')
   }
   return out
 }
@@ -43,6 +44,8 @@ export function oauthApiError (err: OktaApiError, wwwAuthenticate: string | unde
   const p = challengeParams(wwwAuthenticate)
   const oauth = { status: err.status, error: p['error'] ?? '', errorDescription: p['error_description'], requestId: err.requestId }
   if (err.status === 401 && p['error'] === 'use_dpop_nonce' && dpop) return new RetryOnce('nonce', new DpopRejectedError(oauth))
+  // A proof refused (400 as Okta answers, or 401 as RFC 9449 allows) is not a dead token: a new token would not help.
+  if (p['error'] === 'invalid_dpop_proof') return new DpopRejectedError(oauth)
   if (err.status === 401) {
     invalidate()
     return new RetryOnce('token', new InvalidTokenError(details(err)))
@@ -50,6 +53,5 @@ export function oauthApiError (err: OktaApiError, wwwAuthenticate: string | unde
   if (err.status === 403 && p['error'] === 'insufficient_scope') {
     return new InsufficientScopeError({ ...details(err), requiredScopes: (p['scope'] ?? '').split(' ').filter((s) => s !== '') })
   }
-  if (p['error'] === 'invalid_dpop_proof') return new DpopRejectedError(oauth)
   return err
 }

@@ -30,7 +30,7 @@ export interface OktaOAuthOptions {
   privateKey: string | Record<string, unknown>
   /** The key's id (`kid` of the assertion header); defaults to the JWK's `kid`. Okta needs it when the app has several keys. */
   keyId?: string | undefined
-  /** The okta.* scopes to request, e.g. `['okta.users.read', 'okta.users.manage']` (or one space-separated string). */
+  /** The okta.* scopes to request, e.g. `['okta.users.read', 'okta.users.manage']` (or one space- or comma-separated string). */
   scopes: string[] | string
   /**
    * Use DPoP (RFC 9449): one key pair per client, a proof on every request. Okta requires it by
@@ -52,7 +52,8 @@ export interface OAuthConfig {
 
 const PRINTABLE = /^[\x21-\x7e]+$/
 // RFC 6749 scope-token: %x21 / %x23-5B / %x5D-7E
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
+// RFC 6749's scope-token, less the comma (a list written with commas is two scopes, not one).
+const SCOPE_TOKEN = /^[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]+$/
 const CURVE_ALGS: Record<string, OAuthConfig['alg']> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' }
 
 function parseKey (value: unknown): { key: KeyObject, kid: string | undefined } {
@@ -105,7 +106,8 @@ export function resolveOAuth (o: OktaOAuthOptions): OAuthConfig {
   if (o.keyId !== undefined && (typeof o.keyId !== 'string' || o.keyId.length > 200 || !PRINTABLE.test(o.keyId))) {
     throw new TypeError('"auth.keyId" option must be a non-empty string without spaces')
   }
-  const scopes = typeof o.scopes === 'string' ? o.scopes.split(' ').filter((s) => s !== '') : o.scopes
+  // Space- or comma-separated, as OKTA_SCOPES is read: no okta.* scope has a comma in its name.
+  const scopes = typeof o.scopes === 'string' ? o.scopes.split(/[\s,]+/).filter((s) => s !== '') : o.scopes
   if (!Array.isArray(scopes) || scopes.length === 0 || scopes.some((s) => typeof s !== 'string' || !SCOPE_TOKEN.test(s))) {
     throw new TypeError('"auth.scopes" option must be a non-empty array of scope names such as "okta.users.read"')
   }
