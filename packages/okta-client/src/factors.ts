@@ -1,7 +1,7 @@
 // The Factors API: list, catalog, questions, get, enroll, activate, verify, resend, unenroll, push transactions.
 import { isValidHeaderValue } from './auth.js'
 import { catalogShape, factorShape, many, one, questionShape, verifyShape } from './parse.js'
-import { segment } from './transport.js'
+import { segment } from './segment.js'
 import type { RequestOptions, Transport } from './transport.js'
 import type {
   CatalogFactor, EnrollFactorQuery, EnrollFactorRequest, ResendFactorBody, SecurityQuestion, UserFactor,

@@ -5,17 +5,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent } from 'undici'
 import type { Dispatcher } from 'undici'
 import { isValidHeaderValue } from './auth.js'
-import {
-  AbortedError, ClientClosedError, ConnectionError, InvalidResponseError, OktaClientError, RateLimitedError, TimeoutError,
-} from './errors.js'
-import type { OktaApiError } from './errors.js'
-import { isJsonType, quoteType } from './content-type.js'
-import { mapOktaError, oktaErrorFields } from './error-mapping.js'
+import { AbortedError, ClientClosedError, InvalidResponseError, RateLimitedError, TimeoutError } from './errors.js'
 import { Exchange } from './exchange.js'
 import { RetryOnce } from './oauth/challenge.js'
 import { OAuthSession, type Grant } from './oauth/session.js'
 import type { ClientConfig } from './options.js'
-import { headerValue, rateLimitInfo } from './rate-limit.js'
+import { headerValue } from './rate-limit.js'
+import { interpret, rateLimitWait, translate } from './response.js'
+import { aborted, untilAborted } from './signals.js'
 import { VERSION } from './version.js'
 
 /**
@@ -92,26 +89,6 @@ export interface ApiResponse {
   url: string
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
-const waits = new WeakMap<RateLimitedError, number>()
-
-/**
- * Encodes one path segment (a login keeps its `@` and `+` as `%40` and `%2B`, and `.` or `..` is escaped). Throws a
- * TypeError naming the parameter, never quoting it, for an empty value or one that cannot be encoded (a lone UTF-16
- * surrogate).
- */
-export function segment (value: string, name: string): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`"${name}" must be a non-empty string`)
-  // "." and ".." are dot-segments: a server (or a URL parser) resolving them would send the call to another
-  // resource (a factor id of ".." turns /users/{id}/factors/.. into /users/{id}). Escaped, they name a resource.
-  if (value === '.' || value === '..') return value === '.' ? '%2E' : '%2E%2E'
-  try {
-    return encodeURIComponent(value)
-  } catch {
-    // URIError: a lone surrogate (possible in a JSON string) has no UTF-8 encoding.
-    throw new TypeError(`"${name}" must be a non-empty string of well-formed Unicode (it holds a lone surrogate)`)
-  }
-}
 
 /** The HTTP layer of a client. */
 export class Transport {
@@ -206,7 +183,7 @@ export class Transport {
           continue
         }
         if (!(err instanceof RateLimitedError) || !spec.mayWaitOnRateLimit) throw err
-        const waitMs = waits.get(err)
+        const waitMs = rateLimitWait(err)
         const budget = this.#config.rateLimitMaxWaitMs
         if (waitMs === undefined || budget === 0 || attempt >= MAX_RATE_LIMIT_RETRIES || waited + waitMs > budget) throw err
         if (spec.opts?.deadline !== undefined && performance.now() + waitMs >= spec.opts.deadline) throw new AbortedError({ cause: err })
@@ -335,93 +312,4 @@ function allValues (value: string | string[] | undefined): string | undefined {
 /** Okta's request id of a response whose headers arrived. */
 function requestIdOf (exchange: Exchange): string | undefined {
   return exchange.headers === undefined ? undefined : headerValue(exchange.headers, 'x-okta-request-id')
-}
-
-/**
- * Waits for `p` unless `signal` aborts first (a caller waiting on the shared token refresh can
- * leave; the refresh goes on for the others).
- */
-async function untilAborted<T> (p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return await p
-  let onAbort: (() => void) | undefined
-  const abort = new Promise<never>((_resolve, reject) => {
-    onAbort = () => { reject(new AbortedError({ cause: signal.reason })) }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  try {
-    return await Promise.race([p, abort])
-  } finally {
-    signal.removeEventListener('abort', onAbort!)
-  }
-}
-
-// A function, not an inline check, so TypeScript does not keep the narrowing from an earlier check across an await.
-function aborted (signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true
-}
-
-function interpret (
-  status: number, headers: ApiResponse['headers'], raw: Buffer, spec: CallSpec, url: string,
-  onAuthError?: (err: OktaApiError) => Error,
-): ApiResponse {
-  const requestId = headerValue(headers, 'x-okta-request-id')
-  const contentType = headerValue(headers, 'content-type')
-  const isJson = isJsonType(contentType)
-
-  if (status >= 200 && status < 300) {
-    if (!spec.expectBody) return { status, headers, body: undefined, requestId, url }
-    if (contentType === undefined) {
-      throw new InvalidResponseError(`Okta answered HTTP ${status} without a Content-Type`, { status, requestId })
-    }
-    if (!isJson) {
-      throw new InvalidResponseError(`Okta answered HTTP ${status} with Content-Type ${quoteType(contentType)}, not JSON`, { status, requestId })
-    }
-    return { status, headers, body: parseJson(raw, status, requestId), requestId, url }
-  }
-  if (status < 400) {
-    // Redirects are not followed: Okta's API does not redirect, and a redirect must not carry the token elsewhere.
-    throw new InvalidResponseError(`Okta answered HTTP ${status}; redirects are not followed`, { status, requestId })
-  }
-
-  let body: unknown
-  if (isJson && raw.length > 0) {
-    try { body = JSON.parse(raw.toString('utf8')) } catch { body = undefined }
-  }
-  const fields = oktaErrorFields(body)
-  if (status === 429) {
-    const info = rateLimitInfo(headers, Date.now())
-    const err = mapOktaError({ status, ...fields, requestId, resetAt: info.resetAt, retryAfterSeconds: info.retryAfterSeconds })
-    if (info.waitMs !== undefined && err instanceof RateLimitedError) waits.set(err, info.waitMs)
-    throw err
-  }
-  if (fields === undefined && status >= 500) {
-    throw new InvalidResponseError(
-      `Okta answered HTTP ${status} without an Okta error body (Content-Type ${contentType === undefined ? 'absent' : quoteType(contentType)})`,
-      { status, requestId })
-  }
-  const err = mapOktaError({ status, ...fields, requestId })
-  throw onAuthError === undefined || (status !== 400 && status !== 401 && status !== 403) ? err : onAuthError(err)
-}
-
-function parseJson (raw: Buffer, status: number, requestId: string | undefined): unknown {
-  if (raw.length === 0) throw new InvalidResponseError(`Okta answered HTTP ${status} with an empty body`, { status, requestId })
-  try {
-    return JSON.parse(raw.toString('utf8'))
-  } catch (err) {
-    throw new InvalidResponseError(`Okta answered HTTP ${status} with a body that is not valid JSON`, { status, requestId, cause: err })
-  }
-}
-
-function translate (err: unknown, timedOut: boolean, timeoutMs: number, signal: AbortSignal | undefined, requestId: string | undefined): unknown {
-  if (err instanceof OktaClientError || err instanceof RetryOnce) return err
-  if (timedOut) return new TimeoutError(timeoutMs, { cause: err, requestId })
-  if (signal?.aborted === true) return new AbortedError({ cause: signal.reason, requestId })
-  if (err instanceof TypeError && !('code' in err)) return err
-  const code = (err as { code?: unknown } | null)?.code
-  const causeCode = typeof code === 'string' ? code : undefined
-  if (causeCode !== undefined && TIMEOUT_CODES.has(causeCode)) return new TimeoutError(timeoutMs, { cause: err, requestId })
-  if (causeCode === 'UND_ERR_CLOSED' || causeCode === 'UND_ERR_DESTROYED') {
-    return new ConnectionError('the HTTP dispatcher is closed', { cause: err, causeCode, requestId })
-  }
-  return new ConnectionError(`could not reach Okta${causeCode === undefined ? '' : ` (${causeCode})`}`, { cause: err, causeCode, requestId })
 }

@@ -2,7 +2,7 @@
 import { InvalidResponseError } from './errors.js'
 import { nextLink } from './pagination.js'
 import { many, one, userShape } from './parse.js'
-import { segment } from './transport.js'
+import { segment } from './segment.js'
 import type { RequestOptions, Transport } from './transport.js'
 import type { CreateUserQuery, CreateUserRequest, ListUsersQuery, OktaUser } from './types.js'
 

@@ -1,0 +1,87 @@
+// Reading what came back: a response's status, Content-Type and body into an ApiResponse or a coded error, and a
+// failure of the exchange itself (timeout, abort, connection) into the client's error classes.
+import { isJsonType, quoteType } from './content-type.js'
+import { mapOktaError, oktaErrorFields } from './error-mapping.js'
+import { AbortedError, ConnectionError, InvalidResponseError, OktaClientError, RateLimitedError, TimeoutError, type OktaApiError } from './errors.js'
+import { RetryOnce } from './oauth/challenge.js'
+import { headerValue, rateLimitInfo } from './rate-limit.js'
+import type { ApiResponse, CallSpec } from './transport.js'
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
+const waits = new WeakMap<RateLimitedError, number>()
+
+/** How long a 429 asks to wait before its reset, in ms (undefined: the response did not say). */
+export function rateLimitWait (err: RateLimitedError): number | undefined {
+  return waits.get(err)
+}
+
+/**
+ * An answer as the caller gets it: a 2xx with a JSON body when one is expected, else the coded error of its status
+ * (a 429 remembers its wait; `onAuthError` reads a 400/401/403 of an OAuth-authorized call).
+ */
+export function interpret (
+  status: number, headers: ApiResponse['headers'], raw: Buffer, spec: CallSpec, url: string,
+  onAuthError?: (err: OktaApiError) => Error,
+): ApiResponse {
+  const requestId = headerValue(headers, 'x-okta-request-id')
+  const contentType = headerValue(headers, 'content-type')
+  const isJson = isJsonType(contentType)
+
+  if (status >= 200 && status < 300) {
+    if (!spec.expectBody) return { status, headers, body: undefined, requestId, url }
+    if (contentType === undefined) {
+      throw new InvalidResponseError(`Okta answered HTTP ${status} without a Content-Type`, { status, requestId })
+    }
+    if (!isJson) {
+      throw new InvalidResponseError(`Okta answered HTTP ${status} with Content-Type ${quoteType(contentType)}, not JSON`, { status, requestId })
+    }
+    return { status, headers, body: parseJson(raw, status, requestId), requestId, url }
+  }
+  if (status < 400) {
+    // Redirects are not followed: Okta's API does not redirect, and a redirect must not carry the token elsewhere.
+    throw new InvalidResponseError(`Okta answered HTTP ${status}; redirects are not followed`, { status, requestId })
+  }
+
+  let body: unknown
+  if (isJson && raw.length > 0) {
+    try { body = JSON.parse(raw.toString('utf8')) } catch { body = undefined }
+  }
+  const fields = oktaErrorFields(body)
+  if (status === 429) {
+    const info = rateLimitInfo(headers, Date.now())
+    const err = mapOktaError({ status, ...fields, requestId, resetAt: info.resetAt, retryAfterSeconds: info.retryAfterSeconds })
+    if (info.waitMs !== undefined && err instanceof RateLimitedError) waits.set(err, info.waitMs)
+    throw err
+  }
+  if (fields === undefined && status >= 500) {
+    throw new InvalidResponseError(
+      `Okta answered HTTP ${status} without an Okta error body (Content-Type ${contentType === undefined ? 'absent' : quoteType(contentType)})`,
+      { status, requestId })
+  }
+  const err = mapOktaError({ status, ...fields, requestId })
+  throw onAuthError === undefined || (status !== 400 && status !== 401 && status !== 403) ? err : onAuthError(err)
+}
+
+function parseJson (raw: Buffer, status: number, requestId: string | undefined): unknown {
+  if (raw.length === 0) throw new InvalidResponseError(`Okta answered HTTP ${status} with an empty body`, { status, requestId })
+  try {
+    return JSON.parse(raw.toString('utf8'))
+  } catch (err) {
+    throw new InvalidResponseError(`Okta answered HTTP ${status} with a body that is not valid JSON`, { status, requestId, cause: err })
+  }
+}
+
+/** A failure of the exchange (not an answer) as a coded error: timeout, abort, closed dispatcher or connection. */
+export function translate (err: unknown, timedOut: boolean, timeoutMs: number, signal: AbortSignal | undefined, requestId: string | undefined): unknown {
+  if (err instanceof OktaClientError || err instanceof RetryOnce) return err
+  if (timedOut) return new TimeoutError(timeoutMs, { cause: err, requestId })
+  if (signal?.aborted === true) return new AbortedError({ cause: signal.reason, requestId })
+  if (err instanceof TypeError && !('code' in err)) return err
+  const code = (err as { code?: unknown } | null)?.code
+  const causeCode = typeof code === 'string' ? code : undefined
+  if (causeCode !== undefined && TIMEOUT_CODES.has(causeCode)) return new TimeoutError(timeoutMs, { cause: err, requestId })
+  if (causeCode === 'UND_ERR_CLOSED' || causeCode === 'UND_ERR_DESTROYED') {
+    return new ConnectionError('the HTTP dispatcher is closed', { cause: err, causeCode, requestId })
+  }
+  return new ConnectionError(`could not reach Okta${causeCode === undefined ? '' : ` (${causeCode})`}`, { cause: err, causeCode, requestId })
+}
