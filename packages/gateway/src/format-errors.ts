@@ -36,12 +36,16 @@ const TRANSPORT: Readonly<Record<string, GatewayErrorCode>> = {
 const VARIABLE_VALUE = /^Variable "\$([_A-Za-z][_0-9A-Za-z]*)" (?:got invalid value .*?(?: at "([_A-Za-z][_0-9A-Za-z]*(?:\.[_A-Za-z][_0-9A-Za-z]*|\[[0-9]+\]){0,32})")?; |of required type "[^"]+" was not provided\.$|of non-null type "[^"]+" must not be null\.$)/s
 /**
  * A variable error without the value the client sent, which may be a passcode or an answer: graphql-js repeats it
- * after "got invalid value" and at the end of a scalar's reason ("…cannot represent a non string value: 123456").
+ * after "got invalid value" and at the end of a scalar's reason ("…cannot represent a non string value: 123456"),
+ * as it does for a literal written in the document.
  */
 function withoutValues (text: string): string {
-  return text
-    .replace(/^(Variable "\$[_A-Za-z][_0-9A-Za-z]*") got invalid value .*?((?: at "[^"]*")?; )/s, '$1 got an invalid value$2')
-    .replace(/(cannot represent [^:;]*?value)s?: .*$/s, '$1.')
+  return withoutLiteral(text.replace(/^(Variable "\$[_A-Za-z][_0-9A-Za-z]*") got invalid value .*?((?: at "[^"]*")?; )/s, '$1 got an invalid value$2'))
+}
+
+/** A scalar's or enum's refusal without the value, which may be a passcode written into the document itself. */
+function withoutLiteral (text: string): string {
+  return text.replace(/(cannot represent [^:;]*?value)s?: .*$/s, '$1.')
 }
 
 /** graphql-js stops coercing variables after 50 errors with this message. */
@@ -51,7 +55,7 @@ const TOO_MANY_VARIABLE_ERRORS = /^Too many errors processing variables/
 function fromGraphqlMessage (message: string, requestId: string | undefined, where: Where): PublicError {
   const text = stripSuggestions(message)
   const variable = VARIABLE_VALUE.exec(text)
-  if (variable === null && !TOO_MANY_VARIABLE_ERRORS.test(text)) return pub('GRAPHQL_VALIDATION_FAILED', text, requestId, where)
+  if (variable === null && !TOO_MANY_VARIABLE_ERRORS.test(text)) return pub('GRAPHQL_VALIDATION_FAILED', withoutLiteral(text), requestId, where)
   const out = pub('BAD_USER_INPUT', withoutValues(text), requestId, where)
   // The variable's name without "$", or the place in it ("input.factorType") graphql-js names.
   const [, name, at] = variable ?? []

@@ -102,9 +102,54 @@ interface SerializableRequest {
   socket?: { remoteAddress?: string }
 }
 
+const PLAIN_DEPTH = 6
+
 /**
- * Fastify logger options for a gateway server: pino redaction of {@link REDACT_PATHS}, and a request serializer
- * that logs the path without its query string and the headers (secret ones redacted).
+ * `value` with every Buffer, typed array or ArrayBuffer in it (through plain objects and arrays, a few levels deep)
+ * replaced by a short description: pino's redaction of wildcard paths throws on binary values, and their bytes (a
+ * raw request, a body) may hold secrets. Anything else is returned as it is; a copy is made only where needed.
+ */
+function binarySafe (value: unknown, depth = 0): unknown {
+  if (typeof value !== 'object' || value === null) return value
+  if (ArrayBuffer.isView(value)) return `[${value.constructor.name} of ${value.byteLength} bytes]`
+  if (value instanceof ArrayBuffer) return `[ArrayBuffer of ${value.byteLength} bytes]`
+  if (depth >= PLAIN_DEPTH) return value
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined
+    value.forEach((v, i) => {
+      const safe = binarySafe(v, depth + 1)
+      if (safe !== v) (copy ??= [...value])[i] = safe
+    })
+    return copy ?? value
+  }
+  const proto = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null) return value // a class instance (a request, an error): its serializer's business
+  let copy: Record<string, unknown> | undefined
+  for (const [k, v] of Object.entries(value)) {
+    const safe = binarySafe(v, depth + 1)
+    if (safe !== v) (copy ??= { ...value })[k] = safe
+  }
+  return copy ?? value
+}
+
+/**
+ * The `err` serializer: type, message, stack, the error's own fields and its cause, with no raw bytes (Node's
+ * `rawPacket` of a malformed request is dropped: it holds the request's headers and body as they came).
+ */
+function serializeError (err: unknown, depth = 0): unknown {
+  if (!(err instanceof Error)) return binarySafe(err)
+  const out: Record<string, unknown> = { type: err.constructor.name, message: err.message, stack: err.stack }
+  for (const [k, v] of Object.entries(err)) {
+    if (k !== 'rawPacket' && !(k in out)) out[k] = binarySafe(v, 1)
+  }
+  if (err.cause !== undefined && depth < 3) out.cause = serializeError(err.cause, depth + 1)
+  return out
+}
+
+/**
+ * Fastify logger options for a gateway server: pino redaction of {@link REDACT_PATHS}, a request serializer
+ * that logs the path without its query string and the headers (secret ones redacted), and no binary values (see
+ * `binarySafe`: a Buffer under a redacted path would make pino throw, which took the server down).
  *
  * @example
  * ```ts
@@ -118,6 +163,13 @@ export function gatewayLoggerOptions (options: { level?: string, stream?: NodeJS
     serializers: {
       req (req: SerializableRequest) {
         return { id: req.id, method: req.method, url: pathOnly(req.url), headers: req.headers, remoteAddress: req.ip ?? req.socket?.remoteAddress }
+      },
+      err: serializeError,
+    },
+    hooks: {
+      logMethod (this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
+        if (typeof args[0] === 'object' && args[0] !== null) args[0] = binarySafe(args[0])
+        method.apply(this, args)
       },
     },
   }
