@@ -1,7 +1,8 @@
 // Guards the happy paths a frontend runs over HTTP with a session cookie: enroll TOTP (QR PNG + otpauth URI),
 // activate, verify (then requireMfa passes), sms enroll/challenge/verify, resend, remove with step-up, and the queries.
+import { randomBytes } from 'node:crypto'
 import t from 'tap'
-import { MemoryRevocationStore } from '@okta-mfa/core'
+import { MemoryRevocationStore, RememberedDevices } from '@okta-mfa/core'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
 import { withEmulator } from '../helpers/emulator.js'
@@ -186,4 +187,27 @@ await t.test('a revoked session is signed out: a cookie copied before logout is 
   t.equal(replay.status, 401)
   t.equal((await copied.fetch('/protected', { headers: { accept: 'application/json' } })).status, 401, 'and so does requireMfa')
   t.equal(codeOf(await gql(await gw.signedIn('ada@example.com'), OPS.factors)), undefined, 'a new login works')
+})
+
+await t.test('the standalone server: a step honoured from a remembered device is never fresh, so factor changes still need a code', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: 'JBSWY3DPEHPK3PXP' }] }] })
+  const sessionKey = randomBytes(32)
+  const gw = await startGatewayApp(t, emu, { env: { SESSION_KEY: sessionKey.toString('hex') } })
+  const jar = await gw.signedIn('ada@example.com')
+  const factorId = (await gql(jar, OPS.factors)).body.data.factors[0].id as string
+  // The device cookie the app that signs users in gave this browser after a code (same SESSION_KEY, same user).
+  const devices = new RememberedDevices({ secret: sessionKey, maxAgeDays: 30, clock: emu.clock.now, activeFactorIds: async () => [factorId] })
+  const user = { id: 'ada@example.com', login: 'ada@example.com' }
+  const cookie = devices.cookie(await devices.issue(user, factorId), { secure: false }).split(';')[0]!
+  jar.cookies.set(cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1))
+
+  const viewer = await gql(jar, OPS.viewer)
+  t.match(viewer.body.data.viewer.mfa, { completed: true, fresh: false }, 'the remembered step counts, but is not fresh')
+  const enroll = await gql(jar, OPS.enroll, { input: { factorType: 'SMS', phoneNumber: '+15555550123' } })
+  t.equal(codeOf(enroll), 'MFA_REQUIRED', 'another factor needs a code first')
+  t.equal(codeOf(await gql(jar, OPS.remove, { factorId })), 'MFA_REQUIRED', 'and so does removing one')
+  t.equal((await gql(jar, OPS.factors)).body.data.factors.length, 1, 'nothing was enrolled')
+
+  const verified = await gql(jar, OPS.verify, { factorId, passCode: totp('JBSWY3DPEHPK3PXP', emu.clock.now()) })
+  t.match(verified.body.data?.verifyFactor, { result: 'SUCCESS', mfa: { fresh: true } }, 'a code makes the step fresh: ' + JSON.stringify(verified.body.errors))
 })

@@ -18,7 +18,7 @@ function factorIdOf (value: unknown): string {
 }
 
 /** GraphQL `MfaStatus` of a state. */
-function mfaStatus (state: MfaState | undefined, scope: RequestScope): Record<string, unknown> {
+function mfaStatus (state: MfaState | undefined, scope: RequestScope, user: unknown): Record<string, unknown> {
   if (state === undefined) return { completed: false, completedAt: null, factorId: null, method: null, fresh: false }
   const { config } = scope.deps
   return {
@@ -27,7 +27,7 @@ function mfaStatus (state: MfaState | undefined, scope: RequestScope): Record<st
     factorId: state.factorId,
     method: state.method.toUpperCase(),
     // A step remembered from a device is never fresh: step-ups ask for a code.
-    fresh: !isRememberedMfa(scope.session, { userKey: config.userKey }) && config.clock() - state.completedAt < config.stepUpMaxAgeSeconds * 1000,
+    fresh: !isRememberedMfa(scope.session, { user, userKey: config.userKey }) && config.clock() - state.completedAt < config.stepUpMaxAgeSeconds * 1000,
   }
 }
 
@@ -53,7 +53,8 @@ async function masked (scope: RequestScope): Promise<boolean> {
 /** Sensitive changes to a user's factors need a recent MFA step. */
 async function requireFreshMfa (scope: RequestScope): Promise<void> {
   const state = await mfaStateOf(scope)
-  if (state === undefined || isRememberedMfa(scope.session, { userKey: scope.deps.config.userKey }) ||
+  const { user } = await scope.appUser()
+  if (state === undefined || isRememberedMfa(scope.session, { user, userKey: scope.deps.config.userKey }) ||
     scope.deps.config.clock() - state.completedAt >= scope.deps.config.stepUpMaxAgeSeconds * 1000) {
     throw new GatewayError('MFA_REQUIRED')
   }
@@ -74,7 +75,7 @@ async function verify (scope: RequestScope, rawFactorId: unknown, passCode: stri
     // No secret: an sms, call or email challenge (a code is sent) or a push. Okta's own resend limits apply.
     const factorId = factorIdOf(rawFactorId)
     const result = await client.verifyFactor(await subject.oktaUserId(), factorId, undefined, undefined, scope.verifyOptions)
-    return { result: RESULTS.has(result.factorResult) && result.factorResult !== 'SUCCESS' ? result.factorResult : 'FAILED', mfa: mfaStatus(await mfaStateOf(scope), scope) }
+    return { result: RESULTS.has(result.factorResult) && result.factorResult !== 'SUCCESS' ? result.factorResult : 'FAILED', mfa: mfaStatus(await mfaStateOf(scope), scope, (await scope.appUser()).user) }
   }
   const result = await checkPasscode({
     subject,
@@ -88,9 +89,10 @@ async function verify (scope: RequestScope, rawFactorId: unknown, passCode: stri
     trustFactorId: true,
   })
   if (!result.ok) throw result.error
+  const { user } = await scope.appUser()
   const state = await record(scope, result.factor.id)
   // A function: graphql-js calls it only when the operation selects `mfa` (no date formatting otherwise).
-  return { result: 'SUCCESS', mfa: () => mfaStatus(state, scope) }
+  return { result: 'SUCCESS', mfa: () => mfaStatus(state, scope, user) }
 }
 
 async function enroll (scope: RequestScope, input: EnrollFactorInput): Promise<Record<string, unknown>> {
@@ -199,7 +201,7 @@ export const resolvers = {
       return typeof user.profile?.login === 'string' ? user.profile.login : null
     },
     async mfa (_: unknown, __: unknown, ctx: GatewayContext) {
-      return mfaStatus(await viewerMfaState(ctx.gateway), ctx.gateway)
+      return mfaStatus(await viewerMfaState(ctx.gateway), ctx.gateway, (await ctx.gateway.appUser()).user)
     },
   },
   Mutation: {

@@ -5,7 +5,11 @@
 // step-up checks refuse it until a fresh code. "Forget remembered devices" marks the user in a RevocationStore (shared
 // between instances when the store is), so every device cookie issued before is refused.
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
-import { MAX_USER_KEY_LENGTH, getMfaState, recordMfa, sessionGet, sessionSet, userKeyOf, type MfaState, type SessionRequest, type UserKeyFn } from './session-state.js'
+import {
+  MAX_USER_KEY_LENGTH, REMEMBERED_SESSION_KEY, getMfaState, recordMfa, sessionGet, sessionSet, userKeyOf, type MfaState, type MfaStateOptions, type SessionRequest, type UserKeyFn,
+} from './session-state.js'
+
+export { REMEMBERED_SESSION_KEY }
 import { MemoryRevocationStore } from './stores/memory-revocation.js'
 import { outcomeOfError } from './client-errors.js'
 import { asStoreUnavailable, isStoreUnavailableError, type RevocationStore } from './stores/types.js'
@@ -14,8 +18,6 @@ import { asStoreUnavailable, isStoreUnavailableError, type RevocationStore } fro
 export const REMEMBERED_DEVICE_COOKIE = 'okta_mfa_device'
 /** Default lifetime of a remembered device: 30 days. */
 export const DEFAULT_REMEMBER_DAYS = 30
-/** The session key marking an MFA state that came from a remembered device. */
-export const REMEMBERED_SESSION_KEY = 'oktaMfaRemembered'
 /** Longest cookie value read (a real one is about 260 characters). */
 export const MAX_DEVICE_COOKIE_LENGTH = 1024
 
@@ -221,9 +223,10 @@ export class RememberedDevices {
 
 /**
  * Whether the session's MFA step came from a remembered device (and no code was entered since). Step-up checks
- * (removing a factor, enrolling another) must refuse such a session and ask for a code.
+ * (removing a factor, enrolling another) must refuse such a session and ask for a code. `user` is the signed-in
+ * user as in {@link getMfaState} (default: `req.user`); without one, no step is found and the answer is false.
  */
-export function isRememberedMfa (req: SessionRequest, options: { userKey?: UserKeyFn | undefined } = {}): boolean {
+export function isRememberedMfa (req: SessionRequest, options: MfaStateOptions = {}): boolean {
   const state = getMfaState(req, options)
   if (state === undefined) return false
   const raw = sessionGet(req, REMEMBERED_SESSION_KEY) as { userKey?: unknown, completedAt?: unknown } | undefined

@@ -171,6 +171,9 @@ export interface RecordMfaInput {
   userKey?: UserKeyFn | undefined
 }
 
+/** The session key marking an MFA state that came from a remembered device. */
+export const REMEMBERED_SESSION_KEY = 'oktaMfaRemembered'
+
 /**
  * Records a completed MFA step in the session, bound to the user, and returns the state written.
  * Call it after the primary login (a login regenerates the session and would drop it).
@@ -189,6 +192,8 @@ export function recordMfa (req: SessionRequest, input: RecordMfaInput): MfaState
     completedAt: input.now ?? Date.now(),
   }
   sessionSet(req, MFA_SESSION_KEY, state)
+  // A step of its own: no longer the one a remembered device stood in for.
+  if (sessionGet(req, REMEMBERED_SESSION_KEY) !== undefined) sessionSet(req, REMEMBERED_SESSION_KEY, undefined)
   return state
 }
 
