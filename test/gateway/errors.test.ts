@@ -264,3 +264,43 @@ await t.test('Okta rejecting the input is BAD_USER_INPUT with the argument conce
   expectCode(t, activate, 'BAD_USER_INPUT', 'activation of an active factor')
   t.equal(activate.body.errors?.[0]?.extensions.field, 'passCode', "the operation's main argument")
 })
+
+await t.test('refusals that never judge a code use no attempt: a factor not activated yet, another user\'s factor', async (t) => {
+  const emu = await withEmulator(t, { seed })
+  const store = new MemoryAttemptStore()
+  const gw = await startGatewayApp(t, emu, { gateway: { attemptStore: store, maxAttempts: 3 } })
+  const adaFactor = await totpFactorId(emu, await gw.signedIn('ada@example.com'))
+  const bob = await gw.signedIn('bob@example.com')
+  const enrolled = (await gql(bob, OPS.enroll, { input: { factorType: 'TOTP' } })).body.data.enrollFactor
+  const pendingId = enrolled.factor.id as string
+  const secret = enrolled.activation.sharedSecret as string
+  for (let i = 0; i < 4; i++) {
+    expectCode(t, await gql(bob, OPS.verify, { factorId: pendingId, passCode: '123456' }), 'ENROLLMENT_REQUIRED', `verify before activation (${i + 1})`)
+  }
+  for (let i = 0; i < 2; i++) {
+    expectCode(t, await gql(bob, OPS.activate, { factorId: adaFactor, passCode: '123456' }), 'FACTOR_NOT_FOUND', `activating another user's factor (${i + 1})`)
+  }
+  t.notOk((await store.get(attemptKey('mfa', 'bob@example.com'), Date.now()))?.count, 'no attempt left counted')
+  const activated = await gql(bob, OPS.activate, { factorId: pendingId, passCode: totp(secret, emu.clock.now()) })
+  t.equal(activated.body.data?.activateFactor.status, 'ACTIVE', JSON.stringify(activated.body.errors))
+  const wrong = await gql(bob, OPS.verify, { factorId: pendingId, passCode: wrongCode(secret, emu.clock.now() + 30_000) })
+  expectCode(t, wrong, 'INVALID_PASSCODE', 'a wrong code still counts')
+  t.equal(wrong.body.errors?.[0]?.extensions.attemptsRemaining, 2)
+})
+
+await t.test('an Okta user suspended or deactivated by an administrator: LOCKED_OUT (403), never a 500', async (t) => {
+  const emu = await withEmulator(t, { seed })
+  const gw = await startGatewayApp(t, emu)
+  const ada = await gw.signedIn('ada@example.com')
+  const factorId = await totpFactorId(emu, ada)
+  const user = await (await fetch(`${emu.url}/api/v1/users/ada@example.com`, { headers: { authorization: `SSWS ${emu.token}`, accept: 'application/json' } })).json() as { id: string }
+  for (const op of ['suspend', 'unsuspend', 'deactivate']) {
+    const res = await fetch(`${emu.url}/api/v1/users/${user.id}/lifecycle/${op}`, { method: 'POST', headers: { authorization: `SSWS ${emu.token}`, accept: 'application/json' } })
+    t.equal(res.status, 200, op)
+    if (op === 'unsuspend') continue
+    const refused = await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })
+    expectCode(t, refused, 'LOCKED_OUT', `after ${op}`)
+    t.equal(refused.status, 403)
+    t.equal(refused.body.errors?.[0]?.extensions.retryAfterSeconds, undefined, 'no time to wait for: an administrator must act')
+  }
+})

@@ -83,6 +83,23 @@ export async function attemptStoreContract (t: Test, factory: StoreFactory<Attem
     await store.reset('never-counted')
   })
 
+  await t.test('decrement takes back one attempt, never below zero, and keeps the window', async (t) => {
+    const { store, clock } = await factory()
+    if (store.decrement === undefined) { t.fail('the store has no decrement'); return }
+    const first = await store.increment('carol', WINDOW, clock.now())
+    await store.increment('carol', WINDOW, clock.now())
+    await store.decrement('carol', clock.now())
+    const after = await store.get('carol', clock.now())
+    t.equal(after?.count, 1, 'two counted, one taken back')
+    t.ok(after !== undefined && Math.abs(after.resetAt - first.resetAt) <= SLACK, 'the same window')
+    await store.decrement('carol', clock.now())
+    await store.decrement('carol', clock.now())
+    t.notOk((await store.get('carol', clock.now()))?.count, 'never below zero')
+    t.equal((await store.increment('carol', WINDOW, clock.now())).count, 1, 'the next attempt counts from there')
+    await store.decrement('never-counted', clock.now())
+    t.equal(await store.get('never-counted', clock.now()), undefined, 'nothing is created for an unknown key')
+  })
+
   await t.test('parallel increments are atomic: 50 at once get exactly 1..50', async (t) => {
     const { store, clock } = await factory()
     const counts = await Promise.all(Array.from({ length: 50 }, async () => (await store.increment('burst', 60_000, clock.now())).count))

@@ -3,7 +3,7 @@
 // (or, for activation, the same limiter and outcome rules).
 import { totpActivation, type UserFactor } from '@okta-mfa/client'
 import {
-  MfaError, countedOutcome, checkPasscode, endUserContext, getMfaState, isRememberedMfa, outcomeOfError, readFactorId, readPasscode, recordMfa,
+  MfaError, settleRefusal, checkPasscode, endUserContext, getMfaState, isRememberedMfa, outcomeOfError, readFactorId, readPasscode, recordMfa,
   type MfaState,
 } from '@okta-mfa/core'
 import { GatewayError } from './errors.js'
@@ -131,7 +131,7 @@ async function activate (scope: RequestScope, rawFactorId: unknown, rawPassCode:
     factor = await client.activateFactor(oktaUserId, factorId, { passCode: passcode.passCode }, scope.callOptions)
   } catch (err) {
     const outcome = outcomeOfError(err)
-    throw outcome === undefined ? err : countedOutcome(outcome, decision)
+    throw outcome === undefined ? err : await settleRefusal(outcome, limiter, subject.userKey, decision)
   }
   subject.forgetFactors()
   await limiter.succeed(subject.userKey).catch(() => {})

@@ -146,6 +146,16 @@ export class AttemptLimiter {
     return this.#decide(count, now, consuming)
   }
 
+  /**
+   * Takes back one counted attempt that Okta refused without judging the code (an unknown or inactive factor), so
+   * that only wrong codes use up the limit. A no-op with a store that has no `decrement`.
+   */
+  async refund (key: string): Promise<void> {
+    const k = this.#keyOf(key)
+    if (this.store.decrement === undefined) return
+    try { await this.store.decrement(k, this.#clock()) } catch (err) { throw asStoreUnavailable(err) }
+  }
+
   /** Clears the counter after a successful attempt. */
   async succeed (key: string): Promise<void> {
     const k = this.#keyOf(key)

@@ -22,8 +22,17 @@ export const DEFAULT_RETRY_AFTER_SECONDS = 60
 
 /** Okta's cause text when a factor type is enrolled twice. */
 const ALREADY_SET_UP = /already (been )?set up/i
+/** Okta's cause when a factor is verified before it is activated (it names the factor's status). */
+const NOT_ACTIVATED = /status is (PENDING_ACTIVATION|NOT_SETUP|ENROLLED)\b/i
+/** Okta refuses an operation in the user's current status (suspended, deactivated). */
+const USER_STATUS = 'E0000038'
 
-interface ClientErrorShape { code?: unknown, status?: unknown, errorCauses?: unknown, retryAfterSeconds?: unknown }
+interface ClientErrorShape { code?: unknown, status?: unknown, errorCode?: unknown, errorCauses?: unknown, retryAfterSeconds?: unknown }
+
+/** Whether one of Okta's causes matches `re` (each summary read up to 1000 characters). */
+function causeMatches (causes: unknown, re: RegExp): boolean {
+  return Array.isArray(causes) && causes.some((c: unknown) => re.test(String((c as { errorSummary?: unknown } | null)?.errorSummary ?? '').slice(0, 1000)))
+}
 
 function positiveSeconds (value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.ceil(value) : undefined
@@ -50,10 +59,12 @@ export function outcomeOfError (err: unknown): MfaError | undefined {
     return new MfaError(code, details, undefined, options)
   }
   if (e.code === 'OKTA_VALIDATION') {
-    const causes = Array.isArray(e.errorCauses) ? e.errorCauses : []
-    const already = causes.some((c: unknown) => ALREADY_SET_UP.test(String((c as { errorSummary?: unknown } | null)?.errorSummary ?? '').slice(0, 1000)))
-    return new MfaError(already ? 'ALREADY_ENROLLED' : 'BAD_USER_INPUT', {}, already ? undefined : 'The identity provider rejected the input.', options)
+    if (causeMatches(e.errorCauses, ALREADY_SET_UP)) return new MfaError('ALREADY_ENROLLED', {}, undefined, options)
+    if (causeMatches(e.errorCauses, NOT_ACTIVATED)) return new MfaError('ENROLLMENT_REQUIRED', {}, undefined, options)
+    return new MfaError('BAD_USER_INPUT', {}, 'The identity provider rejected the input.', options)
   }
+  // A suspended or deactivated Okta user: no code can pass until an administrator acts (no retry time to give).
+  if (e.errorCode === USER_STATUS && e.status === 403) return new MfaError('LOCKED_OUT', {}, undefined, options)
   if (e.code === 'OKTA_API_ERROR' && typeof e.status === 'number' && e.status >= 500) {
     return new MfaError('UPSTREAM_UNAVAILABLE', {}, undefined, options)
   }

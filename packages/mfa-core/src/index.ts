@@ -36,7 +36,7 @@ export {
   selectFactor, requireFactor, maskPhoneNumber, maskEmail, TOTP_FACTOR_TYPE, PASSCODE_FACTOR_TYPES, ANSWER_FACTOR_TYPES,
   type FactorSelection,
 } from './factors.js'
-export { checkPasscode, countedOutcome, type PasscodeCheckInput, type PasscodeCheckResult } from './passcode-check.js'
+export { checkPasscode, countedOutcome, settleRefusal, type PasscodeCheckInput, type PasscodeCheckResult } from './passcode-check.js'
 export { errorCode, type MfaOktaClient, type OktaFactorLike } from './okta-port.js'
 export {
   SESSION_IDENTITY_KEY, DEFAULT_REVOCATION_TTL_MS, getSessionIdentity, startSession, ensureSession, isSessionRevoked, revokeSession,

@@ -37,6 +37,25 @@ export type PasscodeCheckResult =
   | { ok: true, factor: OktaFactorLike, oktaUserId: string }
   | { ok: false, error: MfaError }
 
+/** Refusals in which Okta (or our own checks) never judged the code: the attempt they used is given back. */
+const UNJUDGED: ReadonlySet<string> = new Set(['FACTOR_NOT_FOUND', 'ENROLLMENT_REQUIRED', 'BAD_USER_INPUT', 'OKTA_USER_NOT_FOUND', 'ALREADY_ENROLLED'])
+
+/**
+ * The outcome of a refused attempt that was counted (`decision`): a wrong or replayed code as {@link countedOutcome}
+ * says; a refusal that never judged the code (an unknown or inactive factor) gives its attempt back
+ * (`limiter.refund`; a store that fails to take it back only leaves it counted).
+ *
+ * @example
+ * catch (err) { const outcome = outcomeOfError(err); if (outcome) throw await settleRefusal(outcome, limiter, key, decision) }
+ */
+export async function settleRefusal (error: MfaError, limiter: AttemptLimiter | undefined, key: string, decision: AttemptDecision | undefined): Promise<MfaError> {
+  if (decision !== undefined && limiter !== undefined && UNJUDGED.has(error.code)) {
+    await limiter.refund(key).catch(() => {})
+    return error
+  }
+  return countedOutcome(error, decision)
+}
+
 /**
  * A wrong or replayed code used one attempt: the outcome says how many are left, and the last one of the window
  * also says when to try again. Other outcomes are returned as they are.
@@ -112,7 +131,7 @@ export async function checkPasscode (input: PasscodeCheckInput): Promise<Passcod
       subject.forgetFactors()
       subject.forgetOktaUser()
     }
-    return { ok: false, error: countedOutcome(outcome, decision) }
+    return { ok: false, error: await settleRefusal(outcome, limiter, subject.userKey, decision) }
   }
 }
 

@@ -2,7 +2,7 @@
 // the person starts, and reused afterwards), /mfa/enroll/activate (the first code without JavaScript; with it,
 // public/enroll.js asks the gateway) and /mfa/enroll/restart (drops a pending factor so a new one can be enrolled).
 import type { UserFactor } from '@okta-mfa/client'
-import { countedOutcome, outcomeOfError, readPasscode } from '@okta-mfa/core'
+import { outcomeOfError, readPasscode, settleRefusal } from '@okta-mfa/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { getMfaState, dropCachedFactors, isRememberedMfa, recordMfa, userKeyOf } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
@@ -124,7 +124,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       const outcome = outcomeOfError(err)
       if (outcome === undefined) throw err
       if (outcome.code === 'UPSTREAM_UNAVAILABLE' || outcome.code === 'UPSTREAM_TIMEOUT') return await sendUnavailable(reply, 'code')
-      const counted = countedOutcome(outcome, decision)
+      const counted = await settleRefusal(outcome, ctx.mfaLimiter, userKey, decision)
       return await back(failureText({ code: counted.code, ...counted.details }, { now: ctx.clock() }))
     }
     await ctx.mfaLimiter.succeed(userKey).catch(() => {})

@@ -72,6 +72,11 @@ export class MemoryAttemptStore implements AttemptStore {
     this.#counters.delete(key)
   }
 
+  async decrement (key: string, now: number): Promise<void> {
+    const entry = this.#counters.get(key)
+    if (entry !== undefined && entry.resetAt > now && entry.count > 0) entry.count -= 1
+  }
+
   async get (key: string, now: number): Promise<AttemptCount | undefined> {
     const entry = this.#counters.get(key)
     if (entry === undefined) return undefined

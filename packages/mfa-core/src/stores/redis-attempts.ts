@@ -18,6 +18,13 @@ end
 return {count, ttl}
 `
 
+// One attempt taken back: DECR keeps the TTL, and a counter at zero (or gone) is left as it is.
+const DECREMENT_LUA = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then redis.call('DECR', KEYS[1]) end
+return 0
+`
+
 // The live counter and the ms left, or nil.
 const GET_LUA = `
 local count = redis.call('GET', KEYS[1])
@@ -44,6 +51,7 @@ export class RedisAttemptStore implements AttemptStore {
   readonly #config: RedisStoreConfig
   readonly #increment: (...args: Array<string | number>) => Promise<unknown>
   readonly #get: (...args: Array<string | number>) => Promise<unknown>
+  readonly #decrement: (...args: Array<string | number>) => Promise<unknown>
 
   /**
    * @param client an ioredis `Redis` or `Cluster`; it is shared, not owned: the store never closes it.
@@ -53,6 +61,7 @@ export class RedisAttemptStore implements AttemptStore {
     this.#config = redisStoreConfig(client, options)
     this.#increment = defineScript(this.#config.client, 'oktaMfaAttemptIncrement', 1, INCREMENT_LUA)
     this.#get = defineScript(this.#config.client, 'oktaMfaAttemptGet', 1, GET_LUA)
+    this.#decrement = defineScript(this.#config.client, 'oktaMfaAttemptDecrement', 1, DECREMENT_LUA)
   }
 
   /** The Redis key that holds the counter of `key`. */
@@ -69,6 +78,10 @@ export class RedisAttemptStore implements AttemptStore {
 
   async reset (key: string): Promise<void> {
     await run(this.#config, () => this.#config.client.call('DEL', this.keyOf(key)))
+  }
+
+  async decrement (key: string): Promise<void> {
+    await run(this.#config, () => this.#decrement(this.keyOf(key)))
   }
 
   async get (key: string, now: number): Promise<AttemptCount | undefined> {

@@ -19,6 +19,11 @@ export interface AttemptStore {
   reset: (key: string) => Promise<void>
   /** The live counter of `key` at `now`, `undefined` when none or expired. */
   get: (key: string, now: number) => Promise<AttemptCount | undefined>
+  /**
+   * Optional: takes back one attempt of `key` (never below zero, window unchanged), for an attempt Okta refused
+   * without judging the code (an unknown or inactive factor). Without it such attempts stay counted.
+   */
+  decrement?: ((key: string, now: number) => Promise<void>) | undefined
 }
 
 /**
