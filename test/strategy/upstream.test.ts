@@ -249,3 +249,16 @@ await t.test("Okta's verify gets the end user's IP (X-Forwarded-For), User-Agent
   t.equal(seen[0]?.['user-agent'], 'EndUserBrowser/1.0')
   t.equal(seen[0]?.['accept-language'], 'fr-CA')
 })
+
+await t.test("Okta refusing the app's own API token: a 500 for the error handler with the code, never Okta's 401 or its text", async (t) => {
+  const emu = await withEmulator(t, { seed: seedUsers() })
+  const stack = await startExpressStack(t, { strategy: { orgUrl: emu.url, token: 'not-the-api-token', allowInsecureHttp: true, clock: emu.clock.now } })
+  const jar = stack.jar()
+  await passwordLogin(jar, ada)
+  t.equal((await mfaWith(jar, '/mfa')).status, 503, "the stack's own handler answered")
+  t.equal(stack.errors.length, 1)
+  const err = stack.errors[0] as { code?: unknown, status?: unknown, statusCode?: unknown, message: string, cause?: { code?: unknown, status?: unknown } }
+  t.match(err, { code: 'OKTA_AUTHENTICATION', status: 500, statusCode: 500 }, 'the app sees the code, and a framework would answer 500')
+  t.match(err.cause, { code: 'OKTA_AUTHENTICATION', status: 401 }, "Okta's error is the cause, for the logs")
+  t.notMatch(err.message, /Invalid token|E0000011/, "no Okta text to show a user")
+})

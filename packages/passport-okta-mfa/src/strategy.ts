@@ -56,6 +56,19 @@ export type MfaVerifyFunction<User> = (user: User, info: MfaSuccessInfo, done: M
 export type MfaVerifyFunctionWithRequest<User, Req> = (req: Req, user: User, info: MfaSuccessInfo, done: MfaVerifyDone<User>) => void
 
 /**
+ * An Okta refusal of the app's own call (a bad API token, a missing scope) is the app's fault, never the end user's:
+ * Express and Fastify answer an error with its `status`, which was Okta's (401 for a bad token, telling a signed-in
+ * user "Unauthorized"). It reaches the error handler with the same `code`, status 500, a message without Okta's text,
+ * and the client's error as `cause`.
+ */
+function asServerError (err: unknown): unknown {
+  if (typeof err !== 'object' || err === null) return err
+  const { code, status } = err as { code?: unknown, status?: unknown }
+  if (typeof code !== 'string' || !code.startsWith('OKTA_') || typeof status !== 'number' || status >= 500) return err
+  return Object.assign(new Error(`Okta refused the app's own request (${code}): check its Okta settings`, { cause: err }), { code, status: 500, statusCode: 500 })
+}
+
+/**
  * Passport strategy `okta-mfa`: verifies an Okta TOTP passcode for the already logged-in user.
  *
  * Outcomes: `success(user, MfaSuccessInfo)` (the MFA state is recorded and survives passport's login),
@@ -118,7 +131,7 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
       fail: once((challenge?: unknown, status?: number) => actions.fail(challenge, status)),
       error: once((err: unknown) => actions.error(err)),
     }
-    this.run(req, settle).catch((err: unknown) => { if (settled) late(err); else settle.error(err) })
+    this.run(req, settle).catch((err: unknown) => { if (settled) late(err); else settle.error(asServerError(err)) })
   }
 
   private async run (req: StrategyRequest, settle: PassportActions): Promise<void> {
