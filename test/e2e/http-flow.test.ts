@@ -160,6 +160,8 @@ await t.test('the MFA form says what is wrong: missing, malformed, wrong, then l
   t.match(errorText(last!.text), /Too many attempts with a wrong code, so sign-in is paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\.$/)
   const locked = await postMfa(bob, { passCode: right })
   t.equal(locked.status, 429, 'even the right code waits for the lockout to end')
+  const wait = Number(locked.headers['retry-after'])
+  t.ok(wait > 0 && wait <= 900, `with Retry-After (${String(wait)} s)`)
 })
 
 await t.test('sms: "send a code" puts it in the emulator outbox and the page says where', async (t) => {

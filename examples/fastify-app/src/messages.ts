@@ -1,5 +1,6 @@
 // What the pages say for each failure code of the strategy and the gateway: in words a person understands,
 // with the retry time when there is one. One table, so the form path and the GraphQL path say the same thing.
+import type { FastifyReply } from 'fastify'
 
 /** Page text for a failure `code` (strategy fail codes and gateway `extensions.code`). */
 export const MESSAGES = {
@@ -73,6 +74,11 @@ export function messageFor (code: string | undefined, retryAfterSeconds?: number
 
 /** What the okta-mfa strategy and the gateway say about a refused code. */
 export interface FailInfo { code?: string | undefined, retryAfterSeconds?: number | undefined, attemptsRemaining?: number | undefined }
+
+/** A 429 page that knows when to try again says so in `Retry-After` too, as the core's outcomes do. */
+export function retryAfter (reply: FastifyReply, status: number, fail: FailInfo): void {
+  if (status === 429 && typeof fail.retryAfterSeconds === 'number' && fail.retryAfterSeconds > 0) reply.header('retry-after', String(Math.ceil(fail.retryAfterSeconds)))
+}
 
 /** "10:15 UTC": the wall-clock time `seconds` from `nowMs`, to the minute (rounded up). */
 export function clockTime (nowMs: number, seconds: number): string {

@@ -5,7 +5,7 @@ import { getMfaState, isRememberedMfa, mfaStateOf, userKeyOf, dropCachedFactors,
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
-import { failureText, isUpstreamFailure, messageFor, type FailInfo } from '../messages.js'
+import { failureText, isUpstreamFailure, retryAfter, messageFor, type FailInfo } from '../messages.js'
 import { field, resendInSeconds, setFlash, takeFlash } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
@@ -118,6 +118,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (user === false || user === undefined || user === null) {
       const fail = (info ?? {}) as FailInfo
       const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' || fail.attemptsRemaining === 0 ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
+      retryAfter(reply, status, fail)
       const chosen = (await loadFactors(ctx, request))?.find((f) => f.id === field(request, 'factorId'))
       return await renderRemove(request, reply, status, failureText(fail, { sms: chosen?.sendsCode === true, now: ctx.clock() }))
     }

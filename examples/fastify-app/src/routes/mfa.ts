@@ -5,7 +5,7 @@ import { getMfaState, isStoreUnavailableError, userKeyOf } from 'passport-okta-m
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
-import { failureText, isUpstreamFailure, lockoutText, messageFor, STORE_DOWN, UNAVAILABLE, type FailInfo } from '../messages.js'
+import { failureText, isUpstreamFailure, retryAfter, lockoutText, messageFor, STORE_DOWN, UNAVAILABLE, type FailInfo } from '../messages.js'
 import { field, isLocalPath, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
 import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
@@ -122,6 +122,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       // and sign-in is now paused (until when).
       const lastTry = fail.attemptsRemaining === 0 && (fail.code === 'INVALID_PASSCODE' || fail.code === 'PASSCODE_REPLAYED')
       const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' || lastTry ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
+      retryAfter(reply, status, fail)
       const sms = await isSmsChoice(request, selectedFactorId)
       return await renderMfa(request, reply, status, {
         error: failureText(fail, { sms, now: ctx.clock() }),
