@@ -1,7 +1,8 @@
 // Guards the factors whose codes travel outside the API — sms, voice call, email — and push:
 // codes land in the outbox (emulator.messages() and GET /__emulator/messages), verify without a
 // passCode answers 200 CHALLENGE, Okta's resend throttles (E0000109 / E0000133 / E0000118), code
-// expiry after tokenLifetimeSeconds, and push's 201 WAITING with approve/reject on the "phone".
+// expiry after tokenLifetimeSeconds, no resend past the activation limit, push's 201 WAITING with
+// approve/reject on the "phone" (number matching too), and unenrolling as Okta does it.
 import t from 'tap'
 import { emuFetch, withEmulator, type TestEmulator } from '../helpers/emulator.js'
 
@@ -69,6 +70,43 @@ for (const c of CHANNELS) {
     t.equal((await emuFetch(emu, 'POST', `${F}/${factorId}/verify`, { passCode: emu.lastMessage({ factorId })!.code })).body.errorCode, 'E0000068', 'then refused')
   })
 }
+
+await t.test('past the activation limit, resend is refused too (429 E0000047)', async (t) => {
+  const emu = await withEmulator(t)
+  const userId = await newUser(emu, 'limit@example.com')
+  const F = `/api/v1/users/${userId}/factors`
+  const sms = await emuFetch(emu, 'POST', F, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000009' } })
+  const code = emu.lastMessage({ factorId: sms.body.id })!.code
+  const wrong = code === '000000' ? '111111' : '000000'
+  const firstFailure = emu.clock.now()
+  for (let i = 0; i < 5; i++) t.equal((await emuFetch(emu, 'POST', `${F}/${sms.body.id}/lifecycle/activate`, { passCode: wrong })).body.errorCode, 'E0000068')
+  t.equal((await emuFetch(emu, 'POST', `${F}/${sms.body.id}/lifecycle/activate`, { passCode: wrong })).status, 429, 'the sixth try')
+  emu.clock.advance(30_000) // past the sms resend throttle: only the activation limit stands in the way
+  const resend = await emuFetch(emu, 'POST', `${F}/${sms.body.id}/resend`, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000009' } })
+  t.same([resend.status, resend.body.errorCode], [429, 'E0000047'], 'no resend past the activation limit')
+  t.equal(resend.headers.get('x-rate-limit-reset'), String(Math.ceil((firstFailure + 5 * 60_000) / 1000)), 'until the oldest failure is 5 minutes old')
+  t.equal(emu.messages({ factorId: sms.body.id }).length, 1, 'nothing sent')
+  emu.clock.set(firstFailure + 5 * 60_000)
+  t.equal((await emuFetch(emu, 'POST', `${F}/${sms.body.id}/resend`, {})).status, 200, 'then resend works again')
+})
+
+await t.test('unenroll: not for a deactivated user; push takes the Okta Verify TOTP with it', async (t) => {
+  const emu = await withEmulator(t)
+  const userId = await newUser(emu, 'unenroll@example.com')
+  const F = `/api/v1/users/${userId}/factors`
+  const enroll = async (body: object): Promise<string> => (await emuFetch(emu, 'POST', F, body)).body.id
+  await enroll({ factorType: 'token:software:totp', provider: 'OKTA' })
+  const google = await enroll({ factorType: 'token:software:totp', provider: 'GOOGLE' })
+  const question = await enroll({ factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: 'mayonnaise' } })
+  const push = await enroll({ factorType: 'push', provider: 'OKTA' })
+  t.equal((await emuFetch(emu, 'DELETE', `${F}/${push}`)).status, 204)
+  const left = (await emuFetch(emu, 'GET', F)).body.map((f: { id: string }) => f.id)
+  t.same(left, [google, question], 'the OKTA TOTP went with push (Okta: unenrolling push unenrolls the other Okta Verify factors)')
+  await emuFetch(emu, 'POST', `/api/v1/users/${userId}/lifecycle/deactivate`)
+  const refused = await emuFetch(emu, 'DELETE', `${F}/${google}`)
+  t.same([refused.status, refused.body.errorCode], [403, 'E0000038'], 'no unenrolling for a DEPROVISIONED user, as no enrolling')
+  t.equal((await emuFetch(emu, 'GET', F)).body.length, 2, 'nothing was removed')
+})
 
 await t.test('enroll options: activate=true, updatePhone, one factor per type', async (t) => {
   const emu = await withEmulator(t)
@@ -157,6 +195,19 @@ await t.test('push: 201 WAITING, poll, approve / reject / timeout', async (t) =>
   t.same((await emuFetch(emu, 'POST', `/__emulator/push/${txId}/approve`)).body, { factorResult: 'SUCCESS' })
   t.same((await emuFetch(emu, 'GET', tx)).body, { factorResult: 'SUCCESS' })
   t.equal((await emuFetch(emu, 'POST', `/__emulator/push/${txId}/reject`)).status, 400, 'a settled transaction stays settled')
+
+  t.notOk('_embedded' in waiting.body, 'a plain push has no challenge')
+
+  // A number matching challenge: the two-digit answer in the 201 and the poll; the "phone" still approves it.
+  const nmc = await emuFetch(emu, 'POST', V, { useNumberMatchingChallenge: true })
+  t.equal(nmc.status, 201)
+  const answer = nmc.body._embedded.challenge.correctAnswer
+  t.ok(Number.isInteger(answer) && answer >= 10 && answer <= 99, `correctAnswer ${answer as number}`)
+  const nmcTx = new URL(nmc.body._links.poll.href).pathname
+  t.same((await emuFetch(emu, 'GET', nmcTx)).body._embedded, { challenge: { correctAnswer: answer } })
+  emu.approvePush(nmcTx.split('/').pop()!)
+  t.same((await emuFetch(emu, 'GET', nmcTx)).body, { factorResult: 'SUCCESS' })
+  t.equal((await emuFetch(emu, 'POST', V, { useNumberMatchingChallenge: 'yes' })).status, 400)
 
   const rejected = new URL((await emuFetch(emu, 'POST', V)).body._links.poll.href).pathname
   await emuFetch(emu, 'POST', `/__emulator/push/${rejected.split('/').pop()}/reject`)

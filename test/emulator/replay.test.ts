@@ -3,8 +3,9 @@
 // to the ones the emulator hands out, and compares: the status; the headers the recording kept (every one
 // must be there, same value where the value is not per-response); and the body: the same field names at
 // every depth, the same JSON types, the same values, except ids, times (only their form: whole seconds) and
-// error ids, and the same links (href with host and ids normalised). Every difference left is in ALLOWED
-// with its reason (also in the emulator README); an entry that no longer matches anything fails too.
+// error ids, and the same links (href with host and ids normalised); and ETags equal where the recorded ones are.
+// Every difference left is in ALLOWED with its reason (also in the emulator README); an entry that no longer
+// matches anything fails too.
 import t from 'tap'
 import { readFile } from 'node:fs/promises'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
@@ -81,6 +82,7 @@ await t.test('every recorded real-Okta request, replayed against the emulator', 
   const emu = await withEmulator(t)
   const ids = new Map<string, string>()
   const found: Array<{ capture: number, diff: string }> = []
+  const etags: Array<{ capture: number, recorded: string, emulator: string | null }> = []
 
   for (const [i, c] of captures.entries()) {
     const url = new URL(c.request.url)
@@ -114,6 +116,8 @@ await t.test('every recorded real-Okta request, replayed against the emulator', 
         if (!/^W\/"[0-9a-f]{64}"$/.test(mine)) diffs.push(`header etag: ${mine} is not a weak sha-256 tag as Okta sends`)
       } else if (name !== 'date' && mine !== v[0]) diffs.push(`header ${name}: recorded ${v[0]}, emulator ${mine}`)
     }
+    const recordedEtag = Object.entries(c.response.headers).find(([k]) => k.toLowerCase() === 'etag')?.[1][0]
+    if (recordedEtag !== undefined) etags.push({ capture: i, recorded: recordedEtag, emulator: res.headers.get('etag') })
     const recordedType = Object.keys(c.response.headers).some((k) => k.toLowerCase() === 'content-type')
     if (!recordedType && res.headers.get('content-type') !== null) diffs.push('header content-type: only in the emulator')
     // The headers Okta documents on every response, whether or not the recorder kept them.
@@ -134,5 +138,10 @@ await t.test('every recorded real-Okta request, replayed against the emulator', 
   t.same(found.filter((f) => !allowed(f)), [], 'no difference from the real answers outside the documented allow-list')
   t.same(ALLOWED.filter((a) => !found.some((f) => f.capture === a.capture && f.diff === a.diff)).map((a) => a.diff), [],
     'every allow-list entry still matches a real difference (a fixed one must leave the list)')
+  // A real org's ETag ignores lifecycle changes (captures 9 and 11: one user before and after a deactivation,
+  // one tag): where two recorded tags are equal, the emulator's are equal too, and where they differ, so do its.
+  const pairs = etags.flatMap((a) => etags.filter((b) => b.capture > a.capture).map((b) => [a, b] as const))
+  t.ok(pairs.some(([a, b]) => a.recorded === b.recorded), 'the recordings hold two equal ETags')
+  for (const [a, b] of pairs) t.equal(a.emulator === b.emulator, a.recorded === b.recorded, `ETags of captures ${a.capture} and ${b.capture}`)
   t.equal(ids.size, 4, 'recorded ids (two users, the question factor, the listed user) were mapped to emulator ids')
 })

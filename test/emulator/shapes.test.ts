@@ -85,6 +85,54 @@ await t.test('users', async (t) => {
   same(t, 'capture: get DEPROVISIONED', deprovisionedCapture.response.body, deprovisioned.body, emu)
 })
 
+await t.test("create: the options of Okta's createUser examples", async (t) => {
+  const emu = await withEmulator(t)
+  let n = 0
+  /** POSTs an example request with a fresh login (the examples all use one). */
+  const create = (name: string, query = '', change: Record<string, unknown> = {}) => {
+    const body = structuredClone(ex(name)) as { profile: Record<string, string> }
+    body.profile.login = body.profile.email = `isaac${++n}@example.com`
+    return emuFetch(emu, 'POST', `/api/v1/users${query}`, { ...body, ...change })
+  }
+  for (const [example, query] of [['authentication-provider', ''], ['authentication-provider', '?provider=true'], ['imported-hashed-password', ''], ['password-import-inline-hook', '']]) {
+    const r = await create(`create-user-with-${example!}-request`, query)
+    const want = ex(`create-user-with-${example!}-response`) as { status: string, credentials: Record<string, unknown> }
+    t.same([r.status, r.body.status, r.body.credentials.provider], [200, want.status, want.credentials['provider']], `${example!}${query!}: status and provider as Okta's example`)
+    t.same(Object.keys(r.body.credentials), Object.keys(want.credentials), `${example!}: the credentials Okta shows`)
+    // Not the links: these examples give an ACTIVE user `activate`, and a FEDERATION one changeRecoveryQuestion.
+    same(t, `create-user-with-${example!}-response`, { ...want, _links: null }, r.body, emu)
+  }
+  const federated = await create('create-user-with-authentication-provider-request', '?activate=false')
+  t.equal(federated.body.status, 'STAGED')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${federated.body.id}/lifecycle/activate`)).status, 200)
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${federated.body.id}`)).body.status, 'ACTIVE', 'a FEDERATION user needs no password to be ACTIVE')
+  const withPassword = await create('create-user-with-authentication-provider-request', '', { credentials: { provider: { type: 'FEDERATION', name: 'FEDERATION' }, password: { value: 'Pa55word!' } } })
+  t.same([withPassword.status, withPassword.body.errorCode], [400, 'E0000001'], "FEDERATION takes no password (Okta's schema)")
+
+  // nextLogin=changePassword: the password is expired at once; Okta's two example errors, word for word.
+  const password = { credentials: { password: { value: 'tlpWENT2m' } } }
+  const expired = await create('create-user-with-password-request', '?activate=true&nextLogin=changePassword', password)
+  t.same([expired.status, expired.body.status, expired.body.credentials.password], [200, 'PASSWORD_EXPIRED', {}])
+  const noPassword = await create('create-user-without-credentials-request', '?nextLogin=changePassword')
+  t.same({ ...noPassword.body, errorId: 'x' }, { ...(ex('ErrorCreateUserWithExpiredPasswordWithNullPassword') as object), errorId: 'x' })
+  t.equal(noPassword.status, 400)
+  const notActivated = await create('create-user-with-password-request', '?activate=false&nextLogin=changePassword', password)
+  t.same({ ...notActivated.body, errorId: 'x' }, { ...(ex('ErrorCreateUserWithExpiredPasswordWithoutActivation') as object), errorId: 'x' })
+  t.equal(notActivated.status, 400)
+
+  const otherType = await create('create-user-with-non-default-user-type-request')
+  t.same([otherType.status, otherType.body.errorSummary, otherType.body.errorCauses], [400, 'Api validation failed: newUser', [{ errorSummary: 'type: The user type does not exist.' }]], 'a user type the org does not have, as update refuses it')
+  const inGroup = await create('create-user-in-group-request')
+  t.same([inGroup.status, inGroup.body.errorCode, inGroup.body.errorSummary], [404, 'E0000007', 'Not found: Resource not found: 00g1emaKYZTWRYYRRTSK (UserGroup)'], 'the emulator has no groups')
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users?search=${encodeURIComponent(`profile.login eq "isaac${n}@example.com"`)}`)).body.length, 0, 'nothing was created')
+
+  // fields: the projection of Okta's ListUsersFieldsResponse (fields=status,profile:(firstName,city)).
+  await create('create-user-with-password-request', '', { profile: { login: 'alice@example.com', email: 'alice@example.com', firstName: 'Alice', city: 'Chicago' } })
+  const projected = await emuFetch(emu, 'GET', `/api/v1/users?search=${encodeURIComponent('profile.city eq "Chicago"')}&fields=${encodeURIComponent('status,profile:(firstName,city)')}`)
+  const alice = (ex('ListUsersFieldsResponse') as Array<Record<string, unknown>>)[0]
+  t.same(projected.body, [{ ...alice, id: projected.body[0]?.id }], "Alice as Okta's example shows her (the id aside)")
+})
+
 await t.test('factors', async (t) => {
   const emu = await withEmulator(t)
   const user = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'dade.murphy@example.com', email: 'dade.murphy@example.com' } })
@@ -148,6 +196,12 @@ await t.test('factors', async (t) => {
   same(t, 'UserFactorVerifyPushTransactionWaiting', ex('UserFactorVerifyPushTransactionWaiting'), (await emuFetch(emu, 'GET', poll)).body, emu)
   emu.rejectPush(poll.split('/').pop()!)
   same(t, 'UserFactorVerifyPushTransactionRejected', ex('UserFactorVerifyPushTransactionRejected'), (await emuFetch(emu, 'GET', poll)).body, emu)
+  const nmc = await emuFetch(emu, 'POST', `${U}/factors/${push.id}/verify`, ex('NumberMatchingChallengeRequest'))
+  t.equal(nmc.status, 201)
+  same(t, 'UserFactorChallengePushResponseWithNumberMatchingChallenge', ex('UserFactorChallengePushResponseWithNumberMatchingChallenge'), nmc.body, emu)
+  const nmcPoll = (await emuFetch(emu, 'GET', new URL(nmc.body._links.poll.href).pathname)).body
+  same(t, 'UserFactorVerifyPushTransactionWaitingNMC', ex('UserFactorVerifyPushTransactionWaitingNMC'), nmcPoll, emu)
+  t.equal(nmcPoll._embedded.challenge.correctAnswer, nmc.body._embedded.challenge.correctAnswer, 'the poll repeats the number')
   const second = await emuFetch(emu, 'POST', `${U}/factors/${push.id}/verify`)
   emu.approvePush(new URL(second.body._links.poll.href).pathname.split('/').pop()!)
   t.same((await emuFetch(emu, 'GET', new URL(second.body._links.poll.href).pathname)).body, ex('UserFactorVerifyPushTransactionApproved'))

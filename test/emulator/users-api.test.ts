@@ -1,6 +1,6 @@
 // Guards the Users API as Okta behaves: statuses on create, lookup by id or percent-encoded login,
-// limit/after pagination with absolute Link headers, search/filter/q, the lifecycle operations,
-// and DELETE that deactivates first and deletes second.
+// limit/after pagination with absolute Link headers, search/filter/q, sortBy/sortOrder, fields
+// projections, the lifecycle operations, and DELETE that deactivates first and deletes second.
 import t from 'tap'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
 
@@ -144,9 +144,66 @@ await t.test('search, filter and q', async (t) => {
   t.equal(qPage.body.length, 10, 'q without limit: pages of 10, as Okta documents')
   t.match(qPage.headers.get('link'), `<${emu.url}/api/v1/users?limit=10&q=qq>; rel="self"`)
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users?q=qq&limit=20')).body.length, 11)
+  t.same(Object.keys(links(qPage.headers.get('link'))), ['self'], 'q: no next link, more matches or not (Okta: q does not support pagination)')
+  t.same(Object.keys(links((await emuFetch(emu, 'GET', '/api/v1/users?q=qq&limit=3')).headers.get('link'))), ['self'])
   const real = await emuFetch(emu, 'GET', `/api/v1/users?limit=200&search=${enc('profile.email eq "ann.mail@example.com"').replace(/%20/g, '+')}&sortOrder=0`)
   t.equal(real.headers.get('link'), `<${emu.url}/api/v1/users?limit=200&search=profile.email+eq+%22ann.mail%40example.com%22>; rel="self"`,
     'the self link as a real org wrote it for the same query (limit first, sortOrder not echoed)')
+})
+
+await t.test('sortBy and sortOrder sort a search (by the property, then id), and paging keeps the order', async (t) => {
+  const emu = await withEmulator(t)
+  const made: Array<{ id: string, last: string | undefined }> = []
+  for (const last of ['Moe', 'lee', undefined, 'Lee', 'Abe', 'Zed', 'Moe']) {
+    const login = `s${made.length}@example.com`
+    const r = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login, email: login, ...(last === undefined ? {} : { lastName: last }) } })
+    made.push({ id: r.body.id, last })
+  }
+  const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+  const key = (x: { last: string | undefined }): string => x.last === undefined ? '\uffff' : x.last.toLowerCase()
+  const asc = [...made].sort((a, b) => key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : byId(a.id, b.id)).map((x) => x.id)
+  t.not(asc.join(), made.map((x) => x.id).join(), 'the sorted order differs from creation order')
+  const search = `search=${encodeURIComponent('profile.login sw "s"')}`
+  const walk = async (path: string): Promise<string[]> => {
+    const seen: string[] = []
+    for (let p: string | undefined = path; p !== undefined;) {
+      const r = await emuFetch(emu, 'GET', p)
+      t.equal(r.status, 200, p)
+      seen.push(...r.body.map((u: { id: string }) => u.id))
+      const next = links(r.headers.get('link'))['next']
+      p = next === undefined ? undefined : next.slice(emu.url.length)
+    }
+    return seen
+  }
+  t.same(await walk(`/api/v1/users?${search}&sortBy=profile.lastName`), asc, 'ascending by default; equal values (case aside) by id; unset last')
+  t.same(await walk(`/api/v1/users?${search}&sortBy=profile.lastName&sortOrder=desc`), [...asc].reverse(), 'sortOrder=desc')
+  t.same(await walk(`/api/v1/users?${search}&sortBy=profile.lastName&limit=2`), asc, 'pages of 2 follow the same order')
+  t.same(await walk(`/api/v1/users?${search}&sortBy=profile.lastName&sortOrder=desc&limit=3`), [...asc].reverse())
+  const first = await emuFetch(emu, 'GET', `/api/v1/users?${search}&sortBy=profile.lastName&sortOrder=desc&limit=2`)
+  const next = new URL(links(first.headers.get('link'))['next']!)
+  t.same([next.searchParams.get('sortBy'), next.searchParams.get('sortOrder'), next.searchParams.get('limit')], ['profile.lastName', 'desc', '2'], 'the next link keeps the sort')
+  for (const u of first.body) for (let i = 0; i < 2; i++) await emuFetch(emu, 'DELETE', `/api/v1/users/${u.id as string}`)
+  t.same((await emuFetch(emu, 'GET', next.pathname + next.search)).body.map((u: { id: string }) => u.id), [...asc].reverse().slice(2, 4), 'the cursor survives the deletion of the users listed')
+  const left = made.map((x) => x.id).filter((id) => !first.body.some((u: { id: string }) => u.id === id))
+  t.same(await walk('/api/v1/users?sortBy=profile.lastName&sortOrder=desc'), left, 'without search, sortBy is ignored (Okta sorts searches only): creation order')
+})
+
+await t.test('fields: Okta\'s projections', async (t) => {
+  const emu = await withEmulator(t)
+  for (let i = 0; i < 3; i++) await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: `f${i}@example.com`, email: `f${i}@example.com`, firstName: `F${i}`, city: i === 0 ? 'Chicago' : null } })
+  const get = (fields: string) => emuFetch(emu, 'GET', `/api/v1/users?limit=2&fields=${encodeURIComponent(fields)}`)
+  const projected = await get('status,profile:(firstName, city)')
+  t.same(projected.body.map((u: object) => Object.keys(u)), [['id', 'status', 'profile'], ['id', 'status', 'profile']], 'id always, then the fields asked for')
+  t.same(projected.body.map((u: { profile: object }) => u.profile), [{ firstName: 'F0', city: 'Chicago' }, { firstName: 'F1' }], 'only the chosen profile properties; an unset one is left out')
+  t.match(new URL(links(projected.headers.get('link'))['next']!).searchParams.get('fields'), 'status,profile:(firstName, city)', 'the next page keeps the projection')
+  t.same(Object.keys((await get('id')).body[0]), ['id'])
+  t.same(Object.keys((await get('profile,_links,lastUpdated')).body[0]), ['id', 'lastUpdated', 'profile', '_links'])
+  t.same(Object.keys((await get('profile')).body[0].profile), ['firstName', 'lastName', 'mobilePhone', 'secondEmail', 'login', 'email', 'city'], 'profile alone: all of it')
+  t.same(Object.keys((await emuFetch(emu, 'GET', '/api/v1/users?fields=')).body[0]).length, 13, 'an empty fields: no projection')
+  for (const bad of ['status,,id', 'profile:(firstName', 'profile:firstName', 'status:(x)', 'profile:()', 'profile:(a(b))']) {
+    const r = await get(bad)
+    t.same([r.status, r.body.errorCode, r.body.errorSummary], [400, 'E0000001', 'Api validation failed: fields'], `malformed: ${bad}`)
+  }
 })
 
 await t.test('lifecycle and delete', async (t) => {

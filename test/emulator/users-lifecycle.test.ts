@@ -1,6 +1,8 @@
 // Guards the Users API beyond create/get/list: partial update and replace (with ETag / If-Match), `me`,
-// login shortnames, Okta's lifecycle status rules and error codes, the credential operations, the user
-// and factor shapes real orgs send, and that every link the emulator advertises leads to a route.
+// login shortnames, Okta's lifecycle status rules and error codes, the credential operations (imported
+// password hashes included), the user and factor shapes real orgs send, and that every link the emulator
+// advertises leads to a route.
+import { createHash, pbkdf2Sync } from 'node:crypto'
 import t from 'tap'
 import { emuFetch, withEmulator, type TestEmulator } from '../helpers/emulator.js'
 
@@ -49,6 +51,65 @@ await t.test('update (POST) and replace (PUT): semantics, ETag and If-Match', as
   t.same([me.status, me.body.profile.login, me.body.status], [200, 'okta-emulator-admin@example.com', 'ACTIVE'])
   t.equal((await emuFetch(emu, 'POST', '/api/v1/users/me', { profile: { firstName: 'Root' } })).body.profile.firstName, 'Root', 'me can be updated')
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users/me')).body.id, me.body.id, 'one token owner')
+})
+
+await t.test('the ETag follows what clients edit, not lifecycle changes or verifications', async (t) => {
+  const emu = await withEmulator(t)
+  const id = await mk(emu, 'etag@example.com', '', pw)
+  const U = `/api/v1/users/${id}`
+  const etag = async (): Promise<string> => (await emuFetch(emu, 'GET', U)).headers.get('etag')!
+  const first = await etag()
+  emu.clock.advance(2_000)
+  for (const op of ['suspend', 'unsuspend', 'reset_password']) t.equal((await emuFetch(emu, 'POST', `${U}/lifecycle/${op}`)).status, 200, op)
+  const q = await emuFetch(emu, 'POST', `${U}/factors`, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: 'mayonnaise' } })
+  t.equal((await emuFetch(emu, 'POST', `${U}/factors/${q.body.id}/verify`, { answer: 'mayonnaise' })).body.factorResult, 'SUCCESS')
+  const now = (await emuFetch(emu, 'GET', U)).body
+  t.same([now.status, typeof now.lastLogin, Object.keys(now._links).includes('resetFactors')], ['RECOVERY', 'string', true], 'status, lastLogin and links changed')
+  t.equal(await etag(), first, 'the same ETag, as the recorded real answers keep it across a deactivation')
+  const upd = await emuFetch(emu, 'POST', U, { profile: { firstName: 'Ed' } }, { 'if-match': first })
+  t.equal(upd.status, 200, 'so an If-Match read before them still applies')
+  const second = await etag()
+  t.not(second, first, 'a profile change changes it')
+  await emuFetch(emu, 'POST', U, { credentials: { password: { value: 'An0ther-Secret' } } })
+  t.not(await etag(), second, 'so does a new password')
+  t.same((await emuFetch(emu, 'POST', U, { profile: { firstName: 'X' } }, { 'if-match': second })).status, 412)
+})
+
+await t.test('imported passwords: SHA-* and PBKDF2 hashes verify; BCRYPT and hooks are kept, not checked', async (t) => {
+  const emu = await withEmulator(t)
+  const salt = Buffer.from('pepper-and-salt')
+  const sha = (alg: string, data: Buffer[]): string => createHash(alg).update(Buffer.concat(data)).digest('base64')
+  const hashes: Record<string, Record<string, unknown>> = {
+    'SHA-256 PREFIX': { algorithm: 'SHA-256', salt: salt.toString('base64'), saltOrder: 'PREFIX', value: sha('sha256', [salt, Buffer.from('Imp0rted!')]) },
+    'SHA-512 POSTFIX': { algorithm: 'SHA-512', salt: salt.toString('base64'), saltOrder: 'POSTFIX', value: sha('sha512', [Buffer.from('Imp0rted!'), salt]) },
+    'SHA-1 unsalted': { algorithm: 'SHA-1', value: sha('sha1', [Buffer.from('Imp0rted!')]) },
+    MD5: { algorithm: 'MD5', salt: salt.toString('base64'), saltOrder: 'PREFIX', value: sha('md5', [salt, Buffer.from('Imp0rted!')]) },
+    PBKDF2: { algorithm: 'PBKDF2', salt: salt.toString('base64'), digestAlgorithm: 'SHA512_HMAC', iterationCount: 4096, keySize: 32, value: pbkdf2Sync('Imp0rted!', salt, 4096, 32, 'sha512').toString('base64') },
+  }
+  const change = (id: string, oldPw: string) => emuFetch(emu, 'POST', `/api/v1/users/${id}/credentials/change_password`, { oldPassword: { value: oldPw }, newPassword: { value: 'Brand-New-1' } })
+  let n = 0
+  for (const [name, hash] of Object.entries(hashes)) {
+    const id = await mk(emu, `imp${++n}@example.com`, '', { credentials: { password: { hash } } })
+    const user = (await emuFetch(emu, 'GET', `/api/v1/users/${id}`)).body
+    t.same([user.status, user.credentials], ['ACTIVE', { password: {}, provider: { type: 'IMPORT', name: 'IMPORT' } }], `${name}: ACTIVE, provider IMPORT`)
+    t.equal((await change(id, 'Imp0rted')).body.errorCode, 'E0000014', `${name}: a wrong password is refused`)
+    const ok = await change(id, 'Imp0rted!')
+    t.same([ok.status, ok.body.provider], [200, { type: 'OKTA', name: 'OKTA' }], `${name}: the imported password is checked; once changed it is Okta's`)
+  }
+  const bcrypt = await mk(emu, 'bcrypt@example.com', '', { credentials: { password: { hash: { algorithm: 'BCRYPT', workFactor: 10, salt: 'rwh3vH166HCH/NT9XV5FYu', value: 'qaMqvAPULkbiQzkTCWo5XDcvzpk8Tna' } } } })
+  const hook = await mk(emu, 'hook@example.com', '', { credentials: { password: { hook: { type: 'default' } } } })
+  for (const id of [bcrypt, hook]) t.equal((await change(id, 'anything')).body.errorCode, 'E0000014', 'a BCRYPT hash and a hook match no password (README)')
+  const bad = [
+    { algorithm: 'SHA-256', salt: 'c2FsdA==', value: 'abc=' }, { algorithm: 'BCRYPT', salt: 'short', value: 'x', workFactor: 10 },
+    { algorithm: 'PBKDF2', salt: 'c2FsdA==', value: 'abc=', digestAlgorithm: 'SHA256_HMAC', iterationCount: 10, keySize: 32 }, { algorithm: 'ROT13', value: 'abc=' },
+  ]
+  for (const hash of bad) {
+    const r = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'bad@example.com', email: 'bad@example.com' }, credentials: { password: { hash } } })
+    t.same([r.status, r.body.errorCode], [400, 'E0000001'], `refused: ${JSON.stringify(hash)}`)
+  }
+  const staged = await mk(emu, 'staged-imp@example.com', '?activate=false')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${staged}`, { credentials: { password: { hash: hashes['MD5'] } } })).status, 200, 'a hash on update: STAGED users only')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${bcrypt}`, { credentials: { password: { hash: hashes['MD5'] } } })).body.errorCode, 'E0000001')
 })
 
 await t.test('lifecycle: Okta status rules and error codes', async (t) => {
@@ -167,6 +228,9 @@ await t.test('shapes as real orgs send them, and every advertised link answers',
   const one = (await emuFetch(emu, 'GET', U)).body
   for (const k of ['created', 'activated', 'statusChanged', 'lastUpdated', 'passwordChanged']) t.match(one[k], /T\d\d:\d\d:\d\d\.000Z$/, `${k} in whole seconds`)
   t.notOk('resetFactors' in one._links, 'no resetFactors link without factors')
+  const credentialLinks = ['changePassword', 'changeRecoveryQuestion', 'expirePassword', 'forgotPassword']
+  t.same(credentialLinks.filter((l) => l in one._links), credentialLinks, "an ACTIVE user with a password has the credential links of Okta's schema")
+  t.equal(one._links.changePassword.href, `${emu.url}${U}/credentials/change_password`)
   const listed = (await emuFetch(emu, 'GET', '/api/v1/users')).body.find((u: { id: string }) => u.id === id)
   t.same(Object.keys(listed._links), ['self'], 'a list item carries only its self link')
   const totp = (await emuFetch(emu, 'POST', `${U}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })).body
@@ -196,6 +260,7 @@ await t.test('shapes as real orgs send them, and every advertised link answers',
   const bodies: Array<{ _links: Record<string, unknown>, _embedded?: unknown }> = []
   for (const u of users) bodies.push((await emuFetch(emu, 'GET', `/api/v1/users/${u}`)).body)
   t.same(bodies.map((b) => (b as unknown as { status: string }).status), ['ACTIVE', 'STAGED', 'PROVISIONED', 'SUSPENDED', 'DEPROVISIONED', 'RECOVERY', 'PASSWORD_EXPIRED'])
+  t.same(bodies.slice(1).filter((b) => credentialLinks.some((l) => l in b._links)), [], 'no other status (and no user without a password) has them')
   bodies.push(...(await emuFetch(emu, 'GET', `${U}/factors`)).body, totp, push, (await emuFetch(emu, 'GET', `${U}/factors/catalog`)).body[0])
   const links: Array<{ href: string, method: string }> = []
   const collect = (v: unknown): void => {

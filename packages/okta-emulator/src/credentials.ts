@@ -1,11 +1,13 @@
 // A user's password and recovery question: parsed from a create/update body, kept only as salted
 // scrypt hashes (so `change_password`, `change_recovery_question` and `forgot_password` can check
-// them), and rendered as Okta renders credentials (`password: {}`, never a value).
+// them), or as the hash an import gave (password-import.ts), or left to a password import hook; and
+// rendered as Okta renders credentials (`password: {}`, never a value, and the provider).
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
 import { isObject } from './context.js'
 import { validationError } from './errors.js'
 import { MAX_SECRET } from './limits.js'
-import type { UserRecord } from './types.js'
+import { checkImported, parseHash } from './password-import.js'
+import type { ImportedPasswordHash, UserRecord } from './types.js'
 
 // A test tool's work factor: cheap enough for suites that create thousands of users.
 const SCRYPT = { N: 1024, r: 8, p: 1 } as const
@@ -31,8 +33,15 @@ export const normAnswer = (a: string): string => a.trim().toLowerCase()
 /** What a body's `credentials` asks to set. */
 export interface CredentialsInput {
   password?: string
+  /** An imported password hash (`password.hash`). */
+  hash?: ImportedPasswordHash
+  /** A password import inline hook (`password.hook`, type `default`). */
+  hook?: true
   recovery?: { question: string, answer: string }
 }
+
+/** Whether the input sets a password of any kind (a value, an imported hash or a hook). */
+export const setsPassword = (c: CredentialsInput): boolean => c.password !== undefined || c.hash !== undefined || c.hook !== undefined
 
 /** A string secret field: non-empty, at most {@link MAX_SECRET} characters. */
 export function secretField (v: unknown, field: string, what: string): string {
@@ -54,6 +63,15 @@ export function parseCredentials (creds: unknown, what: string): CredentialsInpu
       if (typeof value !== 'string' || value === '') throw validationError('password', 'password: Password requirements were not met.')
       out.password = secretField(value, 'password', 'password')
     }
+    if (pw['hash'] !== undefined && pw['hash'] !== null) out.hash = parseHash(pw['hash'], what)
+    const hook = pw['hook']
+    if (hook !== undefined && hook !== null) {
+      if (!isObject(hook) || hook['type'] !== 'default') throw validationError(what, 'password.hook.type: must be default')
+      out.hook = true
+    }
+    if ([out.password, out.hash, out.hook].filter((x) => x !== undefined).length > 1) {
+      throw validationError(what, 'password: Give one of value, hash and hook.')
+    }
   }
   const rq = creds['recovery_question']
   if (rq !== undefined && rq !== null) {
@@ -68,12 +86,22 @@ export function parseCredentials (creds: unknown, what: string): CredentialsInpu
   return out
 }
 
-/** Stores what `c` sets on `u` (hashes only). */
+/**
+ * Stores what `c` sets on `u` (hashes only). A password set in Okta makes an imported user's provider
+ * OKTA again; an imported hash or a hook makes it IMPORT.
+ */
 export function applyCredentials (u: UserRecord, c: CredentialsInput, now: number): void {
-  if (c.password !== undefined) {
+  if (setsPassword(c)) {
     u.hasPassword = true
-    u.passwordHash = hashSecret(c.password)
     u.passwordChanged = now
+    delete u.passwordHash
+    delete u.importedHash
+    delete u.passwordHook
+    if (c.password !== undefined) u.passwordHash = hashSecret(c.password)
+    else if (c.hash !== undefined) u.importedHash = c.hash
+    else u.passwordHook = true
+    if (c.password === undefined) u.provider = { type: 'IMPORT', name: 'IMPORT' }
+    else if (u.provider?.type === 'IMPORT') delete u.provider
   }
   if (c.recovery !== undefined) {
     u.recoveryQuestion = c.recovery.question
@@ -81,11 +109,20 @@ export function applyCredentials (u: UserRecord, c: CredentialsInput, now: numbe
   }
 }
 
+/**
+ * Whether `value` is the user's password: against the scrypt hash, or an imported hash (BCRYPT never
+ * matches; see password-import.ts). A password left to an import hook matches nothing: the emulator calls no hooks.
+ */
+export function checkPassword (u: UserRecord, value: string): boolean {
+  if (u.passwordHash !== undefined) return checkSecret(value, u.passwordHash)
+  return u.importedHash !== undefined && checkImported(value, u.importedHash)
+}
+
 /** `credentials` as Okta renders them. */
 export function renderCredentials (u: UserRecord): Record<string, unknown> {
   const credentials: Record<string, unknown> = {}
   if (u.hasPassword) credentials['password'] = {}
   if (u.recoveryQuestion !== undefined) credentials['recovery_question'] = { question: u.recoveryQuestion }
-  credentials['provider'] = { type: 'OKTA', name: 'OKTA' }
+  credentials['provider'] = u.provider === undefined ? { type: 'OKTA', name: 'OKTA' } : { ...u.provider }
   return credentials
 }

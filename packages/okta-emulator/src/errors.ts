@@ -67,7 +67,7 @@ export function malformedBody (cause?: string): OktaError {
 }
 
 /** 404 E0000007 "Not found: Resource not found: {id} ({kind})". */
-export function notFound (id: string, kind: 'User' | 'UserFactor' | 'Transaction' | 'Path' | 'QRCode'): OktaError {
+export function notFound (id: string, kind: 'User' | 'UserGroup' | 'UserFactor' | 'Transaction' | 'Path' | 'QRCode'): OktaError {
   return new OktaError(404, 'E0000007', `Not found: Resource not found: ${id} (${kind})`)
 }
 

@@ -21,6 +21,7 @@ import { RateLimiter } from './rate-limit.js'
 import { emulatorRoutes } from './routes/emulator.js'
 import { factorsRoutes } from './routes/factors.js'
 import { usersRoutes } from './routes/users.js'
+import { usersListRoutes } from './routes/users-list.js'
 import { lifecycleRoutes } from './routes/lifecycle.js'
 import { credentialsRoutes } from './routes/credentials.js'
 import { metaRoutes } from './routes/meta.js'
@@ -233,6 +234,7 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   })
 
   usersRoutes(app, ctx)
+  usersListRoutes(app, ctx)
   lifecycleRoutes(app, ctx)
   credentialsRoutes(app, ctx)
   metaRoutes(app, ctx)

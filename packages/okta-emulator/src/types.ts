@@ -172,7 +172,13 @@ export type FactorType = 'token:software:totp' | 'sms' | 'call' | 'email' | 'que
 export interface SentCode { code: string, expiresAt: number, used: boolean }
 
 /** A push verification. */
-export interface PushTransaction { id: string, result: 'WAITING' | 'SUCCESS' | 'REJECTED' | 'TIMEOUT', expiresAt: number }
+export interface PushTransaction {
+  id: string
+  result: 'WAITING' | 'SUCCESS' | 'REJECTED' | 'TIMEOUT'
+  expiresAt: number
+  /** A number matching challenge (`useNumberMatchingChallenge`): the number the user must pick. */
+  correctAnswer?: number
+}
 
 /** A stored factor. */
 export interface FactorRecord {
@@ -216,6 +222,12 @@ export interface UserRecord {
   passwordChanged: number | null
   profile: Record<string, unknown>
   hasPassword: boolean
+  /** The credentials provider when it is not OKTA: FEDERATION or SOCIAL (no password), IMPORT (an imported hash or a password hook). */
+  provider?: { type: 'FEDERATION' | 'SOCIAL' | 'IMPORT', name: string }
+  /** A password imported as a hash (`credentials.password.hash`), checked in place of `passwordHash`. */
+  importedHash?: ImportedPasswordHash
+  /** The password is left to a password import inline hook (`credentials.password.hook`), which the emulator never calls. */
+  passwordHook?: boolean
   /** Salted scrypt hash of the password (`salt:hash`, base64url); absent when none was set or in older data files. */
   passwordHash?: string
   recoveryQuestion?: string
@@ -225,4 +237,18 @@ export interface UserRecord {
   failedVerifications: number
   /** While LOCKED_OUT: the status the lockout interrupted, which `unlock` restores. */
   statusBeforeLockout?: UserStatus
+}
+
+/** A password hash imported on create (Okta's `PasswordCredentialHash`), as given. */
+export interface ImportedPasswordHash {
+  algorithm: 'BCRYPT' | 'MD5' | 'PBKDF2' | 'SHA-1' | 'SHA-256' | 'SHA-512'
+  /** Base64 digest (Radix-64 for BCRYPT). */
+  value: string
+  /** Base64 salt (22 Radix-64 characters for BCRYPT). */
+  salt?: string
+  saltOrder?: 'PREFIX' | 'POSTFIX'
+  workFactor?: number
+  digestAlgorithm?: 'SHA256_HMAC' | 'SHA512_HMAC'
+  iterationCount?: number
+  keySize?: number
 }

@@ -1,9 +1,10 @@
 // Update (POST, partial) and replace (PUT, strict) of a user's profile and credentials. A partial
 // update merges the profile and removes the properties sent as null; a replace keeps exactly the
 // profile sent (a PUT without `profile` changes only the credentials, as the Postman collection's
-// "Set Password" does). A DEPROVISIONED user cannot be changed (403 E0000038).
+// "Set Password" does). A DEPROVISIONED user cannot be changed (403 E0000038). A hashed password (or a
+// password hook) is taken for a STAGED user only; FEDERATION and SOCIAL users take no password or question.
 import { isObject, type Ctx } from './context.js'
-import { applyCredentials, parseCredentials } from './credentials.js'
+import { applyCredentials, parseCredentials, setsPassword } from './credentials.js'
 import { validationError, wrongUserStatus } from './errors.js'
 import type { UserRecord } from './types.js'
 import { checkIdentity, checkProfile, setStatus, USER_TYPE_ID, withoutNulls } from './users-model.js'
@@ -19,6 +20,13 @@ export function updateUser (ctx: Ctx, u: UserRecord, body: Record<string, unknow
     }
   }
   const creds = parseCredentials(body['credentials'], what)
+  // Okta: a hashed password (or a hook) only for a STAGED user; FEDERATION and SOCIAL users have no password or question.
+  if ((creds.hash !== undefined || creds.hook !== undefined) && u.status !== 'STAGED') {
+    throw validationError(what, 'password: A hashed password can be set only on a STAGED user.')
+  }
+  if ((u.provider?.type === 'FEDERATION' || u.provider?.type === 'SOCIAL') && (setsPassword(creds) || creds.recovery !== undefined)) {
+    throw validationError(what, `credentials: A ${u.provider.type} provider takes no password or recovery question.`)
+  }
   const profileIn = body['profile']
   let profile: Record<string, unknown> | undefined
   if (profileIn !== undefined && profileIn !== null) {
@@ -27,7 +35,7 @@ export function updateUser (ctx: Ctx, u: UserRecord, body: Record<string, unknow
     profile = withoutNulls(replace ? given : { ...u.profile, ...given })
     const oldLogin = String(u.profile['login']).toLowerCase()
     checkIdentity(profile, (login) => login.toLowerCase() !== oldLogin && ctx.store.hasLogin(login))
-  } else if (creds.password === undefined && creds.recovery === undefined && replace) {
+  } else if (!setsPassword(creds) && creds.recovery === undefined && replace) {
     throw validationError(what, 'profile: The field cannot be left blank')
   }
   const now = ctx.clock()

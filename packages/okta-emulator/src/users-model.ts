@@ -1,10 +1,10 @@
-// Users as Okta stores and renders them: the base profile schema, creation rules and the JSON
-// shape of a user (timestamps in whole seconds, the four base profile properties null when unset, `_links` by status).
-import { applyCredentials, parseCredentials, renderCredentials } from './credentials.js'
+// Users as Okta stores and renders them: the base profile schema and the JSON shape of a user
+// (timestamps in whole seconds, the four base profile properties null when unset, `_links` by status).
+// Creation is in user-create.ts, updates in user-update.ts.
+import { renderCredentials } from './credentials.js'
 import { validationError } from './errors.js'
-import { iso, isObject } from './context.js'
+import { iso } from './context.js'
 import { MAX_LOGIN, MAX_PROFILE_VALUE } from './limits.js'
-import { ID_PREFIX, newId } from './ids.js'
 import type { UserRecord, UserStatus } from './types.js'
 
 /** The id of the one user type (Okta's default "User" type). */
@@ -58,29 +58,12 @@ export function withoutNulls (profile: Record<string, unknown>): Record<string, 
   return out
 }
 
-/** Validates a create-user body and builds the record (not yet stored). */
-export function buildUser (body: Record<string, unknown>, activate: boolean, now: number, loginTaken: (login: string) => boolean): UserRecord {
-  const profileIn = body['profile']
-  if (!isObject(profileIn)) throw validationError('newUser', 'profile: The field cannot be left blank')
-  const profile = withoutNulls(checkProfile(profileIn, 'newUser'))
-  checkIdentity(profile, loginTaken)
-  const creds = parseCredentials(body['credentials'], 'newUser')
-  const status: UserStatus = !activate ? 'STAGED' : creds.password === undefined ? 'PROVISIONED' : 'ACTIVE'
-  const user: UserRecord = {
-    id: newId(ID_PREFIX.user),
-    status,
-    created: now,
-    activated: activate ? now : null,
-    statusChanged: activate ? now : null,
-    lastLogin: null,
-    lastUpdated: now,
-    passwordChanged: null,
-    profile,
-    hasPassword: false,
-    failedVerifications: 0,
-  }
-  applyCredentials(user, creds, now)
-  return user
+/**
+ * Whether activating the user makes it ACTIVE at once: it has a password, or an external provider
+ * (FEDERATION, SOCIAL) vouches for it; otherwise it is PROVISIONED until it sets a password.
+ */
+export function activatesToActive (u: UserRecord): boolean {
+  return u.hasPassword || u.provider?.type === 'FEDERATION' || u.provider?.type === 'SOCIAL'
 }
 
 /** Changes a user's status, stamping statusChanged and lastUpdated. */
@@ -126,6 +109,13 @@ function userLinks (u: UserRecord, base: string, factors: number): Record<string
     default:
       links['suspend'] = link(`${self}/lifecycle/suspend`, 'POST')
       links['resetPassword'] = link(`${self}/lifecycle/reset_password`, 'POST')
+  }
+  // The credential operations of Okta's user `_links` schema, for an ACTIVE user with a password.
+  if (u.status === 'ACTIVE' && u.hasPassword) {
+    links['expirePassword'] = link(`${self}/lifecycle/expire_password`, 'POST')
+    links['forgotPassword'] = link(`${self}/credentials/forgot_password`, 'POST')
+    links['changeRecoveryQuestion'] = link(`${self}/credentials/change_recovery_question`, 'POST')
+    links['changePassword'] = link(`${self}/credentials/change_password`, 'POST')
   }
   links['self'] = link(self)
   // Okta documents the link "only if the user is enrolled in one or more factors"; real orgs also

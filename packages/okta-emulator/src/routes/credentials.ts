@@ -4,7 +4,7 @@
 // answer and a new password: sets it, 403 E0000087 when the answer does not match).
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { baseUrl, flag, isObject, objectBody, type Ctx } from '../context.js'
-import { applyCredentials, checkSecret, normAnswer, renderCredentials, secretField } from '../credentials.js'
+import { applyCredentials, checkPassword, checkSecret, normAnswer, renderCredentials, secretField } from '../credentials.js'
 import { OktaError, validationError } from '../errors.js'
 import { randomChars } from '../ids.js'
 import type { UserRecord, UserStatus } from '../types.js'
@@ -39,7 +39,7 @@ export function credentialsRoutes (app: FastifyInstance, ctx: Ctx): void {
     const body = objectBody(req)
     const oldPassword = valueOf(body, 'oldPassword', 'changePassword')
     const newPassword = valueOf(body, 'newPassword', 'changePassword')
-    if (!checkSecret(oldPassword, u.passwordHash)) throw credentialsFailed('oldPassword: The credentials provided were incorrect.')
+    if (!checkPassword(u, oldPassword)) throw credentialsFailed('oldPassword: The credentials provided were incorrect.')
     if (newPassword === oldPassword) throw credentialsFailed('password: Password has been used too recently')
     const now = ctx.clock()
     applyCredentials(u, { password: newPassword }, now)
@@ -57,7 +57,7 @@ export function credentialsRoutes (app: FastifyInstance, ctx: Ctx): void {
     if (!isObject(rq)) throw validationError('changeRecoveryQuestion', 'recovery_question: The field cannot be left blank')
     const question = secretField(rq['question'], 'recovery_question.question', 'changeRecoveryQuestion')
     const answer = secretField(rq['answer'], 'recovery_question.answer', 'changeRecoveryQuestion')
-    if (!checkSecret(password, u.passwordHash)) throw credentialsFailed('password: The credentials provided were incorrect.')
+    if (!checkPassword(u, password)) throw credentialsFailed('password: The credentials provided were incorrect.')
     const now = ctx.clock()
     applyCredentials(u, { recovery: { question, answer } }, now)
     u.lastUpdated = now

@@ -1,5 +1,6 @@
 // Factors API: catalog, security questions, list, get, enroll (TOTP Google/Okta, sms, call,
-// email, question, push), activate (with Okta's 5-tries-per-5-minutes throttle), resend, delete,
+// email, question, push), activate (with Okta's 5-tries-per-5-minutes throttle, which stops resend
+// too), resend, delete (not for a DEPROVISIONED user; push takes the Okta Verify TOTP with it),
 // push enrollment polling and the QR-code PNG of a TOTP or push enrollment.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import QRCode from 'qrcode'
@@ -35,6 +36,19 @@ export function factorOr404 (ctx: Ctx, user: UserRecord, factorId: string): Fact
 /** 400 E0000001 for a factor in the wrong status, naming the status (the project's documented decision). */
 export function wrongFactorStatus (what: string, f: FactorRecord): OktaError {
   return validationError(what, `Factor status is ${f.status}; this operation needs a factor in ${f.status === 'ACTIVE' ? 'PENDING_ACTIVATION' : 'ACTIVE'}.`)
+}
+
+/**
+ * Okta's activation limit: after {@link ACTIVATION_MAX_FAILURES} wrong activations within
+ * {@link ACTIVATION_WINDOW_MS}, activation and resend are refused (429 E0000047) until the oldest
+ * failure leaves the window (that moment is the 429's reset, not the bucket's minute).
+ */
+function activationThrottle (f: FactorRecord, now: number): void {
+  f.activationFailures = f.activationFailures.filter((t) => now - t < ACTIVATION_WINDOW_MS)
+  if (f.activationFailures.length < ACTIVATION_MAX_FAILURES) return
+  const err = rateLimited()
+  err.resetAt = Math.min(...f.activationFailures) + ACTIVATION_WINDOW_MS
+  throw err
 }
 
 /** A string of a factor profile (bounded: an answer or address never reaches the store unbounded). */
@@ -179,13 +193,7 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
     const f = factorOr404(ctx, u, req.params.factorId)
     if (f.status !== 'PENDING_ACTIVATION' || f.factorType === 'push') throw wrongFactorStatus('factorActivateRequest', f)
     const now = ctx.clock()
-    f.activationFailures = f.activationFailures.filter((t) => now - t < ACTIVATION_WINDOW_MS)
-    if (f.activationFailures.length >= ACTIVATION_MAX_FAILURES) {
-      // A correct reset for this 429: when the oldest failure leaves the window (not the bucket's minute).
-      reply.header('x-rate-limit-remaining', 0)
-      reply.header('x-rate-limit-reset', Math.ceil((Math.min(...f.activationFailures) + ACTIVATION_WINDOW_MS) / 1000))
-      throw rateLimited()
-    }
+    activationThrottle(f, now)
     const passCode = objectBody(req)['passCode']
     if (typeof passCode !== 'string' || passCode === '') throw validationError('factorActivateRequest', 'passCode: The field cannot be left blank')
     let ok = false
@@ -229,6 +237,8 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
     const f = factorOr404(ctx, u, req.params.factorId)
     if (!isChannel(f.factorType)) throw validationError('factorResendRequest', `A ${f.factorType} factor does not send codes.`)
     if (f.status !== 'PENDING_ACTIVATION') throw wrongFactorStatus('factorResendRequest', f)
+    // Okta: no resend once the factor is over its activation limit.
+    activationThrottle(f, ctx.clock())
     objectBody(req)
     sendCode(ctx, u, f, tokenLifetime(queryParam(req, 'tokenLifetimeSeconds')))
     store.commit()
@@ -237,7 +247,14 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
 
   app.delete(`${U}/:factorId`, factors, (req: Req, reply: FastifyReply) => {
     const u = userOr404(ctx, req.params.id)
-    store.deleteFactor(factorOr404(ctx, u, req.params.factorId))
+    const f = factorOr404(ctx, u, req.params.factorId)
+    // Okta: "You can't unenroll a factor from a deactivated user" (answered as an enrollment is).
+    if (u.status === 'DEPROVISIONED') throw wrongUserStatus()
+    store.deleteFactor(f)
+    // Okta: unenrolling push also unenrolls the user's other Okta Verify factors (its TOTP).
+    if (f.factorType === 'push') {
+      for (const other of store.factors(u.id)) if (other.factorType === 'token:software:totp' && other.provider === 'OKTA') store.deleteFactor(other)
+    }
     store.commit()
     noContent(reply)
   })

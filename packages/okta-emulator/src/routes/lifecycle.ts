@@ -5,11 +5,11 @@
 // with a temporary password) and reset_factors.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { baseUrl, flag, type Ctx } from '../context.js'
-import { hashSecret } from '../credentials.js'
+import { applyCredentials } from '../credentials.js'
 import { OktaError, validationError, wrongUserStatus } from '../errors.js'
 import { randomChars } from '../ids.js'
 import type { UserRecord, UserStatus } from '../types.js'
-import { setStatus } from '../users-model.js'
+import { activatesToActive, setStatus } from '../users-model.js'
 import { queryParam, renderOne, userOr404 } from './users.js'
 
 type Req = FastifyRequest<{ Params: { id: string } }>
@@ -41,7 +41,7 @@ export function lifecycleRoutes (app: FastifyInstance, ctx: Ctx): void {
     const u = userOr404(ctx, req.params.id)
     if (u.status !== 'STAGED' && u.status !== 'DEPROVISIONED') throw alreadyActive()
     const now = ctx.clock()
-    setStatus(u, u.hasPassword ? 'ACTIVE' : 'PROVISIONED', now)
+    setStatus(u, activatesToActive(u) ? 'ACTIVE' : 'PROVISIONED', now)
     u.activated = now
     store.commit()
     return activation(req, true)
@@ -115,8 +115,7 @@ export function lifecycleRoutes (app: FastifyInstance, ctx: Ctx): void {
     let temp: string | undefined
     if (withTemp) {
       temp = oneTimeToken().slice(0, 10)
-      u.passwordHash = hashSecret(temp)
-      u.passwordChanged = now
+      applyCredentials(u, { password: temp }, now)
     }
     setStatus(u, 'PASSWORD_EXPIRED', now)
     store.commit()

@@ -1,18 +1,16 @@
 // Users API: create, get (by id, `me`, percent-encoded login or login shortname; with an ETag),
-// partial update (POST) and replace (PUT) with If-Match, list with limit/after/search/filter/q
-// and Link headers, and DELETE, which deactivates a user that is not yet DEPROVISIONED and deletes
-// one that is. Lifecycle operations are in lifecycle.ts, credential operations in credentials.ts.
+// partial update (POST) and replace (PUT) with If-Match, and DELETE, which deactivates a user that is
+// not yet DEPROVISIONED and deletes one that is. The list is in users-list.ts, lifecycle operations in
+// lifecycle.ts, credential operations in credentials.ts.
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { baseUrl, flag, noContent, objectBody, type Ctx } from '../context.js'
+import { renderCredentials } from '../credentials.js'
 import { notFound, OktaError, validationError } from '../errors.js'
-import { compile, type Predicate } from '../search.js'
+import { buildUser } from '../user-create.js'
 import { updateUser } from '../user-update.js'
-import { buildUser, renderUser, setStatus, userAttr } from '../users-model.js'
+import { renderUser, setStatus, USER_TYPE_ID } from '../users-model.js'
 import type { UserRecord } from '../types.js'
-
-/** Users page size: Okta's default and maximum for /api/v1/users. */
-export const MAX_PAGE = 200
 
 type Req = FastifyRequest<{ Params: { id: string }, Querystring: Record<string, unknown> }>
 
@@ -34,7 +32,8 @@ export const TOKEN_OWNER_LOGIN = 'okta-emulator-admin@example.com'
 export function tokenOwner (ctx: Ctx): UserRecord {
   const existing = ctx.store.findUser(TOKEN_OWNER_LOGIN)
   if (existing !== undefined) return existing
-  const u = buildUser({ profile: { login: TOKEN_OWNER_LOGIN, email: TOKEN_OWNER_LOGIN, firstName: 'Emulator', lastName: 'Admin' } }, true, ctx.clock(), () => false)
+  const profile = { login: TOKEN_OWNER_LOGIN, email: TOKEN_OWNER_LOGIN, firstName: 'Emulator', lastName: 'Admin' }
+  const u = buildUser({ profile }, { activate: true, now: ctx.clock(), loginTaken: () => false })
   setStatus(u, 'ACTIVE', u.created)
   ctx.store.addUser(u)
   ctx.store.commit()
@@ -54,59 +53,17 @@ export function renderOne (ctx: Ctx, u: UserRecord, req: FastifyRequest): Record
   return renderUser(u, baseUrl(req), { factors: ctx.store.factorCountOf(u.id) })
 }
 
-/** The weak ETag of a rendered user. */
-export function etagOf (body: unknown): string {
-  return `W/"${createHash('sha256').update(JSON.stringify(body)).digest('hex')}"`
-}
-
-/** Page size of a `q` query without `limit` (Okta's default there). */
-export const Q_DEFAULT_LIMIT = 10
-
-function parseLimit (req: FastifyRequest): number {
-  const raw = queryParam(req, 'limit')
-  if (raw === undefined || raw === '') return queryParam(req, 'q') === undefined ? MAX_PAGE : Q_DEFAULT_LIMIT
-  if (!/^-?\d+$/.test(raw)) throw validationError('limit', 'limit: The parameter must be an integer.')
-  const n = Number(raw)
-  return n <= 0 ? MAX_PAGE : Math.min(n, MAX_PAGE)
-}
-
-function selector (req: FastifyRequest): (u: UserRecord) => boolean {
-  const search = queryParam(req, 'search')
-  const filter = queryParam(req, 'filter')
-  const q = queryParam(req, 'q')
-  const preds: Predicate[] = []
-  if (search !== undefined) preds.push(compile(search, 'search'))
-  if (filter !== undefined) preds.push(compile(filter, 'filter'))
-  if (preds.length > 0) return (u) => preds.every((p) => p((a) => userAttr(u, a)))
-  if (q !== undefined) {
-    const needle = q.toLowerCase()
-    // Okta matches q against firstName, lastName and email (not the login), from the start.
-    return (u) => u.status !== 'DEPROVISIONED' && ['firstName', 'lastName', 'email'].some((k) => {
-      const v = u.profile[k]
-      return typeof v === 'string' && v.toLowerCase().startsWith(needle)
-    })
-  }
-  // Without search, filter or q, Okta lists every user that is not DEPROVISIONED.
-  return (u) => u.status !== 'DEPROVISIONED'
-}
-
-function linkHeader (req: FastifyRequest, limit: number, nextAfter: string | undefined): string {
-  const base = `${baseUrl(req)}/api/v1/users`
-  // As a real org writes it: `limit` first, then the query's search/filter/q; other parameters are not echoed.
-  const params = new URLSearchParams({ limit: String(limit) })
-  for (const k of ['search', 'filter', 'q']) {
-    const v = queryParam(req, k)
-    if (v !== undefined) params.set(k, v)
-  }
-  const self = new URLSearchParams(params)
-  const after = queryParam(req, 'after')
-  if (after !== undefined) self.set('after', after)
-  const links = [`<${base}?${self.toString()}>; rel="self"`]
-  if (nextAfter !== undefined) {
-    params.set('after', nextAfter)
-    links.push(`<${base}?${params.toString()}>; rel="next"`)
-  }
-  return links.join(', ')
+/**
+ * The weak ETag of a user: a digest of what a client edits — id, profile, type and credentials (the
+ * password and recovery answer by their salted hashes) — and of nothing else, so that a lifecycle change,
+ * a verification or a factor leaves it as it was (the recorded real answers keep one ETag across a deactivation).
+ */
+export function etagOf (u: UserRecord): string {
+  const edited = [
+    u.id, Object.entries(u.profile).sort(([a], [b]) => (a < b ? -1 : 1)), USER_TYPE_ID, renderCredentials(u),
+    u.passwordHash ?? null, u.importedHash ?? null, u.passwordHook === true, u.recoveryAnswerHash ?? null,
+  ]
+  return `W/"${createHash('sha256').update(JSON.stringify(edited)).digest('hex')}"`
 }
 
 /** Registers the Users routes. */
@@ -117,42 +74,26 @@ export function usersRoutes (app: FastifyInstance, ctx: Ctx): void {
 
   app.post('/api/v1/users', users, (req: Req, reply: FastifyReply) => {
     const activate = flag(queryParam(req, 'activate'), true)
-    const u = buildUser(objectBody(req), activate, ctx.clock(), (login) => store.hasLogin(login))
+    // `provider=true` announces a `credentials.provider`, which is honoured with or without it.
+    queryParam(req, 'provider')
+    const nextLogin = queryParam(req, 'nextLogin')
+    const u = buildUser(objectBody(req), { activate, nextLogin, now: ctx.clock(), loginTaken: (login) => store.hasLogin(login) })
     store.addUser(u)
     store.commit()
     return renderOne(ctx, u, req)
   })
 
-  app.get('/api/v1/users', users, (req: Req, reply: FastifyReply) => {
-    const limit = parseLimit(req)
-    const after = queryParam(req, 'after')
-    const keep = selector(req)
-    const page: UserRecord[] = []
-    // The cursor is a list position (that of the last user of the previous page, even one deleted since);
-    // an unknown cursor is past the end.
-    const from = after === undefined || after === '' ? -1 : store.placeOf(after) ?? Infinity
-    let more = false
-    for (const u of store.users.values()) {
-      if (store.placeOfUser(u) <= from || !keep(u)) continue
-      if (page.length === limit) { more = true; break }
-      page.push(u)
-    }
-    const base = baseUrl(req)
-    reply.header('link', linkHeader(req, limit, more ? page[page.length - 1]?.id : undefined))
-    return (page.map((u) => renderUser(u, base, { list: true })))
-  })
-
   app.get('/api/v1/users/:id', user, (req: Req, reply: FastifyReply) => {
-    const body = renderOne(ctx, userOr404(ctx, req.params.id), req)
-    reply.header('etag', etagOf(body))
-    return body
+    const u = userOr404(ctx, req.params.id)
+    reply.header('etag', etagOf(u))
+    return renderOne(ctx, u, req)
   })
 
   // POST = partial update, PUT = replace (strict: profile properties not sent are removed).
   const update = (replace: boolean) => (req: Req, reply: FastifyReply): unknown => {
     const u = userOr404(ctx, req.params.id)
     const ifMatch = req.headers['if-match']
-    if (ifMatch !== undefined && ifMatch !== etagOf(renderOne(ctx, u, req))) {
+    if (ifMatch !== undefined && ifMatch !== etagOf(u)) {
       throw new OktaError(412, 'E0000231', "ETag value doesn't match.")
     }
     updateUser(ctx, u, objectBody(req), replace)

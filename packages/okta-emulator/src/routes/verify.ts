@@ -1,8 +1,10 @@
 // Factor verification, the hot path. TOTP: check-and-mark of the accepted time step happens
 // synchronously in one tick (no await between them), so two concurrent verifies of one code
 // give exactly one SUCCESS and the other 403 E0000082. sms/call/email: no passCode = send a
-// code (200 CHALLENGE). question: the answer. push: 201 WAITING and a transaction to poll.
+// code (200 CHALLENGE). question: the answer. push: 201 WAITING and a transaction to poll
+// (with `_embedded.challenge.correctAnswer` for a number matching challenge).
 // Consecutive failures lock the user (403 E0000069) after `lockoutThreshold`.
+import { randomInt } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isChannel, sendCode, tokenLifetime } from '../challenges.js'
 import { baseUrl, iso, noContent, objectBody, type Ctx } from '../context.js'
@@ -62,14 +64,17 @@ function verifyTotp (ctx: Ctx, u: UserRecord, f: FactorRecord, body: Record<stri
   return succeed(ctx, u)
 }
 
+/** A WAITING push, as the 201 and the poll answer it; a number matching challenge carries its `correctAnswer`. */
 function pushWaiting (f: FactorRecord, t: PushTransaction, base: string): Record<string, unknown> {
   const poll = `${factorUrls(base, f).self}/transactions/${t.id}`
-  return {
+  const out: Record<string, unknown> = {
     expiresAt: iso(t.expiresAt),
     factorResult: 'WAITING',
     profile: { credentialId: f.profile['credentialId'] },
     _links: { poll: hint(poll, 'GET'), cancel: hint(poll, 'DELETE') },
   }
+  if (t.correctAnswer !== undefined) out['_embedded'] = { challenge: { correctAnswer: t.correctAnswer } }
+  return out
 }
 
 /** Registers verify and push-transaction routes. */
@@ -124,8 +129,13 @@ export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
       }
       return (succeed(ctx, u))
     }
-    // push
+    // push; `useNumberMatchingChallenge: true` makes it a number matching challenge (a two-digit answer).
+    const nmc = body['useNumberMatchingChallenge']
+    if (nmc !== undefined && nmc !== null && typeof nmc !== 'boolean') {
+      throw validationError('factorVerifyRequest', 'useNumberMatchingChallenge: Does not match required type boolean')
+    }
     const t: PushTransaction = { id: newTransactionId(), result: 'WAITING', expiresAt: ctx.clock() + PUSH_TRANSACTION_MS }
+    if (nmc === true) t.correctAnswer = randomInt(10, 100)
     const live = (f.transactions ?? []).filter((x) => x.result === 'WAITING' && x.expiresAt > ctx.clock())
     f.transactions = [...live.slice(-(MAX_PUSH_TRANSACTIONS - 1)), t]
     ctx.store.commit()
