@@ -209,6 +209,13 @@ await t.test('scopes on the API: 403 E0000006 with insufficient_scope, read cove
   t.equal(reset.status, 403)
   t.equal((await fetch(`${emu.url}/api/v1/users`, { headers: { authorization: 'Bearer not-a-token' } })).status, 401)
   t.equal((await fetch(`${emu.url}/api/v1/users`)).status, 403, 'no header: still E0000005')
+  // The emulator's own routes read codes and answer pushes: SSWS only, whatever the token's scopes.
+  for (const path of ['/__emulator/messages', '/__emulator/factors/ostnone00000000001/totp']) {
+    const refused = await fetch(`${emu.url}${path}`, { headers: { authorization: `Bearer ${manage}` } })
+    t.equal(refused.status, 403, `${path} with an OAuth token`)
+    t.match(await refused.json(), { errorCode: 'E0000006' })
+  }
+  t.equal((await fetch(`${emu.url}/__emulator/messages`, { headers: { authorization: `SSWS ${emu.token}` } })).status, 200, 'with the API token')
 })
 
 const CLI = fileURLToPath(new URL('../../packages/okta-emulator/dist/cli.js', import.meta.url))

@@ -156,9 +156,14 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   app.addContentTypeParser('*', { parseAs: 'string' }, parseJson)
 
   /** The onRequest hook of one route: Okta's headers, the rate limit of its bucket, SSWS auth unless public. */
-  const guard = (bucket: RateLimitBucket, isPublic: boolean, scope: UsersScope | null = null) => (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
+  const guard = (bucket: RateLimitBucket, isPublic: boolean, scope: UsersScope | null = null, sswsOnly = false) => (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
     const limited = stamp(reply, bucket)
     if (!isPublic && isOAuthHeader(req.headers.authorization)) {
+      // The emulator's own routes (codes, outbox, push answers) are an administrator's: no service app's token reads them.
+      if (sswsOnly) {
+        done(new OktaError(403, 'E0000006', 'You do not have permission to perform the requested action'))
+        return
+      }
       // An OAuth access token (Bearer or DPoP): checked against the scope the route needs.
       authorizeApi(settings.oauth, req, reply, scope).then(() => {
         done(limited ? new OktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.') : undefined)
@@ -197,7 +202,7 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
     const isPublic = route.config?.public === true
     routes.add(route.url, methods, isPublic)
     const checks = isManagementRoute(route.url) ? [acceptCheck(route.config?.produces ?? 'application/json')] : []
-    route.onRequest = [guard(route.config?.bucket ?? 'user', isPublic, scopeFor(methods[0] ?? 'GET', route.url)), ...checks, ...own]
+    route.onRequest = [guard(route.config?.bucket ?? 'user', isPublic, scopeFor(methods[0] ?? 'GET', route.url), route.url.startsWith('/__emulator')), ...checks, ...own]
   })
 
   app.setErrorHandler((err, _req, reply) => {
