@@ -20,6 +20,7 @@ import { codeOf, gql, type GqlResponse } from '../helpers/gateway-app.js'
 import { CookieJar, type JarResponse } from '../helpers/http.js'
 import { REPO_ROOT, startProcess, type TestProcess } from '../helpers/processes.js'
 import { withRedis } from '../helpers/redis.js'
+import { Redis } from 'ioredis'
 import { csrfOf } from '../helpers/e2e-app.js'
 
 const LOGIN = 'bob@example.com' // the demo's account "bob" (app user id u2) maps to this Okta login
@@ -212,8 +213,18 @@ await t.test('the Express example: two instances share sessions (connect-redis),
   const adaFactor = ((await emuFetch(emu, 'GET', `/api/v1/users/${ada.id}/factors`)).body as Array<{ id: string }>)[0]!.id
   const onA = new CookieJar(exA.url)
   const form = await onA.fetch('/login')
+  // A visit to /login stores a session (its CSRF token) for 15 minutes only; a signed-in one for a day.
+  const client = new Redis(redis.url)
+  t.teardown(() => client.quit())
+  const ttlOf = async (jar: CookieJar): Promise<number> => {
+    const sid = decodeURIComponent(jar.cookies.get('sid')!).replace(/^s:/, '').split('.')[0]!
+    return await client.ttl(`okta-mfa:sess:${sid}`)
+  }
+  const anonymous = await ttlOf(onA)
+  t.ok(anonymous > 0 && anonymous <= 900, `an anonymous session expires within 15 minutes (${anonymous} s)`)
   const login = await onA.fetch('/login', { form: { username: 'ada', password: 'lovelace-1815', _csrf: csrfOf(form.text) } })
   t.equal(login.location, '/mfa', 'signed in on A')
+  t.ok(await ttlOf(onA) > 3600, 'a signed-in session lasts a day')
   const cookie = onA.cookies.get('sid')!
   const onB = jarWith(exB, cookie, 'sid')
   t.equal((await onB.fetch('/api/me')).json().code, 'MFA_REQUIRED', 'B knows the session: signed in, MFA to do')

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process'
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import { createInterface } from 'node:readline'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { buildApp } from '../../examples/express-app/dist/app.js'
@@ -423,4 +424,24 @@ await t.test('main.js with REDIS_URL: while Redis is down pages answer 503 befor
   t.notMatch(log, /^\s+at /m, 'no stack trace in the log')
   t.match(log, /request failed: STORE_UNAVAILABLE/, 'one line per refused request')
   t.notOk(log.includes('s'.repeat(40)), 'no secret in the log')
+})
+
+await t.test('buildApp: failed sign-ins that never read the page keep only the last few messages in the session', async (t) => {
+  const emu = await withEmulator(t)
+  const { default: session } = await import(createRequire(new URL('../../examples/express-app/package.json', import.meta.url)).resolve('express-session')) as { default: typeof import('express-session') }
+  const sessionStore = new session.MemoryStore()
+  const { app, close } = buildApp({
+    okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true },
+    users: [{ id: 'g1', username: 'grace', password: 'cobol-1959', email: 'grace@example.com', displayName: 'Grace' }],
+    sessionSecret: 'm'.repeat(32),
+    sessionStore,
+    maxLoginAttempts: 1000,
+  })
+  const jar = new CookieJar(await listenLoopback(t, app, close))
+  const csrf = tokenOf((await jar.fetch('/login', { headers: PAGE })).text)
+  for (let i = 0; i < 12; i++) t.equal((await jar.fetch('/login', { form: { username: 'grace', password: `wrong-${i}`, _csrf: csrf } })).location, '/login')
+  const stored = Object.values((sessionStore as unknown as { sessions: Record<string, string> }).sessions).map((s) => JSON.parse(s) as { messages?: string[] })
+  t.equal(stored.length, 1)
+  t.ok((stored[0]!.messages?.length ?? 0) <= 4, `messages kept: ${String(stored[0]!.messages?.length)}`)
+  t.match((await jar.fetch('/login')).text, /Wrong username or password/, 'the page still says what happened')
 })

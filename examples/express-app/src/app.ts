@@ -95,6 +95,12 @@ function takeReturnTo (req: Request): string {
   return to
 }
 
+/** passport's `failureMessage` appends one message per failure: a client that never reads the page keeps only a few. */
+function keepLastMessages (req: Request): void {
+  const s = req.session as unknown as { messages?: unknown }
+  if (Array.isArray(s.messages) && s.messages.length > 3) s.messages = s.messages.slice(-3)
+}
+
 function lastMessage (req: Request): string | undefined {
   const s = req.session as unknown as { messages?: string[] }
   const message = s.messages?.at(-1)
@@ -179,6 +185,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   const loginLimiter = new AttemptLimiter({ maxAttempts: options.maxLoginAttempts ?? 10, windowMs: 15 * 60_000, ...(options.clock === undefined ? {} : { clock: options.clock }) })
   app.get('/login', (req, res, next) => { sendPage(req, res, next, loginPage(csrfToken(req), lastMessage(req))) })
   const loginGate: express.RequestHandler = (req, res, next) => {
+    keepLastMessages(req)
     const input = checkLoginInput(req.originalUrl, req.body)
     if (!input.ok) {
       res.status(400).setHeader('x-error-code', input.code)
@@ -219,6 +226,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   })
   // After the code, the form goes back to session.returnTo: only the shared strict check's local paths stay there.
   const safeReturnToOnly: express.RequestHandler = (req, _res, next) => {
+    keepLastMessages(req)
     const s = req.session as unknown as { returnTo?: unknown }
     if (s.returnTo !== undefined && !isSafeReturnTo(s.returnTo)) delete s.returnTo
     next()

@@ -14,6 +14,18 @@ export interface RedisSetup {
   close: () => Promise<void>
 }
 
+/** How long Redis keeps a session: a day once someone signed in, 15 minutes before (a visit to /login). */
+export const SESSION_TTL_SECONDS = { signedIn: 86_400, anonymous: 900 } as const
+
+/**
+ * A session's TTL in Redis: anonymous ones (a CSRF token for the sign-in form, a message) are cheap to make, so
+ * they go soon and a flood of visits cannot fill Redis for a day (the attempt counters and revocations live there too).
+ */
+function sessionTtlSeconds (sess: SessionData): number {
+  const user = (sess as { passport?: { user?: unknown } }).passport?.user
+  return user === undefined ? SESSION_TTL_SECONDS.anonymous : SESSION_TTL_SECONDS.signedIn
+}
+
 /** Key prefix of the sessions, beside the core stores' `okta-mfa:` keys. */
 export const SESSION_PREFIX = 'okta-mfa:sess:'
 
@@ -57,7 +69,7 @@ export function redisStores (url: string, onStatusChange?: (status: 'down' | 'up
   return {
     attemptStore: redis.attempts,
     revocations: redis.revocations,
-    sessionStore: new FailClosedRedisStore({ client: redis.client, prefix: SESSION_PREFIX }),
+    sessionStore: new FailClosedRedisStore({ client: redis.client, prefix: SESSION_PREFIX, ttl: sessionTtlSeconds }),
     close: redis.close,
   }
 }
