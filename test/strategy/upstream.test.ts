@@ -184,6 +184,7 @@ await t.test('bad options throw TypeError naming the option', async (t) => {
   t.throws(() => new OktaMfaStrategy({ ...base, passCodeField: '' }), { name: 'TypeError', message: /"passCodeField"/ })
   t.throws(() => new OktaMfaStrategy({ ...base, maxAttempts: 0 }), { name: 'TypeError', message: /"maxAttempts"/ })
   t.throws(() => new OktaMfaStrategy({ ...base, limiter: false, maxAttempts: 3 }), { name: 'TypeError', message: /"maxAttempts"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, maxAtempts: 3 } as never), { name: 'TypeError', message: /"maxAtempts" is not an option/ }, 'a misspelt option is refused, not ignored')
   t.throws(() => new OktaMfaStrategy({ ...base, provision: 'yes' as never }), { name: 'TypeError', message: /"provision"/ })
   t.throws(() => new OktaMfaStrategy({ ...base, passReqToCallback: true } as never), { name: 'TypeError', message: /"passReqToCallback"/ })
   t.throws(() => new OktaMfaStrategy({ ...base, orgUrl: 'http://dev-1.okta.com' }), { name: 'TypeError' }, 'http needs allowInsecureHttp')

@@ -84,6 +84,13 @@ export interface StrategyConfig<User, Req> {
   revocations: RevocationStore | undefined
 }
 
+/** Every option {@link strategyConfig} reads. */
+const OPTION_NAMES: ReadonlySet<string> = new Set([
+  'client', 'orgUrl', 'token', 'auth', 'allowInsecureHttp', 'timeoutMs', 'clientOptions', 'resolveOktaUser', 'provision',
+  'passCodeField', 'factorIdField', 'limiter', 'store', 'maxAttempts', 'windowMs', 'clock', 'userKey', 'name',
+  'requestTimeoutMs', 'factorCacheMs', 'revocations', 'passReqToCallback',
+])
+
 function nonNegativeInt (value: unknown, option: string, fallback: number, min: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new TypeError(`"${option}" option must be an integer of at least ${min}`)
@@ -134,6 +141,9 @@ function clientOf (options: OktaMfaStrategyBaseOptions): { client: MfaOktaClient
  */
 export function strategyConfig<User, Req> (options: OktaMfaStrategyBaseOptions<User, Req> & { passReqToCallback?: boolean }): StrategyConfig<User, Req> {
   if (typeof options !== 'object' || options === null) throw new TypeError('OktaMfaStrategy requires an options object')
+  // A misspelt option (say "maxAtempts") would otherwise leave its default in place without a word.
+  const unknown = Object.keys(options).find((key) => !OPTION_NAMES.has(key))
+  if (unknown !== undefined) throw new TypeError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of OktaMfaStrategy`)
   if (typeof options.resolveOktaUser !== 'function') throw new TypeError('"resolveOktaUser" option must be a function')
   if (options.provision !== undefined && typeof options.provision !== 'boolean') throw new TypeError('"provision" option must be a boolean')
   if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
