@@ -4,7 +4,9 @@
 import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
 import { Writable } from 'node:stream'
+import Fastify from 'fastify'
 import t from 'tap'
+import { gatewayLoggerOptions } from '@okta-mfa/gateway'
 import { csrfOf, PASSWORD, passwordLogin, startE2eApp } from '../helpers/e2e-app.js'
 import { withEmulator } from '../helpers/emulator.js'
 import { gql, startGatewayApp } from '../helpers/gateway-app.js'
@@ -126,4 +128,34 @@ await t.test('the standalone gateway at LOG_LEVEL=trace: a malformed request is 
   t.match(logs.text(), /"HPE_HEADER_OVERFLOW"/)
   t.equal((await fetch(`${gw.url}/healthz`)).status, 200, 'the server still answers')
   t.notOk(logs.text().includes(secret), 'no byte of the raw request in any log line')
+})
+
+await t.test('gatewayLoggerOptions: binary values never reach the redaction (it throws on them), whatever holds them', async (t) => {
+  const logs = logSink()
+  const app = Fastify({ logger: gatewayLoggerOptions({ level: 'info', stream: logs.stream }) })
+  t.teardown(() => app.close())
+  const secret = `raw-${randomBytes(6).toString('hex')}`
+  const bytes = Buffer.from(`GET /?passCode=${secret}`)
+  class Holder { constructor (readonly body: Buffer) {} }
+  const aggregate = new AggregateError([Object.assign(new Error('inner'), { rawPacket: bytes })], 'several')
+  const entries: Array<[string, Record<string, unknown>]> = [
+    ['top level', { body: bytes }],
+    ['nested', { a: { b: { c: new Uint8Array(8) } } }],
+    ['in an array', { parts: [bytes, 'x'] }],
+    ['an error under another key', { error: Object.assign(new Error('boom'), { rawPacket: bytes, payload: bytes }) }],
+    ['an error with an error field', { err: Object.assign(new Error('outer'), { inner: Object.assign(new Error('inner'), { data: bytes }) }) }],
+    ['an AggregateError', { err: aggregate }],
+    ['a class instance holding a Buffer', { holder: new Holder(bytes) }],
+  ]
+  for (const [what, entry] of entries) t.doesNotThrow(() => { app.log.error(entry, what) }, what)
+  const lines = logs.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+  t.equal(lines.length, entries.length, 'one line per entry')
+  t.match(lines[0], { body: `[Buffer of ${bytes.length} bytes]`, msg: 'top level' })
+  t.match(lines[1], { a: { b: { c: '[Uint8Array of 8 bytes]' } } })
+  t.match(lines[3], { error: { type: 'Error', message: 'boom', payload: `[Buffer of ${bytes.length} bytes]` } })
+  t.notOk('rawPacket' in (lines[3]!.error as object), "Node's rawPacket is dropped")
+  t.match(lines[4], { err: { message: 'outer', inner: { type: 'Error', message: 'inner' } } })
+  t.match(lines[5], { err: { type: 'AggregateError', aggregateErrors: [{ message: 'inner' }] } })
+  t.match(lines[6], { logError: /could not be redacted/, msg: 'a class instance holding a Buffer' }, 'what cannot be redacted is dropped, not written')
+  t.notOk(logs.text().includes(secret), 'no byte of any Buffer in the output')
 })

@@ -114,6 +114,7 @@ function binarySafe (value: unknown, depth = 0): unknown {
   if (ArrayBuffer.isView(value)) return `[${value.constructor.name} of ${value.byteLength} bytes]`
   if (value instanceof ArrayBuffer) return `[ArrayBuffer of ${value.byteLength} bytes]`
   if (depth >= PLAIN_DEPTH) return value
+  if (value instanceof Error) return serializeError(value, depth)
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined
     value.forEach((v, i) => {
@@ -123,7 +124,7 @@ function binarySafe (value: unknown, depth = 0): unknown {
     return copy ?? value
   }
   const proto = Object.getPrototypeOf(value)
-  if (proto !== Object.prototype && proto !== null) return value // a class instance (a request, an error): its serializer's business
+  if (proto !== Object.prototype && proto !== null) return value // a class instance (a request): its serializer's business
   let copy: Record<string, unknown> | undefined
   for (const [k, v] of Object.entries(value)) {
     const safe = binarySafe(v, depth + 1)
@@ -137,14 +138,21 @@ function binarySafe (value: unknown, depth = 0): unknown {
  * `rawPacket` of a malformed request is dropped: it holds the request's headers and body as they came).
  */
 function serializeError (err: unknown, depth = 0): unknown {
-  if (!(err instanceof Error)) return binarySafe(err)
+  if (!(err instanceof Error)) return binarySafe(err, depth)
   const out: Record<string, unknown> = { type: err.constructor.name, message: err.message, stack: err.stack }
+  if (depth >= PLAIN_DEPTH) return out
   for (const [k, v] of Object.entries(err)) {
-    if (k !== 'rawPacket' && !(k in out)) out[k] = binarySafe(v, 1)
+    if (k !== 'rawPacket' && !(k in out)) out[k] = binarySafe(v, depth + 1)
   }
-  if (err.cause !== undefined && depth < 3) out.cause = serializeError(err.cause, depth + 1)
+  if (err instanceof AggregateError && Array.isArray(err.errors)) {
+    out.aggregateErrors = err.errors.slice(0, 10).map((e: unknown) => serializeError(e, depth + 1))
+  }
+  if (err.cause !== undefined) out.cause = serializeError(err.cause, depth + 1)
   return out
 }
+
+/** What is written instead of an entry pino could not write (redaction threw on something inside it). */
+const DROPPED = { logError: 'this entry could not be redacted and was dropped' }
 
 /**
  * Fastify logger options for a gateway server: pino redaction of {@link REDACT_PATHS}, a request serializer
@@ -169,7 +177,13 @@ export function gatewayLoggerOptions (options: { level?: string, stream?: NodeJS
     hooks: {
       logMethod (this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
         if (typeof args[0] === 'object' && args[0] !== null) args[0] = binarySafe(args[0])
-        method.apply(this, args)
+        try {
+          method.apply(this, args)
+        } catch {
+          // A binary value deep inside a class instance (not walked above) still makes the redaction throw: a log
+          // call must never take the server down, nor write what it could not redact.
+          method.apply(this, [DROPPED, typeof args[1] === 'string' ? args[1] : undefined])
+        }
       },
     },
   }
