@@ -1,15 +1,28 @@
 // Ids and logins as path segments of Okta's API.
 
 /**
- * Encodes one path segment (a login keeps its `@` and `+` as `%40` and `%2B`, and `.` or `..` is escaped). Throws a
- * TypeError naming the parameter, never quoting it, for an empty value or one that cannot be encoded (a lone UTF-16
- * surrogate).
+ * Encodes one path segment (a login keeps its `@` and `+` as `%40` and `%2B`). Throws a TypeError naming the
+ * parameter, never quoting it, for an empty value, one that cannot be encoded (a lone UTF-16 surrogate), or an id of
+ * `.` or `..`: a dot-segment that a server or proxy resolves would send the call to another resource (a factor id of
+ * `..` turns `DELETE /users/{id}/factors/..` into `DELETE /users/{id}`), and no Okta id is one.
  */
 export function segment (value: string, name: string): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`"${name}" must be a non-empty string`)
-  // "." and ".." are dot-segments: a server (or a URL parser) resolving them would send the call to another
-  // resource (a factor id of ".." turns /users/{id}/factors/.. into /users/{id}). Escaped, they name a resource.
+  if (value === '.' || value === '..') throw new TypeError(`"${name}" must not be "." or ".."`)
+  return encoded(value, name)
+}
+
+/**
+ * A login (or id) as the one segment of `GET /api/v1/users/{idOrLogin}`: as {@link segment}, except that `.` and `..`
+ * are escaped (`%2E`) rather than refused. A login is the app's data, not a programmer's: such a login names a user
+ * Okta does not have (404), and the call is a read whatever a server makes of it.
+ */
+export function loginSegment (value: string, name: string): string {
   if (value === '.' || value === '..') return value === '.' ? '%2E' : '%2E%2E'
+  return encoded(value, name)
+}
+
+function encoded (value: string, name: string): string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`"${name}" must be a non-empty string`)
   try {
     return encodeURIComponent(value)
   } catch {

@@ -19,7 +19,10 @@ export async function untilAborted<T> (p: Promise<T>, signal: AbortSignal | unde
   }
 }
 
-// A function, not an inline check, so TypeScript does not keep the narrowing from an earlier check across an await.
+/**
+ * Whether `signal` has aborted. A function, not an inline check, so that TypeScript does not keep the narrowing of an
+ * earlier check across an await.
+ */
 export function aborted (signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true
 }

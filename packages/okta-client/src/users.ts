@@ -2,7 +2,7 @@
 import { InvalidResponseError } from './errors.js'
 import { nextLink } from './pagination.js'
 import { many, one, userShape } from './parse.js'
-import { segment } from './segment.js'
+import { loginSegment, segment } from './segment.js'
 import type { RequestOptions, Transport } from './transport.js'
 import type { CreateUserQuery, CreateUserRequest, ListUsersQuery, OktaUser } from './types.js'
 
@@ -38,7 +38,7 @@ export async function createUser (
 /** GET /api/v1/users/{idOrLogin}: the login is percent-encoded into one path segment. */
 export async function getUser (t: Transport, idOrLogin: string, opts?: RequestOptions): Promise<OktaUser> {
   const res = await t.send({
-    method: 'GET', path: `${USERS}/${segment(idOrLogin, 'idOrLogin')}`, opts, mayWaitOnRateLimit: true, expectBody: true,
+    method: 'GET', path: `${USERS}/${loginSegment(idOrLogin, 'idOrLogin')}`, opts, mayWaitOnRateLimit: true, expectBody: true,
   })
   return one<OktaUser>(res, userShape, 'a user')
 }
