@@ -8,7 +8,7 @@ import {
   attemptKey, bindOktaUser, cacheFactors, cachedFactors, dropCachedFactors, endUserContext, getMfaState, getOktaUserBinding,
   isStoreUnavailableError, maskEmail, maskPhoneNumber, readAnswer, readPasscode, outcomeMessage, outcomeOfError, recordMfa, userKeyOf,
   DEFAULT_REVOCATION_TTL_MS, MemoryRevocationStore, SESSION_IDENTITY_KEY, getSessionIdentity, isSessionRevoked, revokeSession,
-  revokeUserSessions, startSession,
+  revokeUserSessions, settleRefusal, startSession, type MfaOutcomeCode,
 } from '@okta-mfa/core'
 import {
   ConnectionError, InvalidPasscodeError, NotFoundError, OktaApiError, RateLimitedError, TimeoutError, ValidationError, AbortedError,
@@ -44,6 +44,9 @@ await t.test('client and store errors map to the table; Okta texts stay out of m
     [new OktaApiError(details(500, 'E0000009', 'Internal Server Error')), 'UPSTREAM_UNAVAILABLE'],
     [new OktaApiError(details(401, 'E0000011', 'Invalid token provided')), undefined],
     [new ValidationError({ ...details(400, 'E0000001', 'Api validation failed'), errorCauses: [{ errorSummary: 'A factor of this type is already set up.' }] }), 'ALREADY_ENROLLED'],
+    [new ValidationError({ ...details(400, 'E0000001', 'Api validation failed: factorVerifyRequest'), errorCauses: [{ errorSummary: 'Factor status is PENDING_ACTIVATION; this operation needs a factor in ACTIVE.' }] }), 'ENROLLMENT_REQUIRED'],
+    [new ValidationError({ ...details(400, 'E0000001', 'Api validation failed'), errorCauses: [{ errorSummary: 'Something else.' }] }), 'BAD_USER_INPUT'],
+    [new OktaApiError(details(403, 'E0000038', "This operation is not allowed in the user's current status.")), 'LOCKED_OUT'],
     [new StoreUnavailableError(), 'STORE_UNAVAILABLE'],
     [new Error('a bug'), undefined],
     ['a string', undefined],
@@ -56,6 +59,37 @@ await t.test('client and store errors map to the table; Okta texts stay out of m
   const limited = new RateLimitedError({ ...details(429, 'E0000047', 'rate limit'), resetAt: undefined, retryAfterSeconds: 41.2 } as ConstructorParameters<typeof RateLimitedError>[0])
   t.match(outcomeOfError(limited), { code: 'RATE_LIMITED', details: { retryAfterSeconds: 42 } })
   t.ok(isStoreUnavailableError({ code: 'STORE_UNAVAILABLE' }), 'recognised across package copies')
+})
+
+await t.test('settleRefusal: an unjudged refusal gives its attempt back, a judged one counts; a store without decrement keeps both', async (t) => {
+  const out = (code: MfaOutcomeCode): MfaError => new MfaError(code)
+  const memory = new MemoryAttemptStore()
+  const limiter = new AttemptLimiter({ maxAttempts: 3, store: memory })
+  const count = async (l: AttemptLimiter): Promise<number> => (await l.store.get(attemptKey('mfa', 'ada'), Date.now()))?.count ?? 0
+  for (const code of ['FACTOR_NOT_FOUND', 'ENROLLMENT_REQUIRED', 'OKTA_USER_NOT_FOUND'] as const) {
+    const decision = await limiter.consume('ada')
+    t.equal((await settleRefusal(out(code), limiter, 'ada', decision)).code, code)
+    t.equal(await count(limiter), 0, `${code}: the attempt is given back`)
+  }
+  for (const code of ['BAD_USER_INPUT', 'LOCKED_OUT', 'RATE_LIMITED', 'UPSTREAM_TIMEOUT'] as const) {
+    const before = await count(limiter)
+    await settleRefusal(out(code), limiter, 'ada', await limiter.consume('ada'))
+    t.equal(await count(limiter), before + 1, `${code}: stays counted`)
+    await limiter.succeed('ada')
+  }
+  const wrong = await settleRefusal(out('INVALID_PASSCODE'), limiter, 'ada', await limiter.consume('ada'))
+  t.match(wrong, { code: 'INVALID_PASSCODE', details: { attemptsRemaining: 2 } }, 'a wrong code counts and says what is left')
+  t.equal((await settleRefusal(out('FACTOR_NOT_FOUND'), limiter, 'ada', undefined)).code, 'FACTOR_NOT_FOUND', 'nothing counted: nothing given back')
+  t.equal(await count(limiter), 1)
+
+  // A store of an app's own with no decrement: attempts stay counted; one whose decrement fails: the same, no error.
+  const plain = new AttemptLimiter({ maxAttempts: 3, store: { increment: memory.increment.bind(memory), reset: memory.reset.bind(memory), get: memory.get.bind(memory) } })
+  await plain.succeed('ada')
+  await settleRefusal(out('FACTOR_NOT_FOUND'), plain, 'ada', await plain.consume('ada'))
+  t.equal(await count(plain), 1, 'no decrement: the attempt stays counted')
+  const failing = new AttemptLimiter({ maxAttempts: 3, store: { ...{ increment: memory.increment.bind(memory), reset: memory.reset.bind(memory), get: memory.get.bind(memory) }, decrement: async () => { throw new Error('down') } } })
+  t.equal((await settleRefusal(out('FACTOR_NOT_FOUND'), failing, 'ada', await failing.consume('ada'))).code, 'FACTOR_NOT_FOUND', 'a failing decrement is not an error')
+  t.equal(await count(failing), 2, 'and leaves the attempt counted')
 })
 
 await t.test('the limiter: decisions, hashed keys, default below the Okta lockout, fail closed', async (t) => {

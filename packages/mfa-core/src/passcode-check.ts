@@ -37,8 +37,12 @@ export type PasscodeCheckResult =
   | { ok: true, factor: OktaFactorLike, oktaUserId: string }
   | { ok: false, error: MfaError }
 
-/** Refusals in which Okta (or our own checks) never judged the code: the attempt they used is given back. */
-const UNJUDGED: ReadonlySet<string> = new Set(['FACTOR_NOT_FOUND', 'ENROLLMENT_REQUIRED', 'BAD_USER_INPUT', 'OKTA_USER_NOT_FOUND', 'ALREADY_ENROLLED'])
+/**
+ * Refusals in which Okta never judged the code: no such factor or user, or a factor not activated yet. The attempt
+ * they used is given back. Anything else stays counted, the safe side: a 400 Okta did not explain (it might have
+ * judged the code), a lockout, a rate limit, a timeout (Okta may have judged it before the answer was lost).
+ */
+const UNJUDGED: ReadonlySet<string> = new Set(['FACTOR_NOT_FOUND', 'ENROLLMENT_REQUIRED', 'OKTA_USER_NOT_FOUND'])
 
 /**
  * The outcome of a refused attempt that was counted (`decision`): a wrong or replayed code as {@link countedOutcome}
