@@ -196,6 +196,7 @@ await t.test('fields: Okta\'s projections', async (t) => {
   t.same(projected.body.map((u: object) => Object.keys(u)), [['id', 'status', 'profile'], ['id', 'status', 'profile']], 'id always, then the fields asked for')
   t.same(projected.body.map((u: { profile: object }) => u.profile), [{ firstName: 'F0', city: 'Chicago' }, { firstName: 'F1' }], 'only the chosen profile properties; an unset one is left out')
   t.match(new URL(links(projected.headers.get('link'))['next']!).searchParams.get('fields'), 'status,profile:(firstName, city)', 'the next page keeps the projection')
+  t.same((await get('profile:(__proto__,constructor,toString,firstName)')).body[0].profile, { firstName: 'F0' }, 'inherited names are not properties of the profile')
   t.same(Object.keys((await get('id')).body[0]), ['id'])
   t.same(Object.keys((await get('profile,_links,lastUpdated')).body[0]), ['id', 'lastUpdated', 'profile', '_links'])
   t.same(Object.keys((await get('profile')).body[0].profile), ['firstName', 'lastName', 'mobilePhone', 'secondEmail', 'login', 'email', 'city'], 'profile alone: all of it')

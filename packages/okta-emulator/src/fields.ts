@@ -61,7 +61,7 @@ export function project (user: Record<string, unknown>, p: Projection): Record<s
       if (p.profile === 'all') out[k] = v
       else if (p.profile !== undefined) {
         const profile = v as Record<string, unknown>
-        out[k] = Object.fromEntries([...p.profile].filter((n) => n in profile).map((n) => [n, profile[n]]))
+        out[k] = Object.fromEntries([...p.profile].filter((n) => Object.hasOwn(profile, n)).map((n) => [n, profile[n]]))
       }
     } else if (p.top.has(k)) {
       out[k] = v
