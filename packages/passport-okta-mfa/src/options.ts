@@ -84,12 +84,14 @@ export interface StrategyConfig<User, Req> {
   revocations: RevocationStore | undefined
 }
 
-/** Every option {@link strategyConfig} reads. */
-const OPTION_NAMES: ReadonlySet<string> = new Set([
-  'client', 'orgUrl', 'token', 'auth', 'allowInsecureHttp', 'timeoutMs', 'clientOptions', 'resolveOktaUser', 'provision',
-  'passCodeField', 'factorIdField', 'limiter', 'store', 'maxAttempts', 'windowMs', 'clock', 'userKey', 'name',
-  'requestTimeoutMs', 'factorCacheMs', 'revocations', 'passReqToCallback',
-])
+/** Every option {@link strategyConfig} reads: the type keeps this list and the options interface the same. */
+const OPTIONS: Record<keyof OktaMfaStrategyBaseOptions | 'passReqToCallback', true> = {
+  client: true, orgUrl: true, token: true, auth: true, allowInsecureHttp: true, timeoutMs: true, clientOptions: true,
+  resolveOktaUser: true, provision: true, passCodeField: true, factorIdField: true, limiter: true, store: true,
+  maxAttempts: true, windowMs: true, clock: true, userKey: true, name: true, requestTimeoutMs: true, factorCacheMs: true,
+  revocations: true, passReqToCallback: true,
+}
+const OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(OPTIONS))
 
 function nonNegativeInt (value: unknown, option: string, fallback: number, min: number): number {
   if (value === undefined) return fallback
