@@ -5,6 +5,7 @@ import type { Ctx } from './context.js'
 import { SECURITY_QUESTIONS } from './factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from './ids.js'
 import { base32Decode, newSecret } from './totp.js'
+import { newUserRecord } from './user-create.js'
 import type { EmulatorOptions, FactorRecord, SeedUser } from './types.js'
 
 /** Reads a seed: the array itself or a JSON file holding one (or `{ users, serviceApps }`). Throws TypeError on a bad seed. */
@@ -39,19 +40,7 @@ export function applySeed (ctx: Ctx, users: SeedUser[]): void {
     if (s.firstName !== undefined) profile['firstName'] = s.firstName
     if (s.lastName !== undefined) profile['lastName'] = s.lastName
     const id = s.id ?? newId(ID_PREFIX.user)
-    ctx.store.addUser({
-      id,
-      status,
-      created: now,
-      activated: status === 'STAGED' ? null : now,
-      statusChanged: status === 'STAGED' ? null : now,
-      lastLogin: null,
-      lastUpdated: now,
-      passwordChanged: null,
-      profile,
-      hasPassword: false,
-      failedVerifications: 0,
-    })
+    ctx.store.addUser(newUserRecord(id, status, now, status !== 'STAGED', profile))
     for (const sf of s.factors ?? []) {
       const f: FactorRecord = {
         id: sf.id ?? newId(ID_PREFIX[sf.factorType]),

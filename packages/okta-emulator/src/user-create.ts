@@ -65,6 +65,26 @@ function checkGroups (groupIds: unknown): void {
   if (first !== undefined) throw notFound(first, 'UserGroup')
 }
 
+/**
+ * A user as first stored, before credentials: no password, never signed in, `activated` and `statusChanged` set to
+ * `now` when it starts out activated. Shared by the create route and the seed.
+ */
+export function newUserRecord (id: string, status: UserStatus, now: number, activated: boolean, profile: Record<string, unknown>): UserRecord {
+  return {
+    id,
+    status,
+    created: now,
+    activated: activated ? now : null,
+    statusChanged: activated ? now : null,
+    lastLogin: null,
+    lastUpdated: now,
+    passwordChanged: null,
+    profile,
+    hasPassword: false,
+    failedVerifications: 0,
+  }
+}
+
 /** Validates a create-user body and builds the record (not yet stored). */
 export function buildUser (body: Record<string, unknown>, opts: CreateOptions): UserRecord {
   const profileIn = body['profile']
@@ -79,19 +99,7 @@ export function buildUser (body: Record<string, unknown>, opts: CreateOptions): 
   if (expire && !setsPassword(creds)) throw expireNeedsPassword()
   if (expire && !opts.activate) throw expireNeedsActivation()
   const { now, activate } = opts
-  const user: UserRecord = {
-    id: newId(ID_PREFIX.user),
-    status: 'STAGED',
-    created: now,
-    activated: activate ? now : null,
-    statusChanged: activate ? now : null,
-    lastLogin: null,
-    lastUpdated: now,
-    passwordChanged: null,
-    profile,
-    hasPassword: false,
-    failedVerifications: 0,
-  }
+  const user = newUserRecord(newId(ID_PREFIX.user), 'STAGED', now, activate, profile)
   if (provider !== undefined) user.provider = provider
   applyCredentials(user, creds, now)
   const status: UserStatus = !activate ? 'STAGED' : expire ? 'PASSWORD_EXPIRED' : activatesToActive(user) ? 'ACTIVE' : 'PROVISIONED'
