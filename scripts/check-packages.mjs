@@ -4,7 +4,7 @@
 //
 // attw runs with `--ignore-rules cjs-resolves-to-esm` and nothing else ignored. The packages are ESM-only and
 // require Node >= 20.19 (engines), where require() of an ES module works unflagged (and TypeScript >= 5.8 types it
-// under module node16/nodenext), so attw's "CommonJS consumers will need a dynamic import" warning does not hold for any
+// under module nodenext; not node16 or node18), so attw's "CommonJS consumers will need a dynamic import" warning does not hold for any
 // supported Node; test/packaging proves it by require()-ing every installed package. Every other attw check (node10,
 // node16 from CJS and from ESM, bundler: types found, no masquerading, no false ESM/CJS) still applies.
 import { execFileSync } from 'node:child_process'
