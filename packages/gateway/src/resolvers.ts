@@ -60,10 +60,10 @@ async function requireFreshMfa (scope: RequestScope): Promise<void> {
   }
 }
 
-/** Records the MFA step of the session user. */
-async function record (scope: RequestScope, factorId: string): Promise<MfaState> {
+/** Records the MFA step of the session user; returns the step and that user. */
+async function record (scope: RequestScope, factorId: string): Promise<{ state: MfaState, user: unknown }> {
   const { user } = await scope.appUser()
-  return recordMfa(scope.session, { user, factorId, method: 'graphql', now: scope.deps.config.clock(), userKey: scope.deps.config.userKey })
+  return { state: recordMfa(scope.session, { user, factorId, method: 'graphql', now: scope.deps.config.clock(), userKey: scope.deps.config.userKey }), user }
 }
 
 const RESULTS = new Set(['SUCCESS', 'CHALLENGE', 'WAITING', 'REJECTED', 'TIMEOUT'])
@@ -89,8 +89,7 @@ async function verify (scope: RequestScope, rawFactorId: unknown, passCode: stri
     trustFactorId: true,
   })
   if (!result.ok) throw result.error
-  const { user } = await scope.appUser()
-  const state = await record(scope, result.factor.id)
+  const { state, user } = await record(scope, result.factor.id)
   // A function: graphql-js calls it only when the operation selects `mfa` (no date formatting otherwise).
   return { result: 'SUCCESS', mfa: () => mfaStatus(state, scope, user) }
 }
