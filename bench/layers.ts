@@ -18,7 +18,6 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { PerformanceObserver } from 'node:perf_hooks'
-import autocannon from 'autocannon'
 import { SERVER_ENV } from './gateway.bench.js'
 
 type Msg = { type: string, [k: string]: unknown }
@@ -35,7 +34,9 @@ interface Session { get: (k: string) => unknown, set: (k: string, v: unknown) =>
 
 async function layerChild (layer: Layer, orgUrl: string, token: string): Promise<void> {
   const { default: Fastify } = await import('fastify')
-  const core = await import('@okta-mfa/core')
+  // Each layer loads only what it uses, so that its idle and peak RSS are its own.
+  const usesCore = layer.includes('core') || layer.includes('session') || layer === 'gateway'
+  const core = usesCore ? await import('@okta-mfa/core') : undefined
   let app
   if (layer === 'gateway') {
     const { buildGatewayServer, loadServerConfig } = await import('@okta-mfa/gateway')
@@ -52,30 +53,31 @@ async function layerChild (layer: Layer, orgUrl: string, token: string): Promise
   const { Pool } = await import('undici')
   const pool = new Pool(orgUrl, { connections: 50 })
   const headers = { authorization: `SSWS ${token}`, 'content-type': 'application/json', accept: 'application/json' }
-  const { createOktaClient } = await import('@okta-mfa/client')
-  const client = createOktaClient({ orgUrl, token, allowInsecureHttp: true })
-  const limiter = new core.AttemptLimiter({ maxAttempts: 1_000_000_000 })
-  const revocations = new core.MemoryRevocationStore()
+  const client = layer.includes('client') || layer.includes('core')
+    ? (await import('@okta-mfa/client')).createOktaClient({ orgUrl, token, allowInsecureHttp: true })
+    : undefined
+  const limiter = core === undefined ? undefined : new core.AttemptLimiter({ maxAttempts: 1_000_000_000 })
+  const revocations = core === undefined ? undefined : new core.MemoryRevocationStore()
   const sessionOf = (request: unknown): Session | undefined => (request as { session?: Session }).session
   const verify = async (passCode: string, request: { id: string, session?: unknown }): Promise<string> => {
     if (layer.includes('client')) {
-      const answer = await client.verifyFactor(USER_ID, FACTOR_ID, { passCode })
+      const answer = await client!.verifyFactor(USER_ID, FACTOR_ID, { passCode })
       sessionOf(request)?.set('mfa', { factorId: FACTOR_ID, completedAt: Date.now() })
       return answer.factorResult
     }
-    if (!layer.includes('core')) {
+    if (!layer.includes('core') || core === undefined) {
       const res = await pool.request({ method: 'POST', path: `/api/v1/users/${USER_ID}/factors/${FACTOR_ID}/verify`, headers, body: JSON.stringify({ passCode }) })
       const answer = await res.body.json() as { factorResult: string }
       sessionOf(request)?.set('mfa', { factorId: FACTOR_ID, completedAt: Date.now() })
       return answer.factorResult
     }
     const user = sessionOf(request)?.get('user')
-    if (await core.isSessionRevoked(request, revocations, { user })) throw new Error('revoked')
+    if (await core.isSessionRevoked(request, revocations!, { user })) throw new Error('revoked')
     const subject = new core.MfaSubject({
-      session: request, user, userKey: core.userKeyOf(user), request, client, resolveOktaUser: (u) => ({ id: (u as { oktaUserId: string }).oktaUserId }),
+      session: request, user, userKey: core.userKeyOf(user), request, client: client!, resolveOktaUser: (u) => ({ id: (u as { oktaUserId: string }).oktaUserId }),
       deadline: new core.RequestDeadline(5000, request.id),
     })
-    const r = await core.checkPasscode({ subject, client, limiter, passCode, factorId: FACTOR_ID, context: core.endUserContext(request as never), trustFactorId: true })
+    const r = await core.checkPasscode({ subject, client: client!, limiter: limiter!, passCode, factorId: FACTOR_ID, context: core.endUserContext(request as never), trustFactorId: true })
     if (!r.ok) throw r.error
     core.recordMfa(request, { user, factorId: r.factor.id, method: 'graphql' })
     return 'SUCCESS'
@@ -93,17 +95,18 @@ async function layerChild (layer: Layer, orgUrl: string, token: string): Promise
     const session = sessionOf(request)
     if (session !== undefined) {
       session.set('user', user)
-      core.startSession(request, { user })
+      core?.startSession(request, { user })
     }
     return {}
   })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const idleRssBytes = process.memoryUsage.rss()
   let gcMs = 0
   new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration }).observe({ entryTypes: ['gc'] })
   process.on('message', (msg: Msg) => {
     if (msg.type === 'exit') process.exit(0)
     const cpu = process.cpuUsage()
-    process.send!({ type: 'stats', cpuMicros: cpu.user + cpu.system, gcMs })
+    process.send!({ type: 'stats', cpuMicros: cpu.user + cpu.system, gcMs, idleRssBytes, maxRssBytes: process.resourceUsage().maxRSS * 1024 })
   })
   process.on('disconnect', () => process.exit(0))
   process.send!({ type: 'ready', url })
@@ -159,6 +162,8 @@ function arg (name: string, fallback: number): number {
 }
 
 async function main (): Promise<void> {
+  // Loaded here, in the parent only: in every server child it would add its own ~20 MiB to that server's RSS.
+  const { default: run } = await import('autocannon')
   const only = process.argv.indexOf('--only')
   if (only !== -1) LAYERS = process.argv[only + 1]!.split(',') as Layer[]
   const flagsAt = process.argv.indexOf('--node-flags')
@@ -188,7 +193,7 @@ async function main (): Promise<void> {
       const before = await child.ask('stats')
       const promotedBefore = child.promoted()
       const allocatedBefore = child.allocated()
-      const r = await autocannon({ ...opts, duration: round === 0 ? 1 : seconds })
+      const r = await run({ ...opts, duration: round === 0 ? 1 : seconds })
       const after = await child.ask('stats')
       if (round === 0) continue
       const t = totals[k]!
@@ -202,11 +207,13 @@ async function main (): Promise<void> {
     }
   }
   const base = totals[0]!.cpu / totals[0]!.requests
-  console.log('| layers | req/s | CPU µs per verify | × route + call | GC pause µs per verify | KB allocated per verify | bytes promoted per verify | non-2xx or errors |\n|---|---:|---:|---:|---:|---:|---:|---:|')
+  const memory = await Promise.all(servers.map(async (c) => await c.ask('stats')))
+  const mib = (bytes: unknown): string => (Number(bytes) / 2 ** 20).toFixed(0)
+  console.log('| layers | req/s | CPU µs per verify | × route + call | GC pause µs per verify | KB allocated per verify | bytes promoted per verify | RSS MiB at listen | peak RSS MiB | non-2xx or errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
   for (const [k, layer] of LAYERS.entries()) {
     const t = totals[k]!
     const cpu = t.cpu / t.requests
-    console.log(`| ${layer} | ${Math.round(t.requests / t.seconds)} | ${cpu.toFixed(1)} | ${(cpu / base).toFixed(2)} | ${(t.gc / t.requests).toFixed(1)} | ${(t.allocated / t.requests / 1024).toFixed(1)} | ${Math.round(t.promoted / t.requests)} | ${t.bad} |`)
+    console.log(`| ${layer} | ${Math.round(t.requests / t.seconds)} | ${cpu.toFixed(1)} | ${(cpu / base).toFixed(2)} | ${(t.gc / t.requests).toFixed(1)} | ${(t.allocated / t.requests / 1024).toFixed(1)} | ${Math.round(t.promoted / t.requests)} | ${mib(memory[k]!.idleRssBytes)} | ${mib(memory[k]!.maxRssBytes)} | ${t.bad} |`)
   }
   for (const c of [...servers, emulator]) c.proc.send({ type: 'exit' })
 }
