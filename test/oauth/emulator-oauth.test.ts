@@ -31,10 +31,12 @@ async function proof (d: Dpop, htm: string, htu: string, claims: Record<string, 
     .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: d.jwk, ...header }).setIssuedAt(iat).sign(d.key)
 }
 
-async function assertion (clientId: string, aud: string, opts: { key?: string, exp?: number, jti?: string, kid?: string } = {}): Promise<string> {
+/** A client assertion; `kid: null` leaves the header without one. */
+async function assertion (clientId: string, aud: string, opts: { key?: string, exp?: number, jti?: string, kid?: string | null } = {}): Promise<string> {
   const key = await importPKCS8(opts.key ?? KEY.pem, 'RS256')
   const now = Math.floor(Date.now() / 1000)
-  return await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: opts.kid ?? KEY.kid })
+  const kid = opts.kid === undefined ? KEY.kid : opts.kid
+  return await new SignJWT({}).setProtectedHeader(kid === null ? { alg: 'RS256' } : { alg: 'RS256', kid })
     .setIssuer(clientId).setSubject(clientId).setAudience(aud).setIssuedAt(now)
     .setExpirationTime(opts.exp ?? now + 300).setJti(opts.jti ?? randomUUID()).sign(key)
 }
@@ -77,6 +79,17 @@ await t.test('the scope table is the vendored OpenAPI spec', async (t) => {
   t.equal(scopeFor('GET', '/__emulator/messages'), null)
 })
 
+await t.test('an app with two keys: the kid picks the key, and an assertion without one is refused', async (t) => {
+  const emu = await oauthEmulator(t, [{ clientId: '0oa-two', jwks: { keys: [KEY.publicJwk, OTHER.publicJwk] }, scopes: ALL_SCOPES, dpop: false }])
+  const aud = `${emu.url}/oauth2/v1/token`
+  t.equal((await postToken(emu.url, grant(await assertion('0oa-two', aud)))).status, 200, 'the first key, by its kid')
+  t.equal((await postToken(emu.url, grant(await assertion('0oa-two', aud, { kid: OTHER.kid, key: OTHER.pem })))).status, 200, 'the second key, by its kid')
+  const wrong = await postToken(emu.url, grant(await assertion('0oa-two', aud, { kid: OTHER.kid })))
+  t.same([wrong.status, wrong.body.error_description], [401, 'The client_assertion signature is invalid.'], 'signed by the other key than its kid names')
+  const none = await postToken(emu.url, grant(await assertion('0oa-two', aud, { kid: null })))
+  t.same([none.status, none.body.error, none.body.error_description], [401, 'invalid_client', 'The client_assertion JWT kid is invalid.'], 'no kid: Okta cannot tell which key')
+})
+
 await t.test('client assertions are checked as Okta does', async (t) => {
   const emu = await oauthEmulator(t, [app('0oa-b', KEY, ALL_SCOPES, false)])
   const aud = `${emu.url}/oauth2/v1/token`
@@ -97,7 +110,10 @@ await t.test('client assertions are checked as Okta does', async (t) => {
   }
   await refused(grant(await assertion('0oa-b', 'https://elsewhere.okta.com/oauth2/v1/token')), 401, 'invalid_client', /audience claim for client_assertion must be the endpoint/, 'wrong audience')
   await refused(grant(await assertion('0oa-b', aud, { key: OTHER.pem })), 401, 'invalid_client', /signature is invalid/, 'wrong key')
-  await refused(grant(await assertion('0oa-b', aud, { kid: 'unknown-kid' })), 401, 'invalid_client', /signature is invalid/, 'unknown kid')
+  await refused(grant(await assertion('0oa-b', aud, { kid: 'unknown-kid' })), 401, 'invalid_client', /^The client_assertion JWT kid is invalid\.$/, 'unknown kid')
+  await refused(grant(await assertion('0oa-b', aud, { kid: OTHER.kid, key: OTHER.pem })), 401, 'invalid_client', /^The client_assertion JWT kid is invalid\.$/, 'the kid of a key the app does not have')
+  t.equal((await postToken(emu.url, grant(await assertion('0oa-b', aud, { kid: null })))).status, 200, 'no kid: the app\'s only key')
+  await refused(grant(await assertion('0oa-b', aud, { kid: null, key: OTHER.pem })), 401, 'invalid_client', /signature is invalid/, 'no kid, signed by another key')
   await refused(grant(await assertion('0oa-b', aud, { exp: Math.floor(Date.now() / 1000) + 3700 })), 401, 'invalid_client', /expiration too far into the future/, 'exp more than an hour ahead')
   await refused(grant(await assertion('0oa-b', aud, { exp: Math.floor(Date.now() / 1000) - 10 })), 401, 'invalid_client', /expired/, 'expired assertion')
   await refused(grant(await assertion('0oa-nobody', aud)), 401, 'invalid_client', /client_id/, 'unknown client')

@@ -34,12 +34,16 @@ function sha256 (value: string): string {
   return createHash('sha256').update(value).digest('base64url')
 }
 
-/** The app key an assertion names: the one with its `kid`, else a key registered without a `kid`, of the alg's type. */
+/** Okta's refusal of an assertion whose key it cannot tell (Okta support: "Okta client assertion error: invalid key ID"). */
+const INVALID_KID = 'The client_assertion JWT kid is invalid.'
+
+/**
+ * The app key an assertion names, as Okta picks it: the key with the header's `kid`; without a `kid`, the app's only
+ * key. A `kid` that no key of the app has, or none when the app has several keys, is refused as Okta does.
+ */
 function keyFor (keys: JWK[], header: JWSHeaderParameters): JWK {
-  const kty = header.alg?.startsWith('ES') === true ? 'EC' : 'RSA'
-  const ofType = keys.filter((k) => k.kty === kty)
-  const key = ofType.find((k) => header.kid !== undefined && k.kid === header.kid) ?? ofType.find((k) => k.kid === undefined || header.kid === undefined)
-  if (key === undefined) throw invalidClient('The client_assertion signature is invalid.')
+  const key = header.kid === undefined ? (keys.length === 1 ? keys[0] : undefined) : keys.find((k) => k.kid === header.kid)
+  if (key === undefined) throw invalidClient(INVALID_KID)
   return key
 }
 
@@ -54,6 +58,7 @@ async function verifyAssertion (state: OAuthState, assertion: string, clientId: 
       requiredClaims: ['exp', 'jti', 'iss', 'sub', 'aud'],
     }))
   } catch (err) {
+    if (err instanceof OAuthError) throw err // the key could not be told (keyFor)
     const code = (err as { code?: string }).code
     if (code === 'ERR_JWT_EXPIRED') throw invalidClient('The client_assertion token is expired.')
     if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') throw invalidClient(`The client_assertion token is missing a valid '${(err as { claim?: string }).claim ?? 'exp'}' claim.`)
