@@ -223,3 +223,40 @@ await t.test('push: 201 WAITING, poll, approve / reject / timeout', async (t) =>
   t.equal((await emuFetch(emu, 'GET', `${F}/${push.body.id}/transactions/v2mst.nope`)).status, 404)
   t.equal((await emuFetch(emu, 'POST', '/__emulator/push/v2mst.nope/approve')).status, 404)
 })
+
+await t.test('an approved push ends the run of failures; a deactivated user cannot activate or resend; a call extension Okta can dial', async (t) => {
+  const emu = await withEmulator(t, { lockoutThreshold: 5 })
+  const userId = await newUser(emu, 'pushrun@example.com')
+  const F = `/api/v1/users/${userId}/factors`
+  const question = (await emuFetch(emu, 'POST', F, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: 'mayonnaise' } })).body.id as string
+  const push = (await emuFetch(emu, 'POST', F, { factorType: 'push', provider: 'OKTA' })).body.id as string
+  emu.activatePush(push)
+  const wrong = async (): Promise<number> => (await emuFetch(emu, 'POST', `${F}/${question}/verify`, { answer: 'not it' })).status
+  const before = (await emuFetch(emu, 'GET', `/api/v1/users/${userId}`)).body.status as string
+  for (let i = 0; i < 4; i++) t.equal(await wrong(), 403)
+  const tx = new URL((await emuFetch(emu, 'POST', `${F}/${push}/verify`)).body._links.poll.href).pathname
+  emu.approvePush(tx.split('/').pop()!)
+  t.equal(await wrong(), 403)
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${userId}`)).body.status, before, '4 wrong, an approved push, 1 wrong: not 5 in a row, not locked')
+  t.ok((await emuFetch(emu, 'GET', `/api/v1/users/${userId}`)).body.lastLogin !== null, 'the approval is a login')
+
+  const ext = async (phoneExtension: unknown): Promise<{ status: number, body: any }> =>
+    await emuFetch(emu, 'POST', F, { factorType: 'call', provider: 'OKTA', profile: { phoneNumber: '+1-555-415-1339', phoneExtension } })
+  for (const bad of ['abc', '1'.repeat(16), '12 34', '']) {
+    const r = await ext(bad)
+    t.same([r.status, r.body.errorCode, r.body.errorSummary], [400, 'E0000121', 'Invalid phone extension. Please enter a valid phone extension.'], `extension ${JSON.stringify(bad)}`)
+  }
+  t.equal((await ext('1'.repeat(15))).status, 200, 'fifteen digits')
+
+  const sms = (await emuFetch(emu, 'POST', F, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+1-555-415-1340' } })).body.id as string
+  const totp = (await emuFetch(emu, 'POST', F, { factorType: 'token:software:totp', provider: 'GOOGLE' })).body.id as string
+  emu.clock.advance(60_000)
+  await emuFetch(emu, 'POST', `/api/v1/users/${userId}/lifecycle/deactivate`)
+  const sent = emu.messages().length
+  const activate = await emuFetch(emu, 'POST', `${F}/${totp}/lifecycle/activate`, { passCode: emu.totpCode(totp) })
+  t.same([activate.status, activate.body.errorCode], [403, 'E0000038'], 'no activating for a DEPROVISIONED user')
+  const resend = await emuFetch(emu, 'POST', `${F}/${sms}/resend`, {})
+  t.same([resend.status, resend.body.errorCode], [403, 'E0000038'], 'no resending for a DEPROVISIONED user')
+  t.equal(emu.messages().length, sent, 'no code went out')
+  t.equal((await emuFetch(emu, 'GET', `${F}/${totp}`)).body.status, 'PENDING_ACTIVATION')
+})

@@ -29,23 +29,28 @@ export function activatePush (ctx: Ctx, factorId: string): void {
   ctx.store.commit()
 }
 
-function transaction (ctx: Ctx, id: string): PushTransaction {
+function transaction (ctx: Ctx, id: string): { t: PushTransaction, f: FactorRecord } {
   for (const u of ctx.store.users.values()) {
     for (const f of ctx.store.factors(u.id)) {
       const t = f.transactions?.find((x) => x.id === id)
-      if (t !== undefined) return t
+      if (t !== undefined) return { t, f }
     }
   }
   throw notFound(id, 'Transaction')
 }
 
-/** Settles a waiting push transaction. */
+/** Settles a waiting push transaction. An approval is a successful verification: it ends the user's run of failures. */
 export function settlePush (ctx: Ctx, transactionId: string, result: 'SUCCESS' | 'REJECTED'): void {
-  const t = transaction(ctx, transactionId)
+  const { t, f } = transaction(ctx, transactionId)
   if (t.result === 'WAITING' && ctx.clock() >= t.expiresAt) t.result = 'TIMEOUT'
   if (t.result !== 'WAITING') {
     throw new OktaError(400, 'E0000001', 'Api validation failed: transaction', [`The transaction is already ${t.result}.`])
   }
   t.result = result
+  const user = ctx.store.findUser(f.userId)
+  if (result === 'SUCCESS' && user !== undefined) {
+    user.failedVerifications = 0
+    user.lastLogin = ctx.clock()
+  }
   ctx.store.commit()
 }

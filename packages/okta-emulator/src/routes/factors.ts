@@ -104,6 +104,8 @@ function buildFactor (ctx: Ctx, user: UserRecord, body: Record<string, unknown>)
       if (phoneNumber === undefined || !PHONE.test(phoneNumber)) throw validationError('factorEnrollRequest', 'phoneNumber: Invalid Phone Number.')
       f.profile = { phoneNumber }
       const ext = f.factorType === 'call' ? str(profileIn, 'phoneExtension') : undefined
+      // Okta's schema: at most 15 characters; E0000121 for an extension it cannot dial.
+      if (ext !== undefined && !/^[0-9]{1,15}$/.test(ext)) throw new OktaError(400, 'E0000121', 'Invalid phone extension. Please enter a valid phone extension.')
       if (ext !== undefined) f.profile['phoneExtension'] = ext
       break
     }
@@ -191,6 +193,8 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
   app.post(`${U}/:factorId/lifecycle/activate`, factors, (req: Req, reply: FastifyReply) => {
     const u = userOr404(ctx, req.params.id)
     const f = factorOr404(ctx, u, req.params.factorId)
+    // A deactivated user's factors are frozen, as for enroll, verify and unenroll.
+    if (u.status === 'DEPROVISIONED') throw wrongUserStatus()
     if (f.status !== 'PENDING_ACTIVATION' || f.factorType === 'push') throw wrongFactorStatus('factorActivateRequest', f)
     const now = ctx.clock()
     activationThrottle(f, now)
@@ -235,6 +239,7 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
   app.post(`${U}/:factorId/resend`, { config: { bucket: 'verify' as const } }, (req: Req, reply: FastifyReply) => {
     const u = userOr404(ctx, req.params.id)
     const f = factorOr404(ctx, u, req.params.factorId)
+    if (u.status === 'DEPROVISIONED') throw wrongUserStatus()
     if (!isChannel(f.factorType)) throw validationError('factorResendRequest', `A ${f.factorType} factor does not send codes.`)
     if (f.status !== 'PENDING_ACTIVATION') throw wrongFactorStatus('factorResendRequest', f)
     // Okta: no resend once the factor is over its activation limit.
