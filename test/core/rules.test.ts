@@ -77,6 +77,18 @@ await t.test('settleRefusal: an unjudged refusal gives its attempt back, a judge
     t.equal(await count(limiter), before + 1, `${code}: stays counted`)
     await limiter.succeed('ada')
   }
+  // Okta's validation refusal (E0000001, E0000003) judged no code: given back; a bare HTTP 400 stays counted.
+  const okta400 = (errorCode: string | undefined, cause = 'passCode: The field cannot be left blank'): MfaError =>
+    outcomeOfError(new ValidationError({ status: 400, errorCode, errorCauses: [{ errorSummary: cause }] }))!
+  for (const errorCode of ['E0000001', 'E0000003']) {
+    const outcome = okta400(errorCode)
+    t.equal(outcome.code, 'BAD_USER_INPUT')
+    await settleRefusal(outcome, limiter, 'ada', await limiter.consume('ada'))
+    t.equal(await count(limiter), 0, `Okta's ${errorCode}: the attempt is given back`)
+  }
+  await settleRefusal(okta400(undefined), limiter, 'ada', await limiter.consume('ada'))
+  t.equal(await count(limiter), 1, 'an HTTP 400 without an Okta error code stays counted')
+  await limiter.succeed('ada')
   const wrong = await settleRefusal(out('INVALID_PASSCODE'), limiter, 'ada', await limiter.consume('ada'))
   t.match(wrong, { code: 'INVALID_PASSCODE', details: { attemptsRemaining: 2 } }, 'a wrong code counts and says what is left')
   t.equal((await settleRefusal(out('FACTOR_NOT_FOUND'), limiter, 'ada', undefined)).code, 'FACTOR_NOT_FOUND', 'nothing counted: nothing given back')

@@ -283,6 +283,21 @@ await t.test('refusals that never judge a code use no attempt: a factor not acti
   t.notOk((await store.get(attemptKey('mfa', 'bob@example.com'), Date.now()))?.count, 'no attempt left counted')
   const activated = await gql(bob, OPS.activate, { factorId: pendingId, passCode: totp(secret, emu.clock.now()) })
   t.equal(activated.body.data?.activateFactor.status, 'ACTIVE', JSON.stringify(activated.body.errors))
+  // Okta's validation refusals judge no code either: a double-submitted activation, an answer sent to a TOTP factor.
+  for (let i = 0; i < 4; i++) {
+    expectCode(t, await gql(bob, OPS.activate, { factorId: pendingId, passCode: totp(secret, emu.clock.now()) }), 'BAD_USER_INPUT', `activating a factor already active (${i + 1})`)
+  }
+  const byAnswer = 'mutation A($f: ID!, $a: String) { verifyFactor(factorId: $f, answer: $a) { result } }'
+  for (let i = 0; i < 2; i++) {
+    expectCode(t, await gql(bob, byAnswer, { f: pendingId, a: 'an answer' }), 'BAD_USER_INPUT', `an answer to a TOTP factor (${i + 1})`)
+  }
+  t.notOk((await store.get(attemptKey('mfa', 'bob@example.com'), Date.now()))?.count, 'still no attempt counted')
+  // No secret at all for a factor that needs one: PASSCODE_MISSING, not Okta's refusal (and no challenge sent).
+  const missing = await gql(bob, OPS.verify, { factorId: pendingId })
+  expectCode(t, missing, 'PASSCODE_MISSING', 'no passcode for a TOTP factor')
+  t.equal(missing.body.errors?.[0]?.extensions.field, 'passCode')
+  // The factor id is required: an empty one is no factor, never "the user's only one".
+  expectCode(t, await gql(bob, OPS.verify, { factorId: '', passCode: totp(secret, emu.clock.now() + 30_000) }), 'FACTOR_NOT_FOUND', 'an empty factor id with the right code')
   const wrong = await gql(bob, OPS.verify, { factorId: pendingId, passCode: wrongCode(secret, emu.clock.now() + 30_000) })
   expectCode(t, wrong, 'INVALID_PASSCODE', 'a wrong code still counts')
   t.equal(wrong.body.errors?.[0]?.extensions.attemptsRemaining, 2)

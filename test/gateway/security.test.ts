@@ -67,13 +67,18 @@ await t.test('GET is refused for queries and mutations alike', async (t) => {
   t.equal((await ada.fetch('/graphiql')).status, 404, 'no GraphiQL outside development')
 
   // Every other method: the same coded answer, with the request id in the body and the header.
-  for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+  // Methods Fastify does not route at all (WebDAV's) too: the standalone server answers them on the GraphQL path.
+  for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS', 'PROPFIND', 'SEARCH', 'MKCOL', 'REPORT']) {
     const res = await ada.fetch('/graphql', { method, body: JSON.stringify({ query: OPS.factors }), headers: { 'content-type': 'application/json', 'x-request-id': `method-${method}-01` } })
     t.equal(res.status, 405, method)
     t.equal(res.headers.allow, 'POST', `${method}: Allow: POST`)
     t.equal(res.headers['x-request-id'], `method-${method}-01`, `${method}: X-Request-Id`)
     t.match(res.json(), { data: null, errors: [{ extensions: { code: 'METHOD_NOT_ALLOWED', requestId: `method-${method}-01` } }] }, `${method}: code and request id`)
   }
+  const elsewhere = await ada.fetch('/nowhere?token=secret-in-query', { method: 'PROPFIND', headers: { 'x-request-id': 'method-elsewhere-01' } })
+  t.equal(elsewhere.status, 404, 'another path: not found')
+  t.equal(elsewhere.headers['x-request-id'], 'method-elsewhere-01')
+  t.same(elsewhere.json(), { message: 'Route PROPFIND:/nowhere not found', error: 'Not Found', statusCode: 404 }, "Fastify's form, without the query string")
   const preflight = await ada.fetch('/graphql', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } })
   t.equal(preflight.status, 405, 'a cross-origin preflight without CORS handling fails')
   t.equal(preflight.headers['access-control-allow-origin'], undefined)

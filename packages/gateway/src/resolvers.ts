@@ -17,6 +17,20 @@ function factorIdOf (value: unknown): string {
   return id
 }
 
+/**
+ * A verify without a secret sent to a factor that needs one (TOTP, a question): Okta refuses it as invalid input
+ * (E0000001, "passCode" or "answer" cannot be blank). That is PASSCODE_MISSING, naming the field.
+ */
+function secretMissing (err: unknown): MfaError | undefined {
+  const e = err as { code?: unknown, errorCode?: unknown, errorCauses?: unknown } | null
+  if (e?.code !== 'OKTA_VALIDATION' || e.errorCode !== 'E0000001') return undefined
+  const outcome = outcomeOfError(err)
+  if (outcome?.code !== 'BAD_USER_INPUT') return undefined // a factor not activated yet keeps its own outcome
+  const causes = Array.isArray(e.errorCauses) ? e.errorCauses as Array<{ errorSummary?: unknown }> : []
+  const field = causes.some((c) => /^answer\b/i.test(String(c?.errorSummary ?? '').slice(0, 100))) ? 'answer' : 'passCode'
+  return new MfaError('PASSCODE_MISSING', { field }, undefined, { cause: err })
+}
+
 /** GraphQL `MfaStatus` of a state. */
 function mfaStatus (state: MfaState | undefined, scope: RequestScope, user: unknown): Record<string, unknown> {
   if (state === undefined) return { completed: false, completedAt: null, factorId: null, method: null, fresh: false }
@@ -75,6 +89,7 @@ async function verify (scope: RequestScope, rawFactorId: unknown, passCode: stri
     // No secret: an sms, call or email challenge (a code is sent) or a push. Okta's own resend limits apply.
     const factorId = factorIdOf(rawFactorId)
     const result = await client.verifyFactor(await subject.oktaUserId(), factorId, undefined, undefined, scope.verifyOptions)
+      .catch((err: unknown) => { throw secretMissing(err) ?? err })
     return { result: RESULTS.has(result.factorResult) && result.factorResult !== 'SUCCESS' ? result.factorResult : 'FAILED', mfa: mfaStatus(await mfaStateOf(scope), scope, (await scope.appUser()).user) }
   }
   const result = await checkPasscode({
@@ -83,7 +98,8 @@ async function verify (scope: RequestScope, rawFactorId: unknown, passCode: stri
     limiter: scope.deps.limiter,
     passCode,
     answer,
-    factorId: rawFactorId,
+    // Required by the schema: an empty id is no factor (checkPasscode alone would pick the user's only one).
+    factorId: factorIdOf(rawFactorId),
     context: endUserContext(scope.request),
     // One Okta call per verify, also for clients that keep no cookie (no cached list): Okta refuses another user's factor.
     trustFactorId: true,

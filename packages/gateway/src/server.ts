@@ -7,7 +7,8 @@ import type {} from '@fastify/secure-session' // its types: request.session and 
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createRedisStores, MemoryAttemptStore, MemoryRevocationStore, RememberedDevices, resolveOktaUserId, type RedisStores, type RevocationStore } from '@okta-mfa/core'
 import { loadServerConfig, ServerConfigError, type GatewayServerConfig } from './config.js'
-import { gatewayLoggerOptions, genReqId } from './logging.js'
+import { GATEWAY_ERRORS } from './errors.js'
+import { REQUEST_ID_HEADER, gatewayLoggerOptions, genReqId } from './logging.js'
 import { GATEWAY_DEFAULTS, type OktaMfaGatewayOptions } from './options.js'
 import { oktaMfaGateway } from './plugin.js'
 import { cachedReadiness } from './readiness.js'
@@ -106,6 +107,24 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
   return app
 }
 
+/**
+ * Methods Fastify does not route at all (WebDAV's PROPFIND, SEARCH, ...) never reach the gateway's routes: on its path
+ * they get the same coded 405 as every other method but POST; elsewhere a 404 in Fastify's own form (no query string).
+ */
+function refuseUnroutedMethods (app: FastifyInstance): void {
+  const graphqlPath = app.oktaMfaGateway.config.path
+  app.setNotFoundHandler((request, reply) => {
+    void reply.header(REQUEST_ID_HEADER, request.id)
+    const at = request.url.indexOf('?')
+    const path = at === -1 ? request.url : request.url.slice(0, at)
+    if (path === graphqlPath) {
+      const { status, message } = GATEWAY_ERRORS.METHOD_NOT_ALLOWED
+      return reply.code(status).header('allow', 'POST').send({ data: null, errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED', requestId: request.id } }] })
+    }
+    return reply.code(404).send({ message: `Route ${request.method}:${path} not found`, error: 'Not Found', statusCode: 404 })
+  })
+}
+
 async function registerAll (app: FastifyInstance, config: GatewayServerConfig, options: BuildGatewayServerOptions, stores: ServerStores): Promise<void> {
   const keys = config.sessionKeys !== undefined && config.sessionKeys.length > 0 ? config.sessionKeys : [config.sessionKey]
   await app.register(gatewaySessionCookie, {
@@ -131,6 +150,7 @@ async function registerAll (app: FastifyInstance, config: GatewayServerConfig, o
     revocations: stores.revocations,
     ...options.gateway,
   })
+  refuseUnroutedMethods(app)
   app.get('/healthz', async () => ({ status: 'ok' }))
   const oktaReady = cachedReadiness(async () => {
     const users = app.oktaMfaGateway.client.listUsers({ limit: 1 }, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) })

@@ -38,11 +38,23 @@ export type PasscodeCheckResult =
   | { ok: false, error: MfaError }
 
 /**
- * Refusals in which Okta never judged the code: no such factor or user, or a factor not activated yet. The attempt
- * they used is given back. Anything else stays counted, the safe side: a 400 Okta did not explain (it might have
- * judged the code), a lockout, a rate limit, a timeout (Okta may have judged it before the answer was lost).
+ * Refusals in which Okta never judged the code: no such factor or user, or a factor not activated yet (and Okta's
+ * validation refusals, see `neverJudged`). The attempt they used is given back. Anything else stays counted, the safe
+ * side: a 400 Okta did not explain (it might have judged the code), a lockout, a rate limit, a timeout (Okta may have
+ * judged it before the answer was lost).
  */
 const UNJUDGED: ReadonlySet<string> = new Set(['FACTOR_NOT_FOUND', 'ENROLLMENT_REQUIRED', 'OKTA_USER_NOT_FOUND'])
+
+/**
+ * Whether Okta refused without judging a code: an outcome of {@link UNJUDGED}, or Okta's own validation refusal
+ * (E0000001 "Api validation failed", E0000003 a malformed body): a passcode sent to a question factor, an activation
+ * of a factor already active. A 400 without either code stays counted.
+ */
+function neverJudged (error: MfaError): boolean {
+  if (UNJUDGED.has(error.code)) return true
+  const cause = error.cause as { code?: unknown, errorCode?: unknown } | undefined
+  return error.code === 'BAD_USER_INPUT' && cause?.code === 'OKTA_VALIDATION' && (cause.errorCode === 'E0000001' || cause.errorCode === 'E0000003')
+}
 
 /**
  * The outcome of a refused attempt that was counted (`decision`): a wrong or replayed code as {@link countedOutcome}
@@ -53,7 +65,7 @@ const UNJUDGED: ReadonlySet<string> = new Set(['FACTOR_NOT_FOUND', 'ENROLLMENT_R
  * catch (err) { const outcome = outcomeOfError(err); if (outcome) throw await settleRefusal(outcome, limiter, key, decision) }
  */
 export async function settleRefusal (error: MfaError, limiter: AttemptLimiter | undefined, key: string, decision: AttemptDecision | undefined): Promise<MfaError> {
-  if (decision !== undefined && limiter !== undefined && UNJUDGED.has(error.code)) {
+  if (decision !== undefined && limiter !== undefined && neverJudged(error)) {
     await limiter.refund(key).catch(() => {})
     return error
   }
