@@ -36,6 +36,8 @@ void t.test('bad options throw a TypeError that names the option', async (t) => 
     ['rateLimitMaxWaitMs negative', { orgUrl: ORG, token: TOKEN, rateLimitMaxWaitMs: -1 }, /"rateLimitMaxWaitMs" option must be a non-negative integer/],
     ['userAgent with CRLF', { orgUrl: ORG, token: TOKEN, userAgent: 'x\r\ny' }, /"userAgent" option must be a non-empty string/],
     ['dispatcher not a dispatcher', { orgUrl: ORG, token: TOKEN, dispatcher: {} }, /"dispatcher" option must be an undici Dispatcher/],
+    ['a misspelt option', { orgUrl: ORG, token: TOKEN, timeoutMS: 1 }, /^"timeoutMS" is not an option of createOktaClient$/],
+    ['an option of another library', { orgUrl: ORG, token: TOKEN, retries: 3 }, /^"retries" is not an option/],
   ]
   for (const [name, options, message] of bad) {
     t.throws(() => createOktaClient(options as OktaClientOptions), { name: 'TypeError', message }, name)

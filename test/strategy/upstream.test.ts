@@ -190,6 +190,27 @@ await t.test('bad options throw TypeError naming the option', async (t) => {
   t.throws(() => new OktaMfaStrategy({ ...base, orgUrl: 'http://dev-1.okta.com' }), { name: 'TypeError' }, 'http needs allowInsecureHttp')
   t.throws(() => requireMfa({ redirectTo: 'https://evil.example/' }), { name: 'TypeError', message: /"redirectTo"/ })
   t.throws(() => requireMfaFastify({ maxAgeSeconds: -1 }), { name: 'TypeError', message: /"maxAgeSeconds"/ })
+  // A misspelt guard option would turn a step-up guard into a plain one: refused, on both guards.
+  for (const guard of [requireMfa, requireMfaFastify]) {
+    t.throws(() => guard({ maxAgeSecond: 300 } as never), { name: 'TypeError', message: /^"maxAgeSecond" is not an option of requireMfa$/ })
+    t.throws(() => guard({ rememberDevices: {} } as never), { name: 'TypeError', message: /"rememberDevices" is not an option/ })
+    t.throws(() => guard(null as never), { name: 'TypeError', message: /options must be an object/ })
+    t.throws(() => guard('x' as never), { name: 'TypeError', message: /options must be an object/ })
+  }
+  t.throws(() => new OktaMfaStrategy({ ...base, passReqToCallback: 'true' } as never), { name: 'TypeError', message: /"passReqToCallback" option must be a boolean/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, passReqToCallback: 1 } as never), { name: 'TypeError', message: /"passReqToCallback" option must be a boolean/ })
+  // Client settings: nothing given twice, nothing ignored.
+  const { orgUrl: _o, token: _t, ...noClient } = base
+  const client = createOktaClient({ orgUrl: 'https://dev-1.okta.com', token: 'x' })
+  for (const [extra, name] of [[{ timeoutMs: 1000 }, 'timeoutMs'], [{ allowInsecureHttp: true }, 'allowInsecureHttp'], [{ clientOptions: {} }, 'clientOptions']] as const) {
+    t.throws(() => new OktaMfaStrategy({ ...noClient, client, ...extra }), { name: 'TypeError', message: new RegExp(`"${name}" option configures the client created from "orgUrl"`) }, `${name} with client`)
+  }
+  await client.close()
+  t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: null as never }), { name: 'TypeError', message: /"clientOptions" option must be an object/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: 'x' as never }), { name: 'TypeError', message: /"clientOptions" option must be an object/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: { orgUrl: 'https://other.okta.com' } }), { name: 'TypeError', message: /"clientOptions\.orgUrl"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: { token: 'y' } }), { name: 'TypeError', message: /"token" and "clientOptions\.token"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: { timeoutMS: 1 } as never }), { name: 'TypeError', message: /"timeoutMS" is not an option/ }, 'a misspelt client option')
   const strategy = new OktaMfaStrategy(base)
   t.equal(strategy.name, 'okta-mfa')
   await strategy.close()

@@ -136,6 +136,12 @@ function parseOrgUrl (value: unknown, allowInsecureHttp: boolean): URL {
   return url
 }
 
+/** Every option {@link resolveOptions} reads: the type keeps this list and the options interface the same. */
+const OPTION_NAMES: Record<keyof OktaClientOptions, true> = {
+  orgUrl: true, token: true, auth: true, allowInsecureHttp: true, timeoutMs: true, dispatcher: true, userAgent: true,
+  rateLimitMaxWaitMs: true,
+}
+
 /**
  * Validates options and returns the frozen configuration. Throws a `TypeError` naming the first bad option.
  *
@@ -149,6 +155,9 @@ export function resolveOptions (options: OktaClientOptions): ClientConfig {
     throw new TypeError('options must be an object with at least "orgUrl" and "token"')
   }
   const o = options as unknown as Record<string, unknown>
+  // A misspelt option (say "timeoutMS") would otherwise leave its default in place without a word.
+  const unknown = Object.keys(o).find((key) => !Object.hasOwn(OPTION_NAMES, key))
+  if (unknown !== undefined) throw new TypeError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of createOktaClient`)
   const insecure = o['allowInsecureHttp']
   if (insecure !== undefined && typeof insecure !== 'boolean') {
     throw new TypeError('"allowInsecureHttp" option must be a boolean')

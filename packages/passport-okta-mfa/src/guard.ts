@@ -52,12 +52,22 @@ function localPath (value: unknown, name: string): string {
   return value
 }
 
+/** Every option {@link guardConfig} reads: the type keeps this list and the options interface the same. */
+const GUARD_OPTIONS: Record<keyof RequireMfaOptions, true> = {
+  redirectTo: true, loginRedirectTo: true, maxAgeSeconds: true, clock: true, userKey: true, returnToKey: true,
+  revocations: true, rememberedDevices: true,
+}
+
 /**
  * Validates guard options once, at setup.
  *
  * @throws TypeError naming the bad option.
  */
 export function guardConfig (options: RequireMfaOptions = {}): GuardConfig {
+  if (typeof options !== 'object' || options === null) throw new TypeError('requireMfa options must be an object')
+  // A misspelt option (say "maxAgeSecond") would otherwise turn a step-up guard into a plain one without a word.
+  const unknown = Object.keys(options).find((key) => !Object.hasOwn(GUARD_OPTIONS, key))
+  if (unknown !== undefined) throw new TypeError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of requireMfa`)
   const { maxAgeSeconds, clock, userKey } = options
   if (maxAgeSeconds !== undefined && (typeof maxAgeSeconds !== 'number' || !Number.isFinite(maxAgeSeconds) || maxAgeSeconds <= 0)) {
     throw new TypeError('"maxAgeSeconds" option must be a positive number')

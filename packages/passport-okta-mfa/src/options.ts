@@ -110,6 +110,9 @@ function clientOf (options: OktaMfaStrategyBaseOptions): { client: MfaOktaClient
     if (options.orgUrl !== undefined || options.token !== undefined || options.auth !== undefined) {
       throw new TypeError('give either the "client" option or "orgUrl" with "token" or "auth", not both')
     }
+    // Settings of the client the strategy would create: with a client of the app's own they would do nothing.
+    const unused = (['allowInsecureHttp', 'timeoutMs', 'clientOptions'] as const).find((k) => options[k] !== undefined)
+    if (unused !== undefined) throw new TypeError(`"${unused}" option configures the client created from "orgUrl": it does nothing with "client"`)
     const c = options.client as Partial<MfaOktaClient> | null
     if (typeof c !== 'object' || c === null || typeof c.verifyFactor !== 'function' || typeof c.listFactors !== 'function') {
       throw new TypeError('"client" option must be an @okta-mfa/client OktaClient')
@@ -117,6 +120,14 @@ function clientOf (options: OktaMfaStrategyBaseOptions): { client: MfaOktaClient
     return { client: options.client, ownsClient: false }
   }
   if (typeof options.orgUrl !== 'string' || options.orgUrl === '') throw new TypeError('"orgUrl" option must be a URL string (or pass "client")')
+  const extra: unknown = options.clientOptions
+  if (extra !== undefined && (typeof extra !== 'object' || extra === null || Array.isArray(extra))) {
+    throw new TypeError('"clientOptions" option must be an object of @okta-mfa/client options')
+  }
+  if (options.clientOptions?.orgUrl !== undefined) throw new TypeError('"clientOptions.orgUrl": give the org URL once, as "orgUrl"')
+  if (options.token !== undefined && options.clientOptions?.token !== undefined) {
+    throw new TypeError('"token" and "clientOptions.token" are both given: give the token once')
+  }
   if (options.auth !== undefined) {
     if (options.token !== undefined || options.clientOptions?.auth !== undefined || options.clientOptions?.token !== undefined) {
       throw new TypeError('"auth" option excludes "token" (and "clientOptions.auth"/"clientOptions.token"): give one way to authorize')
@@ -148,6 +159,9 @@ export function strategyConfig<User, Req> (options: OktaMfaStrategyBaseOptions<U
   if (unknown !== undefined) throw new TypeError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of OktaMfaStrategy`)
   if (typeof options.resolveOktaUser !== 'function') throw new TypeError('"resolveOktaUser" option must be a function')
   if (options.provision !== undefined && typeof options.provision !== 'boolean') throw new TypeError('"provision" option must be a boolean')
+  if (options.passReqToCallback !== undefined && typeof options.passReqToCallback !== 'boolean') {
+    throw new TypeError('"passReqToCallback" option must be a boolean')
+  }
   if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
   if (options.userKey !== undefined && typeof options.userKey !== 'function') throw new TypeError('"userKey" option must be a function')
   if (options.limiter !== undefined && options.limiter !== false && !(options.limiter instanceof AttemptLimiter)) {
