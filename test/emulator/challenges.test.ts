@@ -260,3 +260,39 @@ await t.test('an approved push ends the run of failures; a deactivated user cann
   t.equal(emu.messages().length, sent, 'no code went out')
   t.equal((await emuFetch(emu, 'GET', `${F}/${totp}`)).body.status, 'PENDING_ACTIVATION')
 })
+
+await t.test('a push enrollment expires everywhere at once, and its activate link starts a new one', async (t) => {
+  const emu = await withEmulator(t)
+  const userId = await newUser(emu, 'pushexpiry@example.com')
+  const F = `/api/v1/users/${userId}/factors`
+  const push = await emuFetch(emu, 'POST', F, { factorType: 'push', provider: 'OKTA' })
+  const id = push.body.id as string
+  const oldQr = push.body._embedded.activation._links.qrcode.href as string
+  t.equal(push.body._embedded.activation.expiresAt, new Date(emu.clock.now() + 10 * 60_000).toISOString())
+  emu.clock.advance(10 * 60_000)
+
+  const got = await emuFetch(emu, 'GET', `${F}/${id}`)
+  t.equal(got.body._embedded.activation.factorResult, 'TIMEOUT', 'GET says TIMEOUT once past expiresAt')
+  t.same(Object.keys(got.body._links).sort(), ['activate', 'poll', 'self', 'user'], 'with the activate link that restarts it')
+  t.notOk('_links' in got.body._embedded.activation, 'and no QR code or send link any more')
+  const listed = (await emuFetch(emu, 'GET', F)).body.find((f: { id: string }) => f.id === id)
+  t.equal(listed._embedded.activation.factorResult, 'TIMEOUT', 'the list too')
+  t.equal((await emuFetch(emu, 'POST', `${F}/${id}/lifecycle/activate/poll`)).body._embedded.activation.factorResult, 'TIMEOUT', 'the poll too')
+  t.equal((await fetch(oldQr)).status, 404, 'the QR code is gone')
+  const late = await emuFetch(emu, 'POST', `/__emulator/factors/${id}/activate`)
+  t.same([late.status, late.body.errorCode], [400, 'E0000001'], 'the "phone" cannot complete an expired activation')
+  t.equal((await emuFetch(emu, 'GET', `${F}/${id}`)).body.status, 'PENDING_ACTIVATION')
+
+  const restarted = await emuFetch(emu, 'POST', new URL(got.body._links.activate.href).pathname)
+  t.equal(restarted.status, 200)
+  t.equal(restarted.body.status, 'PENDING_ACTIVATION')
+  t.equal(restarted.body._embedded.activation.factorResult, 'WAITING', 'a new activation')
+  t.equal(restarted.body._embedded.activation.expiresAt, new Date(emu.clock.now() + 10 * 60_000).toISOString(), 'with a new expiresAt')
+  const newQr = restarted.body._embedded.activation._links.qrcode.href as string
+  t.not(newQr, oldQr, 'and a new QR code')
+  t.equal((await fetch(newQr)).status, 200)
+  t.equal((await emuFetch(emu, 'POST', `/__emulator/factors/${id}/activate`)).status, 200, 'which the "phone" can scan')
+  t.equal((await emuFetch(emu, 'GET', `${F}/${id}`)).body.status, 'ACTIVE')
+  const again = await emuFetch(emu, 'POST', `${F}/${id}/lifecycle/activate`)
+  t.same([again.status, again.body.errorCode], [400, 'E0000001'], 'an active push has nothing to restart')
+})

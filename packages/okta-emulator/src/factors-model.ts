@@ -46,6 +46,11 @@ export function factorUrls (base: string, f: FactorRecord): { user: string, self
   return { user, self: `${user}/factors/${f.id}` }
 }
 
+/** Whether a pending push enrollment is past its `expiresAt` at `now` (no clock given: not expired). */
+export function pushActivationExpired (f: FactorRecord, now: number | undefined): boolean {
+  return f.factorType === 'push' && f.status === 'PENDING_ACTIVATION' && now !== undefined && now >= (f.activationExpiresAt ?? f.created)
+}
+
 /** The QR-code link of a TOTP or push enrollment. */
 export function qrHref (base: string, f: FactorRecord): string {
   return `${factorUrls(base, f).self}/qr/${f.qrToken ?? ''}`
@@ -56,7 +61,7 @@ export function qrHref (base: string, f: FactorRecord): string {
  * resend answers (`form: 'enroll'`) carry `activate`, `self`, `user` (and `resend`), as Okta's
  * enroll examples do; GET and the list (`'list'`) name the same link `next`, as Okta's list example does.
  */
-export function renderFactor (f: FactorRecord, base: string, form: 'enroll' | 'list' = 'list'): Record<string, unknown> {
+export function renderFactor (f: FactorRecord, base: string, form: 'enroll' | 'list' = 'list', now?: number): Record<string, unknown> {
   const { user, self } = factorUrls(base, f)
   const links: Record<string, unknown> = {}
   let embedded: Record<string, unknown> | undefined
@@ -65,15 +70,21 @@ export function renderFactor (f: FactorRecord, base: string, form: 'enroll' | 'l
     links['questions'] = link(`${user}/factors/questions`, 'GET')
   } else if (pending && f.factorType === 'push') {
     links['poll'] = link(`${self}/lifecycle/activate/poll`, 'POST')
-    embedded = {
-      activation: {
-        expiresAt: iso(f.activationExpiresAt ?? f.created),
-        factorResult: 'WAITING',
-        _links: {
-          send: ['email', 'sms'].map((name) => ({ name, ...link(`${self}/lifecycle/activate/${name}`, 'POST') })),
-          qrcode: { href: qrHref(base, f), type: 'image/png' },
+    if (pushActivationExpired(f, now)) {
+      // Okta: an expired activation is TIMEOUT, and its activate link starts a new one (its QR code is gone).
+      links['activate'] = link(`${self}/lifecycle/activate`, 'POST')
+      embedded = { activation: { expiresAt: iso(f.activationExpiresAt ?? f.created), factorResult: 'TIMEOUT' } }
+    } else {
+      embedded = {
+        activation: {
+          expiresAt: iso(f.activationExpiresAt ?? f.created),
+          factorResult: 'WAITING',
+          _links: {
+            send: ['email', 'sms'].map((name) => ({ name, ...link(`${self}/lifecycle/activate/${name}`, 'POST') })),
+            qrcode: { href: qrHref(base, f), type: 'image/png' },
+          },
         },
-      },
+      }
     }
   } else if (pending) {
     if (form === 'enroll') links['activate'] = link(`${self}/lifecycle/activate`, 'POST')

@@ -4,6 +4,7 @@
 import type { Ctx } from './context.js'
 import { notFound, OktaError } from './errors.js'
 import { generate, keyOf } from './totp.js'
+import { pushActivationExpired } from './factors-model.js'
 import type { FactorRecord, PushTransaction } from './types.js'
 
 function totpFactor (ctx: Ctx, factorId: string): FactorRecord {
@@ -23,6 +24,9 @@ export function activatePush (ctx: Ctx, factorId: string): void {
   if (f === undefined || f.factorType !== 'push') throw notFound(factorId, 'UserFactor')
   if (f.status === 'ACTIVE') return
   const now = ctx.clock()
+  if (pushActivationExpired(f, now)) {
+    throw new OktaError(400, 'E0000001', 'Api validation failed: activation', ['The activation has expired: start a new one with the factor\'s activate link.'])
+  }
   f.status = 'ACTIVE'
   f.lastUpdated = now
   f.profile = { ...f.profile, deviceType: 'SmartPhone_IPhone', name: 'Okta Emulator', platform: 'IOS', version: '17.0' }

@@ -37,6 +37,6 @@ export function factorUpdateRoutes (app: FastifyInstance, ctx: Ctx): void {
     if (req.params.channel !== 'email' && req.params.channel !== 'sms') throw validationError('factorActivateRequest', `Unknown activation channel: ${req.params.channel}`)
     if (f.factorType !== 'push' || f.status !== 'PENDING_ACTIVATION') throw validationError('factorActivateRequest', 'Only a pending push enrollment sends an activation link.')
     objectBody(req)
-    return renderFactor(f, baseUrl(req))
+    return renderFactor(f, baseUrl(req), 'list', ctx.clock())
   })
 }

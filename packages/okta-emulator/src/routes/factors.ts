@@ -7,7 +7,7 @@ import QRCode from 'qrcode'
 import { isChannel, sendCode, tokenLifetime } from '../challenges.js'
 import { baseUrl, flag, isObject, noContent, objectBody, type Ctx } from '../context.js'
 import { invalidPasscode, notFound, OktaError, rateLimited, validationError, wrongUserStatus } from '../errors.js'
-import { renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
+import { pushActivationExpired, renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from '../ids.js'
 import { findStep, keyOf, newSecret } from '../totp.js'
 import { MAX_SECRET } from '../limits.js'
@@ -151,12 +151,13 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
   app.get(U, factors, (req: Req, reply: FastifyReply) => {
     const u = userOr404(ctx, req.params.id)
     const base = baseUrl(req)
-    return (store.factors(u.id).map((f) => renderFactor(f, base)))
+    const now = ctx.clock()
+    return (store.factors(u.id).map((f) => renderFactor(f, base, 'list', now)))
   })
 
   app.get(`${U}/:factorId`, factors, (req: Req, reply: FastifyReply) => {
     const u = userOr404(ctx, req.params.id)
-    return (renderFactor(factorOr404(ctx, u, req.params.factorId), baseUrl(req)))
+    return (renderFactor(factorOr404(ctx, u, req.params.factorId), baseUrl(req), 'list', ctx.clock()))
   })
 
   app.post(U, factors, (req: Req, reply: FastifyReply) => {
@@ -195,8 +196,16 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
     const f = factorOr404(ctx, u, req.params.factorId)
     // A deactivated user's factors are frozen, as for enroll, verify and unenroll.
     if (u.status === 'DEPROVISIONED') throw wrongUserStatus()
-    if (f.status !== 'PENDING_ACTIVATION' || f.factorType === 'push') throw wrongFactorStatus('factorActivateRequest', f)
+    if (f.status !== 'PENDING_ACTIVATION') throw wrongFactorStatus('factorActivateRequest', f)
     const now = ctx.clock()
+    if (f.factorType === 'push') {
+      // Okta: the activate link of a push enrollment starts a new activation (a new QR code, a new expiresAt).
+      f.qrToken = newQrToken()
+      f.activationExpiresAt = now + PUSH_ENROLL_MS
+      f.lastUpdated = now
+      store.commit()
+      return (renderFactor(f, baseUrl(req), 'enroll', now))
+    }
     activationThrottle(f, now)
     const passCode = objectBody(req)['passCode']
     if (typeof passCode !== 'string' || passCode === '') throw validationError('factorActivateRequest', 'passCode: The field cannot be left blank')
@@ -230,10 +239,7 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
     const u = userOr404(ctx, req.params.id)
     const f = factorOr404(ctx, u, req.params.factorId)
     if (f.factorType !== 'push') throw validationError('factorPollRequest', 'Only a push factor can be polled.')
-    const body = renderFactor(f, baseUrl(req))
-    const activation = (body['_embedded'] as { activation?: Record<string, unknown> } | undefined)?.activation
-    if (activation !== undefined && ctx.clock() > (f.activationExpiresAt ?? 0)) activation['factorResult'] = 'TIMEOUT'
-    return (body)
+    return (renderFactor(f, baseUrl(req), 'list', ctx.clock()))
   })
 
   app.post(`${U}/:factorId/resend`, { config: { bucket: 'verify' as const } }, (req: Req, reply: FastifyReply) => {
@@ -269,7 +275,8 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
   app.get(`${U}/:factorId/qr/:token`, { config: { bucket: 'factors' as const, public: true, produces: 'image/png' } }, async (req: Req, reply: FastifyReply) => {
     const u = ctx.store.findUser(req.params.id)
     const f = u === undefined ? undefined : ctx.store.factor(u.id, req.params.factorId)
-    if (u === undefined || f === undefined || f.qrToken === undefined || f.qrToken !== req.params.token || f.status !== 'PENDING_ACTIVATION') {
+    if (u === undefined || f === undefined || f.qrToken === undefined || f.qrToken !== req.params.token || f.status !== 'PENDING_ACTIVATION' ||
+      pushActivationExpired(f, ctx.clock())) {
       throw notFound(req.params.token, 'QRCode')
     }
     const label = `${encodeURIComponent(ctx.issuer)}:${encodeURIComponent(String(u.profile['login']))}`
