@@ -14,7 +14,7 @@ async function newUser (emu: TestEmulator, login: string): Promise<string> {
 const CHANNELS = [
   { factorType: 'sms', profile: { phoneNumber: '+1-555-415-1337' }, to: '+1-555-415-1337', wait: 30_000, tooSoon: 'E0000109', summary: 'An SMS message was recently sent. Please wait 30 seconds before trying again.' },
   { factorType: 'call', profile: { phoneNumber: '+1-555-415-1338', phoneExtension: '1234' }, to: '+1-555-415-1338', wait: 30_000, tooSoon: 'E0000133', summary: 'A phone call was recently made. Please wait 30 seconds before trying again.' },
-  { factorType: 'email', profile: { email: 'codes@example.com' }, to: 'codes@example.com', wait: 5_000, tooSoon: 'E0000118', summary: 'An email was recently sent. Please wait 5 seconds before trying again.' },
+  { factorType: 'email', profile: { email: 'EMAIL@example.com' }, to: 'EMAIL@example.com', wait: 5_000, tooSoon: 'E0000118', summary: 'An email was recently sent. Please wait 5 seconds before trying again.' },
 ] as const
 
 for (const c of CHANNELS) {
@@ -106,6 +106,25 @@ await t.test('unenroll: not for a deactivated user; push takes the Okta Verify T
   const refused = await emuFetch(emu, 'DELETE', `${F}/${google}`)
   t.same([refused.status, refused.body.errorCode], [403, 'E0000038'], 'no unenrolling for a DEPROVISIONED user, as no enrolling')
   t.equal((await emuFetch(emu, 'GET', F)).body.length, 2, 'nothing was removed')
+})
+
+await t.test("an email factor goes to the user's primary or secondary address only (Okta's schema), of at most 100 characters", async (t) => {
+  const emu = await withEmulator(t)
+  const userId = (await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'mail@example.com', email: 'mail@example.com', secondEmail: 'Other.Mail@example.org' } })).body.id as string
+  const F = `/api/v1/users/${userId}/factors`
+  const enroll = async (email?: string): Promise<{ status: number, body: any }> =>
+    await emuFetch(emu, 'POST', F, { factorType: 'email', provider: 'OKTA', ...(email === undefined ? {} : { profile: { email } }) })
+  for (const stranger of ['stranger@example.org', `${'a'.repeat(90)}@example.org`]) {
+    const r = await enroll(stranger)
+    t.same([r.status, r.body.errorCode], [400, 'E0000001'], stranger.slice(0, 20))
+    t.notMatch(JSON.stringify(r.body), stranger, 'the address is not echoed')
+  }
+  t.equal((await enroll(`${'a'.repeat(90)}@example.com`)).body.errorCauses[0].errorSummary, 'email: Does not match required pattern', 'over 100 characters')
+  const second = await enroll('other.mail@EXAMPLE.org')
+  t.same([second.status, second.body.profile.email], [200, 'other.mail@EXAMPLE.org'], 'the secondary address, in any case')
+  await emuFetch(emu, 'DELETE', `${F}/${second.body.id as string}`)
+  const primary = await enroll()
+  t.same([primary.status, primary.body.profile.email], [200, 'mail@example.com'], 'without one: the primary address')
 })
 
 await t.test('enroll options: activate=true, updatePhone, one factor per type', async (t) => {

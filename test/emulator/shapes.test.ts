@@ -135,7 +135,8 @@ await t.test("create: the options of Okta's createUser examples", async (t) => {
 
 await t.test('factors', async (t) => {
   const emu = await withEmulator(t)
-  const user = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'dade.murphy@example.com', email: 'dade.murphy@example.com' } })
+  // Okta's email example enrolls test@gmail.com: an address must be the user's primary or secondary one (its schema).
+  const user = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'dade.murphy@example.com', email: 'dade.murphy@example.com', secondEmail: 'test@gmail.com' } })
   const U = `/api/v1/users/${user.body.id}`
   const enroll = async (body: unknown, query = ''): Promise<{ id: string } & Record<string, unknown>> => {
     const r = await emuFetch(emu, 'POST', `${U}/factors${query}`, body)

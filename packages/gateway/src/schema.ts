@@ -170,7 +170,7 @@ input EnrollFactorInput {
   provider: TotpProvider
   "SMS and CALL: E.164 number, e.g. +15555550123."
   phoneNumber: String
-  "EMAIL: the address codes go to."
+  "EMAIL: the address codes go to: the user's primary or secondary email in Okta (Okta refuses any other)."
   email: String
   "QUESTION: the question key (see Okta's security questions)."
   question: String

@@ -25,6 +25,8 @@ export const PUSH_ENROLL_MS = 10 * 60_000
 
 const PHONE = /^\+?[0-9][0-9 ().-]{5,30}$/
 const EMAILISH = /^[^\s@]+@[^\s@]+$/
+/** Okta's schema: an email factor's address is at most 100 characters. */
+const MAX_FACTOR_EMAIL = 100
 
 /** The factor named in the path, or 404 E0000007 (UserFactor). */
 export function factorOr404 (ctx: Ctx, user: UserRecord, factorId: string): FactorRecord {
@@ -111,7 +113,10 @@ function buildFactor (ctx: Ctx, user: UserRecord, body: Record<string, unknown>)
     }
     case 'email': {
       const email = str(profileIn, 'email') ?? String(user.profile['email'])
-      if (!EMAILISH.test(email)) throw validationError('factorEnrollRequest', 'email: Does not match required pattern')
+      if (email.length > MAX_FACTOR_EMAIL || !EMAILISH.test(email)) throw validationError('factorEnrollRequest', 'email: Does not match required pattern')
+      // Okta's schema: the user's primary or secondary email address, nothing else.
+      const own = [user.profile['email'], user.profile['secondEmail']].filter((e): e is string => typeof e === 'string').map((e) => e.toLowerCase())
+      if (!own.includes(email.toLowerCase())) throw validationError('factorEnrollRequest', "email: Must be the user's primary or secondary email address.")
       f.profile = { email }
       break
     }
