@@ -455,3 +455,26 @@ void t.test('responses without an Okta body fall back on the HTTP status', async
   }
   agent.assertNoPendingInterceptors()
 })
+
+void t.test('a call that reads no body still needs an answer from Okta: no content, or JSON; an HTML page is not one', async (t) => {
+  const answers: Array<{ status: number, type?: string, body: string }> = []
+  const server = createHttpServer((_req, res) => {
+    const a = answers.shift()!
+    res.writeHead(a.status, a.type === undefined ? {} : { 'content-type': a.type })
+    res.end(a.body)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  const client = createOktaClient({ orgUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`, allowInsecureHttp: true, token: 'x'.repeat(40) })
+  t.teardown(() => client.close())
+  for (const a of [{ status: 204, body: '' }, { status: 200, body: '' }, { status: 200, type: 'application/json', body: '{}' }, { status: 200, type: 'text/html', body: '' }]) {
+    answers.push(a)
+    await client.deleteFactor('00u1', 'ost1')
+    t.pass(`${a.status} ${a.type ?? 'no type'} ${a.body === '' ? 'empty' : a.body}: accepted`)
+  }
+  for (const a of [{ status: 200, type: 'text/html', body: '<html>captive portal</html>' }, { status: 200, body: 'ok' }]) {
+    answers.push(a)
+    const err = await client.resetFactors('00u1').then(() => undefined, (e: unknown) => e)
+    t.match(err, { code: 'OKTA_INVALID_RESPONSE', status: 200 }, `${a.type ?? 'no type'} with a body: refused`)
+  }
+})

@@ -315,3 +315,50 @@ void t.test('challenges as servers write them, scopes as people write them, and 
   await c.client.close()
   t.equal((await waiting).code, 'OKTA_CLIENT_CLOSED')
 })
+
+void t.test('close() ends every wait at once: a token fetch that never answers, a 429 wait; far deadlines need no timer', async (t) => {
+  // A token endpoint that never answers: with a 60 s timeout, only close() can end the call (else the test times out).
+  const { createServer } = await import('node:http')
+  const held: Array<import('node:http').ServerResponse> = []
+  const silent = createServer((_req, res) => { held.push(res) })
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { for (const r of held) r.destroy(); silent.closeAllConnections(); silent.close() })
+  const orgUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}`
+  const waiting = createOktaClient({ orgUrl, allowInsecureHttp: true, timeoutMs: 60_000, auth: { clientId: '0oa-w', privateKey: KEY.pem, scopes: ALL_SCOPES, dpop: false } })
+  const call = rejection(waiting.getUser('00u1'))
+  while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  await waiting.close() // the client's own Agent: close() itself must not wait for the token fetch either
+  t.equal((await call).code, 'OKTA_CLIENT_CLOSED', 'the call waiting for its token')
+
+  // A GET waiting out a 429 (reset 50 s ahead, allowed by rateLimitMaxWaitMs): close() ends the wait.
+  let hits = 0
+  const limited = createServer((_req, res) => {
+    hits++
+    res.writeHead(429, { 'content-type': 'application/json', 'x-rate-limit-limit': '1', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(Math.ceil(Date.now() / 1000) + 50) })
+    res.end(JSON.stringify({ errorCode: 'E0000047', errorSummary: 'API call exceeded rate limit due to too many requests.', errorLink: 'E0000047', errorId: 'oae1', errorCauses: [] }))
+  })
+  await new Promise<void>((resolve) => limited.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { limited.closeAllConnections(); limited.close() })
+  const patient = createOktaClient({ orgUrl: `http://127.0.0.1:${(limited.address() as { port: number }).port}`, allowInsecureHttp: true, token: 'x'.repeat(40), rateLimitMaxWaitMs: 60_000 })
+  const sleeping = rejection(patient.getUser('00u1'))
+  while (hits === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  await patient.close()
+  t.equal((await sleeping).code, 'OKTA_CLIENT_CLOSED', 'the call waiting out a 429')
+  t.equal(hits, 1, 'and it did not try again')
+
+  // A deadline far away (or none at all, Infinity) is no bound: the token is fetched, no timer out of range.
+  const emu = await oauthEmulator(t, [app('0oa-far', KEY, ALL_SCOPES, false)])
+  for (const deadline of [Infinity, performance.now() + 60 * 24 * 3600_000, performance.now() + 30 * 24 * 3600_000]) {
+    const c = client(t, emu, { clientId: '0oa-far', privateKey: KEY.pem, scopes: ALL_SCOPES, dpop: false })
+    const listed = await c.listUsers({ limit: 1 }, { deadline }).next()
+    t.ok(listed.done === true || typeof listed.value === 'object', `deadline ${String(deadline)}: answered`)
+  }
+})
+
+void t.test('OAuth settings: a field that is not one is a TypeError naming it', async (t) => {
+  for (const field of ['DPoP', 'keyID', 'kid', 'clientSecret']) {
+    t.throws(() => createOktaClient({ orgUrl: ORG, auth: { clientId: 'c', privateKey: KEY.pem, scopes: ALL_SCOPES, [field]: true } as never }),
+      { name: 'TypeError', message: new RegExp(`^"auth\\.${field}" is not an option`) }, field)
+  }
+})

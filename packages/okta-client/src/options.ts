@@ -101,7 +101,8 @@ export const DEFAULT_TIMEOUT_MS = 5000
  * ```
  */
 export const DEFAULT_RATE_LIMIT_MAX_WAIT_MS = 10_000
-const MAX_TIMER_MS = 2_147_483_647
+/** The longest delay a Node timer takes (2^31 - 1 ms). */
+export const MAX_TIMER_MS = 2_147_483_647
 
 function positiveInt (name: string, value: unknown, allowZero: boolean): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowZero ? 0 : 1) || value > MAX_TIMER_MS) {

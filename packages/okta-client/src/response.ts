@@ -28,7 +28,11 @@ export function interpret (
   const isJson = isJsonType(contentType)
 
   if (status >= 200 && status < 300) {
-    if (!spec.expectBody) return { status, headers, body: undefined, requestId, url }
+    if (!spec.expectBody) {
+      // Nothing to read, but something must show Okta answered: no content, or JSON (a proxy's HTML page is not Okta).
+      if (status === 204 || raw.length === 0 || isJson) return { status, headers, body: undefined, requestId, url }
+      throw new InvalidResponseError(`Okta answered HTTP ${status} with ${contentType === undefined ? 'a body and no Content-Type' : `Content-Type ${quoteType(contentType)}`}, not JSON`, { status, requestId })
+    }
     if (contentType === undefined) {
       throw new InvalidResponseError(`Okta answered HTTP ${status} without a Content-Type`, { status, requestId })
     }

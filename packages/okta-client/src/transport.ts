@@ -9,7 +9,7 @@ import { AbortedError, ClientClosedError, InvalidResponseError, RateLimitedError
 import { Exchange } from './exchange.js'
 import { RetryOnce } from './oauth/challenge.js'
 import { OAuthSession, type Grant } from './oauth/session.js'
-import type { ClientConfig } from './options.js'
+import { MAX_TIMER_MS, type ClientConfig } from './options.js'
 import { headerValue } from './rate-limit.js'
 import { interpret, rateLimitWait, translate } from './response.js'
 import { aborted, untilAborted } from './signals.js'
@@ -102,6 +102,8 @@ export class Transport {
   /** The org URL's path without a trailing slash: an org path is appended to it. */
   readonly #basePath: string
   #closed = false
+  /** Aborted by close(): ends a token fetch and a rate-limit wait at once. */
+  readonly #closing = new AbortController()
 
   constructor (config: ClientConfig) {
     this.#config = config
@@ -118,6 +120,7 @@ export class Transport {
       ? undefined
       : new OAuthSession(config.oauth, {
         url: this.url('/oauth2/v1/token').href, dispatcher: this.#dispatcher, timeoutMs: config.timeoutMs, userAgent: this.#userAgent,
+        closing: this.#closing.signal,
       })
   }
 
@@ -134,6 +137,7 @@ export class Transport {
   async close (): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#closing.abort()
     if (this.#ownsDispatcher) await this.#dispatcher.close()
   }
 
@@ -194,9 +198,11 @@ export class Transport {
   }
 
   async #wait (ms: number, signal: AbortSignal | undefined): Promise<void> {
+    const closing = this.#closing.signal
     try {
-      await sleep(ms, undefined, signal === undefined ? {} : { signal })
+      await sleep(ms, undefined, { signal: signal === undefined ? closing : AbortSignal.any([signal, closing]) })
     } catch (err) {
+      if (this.#closed) throw new ClientClosedError()
       throw new AbortedError({ cause: signal?.reason ?? err })
     }
   }
@@ -231,9 +237,17 @@ export class Transport {
 
   /** The token (and proof) of one call; a client closed while the token was fetched is ClientClosedError. */
   async #grant (oauth: OAuthSession, method: string, target: Target, signal: AbortSignal | undefined, deadline: number | undefined): Promise<Grant> {
+    const cached = oauth.cachedGrant(method, target)
+    if (cached !== undefined) return cached // the common case: no wait, so no timer and no race
+    // A token to fetch: the caller may leave on its signal or deadline (a deadline beyond a timer's range is no
+    // bound), and close() ends every wait.
+    const ends = [this.#closing.signal]
+    if (signal !== undefined) ends.push(signal)
+    const left = deadline === undefined ? Infinity : Math.ceil(deadline - performance.now())
+    if (left <= MAX_TIMER_MS) ends.push(AbortSignal.timeout(Math.max(1, left)))
     let grant: Grant
     try {
-      grant = await untilAborted(oauth.grant(method, target), signal ?? (deadline === undefined ? undefined : AbortSignal.timeout(Math.ceil(deadline - performance.now()))))
+      grant = await untilAborted(oauth.grant(method, target), AbortSignal.any(ends))
     } catch (err) {
       if (this.#closed) throw new ClientClosedError()
       throw err

@@ -96,8 +96,14 @@ export function isOAuthOptions (auth: unknown): auth is OktaOAuthOptions {
   return typeof auth === 'object' && auth !== null && 'clientId' in auth
 }
 
+/** Every field of {@link OktaOAuthOptions}: the type keeps this list and the interface the same. */
+const OAUTH_FIELDS: Record<keyof OktaOAuthOptions, true> = { clientId: true, privateKey: true, keyId: true, scopes: true, dpop: true }
+
 /** Validates OAuth options; throws a TypeError naming the first bad one. */
 export function resolveOAuth (o: OktaOAuthOptions): OAuthConfig {
+  // A misspelt field (say "DPoP") would otherwise only show at run time, as Okta's refusal.
+  const unknown = Object.keys(o).find((key) => !Object.hasOwn(OAUTH_FIELDS, key))
+  if (unknown !== undefined) throw new TypeError(`"auth.${unknown.slice(0, 64)}" is not an option of OAuth settings (clientId, privateKey, keyId, scopes, dpop)`)
   if (typeof o.clientId !== 'string' || o.clientId.length > 200 || !PRINTABLE.test(o.clientId)) {
     throw new TypeError('"auth.clientId" option must be a non-empty string without spaces')
   }

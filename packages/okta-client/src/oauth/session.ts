@@ -1,7 +1,6 @@
 // The OAuth side of one client: the cached access token (one refresh in flight however many calls
 // wait), the DPoP key, the server nonces, and the headers of each API request. Keys, assertions
 // and tokens live in private fields only; nothing here logs.
-import type { Dispatcher } from 'undici'
 import type { OktaApiError } from '../errors.js'
 import { clientAssertion } from './assertion.js'
 import { oauthApiError } from './challenge.js'
@@ -40,7 +39,7 @@ export class OAuthSession {
   #asNonce: string | undefined
   #rsNonce: string | undefined
 
-  constructor (config: OAuthConfig, endpoint: { url: string, dispatcher: Dispatcher, timeoutMs: number, userAgent: string }) {
+  constructor (config: OAuthConfig, endpoint: TokenEndpoint) {
     this.#config = config
     this.#endpoint = endpoint
     this.#signer = config.dpop ? new DpopSigner() : undefined
@@ -48,8 +47,16 @@ export class OAuthSession {
 
   /** The Authorization (and DPoP) header of one API request. */
   async grant (method: string, target: { origin: string, path: string }): Promise<Grant> {
+    return this.cachedGrant(method, target) ?? this.#grantOf(await this.#refresh(), method, target)
+  }
+
+  /** The grant of a cached, fresh token; undefined when a token must be fetched first. */
+  cachedGrant (method: string, target: { origin: string, path: string }): Grant | undefined {
     const cached = this.#token
-    const token = cached !== undefined && Date.now() < cached.refreshAt ? cached : await this.#refresh()
+    return cached !== undefined && Date.now() < cached.refreshAt ? this.#grantOf(cached, method, target) : undefined
+  }
+
+  #grantOf (token: AccessToken, method: string, target: { origin: string, path: string }): Grant {
     const dpop = token.ath === undefined ? undefined : this.#signer!.proof(method, htuOf(target), token.ath, this.#rsNonce)
     return { token, authorization: token.authorization, dpop }
   }

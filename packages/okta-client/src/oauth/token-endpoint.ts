@@ -10,6 +10,8 @@ export interface TokenEndpoint {
   dispatcher: Dispatcher
   timeoutMs: number
   userAgent: string
+  /** Aborted by the client's close(). */
+  closing?: AbortSignal | undefined
 }
 
 const MAX_TOKEN_BODY = 64 * 1024
@@ -40,7 +42,8 @@ export async function postToken (
       method: 'POST',
       headers,
       body,
-      signal: AbortSignal.timeout(ep.timeoutMs),
+      // The client's close() ends a token fetch at once: waiting for it would hold close() up to timeoutMs.
+      signal: ep.closing === undefined ? AbortSignal.timeout(ep.timeoutMs) : AbortSignal.any([AbortSignal.timeout(ep.timeoutMs), ep.closing]),
       headersTimeout: ep.timeoutMs,
       bodyTimeout: ep.timeoutMs,
     })
