@@ -103,6 +103,40 @@ await t.test('createRedisStores: Redis frozen (commands hang) → commandTimeout
   t.equal(await stores.revocations.isRevoked(SESSION, undefined, Date.now()), true, 'the revocation written before the freeze is still there')
 })
 
+await t.test('createRedisStores: a frozen Redis (the connection stays open) is an outage too, reported once each way', async (t) => {
+  const redis = await withRedis(t)
+  const changes: string[] = []
+  const stores = createRedisStores(redis.url, {
+    prefix: 'fo:', commandTimeoutMs: 200, onStatusChange: (status, err) => { changes.push(status === 'down' ? `down:${String(isStoreUnavailableError(err))}` : status) },
+  })
+  t.teardown(async () => { redis.resume(); await stores.close() })
+  await stores.ping()
+  redis.pause()
+  for (const [name, call] of everyCall(stores.attempts, stores.revocations)) await assertUnavailable(t, name, call)
+  t.same(changes, ['down:true'], 'the first command without an answer starts the outage; the next ones add nothing')
+  redis.resume()
+  await untilReady(stores.ping)
+  await stores.attempts.get(LOGIN, Date.now())
+  t.same(changes, ['down:true', 'up'], 'the first answer ends it')
+})
+
+await t.test('createRedisStores: a database the server does not have is refused, never database 0 instead', async (t) => {
+  const redis = await withRedis(t)
+  const changes: string[] = []
+  const stores = createRedisStores(`${redis.url}/99`, { prefix: 'db:', onStatusChange: (status, err) => { changes.push(`${status}:${err?.message ?? ''}`) } })
+  t.teardown(stores.close)
+  while (changes.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.match(changes, [/^down:.*DB index is out of range/], 'reported as an outage, with Redis\'s reason')
+  await assertUnavailable(t, 'ping', stores.ping)
+  for (const [name, call] of everyCall(stores.attempts, stores.revocations)) await assertUnavailable(t, name, call)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.equal(stores.client.status, 'end', 'no reconnecting into the wrong database')
+  t.same(changes.length, 1, 'and no "up"')
+  const probe = new Redis(redis.url)
+  t.teardown(() => probe.disconnect())
+  t.equal(await probe.dbsize(), 0, 'nothing was written to database 0')
+})
+
 await t.test('a caller\'s own client with an offline queue and no timeouts still fails closed', async (t) => {
   const redis = await withRedis(t)
   // The ioredis defaults: offline queue on, no commandTimeout, 20 retries per request. The store's own timeout holds.

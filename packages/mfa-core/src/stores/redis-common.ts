@@ -89,10 +89,25 @@ function unavailable (reason: string, err?: unknown): StoreUnavailableError {
  * Runs one Redis command: at once StoreUnavailableError when the client is not connected, StoreUnavailableError
  * after `commandTimeoutMs` when no answer came, StoreUnavailableError for any error from Redis.
  */
+/**
+ * Told of each command's fate (Redis answered, or did not within the timeout), for the clients createRedisStores
+ * owns: a Redis that stops answering without closing the connection is an outage no connection event reports.
+ */
+const commandWatchers = new WeakMap<object, (answered: boolean) => void>()
+
+/** Registers the watcher of a client's commands (see `commandWatchers`). */
+export function watchCommands (client: object, watcher: (answered: boolean) => void): void {
+  commandWatchers.set(client, watcher)
+}
+
 export async function run<T> (config: RedisStoreConfig, command: () => Promise<T>): Promise<T> {
   if (DOWN.has(config.client.status)) throw unavailable('not connected')
+  const watcher = commandWatchers.get(config.client)
   return await new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(unavailable('timed out')), config.commandTimeoutMs)
+    const timer = setTimeout(() => {
+      watcher?.(false)
+      reject(unavailable('timed out'))
+    }, config.commandTimeoutMs)
     let pending: Promise<T>
     try {
       pending = command()
@@ -103,7 +118,7 @@ export async function run<T> (config: RedisStoreConfig, command: () => Promise<T
     }
     // Both branches handle the promise, so a late rejection after the timeout is never unhandled.
     pending.then(
-      (value) => { clearTimeout(timer); resolve(value) },
+      (value) => { clearTimeout(timer); watcher?.(true); resolve(value) },
       (err: unknown) => { clearTimeout(timer); reject(unavailable('command failed', err)) },
     )
   })

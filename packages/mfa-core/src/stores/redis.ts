@@ -2,7 +2,7 @@
 // the attempt and revocation stores over it, a readiness probe and a close.
 import { createRequire } from 'node:module'
 import type { Redis, RedisOptions } from 'ioredis'
-import { checkStoreOptions, redisStoreConfig, run, type RedisStoreConfig } from './redis-common.js'
+import { checkStoreOptions, redisStoreConfig, run, watchCommands, type RedisStoreConfig } from './redis-common.js'
 import { RedisAttemptStore } from './redis-attempts.js'
 import { RedisRevocationStore } from './redis-revocation.js'
 import { quietly } from '../quietly.js'
@@ -88,17 +88,33 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
   // Without a listener ioredis prints every reconnect failure; with one nothing escapes as an 'error' event.
   const { onError, onStatusChange } = options
   let down = false
+  let misconfigured = false
   // A throwing logger must not turn a Redis outage into a crash.
-  client.on('error', (err: Error) => {
-    quietly(() => { onError?.(err) })
+  const markDown = (err: Error): void => {
     if (down) return
     down = true
     quietly(() => { onStatusChange?.('down', err) })
-  })
-  client.on('ready', () => {
-    if (!down) return
+  }
+  const markUp = (): void => {
+    if (!down || misconfigured) return
     down = false
     quietly(() => { onStatusChange?.('up') })
+  }
+  client.on('error', (err: Error) => {
+    if ((err as { command?: { name?: unknown } }).command?.name === 'select') {
+      // The URL's database does not exist on this server: ioredis would go on in database 0, sharing its keys with
+      // whatever app uses it. Stay down (every call STORE_UNAVAILABLE, ping refused) until the URL is fixed.
+      misconfigured = true
+      client.disconnect(false)
+    }
+    quietly(() => { onError?.(err) })
+    markDown(err)
+  })
+  client.on('ready', markUp)
+  // A frozen Redis keeps its connection: a command that times out starts an outage, the next answer ends it.
+  watchCommands(client, (answered) => {
+    if (answered) markUp()
+    else markDown(new StoreUnavailableError('The MFA state store is unavailable (timed out)'))
   })
 
   const config = redisStoreConfig(client, storeOptions)
