@@ -52,6 +52,10 @@ await t.test('a device cookie is signed, bound to the user and to their factors,
   factors.set('u1', ['ost1', 'mbl1', 'clf1'])
   t.equal(await devices.check(value, ada), undefined, 'adding a factor forgets the device')
   factors.set('u1', ['ost1', 'mbl1'])
+  t.equal(await devices.check(value, ada), undefined, 'the change undone (the factor removed again): still forgotten, for good')
+  clock.now += 1000
+  const fresh = await devices.issue(ada, 'ost1')
+  t.ok(await devices.check(fresh, ada), 'a device remembered after that works')
   clock.now += 30 * 86_400_000
   t.equal(await devices.check(value, ada), undefined, 'expired after its lifetime')
   t.equal(factorFingerprint(['a', 'b']), factorFingerprint(['b', 'a', 'a']))

@@ -291,6 +291,20 @@ await t.test('Okta unavailable: the pages say so in words, never a stack trace',
   t.notMatch(post.text, /ECONNREFUSED|at .*\.js:\d+/, 'no error detail reaches the page')
 })
 
+await t.test('Okta gone after the code: the account pages say the sign-in methods cannot be loaded (no code was entered)', async (t) => {
+  const own = await startE2eApp(t)
+  const jar = own.jar()
+  await passwordLogin(jar, 'bob')
+  t.equal((await postMfa(jar, { passCode: totp(own.demo!.totpUser.sharedSecret, own.clock.now()) })).status, 303)
+  await own.emulator!.close()
+  for (const path of ['/account', '/account/security']) {
+    const page = await jar.fetch(path, { headers: HTML })
+    t.equal(page.status, 200, `${path}: the page still opens`)
+    t.match(page.text, /so we can(?:'|&#39;)t load your sign-in methods/, `${path}: says what could not be done`)
+    t.notMatch(page.text, "check your code", `${path}: no talk of a code`)
+  }
+})
+
 await t.test('configuration: SESSION_KEY, PORT and the Okta pair are checked, naming the variable', async (t) => {
   t.equal(decodeSessionKey('ab'.repeat(32))?.length, 32, 'hex')
   t.equal(decodeSessionKey(Buffer.alloc(32, 7).toString('base64'))?.length, 32, 'base64')

@@ -6,7 +6,7 @@ import { MemoryRevocationStore, RememberedDevices } from '@okta-mfa/core'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
 import { withEmulator } from '../helpers/emulator.js'
-import { OPS, codeOf, gql, startGatewayApp } from '../helpers/gateway-app.js'
+import { OPS, codeOf, gql, startGatewayApp, type GqlResponse } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
 
 // jsqr is CommonJS with an ES-style default export: under NodeNext the function sits on `.default`.
@@ -210,4 +210,31 @@ await t.test('the standalone server: a step honoured from a remembered device is
 
   const verified = await gql(jar, OPS.verify, { factorId, passCode: totp('JBSWY3DPEHPK3PXP', emu.clock.now()) })
   t.match(verified.body.data?.verifyFactor, { result: 'SUCCESS', mfa: { fresh: true } }, 'a code makes the step fresh: ' + JSON.stringify(verified.body.errors))
+})
+
+await t.test('the standalone server: a factor added then removed (the same set again) still forgets remembered devices', async (t) => {
+  const SECRET = 'JBSWY3DPEHPK3PXP'
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
+  const sessionKey = randomBytes(32)
+  const gw = await startGatewayApp(t, emu, { env: { SESSION_KEY: sessionKey.toString('hex') } })
+  const own = await gw.signedIn('ada@example.com')
+  const factorId = (await gql(own, OPS.factors)).body.data.factors[0].id as string
+  // Another browser (a shared computer) that remembered ada: it only shows up again after both changes.
+  const devices = new RememberedDevices({ secret: sessionKey, maxAgeDays: 30, clock: emu.clock.now, activeFactorIds: async () => [factorId] })
+  const cookie = devices.cookie(await devices.issue({ id: 'ada@example.com', login: 'ada@example.com' }, factorId), { secure: false }).split(';')[0]!
+  const remember = async (): Promise<GqlResponse> => {
+    const shared = await gw.signedIn('ada@example.com')
+    shared.cookies.set(cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1))
+    return await gql(shared, OPS.viewer)
+  }
+  t.match((await remember()).body.data.viewer.mfa, { completed: true }, 'remembered before any change')
+
+  emu.clock.advance(1000)
+  t.match((await gql(own, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })).body.data?.verifyFactor, { result: 'SUCCESS' })
+  const question = await gql(own, OPS.enroll, { input: { factorType: 'QUESTION', question: 'disliked_food', answer: 'mayonnaise' } })
+  const questionId = question.body.data?.enrollFactor.factor.id as string
+  t.match(question.body.data?.enrollFactor.factor, { status: 'ACTIVE' }, JSON.stringify(question.body.errors))
+  t.same((await gql(own, OPS.remove, { factorId: questionId })).body.data?.removeFactor, { removedFactorId: questionId })
+  t.same((await gql(own, OPS.factors)).body.data.factors.map((f: { id: string }) => f.id), [factorId], 'the same factors as when the device was remembered')
+  t.match((await remember()).body.data.viewer.mfa, { completed: false }, 'the device is forgotten all the same: a code is asked for')
 })

@@ -67,6 +67,8 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
   const account = await jar.fetch('/account', { headers: PAGE })
   t.equal(account.status, 200)
   t.match(account.text, new RegExp(`verified with factor <code>${FACTOR_ID}</code>`))
+  t.equal(account.headers['cache-control'], 'no-store', 'a signed-in page is not kept: Back after sign-out asks the server')
+  t.equal(account.headers['x-frame-options'], 'DENY')
   t.match((await jar.fetch('/api/me')).json(), { id: 'g1', mfa: { factorId: FACTOR_ID, method: 'form' } })
 
   emu.clock.advance(601_000)

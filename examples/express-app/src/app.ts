@@ -83,7 +83,8 @@ function rememberedDevicesOf (options: BuildAppOptions, store: RevocationStore, 
 function sendPage (req: Request, res: Response, next: NextFunction, html: string): void {
   req.session.save((err: unknown) => {
     if (err !== undefined && err !== null) { next(err); return }
-    res.type('html').send(html)
+    // Pages show who is signed in: never kept by the browser (Back after sign-out asks the server again), never framed.
+    res.set({ 'cache-control': 'no-store', 'x-frame-options': 'DENY' }).type('html').send(html)
   })
 }
 

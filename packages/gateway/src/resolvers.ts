@@ -59,6 +59,20 @@ async function viewerMfaState (scope: RequestScope): Promise<MfaState | undefine
   return await devices.honour({ session: scope.request.session, user, headers: scope.request.headers })
 }
 
+/**
+ * The user's active factors changed (one activated, or removed): every browser that remembered the user asks for a
+ * code again. Best effort: the factor change is done, and a device cookie shown later is refused by its factor
+ * fingerprint anyway (which forgets the devices then).
+ */
+async function forgetDevices (scope: RequestScope): Promise<void> {
+  const devices = scope.deps.config.rememberedDevices
+  if (devices === undefined) return
+  const { user } = await scope.appUser()
+  await devices.forgetAll(user).catch((err: unknown) => {
+    scope.request.log.warn({ code: (err as { code?: unknown } | null)?.code }, 'remembered devices not forgotten after a factor change')
+  })
+}
+
 /** Phone numbers and addresses stay masked until the session's MFA step. */
 async function masked (scope: RequestScope): Promise<boolean> {
   return (await mfaStateOf(scope)) === undefined
@@ -123,6 +137,7 @@ async function enroll (scope: RequestScope, input: EnrollFactorInput): Promise<R
   if (existing.some((f) => f.status === 'ACTIVE')) await requireFreshMfa(scope)
   subject.forgetFactors()
   const factor = await client.enrollFactor(oktaUserId, body, undefined, scope.callOptions)
+  if (factor.status === 'ACTIVE') await forgetDevices(scope) // a security question is active at once
   const hide = await masked(scope)
   const activation = factor.factorType === 'token:software:totp' ? totpActivation(factor) : undefined
   if (activation === undefined) return { factor: toGqlFactor(factor, hide), activation: null }
@@ -153,6 +168,7 @@ async function activate (scope: RequestScope, rawFactorId: unknown, rawPassCode:
   // Okta accepted a code from the new factor: the user holds it, which is the MFA step (as Okta's own sign-in
   // counts an enrollment). Without this the user would wait for the next 30-second code to finish signing in.
   await record(scope, factorId)
+  await forgetDevices(scope)
   return toGqlFactor(factor)
 }
 
@@ -185,6 +201,7 @@ async function remove (scope: RequestScope, rawFactorId: unknown): Promise<Recor
   if (!factors.some((f) => f.id === factorId)) throw new GatewayError('FACTOR_NOT_FOUND')
   subject.forgetFactors()
   await scope.deps.client.deleteFactor(oktaUserId, factorId, scope.callOptions)
+  if (factors.some((f) => f.id === factorId && f.status === 'ACTIVE')) await forgetDevices(scope)
   return { removedFactorId: factorId }
 }
 

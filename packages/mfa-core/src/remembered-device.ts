@@ -161,7 +161,8 @@ export class RememberedDevices {
 
   /**
    * The device a cookie value remembers for `user`, or undefined: bad signature, expired, another user, factors
-   * changed since, or forgotten. One factor listing and one store round trip (after the signature checks). An Okta
+   * changed since (which also forgets every device of the user issued until now: a change undone later does not
+   * revive them), or forgotten. One factor listing and one store round trip (after the signature checks). An Okta
    * failure while listing the factors also means undefined (ask for the code); a store outage rejects with
    * StoreUnavailableError (fail closed).
    */
@@ -191,7 +192,12 @@ export class RememberedDevices {
       if (outcomeOfError(err) === undefined || isStoreUnavailableError(err)) throw err
       return undefined
     }
-    if (p.f !== factorFingerprint(factorIds)) return undefined
+    if (p.f !== factorFingerprint(factorIds)) {
+      // The factors changed since: forget every device of the user now, so that undoing the change (removing the
+      // factor just added) does not bring this cookie, or any other as old, back to life.
+      try { await this.#store.revokeUser(this.#mark(userKey), this.#clock(), this.maxAgeMs) } catch (err) { throw asStoreUnavailable(err) }
+      return undefined
+    }
     let forgotten: boolean
     try { forgotten = await this.#store.isRevoked(p.id, this.#mark(userKey), p.iat) } catch (err) { throw asStoreUnavailable(err) }
     if (forgotten) return undefined

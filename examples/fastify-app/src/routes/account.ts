@@ -5,7 +5,7 @@ import { getMfaState, isRememberedMfa, mfaStateOf, userKeyOf, dropCachedFactors,
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
-import { failureText, isUpstreamFailure, retryAfter, messageFor, type FailInfo } from '../messages.js'
+import { UNAVAILABLE, failureText, isUpstreamFailure, retryAfter, messageFor, type FailInfo } from '../messages.js'
 import { field, resendInSeconds, setFlash, takeFlash } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
@@ -43,7 +43,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       csrf: csrfToken(request),
       user,
       factors: factors ?? [],
-      factorsError: factors === undefined ? messageFor('UPSTREAM_UNAVAILABLE') : undefined,
+      factorsError: factors === undefined ? UNAVAILABLE.factors : undefined,
       mfa: { completedAt: state.completedAt, method: state.method, factorLabel: factors?.find((f) => f.id === state.factorId)?.label, remembered: isRememberedMfa(request) },
       now: ctx.clock(),
       success: flash?.kind === 'success' ? flash.text : undefined,
@@ -77,7 +77,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       lastUsed: state === undefined ? undefined : { factorId: state.factorId, at: state.completedAt },
       remembered: ctx.devices === undefined ? undefined : { days: Math.round(ctx.devices.maxAgeMs / 86_400_000), thisDevice: isRememberedMfa(request) },
       now: ctx.clock(),
-      factorsError: factors === undefined ? messageFor('UPSTREAM_UNAVAILABLE') : undefined,
+      factorsError: factors === undefined ? UNAVAILABLE.factors : undefined,
       success: flash?.kind === 'success' ? flash.text : (request.query as Record<string, unknown>).added === '1' ? 'Factor added.' : undefined,
       error: flash?.kind === 'error' ? flash.text : undefined,
     }))
@@ -128,6 +128,8 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     try {
       await ctx.client.deleteFactor(await ctx.directory.oktaUserId(currentUser(request)), factor.id)
       dropCachedFactors(request) // the session's cached factor list (strategy, gateway) is stale now
+      // A factor gone: every browser that remembered this user asks for a code again (best effort).
+      await ctx.devices?.forgetAll(currentUser(request)).catch(() => { request.log.warn('remembered devices not forgotten after a factor change') })
     } catch (deleteErr) {
       if (!isUpstreamFailure(deleteErr)) throw deleteErr
       return await sendUnavailable(reply)

@@ -130,6 +130,8 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     await ctx.mfaLimiter.succeed(userKey).catch(() => {})
     dropCachedFactors(request)
     recordMfa(request, { user, factorId: factor.id, method: 'form', now: ctx.clock() })
+    // A new active factor: every browser that remembered this user asks for a code again (best effort).
+    await ctx.devices?.forgetAll(user).catch(() => { request.log.warn('remembered devices not forgotten after a factor change') })
     await reply.redirect(hadMfa ? '/account/security?added=1' : '/mfa/done', 303)
   })
 
