@@ -86,10 +86,6 @@ function unavailable (reason: string, err?: unknown): StoreUnavailableError {
 }
 
 /**
- * Runs one Redis command: at once StoreUnavailableError when the client is not connected, StoreUnavailableError
- * after `commandTimeoutMs` when no answer came, StoreUnavailableError for any error from Redis.
- */
-/**
  * Told of each command's fate (Redis answered, or did not within the timeout), for the clients createRedisStores
  * owns: a Redis that stops answering without closing the connection is an outage no connection event reports.
  */
@@ -100,6 +96,10 @@ export function watchCommands (client: object, watcher: (answered: boolean) => v
   commandWatchers.set(client, watcher)
 }
 
+/**
+ * Runs one Redis command: at once StoreUnavailableError when the client is not connected, StoreUnavailableError
+ * after `commandTimeoutMs` when no answer came, StoreUnavailableError for any error from Redis.
+ */
 export async function run<T> (config: RedisStoreConfig, command: () => Promise<T>): Promise<T> {
   if (DOWN.has(config.client.status)) throw unavailable('not connected')
   const watcher = commandWatchers.get(config.client)
