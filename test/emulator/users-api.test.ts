@@ -234,3 +234,55 @@ await t.test('lifecycle and delete', async (t) => {
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users/life@example.com')).status, 404)
   t.equal((await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'life@example.com', email: 'life@example.com' } })).status, 200, 'the login is free again')
 })
+
+await t.test("logins compared as Okta compares them; okta-response, expand=blocks and a user's groups", async (t) => {
+  const emu = await withEmulator(t)
+  const first = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'Isaac.Brock@example.com', email: 'isaac@example.com' } })
+  t.equal(first.status, 200)
+  for (const login of ['isaac.brock@example.com', 'isáàc.bröck@example.com', 'ISÁÀC.BRÖCK@EXAMPLE.COM']) {
+    const again = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login, email: 'other@example.com' } })
+    t.same([again.status, again.body.errorCode], [400, 'E0000001'], `${login}: the same login for Okta (case and diacritical marks)`)
+  }
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent('isáàc.bröck@example.com')}`)).body.id, first.body.id, 'found by it too')
+  t.equal((await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'isaac.brook@example.com', email: 'other@example.com' } })).status, 200, 'another letter is another login')
+
+  const active = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'pat@example.com', email: 'pat@example.com' }, credentials: { password: { value: 'Sup3r-secret!' } } })
+  const U = `/api/v1/users/${active.body.id as string}`
+  const full = await emuFetch(emu, 'GET', U)
+  t.ok('credentials' in full.body && 'changePassword' in full.body._links, 'by default: credentials and their links')
+  const lean = await emuFetch(emu, 'GET', U, undefined, { 'content-type': 'application/json; okta-response=omitCredentials,omitCredentialsLinks' })
+  t.equal(lean.status, 200)
+  t.notOk('credentials' in lean.body, 'omitCredentials')
+  for (const name of ['changePassword', 'changeRecoveryQuestion', 'forgotPassword', 'resetPassword', 'resetFactors', 'unlock']) t.notOk(name in lean.body._links, `omitCredentialsLinks: no ${name}`)
+  t.ok('self' in lean.body._links && 'deactivate' in lean.body._links, 'the other links stay')
+  const onlyLinks = await emuFetch(emu, 'GET', U, undefined, { 'content-type': 'application/json; okta-response=omitCredentialsLinks' })
+  t.ok('credentials' in onlyLinks.body && !('changePassword' in onlyLinks.body._links), 'one option without the other')
+  const listed = await emuFetch(emu, 'GET', '/api/v1/users?limit=5', undefined, { 'content-type': 'application/json; okta-response=omitCredentials' })
+  t.ok(listed.body.length > 0 && listed.body.every((u: object) => !('credentials' in u)), 'the list too')
+
+  t.same((await emuFetch(emu, 'GET', `${U}?expand=blocks`)).body._embedded, { blocks: [] }, 'expand=blocks: none')
+  t.notOk('_embedded' in (await emuFetch(emu, 'GET', U)).body, 'not without it')
+  t.same((await emuFetch(emu, 'GET', `${U}/groups`)).body, [], "a user's groups: none in the emulator")
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/00unobody0000000000x/groups')).status, 404)
+})
+
+await t.test("profile lengths are Okta's schema's", async (t) => {
+  const emu = await withEmulator(t)
+  let n = 0
+  const create = async (profile: Record<string, unknown>): Promise<{ status: number, body: any }> =>
+    await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: `len${++n}@example.com`, email: `len${n}@example.com`, ...profile } })
+  t.equal((await create({ postalAddress: 'x'.repeat(4096) })).status, 200, 'postalAddress up to 4096')
+  for (const [profile, cause] of [
+    [{ postalAddress: 'x'.repeat(4097) }, /postalAddress: The field is too long \(at most 4096/],
+    [{ firstName: 'x'.repeat(51) }, /firstName: The field is too long \(at most 50/],
+    [{ firstName: '' }, /firstName: The field is too short \(at least 1/],
+    [{ countryCode: 'USA' }, /countryCode: The field is too long \(at most 2/],
+    [{ login: 'a@b' }, /login: The field is too short \(at least 5/],
+    [{ zipCode: '9'.repeat(51) }, /zipCode: The field is too long \(at most 50/],
+  ] as const) {
+    const r = await create(profile)
+    t.same([r.status, r.body.errorCode], [400, 'E0000001'], JSON.stringify(profile).slice(0, 40))
+    t.match(r.body.errorCauses[0].errorSummary, cause)
+  }
+  t.equal((await create({ firstName: 'x'.repeat(50), countryCode: 'US', city: 'c'.repeat(128) })).status, 200, 'at the limits')
+})

@@ -15,6 +15,14 @@ export interface Ctx {
   issuer: string
 }
 
+/** The Content-Type a bodyless request carried, kept when it holds Okta's `okta-response` parameter (see server.ts). */
+export const BODYLESS_CONTENT_TYPE = new WeakMap<object, string>()
+
+/** The request's Content-Type, also when the request had no body to describe (a GET with `okta-response`). */
+export function contentTypeOf (request: FastifyRequest): string | undefined {
+  return request.headers['content-type'] ?? BODYLESS_CONTENT_TYPE.get(request.raw)
+}
+
 /** `http://host:port` of the request, for absolute `_links` and `Link` headers. */
 export function baseUrl (request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`

@@ -12,7 +12,7 @@ import { authorizeApi, isOAuthHeader } from './oauth/resource.js'
 import { scopeFor, type UsersScope } from './oauth/scopes.js'
 import type { OAuthState } from './oauth/state.js'
 import { tokenRoute } from './oauth/token.js'
-import type { Ctx } from './context.js'
+import { BODYLESS_CONTENT_TYPE, type Ctx } from './context.js'
 import { malformedBody, methodNotAllowed, notFound, OktaError, unsupportedMediaType, validationError } from './errors.js'
 import { accepts, isJsonType } from './media.js'
 import { OAuthError } from './oauth/errors.js'
@@ -189,6 +189,8 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   app.addHook('onRequest', (req, _reply, done) => {
     const h = req.raw.headers
     if (h['content-type'] !== undefined && h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) {
+      // Okta reads one parameter of it all the same: `okta-response` (what to leave out of a user).
+      if (/okta-response/i.test(h['content-type'])) BODYLESS_CONTENT_TYPE.set(req.raw, h['content-type'])
       delete h['content-type']
     }
     done()

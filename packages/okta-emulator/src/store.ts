@@ -17,6 +17,14 @@ interface Snapshot {
 const CURSOR_TOMBSTONES = 10_000
 
 /** In-memory state with optional durable snapshotting. */
+/**
+ * A login as Okta compares them: logins differing only in case or diacritical marks are the same login
+ * (`Isaac.Brock@example.com`, `isaac.brock@example.com` and `isáàc.bröck@example.com`, Okta's UserProfile.login).
+ */
+export function loginKey (login: string): string {
+  return login.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
+}
+
 export class Store {
   /** Users by id, in creation order (the list order). */
   readonly users = new Map<string, UserRecord>()
@@ -41,13 +49,13 @@ export class Store {
   }
 
   /**
-   * A user by id, else by login (case-insensitive), else by login shortname (the part before `@`)
+   * A user by id, else by login (case- and accent-insensitive), else by login shortname (the part before `@`)
    * when exactly one user has it.
    */
   findUser (idOrLogin: string): UserRecord | undefined {
     const byId = this.users.get(idOrLogin)
     if (byId !== undefined) return byId
-    const key = idOrLogin.toLowerCase()
+    const key = loginKey(idOrLogin)
     const id = this.byLogin.get(key)
     if (id !== undefined) return this.users.get(id)
     if (key.includes('@')) return undefined
@@ -55,9 +63,9 @@ export class Store {
     return ids?.size === 1 ? this.users.get(ids.values().next().value!) : undefined
   }
 
-  /** Whether a login is taken (case-insensitive, as Okta compares logins). */
+  /** Whether a login is taken (case- and accent-insensitive, as Okta compares logins). */
   hasLogin (login: string): boolean {
-    return this.byLogin.has(login.toLowerCase())
+    return this.byLogin.has(loginKey(login))
   }
 
   /**
@@ -79,7 +87,7 @@ export class Store {
   }
 
   private indexLogin (id: string, login: string): void {
-    const key = login.toLowerCase()
+    const key = loginKey(login)
     this.byLogin.set(key, id)
     const short = key.split('@')[0]!
     let ids = this.byShortname.get(short)
@@ -88,7 +96,7 @@ export class Store {
   }
 
   private unindexLogin (id: string, login: string): void {
-    const key = login.toLowerCase()
+    const key = loginKey(login)
     this.byLogin.delete(key)
     const short = key.split('@')[0]!
     const ids = this.byShortname.get(short)

@@ -24,6 +24,13 @@ export const PROFILE_ATTRIBUTES = new Set([
 
 const EMAILISH = /^[^\s@]+@[^\s@]+$/
 
+/** Okta's schema (UserProfile): [minLength, maxLength] of the attributes it bounds; others at most MAX_PROFILE_VALUE. */
+const PROFILE_LENGTHS: Readonly<Record<string, readonly [number, number]>> = {
+  login: [5, MAX_LOGIN], email: [5, 100], secondEmail: [0, 100], firstName: [1, 50], lastName: [1, 50],
+  countryCode: [0, 2], city: [0, 128], state: [0, 128], streetAddress: [0, 1024], zipCode: [0, 50],
+  postalAddress: [0, 4096], mobilePhone: [0, 100], primaryPhone: [0, 100],
+}
+
 /**
  * Checks a `profile` object of a create, update or replace body: known attributes only, strings
  * (or null, meaning "not set"), bounded lengths. Returns a copy.
@@ -33,8 +40,9 @@ export function checkProfile (profileIn: Record<string, unknown>, what: string):
   for (const [k, v] of Object.entries(profileIn)) {
     if (!PROFILE_ATTRIBUTES.has(k)) throw validationError(what, `Property name '${k}' is not defined in profile`)
     if (v !== null && typeof v !== 'string') throw validationError(what, `${k}: Does not match required type string`)
-    const max = k === 'login' ? MAX_LOGIN : MAX_PROFILE_VALUE
+    const [min, max] = PROFILE_LENGTHS[k] ?? [0, MAX_PROFILE_VALUE]
     if (typeof v === 'string' && v.length > max) throw validationError(what, `${k}: The field is too long (at most ${max} characters).`)
+    if (typeof v === 'string' && v.length < min) throw validationError(what, `${k}: The field is too short (at least ${min} characters).`)
     profile[k] = v
   }
   return profile
@@ -83,10 +91,31 @@ function link (href: string, method?: string): Record<string, string> {
 }
 
 /** How a user is rendered: `list` = as an item of GET /users (only `_links.self`); `factors` = how many it has. */
-export interface RenderUserOptions { list?: boolean, factors?: number }
+export interface RenderUserOptions {
+  list?: boolean
+  factors?: number
+  /** Okta's `okta-response=omitCredentials`: no `credentials`. */
+  omitCredentials?: boolean
+  /** Okta's `okta-response=omitCredentialsLinks`: no links to change, reset or recover credentials, nor unlock. */
+  omitCredentialsLinks?: boolean
+}
+
+/** The links Okta's `omitCredentialsLinks` leaves out. */
+const CREDENTIALS_LINKS = ['changePassword', 'changeRecoveryQuestion', 'forgotPassword', 'resetPassword', 'resetFactors', 'unlock']
+
+/**
+ * What a request's `Content-Type: application/json; okta-response=omitCredentials,omitCredentialsLinks` asks to leave
+ * out of a user (Okta's getUser and listUsers).
+ */
+export function oktaResponseOptions (contentType: string | undefined): Pick<RenderUserOptions, 'omitCredentials' | 'omitCredentialsLinks'> {
+  const m = typeof contentType === 'string' ? /;\s*okta-response\s*=\s*"?([^";]*)"?/i.exec(contentType.slice(0, 1000)) : null
+  if (m === null) return {}
+  const asked = new Set(m[1]!.split(',').map((s) => s.trim()))
+  return { omitCredentials: asked.has('omitCredentials'), omitCredentialsLinks: asked.has('omitCredentialsLinks') }
+}
 
 /** The `_links` of a user by status, as real orgs answer (see the README for the rules). */
-function userLinks (u: UserRecord, base: string, factors: number): Record<string, unknown> {
+function userLinks (u: UserRecord, base: string, factors: number, omitCredentialsLinks: boolean): Record<string, unknown> {
   const self = `${base}/api/v1/users/${u.id}`
   const links: Record<string, unknown> = { schema: link(`${base}/api/v1/meta/schemas/user/${SCHEMA_ID}`) }
   switch (u.status) {
@@ -127,6 +156,7 @@ function userLinks (u: UserRecord, base: string, factors: number): Record<string
   // As real orgs answer: DEPROVISIONED offers `delete`, STAGED neither `delete` nor `deactivate`.
   if (u.status === 'DEPROVISIONED') links['delete'] = link(self, 'DELETE')
   else if (u.status !== 'STAGED') links['deactivate'] = link(`${self}/lifecycle/deactivate`, 'POST')
+  if (omitCredentialsLinks) for (const name of CREDENTIALS_LINKS) delete links[name]
   return links
 }
 
@@ -145,8 +175,8 @@ export function renderUser (u: UserRecord, base: string, opts: RenderUserOptions
     realmId: REALM_ID,
     type: { id: USER_TYPE_ID },
     profile: { firstName, lastName, mobilePhone, secondEmail, login, email, ...withoutNulls(rest) },
-    credentials: renderCredentials(u),
-    _links: opts.list === true ? { self: link(`${base}/api/v1/users/${u.id}`) } : userLinks(u, base, opts.factors ?? 0),
+    ...(opts.omitCredentials === true ? {} : { credentials: renderCredentials(u) }),
+    _links: opts.list === true ? { self: link(`${base}/api/v1/users/${u.id}`) } : userLinks(u, base, opts.factors ?? 0, opts.omitCredentialsLinks === true),
   }
 }
 

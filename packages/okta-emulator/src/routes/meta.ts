@@ -81,6 +81,11 @@ export function metaRoutes (app: FastifyInstance, ctx: Ctx): void {
     userOr404(ctx, req.params.id)
     return []
   })
+  // Okta's "Get Groups for User" (its Postman collection): the emulator has no groups.
+  app.get('/api/v1/users/:id/groups', user, (req: Req) => {
+    userOr404(ctx, req.params.id)
+    return []
+  })
   app.delete('/api/v1/users/:id/sessions', user, (req: Req, reply: FastifyReply) => {
     userOr404(ctx, req.params.id)
     noContent(reply)

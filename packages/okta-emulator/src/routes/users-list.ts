@@ -3,13 +3,13 @@
 // (a cursor survives the deletion of its user); a sorted search pages by an opaque cursor holding the
 // last listed user's sort value and id; `q` does not page at all (no `next`), as Okta documents.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { baseUrl, type Ctx } from '../context.js'
+import { baseUrl, contentTypeOf, type Ctx } from '../context.js'
 import { validationError } from '../errors.js'
 import { parseFields, project } from '../fields.js'
 import { compile, type Predicate } from '../search.js'
 import type { Store } from '../store.js'
 import type { UserRecord } from '../types.js'
-import { renderUser, userAttr } from '../users-model.js'
+import { oktaResponseOptions, renderUser, userAttr } from '../users-model.js'
 import { queryParam } from './users.js'
 
 /** Users page size: Okta's default and maximum for /api/v1/users. */
@@ -135,8 +135,9 @@ export function usersListRoutes (app: FastifyInstance, ctx: Ctx): void {
     // Okta: `q` "doesn't support pagination, but you can use limit".
     reply.header('link', linkHeader(req, limit, sort, isQ ? undefined : next))
     const base = baseUrl(req)
+    const omit = oktaResponseOptions(contentTypeOf(req))
     return users.map((u) => {
-      const item = renderUser(u, base, { list: true })
+      const item = renderUser(u, base, { list: true, ...omit })
       return projection === undefined ? item : project(item, projection)
     })
   })

@@ -4,12 +4,12 @@
 // lifecycle.ts, credential operations in credentials.ts.
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { baseUrl, flag, noContent, objectBody, type Ctx } from '../context.js'
+import { baseUrl, contentTypeOf, flag, noContent, objectBody, type Ctx } from '../context.js'
 import { renderCredentials } from '../credentials.js'
 import { notFound, OktaError, validationError } from '../errors.js'
 import { buildUser } from '../user-create.js'
 import { updateUser } from '../user-update.js'
-import { renderUser, setStatus, USER_TYPE_ID } from '../users-model.js'
+import { oktaResponseOptions, renderUser, setStatus, USER_TYPE_ID } from '../users-model.js'
 import type { UserRecord } from '../types.js'
 
 type Req = FastifyRequest<{ Params: { id: string }, Querystring: Record<string, unknown> }>
@@ -50,7 +50,7 @@ export function userOr404 (ctx: Ctx, id: string): UserRecord {
 
 /** A user as GET /users/{id} renders it. */
 export function renderOne (ctx: Ctx, u: UserRecord, req: FastifyRequest): Record<string, unknown> {
-  return renderUser(u, baseUrl(req), { factors: ctx.store.factorCountOf(u.id) })
+  return renderUser(u, baseUrl(req), { factors: ctx.store.factorCountOf(u.id), ...oktaResponseOptions(contentTypeOf(req)) })
 }
 
 /**
@@ -85,8 +85,12 @@ export function usersRoutes (app: FastifyInstance, ctx: Ctx): void {
 
   app.get('/api/v1/users/:id', user, (req: Req, reply: FastifyReply) => {
     const u = userOr404(ctx, req.params.id)
+    // Okta's `expand=blocks`: the user's blocks (none here, the emulator never blocks a device or location).
+    const expand = queryParam(req, 'expand')
     reply.header('etag', etagOf(u))
-    return renderOne(ctx, u, req)
+    const body = renderOne(ctx, u, req)
+    if (expand !== undefined && expand.split(',').some((e) => e.trim() === 'blocks')) body['_embedded'] = { blocks: [] }
+    return body
   })
 
   // POST = partial update, PUT = replace (strict: profile properties not sent are removed).
