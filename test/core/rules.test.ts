@@ -242,3 +242,13 @@ await t.test('revocation: session ids at login, logout revokes one, sign-out-eve
   t.equal(await store.isRevoked('s499', undefined, 0), true, 'the newest revocations are kept')
   t.throws(() => new MemoryRevocationStore({ maxEntries: 0 }), { name: 'TypeError', message: /"maxEntries"/ })
 })
+
+await t.test('the classes an app configures refuse an option that is not one, naming it', async (t) => {
+  t.throws(() => new AttemptLimiter({ maxAtempts: 2 } as never), { name: 'TypeError', message: /^"maxAtempts" is not an option of AttemptLimiter$/ }, 'a misspelt maxAttempts would leave 4')
+  t.throws(() => new AttemptLimiter(null as never), { name: 'TypeError', message: /options must be an object/ })
+  t.throws(() => new MemoryAttemptStore({ maxKey: 10 } as never), { name: 'TypeError', message: /"maxKey" is not an option of MemoryAttemptStore/ })
+  t.throws(() => new MemoryRevocationStore({ maxEntrie: 10 } as never), { name: 'TypeError', message: /"maxEntrie" is not an option of MemoryRevocationStore/ })
+  const { RememberedDevices } = await import('@okta-mfa/core')
+  t.throws(() => new RememberedDevices({ secret: 'x'.repeat(32), activeFactorIds: async () => [], maxAgeDay: 7 } as never), { name: 'TypeError', message: /"maxAgeDay" is not an option of RememberedDevices/ })
+  t.equal(new AttemptLimiter({ maxAttempts: 2, windowMs: 1000, namespace: 'x', clock: Date.now, store: new MemoryAttemptStore({ maxKeys: 5, clock: Date.now }) }).maxAttempts, 2, 'every documented option is accepted')
+})

@@ -101,6 +101,12 @@ await t.test('bad options and arguments are programmer mistakes: TypeError namin
   t.throws(() => createRedisStores(redis.url, { prefix: 42 as unknown as string }), { name: 'TypeError', message: /"prefix"/ })
   t.throws(() => createRedisStores(redis.url, { onError: 'log' as unknown as () => void }), { name: 'TypeError', message: /"onError"/ })
   t.throws(() => createRedisStores(redis.url, { onStatusChange: 'log' as unknown as () => void }), { name: 'TypeError', message: /"onStatusChange"/ })
+  // A misspelt prefix would put this app's keys under the shared default: refused, before any connection.
+  t.throws(() => createRedisStores(redis.url, { prefx: 'app1:' } as never), { name: 'TypeError', message: /^"prefx" is not an option of createRedisStores$/ })
+  const lazy = new Redis(redis.url, { lazyConnect: true })
+  t.teardown(() => lazy.disconnect())
+  t.throws(() => new RedisAttemptStore(lazy, { prefx: 'app1:' } as never), { name: 'TypeError', message: /"prefx" is not an option of the Redis stores/ })
+  t.throws(() => new RedisRevocationStore(lazy, { comandTimeoutMs: 5 } as never), { name: 'TypeError', message: /"comandTimeoutMs" is not an option/ })
   t.throws(() => new RedisAttemptStore({} as never), { name: 'TypeError', message: /"client"/ })
   t.throws(() => new RedisRevocationStore(admin, { commandTimeoutMs: Number.NaN }), { name: 'TypeError', message: /"commandTimeoutMs"/ })
   const store = new RedisAttemptStore(admin)

@@ -3,6 +3,7 @@
 import { hash } from 'node:crypto'
 import { MemoryAttemptStore } from './stores/memory-attempts.js'
 import { asStoreUnavailable, type AttemptCount, type AttemptStore } from './stores/types.js'
+import { refuseUnknownOptions } from './known-options.js'
 
 /** Options of {@link AttemptLimiter}. */
 export interface AttemptLimiterOptions {
@@ -17,6 +18,9 @@ export interface AttemptLimiterOptions {
   /** Prefix of the store keys, so one store can hold several limiters. @default 'mfa' */
   namespace?: string | undefined
 }
+
+/** Every option of {@link AttemptLimiter}. */
+const LIMITER_OPTIONS: Record<keyof AttemptLimiterOptions, true> = { store: true, maxAttempts: true, windowMs: true, clock: true, namespace: true }
 
 /** The verdict of {@link AttemptLimiter.check} and {@link AttemptLimiter.consume}. */
 export interface AttemptDecision {
@@ -71,6 +75,8 @@ export class AttemptLimiter {
   readonly #hashed = new Map<string, string>()
 
   constructor (options: AttemptLimiterOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('AttemptLimiter options must be an object')
+    refuseUnknownOptions(options, LIMITER_OPTIONS, 'AttemptLimiter')
     const { maxAttempts = DEFAULT_MAX_ATTEMPTS, windowMs = DEFAULT_WINDOW_MS, namespace = 'mfa' } = options
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError('"maxAttempts" option must be a positive integer')
     if (!Number.isInteger(windowMs) || windowMs < 1) throw new TypeError('"windowMs" option must be a positive integer')

@@ -13,6 +13,7 @@ export { REMEMBERED_SESSION_KEY }
 import { MemoryRevocationStore } from './stores/memory-revocation.js'
 import { outcomeOfError } from './client-errors.js'
 import { asStoreUnavailable, isStoreUnavailableError, type RevocationStore } from './stores/types.js'
+import { refuseUnknownOptions } from './known-options.js'
 
 /** Default name of the device cookie. */
 export const REMEMBERED_DEVICE_COOKIE = 'okta_mfa_device'
@@ -37,6 +38,11 @@ export interface RememberedDevicesOptions {
   userKey?: UserKeyFn | undefined
   /** Time source in ms. @default Date.now */
   clock?: (() => number) | undefined
+}
+
+/** Every option of {@link RememberedDevices}. */
+const DEVICE_OPTIONS: Record<keyof RememberedDevicesOptions, true> = {
+  secret: true, activeFactorIds: true, maxAgeDays: true, store: true, cookieName: true, userKey: true, clock: true,
 }
 
 /** What a valid device cookie says. */
@@ -104,6 +110,7 @@ export class RememberedDevices {
 
   constructor (options: RememberedDevicesOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('RememberedDevices needs an options object')
+    refuseUnknownOptions(options, DEVICE_OPTIONS, 'RememberedDevices')
     const secret = typeof options.secret === 'string' ? Buffer.from(options.secret, 'utf8') : options.secret
     if (!(secret instanceof Uint8Array) || secret.length < 32) throw new TypeError('"secret" option must be at least 32 bytes')
     if (typeof options.activeFactorIds !== 'function') throw new TypeError('"activeFactorIds" option must be a function')

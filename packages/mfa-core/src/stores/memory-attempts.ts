@@ -2,6 +2,7 @@
 // attacker who floods fresh keys a reset of a victim's count); it drops expired counters and, if still full,
 // refuses to start new ones (StoreUnavailableError: callers refuse the attempt, fail closed).
 import { StoreUnavailableError, type AttemptCount, type AttemptStore } from './types.js'
+import { refuseUnknownOptions } from '../known-options.js'
 
 /** Options of {@link MemoryAttemptStore}. */
 export interface MemoryAttemptStoreOptions {
@@ -12,6 +13,9 @@ export interface MemoryAttemptStoreOptions {
   /** Old name of `maxKeys` (it only swept before). */
   sweepAbove?: number | undefined
 }
+
+/** Every option of {@link MemoryAttemptStore}. */
+const MEMORY_ATTEMPT_OPTIONS: Record<keyof MemoryAttemptStoreOptions, true> = { clock: true, maxKeys: true, sweepAbove: true }
 
 /** The default cap of {@link MemoryAttemptStore}: about 15 MB of counters with hashed keys. */
 export const DEFAULT_MAX_ATTEMPT_KEYS = 100_000
@@ -31,6 +35,8 @@ export class MemoryAttemptStore implements AttemptStore {
   #lastFullSweep = -Infinity
 
   constructor (options: MemoryAttemptStoreOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
+    refuseUnknownOptions(options, MEMORY_ATTEMPT_OPTIONS, 'MemoryAttemptStore')
     if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
     const maxKeys = options.maxKeys ?? options.sweepAbove ?? DEFAULT_MAX_ATTEMPT_KEYS
     if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new TypeError('"maxKeys" option must be a positive integer')

@@ -3,6 +3,7 @@
 // overflow set that can only over-revoke, never forget (see MemoryRevocationStore's TSDoc).
 import { createHash } from 'node:crypto'
 import type { RevocationStore } from './types.js'
+import { refuseUnknownOptions } from '../known-options.js'
 
 /** Options of {@link MemoryRevocationStore}. */
 export interface MemoryRevocationStoreOptions {
@@ -11,6 +12,9 @@ export interface MemoryRevocationStoreOptions {
   /** Most exact entries (sessions plus users) kept before new revocations go to the overflow set. @default 100000 */
   maxEntries?: number | undefined
 }
+
+/** Every option of {@link MemoryRevocationStore}. */
+const MEMORY_REVOCATION_OPTIONS: Record<keyof MemoryRevocationStoreOptions, true> = { clock: true, maxEntries: true }
 
 /** Bits in the overflow set: 2^23 bits = 1 MiB, whatever the load. */
 const OVERFLOW_BITS = 1 << 23
@@ -94,6 +98,7 @@ export class MemoryRevocationStore implements RevocationStore {
 
   constructor (options: MemoryRevocationStoreOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
+    refuseUnknownOptions(options, MEMORY_REVOCATION_OPTIONS, 'MemoryRevocationStore')
     if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
     const maxEntries = options.maxEntries ?? 100_000
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('"maxEntries" option must be a positive integer')

@@ -3,6 +3,7 @@
 // StoreUnavailableError (fail closed) without ever hanging or putting a key or value in the message.
 import { hash } from 'node:crypto'
 import { StoreUnavailableError } from './types.js'
+import { refuseUnknownOptions } from '../known-options.js'
 
 /**
  * The part of an ioredis `Redis` (or `Cluster`) client the stores use. Pass the client itself; this type only keeps
@@ -27,6 +28,9 @@ export interface RedisStoreOptions {
    */
   commandTimeoutMs?: number | undefined
 }
+
+/** Every option of the Redis stores. */
+const STORE_OPTIONS: Record<keyof RedisStoreOptions, true> = { prefix: true, commandTimeoutMs: true }
 
 /** Default key prefix of the Redis stores. */
 export const DEFAULT_REDIS_PREFIX = 'okta-mfa:'
@@ -56,6 +60,7 @@ export function redisStoreConfig (client: unknown, options: RedisStoreOptions | 
 export function checkStoreOptions (options: RedisStoreOptions | undefined): Required<RedisStoreOptions> {
   const o = options ?? {}
   if (typeof o !== 'object' || o === null) throw new TypeError('"options" must be an object')
+  refuseUnknownOptions(o, STORE_OPTIONS, 'the Redis stores')
   const prefix = o.prefix ?? DEFAULT_REDIS_PREFIX
   if (typeof prefix !== 'string' || prefix.length > 200) throw new TypeError('"prefix" option must be a string of at most 200 characters')
   const commandTimeoutMs = o.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS

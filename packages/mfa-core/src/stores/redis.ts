@@ -7,6 +7,7 @@ import { RedisAttemptStore } from './redis-attempts.js'
 import { RedisRevocationStore } from './redis-revocation.js'
 import { quietly } from '../quietly.js'
 import { StoreUnavailableError } from './types.js'
+import { refuseUnknownOptions } from '../known-options.js'
 
 /** Options of {@link createRedisStores}. */
 export interface CreateRedisStoresOptions {
@@ -30,6 +31,11 @@ export interface CreateRedisStoresOptions {
    * `commandTimeout`, `maxRetriesPerRequest: 0`, `autoResendUnfulfilledCommands: false`, `retryStrategy`) win.
    */
   redisOptions?: RedisOptions | undefined
+}
+
+/** Every option of {@link createRedisStores}. */
+const CREATE_OPTIONS: Record<keyof CreateRedisStoresOptions, true> = {
+  prefix: true, commandTimeoutMs: true, connectTimeoutMs: true, maxReconnectDelayMs: true, onError: true, onStatusChange: true, redisOptions: true,
 }
 
 /** What {@link createRedisStores} returns. */
@@ -63,6 +69,7 @@ export interface RedisStores {
 export function createRedisStores (url: string, options: CreateRedisStoresOptions = {}): RedisStores {
   if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) throw new TypeError('"url" must be a redis:// or rediss:// URL')
   if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
+  refuseUnknownOptions(options, CREATE_OPTIONS, 'createRedisStores')
   // Every check runs before the client exists, so a bad option never leaves a connection behind.
   const storeOptions = checkStoreOptions({ prefix: options.prefix, commandTimeoutMs: options.commandTimeoutMs })
   const { commandTimeoutMs } = storeOptions
