@@ -217,12 +217,19 @@ await t.test('rate limits: 429 E0000047 with a reset that clients can use', asyn
 })
 
 await t.test('options are checked', async (t) => {
-  const { startEmulator } = await import('@okta-mfa/emulator')
+  const { startEmulator, validateOptions } = await import('@okta-mfa/emulator')
   await t.rejects(startEmulator({ port: -1 }), new TypeError('"port" option must be an integer between 0 and 65535'))
   await t.rejects(startEmulator({ lockoutThreshold: 1.5 }), TypeError)
   await t.rejects(startEmulator({ token: 'has space' }), TypeError)
   await t.rejects(startEmulator({ rateLimits: { limits: { nope: 1 } as never } }), TypeError)
   await t.rejects(startEmulator({ clock: 5 as never }), TypeError)
+  // A misspelt option would leave its default in place (the lockout at 5): refused, naming it, before listening.
+  await t.rejects(startEmulator({ port: 0, quiet: true, lockoutTreshold: 0 } as never), new TypeError('"lockoutTreshold" is not an option of the emulator'))
+  for (const name of ['rejectReplayedCodes', 'quiet', 'logger', 'dpopApiNonce']) {
+    await t.rejects(startEmulator({ port: 0, [name]: 'false' } as never), new TypeError(`"${name}" option must be a boolean`), `${name} as a string`)
+  }
+  t.throws(() => validateOptions({ rateLimits: { windowMS: 1 } } as never), /"rateLimits\.windowMS" is not an option/)
+  t.throws(() => validateOptions({ rateLimits: { limits: { verfy: 1 } } } as never), /"rateLimits\.limits\.verfy" is not a rate-limit bucket/)
 })
 
 await t.test('a path that exists with other methods: 405 E0000022 with Allow; a path that does not: 404', async (t) => {

@@ -5,6 +5,7 @@ import type { Ctx } from './context.js'
 import { activatePush, settlePush, totpCode } from './helpers.js'
 import { createOAuthState, oauthHandle } from './oauth/setup.js'
 import { Outbox } from './outbox.js'
+import { RateLimiter } from './rate-limit.js'
 import { applySeed, loadSeed } from './seed.js'
 import { buildServer } from './server.js'
 import { Store } from './store.js'
@@ -20,6 +21,12 @@ function int (name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEG
 /** Checks options, throwing TypeError naming the first bad one. */
 export function validateOptions (o: EmulatorOptions): void {
   if (typeof o !== 'object' || o === null) throw new TypeError('options must be an object')
+  // A misspelt option (say "lockoutTreshold") would otherwise leave its default in place without a word.
+  const unknown = Object.keys(o).find((key) => !Object.hasOwn(OPTION_NAMES, key))
+  if (unknown !== undefined) throw new TypeError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of the emulator`)
+  for (const name of ['rejectReplayedCodes', 'logger', 'quiet', 'dpopApiNonce'] as const) {
+    if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new TypeError(`"${name}" option must be a boolean`)
+  }
   int('port', o.port, 0, 65535)
   int('totpWindow', o.totpWindow, 0, 10)
   int('lockoutThreshold', o.lockoutThreshold, 0)
@@ -36,6 +43,16 @@ export function validateOptions (o: EmulatorOptions): void {
   if (o.rateLimits !== undefined && o.rateLimits !== false && (typeof o.rateLimits !== 'object' || o.rateLimits === null)) {
     throw new TypeError('"rateLimits" option must be false or an object')
   }
+  const extra = o.rateLimits === undefined || o.rateLimits === false ? undefined : Object.keys(o.rateLimits).find((k) => k !== 'windowMs' && k !== 'limits')
+  if (extra !== undefined) throw new TypeError(`"rateLimits.${extra.slice(0, 64)}" is not an option (windowMs, limits)`)
+  if (o.rateLimits !== undefined && o.rateLimits !== false) void new RateLimiter(o.rateLimits) // checks windowMs and every bucket
+}
+
+/** Every option of the emulator: the type keeps this list and {@link EmulatorOptions} the same. */
+const OPTION_NAMES: Record<keyof EmulatorOptions, true> = {
+  port: true, host: true, token: true, clock: true, dataFile: true, seed: true, totpWindow: true, lockoutThreshold: true,
+  rejectReplayedCodes: true, rateLimits: true, logger: true, quiet: true, issuer: true, bodyLimit: true, maxUsers: true,
+  maxMessages: true, serviceApps: true, dpopApiNonce: true,
 }
 
 /** An emulator app that is built but not listening (for `app.inject` tests and embedding). */
