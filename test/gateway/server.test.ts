@@ -72,6 +72,9 @@ await t.test('plugin options are validated at registration', async (t) => {
   await t.rejects(register({ ...good, resolveUser: 'request.user' }), { message: /"resolveUser" option must be a function/ })
   await t.rejects(register({ ...good, limits: { maxDepthh: 3 } }), { message: /"limits.maxDepthh" is not a known limit/ })
   await t.rejects(register({ ...good, path: 'graphql' }), { message: /"path" option must be a URL path/ })
+  // Fastify's own register options would do nothing (the plugin shares its parent's context): refused, with the way out.
+  await t.rejects(register({ ...good, prefix: '/api' }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"prefix" does nothing for @okta-mfa\/gateway.*"path"/ })
+  await t.rejects(register({ ...good, logLevel: 'silent' }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"logLevel" does nothing/ })
   await t.rejects(register({ ...good, client: createOktaClient({ orgUrl: 'https://dev-1.okta.com', token: 'x' }) }), { message: /"client" option excludes "orgUrl"/ })
   for (const orgUrl of ['http://dev-1.okta.com', 'not a url']) {
     const bad = await register({ ...good, orgUrl }).then(() => undefined, (e: unknown) => e)
@@ -228,3 +231,40 @@ await t.test('logs carry request ids and no secrets', async (t) => {
     t.notOk(logs.includes(value), `no ${what} in the logs`)
   }
 })
+
+await t.test('inside an app: its hooks\' own errors, its child loggers and its Referer stay the app\'s; buildGatewayServer checks its options', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com' }] })
+  const lines: string[] = []
+  const { gatewayLoggerOptions } = await import('@okta-mfa/gateway')
+  const app = Fastify({ logger: gatewayLoggerOptions({ level: 'info', stream: new Writable({ write (c, _e, cb) { lines.push(String(c)); cb() } }) }) })
+  t.teardown(() => app.close())
+  app.setChildLoggerFactory(function (logger, bindings, opts) { return logger.child({ ...bindings, tenant: 'acme' }, opts) })
+  app.setErrorHandler((err: Error & { statusCode?: number, code?: string }, _request, reply) => {
+    void reply.code(err.statusCode ?? 500).header('retry-after', '7').send({ app: true, code: err.code })
+  })
+  app.addHook('onRequest', async (request) => {
+    if (request.headers['x-blocked'] !== undefined) throw Object.assign(new Error('slow down'), { statusCode: 429, code: 'APP_RATE_LIMIT' })
+  })
+  await app.register(secureSession, { key: Buffer.from(KEY_HEX, 'hex') })
+  await app.register(oktaMfaGateway, { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, resolveUser: () => null })
+  const body = JSON.stringify({ query: OPS.viewer })
+  const headers = { 'content-type': 'application/json' }
+  const blocked = await app.inject({ method: 'POST', url: '/graphql', headers: { ...headers, 'x-blocked': '1' }, body })
+  t.equal(blocked.statusCode, 429, "the app's own 429 on the gateway's path, as on its other routes")
+  t.same(blocked.json(), { app: true, code: 'APP_RATE_LIMIT' }, "answered by the app's error handler")
+  t.equal(blocked.headers['retry-after'], '7')
+  const big = await app.inject({ method: 'POST', url: '/graphql', headers, body: JSON.stringify({ query: OPS.viewer, pad: 'x'.repeat(20_000) }) })
+  t.equal(big.json().errors?.[0]?.extensions.code, 'PAYLOAD_TOO_LARGE', "the gateway's own refusals stay coded")
+  const plain = await app.inject({ method: 'POST', url: '/graphql', headers: { ...headers, referer: 'https://app.example/reset?token=SECRET-RESET-TOKEN-123#frag' }, body })
+  t.equal(plain.json().errors?.[0]?.extensions.code, 'UNAUTHENTICATED')
+  const log = lines.join('')
+  t.notMatch(log, /SECRET-RESET-TOKEN|#frag/, "a Referer's query string is not logged")
+  t.match(log, /"referer":"https:\/\/app\.example\/reset"/, 'its path is')
+  const gatewayLines = lines.map((l) => JSON.parse(l) as { reqId?: string, tenant?: string }).filter((l) => l.reqId !== undefined)
+  t.ok(gatewayLines.length > 0 && gatewayLines.every((l) => l.tenant === 'acme'), "the gateway's request lines carry the app's child bindings")
+
+  const { buildGatewayServer } = await import('@okta-mfa/gateway')
+  const config = loadServerConfig({ ...baseEnv })
+  await t.rejects(buildGatewayServer(config, { store: {} } as never), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"store" is not an option of buildGatewayServer/ }, 'a misspelt "stores"')
+})
+

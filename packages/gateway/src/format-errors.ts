@@ -1,7 +1,7 @@
 // The one place where anything thrown while serving a GraphQL request becomes what the client sees: a code from
 // the table, a public message, the request id, and an HTTP status that follows the code. Everything unknown is masked.
-import type { FastifyBaseLogger, FastifyReply } from 'fastify'
-import { Kind, type ASTNode, type ExecutionResult, type FormattedExecutionResult, type GraphQLError } from 'graphql'
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
+import { GraphQLError, Kind, type ASTNode, type ExecutionResult, type FormattedExecutionResult } from 'graphql'
 import { GATEWAY_ERRORS, GatewayError, fromClientError, type GatewayErrorCode } from './errors.js'
 
 /** One error as sent to the client. */
@@ -188,3 +188,25 @@ export function formatErrors (
 }
 
 const silentLog = { info () {}, warn () {}, error () {} } as unknown as FastifyBaseLogger
+
+/**
+ * Whether a route error is the app's, not the gateway's: an error with its own HTTP status that none of Fastify,
+ * Mercurius, the Okta client or the gateway made (an app-wide hook's rate limit, IP block or maintenance answer).
+ */
+function isAppError (error: Error & FastifyLikeError): boolean {
+  if (error instanceof GraphQLError || error instanceof GatewayError || fromClientError(error) !== undefined) return false
+  if (typeof error.code === 'string' && /^(FST_|MER_|OKTA_)/.test(error.code)) return false
+  return typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600
+}
+
+/**
+ * Mercurius `errorHandler` of the gateway's routes: what fails before GraphQL runs (the body, CSRF, Mercurius's own
+ * checks) is answered through {@link formatErrors}, with the table's codes. An error of the app's own hooks with its
+ * own status goes on to the app's error handler, as it would on the app's other routes.
+ */
+export async function handleRouteError (error: Error & FastifyLikeError, _request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (isAppError(error)) throw error
+  const gqlError = error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error })
+  const { statusCode, response } = formatErrors({ errors: [gqlError] }, { reply })
+  await reply.code(statusCode).send(response)
+}

@@ -93,6 +93,23 @@ function pathOnly (url: string | undefined): string | undefined {
   return q === -1 ? url : url.slice(0, q)
 }
 
+/** Headers whose value is a URL (the page that made the request, a proxy's original URL): logged without a query. */
+const URL_HEADERS = ['referer', 'x-original-url', 'x-forwarded-uri', 'x-rewrite-url'] as const
+
+/**
+ * The headers as logged: a URL-valued header loses its query string and fragment, as the request's own URL does (a
+ * page such as `/reset?token=…` or an OAuth callback `?code=…` calling the gateway sends its URL as Referer).
+ */
+function loggedHeaders (headers: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (headers === undefined || !URL_HEADERS.some((h) => typeof headers[h] === 'string')) return headers
+  const out = { ...headers }
+  for (const h of URL_HEADERS) {
+    const v = out[h]
+    if (typeof v === 'string') out[h] = v.replace(/[?#].*$/s, '')
+  }
+  return out
+}
+
 interface SerializableRequest {
   id?: string
   method?: string
@@ -170,7 +187,7 @@ export function gatewayLoggerOptions (options: { level?: string, stream?: NodeJS
     redact: { paths: [...REDACT_PATHS], censor: '[Redacted]' },
     serializers: {
       req (req: SerializableRequest) {
-        return { id: req.id, method: req.method, url: pathOnly(req.url), headers: req.headers, remoteAddress: req.ip ?? req.socket?.remoteAddress }
+        return { id: req.id, method: req.method, url: pathOnly(req.url), headers: loggedHeaders(req.headers), remoteAddress: req.ip ?? req.socket?.remoteAddress }
       },
       err: serializeError,
     },

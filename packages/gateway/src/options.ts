@@ -235,8 +235,11 @@ export function resolveGatewayConfig (options: OktaMfaGatewayOptions): GatewayCo
   if (typeof options !== 'object' || options === null) fail('options must be an object')
   const o = options as unknown as Record<string, unknown>
   for (const key of Object.keys(o)) {
-    // Fastify passes its own register options (prefix, logLevel, ...) through; ignore those, refuse typos of ours.
-    if (!KNOWN.has(key) && !['prefix', 'logLevel', 'logSerializers'].includes(key)) fail(`"${key}" is not an option of @okta-mfa/gateway`)
+    // Fastify's own register options would do nothing: the plugin shares its parent's context (fastify-plugin).
+    if (key === 'prefix' || key === 'logLevel' || key === 'logSerializers') {
+      fail(`"${key}" does nothing for @okta-mfa/gateway: register it inside a plugin of yours that has it${key === 'prefix' ? ', or set "path"' : ''}`)
+    }
+    if (!KNOWN.has(key)) fail(`"${key}" is not an option of @okta-mfa/gateway`)
   }
   const clientOptions = clientOptionsOf(o)
   const path = o.path ?? GATEWAY_DEFAULTS.path

@@ -8,7 +8,7 @@ import mercurius from 'mercurius'
 import { createOktaClient, type OktaClient, type OktaClientOptions } from '@okta-mfa/client'
 import { AttemptLimiter } from '@okta-mfa/core'
 import { GATEWAY_ERRORS } from './errors.js'
-import { formatErrors } from './format-errors.js'
+import { formatErrors, handleRouteError } from './format-errors.js'
 import { DOCUMENT_CACHE_SIZE, MAX_VALIDATION_ERRORS, costGuard, limitRules } from './limits.js'
 import { REQUEST_ID_HEADER, graphqlRequestSummary, requestChildLogger } from './logging.js'
 import { INVALID_OPTION_CODE, resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
@@ -125,7 +125,8 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
   app.decorate('oktaMfaGateway', Object.freeze({ client, config }))
 
   await app.register(async function gatewayRoutes (scope: FastifyInstance) {
-    scope.setChildLoggerFactory(requestChildLogger)
+    // Our per-request logger only replaces Fastify's own: an app's factory (its bindings, its child options) stays.
+    if (scope.childLoggerFactory.name === 'defaultChildLoggerFactory') scope.setChildLoggerFactory(requestChildLogger)
     // Callback-style: on the hot path an async hook costs a promise per request for nothing.
     scope.addHook('onRequest', (request, reply, done) => {
       reply.header(REQUEST_ID_HEADER, request.id)
@@ -155,6 +156,7 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
       // Bounded memory under a flood of distinct documents (see DOCUMENT_CACHE_SIZE).
       cache: DOCUMENT_CACHE_SIZE,
       errorFormatter: formatErrors as mercurius.MercuriusCommonOptions['errorFormatter'],
+      errorHandler: handleRouteError as unknown as mercurius.MercuriusCommonOptions['errorHandler'],
       // The operation's own start (mercurius calls this once the body is parsed): one function per request rather
       // than one more hook in the chain.
       context: (request) => {

@@ -9,7 +9,7 @@ import { createRedisStores, MemoryAttemptStore, MemoryRevocationStore, Remembere
 import { loadServerConfig, ServerConfigError, type GatewayServerConfig } from './config.js'
 import { GATEWAY_ERRORS } from './errors.js'
 import { REQUEST_ID_HEADER, gatewayLoggerOptions, genReqId } from './logging.js'
-import { GATEWAY_DEFAULTS, type OktaMfaGatewayOptions } from './options.js'
+import { GATEWAY_DEFAULTS, InvalidOptionError, type OktaMfaGatewayOptions } from './options.js'
 import { oktaMfaGateway } from './plugin.js'
 import { cachedReadiness } from './readiness.js'
 import { gatewaySessionCookie } from './session-cookie.js'
@@ -53,6 +53,9 @@ export interface BuildGatewayServerOptions {
   stores?: Pick<RedisStores, 'attempts' | 'revocations' | 'ping'> | undefined
 }
 
+/** Every option of {@link buildGatewayServer}. */
+const SERVER_OPTIONS: Record<keyof BuildGatewayServerOptions, true> = { logStream: true, gateway: true, clock: true, stores: true }
+
 /** The server's stores, and how to check and close them. */
 interface ServerStores {
   attempts: NonNullable<OktaMfaGatewayOptions['attemptStore']>
@@ -92,6 +95,10 @@ function serverStores (config: GatewayServerConfig, options: BuildGatewayServerO
  * ```
  */
 export async function buildGatewayServer (config: GatewayServerConfig, options: BuildGatewayServerOptions = {}): Promise<FastifyInstance> {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('buildGatewayServer options must be an object')
+  // A misspelt "stores" would quietly give each instance its own memory stores.
+  const unknown = Object.keys(options).find((key) => !Object.hasOwn(SERVER_OPTIONS, key))
+  if (unknown !== undefined) throw new InvalidOptionError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of buildGatewayServer`)
   const logger = gatewayLoggerOptions({ level: config.logLevel, ...(options.logStream === undefined ? {} : { stream: options.logStream }) })
   const app = Fastify({ logger, genReqId, requestIdHeader: false, bodyLimit: 16_384, trustProxy: fastifyTrustProxy(config.trustProxy) })
   const stores = serverStores(config, options, app)
