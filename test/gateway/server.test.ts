@@ -243,7 +243,8 @@ await t.test('inside an app: its hooks\' own errors, its child loggers and its R
     void reply.code(err.statusCode ?? 500).header('retry-after', '7').send({ app: true, code: err.code })
   })
   app.addHook('onRequest', async (request) => {
-    if (request.headers['x-blocked'] !== undefined) throw Object.assign(new Error('slow down'), { statusCode: 429, code: 'APP_RATE_LIMIT' })
+    const blocked = request.headers['x-blocked']
+    if (blocked !== undefined) throw Object.assign(new Error('slow down'), { statusCode: 429, code: blocked === 'plugin' ? 'FST_ERR_RATE_LIMIT' : 'APP_RATE_LIMIT' })
   })
   await app.register(secureSession, { key: Buffer.from(KEY_HEX, 'hex') })
   await app.register(oktaMfaGateway, { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, resolveUser: () => null })
@@ -253,6 +254,8 @@ await t.test('inside an app: its hooks\' own errors, its child loggers and its R
   t.equal(blocked.statusCode, 429, "the app's own 429 on the gateway's path, as on its other routes")
   t.same(blocked.json(), { app: true, code: 'APP_RATE_LIMIT' }, "answered by the app's error handler")
   t.equal(blocked.headers['retry-after'], '7')
+  const byPlugin = await app.inject({ method: 'POST', url: '/graphql', headers: { ...headers, 'x-blocked': 'plugin' }, body })
+  t.same([byPlugin.statusCode, byPlugin.json()], [429, { app: true, code: 'FST_ERR_RATE_LIMIT' }], "a plugin's own FST_ code is the app's too")
   const big = await app.inject({ method: 'POST', url: '/graphql', headers, body: JSON.stringify({ query: OPS.viewer, pad: 'x'.repeat(20_000) }) })
   t.equal(big.json().errors?.[0]?.extensions.code, 'PAYLOAD_TOO_LARGE', "the gateway's own refusals stay coded")
   const plain = await app.inject({ method: 'POST', url: '/graphql', headers: { ...headers, referer: 'https://app.example/reset?token=SECRET-RESET-TOKEN-123#frag' }, body })

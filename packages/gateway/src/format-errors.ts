@@ -195,7 +195,9 @@ const silentLog = { info () {}, warn () {}, error () {} } as unknown as FastifyB
  */
 function isAppError (error: Error & FastifyLikeError): boolean {
   if (error instanceof GraphQLError || error instanceof GatewayError || fromClientError(error) !== undefined) return false
-  if (typeof error.code === 'string' && /^(FST_|MER_|OKTA_)/.test(error.code)) return false
+  // Fastify's body and content-type refusals, Mercurius's, the client's and the gateway's own codes; any other code
+  // (a plugin of the app may name its errors FST_ERR_… too) with a status is the app's.
+  if (typeof error.code === 'string' && /^(FST_ERR_CTP_|FST_ERR_VALIDATION|MER_|OKTA_)/.test(error.code)) return false
   return typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600
 }
 
