@@ -49,3 +49,8 @@ export function currentUser (request: FastifyRequest): AppUser {
   if (user === undefined) throw new Error('currentUser() called on a route without requireLogin')
   return user
 }
+
+/** The user's active factors changed: every browser that remembered them asks for a code again (best effort). */
+export async function forgetDevicesOf (ctx: AppContext, request: FastifyRequest, user: AppUser): Promise<void> {
+  await ctx.devices?.forgetAll(user).catch(() => { request.log.warn('remembered devices not forgotten after a factor change') })
+}

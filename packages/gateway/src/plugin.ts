@@ -57,7 +57,7 @@ function isGraphqlRoute (request: FastifyRequest): boolean {
  * Access-Control-Request-Method) that the app's CORS hook accepted and passed on (it set Access-Control-Allow-Origin)
  * is answered 204, as the app's catch-all OPTIONS route would have.
  */
-function refuseMethod (request: FastifyRequest, reply: FastifyReply): void {
+export function refuseMethod (request: FastifyRequest, reply: FastifyReply): void {
   if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined && reply.hasHeader('access-control-allow-origin')) {
     void reply.code(204).send()
     return

@@ -7,10 +7,9 @@ import type {} from '@fastify/secure-session' // its types: request.session and 
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createRedisStores, MemoryAttemptStore, MemoryRevocationStore, RememberedDevices, resolveOktaUserId, type RedisStores, type RevocationStore } from '@okta-mfa/core'
 import { loadServerConfig, ServerConfigError, type GatewayServerConfig } from './config.js'
-import { GATEWAY_ERRORS } from './errors.js'
 import { REQUEST_ID_HEADER, gatewayLoggerOptions, genReqId } from './logging.js'
 import { GATEWAY_DEFAULTS, InvalidOptionError, type OktaMfaGatewayOptions } from './options.js'
-import { oktaMfaGateway } from './plugin.js'
+import { oktaMfaGateway, refuseMethod } from './plugin.js'
 import { cachedReadiness } from './readiness.js'
 import { gatewaySessionCookie } from './session-cookie.js'
 import { fastifyTrustProxy } from './trust-proxy.js'
@@ -125,8 +124,8 @@ function refuseUnroutedMethods (app: FastifyInstance): void {
     const at = request.url.indexOf('?')
     const path = at === -1 ? request.url : request.url.slice(0, at)
     if (path === graphqlPath) {
-      const { status, message } = GATEWAY_ERRORS.METHOD_NOT_ALLOWED
-      return reply.code(status).header('allow', 'POST').send({ data: null, errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED', requestId: request.id } }] })
+      refuseMethod(request, reply)
+      return reply
     }
     return reply.code(404).send({ message: `Route ${request.method}:${path} not found`, error: 'Not Found', statusCode: 404 })
   })

@@ -202,7 +202,7 @@ export class RememberedDevices {
     if (p.f !== factorFingerprint(factorIds)) {
       // The factors changed since: forget every device of the user now, so that undoing the change (removing the
       // factor just added) does not bring this cookie, or any other as old, back to life.
-      try { await this.#store.revokeUser(this.#mark(userKey), this.#clock(), this.maxAgeMs) } catch (err) { throw asStoreUnavailable(err) }
+      await this.#forget(userKey)
       return undefined
     }
     let forgotten: boolean
@@ -230,7 +230,12 @@ export class RememberedDevices {
 
   /** "Forget remembered devices": every device cookie of the user issued until now is refused (on every instance sharing the store). */
   async forgetAll (user: unknown): Promise<void> {
-    try { await this.#store.revokeUser(this.#mark(this.#userKey(user)), this.#clock(), this.maxAgeMs) } catch (err) { throw asStoreUnavailable(err) }
+    await this.#forget(this.#userKey(user))
+  }
+
+  /** Every device cookie of the user key issued until now is refused from now on. */
+  async #forget (userKey: string): Promise<void> {
+    try { await this.#store.revokeUser(this.#mark(userKey), this.#clock(), this.maxAgeMs) } catch (err) { throw asStoreUnavailable(err) }
   }
 }
 

@@ -5,7 +5,7 @@ import type { Ctx } from './context.js'
 import { activatePush, settlePush, totpCode } from './helpers.js'
 import { createOAuthState, oauthHandle } from './oauth/setup.js'
 import { Outbox } from './outbox.js'
-import { RateLimiter } from './rate-limit.js'
+import { checkRateLimitOptions } from './rate-limit.js'
 import { applySeed, loadSeed } from './seed.js'
 import { buildServer } from './server.js'
 import { Store } from './store.js'
@@ -40,12 +40,7 @@ export function validateOptions (o: EmulatorOptions): void {
   if (o.clock !== undefined && typeof o.clock !== 'function') throw new TypeError('"clock" option must be a function returning ms since the epoch')
   if (o.dataFile !== undefined && (typeof o.dataFile !== 'string' || o.dataFile === '')) throw new TypeError('"dataFile" option must be a file path')
   if (o.issuer !== undefined && (typeof o.issuer !== 'string' || o.issuer === '')) throw new TypeError('"issuer" option must be a non-empty string')
-  if (o.rateLimits !== undefined && o.rateLimits !== false && (typeof o.rateLimits !== 'object' || o.rateLimits === null)) {
-    throw new TypeError('"rateLimits" option must be false or an object')
-  }
-  const extra = o.rateLimits === undefined || o.rateLimits === false ? undefined : Object.keys(o.rateLimits).find((k) => k !== 'windowMs' && k !== 'limits')
-  if (extra !== undefined) throw new TypeError(`"rateLimits.${extra.slice(0, 64)}" is not an option (windowMs, limits)`)
-  if (o.rateLimits !== undefined && o.rateLimits !== false) void new RateLimiter(o.rateLimits) // checks windowMs and every bucket
+  checkRateLimitOptions(o.rateLimits)
 }
 
 /** Every option of the emulator: the type keeps this list and {@link EmulatorOptions} the same. */

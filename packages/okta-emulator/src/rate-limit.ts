@@ -7,6 +7,25 @@ import type { RateLimitBucket, RateLimitOptions } from './types.js'
 /** Okta-like default limits per minute. */
 export const DEFAULT_LIMITS: Readonly<Record<RateLimitBucket, number>> = { users: 600, user: 2000, factors: 1000, verify: 1000 }
 
+/** Checks the `rateLimits` option (TypeError naming the bad part) and returns its window and limits per bucket. */
+export function checkRateLimitOptions (options: false | RateLimitOptions | undefined): { windowMs: number, limits: Record<RateLimitBucket, number> } {
+  if (options !== undefined && options !== false && (typeof options !== 'object' || options === null)) {
+    throw new TypeError('"rateLimits" option must be false or an object')
+  }
+  const o = options === false || options === undefined ? {} : options
+  const extra = Object.keys(o).find((k) => k !== 'windowMs' && k !== 'limits')
+  if (extra !== undefined) throw new TypeError(`"rateLimits.${extra.slice(0, 64)}" is not an option (windowMs, limits)`)
+  const windowMs = o.windowMs ?? 60_000
+  if (!Number.isInteger(windowMs) || windowMs <= 0) throw new TypeError('"rateLimits.windowMs" option must be a positive integer')
+  const limits = { ...DEFAULT_LIMITS }
+  for (const [k, v] of Object.entries(o.limits ?? {})) {
+    if (!(k in DEFAULT_LIMITS)) throw new TypeError(`"rateLimits.limits.${k}" is not a rate-limit bucket (users, user, factors, verify)`)
+    if (!Number.isInteger(v) || v < 0) throw new TypeError(`"rateLimits.limits.${k}" option must be a non-negative integer`)
+    limits[k as RateLimitBucket] = v
+  }
+  return { windowMs, limits }
+}
+
 /** What the headers of one response say. */
 export interface RateState { limit: number, remaining: number, reset: number, limited: boolean }
 
@@ -19,15 +38,9 @@ export class RateLimiter {
 
   constructor (options: false | RateLimitOptions | undefined) {
     this.enabled = options !== false
-    const o = options === false || options === undefined ? {} : options
-    this.windowMs = o.windowMs ?? 60_000
-    if (!Number.isInteger(this.windowMs) || this.windowMs <= 0) throw new TypeError('"rateLimits.windowMs" option must be a positive integer')
-    this.limits = { ...DEFAULT_LIMITS }
-    for (const [k, v] of Object.entries(o.limits ?? {})) {
-      if (!(k in DEFAULT_LIMITS)) throw new TypeError(`"rateLimits.limits.${k}" is not a rate-limit bucket (users, user, factors, verify)`)
-      if (!Number.isInteger(v) || v < 0) throw new TypeError(`"rateLimits.limits.${k}" option must be a non-negative integer`)
-      this.limits[k as RateLimitBucket] = v
-    }
+    const { windowMs, limits } = checkRateLimitOptions(options)
+    this.windowMs = windowMs
+    this.limits = limits
   }
 
   /** Counts one request in `bucket` at `now` and says whether it is over the limit. */

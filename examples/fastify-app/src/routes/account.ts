@@ -2,7 +2,7 @@
 // fresh code first (step-up), checked by the same okta-mfa strategy as the sign-in form.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { getMfaState, isRememberedMfa, mfaStateOf, userKeyOf, dropCachedFactors, revokeUserSessions } from 'passport-okta-mfa'
-import { currentUser, type AppContext } from '../context.js'
+import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
 import { UNAVAILABLE, failureText, isUpstreamFailure, retryAfter, messageFor, type FailInfo } from '../messages.js'
@@ -129,7 +129,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       await ctx.client.deleteFactor(await ctx.directory.oktaUserId(currentUser(request)), factor.id)
       dropCachedFactors(request) // the session's cached factor list (strategy, gateway) is stale now
       // A factor gone: every browser that remembered this user asks for a code again (best effort).
-      await ctx.devices?.forgetAll(currentUser(request)).catch(() => { request.log.warn('remembered devices not forgotten after a factor change') })
+      await forgetDevicesOf(ctx, request, currentUser(request))
     } catch (deleteErr) {
       if (!isUpstreamFailure(deleteErr)) throw deleteErr
       return await sendUnavailable(reply)

@@ -5,7 +5,7 @@ import type { UserFactor } from '@okta-mfa/client'
 import { outcomeOfError, readPasscode, settleRefusal } from '@okta-mfa/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { getMfaState, dropCachedFactors, isRememberedMfa, recordMfa, userKeyOf } from 'passport-okta-mfa'
-import { currentUser, type AppContext } from '../context.js'
+import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { DEMO_ISSUER } from '../demo.js'
 import { pendingTotp, startTotp, TOTP_TYPE } from '../enrollment.js'
@@ -130,8 +130,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     await ctx.mfaLimiter.succeed(userKey).catch(() => {})
     dropCachedFactors(request)
     recordMfa(request, { user, factorId: factor.id, method: 'form', now: ctx.clock() })
-    // A new active factor: every browser that remembered this user asks for a code again (best effort).
-    await ctx.devices?.forgetAll(user).catch(() => { request.log.warn('remembered devices not forgotten after a factor change') })
+    await forgetDevicesOf(ctx, request, user) // a new active factor
     await reply.redirect(hadMfa ? '/account/security?added=1' : '/mfa/done', 303)
   })
 
