@@ -42,6 +42,9 @@ for (const c of CHANNELS) {
     if (first.code !== second.code) {
       t.equal((await emuFetch(emu, 'POST', `${F}/${factorId}/lifecycle/activate`, { passCode: first.code })).body.errorCode, 'E0000068', 'a resend replaces the earlier code')
     }
+    const numeric = await emuFetch(emu, 'POST', `${F}/${factorId}/lifecycle/activate`, { passCode: Number(second.code) })
+    t.same([numeric.status, numeric.body.errorCauses[0].errorSummary], [400, 'passCode: Does not match required type string'], 'a number is a type error, as on verify')
+    t.equal((await emuFetch(emu, 'POST', `${F}/${factorId}/lifecycle/activate`, {})).body.errorCauses[0].errorSummary, 'passCode: The field cannot be left blank')
     t.equal((await emuFetch(emu, 'POST', `${F}/${factorId}/lifecycle/activate`, { passCode: second.code })).body.status, 'ACTIVE')
 
     // Right after activation (no clock move): the enrollment code does not hold back the first challenge.
@@ -117,6 +120,7 @@ await t.test("an email factor goes to the user's primary or secondary address on
   for (const stranger of ['stranger@example.org', `${'a'.repeat(90)}@example.org`]) {
     const r = await enroll(stranger)
     t.same([r.status, r.body.errorCode], [400, 'E0000001'], stranger.slice(0, 20))
+    if (stranger.length <= 100) t.same([r.body.errorSummary, r.body.errorCauses], ['Api validation failed: Only verified primary or secondary email can be enrolled.', []], "Okta's documented answer")
     t.notMatch(JSON.stringify(r.body), stranger, 'the address is not echoed')
   }
   t.equal((await enroll(`${'a'.repeat(90)}@example.com`)).body.errorCauses[0].errorSummary, 'email: Does not match required pattern', 'over 100 characters')

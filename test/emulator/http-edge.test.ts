@@ -5,6 +5,7 @@
 // with Allow) and to media types it does not take (400 E0000021), and the OAuth form of every
 // refusal at the token endpoint.
 import t from 'tap'
+import { connect } from 'node:net'
 import { request } from 'undici'
 import { emuFetch, userWithTotp, withEmulator } from '../helpers/emulator.js'
 
@@ -62,6 +63,36 @@ await t.test('headers and envelope on every response', async (t) => {
   const { userId } = await userWithTotp(emu)
   const noFactor = await emuFetch(emu, 'GET', `/api/v1/users/${userId}/factors/ost000000000000none`)
   t.equal(noFactor.body.errorSummary, 'Not found: Resource not found: ost000000000000none (UserFactor)')
+  for (const path of ['/api/v1/users/%E0%A4%A', `/api/v1/users/${'x'.repeat(600)}`]) {
+    t.equal((await emuFetch(emu, 'GET', path)).body.errorSummary, `Not found: Resource not found: ${path} (Path)`, 'an undecodable or over-long id names the path, as any unknown path')
+  }
+})
+
+await t.test("HTTP that Node's parser refuses gets Okta's envelope and headers, not the framework's", async (t) => {
+  const emu = await withEmulator(t)
+  const { port } = new URL(emu.url)
+  const rawAnswer = async (request: string): Promise<string> => await new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.end(request))
+    let text = ''
+    socket.setEncoding('utf8').on('data', (chunk: string) => { text += chunk }).on('end', () => resolve(text)).on('error', reject)
+  })
+  const ors = Array.from({ length: 400 }, (_, i) => `id eq "00u${String(i).padStart(17, '0')}"`).join(' or ')
+  const cases: Array<[string, number]> = [
+    [`GET /api/v1/users?search=${encodeURIComponent(ors)} HTTP/1.1\r\nHost: x\r\nAuthorization: SSWS test-token\r\n\r\n`, 431],
+    [`GET /api/v1/users HTTP/1.1\r\nHost: x\r\nCookie: ${'c'.repeat(20_000)}\r\n\r\n`, 431],
+    ['POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 400],
+  ]
+  for (const [request, status] of cases) {
+    const answer = await rawAnswer(request)
+    const [head = '', body = ''] = answer.split('\r\n\r\n')
+    t.match(head, new RegExp(`^HTTP/1.1 ${status} `), `${request.slice(0, 30)}: ${status}`)
+    for (const h of ['content-type: application/json', 'x-okta-request-id: ', 'date: ', 'x-rate-limit-limit: ', 'x-rate-limit-remaining: ', 'x-rate-limit-reset: ']) t.ok(head.toLowerCase().includes(h), h)
+    const parsed = JSON.parse(body)
+    t.ok(isEnvelope(parsed), 'the five-field envelope')
+    t.same([parsed.errorCode, parsed.errorSummary], ['E0000020', 'Bad request.'])
+    t.notOk(answer.includes('statusCode'), "not the framework's own body")
+  }
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users')).status, 200, 'the emulator goes on serving')
 })
 
 await t.test('bad input never gets a 5xx', async (t) => {

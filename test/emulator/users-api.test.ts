@@ -18,6 +18,9 @@ await t.test('create: statuses, duplicates, lookups', async (t) => {
   const mk = (login: string, query = '', credentials?: unknown) =>
     emuFetch(emu, 'POST', `/api/v1/users${query}`, { profile: { login, email: login, firstName: 'F', lastName: 'L' }, ...(credentials === undefined ? {} : { credentials }) })
   t.equal((await mk('staged@example.com', '?activate=false')).body.status, 'STAGED')
+  // Okta's Spring parameters: a boolean in any case, or on/off, yes/no, 1/0 (Python's requests sends False).
+  for (const [i, spelling] of ['False', 'FALSE', '0', 'no', 'off'].entries()) t.equal((await mk(`staged${i}@example.com`, `?activate=${spelling}`)).body.status, 'STAGED', `activate=${spelling}`)
+  t.equal((await mk('prov-true@example.com', '?activate=TRUE')).body.status, 'PROVISIONED', 'activate=TRUE')
   const provisioned = await mk('prov@example.com')
   t.equal(provisioned.body.status, 'PROVISIONED')
   t.match(provisioned.body.created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/, 'timestamps in whole seconds, as real orgs send them')

@@ -48,10 +48,20 @@ export function isObject (v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-/** Query flag parsing as Okta does it: 'true'/'false', anything else uses the default. */
+const TRUE_WORDS: ReadonlySet<string> = new Set(['true', 'on', 'yes', '1'])
+const FALSE_WORDS: ReadonlySet<string> = new Set(['false', 'off', 'no', '0'])
+
+/**
+ * A query flag. Okta's API is a Spring application, whose boolean parameters take `true`/`false` in any case (and
+ * `on`/`off`, `yes`/`no`, `1`/`0`): `?activate=False`, as Python's `requests` writes it, is false. Any other value
+ * uses the default (this project's choice; Okta does not document its answer).
+ */
 export function flag (v: unknown, dflt: boolean): boolean {
-  if (v === 'true' || v === true) return true
-  if (v === 'false' || v === false) return false
+  if (typeof v === 'boolean') return v
+  if (typeof v !== 'string' || v.length > 16) return dflt
+  const word = v.trim().toLowerCase()
+  if (TRUE_WORDS.has(word)) return true
+  if (FALSE_WORDS.has(word)) return false
   return dflt
 }
 

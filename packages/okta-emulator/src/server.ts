@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { ssws } from './auth.js'
+import { clientErrorAnswer } from './client-error.js'
 import { authorizeApi, isOAuthHeader } from './oauth/resource.js'
 import { scopeFor, type UsersScope } from './oauth/scopes.js'
 import type { OAuthState } from './oauth/state.js'
@@ -50,8 +51,8 @@ export interface ServerSettings {
   bodyLimit: number
 }
 
-/** Maps any error to the Okta error the client sees. */
-export function toOktaError (err: unknown, bodyLimit: number): OktaError {
+/** Maps any error to the Okta error the client sees; `path` names the request's path in a 404. */
+export function toOktaError (err: unknown, bodyLimit: number, path = ''): OktaError {
   if (err instanceof OktaError) return err
   const e = err as Partial<FastifyError>
   switch (e.code) {
@@ -61,7 +62,7 @@ export function toOktaError (err: unknown, bodyLimit: number): OktaError {
       return unsupportedMediaType()
     case 'FST_ERR_BAD_URL':
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return notFound('path', 'Path')
+      return notFound(path, 'Path')
     default:
       if (typeof e.code === 'string' && e.code.startsWith('FST_ERR_CTP')) return malformedBody()
   }
@@ -101,33 +102,48 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
     bodyLimit: settings.bodyLimit,
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     // Undecodable paths and over-long ids never reach onRequest: stamp the headers here too.
-    frameworkErrors: (err, _req, reply: FastifyReply) => {
+    frameworkErrors: (err, req, reply: FastifyReply) => {
       stamp(reply, 'user')
-      const e = toOktaError(err, settings.bodyLimit)
+      const e = toOktaError(err, settings.bodyLimit, req.url.split('?')[0])
       void reply.code(e.status).send(e.toBody())
+    },
+    // HTTP that Node's parser refuses (a header block over its limit, a bad Content-Length) never becomes a request:
+    // answer it in Okta's error form too, with Okta's headers.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return
+      if (socket.writable) socket.write(clientErrorAnswer(err.code, stampHeaders(ctx.clock(), 'user').headers))
+      socket.destroy()
     },
   })
   const limiter = new RateLimiter(settings.rateLimits)
   const checkAuth = ssws(settings.token)
   /** Adds Okta's per-response headers and counts the request; returns whether it is over the limit. */
-  const stamp = (reply: FastifyReply, bucket: RateLimitBucket): boolean => {
-    const now = ctx.clock()
+  /** Okta's per-response headers at `now`, counting the request in `bucket`; `limited` when it is over the limit. */
+  const stampHeaders = (now: number, bucket: RateLimitBucket): { headers: Record<string, string | number>, limited: boolean } => {
     const rate = limiter.hit(bucket, now)
-    // Okta's exact `Content-Type: application/json` (no charset parameter, as real orgs send it):
-    // with a serializer of its own on the reply, Fastify leaves the header as set here.
+    return {
+      headers: {
+        // Okta's exact `Content-Type: application/json` (no charset parameter, as real orgs send it).
+        'content-type': 'application/json',
+        'x-okta-request-id': `${REQUEST_ID_PREFIX}${(++requestSeq).toString(36)}`,
+        date: httpDate(now),
+        'x-rate-limit-limit': rate.limit,
+        'x-rate-limit-remaining': rate.remaining,
+        'x-rate-limit-reset': rate.reset,
+        // Sent by real orgs on every API response (see the recorded captures).
+        'accept-ch': 'Sec-CH-UA-Platform-Version',
+        'referrer-policy': 'strict-origin-when-cross-origin',
+      },
+      limited: rate.limited,
+    }
+  }
+  /** Adds Okta's per-response headers and counts the request; returns whether it is over the limit. */
+  const stamp = (reply: FastifyReply, bucket: RateLimitBucket): boolean => {
+    const { headers, limited } = stampHeaders(ctx.clock(), bucket)
+    // With a serializer of its own on the reply, Fastify leaves the content type as set here.
     reply.serializer(JSON.stringify)
-    reply.headers({
-      'content-type': 'application/json',
-      'x-okta-request-id': `${REQUEST_ID_PREFIX}${(++requestSeq).toString(36)}`,
-      date: httpDate(now),
-      'x-rate-limit-limit': rate.limit,
-      'x-rate-limit-remaining': rate.remaining,
-      'x-rate-limit-reset': rate.reset,
-      // Sent by real orgs on every API response (see the recorded captures).
-      'accept-ch': 'Sec-CH-UA-Platform-Version',
-      'referrer-policy': 'strict-origin-when-cross-origin',
-    })
-    return rate.limited
+    reply.headers(headers)
+    return limited
   }
 
   app.removeAllContentTypeParsers()

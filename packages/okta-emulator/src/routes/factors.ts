@@ -116,7 +116,8 @@ function buildFactor (ctx: Ctx, user: UserRecord, body: Record<string, unknown>)
       if (email.length > MAX_FACTOR_EMAIL || !EMAILISH.test(email)) throw validationError('factorEnrollRequest', 'email: Does not match required pattern')
       // Okta's schema: the user's primary or secondary email address, nothing else.
       const own = [user.profile['email'], user.profile['secondEmail']].filter((e): e is string => typeof e === 'string').map((e) => e.toLowerCase())
-      if (!own.includes(email.toLowerCase())) throw validationError('factorEnrollRequest', "email: Must be the user's primary or secondary email address.")
+      // Okta's documented answer ("Invalid email address response" of its Factors reference): no cause.
+      if (!own.includes(email.toLowerCase())) throw new OktaError(400, 'E0000001', 'Api validation failed: Only verified primary or secondary email can be enrolled.')
       f.profile = { email }
       break
     }
@@ -213,6 +214,7 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
     }
     activationThrottle(f, now)
     const passCode = objectBody(req)['passCode']
+    if (passCode !== undefined && passCode !== null && typeof passCode !== 'string') throw validationError('factorActivateRequest', 'passCode: Does not match required type string')
     if (typeof passCode !== 'string' || passCode === '') throw validationError('factorActivateRequest', 'passCode: The field cannot be left blank')
     let ok = false
     if (f.factorType === 'token:software:totp') {
