@@ -102,6 +102,27 @@ await t.test('settleRefusal: an unjudged refusal gives its attempt back, a judge
   const failing = new AttemptLimiter({ maxAttempts: 3, store: { ...{ increment: memory.increment.bind(memory), reset: memory.reset.bind(memory), get: memory.get.bind(memory) }, decrement: async () => { throw new Error('down') } } })
   t.equal((await settleRefusal(out('FACTOR_NOT_FOUND'), failing, 'ada', await failing.consume('ada'))).code, 'FACTOR_NOT_FOUND', 'a failing decrement is not an error')
   t.equal(await count(failing), 2, 'and leaves the attempt counted')
+
+  // A refund answers for the window that counted the attempt: Okta's late answer never frees one of the next window.
+  let now = 1_000_000
+  const clock = (): number => now
+  const windowed = new AttemptLimiter({ maxAttempts: 4, windowMs: 900_000, clock, store: new MemoryAttemptStore({ clock }) })
+  for (let i = 0; i < 3; i++) await windowed.consume('eve')
+  const inFlight = await windowed.consume('eve')
+  now += 900_001
+  for (let i = 0; i < 4; i++) t.ok((await windowed.consume('eve')).allowed, `window 2, code ${i + 1}`)
+  await settleRefusal(out('FACTOR_NOT_FOUND'), windowed, 'eve', inFlight)
+  t.notOk((await windowed.consume('eve')).allowed, 'the late refund of window 1 frees no fifth code in window 2')
+  now += 900_001
+  const early = await windowed.consume('eve')
+  now += 899_500
+  await settleRefusal(out('FACTOR_NOT_FOUND'), windowed, 'eve', early)
+  t.equal((await windowed.store.get(attemptKey('mfa', 'eve'), now))?.count, 1, 'within a second of the end: dropped, the attempt stays counted')
+  now += 1000
+  const fresh = await windowed.consume('eve')
+  now += 898_000
+  await settleRefusal(out('FACTOR_NOT_FOUND'), windowed, 'eve', fresh)
+  t.equal((await windowed.store.get(attemptKey('mfa', 'eve'), now))?.count ?? 0, 0, 'earlier in its window: given back')
 })
 
 await t.test('the limiter: decisions, hashed keys, default below the Okta lockout, fail closed', async (t) => {
@@ -109,10 +130,10 @@ await t.test('the limiter: decisions, hashed keys, default below the Okta lockou
   const store = new MemoryAttemptStore({ clock: () => now })
   const limiter = new AttemptLimiter({ store, maxAttempts: 2, windowMs: 10_000, clock: () => now })
   t.same(await limiter.check('k'), { allowed: true, retryAfterSeconds: 0, remaining: 2 })
-  t.same(await limiter.fail('k'), { allowed: true, retryAfterSeconds: 0, remaining: 1 })
+  t.same(await limiter.fail('k'), { allowed: true, retryAfterSeconds: 0, remaining: 1, resetAt: 1_010_000 }, 'the window ends 10 s after its first attempt')
   now += 4_000
-  t.same(await limiter.fail('k'), { allowed: false, retryAfterSeconds: 6, remaining: 0 })
-  t.same(await limiter.consume('k'), { allowed: false, retryAfterSeconds: 6, remaining: 0 })
+  t.same(await limiter.fail('k'), { allowed: false, retryAfterSeconds: 6, remaining: 0, resetAt: 1_010_000 })
+  t.same(await limiter.consume('k'), { allowed: false, retryAfterSeconds: 6, remaining: 0, resetAt: 1_010_000 })
   now += 6_000
   t.same(await limiter.check('k'), { allowed: true, retryAfterSeconds: 0, remaining: 2 }, 'the window ended')
   await limiter.consume('k')
@@ -143,10 +164,10 @@ await t.test('the memory store is capped, and a flood of fresh keys cannot reset
   }
   t.equal(store.size, 1000, 'never more than maxKeys counters')
   t.equal(refused, 5000 - 999, 'new keys past the cap are refused (fail closed), not let through uncounted')
-  t.same(await limiter.consume('victim'), { allowed: true, retryAfterSeconds: 60, remaining: 0 }, "the victim's counter kept counting: 4th attempt")
+  t.match(await limiter.consume('victim'), { allowed: true, retryAfterSeconds: 60, remaining: 0 }, "the victim's counter kept counting: 4th attempt")
   t.equal((await limiter.consume('victim')).allowed, false, 'and the 5th is refused')
   now += 60_000
-  t.same(await limiter.consume('newcomer'), { allowed: true, retryAfterSeconds: 0, remaining: 3 }, 'once windows end, expired counters make room')
+  t.match(await limiter.consume('newcomer'), { allowed: true, retryAfterSeconds: 0, remaining: 3 }, 'once windows end, expired counters make room')
   t.ok(store.size <= 1000)
 })
 

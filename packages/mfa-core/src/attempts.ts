@@ -29,7 +29,15 @@ export interface AttemptDecision {
   retryAfterSeconds: number
   /** Attempts left in this window after this one. */
   remaining: number
+  /** When the window this decision counted in ends, in ms of the limiter's clock; absent when nothing is counted. */
+  resetAt?: number | undefined
 }
+
+/**
+ * A refund this close to the end of its window (ms) is dropped: the store may see it after the window ended, in the
+ * next one. The attempt then stays counted in a window that is over anyway (the safe side).
+ */
+const REFUND_MARGIN_MS = 1000
 
 /**
  * The failed verifications after which Okta locks a user out in many orgs' policies, and in the emulator.
@@ -99,7 +107,7 @@ export class AttemptLimiter {
     const retryAfterSeconds = Math.max(1, Math.ceil((count.resetAt - now) / 1000))
     const allowed = allowedWhenAt ? count.count <= this.maxAttempts : count.count < this.maxAttempts
     const remaining = Math.max(0, this.maxAttempts - count.count)
-    return { allowed, retryAfterSeconds: allowed && remaining > 0 ? 0 : retryAfterSeconds, remaining }
+    return { allowed, retryAfterSeconds: allowed && remaining > 0 ? 0 : retryAfterSeconds, remaining, resetAt: count.resetAt }
   }
 
   /**
@@ -154,12 +162,16 @@ export class AttemptLimiter {
 
   /**
    * Takes back one counted attempt that Okta refused without judging the code (an unknown or inactive factor), so
-   * that only wrong codes use up the limit. A no-op with a store that has no `decrement`.
+   * that only wrong codes use up the limit. A no-op with a store that has no `decrement`. With the `decision` that
+   * counted the attempt, only into the window it was counted in: once that window has ended (or is within a second
+   * of it), the refund is dropped, so a late answer from Okta never frees an attempt of the next window.
    */
-  async refund (key: string): Promise<void> {
+  async refund (key: string, decision?: AttemptDecision): Promise<void> {
     const k = this.#keyOf(key)
     if (this.store.decrement === undefined) return
-    try { await this.store.decrement(k, this.#clock()) } catch (err) { throw asStoreUnavailable(err) }
+    const now = this.#clock()
+    if (decision?.resetAt !== undefined && now >= decision.resetAt - REFUND_MARGIN_MS) return
+    try { await this.store.decrement(k, now) } catch (err) { throw asStoreUnavailable(err) }
   }
 
   /** Clears the counter after a successful attempt. */

@@ -66,7 +66,7 @@ function neverJudged (error: MfaError): boolean {
  */
 export async function settleRefusal (error: MfaError, limiter: AttemptLimiter | undefined, key: string, decision: AttemptDecision | undefined): Promise<MfaError> {
   if (decision !== undefined && limiter !== undefined && neverJudged(error)) {
-    await limiter.refund(key).catch(() => {})
+    await limiter.refund(key, decision).catch(() => {})
     return error
   }
   return countedOutcome(error, decision)
