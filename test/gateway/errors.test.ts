@@ -234,6 +234,28 @@ await t.test('variables: a bad value is BAD_USER_INPUT naming it; an undefined o
     t.notMatch(JSON.stringify(res.body), /739104/, 'the value is not in the answer')
   }
   t.equal((await gql(ada, 'mutation($c: String) { verifyFactor(factorId: "x", passCode: $c) { result } }', { c: 123456 })).body.errors?.[0]?.extensions.field, 'c')
+  // A secret holding "; " or a reason's own words, beside a mistyped field: graphql-js's reason is kept, the value is not.
+  const enroll = 'mutation($i: EnrollFactorInput!) { enrollFactor(input: $i) { factor { id } } }'
+  for (const [variables, reason] of [
+    [{ i: { factorType: 'QUESTION', question: 'disliked_food', answer: 'my secret; brussels sprouts', extra: 1 } }, 'Field "extra" is not defined by type "EnrollFactorInput".'],
+    [{ i: { factorType: 'SMS', phoneNumber: '+1 555; 555 0123', phone: '+15555550199' } }, 'Field "phone" is not defined by type "EnrollFactorInput".'],
+    [{ i: { factorType: 'QUESTION', answer: 'x; Field "a" is not defined by type "B". sprouts', extra: 1 } }, 'Field "extra" is not defined by type "EnrollFactorInput".'],
+    [{ i: { factorType: 'QUESTION', answer: ['a; String cannot represent a non string value: sprouts'] } }, 'String cannot represent a non string value.'],
+    [{ i: { factorType: 'QUESTION; Value "sprouts" does not exist in "X" enum.' } }, 'Value does not exist in "FactorType" enum.'],
+  ] as const) {
+    const res = await gql(ada, enroll, variables)
+    expectCode(t, res, 'BAD_USER_INPUT', reason)
+    const messages = (res.body.errors ?? []).map((e: { message: string }) => e.message)
+    t.ok(messages.length > 0 && messages.every((m: string) => m.startsWith('Variable "$i" got an invalid value')), 'the variable is named')
+    t.ok(messages.some((m: string) => m.endsWith(reason)), `graphql-js's reason is kept: ${reason}`)
+    t.notMatch(JSON.stringify(res.body), /sprouts|555|secret/, 'nothing of the values comes back')
+  }
+  // The same values written into the document as literals.
+  for (const literal of ['"+15555550123"', '["my secret answer"]', '{ factorType: QUESTION, answer: 5 }']) {
+    const res = await gql(ada, `mutation { enrollFactor(input: ${literal}) { factor { id } } }`, {})
+    expectCode(t, res, 'GRAPHQL_VALIDATION_FAILED', literal)
+    t.notMatch(JSON.stringify(res.body), /555|secret|answer: 5/, `${literal}: the literal is not repeated`)
+  }
 
   for (const [what, query] of [
     ['an undefined variable', 'mutation { removeFactor(factorId: $f) { removedFactorId } }'],
@@ -296,6 +318,27 @@ await t.test('refusals that never judge a code use no attempt: a factor not acti
   const missing = await gql(bob, OPS.verify, { factorId: pendingId })
   expectCode(t, missing, 'PASSCODE_MISSING', 'no passcode for a TOTP factor')
   t.equal(missing.body.errors?.[0]?.extensions.field, 'passCode')
+  // The wrong kind of secret for the user's own factor: the same BAD_USER_INPUT, naming the secret the factor takes,
+  // whether or not a factor list is cached in the session; a blank answer is refused before it uses an attempt.
+  const question = await gql(bob, OPS.enroll, { input: { factorType: 'QUESTION', question: 'disliked_food', answer: 'mayonnaise' } })
+  const questionId = question.body.data?.enrollFactor.factor.id as string
+  t.ok(questionId, JSON.stringify(question.body.errors))
+  for (const cached of [false, true]) {
+    if (cached) t.equal((await gql(bob, OPS.factors)).body.data?.factors.length, 2, 'the factor list is now cached in the session')
+    const toQuestion = await gql(bob, OPS.verify, { factorId: questionId, passCode: '123456' })
+    expectCode(t, toQuestion, 'BAD_USER_INPUT', `a passcode to a question factor (cached: ${String(cached)})`)
+    t.equal(toQuestion.body.errors?.[0]?.extensions.field, 'answer', 'names the answer')
+    const toTotp = await gql(bob, byAnswer, { f: pendingId, a: 'an answer' })
+    expectCode(t, toTotp, 'BAD_USER_INPUT', `an answer to a TOTP factor (cached: ${String(cached)})`)
+    t.equal(toTotp.body.errors?.[0]?.extensions.field, 'passCode', 'names the passcode')
+    const blank = await gql(bob, byAnswer, { f: questionId, a: '   ' })
+    expectCode(t, blank, 'BAD_USER_INPUT', `a blank answer (cached: ${String(cached)})`)
+    t.equal(blank.body.errors?.[0]?.extensions.field, 'answer')
+  }
+  const noAnswer = await gql(bob, 'mutation N($f: ID!) { verifyFactor(factorId: $f) { result } }', { f: questionId })
+  expectCode(t, noAnswer, 'PASSCODE_MISSING', 'no answer for a question factor')
+  t.same([noAnswer.body.errors?.[0]?.extensions.field, noAnswer.body.errors?.[0]?.message], ['answer', 'Enter the answer to your security question.'])
+  t.notOk((await store.get(attemptKey('mfa', 'bob@example.com'), Date.now()))?.count, 'none of these used an attempt')
   // The factor id is required: an empty one is no factor, never "the user's only one".
   expectCode(t, await gql(bob, OPS.verify, { factorId: '', passCode: totp(secret, emu.clock.now() + 30_000) }), 'FACTOR_NOT_FOUND', 'an empty factor id with the right code')
   const wrong = await gql(bob, OPS.verify, { factorId: pendingId, passCode: wrongCode(secret, emu.clock.now() + 30_000) })

@@ -34,18 +34,49 @@ const TRANSPORT: Readonly<Record<string, GatewayErrorCode>> = {
  * (undefined, unused, duplicated, non-input type, wrong position): GRAPHQL_VALIDATION_FAILED.
  */
 const VARIABLE_VALUE = /^Variable "\$([_A-Za-z][_0-9A-Za-z]*)" (?:got invalid value .*?(?: at "([_A-Za-z][_0-9A-Za-z]*(?:\.[_A-Za-z][_0-9A-Za-z]*|\[[0-9]+\]){0,32})")?; |of required type "[^"]+" was not provided\.$|of non-null type "[^"]+" must not be null\.$)/s
+/** A GraphQL name (graphql-js names fields and types in its reasons; nothing else of the client's gets through). */
+const NAME = '[_A-Za-z][_0-9A-Za-z]{0,127}'
+/** A type as graphql-js prints it in a reason (`String!`, `[ID!]`). */
+const TYPE = '[_0-9A-Za-z!\\[\\]]{1,128}'
 /**
- * A variable error without the value the client sent, which may be a passcode or an answer: graphql-js repeats it
- * after "got invalid value" and at the end of a scalar's reason ("…cannot represent a non string value: 123456"),
- * as it does for a literal written in the document.
+ * graphql-js's reasons for a variable's value that carry no value, anchored at the end of the message, with the place
+ * in the variable (` at "input.answer"`) before them. Anchored at the end, a value that itself contains "; " or a
+ * reason's words cannot move where the reason starts: the alternatives match nothing but names and types.
+ */
+const PLAIN_REASON = new RegExp(`(?: at "${NAME}(?:\\.${NAME}|\\[[0-9]{1,9}\\]){0,32}")?; (Field "${NAME}" is not defined by type "${NAME}"\\.|` +
+  `Field "${NAME}" of required type "${TYPE}" was not provided\\.|Expected type "${NAME}" to be an object\\.|` +
+  `Expected non-nullable type "${TYPE}" not to be null\\.|Expected type "${NAME}"\\.)$`)
+/** A built-in scalar's or an enum's reason, which ends with the value: only its words before the value are kept. */
+const SCALAR_REASON = new RegExp(`; ((?:String|Int|Float|Boolean|ID) cannot represent [a-z0-9 -]{0,40}?value|Enum "${NAME}" cannot represent [a-z -]{0,40}?value): `)
+/** The end of an enum's refusal of a string that is none of its values (`Value "<value>" does not exist in "E" enum.`). */
+const ENUM_REASON_END = new RegExp(`" does not exist in ("${NAME}") enum\\.$`)
+
+/**
+ * A variable error without the value the client sent, which may be a passcode, an answer or a phone number:
+ * graphql-js writes it after "got invalid value" (and again at the end of a scalar's reason). The message is rebuilt
+ * from the variable's name and graphql-js's reason; a reason it does not know is left out.
  */
 function withoutValues (text: string): string {
-  return withoutLiteral(text.replace(/^(Variable "\$[_A-Za-z][_0-9A-Za-z]*") got invalid value .*?((?: at "[^"]*")?; )/s, '$1 got an invalid value$2'))
+  const head = /^(Variable "\$[_A-Za-z][_0-9A-Za-z]*") got invalid value /.exec(text)
+  if (head === null) return text
+  const plain = PLAIN_REASON.exec(text)
+  if (plain !== null) return `${head[1]!} got an invalid value; ${plain[1]!}`
+  const scalar = SCALAR_REASON.exec(text)
+  if (scalar !== null) return `${head[1]!} got an invalid value; ${scalar[1]!}.`
+  const enumEnd = text.includes('; Value "') ? ENUM_REASON_END.exec(text) : null
+  if (enumEnd !== null) return `${head[1]!} got an invalid value; Value does not exist in ${enumEnd[1]!} enum.`
+  return `${head[1]!} got an invalid value.`
 }
 
-/** A scalar's or enum's refusal without the value, which may be a passcode written into the document itself. */
+/**
+ * A document's refusal of a literal without the literal, which may be a passcode, an answer or a phone number written
+ * into the document itself: graphql-js's "Expected value of type "T", found <literal>…" and a scalar's or enum's
+ * "…cannot represent … value: <literal>".
+ */
 function withoutLiteral (text: string): string {
-  return text.replace(/(cannot represent [^:;]*?value)s?: .*$/s, '$1.')
+  return text
+    .replace(/^(Expected value of type "[^"]{1,128}"), found [\s\S]*$/, '$1.')
+    .replace(/(cannot represent [^:;]*?value)s?: [\s\S]*$/, '$1.')
 }
 
 /** graphql-js stops coercing variables after 50 errors with this message. */
@@ -87,7 +118,8 @@ function argumentAtFault (node: ASTNode | undefined, cause: unknown): string {
   const name = node.name.value
   const args = new Set((node.arguments ?? []).map((a) => a.name.value))
   const named = oktaCauseField(cause)
-  if (named !== undefined && args.has(named)) return named
+  // A verify's secret is named even when the document left it out: it is the one the factor takes.
+  if (named !== undefined && (args.has(named) || (name === 'verifyFactor' && (named === 'answer' || named === 'passCode')))) return named
   if (named !== undefined && args.has('input') && INPUT_FIELDS.has(named)) return `input.${named}`
   if (name === 'verifyFactor' && args.has('answer') && !args.has('passCode')) return 'answer'
   return MAIN_ARGUMENT[name] ?? name

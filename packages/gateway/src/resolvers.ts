@@ -28,7 +28,7 @@ function secretMissing (err: unknown): MfaError | undefined {
   if (outcome?.code !== 'BAD_USER_INPUT') return undefined // a factor not activated yet keeps its own outcome
   const causes = Array.isArray(e.errorCauses) ? e.errorCauses as Array<{ errorSummary?: unknown }> : []
   const field = causes.some((c) => /^answer\b/i.test(String(c?.errorSummary ?? '').slice(0, 100))) ? 'answer' : 'passCode'
-  return new MfaError('PASSCODE_MISSING', { field }, undefined, { cause: err })
+  return new MfaError('PASSCODE_MISSING', { field }, field === 'answer' ? 'Enter the answer to your security question.' : undefined, { cause: err })
 }
 
 /** GraphQL `MfaStatus` of a state. */

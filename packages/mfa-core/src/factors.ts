@@ -14,11 +14,14 @@ export const ANSWER_FACTOR_TYPES: ReadonlySet<string> = new Set(['question'])
 export type FactorSelection =
   | { ok: true, factor: OktaFactorLike }
   | { ok: false, code: 'FACTOR_NOT_FOUND' | 'ENROLLMENT_REQUIRED' }
+  /** The user's own factor, sent the other kind of secret: `field` is the one it takes. */
+  | { ok: false, code: 'BAD_USER_INPUT', field: 'passCode' | 'answer' }
 
 /**
- * Picks the factor to verify: `requestedId` must be one of the user's own ACTIVE factors of a kind that takes
- * this secret (else FACTOR_NOT_FOUND; a pending one is ENROLLMENT_REQUIRED); without it, the user's ACTIVE TOTP
- * factor (none: ENROLLMENT_REQUIRED).
+ * Picks the factor to verify: `requestedId` must be one of the user's own ACTIVE factors (else FACTOR_NOT_FOUND; a
+ * pending one is ENROLLMENT_REQUIRED) of a kind that takes this secret (a passcode sent to a question factor, or an
+ * answer to a code factor, is BAD_USER_INPUT naming the secret it takes, as Okta's own refusal is; a factor that
+ * takes neither is FACTOR_NOT_FOUND); without it, the user's ACTIVE TOTP factor (none: ENROLLMENT_REQUIRED).
  *
  * @example
  * selectFactor(await client.listFactors(userId), undefined)
@@ -27,7 +30,12 @@ export function selectFactor (factors: readonly OktaFactorLike[], requestedId: s
   const kinds = secret === 'answer' ? ANSWER_FACTOR_TYPES : PASSCODE_FACTOR_TYPES
   if (requestedId !== undefined) {
     const factor = factors.find((f) => f.id === requestedId)
-    if (factor === undefined || !kinds.has(factor.factorType)) return { ok: false, code: 'FACTOR_NOT_FOUND' }
+    if (factor === undefined) return { ok: false, code: 'FACTOR_NOT_FOUND' }
+    if (!kinds.has(factor.factorType)) {
+      if (secret === 'answer' && PASSCODE_FACTOR_TYPES.has(factor.factorType)) return { ok: false, code: 'BAD_USER_INPUT', field: 'passCode' }
+      if (secret === 'passCode' && ANSWER_FACTOR_TYPES.has(factor.factorType)) return { ok: false, code: 'BAD_USER_INPUT', field: 'answer' }
+      return { ok: false, code: 'FACTOR_NOT_FOUND' }
+    }
     if (factor.status !== 'ACTIVE') return { ok: false, code: 'ENROLLMENT_REQUIRED' }
     return { ok: true, factor }
   }
@@ -35,11 +43,20 @@ export function selectFactor (factors: readonly OktaFactorLike[], requestedId: s
   return factor === undefined ? { ok: false, code: secret === 'answer' ? 'FACTOR_NOT_FOUND' : 'ENROLLMENT_REQUIRED' } : { ok: true, factor }
 }
 
-/** {@link selectFactor}, throwing the refusal. @throws MfaError FACTOR_NOT_FOUND or ENROLLMENT_REQUIRED. */
+/** {@link selectFactor}, throwing the refusal. @throws MfaError FACTOR_NOT_FOUND, ENROLLMENT_REQUIRED or BAD_USER_INPUT. */
 export function requireFactor (factors: readonly OktaFactorLike[], requestedId: string | undefined, secret: 'passCode' | 'answer' = 'passCode'): OktaFactorLike {
   const selected = selectFactor(factors, requestedId, secret)
-  if (!selected.ok) throw new MfaError(selected.code)
+  if (!selected.ok) throw selectionError(selected)
   return selected.factor
+}
+
+/** The error of a refused {@link selectFactor}, naming the field at fault. */
+export function selectionError (selected: Exclude<FactorSelection, { ok: true }>): MfaError {
+  if (selected.code === 'BAD_USER_INPUT') {
+    const takes = selected.field === 'answer' ? 'the answer to its question' : 'a code, not an answer'
+    return new MfaError('BAD_USER_INPUT', { field: selected.field }, `This authenticator takes ${takes}.`)
+  }
+  return new MfaError(selected.code, selected.code === 'FACTOR_NOT_FOUND' ? { field: 'factorId' } : {})
 }
 
 /**

@@ -50,7 +50,8 @@ export function readFactorId (raw: unknown): string | undefined {
  */
 export function readAnswer (raw: unknown): string {
   // A code point is one or two UTF-16 units: the length check bounds the work before the count.
-  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 2 * MAX_ANSWER_LENGTH || codePoints(raw) > MAX_ANSWER_LENGTH) {
+  // A blank answer is no answer: refused here like an empty one, before it uses an attempt.
+  if (typeof raw !== 'string' || raw.trim().length === 0 || raw.length > 2 * MAX_ANSWER_LENGTH || codePoints(raw) > MAX_ANSWER_LENGTH) {
     throw new MfaError('BAD_USER_INPUT', { field: 'answer' }, `answer must be 1 to ${MAX_ANSWER_LENGTH} characters.`)
   }
   return raw

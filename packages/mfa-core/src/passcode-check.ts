@@ -3,7 +3,7 @@
 import type { RequestOptions, VerifyContext, VerifyFactorBody, VerifyRequestOptions } from '@okta-mfa/client'
 import type { AttemptDecision, AttemptLimiter } from './attempts.js'
 import { outcomeOfError } from './client-errors.js'
-import { selectFactor, type FactorSelection } from './factors.js'
+import { selectFactor, selectionError, type FactorSelection } from './factors.js'
 import { readAnswer, readFactorId, readPasscode } from './input.js'
 import type { MfaOktaClient, OktaFactorLike } from './okta-port.js'
 import { MfaError, type MfaOutcomeDetails } from './outcomes.js'
@@ -123,9 +123,9 @@ export async function checkPasscode (input: PasscodeCheckInput): Promise<Passcod
     } else {
       selected = selectFactor(await subject.factors(), factorId, secret)
       // A cached list may predate an enrollment made elsewhere: ask Okta before saying no.
-      if (!selected.ok) selected = selectFactor(await subject.factors({ fresh: true }), factorId, secret)
+      if (!selected.ok && selected.code !== 'BAD_USER_INPUT') selected = selectFactor(await subject.factors({ fresh: true }), factorId, secret)
     }
-    if (!selected.ok) throw new MfaError(selected.code, selected.code === 'FACTOR_NOT_FOUND' ? { field: 'factorId' } : {})
+    if (!selected.ok) throw selectionError(selected)
 
     if (limiter !== undefined) {
       decision = await limiter.consume(subject.userKey)
