@@ -141,6 +141,29 @@ void t.test('logins are percent-encoded into one path segment; queries are seria
   t.throws(() => client.listUsers({ limit: 0 }), { name: 'TypeError', message: /"limit" must be a positive integer/ })
 })
 
+void t.test('a key that is not an option of a method is a TypeError naming it, before anything is sent; so is a null options object', async (t) => {
+  const { agent, client } = mockOrg(t) // no interceptor: a call that went out would fail with OKTA_CONNECTION
+  const profile = { profile: { login: 'a@example.com', email: 'a@example.com' } }
+  const named = (key: string): RegExp => new RegExp(`^"${key}" is not a key of `)
+  // A misspelt filter would list every user of the org: refused at the call, not sent.
+  t.throws(() => client.listUsers({ serach: 'profile.login eq "b"' } as never), { name: 'TypeError', message: named('serach') })
+  t.throws(() => client.listUsers({ limit: 2 }, { timeout: 1 } as never), { name: 'TypeError', message: named('timeout') })
+  t.throws(() => client.listUsers(null as never), { name: 'TypeError', message: /listUsers query must be an object/ })
+  await t.rejects(client.createUser(profile, { activated: false } as never), { name: 'TypeError', message: named('activated') })
+  await t.rejects(client.createUser(profile, null as never), { name: 'TypeError', message: /createUser query must be an object/ })
+  await t.rejects(client.getUser('00u1', { timeout: 1 } as never), { name: 'TypeError', message: named('timeout') })
+  await t.rejects(client.getUser('00u1', null as never), { name: 'TypeError', message: /request options \("opts"\) must be an object/ })
+  await t.rejects(client.deleteFactor('00u1', 'ost1', { timeoutMs: 1 } as never), { name: 'TypeError', message: named('timeoutMs') })
+  await t.rejects(client.activateUser('00u1', { sendMail: false } as never), { name: 'TypeError', message: named('sendMail') })
+  await t.rejects(client.enrollFactor('00u1', { factorType: 'push', provider: 'OKTA' }, { activated: true } as never), { name: 'TypeError', message: named('activated') })
+  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }, { lifetime: 5 } as never), { name: 'TypeError', message: named('lifetime') })
+  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }, null as never), { name: 'TypeError', message: /verifyFactor query must be an object/ })
+  await t.rejects(client.verifyFactor('00u1', 'ost1', undefined, undefined, { ctx: {} } as never), { name: 'TypeError', message: named('ctx') })
+  await t.rejects(client.verifyFactor('00u1', 'ost1', undefined, undefined, null as never), { name: 'TypeError', message: /verifyFactor options/ })
+  await t.rejects(client.verifyFactor('00u1', 'ost1', undefined, undefined, { context: { ipAddress: '1.2.3.4' } } as never), { name: 'TypeError', message: named('ipAddress') })
+  agent.assertNoPendingInterceptors()
+})
+
 void t.test('verify sends the end user context, and an empty JSON body for a challenge', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   const seen: Array<{ body: unknown, headers: Record<string, string> }> = []

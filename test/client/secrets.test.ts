@@ -81,3 +81,31 @@ void t.test('toJSON of an Okta error lists only safe fields', async (t) => {
   t.same(Object.keys(json).sort(), ['code', 'errorCauses', 'errorCode', 'errorId', 'errorSummary', 'message', 'name', 'requestId', 'status'])
   t.notMatch(everyView(err), '987654', 'the passcode sent is not echoed either')
 })
+
+void t.test('no cause quotes the request or the body: a MockAgent miss (headers, body), malformed JSON around a shared secret', async (t) => {
+  const verify = '/api/v1/users/00u1/factors/ost1/verify'
+  // MockAgent's "not matched" error quotes the request's headers (the Authorization) or its body (the passcode).
+  const byHeader = await errorOf((c) => c.verifyFactor('00u1', 'ost1', { passCode: '918273' }, {}, { requestId: 'other' }), (m) => {
+    m.pool.intercept({ path: verify, method: 'POST', headers: { 'x-request-id': 'expected' } }).reply(200, { factorResult: 'SUCCESS' }, { headers: jsonHeaders() })
+  }, t)
+  t.match(byHeader, { code: 'OKTA_CONNECTION', causeCode: 'UND_MOCK_ERR_MOCK_NOT_MATCHED' })
+  t.match((byHeader as Error).cause, { name: 'MockNotMatchedError', code: 'UND_MOCK_ERR_MOCK_NOT_MATCHED' }, 'the cause keeps its name and code')
+  t.notMatch(everyView(byHeader), TOKEN, 'a miss on a header: no token')
+  t.notMatch(everyView(byHeader), '918273', 'nor the passcode')
+  const byBody = await errorOf((c) => c.verifyFactor('00u1', 'ost1', { passCode: '918273' }), (m) => {
+    m.pool.intercept({ path: verify, method: 'POST', body: '{"passCode":"000000"}' }).reply(200, { factorResult: 'SUCCESS' }, { headers: jsonHeaders() })
+  }, t)
+  t.notMatch(everyView(byBody), '918273', 'a miss on the body: no passcode')
+  t.notMatch(everyView(byBody), TOKEN)
+
+  // V8's SyntaxError quotes the text around the error: here, the TOTP shared secret of an enrolment.
+  const secret = 'JBSWY3DPEHPK3PXP'
+  const badJson = await errorOf((c) => c.enrollFactor('00u1', { factorType: 'token:software:totp', provider: 'GOOGLE' }), (m) => {
+    m.pool.intercept({ path: '/api/v1/users/00u1/factors', method: 'POST' })
+      .reply(200, `{"id":"ost1","_embedded":{"activation":{"sharedSecret":${secret}}}}`, { headers: jsonHeaders() })
+  }, t)
+  t.match(badJson, { code: 'OKTA_INVALID_RESPONSE', status: 200 })
+  t.match((badJson as Error).cause, { name: 'SyntaxError' })
+  t.notMatch(everyView(badJson), secret, 'no part of the shared secret')
+  t.notMatch(everyView(badJson), secret.slice(0, 8))
+})

@@ -12,6 +12,7 @@ import {
   NotFoundError, OktaApiError, OktaClientError, PasscodeReplayedError, RateLimitedError, TimeoutError, UserLockedError,
   ValidationError, createOktaClient, isOktaClientError,
 } from '@okta-mfa/client'
+import type { Dispatcher } from 'undici'
 import { TOKEN, jsonHeaders, mockOrg, oktaErrorBody } from '../helpers/client-mock.js'
 
 const USER_PATH = '/api/v1/users/00u1'
@@ -36,7 +37,7 @@ void t.test('connection reset and refused (mocked) reject with OKTA_CONNECTION a
   const e1 = await client.getUser('00u1').catch((e: unknown) => e)
   t.ok(e1 instanceof ConnectionError)
   t.match(e1, { code: 'OKTA_CONNECTION', causeCode: 'ECONNRESET' })
-  t.equal((e1 as Error).cause, reset)
+  t.match((e1 as Error).cause, { name: 'Error', code: 'ECONNRESET' }, 'the cause keeps the name and code (not the message: see secrets.test.ts)')
   await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '123456' }), { code: 'OKTA_CONNECTION', causeCode: 'ECONNREFUSED' })
   agent.assertNoPendingInterceptors()
 })
@@ -182,7 +183,7 @@ void t.test('2xx bodies: invalid JSON, no Content-Type, not JSON, empty, wrong s
 
   const invalid = await client.getUser('00u1').catch((e: unknown) => e)
   t.match(invalid, { code: 'OKTA_INVALID_RESPONSE', message: /not valid JSON/, requestId: 'reqid-1' })
-  t.ok((invalid as Error).cause instanceof SyntaxError, 'the parse error is the cause')
+  t.match((invalid as Error).cause, { name: 'SyntaxError', message: /message not kept/ }, 'the parse error is the cause, without its quote of the body')
   await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', message: /without a Content-Type/ })
   await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', message: /text\/plain.*not JSON/ })
   await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', message: /empty body/ })
@@ -281,6 +282,62 @@ void t.test('429 without X-Rate-Limit-Reset but with Retry-After (a proxy): a GE
     .reply(429, oktaErrorBody('E0000047', 'rate'), { headers: { ...jsonHeaders(), 'retry-after': '7' } })
   await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }), { code: 'OKTA_RATE_LIMITED', retryAfterSeconds: 7 })
   agent.assertNoPendingInterceptors()
+})
+
+void t.test('Retry-After as an HTTP-date (RFC 9110): read against Date; a past date is no wait; an unreadable one is absent', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  const retryAfter = (value: string, date: Date): { statusCode: number, data: string, responseOptions: { headers: Record<string, string> } } => ({
+    statusCode: 429,
+    data: JSON.stringify(oktaErrorBody('E0000047', 'rate')),
+    responseOptions: { headers: { ...jsonHeaders(), date: date.toUTCString(), 'retry-after': value } },
+  })
+  // The server's clock is a year behind ours: the wait is the 7 s between its Date and its Retry-After.
+  const serverNow = new Date(Date.now() - 365 * 86_400_000)
+  serverNow.setUTCMilliseconds(0)
+  pool.intercept({ path: VERIFY_PATH, method: 'POST' }).reply(() => retryAfter(new Date(serverNow.getTime() + 7_000).toUTCString(), serverNow))
+  const dated = await client.verifyFactor('00u1', 'ost1', { passCode: '1' }).catch((e: unknown) => e)
+  t.match(dated, { code: 'OKTA_RATE_LIMITED', retryAfterSeconds: 7 }, 'IMF-fixdate')
+  t.ok(Math.abs((dated as RateLimitedError).resetAt!.getTime() - Date.now() - 7_000) < 2_000, 'resetAt on our clock')
+  pool.intercept({ path: VERIFY_PATH, method: 'POST' }).reply(() => retryAfter('Sunday, 06-Nov-94 08:49:37 GMT', new Date('1994-11-06T08:49:30Z')))
+  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }), { code: 'OKTA_RATE_LIMITED', retryAfterSeconds: 7 }, 'the obsolete RFC 850 form')
+  pool.intercept({ path: VERIFY_PATH, method: 'POST' }).reply(() => retryAfter('Sun Nov  6 08:49:37 1994', new Date('1994-11-06T08:49:30Z')))
+  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }), { code: 'OKTA_RATE_LIMITED', retryAfterSeconds: 7 }, 'the asctime form, in GMT')
+
+  // A date already past: no wait, so a GET retries at once.
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(() => retryAfter('Sun, 06 Nov 1994 08:49:37 GMT', new Date()))
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, USER, { headers: jsonHeaders() })
+  t.equal((await client.getUser('00u1')).id, '00u1', 'a GET retried after a past date')
+
+  for (const value of ['soon', '2030-01-01T00:00:00Z', 'Sun, 31 Feb 2030 08:49:37 GMT', '-5']) {
+    pool.intercept({ path: VERIFY_PATH, method: 'POST' }).reply(() => retryAfter(value, new Date()))
+    await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }), { code: 'OKTA_RATE_LIMITED', resetAt: undefined, retryAfterSeconds: undefined }, `${value}: absent`)
+  }
+  agent.assertNoPendingInterceptors()
+})
+
+void t.test('a bad signal or a dispatch() that throws: the call rejects, and nothing rejects later (no timer, no dropped promise)', async (t) => {
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
+  process.on('unhandledRejection', onUnhandled)
+  t.teardown(() => { process.off('unhandledRejection', onUnhandled) })
+
+  const { agent, client } = mockOrg(t, { timeoutMs: 50 })
+  const ac = new AbortController()
+  for (const signal of [ac, {}, { aborted: false, addEventListener: 1 }]) {
+    await t.rejects(client.getUser('00u1', { signal: signal as unknown as AbortSignal }), { name: 'TypeError', message: /"signal" option must be an AbortSignal/ })
+  }
+  await t.rejects(client.getUser('00u1', { signal: ac as unknown as AbortSignal, deadline: performance.now() + 50 }), TypeError, 'with a deadline too')
+  const list = (): unknown => client.listUsers({}, { signal: ac as unknown as AbortSignal })
+  t.throws(list, { name: 'TypeError', message: /"signal"/ }, 'listUsers at the call')
+  agent.assertNoPendingInterceptors()
+
+  const throwing = { dispatch (): never { throw new Error('boom') }, close: async () => {}, destroy: async () => {} }
+  const wrapped = createOktaClient({ orgUrl: 'https://dev-1.okta.com', token: TOKEN, dispatcher: throwing as unknown as Dispatcher, timeoutMs: 50 })
+  t.teardown(() => wrapped.close())
+  await t.rejects(wrapped.getUser('00u1'), { code: 'OKTA_CONNECTION' })
+
+  await new Promise((resolve) => setTimeout(resolve, 200)) // past every timeoutMs above
+  t.same(unhandled, [], 'no unhandled rejection after the timeout would have fired')
 })
 
 void t.test('429 on a GET: retries are bounded even when the reset is always now', async (t) => {
@@ -386,12 +443,17 @@ void t.test('a deadline (performance.now() ms): passed before the call, passing 
   const err = await client.getUser('00u1', { deadline: performance.now() + 50, requestId: 'req-deadline' }).catch((e: unknown) => e)
   t.ok(err instanceof AbortedError, 'a deadline passing mid-request is OKTA_ABORTED, not OKTA_TIMEOUT')
 
-  // A wait for the rate-limit reset that would outlast the deadline is not started.
+  // A wait for the rate-limit reset that would outlast the deadline (but fits rateLimitMaxWaitMs) is not started, and
+  // the deadline has not passed: the caller gets the 429 at once, as it came, with its retryAfterSeconds.
   pool.intercept({ path: USER_PATH, method: 'GET' }).reply(() => {
     const now = new Date()
     return rateLimited(Math.floor(now.getTime() / 1000) + 30, now)
   })
-  await t.rejects(client.getUser('00u1', { deadline: performance.now() + 2_000 }), { code: 'OKTA_ABORTED' })
+  const started = performance.now()
+  const limited = await client.getUser('00u1', { deadline: performance.now() + 2_000 }).catch((e: unknown) => e)
+  t.ok(limited instanceof RateLimitedError, 'OKTA_RATE_LIMITED, not OKTA_ABORTED')
+  t.match(limited, { code: 'OKTA_RATE_LIMITED', status: 429, retryAfterSeconds: 30 })
+  t.ok(performance.now() - started < 1_000, 'at once, not at the deadline')
   agent.assertNoPendingInterceptors()
 
   await t.rejects(client.getUser('00u1', { deadline: Number.NaN }), { name: 'TypeError', message: /"deadline"/ })

@@ -115,3 +115,59 @@ void t.test('a DPoP-bound token to a client without DPoP is an invalid response'
   t.notMatch(inspect(err, { depth: 10, showHidden: true }) + JSON.stringify(err) + String(err.stack), TOKEN_SECRET)
   m.agent.assertNoPendingInterceptors()
 })
+
+void t.test('an OAuth error body is read only from a 4xx with a JSON Content-Type: redirects, HTML and 5xx are Okta unavailable', async (t) => {
+  const m = mocked(t)
+  m.token().reply(302, { error: 'invalid_client' }, { headers: { ...json, location: 'https://elsewhere.example/token' } })
+  const redirect = await rejection(m.client.getUser('00u1'))
+  t.type(redirect, InvalidResponseError, 'a redirect is not an OAuth answer')
+  t.match(redirect, { code: 'OKTA_INVALID_RESPONSE', status: 302, requestId: 'rid-tok', message: /redirects are not followed/ })
+  m.token().reply(307, { error: 'invalid_request' }, { headers: json })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_RESPONSE', status: 307 })
+
+  m.token().reply(400, JSON.stringify({ error: 'invalid_client' }), { headers: { 'content-type': 'text/html' } })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_RESPONSE', status: 400 }, 'JSON text in an HTML page is not read')
+  m.token().reply(400, JSON.stringify({ errorCode: 'E0000001', errorSummary: 'bad' }), { headers: {} })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_RESPONSE', status: 400 }, 'nor an Okta body without a Content-Type')
+
+  // An OAuth body on a 5xx: Okta unavailable, as the API's 5xx without an Okta body (never OKTA_OAUTH_ERROR).
+  for (const [status, error] of [[500, 'server_error'], [503, 'temporarily_unavailable']] as const) {
+    m.token().reply(status, { error, error_description: 'try later' }, { headers: json })
+    const err = await rejection(m.client.getUser('00u1'))
+    t.type(err, InvalidResponseError, `${status} ${error}`)
+    t.match(err, { code: 'OKTA_INVALID_RESPONSE', status, requestId: 'rid-tok' })
+  }
+  // A 4xx OAuth body with JSON is still the OAuth error.
+  m.token().reply(400, { error: 'invalid_scope' }, { headers: json })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_SCOPE', status: 400 })
+  m.agent.assertNoPendingInterceptors()
+})
+
+void t.test('a bad signal before the first token: a TypeError, no token fetch, nothing rejects later', async (t) => {
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
+  process.on('unhandledRejection', onUnhandled)
+  t.teardown(() => { process.off('unhandledRejection', onUnhandled) })
+  const m = mocked(t)
+  // Were the token fetched, it would fail (invalid_client) with nobody waiting for it.
+  m.token().reply(401, { error: 'invalid_client', error_description: 'unknown client' }, { headers: json })
+  const err = await rejection(m.client.getUser('00u1', { signal: new AbortController() as unknown as AbortSignal }))
+  t.type(err, TypeError)
+  t.match(err.message, /"signal" option must be an AbortSignal/)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.same(unhandled, [], 'no unhandled rejection')
+  t.equal(m.agent.pendingInterceptors().length, 1, 'the token endpoint was not called')
+})
+
+void t.test('a MockAgent miss at the token endpoint: the cause does not quote the assertion', async (t) => {
+  const agent = new MockAgent()
+  agent.disableNetConnect()
+  agent.get(ORG).intercept({ path: '/oauth2/v1/token', method: 'POST', body: (b) => b.includes('scope=okta.users.manage') }).reply(200, {})
+  const client = createOktaClient({ orgUrl: ORG, dispatcher: agent, auth: { clientId: '0oa-t', privateKey: KEY.pem, scopes: ['okta.users.read'], dpop: true } })
+  t.teardown(async () => { await client.close(); await agent.close() })
+  const err = await rejection(client.getUser('00u1'))
+  t.match(err, { code: 'OKTA_CONNECTION', causeCode: 'UND_MOCK_ERR_MOCK_NOT_MATCHED' })
+  const view = inspect(err, { depth: 10, showHidden: true }) + JSON.stringify(err) + String(err.stack)
+  t.notMatch(view, /client_assertion|eyJ/, 'no assertion, no proof')
+  t.notMatch(view, KEY.pem.slice(40, 80))
+})

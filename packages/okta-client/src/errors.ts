@@ -25,12 +25,12 @@ export const OKTA_ERROR_CODES = {
   OKTA_AUTHENTICATION: 'E0000005, E0000006, E0000011 or HTTP 401',
   OKTA_TIMEOUT: 'the per-request timeout elapsed',
   OKTA_CONNECTION: 'connection refused, reset, DNS failure, socket closed',
-  OKTA_INVALID_RESPONSE: 'a response that is not what Okta sends (not JSON, no Content-Type, wrong shape, too large, 5xx HTML, redirect)',
+  OKTA_INVALID_RESPONSE: 'a response that is not what Okta sends (not JSON, no Content-Type, wrong shape, too large, 5xx without an Okta body, redirect)',
   OKTA_ABORTED: "the caller's AbortSignal fired",
   OKTA_CLIENT_CLOSED: 'the client was closed',
   OKTA_INVALID_CLIENT: 'OAuth invalid_client at the token endpoint: unknown client id, wrong key, wrong audience, expired or reused assertion',
   OKTA_INVALID_SCOPE: 'OAuth invalid_scope at the token endpoint: a requested scope is not granted to the app',
-  OKTA_OAUTH_ERROR: 'any other OAuth error of the token endpoint (invalid_request, unsupported_grant_type, ...)',
+  OKTA_OAUTH_ERROR: 'any other OAuth error of the token endpoint, a 4xx with a JSON body (invalid_request, unsupported_grant_type, ...)',
   OKTA_DPOP_REJECTED: 'invalid_dpop_proof, or use_dpop_nonce again after one retry with the server nonce',
   OKTA_INSUFFICIENT_SCOPE: 'HTTP 403 with WWW-Authenticate error="insufficient_scope": the token lacks the scope the operation needs',
   OKTA_INVALID_TOKEN: 'HTTP 401 on an OAuth access token again after one transparent refresh (expired or revoked token)',
@@ -335,7 +335,8 @@ export class ConnectionError extends OktaClientError {
 }
 
 /**
- * The response is not what Okta sends: not JSON, no Content-Type, a 2xx of the wrong shape, too large, a 5xx HTML page, a redirect.
+ * The response is not what Okta sends: not JSON, no Content-Type, a 2xx of the wrong shape, too large, a 5xx without an Okta
+ * error body (an HTML page; at the token endpoint an OAuth `server_error` too), a redirect.
  *
  * @example
  * ```ts

@@ -38,6 +38,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.#resolve = resolve
       this.#reject = reject
     })
+    // A call can fail before it awaits this promise (dispatch() throwing at once): the rejection it then gets is
+    // handled here, never reported as unhandled. A caller that awaits the promise still sees it.
+    this.promise.catch(() => {})
   }
 
   /** Fails the call with `reason` now, and cancels the request (at once, or as soon as undici starts it). */

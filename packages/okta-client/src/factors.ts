@@ -1,5 +1,6 @@
 // The Factors API: list, catalog, questions, get, enroll, activate, verify, resend, unenroll, push transactions.
 import { isValidHeaderValue } from './auth.js'
+import { knownKeys } from './known-keys.js'
 import { catalogShape, factorShape, many, one, questionShape, verifyShape } from './parse.js'
 import { segment } from './segment.js'
 import type { RequestOptions, Transport } from './transport.js'
@@ -36,6 +37,12 @@ export interface VerifyContext {
  * ```
  */
 export type VerifyRequestOptions = RequestOptions & { context?: VerifyContext }
+
+/** The keys of each options object: the types keep these lists and the interfaces the same. */
+const ENROLL_KEYS: Record<keyof EnrollFactorQuery, true> = { updatePhone: true, activate: true, tokenLifetimeSeconds: true, templateId: true }
+const VERIFY_QUERY_KEYS: Record<keyof VerifyFactorQuery, true> = { tokenLifetimeSeconds: true, templateId: true }
+const VERIFY_OPTION_KEYS: Record<keyof VerifyRequestOptions, true> = { signal: true, requestId: true, deadline: true, context: true }
+const CONTEXT_KEYS: Record<keyof VerifyContext, true> = { ip: true, userAgent: true, acceptLanguage: true }
 
 function factorsPath (userId: string): string {
   return `/api/v1/users/${segment(userId, 'userId')}/factors`
@@ -86,8 +93,9 @@ export async function getFactor (t: Transport, userId: string, factorId: string,
 
 /** POST /api/v1/users/{userId}/factors */
 export async function enrollFactor (
-  t: Transport, userId: string, body: EnrollFactorRequest, query: EnrollFactorQuery = {}, opts?: RequestOptions,
+  t: Transport, userId: string, body: EnrollFactorRequest, queryArg?: EnrollFactorQuery, opts?: RequestOptions,
 ): Promise<UserFactor> {
+  const query = knownKeys(queryArg, ENROLL_KEYS, 'the enrollFactor query')
   if (body === null || typeof body !== 'object' || typeof body.factorType !== 'string' || typeof body.provider !== 'string') {
     throw new TypeError('"body" must have a "factorType" and a "provider"')
   }
@@ -145,9 +153,13 @@ function contextHeaders (context: VerifyContext | undefined): Record<string, str
  * Never waits on a 429: a login is not held for a minute.
  */
 export async function verifyFactor (
-  t: Transport, userId: string, factorId: string, body?: VerifyFactorBody, query: VerifyFactorQuery = {},
-  opts?: VerifyRequestOptions,
+  t: Transport, userId: string, factorId: string, body?: VerifyFactorBody, queryArg?: VerifyFactorQuery,
+  optsArg?: VerifyRequestOptions,
 ): Promise<VerifyFactorResult> {
+  const query = knownKeys(queryArg, VERIFY_QUERY_KEYS, 'the verifyFactor query')
+  // The request options go on to the transport (which checks them) without `context`, whose keys are checked here.
+  const { context, ...opts } = knownKeys(optsArg, VERIFY_OPTION_KEYS, 'the verifyFactor options ("opts")')
+  knownKeys(context, CONTEXT_KEYS, '"context"')
   if (body !== undefined && (body === null || typeof body !== 'object')) throw new TypeError('"body" must be an object')
   if (body?.passCode !== undefined && typeof body.passCode !== 'string') throw new TypeError('"body.passCode" must be a string')
   if (body?.answer !== undefined && typeof body.answer !== 'string') throw new TypeError('"body.answer" must be a string')
@@ -159,7 +171,7 @@ export async function verifyFactor (
       templateId: optStr('templateId', query.templateId),
     },
     ...(body === undefined ? { emptyJsonBody: true } : { body: { ...body } }),
-    headers: contextHeaders(opts?.context),
+    headers: contextHeaders(context),
     opts,
     mayWaitOnRateLimit: false,
     expectBody: true,

@@ -10,6 +10,22 @@ import type { ApiResponse, CallSpec } from './transport.js'
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 const waits = new WeakMap<RateLimitedError, number>()
 
+/**
+ * What an error keeps of an underlying one as its `cause`: the name and the code, never the message. undici's
+ * messages can quote the request (MockAgent's "not matched" quotes its headers and body: the API token, a client
+ * assertion), and V8's JSON errors quote the body they failed on (a TOTP shared secret).
+ */
+export function safeCause (err: unknown): Error {
+  const e = err as { name?: unknown, code?: unknown } | null
+  const name = typeof e?.name === 'string' && /^\w{1,64}$/.test(e.name) ? e.name : 'Error'
+  const code = typeof e?.code === 'string' ? e.code.replace(/[^\w.-]/g, '').slice(0, 64) : undefined
+  const cause = new Error(code === undefined ? `${name} (message not kept)` : `${name} ${code} (message not kept)`)
+  cause.name = name
+  cause.stack = `${name}: ${cause.message}` // the stack of this copy would point here, not at the failure
+  if (code !== undefined) Object.assign(cause, { code })
+  return cause
+}
+
 /** How long a 429 asks to wait before its reset, in ms (undefined: the response did not say). */
 export function rateLimitWait (err: RateLimitedError): number | undefined {
   return waits.get(err)
@@ -71,21 +87,22 @@ function parseJson (raw: Buffer, status: number, requestId: string | undefined):
   try {
     return JSON.parse(raw.toString('utf8'))
   } catch (err) {
-    throw new InvalidResponseError(`Okta answered HTTP ${status} with a body that is not valid JSON`, { status, requestId, cause: err })
+    throw new InvalidResponseError(`Okta answered HTTP ${status} with a body that is not valid JSON`, { status, requestId, cause: safeCause(err) })
   }
 }
 
 /** A failure of the exchange (not an answer) as a coded error: timeout, abort, closed dispatcher or connection. */
 export function translate (err: unknown, timedOut: boolean, timeoutMs: number, signal: AbortSignal | undefined, requestId: string | undefined): unknown {
   if (err instanceof OktaClientError || err instanceof RetryOnce) return err
-  if (timedOut) return new TimeoutError(timeoutMs, { cause: err, requestId })
+  if (timedOut) return new TimeoutError(timeoutMs, { cause: safeCause(err), requestId })
   if (signal?.aborted === true) return new AbortedError({ cause: signal.reason, requestId })
   if (err instanceof TypeError && !('code' in err)) return err
   const code = (err as { code?: unknown } | null)?.code
   const causeCode = typeof code === 'string' ? code : undefined
-  if (causeCode !== undefined && TIMEOUT_CODES.has(causeCode)) return new TimeoutError(timeoutMs, { cause: err, requestId })
+  const cause = safeCause(err)
+  if (causeCode !== undefined && TIMEOUT_CODES.has(causeCode)) return new TimeoutError(timeoutMs, { cause, requestId })
   if (causeCode === 'UND_ERR_CLOSED' || causeCode === 'UND_ERR_DESTROYED') {
-    return new ConnectionError('the HTTP dispatcher is closed', { cause: err, causeCode, requestId })
+    return new ConnectionError('the HTTP dispatcher is closed', { cause, causeCode, requestId })
   }
-  return new ConnectionError(`could not reach Okta${causeCode === undefined ? '' : ` (${causeCode})`}`, { cause: err, causeCode, requestId })
+  return new ConnectionError(`could not reach Okta${causeCode === undefined ? '' : ` (${causeCode})`}`, { cause, causeCode, requestId })
 }

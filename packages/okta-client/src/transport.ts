@@ -7,6 +7,7 @@ import type { Dispatcher } from 'undici'
 import { isValidHeaderValue } from './auth.js'
 import { AbortedError, ClientClosedError, InvalidResponseError, RateLimitedError, TimeoutError } from './errors.js'
 import { Exchange } from './exchange.js'
+import { knownKeys } from './known-keys.js'
 import { RetryOnce } from './oauth/challenge.js'
 import { OAuthSession, type Grant } from './oauth/session.js'
 import { MAX_TIMER_MS, type ClientConfig } from './options.js'
@@ -34,6 +35,28 @@ export interface RequestOptions {
    * an AbortSignal per request. The client's `timeoutMs` still bounds each call.
    */
   deadline?: number | undefined
+}
+
+/** Every key of {@link RequestOptions}: the type keeps this list and the interface the same. */
+const REQUEST_OPTION_NAMES: Record<keyof RequestOptions, true> = { signal: true, requestId: true, deadline: true }
+
+/**
+ * Checks a call's options before anything starts (no timer, no token fetch, nothing sent): only known keys, an
+ * AbortSignal, a numeric deadline, a request id fit for a header. Throws a `TypeError` naming the option.
+ */
+export function checkRequestOptions (opts: RequestOptions | undefined): void {
+  if (opts === undefined) return
+  knownKeys(opts, REQUEST_OPTION_NAMES, 'the request options ("opts")')
+  const { signal, deadline, requestId } = opts
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    // The likely slip is the AbortController itself: its `.signal` was meant.
+    throw new TypeError('"signal" option must be an AbortSignal (an AbortController\'s .signal)')
+  }
+  if (deadline !== undefined && (typeof deadline !== 'number' || Number.isNaN(deadline))) throw new TypeError('"deadline" option must be a number')
+  if (requestId !== undefined &&
+    (typeof requestId !== 'string' || requestId === '' || requestId.length > 200 || !isValidHeaderValue(requestId))) {
+    throw new TypeError('"requestId" option must be a non-empty string of at most 200 characters without control characters')
+  }
 }
 
 /**
@@ -172,6 +195,7 @@ export class Transport {
 
   /** Sends a call, waiting out 429s where the spec allows it. */
   async send (spec: CallSpec): Promise<ApiResponse> {
+    checkRequestOptions(spec.opts)
     const target = spec.url === undefined ? this.#target(spec.path, spec.query) : { origin: spec.url.origin, path: spec.url.pathname + spec.url.search }
     let waited = 0
     const retried = { nonce: false, token: false }
@@ -190,7 +214,9 @@ export class Transport {
         const waitMs = rateLimitWait(err)
         const budget = this.#config.rateLimitMaxWaitMs
         if (waitMs === undefined || budget === 0 || attempt >= MAX_RATE_LIMIT_RETRIES || waited + waitMs > budget) throw err
-        if (spec.opts?.deadline !== undefined && performance.now() + waitMs >= spec.opts.deadline) throw new AbortedError({ cause: err })
+        // A wait that would end past the caller's deadline is not started. The deadline has not passed: the caller
+        // gets the 429 as it came (OKTA_RATE_LIMITED, with retryAfterSeconds), not OKTA_ABORTED.
+        if (spec.opts?.deadline !== undefined && performance.now() + waitMs >= spec.opts.deadline) throw err
         await this.#wait(waitMs, spec.opts?.signal)
         waited += waitMs
       }
@@ -224,13 +250,8 @@ export class Transport {
       authorization,
     }
     if (grant?.dpop !== undefined) headers['dpop'] = grant.dpop
-    const requestId = spec.opts?.requestId
-    if (requestId !== undefined) {
-      if (typeof requestId !== 'string' || requestId === '' || requestId.length > 200 || !isValidHeaderValue(requestId)) {
-        throw new TypeError('"requestId" option must be a non-empty string of at most 200 characters without control characters')
-      }
-      headers['x-request-id'] = requestId
-    }
+    const requestId = spec.opts?.requestId // checked by checkRequestOptions
+    if (requestId !== undefined) headers['x-request-id'] = requestId
     if (spec.body !== undefined || spec.emptyJsonBody === true) headers['content-type'] = 'application/json'
     return headers
   }
@@ -245,9 +266,11 @@ export class Transport {
     if (signal !== undefined) ends.push(signal)
     const left = deadline === undefined ? Infinity : Math.ceil(deadline - performance.now())
     if (left <= MAX_TIMER_MS) ends.push(AbortSignal.timeout(Math.max(1, left)))
+    // Combined before the fetch starts: nothing that can throw runs between starting it and awaiting it.
+    const until = AbortSignal.any(ends)
     let grant: Grant
     try {
-      grant = await untilAborted(oauth.grant(method, target), AbortSignal.any(ends))
+      grant = await untilAborted(oauth.grant(method, target), until)
     } catch (err) {
       if (this.#closed) throw new ClientClosedError()
       throw err
@@ -260,8 +283,7 @@ export class Transport {
     if (this.#closed) throw new ClientClosedError()
     const signal = spec.opts?.signal
     if (signal?.aborted === true) throw new AbortedError({ cause: signal.reason })
-    const deadline = spec.opts?.deadline
-    if (deadline !== undefined && (typeof deadline !== 'number' || Number.isNaN(deadline))) throw new TypeError('"deadline" option must be a number')
+    const deadline = spec.opts?.deadline // a number: checked by checkRequestOptions
     if (deadline !== undefined && deadline - performance.now() < 1) throw new AbortedError({ cause: new Error('the request deadline has passed') })
     const grant = this.#oauth === undefined ? undefined : await this.#grant(this.#oauth, spec.method, target, signal, deadline)
     const auth = this.#authorization(grant)
@@ -285,8 +307,9 @@ export class Transport {
       }
     }, byDeadline ? left : timeoutMs)
     const onAbort = (): void => { exchange.abort(signal?.reason) }
-    signal?.addEventListener('abort', onAbort, { once: true })
     try {
+      // Inside the try: whatever throws from here on, the finally clears the timer.
+      signal?.addEventListener('abort', onAbort, { once: true })
       // The dispatcher's own `dispatch` with a handler that keeps the body as bytes: undici's `request()` would add a
       // Readable stream, an async resource and their listeners to every call.
       this.#dispatcher.dispatch({

@@ -1,12 +1,20 @@
 // The Users API: create, get, list (following Link rel="next"), and the lifecycle operations MFA needs.
 import { InvalidResponseError } from './errors.js'
+import { knownKeys } from './known-keys.js'
 import { nextLink } from './pagination.js'
 import { many, one, userShape } from './parse.js'
 import { loginSegment, segment } from './segment.js'
-import type { RequestOptions, Transport } from './transport.js'
+import { safeCause } from './response.js'
+import { checkRequestOptions, type RequestOptions, type Transport } from './transport.js'
 import type { CreateUserQuery, CreateUserRequest, ListUsersQuery, OktaUser } from './types.js'
 
 const USERS = '/api/v1/users'
+/** The keys of each query object: the types keep these lists and the interfaces the same. */
+const CREATE_USER_KEYS: Record<keyof CreateUserQuery, true> = { activate: true, provider: true, nextLogin: true }
+const LIST_USERS_KEYS: Record<keyof ListUsersQuery, true> = {
+  limit: true, after: true, search: true, filter: true, q: true, sortBy: true, sortOrder: true,
+}
+const ACTIVATE_USER_KEYS: Record<'sendEmail', true> = { sendEmail: true }
 
 function checkBool (name: string, v: unknown): boolean | undefined {
   if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`"${name}" must be a boolean`)
@@ -15,8 +23,9 @@ function checkBool (name: string, v: unknown): boolean | undefined {
 
 /** POST /api/v1/users */
 export async function createUser (
-  t: Transport, body: CreateUserRequest, query: CreateUserQuery = {}, opts?: RequestOptions,
+  t: Transport, body: CreateUserRequest, queryArg?: CreateUserQuery, opts?: RequestOptions,
 ): Promise<OktaUser> {
+  const query = knownKeys(queryArg, CREATE_USER_KEYS, 'the createUser query')
   if (body === null || typeof body !== 'object' || body.profile === null || typeof body.profile !== 'object') {
     throw new TypeError('"body.profile" must be an object with "login" and "email"')
   }
@@ -43,12 +52,15 @@ export async function getUser (t: Transport, idOrLogin: string, opts?: RequestOp
   return one<OktaUser>(res, userShape, 'a user')
 }
 
-function checkListQuery (query: ListUsersQuery): void {
+function checkListQuery (queryArg: ListUsersQuery | undefined): ListUsersQuery {
+  // Unknown keys are refused, not sent: Okta ignores a parameter it does not know, so a misspelt filter lists every user.
+  const query = knownKeys(queryArg, LIST_USERS_KEYS, 'the listUsers query')
   const { limit } = query
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new TypeError('"limit" must be a positive integer')
   for (const k of ['after', 'search', 'filter', 'q', 'sortBy', 'sortOrder'] as const) {
     if (query[k] !== undefined && typeof query[k] !== 'string') throw new TypeError(`"${k}" must be a string`)
   }
+  return query
 }
 
 /**
@@ -57,10 +69,12 @@ function checkListQuery (query: ListUsersQuery): void {
  * the current page ends the loop with an InvalidResponseError instead of spinning forever.
  */
 export function listUsers (
-  t: Transport, query: ListUsersQuery = {}, opts?: RequestOptions,
+  t: Transport, query?: ListUsersQuery, opts?: RequestOptions,
 ): AsyncGenerator<OktaUser, void, undefined> {
-  checkListQuery(query) // at the call, not at the first next()
-  return pages(t, query, opts)
+  // At the call, not at the first next().
+  const checked = checkListQuery(query)
+  checkRequestOptions(opts)
+  return pages(t, checked, opts)
 }
 
 async function * pages (t: Transport, query: ListUsersQuery, opts: RequestOptions | undefined): AsyncGenerator<OktaUser, void, undefined> {
@@ -77,7 +91,7 @@ async function * pages (t: Transport, query: ListUsersQuery, opts: RequestOption
       try {
         parsed = new URL(next, res.url)
       } catch (err) {
-        throw new InvalidResponseError('Okta sent a Link rel="next" that is not a URL', { status: res.status, requestId: res.requestId, cause: err })
+        throw new InvalidResponseError('Okta sent a Link rel="next" that is not a URL', { status: res.status, requestId: res.requestId, cause: safeCause(err) })
       }
       if (!t.sameOrigin(parsed)) {
         throw new InvalidResponseError('Okta sent a Link rel="next" to another origin; not following it', { status: res.status, requestId: res.requestId })
@@ -106,7 +120,8 @@ async function lifecycle (
 }
 
 /** POST /api/v1/users/{id}/lifecycle/activate */
-export async function activateUser (t: Transport, userId: string, query: { sendEmail?: boolean } = {}, opts?: RequestOptions): Promise<void> {
+export async function activateUser (t: Transport, userId: string, queryArg?: { sendEmail?: boolean }, opts?: RequestOptions): Promise<void> {
+  const query = knownKeys(queryArg, ACTIVATE_USER_KEYS, 'the activateUser query')
   await lifecycle(t, userId, 'activate', opts, { sendEmail: checkBool('sendEmail', query.sendEmail) })
 }
 

@@ -2,6 +2,7 @@
 // its answer is read by token-response.ts: a token, a nonce request, or a coded error.
 import { request, type Dispatcher } from 'undici'
 import { ConnectionError, InvalidResponseError, TimeoutError } from '../errors.js'
+import { safeCause } from '../response.js'
 import { readTokenResponse, type NonceRequest, type TokenResponse } from './token-response.js'
 
 /** How to reach the token endpoint. */
@@ -64,10 +65,10 @@ export async function postToken (
     if (err instanceof InvalidResponseError) throw err
     const code = (err as { code?: unknown, name?: unknown } | null)
     if (code?.name === 'TimeoutError' || code?.code === 'UND_ERR_HEADERS_TIMEOUT' || code?.code === 'UND_ERR_BODY_TIMEOUT') {
-      throw new TimeoutError(ep.timeoutMs, { cause: err })
+      throw new TimeoutError(ep.timeoutMs, { cause: safeCause(err) })
     }
     const causeCode = typeof code?.code === 'string' ? code.code : undefined
-    throw new ConnectionError(`could not reach Okta's token endpoint${causeCode === undefined ? '' : ` (${causeCode})`}`, { cause: err, causeCode })
+    throw new ConnectionError(`could not reach Okta's token endpoint${causeCode === undefined ? '' : ` (${causeCode})`}`, { cause: safeCause(err), causeCode })
   }
   return readTokenResponse({ status, headers: resHeaders, text }, proof !== undefined, onNonce)
 }

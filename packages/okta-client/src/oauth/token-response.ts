@@ -1,6 +1,8 @@
 // The reading of one answer of the token endpoint: a token, a nonce request, or a coded error. A 429
 // and an Okta error body map as on the API (error-mapping.ts, rate-limit.ts); an OAuth body maps to
-// the OAuth errors; a 200 is read only as JSON. Nothing here quotes the token.
+// the OAuth errors, read only from a 4xx with a JSON Content-Type; a 200 is read only as JSON; a
+// redirect, and a 5xx without an Okta body, are invalid responses (Okta unavailable), as on the API.
+// Nothing here quotes the token.
 import { isJsonType, quoteType } from '../content-type.js'
 import { mapOktaError, oktaErrorFields } from '../error-mapping.js'
 import { InvalidResponseError } from '../errors.js'
@@ -83,9 +85,9 @@ export function readTokenResponse (
   if (nonce !== undefined && nonce !== '') onNonce(nonce)
   const contentType = headerValue(headers, 'content-type')
   const isJson = isJsonType(contentType)
-  const json = parseObject(text)
-  // Okta's own error fields, read (as on the API) only from a JSON body.
-  const fields = isJson ? oktaErrorFields(json) : undefined
+  // Any body, OAuth or Okta's, is read only with a JSON Content-Type (as on the API).
+  const json = isJson ? parseObject(text) : undefined
+  const fields = oktaErrorFields(json)
 
   if (status === 429) {
     // Whatever the body (Okta's E0000047, an OAuth-style error, a proxy's page): the rate limit, its reset as on the API.
@@ -101,6 +103,19 @@ export function readTokenResponse (
     }
     return tokenOf(json, proofSent, requestId)
   }
+  if (status < 400) {
+    // Redirects are not followed (the assertion must not go elsewhere), and no other status below 400 is an answer.
+    throw new InvalidResponseError(status >= 300
+      ? `Okta's token endpoint answered HTTP ${status}; redirects are not followed`
+      : `Okta's token endpoint answered HTTP ${status}, not 200`, { status, requestId })
+  }
+  if (status >= 500) {
+    // Okta's own 5xx body is an OktaApiError of that status; anything else (an HTML page, an OAuth server_error or
+    // temporarily_unavailable) is an invalid response. Both read as "Okta unavailable", as on the API.
+    if (fields !== undefined) throw mapOktaError({ status, ...fields, requestId })
+    throw new InvalidResponseError(`Okta's token endpoint answered HTTP ${status} without an Okta error body`, { status, requestId })
+  }
+  // A 4xx: an OAuth error body (RFC 6749 §5.2), or Okta's own.
   if (json !== undefined && typeof json['error'] === 'string') {
     const error = oauthError(status, json, requestId)
     if (json['error'] === 'use_dpop_nonce' && nonce !== undefined && nonce !== '' && error instanceof DpopRejectedError) {
@@ -108,8 +123,6 @@ export function readTokenResponse (
     }
     throw error
   }
-  if (fields !== undefined && (status < 200 || status >= 300)) {
-    throw mapOktaError({ status, ...fields, requestId })
-  }
+  if (fields !== undefined) throw mapOktaError({ status, ...fields, requestId })
   throw new InvalidResponseError(`Okta's token endpoint answered HTTP ${status} without an OAuth or Okta error body`, { status, requestId })
 }
