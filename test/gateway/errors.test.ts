@@ -324,7 +324,13 @@ await t.test('refusals that never judge a code use no attempt: a factor not acti
   const questionId = question.body.data?.enrollFactor.factor.id as string
   t.ok(questionId, JSON.stringify(question.body.errors))
   for (const cached of [false, true]) {
-    if (cached) t.equal((await gql(bob, OPS.factors)).body.data?.factors.length, 2, 'the factor list is now cached in the session')
+    if (cached) {
+      // A verify without a secret looks the factor up, which caches the user's list in the session.
+      const noAnswer = await gql(bob, 'mutation N($f: ID!) { verifyFactor(factorId: $f) { result } }', { f: questionId })
+      expectCode(t, noAnswer, 'PASSCODE_MISSING', 'no answer for a question factor')
+      t.same([noAnswer.body.errors?.[0]?.extensions.field, noAnswer.body.errors?.[0]?.message], ['answer', 'Enter the answer to your security question.'])
+      t.ok(noAnswer.headers['set-cookie'], 'the list is now cached in the session')
+    }
     const toQuestion = await gql(bob, OPS.verify, { factorId: questionId, passCode: '123456' })
     expectCode(t, toQuestion, 'BAD_USER_INPUT', `a passcode to a question factor (cached: ${String(cached)})`)
     t.equal(toQuestion.body.errors?.[0]?.extensions.field, 'answer', 'names the answer')
@@ -335,15 +341,39 @@ await t.test('refusals that never judge a code use no attempt: a factor not acti
     expectCode(t, blank, 'BAD_USER_INPUT', `a blank answer (cached: ${String(cached)})`)
     t.equal(blank.body.errors?.[0]?.extensions.field, 'answer')
   }
-  const noAnswer = await gql(bob, 'mutation N($f: ID!) { verifyFactor(factorId: $f) { result } }', { f: questionId })
-  expectCode(t, noAnswer, 'PASSCODE_MISSING', 'no answer for a question factor')
-  t.same([noAnswer.body.errors?.[0]?.extensions.field, noAnswer.body.errors?.[0]?.message], ['answer', 'Enter the answer to your security question.'])
   t.notOk((await store.get(attemptKey('mfa', 'bob@example.com'), Date.now()))?.count, 'none of these used an attempt')
   // The factor id is required: an empty one is no factor, never "the user's only one".
   expectCode(t, await gql(bob, OPS.verify, { factorId: '', passCode: totp(secret, emu.clock.now() + 30_000) }), 'FACTOR_NOT_FOUND', 'an empty factor id with the right code')
   const wrong = await gql(bob, OPS.verify, { factorId: pendingId, passCode: wrongCode(secret, emu.clock.now() + 30_000) })
   expectCode(t, wrong, 'INVALID_PASSCODE', 'a wrong code still counts')
   t.equal(wrong.body.errors?.[0]?.extensions.attemptsRemaining, 2)
+})
+
+await t.test('a push factor is refused before Okta hears of it; a query never rewrites the session a verify beside it records', async (t) => {
+  const emu = await withEmulator(t, { seed: [...seed, { login: 'pat@example.com', factors: [{ id: 'opfpat00000000000000', factorType: 'push' as const }] }] })
+  const gw = await startGatewayApp(t, emu)
+  const pat = await gw.signedIn('pat@example.com')
+  const noSecret = 'mutation N($f: ID!) { verifyFactor(factorId: $f) { result } }'
+  for (let i = 0; i < 2; i++) {
+    const push = await gql(pat, noSecret, { f: 'opfpat00000000000000' })
+    expectCode(t, push, 'BAD_USER_INPUT', `verify of a push factor (${i + 1}): it could never complete the step`)
+    t.equal(push.body.errors?.[0]?.extensions.field, 'factorId')
+  }
+  const sent = await (await fetch(`${emu.url}/api/v1/users/pat@example.com/factors/opfpat00000000000000/verify`, { method: 'POST', headers: { authorization: `SSWS ${emu.token}`, accept: 'application/json', 'content-type': 'application/json' }, body: '{}' })).json() as { factorResult: string }
+  t.equal(sent.factorResult, 'WAITING', 'the factor is an active push one Okta would have sent')
+  expectCode(t, await gql(pat, noSecret, { f: 'opfnobody00000000000' }), 'FACTOR_NOT_FOUND', 'a factor id the user does not have')
+
+  const ada = await gw.signedIn('ada@example.com')
+  const factorId = await totpFactorId(emu, ada)
+  const verified = await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })
+  t.equal(verified.body.data?.verifyFactor.result, 'SUCCESS', JSON.stringify(verified.body.errors))
+  t.ok(verified.headers['set-cookie'], 'the verify writes the step into the session')
+  for (const query of [OPS.factors, OPS.viewer, 'query { factorCatalog { factorType } }']) {
+    const read = await gql(ada, query)
+    t.notOk(read.body.errors, JSON.stringify(read.body.errors))
+    t.equal(read.headers['set-cookie'], undefined, `${query.slice(0, 30)}: no Set-Cookie, so it cannot undo a step recorded beside it`)
+  }
+  t.match((await gql(ada, OPS.viewer)).body.data.viewer.mfa, { completed: true })
 })
 
 await t.test('an Okta user suspended or deactivated by an administrator: LOCKED_OUT (403), never a 500', async (t) => {

@@ -3,7 +3,7 @@
 // (or, for activation, the same limiter and outcome rules).
 import { totpActivation, type UserFactor } from '@okta-mfa/client'
 import {
-  MfaError, settleRefusal, checkPasscode, endUserContext, getMfaState, isRememberedMfa, outcomeOfError, readFactorId, readPasscode, recordMfa,
+  ANSWER_FACTOR_TYPES, PASSCODE_FACTOR_TYPES, MfaError, settleRefusal, checkPasscode, endUserContext, getMfaState, isRememberedMfa, outcomeOfError, readFactorId, readPasscode, recordMfa,
   type MfaState,
 } from '@okta-mfa/core'
 import { GatewayError } from './errors.js'
@@ -96,12 +96,32 @@ async function record (scope: RequestScope, factorId: string): Promise<{ state: 
 
 const RESULTS = new Set(['SUCCESS', 'CHALLENGE', 'WAITING', 'REJECTED', 'TIMEOUT'])
 
+/** Factor types whose verify without a secret sends a code to verify with. */
+const CHALLENGE_TYPES: ReadonlySet<string> = new Set(['sms', 'call', 'email'])
+
+/**
+ * The factor of a verify without a secret must be one that is sent a code (sms, call, email). A TOTP or question
+ * factor needs its secret (PASSCODE_MISSING); any other (an Okta Verify push) is refused before Okta hears of it: a
+ * push verified here could never complete the MFA step, and each call would send the user another one.
+ */
+async function requireChallengeFactor (subject: Awaited<ReturnType<RequestScope['subject']>>, factorId: string): Promise<void> {
+  const find = (list: readonly { id: string, factorType: string }[]): { factorType: string } | undefined => list.find((f) => f.id === factorId)
+  // A cached list may predate an enrollment made elsewhere: ask Okta before saying no.
+  const factor = find(await subject.factors()) ?? find(await subject.factors({ fresh: true }))
+  if (factor === undefined) throw new MfaError('FACTOR_NOT_FOUND', { field: 'factorId' })
+  if (CHALLENGE_TYPES.has(factor.factorType)) return
+  if (ANSWER_FACTOR_TYPES.has(factor.factorType)) throw new MfaError('PASSCODE_MISSING', { field: 'answer' }, 'Enter the answer to your security question.')
+  if (PASSCODE_FACTOR_TYPES.has(factor.factorType)) throw new MfaError('PASSCODE_MISSING', { field: 'passCode' })
+  throw new MfaError('BAD_USER_INPUT', { field: 'factorId' }, 'This authenticator cannot be verified here.')
+}
+
 async function verify (scope: RequestScope, rawFactorId: unknown, passCode: string | null | undefined, answer: string | null | undefined): Promise<Record<string, unknown>> {
   const subject = await scope.subject()
   const { client } = scope.deps
   if (passCode == null && answer == null) {
-    // No secret: an sms, call or email challenge (a code is sent) or a push. Okta's own resend limits apply.
+    // No secret: an sms, call or email challenge (a code is sent). Okta's own resend limits apply.
     const factorId = factorIdOf(rawFactorId)
+    await requireChallengeFactor(subject, factorId)
     const result = await client.verifyFactor(await subject.oktaUserId(), factorId, undefined, undefined, scope.verifyOptions)
       .catch((err: unknown) => { throw secretMissing(err) ?? err })
     return { result: RESULTS.has(result.factorResult) && result.factorResult !== 'SUCCESS' ? result.factorResult : 'FAILED', mfa: mfaStatus(await mfaStateOf(scope), scope, (await scope.appUser()).user) }
@@ -215,8 +235,9 @@ export const resolvers = {
     async factors (_: unknown, __: unknown, ctx: GatewayContext) {
       const scope = ctx.gateway
       const subject = await scope.subject()
+      // Not cached in the session: a query that rewrote the session cookie could, answered last, undo the MFA step a
+      // verify running beside it recorded (both cookies are sealed from the session as each request read it).
       const list = await scope.deps.client.listFactors(await subject.oktaUserId(), scope.callOptions)
-      subject.rememberFactors(list)
       const hide = await masked(scope)
       return list.map((f) => toGqlFactor(f, hide))
     },

@@ -20,7 +20,7 @@ enum FactorType {
   EMAIL
   "Security question."
   QUESTION
-  "Okta Verify push (listed, not enrollable through the gateway)."
+  "Okta Verify push (listed, not enrollable or verifiable through the gateway)."
   PUSH
   OTHER
 }
@@ -54,7 +54,7 @@ enum VerifyResult {
   SUCCESS
   "A code was sent (sms, call, email verified without a passcode); verify again with it."
   CHALLENGE
-  "A push was sent and is not answered yet."
+  "A push was sent and is not answered yet (not answered by this gateway, which verifies no push factor)."
   WAITING
   REJECTED
   TIMEOUT
