@@ -156,6 +156,20 @@ await t.test('one Okta call per verify once the session knows the user; the bind
   await check(session, 'ada@example.com', { passCode: wrong(emu.totpCode(factorId)) }, limiter)
   t.same(calls, [`GET /api/v1/users/${userId}/factors`, `POST /api/v1/users/${userId}/factors/${factorId}/verify`], 'the factor list is cached for 30 s only')
 
+  // Made-up factor ids: no code is judged and no attempt counted, so Okta is asked again for the list at most once
+  // every 5 s (a list that old may predate an enrollment made elsewhere), never once per request.
+  calls.length = 0
+  for (let i = 0; i < 20; i++) {
+    t.match(await check(session, 'ada@example.com', { passCode: '123456', factorId: `ostmadeup${String(i).padStart(11, '0')}` }, limiter), { ok: false, error: { code: 'FACTOR_NOT_FOUND' } })
+  }
+  t.same(calls, [], 'twenty made-up factor ids within 5 s of the list: no Okta call')
+  emu.clock.advance(5000)
+  await check(session, 'ada@example.com', { passCode: '123456', factorId: 'ostmadeup99999999999' }, limiter)
+  t.same(calls, [`GET /api/v1/users/${userId}/factors`], 'a list 5 s old is fetched again once before saying no')
+  calls.length = 0
+  await check(session, 'ada@example.com', { passCode: '123456', factorId: 'ostmadeup99999999998' }, limiter)
+  t.same(calls, [], 'and is then fresh again')
+
   // A client that keeps no session (a fresh session every time) naming its factor: Okta decides, no list.
   calls.length = 0
   const bare = await check({ session: {} }, 'ada@example.com', { passCode: emu.totpCode(factorId), factorId, trustFactorId: true }, limiter)

@@ -182,6 +182,9 @@ await t.test('bad options throw TypeError naming the option', async (t) => {
   t.throws(() => new OktaMfaStrategy({ resolveOktaUser } as never), { name: 'TypeError', message: /"orgUrl"/ })
   t.throws(() => new OktaMfaStrategy({ orgUrl: 'https://dev-1.okta.com', resolveOktaUser }), { name: 'TypeError', message: /"token"/ })
   t.throws(() => new OktaMfaStrategy({ ...base, passCodeField: '' }), { name: 'TypeError', message: /"passCodeField"/ })
+  // One field for both would read every right code as a factor id too (FACTOR_NOT_FOUND for every code).
+  t.throws(() => new OktaMfaStrategy({ ...base, passCodeField: 'code', factorIdField: 'code' }), { name: 'TypeError', message: /"passCodeField" and "factorIdField"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, factorIdField: 'passCode' }), { name: 'TypeError', message: /different fields/ }, 'the default passCode field too')
   t.throws(() => new OktaMfaStrategy({ ...base, maxAttempts: 0 }), { name: 'TypeError', message: /"maxAttempts"/ })
   t.throws(() => new OktaMfaStrategy({ ...base, limiter: false, maxAttempts: 3 }), { name: 'TypeError', message: /"maxAttempts"/ })
   t.throws(() => new OktaMfaStrategy({ ...base, maxAtempts: 3 } as never), { name: 'TypeError', message: /"maxAtempts" is not an option/ }, 'a misspelt option is refused, not ignored')

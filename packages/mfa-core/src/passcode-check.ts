@@ -32,6 +32,9 @@ export interface PasscodeCheckInput {
   trustFactorId?: boolean | undefined
 }
 
+/** A cached factor list younger than this (ms) is not fetched again to look for a factor it does not have. */
+const FACTOR_REFRESH_AFTER_MS = 5000
+
 /** The outcome of {@link checkPasscode}: the verified factor, or a refusal from the outcome table. */
 export type PasscodeCheckResult =
   | { ok: true, factor: OktaFactorLike, oktaUserId: string }
@@ -121,9 +124,13 @@ export async function checkPasscode (input: PasscodeCheckInput): Promise<Passcod
       listed = false
       selected = { ok: true, factor: { id: factorId, factorType: 'unknown', status: 'ACTIVE' } }
     } else {
-      selected = selectFactor(await subject.factors(), factorId, secret)
-      // A cached list may predate an enrollment made elsewhere: ask Okta before saying no.
-      if (!selected.ok && selected.code !== 'BAD_USER_INPUT') selected = selectFactor(await subject.factors({ fresh: true }), factorId, secret)
+      const cached = subject.cachedFactors()
+      selected = selectFactor(cached ?? await subject.factors({ fresh: true }), factorId, secret)
+      // A cached list may predate an enrollment made elsewhere: ask Okta before saying no, unless the list is only
+      // seconds old. Refusals are not counted attempts, so this bounds what a stream of made-up factor ids costs Okta.
+      if (!selected.ok && selected.code !== 'BAD_USER_INPUT' && cached !== undefined && subject.cachedFactors(FACTOR_REFRESH_AFTER_MS) === undefined) {
+        selected = selectFactor(await subject.factors({ fresh: true }), factorId, secret)
+      }
     }
     if (!selected.ok) throw selectionError(selected)
 

@@ -114,9 +114,9 @@ export class MfaSubject<User = unknown, Req = unknown> {
     return list
   }
 
-  /** The session's cached factor list when fresh, without asking Okta. */
-  cachedFactors (): readonly OktaFactorLike[] | undefined {
-    const ttl = this.#init.factorCacheMs ?? FACTOR_CACHE_TTL_MS
+  /** The session's cached factor list when fresh (younger than `maxAgeMs` too, if given), without asking Okta. */
+  cachedFactors (maxAgeMs?: number): readonly OktaFactorLike[] | undefined {
+    const ttl = Math.min(this.#init.factorCacheMs ?? FACTOR_CACHE_TTL_MS, maxAgeMs ?? Infinity)
     return ttl > 0 ? cachedFactors(this.#init.session, this.userKey, this.#clock(), ttl) : undefined
   }
 

@@ -177,6 +177,7 @@ export function strategyConfig<User, Req> (options: OktaMfaStrategyBaseOptions<U
   const name = fieldName(options.name, 'name', 'okta-mfa')
   const passCodeField = fieldName(options.passCodeField, 'passCodeField', 'passCode')
   const factorIdField = fieldName(options.factorIdField, 'factorIdField', 'factorId')
+  if (factorIdField === passCodeField) throw new TypeError('"passCodeField" and "factorIdField" options must name different fields')
   const clock = options.clock ?? Date.now
   let limiter: AttemptLimiter | undefined
   if (options.limiter === undefined) {
