@@ -103,6 +103,22 @@ await t.test('settleRefusal: an unjudged refusal gives its attempt back, a judge
   t.equal((await settleRefusal(out('FACTOR_NOT_FOUND'), failing, 'ada', await failing.consume('ada'))).code, 'FACTOR_NOT_FOUND', 'a failing decrement is not an error')
   t.equal(await count(failing), 2, 'and leaves the attempt counted')
 
+  // Refunds are bounded: 8 × maxAttempts per user per window. Past them, a refusal that judged no code (a made-up
+  // factor id, each one an Okta call) stays counted, and the user is soon LOCKED_OUT rather than Okta flooded.
+  let at = 5_000_000
+  const budgetClock = (): number => at
+  const budgeted = new AttemptLimiter({ maxAttempts: 2, windowMs: 60_000, clock: budgetClock, store: new MemoryAttemptStore({ clock: budgetClock }) })
+  const held = async (): Promise<number> => (await budgeted.store.get(attemptKey('mfa', 'mal'), at))?.count ?? 0
+  for (let i = 0; i < 16; i++) await settleRefusal(out('FACTOR_NOT_FOUND'), budgeted, 'mal', await budgeted.consume('mal'))
+  t.equal(await held(), 0, 'sixteen refusals of a window are given back')
+  await settleRefusal(out('FACTOR_NOT_FOUND'), budgeted, 'mal', await budgeted.consume('mal'))
+  t.equal(await held(), 1, 'the seventeenth stays counted')
+  await settleRefusal(out('FACTOR_NOT_FOUND'), budgeted, 'mal', await budgeted.consume('mal'))
+  t.notOk((await budgeted.consume('mal')).allowed, 'and the user is locked out: no more Okta calls this window')
+  at += 60_001
+  await settleRefusal(out('FACTOR_NOT_FOUND'), budgeted, 'mal', await budgeted.consume('mal'))
+  t.equal(await held(), 0, 'a new window has a new budget')
+
   // A refund answers for the window that counted the attempt: Okta's late answer never frees one of the next window.
   let now = 1_000_000
   const clock = (): number => now

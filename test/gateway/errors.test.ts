@@ -362,6 +362,14 @@ await t.test('a push factor is refused before Okta hears of it; a query never re
   const sent = await (await fetch(`${emu.url}/api/v1/users/pat@example.com/factors/opfpat00000000000000/verify`, { method: 'POST', headers: { authorization: `SSWS ${emu.token}`, accept: 'application/json', 'content-type': 'application/json' }, body: '{}' })).json() as { factorResult: string }
   t.equal(sent.factorResult, 'WAITING', 'the factor is an active push one Okta would have sent')
   expectCode(t, await gql(pat, noSecret, { f: 'opfnobody00000000000' }), 'FACTOR_NOT_FOUND', 'a factor id the user does not have')
+  // Made-up factor ids with a code go to Okta (one call per verify) and use no attempt, up to a budget per window:
+  // then they count, and a stream of them ends in LOCKED_OUT instead of using up the org's Okta rate limit.
+  // (A new session: the one above has the factor list cached, where made-up ids are refused without asking Okta.)
+  const fresh = await gw.signedIn('pat@example.com')
+  const codes: string[] = []
+  for (let i = 0; i < 40; i++) codes.push(codeOf(await gql(fresh, OPS.verify, { factorId: `ostmadeup${String(i).padStart(11, '0')}`, passCode: '123456' }))!)
+  t.same([...new Set(codes)], ['FACTOR_NOT_FOUND', 'LOCKED_OUT'], 'refused, then locked out')
+  t.ok(codes.indexOf('LOCKED_OUT') > 20 && codes.indexOf('LOCKED_OUT') < 40, `locked out after the refund budget (at ${codes.indexOf('LOCKED_OUT')})`)
 
   const ada = await gw.signedIn('ada@example.com')
   const factorId = await totpFactorId(emu, ada)

@@ -38,6 +38,12 @@ export interface AttemptDecision {
  * next one. The attempt then stays counted in a window that is over anyway (the safe side).
  */
 const REFUND_MARGIN_MS = 1000
+/**
+ * Refunds allowed per user per window, per attempt of `maxAttempts`. A refused request that judged no code is given
+ * back, but each still cost Okta a call: past this budget such refusals count as attempts, so a stream of made-up
+ * factor ids from one user ends in LOCKED_OUT instead of using up the org's Okta rate limit.
+ */
+const REFUNDS_PER_ATTEMPT = 8
 
 /**
  * The failed verifications after which Okta locks a user out in many orgs' policies, and in the emulator.
@@ -164,14 +170,20 @@ export class AttemptLimiter {
    * Takes back one counted attempt that Okta refused without judging the code (an unknown or inactive factor), so
    * that only wrong codes use up the limit. A no-op with a store that has no `decrement`. With the `decision` that
    * counted the attempt, only into the window it was counted in: once that window has ended (or is within a second
-   * of it), the refund is dropped, so a late answer from Okta never frees an attempt of the next window.
+   * of it), the refund is dropped, so a late answer from Okta never frees an attempt of the next window. At most
+   * 8 × `maxAttempts` refunds per key per window: past them, such refusals stay counted.
    */
   async refund (key: string, decision?: AttemptDecision): Promise<void> {
     const k = this.#keyOf(key)
     if (this.store.decrement === undefined) return
     const now = this.#clock()
     if (decision?.resetAt !== undefined && now >= decision.resetAt - REFUND_MARGIN_MS) return
-    try { await this.store.decrement(k, now) } catch (err) { throw asStoreUnavailable(err) }
+    try {
+      // The refunds of this window, counted in the same store under a key of their own.
+      const refunds = await this.store.increment(attemptKey(`${this.namespace}.refunds`, key), this.windowMs, now)
+      if (refunds.count > this.maxAttempts * REFUNDS_PER_ATTEMPT) return
+      await this.store.decrement(k, now)
+    } catch (err) { throw asStoreUnavailable(err) }
   }
 
   /** Clears the counter after a successful attempt. */
