@@ -251,10 +251,10 @@ await t.test('variables: a bad value is BAD_USER_INPUT naming it; an undefined o
     t.notMatch(JSON.stringify(res.body), /sprouts|555|secret/, 'nothing of the values comes back')
   }
   // The same values written into the document as literals.
-  for (const literal of ['"+15555550123"', '["my secret answer"]', '{ factorType: QUESTION, answer: 5 }']) {
+  for (const literal of ['"+15555550123"', '["my secret answer"]', '{ factorType: QUESTION, answer: 5 }', '{ factorType: SECRETANSWER }']) {
     const res = await gql(ada, `mutation { enrollFactor(input: ${literal}) { factor { id } } }`, {})
     expectCode(t, res, 'GRAPHQL_VALIDATION_FAILED', literal)
-    t.notMatch(JSON.stringify(res.body), /555|secret|answer: 5/, `${literal}: the literal is not repeated`)
+    t.notMatch(JSON.stringify(res.body), /555|secret|answer: 5|SECRETANSWER/i, `${literal}: the literal is not repeated`)
   }
 
   for (const [what, query] of [
@@ -362,6 +362,11 @@ await t.test('a push factor is refused before Okta hears of it; a query never re
   const sent = await (await fetch(`${emu.url}/api/v1/users/pat@example.com/factors/opfpat00000000000000/verify`, { method: 'POST', headers: { authorization: `SSWS ${emu.token}`, accept: 'application/json', 'content-type': 'application/json' }, body: '{}' })).json() as { factorResult: string }
   t.equal(sent.factorResult, 'WAITING', 'the factor is an active push one Okta would have sent')
   expectCode(t, await gql(pat, noSecret, { f: 'opfnobody00000000000' }), 'FACTOR_NOT_FOUND', 'a factor id the user does not have')
+  // Made-up ids without a code: the session's list answers them; Okta is asked again at most once every 5 s.
+  const factorsLeft = async (): Promise<number> => Number((await fetch(`${emu.url}/api/v1/users/pat@example.com/factors`, { headers: { authorization: `SSWS ${emu.token}`, accept: 'application/json' } })).headers.get('x-rate-limit-remaining'))
+  const before = await factorsLeft()
+  for (let i = 0; i < 20; i++) expectCode(t, await gql(pat, noSecret, { f: `opfmadeup${String(i).padStart(11, '0')}` }), 'FACTOR_NOT_FOUND', `made-up id ${i + 1}`)
+  t.equal(before - await factorsLeft(), 1, 'twenty made-up ids cost Okta no factor-list call (only the probe itself)')
   // Made-up factor ids with a code go to Okta (one call per verify) and use no attempt, up to a budget per window:
   // then they count, and a stream of them ends in LOCKED_OUT instead of using up the org's Okta rate limit.
   // (A new session: the one above has the factor list cached, where made-up ids are refused without asking Okta.)

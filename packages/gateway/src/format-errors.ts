@@ -70,12 +70,13 @@ function withoutValues (text: string): string {
 
 /**
  * A document's refusal of a literal without the literal, which may be a passcode, an answer or a phone number written
- * into the document itself: graphql-js's "Expected value of type "T", found <literal>…" and a scalar's or enum's
- * "…cannot represent … value: <literal>".
+ * into the document itself: graphql-js's "Expected value of type "T", found <literal>…", an enum's "Value "<literal>"
+ * does not exist in "E" enum." and a scalar's or enum's "…cannot represent … value: <literal>".
  */
 function withoutLiteral (text: string): string {
   return text
     .replace(/^(Expected value of type "[^"]{1,128}"), found [\s\S]*$/, '$1.')
+    .replace(/^Value "[\s\S]*" does not exist in ("[_A-Za-z][_0-9A-Za-z]{0,127}") enum\.$/, 'Value does not exist in $1 enum.')
     .replace(/(cannot represent [^:;]*?value)s?: [\s\S]*$/, '$1.')
 }
 

@@ -105,9 +105,7 @@ const CHALLENGE_TYPES: ReadonlySet<string> = new Set(['sms', 'call', 'email'])
  * push verified here could never complete the MFA step, and each call would send the user another one.
  */
 async function requireChallengeFactor (subject: Awaited<ReturnType<RequestScope['subject']>>, factorId: string): Promise<void> {
-  const find = (list: readonly { id: string, factorType: string }[]): { factorType: string } | undefined => list.find((f) => f.id === factorId)
-  // A cached list may predate an enrollment made elsewhere: ask Okta before saying no.
-  const factor = find(await subject.factors()) ?? find(await subject.factors({ fresh: true }))
+  const factor = (await subject.factorsFor((list) => list.some((f) => f.id === factorId))).find((f) => f.id === factorId)
   if (factor === undefined) throw new MfaError('FACTOR_NOT_FOUND', { field: 'factorId' })
   if (CHALLENGE_TYPES.has(factor.factorType)) return
   if (ANSWER_FACTOR_TYPES.has(factor.factorType)) throw new MfaError('PASSCODE_MISSING', { field: 'answer' }, 'Enter the answer to your security question.')

@@ -32,9 +32,6 @@ export interface PasscodeCheckInput {
   trustFactorId?: boolean | undefined
 }
 
-/** A cached factor list younger than this (ms) is not fetched again to look for a factor it does not have. */
-const FACTOR_REFRESH_AFTER_MS = 5000
-
 /** The outcome of {@link checkPasscode}: the verified factor, or a refusal from the outcome table. */
 export type PasscodeCheckResult =
   | { ok: true, factor: OktaFactorLike, oktaUserId: string }
@@ -124,13 +121,10 @@ export async function checkPasscode (input: PasscodeCheckInput): Promise<Passcod
       listed = false
       selected = { ok: true, factor: { id: factorId, factorType: 'unknown', status: 'ACTIVE' } }
     } else {
-      const cached = subject.cachedFactors()
-      selected = selectFactor(cached ?? await subject.factors({ fresh: true }), factorId, secret)
-      // A cached list may predate an enrollment made elsewhere: ask Okta before saying no, unless the list is only
-      // seconds old. Refusals are not counted attempts, so this bounds what a stream of made-up factor ids costs Okta.
-      if (!selected.ok && selected.code !== 'BAD_USER_INPUT' && cached !== undefined && subject.cachedFactors(FACTOR_REFRESH_AFTER_MS) === undefined) {
-        selected = selectFactor(await subject.factors({ fresh: true }), factorId, secret)
-      }
+      // A cached list that does not have the factor may predate an enrollment made elsewhere: Okta is asked again
+      // (unless the list is only seconds old) before saying no.
+      const list = await subject.factorsFor((l) => { const s = selectFactor(l, factorId, secret); return s.ok || s.code === 'BAD_USER_INPUT' })
+      selected = selectFactor(list, factorId, secret)
     }
     if (!selected.ok) throw selectionError(selected)
 

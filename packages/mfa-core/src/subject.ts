@@ -13,6 +13,9 @@ import { quietly } from './quietly.js'
 import { resolveOktaUserId, type ResolveOktaUser } from './resolve-user.js'
 import type { SessionRequest } from './session-state.js'
 
+/** A cached factor list younger than this (ms) is not fetched again to look for a factor it does not have. */
+const FACTOR_REFRESH_AFTER_MS = 5000
+
 /** What an {@link MfaSubject} is built from. */
 export interface MfaSubjectInit<User, Req> {
   /** The request that carries the session (express-session or @fastify/secure-session). */
@@ -112,6 +115,18 @@ export class MfaSubject<User = unknown, Req = unknown> {
     }
     this.rememberFactors(list)
     return list
+  }
+
+  /**
+   * The user's factors for a request that names one: the session's cached list when it `has` what the request needs;
+   * else Okta's list, unless the cached one is under 5 s old (a list that old may predate an enrollment made
+   * elsewhere). Refusals of made-up factor ids use no attempt: this keeps one session from costing Okta a list call
+   * per request with them.
+   */
+  async factorsFor (has: (list: readonly OktaFactorLike[]) => boolean): Promise<readonly OktaFactorLike[]> {
+    const cached = this.cachedFactors()
+    if (cached !== undefined && (has(cached) || this.cachedFactors(FACTOR_REFRESH_AFTER_MS) !== undefined)) return cached
+    return await this.factors({ fresh: true })
   }
 
   /** The session's cached factor list when fresh (younger than `maxAgeMs` too, if given), without asking Okta. */
