@@ -124,6 +124,36 @@ await t.test('a code that was already used shows the error, and the next code wo
   t.equal(path(page), '/account')
 })
 
+await t.test('a double click on Verify sends the code once, and a code pasted as "123 456" is taken whole', async (t) => {
+  const { page } = await openPage(t, browser)
+  await signIn(page, 'alice')
+  app.clock.advance(30_000)
+  // A slow server: the second click lands while the first post is still on its way.
+  const posts: string[] = []
+  await page.route('**/mfa', async (route) => {
+    if (route.request().method() === 'POST') {
+      posts.push(route.request().postData() ?? '')
+      await new Promise((resolve) => setTimeout(resolve, 400))
+    }
+    await route.continue()
+  })
+  const right = code(aliceKey)
+  await page.fill('#passCode', `${right.slice(0, 3)} ${right.slice(3)}`)
+  t.equal(await page.inputValue('#passCode'), `${right.slice(0, 3)} ${right.slice(3)}`, 'the field keeps the whole pasted code')
+  const landed = page.waitForURL((url) => url.pathname !== '/mfa').then(() => 'landed', (err: Error) => err.message.slice(0, 80))
+  // Two clicks of an impatient person: the second while the first post still waits for its answer.
+  await page.evaluate(`(async () => {
+    const button = document.querySelector('form.code-form button[type=submit]')
+    button.click()
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    button.click()
+  })()`).catch(() => {}) // the page may be gone by the end
+  t.equal(await landed, 'landed', 'the first post leads on')
+  t.equal(path(page), '/account', 'signed in with the first post, not refused by a second one')
+  t.equal(posts.length, 1, 'one post')
+  t.match(await page.textContent('h1'), /./)
+})
+
 await t.test('the flow as the issue words it: fields by name, the one submit button, the key beside its label, goto /logout', async (t) => {
   const fresh = await startE2eApp(t) // a new emulator: alice without a factor again
   const { page } = await openPage(t, browser)

@@ -164,6 +164,17 @@ await t.test('the MFA form says what is wrong: missing, malformed, wrong, then l
   t.ok(wait > 0 && wait <= 900, `with Retry-After (${String(wait)} s)`)
 })
 
+await t.test('returnTo never names a page of signing in or out, however it is written', async (t) => {
+  for (const target of ['/logout', '/logout/', '/%6Cogout', '/./logout', '/a/../logout', '/login', '/login?x=1', '/mfa']) {
+    const page = await app.jar().fetch(`/login?returnTo=${encodeURIComponent(target)}`, { headers: HTML })
+    t.notMatch(page.text, 'data-testid="continue-hint"', `${target}: not remembered (it would sign the person out again, or loop)`)
+  }
+  for (const target of ['/account', '/mfa/enroll', '/account/security']) {
+    const page = await app.jar().fetch(`/login?returnTo=${encodeURIComponent(target)}`, { headers: HTML })
+    t.match(page.text, 'data-testid="continue-hint"', `${target}: remembered`)
+  }
+})
+
 await t.test('sms: "send a code" puts it in the emulator outbox and the page says where', async (t) => {
   const carol = app.jar()
   await carol.fetch('/login?returnTo=//evil.example/') // an open redirect attempt, ignored

@@ -6,6 +6,7 @@ const ASSETS = {
   'app.css': 'text/css; charset=utf-8',
   'enroll.js': 'text/javascript; charset=utf-8',
   'countdown.js': 'text/javascript; charset=utf-8',
+  'forms.js': 'text/javascript; charset=utf-8',
   'favicon.ico': 'image/x-icon',
 } as const
 

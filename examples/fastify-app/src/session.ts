@@ -48,9 +48,21 @@ export function isLocalPath (value: unknown): value is string {
   return isSafeReturnTo(value)
 }
 
-/** Remembers where a signed-out visitor was going. */
+/**
+ * Whether `path` is a page of signing in or out (`/login`, `/logout`, `/mfa`), however it is written
+ * (`/logout/`, `/%6Cogout`, `/./logout`): never where to go after signing in. Sent there, a person just signed in
+ * would be signed out again (a link from another site could do it), or shown the form they just filled in.
+ */
+function isSignInPage (path: string): boolean {
+  let p: string
+  try { p = decodeURIComponent(new URL(path, 'http://demo.invalid').pathname) } catch { return true }
+  p = p.replace(/\/+$/, '')
+  return p === '/login' || p === '/logout' || p === '/mfa'
+}
+
+/** Remembers where a signed-out visitor was going (a page of this site other than signing in or out). */
 export function rememberReturnTo (request: FastifyRequest, path: string): void {
-  if (isLocalPath(path)) request.session.set(RETURN_TO_KEY, path)
+  if (isLocalPath(path) && !isSignInPage(path)) request.session.set(RETURN_TO_KEY, path)
 }
 
 /** Takes (and forgets) where to go next, when it is a local path. */

@@ -99,7 +99,7 @@ export function codeForm (opts: CodeFormOptions): SafeHtml {
       ${chooser}
       <label for="passCode">Verification code</label>
       <input id="passCode" name="passCode" type="text" inputmode="numeric" autocomplete="one-time-code"
-        pattern="[0-9]{6}" maxlength="6" minlength="6" required autofocus spellcheck="false"
+        pattern="[0-9 ]{6,16}" maxlength="16" minlength="6" required autofocus spellcheck="false"
         class="code-input" aria-describedby="code-help${opts.errorId === undefined ? '' : ` ${opts.errorId}`}"
         ${opts.errorId === undefined ? '' : html`aria-invalid="true"`}>
       <p id="code-help" class="hint">${help}</p>

@@ -84,7 +84,7 @@ function totpStep (view: EnrollView): SafeHtml {
             <label for="passCode">Enter the 6-digit code the app shows</label>
             ${view.error === undefined ? '' : html`<div class="notice notice-error" role="alert" data-testid="error" id="activate-error">${view.error}</div>`}
             <input id="passCode" name="passCode" type="text" inputmode="numeric" autocomplete="one-time-code"
-              pattern="[0-9]{6}" maxlength="6" required spellcheck="false" class="code-input"
+              pattern="[0-9 ]{6,16}" maxlength="16" required spellcheck="false" class="code-input"
               aria-describedby="${view.error === undefined ? 'enroll-error' : 'activate-error'}" ${view.error === undefined ? '' : html`aria-invalid="true" autofocus`}>
             <button type="submit" class="primary">Activate</button>
           </form>
@@ -114,7 +114,7 @@ function smsStep (view: EnrollView): SafeHtml {
           : ''}
         <label for="passCode">Enter the 6-digit code from the text</label>
         <input id="passCode" name="passCode" type="text" inputmode="numeric" autocomplete="one-time-code"
-          pattern="[0-9]{6}" maxlength="6" required spellcheck="false" class="code-input" aria-describedby="enroll-error">
+          pattern="[0-9 ]{6,16}" maxlength="16" required spellcheck="false" class="code-input" aria-describedby="enroll-error">
         <button type="submit" class="primary">Activate</button>
       </form>
       </template>

@@ -83,7 +83,7 @@ ${csrf === undefined ? '' : html`<meta name="csrf-token" content="${csrf}">`}
 <main id="main">
 ${body}
 </main>
-${scripts.map((src) => html`<script src="${src}" defer></script>`)}
+${['/assets/forms.js', ...scripts].map((src) => html`<script src="${src}" defer></script>`)}
 </body>
 </html>
 `.value
