@@ -20,6 +20,11 @@ async function gql (jar: CookieJar, query: string, variables: Record<string, unk
 }
 
 /** Posts the MFA form with the page's CSRF token. */
+/** The one-time id of the code form of a page. */
+function formIdOf (text: string): string {
+  return /name="formId" value="([^"]+)"/.exec(text)?.[1] ?? ''
+}
+
 async function postMfa (jar: CookieJar, form: Record<string, string>, path = '/mfa'): Promise<Awaited<ReturnType<CookieJar['fetch']>>> {
   const page = await jar.fetch(path, { headers: HTML })
   return await jar.fetch(path, { form: { ...form, _csrf: csrfOf(page.text) } })
@@ -129,9 +134,14 @@ await t.test('requireMfa sends a page to /mfa; enrollment runs through the gatew
   t.equal(replayed.status, 401)
   t.equal(errorText(replayed.text), 'That code was already used. Wait for your app to show a new code (about 30 seconds), then enter the new one. 3 attempts left before sign-in is paused.')
   app.clock.advance(30_000)
-  const ok = await postMfa(alice, { passCode: code(aliceSecret) })
+  const shown = await alice.fetch('/mfa', { headers: HTML })
+  const form = { passCode: code(aliceSecret), _csrf: csrfOf(shown.text), formId: formIdOf(shown.text) }
+  const ok = await alice.fetch('/mfa', { form })
   t.equal(ok.status, 303)
   t.equal(ok.location, '/account', 'back to the page that sent her to /mfa')
+  // Back, then "resend": the same form again. Not checked twice (Okta would call the code used): on to /account.
+  const resent = await alice.fetch('/mfa', { form })
+  t.same([resent.status, resent.location], [303, '/account'], 'a form sent again after the step goes on to /account')
   const done = await alice.fetch('/account', { headers: HTML })
   t.equal(done.status, 200)
   t.match(done.text, 'Hello, Alice Example')
@@ -149,13 +159,22 @@ await t.test('the MFA form says what is wrong: missing, malformed, wrong, then l
   t.match(errorText(malformed.text), 'A code is 6 digits')
   const right = code(app.demo!.totpUser.sharedSecret)
   const wrongCode = right === '000000' ? '111111' : '000000'
+  // The answer to a wrong code, reloaded: the browser sends the same form again. Not checked twice, no attempt used.
+  const shown = await bob.fetch('/mfa', { headers: HTML })
+  const form = { passCode: wrongCode, _csrf: csrfOf(shown.text), formId: formIdOf(shown.text) }
+  t.equal((await bob.fetch('/mfa', { form })).status, 401, 'a wrong code')
+  for (let i = 0; i < 3; i++) {
+    const reloaded = await bob.fetch('/mfa', { form })
+    t.equal(reloaded.status, 200, `reload ${i + 1}: the page again`)
+    t.match(reloaded.text, 'That page was sent again, so its code was not checked again.')
+  }
   const statuses: number[] = []
   let last
   for (let i = 0; i < 5; i++) {
     last = await postMfa(bob, { passCode: wrongCode })
     statuses.push(last.status)
   }
-  t.same(statuses, [401, 401, 401, 429, 429], 'three wrong codes, then the fourth (the default limit, below Okta\'s lockout of 5) locks')
+  t.same(statuses, [401, 401, 429, 429, 429], 'with the first, three wrong codes, then the fourth (the default limit, below Okta\'s lockout of 5) locks: the reloads used none')
   // The last wrong code is either refused as a lockout or reported as wrong and the last try: both say until when.
   t.match(errorText(last!.text), /Too many attempts with a wrong code, so sign-in is paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\.$/)
   const locked = await postMfa(bob, { passCode: right })

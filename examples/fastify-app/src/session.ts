@@ -1,5 +1,6 @@
 // Small things the app keeps in the encrypted session cookie besides passport's user and the MFA state:
 // a one-time notice for the next page (flash) and where to go after sign-in (returnTo, passport's key).
+import { randomBytes } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import { isSafeReturnTo } from 'passport-okta-mfa'
 
@@ -11,6 +12,8 @@ declare module '@fastify/secure-session' {
     notice: Flash
     /** When another code may be sent (ms since the epoch), after "Send a code". */
     resendAt: number
+    /** The ids of the code forms shown and not sent yet, newest last. */
+    codeForms: string[]
   }
 }
 
@@ -90,4 +93,31 @@ export function resendInSeconds (request: FastifyRequest, nowMs: number): number
   const at: unknown = request.session.get('resendAt')
   if (typeof at !== 'number' || !Number.isFinite(at) || at <= nowMs) return undefined
   return Math.ceil((at - nowMs) / 1000)
+}
+
+/** The session key of the code forms shown and not sent yet (their ids, newest last). */
+const CODE_FORMS_KEY = 'codeForms'
+/** How many shown code forms stay sendable (a few tabs, or pages reloaded). */
+const CODE_FORMS_KEPT = 4
+
+/** A new id for the code form about to be shown; a post carries it back once. */
+export function newCodeFormId (request: FastifyRequest): string {
+  const id = randomBytes(12).toString('base64url')
+  const shown = request.session.get(CODE_FORMS_KEY)
+  request.session.set(CODE_FORMS_KEY, [...(Array.isArray(shown) ? shown.slice(-(CODE_FORMS_KEPT - 1)) : []), id])
+  return id
+}
+
+/**
+ * Whether a post of a code form is the same page sent again (a reload of the answer to a post, Back then "resend"):
+ * its id was sent before, or is unknown. Each id counts once. A post without an id (a script's) is checked as it is.
+ */
+export function isCodeFormResent (request: FastifyRequest): boolean {
+  const id = field(request, 'formId')
+  if (id === undefined) return false
+  const shown = request.session.get(CODE_FORMS_KEY)
+  const ids = Array.isArray(shown) ? shown : []
+  if (!ids.includes(id)) return true
+  request.session.set(CODE_FORMS_KEY, ids.filter((other) => other !== id))
+  return false
 }

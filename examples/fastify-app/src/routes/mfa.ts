@@ -6,7 +6,7 @@ import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
 import { failureText, isUpstreamFailure, retryAfter, lockoutText, messageFor, STORE_DOWN, UNAVAILABLE, type FailInfo } from '../messages.js'
-import { field, isLocalPath, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
+import { field, isCodeFormResent, isLocalPath, newCodeFormId, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
 import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
 
@@ -66,7 +66,7 @@ export function justUsedCode (ctx: AppContext, request: FastifyRequest): boolean
 export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
   const emulator = ctx.emulator !== undefined
 
-  async function renderMfa (request: FastifyRequest, reply: FastifyReply, status: number, extra: { error?: string, selectedFactorId?: string } = {}): Promise<void> {
+  async function renderMfa (request: FastifyRequest, reply: FastifyReply, status: number, extra: { error?: string, info?: string, selectedFactorId?: string } = {}): Promise<void> {
     const factors = await loadFactors(ctx, request)
     if (factors === undefined) return await sendUnavailable(reply)
     const flash = takeFlash(request)
@@ -92,13 +92,24 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       // Offered at sign-in only, not on a step-up.
       rememberDays: ctx.devices === undefined || mfaDone ? undefined : Math.round(ctx.devices.maxAgeMs / 86_400_000),
       locked: lockedError !== undefined,
-      info: flash?.kind === 'info' ? flash.text : undefined,
+      info: extra.info ?? (flash?.kind === 'info' ? flash.text : undefined),
       success: flash?.kind === 'success'
         ? flash.text
         : enrolled ? 'Your factor is set up. To finish signing in, enter the next code it gives you (a code works only once, so wait for a new one).' : undefined,
       emulator,
       mfaDone,
+      formId: newCodeFormId(request),
     }))
+  }
+
+  /**
+   * The code form sent again (a reload of the answer to a post, or Back and "resend"): the code is not checked twice,
+   * so it costs no attempt. Signed in with MFA already: on to where the person was going; else the page again.
+   */
+  async function refuseResentForm (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (!isCodeFormResent(request)) return
+    if (getMfaState(request) !== undefined) return await reply.redirect(takeReturnTo(request) ?? '/account', 303)
+    await renderMfa(request, reply, 200, { info: 'That page was sent again, so its code was not checked again. Enter the current code.' })
   }
 
   app.get('/mfa', { preHandler: ctx.requireLogin }, async (request, reply) => {
@@ -106,7 +117,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
   })
 
   // The form path: passport.authenticate('okta-mfa') with a callback, so failures re-render the page in place.
-  app.post('/mfa', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, ctx.passport.authenticate('okta-mfa', async (request, reply, err, user, info) => {
+  app.post('/mfa', { preValidation: ctx.csrf, preHandler: [ctx.requireLogin, refuseResentForm] }, ctx.passport.authenticate('okta-mfa', async (request, reply, err, user, info) => {
     if (err !== null) {
       if (!isUpstreamFailure(err)) throw err
       request.log.warn({ code: (err as { code?: string }).code }, isStoreUnavailableError(err) ? 'attempt store unavailable during MFA' : 'Okta unavailable during MFA')

@@ -27,6 +27,8 @@ export interface MfaView {
   locked?: boolean
   /** Remember this device (opt-in checkbox); undefined: not offered. */
   rememberDays?: number | undefined
+  /** The id the code form carries back once (a page sent again is not checked twice). */
+  formId?: string | undefined
 }
 
 /** Where sms codes go with the emulator, in words and with a link. */
@@ -66,6 +68,7 @@ export function mfaPage (view: MfaView): string {
       resendInSeconds: view.resendInSeconds,
       rememberDays: view.rememberDays,
       switchHref: (id) => `/mfa?factor=${encodeURIComponent(id)}`,
+      ...(view.formId === undefined ? {} : { hidden: { formId: view.formId } }),
     })}
     ${view.emulator && hasSms ? outboxHint() : ''}
   </section>`
