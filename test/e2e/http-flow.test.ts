@@ -146,6 +146,13 @@ await t.test('requireMfa sends a page to /mfa; enrollment runs through the gatew
   t.equal(done.status, 200)
   t.match(done.text, 'Hello, Alice Example')
   t.match(done.text, /Last MFA<\/dt><dd[^>]*><time datetime="2030-01-01T12:00:30.000Z">/)
+  // Adding a second factor: the authenticator app she has is not offered again (not by Back to ?method=totp either),
+  // and the page's Back goes to the Security page, not to a code form.
+  const add = await alice.fetch('/mfa/enroll?method=totp', { headers: HTML })
+  t.equal(add.status, 200)
+  t.match(add.text, 'id="step-sms"', 'the text-message setup')
+  t.notMatch(add.text, 'id="use-totp"', 'no link to set up the app she has')
+  t.match(add.text, '<a href="/account/security">Back</a>')
 })
 
 await t.test('the MFA form says what is wrong: missing, malformed, wrong, then locked out with when to retry', async (t) => {

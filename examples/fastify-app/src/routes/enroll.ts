@@ -54,14 +54,16 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       return unusable === undefined ? await askStepUp(request, reply) : await sendUnusableFactors(request, reply, unusable)
     }
     const hasMfa = getMfaState(request) !== undefined
-    // ?method=sms asks for a phone; otherwise the authenticator app, unless one is active already (adding a second factor).
+    // ?method=sms asks for a phone; otherwise the authenticator app, unless one is active already (adding a second
+    // factor: then never, not even asked for by ?method=totp, as from Back after setting it up).
     const asked = (request.query as Record<string, unknown>).method
     const hasTotp = factors.some((f) => f.kind === 'totp' && f.active)
-    const method = asked === 'sms' || (asked !== 'totp' && hasTotp) ? 'sms' : 'totp'
+    const method = asked === 'sms' || hasTotp ? 'sms' : 'totp'
     const user = currentUser(request)
     const flash = takeFlash(request)
     await reply.type('text/html; charset=utf-8').send(enrollPage({
       method,
+      hasTotp,
       csrf: csrfToken(request),
       userName: user.displayName,
       graphqlPath: ctx.graphqlPath,

@@ -28,6 +28,8 @@ export interface EnrollView {
    * @default 'totp'
    */
   method?: 'totp' | 'sms'
+  /** An authenticator app is active already: the sms step does not offer one. */
+  hasTotp?: boolean
   /** The pending authenticator factor (key and QR code); undefined until the person presses "Show my QR code". */
   pending?: PendingTotp | undefined
   /** Shown as an error above the steps (e.g. Okta could not start the setup). */
@@ -97,7 +99,7 @@ function totpStep (view: EnrollView): SafeHtml {
 /** Text message: the phone number first; the code form replaces it once the text is sent. */
 function smsStep (view: EnrollView): SafeHtml {
   return html`<div id="step-sms">
-      <p class="hint">Using text messages. <a href="/mfa/enroll" id="use-totp">Use an authenticator app instead</a></p>
+      <p class="hint">Using text messages.${view.hasTotp === true ? '' : html` <a href="/mfa/enroll?method=totp" id="use-totp">Use an authenticator app instead</a>`}</p>
       <form id="sms-enroll" novalidate>
         <label for="phone">Mobile phone number</label>
         <input id="phone" name="phoneNumber" type="tel" autocomplete="tel" placeholder="+1 555 555 0123" required aria-describedby="phone-help">
@@ -135,7 +137,7 @@ export function enrollPage (view: EnrollView): string {
 
     ${(view.method ?? 'totp') === 'totp' ? totpStep(view) : smsStep(view)}
 
-    <p class="hint"><a href="/mfa">Back</a></p>
+    <p class="hint"><a href="${view.mfaDone ? '/account/security' : '/mfa'}">Back</a></p>
   </section>
   <script type="application/json" id="messages">${new SafeHtml(jsonBlock(view.messages))}</script>`
   return page({ title: 'Set up two-step sign-in', body, userName: view.userName, csrf: view.csrf, scripts: ['/assets/enroll.js'], fullNav: view.mfaDone })
