@@ -169,6 +169,9 @@ await t.test('the MFA form says what is wrong: missing, malformed, wrong, then l
   // The answer to a wrong code, reloaded: the browser sends the same form again. Not checked twice, no attempt used.
   const shown = await bob.fetch('/mfa', { headers: HTML })
   const form = { passCode: wrongCode, _csrf: csrfOf(shown.text), formId: formIdOf(shown.text) }
+  const shownAgain = await bob.fetch('/mfa', { headers: HTML })
+  t.equal(shownAgain.headers['set-cookie'], undefined, 'showing the form stores nothing: a view in another tab cannot undo a step')
+  t.not(formIdOf(shownAgain.text), form.formId, 'each view has its own id')
   t.equal((await bob.fetch('/mfa', { form })).status, 401, 'a wrong code')
   for (let i = 0; i < 3; i++) {
     const reloaded = await bob.fetch('/mfa', { form })
@@ -239,9 +242,19 @@ await t.test('factor changes need a fresh code: adding after 5 minutes asks agai
 
   const noToken = await alice.fetch(path, { form: { passCode: code(aliceSecret) } })
   t.equal(noToken.status, 403)
-  const wrong = await postMfa(alice, { passCode: code(aliceSecret) === '000000' ? '111111' : '000000' }, path)
+  const shownRemove = await alice.fetch(path, { headers: HTML })
+  const wrongForm = { passCode: code(aliceSecret) === '000000' ? '111111' : '000000', _csrf: csrfOf(shownRemove.text), formId: formIdOf(shownRemove.text) }
+  const wrong = await alice.fetch(path, { form: wrongForm })
   t.equal(wrong.status, 401)
   t.match(errorText(wrong.text), "That code didn't match")
+  t.match(wrong.text, '3 attempts left', 'one attempt used')
+  // Reloading that answer sends the same form again: not checked twice, no attempt used.
+  for (let i = 0; i < 3; i++) {
+    const reloaded = await alice.fetch(path, { form: wrongForm })
+    t.equal(reloaded.status, 200)
+    t.match(reloaded.text, 'That page was sent again, so its code was not checked again.')
+  }
+  t.match((await postMfa(alice, { passCode: wrongForm.passCode }, path)).text, '2 attempts left', 'the next wrong code is the second: the reloads used none')
   const stillThere = await app.client.listFactors((await app.client.getUser('alice@example.com')).id)
   t.equal(stillThere.length, 1, 'nothing removed without the right code')
 

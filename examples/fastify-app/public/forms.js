@@ -18,12 +18,15 @@
     if (!(form instanceof HTMLFormElement) || event.defaultPrevented) return
     form.dataset.sent = '1'
     form.setAttribute('aria-busy', 'true')
+    // A sending stopped (Esc, the Stop button) leaves the page here: after a while the form can be sent again.
+    setTimeout(function () { release(form) }, 10000)
   })
+  function release (form) {
+    delete form.dataset.sent
+    form.removeAttribute('aria-busy')
+  }
   // Back to a page kept in the browser's cache: its forms may be sent again.
   window.addEventListener('pageshow', function () {
-    document.querySelectorAll('form[data-sent]').forEach(function (form) {
-      delete form.dataset.sent
-      form.removeAttribute('aria-busy')
-    })
+    document.querySelectorAll('form[data-sent]').forEach(release)
   })
 })()

@@ -12,8 +12,8 @@ declare module '@fastify/secure-session' {
     notice: Flash
     /** When another code may be sent (ms since the epoch), after "Send a code". */
     resendAt: number
-    /** The ids of the code forms shown and not sent yet, newest last. */
-    codeForms: string[]
+    /** The ids of the code forms sent, newest last. */
+    sentCodeForms: string[]
   }
 }
 
@@ -95,29 +95,33 @@ export function resendInSeconds (request: FastifyRequest, nowMs: number): number
   return Math.ceil((at - nowMs) / 1000)
 }
 
-/** The session key of the code forms shown and not sent yet (their ids, newest last). */
-const CODE_FORMS_KEY = 'codeForms'
-/** How many shown code forms stay sendable (a few tabs, or pages reloaded). */
-const CODE_FORMS_KEPT = 4
+/** The session key of the ids of the code forms sent (newest last). */
+const SENT_FORMS_KEY = 'sentCodeForms'
+/** How many sent code forms are remembered. */
+const SENT_FORMS_KEPT = 8
 
-/** A new id for the code form about to be shown; a post carries it back once. */
-export function newCodeFormId (request: FastifyRequest): string {
-  const id = randomBytes(12).toString('base64url')
-  const shown = request.session.get(CODE_FORMS_KEY)
-  request.session.set(CODE_FORMS_KEY, [...(Array.isArray(shown) ? shown.slice(-(CODE_FORMS_KEPT - 1)) : []), id])
-  return id
+/** A new id for a code form about to be shown: when it was shown, and a random part. Nothing is stored. */
+export function newCodeFormId (now: number): string {
+  return `${Math.floor(now).toString(36)}.${randomBytes(9).toString('base64url')}`
 }
 
 /**
- * Whether a post of a code form is the same page sent again (a reload of the answer to a post, Back then "resend"):
- * its id was sent before, or is unknown. Each id counts once. A post without an id (a script's) is checked as it is.
+ * How a post of a code form stands: `fresh` to check; `resent` when this form was sent before (a reload of the answer
+ * to a post), or `after-step` when an MFA step was completed after the form was shown (Back and "resend" after
+ * signing in, or a code entered in another tab). A post without an id (a script's) is `fresh`. A fresh form is
+ * remembered as sent, so the session changes on the post only, never on showing the form.
  */
-export function isCodeFormResent (request: FastifyRequest): boolean {
+export function codeFormState (request: FastifyRequest, mfaCompletedAt: number | undefined): 'fresh' | 'resent' | 'after-step' {
   const id = field(request, 'formId')
-  if (id === undefined) return false
-  const shown = request.session.get(CODE_FORMS_KEY)
-  const ids = Array.isArray(shown) ? shown : []
-  if (!ids.includes(id)) return true
-  request.session.set(CODE_FORMS_KEY, ids.filter((other) => other !== id))
-  return false
+  const match = id === undefined ? null : /^([0-9a-z]{1,11})\.[A-Za-z0-9_-]{12}$/.exec(id)
+  if (id === undefined || match === null) return 'fresh'
+  const shownAt = parseInt(match[1]!, 36)
+  const stored = request.session.get(SENT_FORMS_KEY)
+  const ids = Array.isArray(stored) ? stored : []
+  const sent = ids.includes(id)
+  // A step in the very millisecond the form was shown counts as after it only when this form was sent already.
+  if (mfaCompletedAt !== undefined && (mfaCompletedAt > shownAt || (sent && mfaCompletedAt >= shownAt))) return 'after-step'
+  if (sent) return 'resent'
+  request.session.set(SENT_FORMS_KEY, [...ids.slice(-(SENT_FORMS_KEPT - 1)), id])
+  return 'fresh'
 }

@@ -6,11 +6,11 @@ import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
 import { UNAVAILABLE, failureText, isUpstreamFailure, retryAfter, messageFor, type FailInfo } from '../messages.js'
-import { field, resendInSeconds, setFlash, takeFlash } from '../session.js'
+import { codeFormState, field, newCodeFormId, resendInSeconds, setFlash, takeFlash } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
 import { signOut } from './auth.js'
-import { justUsedCode, loadFactors, sendUnavailable } from './mfa.js'
+import { justUsedCode, loadFactors, RESENT_FORM, sendUnavailable } from './mfa.js'
 
 /** The user's factors and the one named in the URL; undefined once it has answered (Okta down, or no such factor). */
 async function factorOfRequest (ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<{ factors: FactorView[], factor: FactorView } | undefined> {
@@ -83,7 +83,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     }))
   })
 
-  async function renderRemove (request: FastifyRequest, reply: FastifyReply, status: number, error?: string): Promise<void> {
+  async function renderRemove (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, info?: string): Promise<void> {
     const found = await factorOfRequest(ctx, request, reply)
     if (found === undefined) return
     const { factors, factor } = found
@@ -98,10 +98,22 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       isLast: factors.filter((f) => f.active).length <= 1 && factor.active,
       emulator: ctx.emulator !== undefined,
       error: error ?? (flash?.kind === 'error' ? flash.text : undefined),
-      info: flash?.kind === 'success' || flash?.kind === 'info' ? flash.text : undefined,
+      info: info ?? (flash?.kind === 'success' || flash?.kind === 'info' ? flash.text : undefined),
       resendInSeconds: resendInSeconds(request, ctx.clock()),
       freshCodeWarning: justUsedCode(ctx, request),
+      formId: newCodeFormId(ctx.clock()),
     }))
+  }
+
+  /**
+   * The remove form sent again (a reload of the answer to a wrong code): its code is not checked again, so it costs
+   * no attempt. Shown before a step completed since (Back and "resend" after the removal): back to the Security page.
+   */
+  async function refuseResentForm (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const state = codeFormState(request, getMfaState(request)?.completedAt)
+    if (state === 'fresh') return
+    if (state === 'after-step') return await reply.redirect('/account/security', 303)
+    await renderRemove(request, reply, 200, undefined, RESENT_FORM)
   }
 
   app.get('/account/security/remove/:factorId', guarded, async (request, reply) => {
@@ -110,7 +122,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
 
   // Step-up: the code is checked by the okta-mfa strategy (attempt limits, replay, lockout included);
   // only on SUCCESS is the factor deleted.
-  app.post('/account/security/remove/:factorId', { preValidation: ctx.csrf, ...guarded }, ctx.passport.authenticate('okta-mfa', async (request, reply, err, user, info) => {
+  app.post('/account/security/remove/:factorId', { preValidation: ctx.csrf, preHandler: [...guarded.preHandler, refuseResentForm] }, ctx.passport.authenticate('okta-mfa', async (request, reply, err, user, info) => {
     if (err !== null) {
       if (!isUpstreamFailure(err)) throw err
       return await sendUnavailable(reply, 'code', err)

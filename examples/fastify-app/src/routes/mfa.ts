@@ -6,12 +6,15 @@ import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
 import { failureText, isUpstreamFailure, retryAfter, lockoutText, messageFor, STORE_DOWN, UNAVAILABLE, type FailInfo } from '../messages.js'
-import { field, isCodeFormResent, isLocalPath, newCodeFormId, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
+import { codeFormState, field, isLocalPath, newCodeFormId, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
 import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
 
 /** How recent an MFA step must be to add a factor (the gateway's step-up window for factor changes). */
 export const STEP_UP_MAX_AGE_SECONDS = 300
+
+/** What a page says when its code form was sent again. */
+export const RESENT_FORM = 'That page was sent again, so its code was not checked again. Enter the current code.'
 
 /** How long Okta makes a person wait between two text messages (E0000109), used for the countdown after a send. */
 export const RESEND_WAIT_SECONDS = 30
@@ -98,18 +101,20 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
         : enrolled ? 'Your factor is set up. To finish signing in, enter the next code it gives you (a code works only once, so wait for a new one).' : undefined,
       emulator,
       mfaDone,
-      formId: newCodeFormId(request),
+      formId: newCodeFormId(ctx.clock()),
     }))
   }
 
   /**
-   * The code form sent again (a reload of the answer to a post, or Back and "resend"): the code is not checked twice,
-   * so it costs no attempt. Signed in with MFA already: on to where the person was going; else the page again.
+   * The code form sent again (a reload of the answer to a post), or shown before an MFA step completed since (Back and
+   * "resend" after signing in, a code entered in another tab): the code is not checked again, so it costs no attempt.
+   * After a step: on to where the person was going; else the page again.
    */
   async function refuseResentForm (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (!isCodeFormResent(request)) return
-    if (getMfaState(request) !== undefined) return await reply.redirect(takeReturnTo(request) ?? '/account', 303)
-    await renderMfa(request, reply, 200, { info: 'That page was sent again, so its code was not checked again. Enter the current code.' })
+    const state = codeFormState(request, getMfaState(request)?.completedAt)
+    if (state === 'fresh') return
+    if (state === 'after-step') return await reply.redirect(takeReturnTo(request) ?? '/account', 303)
+    await renderMfa(request, reply, 200, { info: RESENT_FORM })
   }
 
   app.get('/mfa', { preHandler: ctx.requireLogin }, async (request, reply) => {

@@ -87,6 +87,8 @@ export interface RemoveView {
   resendInSeconds?: number | undefined
   /** The last code was used moments ago: warn before the person types it again. */
   freshCodeWarning?: boolean
+  /** The id the code form carries back once (a page sent again is not checked twice). */
+  formId?: string | undefined
 }
 
 /** "Remove this factor? Enter a fresh code." */
@@ -113,6 +115,7 @@ export function removePage (view: RemoveView): string {
           returnTo: path,
           sendFirst: true,
           resendInSeconds: view.resendInSeconds,
+          ...(view.formId === undefined ? {} : { hidden: { formId: view.formId } }),
         })}
         ${view.emulator && view.verifyWith.some((f) => f.sendsCode) ? outboxHint() : ''}`}
     <p><a href="/account/security">Cancel</a></p>
