@@ -258,7 +258,12 @@ await t.test('factor changes need a fresh code: adding after 5 minutes asks agai
   const stillThere = await app.client.listFactors((await app.client.getUser('alice@example.com')).id)
   t.equal(stillThere.length, 1, 'nothing removed without the right code')
 
-  const removed = await postMfa(alice, { passCode: code(aliceSecret) }, path)
+  // A step completed in another tab after this page was shown: its form was never sent, so its code is checked.
+  const shownBeforeStep = await alice.fetch(path, { headers: HTML })
+  app.clock.advance(30_000)
+  t.equal((await postMfa(alice, { passCode: code(aliceSecret) })).status, 303, 'a step-up at /mfa, as in another tab')
+  app.clock.advance(30_000)
+  const removed = await alice.fetch(path, { form: { passCode: code(aliceSecret), _csrf: csrfOf(shownBeforeStep.text), formId: formIdOf(shownBeforeStep.text) } })
   t.equal(removed.status, 303)
   t.equal(removed.location, '/account/security')
   const list = await alice.fetch('/account/security', { headers: HTML })
@@ -339,6 +344,11 @@ await t.test('Okta unavailable: the pages say so in words, never a stack trace',
   t.equal(post.status, 503)
   t.match(errorText(post.text), /Okta is unavailable/)
   t.notMatch(post.text, /ECONNREFUSED|at .*\.js:\d+/, 'no error detail reaches the page')
+  // "Try again": the same form may be sent again, its code was never checked.
+  const form = { passCode: '123456', _csrf: csrf, formId: `${Date.now().toString(36)}.abcdefghijkl` }
+  t.equal((await jar.fetch('/mfa', { form })).status, 503)
+  const again = await jar.fetch('/mfa', { form })
+  t.equal(again.status, 503, 'sent again: checked again (Okta is still down), not refused as a form already sent')
 })
 
 await t.test('Okta gone after the code: the account pages say the sign-in methods cannot be loaded (no code was entered)', async (t) => {

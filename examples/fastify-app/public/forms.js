@@ -18,8 +18,9 @@
     if (!(form instanceof HTMLFormElement) || event.defaultPrevented) return
     form.dataset.sent = '1'
     form.setAttribute('aria-busy', 'true')
-    // A sending stopped (Esc, the Stop button) leaves the page here: after a while the form can be sent again.
-    setTimeout(function () { release(form) }, 10000)
+    // A sending stopped (Esc, the Stop button) leaves the page here: after a while the form can be sent again. The
+    // while is longer than the server takes to answer, or to give up on Okta (seconds), and shorter than a code lives.
+    setTimeout(function () { release(form) }, 25000)
   })
   function release (form) {
     delete form.dataset.sent

@@ -162,8 +162,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   await app.register(formbody)
 
   // One Authenticator per app (not the module's default instance), so two apps in one process never share strategies.
-  // The ids of code forms already sent survive the sign-in's new session, so Back and "resend" is recognised.
-  const passport = new Authenticator({ clearSessionIgnoreFields: ['sentCodeForms'] })
+  const passport = new Authenticator()
   passport.registerUserSerializer(async (user: AppUser) => user.id)
   passport.registerUserDeserializer(async (id: string) => users.get(id) ?? null)
   passport.use('local', new LocalStrategy((username, password, done) => {

@@ -106,10 +106,10 @@ export function newCodeFormId (now: number): string {
 }
 
 /**
- * How a post of a code form stands: `fresh` to check; `resent` when this form was sent before (a reload of the answer
- * to a post), or `after-step` when an MFA step was completed after the form was shown (Back and "resend" after
- * signing in, or a code entered in another tab). A post without an id (a script's) is `fresh`. A fresh form is
- * remembered as sent, so the session changes on the post only, never on showing the form.
+ * How a post of a code form stands: `fresh` to check (a form not sent before, or a post without an id, a script's);
+ * a form sent before is not checked again: `after-step` when an MFA step was completed since it was shown (Back and
+ * "resend" after the step), else `resent` (a reload of the answer to a wrong code). A fresh form is remembered as
+ * sent, so the session changes on the post only, never on showing the form.
  */
 export function codeFormState (request: FastifyRequest, mfaCompletedAt: number | undefined): 'fresh' | 'resent' | 'after-step' {
   const id = field(request, 'formId')
@@ -118,10 +118,15 @@ export function codeFormState (request: FastifyRequest, mfaCompletedAt: number |
   const shownAt = parseInt(match[1]!, 36)
   const stored = request.session.get(SENT_FORMS_KEY)
   const ids = Array.isArray(stored) ? stored : []
-  const sent = ids.includes(id)
-  // A step in the very millisecond the form was shown counts as after it only when this form was sent already.
-  if (mfaCompletedAt !== undefined && (mfaCompletedAt > shownAt || (sent && mfaCompletedAt >= shownAt))) return 'after-step'
-  if (sent) return 'resent'
+  // Only a form sent before is not checked: a form never sent is, whatever happened in other tabs since it was shown.
+  if (ids.includes(id)) return mfaCompletedAt !== undefined && mfaCompletedAt >= shownAt ? 'after-step' : 'resent'
   request.session.set(SENT_FORMS_KEY, [...ids.slice(-(SENT_FORMS_KEPT - 1)), id])
   return 'fresh'
+}
+
+/** Forgets that the code form of this post was sent: its code was not checked (Okta or the store could not answer). */
+export function forgetSentCodeForm (request: FastifyRequest): void {
+  const id = field(request, 'formId')
+  const stored = request.session.get(SENT_FORMS_KEY)
+  if (id !== undefined && Array.isArray(stored) && stored.includes(id)) request.session.set(SENT_FORMS_KEY, stored.filter((other) => other !== id))
 }

@@ -6,7 +6,7 @@ import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
 import { UNAVAILABLE, failureText, isUpstreamFailure, retryAfter, messageFor, type FailInfo } from '../messages.js'
-import { codeFormState, field, newCodeFormId, resendInSeconds, setFlash, takeFlash } from '../session.js'
+import { codeFormState, field, forgetSentCodeForm, newCodeFormId, resendInSeconds, setFlash, takeFlash } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
 import { signOut } from './auth.js'
@@ -125,6 +125,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
   app.post('/account/security/remove/:factorId', { preValidation: ctx.csrf, preHandler: [...guarded.preHandler, refuseResentForm] }, ctx.passport.authenticate('okta-mfa', async (request, reply, err, user, info) => {
     if (err !== null) {
       if (!isUpstreamFailure(err)) throw err
+      forgetSentCodeForm(request) // the page says to try again: the same form may be sent again
       return await sendUnavailable(reply, 'code', err)
     }
     if (user === false || user === undefined || user === null) {

@@ -6,7 +6,7 @@ import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
 import { failureText, isUpstreamFailure, retryAfter, lockoutText, messageFor, STORE_DOWN, UNAVAILABLE, type FailInfo } from '../messages.js'
-import { codeFormState, field, isLocalPath, newCodeFormId, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
+import { codeFormState, field, forgetSentCodeForm, isLocalPath, newCodeFormId, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
 import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
 
@@ -126,6 +126,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (err !== null) {
       if (!isUpstreamFailure(err)) throw err
       request.log.warn({ code: (err as { code?: string }).code }, isStoreUnavailableError(err) ? 'attempt store unavailable during MFA' : 'Okta unavailable during MFA')
+      forgetSentCodeForm(request) // the page says to try again: the same form may be sent again
       return await sendUnavailable(reply, 'code', err)
     }
     const selectedFactorId = field(request, 'factorId')
