@@ -118,10 +118,13 @@ export class MfaSubject<User = unknown, Req = unknown> {
   }
 
   /**
-   * The user's factors for a request that names one: the session's cached list when it `has` what the request needs;
-   * else Okta's list, unless the cached one is under 5 s old (a list that old may predate an enrollment made
-   * elsewhere). Refusals of made-up factor ids use no attempt: this keeps one session from costing Okta a list call
-   * per request with them.
+   * The user's factors for a request that names one: the session's cached list when it `has` what the request needs.
+   * Otherwise Okta's list, since the cached one may predate an enrollment made elsewhere; but a cached list under 5 s
+   * old is kept. Refusals of made-up factor ids use no attempt: this keeps a session from costing Okta a list call per
+   * request with them.
+   *
+   * @example
+   * const list = await subject.factorsFor((l) => l.some((f) => f.id === factorId))
    */
   async factorsFor (has: (list: readonly OktaFactorLike[]) => boolean): Promise<readonly OktaFactorLike[]> {
     const cached = this.cachedFactors()
