@@ -1,5 +1,6 @@
 // Small things the app keeps in the encrypted session cookie besides passport's user and the MFA state:
-// a one-time notice for the next page (flash) and where to go after sign-in (returnTo, passport's key).
+// a one-time notice for the next page (flash), where to go after sign-in (returnTo, passport's key), and the ids of
+// the code forms already sent (so a form sent again is not checked twice).
 import { randomBytes } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import { isSafeReturnTo } from 'passport-okta-mfa'
