@@ -138,7 +138,7 @@ export class MfaSubject<User = unknown, Req = unknown> {
     return ttl > 0 ? cachedFactors(this.#init.session, this.userKey, this.#clock(), ttl) : undefined
   }
 
-  /** Caches a factor list fetched elsewhere (e.g. by the gateway's `factors` query). */
+  /** Caches a factor list the app fetched itself, in a request that writes the session anyway (not a read-only one). */
   rememberFactors (list: readonly OktaFactorLike[]): void {
     if ((this.#init.factorCacheMs ?? FACTOR_CACHE_TTL_MS) > 0) quietly(() => { cacheFactors(this.#init.session, this.userKey, list, this.#clock()) })
   }
