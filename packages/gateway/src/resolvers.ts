@@ -17,6 +17,9 @@ function factorIdOf (value: unknown): string {
   return id
 }
 
+/** PASSCODE_MISSING's words when the factor takes an answer. */
+const ANSWER_MISSING = 'Enter the answer to your security question.'
+
 /**
  * A verify without a secret sent to a factor that needs one (TOTP, a question): Okta refuses it as invalid input
  * (E0000001, "passCode" or "answer" cannot be blank). That is PASSCODE_MISSING, naming the field.
@@ -28,7 +31,7 @@ function secretMissing (err: unknown): MfaError | undefined {
   if (outcome?.code !== 'BAD_USER_INPUT') return undefined // a factor not activated yet keeps its own outcome
   const causes = Array.isArray(e.errorCauses) ? e.errorCauses as Array<{ errorSummary?: unknown }> : []
   const field = causes.some((c) => /^answer\b/i.test(String(c?.errorSummary ?? '').slice(0, 100))) ? 'answer' : 'passCode'
-  return new MfaError('PASSCODE_MISSING', { field }, field === 'answer' ? 'Enter the answer to your security question.' : undefined, { cause: err })
+  return new MfaError('PASSCODE_MISSING', { field }, field === 'answer' ? ANSWER_MISSING : undefined, { cause: err })
 }
 
 /** GraphQL `MfaStatus` of a state. */
@@ -108,7 +111,7 @@ async function requireChallengeFactor (subject: Awaited<ReturnType<RequestScope[
   const factor = (await subject.factorsFor((list) => list.some((f) => f.id === factorId))).find((f) => f.id === factorId)
   if (factor === undefined) throw new MfaError('FACTOR_NOT_FOUND', { field: 'factorId' })
   if (CHALLENGE_TYPES.has(factor.factorType)) return
-  if (ANSWER_FACTOR_TYPES.has(factor.factorType)) throw new MfaError('PASSCODE_MISSING', { field: 'answer' }, 'Enter the answer to your security question.')
+  if (ANSWER_FACTOR_TYPES.has(factor.factorType)) throw new MfaError('PASSCODE_MISSING', { field: 'answer' }, ANSWER_MISSING)
   if (PASSCODE_FACTOR_TYPES.has(factor.factorType)) throw new MfaError('PASSCODE_MISSING', { field: 'passCode' })
   throw new MfaError('BAD_USER_INPUT', { field: 'factorId' }, 'This authenticator cannot be verified here.')
 }

@@ -9,9 +9,14 @@
 export function knownKeys<T extends object> (value: T | undefined, names: Readonly<Record<string, true>>, what: string): Partial<T> {
   if (value === undefined) return {}
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`${what} must be an object`)
-  const unknown = Object.keys(value).find((key) => !Object.hasOwn(names, key))
+  const unknown = firstUnknownKey(value, names)
   if (unknown !== undefined) {
     throw new TypeError(`${JSON.stringify(unknown.slice(0, 64))} is not a key of ${what} (${Object.keys(names).join(', ')})`)
   }
   return value
+}
+
+/** The first own key of `value` that is not in `names`, if any (each caller words its own TypeError). */
+export function firstUnknownKey (value: object, names: Readonly<Record<string, true>>): string | undefined {
+  return Object.keys(value).find((key) => !Object.hasOwn(names, key))
 }

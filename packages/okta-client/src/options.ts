@@ -6,6 +6,7 @@
  */
 import type { Dispatcher } from 'undici'
 import { sswsOption, isValidHeaderValue } from './auth.js'
+import { firstUnknownKey } from './known-keys.js'
 import type { OktaAuth } from './auth.js'
 import { isOAuthOptions, resolveOAuth } from './oauth/options.js'
 import type { OAuthConfig, OktaOAuthOptions } from './oauth/options.js'
@@ -157,7 +158,7 @@ export function resolveOptions (options: OktaClientOptions): ClientConfig {
   }
   const o = options as unknown as Record<string, unknown>
   // A misspelt option (say "timeoutMS") would otherwise leave its default in place without a word.
-  const unknown = Object.keys(o).find((key) => !Object.hasOwn(OPTION_NAMES, key))
+  const unknown = firstUnknownKey(o, OPTION_NAMES)
   if (unknown !== undefined) throw new TypeError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of createOktaClient`)
   const insecure = o['allowInsecureHttp']
   if (insecure !== undefined && typeof insecure !== 'boolean') {

@@ -6,6 +6,7 @@
  * @module
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto'
+import { firstUnknownKey } from '../known-keys.js'
 
 /**
  * OAuth 2.0 settings: the client credentials grant with a private_key_jwt client assertion,
@@ -102,7 +103,7 @@ const OAUTH_FIELDS: Record<keyof OktaOAuthOptions, true> = { clientId: true, pri
 /** Validates OAuth options; throws a TypeError naming the first bad one. */
 export function resolveOAuth (o: OktaOAuthOptions): OAuthConfig {
   // A misspelt field (say "DPoP") would otherwise only show at run time, as Okta's refusal.
-  const unknown = Object.keys(o).find((key) => !Object.hasOwn(OAUTH_FIELDS, key))
+  const unknown = firstUnknownKey(o, OAUTH_FIELDS)
   if (unknown !== undefined) throw new TypeError(`"auth.${unknown.slice(0, 64)}" is not an option of OAuth settings (clientId, privateKey, keyId, scopes, dpop)`)
   if (typeof o.clientId !== 'string' || o.clientId.length > 200 || !PRINTABLE.test(o.clientId)) {
     throw new TypeError('"auth.clientId" option must be a non-empty string without spaces')
