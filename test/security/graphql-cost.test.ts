@@ -43,8 +43,6 @@ await t.test('the worst documents within the body and token limits are refused, 
   const jar = gw.jar()
   for (const [name, query] of WORST) t.ok(Buffer.byteLength(JSON.stringify({ query })) <= 8192, `${name} fits in the body limit`)
 
-  const loop = monitorEventLoopDelay({ resolution: 10 })
-  loop.enable()
   // Everything at once, three times over, with an innocent request in the middle of the burst.
   const burst = [...WORST, ...WORST, ...WORST].map(async ([name, query, message, code]) => {
     const res = await gql(jar, query)
@@ -53,8 +51,6 @@ await t.test('the worst documents within the body and token limits are refused, 
   const innocent = jar.fetch('/healthz')
   const results = await Promise.all(burst)
   const health = await innocent
-  loop.disable()
-
   for (const { name, message, code, res } of results) {
     t.equal(res.status, 400, `${name}: 400`)
     t.equal(codeOf(res), code, `${name}: coded`)
@@ -62,8 +58,17 @@ await t.test('the worst documents within the body and token limits are refused, 
     t.equal(res.body.data, null)
   }
   t.equal(health.status, 200, 'a concurrent request is served')
+
+  // How long each document holds the event loop, one at a time: a burst arriving together is read in one turn of the
+  // loop, so its delay is the sum of the whole burst and follows how busy the machine is, not what one document costs.
+  // The bound is far above a linear check (milliseconds) and far below an expansion of these documents (2^24 fields
+  // and more: seconds, or never).
+  const loop = monitorEventLoopDelay({ resolution: 10 })
+  loop.enable()
+  for (const [, query] of WORST) await gql(jar, query)
+  loop.disable()
   const maxDelayMs = loop.max / 1e6
-  t.ok(maxDelayMs < 300, `the event loop was never blocked long (max delay ${maxDelayMs.toFixed(1)} ms)`)
+  t.ok(maxDelayMs < 500, `no document blocked the event loop long (max delay ${maxDelayMs.toFixed(1)} ms)`)
 })
 
 await t.test('what fits within the limits still runs, and the limits count through fragments', async (t) => {
@@ -113,5 +118,5 @@ await t.test('limitRules (exported for apps running their own mercurius) is line
   await new Promise((resolve) => setTimeout(resolve, 20))
   loop.disable()
   t.ok(errors.some((e) => /selects more than 100 fields/.test(e.message)))
-  t.ok(loop.max / 1e6 < 300, 'no long block')
+  t.ok(loop.max / 1e6 < 500, `no long block (max delay ${(loop.max / 1e6).toFixed(1)} ms)`)
 })
