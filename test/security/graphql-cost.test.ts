@@ -1,7 +1,7 @@
 // Guards the gateway against documents that cost more than linear time: the worst documents that fit in the body and
 // token limits (fragment doubling, cycles, wide aliases, deep nesting, many fragments, long strings, many variables and
-// directives, a JSON AST instead of GraphQL) are refused with a coded error, and while a burst of them is served the
-// event loop stays responsive for everyone else (measured with monitorEventLoopDelay, not wall time).
+// directives, a JSON AST instead of GraphQL) are refused with a coded error, a request sent during a burst of them is
+// served, and none of them holds the event loop long (measured with monitorEventLoopDelay, not wall time).
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
