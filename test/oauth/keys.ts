@@ -1,6 +1,7 @@
 // Keys and emulators for the OAuth tests: a service app's key pair (PEM and JWK), and an emulator
 // on the real clock (client assertions and DPoP proofs are signed at the real time) with apps registered.
 import { generateKeyPairSync } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import type { JWK } from 'jose'
 import type { EmulatorOptions, ServiceApp } from '@okta-mfa/emulator'
 import { withEmulator, type TestEmulator } from '../helpers/emulator.js'
@@ -16,8 +17,14 @@ export interface AppKey {
   publicJwk: JWK
 }
 
-/** A fresh RSA-2048 (default) or EC P-256 key pair. */
+/** Test-only key pairs, made once (test/fixtures/oauth-keys.json), so no test file generates RSA keys as it loads. */
+const POOL = JSON.parse(readFileSync(new URL('../fixtures/oauth-keys.json', import.meta.url), 'utf8')) as Record<'rsa' | 'ec', Array<Omit<AppKey, 'kid'>>>
+const handedOut = { rsa: 0, ec: 0 }
+
+/** An RSA-2048 (default) or EC P-256 key pair not handed out before in this process (a fresh one once the pool is used up). */
 export function appKey (kid: string, type: 'rsa' | 'ec' = 'rsa'): AppKey {
+  const pooled = POOL[type][handedOut[type]++]
+  if (pooled !== undefined) return { kid, pem: pooled.pem, privateJwk: { ...pooled.privateJwk, kid }, publicJwk: { ...pooled.publicJwk, kid } }
   const { privateKey, publicKey } = type === 'rsa'
     ? generateKeyPairSync('rsa', { modulusLength: 2048 })
     : generateKeyPairSync('ec', { namedCurve: 'P-256' })
