@@ -44,8 +44,11 @@ await t.test('update (POST) and replace (PUT): semantics, ETag and If-Match', as
   t.equal((await emuFetch(emu, 'POST', U, { profile: { login: 'TAKEN@example.com' } })).body.errorCauses[0].errorSummary,
     'login: An object with this field already exists in the current organization')
   t.equal((await emuFetch(emu, 'POST', U, { profile: { bogus: 'x' } })).body.errorCauses[0].errorSummary, "Property name 'bogus' is not defined in profile")
-  await emuFetch(emu, 'POST', `/api/v1/users/${other}/lifecycle/deactivate`)
+  t.same((await emuFetch(emu, 'POST', `/api/v1/users/${other}/lifecycle/deactivate`)).status, 200)
   t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${other}`, { profile: { firstName: 'Z' } })).body.errorCode, 'E0000038', 'a DEPROVISIONED user cannot be changed')
+  const again = await emuFetch(emu, 'POST', `/api/v1/users/${other}/lifecycle/deactivate`)
+  t.same([again.status, again.body.errorCode, again.body.errorSummary], [404, 'E0000007', `Not found: Resource not found: ${other} (User)`], 'deactivating a DEPROVISIONED user again is not found, as in real orgs')
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${other}`)).body.status, 'DEPROVISIONED', 'and leaves it as it was')
 
   const me = await emuFetch(emu, 'GET', '/api/v1/users/me')
   t.same([me.status, me.body.profile.login, me.body.status], [200, 'okta-emulator-admin@example.com', 'ACTIVE'])
@@ -261,6 +264,8 @@ await t.test('shapes as real orgs send them, and every advertised link answers',
   for (const u of users) bodies.push((await emuFetch(emu, 'GET', `/api/v1/users/${u}`)).body)
   t.same(bodies.map((b) => (b as unknown as { status: string }).status), ['ACTIVE', 'STAGED', 'PROVISIONED', 'SUSPENDED', 'DEPROVISIONED', 'RECOVERY', 'PASSWORD_EXPIRED'])
   t.same(bodies.slice(1).filter((b) => credentialLinks.some((l) => l in b._links)), [], 'no other status (and no user without a password) has them')
+  t.same(Object.keys(bodies[6]!._links).filter((l) => ['suspend', 'resetPassword', 'deactivate'].includes(l)).sort(), ['deactivate', 'resetPassword'], 'PASSWORD_EXPIRED: no suspend link (Okta suspends ACTIVE users only)')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${exp}/lifecycle/suspend`)).status, 400, 'and suspending one is refused')
   bodies.push(...(await emuFetch(emu, 'GET', `${U}/factors`)).body, totp, push, (await emuFetch(emu, 'GET', `${U}/factors/catalog`)).body[0])
   const links: Array<{ href: string, method: string }> = []
   const collect = (v: unknown): void => {

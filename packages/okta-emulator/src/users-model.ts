@@ -135,6 +135,10 @@ function userLinks (u: UserRecord, base: string, factors: number, omitCredential
       links['resetPassword'] = link(`${self}/lifecycle/reset_password`, 'POST')
       links['reactivate'] = link(`${self}/lifecycle/reactivate`, 'POST')
       break
+    case 'PASSWORD_EXPIRED':
+      // Okta suspends ACTIVE users only, so no suspend link here.
+      links['resetPassword'] = link(`${self}/lifecycle/reset_password`, 'POST')
+      break
     default:
       links['suspend'] = link(`${self}/lifecycle/suspend`, 'POST')
       links['resetPassword'] = link(`${self}/lifecycle/reset_password`, 'POST')

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { baseUrl, flag, type Ctx } from '../context.js'
 import { applyCredentials } from '../credentials.js'
-import { OktaError, validationError, wrongUserStatus } from '../errors.js'
+import { notFound, OktaError, validationError, wrongUserStatus } from '../errors.js'
 import { randomChars } from '../ids.js'
 import type { UserRecord, UserStatus } from '../types.js'
 import { activatesToActive, setStatus } from '../users-model.js'
@@ -58,10 +58,10 @@ export function lifecycleRoutes (app: FastifyInstance, ctx: Ctx): void {
 
   app.post(`${L}/deactivate`, user, (req: Req) => {
     const u = userOr404(ctx, req.params.id)
-    if (u.status !== 'DEPROVISIONED') {
-      setStatus(u, 'DEPROVISIONED', ctx.clock())
-      store.commit()
-    }
+    // Okta documents the operation for users who are not DEPROVISIONED, and answers one who is as not found.
+    if (u.status === 'DEPROVISIONED') throw notFound(req.params.id, 'User')
+    setStatus(u, 'DEPROVISIONED', ctx.clock())
+    store.commit()
     return {}
   })
 
