@@ -1,10 +1,13 @@
 // Guards fail-closed: with redis-server killed, or frozen so that commands hang, every store call and ping() rejects
 // with STORE_UNAVAILABLE (no key in the message, no crash, no unhandled rejection, no hang), and once redis-server is
 // back on the same port the same client serves again without being recreated.
+import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { Redis } from 'ioredis'
+import express from 'express'
+import Fastify from 'fastify'
 import {
-  createRedisStores, isStoreUnavailableError, RedisAttemptStore, StoreUnavailableError, STORE_UNAVAILABLE,
+  createRedisStores, isStoreUnavailableError, RedisAttemptStore, revokeUserSessions, StoreUnavailableError, STORE_UNAVAILABLE,
   type AttemptStore, type RevocationStore,
 } from '@okta-mfa/core'
 import { withRedis } from '../helpers/redis.js'
@@ -35,6 +38,8 @@ async function assertUnavailable (t: Test, name: string, call: () => Promise<unk
   t.ok(isStoreUnavailableError(err), `${name} rejects with StoreUnavailableError`)
   t.ok(err instanceof StoreUnavailableError, `${name}: an instance of the class`)
   t.equal((err as { code?: unknown }).code, STORE_UNAVAILABLE, `${name}: code STORE_UNAVAILABLE`)
+  const { status, statusCode, retryable } = err as { status?: unknown, statusCode?: unknown, retryable?: unknown }
+  t.same([status, statusCode, retryable], [503, 503, true], `${name}: 503 and retryable, as in the outcome table`)
   const text = `${(err as Error).message} ${String((err as Error).cause)}`
   t.notMatch(text, /victim|session-id|okta-mfa:|att:|rev:/, `${name}: no key or value in the message`)
 }
@@ -71,6 +76,22 @@ await t.test('createRedisStores: Redis killed, then back on the same port', asyn
   // Many calls at once while down: each one rejects; none is let through or left pending.
   const burst = await Promise.allSettled(Array.from({ length: 20 }, () => attempts.increment(LOGIN, 60_000, Date.now())))
   t.ok(burst.every((r) => r.status === 'rejected' && isStoreUnavailableError(r.reason)), 'a burst of 20 attempts: all refused')
+  // An app's own route that calls the store (the READMEs' "sign out everywhere"), with each framework's default error
+  // handler: 503 (retryable), not a 500.
+  const fastify = Fastify()
+  fastify.post('/logout-everywhere', async () => { await revokeUserSessions(revocations, LOGIN); return { ok: true } })
+  t.teardown(() => fastify.close())
+  const viaFastify = await fastify.inject({ method: 'POST', url: '/logout-everywhere' })
+  t.same([viaFastify.statusCode, viaFastify.json().code], [503, STORE_UNAVAILABLE], 'Fastify answers a store outage 503')
+  const expressApp = express()
+  expressApp.set('env', 'test') // its default handler then answers without printing the stack
+  expressApp.post('/logout-everywhere', (_req, res, next) => { revokeUserSessions(revocations, LOGIN).then(() => res.json({ ok: true }), next) })
+  const server = expressApp.listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  t.teardown(() => new Promise((resolve) => server.close(resolve)))
+  const viaExpress = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/logout-everywhere`, { method: 'POST' })
+  await viaExpress.text()
+  t.equal(viaExpress.status, 503, 'Express answers it 503')
   // A reconnect attempt fails (ECONNREFUSED) and is emitted as 'error': it must reach onError, not crash the process.
   if (errors.length === 0) await new Promise((resolve) => client.once('error', resolve))
   t.ok(errors.length > 0, 'connection errors reached onError')

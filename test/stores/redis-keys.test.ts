@@ -95,6 +95,21 @@ await t.test('two clients (two instances) share one counter: 60 parallel attempt
 
 await t.test('bad options and arguments are programmer mistakes: TypeError naming them', async (t) => {
   t.throws(() => createRedisStores('http://127.0.0.1:1'), { name: 'TypeError', message: /"url"/ })
+  // A database that is not a number: ioredis would send SELECT NaN (an unhandled rejection, then database 0) or
+  // SELECT 3 for 3.5. The message never repeats the URL, which may hold a password.
+  for (const db of ['/abc', '/3.5', '/-1', '/1e2', '/%33', '/3/', '/3/x', '?db=abc', '/2?db=x']) {
+    t.throws(() => createRedisStores(`redis://:s3cret@127.0.0.1:6379${db}`), { name: 'TypeError', message: /^"url": the database after the host must be a number/ }, `database ${db}`)
+    t.throws(() => createRedisStores(`redis://:s3cret@127.0.0.1:6379${db}`), { message: /^(?!.*s3cret)/ }, `${db}: no password in the message`)
+  }
+  for (const db of ['', '/', '/0', '/1', '?db=1']) {
+    const stores = createRedisStores(`${redis.url}${db}`)
+    await stores.ping()
+    await stores.close()
+    t.pass(`database "${db}" is taken`)
+  }
+  t.throws(() => createRedisStores('redis://:s3cret@[::1'), { name: 'TypeError', message: /^"url" must be a redis:\/\/ or rediss:\/\/ URL$/ }, 'an unparsable URL')
+  t.throws(() => createRedisStores(redis.url, { redisOptions: { db: 'abc' as unknown as number } }), { name: 'TypeError', message: /"redisOptions.db"/ })
+  t.throws(() => createRedisStores(redis.url, { redisOptions: { db: 1.5 } }), { name: 'TypeError', message: /"redisOptions.db"/ })
   t.throws(() => createRedisStores(redis.url, { commandTimeoutMs: 0 }), { name: 'TypeError', message: /"commandTimeoutMs"/ })
   t.throws(() => createRedisStores(redis.url, { connectTimeoutMs: 1.5 }), { name: 'TypeError', message: /"connectTimeoutMs"/ })
   t.throws(() => createRedisStores(redis.url, { maxReconnectDelayMs: -1 }), { name: 'TypeError', message: /"maxReconnectDelayMs"/ })

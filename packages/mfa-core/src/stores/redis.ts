@@ -67,7 +67,7 @@ export interface RedisStores {
  * await redis?.close()
  */
 export function createRedisStores (url: string, options: CreateRedisStoresOptions = {}): RedisStores {
-  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) throw new TypeError('"url" must be a redis:// or rediss:// URL')
+  checkRedisUrl(url)
   if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
   refuseUnknownOptions(options, CREATE_OPTIONS, 'createRedisStores')
   // Every check runs before the client exists, so a bad option never leaves a connection behind.
@@ -80,6 +80,8 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
   if (options.redisOptions !== undefined && (typeof options.redisOptions !== 'object' || options.redisOptions === null)) {
     throw new TypeError('"redisOptions" option must be an object')
   }
+  const db = (options.redisOptions as { db?: unknown } | undefined)?.db
+  if (db !== undefined && !(Number.isSafeInteger(db) && (db as number) >= 0)) throw new TypeError('"redisOptions.db" option must be a non-negative integer')
 
   const RedisClass = loadIoredis()
   const client = new RedisClass(url, {
@@ -174,6 +176,25 @@ async function closeClient (client: Redis, config: RedisStoreConfig): Promise<vo
     }
   }
   client.disconnect()
+}
+
+/**
+ * A redis:// or rediss:// URL whose database, if any, is a number. ioredis would send `SELECT NaN` for `/abc` (a
+ * rejection nobody handles, then database 0) and `SELECT 3` for `/3.5`. The message never repeats the URL: it may
+ * hold a password.
+ */
+function checkRedisUrl (url: unknown): void {
+  let parsed: URL
+  try {
+    if (typeof url !== 'string' || !/^rediss?:\/\//i.test(url)) throw new TypeError('not a Redis URL')
+    parsed = new URL(url)
+  } catch {
+    throw new TypeError('"url" must be a redis:// or rediss:// URL')
+  }
+  const db = parsed.searchParams.get('db')
+  if (!/^\/?(\d+)?$/.test(parsed.pathname) || (db !== null && !/^\d+$/.test(db))) {
+    throw new TypeError('"url": the database after the host must be a number, as in redis://host:6379/2')
+  }
 }
 
 function positiveInt (value: number, name: string): number {

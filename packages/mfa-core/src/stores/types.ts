@@ -52,6 +52,13 @@ export class StoreUnavailableError extends Error {
   constructor (message = 'The MFA state store is unavailable', options?: { cause?: unknown }) {
     super(message, options)
   }
+
+  /** 503, the status of `STORE_UNAVAILABLE` in the outcome table, so an app's own route (a logout) answers it too. */
+  get status (): number { return 503 }
+  /** Same as `status`, for Fastify's error handler. */
+  get statusCode (): number { return 503 }
+  /** Always true: the same request may succeed once the store is back. */
+  get retryable (): boolean { return true }
 }
 
 /** True for a {@link StoreUnavailableError}, also one from another copy of this package. */
