@@ -71,10 +71,31 @@ await t.test('settleRefusal: an unjudged refusal gives its attempt back, a judge
     t.equal((await settleRefusal(out(code), limiter, 'ada', decision)).code, code)
     t.equal(await count(limiter), 0, `${code}: the attempt is given back`)
   }
-  for (const code of ['BAD_USER_INPUT', 'LOCKED_OUT', 'RATE_LIMITED', 'UPSTREAM_TIMEOUT'] as const) {
+  for (const code of ['BAD_USER_INPUT', 'LOCKED_OUT', 'RATE_LIMITED', 'UPSTREAM_TIMEOUT', 'UPSTREAM_UNAVAILABLE'] as const) {
     const before = await count(limiter)
     await settleRefusal(out(code), limiter, 'ada', await limiter.consume('ada'))
-    t.equal(await count(limiter), before + 1, `${code}: stays counted`)
+    t.equal(await count(limiter), before + 1, `${code} without Okta's cause: stays counted`)
+    await limiter.succeed('ada')
+  }
+  // Okta never took the request: its rate limit (429), no server reached, or 503. Given back, so a person who retries
+  // through an Okta outage is not locked out once it ends. A request Okta may have judged stays counted.
+  const api = (status: number): OktaApiError => new OktaApiError({ status, errorCode: 'E0000009', errorSummary: 'x', errorLink: 'E0000009', errorId: 'oae1', errorCauses: [] })
+  const upstream: Array<[string, unknown, boolean]> = [
+    ['Okta 429', new RateLimitedError({ status: 429, errorCode: 'E0000047', errorSummary: 'x', errorLink: 'E0000047', errorId: 'oae1', errorCauses: [], resetAt: undefined, retryAfterSeconds: 30 } as ConstructorParameters<typeof RateLimitedError>[0]), true],
+    ...['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].map((causeCode): [string, unknown, boolean] => [causeCode, new ConnectionError('could not reach Okta', { causeCode }), true]),
+    ['Okta 503', api(503), true],
+    ['a reset connection (the code may have been judged)', new ConnectionError('could not reach Okta', { causeCode: 'ECONNRESET' }), false],
+    ['a socket closed mid-answer', new ConnectionError('could not reach Okta', { causeCode: 'UND_ERR_SOCKET' }), false],
+    ['a connection error without a code', new ConnectionError('could not reach Okta'), false],
+    ['Okta 500', api(500), false],
+    ['Okta 502', api(502), false],
+    ['Okta 504', api(504), false],
+    ['a timeout', new TimeoutError(5000), false],
+  ]
+  for (const [name, err, givenBack] of upstream) {
+    const outcome = outcomeOfError(err)!
+    await settleRefusal(outcome, limiter, 'ada', await limiter.consume('ada'))
+    t.equal(await count(limiter), givenBack ? 0 : 1, `${name} (${outcome.code}): ${givenBack ? 'given back' : 'stays counted'}`)
     await limiter.succeed('ada')
   }
   // Okta's validation refusal (E0000001, E0000003) judged no code: given back; a bare HTTP 400 stays counted.

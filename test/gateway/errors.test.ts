@@ -163,6 +163,24 @@ await t.test('UPSTREAM_UNAVAILABLE when Okta is down', async (t) => {
   expectCode(t, await gql(ada, OPS.factors), 'UPSTREAM_UNAVAILABLE', 'the emulator stopped')
 })
 
+await t.test('codes sent while Okta cannot be reached use no attempt: no lockout once it is back', async (t) => {
+  const ids = [{ id: '00udown00000000000001', login: 'ada@example.com', factors: [{ id: 'ostdown00000000000001', factorType: 'token:software:totp' as const, sharedSecret: SECRET }] }]
+  let emu = await startEmulator({ port: 0, quiet: true, seed: ids })
+  const port = new URL(emu.url).port
+  const gw = await startGatewayApp(t, { ...emu, clock: { now: Date.now, advance: Date.now, set: Date.now }, authHeader: { authorization: '' } })
+  const ada = await gw.signedIn('ada@example.com')
+  const factorId = 'ostdown00000000000001'
+  t.equal((await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, Date.now()) })).body.data?.verifyFactor.result, 'SUCCESS', 'a first verify binds the Okta user in the session')
+  await emu.close()
+  for (let i = 1; i <= 6; i++) {
+    expectCode(t, await gql(ada, OPS.verify, { factorId, passCode: wrongCode(SECRET, Date.now()) }), 'UPSTREAM_UNAVAILABLE', `try ${i} with Okta down (connection refused): retryable, not counted`)
+  }
+  emu = await startEmulator({ port: Number(port), quiet: true, seed: ids, token: emu.token })
+  t.teardown(() => emu.close())
+  const back = await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, Date.now()) })
+  t.equal(back.body.data?.verifyFactor.result, 'SUCCESS', `Okta back: the right code passes (${codeOf(back) ?? 'no error'})`)
+})
+
 await t.test('UPSTREAM_TIMEOUT when Okta accepts the connection and never answers', async (t) => {
   const sockets = new Set<Socket>()
   const silent = createServer((socket) => { sockets.add(socket) })

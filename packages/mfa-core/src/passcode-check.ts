@@ -38,22 +38,32 @@ export type PasscodeCheckResult =
   | { ok: false, error: MfaError }
 
 /**
- * Refusals in which Okta never judged the code: no such factor or user, or a factor not activated yet (and Okta's
- * validation refusals, see `neverJudged`). The attempt they used is given back. Anything else stays counted, the safe
- * side: a 400 Okta did not explain (it might have judged the code), a lockout, a rate limit, a timeout (Okta may have
- * judged it before the answer was lost).
+ * Refusals in which Okta never judged the code: no such factor or user, or a factor not activated yet (and the
+ * refusals `neverJudged` reads from their cause). The attempt they used is given back. Anything else stays counted,
+ * the safe side: a 400 Okta did not explain (it might have judged the code), a lockout, a timeout or a dropped
+ * connection (Okta may have judged it before the answer was lost), a 500 or an answer that cannot be read.
  */
 const UNJUDGED: ReadonlySet<string> = new Set(['FACTOR_NOT_FOUND', 'ENROLLMENT_REQUIRED', 'OKTA_USER_NOT_FOUND'])
 
+/** Connection failures before a request could be sent: no server took it (refused, no such host, no route). */
+const NOT_SENT: ReadonlySet<unknown> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'])
+
 /**
- * Whether Okta refused without judging a code: an outcome of {@link UNJUDGED}, or Okta's own validation refusal
- * (E0000001 "Api validation failed", E0000003 a malformed body): a passcode sent to a question factor, an activation
- * of a factor already active. A 400 without either code stays counted.
+ * Whether Okta refused without judging a code: an outcome of {@link UNJUDGED}; Okta's own validation refusal
+ * (E0000001 "Api validation failed", E0000003 a malformed body: a passcode sent to a question factor, an activation
+ * of a factor already active); Okta's rate limit (a 429 is answered before the request is processed); Okta out of
+ * reach before the request was sent, or answering 503 (it did not take the request). So an Okta outage or rate limit
+ * that a person retries through does not lock them out once Okta is back.
  */
 function neverJudged (error: MfaError): boolean {
   if (UNJUDGED.has(error.code)) return true
-  const cause = error.cause as { code?: unknown, errorCode?: unknown } | undefined
-  return error.code === 'BAD_USER_INPUT' && cause?.code === 'OKTA_VALIDATION' && (cause.errorCode === 'E0000001' || cause.errorCode === 'E0000003')
+  const cause = error.cause as { code?: unknown, errorCode?: unknown, status?: unknown, causeCode?: unknown } | undefined
+  switch (error.code) {
+    case 'BAD_USER_INPUT': return cause?.code === 'OKTA_VALIDATION' && (cause.errorCode === 'E0000001' || cause.errorCode === 'E0000003')
+    case 'RATE_LIMITED': return cause?.code === 'OKTA_RATE_LIMITED'
+    case 'UPSTREAM_UNAVAILABLE': return (cause?.code === 'OKTA_CONNECTION' && NOT_SENT.has(cause.causeCode)) || (cause?.code === 'OKTA_API_ERROR' && cause.status === 503)
+    default: return false
+  }
 }
 
 /**
