@@ -58,6 +58,11 @@ await t.test('client and store errors map to the table; Okta texts stay out of m
   }
   const limited = new RateLimitedError({ ...details(429, 'E0000047', 'rate limit'), resetAt: undefined, retryAfterSeconds: 41.2 } as ConstructorParameters<typeof RateLimitedError>[0])
   t.match(outcomeOfError(limited), { code: 'RATE_LIMITED', details: { retryAfterSeconds: 42 } })
+  // A reset hours ahead (a skewed clock, a proxy) is not believed: the default wait, not "try again in 3 years".
+  const farOff = (retryAfterSeconds: number): unknown => outcomeOfError(new RateLimitedError({ ...details(429, 'E0000047', 'rate limit'), resetAt: undefined, retryAfterSeconds } as ConstructorParameters<typeof RateLimitedError>[0]))
+  t.match(farOff(3600), { details: { retryAfterSeconds: 3600 } }, 'an hour is believed')
+  t.match(farOff(98203922578), { details: { retryAfterSeconds: 60 } }, 'a reset years ahead: the default 60 s')
+  t.equal((farOff(98203922578) as Error).message, 'Too many requests. Try again in 60 seconds.')
   t.ok(isStoreUnavailableError({ code: 'STORE_UNAVAILABLE' }), 'recognised across package copies')
 })
 

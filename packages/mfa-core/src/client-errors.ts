@@ -20,6 +20,12 @@ export const CLIENT_ERROR_OUTCOMES = {
 /** When Okta says 429 without a usable reset time. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 60
 
+/**
+ * The longest wait a 429's reset time is believed for. Okta's rate-limit windows are a minute long; a reset hours
+ * ahead is a skewed clock or a proxy's header, and would tell a person to come back in years.
+ */
+const MAX_RETRY_AFTER_SECONDS = 3600
+
 /** Okta's cause text when a factor type is enrolled twice. */
 const ALREADY_SET_UP = /already (been )?set up/i
 /** Okta's cause when a factor is verified before it is activated (it names the factor's status). */
@@ -55,7 +61,10 @@ export function outcomeOfError (err: unknown): MfaError | undefined {
   if (Object.hasOwn(CLIENT_ERROR_OUTCOMES, e.code)) {
     const code = CLIENT_ERROR_OUTCOMES[e.code as keyof typeof CLIENT_ERROR_OUTCOMES]
     const details: MfaOutcomeDetails = {}
-    if (code === 'RATE_LIMITED') details.retryAfterSeconds = positiveSeconds(e.retryAfterSeconds) ?? DEFAULT_RETRY_AFTER_SECONDS
+    if (code === 'RATE_LIMITED') {
+      const seconds = positiveSeconds(e.retryAfterSeconds)
+      details.retryAfterSeconds = seconds !== undefined && seconds <= MAX_RETRY_AFTER_SECONDS ? seconds : DEFAULT_RETRY_AFTER_SECONDS
+    }
     return new MfaError(code, details, undefined, options)
   }
   if (e.code === 'OKTA_VALIDATION') {
