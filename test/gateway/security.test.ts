@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import secureSession from '@fastify/secure-session'
 import Fastify from 'fastify'
 import t from 'tap'
+import { getIntrospectionQuery } from 'graphql'
 import { request } from 'undici'
 import { oktaMfaGateway } from '@okta-mfa/gateway'
 import { MemoryAttemptStore } from 'passport-okta-mfa'
@@ -192,4 +193,15 @@ await t.test('GraphiQL and introspection only with development: true', async (t)
   t.equal((await ada.fetch('/graphiql')).status, 200)
   const schema = await gql(ada, '{ __type(name: "Mutation") { fields { name } } }')
   t.same(schema.body.data.__type.fields.map((f: { name: string }) => f.name).sort(), ['activateFactor', 'enrollFactor', 'removeFactor', 'resendChallenge', 'verifyFactor'])
+  // GraphiQL loads the schema with graphql-js's standard introspection query (ofType nested 15 deep, ~230 fields).
+  for (const options of [{}, { descriptions: false }, { descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true }]) {
+    const full = await gql(ada, getIntrospectionQuery(options))
+    t.same([full.status, codeOf(full), full.body.data?.__schema?.mutationType?.name], [200, undefined, 'Mutation'], `the standard introspection query ${JSON.stringify(options)}`)
+  }
+  // Still bounded: introspection lists nested beyond that query's (each multiplies by the schema's size), or an
+  // operation mixing introspection with the schema's own fields, gets the usual limits.
+  const lists = await gql(ada, '{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }')
+  t.same([codeOf(lists), lists.body.errors?.[0]?.message], ['GRAPHQL_VALIDATION_FAILED', 'Operation anonymous nests introspection lists more than 3 levels deep; the limit is 3.'])
+  const mixed = await gql(ada, `query Mixed { viewer { mfa { verified } } ${getIntrospectionQuery().replace(/^\s*query IntrospectionQuery \{/, '').replace(/\}\s*fragment[\s\S]*$/, '')} } ${getIntrospectionQuery().replace(/^[\s\S]*?\}\s*(?=fragment)/, '')}`)
+  t.same([codeOf(mixed), mixed.body.errors?.[0]?.message], ['GRAPHQL_VALIDATION_FAILED', 'Operation Mixed is nested more than 6 levels deep; the limit is 6.'], 'introspection beside a field of the schema: the usual depth limit')
 })

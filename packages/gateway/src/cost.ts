@@ -9,6 +9,27 @@ export interface CostLimits {
   maxDepth: number
   maxAliases: number
   maxFields: number
+  /** List-valued introspection fields (`types`, `fields`, `args`…) nested in one another; unchecked when absent. */
+  maxListDepth?: number | undefined
+}
+
+/** Introspection's list fields: each multiplies what the fields below it cost by the size of the schema. */
+const INTROSPECTION_LISTS: ReadonlySet<string> = new Set(['types', 'fields', 'inputFields', 'interfaces', 'possibleTypes', 'enumValues', 'args', 'directives'])
+
+/**
+ * Whether every operation of `doc` is a query of introspection only (`__schema`, `__type`, `__typename` at its root,
+ * directly or in inline fragments).
+ */
+export function isIntrospectionOnly (doc: DocumentNode): boolean {
+  const rootOnly = (set: SelectionSetNode): boolean => set.selections.every((sel) =>
+    sel.kind === Kind.FIELD ? sel.name.value.startsWith('__') : sel.kind === Kind.INLINE_FRAGMENT && rootOnly(sel.selectionSet))
+  let operations = 0
+  for (const def of doc.definitions) {
+    if (def.kind !== Kind.OPERATION_DEFINITION) continue
+    operations++
+    if (def.operation !== 'query' || !rootOnly(def.selectionSet)) return false
+  }
+  return operations > 0
 }
 
 /** The totals of a selection set, expanded through its fragments (each saturating just past its limit). */
@@ -21,6 +42,8 @@ interface Cost {
   depth: number
   /** Fields directly in this set (through inline fragments and spreads): the root fields of an operation. */
   top: number
+  /** Deepest nesting of introspection list fields below this set. */
+  lists: number
 }
 
 /** Thrown inside the walk to stop it at the first limit passed. */
@@ -62,6 +85,9 @@ export function documentCostError (doc: DocumentNode, limits: Readonly<CostLimit
     if (cost.depth > limits.maxDepth) throw new Refusal(`${where} is nested more than ${limits.maxDepth} levels deep; the limit is ${limits.maxDepth}.`)
     if (cost.aliases > limits.maxAliases) throw new Refusal(`${where} uses more than ${limits.maxAliases} aliases; the limit is ${limits.maxAliases}.`)
     if (cost.fields > limits.maxFields) throw new Refusal(`${where} selects more than ${limits.maxFields} fields; the limit is ${limits.maxFields}.`)
+    if (limits.maxListDepth !== undefined && cost.lists > limits.maxListDepth) {
+      throw new Refusal(`${where} nests introspection lists more than ${limits.maxListDepth} levels deep; the limit is ${limits.maxListDepth}.`)
+    }
   }
 
   const fragmentCost = (name: string, where: string): Cost | undefined => {
@@ -80,8 +106,9 @@ export function documentCostError (doc: DocumentNode, limits: Readonly<CostLimit
     // Nesting is refused on the way down too, so the walk never recurses deeper than the limits allow.
     if (level > limits.maxDepth) throw new Refusal(`${where} is nested more than ${limits.maxDepth} levels deep; the limit is ${limits.maxDepth}.`)
     if (nesting > MAX_SELECTION_NESTING) throw new Refusal(`${where} nests selections more than ${MAX_SELECTION_NESTING} levels deep.`)
-    const total: Cost = { fields: 0, aliases: 0, depth: 0, top: 0 }
+    const total: Cost = { fields: 0, aliases: 0, depth: 0, top: 0, lists: 0 }
     const add = (c: Cost, nested: boolean): void => {
+      total.lists = Math.max(total.lists, c.lists)
       total.fields = cap(total.fields + c.fields + (nested ? 1 : 0), limits.maxFields)
       total.aliases = cap(total.aliases + c.aliases, limits.maxAliases)
       total.depth = cap(Math.max(total.depth, c.depth + (nested ? 1 : 0)), limits.maxDepth)
@@ -91,8 +118,9 @@ export function documentCostError (doc: DocumentNode, limits: Readonly<CostLimit
     }
     for (const sel of set.selections) {
       if (sel.kind === Kind.FIELD) {
-        const sub = sel.selectionSet === undefined ? { fields: 0, aliases: 0, depth: 0, top: 0 } : setCost(sel.selectionSet, where, Infinity, level + 1, nesting + 1)
-        add({ ...sub, aliases: sub.aliases + (sel.alias === undefined ? 0 : 1) }, true)
+        const sub = sel.selectionSet === undefined ? { fields: 0, aliases: 0, depth: 0, top: 0, lists: 0 } : setCost(sel.selectionSet, where, Infinity, level + 1, nesting + 1)
+        const lists = sub.lists + (INTROSPECTION_LISTS.has(sel.name.value) ? 1 : 0)
+        add({ ...sub, aliases: sub.aliases + (sel.alias === undefined ? 0 : 1), lists: Math.min(lists, MAX_SELECTION_NESTING) }, true)
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
         add(setCost(sel.selectionSet, where, Infinity, level, nesting + 1), false)
       } else {

@@ -142,7 +142,7 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
       done()
     })
 
-    const validationRules: ValidationRule[] = [...limitRules(config.limits)]
+    const validationRules: ValidationRule[] = [...limitRules(config.limits, config.development)]
     if (!config.development) validationRules.push(NoSchemaIntrospectionCustomRule)
     await scope.register(mercurius, {
       schema: gatewaySchema,
@@ -170,7 +170,7 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
       additionalRouteOptions: { bodyLimit: config.bodyLimit, config: { [GRAPHQL_ROUTE]: true } },
     })
     // Before graphql's own rules: they only ever see documents within the limits (linear check, see cost.ts).
-    scope.graphql.addHook('preValidation', costGuard(config.limits))
+    scope.graphql.addHook('preValidation', costGuard(config.limits, config.development))
     // Mercurius serves GET (and so HEAD) and POST; every other method Fastify routes gets the same coded 405 rather
     // than Fastify's bare 404. The onRequest hook answers them; the handler is never reached.
     scope.route({
