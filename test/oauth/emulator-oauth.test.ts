@@ -1,6 +1,6 @@
 // The emulator's authorization server, driven by hand-built assertions and proofs (jose), so each
 // check Okta makes is seen to refuse what it must: the signature, aud, iss/sub, an exp more than an
-// hour ahead, a reused jti, DPoP proofs (htm, htu, iat, jti, ath, key binding, nonces). Then the
+// hour ahead, a jti (optional, never reused), DPoP proofs (htm, htu, iat, jti, ath, key binding, nonces). Then the
 // API: the scope Okta's OpenAPI spec lists for each route (checked against the vendored spec),
 // Okta's 403/401 with WWW-Authenticate, SSWS beside OAuth, and apps registered by seed file and CLI.
 import t from 'tap'
@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { SignJWT, generateKeyPair, exportJWK, importPKCS8, type JWK, type CryptoKey } from 'jose'
+import { SignJWT, decodeJwt, generateKeyPair, exportJWK, importPKCS8, type JWK, type JWTPayload, type CryptoKey } from 'jose'
 import { buildEmulator, startEmulator } from '@okta-mfa/emulator'
 import { SPEC_SCOPES, scopeFor } from '../../packages/okta-emulator/dist/oauth/scopes.js'
 import { ALL_SCOPES, app, appKey, oauthEmulator } from './keys.js'
@@ -31,14 +31,14 @@ async function proof (d: Dpop, htm: string, htu: string, claims: Record<string, 
     .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: d.jwk, ...header }).setIssuedAt(iat).sign(d.key)
 }
 
-/** A client assertion; `kid: null` leaves the header without one. */
-async function assertion (clientId: string, aud: string, opts: { key?: string, exp?: number, jti?: string, kid?: string | null } = {}): Promise<string> {
+/** A client assertion; `kid: null` leaves the header without one, `jti: null` the payload without one. */
+async function assertion (clientId: string, aud: string, opts: { key?: string, exp?: number, jti?: unknown, kid?: string | null } = {}): Promise<string> {
   const key = await importPKCS8(opts.key ?? KEY.pem, 'RS256')
   const now = Math.floor(Date.now() / 1000)
   const kid = opts.kid === undefined ? KEY.kid : opts.kid
-  return await new SignJWT({}).setProtectedHeader(kid === null ? { alg: 'RS256' } : { alg: 'RS256', kid })
+  return await new SignJWT((opts.jti === null ? {} : { jti: opts.jti ?? randomUUID() }) as JWTPayload).setProtectedHeader(kid === null ? { alg: 'RS256' } : { alg: 'RS256', kid })
     .setIssuer(clientId).setSubject(clientId).setAudience(aud).setIssuedAt(now)
-    .setExpirationTime(opts.exp ?? now + 300).setJti(opts.jti ?? randomUUID()).sign(key)
+    .setExpirationTime(opts.exp ?? now + 300).sign(key)
 }
 
 async function postToken (url: string, form: Record<string, string>, dpop?: string, contentType = 'application/x-www-form-urlencoded'): Promise<{ status: number, headers: Headers, body: any }> {
@@ -121,6 +121,13 @@ await t.test('client assertions are checked as Okta does', async (t) => {
   t.equal((await postToken(emu.url, grant(once))).status, 200)
   await refused(grant(once), 401, 'invalid_client', /already been used/, 'reused assertion')
   await refused(grant(await assertion('0oa-b', aud, { jti: 'jti-once' })), 401, 'invalid_client', /already been used/, 'a new assertion with a used jti')
+  // jti is optional for Okta ("Build a JWT for client authentication"); a jti that is sent must be a usable id.
+  const noJti = await assertion('0oa-b', aud, { jti: null })
+  t.notOk('jti' in decodeJwt(noJti), 'the assertion carries no jti')
+  t.equal((await postToken(emu.url, grant(noJti))).status, 200, 'an assertion without a jti')
+  for (const jti of ['', 42, ['a']]) {
+    await refused(grant(await assertion('0oa-b', aud, { jti })), 401, 'invalid_client', /^The client_assertion token is missing a valid 'jti' claim\.$/, `jti ${JSON.stringify(jti)}`)
+  }
   await refused(grant(await assertion('0oa-b', aud), 'okta.users.read okta.groups.manage'), 400, 'invalid_scope', /okta\.groups\.manage/, 'a scope not granted')
   await refused({ ...grant(await assertion('0oa-b', aud)), grant_type: 'password' }, 400, 'unsupported_grant_type', /client_credentials/, 'another grant')
   await refused({ grant_type: 'client_credentials', scope: 'okta.users.read', client_secret: 'x' }, 401, 'invalid_client', /private_key_jwt/, 'no assertion')
