@@ -170,13 +170,18 @@ await t.test('DPoP at the token endpoint: proofs, nonces, binding', async (t) =>
   await bad(`${h}.${forged}.${sig}`, /signature is invalid/, 'a payload the key did not sign')
   await bad(await proof(d, 'POST', aud, { nonce }, { jwk: KEY.publicJwk }), /cannot be parsed/, 'an RSA jwk for an ES256 proof')
   await bad('not.a.proof', /cannot be parsed/, 'garbage')
+  // RFC 9449: every proof has a jti; one without (or with one that is not a string) is refused as such, not as a replay.
+  const NO_JTI = /^'jti' claim in the DPoP proof JWT is missing or invalid: it must be a non-empty string/
+  await bad(await proof(d, 'POST', aud, { nonce, jti: undefined }), NO_JTI, 'a proof without a jti')
+  await bad(await proof(d, 'POST', aud, { nonce, jti: 42 }), NO_JTI, 'a proof with a numeric jti')
+  await bad(await proof(d, 'POST', aud, { nonce, jti: '' }), NO_JTI, 'a proof with an empty jti')
   const good = await proof(d, 'POST', aud, { nonce })
   const ok = await postToken(emu.url, grant(await assertion('0oa-d', aud)), good)
   t.equal(ok.status, 200)
   t.equal(ok.body.token_type, 'DPoP')
   t.equal(ok.body.expires_in, 3600)
   t.ok(ok.headers.get('dpop-nonce'), 'a nonce for the next request')
-  await bad(good, /'jti'/, 'a proof used twice')
+  await bad(good, /^'jti' claim in the DPoP proof JWT is invalid: the proof was already used\.$/, 'a proof used twice')
 
   emu.oauth.rotateDpopNonces()
   const stale = await postToken(emu.url, grant(await assertion('0oa-d', aud)), await proof(d, 'POST', aud, { nonce }))
@@ -196,6 +201,16 @@ await t.test('DPoP at the token endpoint: proofs, nonces, binding', async (t) =>
   t.match(noProof.headers.get('www-authenticate'), /^DPoP algs="[^"]+", authorization_uri="[^"]+\/oauth2\/v1\/authorize", realm="[^"]+", scope="okta\.users\.read", error="invalid_dpop_proof"/)
   const wrongAth = await call({ authorization: `DPoP ${token}`, dpop: await proof(d, 'GET', users, { ath: 'x' }) })
   t.match(wrongAth.headers.get('www-authenticate'), /'ath'/)
+  for (const jti of [undefined, 7]) {
+    const noJti = await call({ authorization: `DPoP ${token}`, dpop: await proof(d, 'GET', users, { ath, jti }) })
+    t.equal(noJti.status, 400, `a proof with jti ${String(jti)} on the API`)
+    t.match(noJti.headers.get('www-authenticate'), /error="invalid_dpop_proof", error_description="'jti' claim in the DPoP proof JWT is missing or invalid: /)
+  }
+  const once = await proof(d, 'GET', users, { ath })
+  t.equal((await call({ authorization: `DPoP ${token}`, dpop: once })).status, 200)
+  const replayed = await call({ authorization: `DPoP ${token}`, dpop: once })
+  t.equal(replayed.status, 400, 'a proof used twice on the API')
+  t.match(replayed.headers.get('www-authenticate'), /error_description="'jti' claim in the DPoP proof JWT is invalid: the proof was already used\."/)
   const otherKey = await call({ authorization: `DPoP ${token}`, dpop: await proof(await dpopKey(), 'GET', users, { ath }) })
   t.equal(otherKey.status, 400, 'a proof from another key: the token is bound')
   const asBearer = await call({ authorization: `Bearer ${token}` })
