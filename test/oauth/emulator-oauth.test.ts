@@ -272,25 +272,56 @@ await t.test('service apps from the seed file and the command line; bad ones nam
 
   const jwks = join(dir, 'jwks.json')
   await writeFile(jwks, JSON.stringify({ keys: [KEY.publicJwk] }))
-  const child = spawn(process.execPath, [CLI, '--port', '0', '--quiet', '--service-app', `0oa-cli:${jwks}:okta.users.read,okta.users.manage:no-dpop`], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [CLI, '--port', '0', '--quiet', '--seed', seed, '--service-app', `0oa-cli:${jwks}:okta.users.read,okta.users.manage:no-dpop`], { stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  const url = await new Promise<string>((resolve, reject) => {
+  const banner = await new Promise<string>((resolve, reject) => {
     let out = ''
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); const m = /url=(\S+)/.exec(out); if (m) resolve(m[1]!) })
+    child.stdout.on('data', (b: Buffer) => { out += b.toString(); if (out.includes('State:')) resolve(out) })
     child.once('exit', (code) => reject(new Error(`cli exited ${code}`)))
   })
+  const url = /url=(\S+)/.exec(banner)![1]!
+  t.match(banner, `\n  OAuth:        ${url}/oauth2/v1/token for 0oa-cli, 0oa-seed\n`, 'the start-up line lists every app once, the seeded one too')
   const c = await postToken(url, grant(await assertion('0oa-cli', `${url}/oauth2/v1/token`)))
   t.equal(c.status, 200, 'the command line registered the app')
   t.equal(c.body.token_type, 'Bearer', 'no-dpop')
+  t.equal((await postToken(url, grant(await assertion('0oa-seed', `${url}/oauth2/v1/token`), 'okta.users.read'))).status, 200, 'and the seed file its app')
 
   t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: KEY.privateJwk, scopes: [] }] }), /public key/)
   t.throws(() => buildEmulator({ serviceApps: [{ clientId: '', jwks: KEY.publicJwk, scopes: [] }] }), /"clientId"/)
   t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: KEY.publicJwk, scopes: 'okta.users.read' as unknown as string[] }] }), /"scopes"/)
-  const badCli = spawn(process.execPath, [CLI, '--port', '0', '--service-app', 'only-one-field'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let err = ''
-  badCli.stderr.on('data', (b: Buffer) => { err += b.toString() })
-  const code = await new Promise((resolve) => badCli.once('exit', resolve))
-  t.equal(code, 2)
-  t.match(err, /--service-app must be CLIENT_ID:KEY_FILE:SCOPES/)
-})
+  // A client id registered twice: only one of the apps could work, so it is a mistake, named.
+  const twice = [app('0oa-x', KEY, ['okta.users.read'], false), app('0oa-x', OTHER, ['okta.users.manage'], false)]
+  t.throws(() => buildEmulator({ serviceApps: twice }), new TypeError('"serviceApps" option: client id 0oa-x is registered twice'))
+  t.throws(() => buildEmulator({ seed: { users: [], serviceApps: twice } }), new TypeError('"seed" option serviceApps: client id 0oa-x is registered twice'))
+  t.throws(() => buildEmulator({ serviceApps: [app('0oa-seed', OTHER, ['okta.users.read'], false)], seed }),
+    new TypeError('"seed" option serviceApps: client id 0oa-seed is already registered by the "serviceApps" option'))
 
+  const run = async (...args: string[]): Promise<{ code: number | null, out: string, err: string }> => {
+    const p = spawn(process.execPath, [CLI, '--port', '0', '--quiet', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    t.teardown(() => { if (p.exitCode === null) p.kill('SIGKILL') })
+    let out = ''
+    let err = ''
+    p.stdout.on('data', (b: Buffer) => { out += b.toString() })
+    p.stderr.on('data', (b: Buffer) => { err += b.toString() })
+    const code = await new Promise<number | null>((resolve) => p.once('exit', resolve))
+    return { code, out, err }
+  }
+  const usage = async (args: string[], message: RegExp, name: string): Promise<string> => {
+    const r = await run(...args)
+    t.equal(r.code, 2, `${name}: exit 2`)
+    t.equal(r.out, '', `${name}: never started`)
+    t.match(r.err, message, name)
+    return r.err
+  }
+  await usage(['--service-app', 'only-one-field'], /--service-app must be CLIENT_ID:KEY_FILE:SCOPES/, 'one field')
+  await usage(['--service-app', `0oa-a:${jwks}:okta.users.read`, '--service-app', `0oa-a:${jwks}:okta.users.manage:no-dpop`],
+    /^okta-emulator: --service-app: client id 0oa-a is given twice\n/, 'the same client id twice')
+  await usage(['--seed', seed, '--service-app', `0oa-seed:${jwks}:okta.users.read`],
+    /^okta-emulator: --service-app: client id 0oa-seed is also a service app of the seed file /, 'a client id of the seed file')
+  const privateFile = join(dir, 'private.json')
+  await writeFile(privateFile, JSON.stringify(KEY.privateJwk))
+  const leaked = await usage(['--service-app', `0oa-p:${privateFile}:okta.users.read`],
+    /^okta-emulator: --service-app \(0oa-p\): key 0 of ".*private\.json" must be a public key \(it holds private members\)\n/, 'a private key as the public key')
+  for (const member of ['d', 'p', 'q'] as const) t.notOk(leaked.includes(String(KEY.privateJwk[member])), `the key's ${member} is not printed`)
+  await usage(['--service-app', `0oa-s:${jwks}:okta.users.read,bad"scope`], /--service-app: "scopes" of 0oa-s/, 'a bad scope name')
+})
