@@ -1,6 +1,6 @@
 // The emulator's authorization server, driven by hand-built assertions and proofs (jose), so each
 // check Okta makes is seen to refuse what it must: the signature, aud, iss/sub, an exp more than an
-// hour ahead, a reused jti, DPoP proofs (htm, htu, iat, jti, ath, key binding, nonces). Then the
+// hour ahead, a jti (optional, never reused), DPoP proofs (htm, htu, iat, jti, ath, key binding, nonces). Then the
 // API: the scope Okta's OpenAPI spec lists for each route (checked against the vendored spec),
 // Okta's 403/401 with WWW-Authenticate, SSWS beside OAuth, and apps registered by seed file and CLI.
 import t from 'tap'
@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { SignJWT, generateKeyPair, exportJWK, importPKCS8, type JWK, type CryptoKey } from 'jose'
+import { SignJWT, decodeJwt, generateKeyPair, exportJWK, importPKCS8, type JWK, type JWTPayload, type CryptoKey } from 'jose'
 import { buildEmulator, startEmulator } from '@okta-mfa/emulator'
 import { SPEC_SCOPES, scopeFor } from '../../packages/okta-emulator/dist/oauth/scopes.js'
 import { ALL_SCOPES, app, appKey, oauthEmulator } from './keys.js'
@@ -31,14 +31,14 @@ async function proof (d: Dpop, htm: string, htu: string, claims: Record<string, 
     .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: d.jwk, ...header }).setIssuedAt(iat).sign(d.key)
 }
 
-/** A client assertion; `kid: null` leaves the header without one. */
-async function assertion (clientId: string, aud: string, opts: { key?: string, exp?: number, jti?: string, kid?: string | null } = {}): Promise<string> {
+/** A client assertion; `kid: null` leaves the header without one, `jti: null` the payload without one. */
+async function assertion (clientId: string, aud: string, opts: { key?: string, exp?: number, jti?: unknown, kid?: string | null } = {}): Promise<string> {
   const key = await importPKCS8(opts.key ?? KEY.pem, 'RS256')
   const now = Math.floor(Date.now() / 1000)
   const kid = opts.kid === undefined ? KEY.kid : opts.kid
-  return await new SignJWT({}).setProtectedHeader(kid === null ? { alg: 'RS256' } : { alg: 'RS256', kid })
+  return await new SignJWT((opts.jti === null ? {} : { jti: opts.jti ?? randomUUID() }) as JWTPayload).setProtectedHeader(kid === null ? { alg: 'RS256' } : { alg: 'RS256', kid })
     .setIssuer(clientId).setSubject(clientId).setAudience(aud).setIssuedAt(now)
-    .setExpirationTime(opts.exp ?? now + 300).setJti(opts.jti ?? randomUUID()).sign(key)
+    .setExpirationTime(opts.exp ?? now + 300).sign(key)
 }
 
 async function postToken (url: string, form: Record<string, string>, dpop?: string, contentType = 'application/x-www-form-urlencoded'): Promise<{ status: number, headers: Headers, body: any }> {
@@ -121,6 +121,13 @@ await t.test('client assertions are checked as Okta does', async (t) => {
   t.equal((await postToken(emu.url, grant(once))).status, 200)
   await refused(grant(once), 401, 'invalid_client', /already been used/, 'reused assertion')
   await refused(grant(await assertion('0oa-b', aud, { jti: 'jti-once' })), 401, 'invalid_client', /already been used/, 'a new assertion with a used jti')
+  // jti is optional for Okta ("Build a JWT for client authentication"); a jti that is sent must be a usable id.
+  const noJti = await assertion('0oa-b', aud, { jti: null })
+  t.notOk('jti' in decodeJwt(noJti), 'the assertion carries no jti')
+  t.equal((await postToken(emu.url, grant(noJti))).status, 200, 'an assertion without a jti')
+  for (const jti of ['', 42, ['a']]) {
+    await refused(grant(await assertion('0oa-b', aud, { jti })), 401, 'invalid_client', /^The client_assertion token is missing a valid 'jti' claim\.$/, `jti ${JSON.stringify(jti)}`)
+  }
   await refused(grant(await assertion('0oa-b', aud), 'okta.users.read okta.groups.manage'), 400, 'invalid_scope', /okta\.groups\.manage/, 'a scope not granted')
   await refused({ ...grant(await assertion('0oa-b', aud)), grant_type: 'password' }, 400, 'unsupported_grant_type', /client_credentials/, 'another grant')
   await refused({ grant_type: 'client_credentials', scope: 'okta.users.read', client_secret: 'x' }, 401, 'invalid_client', /private_key_jwt/, 'no assertion')
@@ -163,13 +170,18 @@ await t.test('DPoP at the token endpoint: proofs, nonces, binding', async (t) =>
   await bad(`${h}.${forged}.${sig}`, /signature is invalid/, 'a payload the key did not sign')
   await bad(await proof(d, 'POST', aud, { nonce }, { jwk: KEY.publicJwk }), /cannot be parsed/, 'an RSA jwk for an ES256 proof')
   await bad('not.a.proof', /cannot be parsed/, 'garbage')
+  // RFC 9449: every proof has a jti; one without (or with one that is not a string) is refused as such, not as a replay.
+  const NO_JTI = /^'jti' claim in the DPoP proof JWT is missing or invalid: it must be a non-empty string/
+  await bad(await proof(d, 'POST', aud, { nonce, jti: undefined }), NO_JTI, 'a proof without a jti')
+  await bad(await proof(d, 'POST', aud, { nonce, jti: 42 }), NO_JTI, 'a proof with a numeric jti')
+  await bad(await proof(d, 'POST', aud, { nonce, jti: '' }), NO_JTI, 'a proof with an empty jti')
   const good = await proof(d, 'POST', aud, { nonce })
   const ok = await postToken(emu.url, grant(await assertion('0oa-d', aud)), good)
   t.equal(ok.status, 200)
   t.equal(ok.body.token_type, 'DPoP')
   t.equal(ok.body.expires_in, 3600)
   t.ok(ok.headers.get('dpop-nonce'), 'a nonce for the next request')
-  await bad(good, /'jti'/, 'a proof used twice')
+  await bad(good, /^'jti' claim in the DPoP proof JWT is invalid: the proof was already used\.$/, 'a proof used twice')
 
   emu.oauth.rotateDpopNonces()
   const stale = await postToken(emu.url, grant(await assertion('0oa-d', aud)), await proof(d, 'POST', aud, { nonce }))
@@ -189,6 +201,16 @@ await t.test('DPoP at the token endpoint: proofs, nonces, binding', async (t) =>
   t.match(noProof.headers.get('www-authenticate'), /^DPoP algs="[^"]+", authorization_uri="[^"]+\/oauth2\/v1\/authorize", realm="[^"]+", scope="okta\.users\.read", error="invalid_dpop_proof"/)
   const wrongAth = await call({ authorization: `DPoP ${token}`, dpop: await proof(d, 'GET', users, { ath: 'x' }) })
   t.match(wrongAth.headers.get('www-authenticate'), /'ath'/)
+  for (const jti of [undefined, 7]) {
+    const noJti = await call({ authorization: `DPoP ${token}`, dpop: await proof(d, 'GET', users, { ath, jti }) })
+    t.equal(noJti.status, 400, `a proof with jti ${String(jti)} on the API`)
+    t.match(noJti.headers.get('www-authenticate'), /error="invalid_dpop_proof", error_description="'jti' claim in the DPoP proof JWT is missing or invalid: /)
+  }
+  const once = await proof(d, 'GET', users, { ath })
+  t.equal((await call({ authorization: `DPoP ${token}`, dpop: once })).status, 200)
+  const replayed = await call({ authorization: `DPoP ${token}`, dpop: once })
+  t.equal(replayed.status, 400, 'a proof used twice on the API')
+  t.match(replayed.headers.get('www-authenticate'), /error_description="'jti' claim in the DPoP proof JWT is invalid: the proof was already used\."/)
   const otherKey = await call({ authorization: `DPoP ${token}`, dpop: await proof(await dpopKey(), 'GET', users, { ath }) })
   t.equal(otherKey.status, 400, 'a proof from another key: the token is bound')
   const asBearer = await call({ authorization: `Bearer ${token}` })
@@ -250,25 +272,56 @@ await t.test('service apps from the seed file and the command line; bad ones nam
 
   const jwks = join(dir, 'jwks.json')
   await writeFile(jwks, JSON.stringify({ keys: [KEY.publicJwk] }))
-  const child = spawn(process.execPath, [CLI, '--port', '0', '--quiet', '--service-app', `0oa-cli:${jwks}:okta.users.read,okta.users.manage:no-dpop`], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [CLI, '--port', '0', '--quiet', '--seed', seed, '--service-app', `0oa-cli:${jwks}:okta.users.read,okta.users.manage:no-dpop`], { stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  const url = await new Promise<string>((resolve, reject) => {
+  const banner = await new Promise<string>((resolve, reject) => {
     let out = ''
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); const m = /url=(\S+)/.exec(out); if (m) resolve(m[1]!) })
+    child.stdout.on('data', (b: Buffer) => { out += b.toString(); if (out.includes('State:')) resolve(out) })
     child.once('exit', (code) => reject(new Error(`cli exited ${code}`)))
   })
+  const url = /url=(\S+)/.exec(banner)![1]!
+  t.match(banner, `\n  OAuth:        ${url}/oauth2/v1/token for 0oa-cli, 0oa-seed\n`, 'the start-up line lists every app once, the seeded one too')
   const c = await postToken(url, grant(await assertion('0oa-cli', `${url}/oauth2/v1/token`)))
   t.equal(c.status, 200, 'the command line registered the app')
   t.equal(c.body.token_type, 'Bearer', 'no-dpop')
+  t.equal((await postToken(url, grant(await assertion('0oa-seed', `${url}/oauth2/v1/token`), 'okta.users.read'))).status, 200, 'and the seed file its app')
 
   t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: KEY.privateJwk, scopes: [] }] }), /public key/)
   t.throws(() => buildEmulator({ serviceApps: [{ clientId: '', jwks: KEY.publicJwk, scopes: [] }] }), /"clientId"/)
   t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: KEY.publicJwk, scopes: 'okta.users.read' as unknown as string[] }] }), /"scopes"/)
-  const badCli = spawn(process.execPath, [CLI, '--port', '0', '--service-app', 'only-one-field'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let err = ''
-  badCli.stderr.on('data', (b: Buffer) => { err += b.toString() })
-  const code = await new Promise((resolve) => badCli.once('exit', resolve))
-  t.equal(code, 2)
-  t.match(err, /--service-app must be CLIENT_ID:KEY_FILE:SCOPES/)
-})
+  // A client id registered twice: only one of the apps could work, so it is a mistake, named.
+  const twice = [app('0oa-x', KEY, ['okta.users.read'], false), app('0oa-x', OTHER, ['okta.users.manage'], false)]
+  t.throws(() => buildEmulator({ serviceApps: twice }), new TypeError('"serviceApps" option: client id 0oa-x is registered twice'))
+  t.throws(() => buildEmulator({ seed: { users: [], serviceApps: twice } }), new TypeError('"seed" option serviceApps: client id 0oa-x is registered twice'))
+  t.throws(() => buildEmulator({ serviceApps: [app('0oa-seed', OTHER, ['okta.users.read'], false)], seed }),
+    new TypeError('"seed" option serviceApps: client id 0oa-seed is already registered by the "serviceApps" option'))
 
+  const run = async (...args: string[]): Promise<{ code: number | null, out: string, err: string }> => {
+    const p = spawn(process.execPath, [CLI, '--port', '0', '--quiet', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    t.teardown(() => { if (p.exitCode === null) p.kill('SIGKILL') })
+    let out = ''
+    let err = ''
+    p.stdout.on('data', (b: Buffer) => { out += b.toString() })
+    p.stderr.on('data', (b: Buffer) => { err += b.toString() })
+    const code = await new Promise<number | null>((resolve) => p.once('exit', resolve))
+    return { code, out, err }
+  }
+  const usage = async (args: string[], message: RegExp, name: string): Promise<string> => {
+    const r = await run(...args)
+    t.equal(r.code, 2, `${name}: exit 2`)
+    t.equal(r.out, '', `${name}: never started`)
+    t.match(r.err, message, name)
+    return r.err
+  }
+  await usage(['--service-app', 'only-one-field'], /--service-app must be CLIENT_ID:KEY_FILE:SCOPES/, 'one field')
+  await usage(['--service-app', `0oa-a:${jwks}:okta.users.read`, '--service-app', `0oa-a:${jwks}:okta.users.manage:no-dpop`],
+    /^okta-emulator: --service-app: client id 0oa-a is given twice\n/, 'the same client id twice')
+  await usage(['--seed', seed, '--service-app', `0oa-seed:${jwks}:okta.users.read`],
+    /^okta-emulator: --service-app: client id 0oa-seed is also a service app of the seed file /, 'a client id of the seed file')
+  const privateFile = join(dir, 'private.json')
+  await writeFile(privateFile, JSON.stringify(KEY.privateJwk))
+  const leaked = await usage(['--service-app', `0oa-p:${privateFile}:okta.users.read`],
+    /^okta-emulator: --service-app \(0oa-p\): key 0 of ".*private\.json" must be a public key \(it holds private members\)\n/, 'a private key as the public key')
+  for (const member of ['d', 'p', 'q'] as const) t.notOk(leaked.includes(String(KEY.privateJwk[member])), `the key's ${member} is not printed`)
+  await usage(['--service-app', `0oa-s:${jwks}:okta.users.read,bad"scope`], /--service-app: "scopes" of 0oa-s/, 'a bad scope name')
+})

@@ -4,8 +4,8 @@
 // human-readable summary. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
 import { parseArgs } from 'node:util'
 import { startEmulator } from './emulator.js'
-import { parseServiceAppArg } from './oauth/apps.js'
-import type { EmulatorOptions } from './types.js'
+import { parseServiceAppArg, seedServiceApps } from './oauth/apps.js'
+import type { EmulatorOptions, ServiceApp } from './types.js'
 
 const HELP = `Usage: okta-emulator [options]
 
@@ -15,7 +15,8 @@ const HELP = `Usage: okta-emulator [options]
   --data FILE            keep state in FILE across restarts
   --seed FILE            preload users from a JSON array, or { users, serviceApps } (see README)
   --service-app SPEC     register an OAuth service app, CLIENT_ID:JWK_FILE:SCOPE[,SCOPE...][:no-dpop]
-                         (JWK_FILE: a public JWK or JWKS; DPoP required unless no-dpop); repeatable
+                         (JWK_FILE: a public JWK or JWKS; DPoP required unless no-dpop);
+                         repeatable, each CLIENT_ID once
   --dpop-api-nonce       DPoP-bound API calls must carry a server nonce (401 use_dpop_nonce)
   --totp-window N        TOTP steps accepted either side of now (default 1)
   --lockout-threshold N  failed verifications that lock a user (default 5; 0 = off)
@@ -35,6 +36,34 @@ function intArg (name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined
   if (!/^\d+$/.test(v)) fail(`--${name} must be a non-negative integer, got ${JSON.stringify(v)}`)
   return Number(v)
+}
+
+/**
+ * The client ids of every service app the emulator will register: `--service-app` ones, then the
+ * seed file's. A client id given twice is a usage error (only one of the two apps could work). A seed
+ * file that cannot be read is left to the emulator's start (exit 1).
+ */
+function registeredAppIds (cliApps: readonly ServiceApp[], seed: string | undefined): string[] {
+  const ids: string[] = []
+  for (const app of cliApps) {
+    if (ids.includes(app.clientId)) fail(`--service-app: client id ${app.clientId} is given twice`)
+    ids.push(app.clientId)
+  }
+  if (seed === undefined) return ids
+  let seeded: ServiceApp[]
+  try {
+    seeded = seedServiceApps(seed)
+  } catch {
+    return ids
+  }
+  const fromCli = new Set(ids)
+  for (const app of seeded) {
+    const id = (app as { clientId?: unknown } | null)?.clientId
+    if (typeof id !== 'string') continue // the emulator names it when it starts
+    if (fromCli.has(id)) fail(`--service-app: client id ${id} is also a service app of the seed file ${seed}`)
+    if (!ids.includes(id)) ids.push(id)
+  }
+  return ids
 }
 
 async function main (): Promise<void> {
@@ -91,6 +120,7 @@ async function main (): Promise<void> {
   } catch (err) {
     fail((err as Error).message)
   }
+  const appIds = registeredAppIds(options.serviceApps ?? [], values.seed)
   if (values['dpop-api-nonce'] === true) options.dpopApiNonce = true
 
   let emu
@@ -103,7 +133,7 @@ async function main (): Promise<void> {
   process.stdout.write(`okta-emulator listening url=${emu.url} token=${emu.token}\n` +
     `\n  Okta org URL: ${emu.url}\n  API token:    ${emu.token}  (send "Authorization: SSWS ${emu.token}")\n` +
     `  Outbox:       ${emu.url}/__emulator/messages\n` +
-    (options.serviceApps === undefined ? '' : `  OAuth:        ${emu.url}/oauth2/v1/token for ${options.serviceApps.map((a) => a.clientId).join(', ')}\n`) +
+    (appIds.length === 0 ? '' : `  OAuth:        ${emu.url}/oauth2/v1/token for ${appIds.join(', ')}\n`) +
     (options.dataFile === undefined ? '  State:        in memory\n' : `  State:        ${options.dataFile}\n`) + '\n')
   const stop = (): void => {
     emu.close().then(() => process.exit(0), () => process.exit(1))

@@ -15,24 +15,27 @@ export interface AppRecord {
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']
 
-function publicKeys (where: string, jwks: unknown): JWK[] {
+function publicKeys (where: string, jwks: unknown, what: string): JWK[] {
   const list = typeof jwks === 'object' && jwks !== null && Array.isArray((jwks as { keys?: unknown }).keys)
     ? (jwks as { keys: unknown[] }).keys
     : [jwks]
-  if (list.length === 0) throw new TypeError(`${where}: "jwks" must hold at least one key`)
+  if (list.length === 0) throw new TypeError(`${where}: ${what} must hold at least one key`)
   return list.map((k, i) => {
     if (typeof k !== 'object' || k === null || (k as JWK).kty === undefined) {
-      throw new TypeError(`${where}: key ${i} of "jwks" must be a JWK object with "kty"`)
+      throw new TypeError(`${where}: key ${i} of ${what} must be a JWK object with "kty"`)
     }
     const key = k as JWK
-    if (key.kty !== 'RSA' && key.kty !== 'EC') throw new TypeError(`${where}: key ${i} of "jwks" must be an RSA or EC key`)
-    if (PRIVATE_MEMBERS.some((m) => m in key)) throw new TypeError(`${where}: key ${i} of "jwks" must be a public key (it holds private members)`)
+    if (key.kty !== 'RSA' && key.kty !== 'EC') throw new TypeError(`${where}: key ${i} of ${what} must be an RSA or EC key`)
+    if (PRIVATE_MEMBERS.some((m) => m in key)) throw new TypeError(`${where}: key ${i} of ${what} must be a public key (it holds private members)`)
     return key
   })
 }
 
-/** Validates one service app; throws TypeError naming the bad field. */
-export function toAppRecord (app: ServiceApp, where = '"serviceApps" option'): AppRecord {
+/**
+ * Validates one service app; throws TypeError naming the bad field (never its value: a key is not
+ * echoed). `what` names the app's keys in messages (`"jwks"`, or the key file on the command line).
+ */
+export function toAppRecord (app: ServiceApp, where = '"serviceApps" option', what = '"jwks"'): AppRecord {
   if (typeof app !== 'object' || app === null) throw new TypeError(`${where}: each service app must be an object`)
   if (typeof app.clientId !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(app.clientId)) {
     throw new TypeError(`${where}: "clientId" must be a non-empty string of printable characters`)
@@ -43,10 +46,25 @@ export function toAppRecord (app: ServiceApp, where = '"serviceApps" option'): A
   if (app.dpop !== undefined && typeof app.dpop !== 'boolean') throw new TypeError(`${where}: "dpop" of ${app.clientId} must be a boolean`)
   return {
     clientId: app.clientId,
-    keys: publicKeys(`${where} (${app.clientId})`, app.jwks),
+    keys: publicKeys(`${where} (${app.clientId})`, app.jwks, what),
     scopes: new Set(app.scopes),
     // New API Services apps require DPoP by default in Okta.
     dpop: app.dpop ?? true,
+  }
+}
+
+/**
+ * Validates a list of service apps into `into`, refusing a client id registered twice (in the list,
+ * or already in `into`): only one of them could work. Throws TypeError naming the client id.
+ */
+export function addAppRecords (into: Map<string, AppRecord>, apps: readonly ServiceApp[], where: string, elsewhere = 'another registration'): void {
+  const own = new Set<string>()
+  for (const app of apps) {
+    const r = toAppRecord(app, where)
+    if (own.has(r.clientId)) throw new TypeError(`${where}: client id ${r.clientId} is registered twice`)
+    if (into.has(r.clientId)) throw new TypeError(`${where}: client id ${r.clientId} is already registered by ${elsewhere}`)
+    own.add(r.clientId)
+    into.set(r.clientId, r)
   }
 }
 
@@ -68,8 +86,8 @@ export function seedServiceApps (seed: unknown): ServiceApp[] {
 }
 
 /**
- * Parses `--service-app CLIENT_ID:KEY_FILE:SCOPE[,SCOPE...][:no-dpop]`; KEY_FILE holds a public JWK
- * or a JWKS. Throws TypeError with a message for the command line.
+ * Parses and validates `--service-app CLIENT_ID:KEY_FILE:SCOPE[,SCOPE...][:no-dpop]`; KEY_FILE holds a
+ * public JWK or a JWKS. Throws TypeError with a message for the command line (never the key's members).
  */
 export function parseServiceAppArg (arg: string): ServiceApp {
   const parts = arg.split(':')
@@ -84,5 +102,8 @@ export function parseServiceAppArg (arg: string): ServiceApp {
   } catch (err) {
     throw new TypeError(`--service-app: cannot read a JWK or JWKS from ${file}`, { cause: err })
   }
-  return { clientId, jwks: jwks as ServiceApp['jwks'], scopes: scopes.split(','), dpop: flag !== 'no-dpop' }
+  const app: ServiceApp = { clientId, jwks: jwks as ServiceApp['jwks'], scopes: scopes.split(','), dpop: flag !== 'no-dpop' }
+  // Checked here, not only when the emulator starts: a private key (or any bad key) is a bad argument.
+  toAppRecord(app, '--service-app', JSON.stringify(file))
+  return app
 }

@@ -60,8 +60,12 @@ export async function verifyProof (
     throw invalidProof("'htu' claim in the DPoP proof JWT is invalid.")
   }
   if (ath !== undefined && payload['ath'] !== ath) throw invalidProof("'ath' claim in the DPoP proof JWT is invalid.")
+  // RFC 9449 §4.2: every proof carries a `jti`; a missing or unusable one is not a replay.
   const jti = payload['jti']
-  if (typeof jti !== 'string' || jti === '' || jti.length > 256 || !state.proofIds.add(jti, now + 2 * PROOF_IAT_WINDOW_S * 1000, now)) {
+  if (typeof jti !== 'string' || jti === '' || jti.length > 256) {
+    throw invalidProof("'jti' claim in the DPoP proof JWT is missing or invalid: it must be a non-empty string of at most 256 characters.")
+  }
+  if (!state.proofIds.add(jti, now + 2 * PROOF_IAT_WINDOW_S * 1000, now)) {
     throw invalidProof("'jti' claim in the DPoP proof JWT is invalid: the proof was already used.")
   }
   return { payload, jkt: v.jkt }

@@ -1,6 +1,6 @@
 // Wires the emulator's authorization server: the state, its service apps (option and seed file),
 // and the handle tests use to count token requests, end tokens and rotate nonces.
-import { seedServiceApps, toAppRecord } from './apps.js'
+import { addAppRecords, seedServiceApps, toAppRecord } from './apps.js'
 import { OAuthState } from './state.js'
 import type { EmulatorOAuth, EmulatorOptions, ServiceApp } from '../types.js'
 
@@ -13,15 +13,10 @@ export function createOAuthState (options: EmulatorOptions, clock: () => number)
     throw new TypeError('"serviceApps" option must be an array of service apps')
   }
   const state = new OAuthState(clock, options.dpopApiNonce ?? false)
-  for (const app of options.serviceApps ?? []) {
-    const r = toAppRecord(app)
-    state.apps.set(r.clientId, r)
-  }
+  // A client id registered twice is refused: only one of the two apps could get tokens.
+  addAppRecords(state.apps, options.serviceApps ?? [], '"serviceApps" option')
   if (options.seed !== undefined) {
-    for (const app of seedServiceApps(options.seed)) {
-      const r = toAppRecord(app, '"seed" option serviceApps')
-      if (!state.apps.has(r.clientId)) state.apps.set(r.clientId, r)
-    }
+    addAppRecords(state.apps, seedServiceApps(options.seed), '"seed" option serviceApps', 'the "serviceApps" option')
   }
   return state
 }

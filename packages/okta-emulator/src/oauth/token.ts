@@ -15,6 +15,8 @@ import { TOKEN_LIFETIME_S, type OAuthState } from './state.js'
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 /** Okta refuses an assertion whose `exp` is more than an hour ahead. */
 const MAX_ASSERTION_LIFETIME_S = 3600
+/** Longest `jti` remembered (assertion ids are kept until the assertion expires). */
+const MAX_JTI_LENGTH = 256
 
 /** What the token route's parser hands on for a body that is not form-encoded (never its text). */
 const NOT_A_FORM = Symbol('not a form')
@@ -55,7 +57,7 @@ async function verifyAssertion (state: OAuthState, assertion: string, clientId: 
     ({ payload } = await jwtVerify(assertion, async (header) => await importJWK(keyFor(app.keys, header), header.alg), {
       algorithms: ASYMMETRIC_ALGS,
       currentDate: new Date(now),
-      requiredClaims: ['exp', 'jti', 'iss', 'sub', 'aud'],
+      requiredClaims: ['exp', 'iss', 'sub', 'aud'],
     }))
   } catch (err) {
     if (err instanceof OAuthError) throw err // the key could not be told (keyFor)
@@ -74,8 +76,14 @@ async function verifyAssertion (state: OAuthState, assertion: string, clientId: 
   if (payload.exp! * 1000 - now > MAX_ASSERTION_LIFETIME_S * 1000) {
     throw invalidClient('The client_assertion token has an expiration too far into the future.')
   }
-  if (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > 256 ||
-    !state.assertionIds.add(`${clientId} ${payload.jti}`, payload.exp! * 1000 + 1000, now)) {
+  // `jti` is optional for Okta ("Build a JWT for client authentication"); one that is sent must be a
+  // usable id, and is then never accepted twice from the app.
+  const jti = payload.jti
+  if (jti === undefined) return
+  if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) {
+    throw invalidClient("The client_assertion token is missing a valid 'jti' claim.")
+  }
+  if (!state.assertionIds.add(`${clientId} ${jti}`, payload.exp! * 1000 + 1000, now)) {
     throw invalidClient('The client_assertion token has already been used.')
   }
 }
