@@ -30,6 +30,11 @@ await t.test('one outcome table: the codes the front doors used to disagree on',
   }
   t.equal(outcomeMessage('LOCKED_OUT', 600), 'Too many attempts. Try again in 10 minutes.')
   t.equal(outcomeMessage('RATE_LIMITED', 42), 'Too many requests. Try again in 42 seconds.')
+  // The last attempt of a window says what was wrong and that sign-in waits, not when "the next one" comes.
+  t.equal(outcomeMessage('INVALID_PASSCODE', 900), "That code didn't match. Too many attempts: try again in 15 minutes.")
+  t.equal(outcomeMessage('PASSCODE_REPLAYED', 900), 'That code was already used. Too many attempts: try again in 15 minutes.')
+  t.equal(outcomeMessage('INVALID_PASSCODE', 60), "That code didn't match. Too many attempts: try again in 60 seconds.")
+  t.equal(outcomeMessage('PASSCODE_REPLAYED'), 'That code was already used. Wait for the next one.', 'without a wait: the table\'s text')
 })
 
 await t.test('client and store errors map to the table; Okta texts stay out of messages', async (t) => {
