@@ -10,7 +10,7 @@ import { csrfToken } from '../csrf.js'
 import { DEMO_ISSUER } from '../demo.js'
 import { pendingTotp, startTotp, TOTP_TYPE } from '../enrollment.js'
 import { factorView, unusableActiveFactors, type FactorView } from '../factors.js'
-import { failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES } from '../messages.js'
+import { failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, SMS_MESSAGES } from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
 import { sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
@@ -72,7 +72,8 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       emulator,
       accountName: user.oktaLogin,
       mfaDone: hasMfa,
-      messages: MESSAGES,
+      // The page's script words failures as the method asks: a text message's, or the authenticator app's.
+      messages: method === 'sms' ? { ...MESSAGES, ...SMS_MESSAGES } : MESSAGES,
       pending: method === 'totp' ? await pendingTotp(raw, DEMO_ISSUER, user.oktaLogin) : undefined,
       error: flash?.kind === 'error' ? flash.text : undefined,
       info: flash?.kind === 'info' ? flash.text : undefined,
