@@ -141,12 +141,6 @@ await t.test('enroll options: activate=true, updatePhone, one factor per type', 
   const sms = await emuFetch(emu, 'POST', F, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000001' } })
   const dup = await emuFetch(emu, 'POST', F, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000002' } })
   t.equal(dup.body.errorCode, 'E0000001')
-  // A new number sends a new code: within 30 s of the enrollment's code it is refused, as a resend would be.
-  emu.clock.advance(29_000)
-  const soon = await emuFetch(emu, 'POST', `${F}?updatePhone=true`, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000009' } })
-  t.same([soon.status, soon.body.errorCode, soon.headers.get('x-rate-limit-remaining')], [429, 'E0000109', '0'], 'updatePhone within 30 s of the last code')
-  t.same([(await emuFetch(emu, 'GET', `${F}/${sms.body.id}`)).body.profile.phoneNumber, emu.messages({ factorId: sms.body.id }).length], ['+15550000001', 1], 'the refused update changes nothing and sends nothing')
-  emu.clock.advance(1_000)
   const updated = await emuFetch(emu, 'POST', `${F}?updatePhone=true`, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000002' } })
   t.equal(updated.body.id, sms.body.id, 'updatePhone keeps the factor')
   t.equal(updated.body.profile.phoneNumber, '+15550000002')
@@ -181,9 +175,6 @@ await t.test('updatePhone is ignored when the number belongs to an ACTIVE factor
   const moved = await emuFetch(emu, 'POST', `${G}?updatePhone=true`, { factorType: 'call', provider: 'OKTA', profile: { phoneNumber: '+15554440000' } })
   t.same([moved.status, moved.body.id, moved.body.status, moved.body.profile.phoneNumber], [200, pending.body.id, 'PENDING_ACTIVATION', '+15554440000'])
   t.equal(emu.lastMessage({ factorId: pending.body.id })!.to, '+15554440000')
-  const again = await emuFetch(emu, 'POST', `${G}?updatePhone=true`, { factorType: 'call', provider: 'OKTA', profile: { phoneNumber: '+15555550000' } })
-  t.same([again.status, again.body.errorCode], [429, 'E0000133'], 'a second new number at once waits, as a call resend would')
-  t.equal(emu.messages({ factorId: pending.body.id }).length, 2, 'no call placed for it')
 })
 
 await t.test('GET /__emulator/messages', async (t) => {

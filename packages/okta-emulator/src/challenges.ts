@@ -29,16 +29,6 @@ export function tokenLifetime (raw: string | undefined): number {
   return Number(raw)
 }
 
-/** The resend throttle alone: 429 by channel when a code went to `factor` too recently. */
-export function refuseTooSoon (ctx: Ctx, factor: FactorRecord): void {
-  const channel = factor.factorType as Channel
-  if (factor.lastSentAt !== undefined && ctx.clock() - factor.lastSentAt < RESEND_AFTER_MS[channel]) {
-    const err = tooSoon[channel]()
-    err.resetAt = factor.lastSentAt + RESEND_AFTER_MS[channel]
-    throw err
-  }
-}
-
 /**
  * Sends a fresh code for `factor` unless one went out too recently (429 by channel), replacing
  * any earlier code. `throttle: false` is for the code Okta sends on enrollment.
@@ -46,7 +36,11 @@ export function refuseTooSoon (ctx: Ctx, factor: FactorRecord): void {
 export function sendCode (ctx: Ctx, user: UserRecord, factor: FactorRecord, lifetimeS: number, throttle = true): void {
   const channel = factor.factorType as Channel
   const now = ctx.clock()
-  if (throttle) refuseTooSoon(ctx, factor)
+  if (throttle && factor.lastSentAt !== undefined && now - factor.lastSentAt < RESEND_AFTER_MS[channel]) {
+    const err = tooSoon[channel]()
+    err.resetAt = factor.lastSentAt + RESEND_AFTER_MS[channel]
+    throw err
+  }
   const code = newOtp()
   factor.sent = { code, expiresAt: now + lifetimeS * 1000, used: false }
   factor.lastSentAt = now

@@ -4,7 +4,7 @@
 // push enrollment polling and the QR-code PNG of a TOTP or push enrollment.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import QRCode from 'qrcode'
-import { isChannel, refuseTooSoon, sendCode, tokenLifetime } from '../challenges.js'
+import { isChannel, sendCode, tokenLifetime } from '../challenges.js'
 import { baseUrl, flag, isObject, noContent, objectBody, type Ctx } from '../context.js'
 import { invalidPasscode, notFound, OktaError, rateLimited, validationError, wrongUserStatus } from '../errors.js'
 import { pushActivationExpired, renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
@@ -182,8 +182,6 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
       // belongs to an activated factor, so an ACTIVE one is answered as a duplicate enrollment.
       const replacePhone = updatePhone && (f.factorType === 'sms' || f.factorType === 'call') && existing.status !== 'ACTIVE'
       if (!replacePhone) throw validationError('factorEnrollRequest', 'A factor of this type is already set up.')
-      // A new number means a new code, under the same resend throttle as any other code sent to this factor.
-      if (!activate) refuseTooSoon(ctx, existing)
       existing.profile = f.profile
       existing.status = 'PENDING_ACTIVATION'
       existing.lastUpdated = f.created
