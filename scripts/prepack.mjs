@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The prepack script of every package (run by `pnpm pack`, `pnpm publish`, `pnpm pack:all`, `changeset publish`):
+// The prepack script of every package (run by `pnpm pack`, `pnpm publish`, `pnpm pack:all`, `changeset publish`;
+// under npm it refuses, see below):
 // builds the package with `tsc -b` (its references first), then checks that every file package.json points at (main,
 // types, exports, bin) exists. `tsc -b` trusts tsconfig.tsbuildinfo, so a deleted dist/ looks up to date to it; then
 // the build is forced once. A package that still misses an entry point is not packed: no tarball without dist.
@@ -12,6 +13,14 @@ import { root } from './workspace-packages.mjs'
 
 const dir = process.cwd()
 const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+
+// npm packs and publishes `workspace:` ranges as they are, and such a tarball does not install anywhere
+// (EUNSUPPORTEDPROTOCOL). pnpm rewrites them to versions; so only pnpm may pack or publish these packages.
+if (/^npm\//.test(process.env.npm_config_user_agent ?? '')) {
+  console.error(`prepack ${manifest.name}: npm would pack its workspace: dependency ranges as they are, and the tarball would not install.` +
+    '\n  Use pnpm: `pnpm pack` in this folder, `pnpm pack:all` at the root (every package), or `pnpm release` to publish.')
+  process.exit(1)
+}
 const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc')
 
 /** Every relative file path named by main, types, exports (all conditions) and bin. */

@@ -63,6 +63,18 @@ await t.test('pnpm emulator: the first line of output is the listening line with
   t.equal(res.status, 200, 'and the emulator answers there with that token')
 })
 
+await t.test('npm pack in a package refuses (its workspace: ranges would not install) and names the pnpm commands', async (t) => {
+  for (const pkg of ['mfa-core', 'gateway']) {
+    const child = spawn('npm', ['pack', '--dry-run'], { cwd: `${ROOT}packages/${pkg}`, stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv({ npm_config_user_agent: '' }) })
+    let err = ''
+    child.stderr.on('data', (d: Buffer) => { err += d.toString() })
+    child.stdout.resume()
+    const [code] = await once(child, 'exit') as [number | null]
+    t.not(code, 0, `${pkg}: npm pack fails`)
+    t.match(err, /workspace: dependency ranges as they are[\s\S]*`pnpm pack`[\s\S]*`pnpm pack:all`/, `${pkg}: and says why and what to use`)
+  }
+})
+
 await t.test('the demo names PORT when its port is taken: one line on stderr, exit 1, no stack', async (t) => {
   const blocker = createServer()
   blocker.listen(0, '127.0.0.1')
