@@ -166,6 +166,18 @@ await t.test('pack:all, then npm install of the tarballs and the peers into an a
   }, null, 2))
   await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], app)
   t.ok(existsSync(join(app, 'node_modules/.package-lock.json')), 'npm installed')
+  t.notOk(existsSync(join(app, 'node_modules/@okta-mfa/gateway/node_modules/fastify')), "one Fastify: the gateway uses the app's")
+})
+
+await t.test("an app on a Fastify older than the gateway's range: npm refuses (ERESOLVE), never a second Fastify beside the app's", async (t) => {
+  const old = join(work, 'old-fastify-app')
+  mkdirSync(old, { recursive: true })
+  const gateway = PACKAGES.find((p) => p.name === '@okta-mfa/gateway')!
+  const deps = Object.fromEntries(PACKAGES.filter((p) => p.name.startsWith('@okta-mfa/')).map((p) => [p.name, `file:../packs/${tarballOf(p)}`]))
+  writeFileSync(join(old, 'package.json'), JSON.stringify({ name: 'old-fastify-app', private: true, dependencies: { ...deps, fastify: '5.4.0' } }))
+  const refused = await run('npm', ['install', '--dry-run', '--no-audit', '--no-fund'], old).then(() => undefined, (err: { stderr?: string }) => err)
+  t.ok(refused !== undefined, `npm install of ${gateway.name} beside fastify 5.4.0 fails`)
+  t.match(refused?.stderr ?? '', /ERESOLVE[\s\S]*peer fastify@"\^5\.8\.0" from @okta-mfa\/gateway/, 'naming the peer range')
 })
 
 /** Runs a Node script in the app (the script's text is written to a file there first). */
