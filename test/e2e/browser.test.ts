@@ -218,7 +218,7 @@ await t.test('enrollment by text message: the phone form, then the one code fiel
   t.equal(((await page.textContent('#enroll-error')) ?? '').trim(), 'A code is 6 digits. Enter the code from the latest text message.')
   await page.fill('input[name=passCode]', sent!.code === '000000' ? '111111' : '000000')
   await page.click('button[type=submit]')
-  await page.waitForFunction(() => document.getElementById('enroll-error')?.textContent?.startsWith("That code didn't match") === true)
+  await page.locator('#enroll-error', { hasText: "That code didn't match" }).waitFor()
   t.match(((await page.textContent('#enroll-error')) ?? '').trim(), /^That code didn't match\. Enter the code from the latest text message, or send a new one\./)
   t.notMatch(((await page.textContent('#enroll-error')) ?? '').trim(), /app/, 'no authenticator wording')
   await page.fill('input[name=passCode]', sent!.code)
