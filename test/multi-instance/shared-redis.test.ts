@@ -15,6 +15,8 @@ import t from 'tap'
 import { startEmulator } from '@okta-mfa/emulator'
 import { buildGatewayServer, loadServerConfig, ServerConfigError } from '@okta-mfa/gateway'
 import { readConfig } from '../../examples/fastify-app/dist/index.js'
+import { redisUrlProblem as expressRedisUrlProblem } from '../../examples/express-app/dist/redis.js'
+import { createRedisStores } from '@okta-mfa/core'
 import { emuFetch } from '../helpers/emulator.js'
 import { codeOf, gql, type GqlResponse } from '../helpers/gateway-app.js'
 import { CookieJar, type JarResponse } from '../helpers/http.js'
@@ -145,7 +147,8 @@ await t.test('configuration: SESSION_KEY rotation, REDIS_URL checked without ech
   t.same(readConfig({ SESSION_KEY: `${fresh},${old}` }).sessionKeys, [Buffer.from(fresh, 'hex'), Buffer.from(old, 'base64')], 'the demo reads the same list')
 
   const secret = 'hunter2-redis-password'
-  for (const bad of [`http://:${secret}@127.0.0.1:6379`, `redis://:${secret}@/0`, `redis://:${secret}@127.0.0.1:6379/x`, `redis://:${secret}@127.0.0.1:99999`, 'not a url']) {
+  for (const bad of [`http://:${secret}@127.0.0.1:6379`, `redis://:${secret}@/0`, `redis://:${secret}@127.0.0.1:6379/x`, `redis://:${secret}@127.0.0.1:99999`, 'not a url',
+    `redis://:${secret}@127.0.0.1:6379/3.5`, `redis://:${secret}@127.0.0.1:6379?db=x`, `redis://:${secret}@127.0.0.1:6379?family=6`, `redis://:${secret}@127.0.0.1:6379/1#x`]) {
     const err = t.throws(() => loadServerConfig({ ...env, SESSION_KEY: fresh, REDIS_URL: bad })) as ServerConfigError
     t.equal(err.code, 'OKTA_MFA_GATEWAY_CONFIG')
     t.match(err.message, /REDIS_URL must be redis:/, 'the gateway names the variable')
@@ -156,6 +159,13 @@ await t.test('configuration: SESSION_KEY rotation, REDIS_URL checked without ech
   }
   t.equal(loadServerConfig({ ...env, SESSION_KEY: fresh, REDIS_URL: `rediss://user:${secret}@redis.internal:6380/2` }).redisUrl, `rediss://user:${secret}@redis.internal:6380/2`)
   t.equal(loadServerConfig({ ...env, SESSION_KEY: fresh }).redisUrl, undefined, 'no REDIS_URL: memory stores')
+  // Every form @okta-mfa/core's createRedisStores takes, so the app and the gateway can share one REDIS_URL.
+  for (const good of ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379/', 'redis://127.0.0.1:6379/0', 'redis://127.0.0.1:6379/100', 'redis://127.0.0.1:6379?db=3', 'redis://127.0.0.1:6379/?db=3']) {
+    t.equal(loadServerConfig({ ...env, SESSION_KEY: fresh, REDIS_URL: good }).redisUrl, good, `the gateway takes ${good}`)
+    t.equal(readConfig({ REDIS_URL: good }).redisUrl, good, `the demo takes ${good}`)
+    t.equal(expressRedisUrlProblem(good), undefined, `the Express example takes ${good}`)
+    t.doesNotThrow(() => { void createRedisStores(good, { connectTimeoutMs: 1, maxReconnectDelayMs: 1 }).close() }, `and so does createRedisStores: ${good}`)
+  }
   t.throws(() => loadServerConfig({ ...env, SESSION_KEY: `${fresh},not-a-key` }), { message: /SESSION_KEY must be 32 bytes/ })
   t.notMatch((t.throws(() => loadServerConfig({ ...env, SESSION_KEY: `${fresh},not-a-key` })) as Error).message, fresh, 'no key is echoed')
 

@@ -38,8 +38,9 @@ export function redisUrlProblem (value: string): string | undefined {
   let url: URL
   try { url = new URL(value) } catch { return problem }
   if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') return problem
-  if (url.pathname !== '' && url.pathname !== '/' && !/^\/[0-9]{1,2}$/.test(url.pathname)) return problem
-  return url.search === '' && url.hash === '' ? undefined : problem
+  // A database by number, in the path or as ioredis's `?db=` (what @okta-mfa/core's createRedisStores takes).
+  if (!/^\/?([0-9]+)?$/.test(url.pathname)) return problem
+  return url.hash === '' && (url.search === '' || /^\?db=[0-9]+$/.test(url.search)) ? undefined : problem
 }
 
 type Callback = (err?: unknown, data?: any) => void

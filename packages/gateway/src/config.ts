@@ -106,7 +106,8 @@ export function decodeSessionKeys (value: string): Buffer[] | undefined {
 }
 
 /**
- * Checks a REDIS_URL: `redis://` or `rediss://`, a host, an optional port and database number. Returns a problem
+ * Checks a REDIS_URL: `redis://` or `rediss://`, a host, an optional port and database number (in the path, or as
+ * `?db=`). Returns a problem
  * naming the variable (never its value: it may hold a password), or undefined when it is usable.
  */
 export function redisUrlProblem (value: string): string | undefined {
@@ -115,8 +116,9 @@ export function redisUrlProblem (value: string): string | undefined {
   try { url = new URL(value) } catch { return shape }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return shape
   if (url.hostname === '') return shape
-  if (url.pathname !== '' && url.pathname !== '/' && !/^\/[0-9]{1,2}$/.test(url.pathname)) return shape
-  if (url.search !== '' || url.hash !== '') return shape
+  // A database by number, in the path or as ioredis's `?db=` (what @okta-mfa/core's createRedisStores takes).
+  if (!/^\/?([0-9]+)?$/.test(url.pathname)) return shape
+  if (url.hash !== '' || (url.search !== '' && !/^\?db=[0-9]+$/.test(url.search))) return shape
   return undefined
 }
 
