@@ -142,6 +142,12 @@ await t.test('search, filter and q', async (t) => {
     const r = await emuFetch(emu, 'GET', `/api/v1/users?search=${enc(bad)}`)
     t.equal(r.body.errorCode, 'E0000031', `invalid search: ${bad}`)
   }
+  // Nesting is bounded: 3000 parentheses overflowed the parser's stack (answered as the emulator's internal fallback).
+  for (const [param, n] of [['search', 3000], ['filter', 3000], ['search', 101]] as const) {
+    const r = await emuFetch(emu, 'GET', `/api/v1/users?${param}=${enc(`${'('.repeat(n)}status eq "ACTIVE"${')'.repeat(n)}`)}`)
+    t.same([r.status, r.body.errorCode, r.body.errorCauses[0]?.errorSummary], [400, 'E0000031', 'Parentheses nested more than 100 deep.'], `${param}: ${n} nested parentheses`)
+  }
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users?search=${enc(`${'('.repeat(100)}status eq "ACTIVE"${')'.repeat(100)}`)}`)).status, 200, '100 are still read')
   for (let i = 0; i < 11; i++) await mk(`qq${i}@example.com`, 'Qq', 'Many')
   const qPage = await emuFetch(emu, 'GET', '/api/v1/users?q=qq')
   t.equal(qPage.body.length, 10, 'q without limit: pages of 10, as Okta documents')

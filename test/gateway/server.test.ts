@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
+import { connect } from 'node:net'
 import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -12,7 +13,7 @@ import t from 'tap'
 import { request } from 'undici'
 import { createOktaClient } from '@okta-mfa/client'
 import { startEmulator } from '@okta-mfa/emulator'
-import { decodeSessionKey, loadServerConfig, oktaMfaGateway, READY_CACHE_MS, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
+import { buildGatewayServer, decodeSessionKey, loadServerConfig, oktaMfaGateway, READY_CACHE_MS, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
 import { withEmulator } from '../helpers/emulator.js'
 import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
@@ -145,6 +146,23 @@ await t.test('/healthz, and /readyz follows Okta', async (t) => {
   t.equal(down.status, 503)
   t.same(down.json(), { status: 'unavailable', failed: ['okta'] })
   t.equal((await jar.fetch('/healthz')).status, 200, 'alive even when Okta is not')
+})
+
+await t.test('the standalone server bounds how long a request may take to arrive, and answers CONNECT with the coded 405', async (t) => {
+  const app = await buildGatewayServer(loadServerConfig({ ...baseEnv, LOG_LEVEL: 'silent' }))
+  t.teardown(() => app.close())
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  // Fastify's default (0) switches Node's limit off, and a client sending half a body held its socket forever.
+  t.equal(app.server.requestTimeout, 30_000, "Node's request timeout is on: a stalled body is answered 408 and closed")
+  const port = (app.server.address() as { port: number }).port
+  const socket = connect(port, '127.0.0.1')
+  let answer = ''
+  socket.on('data', (d: Buffer) => { answer += d.toString() })
+  socket.write('CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n')
+  await new Promise((resolve) => socket.on('close', resolve))
+  t.match(answer, /^HTTP\/1\.1 405 Method Not Allowed\r\n/, 'CONNECT: 405, not a dropped socket')
+  t.match(answer, /\r\nallow: POST\r\n/)
+  t.match(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), { data: null, errors: [{ extensions: { code: 'METHOD_NOT_ALLOWED' } }] })
 })
 
 await t.test('request ids: honored when sane, echoed, and forwarded to Okta', async (t) => {

@@ -7,6 +7,7 @@ import { createServer } from 'node:http'
 import t from 'tap'
 import { request } from 'undici'
 import { loadServerConfig, READY_CACHE_MS, ServerConfigError } from '@okta-mfa/gateway'
+import { buildEmulator } from '@okta-mfa/emulator'
 import { buildApp, readConfig, ConfigError } from '../../examples/fastify-app/dist/index.js'
 import { passwordLogin, startE2eApp } from '../helpers/e2e-app.js'
 import { withEmulator } from '../helpers/emulator.js'
@@ -106,4 +107,15 @@ await t.test('/dev/outbox exists only while the demo runs its in-process emulato
   const other = external.jar()
   await passwordLogin(other, 'carol')
   t.equal((await other.fetch('/dev/outbox', { headers: { accept: 'text/html' } })).status, 404, 'with an Okta org (even an emulator started apart): gone')
+})
+
+await t.test("a request that stalls mid-body is bounded by Node's request timeout in the demo and the emulator too", async (t) => {
+  // Fastify's default requestTimeout (0) switches Node's limit off: a client sending half a body held its socket
+  // forever (seen: still open after 330 s). With it on, Node answers 408 and closes the socket.
+  const demo = await buildApp({ sessionKey: randomBytes(32), emulator: { quiet: true } })
+  t.teardown(() => demo.app.close())
+  t.equal(demo.app.server.requestTimeout, 30_000, 'the demo')
+  const built = buildEmulator({ quiet: true })
+  t.teardown(() => built.app.close())
+  t.equal(built.app.server.requestTimeout, 30_000, 'the emulator')
 })

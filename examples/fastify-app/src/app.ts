@@ -97,7 +97,13 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
   }
 
   const trust = options.trustProxy ?? false
-  const app = Fastify({ logger: safeLoggerOptions(options.logger), bodyLimit: 65_536, trustProxy: typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust })
+  const app = Fastify({
+    logger: safeLoggerOptions(options.logger),
+    bodyLimit: 65_536,
+    trustProxy: typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust,
+    // Fastify's default (0) turns Node's own limit off: a client that sends half a body would hold its socket forever.
+    requestTimeout: 30_000,
+  })
   app.addHook('onClose', async () => {
     await client.close()
     await emulator?.close()

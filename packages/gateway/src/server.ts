@@ -9,6 +9,7 @@ import { createRedisStores, MemoryAttemptStore, MemoryRevocationStore, Remembere
 import { loadServerConfig, ServerConfigError, type GatewayServerConfig } from './config.js'
 import { REQUEST_ID_HEADER, gatewayLoggerOptions, genReqId } from './logging.js'
 import { GATEWAY_DEFAULTS, InvalidOptionError, type OktaMfaGatewayOptions } from './options.js'
+import { GATEWAY_ERRORS } from './errors.js'
 import { oktaMfaGateway, refuseMethod } from './plugin.js'
 import { cachedReadiness } from './readiness.js'
 import { gatewaySessionCookie } from './session-cookie.js'
@@ -99,7 +100,12 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
   const unknown = Object.keys(options).find((key) => !Object.hasOwn(SERVER_OPTIONS, key))
   if (unknown !== undefined) throw new InvalidOptionError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of buildGatewayServer`)
   const logger = gatewayLoggerOptions({ level: config.logLevel, ...(options.logStream === undefined ? {} : { stream: options.logStream }) })
-  const app = Fastify({ logger, genReqId, requestIdHeader: false, bodyLimit: 16_384, trustProxy: fastifyTrustProxy(config.trustProxy) })
+  const app = Fastify({
+    logger, genReqId, requestIdHeader: false, bodyLimit: 16_384, trustProxy: fastifyTrustProxy(config.trustProxy),
+    // Fastify's default (0) turns Node's own limit off: a client that sends half a body would hold its socket forever.
+    requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
+  })
+  refuseConnect(app)
   const stores = serverStores(config, options, app)
   app.addHook('onClose', async () => { await stores.close() })
   try {
@@ -111,6 +117,21 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
     throw err
   }
   return app
+}
+
+/** How long a client may take to send a whole request (headers and body, at most 16 KiB), in ms. */
+const REQUEST_RECEIVE_TIMEOUT_MS = 30_000
+
+/**
+ * CONNECT never becomes a request Fastify routes: Node hands it to a 'connect' listener or, without one, drops the
+ * socket with no answer. It gets the same coded 405 as every method but POST.
+ */
+function refuseConnect (app: FastifyInstance): void {
+  app.server.on('connect', (_req: unknown, socket: { end: (data: string) => void }) => {
+    const { status, message } = GATEWAY_ERRORS.METHOD_NOT_ALLOWED
+    const body = JSON.stringify({ data: null, errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED' } }] })
+    socket.end(`HTTP/1.1 ${status} Method Not Allowed\r\nallow: POST\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+  })
 }
 
 /**

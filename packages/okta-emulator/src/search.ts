@@ -61,6 +61,9 @@ function tokenize (src: string): Token[] {
   return out
 }
 
+/** How deep parentheses may nest in one expression (a person writes two or three). */
+const MAX_PARENTHESES_DEPTH = 100
+
 /** Parses `src` as a `search` or a `filter`; throws 400 E0000031 on anything it does not understand or support. */
 export function compile (src: string, kind: ExpressionKind): Predicate {
   const fold = kind === 'search'
@@ -70,12 +73,16 @@ export function compile (src: string, kind: ExpressionKind): Predicate {
     const t = toks[pos]
     return t?.t === 'word' ? t.v.toLowerCase() : undefined
   }
+  let depth = 0
   const primary = (): Node => {
     const t = toks[pos++]
     if (t === undefined) throw invalidSearch('Unexpected end of expression.')
     if (t.t === '(') {
+      // The parser recurses once per parenthesis: a bound keeps a hostile expression from its stack's end.
+      if (++depth > MAX_PARENTHESES_DEPTH) throw invalidSearch(`Parentheses nested more than ${MAX_PARENTHESES_DEPTH} deep.`)
       const n = expr()
       if (toks[pos++]?.t !== ')') throw invalidSearch('Missing closing parenthesis.')
+      depth--
       return n
     }
     if (t.t !== 'word') throw invalidSearch('Expected an attribute name.')

@@ -100,6 +100,8 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   const app = Fastify({
     logger: settings.logger,
     bodyLimit: settings.bodyLimit,
+    // Fastify's default (0) turns Node's own limit off: a client that sends half a body would hold its socket forever.
+    requestTimeout: 30_000,
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     // Undecodable paths and over-long ids never reach onRequest: stamp the headers here too.
     frameworkErrors: (err, req, reply: FastifyReply) => {
