@@ -447,3 +447,51 @@ await t.test('buildApp: failed sign-ins that never read the page keep only the l
   t.ok((stored[0]!.messages?.length ?? 0) <= 4, `messages kept: ${String(stored[0]!.messages?.length)}`)
   t.match((await jar.fetch('/login')).text, /Wrong username or password/, 'the page still says what happened')
 })
+
+await t.test('buildApp without a session store: a flood of cookie-less GET /login stays under the cap, a session in use survives, idle ones expire', async (t) => {
+  const emu = await withEmulator(t)
+  const cap = 20
+  const built = buildApp({
+    okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true },
+    users: [{ id: 'g1', username: 'grace', password: 'cobol-1959', email: 'grace@example.com', displayName: 'Grace' }],
+    sessionSecret: 'b'.repeat(32),
+    maxSessions: cap,
+    clock: emu.clock.now,
+  })
+  const store = built.memorySessions
+  if (store === undefined) throw new Error('buildApp made no in-process session store')
+  t.equal(store.maxSessions, cap, 'the in-process store is the bounded one, with the cap given')
+  const base = await listenLoopback(t, built.app, built.close)
+
+  const user = new CookieJar(base)
+  t.equal((await post(user, '/login', { username: 'grace', password: 'cobol-1959' })).location, '/mfa', 'signed in before the flood')
+  const early = new CookieJar(base)
+  const earlyToken = tokenOf((await early.fetch('/login', { headers: PAGE })).text)
+  let largest = 0
+  for (let i = 0; i < 3 * cap; i++) {
+    const visit = await fetch(`${base}/login`, { headers: PAGE }) // no cookie: a new session each time
+    t.equal(visit.status, 200)
+    t.match(String(visit.headers.get('set-cookie')), /^sid=/)
+    largest = Math.max(largest, store.size)
+    // The signed-in user keeps using the site (GET / changes nothing in the session: express-session touches it).
+    if (i % 5 === 4) t.equal((await user.fetch('/', { headers: PAGE })).location, '/account', 'still signed in')
+  }
+  t.equal(largest, cap, `the store filled up to the cap (${cap}) and never held more`)
+  t.equal(store.size, cap)
+  t.match((await user.fetch('/mfa', { headers: PAGE })).text, /name="passCode"/, 'the session in use survived the flood (least recently used goes first)')
+  const evicted = await early.fetch('/login', { form: { username: 'grace', password: 'cobol-1959', _csrf: earlyToken } })
+  t.equal(evicted.status, 403, 'the oldest idle session was dropped: its form token is refused')
+
+  // Idle lifetime: 15 minutes before sign-in, a day after.
+  const idle = new CookieJar(base)
+  const idleToken = tokenOf((await idle.fetch('/login', { headers: PAGE })).text)
+  emu.clock.advance(15 * 60_000 + 1000)
+  t.equal((await idle.fetch('/login', { form: { username: 'grace', password: 'cobol-1959', _csrf: idleToken } })).status, 403, 'an anonymous session idle for 15 minutes is gone')
+  t.match((await user.fetch('/mfa', { headers: PAGE })).text, /name="passCode"/, 'a signed-in one is not')
+  t.equal((await fetch(`${base}/login`, { headers: PAGE })).status, 200)
+  t.equal(store.size, 2, 'the expired sessions were swept: only the signed-in one and the newest visit are held')
+  emu.clock.advance(86_400_000 + 1000)
+  t.equal((await user.fetch('/mfa', { headers: PAGE })).location, '/login', 'a signed-in session idle for a day is gone')
+
+  t.throws(() => buildApp({ okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true }, users: [], sessionSecret: 'b'.repeat(32), maxSessions: 0 }), new TypeError('"maxSessions" option must be a whole number above 0'))
+})

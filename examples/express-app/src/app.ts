@@ -13,6 +13,7 @@ import { csrfToken, requireCsrf } from './csrf.js'
 import { onError } from './errors.js'
 import { checkLoginInput } from 'passport-okta-mfa'
 import { accountPage, loginPage, mfaPage } from './pages.js'
+import { BoundedMemoryStore } from './session-store.js'
 import { UserDirectory, type AppUser, type UserSeed } from './users.js'
 
 /** How the app reaches Okta: an existing client, an org URL and API token, or an org URL and the client's `auth` (OAuth 2.0). */
@@ -31,7 +32,7 @@ export interface BuildAppOptions {
   sessionSecret: string
   /** Ask for a new code when the last one is older than this (step-up). @default no limit */
   mfaMaxAgeSeconds?: number
-  /** Time source in ms, for the strategy and the guard (tests inject one). @default Date.now */
+  /** Time source in ms, for the strategy, the guard and the in-process session store (tests inject one). @default Date.now */
   clock?: () => number
   /** Create missing Okta users on first MFA (without credentials). @default false */
   provision?: boolean
@@ -48,8 +49,16 @@ export interface BuildAppOptions {
   attemptStore?: AttemptStore
   /** Where logouts are remembered, so that a copy of a logged-out session is refused on every instance. @default a MemoryRevocationStore */
   revocations?: RevocationStore
-  /** The express-session store (connect-redis to share sessions between instances). @default express-session's MemoryStore */
+  /**
+   * The express-session store (connect-redis to share sessions between instances). @default a BoundedMemoryStore
+   * (this process only) holding at most `maxSessions`
+   */
   sessionStore?: Store
+  /**
+   * Without `sessionStore`: sessions kept in this process at most; one more signs out the least recently used.
+   * @default DEFAULT_MAX_SESSIONS (10,000)
+   */
+  maxSessions?: number
   /**
    * Lifetime of "Remember this device" in days; 0 turns the checkbox off. Never offered with `mfaMaxAgeSeconds`: a
    * step-up asks for a code every time. @default DEFAULT_REMEMBER_DAYS (30)
@@ -61,6 +70,8 @@ export interface BuildAppOptions {
 export interface BuiltApp {
   app: Express
   strategy: OktaMfaStrategy<AppUser, Request>
+  /** The in-process session store, when no `sessionStore` was given (its `size` is how many sessions it holds). */
+  memorySessions: BoundedMemoryStore | undefined
   /** Closes the Okta client the strategy created (not a given one). */
   close: () => Promise<void>
 }
@@ -157,13 +168,17 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   authenticator.serializeUser((user, done) => { done(null, (user as AppUser).id) })
   authenticator.deserializeUser((id: string, done) => { done(null, users.find(id) ?? false) })
 
+  // Without a store of its own, a bounded one: express-session's MemoryStore would keep every visit's session forever.
+  const memorySessions = options.sessionStore === undefined
+    ? new BoundedMemoryStore({ ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }), ...clockOption })
+    : undefined
   const app = express()
   app.disable('x-powered-by')
   app.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }))
   app.use(session({
     name: 'sid',
     secret: options.sessionSecret,
-    ...(options.sessionStore === undefined ? {} : { store: options.sessionStore }),
+    store: options.sessionStore ?? memorySessions,
     resave: false,
     saveUninitialized: false,
     cookie: { httpOnly: true, sameSite: 'lax', secure: options.secureCookie ?? false },
@@ -270,5 +285,5 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
 
   app.use(onError)
 
-  return { app, strategy, close: async () => { await strategy.close() } }
+  return { app, strategy, memorySessions, close: async () => { await strategy.close() } }
 }

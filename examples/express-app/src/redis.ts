@@ -4,6 +4,7 @@
 import RedisStore from 'connect-redis'
 import { createRedisStores, StoreUnavailableError, type AttemptStore, type RevocationStore } from '@okta-mfa/core'
 import type { SessionData, Store } from 'express-session'
+import { sessionTtlSeconds } from './session-store.js'
 
 /** What {@link redisStores} gives `buildApp`, and how to close it. */
 export interface RedisSetup {
@@ -12,18 +13,6 @@ export interface RedisSetup {
   sessionStore: Store
   /** Ends the Redis client (on shutdown). */
   close: () => Promise<void>
-}
-
-/** How long Redis keeps a session: a day once someone signed in, 15 minutes before (a visit to /login). */
-export const SESSION_TTL_SECONDS = { signedIn: 86_400, anonymous: 900 } as const
-
-/**
- * A session's TTL in Redis: anonymous ones (a CSRF token for the sign-in form, a message) are cheap to make, so
- * they go soon and a flood of visits cannot fill Redis for a day (the attempt counters and revocations live there too).
- */
-function sessionTtlSeconds (sess: SessionData): number {
-  const user = (sess as { passport?: { user?: unknown } }).passport?.user
-  return user === undefined ? SESSION_TTL_SECONDS.anonymous : SESSION_TTL_SECONDS.signedIn
 }
 
 /** Key prefix of the sessions, beside the core stores' `okta-mfa:` keys. */
@@ -70,6 +59,8 @@ export function redisStores (url: string, onStatusChange?: (status: 'down' | 'up
   return {
     attemptStore: redis.attempts,
     revocations: redis.revocations,
+    // Anonymous sessions go after 15 minutes: a flood of visits to /login cannot fill Redis for a day (the attempt
+    // counters and revocations live there too).
     sessionStore: new FailClosedRedisStore({ client: redis.client, prefix: SESSION_PREFIX, ttl: sessionTtlSeconds }),
     close: redis.close,
   }
