@@ -1,9 +1,13 @@
 // States of the example app (examples/fastify-app) that used to go wrong, over HTTP with a cookie jar against the
 // real app, its in-process emulator and a real redis-server: an account whose only active factors are of kinds the
 // pages cannot verify (a security question) gets a page that says so instead of a redirect loop, and no way around
-// MFA; Redis down answers with the store's own words (not "Okta is unavailable"); and the README's state table
-// quotes what the /mfa page of a text-message user really says.
+// MFA; Redis down answers with the store's own words (not "Okta is unavailable"); the README's state table
+// quotes what the /mfa page of a text-message user really says; and at LOG_LEVEL=trace a request Node's parser
+// refuses leaves no cookie, password or query string in the log.
 import { readFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { once } from 'node:events'
+import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { csrfOf, errorText, passwordLogin, startE2eApp, type E2eApp } from '../helpers/e2e-app.js'
 import { emuFetch } from '../helpers/emulator.js'
@@ -136,4 +140,60 @@ await t.test("the README's /mfa rows for a text-message user quote what the page
   const afterSend = quotes(row('after *Send a code*')).slice(0, 2)
   t.equal(afterSend.length, 2, `quotes: ${afterSend.join(' | ')}`)
   for (const quote of afterSend) t.match(pageText(after.text), quote, `the page says ${JSON.stringify(quote)}`)
+})
+
+/** Sends `data` as it is over a TCP socket and returns all the server answered (latin1) once it closes. */
+async function rawExchange (url: string, data: string): Promise<string> {
+  const socket = connect(Number(new URL(url).port), '127.0.0.1')
+  const chunks: Buffer[] = []
+  socket.on('data', (c: Buffer) => chunks.push(c))
+  socket.on('error', () => {}) // the server may close before the whole request is written (a 431)
+  socket.write(data)
+  await once(socket, 'close')
+  return Buffer.concat(chunks).toString('latin1')
+}
+
+/** The log's text, with every logged Buffer (`{ type: 'Buffer', data: [...] }`) decoded beside it. */
+function logText (lines: string[]): string {
+  const decoded: string[] = []
+  const walk = (v: unknown, depth: number): void => {
+    if (typeof v !== 'object' || v === null || depth > 20) return
+    const o = v as { type?: unknown, data?: unknown }
+    if (o.type === 'Buffer' && Array.isArray(o.data)) decoded.push(Buffer.from(o.data as number[]).toString('latin1'))
+    for (const child of Object.values(v)) walk(child, depth + 1)
+  }
+  for (const line of lines.join('').split('\n')) {
+    if (line.trim() === '') continue
+    try { walk(JSON.parse(line), 0) } catch { decoded.push(line) }
+  }
+  return [...lines, ...decoded].join('\n')
+}
+
+await t.test('LOG_LEVEL=trace: a request the HTTP parser refuses leaves no cookie, password or query string in the log', async (t) => {
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk: Buffer, _enc, done) { lines.push(chunk.toString('utf8')); done() } })
+  const app = await startE2eApp(t, { logger: { level: 'trace', stream } })
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'bob')).location, '/mfa', 'signed in: the jar holds a session cookie')
+  const session = jar.cookies.get('session')
+  t.ok(session !== undefined && session.length > 20, 'a session cookie to look for')
+  const cookie = jar.header()
+  const body = 'username=bob&password=SECRETPASS7391'
+
+  // Both Content-Length and Transfer-Encoding: Node refuses it (400), Fastify logs the "client error" at trace.
+  const smuggled = await rawExchange(app.url, `POST /login?password=QUERYSECRET42 HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\n` +
+    `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\n\r\n${body}`)
+  t.match(smuggled, /^HTTP\/1\.1 400 /, 'answered 400')
+  // A browser's big cookie jar beside the session cookie: a header block over 16 KiB (431).
+  const overflow = await rawExchange(app.url, `GET /account?password=QUERYSECRET42 HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}; prefs=${'p'.repeat(17_000)}\r\n\r\n`)
+  t.match(overflow, /^HTTP\/1\.1 431 /, 'answered 431')
+
+  const log = logText(lines)
+  t.match(log, /"msg":"client error"/, 'the refused request was logged (at trace)')
+  t.match(log, /"msg":"client header_overflow"/, 'so was the header overflow')
+  t.notOk(log.includes(session!), 'the session cookie is nowhere in the log')
+  t.notOk(log.includes('SECRETPASS7391'), 'nor the password of the form body')
+  t.notOk(log.includes('QUERYSECRET42'), 'nor the query string')
+  t.notOk(log.includes('correct-horse-battery'), "nor the password of the real sign-in")
+  t.notOk(log.includes('rawPacket'), 'no raw request bytes at all')
 })
