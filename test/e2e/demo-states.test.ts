@@ -2,9 +2,11 @@
 // real app, its in-process emulator and a real redis-server: an account whose only active factors are of kinds the
 // pages cannot verify (a security question) gets a page that says so instead of a redirect loop, and no way around
 // MFA; Redis down answers with the store's own words (not "Okta is unavailable"); the README's state table
-// quotes what the /mfa page of a text-message user really says; and at LOG_LEVEL=trace a request Node's parser
-// refuses leaves no cookie, password or query string in the log.
+// quotes what the /mfa page of a text-message user really says; Okta's rate limit (429) and an Okta answer the pages
+// cannot use (400) get their own coded pages, never a 500; and at LOG_LEVEL=trace a request Node's parser refuses
+// leaves no cookie, password or query string in the log.
 import { readFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { connect } from 'node:net'
 import { once } from 'node:events'
 import { Writable } from 'node:stream'
@@ -196,4 +198,98 @@ await t.test('LOG_LEVEL=trace: a request the HTTP parser refuses leaves no cooki
   t.notOk(log.includes('QUERYSECRET42'), 'nor the query string')
   t.notOk(log.includes('correct-horse-battery'), "nor the password of the real sign-in")
   t.notOk(log.includes('rawPacket'), 'no raw request bytes at all')
+})
+
+await t.test("Okta's rate limit (429): every page answers 429 with when to try again, never a 500", async (t) => {
+  // Bob's factor list is read at sign-in and by the pages: 8 lists a minute, and no verify at all.
+  const app = await startE2eApp(t, { emulator: { quiet: true, rateLimits: { limits: { factors: 8, verify: 0 } } } })
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'bob')).location, '/mfa')
+  let page = await jar.fetch('/mfa', { headers: HTML })
+  let csrf = ''
+  for (let i = 0; i < 12 && page.status === 200; i++) {
+    csrf = csrfOf(page.text)
+    page = await jar.fetch('/mfa', { headers: HTML })
+  }
+  t.ok(csrf !== '', 'the code page was shown while Okta had room')
+
+  const check = (res: JarResponse, label: string, sentence: RegExp): void => {
+    t.equal(res.status, 429, `${label}: 429 (got ${res.status})`)
+    t.equal(res.headers['x-error-code'], 'RATE_LIMITED', `${label}: coded`)
+    const wait = Number(res.headers['retry-after'])
+    t.ok(Number.isInteger(wait) && wait > 0 && wait <= 60, `${label}: Retry-After in seconds (${String(res.headers['retry-after'])})`)
+    t.equal(h1(res.text), 'Okta is busy', `${label}: a fitting title`)
+    const said = errorText(res.text) ?? ''
+    t.match(said, sentence, `${label}: says what is wrong`)
+    t.match(said, new RegExp(`Try again in ${wait} seconds?\\.$`), `${label}: and when to try again, as Retry-After says`)
+    t.notMatch(pageText(res.text), /Something went wrong/, `${label}: not the generic failure page`)
+    t.match(res.text, 'data-testid="error-logout"', `${label}: with Sign out`)
+  }
+  const loads = /^Okta is getting too many requests right now, so we can't load your sign-in methods\./
+  check(page, 'GET /mfa', loads)
+  check(await jar.fetch('/mfa/enroll', { headers: HTML }), 'GET /mfa/enroll', loads)
+  check(await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML }), 'POST /mfa/enroll/start', loads)
+  const posted = await jar.fetch('/mfa', { form: { _csrf: csrf, passCode: '123456' }, headers: HTML })
+  check(posted, 'POST /mfa', /^Okta is getting too many requests right now, so we can't check your code\./)
+
+  // A new minute: the list can be read again, verify still cannot: the code page itself, 429, with the same words,
+  // and its re-render reads the list once (the bucket's X-Rate-Limit-Remaining, read before and after, counts them).
+  app.clock.advance(60_000)
+  const fresh = await jar.fetch('/mfa', { headers: HTML })
+  t.equal(fresh.status, 200, 'the page is back')
+  const bobId = ((await emuFetch(app.emulator!, 'GET', '/api/v1/users/bob%40example.com')).body as { id: string }).id
+  const remaining = async (): Promise<number> => Number((await emuFetch(app.emulator!, 'GET', `/api/v1/users/${bobId}/factors`)).headers.get('x-rate-limit-remaining'))
+  const before = await remaining()
+  const again = await jar.fetch('/mfa', { form: { _csrf: csrfOf(fresh.text), passCode: '123456', formId: /name="formId" value="([^"]+)"/.exec(fresh.text)?.[1] ?? '' }, headers: HTML })
+  t.equal(before - (await remaining()) - 1, 2, "the refused code read the factor list twice: the strategy's check and the page (whose text and form share one)")
+  t.equal(again.status, 429, 'a code Okta would not verify: 429')
+  t.equal(again.headers['x-error-code'], 'RATE_LIMITED')
+  t.ok(Number(again.headers['retry-after']) > 0, 'with Retry-After')
+  t.match(again.text, /name="passCode"/, 'the code page, ready for the next try')
+  t.match(errorText(again.text) ?? '', /^Okta is getting too many requests right now, so we can't check your code\. Try again in \d+ seconds?\.$/)
+})
+
+/** A tiny "Okta" on loopback: bob's user, and his factor list as `mode` says (Okta's envelopes and headers). */
+async function fakeOkta (t: Test): Promise<{ url: string, mode: { factors: 'ok' | '400' } }> {
+  const mode: { factors: 'ok' | '400' } = { factors: 'ok' }
+  const user = { id: '00uFAKEUSER000000001', status: 'ACTIVE', profile: { login: 'bob@example.com', email: 'bob@example.com' }, _links: {} }
+  const factor = { id: 'ostFAKEFACTOR0000001', factorType: 'token:software:totp', provider: 'GOOGLE', status: 'ACTIVE', created: '2030-01-01T00:00:00.000Z', _links: {} }
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const json = (status: number, body: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json', 'x-rate-limit-limit': '600', 'x-rate-limit-remaining': '599', 'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + 60) })
+      res.end(JSON.stringify(body))
+    }
+    if (!(req.url ?? '').endsWith('/factors')) return json(200, user)
+    if (mode.factors === 'ok') return json(200, [factor])
+    json(400, { errorCode: 'E0000001', errorSummary: 'Api validation failed: OKTASECRETECHO', errorLink: 'E0000001', errorId: 'oaeFAKE', errorCauses: [{ errorSummary: 'OKTASECRETECHO' }] })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  const address = server.address()
+  if (address === null || typeof address !== 'object') throw new Error('not listening')
+  return { url: `http://127.0.0.1:${address.port}`, mode }
+}
+
+await t.test('Okta answers 400 on the factor list: a coded 502 page, not a 500, and nothing of its answer shown', async (t) => {
+  const okta = await fakeOkta(t)
+  const app = await startE2eApp(t, { orgUrl: okta.url, token: 'fake-token', allowInsecureHttp: true })
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'bob')).location, '/mfa')
+  const page = await jar.fetch('/mfa', { headers: HTML })
+  t.equal(page.status, 200, 'the code page while Okta answers')
+  const csrf = csrfOf(page.text)
+  okta.mode.factors = '400'
+  for (const [label, res] of [
+    ['GET /mfa', await jar.fetch('/mfa', { headers: HTML })],
+    ['GET /mfa/enroll', await jar.fetch('/mfa/enroll', { headers: HTML })],
+    ['POST /mfa/enroll/start', await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML })],
+    ['POST /mfa', await jar.fetch('/mfa', { form: { _csrf: csrf, passCode: '123456' }, headers: HTML })],
+  ] as const) {
+    t.equal(res.status, 502, `${label}: 502 (got ${res.status})`)
+    t.equal(res.headers['x-error-code'], 'UPSTREAM_REFUSED', `${label}: coded`)
+    t.equal(h1(res.text), 'Okta answered something we could not use', `${label}: a fitting title`)
+    t.match(errorText(res.text) ?? '', /^Okta answered something we could not use, so we can't open this page\. Try again later/)
+    t.notMatch(res.text, /OKTASECRETECHO/, `${label}: nothing of Okta's answer`)
+  }
 })
