@@ -250,8 +250,8 @@ await t.test("Okta's rate limit (429): every page answers 429 with when to try a
 })
 
 /** A tiny "Okta" on loopback: bob's user, and his factor list as `mode` says (Okta's envelopes and headers). */
-async function fakeOkta (t: Test): Promise<{ url: string, mode: { factors: 'ok' | '400' } }> {
-  const mode: { factors: 'ok' | '400' } = { factors: 'ok' }
+async function fakeOkta (t: Test): Promise<{ url: string, mode: { factors: 'ok' | '400' | '401' } }> {
+  const mode: { factors: 'ok' | '400' | '401' } = { factors: 'ok' }
   const user = { id: '00uFAKEUSER000000001', status: 'ACTIVE', profile: { login: 'bob@example.com', email: 'bob@example.com' }, _links: {} }
   const factor = { id: 'ostFAKEFACTOR0000001', factorType: 'token:software:totp', provider: 'GOOGLE', status: 'ACTIVE', created: '2030-01-01T00:00:00.000Z', _links: {} }
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -261,6 +261,7 @@ async function fakeOkta (t: Test): Promise<{ url: string, mode: { factors: 'ok' 
     }
     if (!(req.url ?? '').endsWith('/factors')) return json(200, user)
     if (mode.factors === 'ok') return json(200, [factor])
+    if (mode.factors === '401') return json(401, { errorCode: 'E0000011', errorSummary: 'Invalid token provided OKTASECRETECHO', errorLink: 'E0000011', errorId: 'oaeFAKE', errorCauses: [] })
     json(400, { errorCode: 'E0000001', errorSummary: 'Api validation failed: OKTASECRETECHO', errorLink: 'E0000001', errorId: 'oaeFAKE', errorCauses: [{ errorSummary: 'OKTASECRETECHO' }] })
   })
   server.listen(0, '127.0.0.1')
@@ -271,7 +272,7 @@ async function fakeOkta (t: Test): Promise<{ url: string, mode: { factors: 'ok' 
   return { url: `http://127.0.0.1:${address.port}`, mode }
 }
 
-await t.test('Okta answers 400 on the factor list: a coded 502 page, not a 500, and nothing of its answer shown', async (t) => {
+await t.test('Okta answers 400 (or 401) on the factor list: a coded 502 page, not a 500, and nothing of its answer shown', async (t) => {
   const okta = await fakeOkta(t)
   const app = await startE2eApp(t, { orgUrl: okta.url, token: 'fake-token', allowInsecureHttp: true })
   const jar = app.jar()
@@ -279,17 +280,19 @@ await t.test('Okta answers 400 on the factor list: a coded 502 page, not a 500, 
   const page = await jar.fetch('/mfa', { headers: HTML })
   t.equal(page.status, 200, 'the code page while Okta answers')
   const csrf = csrfOf(page.text)
-  okta.mode.factors = '400'
-  for (const [label, res] of [
-    ['GET /mfa', await jar.fetch('/mfa', { headers: HTML })],
-    ['GET /mfa/enroll', await jar.fetch('/mfa/enroll', { headers: HTML })],
-    ['POST /mfa/enroll/start', await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML })],
-    ['POST /mfa', await jar.fetch('/mfa', { form: { _csrf: csrf, passCode: '123456' }, headers: HTML })],
-  ] as const) {
-    t.equal(res.status, 502, `${label}: 502 (got ${res.status})`)
-    t.equal(res.headers['x-error-code'], 'UPSTREAM_REFUSED', `${label}: coded`)
-    t.equal(h1(res.text), 'Okta answered something we could not use', `${label}: a fitting title`)
-    t.match(errorText(res.text) ?? '', /^Okta answered something we could not use, so we can't open this page\. Try again later/)
-    t.notMatch(res.text, /OKTASECRETECHO/, `${label}: nothing of Okta's answer`)
+  for (const mode of ['400', '401'] as const) {
+    okta.mode.factors = mode
+    for (const [label, res] of [
+      ['GET /mfa', await jar.fetch('/mfa', { headers: HTML })],
+      ['GET /mfa/enroll', await jar.fetch('/mfa/enroll', { headers: HTML })],
+      ['POST /mfa/enroll/start', await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML })],
+      ['POST /mfa', await jar.fetch('/mfa', { form: { _csrf: csrf, passCode: '123456' }, headers: HTML })],
+    ] as const) {
+      t.equal(res.status, 502, `Okta ${mode}, ${label}: 502 (got ${res.status})`)
+      t.equal(res.headers['x-error-code'], 'UPSTREAM_REFUSED', `${label}: coded`)
+      t.equal(h1(res.text), 'Okta answered something we could not use', `${label}: a fitting title`)
+      t.match(errorText(res.text) ?? '', /^Okta answered something we could not use, so we can't open this page\. Try again later/)
+      t.notMatch(res.text, /OKTASECRETECHO/, `${label}: nothing of Okta's answer`)
+    }
   }
 })

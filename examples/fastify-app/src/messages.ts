@@ -89,12 +89,14 @@ export function oktaRateLimitSeconds (err: unknown): number | undefined {
 
 /**
  * An error of @okta-mfa/client for an Okta answer in the 4xx range that no page handles (a 400 on a read, a 401 of a
- * bad API token…): reaching the error handler, it is Okta's answer we cannot use, not a failure of ours.
+ * bad API token…): reaching the error handler, it is Okta's answer we cannot use, not a failure of ours. The
+ * strategy passes such an error on as a 500 with the client's error as its `cause`: that one counts too.
  */
-export function isUnexpectedOktaRefusal (err: unknown): boolean {
-  const e = err as { code?: unknown, status?: unknown } | null
-  return e !== null && typeof e === 'object' && typeof e.code === 'string' && e.code.startsWith('OKTA_') &&
-    typeof e.status === 'number' && e.status >= 400 && e.status < 500
+export function isUnexpectedOktaRefusal (err: unknown, depth = 0): boolean {
+  const e = err as { code?: unknown, status?: unknown, cause?: unknown } | null
+  if (e === null || typeof e !== 'object') return false
+  if (typeof e.code === 'string' && e.code.startsWith('OKTA_') && typeof e.status === 'number' && e.status >= 400 && e.status < 500) return true
+  return depth < 1 && isUnexpectedOktaRefusal(e.cause, depth + 1)
 }
 
 /** A known failure code. */
