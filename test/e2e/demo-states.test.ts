@@ -1,9 +1,15 @@
 // States of the example app (examples/fastify-app) that used to go wrong, over HTTP with a cookie jar against the
 // real app, its in-process emulator and a real redis-server: an account whose only active factors are of kinds the
 // pages cannot verify (a security question) gets a page that says so instead of a redirect loop, and no way around
-// MFA; Redis down answers with the store's own words (not "Okta is unavailable"); and the README's state table
-// quotes what the /mfa page of a text-message user really says.
+// MFA; Redis down answers with the store's own words (not "Okta is unavailable"); the README's state table
+// quotes what the /mfa page of a text-message user really says; Okta's rate limit (429) and an Okta answer the pages
+// cannot use (400) get their own coded pages, never a 500; and at LOG_LEVEL=trace a request Node's parser refuses
+// leaves no cookie, password or query string in the log.
 import { readFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { connect } from 'node:net'
+import { once } from 'node:events'
+import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { csrfOf, errorText, passwordLogin, startE2eApp, type E2eApp } from '../helpers/e2e-app.js'
 import { emuFetch } from '../helpers/emulator.js'
@@ -136,4 +142,157 @@ await t.test("the README's /mfa rows for a text-message user quote what the page
   const afterSend = quotes(row('after *Send a code*')).slice(0, 2)
   t.equal(afterSend.length, 2, `quotes: ${afterSend.join(' | ')}`)
   for (const quote of afterSend) t.match(pageText(after.text), quote, `the page says ${JSON.stringify(quote)}`)
+})
+
+/** Sends `data` as it is over a TCP socket and returns all the server answered (latin1) once it closes. */
+async function rawExchange (url: string, data: string): Promise<string> {
+  const socket = connect(Number(new URL(url).port), '127.0.0.1')
+  const chunks: Buffer[] = []
+  socket.on('data', (c: Buffer) => chunks.push(c))
+  socket.on('error', () => {}) // the server may close before the whole request is written (a 431)
+  socket.write(data)
+  await once(socket, 'close')
+  return Buffer.concat(chunks).toString('latin1')
+}
+
+/** The log's text, with every logged Buffer (`{ type: 'Buffer', data: [...] }`) decoded beside it. */
+function logText (lines: string[]): string {
+  const decoded: string[] = []
+  const walk = (v: unknown, depth: number): void => {
+    if (typeof v !== 'object' || v === null || depth > 20) return
+    const o = v as { type?: unknown, data?: unknown }
+    if (o.type === 'Buffer' && Array.isArray(o.data)) decoded.push(Buffer.from(o.data as number[]).toString('latin1'))
+    for (const child of Object.values(v)) walk(child, depth + 1)
+  }
+  for (const line of lines.join('').split('\n')) {
+    if (line.trim() === '') continue
+    try { walk(JSON.parse(line), 0) } catch { decoded.push(line) }
+  }
+  return [...lines, ...decoded].join('\n')
+}
+
+await t.test('LOG_LEVEL=trace: a request the HTTP parser refuses leaves no cookie, password or query string in the log', async (t) => {
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk: Buffer, _enc, done) { lines.push(chunk.toString('utf8')); done() } })
+  const app = await startE2eApp(t, { logger: { level: 'trace', stream } })
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'bob')).location, '/mfa', 'signed in: the jar holds a session cookie')
+  const session = jar.cookies.get('session')
+  t.ok(session !== undefined && session.length > 20, 'a session cookie to look for')
+  const cookie = jar.header()
+  const body = 'username=bob&password=SECRETPASS7391'
+
+  // Both Content-Length and Transfer-Encoding: Node refuses it (400), Fastify logs the "client error" at trace.
+  const smuggled = await rawExchange(app.url, `POST /login?password=QUERYSECRET42 HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\n` +
+    `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\n\r\n${body}`)
+  t.match(smuggled, /^HTTP\/1\.1 400 /, 'answered 400')
+  // A browser's big cookie jar beside the session cookie: a header block over 16 KiB (431).
+  const overflow = await rawExchange(app.url, `GET /account?password=QUERYSECRET42 HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}; prefs=${'p'.repeat(17_000)}\r\n\r\n`)
+  t.match(overflow, /^HTTP\/1\.1 431 /, 'answered 431')
+
+  const log = logText(lines)
+  t.match(log, /"msg":"client error"/, 'the refused request was logged (at trace)')
+  t.match(log, /"msg":"client header_overflow"/, 'so was the header overflow')
+  t.notOk(log.includes(session!), 'the session cookie is nowhere in the log')
+  t.notOk(log.includes('SECRETPASS7391'), 'nor the password of the form body')
+  t.notOk(log.includes('QUERYSECRET42'), 'nor the query string')
+  t.notOk(log.includes('correct-horse-battery'), "nor the password of the real sign-in")
+  t.notOk(log.includes('rawPacket'), 'no raw request bytes at all')
+})
+
+await t.test("Okta's rate limit (429): every page answers 429 with when to try again, never a 500", async (t) => {
+  // Bob's factor list is read at sign-in and by the pages: 8 lists a minute, and no verify at all.
+  const app = await startE2eApp(t, { emulator: { quiet: true, rateLimits: { limits: { factors: 8, verify: 0 } } } })
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'bob')).location, '/mfa')
+  let page = await jar.fetch('/mfa', { headers: HTML })
+  let csrf = ''
+  for (let i = 0; i < 12 && page.status === 200; i++) {
+    csrf = csrfOf(page.text)
+    page = await jar.fetch('/mfa', { headers: HTML })
+  }
+  t.ok(csrf !== '', 'the code page was shown while Okta had room')
+
+  const check = (res: JarResponse, label: string, sentence: RegExp): void => {
+    t.equal(res.status, 429, `${label}: 429 (got ${res.status})`)
+    t.equal(res.headers['x-error-code'], 'RATE_LIMITED', `${label}: coded`)
+    const wait = Number(res.headers['retry-after'])
+    t.ok(Number.isInteger(wait) && wait > 0 && wait <= 60, `${label}: Retry-After in seconds (${String(res.headers['retry-after'])})`)
+    t.equal(h1(res.text), 'Okta is busy', `${label}: a fitting title`)
+    const said = errorText(res.text) ?? ''
+    t.match(said, sentence, `${label}: says what is wrong`)
+    t.match(said, new RegExp(`Try again in ${wait} seconds?\\.$`), `${label}: and when to try again, as Retry-After says`)
+    t.notMatch(pageText(res.text), /Something went wrong/, `${label}: not the generic failure page`)
+    t.match(res.text, 'data-testid="error-logout"', `${label}: with Sign out`)
+  }
+  const loads = /^Okta is getting too many requests right now, so we can't load your sign-in methods\./
+  check(page, 'GET /mfa', loads)
+  check(await jar.fetch('/mfa/enroll', { headers: HTML }), 'GET /mfa/enroll', loads)
+  check(await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML }), 'POST /mfa/enroll/start', loads)
+  const posted = await jar.fetch('/mfa', { form: { _csrf: csrf, passCode: '123456' }, headers: HTML })
+  check(posted, 'POST /mfa', /^Okta is getting too many requests right now, so we can't check your code\./)
+
+  // A new minute: the list can be read again, verify still cannot: the code page itself, 429, with the same words,
+  // and its re-render reads the list once (the bucket's X-Rate-Limit-Remaining, read before and after, counts them).
+  app.clock.advance(60_000)
+  const fresh = await jar.fetch('/mfa', { headers: HTML })
+  t.equal(fresh.status, 200, 'the page is back')
+  const bobId = ((await emuFetch(app.emulator!, 'GET', '/api/v1/users/bob%40example.com')).body as { id: string }).id
+  const remaining = async (): Promise<number> => Number((await emuFetch(app.emulator!, 'GET', `/api/v1/users/${bobId}/factors`)).headers.get('x-rate-limit-remaining'))
+  const before = await remaining()
+  const again = await jar.fetch('/mfa', { form: { _csrf: csrfOf(fresh.text), passCode: '123456', formId: /name="formId" value="([^"]+)"/.exec(fresh.text)?.[1] ?? '' }, headers: HTML })
+  t.equal(before - (await remaining()) - 1, 2, "the refused code read the factor list twice: the strategy's check and the page (whose text and form share one)")
+  t.equal(again.status, 429, 'a code Okta would not verify: 429')
+  t.equal(again.headers['x-error-code'], 'RATE_LIMITED')
+  t.ok(Number(again.headers['retry-after']) > 0, 'with Retry-After')
+  t.match(again.text, /name="passCode"/, 'the code page, ready for the next try')
+  t.match(errorText(again.text) ?? '', /^Okta is getting too many requests right now, so we can't check your code\. Try again in \d+ seconds?\.$/)
+})
+
+/** A tiny "Okta" on loopback: bob's user, and his factor list as `mode` says (Okta's envelopes and headers). */
+async function fakeOkta (t: Test): Promise<{ url: string, mode: { factors: 'ok' | '400' | '401' } }> {
+  const mode: { factors: 'ok' | '400' | '401' } = { factors: 'ok' }
+  const user = { id: '00uFAKEUSER000000001', status: 'ACTIVE', profile: { login: 'bob@example.com', email: 'bob@example.com' }, _links: {} }
+  const factor = { id: 'ostFAKEFACTOR0000001', factorType: 'token:software:totp', provider: 'GOOGLE', status: 'ACTIVE', created: '2030-01-01T00:00:00.000Z', _links: {} }
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const json = (status: number, body: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json', 'x-rate-limit-limit': '600', 'x-rate-limit-remaining': '599', 'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + 60) })
+      res.end(JSON.stringify(body))
+    }
+    if (!(req.url ?? '').endsWith('/factors')) return json(200, user)
+    if (mode.factors === 'ok') return json(200, [factor])
+    if (mode.factors === '401') return json(401, { errorCode: 'E0000011', errorSummary: 'Invalid token provided OKTASECRETECHO', errorLink: 'E0000011', errorId: 'oaeFAKE', errorCauses: [] })
+    json(400, { errorCode: 'E0000001', errorSummary: 'Api validation failed: OKTASECRETECHO', errorLink: 'E0000001', errorId: 'oaeFAKE', errorCauses: [{ errorSummary: 'OKTASECRETECHO' }] })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  const address = server.address()
+  if (address === null || typeof address !== 'object') throw new Error('not listening')
+  return { url: `http://127.0.0.1:${address.port}`, mode }
+}
+
+await t.test('Okta answers 400 (or 401) on the factor list: a coded 502 page, not a 500, and nothing of its answer shown', async (t) => {
+  const okta = await fakeOkta(t)
+  const app = await startE2eApp(t, { orgUrl: okta.url, token: 'fake-token', allowInsecureHttp: true })
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'bob')).location, '/mfa')
+  const page = await jar.fetch('/mfa', { headers: HTML })
+  t.equal(page.status, 200, 'the code page while Okta answers')
+  const csrf = csrfOf(page.text)
+  for (const mode of ['400', '401'] as const) {
+    okta.mode.factors = mode
+    for (const [label, res] of [
+      ['GET /mfa', await jar.fetch('/mfa', { headers: HTML })],
+      ['GET /mfa/enroll', await jar.fetch('/mfa/enroll', { headers: HTML })],
+      ['POST /mfa/enroll/start', await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML })],
+      ['POST /mfa', await jar.fetch('/mfa', { form: { _csrf: csrf, passCode: '123456' }, headers: HTML })],
+    ] as const) {
+      t.equal(res.status, 502, `Okta ${mode}, ${label}: 502 (got ${res.status})`)
+      t.equal(res.headers['x-error-code'], 'UPSTREAM_REFUSED', `${label}: coded`)
+      t.equal(h1(res.text), 'Okta answered something we could not use', `${label}: a fitting title`)
+      t.match(errorText(res.text) ?? '', /^Okta answered something we could not use, so we can't open this page\. Try again later/)
+      t.notMatch(res.text, /OKTASECRETECHO/, `${label}: nothing of Okta's answer`)
+    }
+  }
 })

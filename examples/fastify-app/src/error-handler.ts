@@ -1,24 +1,36 @@
 // The app's error handler: an outage (Okta's, or the attempt store's with REDIS_URL) answers 503 with a page that
-// names it in the words of the moment; anything else gets a generic page. Nothing about the cause reaches the page.
+// names it in the words of the moment; Okta's rate limit (429) answers 429 with when to try again; an Okta refusal no
+// page handles answers 502; anything else gets a generic page. Nothing about the cause reaches the page.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { isStoreUnavailableError } from '@okta-mfa/core'
 import { isSignedIn } from './context.js'
-import { isUpstreamFailure, messageFor, STORE_DOWN, UNAVAILABLE } from './messages.js'
+import { busyText, isUnexpectedOktaRefusal, isUpstreamFailure, messageFor, OKTA_BUSY, OKTA_UNUSABLE, oktaRateLimitSeconds, STORE_DOWN, UNAVAILABLE } from './messages.js'
 import { errorPage } from './views/errors.js'
+
+/** The status, x-error-code, title and sentence of the page for `err`. */
+function pageFor (err: FastifyError, afterCode: boolean): { status: number, code?: string, title?: string, message: string } {
+  // Okta's rate limit: not an outage; Retry-After and the page say when (the header is set by the caller).
+  const wait = oktaRateLimitSeconds(err)
+  if (wait !== undefined) return { status: 429, code: 'RATE_LIMITED', title: OKTA_BUSY.title, message: busyText(afterCode ? 'code' : 'factors', wait) }
+  if (isUpstreamFailure(err)) {
+    // A store outage (every guarded page checks the revocation store) is told apart from Okta's, for monitors.
+    if (isStoreUnavailableError(err)) return { status: 503, code: 'STORE_UNAVAILABLE', title: STORE_DOWN.title, message: afterCode ? STORE_DOWN.code : STORE_DOWN.page }
+    return { status: 503, code: 'UPSTREAM_UNAVAILABLE', title: 'Okta is unavailable', message: afterCode ? UNAVAILABLE.code : UNAVAILABLE.factors }
+  }
+  if (isUnexpectedOktaRefusal(err)) return { status: 502, code: 'UPSTREAM_REFUSED', title: OKTA_UNUSABLE.title, message: OKTA_UNUSABLE.text }
+  const status = (err as { statusCode?: number }).statusCode ?? 500
+  return { status, message: status < 500 ? 'That request could not be handled. Go back and try again.' : messageFor('INTERNAL') }
+}
 
 /** Fastify's `setErrorHandler` of the app. */
 export async function handleError (err: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const upstream = isUpstreamFailure(err)
-  const status = upstream ? 503 : (err as { statusCode?: number }).statusCode ?? 500
-  // A store outage (every guarded page checks the revocation store) is told apart from Okta's, for monitors.
-  const store = upstream && isStoreUnavailableError(err)
-  if (upstream) reply.header('x-error-code', store ? 'STORE_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE')
-  if (status >= 500) request.log.error({ err: { code: (err as { code?: unknown }).code, message: upstream ? undefined : (err as Error).message } }, 'request failed')
-  // Which outage (the attempt store's or Okta's), in the words of the moment: after a code was entered, or not.
+  // In the words of the moment: after a code was entered, or not.
   const afterCode = typeof (request.body as Record<string, unknown> | undefined)?.passCode === 'string'
-  const message = store
-    ? (afterCode ? STORE_DOWN.code : STORE_DOWN.page)
-    : upstream ? (afterCode ? UNAVAILABLE.code : UNAVAILABLE.factors) : status < 500 ? 'That request could not be handled. Go back and try again.' : messageFor('INTERNAL')
-  const title = store ? STORE_DOWN.title : upstream ? 'Okta is unavailable' : undefined
+  const { status, code, title, message } = pageFor(err, afterCode)
+  if (code !== undefined) reply.header('x-error-code', code)
+  if (status === 429) reply.header('retry-after', String(oktaRateLimitSeconds(err)))
+  // Only the error's code (and, for a failure of ours, its message): never Okta's text, nor anything of the request.
+  if (status >= 500) request.log.error({ err: { code: (err as { code?: unknown }).code, status: (err as { status?: unknown }).status, message: code === undefined ? (err as Error).message : undefined } }, 'request failed')
+  else if (status === 429) request.log.warn({ err: { code: (err as { code?: unknown }).code } }, 'Okta rate limit')
   await reply.code(status).type('text/html; charset=utf-8').send(errorPage(message, { signedIn: isSignedIn(request), ...(title === undefined ? {} : { title }) }))
 }

@@ -1,6 +1,7 @@
 // What the pages say for each failure code of the strategy and the gateway: in words a person understands,
 // with the retry time when there is one. One table, so the form path and the GraphQL path say the same thing.
 import type { FastifyReply } from 'fastify'
+import { DEFAULT_RETRY_AFTER_SECONDS, outcomeOfError } from '@okta-mfa/core'
 
 /** Page text for a failure `code` (strategy fail codes and gateway `extensions.code`). */
 export const MESSAGES = {
@@ -9,7 +10,8 @@ export const MESSAGES = {
   INVALID_PASSCODE: "That code didn't match. Check that the app shows the code for this account, then enter the current code.",
   PASSCODE_REPLAYED: 'That code was already used. Wait for your app to show a new code (about 30 seconds), then enter the new one.',
   LOCKED_OUT: 'Too many attempts with a wrong code, so sign-in is paused for this account.',
-  RATE_LIMITED: 'Too many attempts in a short time.',
+  // Okta's 429 (the core's RATE_LIMITED outcome): the org's rate limit, not the person's attempts.
+  RATE_LIMITED: "Okta is getting too many requests right now, so we can't check your code.",
   ENROLLMENT_REQUIRED: 'You have not set up a second factor yet.',
   FACTOR_NOT_FOUND: 'That factor is not set up for your account. Reload the page and try again.',
   ALREADY_ENROLLED: 'This kind of factor is already set up for your account.',
@@ -47,6 +49,55 @@ export const STORE_DOWN = {
   code: MESSAGES.STORE_UNAVAILABLE,
   page: "Sign-in is briefly unavailable, so we can't open this page. Try again in a minute.",
 } as const
+
+/**
+ * Okta refused a call with 429 (its rate limit for the org): not an outage and nothing the person did, so the page
+ * says when to try again. `code`: after a code was entered; `factors`: any other page. See {@link busyText}.
+ */
+export const OKTA_BUSY = {
+  title: 'Okta is busy',
+  code: MESSAGES.RATE_LIMITED,
+  factors: "Okta is getting too many requests right now, so we can't load your sign-in methods.",
+} as const
+
+/**
+ * Okta answered with an error this app does not expect on that call (a 4xx other than the ones the pages handle):
+ * the page cannot be built, and retrying soon may not help, so the page says to try again later.
+ */
+export const OKTA_UNUSABLE = {
+  title: 'Okta answered something we could not use',
+  text: "Okta answered something we could not use, so we can't open this page. Try again later, or ask an administrator if it goes on.",
+} as const
+
+/** The "Okta is busy" sentence with when to try again: "…so we can't check your code. Try again in 30 seconds." */
+export function busyText (moment: keyof Omit<typeof OKTA_BUSY, 'title'>, retryAfterSeconds: number): string {
+  return `${OKTA_BUSY[moment]} Try again ${formatRetry(retryAfterSeconds)}.`
+}
+
+/**
+ * Seconds until Okta takes calls again, for an Okta 429: the client's `OKTA_RATE_LIMITED` error or the core's
+ * `RATE_LIMITED` outcome (their `retryAfterSeconds`, clamped by the core: a missing or absurd reset is 60 s);
+ * `undefined` when `err` is neither.
+ */
+export function oktaRateLimitSeconds (err: unknown): number | undefined {
+  const e = err as { code?: unknown, retryAfterSeconds?: unknown, details?: { retryAfterSeconds?: unknown } } | null
+  if (e === null || typeof e !== 'object' || (e.code !== 'OKTA_RATE_LIMITED' && e.code !== 'RATE_LIMITED')) return undefined
+  // The core's outcome (or the strategy's fail info) carries the seconds already clamped; the client's error its own.
+  const seconds = e.code === 'OKTA_RATE_LIMITED' ? outcomeOfError(err)?.details.retryAfterSeconds : e.details?.retryAfterSeconds ?? e.retryAfterSeconds
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 && seconds <= 3600 ? Math.ceil(seconds) : DEFAULT_RETRY_AFTER_SECONDS
+}
+
+/**
+ * An error of @okta-mfa/client for an Okta answer in the 4xx range that no page handles (a 400 on a read, a 401 of a
+ * bad API token…): reaching the error handler, it is Okta's answer we cannot use, not a failure of ours. The
+ * strategy passes such an error on as a 500 with the client's error as its `cause`: that one counts too.
+ */
+export function isUnexpectedOktaRefusal (err: unknown, depth = 0): boolean {
+  const e = err as { code?: unknown, status?: unknown, cause?: unknown } | null
+  if (e === null || typeof e !== 'object') return false
+  if (typeof e.code === 'string' && e.code.startsWith('OKTA_') && typeof e.status === 'number' && e.status >= 400 && e.status < 500) return true
+  return depth < 1 && isUnexpectedOktaRefusal(e.cause, depth + 1)
+}
 
 /** A known failure code. */
 export type FailureCode = keyof typeof MESSAGES

@@ -69,8 +69,12 @@ export function justUsedCode (ctx: AppContext, request: FastifyRequest): boolean
 export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
   const emulator = ctx.emulator !== undefined
 
-  async function renderMfa (request: FastifyRequest, reply: FastifyReply, status: number, extra: { error?: string, info?: string, selectedFactorId?: string } = {}): Promise<void> {
-    const factors = await loadFactors(ctx, request)
+  /**
+   * The code page. `extra.factors`: the list already read in this request (one Okta call per request: after Okta's
+   * 429 another would be refused too; if it is, the error handler answers the 429 page).
+   */
+  async function renderMfa (request: FastifyRequest, reply: FastifyReply, status: number, extra: { error?: string, info?: string, selectedFactorId?: string, factors?: FactorView[] | undefined } = {}): Promise<void> {
+    const factors = 'factors' in extra ? extra.factors : await loadFactors(ctx, request)
     if (factors === undefined) return await sendUnavailable(reply)
     const flash = takeFlash(request)
     const unusable = unusableActiveFactors(factors)
@@ -140,9 +144,12 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       const lastTry = fail.attemptsRemaining === 0 && (fail.code === 'INVALID_PASSCODE' || fail.code === 'PASSCODE_REPLAYED')
       const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' || lastTry ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
       retryAfter(reply, status, fail)
-      const sms = await isSmsChoice(request, selectedFactorId)
+      // Okta's 429: the code was not checked, so the same form may be sent again once the wait is over.
+      if (fail.code === 'RATE_LIMITED') forgetSentCodeForm(request)
+      const factors = await loadFactors(ctx, request)
       return await renderMfa(request, reply, status, {
-        error: failureText(fail, { sms, now: ctx.clock() }),
+        error: failureText(fail, { sms: isSmsChoice(factors, selectedFactorId), now: ctx.clock() }),
+        factors,
         ...(selectedFactorId === undefined ? {} : { selectedFactorId }),
       })
     }
@@ -156,8 +163,8 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
   }))
 
   /** Whether the code posted was for a factor that sends codes (the page then speaks of text messages). */
-  async function isSmsChoice (request: FastifyRequest, factorId: string | undefined): Promise<boolean> {
-    const factors = verifiableFactors((await loadFactors(ctx, request)) ?? [])
+  function isSmsChoice (all: FactorView[] | undefined, factorId: string | undefined): boolean {
+    const factors = verifiableFactors(all ?? [])
     const chosen = factors.find((f) => f.id === factorId) ?? factors[0]
     return chosen?.sendsCode === true
   }
