@@ -107,7 +107,8 @@ await t.test('bad options and arguments are programmer mistakes: TypeError namin
     await stores.close()
     t.pass(`database "${db}" is taken`)
   }
-  t.throws(() => createRedisStores('redis://:s3cret@[::1'), { name: 'TypeError', message: /^"url" must be a redis:\/\/ or rediss:\/\/ URL$/ }, 'an unparsable URL')
+  t.throws(() => createRedisStores('redis://:s3cret@[::1'), { name: 'TypeError', message: /^"url" must be redis:\/\/\[user:password@\]host\[:port\]\[\/db\] or rediss:\/\/… \(its value is not shown/ }, 'an unparsable URL')
+  t.throws(() => createRedisStores('redis://:s3cret@127.0.0.1:6379?family=6'), { name: 'TypeError', message: /^"url" must be redis:/ }, 'another ioredis option in the query')
   t.throws(() => createRedisStores(redis.url, { redisOptions: { db: 'abc' as unknown as number } }), { name: 'TypeError', message: /"redisOptions.db"/ })
   t.throws(() => createRedisStores(redis.url, { redisOptions: { db: 1.5 } }), { name: 'TypeError', message: /"redisOptions.db"/ })
   t.throws(() => createRedisStores(redis.url, { commandTimeoutMs: 0 }), { name: 'TypeError', message: /"commandTimeoutMs"/ })

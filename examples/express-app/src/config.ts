@@ -1,7 +1,7 @@
 // The Express example's settings, read from the environment and checked before anything starts. A bad one is a
 // ConfigError whose message names the variable but never quotes its value (it may be a secret or a password). An
 // empty value counts as unset, for every variable.
-import { redisUrlProblem } from './redis.js'
+import { redisUrlProblem } from '@okta-mfa/core'
 
 /** A setting that cannot be used: `main` prints "Configuration error: <message>" and exits 1. */
 export class ConfigError extends Error {

@@ -18,20 +18,6 @@ export interface RedisSetup {
 /** Key prefix of the sessions, beside the core stores' `okta-mfa:` keys. */
 export const SESSION_PREFIX = 'okta-mfa:sess:'
 
-/**
- * Why REDIS_URL cannot be used, naming the variable but never its value (it may hold a password); undefined when
- * it is a usable `redis://` or `rediss://` URL.
- */
-export function redisUrlProblem (value: string): string | undefined {
-  const problem = 'REDIS_URL must be redis://[user:password@]host[:port][/db] or rediss://… (its value is not shown: it may hold a password)'
-  let url: URL
-  try { url = new URL(value) } catch { return problem }
-  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') return problem
-  // A database by number, in the path or as ioredis's `?db=` (what @okta-mfa/core's createRedisStores takes).
-  if (!/^\/?([0-9]+)?$/.test(url.pathname)) return problem
-  return url.hash === '' && (url.search === '' || /^\?db=[0-9]+$/.test(url.search)) ? undefined : problem
-}
-
 type Callback = (err?: unknown, data?: any) => void
 
 /** Turns a store error into STORE_UNAVAILABLE (a 503 page), whatever ioredis said. */
@@ -48,7 +34,7 @@ class FailClosedRedisStore extends RedisStore {
 }
 
 /**
- * Connects to Redis at `url` (checked with {@link redisUrlProblem} first) and returns the shared stores.
+ * Connects to Redis at `url` (checked with @okta-mfa/core's `redisUrlProblem` first) and returns the shared stores.
  *
  * @example
  * const redis = redisStores(process.env.REDIS_URL)

@@ -3,6 +3,7 @@
 // sessions or tokens are redacted wherever a log line includes them, and no error carries the raw bytes of a request
 // (Node's `rawPacket` of a request its parser refused, which Fastify logs at trace level).
 import type { FastifyServerOptions } from 'fastify'
+import { serializeLogError } from '@okta-mfa/gateway'
 
 type LoggerOption = FastifyServerOptions['logger']
 
@@ -19,32 +20,11 @@ export function pathOf (url: string | undefined): string | undefined {
   return q === -1 ? url : url.slice(0, q)
 }
 
-/** How deep {@link serializeError} follows `cause`s. */
-const CAUSE_DEPTH = 3
-
-/**
- * The `err` serializer: type, message, stack, the error's own fields and its cause, without raw bytes. Node's
- * `rawPacket` of a malformed request (both Content-Length and Transfer-Encoding, a header block over 16 KiB…) is
- * dropped: it holds the request as it came, its session cookie, query string and form body (a password) included.
- * Any other binary value is replaced by its size. The same rule as the gateway's logger.
- */
-function serializeError (err: unknown, depth = 0): unknown {
-  if (typeof err !== 'object' || err === null) return err
-  const out: Record<string, unknown> = err instanceof Error ? { type: err.constructor.name, message: err.message, stack: err.stack } : {}
-  for (const [k, v] of Object.entries(err)) {
-    if (k === 'rawPacket' || k in out) continue
-    out[k] = ArrayBuffer.isView(v) || v instanceof ArrayBuffer ? `[binary, ${v.byteLength} bytes]` : v
-  }
-  const cause = (err as { cause?: unknown }).cause
-  if (cause !== undefined) out.cause = depth < CAUSE_DEPTH ? serializeError(cause, depth + 1) : '[cause]'
-  return out
-}
-
 interface LoggedRequest { id?: string, method?: string, url?: string, ip?: string, socket?: { remoteAddress?: string } }
 
 /**
  * Fastify `logger` option with the app's hygiene added: the request serializer logs the path only, errors are
- * logged without raw request bytes ({@link serializeError}), and {@link APP_REDACT_PATHS} are redacted. `false`/`undefined` stay off.
+ * logged without raw request bytes (the gateway's `serializeLogError`), and {@link APP_REDACT_PATHS} are redacted. `false`/`undefined` stay off.
  *
  * @example
  * Fastify({ logger: safeLoggerOptions({ level: 'debug' }) })
@@ -59,7 +39,7 @@ export function safeLoggerOptions (logger: LoggerOption): LoggerOption {
     serializers: {
       ...serializers,
       // A caller's own err serializer still runs, and its result loses the raw bytes too.
-      err: typeof serializers.err === 'function' ? (err: unknown) => serializeError((serializers.err as (e: unknown) => unknown)(err)) : serializeError,
+      err: typeof serializers.err === 'function' ? (err: unknown) => serializeLogError((serializers.err as (e: unknown) => unknown)(err)) : (err: unknown) => serializeLogError(err),
       req: (req: LoggedRequest) => ({ id: req.id, method: req.method, url: pathOf(req.url), remoteAddress: req.ip ?? req.socket?.remoteAddress }),
     },
   } as LoggerOption

@@ -82,9 +82,9 @@ export function busyText (moment: keyof Omit<typeof OKTA_BUSY, 'title'>, retryAf
 export function oktaRateLimitSeconds (err: unknown): number | undefined {
   const e = err as { code?: unknown, retryAfterSeconds?: unknown, details?: { retryAfterSeconds?: unknown } } | null
   if (e === null || typeof e !== 'object' || (e.code !== 'OKTA_RATE_LIMITED' && e.code !== 'RATE_LIMITED')) return undefined
-  // The core's outcome (or the strategy's fail info) carries the seconds already clamped; the client's error its own.
+  // The core clamps them: through its outcome for the client's error, in the outcome (or the strategy's fail info).
   const seconds = e.code === 'OKTA_RATE_LIMITED' ? outcomeOfError(err)?.details.retryAfterSeconds : e.details?.retryAfterSeconds ?? e.retryAfterSeconds
-  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 && seconds <= 3600 ? Math.ceil(seconds) : DEFAULT_RETRY_AFTER_SECONDS
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : DEFAULT_RETRY_AFTER_SECONDS
 }
 
 /**

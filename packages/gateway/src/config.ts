@@ -1,6 +1,7 @@
 // The standalone server's configuration from the environment, checked all at once at start so one run of the
 // server names every missing or malformed variable, and never echoes a secret's value.
 
+import { redisUrlProblem } from '@okta-mfa/core'
 import { isValidIssuer } from './options.js'
 import { parseTrustProxy, type TrustProxySetting } from './trust-proxy.js'
 import { serverOktaAuth, type ServerOktaAuth } from './server-okta-auth.js'
@@ -105,22 +106,8 @@ export function decodeSessionKeys (value: string): Buffer[] | undefined {
   return keys
 }
 
-/**
- * Checks a REDIS_URL: `redis://` or `rediss://`, a host, an optional port and database number (in the path, or as
- * `?db=`). Returns a problem
- * naming the variable (never its value: it may hold a password), or undefined when it is usable.
- */
-export function redisUrlProblem (value: string): string | undefined {
-  const shape = 'REDIS_URL must be redis://[user:password@]host[:port][/db] or rediss://… (its value is not shown: it may hold a password)'
-  let url: URL
-  try { url = new URL(value) } catch { return shape }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return shape
-  if (url.hostname === '') return shape
-  // A database by number, in the path or as ioredis's `?db=` (what @okta-mfa/core's createRedisStores takes).
-  if (!/^\/?([0-9]+)?$/.test(url.pathname)) return shape
-  if (url.hash !== '' || (url.search !== '' && !/^\?db=[0-9]+$/.test(url.search))) return shape
-  return undefined
-}
+/** Checks a REDIS_URL: @okta-mfa/core's rule, so the gateway takes what the app beside it takes. */
+export { redisUrlProblem }
 
 function redisUrlOf (env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
   const value = env.REDIS_URL ?? ''

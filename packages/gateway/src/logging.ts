@@ -131,7 +131,7 @@ function binarySafe (value: unknown, depth = 0): unknown {
   if (ArrayBuffer.isView(value)) return `[${value.constructor.name} of ${value.byteLength} bytes]`
   if (value instanceof ArrayBuffer) return `[ArrayBuffer of ${value.byteLength} bytes]`
   if (depth >= PLAIN_DEPTH) return value
-  if (value instanceof Error) return serializeError(value, depth)
+  if (value instanceof Error) return serializeLogError(value, depth)
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined
     value.forEach((v, i) => {
@@ -151,10 +151,16 @@ function binarySafe (value: unknown, depth = 0): unknown {
 }
 
 /**
- * The `err` serializer: type, message, stack, the error's own fields and its cause, with no raw bytes (Node's
- * `rawPacket` of a malformed request is dropped: it holds the request's headers and body as they came).
+ * The `err` serializer of {@link gatewayLoggerOptions}: type, message, stack, the error's own fields and its cause,
+ * with no raw bytes (Node's `rawPacket` of a malformed request is dropped: it holds the request's headers and body as
+ * they came, a session cookie and a password included; Fastify logs it at trace level). For an app's own logger.
+ *
+ * @example
+ * ```ts
+ * const app = Fastify({ logger: { level: 'trace', serializers: { err: serializeLogError } } })
+ * ```
  */
-function serializeError (err: unknown, depth = 0): unknown {
+export function serializeLogError (err: unknown, depth = 0): unknown {
   if (!(err instanceof Error)) return binarySafe(err, depth)
   const out: Record<string, unknown> = { type: err.constructor.name, message: err.message, stack: err.stack }
   if (depth >= PLAIN_DEPTH) return out
@@ -162,9 +168,9 @@ function serializeError (err: unknown, depth = 0): unknown {
     if (k !== 'rawPacket' && !(k in out)) out[k] = binarySafe(v, depth + 1)
   }
   if (err instanceof AggregateError && Array.isArray(err.errors)) {
-    out.aggregateErrors = err.errors.slice(0, 10).map((e: unknown) => serializeError(e, depth + 1))
+    out.aggregateErrors = err.errors.slice(0, 10).map((e: unknown) => serializeLogError(e, depth + 1))
   }
-  if (err.cause !== undefined) out.cause = serializeError(err.cause, depth + 1)
+  if (err.cause !== undefined) out.cause = serializeLogError(err.cause, depth + 1)
   return out
 }
 
@@ -189,7 +195,7 @@ export function gatewayLoggerOptions (options: { level?: string, stream?: NodeJS
       req (req: SerializableRequest) {
         return { id: req.id, method: req.method, url: pathOnly(req.url), headers: loggedHeaders(req.headers), remoteAddress: req.ip ?? req.socket?.remoteAddress }
       },
-      err: serializeError,
+      err: (err: unknown) => serializeLogError(err),
     },
     hooks: {
       logMethod (this: unknown, args: unknown[], method: (...a: unknown[]) => void) {

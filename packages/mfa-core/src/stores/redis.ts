@@ -67,7 +67,8 @@ export interface RedisStores {
  * await redis?.close()
  */
 export function createRedisStores (url: string, options: CreateRedisStoresOptions = {}): RedisStores {
-  checkRedisUrl(url)
+  const urlProblem = redisUrlProblem(url, '"url"')
+  if (urlProblem !== undefined) throw new TypeError(urlProblem)
   if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
   refuseUnknownOptions(options, CREATE_OPTIONS, 'createRedisStores')
   // Every check runs before the client exists, so a bad option never leaves a connection behind.
@@ -179,22 +180,27 @@ async function closeClient (client: Redis, config: RedisStoreConfig): Promise<vo
 }
 
 /**
- * A redis:// or rediss:// URL whose database, if any, is a number. ioredis would send `SELECT NaN` for `/abc` (a
- * rejection nobody handles, then database 0) and `SELECT 3` for `/3.5`. The message never repeats the URL: it may
- * hold a password.
+ * Why `value` cannot be used as a Redis URL, naming the setting (`name`) but never the value (it may hold a
+ * password); undefined when it is usable: `redis://` or `rediss://`, a host, an optional port, and an optional
+ * database by number, in the path or as ioredis's `?db=N`. ioredis would send `SELECT NaN` for `/abc` (a rejection
+ * nobody handles, then database 0) and `SELECT 3` for `/3.5`. One rule for {@link createRedisStores} and for the apps
+ * that read `REDIS_URL`, so every instance accepts the same value.
+ *
+ * @example
+ * const problem = redisUrlProblem(process.env.REDIS_URL ?? '')
+ * if (problem !== undefined) throw new Error(problem)
  */
-function checkRedisUrl (url: unknown): void {
-  let parsed: URL
-  try {
-    if (typeof url !== 'string' || !/^rediss?:\/\//i.test(url)) throw new TypeError('not a Redis URL')
-    parsed = new URL(url)
-  } catch {
-    throw new TypeError('"url" must be a redis:// or rediss:// URL')
+export function redisUrlProblem (value: unknown, name = 'REDIS_URL'): string | undefined {
+  const shape = `${name} must be redis://[user:password@]host[:port][/db] or rediss://… (its value is not shown: it may hold a password)`
+  if (typeof value !== 'string') return shape
+  let url: URL
+  try { url = new URL(value) } catch { return shape }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '' || url.hash !== '') return shape
+  if (url.search !== '' && !url.search.startsWith('?db=')) return shape
+  if (!/^\/?([0-9]+)?$/.test(url.pathname) || (url.search !== '' && !/^\?db=[0-9]+$/.test(url.search))) {
+    return `${name}: the database after the host must be a number, as in redis://host:6379/2 (its value is not shown: it may hold a password)`
   }
-  const db = parsed.searchParams.get('db')
-  if (!/^\/?(\d+)?$/.test(parsed.pathname) || (db !== null && !/^\d+$/.test(db))) {
-    throw new TypeError('"url": the database after the host must be a number, as in redis://host:6379/2')
-  }
+  return undefined
 }
 
 function positiveInt (value: number, name: string): number {

@@ -1,5 +1,6 @@
 // The contracts of the stores that hold shared MFA state: attempt counters and session revocation. The memory
 // stores serve one process; the Redis stores share the same state between every instance of an app and its gateway.
+import { MFA_OUTCOMES } from '../outcomes.js'
 
 /** A counter in a fixed window. */
 export interface AttemptCount {
@@ -53,12 +54,12 @@ export class StoreUnavailableError extends Error {
     super(message, options)
   }
 
-  /** 503, the status of `STORE_UNAVAILABLE` in the outcome table, so an app's own route (a logout) answers it too. */
-  get status (): number { return 503 }
+  /** The status of `STORE_UNAVAILABLE` in the outcome table (503), so an app's own route (a logout) answers it too. */
+  get status (): number { return MFA_OUTCOMES.STORE_UNAVAILABLE.status }
   /** Same as `status`, for Fastify's error handler. */
-  get statusCode (): number { return 503 }
-  /** Always true: the same request may succeed once the store is back. */
-  get retryable (): boolean { return true }
+  get statusCode (): number { return this.status }
+  /** As the outcome table says: the same request may succeed once the store is back. */
+  get retryable (): boolean { return MFA_OUTCOMES.STORE_UNAVAILABLE.retryable }
 }
 
 /** True for a {@link StoreUnavailableError}, also one from another copy of this package. */
