@@ -63,7 +63,10 @@ void t.test('good options: both constructors, trailing slash, http opt-in, defau
   t.equal(a.orgUrl, 'https://dev-1.okta.com')
   t.equal(b.orgUrl, 'https://dev-1.okta.com')
   t.equal(c.orgUrl, 'http://127.0.0.1:7070')
-  await Promise.all([a.close(), b.close(), c.close()])
+  const d = createOktaClient({ orgUrl: 'https://dev-1.okta.com//', token: TOKEN })
+  t.equal(d.orgUrl, 'https://dev-1.okta.com', 'every trailing slash dropped')
+  t.match(JSON.stringify(d), /"orgUrl":"https:\/\/dev-1\.okta\.com"/)
+  await Promise.all([a.close(), b.close(), c.close(), d.close()])
 })
 
 void t.test('VERSION is package.json version', async (t) => {

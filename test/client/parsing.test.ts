@@ -56,6 +56,20 @@ void t.test('totpActivation reaches the shared secret and the QR link', async (t
     encoding: 'base32',
     qrCodeHref: `https://{yourOktaDomain}/api/v1/users/${UID}/factors/ostf1fmaMGJLMNGNLIVG/qr/00fukNElRS_Tz6k-CFhg3pH4KO2dj2guhmaapXWbc4`,
   })
+  // Okta Verify's TOTP example has the link beside the activation (`_embedded._links`), and `UserFactorLinks` puts it in
+  // the factor's own `_links`.
+  const okta = ex(factorsEx, 'EnrollFactorOVTotpResponse') as unknown as UserFactor
+  t.same(totpActivation(okta), {
+    sharedSecret: 'JBTWGV22G4ZGKV3N',
+    timeStep: 30,
+    keyLength: 6,
+    encoding: 'base32',
+    qrCodeHref: `https://{yourOktaDomain}/api/v1/users/${UID}/factors/ostf1fmaMGJLMNGNLIVG/qr/00fukNElRS_Tz6k-CFhg3pH4KO2dj2guhmaapXWbc4`,
+  })
+  const { _links: embeddedLinks, ...embedded } = okta._embedded as Record<string, unknown>
+  const ownLinks = { ...okta, _embedded: embedded, _links: { ...okta._links, ...(embeddedLinks as object) } } as unknown as UserFactor
+  t.match(totpActivation(ownLinks), { qrCodeHref: /\/qr\/00fukNElRS_Tz6k/ }, 'the link in the factor\'s own _links')
+  t.match(totpActivation({ ...okta, _embedded: embedded } as unknown as UserFactor), { sharedSecret: 'JBTWGV22G4ZGKV3N', qrCodeHref: undefined })
   const list = ex(factorsEx, 'ListFactorsResults') as unknown as UserFactor[]
   const pendingTotp = list.find((f) => f.factorType === 'token:software:totp')
   t.match(pendingTotp && totpActivation(pendingTotp), { sharedSecret: 'HE64TMLL2IUZW2ZLB', qrCodeHref: undefined })

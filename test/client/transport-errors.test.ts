@@ -3,6 +3,7 @@
 // (verify, activate, POST), aborts, and each Okta error code mapped to its class.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
+import { getEventListeners } from 'node:events'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
@@ -432,6 +433,31 @@ void t.test('aborts: before the call, during the request, during a rate-limit wa
   const slowAuth = mockOrg(t, { token: undefined, auth: { header: async () => { ac3.abort(); return 'Bearer x' } } })
   await t.rejects(slowAuth.client.getUser('00u1', { signal: ac3.signal }), { code: 'OKTA_ABORTED' })
   slowAuth.agent.assertNoPendingInterceptors()
+})
+
+void t.test('many calls sharing one AbortSignal: one listener on it, no leak warning, one abort ends them all', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  const warnings: Error[] = []
+  const onWarning = (w: Error): void => { warnings.push(w) }
+  process.on('warning', onWarning)
+  t.teardown(() => { process.off('warning', onWarning) })
+  const ac = new AbortController()
+  const CALLS = 25
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, USER, { headers: jsonHeaders() }).times(CALLS)
+  const done = await Promise.all(Array.from({ length: CALLS }, async () => await client.getUser('00u1', { signal: ac.signal })))
+  t.equal(done.length, CALLS)
+  t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'nothing left on the signal once the calls are over')
+
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, USER, { headers: jsonHeaders() }).delay(5_000).times(CALLS)
+  const pending = Array.from({ length: CALLS }, async () => await client.getUser('00u1', { signal: ac.signal }).then(() => 'ok', (e: unknown) => e))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.ok(getEventListeners(ac.signal, 'abort').length <= 1, 'in flight: at most one listener on the signal')
+  ac.abort(new Error('page closed'))
+  const ended = await Promise.all(pending)
+  t.ok(ended.every((e) => e instanceof AbortedError), 'every call in flight ends OKTA_ABORTED')
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(warnings.map((w) => w.name), [], 'no MaxListenersExceededWarning')
+  agent.assertNoPendingInterceptors()
 })
 
 void t.test('a deadline (performance.now() ms): passed before the call, passing during it or before a rate-limit wait; not a number', async (t) => {

@@ -48,14 +48,25 @@ export function totpActivation (factor: UserFactor): TotpActivation | undefined 
   if (a === null || typeof a !== 'object') return undefined
   const act = a as Record<string, unknown>
   if (typeof act['sharedSecret'] !== 'string') return undefined
-  const links = act['_links'] as Record<string, unknown> | undefined
   return {
     sharedSecret: act['sharedSecret'],
     timeStep: typeof act['timeStep'] === 'number' ? act['timeStep'] : 30,
     keyLength: typeof act['keyLength'] === 'number' ? act['keyLength'] : 6,
     encoding: typeof act['encoding'] === 'string' ? act['encoding'] : 'base32',
-    qrCodeHref: link(links?.['qrcode'])?.href,
+    qrCodeHref: qrCodeHref(factor, act),
   }
+}
+
+// Okta's documents put the QR code link in three places: `_embedded.activation._links` (the Google Authenticator
+// example), `_embedded._links` (the Okta Verify TOTP example) and the factor's own `_links` (`UserFactorLinks`).
+function qrCodeHref (factor: UserFactor, activation: Record<string, unknown>): string | undefined {
+  const embeddedLinks = (factor._embedded as Record<string, unknown> | undefined)?.['_links']
+  for (const links of [activation['_links'], embeddedLinks, factor._links]) {
+    if (links === null || typeof links !== 'object') continue
+    const href = link((links as Record<string, unknown>)['qrcode'])?.href
+    if (href !== undefined) return href
+  }
+  return undefined
 }
 
 /**

@@ -7,17 +7,48 @@ import { AbortedError } from './errors.js'
  */
 export async function untilAborted<T> (p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return await p
-  let onAbort: (() => void) | undefined
+  let stop: (() => void) | undefined
   const abort = new Promise<never>((_resolve, reject) => {
-    onAbort = () => { reject(new AbortedError({ cause: signal.reason })) }
-    signal.addEventListener('abort', onAbort, { once: true })
+    stop = onAbort(signal, () => { reject(new AbortedError({ cause: signal.reason })) })
   })
   try {
     return await Promise.race([p, abort])
   } finally {
-    signal.removeEventListener('abort', onAbort!)
+    stop!()
   }
 }
+
+interface Watch { callbacks: Set<() => void>, listener: () => void }
+const watches = new WeakMap<AbortSignal, Watch>()
+
+/**
+ * Calls `callback` when `signal` aborts; returns the function that stops watching. However many calls share one
+ * signal (a request-scoped signal passed to every call of a page), the signal gets one listener: a listener per call
+ * made Node warn of a leak (`MaxListenersExceededWarning`) from the eleventh call in flight.
+ */
+export function onAbort (signal: AbortSignal | undefined, callback: () => void): () => void {
+  if (signal === undefined) return noop
+  let watch = watches.get(signal)
+  if (watch === undefined) {
+    const callbacks = new Set<() => void>()
+    const listener = (): void => {
+      watches.delete(signal)
+      for (const f of callbacks) f()
+    }
+    watch = { callbacks, listener }
+    watches.set(signal, watch)
+    signal.addEventListener('abort', listener, { once: true })
+  }
+  const w = watch
+  w.callbacks.add(callback)
+  return () => {
+    if (!w.callbacks.delete(callback) || w.callbacks.size > 0 || watches.get(signal) !== w) return
+    watches.delete(signal)
+    signal.removeEventListener('abort', w.listener)
+  }
+}
+
+function noop (): void {}
 
 /**
  * Whether `signal` has aborted. A function, not an inline check, so that TypeScript does not keep the narrowing of an

@@ -13,7 +13,7 @@ import { OAuthSession, type Grant } from './oauth/session.js'
 import { MAX_TIMER_MS, type ClientConfig } from './options.js'
 import { headerValue } from './rate-limit.js'
 import { interpret, rateLimitWait, translate } from './response.js'
-import { aborted, untilAborted } from './signals.js'
+import { aborted, onAbort, untilAborted } from './signals.js'
 import { VERSION } from './version.js'
 
 /**
@@ -149,7 +149,7 @@ export class Transport {
 
   /** The org URL without a trailing slash. */
   get orgUrl (): string {
-    return this.#config.baseUrl.href.replace(/\/$/, '')
+    return this.#config.baseUrl.href.replace(/\/+$/, '')
   }
 
   get closed (): boolean {
@@ -306,10 +306,10 @@ export class Transport {
         exchange.abort(new TimeoutError(timeoutMs, { requestId: requestIdOf(exchange) }))
       }
     }, byDeadline ? left : timeoutMs)
-    const onAbort = (): void => { exchange.abort(signal?.reason) }
+    let stopWatching: () => void = () => {}
     try {
       // Inside the try: whatever throws from here on, the finally clears the timer.
-      signal?.addEventListener('abort', onAbort, { once: true })
+      stopWatching = onAbort(signal, () => { exchange.abort(signal?.reason) })
       // The dispatcher's own `dispatch` with a handler that keeps the body as bytes: undici's `request()` would add a
       // Readable stream, an async resource and their listeners to every call.
       this.#dispatcher.dispatch({
@@ -336,7 +336,7 @@ export class Transport {
       throw translate(err, timedOut, timeoutMs, signal, requestIdOf(exchange))
     } finally {
       clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
+      stopWatching()
     }
   }
 }
