@@ -279,6 +279,23 @@ await t.test('variables: a bad value is BAD_USER_INPUT naming it; an undefined o
     expectCode(t, res, 'GRAPHQL_VALIDATION_FAILED', literal)
     t.notMatch(shown(res.body), /555|secret|answer: 5|SECRETANSWER/i, `${literal}: the literal is not repeated`)
   }
+  // A syntax error names the token it found: its kind, not its text (a passcode or an answer written in the wrong place).
+  for (const [query, found] of [
+    ['mutation { verifyFactor(factorId: "x" passCode "918273") { result } }', /^Syntax Error: Expected ":", found String\.$/],
+    ['mutation { verifyFactor(factorId: "x", passCode: "918273" "918273") { result } }', /^Syntax Error: Expected Name, found String\.$/],
+    ['mutation { verifyFactor(factorId: "x", passCode: "1") { result } } 918273', /^Syntax Error: Unexpected Int\.$/],
+    ['mutation 918273 { viewer { userKey } }', /^Syntax Error: Expected "\{", found Int\.$/],
+    ['mutation { verifyFactor(factorId: "x", answer pizza918273) { result } }', /^Syntax Error: Expected ":", found Name\.$/],
+    ['mutation { verifyFactor(factorId: "x", passCode: 918273.5e1 918273) { result } }', /^Syntax Error: Expected Name, found Int\.$/],
+    ['{ viewer { userKey """918273""" } }', /^Syntax Error: Expected Name, found BlockString\.$/],
+    ['{ viewer ... on "918273" }', /^Syntax Error: Expected Name, found String\.$/],
+  ] as const) {
+    const res = await gql(ada, query, {})
+    expectCode(t, res, 'GRAPHQL_VALIDATION_FAILED', query)
+    t.match(res.body.errors?.[0]?.message, found, `${query}: the kind of token is named`)
+    t.ok((res.body.errors?.[0] as { locations?: unknown } | undefined)?.locations, 'with where it is')
+    t.notMatch(shown(res.body), /918273/, `${query}: its text is not repeated`)
+  }
 
   for (const [what, query] of [
     ['an undefined variable', 'mutation { removeFactor(factorId: $f) { removedFactorId } }'],

@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
-import { connect } from 'node:net'
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -49,6 +49,42 @@ await t.test('server config from the environment', async (t) => {
   const failed = await run(process.execPath, [bin], { env: { PATH: process.env.PATH } }).then(() => undefined, (e: unknown) => e as { code: number, stderr: string })
   t.equal(failed?.code, 1, 'the bin exits 1 on a bad environment')
   t.match(failed?.stderr, /OKTA_ORG_URL is missing.*OKTA_API_TOKEN is missing.*SESSION_KEY is missing/)
+  // Each of these used to pass the check and stop the bin later, naming the plugin's option, one at a time.
+  for (const [env, message] of [
+    [{ OKTA_API_TOKEN: 'SSWS 00abcdefSECRETTOKEN' }, /OKTA_API_TOKEN must be the API token alone, without the "SSWS " scheme/],
+    [{ OKTA_API_TOKEN: '00abc defSECRETTOKEN' }, /OKTA_API_TOKEN must be the API token alone: printable characters/],
+    [{ OKTA_API_TOKEN: '00abc\ndefSECRETTOKEN' }, /OKTA_API_TOKEN must be the API token alone/],
+    [{ OKTA_API_TOKEN: '00abcdéfSECRETTOKEN' }, /OKTA_API_TOKEN must be the API token alone/],
+    [{ OKTA_ORG_URL: 'https://admin:SECRETpw@dev-1.okta.com' }, /OKTA_ORG_URL must not contain a user name or password/],
+    [{ OKTA_ORG_URL: 'https://dev-1.okta.com/?token=SECRETTOKEN' }, /OKTA_ORG_URL must not contain a query or a fragment/],
+    [{ OKTA_ORG_URL: 'https://dev-1.okta.com/#SECRETTOKEN' }, /OKTA_ORG_URL must not contain a query or a fragment/],
+    [{ OKTA_ORG_URL: 'ftp://dev-1.okta.com/SECRETTOKEN' }, /OKTA_ORG_URL must be your org's URL/],
+    [{ OKTA_ORG_URL: 'dev-1.okta.com/SECRETTOKEN' }, /OKTA_ORG_URL must be your org's URL/],
+  ] as const) {
+    const err = (() => { try { loadServerConfig({ ...baseEnv, ...env, PORT: 'x' }); return undefined } catch (e) { return e } })()
+    t.type(err, ServerConfigError, `${Object.keys(env)[0]!} refused at start`)
+    t.match((err as ServerConfigError).problems, [message, /PORT must be an integer/], 'named together with the other problems')
+    t.notMatch((err as Error).message, /SECRET/, 'the value is not shown')
+  }
+  t.equal(loadServerConfig({ ...baseEnv, OKTA_API_TOKEN: '  00abc-_XYZ  ' }).token, '00abc-_XYZ', 'spaces around the token are dropped')
+  t.equal(loadServerConfig({ ...baseEnv, OKTA_ORG_URL: 'https://dev-1.okta.com/' }).orgUrl, 'https://dev-1.okta.com/', 'a trailing slash is fine')
+
+  // A server that cannot listen names the variable to change, and stops (its Redis connection does not keep it alive).
+  const blocker = createNetServer()
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { blocker.close() })
+  const busyPort = (blocker.address() as AddressInfo).port
+  for (const [env, message] of [
+    [{ PORT: String(busyPort), REDIS_URL: 'redis://127.0.0.1:9/0' }, new RegExp(`cannot listen on 127\\.0\\.0\\.1 port ${busyPort}: the port is already in use \\(set PORT\\)`)],
+    [{ HOST: 'no-such-host.invalid' }, /cannot listen on no-such-host\.invalid port 4000: HOST is not a name this machine can resolve/],
+    [{ HOST: '192.0.2.1' }, /cannot listen on 192\.0\.2\.1 port 4000: HOST is not an address of this machine/],
+  ] as const) {
+    const out = await run(process.execPath, [bin], { env: { PATH: process.env.PATH, ...baseEnv, ...env }, timeout: 20_000 }).then(() => undefined, (e: unknown) => e as { code: number, stderr: string, killed: boolean })
+    t.equal(out?.killed, false, `${JSON.stringify(env)}: the process ends by itself`)
+    t.equal(out?.code, 1, 'exit 1')
+    t.match(out?.stderr, message)
+    t.notMatch(out?.stderr, /\n\s+at /, 'no stack')
+  }
 })
 
 await t.test('plugin options are validated at registration', async (t) => {

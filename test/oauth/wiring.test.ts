@@ -154,6 +154,24 @@ await t.test('the three programs read the same settings: gateway loadServerConfi
       t.match(message, c.names, `${who}, ${c.name}: the variables`)
       noKeyMaterial(t, message, `${who}, ${c.name}`)
     }
+  }  // One org URL and token rule for the three programs, naming the variable and never showing the value.
+  for (const [env, message] of [
+    [{ OKTA_ORG_URL: 'https://admin:SECRETpw@dev-1.okta.com', OKTA_API_TOKEN: TOKEN }, /OKTA_ORG_URL must not contain a user name or password/],
+    [{ OKTA_ORG_URL: 'https://dev-1.okta.com/?SECRET=1', OKTA_API_TOKEN: TOKEN }, /OKTA_ORG_URL must not contain a query or a fragment/],
+    [{ OKTA_ORG_URL: 'htps://admin:SECRETpw@dev-1.okta.com', OKTA_API_TOKEN: TOKEN }, /OKTA_ORG_URL must be your org's URL/],
+    [{ OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: 'SSWS 00SECRETtoken' }, /OKTA_API_TOKEN must be the API token alone, without the "SSWS " scheme/],
+    [{ OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: '00SECRET token' }, /OKTA_API_TOKEN must be the API token alone/],
+  ] as const) {
+    for (const [who, fn] of [
+      ['gateway', () => loadServerConfig({ ...base, ...env })],
+      ['demo', () => readConfig(env)],
+      ['express', () => oktaConnectionFromEnv(env)],
+    ] as const) {
+      let message2 = ''
+      try { fn() } catch (e) { message2 = (e as Error).message }
+      t.match(message2, message, `${who}: ${JSON.stringify(env).replace(/SECRET/g, '…')} refused at start`)
+      t.notMatch(message2, /SECRET/, `${who}: the value is not shown`)
+    }
   }
 })
 

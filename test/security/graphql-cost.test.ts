@@ -71,6 +71,27 @@ await t.test('the worst documents within the body and token limits are refused, 
   t.ok(maxDelayMs < 500, `no document blocked the event loop long (max delay ${maxDelayMs.toFixed(1)} ms)`)
 })
 
+await t.test('a message that repeats what the client wrote costs linear time in it (a long run of whitespace)', async (t) => {
+  // graphql-js quotes a string it refused, in a syntax error and (twice) in a variable's coercion error; the gateway
+  // looks for "Did you mean" in both. With a body limit raised to 256 KiB, a quadratic search took seconds here.
+  const gw = await startGatewayApp(t, undefined, { gateway: { bodyLimit: 262_144 } })
+  const jar = gw.jar()
+  const blank = ' \t'.repeat(60_000)
+  const loop = monitorEventLoopDelay({ resolution: 10 })
+  loop.enable()
+  const literal = await gql(jar, `{ viewer "${blank}" }`)
+  const variable = await gql(jar, 'query($c: Boolean!) { viewer @skip(if: $c) { userKey } }', { c: blank })
+  const typo = await gql(jar, `{ viewr${' '.repeat(100_000)}{ userKey } }`)
+  loop.disable()
+  t.equal(codeOf(literal), 'GRAPHQL_VALIDATION_FAILED')
+  t.equal(codeOf(variable), 'BAD_USER_INPUT')
+  t.equal(codeOf(typo), 'GRAPHQL_VALIDATION_FAILED')
+  t.match(typo.body.errors?.[0]?.message, /^Cannot query field "viewr" on type "Query"\.$/, 'the suggestion is gone, the message kept')
+  for (const res of [literal, variable, typo]) t.ok(JSON.stringify(res.body).length < 1000, 'the value is not repeated back')
+  const maxDelayMs = loop.max / 1e6
+  t.ok(maxDelayMs < 500, `the event loop stayed free (max delay ${maxDelayMs.toFixed(1)} ms)`)
+})
+
 await t.test('what fits within the limits still runs, and the limits count through fragments', async (t) => {
   const gw = await startGatewayApp(t, undefined, { gateway: { limits: { maxDepth: 3, maxAliases: 2, maxFields: 8 } } })
   const jar = gw.jar()

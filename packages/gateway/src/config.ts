@@ -1,7 +1,7 @@
 // The standalone server's configuration from the environment, checked all at once at start so one run of the
 // server names every missing or malformed variable, and never echoes a secret's value.
 
-import { redisUrlProblem } from '@okta-mfa/core'
+import { oktaOrgUrlProblem, redisUrlProblem } from '@okta-mfa/core'
 import { isValidIssuer } from './options.js'
 import { parseTrustProxy, type TrustProxySetting } from './trust-proxy.js'
 import { serverOktaAuth, type ServerOktaAuth } from './server-okta-auth.js'
@@ -174,10 +174,9 @@ export function loadServerConfig (env: NodeJS.ProcessEnv = process.env): Gateway
   if (orgUrl === '') {
     problems.push('OKTA_ORG_URL is missing (your Okta org, e.g. https://dev-123456.okta.com)')
   } else {
-    let url: URL | undefined
-    try { url = new URL(orgUrl) } catch { url = undefined }
-    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) problems.push('OKTA_ORG_URL must be an absolute https URL')
-    else if (url.protocol === 'http:' && !allowInsecureHttp) problems.push('OKTA_ORG_URL is http: set OKTA_ALLOW_INSECURE_HTTP=true only for a local emulator')
+    const problem = oktaOrgUrlProblem(orgUrl)
+    if (problem !== undefined) problems.push(problem)
+    else if (new URL(orgUrl).protocol === 'http:' && !allowInsecureHttp) problems.push('OKTA_ORG_URL is http: set OKTA_ALLOW_INSECURE_HTTP=true only for a local emulator')
   }
   const oktaAuth = serverOktaAuth(env, problems)
   const rawKey = env.SESSION_KEY ?? ''

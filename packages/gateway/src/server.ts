@@ -237,7 +237,26 @@ export async function main (env: NodeJS.ProcessEnv = process.env): Promise<void>
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => { app.close().catch((err: unknown) => { app.log.error({ err }, 'close failed') }) })
   }
-  await app.listen({ port: config.port, host: config.host })
+  try {
+    await app.listen({ port: config.port, host: config.host })
+  } catch (err) {
+    await app.close().catch(() => {}) // its Redis connection would keep the process alive
+    const why = listenFailure(err)
+    if (why === undefined) throw err
+    process.stderr.write(`okta-mfa-gateway failed to start: cannot listen on ${config.host} port ${config.port}: ${why}\n`)
+    process.exitCode = 1
+  }
+}
+
+/** Why the server cannot listen, naming the variable to change; undefined for an error that is not about them. */
+function listenFailure (err: unknown): string | undefined {
+  switch ((err as { code?: unknown } | null)?.code) {
+    case 'EADDRINUSE': return 'the port is already in use (set PORT)'
+    case 'EACCES': return 'the port needs privileges (set PORT to 1024 or above)'
+    case 'EADDRNOTAVAIL': return 'HOST is not an address of this machine'
+    case 'ENOTFOUND': case 'EAI_AGAIN': case 'EAI_FAIL': return 'HOST is not a name this machine can resolve'
+    default: return undefined
+  }
 }
 
 function isMain (): boolean {

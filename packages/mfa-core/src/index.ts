@@ -50,7 +50,7 @@ export {
 } from './stores/redis-common.js'
 export { createRedisStores, redisUrlProblem, type CreateRedisStoresOptions, type RedisStores } from './stores/redis.js'
 export {
-  readOktaAuthEnv, missingOktaAuthError, OktaAuthEnvError, DEFAULT_OKTA_SCOPES, DEFAULT_OKTA_DPOP, OKTA_OAUTH_ENV_VARS,
+  readOktaAuthEnv, missingOktaAuthError, oktaOrgUrlProblem, OktaAuthEnvError, DEFAULT_OKTA_SCOPES, DEFAULT_OKTA_DPOP, OKTA_OAUTH_ENV_VARS,
   type OktaAuthSetting, type OktaAuthEnvErrorCode, type ReadOktaAuthEnvOptions,
 } from './okta-auth-env.js'
 export {

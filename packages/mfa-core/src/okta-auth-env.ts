@@ -158,7 +158,7 @@ export function readOktaAuthEnv (env: Record<string, string | undefined>, option
   if (token !== undefined && oauthVars.length > 0) {
     throw new OktaAuthEnvError('OKTA_AUTH_CONFLICT', `OKTA_API_TOKEN and OAuth settings (${oauthVars.join(', ')}) are both set: give one way to authorize to Okta`)
   }
-  if (token !== undefined) return { kind: 'ssws', auth: token.trim() }
+  if (token !== undefined) return { kind: 'ssws', auth: sswsToken(token) }
   if (oauthVars.length === 0) return undefined
   const clientId = set(env, 'OKTA_CLIENT_ID')?.trim()
   if (clientId === undefined) {
@@ -183,4 +183,37 @@ export function readOktaAuthEnv (env: Record<string, string | undefined>, option
   const auth: OktaOAuthOptions = { clientId, privateKey, scopes, dpop }
   if (keyId !== undefined) auth.keyId = keyId
   return { kind: 'oauth', auth }
+}
+
+/** The API token alone, as the client takes it: printable, no spaces (the value is never quoted). */
+function sswsToken (value: string): string {
+  const token = value.trim()
+  if (/^ssws\s/i.test(token)) {
+    throw new OktaAuthEnvError('OKTA_AUTH_INVALID', 'OKTA_API_TOKEN must be the API token alone, without the "SSWS " scheme in front of it')
+  }
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new OktaAuthEnvError('OKTA_AUTH_INVALID', 'OKTA_API_TOKEN must be the API token alone: printable characters, no spaces or line breaks inside it')
+  }
+  return token
+}
+
+/**
+ * Why `value` cannot be an Okta org URL, naming the setting (`name`) but never the value (it may hold credentials);
+ * undefined when it is one the client takes: an absolute `https:` or `http:` URL with a host, without credentials, a
+ * query or a fragment. Whether plain `http:` is allowed is the caller's rule (an emulator on loopback, a flag). One
+ * rule for the gateway server and the examples, the same as `createOktaClient`'s, so a bad value is named at start.
+ *
+ * @example
+ * const problem = oktaOrgUrlProblem(process.env.OKTA_ORG_URL ?? '')
+ * if (problem !== undefined) throw new Error(problem)
+ */
+export function oktaOrgUrlProblem (value: unknown, name = 'OKTA_ORG_URL'): string | undefined {
+  const shape = `${name} must be your org's URL, such as https://dev-123456.okta.com`
+  if (typeof value !== 'string' || value === '') return shape
+  let url: URL
+  try { url = new URL(value) } catch { return shape }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.hostname === '') return shape
+  if (url.username !== '' || url.password !== '') return `${name} must not contain a user name or password (its value is not shown)`
+  if (url.search !== '' || url.hash !== '') return `${name} must not contain a query or a fragment (its value is not shown)`
+  return undefined
 }
