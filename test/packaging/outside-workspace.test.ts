@@ -148,6 +148,8 @@ const TYPES: Record<string, string> = {
   '@types/express-session': '^1.18.0',
   '@types/passport': '^1.0.0',
   '@types/passport-local': '^1.0.0',
+  // Mercurius's declarations import ws without depending on its types (the gateway's README says to add them).
+  '@types/ws': '^8.5.0',
   typescript: rootManifest.devDependencies.typescript ?? '~5.9.3',
   'typescript-latest': 'npm:typescript@latest',
 }
@@ -328,6 +330,24 @@ await t.test("tsc with this repository's TypeScript and options: the quick start
   t.equal(await tsc('typescript', ['-p', 'tsconfig.repo.json']), '', `TypeScript ${versionOf('typescript')} with this repository's compiler options (and emits the apps)`)
   const { stdout } = await run(process.execPath, ['dist/cjs-consumer.cjs'], app)
   t.equal(stdout, 'function function\n', 'the compiled CommonJS consumer runs (require of the ESM packages)')
+})
+
+await t.test('with skipLibCheck off, every declaration file type-checks; optional peers stay out of the declarations', async (t) => {
+  t.equal(await tsc('typescript', ['-p', 'tsconfig.repo.json', '--noEmit', '--skipLibCheck', 'false']), '', 'no error in any .d.ts')
+  // An app without an optional peer (an Express app has no fastify, and no ioredis unless it shares attempts through
+  // Redis) type-checks only if no declaration of the packages it installs imports one: this app has them all.
+  for (const p of PACKAGES) {
+    const manifest = JSON.parse(readFileSync(join(app, 'node_modules', p.name, 'package.json'), 'utf8')) as { peerDependenciesMeta?: Record<string, { optional?: boolean }> }
+    const optional = Object.entries(manifest.peerDependenciesMeta ?? {}).filter(([, m]) => m.optional === true).map(([name]) => name)
+    const dist = join(app, 'node_modules', p.name, 'dist')
+    const declarations = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.d.ts'))
+    const imports = (peer: string): RegExp => {
+      const name = peer.replace(/[/.]/g, '\\$&')
+      return new RegExp(`^(?:import|export)\\b[^\\n]*from ['"]${name}(?:/[^'"]*)?['"]|import\\(['"]${name}(?:/[^'"]*)?['"]\\)`, 'm')
+    }
+    const importers = declarations.filter((f) => optional.some((peer) => imports(peer).test(readFileSync(join(dist, f), 'utf8'))))
+    t.same(importers, [], `${p.name}: no declaration imports ${optional.join(', ') || 'an optional peer'}`)
+  }
 })
 
 // Issue 10, items 3 and 4: types that compile under today's defaults (exactOptionalPropertyTypes).

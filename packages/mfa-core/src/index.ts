@@ -48,7 +48,7 @@ export { RedisRevocationStore } from './stores/redis-revocation.js'
 export {
   DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, type RedisStoreOptions, type RedisClientLike,
 } from './stores/redis-common.js'
-export { createRedisStores, redisUrlProblem, type CreateRedisStoresOptions, type RedisStores } from './stores/redis.js'
+export { createRedisStores, redisUrlProblem, type CreateRedisStoresOptions, type RedisStores, type RedisStoresClient, type RedisConnectionOptions } from './stores/redis.js'
 export {
   readOktaAuthEnv, missingOktaAuthError, oktaOrgUrlProblem, OktaAuthEnvError, DEFAULT_OKTA_SCOPES, DEFAULT_OKTA_DPOP, OKTA_OAUTH_ENV_VARS,
   type OktaAuthSetting, type OktaAuthEnvErrorCode, type ReadOktaAuthEnvOptions,

@@ -19,7 +19,7 @@ export { FAIL_CODES, failInfo, failMessage, isMfaFailCode, type MfaFailCode, typ
 export { type RequireMfaOptions } from './guard.js'
 export { safeReturnTo, isSafeReturnTo, MAX_RETURN_TO_LENGTH } from './safe-redirect.js'
 export { requireMfa, type ConnectMiddleware, type ExpressLikeRequest } from './require-mfa.js'
-export { requireMfaFastify, mfaStateOf, type MfaPreHandler } from './require-mfa-fastify.js'
+export { requireMfaFastify, mfaStateOf, type MfaPreHandler, type FastifyRequestLike, type FastifyReplyLike } from './require-mfa-fastify.js'
 export {
   OktaMfaStrategy,
   type StrategyRequest, type MfaSuccessInfo, type MfaVerifyDone, type MfaVerifyFunction, type MfaVerifyFunctionWithRequest,

@@ -1,11 +1,49 @@
 // requireMfaFastify: the same guard as a Fastify preHandler for @fastify/passport + @fastify/secure-session,
 // where `returnTo` lives in the secure session (which @fastify/passport's successReturnToOrRedirect reads).
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import { guardConfig, mfaVerdict, refusalBody, refusalStatus, returnToOf, wantsHtml, type RequireMfaOptions } from './guard.js'
 import { sessionSet, type MfaState, type SessionRequest } from '@okta-mfa/core'
 
-/** A Fastify preHandler hook. */
-export type MfaPreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>
+/**
+ * The part of a Fastify request the guard reads. Typed structurally, so that passport-okta-mfa's declarations need no
+ * fastify (an optional peer dependency): an Express-only app type-checks with `skipLibCheck: false`. A `FastifyRequest`
+ * is one.
+ *
+ * @example
+ * const where = (request: FastifyRequestLike): string => `${request.method} ${request.url}`
+ */
+export interface FastifyRequestLike {
+  /** The HTTP method. */
+  readonly method: string
+  /** The path and query the client asked for. */
+  readonly url: string
+  /** The request headers (the guard reads `accept`). */
+  readonly headers: { readonly accept?: string | undefined }
+}
+
+/**
+ * The part of a Fastify reply the guard answers with. A `FastifyReply` is one.
+ *
+ * @example
+ * const refuse = (reply: FastifyReplyLike): unknown => reply.code(401).send({ code: 'UNAUTHENTICATED' })
+ */
+export interface FastifyReplyLike {
+  /** Sets the status code. */
+  code (statusCode: number): FastifyReplyLike
+  /** Sets a header. */
+  header (name: string, value: string): FastifyReplyLike
+  /** Redirects (302). */
+  redirect (url: string, code: number): FastifyReplyLike
+  /** Sends the body. */
+  send (payload: unknown): FastifyReplyLike
+}
+
+/**
+ * A Fastify preHandler hook: pass it as a route's `preHandler`.
+ *
+ * @example
+ * const guard: MfaPreHandler = requireMfaFastify({ redirectTo: '/mfa' })
+ */
+export type MfaPreHandler = (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<FastifyReplyLike | undefined>
 
 /** Where the Fastify guard leaves the verified state for the route handler. */
 export const MFA_REQUEST_PROPERTY = 'mfa'
@@ -21,7 +59,7 @@ export const MFA_REQUEST_PROPERTY = 'mfa'
 export function requireMfaFastify (options: RequireMfaOptions = {}): MfaPreHandler {
   const config = guardConfig(options)
   return async function requireMfaPreHandler (request, reply) {
-    const req = request as FastifyRequest & SessionRequest
+    const req = request as FastifyRequestLike & SessionRequest
     const verdict = await mfaVerdict(req, config)
     if (verdict.ok) {
       (request as unknown as Record<string, unknown>)[MFA_REQUEST_PROPERTY] = verdict.state

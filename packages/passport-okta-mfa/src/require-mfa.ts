@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { guardConfig, mfaVerdict, refusalBody, refusalStatus, returnToOf, wantsHtml, type GuardConfig, type RequireMfaOptions } from './guard.js'
 import { sessionSet } from '@okta-mfa/core'
-import { requireMfaFastify } from './require-mfa-fastify.js'
+import { requireMfaFastify, type FastifyReplyLike } from './require-mfa-fastify.js'
 
 /** The request shape the Express guard reads (express `Request` fits). */
 export interface ExpressLikeRequest extends IncomingMessage {
@@ -16,7 +16,7 @@ export interface ExpressLikeRequest extends IncomingMessage {
 export type ConnectMiddleware = (req: ExpressLikeRequest, res: ServerResponse, next: (err?: unknown) => void) => void
 
 /** A Fastify reply (the second argument when the middleware runs as a Fastify hook), told apart from a ServerResponse. */
-function isFastifyReply (res: unknown): res is Parameters<ReturnType<typeof requireMfaFastify>>[1] {
+function isFastifyReply (res: unknown): res is FastifyReplyLike & { readonly sent: boolean } {
   const r = res as { code?: unknown, send?: unknown, raw?: unknown }
   return typeof r.code === 'function' && typeof r.send === 'function' && typeof r.raw === 'object' && r.raw !== null
 }

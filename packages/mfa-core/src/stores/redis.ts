@@ -2,7 +2,7 @@
 // the attempt and revocation stores over it, a readiness probe and a close.
 import { createRequire } from 'node:module'
 import type { Redis, RedisOptions } from 'ioredis'
-import { checkStoreOptions, redisStoreConfig, run, watchCommands, type RedisStoreConfig } from './redis-common.js'
+import { checkStoreOptions, redisStoreConfig, run, watchCommands, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
 import { RedisAttemptStore } from './redis-attempts.js'
 import { RedisRevocationStore } from './redis-revocation.js'
 import { quietly } from '../quietly.js'
@@ -30,7 +30,36 @@ export interface CreateRedisStoresOptions {
    * More ioredis options (TLS, username, db, …). The fail-closed settings (`enableOfflineQueue: false`,
    * `commandTimeout`, `maxRetriesPerRequest: 0`, `autoResendUnfulfilledCommands: false`, `retryStrategy`) win.
    */
-  redisOptions?: RedisOptions | undefined
+  redisOptions?: RedisConnectionOptions | undefined
+}
+
+/**
+ * ioredis's connection options (its `RedisOptions`: `tls`, `username`, `password`, `db`, …). Typed as any object so
+ * that the declarations of @okta-mfa/core need no ioredis, an optional peer dependency: a TypeScript app without it
+ * still type-checks with `skipLibCheck: false`. ioredis checks them when it connects.
+ *
+ * @example
+ * const options: RedisConnectionOptions = { tls: { servername: 'redis.example.com' } }
+ */
+export type RedisConnectionOptions = object
+
+/**
+ * The ioredis client {@link createRedisStores} made, as far as these stores and a session store need it. It is an
+ * ioredis `Redis`; for the rest of its API, cast it: `stores.client as unknown as Redis` (with `import type { Redis }
+ * from 'ioredis'`). Typed structurally so that the declarations of @okta-mfa/core need no ioredis.
+ *
+ * @example
+ * new RedisStore({ client: stores.client }) // connect-redis, on the same connection
+ */
+export interface RedisStoresClient extends RedisClientLike {
+  /** Sends QUIT and closes the connection; `close()` of the stores does this. */
+  quit: () => Promise<unknown>
+  /** Closes the connection at once, without QUIT. */
+  disconnect: () => void
+  /** Listens to the client's events (`'ready'`, `'error'`, `'end'`, …). */
+  on: (event: string, listener: (...args: any[]) => void) => unknown
+  /** Listens to the next such event only. */
+  once: (event: string, listener: (...args: any[]) => void) => unknown
 }
 
 /** Every option of {@link createRedisStores}. */
@@ -45,7 +74,7 @@ export interface RedisStores {
   /** Session revocations shared by every instance. */
   revocations: RedisRevocationStore
   /** The ioredis client, owned by these stores: `close()` ends it. */
-  client: Redis
+  client: RedisStoresClient
   /** Resolves when Redis answers PING; rejects with StoreUnavailableError otherwise (for /readyz). */
   ping: () => Promise<void>
   /** Closes the client (QUIT when connected) and stops reconnecting. */
