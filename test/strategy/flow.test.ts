@@ -165,6 +165,17 @@ for (const start of STACKS) {
     t.equal((await second.fetch('/api/data')).json().code, 'UNAUTHENTICATED', 'and this one')
     t.equal((await other.fetch('/api/data')).status, 200, "another user's session is untouched")
     emu.clock.advance(1000)
+    // The revoked browser signs in again with the password, keeping the session's data (keepSessionInfo): it starts
+    // over, with a code, and is not refused for ever.
+    const stale = copyOf(first)
+    t.equal((await first.fetch('/login-keep', { form: { username: ada.username, password: ada.password } })).status, 302)
+    t.equal((await first.fetch('/api/data')).json().code, 'MFA_REQUIRED', 'the password alone does not bring back the revoked MFA step')
+    const code = await first.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, emu.clock.now()) } })
+    t.equal(code.status, 200, `the right code is taken after the new login (${code.text.slice(0, 80)})`)
+    t.equal((await first.fetch('/api/data')).status, 200, 'and the session is served')
+    t.equal((await stale.fetch('/api/data')).json().code, 'UNAUTHENTICATED', 'a copy of the revoked session\'s cookie stays refused')
+    t.equal((await second.fetch('/api/data')).json().code, 'UNAUTHENTICATED', 'and the other revoked session too')
+    emu.clock.advance(30_000)
     const again = await signedIn(ada, FACTORS.ada.secret)
     t.equal((await again.fetch('/api/data')).status, 200, 'a new login after it works')
 

@@ -2,8 +2,8 @@
 // MFA state. Logout revokes the id; "sign out of all sessions" revokes every session of the user issued before now.
 // The guards, the strategy and the gateway ask the RevocationStore on each request and treat a revoked session as
 // signed out, so a cookie copied before logout is useless afterwards (on every instance, with a shared store).
-import { randomBytes } from 'node:crypto'
-import { sessionGet, sessionSet, userKeyOf, type SessionRequest, type UserKeyFn } from './session-state.js'
+import { hash, randomBytes } from 'node:crypto'
+import { clearMfa, sessionGet, sessionSet, userKeyOf, type SessionRequest, type UserKeyFn } from './session-state.js'
 import { asStoreUnavailable, type RevocationStore } from './stores/types.js'
 
 /** The session key of the session's identity. */
@@ -59,8 +59,31 @@ export function startSession (req: SessionRequest, options: SessionIdentityOptio
     issuedAt: (options.clock ?? Date.now)(),
     userKey: userKeyOf(userOf(req, options), options.userKey),
   }
-  sessionSet(req, SESSION_IDENTITY_KEY, identity)
+  bind(req, identity)
   return identity
+}
+
+/**
+ * The session store's id of this session (express-session's `req.sessionID`), hashed: it changes when the session is
+ * regenerated, as a password login does. Undefined for a cookie session, which has none.
+ */
+function storeSessionOf (req: SessionRequest): string | undefined {
+  const sid = (req as { sessionID?: unknown }).sessionID
+  return typeof sid === 'string' && sid !== '' ? hash('sha256', sid, 'base64url').slice(0, 22) : undefined
+}
+
+/** Writes the identity into the session, with the store session it was given in (when there is one). */
+function bind (req: SessionRequest, identity: SessionIdentity): void {
+  const storeSession = storeSessionOf(req)
+  sessionSet(req, SESSION_IDENTITY_KEY, storeSession === undefined ? identity : { ...identity, storeSession })
+}
+
+/** Whether the identity was given in another store session than this one: the session was regenerated since. */
+function regenerated (req: SessionRequest): boolean {
+  const storeSession = storeSessionOf(req)
+  if (storeSession === undefined) return false
+  const bound = (sessionGet(req, SESSION_IDENTITY_KEY) as { storeSession?: unknown } | undefined)?.storeSession
+  return typeof bound === 'string' && bound !== storeSession
 }
 
 /** The session's identity for its user, given one now when it has none (or one of another user). */
@@ -77,6 +100,20 @@ export function ensureSession (req: SessionRequest, options: SessionIdentityOpti
  */
 export async function isSessionRevoked (req: SessionRequest, store: RevocationStore, options: SessionIdentityOptions = {}): Promise<boolean> {
   const identity = ensureSession(req, options)
+  const revoked = await askStore(store, identity)
+  if (!regenerated(req)) return revoked
+  if (!revoked) {
+    bind(req, identity) // a second login that kept a live session keeps its identity, now in this store session
+    return false
+  }
+  // A password login regenerated a revoked session and kept its data (passport's `keepSessionInfo`): the person signed
+  // in again, so the session starts over, with a new identity and without the MFA step the revoked one had passed.
+  // A copy of the revoked session's cookie still names the old store session, and stays refused.
+  clearMfa(req)
+  return await askStore(store, startSession(req, { ...options, user: userOf(req, options) }))
+}
+
+async function askStore (store: RevocationStore, identity: SessionIdentity): Promise<boolean> {
   try {
     return await store.isRevoked(identity.sessionId, identity.userKey, identity.issuedAt)
   } catch (err) {
