@@ -8,7 +8,7 @@ import {
   attemptKey, bindOktaUser, cacheFactors, cachedFactors, dropCachedFactors, endUserContext, getMfaState, getOktaUserBinding,
   isStoreUnavailableError, maskEmail, maskPhoneNumber, readAnswer, readPasscode, outcomeMessage, outcomeOfError, recordMfa, userKeyOf,
   DEFAULT_REVOCATION_TTL_MS, MemoryRevocationStore, SESSION_IDENTITY_KEY, getSessionIdentity, isSessionRevoked, revokeSession,
-  revokeUserSessions, settleRefusal, startSession, type MfaOutcomeCode,
+  revokeUserSessions, settleRefusal, startSession, MAX_TIMER_MS, MAX_WINDOW_MS, RequestDeadline, type MfaOutcomeCode,
 } from '@okta-mfa/core'
 import {
   ConnectionError, InvalidPasscodeError, NotFoundError, OktaApiError, RateLimitedError, TimeoutError, ValidationError, AbortedError,
@@ -196,6 +196,13 @@ await t.test('the limiter: decisions, hashed keys, default below the Okta lockou
   await t.rejects(failing.consume('k'), { code: 'STORE_UNAVAILABLE' }, 'any store failure is StoreUnavailableError: the caller refuses')
   t.throws(() => new AttemptLimiter({ maxAttempts: 0 }), { name: 'TypeError', message: /"maxAttempts"/ })
   t.throws(() => new AttemptLimiter({ windowMs: 1.5 }), { name: 'TypeError', message: /"windowMs"/ })
+  for (const windowMs of [MAX_WINDOW_MS + 1, 2 ** 63, 1e19, Number.MAX_SAFE_INTEGER]) {
+    t.throws(() => new AttemptLimiter({ windowMs }), { name: 'TypeError', message: /"windowMs" option must be a positive integer of at most 31622400000 \(366 days\)/ }, `windowMs ${windowMs}`)
+  }
+  t.equal(new AttemptLimiter({ windowMs: MAX_WINDOW_MS }).windowMs, MAX_WINDOW_MS, 'a year is fine')
+  for (const ms of [MAX_TIMER_MS + 1, 2 ** 40]) {
+    t.throws(() => new RequestDeadline(ms), { name: 'TypeError', message: /"requestTimeoutMs" option must be a positive integer of at most 2147483647/ }, `a deadline of ${ms} ms would fire after 1 ms`)
+  }
   t.throws(() => new AttemptLimiter({ store: {} as never }), { name: 'TypeError', message: /"store"/ })
   t.throws(() => new MemoryAttemptStore({ maxKeys: -1 }), { name: 'TypeError', message: /"maxKeys"/ })
 })

@@ -105,6 +105,8 @@ await t.test('plugin options are validated at registration', async (t) => {
   t.match(missing, { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"token" option is required/ })
   await t.rejects(register({ ...good, resolveUesr: () => null }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"resolveUesr" is not an option/ })
   await t.rejects(register({ ...good, maxAttempts: 0 }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"maxAttempts" option must be a positive integer/ })
+  await t.rejects(register({ ...good, attemptWindowMs: 1e19 }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"attemptWindowMs" option must be a positive integer of at most 31622400000/ })
+  await t.rejects(register({ ...good, requestTimeoutMs: 2 ** 31 }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"requestTimeoutMs" option must be a positive integer of at most 2147483647/ })
   await t.rejects(register({ ...good, attemptStore: {} }), { message: /"attemptStore" option must implement AttemptStore/ })
   await t.rejects(register({ ...good, resolveUser: 'request.user' }), { message: /"resolveUser" option must be a function/ })
   await t.rejects(register({ ...good, limits: { maxDepthh: 3 } }), { message: /"limits.maxDepthh" is not a known limit/ })

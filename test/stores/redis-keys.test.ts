@@ -112,6 +112,10 @@ await t.test('bad options and arguments are programmer mistakes: TypeError namin
   t.throws(() => createRedisStores(redis.url, { redisOptions: { db: 'abc' as unknown as number } }), { name: 'TypeError', message: /"redisOptions.db"/ })
   t.throws(() => createRedisStores(redis.url, { redisOptions: { db: 1.5 } }), { name: 'TypeError', message: /"redisOptions.db"/ })
   t.throws(() => createRedisStores(redis.url, { commandTimeoutMs: 0 }), { name: 'TypeError', message: /"commandTimeoutMs"/ })
+  // A timer over 2^31 - 1 ms fires after 1 ms: every command would have failed as timed out.
+  t.throws(() => createRedisStores(redis.url, { commandTimeoutMs: Number.MAX_SAFE_INTEGER }), { name: 'TypeError', message: /"commandTimeoutMs" option must be a positive integer of at most 2147483647/ })
+  t.throws(() => createRedisStores(redis.url, { connectTimeoutMs: 2 ** 31 }), { name: 'TypeError', message: /"connectTimeoutMs" option must be a positive integer of at most/ })
+  t.throws(() => new RedisAttemptStore(admin, { commandTimeoutMs: 2 ** 40 }), { name: 'TypeError', message: /"commandTimeoutMs" option must be a positive integer of at most/ })
   t.throws(() => createRedisStores(redis.url, { connectTimeoutMs: 1.5 }), { name: 'TypeError', message: /"connectTimeoutMs"/ })
   t.throws(() => createRedisStores(redis.url, { maxReconnectDelayMs: -1 }), { name: 'TypeError', message: /"maxReconnectDelayMs"/ })
   t.throws(() => createRedisStores(redis.url, { prefix: 42 as unknown as string }), { name: 'TypeError', message: /"prefix"/ })
@@ -127,4 +131,7 @@ await t.test('bad options and arguments are programmer mistakes: TypeError namin
   t.throws(() => new RedisRevocationStore(admin, { commandTimeoutMs: Number.NaN }), { name: 'TypeError', message: /"commandTimeoutMs"/ })
   const store = new RedisAttemptStore(admin)
   await t.rejects(store.increment('x', 0, Date.now()), { name: 'TypeError', message: /"windowMs"/ })
+  // Redis refuses the PEXPIRE of a window beyond 64 bits, after the INCR: refused before anything is sent.
+  await t.rejects(store.increment('x', 1e19, Date.now()), { name: 'TypeError', message: /"windowMs" must be a positive number of ms, at most/ })
+  t.equal(await admin.exists(store.keyOf('x')), 0, 'no key without a TTL was left')
 })

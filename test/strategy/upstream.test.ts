@@ -209,6 +209,9 @@ await t.test('bad options throw TypeError naming the option', async (t) => {
     t.throws(() => new OktaMfaStrategy({ ...noClient, client, ...extra }), { name: 'TypeError', message: new RegExp(`"${name}" option configures the client created from "orgUrl"`) }, `${name} with client`)
   }
   await client.close()
+  // Bounds: a timer over 2^31 - 1 ms fires after 1 ms; Redis refuses a window beyond 64 bits of ms.
+  t.throws(() => new OktaMfaStrategy({ ...base, requestTimeoutMs: 2 ** 31 }), { name: 'TypeError', message: /"requestTimeoutMs" option must be an integer of at most 2147483647/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, windowMs: 1e19 }), { name: 'TypeError', message: /"windowMs" option must be a positive integer of at most/ })
   t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: null as never }), { name: 'TypeError', message: /"clientOptions" option must be an object/ })
   t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: 'x' as never }), { name: 'TypeError', message: /"clientOptions" option must be an object/ })
   t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: { orgUrl: 'https://other.okta.com' } }), { name: 'TypeError', message: /"clientOptions\.orgUrl"/ })

@@ -3,7 +3,7 @@
 import createError, { type FastifyErrorConstructor } from '@fastify/error'
 import type { FastifyRequest } from 'fastify'
 import type { OktaClient, OktaClientOptions } from '@okta-mfa/client'
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_DEADLINE_MS, FACTOR_CACHE_TTL_MS, RememberedDevices, type AttemptStore, type ResolveOktaUser, type RevocationStore } from '@okta-mfa/core'
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_DEADLINE_MS, FACTOR_CACHE_TTL_MS, MAX_TIMER_MS, MAX_WINDOW_MS, RememberedDevices, type AttemptStore, type ResolveOktaUser, type RevocationStore } from '@okta-mfa/core'
 import { DEFAULT_LIMITS, type QueryLimits } from './limits.js'
 
 /**
@@ -169,9 +169,10 @@ function optionalBool (o: Record<string, unknown>, name: string, dflt: boolean):
   return (v as boolean | undefined) ?? dflt
 }
 
-function positiveInt (value: unknown, name: string, dflt: number): number {
+function positiveInt (value: unknown, name: string, dflt: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return dflt
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(`"${name}" option must be a positive integer`)
+  if (value > max) fail(`"${name}" option must be a positive integer of at most ${max}`)
   return value
 }
 
@@ -268,13 +269,13 @@ export function resolveGatewayConfig (options: OktaMfaGatewayOptions): GatewayCo
     development: optionalBool(o, 'development', false),
     attemptStore: store as AttemptStore | undefined,
     maxAttempts: positiveInt(o.maxAttempts, 'maxAttempts', GATEWAY_DEFAULTS.maxAttempts),
-    attemptWindowMs: positiveInt(o.attemptWindowMs, 'attemptWindowMs', GATEWAY_DEFAULTS.attemptWindowMs),
+    attemptWindowMs: positiveInt(o.attemptWindowMs, 'attemptWindowMs', GATEWAY_DEFAULTS.attemptWindowMs, MAX_WINDOW_MS),
     stepUpMaxAgeSeconds: positiveInt(o.stepUpMaxAgeSeconds, 'stepUpMaxAgeSeconds', GATEWAY_DEFAULTS.stepUpMaxAgeSeconds),
     bodyLimit: positiveInt(o.bodyLimit, 'bodyLimit', GATEWAY_DEFAULTS.bodyLimit),
     limits: Object.freeze(limitsOf(o.limits)),
     issuer: issuer as string | undefined,
     clock: optionalFn<() => number>(o, 'clock') ?? Date.now,
-    requestTimeoutMs: positiveInt(o.requestTimeoutMs, 'requestTimeoutMs', GATEWAY_DEFAULTS.requestTimeoutMs),
+    requestTimeoutMs: positiveInt(o.requestTimeoutMs, 'requestTimeoutMs', GATEWAY_DEFAULTS.requestTimeoutMs, MAX_TIMER_MS),
     factorCacheMs: o.factorCacheMs === 0 ? 0 : positiveInt(o.factorCacheMs, 'factorCacheMs', GATEWAY_DEFAULTS.factorCacheMs),
     revocations: revocations as RevocationStore | undefined,
     rememberedDevices: rememberedDevicesOf(o.rememberedDevices),

@@ -54,6 +54,12 @@ export const OKTA_LOCKOUT_THRESHOLD = 5
 export const DEFAULT_MAX_ATTEMPTS = OKTA_LOCKOUT_THRESHOLD - 1
 /** The default window: 15 minutes. */
 export const DEFAULT_WINDOW_MS = 15 * 60_000
+/**
+ * The longest attempt window: 366 days. Stores keep a counter for its window (Redis as a TTL, which refuses a value
+ * beyond 64 bits), and no lockout should outlast a year.
+ * @example new AttemptLimiter({ windowMs: MAX_WINDOW_MS })
+ */
+export const MAX_WINDOW_MS = 366 * 24 * 60 * 60_000
 
 /** How many user-key hashes an {@link AttemptLimiter} keeps (user keys are at most 512 characters). */
 const HASHED_KEYS_KEPT = 256
@@ -93,7 +99,7 @@ export class AttemptLimiter {
     refuseUnknownOptions(options, LIMITER_OPTIONS, 'AttemptLimiter')
     const { maxAttempts = DEFAULT_MAX_ATTEMPTS, windowMs = DEFAULT_WINDOW_MS, namespace = 'mfa' } = options
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError('"maxAttempts" option must be a positive integer')
-    if (!Number.isInteger(windowMs) || windowMs < 1) throw new TypeError('"windowMs" option must be a positive integer')
+    if (!Number.isInteger(windowMs) || windowMs < 1 || windowMs > MAX_WINDOW_MS) throw new TypeError(`"windowMs" option must be a positive integer of at most ${MAX_WINDOW_MS} (366 days)`)
     if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
     if (typeof namespace !== 'string' || !/^[A-Za-z0-9_.-]{1,32}$/.test(namespace)) throw new TypeError('"namespace" option must be 1 to 32 letters, digits, _ . or -')
     const store = options.store as Partial<AttemptStore> | undefined

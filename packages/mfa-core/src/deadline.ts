@@ -7,6 +7,13 @@ import type { RequestOptions } from '@okta-mfa/client'
 export const DEFAULT_REQUEST_DEADLINE_MS = 5000
 
 /**
+ * The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days): a longer one fires after 1 ms, with a
+ * TimeoutOverflowWarning. Every option that becomes a timer is checked against it.
+ * @example if (ms > MAX_TIMER_MS) throw new TypeError('too long')
+ */
+export const MAX_TIMER_MS = 2_147_483_647
+
+/**
  * A deadline that starts when it is created. `options` gives the request options of each Okta call: the same
  * deadline (the client times each call to what is left) and the request id. A call cut by it fails with `OKTA_ABORTED`, which the
  * outcome mapping reads as UPSTREAM_TIMEOUT.
@@ -22,7 +29,7 @@ export class RequestDeadline {
   #signal: AbortSignal | undefined
 
   constructor (ms: number = DEFAULT_REQUEST_DEADLINE_MS, requestId?: string) {
-    if (!Number.isInteger(ms) || ms < 1) throw new TypeError('"requestTimeoutMs" option must be a positive integer')
+    if (!Number.isInteger(ms) || ms < 1 || ms > MAX_TIMER_MS) throw new TypeError(`"requestTimeoutMs" option must be a positive integer of at most ${MAX_TIMER_MS}`)
     this.#ms = ms
     this.#requestId = requestId
   }

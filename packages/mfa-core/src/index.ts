@@ -5,7 +5,7 @@ export {
 } from './stores/types.js'
 export { MemoryAttemptStore, DEFAULT_MAX_ATTEMPT_KEYS, type MemoryAttemptStoreOptions } from './stores/memory-attempts.js'
 export {
-  AttemptLimiter, attemptKey, DEFAULT_MAX_ATTEMPTS, DEFAULT_WINDOW_MS, OKTA_LOCKOUT_THRESHOLD,
+  AttemptLimiter, attemptKey, DEFAULT_MAX_ATTEMPTS, DEFAULT_WINDOW_MS, MAX_WINDOW_MS, OKTA_LOCKOUT_THRESHOLD,
   type AttemptLimiterOptions, type AttemptDecision,
 } from './attempts.js'
 export {
@@ -30,7 +30,7 @@ export {
   resolveOktaUserId, InvalidOktaUserRefError,
   type ResolveOktaUser, type OktaUserRef, type ProvisionProfile, type ResolveOptions,
 } from './resolve-user.js'
-export { RequestDeadline, DEFAULT_REQUEST_DEADLINE_MS } from './deadline.js'
+export { RequestDeadline, DEFAULT_REQUEST_DEADLINE_MS, MAX_TIMER_MS } from './deadline.js'
 export { MfaSubject, type MfaSubjectInit } from './subject.js'
 export {
   selectFactor, requireFactor, maskPhoneNumber, maskEmail, TOTP_FACTOR_TYPE, PASSCODE_FACTOR_TYPES, ANSWER_FACTOR_TYPES,

@@ -2,7 +2,7 @@
 // throws a TypeError naming it at construction; nothing is repaired silently.
 import { createOktaClient, type OktaClientOptions } from '@okta-mfa/client'
 import {
-  AttemptLimiter, DEFAULT_REQUEST_DEADLINE_MS, FACTOR_CACHE_TTL_MS,
+  AttemptLimiter, DEFAULT_REQUEST_DEADLINE_MS, FACTOR_CACHE_TTL_MS, MAX_TIMER_MS,
   type AttemptStore, type MfaOktaClient, type ResolveOktaUser, type RevocationStore, type UserKeyFn,
 } from '@okta-mfa/core'
 
@@ -93,9 +93,10 @@ const OPTIONS: Record<keyof OktaMfaStrategyBaseOptions | 'passReqToCallback', tr
 }
 const OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(OPTIONS))
 
-function nonNegativeInt (value: unknown, option: string, fallback: number, min: number): number {
+function nonNegativeInt (value: unknown, option: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new TypeError(`"${option}" option must be an integer of at least ${min}`)
+  if (value > max) throw new TypeError(`"${option}" option must be an integer of at most ${max}`)
   return value
 }
 
@@ -203,7 +204,7 @@ export function strategyConfig<User, Req> (options: OktaMfaStrategyBaseOptions<U
     clock,
     userKey: options.userKey,
     passReqToCallback: options.passReqToCallback === true,
-    requestTimeoutMs: nonNegativeInt(options.requestTimeoutMs, 'requestTimeoutMs', DEFAULT_REQUEST_DEADLINE_MS, 1),
+    requestTimeoutMs: nonNegativeInt(options.requestTimeoutMs, 'requestTimeoutMs', DEFAULT_REQUEST_DEADLINE_MS, 1, MAX_TIMER_MS),
     factorCacheMs: nonNegativeInt(options.factorCacheMs, 'factorCacheMs', FACTOR_CACHE_TTL_MS, 0),
     revocations: options.revocations,
   })

@@ -3,6 +3,7 @@
 // StoreUnavailableError (fail closed) without ever hanging or putting a key or value in the message.
 import { hash } from 'node:crypto'
 import { StoreUnavailableError } from './types.js'
+import { MAX_TIMER_MS } from '../deadline.js'
 import { refuseUnknownOptions } from '../known-options.js'
 
 /**
@@ -64,7 +65,9 @@ export function checkStoreOptions (options: RedisStoreOptions | undefined): Requ
   const prefix = o.prefix ?? DEFAULT_REDIS_PREFIX
   if (typeof prefix !== 'string' || prefix.length > 200) throw new TypeError('"prefix" option must be a string of at most 200 characters')
   const commandTimeoutMs = o.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS
-  if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1) throw new TypeError('"commandTimeoutMs" option must be a positive integer')
+  if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1 || commandTimeoutMs > MAX_TIMER_MS) {
+    throw new TypeError(`"commandTimeoutMs" option must be a positive integer of at most ${MAX_TIMER_MS}`)
+  }
   return { prefix, commandTimeoutMs }
 }
 
@@ -130,7 +133,11 @@ export async function run<T> (config: RedisStoreConfig, command: () => Promise<T
 }
 
 /** A positive TTL in whole ms for PX / PEXPIRE; anything else is a programmer mistake. */
+/** The longest TTL a store key takes: 100 years. */
+const MAX_TTL_MS = 100 * 366 * 24 * 60 * 60_000
+
 export function ttlArg (ttlMs: number, name = 'ttlMs'): number {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new TypeError(`"${name}" must be a positive number of ms`)
+  // Redis refuses an expiry beyond 64 bits of ms from now, and would then have run INCR without its PEXPIRE.
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0 || ttlMs > MAX_TTL_MS) throw new TypeError(`"${name}" must be a positive number of ms, at most ${MAX_TTL_MS} (100 years)`)
   return Math.ceil(ttlMs)
 }

@@ -6,6 +6,7 @@ import { checkStoreOptions, redisStoreConfig, run, watchCommands, type RedisClie
 import { RedisAttemptStore } from './redis-attempts.js'
 import { RedisRevocationStore } from './redis-revocation.js'
 import { quietly } from '../quietly.js'
+import { MAX_TIMER_MS } from '../deadline.js'
 import { StoreUnavailableError } from './types.js'
 import { refuseUnknownOptions } from '../known-options.js'
 
@@ -233,6 +234,6 @@ export function redisUrlProblem (value: unknown, name = 'REDIS_URL'): string | u
 }
 
 function positiveInt (value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`"${name}" option must be a positive integer`)
+  if (!Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) throw new TypeError(`"${name}" option must be a positive integer of at most ${MAX_TIMER_MS}`)
   return value
 }
