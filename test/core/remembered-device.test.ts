@@ -59,6 +59,17 @@ await t.test('a device cookie is signed, bound to the user and to their factors,
   clock.now += 30 * 86_400_000
   t.equal(await devices.check(value, ada), undefined, 'expired after its lifetime')
   t.equal(factorFingerprint(['a', 'b']), factorFingerprint(['b', 'a', 'a']))
+
+  // Another instance (or a restart) with a shorter lifetime honours a cookie issued for 30 days only that long.
+  const long = setup()
+  const issued = await long.devices.issue(ada, 'ost1')
+  const short = setup({ maxAgeDays: 1, clock: () => long.clock.now })
+  t.equal((await short.devices.check(issued, ada))?.expiresAt, long.clock.now + 86_400_000, 'the shorter lifetime bounds its expiry')
+  long.clock.now += 86_400_000 - 1
+  t.ok(await short.devices.check(issued, ada), 'honoured within the shorter lifetime')
+  long.clock.now += 1
+  t.equal(await short.devices.check(issued, ada), undefined, 'not after it, though the cookie says 30 days')
+  t.ok(await long.devices.check(issued, ada), 'the 30-day instance still honours it')
 })
 
 await t.test('the Set-Cookie header: httpOnly, SameSite=Lax, Secure on https, the configured lifetime', async (t) => {

@@ -188,7 +188,10 @@ export class RememberedDevices {
       return undefined
     }
     if (p.v !== 1 || typeof p.id !== 'string' || typeof p.u !== 'string' || typeof p.f !== 'string' || typeof p.fid !== 'string') return undefined
-    if (typeof p.iat !== 'number' || typeof p.exp !== 'number' || p.exp <= this.#clock()) return undefined
+    // Honoured until the cookie's own expiry, and never longer than this instance's lifetime from when it was issued:
+    // lowering `days` shortens the cookies already out too.
+    const now = this.#clock()
+    if (typeof p.iat !== 'number' || typeof p.exp !== 'number' || p.exp <= now || p.iat + this.maxAgeMs <= now) return undefined
     const userKey = this.#userKey(user)
     if (p.u !== hash(userKey)) return undefined
     let factorIds: readonly string[]
@@ -208,7 +211,7 @@ export class RememberedDevices {
     let forgotten: boolean
     try { forgotten = await this.#store.isRevoked(p.id, this.#mark(userKey), p.iat) } catch (err) { throw asStoreUnavailable(err) }
     if (forgotten) return undefined
-    return { id: p.id, issuedAt: p.iat, expiresAt: p.exp, factorId: p.fid }
+    return { id: p.id, issuedAt: p.iat, expiresAt: Math.min(p.exp, p.iat + this.maxAgeMs), factorId: p.fid }
   }
 
   /**
