@@ -494,4 +494,8 @@ await t.test('the installed okta-mfa-gateway bin starts as its README shows it a
   const shown = /^# (\{"data":(\w+),"errors":\[\{"message":)/m.exec(block)
   t.ok(shown, 'the README shows the answer')
   t.equal(JSON.stringify(body.data ?? null), shown?.[2], "the README's data field")
+  // Started by another path than its own (no ".js", a wrapper): it still runs, and says what is missing.
+  const bare = await run(process.execPath, [join(app, 'node_modules/@okta-mfa/gateway/dist/bin')], app, outsideEnv({})).then(() => undefined, (e: unknown) => e as { code?: number, stderr?: string })
+  t.equal(bare?.code, 1, 'the bin run by a path without .js exits 1 on an empty environment (it used to exit 0 without a word)')
+  t.match(bare?.stderr, /OKTA_ORG_URL is missing/)
 })
