@@ -8,7 +8,7 @@ import {
   attemptKey, bindOktaUser, cacheFactors, cachedFactors, dropCachedFactors, endUserContext, getMfaState, getOktaUserBinding,
   isStoreUnavailableError, maskEmail, maskPhoneNumber, readAnswer, readPasscode, outcomeMessage, outcomeOfError, recordMfa, userKeyOf,
   DEFAULT_REVOCATION_TTL_MS, MemoryRevocationStore, SESSION_IDENTITY_KEY, getSessionIdentity, isSessionRevoked, revokeSession,
-  revokeUserSessions, settleRefusal, startSession, MAX_TIMER_MS, MAX_WINDOW_MS, RequestDeadline, type MfaOutcomeCode,
+  revokeUserSessions, settleRefusal, startSession, MAX_TIMER_MS, MAX_WINDOW_MS, RequestDeadline, type MfaOutcomeCode, type RevocationStore,
 } from '@okta-mfa/core'
 import {
   ConnectionError, InvalidPasscodeError, NotFoundError, OktaApiError, RateLimitedError, TimeoutError, ValidationError, AbortedError,
@@ -34,6 +34,9 @@ await t.test('one outcome table: the codes the front doors used to disagree on',
   t.equal(outcomeMessage('INVALID_PASSCODE', 900), "That code didn't match. Too many attempts: try again in 15 minutes.")
   t.equal(outcomeMessage('PASSCODE_REPLAYED', 900), 'That code was already used. Too many attempts: try again in 15 minutes.')
   t.equal(outcomeMessage('INVALID_PASSCODE', 60), "That code didn't match. Too many attempts: try again in 60 seconds.")
+  t.equal(outcomeMessage('LOCKED_OUT', 1), 'Too many attempts. Try again in 1 second.', 'one second, not "1 seconds"')
+  t.equal(outcomeMessage('RATE_LIMITED', 0.2), 'Too many requests. Try again in 1 second.')
+  t.equal(outcomeMessage('RATE_LIMITED', 1.2), 'Too many requests. Try again in 2 seconds.')
   t.equal(outcomeMessage('PASSCODE_REPLAYED'), 'That code was already used. Wait for the next one.', 'without a wait: the table\'s text')
 })
 
@@ -63,6 +66,13 @@ await t.test('client and store errors map to the table; Okta texts stay out of m
   }
   const limited = new RateLimitedError({ ...details(429, 'E0000047', 'rate limit'), resetAt: undefined, retryAfterSeconds: 41.2 } as ConstructorParameters<typeof RateLimitedError>[0])
   t.match(outcomeOfError(limited), { code: 'RATE_LIMITED', details: { retryAfterSeconds: 42 } })
+  // An MfaError of another installed copy of @okta-mfa/core (an app's own, beside the strategy's): the same refusal.
+  class MfaError2 extends Error { override name = 'MfaError'; code = 'LOCKED_OUT'; details = { retryAfterSeconds: 60 } }
+  const foreign = new MfaError2('Too many attempts. Try again in 60 seconds.')
+  const adopted = outcomeOfError(foreign)
+  t.ok(adopted instanceof MfaError, "another copy's MfaError is this copy's outcome")
+  t.match(adopted, { code: 'LOCKED_OUT', status: 403, details: { retryAfterSeconds: 60 }, message: 'Too many attempts. Try again in 60 seconds.', cause: foreign })
+  t.equal(outcomeOfError(Object.assign(new Error('x'), { name: 'MfaError', code: 'NOT_A_CODE' })), undefined, 'not with a code of no outcome')
   // A reset hours ahead (a skewed clock, a proxy) is not believed: the default wait, not "try again in 3 years".
   const farOff = (retryAfterSeconds: number): unknown => outcomeOfError(new RateLimitedError({ ...details(429, 'E0000047', 'rate limit'), resetAt: undefined, retryAfterSeconds } as ConstructorParameters<typeof RateLimitedError>[0]))
   t.match(farOff(3600), { details: { retryAfterSeconds: 3600 } }, 'an hour is believed')
@@ -205,6 +215,7 @@ await t.test('the limiter: decisions, hashed keys, default below the Okta lockou
   }
   t.throws(() => new AttemptLimiter({ store: {} as never }), { name: 'TypeError', message: /"store"/ })
   t.throws(() => new MemoryAttemptStore({ maxKeys: -1 }), { name: 'TypeError', message: /"maxKeys"/ })
+  t.throws(() => new MemoryAttemptStore({ sweepAbove: 0 }), { name: 'TypeError', message: /"sweepAbove" option/ }, 'the old name is named')
 })
 
 await t.test('the memory store is capped, and a flood of fresh keys cannot reset a counter that is counting', async (t) => {
@@ -316,6 +327,19 @@ await t.test('revocation: session ids at login, logout revokes one, sign-out-eve
   t.ok(store.size <= 50, 'capped')
   t.equal(await store.isRevoked('s499', undefined, 0), true, 'the newest revocations are kept')
   t.throws(() => new MemoryRevocationStore({ maxEntries: 0 }), { name: 'TypeError', message: /"maxEntries"/ })
+
+  // A store of your own failing at logout: STORE_UNAVAILABLE (a 503 through the app's error handler), not its own error.
+  const failing: RevocationStore = {
+    revokeSession: async () => { throw new Error('connect ECONNREFUSED redis://:hunter2@10.0.0.5') },
+    revokeUser: async () => { throw new Error('connect ECONNREFUSED redis://:hunter2@10.0.0.5') },
+    isRevoked: async () => false,
+  }
+  const d = { session: {}, user: { id: 'dee' } }
+  startSession(d, { clock })
+  await t.rejects(revokeSession(d, failing), { code: 'STORE_UNAVAILABLE', status: 503, retryable: true }, 'logout')
+  await t.rejects(revokeUserSessions(failing, 'dee'), { code: 'STORE_UNAVAILABLE', status: 503 }, 'sign out of all sessions')
+  const refused = await revokeUserSessions(failing, 'dee').catch((e: unknown) => e)
+  t.notMatch((refused as Error).message, /hunter2|ECONNREFUSED/, "the store's message is not repeated")
 })
 
 await t.test('the classes an app configures refuse an option that is not one, naming it', async (t) => {

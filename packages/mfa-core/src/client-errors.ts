@@ -1,7 +1,7 @@
 // The one mapping from what @okta-mfa/client and the stores throw to the outcome table. Okta's texts never reach
 // the public message; the original error is kept as the `cause` for logs.
 import { isStoreUnavailableError } from './stores/types.js'
-import { MfaError, type MfaOutcomeCode, type MfaOutcomeDetails } from './outcomes.js'
+import { MfaError, isMfaError, type MfaOutcomeCode, type MfaOutcomeDetails } from './outcomes.js'
 
 /** Client error code → outcome code, for the codes that need nothing else of the error. */
 export const CLIENT_ERROR_OUTCOMES = {
@@ -54,6 +54,13 @@ function positiveSeconds (value: unknown): number | undefined {
 export function outcomeOfError (err: unknown): MfaError | undefined {
   if (typeof err !== 'object' || err === null) return undefined
   if (err instanceof MfaError) return err
+  if (isMfaError(err)) {
+    // From another installed copy of this package (an app's own @okta-mfa/core beside the strategy's): the same
+    // outcome, as this copy's class, so that callers checking `instanceof` treat it as a refusal, not a bug.
+    const other = err as { details?: unknown, message?: unknown }
+    const details = typeof other.details === 'object' && other.details !== null ? { ...(other.details as MfaOutcomeDetails) } : {}
+    return new MfaError(err.code, details, typeof other.message === 'string' ? other.message : undefined, { cause: err })
+  }
   if (isStoreUnavailableError(err)) return new MfaError('STORE_UNAVAILABLE', {}, undefined, { cause: err })
   const e = err as ClientErrorShape
   if (typeof e.code !== 'string' || !e.code.startsWith('OKTA_')) return undefined

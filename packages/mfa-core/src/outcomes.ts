@@ -64,7 +64,9 @@ export function isMfaOutcomeCode (value: unknown): value is MfaOutcomeCode {
 export function outcomeMessage (code: MfaOutcomeCode, retryAfterSeconds?: number): string {
   const base: string = MFA_OUTCOMES[code].message
   if (retryAfterSeconds === undefined || !Number.isFinite(retryAfterSeconds) || retryAfterSeconds <= 0) return base
-  const wait = retryAfterSeconds < 90 ? `${Math.ceil(retryAfterSeconds)} seconds` : `${Math.ceil(retryAfterSeconds / 60)} minutes`
+  const seconds = Math.ceil(retryAfterSeconds)
+  const minutes = Math.ceil(retryAfterSeconds / 60)
+  const wait = retryAfterSeconds < 90 ? `${seconds} ${seconds === 1 ? 'second' : 'seconds'}` : `${minutes} minutes`
   // The last attempt of a window: what was wrong, then that no code is taken until the wait is over (not "wait for
   // the next one in 15 minutes", which reads as the next code's arrival).
   if (code === 'INVALID_PASSCODE' || code === 'PASSCODE_REPLAYED') return `${base.split('. ')[0]!}. Too many attempts: try again in ${wait}.`

@@ -129,7 +129,13 @@ async function askStore (store: RevocationStore, identity: SessionIdentity): Pro
  */
 export async function revokeSession (req: SessionRequest, store: RevocationStore, options: SessionIdentityOptions & { ttlMs?: number | undefined } = {}): Promise<void> {
   const raw = sessionGet(req, SESSION_IDENTITY_KEY) as { sessionId?: unknown } | undefined
-  if (typeof raw?.sessionId === 'string') await store.revokeSession(raw.sessionId, options.ttlMs ?? DEFAULT_REVOCATION_TTL_MS)
+  if (typeof raw?.sessionId === 'string') {
+    try {
+      await store.revokeSession(raw.sessionId, options.ttlMs ?? DEFAULT_REVOCATION_TTL_MS)
+    } catch (err) {
+      throw asStoreUnavailable(err) // a store of your own failing with its own error: 503 STORE_UNAVAILABLE, not a 500
+    }
+  }
   sessionSet(req, SESSION_IDENTITY_KEY, undefined)
 }
 
@@ -140,5 +146,9 @@ export async function revokeSession (req: SessionRequest, store: RevocationStore
  * await revokeUserSessions(revocations, userKeyOf(request.user))
  */
 export async function revokeUserSessions (store: RevocationStore, userKey: string, options: { clock?: (() => number) | undefined, ttlMs?: number | undefined } = {}): Promise<void> {
-  await store.revokeUser(userKey, (options.clock ?? Date.now)(), options.ttlMs ?? DEFAULT_REVOCATION_TTL_MS)
+  try {
+    await store.revokeUser(userKey, (options.clock ?? Date.now)(), options.ttlMs ?? DEFAULT_REVOCATION_TTL_MS)
+  } catch (err) {
+    throw asStoreUnavailable(err)
+  }
 }
