@@ -3,11 +3,12 @@
 // a 200 loses nothing, and --seed preloads users once.
 import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { emuFetch } from '../helpers/emulator.js'
+import { startEmulator } from '@okta-mfa/emulator'
+import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
 
 const CLI = fileURLToPath(new URL('../../packages/okta-emulator/dist/cli.js', import.meta.url))
@@ -41,12 +42,15 @@ async function run (t: Test, args: string[], env: Record<string, string> = {}): 
   })
 }
 
-/** Runs the CLI to completion. */
-async function runToEnd (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** Runs the CLI to completion; one that starts listening instead of exiting is killed (code null). */
+async function runToEnd (args: string[], env: Record<string, string> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, OKTA_EMULATOR_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString()
+    if (LINE.test(stdout)) child.kill('SIGKILL')
+  })
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
   const { code } = await exited(child)
   return { code, stdout, stderr }
@@ -156,4 +160,46 @@ await t.test('--seed preloads users once', async (t) => {
   const bad = await runToEnd(['--port', '0', '--seed', badSeed])
   t.equal(bad.code, 1)
   t.match(bad.stderr, '"seed" option must be an array')
+})
+
+await t.test('--data: a directory that cannot hold the file stops the start; a write that cannot be made durable is undone', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'okta-emu-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const missing = join(dir, 'missing', 'state.json')
+  const cli = await runToEnd(['--port', '0', '--data', missing])
+  t.equal(cli.code, 1, 'the CLI could not start')
+  t.match(cli.stderr, `emulator data file ${missing}: the directory ${join(dir, 'missing')} does not exist`)
+  await writeFile(join(dir, 'plain'), 'x')
+  const underFile = await runToEnd(['--port', '0', '--data', join(dir, 'plain', 'state.json')])
+  t.equal(underFile.code, 1)
+  t.match(underFile.stderr, 'is not a directory')
+  await t.rejects(startEmulator({ port: 0, dataFile: missing }), { message: /the directory .* does not exist/ }, 'startEmulator rejects')
+
+  const sub = join(dir, 'state')
+  await mkdir(sub)
+  const dataFile = join(sub, 'state.json')
+  const emu = await withEmulator(t, { dataFile })
+  const ann = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'ann@example.com', email: 'ann@example.com', firstName: 'Ann' } })
+  t.equal(ann.status, 200)
+  const U = `/api/v1/users/${ann.body.id as string}`
+  await rm(sub, { recursive: true }) // every write fails from here on
+  const bob = { profile: { login: 'bob@example.com', email: 'bob@example.com' } }
+  const failed = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', bob)
+  t.same([failed.status, failed.body.errorCode, failed.body.errorSummary], [500, 'E0000009', 'Internal Server Error'], 'a write that is not durable is not acknowledged')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/bob@example.com')).status, 404, '...and did not happen')
+  t.equal((await emuFetch(emu, 'POST', U, { profile: { firstName: 'Anne' } })).status, 500)
+  t.equal((await emuFetch(emu, 'DELETE', U)).status, 500)
+  t.equal((await emuFetch(emu, 'POST', `${U}/lifecycle/activate`)).status, 500)
+  const still = await emuFetch(emu, 'GET', U)
+  t.same([still.body.status, still.body.profile.firstName], ['STAGED', 'Ann'], 'an update, a deactivation and an activation were undone too')
+  t.same((await emuFetch(emu, 'GET', '/api/v1/users')).body.map((u: { id: string }) => u.id), [ann.body.id], 'the list is as it was')
+
+  await mkdir(sub)
+  const retry = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', bob)
+  t.equal(retry.status, 200, 'the retry is a fresh create, not "login already exists"')
+  t.equal((await emuFetch(emu, 'POST', U, { profile: { firstName: 'Anne' } })).status, 200)
+  await emu.close()
+  const back = await withEmulator(t, { dataFile })
+  t.same((await emuFetch(back, 'GET', '/api/v1/users')).body.map((u: { profile: { login: string, firstName: string } }) => [u.profile.login, u.profile.firstName]),
+    [['ann@example.com', 'Anne'], ['bob@example.com', null]], 'what was acknowledged is in the file')
 })
