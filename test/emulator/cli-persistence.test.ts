@@ -91,6 +91,26 @@ await t.test('bad arguments and --help', async (t) => {
   const bad = await runToEnd(['--port', 'abc'])
   t.equal(bad.code, 2)
   t.match(bad.stderr, '--port must be a non-negative integer')
+  // Out of range is a bad argument too (exit 2, not 1), named by the argument parser; a token is never echoed.
+  const outOfRange: Array<[string[], string]> = [
+    [['--port', '70000'], '--port must be between 0 and 65535'],
+    [['--totp-window', '11'], '--totp-window must be between 0 and 10'],
+    [['--max-users', '0'], '--max-users must be between 1 and'],
+    [['--max-messages', '0'], '--max-messages must be between 1 and'],
+    [['--lockout-threshold', '99999999999999999999'], '--lockout-threshold must be between 0 and'],
+    [['--host', ''], '--host must not be empty'],
+    [['--data', ''], '--data must not be empty'],
+    [['--seed', ''], '--seed must not be empty'],
+    [['--token', 'se cret'], '--token must be non-empty and contain no whitespace'],
+  ]
+  for (const [args, message] of outOfRange) {
+    const r = await runToEnd(args)
+    t.same([r.code, r.stderr.split('\n')[0]?.startsWith(`okta-emulator: ${message}`)], [2, true], `${args.join(' ')}: ${r.stderr.split('\n')[0] ?? ''}`)
+  }
+  const envToken = await runToEnd(['--port', '0'], { OKTA_EMULATOR_TOKEN: 'se cret' })
+  t.equal(envToken.code, 2)
+  t.match(envToken.stderr, 'OKTA_EMULATOR_TOKEN must contain no whitespace')
+  t.notMatch(envToken.stderr + (await runToEnd(['--token', 'se cret'])).stderr, 'se cret', 'the token is not echoed')
   const unknown = await runToEnd(['--frobnicate'])
   t.equal(unknown.code, 2)
   t.match(unknown.stderr, 'Usage: okta-emulator')
