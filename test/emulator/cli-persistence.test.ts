@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startEmulator } from '@okta-mfa/emulator'
+import { buildEmulator, startEmulator, type SeedUser } from '@okta-mfa/emulator'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
 
@@ -180,6 +180,40 @@ await t.test('--seed preloads users once', async (t) => {
   const bad = await runToEnd(['--port', '0', '--seed', badSeed])
   t.equal(bad.code, 1)
   t.match(bad.stderr, '"seed" option must be an array')
+
+  // A seed may not hold what the API would refuse: each is named by its entry and field, secrets left out.
+  const a = 'a@example.com'
+  const refused: Array<[string, unknown[], string]> = [
+    ['a login that is not an email address', [{ login: 'notanemail' }], 'user 0 ("notanemail"): login: Username must be in the form of an email address'],
+    ['a status Okta does not have', [{ login: a, status: 'active' }], 'user 0 ("a@example.com"): status must be one of STAGED, PROVISIONED, ACTIVE, got "active"'],
+    ['another', [{ login: a, status: 'WEIRD' }], 'status must be one of'],
+    ['one user id twice', [{ id: '00uAAAAAAAAAAAAAAAAA', login: a }, { id: '00uAAAAAAAAAAAAAAAAA', login: 'b@example.com' }], 'user 1 ("b@example.com"): id 00uAAAAAAAAAAAAAAAAA is also the id of user 0'],
+    ['one login twice', [{ login: a }, { login: 'A@EXAMPLE.com' }], 'user 1 ("A@EXAMPLE.com"): login is also the login of user 0'],
+    ['one factor id on two users', [{ login: a, factors: [{ id: 'ostSeeded00000000001', factorType: 'token:software:totp' }] }, { login: 'b@example.com', factors: [{ id: 'ostSeeded00000000001', factorType: 'token:software:totp' }] }], 'user 1 ("b@example.com"): factors[0].id ostSeeded00000000001 is also the id of user 0\'s factors[0]'],
+    ['two sms factors on one user', [{ login: a, factors: [{ factorType: 'sms', phoneNumber: '+15550001111' }, { factorType: 'sms', phoneNumber: '+15550001112' }] }], 'factors[1] is a second sms (OKTA) factor'],
+    ['a call factor without a number', [{ login: a, factors: [{ factorType: 'call' }] }], 'factors[0].phoneNumber is required for a call factor'],
+    ['a number that is none', [{ login: a, factors: [{ factorType: 'sms', phoneNumber: 'call me' }] }], 'factors[0].phoneNumber "call me" is not a phone number'],
+    ['an answer under 4 characters', [{ login: a, factors: [{ factorType: 'question', question: 'disliked_food', answer: 'zq' }] }], 'factors[0].answer must be at least 4 characters long'],
+    ['an unknown question', [{ login: a, factors: [{ factorType: 'question', question: 'pet', answer: 'zqzqzq' }] }], 'factors[0].question must be one of Okta\'s security questions'],
+    ['an unknown factor type', [{ login: a, factors: [{ factorType: 'fax' }] }], 'factors[0].factorType must be one of token:software:totp, sms, call, email, question, push, got "fax"'],
+    ['a secret that is not base32', [{ login: a, factors: [{ factorType: 'token:software:totp', sharedSecret: 'zq!zq' }] }], 'factors[0].sharedSecret must be a non-empty base32 string'],
+    ['an email factor for another address', [{ login: a, factors: [{ factorType: 'email', email: 'zq@example.net' }] }], 'factors[0].email must be the user\'s own email'],
+  ]
+  for (const [what, seed, message] of refused) {
+    let thrown: unknown
+    try { buildEmulator({ seed: seed as SeedUser[] }) } catch (err) { thrown = err }
+    const text = (thrown as Error | undefined)?.message ?? 'accepted'
+    t.ok(thrown instanceof TypeError && text.startsWith('"seed" option: ') && text.includes(message), `${what}: ${text}`)
+    t.notMatch(text, /zq/, `${what}: no answer or secret quoted`)
+  }
+  const seedFile = join(dir, 'fax.json')
+  await writeFile(seedFile, JSON.stringify(refused.at(-3)![1]))
+  const fax = await runToEnd(['--port', '0', '--seed', seedFile])
+  t.equal(fax.code, 1, 'the CLI could not start')
+  t.match(fax.stderr, `"seed" option (${seedFile}): user 0 ("a@example.com"): factors[0].factorType must be one of`)
+  // Nor an id the data file already holds for another login.
+  t.throws(() => buildEmulator({ dataFile: data, seed: [{ id: alice, login: 'eve@example.com' }] }), { name: 'TypeError', message: `"seed" option: user 0 ("eve@example.com"): id ${alice} is the id of another user the emulator holds` })
+  t.throws(() => buildEmulator({ dataFile: data, seed: [{ login: 'eve@example.com', factors: [{ id: 'ostSeededAliceTotp01', factorType: 'token:software:totp' }] }] }), { name: 'TypeError', message: /factors\[0\]\.id ostSeededAliceTotp01 is the id of a factor the emulator holds/ })
 })
 
 await t.test('--data: a directory that cannot hold the file stops the start; a write that cannot be made durable is undone', async (t) => {
