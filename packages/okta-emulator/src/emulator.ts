@@ -2,9 +2,9 @@
 // tests use (url, token, close, the outbox and the TOTP helper).
 import { randomBytes } from 'node:crypto'
 import type { Ctx } from './context.js'
-import { activatePush, settlePush, totpCode } from './helpers.js'
+import { activatePush, factorSecret, settlePush, totpCode } from './helpers.js'
 import { createOAuthState, oauthHandle } from './oauth/setup.js'
-import { Outbox } from './outbox.js'
+import { checkFilter, Outbox } from './outbox.js'
 import { isUsableToken, OPTION_RANGES } from './limits.js'
 import { checkRateLimitOptions } from './rate-limit.js'
 import { applySeed, loadSeed } from './seed.js'
@@ -81,11 +81,17 @@ export function buildEmulator (options: EmulatorOptions = {}): BuiltEmulator {
   return {
     app,
     token,
-    messages: (filter) => ctx.outbox.find(filter),
-    lastMessage: (filter) => ctx.outbox.find(filter).at(-1),
+    messages: (filter) => {
+      checkFilter(filter, 'messages')
+      return ctx.outbox.find(filter)
+    },
+    lastMessage: (filter) => {
+      checkFilter(filter, 'lastMessage')
+      return ctx.outbox.find(filter).at(-1)
+    },
     clearMessages: () => ctx.outbox.clear(),
     totpCode: (factorId, atMs) => totpCode(ctx, factorId, atMs),
-    factorSecret: (factorId) => ctx.store.factorById(factorId)?.secret,
+    factorSecret: (factorId) => factorSecret(ctx, factorId),
     activatePush: (factorId) => activatePush(ctx, factorId),
     approvePush: (transactionId) => settlePush(ctx, transactionId, 'SUCCESS'),
     rejectPush: (transactionId) => settlePush(ctx, transactionId, 'REJECTED'),
