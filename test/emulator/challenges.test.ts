@@ -177,7 +177,7 @@ await t.test('updatePhone is ignored when the number belongs to an ACTIVE factor
   t.equal(emu.lastMessage({ factorId: pending.body.id })!.to, '+15554440000')
 })
 
-await t.test('GET /__emulator/messages', async (t) => {
+await t.test('GET /__emulator/messages, and messages() and lastMessage()', async (t) => {
   const emu = await withEmulator(t)
   const a = await newUser(emu, 'a@example.com')
   const b = await newUser(emu, 'b@example.com')
@@ -190,6 +190,18 @@ await t.test('GET /__emulator/messages', async (t) => {
   t.same((await emuFetch(emu, 'GET', `/__emulator/messages?userId=${b}`)).body.map((m: { channel: string }) => m.channel), ['email'])
   t.same((await emuFetch(emu, 'GET', '/__emulator/messages?channel=sms')).body.map((m: { userId: string }) => m.userId), [a])
   t.equal((await emuFetch(emu, 'GET', '/__emulator/messages?channel=fax')).status, 400)
+  t.same(emu.messages({ channel: 'sms' }).map((m) => m.userId), [a])
+  t.equal(emu.lastMessage({ userId: b })?.channel, 'email')
+  const bad: Array<[unknown, RegExp]> = [
+    [null, /^messages: "filter" must be an object \{ userId\?, factorId\?, channel\? \} or absent, got null$/],
+    ['sms', /got string$/],
+    [[], /got an array$/],
+    [{ userID: a }, /^messages: "filter" has no field "userID"/],
+    [{ userId: 5 }, /^messages: "filter\.userId" must be a string$/],
+    [{ channel: 'fax' }, /^messages: "filter\.channel" must be sms, call or email$/],
+  ]
+  for (const [filter, message] of bad) t.throws(() => emu.messages(filter as object), { name: 'TypeError', message }, JSON.stringify(filter))
+  t.throws(() => emu.lastMessage(null as unknown as object), { name: 'TypeError', message: /^lastMessage: "filter"/ })
   t.equal((await emuFetch(emu, 'DELETE', '/__emulator/messages')).status, 204)
   t.same(emu.messages(), [])
 })

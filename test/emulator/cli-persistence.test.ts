@@ -3,11 +3,12 @@
 // a 200 loses nothing, and --seed preloads users once.
 import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { emuFetch } from '../helpers/emulator.js'
+import { buildEmulator, startEmulator, type SeedUser } from '@okta-mfa/emulator'
+import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
 
 const CLI = fileURLToPath(new URL('../../packages/okta-emulator/dist/cli.js', import.meta.url))
@@ -41,12 +42,15 @@ async function run (t: Test, args: string[], env: Record<string, string> = {}): 
   })
 }
 
-/** Runs the CLI to completion. */
-async function runToEnd (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** Runs the CLI to completion; one that starts listening instead of exiting is killed (code null). */
+async function runToEnd (args: string[], env: Record<string, string> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, OKTA_EMULATOR_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString()
+    if (LINE.test(stdout)) child.kill('SIGKILL')
+  })
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
   const { code } = await exited(child)
   return { code, stdout, stderr }
@@ -87,6 +91,26 @@ await t.test('bad arguments and --help', async (t) => {
   const bad = await runToEnd(['--port', 'abc'])
   t.equal(bad.code, 2)
   t.match(bad.stderr, '--port must be a non-negative integer')
+  // Out of range is a bad argument too (exit 2, not 1), named by the argument parser; a token is never echoed.
+  const outOfRange: Array<[string[], string]> = [
+    [['--port', '70000'], '--port must be between 0 and 65535'],
+    [['--totp-window', '11'], '--totp-window must be between 0 and 10'],
+    [['--max-users', '0'], '--max-users must be between 1 and'],
+    [['--max-messages', '0'], '--max-messages must be between 1 and'],
+    [['--lockout-threshold', '99999999999999999999'], '--lockout-threshold must be between 0 and'],
+    [['--host', ''], '--host must not be empty'],
+    [['--data', ''], '--data must not be empty'],
+    [['--seed', ''], '--seed must not be empty'],
+    [['--token', 'se cret'], '--token must be non-empty and contain no whitespace'],
+  ]
+  for (const [args, message] of outOfRange) {
+    const r = await runToEnd(args)
+    t.same([r.code, r.stderr.split('\n')[0]?.startsWith(`okta-emulator: ${message}`)], [2, true], `${args.join(' ')}: ${r.stderr.split('\n')[0] ?? ''}`)
+  }
+  const envToken = await runToEnd(['--port', '0'], { OKTA_EMULATOR_TOKEN: 'se cret' })
+  t.equal(envToken.code, 2)
+  t.match(envToken.stderr, 'OKTA_EMULATOR_TOKEN must contain no whitespace')
+  t.notMatch(envToken.stderr + (await runToEnd(['--token', 'se cret'])).stderr, 'se cret', 'the token is not echoed')
   const unknown = await runToEnd(['--frobnicate'])
   t.equal(unknown.code, 2)
   t.match(unknown.stderr, 'Usage: okta-emulator')
@@ -156,4 +180,80 @@ await t.test('--seed preloads users once', async (t) => {
   const bad = await runToEnd(['--port', '0', '--seed', badSeed])
   t.equal(bad.code, 1)
   t.match(bad.stderr, '"seed" option must be an array')
+
+  // A seed may not hold what the API would refuse: each is named by its entry and field, secrets left out.
+  const a = 'a@example.com'
+  const refused: Array<[string, unknown[], string]> = [
+    ['a login that is not an email address', [{ login: 'notanemail' }], 'user 0 ("notanemail"): login: Username must be in the form of an email address'],
+    ['a status Okta does not have', [{ login: a, status: 'active' }], 'user 0 ("a@example.com"): status must be one of STAGED, PROVISIONED, ACTIVE, got "active"'],
+    ['another', [{ login: a, status: 'WEIRD' }], 'status must be one of'],
+    ['one user id twice', [{ id: '00uAAAAAAAAAAAAAAAAA', login: a }, { id: '00uAAAAAAAAAAAAAAAAA', login: 'b@example.com' }], 'user 1 ("b@example.com"): id 00uAAAAAAAAAAAAAAAAA is also the id of user 0'],
+    ['one login twice', [{ login: a }, { login: 'A@EXAMPLE.com' }], 'user 1 ("A@EXAMPLE.com"): login is also the login of user 0'],
+    ['one factor id on two users', [{ login: a, factors: [{ id: 'ostSeeded00000000001', factorType: 'token:software:totp' }] }, { login: 'b@example.com', factors: [{ id: 'ostSeeded00000000001', factorType: 'token:software:totp' }] }], 'user 1 ("b@example.com"): factors[0].id ostSeeded00000000001 is also the id of user 0\'s factors[0]'],
+    ['two sms factors on one user', [{ login: a, factors: [{ factorType: 'sms', phoneNumber: '+15550001111' }, { factorType: 'sms', phoneNumber: '+15550001112' }] }], 'factors[1] is a second sms (OKTA) factor'],
+    ['a call factor without a number', [{ login: a, factors: [{ factorType: 'call' }] }], 'factors[0].phoneNumber is required for a call factor'],
+    ['a number that is none', [{ login: a, factors: [{ factorType: 'sms', phoneNumber: 'call me' }] }], 'factors[0].phoneNumber "call me" is not a phone number'],
+    ['an answer under 4 characters', [{ login: a, factors: [{ factorType: 'question', question: 'disliked_food', answer: 'zq' }] }], 'factors[0].answer must be at least 4 characters long'],
+    ['an unknown question', [{ login: a, factors: [{ factorType: 'question', question: 'pet', answer: 'zqzqzq' }] }], 'factors[0].question must be one of Okta\'s security questions'],
+    ['an unknown factor type', [{ login: a, factors: [{ factorType: 'fax' }] }], 'factors[0].factorType must be one of token:software:totp, sms, call, email, question, push, got "fax"'],
+    ['a secret that is not base32', [{ login: a, factors: [{ factorType: 'token:software:totp', sharedSecret: 'zq!zq' }] }], 'factors[0].sharedSecret must be a non-empty base32 string'],
+    ['an email factor for another address', [{ login: a, factors: [{ factorType: 'email', email: 'zq@example.net' }] }], 'factors[0].email must be the user\'s own email'],
+  ]
+  for (const [what, seed, message] of refused) {
+    let thrown: unknown
+    try { buildEmulator({ seed: seed as SeedUser[] }) } catch (err) { thrown = err }
+    const text = (thrown as Error | undefined)?.message ?? 'accepted'
+    t.ok(thrown instanceof TypeError && text.startsWith('"seed" option: ') && text.includes(message), `${what}: ${text}`)
+    t.notMatch(text, /zq/, `${what}: no answer or secret quoted`)
+  }
+  const seedFile = join(dir, 'fax.json')
+  await writeFile(seedFile, JSON.stringify(refused.at(-3)![1]))
+  const fax = await runToEnd(['--port', '0', '--seed', seedFile])
+  t.equal(fax.code, 1, 'the CLI could not start')
+  t.match(fax.stderr, `"seed" option (${seedFile}): user 0 ("a@example.com"): factors[0].factorType must be one of`)
+  // Nor an id the data file already holds for another login.
+  t.throws(() => buildEmulator({ dataFile: data, seed: [{ id: alice, login: 'eve@example.com' }] }), { name: 'TypeError', message: `"seed" option: user 0 ("eve@example.com"): id ${alice} is the id of another user the emulator holds` })
+  t.throws(() => buildEmulator({ dataFile: data, seed: [{ login: 'eve@example.com', factors: [{ id: 'ostSeededAliceTotp01', factorType: 'token:software:totp' }] }] }), { name: 'TypeError', message: /factors\[0\]\.id ostSeededAliceTotp01 is the id of a factor the emulator holds/ })
+})
+
+await t.test('--data: a directory that cannot hold the file stops the start; a write that cannot be made durable is undone', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'okta-emu-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const missing = join(dir, 'missing', 'state.json')
+  const cli = await runToEnd(['--port', '0', '--data', missing])
+  t.equal(cli.code, 1, 'the CLI could not start')
+  t.match(cli.stderr, `emulator data file ${missing}: the directory ${join(dir, 'missing')} does not exist`)
+  await writeFile(join(dir, 'plain'), 'x')
+  const underFile = await runToEnd(['--port', '0', '--data', join(dir, 'plain', 'state.json')])
+  t.equal(underFile.code, 1)
+  t.match(underFile.stderr, 'is not a directory')
+  await t.rejects(startEmulator({ port: 0, dataFile: missing }), { message: /the directory .* does not exist/ }, 'startEmulator rejects')
+
+  const sub = join(dir, 'state')
+  await mkdir(sub)
+  const dataFile = join(sub, 'state.json')
+  const emu = await withEmulator(t, { dataFile })
+  const ann = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'ann@example.com', email: 'ann@example.com', firstName: 'Ann' } })
+  t.equal(ann.status, 200)
+  const U = `/api/v1/users/${ann.body.id as string}`
+  await rm(sub, { recursive: true }) // every write fails from here on
+  const bob = { profile: { login: 'bob@example.com', email: 'bob@example.com' } }
+  const failed = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', bob)
+  t.same([failed.status, failed.body.errorCode, failed.body.errorSummary], [500, 'E0000009', 'Internal Server Error'], 'a write that is not durable is not acknowledged')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/bob@example.com')).status, 404, '...and did not happen')
+  t.equal((await emuFetch(emu, 'POST', U, { profile: { firstName: 'Anne' } })).status, 500)
+  t.equal((await emuFetch(emu, 'DELETE', U)).status, 500)
+  t.equal((await emuFetch(emu, 'POST', `${U}/lifecycle/activate`)).status, 500)
+  const still = await emuFetch(emu, 'GET', U)
+  t.same([still.body.status, still.body.profile.firstName], ['STAGED', 'Ann'], 'an update, a deactivation and an activation were undone too')
+  t.same((await emuFetch(emu, 'GET', '/api/v1/users')).body.map((u: { id: string }) => u.id), [ann.body.id], 'the list is as it was')
+
+  await mkdir(sub)
+  const retry = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', bob)
+  t.equal(retry.status, 200, 'the retry is a fresh create, not "login already exists"')
+  t.equal((await emuFetch(emu, 'POST', U, { profile: { firstName: 'Anne' } })).status, 200)
+  await emu.close()
+  const back = await withEmulator(t, { dataFile })
+  t.same((await emuFetch(back, 'GET', '/api/v1/users')).body.map((u: { profile: { login: string, firstName: string } }) => [u.profile.login, u.profile.firstName]),
+    [['ann@example.com', 'Anne'], ['bob@example.com', null]], 'what was acknowledged is in the file')
 })

@@ -18,6 +18,12 @@ await t.test('totpCodeOf (exported for tests and demos) and the example app\'s t
   for (const [seconds, code] of RFC_VECTORS) t.equal(totpCodeOf(RFC_SECRET, seconds * 1000), code.slice(-6), `T=${seconds}`)
   t.equal(totpCodeOf('GEZD GNBV-GY3T QOJQ GEZD GNBV GY3T QOJQ', 59_000), '287082', 'spaces and dashes as apps show keys')
   t.throws(() => totpCodeOf('not base32!'), TypeError)
+  for (const secret of ['', ' - ', null, 42]) {
+    t.throws(() => totpCodeOf(secret as string, 0), { name: 'TypeError', message: 'totpCodeOf: "secret" must be a non-empty base32 string' }, `secret ${JSON.stringify(secret)}`)
+  }
+  for (const atMs of [Number.NaN, Infinity, -1, '5', null]) {
+    t.throws(() => totpCodeOf(RFC_SECRET, atMs as number), { name: 'TypeError', message: /^totpCodeOf: "atMs" must be a finite, non-negative number/ }, `atMs ${String(atMs)}`)
+  }
   const cli = spawnSync(process.execPath, ['examples/fastify-app/dist/totp-cli.js', 'GEZD GNBV GY3T QOJQ'], { encoding: 'utf8' })
   t.equal(cli.status, 0, cli.stderr)
   const printed = /^(\d{6}) {3}\(changes in (\d+) s\)$/.exec(cli.stdout.trim())
@@ -65,8 +71,16 @@ await t.test('the window: one step either side by default, configurable', async 
   const emu = await withEmulator(t)
   const { userId, factorId } = await userWithTotp(emu)
   const V = `/api/v1/users/${userId}/factors/${factorId}/verify`
-  const secret = emu.factorSecret(factorId)!
+  const secret = emu.factorSecret(factorId)
   const now = emu.clock.now()
+  // The helpers agree on what they take: a time for totpCode, and a 404 OktaError for an unknown factor from both.
+  t.equal(emu.totpCode(factorId, now), totp(secret, now))
+  for (const atMs of [Number.NaN, '5', -30_000]) {
+    t.throws(() => emu.totpCode(factorId, atMs as number), { name: 'TypeError', message: /^totpCode: "atMs" must be/ }, `totpCode(id, ${String(atMs)})`)
+  }
+  const unknown = { name: 'OktaError', status: 404, errorCode: 'E0000007', message: 'Not found: Resource not found: ostNoSuchFactor00000 (UserFactor)' }
+  t.throws(() => emu.totpCode('ostNoSuchFactor00000'), unknown)
+  t.throws(() => emu.factorSecret('ostNoSuchFactor00000'), unknown)
   t.equal((await emuFetch(emu, 'POST', V, { passCode: totp(secret, now + 60_000) })).body.errorCode, 'E0000068', 'two steps ahead: refused')
   t.equal((await emuFetch(emu, 'POST', V, { passCode: totp(secret, now - 60_000) })).body.errorCode, 'E0000068', 'two steps behind: refused')
   emu.clock.advance(60_000)
@@ -76,7 +90,7 @@ await t.test('the window: one step either side by default, configurable', async 
 
   const strict = await withEmulator(t, { totpWindow: 0 })
   const s = await userWithTotp(strict)
-  const prev = totp(strict.factorSecret(s.factorId)!, strict.clock.now() - 30_000)
+  const prev = totp(strict.factorSecret(s.factorId), strict.clock.now() - 30_000)
   const r = await emuFetch(strict, 'POST', `/api/v1/users/${s.userId}/factors/${s.factorId}/verify`, { passCode: prev })
   t.equal(r.body.errorCode, 'E0000068', 'totpWindow 0: only the current step')
 })

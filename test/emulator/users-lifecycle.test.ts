@@ -221,6 +221,36 @@ await t.test('unlock returns a user to the status the lockout interrupted', asyn
   t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${recovered}/lifecycle/reset_password?sendEmail=false`)).status, 200)
   t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${recovered}`)).body.status, 'RECOVERY')
   t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${recovered}/lifecycle/unlock`)).body.errorCode, 'E0000038', 'nothing left to unlock')
+
+  // However a lockout ends, the failure count ends with it: the next lockout takes lockoutThreshold (2) new failures.
+  const again = await mk(emu, 'again-lock@example.com', '', pw)
+  const q = await emuFetch(emu, 'POST', `/api/v1/users/${again}/factors`, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: 'mayonnaise' } })
+  const wrong = async (): Promise<[string, string]> => {
+    const r = await emuFetch(emu, 'POST', `/api/v1/users/${again}/factors/${q.body.id}/verify`, { answer: 'ketchup' })
+    return [r.body.errorCode, (await emuFetch(emu, 'GET', `/api/v1/users/${again}`)).body.status]
+  }
+  const ends: Array<[string, () => Promise<unknown>, string]> = [
+    ['deactivate and activate', async () => {
+      await emuFetch(emu, 'POST', `/api/v1/users/${again}/lifecycle/deactivate`)
+      await emuFetch(emu, 'POST', `/api/v1/users/${again}/lifecycle/activate?sendEmail=true`)
+    }, 'ACTIVE'],
+    ['expire_password', () => emuFetch(emu, 'POST', `/api/v1/users/${again}/lifecycle/expire_password`), 'PASSWORD_EXPIRED'],
+    ['reset_password', () => emuFetch(emu, 'POST', `/api/v1/users/${again}/lifecycle/reset_password?sendEmail=false`), 'RECOVERY'],
+  ]
+  for (const [how, end, status] of ends) {
+    t.same([await wrong(), await wrong()], [['E0000068', 'ACTIVE'], ['E0000068', 'LOCKED_OUT']], `${how}: locked by the second failure`)
+    await end()
+    t.same(await wrong(), ['E0000068', status], `${how}: one failure after the lockout ended does not lock again`)
+    if (status === 'RECOVERY') {
+      t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${again}/lifecycle/unlock`)).body.errorCode, 'E0000038', 'a RECOVERY user is not locked')
+      t.same(await wrong(), ['E0000068', 'LOCKED_OUT'], 'the second one does')
+      t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${again}/lifecycle/unlock`)).status, 200)
+      t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${again}`)).body.status, 'RECOVERY', 'and unlock gives the RECOVERY back')
+    } else {
+      t.same((await emuFetch(emu, 'POST', `/api/v1/users/${again}/factors/${q.body.id}/verify`, { answer: 'mayonnaise' })).body, { factorResult: 'SUCCESS' })
+      if (status === 'PASSWORD_EXPIRED') await emuFetch(emu, 'POST', `/api/v1/users/${again}`, { credentials: { password: { value: 'An0ther-Secret' } } })
+    }
+  }
 })
 
 await t.test('shapes as real orgs send them, and every advertised link answers', async (t) => {

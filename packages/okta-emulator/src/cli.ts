@@ -4,6 +4,7 @@
 // human-readable summary. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
 import { parseArgs } from 'node:util'
 import { startEmulator } from './emulator.js'
+import { isUsableToken, OPTION_RANGES } from './limits.js'
 import { parseServiceAppArg, seedServiceApps } from './oauth/apps.js'
 import type { EmulatorOptions, ServiceApp } from './types.js'
 
@@ -32,10 +33,21 @@ function fail (message: string): never {
   process.exit(2)
 }
 
-function intArg (name: string, v: string | undefined): number | undefined {
+/** An integer argument within the range of its option (`--max-users` = `maxUsers`): a usage error (exit 2) otherwise. */
+function intArg (option: keyof typeof OPTION_RANGES, v: string | undefined): number | undefined {
   if (v === undefined) return undefined
-  if (!/^\d+$/.test(v)) fail(`--${name} must be a non-negative integer, got ${JSON.stringify(v)}`)
-  return Number(v)
+  const name = option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+  const [min, max] = OPTION_RANGES[option]
+  if (!/^\d+$/.test(v)) fail(`--${name} must be a non-negative integer, got ${JSON.stringify(v.slice(0, 64))}`)
+  const n = Number(v)
+  if (n < min || n > max) fail(`--${name} must be between ${min} and ${max}, got ${v.length > 20 ? `${v.slice(0, 20)}...` : v}`)
+  return n
+}
+
+/** A non-empty string argument: `--host ''` or `--data ''` is a usage error (exit 2). */
+function stringArg (name: string, v: string | undefined): string | undefined {
+  if (v === '') fail(`--${name} must not be empty`)
+  return v
 }
 
 /**
@@ -99,21 +111,27 @@ async function main (): Promise<void> {
   const envToken = process.env['OKTA_EMULATOR_TOKEN']
   const options: EmulatorOptions = {
     port: intArg('port', values.port) ?? 7070,
-    host: values.host ?? '127.0.0.1',
+    host: stringArg('host', values.host) ?? '127.0.0.1',
     quiet: values.quiet === true,
   }
-  const token = values.token ?? (envToken !== undefined && envToken !== '' ? envToken : undefined)
+  // The token is never echoed: only where it came from and what is wrong with it.
+  if (values.token !== undefined && !isUsableToken(values.token)) fail('--token must be non-empty and contain no whitespace')
+  const fromEnv = values.token === undefined && envToken !== undefined && envToken !== ''
+  if (fromEnv && !isUsableToken(envToken)) fail('OKTA_EMULATOR_TOKEN must contain no whitespace')
+  const token = values.token ?? (fromEnv ? envToken : undefined)
   if (token !== undefined) options.token = token
-  if (values.data !== undefined) options.dataFile = values.data
-  if (values.seed !== undefined) options.seed = values.seed
-  const totpWindow = intArg('totp-window', values['totp-window'])
+  const data = stringArg('data', values.data)
+  if (data !== undefined) options.dataFile = data
+  const seed = stringArg('seed', values.seed)
+  if (seed !== undefined) options.seed = seed
+  const totpWindow = intArg('totpWindow', values['totp-window'])
   if (totpWindow !== undefined) options.totpWindow = totpWindow
-  const lockout = intArg('lockout-threshold', values['lockout-threshold'])
+  const lockout = intArg('lockoutThreshold', values['lockout-threshold'])
   if (lockout !== undefined) options.lockoutThreshold = lockout
   if (values['no-rate-limits'] === true) options.rateLimits = false
-  const maxUsers = intArg('max-users', values['max-users'])
+  const maxUsers = intArg('maxUsers', values['max-users'])
   if (maxUsers !== undefined) options.maxUsers = maxUsers
-  const maxMessages = intArg('max-messages', values['max-messages'])
+  const maxMessages = intArg('maxMessages', values['max-messages'])
   if (maxMessages !== undefined) options.maxMessages = maxMessages
   try {
     if (values['service-app'] !== undefined) options.serviceApps = values['service-app'].map(parseServiceAppArg)

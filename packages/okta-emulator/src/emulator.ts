@@ -2,9 +2,10 @@
 // tests use (url, token, close, the outbox and the TOTP helper).
 import { randomBytes } from 'node:crypto'
 import type { Ctx } from './context.js'
-import { activatePush, settlePush, totpCode } from './helpers.js'
+import { activatePush, factorSecret, settlePush, totpCode } from './helpers.js'
 import { createOAuthState, oauthHandle } from './oauth/setup.js'
-import { Outbox } from './outbox.js'
+import { checkFilter, Outbox } from './outbox.js'
+import { isUsableToken, OPTION_RANGES } from './limits.js'
 import { checkRateLimitOptions } from './rate-limit.js'
 import { applySeed, loadSeed } from './seed.js'
 import { buildServer } from './server.js'
@@ -12,7 +13,8 @@ import { Store } from './store.js'
 import type { Emulator, EmulatorOptions } from './types.js'
 import type { FastifyInstance } from 'fastify'
 
-function int (name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
+function int (name: keyof typeof OPTION_RANGES, v: unknown): void {
+  const [min, max] = OPTION_RANGES[name]
   if (v !== undefined && (!Number.isInteger(v) || (v as number) < min || (v as number) > max)) {
     throw new TypeError(`"${name}" option must be an integer between ${min} and ${max}`)
   }
@@ -27,14 +29,9 @@ export function validateOptions (o: EmulatorOptions): void {
   for (const name of ['rejectReplayedCodes', 'logger', 'quiet', 'dpopApiNonce'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new TypeError(`"${name}" option must be a boolean`)
   }
-  int('port', o.port, 0, 65535)
-  int('totpWindow', o.totpWindow, 0, 10)
-  int('lockoutThreshold', o.lockoutThreshold, 0)
-  int('bodyLimit', o.bodyLimit, 1)
-  int('maxUsers', o.maxUsers, 1)
-  int('maxMessages', o.maxMessages, 1)
+  for (const name of Object.keys(OPTION_RANGES) as Array<keyof typeof OPTION_RANGES>) int(name, o[name])
   if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) throw new TypeError('"host" option must be a non-empty string')
-  if (o.token !== undefined && (typeof o.token !== 'string' || o.token.trim() === '' || /\s/.test(o.token))) {
+  if (o.token !== undefined && !isUsableToken(o.token)) {
     throw new TypeError('"token" option must be a non-empty string without spaces')
   }
   if (o.clock !== undefined && typeof o.clock !== 'function') throw new TypeError('"clock" option must be a function returning ms since the epoch')
@@ -84,11 +81,17 @@ export function buildEmulator (options: EmulatorOptions = {}): BuiltEmulator {
   return {
     app,
     token,
-    messages: (filter) => ctx.outbox.find(filter),
-    lastMessage: (filter) => ctx.outbox.find(filter).at(-1),
+    messages: (filter) => {
+      checkFilter(filter, 'messages')
+      return ctx.outbox.find(filter)
+    },
+    lastMessage: (filter) => {
+      checkFilter(filter, 'lastMessage')
+      return ctx.outbox.find(filter).at(-1)
+    },
     clearMessages: () => ctx.outbox.clear(),
     totpCode: (factorId, atMs) => totpCode(ctx, factorId, atMs),
-    factorSecret: (factorId) => ctx.store.factorById(factorId)?.secret,
+    factorSecret: (factorId) => factorSecret(ctx, factorId),
     activatePush: (factorId) => activatePush(ctx, factorId),
     approvePush: (transactionId) => settlePush(ctx, transactionId, 'SUCCESS'),
     rejectPush: (transactionId) => settlePush(ctx, transactionId, 'REJECTED'),

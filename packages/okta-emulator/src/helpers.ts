@@ -3,7 +3,7 @@
 // the /__emulator endpoints alike.
 import type { Ctx } from './context.js'
 import { notFound, OktaError } from './errors.js'
-import { generate, keyOf } from './totp.js'
+import { checkTime, generate, keyOf } from './totp.js'
 import { pushActivationExpired } from './factors-model.js'
 import type { FactorRecord, PushTransaction } from './types.js'
 
@@ -13,9 +13,15 @@ function totpFactor (ctx: Ctx, factorId: string): FactorRecord {
   return f
 }
 
-/** The TOTP code of a TOTP factor at `atMs` (default: the emulator clock). */
+/** The TOTP code of a TOTP factor at `atMs` (default: the emulator clock); 404 OktaError for an unknown factor. */
 export function totpCode (ctx: Ctx, factorId: string, atMs?: number): string {
+  if (atMs !== undefined) checkTime(atMs, 'totpCode')
   return generate(keyOf(totpFactor(ctx, factorId).secret ?? ''), atMs ?? ctx.clock())
+}
+
+/** The base32 secret of a TOTP factor; 404 OktaError for an unknown factor, as {@link totpCode}. */
+export function factorSecret (ctx: Ctx, factorId: string): string {
+  return totpFactor(ctx, factorId).secret!
 }
 
 /** Completes a pending push enrollment. */

@@ -17,3 +17,18 @@ export const DEFAULT_MAX_USERS = 100_000
 export const DEFAULT_MAX_MESSAGES = 10_000
 /** Push verifications kept per factor (the oldest settled or expired go first). */
 export const MAX_PUSH_TRANSACTIONS = 20
+
+/** The ranges [min, max] of the emulator's integer options, shared by `validateOptions` and the CLI's argument parser. */
+export const OPTION_RANGES = {
+  port: [0, 65535],
+  totpWindow: [0, 10],
+  lockoutThreshold: [0, Number.MAX_SAFE_INTEGER],
+  bodyLimit: [1, Number.MAX_SAFE_INTEGER],
+  maxUsers: [1, Number.MAX_SAFE_INTEGER],
+  maxMessages: [1, Number.MAX_SAFE_INTEGER],
+} as const satisfies Record<string, readonly [number, number]>
+
+/** Whether a string may be the SSWS token: non-empty, no whitespace (it is sent as `SSWS <token>`). */
+export function isUsableToken (token: unknown): token is string {
+  return typeof token === 'string' && token !== '' && !/\s/.test(token)
+}

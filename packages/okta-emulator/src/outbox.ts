@@ -4,6 +4,25 @@
 import { DEFAULT_MAX_MESSAGES } from './limits.js'
 import type { MessageFilter, OutboxMessage } from './types.js'
 
+const FILTER_KEYS = new Set(['userId', 'factorId', 'channel'])
+
+/**
+ * Throws TypeError, naming the argument, unless `filter` is a {@link MessageFilter}: absent, or an object whose only
+ * fields are `userId` and `factorId` (strings) and `channel` (`sms`, `call` or `email`). `where` names the helper.
+ */
+export function checkFilter (filter: unknown, where: string): asserts filter is MessageFilter | undefined {
+  if (filter === undefined) return
+  if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
+    throw new TypeError(`${where}: "filter" must be an object { userId?, factorId?, channel? } or absent, got ${filter === null ? 'null' : Array.isArray(filter) ? 'an array' : typeof filter}`)
+  }
+  for (const [key, value] of Object.entries(filter)) {
+    if (!FILTER_KEYS.has(key)) throw new TypeError(`${where}: "filter" has no field ${JSON.stringify(key.slice(0, 64))} (userId, factorId, channel)`)
+    if (value === undefined) continue
+    if (typeof value !== 'string') throw new TypeError(`${where}: "filter.${key}" must be a string`)
+    if (key === 'channel' && value !== 'sms' && value !== 'call' && value !== 'email') throw new TypeError(`${where}: "filter.channel" must be sms, call or email`)
+  }
+}
+
 /** The emulator's outbox. */
 export class Outbox {
   private readonly list: OutboxMessage[] = []

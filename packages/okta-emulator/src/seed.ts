@@ -2,13 +2,18 @@
 // login already exists (e.g. restored from --data) is skipped, so seeding is idempotent.
 import { readFileSync } from 'node:fs'
 import type { Ctx } from './context.js'
+import { OktaError } from './errors.js'
 import { SECURITY_QUESTIONS } from './factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from './ids.js'
-import { base32Decode, newSecret } from './totp.js'
+import { checkSeedUsers } from './seed-check.js'
+import { newSecret } from './totp.js'
 import { newUserRecord } from './user-create.js'
 import type { EmulatorOptions, FactorRecord, SeedUser } from './types.js'
 
-/** Reads a seed: the array itself or a JSON file holding one (or `{ users, serviceApps }`). Throws TypeError on a bad seed. */
+/**
+ * Reads a seed: the array itself or a JSON file holding one (or `{ users, serviceApps }`). Throws TypeError on a bad
+ * seed: one that is not such a list, or a user or factor the API would refuse (see seed-check.ts).
+ */
 export function loadSeed (seed: NonNullable<EmulatorOptions['seed']>): SeedUser[] {
   let data: unknown = seed
   if (typeof seed === 'string') {
@@ -21,26 +26,41 @@ export function loadSeed (seed: NonNullable<EmulatorOptions['seed']>): SeedUser[
   // The object form also lists OAuth service apps (read by oauth/apps.ts).
   if (typeof data === 'object' && data !== null && ('users' in data || 'serviceApps' in data)) data = (data as { users?: unknown }).users ?? []
   if (!Array.isArray(data)) throw new TypeError('"seed" option must be an array of users, or { users, serviceApps } (or a JSON file holding one)')
+  const where = typeof seed === 'string' ? `"seed" option (${seed})` : '"seed" option'
   for (const [i, u] of data.entries()) {
     if (typeof u !== 'object' || u === null || typeof (u as SeedUser).login !== 'string') {
-      throw new TypeError(`"seed" option: user ${i} needs a string "login"`)
+      throw new TypeError(`${where}: user ${i} needs a string "login"`)
     }
   }
+  checkSeedUsers(data as SeedUser[], where)
   return data as SeedUser[]
 }
 
-/** Adds the seed users that do not exist yet. */
+/**
+ * Adds the seed users that do not exist yet (checked by {@link loadSeed}). Throws TypeError when one of them
+ * would take the id of a user or factor the emulator already holds (from the data file), or would pass `maxUsers`.
+ */
 export function applySeed (ctx: Ctx, users: SeedUser[]): void {
   const now = ctx.clock()
   let changed = false
-  for (const s of users) {
+  for (const [i, s] of users.entries()) {
     if (ctx.store.hasLogin(s.login)) continue
+    const at = `"seed" option: user ${i} (${JSON.stringify(s.login)})`
+    if (s.id !== undefined && ctx.store.users.has(s.id)) throw new TypeError(`${at}: id ${s.id} is the id of another user the emulator holds`)
+    for (const [j, sf] of (s.factors ?? []).entries()) {
+      if (sf.id !== undefined && ctx.store.factorById(sf.id) !== undefined) throw new TypeError(`${at}: factors[${j}].id ${sf.id} is the id of a factor the emulator holds`)
+    }
     const status = s.status ?? 'ACTIVE'
     const profile: Record<string, unknown> = { login: s.login, email: s.email ?? s.login }
     if (s.firstName !== undefined) profile['firstName'] = s.firstName
     if (s.lastName !== undefined) profile['lastName'] = s.lastName
     const id = s.id ?? newId(ID_PREFIX.user)
-    ctx.store.addUser(newUserRecord(id, status, now, status !== 'STAGED', profile))
+    try {
+      ctx.store.addUser(newUserRecord(id, status, now, status !== 'STAGED', profile))
+    } catch (err) {
+      if (err instanceof OktaError) throw new TypeError(`${at}: ${err.causes[0] ?? err.errorSummary}`)
+      throw err
+    }
     for (const sf of s.factors ?? []) {
       const f: FactorRecord = {
         id: sf.id ?? newId(ID_PREFIX[sf.factorType]),
@@ -56,7 +76,6 @@ export function applySeed (ctx: Ctx, users: SeedUser[]): void {
       switch (sf.factorType) {
         case 'token:software:totp':
           f.secret = sf.sharedSecret ?? newSecret()
-          base32Decode(f.secret)
           f.qrToken = newQrToken()
           f.profile = { credentialId: s.login }
           break
@@ -68,7 +87,6 @@ export function applySeed (ctx: Ctx, users: SeedUser[]): void {
           f.profile = { email: sf.email ?? profile['email'] }
           break
         case 'question':
-          if (!SECURITY_QUESTIONS.has(sf.question)) throw new TypeError(`"seed" option: unknown security question ${sf.question}`)
           f.profile = { question: sf.question, questionText: SECURITY_QUESTIONS.get(sf.question) }
           f.answer = sf.answer
           f.status = 'ACTIVE'

@@ -1,10 +1,12 @@
 // The emulator's state: users, their factors, and the indexes that find them. In memory; with a
 // data file, `commit()` writes the whole state atomically (temporary file, fsync, rename, fsync
 // of the directory) and is called by every write BEFORE its reply is sent, so a `kill -9` right
-// after a 200 loses nothing and a half-written file can never replace a good one.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+// after a 200 loses nothing and a half-written file can never replace a good one. A write that
+// cannot be made durable is undone in memory too (the state goes back to the last one written) and
+// answered 500 E0000009: what was not acknowledged did not happen.
+import { accessSync, closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
-import { validationError } from './errors.js'
+import { OktaError, validationError } from './errors.js'
 import { DEFAULT_MAX_USERS } from './limits.js'
 import type { FactorRecord, UserRecord } from './types.js'
 
@@ -42,10 +44,16 @@ export class Store {
   /** Most users held; see {@link addUser}. */
   readonly maxUsers: number
 
+  /** The state as last written to the data file (the JSON of a {@link Snapshot}); a failed write goes back to it. */
+  private committed = ''
+
   constructor (dataFile?: string, maxUsers = DEFAULT_MAX_USERS) {
     this.dataFile = dataFile
     this.maxUsers = maxUsers
-    if (dataFile !== undefined && existsSync(dataFile)) this.load(dataFile)
+    if (dataFile === undefined) return
+    checkDataDir(dataFile)
+    if (existsSync(dataFile)) this.load(dataFile)
+    this.committed = this.serialize()
   }
 
   /**
@@ -175,28 +183,81 @@ export class Store {
     this.factorIndex.delete(factor.id)
   }
 
-  /** Makes the current state durable (no-op without a data file). Synchronous on purpose: see the file comment. */
-  commit (): void {
-    if (this.dataFile === undefined) return
+  private serialize (): string {
     const snapshot: Snapshot = {
       version: 1,
       users: [...this.users.values()].map((u) => ({ ...u, factors: this.factors(u.id) })),
     }
-    const dir = dirname(this.dataFile)
-    const tmp = join(dir, `.${basename(this.dataFile)}.${process.pid}.tmp`)
+    return JSON.stringify(snapshot)
+  }
+
+  /**
+   * Makes the current state durable (no-op without a data file). Synchronous on purpose: see the file comment.
+   * When the file cannot be written, the state goes back to the last one written and this throws 500 E0000009
+   * (the reason is logged on stderr): the caller's change is undone, not left in memory unacknowledged.
+   */
+  commit (): void {
+    if (this.dataFile === undefined) return
+    const json = this.serialize()
+    try {
+      this.write(this.dataFile, json)
+    } catch (err) {
+      this.restore()
+      process.stderr.write(`[okta-emulator] could not write the data file ${this.dataFile} (${(err as Error).message}); the change was undone\n`)
+      const e = new OktaError(500, 'E0000009', 'Internal Server Error')
+      e.cause = err
+      throw e
+    }
+    this.committed = json
+  }
+
+  private write (file: string, json: string): void {
+    const dir = dirname(file)
+    const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`)
     const fd = openSync(tmp, 'w', 0o600)
     try {
-      writeSync(fd, JSON.stringify(snapshot))
+      writeSync(fd, json)
       fsyncSync(fd)
     } finally {
       closeSync(fd)
     }
-    renameSync(tmp, this.dataFile)
+    renameSync(tmp, file)
     try {
       const dfd = openSync(dir, 'r')
       try { fsyncSync(dfd) } finally { closeSync(dfd) }
     } catch {
       // Some platforms cannot open a directory for fsync; the rename is still atomic there.
+    }
+  }
+
+  /**
+   * Goes back to the state last written. List places stay: a user the undone write added loses its place, one it
+   * deleted gets its place back, so page cursors mean what they meant.
+   */
+  private restore (): void {
+    const snapshot = JSON.parse(this.committed) as Snapshot
+    const keep = new Set(snapshot.users.map((u) => u.id))
+    for (const id of this.places.keys()) if (!keep.has(id)) this.places.delete(id)
+    for (const id of keep) {
+      const place = this.deletedPlaces.get(id)
+      if (place !== undefined && !this.places.has(id)) this.places.set(id, place)
+      this.deletedPlaces.delete(id)
+    }
+    this.users.clear()
+    this.byLogin.clear()
+    this.byShortname.clear()
+    this.factorsByUser.clear()
+    this.factorIndex.clear()
+    this.fill(snapshot)
+  }
+
+  private fill (snapshot: Snapshot): void {
+    for (const { factors, ...user } of snapshot.users) {
+      this.users.set(user.id, user)
+      if (!this.places.has(user.id)) this.places.set(user.id, this.nextPlace++)
+      this.indexLogin(user.id, String(user.profile['login']))
+      this.factorsByUser.set(user.id, new Map())
+      for (const f of factors) this.addFactor(f)
     }
   }
 
@@ -210,9 +271,26 @@ export class Store {
     if (snapshot?.version !== 1 || !Array.isArray(snapshot.users)) {
       throw new Error(`emulator data file ${file} is not an okta-emulator state file`)
     }
-    for (const { factors, ...user } of snapshot.users) {
-      this.insert(user)
-      for (const f of factors) this.addFactor(f)
-    }
+    this.fill(snapshot)
+  }
+}
+
+/**
+ * Checks at start that the data file can be written: its directory exists, is a directory, and is writable (a write
+ * that fails later is undone and answered 500; better to refuse to start). Throws naming the path.
+ */
+function checkDataDir (file: string): void {
+  const dir = dirname(file)
+  let isDir: boolean
+  try {
+    isDir = statSync(dir).isDirectory()
+  } catch {
+    throw new Error(`emulator data file ${file}: the directory ${dir} does not exist`)
+  }
+  if (!isDir) throw new Error(`emulator data file ${file}: ${dir} is not a directory`)
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK)
+  } catch {
+    throw new Error(`emulator data file ${file}: the directory ${dir} is not writable`)
   }
 }

@@ -110,14 +110,25 @@ export function findStep (key: HmacKey, code: string, atMs: number, window: numb
   return replayed ? 'replayed' : null
 }
 
+/** Throws TypeError unless `atMs` is a time: a finite, non-negative number of ms since the epoch. */
+export function checkTime (atMs: unknown, where: string): void {
+  if (typeof atMs !== 'number' || !Number.isFinite(atMs) || atMs < 0) {
+    throw new TypeError(`${where}: "atMs" must be a finite, non-negative number of ms since the epoch`)
+  }
+}
+
 /**
  * The TOTP code an authenticator app shows for a base32 secret (spaces and dashes allowed), for tests and demos
  * that need a code without a phone.
  *
- * @throws {TypeError} when the secret is not base32.
+ * @throws {TypeError} when the secret is not a non-empty base32 string, or `atMs` is not a time (ms since the epoch).
  * @example
  * totpCodeOf('JBSW Y3DP EHPK 3PXP') // '123456' (the code of this 30-second step)
  */
 export function totpCodeOf (secret: string, atMs: number = Date.now()): string {
-  return generate(hmacKey(base32Decode(secret.replace(/[\s-]/g, ''))), atMs)
+  checkTime(atMs, 'totpCodeOf')
+  // The secret itself is never quoted: it is a credential.
+  const key = typeof secret === 'string' ? base32Decode(secret.replace(/[\s-]/g, '')) : undefined
+  if (key === undefined || key.length === 0) throw new TypeError('totpCodeOf: "secret" must be a non-empty base32 string')
+  return generate(hmacKey(key), atMs)
 }

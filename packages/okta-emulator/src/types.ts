@@ -142,16 +142,19 @@ export interface Emulator {
   token: string
   /** Stops the server. */
   close(): Promise<void>
-  /** Messages in the outbox (oldest first), optionally filtered. */
+  /** Messages in the outbox (oldest first), optionally filtered. A `filter` that is not a {@link MessageFilter}: TypeError. */
   messages(filter?: MessageFilter): OutboxMessage[]
-  /** The newest message matching `filter`. */
+  /** The newest message matching `filter` (checked as in {@link messages}). */
   lastMessage(filter?: MessageFilter): OutboxMessage | undefined
   /** Empties the outbox. */
   clearMessages(): void
-  /** The TOTP code of an enrolled TOTP factor at `atMs` (default: the emulator clock). Throws if no such factor. */
+  /**
+   * The TOTP code of an enrolled TOTP factor at `atMs` (default: the emulator clock). Throws an `OktaError` 404 if no
+   * such factor, a TypeError if `atMs` is not a finite, non-negative number.
+   */
   totpCode(factorId: string, atMs?: number): string
-  /** The base32 shared secret of a TOTP factor. */
-  factorSecret(factorId: string): string | undefined
+  /** The base32 shared secret of a TOTP factor. Throws an `OktaError` 404 if no such factor, as {@link totpCode}. */
+  factorSecret(factorId: string): string
   /** Completes a push enrollment, as if the Okta Verify app had scanned the QR code. */
   activatePush(factorId: string): void
   /** Approves a waiting push transaction (its poll then answers SUCCESS). */

@@ -74,12 +74,17 @@ export function activatesToActive (u: UserRecord): boolean {
   return u.hasPassword || u.provider?.type === 'FEDERATION' || u.provider?.type === 'SOCIAL'
 }
 
-/** Changes a user's status, stamping statusChanged and lastUpdated. */
+/**
+ * Changes a user's status, stamping statusChanged and lastUpdated. A lockout that ends, however it ends (unlock,
+ * deactivate, reset_password, expire_password), clears the failed-verification count with it: the next lockout
+ * takes `lockoutThreshold` new failures, not one.
+ */
 export function setStatus (user: UserRecord, status: UserStatus, now: number): void {
   if (status === 'LOCKED_OUT') {
     if (user.status !== 'LOCKED_OUT') user.statusBeforeLockout = user.status
   } else {
     delete user.statusBeforeLockout
+    if (user.status === 'LOCKED_OUT') user.failedVerifications = 0
   }
   user.status = status
   user.statusChanged = now

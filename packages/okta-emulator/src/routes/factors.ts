@@ -23,10 +23,12 @@ export const ACTIVATION_WINDOW_MS = 5 * 60_000
 /** How long a push enrollment (its QR code) stays valid. */
 export const PUSH_ENROLL_MS = 10 * 60_000
 
-const PHONE = /^\+?[0-9][0-9 ().-]{5,30}$/
-const EMAILISH = /^[^\s@]+@[^\s@]+$/
+/** A phone number an sms or call factor takes. */
+export const PHONE = /^\+?[0-9][0-9 ().-]{5,30}$/
+/** An address an email factor takes. */
+export const EMAILISH = /^[^\s@]+@[^\s@]+$/
 /** Okta's schema: an email factor's address is at most 100 characters. */
-const MAX_FACTOR_EMAIL = 100
+export const MAX_FACTOR_EMAIL = 100
 
 /** The factor named in the path, or 404 E0000007 (UserFactor). */
 export function factorOr404 (ctx: Ctx, user: UserRecord, factorId: string): FactorRecord {

@@ -1,0 +1,131 @@
+// Checks a seed against the rules the API applies to the same users and factors, so a seed cannot
+// hold what the emulator would refuse over HTTP (a login that is not an email address, a status Okta
+// does not have, one id twice, two sms factors on one user, a security answer under 4 characters...).
+// Every refusal is a TypeError naming the seed entry and the field; secrets (answers, shared
+// secrets) are never quoted.
+import { OktaError } from './errors.js'
+import { SECURITY_QUESTIONS } from './factors-model.js'
+import { MAX_SECRET } from './limits.js'
+import { checkQuestion, EMAILISH, MAX_FACTOR_EMAIL, PHONE } from './routes/factors.js'
+import { loginKey } from './store.js'
+import { base32Decode } from './totp.js'
+import { checkIdentity, checkProfile } from './users-model.js'
+import type { FactorType, SeedUser } from './types.js'
+
+/** The statuses a seeded user may have (those a created user can have). */
+const SEED_STATUSES = ['STAGED', 'PROVISIONED', 'ACTIVE']
+const FACTOR_TYPES: readonly FactorType[] = ['token:software:totp', 'sms', 'call', 'email', 'question', 'push']
+/** An id the API's paths can carry: URL-safe characters, at most the 500 the router takes. */
+const ID = /^[A-Za-z0-9._~-]{1,500}$/
+
+const quote = (v: unknown): string => typeof v === 'string' ? JSON.stringify(v.length > 64 ? `${v.slice(0, 64)}...` : v) : String(v)
+
+/** The text of an API refusal (its first cause, else its summary). */
+function reason (err: unknown): string {
+  if (err instanceof OktaError) return err.causes[0] ?? err.errorSummary
+  throw err
+}
+
+/**
+ * Checks every user of a seed (already known to be objects with a string `login`). `where` names the seed
+ * (`"seed" option`, or with the file's path). Throws TypeError at the first problem.
+ */
+export function checkSeedUsers (users: readonly SeedUser[], where: string): void {
+  const logins = new Map<string, number>()
+  const userIds = new Map<string, number>()
+  const factorIds = new Map<string, string>()
+  for (const [i, u] of users.entries()) {
+    const at = `${where}: user ${i} (${quote(u.login)})`
+    const bad: (field: string, problem: string) => never = (field, problem) => { throw new TypeError(`${at}: ${field} ${problem}`) }
+    const profile: Record<string, unknown> = { login: u.login, email: u.email ?? u.login }
+    if (u.firstName !== undefined) profile['firstName'] = u.firstName
+    if (u.lastName !== undefined) profile['lastName'] = u.lastName
+    try {
+      checkIdentity(checkProfile(profile, 'seed'), () => false)
+    } catch (err) {
+      throw new TypeError(`${at}: ${reason(err)}`)
+    }
+    const key = loginKey(u.login)
+    if (logins.has(key)) bad('login', `is also the login of user ${logins.get(key)!} (logins are unique, whatever their case)`)
+    logins.set(key, i)
+    if (u.status !== undefined && !SEED_STATUSES.includes(u.status)) bad('status', `must be one of ${SEED_STATUSES.join(', ')}, got ${quote(u.status)}`)
+    if (u.id !== undefined) {
+      if (typeof u.id !== 'string' || !ID.test(u.id)) bad('id', 'must be 1 to 500 letters, digits, "-", "_", "." or "~"')
+      if (userIds.has(u.id)) bad('id', `${u.id} is also the id of user ${userIds.get(u.id)!}`)
+      userIds.set(u.id, i)
+    }
+    if (u.factors === undefined) continue
+    if (!Array.isArray(u.factors)) bad('factors', 'must be an array')
+    const kinds = new Map<string, number>()
+    for (const [j, f] of (u.factors as unknown[]).entries()) {
+      const fat = `factors[${j}]`
+      if (typeof f !== 'object' || f === null) bad(fat, 'must be an object')
+      const sf = f as Record<string, unknown>
+      const type = sf['factorType']
+      if (!FACTOR_TYPES.includes(type as FactorType)) bad(`${fat}.factorType`, `must be one of ${FACTOR_TYPES.join(', ')}, got ${quote(type)}`)
+      const id = sf['id']
+      if (id !== undefined) {
+        if (typeof id !== 'string' || !ID.test(id)) bad(`${fat}.id`, 'must be 1 to 500 letters, digits, "-", "_", "." or "~"')
+        if (factorIds.has(id)) bad(`${fat}.id`, `${id} is also the id of ${factorIds.get(id)!}`)
+        factorIds.set(id, `user ${i}'s ${fat}`)
+      }
+      if (sf['status'] !== undefined && sf['status'] !== 'ACTIVE' && sf['status'] !== 'PENDING_ACTIVATION') {
+        bad(`${fat}.status`, `must be ACTIVE or PENDING_ACTIVATION, got ${quote(sf['status'])}`)
+      }
+      const provider = type === 'token:software:totp' ? sf['provider'] ?? 'GOOGLE' : 'OKTA'
+      if (provider !== 'GOOGLE' && provider !== 'OKTA') bad(`${fat}.provider`, `must be GOOGLE or OKTA, got ${quote(provider)}`)
+      // The API's rule: one factor of each type and provider per user.
+      const kind = `${String(type)} (${String(provider)})`
+      if (kinds.has(kind)) bad(fat, `is a second ${kind} factor (factors[${kinds.get(kind)!}] is one): a user has at most one of each type`)
+      kinds.set(kind, j)
+      checkFactor(sf, type as FactorType, String(profile['email']), (field, problem) => bad(`${fat}.${field}`, problem))
+    }
+  }
+}
+
+/** The rules of the API's enrollment for each type. */
+function checkFactor (sf: Record<string, unknown>, type: FactorType, userEmail: string, bad: (field: string, problem: string) => never): void {
+  const text = (field: string): string | undefined => {
+    const v = sf[field]
+    if (v === undefined) return undefined
+    if (typeof v !== 'string') bad(field, 'must be a string')
+    if (v.length > MAX_SECRET) bad(field, `must be at most ${MAX_SECRET} characters`)
+    return v
+  }
+  switch (type) {
+    case 'token:software:totp': {
+      const secret = text('sharedSecret')
+      if (secret === undefined) return
+      let key: Buffer | undefined
+      try { key = base32Decode(secret) } catch { /* named below, without the secret */ }
+      if (key === undefined || key.length === 0) bad('sharedSecret', 'must be a non-empty base32 string (A-Z, 2-7)')
+      return
+    }
+    case 'sms':
+    case 'call': {
+      const phone = text('phoneNumber')
+      if (phone === undefined) bad('phoneNumber', `is required for a ${type} factor`)
+      if (!PHONE.test(phone)) bad('phoneNumber', `${quote(phone)} is not a phone number`)
+      return
+    }
+    case 'email': {
+      const email = text('email')
+      if (email === undefined) return
+      if (email.length > MAX_FACTOR_EMAIL || !EMAILISH.test(email)) bad('email', `${quote(email)} is not an email address`)
+      if (email.toLowerCase() !== userEmail.toLowerCase()) bad('email', 'must be the user\'s own email (as the API requires)')
+      return
+    }
+    case 'question': {
+      const question = text('question')
+      if (question === undefined || !SECURITY_QUESTIONS.has(question)) bad('question', `must be one of Okta's security questions (${[...SECURITY_QUESTIONS.keys()].slice(0, 3).join(', ')}, ...), got ${quote(question)}`)
+      try {
+        checkQuestion(question, text('answer'), 'seed')
+      } catch {
+        bad('answer', 'must be at least 4 characters long, as the API requires')
+      }
+      return
+    }
+    case 'push':
+      return
+  }
+}
