@@ -17,6 +17,8 @@ await mkdir(RESULTS_DIR, { recursive: true })
 
 const path = (page: Page): string => new URL(page.url()).pathname + new URL(page.url()).search
 const text = async (page: Page, selector: string): Promise<string> => ((await page.textContent(selector)) ?? '').replace(/\s+/g, ' ').trim()
+/** The visible error notices' text, read at once (no waiting for one to appear). */
+const alerts = async (page: Page): Promise<string> => (await page.locator('[role=alert]:not([hidden])').allTextContents()).join(' ').replace(/\s+/g, ' ').trim()
 
 /** Saves a full-page screenshot as test-results/person-<name>.png. */
 async function shot (page: Page, name: string): Promise<void> {
@@ -70,6 +72,14 @@ await t.test('enrollment starts when the person does, keeps its key, and keeps w
 
 await t.test('wrong codes count down, the lockout says until when, and a new sign-in says so at once', async (t) => {
   const fresh = await startE2eApp(t)
+  // A second browser where bob finished signing in before the lockout: its remove page says the pause too.
+  const other = (await openPage(t, browser)).page
+  await signIn(other, fresh, 'bob')
+  await enterCode(other, totp(fresh.demo!.totpUser.sharedSecret, fresh.clock.now()))
+  t.equal(path(other), '/account')
+  await other.goto(`${fresh.url}/account/security`)
+  const removeHref = await other.getAttribute('a.remove', 'href')
+  fresh.clock.advance(30_000) // the next code step, so the used code is not the one guessed wrong below
   const { page } = await openPage(t, browser)
   await signIn(page, fresh, 'bob')
   const wrong = wrongFor(totp(fresh.demo!.totpUser.sharedSecret, fresh.clock.now()))
@@ -89,6 +99,55 @@ await t.test('wrong codes count down, the lockout says until when, and a new sig
   t.match(await text(page, '[role=alert]'), /paused for this account until \d\d:\d\d UTC/, 'locked: said before any code')
   t.equal(await page.locator('#passCode').count(), 0, 'no code field while paused')
   await shot(page, 'mfa-locked-at-sign-in')
+
+  // Removing a factor needs a code too: the page says the pause before one is typed, with the status /mfa uses.
+  const removal = await other.goto(`${fresh.url}${removeHref!}`)
+  t.equal(removal?.status(), 200, 'the status of GET /mfa while paused')
+  t.match(await alerts(other), /paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\./, 'remove page: locked, said before any code')
+  t.equal(await other.locator('#passCode').count(), 0, 'remove page: no code field while paused')
+  await shot(other, 'remove-locked')
+})
+
+await t.test('a lockout during enrollment: signing in again shows the pause on /mfa/enroll, not the QR code and a field that refuses', async (t) => {
+  const fresh = await startE2eApp(t)
+  const { page } = await openPage(t, browser)
+  await signIn(page, fresh, 'alice')
+  t.equal(path(page), '/mfa/enroll')
+  await clickAndWait(page, '[data-testid=start-totp]')
+  const secret = (await text(page, '#manual-key')).replace(/\s+/g, '')
+  const wrong = wrongFor(totp(secret, fresh.clock.now()))
+  for (let i = 0; i < 4; i++) {
+    await page.fill('#passCode', wrong)
+    await page.click('#totp-activate button[type=submit]')
+    await page.locator('#enroll-error', { hasText: i === 3 ? 'paused' : `${3 - i} attempt` }).waitFor()
+  }
+  await clickAndWait(page, 'nav a[href="/logout"]')
+  await signIn(page, fresh, 'alice')
+  t.equal(path(page), '/mfa/enroll')
+  const status = (await page.goto(`${fresh.url}/mfa/enroll`))?.status()
+  t.equal(status, 200, 'the status of GET /mfa while paused')
+  t.match(await alerts(page), /paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\./, 'said at once, with the time')
+  t.equal(await page.locator('#passCode').count(), 0, 'no code field')
+  t.equal(await page.locator('#qr').count(), 0, 'no QR code')
+  t.equal(await page.locator('[data-testid=paused-way-out] a[href="/logout"]').count(), 1, 'a way out: sign out')
+  await page.goto(`${fresh.url}/mfa/enroll?method=sms`)
+  t.equal(await page.locator('#phone').count(), 0, 'the text-message setup waits too')
+  await shot(page, 'enroll-locked-at-sign-in')
+
+  // Without JavaScript the fourth wrong code's page keeps its "didn't match" and says the pause once.
+  const nojs = (await openPage(t, browser, { javaScriptEnabled: false })).page
+  const other = await startE2eApp(t)
+  await signIn(nojs, other, 'alice')
+  await clickAndWait(nojs, '[data-testid=start-totp]')
+  const key = (await text(nojs, '#manual-key')).replace(/\s+/g, '')
+  for (let i = 0; i < 4; i++) {
+    await nojs.fill('#passCode', wrongFor(totp(key, other.clock.now())))
+    await clickAndWait(nojs, '#totp-activate button[type=submit]')
+  }
+  const said = await alerts(nojs)
+  t.match(said, /^That code didn't match\..* paused for this account until \d\d:\d\d UTC/, 'no JavaScript: the last wrong code, then the pause')
+  t.equal(said.split('paused').length, 2, 'the pause said once')
+  t.equal(await nojs.locator('#passCode').count(), 0, 'no JavaScript: no code field either')
 })
 
 await t.test('text-message users read text-message words and a live "ask for another code" countdown', async (t) => {

@@ -10,7 +10,7 @@ import { codeFormState, field, forgetSentCodeForm, newCodeFormId, resendInSecond
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
 import { signOut } from './auth.js'
-import { justUsedCode, loadFactors, RESENT_FORM, sendUnavailable } from './mfa.js'
+import { justUsedCode, loadFactors, pausedText, RESENT_FORM, sendUnavailable } from './mfa.js'
 
 /** The user's factors and the one named in the URL; undefined once it has answered (Okta down, or no such factor). */
 async function factorOfRequest (ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<{ factors: FactorView[], factor: FactorView } | undefined> {
@@ -89,6 +89,8 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     const { factors, factor } = found
     const flash = takeFlash(request)
     const query = request.query as Record<string, unknown>
+    // Paused already (wrong codes here or at sign-in): say so at once, as /mfa does, instead of a form that refuses.
+    const paused = error === undefined && status === 200 ? await pausedText(ctx, request) : undefined
     await reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(removePage({
       csrf: csrfToken(request),
       userName: currentUser(request).displayName,
@@ -97,7 +99,8 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       selectedFactorId: field(request, 'factorId') ?? (typeof query.factor === 'string' ? query.factor : undefined),
       isLast: factors.filter((f) => f.active).length <= 1 && factor.active,
       emulator: ctx.emulator !== undefined,
-      error: error ?? (flash?.kind === 'error' ? flash.text : undefined),
+      error: error ?? paused ?? (flash?.kind === 'error' ? flash.text : undefined),
+      locked: paused !== undefined,
       info: info ?? (flash?.kind === 'success' || flash?.kind === 'info' ? flash.text : undefined),
       resendInSeconds: resendInSeconds(request, ctx.clock()),
       freshCodeWarning: justUsedCode(ctx, request),

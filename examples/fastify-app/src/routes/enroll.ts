@@ -13,7 +13,10 @@ import { factorView, unusableActiveFactors, type FactorView } from '../factors.j
 import { failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, SMS_MESSAGES } from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
-import { sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
+import { pausedText, sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
+
+/** The words every "sign-in is paused" sentence starts with. */
+const PAUSED = MESSAGES.LOCKED_OUT.replace(/\.$/, '')
 
 /** Whether this session may add a factor: none active yet, or an MFA step within the step-up window. */
 function mayEnroll (ctx: AppContext, request: FastifyRequest, factors: FactorView[]): boolean {
@@ -61,6 +64,11 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     const method = asked === 'sms' || hasTotp ? 'sms' : 'totp'
     const user = currentUser(request)
     const flash = takeFlash(request)
+    // Paused (e.g. four wrong first codes, then signing in again): say so at once, as /mfa does, not after a code.
+    // A flash that says it already (the code that used up the last attempt: "didn't match", then the pause) is kept.
+    const paused = await pausedText(ctx, request)
+    const flashError = flash?.kind === 'error' ? flash.text : undefined
+    const error = paused === undefined || flashError?.includes(PAUSED) === true ? flashError : paused
     await reply.type('text/html; charset=utf-8').send(enrollPage({
       method,
       hasTotp,
@@ -74,8 +82,9 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       mfaDone: hasMfa,
       // The page's script words failures as the method asks: a text message's, or the authenticator app's.
       messages: method === 'sms' ? { ...MESSAGES, ...SMS_MESSAGES } : MESSAGES,
-      pending: method === 'totp' ? await pendingTotp(raw, DEMO_ISSUER, user.oktaLogin) : undefined,
-      error: flash?.kind === 'error' ? flash.text : undefined,
+      pending: method === 'totp' && paused === undefined ? await pendingTotp(raw, DEMO_ISSUER, user.oktaLogin) : undefined,
+      error,
+      locked: paused !== undefined,
       info: flash?.kind === 'info' ? flash.text : undefined,
     }))
   })

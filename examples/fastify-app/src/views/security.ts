@@ -89,6 +89,8 @@ export interface RemoveView {
   freshCodeWarning?: boolean
   /** The id the code form carries back once (a page sent again is not checked twice). */
   formId?: string | undefined
+  /** Sign-in is paused (`error` says until when): no code form, a way out instead. */
+  locked?: boolean
 }
 
 /** "Remove this factor? Enter a fresh code." */
@@ -101,8 +103,10 @@ export function removePage (view: RemoveView): string {
     ${view.isLast ? html`<p class="notice notice-info">This is your only factor. At your next sign-in you will set up a new one.</p>` : ''}
     ${notice('info', view.info)}
     ${notice('error', view.error, 'remove-error')}
-    ${view.freshCodeWarning === true && view.verifyWith.some((f) => f.kind === 'totp') ? freshCodeNotice() : ''}
-    ${view.verifyWith.length === 0
+    ${view.locked !== true && view.freshCodeWarning === true && view.verifyWith.some((f) => f.kind === 'totp') ? freshCodeNotice() : ''}
+    ${view.locked === true
+      ? html`<p data-testid="paused-way-out">Come back after that time to remove it.</p>`
+      : view.verifyWith.length === 0
       ? html`<p>None of your factors can confirm this. <a href="/account/security">Back</a></p>`
       : html`<p>To confirm it's you, enter a fresh code.</p>
         ${codeForm({
