@@ -1,5 +1,6 @@
 // The protected pages: /account (requireMfaFastify) and /account/security, where removing a factor needs a
 // fresh code first (step-up), checked by the same okta-mfa strategy as the sign-in form.
+import { readCookie } from '@okta-mfa/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { getMfaState, isRememberedMfa, mfaStateOf, userKeyOf, dropCachedFactors, revokeUserSessions } from 'passport-okta-mfa'
 import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
@@ -27,6 +28,18 @@ async function factorOfRequest (ctx: AppContext, request: FastifyRequest, reply:
     return undefined
   }
   return { factors, factor }
+}
+
+/**
+ * Whether this browser's device cookie still skips the code for the user: false after "Forget remembered devices", a
+ * factor change or expiry, even when this session began on it (`isRememberedMfa` says only how the session began).
+ * A store or Okta outage: false (the page then claims nothing).
+ */
+async function browserRemembered (ctx: AppContext, request: FastifyRequest): Promise<boolean> {
+  if (ctx.devices === undefined) return false
+  const value = readCookie(request.headers.cookie, ctx.devices.cookieName)
+  if (value === undefined) return false
+  return await ctx.devices.check(value, currentUser(request)).then((device) => device !== undefined, () => false)
 }
 
 /** Registers `/account`, `/account/security` and `/account/security/remove/:factorId`. */
@@ -75,7 +88,9 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       userName: currentUser(request).displayName,
       factors: factors ?? [],
       lastUsed: state === undefined ? undefined : { factorId: state.factorId, at: state.completedAt },
-      remembered: ctx.devices === undefined ? undefined : { days: Math.round(ctx.devices.maxAgeMs / 86_400_000), thisDevice: isRememberedMfa(request) },
+      remembered: ctx.devices === undefined
+        ? undefined
+        : { days: Math.round(ctx.devices.maxAgeMs / 86_400_000), thisDevice: await browserRemembered(ctx, request), signedInWithoutCode: isRememberedMfa(request) },
       now: ctx.clock(),
       factorsError: factors === undefined ? UNAVAILABLE.factors : undefined,
       success: flash?.kind === 'success' ? flash.text : (request.query as Record<string, unknown>).added === '1' ? 'Factor added.' : undefined,

@@ -1,7 +1,7 @@
 // /account/security: the user's factors, each removable after a fresh code (step-up).
 import type { FactorView } from '../factors.js'
 import { codeForm, freshCodeNotice } from './code-form.js'
-import { csrfField, html, notice, page } from './layout.js'
+import { csrfField, html, notice, page, type SafeHtml } from './layout.js'
 import { timeTag } from './account.js'
 import { outboxHint } from './mfa.js'
 
@@ -21,11 +21,25 @@ export interface SecurityView {
   /** The factor of this session's last MFA step, and when (the "last used" line). */
   lastUsed?: { factorId: string, at: number } | undefined
   now: number
-  /** Remembered devices: the lifetime in days when the feature is on; whether this browser is one of them. */
-  remembered?: { days: number, thisDevice: boolean } | undefined
+  /**
+   * Remembered devices: the lifetime in days when the feature is on; whether this browser is one of them now
+   * (`thisDevice`), and whether this session began on it without a code (`signedInWithoutCode`: still true after
+   * "Forget remembered devices", when `thisDevice` is not).
+   */
+  remembered?: { days: number, thisDevice: boolean, signedInWithoutCode: boolean } | undefined
   factorsError?: string | undefined
   success?: string | undefined
   error?: string | undefined
+}
+
+/** What is true of this browser now, and of how this session began: never "remembered" once it is not. */
+function rememberedNow (r: { thisDevice: boolean, signedInWithoutCode: boolean }): SafeHtml | string {
+  if (r.thisDevice) {
+    return html`<strong data-testid="this-device-remembered">This browser is remembered: ${r.signedInWithoutCode ? 'you signed in without a code.' : 'its next sign-in skips the code.'}</strong> `
+  }
+  if (!r.signedInWithoutCode) return ''
+  return html`<span data-testid="this-device-was-remembered">You signed in without a code because this browser was remembered. It is not any more:
+    its next sign-in asks for a code.</span> `
 }
 
 /** The list of factors with a remove link each and a link to add one. */
@@ -61,7 +75,7 @@ export function securityPage (view: SecurityView): string {
     ${view.remembered === undefined
       ? ''
       : html`<h2>Remembered devices</h2>
-    <p>${view.remembered.thisDevice ? html`<strong data-testid="this-device-remembered">This browser is remembered: you signed in without a code.</strong> ` : ''}A remembered device skips the code for ${view.remembered.days} days; removing or adding a factor forgets every device.</p>
+    <p>${rememberedNow(view.remembered)}A remembered device skips the code for ${view.remembered.days} days; removing or adding a factor forgets every device.</p>
     <form method="post" action="/account/security/forget-devices">${csrfField(view.csrf)}<button type="submit" class="secondary" data-testid="forget-devices">Forget remembered devices</button></form>
     <p class="hint">Every browser where you ticked “Remember this device” asks for a code again at the next sign-in.</p>`}
     <h2>Sessions</h2>
