@@ -374,7 +374,7 @@ await t.test('main.js: empty settings count as unset', async (t) => {
 
 await t.test('main.js: only the built-in demo password is ever printed, and the banner says what is true', async (t) => {
   const [chosen, elsewhere, elsewhereChosen] = await Promise.all([
-    runMain(t, { DEMO_PASSWORD: 'chosen-Pa55word-xyz' }),
+    runMain(t, { DEMO_PASSWORD: 'chosen-Pa55word-xyz', REMEMBER_DEVICE_DAYS: '1' }),
     runMain(t, { HOST: '127.0.0.2' }),
     runMain(t, { HOST: '127.0.0.2', DEMO_PASSWORD: 'chosen-Pa55word-xyz' }),
   ])
@@ -386,6 +386,7 @@ await t.test('main.js: only the built-in demo password is ever printed, and the 
   t.match(chosen.stdout(), /Sign in as "ada" with the password in DEMO_PASSWORD \(not printed\)/)
   const chosenJar = new CookieJar(`http://127.0.0.1:${chosen.port}`)
   t.equal((await post(chosenJar, '/login', { username: 'ada', password: 'chosen-Pa55word-xyz' })).location, '/mfa', 'and it is the password')
+  t.match((await chosenJar.fetch('/mfa', { headers: PAGE })).text, /> Remember this device for 1 day<\/label>/, 'REMEMBER_DEVICE_DAYS=1: one day, in the singular')
 
   t.notMatch(elsewhere.stdout(), /in DEMO_PASSWORD|lovelace-1815|with password "/, 'HOST set, no DEMO_PASSWORD: no claim that the password is in DEMO_PASSWORD')
   t.match(elsewhere.stdout(), /random password that nobody knows; set DEMO_PASSWORD to choose one/, 'says what is true')

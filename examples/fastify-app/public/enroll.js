@@ -72,9 +72,11 @@
     errorBox.textContent = typeof err === 'string' ? err : explain(err)
     errorBox.hidden = false
     if (err instanceof PageError && (err.code === 'UNAUTHENTICATED' || err.code === 'NOT_AUTHENTICATED')) {
+      // "Your session ended. Sign in again.": its last sentence becomes the link, said once.
       const a = document.createElement('a')
       a.href = '/login'
-      a.textContent = ' Sign in again.'
+      a.textContent = 'Sign in again.'
+      errorBox.textContent = errorBox.textContent.replace(/\s*Sign in again\.\s*$/, '') + ' '
       errorBox.appendChild(a)
     }
     if (field) {

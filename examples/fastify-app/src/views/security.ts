@@ -1,6 +1,6 @@
 // /account/security: the user's factors, each removable after a fresh code (step-up).
 import type { FactorView } from '../factors.js'
-import { codeForm, freshCodeNotice } from './code-form.js'
+import { codeForm, dayCount, freshCodeNotice } from './code-form.js'
 import { csrfField, html, notice, page, type SafeHtml } from './layout.js'
 import { timeTag } from './account.js'
 import { outboxHint } from './mfa.js'
@@ -75,7 +75,7 @@ export function securityPage (view: SecurityView): string {
     ${view.remembered === undefined
       ? ''
       : html`<h2>Remembered devices</h2>
-    <p>${rememberedNow(view.remembered)}A remembered device skips the code for ${view.remembered.days} days; removing or adding a factor forgets every device.</p>
+    <p>${rememberedNow(view.remembered)}A remembered device skips the code for ${dayCount(view.remembered.days)}; removing or adding a factor forgets every device.</p>
     <form method="post" action="/account/security/forget-devices">${csrfField(view.csrf)}<button type="submit" class="secondary" data-testid="forget-devices">Forget remembered devices</button></form>
     <p class="hint">Every browser where you ticked “Remember this device” asks for a code again at the next sign-in.</p>`}
     <h2>Sessions</h2>
