@@ -385,6 +385,30 @@ await t.test('REMEMBER_DEVICE_DAYS: 30 by default, refused by name when malforme
   t.match(await text(page, 'main'), 'A remembered device skips the code for 1 day;', 'the security page too')
 })
 
+await t.test('two tabs with the same QR code: the second Activate says the factor is set up and goes on (with and without JavaScript)', async (t) => {
+  for (const javaScriptEnabled of [true, false]) {
+    const how = javaScriptEnabled ? 'JavaScript' : 'no JavaScript'
+    const fresh = await startE2eApp(t)
+    const { page: first, context } = await openPage(t, browser, { javaScriptEnabled })
+    await signIn(first, fresh, 'alice')
+    const second = await context.newPage()
+    await second.goto(`${fresh.url}/mfa/enroll`)
+    await clickAndWait(first, '[data-testid=start-totp]')
+    await clickAndWait(second, '[data-testid=start-totp]')
+    const secret = (await text(first, '#manual-key')).replace(/\s+/g, '')
+    t.equal((await text(second, '#manual-key')).replace(/\s+/g, ''), secret, `${how}: the same key in both tabs`)
+    await first.fill('#passCode', totp(secret, fresh.clock.now()))
+    await Promise.all([first.waitForURL('**/account'), first.click('#totp-activate button[type=submit]')])
+    fresh.clock.advance(30_000) // the next code: a valid one, not a replay
+    await second.fill('#passCode', totp(secret, fresh.clock.now()))
+    await Promise.all([second.waitForURL('**/account'), second.click('#totp-activate button[type=submit]')])
+    t.equal(path(second), '/account', `${how}: on to where a finished setup goes`)
+    t.equal(await text(second, '[data-testid=success]'), 'This sign-in method is already set up: it was activated in another tab or window.', `${how}: says why`)
+    t.equal(await alerts(second), '', `${how}: no form error`)
+    await shot(second, `two-tabs-${javaScriptEnabled ? 'js' : 'nojs'}`)
+  }
+})
+
 await t.test('the session ends while the setup page is open: "Sign in again" is said once, as the link', async (t) => {
   const fresh = await startE2eApp(t)
   const { page, context } = await openPage(t, browser)

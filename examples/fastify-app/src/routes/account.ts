@@ -6,7 +6,7 @@ import { getMfaState, isRememberedMfa, mfaStateOf, userKeyOf, dropCachedFactors,
 import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
-import { UNAVAILABLE, failureText, isUpstreamFailure, retryAfter, messageFor, type FailInfo } from '../messages.js'
+import { ALREADY_ACTIVE, UNAVAILABLE, failureText, isUpstreamFailure, retryAfter, messageFor, type FailInfo } from '../messages.js'
 import { codeFormState, field, forgetSentCodeForm, newCodeFormId, resendInSeconds, setFlash, takeFlash } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
@@ -40,6 +40,11 @@ async function browserRemembered (ctx: AppContext, request: FastifyRequest): Pro
   const value = readCookie(request.headers.cookie, ctx.devices.cookieName)
   if (value === undefined) return false
   return await ctx.devices.check(value, currentUser(request)).then((device) => device !== undefined, () => false)
+}
+
+/** The Security page's word after a setup: `added=1` (done here), `already=1` (done in another tab or window). */
+function addedText (query: Record<string, unknown>): string | undefined {
+  return query.already === '1' ? ALREADY_ACTIVE : query.added === '1' ? 'Factor added.' : undefined
 }
 
 /** Registers `/account`, `/account/security` and `/account/security/remove/:factorId`. */
@@ -93,7 +98,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
         : { days: Math.round(ctx.devices.maxAgeMs / 86_400_000), thisDevice: await browserRemembered(ctx, request), signedInWithoutCode: isRememberedMfa(request) },
       now: ctx.clock(),
       factorsError: factors === undefined ? UNAVAILABLE.factors : undefined,
-      success: flash?.kind === 'success' ? flash.text : (request.query as Record<string, unknown>).added === '1' ? 'Factor added.' : undefined,
+      success: flash?.kind === 'success' ? flash.text : addedText(request.query as Record<string, unknown>),
       error: flash?.kind === 'error' ? flash.text : undefined,
     }))
   })

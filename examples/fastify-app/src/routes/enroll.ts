@@ -10,7 +10,7 @@ import { csrfToken } from '../csrf.js'
 import { DEMO_ISSUER } from '../demo.js'
 import { pendingTotp, startTotp, TOTP_TYPE } from '../enrollment.js'
 import { factorView, unusableActiveFactors, type FactorView } from '../factors.js'
-import { failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, SMS_MESSAGES } from '../messages.js'
+import { ALREADY_ACTIVE, failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, SMS_MESSAGES } from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
 import { pausedText, sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
@@ -24,6 +24,17 @@ function mayEnroll (ctx: AppContext, request: FastifyRequest, factors: FactorVie
   const state = getMfaState(request)
   // A step honoured from a remembered device never counts for a step-up: a code is asked for.
   return state !== undefined && !isRememberedMfa(request) && ctx.clock() - state.completedAt < STEP_UP_MAX_AGE_SECONDS * 1000
+}
+
+/**
+ * Where a setup finished elsewhere goes, saying so (`already=1`): on with the sign-in when that activation was the
+ * session's MFA step, to the Security page when it added a factor to a session that had one, and to /mfa for a code
+ * when this session has no MFA step (activated in another browser).
+ */
+function alreadyActiveHref (request: FastifyRequest, factorId: string): string {
+  const state = getMfaState(request)
+  if (state === undefined) return '/mfa?enrolled=1'
+  return state.factorId === factorId ? '/mfa/done?already=1' : '/account/security?already=1'
 }
 
 /** Registers the enrollment routes. */
@@ -81,7 +92,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       accountName: user.oktaLogin,
       mfaDone: hasMfa,
       // The page's script words failures as the method asks: a text message's, or the authenticator app's.
-      messages: method === 'sms' ? { ...MESSAGES, ...SMS_MESSAGES } : MESSAGES,
+      messages: { ...MESSAGES, ...method === 'sms' ? SMS_MESSAGES : {}, ALREADY_ACTIVE },
       pending: method === 'totp' && paused === undefined ? await pendingTotp(raw, DEMO_ISSUER, user.oktaLogin) : undefined,
       error,
       locked: paused !== undefined,
@@ -122,7 +133,12 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       setFlash(request, 'error', text)
       await reply.redirect('/mfa/enroll?method=totp', 303)
     }
-    if (factor === undefined) return await back(messageFor('FACTOR_NOT_FOUND'))
+    if (factor === undefined) {
+      // Activated meanwhile (another tab pressed Activate with the same key): say so and go where a finished setup goes.
+      const done = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === TOTP_TYPE && f.status === 'ACTIVE')
+      if (done !== undefined) return await reply.redirect(alreadyActiveHref(request, done.id), 303)
+      return await back(messageFor('FACTOR_NOT_FOUND'))
+    }
     const passcode = readPasscode(field(request, 'passCode'))
     if (!passcode.ok) return await back(messageFor(passcode.code))
     const user = currentUser(request)

@@ -5,7 +5,7 @@ import { getMfaState, isStoreUnavailableError, userKeyOf } from 'passport-okta-m
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
-import { failureText, isUpstreamFailure, retryAfter, lockoutText, messageFor, STORE_DOWN, UNAVAILABLE, type FailInfo } from '../messages.js'
+import { ALREADY_ACTIVE, failureText, isUpstreamFailure, retryAfter, lockoutText, messageFor, STORE_DOWN, UNAVAILABLE, type FailInfo } from '../messages.js'
 import { codeFormState, field, forgetSentCodeForm, isLocalPath, newCodeFormId, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
 import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
@@ -176,7 +176,9 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
   }
 
   // Where enrollment ends: where the person was going before sign-in (kept through enrollment), else /account.
+  // `already=1`: the factor was activated in another tab or window (enroll.js and the form path say so here).
   app.get('/mfa/done', { preHandler: [ctx.requireLogin, ctx.requireMfa] }, async (request, reply) => {
+    if ((request.query as Record<string, unknown>).already === '1') setFlash(request, 'success', ALREADY_ACTIVE)
     await reply.redirect(takeReturnTo(request) ?? '/account', 303)
   })
 
