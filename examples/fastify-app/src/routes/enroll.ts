@@ -170,8 +170,9 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (oktaType === undefined) return await reply.code(400).send({ error: { code: 'BAD_USER_INPUT' } })
     const user = currentUser(request)
     try {
+      // The list first: it looks the Okta user up again if the cached id is gone (then oktaUserId is the new one).
+      const factors = await ctx.directory.factors(user)
       const oktaUserId = await ctx.directory.oktaUserId(user)
-      const factors = await ctx.client.listFactors(oktaUserId)
       if (!mayEnroll(ctx, request, factors.map(factorView))) return await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } })
       const sameType = factors.filter((f) => f.factorType === oktaType)
       if (sameType.some((f) => f.status === 'ACTIVE')) return await reply.code(409).send({ error: { code: 'ALREADY_ENROLLED' } })
