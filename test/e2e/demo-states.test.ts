@@ -296,3 +296,20 @@ await t.test('Okta answers 400 (or 401) on the factor list: a coded 502 page, no
     }
   }
 })
+
+await t.test('an Okta user deleted and re-created under a new id: the next sign-in looks it up again instead of a 502 until a restart', async (t) => {
+  const app = await startE2eApp(t)
+  t.equal((await passwordLogin(app.jar(), 'bob')).location, '/mfa', 'the Okta id of bob is cached')
+  const gone = await app.client.getUser('bob@example.com')
+  await app.client.deactivateUser(gone.id)
+  await app.client.deleteUser(gone.id)
+  const again = await app.client.createUser({ profile: { login: 'bob@example.com', email: 'bob@example.com', firstName: 'Bob', lastName: 'Example' } }, { activate: true })
+  t.not(again.id, gone.id, 'a new Okta id')
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'bob')).location, '/mfa/enroll', 'the new Okta user (no factor yet): enrollment, not a 502')
+  const page = await jar.fetch('/mfa/enroll', { headers: HTML })
+  t.equal(page.status, 200)
+  t.equal(h1(page.text), 'Set up two-step sign-in')
+  await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrfOf(page.text) }, headers: HTML })
+  t.equal((await app.client.listFactors(again.id)).length, 1, 'the setup acts on the new Okta user')
+})

@@ -17,6 +17,8 @@ await mkdir(RESULTS_DIR, { recursive: true })
 
 const path = (page: Page): string => new URL(page.url()).pathname + new URL(page.url()).search
 const text = async (page: Page, selector: string): Promise<string> => ((await page.textContent(selector)) ?? '').replace(/\s+/g, ' ').trim()
+/** The visible error notices' text, read at once (no waiting for one to appear). */
+const alerts = async (page: Page): Promise<string> => (await page.locator('[role=alert]:not([hidden])').allTextContents()).join(' ').replace(/\s+/g, ' ').trim()
 
 /** Saves a full-page screenshot as test-results/person-<name>.png. */
 async function shot (page: Page, name: string): Promise<void> {
@@ -70,6 +72,14 @@ await t.test('enrollment starts when the person does, keeps its key, and keeps w
 
 await t.test('wrong codes count down, the lockout says until when, and a new sign-in says so at once', async (t) => {
   const fresh = await startE2eApp(t)
+  // A second browser where bob finished signing in before the lockout: its remove page says the pause too.
+  const other = (await openPage(t, browser)).page
+  await signIn(other, fresh, 'bob')
+  await enterCode(other, totp(fresh.demo!.totpUser.sharedSecret, fresh.clock.now()))
+  t.equal(path(other), '/account')
+  await other.goto(`${fresh.url}/account/security`)
+  const removeHref = await other.getAttribute('a.remove', 'href')
+  fresh.clock.advance(30_000) // the next code step, so the used code is not the one guessed wrong below
   const { page } = await openPage(t, browser)
   await signIn(page, fresh, 'bob')
   const wrong = wrongFor(totp(fresh.demo!.totpUser.sharedSecret, fresh.clock.now()))
@@ -89,6 +99,55 @@ await t.test('wrong codes count down, the lockout says until when, and a new sig
   t.match(await text(page, '[role=alert]'), /paused for this account until \d\d:\d\d UTC/, 'locked: said before any code')
   t.equal(await page.locator('#passCode').count(), 0, 'no code field while paused')
   await shot(page, 'mfa-locked-at-sign-in')
+
+  // Removing a factor needs a code too: the page says the pause before one is typed, with the status /mfa uses.
+  const removal = await other.goto(`${fresh.url}${removeHref!}`)
+  t.equal(removal?.status(), 200, 'the status of GET /mfa while paused')
+  t.match(await alerts(other), /paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\./, 'remove page: locked, said before any code')
+  t.equal(await other.locator('#passCode').count(), 0, 'remove page: no code field while paused')
+  await shot(other, 'remove-locked')
+})
+
+await t.test('a lockout during enrollment: signing in again shows the pause on /mfa/enroll, not the QR code and a field that refuses', async (t) => {
+  const fresh = await startE2eApp(t)
+  const { page } = await openPage(t, browser)
+  await signIn(page, fresh, 'alice')
+  t.equal(path(page), '/mfa/enroll')
+  await clickAndWait(page, '[data-testid=start-totp]')
+  const secret = (await text(page, '#manual-key')).replace(/\s+/g, '')
+  const wrong = wrongFor(totp(secret, fresh.clock.now()))
+  for (let i = 0; i < 4; i++) {
+    await page.fill('#passCode', wrong)
+    await page.click('#totp-activate button[type=submit]')
+    await page.locator('#enroll-error', { hasText: i === 3 ? 'paused' : `${3 - i} attempt` }).waitFor()
+  }
+  await clickAndWait(page, 'nav a[href="/logout"]')
+  await signIn(page, fresh, 'alice')
+  t.equal(path(page), '/mfa/enroll')
+  const status = (await page.goto(`${fresh.url}/mfa/enroll`))?.status()
+  t.equal(status, 200, 'the status of GET /mfa while paused')
+  t.match(await alerts(page), /paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\./, 'said at once, with the time')
+  t.equal(await page.locator('#passCode').count(), 0, 'no code field')
+  t.equal(await page.locator('#qr').count(), 0, 'no QR code')
+  t.equal(await page.locator('[data-testid=paused-way-out] a[href="/logout"]').count(), 1, 'a way out: sign out')
+  await page.goto(`${fresh.url}/mfa/enroll?method=sms`)
+  t.equal(await page.locator('#phone').count(), 0, 'the text-message setup waits too')
+  await shot(page, 'enroll-locked-at-sign-in')
+
+  // Without JavaScript the fourth wrong code's page keeps its "didn't match" and says the pause once.
+  const nojs = (await openPage(t, browser, { javaScriptEnabled: false })).page
+  const other = await startE2eApp(t)
+  await signIn(nojs, other, 'alice')
+  await clickAndWait(nojs, '[data-testid=start-totp]')
+  const key = (await text(nojs, '#manual-key')).replace(/\s+/g, '')
+  for (let i = 0; i < 4; i++) {
+    await nojs.fill('#passCode', wrongFor(totp(key, other.clock.now())))
+    await clickAndWait(nojs, '#totp-activate button[type=submit]')
+  }
+  const said = await alerts(nojs)
+  t.match(said, /^That code didn't match\..* paused for this account until \d\d:\d\d UTC/, 'no JavaScript: the last wrong code, then the pause')
+  t.equal(said.split('paused').length, 2, 'the pause said once')
+  t.equal(await nojs.locator('#passCode').count(), 0, 'no JavaScript: no code field either')
 })
 
 await t.test('text-message users read text-message words and a live "ask for another code" countdown', async (t) => {
@@ -196,6 +255,13 @@ await t.test('an empty sign-in names the empty field and puts the cursor there',
   t.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'password')
   t.equal(await page.getAttribute('#password', 'aria-invalid'), 'true')
   await shot(page, 'login-empty-password')
+  // A wrong password: the cursor goes to Password, and the error is tied to Password (not to Username).
+  await page.fill('#password', 'not-the-password')
+  await clickAndWait(page, 'form[action="/login"] button[type=submit]')
+  t.match(await text(page, '[role=alert]'), "don't match")
+  t.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'password')
+  t.same([await page.getAttribute('#password', 'aria-describedby'), await page.getAttribute('#password', 'aria-invalid')], ['login-error', 'true'], 'Password described by the error')
+  t.same([await page.getAttribute('#username', 'aria-describedby'), await page.getAttribute('#username', 'aria-invalid')], [null, null], 'Username is not')
   const icon = await page.request.get(`${app.url}/favicon.ico`)
   t.equal(icon.status(), 200, '/favicon.ico is there')
   t.equal(icon.headers()['content-type'], 'image/x-icon')
@@ -233,16 +299,18 @@ await t.test('"Remember this device": opt-in at sign-in, skips the code next tim
   t.equal(cookie?.httpOnly, true)
   t.equal(cookie?.sameSite, 'Lax')
   t.ok(cookie !== undefined && cookie.expires * 1000 - Date.now() > 29 * 86_400_000, 'for 30 days')
+  await page.goto(`${fresh.url}/account/security`)
+  t.equal(await text(page, '[data-testid=this-device-remembered]'), 'This browser is remembered: its next sign-in skips the code.', 'a code now, remembered for next time')
 
   await clickAndWait(page, 'nav a[href="/logout"]')
   fresh.clock.advance(60 * 60_000)
   await signIn(page, fresh, 'bob')
   t.equal(path(page), '/account', 'no code on a remembered device')
-  t.match(await text(page, '[data-testid=mfa-completed]'), 'this browser is remembered')
+  t.match(await text(page, '[data-testid=mfa-completed]'), 'this sign-in skipped the code because this browser was remembered')
   const viewer = await page.request.post(`${fresh.url}/graphql`, { data: { query: '{ viewer { mfa { completed fresh } } }' } })
   t.same((await viewer.json()).data.viewer.mfa, { completed: true, fresh: false }, "the gateway's viewer.mfa agrees, and never calls it fresh")
   await page.goto(`${fresh.url}/account/security`)
-  t.match(await text(page, '[data-testid=this-device-remembered]'), 'This browser is remembered')
+  t.equal(await text(page, '[data-testid=this-device-remembered]'), 'This browser is remembered: you signed in without a code.')
   await shot(page, 'remembered-security')
   await page.goto(`${fresh.url}/mfa/enroll?method=sms`)
   t.equal(path(page), '/mfa', 'adding a factor still asks for a code')
@@ -251,6 +319,14 @@ await t.test('"Remember this device": opt-in at sign-in, skips the code next tim
   await page.goto(`${fresh.url}/account/security`)
   await clickAndWait(page, '[data-testid=forget-devices]')
   t.match(await text(page, '[data-testid=success]'), 'Remembered devices are forgotten')
+  // The same session began without a code, but the browser is not remembered any more: the page says both, truly.
+  const security = await text(page, 'main')
+  t.notMatch(security, /is remembered|skips the code\./, 'nothing says this browser is still remembered')
+  t.match(await text(page, '[data-testid=this-device-was-remembered]'), /^You signed in without a code because this browser was remembered\. It is not any more/)
+  await shot(page, 'forgotten-security')
+  await page.goto(`${fresh.url}/account`)
+  t.notMatch(await text(page, 'main'), /is remembered/, '/account does not say it either')
+  t.match(await text(page, '[data-testid=mfa-completed]'), 'skipped the code because this browser was remembered', 'how this sign-in went stays true')
   await clickAndWait(page, 'nav a[href="/logout"]')
   await signIn(page, fresh, 'bob')
   t.equal(path(page), '/mfa', 'forgotten: the code is asked again')
@@ -301,4 +377,50 @@ await t.test('REMEMBER_DEVICE_DAYS: 30 by default, refused by name when malforme
   const week = await startE2eApp(t, { rememberDeviceDays: 7 })
   await signIn(page, week, 'bob')
   t.equal(await page.getByLabel('Remember this device for 7 days').count(), 1, 'the lifetime is the one configured')
+  const day = await startE2eApp(t, { rememberDeviceDays: 1 })
+  await signIn(page, day, 'bob')
+  t.equal(await page.getByLabel('Remember this device for 1 day', { exact: true }).count(), 1, 'one day, in the singular')
+  await enterCode(page, totp(day.demo!.totpUser.sharedSecret, day.clock.now()))
+  await page.goto(`${day.url}/account/security`)
+  t.match(await text(page, 'main'), 'A remembered device skips the code for 1 day;', 'the security page too')
+})
+
+await t.test('two tabs with the same QR code: the second Activate says the factor is set up and goes on (with and without JavaScript)', async (t) => {
+  for (const javaScriptEnabled of [true, false]) {
+    const how = javaScriptEnabled ? 'JavaScript' : 'no JavaScript'
+    const fresh = await startE2eApp(t)
+    const { page: first, context } = await openPage(t, browser, { javaScriptEnabled })
+    await signIn(first, fresh, 'alice')
+    const second = await context.newPage()
+    await second.goto(`${fresh.url}/mfa/enroll`)
+    await clickAndWait(first, '[data-testid=start-totp]')
+    await clickAndWait(second, '[data-testid=start-totp]')
+    const secret = (await text(first, '#manual-key')).replace(/\s+/g, '')
+    t.equal((await text(second, '#manual-key')).replace(/\s+/g, ''), secret, `${how}: the same key in both tabs`)
+    await first.fill('#passCode', totp(secret, fresh.clock.now()))
+    await Promise.all([first.waitForURL('**/account'), first.click('#totp-activate button[type=submit]')])
+    fresh.clock.advance(30_000) // the next code: a valid one, not a replay
+    await second.fill('#passCode', totp(secret, fresh.clock.now()))
+    await Promise.all([second.waitForURL('**/account'), second.click('#totp-activate button[type=submit]')])
+    t.equal(path(second), '/account', `${how}: on to where a finished setup goes`)
+    t.equal(await text(second, '[data-testid=success]'), 'This sign-in method is already set up: it was activated in another tab or window.', `${how}: says why`)
+    t.equal(await alerts(second), '', `${how}: no form error`)
+    await shot(second, `two-tabs-${javaScriptEnabled ? 'js' : 'nojs'}`)
+  }
+})
+
+await t.test('the session ends while the setup page is open: "Sign in again" is said once, as the link', async (t) => {
+  const fresh = await startE2eApp(t)
+  const { page, context } = await openPage(t, browser)
+  await signIn(page, fresh, 'alice')
+  await clickAndWait(page, '[data-testid=start-totp]')
+  const secret = (await text(page, '#manual-key')).replace(/\s+/g, '')
+  const other = await context.newPage() // another tab of the same browser signs out
+  await other.goto(`${fresh.url}/logout`)
+  await page.fill('#passCode', totp(secret, fresh.clock.now()))
+  await page.click('#totp-activate button[type=submit]')
+  await page.locator('#enroll-error a[href="/login"]').waitFor()
+  t.equal(await text(page, '#enroll-error'), 'Your session ended. Sign in again.', 'said once')
+  t.equal(await text(page, '#enroll-error a'), 'Sign in again.', 'the sentence is the link')
+  await shot(page, 'enroll-session-ended')
 })

@@ -317,17 +317,25 @@ async function exitWithin (run: MainRun, ms = 15_000): Promise<number | null | '
   return result
 }
 
-await t.test('main.js: a busy PORT is one line on stderr naming PORT and HOST, exit 1, and no password printed', async (t) => {
+await t.test('main.js: a busy PORT or a HOST not of this machine is one line on stderr naming PORT and HOST, exit 1, and no banner', async (t) => {
   const blocker: Server = createServer((socket) => { socket.end() })
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise((resolve) => blocker.close(resolve)))
   const port = (blocker.address() as AddressInfo).port
-  const run = await runMain(t, { PORT: String(port) })
-  t.equal(await exitWithin(run), 1, 'exits 1 instead of running without a server')
-  const lines = run.stderr().trim().split('\n')
-  t.equal(lines.length, 1, 'one line, no stack')
-  t.match(lines[0], new RegExp(`^Port ${port} on 127\\.0\\.0\\.1 is already in use: set PORT .*HOST`), 'names the port, PORT and HOST')
-  t.notMatch(run.stdout() + run.stderr(), /lovelace-1815|Sign in as|Express example on/, 'no banner, no password')
+  // 192.0.2.1 (TEST-NET-1) is on no interface here: binding it fails at once (EADDRNOTAVAIL), nothing is sent.
+  const [busy, badHost] = await Promise.all([runMain(t, { PORT: String(port) }), runMain(t, { HOST: '192.0.2.1' })])
+  for (const [label, run, line] of [
+    ['busy PORT', busy, new RegExp(`^Port ${port} on 127\\.0\\.0\\.1 is already in use: set PORT .*HOST`)],
+    ['bad HOST', badHost, /^Port \d+ on 192\.0\.2\.1 cannot be used: HOST is not an address of this machine/],
+  ] as const) {
+    t.equal(await exitWithin(run), 1, `${label}: exits 1 instead of running without a server`)
+    const lines = run.stderr().trim().split('\n')
+    t.equal(lines.length, 1, `${label}: one line, no stack`)
+    t.match(lines[0], line, `${label}: names the port, PORT and HOST`)
+    // Not the emulator's URL, the otpauth:// URI with the demo secret, nor a current code: the server never listened.
+    t.equal(run.stdout(), '', `${label}: no banner at all`)
+    t.notMatch(run.stdout() + run.stderr(), /lovelace-1815|otpauth:|secret=|current code|Okta emulator on/, `${label}: no password, no secret`)
+  }
 })
 
 await t.test('main.js: a bad setting is one "Configuration error" line naming the variable, never its value, and exit 1', async (t) => {
@@ -366,7 +374,7 @@ await t.test('main.js: empty settings count as unset', async (t) => {
 
 await t.test('main.js: only the built-in demo password is ever printed, and the banner says what is true', async (t) => {
   const [chosen, elsewhere, elsewhereChosen] = await Promise.all([
-    runMain(t, { DEMO_PASSWORD: 'chosen-Pa55word-xyz' }),
+    runMain(t, { DEMO_PASSWORD: 'chosen-Pa55word-xyz', REMEMBER_DEVICE_DAYS: '1' }),
     runMain(t, { HOST: '127.0.0.2' }),
     runMain(t, { HOST: '127.0.0.2', DEMO_PASSWORD: 'chosen-Pa55word-xyz' }),
   ])
@@ -378,6 +386,7 @@ await t.test('main.js: only the built-in demo password is ever printed, and the 
   t.match(chosen.stdout(), /Sign in as "ada" with the password in DEMO_PASSWORD \(not printed\)/)
   const chosenJar = new CookieJar(`http://127.0.0.1:${chosen.port}`)
   t.equal((await post(chosenJar, '/login', { username: 'ada', password: 'chosen-Pa55word-xyz' })).location, '/mfa', 'and it is the password')
+  t.match((await chosenJar.fetch('/mfa', { headers: PAGE })).text, /> Remember this device for 1 day<\/label>/, 'REMEMBER_DEVICE_DAYS=1: one day, in the singular')
 
   t.notMatch(elsewhere.stdout(), /in DEMO_PASSWORD|lovelace-1815|with password "/, 'HOST set, no DEMO_PASSWORD: no claim that the password is in DEMO_PASSWORD')
   t.match(elsewhere.stdout(), /random password that nobody knows; set DEMO_PASSWORD to choose one/, 'says what is true')

@@ -54,6 +54,7 @@ async function main (): Promise<void> {
   let emulator: Emulator | undefined
   let okta: OktaConnection
   let demoHint: string | undefined
+  let emulatorBanner: (() => void) | undefined
   if (fromEnv === undefined) {
     const sharedSecret = randomBase32(16)
     emulator = await startEmulator({
@@ -69,13 +70,16 @@ async function main (): Promise<void> {
     okta = { orgUrl: emulator.url, token: emulator.token, allowInsecureHttp: true }
     const uri = `otpauth://totp/${encodeURIComponent(`okta-mfa demo:${demoUser.email}`)}?secret=${sharedSecret}&issuer=${encodeURIComponent('okta-mfa demo')}&digits=6&period=30`
     demoHint = 'Demo: the current code is printed in the terminal every 30 seconds.'
-    console.log(`Okta emulator on ${emulator.url} (OKTA_ORG_URL unset)`)
-    console.log('Add the demo factor to an authenticator app with this URI (or type the secret):')
-    console.log(`  ${uri}`)
     const em = emulator
-    const printCode = (): void => { console.log(`  current code: ${em.totpCode(DEMO_FACTOR_ID)}`) }
-    printCode()
-    setTimeout(() => { printCode(); setInterval(printCode, 30_000).unref() }, 30_000 - (Date.now() % 30_000)).unref()
+    // Printed once the server listens (a busy PORT or a bad HOST prints one line and no banner, no secret).
+    emulatorBanner = () => {
+      console.log(`Okta emulator on ${em.url} (OKTA_ORG_URL unset)`)
+      console.log('Add the demo factor to an authenticator app with this URI (or type the secret):')
+      console.log(`  ${uri}`)
+      const printCode = (): void => { console.log(`  current code: ${em.totpCode(DEMO_FACTOR_ID)}`) }
+      printCode()
+      setTimeout(() => { printCode(); setInterval(printCode, 30_000).unref() }, 30_000 - (Date.now() % 30_000)).unref()
+    }
   } else {
     okta = fromEnv
   }
@@ -113,6 +117,7 @@ async function main (): Promise<void> {
       console.error(listenProblem(err, port, host))
       process.exit(1)
     }
+    emulatorBanner?.()
     const address = server.address()
     const bound = typeof address === 'object' && address !== null ? address.port : port
     console.log(`Express example on http://${host.includes(':') ? `[${host}]` : host}:${bound}`)

@@ -38,9 +38,10 @@ export function loginPage (csrf: string, message?: string): string {
 
 /** The passcode form; with `rememberDays`, the "Remember this device" checkbox. */
 export function mfaPage (csrf: string, name: string, message?: string, demoHint?: string, rememberDays?: number): string {
-  const remember = rememberDays === undefined
+  const days = rememberDays === undefined ? undefined : Math.round(rememberDays)
+  const remember = days === undefined
     ? ''
-    : `<label><input type="checkbox" name="rememberDevice" value="on"> Remember this device for ${Math.round(rememberDays)} days</label>\n`
+    : `<label><input type="checkbox" name="rememberDevice" value="on"> Remember this device for ${days} day${days === 1 ? '' : 's'}</label>\n`
   return layout('Verify it is you', `<p>Signed in as ${escapeHtml(name)}. Enter the 6-digit code from your authenticator app.</p>
 ${errorLine(message)}
 <form method="post" action="/mfa">${csrfField(csrf)}

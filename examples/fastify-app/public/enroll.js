@@ -72,9 +72,11 @@
     errorBox.textContent = typeof err === 'string' ? err : explain(err)
     errorBox.hidden = false
     if (err instanceof PageError && (err.code === 'UNAUTHENTICATED' || err.code === 'NOT_AUTHENTICATED')) {
+      // "Your session ended. Sign in again.": its last sentence becomes the link, said once.
       const a = document.createElement('a')
       a.href = '/login'
-      a.textContent = ' Sign in again.'
+      a.textContent = 'Sign in again.'
+      errorBox.textContent = errorBox.textContent.replace(/\s*Sign in again\.\s*$/, '') + ' '
       errorBox.appendChild(a)
     }
     if (field) {
@@ -135,6 +137,7 @@
     'factor { id factorType status phoneNumber } activation { sharedSecret otpauthUri qrCodeDataUri } } }'
   const ACTIVATE = 'mutation Activate($factorId: ID!, $passCode: String!) { activateFactor(factorId: $factorId, passCode: $passCode) { id status } }'
   const VIEWER = 'query { viewer { mfa { completed } } }'
+  const FACTORS = 'query { factors { id status } }'
 
   async function enroll (input) {
     try {
@@ -146,11 +149,26 @@
     }
   }
 
-  /** After activation: the accepted first code is the MFA step, so straight on (to /mfa only if the session lost it). */
-  async function finish () {
-    showStatus('Done. Taking you on…')
+  /**
+   * After activation: the accepted first code is the MFA step, so straight on (to /mfa only if the session lost it).
+   * `already`: the factor was activated in another tab or window; the next page says so (already=1).
+   */
+  async function finish (already) {
+    showStatus(already ? messages.ALREADY_ACTIVE + ' Taking you on…' : 'Done. Taking you on…')
     const data = await gql(VIEWER, {})
-    window.location.assign(data.viewer.mfa.completed ? doneHref : '/mfa?enrolled=1')
+    if (!data.viewer.mfa.completed) return window.location.assign('/mfa?enrolled=1')
+    const next = new URL(doneHref, window.location.href)
+    if (already) next.searchParams.set('already', '1')
+    window.location.assign(next.pathname + next.search)
+  }
+
+  /** Whether the factor is active already: the gateway refuses to activate it again (BAD_USER_INPUT). */
+  async function isActive (id) {
+    try {
+      return (await gql(FACTORS, {})).factors.some((f) => f.id === id && f.status === 'ACTIVE')
+    } catch {
+      return false
+    }
   }
 
   let totpFactorId = null
@@ -177,9 +195,16 @@
         if (!id) return showError('Your key is still being prepared. Wait a moment and try again.', 'passCode')
         try {
           await gql(ACTIVATE, { factorId: id, passCode })
-          await finish()
+          await finish(false)
         } catch (err) {
-          showError(err, 'passCode')
+          // Two tabs with the same key: the other one activated it. Not a form error: say so and go on.
+          const refused = err instanceof PageError && (err.code === 'BAD_USER_INPUT' || err.code === 'ALREADY_ENROLLED')
+          if (!refused || !(await isActive(id))) return showError(err, 'passCode')
+          try {
+            await finish(true)
+          } catch (finishErr) {
+            showError(finishErr, 'passCode')
+          }
         }
       })
     })

@@ -30,8 +30,27 @@ export class OktaDirectory {
     return id
   }
 
+  /**
+   * Runs `call` with the Okta id of `user`. When Okta answers 404 (OKTA_NOT_FOUND) for a cached id, the Okta user may
+   * be gone (deleted, perhaps re-created under a new id): the entry is dropped and the user looked up again, once, and
+   * `call` runs again only when the id changed (the same id: the 404 was about something else, such as a factor).
+   */
+  async withOktaUserId<T> (user: AppUser, call: (oktaUserId: string) => Promise<T>): Promise<T> {
+    const cached = this.ids.get(user.id)
+    const id = cached ?? await this.oktaUserId(user)
+    try {
+      return await call(id)
+    } catch (err) {
+      if (cached === undefined || (err as { code?: unknown } | null)?.code !== 'OKTA_NOT_FOUND') throw err
+      if (this.ids.get(user.id) === id) this.ids.delete(user.id)
+      const fresh = await this.oktaUserId(user)
+      if (fresh === id) throw err
+      return await call(fresh)
+    }
+  }
+
   /** All factors of `user`, as Okta lists them. */
   async factors (user: AppUser): Promise<UserFactor[]> {
-    return await this.client.listFactors(await this.oktaUserId(user))
+    return await this.withOktaUserId(user, async (id) => await this.client.listFactors(id))
   }
 }

@@ -25,6 +25,9 @@ export const MESSAGES = {
   INTERNAL: 'Something went wrong on our side. Try again.',
 } as const
 
+/** The factor being activated is active already (finished in another tab or window): no code is needed here. */
+export const ALREADY_ACTIVE = 'This sign-in method is already set up: it was activated in another tab or window.'
+
 /** The same failures for someone whose code comes by text message (or call, or e-mail): no authenticator wording. */
 export const SMS_MESSAGES: Partial<Record<keyof typeof MESSAGES, string>> = {
   PASSCODE_MISSING: 'Enter the 6-digit code from the text message.',

@@ -1,16 +1,17 @@
 // The protected pages: /account (requireMfaFastify) and /account/security, where removing a factor needs a
 // fresh code first (step-up), checked by the same okta-mfa strategy as the sign-in form.
+import { readCookie } from '@okta-mfa/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { getMfaState, isRememberedMfa, mfaStateOf, userKeyOf, dropCachedFactors, revokeUserSessions } from 'passport-okta-mfa'
 import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
-import { UNAVAILABLE, failureText, isUpstreamFailure, retryAfter, messageFor, type FailInfo } from '../messages.js'
+import { ALREADY_ACTIVE, UNAVAILABLE, failureText, isUpstreamFailure, retryAfter, messageFor, type FailInfo } from '../messages.js'
 import { codeFormState, field, forgetSentCodeForm, newCodeFormId, resendInSeconds, setFlash, takeFlash } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
 import { signOut } from './auth.js'
-import { justUsedCode, loadFactors, RESENT_FORM, sendUnavailable } from './mfa.js'
+import { justUsedCode, loadFactors, pausedText, RESENT_FORM, sendUnavailable } from './mfa.js'
 
 /** The user's factors and the one named in the URL; undefined once it has answered (Okta down, or no such factor). */
 async function factorOfRequest (ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<{ factors: FactorView[], factor: FactorView } | undefined> {
@@ -27,6 +28,23 @@ async function factorOfRequest (ctx: AppContext, request: FastifyRequest, reply:
     return undefined
   }
   return { factors, factor }
+}
+
+/**
+ * Whether this browser's device cookie still skips the code for the user: false after "Forget remembered devices", a
+ * factor change or expiry, even when this session began on it (`isRememberedMfa` says only how the session began).
+ * A store or Okta outage: false (the page then claims nothing).
+ */
+async function browserRemembered (ctx: AppContext, request: FastifyRequest): Promise<boolean> {
+  if (ctx.devices === undefined) return false
+  const value = readCookie(request.headers.cookie, ctx.devices.cookieName)
+  if (value === undefined) return false
+  return await ctx.devices.check(value, currentUser(request)).then((device) => device !== undefined, () => false)
+}
+
+/** The Security page's word after a setup: `added=1` (done here), `already=1` (done in another tab or window). */
+function addedText (query: Record<string, unknown>): string | undefined {
+  return query.already === '1' ? ALREADY_ACTIVE : query.added === '1' ? 'Factor added.' : undefined
 }
 
 /** Registers `/account`, `/account/security` and `/account/security/remove/:factorId`. */
@@ -75,10 +93,12 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       userName: currentUser(request).displayName,
       factors: factors ?? [],
       lastUsed: state === undefined ? undefined : { factorId: state.factorId, at: state.completedAt },
-      remembered: ctx.devices === undefined ? undefined : { days: Math.round(ctx.devices.maxAgeMs / 86_400_000), thisDevice: isRememberedMfa(request) },
+      remembered: ctx.devices === undefined
+        ? undefined
+        : { days: Math.round(ctx.devices.maxAgeMs / 86_400_000), thisDevice: await browserRemembered(ctx, request), signedInWithoutCode: isRememberedMfa(request) },
       now: ctx.clock(),
       factorsError: factors === undefined ? UNAVAILABLE.factors : undefined,
-      success: flash?.kind === 'success' ? flash.text : (request.query as Record<string, unknown>).added === '1' ? 'Factor added.' : undefined,
+      success: flash?.kind === 'success' ? flash.text : addedText(request.query as Record<string, unknown>),
       error: flash?.kind === 'error' ? flash.text : undefined,
     }))
   })
@@ -89,6 +109,8 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     const { factors, factor } = found
     const flash = takeFlash(request)
     const query = request.query as Record<string, unknown>
+    // Paused already (wrong codes here or at sign-in): say so at once, as /mfa does, instead of a form that refuses.
+    const paused = error === undefined && status === 200 ? await pausedText(ctx, request) : undefined
     await reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(removePage({
       csrf: csrfToken(request),
       userName: currentUser(request).displayName,
@@ -97,7 +119,8 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       selectedFactorId: field(request, 'factorId') ?? (typeof query.factor === 'string' ? query.factor : undefined),
       isLast: factors.filter((f) => f.active).length <= 1 && factor.active,
       emulator: ctx.emulator !== undefined,
-      error: error ?? (flash?.kind === 'error' ? flash.text : undefined),
+      error: error ?? paused ?? (flash?.kind === 'error' ? flash.text : undefined),
+      locked: paused !== undefined,
       info: info ?? (flash?.kind === 'success' || flash?.kind === 'info' ? flash.text : undefined),
       resendInSeconds: resendInSeconds(request, ctx.clock()),
       freshCodeWarning: justUsedCode(ctx, request),

@@ -10,10 +10,13 @@ import { csrfToken } from '../csrf.js'
 import { DEMO_ISSUER } from '../demo.js'
 import { pendingTotp, startTotp, TOTP_TYPE } from '../enrollment.js'
 import { factorView, unusableActiveFactors, type FactorView } from '../factors.js'
-import { failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, SMS_MESSAGES } from '../messages.js'
+import { ALREADY_ACTIVE, failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, SMS_MESSAGES } from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
-import { sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
+import { pausedText, sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
+
+/** The words every "sign-in is paused" sentence starts with. */
+const PAUSED = MESSAGES.LOCKED_OUT.replace(/\.$/, '')
 
 /** Whether this session may add a factor: none active yet, or an MFA step within the step-up window. */
 function mayEnroll (ctx: AppContext, request: FastifyRequest, factors: FactorView[]): boolean {
@@ -21,6 +24,17 @@ function mayEnroll (ctx: AppContext, request: FastifyRequest, factors: FactorVie
   const state = getMfaState(request)
   // A step honoured from a remembered device never counts for a step-up: a code is asked for.
   return state !== undefined && !isRememberedMfa(request) && ctx.clock() - state.completedAt < STEP_UP_MAX_AGE_SECONDS * 1000
+}
+
+/**
+ * Where a setup finished elsewhere goes, saying so (`already=1`): on with the sign-in when that activation was the
+ * session's MFA step, to the Security page when it added a factor to a session that had one, and to /mfa for a code
+ * when this session has no MFA step (activated in another browser).
+ */
+function alreadyActiveHref (request: FastifyRequest, factorId: string): string {
+  const state = getMfaState(request)
+  if (state === undefined) return '/mfa?enrolled=1'
+  return state.factorId === factorId ? '/mfa/done?already=1' : '/account/security?already=1'
 }
 
 /** Registers the enrollment routes. */
@@ -61,6 +75,11 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     const method = asked === 'sms' || hasTotp ? 'sms' : 'totp'
     const user = currentUser(request)
     const flash = takeFlash(request)
+    // Paused (e.g. four wrong first codes, then signing in again): say so at once, as /mfa does, not after a code.
+    // A flash that says it already (the code that used up the last attempt: "didn't match", then the pause) is kept.
+    const paused = await pausedText(ctx, request)
+    const flashError = flash?.kind === 'error' ? flash.text : undefined
+    const error = paused === undefined || flashError?.includes(PAUSED) === true ? flashError : paused
     await reply.type('text/html; charset=utf-8').send(enrollPage({
       method,
       hasTotp,
@@ -73,9 +92,10 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       accountName: user.oktaLogin,
       mfaDone: hasMfa,
       // The page's script words failures as the method asks: a text message's, or the authenticator app's.
-      messages: method === 'sms' ? { ...MESSAGES, ...SMS_MESSAGES } : MESSAGES,
-      pending: method === 'totp' ? await pendingTotp(raw, DEMO_ISSUER, user.oktaLogin) : undefined,
-      error: flash?.kind === 'error' ? flash.text : undefined,
+      messages: { ...MESSAGES, ...method === 'sms' ? SMS_MESSAGES : {}, ALREADY_ACTIVE },
+      pending: method === 'totp' && paused === undefined ? await pendingTotp(raw, DEMO_ISSUER, user.oktaLogin) : undefined,
+      error,
+      locked: paused !== undefined,
       info: flash?.kind === 'info' ? flash.text : undefined,
     }))
   })
@@ -113,7 +133,12 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       setFlash(request, 'error', text)
       await reply.redirect('/mfa/enroll?method=totp', 303)
     }
-    if (factor === undefined) return await back(messageFor('FACTOR_NOT_FOUND'))
+    if (factor === undefined) {
+      // Activated meanwhile (another tab pressed Activate with the same key): say so and go where a finished setup goes.
+      const done = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === TOTP_TYPE && f.status === 'ACTIVE')
+      if (done !== undefined) return await reply.redirect(alreadyActiveHref(request, done.id), 303)
+      return await back(messageFor('FACTOR_NOT_FOUND'))
+    }
     const passcode = readPasscode(field(request, 'passCode'))
     if (!passcode.ok) return await back(messageFor(passcode.code))
     const user = currentUser(request)
@@ -145,8 +170,9 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (oktaType === undefined) return await reply.code(400).send({ error: { code: 'BAD_USER_INPUT' } })
     const user = currentUser(request)
     try {
+      // The list first: it looks the Okta user up again if the cached id is gone (then oktaUserId is the new one).
+      const factors = await ctx.directory.factors(user)
       const oktaUserId = await ctx.directory.oktaUserId(user)
-      const factors = await ctx.client.listFactors(oktaUserId)
       if (!mayEnroll(ctx, request, factors.map(factorView))) return await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } })
       const sameType = factors.filter((f) => f.factorType === oktaType)
       if (sameType.some((f) => f.status === 'ACTIVE')) return await reply.code(409).send({ error: { code: 'ALREADY_ENROLLED' } })

@@ -5,7 +5,7 @@ import { getMfaState, isStoreUnavailableError, userKeyOf } from 'passport-okta-m
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
-import { failureText, isUpstreamFailure, retryAfter, lockoutText, messageFor, STORE_DOWN, UNAVAILABLE, type FailInfo } from '../messages.js'
+import { ALREADY_ACTIVE, failureText, isUpstreamFailure, retryAfter, lockoutText, messageFor, STORE_DOWN, UNAVAILABLE, type FailInfo } from '../messages.js'
 import { codeFormState, field, forgetSentCodeForm, isLocalPath, newCodeFormId, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
 import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
@@ -65,6 +65,16 @@ export function justUsedCode (ctx: AppContext, request: FastifyRequest): boolean
 }
 
 
+/**
+ * Sign-in is paused for the signed-in user (too many wrong codes, on any page): the sentence that says until when, so a
+ * page can say it at once instead of offering a code field that will refuse the next code. Undefined when not paused,
+ * and when the attempt store cannot say (the code is then refused with its own words).
+ */
+export async function pausedText (ctx: AppContext, request: FastifyRequest): Promise<string | undefined> {
+  const decision = await ctx.mfaLimiter.check(userKeyOf(currentUser(request))).catch(() => undefined)
+  return decision === undefined || decision.allowed ? undefined : lockoutText(decision.retryAfterSeconds, ctx.clock())
+}
+
 /** Registers `/mfa`, `/mfa/done`, `/mfa/challenge` and, with the emulator, `/dev/outbox` (enrollment: enroll.ts). */
 export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
   const emulator = ctx.emulator !== undefined
@@ -82,11 +92,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     const query = request.query as Record<string, unknown>
     const enrolled = query.enrolled === '1'
     // Locked already (e.g. signing in again during the pause): say so at once, not after the next code.
-    let lockedError: string | undefined
-    if (extra.error === undefined && status === 200) {
-      const decision = await ctx.mfaLimiter.check(userKeyOf(currentUser(request))).catch(() => undefined)
-      if (decision !== undefined && !decision.allowed) lockedError = lockoutText(decision.retryAfterSeconds, ctx.clock())
-    }
+    const lockedError = extra.error === undefined && status === 200 ? await pausedText(ctx, request) : undefined
     const mfaDone = getMfaState(request) !== undefined
     await reply.code(status).type('text/html; charset=utf-8').send(mfaPage({
       csrf: csrfToken(request),
@@ -170,7 +176,9 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
   }
 
   // Where enrollment ends: where the person was going before sign-in (kept through enrollment), else /account.
+  // `already=1`: the factor was activated in another tab or window (enroll.js and the form path say so here).
   app.get('/mfa/done', { preHandler: [ctx.requireLogin, ctx.requireMfa] }, async (request, reply) => {
+    if ((request.query as Record<string, unknown>).already === '1') setFlash(request, 'success', ALREADY_ACTIVE)
     await reply.redirect(takeReturnTo(request) ?? '/account', 303)
   })
 

@@ -34,6 +34,10 @@ export interface AccountView {
   factors: FactorView[]
   /** The factors could not be read (Okta unavailable): say so instead of an empty list. */
   factorsError?: string | undefined
+  /**
+   * The session's MFA step. `remembered`: this session began on a remembered browser without a code (said in the past
+   * tense: after "Forget remembered devices" the browser is not remembered any more, but the session began that way).
+   */
   mfa: { completedAt: number, method: 'form' | 'graphql', factorLabel: string | undefined, remembered?: boolean }
   now: number
   success?: string | undefined
@@ -53,7 +57,7 @@ export function accountPage (view: AccountView): string {
       <dt>Username</dt><dd data-testid="username">${view.user.username}</dd>
       <dt>Okta login</dt><dd>${view.user.oktaLogin}</dd>
       <dt>Last MFA</dt><dd data-testid="mfa-completed">${timeTag(view.mfa.completedAt, view.now)}
-        ${view.mfa.factorLabel === undefined ? '' : `with ${view.mfa.factorLabel}`}${view.mfa.remembered === true ? ' (this browser is remembered, so no code was asked today)' : ''}</dd>
+        ${view.mfa.factorLabel === undefined ? '' : `with ${view.mfa.factorLabel}`}${view.mfa.remembered === true ? ' (this sign-in skipped the code because this browser was remembered)' : ''}</dd>
     </dl>
   </section>
   <section class="card">

@@ -33,6 +33,11 @@ export interface CodeFormOptions {
   rememberDays?: number | undefined
 }
 
+/** "1 day", "30 days". */
+export function dayCount (days: number): string {
+  return `${days} day${days === 1 ? '' : 's'}`
+}
+
 /** "You can ask for another code in N s": the number counts down in the browser (public/countdown.js), the sentence stands without it. */
 export function resendNotice (seconds: number): SafeHtml {
   const s = Math.max(1, Math.ceil(seconds))
@@ -106,7 +111,7 @@ export function codeForm (opts: CodeFormOptions): SafeHtml {
       ${opts.rememberDays === undefined
         ? ''
         : html`<label class="choice remember"><input type="checkbox" name="rememberDevice" value="1" data-testid="remember-device">
-          Remember this device for ${opts.rememberDays} days</label>
+          Remember this device for ${dayCount(opts.rememberDays)}</label>
           <p class="hint" id="remember-help">Only on a device that is yours: this browser then skips the code at sign-in. Removing or
           adding a factor, or “Forget remembered devices” on the Security page, undoes it.</p>`}
       <button type="submit" class="primary">${opts.submitLabel ?? 'Verify'}</button>

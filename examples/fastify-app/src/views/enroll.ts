@@ -36,6 +36,8 @@ export interface EnrollView {
   error?: string | undefined
   /** The last code was used moments ago (step-up right after sign-in): say to wait for the next one. */
   freshCodeWarning?: boolean
+  /** Sign-in is paused (`error` says until when): no QR code, code field or phone form, a way out instead. */
+  locked?: boolean
 }
 
 /** JSON for a `<script type="application/json">` block: `<` escaped so the text cannot close the element. */
@@ -130,12 +132,14 @@ export function enrollPage (view: EnrollView): string {
     <h1>Set up two-step sign-in</h1>
     ${notice('info', view.info)}
     ${view.freshCodeWarning === true ? freshCodeNotice() : ''}
-    ${view.pending === undefined ? notice('error', view.error) : ''}
-    ${(view.method ?? 'totp') === 'sms' ? html`<noscript><div class="notice notice-error" role="alert">Setting up text messages needs JavaScript. Turn it on and reload this page, or use an authenticator app.</div></noscript>` : ''}
+    ${view.pending === undefined || view.locked === true ? notice('error', view.error) : ''}
+    ${view.locked !== true && (view.method ?? 'totp') === 'sms' ? html`<noscript><div class="notice notice-error" role="alert">Setting up text messages needs JavaScript. Turn it on and reload this page, or use an authenticator app.</div></noscript>` : ''}
     <div id="enroll-error" class="notice notice-error" role="alert" data-testid="error" hidden></div>
     <div id="enroll-status" class="notice notice-info" role="status" hidden></div>
 
-    ${(view.method ?? 'totp') === 'totp' ? totpStep(view) : smsStep(view)}
+    ${view.locked === true
+      ? html`<p data-testid="paused-way-out"><a href="/logout">Sign out</a> and come back after that time.</p>`
+      : (view.method ?? 'totp') === 'totp' ? totpStep(view) : smsStep(view)}
 
     <p class="hint"><a href="${view.mfaDone ? '/account/security' : '/mfa'}">Back</a></p>
   </section>

@@ -26,8 +26,9 @@ export interface LoginView {
 /** The sign-in page. */
 export function loginPage (view: LoginView): string {
   const focus = view.focus ?? (view.username === undefined || view.username === '' ? 'username' : 'password')
+  // The error is tied to the field the cursor goes to (a wrong password: Password), so a screen reader reads it there.
   const described = (name: 'username' | 'password'): SafeHtml | string =>
-    view.error !== undefined && (view.focus === undefined ? name === 'username' : view.focus === name) ? html`aria-describedby="login-error" aria-invalid="true"` : ''
+    view.error !== undefined && name === focus ? html`aria-describedby="login-error" aria-invalid="true"` : ''
   const body = html`
   <section class="card">
     <h1>${view.toContinue === true ? 'Sign in to continue' : 'Sign in'}</h1>

@@ -1,7 +1,7 @@
 // /account/security: the user's factors, each removable after a fresh code (step-up).
 import type { FactorView } from '../factors.js'
-import { codeForm, freshCodeNotice } from './code-form.js'
-import { csrfField, html, notice, page } from './layout.js'
+import { codeForm, dayCount, freshCodeNotice } from './code-form.js'
+import { csrfField, html, notice, page, type SafeHtml } from './layout.js'
 import { timeTag } from './account.js'
 import { outboxHint } from './mfa.js'
 
@@ -21,11 +21,25 @@ export interface SecurityView {
   /** The factor of this session's last MFA step, and when (the "last used" line). */
   lastUsed?: { factorId: string, at: number } | undefined
   now: number
-  /** Remembered devices: the lifetime in days when the feature is on; whether this browser is one of them. */
-  remembered?: { days: number, thisDevice: boolean } | undefined
+  /**
+   * Remembered devices: the lifetime in days when the feature is on; whether this browser is one of them now
+   * (`thisDevice`), and whether this session began on it without a code (`signedInWithoutCode`: still true after
+   * "Forget remembered devices", when `thisDevice` is not).
+   */
+  remembered?: { days: number, thisDevice: boolean, signedInWithoutCode: boolean } | undefined
   factorsError?: string | undefined
   success?: string | undefined
   error?: string | undefined
+}
+
+/** What is true of this browser now, and of how this session began: never "remembered" once it is not. */
+function rememberedNow (r: { thisDevice: boolean, signedInWithoutCode: boolean }): SafeHtml | string {
+  if (r.thisDevice) {
+    return html`<strong data-testid="this-device-remembered">This browser is remembered: ${r.signedInWithoutCode ? 'you signed in without a code.' : 'its next sign-in skips the code.'}</strong> `
+  }
+  if (!r.signedInWithoutCode) return ''
+  return html`<span data-testid="this-device-was-remembered">You signed in without a code because this browser was remembered. It is not any more:
+    its next sign-in asks for a code.</span> `
 }
 
 /** The list of factors with a remove link each and a link to add one. */
@@ -61,7 +75,7 @@ export function securityPage (view: SecurityView): string {
     ${view.remembered === undefined
       ? ''
       : html`<h2>Remembered devices</h2>
-    <p>${view.remembered.thisDevice ? html`<strong data-testid="this-device-remembered">This browser is remembered: you signed in without a code.</strong> ` : ''}A remembered device skips the code for ${view.remembered.days} days; removing or adding a factor forgets every device.</p>
+    <p>${rememberedNow(view.remembered)}A remembered device skips the code for ${dayCount(view.remembered.days)}; removing or adding a factor forgets every device.</p>
     <form method="post" action="/account/security/forget-devices">${csrfField(view.csrf)}<button type="submit" class="secondary" data-testid="forget-devices">Forget remembered devices</button></form>
     <p class="hint">Every browser where you ticked “Remember this device” asks for a code again at the next sign-in.</p>`}
     <h2>Sessions</h2>
@@ -89,6 +103,8 @@ export interface RemoveView {
   freshCodeWarning?: boolean
   /** The id the code form carries back once (a page sent again is not checked twice). */
   formId?: string | undefined
+  /** Sign-in is paused (`error` says until when): no code form, a way out instead. */
+  locked?: boolean
 }
 
 /** "Remove this factor? Enter a fresh code." */
@@ -101,8 +117,10 @@ export function removePage (view: RemoveView): string {
     ${view.isLast ? html`<p class="notice notice-info">This is your only factor. At your next sign-in you will set up a new one.</p>` : ''}
     ${notice('info', view.info)}
     ${notice('error', view.error, 'remove-error')}
-    ${view.freshCodeWarning === true && view.verifyWith.some((f) => f.kind === 'totp') ? freshCodeNotice() : ''}
-    ${view.verifyWith.length === 0
+    ${view.locked !== true && view.freshCodeWarning === true && view.verifyWith.some((f) => f.kind === 'totp') ? freshCodeNotice() : ''}
+    ${view.locked === true
+      ? html`<p data-testid="paused-way-out">Come back after that time to remove it.</p>`
+      : view.verifyWith.length === 0
       ? html`<p>None of your factors can confirm this. <a href="/account/security">Back</a></p>`
       : html`<p>To confirm it's you, enter a fresh code.</p>
         ${codeForm({
