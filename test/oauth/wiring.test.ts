@@ -71,6 +71,11 @@ const CASES: Array<{ name: string, env: Record<string, string>, code: string, na
   { name: 'both', env: { OKTA_API_TOKEN: TOKEN, OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: PEM_FILE }, code: 'OKTA_AUTH_CONFLICT', names: /OKTA_API_TOKEN.*OKTA_CLIENT_ID, OKTA_PRIVATE_KEY_FILE/ },
   { name: 'unreadable key file', env: { OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: MISSING_FILE }, code: 'OKTA_AUTH_KEY_UNREADABLE', names: /OKTA_PRIVATE_KEY_FILE ".*no-such-key\.pem" cannot be read \(ENOENT\)/ },
   { name: 'malformed key', env: { OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: TRUNCATED }, code: 'OKTA_AUTH_KEY_INVALID', names: /OKTA_PRIVATE_KEY does not hold a usable private key/ },
+  // The key itself in the file variable, an easy mix-up: named, never printed.
+  ...([['a PEM', RSA.pem], ['a JWK', JSON.stringify(EC.privateJwk)], ['a one-line PEM', RSA.pem.replace(/\n/g, '\\n')], ['a PEM body', RSA.pem.split('\n').slice(1, -2).join('')]] as const).map(([what, key]) => ({
+    name: `${what} in OKTA_PRIVATE_KEY_FILE`, env: { OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: key }, code: 'OKTA_AUTH_KEY_UNREADABLE',
+    names: /OKTA_PRIVATE_KEY_FILE \(its value is not shown: it looks like a key, not a path; put the key itself in OKTA_PRIVATE_KEY\) cannot be read/,
+  })),
 ]
 
 await t.test('readOktaAuthEnv: a token, an OAuth service app with defaults, or a coded error naming the variables', async (t) => {
@@ -131,7 +136,7 @@ await t.test('the three programs read the same settings: gateway loadServerConfi
   t.equal(readConfig({ DEMO_OKTA_AUTH: 'oauth' }).emulatorAuth, 'oauth', 'DEMO_OKTA_AUTH=oauth: the in-process emulator over OAuth')
   t.throws(() => readConfig({ DEMO_OKTA_AUTH: 'kerberos' }), { code: 'APP_CONFIG_INVALID', message: /DEMO_OKTA_AUTH must be ssws or oauth/ })
   t.throws(() => readConfig({ DEMO_OKTA_AUTH: 'oauth', OKTA_ORG_URL: 'https://dev-1.okta.com', ...oauthEnv }), { message: /DEMO_OKTA_AUTH .* is for the in-process emulator/ })
-  t.throws(() => readConfig(oauthEnv), { message: /OKTA_CLIENT_ID is set but OKTA_ORG_URL is not/ })
+  t.throws(() => readConfig(oauthEnv), { message: /^OKTA_AUTH_INCOMPLETE: OKTA_CLIENT_ID is set but OKTA_ORG_URL is not/ }, 'the demo gives the code, as the Express example does')
   t.throws(() => oktaConnectionFromEnv(oauthEnv), { code: 'OKTA_AUTH_INCOMPLETE', message: /OKTA_CLIENT_ID is set but OKTA_ORG_URL is not/ })
 
   // Neither, where an org URL is given.

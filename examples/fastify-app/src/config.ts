@@ -120,7 +120,7 @@ export function readConfig (env: Record<string, string | undefined>): AppConfig 
   let okta: AppConfig['okta']
   if (orgUrl !== '' || setting !== undefined) {
     const authVars = setting?.kind === 'oauth' ? 'OKTA_CLIENT_ID' : 'OKTA_API_TOKEN'
-    if (orgUrl === '') throw new ConfigError(`${authVars} is set but OKTA_ORG_URL is not: set both to use an Okta org, or neither to use the emulator`)
+    if (orgUrl === '') throw new ConfigError(`OKTA_AUTH_INCOMPLETE: ${authVars} is set but OKTA_ORG_URL is not: set both to use an Okta org, or neither to use the emulator`)
     if (setting === undefined) {
       throw new ConfigError('OKTA_ORG_URL is set but OKTA_API_TOKEN is not, nor OKTA_CLIENT_ID with OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE (OKTA_AUTH_MISSING): set one to use an Okta org, or unset OKTA_ORG_URL to use the emulator')
     }

@@ -118,9 +118,9 @@ function readKey (env: Record<string, string | undefined>, readFile: (path: stri
       text = readFile(file)
     } catch (err) {
       const why = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'read failed'
-      throw new OktaAuthEnvError('OKTA_AUTH_KEY_UNREADABLE', `OKTA_PRIVATE_KEY_FILE ${JSON.stringify(file)} cannot be read (${why})`)
+      throw new OktaAuthEnvError('OKTA_AUTH_KEY_UNREADABLE', `OKTA_PRIVATE_KEY_FILE ${shownPath(file)} cannot be read (${why})`)
     }
-    return checkKey(text.trim(), `OKTA_PRIVATE_KEY_FILE ${JSON.stringify(file)}`)
+    return checkKey(text.trim(), `OKTA_PRIVATE_KEY_FILE ${shownPath(file)}`)
   }
   if (inline === undefined) {
     throw new OktaAuthEnvError('OKTA_AUTH_INCOMPLETE', 'OKTA_CLIENT_ID needs the app\'s private key: set OKTA_PRIVATE_KEY (PEM or JWK JSON) or OKTA_PRIVATE_KEY_FILE')
@@ -183,6 +183,16 @@ export function readOktaAuthEnv (env: Record<string, string | undefined>, option
   const auth: OktaOAuthOptions = { clientId, privateKey, scopes, dpop }
   if (keyId !== undefined) auth.keyId = keyId
   return { kind: 'oauth', auth }
+}
+
+/**
+ * The key file's path as an error may show it, or a placeholder when the value does not look like a path: a key
+ * pasted into OKTA_PRIVATE_KEY_FILE instead of OKTA_PRIVATE_KEY (a PEM, a JWK, anything with a line break or a brace)
+ * must not be printed.
+ */
+function shownPath (value: string): string {
+  const looksLikePath = value.length <= 1024 && !/[\r\n{}"]|-----|\\n/.test(value) && !/^[A-Za-z0-9+/=_-]{100,}$/.test(value)
+  return looksLikePath ? JSON.stringify(value) : '(its value is not shown: it looks like a key, not a path; put the key itself in OKTA_PRIVATE_KEY)'
 }
 
 /** The API token alone, as the client takes it: printable, no spaces (the value is never quoted). */
