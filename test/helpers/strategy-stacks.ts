@@ -16,7 +16,7 @@ import {
   OktaMfaStrategy, getMfaState, requireMfa, requireMfaFastify,
   type OktaMfaStrategyOptions, type RequireMfaOptions, type RevocationStore,
 } from 'passport-okta-mfa'
-import { revokeSession, revokeUserSessions, userKeyOf } from '@okta-mfa/core'
+import { revokeSession, revokeUserSessions, startSession, userKeyOf } from '@okta-mfa/core'
 import { CookieJar, listenLoopback } from './http.js'
 
 /** An app user; `email` is the Okta login. */
@@ -93,6 +93,11 @@ export async function startExpressStack (t: Teardown, options: StackOptions): Pr
   app.use(auth.session())
   app.post('/login', auth.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login' }))
   app.post('/login-keep', auth.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login', keepSessionInfo: true }))
+  // The README's revocation recipe: a new session id at login (startSession), with keepSessionInfo.
+  app.post('/login-start', auth.authenticate('local', { failureRedirect: '/login', keepSessionInfo: true }), (req, res) => {
+    startSession(req, { user: req.user, clock: options.strategy.clock })
+    res.redirect('/mfa')
+  })
   app.get('/mfa', (req, res) => {
     const s = req.session as unknown as { messages?: string[] }
     res.type('html').send(`mfa page ${s.messages?.at(-1) ?? ''}`)
@@ -153,6 +158,10 @@ export async function startFastifyStack (t: Teardown, options: StackOptions, Aut
 
   app.post('/login', fp.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login' }) )
   app.post('/login-keep', fp.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login', keepSessionInfo: true }) )
+  app.post('/login-start', { preValidation: fp.authenticate('local', { failureRedirect: '/login', keepSessionInfo: true }) as never }, async (request, reply) => {
+    startSession(request, { user: request.user, clock: options.strategy.clock })
+    return await reply.redirect('/mfa')
+  })
   app.get('/mfa', async (request, reply) => {
     const messages = request.session.get('messages') as string[] | undefined
     return await reply.type('text/html').send(`mfa page ${messages?.at(-1) ?? ''}`)

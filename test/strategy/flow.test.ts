@@ -159,22 +159,29 @@ for (const start of STACKS) {
 
     const first = await signedIn(ada, FACTORS.ada.secret)
     const second = await signedIn(ada, FACTORS.ada.secret)
+    const third = await signedIn(ada, FACTORS.ada.secret)
     const other = await signedIn(bob, FACTORS.bob.secret)
+    const firstCopy = copyOf(first) // a cookie copied before the revocation
     t.equal((await second.fetch('/logout-everywhere', { method: 'POST' })).status, 200)
     t.equal((await first.fetch('/api/data')).json().code, 'UNAUTHENTICATED', 'sign out of all sessions: the other session of the user')
     t.equal((await second.fetch('/api/data')).json().code, 'UNAUTHENTICATED', 'and this one')
     t.equal((await other.fetch('/api/data')).status, 200, "another user's session is untouched")
     emu.clock.advance(1000)
     // The revoked browser signs in again with the password, keeping the session's data (keepSessionInfo): it starts
-    // over, with a code, and is not refused for ever.
-    const stale = copyOf(first)
+    // over, with a code, and is not refused for as long as the revocation lasts.
     t.equal((await first.fetch('/login-keep', { form: { username: ada.username, password: ada.password } })).status, 302)
     t.equal((await first.fetch('/api/data')).json().code, 'MFA_REQUIRED', 'the password alone does not bring back the revoked MFA step')
     const code = await first.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, emu.clock.now()) } })
     t.equal(code.status, 200, `the right code is taken after the new login (${code.text.slice(0, 80)})`)
     t.equal((await first.fetch('/api/data')).status, 200, 'and the session is served')
-    t.equal((await stale.fetch('/api/data')).json().code, 'UNAUTHENTICATED', 'a copy of the revoked session\'s cookie stays refused')
-    t.equal((await second.fetch('/api/data')).json().code, 'UNAUTHENTICATED', 'and the other revoked session too')
+    t.equal((await firstCopy.fetch('/api/data')).json().code, 'UNAUTHENTICATED', 'a copy of the revoked cookie stays refused after its owner signed in again')
+    t.equal((await firstCopy.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, emu.clock.now()) } })).json().code, 'UNAUTHENTICATED', 'the strategy too')
+    // With the README's startSession at login, straight after the revocation (no guarded request in between).
+    emu.clock.advance(30_000)
+    t.equal((await third.fetch('/login-start', { form: { username: ada.username, password: ada.password } })).status, 302)
+    t.equal((await third.fetch('/api/data')).json().code, 'MFA_REQUIRED', 'a new login with startSession asks for the code again')
+    t.equal((await third.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, emu.clock.now()) } })).status, 200)
+    t.equal((await third.fetch('/api/data')).status, 200)
     emu.clock.advance(30_000)
     const again = await signedIn(ada, FACTORS.ada.secret)
     t.equal((await again.fetch('/api/data')).status, 200, 'a new login after it works')

@@ -2,7 +2,7 @@
 // MFA state. Logout revokes the id; "sign out of all sessions" revokes every session of the user issued before now.
 // The guards, the strategy and the gateway ask the RevocationStore on each request and treat a revoked session as
 // signed out, so a cookie copied before logout is useless afterwards (on every instance, with a shared store).
-import { hash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { clearMfa, sessionGet, sessionSet, userKeyOf, type SessionRequest, type UserKeyFn } from './session-state.js'
 import { asStoreUnavailable, type RevocationStore } from './stores/types.js'
 
@@ -46,50 +46,38 @@ export function getSessionIdentity (req: SessionRequest, userKey: string): Sessi
 }
 
 /**
- * Gives the session a new identity for its user: call it right after your login (passport regenerates the session
- * there). The guards and the gateway give one lazily to a signed-in session that has none, but only an identity
- * written at login covers a cookie copied before the first guarded request.
+ * Gives the session a new identity for its user and forgets its MFA step: call it right after your password login
+ * (passport regenerates the session there). The guards and the gateway give one lazily to a signed-in session that has
+ * none, but only an identity written at login covers a cookie copied before the first guarded request, and only a new
+ * one lets a browser whose sessions were revoked sign in again with `keepSessionInfo` (which carries the revoked id).
  *
  * @example
  * await request.logIn(user); startSession(request, { user })
  */
 export function startSession (req: SessionRequest, options: SessionIdentityOptions = {}): SessionIdentity {
+  // A new sign-in asks for the code again: a login that keeps the session's data (passport's `keepSessionInfo`) would
+  // otherwise carry the MFA step of the session it replaces, a revoked one included.
+  clearMfa(req)
+  return newIdentity(req, options)
+}
+
+function newIdentity (req: SessionRequest, options: SessionIdentityOptions): SessionIdentity {
   const identity: SessionIdentity = {
     sessionId: randomBytes(16).toString('base64url'),
     issuedAt: (options.clock ?? Date.now)(),
     userKey: userKeyOf(userOf(req, options), options.userKey),
   }
-  bind(req, identity)
+  sessionSet(req, SESSION_IDENTITY_KEY, identity)
   return identity
 }
 
 /**
- * The session store's id of this session (express-session's `req.sessionID`), hashed: it changes when the session is
- * regenerated, as a password login does. Undefined for a cookie session, which has none.
+ * The session's identity for its user, given one now when it has none (or one of another user). Unlike
+ * {@link startSession} it keeps the session's MFA step: it is what the guards call on a signed-in session.
  */
-function storeSessionOf (req: SessionRequest): string | undefined {
-  const sid = (req as { sessionID?: unknown }).sessionID
-  return typeof sid === 'string' && sid !== '' ? hash('sha256', sid, 'base64url').slice(0, 22) : undefined
-}
-
-/** Writes the identity into the session, with the store session it was given in (when there is one). */
-function bind (req: SessionRequest, identity: SessionIdentity): void {
-  const storeSession = storeSessionOf(req)
-  sessionSet(req, SESSION_IDENTITY_KEY, storeSession === undefined ? identity : { ...identity, storeSession })
-}
-
-/** Whether the identity was given in another store session than this one: the session was regenerated since. */
-function regenerated (req: SessionRequest): boolean {
-  const storeSession = storeSessionOf(req)
-  if (storeSession === undefined) return false
-  const bound = (sessionGet(req, SESSION_IDENTITY_KEY) as { storeSession?: unknown } | undefined)?.storeSession
-  return typeof bound === 'string' && bound !== storeSession
-}
-
-/** The session's identity for its user, given one now when it has none (or one of another user). */
 export function ensureSession (req: SessionRequest, options: SessionIdentityOptions = {}): SessionIdentity {
   const userKey = userKeyOf(userOf(req, options), options.userKey)
-  return getSessionIdentity(req, userKey) ?? startSession(req, { ...options, user: userOf(req, options) })
+  return getSessionIdentity(req, userKey) ?? newIdentity(req, { ...options, user: userOf(req, options) })
 }
 
 /**
@@ -99,18 +87,7 @@ export function ensureSession (req: SessionRequest, options: SessionIdentityOpti
  *   closed).
  */
 export async function isSessionRevoked (req: SessionRequest, store: RevocationStore, options: SessionIdentityOptions = {}): Promise<boolean> {
-  const identity = ensureSession(req, options)
-  const revoked = await askStore(store, identity)
-  if (!regenerated(req)) return revoked
-  if (!revoked) {
-    bind(req, identity) // a second login that kept a live session keeps its identity, now in this store session
-    return false
-  }
-  // A password login regenerated a revoked session and kept its data (passport's `keepSessionInfo`): the person signed
-  // in again, so the session starts over, with a new identity and without the MFA step the revoked one had passed.
-  // A copy of the revoked session's cookie still names the old store session, and stays refused.
-  clearMfa(req)
-  return await askStore(store, startSession(req, { ...options, user: userOf(req, options) }))
+  return await askStore(store, ensureSession(req, options))
 }
 
 async function askStore (store: RevocationStore, identity: SessionIdentity): Promise<boolean> {

@@ -4,6 +4,7 @@ import {
   MFA_OUTCOMES, RememberedDevices, getMfaState, isRememberedMfa, isSessionRevoked, isStoreUnavailableError,
   type MfaState, type RevocationStore, type SessionRequest, type UserKeyFn,
 } from '@okta-mfa/core'
+import { signOutRevoked } from './sign-out.js'
 import { isSafeReturnTo } from './safe-redirect.js'
 
 /** Options of `requireMfa` and `requireMfaFastify`. */
@@ -106,6 +107,7 @@ export async function mfaVerdict (req: SessionRequest, config: GuardConfig): Pro
   if (config.revocations !== undefined) {
     try {
       if (await isSessionRevoked(req, config.revocations, { user, userKey: config.userKey, clock: config.clock })) {
+        await signOutRevoked(req)
         return { ok: false, code: 'UNAUTHENTICATED', stepUp: false }
       }
     } catch (err) {

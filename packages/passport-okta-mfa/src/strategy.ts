@@ -6,6 +6,7 @@ import {
   ensureSession, isSessionRevoked, outcomeOfError, recordMfa, userKeyOf,
   type MfaMethod, type MfaOktaClient,
 } from '@okta-mfa/core'
+import { signOutRevoked } from './sign-out.js'
 import { failInfo, FAIL_CODES, type MfaFailCode, type MfaFailInfo } from './fail-codes.js'
 import { carryAcrossLogin } from './login-hook.js'
 import { strategyConfig, type OktaMfaStrategyOptions, type OktaMfaStrategyOptionsWithRequest, type StrategyConfig } from './options.js'
@@ -146,7 +147,10 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
       // A revoked session (logged out, or "sign out of all sessions") is signed out; a store that cannot say is 503.
       const revoked = await isSessionRevoked(req, config.revocations, { user, userKey: config.userKey, clock: config.clock })
         .catch((err: unknown) => { throw outcomeOfError(err) ?? err })
-      if (revoked) return refuse('UNAUTHENTICATED')
+      if (revoked) {
+        await signOutRevoked(req)
+        return refuse('UNAUTHENTICATED')
+      }
     }
     const subject = new MfaSubject<User, Req>({
       session: req,
