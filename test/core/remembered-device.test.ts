@@ -106,6 +106,19 @@ await t.test('"forget remembered devices" holds on every instance sharing the st
   await revokeUserSessions(store, 'device:u1', { clock: () => clock.now }) // "sign out everywhere" of a user named like the mark
   await revokeUserSessions(store, 'u1', { clock: () => clock.now }) // and of ada herself: sessions, not devices
   t.ok(await two.check(fresh, ada), "no user's session revocation forgets ada's devices")
+
+  // An instance with a shorter lifetime forgets: the mark outlives it, so a 30-day instance does not honour the
+  // forgotten cookie again once a day has passed.
+  const shared = new MemoryRevocationStore({ clock: () => clock.now })
+  const long = new RememberedDevices({ secret, store: shared, clock: () => clock.now, activeFactorIds: async () => ['ost1'] })
+  const short = new RememberedDevices({ secret, store: shared, clock: () => clock.now, maxAgeDays: 1, activeFactorIds: async () => ['ost1'] })
+  const kept = await long.issue(ada, 'ost1')
+  clock.now += 1000
+  await short.forgetAll(ada)
+  for (const days of [2, 10, 29]) {
+    clock.now += (days === 2 ? 2 : days === 10 ? 8 : 19) * 86_400_000
+    t.equal(await long.check(kept, ada), undefined, `still forgotten on the 30-day instance after ${days} days`)
+  }
   const down: RevocationStore = {
     revokeSession: async () => { throw new StoreUnavailableError() },
     revokeUser: async () => { throw new StoreUnavailableError() },

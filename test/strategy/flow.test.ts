@@ -106,6 +106,10 @@ for (const start of STACKS) {
       const api = await shared.fetch('/api/data')
       t.equal(api.status, 401)
       t.equal(api.json().code, 'MFA_REQUIRED')
+      // ada signing in again in that session: her step is lost, not only ignored while bob was signed in.
+      t.equal((await shared.fetch('/login-keep', { form: { username: ada.username, password: ada.password } })).status, 302)
+      t.equal((await shared.fetch('/api/data')).json().code, 'MFA_REQUIRED', "ada's step did not come back")
+      t.equal((await shared.fetch('/login-keep', { form: { username: bob.username, password: bob.password } })).status, 302)
       const own = await shared.fetch('/api/mfa', { form: { passCode: totp(FACTORS.bob.secret, emu.clock.now()) } })
       t.equal(own.status, 200)
       t.equal(own.json().mfa.userKey, 'u2')

@@ -216,6 +216,8 @@ await t.test('bad options throw TypeError naming the option', async (t) => {
   t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: 'x' as never }), { name: 'TypeError', message: /"clientOptions" option must be an object/ })
   t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: { orgUrl: 'https://other.okta.com' } }), { name: 'TypeError', message: /"clientOptions\.orgUrl"/ })
   t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: { token: 'y' } }), { name: 'TypeError', message: /"token" and "clientOptions\.token"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, timeoutMs: 100, clientOptions: { timeoutMs: 9000 } }), { name: 'TypeError', message: /"timeoutMs" and "clientOptions\.timeoutMs" are both given/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, allowInsecureHttp: true, clientOptions: { allowInsecureHttp: false } }), { name: 'TypeError', message: /"allowInsecureHttp" and "clientOptions\.allowInsecureHttp" are both given/ })
   t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: { timeoutMS: 1 } as never }), { name: 'TypeError', message: /"timeoutMS" is not an option/ }, 'a misspelt client option')
   const strategy = new OktaMfaStrategy(base)
   t.equal(strategy.name, 'okta-mfa')

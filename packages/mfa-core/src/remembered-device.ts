@@ -56,6 +56,10 @@ export interface RememberedDevice {
   factorId: string
 }
 
+/** The longest lifetime of a remembered device, in days (browsers cap a cookie's Max-Age at 400 days). */
+const MAX_REMEMBER_DAYS = 400
+const MAX_REMEMBER_MS = MAX_REMEMBER_DAYS * 24 * 60 * 60_000
+
 interface Payload { v: 1, id: string, u: string, f: string, fid: string, iat: number, exp: number }
 
 const b64 = (data: Buffer | string): string => Buffer.from(data).toString('base64url')
@@ -115,7 +119,7 @@ export class RememberedDevices {
     if (!(secret instanceof Uint8Array) || secret.length < 32) throw new TypeError('"secret" option must be at least 32 bytes')
     if (typeof options.activeFactorIds !== 'function') throw new TypeError('"activeFactorIds" option must be a function')
     const days = options.maxAgeDays ?? DEFAULT_REMEMBER_DAYS
-    if (typeof days !== 'number' || !Number.isFinite(days) || days <= 0 || days > 400) throw new TypeError('"maxAgeDays" option must be a number of days above 0, at most 400')
+    if (typeof days !== 'number' || !Number.isFinite(days) || days <= 0 || days > MAX_REMEMBER_DAYS) throw new TypeError(`"maxAgeDays" option must be a number of days above 0, at most ${MAX_REMEMBER_DAYS}`)
     const name = options.cookieName ?? REMEMBERED_DEVICE_COOKIE
     if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new TypeError('"cookieName" option must be 1 to 64 letters, digits, "_" or "-"')
     const store = options.store
@@ -238,7 +242,9 @@ export class RememberedDevices {
 
   /** Every device cookie of the user key issued until now is refused from now on. */
   async #forget (userKey: string): Promise<void> {
-    try { await this.#store.revokeUser(this.#mark(userKey), this.#clock(), this.maxAgeMs) } catch (err) { throw asStoreUnavailable(err) }
+    // Kept for the longest lifetime any instance may honour (400 days), not this one's: an instance with a shorter
+    // lifetime that forgets must not let a longer-lived instance honour the forgotten cookies once its mark expires.
+    try { await this.#store.revokeUser(this.#mark(userKey), this.#clock(), MAX_REMEMBER_MS) } catch (err) { throw asStoreUnavailable(err) }
   }
 }
 

@@ -145,7 +145,8 @@ function parseState (raw: unknown): MfaState | undefined {
 
 /**
  * The MFA state of this session, or `undefined` when there is none, when it is malformed, when there
- * is no user, or when it belongs to another user than `req.user` (the session's user changed).
+ * is no user, or when it belongs to another user than `req.user` (the session's user changed). A state of another user
+ * is also removed from the session: it is lost, and a later login of its user in this session does not bring it back.
  *
  * @example
  * const state = getMfaState(req)
@@ -156,7 +157,9 @@ export function getMfaState (req: SessionRequest, options: MfaStateOptions = {})
   if (state === undefined) return undefined
   const user = 'user' in options ? options.user : req.user
   if (user === undefined || user === null || user === false) return undefined
-  return state.userKey === userKeyOf(user, options.userKey) ? state : undefined
+  if (state.userKey === userKeyOf(user, options.userKey)) return state
+  clearMfa(req)
+  return undefined
 }
 
 /** What {@link recordMfa} needs to know. */

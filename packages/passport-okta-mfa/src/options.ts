@@ -129,6 +129,11 @@ function clientOf (options: OktaMfaStrategyBaseOptions): { client: MfaOktaClient
   if (options.token !== undefined && options.clientOptions?.token !== undefined) {
     throw new TypeError('"token" and "clientOptions.token" are both given: give the token once')
   }
+  for (const name of ['allowInsecureHttp', 'timeoutMs'] as const) {
+    if (options[name] !== undefined && options.clientOptions?.[name] !== undefined) {
+      throw new TypeError(`"${name}" and "clientOptions.${name}" are both given: give it once`)
+    }
+  }
   if (options.auth !== undefined) {
     if (options.token !== undefined || options.clientOptions?.auth !== undefined || options.clientOptions?.token !== undefined) {
       throw new TypeError('"auth" option excludes "token" (and "clientOptions.auth"/"clientOptions.token"): give one way to authorize')
