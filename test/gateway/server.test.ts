@@ -15,6 +15,7 @@ import { createOktaClient } from '@okta-mfa/client'
 import { startEmulator } from '@okta-mfa/emulator'
 import { buildGatewayServer, decodeSessionKey, loadServerConfig, oktaMfaGateway, READY_CACHE_MS, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
 import { withEmulator } from '../helpers/emulator.js'
+import { withRedis } from '../helpers/redis.js'
 import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
 
@@ -85,6 +86,12 @@ await t.test('server config from the environment', async (t) => {
     t.match(out?.stderr, message)
     t.notMatch(out?.stderr, /\n\s+at /, 'no stack')
   }
+  // With a Redis that answers, a busy port is not reported as a Redis outage while the server closes.
+  const redis = await withRedis(t)
+  const busy = await run(process.execPath, [bin], { env: { PATH: process.env.PATH, ...baseEnv, PORT: String(busyPort), REDIS_URL: redis.url, LOG_LEVEL: 'info' }, timeout: 20_000 }).then(() => undefined, (e: unknown) => e as { code: number, stdout: string, stderr: string })
+  t.equal(busy?.code, 1)
+  t.match(busy?.stderr, /the port is already in use \(set PORT\)/)
+  t.notMatch(`${busy?.stdout ?? ''}${busy?.stderr ?? ''}`, /redis unreachable/, 'no false Redis outage in the log')
 })
 
 await t.test('plugin options are validated at registration', async (t) => {

@@ -72,13 +72,15 @@ function serverStores (config: GatewayServerConfig, options: BuildGatewayServerO
     return { attempts: new MemoryAttemptStore(opts), revocations: new MemoryRevocationStore(opts), ping: undefined, close: async () => {} }
   }
   // A Redis outage is logged once when it starts and once when it ends, not at every reconnect attempt; never the URL.
+  let closing = false // a server closing (or failing to listen) is not a Redis outage
   const redis = createRedisStores(config.redisUrl, {
     onStatusChange: (status, err) => {
+      if (closing) return
       if (status === 'up') app.log.info('redis reachable again')
       else app.log.error({ err: { code: (err as { code?: unknown } | undefined)?.code, message: err?.message } }, 'redis unreachable: passcode attempts are refused (STORE_UNAVAILABLE)')
     },
   })
-  return { attempts: redis.attempts, revocations: redis.revocations, ping: redis.ping, close: redis.close }
+  return { attempts: redis.attempts, revocations: redis.revocations, ping: redis.ping, close: async () => { closing = true; await redis.close() } }
 }
 
 /**
