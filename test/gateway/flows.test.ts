@@ -78,7 +78,10 @@ await t.test('TOTP: enroll, activate, verify, then requireMfa passes; remove nee
   const factors = await gql(jar, OPS.factors)
   t.same(factors.body.data.factors.map((f: { id: string, status: string, factorType: string }) => [f.id, f.factorType, f.status]), [[factor.id, 'TOTP', 'ACTIVE']])
 
-  emu.clock.advance(301_000) // past stepUpMaxAgeSeconds (300)
+  emu.clock.advance(300_000) // exactly stepUpMaxAgeSeconds (300): "at most this old" still counts
+  t.match((await gql(jar, OPS.viewer)).body.data.viewer.mfa, { fresh: true }, 'fresh at exactly 300 s')
+  emu.clock.advance(1) // past it
+  t.match((await gql(jar, OPS.viewer)).body.data.viewer.mfa, { fresh: false }, 'not fresh 1 ms later')
   const stale = await gql(jar, OPS.remove, { factorId: factor.id })
   t.equal(codeOf(stale), 'MFA_REQUIRED', 'removeFactor refuses an MFA step older than 5 minutes')
   t.equal(stale.status, 401)

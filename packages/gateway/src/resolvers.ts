@@ -44,7 +44,7 @@ function mfaStatus (state: MfaState | undefined, scope: RequestScope, user: unkn
     factorId: state.factorId,
     method: state.method.toUpperCase(),
     // A step remembered from a device is never fresh: step-ups ask for a code.
-    fresh: !isRememberedMfa(scope.session, { user, userKey: config.userKey }) && config.clock() - state.completedAt < config.stepUpMaxAgeSeconds * 1000,
+    fresh: !isRememberedMfa(scope.session, { user, userKey: config.userKey }) && config.clock() - state.completedAt <= config.stepUpMaxAgeSeconds * 1000,
   }
 }
 
@@ -86,7 +86,7 @@ async function requireFreshMfa (scope: RequestScope): Promise<void> {
   const state = await mfaStateOf(scope)
   const { user } = await scope.appUser()
   if (state === undefined || isRememberedMfa(scope.session, { user, userKey: scope.deps.config.userKey }) ||
-    scope.deps.config.clock() - state.completedAt >= scope.deps.config.stepUpMaxAgeSeconds * 1000) {
+    scope.deps.config.clock() - state.completedAt > scope.deps.config.stepUpMaxAgeSeconds * 1000) {
     throw new GatewayError('MFA_REQUIRED')
   }
 }

@@ -127,7 +127,7 @@ export async function mfaVerdict (req: SessionRequest, config: GuardConfig): Pro
     }
   }
   if (state === undefined) return { ok: false, code: 'MFA_REQUIRED', stepUp: false }
-  if (config.maxAgeMs !== undefined && (isRememberedMfa(req, opts) || config.clock() - state.completedAt >= config.maxAgeMs)) {
+  if (config.maxAgeMs !== undefined && (isRememberedMfa(req, opts) || config.clock() - state.completedAt > config.maxAgeMs)) {
     return { ok: false, code: 'MFA_REQUIRED', stepUp: true }
   }
   return { ok: true, state }
