@@ -146,7 +146,8 @@ function parseState (raw: unknown): MfaState | undefined {
 /**
  * The MFA state of this session, or `undefined` when there is none, when it is malformed, when there
  * is no user, or when it belongs to another user than `req.user` (the session's user changed). A state of another user
- * is also removed from the session: it is lost, and a later login of its user in this session does not bring it back.
+ * is also removed from the session when read: after that, a later login of its user in this session does not bring
+ * it back (the guards and the strategy read it on every request).
  *
  * @example
  * const state = getMfaState(req)

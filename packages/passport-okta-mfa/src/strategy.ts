@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module'
 import {
   MFA_SESSION_KEY, OKTA_USER_SESSION_KEY, SESSION_IDENTITY_KEY, MfaError, MfaSubject, RequestDeadline, checkPasscode, endUserContext,
-  ensureSession, isSessionRevoked, outcomeOfError, recordMfa, userKeyOf,
+  ensureSession, getMfaState, isSessionRevoked, outcomeOfError, recordMfa, userKeyOf,
   type MfaMethod, type MfaOktaClient,
 } from '@okta-mfa/core'
 import { signOutRevoked } from './sign-out.js'
@@ -143,6 +143,7 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
     const user = req.user as User | undefined | null | false
     if (user === undefined || user === null || user === false) return refuse('UNAUTHENTICATED')
     const userKey = userKeyOf(user, config.userKey)
+    getMfaState(req, { user, userKey: config.userKey }) // a step of another user is removed now, not carried on
     if (config.revocations !== undefined) {
       // A revoked session (logged out, or "sign out of all sessions") is signed out; a store that cannot say is 503.
       const revoked = await isSessionRevoked(req, config.revocations, { user, userKey: config.userKey, clock: config.clock })
