@@ -179,11 +179,14 @@ await t.test('the MFA form says what is wrong: missing, malformed, wrong, then l
     t.match(reloaded.text, 'That page was sent again, so its code was not checked again.')
   }
   const statuses: number[] = []
+  const fields: boolean[] = []
   let last
   for (let i = 0; i < 5; i++) {
     last = await postMfa(bob, { passCode: wrongCode })
     statuses.push(last.status)
+    fields.push(last.text.includes('name="passCode"'))
   }
+  t.same(fields, [true, true, false, false, false], 'the answers while paused (the fourth wrong code and the next) show no code field')
   t.same(statuses, [401, 401, 429, 429, 429], 'with the first, three wrong codes, then the fourth (the default limit, below Okta\'s lockout of 5) locks: the reloads used none')
   // The last wrong code is either refused as a lockout or reported as wrong and the last try: both say until when.
   t.match(errorText(last!.text), /Too many attempts with a wrong code, so sign-in is paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\.$/)

@@ -103,7 +103,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     }))
   })
 
-  async function renderRemove (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, info?: string): Promise<void> {
+  async function renderRemove (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, info?: string, locked = false): Promise<void> {
     const found = await factorOfRequest(ctx, request, reply)
     if (found === undefined) return
     const { factors, factor } = found
@@ -120,7 +120,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       isLast: factors.filter((f) => f.active).length <= 1 && factor.active,
       emulator: ctx.emulator !== undefined,
       error: error ?? paused ?? (flash?.kind === 'error' ? flash.text : undefined),
-      locked: paused !== undefined,
+      locked: locked || paused !== undefined,
       info: info ?? (flash?.kind === 'success' || flash?.kind === 'info' ? flash.text : undefined),
       resendInSeconds: resendInSeconds(request, ctx.clock()),
       freshCodeWarning: justUsedCode(ctx, request),
@@ -153,10 +153,12 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     }
     if (user === false || user === undefined || user === null) {
       const fail = (info ?? {}) as FailInfo
-      const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' || fail.attemptsRemaining === 0 ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
+      // The code that used up the last attempt, and any code during the pause: the paused view, as a reload shows it.
+      const paused = fail.code === 'LOCKED_OUT' || (fail.attemptsRemaining === 0 && (fail.code === 'INVALID_PASSCODE' || fail.code === 'PASSCODE_REPLAYED'))
+      const status = fail.code === 'RATE_LIMITED' || paused || fail.attemptsRemaining === 0 ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
       retryAfter(reply, status, fail)
       const chosen = (await loadFactors(ctx, request))?.find((f) => f.id === field(request, 'factorId'))
-      return await renderRemove(request, reply, status, failureText(fail, { sms: chosen?.sendsCode === true, now: ctx.clock() }))
+      return await renderRemove(request, reply, status, failureText(fail, { sms: chosen?.sendsCode === true, now: ctx.clock() }), undefined, paused)
     }
     const found = await factorOfRequest(ctx, request, reply)
     if (found === undefined) return
