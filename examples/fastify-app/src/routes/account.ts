@@ -7,7 +7,7 @@ import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
 import { ALREADY_ACTIVE, UNAVAILABLE, failureText, isUpstreamFailure, retryAfter, messageFor, type FailInfo } from '../messages.js'
-import { codeFormState, field, forgetSentCodeForm, newCodeFormId, resendInSeconds, setFlash, takeFlash } from '../session.js'
+import { codeFormState, field, forgetSentCodeForm, newCodeFormId, resendInSeconds, setFlash, takeFlash, usedFactors } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
 import { signOut } from './auth.js'
@@ -87,12 +87,11 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
   app.get('/account/security', guarded, async (request, reply) => {
     const factors = await loadFactors(ctx, request)
     const flash = takeFlash(request)
-    const state = getMfaState(request)
     await reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(securityPage({
       csrf: csrfToken(request),
       userName: currentUser(request).displayName,
       factors: factors ?? [],
-      lastUsed: state === undefined ? undefined : { factorId: state.factorId, at: state.completedAt },
+      used: usedFactors(request),
       remembered: ctx.devices === undefined
         ? undefined
         : { days: Math.round(ctx.devices.maxAgeMs / 86_400_000), thisDevice: await browserRemembered(ctx, request), signedInWithoutCode: isRememberedMfa(request) },
