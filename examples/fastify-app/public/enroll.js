@@ -254,7 +254,32 @@
     onActivate($('totp-activate'), () => totpFactorId)
   }
 
-  if ($('step-sms')) {
+  // A text-message setup resumed (its code sent earlier, the page left): the server shows the code step at once.
+  if ($('step-sms') && $('sms-activate')) {
+    const form = $('sms-activate')
+    smsFactorId = form.dataset.factorId || null
+    onActivate(form, () => smsFactorId)
+    $('sms-resend').addEventListener('click', () => {
+      void guard(async () => {
+        showStatus('Sending a new code…')
+        const { res } = await post('/mfa/enroll/resend', { factorId: smsFactorId }, { 'x-csrf-token': csrf })
+        if (res.status === 204) return showStatus($('sms-sent').textContent.replace('a 6-digit code', 'a new code'))
+        if (res.status === 429) return showError('We sent you a code a moment ago: use that one.', 'passCode')
+        if (res.status === 404) return showError(new PageError('FACTOR_NOT_FOUND'))
+        showError(new PageError(res.status === 503 ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL'))
+      })
+    })
+    $('sms-change').addEventListener('click', () => {
+      void guard(async () => {
+        try {
+          await restart('SMS')
+          window.location.assign('/mfa/enroll?method=sms')
+        } catch (err) {
+          showError(err)
+        }
+      })
+    })
+  } else if ($('step-sms')) {
     $('sms-enroll').addEventListener('submit', (event) => {
       event.preventDefault()
       void guard(async () => {
