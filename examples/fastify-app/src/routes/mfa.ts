@@ -32,12 +32,13 @@ export async function loadFactors (ctx: AppContext, request: FastifyRequest): Pr
 
 /**
  * Answers 503 with the "Okta unavailable" page, in the words of the moment (`moment`: checking a code, or just
- * reading the factors, before any code was entered), with a way out (sign out). Given the error (`err`), the
- * x-error-code header names it, and an outage of the attempt store (STORE_UNAVAILABLE) gets its own words: Okta is fine.
+ * reading the factors, before any code was entered), with a way out (sign out). The x-error-code header names the
+ * cause (UPSTREAM_UNAVAILABLE unless `err` is an outage of the attempt store: STORE_UNAVAILABLE, with its own words).
  */
 export async function sendUnavailable (reply: FastifyReply, moment: keyof typeof UNAVAILABLE = 'factors', err?: unknown): Promise<void> {
   const store = isStoreUnavailableError(err)
-  if (err !== undefined) reply.header('x-error-code', store ? 'STORE_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE')
+  // Every 503 page names its cause, for scripts and monitors: without an error, Okta's list of factors could not be read.
+  reply.header('x-error-code', store ? 'STORE_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE')
   const page = store
     ? errorPage(moment === 'code' ? STORE_DOWN.code : STORE_DOWN.page, { signedIn: true, title: STORE_DOWN.title })
     : errorPage(UNAVAILABLE[moment], { signedIn: true, title: 'Okta is unavailable' })
