@@ -240,6 +240,10 @@ await t.test('a text-message setup left half-done resumes at its code step (rese
   const before = texts()
 
   // The person leaves before typing the code, then comes back by "Finish setup".
+  await page.goto(`${fresh.url}/account`)
+  const onAccount = (await page.locator('.factors li', { hasText: 'Text message' }).textContent()) ?? ''
+  t.match(onAccount, 'setup not finished', '/account words a pending factor as the Security page does')
+  t.notMatch(onAccount, 'pending activation')
   await page.goto(`${fresh.url}/account/security`)
   const row = page.locator('li', { hasText: 'Text message' })
   t.match(await row.textContent(), 'setup not finished')

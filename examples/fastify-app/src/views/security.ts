@@ -1,5 +1,5 @@
 // /account/security: the user's factors, each removable after a fresh code (step-up).
-import type { FactorView } from '../factors.js'
+import { statusText, type FactorView } from '../factors.js'
 import { codeForm, dayCount, freshCodeNotice } from './code-form.js'
 import { csrfField, html, notice, page, type SafeHtml } from './layout.js'
 import { timeTag } from './account.js'
@@ -50,7 +50,7 @@ export function securityPage (view: SecurityView): string {
     return html`<li data-factor-id="${f.id}">
       <div class="factor-main">
         <span class="factor-label">${f.label}</span>${f.detail === undefined ? '' : html` <span class="factor-detail">${f.detail}</span>`}
-        <span class="badge ${f.active ? 'badge-ok' : 'badge-warn'}">${f.active ? 'active' : f.status === 'PENDING_ACTIVATION' ? 'setup not finished' : f.status.toLowerCase().replace(/_/g, ' ')}</span>
+        <span class="badge ${f.active ? 'badge-ok' : 'badge-warn'}">${statusText(f)}</span>
         <span class="factor-dates hint" data-testid="factor-dates">${added === undefined ? '' : html`Added on <time datetime="${f.created}">${added}</time>`}${used === undefined
           ? (f.active ? ' · not used in this session' : '')
           : html` · last used ${timeTag(used, view.now)}`}</span>
