@@ -262,6 +262,19 @@ await t.test('a text-message setup left half-done resumes at its code step (rese
   await page.click('#sms-resend') // at once: Okta refuses, the page says to use the one just sent
   await page.locator('#enroll-error', { hasText: 'a moment ago' }).waitFor()
 
+  // Without JavaScript the resumed code step still takes the code (a form post, never the code in the address).
+  const nojs = (await openPage(t, browser, { javaScriptEnabled: false })).page
+  fresh.clock.advance(30_000)
+  await signInAt(nojs, fresh.url, 'bob', PASSWORD)
+  await enterCode(nojs, totp(fresh.demo!.totpUser.sharedSecret, fresh.clock.now()))
+  await nojs.goto(`${fresh.url}/mfa/enroll?method=sms`)
+  t.equal(await nojs.locator('#sms-activate input[name=passCode]').count(), 1, 'no JavaScript: the code step too')
+  await nojs.fill('#passCode', resent.code === '000000' ? '111111' : '000000')
+  await clickAndWait(nojs, '#sms-activate button[type=submit]')
+  t.equal(path(nojs), '/mfa/enroll?method=sms', 'no JavaScript: the code is posted, not put in the address')
+  t.match(await nojs.textContent('[role=alert]'), /^That code didn't match\. Enter the code from the latest text message/, 'in text-message words')
+  t.equal(await nojs.locator('#sms-activate input[name=passCode]').count(), 1, 'and the code step again')
+
   // "use another number": the pending factor is dropped and the phone form comes back.
   fresh.clock.advance(31_000)
   await Promise.all([page.waitForURL('**/mfa/enroll?method=sms'), page.click('#sms-change')])

@@ -139,19 +139,22 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (raw === undefined) return await sendUnavailable(reply, 'code')
     if (!mayEnroll(ctx, request, raw.map(factorView))) return await askStepUp(request, reply)
     const hadMfa = getMfaState(request) !== undefined
-    const factor = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === TOTP_TYPE && f.status === 'PENDING_ACTIVATION')
+    // An authenticator app, or a text-message setup resumed at its code step (sending a new code needs JavaScript).
+    const named = raw.find((f) => f.id === field(request, 'factorId') && (f.factorType === TOTP_TYPE || f.factorType === SMS_TYPE))
+    const sms = named?.factorType === SMS_TYPE
+    const factor = named?.status === 'PENDING_ACTIVATION' ? named : undefined
     const back = async (text: string): Promise<void> => {
       setFlash(request, 'error', text)
-      await reply.redirect('/mfa/enroll?method=totp', 303)
+      await reply.redirect(`/mfa/enroll?method=${sms ? 'sms' : 'totp'}`, 303)
     }
     if (factor === undefined) {
       // Activated meanwhile (another tab pressed Activate with the same key): say so and go where a finished setup goes.
-      const done = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === TOTP_TYPE && f.status === 'ACTIVE')
+      const done = named?.status === 'ACTIVE' ? named : undefined
       if (done !== undefined) return await reply.redirect(alreadyActiveHref(request, done.id), 303)
       return await back(messageFor('FACTOR_NOT_FOUND'))
     }
     const passcode = readPasscode(field(request, 'passCode'))
-    if (!passcode.ok) return await back(messageFor(passcode.code))
+    if (!passcode.ok) return await back(failureText({ code: passcode.code }, { sms, now: ctx.clock() }))
     const user = currentUser(request)
     const userKey = userKeyOf(user)
     const decision = await ctx.mfaLimiter.consume(userKey).catch(() => undefined)
@@ -164,7 +167,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       if (outcome === undefined) throw err
       if (outcome.code === 'UPSTREAM_UNAVAILABLE' || outcome.code === 'UPSTREAM_TIMEOUT') return await sendUnavailable(reply, 'code')
       const counted = await settleRefusal(outcome, ctx.mfaLimiter, userKey, decision)
-      return await back(failureText({ code: counted.code, ...counted.details }, { now: ctx.clock() }))
+      return await back(failureText({ code: counted.code, ...counted.details }, { sms, now: ctx.clock() }))
     }
     await ctx.mfaLimiter.succeed(userKey).catch(() => {})
     dropCachedFactors(request)

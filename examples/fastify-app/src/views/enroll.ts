@@ -102,7 +102,9 @@ function totpStep (view: EnrollView): SafeHtml {
 
 /** The code form of a text-message setup: in a <template> until the text is sent, or at once when resumed. */
 function smsCodeForm (view: EnrollView, resumed?: { factorId: string, sentTo: string | undefined }): SafeHtml {
-  return html`<form id="sms-activate" class="code-form" novalidate${resumed === undefined ? '' : html` data-factor-id="${resumed.factorId}"`}>
+  // Resumed, the form also works without JavaScript (a post to /mfa/enroll/activate, as the authenticator's).
+  return html`<form id="sms-activate" class="code-form" novalidate${resumed === undefined ? '' : html` data-factor-id="${resumed.factorId}" method="post" action="/mfa/enroll/activate"`}>
+        ${resumed === undefined ? '' : html`${csrfField(view.csrf)}<input type="hidden" name="factorId" value="${resumed.factorId}">`}
         <p id="sms-sent">${resumed === undefined ? '' : `We sent a 6-digit code to ${resumed.sentTo ?? 'your phone'}.`}</p>
         ${view.emulator
           ? html`<p class="hint" data-testid="outbox-hint">No phone needed: the local emulator puts the text in its outbox.
@@ -146,7 +148,11 @@ export function enrollPage (view: EnrollView): string {
     ${notice('info', view.info)}
     ${view.freshCodeWarning === true ? freshCodeNotice() : ''}
     ${view.pending === undefined || view.locked === true ? notice('error', view.error) : ''}
-    ${view.locked !== true && (view.method ?? 'totp') === 'sms' ? html`<noscript><div class="notice notice-error" role="alert">Setting up text messages needs JavaScript. Turn it on and reload this page, or use an authenticator app.</div></noscript>` : ''}
+    ${view.locked !== true && (view.method ?? 'totp') === 'sms'
+      ? view.pendingSms === undefined
+        ? html`<noscript><div class="notice notice-error" role="alert">Setting up text messages needs JavaScript. Turn it on and reload this page, or use an authenticator app.</div></noscript>`
+        : html`<noscript><div class="notice notice-info" role="status">Sending a new code or using another number needs JavaScript.</div></noscript>`
+      : ''}
     <div id="enroll-error" class="notice notice-error" role="alert" data-testid="error" hidden></div>
     <div id="enroll-status" class="notice notice-info" role="status" hidden></div>
 
