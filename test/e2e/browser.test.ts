@@ -226,6 +226,72 @@ await t.test('enrollment by text message: the phone form, then the one code fiel
   t.match(await page.textContent('.factors'), 'Text message')
 })
 
+await t.test('a text-message setup left half-done resumes at its code step (resend, another number), and both factors keep "last used"', async (t) => {
+  const fresh = await startE2eApp(t)
+  const { page } = await openPage(t, browser)
+  await signInAt(page, fresh.url, 'bob', PASSWORD)
+  await enterCode(page, totp(fresh.demo!.totpUser.sharedSecret, fresh.clock.now()))
+  t.equal(path(page), '/account')
+  await page.goto(`${fresh.url}/mfa/enroll?method=sms`)
+  await page.fill('#phone', '+1 555 555 0142')
+  await page.click('#sms-enroll button[type=submit]')
+  await page.waitForSelector('input[name=passCode]')
+  const texts = (): number => fresh.emulator!.messages({ channel: 'sms' }).length
+  const before = texts()
+
+  // The person leaves before typing the code, then comes back by "Finish setup".
+  await page.goto(`${fresh.url}/account`)
+  const onAccount = (await page.locator('.factors li', { hasText: 'Text message' }).textContent()) ?? ''
+  t.match(onAccount, 'setup not finished', '/account words a pending factor as the Security page does')
+  t.notMatch(onAccount, 'pending activation')
+  await page.goto(`${fresh.url}/account/security`)
+  const row = page.locator('li', { hasText: 'Text message' })
+  t.match(await row.textContent(), 'setup not finished')
+  await Promise.all([page.waitForURL('**/mfa/enroll?method=sms'), row.locator('a:has-text("Finish setup")').click()])
+  t.equal(await page.locator('#phone').count(), 0, 'no new phone form')
+  t.equal(await page.locator('input[name=passCode]').count(), 1, 'the code field at once')
+  t.match(await page.textContent('#sms-sent'), /^We sent a 6-digit code to \+1•+0142\.$/, 'says where the code went')
+  t.equal(texts(), before, 'coming back sends nothing')
+
+  fresh.clock.advance(31_000) // Okta's 30 s between two texts
+  await page.click('#sms-resend')
+  await page.locator('#enroll-status', { hasText: 'We sent a new code to' }).waitFor()
+  t.equal(texts(), before + 1, '"Send a new code" sends one')
+  const resent = fresh.emulator!.lastMessage({ channel: 'sms' })!
+  t.equal(resent.to, '+15555550142', 'to the same number')
+  await page.click('#sms-resend') // at once: Okta refuses, the page says to use the one just sent
+  await page.locator('#enroll-error', { hasText: 'a moment ago' }).waitFor()
+
+  // Without JavaScript the resumed code step still takes the code (a form post, never the code in the address).
+  const nojs = (await openPage(t, browser, { javaScriptEnabled: false })).page
+  fresh.clock.advance(30_000)
+  await signInAt(nojs, fresh.url, 'bob', PASSWORD)
+  await enterCode(nojs, totp(fresh.demo!.totpUser.sharedSecret, fresh.clock.now()))
+  await nojs.goto(`${fresh.url}/mfa/enroll?method=sms`)
+  t.equal(await nojs.locator('#sms-activate input[name=passCode]').count(), 1, 'no JavaScript: the code step too')
+  await nojs.fill('#passCode', resent.code === '000000' ? '111111' : '000000')
+  await clickAndWait(nojs, '#sms-activate button[type=submit]')
+  t.equal(path(nojs), '/mfa/enroll?method=sms', 'no JavaScript: the code is posted, not put in the address')
+  t.match(await nojs.textContent('[role=alert]'), /^That code didn't match\. Enter the code from the latest text message/, 'in text-message words')
+  t.equal(await nojs.locator('#sms-activate input[name=passCode]').count(), 1, 'and the code step again')
+
+  // "use another number": the pending factor is dropped and the phone form comes back.
+  fresh.clock.advance(31_000)
+  await Promise.all([page.waitForURL('**/mfa/enroll?method=sms'), page.click('#sms-change')])
+  await page.waitForSelector('#phone')
+  await page.fill('#phone', '+1 555 555 0143')
+  await page.click('#sms-enroll button[type=submit]')
+  await page.waitForSelector('input[name=passCode]')
+  const sent = fresh.emulator!.lastMessage({ channel: 'sms' })!
+  t.equal(sent.to, '+15555550143')
+  await page.fill('input[name=passCode]', sent.code)
+  await Promise.all([page.waitForURL('**/account/security?added=1'), page.click('#sms-activate button[type=submit]')])
+  const dates = async (label: string): Promise<string> => ((await page.locator('li', { hasText: label }).locator('[data-testid=factor-dates]').textContent()) ?? '').replace(/\s+/g, ' ')
+  t.match(await dates('Authenticator app'), /last used .*ago|last used .*just now/, 'the factor of the sign-in keeps its "last used"')
+  t.notMatch(await dates('Authenticator app'), 'not used in this session')
+  t.match(await dates('Text message'), /last used .*just now/, 'and the new one has its own')
+})
+
 await t.test('a protected page without MFA goes to /mfa and comes back after the code', async (t) => {
   const { page } = await openPage(t, browser)
   await signIn(page, 'bob')

@@ -179,11 +179,14 @@ await t.test('the MFA form says what is wrong: missing, malformed, wrong, then l
     t.match(reloaded.text, 'That page was sent again, so its code was not checked again.')
   }
   const statuses: number[] = []
+  const fields: boolean[] = []
   let last
   for (let i = 0; i < 5; i++) {
     last = await postMfa(bob, { passCode: wrongCode })
     statuses.push(last.status)
+    fields.push(last.text.includes('name="passCode"'))
   }
+  t.same(fields, [true, true, false, false, false], 'the answers while paused (the fourth wrong code and the next) show no code field')
   t.same(statuses, [401, 401, 429, 429, 429], 'with the first, three wrong codes, then the fourth (the default limit, below Okta\'s lockout of 5) locks: the reloads used none')
   // The last wrong code is either refused as a lockout or reported as wrong and the last try: both say until when.
   t.match(errorText(last!.text), /Too many attempts with a wrong code, so sign-in is paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\.$/)
@@ -337,11 +340,16 @@ await t.test('Okta unavailable: the pages say so in words, never a stack trace',
   t.equal(login.location, '/mfa', 'the password still works')
   const mfa = await jar.fetch('/mfa', { headers: HTML })
   t.equal(mfa.status, 503)
+  t.equal(mfa.headers['x-error-code'], 'UPSTREAM_UNAVAILABLE', 'GET /mfa names the cause, as the code post does')
+  const enroll = await jar.fetch('/mfa/enroll', { headers: HTML })
+  t.equal(enroll.status, 503)
+  t.equal(enroll.headers['x-error-code'], 'UPSTREAM_UNAVAILABLE', 'GET /mfa/enroll too')
   t.equal(errorText(mfa.text), "Okta is unavailable right now (we can't reach it), so we can't load your sign-in methods. Try again in a minute.")
   t.match(mfa.text, 'href="/logout"', 'the page offers a way out')
   const csrf = csrfOf((await jar.fetch('/login')).text)
   const post = await jar.fetch('/mfa', { form: { passCode: '123456', _csrf: csrf } })
   t.equal(post.status, 503)
+  t.equal(post.headers['x-error-code'], 'UPSTREAM_UNAVAILABLE')
   t.match(errorText(post.text), /Okta is unavailable/)
   t.notMatch(post.text, /ECONNREFUSED|at .*\.js:\d+/, 'no error detail reaches the page')
   // "Try again": the same form may be sent again, its code was never checked.
@@ -362,6 +370,11 @@ await t.test('Okta gone after the code: the account pages say the sign-in method
     t.equal(page.status, 200, `${path}: the page still opens`)
     t.match(page.text, /so we can(?:'|&#39;)t load your sign-in methods/, `${path}: says what could not be done`)
     t.notMatch(page.text, "check your code", `${path}: no talk of a code`)
+  }
+  for (const path of ['/account/security/remove/anything', '/mfa/enroll']) {
+    const page = await jar.fetch(path, { headers: HTML })
+    t.equal(page.status, 503, `${path}: 503`)
+    t.equal(page.headers['x-error-code'], 'UPSTREAM_UNAVAILABLE', `${path}: names the cause`)
   }
 })
 

@@ -79,6 +79,7 @@ await t.test('wrong codes count down, the lockout says until when, and a new sig
   t.equal(path(other), '/account')
   await other.goto(`${fresh.url}/account/security`)
   const removeHref = await other.getAttribute('a.remove', 'href')
+  await other.goto(`${fresh.url}${removeHref!}`) // the removal form, shown before the pause
   fresh.clock.advance(30_000) // the next code step, so the used code is not the one guessed wrong below
   const { page } = await openPage(t, browser)
   await signIn(page, fresh, 'bob')
@@ -92,7 +93,14 @@ await t.test('wrong codes count down, the lockout says until when, and a new sig
   t.match(seen[1], /2 attempts left/)
   t.match(seen[2], /1 attempt left/)
   t.match(seen[3], /paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\./, 'the time, as the README promises')
+  t.equal(await page.locator('#passCode').count(), 0, 'the answer to the fourth wrong code: no code field')
   await shot(page, 'mfa-locked')
+  // The removal form shown before the pause, sent during it: the answer is the paused view too.
+  await enterCode(other, wrong)
+  t.match(await alerts(other), /paused for this account until \d\d:\d\d UTC/, 'remove page: the answer during the pause says so')
+  t.equal(await other.locator('#passCode').count(), 0, 'remove page: no code field in the answer')
+  t.equal(await other.locator('button:has-text("Remove factor")').count(), 0, 'remove page: no "Remove factor" button')
+  t.equal(await other.locator('[data-testid=paused-way-out]').count(), 1, 'remove page: come back later')
   await clickAndWait(page, 'nav a[href="/logout"]')
   await signIn(page, fresh, 'bob')
   t.equal(path(page), '/mfa')
@@ -121,6 +129,13 @@ await t.test('a lockout during enrollment: signing in again shows the pause on /
     await page.click('#totp-activate button[type=submit]')
     await page.locator('#enroll-error', { hasText: i === 3 ? 'paused' : `${3 - i} attempt` }).waitFor()
   }
+  // The fourth wrong code's answer is the paused view at once, as a reload shows it, with the server's time format.
+  t.match(await alerts(page), /^That code didn't match\..* paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\.$/, 'with JavaScript: didn\'t match, then the pause until HH:MM UTC')
+  t.equal(await page.locator('#passCode').count(), 0, 'with JavaScript: no code field after the pause')
+  t.equal(await page.locator('#qr').count(), 0, 'with JavaScript: no QR code after the pause')
+  t.equal(await page.locator('[data-testid=paused-way-out] a[href="/logout"]').count(), 1, 'with JavaScript: a way out')
+  t.not(await page.evaluate('document.activeElement && document.activeElement.id'), 'passCode', 'the cursor is not left in a field')
+  await shot(page, 'enroll-locked-js')
   await clickAndWait(page, 'nav a[href="/logout"]')
   await signIn(page, fresh, 'alice')
   t.equal(path(page), '/mfa/enroll')

@@ -2,6 +2,8 @@
 // (with wrong password, wrong code, step-up and logout), and `node examples/express-app/dist/main.js`
 // starts with its own emulator and lets the printed demo user sign in with the printed code.
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import { createInterface } from 'node:readline'
 import { createRequire } from 'node:module'
@@ -317,21 +319,22 @@ async function exitWithin (run: MainRun, ms = 15_000): Promise<number | null | '
   return result
 }
 
-await t.test('main.js: a busy PORT or a HOST not of this machine is one line on stderr naming PORT and HOST, exit 1, and no banner', async (t) => {
+await t.test('main.js: a busy PORT or a HOST not of this machine is one line on stderr naming PORT and HOST (a busy EMULATOR_PORT: naming it), exit 1, and no banner', async (t) => {
   const blocker: Server = createServer((socket) => { socket.end() })
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise((resolve) => blocker.close(resolve)))
   const port = (blocker.address() as AddressInfo).port
   // 192.0.2.1 (TEST-NET-1) is on no interface here: binding it fails at once (EADDRNOTAVAIL), nothing is sent.
-  const [busy, badHost] = await Promise.all([runMain(t, { PORT: String(port) }), runMain(t, { HOST: '192.0.2.1' })])
+  const [busy, badHost, busyEmulator] = await Promise.all([runMain(t, { PORT: String(port) }), runMain(t, { HOST: '192.0.2.1' }), runMain(t, { EMULATOR_PORT: String(port) })])
   for (const [label, run, line] of [
     ['busy PORT', busy, new RegExp(`^Port ${port} on 127\\.0\\.0\\.1 is already in use: set PORT .*HOST`)],
+    ['busy EMULATOR_PORT', busyEmulator, new RegExp(`^Port ${port} on 127\\.0\\.0\\.1 \\(the Okta emulator, OKTA_ORG_URL unset\\) is already in use: set EMULATOR_PORT to a free port`)],
     ['bad HOST', badHost, /^Port \d+ on 192\.0\.2\.1 cannot be used: HOST is not an address of this machine/],
   ] as const) {
     t.equal(await exitWithin(run), 1, `${label}: exits 1 instead of running without a server`)
     const lines = run.stderr().trim().split('\n')
     t.equal(lines.length, 1, `${label}: one line, no stack`)
-    t.match(lines[0], line, `${label}: names the port, PORT and HOST`)
+    t.match(lines[0], line, `${label}: names the port and the variable to change`)
     // Not the emulator's URL, the otpauth:// URI with the demo secret, nor a current code: the server never listened.
     t.equal(run.stdout(), '', `${label}: no banner at all`)
     t.notMatch(run.stdout() + run.stderr(), /lovelace-1815|otpauth:|secret=|current code|Okta emulator on/, `${label}: no password, no secret`)
@@ -367,6 +370,8 @@ await t.test('main.js: empty settings count as unset', async (t) => {
   t.equal(empty.stderr(), '', 'nothing on stderr')
   t.match(empty.stdout(), /^Express example on http:\/\/127\.0\.0\.1:/m, 'HOST="": loopback')
   t.match(empty.stdout(), /Sign in as "ada" with password "lovelace-1815"/, 'DEMO_PASSWORD="": the well-known password in local mode')
+  t.match(empty.stdout(), /^Okta emulator on http:\/\/127\.0\.0\.1:\d+ \(OKTA_ORG_URL unset: an org of this process only; for several instances start one and set OKTA_ORG_URL, see the README\)$/m,
+    'the banner says its emulator is its own org, not one for several instances')
   const jar = new CookieJar(`http://127.0.0.1:${empty.port}`)
   t.equal((await post(jar, '/login', { username: 'ada', password: 'lovelace-1815' })).location, '/mfa', 'and it signs in (SESSION_SECRET="": a random one)')
   t.match((await jar.fetch('/mfa', { headers: PAGE })).text, /name="rememberDevice"[^>]*> Remember this device for 30 days/, 'MFA_MAX_AGE_SECONDS="" and REMEMBER_DEVICE_DAYS="" are unset')
@@ -392,6 +397,47 @@ await t.test('main.js: only the built-in demo password is ever printed, and the 
   t.match(elsewhere.stdout(), /random password that nobody knows; set DEMO_PASSWORD to choose one/, 'says what is true')
   t.notOk(elsewhereChosen.stdout().includes('chosen-Pa55word-xyz'), 'HOST set: a chosen DEMO_PASSWORD is not printed either')
   t.match(elsewhereChosen.stdout(), /with the password in DEMO_PASSWORD \(not printed\)/)
+})
+
+await t.test('README "Several instances": the emulator started once (pnpm emulator, emulator-seed.json), two main.js with one OKTA_ORG_URL, REDIS_URL and SESSION_SECRET are one app', async (t) => {
+  const dir = join(ROOT, 'examples/express-app')
+  const readme = readFileSync(join(dir, 'README.md'), 'utf8')
+  t.match(readme, /## Several instances[\s\S]*pnpm emulator[\s\S]*OKTA_ORG_URL=http:\/\/127\.0\.0\.1:7070 OKTA_API_TOKEN=dev-token/, 'the README shows it')
+  // The package's own `pnpm emulator` command, on a free port instead of 7070.
+  const script = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.emulator!
+  const [bin, ...args] = script.split(' ')
+  t.equal(bin, 'okta-emulator')
+  const emuPort = await freePort()
+  const emu = spawn(process.execPath, [join(ROOT, 'packages/okta-emulator/dist/cli.js'), ...args.map((a) => a === '7070' ? String(emuPort) : a), '--quiet'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] })
+  const emuExit = new Promise((resolve) => emu.once('exit', resolve))
+  t.teardown(async () => { if (emu.exitCode === null && emu.signalCode === null) { emu.kill('SIGTERM'); await emuExit } })
+  const orgUrl = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: emu.stdout })
+    lines.on('line', (line) => { const m = /^okta-emulator listening url=(\S+)/.exec(line); if (m !== null) resolve(m[1]!) })
+    void emuExit.then(() => { reject(new Error('the emulator exited')) })
+  })
+  const token = args[args.indexOf('--token') + 1]!
+  const seed = JSON.parse(readFileSync(join(dir, 'emulator-seed.json'), 'utf8')) as Array<{ login: string, factors: Array<{ sharedSecret: string }> }>
+  t.equal(seed[0]!.login, 'ada@example.com', 'the seed has the demo user')
+  const secret = seed[0]!.factors[0]!.sharedSecret
+
+  const redis = await withRedis(t)
+  const env = { OKTA_ORG_URL: orgUrl, OKTA_API_TOKEN: token, REDIS_URL: redis.url, SESSION_SECRET: 'r'.repeat(40) }
+  const [one, two] = await Promise.all([
+    startProcess(t, 'express instance 1', 'examples/express-app/dist/main.js', env, { readyPath: '/login' }),
+    startProcess(t, 'express instance 2', 'examples/express-app/dist/main.js', env, { readyPath: '/login' }),
+  ])
+  const jar = new CookieJar(one.url)
+  t.equal((await post(jar, '/login', { username: 'ada', password: 'lovelace-1815' })).location, '/mfa')
+  const used = totp(secret, Date.now())
+  t.equal((await post(jar, '/mfa', { passCode: used })).location, '/account', 'a code from the seeded key signs in on instance 1')
+  const same = new CookieJar(two.url)
+  for (const [k, v] of jar.cookies) same.cookies.set(k, v)
+  t.equal((await same.fetch('/account', { headers: PAGE })).status, 200, 'and the session goes on on instance 2')
+  const other = new CookieJar(two.url)
+  t.equal((await post(other, '/login', { username: 'ada', password: 'lovelace-1815' })).location, '/mfa')
+  const again = await post(other, '/mfa', { passCode: used })
+  t.not(again.location, '/account', 'the code used on instance 1 is refused on instance 2: one org')
 })
 
 await t.test('main.js with REDIS_URL: while Redis is down pages answer 503 before rendering (JSON for /api), no stack, and it recovers', async (t) => {

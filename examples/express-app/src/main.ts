@@ -29,6 +29,15 @@ function listenProblem (err: unknown, port: number, host: string): string {
   return `${where} cannot be used (${typeof code === 'string' ? code : 'listen failed'}): check PORT and HOST.`
 }
 
+/** Why the in-process emulator could not listen, naming EMULATOR_PORT: one line for stderr; undefined for other errors. */
+function emulatorListenProblem (err: unknown, port: number): string | undefined {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+  const where = `Port ${port} on 127.0.0.1 (the Okta emulator, OKTA_ORG_URL unset)`
+  if (code === 'EADDRINUSE') return `${where} is already in use: set EMULATOR_PORT to a free port, or unset it for any free port.`
+  if (code === 'EACCES') return `${where} needs privileges: set EMULATOR_PORT to a port above 1023, or unset it for any free port.`
+  return undefined
+}
+
 async function main (): Promise<void> {
   // Every setting is checked before anything starts: a bad one is one line naming the variable, then exit 1.
   let settings: Settings
@@ -57,23 +66,32 @@ async function main (): Promise<void> {
   let emulatorBanner: (() => void) | undefined
   if (fromEnv === undefined) {
     const sharedSecret = randomBase32(16)
-    emulator = await startEmulator({
-      port: settings.emulatorPort,
-      quiet: true,
-      seed: [{
-        login: demoUser.email,
-        firstName: 'Ada',
-        lastName: 'Lovelace',
-        factors: [{ id: DEMO_FACTOR_ID, factorType: 'token:software:totp', provider: 'GOOGLE', sharedSecret }],
-      }],
-    })
+    try {
+      emulator = await startEmulator({
+        port: settings.emulatorPort,
+        quiet: true,
+        seed: [{
+          login: demoUser.email,
+          firstName: 'Ada',
+          lastName: 'Lovelace',
+          factors: [{ id: DEMO_FACTOR_ID, factorType: 'token:software:totp', provider: 'GOOGLE', sharedSecret }],
+        }],
+      })
+    } catch (err) {
+      // A busy EMULATOR_PORT is a setting to change, like a busy PORT: one line, exit 1, no stack.
+      const problem = emulatorListenProblem(err, settings.emulatorPort)
+      if (problem === undefined) throw err
+      console.error(problem)
+      process.exit(1)
+    }
     okta = { orgUrl: emulator.url, token: emulator.token, allowInsecureHttp: true }
     const uri = `otpauth://totp/${encodeURIComponent(`okta-mfa demo:${demoUser.email}`)}?secret=${sharedSecret}&issuer=${encodeURIComponent('okta-mfa demo')}&digits=6&period=30`
     demoHint = 'Demo: the current code is printed in the terminal every 30 seconds.'
     const em = emulator
     // Printed once the server listens (a busy PORT or a bad HOST prints one line and no banner, no secret).
     emulatorBanner = () => {
-      console.log(`Okta emulator on ${em.url} (OKTA_ORG_URL unset)`)
+      // Each instance started so is an org of its own (its own users, factors and secrets): several instances need one.
+      console.log(`Okta emulator on ${em.url} (OKTA_ORG_URL unset: an org of this process only; for several instances start one and set OKTA_ORG_URL, see the README)`)
       console.log('Add the demo factor to an authenticator app with this URI (or type the secret):')
       console.log(`  ${uri}`)
       const printCode = (): void => { console.log(`  current code: ${em.totpCode(DEMO_FACTOR_ID)}`) }

@@ -28,12 +28,18 @@
     return s < 90 ? 'in ' + s + ' second' + (s === 1 ? '' : 's') : 'in about ' + Math.ceil(s / 60) + ' minutes'
   }
 
-  /** "…paused for this account until 10:15 (in about 15 minutes)." in the browser's time zone. */
+  /** "…paused for this account until 10:15 UTC (in about 15 minutes).": the server pages' words (messages.ts clockTime). */
   function lockedText (seconds) {
     if (!(seconds > 0)) return messages.LOCKED_OUT + ' Try again later.'
     const at = new Date(Math.ceil((Date.now() + seconds * 1000) / 60000) * 60000)
-    const time = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+    const time = at.toISOString().slice(11, 16) + ' UTC'
     return messages.LOCKED_OUT.replace(/\.$/, '') + ' until ' + time + ' (' + retryText(seconds) + ').'
+  }
+
+  /** Whether a refusal means sign-in is paused now: during the pause, or the wrong code that used up the last attempt. */
+  function isPause (err) {
+    if (!(err instanceof PageError)) return false
+    return err.code === 'LOCKED_OUT' || (err.attemptsRemaining === 0 && (err.code === 'INVALID_PASSCODE' || err.code === 'PASSCODE_REPLAYED'))
   }
 
   function explain (err) {
@@ -59,7 +65,33 @@
   const errorHome = errorBox.parentNode
   const errorNext = errorBox.nextSibling
 
+  /**
+   * Sign-in is paused: the view the server shows while paused (no QR code, key, phone or code field: every code would be
+   * refused), with the sentence at the top and a way out.
+   */
+  function showPaused (err) {
+    statusBox.hidden = true
+    const served = $('activate-error')
+    if (served) served.remove()
+    const step = $('step-totp') || $('step-sms')
+    if (step) {
+      const way = document.createElement('p')
+      way.dataset.testid = 'paused-way-out'
+      const out = document.createElement('a')
+      out.href = '/logout'
+      out.textContent = 'Sign out'
+      way.append(out, ' and come back after that time.')
+      step.replaceWith(way)
+    }
+    errorHome.insertBefore(errorBox, errorNext)
+    errorBox.textContent = explain(err)
+    errorBox.hidden = false
+    errorBox.tabIndex = -1
+    errorBox.focus()
+  }
+
   function showError (err, focusId) {
+    if (isPause(err)) return showPaused(err)
     statusBox.hidden = true
     const served = $('activate-error') // the server's error of a post without JavaScript: replaced by this one
     if (served) served.remove()
@@ -222,7 +254,33 @@
     onActivate($('totp-activate'), () => totpFactorId)
   }
 
-  if ($('step-sms')) {
+  // A text-message setup resumed (its code sent earlier, the page left): the server shows the code step at once.
+  if ($('step-sms') && $('sms-activate')) {
+    const form = $('sms-activate')
+    smsFactorId = form.dataset.factorId || null
+    onActivate(form, () => smsFactorId)
+    $('sms-resend').addEventListener('click', () => {
+      void guard(async () => {
+        showStatus('Sending a new code…')
+        const { res } = await post('/mfa/enroll/resend', { factorId: smsFactorId }, { 'x-csrf-token': csrf })
+        if (res.status === 204) return showStatus($('sms-sent').textContent.replace('a 6-digit code', 'a new code'))
+        if (res.status === 429) return showError('We sent you a code a moment ago: use that one.', 'passCode')
+        if (res.status === 404) return showError(new PageError('FACTOR_NOT_FOUND'))
+        if (res.status === 401) return window.location.assign('/mfa/enroll?method=sms') // the step-up is over: the page asks for a code
+        showError(new PageError(res.status === 503 ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL'))
+      })
+    })
+    $('sms-change').addEventListener('click', () => {
+      void guard(async () => {
+        try {
+          await restart('SMS')
+          window.location.assign('/mfa/enroll?method=sms')
+        } catch (err) {
+          showError(err)
+        }
+      })
+    })
+  } else if ($('step-sms')) {
     $('sms-enroll').addEventListener('submit', (event) => {
       event.preventDefault()
       void guard(async () => {

@@ -27,7 +27,7 @@ import { enrollRoutes } from './routes/enroll.js'
 import { mfaRoutes } from './routes/mfa.js'
 import { registerDemoServiceApp } from './okta-auth.js'
 import { checkOptions, type BuildAppOptions } from './options.js'
-import { rememberReturnTo } from './session.js'
+import { noteMfaStep, rememberReturnTo } from './session.js'
 import { DEMO_USERS, UserStore, type AppUser } from './users.js'
 import { csrfPage, notFoundPage } from './views/errors.js'
 
@@ -158,6 +158,8 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
     } else if (current?.id !== user.id || current.login !== user.oktaLogin) {
       session.set(GATEWAY_SESSION_USER_KEY, { id: user.id, login: user.oktaLogin })
     }
+    // Every MFA step's factor (the form's, enrollment's, the gateway's): the Security page's "last used" for each.
+    if (user !== undefined) noteMfaStep(request)
   })
   await app.register(secureSession, {
     key: [options.sessionKey, ...options.oldSessionKeys ?? []],

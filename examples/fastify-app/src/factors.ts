@@ -92,6 +92,12 @@ export function factorView (factor: FactorLike): FactorView {
   }
 }
 
+/** A factor's badge, the same words on every page: "active", "setup not finished" (Okta's PENDING_ACTIVATION), … */
+export function statusText (factor: Pick<FactorView, 'active' | 'status'>): string {
+  if (factor.active) return 'active'
+  return factor.status === 'PENDING_ACTIVATION' ? 'setup not finished' : factor.status.toLowerCase().replace(/_/g, ' ')
+}
+
 /** Active factors that take a passcode the pages can verify (TOTP first, then sms, call, email). */
 export function verifiableFactors (factors: FactorView[]): FactorView[] {
   const order: FactorView['kind'][] = ['totp', 'sms', 'call', 'email']

@@ -3,7 +3,7 @@
 // the code forms already sent (so a form sent again is not checked twice).
 import { randomBytes } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
-import { isSafeReturnTo } from 'passport-okta-mfa'
+import { getMfaState, isSafeReturnTo, userKeyOf } from 'passport-okta-mfa'
 
 declare module '@fastify/secure-session' {
   interface SessionData {
@@ -15,6 +15,8 @@ declare module '@fastify/secure-session' {
     resendAt: number
     /** The ids of the code forms sent, newest last. */
     sentCodeForms: string[]
+    /** The factors of this session's MFA steps, with the user they were for (session.ts noteMfaStep). */
+    usedFactors: { userKey: string, used: Array<[factorId: string, at: number]> }
   }
 }
 
@@ -130,4 +132,43 @@ export function forgetSentCodeForm (request: FastifyRequest): void {
   const id = field(request, 'formId')
   const stored = request.session.get(SENT_FORMS_KEY)
   if (id !== undefined && Array.isArray(stored) && stored.includes(id)) request.session.set(SENT_FORMS_KEY, stored.filter((other) => other !== id))
+}
+
+/** The session key of the factors used in this session's MFA steps. */
+const USED_FACTORS_KEY = 'usedFactors'
+/** How many factors' last use a session remembers. */
+const USED_FACTORS_KEPT = 8
+
+/**
+ * Notes the factor of the session's current MFA step (called as each response leaves): the MFA state keeps the latest
+ * step only, so without this the factor used at sign-in would lose its "last used" line once another factor is
+ * activated in the same session. The session changes only when a step is new.
+ */
+export function noteMfaStep (request: FastifyRequest): void {
+  const state = getMfaState(request)
+  if (state === undefined) return
+  const kept = usedFactorsOf(request.session.get(USED_FACTORS_KEY), state.userKey)
+  const known = kept.find(([id]) => id === state.factorId)
+  if (known !== undefined && known[1] >= state.completedAt) return
+  const used = [...kept.filter(([id]) => id !== state.factorId).slice(-(USED_FACTORS_KEPT - 1)), [state.factorId, state.completedAt] as [string, number]]
+  request.session.set(USED_FACTORS_KEY, { userKey: state.userKey, used })
+}
+
+/** The factors the signed-in user verified in this session, each with its latest use (ms), the current step included. */
+export function usedFactors (request: FastifyRequest): Array<{ factorId: string, at: number }> {
+  const user = request.user ?? undefined
+  if (user === undefined) return []
+  const used = usedFactorsOf(request.session.get(USED_FACTORS_KEY), userKeyOf(user))
+  const state = getMfaState(request)
+  if (state !== undefined && !used.some(([id, at]) => id === state.factorId && at >= state.completedAt)) {
+    used.splice(0, used.length, ...used.filter(([id]) => id !== state.factorId), [state.factorId, state.completedAt])
+  }
+  return used.map(([factorId, at]) => ({ factorId, at }))
+}
+
+/** The stored list when it is well formed and for `userKey`, else empty. */
+function usedFactorsOf (raw: unknown, userKey: string): Array<[string, number]> {
+  const v = raw as { userKey?: unknown, used?: unknown } | null | undefined
+  if (v === null || typeof v !== 'object' || v.userKey !== userKey || !Array.isArray(v.used)) return []
+  return v.used.filter((e): e is [string, number] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number' && Number.isFinite(e[1]))
 }

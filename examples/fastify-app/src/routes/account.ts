@@ -7,7 +7,7 @@ import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
 import { ALREADY_ACTIVE, UNAVAILABLE, failureText, isUpstreamFailure, retryAfter, messageFor, type FailInfo } from '../messages.js'
-import { codeFormState, field, forgetSentCodeForm, newCodeFormId, resendInSeconds, setFlash, takeFlash } from '../session.js'
+import { codeFormState, field, forgetSentCodeForm, newCodeFormId, resendInSeconds, setFlash, takeFlash, usedFactors } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
 import { signOut } from './auth.js'
@@ -87,12 +87,11 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
   app.get('/account/security', guarded, async (request, reply) => {
     const factors = await loadFactors(ctx, request)
     const flash = takeFlash(request)
-    const state = getMfaState(request)
     await reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(securityPage({
       csrf: csrfToken(request),
       userName: currentUser(request).displayName,
       factors: factors ?? [],
-      lastUsed: state === undefined ? undefined : { factorId: state.factorId, at: state.completedAt },
+      used: usedFactors(request),
       remembered: ctx.devices === undefined
         ? undefined
         : { days: Math.round(ctx.devices.maxAgeMs / 86_400_000), thisDevice: await browserRemembered(ctx, request), signedInWithoutCode: isRememberedMfa(request) },
@@ -103,7 +102,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     }))
   })
 
-  async function renderRemove (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, info?: string): Promise<void> {
+  async function renderRemove (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, info?: string, locked = false): Promise<void> {
     const found = await factorOfRequest(ctx, request, reply)
     if (found === undefined) return
     const { factors, factor } = found
@@ -120,7 +119,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       isLast: factors.filter((f) => f.active).length <= 1 && factor.active,
       emulator: ctx.emulator !== undefined,
       error: error ?? paused ?? (flash?.kind === 'error' ? flash.text : undefined),
-      locked: paused !== undefined,
+      locked: locked || paused !== undefined,
       info: info ?? (flash?.kind === 'success' || flash?.kind === 'info' ? flash.text : undefined),
       resendInSeconds: resendInSeconds(request, ctx.clock()),
       freshCodeWarning: justUsedCode(ctx, request),
@@ -153,10 +152,12 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     }
     if (user === false || user === undefined || user === null) {
       const fail = (info ?? {}) as FailInfo
-      const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' || fail.attemptsRemaining === 0 ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
+      // The code that used up the last attempt, and any code during the pause: the paused view, as a reload shows it.
+      const paused = fail.code === 'LOCKED_OUT' || (fail.attemptsRemaining === 0 && (fail.code === 'INVALID_PASSCODE' || fail.code === 'PASSCODE_REPLAYED'))
+      const status = fail.code === 'RATE_LIMITED' || paused || fail.attemptsRemaining === 0 ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
       retryAfter(reply, status, fail)
       const chosen = (await loadFactors(ctx, request))?.find((f) => f.id === field(request, 'factorId'))
-      return await renderRemove(request, reply, status, failureText(fail, { sms: chosen?.sendsCode === true, now: ctx.clock() }))
+      return await renderRemove(request, reply, status, failureText(fail, { sms: chosen?.sendsCode === true, now: ctx.clock() }), undefined, paused)
     }
     const found = await factorOfRequest(ctx, request, reply)
     if (found === undefined) return

@@ -13,7 +13,16 @@ import { factorView, unusableActiveFactors, type FactorView } from '../factors.j
 import { ALREADY_ACTIVE, failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, SMS_MESSAGES } from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
-import { pausedText, sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
+import { pausedText, RESEND_WAIT_SECONDS, sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
+
+/** Okta's factor type of text messages. */
+const SMS_TYPE = 'sms'
+
+/** The pending text-message factor (a code was sent, never entered): its id and masked number, for the code step. */
+function pendingSms (factors: FactorView[]): { factorId: string, sentTo: string | undefined } | undefined {
+  const f = factors.find((v) => v.kind === 'sms' && v.status === 'PENDING_ACTIVATION')
+  return f === undefined ? undefined : { factorId: f.id, sentTo: f.detail }
+}
 
 /** The words every "sign-in is paused" sentence starts with. */
 const PAUSED = MESSAGES.LOCKED_OUT.replace(/\.$/, '')
@@ -94,6 +103,8 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       // The page's script words failures as the method asks: a text message's, or the authenticator app's.
       messages: { ...MESSAGES, ...method === 'sms' ? SMS_MESSAGES : {}, ALREADY_ACTIVE },
       pending: method === 'totp' && paused === undefined ? await pendingTotp(raw, DEMO_ISSUER, user.oktaLogin) : undefined,
+      // A text-message setup started earlier (code sent, page left): resumed at its code step, not a new phone form.
+      pendingSms: method === 'sms' && paused === undefined ? pendingSms(factors) : undefined,
       error,
       locked: paused !== undefined,
       info: flash?.kind === 'info' ? flash.text : undefined,
@@ -128,19 +139,22 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (raw === undefined) return await sendUnavailable(reply, 'code')
     if (!mayEnroll(ctx, request, raw.map(factorView))) return await askStepUp(request, reply)
     const hadMfa = getMfaState(request) !== undefined
-    const factor = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === TOTP_TYPE && f.status === 'PENDING_ACTIVATION')
+    // An authenticator app, or a text-message setup resumed at its code step (sending a new code needs JavaScript).
+    const named = raw.find((f) => f.id === field(request, 'factorId') && (f.factorType === TOTP_TYPE || f.factorType === SMS_TYPE))
+    const sms = named?.factorType === SMS_TYPE
+    const factor = named?.status === 'PENDING_ACTIVATION' ? named : undefined
     const back = async (text: string): Promise<void> => {
       setFlash(request, 'error', text)
-      await reply.redirect('/mfa/enroll?method=totp', 303)
+      await reply.redirect(`/mfa/enroll?method=${sms ? 'sms' : 'totp'}`, 303)
     }
     if (factor === undefined) {
       // Activated meanwhile (another tab pressed Activate with the same key): say so and go where a finished setup goes.
-      const done = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === TOTP_TYPE && f.status === 'ACTIVE')
+      const done = named?.status === 'ACTIVE' ? named : undefined
       if (done !== undefined) return await reply.redirect(alreadyActiveHref(request, done.id), 303)
       return await back(messageFor('FACTOR_NOT_FOUND'))
     }
     const passcode = readPasscode(field(request, 'passCode'))
-    if (!passcode.ok) return await back(messageFor(passcode.code))
+    if (!passcode.ok) return await back(failureText({ code: passcode.code }, { sms, now: ctx.clock() }))
     const user = currentUser(request)
     const userKey = userKeyOf(user)
     const decision = await ctx.mfaLimiter.consume(userKey).catch(() => undefined)
@@ -153,13 +167,33 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       if (outcome === undefined) throw err
       if (outcome.code === 'UPSTREAM_UNAVAILABLE' || outcome.code === 'UPSTREAM_TIMEOUT') return await sendUnavailable(reply, 'code')
       const counted = await settleRefusal(outcome, ctx.mfaLimiter, userKey, decision)
-      return await back(failureText({ code: counted.code, ...counted.details }, { now: ctx.clock() }))
+      return await back(failureText({ code: counted.code, ...counted.details }, { sms, now: ctx.clock() }))
     }
     await ctx.mfaLimiter.succeed(userKey).catch(() => {})
     dropCachedFactors(request)
     recordMfa(request, { user, factorId: factor.id, method: 'form', now: ctx.clock() })
     await forgetDevicesOf(ctx, request, user) // a new active factor
     await reply.redirect(hadMfa ? '/account/security?added=1' : '/mfa/done', 303)
+  })
+
+  // "Send a new code" for a resumed text-message setup: Okta's resend of the pending factor's enrollment code.
+  app.post('/mfa/enroll/resend', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
+    const raw = await rawFactors(request)
+    if (raw === undefined) return await reply.code(503).header('x-error-code', 'UPSTREAM_UNAVAILABLE').send({ error: { code: 'UPSTREAM_UNAVAILABLE' } })
+    if (!mayEnroll(ctx, request, raw.map(factorView))) return await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } })
+    const factor = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === SMS_TYPE && f.status === 'PENDING_ACTIVATION')
+    const phoneNumber = factor?.profile?.['phoneNumber']
+    if (factor === undefined || typeof phoneNumber !== 'string') return await reply.code(404).send({ error: { code: 'FACTOR_NOT_FOUND' } })
+    try {
+      await ctx.client.resendFactor(await ctx.directory.oktaUserId(currentUser(request)), factor.id, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
+      await reply.code(204).send()
+    } catch (err) {
+      const e = err as { code?: string, retryAfterSeconds?: number }
+      // Okta's wait between two texts: the code sent a moment ago is on its way.
+      if (e.code === 'OKTA_RATE_LIMITED') return await reply.code(429).send({ error: { code: 'RATE_LIMITED', retryAfterSeconds: e.retryAfterSeconds ?? RESEND_WAIT_SECONDS } })
+      if (!isUpstreamFailure(err)) throw err
+      await reply.code(503).header('x-error-code', 'UPSTREAM_UNAVAILABLE').send({ error: { code: 'UPSTREAM_UNAVAILABLE' } })
+    }
   })
 
   // Starting over: a factor enrolled but never activated (page reloaded, code lost) blocks a new enrollment of

@@ -32,12 +32,13 @@ export async function loadFactors (ctx: AppContext, request: FastifyRequest): Pr
 
 /**
  * Answers 503 with the "Okta unavailable" page, in the words of the moment (`moment`: checking a code, or just
- * reading the factors, before any code was entered), with a way out (sign out). Given the error (`err`), the
- * x-error-code header names it, and an outage of the attempt store (STORE_UNAVAILABLE) gets its own words: Okta is fine.
+ * reading the factors, before any code was entered), with a way out (sign out). The x-error-code header names the
+ * cause (UPSTREAM_UNAVAILABLE unless `err` is an outage of the attempt store: STORE_UNAVAILABLE, with its own words).
  */
 export async function sendUnavailable (reply: FastifyReply, moment: keyof typeof UNAVAILABLE = 'factors', err?: unknown): Promise<void> {
   const store = isStoreUnavailableError(err)
-  if (err !== undefined) reply.header('x-error-code', store ? 'STORE_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE')
+  // Every 503 page names its cause, for scripts and monitors: without an error, Okta's list of factors could not be read.
+  reply.header('x-error-code', store ? 'STORE_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE')
   const page = store
     ? errorPage(moment === 'code' ? STORE_DOWN.code : STORE_DOWN.page, { signedIn: true, title: STORE_DOWN.title })
     : errorPage(UNAVAILABLE[moment], { signedIn: true, title: 'Okta is unavailable' })
@@ -83,7 +84,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
    * The code page. `extra.factors`: the list already read in this request (one Okta call per request: after Okta's
    * 429 another would be refused too; if it is, the error handler answers the 429 page).
    */
-  async function renderMfa (request: FastifyRequest, reply: FastifyReply, status: number, extra: { error?: string, info?: string, selectedFactorId?: string, factors?: FactorView[] | undefined } = {}): Promise<void> {
+  async function renderMfa (request: FastifyRequest, reply: FastifyReply, status: number, extra: { error?: string, info?: string, selectedFactorId?: string, factors?: FactorView[] | undefined, locked?: boolean } = {}): Promise<void> {
     const factors = 'factors' in extra ? extra.factors : await loadFactors(ctx, request)
     if (factors === undefined) return await sendUnavailable(reply)
     const flash = takeFlash(request)
@@ -104,7 +105,8 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       freshCodeWarning: mfaDone && justUsedCode(ctx, request),
       // Offered at sign-in only, not on a step-up.
       rememberDays: ctx.devices === undefined || mfaDone ? undefined : Math.round(ctx.devices.maxAgeMs / 86_400_000),
-      locked: lockedError !== undefined,
+      // Paused: said before any code (lockedError), or by this answer to a code (`extra.locked`): no code field either way.
+      locked: lockedError !== undefined || extra.locked === true,
       info: extra.info ?? (flash?.kind === 'info' ? flash.text : undefined),
       success: flash?.kind === 'success'
         ? flash.text
@@ -156,6 +158,8 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       return await renderMfa(request, reply, status, {
         error: failureText(fail, { sms: isSmsChoice(factors, selectedFactorId), now: ctx.clock() }),
         factors,
+        // The code that used up the last attempt, and any code during the pause: the paused view, as a reload shows it.
+        locked: fail.code === 'LOCKED_OUT' || lastTry,
         ...(selectedFactorId === undefined ? {} : { selectedFactorId }),
       })
     }

@@ -1,5 +1,5 @@
 // /account: the protected page. Shows who is signed in, their factors and when MFA was last completed.
-import type { FactorView } from '../factors.js'
+import { statusText, type FactorView } from '../factors.js'
 import { html, notice, page, type SafeHtml } from './layout.js'
 
 /** How long ago, in words: "just now", "5 minutes ago", "2 hours ago". */
@@ -23,7 +23,7 @@ export function factorList (factors: FactorView[]): SafeHtml {
   if (factors.length === 0) return html`<p>No factor set up.</p>`
   return html`<ul class="factors">${factors.map((f) => html`<li data-factor-id="${f.id}">
     <span class="factor-label">${f.label}</span>${f.detail === undefined ? '' : html` <span class="factor-detail">${f.detail}</span>`}
-    <span class="badge ${f.active ? 'badge-ok' : 'badge-warn'}">${f.active ? 'active' : f.status.toLowerCase().replace(/_/g, ' ')}</span>
+    <span class="badge ${f.active ? 'badge-ok' : 'badge-warn'}">${statusText(f)}</span>
   </li>`)}</ul>`
 }
 

@@ -32,6 +32,8 @@ export interface EnrollView {
   hasTotp?: boolean
   /** The pending authenticator factor (key and QR code); undefined until the person presses "Show my QR code". */
   pending?: PendingTotp | undefined
+  /** A text-message setup already started (its code sent): the page resumes at the code step. */
+  pendingSms?: { factorId: string, sentTo: string | undefined } | undefined
   /** Shown as an error above the steps (e.g. Okta could not start the setup). */
   error?: string | undefined
   /** The last code was used moments ago (step-up right after sign-in): say to wait for the next one. */
@@ -98,19 +100,12 @@ function totpStep (view: EnrollView): SafeHtml {
     </div>`
 }
 
-/** Text message: the phone number first; the code form replaces it once the text is sent. */
-function smsStep (view: EnrollView): SafeHtml {
-  return html`<div id="step-sms">
-      <p class="hint">Using text messages.${view.hasTotp === true ? '' : html` <a href="/mfa/enroll?method=totp" id="use-totp">Use an authenticator app instead</a>`}</p>
-      <form id="sms-enroll" novalidate>
-        <label for="phone">Mobile phone number</label>
-        <input id="phone" name="phoneNumber" type="tel" autocomplete="tel" placeholder="+1 555 555 0123" required aria-describedby="phone-help">
-        <p id="phone-help" class="hint">With the country code, e.g. +1 555 555 0123.</p>
-        <button type="submit" class="primary">Text me a code</button>
-      </form>
-      <template id="sms-activate-template">
-      <form id="sms-activate" class="code-form" novalidate>
-        <p id="sms-sent"></p>
+/** The code form of a text-message setup: in a <template> until the text is sent, or at once when resumed. */
+function smsCodeForm (view: EnrollView, resumed?: { factorId: string, sentTo: string | undefined }): SafeHtml {
+  // Resumed, the form also works without JavaScript (a post to /mfa/enroll/activate, as the authenticator's).
+  return html`<form id="sms-activate" class="code-form" novalidate${resumed === undefined ? '' : html` data-factor-id="${resumed.factorId}" method="post" action="/mfa/enroll/activate"`}>
+        ${resumed === undefined ? '' : html`${csrfField(view.csrf)}<input type="hidden" name="factorId" value="${resumed.factorId}">`}
+        <p id="sms-sent">${resumed === undefined ? '' : `We sent a 6-digit code to ${resumed.sentTo ?? 'your phone'}.`}</p>
         ${view.emulator
           ? html`<p class="hint" data-testid="outbox-hint">No phone needed: the local emulator puts the text in its outbox.
               Open <a href="/dev/outbox" target="_blank" rel="noopener">the outbox page</a> (or look at the server console, or
@@ -120,7 +115,27 @@ function smsStep (view: EnrollView): SafeHtml {
         <input id="passCode" name="passCode" type="text" inputmode="numeric" autocomplete="one-time-code"
           pattern="[0-9 ]{6,16}" maxlength="16" required spellcheck="false" class="code-input" aria-describedby="enroll-error">
         <button type="submit" class="primary">Activate</button>
+        ${resumed === undefined
+          ? ''
+          : html`<p class="hint">No text? <button type="button" id="sms-resend" class="link">Send a new code</button> or
+              <button type="button" id="sms-change" class="link">use another number</button>.</p>`}
+      </form>`
+}
+
+/** Text message: the phone number first; the code form replaces it once the text is sent (or at once, when resumed). */
+function smsStep (view: EnrollView): SafeHtml {
+  const head = html`<p class="hint">Using text messages.${view.hasTotp === true ? '' : html` <a href="/mfa/enroll?method=totp" id="use-totp">Use an authenticator app instead</a>`}</p>`
+  if (view.pendingSms !== undefined) return html`<div id="step-sms">${head}${smsCodeForm(view, view.pendingSms)}</div>`
+  return html`<div id="step-sms">
+      ${head}
+      <form id="sms-enroll" novalidate>
+        <label for="phone">Mobile phone number</label>
+        <input id="phone" name="phoneNumber" type="tel" autocomplete="tel" placeholder="+1 555 555 0123" required aria-describedby="phone-help">
+        <p id="phone-help" class="hint">With the country code, e.g. +1 555 555 0123.</p>
+        <button type="submit" class="primary">Text me a code</button>
       </form>
+      <template id="sms-activate-template">
+      ${smsCodeForm(view)}
       </template>
     </div>`
 }
@@ -133,7 +148,11 @@ export function enrollPage (view: EnrollView): string {
     ${notice('info', view.info)}
     ${view.freshCodeWarning === true ? freshCodeNotice() : ''}
     ${view.pending === undefined || view.locked === true ? notice('error', view.error) : ''}
-    ${view.locked !== true && (view.method ?? 'totp') === 'sms' ? html`<noscript><div class="notice notice-error" role="alert">Setting up text messages needs JavaScript. Turn it on and reload this page, or use an authenticator app.</div></noscript>` : ''}
+    ${view.locked !== true && (view.method ?? 'totp') === 'sms'
+      ? view.pendingSms === undefined
+        ? html`<noscript><div class="notice notice-error" role="alert">Setting up text messages needs JavaScript. Turn it on and reload this page, or use an authenticator app.</div></noscript>`
+        : html`<noscript><div class="notice notice-info" role="status">Sending a new code or using another number needs JavaScript.</div></noscript>`
+      : ''}
     <div id="enroll-error" class="notice notice-error" role="alert" data-testid="error" hidden></div>
     <div id="enroll-status" class="notice notice-info" role="status" hidden></div>
 

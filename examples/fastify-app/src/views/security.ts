@@ -1,5 +1,5 @@
 // /account/security: the user's factors, each removable after a fresh code (step-up).
-import type { FactorView } from '../factors.js'
+import { statusText, type FactorView } from '../factors.js'
 import { codeForm, dayCount, freshCodeNotice } from './code-form.js'
 import { csrfField, html, notice, page, type SafeHtml } from './layout.js'
 import { timeTag } from './account.js'
@@ -18,8 +18,8 @@ export interface SecurityView {
   csrf: string
   userName: string
   factors: FactorView[]
-  /** The factor of this session's last MFA step, and when (the "last used" line). */
-  lastUsed?: { factorId: string, at: number } | undefined
+  /** The factors of this session's MFA steps (at sign-in, and any activated since), each with when (the "last used" line). */
+  used?: ReadonlyArray<{ factorId: string, at: number }> | undefined
   now: number
   /**
    * Remembered devices: the lifetime in days when the feature is on; whether this browser is one of them now
@@ -46,11 +46,11 @@ function rememberedNow (r: { thisDevice: boolean, signedInWithoutCode: boolean }
 export function securityPage (view: SecurityView): string {
   const rows = view.factors.map((f) => {
     const added = day(f.created)
-    const used = view.lastUsed?.factorId === f.id ? view.lastUsed.at : undefined
+    const used = view.used?.find((u) => u.factorId === f.id)?.at
     return html`<li data-factor-id="${f.id}">
       <div class="factor-main">
         <span class="factor-label">${f.label}</span>${f.detail === undefined ? '' : html` <span class="factor-detail">${f.detail}</span>`}
-        <span class="badge ${f.active ? 'badge-ok' : 'badge-warn'}">${f.active ? 'active' : f.status === 'PENDING_ACTIVATION' ? 'setup not finished' : f.status.toLowerCase().replace(/_/g, ' ')}</span>
+        <span class="badge ${f.active ? 'badge-ok' : 'badge-warn'}">${statusText(f)}</span>
         <span class="factor-dates hint" data-testid="factor-dates">${added === undefined ? '' : html`Added on <time datetime="${f.created}">${added}</time>`}${used === undefined
           ? (f.active ? ' · not used in this session' : '')
           : html` · last used ${timeTag(used, view.now)}`}</span>
