@@ -32,7 +32,7 @@ function mayEnroll (ctx: AppContext, request: FastifyRequest, factors: FactorVie
   if (!factors.some((f) => f.active)) return true
   const state = getMfaState(request)
   // A step honoured from a remembered device never counts for a step-up: a code is asked for.
-  return state !== undefined && !isRememberedMfa(request) && ctx.clock() - state.completedAt < STEP_UP_MAX_AGE_SECONDS * 1000
+  return state !== undefined && !isRememberedMfa(request) && ctx.clock() - state.completedAt <= STEP_UP_MAX_AGE_SECONDS * 1000
 }
 
 /**
