@@ -175,6 +175,7 @@ for (const start of STACKS) {
     const first = await signedIn(ada, FACTORS.ada.secret)
     const second = await signedIn(ada, FACTORS.ada.secret)
     const third = await signedIn(ada, FACTORS.ada.secret)
+    const fourth = await signedIn(ada, FACTORS.ada.secret)
     const other = await signedIn(bob, FACTORS.bob.secret)
     const firstCopy = copyOf(first) // a cookie copied before the revocation
     t.equal((await second.fetch('/logout-everywhere', { method: 'POST' })).status, 200)
@@ -191,6 +192,11 @@ for (const start of STACKS) {
     t.equal((await first.fetch('/api/data')).status, 200, 'and the session is served')
     t.equal((await firstCopy.fetch('/api/data')).json().code, 'UNAUTHENTICATED', 'a copy of the revoked cookie stays refused after its owner signed in again')
     t.equal((await firstCopy.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, emu.clock.now()) } })).json().code, 'UNAUTHENTICATED', 'the strategy too')
+    // The strategy, not a guard, is the first to see a revoked session: it refuses it and signs it out, so the next
+    // password login (keepSessionInfo, no startSession) starts clean.
+    t.equal((await fourth.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, emu.clock.now()) } })).json().code, 'UNAUTHENTICATED', 'the strategy refuses a revoked session')
+    t.equal((await fourth.fetch('/login-keep', { form: { username: ada.username, password: ada.password } })).status, 302)
+    t.equal((await fourth.fetch('/api/data')).json().code, 'MFA_REQUIRED', 'and signed it out: the next login is not refused')
     // With the README's startSession at login, straight after the revocation (no guarded request in between).
     emu.clock.advance(30_000)
     t.equal((await third.fetch('/login-start', { form: { username: ada.username, password: ada.password } })).status, 302)
