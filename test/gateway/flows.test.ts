@@ -156,6 +156,21 @@ await t.test('email and security question enroll; a second factor needs a fresh 
   t.match(email2.body.data.enrollFactor.factor, { factorType: 'EMAIL', status: 'PENDING_ACTIVATION', email: 'cy@example.com' }, JSON.stringify(email2.body.errors))
   const factors = await gql(jar, OPS.factors)
   t.same(factors.body.data.factors.map((f: { factorType: string }) => f.factorType).sort(), ['EMAIL', 'QUESTION'])
+
+  // The pending factor cannot be finished, nor its code sent again, once the step is stale.
+  const emailId = email2.body.data.enrollFactor.factor.id as string
+  emu.clock.advance(301_000)
+  t.equal(codeOf(await gql(jar, OPS.resend, { factorId: emailId })), 'MFA_REQUIRED', "resending a pending factor's code needs a fresh step")
+  const sent = emu.lastMessage({ factorId: emailId })
+  t.ok(sent, 'the enrollment code was sent while the step was fresh')
+  const stale = await gql(jar, OPS.activate, { factorId: emailId, passCode: sent!.code })
+  t.equal(codeOf(stale), 'MFA_REQUIRED', 'and so does activating it')
+  t.equal((await gql(jar, OPS.factors)).body.data.factors.find((f: { id: string }) => f.id === emailId).status, 'PENDING_ACTIVATION', 'still pending')
+  const fresh = await gql(jar, 'mutation($id: ID!) { verifyFactor(factorId: $id, answer: "Mona Lisa") { result } }', { id: question.body.data.enrollFactor.factor.id })
+  t.equal(fresh.body.data.verifyFactor.result, 'SUCCESS')
+  t.same((await gql(jar, OPS.resend, { factorId: emailId })).body.data.resendChallenge, { factor: { id: emailId, status: 'PENDING_ACTIVATION' } }, 'fresh again: resent')
+  const activated = await gql(jar, OPS.activate, { factorId: emailId, passCode: emu.lastMessage({ factorId: emailId })!.code })
+  t.equal(activated.body.data?.activateFactor.status, 'ACTIVE', JSON.stringify(activated.body.errors))
 })
 
 await t.test('an abandoned enrollment is restarted by removing the pending factor, no MFA step needed before any is active', async (t) => {

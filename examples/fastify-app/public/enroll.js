@@ -229,6 +229,8 @@
           await gql(ACTIVATE, { factorId: id, passCode })
           await finish(false)
         } catch (err) {
+          // The MFA step went stale while the page was open (adding a factor needs a fresh one): the page asks for it.
+          if (err instanceof PageError && err.code === 'MFA_REQUIRED') return window.location.assign(window.location.pathname + window.location.search)
           // Two tabs with the same key: the other one activated it. Not a form error: say so and go on.
           const refused = err instanceof PageError && (err.code === 'BAD_USER_INPUT' || err.code === 'ALREADY_ENROLLED')
           if (!refused || !(await isActive(id))) return showError(err, 'passCode')

@@ -174,6 +174,10 @@ async function activate (scope: RequestScope, rawFactorId: unknown, rawPassCode:
   const subject = await scope.subject()
   const oktaUserId = await subject.oktaUserId()
   const { limiter, client } = scope.deps
+  // Activating adds a factor, as enrolling does: once another factor is active, a fresh MFA step first, so that a
+  // pending factor left by an abandoned enrollment cannot be finished on a stale or remembered session.
+  const factors = await subject.factors({ fresh: true })
+  if (factors.some((f) => f.status === 'ACTIVE' && f.id !== factorId)) await requireFreshMfa(scope)
   // The same rule as verify: the attempt is counted before Okta hears the code (a store down refuses it).
   const decision = await limiter.consume(subject.userKey)
   if (!decision.allowed) throw new MfaError('LOCKED_OUT', { retryAfterSeconds: decision.retryAfterSeconds })
@@ -202,7 +206,9 @@ async function resend (scope: RequestScope, factorId: string): Promise<Record<st
     throw new GatewayError('BAD_USER_INPUT', { field: 'factorId' }, 'Only sms, call and email factors send codes.')
   }
   if (factor.status === 'PENDING_ACTIVATION') {
-    // Enrollment code: Okta's resend endpoint.
+    // Enrollment code: Okta's resend endpoint. Part of adding a factor: a fresh MFA step once another is active.
+    const factors = await (await scope.subject()).factors({ fresh: true })
+    if (factors.some((f) => f.status === 'ACTIVE')) await requireFreshMfa(scope)
     const body = { factorType: factor.factorType, provider: 'OKTA' as const, profile: { ...factor.profile } }
     return { factor: toGqlFactor(await client.resendFactor(oktaUserId, factorId, body, scope.callOptions), hide) }
   }
