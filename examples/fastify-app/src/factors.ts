@@ -40,7 +40,7 @@ const KIND: Record<string, FactorView['kind']> = {
   push: 'push',
 }
 
-/** "+1 555-555-0103" -> "+1•••••••0103": enough to recognise the phone, not enough to harvest it. */
+/** "+1 555-555-0103" -> "+1••••••0103": enough to recognise the phone, not enough to harvest it. */
 export function maskPhone (phone: string): string {
   const digits = phone.replace(/[^\d+]/g, '')
   if (digits.length <= 4) return digits

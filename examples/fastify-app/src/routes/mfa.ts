@@ -1,7 +1,7 @@
 // The second step: /mfa (the form posted to the okta-mfa strategy), "send me a code" for sms factors, /mfa/done
 // (where enrollment ends), and the emulator's outbox page. Enrollment is in enroll.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { getMfaState, isStoreUnavailableError, userKeyOf } from 'passport-okta-mfa'
+import { getMfaState, isRememberedMfa, isStoreUnavailableError, userKeyOf } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
@@ -62,7 +62,8 @@ export async function sendUnusableFactors (request: FastifyRequest, reply: Fasti
 /** Whether the last MFA step was so recent that its code may still be on screen (a TOTP step lasts 30 s, ±1 step). */
 export function justUsedCode (ctx: AppContext, request: FastifyRequest): boolean {
   const state = getMfaState(request)
-  return state !== undefined && ctx.clock() - state.completedAt < 60_000
+  // A step honoured from a remembered device used no code: nothing to wait for.
+  return state !== undefined && !isRememberedMfa(request) && ctx.clock() - state.completedAt < 60_000
 }
 
 
@@ -102,7 +103,8 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       selectedFactorId: extra.selectedFactorId ?? (typeof query.factor === 'string' ? query.factor : undefined),
       error: extra.error ?? lockedError ?? (flash?.kind === 'error' ? flash.text : undefined),
       resendInSeconds: resendInSeconds(request, ctx.clock()),
-      freshCodeWarning: mfaDone && justUsedCode(ctx, request),
+      // Not while paused: no code is taken then, so "wait for the next code" would mislead.
+      freshCodeWarning: mfaDone && lockedError === undefined && extra.locked !== true && justUsedCode(ctx, request),
       // Offered at sign-in only, not on a step-up.
       rememberDays: ctx.devices === undefined || mfaDone ? undefined : Math.round(ctx.devices.maxAgeMs / 86_400_000),
       // Paused: said before any code (lockedError), or by this answer to a code (`extra.locked`): no code field either way.
