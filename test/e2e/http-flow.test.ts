@@ -227,6 +227,19 @@ await t.test('sms: "send a code" puts it in the emulator outbox and the page say
   t.notMatch(aliceOutbox.text, message!.code, 'and to nobody else')
   const ok = await postMfa(carol, { passCode: message!.code, factorId })
   t.equal(ok.location, '/account', 'never to another site after sign-in')
+
+  // While sign-in is paused no code is sent: every code would be refused.
+  const paused = app.jar()
+  await passwordLogin(paused, 'carol')
+  const wrong = message!.code === '000000' ? '111111' : '000000'
+  for (let i = 0; i < 4; i++) await postMfa(paused, { passCode: wrong, factorId })
+  app.clock.advance(31_000) // past Okta's 30 s between two texts: only the pause can stop this one
+  const before = app.emulator!.messages({ factorId }).length
+  const pausedPage = await paused.fetch('/mfa', { headers: HTML })
+  const refused = await paused.fetch('/mfa/challenge', { form: { factorId, returnTo: '/mfa', _csrf: csrfOf(pausedPage.text) } })
+  t.equal(refused.status, 303)
+  t.equal(app.emulator!.messages({ factorId }).length, before, 'nothing was texted while paused')
+  t.match((await paused.fetch(refused.location!, { headers: HTML })).text, /paused for this account until \d\d:\d\d UTC/, 'the page says until when')
 })
 
 await t.test('factor changes need a fresh code: adding after 5 minutes asks again, removing always does', async (t) => {

@@ -266,6 +266,7 @@
         showStatus('Sending a new code…')
         const { res } = await post('/mfa/enroll/resend', { factorId: smsFactorId }, { 'x-csrf-token': csrf })
         if (res.status === 204) return showStatus($('sms-sent').textContent.replace('a 6-digit code', 'a new code'))
+        if (res.status === 429 && res.headers.get('x-error-code') === 'LOCKED_OUT') return window.location.assign('/mfa/enroll?method=sms') // paused: the page says until when
         if (res.status === 429) return showError('We sent you a code a moment ago: use that one.', 'passCode')
         if (res.status === 404) return showError(new PageError('FACTOR_NOT_FOUND'))
         if (res.status === 401) return window.location.assign('/mfa/enroll?method=sms') // the step-up is over: the page asks for a code

@@ -184,6 +184,12 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     const factor = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === SMS_TYPE && f.status === 'PENDING_ACTIVATION')
     const phoneNumber = factor?.profile?.['phoneNumber']
     if (factor === undefined || typeof phoneNumber !== 'string') return await reply.code(404).send({ error: { code: 'FACTOR_NOT_FOUND' } })
+    // While sign-in is paused every code is refused: sending one would only mislead.
+    const pause = await ctx.mfaLimiter.check(userKeyOf(currentUser(request))).catch(() => undefined)
+    if (pause !== undefined && !pause.allowed) {
+      return await reply.code(429).header('retry-after', String(pause.retryAfterSeconds)).header('x-error-code', 'LOCKED_OUT')
+        .send({ error: { code: 'LOCKED_OUT', retryAfterSeconds: pause.retryAfterSeconds } })
+    }
     try {
       await ctx.client.resendFactor(await ctx.directory.oktaUserId(currentUser(request)), factor.id, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
       await reply.code(204).send()

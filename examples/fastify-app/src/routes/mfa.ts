@@ -200,6 +200,12 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       setFlash(request, 'error', messageFor('FACTOR_NOT_FOUND'))
       return await reply.redirect(returnTo, 303)
     }
+    // While sign-in is paused every code is refused: nothing is sent, and the page says until when.
+    const paused = await pausedText(ctx, request)
+    if (paused !== undefined) {
+      setFlash(request, 'error', paused)
+      return await reply.redirect(returnTo, 303)
+    }
     try {
       const oktaUserId = await ctx.directory.oktaUserId(currentUser(request))
       await ctx.client.verifyFactor(oktaUserId, factor.id, undefined, undefined, {
