@@ -2,9 +2,6 @@
 // The `okta-mfa-gateway` command: always runs the server. dist/server.js runs it only when it is the entry point
 // itself, which a path without `.js`, a symlink farm or a wrapper importing it could hide (then nothing started, and
 // the process exited 0 without a word).
-import { main } from './server.js'
+import { runMain } from './server.js'
 
-main().catch((err: unknown) => {
-  process.stderr.write(`okta-mfa-gateway failed to start: ${err instanceof Error ? err.message : String(err)}\n`)
-  process.exitCode = 1
-})
+runMain()

@@ -82,6 +82,14 @@ async function masked (scope: RequestScope): Promise<boolean> {
 }
 
 /** Sensitive changes to a user's factors need a recent MFA step. */
+/**
+ * Changing factors once the user has an ACTIVE one (other than `except`, the factor being activated) needs a fresh MFA
+ * step: otherwise a stolen password is enough to add the thief's phone or remove the owner's authenticator.
+ */
+async function requireFreshMfaIfActive (scope: RequestScope, factors: ReadonlyArray<{ id: string, status?: string | undefined }>, except?: string): Promise<void> {
+  if (factors.some((f) => f.status === 'ACTIVE' && f.id !== except)) await requireFreshMfa(scope)
+}
+
 async function requireFreshMfa (scope: RequestScope): Promise<void> {
   const state = await mfaStateOf(scope)
   const { user } = await scope.appUser()
@@ -155,7 +163,7 @@ async function enroll (scope: RequestScope, input: EnrollFactorInput): Promise<R
   const existing = await subject.factors({ fresh: true })
   // Enrolled twice is ALREADY_ENROLLED whether or not the session is fresh (the factors query shows as much).
   if (existing.some((f) => f.factorType === body.factorType && f.provider === body.provider)) throw new GatewayError('ALREADY_ENROLLED')
-  if (existing.some((f) => f.status === 'ACTIVE')) await requireFreshMfa(scope)
+  await requireFreshMfaIfActive(scope, existing)
   subject.forgetFactors()
   const factor = await client.enrollFactor(oktaUserId, body, undefined, scope.callOptions)
   if (factor.status === 'ACTIVE') await forgetDevices(scope) // a security question is active at once
@@ -177,7 +185,7 @@ async function activate (scope: RequestScope, rawFactorId: unknown, rawPassCode:
   // Activating adds a factor, as enrolling does: once another factor is active, a fresh MFA step first, so that a
   // pending factor left by an abandoned enrollment cannot be finished on a stale or remembered session.
   const factors = await subject.factors({ fresh: true })
-  if (factors.some((f) => f.status === 'ACTIVE' && f.id !== factorId)) await requireFreshMfa(scope)
+  await requireFreshMfaIfActive(scope, factors, factorId)
   // The same rule as verify: the attempt is counted before Okta hears the code (a store down refuses it).
   const decision = await limiter.consume(subject.userKey)
   if (!decision.allowed) throw new MfaError('LOCKED_OUT', { retryAfterSeconds: decision.retryAfterSeconds })
@@ -208,7 +216,7 @@ async function resend (scope: RequestScope, factorId: string): Promise<Record<st
   if (factor.status === 'PENDING_ACTIVATION') {
     // Enrollment code: Okta's resend endpoint. Part of adding a factor: a fresh MFA step once another is active.
     const factors = await (await scope.subject()).factors({ fresh: true })
-    if (factors.some((f) => f.status === 'ACTIVE')) await requireFreshMfa(scope)
+    await requireFreshMfaIfActive(scope, factors)
     const body = { factorType: factor.factorType, provider: 'OKTA' as const, profile: { ...factor.profile } }
     return { factor: toGqlFactor(await client.resendFactor(oktaUserId, factorId, body, scope.callOptions), hide) }
   }
@@ -224,7 +232,7 @@ async function remove (scope: RequestScope, rawFactorId: unknown): Promise<Recor
   const factors = await subject.factors({ fresh: true })
   // Same rule as enrollment: once the user has an active factor, changing factors needs a fresh MFA step. Before
   // that no MFA step is possible, and removing a pending factor is how an abandoned enrollment is restarted.
-  if (factors.some((f) => f.status === 'ACTIVE')) await requireFreshMfa(scope)
+  await requireFreshMfaIfActive(scope, factors)
   if (!factors.some((f) => f.id === factorId)) throw new GatewayError('FACTOR_NOT_FOUND')
   subject.forgetFactors()
   await scope.deps.client.deleteFactor(oktaUserId, factorId, scope.callOptions)

@@ -271,9 +271,12 @@ function isMain (): boolean {
   }
 }
 
-if (isMain()) {
+/** Runs {@link main} as a program: an unexpected failure is one line on stderr and exit status 1. */
+export function runMain (): void {
   main().catch((err: unknown) => {
     process.stderr.write(`okta-mfa-gateway failed to start: ${err instanceof Error ? err.message : String(err)}\n`)
     process.exitCode = 1
   })
 }
+
+if (isMain()) runMain()

@@ -13,7 +13,7 @@ import { factorView, unusableActiveFactors, type FactorView } from '../factors.j
 import { ALREADY_ACTIVE, failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, SMS_MESSAGES } from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
-import { pausedText, RESEND_WAIT_SECONDS, sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
+import { pausedFor, pausedText, RESEND_WAIT_SECONDS, sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
 
 /** Okta's factor type of text messages. */
 const SMS_TYPE = 'sms'
@@ -185,10 +185,10 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     const phoneNumber = factor?.profile?.['phoneNumber']
     if (factor === undefined || typeof phoneNumber !== 'string') return await reply.code(404).send({ error: { code: 'FACTOR_NOT_FOUND' } })
     // While sign-in is paused every code is refused: sending one would only mislead.
-    const pause = await ctx.mfaLimiter.check(userKeyOf(currentUser(request))).catch(() => undefined)
-    if (pause !== undefined && !pause.allowed) {
-      return await reply.code(429).header('retry-after', String(pause.retryAfterSeconds)).header('x-error-code', 'LOCKED_OUT')
-        .send({ error: { code: 'LOCKED_OUT', retryAfterSeconds: pause.retryAfterSeconds } })
+    const paused = await pausedFor(ctx, request)
+    if (paused !== undefined) {
+      return await reply.code(429).header('retry-after', String(paused)).header('x-error-code', 'LOCKED_OUT')
+        .send({ error: { code: 'LOCKED_OUT', retryAfterSeconds: paused } })
     }
     try {
       await ctx.client.resendFactor(await ctx.directory.oktaUserId(currentUser(request)), factor.id, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })

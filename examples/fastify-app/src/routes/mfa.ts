@@ -73,8 +73,14 @@ export function justUsedCode (ctx: AppContext, request: FastifyRequest): boolean
  * and when the attempt store cannot say (the code is then refused with its own words).
  */
 export async function pausedText (ctx: AppContext, request: FastifyRequest): Promise<string | undefined> {
+  const seconds = await pausedFor(ctx, request)
+  return seconds === undefined ? undefined : lockoutText(seconds, ctx.clock())
+}
+
+/** How many seconds sign-in stays paused for the signed-in user, or undefined when it is not (or cannot be told). */
+export async function pausedFor (ctx: AppContext, request: FastifyRequest): Promise<number | undefined> {
   const decision = await ctx.mfaLimiter.check(userKeyOf(currentUser(request))).catch(() => undefined)
-  return decision === undefined || decision.allowed ? undefined : lockoutText(decision.retryAfterSeconds, ctx.clock())
+  return decision === undefined || decision.allowed ? undefined : decision.retryAfterSeconds
 }
 
 /** Registers `/mfa`, `/mfa/done`, `/mfa/challenge` and, with the emulator, `/dev/outbox` (enrollment: enroll.ts). */
