@@ -2,6 +2,7 @@
 // missing Content-Type, oversized bodies, redirects, 2xx of the wrong shape, 429 waits (GET) and no waits
 // (verify, activate, POST), aborts, and each Okta error code mapped to its class.
 import t from 'tap'
+import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { getEventListeners } from 'node:events'
 import { createServer as createHttpServer } from 'node:http'
@@ -195,6 +196,35 @@ void t.test('2xx bodies: invalid JSON, no Content-Type, not JSON, empty, wrong s
   await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', message: /larger than 1048576 bytes/ })
   await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', message: /larger than/ }, 'declared Content-Length over the cap')
   agent.assertNoPendingInterceptors()
+})
+
+void t.test('a body that starts with a byte-order mark (RFC 8259 §8.1) is read as JSON: 2xx, an Okta error, the token endpoint', async (t) => {
+  const bom = (v: unknown): Buffer => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(v))])
+  const server = createHttpServer((req, res) => {
+    const send = (status: number, body: unknown): void => { res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(bom(body)) }
+    req.resume()
+    req.on('end', () => {
+      if (req.url === '/oauth2/v1/token') send(200, { token_type: 'Bearer', access_token: 'at-bom', expires_in: 3600, scope: 'okta.users.read' })
+      else if (req.url === USER_PATH) send(200, USER)
+      else if (req.url === VERIFY_PATH) send(403, oktaErrorBody('E0000068', 'Invalid Passcode/Answer', ['Your passcode doesn\'t match our records. Please try again.']))
+      else send(404, oktaErrorBody('E0000007', 'Not found: Resource not found: x (User)'))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const orgUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const ssws = createOktaClient({ orgUrl, token: TOKEN, allowInsecureHttp: true })
+  t.teardown(() => ssws.close())
+  t.same(await ssws.getUser('00u1'), USER)
+  const wrong = await ssws.verifyFactor('00u1', 'ost1', { passCode: '123456' }).catch((e: unknown) => e)
+  t.ok(wrong instanceof InvalidPasscodeError, 'the error body keeps its Okta code')
+  t.match(wrong, { code: 'OKTA_INVALID_PASSCODE', errorCode: 'E0000068', status: 403 })
+  await t.rejects(ssws.getUser('nobody'), { code: 'OKTA_NOT_FOUND', errorCode: 'E0000007' })
+
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const oauth = createOktaClient({ orgUrl, allowInsecureHttp: true, auth: { clientId: '0oa-bom', privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), scopes: ['okta.users.read'] } })
+  t.teardown(() => oauth.close())
+  t.same(await oauth.getUser('00u1'), USER, 'the token answer with a BOM gives a token')
 })
 
 void t.test('a redirect is not followed', async (t) => {

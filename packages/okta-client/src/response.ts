@@ -64,7 +64,7 @@ export function interpret (
 
   let body: unknown
   if (isJson && raw.length > 0) {
-    try { body = JSON.parse(raw.toString('utf8')) } catch { body = undefined }
+    try { body = JSON.parse(utf8Text(raw)) } catch { body = undefined }
   }
   const fields = oktaErrorFields(body)
   if (status === 429) {
@@ -82,10 +82,19 @@ export function interpret (
   throw onAuthError === undefined || (status !== 400 && status !== 401 && status !== 403) ? err : onAuthError(err)
 }
 
+/**
+ * A body as UTF-8 text, without the byte-order mark JSON allows a sender to put first (RFC 8259 §8.1: a parser may
+ * ignore it; `JSON.parse` does not).
+ */
+export function utf8Text (raw: Buffer): string {
+  const text = raw.toString('utf8')
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+}
+
 function parseJson (raw: Buffer, status: number, requestId: string | undefined): unknown {
   if (raw.length === 0) throw new InvalidResponseError(`Okta answered HTTP ${status} with an empty body`, { status, requestId })
   try {
-    return JSON.parse(raw.toString('utf8'))
+    return JSON.parse(utf8Text(raw))
   } catch (err) {
     throw new InvalidResponseError(`Okta answered HTTP ${status} with a body that is not valid JSON`, { status, requestId, cause: safeCause(err) })
   }

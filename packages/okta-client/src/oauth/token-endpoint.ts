@@ -2,7 +2,7 @@
 // its answer is read by token-response.ts: a token, a nonce request, or a coded error.
 import { request, type Dispatcher } from 'undici'
 import { ConnectionError, InvalidResponseError, TimeoutError } from '../errors.js'
-import { safeCause } from '../response.js'
+import { safeCause, utf8Text } from '../response.js'
 import { readTokenResponse, type NonceRequest, type TokenResponse } from './token-response.js'
 
 /** How to reach the token endpoint. */
@@ -60,7 +60,7 @@ export async function postToken (
       }
       chunks.push(chunk as Buffer)
     }
-    text = Buffer.concat(chunks).toString('utf8')
+    text = utf8Text(Buffer.concat(chunks))
   } catch (err) {
     if (err instanceof InvalidResponseError) throw err
     const code = (err as { code?: unknown, name?: unknown } | null)
