@@ -52,6 +52,7 @@ await t.test('client and store errors map to the table; Okta texts stay out of m
     [new OktaApiError(details(500, 'E0000009', 'Internal Server Error')), 'UPSTREAM_UNAVAILABLE'],
     [new OktaApiError(details(401, 'E0000011', 'Invalid token provided')), undefined],
     [new ValidationError({ ...details(400, 'E0000001', 'Api validation failed'), errorCauses: [{ errorSummary: 'A factor of this type is already set up.' }] }), 'ALREADY_ENROLLED'],
+    [new ValidationError({ ...details(400, 'E0000001', 'Api validation failed: factorEnrollRequest'), errorCauses: [{ errorSummary: 'There is an existing verified phone number.' }] }), 'ALREADY_ENROLLED'],
     [new ValidationError({ ...details(400, 'E0000001', 'Api validation failed: factorVerifyRequest'), errorCauses: [{ errorSummary: 'Factor status is PENDING_ACTIVATION; this operation needs a factor in ACTIVE.' }] }), 'ENROLLMENT_REQUIRED'],
     [new ValidationError({ ...details(400, 'E0000001', 'Api validation failed'), errorCauses: [{ errorSummary: 'Something else.' }] }), 'BAD_USER_INPUT'],
     [new OktaApiError(details(403, 'E0000038', "This operation is not allowed in the user's current status.")), 'LOCKED_OUT'],

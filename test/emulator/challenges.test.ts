@@ -141,6 +141,7 @@ await t.test('enroll options: activate=true, updatePhone, one factor per type', 
   const sms = await emuFetch(emu, 'POST', F, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000001' } })
   const dup = await emuFetch(emu, 'POST', F, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000002' } })
   t.equal(dup.body.errorCode, 'E0000001')
+  t.same(dup.body.errorCauses, [{ errorSummary: 'There is an existing verified phone number.' }], 'a pending text message: another number without updatePhone')
   const updated = await emuFetch(emu, 'POST', `${F}?updatePhone=true`, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000002' } })
   t.equal(updated.body.id, sms.body.id, 'updatePhone keeps the factor')
   t.equal(updated.body.profile.phoneNumber, '+15550000002')
@@ -162,7 +163,11 @@ await t.test('updatePhone is ignored when the number belongs to an ACTIVE factor
     const update = await emuFetch(emu, 'POST', `${F}?updatePhone=true`, { factorType, provider: 'OKTA', profile: { phoneNumber: '+15552220000' } })
     t.equal(update.status, 400, `${factorType}: answered as a second enrollment without updatePhone`)
     t.same([update.body.errorCode, update.body.errorSummary, update.body.errorCauses], [plain.body.errorCode, plain.body.errorSummary, plain.body.errorCauses])
-    t.same(update.body.errorCauses, [{ errorSummary: 'A factor of this type is already set up.' }])
+    // Okta's factors reference, "Existing Phone": a text message to another number names the phone; a voice call
+    // to another number gets the generic cause there.
+    t.same(update.body.errorCauses, [{ errorSummary: factorType === 'sms' ? 'There is an existing verified phone number.' : 'A factor of this type is already set up.' }])
+    const same = await emuFetch(emu, 'POST', F, { factorType, provider: 'OKTA', profile: { phoneNumber: '+1 555-111-0000' } })
+    t.same([same.status, same.body.errorCauses], [400, [{ errorSummary: 'A factor of this type is already set up.' }]], `${factorType}: the same number is a second enrollment`)
     const after = (await emuFetch(emu, 'GET', `${F}/${active.body.id}`)).body
     t.same([after.status, after.profile.phoneNumber], ['ACTIVE', '+15551110000'], `${factorType}: the ACTIVE factor keeps its number and status`)
     t.equal(emu.messages({ factorId: active.body.id }).length, sent, `${factorType}: no code sent`)

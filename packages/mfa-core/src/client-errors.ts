@@ -26,8 +26,11 @@ export const DEFAULT_RETRY_AFTER_SECONDS = 60
  */
 const MAX_RETRY_AFTER_SECONDS = 3600
 
-/** Okta's cause text when a factor type is enrolled twice. */
-const ALREADY_SET_UP = /already (been )?set up/i
+/**
+ * Okta's cause texts when a factor type is enrolled twice: "A factor of this type is already set up.", and for a text
+ * message to another number, "There is an existing verified phone number."
+ */
+const ALREADY_SET_UP = /already (been )?set up|existing verified phone number/i
 /** Okta's cause when a factor is verified before it is activated (it names the factor's status). */
 const NOT_ACTIVATED = /status is (PENDING_ACTIVATION|NOT_SETUP|ENROLLED)\b/i
 /** Okta refuses an operation in the user's current status (suspended, deactivated). */

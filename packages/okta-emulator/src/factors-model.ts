@@ -151,3 +151,19 @@ export function renderCatalog (u: UserRecord, factors: FactorRecord[], base: str
     return entry
   })
 }
+
+/**
+ * The cause Okta gives when a factor of the same type and provider is enrolled again: for a text message to another
+ * number, "There is an existing verified phone number." (Okta's factors reference, "Existing Phone": a user has one
+ * mobile phone); otherwise "A factor of this type is already set up." (also what a voice call to another number gets
+ * there).
+ */
+export function duplicateCause (existing: FactorRecord, wanted: FactorRecord): string {
+  if (existing.factorType === 'sms' && phoneDigits(existing) !== phoneDigits(wanted)) return 'There is an existing verified phone number.'
+  return 'A factor of this type is already set up.'
+}
+
+function phoneDigits (f: FactorRecord): string {
+  const phone = f.profile.phoneNumber
+  return typeof phone === 'string' ? phone.replace(/\D/g, '') : ''
+}

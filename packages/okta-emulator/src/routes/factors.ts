@@ -7,7 +7,7 @@ import QRCode from 'qrcode'
 import { isChannel, sendCode, tokenLifetime } from '../challenges.js'
 import { baseUrl, flag, isObject, noContent, objectBody, type Ctx } from '../context.js'
 import { invalidPasscode, notFound, OktaError, rateLimited, validationError, wrongUserStatus } from '../errors.js'
-import { pushActivationExpired, renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
+import { duplicateCause, pushActivationExpired, renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from '../ids.js'
 import { findStep, keyOf, newSecret } from '../totp.js'
 import { MAX_SECRET } from '../limits.js'
@@ -183,7 +183,7 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
       // updatePhone replaces the number of a pending sms/call factor; Okta ignores it when the number
       // belongs to an activated factor, so an ACTIVE one is answered as a duplicate enrollment.
       const replacePhone = updatePhone && (f.factorType === 'sms' || f.factorType === 'call') && existing.status !== 'ACTIVE'
-      if (!replacePhone) throw validationError('factorEnrollRequest', 'A factor of this type is already set up.')
+      if (!replacePhone) throw validationError('factorEnrollRequest', duplicateCause(existing, f))
       existing.profile = f.profile
       existing.status = 'PENDING_ACTIVATION'
       existing.lastUpdated = f.created
