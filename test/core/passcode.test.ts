@@ -8,7 +8,7 @@ import { Agent, type Dispatcher } from 'undici'
 import { createOktaClient, type OktaClient } from '@okta-mfa/client'
 import {
   AttemptLimiter, MemoryAttemptStore, MfaSubject, RequestDeadline, checkPasscode, endUserContext,
-  getOktaUserBinding, type AttemptStore, type PasscodeCheckResult,
+  getOktaUserBinding, resolveOktaUserId, type AttemptStore, type PasscodeCheckResult,
 } from '@okta-mfa/core'
 import { emuFetch, userWithTotp, withEmulator, type TestEmulator } from '../helpers/emulator.js'
 import { switchableAttemptStore } from '../helpers/store-contract.js'
@@ -229,4 +229,25 @@ await t.test('one deadline for all the Okta calls of a request: a silent Okta is
   const { check } = await rig(t, { url: `http://127.0.0.1:${port}`, deadlineMs: 300 })
   const result = await check({ session: {} }, 'ada@example.com', { passCode: '123456' })
   t.match(result, { ok: false, error: { code: 'UPSTREAM_TIMEOUT', status: 504, retryable: true } })
+})
+
+await t.test('a login with a `/`, which Okta fetches by id only, is found by search: as is, with quotes, and once provisioned', async (t) => {
+  const emu = await withEmulator(t)
+  const client = createOktaClient({ orgUrl: emu.url, token: emu.token, allowInsecureHttp: true })
+  t.teardown(() => client.close())
+  const byLogin = (login: string, provision = false): Promise<string> => resolveOktaUserId(client, () => ({ login }), {}, {}, { provision })
+  const slash = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'a/b@example.com', email: 'a@example.com' } })
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent('a/b@example.com')}`)).status, 404, 'not by the path, as Okta')
+  t.equal(await byLogin('a/b@example.com'), slash.body.id)
+  t.equal(await byLogin('A/B@Example.com'), slash.body.id, 'logins compare without case')
+  // A quote and a backslash in the login are escaped in the search expression, not taken as its end.
+  const quoted = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'q"u\\o/te@example.com', email: 'q@example.com' } })
+  t.equal(await byLogin('q"u\\o/te@example.com'), quoted.body.id)
+  await t.rejects(byLogin('q"u\\o/tf@example.com'), { code: 'OKTA_NOT_FOUND', status: 404 }, 'an unknown one is OKTA_NOT_FOUND, as by the path')
+  // provision: created, then found again rather than created twice; a client without listUsers asks the path.
+  const created = await byLogin('new/user@example.com', true)
+  t.equal(await byLogin('new/user@example.com', true), created)
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${created}`)).body.profile.login, 'new/user@example.com')
+  const pathOnly = { getUser: client.getUser.bind(client), createUser: client.createUser.bind(client) }
+  await t.rejects(resolveOktaUserId(pathOnly, () => ({ login: 'a/b@example.com' }), {}, {}), { code: 'OKTA_NOT_FOUND' })
 })

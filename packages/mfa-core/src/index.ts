@@ -28,7 +28,7 @@ export {
 } from './okta-session.js'
 export {
   resolveOktaUserId, InvalidOktaUserRefError,
-  type ResolveOktaUser, type OktaUserRef, type ProvisionProfile, type ResolveOptions,
+  type ResolveOktaUser, type OktaUserRef, type ProvisionProfile, type ResolveOptions, type LoginLookupClient,
 } from './resolve-user.js'
 export { RequestDeadline, DEFAULT_REQUEST_DEADLINE_MS, MAX_TIMER_MS } from './deadline.js'
 export { MfaSubject, type MfaSubjectInit } from './subject.js'

@@ -1,7 +1,13 @@
 // Mapping the app's user to an Okta user: an id as is, a login looked up, and with `provision`
 // a missing Okta user created without credentials (as Okta's seed guide does), so apps need no schema change.
-import type { RequestOptions } from '@okta-mfa/client'
+import { NotFoundError, type OktaClient, type RequestOptions } from '@okta-mfa/client'
 import { errorCode, type MfaOktaClient } from './okta-port.js'
+
+/**
+ * What {@link resolveOktaUserId} calls: `getUser` and `createUser`, and `listUsers` when the client has it (an
+ * `OktaClient` does) for a login with a `/`, which Okta fetches by id only.
+ */
+export type LoginLookupClient = Pick<MfaOktaClient, 'getUser' | 'createUser'> & Partial<Pick<OktaClient, 'listUsers'>>
 
 /** Extra profile fields used when provisioning (`email` defaults to the login; Okta requires one). */
 export interface ProvisionProfile {
@@ -51,7 +57,22 @@ function refOf (value: unknown): OktaUserRef {
   throw new InvalidOktaUserRefError()
 }
 
-async function provisionUser (client: Pick<MfaOktaClient, 'getUser' | 'createUser'>, login: string, profile: ProvisionProfile | undefined, request: RequestOptions | undefined): Promise<string> {
+/**
+ * The id of the user with this login. Okta's `GET /users/{login}` cannot carry a `/` (Okta: "Logins with a `/`
+ * character can only be fetched by `id`"), so such a login is searched (`profile.login eq`, which compares as
+ * logins do, without case) when the client can list users.
+ */
+async function idOfLogin (client: LoginLookupClient, login: string, request: RequestOptions | undefined): Promise<string> {
+  if (!login.includes('/') || typeof client.listUsers !== 'function') return (await client.getUser(login, request)).id
+  const search = `profile.login eq "${login.replace(/["\\]/g, '\\$&')}"`
+  const wanted = login.toLowerCase()
+  for await (const user of client.listUsers({ search, limit: 2 }, request)) {
+    if (user.profile.login.toLowerCase() === wanted) return user.id
+  }
+  throw new NotFoundError({ status: 404, errorCode: 'E0000007', errorSummary: `Not found: Resource not found: ${login} (User)` })
+}
+
+async function provisionUser (client: LoginLookupClient, login: string, profile: ProvisionProfile | undefined, request: RequestOptions | undefined): Promise<string> {
   // Okta requires an email; logins are usually one.
   const email = profile?.email ?? login
   try {
@@ -60,7 +81,7 @@ async function provisionUser (client: Pick<MfaOktaClient, 'getUser' | 'createUse
     return created.id
   } catch (err) {
     // Two first sign-ins raced and the other one created the user: use it.
-    if (errorCode(err) === 'OKTA_VALIDATION') return (await client.getUser(login, request)).id
+    if (errorCode(err) === 'OKTA_VALIDATION') return await idOfLogin(client, login, request)
     throw err
   }
 }
@@ -73,7 +94,7 @@ async function provisionUser (client: Pick<MfaOktaClient, 'getUser' | 'createUse
  * const oktaUserId = await resolveOktaUserId(client, (u) => ({ login: u.email }), req.user, req, { provision: true })
  */
 export async function resolveOktaUserId<User, Req> (
-  client: Pick<MfaOktaClient, 'getUser' | 'createUser'>,
+  client: LoginLookupClient,
   resolveOktaUser: ResolveOktaUser<User, Req>,
   user: User,
   req: Req,
@@ -82,7 +103,7 @@ export async function resolveOktaUserId<User, Req> (
   const ref = refOf(await resolveOktaUser(user, req))
   if ('id' in ref) return ref.id
   try {
-    return (await client.getUser(ref.login, options.request)).id
+    return await idOfLogin(client, ref.login, options.request)
   } catch (err) {
     if (options.provision === true && errorCode(err) === 'OKTA_NOT_FOUND') return await provisionUser(client, ref.login, ref.profile, options.request)
     throw err

@@ -43,7 +43,8 @@ export function tokenOwner (ctx: Ctx): UserRecord {
 /** The user named in the path (`me` = the token's owner), or 404 E0000007 (User). */
 export function userOr404 (ctx: Ctx, id: string): UserRecord {
   if (id === 'me') return tokenOwner(ctx)
-  const u = ctx.store.findUser(id)
+  // Okta: "Logins with a `/` character can only be fetched by `id`" (an id never has one).
+  const u = id.includes('/') ? undefined : ctx.store.findUser(id)
   if (u === undefined) throw notFound(id, 'User')
   return u
 }
