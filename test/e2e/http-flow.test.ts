@@ -75,6 +75,8 @@ await t.test('password sign-in: wrong password in words, then enrollment or /mfa
   for (let i = 0; i < 11; i++) last = await passwordLogin(guesser, 'nobody', `guess-${i}`)
   t.equal(last!.status, 429)
   t.match(errorText(last!.text), /Too many failed sign-ins for this account\. Try again in about 15 minutes\./)
+  const wait = Number(last!.headers['retry-after'])
+  t.ok(Number.isInteger(wait) && wait > 840 && wait <= 900, `with Retry-After in whole seconds, the same 15 minutes (${String(last!.headers['retry-after'])})`)
 })
 
 const alice = app.jar()
