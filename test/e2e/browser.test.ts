@@ -272,7 +272,9 @@ await t.test('a text-message setup left half-done resumes at its code step (rese
   await nojs.fill('#passCode', resent.code === '000000' ? '111111' : '000000')
   await clickAndWait(nojs, '#sms-activate button[type=submit]')
   t.equal(path(nojs), '/mfa/enroll?method=sms', 'no JavaScript: the code is posted, not put in the address')
-  t.match(await nojs.textContent('[role=alert]'), /^That code didn't match\. Enter the code from the latest text message/, 'in text-message words')
+  t.match(await nojs.textContent('#sms-activate label[for=passCode] + [role=alert]'), /^That code didn't match\. Enter the code from the latest text message/, 'in text-message words, under the label of the field')
+  t.equal(await nojs.getAttribute('#passCode', 'aria-describedby'), 'activate-error', 'which describes the field')
+  t.equal(await nojs.locator('[role=alert]:visible', { hasText: "didn't match" }).count(), 1, 'said once, not at the top of the card too')
   t.equal(await nojs.locator('#sms-activate input[name=passCode]').count(), 1, 'and the code step again')
 
   // "use another number": the pending factor is dropped and the phone form comes back.
