@@ -162,6 +162,7 @@
   async function restart (factorType) {
     const { res } = await post('/mfa/enroll/restart', { factorType }, { 'x-csrf-token': csrf })
     if (res.status === 409) throw new PageError('ALREADY_ENROLLED')
+    if (res.status === 401) throw new PageError('MFA_REQUIRED') // adding a factor needs a fresh MFA step
     if (!res.ok) throw new PageError(res.status === 503 ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL')
   }
 
@@ -261,24 +262,33 @@
     const form = $('sms-activate')
     smsFactorId = form.dataset.factorId || null
     onActivate(form, () => smsFactorId)
-    $('sms-resend').addEventListener('click', () => {
+    // "Send a new code" and "use another number" are forms that work without JavaScript; with it, fetch sends them.
+    $('sms-resend-form').addEventListener('submit', (event) => {
+      event.preventDefault()
       void guard(async () => {
         showStatus('Sending a new code…')
-        const { res } = await post('/mfa/enroll/resend', { factorId: smsFactorId }, { 'x-csrf-token': csrf })
+        const { res, json } = await post('/mfa/enroll/resend', { factorId: smsFactorId }, { 'x-csrf-token': csrf })
         if (res.status === 204) return showStatus($('sms-sent').textContent.replace('a 6-digit code', 'a new code'))
         if (res.status === 429 && res.headers.get('x-error-code') === 'LOCKED_OUT') return window.location.assign('/mfa/enroll?method=sms') // paused: the page says until when
-        if (res.status === 429) return showError('We sent you a code a moment ago: use that one.', 'passCode')
+        if (res.status === 429) {
+          // The text sent a moment ago is on its way: use it, and another may be asked for after the wait (Retry-After).
+          const wait = Number((json && json.error && json.error.retryAfterSeconds) || res.headers.get('retry-after'))
+          return showError(messages.RESEND_TOO_SOON + (wait > 0 ? ' You can ask for another code ' + retryText(wait) + '.' : ''), 'passCode')
+        }
         if (res.status === 404) return showError(new PageError('FACTOR_NOT_FOUND'))
         if (res.status === 401) return window.location.assign('/mfa/enroll?method=sms') // the step-up is over: the page asks for a code
         showError(new PageError(res.status === 503 ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL'))
       })
     })
-    $('sms-change').addEventListener('click', () => {
+    $('sms-change-form').addEventListener('submit', (event) => {
+      event.preventDefault()
       void guard(async () => {
         try {
           await restart('SMS')
           window.location.assign('/mfa/enroll?method=sms')
         } catch (err) {
+          // The MFA step went stale while the page was open: the page asks for a fresh code.
+          if (err instanceof PageError && err.code === 'MFA_REQUIRED') return window.location.assign('/mfa/enroll?method=sms')
           showError(err)
         }
       })

@@ -1,6 +1,8 @@
 // Enrollment: /mfa/enroll (the page), /mfa/enroll/start ("Show my QR code": the authenticator factor is created when
 // the person starts, and reused afterwards), /mfa/enroll/activate (the first code without JavaScript; with it,
-// public/enroll.js asks the gateway) and /mfa/enroll/restart (drops a pending factor so a new one can be enrolled).
+// public/enroll.js asks the gateway), /mfa/enroll/resend (a new code for a resumed text-message setup) and
+// /mfa/enroll/restart (drops a pending factor so a new one can be enrolled); the last two answer the page's script in
+// JSON and a plain form with a page.
 import type { UserFactor } from '@okta-mfa/client'
 import { outcomeOfError, readPasscode, settleRefusal } from '@okta-mfa/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -9,11 +11,11 @@ import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { DEMO_ISSUER } from '../demo.js'
 import { pendingTotp, startTotp, TOTP_TYPE } from '../enrollment.js'
-import { factorView, unusableActiveFactors, type FactorView } from '../factors.js'
-import { ALREADY_ACTIVE, failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, SMS_MESSAGES } from '../messages.js'
+import { factorView, maskPhone, unusableActiveFactors, type FactorView } from '../factors.js'
+import { ALREADY_ACTIVE, failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, RESEND_TOO_SOON, resendTooSoonText, SMS_MESSAGES } from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
-import { pausedFor, pausedText, RESEND_WAIT_SECONDS, sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
+import { pausedFor, resendWaitSeconds, sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
 
 /** Okta's factor type of text messages. */
 const SMS_TYPE = 'sms'
@@ -46,6 +48,16 @@ function alreadyActiveHref (request: FastifyRequest, factorId: string): string {
   return state.factorId === factorId ? '/mfa/done?already=1' : '/account/security?already=1'
 }
 
+/** Whether the post came from the page's script (JSON, answered in JSON) rather than a plain form (answered with a page). */
+function isJsonPost (request: FastifyRequest): boolean {
+  return (request.headers['content-type'] ?? '').startsWith('application/json')
+}
+
+/** Okta unavailable, for the page's script: 503 with the code in the body and in x-error-code. */
+async function sendJsonUnavailable (reply: FastifyReply): Promise<void> {
+  await reply.code(503).header('x-error-code', 'UPSTREAM_UNAVAILABLE').send({ error: { code: 'UPSTREAM_UNAVAILABLE' } })
+}
+
 /** Registers the enrollment routes. */
 export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
   const emulator = ctx.emulator !== undefined
@@ -67,9 +79,11 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     await reply.redirect('/mfa', 303)
   }
 
-  app.get('/mfa/enroll', { preHandler: ctx.requireLogin }, async (request, reply) => {
-    const raw = await rawFactors(request)
-    if (raw === undefined) return await sendUnavailable(reply)
+  /**
+   * The setup page for the factors `raw`. `extra.status`: a refused send answers 429 with the page itself (Retry-After set
+   * by the caller); `extra.error`: said in the step's error slot; `extra.paused`: the pause already looked up.
+   */
+  async function renderEnroll (request: FastifyRequest, reply: FastifyReply, raw: UserFactor[], extra: { status?: number, error?: string, paused?: number | undefined } = {}): Promise<void> {
     const factors = raw.map(factorView)
     if (!mayEnroll(ctx, request, factors)) {
       // Active factors, none the pages can verify: no step-up is possible here, so say so rather than send to /mfa.
@@ -78,18 +92,20 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     }
     const hasMfa = getMfaState(request) !== undefined
     // ?method=sms asks for a phone; otherwise the authenticator app, unless one is active already (adding a second
-    // factor: then never, not even asked for by ?method=totp, as from Back after setting it up).
-    const asked = (request.query as Record<string, unknown>).method
+    // factor: then never, not even asked for by ?method=totp, as from Back after setting it up). A send of a new text
+    // (a post, no query) answers with the text-message step.
+    const asked = request.method === 'POST' ? 'sms' : (request.query as Record<string, unknown>).method
     const hasTotp = factors.some((f) => f.kind === 'totp' && f.active)
     const method = asked === 'sms' || hasTotp ? 'sms' : 'totp'
     const user = currentUser(request)
     const flash = takeFlash(request)
     // Paused (e.g. four wrong first codes, then signing in again): say so at once, as /mfa does, not after a code.
     // A flash that says it already (the code that used up the last attempt: "didn't match", then the pause) is kept.
-    const paused = await pausedText(ctx, request)
-    const flashError = flash?.kind === 'error' ? flash.text : undefined
+    const pausedSeconds = 'paused' in extra ? extra.paused : await pausedFor(ctx, request)
+    const paused = pausedSeconds === undefined ? undefined : lockoutText(pausedSeconds, ctx.clock())
+    const flashError = extra.error ?? (flash?.kind === 'error' ? flash.text : undefined)
     const error = paused === undefined || flashError?.includes(PAUSED) === true ? flashError : paused
-    await reply.type('text/html; charset=utf-8').send(enrollPage({
+    await reply.code(extra.status ?? 200).type('text/html; charset=utf-8').send(enrollPage({
       method,
       hasTotp,
       csrf: csrfToken(request),
@@ -101,7 +117,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       accountName: user.oktaLogin,
       mfaDone: hasMfa,
       // The page's script words failures as the method asks: a text message's, or the authenticator app's.
-      messages: { ...MESSAGES, ...method === 'sms' ? SMS_MESSAGES : {}, ALREADY_ACTIVE },
+      messages: { ...MESSAGES, ...method === 'sms' ? SMS_MESSAGES : {}, ALREADY_ACTIVE, RESEND_TOO_SOON },
       pending: method === 'totp' && paused === undefined ? await pendingTotp(raw, DEMO_ISSUER, user.oktaLogin) : undefined,
       // A text-message setup started earlier (code sent, page left): resumed at its code step, not a new phone form.
       pendingSms: method === 'sms' && paused === undefined ? pendingSms(factors) : undefined,
@@ -109,6 +125,12 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       locked: paused !== undefined,
       info: flash?.kind === 'info' ? flash.text : undefined,
     }))
+  }
+
+  app.get('/mfa/enroll', { preHandler: ctx.requireLogin }, async (request, reply) => {
+    const raw = await rawFactors(request)
+    if (raw === undefined) return await sendUnavailable(reply)
+    await renderEnroll(request, reply, raw)
   })
 
   // "Show my QR code": the authenticator factor is created here, when the person starts, and reused afterwards.
@@ -139,7 +161,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (raw === undefined) return await sendUnavailable(reply, 'code')
     if (!mayEnroll(ctx, request, raw.map(factorView))) return await askStepUp(request, reply)
     const hadMfa = getMfaState(request) !== undefined
-    // An authenticator app, or a text-message setup resumed at its code step (sending a new code needs JavaScript).
+    // An authenticator app, or a text-message setup resumed at its code step.
     const named = raw.find((f) => f.id === field(request, 'factorId') && (f.factorType === TOTP_TYPE || f.factorType === SMS_TYPE))
     const sms = named?.factorType === SMS_TYPE
     const factor = named?.status === 'PENDING_ACTIVATION' ? named : undefined
@@ -176,52 +198,77 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     await reply.redirect(hadMfa ? '/account/security?added=1' : '/mfa/done', 303)
   })
 
-  // "Send a new code" for a resumed text-message setup: Okta's resend of the pending factor's enrollment code.
+  // "Send a new code" for a resumed text-message setup: Okta's resend of the pending factor's enrollment code. With
+  // JavaScript (enroll.js, JSON) the answers are coded JSON; without it (a form post) the setup page again: a redirect
+  // after a send, the page itself with 429 and Retry-After when the text cannot be sent yet.
   app.post('/mfa/enroll/resend', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
+    const json = isJsonPost(request)
     const raw = await rawFactors(request)
-    if (raw === undefined) return await reply.code(503).header('x-error-code', 'UPSTREAM_UNAVAILABLE').send({ error: { code: 'UPSTREAM_UNAVAILABLE' } })
-    if (!mayEnroll(ctx, request, raw.map(factorView))) return await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } })
+    if (raw === undefined) return json ? await sendJsonUnavailable(reply) : await sendUnavailable(reply, 'send')
+    // Finishing a factor once another is active needs a fresh MFA step, as the gateway's resendChallenge does.
+    if (!mayEnroll(ctx, request, raw.map(factorView))) return json ? await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } }) : await askStepUp(request, reply)
     const factor = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === SMS_TYPE && f.status === 'PENDING_ACTIVATION')
     const phoneNumber = factor?.profile?.['phoneNumber']
-    if (factor === undefined || typeof phoneNumber !== 'string') return await reply.code(404).send({ error: { code: 'FACTOR_NOT_FOUND' } })
-    // While sign-in is paused every code is refused: sending one would only mislead.
+    if (factor === undefined || typeof phoneNumber !== 'string') {
+      if (json) return await reply.code(404).send({ error: { code: 'FACTOR_NOT_FOUND' } })
+      setFlash(request, 'error', messageFor('FACTOR_NOT_FOUND'))
+      return await reply.redirect('/mfa/enroll?method=sms', 303)
+    }
+    // While sign-in is paused every code is refused: sending one would only mislead. The page says until when.
     const paused = await pausedFor(ctx, request)
     if (paused !== undefined) {
-      return await reply.code(429).header('retry-after', String(paused)).header('x-error-code', 'LOCKED_OUT')
-        .send({ error: { code: 'LOCKED_OUT', retryAfterSeconds: paused } })
+      reply.code(429).header('retry-after', String(paused)).header('x-error-code', 'LOCKED_OUT')
+      // The sentence of this moment, as Retry-After (not a notice left earlier, whose wait was longer).
+      return json ? await reply.send({ error: { code: 'LOCKED_OUT', retryAfterSeconds: paused } }) : await renderEnroll(request, reply, raw, { status: 429, paused, error: lockoutText(paused, ctx.clock()) })
     }
     try {
       await ctx.client.resendFactor(await ctx.directory.oktaUserId(currentUser(request)), factor.id, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
-      await reply.code(204).send()
     } catch (err) {
-      const e = err as { code?: string, retryAfterSeconds?: number }
-      // Okta's wait between two texts: the code sent a moment ago is on its way.
-      if (e.code === 'OKTA_RATE_LIMITED') return await reply.code(429).send({ error: { code: 'RATE_LIMITED', retryAfterSeconds: e.retryAfterSeconds ?? RESEND_WAIT_SECONDS } })
+      // Okta's wait between two texts: the code sent a moment ago is on its way; the answer says when to ask again.
+      const wait = resendWaitSeconds(err)
+      if (wait !== undefined) {
+        reply.code(429).header('retry-after', String(wait)).header('x-error-code', 'RATE_LIMITED')
+        return json ? await reply.send({ error: { code: 'RATE_LIMITED', retryAfterSeconds: wait } }) : await renderEnroll(request, reply, raw, { status: 429, error: resendTooSoonText(wait), paused })
+      }
       if (!isUpstreamFailure(err)) throw err
-      await reply.code(503).header('x-error-code', 'UPSTREAM_UNAVAILABLE').send({ error: { code: 'UPSTREAM_UNAVAILABLE' } })
+      return json ? await sendJsonUnavailable(reply) : await sendUnavailable(reply, 'send')
     }
+    if (json) return await reply.code(204).send()
+    setFlash(request, 'info', `We sent a new code to ${maskPhone(phoneNumber)}.`)
+    await reply.redirect('/mfa/enroll?method=sms', 303)
   })
 
-  // Starting over: a factor enrolled but never activated (page reloaded, code lost) blocks a new enrollment of
-  // its type, so the page asks us to drop the pending one. Active factors are never touched here.
+  // Starting over: a factor enrolled but never activated (page reloaded, code lost, "use another number") blocks a new
+  // enrollment of its type, so the page asks us to drop the pending one. Active factors are never touched here. With
+  // JavaScript (JSON) a coded answer; without it (a form post) back to that type's setup step.
   app.post('/mfa/enroll/restart', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
+    const json = isJsonPost(request)
     const type = field(request, 'factorType')
-    const oktaType = type === 'TOTP' ? 'token:software:totp' : type === 'SMS' ? 'sms' : undefined
-    if (oktaType === undefined) return await reply.code(400).send({ error: { code: 'BAD_USER_INPUT' } })
+    const oktaType = type === 'TOTP' ? TOTP_TYPE : type === 'SMS' ? SMS_TYPE : undefined
+    const step = `/mfa/enroll?method=${type === 'SMS' ? 'sms' : 'totp'}`
+    if (oktaType === undefined) {
+      if (json) return await reply.code(400).send({ error: { code: 'BAD_USER_INPUT' } })
+      setFlash(request, 'error', messageFor('BAD_USER_INPUT'))
+      return await reply.redirect('/mfa/enroll', 303)
+    }
     const user = currentUser(request)
     try {
       // The list first: it looks the Okta user up again if the cached id is gone (then oktaUserId is the new one).
       const factors = await ctx.directory.factors(user)
       const oktaUserId = await ctx.directory.oktaUserId(user)
-      if (!mayEnroll(ctx, request, factors.map(factorView))) return await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } })
+      if (!mayEnroll(ctx, request, factors.map(factorView))) return json ? await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } }) : await askStepUp(request, reply)
       const sameType = factors.filter((f) => f.factorType === oktaType)
-      if (sameType.some((f) => f.status === 'ACTIVE')) return await reply.code(409).send({ error: { code: 'ALREADY_ENROLLED' } })
+      if (sameType.some((f) => f.status === 'ACTIVE')) {
+        if (json) return await reply.code(409).send({ error: { code: 'ALREADY_ENROLLED' } })
+        setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
+        return await reply.redirect(step, 303)
+      }
       for (const f of sameType) await ctx.client.deleteFactor(oktaUserId, f.id)
       dropCachedFactors(request)
-      await reply.code(204).send()
     } catch (err) {
       if (!isUpstreamFailure(err)) throw err
-      await reply.code(503).send({ error: { code: 'UPSTREAM_UNAVAILABLE' } })
+      return json ? await sendJsonUnavailable(reply) : await sendUnavailable(reply)
     }
+    await (json ? reply.code(204).send() : reply.redirect(step, 303))
   })
 }

@@ -48,7 +48,8 @@ function jsonBlock (value: unknown): string {
 }
 
 // One code field and one primary submit button per screen (the sms code form waits in a <template>): a page, a
-// screen reader or a test looking for "the" passCode field or "the" Activate button finds exactly one.
+// screen reader or a test looking for "the" passCode field or "the" Activate button finds exactly one. A resumed
+// text-message step also has the small "Send a new code" and "use another number" forms, after the code form.
 
 /**
  * Authenticator app. Before the person starts: what will happen and a "Show my QR code" button (a form post, so it
@@ -114,7 +115,8 @@ function codeError (view: EnrollView): { slot: SafeHtml | string, field: SafeHtm
 
 /** The code form of a text-message setup: in a <template> until the text is sent, or at once when resumed. */
 function smsCodeForm (view: EnrollView, resumed?: { factorId: string, sentTo: string | undefined }): SafeHtml {
-  // Resumed, the form also works without JavaScript (a post to /mfa/enroll/activate, as the authenticator's).
+  // Resumed, the form also works without JavaScript (a post to /mfa/enroll/activate, as the authenticator's), and so do
+  // "Send a new code" and "use another number" (their own forms; enroll.js sends them with fetch when it runs).
   const error = resumed === undefined ? { slot: '', field: html`aria-describedby="enroll-error"` } : codeError(view)
   return html`<form id="sms-activate" class="code-form" novalidate${resumed === undefined ? '' : html` data-factor-id="${resumed.factorId}" method="post" action="/mfa/enroll/activate"`}>
         ${resumed === undefined ? '' : html`${csrfField(view.csrf)}<input type="hidden" name="factorId" value="${resumed.factorId}">`}
@@ -132,8 +134,9 @@ function smsCodeForm (view: EnrollView, resumed?: { factorId: string, sentTo: st
       </form>
       ${resumed === undefined
         ? ''
-        : html`<p class="hint">No text? <button type="button" id="sms-resend" class="link">Send a new code</button> or
-              <button type="button" id="sms-change" class="link">use another number</button>.</p>`}`
+        : html`<div class="hint" id="sms-other">No text?
+          <form method="post" action="/mfa/enroll/resend" id="sms-resend-form" class="inline">${csrfField(view.csrf)}<input type="hidden" name="factorId" value="${resumed.factorId}"><button type="submit" id="sms-resend" class="link">Send a new code</button></form>
+          or <form method="post" action="/mfa/enroll/restart" id="sms-change-form" class="inline">${csrfField(view.csrf)}<input type="hidden" name="factorType" value="SMS"><button type="submit" id="sms-change" class="link">use another number</button></form>.</div>`}`
 }
 
 /** Text message: the phone number first; the code form replaces it once the text is sent (or at once, when resumed). */
@@ -163,9 +166,8 @@ export function enrollPage (view: EnrollView): string {
     ${view.freshCodeWarning === true ? freshCodeNotice() : ''}
     ${(view.pending === undefined && view.pendingSms === undefined) || view.locked === true ? notice('error', view.error) : ''}
     ${view.locked !== true && (view.method ?? 'totp') === 'sms'
-      ? view.pendingSms === undefined
-        ? html`<noscript><div class="notice notice-error" role="alert">Setting up text messages needs JavaScript. Turn it on and reload this page, or use an authenticator app.</div></noscript>`
-        : html`<noscript><div class="notice notice-info" role="status">Sending a new code or using another number needs JavaScript.</div></noscript>`
+      && view.pendingSms === undefined
+      ? html`<noscript><div class="notice notice-error" role="alert">Setting up text messages needs JavaScript. Turn it on and reload this page, or use an authenticator app.</div></noscript>`
       : ''}
     <div id="enroll-error" class="notice notice-error" role="alert" data-testid="error" hidden></div>
     <div id="enroll-status" class="notice notice-info" role="status" hidden></div>
