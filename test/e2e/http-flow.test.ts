@@ -1,9 +1,9 @@
 // Guards the example app's server side over HTTP with a cookie jar (no browser): CSRF on every form post,
 // password sign-in and where it leads, requireMfa redirecting to /mfa and back, enrollment through the gateway,
 // the MFA form's errors in words (missing, malformed, wrong, replayed, locked out, Okta unavailable), sms codes
-// in the emulator outbox, a text-message setup resumed without JavaScript (its error under the field, "Send a new
-// code" and "use another number" as forms, Retry-After on every 429), step-up before a factor is removed or added,
-// logout; and main.ts as a real program.
+// in the emulator outbox, a text-message setup without JavaScript (resumed, its error under the field, "Send a new
+// code", "use another number" and the phone step as forms, Retry-After on every 429), step-up before a factor is
+// removed or added, logout; and main.ts as a real program.
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
@@ -252,7 +252,7 @@ function fieldError (html: string): string | undefined {
   return m === null ? undefined : m[1]!.replace(/&#39;/g, "'").replace(/\s+/g, ' ').trim()
 }
 
-await t.test('a text-message setup resumed without JavaScript: errors under the field, "Send a new code" and "use another number" as forms, Retry-After on each 429', async (t) => {
+await t.test('a text-message setup without JavaScript: resumed, its errors under the field, "Send a new code", "use another number" and the phone step as forms, Retry-After on each 429', async (t) => {
   const fresh = await startE2eApp(t)
   const bob = fresh.jar()
   const secret = fresh.demo!.totpUser.sharedSecret
@@ -320,11 +320,16 @@ await t.test('a text-message setup resumed without JavaScript: errors under the 
   const pausedJson = await bob.fetch('/mfa/enroll/resend', { json: { factorId }, headers: { 'x-csrf-token': csrf } })
   t.equal(pausedJson.status, 429)
   t.equal(Number(pausedJson.headers['retry-after']), pausedJson.json().error.retryAfterSeconds, 'JSON: Retry-After and the body agree')
+  const pausedPhone = await bob.fetch('/mfa/enroll/sms', { form: { _csrf: csrf, phoneNumber: '+44 7700 900124' }, headers: HTML })
+  t.equal(pausedPhone.status, 429, 'a new number while paused: 429 too')
+  t.equal(pausedPhone.headers['x-error-code'], 'LOCKED_OUT')
+  t.ok(Number(pausedPhone.headers['retry-after']) >= 1, 'with Retry-After')
   t.equal(texts(), 2, 'nothing sent while paused')
+  t.equal(fresh.emulator!.messages({ channel: 'sms' }).length, 2, 'to no number')
 
   // The pause over, the MFA step is stale: both forms ask for a fresh code first, and change nothing.
   fresh.clock.advance(901_000)
-  for (const [path, form] of [['/mfa/enroll/resend', { factorId }], ['/mfa/enroll/restart', { factorType: 'SMS' }]] as const) {
+  for (const [path, form] of [['/mfa/enroll/resend', { factorId }], ['/mfa/enroll/restart', { factorType: 'SMS' }], ['/mfa/enroll/sms', { phoneNumber: '+447700900124' }]] as const) {
     const stale = await bob.fetch(path, { form: { _csrf: csrf, ...form } })
     t.equal(stale.location, '/mfa', `${path}: a fresh code first`)
   }
@@ -339,7 +344,28 @@ await t.test('a text-message setup resumed without JavaScript: errors under the 
   t.equal(change.location, '/mfa/enroll?method=sms')
   const bobId = (await fresh.client.getUser('bob@example.com')).id
   t.same((await fresh.client.listFactors(bobId)).map((f) => f.factorType), ['token:software:totp'], 'the pending text-message factor is gone, the app stays')
-  t.match((await bob.fetch(change.location!, { headers: HTML })).text, 'id="phone"', 'the phone number step')
+  const phoneStep = await bob.fetch(change.location!, { headers: HTML })
+  t.match(phoneStep.text, /<form id="sms-enroll" method="post" action="\/mfa\/enroll\/sms" novalidate>\s*<input type="hidden" name="_csrf"/, 'the phone step: a form with the token')
+  t.notMatch(phoneStep.text, /needs JavaScript/, 'nothing says JavaScript is needed')
+
+  // The phone step without JavaScript: a number without its country code is said under the field, kept as typed.
+  const bad = await bob.fetch('/mfa/enroll/sms', { form: { _csrf: csrf, phoneNumber: '07700 900124' }, headers: HTML })
+  t.equal(bad.status, 400)
+  t.match(bad.text, /<label for="phone">Mobile phone number<\/label>\s*<div class="notice notice-error" role="alert" data-testid="error" id="phone-error">Enter the number with its country code, e\.g\. \+1 555 555 0123\.<\/div>/, 'under the label of the field')
+  t.match(bad.text, /<input id="phone"[^>]*value="07700 900124"\s+aria-describedby="phone-error phone-help" aria-invalid="true" autofocus>/, 'the number kept, the field marked')
+  t.equal(fresh.emulator!.messages({ channel: 'sms' }).length, 2, 'nothing sent')
+  // A number: texted, and the code step, whose code sets the factor up.
+  const phone = await bob.fetch('/mfa/enroll/sms', { form: { _csrf: csrf, phoneNumber: '+44 7700 900124' } })
+  t.equal(phone.location, '/mfa/enroll?method=sms', 'on to the code step')
+  const sent = fresh.emulator!.lastMessage({ channel: 'sms' })!
+  t.equal(sent.to, '+447700900124', 'texted to the new number')
+  const codeStep = await bob.fetch(phone.location!, { headers: HTML })
+  t.match(codeStep.text, 'We sent a 6-digit code to +44••••••0124.')
+  const newId = /<form id="sms-activate"[^>]*data-factor-id="([^"]+)"/.exec(codeStep.text)?.[1] ?? ''
+  t.equal(newId, sent.factorId, 'the code step of the new factor')
+  const done = await bob.fetch('/mfa/enroll/activate', { form: { _csrf: csrf, factorId: newId, passCode: sent.code } })
+  t.equal(done.location, '/account/security?added=1', 'the factor is set up')
+  t.same((await fresh.client.listFactors(bobId)).map((f) => `${f.factorType}:${f.status}`).sort(), ['sms:ACTIVE', 'token:software:totp:ACTIVE'])
 })
 
 await t.test('factor changes need a fresh code: adding after 5 minutes asks again, removing always does', async (t) => {

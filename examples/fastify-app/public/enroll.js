@@ -65,14 +65,26 @@
   const errorHome = errorBox.parentNode
   const errorNext = errorBox.nextSibling
 
+  /** The server's errors of a post without JavaScript (under the code or the phone field): replaced by the script's. */
+  function removeServedErrors () {
+    for (const id of ['activate-error', 'phone-error']) {
+      const served = $(id)
+      if (!served) continue
+      served.remove()
+      // The field it described is described by the script's error box now.
+      document.querySelectorAll('[aria-describedby~="' + id + '"]').forEach((field) => {
+        field.setAttribute('aria-describedby', field.getAttribute('aria-describedby').replace(id, 'enroll-error'))
+      })
+    }
+  }
+
   /**
    * Sign-in is paused: the view the server shows while paused (no QR code, key, phone or code field: every code would be
    * refused), with the sentence at the top and a way out.
    */
   function showPaused (err) {
     statusBox.hidden = true
-    const served = $('activate-error')
-    if (served) served.remove()
+    removeServedErrors()
     const step = $('step-totp') || $('step-sms')
     if (step) {
       const way = document.createElement('p')
@@ -93,8 +105,7 @@
   function showError (err, focusId) {
     if (isPause(err)) return showPaused(err)
     statusBox.hidden = true
-    const served = $('activate-error') // the server's error of a post without JavaScript: replaced by this one
-    if (served) served.remove()
+    removeServedErrors()
     // Show the error where the user is looking: above the field they typed in (on a phone the top of the
     // page is off screen by then), else at the top.
     const field = focusId ? $(focusId) : null

@@ -1,8 +1,6 @@
 // Enrollment: /mfa/enroll (the page), /mfa/enroll/start ("Show my QR code": the authenticator factor is created when
 // the person starts, and reused afterwards), /mfa/enroll/activate (the first code without JavaScript; with it,
-// public/enroll.js asks the gateway), /mfa/enroll/resend (a new code for a resumed text-message setup) and
-// /mfa/enroll/restart (drops a pending factor so a new one can be enrolled); the last two answer the page's script in
-// JSON and a plain form with a page.
+// public/enroll.js asks the gateway); the text-message routes without JavaScript and the restart are in enroll-sms.ts.
 import type { UserFactor } from '@okta-mfa/client'
 import { outcomeOfError, readPasscode, settleRefusal } from '@okta-mfa/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -10,15 +8,13 @@ import { getMfaState, dropCachedFactors, isRememberedMfa, recordMfa, userKeyOf }
 import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { DEMO_ISSUER } from '../demo.js'
-import { pendingTotp, startTotp, TOTP_TYPE } from '../enrollment.js'
-import { factorView, maskPhone, unusableActiveFactors, type FactorView } from '../factors.js'
-import { ALREADY_ACTIVE, failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, RESEND_TOO_SOON, resendTooSoonText, SMS_MESSAGES } from '../messages.js'
+import { pendingTotp, SMS_TYPE, startTotp, TOTP_TYPE } from '../enrollment.js'
+import { factorView, unusableActiveFactors, type FactorView } from '../factors.js'
+import { ALREADY_ACTIVE, failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, RESEND_TOO_SOON, SMS_MESSAGES } from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
-import { pausedFor, resendWaitSeconds, sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
-
-/** Okta's factor type of text messages. */
-const SMS_TYPE = 'sms'
+import { smsEnrollRoutes, type EnrollExtra } from './enroll-sms.js'
+import { pausedFor, sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
 
 /** The pending text-message factor (a code was sent, never entered): its id and masked number, for the code step. */
 function pendingSms (factors: FactorView[]): { factorId: string, sentTo: string | undefined } | undefined {
@@ -48,16 +44,6 @@ function alreadyActiveHref (request: FastifyRequest, factorId: string): string {
   return state.factorId === factorId ? '/mfa/done?already=1' : '/account/security?already=1'
 }
 
-/** Whether the post came from the page's script (JSON, answered in JSON) rather than a plain form (answered with a page). */
-function isJsonPost (request: FastifyRequest): boolean {
-  return (request.headers['content-type'] ?? '').startsWith('application/json')
-}
-
-/** Okta unavailable, for the page's script: 503 with the code in the body and in x-error-code. */
-async function sendJsonUnavailable (reply: FastifyReply): Promise<void> {
-  await reply.code(503).header('x-error-code', 'UPSTREAM_UNAVAILABLE').send({ error: { code: 'UPSTREAM_UNAVAILABLE' } })
-}
-
 /** Registers the enrollment routes. */
 export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
   const emulator = ctx.emulator !== undefined
@@ -80,10 +66,9 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
   }
 
   /**
-   * The setup page for the factors `raw`. `extra.status`: a refused send answers 429 with the page itself (Retry-After set
-   * by the caller); `extra.error`: said in the step's error slot; `extra.paused`: the pause already looked up.
+   * The setup page for the factors `raw`; see {@link EnrollExtra} for a post answered with the page itself.
    */
-  async function renderEnroll (request: FastifyRequest, reply: FastifyReply, raw: UserFactor[], extra: { status?: number, error?: string, paused?: number | undefined } = {}): Promise<void> {
+  async function renderEnroll (request: FastifyRequest, reply: FastifyReply, raw: UserFactor[], extra: EnrollExtra = {}): Promise<void> {
     const factors = raw.map(factorView)
     if (!mayEnroll(ctx, request, factors)) {
       // Active factors, none the pages can verify: no step-up is possible here, so say so rather than send to /mfa.
@@ -122,6 +107,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       // A text-message setup started earlier (code sent, page left): resumed at its code step, not a new phone form.
       pendingSms: method === 'sms' && paused === undefined ? pendingSms(factors) : undefined,
       error,
+      phone: extra.phone,
       locked: paused !== undefined,
       info: flash?.kind === 'info' ? flash.text : undefined,
     }))
@@ -198,77 +184,5 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     await reply.redirect(hadMfa ? '/account/security?added=1' : '/mfa/done', 303)
   })
 
-  // "Send a new code" for a resumed text-message setup: Okta's resend of the pending factor's enrollment code. With
-  // JavaScript (enroll.js, JSON) the answers are coded JSON; without it (a form post) the setup page again: a redirect
-  // after a send, the page itself with 429 and Retry-After when the text cannot be sent yet.
-  app.post('/mfa/enroll/resend', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
-    const json = isJsonPost(request)
-    const raw = await rawFactors(request)
-    if (raw === undefined) return json ? await sendJsonUnavailable(reply) : await sendUnavailable(reply, 'send')
-    // Finishing a factor once another is active needs a fresh MFA step, as the gateway's resendChallenge does.
-    if (!mayEnroll(ctx, request, raw.map(factorView))) return json ? await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } }) : await askStepUp(request, reply)
-    const factor = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === SMS_TYPE && f.status === 'PENDING_ACTIVATION')
-    const phoneNumber = factor?.profile?.['phoneNumber']
-    if (factor === undefined || typeof phoneNumber !== 'string') {
-      if (json) return await reply.code(404).send({ error: { code: 'FACTOR_NOT_FOUND' } })
-      setFlash(request, 'error', messageFor('FACTOR_NOT_FOUND'))
-      return await reply.redirect('/mfa/enroll?method=sms', 303)
-    }
-    // While sign-in is paused every code is refused: sending one would only mislead. The page says until when.
-    const paused = await pausedFor(ctx, request)
-    if (paused !== undefined) {
-      reply.code(429).header('retry-after', String(paused)).header('x-error-code', 'LOCKED_OUT')
-      // The sentence of this moment, as Retry-After (not a notice left earlier, whose wait was longer).
-      return json ? await reply.send({ error: { code: 'LOCKED_OUT', retryAfterSeconds: paused } }) : await renderEnroll(request, reply, raw, { status: 429, paused, error: lockoutText(paused, ctx.clock()) })
-    }
-    try {
-      await ctx.client.resendFactor(await ctx.directory.oktaUserId(currentUser(request)), factor.id, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
-    } catch (err) {
-      // Okta's wait between two texts: the code sent a moment ago is on its way; the answer says when to ask again.
-      const wait = resendWaitSeconds(err)
-      if (wait !== undefined) {
-        reply.code(429).header('retry-after', String(wait)).header('x-error-code', 'RATE_LIMITED')
-        return json ? await reply.send({ error: { code: 'RATE_LIMITED', retryAfterSeconds: wait } }) : await renderEnroll(request, reply, raw, { status: 429, error: resendTooSoonText(wait), paused })
-      }
-      if (!isUpstreamFailure(err)) throw err
-      return json ? await sendJsonUnavailable(reply) : await sendUnavailable(reply, 'send')
-    }
-    if (json) return await reply.code(204).send()
-    setFlash(request, 'info', `We sent a new code to ${maskPhone(phoneNumber)}.`)
-    await reply.redirect('/mfa/enroll?method=sms', 303)
-  })
-
-  // Starting over: a factor enrolled but never activated (page reloaded, code lost, "use another number") blocks a new
-  // enrollment of its type, so the page asks us to drop the pending one. Active factors are never touched here. With
-  // JavaScript (JSON) a coded answer; without it (a form post) back to that type's setup step.
-  app.post('/mfa/enroll/restart', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
-    const json = isJsonPost(request)
-    const type = field(request, 'factorType')
-    const oktaType = type === 'TOTP' ? TOTP_TYPE : type === 'SMS' ? SMS_TYPE : undefined
-    const step = `/mfa/enroll?method=${type === 'SMS' ? 'sms' : 'totp'}`
-    if (oktaType === undefined) {
-      if (json) return await reply.code(400).send({ error: { code: 'BAD_USER_INPUT' } })
-      setFlash(request, 'error', messageFor('BAD_USER_INPUT'))
-      return await reply.redirect('/mfa/enroll', 303)
-    }
-    const user = currentUser(request)
-    try {
-      // The list first: it looks the Okta user up again if the cached id is gone (then oktaUserId is the new one).
-      const factors = await ctx.directory.factors(user)
-      const oktaUserId = await ctx.directory.oktaUserId(user)
-      if (!mayEnroll(ctx, request, factors.map(factorView))) return json ? await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } }) : await askStepUp(request, reply)
-      const sameType = factors.filter((f) => f.factorType === oktaType)
-      if (sameType.some((f) => f.status === 'ACTIVE')) {
-        if (json) return await reply.code(409).send({ error: { code: 'ALREADY_ENROLLED' } })
-        setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
-        return await reply.redirect(step, 303)
-      }
-      for (const f of sameType) await ctx.client.deleteFactor(oktaUserId, f.id)
-      dropCachedFactors(request)
-    } catch (err) {
-      if (!isUpstreamFailure(err)) throw err
-      return json ? await sendJsonUnavailable(reply) : await sendUnavailable(reply)
-    }
-    await (json ? reply.code(204).send() : reply.redirect(step, 303))
-  })
+  smsEnrollRoutes(app, ctx, { rawFactors, mayEnroll: (request, factors) => mayEnroll(ctx, request, factors), askStepUp, renderEnroll })
 }

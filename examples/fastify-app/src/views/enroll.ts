@@ -34,8 +34,10 @@ export interface EnrollView {
   pending?: PendingTotp | undefined
   /** A text-message setup already started (its code sent): the page resumes at the code step. */
   pendingSms?: { factorId: string, sentTo: string | undefined } | undefined
-  /** Shown as an error above the steps (e.g. Okta could not start the setup). */
+  /** Shown as an error above the steps (e.g. Okta could not start the setup), or under the code field of a code step. */
   error?: string | undefined
+  /** The phone step without JavaScript, sent back: the number as typed, and what is wrong with it (under its field). */
+  phone?: { value: string, error?: string | undefined } | undefined
   /** The last code was used moments ago (step-up right after sign-in): say to wait for the next one. */
   freshCodeWarning?: boolean
   /** Sign-in is paused (`error` says until when): no QR code, code field or phone form, a way out instead. */
@@ -143,11 +145,16 @@ function smsCodeForm (view: EnrollView, resumed?: { factorId: string, sentTo: st
 function smsStep (view: EnrollView): SafeHtml {
   const head = html`<p class="hint">Using text messages.${view.hasTotp === true ? '' : html` <a href="/mfa/enroll?method=totp" id="use-totp">Use an authenticator app instead</a>`}</p>`
   if (view.pendingSms !== undefined) return html`<div id="step-sms">${head}${smsCodeForm(view, view.pendingSms)}</div>`
+  // A form post without JavaScript (/mfa/enroll/sms); with it, enroll.js enrolls through the gateway instead.
+  const phoneError = view.phone?.error
   return html`<div id="step-sms">
       ${head}
-      <form id="sms-enroll" novalidate>
+      <form id="sms-enroll" method="post" action="/mfa/enroll/sms" novalidate>
+        ${csrfField(view.csrf)}
         <label for="phone">Mobile phone number</label>
-        <input id="phone" name="phoneNumber" type="tel" autocomplete="tel" placeholder="+1 555 555 0123" required aria-describedby="phone-help">
+        ${phoneError === undefined ? '' : html`<div class="notice notice-error" role="alert" data-testid="error" id="phone-error">${phoneError}</div>`}
+        <input id="phone" name="phoneNumber" type="tel" autocomplete="tel" placeholder="+1 555 555 0123" required value="${view.phone?.value ?? ''}"
+          ${phoneError === undefined ? html`aria-describedby="phone-help"` : html`aria-describedby="phone-error phone-help" aria-invalid="true" autofocus`}>
         <p id="phone-help" class="hint">With the country code, e.g. +1 555 555 0123.</p>
         <button type="submit" class="primary">Text me a code</button>
       </form>
@@ -165,10 +172,6 @@ export function enrollPage (view: EnrollView): string {
     ${notice('info', view.info)}
     ${view.freshCodeWarning === true ? freshCodeNotice() : ''}
     ${(view.pending === undefined && view.pendingSms === undefined) || view.locked === true ? notice('error', view.error) : ''}
-    ${view.locked !== true && (view.method ?? 'totp') === 'sms'
-      && view.pendingSms === undefined
-      ? html`<noscript><div class="notice notice-error" role="alert">Setting up text messages needs JavaScript. Turn it on and reload this page, or use an authenticator app.</div></noscript>`
-      : ''}
     <div id="enroll-error" class="notice notice-error" role="alert" data-testid="error" hidden></div>
     <div id="enroll-status" class="notice notice-info" role="status" hidden></div>
 
