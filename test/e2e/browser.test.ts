@@ -261,6 +261,7 @@ await t.test('a text-message setup left half-done resumes at its code step (rese
   t.equal(resent.to, '+15555550142', 'to the same number')
   await page.click('#sms-resend') // at once: Okta refuses, the page says to use the one just sent
   await page.locator('#enroll-error', { hasText: 'a moment ago' }).waitFor()
+  t.match(await page.textContent('#enroll-error'), /^We sent you a code a moment ago: use that one\. You can ask for another code in \d+ seconds?\.$/, 'with JavaScript too, with the wait of Retry-After')
 
   // Without JavaScript the resumed code step still takes the code (a form post, never the code in the address).
   const nojs = (await openPage(t, browser, { javaScriptEnabled: false })).page
@@ -272,8 +273,17 @@ await t.test('a text-message setup left half-done resumes at its code step (rese
   await nojs.fill('#passCode', resent.code === '000000' ? '111111' : '000000')
   await clickAndWait(nojs, '#sms-activate button[type=submit]')
   t.equal(path(nojs), '/mfa/enroll?method=sms', 'no JavaScript: the code is posted, not put in the address')
-  t.match(await nojs.textContent('[role=alert]'), /^That code didn't match\. Enter the code from the latest text message/, 'in text-message words')
+  t.match(await nojs.textContent('#sms-activate label[for=passCode] + [role=alert]'), /^That code didn't match\. Enter the code from the latest text message/, 'in text-message words, under the label of the field')
+  t.equal(await nojs.getAttribute('#passCode', 'aria-describedby'), 'activate-error', 'which describes the field')
+  t.equal(await nojs.locator('[role=alert]:visible', { hasText: "didn't match" }).count(), 1, 'said once, not at the top of the card too')
   t.equal(await nojs.locator('#sms-activate input[name=passCode]').count(), 1, 'and the code step again')
+  t.equal(await nojs.locator('text=needs JavaScript').count(), 0, 'nothing says JavaScript is needed')
+  // "Send a new code" without JavaScript: a form post, back to the code step, which says so.
+  fresh.clock.advance(31_000)
+  await clickAndWait(nojs, '#sms-resend')
+  t.equal(path(nojs), '/mfa/enroll?method=sms', 'no JavaScript: back to the code step')
+  t.match(await nojs.textContent('[data-testid=info]'), /^We sent a new code to \+1•+0142\.$/)
+  t.equal(texts(), before + 2, 'a new text')
 
   // "use another number": the pending factor is dropped and the phone form comes back.
   fresh.clock.advance(31_000)

@@ -1,7 +1,9 @@
 // Guards the example app's server side over HTTP with a cookie jar (no browser): CSRF on every form post,
 // password sign-in and where it leads, requireMfa redirecting to /mfa and back, enrollment through the gateway,
 // the MFA form's errors in words (missing, malformed, wrong, replayed, locked out, Okta unavailable), sms codes
-// in the emulator outbox, step-up before a factor is removed or added, logout; and main.ts as a real program.
+// in the emulator outbox, a text-message setup without JavaScript (resumed, its error under the field, "Send a new
+// code", "use another number" and the phone step as forms, Retry-After on every 429), step-up before a factor is
+// removed or added, logout; and main.ts as a real program.
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
@@ -75,6 +77,8 @@ await t.test('password sign-in: wrong password in words, then enrollment or /mfa
   for (let i = 0; i < 11; i++) last = await passwordLogin(guesser, 'nobody', `guess-${i}`)
   t.equal(last!.status, 429)
   t.match(errorText(last!.text), /Too many failed sign-ins for this account\. Try again in about 15 minutes\./)
+  const wait = Number(last!.headers['retry-after'])
+  t.ok(Number.isInteger(wait) && wait > 840 && wait <= 900, `with Retry-After in whole seconds, the same 15 minutes (${String(last!.headers['retry-after'])})`)
 })
 
 const alice = app.jar()
@@ -240,6 +244,128 @@ await t.test('sms: "send a code" puts it in the emulator outbox and the page say
   t.equal(refused.status, 303)
   t.equal(app.emulator!.messages({ factorId }).length, before, 'nothing was texted while paused')
   t.match((await paused.fetch(refused.location!, { headers: HTML })).text, /paused for this account until \d\d:\d\d UTC/, 'the page says until when')
+})
+
+/** The text of the code step's error slot (under the label of the code field), or undefined when it has none. */
+function fieldError (html: string): string | undefined {
+  const m = /<label for="passCode">[^<]*<\/label>\s*<div class="notice notice-error" role="alert" data-testid="error" id="activate-error">([\s\S]*?)<\/div>/.exec(html)
+  return m === null ? undefined : m[1]!.replace(/&#39;/g, "'").replace(/\s+/g, ' ').trim()
+}
+
+await t.test('a text-message setup without JavaScript: resumed, its errors under the field, "Send a new code", "use another number" and the phone step as forms, Retry-After on each 429', async (t) => {
+  const fresh = await startE2eApp(t)
+  const bob = fresh.jar()
+  const secret = fresh.demo!.totpUser.sharedSecret
+  await passwordLogin(bob, 'bob')
+  t.equal((await postMfa(bob, { passCode: totp(secret, fresh.clock.now()) })).location, '/account')
+  const enrolled = await gql(bob, 'mutation { enrollFactor(input: { factorType: SMS, phoneNumber: "+447700900123" }) { factor { id } } }')
+  const factorId: string = enrolled.data.enrollFactor.factor.id
+  const texts = (): number => fresh.emulator!.messages({ factorId }).length
+  const first = fresh.emulator!.lastMessage({ factorId })!
+
+  // "Finish setup" resumes at the code step, with both ways on as plain forms, and no "needs JavaScript".
+  const page = await bob.fetch('/mfa/enroll?method=sms', { headers: HTML })
+  t.match(page.text, 'We sent a 6-digit code to +44••••••0123.', 'the number keeps its whole country code')
+  t.notMatch(page.text, /needs JavaScript/, 'nothing says JavaScript is needed')
+  t.match(page.text, new RegExp(`<form method="post" action="/mfa/enroll/resend"[^>]*><input type="hidden" name="_csrf" value="[^"]+"><input type="hidden" name="factorId" value="${factorId}"><button type="submit" id="sms-resend"`), '"Send a new code" is a form with the token')
+  t.match(page.text, /<form method="post" action="\/mfa\/enroll\/restart"[^>]*><input type="hidden" name="_csrf" value="[^"]+"><input type="hidden" name="factorType" value="SMS"><button type="submit" id="sms-change"/, '"use another number" too')
+  const csrf = csrfOf(page.text)
+
+  // A wrong code: the error under the code field, as on the other code steps, not at the top of the card.
+  const wrongCode = first.code === '000000' ? '111111' : '000000'
+  const wrong = await bob.fetch('/mfa/enroll/activate', { form: { _csrf: csrf, factorId, passCode: wrongCode } })
+  t.equal(wrong.location, '/mfa/enroll?method=sms')
+  const again = await bob.fetch(wrong.location!, { headers: HTML })
+  const said = fieldError(again.text)
+  t.match(said, /^That code didn't match\. Enter the code from the latest text message, or send a new one\. 3 attempts left/, 'under the label of the field')
+  t.equal(again.text.split("That code didn&#39;t match").length - 1, 1, 'said once: not at the top of the card too')
+  t.match(again.text, /<input id="passCode"[^>]*aria-describedby="activate-error" aria-invalid="true" autofocus>/, 'the field is described by it and marked invalid')
+
+  // "Send a new code" at once: Okta's 30 s between two texts. 429 with Retry-After, saying the same wait, under the field.
+  const soon = await bob.fetch('/mfa/enroll/resend', { form: { _csrf: csrf, factorId }, headers: HTML })
+  t.equal(soon.status, 429)
+  t.equal(soon.headers['x-error-code'], 'RATE_LIMITED')
+  const wait = Number(soon.headers['retry-after'])
+  t.ok(Number.isInteger(wait) && wait >= 1 && wait <= 60, `Retry-After in whole seconds (${String(soon.headers['retry-after'])})`)
+  t.equal(fieldError(soon.text), `We sent you a code a moment ago: use that one. You can ask for another code in ${wait} second${wait === 1 ? '' : 's'}.`, 'the page says the same wait')
+  t.match(soon.text, /<input id="passCode"/, 'still the code step')
+  t.equal(texts(), 1, 'nothing sent')
+  const soonJson = await bob.fetch('/mfa/enroll/resend', { json: { factorId }, headers: { 'x-csrf-token': csrf } })
+  t.equal(soonJson.status, 429, 'with JavaScript (JSON) too')
+  t.equal(soonJson.headers['x-error-code'], 'RATE_LIMITED')
+  t.ok(Number(soonJson.headers['retry-after']) >= 1, `with Retry-After (${String(soonJson.headers['retry-after'])})`)
+  t.equal(Number(soonJson.headers['retry-after']), soonJson.json().error.retryAfterSeconds, 'the same wait as the JSON says')
+
+  // After the wait: sent, and back to the code step, which says so.
+  fresh.clock.advance(31_000)
+  const resent = await bob.fetch('/mfa/enroll/resend', { form: { _csrf: csrf, factorId } })
+  t.equal(resent.status, 303)
+  t.equal(resent.location, '/mfa/enroll?method=sms', 'back to the code step')
+  t.equal(texts(), 2, 'a new text')
+  t.equal(fresh.emulator!.lastMessage({ factorId })!.to, '+447700900123', 'to the same number')
+  const afterSend = await bob.fetch(resent.location!, { headers: HTML })
+  t.match(afterSend.text, 'We sent a new code to +44••••••0123.')
+  t.match(afterSend.text, /<input id="passCode"/)
+
+  // Sign-in paused (three more wrong codes): no text; 429 with Retry-After and the paused page that says until when.
+  for (let i = 0; i < 3; i++) await bob.fetch('/mfa/enroll/activate', { form: { _csrf: csrf, factorId, passCode: wrongCode } })
+  fresh.clock.advance(31_000) // past Okta's wait: only the pause can stop this text
+  const paused = await bob.fetch('/mfa/enroll/resend', { form: { _csrf: csrf, factorId }, headers: HTML })
+  t.equal(paused.status, 429)
+  t.equal(paused.headers['x-error-code'], 'LOCKED_OUT')
+  const pause = Number(paused.headers['retry-after'])
+  t.ok(Number.isInteger(pause) && pause > 60 && pause <= 900, `Retry-After: the rest of the pause (${String(paused.headers['retry-after'])})`)
+  t.match(errorText(paused.text), new RegExp(`^Too many attempts with a wrong code, so sign-in is paused for this account until \\d\\d:\\d\\d UTC \\(in about ${Math.ceil(pause / 60)} minutes\\)\\.$`), 'the page says until when, as Retry-After does')
+  t.notMatch(paused.text, /name="passCode"/, 'no code field while paused')
+  const pausedJson = await bob.fetch('/mfa/enroll/resend', { json: { factorId }, headers: { 'x-csrf-token': csrf } })
+  t.equal(pausedJson.status, 429)
+  t.equal(Number(pausedJson.headers['retry-after']), pausedJson.json().error.retryAfterSeconds, 'JSON: Retry-After and the body agree')
+  const pausedPhone = await bob.fetch('/mfa/enroll/sms', { form: { _csrf: csrf, phoneNumber: '+44 7700 900124' }, headers: HTML })
+  t.equal(pausedPhone.status, 429, 'a new number while paused: 429 too')
+  t.equal(pausedPhone.headers['x-error-code'], 'LOCKED_OUT')
+  t.ok(Number(pausedPhone.headers['retry-after']) >= 1, 'with Retry-After')
+  t.equal(texts(), 2, 'nothing sent while paused')
+  t.equal(fresh.emulator!.messages({ channel: 'sms' }).length, 2, 'to no number')
+
+  // The pause over, the MFA step is stale: both forms ask for a fresh code first, and change nothing.
+  fresh.clock.advance(901_000)
+  for (const [path, form] of [['/mfa/enroll/resend', { factorId }], ['/mfa/enroll/restart', { factorType: 'SMS' }], ['/mfa/enroll/sms', { phoneNumber: '+447700900124' }]] as const) {
+    const stale = await bob.fetch(path, { form: { _csrf: csrf, ...form } })
+    t.equal(stale.location, '/mfa', `${path}: a fresh code first`)
+  }
+  t.equal(texts(), 2, 'nothing sent')
+  t.match((await bob.fetch('/mfa', { headers: HTML })).text, 'Confirm it’s you before adding another factor.')
+  const stepUp = await postMfa(bob, { passCode: totp(secret, fresh.clock.now()) })
+  t.equal(stepUp.location, '/mfa/enroll', 'and back to the setup after it')
+
+  // "use another number": the pending factor is dropped, and the phone step comes back.
+  const change = await bob.fetch('/mfa/enroll/restart', { form: { _csrf: csrf, factorType: 'SMS' } })
+  t.equal(change.status, 303)
+  t.equal(change.location, '/mfa/enroll?method=sms')
+  const bobId = (await fresh.client.getUser('bob@example.com')).id
+  t.same((await fresh.client.listFactors(bobId)).map((f) => f.factorType), ['token:software:totp'], 'the pending text-message factor is gone, the app stays')
+  const phoneStep = await bob.fetch(change.location!, { headers: HTML })
+  t.match(phoneStep.text, /<form id="sms-enroll" method="post" action="\/mfa\/enroll\/sms" novalidate>\s*<input type="hidden" name="_csrf"/, 'the phone step: a form with the token')
+  t.notMatch(phoneStep.text, /needs JavaScript/, 'nothing says JavaScript is needed')
+
+  // The phone step without JavaScript: a number without its country code is said under the field, kept as typed.
+  const bad = await bob.fetch('/mfa/enroll/sms', { form: { _csrf: csrf, phoneNumber: '07700 900124' }, headers: HTML })
+  t.equal(bad.status, 400)
+  t.match(bad.text, /<label for="phone">Mobile phone number<\/label>\s*<div class="notice notice-error" role="alert" data-testid="error" id="phone-error">Enter the number with its country code, e\.g\. \+1 555 555 0123\.<\/div>/, 'under the label of the field')
+  t.match(bad.text, /<input id="phone"[^>]*value="07700 900124"\s+aria-describedby="phone-error phone-help" aria-invalid="true" autofocus>/, 'the number kept, the field marked')
+  t.equal(fresh.emulator!.messages({ channel: 'sms' }).length, 2, 'nothing sent')
+  // A number: texted, and the code step, whose code sets the factor up.
+  const phone = await bob.fetch('/mfa/enroll/sms', { form: { _csrf: csrf, phoneNumber: '+44 7700 900124' } })
+  t.equal(phone.location, '/mfa/enroll?method=sms', 'on to the code step')
+  const sent = fresh.emulator!.lastMessage({ channel: 'sms' })!
+  t.equal(sent.to, '+447700900124', 'texted to the new number')
+  const codeStep = await bob.fetch(phone.location!, { headers: HTML })
+  t.match(codeStep.text, 'We sent a 6-digit code to +44••••••0124.')
+  const newId = /<form id="sms-activate"[^>]*data-factor-id="([^"]+)"/.exec(codeStep.text)?.[1] ?? ''
+  t.equal(newId, sent.factorId, 'the code step of the new factor')
+  const done = await bob.fetch('/mfa/enroll/activate', { form: { _csrf: csrf, factorId: newId, passCode: sent.code } })
+  t.equal(done.location, '/account/security?added=1', 'the factor is set up')
+  t.same((await fresh.client.listFactors(bobId)).map((f) => `${f.factorType}:${f.status}`).sort(), ['sms:ACTIVE', 'token:software:totp:ACTIVE'])
 })
 
 await t.test('factor changes need a fresh code: adding after 5 minutes asks again, removing always does', async (t) => {

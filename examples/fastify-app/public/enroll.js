@@ -65,14 +65,26 @@
   const errorHome = errorBox.parentNode
   const errorNext = errorBox.nextSibling
 
+  /** The server's errors of a post without JavaScript (under the code or the phone field): replaced by the script's. */
+  function removeServedErrors () {
+    for (const id of ['activate-error', 'phone-error']) {
+      const served = $(id)
+      if (!served) continue
+      served.remove()
+      // The field it described is described by the script's error box now.
+      document.querySelectorAll('[aria-describedby~="' + id + '"]').forEach((field) => {
+        field.setAttribute('aria-describedby', field.getAttribute('aria-describedby').replace(id, 'enroll-error'))
+      })
+    }
+  }
+
   /**
    * Sign-in is paused: the view the server shows while paused (no QR code, key, phone or code field: every code would be
    * refused), with the sentence at the top and a way out.
    */
   function showPaused (err) {
     statusBox.hidden = true
-    const served = $('activate-error')
-    if (served) served.remove()
+    removeServedErrors()
     const step = $('step-totp') || $('step-sms')
     if (step) {
       const way = document.createElement('p')
@@ -93,8 +105,7 @@
   function showError (err, focusId) {
     if (isPause(err)) return showPaused(err)
     statusBox.hidden = true
-    const served = $('activate-error') // the server's error of a post without JavaScript: replaced by this one
-    if (served) served.remove()
+    removeServedErrors()
     // Show the error where the user is looking: above the field they typed in (on a phone the top of the
     // page is off screen by then), else at the top.
     const field = focusId ? $(focusId) : null
@@ -162,6 +173,7 @@
   async function restart (factorType) {
     const { res } = await post('/mfa/enroll/restart', { factorType }, { 'x-csrf-token': csrf })
     if (res.status === 409) throw new PageError('ALREADY_ENROLLED')
+    if (res.status === 401) throw new PageError('MFA_REQUIRED') // adding a factor needs a fresh MFA step
     if (!res.ok) throw new PageError(res.status === 503 ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL')
   }
 
@@ -261,24 +273,33 @@
     const form = $('sms-activate')
     smsFactorId = form.dataset.factorId || null
     onActivate(form, () => smsFactorId)
-    $('sms-resend').addEventListener('click', () => {
+    // "Send a new code" and "use another number" are forms that work without JavaScript; with it, fetch sends them.
+    $('sms-resend-form').addEventListener('submit', (event) => {
+      event.preventDefault()
       void guard(async () => {
         showStatus('Sending a new code…')
-        const { res } = await post('/mfa/enroll/resend', { factorId: smsFactorId }, { 'x-csrf-token': csrf })
+        const { res, json } = await post('/mfa/enroll/resend', { factorId: smsFactorId }, { 'x-csrf-token': csrf })
         if (res.status === 204) return showStatus($('sms-sent').textContent.replace('a 6-digit code', 'a new code'))
         if (res.status === 429 && res.headers.get('x-error-code') === 'LOCKED_OUT') return window.location.assign('/mfa/enroll?method=sms') // paused: the page says until when
-        if (res.status === 429) return showError('We sent you a code a moment ago: use that one.', 'passCode')
+        if (res.status === 429) {
+          // The text sent a moment ago is on its way: use it, and another may be asked for after the wait (Retry-After).
+          const wait = Number((json && json.error && json.error.retryAfterSeconds) || res.headers.get('retry-after'))
+          return showError(messages.RESEND_TOO_SOON + (wait > 0 ? ' You can ask for another code ' + retryText(wait) + '.' : ''), 'passCode')
+        }
         if (res.status === 404) return showError(new PageError('FACTOR_NOT_FOUND'))
         if (res.status === 401) return window.location.assign('/mfa/enroll?method=sms') // the step-up is over: the page asks for a code
         showError(new PageError(res.status === 503 ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL'))
       })
     })
-    $('sms-change').addEventListener('click', () => {
+    $('sms-change-form').addEventListener('submit', (event) => {
+      event.preventDefault()
       void guard(async () => {
         try {
           await restart('SMS')
           window.location.assign('/mfa/enroll?method=sms')
         } catch (err) {
+          // The MFA step went stale while the page was open: the page asks for a fresh code.
+          if (err instanceof PageError && err.code === 'MFA_REQUIRED') return window.location.assign('/mfa/enroll?method=sms')
           showError(err)
         }
       })

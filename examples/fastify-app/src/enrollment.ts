@@ -9,6 +9,9 @@ import QRCode from 'qrcode'
 /** Okta's factor type of an authenticator app. */
 export const TOTP_TYPE = 'token:software:totp'
 
+/** Okta's factor type of text messages. */
+export const SMS_TYPE = 'sms'
+
 /** What the enrollment page shows for a pending authenticator factor. */
 export interface PendingTotp {
   factorId: string

@@ -129,9 +129,24 @@ export function messageFor (code: string | undefined, retryAfterSeconds?: number
 /** What the okta-mfa strategy and the gateway say about a refused code. */
 export interface FailInfo { code?: string | undefined, retryAfterSeconds?: number | undefined, attemptsRemaining?: number | undefined }
 
-/** A 429 page that knows when to try again says so in `Retry-After` too, as the core's outcomes do. */
-export function retryAfter (reply: FastifyReply, status: number, fail: FailInfo): void {
-  if (status === 429 && typeof fail.retryAfterSeconds === 'number' && fail.retryAfterSeconds > 0) reply.header('retry-after', String(Math.ceil(fail.retryAfterSeconds)))
+/**
+ * Every 429 says when to try again in `Retry-After` (whole seconds, at least 1), as the core's outcomes do. Returns
+ * `fail` with that wait, so the page words the same one (a refusal that came without a wait: the core's default).
+ */
+export function retryAfter (reply: FastifyReply, status: number, fail: FailInfo): FailInfo {
+  if (status !== 429) return fail
+  const known = fail.retryAfterSeconds
+  const seconds = typeof known === 'number' && Number.isFinite(known) && known > 0 ? Math.ceil(known) : DEFAULT_RETRY_AFTER_SECONDS
+  reply.header('retry-after', String(seconds))
+  return { ...fail, retryAfterSeconds: seconds }
+}
+
+/** Okta refused a text sent so soon after the last one: that one is on its way (with JavaScript, enroll.js adds the wait). */
+export const RESEND_TOO_SOON = 'We sent you a code a moment ago: use that one.'
+
+/** {@link RESEND_TOO_SOON} with when another code may be asked for: "… You can ask for another code in 30 seconds." */
+export function resendTooSoonText (seconds: number): string {
+  return `${RESEND_TOO_SOON} You can ask for another code ${formatRetry(seconds)}.`
 }
 
 /** "10:15 UTC": the wall-clock time `seconds` from `nowMs`, to the minute (rounded up). */

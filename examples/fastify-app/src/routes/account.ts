@@ -155,9 +155,9 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       // The code that used up the last attempt, and any code during the pause: the paused view, as a reload shows it.
       const paused = fail.code === 'LOCKED_OUT' || (fail.attemptsRemaining === 0 && (fail.code === 'INVALID_PASSCODE' || fail.code === 'PASSCODE_REPLAYED'))
       const status = fail.code === 'RATE_LIMITED' || paused || fail.attemptsRemaining === 0 ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
-      retryAfter(reply, status, fail)
+      const said = retryAfter(reply, status, fail) // the wait of Retry-After, said on the page too
       const chosen = (await loadFactors(ctx, request))?.find((f) => f.id === field(request, 'factorId'))
-      return await renderRemove(request, reply, status, failureText(fail, { sms: chosen?.sendsCode === true, now: ctx.clock() }), undefined, paused)
+      return await renderRemove(request, reply, status, failureText(said, { sms: chosen?.sendsCode === true, now: ctx.clock() }), undefined, paused)
     }
     const found = await factorOfRequest(ctx, request, reply)
     if (found === undefined) return

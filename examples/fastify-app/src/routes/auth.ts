@@ -60,9 +60,12 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
     }
     const decision = await ctx.loginLimiter.consume(input.key)
     if (decision.allowed) return
+    // The page and Retry-After say the same wait.
+    const wait = Math.max(1, Math.ceil(decision.retryAfterSeconds))
+    reply.header('retry-after', String(wait))
     await renderLogin(request, reply, 429, {
       username: (field(request, 'username') ?? '').trim(),
-      error: `Too many failed sign-ins for this account. Try again ${formatRetry(decision.retryAfterSeconds)}.`,
+      error: `Too many failed sign-ins for this account. Try again ${formatRetry(wait)}.`,
     })
   }
 

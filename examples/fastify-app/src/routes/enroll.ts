@@ -1,6 +1,6 @@
 // Enrollment: /mfa/enroll (the page), /mfa/enroll/start ("Show my QR code": the authenticator factor is created when
 // the person starts, and reused afterwards), /mfa/enroll/activate (the first code without JavaScript; with it,
-// public/enroll.js asks the gateway) and /mfa/enroll/restart (drops a pending factor so a new one can be enrolled).
+// public/enroll.js asks the gateway); the text-message routes without JavaScript and the restart are in enroll-sms.ts.
 import type { UserFactor } from '@okta-mfa/client'
 import { outcomeOfError, readPasscode, settleRefusal } from '@okta-mfa/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -8,15 +8,13 @@ import { getMfaState, dropCachedFactors, isRememberedMfa, recordMfa, userKeyOf }
 import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { DEMO_ISSUER } from '../demo.js'
-import { pendingTotp, startTotp, TOTP_TYPE } from '../enrollment.js'
+import { pendingTotp, SMS_TYPE, startTotp, TOTP_TYPE } from '../enrollment.js'
 import { factorView, unusableActiveFactors, type FactorView } from '../factors.js'
-import { ALREADY_ACTIVE, failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, SMS_MESSAGES } from '../messages.js'
+import { ALREADY_ACTIVE, failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, RESEND_TOO_SOON, SMS_MESSAGES } from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
-import { pausedFor, pausedText, RESEND_WAIT_SECONDS, sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
-
-/** Okta's factor type of text messages. */
-const SMS_TYPE = 'sms'
+import { smsEnrollRoutes, type EnrollExtra } from './enroll-sms.js'
+import { pausedFor, sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
 
 /** The pending text-message factor (a code was sent, never entered): its id and masked number, for the code step. */
 function pendingSms (factors: FactorView[]): { factorId: string, sentTo: string | undefined } | undefined {
@@ -67,9 +65,10 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     await reply.redirect('/mfa', 303)
   }
 
-  app.get('/mfa/enroll', { preHandler: ctx.requireLogin }, async (request, reply) => {
-    const raw = await rawFactors(request)
-    if (raw === undefined) return await sendUnavailable(reply)
+  /**
+   * The setup page for the factors `raw`; see {@link EnrollExtra} for a post answered with the page itself.
+   */
+  async function renderEnroll (request: FastifyRequest, reply: FastifyReply, raw: UserFactor[], extra: EnrollExtra = {}): Promise<void> {
     const factors = raw.map(factorView)
     if (!mayEnroll(ctx, request, factors)) {
       // Active factors, none the pages can verify: no step-up is possible here, so say so rather than send to /mfa.
@@ -78,18 +77,20 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     }
     const hasMfa = getMfaState(request) !== undefined
     // ?method=sms asks for a phone; otherwise the authenticator app, unless one is active already (adding a second
-    // factor: then never, not even asked for by ?method=totp, as from Back after setting it up).
-    const asked = (request.query as Record<string, unknown>).method
+    // factor: then never, not even asked for by ?method=totp, as from Back after setting it up). A send of a new text
+    // (a post, no query) answers with the text-message step.
+    const asked = request.method === 'POST' ? 'sms' : (request.query as Record<string, unknown>).method
     const hasTotp = factors.some((f) => f.kind === 'totp' && f.active)
     const method = asked === 'sms' || hasTotp ? 'sms' : 'totp'
     const user = currentUser(request)
     const flash = takeFlash(request)
     // Paused (e.g. four wrong first codes, then signing in again): say so at once, as /mfa does, not after a code.
     // A flash that says it already (the code that used up the last attempt: "didn't match", then the pause) is kept.
-    const paused = await pausedText(ctx, request)
-    const flashError = flash?.kind === 'error' ? flash.text : undefined
+    const pausedSeconds = 'paused' in extra ? extra.paused : await pausedFor(ctx, request)
+    const paused = pausedSeconds === undefined ? undefined : lockoutText(pausedSeconds, ctx.clock())
+    const flashError = extra.error ?? (flash?.kind === 'error' ? flash.text : undefined)
     const error = paused === undefined || flashError?.includes(PAUSED) === true ? flashError : paused
-    await reply.type('text/html; charset=utf-8').send(enrollPage({
+    await reply.code(extra.status ?? 200).type('text/html; charset=utf-8').send(enrollPage({
       method,
       hasTotp,
       csrf: csrfToken(request),
@@ -101,14 +102,21 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       accountName: user.oktaLogin,
       mfaDone: hasMfa,
       // The page's script words failures as the method asks: a text message's, or the authenticator app's.
-      messages: { ...MESSAGES, ...method === 'sms' ? SMS_MESSAGES : {}, ALREADY_ACTIVE },
+      messages: { ...MESSAGES, ...method === 'sms' ? SMS_MESSAGES : {}, ALREADY_ACTIVE, RESEND_TOO_SOON },
       pending: method === 'totp' && paused === undefined ? await pendingTotp(raw, DEMO_ISSUER, user.oktaLogin) : undefined,
       // A text-message setup started earlier (code sent, page left): resumed at its code step, not a new phone form.
       pendingSms: method === 'sms' && paused === undefined ? pendingSms(factors) : undefined,
       error,
+      phone: extra.phone,
       locked: paused !== undefined,
       info: flash?.kind === 'info' ? flash.text : undefined,
     }))
+  }
+
+  app.get('/mfa/enroll', { preHandler: ctx.requireLogin }, async (request, reply) => {
+    const raw = await rawFactors(request)
+    if (raw === undefined) return await sendUnavailable(reply)
+    await renderEnroll(request, reply, raw)
   })
 
   // "Show my QR code": the authenticator factor is created here, when the person starts, and reused afterwards.
@@ -139,7 +147,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (raw === undefined) return await sendUnavailable(reply, 'code')
     if (!mayEnroll(ctx, request, raw.map(factorView))) return await askStepUp(request, reply)
     const hadMfa = getMfaState(request) !== undefined
-    // An authenticator app, or a text-message setup resumed at its code step (sending a new code needs JavaScript).
+    // An authenticator app, or a text-message setup resumed at its code step.
     const named = raw.find((f) => f.id === field(request, 'factorId') && (f.factorType === TOTP_TYPE || f.factorType === SMS_TYPE))
     const sms = named?.factorType === SMS_TYPE
     const factor = named?.status === 'PENDING_ACTIVATION' ? named : undefined
@@ -176,52 +184,5 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     await reply.redirect(hadMfa ? '/account/security?added=1' : '/mfa/done', 303)
   })
 
-  // "Send a new code" for a resumed text-message setup: Okta's resend of the pending factor's enrollment code.
-  app.post('/mfa/enroll/resend', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
-    const raw = await rawFactors(request)
-    if (raw === undefined) return await reply.code(503).header('x-error-code', 'UPSTREAM_UNAVAILABLE').send({ error: { code: 'UPSTREAM_UNAVAILABLE' } })
-    if (!mayEnroll(ctx, request, raw.map(factorView))) return await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } })
-    const factor = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === SMS_TYPE && f.status === 'PENDING_ACTIVATION')
-    const phoneNumber = factor?.profile?.['phoneNumber']
-    if (factor === undefined || typeof phoneNumber !== 'string') return await reply.code(404).send({ error: { code: 'FACTOR_NOT_FOUND' } })
-    // While sign-in is paused every code is refused: sending one would only mislead.
-    const paused = await pausedFor(ctx, request)
-    if (paused !== undefined) {
-      return await reply.code(429).header('retry-after', String(paused)).header('x-error-code', 'LOCKED_OUT')
-        .send({ error: { code: 'LOCKED_OUT', retryAfterSeconds: paused } })
-    }
-    try {
-      await ctx.client.resendFactor(await ctx.directory.oktaUserId(currentUser(request)), factor.id, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
-      await reply.code(204).send()
-    } catch (err) {
-      const e = err as { code?: string, retryAfterSeconds?: number }
-      // Okta's wait between two texts: the code sent a moment ago is on its way.
-      if (e.code === 'OKTA_RATE_LIMITED') return await reply.code(429).send({ error: { code: 'RATE_LIMITED', retryAfterSeconds: e.retryAfterSeconds ?? RESEND_WAIT_SECONDS } })
-      if (!isUpstreamFailure(err)) throw err
-      await reply.code(503).header('x-error-code', 'UPSTREAM_UNAVAILABLE').send({ error: { code: 'UPSTREAM_UNAVAILABLE' } })
-    }
-  })
-
-  // Starting over: a factor enrolled but never activated (page reloaded, code lost) blocks a new enrollment of
-  // its type, so the page asks us to drop the pending one. Active factors are never touched here.
-  app.post('/mfa/enroll/restart', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
-    const type = field(request, 'factorType')
-    const oktaType = type === 'TOTP' ? 'token:software:totp' : type === 'SMS' ? 'sms' : undefined
-    if (oktaType === undefined) return await reply.code(400).send({ error: { code: 'BAD_USER_INPUT' } })
-    const user = currentUser(request)
-    try {
-      // The list first: it looks the Okta user up again if the cached id is gone (then oktaUserId is the new one).
-      const factors = await ctx.directory.factors(user)
-      const oktaUserId = await ctx.directory.oktaUserId(user)
-      if (!mayEnroll(ctx, request, factors.map(factorView))) return await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } })
-      const sameType = factors.filter((f) => f.factorType === oktaType)
-      if (sameType.some((f) => f.status === 'ACTIVE')) return await reply.code(409).send({ error: { code: 'ALREADY_ENROLLED' } })
-      for (const f of sameType) await ctx.client.deleteFactor(oktaUserId, f.id)
-      dropCachedFactors(request)
-      await reply.code(204).send()
-    } catch (err) {
-      if (!isUpstreamFailure(err)) throw err
-      await reply.code(503).send({ error: { code: 'UPSTREAM_UNAVAILABLE' } })
-    }
-  })
+  smsEnrollRoutes(app, ctx, { rawFactors, mayEnroll: (request, factors) => mayEnroll(ctx, request, factors), askStepUp, renderEnroll })
 }

@@ -5,7 +5,7 @@ import { getMfaState, isRememberedMfa, isStoreUnavailableError, userKeyOf } from
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
-import { ALREADY_ACTIVE, failureText, isUpstreamFailure, retryAfter, lockoutText, messageFor, STORE_DOWN, UNAVAILABLE, type FailInfo } from '../messages.js'
+import { ALREADY_ACTIVE, failureText, isUpstreamFailure, retryAfter, lockoutText, messageFor, oktaRateLimitSeconds, RESEND_TOO_SOON, STORE_DOWN, UNAVAILABLE, type FailInfo } from '../messages.js'
 import { codeFormState, field, forgetSentCodeForm, isLocalPath, newCodeFormId, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
 import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
@@ -18,6 +18,17 @@ export const RESENT_FORM = 'That page was sent again, so its code was not checke
 
 /** How long Okta makes a person wait between two text messages (E0000109), used for the countdown after a send. */
 export const RESEND_WAIT_SECONDS = 30
+
+/**
+ * Seconds before Okta sends another code, when `err` is its refusal of a send (429: the text sent a moment ago, or the
+ * org's rate limit): its reset when Okta gave one (clamped as every Okta wait is), else Okta's 30 s between two texts.
+ * Undefined for any other error.
+ */
+export function resendWaitSeconds (err: unknown): number | undefined {
+  const e = err as { code?: unknown, retryAfterSeconds?: unknown } | null
+  if (e === null || typeof e !== 'object' || e.code !== 'OKTA_RATE_LIMITED') return undefined
+  return typeof e.retryAfterSeconds === 'number' && e.retryAfterSeconds > 0 ? oktaRateLimitSeconds(err) : RESEND_WAIT_SECONDS
+}
 
 /** The factors of the signed-in user as the pages show them; `undefined` when Okta cannot be reached. */
 export async function loadFactors (ctx: AppContext, request: FastifyRequest): Promise<FactorView[] | undefined> {
@@ -159,12 +170,12 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       // and sign-in is now paused (until when).
       const lastTry = fail.attemptsRemaining === 0 && (fail.code === 'INVALID_PASSCODE' || fail.code === 'PASSCODE_REPLAYED')
       const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' || lastTry ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
-      retryAfter(reply, status, fail)
+      const said = retryAfter(reply, status, fail) // the wait of Retry-After, said on the page too
       // Okta's 429: the code was not checked, so the same form may be sent again once the wait is over.
       if (fail.code === 'RATE_LIMITED') forgetSentCodeForm(request)
       const factors = await loadFactors(ctx, request)
       return await renderMfa(request, reply, status, {
-        error: failureText(fail, { sms: isSmsChoice(factors, selectedFactorId), now: ctx.clock() }),
+        error: failureText(said, { sms: isSmsChoice(factors, selectedFactorId), now: ctx.clock() }),
         factors,
         // The code that used up the last attempt, and any code during the pause: the paused view, as a reload shows it.
         locked: fail.code === 'LOCKED_OUT' || lastTry,
@@ -220,11 +231,11 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       setFlash(request, 'success', `We sent a code to ${factor.detail ?? 'you'}.${emulator ? ' With the emulator it is in the outbox (link below).' : ''}`)
       setResendAt(request, ctx.clock() + RESEND_WAIT_SECONDS * 1000)
     } catch (err) {
-      const e = err as { code?: string, retryAfterSeconds?: number }
-      if (e.code === 'OKTA_RATE_LIMITED') {
+      const wait = resendWaitSeconds(err)
+      if (wait !== undefined) {
         // Not an error: the code sent a moment ago is on its way. The page says when another can be asked for.
-        setFlash(request, 'info', 'We sent you a code a moment ago: use that one.')
-        setResendAt(request, ctx.clock() + (e.retryAfterSeconds ?? RESEND_WAIT_SECONDS) * 1000)
+        setFlash(request, 'info', RESEND_TOO_SOON)
+        setResendAt(request, ctx.clock() + wait * 1000)
       } else if (isUpstreamFailure(err)) setFlash(request, 'error', UNAVAILABLE.send)
       else throw err
     }

@@ -34,8 +34,10 @@ export interface EnrollView {
   pending?: PendingTotp | undefined
   /** A text-message setup already started (its code sent): the page resumes at the code step. */
   pendingSms?: { factorId: string, sentTo: string | undefined } | undefined
-  /** Shown as an error above the steps (e.g. Okta could not start the setup). */
+  /** Shown as an error above the steps (e.g. Okta could not start the setup), or under the code field of a code step. */
   error?: string | undefined
+  /** The phone step without JavaScript, sent back: the number as typed, and what is wrong with it (under its field). */
+  phone?: { value: string, error?: string | undefined } | undefined
   /** The last code was used moments ago (step-up right after sign-in): say to wait for the next one. */
   freshCodeWarning?: boolean
   /** Sign-in is paused (`error` says until when): no QR code, code field or phone form, a way out instead. */
@@ -47,8 +49,9 @@ function jsonBlock (value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c')
 }
 
-// One code field and one submit button per screen (the sms code form waits in a <template>): a page, a
-// screen reader or a test looking for "the" passCode field or "the" submit button finds exactly one.
+// One code field and one primary submit button per screen (the sms code form waits in a <template>): a page, a
+// screen reader or a test looking for "the" passCode field or "the" Activate button finds exactly one. A resumed
+// text-message step also has the small "Send a new code" and "use another number" forms, after the code form.
 
 /**
  * Authenticator app. Before the person starts: what will happen and a "Show my QR code" button (a form post, so it
@@ -71,6 +74,7 @@ function totpStep (view: EnrollView): SafeHtml {
       </form>
     </div>`
   }
+  const error = codeError(view)
   return html`<div id="step-totp">
       <p class="hint">Using an authenticator app (recommended). <a href="/mfa/enroll?method=sms" id="use-sms">Use a text message instead</a></p>
       <ol class="steps">
@@ -88,10 +92,9 @@ function totpStep (view: EnrollView): SafeHtml {
             ${csrfField(view.csrf)}
             <input type="hidden" name="factorId" value="${p.factorId}">
             <label for="passCode">Enter the 6-digit code the app shows</label>
-            ${view.error === undefined ? '' : html`<div class="notice notice-error" role="alert" data-testid="error" id="activate-error">${view.error}</div>`}
+            ${error.slot}
             <input id="passCode" name="passCode" type="text" inputmode="numeric" autocomplete="one-time-code"
-              pattern="[0-9 ]{6,16}" maxlength="16" required spellcheck="false" class="code-input"
-              aria-describedby="${view.error === undefined ? 'enroll-error' : 'activate-error'}" ${view.error === undefined ? '' : html`aria-invalid="true" autofocus`}>
+              pattern="[0-9 ]{6,16}" maxlength="16" required spellcheck="false" class="code-input" ${error.field}>
             <button type="submit" class="primary">Activate</button>
           </form>
         </li>
@@ -100,9 +103,23 @@ function totpStep (view: EnrollView): SafeHtml {
     </div>`
 }
 
+/**
+ * The error of a code step without JavaScript, in the field's error slot under its label (the script replaces it with
+ * its own): the field is described by it and marked invalid.
+ */
+function codeError (view: EnrollView): { slot: SafeHtml | string, field: SafeHtml } {
+  if (view.error === undefined) return { slot: '', field: html`aria-describedby="enroll-error"` }
+  return {
+    slot: html`<div class="notice notice-error" role="alert" data-testid="error" id="activate-error">${view.error}</div>`,
+    field: html`aria-describedby="activate-error" aria-invalid="true" autofocus`,
+  }
+}
+
 /** The code form of a text-message setup: in a <template> until the text is sent, or at once when resumed. */
 function smsCodeForm (view: EnrollView, resumed?: { factorId: string, sentTo: string | undefined }): SafeHtml {
-  // Resumed, the form also works without JavaScript (a post to /mfa/enroll/activate, as the authenticator's).
+  // Resumed, the form also works without JavaScript (a post to /mfa/enroll/activate, as the authenticator's), and so do
+  // "Send a new code" and "use another number" (their own forms; enroll.js sends them with fetch when it runs).
+  const error = resumed === undefined ? { slot: '', field: html`aria-describedby="enroll-error"` } : codeError(view)
   return html`<form id="sms-activate" class="code-form" novalidate${resumed === undefined ? '' : html` data-factor-id="${resumed.factorId}" method="post" action="/mfa/enroll/activate"`}>
         ${resumed === undefined ? '' : html`${csrfField(view.csrf)}<input type="hidden" name="factorId" value="${resumed.factorId}">`}
         <p id="sms-sent">${resumed === undefined ? '' : `We sent a 6-digit code to ${resumed.sentTo ?? 'your phone'}.`}</p>
@@ -112,25 +129,32 @@ function smsCodeForm (view: EnrollView, resumed?: { factorId: string, sentTo: st
               <code>GET /__emulator/messages</code> on the emulator) to read the code.</p>`
           : ''}
         <label for="passCode">Enter the 6-digit code from the text</label>
+        ${error.slot}
         <input id="passCode" name="passCode" type="text" inputmode="numeric" autocomplete="one-time-code"
-          pattern="[0-9 ]{6,16}" maxlength="16" required spellcheck="false" class="code-input" aria-describedby="enroll-error">
+          pattern="[0-9 ]{6,16}" maxlength="16" required spellcheck="false" class="code-input" ${error.field}>
         <button type="submit" class="primary">Activate</button>
-        ${resumed === undefined
-          ? ''
-          : html`<p class="hint">No text? <button type="button" id="sms-resend" class="link">Send a new code</button> or
-              <button type="button" id="sms-change" class="link">use another number</button>.</p>`}
-      </form>`
+      </form>
+      ${resumed === undefined
+        ? ''
+        : html`<div class="hint" id="sms-other">No text?
+          <form method="post" action="/mfa/enroll/resend" id="sms-resend-form" class="inline">${csrfField(view.csrf)}<input type="hidden" name="factorId" value="${resumed.factorId}"><button type="submit" id="sms-resend" class="link">Send a new code</button></form>
+          or <form method="post" action="/mfa/enroll/restart" id="sms-change-form" class="inline">${csrfField(view.csrf)}<input type="hidden" name="factorType" value="SMS"><button type="submit" id="sms-change" class="link">use another number</button></form>.</div>`}`
 }
 
 /** Text message: the phone number first; the code form replaces it once the text is sent (or at once, when resumed). */
 function smsStep (view: EnrollView): SafeHtml {
   const head = html`<p class="hint">Using text messages.${view.hasTotp === true ? '' : html` <a href="/mfa/enroll?method=totp" id="use-totp">Use an authenticator app instead</a>`}</p>`
   if (view.pendingSms !== undefined) return html`<div id="step-sms">${head}${smsCodeForm(view, view.pendingSms)}</div>`
+  // A form post without JavaScript (/mfa/enroll/sms); with it, enroll.js enrolls through the gateway instead.
+  const phoneError = view.phone?.error
   return html`<div id="step-sms">
       ${head}
-      <form id="sms-enroll" novalidate>
+      <form id="sms-enroll" method="post" action="/mfa/enroll/sms" novalidate>
+        ${csrfField(view.csrf)}
         <label for="phone">Mobile phone number</label>
-        <input id="phone" name="phoneNumber" type="tel" autocomplete="tel" placeholder="+1 555 555 0123" required aria-describedby="phone-help">
+        ${phoneError === undefined ? '' : html`<div class="notice notice-error" role="alert" data-testid="error" id="phone-error">${phoneError}</div>`}
+        <input id="phone" name="phoneNumber" type="tel" autocomplete="tel" placeholder="+1 555 555 0123" required value="${view.phone?.value ?? ''}"
+          ${phoneError === undefined ? html`aria-describedby="phone-help"` : html`aria-describedby="phone-error phone-help" aria-invalid="true" autofocus`}>
         <p id="phone-help" class="hint">With the country code, e.g. +1 555 555 0123.</p>
         <button type="submit" class="primary">Text me a code</button>
       </form>
@@ -147,12 +171,7 @@ export function enrollPage (view: EnrollView): string {
     <h1>Set up two-step sign-in</h1>
     ${notice('info', view.info)}
     ${view.freshCodeWarning === true ? freshCodeNotice() : ''}
-    ${view.pending === undefined || view.locked === true ? notice('error', view.error) : ''}
-    ${view.locked !== true && (view.method ?? 'totp') === 'sms'
-      ? view.pendingSms === undefined
-        ? html`<noscript><div class="notice notice-error" role="alert">Setting up text messages needs JavaScript. Turn it on and reload this page, or use an authenticator app.</div></noscript>`
-        : html`<noscript><div class="notice notice-info" role="status">Sending a new code or using another number needs JavaScript.</div></noscript>`
-      : ''}
+    ${(view.pending === undefined && view.pendingSms === undefined) || view.locked === true ? notice('error', view.error) : ''}
     <div id="enroll-error" class="notice notice-error" role="alert" data-testid="error" hidden></div>
     <div id="enroll-status" class="notice notice-info" role="status" hidden></div>
 

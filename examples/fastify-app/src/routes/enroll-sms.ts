@@ -1,0 +1,169 @@
+// The text-message setup as plain forms, for browsers without JavaScript, and the routes public/enroll.js calls with
+// fetch (JSON in, coded JSON out): /mfa/enroll/sms (the phone step), /mfa/enroll/resend ("Send a new code" of a
+// resumed setup) and /mfa/enroll/restart (drops a pending factor: "use another number", or a reload mid-setup). A form
+// post is answered with the setup page: a redirect to the step after a change, the page itself when it is refused.
+import type { UserFactor } from '@okta-mfa/client'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { dropCachedFactors } from 'passport-okta-mfa'
+import { currentUser, type AppContext } from '../context.js'
+import { SMS_TYPE, TOTP_TYPE } from '../enrollment.js'
+import { factorView, maskPhone, type FactorView } from '../factors.js'
+import { formatRetry, isUpstreamFailure, lockoutText, messageFor, MESSAGES, resendTooSoonText } from '../messages.js'
+import { field, setFlash } from '../session.js'
+import { pausedFor, resendWaitSeconds, sendUnavailable } from './mfa.js'
+
+/** A post answered with the setup page itself (enroll.ts renderEnroll). */
+export interface EnrollExtra {
+  /** The status: 429 for a send refused (Retry-After set by the caller), 400 for a bad phone number. @default 200 */
+  status?: number
+  /** Said in the step's error slot (under the code field of a code step). */
+  error?: string
+  /** The pause, already looked up (seconds left, or undefined when not paused). */
+  paused?: number | undefined
+  /** The phone step again: the number as typed, and what is wrong with it. */
+  phone?: { value: string, error?: string | undefined }
+}
+
+/** What the text-message routes use of the setup page (enroll.ts). */
+export interface EnrollPages {
+  /** The factors as Okta lists them; undefined when Okta cannot be reached. */
+  rawFactors: (request: FastifyRequest) => Promise<UserFactor[] | undefined>
+  /** Whether this session may add a factor (none active yet, or a fresh MFA step). */
+  mayEnroll: (request: FastifyRequest, factors: FactorView[]) => boolean
+  /** The step-up before adding a factor: to /mfa, and back to the setup after the code. */
+  askStepUp: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  /** The setup page for the factors `raw`, in the text-message step for a post. */
+  renderEnroll: (request: FastifyRequest, reply: FastifyReply, raw: UserFactor[], extra?: EnrollExtra) => Promise<void>
+}
+
+/** An E.164 number, as the gateway's enrollFactor takes it. */
+const E164 = /^\+[1-9][0-9]{6,14}$/
+
+/** What the phone step says of a number that is not one (the words of enroll.js). */
+export const PHONE_FORMAT = 'Enter the number with its country code, e.g. +1 555 555 0123.'
+
+/** Whether the post came from the page's script (JSON, answered in JSON) rather than a plain form (answered with a page). */
+function isJsonPost (request: FastifyRequest): boolean {
+  return (request.headers['content-type'] ?? '').startsWith('application/json')
+}
+
+/** Okta unavailable, for the page's script: 503 with the code in the body and in x-error-code. */
+async function sendJsonUnavailable (reply: FastifyReply): Promise<void> {
+  await reply.code(503).header('x-error-code', 'UPSTREAM_UNAVAILABLE').send({ error: { code: 'UPSTREAM_UNAVAILABLE' } })
+}
+
+/** Registers /mfa/enroll/sms, /mfa/enroll/resend and /mfa/enroll/restart. */
+export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: EnrollPages): void {
+  const { rawFactors, mayEnroll, askStepUp, renderEnroll } = pages
+
+  /** Sign-in is paused: 429 with Retry-After and the paused page, in the sentence of this moment; nothing is sent. */
+  async function sendPaused (request: FastifyRequest, reply: FastifyReply, raw: UserFactor[], paused: number): Promise<void> {
+    reply.code(429).header('retry-after', String(paused)).header('x-error-code', 'LOCKED_OUT')
+    await renderEnroll(request, reply, raw, { status: 429, paused, error: lockoutText(paused, ctx.clock()) })
+  }
+
+  // The phone step without JavaScript (with it, enroll.js enrolls through the gateway's enrollFactor): the same rules
+  // (a fresh MFA step once a factor is active, a pending text-message factor replaced by the new number), no text while
+  // sign-in is paused, and Okta's wait between two texts said with Retry-After. Then the code step, resumed.
+  app.post('/mfa/enroll/sms', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
+    const raw = await rawFactors(request)
+    if (raw === undefined) return await sendUnavailable(reply, 'send')
+    if (!mayEnroll(request, raw.map(factorView))) return await askStepUp(request, reply)
+    if (raw.some((f) => f.factorType === SMS_TYPE && f.status === 'ACTIVE')) {
+      setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
+      return await reply.redirect('/mfa/enroll?method=sms', 303)
+    }
+    const typed = (field(request, 'phoneNumber') ?? '').slice(0, 64)
+    const phoneNumber = typed.replace(/[\s().-]/g, '')
+    if (!E164.test(phoneNumber)) return await renderEnroll(request, reply, raw, { status: 400, phone: { value: typed, error: PHONE_FORMAT } })
+    const paused = await pausedFor(ctx, request)
+    if (paused !== undefined) return await sendPaused(request, reply, raw, paused)
+    try {
+      const oktaUserId = await ctx.directory.oktaUserId(currentUser(request))
+      for (const f of raw.filter((f) => f.factorType === SMS_TYPE)) await ctx.client.deleteFactor(oktaUserId, f.id)
+      dropCachedFactors(request)
+      await ctx.client.enrollFactor(oktaUserId, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
+    } catch (err) {
+      const wait = resendWaitSeconds(err)
+      if (wait === undefined && !isUpstreamFailure(err)) throw err
+      const now = wait === undefined ? undefined : await rawFactors(request) // the pending factor may be gone
+      if (wait === undefined || now === undefined) return await sendUnavailable(reply, 'send')
+      reply.code(429).header('retry-after', String(wait)).header('x-error-code', 'RATE_LIMITED')
+      return await renderEnroll(request, reply, now, { status: 429, paused, phone: { value: typed, error: `Okta can't send a text right now. Try again ${formatRetry(wait)}.` } })
+    }
+    await reply.redirect('/mfa/enroll?method=sms', 303)
+  })
+
+  // "Send a new code" for a resumed text-message setup: Okta's resend of the pending factor's enrollment code. With
+  // JavaScript (enroll.js, JSON) the answers are coded JSON; without it (a form post) the setup page again: a redirect
+  // after a send, the page itself with 429 and Retry-After when the text cannot be sent yet.
+  app.post('/mfa/enroll/resend', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
+    const json = isJsonPost(request)
+    const raw = await rawFactors(request)
+    if (raw === undefined) return json ? await sendJsonUnavailable(reply) : await sendUnavailable(reply, 'send')
+    // Finishing a factor once another is active needs a fresh MFA step, as the gateway's resendChallenge does.
+    if (!mayEnroll(request, raw.map(factorView))) return json ? await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } }) : await askStepUp(request, reply)
+    const factor = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === SMS_TYPE && f.status === 'PENDING_ACTIVATION')
+    const phoneNumber = factor?.profile?.['phoneNumber']
+    if (factor === undefined || typeof phoneNumber !== 'string') {
+      if (json) return await reply.code(404).send({ error: { code: 'FACTOR_NOT_FOUND' } })
+      setFlash(request, 'error', messageFor('FACTOR_NOT_FOUND'))
+      return await reply.redirect('/mfa/enroll?method=sms', 303)
+    }
+    // While sign-in is paused every code is refused: sending one would only mislead. The page says until when.
+    const paused = await pausedFor(ctx, request)
+    if (paused !== undefined) {
+      if (!json) return await sendPaused(request, reply, raw, paused)
+      return await reply.code(429).header('retry-after', String(paused)).header('x-error-code', 'LOCKED_OUT').send({ error: { code: 'LOCKED_OUT', retryAfterSeconds: paused } })
+    }
+    try {
+      await ctx.client.resendFactor(await ctx.directory.oktaUserId(currentUser(request)), factor.id, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
+    } catch (err) {
+      // Okta's wait between two texts: the code sent a moment ago is on its way; the answer says when to ask again.
+      const wait = resendWaitSeconds(err)
+      if (wait !== undefined) {
+        reply.code(429).header('retry-after', String(wait)).header('x-error-code', 'RATE_LIMITED')
+        return json ? await reply.send({ error: { code: 'RATE_LIMITED', retryAfterSeconds: wait } }) : await renderEnroll(request, reply, raw, { status: 429, error: resendTooSoonText(wait), paused })
+      }
+      if (!isUpstreamFailure(err)) throw err
+      return json ? await sendJsonUnavailable(reply) : await sendUnavailable(reply, 'send')
+    }
+    if (json) return await reply.code(204).send()
+    setFlash(request, 'info', `We sent a new code to ${maskPhone(phoneNumber)}.`)
+    await reply.redirect('/mfa/enroll?method=sms', 303)
+  })
+
+  // Starting over: a factor enrolled but never activated (page reloaded, code lost, "use another number") blocks a new
+  // enrollment of its type, so the page asks us to drop the pending one. Active factors are never touched here. With
+  // JavaScript (JSON) a coded answer; without it (a form post) back to that type's setup step.
+  app.post('/mfa/enroll/restart', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
+    const json = isJsonPost(request)
+    const type = field(request, 'factorType')
+    const oktaType = type === 'TOTP' ? TOTP_TYPE : type === 'SMS' ? SMS_TYPE : undefined
+    const step = `/mfa/enroll?method=${type === 'SMS' ? 'sms' : 'totp'}`
+    if (oktaType === undefined) {
+      if (json) return await reply.code(400).send({ error: { code: 'BAD_USER_INPUT' } })
+      setFlash(request, 'error', messageFor('BAD_USER_INPUT'))
+      return await reply.redirect('/mfa/enroll', 303)
+    }
+    const user = currentUser(request)
+    try {
+      // The list first: it looks the Okta user up again if the cached id is gone (then oktaUserId is the new one).
+      const factors = await ctx.directory.factors(user)
+      const oktaUserId = await ctx.directory.oktaUserId(user)
+      if (!mayEnroll(request, factors.map(factorView))) return json ? await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } }) : await askStepUp(request, reply)
+      const sameType = factors.filter((f) => f.factorType === oktaType)
+      if (sameType.some((f) => f.status === 'ACTIVE')) {
+        if (json) return await reply.code(409).send({ error: { code: 'ALREADY_ENROLLED' } })
+        setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
+        return await reply.redirect(step, 303)
+      }
+      for (const f of sameType) await ctx.client.deleteFactor(oktaUserId, f.id)
+      dropCachedFactors(request)
+    } catch (err) {
+      if (!isUpstreamFailure(err)) throw err
+      return json ? await sendJsonUnavailable(reply) : await sendUnavailable(reply)
+    }
+    await (json ? reply.code(204).send() : reply.redirect(step, 303))
+  })
+}
