@@ -12,7 +12,6 @@ import { connect } from 'node:net'
 import { once } from 'node:events'
 import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
-import { maskPhone } from '../../examples/fastify-app/dist/factors.js'
 import { csrfOf, errorText, passwordLogin, startE2eApp, type E2eApp } from '../helpers/e2e-app.js'
 import { emuFetch } from '../helpers/emulator.js'
 import type { CookieJar, JarResponse } from '../helpers/http.js'
@@ -316,33 +315,3 @@ await t.test('an Okta user deleted and re-created under a new id: the next sign-
   t.equal((await app.client.listFactors(again.id)).length, 1, 'the setup acts on the new Okta user')
 })
 
-await t.test('a phone number shows its whole country calling code and only the last 4 national digits', async (t) => {
-  const cases: Array<[string, string]> = [
-    ['+1 555-555-0103', '+1••••••0103'],
-    ['+1 (415) 555-2671', '+1••••••2671'], // the area code is national: masked
-    ['+44 7700 900123', '+44••••••0123'],
-    ['+353 85 123 4567', '+353•••••4567'],
-    ['+7 912 345 6789', '+7••••••6789'],
-    ['+86 138 0013 8000', '+86•••••••8000'],
-    ['+971 50 123 4567', '+971•••••4567'],
-    ['+33 6 12 34 56 78', '+33•••••5678'],
-    ['+880 1712 345678', '+880••••••5678'],
-    ['+683 1234', '+683•••4'], // a 4-digit national number: at least 3 digits stay hidden
-  ]
-  for (const [phone, masked] of cases) t.equal(maskPhone(phone), masked, phone)
-  // Not E.164: no country code shown (none can be trusted), never more than 4 digits, none of a short number.
-  const malformed: Array<[string, string]> = [
-    ['5555550103', '••••••0103'], // no +
-    ['+123', '••••'], // too short
-    ['+44 77', '••••'],
-    ['', '••••'],
-    ['+0123456789', '••••••6789'], // no country code starts with 0
-    ['+2801234567', '••••••4567'], // +280 is a spare code
-    ['+1234567890123456789', '•••••••••••'], // more than E.164's 15 digits
-  ]
-  for (const [phone, masked] of malformed) t.equal(maskPhone(phone), masked, `malformed: ${JSON.stringify(phone)}`)
-  for (const [phone] of [...cases, ...malformed]) {
-    const shown = maskPhone(phone).replace(/^\+\d+(?=•)/, '').replace(/•/g, '')
-    t.ok(shown.length <= 4, `${phone}: at most 4 digits after the country code (${shown})`)
-  }
-})

@@ -59,18 +59,6 @@ export function selectionError (selected: Exclude<FactorSelection, { ok: true }>
   return new MfaError(selected.code, selected.code === 'FACTOR_NOT_FOUND' ? { field: 'factorId' } : {})
 }
 
-/**
- * A phone number as shown before the MFA step: "+1 555-555-0103" → "+1•••••••0103", enough to recognise it, not
- * enough to harvest it (the same as the demo's pages).
- */
-export function maskPhoneNumber (phone: string): string {
-  const digits = phone.slice(0, 64).replace(/[^\d+]/g, '')
-  // At least three characters are always hidden: a short number shows its last two at most.
-  if (digits.length <= 4) return '•'.repeat(digits.length)
-  if (digits.length < 9) return '•'.repeat(digits.length - 2) + digits.slice(-2)
-  return digits.slice(0, 2) + '•'.repeat(digits.length - 6) + digits.slice(-4)
-}
-
 /** An email address as shown before the MFA step: "ada.lovelace@example.com" → "a•••@example.com". */
 export function maskEmail (email: string): string {
   const at = email.lastIndexOf('@')

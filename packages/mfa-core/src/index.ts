@@ -33,9 +33,10 @@ export {
 export { RequestDeadline, DEFAULT_REQUEST_DEADLINE_MS, MAX_TIMER_MS } from './deadline.js'
 export { MfaSubject, type MfaSubjectInit } from './subject.js'
 export {
-  selectFactor, requireFactor, maskPhoneNumber, maskEmail, TOTP_FACTOR_TYPE, PASSCODE_FACTOR_TYPES, ANSWER_FACTOR_TYPES,
+  selectFactor, requireFactor, maskEmail, TOTP_FACTOR_TYPE, PASSCODE_FACTOR_TYPES, ANSWER_FACTOR_TYPES,
   type FactorSelection,
 } from './factors.js'
+export { maskPhoneNumber } from './phone-mask.js'
 export { checkPasscode, countedOutcome, settleRefusal, type PasscodeCheckInput, type PasscodeCheckResult } from './passcode-check.js'
 export { errorCode, type MfaOktaClient, type OktaFactorLike } from './okta-port.js'
 export {
