@@ -13,7 +13,7 @@ import t from 'tap'
 import { request } from 'undici'
 import { createOktaClient } from '@okta-mfa/client'
 import { startEmulator } from '@okta-mfa/emulator'
-import { buildGatewayServer, decodeSessionKey, loadServerConfig, oktaMfaGateway, READY_CACHE_MS, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
+import { buildGatewayServer, decodeSessionKey, loadServerConfig, oktaMfaGateway, READY_CACHE_MS, STORE_READY_CACHE_MS, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
 import { withEmulator } from '../helpers/emulator.js'
 import { withRedis } from '../helpers/redis.js'
 import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
@@ -186,6 +186,7 @@ await t.test('/healthz, and /readyz follows Okta', async (t) => {
   await emu.close()
   up = false
   t.equal((await jar.fetch('/readyz')).status, 200, 'the last check answers for READY_CACHE_MS')
+  t.same([READY_CACHE_MS, STORE_READY_CACHE_MS], [5000, 1000], 'the README\'s 5 s and 1 s')
   now += READY_CACHE_MS
   const down = await jar.fetch('/readyz')
   t.equal(down.status, 503)

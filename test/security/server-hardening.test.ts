@@ -92,6 +92,11 @@ await t.test('the demo: TRUST_PROXY in the environment, Secure cookies behind a 
   const behind = await startE2eApp(t, { trustProxy: true })
   t.match(String((await behind.jar().fetch('/login', { headers: HTTPS })).headers['set-cookie']), /;\s*Secure/i, 'trusted proxy, https: Secure')
   t.notMatch(String((await behind.jar().fetch('/login')).headers['set-cookie']), /;\s*Secure/i, 'trusted proxy, plain http: not Secure')
+  // A scheme is case-insensitive (RFC 3986 §3.1), as the gateway reads it.
+  for (const proto of ['HTTPS', 'Https']) {
+    t.match(String((await behind.jar().fetch('/login', { headers: { 'x-forwarded-proto': proto } })).headers['set-cookie']), /;\s*Secure/i, `X-Forwarded-Proto: ${proto} is https`)
+  }
+  t.notMatch(String((await behind.jar().fetch('/login', { headers: { 'x-forwarded-proto': 'HTTP' } })).headers['set-cookie']), /;\s*Secure/i, 'HTTP is not')
 })
 
 await t.test('/dev/outbox exists only while the demo runs its in-process emulator, and says so', async (t) => {

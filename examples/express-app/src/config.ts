@@ -20,7 +20,7 @@ export interface Settings {
   port: number
   host: string
   /**
-   * The default local mode: bound to loopback (HOST unset). Only then does the demo account keep its well-known
+   * The default local mode: bound to 127.0.0.1 (HOST unset, or set to that). Only then does the demo account keep its well-known
    * password, and only that built-in password is ever printed.
    */
   localMode: boolean

@@ -104,6 +104,15 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     // Fastify's default (0) turns Node's own limit off: a client that sends half a body would hold its socket forever.
     requestTimeout: 30_000,
   })
+  if (trust !== false) {
+    // A scheme is case-insensitive (RFC 3986 §3.1): a proxy's "X-Forwarded-Proto: HTTPS" is https. The session cookie's
+    // `secure: 'auto'` and the remembered-device cookie compare `request.protocol` with 'https', so the header is
+    // lower-cased before anything reads it.
+    app.addHook('onRequest', async (request) => {
+      const proto = request.headers['x-forwarded-proto']
+      if (typeof proto === 'string') request.headers['x-forwarded-proto'] = proto.toLowerCase()
+    })
+  }
   app.addHook('onClose', async () => {
     await client.close()
     await emulator?.close()

@@ -23,7 +23,7 @@ export {
   READY_TIMEOUT_MS,
   type BuildGatewayServerOptions,
 } from './server.js'
-export { READY_CACHE_MS } from './readiness.js'
+export { READY_CACHE_MS, STORE_READY_CACHE_MS } from './readiness.js'
 export { parseTrustProxy, type TrustProxySetting } from './trust-proxy.js'
 export {
   readOktaAuthEnv, missingOktaAuthError, OktaAuthEnvError, DEFAULT_OKTA_SCOPES, DEFAULT_OKTA_DPOP, type OktaAuthSetting,

@@ -4,6 +4,9 @@
 /** How long one upstream check answers /readyz, in ms (success and failure alike). */
 export const READY_CACHE_MS = 5000
 
+/** How long one Redis check answers /readyz, in ms (a PING, cheap, but the probe is unauthenticated). */
+export const STORE_READY_CACHE_MS = 1000
+
 /** The outcome of one upstream check. */
 export interface ReadyResult {
   ready: boolean

@@ -11,7 +11,7 @@ import { REQUEST_ID_HEADER, gatewayLoggerOptions, genReqId } from './logging.js'
 import { GATEWAY_DEFAULTS, InvalidOptionError, type OktaMfaGatewayOptions } from './options.js'
 import { GATEWAY_ERRORS } from './errors.js'
 import { oktaMfaGateway, refuseMethod } from './plugin.js'
-import { cachedReadiness } from './readiness.js'
+import { cachedReadiness, STORE_READY_CACHE_MS } from './readiness.js'
 import { gatewaySessionCookie } from './session-cookie.js'
 import { fastifyTrustProxy } from './trust-proxy.js'
 import { defaultResolveOktaUser } from './scope.js'
@@ -21,9 +21,6 @@ export const SESSION_USER_KEY = 'user'
 
 /** How long /readyz waits for Okta before answering 503. */
 export const READY_TIMEOUT_MS = 3000
-
-/** How long one Redis check answers /readyz, in ms (a PING, cheap, but the probe is unauthenticated). */
-export const STORE_READY_CACHE_MS = 1000
 
 /**
  * The deadline shared by the Okta calls of one GraphQL request on the standalone server: the plugin's default
