@@ -147,6 +147,8 @@ await t.test('gatewayLoggerOptions: binary values never reach the redaction (it 
     ['an error with an error field', { err: Object.assign(new Error('outer'), { inner: Object.assign(new Error('inner'), { data: bytes }) }) }],
     ['an AggregateError', { err: aggregate }],
     ['a class instance holding a Buffer', { holder: new Holder(bytes) }],
+    // ioredis: a refused AUTH carries the password among its command's arguments.
+    ['a Redis error', { err: Object.assign(new Error('WRONGPASS invalid username-password pair'), { command: { name: 'hello', args: ['3', 'AUTH', 'default', secret] } }) }],
   ]
   for (const [what, entry] of entries) t.doesNotThrow(() => { app.log.error(entry, what) }, what)
   const lines = logs.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
@@ -158,5 +160,7 @@ await t.test('gatewayLoggerOptions: binary values never reach the redaction (it 
   t.match(lines[4], { err: { message: 'outer', inner: { type: 'Error', message: 'inner' } } })
   t.match(lines[5], { err: { type: 'AggregateError', aggregateErrors: [{ message: 'inner' }] } })
   t.match(lines[6], { logError: /could not be redacted/, msg: 'a class instance holding a Buffer' }, 'what cannot be redacted is dropped, not written')
-  t.notOk(logs.text().includes(secret), 'no byte of any Buffer in the output')
+  t.match(lines[7], { err: { message: /WRONGPASS/, command: { name: 'hello' } } })
+  t.notOk('args' in ((lines[7]!.err as { command: object }).command), 'a Redis command keeps its name only')
+  t.notOk(logs.text().includes(secret), 'no byte of any Buffer, and no Redis password, in the output')
 })

@@ -2,6 +2,7 @@
 // with STORE_UNAVAILABLE (no key in the message, no crash, no unhandled rejection, no hang), and once redis-server is
 // back on the same port the same client serves again without being recreated.
 import type { AddressInfo } from 'node:net'
+import { inspect } from 'node:util'
 import t, { type Test } from 'tap'
 import { Redis } from 'ioredis'
 import express from 'express'
@@ -156,6 +157,28 @@ await t.test('createRedisStores: a database the server does not have is refused,
   const probe = new Redis(redis.url)
   t.teardown(() => probe.disconnect())
   t.equal(await probe.dbsize(), 0, 'nothing was written to database 0')
+})
+
+await t.test('a refused AUTH (a wrong or rotated password): onError, onStatusChange and the causes never carry the password', async (t) => {
+  const redis = await withRedis(t)
+  const admin = new Redis(redis.url)
+  t.teardown(() => admin.disconnect())
+  await admin.config('SET', 'requirepass', 'Right-Pw-7731')
+  const WRONG = 'Wrong-Pw-LEAK4455'
+  const seen: unknown[] = []
+  const stores = createRedisStores(`redis://:${WRONG}@127.0.0.1:${redis.port}`, {
+    prefix: 'pw:', commandTimeoutMs: 300, maxReconnectDelayMs: 100, onError: (err) => seen.push(err), onStatusChange: (_status, err) => seen.push(err),
+  })
+  t.teardown(stores.close)
+  while (seen.length < 2) await new Promise((resolve) => setTimeout(resolve, 10))
+  const err = await stores.attempts.get(LOGIN, Date.now()).catch((e: unknown) => e)
+  t.ok(isStoreUnavailableError(err), 'calls are STORE_UNAVAILABLE')
+  seen.push(err)
+  t.match(seen[0], { message: /WRONGPASS|NOAUTH|invalid password|invalid username-password/i }, 'the reason is kept')
+  for (const e of seen) {
+    const shown = [JSON.stringify(e), inspect(e, { depth: 10, showHidden: true }), String((e as Error).stack)].join('\n')
+    t.notOk(shown.includes(WRONG), 'no password in what an app would log')
+  }
 })
 
 await t.test('a caller\'s own client with an offline queue and no timeouts still fails closed', async (t) => {

@@ -165,13 +165,19 @@ export function serializeLogError (err: unknown, depth = 0): unknown {
   const out: Record<string, unknown> = { type: err.constructor.name, message: err.message, stack: err.stack }
   if (depth >= PLAIN_DEPTH) return out
   for (const [k, v] of Object.entries(err)) {
-    if (k !== 'rawPacket' && !(k in out)) out[k] = binarySafe(v, depth + 1)
+    if (k === 'rawPacket' || k in out) continue
+    // An ioredis error's command keeps its name only: its arguments hold keys and values, and a refused AUTH's the password.
+    out[k] = k === 'command' && isRedisCommand(v) ? { name: v.name } : binarySafe(v, depth + 1)
   }
   if (err instanceof AggregateError && Array.isArray(err.errors)) {
     out.aggregateErrors = err.errors.slice(0, 10).map((e: unknown) => serializeLogError(e, depth + 1))
   }
   if (err.cause !== undefined) out.cause = serializeLogError(err.cause, depth + 1)
   return out
+}
+
+function isRedisCommand (v: unknown): v is { name: unknown, args: unknown } {
+  return typeof v === 'object' && v !== null && 'name' in v && 'args' in v
 }
 
 /** What is written instead of an entry pino could not write (redaction threw on something inside it). */

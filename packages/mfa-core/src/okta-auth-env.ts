@@ -191,8 +191,18 @@ export function readOktaAuthEnv (env: Record<string, string | undefined>, option
  * must not be printed.
  */
 function shownPath (value: string): string {
-  const looksLikePath = value.length <= 1024 && !/[\r\n{}"]|-----|\\n/.test(value) && !/^[A-Za-z0-9+/=_-]{100,}$/.test(value)
+  const looksLikePath = value.length <= 1024 && !/[\r\n{}"]|-----|\\n/.test(value) && !/^[A-Za-z0-9+/=_-]{100,}$/.test(value) &&
+    !value.split(/\s+/).some(looksLikeKeyData)
   return looksLikePath ? JSON.stringify(value) : '(its value is not shown: it looks like a key, not a path; put the key itself in OKTA_PRIVATE_KEY)'
+}
+
+/**
+ * A run of base64 long enough to be key material (a PEM body's line, a short key whole): 40 characters or more, with
+ * upper and lower case letters and digits, as random base64 has. A path's parts have dots, dashes or underscores, or
+ * lack one of the three (a PEM body whose line breaks became spaces passed the other checks).
+ */
+function looksLikeKeyData (part: string): boolean {
+  return part.length >= 40 && /^[A-Za-z0-9+/=]+$/.test(part) && /[A-Z]/.test(part) && /[a-z]/.test(part) && /[0-9]/.test(part)
 }
 
 /** The API token alone, as the client takes it: printable, no spaces (the value is never quoted). */

@@ -87,9 +87,18 @@ export function defineScript (client: RedisClientLike, name: string, numberOfKey
   return fn.bind(client)
 }
 
+/**
+ * A Redis client's error as it may be handed on (a cause, a log): its name, message and `code` only. ioredis errors
+ * also carry the command and its arguments, and a refused `AUTH` (a wrong or rotated password) carries the password.
+ */
+export function shareableRedisError (err: Error): Error {
+  const copy = Object.assign(new Error(err.message), { name: err.name })
+  const code = (err as { code?: unknown }).code
+  return typeof code === 'string' ? Object.assign(copy, { code }) : copy
+}
+
 function unavailable (reason: string, err?: unknown): StoreUnavailableError {
-  // The cause keeps the client's message only: ioredis errors also carry the command and its arguments.
-  const cause = err instanceof Error ? Object.assign(new Error(err.message), { name: err.name }) : undefined
+  const cause = err instanceof Error ? shareableRedisError(err) : undefined
   return new StoreUnavailableError(`The MFA state store is unavailable (${reason})`, cause === undefined ? undefined : { cause })
 }
 

@@ -2,7 +2,7 @@
 // the attempt and revocation stores over it, a readiness probe and a close.
 import { createRequire } from 'node:module'
 import type { Redis, RedisOptions } from 'ioredis'
-import { checkStoreOptions, redisStoreConfig, run, watchCommands, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
+import { checkStoreOptions, redisStoreConfig, run, shareableRedisError, watchCommands, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
 import { RedisAttemptStore } from './redis-attempts.js'
 import { RedisRevocationStore } from './redis-revocation.js'
 import { quietly } from '../quietly.js'
@@ -20,7 +20,10 @@ export interface CreateRedisStoresOptions {
   connectTimeoutMs?: number | undefined
   /** Cap of the reconnect backoff (50 ms, 100 ms, 200 ms, … up to this), in ms. Reconnection never stops. @default 2000 */
   maxReconnectDelayMs?: number | undefined
-  /** Called with each connection error (for logging; messages carry no password). @default errors are dropped */
+  /**
+   * Called with each connection error, for logging: a copy with its `name`, `message` and `code` only (ioredis's own
+   * error carries the command, and a refused `AUTH` the password). @default errors are dropped
+   */
   onError?: ((err: Error) => void) | undefined
   /**
    * Called once when Redis becomes unreachable (`'down'`, with the first error) and once when it is reachable again
@@ -147,8 +150,10 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
       misconfigured = true
       client.disconnect(false)
     }
-    quietly(() => { onError?.(err) })
-    markDown(err)
+    // What the app logs gets the name, message and code only: a refused AUTH carries the password in `command.args`.
+    const shared = shareableRedisError(err)
+    quietly(() => { onError?.(shared) })
+    markDown(shared)
   })
   client.on('ready', markUp)
   // A frozen Redis keeps its connection: a command that times out starts an outage, the next answer ends it.
