@@ -194,6 +194,7 @@ await t.test('--seed preloads users once', async (t) => {
     ['a call factor without a number', [{ login: a, factors: [{ factorType: 'call' }] }], 'factors[0].phoneNumber is required for a call factor'],
     ['a number that is none', [{ login: a, factors: [{ factorType: 'sms', phoneNumber: 'call me' }] }], 'factors[0].phoneNumber "call me" is not a phone number'],
     ['an answer under 4 characters', [{ login: a, factors: [{ factorType: 'question', question: 'disliked_food', answer: 'zq' }] }], 'factors[0].answer must be at least 4 characters long'],
+    ['an answer over the 1024-character cap', [{ login: a, factors: [{ factorType: 'question', question: 'disliked_food', answer: 'zq'.repeat(513) }] }], 'factors[0].answer must be at most 1024 characters'],
     ['an unknown question', [{ login: a, factors: [{ factorType: 'question', question: 'pet', answer: 'zqzqzq' }] }], 'factors[0].question must be one of Okta\'s security questions'],
     ['an unknown factor type', [{ login: a, factors: [{ factorType: 'fax' }] }], 'factors[0].factorType must be one of token:software:totp, sms, call, email, question, push, got "fax"'],
     ['a secret that is not base32', [{ login: a, factors: [{ factorType: 'token:software:totp', sharedSecret: 'zq!zq' }] }], 'factors[0].sharedSecret must be a non-empty base32 string'],

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto'
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { attemptKey, createRedisStores, RedisAttemptStore, RedisRevocationStore, DEFAULT_REDIS_PREFIX } from '@okta-mfa/core'
+import { attemptKey, createRedisStores, RedisAttemptStore, RedisRevocationStore, DEFAULT_REDIS_PREFIX, redisUrlProblem } from '@okta-mfa/core'
 import { withRedis } from '../helpers/redis.js'
 
 const redis = await withRedis(t)
@@ -109,6 +109,11 @@ await t.test('bad options and arguments are programmer mistakes: TypeError namin
   }
   t.throws(() => createRedisStores('redis://:s3cret@[::1'), { name: 'TypeError', message: /^"url" must be redis:\/\/\[user:password@\]host\[:port\]\[\/db\] or rediss:\/\/… \(its value is not shown/ }, 'an unparsable URL')
   t.throws(() => createRedisStores('redis://:s3cret@127.0.0.1:6379?family=6'), { name: 'TypeError', message: /^"url" must be redis:/ }, 'another ioredis option in the query')
+  for (const bad of ['redis://:pw%ZZs3cret@127.0.0.1:6379', 'redis://us%Er:s3cret@127.0.0.1:6379', 'redis://:s3cret%@127.0.0.1:6379']) {
+    t.throws(() => createRedisStores(bad), { name: 'TypeError', message: /^"url" must be redis:.*\(its value is not shown(?!.*s3cret)/ }, `a malformed escape in the user or password: ${bad}`)
+    t.match(redisUrlProblem(bad), /^REDIS_URL must be/, 'named at start by the servers that read REDIS_URL')
+  }
+  t.equal(redisUrlProblem('redis://:p%40ss%2Fword@127.0.0.1:6379'), undefined, 'a well-formed escape is fine')
   t.throws(() => createRedisStores(redis.url, { redisOptions: { db: 'abc' as unknown as number } }), { name: 'TypeError', message: /"redisOptions.db"/ })
   t.throws(() => createRedisStores(redis.url, { redisOptions: { db: 1.5 } }), { name: 'TypeError', message: /"redisOptions.db"/ })
   t.throws(() => createRedisStores(redis.url, { commandTimeoutMs: 0 }), { name: 'TypeError', message: /"commandTimeoutMs"/ })

@@ -118,8 +118,9 @@ function checkFactor (sf: Record<string, unknown>, type: FactorType, userEmail: 
     case 'question': {
       const question = text('question')
       if (question === undefined || !SECURITY_QUESTIONS.has(question)) bad('question', `must be one of Okta's security questions (${[...SECURITY_QUESTIONS.keys()].slice(0, 3).join(', ')}, ...), got ${quote(question)}`)
+      const answer = text('answer') // outside the try: its own "at most" reason stands
       try {
-        checkQuestion(question, text('answer'), 'seed')
+        checkQuestion(question, answer, 'seed')
       } catch {
         bad('answer', 'must be at least 4 characters long, as the API requires')
       }

@@ -231,6 +231,8 @@ export function redisUrlProblem (value: unknown, name = 'REDIS_URL'): string | u
   let url: URL
   try { url = new URL(value) } catch { return shape }
   if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '' || url.hash !== '') return shape
+  // ioredis decodes the user and password: a malformed escape (`%ZZ`) would throw its URIError at connect time.
+  try { decodeURIComponent(url.username); decodeURIComponent(url.password) } catch { return shape }
   if (url.search !== '' && !url.search.startsWith('?db=')) return shape
   if (!/^\/?([0-9]+)?$/.test(url.pathname) || (url.search !== '' && !/^\?db=[0-9]+$/.test(url.search))) {
     return `${name}: the database after the host must be a number, as in redis://host:6379/2 (its value is not shown: it may hold a password)`
