@@ -315,3 +315,17 @@ await t.test('an Okta user deleted and re-created under a new id: the next sign-
   t.equal((await app.client.listFactors(again.id)).length, 1, 'the setup acts on the new Okta user')
 })
 
+await t.test('two tabs pressing "Show my QR code" at the same moment both get the same key, not the 502 page', async (t) => {
+  const app = await startE2eApp(t)
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'alice')).location, '/mfa/enroll')
+  const csrf = csrfOf((await jar.fetch('/mfa/enroll', { headers: HTML })).text)
+  for (let round = 0; round < 3; round++) {
+    const starts = await Promise.all([1, 2, 3].map(async () => await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML })))
+    t.same(starts.map((r) => [r.status, r.location]), starts.map(() => [303, '/mfa/enroll?method=totp']), `round ${round}: every tab goes to its QR code`)
+  }
+  const factors = await oktaFactors(app, 'alice@example.com')
+  t.same(factors.map((f) => `${f.factorType}:${f.status}`), ['token:software:totp:PENDING_ACTIVATION'], 'one pending factor')
+  const keys = await Promise.all([1, 2].map(async () => /data-testid="manual-key"[^>]*>([A-Z2-7 ]+)</.exec((await jar.fetch('/mfa/enroll?method=totp', { headers: HTML })).text)?.[1]))
+  t.ok(keys[0] !== undefined && keys[0] === keys[1], 'the same key in every tab')
+})

@@ -3,6 +3,7 @@
 // so a QR code already scanned keeps working after a reload. Okta lists a pending TOTP factor with its activation
 // (`_embedded.activation.sharedSecret`); a pending factor without one has expired and is replaced.
 import { totpActivation, type OktaClient, type UserFactor } from '@okta-mfa/client'
+import { outcomeOfError } from '@okta-mfa/core'
 import { otpauthUri } from '@okta-mfa/gateway'
 import QRCode from 'qrcode'
 
@@ -52,7 +53,18 @@ export async function startTotp (client: OktaClient, oktaUserId: string, issuer:
   for (const f of factors) {
     if (f.factorType === TOTP_TYPE && f.status === 'PENDING_ACTIVATION') await client.deleteFactor(oktaUserId, f.id)
   }
-  const created = await render(await client.enrollFactor(oktaUserId, { factorType: TOTP_TYPE, provider: 'GOOGLE' }), issuer, label)
+  let enrolled: UserFactor
+  try {
+    enrolled = await client.enrollFactor(oktaUserId, { factorType: TOTP_TYPE, provider: 'GOOGLE' })
+  } catch (err) {
+    // Another tab started the same setup at the same moment, and Okta refused this one as a second factor of the
+    // type: resume the one that tab made (the same key in both tabs).
+    if (outcomeOfError(err)?.code !== 'ALREADY_ENROLLED') throw err
+    const theirs = await pendingTotp(await client.listFactors(oktaUserId), issuer, label)
+    if (theirs === undefined) throw err
+    return theirs
+  }
+  const created = await render(enrolled, issuer, label)
   if (created === undefined) throw new Error('Okta enrolled an authenticator without its activation')
   return created
 }

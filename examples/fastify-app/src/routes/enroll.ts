@@ -133,6 +133,12 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       await startTotp(ctx.client, await ctx.directory.oktaUserId(user), DEMO_ISSUER, user.oktaLogin)
       dropCachedFactors(request)
     } catch (err) {
+      if (outcomeOfError(err)?.code === 'ALREADY_ENROLLED') {
+        // Activated in another tab since this page loaded.
+        dropCachedFactors(request)
+        setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
+        return await reply.redirect('/mfa/enroll?method=sms', 303)
+      }
       if (!isUpstreamFailure(err)) throw err
       return await sendUnavailable(reply)
     }
