@@ -10,7 +10,7 @@ import { promisify } from 'node:util'
 import secureSession from '@fastify/secure-session'
 import Fastify from 'fastify'
 import t from 'tap'
-import { request } from 'undici'
+import { Client, request } from 'undici'
 import { createOktaClient } from '@okta-mfa/client'
 import { startEmulator } from '@okta-mfa/emulator'
 import { buildGatewayServer, decodeSessionKey, loadServerConfig, oktaMfaGateway, READY_CACHE_MS, STORE_READY_CACHE_MS, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
@@ -209,6 +209,32 @@ await t.test('the standalone server bounds how long a request may take to arrive
   t.match(answer, /^HTTP\/1\.1 405 Method Not Allowed\r\n/, 'CONNECT: 405, not a dropped socket')
   t.match(answer, /\r\nallow: POST\r\n/)
   t.match(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), { data: null, errors: [{ extensions: { code: 'METHOD_NOT_ALLOWED' } }] })
+})
+
+await t.test('closing (SIGTERM): a request in flight gets its answer with Connection: close, so its keep-alive socket does not hold the process', async (t) => {
+  const app = await buildGatewayServer(loadServerConfig({ ...baseEnv, LOG_LEVEL: 'silent' }))
+  let arrived!: () => void
+  const inFlight = new Promise<void>((resolve) => { arrived = resolve })
+  let release!: () => void
+  const released = new Promise<void>((resolve) => { release = resolve })
+  app.get('/t/slow', async () => { arrived(); await released; return { ok: true } })
+  // The answer goes out once the server is closing, as a slow Okta call's would.
+  app.addHook('preClose', async () => { release() })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const client = new Client(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`, { keepAliveTimeout: 600_000 })
+  t.teardown(() => client.destroy())
+  const before = await client.request({ method: 'GET', path: '/healthz' })
+  await before.body.dump()
+  t.not(before.headers.connection, 'close', 'kept alive while the server runs')
+  const answer = client.request({ method: 'GET', path: '/t/slow' })
+  await inFlight
+  const closed = app.close()
+  const res = await answer
+  t.equal(res.statusCode, 200, 'the request in flight is answered')
+  t.same(await res.body.json(), { ok: true })
+  t.equal(res.headers.connection, 'close', 'and told the connection ends')
+  await closed // without it the socket stayed idle for the keep-alive timeout (72 s) and close() waited for it
+  t.pass('the server closed with the client still holding its end')
 })
 
 await t.test('request ids: honored when sane, echoed, and forwarded to Okta', async (t) => {

@@ -105,6 +105,7 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
     requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
   })
   refuseConnect(app)
+  closeConnectionsWhenClosing(app)
   const stores = serverStores(config, options, app)
   app.addHook('onClose', async () => { await stores.close() })
   try {
@@ -218,6 +219,19 @@ function rememberedDevicesOf (app: FastifyInstance, config: GatewayServerConfig,
       const id = await resolveOktaUserId(client, resolve, user, undefined, { provision: config.provision })
       return (await client.listFactors(id)).filter((f) => f.status === 'ACTIVE').map((f) => f.id)
     },
+  })
+}
+
+/**
+ * Once the server is closing (SIGTERM), every answer still going out says `Connection: close`, so its keep-alive
+ * socket ends with it. Fastify closes the connections idle at that moment; one busy then would otherwise stay open,
+ * idle, for the keep-alive timeout (72 s), holding the process past a typical shutdown grace period.
+ */
+function closeConnectionsWhenClosing (app: FastifyInstance): void {
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
   })
 }
 
