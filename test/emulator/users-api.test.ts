@@ -31,7 +31,11 @@ await t.test('create: statuses, duplicates, lookups', async (t) => {
   t.equal((await mk('Active@Example.com')).body.errorCauses[0].errorSummary, 'login: An object with this field already exists in the current organization', 'logins are unique, case-insensitively')
 
   const plus = await mk('a+b/c@example.com')
-  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent('a+b/c@example.com')}`)).body.id, plus.body.id, 'a percent-encoded login with + and /')
+  const slashed = await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent('a+b/c@example.com')}`)
+  t.same([slashed.status, slashed.body.errorCode], [404, 'E0000007'], 'a login with a / is fetched by id only, as Okta documents')
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${plus.body.id}`)).body.profile.login, 'a+b/c@example.com')
+  const plusOnly = await mk('a+b@example.com')
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent('a+b@example.com')}`)).body.id, plusOnly.body.id, 'a percent-encoded login with +')
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users/ACTIVE@example.com')).body.id, active.body.id)
   t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${active.body.id}`)).body._links.self.href, `${emu.url}/api/v1/users/${active.body.id}`)
 })
