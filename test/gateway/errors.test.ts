@@ -1,5 +1,6 @@
 // Guards the error table end to end: every extensions.code is produced for real against the emulator (or a dead or
 // silent upstream), with the HTTP status the table gives it, and nothing of Okta's body or a stack in the response.
+import { randomBytes } from 'node:crypto'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer, type Socket } from 'node:net'
 import t, { type Test } from 'tap'
@@ -7,7 +8,8 @@ import { request } from 'undici'
 import { startEmulator } from '@okta-mfa/emulator'
 import { GATEWAY_ERRORS } from '@okta-mfa/gateway'
 import { MemoryAttemptStore, attemptKey } from '@okta-mfa/core'
-import { withEmulator, type TestEmulator } from '../helpers/emulator.js'
+import { emuFetch, withEmulator, type TestEmulator } from '../helpers/emulator.js'
+import { CookieJar } from '../helpers/http.js'
 import { OPS, codeOf, gql, startGatewayApp, type GqlResponse } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
 import { switchableAttemptStore } from '../helpers/store-contract.js'
@@ -444,4 +446,31 @@ await t.test('an Okta user suspended or deactivated by an administrator: LOCKED_
     t.equal(refused.status, 403)
     t.equal(refused.body.errors?.[0]?.extensions.retryAfterSeconds, undefined, 'no time to wait for: an administrator must act')
   }
+})
+
+await t.test('two gateway instances in one app (two prefixes) without an attemptStore count one user\'s codes together', async (t) => {
+  const emu = await withEmulator(t, { seed, lockoutThreshold: 5 })
+  const { default: Fastify } = await import('fastify')
+  const { default: secureSession } = await import('@fastify/secure-session')
+  const { oktaMfaGateway } = await import('@okta-mfa/gateway')
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(secureSession, { key: randomBytes(32), cookie: { path: '/' } })
+  const options = { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, clock: emu.clock.now, resolveUser: (request: { session: { get: (k: string) => unknown } }) => request.session.get('user') ?? null }
+  for (const prefix of ['/v1', '/v2']) await app.register(async (scope) => { await scope.register(oktaMfaGateway, options as never) }, { prefix })
+  app.post('/login', async (request) => { (request as unknown as { session: { set: (k: string, v: unknown) => void } }).session.set('user', { id: 'ada@example.com', login: 'ada@example.com' }); return { ok: true } })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const jar = new CookieJar(url)
+  await jar.fetch('/login', { json: {} })
+  const ask = async (prefix: string, query: string, variables: Record<string, unknown>): Promise<GqlResponse> => {
+    const res = await jar.fetch(`${prefix}/graphql`, { json: { query, variables } })
+    return { status: res.status, headers: res.headers, body: res.json() }
+  }
+  const factorId = ((await ask('/v1', OPS.factors, {})).body.data as { factors: Array<{ id: string }> }).factors[0]!.id
+  const wrong = wrongCode(SECRET, emu.clock.now())
+  for (let i = 0; i < 4; i++) t.equal(codeOf(await ask('/v1', OPS.verify, { factorId, passCode: wrong })), 'INVALID_PASSCODE', `/v1 wrong code ${i + 1}`)
+  const other = await ask('/v2', OPS.verify, { factorId, passCode: wrong })
+  t.equal(codeOf(other), 'LOCKED_OUT', 'the other instance counts them too: refused before Okta')
+  t.ok((other.body.errors?.[0]?.extensions as { retryAfterSeconds?: number }).retryAfterSeconds! > 0, 'with when to try again (ours, not Okta\'s lockout)')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/ada@example.com')).body.status, 'ACTIVE', 'Okta never saw a 5th wrong code: the user is not locked there')
 })

@@ -108,3 +108,41 @@ await t.test('requireMfa() also works as a Fastify preHandler (the same guard as
   t.equal(ok.statusCode, 200)
   t.match(ok.json(), { ok: true, mfa: { factorId: 'ost1' } })
 })
+
+await t.test('requireMfaFastify remembers the URL the client asked for, before a rewriteUrl (an app served under /base)', async (t) => {
+  const { default: Fastify } = await import('fastify')
+  const { requireMfaFastify } = await import('passport-okta-mfa')
+  const session = secureLike()
+  const app = Fastify({ rewriteUrl: (req) => (req.url ?? '/').replace(/^\/base(?=\/|$)/, '') || '/' })
+  t.teardown(async () => { await app.close() })
+  app.addHook('onRequest', async (request) => { Object.assign(request, { user: { id: 'ada' }, session }) })
+  app.get('/reports/:id', { preHandler: requireMfaFastify({ redirectTo: '/base/mfa' }) }, async () => ({ ok: true }))
+  const page = await app.inject({ url: '/base/reports/7?tab=2', headers: { accept: 'text/html' } })
+  t.equal(page.headers.location, '/base/mfa')
+  t.equal(session.get('returnTo'), '/base/reports/7?tab=2', 'the path with its base, as the browser must come back to it')
+})
+
+await t.test('requireMfaFastify given to Express by mistake: an error to next(), not a hung request or a redirect to a status', async (t) => {
+  const { default: express } = await import('express')
+  const { requireMfaFastify } = await import('passport-okta-mfa')
+  const app = express()
+  app.use((req, _res, next) => { Object.assign(req, { user: { id: 'ada' }, session: {} }); next() })
+  for (const user of ['without MFA', 'with MFA']) {
+    app.get(`/${user.replace(/ /g, '-')}`, (req, _res, next) => {
+      if (user === 'with MFA') recordMfa(req as never, { user: { id: 'ada' }, factorId: 'ost1', method: 'form' })
+      next()
+    }, requireMfaFastify() as never, (_req, res) => { res.send('in') })
+  }
+  let seen: unknown
+  app.use((err: Error, _req: unknown, res: { status: (n: number) => { json: (b: unknown) => void } }, _next: unknown) => { seen = err; res.status(500).json({ message: err.message }) })
+  const server = app.listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  t.teardown(() => new Promise((resolve) => server.close(resolve)))
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  for (const path of ['/without-MFA', '/with-MFA']) {
+    const res = await fetch(base + path, { headers: { accept: 'text/html' }, signal: AbortSignal.timeout(5000) })
+    t.equal(res.status, 500, `${path}: answered`)
+    t.match(await res.json(), { message: /requireMfaFastify\(\) is a Fastify preHandler; with Express use requireMfa\(\)/ })
+    t.ok(seen instanceof TypeError)
+  }
+})

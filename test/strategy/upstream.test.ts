@@ -169,6 +169,12 @@ await t.test('exactly one of success, fail, error, once; no rejection escapes', 
     t.equal(calls[0]?.[0], kind, `${name}: ${kind}`)
     if (kind === 'fail') t.equal(calls[0]?.[2], status, `${name}: status`)
   }
+  // No session (an app with session: false and its user from elsewhere): said before Okta spends the code.
+  emu.clock.advance(30_000)
+  const fresh = code()
+  const noSession = await run(strategies.emulator, { user: ada, body: { passCode: fresh }, headers: {} } as unknown as StrategyRequest)
+  t.match(noSession, [['error', { name: 'TypeError', message: /needs a session/ }]], 'no session: an error at once')
+  t.match(await run(strategies.emulator, req({ passCode: fresh })), [['success']], 'and Okta never saw that code: it still works')
   emu.clock.advance(30_000)
   const refused = await run(strategies.verifyRefuses, req({ passCode: code() }))
   t.match(refused, [['fail', { code: 'UNAUTHENTICATED' }, 401]], 'a verify callback may refuse after Okta said yes')

@@ -6,7 +6,7 @@ import fp from 'fastify-plugin'
 import { NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql'
 import mercurius from 'mercurius'
 import { createOktaClient, type OktaClient, type OktaClientOptions } from '@okta-mfa/client'
-import { AttemptLimiter } from '@okta-mfa/core'
+import { AttemptLimiter, MemoryAttemptStore, type AttemptStore } from '@okta-mfa/core'
 import { GATEWAY_ERRORS } from './errors.js'
 import { formatErrors, handleRouteError } from './format-errors.js'
 import { DOCUMENT_CACHE_SIZE, MAX_VALIDATION_ERRORS, costGuard, limitRules } from './limits.js'
@@ -102,6 +102,22 @@ function issuerOf (config: GatewayConfig): string {
   return 'Okta'
 }
 
+/** The memory attempt store of each server (`app.server`) whose gateways were given none. */
+const defaultStores = new WeakMap<object, AttemptStore>()
+
+/**
+ * One default attempt store per server: two gateway instances in one app (under two prefixes) count a user's codes
+ * together, as Okta does, instead of each allowing `maxAttempts` and together passing Okta's lockout.
+ */
+function defaultAttemptStore (app: FastifyInstance, clock: () => number): AttemptStore {
+  let store = defaultStores.get(app.server)
+  if (store === undefined) {
+    store = new MemoryAttemptStore({ clock })
+    defaultStores.set(app.server, store)
+  }
+  return store
+}
+
 const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) => {
   const config = resolveGatewayConfig(options)
   if (!app.hasRequestDecorator('session')) throw new NoSessionError()
@@ -113,7 +129,7 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
     maxAttempts: config.maxAttempts,
     windowMs: config.attemptWindowMs,
     clock: config.clock,
-    ...(config.attemptStore === undefined ? {} : { store: config.attemptStore }),
+    store: config.attemptStore ?? defaultAttemptStore(app, config.clock),
   })
   const deps: GatewayDeps = Object.freeze({
     config,

@@ -14,8 +14,10 @@ import { sessionSet, type MfaState, type SessionRequest } from '@okta-mfa/core'
 export interface FastifyRequestLike {
   /** The HTTP method. */
   readonly method: string
-  /** The path and query the client asked for. */
+  /** The path and query the app routes (after Fastify's `rewriteUrl`, when the app has one). */
   readonly url: string
+  /** The path and query the client asked for, before any `rewriteUrl`: what `returnTo` remembers. */
+  readonly originalUrl?: string | undefined
   /** The request headers (the guard reads `accept`). */
   readonly headers: { readonly accept?: string | undefined }
 }
@@ -58,7 +60,13 @@ export const MFA_REQUEST_PROPERTY = 'mfa'
  */
 export function requireMfaFastify (options: RequireMfaOptions = {}): MfaPreHandler {
   const config = guardConfig(options)
-  return async function requireMfaPreHandler (request, reply) {
+  return async function requireMfaPreHandler (request, reply, ...rest: unknown[]) {
+    if (typeof (reply as Partial<FastifyReplyLike> | undefined)?.code !== 'function') {
+      // Given to Express by mistake (its `res` has no code()): fail loudly rather than hang or answer a wrong redirect.
+      const err = new TypeError('requireMfaFastify() is a Fastify preHandler; with Express use requireMfa()')
+      if (typeof rest[0] === 'function') { (rest[0] as (e: Error) => void)(err); return undefined }
+      throw err
+    }
     const req = request as FastifyRequestLike & SessionRequest
     const verdict = await mfaVerdict(req, config)
     if (verdict.ok) {
@@ -67,7 +75,7 @@ export function requireMfaFastify (options: RequireMfaOptions = {}): MfaPreHandl
     }
     const target = verdict.code === 'UNAUTHENTICATED' ? config.loginRedirectTo : verdict.code === 'MFA_REQUIRED' ? config.redirectTo : undefined
     if (target !== undefined && wantsHtml(request.headers.accept)) {
-      const returnTo = returnToOf(request.method, request.url)
+      const returnTo = returnToOf(request.method, request.originalUrl ?? request.url)
       if (returnTo !== undefined && req.session !== undefined) sessionSet(req, config.returnToKey, returnTo)
       return reply.header('cache-control', 'no-store').redirect(target, 302)
     }

@@ -142,6 +142,9 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
     const { config } = this
     const user = req.user as User | undefined | null | false
     if (user === undefined || user === null || user === false) return refuse('UNAUTHENTICATED')
+    // The MFA step is kept in the session: without one, say so before Okta spends the code.
+    const session = (req as { session?: unknown }).session
+    if (typeof session !== 'object' || session === null) throw new TypeError('okta-mfa needs a session: register express-session or @fastify/secure-session first')
     const userKey = userKeyOf(user, config.userKey)
     getMfaState(req, { user, userKey: config.userKey }) // a step of another user is removed now, not carried on
     if (config.revocations !== undefined) {
