@@ -262,6 +262,8 @@ await t.test('end-user context is bounded; phone numbers and addresses are maske
   t.same(endUserContext({ headers: {} }), {})
   t.equal(maskEmail('ada.lovelace@example.com'), 'a•••@example.com')
   t.equal(maskEmail('not an address'), '•••')
+  t.equal(maskEmail('𝓐da@example.com'), '𝓐•••@example.com', 'the first character, not half of it')
+  t.equal(maskEmail('\ud835da@example.com'), '••••@example.com', 'a lone surrogate is not shown')
 })
 
 await t.test('passcodes lose any whitespace; answers count code points', async (t) => {

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { MemoryRevocationStore, RememberedDevices } from '@okta-mfa/core'
+import { otpauthUri } from '@okta-mfa/gateway'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
 import { withEmulator } from '../helpers/emulator.js'
@@ -171,6 +172,25 @@ await t.test('email and security question enroll; a second factor needs a fresh 
   t.same((await gql(jar, OPS.resend, { factorId: emailId })).body.data.resendChallenge, { factor: { id: emailId, status: 'PENDING_ACTIVATION' } }, 'fresh again: resent')
   const activated = await gql(jar, OPS.activate, { factorId: emailId, passCode: emu.lastMessage({ factorId: emailId })!.code })
   t.equal(activated.body.data?.activateFactor.status, 'ACTIVE', JSON.stringify(activated.body.errors))
+})
+
+await t.test('text beyond plain ASCII: an answer is counted in characters, not UTF-16 units; an otpauth label with a lone surrogate is encoded', async (t) => {
+  const lone = 'lone\ud800x@example.com'
+  const emu = await withEmulator(t, { seed: [{ login: 'emoji@example.com' }, { login: 'short@example.com' }] })
+  const gw = await startGatewayApp(t, emu)
+  const long = '🍎'.repeat(256) // 256 characters, 512 UTF-16 units: within the 256 the README gives
+  const jar = await gw.signedIn('emoji@example.com')
+  const enrolled = await gql(jar, OPS.enroll, { input: { factorType: 'QUESTION', question: 'favorite_art_piece', answer: long } })
+  t.match(enrolled.body.data?.enrollFactor.factor, { factorType: 'QUESTION', status: 'ACTIVE' }, JSON.stringify(enrolled.body.errors))
+  const verify = await gql(jar, 'mutation($id: ID!, $a: String!) { verifyFactor(factorId: $id, answer: $a) { result } }', { id: enrolled.body.data.enrollFactor.factor.id, a: long })
+  t.equal(verify.body.data?.verifyFactor.result, 'SUCCESS', 'and verifies with it')
+  const other = await gw.signedIn('short@example.com')
+  const tooShort = await gql(other, OPS.enroll, { input: { factorType: 'QUESTION', question: 'favorite_art_piece', answer: '🍎🍎' } })
+  t.equal(codeOf(tooShort), 'BAD_USER_INPUT', 'two characters are not four, though they are four UTF-16 units')
+  t.equal(codeOf(await gql(other, OPS.enroll, { input: { factorType: 'QUESTION', question: 'favorite_art_piece', answer: long + '🍎' } })), 'BAD_USER_INPUT', '257 characters are too many')
+
+  // A label with a lone surrogate (a login can hold one in JSON) has no UTF-8: U+FFFD there, not a URIError (a 500).
+  t.match(otpauthUri({ issuer: 'Acme', label: lone, secret: 'JBSWY3DPEHPK3PXP', digits: 6, period: 30 }), /^otpauth:\/\/totp\/Acme:lone%EF%BF%BDx%40example\.com\?secret=JBSWY3DPEHPK3PXP&/)
 })
 
 await t.test('an abandoned enrollment is restarted by removing the pending factor, no MFA step needed before any is active', async (t) => {

@@ -136,7 +136,8 @@ export function toEnrollRequest (input: EnrollFactorInput): EnrollFactorRequest 
       const question = input.question ?? ''
       const answer = input.answer ?? ''
       if (!QUESTION_KEY.test(question)) throw badInput('input.question', 'input.question must be a security question key such as favorite_art_piece.')
-      if (answer.trim().length < 4 || answer.length > 256) throw badInput('input.answer', 'input.answer must be 4 to 256 characters.')
+      // Characters are code points (an emoji counts once), as core's readAnswer counts them when the answer is checked.
+      if (codePoints(answer.trim()) < 4 || codePoints(answer) > 256) throw badInput('input.answer', 'input.answer must be 4 to 256 characters.')
       return { factorType: 'question', provider: 'OKTA', profile: { question, answer } }
     }
     default:
@@ -161,9 +162,20 @@ export interface GqlTotpActivation {
  * otpauthUri({ issuer: 'dev-1.okta.com', label: 'ada@example.com', secret: 'JBSWY3DPEHPK3PXP', digits: 6, period: 30 })
  */
 export function otpauthUri (p: { issuer: string, label: string, secret: string, digits: number, period: number }): string {
-  const issuer = encodeURIComponent(p.issuer)
-  const query = `secret=${encodeURIComponent(p.secret)}&issuer=${issuer}&algorithm=SHA1&digits=${p.digits}&period=${p.period}`
-  return `otpauth://totp/${issuer}:${encodeURIComponent(p.label)}?${query}`
+  const issuer = encodeURIComponent(wellFormed(p.issuer))
+  const query = `secret=${encodeURIComponent(wellFormed(p.secret))}&issuer=${issuer}&algorithm=SHA1&digits=${p.digits}&period=${p.period}`
+  return `otpauth://totp/${issuer}:${encodeURIComponent(wellFormed(p.label))}?${query}`
+}
+
+/** A lone surrogate (which `encodeURIComponent` throws on, and a login may hold) as U+FFFD. */
+function wellFormed (text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
+}
+
+function codePoints (text: string): number {
+  let n = 0
+  for (const _ of text) n++
+  return n
 }
 
 /** The activation of a freshly enrolled TOTP factor, with its QR code rendered here as a PNG data URI. */

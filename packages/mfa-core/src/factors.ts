@@ -63,5 +63,7 @@ export function selectionError (selected: Exclude<FactorSelection, { ok: true }>
 export function maskEmail (email: string): string {
   const at = email.lastIndexOf('@')
   if (at <= 0 || email.length > 320) return '•••'
-  return `${email[0]!}•••${email.slice(at)}`
+  // The first character, not the first UTF-16 unit: "𝓐da@…" keeps "𝓐", never half of it.
+  const first = email.codePointAt(0)!
+  return `${first >= 0xd800 && first <= 0xdfff ? '•' : String.fromCodePoint(first)}•••${email.slice(at)}`
 }

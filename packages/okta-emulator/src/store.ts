@@ -24,8 +24,15 @@ const CURSOR_TOMBSTONES = 10_000
  * (`Isaac.Brock@example.com`, `isaac.brock@example.com` and `isáàc.bröck@example.com`, Okta's UserProfile.login).
  */
 export function loginKey (login: string): string {
-  return login.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
+  return login.normalize('NFD').replace(DIACRITICS, '').toLowerCase()
 }
+
+/**
+ * The combining diacritical marks (accents, cedillas, …: U+0300–036F and their extended, supplement, symbol and half
+ * blocks), which Okta ignores when it compares logins. Not every mark: a Devanagari or Thai vowel sign is a letter of
+ * the word ("किरण" and "करण" are two names).
+ */
+const DIACRITICS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g
 
 export class Store {
   /** Users by id, in creation order (the list order). */
