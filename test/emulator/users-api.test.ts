@@ -34,6 +34,10 @@ await t.test('create: statuses, duplicates, lookups', async (t) => {
   const slashed = await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent('a+b/c@example.com')}`)
   t.same([slashed.status, slashed.body.errorCode], [404, 'E0000007'], 'a login with a / is fetched by id only, as Okta documents')
   t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${plus.body.id}`)).body.profile.login, 'a+b/c@example.com')
+  const qrFactor = await emuFetch(emu, 'POST', `/api/v1/users/${plus.body.id}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })
+  const qrPath = new URL(qrFactor.body._embedded.activation._links.qrcode.href as string).pathname
+  t.equal((await fetch(emu.url + qrPath)).status, 200, 'the QR link by id')
+  t.equal((await fetch(emu.url + qrPath.replace(plus.body.id as string, encodeURIComponent('a+b/c@example.com')))).status, 404, 'and not by a login with a / (no {user} route looks one up)')
   // Okta ignores case and diacritical marks in logins, not every combining mark: a Devanagari or Thai vowel sign is a letter.
   const kiran = await mk('किरण@example.com')
   const karan = await mk('करण@example.com')

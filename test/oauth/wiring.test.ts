@@ -74,7 +74,9 @@ const CASES: Array<{ name: string, env: Record<string, string>, code: string, na
   // The key itself in the file variable, an easy mix-up: named, never printed.
   ...([['a PEM', RSA.pem], ['a JWK', JSON.stringify(EC.privateJwk)], ['a one-line PEM', RSA.pem.replace(/\n/g, '\\n')], ['a PEM body', RSA.pem.split('\n').slice(1, -2).join('')],
     // An EC key's body, short enough to pass the length rule, its line breaks turned to spaces (a paste into a one-line field).
-    ['an EC PEM body on one line with spaces', EC.pem.split('\n').slice(1, -2).join(' ')], ['an EC PEM body', EC.pem.split('\n').slice(1, -2).join('')]] as const).map(([what, key]) => ({
+    ['an EC PEM body on one line with spaces', EC.pem.split('\n').slice(1, -2).join(' ')], ['an EC PEM body', EC.pem.split('\n').slice(1, -2).join('')],
+    // A private JWK's `d` alone (base64url) and a hex scalar: no path has neither a separator nor an extension.
+    ['a JWK d', String(EC.privateJwk.d)], ['a hex scalar', Buffer.from(String(EC.privateJwk.d), 'base64url').toString('hex')]] as const).map(([what, key]) => ({
     name: `${what} in OKTA_PRIVATE_KEY_FILE`, env: { OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: key }, code: 'OKTA_AUTH_KEY_UNREADABLE',
     names: /OKTA_PRIVATE_KEY_FILE \(its value is not shown: it looks like a key, not a path; put the key itself in OKTA_PRIVATE_KEY\) cannot be read/,
   })),
@@ -310,7 +312,8 @@ await t.test('each program refuses bad auth settings at start: exit 1, one coded
 })
 
 await t.test('OKTA_PRIVATE_KEY_FILE: a path, even with spaces or long parts, is named as it is', async (t) => {
-  for (const path of [join(dir, 'My Keys', 'okta service app.pem'), '/var/run/secrets/kubernetes/okta/serviceapp/privatekey', 'C:\\Users\\Ada Lovelace\\keys\\Okta2026.pem', 'keys/okta-ServiceApp-2026-11-30-rotation-0001.pem']) {
+  for (const path of [join(dir, 'My Keys', 'okta service app.pem'), '/var/run/secrets/kubernetes/okta/serviceapp/privatekey', 'C:\\Users\\Ada Lovelace\\keys\\Okta2026.pem', 'keys/okta-ServiceApp-2026-11-30-rotation-0001.pem',
+    '/var/run/secrets/kubernetes/oktaMfaGateway/privateKey1', '/mnt/secrets/oktaGatewayKeys/currentKey2', 'okta-key.pem', 'relative/dir/key']) {
     const err = authError({ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: path })
     t.equal(err.code, 'OKTA_AUTH_KEY_UNREADABLE')
     t.ok(err.message.includes(JSON.stringify(path)), `named: ${path}`)

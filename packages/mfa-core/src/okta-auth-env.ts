@@ -191,18 +191,23 @@ export function readOktaAuthEnv (env: Record<string, string | undefined>, option
  * must not be printed.
  */
 function shownPath (value: string): string {
-  const looksLikePath = value.length <= 1024 && !/[\r\n{}"]|-----|\\n/.test(value) && !/^[A-Za-z0-9+/=_-]{100,}$/.test(value) &&
-    !value.split(/\s+/).some(looksLikeKeyData)
+  const looksLikePath = value.length <= 1024 && !/[\r\n{}"]|-----|\\n/.test(value) &&
+    // A path has a separator or a file extension: a JWK's `d` or a hex scalar has neither.
+    (/[/\\]/.test(value) || /\.[A-Za-z0-9]{1,10}$/.test(value)) &&
+    !/^[A-Za-z0-9+/=_-]{100,}$/.test(value) &&
+    !value.split(/\s+/).some((part) => part.split(/[/\\]/).some(looksLikeKeyData))
   return looksLikePath ? JSON.stringify(value) : '(its value is not shown: it looks like a key, not a path; put the key itself in OKTA_PRIVATE_KEY)'
 }
 
 /**
- * A run of base64 long enough to be key material (a PEM body's line, a short key whole): 40 characters or more, with
- * upper and lower case letters and digits, as random base64 has. A path's parts have dots, dashes or underscores, or
- * lack one of the three (a PEM body whose line breaks became spaces passed the other checks).
+ * A run of base64 that reads as key material rather than a file or folder name (a PEM body's line, pasted with its
+ * line breaks turned to spaces): 24 characters or more of base64 or base64url, with at least two digits, two upper and
+ * two lower case letters, as random base64 has. Names have dots, or fewer digits and capitals.
  */
-function looksLikeKeyData (part: string): boolean {
-  return part.length >= 40 && /^[A-Za-z0-9+/=]+$/.test(part) && /[A-Z]/.test(part) && /[a-z]/.test(part) && /[0-9]/.test(part)
+function looksLikeKeyData (segment: string): boolean {
+  if (segment.length < 24 || !/^[A-Za-z0-9+=_-]+$/.test(segment)) return false
+  const count = (re: RegExp): number => segment.match(re)?.length ?? 0
+  return count(/[0-9]/g) >= 2 && count(/[A-Z]/g) >= 2 && count(/[a-z]/g) >= 2
 }
 
 /** The API token alone, as the client takes it: printable, no spaces (the value is never quoted). */
