@@ -329,3 +329,16 @@ await t.test('two tabs pressing "Show my QR code" at the same moment both get th
   const keys = await Promise.all([1, 2].map(async () => /data-testid="manual-key"[^>]*>([A-Z2-7 ]+)</.exec((await jar.fetch('/mfa/enroll?method=totp', { headers: HTML })).text)?.[1]))
   t.ok(keys[0] !== undefined && keys[0] === keys[1], 'the same key in every tab')
 })
+
+await t.test('the phone step sent twice at once (a double click, two tabs) goes on to one code step, not the 502 page', async (t) => {
+  const app = await startE2eApp(t)
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'alice')).location, '/mfa/enroll')
+  const csrf = csrfOf((await jar.fetch('/mfa/enroll?method=sms', { headers: HTML })).text)
+  for (const numbers of [['+15550100001', '+15550100001', '+15550100001', '+15550100001'], ['+15550100002', '+15550100003', '+15550100004']]) {
+    const posts = await Promise.all(numbers.map(async (phoneNumber) => await jar.fetch('/mfa/enroll/sms', { form: { _csrf: csrf, phoneNumber }, headers: HTML })))
+    t.same(posts.map((r) => [r.status, r.location]), posts.map(() => [303, '/mfa/enroll?method=sms']), `${numbers.length} posts: every one goes to the code step`)
+    const sms = (await oktaFactors(app, 'alice@example.com')).filter((f) => f.factorType === 'sms')
+    t.same(sms.map((f) => f.status), ['PENDING_ACTIVATION'], 'one pending text-message factor')
+  }
+})

@@ -2,7 +2,8 @@
 // fetch (JSON in, coded JSON out): /mfa/enroll/sms (the phone step), /mfa/enroll/resend ("Send a new code" of a
 // resumed setup) and /mfa/enroll/restart (drops a pending factor: "use another number", or a reload mid-setup). A form
 // post is answered with the setup page: a redirect to the step after a change, the page itself when it is refused.
-import type { UserFactor } from '@okta-mfa/client'
+import type { OktaClient, UserFactor } from '@okta-mfa/client'
+import { outcomeOfError } from '@okta-mfa/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { dropCachedFactors } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
@@ -80,10 +81,13 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
     if (paused !== undefined) return await sendPaused(request, reply, raw, paused)
     try {
       const oktaUserId = await ctx.directory.oktaUserId(currentUser(request))
-      for (const f of raw.filter((f) => f.factorType === SMS_TYPE)) await ctx.client.deleteFactor(oktaUserId, f.id)
+      for (const f of raw.filter((f) => f.factorType === SMS_TYPE)) await deleteIfThere(ctx.client, oktaUserId, f.id)
       dropCachedFactors(request)
       await ctx.client.enrollFactor(oktaUserId, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
     } catch (err) {
+      // A double click, or another tab, enrolled one at the same moment: go on with that one (the code step says where
+      // its code went).
+      if (outcomeOfError(err)?.code === 'ALREADY_ENROLLED') return await reply.redirect('/mfa/enroll?method=sms', 303)
       const wait = resendWaitSeconds(err)
       if (wait === undefined && !isUpstreamFailure(err)) throw err
       const now = wait === undefined ? undefined : await rawFactors(request) // the pending factor may be gone
@@ -158,12 +162,19 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
         setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
         return await reply.redirect(step, 303)
       }
-      for (const f of sameType) await ctx.client.deleteFactor(oktaUserId, f.id)
+      for (const f of sameType) await deleteIfThere(ctx.client, oktaUserId, f.id)
       dropCachedFactors(request)
     } catch (err) {
       if (!isUpstreamFailure(err)) throw err
       return json ? await sendJsonUnavailable(reply) : await sendUnavailable(reply)
     }
     await (json ? reply.code(204).send() : reply.redirect(step, 303))
+  })
+}
+
+/** Removes a factor that another request (a double click, another tab) may have removed already. */
+async function deleteIfThere (client: OktaClient, oktaUserId: string, factorId: string): Promise<void> {
+  await client.deleteFactor(oktaUserId, factorId).catch((err: unknown) => {
+    if ((err as { code?: unknown } | null)?.code !== 'OKTA_NOT_FOUND') throw err
   })
 }
