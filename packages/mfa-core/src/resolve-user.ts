@@ -1,6 +1,7 @@
 // Mapping the app's user to an Okta user: an id as is, a login looked up, and with `provision`
 // a missing Okta user created without credentials (as Okta's seed guide does), so apps need no schema change.
 import { NotFoundError, type OktaClient, type RequestOptions } from '@okta-mfa/client'
+import { foldLogin } from './login-fold.js'
 import { errorCode, type MfaOktaClient } from './okta-port.js'
 
 /**
@@ -65,16 +66,11 @@ function refOf (value: unknown): OktaUserRef {
 async function idOfLogin (client: LoginLookupClient, login: string, request: RequestOptions | undefined): Promise<string> {
   if (!login.includes('/') || typeof client.listUsers !== 'function') return (await client.getUser(login, request)).id
   const search = `profile.login eq "${login.replace(/["\\]/g, '\\$&')}"`
-  const wanted = sameLogin(login)
+  const wanted = foldLogin(login)
   for await (const user of client.listUsers({ search, limit: 2 }, request)) {
-    if (sameLogin(user.profile.login) === wanted) return user.id
+    if (foldLogin(user.profile.login) === wanted) return user.id
   }
   throw new NotFoundError({ status: 404, errorCode: 'E0000007', errorSummary: `Not found: Resource not found: ${login} (User)` })
-}
-
-/** A login as Okta compares logins: without case or diacritical marks. */
-function sameLogin (login: string): string {
-  return login.normalize('NFD').replace(/[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g, '').toLowerCase()
 }
 
 async function provisionUser (client: LoginLookupClient, login: string, profile: ProvisionProfile | undefined, request: RequestOptions | undefined): Promise<string> {
