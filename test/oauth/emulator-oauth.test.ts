@@ -14,6 +14,7 @@ import { SignJWT, decodeJwt, generateKeyPair, exportJWK, importPKCS8, type JWK, 
 import { buildEmulator, startEmulator } from '@okta-mfa/emulator'
 import { SPEC_SCOPES, scopeFor } from '../../packages/okta-emulator/dist/oauth/scopes.js'
 import { ALL_SCOPES, app, appKey, oauthEmulator } from './keys.js'
+import { testClock, withEmulator } from '../helpers/emulator.js'
 
 const KEY = appKey('k1')
 const OTHER = appKey('k2')
@@ -222,6 +223,56 @@ await t.test('DPoP at the token endpoint: proofs, nonces, binding', async (t) =>
   const expired = await call({ authorization: `DPoP ${token}`, dpop: await proof(d, 'GET', users, { ath }) })
   t.equal(expired.status, 401)
   t.match(expired.headers.get('www-authenticate'), /error="invalid_token", error_description="The token has expired\."/)
+})
+
+await t.test('DPoP on the API: an htu with a doubled slash (orgUrl ending in /), and a 429 that leaves the proof unused', async (t) => {
+  // A movable clock that starts now: proofs and assertions are signed at the real time, the rate-limit window moves on demand.
+  const clock = testClock(Date.now())
+  const emu = await withEmulator(t, { clock, serviceApps: [app('0oa-api', KEY)], rateLimits: { windowMs: 10_000, limits: { users: 1 } } })
+  const aud = `${emu.url}/oauth2/v1/token`
+  const d = await dpopKey()
+  const nonce = (await postToken(emu.url, grant(await assertion('0oa-api', aud)), await proof(d, 'POST', aud))).headers.get('dpop-nonce')!
+  const issued = await postToken(emu.url, grant(await assertion('0oa-api', aud)), await proof(d, 'POST', aud, { nonce }))
+  t.equal(issued.status, 200, 'a DPoP token')
+  const token = issued.body.access_token as string
+  const ath = createHash('sha256').update(token).digest('base64url')
+  const call = async (path: string, dpop: string): Promise<Response> =>
+    await fetch(`${emu.url}${path}`, { headers: { accept: 'application/json', authorization: `DPoP ${token}`, dpop } })
+  const me = '/api/v1/users/me'
+
+  // What Okta's SDK does with `orgUrl: 'http://host/'`: the request path and the signed htu both start with `//`.
+  const doubled = await call(`/${me}`, await proof(d, 'GET', `${emu.url}/${me}`, { ath }))
+  t.equal(doubled.status, 200, 'a // request with a // htu')
+  t.equal((await call(`/${me}`, await proof(d, 'GET', `${emu.url}${me}`, { ath }))).status, 200, 'a // request with a single-slash htu')
+  t.equal((await call(me, await proof(d, 'GET', `${emu.url}//api//v1/users/me`, { ath }))).status, 200, 'a plain request with a htu doubled anywhere in the path')
+  const elsewhere = await call(`/${me}`, await proof(d, 'GET', `${emu.url}//api/v1/users`, { ath }))
+  t.equal(elsewhere.status, 400, 'a htu for another path is still refused')
+  t.match(elsewhere.headers.get('www-authenticate'), /error="invalid_dpop_proof", error_description="'htu' claim/)
+  const otherHost = await call(me, await proof(d, 'GET', `http://other.example.com//api/v1/users/me`, { ath }))
+  t.equal(otherHost.status, 400, 'a htu of another origin is still refused')
+
+  // The `users` bucket allows one request per window: the second is 429, and its proof stays unused.
+  const list = '/api/v1/users'
+  t.equal((await call(list, await proof(d, 'GET', `${emu.url}${list}`, { ath }))).status, 200, 'the one request of the window')
+  const retried = await proof(d, 'GET', `${emu.url}${list}`, { ath })
+  const limited = await call(list, retried)
+  t.equal(limited.status, 429, 'over the limit')
+  t.match(await limited.json(), { errorCode: 'E0000047' })
+  t.equal((await call(list, retried)).status, 429, 'the same proof again within the window: 429 again, not a replay')
+  clock.advance(10_000)
+  const served = await call(list, retried)
+  t.equal(served.status, 200, 'the same proof after the window (what the SDK\'s retry sends): served')
+  clock.advance(10_000)
+  const replayed = await call(list, retried)
+  t.equal(replayed.status, 400, 'once served, the proof is spent')
+  t.match(replayed.headers.get('www-authenticate'), /error_description="'jti' claim in the DPoP proof JWT is invalid: the proof was already used\."/)
+  // A proof already spent is refused as a replay even when the request would also be over the limit.
+  clock.advance(10_000)
+  const spent = await proof(d, 'GET', `${emu.url}${list}`, { ath })
+  t.equal((await call(list, spent)).status, 200, 'the one request of a new window')
+  const both = await call(list, spent)
+  t.equal(both.status, 400, 'a replay over the limit: still the replay')
+  t.match(both.headers.get('www-authenticate'), /the proof was already used/)
 })
 
 await t.test('scopes on the API: 403 E0000006 with insufficient_scope, read covered by manage', async (t) => {

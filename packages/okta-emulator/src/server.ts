@@ -183,7 +183,7 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
         return
       }
       // An OAuth access token (Bearer or DPoP): checked against the scope the route needs.
-      authorizeApi(settings.oauth, req, reply, scope).then(() => {
+      authorizeApi(settings.oauth, req, reply, scope, limited).then(() => {
         done(limited ? new OktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.') : undefined)
       }, done)
       return

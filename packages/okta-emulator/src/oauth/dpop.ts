@@ -25,18 +25,36 @@ function decodePath (path: string): string {
   }
 }
 
+/** A path with duplicate slashes collapsed, then percent-decoded (so an encoded `%2F%2F` stays two slashes). */
+function normalPath (path: string): string {
+  return decodePath(path.replace(/\/{2,}/g, '/'))
+}
+
 /**
  * The `htu` a proof for this request must carry: origin + path, no query or fragment, duplicate
  * slashes collapsed and percent-escapes decoded (how Okta normalises the request URI before it compares).
  */
 export function expectedHtu (origin: string, rawUrl: string): string {
-  const path = (rawUrl.split(/[?#]/, 1)[0] ?? '').replace(/\/{2,}/g, '/')
-  return origin + decodePath(path)
+  return origin + normalPath(rawUrl.split(/[?#]/, 1)[0] ?? '')
 }
 
-/** Verifies a proof; throws OAuthError invalid_dpop_proof. `ath` is checked when given. */
+/**
+ * A proof's `htu` normalised as {@link expectedHtu} normalises the request: the path after the origin
+ * (`scheme://authority`) with duplicate slashes collapsed and percent-escapes decoded. A client whose
+ * `orgUrl` ends in `/` requests `//api/v1/...` and signs `http://host//api/v1/...`: both sides compare equal.
+ */
+function claimedHtu (htu: string): string {
+  const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(htu)?.[0] ?? ''
+  return origin + normalPath(htu.slice(origin.length))
+}
+
+/**
+ * Verifies a proof; throws OAuthError invalid_dpop_proof. `ath` is checked when given. With `spend`
+ * false (a request about to be refused 429) a used `jti` is still refused but this one is not recorded,
+ * so the client's retry of the identical request, proof included, is not taken for a replay.
+ */
 export async function verifyProof (
-  state: OAuthState, proof: string | string[] | undefined, method: string, htu: string, ath?: string,
+  state: OAuthState, proof: string | string[] | undefined, method: string, htu: string, ath?: string, spend = true,
 ): Promise<VerifiedProof> {
   if (proof === undefined || proof === '') throw invalidProof('The DPoP proof JWT header is missing.')
   if (Array.isArray(proof) || proof.length > 8192) throw invalidProof('DPoP proof JWT cannot be parsed.')
@@ -55,8 +73,8 @@ export async function verifyProof (
     throw invalidProof("'iat' claim in the DPoP proof JWT is invalid.")
   }
   if (payload['htm'] !== method) throw invalidProof("'htm' claim in the DPoP proof JWT is invalid.")
-  const claimedHtu = payload['htu']
-  if (typeof claimedHtu !== 'string' || claimedHtu.split(/[?#]/, 1)[0] !== claimedHtu || decodePath(claimedHtu) !== htu) {
+  const claimed = payload['htu']
+  if (typeof claimed !== 'string' || claimed.split(/[?#]/, 1)[0] !== claimed || claimedHtu(claimed) !== htu) {
     throw invalidProof("'htu' claim in the DPoP proof JWT is invalid.")
   }
   if (ath !== undefined && payload['ath'] !== ath) throw invalidProof("'ath' claim in the DPoP proof JWT is invalid.")
@@ -65,7 +83,7 @@ export async function verifyProof (
   if (typeof jti !== 'string' || jti === '' || jti.length > 256) {
     throw invalidProof("'jti' claim in the DPoP proof JWT is missing or invalid: it must be a non-empty string of at most 256 characters.")
   }
-  if (!state.proofIds.add(jti, now + 2 * PROOF_IAT_WINDOW_S * 1000, now)) {
+  if (spend ? !state.proofIds.add(jti, now + 2 * PROOF_IAT_WINDOW_S * 1000, now) : state.proofIds.has(jti, now)) {
     throw invalidProof("'jti' claim in the DPoP proof JWT is invalid: the proof was already used.")
   }
   return { payload, jkt: v.jkt }

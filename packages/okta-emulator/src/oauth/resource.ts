@@ -44,9 +44,13 @@ function challenge (
 const invalidToken = (reply: FastifyReply, req: FastifyRequest, dpop: boolean, scope: UsersScope | null, description: string): OktaError =>
   challenge(reply, req, dpop, scope, 401, 'E0000011', 'Invalid token provided', 'invalid_token', description)
 
-/** Checks an OAuth-authorized API request; throws the OktaError to answer (headers already set). */
+/**
+ * Checks an OAuth-authorized API request; throws the OktaError to answer (headers already set).
+ * `limited`: the request will be refused 429, so its DPoP proof is checked but not spent (the
+ * client retries the same request, proof and all, once the window resets).
+ */
 export async function authorizeApi (
-  state: OAuthState, req: FastifyRequest, reply: FastifyReply, scope: UsersScope | null,
+  state: OAuthState, req: FastifyRequest, reply: FastifyReply, scope: UsersScope | null, limited = false,
 ): Promise<void> {
   const header = req.headers.authorization!
   const space = header.indexOf(' ')
@@ -61,7 +65,7 @@ export async function authorizeApi (
   }
   if (record.jkt !== undefined) {
     try {
-      const proof = await verifyProof(state, req.headers.dpop, req.method, expectedHtu(baseUrl(req), req.url), record.ath)
+      const proof = await verifyProof(state, req.headers.dpop, req.method, expectedHtu(baseUrl(req), req.url), record.ath, !limited)
       if (proof.jkt !== record.jkt) throw new OAuthError(400, 'invalid_dpop_proof', 'The DPoP proof key does not match the key the access token is bound to.')
       if (state.apiNonce && !state.nonceValid(proof.payload['nonce'])) {
         reply.header('dpop-nonce', state.nonce())

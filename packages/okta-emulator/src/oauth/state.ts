@@ -38,6 +38,12 @@ class SeenIds {
     this.#ids.set(id, until)
     return true
   }
+
+  /** Whether `id` is recorded and not yet expired at `now`. */
+  has (id: string, now: number): boolean {
+    const seen = this.#ids.get(id)
+    return seen !== undefined && seen > now
+  }
 }
 
 /** The authorization server's state. */
