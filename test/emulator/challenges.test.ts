@@ -264,6 +264,45 @@ await t.test('push: 201 WAITING, poll, approve / reject / timeout', async (t) =>
   t.equal((await emuFetch(emu, 'POST', '/__emulator/push/v2mst.nope/approve')).status, 404)
 })
 
+await t.test('a push approved after the user is locked out, suspended or deactivated never polls SUCCESS', async (t) => {
+  const emu = await withEmulator(t, { lockoutThreshold: 5 })
+  const CASES = [
+    { how: 'lockout', errorCode: 'E0000069', errorSummary: 'User Locked', undo: 'unlock' },
+    { how: 'suspend', errorCode: 'E0000038', undo: 'unsuspend' },
+    { how: 'deactivate', errorCode: 'E0000038', undo: 'activate?sendEmail=false' },
+  ] as const
+  for (const c of CASES) {
+    const created = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: `${c.how}@example.com`, email: `${c.how}@example.com` }, credentials: { password: { value: 'Sup3r-Secret1' } } })
+    t.equal(created.body.status, 'ACTIVE')
+    const userId = created.body.id as string
+    const F = `/api/v1/users/${userId}/factors`
+    const question = (await emuFetch(emu, 'POST', F, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: 'mayonnaise' } })).body.id as string
+    const push = (await emuFetch(emu, 'POST', F, { factorType: 'push', provider: 'OKTA' })).body.id as string
+    emu.activatePush(push)
+    const started = await emuFetch(emu, 'POST', `${F}/${push}/verify`)
+    t.equal(started.status, 201, `${c.how}: the push waits`)
+    const poll = new URL(started.body._links.poll.href as string).pathname
+    const txId = poll.split('/').pop()!
+    if (c.how === 'lockout') for (let i = 0; i < 5; i++) await emuFetch(emu, 'POST', `${F}/${question}/verify`, { answer: 'wrong' })
+    else t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}/lifecycle/${c.how}`)).status, 200, c.how)
+    const verify = await emuFetch(emu, 'POST', `${F}/${question}/verify`, { answer: 'mayonnaise' })
+    const refused = [403, c.errorCode]
+    t.same([verify.status, verify.body.errorCode], refused, `${c.how}: a new verify is refused`)
+    const waiting = await emuFetch(emu, 'GET', poll)
+    t.same([waiting.status, waiting.body.errorCode], refused, `${c.how}: the poll is answered as the verify is`)
+    if (c.how === 'lockout') t.equal(waiting.body.errorSummary, 'User Locked')
+    if (c.how === 'suspend') emu.approvePush(txId)
+    else t.same((await emuFetch(emu, 'POST', `/__emulator/push/${txId}/approve`)).body, { factorResult: 'REJECTED' }, `${c.how}: the approval counts for nothing`)
+    const approved = await emuFetch(emu, 'GET', poll)
+    t.same([approved.status, approved.body.errorCode], refused, `${c.how}: approved, the poll is still refused`)
+    t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${userId}`)).body.lastLogin, null, `${c.how}: the approval is no login`)
+    // Once the user may verify again, the old transaction is REJECTED, never SUCCESS.
+    t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}/lifecycle/${c.undo}`)).status, 200, c.undo)
+    const after = await emuFetch(emu, 'GET', poll)
+    t.same([after.status, after.body.factorResult], [200, 'REJECTED'], `${c.how}, then ${c.undo}: REJECTED`)
+  }
+})
+
 await t.test('an approved push ends the run of failures; a deactivated user cannot activate or resend; a call extension Okta can dial', async (t) => {
   const emu = await withEmulator(t, { lockoutThreshold: 5 })
   const userId = await newUser(emu, 'pushrun@example.com')

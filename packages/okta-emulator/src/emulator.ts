@@ -93,8 +93,8 @@ export function buildEmulator (options: EmulatorOptions = {}): BuiltEmulator {
     totpCode: (factorId, atMs) => totpCode(ctx, factorId, atMs),
     factorSecret: (factorId) => factorSecret(ctx, factorId),
     activatePush: (factorId) => activatePush(ctx, factorId),
-    approvePush: (transactionId) => settlePush(ctx, transactionId, 'SUCCESS'),
-    rejectPush: (transactionId) => settlePush(ctx, transactionId, 'REJECTED'),
+    approvePush: (transactionId) => { settlePush(ctx, transactionId, 'SUCCESS') },
+    rejectPush: (transactionId) => { settlePush(ctx, transactionId, 'REJECTED') },
     oauth: oauthHandle(oauth),
   }
 }

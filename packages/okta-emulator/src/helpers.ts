@@ -49,18 +49,28 @@ function transaction (ctx: Ctx, id: string): { t: PushTransaction, f: FactorReco
   throw notFound(id, 'Transaction')
 }
 
-/** Settles a waiting push transaction. An approval is a successful verification: it ends the user's run of failures. */
-export function settlePush (ctx: Ctx, transactionId: string, result: 'SUCCESS' | 'REJECTED'): void {
+/** User statuses in which no verification succeeds (verify answers 403 E0000069 or E0000038). */
+const CANNOT_VERIFY = new Set(['LOCKED_OUT', 'SUSPENDED', 'DEPROVISIONED'])
+
+/**
+ * Settles a waiting push transaction and returns its result. An approval is a successful verification:
+ * it ends the user's run of failures. An approval for a user who cannot verify now (LOCKED_OUT,
+ * SUSPENDED, DEPROVISIONED) counts for nothing: the transaction is REJECTED, so it never polls SUCCESS,
+ * not even after the user is unlocked or reactivated.
+ */
+export function settlePush (ctx: Ctx, transactionId: string, result: 'SUCCESS' | 'REJECTED'): 'SUCCESS' | 'REJECTED' {
   const { t, f } = transaction(ctx, transactionId)
   if (t.result === 'WAITING' && ctx.clock() >= t.expiresAt) t.result = 'TIMEOUT'
   if (t.result !== 'WAITING') {
     throw new OktaError(400, 'E0000001', 'Api validation failed: transaction', [`The transaction is already ${t.result}.`])
   }
-  t.result = result
   const user = ctx.store.findUser(f.userId)
-  if (result === 'SUCCESS' && user !== undefined) {
+  const settled = result === 'SUCCESS' && (user === undefined || CANNOT_VERIFY.has(user.status)) ? 'REJECTED' : result
+  t.result = settled
+  if (settled === 'SUCCESS' && user !== undefined) {
     user.failedVerifications = 0
     user.lastLogin = ctx.clock()
   }
   ctx.store.commit()
+  return settled
 }

@@ -157,7 +157,10 @@ export interface Emulator {
   factorSecret(factorId: string): string
   /** Completes a push enrollment, as if the Okta Verify app had scanned the QR code. */
   activatePush(factorId: string): void
-  /** Approves a waiting push transaction (its poll then answers SUCCESS). */
+  /**
+   * Approves a waiting push transaction (its poll then answers SUCCESS). For a user who cannot verify now
+   * (LOCKED_OUT, SUSPENDED, DEPROVISIONED) the approval counts for nothing: the transaction is REJECTED.
+   */
   approvePush(transactionId: string): void
   /** Rejects a waiting push transaction (its poll then answers REJECTED). */
   rejectPush(transactionId: string): void

@@ -37,8 +37,8 @@ export function emulatorRoutes (app: FastifyInstance, ctx: Ctx): void {
     return ({})
   })
   app.post('/__emulator/push/:transactionId/approve', (req: Req, reply: FastifyReply) => {
-    settlePush(ctx, req.params.transactionId, 'SUCCESS')
-    return ({ factorResult: 'SUCCESS' })
+    // REJECTED when the user cannot verify now (locked out, suspended, deactivated).
+    return ({ factorResult: settlePush(ctx, req.params.transactionId, 'SUCCESS') })
   })
   app.post('/__emulator/push/:transactionId/reject', (req: Req, reply: FastifyReply) => {
     settlePush(ctx, req.params.transactionId, 'REJECTED')

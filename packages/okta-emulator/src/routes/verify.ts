@@ -77,6 +77,16 @@ function pushWaiting (f: FactorRecord, t: PushTransaction, base: string): Record
   return out
 }
 
+/**
+ * Throws what a verification is answered for a user who may not verify now: 403 E0000069 when
+ * LOCKED_OUT, 403 E0000038 when SUSPENDED or DEPROVISIONED. The push poll asks the same, so a push
+ * started before a lockout (or a deactivation, a suspension) never polls SUCCESS after it.
+ */
+function mayVerify (u: UserRecord): void {
+  if (u.status === 'LOCKED_OUT') throw userLocked()
+  if (u.status === 'DEPROVISIONED' || u.status === 'SUSPENDED') throw wrongUserStatus()
+}
+
 /** Registers verify and push-transaction routes. */
 export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
   const verify = { config: { bucket: 'verify' as const } }
@@ -96,8 +106,7 @@ export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
   function verifyFactor (req: Req, reply: FastifyReply): unknown {
     const u = userOr404(ctx, req.params.id)
     const f = factorOr404(ctx, u, req.params.factorId)
-    if (u.status === 'LOCKED_OUT') throw userLocked()
-    if (u.status === 'DEPROVISIONED' || u.status === 'SUSPENDED') throw wrongUserStatus()
+    mayVerify(u)
     if (f.status !== 'ACTIVE') throw wrongFactorStatus('factorVerifyRequest', f)
     const body = objectBody(req)
     if (f.factorType === 'token:software:totp') return (verifyTotp(ctx, u, f, body))
@@ -147,6 +156,7 @@ export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
   const poll = (req: Req): unknown => {
     const u = userOr404(ctx, req.params.id)
     const f = factorOr404(ctx, u, req.params.factorId)
+    mayVerify(u)
     const t = f.transactions?.find((x) => x.id === req.params.transactionId)
     if (t === undefined) throw notFound(req.params.transactionId, 'Transaction')
     if (t.result === 'WAITING' && ctx.clock() >= t.expiresAt) t.result = 'TIMEOUT'
