@@ -152,6 +152,13 @@ await t.test('lifecycle: Okta status rules and error codes', async (t) => {
   const ok = await change(temp.body.tempPassword, 'Another-1')
   t.same(ok.body, { password: {}, recovery_question: { question: 'Best band?' }, provider: { type: 'OKTA', name: 'OKTA' } })
   t.equal(await status(active), 'ACTIVE', 'changing an expired password ends the expiry')
+  // Okta answers `{ tempPassword }` alone here (okta-sdk-nodejs#504, okta-sdk-dotnet#853), not a user.
+  const withTemp = await post(active, 'expire_password_with_temp_password')
+  t.equal(withTemp.status, 200)
+  t.same(Object.keys(withTemp.body), ['tempPassword'], 'expire_password_with_temp_password answers the temporary password only')
+  t.match(withTemp.body, { tempPassword: /^\w{10}$/ })
+  t.equal(await status(active), 'PASSWORD_EXPIRED')
+  t.equal((await change(withTemp.body.tempPassword, 'Another-2')).status, 200, 'the temporary password it answered is the password')
 
   const reset = await emuFetch(emu, 'POST', `/api/v1/users/${active}/lifecycle/reset_password?sendEmail=false`)
   t.match(reset.body.resetPasswordUrl, `${emu.url}/signin/reset-password/`)
@@ -163,6 +170,20 @@ await t.test('lifecycle: Okta status rules and error codes', async (t) => {
   const crq = await emuFetch(emu, 'POST', `/api/v1/users/${active}/credentials/change_recovery_question`, { password: { value: 'wrong' }, recovery_question: { question: 'q?', answer: 'a long answer' } })
   t.same([crq.status, crq.body.errorCode], [403, 'E0000014'])
   t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${staged}/credentials/forgot_password`)).body.errorCode, 'E0000034', 'no recovery for a STAGED user')
+  // Okta's "Reset password with recovery question" (the SDK's forgotPasswordSetNewPassword): forgot_password with a body.
+  const FPRQ = `/api/v1/users/${active}/credentials/forgot_password_recovery_question`
+  await post(active, 'reset_password')
+  t.equal(await status(active), 'RECOVERY')
+  const rqWrong = await emuFetch(emu, 'POST', FPRQ, { password: { value: 'Fourth-Passw0rd' }, recovery_question: { answer: 'Nirvana' } })
+  t.same([rqWrong.status, rqWrong.body.errorCode], [403, 'E0000087'], 'a wrong answer')
+  t.notOk(JSON.stringify(rqWrong.body).includes('Fourth-Passw0rd'), 'no password in the error')
+  const rqBlank = await emuFetch(emu, 'POST', FPRQ, {})
+  t.same([rqBlank.status, rqBlank.body.errorCode], [400, 'E0000001'], 'no body: the password and the answer are required')
+  const rqOk = await emuFetch(emu, 'POST', FPRQ, { password: { value: 'Fourth-Passw0rd' }, recovery_question: { answer: 'MODEST mouse' } })
+  t.same([rqOk.status, rqOk.body], [200, { password: {}, recovery_question: { question: 'Best band?' }, provider: { type: 'OKTA', name: 'OKTA' } }], 'the right answer: the credentials')
+  t.equal(await status(active), 'ACTIVE', 'the reset is over')
+  t.equal((await change('Fourth-Passw0rd', 'Fifth-Passw0rd')).status, 200, 'the new password is the password')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${staged}/credentials/forgot_password_recovery_question`, { password: { value: 'x' }, recovery_question: { answer: 'y' } })).body.errorCode, 'E0000034', 'not for a STAGED user')
 
   await post(active, 'deactivate')
   t.equal((await post(active, 'suspend')).code, 'E0000001')

@@ -1,7 +1,8 @@
 // Credential operations of the Users API, as far as Okta's Postman Users collection uses them:
 // change_password (the old password must match: 403 E0000014), change_recovery_question (the
 // password must match), and forgot_password (without a body: a reset link; with the recovery
-// answer and a new password: sets it, 403 E0000087 when the answer does not match).
+// answer and a new password: sets it, 403 E0000087 when the answer does not match; the same on
+// forgot_password_recovery_question, Okta's "Reset password with recovery question").
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { baseUrl, flag, isObject, objectBody, type Ctx } from '../context.js'
 import { applyCredentials, checkPassword, checkSecret, normAnswer, renderCredentials, secretField } from '../credentials.js'
@@ -73,6 +74,19 @@ export function credentialsRoutes (app: FastifyInstance, ctx: Ctx): void {
       if (flag(queryParam(req, 'sendEmail'), true)) return {}
       return { resetPasswordUrl: `${baseUrl(req)}/signin/reset-password/${randomChars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 20)}` }
     }
+    return setWithAnswer(u, body)
+  })
+
+  // Okta's "Reset password with recovery question" (the SDKs' forgotPasswordSetNewPassword): what
+  // forgot_password does with a body, on its own path.
+  app.post(`${C}/forgot_password_recovery_question`, user, (req: Req) => {
+    const u = userOr404(ctx, req.params.id)
+    if (!CAN_CHANGE.includes(u.status)) throw new OktaError(403, 'E0000034', 'Forgot password not allowed on specified user.')
+    return setWithAnswer(u, objectBody(req))
+  })
+
+  /** Sets `{ password: { value } }` when `recovery_question.answer` matches (403 E0000087 when it does not). */
+  function setWithAnswer (u: UserRecord, body: Record<string, unknown>): Record<string, unknown> {
     const password = valueOf(body, 'password', 'forgotPassword')
     const rq = body['recovery_question']
     if (!isObject(rq)) throw validationError('forgotPassword', 'recovery_question: The field cannot be left blank')
@@ -86,5 +100,5 @@ export function credentialsRoutes (app: FastifyInstance, ctx: Ctx): void {
     ended(u, now)
     ctx.store.commit()
     return renderCredentials(u)
-  })
+  }
 }

@@ -126,10 +126,11 @@ export function lifecycleRoutes (app: FastifyInstance, ctx: Ctx): void {
     const temp = expire(u, flag(queryParam(req, 'tempPassword'), false))
     return temp === undefined ? renderOne(ctx, u, req) : { tempPassword: temp }
   })
+  // Okta answers `{ tempPassword }` alone here (its SDKs were fixed for that answer: okta-sdk-nodejs#504,
+  // okta-sdk-dotnet#853), as `expire_password?tempPassword=true` does.
   app.post(`${L}/expire_password_with_temp_password`, user, (req: Req) => {
     const u = userOr404(ctx, req.params.id)
-    const tempPassword = expire(u, true)
-    return { ...renderOne(ctx, u, req), tempPassword }
+    return { tempPassword: expire(u, true) }
   })
 
   app.post(`${L}/reset_factors`, user, (req: Req) => {
