@@ -56,6 +56,29 @@ await t.test('update (POST) and replace (PUT): semantics, ETag and If-Match', as
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users/me')).body.id, me.body.id, 'one token owner')
 })
 
+await t.test('a user as a GET answers it (recovery question without its writeOnly answer) can be sent back', async (t) => {
+  const emu = await withEmulator(t)
+  const id = await mk(emu, 'round@example.com', '', pw)
+  const U = `/api/v1/users/${id}`
+  const got = (await emuFetch(emu, 'GET', U)).body
+  t.same(got.credentials.recovery_question, { question: 'Best band?' }, 'a GET has the question, no answer')
+  got.profile.nickName = 'roundtrip'
+  const updated = await emuFetch(emu, 'POST', U, got)
+  t.same([updated.status, updated.body.profile.nickName], [200, 'roundtrip'], 'POST of the whole fetched user')
+  const again = (await emuFetch(emu, 'GET', U)).body
+  again.profile.title = 'T'
+  const replaced = await emuFetch(emu, 'PUT', U, again)
+  t.same([replaced.status, replaced.body.profile.title], [200, 'T'], 'PUT of the whole fetched user')
+  t.equal((await emuFetch(emu, 'POST', U, { credentials: { recovery_question: { question: 'Best band?', answer: null } } })).status, 200, 'an answer sent as null')
+  const forgot = await emuFetch(emu, 'POST', `${U}/credentials/forgot_password`, { password: { value: 'New-Passw0rd' }, recovery_question: { answer: 'Modest Mouse' } })
+  t.equal(forgot.status, 200, 'the question and its answer are as they were')
+  const changed = await emuFetch(emu, 'POST', U, { credentials: { recovery_question: { question: 'Another question?' } } })
+  t.same([changed.status, changed.body.errorCode], [400, 'E0000001'], 'a new question without an answer is refused')
+  const none = await mk(emu, 'noquestion@example.com', '', { credentials: { password: { value: 'Sup3r-Secret1' } } })
+  const first = await emuFetch(emu, 'PUT', `/api/v1/users/${none}`, { profile: { login: 'noquestion@example.com', email: 'noquestion@example.com' }, credentials: { recovery_question: { question: 'Best band?' } } })
+  t.same([first.status, first.body.errorCode], [400, 'E0000001'], 'a first question without an answer is refused')
+})
+
 await t.test('the ETag follows what clients edit, not lifecycle changes or verifications', async (t) => {
   const emu = await withEmulator(t)
   const id = await mk(emu, 'etag@example.com', '', pw)

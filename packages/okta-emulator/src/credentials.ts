@@ -50,8 +50,13 @@ export function secretField (v: unknown, field: string, what: string): string {
   return v
 }
 
-/** Parses `credentials` of a create, update or replace body (`what` names the request in errors). */
-export function parseCredentials (creds: unknown, what: string): CredentialsInput {
+/**
+ * Parses `credentials` of a create, update or replace body (`what` names the request in errors).
+ * `currentQuestion` (update and replace): the user's recovery question now. A `recovery_question` with
+ * that question and no answer is what a GET answers (`answer` is writeOnly) sent back: no change, as
+ * `password: {}` is; another question without an answer is still refused.
+ */
+export function parseCredentials (creds: unknown, what: string, currentQuestion?: string): CredentialsInput {
   const out: CredentialsInput = {}
   if (creds === undefined || creds === null) return out
   if (!isObject(creds)) throw validationError(what, 'credentials: Does not match required type object')
@@ -74,7 +79,9 @@ export function parseCredentials (creds: unknown, what: string): CredentialsInpu
     }
   }
   const rq = creds['recovery_question']
-  if (rq !== undefined && rq !== null) {
+  const unchanged = currentQuestion !== undefined && isObject(rq) && rq['question'] === currentQuestion &&
+    (rq['answer'] === undefined || rq['answer'] === null)
+  if (rq !== undefined && rq !== null && !unchanged) {
     if (!isObject(rq) || typeof rq['question'] !== 'string' || typeof rq['answer'] !== 'string') {
       throw validationError('recovery_question', 'recovery_question: The question and answer must be strings.')
     }

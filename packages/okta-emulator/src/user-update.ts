@@ -19,7 +19,7 @@ export function updateUser (ctx: Ctx, u: UserRecord, body: Record<string, unknow
       throw validationError(what, 'type: The user type does not exist.')
     }
   }
-  const creds = parseCredentials(body['credentials'], what)
+  const creds = parseCredentials(body['credentials'], what, u.recoveryQuestion)
   // Okta: a hashed password (or a hook) only for a STAGED user; FEDERATION and SOCIAL users have no password or question.
   if ((creds.hash !== undefined || creds.hook !== undefined) && u.status !== 'STAGED') {
     throw validationError(what, 'password: A hashed password can be set only on a STAGED user.')
