@@ -225,7 +225,7 @@ await t.test('DPoP at the token endpoint: proofs, nonces, binding', async (t) =>
   t.match(expired.headers.get('www-authenticate'), /error="invalid_token", error_description="The token has expired\."/)
 })
 
-await t.test('DPoP on the API: an htu with a doubled slash (orgUrl ending in /), and a 429 that leaves the proof unused', async (t) => {
+await t.test('DPoP on the API: a doubled slash (orgUrl ending in /) as Okta answers it, and a 429 that leaves the proof unused', async (t) => {
   // A movable clock that starts now: proofs and assertions are signed at the real time, the rate-limit window moves on demand.
   const clock = testClock(Date.now())
   const emu = await withEmulator(t, { clock, serviceApps: [app('0oa-api', KEY)], rateLimits: { windowMs: 10_000, limits: { users: 1 } } })
@@ -241,15 +241,14 @@ await t.test('DPoP on the API: an htu with a doubled slash (orgUrl ending in /),
   const me = '/api/v1/users/me'
 
   // What Okta's SDK does with `orgUrl: 'http://host/'`: the request path and the signed htu both start with `//`.
+  // Okta collapses the request's `//` but not the proof's, and refuses it (okta-sdk-nodejs#453, from a real org).
   const doubled = await call(`/${me}`, await proof(d, 'GET', `${emu.url}/${me}`, { ath }))
-  t.equal(doubled.status, 200, 'a // request with a // htu')
+  t.equal(doubled.status, 400, 'a // request with a // htu: refused, as Okta does')
+  t.match(doubled.headers.get('www-authenticate'), /error="invalid_dpop_proof", error_description="'htu' claim in the DPoP proof JWT is invalid\.", resource="\/api\/v1\/users\/me"/)
   t.equal((await call(`/${me}`, await proof(d, 'GET', `${emu.url}${me}`, { ath }))).status, 200, 'a // request with a single-slash htu')
-  t.equal((await call(me, await proof(d, 'GET', `${emu.url}//api//v1/users/me`, { ath }))).status, 200, 'a plain request with a htu doubled anywhere in the path')
-  const elsewhere = await call(`/${me}`, await proof(d, 'GET', `${emu.url}//api/v1/users`, { ath }))
-  t.equal(elsewhere.status, 400, 'a htu for another path is still refused')
+  const elsewhere = await call(`/${me}`, await proof(d, 'GET', `${emu.url}/api/v1/users`, { ath }))
+  t.equal(elsewhere.status, 400, 'a htu for another path')
   t.match(elsewhere.headers.get('www-authenticate'), /error="invalid_dpop_proof", error_description="'htu' claim/)
-  const otherHost = await call(me, await proof(d, 'GET', `http://other.example.com//api/v1/users/me`, { ath }))
-  t.equal(otherHost.status, 400, 'a htu of another origin is still refused')
 
   // The `users` bucket allows one request per window: the second is 429, and its proof stays unused.
   const list = '/api/v1/users'

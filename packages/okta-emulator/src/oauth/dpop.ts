@@ -25,27 +25,15 @@ function decodePath (path: string): string {
   }
 }
 
-/** A path with duplicate slashes collapsed, then percent-decoded (so an encoded `%2F%2F` stays two slashes). */
-function normalPath (path: string): string {
-  return decodePath(path.replace(/\/{2,}/g, '/'))
-}
-
 /**
  * The `htu` a proof for this request must carry: origin + path, no query or fragment, duplicate
  * slashes collapsed and percent-escapes decoded (how Okta normalises the request URI before it compares).
+ * The proof's own `htu` is only percent-decoded, as Okta does: a client whose `orgUrl` ends in `/` requests
+ * `//api/v1/...`, signs `https://host//api/v1/...` and is refused 'htu' (okta-sdk-nodejs#453, a real org).
  */
 export function expectedHtu (origin: string, rawUrl: string): string {
-  return origin + normalPath(rawUrl.split(/[?#]/, 1)[0] ?? '')
-}
-
-/**
- * A proof's `htu` normalised as {@link expectedHtu} normalises the request: the path after the origin
- * (`scheme://authority`) with duplicate slashes collapsed and percent-escapes decoded. A client whose
- * `orgUrl` ends in `/` requests `//api/v1/...` and signs `http://host//api/v1/...`: both sides compare equal.
- */
-function claimedHtu (htu: string): string {
-  const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(htu)?.[0] ?? ''
-  return origin + normalPath(htu.slice(origin.length))
+  const path = (rawUrl.split(/[?#]/, 1)[0] ?? '').replace(/\/{2,}/g, '/')
+  return origin + decodePath(path)
 }
 
 /**
@@ -74,7 +62,7 @@ export async function verifyProof (
   }
   if (payload['htm'] !== method) throw invalidProof("'htm' claim in the DPoP proof JWT is invalid.")
   const claimed = payload['htu']
-  if (typeof claimed !== 'string' || claimed.split(/[?#]/, 1)[0] !== claimed || claimedHtu(claimed) !== htu) {
+  if (typeof claimed !== 'string' || claimed.split(/[?#]/, 1)[0] !== claimed || decodePath(claimed) !== htu) {
     throw invalidProof("'htu' claim in the DPoP proof JWT is invalid.")
   }
   if (ath !== undefined && payload['ath'] !== ath) throw invalidProof("'ath' claim in the DPoP proof JWT is invalid.")

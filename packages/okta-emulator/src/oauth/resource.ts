@@ -35,7 +35,8 @@ function challenge (
     ...(scope === null ? [] : [`scope="${scope}"`]),
     `error="${error}"`,
     `error_description="${quote(description)}"`,
-    `resource="${quote(req.url.split('?', 1)[0] ?? '')}"`,
+    // The path as Okta names it: `//` collapsed (a real org's answer to `//api/v1/...`, okta-sdk-nodejs#453).
+    `resource="${quote((req.url.split('?', 1)[0] ?? '').replace(/\/{2,}/g, '/'))}"`,
   ]
   reply.header('www-authenticate', `${dpop ? 'DPoP' : 'Bearer'} ${params.join(', ')}`)
   return new OktaError(status, errorCode, summary)
