@@ -380,16 +380,3 @@ await t.test('a phone number shows its whole country calling code and only the l
     t.ok(shown.length <= 4, `${phone}: at most 4 digits after the country code (${shown})`)
   }
 })
-
-await t.test('the attempt limiter counts spellings of one login as one user, as Okta locks one user', async (t) => {
-  const limiter = new AttemptLimiter({ maxAttempts: 4 })
-  const spellings = ['ada@example.com', 'Ada@Example.com', 'ADA@EXAMPLE.COM', 'ádà@example.com', 'a\u0301da@example.com']
-  const decisions = []
-  for (const key of spellings) decisions.push((await limiter.consume(key)).allowed)
-  t.same(decisions, [true, true, true, true, false], 'the fifth spelling is the fifth attempt of one user: LOCKED_OUT before Okta')
-  t.match(await limiter.store.get(attemptKey('mfa', 'ada@example.com'), Date.now()), { count: 5 }, 'one counter, under the folded key')
-  t.equal((await limiter.consume('bob@example.com')).allowed, true, 'another user is not touched')
-  t.equal((await limiter.consume('ada@example.org')).allowed, true, 'nor another login')
-  await limiter.succeed('ADA@example.com')
-  t.equal((await limiter.consume('ada@example.com')).allowed, true, 'a right code under any spelling clears it')
-})

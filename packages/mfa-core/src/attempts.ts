@@ -4,7 +4,6 @@ import { hash } from 'node:crypto'
 import { MemoryAttemptStore } from './stores/memory-attempts.js'
 import { asStoreUnavailable, type AttemptCount, type AttemptStore } from './stores/types.js'
 import { refuseUnknownOptions } from './known-options.js'
-import { foldLogin } from './login-fold.js'
 
 /** Options of {@link AttemptLimiter}. */
 export interface AttemptLimiterOptions {
@@ -131,7 +130,7 @@ export class AttemptLimiter {
     let hashed = this.#hashed.get(key)
     if (hashed === undefined) {
       if (this.#hashed.size >= HASHED_KEYS_KEPT) this.#hashed.clear()
-      hashed = attemptKey(this.namespace, foldLogin(key))
+      hashed = attemptKey(this.namespace, key)
       this.#hashed.set(key, hashed)
     }
     return hashed
@@ -187,7 +186,7 @@ export class AttemptLimiter {
     if (decision?.resetAt !== undefined && now >= decision.resetAt - REFUND_MARGIN_MS) return
     try {
       // The refunds of this window, counted in the same store under a key of their own.
-      const refunds = await this.store.increment(attemptKey(`${this.namespace}.refunds`, foldLogin(key)), this.windowMs, now)
+      const refunds = await this.store.increment(attemptKey(`${this.namespace}.refunds`, key), this.windowMs, now)
       if (refunds.count > this.maxAttempts * REFUNDS_PER_ATTEMPT) return
       await this.store.decrement(k, now)
     } catch (err) { throw asStoreUnavailable(err) }
