@@ -4,7 +4,7 @@
 // an emulator with a registered service app (a verify, a sign-in with a code, no SSWS call), and the configuration
 // errors of the three programs (both, neither, unreadable key file, malformed key) as they print them, without keys.
 import { spawn } from 'node:child_process'
-import { generateKeyPairSync } from 'node:crypto'
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -76,7 +76,10 @@ const CASES: Array<{ name: string, env: Record<string, string>, code: string, na
     // An EC key's body, short enough to pass the length rule, its line breaks turned to spaces (a paste into a one-line field).
     ['an EC PEM body on one line with spaces', EC.pem.split('\n').slice(1, -2).join(' ')], ['an EC PEM body', EC.pem.split('\n').slice(1, -2).join('')],
     // A private JWK's `d` alone (base64url) and a hex scalar: no path has neither a separator nor an extension.
-    ['a JWK d', String(EC.privateJwk.d)], ['a hex scalar', Buffer.from(String(EC.privateJwk.d), 'base64url').toString('hex')]] as const).map(([what, key]) => ({
+    ['a JWK d', String(EC.privateJwk.d)], ['a hex scalar', Buffer.from(String(EC.privateJwk.d), 'base64url').toString('hex')],
+    // The same scalar in standard base64 (its "/" are no folders), and a key's DER in base64 on one line.
+    ['a base64 scalar', Buffer.from(String(EC.privateJwk.d), 'base64url').toString('base64')],
+    ['a DER key in base64', createPrivateKey(EC.pem).export({ format: 'der', type: 'pkcs8' }).toString('base64')]] as const).map(([what, key]) => ({
     name: `${what} in OKTA_PRIVATE_KEY_FILE`, env: { OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: key }, code: 'OKTA_AUTH_KEY_UNREADABLE',
     names: /OKTA_PRIVATE_KEY_FILE \(its value is not shown: it looks like a key, not a path; put the key itself in OKTA_PRIVATE_KEY\) cannot be read/,
   })),
@@ -313,7 +316,9 @@ await t.test('each program refuses bad auth settings at start: exit 1, one coded
 
 await t.test('OKTA_PRIVATE_KEY_FILE: a path, even with spaces or long parts, is named as it is', async (t) => {
   for (const path of [join(dir, 'My Keys', 'okta service app.pem'), '/var/run/secrets/kubernetes/okta/serviceapp/privatekey', 'C:\\Users\\Ada Lovelace\\keys\\Okta2026.pem', 'keys/okta-ServiceApp-2026-11-30-rotation-0001.pem',
-    '/var/run/secrets/kubernetes/oktaMfaGateway/privateKey1', '/mnt/secrets/oktaGatewayKeys/currentKey2', 'okta-key.pem', 'relative/dir/key']) {
+    '/var/run/secrets/kubernetes/oktaMfaGateway/privateKey1', '/mnt/secrets/oktaGatewayKeys/currentKey2', 'okta-key.pem', 'relative/dir/key',
+    '/srv/keys/OktaServiceApp2026Q4Rotation/key.pem', 'C:\\Users\\JohnSmith\\Documents\\OktaKeys2024Production01\\okta.pem',
+    '/opt/MyCompany2024/OktaMfaGatewayProd01Keys/privateKey', '/kéys/ключ/鍵.pem']) {
     const err = authError({ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: path })
     t.equal(err.code, 'OKTA_AUTH_KEY_UNREADABLE')
     t.ok(err.message.includes(JSON.stringify(path)), `named: ${path}`)

@@ -192,22 +192,32 @@ export function readOktaAuthEnv (env: Record<string, string | undefined>, option
  */
 function shownPath (value: string): string {
   const looksLikePath = value.length <= 1024 && !/[\r\n{}"]|-----|\\n/.test(value) &&
-    // A path has a separator or a file extension: a JWK's `d` or a hex scalar has neither.
+    // A path has a separator or a file extension: a JWK's `d` (base64url) or a hex scalar has neither.
     (/[/\\]/.test(value) || /\.[A-Za-z0-9]{1,10}$/.test(value)) &&
-    !/^[A-Za-z0-9+/=_-]{100,}$/.test(value) &&
-    !value.split(/\s+/).some((part) => part.split(/[/\\]/).some(looksLikeKeyData))
+    !/^[A-Za-z0-9+/=_-]{100,}$/.test(value) && !isDer(value.replace(/\s+/g, '')) && !value.split(/\s+/).some(isScalar)
   return looksLikePath ? JSON.stringify(value) : '(its value is not shown: it looks like a key, not a path; put the key itself in OKTA_PRIVATE_KEY)'
 }
 
+/** A private scalar in base64 or base64url, as a JWK's `d` of P-256 (32 bytes), P-384 (48) or P-521 (66) encodes. */
+function isScalar (token: string): boolean {
+  return /^(?:[A-Za-z0-9_-]{43}|[A-Za-z0-9+/]{43}=|[A-Za-z0-9+/_-]{64}|[A-Za-z0-9+/_-]{88})$/.test(token)
+}
+
 /**
- * A run of base64 that reads as key material rather than a file or folder name (a PEM body's line, pasted with its
- * line breaks turned to spaces): 24 characters or more of base64 or base64url, with at least two digits, two upper and
- * two lower case letters, as random base64 has. Names have dots, or fewer digits and capitals.
+ * Whether `text` is base64 of a DER structure (a PEM body without its header lines, its line breaks maybe turned to
+ * spaces): a SEQUENCE whose encoded length is the whole of it. A path never decodes to one.
  */
-function looksLikeKeyData (segment: string): boolean {
-  if (segment.length < 24 || !/^[A-Za-z0-9+=_-]+$/.test(segment)) return false
-  const count = (re: RegExp): number => segment.match(re)?.length ?? 0
-  return count(/[0-9]/g) >= 2 && count(/[A-Z]/g) >= 2 && count(/[a-z]/g) >= 2
+function isDer (text: string): boolean {
+  if (text.length < 64 || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return false
+  const der = Buffer.from(text, 'base64')
+  if (der[0] !== 0x30 || der.length < 2) return false
+  const first = der[1]!
+  if (first < 0x80) return 2 + first === der.length
+  const lengthBytes = first & 0x7f
+  if (lengthBytes < 1 || lengthBytes > 3 || der.length < 2 + lengthBytes) return false
+  let length = 0
+  for (let k = 0; k < lengthBytes; k++) length = length * 256 + der[2 + k]!
+  return 2 + lengthBytes + length === der.length
 }
 
 /** The API token alone, as the client takes it: printable, no spaces (the value is never quoted). */
