@@ -274,6 +274,32 @@ await t.test('DPoP on the API: a doubled slash (orgUrl ending in /) as Okta answ
   t.match(both.headers.get('www-authenticate'), /the proof was already used/)
 })
 
+await t.test('DPoP: a 429 a route answers itself (a text asked for too soon) leaves the proof unused too', async (t) => {
+  const clock = testClock(Date.now())
+  const emu = await withEmulator(t, { clock, serviceApps: [app('0oa-sms', KEY)], seed: [{ login: 'texts@example.com', factors: [{ factorType: 'sms', phoneNumber: '+15550100111' }] }] })
+  const aud = `${emu.url}/oauth2/v1/token`
+  const d = await dpopKey()
+  const nonce = (await postToken(emu.url, grant(await assertion('0oa-sms', aud)), await proof(d, 'POST', aud))).headers.get('dpop-nonce')!
+  const token = (await postToken(emu.url, grant(await assertion('0oa-sms', aud)), await proof(d, 'POST', aud, { nonce }))).body.access_token as string
+  const ath = createHash('sha256').update(token).digest('base64url')
+  const user = await (await fetch(`${emu.url}/api/v1/users/texts@example.com`, { headers: { accept: 'application/json', authorization: `SSWS ${emu.token}` } })).json() as { id: string }
+  const factor = (await (await fetch(`${emu.url}/api/v1/users/${user.id}/factors`, { headers: { accept: 'application/json', authorization: `SSWS ${emu.token}` } })).json() as Array<{ id: string }>)[0]!
+  const path = `/api/v1/users/${user.id}/factors/${factor.id}/verify`
+  const challenge = async (dpop: string): Promise<Response> => await fetch(`${emu.url}${path}`, {
+    method: 'POST', body: '{}', headers: { accept: 'application/json', 'content-type': 'application/json', authorization: `DPoP ${token}`, dpop },
+  })
+  t.equal((await challenge(await proof(d, 'POST', `${emu.url}${path}`, { ath }))).status, 200, 'a text sent')
+  const retried = await proof(d, 'POST', `${emu.url}${path}`, { ath })
+  const soon = await challenge(retried)
+  t.equal(soon.status, 429, 'another one at once: too soon')
+  t.match(await soon.json(), { errorCode: 'E0000109' })
+  clock.advance(30_000)
+  t.equal((await challenge(retried)).status, 200, 'the same proof after the wait (the SDK\'s retry): served')
+  const replayed = await challenge(retried)
+  t.equal(replayed.status, 400, 'once served, it is spent')
+  t.match(replayed.headers.get('www-authenticate'), /the proof was already used/)
+})
+
 await t.test('scopes on the API: 403 E0000006 with insufficient_scope, read covered by manage', async (t) => {
   const emu = await oauthEmulator(t, [app('0oa-r', KEY, ['okta.users.read'], false), app('0oa-m', KEY, ['okta.users.manage'], false)])
   const aud = `${emu.url}/oauth2/v1/token`

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { ssws } from './auth.js'
 import { clientErrorAnswer } from './client-error.js'
-import { authorizeApi, isOAuthHeader } from './oauth/resource.js'
+import { authorizeApi, isOAuthHeader, returnProofOf429 } from './oauth/resource.js'
 import { scopeFor, type UsersScope } from './oauth/scopes.js'
 import type { OAuthState } from './oauth/state.js'
 import { tokenRoute } from './oauth/token.js'
@@ -212,6 +212,11 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
       delete h['content-type']
     }
     done()
+  })
+  // A 429 of a route (a code asked for too soon) gives its DPoP proof back, as the rate limit's own 429 does.
+  app.addHook('onSend', (req, reply, payload, done) => {
+    returnProofOf429(settings.oauth, req, reply.statusCode)
+    done(null, payload)
   })
   const routes = new RouteTable(MAX_PARAM_LENGTH)
   // Each route gets its own hook with its bucket baked in, decided once at registration

@@ -67,6 +67,8 @@ export async function authorizeApi (
   if (record.jkt !== undefined) {
     try {
       const proof = await verifyProof(state, req.headers.dpop, req.method, expectedHtu(baseUrl(req), req.url), record.ath, !limited)
+      // Remembered on the request: a route that answers 429 itself (a code asked for too soon) gives the proof back.
+      if (!limited) (req as unknown as Record<symbol, unknown>)[SPENT_PROOF] = proof.payload['jti']
       if (proof.jkt !== record.jkt) throw new OAuthError(400, 'invalid_dpop_proof', 'The DPoP proof key does not match the key the access token is bound to.')
       if (state.apiNonce && !state.nonceValid(proof.payload['nonce'])) {
         reply.header('dpop-nonce', state.nonce())
@@ -81,4 +83,16 @@ export async function authorizeApi (
     throw challenge(reply, req, isDpop, scope, 403, 'E0000006', 'You do not have permission to perform the requested action',
       'insufficient_scope', 'The access token provided does not contain the required scopes.')
   }
+}
+
+const SPENT_PROOF = Symbol('okta-emulator.spentProof')
+
+/**
+ * After a reply: a request answered 429 by its route (a code asked for too soon, too many activations) leaves its DPoP
+ * proof unused, as one refused by the rate limit does, so a client's retry of the same request after the wait (Okta's
+ * SDK resends the same proof) is served.
+ */
+export function returnProofOf429 (state: OAuthState, req: FastifyRequest, statusCode: number): void {
+  const jti = (req as unknown as Record<symbol, unknown>)[SPENT_PROOF]
+  if (statusCode === 429 && typeof jti === 'string') state.proofIds.delete(jti)
 }

@@ -39,6 +39,11 @@ class SeenIds {
     return true
   }
 
+  /** Forgets `id` (a proof whose request was refused 429 is not spent). */
+  delete (id: string): void {
+    this.#ids.delete(id)
+  }
+
   /** Whether `id` is recorded and not yet expired at `now`. */
   has (id: string, now: number): boolean {
     const seen = this.#ids.get(id)
