@@ -41,9 +41,6 @@ const KIND: Record<string, FactorView['kind']> = {
   push: 'push',
 }
 
-/** A phone number as the pages show it (core's mask: the whole country code, then the last 4 digits). */
-export const maskPhone = maskPhoneNumber
-
 /** Builds the view model of a factor. */
 export function factorView (factor: FactorLike): FactorView {
   const kind = KIND[factor.factorType] ?? 'other'
@@ -57,11 +54,11 @@ export function factorView (factor: FactorLike): FactorView {
       break
     case 'sms':
       label = 'Text message'
-      detail = typeof profile.phoneNumber === 'string' ? maskPhone(profile.phoneNumber) : undefined
+      detail = typeof profile.phoneNumber === 'string' ? maskPhoneNumber(profile.phoneNumber) : undefined
       break
     case 'call':
       label = 'Voice call'
-      detail = typeof profile.phoneNumber === 'string' ? maskPhone(profile.phoneNumber) : undefined
+      detail = typeof profile.phoneNumber === 'string' ? maskPhoneNumber(profile.phoneNumber) : undefined
       break
     case 'email':
       label = 'E-mail'

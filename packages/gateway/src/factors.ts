@@ -1,7 +1,7 @@
 // Translation between Okta's factor shapes and the gateway's GraphQL types, and the checks on enrollment input.
 // Only fields a sign-in screen needs go out; secrets (answers, _links with tokens) never do.
 import type { CatalogFactor, EnrollFactorRequest, UserFactor } from '@okta-mfa/client'
-import { maskEmail, maskPhoneNumber } from '@okta-mfa/core'
+import { MAX_ANSWER_LENGTH, maskEmail, maskPhoneNumber, readAnswer } from '@okta-mfa/core'
 import { GatewayError } from './errors.js'
 
 // Loaded at the first TOTP enrollment: a gateway that only verifies never holds the QR encoder.
@@ -136,8 +136,9 @@ export function toEnrollRequest (input: EnrollFactorInput): EnrollFactorRequest 
       const question = input.question ?? ''
       const answer = input.answer ?? ''
       if (!QUESTION_KEY.test(question)) throw badInput('input.question', 'input.question must be a security question key such as favorite_art_piece.')
-      // Characters are code points (an emoji counts once), as core's readAnswer counts them when the answer is checked.
-      if (codePoints(answer.trim()) < 4 || codePoints(answer) > 256) throw badInput('input.answer', 'input.answer must be 4 to 256 characters.')
+      // The bound verification holds answers to (core's readAnswer, in characters: an emoji counts once), and Okta's
+      // 4-character minimum, counted the same way.
+      if (!isAnswer(answer) || [...answer.trim()].length < 4) throw badInput('input.answer', `input.answer must be 4 to ${MAX_ANSWER_LENGTH} characters.`)
       return { factorType: 'question', provider: 'OKTA', profile: { question, answer } }
     }
     default:
@@ -172,10 +173,14 @@ function wellFormed (text: string): string {
   return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
 }
 
-function codePoints (text: string): number {
-  let n = 0
-  for (const _ of text) n++
-  return n
+/** Whether core's readAnswer takes `answer` (the check a verification makes). */
+function isAnswer (answer: string): boolean {
+  try {
+    readAnswer(answer)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** The activation of a freshly enrolled TOTP factor, with its QR code rendered here as a PNG data URI. */

@@ -230,8 +230,10 @@ function rememberedDevicesOf (app: FastifyInstance, config: GatewayServerConfig,
 function closeConnectionsWhenClosing (app: FastifyInstance): void {
   let closing = false
   app.addHook('preClose', async () => { closing = true })
-  app.addHook('onSend', async (_request, reply) => {
+  // Callback-style: on every answer (the verify path too), an async hook would cost a promise for nothing.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
 }
 

@@ -3,12 +3,12 @@
 // resumed setup) and /mfa/enroll/restart (drops a pending factor: "use another number", or a reload mid-setup). A form
 // post is answered with the setup page: a redirect to the step after a change, the page itself when it is refused.
 import type { OktaClient, UserFactor } from '@okta-mfa/client'
-import { outcomeOfError } from '@okta-mfa/core'
+import { maskPhoneNumber, outcomeOfError } from '@okta-mfa/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { dropCachedFactors } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
 import { SMS_TYPE, TOTP_TYPE } from '../enrollment.js'
-import { factorView, maskPhone, type FactorView } from '../factors.js'
+import { factorView, type FactorView } from '../factors.js'
 import { formatRetry, isUpstreamFailure, lockoutText, messageFor, MESSAGES, resendTooSoonText } from '../messages.js'
 import { field, setFlash } from '../session.js'
 import { pausedFor, resendWaitSeconds, sendUnavailable } from './mfa.js'
@@ -133,7 +133,7 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
       return json ? await sendJsonUnavailable(reply) : await sendUnavailable(reply, 'send')
     }
     if (json) return await reply.code(204).send()
-    setFlash(request, 'info', `We sent a new code to ${maskPhone(phoneNumber)}.`)
+    setFlash(request, 'info', `We sent a new code to ${maskPhoneNumber(phoneNumber)}.`)
     await reply.redirect('/mfa/enroll?method=sms', 303)
   })
 

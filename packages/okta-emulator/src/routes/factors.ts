@@ -12,7 +12,7 @@ import { ID_PREFIX, newId, newQrToken } from '../ids.js'
 import { findStep, keyOf, newSecret } from '../totp.js'
 import { MAX_SECRET } from '../limits.js'
 import type { FactorRecord, FactorType, UserRecord } from '../types.js'
-import { queryParam, userOr404 } from './users.js'
+import { queryParam, userByPath, userOr404 } from './users.js'
 
 type Req = FastifyRequest<{ Params: { id: string, factorId: string, token: string } }>
 
@@ -282,8 +282,7 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
   // The QR link carries its own secret token (it ends up in an <img src>), so it needs no SSWS header;
   // it answers a PNG, so its Accept must admit image/png (an <img> sends image/* and */*).
   app.get(`${U}/:factorId/qr/:token`, { config: { bucket: 'factors' as const, public: true, produces: 'image/png' } }, async (req: Req, reply: FastifyReply) => {
-    // As every {user} route: a login with a `/` is not looked up by path (Okta fetches it by id only).
-    const u = req.params.id.includes('/') ? undefined : ctx.store.findUser(req.params.id)
+    const u = userByPath(ctx, req.params.id)
     const f = u === undefined ? undefined : ctx.store.factor(u.id, req.params.factorId)
     if (u === undefined || f === undefined || f.qrToken === undefined || f.qrToken !== req.params.token || f.status !== 'PENDING_ACTIVATION' ||
       pushActivationExpired(f, ctx.clock())) {

@@ -43,10 +43,17 @@ export function tokenOwner (ctx: Ctx): UserRecord {
 /** The user named in the path (`me` = the token's owner), or 404 E0000007 (User). */
 export function userOr404 (ctx: Ctx, id: string): UserRecord {
   if (id === 'me') return tokenOwner(ctx)
-  // Okta: "Logins with a `/` character can only be fetched by `id`" (an id never has one).
-  const u = id.includes('/') ? undefined : ctx.store.findUser(id)
+  const u = userByPath(ctx, id)
   if (u === undefined) throw notFound(id, 'User')
   return u
+}
+
+/**
+ * The user a path's `{user}` names, as Okta looks it up: an id, a login or a shortname, but never a login with a `/`
+ * (Okta: "Logins with a `/` character can only be fetched by `id`"; an id never has one).
+ */
+export function userByPath (ctx: Ctx, id: string): UserRecord | undefined {
+  return id.includes('/') ? undefined : ctx.store.findUser(id)
 }
 
 /** A user as GET /users/{id} renders it. */
