@@ -23,7 +23,12 @@ await t.test('users: a full emulator refuses new users and keeps every counter',
   }
   t.equal(refused.length, 15, 'five more users fit, the other fifteen are refused')
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users')).body.length, 6, 'six users held, no more')
-  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/me')).status, 400, 'not even the token owner is created past the cap')
+  // A real org always has the token's owner: it is made on first use, full or not, and is not counted.
+  const me = await emuFetch(emu, 'GET', '/api/v1/users/me')
+  t.same([me.status, me.body.status], [200, 'ACTIVE'], 'the token owner exists in a full emulator')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/me/factors')).status, 200, 'and its routes answer')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users')).body.length, 7, 'six users and the owner')
+  t.equal((await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'one.more@example.com', email: 'one.more@example.com' } })).status, 400, 'still full for anyone else')
 
   t.equal((await emuFetch(emu, 'POST', V, { passCode: wrong })).body.errorCode, 'E0000068')
   t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${victim.userId}`)).body.status, 'LOCKED_OUT', "the flood did not reset the victim's count: the 5th failure locks")

@@ -81,6 +81,8 @@ await t.test("HTTP that Node's parser refuses gets Okta's envelope and headers, 
     [`GET /api/v1/users?search=${encodeURIComponent(ors)} HTTP/1.1\r\nHost: x\r\nAuthorization: SSWS test-token\r\n\r\n`, 431],
     [`GET /api/v1/users HTTP/1.1\r\nHost: x\r\nCookie: ${'c'.repeat(20_000)}\r\n\r\n`, 431],
     ['POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 400],
+    // HTTP/1.1 requires Host (RFC 9112 §3.2): refused by Node itself unless the emulator answers it.
+    ['GET /api/v1/users HTTP/1.1\r\nAuthorization: SSWS test-token\r\n\r\n', 400],
   ]
   for (const [request, status] of cases) {
     const answer = await rawAnswer(request)

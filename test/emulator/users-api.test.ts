@@ -313,4 +313,15 @@ await t.test("profile lengths are Okta's schema's", async (t) => {
     t.match(r.body.errorCauses[0].errorSummary, cause)
   }
   t.equal((await create({ firstName: 'x'.repeat(50), countryCode: 'US', city: 'c'.repeat(128) })).status, 200, 'at the limits')
+  // secondEmail is `format: email` in Okta's schema, as email is: checked on create, partial update and replace.
+  const bad = await create({ secondEmail: 'not-an-email' })
+  t.same([bad.status, bad.body.errorCode, bad.body.errorCauses[0].errorSummary], [400, 'E0000001', 'secondEmail: Does not match required pattern'])
+  const good = await create({ secondEmail: 'backup@example.org' })
+  t.equal(good.body.profile.secondEmail, 'backup@example.org')
+  t.equal((await create({ secondEmail: null })).status, 200, 'null: not set')
+  const partial = await emuFetch(emu, 'POST', `/api/v1/users/${good.body.id as string}`, { profile: { secondEmail: 'x y z' } })
+  t.same([partial.status, partial.body.errorCode], [400, 'E0000001'], 'partial update')
+  const replace = await emuFetch(emu, 'PUT', `/api/v1/users/${good.body.id as string}`, { profile: { ...good.body.profile, secondEmail: '@@' } })
+  t.same([replace.status, replace.body.errorCode], [400, 'E0000001'], 'replace')
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${good.body.id as string}`)).body.profile.secondEmail, 'backup@example.org', 'unchanged')
 })

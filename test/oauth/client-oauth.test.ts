@@ -200,6 +200,11 @@ void t.test('options are checked at construction and a bad key is never quoted',
   t.throws(() => createOktaClient({ ...base, token: 't', auth: { clientId: 'c', privateKey: KEY.pem, scopes: ['a'] } }), /exclusive/)
   const ec = createOktaClient({ ...base, auth: { clientId: 'c', privateKey: appKey('e', 'ec').pem, scopes: ['okta.users.read'], dpop: true } })
   await ec.close()
+  // A PEM indented in a template literal or a config value: read as OKTA_PRIVATE_KEY reads it (trimmed).
+  for (const pad of ['  ', '\t', '\n  ', ' \r\n']) {
+    const indented = createOktaClient({ ...base, auth: { clientId: 'c', privateKey: `${pad}${KEY.pem}${pad}`, scopes: ['okta.users.read'] } })
+    await indented.close()
+  }
   const ssws = createOktaClient({ ...base, auth: 'an-ssws-token', dispatcher: new MockAgent() })
   t.notMatch(inspect(ssws) + JSON.stringify(ssws), /an-ssws-token/)
   await ssws.close()

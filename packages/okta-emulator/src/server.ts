@@ -102,6 +102,9 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
     bodyLimit: settings.bodyLimit,
     // Fastify's default (0) turns Node's own limit off: a client that sends half a body would hold its socket forever.
     requestTimeout: 30_000,
+    // Node refuses an HTTP/1.1 request without Host itself, with a bare 400; the onRequest hook below answers it
+    // in Okta's error form, with Okta's headers, as every other malformed request.
+    http: { requireHostHeader: false },
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     // Undecodable paths and over-long ids never reach onRequest: stamp the headers here too.
     frameworkErrors: (err, req, reply: FastifyReply) => {
@@ -204,8 +207,13 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   }
   // A request without a body (no Content-Length, or 0, and no Transfer-Encoding) carries no media
   // type: a stray Content-Type on it, even a malformed one, describes nothing and is dropped.
-  app.addHook('onRequest', (req, _reply, done) => {
+  app.addHook('onRequest', (req, reply, done) => {
     const h = req.raw.headers
+    if (h.host === undefined && req.raw.httpVersion === '1.1') {
+      stamp(reply, 'user')
+      void reply.code(400).send(new OktaError(400, 'E0000020', 'Bad request.').toBody())
+      return
+    }
     if (h['content-type'] !== undefined && h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) {
       // Okta reads one parameter of it all the same: `okta-response` (what to leave out of a user).
       if (/okta-response/i.test(h['content-type'])) BODYLESS_CONTENT_TYPE.set(req.raw, h['content-type'])

@@ -10,6 +10,12 @@ import { OktaError, validationError } from './errors.js'
 import { DEFAULT_MAX_USERS } from './limits.js'
 import type { FactorRecord, UserRecord } from './types.js'
 
+/**
+ * Login of the user who owns the SSWS token (what `/api/v1/users/me` answers). Seed a user with this
+ * login to choose its profile; otherwise it is created, ACTIVE, the first time `me` is asked for.
+ */
+export const TOKEN_OWNER_LOGIN = 'okta-emulator-admin@example.com'
+
 interface Snapshot {
   version: 1
   users: Array<UserRecord & { factors: FactorRecord[] }>
@@ -85,10 +91,13 @@ export class Store {
 
   /**
    * Stores a new user and indexes its login. A full store refuses (400 E0000001) rather than
-   * evicting anyone: eviction would reset the victim's lockout counter.
+   * evicting anyone: eviction would reset the victim's lockout counter. The token's owner is not counted: a real org
+   * always has it, so `/users/me` works in a full emulator too, and it is one user whatever the traffic.
    */
   addUser (user: UserRecord): void {
-    if (this.users.size >= this.maxUsers) {
+    const isOwner = loginKey(String(user.profile['login'])) === loginKey(TOKEN_OWNER_LOGIN)
+    const counted = this.users.size - (this.hasLogin(TOKEN_OWNER_LOGIN) ? 1 : 0)
+    if (!isOwner && counted >= this.maxUsers) {
       throw validationError('newUser', `The emulator holds at most ${this.maxUsers} users (maxUsers).`)
     }
     this.insert(user)

@@ -43,6 +43,8 @@ export function checkProfile (profileIn: Record<string, unknown>, what: string):
     const [min, max] = PROFILE_LENGTHS[k] ?? [0, MAX_PROFILE_VALUE]
     if (typeof v === 'string' && v.length > max) throw validationError(what, `${k}: The field is too long (at most ${max} characters).`)
     if (typeof v === 'string' && v.length < min) throw validationError(what, `${k}: The field is too short (at least ${min} characters).`)
+    // Okta's schema gives secondEmail `format: email`, as email (which checkIdentity checks on the whole profile).
+    if (k === 'secondEmail' && typeof v === 'string' && v !== '' && !EMAILISH.test(v)) throw validationError('secondEmail', 'secondEmail: Does not match required pattern')
     profile[k] = v
   }
   return profile
@@ -119,10 +121,15 @@ export function oktaResponseOptions (contentType: string | undefined): Pick<Rend
   return { omitCredentials: asked.has('omitCredentials'), omitCredentialsLinks: asked.has('omitCredentialsLinks') }
 }
 
+/** Statuses whose `_links` offer `suspend` (Okta suspends ACTIVE users; PROVISIONED and RECOVERY get the link too). */
+const SUSPENDABLE: ReadonlySet<string> = new Set(['ACTIVE', 'PROVISIONED', 'RECOVERY'])
+
 /** The `_links` of a user by status, as real orgs answer (see the README for the rules). */
 function userLinks (u: UserRecord, base: string, factors: number, omitCredentialsLinks: boolean): Record<string, unknown> {
   const self = `${base}/api/v1/users/${u.id}`
-  const links: Record<string, unknown> = { schema: link(`${base}/api/v1/meta/schemas/user/${SCHEMA_ID}`) }
+  // A real org lists `suspend` before `schema` (the recorded PROVISIONED user); statuses without it start at `schema`.
+  const links: Record<string, unknown> = SUSPENDABLE.has(u.status) ? { suspend: link(`${self}/lifecycle/suspend`, 'POST') } : {}
+  links['schema'] = link(`${base}/api/v1/meta/schemas/user/${SCHEMA_ID}`)
   switch (u.status) {
     case 'STAGED':
     case 'DEPROVISIONED':
@@ -136,7 +143,6 @@ function userLinks (u: UserRecord, base: string, factors: number, omitCredential
       break
     case 'PROVISIONED':
     case 'RECOVERY':
-      links['suspend'] = link(`${self}/lifecycle/suspend`, 'POST')
       links['resetPassword'] = link(`${self}/lifecycle/reset_password`, 'POST')
       links['reactivate'] = link(`${self}/lifecycle/reactivate`, 'POST')
       break
@@ -145,7 +151,6 @@ function userLinks (u: UserRecord, base: string, factors: number, omitCredential
       links['resetPassword'] = link(`${self}/lifecycle/reset_password`, 'POST')
       break
     default:
-      links['suspend'] = link(`${self}/lifecycle/suspend`, 'POST')
       links['resetPassword'] = link(`${self}/lifecycle/reset_password`, 'POST')
   }
   // The credential operations of Okta's user `_links` schema, for an ACTIVE user with a password.

@@ -60,11 +60,15 @@ const CURVE_ALGS: Record<string, OAuthConfig['alg']> = { prime256v1: 'ES256', se
 function parseKey (value: unknown): { key: KeyObject, kid: string | undefined } {
   const bad = (): TypeError => new TypeError('"auth.privateKey" option must be a private key: a PEM string, a private JWK object or its JSON (RSA or EC)')
   let jwk: Record<string, unknown> | undefined
+  let pem: string | undefined
   if (typeof value === 'string') {
+    // Trimmed: OpenSSL skips leading newlines but not spaces or tabs (an indented template literal, a config value).
     const text = value.trim()
     if (text.startsWith('{')) {
       try { jwk = JSON.parse(text) as Record<string, unknown> } catch { throw bad() }
-    } else if (!text.startsWith('-----BEGIN ')) {
+    } else if (text.startsWith('-----BEGIN ')) {
+      pem = text
+    } else {
       throw bad()
     }
   } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
@@ -75,7 +79,7 @@ function parseKey (value: unknown): { key: KeyObject, kid: string | undefined } 
   let key: KeyObject
   try {
     // createPrivateKey's own messages never quote the key, but they are replaced anyway.
-    key = jwk === undefined ? createPrivateKey(value as string) : createPrivateKey({ key: jwk as never, format: 'jwk' })
+    key = pem !== undefined ? createPrivateKey(pem) : createPrivateKey({ key: jwk as never, format: 'jwk' })
   } catch {
     throw bad()
   }

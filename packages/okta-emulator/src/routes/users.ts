@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { baseUrl, contentTypeOf, flag, noContent, objectBody, type Ctx } from '../context.js'
 import { renderCredentials } from '../credentials.js'
 import { notFound, OktaError, validationError } from '../errors.js'
+import { TOKEN_OWNER_LOGIN } from '../store.js'
 import { buildUser } from '../user-create.js'
 import { updateUser } from '../user-update.js'
 import { oktaResponseOptions, renderUser, setStatus, USER_TYPE_ID } from '../users-model.js'
@@ -22,11 +23,6 @@ export function queryParam (req: FastifyRequest, name: string): string | undefin
   return v
 }
 
-/**
- * Login of the user who owns the SSWS token (what `/api/v1/users/me` answers). Seed a user with this
- * login to choose its profile; otherwise it is created, ACTIVE, the first time `me` is asked for.
- */
-export const TOKEN_OWNER_LOGIN = 'okta-emulator-admin@example.com'
 
 /** The token's owner, created on first use. */
 export function tokenOwner (ctx: Ctx): UserRecord {
@@ -35,7 +31,7 @@ export function tokenOwner (ctx: Ctx): UserRecord {
   const profile = { login: TOKEN_OWNER_LOGIN, email: TOKEN_OWNER_LOGIN, firstName: 'Emulator', lastName: 'Admin' }
   const u = buildUser({ profile }, { activate: true, now: ctx.clock(), loginTaken: () => false })
   setStatus(u, 'ACTIVE', u.created)
-  ctx.store.addUser(u)
+  ctx.store.addUser(u) // not counted in maxUsers: a real org always has the token's owner
   ctx.store.commit()
   return u
 }
