@@ -204,6 +204,50 @@ await t.test('UPSTREAM_TIMEOUT when Okta accepts the connection and never answer
   t.ok(elapsed < timeoutMs + 5000, `answered after ${Math.round(elapsed)} ms with a ${timeoutMs} ms timeout`)
 })
 
+await t.test("Okta refusing the app's own API token on a verify or an activation gives the attempt back: no lockout once it is fixed", async (t) => {
+  const emu = await withEmulator(t, { seed })
+  // The token rotated under a running app: Okta answers every verify and activate 401 E0000011 (403 E0000006 for a
+  // token whose admin lost the role) until the app has the new one. `refuse` switches it; the rest passes through.
+  let refuse: 401 | 403 | undefined
+  const proxy = createHttpServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
+      if (refuse !== undefined && /\/(verify|lifecycle\/activate)$/.test(req.url ?? '')) {
+        const body = refuse === 401
+          ? { errorCode: 'E0000011', errorSummary: 'Invalid token provided', errorLink: 'E0000011', errorId: 'oaeproxy', errorCauses: [] }
+          : { errorCode: 'E0000006', errorSummary: 'You do not have permission to perform the requested action', errorLink: 'E0000006', errorId: 'oaeproxy', errorCauses: [] }
+        res.writeHead(refuse, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+        return
+      }
+      const { host: _host, connection: _connection, 'content-length': _length, ...headers } = req.headers
+      request(`${emu.url}${req.url ?? '/'}`, { method: req.method as 'GET', headers: headers as Record<string, string>, body: chunks.length === 0 ? undefined : Buffer.concat(chunks) })
+        .then(async (up) => { res.writeHead(up.statusCode, { 'content-type': 'application/json' }).end(Buffer.from(await up.body.arrayBuffer())) },
+          () => { res.writeHead(502).end() })
+    })
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => { proxy.closeAllConnections(); proxy.close(resolve) }))
+  const store = new MemoryAttemptStore()
+  const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` }, gateway: { attemptStore: store } })
+  const ada = await gw.signedIn('ada@example.com')
+  const factorId = await totpFactorId(emu, ada)
+  for (const status of [401, 403] as const) {
+    refuse = status
+    for (let i = 0; i < 5; i++) expectCode(t, await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) }), 'INTERNAL', `verify, Okta answers ${status} (${i + 1})`)
+    t.notOk((await store.get(attemptKey('mfa', 'ada@example.com'), Date.now()))?.count, `${status}: no attempt left counted`)
+  }
+  const bob = await gw.signedIn('bob@example.com')
+  refuse = undefined
+  const pending = (await gql(bob, OPS.enroll, { input: { factorType: 'TOTP' } })).body.data.enrollFactor
+  refuse = 401
+  for (let i = 0; i < 5; i++) expectCode(t, await gql(bob, OPS.activate, { factorId: pending.factor.id, passCode: totp(pending.activation.sharedSecret, emu.clock.now()) }), 'INTERNAL', `activate, Okta answers 401 (${i + 1})`)
+  t.notOk((await store.get(attemptKey('mfa', 'bob@example.com'), Date.now()))?.count, 'activation: no attempt left counted')
+  refuse = undefined
+  emu.clock.advance(30_000)
+  t.equal((await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })).body.data?.verifyFactor.result, 'SUCCESS', 'the token fixed: the right code passes')
+  t.equal((await gql(bob, OPS.activate, { factorId: pending.factor.id, passCode: totp(pending.activation.sharedSecret, emu.clock.now()) })).body.data?.activateFactor.status, 'ACTIVE', 'and activates')
+})
+
 await t.test('OKTA_TIMEOUT_MS above 5000 holds for the whole request: Okta answering in 5.5 s with 10000 is waited for', async (t) => {
   const emu = await withEmulator(t, { seed })
   // A slow Okta: the emulator behind a proxy that holds its first answer for 5.5 s, past the plugin's default deadline.
@@ -361,7 +405,8 @@ await t.test('refusals that never judge a code use no attempt: a factor not acti
   expectCode(t, missing, 'PASSCODE_MISSING', 'no passcode for a TOTP factor')
   t.equal(missing.body.errors?.[0]?.extensions.field, 'passCode')
   // The wrong kind of secret for the user's own factor: the same BAD_USER_INPUT, naming the secret the factor takes,
-  // whether or not a factor list is cached in the session; a blank answer is refused before it uses an attempt.
+  // whether or not a factor list is cached in the session (a code sent to a question's `ufs…` id is looked up in the
+  // list: its kind takes answers); a blank answer is refused before it uses an attempt.
   const question = await gql(bob, OPS.enroll, { input: { factorType: 'QUESTION', question: 'disliked_food', answer: 'mayonnaise' } })
   const questionId = question.body.data?.enrollFactor.factor.id as string
   t.ok(questionId, JSON.stringify(question.body.errors))
@@ -371,7 +416,6 @@ await t.test('refusals that never judge a code use no attempt: a factor not acti
       const noAnswer = await gql(bob, 'mutation N($f: ID!) { verifyFactor(factorId: $f) { result } }', { f: questionId })
       expectCode(t, noAnswer, 'PASSCODE_MISSING', 'no answer for a question factor')
       t.same([noAnswer.body.errors?.[0]?.extensions.field, noAnswer.body.errors?.[0]?.message], ['answer', 'Enter the answer to your security question.'])
-      t.ok(noAnswer.headers['set-cookie'], 'the list is now cached in the session')
     }
     const toQuestion = await gql(bob, OPS.verify, { factorId: questionId, passCode: '123456' })
     expectCode(t, toQuestion, 'BAD_USER_INPUT', `a passcode to a question factor (cached: ${String(cached)})`)
@@ -382,6 +426,11 @@ await t.test('refusals that never judge a code use no attempt: a factor not acti
     const blank = await gql(bob, byAnswer, { f: questionId, a: '   ' })
     expectCode(t, blank, 'BAD_USER_INPUT', `a blank answer (cached: ${String(cached)})`)
     t.equal(blank.body.errors?.[0]?.extensions.field, 'answer')
+    for (const empty of ['', '   ']) {
+      const blankToTotp = await gql(bob, byAnswer, { f: pendingId, a: empty })
+      expectCode(t, blankToTotp, 'BAD_USER_INPUT', `a blank answer to a TOTP factor (cached: ${String(cached)})`)
+      t.equal(blankToTotp.body.errors?.[0]?.extensions.field, 'passCode', 'names the passcode the factor takes')
+    }
   }
   t.notOk((await store.get(attemptKey('mfa', 'bob@example.com'), Date.now()))?.count, 'none of these used an attempt')
   // The factor id is required: an empty one is no factor, never "the user's only one".
@@ -392,7 +441,7 @@ await t.test('refusals that never judge a code use no attempt: a factor not acti
 })
 
 await t.test('a push factor is refused before Okta hears of it; a query never rewrites the session a verify beside it records', async (t) => {
-  const emu = await withEmulator(t, { seed: [...seed, { login: 'pat@example.com', factors: [{ id: 'opfpat00000000000000', factorType: 'push' as const }] }] })
+  const emu = await withEmulator(t, { seed: [...seed, { login: 'pat@example.com', factors: [{ id: 'opfpat00000000000000', factorType: 'push' as const }] }, { login: 'pia@example.com' }] })
   const gw = await startGatewayApp(t, emu)
   const pat = await gw.signedIn('pat@example.com')
   const noSecret = 'mutation N($f: ID!) { verifyFactor(factorId: $f) { result } }'
@@ -404,6 +453,27 @@ await t.test('a push factor is refused before Okta hears of it; a query never re
   const sent = await (await fetch(`${emu.url}/api/v1/users/pat@example.com/factors/opfpat00000000000000/verify`, { method: 'POST', headers: { authorization: `SSWS ${emu.token}`, accept: 'application/json', 'content-type': 'application/json' }, body: '{}' })).json() as { factorResult: string }
   t.equal(sent.factorResult, 'WAITING', 'the factor is an active push one Okta would have sent')
   expectCode(t, await gql(pat, noSecret, { f: 'opfnobody00000000000' }), 'FACTOR_NOT_FOUND', 'a factor id the user does not have')
+  // With a passCode or an answer, from a session with no factor list cached (a new sign-in, a client without a
+  // cookie jar): a push id is looked up, never sent to Okta, whose verify would send the user a push.
+  const withSecret = 'mutation S($f: ID!, $p: String, $a: String) { verifyFactor(factorId: $f, passCode: $p, answer: $a) { result } }'
+  for (const secret of [{ p: '123456' }, { a: 'an answer' }]) {
+    const fresh = await gw.signedIn('pat@example.com')
+    const res = await gql(fresh, withSecret, { f: 'opfpat00000000000000', ...secret })
+    expectCode(t, res, 'BAD_USER_INPUT', `a push factor with ${'p' in secret ? 'a passCode' : 'an answer'}: refused before Okta`)
+    t.equal(res.body.errors?.[0]?.extensions.field, 'factorId')
+    t.equal(res.body.errors?.[0]?.extensions.attemptsRemaining, undefined, 'no attempt used')
+  }
+  // A pending push (enrolled elsewhere, never scanned): Okta's activate would restart it without reading any code.
+  const pia = await gw.signedIn('pia@example.com')
+  const piaPush = (await emuFetch(emu, 'POST', '/api/v1/users/pia@example.com/factors', { factorType: 'push', provider: 'OKTA' })).body
+  t.equal(piaPush.status, 'PENDING_ACTIVATION')
+  const activated = await gql(pia, OPS.activate, { factorId: piaPush.id, passCode: '000000' })
+  expectCode(t, activated, 'BAD_USER_INPUT', 'activating a pending push with a code')
+  t.equal(activated.body.errors?.[0]?.extensions.field, 'factorId')
+  t.equal((await gql(pia, OPS.viewer)).body.data.viewer.mfa.completed, false, 'no MFA step recorded')
+  const catalog = (await gql(pia, 'query { factorCatalog { factorType oktaFactorType provider } }')).body.data.factorCatalog as Array<{ factorType: string, oktaFactorType: string, provider: string }>
+  t.same([...new Set(catalog.map((e) => e.factorType))].sort(), ['CALL', 'EMAIL', 'QUESTION', 'SMS', 'TOTP'], 'the catalog offers what enrollFactor enrolls, no push')
+  t.ok(catalog.some((e) => e.oktaFactorType === 'token:software:totp' && e.provider === 'GOOGLE'), 'Google Authenticator among them')
   // Made-up ids without a code: the session's list answers them; Okta is asked again at most once every 5 s.
   const factorsLeft = async (): Promise<number> => Number((await fetch(`${emu.url}/api/v1/users/pat@example.com/factors`, { headers: { authorization: `SSWS ${emu.token}`, accept: 'application/json' } })).headers.get('x-rate-limit-remaining'))
   const before = await factorsLeft()

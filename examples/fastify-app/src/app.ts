@@ -103,6 +103,8 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     trustProxy: typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust,
     // Fastify's default (0) turns Node's own limit off: a client that sends half a body would hold its socket forever.
     requestTimeout: 30_000,
+    // Node checks that limit only every 30 s by default, and a stalled body against its 60 s `headersTimeout`.
+    http: { connectionsCheckingInterval: 2_000, headersTimeout: 30_000 },
   })
   if (trust !== false) {
     // A scheme is case-insensitive (RFC 3986 §3.1): a proxy's "X-Forwarded-Proto: HTTPS" is https. The session cookie's

@@ -64,6 +64,16 @@ export function toGqlFactor (factor: UserFactor, masked = false): GqlFactor {
 }
 
 /** An Okta catalog entry as the GraphQL `CatalogEntry` type. */
+/** Okta factor types and providers that `enrollFactor` enrolls (its `toEnrollRequest`). */
+const ENROLLABLE: Readonly<Record<string, readonly string[]>> = {
+  'token:software:totp': ['GOOGLE', 'OKTA'], sms: ['OKTA'], call: ['OKTA'], email: ['OKTA'], question: ['OKTA'],
+}
+
+/** Whether `enrollFactor` can enroll this catalog entry: the catalog offers only those (not a push, a security key). */
+export function isEnrollable (entry: CatalogFactor): boolean {
+  return ENROLLABLE[entry.factorType]?.includes(String(entry.provider)) === true
+}
+
 export function toGqlCatalogEntry (entry: CatalogFactor): Record<string, unknown> {
   const status = typeof entry.status === 'string' && STATUSES.has(entry.status) ? entry.status : null
   const enrollment = entry.enrollment === 'OPTIONAL' || entry.enrollment === 'REQUIRED' ? entry.enrollment : null

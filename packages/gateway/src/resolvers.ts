@@ -3,11 +3,11 @@
 // (or, for activation, the same limiter and outcome rules).
 import { totpActivation, type UserFactor } from '@okta-mfa/client'
 import {
-  ANSWER_FACTOR_TYPES, PASSCODE_FACTOR_TYPES, MfaError, settleRefusal, checkPasscode, endUserContext, getMfaState, isRememberedMfa, outcomeOfError, readFactorId, readPasscode, recordMfa,
+  ANSWER_FACTOR_TYPES, PASSCODE_FACTOR_TYPES, MfaError, refundAccessRefusal, settleRefusal, checkPasscode, endUserContext, getMfaState, isRememberedMfa, outcomeOfError, readFactorId, readPasscode, recordMfa,
   type MfaState,
 } from '@okta-mfa/core'
 import { GatewayError } from './errors.js'
-import { toEnrollRequest, toGqlCatalogEntry, toGqlFactor, totpActivationOf, type EnrollFactorInput, type GqlFactor } from './factors.js'
+import { isEnrollable, toEnrollRequest, toGqlCatalogEntry, toGqlFactor, totpActivationOf, type EnrollFactorInput, type GqlFactor } from './factors.js'
 import type { GatewayContext, RequestScope } from './scope.js'
 
 /** A factor id argument: malformed ids cannot name a factor of the user. */
@@ -186,6 +186,12 @@ async function activate (scope: RequestScope, rawFactorId: unknown, rawPassCode:
   // pending factor left by an abandoned enrollment cannot be finished on a stale or remembered session.
   const factors = await subject.factors({ fresh: true })
   await requireFreshMfaIfActive(scope, factors, factorId)
+  // Only a factor activated with a code: Okta's activate of a push restarts its enrollment without reading any code,
+  // which would prove nothing (and record no step). An id not in the list is Okta's to refuse.
+  const target = factors.find((f) => f.id === factorId)
+  if (target !== undefined && !PASSCODE_FACTOR_TYPES.has(target.factorType)) {
+    throw new MfaError('BAD_USER_INPUT', { field: 'factorId' }, 'This authenticator is not activated with a code.')
+  }
   // The same rule as verify: the attempt is counted before Okta hears the code (a store down refuses it).
   const decision = await limiter.consume(subject.userKey)
   if (!decision.allowed) throw new MfaError('LOCKED_OUT', { retryAfterSeconds: decision.retryAfterSeconds })
@@ -194,12 +200,18 @@ async function activate (scope: RequestScope, rawFactorId: unknown, rawPassCode:
     factor = await client.activateFactor(oktaUserId, factorId, { passCode: passcode.passCode }, scope.callOptions)
   } catch (err) {
     const outcome = outcomeOfError(err)
-    throw outcome === undefined ? err : await settleRefusal(outcome, limiter, subject.userKey, decision)
+    if (outcome === undefined) {
+      await refundAccessRefusal(err, limiter, subject.userKey, decision)
+      throw err
+    }
+    throw await settleRefusal(outcome, limiter, subject.userKey, decision)
   }
   subject.forgetFactors()
+  // Okta accepted a code from the new factor (it is ACTIVE now): the user holds it, which is the MFA step (as Okta's
+  // own sign-in counts an enrollment). Without this the user would wait for the next 30-second code to finish
+  // signing in. Any other answer proved nothing: the attempt stays counted and no step is recorded.
+  if (factor.status !== 'ACTIVE') return toGqlFactor(factor)
   await limiter.succeed(subject.userKey).catch(() => {})
-  // Okta accepted a code from the new factor: the user holds it, which is the MFA step (as Okta's own sign-in
-  // counts an enrollment). Without this the user would wait for the next 30-second code to finish signing in.
   await record(scope, factorId)
   await forgetDevices(scope)
   return toGqlFactor(factor)
@@ -259,7 +271,7 @@ export const resolvers = {
     async factorCatalog (_: unknown, __: unknown, ctx: GatewayContext) {
       const scope = ctx.gateway
       const list = await scope.deps.client.listFactorCatalog(await scope.oktaUserId(), scope.callOptions)
-      return list.map(toGqlCatalogEntry)
+      return list.filter(isEnrollable).map(toGqlCatalogEntry)
     },
   },
   Viewer: {

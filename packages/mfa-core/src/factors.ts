@@ -10,18 +10,24 @@ export const PASSCODE_FACTOR_TYPES: ReadonlySet<string> = new Set([TOTP_FACTOR_T
 /** Factor types whose verify takes an answer. */
 export const ANSWER_FACTOR_TYPES: ReadonlySet<string> = new Set(['question'])
 
+/** The refusal of a factor that takes no passcode or answer: an Okta Verify push, a security key. */
+const NOT_VERIFIABLE = 'This authenticator cannot be verified here.'
+
 /** The outcome of {@link selectFactor}. */
 export type FactorSelection =
   | { ok: true, factor: OktaFactorLike }
   | { ok: false, code: 'FACTOR_NOT_FOUND' | 'ENROLLMENT_REQUIRED' }
-  /** The user's own factor, sent the other kind of secret: `field` is the one it takes. */
-  | { ok: false, code: 'BAD_USER_INPUT', field: 'passCode' | 'answer' }
+  /**
+   * The user's own factor, sent the other kind of secret: `field` is the one it takes; `factorId` for a factor that
+   * takes neither (an Okta Verify push, a security key).
+   */
+  | { ok: false, code: 'BAD_USER_INPUT', field: 'passCode' | 'answer' | 'factorId' }
 
 /**
  * Picks the factor to verify: `requestedId` must be one of the user's own ACTIVE factors (else FACTOR_NOT_FOUND; a
  * pending one is ENROLLMENT_REQUIRED) of a kind that takes this secret (a passcode sent to a question factor, or an
- * answer to a code factor, is BAD_USER_INPUT naming the secret it takes, as Okta's own refusal is; a factor that
- * takes neither is FACTOR_NOT_FOUND); without it, the user's ACTIVE TOTP factor (none: ENROLLMENT_REQUIRED).
+ * answer to a code factor, is BAD_USER_INPUT naming the secret it takes, as Okta's own refusal is; one that takes
+ * neither, a push or a security key, is BAD_USER_INPUT naming `factorId`); without it, the user's ACTIVE TOTP factor (none: ENROLLMENT_REQUIRED).
  *
  * @example
  * selectFactor(await client.listFactors(userId), undefined)
@@ -34,7 +40,7 @@ export function selectFactor (factors: readonly OktaFactorLike[], requestedId: s
     if (!kinds.has(factor.factorType)) {
       if (secret === 'answer' && PASSCODE_FACTOR_TYPES.has(factor.factorType)) return { ok: false, code: 'BAD_USER_INPUT', field: 'passCode' }
       if (secret === 'passCode' && ANSWER_FACTOR_TYPES.has(factor.factorType)) return { ok: false, code: 'BAD_USER_INPUT', field: 'answer' }
-      return { ok: false, code: 'FACTOR_NOT_FOUND' }
+      return { ok: false, code: 'BAD_USER_INPUT', field: 'factorId' }
     }
     if (factor.status !== 'ACTIVE') return { ok: false, code: 'ENROLLMENT_REQUIRED' }
     return { ok: true, factor }
@@ -53,6 +59,7 @@ export function requireFactor (factors: readonly OktaFactorLike[], requestedId: 
 /** The error of a refused {@link selectFactor}, naming the field at fault. */
 export function selectionError (selected: Exclude<FactorSelection, { ok: true }>): MfaError {
   if (selected.code === 'BAD_USER_INPUT') {
+    if (selected.field === 'factorId') return new MfaError('BAD_USER_INPUT', { field: 'factorId' }, NOT_VERIFIABLE)
     const takes = selected.field === 'answer' ? 'the answer to its question' : 'a code, not an answer'
     return new MfaError('BAD_USER_INPUT', { field: selected.field }, `This authenticator takes ${takes}.`)
   }

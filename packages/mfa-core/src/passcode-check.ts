@@ -26,8 +26,10 @@ export interface PasscodeCheckInput {
   context: VerifyContext
   /**
    * With a `factorId` and no cached factor list, send the verify straight to Okta, which refuses a factor that is not
-   * the user's (FACTOR_NOT_FOUND): one Okta call even for clients that keep no session cookie. The verified factor's
-   * `factorType` is then `'unknown'`. @default false (the factor is looked up in the user's list first)
+   * the user's (FACTOR_NOT_FOUND): one Okta call even for clients that keep no session cookie. Only for an id of a
+   * kind that takes this secret ({@link trustedFactorKind}): any other id (a push's, whose verify would send the
+   * user a push) is looked up in the user's list first. The verified factor's `factorType` is then `'unknown'`.
+   * @default false (the factor is looked up in the user's list first)
    */
   trustFactorId?: boolean | undefined
 }
@@ -44,6 +46,36 @@ export type PasscodeCheckResult =
  * connection (Okta may have judged it before the answer was lost), a 500 or an answer that cannot be read.
  */
 const UNJUDGED: ReadonlySet<string> = new Set(['FACTOR_NOT_FOUND', 'ENROLLMENT_REQUIRED', 'OKTA_USER_NOT_FOUND'])
+
+/**
+ * Okta's factor ids name their kind in their first three characters: those of the factors verified with a passcode
+ * (Okta Verify and Google Authenticator TOTP `ost`/`uft`, sms `mbl`/`sms`, call `clf`, email `emf`, HOTP `chf`, RSA
+ * and Symantec tokens `rsa`/`ufv`) and with an answer (question `ufs`). Okta Verify push is `opf`: a verify of it
+ * sends the user a push, whatever the body.
+ */
+const ID_KINDS: Readonly<Record<'passCode' | 'answer', ReadonlySet<string>>> = {
+  passCode: new Set(['ost', 'uft', 'mbl', 'sms', 'clf', 'emf', 'chf', 'rsa', 'ufv']),
+  answer: new Set(['ufs']),
+}
+
+/**
+ * Whether `factorId` is, by Okta's id prefix, of a kind verified with `secret`: only such an id may go to Okta
+ * unlisted (`trustFactorId`). An id of any other kind, or of one Okta may add, is looked up in the user's list, so a
+ * verify never starts a push and never reaches a factor that cannot take the secret.
+ */
+export function trustedFactorKind (factorId: string, secret: 'passCode' | 'answer'): boolean {
+  return factorId.length === 20 && ID_KINDS[secret].has(factorId.slice(0, 3))
+}
+
+/** Whether a factor id as sent is, by its kind, one of a factor verified with a passcode. */
+function codeFactorId (raw: unknown): boolean {
+  try {
+    const id = readFactorId(raw)
+    return id !== undefined && trustedFactorKind(id, 'passCode')
+  } catch {
+    return false
+  }
+}
 
 /** Connection failures before a request could be sent: no server took it (refused, no such host, no route). */
 const NOT_SENT: ReadonlySet<unknown> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'])
@@ -83,6 +115,31 @@ export async function settleRefusal (error: MfaError, limiter: AttemptLimiter | 
 }
 
 /**
+ * Client errors raised before Okta looked at the request, on the app's own side: its API token or OAuth app refused
+ * (OKTA_AUTHENTICATION: 401, E0000005, E0000006, E0000011; OKTA_INVALID_TOKEN, OKTA_INSUFFICIENT_SCOPE,
+ * OKTA_DPOP_REJECTED; the token endpoint's OKTA_INVALID_CLIENT, OKTA_INVALID_SCOPE, OKTA_OAUTH_ERROR), or the client
+ * closed. Not outcomes (a misconfiguration is the app's to fix: INTERNAL), but no code was judged.
+ */
+const ACCESS_REFUSED: ReadonlySet<unknown> = new Set([
+  'OKTA_AUTHENTICATION', 'OKTA_INVALID_TOKEN', 'OKTA_INSUFFICIENT_SCOPE', 'OKTA_DPOP_REJECTED',
+  'OKTA_INVALID_CLIENT', 'OKTA_INVALID_SCOPE', 'OKTA_OAUTH_ERROR', 'OKTA_CLIENT_CLOSED',
+])
+
+/**
+ * For an error that is not an outcome (`outcomeOfError` gave none) and is rethrown: when Okta refused the app's own
+ * access before it looked at the code (a rotated API token, a revoked OAuth grant, a missing scope) or the client was
+ * closed, gives back the attempt it used, as {@link settleRefusal} does for refusals that judged no code. So a
+ * misconfiguration fixed after a while has not locked out everyone who tried during it.
+ *
+ * @example
+ * catch (err) { const outcome = outcomeOfError(err); if (!outcome) { await refundAccessRefusal(err, limiter, key, decision); throw err } }
+ */
+export async function refundAccessRefusal (err: unknown, limiter: AttemptLimiter | undefined, key: string, decision: AttemptDecision | undefined): Promise<void> {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+  if (decision !== undefined && limiter !== undefined && ACCESS_REFUSED.has(code)) await limiter.refund(key, decision).catch(() => {})
+}
+
+/**
  * A wrong or replayed code used one attempt: the outcome says how many are left, and the last one of the window
  * also says when to try again. Other outcomes are returned as they are.
  */
@@ -102,7 +159,8 @@ export function countedOutcome (error: MfaError, decision: AttemptDecision | und
  * PASSCODE_MALFORMED, BAD_USER_INPUT, FACTOR_NOT_FOUND, ENROLLMENT_REQUIRED, OKTA_USER_NOT_FOUND, LOCKED_OUT,
  * INVALID_PASSCODE, PASSCODE_REPLAYED, RATE_LIMITED, STORE_UNAVAILABLE, UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT).
  *
- * @throws what is not an outcome: errors of the app's `resolveOktaUser`, an Okta API token Okta refuses, bugs.
+ * @throws what is not an outcome: errors of the app's `resolveOktaUser`, an Okta API token Okta refuses (its attempt
+ * given back: {@link refundAccessRefusal}), bugs.
  * @example
  * const result = await checkPasscode({ subject, client, limiter, passCode: req.body.passCode, context: endUserContext(req) })
  */
@@ -116,7 +174,13 @@ export async function checkPasscode (input: PasscodeCheckInput): Promise<Passcod
     if (hasAnswer && hasPasscode) throw new MfaError('BAD_USER_INPUT', { field: 'answer' }, 'Give passCode or answer, not both.')
     let body: VerifyFactorBody
     if (hasAnswer) {
-      body = { answer: readAnswer(input.answer) }
+      try {
+        body = { answer: readAnswer(input.answer) }
+      } catch (err) {
+        // A blank (or over-long) answer to a code factor's id: the refusal names the secret that factor takes, as
+        // for any answer sent to it. Read from the id alone (Okta's ids name their kind): bad input costs no Okta call.
+        throw codeFactorId(input.factorId) ? selectionError({ ok: false, code: 'BAD_USER_INPUT', field: 'passCode' }) : err
+      }
     } else {
       const passcode = readPasscode(input.passCode)
       if (!passcode.ok) throw new MfaError(passcode.code, { field: 'passCode' })
@@ -127,7 +191,7 @@ export async function checkPasscode (input: PasscodeCheckInput): Promise<Passcod
 
     const oktaUserId = await subject.oktaUserId()
     let selected: FactorSelection
-    if (input.trustFactorId === true && factorId !== undefined && subject.cachedFactors() === undefined) {
+    if (input.trustFactorId === true && factorId !== undefined && trustedFactorKind(factorId, secret) && subject.cachedFactors() === undefined) {
       listed = false
       selected = { ok: true, factor: { id: factorId, factorType: 'unknown', status: 'ACTIVE' } }
     } else {
@@ -152,7 +216,10 @@ export async function checkPasscode (input: PasscodeCheckInput): Promise<Passcod
     return { ok: true, factor: selected.factor, oktaUserId }
   } catch (err) {
     const outcome = outcomeOfError(err)
-    if (outcome === undefined) throw err
+    if (outcome === undefined) {
+      await refundAccessRefusal(err, limiter, subject.userKey, decision)
+      throw err
+    }
     if (outcome.code === 'FACTOR_NOT_FOUND' && listed && !(err instanceof MfaError)) {
       // Okta does not know a factor of the user's list, or the user, any more: the session's copies are stale.
       subject.forgetFactors()

@@ -2,7 +2,7 @@
 // the person starts, and reused afterwards), /mfa/enroll/activate (the first code without JavaScript; with it,
 // public/enroll.js asks the gateway); the text-message routes without JavaScript and the restart are in enroll-sms.ts.
 import type { UserFactor } from '@okta-mfa/client'
-import { outcomeOfError, readPasscode, settleRefusal } from '@okta-mfa/core'
+import { outcomeOfError, readPasscode, refundAccessRefusal, settleRefusal } from '@okta-mfa/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { getMfaState, dropCachedFactors, isRememberedMfa, recordMfa, userKeyOf } from 'passport-okta-mfa'
 import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
@@ -178,7 +178,10 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       await ctx.client.activateFactor(await ctx.directory.oktaUserId(user), factor.id, { passCode: passcode.passCode })
     } catch (err) {
       const outcome = outcomeOfError(err)
-      if (outcome === undefined) throw err
+      if (outcome === undefined) {
+        await refundAccessRefusal(err, ctx.mfaLimiter, userKey, decision)
+        throw err
+      }
       if (outcome.code === 'UPSTREAM_UNAVAILABLE' || outcome.code === 'UPSTREAM_TIMEOUT') return await sendUnavailable(reply, 'code')
       const counted = await settleRefusal(outcome, ctx.mfaLimiter, userKey, decision)
       return await back(failureText({ code: counted.code, ...counted.details }, { sms, now: ctx.clock() }))
