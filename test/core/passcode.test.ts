@@ -2,6 +2,7 @@
 // produce, the attempt counted before Okta hears the code (and refused, never let through, when the store fails),
 // the default limit below Okta's lockout, one Okta call per verify once the session knows the user, and one
 // deadline for all the Okta calls of a request.
+import { createServer as createHttpServer } from 'node:http'
 import { createServer, type Socket } from 'node:net'
 import t from 'tap'
 import { Agent, type Dispatcher } from 'undici'
@@ -250,4 +251,61 @@ await t.test('a login with a `/`, which Okta fetches by id only, is found by sea
   t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${created}`)).body.profile.login, 'new/user@example.com')
   const pathOnly = { getUser: client.getUser.bind(client), createUser: client.createUser.bind(client) }
   await t.rejects(resolveOktaUserId(pathOnly, () => ({ login: 'a/b@example.com' }), {}, {}), { code: 'OKTA_NOT_FOUND' })
+})
+
+await t.test("a factor list cached before the user's factors changed elsewhere: the code is checked against Okta's list, read once more", async (t) => {
+  const { emu, calls, check } = await rig(t)
+  const { userId, factorId: first } = await userWithTotp(emu, 'ada@example.com')
+  const limiter = new AttemptLimiter({ store: new MemoryAttemptStore() })
+  const session = { session: {} }
+  t.equal(codeOf(await check(session, 'ada@example.com', { passCode: emu.totpCode(first) }, limiter)), 'SUCCESS', 'the list is cached in the session')
+  // The TOTP factor replaced elsewhere (another front door, the admin console) within the cache's 30 s.
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${userId}/factors/${first}`)
+  const second = (await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })).body.id as string
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${second}/lifecycle/activate`, { passCode: emu.totpCode(second, emu.clock.now() - 30_000) })).status, 200)
+  calls.length = 0
+  const replaced = await check(session, 'ada@example.com', { passCode: emu.totpCode(second) }, limiter)
+  t.equal(codeOf(replaced), 'SUCCESS', "the new factor's code, no factor named: checked, not FACTOR_NOT_FOUND")
+  t.equal(replaced.ok && replaced.factor.id, second)
+  t.same(calls.filter((c) => c.endsWith('/verify')), [`POST /api/v1/users/${userId}/factors/${first}/verify`, `POST /api/v1/users/${userId}/factors/${second}/verify`], 'the stale factor, then the list read again and the new one')
+  // Every factor removed while the session still lists one: the code is ENROLLMENT_REQUIRED, once Okta's list says so.
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${userId}/factors/${second}`)
+  emu.clock.advance(30_000)
+  const session2 = { session: {} }
+  const third = (await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })).body.id as string
+  await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${third}/lifecycle/activate`, { passCode: emu.totpCode(third, emu.clock.now() - 30_000) })
+  t.equal(codeOf(await check(session2, 'ada@example.com', { passCode: emu.totpCode(third) }, limiter)), 'SUCCESS')
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${userId}/factors/${third}`)
+  t.equal(codeOf(await check(session2, 'ada@example.com', { passCode: '123456' }, limiter)), 'ENROLLMENT_REQUIRED', 'no factor left: enroll, not "not found"')
+  // A factor the user named that Okta no longer has stays FACTOR_NOT_FOUND after the one look (no loop).
+  t.equal(codeOf(await check(session2, 'ada@example.com', { passCode: '123456', factorId: third }, limiter)), 'FACTOR_NOT_FOUND')
+  t.equal((await limiter.consume('ada@example.com')).remaining, 3, 'none of the refusals Okta did not judge used an attempt')
+})
+
+await t.test("Okta answering 503 with a load balancer's HTML page (no Okta body) took no code: the attempt is given back", async (t) => {
+  const upstream = await withEmulator(t)
+  const { userId, factorId } = await userWithTotp(upstream, 'lb@example.com')
+  // A proxy in front of the emulator that answers every verify with an HTML 503, as a load balancer in an outage.
+  const proxy = createHttpServer((req, res) => {
+    if ((req.url ?? '').endsWith('/verify')) {
+      res.writeHead(503, { 'content-type': 'text/html' }).end('<html><body>503 Service Unavailable</body></html>')
+      return
+    }
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
+      const { host: _h, connection: _c, 'content-length': _l, ...headers } = req.headers
+      void fetch(`${upstream.url}${req.url ?? '/'}`, { method: req.method, headers: headers as Record<string, string>, body: chunks.length === 0 ? undefined : Buffer.concat(chunks) })
+        .then(async (up) => { res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await up.arrayBuffer())) })
+    })
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => { proxy.closeAllConnections(); proxy.close(resolve) }))
+  const { check } = await rig(t, { url: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` })
+  const limiter = new AttemptLimiter({ store: new MemoryAttemptStore() })
+  const session = { session: {} }
+  for (let i = 0; i < 6; i++) {
+    const r = await check(session, userId, { passCode: upstream.totpCode(factorId), factorId }, limiter)
+    t.match(r, { ok: false, error: { code: 'UPSTREAM_UNAVAILABLE' } }, `retry ${i + 1} through the outage`)
+  }
+  t.equal((await limiter.consume(userId)).remaining, 3, 'no attempt left counted: no lockout once Okta is back')
 })

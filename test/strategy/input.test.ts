@@ -3,7 +3,7 @@
 // no active factor = ENROLLMENT_REQUIRED) and the Okta user mapping (provision creates a user without credentials).
 import t from 'tap'
 import { request } from 'undici'
-import { withEmulator } from '../helpers/emulator.js'
+import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
 import { FACTORS, STACKS, USERS, passwordLogin, seedUsers } from '../helpers/strategy-stacks.js'
 
@@ -53,6 +53,23 @@ for (const start of STACKS) {
       const unknown = await jar.fetch('/api/mfa', { form: { passCode: code(), factorId: 'ost0000000000000none' } })
       t.equal(unknown.json().code, 'FACTOR_NOT_FOUND')
       t.equal((await jar.fetch('/api/data')).status, 401)
+    })
+
+    await t.test("the user's own factor that takes no code is BAD_USER_INPUT saying so, not FACTOR_NOT_FOUND", async (t) => {
+      const adaId = (await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent(ada.email)}`)).body.id as string
+      const push = (await emuFetch(emu, 'POST', `/api/v1/users/${adaId}/factors`, { factorType: 'push', provider: 'OKTA' })).body.id as string
+      emu.activatePush(push)
+      const question = (await emuFetch(emu, 'POST', `/api/v1/users/${adaId}/factors`, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: 'mayonnaise' } })).body.id as string
+      t.teardown(async () => { for (const id of [push, question]) await emuFetch(emu, 'DELETE', `/api/v1/users/${adaId}/factors/${id}`) })
+      // A new sign-in: the other session's factor list, cached seconds ago, predates these factors.
+      const fresh = stack.jar()
+      await passwordLogin(fresh, ada)
+      for (const [id, message] of [[push, 'This authenticator cannot be verified here.'], [question, 'This authenticator takes the answer to its question.']] as const) {
+        const res = await fresh.fetch('/api/mfa', { form: { passCode: code(), factorId: id } })
+        t.equal(res.status, 400, `${id.slice(0, 3)}: ${res.text}`)
+        t.same([res.json().code, res.json().message], ['BAD_USER_INPUT', message])
+      }
+      t.equal((await fresh.fetch('/api/data')).status, 401)
     })
 
     await t.test('the own factorId and a code typed with a space are accepted', async (t) => {

@@ -93,7 +93,8 @@ function neverJudged (error: MfaError): boolean {
   switch (error.code) {
     case 'BAD_USER_INPUT': return cause?.code === 'OKTA_VALIDATION' && (cause.errorCode === 'E0000001' || cause.errorCode === 'E0000003')
     case 'RATE_LIMITED': return cause?.code === 'OKTA_RATE_LIMITED'
-    case 'UPSTREAM_UNAVAILABLE': return (cause?.code === 'OKTA_CONNECTION' && NOT_SENT.has(cause.causeCode)) || (cause?.code === 'OKTA_API_ERROR' && cause.status === 503)
+    // A 503 with or without Okta's body (a load balancer's HTML page is OKTA_INVALID_RESPONSE): the request was not taken.
+    case 'UPSTREAM_UNAVAILABLE': return (cause?.code === 'OKTA_CONNECTION' && NOT_SENT.has(cause.causeCode)) || ((cause?.code === 'OKTA_API_ERROR' || cause?.code === 'OKTA_INVALID_RESPONSE') && cause.status === 503)
     default: return false
   }
 }
@@ -165,6 +166,10 @@ export function countedOutcome (error: MfaError, decision: AttemptDecision | und
  * const result = await checkPasscode({ subject, client, limiter, passCode: req.body.passCode, context: endUserContext(req) })
  */
 export async function checkPasscode (input: PasscodeCheckInput): Promise<PasscodeCheckResult> {
+  return await check(input, true)
+}
+
+async function check (input: PasscodeCheckInput, mayRetry: boolean): Promise<PasscodeCheckResult> {
   const { subject, limiter } = input
   let decision: AttemptDecision | undefined
   let listed = true
@@ -224,6 +229,13 @@ export async function checkPasscode (input: PasscodeCheckInput): Promise<Passcod
       // Okta does not know a factor of the user's list, or the user, any more: the session's copies are stale.
       subject.forgetFactors()
       subject.forgetOktaUser()
+      if (mayRetry) {
+        // Once more, with the user and the list read again: a code of a factor enrolled since the list was cached (a
+        // TOTP replaced elsewhere, an Okta user made again) is checked as meant, not refused as "not found"; with no
+        // factor left it is ENROLLMENT_REQUIRED. The attempt Okta did not judge is given back first.
+        await settleRefusal(outcome, limiter, subject.userKey, decision)
+        return await check(input, false)
+      }
     }
     return { ok: false, error: await settleRefusal(outcome, limiter, subject.userKey, decision) }
   }

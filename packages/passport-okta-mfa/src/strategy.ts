@@ -203,7 +203,11 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
   /** A refusal of the core: `fail` for what the user can act on, `error` for the unavailable (5xx) ones. */
   private refuseWith (error: MfaError, settle: PassportActions): void {
     if (error.status >= 500) return settle.error(error)
-    settle.fail(failInfo(error.code, error.details), error.status)
+    const info = failInfo(error.code, error.details)
+    // The core's own sentence of what was wrong with the input ("This authenticator takes the answer to its
+    // question."), never Okta's text: more use on a page than the table's generic one.
+    if (error.code === 'BAD_USER_INPUT') info.message = error.message
+    settle.fail(info, error.status)
   }
 
   /** Records the MFA step for `user` and hands it to passport, keeping the state across passport's login. */
