@@ -27,6 +27,10 @@ await t.test('defaults, values, and bad values named', async (t) => {
     ['REMEMBER_DEVICE_DAYS', '401', /REMEMBER_DEVICE_DAYS must be an integer from 0 to 400/],
   ]
   t.equal(loadServerConfig({ ...baseEnv, GATEWAY_TOTP_ISSUER: 'Acmé Ünïon ✓' }).totpIssuer, 'Acmé Ünïon ✓', 'printable non-ASCII is fine')
+  // 64 characters, counted as a person counts them: an emoji once, the spaces around the value not at all.
+  t.equal(loadServerConfig({ ...baseEnv, GATEWAY_TOTP_ISSUER: '🔐'.repeat(64) }).totpIssuer, '🔐'.repeat(64), '64 emoji')
+  t.equal(loadServerConfig({ ...baseEnv, GATEWAY_TOTP_ISSUER: ` ${'x'.repeat(64)} ` }).totpIssuer, 'x'.repeat(64), '64 characters between spaces')
+  t.throws(() => loadServerConfig({ ...baseEnv, GATEWAY_TOTP_ISSUER: '🔐'.repeat(65) }), /GATEWAY_TOTP_ISSUER must be 1 to 64/, '65 emoji')
   for (const [name, value, message] of bad) {
     const err = (() => { try { loadServerConfig({ ...baseEnv, [name]: value }); return undefined } catch (e) { return e } })()
     // Named by code points beyond ASCII: a raw U+2028 would end the TAP line.

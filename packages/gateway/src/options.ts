@@ -12,9 +12,13 @@ import { DEFAULT_LIMITS, type QueryLimits } from './limits.js'
  */
 const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u
 
-/** A TOTP issuer authenticator apps can show: 1 to 64 printable characters, no ":" (it separates issuer and account). */
+/**
+ * A TOTP issuer authenticator apps can show: 1 to 64 printable characters (code points, so an emoji counts once),
+ * no ":" (it separates issuer and account), counted without the spaces around it, which are not used.
+ */
 export function isValidIssuer (issuer: string): boolean {
-  return issuer.trim() !== '' && issuer.length <= 64 && !issuer.includes(':') && !NOT_PRINTABLE.test(issuer)
+  const used = issuer.trim()
+  return used !== '' && used.length <= 128 && [...used].length <= 64 && !used.includes(':') && !NOT_PRINTABLE.test(used)
 }
 
 /** The `code` of every bad-option error of the plugin (each one a TypeError). */
@@ -273,7 +277,7 @@ export function resolveGatewayConfig (options: OktaMfaGatewayOptions): GatewayCo
     stepUpMaxAgeSeconds: positiveInt(o.stepUpMaxAgeSeconds, 'stepUpMaxAgeSeconds', GATEWAY_DEFAULTS.stepUpMaxAgeSeconds),
     bodyLimit: positiveInt(o.bodyLimit, 'bodyLimit', GATEWAY_DEFAULTS.bodyLimit),
     limits: Object.freeze(limitsOf(o.limits)),
-    issuer: issuer as string | undefined,
+    issuer: (issuer as string | undefined)?.trim(),
     clock: optionalFn<() => number>(o, 'clock') ?? Date.now,
     requestTimeoutMs: positiveInt(o.requestTimeoutMs, 'requestTimeoutMs', GATEWAY_DEFAULTS.requestTimeoutMs, MAX_TIMER_MS),
     factorCacheMs: o.factorCacheMs === 0 ? 0 : positiveInt(o.factorCacheMs, 'factorCacheMs', GATEWAY_DEFAULTS.factorCacheMs),
