@@ -16,6 +16,7 @@ import { csrfOf, errorText, passwordLogin, startE2eApp, type E2eApp } from '../h
 import { emuFetch } from '../helpers/emulator.js'
 import type { CookieJar, JarResponse } from '../helpers/http.js'
 import { withRedis } from '../helpers/redis.js'
+import { totp } from '../helpers/totp.js'
 
 const HTML = { accept: 'text/html' }
 const README = new URL('../../examples/fastify-app/README.md', import.meta.url)
@@ -340,5 +341,37 @@ await t.test('the phone step sent twice at once (a double click, two tabs) goes 
     t.same(posts.map((r) => [r.status, r.location]), posts.map(() => [303, '/mfa/enroll?method=sms']), `${numbers.length} posts: every one goes to the code step`)
     const sms = (await oktaFactors(app, 'alice@example.com')).filter((f) => f.factorType === 'sms')
     t.same(sms.map((f) => f.status), ['PENDING_ACTIVATION'], 'one pending text-message factor')
+  }
+})
+
+await t.test('signed in on the way to setting up a factor: once it is set up, the Security page says it was added, not the setup page again', async (t) => {
+  const app = await startE2eApp(t)
+  const jar = app.jar()
+  for (const start of ['/mfa/enroll', '/mfa/%65nroll?method=totp']) {
+    const asked = await jar.fetch(start, { headers: HTML })
+    t.equal(asked.location, '/login', `${start}, signed out: sign in first`)
+  }
+  t.equal((await passwordLogin(jar, 'alice')).location, '/mfa/enroll')
+  const csrf = csrfOf((await jar.fetch('/mfa/enroll', { headers: HTML })).text)
+  t.equal((await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML })).location, '/mfa/enroll?method=totp')
+  const page = (await jar.fetch('/mfa/enroll?method=totp', { headers: HTML })).text
+  const key = /data-testid="manual-key"[^>]*>([A-Z2-7 ]+)</.exec(page)![1]!.replace(/ /g, '')
+  const factorId = /name="factorId" value="([^"]+)"/.exec(page)![1]!
+  const activated = await jar.fetch('/mfa/enroll/activate', { form: { _csrf: csrf, factorId, passCode: totp(key, app.clock.now()) }, headers: HTML })
+  t.equal(activated.location, '/mfa/done')
+  const done = await jar.fetch('/mfa/done', { headers: HTML })
+  t.equal(done.location, '/account/security?added=1', 'the page that says the authenticator was added')
+  t.match((await jar.fetch(done.location!, { headers: HTML })).text, 'Factor added.')
+})
+
+await t.test('a username of only invisible characters is an empty username: said, marked and focused, as spaces are', async (t) => {
+  const app = await startE2eApp(t)
+  for (const username of ['', '   ', '\u200b', '\u200b \u2060\ufeff']) {
+    const jar = app.jar()
+    const form = await jar.fetch('/login', { headers: HTML })
+    const res = await jar.fetch('/login', { form: { username, password: 'some-password', _csrf: csrfOf(form.text) }, headers: HTML })
+    t.equal(res.status, 400, JSON.stringify(username))
+    t.equal(errorText(res.text), 'Enter your username.', `${JSON.stringify(username)}: names the empty field`)
+    t.match(res.text, /<input id="username"[^>]*autofocus\s+aria-describedby="login-error" aria-invalid="true">/, `${JSON.stringify(username)}: the username marked and focused`)
   }
 })

@@ -12,6 +12,7 @@ import { decodeSessionKey, DEMO_USERS, readConfig } from '../../examples/fastify
 import { csrfOf, errorText, passwordLogin, PASSWORD, startE2eApp } from '../helpers/e2e-app.js'
 import type { CookieJar } from '../helpers/http.js'
 import { totp } from '../helpers/totp.js'
+import { withEmulator } from '../helpers/emulator.js'
 
 const HTML = { accept: 'text/html' }
 const app = await startE2eApp(t)
@@ -566,6 +567,22 @@ await t.test('main.js starts the app with the emulator, prints the URL and the d
   t.equal(res.status, 200)
   t.match(await res.text(), 'Demo accounts')
   t.equal(await run.kill(), 0, 'SIGTERM shuts it down cleanly')
+})
+
+await t.test('main.js with an Okta org on loopback prints and shows the demo sign-in too, saying the Okta users are made at the first sign-in', async (t) => {
+  const org = await withEmulator(t)
+  const run = await runMain({ PORT: '0', OKTA_ORG_URL: org.url, OKTA_API_TOKEN: org.token }, /Open (http:\/\/\S+)[\s\S]*username carol/)
+  t.teardown(run.kill)
+  const url = /Open (http:\/\/\S+)/.exec(run.stdout)?.[1]
+  t.ok(url, `printed the URL (stderr: ${run.stderr})`)
+  t.match(run.stdout, /the app's own accounts; their Okta users are looked up by login, and made at the first sign-in/)
+  t.match(run.stdout, /username alice\s+password correct-horse-battery\s+Okta user alice@example\.com: the first sign-in sets up a factor/, 'the demo sign-in, field by field')
+  t.notMatch(run.stdout, /otpauth:|\/dev\/outbox/, "nothing of the emulator's own demo (a key, the outbox)")
+  const page = await (await fetch(`${url!}/login`)).text()
+  t.match(page, 'Demo accounts')
+  t.match(page, "Okta users are looked up by login, and made at the first sign-in")
+  t.match(page, /<code>alice<\/code> \/ <code>correct-horse-battery<\/code>/)
+  t.equal(await run.kill(), 0)
 })
 
 await t.test('main.js refuses a bad SESSION_KEY and half an Okta configuration, naming the variable', async (t) => {

@@ -344,6 +344,7 @@ await t.test('main.js: a busy PORT or a HOST not of this machine is one line on 
 await t.test('main.js: a bad setting is one "Configuration error" line naming the variable, never its value, and exit 1', async (t) => {
   const cases: Array<{ name: string, value: string }> = [
     { name: 'SESSION_SECRET', value: 'short-but-secret-value' },
+    { name: 'SESSION_SECRET', value: `${'long-enough-secret-'.repeat(2)},short-old-secret` },
     { name: 'MFA_MAX_AGE_SECONDS', value: 'abc' },
     { name: 'MFA_MAX_AGE_SECONDS', value: '-5' },
     { name: 'REMEMBER_DEVICE_DAYS', value: 'abc' },
@@ -425,7 +426,8 @@ await t.test('README "Several instances": the emulator started once (pnpm emulat
   const env = { OKTA_ORG_URL: orgUrl, OKTA_API_TOKEN: token, REDIS_URL: redis.url, SESSION_SECRET: 'r'.repeat(40) }
   const [one, two] = await Promise.all([
     startProcess(t, 'express instance 1', 'examples/express-app/dist/main.js', env, { readyPath: '/login' }),
-    startProcess(t, 'express instance 2', 'examples/express-app/dist/main.js', env, { readyPath: '/login' }),
+    // Instance 2 deployed with a rotated secret (newest first): the sessions instance 1 signed go on there.
+    startProcess(t, 'express instance 2', 'examples/express-app/dist/main.js', { ...env, SESSION_SECRET: `${'n'.repeat(40)}, ${'r'.repeat(40)}` }, { readyPath: '/login' }),
   ])
   const jar = new CookieJar(one.url)
   t.equal((await post(jar, '/login', { username: 'ada', password: 'lovelace-1815' })).location, '/mfa')
@@ -433,7 +435,7 @@ await t.test('README "Several instances": the emulator started once (pnpm emulat
   t.equal((await post(jar, '/mfa', { passCode: used })).location, '/account', 'a code from the seeded key signs in on instance 1')
   const same = new CookieJar(two.url)
   for (const [k, v] of jar.cookies) same.cookies.set(k, v)
-  t.equal((await same.fetch('/account', { headers: PAGE })).status, 200, 'and the session goes on on instance 2')
+  t.equal((await same.fetch('/account', { headers: PAGE })).status, 200, 'and the session goes on on instance 2, whose SESSION_SECRET is "<new>, <old>"')
   const other = new CookieJar(two.url)
   t.equal((await post(other, '/login', { username: 'ada', password: 'lovelace-1815' })).location, '/mfa')
   const again = await post(other, '/mfa', { passCode: used })

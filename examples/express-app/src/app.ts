@@ -28,8 +28,10 @@ export interface BuildAppOptions {
   okta: OktaConnection
   /** The app's users; `email` is their Okta login. */
   users: readonly UserSeed[]
-  /** Signs the session cookie; at least 32 characters. */
+  /** Signs the session cookie (and the "Remember this device" cookie); at least 32 characters. */
   sessionSecret: string
+  /** Older secrets, newest first, whose session cookies are still accepted (rotation). @default none */
+  oldSessionSecrets?: readonly string[]
   /** Ask for a new code when the last one is older than this (step-up). @default no limit */
   mfaMaxAgeSeconds?: number
   /** Time source in ms, for the strategy, the guard and the in-process session store (tests inject one). @default Date.now */
@@ -131,6 +133,10 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   if (typeof options.sessionSecret !== 'string' || options.sessionSecret.length < 32) {
     throw new TypeError('"sessionSecret" option must be a string of at least 32 characters')
   }
+  const old = options.oldSessionSecrets ?? []
+  if (!Array.isArray(old) || old.some((secret) => typeof secret !== 'string' || secret.length < 32)) {
+    throw new TypeError('"oldSessionSecrets" option must be an array of strings of at least 32 characters')
+  }
   const users = new UserDirectory(options.users)
   const authenticator = new passport.Passport()
 
@@ -177,7 +183,8 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   app.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }))
   app.use(session({
     name: 'sid',
-    secret: options.sessionSecret,
+    // The first signs; every one is accepted, so a rotation keeps everyone signed in.
+    secret: [options.sessionSecret, ...old],
     store: options.sessionStore ?? memorySessions,
     resave: false,
     saveUninitialized: false,

@@ -14,6 +14,8 @@ export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 3001
 /** SESSION_SECRET signs the session and "Remember this device" cookies: at least this many characters. */
 export const MIN_SESSION_SECRET_LENGTH = 32
+/** SESSION_SECRET holds at most this many secrets (the newest and the ones it rotates out). */
+export const MAX_SESSION_SECRETS = 8
 
 /** The example's settings. */
 export interface Settings {
@@ -24,8 +26,10 @@ export interface Settings {
    * password, and only that built-in password is ever printed.
    */
   localMode: boolean
-  /** SESSION_SECRET; undefined: a random one per start. */
+  /** SESSION_SECRET's first (newest) secret; undefined: a random one per start. */
   sessionSecret: string | undefined
+  /** SESSION_SECRET's older secrets, newest first: cookies they signed are still accepted (rotation). */
+  oldSessionSecrets: string[]
   /** MFA_MAX_AGE_SECONDS (step-up); undefined: no limit. */
   mfaMaxAgeSeconds: number | undefined
   /** REMEMBER_DEVICE_DAYS; undefined: buildApp's default. */
@@ -65,10 +69,12 @@ function wholeNumber (env: Env, name: string, min: number, max: number, rule: st
 export function readSettings (env: Env): Settings {
   const port = wholeNumber(env, 'PORT', 0, 65535, 'a port number from 0 to 65535') ?? DEFAULT_PORT
   const host = setting(env, 'HOST') ?? DEFAULT_HOST
-  const sessionSecret = setting(env, 'SESSION_SECRET')
-  if (sessionSecret !== undefined && sessionSecret.length < MIN_SESSION_SECRET_LENGTH) {
-    throw new ConfigError(`SESSION_SECRET must be at least ${MIN_SESSION_SECRET_LENGTH} characters, e.g. from: openssl rand -hex 32 (its value is not shown)`)
+  // Several secrets, comma-separated, newest first, rotate it: the first signs, every one is accepted.
+  const secrets = setting(env, 'SESSION_SECRET')?.split(',').map((part) => part.trim())
+  if (secrets !== undefined && (secrets.length > MAX_SESSION_SECRETS || secrets.some((part) => part.length < MIN_SESSION_SECRET_LENGTH))) {
+    throw new ConfigError(`SESSION_SECRET must be 1 to ${MAX_SESSION_SECRETS} comma-separated secrets of at least ${MIN_SESSION_SECRET_LENGTH} characters each, newest first, e.g. from: openssl rand -hex 32 (its value is not shown)`)
   }
+  const [sessionSecret, ...oldSessionSecrets] = secrets ?? []
   const mfaMaxAgeSeconds = wholeNumber(env, 'MFA_MAX_AGE_SECONDS', 1, 10 ** 9, 'a whole number of seconds above 0')
   const rememberDeviceDays = wholeNumber(env, 'REMEMBER_DEVICE_DAYS', 0, 400, 'a whole number of days from 0 to 400')
   const redisUrl = setting(env, 'REDIS_URL')
@@ -80,6 +86,7 @@ export function readSettings (env: Env): Settings {
     host,
     localMode: host === DEFAULT_HOST,
     sessionSecret,
+    oldSessionSecrets,
     mfaMaxAgeSeconds,
     rememberDeviceDays,
     demoPassword: setting(env, 'DEMO_PASSWORD'),

@@ -118,6 +118,7 @@ async function main (): Promise<void> {
       okta,
       users: [demoUser],
       sessionSecret,
+      oldSessionSecrets: settings.oldSessionSecrets,
       ...(mfaMaxAgeSeconds === undefined ? {} : { mfaMaxAgeSeconds }),
       ...(rememberDeviceDays === undefined ? {} : { rememberDeviceDays }),
       ...(demoHint === undefined ? {} : { demoHint }),

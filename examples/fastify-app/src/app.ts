@@ -17,7 +17,7 @@ import { Strategy as LocalStrategy } from 'passport-local'
 import { securityHeadersAndAssets } from './assets.js'
 import { isSignedIn, type AppContext } from './context.js'
 import { requireCsrf } from './csrf.js'
-import { DEMO_ISSUER, demoSeed, HIDDEN_DEMO_PASSWORD, type DemoInfo } from './demo.js'
+import { DEMO_ISSUER, demoSeed, HIDDEN_DEMO_PASSWORD, orgAccounts, type DemoAccounts, type DemoInfo } from './demo.js'
 import { handleError } from './error-handler.js'
 import { OktaDirectory, resolveOktaUser } from './directory.js'
 import { safeLoggerOptions } from './logging.js'
@@ -52,6 +52,8 @@ export interface BuiltApp {
   users: UserStore
   /** The demo accounts (emulator only). */
   demo: DemoInfo | undefined
+  /** The accounts the banner and the sign-in page list, with the emulator or an Okta org (undefined: custom seed). */
+  accounts: DemoAccounts | undefined
 }
 
 /** Path of the gateway's GraphQL endpoint. */
@@ -73,11 +75,15 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
   let emulator: Emulator | undefined
   let demo: DemoInfo | undefined
   let client: OktaClient
+  let accounts: DemoAccounts | undefined
+  // As the banner and the sign-in page list them: the password replaced by a note when it is not shown.
+  const hidden = <T extends { password: string }>(list: T[]): T[] => options.showDemoPasswords !== false
+    ? list
+    : list.map((a) => ({ ...a, password: options.hiddenPasswordNote ?? HIDDEN_DEMO_PASSWORD }))
   if (options.orgUrl === undefined) {
     const seeded = options.emulator?.seed === undefined ? demoSeed(seeds) : undefined
-    demo = seeded === undefined || options.showDemoPasswords !== false
-      ? seeded?.info
-      : { ...seeded.info, accounts: seeded.info.accounts.map((a) => ({ ...a, password: options.hiddenPasswordNote ?? HIDDEN_DEMO_PASSWORD })) }
+    demo = seeded === undefined ? undefined : { ...seeded.info, accounts: hidden(seeded.info.accounts) }
+    accounts = demo === undefined ? undefined : { okta: 'emulator', list: demo.accounts }
     emulator = await startEmulator({
       port: 0,
       issuer: DEMO_ISSUER,
@@ -89,6 +95,8 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     const auth = options.emulatorAuth === 'oauth' ? registerDemoServiceApp(emulator) : emulator.token
     client = createOktaClient({ orgUrl: emulator.url, auth, allowInsecureHttp: true })
   } else {
+    const org = orgAccounts(seeds)
+    accounts = { ...org, list: hidden(org.list) }
     client = createOktaClient({
       orgUrl: options.orgUrl,
       ...(options.auth === undefined ? { token: options.token! } : { auth: options.auth }),
@@ -121,12 +129,12 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
   })
 
   try {
-    await register(app, { options, clock, users, emulator, demo, client })
+    await register(app, { options, clock, users, emulator, demo, accounts, client })
   } catch (err) {
     await app.close()
     throw err
   }
-  return { app, emulator, client, users, demo }
+  return { app, emulator, client, users, demo, accounts }
 }
 
 interface Parts {
@@ -135,6 +143,7 @@ interface Parts {
   users: UserStore
   emulator: Emulator | undefined
   demo: DemoInfo | undefined
+  accounts: DemoAccounts | undefined
   client: OktaClient
 }
 
@@ -155,7 +164,7 @@ function stores (app: FastifyInstance, options: BuildAppOptions, clock: () => nu
   return { attemptStore: redis.attempts, revocations: redis.revocations }
 }
 
-async function register (app: FastifyInstance, { options, clock, users, emulator, demo, client }: Parts): Promise<void> {
+async function register (app: FastifyInstance, { options, clock, users, emulator, demo, accounts, client }: Parts): Promise<void> {
   // Before secure-session's own onSend hook (which encrypts the session): the passport user also goes to the session
   // key a standalone gateway server reads (`{ id, login }`), so one cookie serves this app and such a gateway; it
   // leaves with the user at logout, in the same response.
@@ -238,6 +247,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
     users,
     emulator,
     demo,
+    accounts,
     clock,
     graphqlPath: GRAPHQL_PATH,
     loginLimiter: new AttemptLimiter({ clock, maxAttempts: 10, windowMs: 15 * 60_000 }),

@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { AttemptLimiter, RememberedDevices, RevocationStore } from 'passport-okta-mfa'
 import type { OktaDirectory } from './directory.js'
 import type { UserStore, AppUser } from './users.js'
-import type { DemoInfo } from './demo.js'
+import type { DemoAccounts, DemoInfo } from './demo.js'
 
 /** A Fastify hook function (preValidation / preHandler). */
 export type Hook = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>
@@ -22,6 +22,8 @@ export interface AppContext {
   /** The in-process emulator, when the app started one. */
   emulator: Emulator | undefined
   demo: DemoInfo | undefined
+  /** The accounts the sign-in page lists. */
+  accounts: DemoAccounts | undefined
   clock: () => number
   graphqlPath: string
   /** Password attempts per username (the MFA limiter lives in the strategy and the gateway). */

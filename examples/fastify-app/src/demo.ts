@@ -36,6 +36,23 @@ export interface DemoInfo {
   smsUser: { username: string, phoneNumber: string }
 }
 
+/** The demo accounts as the banner and the sign-in page list them, and where their Okta users are. */
+export interface DemoAccounts {
+  /** The in-process emulator (seeded, with factors), or the Okta org configured (users made at first sign-in). */
+  okta: 'emulator' | 'org'
+  list: Array<{ username: string, password: string, note: string }>
+}
+
+/**
+ * The demo accounts against a real Okta org: the app's own users, whose Okta users are looked up by login and made at
+ * the first sign-in, without a factor (everyone starts with enrollment).
+ * @example
+ * orgAccounts(DEMO_USERS).list[0] // { username: 'alice', password: 'correct-horse-battery', note: '…' }
+ */
+export function orgAccounts (users: readonly UserSeed[]): DemoAccounts {
+  return { okta: 'org', list: users.map((u) => ({ username: u.username, password: u.password, note: `Okta user ${u.oktaLogin}: the first sign-in sets up a factor` })) }
+}
+
 /**
  * The emulator seed for the demo users and what to print about them.
  * @example

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { buildApp } from './app.js'
 import { ConfigError, readConfig, type AppConfig } from './config.js'
-import { HIDDEN_DEMO_PASSWORD, RANDOM_DEMO_PASSWORD, type DemoInfo } from './demo.js'
+import { HIDDEN_DEMO_PASSWORD, RANDOM_DEMO_PASSWORD, type DemoAccounts, type DemoInfo } from './demo.js'
 import { DEMO_USERS } from './users.js'
 
 /** Hosts that only this machine reaches: the demo's well-known passwords are printed and shown only there. */
@@ -17,7 +17,7 @@ function groupKey (secret: string): string {
  * The text printed at start (no secrets but the demo's own, which exist only in the emulator). Every http link in it
  * opens in a browser: the emulator's own URLs are an API that needs its token (never printed), so only its port is named.
  */
-export function banner (config: AppConfig, url: string, emulatorUrl: string | undefined, demo: DemoInfo | undefined): string {
+export function banner (config: AppConfig, url: string, emulatorUrl: string | undefined, demo: DemoInfo | undefined, accounts: DemoAccounts | undefined = undefined): string {
   const lines = ['', 'okta-mfa example app']
   if (emulatorUrl !== undefined) {
     lines.push(`  Okta:  the local emulator, started in-process (its API on port ${new URL(emulatorUrl).port}; OKTA_ORG_URL is not set)`)
@@ -33,6 +33,12 @@ export function banner (config: AppConfig, url: string, emulatorUrl: string | un
       '           sessions end when the app stops. In production set SESSION_KEY (e.g. `openssl rand -hex 32`).')
   }
   lines.push('', `  Open ${url}`, '')
+  if (accounts?.okta === 'org' && accounts.list.length > 0) {
+    const width = Math.max(...accounts.list.map((a) => a.username.length))
+    lines.push("  Demo sign-in (the app's own accounts; their Okta users are looked up by login, and made at the first sign-in):")
+    for (const a of accounts.list) lines.push(`    username ${a.username.padEnd(width)}  password ${a.password}  ${a.note}`)
+    lines.push('')
+  }
   if (demo !== undefined) {
     const width = Math.max(...demo.accounts.map((a) => a.username.length))
     lines.push('  Demo sign-in (these accounts exist only in the emulator):')
@@ -69,7 +75,7 @@ async function main (): Promise<void> {
   // elsewhere without it, the password is random: nobody knows it, and the banner and the page say so.
   const localMode = LOOPBACK.has(config.host)
   const password = config.demoPassword ?? (localMode ? undefined : randomBytes(18).toString('base64url'))
-  const { app, emulator, demo } = await buildApp({
+  const { app, emulator, demo, accounts } = await buildApp({
     ...(password === undefined ? {} : { users: DEMO_USERS.map((u) => ({ ...u, password })) }),
     showDemoPasswords: password === undefined,
     hiddenPasswordNote: config.demoPassword === undefined ? RANDOM_DEMO_PASSWORD : HIDDEN_DEMO_PASSWORD,
@@ -100,7 +106,7 @@ async function main (): Promise<void> {
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
-  console.log(banner(config, `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, emulator?.url, demo))
+  console.log(banner(config, `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, emulator?.url, demo, accounts))
 
   let closing = false
   const stop = (signal: string): void => {

@@ -60,10 +60,19 @@ export function isLocalPath (value: unknown): value is string {
  * would be signed out again (a link from another site could do it), or shown the form they just filled in.
  */
 function isSignInPage (path: string): boolean {
-  let p: string
-  try { p = decodeURIComponent(new URL(path, 'http://demo.invalid').pathname) } catch { return true }
-  p = p.replace(/\/+$/, '')
-  return p === '/login' || p === '/logout' || p === '/mfa'
+  const p = routedPath(path)
+  return p === undefined || p === '/login' || p === '/logout' || p === '/mfa'
+}
+
+/** The path a request for `path` is routed to (decoded, dot-segments resolved, no trailing slash); undefined if malformed. */
+function routedPath (path: string): string | undefined {
+  try { return decodeURIComponent(new URL(path, 'http://demo.invalid').pathname).replace(/\/+$/, '') } catch { return undefined }
+}
+
+/** Whether `path` is the setup of a factor (`/mfa/enroll` and its steps), however it is written. */
+export function isSetupPage (path: string): boolean {
+  const p = routedPath(path)
+  return p !== undefined && (p === '/mfa/enroll' || p.startsWith('/mfa/enroll/'))
 }
 
 /** Remembers where a signed-out visitor was going (a page of this site other than signing in or out). */

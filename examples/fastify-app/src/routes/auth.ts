@@ -5,7 +5,7 @@ import { clearMfa, getMfaState, revokeSession, startSession } from 'passport-okt
 import { currentUser, isSignedIn, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors } from '../factors.js'
-import { checkLoginInput } from 'passport-okta-mfa'
+import { checkLoginInput, normalizeUsername } from 'passport-okta-mfa'
 import { formatRetry } from '../messages.js'
 import { field, rememberReturnTo, RETURN_TO_KEY, setFlash, takeFlash, takeReturnTo } from '../session.js'
 import type { AppUser } from '../users.js'
@@ -14,13 +14,15 @@ import { loginPage } from '../views/login.js'
 
 /** Registers `/`, `/login` and `/logout`. */
 export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
-  const demo = ctx.demo?.accounts
+  const demo = ctx.accounts?.list
+  const demoOkta = ctx.accounts?.okta
 
   const renderLogin = async (request: FastifyRequest, reply: FastifyReply, status: number, extra: { error?: string, username?: string, focus?: 'username' | 'password' } = {}): Promise<void> => {
     const flash = takeFlash(request)
     await reply.code(status).type('text/html; charset=utf-8').send(loginPage({
       csrf: csrfToken(request),
       demo,
+      demoOkta,
       // Sent here from a protected page: say why, and that the person will land where they were going.
       toContinue: request.session.get(RETURN_TO_KEY) !== undefined,
       ...extra,
@@ -107,7 +109,8 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
 /** The first empty field of a sign-in form (username before password), to name it and put the cursor there. */
 function emptyLoginField (body: unknown): 'username' | 'password' | undefined {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
-  if (typeof b.username !== 'string' || b.username.trim() === '') return 'username'
+  // Empty as the sign-in reads it: a name of spaces or invisible characters (what a paste can carry) is no name.
+  if (typeof b.username !== 'string' || normalizeUsername(b.username) === '') return 'username'
   if (typeof b.password !== 'string' || b.password === '') return 'password'
   return undefined
 }

@@ -6,7 +6,7 @@ import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
 import { ALREADY_ACTIVE, failureText, isUpstreamFailure, retryAfter, lockoutText, messageFor, oktaRateLimitSeconds, RESEND_TOO_SOON, STORE_DOWN, UNAVAILABLE, type FailInfo } from '../messages.js'
-import { codeFormState, field, forgetSentCodeForm, isLocalPath, newCodeFormId, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
+import { codeFormState, field, forgetSentCodeForm, isLocalPath, isSetupPage, newCodeFormId, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
 import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
 
@@ -201,8 +201,13 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
   // Where enrollment ends: where the person was going before sign-in (kept through enrollment), else /account.
   // `already=1`: the factor was activated in another tab or window (enroll.js and the form path say so here).
   app.get('/mfa/done', { preHandler: [ctx.requireLogin, ctx.requireMfa] }, async (request, reply) => {
-    if ((request.query as Record<string, unknown>).already === '1') setFlash(request, 'success', ALREADY_ACTIVE)
-    await reply.redirect(takeReturnTo(request) ?? '/account', 303)
+    const already = (request.query as Record<string, unknown>).already === '1'
+    const to = takeReturnTo(request)
+    // Signed in on the way to setting up a factor, which is what just happened: the security page, which says the
+    // authenticator was added, not the setup page again (it would offer a second factor as if nothing had been done).
+    if (to !== undefined && isSetupPage(to)) return await reply.redirect(`/account/security?${already ? 'already' : 'added'}=1`, 303)
+    if (already) setFlash(request, 'success', ALREADY_ACTIVE)
+    await reply.redirect(to ?? '/account', 303)
   })
 
   // "Send a code" for sms, call and email factors: an Okta verify without a passcode sends one.

@@ -19,8 +19,10 @@ export interface LoginView {
   focus?: 'username' | 'password' | undefined
   /** The person was sent here from a protected page: "Sign in to continue". */
   toContinue?: boolean
-  /** Demo accounts to list (emulator mode only). */
+  /** Demo accounts to list. */
   demo?: DemoHint[] | undefined
+  /** Where their Okta users are: the local emulator, or the Okta org configured. @default 'emulator' */
+  demoOkta?: 'emulator' | 'org' | undefined
 }
 
 /** The sign-in page. */
@@ -52,7 +54,9 @@ export function loginPage (view: LoginView): string {
     ? ''
     : html`<section class="card demo" aria-labelledby="demo-title">
       <h2 id="demo-title">Demo accounts</h2>
-      <p class="hint">This app runs against the local Okta emulator, so these accounts exist only on this machine.</p>
+      <p class="hint">${view.demoOkta === 'org'
+        ? "The app's own accounts: their Okta users are looked up by login, and made at the first sign-in, which sets up a factor."
+        : 'This app runs against the local Okta emulator, so these accounts exist only on this machine.'}</p>
       <ul>
         ${view.demo.map((d) => html`<li><code>${d.username}</code> / <code>${d.password}</code> — ${d.note}</li>`)}
       </ul>
