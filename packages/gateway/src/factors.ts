@@ -63,7 +63,6 @@ export function toGqlFactor (factor: UserFactor, masked = false): GqlFactor {
   }
 }
 
-/** An Okta catalog entry as the GraphQL `CatalogEntry` type. */
 /** Okta factor types and providers that `enrollFactor` enrolls (its `toEnrollRequest`). */
 const ENROLLABLE: Readonly<Record<string, readonly string[]>> = {
   'token:software:totp': ['GOOGLE', 'OKTA'], sms: ['OKTA'], call: ['OKTA'], email: ['OKTA'], question: ['OKTA'],
@@ -74,6 +73,7 @@ export function isEnrollable (entry: CatalogFactor): boolean {
   return ENROLLABLE[entry.factorType]?.includes(String(entry.provider)) === true
 }
 
+/** An Okta catalog entry as the GraphQL `CatalogEntry` type. */
 export function toGqlCatalogEntry (entry: CatalogFactor): Record<string, unknown> {
   const status = typeof entry.status === 'string' && STATUSES.has(entry.status) ? entry.status : null
   const enrollment = entry.enrollment === 'OPTIONAL' || entry.enrollment === 'REQUIRED' ? entry.enrollment : null

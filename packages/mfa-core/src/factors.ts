@@ -27,7 +27,8 @@ export type FactorSelection =
  * Picks the factor to verify: `requestedId` must be one of the user's own ACTIVE factors (else FACTOR_NOT_FOUND; a
  * pending one is ENROLLMENT_REQUIRED) of a kind that takes this secret (a passcode sent to a question factor, or an
  * answer to a code factor, is BAD_USER_INPUT naming the secret it takes, as Okta's own refusal is; one that takes
- * neither, a push or a security key, is BAD_USER_INPUT naming `factorId`); without it, the user's ACTIVE TOTP factor (none: ENROLLMENT_REQUIRED).
+ * neither, a push or a security key, is BAD_USER_INPUT naming `factorId`); without it, the user's ACTIVE TOTP factor
+ * (none: ENROLLMENT_REQUIRED).
  *
  * @example
  * selectFactor(await client.listFactors(userId), undefined)
