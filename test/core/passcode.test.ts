@@ -309,3 +309,38 @@ await t.test("Okta answering 503 with a load balancer's HTML page (no Okta body)
   }
   t.equal((await limiter.consume(userId)).remaining, 3, 'no attempt left counted: no lockout once Okta is back')
 })
+
+await t.test('the Okta user made again under the same login: a bound id Okta no longer knows is read again, also for an id sent unlisted', async (t) => {
+  const { emu, check } = await rig(t)
+  const first = await userWithTotp(emu, 'redo@example.com')
+  const limiter = new AttemptLimiter({ store: new MemoryAttemptStore() })
+  const session = { session: {} }
+  t.equal(codeOf(await check(session, 'redo@example.com', { passCode: emu.totpCode(first.factorId), factorId: first.factorId, trustFactorId: true }, limiter)), 'SUCCESS', 'the Okta user id is bound in the session')
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${first.userId}`)
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${first.userId}`)
+  const again = await userWithTotp(emu, 'redo@example.com')
+  t.not(again.userId, first.userId)
+  const r = await check(session, 'redo@example.com', { passCode: emu.totpCode(again.factorId), factorId: again.factorId, trustFactorId: true }, limiter)
+  t.equal(codeOf(r), 'SUCCESS', "the new user's factor, named by the client: checked against the new user, not FACTOR_NOT_FOUND")
+  t.equal(getOktaUserBinding(session as never, 'redo@example.com')?.oktaUserId, again.userId, 'the new id is bound')
+  t.equal((await limiter.consume('redo@example.com')).remaining, 3, 'no attempt left counted by the stale try')
+})
+
+await t.test('one code is one attempt, also when its check is tried again on fresh copies after the refund budget is spent', async (t) => {
+  const { emu, check } = await rig(t)
+  const { userId, factorId: first } = await userWithTotp(emu, 'budget@example.com')
+  const limiter = new AttemptLimiter({ store: new MemoryAttemptStore(), maxAttempts: 2 })
+  const session = { session: {} }
+  t.equal(codeOf(await check(session, 'budget@example.com', { passCode: emu.totpCode(first) }, limiter)), 'SUCCESS', 'the list is cached')
+  // Made-up ids of a code kind go to Okta unlisted: each 404 is given back, until the budget (8 × maxAttempts) is spent.
+  const bare = { session: {} }
+  for (let i = 0; i < 16; i++) t.equal(codeOf(await check(bare, 'budget@example.com', { passCode: '123456', factorId: `ostmadeup${String(i).padStart(11, '0')}`, trustFactorId: true }, limiter)), 'FACTOR_NOT_FOUND')
+  t.equal((await limiter.consume('budget@example.com')).remaining, 1, 'the budget is spent, nothing else counted (this probe counts one)')
+  await limiter.succeed('budget@example.com')
+  // The TOTP factor replaced elsewhere while the first session's list still has the old one; then a wrong code.
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${userId}/factors/${first}`)
+  const second = (await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })).body.id as string
+  await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${second}/lifecycle/activate`, { passCode: emu.totpCode(second, emu.clock.now() - 30_000) })
+  const wrongOnce = await check(session, 'budget@example.com', { passCode: wrong(emu.totpCode(second)) }, limiter)
+  t.match(wrongOnce, { ok: false, error: { code: 'INVALID_PASSCODE', details: { attemptsRemaining: 1 } } }, 'one wrong code, one attempt: the stale try and the fresh one share it')
+})

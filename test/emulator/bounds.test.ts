@@ -23,12 +23,6 @@ await t.test('users: a full emulator refuses new users and keeps every counter',
   }
   t.equal(refused.length, 15, 'five more users fit, the other fifteen are refused')
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users')).body.length, 6, 'six users held, no more')
-  // A real org always has the token's owner: it is made on first use, full or not, and is not counted.
-  const me = await emuFetch(emu, 'GET', '/api/v1/users/me')
-  t.same([me.status, me.body.status], [200, 'ACTIVE'], 'the token owner exists in a full emulator')
-  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/me/factors')).status, 200, 'and its routes answer')
-  t.equal((await emuFetch(emu, 'GET', '/api/v1/users')).body.length, 7, 'six users and the owner')
-  t.equal((await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'one.more@example.com', email: 'one.more@example.com' } })).status, 400, 'still full for anyone else')
 
   t.equal((await emuFetch(emu, 'POST', V, { passCode: wrong })).body.errorCode, 'E0000068')
   t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${victim.userId}`)).body.status, 'LOCKED_OUT', "the flood did not reset the victim's count: the 5th failure locks")
@@ -37,6 +31,17 @@ await t.test('users: a full emulator refuses new users and keeps every counter',
   await emuFetch(emu, 'DELETE', `/api/v1/users/${flood0}`)
   await emuFetch(emu, 'DELETE', `/api/v1/users/${flood0}`)
   t.equal((await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'late@example.com', email: 'late@example.com' } })).status, 200, 'a deleted user frees its place')
+
+  // A real org always has the token's owner: it is made on first use in a full emulator too, one past the cap.
+  const me = await emuFetch(emu, 'GET', '/api/v1/users/me')
+  t.same([me.status, me.body.status], [200, 'ACTIVE'], 'the token owner exists in a full emulator')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/me/factors')).status, 200, 'and its routes answer')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users')).body.length, 7, 'six users and the owner')
+  t.equal((await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'one.more@example.com', email: 'one.more@example.com' } })).status, 400, 'still full for anyone else')
+  // One past, never more: the owner renamed, `me` cannot make another one.
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${me.body.id as string}`, { profile: { login: 'renamed@example.com', email: 'renamed@example.com' } })).status, 200)
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/me')).status, 400, 'no second owner past the cap')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users')).body.length, 7, 'still seven')
 })
 
 await t.test('outbox and push transactions keep the newest entries only', async (t) => {

@@ -81,8 +81,14 @@ await t.test("HTTP that Node's parser refuses gets Okta's envelope and headers, 
     [`GET /api/v1/users?search=${encodeURIComponent(ors)} HTTP/1.1\r\nHost: x\r\nAuthorization: SSWS test-token\r\n\r\n`, 431],
     [`GET /api/v1/users HTTP/1.1\r\nHost: x\r\nCookie: ${'c'.repeat(20_000)}\r\n\r\n`, 431],
     ['POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 400],
-    // HTTP/1.1 requires Host (RFC 9112 §3.2): refused by Node itself unless the emulator answers it.
+    // HTTP/1.1 requires Host (RFC 9112 §3.2): refused by Node itself unless the emulator answers it. Its links are
+    // built from Host, so an empty, malformed or repeated one is refused too, and none in HTTP/1.0.
     ['GET /api/v1/users HTTP/1.1\r\nAuthorization: SSWS test-token\r\n\r\n', 400],
+    ['GET /api/v1/users HTTP/1.1\r\nHost:\r\nAuthorization: SSWS test-token\r\n\r\n', 400],
+    ['GET /api/v1/users HTTP/1.1\r\nHost: evil.example/x?y#z\r\nAuthorization: SSWS test-token\r\n\r\n', 400],
+    ['GET /api/v1/users HTTP/1.1\r\nHost: user@x\r\nAuthorization: SSWS test-token\r\n\r\n', 400],
+    ['GET /api/v1/users HTTP/1.1\r\nHost: x\r\nHost: y\r\nAuthorization: SSWS test-token\r\n\r\n', 400],
+    ['GET /api/v1/users HTTP/1.0\r\nAuthorization: SSWS test-token\r\n\r\n', 400],
   ]
   for (const [request, status] of cases) {
     const answer = await rawAnswer(request)

@@ -487,6 +487,18 @@ await t.test('a push factor is refused before Okta hears of it; a query never re
   for (let i = 0; i < 40; i++) codes.push(codeOf(await gql(fresh, OPS.verify, { factorId: `ostmadeup${String(i).padStart(11, '0')}`, passCode: '123456' }))!)
   t.same([...new Set(codes)], ['FACTOR_NOT_FOUND', 'LOCKED_OUT'], 'refused, then locked out')
   t.ok(codes.indexOf('LOCKED_OUT') > 20 && codes.indexOf('LOCKED_OUT') < 40, `locked out after the refund budget (at ${codes.indexOf('LOCKED_OUT')})`)
+  // Made-up ids of another kind (a push's, none of Okta's) are looked up in the user's list instead: the same budget,
+  // then LOCKED_OUT, from a client that replays its sign-in cookie (no list cached) as from one that keeps it.
+  for (const [login, keeps] of [['pia@example.com', false], ['bob@example.com', true]] as const) {
+    const signedIn = await gw.signedIn(login)
+    const replay = signedIn.cookies.get('session')
+    const other: string[] = []
+    for (let i = 0; i < 40; i++) {
+      if (!keeps && replay !== undefined) signedIn.cookies.set('session', replay)
+      other.push(codeOf(await gql(signedIn, OPS.verify, { factorId: `${i % 2 === 0 ? 'opf' : 'zzz'}madeup${String(i).padStart(11, '0')}`, passCode: '123456' }))!)
+    }
+    t.same([...new Set(other)], ['FACTOR_NOT_FOUND', 'LOCKED_OUT'], `ids of other kinds (${keeps ? 'cookie kept' : 'cookie replayed'}): refused, then locked out`)
+  }
 
   const ada = await gw.signedIn('ada@example.com')
   const factorId = await totpFactorId(emu, ada)

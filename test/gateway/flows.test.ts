@@ -276,3 +276,14 @@ await t.test('the standalone server: a factor added then removed (the same set a
   t.same((await gql(own, OPS.factors)).body.data.factors.map((f: { id: string }) => f.id), [factorId], 'the same factors as when the device was remembered')
   t.match((await remember()).body.data.viewer.mfa, { completed: false }, 'the device is forgotten all the same: a code is asked for')
 })
+
+await t.test('a long otpauth URI (the longest issuer, 64 emoji) still gives a QR code a camera reads: at least 4 px per module', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'a.rather.long.login.name@subdomain.example.com' }] })
+  const gw = await startGatewayApp(t, emu, { gateway: { issuer: '🔐'.repeat(64) } })
+  const jar = await gw.signedIn('a.rather.long.login.name@subdomain.example.com')
+  const enrolled = await gql(jar, OPS.enroll, { input: { factorType: 'TOTP' } })
+  const activation = enrolled.body.data.enrollFactor.activation
+  t.ok(activation.otpauthUri.length > 1500, `a long URI (${String(activation.otpauthUri.length)} characters)`)
+  const qr = decodeQr(activation.qrCodeDataUri)
+  t.equal(qr.text, activation.otpauthUri, 'read back whole')
+})

@@ -193,6 +193,9 @@ function isAnswer (answer: string): boolean {
   }
 }
 
+/** Modules of quiet zone around the QR code. */
+const QR_MARGIN = 2
+
 /** The activation of a freshly enrolled TOTP factor, with its QR code rendered here as a PNG data URI. */
 export async function totpActivationOf (
   activation: { sharedSecret: string, timeStep: number, keyLength: number, qrCodeHref?: string | undefined },
@@ -201,7 +204,10 @@ export async function totpActivationOf (
 ): Promise<GqlTotpActivation> {
   const uri = otpauthUri({ issuer, label, secret: activation.sharedSecret, digits: activation.keyLength, period: activation.timeStep })
   qrcode ??= import('qrcode').then((m) => m.default)
-  const qrCodeDataUri = await (await qrcode).toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 256, type: 'image/png' })
+  const qr = await qrcode
+  // 256 px, or more for a long URI (a long issuer or login): at least 4 px per module, which cameras read.
+  const modules = qr.create(uri, { errorCorrectionLevel: 'M' }).modules.size + 2 * QR_MARGIN
+  const qrCodeDataUri = await qr.toDataURL(uri, { errorCorrectionLevel: 'M', margin: QR_MARGIN, width: Math.max(256, modules * 4), type: 'image/png' })
   return {
     sharedSecret: activation.sharedSecret,
     otpauthUri: uri,

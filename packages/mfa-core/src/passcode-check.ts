@@ -5,7 +5,7 @@ import type { AttemptDecision, AttemptLimiter } from './attempts.js'
 import { outcomeOfError } from './client-errors.js'
 import { selectFactor, selectionError, type FactorSelection } from './factors.js'
 import { readAnswer, readFactorId, readPasscode } from './input.js'
-import type { MfaOktaClient, OktaFactorLike } from './okta-port.js'
+import { errorCode, type MfaOktaClient, type OktaFactorLike } from './okta-port.js'
 import { MfaError, type MfaOutcomeDetails } from './outcomes.js'
 import type { MfaSubject } from './subject.js'
 
@@ -166,13 +166,35 @@ export function countedOutcome (error: MfaError, decision: AttemptDecision | und
  * const result = await checkPasscode({ subject, client, limiter, passCode: req.body.passCode, context: endUserContext(req) })
  */
 export async function checkPasscode (input: PasscodeCheckInput): Promise<PasscodeCheckResult> {
-  return await check(input, true)
+  return await check(input, undefined)
 }
 
-async function check (input: PasscodeCheckInput, mayRetry: boolean): Promise<PasscodeCheckResult> {
+/** Okta's 404 for a user it does not know: "Not found: Resource not found: <id> (User)" (a factor's ends "(UserFactor)"). */
+const USER_NOT_FOUND = /\(User\)$/
+
+/**
+ * Whether Okta's refusal `err` says the session's copies are stale: a factor of the cached list (`listed`) that Okta
+ * does not know, or the bound Okta user itself (Okta's 404 names the User, whichever way the factor was chosen).
+ */
+function staleCopies (err: unknown, listed: boolean): boolean {
+  if (err instanceof MfaError || errorCode(err) !== 'OKTA_NOT_FOUND') return false
+  return listed || USER_NOT_FOUND.test(String((err as { errorSummary?: unknown }).errorSummary ?? '').slice(0, 300))
+}
+
+/**
+ * One check; `retry` carries the attempt already counted for this code when the copies the first try used were stale,
+ * so the second try counts nothing more (one code, one attempt).
+ */
+async function check (input: PasscodeCheckInput, retry: { decision: AttemptDecision | undefined } | undefined): Promise<PasscodeCheckResult> {
   const { subject, limiter } = input
-  let decision: AttemptDecision | undefined
+  let decision = retry?.decision
   let listed = true
+  /** Counts this code's attempt (once: a retry reuses the first one's); LOCKED_OUT past the limit. */
+  const count = async (): Promise<void> => {
+    if (limiter === undefined || decision !== undefined) return
+    decision = await limiter.consume(subject.userKey)
+    if (!decision.allowed) throw new MfaError('LOCKED_OUT', { retryAfterSeconds: decision.retryAfterSeconds })
+  }
   try {
     const hasAnswer = input.answer !== undefined && input.answer !== null
     const hasPasscode = input.passCode !== undefined && input.passCode !== null
@@ -205,12 +227,14 @@ async function check (input: PasscodeCheckInput, mayRetry: boolean): Promise<Pas
       const list = await subject.factorsFor((l) => { const s = selectFactor(l, factorId, secret); return s.ok || s.code === 'BAD_USER_INPUT' })
       selected = selectFactor(list, factorId, secret)
     }
-    if (!selected.ok) throw selectionError(selected)
-
-    if (limiter !== undefined) {
-      decision = await limiter.consume(subject.userKey)
-      if (!decision.allowed) throw new MfaError('LOCKED_OUT', { retryAfterSeconds: decision.retryAfterSeconds })
+    if (!selected.ok) {
+      // A named factor the user does not have costs an attempt, given back as Okta's own 404 is (within the refund
+      // budget): a stream of made-up ids ends in LOCKED_OUT, not in Okta's rate limit (each may have cost a list call).
+      if (selected.code === 'FACTOR_NOT_FOUND' && factorId !== undefined) await count()
+      throw selectionError(selected)
     }
+
+    await count()
     const result = await input.client.verifyFactor(oktaUserId, selected.factor.id, body, undefined, verifyOptions(subject.callOptions, input.context))
     // A passcode is accepted or not: anything but SUCCESS (REJECTED, or a push-like WAITING/TIMEOUT) is a wrong code.
     if (result.factorResult !== 'SUCCESS') throw new MfaError('INVALID_PASSCODE')
@@ -225,16 +249,15 @@ async function check (input: PasscodeCheckInput, mayRetry: boolean): Promise<Pas
       await refundAccessRefusal(err, limiter, subject.userKey, decision)
       throw err
     }
-    if (outcome.code === 'FACTOR_NOT_FOUND' && listed && !(err instanceof MfaError)) {
+    if (outcome.code === 'FACTOR_NOT_FOUND' && staleCopies(err, listed)) {
       // Okta does not know a factor of the user's list, or the user, any more: the session's copies are stale.
       subject.forgetFactors()
       subject.forgetOktaUser()
-      if (mayRetry) {
-        // Once more, with the user and the list read again: a code of a factor enrolled since the list was cached (a
-        // TOTP replaced elsewhere, an Okta user made again) is checked as meant, not refused as "not found"; with no
-        // factor left it is ENROLLMENT_REQUIRED. The attempt Okta did not judge is given back first.
-        await settleRefusal(outcome, limiter, subject.userKey, decision)
-        return await check(input, false)
+      if (retry === undefined) {
+        // Once more, with the user and the list read again, on the attempt already counted: a code of a factor
+        // enrolled since the list was cached (a TOTP replaced elsewhere, an Okta user made again) is checked as
+        // meant, not refused as "not found"; with no factor left it is ENROLLMENT_REQUIRED.
+        return await check(input, { decision })
       }
     }
     return { ok: false, error: await settleRefusal(outcome, limiter, subject.userKey, decision) }

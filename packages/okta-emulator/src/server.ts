@@ -95,6 +95,21 @@ function isManagementRoute (url: string | undefined): boolean {
 const REQUEST_ID_PREFIX = randomBytes(12).toString('base64url')
 let requestSeq = 0
 
+/** A Host field value: a DNS name, an IPv4 address or a bracketed IPv6 one, and a port (RFC 9112 §3.2). */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::\d{1,5})?$/
+
+/**
+ * Whether a request names exactly one valid Host. Okta is reached by its org's host name, and the emulator builds its
+ * absolute links from it: a request without Host (HTTP/1.0 too), with an empty or malformed one (a path, a space, a
+ * user part) or with two is refused, as RFC 9112 §3.2 has servers do for HTTP/1.1.
+ */
+function oneValidHost (host: string | undefined, raw: readonly string[]): boolean {
+  if (host === undefined || !HOST.test(host)) return false
+  let lines = 0
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') lines++
+  return lines === 1
+}
+
 /** Builds the app (not listening). */
 export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstance {
   const app = Fastify({
@@ -102,8 +117,8 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
     bodyLimit: settings.bodyLimit,
     // Fastify's default (0) turns Node's own limit off: a client that sends half a body would hold its socket forever.
     requestTimeout: 30_000,
-    // Node refuses an HTTP/1.1 request without Host itself, with a bare 400; the onRequest hook below answers it
-    // in Okta's error form, with Okta's headers, as every other malformed request. Node checks the timeout above only
+    // Node refuses an HTTP/1.1 request without Host itself, with a bare 400; the onRequest hook below answers it (and a
+    // Host that is empty, malformed or repeated) in Okta's error form, with Okta's headers, as every other one. Node checks the timeout above only
     // every 30 s by default, and a stalled body against its 60 s `headersTimeout`: both brought to the 30 s limit.
     http: { requireHostHeader: false, connectionsCheckingInterval: 2_000, headersTimeout: 30_000 },
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
@@ -210,7 +225,7 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   // type: a stray Content-Type on it, even a malformed one, describes nothing and is dropped.
   app.addHook('onRequest', (req, reply, done) => {
     const h = req.raw.headers
-    if (h.host === undefined && req.raw.httpVersion === '1.1') {
+    if (!oneValidHost(h.host, req.raw.rawHeaders)) {
       stamp(reply, 'user')
       void reply.code(400).send(new OktaError(400, 'E0000020', 'Bad request.').toBody())
       return

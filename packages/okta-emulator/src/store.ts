@@ -91,13 +91,13 @@ export class Store {
 
   /**
    * Stores a new user and indexes its login. A full store refuses (400 E0000001) rather than
-   * evicting anyone: eviction would reset the victim's lockout counter. The token's owner is not counted: a real org
-   * always has it, so `/users/me` works in a full emulator too, and it is one user whatever the traffic.
+   * evicting anyone: eviction would reset the victim's lockout counter. The token's owner may be made one past the
+   * cap: a real org always has it, so `/users/me` works in a full emulator too. One past, not uncounted: a login can
+   * be changed, and an owner renamed (or a user given its login and renamed) would otherwise add users without end.
    */
   addUser (user: UserRecord): void {
     const isOwner = loginKey(String(user.profile['login'])) === loginKey(TOKEN_OWNER_LOGIN)
-    const counted = this.users.size - (this.hasLogin(TOKEN_OWNER_LOGIN) ? 1 : 0)
-    if (!isOwner && counted >= this.maxUsers) {
+    if (this.users.size >= this.maxUsers + (isOwner ? 1 : 0)) {
       throw validationError('newUser', `The emulator holds at most ${this.maxUsers} users (maxUsers).`)
     }
     this.insert(user)
