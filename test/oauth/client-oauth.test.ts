@@ -205,6 +205,9 @@ void t.test('options are checked at construction and a bad key is never quoted',
     const indented = createOktaClient({ ...base, auth: { clientId: 'c', privateKey: `${pad}${KEY.pem}${pad}`, scopes: ['okta.users.read'] } })
     await indented.close()
   }
+  const everyLine = KEY.pem.split('\n').map((line) => `      ${line}`).join('\n')
+  const templated = createOktaClient({ ...base, auth: { clientId: 'c', privateKey: everyLine, scopes: ['okta.users.read'] } })
+  await templated.close()
   const ssws = createOktaClient({ ...base, auth: 'an-ssws-token', dispatcher: new MockAgent() })
   t.notMatch(inspect(ssws) + JSON.stringify(ssws), /an-ssws-token/)
   await ssws.close()

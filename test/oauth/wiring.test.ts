@@ -100,6 +100,8 @@ await t.test('readOktaAuthEnv: a token, an OAuth service app with defaults, or a
     'a JWK file; scopes split on spaces and commas')
   const oneLine = readOktaAuthEnv({ OKTA_CLIENT_ID: '0oa-3', OKTA_PRIVATE_KEY: RSA.pem.trim().replace(/\n/g, '\\n') })
   t.equal(oneLine?.kind === 'oauth' && oneLine.auth.privateKey, RSA.pem.trim(), 'a PEM with literal \\n in one env line')
+  const indented = readOktaAuthEnv({ OKTA_CLIENT_ID: '0oa-3', OKTA_PRIVATE_KEY: RSA.pem.split('\n').map((line) => `    ${line}`).join('\n') })
+  t.equal(indented?.kind === 'oauth' && indented.auth.privateKey, RSA.pem.trim(), 'a PEM indented on every line, as in a YAML block or a template literal')
   const inlineJwk = readOktaAuthEnv({ OKTA_CLIENT_ID: '0oa-4', OKTA_PRIVATE_KEY: JSON.stringify(EC.privateJwk) })
   t.same(inlineJwk?.kind === 'oauth' && inlineJwk.auth.privateKey, EC.privateJwk, 'a JWK as JSON in the variable')
 

@@ -442,6 +442,25 @@ await t.test('README "Several instances": the emulator started once (pnpm emulat
   t.not(again.location, '/account', 'the code used on instance 1 is refused on instance 2: one org')
 })
 
+await t.test('main.js with REDIS_URL answers its first requests, right after it says it listens: it waits for Redis first', async (t) => {
+  const redis = await withRedis(t)
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
+  const env = { OKTA_ORG_URL: emu.url, OKTA_API_TOKEN: emu.token, REDIS_URL: redis.url, SESSION_SECRET: 'w'.repeat(40) }
+  const first = await runMain(t, env)
+  t.ok(await first.ready, 'the first instance says it listens')
+  const jar = new CookieJar(`http://127.0.0.1:${first.port}`)
+  t.equal((await post(jar, '/login', { username: 'ada', password: 'lovelace-1815' })).location, '/mfa', 'its very first requests are served')
+  // A second instance (a deploy, a restart): its first request, with that session, the moment it says it listens.
+  for (let i = 0; i < 3; i++) {
+    const next = await runMain(t, env)
+    t.ok(await next.ready)
+    const same = new CookieJar(`http://127.0.0.1:${next.port}`)
+    for (const [k, v] of jar.cookies) same.cookies.set(k, v)
+    const res = await same.fetch('/mfa', { headers: PAGE })
+    t.equal(res.status, 200, `instance ${i + 2}: the session read from Redis at once (${String(res.headers['x-error-code'] ?? '')})`)
+  }
+})
+
 await t.test('main.js with REDIS_URL: while Redis is down pages answer 503 before rendering (JSON for /api), no stack, and it recovers', async (t) => {
   const redis = await withRedis(t)
   const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', sharedSecret: SECRET }] }] })

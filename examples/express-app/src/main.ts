@@ -130,6 +130,8 @@ async function main (): Promise<void> {
     throw err
   }
   const { app, close } = built
+  // The first requests wait for nothing: listening before the Redis client's first connection made them 503.
+  await redis?.ready()
   // Express 5 hands a listen error (a busy PORT, a HOST not of this machine) to this callback, not to an 'error' event.
   const server = app.listen(port, host, (err?: Error) => {
     if (err !== undefined && err !== null) {

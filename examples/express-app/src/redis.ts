@@ -11,6 +11,11 @@ export interface RedisSetup {
   attemptStore: AttemptStore
   revocations: RevocationStore
   sessionStore: Store
+  /**
+   * Resolves once Redis answers PING, or after about a second without an answer (the first connection's wait and
+   * PING's own timeout): the app then starts anyway, and its pages answer 503 until Redis is back.
+   */
+  ready: () => Promise<void>
   /** Ends the Redis client (on shutdown). */
   close: () => Promise<void>
 }
@@ -48,6 +53,7 @@ export function redisStores (url: string, onStatusChange?: (status: 'down' | 'up
     // Anonymous sessions go after 15 minutes: a flood of visits to /login cannot fill Redis for a day (the attempt
     // counters and revocations live there too).
     sessionStore: new FailClosedRedisStore({ client: redis.client, prefix: SESSION_PREFIX, ttl: sessionTtlSeconds }),
+    ready: async () => { await redis.ping().catch(() => {}) },
     close: redis.close,
   }
 }

@@ -95,8 +95,11 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     const auth = options.emulatorAuth === 'oauth' ? registerDemoServiceApp(emulator) : emulator.token
     client = createOktaClient({ orgUrl: emulator.url, auth, allowInsecureHttp: true })
   } else {
-    const org = orgAccounts(seeds)
-    accounts = { ...org, list: hidden(org.list) }
+    // The built-in demo users (or any list whose passwords are hidden): an app's own users are not listed.
+    if (options.users === undefined || options.showDemoPasswords === false) {
+      const org = orgAccounts(seeds)
+      accounts = { ...org, list: hidden(org.list) }
+    }
     client = createOktaClient({
       orgUrl: options.orgUrl,
       ...(options.auth === undefined ? { token: options.token! } : { auth: options.auth }),

@@ -70,10 +70,14 @@ function set (env: Record<string, string | undefined>, name: string): string | u
   return v === undefined || v.trim() === '' ? undefined : v
 }
 
-/** PEM put in one env line often carries literal "\n": turn those into line breaks. */
+/**
+ * PEM put in one env line often carries literal "\n": turn those into line breaks. Each line is trimmed, as the
+ * client does (an indented PEM: OpenSSL skips leading newlines but not spaces).
+ */
 function unescapePem (text: string): string {
   const t = text.trim()
-  return t.startsWith('-----BEGIN ') && !t.includes('\n') ? t.replace(/\\n/g, '\n') : t
+  if (!t.startsWith('-----BEGIN ')) return t
+  return (t.includes('\n') ? t : t.replace(/\\n/g, '\n')).split(/\r?\n/).map((line) => line.trim()).join('\n')
 }
 
 function checkKey (text: string, source: string): string | Record<string, unknown> {

@@ -62,12 +62,13 @@ function parseKey (value: unknown): { key: KeyObject, kid: string | undefined } 
   let jwk: Record<string, unknown> | undefined
   let pem: string | undefined
   if (typeof value === 'string') {
-    // Trimmed: OpenSSL skips leading newlines but not spaces or tabs (an indented template literal, a config value).
+    // Trimmed, each line too: OpenSSL skips leading newlines but not spaces or tabs (a PEM in an indented template
+    // literal, a config value).
     const text = value.trim()
     if (text.startsWith('{')) {
       try { jwk = JSON.parse(text) as Record<string, unknown> } catch { throw bad() }
     } else if (text.startsWith('-----BEGIN ')) {
-      pem = text
+      pem = text.split(/\r?\n/).map((line) => line.trim()).join('\n')
     } else {
       throw bad()
     }
