@@ -118,8 +118,9 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
     // Fastify's default (0) turns Node's own limit off: a client that sends half a body would hold its socket forever.
     requestTimeout: 30_000,
     // Node refuses an HTTP/1.1 request without Host itself, with a bare 400; the onRequest hook below answers it (and a
-    // Host that is empty, malformed or repeated) in Okta's error form, with Okta's headers, as every other one. Node checks the timeout above only
-    // every 30 s by default, and a stalled body against its 60 s `headersTimeout`: both brought to the 30 s limit.
+    // Host that is empty, malformed or repeated) in Okta's error form, with Okta's headers, as every other one.
+    // Node checks the timeout above only every 30 s by default, and a stalled body against its 60 s
+    // `headersTimeout`: both brought to the 30 s limit.
     http: { requireHostHeader: false, connectionsCheckingInterval: 2_000, headersTimeout: 30_000 },
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     // Undecodable paths and over-long ids never reach onRequest: stamp the headers here too.

@@ -31,7 +31,7 @@ export function tokenOwner (ctx: Ctx): UserRecord {
   const profile = { login: TOKEN_OWNER_LOGIN, email: TOKEN_OWNER_LOGIN, firstName: 'Emulator', lastName: 'Admin' }
   const u = buildUser({ profile }, { activate: true, now: ctx.clock(), loginTaken: () => false })
   setStatus(u, 'ACTIVE', u.created)
-  ctx.store.addUser(u) // not counted in maxUsers: a real org always has the token's owner
+  ctx.store.addUser(u) // may be one past maxUsers: a real org always has the token's owner
   ctx.store.commit()
   return u
 }
