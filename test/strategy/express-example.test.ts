@@ -345,6 +345,7 @@ await t.test('main.js: a bad setting is one "Configuration error" line naming th
   const cases: Array<{ name: string, value: string }> = [
     { name: 'SESSION_SECRET', value: 'short-but-secret-value' },
     { name: 'SESSION_SECRET', value: `${'long-enough-secret-'.repeat(2)},short-old-secret` },
+    { name: 'SESSION_SECRET', value: ', ,' },
     { name: 'MFA_MAX_AGE_SECONDS', value: 'abc' },
     { name: 'MFA_MAX_AGE_SECONDS', value: '-5' },
     { name: 'REMEMBER_DEVICE_DAYS', value: 'abc' },
@@ -427,7 +428,7 @@ await t.test('README "Several instances": the emulator started once (pnpm emulat
   const [one, two] = await Promise.all([
     startProcess(t, 'express instance 1', 'examples/express-app/dist/main.js', env, { readyPath: '/login' }),
     // Instance 2 deployed with a rotated secret (newest first): the sessions instance 1 signed go on there.
-    startProcess(t, 'express instance 2', 'examples/express-app/dist/main.js', { ...env, SESSION_SECRET: `${'n'.repeat(40)}, ${'r'.repeat(40)}` }, { readyPath: '/login' }),
+    startProcess(t, 'express instance 2', 'examples/express-app/dist/main.js', { ...env, SESSION_SECRET: `${'n'.repeat(40)}, ${'r'.repeat(40)},` }, { readyPath: '/login' }),
   ])
   const jar = new CookieJar(one.url)
   t.equal((await post(jar, '/login', { username: 'ada', password: 'lovelace-1815' })).location, '/mfa')

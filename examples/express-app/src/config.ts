@@ -70,8 +70,8 @@ export function readSettings (env: Env): Settings {
   const port = wholeNumber(env, 'PORT', 0, 65535, 'a port number from 0 to 65535') ?? DEFAULT_PORT
   const host = setting(env, 'HOST') ?? DEFAULT_HOST
   // Several secrets, comma-separated, newest first, rotate it: the first signs, every one is accepted.
-  const secrets = setting(env, 'SESSION_SECRET')?.split(',').map((part) => part.trim())
-  if (secrets !== undefined && (secrets.length > MAX_SESSION_SECRETS || secrets.some((part) => part.length < MIN_SESSION_SECRET_LENGTH))) {
+  const secrets = setting(env, 'SESSION_SECRET')?.split(',').map((part) => part.trim()).filter((part) => part !== '')
+  if (secrets !== undefined && (secrets.length === 0 || secrets.length > MAX_SESSION_SECRETS || secrets.some((part) => part.length < MIN_SESSION_SECRET_LENGTH))) {
     throw new ConfigError(`SESSION_SECRET must be 1 to ${MAX_SESSION_SECRETS} comma-separated secrets of at least ${MIN_SESSION_SECRET_LENGTH} characters each, newest first, e.g. from: openssl rand -hex 32 (its value is not shown)`)
   }
   const [sessionSecret, ...oldSessionSecrets] = secrets ?? []

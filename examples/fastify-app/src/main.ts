@@ -17,7 +17,7 @@ function groupKey (secret: string): string {
  * The text printed at start (no secrets but the demo's own, which exist only in the emulator). Every http link in it
  * opens in a browser: the emulator's own URLs are an API that needs its token (never printed), so only its port is named.
  */
-export function banner (config: AppConfig, url: string, emulatorUrl: string | undefined, demo: DemoInfo | undefined, accounts: DemoAccounts | undefined = undefined): string {
+export function banner (config: AppConfig, url: string, emulatorUrl: string | undefined, demo: DemoInfo | undefined, accounts: DemoAccounts | undefined): string {
   const lines = ['', 'okta-mfa example app']
   if (emulatorUrl !== undefined) {
     lines.push(`  Okta:  the local emulator, started in-process (its API on port ${new URL(emulatorUrl).port}; OKTA_ORG_URL is not set)`)
@@ -33,17 +33,16 @@ export function banner (config: AppConfig, url: string, emulatorUrl: string | un
       '           sessions end when the app stops. In production set SESSION_KEY (e.g. `openssl rand -hex 32`).')
   }
   lines.push('', `  Open ${url}`, '')
-  if (accounts?.okta === 'org' && accounts.list.length > 0) {
+  if (accounts !== undefined && accounts.list.length > 0) {
     const width = Math.max(...accounts.list.map((a) => a.username.length))
-    lines.push("  Demo sign-in (the app's own accounts; their Okta users are looked up by login, and made at the first sign-in):")
+    lines.push(accounts.okta === 'emulator'
+      ? '  Demo sign-in (these accounts exist only in the emulator):'
+      : "  Demo sign-in (the app's own accounts; their Okta users are looked up by login, and made at the first sign-in):")
     for (const a of accounts.list) lines.push(`    username ${a.username.padEnd(width)}  password ${a.password}  ${a.note}`)
     lines.push('')
   }
   if (demo !== undefined) {
-    const width = Math.max(...demo.accounts.map((a) => a.username.length))
-    lines.push('  Demo sign-in (these accounts exist only in the emulator):')
-    for (const a of demo.accounts) lines.push(`    username ${a.username.padEnd(width)}  password ${a.password}  ${a.note}`)
-    lines.push('',
+    lines.push(
       `  ${demo.totpUser.username}'s authenticator: add it to Google Authenticator (or any TOTP app) by hand with`,
       `    key      ${groupKey(demo.totpUser.sharedSecret)}   (time-based, 6 digits, every 30 s)`,
       `    or URI   ${demo.totpUser.otpauthUri}`,
