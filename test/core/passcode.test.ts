@@ -126,6 +126,7 @@ await t.test('outcomes: success, wrong codes with attempts left, the last with t
   await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'cyd@example.com', email: 'cyd@example.com', firstName: 'C', lastName: 'D' } })
   t.match(await check({ session: {} }, 'cyd@example.com', { passCode: '123456' }, limiter), { ok: false, error: { code: 'ENROLLMENT_REQUIRED', status: 403 } }, 'no factor: a code the app routes to enrollment')
   t.match(await check({ session: {} }, 'ghost@example.com', { passCode: '123456' }, limiter), { ok: false, error: { code: 'OKTA_USER_NOT_FOUND', status: 403, retryable: false } }, 'no Okta user: a code, not an error')
+  t.match(await check({ session: {} }, 'ghost\ud800@example.com', { passCode: '123456' }, limiter), { ok: false, error: { code: 'OKTA_USER_NOT_FOUND', status: 403 } }, 'a login with a lone surrogate: no Okta user, not INTERNAL')
   t.match(await check({ session: {} }, '00unknownuser0000001', { passCode: '123456' }, limiter), { ok: false, error: { code: 'OKTA_USER_NOT_FOUND', status: 403 } }, 'an { id } Okta does not know: the same code')
   const { provisioned } = { provisioned: await rig(t, { provision: true }) }
   t.match(await provisioned.check({ session: {} }, 'dee@example.com', { passCode: '123456' }), { ok: false, error: { code: 'ENROLLMENT_REQUIRED' } }, 'with provision the user is created, then needs a factor')
@@ -249,6 +250,15 @@ await t.test('a login with a `/`, which Okta fetches by id only, is found by sea
   const created = await byLogin('new/user@example.com', true)
   t.equal(await byLogin('new/user@example.com', true), created)
   t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${created}`)).body.profile.login, 'new/user@example.com')
+  // A lone surrogate (a JSON body can carry one) has no UTF-8 form: no Okta user can have it, none is made with it.
+  const users = async (): Promise<number> => (await emuFetch(emu, 'GET', '/api/v1/users?limit=200')).body.length
+  const before = await users()
+  for (const login of ['lone\ud800@example.com', '\udc00', 'x/\udbff@example.com']) {
+    await t.rejects(byLogin(login), { code: 'OKTA_NOT_FOUND', status: 404 }, 'not found, not a TypeError')
+    await t.rejects(byLogin(login, true), { code: 'OKTA_NOT_FOUND', status: 404 }, 'nor provisioned')
+  }
+  t.equal(await users(), before, 'no user was created')
+  t.equal(await byLogin('pair\ud83d\ude00@example.com', true), await byLogin('pair\ud83d\ude00@example.com'), 'a surrogate pair is a character like any other')
   const pathOnly = { getUser: client.getUser.bind(client), createUser: client.createUser.bind(client) }
   await t.rejects(resolveOktaUserId(pathOnly, () => ({ login: 'a/b@example.com' }), {}, {}), { code: 'OKTA_NOT_FOUND' })
 })

@@ -64,14 +64,31 @@ function refOf (value: unknown): OktaUserRef {
  * logins do, without case) when the client can list users.
  */
 async function idOfLogin (client: LoginLookupClient, login: string, request: RequestOptions | undefined): Promise<string> {
+  if (!isWellFormed(login)) throw notFound(login)
   if (!login.includes('/') || typeof client.listUsers !== 'function') return (await client.getUser(login, request)).id
   const search = `profile.login eq "${login.replace(/["\\]/g, '\\$&')}"`
   const wanted = foldLogin(login)
   for await (const user of client.listUsers({ search, limit: 2 }, request)) {
     if (foldLogin(user.profile.login) === wanted) return user.id
   }
-  throw new NotFoundError({ status: 404, errorCode: 'E0000007', errorSummary: `Not found: Resource not found: ${login} (User)` })
+  throw notFound(login)
 }
+
+/** Okta's answer for a login it has no user for. */
+function notFound (login: string): NotFoundError {
+  return new NotFoundError({ status: 404, errorCode: 'E0000007', errorSummary: `Not found: Resource not found: ${login.replace(/\p{Cs}/gu, '\uFFFD')} (User)` })
+}
+
+/**
+ * Whether `login` can be an Okta login at all: a lone UTF-16 surrogate (which a JSON body can carry) has no UTF-8
+ * form, so Okta cannot hold it, find it or be sent it in a path.
+ */
+function isWellFormed (login: string): boolean {
+  return !LONE_SURROGATE.test(login)
+}
+
+/** A surrogate that is not half of a pair (with the `u` flag, a pair is one code point, outside `Cs`). */
+const LONE_SURROGATE = /\p{Cs}/u
 
 async function provisionUser (client: LoginLookupClient, login: string, profile: ProvisionProfile | undefined, request: RequestOptions | undefined): Promise<string> {
   // Okta requires an email; logins are usually one.
@@ -106,7 +123,8 @@ export async function resolveOktaUserId<User, Req> (
   try {
     return await idOfLogin(client, ref.login, options.request)
   } catch (err) {
-    if (options.provision === true && errorCode(err) === 'OKTA_NOT_FOUND') return await provisionUser(client, ref.login, ref.profile, options.request)
+    // A login Okta cannot hold is not created either: it stays "no Okta user".
+    if (options.provision === true && errorCode(err) === 'OKTA_NOT_FOUND' && isWellFormed(ref.login)) return await provisionUser(client, ref.login, ref.profile, options.request)
     throw err
   }
 }
