@@ -221,3 +221,47 @@ void t.test('Okta error examples map to their classes', async (t) => {
   }
   agent.assertNoPendingInterceptors()
 })
+
+void t.test("Okta's text is only ever data: an error code named like Object's members, a deep cause, a hostile Link header", async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  // Every name Object.prototype has, as Okta's errorCode, on a 4xx and a 5xx: the class of the status, coded.
+  const names = Object.getOwnPropertyNames(Object.prototype)
+  for (const errorCode of names) {
+    pool.intercept({ path: '/api/v1/users/00u1', method: 'GET' }).reply(403, { errorCode, errorSummary: 's' }, { headers: jsonHeaders() })
+    pool.intercept({ path: '/api/v1/users/00u1', method: 'GET' }).reply(500, { errorCode, errorSummary: 's' }, { headers: jsonHeaders() })
+  }
+  for (const errorCode of names) {
+    await t.rejects(client.getUser('00u1'), { name: 'OktaApiError', code: 'OKTA_API_ERROR', status: 403, errorCode }, `403 ${errorCode}`)
+    await t.rejects(client.getUser('00u1'), { name: 'OktaApiError', code: 'OKTA_API_ERROR', status: 500, errorCode }, `500 ${errorCode}`)
+  }
+  // A cause nested 100 000 levels deep (400 KB, under the body cap): the error keeps its string fields only.
+  const deep = `${'['.repeat(100_000)}"x"${']'.repeat(100_000)}`
+  pool.intercept({ path: '/api/v1/users/00u1', method: 'GET' })
+    .reply(400, `{"errorCode":"E0000001","errorSummary":"bad","errorCauses":[{"errorSummary":"why","reason":"r","deep":${deep}}]}`, { headers: jsonHeaders() })
+  const err = await client.getUser('00u1').catch((e: unknown) => e) as Error & { errorCauses: unknown }
+  t.same(err.errorCauses, [{ errorSummary: 'why', reason: 'r' }])
+  t.doesNotThrow(() => JSON.stringify(err), 'toJSON() can be logged')
+  agent.assertNoPendingInterceptors()
+  // Linear in the header's size: a megabyte of `<` without a `>` (quadratic would not end within the test's time).
+  t.same(parseLinkHeader('<'.repeat(1 << 20)), [])
+  t.same(parseLinkHeader(`${'<a'.repeat(1 << 19)}<https://o/n>; rel="next"`).map((l) => l.url), ['https://o/n'])
+})
+
+void t.test('an id that cannot be an Okta id, in a user or a factor Okta answered, is an invalid response, not a path or a session value', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  const bad = ['', '.', '..', 'a/b', '00u 1', 'x'.repeat(65), 5]
+  for (const id of bad) {
+    pool.intercept({ path: '/api/v1/users/ada', method: 'GET' }).reply(200, { id, profile: { login: 'ada' } }, { headers: jsonHeaders() })
+    pool.intercept({ path: `${FACTORS}`, method: 'GET' }).reply(200, [{ id, factorType: 'token:software:totp', status: 'ACTIVE' }], { headers: jsonHeaders() })
+  }
+  for (const id of bad) {
+    await t.rejects(client.getUser('ada'), { code: 'OKTA_INVALID_RESPONSE', status: 200 }, `user id ${JSON.stringify(id).slice(0, 12)}`)
+    await t.rejects(client.listFactors(UID), { code: 'OKTA_INVALID_RESPONSE', status: 200 }, `factor id ${JSON.stringify(id).slice(0, 12)}`)
+  }
+  // Okta's ids, and the longest taken.
+  for (const id of ['00u15s1KDETTQMQYABRL', 'ostf1fmaMGJLMNGNLIVG', 'a-b_C'.padEnd(64, '0')]) {
+    pool.intercept({ path: '/api/v1/users/ada', method: 'GET' }).reply(200, { id, profile: { login: 'ada' } }, { headers: jsonHeaders() })
+    t.equal((await client.getUser('ada')).id, id)
+  }
+  agent.assertNoPendingInterceptors()
+})

@@ -109,3 +109,31 @@ void t.test('no cause quotes the request or the body: a MockAgent miss (headers,
   t.notMatch(everyView(badJson), secret, 'no part of the shared secret')
   t.notMatch(everyView(badJson), secret.slice(0, 8))
 })
+
+void t.test("an error answer that quotes the request back (a proxy, a hostile org) does not carry its secrets into the error", async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  const VERIFY = '/api/v1/users/00u1/factors/ost1/verify'
+  // The token in the summary, a cause and the error id; the passcode in the summary and a cause's other field.
+  pool.intercept({ path: '/api/v1/users/00u1', method: 'GET' }).reply(401, {
+    ...oktaErrorBody('E0000011', `Invalid token provided: SSWS ${TOKEN}`, [`token ${TOKEN} is revoked`]), errorId: `oae-${TOKEN}`,
+  }, { headers: jsonHeaders() })
+  const auth = await client.getUser('00u1').catch((e: unknown) => e)
+  t.match(auth, { code: 'OKTA_AUTHENTICATION', errorCode: 'E0000011', errorSummary: /^Invalid token provided: \[redacted\]$/ }, 'the class and code as Okta sent them')
+  t.notMatch(everyView(auth), TOKEN)
+  // A six-digit passcode that appears inside Okta's error code: the code is kept, the echo is not.
+  for (const passCode of ['314159', '000006']) {
+    pool.intercept({ path: VERIFY, method: 'POST' }).reply(403, {
+      ...oktaErrorBody('E0000068', `Your passcode doesn't match our records: {"passCode":"${passCode}"}`, [`passCode ${passCode} invalid`]),
+      errorCauses: [{ errorSummary: 'x', reason: `got ${passCode}`, nested: { deep: passCode } }],
+    }, { headers: jsonHeaders() })
+    const err = await client.verifyFactor('00u1', 'ost1', { passCode }).catch((e: unknown) => e)
+    t.match(err, { code: 'OKTA_INVALID_PASSCODE', errorCode: 'E0000068', errorLink: 'E0000068' }, `${passCode}: still E0000068`)
+    t.notMatch(everyView(err).replaceAll('E0000068', ''), passCode, `${passCode}: not in the error`)
+  }
+  // A security answer, JSON-escaped in the echo as an error body's raw text would hold it.
+  const answer = 'my "first" car'
+  pool.intercept({ path: VERIFY, method: 'POST' }).reply(403, oktaErrorBody('E0000068', `bad answer ${JSON.stringify(answer)} and ${answer}`), { headers: jsonHeaders() })
+  const wrong = await client.verifyFactor('00u1', 'ost1', { answer }).catch((e: unknown) => e)
+  t.notMatch(everyView(wrong), 'first', 'the answer, as sent and as JSON escapes it')
+  agent.assertNoPendingInterceptors()
+})

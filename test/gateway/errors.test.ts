@@ -556,3 +556,30 @@ await t.test('two gateway instances in one app (two prefixes) without an attempt
   t.ok((other.body.errors?.[0]?.extensions as { retryAfterSeconds?: number }).retryAfterSeconds! > 0, 'with when to try again (ours, not Okta\'s lockout)')
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users/ada@example.com')).body.status, 'ACTIVE', 'Okta never saw a 5th wrong code: the user is not locked there')
 })
+
+await t.test("Okta's factor types are data: one named like Object's members, or a provider that is not text, lists as OTHER, never a 500", async (t) => {
+  // An org that answers the user, a factor list and a catalog with such entries beside an ordinary one.
+  const odd = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']
+  const okta = createHttpServer((req, res) => {
+    const path = String(req.url).split('?')[0]!
+    const body = path === '/api/v1/users/ada%40example.com'
+      ? { id: '00uodd00000000000001', status: 'ACTIVE', profile: { login: 'ada@example.com' } }
+      : path.endsWith('/factors/catalog')
+        ? [{ factorType: 'token:software:totp', provider: 'GOOGLE' }, ...odd.map((factorType) => ({ factorType, provider: 'OKTA' }))]
+        : [{ id: 'ostodd00000000000001', factorType: 'token:software:totp', provider: { toString: 1 }, status: 'ACTIVE' },
+            ...odd.map((factorType, i) => ({ id: `ufsodd0000000000000${i}`, factorType, provider: 'OKTA', status: 'ACTIVE' }))]
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+  })
+  await new Promise<void>((resolve) => okta.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { okta.closeAllConnections(); okta.close() })
+  const url = `http://127.0.0.1:${(okta.address() as { port: number }).port}`
+  const gw = await startGatewayApp(t, { url, token: 'x'.repeat(40), clock: { now: Date.now, advance: Date.now, set: Date.now }, authHeader: { authorization: '' } } as unknown as TestEmulator)
+  const ada = await gw.signedIn('ada@example.com')
+  const factors = await gql(ada, OPS.factors)
+  t.equal(factors.status, 200, 'the list answers')
+  t.same(factors.body.data.factors.map((f: { factorType: string, oktaFactorType: string, provider: string }) => [f.factorType, f.oktaFactorType, f.provider]),
+    [['TOTP', 'token:software:totp', ''], ...odd.map((type) => ['OTHER', type, 'OKTA'])])
+  const catalog = await gql(ada, OPS.catalog)
+  t.equal(catalog.status, 200)
+  t.same(catalog.body.data.factorCatalog.map((f: { oktaFactorType: string }) => f.oktaFactorType), ['token:software:totp'], 'only what enrollFactor enrolls')
+})

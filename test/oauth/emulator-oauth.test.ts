@@ -171,6 +171,11 @@ await t.test('DPoP at the token endpoint: proofs, nonces, binding', async (t) =>
   await bad(`${h}.${forged}.${sig}`, /signature is invalid/, 'a payload the key did not sign')
   await bad(await proof(d, 'POST', aud, { nonce }, { jwk: KEY.publicJwk }), /cannot be parsed/, 'an RSA jwk for an ES256 proof')
   await bad('not.a.proof', /cannot be parsed/, 'garbage')
+  // An alg named like Object's members, with a jwk that has no kty to compare: refused as any unknown alg.
+  for (const alg of ['__proto__', 'constructor', 'toString']) {
+    const header = Buffer.from(JSON.stringify({ alg, typ: 'dpop+jwt', jwk: { crv: 'P-256', x: 'AA', y: 'AA' } })).toString('base64url')
+    await bad(`${header}.${forged}.${sig}`, /cannot be parsed/, `alg ${alg}`)
+  }
   // RFC 9449: every proof has a jti; one without (or with one that is not a string) is refused as such, not as a replay.
   const NO_JTI = /^'jti' claim in the DPoP proof JWT is missing or invalid: it must be a non-empty string/
   await bad(await proof(d, 'POST', aud, { nonce, jti: undefined }), NO_JTI, 'a proof without a jti')

@@ -171,3 +171,32 @@ void t.test('a MockAgent miss at the token endpoint: the cause does not quote th
   t.notMatch(view, /client_assertion|eyJ/, 'no assertion, no proof')
   t.notMatch(view, KEY.pem.slice(40, 80))
 })
+
+void t.test('an error that quotes the request back does not carry the assertion, the proof or the token into the error', async (t) => {
+  const m = mocked(t, true)
+  let sent = { assertion: '', proof: '' }
+  m.token().reply(401, (opts) => {
+    const assertion = new URLSearchParams(String(opts.body)).get('client_assertion')!
+    const proof = String((opts.headers as Record<string, string>)['dpop'])
+    sent = { assertion, proof }
+    return { error: 'invalid_client', error_description: `bad ${assertion} with ${proof}`, errorCode: 'E0000004', errorSummary: assertion }
+  }, { headers: json })
+  const client = await rejection(m.client.getUser('00u1'))
+  t.match(client, { code: 'OKTA_INVALID_CLIENT', errorDescription: 'bad [redacted] with [redacted]' })
+  const view = inspect(client, { depth: 10, showHidden: true }) + JSON.stringify(client) + String(client.stack)
+  t.ok(sent.assertion.length > 100 && sent.proof.length > 100, 'both were sent')
+  t.notMatch(view, sent.assertion.slice(-40), 'no assertion')
+  t.notMatch(view, sent.proof.slice(-40), 'no proof')
+  // The API's DPoP challenge quoting the access token and the proof of the call.
+  m.token().reply(200, { token_type: 'DPoP', expires_in: 3600, access_token: TOKEN_SECRET }, { headers: json })
+  m.agent.get(ORG).intercept({ path: '/api/v1/users/00u1', method: 'GET' }).reply(400, (opts) => {
+    const proof = String((opts.headers as Record<string, string>)['dpop'])
+    sent.proof = proof
+    return { errorCode: 'E0000015', errorSummary: `proof ${proof}` }
+  }, { headers: { ...json, 'www-authenticate': `DPoP error="invalid_dpop_proof", error_description="token ${TOKEN_SECRET} refused"` } })
+  const api = await rejection(m.client.getUser('00u1'))
+  t.match(api, { code: 'OKTA_DPOP_REJECTED', errorDescription: 'token [redacted] refused' })
+  const apiView = inspect(api, { depth: 10, showHidden: true }) + JSON.stringify(api) + String(api.stack)
+  t.notMatch(apiView, TOKEN_SECRET)
+  m.agent.assertNoPendingInterceptors()
+})

@@ -43,7 +43,8 @@ const KIND: Record<string, FactorView['kind']> = {
 
 /** Builds the view model of a factor. */
 export function factorView (factor: FactorLike): FactorView {
-  const kind = KIND[factor.factorType] ?? 'other'
+  // Own keys only: a factor type of `constructor` (Okta's text) must not find Object's members.
+  const kind = Object.hasOwn(KIND, factor.factorType) ? KIND[factor.factorType]! : 'other'
   const profile = (typeof factor.profile === 'object' && factor.profile !== null ? factor.profile : {}) as Record<string, unknown>
   let label: string
   let detail: string | undefined

@@ -40,6 +40,11 @@ function str (value: unknown): string | null {
   return typeof value === 'string' ? value : null
 }
 
+/** Okta's factor type as a GraphQL `FactorType` (own keys only: `constructor` is a type Okta could name, not Object's). */
+function gqlType (factorType: string): GqlFactorType {
+  return Object.hasOwn(TO_GQL, factorType) ? TO_GQL[factorType]! : 'OTHER'
+}
+
 /**
  * An Okta factor as the GraphQL `Factor` type. With `masked` (before the session's MFA step, and while enrolling),
  * phone numbers and email addresses are masked as the demo's pages show them.
@@ -49,9 +54,9 @@ export function toGqlFactor (factor: UserFactor, masked = false): GqlFactor {
   const status = String(factor.status)
   return {
     id: factor.id,
-    factorType: TO_GQL[factor.factorType] ?? 'OTHER',
+    factorType: gqlType(factor.factorType),
     oktaFactorType: factor.factorType,
-    provider: String(factor.provider),
+    provider: str(factor.provider) ?? '',
     vendorName: str(factor.vendorName),
     // An unknown status (a newer Okta) reads as INACTIVE rather than failing the whole list.
     status: STATUSES.has(status) ? status : 'INACTIVE',
@@ -70,7 +75,7 @@ const ENROLLABLE: Readonly<Record<string, readonly string[]>> = {
 
 /** Whether `enrollFactor` can enroll this catalog entry: the catalog offers only those (not a push, a security key). */
 export function isEnrollable (entry: CatalogFactor): boolean {
-  return ENROLLABLE[entry.factorType]?.includes(String(entry.provider)) === true
+  return Object.hasOwn(ENROLLABLE, entry.factorType) && ENROLLABLE[entry.factorType]!.includes(entry.provider)
 }
 
 /** An Okta catalog entry as the GraphQL `CatalogEntry` type. */
@@ -78,9 +83,9 @@ export function toGqlCatalogEntry (entry: CatalogFactor): Record<string, unknown
   const status = typeof entry.status === 'string' && STATUSES.has(entry.status) ? entry.status : null
   const enrollment = entry.enrollment === 'OPTIONAL' || entry.enrollment === 'REQUIRED' ? entry.enrollment : null
   return {
-    factorType: TO_GQL[entry.factorType] ?? 'OTHER',
+    factorType: gqlType(entry.factorType),
     oktaFactorType: entry.factorType,
-    provider: String(entry.provider),
+    provider: entry.provider,
     vendorName: str(entry.vendorName),
     enrollment,
     status,

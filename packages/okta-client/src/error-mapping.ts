@@ -4,6 +4,7 @@ import {
   RateLimitedError, UserLockedError, ValidationError,
 } from './errors.js'
 import type { OktaApiErrorDetails, OktaErrorCause, RateLimitDetails } from './errors.js'
+import { redactSecrets } from './redact.js'
 
 type ApiErrorClass = new (details: OktaApiErrorDetails) => OktaApiError
 
@@ -30,12 +31,26 @@ const STATUS_CLASSES: Readonly<Record<number, ApiErrorClass>> = Object.freeze({
   404: NotFoundError,
 })
 
+type ErrorFields = Omit<OktaApiErrorDetails, 'status' | 'requestId'>
+
 function str (v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined
 }
 
+/**
+ * A cause with its string fields only (Okta's are all strings: `errorSummary`, `reason`, `location`, …): a cause
+ * nested thousands of levels deep would make the error's `toJSON()` overflow the stack of `JSON.stringify`.
+ */
+function stringFields (cause: Record<string, unknown>, errorSummary: string): OktaErrorCause {
+  const out: OktaErrorCause = { errorSummary }
+  for (const [key, value] of Object.entries(cause)) {
+    if (typeof value === 'string' && key !== '__proto__') out[key] = value
+  }
+  return out
+}
+
 /** Reads Okta's error fields from a parsed body; undefined when the body is not an Okta error. */
-export function oktaErrorFields (body: unknown): Omit<OktaApiErrorDetails, 'status' | 'requestId'> | undefined {
+export function oktaErrorFields (body: unknown): ErrorFields | undefined {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined
   const b = body as Record<string, unknown>
   const errorCode = str(b['errorCode'])
@@ -43,7 +58,7 @@ export function oktaErrorFields (body: unknown): Omit<OktaApiErrorDetails, 'stat
   const causes: OktaErrorCause[] = Array.isArray(b['errorCauses'])
     ? (b['errorCauses'] as unknown[]).flatMap((c) => {
         const summary = c !== null && typeof c === 'object' ? str((c as Record<string, unknown>)['errorSummary']) : undefined
-        return summary === undefined ? [] : [{ ...(c as Record<string, unknown>), errorSummary: summary }]
+        return summary === undefined ? [] : [stringFields(c as Record<string, unknown>, summary)]
       })
     : []
   return {
@@ -55,11 +70,33 @@ export function oktaErrorFields (body: unknown): Omit<OktaApiErrorDetails, 'stat
   }
 }
 
+/**
+ * Okta's error text without the secrets the request carried (an answer may quote the request): the summary, the
+ * causes and the error id. The error code is kept as it is when it has Okta's form (`E` and seven digits), which a
+ * six-digit passcode could otherwise cut into.
+ */
+export function redactFields (fields: ErrorFields | undefined, secrets: readonly string[]): ErrorFields | undefined {
+  if (fields === undefined || secrets.length === 0) return fields
+  const cut = (text: string | undefined): string | undefined => text === undefined ? undefined : redactSecrets(text, secrets)
+  return {
+    errorCode: /^E\d{7}$/.test(fields.errorCode ?? '') ? fields.errorCode : cut(fields.errorCode),
+    errorSummary: cut(fields.errorSummary),
+    errorId: cut(fields.errorId),
+    errorLink: /^E\d{7}$/.test(fields.errorLink ?? '') ? fields.errorLink : cut(fields.errorLink),
+    errorCauses: (fields.errorCauses ?? []).map((c) => {
+      const out: OktaErrorCause = { errorSummary: redactSecrets(c.errorSummary, secrets) }
+      for (const [key, value] of Object.entries(c)) if (key !== 'errorSummary' && typeof value === 'string') out[key] = redactSecrets(value, secrets)
+      return out
+    }),
+  }
+}
+
 /** The error for an Okta error response (status >= 400). A 429 is always a RateLimitedError. */
 export function mapOktaError (details: RateLimitDetails): OktaApiError {
   if (details.status === 429) return new RateLimitedError(details)
-  const byCode = details.errorCode === undefined ? undefined : ERROR_CODE_CLASSES[details.errorCode]
+  // Own keys only: Okta's errorCode is Okta's text, and `toString` or `constructor` must not find Object's members.
+  const byCode = details.errorCode !== undefined && Object.hasOwn(ERROR_CODE_CLASSES, details.errorCode) ? ERROR_CODE_CLASSES[details.errorCode] : undefined
   if (byCode === RateLimitedError) return new RateLimitedError(details)
-  const Cls = byCode ?? STATUS_CLASSES[details.status] ?? OktaApiError
+  const Cls = byCode ?? (Object.hasOwn(STATUS_CLASSES, details.status) ? STATUS_CLASSES[details.status] : undefined) ?? OktaApiError
   return new Cls(details)
 }

@@ -33,7 +33,8 @@ export function parseLinkHeader (header: string | string[] | undefined): ParsedL
   const links: ParsedLink[] = []
   for (const value of values) {
     // The URL sits between < and >, so split on the commas outside them.
-    const re = /<([^>]*)>((?:\s*;\s*[^;,]+(?:=(?:"[^"]*"|[^;,]*))?)*)/g
+    // `[^<>]`: a `<` without its `>` ends the scan at the next `<`, so a hostile header costs linear time, not quadratic.
+    const re = /<([^<>]*)>((?:\s*;\s*[^;,]+(?:=(?:"[^"]*"|[^;,]*))?)*)/g
     for (const m of value.matchAll(re)) {
       const url = m[1] ?? ''
       const params: Record<string, string> = {}

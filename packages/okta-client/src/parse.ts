@@ -22,10 +22,20 @@ function fail (res: ApiResponse, what: string): never {
 /** Check of one item: true when it has the fields every consumer relies on. */
 export type Shape = (v: Obj) => boolean
 
+/**
+ * Whether `v` can be an Okta id: Okta's are 20 letters and digits (`00u…`, `ost…`); up to 64 of letters, digits, `-`
+ * and `_` are taken. Anything else (empty, `..`, a path, kilobytes) would go into a path or a session as it is.
+ */
+function isOktaId (v: unknown): boolean {
+  return typeof v === 'string' && OKTA_ID.test(v)
+}
+
+const OKTA_ID = /^[A-Za-z0-9_-]{1,64}$/
+
 /** A user: an `id`, and a `profile` object when present (field projections may omit the rest). */
-export const userShape: Shape = (v) => typeof v['id'] === 'string' && (v['profile'] === undefined || isObject(v['profile']))
+export const userShape: Shape = (v) => isOktaId(v['id']) && (v['profile'] === undefined || isObject(v['profile']))
 /** An enrolled factor: `id`, `factorType`, `status`. */
-export const factorShape: Shape = (v) => typeof v['id'] === 'string' && typeof v['factorType'] === 'string' && typeof v['status'] === 'string'
+export const factorShape: Shape = (v) => isOktaId(v['id']) && typeof v['factorType'] === 'string' && typeof v['status'] === 'string'
 /** A catalog entry: `factorType`, `provider`. */
 export const catalogShape: Shape = (v) => typeof v['factorType'] === 'string' && typeof v['provider'] === 'string'
 /** A security question: `question`. */

@@ -1,10 +1,11 @@
 // Reading what came back: a response's status, Content-Type and body into an ApiResponse or a coded error, and a
 // failure of the exchange itself (timeout, abort, connection) into the client's error classes.
 import { isJsonType, quoteType } from './content-type.js'
-import { mapOktaError, oktaErrorFields } from './error-mapping.js'
+import { mapOktaError, oktaErrorFields, redactFields } from './error-mapping.js'
 import { AbortedError, ConnectionError, InvalidResponseError, OktaClientError, RateLimitedError, TimeoutError, type OktaApiError } from './errors.js'
 import { RetryOnce } from './oauth/challenge.js'
 import { headerValue, rateLimitInfo } from './rate-limit.js'
+import { sentSecrets } from './redact.js'
 import type { ApiResponse, CallSpec } from './transport.js'
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
@@ -33,11 +34,12 @@ export function rateLimitWait (err: RateLimitedError): number | undefined {
 
 /**
  * An answer as the caller gets it: a 2xx with a JSON body when one is expected, else the coded error of its status
- * (a 429 remembers its wait; `onAuthError` reads a 400/401/403 of an OAuth-authorized call).
+ * (a 429 remembers its wait; `onAuthError` reads a 400/401/403 of an OAuth-authorized call). `sent` are the request's
+ * headers: an error body is read without the secrets the request carried (see redact.ts).
  */
 export function interpret (
   status: number, headers: ApiResponse['headers'], raw: Buffer, spec: CallSpec, url: string,
-  onAuthError?: (err: OktaApiError) => Error,
+  sent: Readonly<Record<string, string>>, onAuthError?: (err: OktaApiError) => Error,
 ): ApiResponse {
   const requestId = headerValue(headers, 'x-okta-request-id')
   const contentType = headerValue(headers, 'content-type')
@@ -66,7 +68,7 @@ export function interpret (
   if (isJson && raw.length > 0) {
     try { body = JSON.parse(utf8Text(raw)) } catch { body = undefined }
   }
-  const fields = oktaErrorFields(body)
+  const fields = redactFields(oktaErrorFields(body), sentSecrets(sent, spec.body))
   if (status === 429) {
     const info = rateLimitInfo(headers, Date.now())
     const err = mapOktaError({ status, ...fields, requestId, resetAt: info.resetAt, retryAfterSeconds: info.retryAfterSeconds })

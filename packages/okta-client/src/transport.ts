@@ -12,6 +12,7 @@ import { RetryOnce } from './oauth/challenge.js'
 import { OAuthSession, type Grant } from './oauth/session.js'
 import { MAX_TIMER_MS, type ClientConfig } from './options.js'
 import { headerValue } from './rate-limit.js'
+import { sentSecrets } from './redact.js'
 import { interpret, rateLimitWait, translate } from './response.js'
 import { aborted, onAbort, untilAborted } from './signals.js'
 import { VERSION } from './version.js'
@@ -326,11 +327,11 @@ export class Transport {
       }, exchange)
       const response = await exchange.promise
       const url = target.origin + target.path
-      if (grant === undefined) return interpret(response.statusCode, response.headers, response.body, spec, url)
+      if (grant === undefined) return interpret(response.statusCode, response.headers, response.body, spec, url, headers)
       const oauth = this.#oauth!
       oauth.observeNonce(headerValue(response.headers, 'dpop-nonce'))
-      return interpret(response.statusCode, response.headers, response.body, spec, url,
-        (err) => oauth.apiError(err, allValues(response.headers['www-authenticate']), grant))
+      return interpret(response.statusCode, response.headers, response.body, spec, url, headers,
+        (err) => oauth.apiError(err, allValues(response.headers['www-authenticate']), grant, sentSecrets(headers, spec.body)))
     } catch (err) {
       exchange.abort(err) // a synchronous throw of dispatch(), or a failed interpretation: nothing more is read
       throw translate(err, timedOut, timeoutMs, signal, requestIdOf(exchange))

@@ -1,4 +1,5 @@
 // The Users API: create, get, list (following Link rel="next"), and the lifecycle operations MFA needs.
+import { hash } from 'node:crypto'
 import { InvalidResponseError } from './errors.js'
 import { knownKeys } from './known-keys.js'
 import { nextLink } from './pagination.js'
@@ -79,9 +80,10 @@ export function listUsers (
 
 async function * pages (t: Transport, query: ListUsersQuery, opts: RequestOptions | undefined): AsyncGenerator<OktaUser, void, undefined> {
   let url: URL | undefined = t.url(USERS, { ...query })
+  // Pages already read, by digest: a few dozen bytes each however long Okta's cursors are.
   const seen = new Set<string>()
   while (url !== undefined) {
-    seen.add(url.href)
+    seen.add(pageKey(url))
     const res = await t.send({ method: 'GET', path: USERS, url, opts, mayWaitOnRateLimit: true, expectBody: true })
     const users = many<OktaUser>(res, userShape, 'users')
     const next = nextLink(res.headers['link'])
@@ -96,13 +98,18 @@ async function * pages (t: Transport, query: ListUsersQuery, opts: RequestOption
       if (!t.sameOrigin(parsed)) {
         throw new InvalidResponseError('Okta sent a Link rel="next" to another origin; not following it', { status: res.status, requestId: res.requestId })
       }
-      if (seen.has(parsed.href)) {
+      if (seen.has(pageKey(parsed))) {
         throw new InvalidResponseError('Okta sent a Link rel="next" to a page already read', { status: res.status, requestId: res.requestId })
       }
       url = parsed
     }
     yield * users
   }
+}
+
+/** A page URL as a fixed-size key. */
+function pageKey (url: URL): string {
+  return hash('sha256', url.href, 'base64')
 }
 
 async function lifecycle (

@@ -2,6 +2,7 @@
 // whether to retry with a nonce (use_dpop_nonce), refresh the token once (401), or fail with a
 // coded error (insufficient_scope, invalid_dpop_proof).
 import type { OktaApiError, OktaApiErrorDetails } from '../errors.js'
+import { redactSecrets } from '../redact.js'
 import { DpopRejectedError, InsufficientScopeError, InvalidTokenError } from './errors.js'
 
 /** A failure the transport retries once (`nonce`: with the new nonce; `token`: with a new token), else throws `error`. */
@@ -40,9 +41,12 @@ function details (err: OktaApiError): OktaApiErrorDetails {
  * The error to throw (or retry on) for an API error answered to an OAuth-authorized request.
  * `invalidate` drops the token the request used (so one refresh serves every caller that saw the 401).
  */
-export function oauthApiError (err: OktaApiError, wwwAuthenticate: string | undefined, dpop: boolean, invalidate: () => void): Error {
+export function oauthApiError (
+  err: OktaApiError, wwwAuthenticate: string | undefined, dpop: boolean, invalidate: () => void, secrets: readonly string[] = [],
+): Error {
   const p = challengeParams(wwwAuthenticate)
-  const oauth = { status: err.status, error: p['error'] ?? '', errorDescription: p['error_description'], requestId: err.requestId }
+  const description = p['error_description'] === undefined ? undefined : redactSecrets(p['error_description'], secrets)
+  const oauth = { status: err.status, error: p['error'] ?? '', errorDescription: description, requestId: err.requestId }
   if (err.status === 401 && p['error'] === 'use_dpop_nonce' && dpop) return new RetryOnce('nonce', new DpopRejectedError(oauth))
   // A proof refused (400 as Okta answers, or 401 as RFC 9449 allows) is not a dead token: a new token would not help.
   if (p['error'] === 'invalid_dpop_proof') return new DpopRejectedError(oauth)

@@ -66,11 +66,14 @@ export class OAuthSession {
     if (nonce !== undefined && nonce !== '' && this.#signer !== undefined) this.#rsNonce = nonce
   }
 
-  /** The error to throw (or `RetryOnce`) for an API error on a request that carried `grant`. */
-  apiError (err: OktaApiError, wwwAuthenticate: string | undefined, grant: Grant): Error {
+  /**
+   * The error to throw (or `RetryOnce`) for an API error on a request that carried `grant`; `secrets` (what the request
+   * carried) are cut out of the challenge's description.
+   */
+  apiError (err: OktaApiError, wwwAuthenticate: string | undefined, grant: Grant, secrets: readonly string[]): Error {
     return oauthApiError(err, wwwAuthenticate, grant.dpop !== undefined, () => {
       if (this.#token === grant.token) this.#token = undefined
-    })
+    }, secrets)
   }
 
   #refresh (): Promise<AccessToken> {

@@ -70,5 +70,6 @@ export async function postToken (
     const causeCode = typeof code?.code === 'string' ? code.code : undefined
     throw new ConnectionError(`could not reach Okta's token endpoint${causeCode === undefined ? '' : ` (${causeCode})`}`, { cause: safeCause(err), causeCode })
   }
-  return readTokenResponse({ status, headers: resHeaders, text }, proof !== undefined, onNonce)
+  // An error's text may quote the request: it is read without the assertion and the proof sent.
+  return readTokenResponse({ status, headers: resHeaders, text }, proof !== undefined, onNonce, proof === undefined ? [assertion] : [assertion, proof])
 }

@@ -4,9 +4,10 @@
 // redirect, and a 5xx without an Okta body, are invalid responses (Okta unavailable), as on the API.
 // Nothing here quotes the token.
 import { isJsonType, quoteType } from '../content-type.js'
-import { mapOktaError, oktaErrorFields } from '../error-mapping.js'
+import { mapOktaError, oktaErrorFields, redactFields } from '../error-mapping.js'
 import { InvalidResponseError } from '../errors.js'
 import { headerValue, rateLimitInfo } from '../rate-limit.js'
+import { redactSecrets } from '../redact.js'
 import { DpopRejectedError, InvalidClientError, InvalidScopeError, OAuthError } from './errors.js'
 
 /** What the token endpoint granted. */
@@ -31,11 +32,11 @@ export interface TokenHttpResponse {
 
 type Obj = Record<string, unknown>
 
-function oauthError (status: number, body: Obj, requestId: string | undefined): OAuthError {
+function oauthError (status: number, body: Obj, requestId: string | undefined, secrets: readonly string[]): OAuthError {
   const details = {
     status,
     error: typeof body['error'] === 'string' ? body['error'] : 'invalid_response',
-    errorDescription: typeof body['error_description'] === 'string' ? body['error_description'] : undefined,
+    errorDescription: typeof body['error_description'] === 'string' ? redactSecrets(body['error_description'], secrets) : undefined,
     requestId,
   }
   switch (details.error) {
@@ -74,10 +75,11 @@ function tokenOf (json: Obj | undefined, proofSent: boolean, requestId: string |
 
 /**
  * Reads one token endpoint response. Returns the token or a nonce request (after passing any
- * `DPoP-Nonce` to `onNonce`); throws a coded error otherwise.
+ * `DPoP-Nonce` to `onNonce`); throws a coded error otherwise, without the `secrets` the request carried (the
+ * assertion, the proof) in any of its text.
  */
 export function readTokenResponse (
-  res: TokenHttpResponse, proofSent: boolean, onNonce: (nonce: string) => void,
+  res: TokenHttpResponse, proofSent: boolean, onNonce: (nonce: string) => void, secrets: readonly string[] = [],
 ): TokenResponse | NonceRequest {
   const { status, headers, text } = res
   const requestId = headerValue(headers, 'x-okta-request-id')
@@ -87,7 +89,7 @@ export function readTokenResponse (
   const isJson = isJsonType(contentType)
   // Any body, OAuth or Okta's, is read only with a JSON Content-Type (as on the API).
   const json = isJson ? parseObject(text) : undefined
-  const fields = oktaErrorFields(json)
+  const fields = redactFields(oktaErrorFields(json), secrets)
 
   if (status === 429) {
     // Whatever the body (Okta's E0000047, an OAuth-style error, a proxy's page): the rate limit, its reset as on the API.
@@ -117,7 +119,7 @@ export function readTokenResponse (
   }
   // A 4xx: an OAuth error body (RFC 6749 §5.2), or Okta's own.
   if (json !== undefined && typeof json['error'] === 'string') {
-    const error = oauthError(status, json, requestId)
+    const error = oauthError(status, json, requestId, secrets)
     if (json['error'] === 'use_dpop_nonce' && nonce !== undefined && nonce !== '' && error instanceof DpopRejectedError) {
       return { nonce, error }
     }

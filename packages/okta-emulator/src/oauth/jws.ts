@@ -44,7 +44,8 @@ function json (part: string | undefined): Record<string, unknown> {
 
 /** The public key of a `jwk` header (cached), refusing private keys and keys of another type than `alg`. */
 export function publicKeyOf (jwk: unknown, alg: string): CachedKey {
-  const spec = ALGS[alg]
+  // Own keys only: an `alg` of `constructor` or `__proto__` (the JWT's text) must not find Object's members.
+  const spec = Object.hasOwn(ALGS, alg) ? ALGS[alg] : undefined
   if (spec === undefined || typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new JwsError('parse')
   const j = jwk as Record<string, unknown>
   if (PRIVATE_MEMBERS.some((m) => m in j) || j['kty'] !== spec.kty || (spec.crv !== undefined && j['crv'] !== spec.crv)) throw new JwsError('parse')
