@@ -334,6 +334,20 @@ await t.test('the Okta user made again under the same login: a bound id Okta no 
   t.equal(codeOf(r), 'SUCCESS', "the new user's factor, named by the client: checked against the new user, not FACTOR_NOT_FOUND")
   t.equal(getOktaUserBinding(session as never, 'redo@example.com')?.oktaUserId, again.userId, 'the new id is bound')
   t.equal((await limiter.consume('redo@example.com')).remaining, 3, 'no attempt left counted by the stale try')
+  // Made again once more, when the session's factor list has expired: the list of the bound (deleted) user is 404,
+  // the user is resolved again, and the new factor's code passes (it was OKTA_USER_NOT_FOUND).
+  emu.clock.advance(40_000)
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${again.userId}`)
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${again.userId}`)
+  const third = await userWithTotp(emu, 'redo@example.com')
+  t.equal(codeOf(await check(session, 'redo@example.com', { passCode: emu.totpCode(third.factorId) }, limiter)), 'SUCCESS', 'the list read again for the new user')
+  t.equal(getOktaUserBinding(session as never, 'redo@example.com')?.oktaUserId, third.userId)
+  // And with no Okta user left at all: OKTA_USER_NOT_FOUND, the binding dropped.
+  emu.clock.advance(40_000)
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${third.userId}`)
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${third.userId}`)
+  t.equal(codeOf(await check(session, 'redo@example.com', { passCode: '123456' }, limiter)), 'OKTA_USER_NOT_FOUND')
+  t.equal(getOktaUserBinding(session as never, 'redo@example.com'), undefined)
 })
 
 await t.test('one code is one attempt, also when its check is tried again on fresh copies after the refund budget is spent', async (t) => {

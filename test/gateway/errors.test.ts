@@ -152,6 +152,28 @@ await t.test('an app user with no Okta user is OKTA_USER_NOT_FOUND (routable, no
   t.notMatch(res.body.errors?.[0]?.message, /ghost|E0000007|Not found/, 'no login and no Okta text in the message')
   expectCode(t, await gql(ghost, OPS.verify, { factorId: 'ost1', passCode: '123456' }), 'OKTA_USER_NOT_FOUND', 'verify as well')
 
+  // An Okta user deleted after the session bound it: the queries say so as the mutations do (they said FACTOR_NOT_FOUND).
+  const ada = await gw.signedIn('ada@example.com')
+  t.equal((await gql(ada, OPS.factors)).status, 200, 'bound')
+  const adaId = (await emuFetch(emu, 'GET', '/api/v1/users/ada%40example.com')).body.id as string
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${adaId}`)
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${adaId}`)
+  for (const op of [OPS.factors, OPS.catalog]) expectCode(t, await gql(ada, op), 'OKTA_USER_NOT_FOUND', 'deleted since')
+  // Made again under the same login: found again, and the new user's factors are listed.
+  const made = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'ada@example.com', email: 'ada@example.com' } })
+  t.same((await gql(ada, OPS.factors)).body.data.factors, [], "the new user's (none yet)")
+  t.equal((await gql(ada, OPS.catalog)).status, 200)
+  // With provisioning, a user deleted since is made again at the next query, not refused first.
+  const provisioned = await startGatewayApp(t, emu, { env: { OKTA_PROVISION: 'true' } })
+  const cyd = await provisioned.signedIn('cyd@example.com')
+  t.equal((await gql(cyd, OPS.factors)).status, 200, 'provisioned and bound')
+  const cydId = (await emuFetch(emu, 'GET', '/api/v1/users/cyd%40example.com')).body.id as string
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${cydId}`)
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${cydId}`)
+  t.equal((await gql(cyd, OPS.factors)).status, 200, 'provisioned again')
+  t.not((await emuFetch(emu, 'GET', '/api/v1/users/cyd%40example.com')).body.id, cydId)
+  t.ok(made.body.id)
+
   const badToken = await startGatewayApp(t, emu, { env: { OKTA_API_TOKEN: 'not-the-token' } })
   expectCode(t, await gql(await badToken.signedIn('ada@example.com'), OPS.factors), 'INTERNAL', 'Okta refuses the API token')
 })

@@ -156,11 +156,12 @@ async function verify (scope: RequestScope, rawFactorId: unknown, passCode: stri
 async function enroll (scope: RequestScope, input: EnrollFactorInput): Promise<Record<string, unknown>> {
   const body = toEnrollRequest(input)
   const subject = await scope.subject()
-  const oktaUserId = await subject.oktaUserId()
   const { client, issuer } = scope.deps
   // A signed-in user who already has an active factor must prove it before adding another: otherwise a stolen
   // password is enough to enroll the thief's phone and pass MFA with it. A security decision: a fresh list.
   const existing = await subject.factors({ fresh: true })
+  // After the list: reading it may have found the Okta user again (one deleted since the session bound it).
+  const oktaUserId = await subject.oktaUserId()
   // Enrolled twice is ALREADY_ENROLLED whether or not the session is fresh (the factors query shows as much).
   if (existing.some((f) => f.factorType === body.factorType && f.provider === body.provider)) throw new GatewayError('ALREADY_ENROLLED')
   await requireFreshMfaIfActive(scope, existing)
@@ -180,11 +181,11 @@ async function activate (scope: RequestScope, rawFactorId: unknown, rawPassCode:
   const passcode = readPasscode(rawPassCode)
   if (!passcode.ok) throw new MfaError(passcode.code, { field: 'passCode' })
   const subject = await scope.subject()
-  const oktaUserId = await subject.oktaUserId()
   const { limiter, client } = scope.deps
   // Activating adds a factor, as enrolling does: once another factor is active, a fresh MFA step first, so that a
   // pending factor left by an abandoned enrollment cannot be finished on a stale or remembered session.
   const factors = await subject.factors({ fresh: true })
+  const oktaUserId = await subject.oktaUserId()
   await requireFreshMfaIfActive(scope, factors, factorId)
   // Only a factor activated with a code: Okta's activate of a push restarts its enrollment without reading any code,
   // which would prove nothing (and record no step). An id not in the list is Okta's to refuse.
@@ -240,8 +241,8 @@ async function resend (scope: RequestScope, factorId: string): Promise<Record<st
 async function remove (scope: RequestScope, rawFactorId: unknown): Promise<Record<string, unknown>> {
   const factorId = factorIdOf(rawFactorId)
   const subject = await scope.subject()
-  const oktaUserId = await subject.oktaUserId()
   const factors = await subject.factors({ fresh: true })
+  const oktaUserId = await subject.oktaUserId()
   // Same rule as enrollment: once the user has an active factor, changing factors needs a fresh MFA step. Before
   // that no MFA step is possible, and removing a pending factor is how an abandoned enrollment is restarted.
   await requireFreshMfaIfActive(scope, factors)
@@ -264,20 +265,21 @@ export const resolvers = {
       const subject = await scope.subject()
       // Not cached in the session: a query that rewrote the session cookie could, answered last, undo the MFA step a
       // verify running beside it recorded (both cookies are sealed from the session as each request read it).
-      const list = await scope.deps.client.listFactors(await subject.oktaUserId(), scope.callOptions)
+      // Okta's 404 here is the user's: OKTA_USER_NOT_FOUND (after one more lookup of a user bound before), as core's.
+      const list = await subject.withOktaUser((id) => scope.deps.client.listFactors(id, scope.callOptions))
       const hide = await masked(scope)
       return list.map((f) => toGqlFactor(f, hide))
     },
     async factorCatalog (_: unknown, __: unknown, ctx: GatewayContext) {
       const scope = ctx.gateway
-      const list = await scope.deps.client.listFactorCatalog(await scope.oktaUserId(), scope.callOptions)
+      const list = await (await scope.subject()).withOktaUser((id) => scope.deps.client.listFactorCatalog(id, scope.callOptions))
       return list.filter(isEnrollable).map(toGqlCatalogEntry)
     },
   },
   Viewer: {
     async login (_: unknown, __: unknown, ctx: GatewayContext) {
       const scope = ctx.gateway
-      const user = await scope.deps.client.getUser(await scope.oktaUserId(), scope.callOptions)
+      const user = await (await scope.subject()).withOktaUser((id) => scope.deps.client.getUser(id, scope.callOptions))
       return typeof user.profile?.login === 'string' ? user.profile.login : null
     },
     async mfa (_: unknown, __: unknown, ctx: GatewayContext) {

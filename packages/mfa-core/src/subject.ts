@@ -103,18 +103,41 @@ export class MfaSubject<User = unknown, Req = unknown> {
       const cached = cachedFactors(this.#init.session, this.userKey, this.#clock(), ttl)
       if (cached !== undefined) return cached
     }
-    const oktaUserId = await this.oktaUserId()
-    let list: readonly OktaFactorLike[]
-    try {
-      list = await this.#init.client.listFactors(oktaUserId, this.callOptions)
-    } catch (err) {
-      // Listing a user's factors is 404 only when Okta has no such user (an `{ id }` mapping, or one deleted since).
-      if (errorCode(err) !== 'OKTA_NOT_FOUND') throw err
-      this.forgetOktaUser()
-      throw new MfaError('OKTA_USER_NOT_FOUND', {}, undefined, { cause: err })
-    }
+    const list = await this.withOktaUser((id) => this.#init.client.listFactors(id, this.callOptions))
     this.rememberFactors(list)
     return list
+  }
+
+  /**
+   * Runs `call` (an Okta call about the user: its factors, its catalog, the user) with the user's Okta id. Okta
+   * answering 404 there means it has no such user: a binding from the session (a user deleted since, made again
+   * under the same login) is resolved once more, as a first sign-in would, and `call` tried again; an unknown user
+   * then is OKTA_USER_NOT_FOUND, with the binding dropped.
+   *
+   * @throws MfaError OKTA_USER_NOT_FOUND; anything `oktaUserId()` or `call` throws.
+   * @example
+   * const catalog = await subject.withOktaUser((id) => client.listFactorCatalog(id, subject.callOptions))
+   */
+  async withOktaUser<T> (call: (oktaUserId: string) => Promise<T>): Promise<T> {
+    const bound = getOktaUserBinding(this.#init.session, this.userKey)?.oktaUserId
+    const oktaUserId = await this.oktaUserId()
+    let done = await this.#userCall(oktaUserId, call)
+    if (done instanceof MfaError && oktaUserId === bound) {
+      const again = await this.oktaUserId()
+      if (again !== oktaUserId) done = await this.#userCall(again, call)
+    }
+    if (done instanceof MfaError) throw done
+    return done.value
+  }
+
+  async #userCall<T> (oktaUserId: string, call: (oktaUserId: string) => Promise<T>): Promise<{ value: T } | MfaError> {
+    try {
+      return { value: await call(oktaUserId) }
+    } catch (err) {
+      if (errorCode(err) !== 'OKTA_NOT_FOUND') throw err
+      this.forgetOktaUser()
+      return new MfaError('OKTA_USER_NOT_FOUND', {}, undefined, { cause: err })
+    }
   }
 
   /**
