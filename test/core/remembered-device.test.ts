@@ -210,6 +210,11 @@ for (const start of STACKS) {
     const refused = await (await browser(stepUp, adaUser, cookie)).fetch('/api/data')
     t.equal(refused.status, 401, 'never honoured for a step-up')
     t.equal(refused.json().code, 'MFA_REQUIRED')
+    // Nor recorded by it: a page of the same app whose guard takes no remembered device still asks for a code.
+    const both = await browser(stepUp, adaUser, cookie)
+    t.equal((await both.fetch('/api/plain')).status, 401, 'a plain guard: MFA required')
+    t.equal((await both.fetch('/api/data')).status, 401, 'the step-up guard refuses')
+    t.equal((await both.fetch('/api/plain')).status, 401, 'and the plain guard still does: nothing was recorded')
 
     factorIds.set('u1', [FACTORS.ada.id, 'mblnew00000000000001'])
     const later = await browser(stack, adaUser, cookie)

@@ -69,6 +69,12 @@ function guardOptions (options: StackOptions): RequireMfaOptions {
   return options.revocations === undefined ? { ...options.guard } : { ...options.guard, revocations: options.revocations }
 }
 
+/** The guard of `/api/plain`: the stack's, without remembered devices or step-up (a page that asks for a real code). */
+function plainGuardOptions (options: StackOptions): RequireMfaOptions {
+  const { rememberedDevices: _devices, maxAgeSeconds: _maxAge, ...rest } = guardOptions(options)
+  return rest
+}
+
 function errorBody (err: unknown): { error: string } {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
   return { error: typeof code === 'string' ? code : 'INTERNAL' }
@@ -84,6 +90,7 @@ export async function startExpressStack (t: Teardown, options: StackOptions): Pr
   auth.serializeUser((user, done) => { done(null, (user as StackUser).id) })
   auth.deserializeUser((id, done) => { done(null, findUser(id) ?? false) })
   const guard = requireMfa(guardOptions(options))
+  const plainGuard = requireMfa(plainGuardOptions(options))
 
   const app = express()
   app.use(express.urlencoded({ extended: true }))
@@ -115,6 +122,7 @@ export async function startExpressStack (t: Teardown, options: StackOptions): Pr
   })
   app.get('/account', guard, (req: Request, res) => { res.type('html').send(`account of ${(req.user as StackUser).username}`) })
   app.get('/api/data', guard, (req: Request, res) => { res.json({ user: (req.user as StackUser).username, mfa: getMfaState(req) }) })
+  app.get('/api/plain', plainGuard, (req: Request, res) => { res.json({ user: (req.user as StackUser).username }) })
   app.post('/logout', (req, res, next) => {
     const revoked = options.revocations === undefined ? Promise.resolve() : revokeSession(req, options.revocations)
     revoked.then(() => { req.logout((err) => { if (err !== undefined && err !== null) next(err); else res.json({ ok: true }) }) }, next)
@@ -155,6 +163,7 @@ export async function startFastifyStack (t: Teardown, options: StackOptions, Aut
   fp.registerUserSerializer(async (user: StackUser) => user.id)
   fp.registerUserDeserializer(async (id: string) => findUser(id) ?? null)
   const guard = requireMfaFastify(guardOptions(options))
+  const plainGuard = requireMfaFastify(plainGuardOptions(options))
 
   app.post('/login', fp.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login' }) )
   app.post('/login-keep', fp.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login', keepSessionInfo: true }) )
@@ -177,6 +186,7 @@ export async function startFastifyStack (t: Teardown, options: StackOptions, Aut
     return await reply.type('text/html').send(`account of ${(request.user as unknown as StackUser).username}`)
   })
   app.get('/api/data', { preHandler: guard }, async (request: FastifyRequest) => ({ user: (request.user as unknown as StackUser).username, mfa: getMfaState(request) }))
+  app.get('/api/plain', { preHandler: plainGuard }, async (request: FastifyRequest) => ({ user: (request.user as unknown as StackUser).username }))
   app.post('/logout', async (request) => {
     if (options.revocations !== undefined) await revokeSession(request, options.revocations)
     await request.logOut()

@@ -117,7 +117,8 @@ export async function mfaVerdict (req: SessionRequest, config: GuardConfig): Pro
   }
   const opts = config.userKey === undefined ? {} : { userKey: config.userKey }
   let state = getMfaState(req, opts)
-  if (state === undefined && config.rememberedDevices !== undefined) {
+  // A step-up guard never honours a remembered device, and must not record its step for the app's other guards either.
+  if (state === undefined && config.rememberedDevices !== undefined && config.maxAgeMs === undefined) {
     try {
       state = await config.rememberedDevices.honour(req)
     } catch (err) {
