@@ -205,3 +205,28 @@ await t.test('GraphiQL and introspection only with development: true', async (t)
   const mixed = await gql(ada, `query Mixed { viewer { mfa { verified } } ${getIntrospectionQuery().replace(/^\s*query IntrospectionQuery \{/, '').replace(/\}\s*fragment[\s\S]*$/, '')} } ${getIntrospectionQuery().replace(/^[\s\S]*?\}\s*(?=fragment)/, '')}`)
   t.same([codeOf(mixed), mixed.body.errors?.[0]?.message], ['GRAPHQL_VALIDATION_FAILED', 'Operation Mixed is nested more than 6 levels deep; the limit is 6.'], 'introspection beside a field of the schema: the usual depth limit')
 })
+
+await t.test("a host app's request id that Okta cannot be sent (from its own header, any length) is not sent, rather than failing the call", async (t) => {
+  const emu = await withEmulator(t, { seed })
+  const seen: Array<string | undefined> = []
+  const app = Fastify({ requestIdHeader: 'x-request-id' })
+  t.teardown(() => app.close())
+  await app.register(secureSession, { key: randomBytes(32), cookie: { path: '/' } })
+  // A signed-in user for every request, as the host app's login would give.
+  app.addHook('preHandler', (request, _reply, done) => { request.session.set('user' as never, { id: 'ada', login: 'ada@example.com' } as never); done() })
+  await app.register(oktaMfaGateway, {
+    orgUrl: emu.url,
+    token: emu.token,
+    allowInsecureHttp: true,
+    resolveUser: (request) => request.session.get('user' as never),
+  } as never)
+  app.addHook('onResponse', (request, _reply, done) => { seen.push(request.id); done() })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  for (const id of ['r'.repeat(200), 'r'.repeat(201), 'r'.repeat(5000)]) {
+    const res = await request(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': id }, body: JSON.stringify({ query: OPS.factors }) })
+    const body = await res.body.json() as { data?: { factors: unknown[] }, errors?: unknown }
+    t.equal(res.statusCode, 200, `an id of ${id.length} characters: answered`)
+    t.equal(body.data?.factors.length, 1, 'with the factors')
+  }
+  t.equal(seen.length, 3)
+})

@@ -13,10 +13,15 @@ export const DEFAULT_REQUEST_DEADLINE_MS = 5000
  */
 export const MAX_TIMER_MS = 2_147_483_647
 
+/** What the client sends as `X-Request-Id`: 1 to 200 visible characters, spaces and tabs (a header value). */
+const SENDABLE_REQUEST_ID = /^[\t\x20-\x7e\x80-\xff]{1,200}$/
+
 /**
  * A deadline that starts when it is created. `options` gives the request options of each Okta call: the same
  * deadline (the client times each call to what is left) and the request id. A call cut by it fails with `OKTA_ABORTED`, which the
- * outcome mapping reads as UPSTREAM_TIMEOUT.
+ * outcome mapping reads as UPSTREAM_TIMEOUT. A request id the client cannot send as `X-Request-Id` (empty, over 200
+ * characters, control characters: an app may take it from a header of the request) is not sent rather than failing
+ * each call.
  *
  * @example
  * const deadline = new RequestDeadline(5000, req.id)
@@ -31,7 +36,7 @@ export class RequestDeadline {
   constructor (ms: number = DEFAULT_REQUEST_DEADLINE_MS, requestId?: string) {
     if (!Number.isInteger(ms) || ms < 1 || ms > MAX_TIMER_MS) throw new TypeError(`"requestTimeoutMs" option must be a positive integer of at most ${MAX_TIMER_MS}`)
     this.#ms = ms
-    this.#requestId = requestId
+    this.#requestId = typeof requestId === 'string' && SENDABLE_REQUEST_ID.test(requestId) ? requestId : undefined
   }
 
   /** The shared abort signal (created at the first call, timed from the deadline's creation). */
