@@ -249,7 +249,7 @@ void t.test("Okta's text is only ever data: an error code named like Object's me
 
 void t.test('an id that cannot be an Okta id, in a user or a factor Okta answered, is an invalid response, not a path or a session value', async (t) => {
   const { agent, pool, client } = mockOrg(t)
-  const bad = ['', '.', '..', 'a/b', '00u 1', 'x'.repeat(65), 5]
+  const bad = ['', '.', '..', 'a/b', '00u 1', '00u%2F', 'x'.repeat(501), 5]
   for (const id of bad) {
     pool.intercept({ path: '/api/v1/users/ada', method: 'GET' }).reply(200, { id, profile: { login: 'ada' } }, { headers: jsonHeaders() })
     pool.intercept({ path: `${FACTORS}`, method: 'GET' }).reply(200, [{ id, factorType: 'token:software:totp', status: 'ACTIVE' }], { headers: jsonHeaders() })
@@ -259,7 +259,7 @@ void t.test('an id that cannot be an Okta id, in a user or a factor Okta answere
     await t.rejects(client.listFactors(UID), { code: 'OKTA_INVALID_RESPONSE', status: 200 }, `factor id ${JSON.stringify(id).slice(0, 12)}`)
   }
   // Okta's ids, and the longest taken.
-  for (const id of ['00u15s1KDETTQMQYABRL', 'ostf1fmaMGJLMNGNLIVG', 'a-b_C'.padEnd(64, '0')]) {
+  for (const id of ['00u15s1KDETTQMQYABRL', 'ostf1fmaMGJLMNGNLIVG', 'seeded.id~1', 'a-b_C'.padEnd(500, '0')]) {
     pool.intercept({ path: '/api/v1/users/ada', method: 'GET' }).reply(200, { id, profile: { login: 'ada' } }, { headers: jsonHeaders() })
     t.equal((await client.getUser('ada')).id, id)
   }

@@ -102,6 +102,10 @@ await t.test('bad arguments and --help', async (t) => {
     [['--data', ''], '--data must not be empty'],
     [['--seed', ''], '--seed must not be empty'],
     [['--token', 'se cret'], '--token must be non-empty and contain no whitespace'],
+    // A negative number is the option's value, refused in one line (not "argument is ambiguous").
+    [['--port', '-1'], '--port must be a non-negative integer'],
+    [['--max-users', '-5'], '--max-users must be a non-negative integer'],
+    [['--totp-window', '-2'], '--totp-window must be a non-negative integer'],
   ]
   for (const [args, message] of outOfRange) {
     const r = await runToEnd(args)
@@ -229,6 +233,10 @@ await t.test('--data: a directory that cannot hold the file stops the start; a w
   t.equal(underFile.code, 1)
   t.match(underFile.stderr, 'is not a directory')
   await t.rejects(startEmulator({ port: 0, dataFile: missing }), { message: /the directory .* does not exist/ }, 'startEmulator rejects')
+  // A directory no file can be written in, whoever runs it (root passes access(2) checks even there).
+  const proc = await runToEnd(['--port', '0', '--data', '/proc/okta-emulator-state.json'])
+  t.equal(proc.code, 1, '/proc: could not start')
+  t.match(proc.stderr, 'the directory /proc is not writable')
 
   const sub = join(dir, 'state')
   await mkdir(sub)

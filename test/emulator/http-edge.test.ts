@@ -269,6 +269,24 @@ await t.test('options are checked', async (t) => {
   }
   t.throws(() => validateOptions({ rateLimits: { windowMS: 1 } } as never), /"rateLimits\.windowMS" is not an option/)
   t.throws(() => validateOptions({ rateLimits: { limits: { verfy: 1 } } } as never), /"rateLimits\.limits\.verfy" is not a rate-limit bucket/)
+  // Shapes that used to give the default limits without a word.
+  for (const rateLimits of [[], new Date(), { limits: 5 }, { limits: true }, { limits: null }, { limits: [] }, { limits: { constructor: 1 } }]) {
+    t.throws(() => validateOptions({ rateLimits } as never), TypeError, `rateLimits ${JSON.stringify(rateLimits)}`)
+  }
+  const { DEFAULT_LIMITS } = await import('@okta-mfa/emulator')
+  t.throws(() => { (DEFAULT_LIMITS as { users: number }).users = 2 }, TypeError, 'the defaults cannot be changed for every later emulator')
+  t.equal(DEFAULT_LIMITS.users, 600)
+  // What validateOptions passes starts: the seed's users and service apps are checked too.
+  for (const bad of [{ seed: 5 }, { seed: [{ login: 'x' }] }, { serviceApps: 'x' }, { serviceApps: [{ clientId: '' }] }]) {
+    t.throws(() => validateOptions(bad as never), TypeError, JSON.stringify(bad))
+  }
+  // A misspelt field of a seed user or factor is refused, naming it (it was dropped: a random shared secret).
+  t.throws(() => validateOptions({ seed: [{ login: 'ann@example.com', firstname: 'Ann' }] } as never),
+    new TypeError('"seed" option: user 0 ("ann@example.com"): "firstname" is not a field of a seed user (id, login, email, firstName, lastName, status, factors)'))
+  t.throws(() => validateOptions({ seed: [{ login: 'ann@example.com', factors: [{ factorType: 'token:software:totp', secret: 'JBSWY3DPEHPK3PXP' }] }] } as never),
+    { name: 'TypeError', message: /^"seed" option: user 0 \("ann@example\.com"\): factors\[0\]\."secret" is not a field of a token:software:totp seed factor/ })
+  t.throws(() => validateOptions({ seed: { users: [], apps: [] } } as never), /"apps" is not a part of a seed \(users, serviceApps\)/)
+  t.doesNotThrow(() => validateOptions({ seed: [{ login: 'ann@example.com', factors: [{ factorType: 'question', question: 'disliked_food', answer: 'kale chips' }] }] }))
 })
 
 await t.test('a path that exists with other methods: 405 E0000022 with Allow; a path that does not: 404', async (t) => {

@@ -369,6 +369,10 @@ await t.test('service apps from the seed file and the command line; bad ones nam
 
   t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: KEY.privateJwk, scopes: [] }] }), /public key/)
   t.throws(() => buildEmulator({ serviceApps: [{ clientId: '', jwks: KEY.publicJwk, scopes: [] }] }), /"clientId"/)
+  // A key that cannot verify anything is refused at start, not answered "signature invalid" at every token request.
+  for (const jwks of [{ kty: 'RSA' }, { kty: 'RSA', n: 'AQAB' }, { kty: 'EC', crv: 'P-999', x: 'a', y: 'b' }, { keys: [KEY.publicJwk, { kty: 'EC' }] }]) {
+    t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: jwks as never, scopes: [] }] }), { name: 'TypeError', message: /^"serviceApps" option \(x\): key \d of "jwks" is not a usable (RSA|EC) public key$/ }, JSON.stringify(jwks))
+  }
   t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: KEY.publicJwk, scopes: 'okta.users.read' as unknown as string[] }] }), /"scopes"/)
   // A client id registered twice: only one of the apps could work, so it is a mistake, named.
   const twice = [app('0oa-x', KEY, ['okta.users.read'], false), app('0oa-x', OTHER, ['okta.users.manage'], false)]
@@ -405,4 +409,7 @@ await t.test('service apps from the seed file and the command line; bad ones nam
     /^okta-emulator: --service-app \(0oa-p\): key 0 of ".*private\.json" must be a public key \(it holds private members\)\n/, 'a private key as the public key')
   for (const member of ['d', 'p', 'q'] as const) t.notOk(leaked.includes(String(KEY.privateJwk[member])), `the key's ${member} is not printed`)
   await usage(['--service-app', `0oa-s:${jwks}:okta.users.read,bad"scope`], /--service-app: "scopes" of 0oa-s/, 'a bad scope name')
+  const brokenFile = join(dir, 'broken.json')
+  await writeFile(brokenFile, JSON.stringify({ kty: 'RSA' }))
+  await usage(['--service-app', `0oa-b:${brokenFile}:okta.users.read`], /^okta-emulator: --service-app \(0oa-b\): key 0 of ".*broken\.json" is not a usable RSA public key\n/, 'a key without its modulus')
 })

@@ -23,14 +23,15 @@ function fail (res: ApiResponse, what: string): never {
 export type Shape = (v: Obj) => boolean
 
 /**
- * Whether `v` can be an Okta id: Okta's are 20 letters and digits (`00u…`, `ost…`); up to 64 of letters, digits, `-`
- * and `_` are taken. Anything else (empty, `..`, a path, kilobytes) would go into a path or a session as it is.
+ * Whether `v` can be an Okta id: Okta's are 20 letters and digits (`00u…`, `ost…`); up to 500 of the characters a
+ * path segment carries as they are (letters, digits, `-`, `.`, `_`, `~`, as the emulator's seeded ids) are taken,
+ * but not `.` or `..`. Anything else (empty, a path, kilobytes) would go into a path or a session as it is.
  */
 function isOktaId (v: unknown): boolean {
-  return typeof v === 'string' && OKTA_ID.test(v)
+  return typeof v === 'string' && OKTA_ID.test(v) && v !== '.' && v !== '..'
 }
 
-const OKTA_ID = /^[A-Za-z0-9_-]{1,64}$/
+const OKTA_ID = /^[A-Za-z0-9._~-]{1,500}$/
 
 /** A user: an `id`, and a `profile` object when present (field projections may omit the rest). */
 export const userShape: Shape = (v) => isOktaId(v['id']) && (v['profile'] === undefined || isObject(v['profile']))

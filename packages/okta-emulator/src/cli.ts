@@ -78,10 +78,31 @@ function registeredAppIds (cliApps: readonly ServiceApp[], seed: string | undefi
   return ids
 }
 
+/** Options whose value is a number. */
+const NUMBER_OPTIONS = new Set(['--port', '--totp-window', '--lockout-threshold', '--max-users', '--max-messages'])
+
+/** `['--port', '-1']` as `['--port=-1']`: parseArgs would take `-1` for an option and call the value missing. */
+function joinNegativeValues (args: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    const next = args[i + 1]
+    if (NUMBER_OPTIONS.has(arg) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`)
+      i++
+    } else {
+      out.push(arg)
+    }
+  }
+  return out
+}
+
 async function main (): Promise<void> {
   let values
   try {
     ({ values } = parseArgs({
+      // `--port -1`: a negative number is the option's value (refused with its range below), not another option.
+      args: joinNegativeValues(process.argv.slice(2)),
       options: {
         port: { type: 'string' },
         host: { type: 'string' },

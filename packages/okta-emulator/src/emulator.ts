@@ -4,13 +4,14 @@ import { randomBytes } from 'node:crypto'
 import type { Ctx } from './context.js'
 import { activatePush, factorSecret, settlePush, totpCode } from './helpers.js'
 import { createOAuthState, oauthHandle } from './oauth/setup.js'
+import type { OAuthState } from './oauth/state.js'
 import { checkFilter, Outbox } from './outbox.js'
 import { isUsableToken, OPTION_RANGES } from './limits.js'
 import { checkRateLimitOptions } from './rate-limit.js'
 import { applySeed, loadSeed } from './seed.js'
 import { buildServer } from './server.js'
 import { Store } from './store.js'
-import type { Emulator, EmulatorOptions } from './types.js'
+import type { Emulator, EmulatorOptions, SeedUser } from './types.js'
 import type { FastifyInstance } from 'fastify'
 
 function int (name: keyof typeof OPTION_RANGES, v: unknown): void {
@@ -20,8 +21,22 @@ function int (name: keyof typeof OPTION_RANGES, v: unknown): void {
   }
 }
 
-/** Checks options, throwing TypeError naming the first bad one. */
+/**
+ * Checks options, throwing TypeError naming the first bad one: every option, the seed's users and service apps too
+ * (a seed file is read), so what passes here starts.
+ */
 export function validateOptions (o: EmulatorOptions): void {
+  checkedOptions(o)
+}
+
+/** The checked options' seed users and OAuth state, built once for {@link buildEmulator}. */
+function checkedOptions (o: EmulatorOptions): { seed: SeedUser[] | undefined, oauth: OAuthState } {
+  checkScalarOptions(o)
+  const seed = o.seed === undefined ? undefined : loadSeed(o.seed)
+  return { seed, oauth: createOAuthState(o, o.clock ?? Date.now) }
+}
+
+function checkScalarOptions (o: EmulatorOptions): void {
   if (typeof o !== 'object' || o === null) throw new TypeError('options must be an object')
   // A misspelt option (say "lockoutTreshold") would otherwise leave its default in place without a word.
   const unknown = Object.keys(o).find((key) => !Object.hasOwn(OPTION_NAMES, key))
@@ -57,7 +72,7 @@ export interface BuiltEmulator extends Omit<Emulator, 'url' | 'close'> {
  * @example const { app, token } = buildEmulator({ token: 't' }); await app.inject({ url: '/api/v1/users', headers: { authorization: 'SSWS t' } })
  */
 export function buildEmulator (options: EmulatorOptions = {}): BuiltEmulator {
-  validateOptions(options)
+  const checked = checkedOptions(options)
   const token = options.token ?? randomBytes(24).toString('base64url')
   const clock = options.clock ?? Date.now
   const ctx: Ctx = {
@@ -69,8 +84,8 @@ export function buildEmulator (options: EmulatorOptions = {}): BuiltEmulator {
     rejectReplayedCodes: options.rejectReplayedCodes ?? true,
     issuer: options.issuer ?? 'Okta Emulator',
   }
-  if (options.seed !== undefined) applySeed(ctx, loadSeed(options.seed))
-  const oauth = createOAuthState(options, clock)
+  if (checked.seed !== undefined) applySeed(ctx, checked.seed)
+  const oauth = checked.oauth
   const app = buildServer(ctx, {
     oauth,
     token,

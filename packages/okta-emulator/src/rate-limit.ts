@@ -5,11 +5,11 @@
 import type { RateLimitBucket, RateLimitOptions } from './types.js'
 
 /** Okta-like default limits per minute. */
-export const DEFAULT_LIMITS: Readonly<Record<RateLimitBucket, number>> = { users: 600, user: 2000, factors: 1000, verify: 1000 }
+export const DEFAULT_LIMITS: Readonly<Record<RateLimitBucket, number>> = Object.freeze({ users: 600, user: 2000, factors: 1000, verify: 1000 })
 
 /** Checks the `rateLimits` option (TypeError naming the bad part) and returns its window and limits per bucket. */
 export function checkRateLimitOptions (options: false | RateLimitOptions | undefined): { windowMs: number, limits: Record<RateLimitBucket, number> } {
-  if (options !== undefined && options !== false && (typeof options !== 'object' || options === null)) {
+  if (options !== undefined && options !== false && !isPlainObject(options)) {
     throw new TypeError('"rateLimits" option must be false or an object')
   }
   const o = options === false || options === undefined ? {} : options
@@ -18,12 +18,20 @@ export function checkRateLimitOptions (options: false | RateLimitOptions | undef
   const windowMs = o.windowMs ?? 60_000
   if (!Number.isInteger(windowMs) || windowMs <= 0) throw new TypeError('"rateLimits.windowMs" option must be a positive integer')
   const limits = { ...DEFAULT_LIMITS }
+  if (o.limits !== undefined && !isPlainObject(o.limits)) throw new TypeError('"rateLimits.limits" option must be an object { users?, user?, factors?, verify? }')
   for (const [k, v] of Object.entries(o.limits ?? {})) {
-    if (!(k in DEFAULT_LIMITS)) throw new TypeError(`"rateLimits.limits.${k}" is not a rate-limit bucket (users, user, factors, verify)`)
+    if (!Object.hasOwn(DEFAULT_LIMITS, k)) throw new TypeError(`"rateLimits.limits.${k}" is not a rate-limit bucket (users, user, factors, verify)`)
     if (!Number.isInteger(v) || v < 0) throw new TypeError(`"rateLimits.limits.${k}" option must be a non-negative integer`)
     limits[k as RateLimitBucket] = v
   }
   return { windowMs, limits }
+}
+
+/** An object literal's kind of object: not an array, a Date, a class instance or null. */
+function isPlainObject (value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  const proto = Object.getPrototypeOf(value) as unknown
+  return proto === Object.prototype || proto === null
 }
 
 /** What the headers of one response say. */

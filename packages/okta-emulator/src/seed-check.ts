@@ -37,6 +37,8 @@ export function checkSeedUsers (users: readonly SeedUser[], where: string): void
   for (const [i, u] of users.entries()) {
     const at = `${where}: user ${i} (${quote(u.login)})`
     const bad: (field: string, problem: string) => never = (field, problem) => { throw new TypeError(`${at}: ${field} ${problem}`) }
+    const stray = unknownField(u, USER_FIELDS)
+    if (stray !== undefined) bad(quote(stray), `is not a field of a seed user (${[...USER_FIELDS].join(', ')})`)
     const profile: Record<string, unknown> = { login: u.login, email: u.email ?? u.login }
     if (u.firstName !== undefined) profile['firstName'] = u.firstName
     if (u.lastName !== undefined) profile['lastName'] = u.lastName
@@ -63,6 +65,9 @@ export function checkSeedUsers (users: readonly SeedUser[], where: string): void
       const sf = f as Record<string, unknown>
       const type = sf['factorType']
       if (!FACTOR_TYPES.includes(type as FactorType)) bad(`${fat}.factorType`, `must be one of ${FACTOR_TYPES.join(', ')}, got ${quote(type)}`)
+      const allowed = FACTOR_FIELDS[type as FactorType]
+      const strayField = unknownField(sf, allowed)
+      if (strayField !== undefined) bad(`${fat}.${quote(strayField)}`, `is not a field of a ${String(type)} seed factor (${[...allowed].join(', ')})`)
       const id = sf['id']
       if (id !== undefined) {
         if (typeof id !== 'string' || !ID.test(id)) bad(`${fat}.id`, 'must be 1 to 500 letters, digits, "-", "_", "." or "~"')
@@ -81,6 +86,25 @@ export function checkSeedUsers (users: readonly SeedUser[], where: string): void
       checkFactor(sf, type as FactorType, String(profile['email']), (field, problem) => bad(`${fat}.${field}`, problem))
     }
   }
+}
+
+/** The fields of a seed user: anything else (a misspelt `firstname`) would be dropped without a word. */
+const USER_FIELDS: ReadonlySet<string> = new Set(['id', 'login', 'email', 'firstName', 'lastName', 'status', 'factors'])
+
+const COMMON_FACTOR_FIELDS = ['id', 'status', 'factorType']
+/** The fields of a seed factor of each type (a misspelt `secret` would give the factor a random shared secret). */
+const FACTOR_FIELDS: Readonly<Record<FactorType, ReadonlySet<string>>> = {
+  'token:software:totp': new Set([...COMMON_FACTOR_FIELDS, 'provider', 'sharedSecret']),
+  sms: new Set([...COMMON_FACTOR_FIELDS, 'phoneNumber']),
+  call: new Set([...COMMON_FACTOR_FIELDS, 'phoneNumber']),
+  email: new Set([...COMMON_FACTOR_FIELDS, 'email']),
+  question: new Set([...COMMON_FACTOR_FIELDS, 'question', 'answer']),
+  push: new Set(COMMON_FACTOR_FIELDS),
+}
+
+/** The first own field of `value` not in `allowed`. */
+function unknownField (value: object, allowed: ReadonlySet<string>): string | undefined {
+  return Object.keys(value).find((k) => !allowed.has(k))
 }
 
 /** The rules of the API's enrollment for each type. */

@@ -24,7 +24,11 @@ export function loadSeed (seed: NonNullable<EmulatorOptions['seed']>): SeedUser[
     }
   }
   // The object form also lists OAuth service apps (read by oauth/apps.ts).
-  if (typeof data === 'object' && data !== null && ('users' in data || 'serviceApps' in data)) data = (data as { users?: unknown }).users ?? []
+  if (typeof data === 'object' && data !== null && ('users' in data || 'serviceApps' in data)) {
+    const stray = Object.keys(data).find((k) => k !== 'users' && k !== 'serviceApps')
+    if (stray !== undefined) throw new TypeError(`"seed" option: ${JSON.stringify(stray.slice(0, 64))} is not a part of a seed (users, serviceApps)`)
+    data = (data as { users?: unknown }).users ?? []
+  }
   if (!Array.isArray(data)) throw new TypeError('"seed" option must be an array of users, or { users, serviceApps } (or a JSON file holding one)')
   const where = typeof seed === 'string' ? `"seed" option (${seed})` : '"seed" option'
   for (const [i, u] of data.entries()) {

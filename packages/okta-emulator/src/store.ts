@@ -4,7 +4,7 @@
 // after a 200 loses nothing and a half-written file can never replace a good one. A write that
 // cannot be made durable is undone in memory too (the state goes back to the last one written) and
 // answered 500 E0000009: what was not acknowledged did not happen.
-import { accessSync, closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
 import { OktaError, validationError } from './errors.js'
 import { DEFAULT_MAX_USERS } from './limits.js'
@@ -304,8 +304,12 @@ function checkDataDir (file: string): void {
     throw new Error(`emulator data file ${file}: the directory ${dir} does not exist`)
   }
   if (!isDir) throw new Error(`emulator data file ${file}: ${dir} is not a directory`)
+  // Proven by writing, as each save does (a temporary file beside it): access(2) says yes to root on a read-only mount
+  // or a filesystem such as /proc, where every save would then fail.
+  const probe = join(dir, `.${basename(file)}.${process.pid}.probe`)
   try {
-    accessSync(dir, constants.W_OK | constants.X_OK)
+    closeSync(openSync(probe, 'wx', 0o600))
+    unlinkSync(probe)
   } catch {
     throw new Error(`emulator data file ${file}: the directory ${dir} is not writable`)
   }

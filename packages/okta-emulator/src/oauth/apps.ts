@@ -1,6 +1,7 @@
 // Service apps (Okta "API Services" integrations): a client id, its public key(s), the okta.*
 // scopes granted to it, and whether it must present DPoP proofs. Registered by the `serviceApps`
 // option, the seed file's `serviceApps` array, or `--service-app` on the command line.
+import { createPublicKey, type JsonWebKey } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { JWK } from 'jose'
 import type { ServiceApp } from '../types.js'
@@ -27,6 +28,13 @@ function publicKeys (where: string, jwks: unknown, what: string): JWK[] {
     const key = k as JWK
     if (key.kty !== 'RSA' && key.kty !== 'EC') throw new TypeError(`${where}: key ${i} of ${what} must be an RSA or EC key`)
     if (PRIVATE_MEMBERS.some((m) => m in key)) throw new TypeError(`${where}: key ${i} of ${what} must be a public key (it holds private members)`)
+    // Imported once now, so a key that cannot verify anything (no modulus, an unknown curve) is refused at start
+    // rather than answered "signature invalid" at every token request. The key is never quoted.
+    try {
+      createPublicKey({ key: key as JsonWebKey, format: 'jwk' })
+    } catch {
+      throw new TypeError(`${where}: key ${i} of ${what} is not a usable ${key.kty} public key`)
+    }
     return key
   })
 }
