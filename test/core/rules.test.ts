@@ -348,6 +348,25 @@ await t.test('the classes an app configures refuse an option that is not one, na
   const { RememberedDevices } = await import('@okta-mfa/core')
   t.throws(() => new RememberedDevices({ secret: 'x'.repeat(32), activeFactorIds: async () => [], maxAgeDay: 7 } as never), { name: 'TypeError', message: /"maxAgeDay" is not an option of RememberedDevices/ })
   t.equal(new AttemptLimiter({ maxAttempts: 2, windowMs: 1000, namespace: 'x', clock: Date.now, store: new MemoryAttemptStore({ maxKeys: 5, clock: Date.now }) }).maxAttempts, 2, 'every documented option is accepted')
+  // A bad value is refused when given, null included (a config's missing value is not "use the default").
+  t.throws(() => new RememberedDevices({ secret: 'x'.repeat(32), activeFactorIds: async () => [], userKey: 42 } as never), { name: 'TypeError', message: /^"userKey" option must be a function$/ })
+  t.throws(() => new MemoryAttemptStore({ maxKeys: null } as never), { name: 'TypeError', message: /"maxKeys"/ })
+  t.throws(() => new MemoryAttemptStore({ maxKeys: 5, sweepAbove: 'x' } as never), { name: 'TypeError', message: /"sweepAbove"/ })
+  t.throws(() => new MemoryRevocationStore({ maxEntries: null } as never), { name: 'TypeError', message: /"maxEntries"/ })
+  t.throws(() => new RememberedDevices({ secret: 'x'.repeat(32), activeFactorIds: async () => [], maxAgeDays: null } as never), { name: 'TypeError', message: /"maxAgeDays"/ })
+  t.throws(() => new RememberedDevices({ secret: 'x'.repeat(32), activeFactorIds: async () => [], cookieName: null } as never), { name: 'TypeError', message: /"cookieName"/ })
+})
+
+await t.test("two limiters in one store never share a counter: a namespace of `mfa.refunds` is not the refund budget of `mfa`", async (t) => {
+  const store = new MemoryAttemptStore()
+  const mfa = new AttemptLimiter({ store, maxAttempts: 4 })
+  const other = new AttemptLimiter({ store, maxAttempts: 4, namespace: 'mfa.refunds' })
+  for (let i = 0; i < 4; i++) await mfa.refund('ada', await mfa.consume('ada'))
+  t.match(await other.consume('ada'), { allowed: true, remaining: 3 }, "mfa's refunds are not the other limiter's attempts")
+  for (let i = 0; i < 40; i++) await other.consume('bob')
+  const before = await mfa.consume('bob')
+  await mfa.refund('bob', before)
+  t.match(await mfa.consume('bob'), { allowed: true, remaining: 3 }, "the other limiter's attempts did not spend mfa's refund budget")
 })
 
 await t.test('a phone number shows its whole country calling code and only the last 4 national digits', async (t) => {

@@ -186,7 +186,8 @@ export class AttemptLimiter {
     if (decision?.resetAt !== undefined && now >= decision.resetAt - REFUND_MARGIN_MS) return
     try {
       // The refunds of this window, counted in the same store under a key of their own.
-      const refunds = await this.store.increment(attemptKey(`${this.namespace}.refunds`, key), this.windowMs, now)
+      // `:` cannot be part of a namespace, so no other limiter of the store has this key (`mfa.refunds` could be one).
+      const refunds = await this.store.increment(attemptKey(`${this.namespace}:refunds`, key), this.windowMs, now)
       if (refunds.count > this.maxAttempts * REFUNDS_PER_ATTEMPT) return
       await this.store.decrement(k, now)
     } catch (err) { throw asStoreUnavailable(err) }

@@ -118,15 +118,16 @@ export class RememberedDevices {
     const secret = typeof options.secret === 'string' ? Buffer.from(options.secret, 'utf8') : options.secret
     if (!(secret instanceof Uint8Array) || secret.length < 32) throw new TypeError('"secret" option must be at least 32 bytes')
     if (typeof options.activeFactorIds !== 'function') throw new TypeError('"activeFactorIds" option must be a function')
-    const days = options.maxAgeDays ?? DEFAULT_REMEMBER_DAYS
+    const days = options.maxAgeDays === undefined ? DEFAULT_REMEMBER_DAYS : options.maxAgeDays
     if (typeof days !== 'number' || !Number.isFinite(days) || days <= 0 || days > MAX_REMEMBER_DAYS) throw new TypeError(`"maxAgeDays" option must be a number of days above 0, at most ${MAX_REMEMBER_DAYS}`)
-    const name = options.cookieName ?? REMEMBERED_DEVICE_COOKIE
+    const name = options.cookieName === undefined ? REMEMBERED_DEVICE_COOKIE : options.cookieName
     if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new TypeError('"cookieName" option must be 1 to 64 letters, digits, "_" or "-"')
     const store = options.store
     if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.isRevoked !== 'function' || typeof store.revokeUser !== 'function')) {
       throw new TypeError('"store" option must implement RevocationStore')
     }
     if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
+    if (options.userKey !== undefined && typeof options.userKey !== 'function') throw new TypeError('"userKey" option must be a function')
     this.#options = options
     this.#clock = options.clock ?? Date.now
     this.#store = store ?? new MemoryRevocationStore({ clock: this.#clock })

@@ -38,10 +38,11 @@ export class MemoryAttemptStore implements AttemptStore {
     if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
     refuseUnknownOptions(options, MEMORY_ATTEMPT_OPTIONS, 'MemoryAttemptStore')
     if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
-    if (options.maxKeys === undefined && options.sweepAbove !== undefined && !(Number.isInteger(options.sweepAbove) && options.sweepAbove >= 1)) {
+    // Only `undefined` is "not given": a `null` (a config's missing value) is refused like any other bad value.
+    if (options.sweepAbove !== undefined && !(Number.isInteger(options.sweepAbove) && options.sweepAbove >= 1)) {
       throw new TypeError('"sweepAbove" option (the old name of "maxKeys") must be a positive integer')
     }
-    const maxKeys = options.maxKeys ?? options.sweepAbove ?? DEFAULT_MAX_ATTEMPT_KEYS
+    const maxKeys = options.maxKeys !== undefined ? options.maxKeys : options.sweepAbove !== undefined ? options.sweepAbove : DEFAULT_MAX_ATTEMPT_KEYS
     if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new TypeError('"maxKeys" option must be a positive integer')
     this.#clock = options.clock ?? Date.now
     this.#maxKeys = maxKeys

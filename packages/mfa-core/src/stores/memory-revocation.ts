@@ -100,7 +100,8 @@ export class MemoryRevocationStore implements RevocationStore {
     if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
     refuseUnknownOptions(options, MEMORY_REVOCATION_OPTIONS, 'MemoryRevocationStore')
     if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
-    const maxEntries = options.maxEntries ?? 100_000
+    // Only `undefined` is "not given": a `null` is refused like any other bad value.
+    const maxEntries = options.maxEntries === undefined ? 100_000 : options.maxEntries
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('"maxEntries" option must be a positive integer')
     this.#clock = options.clock ?? Date.now
     this.#maxEntries = maxEntries

@@ -62,9 +62,9 @@ export function checkStoreOptions (options: RedisStoreOptions | undefined): Requ
   const o = options ?? {}
   if (typeof o !== 'object' || o === null) throw new TypeError('"options" must be an object')
   refuseUnknownOptions(o, STORE_OPTIONS, 'the Redis stores')
-  const prefix = o.prefix ?? DEFAULT_REDIS_PREFIX
+  const prefix = o.prefix === undefined ? DEFAULT_REDIS_PREFIX : o.prefix
   if (typeof prefix !== 'string' || prefix.length > 200) throw new TypeError('"prefix" option must be a string of at most 200 characters')
-  const commandTimeoutMs = o.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS
+  const commandTimeoutMs = o.commandTimeoutMs === undefined ? DEFAULT_REDIS_COMMAND_TIMEOUT_MS : o.commandTimeoutMs
   if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1 || commandTimeoutMs > MAX_TIMER_MS) {
     throw new TypeError(`"commandTimeoutMs" option must be a positive integer of at most ${MAX_TIMER_MS}`)
   }

@@ -107,8 +107,8 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
   // Every check runs before the client exists, so a bad option never leaves a connection behind.
   const storeOptions = checkStoreOptions({ prefix: options.prefix, commandTimeoutMs: options.commandTimeoutMs })
   const { commandTimeoutMs } = storeOptions
-  const connectTimeoutMs = positiveInt(options.connectTimeoutMs ?? 5000, 'connectTimeoutMs')
-  const maxReconnectDelayMs = positiveInt(options.maxReconnectDelayMs ?? 2000, 'maxReconnectDelayMs')
+  const connectTimeoutMs = positiveInt(options.connectTimeoutMs === undefined ? 5000 : options.connectTimeoutMs, 'connectTimeoutMs')
+  const maxReconnectDelayMs = positiveInt(options.maxReconnectDelayMs === undefined ? 2000 : options.maxReconnectDelayMs, 'maxReconnectDelayMs')
   if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError('"onError" option must be a function')
   if (options.onStatusChange !== undefined && typeof options.onStatusChange !== 'function') throw new TypeError('"onStatusChange" option must be a function')
   if (options.redisOptions !== undefined && (typeof options.redisOptions !== 'object' || options.redisOptions === null)) {
