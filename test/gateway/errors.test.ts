@@ -357,6 +357,10 @@ await t.test('variables: a bad value is BAD_USER_INPUT naming it; an undefined o
     ['mutation { verifyFactor(factorId: "x", passCode: 918273.5e1 918273) { result } }', /^Syntax Error: Expected Name, found Int\.$/],
     ['{ viewer { userKey """918273""" } }', /^Syntax Error: Expected Name, found BlockString\.$/],
     ['{ viewer ... on "918273" }', /^Syntax Error: Expected Name, found String\.$/],
+    // Lexer errors inside a literal: the kind of error, not the text it stopped at.
+    ['mutation { verifyFactor(factorId: "x", passCode: "\\u{918273}") { result } }', /^Syntax Error: Invalid Unicode escape sequence\.$/],
+    ['mutation { verifyFactor(factorId: "x", passCode: "91\\8273") { result } }', /^Syntax Error: Invalid character escape sequence\.$/],
+    ['mutation { verifyFactor(factorId: "x", passCode: 0918273) { result } }', /^Syntax Error: Invalid number, unexpected digit after 0\.$/],
   ] as const) {
     const res = await gql(ada, query, {})
     expectCode(t, res, 'GRAPHQL_VALIDATION_FAILED', query)

@@ -26,6 +26,8 @@ await t.test('defaults, values, and bad values named', async (t) => {
     ['STEP_UP_MAX_AGE_SECONDS', '1.5', /STEP_UP_MAX_AGE_SECONDS must be an integer/],
     ['REMEMBER_DEVICE_DAYS', '401', /REMEMBER_DEVICE_DAYS must be an integer from 0 to 400/],
   ]
+  // Empty is unset for every optional variable (an env file's `LOG_LEVEL=`): the default, not a refusal.
+  t.match(loadServerConfig({ ...baseEnv, LOG_LEVEL: '', SESSION_COOKIE_NAME: '' }), { logLevel: 'info', cookieName: 'session' })
   t.equal(loadServerConfig({ ...baseEnv, GATEWAY_TOTP_ISSUER: 'Acmé Ünïon ✓' }).totpIssuer, 'Acmé Ünïon ✓', 'printable non-ASCII is fine')
   // 64 characters, counted as a person counts them: an emoji once, the spaces around the value not at all.
   t.equal(loadServerConfig({ ...baseEnv, GATEWAY_TOTP_ISSUER: '🔐'.repeat(64) }).totpIssuer, '🔐'.repeat(64), '64 emoji')

@@ -184,9 +184,10 @@ export function loadServerConfig (env: NodeJS.ProcessEnv = process.env): Gateway
   if (rawKey === '') problems.push('SESSION_KEY is missing (32 bytes as 64 hex digits or base64; the key of the app that signs users in)')
   else if (sessionKeys === undefined) problems.push('SESSION_KEY must be 32 bytes as 64 hex digits or base64 (several, newest first, separated by commas)')
   const redisUrl = redisUrlOf(env, problems)
-  const logLevel = env.LOG_LEVEL ?? 'info'
+  // Empty is unset, as for every other optional variable (`LOG_LEVEL=` in an env file).
+  const logLevel = env.LOG_LEVEL === undefined || env.LOG_LEVEL === '' ? 'info' : env.LOG_LEVEL
   if (!LEVELS.has(logLevel)) problems.push(`LOG_LEVEL must be one of ${[...LEVELS].join(', ')}`)
-  const cookieName = env.SESSION_COOKIE_NAME ?? 'session'
+  const cookieName = env.SESSION_COOKIE_NAME === undefined || env.SESSION_COOKIE_NAME === '' ? 'session' : env.SESSION_COOKIE_NAME
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(cookieName)) problems.push('SESSION_COOKIE_NAME must be letters, digits, _ or -')
   const config: GatewayServerConfig = {
     orgUrl,

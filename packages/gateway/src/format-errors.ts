@@ -81,7 +81,14 @@ function withoutLiteral (text: string): string {
     .replace(/^Value "[\s\S]*" does not exist in ("[_A-Za-z][_0-9A-Za-z]{0,127}") enum\.$/, 'Value does not exist in $1 enum.')
     .replace(/(cannot represent [^:;]{0,48}?value)s?: [\s\S]*$/, '$1.')
     .replace(TOKEN_WITH_VALUE, '$1.')
+    .replace(LEXER_QUOTE, '$1.')
 }
+
+/**
+ * A lexer error quoting the text it stopped at, inside a string literal or a number (`Invalid Unicode escape sequence:
+ * "\u{918273}".`, `Invalid number, expected digit but got: "x".`): the kind of error stays, the text goes.
+ */
+const LEXER_QUOTE = /^(Syntax Error: (?:Invalid [^:"]{1,64}|Unexpected character|Cannot parse the unexpected character)):? "[\s\S]*$/
 
 /**
  * A syntax error's token with its text (`Expected ":", found String "918273".`, `Unexpected Int "918273".`): the kind
