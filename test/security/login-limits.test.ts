@@ -85,6 +85,10 @@ await t.test('the demo: one limiter key per normalized account, never shared, bo
   t.equal(longName.headers['x-error-code'], 'USERNAME_TOO_LONG')
   const expanding = await loginPost(app.jar(), { username: '\ufdfa'.repeat(100), password: 'x' })
   t.equal(expanding.headers['x-error-code'], 'USERNAME_TOO_LONG', 'measured again after NFKC, which can grow a name 18 times')
+  // Characters as a person counts them: 256 emoji are a name of 256 characters, 257 are one too many.
+  t.not((await loginPost(app.jar(), { username: '😀'.repeat(256), password: 'x' })).headers['x-error-code'], 'USERNAME_TOO_LONG', '256 emoji')
+  t.equal((await loginPost(app.jar(), { username: '😀'.repeat(257), password: 'x' })).headers['x-error-code'], 'USERNAME_TOO_LONG', '257 emoji')
+  t.not((await loginPost(app.jar(), { username: 'carol', password: '😀'.repeat(600) })).headers['x-error-code'], 'PASSWORD_TOO_LONG', '600 emoji')
   const longPassword = await loginPost(app.jar(), { username: 'carol', password: 'p'.repeat(1025) })
   t.equal(longPassword.headers['x-error-code'], 'PASSWORD_TOO_LONG')
   const huge = await loginPost(app.jar(), { username: 'u'.repeat(20_000), password: 'x' })

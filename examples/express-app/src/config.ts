@@ -75,7 +75,7 @@ export function readSettings (env: Env): Settings {
     throw new ConfigError(`SESSION_SECRET must be 1 to ${MAX_SESSION_SECRETS} comma-separated secrets of at least ${MIN_SESSION_SECRET_LENGTH} characters each, newest first, e.g. from: openssl rand -hex 32 (its value is not shown)`)
   }
   const [sessionSecret, ...oldSessionSecrets] = secrets ?? []
-  const mfaMaxAgeSeconds = wholeNumber(env, 'MFA_MAX_AGE_SECONDS', 1, 10 ** 9, 'a whole number of seconds above 0')
+  const mfaMaxAgeSeconds = wholeNumber(env, 'MFA_MAX_AGE_SECONDS', 1, 10 ** 9, 'a whole number of seconds from 1 to 1000000000')
   const rememberDeviceDays = wholeNumber(env, 'REMEMBER_DEVICE_DAYS', 0, 400, 'a whole number of days from 0 to 400')
   const redisUrl = setting(env, 'REDIS_URL')
   const redisProblem = redisUrl === undefined ? undefined : redisUrlProblem(redisUrl)

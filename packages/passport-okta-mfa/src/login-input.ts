@@ -59,6 +59,26 @@ export function loginKeyOf (username: string): string {
 }
 
 /**
+ * Whether `text` has more than `max` characters, counted as a person counts them (code points: an emoji is one), in
+ * time bounded by `2 × max` whatever the text's length.
+ */
+function isLonger (text: string, max: number): boolean {
+  if (text.length <= max) return false
+  if (text.length > 2 * max) return true // at least length / 2 code points
+  let count = 0
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    // The second half of a surrogate pair is part of the character before it.
+    if (unit >= 0xdc00 && unit <= 0xdfff && i > 0) {
+      const before = text.charCodeAt(i - 1)
+      if (before >= 0xd800 && before <= 0xdbff) continue
+    }
+    count++
+  }
+  return count > max
+}
+
+/**
  * Checks a sign-in post: no query string at all (passport-local would read credentials from it), a username and a
  * password that are non-empty strings of bounded size.
  *
@@ -72,10 +92,10 @@ export function checkLoginInput (url: string, body: unknown): LoginInput | Login
   const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
   const { username, password } = fields
   if (typeof username !== 'string' || typeof password !== 'string') return refuse('MISSING_CREDENTIALS')
-  if (username.length > MAX_USERNAME_LENGTH) return refuse('USERNAME_TOO_LONG')
-  if (password.length > MAX_PASSWORD_LENGTH) return refuse('PASSWORD_TOO_LONG')
+  if (isLonger(username, MAX_USERNAME_LENGTH)) return refuse('USERNAME_TOO_LONG')
+  if (isLonger(password, MAX_PASSWORD_LENGTH)) return refuse('PASSWORD_TOO_LONG')
   const normalized = normalizeUsername(username)
-  if (normalized.length > MAX_USERNAME_LENGTH) return refuse('USERNAME_TOO_LONG')
+  if (isLonger(normalized, MAX_USERNAME_LENGTH)) return refuse('USERNAME_TOO_LONG')
   if (normalized === '' || password === '') return refuse('MISSING_CREDENTIALS')
   return { ok: true, username: normalized, key: loginKeyOf(normalized) }
 }
