@@ -346,7 +346,8 @@ await t.test('media types on /api/v1: 400 E0000021 for a body that is not JSON o
     isE21(await emuFetch(emu, 'POST', '/api/v1/users', body, { 'content-type': type }), `Content-Type ${type}`)
   }
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users/media@example.com')).status, 404, 'nothing was created')
-  for (const accept of ['application/xml', 'text/html', 'text/*', 'application/json;q=0', 'application/json; q=0, text/html']) {
+  // The most specific range decides (RFC 9110): JSON ruled out beside a wildcard is still ruled out.
+  for (const accept of ['application/xml', 'text/html', 'text/*', 'application/json;q=0', 'application/json; q=0, text/html', 'application/json;q=0, */*', 'application/*;q=0, */*', '*/*;q=0']) {
     isE21(await emuFetch(emu, 'GET', `/api/v1/users/${userId}`, undefined, { accept }), `Accept ${accept}`)
   }
   isE21(await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${factorId}/verify`, { passCode: '123456' }, { accept: 'text/html' }), 'on the verify route too')
@@ -360,7 +361,7 @@ await t.test('media types on /api/v1: 400 E0000021 for a body that is not JSON o
     const r = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', JSON.stringify({ profile: { login, email: login } }), { 'content-type': type })
     t.equal(r.status, 200, `Content-Type ${type}`)
   }
-  for (const accept of ['application/json', 'Application/JSON; charset=utf-8', '*/*', 'application/*', 'text/html, application/json;q=0.9', 'text/html, */*;q=0.1', '']) {
+  for (const accept of ['application/json', 'Application/JSON; charset=utf-8', '*/*', 'application/*', 'text/html, application/json;q=0.9', 'text/html, */*;q=0.1', '', '*/*;q=0, application/json', 'application/*;q=0, application/json;q=0.5']) {
     t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${userId}`, undefined, { accept })).status, 200, `Accept ${JSON.stringify(accept)}`)
   }
   const { request } = await import('undici')
@@ -376,6 +377,14 @@ await t.test('media types on /api/v1: 400 E0000021 for a body that is not JSON o
     t.equal(await raw('DELETE', '/__emulator/messages', { 'content-type': type }), 204, `bodyless DELETE with Content-Type ${type}`)
   }
   t.equal(await raw('POST', `/api/v1/users/${userId}/lifecycle/reset_factors`, { 'content-type': 'text/plain' }, ''), 200, 'an empty body is no body')
+  // A GET or HEAD with a body is held to the same rules (Fastify never parses it): JSON on /api/v1, a media type elsewhere.
+  for (const method of ['GET', 'HEAD']) {
+    t.equal(await raw(method, `/api/v1/users/${userId}`, { 'content-type': 'text/plain' }, 'hi'), 400, `${method} with a text/plain body`)
+    t.equal(await raw(method, `/api/v1/users/${userId}`, { 'content-type': 'garbage' }, 'hi'), 400, `${method} with a malformed type`)
+    t.equal(await raw(method, `/api/v1/users/${userId}`, { 'content-type': 'application/json' }, '{}'), 200, `${method} with a JSON body`)
+    t.equal(await raw(method, '/__emulator/messages', { 'content-type': 'garbage' }, 'hi'), 400, `${method} /__emulator with a malformed type`)
+    t.equal(await raw(method, '/__emulator/messages', { 'content-type': 'text/plain' }, 'hi'), 200, `${method} /__emulator with text/plain`)
+  }
 
   // The QR code answers a PNG: its Accept must admit image/png.
   const enrolled = await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'push', provider: 'OKTA' })

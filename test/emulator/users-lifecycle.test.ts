@@ -236,6 +236,10 @@ await t.test('unlock returns a user to the status the lockout interrupted', asyn
   const s = await lockOut(staged)
   t.same([s.before.status, s.locked.status, s.locked.activated], ['STAGED', 'LOCKED_OUT', null])
   t.ok(s.locked._links.unlock, 'a LOCKED_OUT user links unlock')
+  // Nor does a password reset: the lockout of a STAGED user is answered as the STAGED user is (403 E0000038).
+  const reset = await emuFetch(emu, 'POST', `/api/v1/users/${staged}/lifecycle/reset_password?sendEmail=false`)
+  t.same([reset.status, reset.body.errorCode], [403, 'E0000038'], 'reset_password does not skip activation')
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${staged}`)).body.status, 'LOCKED_OUT', 'still locked out')
   const sAfter = await unlock(staged)
   t.equal(sAfter.status, 'STAGED', 'unlock does not skip activation')
   t.equal(sAfter.activated, null, '...so the user is still not activated')
@@ -260,7 +264,7 @@ await t.test('unlock returns a user to the status the lockout interrupted', asyn
   t.same([aAfter.status, aAfter.activated], ['ACTIVE', a.before.activated])
 
   // A lockout ended otherwise (reset_password makes a LOCKED_OUT user RECOVERY) forgets the old status.
-  const recovered = await mk(emu, 'recovered-lock@example.com', '?activate=false')
+  const recovered = await mk(emu, 'recovered-lock@example.com')
   await lockOut(recovered)
   t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${recovered}/lifecycle/reset_password?sendEmail=false`)).status, 200)
   t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${recovered}`)).body.status, 'RECOVERY')

@@ -15,7 +15,7 @@ import type { OAuthState } from './oauth/state.js'
 import { tokenRoute } from './oauth/token.js'
 import { BODYLESS_CONTENT_TYPE, type Ctx } from './context.js'
 import { malformedBody, methodNotAllowed, notFound, OktaError, unsupportedMediaType, validationError } from './errors.js'
-import { accepts, isJsonType } from './media.js'
+import { accepts, bodilessMethodRefuses, isJsonType } from './media.js'
 import { OAuthError } from './oauth/errors.js'
 import { RouteTable } from './route-table.js'
 import { RateLimiter } from './rate-limit.js'
@@ -86,6 +86,12 @@ function httpDate (ms: number): string {
 
 /** Longest route parameter the router takes (longer ids are 404 E0000007). */
 const MAX_PARAM_LENGTH = 500
+
+/** The media check of a GET or HEAD body (media.ts), on the management API or elsewhere. */
+function unreadBodyType (req: FastifyRequest): boolean {
+  const route = req.routeOptions.url
+  return bodilessMethodRefuses(req.method, req.headers['content-type'], route !== undefined && isManagementRoute(route))
+}
 
 /** True for a route of the management API, where Okta negotiates media types (E0000021). */
 function isManagementRoute (url: string | undefined): boolean {
@@ -204,7 +210,7 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
       }
       // An OAuth access token (Bearer or DPoP): checked against the scope the route needs.
       authorizeApi(settings.oauth, req, reply, scope, limited).then(() => {
-        done(limited ? new OktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.') : undefined)
+        done(limited ? new OktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.') : unreadBodyType(req) ? unsupportedMediaType() : undefined)
       }, done)
       return
     }
@@ -216,7 +222,7 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
       done(err as Error)
       return
     }
-    done()
+    done(unreadBodyType(req) ? unsupportedMediaType() : undefined)
   }
   /** On /api/v1, after auth: the `Accept` header must admit what the route answers with (else 400 E0000021). */
   const acceptCheck = (produces: string) => (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {

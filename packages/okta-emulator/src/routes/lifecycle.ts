@@ -102,6 +102,8 @@ export function lifecycleRoutes (app: FastifyInstance, ctx: Ctx): void {
   app.post(`${L}/reset_password`, user, (req: Req) => {
     const u = userOr404(ctx, req.params.id)
     allow(u, ['ACTIVE', 'PROVISIONED', 'RECOVERY', 'LOCKED_OUT', 'PASSWORD_EXPIRED'])
+    // A lockout never skips a lifecycle step: a STAGED user caught by it is answered as a STAGED one (403 E0000038).
+    if (u.status === 'LOCKED_OUT' && u.statusBeforeLockout === 'STAGED') throw wrongUserStatus()
     setStatus(u, 'RECOVERY', ctx.clock())
     store.commit()
     if (flag(queryParam(req, 'sendEmail'), true)) return {}
