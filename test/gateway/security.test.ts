@@ -218,7 +218,7 @@ await t.test("a host app's request id that Okta cannot be sent (from its own hea
     orgUrl: emu.url,
     token: emu.token,
     allowInsecureHttp: true,
-    resolveUser: (request) => request.session.get('user' as never),
+    resolveUser: (request: { session: { get: (key: never) => unknown } }) => request.session.get('user' as never),
   } as never)
   app.addHook('onResponse', (request, _reply, done) => { seen.push(request.id); done() })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
