@@ -103,9 +103,9 @@ await t.test('bad arguments and --help', async (t) => {
     [['--seed', ''], '--seed must not be empty'],
     [['--token', 'se cret'], '--token must be non-empty and contain no whitespace'],
     // A negative number is the option's value, refused in one line (not "argument is ambiguous").
-    [['--port', '-1'], '--port must be a non-negative integer'],
-    [['--max-users', '-5'], '--max-users must be a non-negative integer'],
-    [['--totp-window', '-2'], '--totp-window must be a non-negative integer'],
+    [['--port', '-1'], '--port must be between 0 and 65535'],
+    [['--max-users', '-5'], '--max-users must be between 1 and'],
+    [['--totp-window', '-2'], '--totp-window must be between 0 and 10'],
   ]
   for (const [args, message] of outOfRange) {
     const r = await runToEnd(args)

@@ -287,6 +287,15 @@ await t.test('options are checked', async (t) => {
     { name: 'TypeError', message: /^"seed" option: user 0 \("ann@example\.com"\): factors\[0\]\."secret" is not a field of a token:software:totp seed factor/ })
   t.throws(() => validateOptions({ seed: { users: [], apps: [] } } as never), /"apps" is not a part of a seed \(users, serviceApps\)/)
   t.doesNotThrow(() => validateOptions({ seed: [{ login: 'ann@example.com', factors: [{ factorType: 'question', question: 'disliked_food', answer: 'kale chips' }] }] }))
+  // Okta's own enroll field, on every factor type (OKTA, as Okta takes for these).
+  t.doesNotThrow(() => validateOptions({ seed: [{ login: 'ann@example.com', factors: [{ factorType: 'sms', provider: 'OKTA', phoneNumber: '+15555550123' }, { factorType: 'email', provider: 'OKTA' }] }] } as never))
+  t.throws(() => validateOptions({ seed: [{ login: 'ann@example.com', factors: [{ factorType: 'sms', provider: 'GOOGLE', phoneNumber: '+15555550123' }] }] } as never), /provider must be OKTA for a sms factor/)
+  t.throws(() => validateOptions({ seed: [{ id: '..', login: 'ann@example.com' }] }), /id must be 1 to 500 .*not "\." or "\.\."/, 'no dot-segment ids')
+  // What validateOptions passes starts: a seed over maxUsers too (the token's owner may be one past it).
+  t.throws(() => validateOptions({ maxUsers: 1, seed: [{ login: 'a@example.com' }, { login: 'b@example.com' }] }), /"seed" option: 2 users, more than "maxUsers" allows \(1\)/)
+  t.doesNotThrow(() => validateOptions({ maxUsers: 1, seed: [{ login: 'a@example.com' }, { login: 'okta-emulator-admin@example.com' }] }))
+  // A misspelt service-app field would leave DPoP required, or a scope not granted.
+  t.throws(() => validateOptions({ serviceApps: [{ clientId: '0oa-x', jwks: { kty: 'EC' }, scopes: [], dPop: false }] } as never), /"dPop" of 0oa-x is not a field of a service app/)
 })
 
 await t.test('a path that exists with other methods: 405 E0000022 with Allow; a path that does not: 404', async (t) => {
@@ -331,6 +340,9 @@ await t.test('a path that exists with other methods: 405 E0000022 with Allow; a 
   const token = await emuFetch(emu, 'GET', '/oauth2/v1/token', undefined, { authorization: '' })
   t.same([token.status, token.headers.get('allow'), Object.keys(token.body)], [405, 'POST', ['error', 'error_description']], 'the token endpoint answers in the OAuth form')
   t.equal(token.body.error, 'invalid_request')
+  const { request } = await import('undici')
+  const withBody = await request(`${emu.url}/oauth2/v1/token`, { method: 'GET', headers: { 'content-type': 'garbage' }, body: 'x=1' })
+  t.same([withBody.statusCode, Object.keys(await withBody.body.json() as object)], [405, ['error', 'error_description']], 'with a body of no media type too: OAuth, not E0000021')
 })
 
 await t.test('media types on /api/v1: 400 E0000021 for a body that is not JSON or an Accept without JSON', async (t) => {

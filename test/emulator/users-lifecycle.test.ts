@@ -240,6 +240,13 @@ await t.test('unlock returns a user to the status the lockout interrupted', asyn
   const reset = await emuFetch(emu, 'POST', `/api/v1/users/${staged}/lifecycle/reset_password?sendEmail=false`)
   t.same([reset.status, reset.body.errorCode], [403, 'E0000038'], 'reset_password does not skip activation')
   t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${staged}`)).body.status, 'LOCKED_OUT', 'still locked out')
+  // Nor expire_password, for a STAGED user created with a password.
+  const stagedPw = await mk(emu, 'staged-pw-lock@example.com', '?activate=false', pw)
+  await lockOut(stagedPw)
+  for (const path of ['expire_password', 'expire_password?tempPassword=true', 'expire_password_with_temp_password']) {
+    const r = await emuFetch(emu, 'POST', `/api/v1/users/${stagedPw}/lifecycle/${path}`)
+    t.same([r.status, r.body.errorCode], [403, 'E0000038'], `${path} does not skip activation`)
+  }
   const sAfter = await unlock(staged)
   t.equal(sAfter.status, 'STAGED', 'unlock does not skip activation')
   t.equal(sAfter.activated, null, '...so the user is still not activated')

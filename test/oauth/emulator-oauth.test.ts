@@ -370,9 +370,14 @@ await t.test('service apps from the seed file and the command line; bad ones nam
   t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: KEY.privateJwk, scopes: [] }] }), /public key/)
   t.throws(() => buildEmulator({ serviceApps: [{ clientId: '', jwks: KEY.publicJwk, scopes: [] }] }), /"clientId"/)
   // A key that cannot verify anything is refused at start, not answered "signature invalid" at every token request.
-  for (const jwks of [{ kty: 'RSA' }, { kty: 'RSA', n: 'AQAB' }, { kty: 'EC', crv: 'P-999', x: 'a', y: 'b' }, { keys: [KEY.publicJwk, { kty: 'EC' }] }]) {
-    t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: jwks as never, scopes: [] }] }), { name: 'TypeError', message: /^"serviceApps" option \(x\): key \d of "jwks" is not a usable (RSA|EC) public key$/ }, JSON.stringify(jwks))
+  const { generateKeyPairSync } = await import('node:crypto')
+  const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' })
+  const k256 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({ format: 'jwk' })
+  for (const jwks of [{ kty: 'RSA' }, { kty: 'RSA', n: 'AQAB' }, { kty: 'EC', crv: 'P-999', x: 'a', y: 'b' }, { keys: [KEY.publicJwk, { kty: 'EC' }] },
+    rsa1024, k256, { ...KEY.publicJwk, key_ops: ['sign'] }, { ...KEY.publicJwk, ext: 'yes' }]) {
+    t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: jwks as never, scopes: [] }] }), { name: 'TypeError', message: /^"serviceApps" option \(x\): key \d of "jwks" is not a usable (RSA|EC) public key$/ }, JSON.stringify(jwks).slice(0, 60))
   }
+  t.doesNotThrow(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: { ...KEY.publicJwk, key_ops: ['verify'], use: 'sig', alg: 'RS256' }, scopes: [] }] }), 'a usable key with its optional members')
   t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: KEY.publicJwk, scopes: 'okta.users.read' as unknown as string[] }] }), /"scopes"/)
   // A client id registered twice: only one of the apps could work, so it is a mistake, named.
   const twice = [app('0oa-x', KEY, ['okta.users.read'], false), app('0oa-x', OTHER, ['okta.users.manage'], false)]

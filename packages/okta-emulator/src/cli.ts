@@ -38,6 +38,7 @@ function intArg (option: keyof typeof OPTION_RANGES, v: string | undefined): num
   if (v === undefined) return undefined
   const name = option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
   const [min, max] = OPTION_RANGES[option]
+  if (/^-\d+$/.test(v)) fail(`--${name} must be between ${min} and ${max}, got ${v.length > 20 ? `${v.slice(0, 20)}...` : v}`)
   if (!/^\d+$/.test(v)) fail(`--${name} must be a non-negative integer, got ${JSON.stringify(v.slice(0, 64))}`)
   const n = Number(v)
   if (n < min || n > max) fail(`--${name} must be between ${min} and ${max}, got ${v.length > 20 ? `${v.slice(0, 20)}...` : v}`)

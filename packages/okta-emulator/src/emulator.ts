@@ -6,11 +6,11 @@ import { activatePush, factorSecret, settlePush, totpCode } from './helpers.js'
 import { createOAuthState, oauthHandle } from './oauth/setup.js'
 import type { OAuthState } from './oauth/state.js'
 import { checkFilter, Outbox } from './outbox.js'
-import { isUsableToken, OPTION_RANGES } from './limits.js'
+import { DEFAULT_MAX_USERS, isUsableToken, OPTION_RANGES } from './limits.js'
 import { checkRateLimitOptions } from './rate-limit.js'
 import { applySeed, loadSeed } from './seed.js'
 import { buildServer } from './server.js'
-import { Store } from './store.js'
+import { loginKey, Store, TOKEN_OWNER_LOGIN } from './store.js'
 import type { Emulator, EmulatorOptions, SeedUser } from './types.js'
 import type { FastifyInstance } from 'fastify'
 
@@ -33,6 +33,9 @@ export function validateOptions (o: EmulatorOptions): void {
 function checkedOptions (o: EmulatorOptions): { seed: SeedUser[] | undefined, oauth: OAuthState } {
   checkScalarOptions(o)
   const seed = o.seed === undefined ? undefined : loadSeed(o.seed)
+  // The token's owner may be one past the cap, as the store allows it.
+  const maxUsers = (o.maxUsers ?? DEFAULT_MAX_USERS) + (seed?.some((u) => loginKey(u.login) === loginKey(TOKEN_OWNER_LOGIN)) === true ? 1 : 0)
+  if (seed !== undefined && seed.length > maxUsers) throw new TypeError(`"seed" option: ${seed.length} users, more than "maxUsers" allows (${maxUsers})`)
   return { seed, oauth: createOAuthState(o, o.clock ?? Date.now) }
 }
 

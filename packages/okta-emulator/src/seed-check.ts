@@ -52,7 +52,7 @@ export function checkSeedUsers (users: readonly SeedUser[], where: string): void
     logins.set(key, i)
     if (u.status !== undefined && !SEED_STATUSES.includes(u.status)) bad('status', `must be one of ${SEED_STATUSES.join(', ')}, got ${quote(u.status)}`)
     if (u.id !== undefined) {
-      if (typeof u.id !== 'string' || !ID.test(u.id)) bad('id', 'must be 1 to 500 letters, digits, "-", "_", "." or "~"')
+      if (typeof u.id !== 'string' || !ID.test(u.id) || u.id === '.' || u.id === '..') bad('id', 'must be 1 to 500 letters, digits, "-", "_", "." or "~" (not "." or "..")')
       if (userIds.has(u.id)) bad('id', `${u.id} is also the id of user ${userIds.get(u.id)!}`)
       userIds.set(u.id, i)
     }
@@ -70,15 +70,16 @@ export function checkSeedUsers (users: readonly SeedUser[], where: string): void
       if (strayField !== undefined) bad(`${fat}.${quote(strayField)}`, `is not a field of a ${String(type)} seed factor (${[...allowed].join(', ')})`)
       const id = sf['id']
       if (id !== undefined) {
-        if (typeof id !== 'string' || !ID.test(id)) bad(`${fat}.id`, 'must be 1 to 500 letters, digits, "-", "_", "." or "~"')
+        if (typeof id !== 'string' || !ID.test(id) || id === '.' || id === '..') bad(`${fat}.id`, 'must be 1 to 500 letters, digits, "-", "_", "." or "~" (not "." or "..")')
         if (factorIds.has(id)) bad(`${fat}.id`, `${id} is also the id of ${factorIds.get(id)!}`)
         factorIds.set(id, `user ${i}'s ${fat}`)
       }
       if (sf['status'] !== undefined && sf['status'] !== 'ACTIVE' && sf['status'] !== 'PENDING_ACTIVATION') {
         bad(`${fat}.status`, `must be ACTIVE or PENDING_ACTIVATION, got ${quote(sf['status'])}`)
       }
-      const provider = type === 'token:software:totp' ? sf['provider'] ?? 'GOOGLE' : 'OKTA'
-      if (provider !== 'GOOGLE' && provider !== 'OKTA') bad(`${fat}.provider`, `must be GOOGLE or OKTA, got ${quote(provider)}`)
+      const provider = sf['provider'] ?? (type === 'token:software:totp' ? 'GOOGLE' : 'OKTA')
+      if (type === 'token:software:totp' && provider !== 'GOOGLE' && provider !== 'OKTA') bad(`${fat}.provider`, `must be GOOGLE or OKTA, got ${quote(provider)}`)
+      if (type !== 'token:software:totp' && provider !== 'OKTA') bad(`${fat}.provider`, `must be OKTA for a ${String(type)} factor, got ${quote(provider)}`)
       // The API's rule: one factor of each type and provider per user.
       const kind = `${String(type)} (${String(provider)})`
       if (kinds.has(kind)) bad(fat, `is a second ${kind} factor (factors[${kinds.get(kind)!}] is one): a user has at most one of each type`)
@@ -91,7 +92,7 @@ export function checkSeedUsers (users: readonly SeedUser[], where: string): void
 /** The fields of a seed user: anything else (a misspelt `firstname`) would be dropped without a word. */
 const USER_FIELDS: ReadonlySet<string> = new Set(['id', 'login', 'email', 'firstName', 'lastName', 'status', 'factors'])
 
-const COMMON_FACTOR_FIELDS = ['id', 'status', 'factorType']
+const COMMON_FACTOR_FIELDS = ['id', 'status', 'factorType', 'provider']
 /** The fields of a seed factor of each type (a misspelt `secret` would give the factor a random shared secret). */
 const FACTOR_FIELDS: Readonly<Record<FactorType, ReadonlySet<string>>> = {
   'token:software:totp': new Set([...COMMON_FACTOR_FIELDS, 'provider', 'sharedSecret']),

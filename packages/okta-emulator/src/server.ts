@@ -87,10 +87,17 @@ function httpDate (ms: number): string {
 /** Longest route parameter the router takes (longer ids are 404 E0000007). */
 const MAX_PARAM_LENGTH = 500
 
-/** The media check of a GET or HEAD body (media.ts), on the management API or elsewhere. */
+/** The token endpoint: its refusals are OAuth's, never E0000021. */
+const TOKEN_PATH = '/oauth2/v1/token'
+
+/**
+ * The media check of a GET or HEAD body (media.ts), on the management API or elsewhere; not at the token endpoint,
+ * whose refusals are OAuth's. A body is one of a declared length above 0 (an empty chunked one is no body).
+ */
 function unreadBodyType (req: FastifyRequest): boolean {
   const route = req.routeOptions.url
-  return bodilessMethodRefuses(req.method, req.headers['content-type'], route !== undefined && isManagementRoute(route))
+  if (route === undefined || route === TOKEN_PATH || !(Number(req.headers['content-length']) > 0)) return false
+  return bodilessMethodRefuses(req.method, req.headers['content-type'], isManagementRoute(route))
 }
 
 /** True for a route of the management API, where Okta negotiates media types (E0000021). */

@@ -4,9 +4,10 @@
 // after a 200 loses nothing and a half-written file can never replace a good one. A write that
 // cannot be made durable is undone in memory too (the state goes back to the last one written) and
 // answered 500 E0000009: what was not acknowledged did not happen.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
 import { OktaError, validationError } from './errors.js'
+import { checkDataDir } from './data-dir.js'
 import { DEFAULT_MAX_USERS } from './limits.js'
 import type { FactorRecord, UserRecord } from './types.js'
 
@@ -288,29 +289,5 @@ export class Store {
       throw new Error(`emulator data file ${file} is not an okta-emulator state file`)
     }
     this.fill(snapshot)
-  }
-}
-
-/**
- * Checks at start that the data file can be written: its directory exists, is a directory, and is writable (a write
- * that fails later is undone and answered 500; better to refuse to start). Throws naming the path.
- */
-function checkDataDir (file: string): void {
-  const dir = dirname(file)
-  let isDir: boolean
-  try {
-    isDir = statSync(dir).isDirectory()
-  } catch {
-    throw new Error(`emulator data file ${file}: the directory ${dir} does not exist`)
-  }
-  if (!isDir) throw new Error(`emulator data file ${file}: ${dir} is not a directory`)
-  // Proven by writing, as each save does (a temporary file beside it): access(2) says yes to root on a read-only mount
-  // or a filesystem such as /proc, where every save would then fail.
-  const probe = join(dir, `.${basename(file)}.${process.pid}.probe`)
-  try {
-    closeSync(openSync(probe, 'wx', 0o600))
-    unlinkSync(probe)
-  } catch {
-    throw new Error(`emulator data file ${file}: the directory ${dir} is not writable`)
   }
 }

@@ -1,7 +1,7 @@
 // Service apps (Okta "API Services" integrations): a client id, its public key(s), the okta.*
 // scopes granted to it, and whether it must present DPoP proofs. Registered by the `serviceApps`
 // option, the seed file's `serviceApps` array, or `--service-app` on the command line.
-import { createPublicKey, type JsonWebKey } from 'node:crypto'
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { JWK } from 'jose'
 import type { ServiceApp } from '../types.js'
@@ -28,15 +28,32 @@ function publicKeys (where: string, jwks: unknown, what: string): JWK[] {
     const key = k as JWK
     if (key.kty !== 'RSA' && key.kty !== 'EC') throw new TypeError(`${where}: key ${i} of ${what} must be an RSA or EC key`)
     if (PRIVATE_MEMBERS.some((m) => m in key)) throw new TypeError(`${where}: key ${i} of ${what} must be a public key (it holds private members)`)
-    // Imported once now, so a key that cannot verify anything (no modulus, an unknown curve) is refused at start
-    // rather than answered "signature invalid" at every token request. The key is never quoted.
-    try {
-      createPublicKey({ key: key as JsonWebKey, format: 'jwk' })
-    } catch {
-      throw new TypeError(`${where}: key ${i} of ${what} is not a usable ${key.kty} public key`)
-    }
+    // Checked now as the token endpoint will use it (imported, RSA of 2048 bits or more, a curve of ES256/384/512,
+    // `key_ops` allowing "verify"), so a key that can verify nothing is refused at start rather than answered
+    // "signature invalid" at every token request. The key is never quoted.
+    if (!usableForVerify(key)) throw new TypeError(`${where}: key ${i} of ${what} is not a usable ${key.kty} public key`)
     return key
   })
+}
+
+/** The fields of a service app. */
+const APP_FIELDS: ReadonlySet<string> = new Set(['clientId', 'jwks', 'scopes', 'dpop'])
+
+/** Curves of the EC algorithms the token endpoint takes (ES256, ES384, ES512). */
+const CURVES: ReadonlySet<string> = new Set(['P-256', 'P-384', 'P-521'])
+
+/** Whether the token endpoint can verify an assertion with this public JWK. */
+function usableForVerify (key: JWK): boolean {
+  if (key.key_ops !== undefined && (!Array.isArray(key.key_ops) || !key.key_ops.includes('verify'))) return false
+  if (key.ext !== undefined && typeof key.ext !== 'boolean') return false
+  if (key.kty === 'EC' && !CURVES.has(String(key.crv))) return false
+  let imported: KeyObject
+  try {
+    imported = createPublicKey({ key: key as JsonWebKey, format: 'jwk' })
+  } catch {
+    return false
+  }
+  return key.kty !== 'RSA' || (imported.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048
 }
 
 /**
@@ -52,6 +69,9 @@ export function toAppRecord (app: ServiceApp, where = '"serviceApps" option', wh
     throw new TypeError(`${where}: "scopes" of ${app.clientId} must be an array of scope names`)
   }
   if (app.dpop !== undefined && typeof app.dpop !== 'boolean') throw new TypeError(`${where}: "dpop" of ${app.clientId} must be a boolean`)
+  // A misspelt field (`dPop`, `scope`) would leave its default in place without a word.
+  const stray = Object.keys(app).find((k) => !APP_FIELDS.has(k))
+  if (stray !== undefined) throw new TypeError(`${where}: ${JSON.stringify(stray.slice(0, 64))} of ${app.clientId} is not a field of a service app (clientId, jwks, scopes, dpop)`)
   return {
     clientId: app.clientId,
     keys: publicKeys(`${where} (${app.clientId})`, app.jwks, what),

@@ -26,6 +26,11 @@ function allow (u: UserRecord, statuses: UserStatus[]): void {
   if (!statuses.includes(u.status)) throw wrongUserStatus()
 }
 
+/** A lockout never skips a lifecycle step: a STAGED user caught by it is answered as a STAGED one (403 E0000038). */
+function stagedUnderLockout (u: UserRecord): boolean {
+  return u.status === 'LOCKED_OUT' && u.statusBeforeLockout === 'STAGED'
+}
+
 /** Registers the lifecycle routes. */
 export function lifecycleRoutes (app: FastifyInstance, ctx: Ctx): void {
   const { store } = ctx
@@ -102,8 +107,7 @@ export function lifecycleRoutes (app: FastifyInstance, ctx: Ctx): void {
   app.post(`${L}/reset_password`, user, (req: Req) => {
     const u = userOr404(ctx, req.params.id)
     allow(u, ['ACTIVE', 'PROVISIONED', 'RECOVERY', 'LOCKED_OUT', 'PASSWORD_EXPIRED'])
-    // A lockout never skips a lifecycle step: a STAGED user caught by it is answered as a STAGED one (403 E0000038).
-    if (u.status === 'LOCKED_OUT' && u.statusBeforeLockout === 'STAGED') throw wrongUserStatus()
+    if (stagedUnderLockout(u)) throw wrongUserStatus()
     setStatus(u, 'RECOVERY', ctx.clock())
     store.commit()
     if (flag(queryParam(req, 'sendEmail'), true)) return {}
@@ -111,7 +115,7 @@ export function lifecycleRoutes (app: FastifyInstance, ctx: Ctx): void {
   })
 
   const expire = (u: UserRecord, withTemp: boolean): string | undefined => {
-    if (!u.hasPassword) throw wrongUserStatus()
+    if (!u.hasPassword || stagedUnderLockout(u)) throw wrongUserStatus()
     allow(u, ['ACTIVE', 'PASSWORD_EXPIRED', 'RECOVERY', 'LOCKED_OUT'])
     const now = ctx.clock()
     let temp: string | undefined
