@@ -88,7 +88,9 @@ await t.test('the demo: one limiter key per normalized account, never shared, bo
   // Characters as a person counts them: 256 emoji are a name of 256 characters, 257 are one too many.
   t.not((await loginPost(app.jar(), { username: '😀'.repeat(256), password: 'x' })).headers['x-error-code'], 'USERNAME_TOO_LONG', '256 emoji')
   t.equal((await loginPost(app.jar(), { username: '😀'.repeat(257), password: 'x' })).headers['x-error-code'], 'USERNAME_TOO_LONG', '257 emoji')
-  t.not((await loginPost(app.jar(), { username: 'carol', password: '😀'.repeat(600) })).headers['x-error-code'], 'PASSWORD_TOO_LONG', '600 emoji')
+  const wide = await loginPost(app.jar(), { username: 'carol', password: '😀'.repeat(1024) })
+  t.ok(wide.status !== 413 && wide.headers['x-error-code'] !== 'PASSWORD_TOO_LONG', '1024 emoji: checked as a password (12 KB once form-encoded)')
+  t.equal((await loginPost(app.jar(), { username: 'carol', password: '😀'.repeat(1025) })).headers['x-error-code'], 'PASSWORD_TOO_LONG', '1025 emoji')
   const longPassword = await loginPost(app.jar(), { username: 'carol', password: 'p'.repeat(1025) })
   t.equal(longPassword.headers['x-error-code'], 'PASSWORD_TOO_LONG')
   const huge = await loginPost(app.jar(), { username: 'u'.repeat(20_000), password: 'x' })
@@ -123,7 +125,11 @@ await t.test('the Express example: CSRF on its forms, credentials only in the bo
   t.equal((await jar.fetch('/api/me')).json().code, 'UNAUTHENTICATED', 'and nobody signed in')
   t.equal((await loginPost(jar, { username: 'g'.repeat(300), password: 'x' })).headers['x-error-code'], 'USERNAME_TOO_LONG')
   t.equal((await loginPost(jar, { username: '', password: 'x' })).headers['x-error-code'], 'MISSING_CREDENTIALS')
-  t.equal((await loginPost(jar, { username: 'u'.repeat(20_000), password: 'x' })).status, 413, 'a body over 8 KiB: 413, not a 500')
+  t.equal((await loginPost(jar, { username: 'u'.repeat(20_000), password: 'x' })).status, 413, 'a body over 16 KiB: 413, not a 500')
+  // 1024 characters outside ASCII reach the size check (12 KB once form-encoded), and one more is the size check's.
+  const wide = await loginPost(jar, { username: 'wide-emoji', password: '😀'.repeat(1024) })
+  t.ok(wide.status !== 413 && wide.headers['x-error-code'] !== 'PASSWORD_TOO_LONG', '1024 emoji: checked as a password')
+  t.equal((await loginPost(jar, { username: 'wide-emoji', password: '😀'.repeat(1025) })).headers['x-error-code'], 'PASSWORD_TOO_LONG', '1025 emoji')
   const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}`, 'x']))
   t.equal((await loginPost(jar, { ...many, username: 'grace', password: 'x' })).status, 413, 'too many fields: refused, not a 500')
 

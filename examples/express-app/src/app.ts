@@ -180,7 +180,8 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     : undefined
   const app = express()
   app.disable('x-powered-by')
-  app.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }))
+  // 16 KiB: a password of 1024 characters outside ASCII (an emoji is 12 bytes once form-encoded) still reaches the size check.
+  app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }))
   app.use(session({
     name: 'sid',
     // The first signs; every one is accepted, so a rotation keeps everyone signed in.

@@ -72,7 +72,7 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
   }
 
   // passport-local through @fastify/passport, with a callback so that a failure re-renders the form in place.
-  app.post('/login', { bodyLimit: 8192, preValidation: ctx.csrf, preHandler: loginGate }, ctx.passport.authenticate('local', async (request, reply, err, user) => {
+  app.post('/login', { bodyLimit: LOGIN_BODY_LIMIT, preValidation: ctx.csrf, preHandler: loginGate }, ctx.passport.authenticate('local', async (request, reply, err, user) => {
     if (err !== null) throw err
     if (user === false || user === undefined || user === null) {
       return await renderLogin(request, reply, 401, {
@@ -116,6 +116,9 @@ function emptyLoginField (body: unknown): 'username' | 'password' | undefined {
 }
 
 /** Sec-Fetch-Site values of a request started by another site: GET /logout asks before signing out. */
+/** 16 KiB: a password of 1024 characters outside ASCII (an emoji is 12 bytes once form-encoded) still reaches the size check. */
+const LOGIN_BODY_LIMIT = 16_384
+
 const CROSS_SITE = new Set(['cross-site', 'same-site'])
 
 /** Ends the session (MFA state included; its id revoked, so a copy of the cookie is useless) and goes to /login. */
