@@ -120,6 +120,11 @@ void t.test("an error answer that quotes the request back (a proxy, a hostile or
   const auth = await client.getUser('00u1').catch((e: unknown) => e)
   t.match(auth, { code: 'OKTA_AUTHENTICATION', errorCode: 'E0000011', errorSummary: /^Invalid token provided: \[redacted\]$/ }, 'the class and code as Okta sent them')
   t.notMatch(everyView(auth), TOKEN)
+  // The same echo in the request id header.
+  pool.intercept({ path: '/api/v1/users/00u1', method: 'GET' }).reply(401, oktaErrorBody('E0000011', 'Invalid token provided'), { headers: jsonHeaders(`rid SSWS ${TOKEN}`) })
+  const byHeader = await client.getUser('00u1').catch((e: unknown) => e)
+  t.match(byHeader, { code: 'OKTA_AUTHENTICATION', requestId: 'rid [redacted]' })
+  t.notMatch(everyView(byHeader), TOKEN)
   // A six-digit passcode that appears inside Okta's error code: the code is kept, the echo is not.
   for (const passCode of ['314159', '000006']) {
     pool.intercept({ path: VERIFY, method: 'POST' }).reply(403, {

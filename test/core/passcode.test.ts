@@ -128,6 +128,7 @@ await t.test('outcomes: success, wrong codes with attempts left, the last with t
   t.match(await check({ session: {} }, 'ghost@example.com', { passCode: '123456' }, limiter), { ok: false, error: { code: 'OKTA_USER_NOT_FOUND', status: 403, retryable: false } }, 'no Okta user: a code, not an error')
   t.match(await check({ session: {} }, 'ghost\ud800@example.com', { passCode: '123456' }, limiter), { ok: false, error: { code: 'OKTA_USER_NOT_FOUND', status: 403 } }, 'a login with a lone surrogate: no Okta user, not INTERNAL')
   t.match(await check({ session: {} }, '00unknownuser0000001', { passCode: '123456' }, limiter), { ok: false, error: { code: 'OKTA_USER_NOT_FOUND', status: 403 } }, 'an { id } Okta does not know: the same code')
+  t.match(await check({ session: {} }, '00unknownuser0000001', { passCode: '123456', factorId: 'ostunknown0000000001', trustFactorId: true }, limiter), { ok: false, error: { code: 'OKTA_USER_NOT_FOUND', status: 403 } }, 'also when the factor id went to Okta unlisted (it was FACTOR_NOT_FOUND)')
   const { provisioned } = { provisioned: await rig(t, { provision: true }) }
   t.match(await provisioned.check({ session: {} }, 'dee@example.com', { passCode: '123456' }), { ok: false, error: { code: 'ENROLLMENT_REQUIRED' } }, 'with provision the user is created, then needs a factor')
 })

@@ -158,10 +158,15 @@ await t.test('an app user with no Okta user is OKTA_USER_NOT_FOUND (routable, no
   const adaId = (await emuFetch(emu, 'GET', '/api/v1/users/ada%40example.com')).body.id as string
   await emuFetch(emu, 'DELETE', `/api/v1/users/${adaId}`)
   await emuFetch(emu, 'DELETE', `/api/v1/users/${adaId}`)
+  // resendChallenge first, while the session still binds the deleted user (it answered FACTOR_NOT_FOUND).
+  expectCode(t, await gql(ada, OPS.resend, { factorId: 'smsgone0000000000001' }), 'OKTA_USER_NOT_FOUND', 'resendChallenge')
+  t.equal((await gql(ada, OPS.factors)).status, 403)
+  t.equal((await gql(ada, OPS.catalog)).status, 403)
   for (const op of [OPS.factors, OPS.catalog]) expectCode(t, await gql(ada, op), 'OKTA_USER_NOT_FOUND', 'deleted since')
   // Made again under the same login: found again, and the new user's factors are listed.
   const made = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'ada@example.com', email: 'ada@example.com' } })
   t.same((await gql(ada, OPS.factors)).body.data.factors, [], "the new user's (none yet)")
+  expectCode(t, await gql(ada, OPS.resend, { factorId: 'smsgone0000000000001' }), 'FACTOR_NOT_FOUND', 'a factor the (new) user does not have is still FACTOR_NOT_FOUND')
   t.equal((await gql(ada, OPS.catalog)).status, 200)
   // With provisioning, a user deleted since is made again at the next query, not refused first.
   const provisioned = await startGatewayApp(t, emu, { env: { OKTA_PROVISION: 'true' } })

@@ -219,10 +219,12 @@ async function activate (scope: RequestScope, rawFactorId: unknown, rawPassCode:
 }
 
 async function resend (scope: RequestScope, factorId: string): Promise<Record<string, unknown>> {
-  const oktaUserId = await scope.oktaUserId()
+  const subject = await scope.subject()
   const { client } = scope.deps
   const hide = await masked(scope)
-  const factor: UserFactor = await client.getFactor(oktaUserId, factorId, scope.callOptions)
+  // A bound Okta user deleted since is looked up again; a factor it does not have stays Okta's 404 (FACTOR_NOT_FOUND).
+  const factor: UserFactor = await subject.withOktaUser((id) => client.getFactor(id, factorId, scope.callOptions))
+  const oktaUserId = await subject.oktaUserId()
   if (factor.factorType !== 'sms' && factor.factorType !== 'call' && factor.factorType !== 'email') {
     throw new GatewayError('BAD_USER_INPUT', { field: 'factorId' }, 'Only sms, call and email factors send codes.')
   }

@@ -216,9 +216,10 @@ async function check (input: PasscodeCheckInput, retry: { decision: AttemptDecis
     const secret = hasAnswer ? 'answer' : 'passCode'
     const factorId = readFactorId(input.factorId)
 
-    const oktaUserId = await subject.oktaUserId()
     let selected: FactorSelection
-    if (input.trustFactorId === true && factorId !== undefined && trustedFactorKind(factorId, secret) && subject.cachedFactors() === undefined) {
+    // Trusted on the first try only: a try again on fresh copies reads the user's list (and so finds out whether Okta
+    // has the user at all: an `{ id }` it does not know is OKTA_USER_NOT_FOUND, not a factor not found).
+    if (retry === undefined && input.trustFactorId === true && factorId !== undefined && trustedFactorKind(factorId, secret) && subject.cachedFactors() === undefined) {
       listed = false
       selected = { ok: true, factor: { id: factorId, factorType: 'unknown', status: 'ACTIVE' } }
     } else {
@@ -235,6 +236,8 @@ async function check (input: PasscodeCheckInput, retry: { decision: AttemptDecis
     }
 
     await count()
+    // After the list: reading it may have found the Okta user again (one deleted since the session bound it).
+    const oktaUserId = await subject.oktaUserId()
     const result = await input.client.verifyFactor(oktaUserId, selected.factor.id, body, undefined, verifyOptions(subject.callOptions, input.context))
     // A passcode is accepted or not: anything but SUCCESS (REJECTED, or a push-like WAITING/TIMEOUT) is a wrong code.
     if (result.factorResult !== 'SUCCESS') throw new MfaError('INVALID_PASSCODE')

@@ -109,10 +109,11 @@ export class MfaSubject<User = unknown, Req = unknown> {
   }
 
   /**
-   * Runs `call` (an Okta call about the user: its factors, its catalog, the user) with the user's Okta id. Okta
-   * answering 404 there means it has no such user: a binding from the session (a user deleted since, made again
-   * under the same login) is resolved once more, as a first sign-in would, and `call` tried again; an unknown user
-   * then is OKTA_USER_NOT_FOUND, with the binding dropped.
+   * Runs `call` (an Okta call about the user: its factors, its catalog, the user, one of its factors) with the user's
+   * Okta id. Okta answering 404 there means it has no such user (unless the 404 names a factor, `(UserFactor)`, which
+   * is rethrown as it is): a binding from the session (a user deleted since, made again under the same login) is
+   * resolved once more, as a first sign-in would, and `call` tried again; an unknown user then is
+   * OKTA_USER_NOT_FOUND, with the binding dropped.
    *
    * @throws MfaError OKTA_USER_NOT_FOUND; anything `oktaUserId()` or `call` throws.
    * @example
@@ -134,7 +135,7 @@ export class MfaSubject<User = unknown, Req = unknown> {
     try {
       return { value: await call(oktaUserId) }
     } catch (err) {
-      if (errorCode(err) !== 'OKTA_NOT_FOUND') throw err
+      if (errorCode(err) !== 'OKTA_NOT_FOUND' || namesFactor(err)) throw err
       this.forgetOktaUser()
       return new MfaError('OKTA_USER_NOT_FOUND', {}, undefined, { cause: err })
     }
@@ -176,4 +177,10 @@ export class MfaSubject<User = unknown, Req = unknown> {
     this.#oktaUserId = undefined
     quietly(() => { clearOktaUserBinding(this.#init.session) })
   }
+}
+
+/** Okta's 404 for a factor the user does not have names the resource: `Not found: Resource not found: ost1 (UserFactor)`. */
+function namesFactor (err: unknown): boolean {
+  const summary = (err as { errorSummary?: unknown }).errorSummary
+  return typeof summary === 'string' && summary.endsWith('(UserFactor)')
 }

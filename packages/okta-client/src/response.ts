@@ -5,7 +5,7 @@ import { mapOktaError, oktaErrorFields, redactFields } from './error-mapping.js'
 import { AbortedError, ConnectionError, InvalidResponseError, OktaClientError, RateLimitedError, TimeoutError, type OktaApiError } from './errors.js'
 import { RetryOnce } from './oauth/challenge.js'
 import { headerValue, rateLimitInfo } from './rate-limit.js'
-import { sentSecrets } from './redact.js'
+import { redactSecrets, sentSecrets } from './redact.js'
 import type { ApiResponse, CallSpec } from './transport.js'
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
@@ -41,7 +41,7 @@ export function interpret (
   status: number, headers: ApiResponse['headers'], raw: Buffer, spec: CallSpec, url: string,
   sent: Readonly<Record<string, string>>, onAuthError?: (err: OktaApiError) => Error,
 ): ApiResponse {
-  const requestId = headerValue(headers, 'x-okta-request-id')
+  let requestId = headerValue(headers, 'x-okta-request-id')
   const contentType = headerValue(headers, 'content-type')
   const isJson = isJsonType(contentType)
 
@@ -68,7 +68,10 @@ export function interpret (
   if (isJson && raw.length > 0) {
     try { body = JSON.parse(utf8Text(raw)) } catch { body = undefined }
   }
-  const fields = redactFields(oktaErrorFields(body), sentSecrets(sent, spec.body))
+  const secrets = sentSecrets(sent, spec.body)
+  const fields = redactFields(oktaErrorFields(body), secrets)
+  // The request id header is Okta's text too: one that quotes the request is kept without its secrets.
+  if (requestId !== undefined && secrets.length > 0) requestId = redactSecrets(requestId, secrets)
   if (status === 429) {
     const info = rateLimitInfo(headers, Date.now())
     const err = mapOktaError({ status, ...fields, requestId, resetAt: info.resetAt, retryAfterSeconds: info.retryAfterSeconds })

@@ -82,7 +82,9 @@ export function readTokenResponse (
   res: TokenHttpResponse, proofSent: boolean, onNonce: (nonce: string) => void, secrets: readonly string[] = [],
 ): TokenResponse | NonceRequest {
   const { status, headers, text } = res
-  const requestId = headerValue(headers, 'x-okta-request-id')
+  const rawId = headerValue(headers, 'x-okta-request-id')
+  // The request id header is Okta's text too: an error's is kept without the secrets the request carried.
+  const requestId = rawId === undefined || status === 200 ? rawId : redactSecrets(rawId, secrets)
   const nonce = headerValue(headers, 'dpop-nonce')
   if (nonce !== undefined && nonce !== '') onNonce(nonce)
   const contentType = headerValue(headers, 'content-type')
