@@ -70,8 +70,9 @@ export function interpret (
   }
   const secrets = sentSecrets(sent, spec.body)
   const fields = redactFields(oktaErrorFields(body), secrets)
-  // The request id header is Okta's text too: one that quotes the request is kept without its secrets.
-  if (requestId !== undefined && secrets.length > 0) requestId = redactSecrets(requestId, secrets)
+  // The request id header is Okta's text too: one that quotes the request's credentials is kept without them (not
+  // without its passcode: six digits may be part of a genuine id, which support needs whole).
+  if (requestId !== undefined) requestId = redactSecrets(requestId, sentSecrets(sent, undefined))
   if (status === 429) {
     const info = rateLimitInfo(headers, Date.now())
     const err = mapOktaError({ status, ...fields, requestId, resetAt: info.resetAt, retryAfterSeconds: info.retryAfterSeconds })
