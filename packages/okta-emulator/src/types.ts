@@ -57,10 +57,10 @@ export interface SeedUser {
 /** A pre-enrolled factor of a {@link SeedUser}. */
 export type SeedFactor = { id?: string, status?: 'ACTIVE' | 'PENDING_ACTIVATION' } & (
   | { factorType: 'token:software:totp', provider?: 'GOOGLE' | 'OKTA', sharedSecret?: string }
-  | { factorType: 'sms' | 'call', phoneNumber: string }
-  | { factorType: 'email', email?: string }
-  | { factorType: 'question', question: string, answer: string }
-  | { factorType: 'push' }
+  | { factorType: 'sms' | 'call', provider?: 'OKTA', phoneNumber: string }
+  | { factorType: 'email', provider?: 'OKTA', email?: string }
+  | { factorType: 'question', provider?: 'OKTA', question: string, answer: string }
+  | { factorType: 'push', provider?: 'OKTA' }
 )
 
 /** Options of {@link startEmulator}. */

@@ -115,10 +115,10 @@ function emptyLoginField (body: unknown): 'username' | 'password' | undefined {
   return undefined
 }
 
-/** Sec-Fetch-Site values of a request started by another site: GET /logout asks before signing out. */
 /** 16 KiB: a password of 1024 characters outside ASCII (an emoji is 12 bytes once form-encoded) still reaches the size check. */
 const LOGIN_BODY_LIMIT = 16_384
 
+/** Sec-Fetch-Site values of a request started by another site: GET /logout asks before signing out. */
 const CROSS_SITE = new Set(['cross-site', 'same-site'])
 
 /** Ends the session (MFA state included; its id revoked, so a copy of the cookie is useless) and goes to /login. */
