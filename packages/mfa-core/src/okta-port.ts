@@ -19,3 +19,14 @@ export function errorCode (err: unknown): string | undefined {
   const code = (err as { code?: unknown }).code
   return typeof code === 'string' ? code : undefined
 }
+
+/**
+ * What Okta's 404 (`OKTA_NOT_FOUND`) says it did not find, from the end of its summary: `Not found: Resource not
+ * found: <id> (User)` or `(UserFactor)`; undefined for another error or another wording.
+ */
+export function notFoundResource (err: unknown): 'User' | 'UserFactor' | undefined {
+  if (errorCode(err) !== 'OKTA_NOT_FOUND') return undefined
+  const summary = (err as { errorSummary?: unknown }).errorSummary
+  if (typeof summary !== 'string') return undefined
+  return summary.endsWith('(User)') ? 'User' : summary.endsWith('(UserFactor)') ? 'UserFactor' : undefined
+}

@@ -5,7 +5,7 @@ import type { AttemptDecision, AttemptLimiter } from './attempts.js'
 import { outcomeOfError } from './client-errors.js'
 import { selectFactor, selectionError, type FactorSelection } from './factors.js'
 import { readAnswer, readFactorId, readPasscode } from './input.js'
-import { errorCode, type MfaOktaClient, type OktaFactorLike } from './okta-port.js'
+import { errorCode, notFoundResource, type MfaOktaClient, type OktaFactorLike } from './okta-port.js'
 import { MfaError, type MfaOutcomeDetails } from './outcomes.js'
 import type { MfaSubject } from './subject.js'
 
@@ -169,16 +169,13 @@ export async function checkPasscode (input: PasscodeCheckInput): Promise<Passcod
   return await check(input, undefined)
 }
 
-/** Okta's 404 for a user it does not know: "Not found: Resource not found: <id> (User)" (a factor's ends "(UserFactor)"). */
-const USER_NOT_FOUND = /\(User\)$/
-
 /**
  * Whether Okta's refusal `err` says the session's copies are stale: a factor of the cached list (`listed`) that Okta
  * does not know, or the bound Okta user itself (Okta's 404 names the User, whichever way the factor was chosen).
  */
 function staleCopies (err: unknown, listed: boolean): boolean {
   if (err instanceof MfaError || errorCode(err) !== 'OKTA_NOT_FOUND') return false
-  return listed || USER_NOT_FOUND.test(String((err as { errorSummary?: unknown }).errorSummary ?? '').slice(0, 300))
+  return listed || notFoundResource(err) === 'User'
 }
 
 /**

@@ -4,7 +4,7 @@
 import type { RequestOptions } from '@okta-mfa/client'
 import { RequestDeadline } from './deadline.js'
 import type { MfaOktaClient, OktaFactorLike } from './okta-port.js'
-import { errorCode } from './okta-port.js'
+import { errorCode, notFoundResource } from './okta-port.js'
 import {
   FACTOR_CACHE_TTL_MS, bindOktaUser, cacheFactors, cachedFactors, clearOktaUserBinding, dropCachedFactors, getOktaUserBinding,
 } from './okta-session.js'
@@ -135,7 +135,7 @@ export class MfaSubject<User = unknown, Req = unknown> {
     try {
       return { value: await call(oktaUserId) }
     } catch (err) {
-      if (errorCode(err) !== 'OKTA_NOT_FOUND' || namesFactor(err)) throw err
+      if (errorCode(err) !== 'OKTA_NOT_FOUND' || notFoundResource(err) === 'UserFactor') throw err
       this.forgetOktaUser()
       return new MfaError('OKTA_USER_NOT_FOUND', {}, undefined, { cause: err })
     }
@@ -177,10 +177,4 @@ export class MfaSubject<User = unknown, Req = unknown> {
     this.#oktaUserId = undefined
     quietly(() => { clearOktaUserBinding(this.#init.session) })
   }
-}
-
-/** Okta's 404 for a factor the user does not have names the resource: `Not found: Resource not found: ost1 (UserFactor)`. */
-function namesFactor (err: unknown): boolean {
-  const summary = (err as { errorSummary?: unknown }).errorSummary
-  return typeof summary === 'string' && summary.endsWith('(UserFactor)')
 }

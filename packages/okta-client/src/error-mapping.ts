@@ -70,6 +70,9 @@ export function oktaErrorFields (body: unknown): ErrorFields | undefined {
   }
 }
 
+/** Okta's own error codes (`E0000068`): never cut, whatever a secret's digits. */
+const OKTA_CODE = /^E\d{7}$/
+
 /**
  * Okta's error text without the secrets the request carried (an answer may quote the request): the summary, the
  * causes and the error id. The error code is kept as it is when it has Okta's form (`E` and seven digits), which a
@@ -79,10 +82,10 @@ export function redactFields (fields: ErrorFields | undefined, secrets: readonly
   if (fields === undefined || secrets.length === 0) return fields
   const cut = (text: string | undefined): string | undefined => text === undefined ? undefined : redactSecrets(text, secrets)
   return {
-    errorCode: /^E\d{7}$/.test(fields.errorCode ?? '') ? fields.errorCode : cut(fields.errorCode),
+    errorCode: OKTA_CODE.test(fields.errorCode ?? '') ? fields.errorCode : cut(fields.errorCode),
     errorSummary: cut(fields.errorSummary),
     errorId: cut(fields.errorId),
-    errorLink: /^E\d{7}$/.test(fields.errorLink ?? '') ? fields.errorLink : cut(fields.errorLink),
+    errorLink: OKTA_CODE.test(fields.errorLink ?? '') ? fields.errorLink : cut(fields.errorLink),
     errorCauses: (fields.errorCauses ?? []).map((c) => {
       const out: OktaErrorCause = { errorSummary: redactSecrets(c.errorSummary, secrets) }
       for (const [key, value] of Object.entries(c)) if (key !== 'errorSummary' && typeof value === 'string') out[key] = redactSecrets(value, secrets)

@@ -43,6 +43,11 @@ export function objectBody (request: FastifyRequest): Record<string, unknown> {
   return b as Record<string, unknown>
 }
 
+/** The first own field of `value` not in `allowed` (a misspelt option or seed field), or undefined. */
+export function unknownField (value: object, allowed: ReadonlySet<string>): string | undefined {
+  return Object.keys(value).find((k) => !allowed.has(k))
+}
+
 /** True when `v` is a plain object (not null, not an array). */
 export function isObject (v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)

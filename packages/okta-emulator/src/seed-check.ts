@@ -3,6 +3,7 @@
 // does not have, one id twice, two sms factors on one user, a security answer under 4 characters...).
 // Every refusal is a TypeError naming the seed entry and the field; secrets (answers, shared
 // secrets) are never quoted.
+import { unknownField } from './context.js'
 import { OktaError } from './errors.js'
 import { SECURITY_QUESTIONS } from './factors-model.js'
 import { MAX_SECRET } from './limits.js'
@@ -101,11 +102,6 @@ const FACTOR_FIELDS: Readonly<Record<FactorType, ReadonlySet<string>>> = {
   email: new Set([...COMMON_FACTOR_FIELDS, 'email']),
   question: new Set([...COMMON_FACTOR_FIELDS, 'question', 'answer']),
   push: new Set(COMMON_FACTOR_FIELDS),
-}
-
-/** The first own field of `value` not in `allowed`. */
-function unknownField (value: object, allowed: ReadonlySet<string>): string | undefined {
-  return Object.keys(value).find((k) => !allowed.has(k))
 }
 
 /** The rules of the API's enrollment for each type. */

@@ -1,7 +1,7 @@
 // Preloads users (and their factors) from the `seed` option or `--seed FILE`. A seed user whose
 // login already exists (e.g. restored from --data) is skipped, so seeding is idempotent.
 import { readFileSync } from 'node:fs'
-import type { Ctx } from './context.js'
+import { unknownField, type Ctx } from './context.js'
 import { OktaError } from './errors.js'
 import { SECURITY_QUESTIONS } from './factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from './ids.js'
@@ -9,6 +9,9 @@ import { checkSeedUsers } from './seed-check.js'
 import { newSecret } from './totp.js'
 import { newUserRecord } from './user-create.js'
 import type { EmulatorOptions, FactorRecord, SeedUser } from './types.js'
+
+/** The parts of a seed's object form. */
+const SEED_PARTS: ReadonlySet<string> = new Set(['users', 'serviceApps'])
 
 /**
  * Reads a seed: the array itself or a JSON file holding one (or `{ users, serviceApps }`). Throws TypeError on a bad
@@ -25,7 +28,7 @@ export function loadSeed (seed: NonNullable<EmulatorOptions['seed']>): SeedUser[
   }
   // The object form also lists OAuth service apps (read by oauth/apps.ts).
   if (typeof data === 'object' && data !== null && ('users' in data || 'serviceApps' in data)) {
-    const stray = Object.keys(data).find((k) => k !== 'users' && k !== 'serviceApps')
+    const stray = unknownField(data, SEED_PARTS)
     if (stray !== undefined) throw new TypeError(`"seed" option: ${JSON.stringify(stray.slice(0, 64))} is not a part of a seed (users, serviceApps)`)
     data = (data as { users?: unknown }).users ?? []
   }

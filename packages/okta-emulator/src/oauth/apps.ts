@@ -4,6 +4,7 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { JWK } from 'jose'
+import { unknownField } from '../context.js'
 import type { ServiceApp } from '../types.js'
 
 /** A validated service app. */
@@ -70,7 +71,7 @@ export function toAppRecord (app: ServiceApp, where = '"serviceApps" option', wh
   }
   if (app.dpop !== undefined && typeof app.dpop !== 'boolean') throw new TypeError(`${where}: "dpop" of ${app.clientId} must be a boolean`)
   // A misspelt field (`dPop`, `scope`) would leave its default in place without a word.
-  const stray = Object.keys(app).find((k) => !APP_FIELDS.has(k))
+  const stray = unknownField(app, APP_FIELDS)
   if (stray !== undefined) throw new TypeError(`${where}: ${JSON.stringify(stray.slice(0, 64))} of ${app.clientId} is not a field of a service app (clientId, jwks, scopes, dpop)`)
   return {
     clientId: app.clientId,
