@@ -79,6 +79,11 @@ await t.test('client and store errors map to the table; Okta texts stay out of m
   t.match(farOff(3600), { details: { retryAfterSeconds: 3600 } }, 'an hour is believed')
   t.match(farOff(98203922578), { details: { retryAfterSeconds: 60 } }, 'a reset years ahead: the default 60 s')
   t.equal((farOff(98203922578) as Error).message, 'Too many requests. Try again in 60 seconds.')
+  // A reset that has just arrived (X-Rate-Limit-Reset equal to the answer's Date second) is a known wait of 0: the
+  // smallest wait the outcomes state, not the default minute of a reset that could not be read.
+  t.match(farOff(0), { details: { retryAfterSeconds: 1 } }, 'a reset that has just arrived: 1 s')
+  t.equal((farOff(0) as Error).message, 'Too many requests. Try again in 1 second.')
+  t.match(outcomeOfError(new RateLimitedError({ ...details(429, 'E0000047', 'rate limit'), resetAt: undefined, retryAfterSeconds: undefined } as ConstructorParameters<typeof RateLimitedError>[0])), { details: { retryAfterSeconds: 60 } }, 'no reset to read: the default 60 s')
   t.ok(isStoreUnavailableError({ code: 'STORE_UNAVAILABLE' }), 'recognised across package copies')
 })
 
@@ -318,7 +323,13 @@ await t.test('revocation: session ids at login, logout revokes one, sign-out-eve
   const b3 = { session: {}, user: { id: 'bea' } }
   startSession(b3, { clock })
   t.equal(await isSessionRevoked(b3, store, { clock }), false, 'a login after it is not')
-  now += DEFAULT_REVOCATION_TTL_MS
+  // @fastify/secure-session (the gateway plugin's and the demo's sessions; the gateway server's cookie follows it) keeps
+  // a cookie for 24 h and 1 s after its last write, timestamped to the nearest second: a cookie copied just before the
+  // logout must still be refused then.
+  const logout = now - 11
+  now = logout + (86_401 + 1) * 1000
+  t.equal(await isSessionRevoked(stolen, store, { clock }), true, "still revoked when secure-session's cookie lifetime ends")
+  now = logout + DEFAULT_REVOCATION_TTL_MS
   t.equal(await isSessionRevoked(stolen, store, { clock }), false, 'remembered for the TTL (at least the session lifetime)')
 
   for (let i = 0; i < 500; i++) await store.revokeSession(`s${i}`, 60_000)

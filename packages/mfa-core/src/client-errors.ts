@@ -43,8 +43,12 @@ function causeMatches (causes: unknown, re: RegExp): boolean {
   return Array.isArray(causes) && causes.some((c: unknown) => re.test(String((c as { errorSummary?: unknown } | null)?.errorSummary ?? '').slice(0, 1000)))
 }
 
-function positiveSeconds (value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.ceil(value) : undefined
+/**
+ * A wait the client read from Okta's answer, in whole seconds and at least 1 (a reset that has just arrived, read as 0,
+ * is the smallest wait the outcomes state); `undefined` when there was none to read.
+ */
+function readSeconds (value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.max(1, Math.ceil(value)) : undefined
 }
 
 /**
@@ -72,7 +76,7 @@ export function outcomeOfError (err: unknown): MfaError | undefined {
     const code = CLIENT_ERROR_OUTCOMES[e.code as keyof typeof CLIENT_ERROR_OUTCOMES]
     const details: MfaOutcomeDetails = {}
     if (code === 'RATE_LIMITED') {
-      const seconds = positiveSeconds(e.retryAfterSeconds)
+      const seconds = readSeconds(e.retryAfterSeconds)
       details.retryAfterSeconds = seconds !== undefined && seconds <= MAX_RETRY_AFTER_SECONDS ? seconds : DEFAULT_RETRY_AFTER_SECONDS
     }
     return new MfaError(code, details, undefined, options)

@@ -8,8 +8,12 @@ import { asStoreUnavailable, type RevocationStore } from './stores/types.js'
 
 /** The session key of the session's identity. */
 export const SESSION_IDENTITY_KEY = 'oktaMfaSession'
-/** How long a revocation is remembered by default: 24 h (at least your sessions' lifetime). */
-export const DEFAULT_REVOCATION_TTL_MS = 24 * 60 * 60_000
+/**
+ * How long a revocation is remembered by default: 25 h (at least your sessions' lifetime). An hour more than
+ * @fastify/secure-session's default cookie lifetime (24 h and 1 s after its last write, timestamped to the nearest
+ * second), so that a cookie copied just before the logout never outlives its revocation.
+ */
+export const DEFAULT_REVOCATION_TTL_MS = 25 * 60 * 60_000
 
 /** The identity of a signed-in session. */
 export interface SessionIdentity {
