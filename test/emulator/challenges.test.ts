@@ -264,6 +264,22 @@ await t.test('push: 201 WAITING, poll, approve / reject / timeout', async (t) =>
   t.equal((await emuFetch(emu, 'POST', '/__emulator/push/v2mst.nope/approve')).status, 404)
 })
 
+await t.test('a seeded pending push waits to be scanned for 10 minutes from the start, as an enrolled one does', async (t) => {
+  const userId = '00useededpush0000001'
+  const emu = await withEmulator(t, { seed: [{ id: userId, login: 'seeded-push@example.com', factors: [{ factorType: 'push', status: 'PENDING_ACTIVATION' }] }] })
+  const F = `/api/v1/users/${userId}/factors`
+  const [factor] = (await emuFetch(emu, 'GET', F)).body as Array<{ id: string, status: string, _embedded: { activation: { factorResult: string, expiresAt: string, _links: { qrcode: { href: string } } } } }>
+  t.equal(factor!.status, 'PENDING_ACTIVATION')
+  t.equal(factor!._embedded.activation.factorResult, 'WAITING', 'not born expired')
+  t.equal(factor!._embedded.activation.expiresAt, new Date(Math.floor(emu.clock.now() / 1000) * 1000 + 10 * 60_000).toISOString())
+  t.equal((await fetch(factor!._embedded.activation._links.qrcode.href)).headers.get('content-type'), 'image/png', 'its QR code is served')
+  emu.clock.advance(10 * 60_000)
+  t.equal((await emuFetch(emu, 'GET', `${F}/${factor!.id}`)).body._embedded.activation.factorResult, 'TIMEOUT', 'then it expires')
+  emu.clock.advance(-1)
+  emu.activatePush(factor!.id)
+  t.equal((await emuFetch(emu, 'GET', `${F}/${factor!.id}`)).body.status, 'ACTIVE', 'activatePush completes it within the 10 minutes')
+})
+
 await t.test('a push approved after the user is locked out, suspended or deactivated never polls SUCCESS', async (t) => {
   const emu = await withEmulator(t, { lockoutThreshold: 5 })
   const CASES = [

@@ -23,8 +23,8 @@ function mocked (t: Test, dpop = false): { agent: MockAgent, client: OktaClient,
 }
 
 void t.test('a 429 of the real token endpoint is OKTA_RATE_LIMITED, its reset read as on the API', async (t) => {
-  // Bucket "user" (the token endpoint's, as at Okta) spent at once: every request is a 429 E0000047.
-  const emu = await oauthEmulator(t, [app('0oa-rl', KEY, ALL_SCOPES, false)], { rateLimits: { windowMs: 3_600_000, limits: { user: 0 } } })
+  // The token endpoint's bucket and the users' spent at once: every request is a 429 E0000047.
+  const emu = await oauthEmulator(t, [app('0oa-rl', KEY, ALL_SCOPES, false)], { rateLimits: { windowMs: 3_600_000, limits: { token: 0, user: 0 } } })
   const oauth = createOktaClient({ orgUrl: emu.url, allowInsecureHttp: true, auth: { clientId: '0oa-rl', privateKey: KEY.pem, scopes: ALL_SCOPES } })
   const api = createOktaClient({ orgUrl: emu.url, allowInsecureHttp: true, token: emu.token, rateLimitMaxWaitMs: 0 })
   t.teardown(async () => { await oauth.close(); await api.close() })
@@ -42,6 +42,16 @@ void t.test('a 429 of the real token endpoint is OKTA_RATE_LIMITED, its reset re
   t.type(onApi, RateLimitedError)
   t.equal(err.resetAt.getTime(), onApi.resetAt.getTime())
   t.ok(Math.abs(err.retryAfterSeconds - onApi.retryAfterSeconds) <= 1)
+})
+
+void t.test('the token endpoint counts in a bucket of its own: a token request spends none of the API buckets', async (t) => {
+  const emu = await oauthEmulator(t, [app('0oa-own', KEY, ALL_SCOPES, false)], { rateLimits: { windowMs: 3_600_000, limits: { user: 1, token: 5 } } })
+  const oauth = createOktaClient({ orgUrl: emu.url, allowInsecureHttp: true, rateLimitMaxWaitMs: 0, auth: { clientId: '0oa-own', privateKey: KEY.pem, scopes: ALL_SCOPES } })
+  t.teardown(async () => { await oauth.close() })
+  t.equal((await oauth.getUser('me')).profile.login, 'okta-emulator-admin@example.com', "the user bucket's one request is the API call's, not the token's")
+  const refused = await fetch(`${emu.url}/oauth2/v1/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'grant_type=client_credentials' })
+  t.equal(refused.headers.get('x-rate-limit-limit'), '5', "the token endpoint's headers are its own bucket's")
+  t.equal(refused.headers.get('x-rate-limit-remaining'), '3', 'two token requests so far')
 })
 
 void t.test('a 429 of the token endpoint is OKTA_RATE_LIMITED whatever its body', async (t) => {

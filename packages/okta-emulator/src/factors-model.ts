@@ -3,6 +3,9 @@
 import { iso } from './context.js'
 import type { FactorRecord, FactorType, UserRecord } from './types.js'
 
+/** How long a push enrollment (its QR code) stays valid, from its enrollment, re-activation or seeding. */
+export const PUSH_ENROLL_MS = 10 * 60_000
+
 /** Okta's security questions (key, text), as a real org lists them. */
 export const SECURITY_QUESTIONS: ReadonlyMap<string, string> = new Map([
   ['disliked_food', 'What is the food you least liked as a child?'],

@@ -5,7 +5,7 @@
 import type { RateLimitBucket, RateLimitOptions } from './types.js'
 
 /** Okta-like default limits per minute. */
-export const DEFAULT_LIMITS: Readonly<Record<RateLimitBucket, number>> = Object.freeze({ users: 600, user: 2000, factors: 1000, verify: 1000 })
+export const DEFAULT_LIMITS: Readonly<Record<RateLimitBucket, number>> = Object.freeze({ users: 600, user: 2000, factors: 1000, verify: 1000, token: 1000 })
 
 /** Checks the `rateLimits` option (TypeError naming the bad part) and returns its window and limits per bucket. */
 export function checkRateLimitOptions (options: false | RateLimitOptions | undefined): { windowMs: number, limits: Record<RateLimitBucket, number> } {
@@ -18,9 +18,9 @@ export function checkRateLimitOptions (options: false | RateLimitOptions | undef
   const windowMs = o.windowMs ?? 60_000
   if (!Number.isInteger(windowMs) || windowMs <= 0) throw new TypeError('"rateLimits.windowMs" option must be a positive integer')
   const limits = { ...DEFAULT_LIMITS }
-  if (o.limits !== undefined && !isPlainObject(o.limits)) throw new TypeError('"rateLimits.limits" option must be an object { users?, user?, factors?, verify? }')
+  if (o.limits !== undefined && !isPlainObject(o.limits)) throw new TypeError('"rateLimits.limits" option must be an object { users?, user?, factors?, verify?, token? }')
   for (const [k, v] of Object.entries(o.limits ?? {})) {
-    if (!Object.hasOwn(DEFAULT_LIMITS, k)) throw new TypeError(`"rateLimits.limits.${k}" is not a rate-limit bucket (users, user, factors, verify)`)
+    if (!Object.hasOwn(DEFAULT_LIMITS, k)) throw new TypeError(`"rateLimits.limits.${k}" is not a rate-limit bucket (users, user, factors, verify, token)`)
     if (!Number.isInteger(v) || v < 0) throw new TypeError(`"rateLimits.limits.${k}" option must be a non-negative integer`)
     limits[k as RateLimitBucket] = v
   }

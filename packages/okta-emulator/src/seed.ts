@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { unknownField, type Ctx } from './context.js'
 import { OktaError } from './errors.js'
-import { SECURITY_QUESTIONS } from './factors-model.js'
+import { PUSH_ENROLL_MS, SECURITY_QUESTIONS } from './factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from './ids.js'
 import { checkSeedUsers } from './seed-check.js'
 import { newSecret } from './totp.js'
@@ -102,7 +102,7 @@ export function applySeed (ctx: Ctx, users: SeedUser[]): void {
           f.profile = { credentialId: s.login }
           f.qrToken = newQrToken()
           f.transactions = []
-          f.activationExpiresAt = now
+          f.activationExpiresAt = now + PUSH_ENROLL_MS
           break
       }
       ctx.store.addFactor(f)

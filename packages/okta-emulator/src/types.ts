@@ -25,7 +25,7 @@ export interface MessageFilter {
 }
 
 /** The per-endpoint buckets rate limits count in. */
-export type RateLimitBucket = 'users' | 'user' | 'factors' | 'verify'
+export type RateLimitBucket = 'users' | 'user' | 'factors' | 'verify' | 'token'
 
 /** Rate-limit settings: fixed windows per bucket, org-wide (as Okta counts them). */
 export interface RateLimitOptions {
@@ -33,8 +33,9 @@ export interface RateLimitOptions {
   windowMs?: number
   /**
    * Requests per window by bucket: `users` = `GET|POST /api/v1/users`, `user` = one user and its lifecycle,
-   * `factors` = catalog, questions, list, get, enroll, activate, delete, `verify` = verify, resend, transactions.
-   * @default { users: 600, user: 2000, factors: 1000, verify: 1000 }
+   * `factors` = catalog, questions, list, get, enroll, activate, delete, `verify` = verify, resend, transactions,
+   * `token` = the OAuth token endpoint (`POST /oauth2/v1/token`).
+   * @default { users: 600, user: 2000, factors: 1000, verify: 1000, token: 1000 }
    */
   limits?: Partial<Record<RateLimitBucket, number>>
 }

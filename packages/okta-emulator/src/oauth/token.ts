@@ -176,7 +176,7 @@ export function tokenRoute (app: FastifyInstance, state: OAuthState): void {
       return sendOAuthError(reply, new OAuthError(tooLarge ? 413 : 400, 'invalid_request',
         tooLarge ? 'The request body is too large.' : clientError ? 'The request body could not be read.' : 'The emulator could not process this request.'))
     })
-    scope.post('/oauth2/v1/token', { config: { bucket: 'user', public: true } }, async (req, reply) => {
+    scope.post('/oauth2/v1/token', { config: { bucket: 'token', public: true } }, async (req, reply) => {
       try {
         return await issue(state, req, reply)
       } catch (err) {

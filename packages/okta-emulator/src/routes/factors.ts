@@ -7,7 +7,7 @@ import QRCode from 'qrcode'
 import { isChannel, sendCode, tokenLifetime } from '../challenges.js'
 import { baseUrl, flag, isObject, noContent, objectBody, type Ctx } from '../context.js'
 import { invalidPasscode, notFound, OktaError, rateLimited, validationError, wrongUserStatus } from '../errors.js'
-import { duplicateCause, pushActivationExpired, renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
+import { PUSH_ENROLL_MS, duplicateCause, pushActivationExpired, renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from '../ids.js'
 import { findStep, keyOf, newSecret } from '../totp.js'
 import { MAX_SECRET } from '../limits.js'
@@ -20,8 +20,6 @@ type Req = FastifyRequest<{ Params: { id: string, factorId: string, token: strin
 export const ACTIVATION_MAX_FAILURES = 5
 /** The window of {@link ACTIVATION_MAX_FAILURES}. */
 export const ACTIVATION_WINDOW_MS = 5 * 60_000
-/** How long a push enrollment (its QR code) stays valid. */
-export const PUSH_ENROLL_MS = 10 * 60_000
 
 /** A phone number an sms or call factor takes. */
 export const PHONE = /^\+?[0-9][0-9 ().-]{5,30}$/
