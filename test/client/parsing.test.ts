@@ -117,6 +117,14 @@ void t.test('verify results and push transactions parse as a union on factorResu
     t.same(r, ex(factorsEx, name), name)
   }
   pool.intercept({ path: `${FACTORS}/opf1/verify`, method: 'POST' }).reply(201, ex(factorsEx, 'UserFactorChallengePushResponse'), { headers: jsonHeaders() })
+  // Okta's schema makes factorMessage nullable, and spells a cancelled verification CANCELED: both are in the types.
+  pool.intercept({ path: `${FACTORS}/ost1/verify`, method: 'POST' }).reply(200, { factorResult: 'CANCELED', factorMessage: null }, { headers: jsonHeaders() })
+  const cancelled: VerifyFactorResult = await client.verifyFactor(UID, 'ost1', { passCode: '123456' })
+  const message: string | null | undefined = cancelled.factorMessage
+  t.equal(message, null, 'factorMessage: null, as Okta sent it')
+  const documented: VerifyFactorResult = { factorResult: 'SUCCESS', factorMessage: null }
+  t.equal(documented.factorMessage, null)
+  t.equal(cancelled.factorResult === 'CANCELED' ? 'typed' : 'not', 'typed')
   const waiting: VerifyFactorResult = await client.verifyFactor(UID, 'opf1')
   t.equal(waiting.factorResult, 'WAITING')
   if (waiting.factorResult === 'WAITING') t.equal(waiting.expiresAt, '2015-04-01T15:57:32.000Z')

@@ -450,7 +450,8 @@ export interface ResendFactorBody {
 }
 
 /**
- * Outcome of a verification.
+ * Outcome of a verification. `CANCELED` is how Okta's schema spells it; `CANCELLED` is kept for code written to the
+ * older spelling.
  *
  * @example
  * ```ts
@@ -459,11 +460,12 @@ export interface ResendFactorBody {
  */
 export type FactorResult =
   | 'SUCCESS' | 'CHALLENGE' | 'WAITING' | 'REJECTED' | 'TIMEOUT' | 'TIME_WINDOW_EXCEEDED'
-  | 'PASSCODE_REPLAYED' | 'ERROR' | 'EXPIRED' | 'FAILED' | 'CANCELLED'
+  | 'PASSCODE_REPLAYED' | 'ERROR' | 'EXPIRED' | 'FAILED' | 'CANCELED' | 'CANCELLED'
 
 interface VerifyResultBase<R extends FactorResult> extends OktaResource {
   factorResult: R
-  factorMessage?: string
+  /** Okta's message about the result; `null` when Okta sends none (its schema makes it nullable). */
+  factorMessage?: string | null
   profile?: Record<string, unknown>
   _links?: HalLinks
   _embedded?: Record<string, unknown>
