@@ -3,7 +3,8 @@
 // a 200 loses nothing, and --seed preloads users once.
 import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { connect } from 'node:net'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -87,6 +88,28 @@ await t.test('the CLI prints a url and token that work', async (t) => {
   t.same(await exited(random.child), { code: 0, signal: null }, 'SIGTERM stops it cleanly')
 })
 
+await t.test('closing with a request in flight: it is answered with Connection: close, so its socket does not hold the close', async (t) => {
+  const emu = await startEmulator({ port: 0, token: 't', quiet: true })
+  const body = JSON.stringify({ profile: { login: 'closing@example.com', email: 'closing@example.com' } })
+  const socket = connect(Number(new URL(emu.url).port), '127.0.0.1')
+  t.teardown(() => socket.destroy())
+  await new Promise((resolve) => socket.once('connect', resolve))
+  const ended = new Promise((resolve) => socket.once('close', resolve))
+  let answer = ''
+  socket.on('data', (d: Buffer) => { answer += d.toString() })
+  // A keep-alive request whose body is still arriving when the emulator starts closing (SIGTERM in the CLI).
+  socket.write(`POST /api/v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: SSWS t\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`)
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const closed = emu.close()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  socket.write(body.slice(10))
+  await closed // without Connection: close the client kept the socket and close() waited for the 72 s keep-alive timeout
+  await ended
+  const head = answer.split('\r\n\r\n')[0]!
+  t.match(head, /^HTTP\/1\.1 200 /, 'the request in flight is answered')
+  t.match(head, /\r\nconnection: close\r\n/i, 'and told the connection ends')
+})
+
 await t.test('bad arguments and --help', async (t) => {
   const bad = await runToEnd(['--port', 'abc'])
   t.equal(bad.code, 2)
@@ -127,10 +150,16 @@ await t.test('--data: kill -9 right after a 200 loses nothing', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'okta-emu-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const data = join(dir, 'state.json')
-  // A leftover temporary file from a crash mid-write must not matter.
+  // A leftover temporary file from a crash mid-write must not matter, and is removed at the next start (it is a whole
+  // copy of the state) once the process that wrote it is gone; a running process's (pid 1 here) is left alone.
+  const gone = spawn(process.execPath, ['-e', '0'])
+  await exited(gone)
+  const leftover = join(dir, `.state.json.${gone.pid!}.tmp`)
+  await writeFile(leftover, '{"version":1,"users":[{"half')
   await writeFile(join(dir, '.state.json.1.tmp'), '{"version":1,"users":[{"half')
 
   const first = await run(t, ['--token', 't', '--data', data, '--quiet'])
+  t.same((await readdir(dir)).filter((f) => f.endsWith('.tmp')).sort(), ['.state.json.1.tmp'], "the crashed writer's temporary file is removed, a running one's kept")
   const user = await emuFetch(first, 'POST', '/api/v1/users?activate=false', { profile: { login: 'durable@example.com', email: 'durable@example.com' } })
   const factor = await emuFetch(first, 'POST', `/api/v1/users/${user.body.id}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })
   const secret = factor.body._embedded.activation.sharedSecret as string

@@ -1,6 +1,6 @@
 // The data file's directory, checked when the emulator starts: a save that fails later is undone and answered 500,
 // so a directory no save can succeed in is refused at once, naming the path.
-import { closeSync, existsSync, openSync, statSync, unlinkSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readdirSync, statSync, unlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
 /**
@@ -35,4 +35,31 @@ function mayReplace (file: string, dir: string): boolean {
   if (uid === undefined || uid === 0 || !existsSync(file)) return true
   const d = statSync(dir)
   return (d.mode & 0o1000) === 0 || d.uid === uid || statSync(file).uid === uid
+}
+
+/**
+ * Removes the temporary files a crash left beside the data file (`.<name>.<pid>.tmp`, each a whole copy of the state,
+ * shared secrets included): those of processes that no longer run. A running writer's is left alone.
+ */
+export function removeStaleTemps (file: string): void {
+  const dir = dirname(file)
+  const prefix = `.${basename(file)}.`
+  let names: string[]
+  try { names = readdirSync(dir) } catch { return }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue
+    const pid = name.slice(prefix.length, -'.tmp'.length)
+    if (!/^[1-9]\d{0,9}$/.test(pid) || Number(pid) === process.pid || isRunning(Number(pid))) continue
+    try { unlinkSync(join(dir, name)) } catch { /* gone already, or not ours to remove */ }
+  }
+}
+
+function isRunning (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH'
+  }
 }

@@ -29,6 +29,7 @@ import { metaRoutes } from './routes/meta.js'
 import { factorUpdateRoutes } from './routes/factor-update.js'
 import { verifyRoutes } from './routes/verify.js'
 import type { RateLimitBucket, RateLimitOptions } from './types.js'
+import { closeConnectionsWhenClosing } from './closing.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -150,9 +151,9 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
       socket.destroy()
     },
   })
+  closeConnectionsWhenClosing(app)
   const limiter = new RateLimiter(settings.rateLimits)
   const checkAuth = ssws(settings.token)
-  /** Adds Okta's per-response headers and counts the request; returns whether it is over the limit. */
   /** Okta's per-response headers at `now`, counting the request in `bucket`; `limited` when it is over the limit. */
   const stampHeaders = (now: number, bucket: RateLimitBucket): { headers: Record<string, string | number>, limited: boolean } => {
     const rate = limiter.hit(bucket, now)

@@ -7,7 +7,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
 import { OktaError, validationError } from './errors.js'
-import { checkDataDir } from './data-dir.js'
+import { checkDataDir, removeStaleTemps } from './data-dir.js'
 import { DEFAULT_MAX_USERS } from './limits.js'
 import type { FactorRecord, UserRecord } from './types.js'
 
@@ -66,6 +66,7 @@ export class Store {
     this.maxUsers = maxUsers
     if (dataFile === undefined) return
     checkDataDir(dataFile)
+    removeStaleTemps(dataFile)
     if (existsSync(dataFile)) this.load(dataFile)
     this.committed = this.serialize()
   }
