@@ -207,7 +207,6 @@ for (const start of STACKS) {
 
     t.equal((await (await browser(stack, bobUser, cookie)).fetch('/api/data')).status, 401, "ada's device cookie does nothing for bob")
 
-
     const refused = await (await browser(stepUp, adaUser, cookie)).fetch('/api/data')
     t.equal(refused.status, 401, 'never honoured for a step-up')
     t.equal(refused.json().code, 'MFA_REQUIRED')
@@ -220,28 +219,6 @@ for (const start of STACKS) {
     factorIds.set('u1', [FACTORS.ada.id, 'mblnew00000000000001'])
     const later = await browser(stack, adaUser, cookie)
     t.equal((await later.fetch('/api/data')).status, 401, 'a factor added since: forgotten')
-
-    // The step a device gave a session lasts as long as the device: once it is forgotten (from any browser) or has
-    // expired, that session is asked for a code too, not only the next one. The device cookie is dropped from these
-    // browsers after the first request, so what passes or not is the session's own step.
-    const sessionOf = async (device: string): Promise<ReturnType<typeof stack.jar>> => {
-      const jar = await browser(stack, adaUser, device)
-      t.equal((await jar.fetch('/api/data')).status, 200, 'signed in by the device')
-      jar.cookies.delete('okta_mfa_device')
-      t.equal((await jar.fetch('/api/data')).status, 200, 'the session keeps the step')
-      return jar
-    }
-    emu.clock.advance(1000)
-    const forgotten = await sessionOf(await devices.issue(adaUser, FACTORS.ada.id))
-    await devices.forgetAll(adaUser)
-    t.equal((await forgotten.fetch('/api/data')).status, 401, 'forgotten devices: the session they opened asks for a code')
-    t.equal((await forgotten.fetch('/api/data')).status, 401, 'and keeps asking (the step is cleared)')
-    emu.clock.advance(1000)
-    const expiring = await sessionOf(await devices.issue(adaUser, FACTORS.ada.id))
-    emu.clock.advance(devices.maxAgeMs - 1000)
-    t.equal((await expiring.fetch('/api/data')).status, 200, 'its session passes until the device expires')
-    emu.clock.advance(1000)
-    t.equal((await expiring.fetch('/api/data')).status, 401, 'and not after')
   })
 }
 

@@ -53,15 +53,12 @@ async function mfaStateOf (scope: RequestScope): Promise<MfaState | undefined> {
   return getMfaState(scope.session, { user, userKey: scope.deps.config.userKey })
 }
 
-/**
- * viewer.mfa: the session's MFA step, or one honoured from a remembered device (option `rememberedDevices`); a step
- * owed to a device only while the device is still honoured (not expired, not forgotten).
- */
+/** viewer.mfa: the session's MFA step, or one honoured from a remembered device (option `rememberedDevices`). */
 async function viewerMfaState (scope: RequestScope): Promise<MfaState | undefined> {
   const state = await mfaStateOf(scope)
   const devices = scope.deps.config.rememberedDevices
+  if (state !== undefined || devices === undefined) return state
   const { user } = await scope.appUser()
-  if (devices === undefined || (state !== undefined && !isRememberedMfa(scope.session, { user, userKey: scope.deps.config.userKey }))) return state
   return await devices.honour({ session: scope.request.session, user, headers: scope.request.headers })
 }
 
@@ -81,7 +78,7 @@ async function forgetDevices (scope: RequestScope): Promise<void> {
 
 /** Phone numbers and addresses stay masked until the session's MFA step. */
 async function masked (scope: RequestScope): Promise<boolean> {
-  return (await viewerMfaState(scope)) === undefined
+  return (await mfaStateOf(scope)) === undefined
 }
 
 /** Sensitive changes to a user's factors need a recent MFA step. */

@@ -6,7 +6,7 @@
 // between instances when the store is), so every device cookie issued before is refused.
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import {
-  MAX_USER_KEY_LENGTH, REMEMBERED_SESSION_KEY, clearMfa, getMfaState, recordMfa, sessionGet, sessionSet, userKeyOf, type MfaState, type MfaStateOptions, type SessionRequest, type UserKeyFn,
+  MAX_USER_KEY_LENGTH, REMEMBERED_SESSION_KEY, getMfaState, recordMfa, sessionGet, sessionSet, userKeyOf, type MfaState, type MfaStateOptions, type SessionRequest, type UserKeyFn,
 } from './session-state.js'
 
 export { REMEMBERED_SESSION_KEY }
@@ -61,8 +61,6 @@ const MAX_REMEMBER_DAYS = 400
 const MAX_REMEMBER_MS = MAX_REMEMBER_DAYS * 24 * 60 * 60_000
 
 interface Payload { v: 1, id: string, u: string, f: string, fid: string, iat: number, exp: number }
-/** What a session holds of the device its MFA step came from. */
-interface RememberedMark { userKey: string, completedAt: number, id: string, exp: number }
 
 const b64 = (data: Buffer | string): string => Buffer.from(data).toString('base64url')
 const hash = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64url')
@@ -222,42 +220,20 @@ export class RememberedDevices {
   }
 
   /**
-   * The session's MFA step, for the guards and the gateway. A step of the session's own is returned as it is. A step
-   * the session owes to a remembered device lasts only as long as that device is honoured: once the device has
-   * expired or the user pressed "Forget remembered devices" (on any instance sharing the store), the step is cleared
-   * and undefined returned (ask for a code). One store round trip for such a session. When the session has no step
-   * and the request carries a valid device cookie for its user: records the step (the time of the code that
-   * remembered the device, the factor used then) and marks it as remembered, so {@link isRememberedMfa} is true and
-   * step-ups refuse it. Returns the state, or undefined.
+   * When the session has no MFA step and the request carries a valid device cookie for its user: records the MFA
+   * step (the time of the code that remembered the device, the factor used then) and marks it as remembered, so
+   * {@link isRememberedMfa} is true and step-ups refuse it. Returns the state, or undefined.
    */
   async honour (req: SessionRequest & { headers?: { cookie?: string | string[] | undefined } }): Promise<MfaState | undefined> {
     const user = req.user
     if (user === undefined || user === null || user === false) return undefined
     const existing = getMfaState(req, { user, userKey: this.#options.userKey })
-    if (existing !== undefined) {
-      if (!isRememberedMfa(req, { user, userKey: this.#options.userKey }) || await this.#stillHonoured(req, existing.userKey)) return existing
-      clearMfa(req)
-      sessionSet(req, REMEMBERED_SESSION_KEY, undefined)
-      return undefined
-    }
+    if (existing !== undefined) return existing
     const device = await this.check(readCookie(req.headers?.cookie, this.cookieName), user)
     if (device === undefined) return undefined
     const state = recordMfa(req, { user, factorId: device.factorId, method: 'form', now: device.issuedAt, userKey: this.#options.userKey })
-    const mark: RememberedMark = { userKey: state.userKey, completedAt: state.completedAt, id: device.id, exp: device.expiresAt }
-    sessionSet(req, REMEMBERED_SESSION_KEY, mark)
+    sessionSet(req, REMEMBERED_SESSION_KEY, { userKey: state.userKey, completedAt: state.completedAt })
     return state
-  }
-
-  /**
-   * Whether the device a session's remembered step came from is still honoured: not expired (by its own expiry and
-   * this instance's lifetime) and not forgotten since. A mark without the device (written by an older version) is not.
-   */
-  async #stillHonoured (req: SessionRequest, userKey: string): Promise<boolean> {
-    const mark = sessionGet(req, REMEMBERED_SESSION_KEY) as Partial<RememberedMark>
-    const now = this.#clock()
-    if (typeof mark.id !== 'string' || typeof mark.exp !== 'number' || typeof mark.completedAt !== 'number') return false
-    if (mark.exp <= now || mark.completedAt + this.maxAgeMs <= now) return false
-    try { return !await this.#store.isRevoked(mark.id, this.#mark(userKey), mark.completedAt) } catch (err) { throw asStoreUnavailable(err) }
   }
 
   /** "Forget remembered devices": every device cookie of the user issued until now is refused (on every instance sharing the store). */

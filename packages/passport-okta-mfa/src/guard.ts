@@ -118,8 +118,7 @@ export async function mfaVerdict (req: SessionRequest, config: GuardConfig): Pro
   const opts = config.userKey === undefined ? {} : { userKey: config.userKey }
   let state = getMfaState(req, opts)
   // A step-up guard never honours a remembered device, and must not record its step for the app's other guards either.
-  // A step the session owes to a device is checked again (the device may have expired or been forgotten since).
-  if ((state === undefined || isRememberedMfa(req, opts)) && config.rememberedDevices !== undefined && config.maxAgeMs === undefined) {
+  if (state === undefined && config.rememberedDevices !== undefined && config.maxAgeMs === undefined) {
     try {
       state = await config.rememberedDevices.honour(req)
     } catch (err) {
