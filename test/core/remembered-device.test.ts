@@ -173,6 +173,10 @@ await t.test('honour records the MFA step of the code that remembered the device
   t.equal(state?.completedAt, issuedAt, 'the time of the real code, not now')
   t.equal(getMfaState(req)?.factorId, 'ost1')
   t.equal(isRememberedMfa(req), true, 'step-ups see it came from a remembered device')
+  // Forgetting acts at the next sign-in (the README says so): the session the device opened keeps its step.
+  await devices.forgetAll(ada)
+  t.equal((await devices.honour(req))?.completedAt, issuedAt, 'a forget leaves the session the device opened')
+  t.equal(await devices.honour({ user: ada, session: {}, headers: req.headers }), undefined, 'and refuses the next sign-in')
   recordMfa(req, { user: ada, factorId: 'ost1', method: 'form', now: clock.now })
   t.equal(isRememberedMfa(req), false, 'a fresh code clears the mark')
   const other = { user: eve, session: {}, headers: { cookie: `okta_mfa_device=${value}` } }
