@@ -36,10 +36,35 @@
     return messages.LOCKED_OUT.replace(/\.$/, '') + ' until ' + time + ' (' + retryText(seconds) + ').'
   }
 
+  /** Okta's own lockout (or a suspended user): LOCKED_OUT without a wait. Only an administrator ends it. */
+  function isAdminLockout (err) {
+    return err instanceof PageError && err.code === 'LOCKED_OUT' && !(err.retryAfterSeconds > 0)
+  }
+
   /** Whether a refusal means sign-in is paused now: during the pause, or the wrong code that used up the last attempt. */
   function isPause (err) {
     if (!(err instanceof PageError)) return false
     return err.code === 'LOCKED_OUT' || (err.attemptsRemaining === 0 && (err.code === 'INVALID_PASSCODE' || err.code === 'PASSCODE_REPLAYED'))
+  }
+
+  /**
+   * A phone number as the server's pages show it (maskPhoneNumber of @okta-mfa/core): its whole country calling code
+   * (from the server's table, on the phone form), then the national digits masked but the last 4 (at least 3 hidden).
+   */
+  function maskPhone (phone, codes) {
+    const cleaned = phone.slice(0, 64).replace(/[\s().-]/g, '')
+    const digits = cleaned.replace(/\D/g, '')
+    let code
+    if (/^\+[1-9]\d+$/.test(cleaned) && digits.length <= 15) {
+      for (let length = 1; length <= 3 && code === undefined; length++) if (codes.has(digits.slice(0, length))) code = digits.slice(0, length)
+    }
+    const national = code === undefined ? '' : digits.slice(code.length)
+    if (code !== undefined && national.length >= 4) {
+      const shown = Math.max(0, Math.min(4, national.length - 3))
+      return '+' + code + '\u2022'.repeat(national.length - shown) + national.slice(national.length - shown)
+    }
+    const shown = digits.length >= 8 && digits.length <= 15 ? 4 : 0
+    return '\u2022'.repeat(Math.min(Math.max(digits.length - shown, 4), 11)) + digits.slice(digits.length - shown)
   }
 
   function explain (err) {
@@ -47,12 +72,14 @@
       if (err.code === 'NETWORK') return 'We could not reach this site. Check your connection and try again.'
       let text = messages[err.code] || messages.INTERNAL
       // The last wrong code of the window: it didn't match, and now sign-in is paused (say until when).
+      // A code already used says nothing of waiting for the next code then: the next one is refused too.
       if (err.attemptsRemaining === 0 && (err.code === 'INVALID_PASSCODE' || err.code === 'PASSCODE_REPLAYED')) {
-        return text + ' ' + lockedText(err.retryAfterSeconds)
+        return (err.code === 'PASSCODE_REPLAYED' ? messages.REPLAYED_LAST : text) + ' ' + lockedText(err.retryAfterSeconds)
       }
       if (err.attemptsRemaining > 0 && (err.code === 'INVALID_PASSCODE' || err.code === 'PASSCODE_REPLAYED')) {
         return text + ' ' + err.attemptsRemaining + ' attempt' + (err.attemptsRemaining === 1 ? '' : 's') + ' left before sign-in is paused.'
       }
+      if (isAdminLockout(err)) return messages.ACCOUNT_LOCKED
       if (err.code === 'LOCKED_OUT') return lockedText(err.retryAfterSeconds)
       if (err.code === 'RATE_LIMITED') {
         text += err.retryAfterSeconds > 0 ? ' Try again ' + retryText(err.retryAfterSeconds) + '.' : ' Try again later.'
@@ -92,7 +119,7 @@
       const out = document.createElement('a')
       out.href = '/logout'
       out.textContent = 'Sign out'
-      way.append(out, ' and come back after that time.')
+      way.append(out, isAdminLockout(err) ? ' and sign in again once an administrator has unlocked your account.' : ' and come back after that time.')
       step.replaceWith(way)
     }
     errorHome.insertBefore(errorBox, errorNext)
@@ -305,6 +332,7 @@
       })
     })
   } else if ($('step-sms')) {
+    const countryCodes = new Set(($('sms-enroll').dataset.countryCodes || '').split(' '))
     $('sms-enroll').addEventListener('submit', (event) => {
       event.preventDefault()
       void guard(async () => {
@@ -320,7 +348,7 @@
           // The code form replaces the phone form: one field and one button on the screen at a time.
           const form = $('sms-activate-template').content.firstElementChild.cloneNode(true)
           $('sms-enroll').replaceWith(form)
-          $('sms-sent').textContent = 'We sent a 6-digit code to ' + phoneNumber + '.'
+          $('sms-sent').textContent = 'We sent a 6-digit code to ' + maskPhone(phoneNumber, countryCodes) + '.'
           onActivate(form, () => smsFactorId)
           statusBox.hidden = true
           $('passCode').focus()

@@ -126,6 +126,11 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
       if (typeof proto === 'string') request.headers['x-forwarded-proto'] = proto.toLowerCase()
     })
   }
+  // Closing (SIGTERM): a request in flight is answered with Connection: close, so its keep-alive socket does not hold
+  // the process for the 72 s keep-alive timeout.
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onSend', async (_request, reply) => { if (closing) reply.header('connection', 'close') })
   app.addHook('onClose', async () => {
     await client.close()
     await emulator?.close()

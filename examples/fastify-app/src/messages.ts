@@ -36,12 +36,52 @@ export const SMS_MESSAGES: Partial<Record<keyof typeof MESSAGES, string>> = {
   PASSCODE_REPLAYED: 'That code was already used. Send yourself a new code, then enter it.',
 }
 
+/**
+ * Okta's own lockout (E0000069) or a user Okta refuses by status (E0000038, suspended or deactivated): the core's
+ * LOCKED_OUT without `retryAfterSeconds`. No wait ends it: only an administrator does, so the page says that, not a time.
+ */
+export const ACCOUNT_LOCKED = 'Your account is locked. Ask an administrator to unlock it.'
+
+/** Whether a refusal is a lockout that only an administrator ends (LOCKED_OUT without a wait: Okta's, not ours). */
+export function isAdminLockout (fail: FailInfo): boolean {
+  return fail.code === 'LOCKED_OUT' && !(typeof fail.retryAfterSeconds === 'number' && fail.retryAfterSeconds > 0)
+}
+
+/** Whether a refusal pauses sign-in for a while: our limiter's LOCKED_OUT, or the wrong code that used the last attempt. */
+export function isTimedPause (fail: FailInfo): boolean {
+  const wrong = fail.code === 'INVALID_PASSCODE' || fail.code === 'PASSCODE_REPLAYED'
+  return (fail.code === 'LOCKED_OUT' && !isAdminLockout(fail)) || (wrong && fail.attemptsRemaining === 0)
+}
+
+/**
+ * The status of a refused code: 429 (with Retry-After) when there is a wait to state (Okta's rate limit, our pause),
+ * 403 for a lockout only an administrator ends, 400 for a code missing or malformed, else 401.
+ */
+export function refusalStatus (fail: FailInfo): number {
+  if (fail.code === 'RATE_LIMITED' || isTimedPause(fail)) return 429
+  if (isAdminLockout(fail)) return 403
+  return fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
+}
+
 /** "Okta unavailable", in the words of the moment: checking a code, sending one, or just reading the factors. */
 export const UNAVAILABLE = {
   code: "Okta is unavailable right now (we can't reach it), so we can't check your code. Try again in a minute.",
   send: "Okta is unavailable right now (we can't reach it), so we can't send you a code. Try again in a minute.",
   factors: "Okta is unavailable right now (we can't reach it), so we can't load your sign-in methods. Try again in a minute.",
 } as const
+
+/** Okta took the request but did not answer in time (a timeout, not an outage), in the words of the moment. */
+export const TIMED_OUT = {
+  code: MESSAGES.UPSTREAM_TIMEOUT,
+  send: "Okta is taking too long to answer, so we can't tell whether your code was sent. Try again in a minute.",
+  factors: "Okta is taking too long to answer, so we can't load your sign-in methods. Try again in a minute.",
+} as const
+
+/** Whether `err` is Okta not answering in time: the client's OKTA_TIMEOUT or the core's UPSTREAM_TIMEOUT outcome. */
+export function isUpstreamTimeout (err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === 'OKTA_TIMEOUT' || code === 'UPSTREAM_TIMEOUT'
+}
 
 /**
  * The attempt-counter and revocation store (Redis, with REDIS_URL) is down: Okta is fine, so the page does not blame
@@ -161,6 +201,9 @@ export function lockoutText (retryAfterSeconds: number | undefined, nowMs: numbe
   return `${MESSAGES.LOCKED_OUT.replace(/\.$/, '')} until ${clockTime(nowMs, retryAfterSeconds)} (${formatRetry(retryAfterSeconds)}).`
 }
 
+/** A code already used, when it used the last attempt: said without the advice to wait for the next code. */
+export const REPLAYED_LAST = 'That code was already used.'
+
 /**
  * The sentence for a refused code, as the pages show it: the factor's own words (text message or app), how many
  * attempts are left after a wrong code, and until when sign-in is paused.
@@ -169,12 +212,13 @@ export function failureText (fail: FailInfo, options: { sms?: boolean, now: numb
   const code = fail.code
   const wrong = code === 'INVALID_PASSCODE' || code === 'PASSCODE_REPLAYED'
   const base = (options.sms === true && code !== undefined ? SMS_MESSAGES[code as FailureCode] : undefined) ?? messageFor(code, fail.retryAfterSeconds)
-  if (wrong && fail.attemptsRemaining === 0) return `${base} ${lockoutText(fail.retryAfterSeconds, options.now)}`
+  // The last attempt used: no "wait for a new code" advice, since the next code will be refused too (the pause says until when).
+  if (wrong && fail.attemptsRemaining === 0) return `${code === 'PASSCODE_REPLAYED' ? REPLAYED_LAST : base} ${lockoutText(fail.retryAfterSeconds, options.now)}`
   if (wrong && typeof fail.attemptsRemaining === 'number' && fail.attemptsRemaining > 0) {
     const n = fail.attemptsRemaining
     return `${base} ${n} attempt${n === 1 ? '' : 's'} left before sign-in is paused.`
   }
-  if (code === 'LOCKED_OUT') return lockoutText(fail.retryAfterSeconds, options.now)
+  if (code === 'LOCKED_OUT') return isAdminLockout(fail) ? ACCOUNT_LOCKED : lockoutText(fail.retryAfterSeconds, options.now)
   return base
 }
 

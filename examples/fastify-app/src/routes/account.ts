@@ -6,7 +6,7 @@ import { getMfaState, isRememberedMfa, mfaStateOf, userKeyOf, dropCachedFactors,
 import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
-import { ALREADY_ACTIVE, UNAVAILABLE, failureText, isUpstreamFailure, retryAfter, messageFor, type FailInfo } from '../messages.js'
+import { ALREADY_ACTIVE, UNAVAILABLE, failureText, isAdminLockout, isUpstreamFailure, refusalStatus, retryAfter, messageFor, type FailInfo } from '../messages.js'
 import { codeFormState, field, forgetSentCodeForm, newCodeFormId, resendInSeconds, setFlash, takeFlash, usedFactors } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
@@ -102,7 +102,8 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     }))
   })
 
-  async function renderRemove (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, info?: string, locked = false): Promise<void> {
+  /** The remove page; `locked`: paused for a while, or (`'admin'`) locked until an administrator unlocks the account. */
+  async function renderRemove (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, info?: string, locked: boolean | 'admin' = false): Promise<void> {
     const found = await factorOfRequest(ctx, request, reply)
     if (found === undefined) return
     const { factors, factor } = found
@@ -119,7 +120,8 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       isLast: factors.filter((f) => f.active).length <= 1 && factor.active,
       emulator: ctx.emulator !== undefined,
       error: error ?? paused ?? (flash?.kind === 'error' ? flash.text : undefined),
-      locked: locked || paused !== undefined,
+      locked: locked !== false || paused !== undefined,
+      adminLocked: locked === 'admin',
       info: info ?? (flash?.kind === 'success' || flash?.kind === 'info' ? flash.text : undefined),
       resendInSeconds: resendInSeconds(request, ctx.clock()),
       freshCodeWarning: justUsedCode(ctx, request),
@@ -152,12 +154,14 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     }
     if (user === false || user === undefined || user === null) {
       const fail = (info ?? {}) as FailInfo
+      if (fail.code !== undefined) reply.header('x-error-code', fail.code) // the outcome code, for scripts and monitors
       // The code that used up the last attempt, and any code during the pause: the paused view, as a reload shows it.
+      // Okta's own lockout (or a suspended user): 403 and no wait to state, an administrator unlocks it.
       const paused = fail.code === 'LOCKED_OUT' || (fail.attemptsRemaining === 0 && (fail.code === 'INVALID_PASSCODE' || fail.code === 'PASSCODE_REPLAYED'))
-      const status = fail.code === 'RATE_LIMITED' || paused || fail.attemptsRemaining === 0 ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
+      const status = refusalStatus(fail)
       const said = retryAfter(reply, status, fail) // the wait of Retry-After, said on the page too
       const chosen = (await loadFactors(ctx, request))?.find((f) => f.id === field(request, 'factorId'))
-      return await renderRemove(request, reply, status, failureText(said, { sms: chosen?.sendsCode === true, now: ctx.clock() }), undefined, paused)
+      return await renderRemove(request, reply, status, failureText(said, { sms: chosen?.sendsCode === true, now: ctx.clock() }), undefined, isAdminLockout(fail) ? 'admin' : paused)
     }
     const found = await factorOfRequest(ctx, request, reply)
     if (found === undefined) return

@@ -10,8 +10,8 @@ import { currentUser, type AppContext } from '../context.js'
 import { SMS_TYPE, TOTP_TYPE } from '../enrollment.js'
 import { factorView, type FactorView } from '../factors.js'
 import { formatRetry, isUpstreamFailure, lockoutText, messageFor, MESSAGES, resendTooSoonText } from '../messages.js'
-import { field, setFlash } from '../session.js'
-import { pausedFor, resendWaitSeconds, sendUnavailable } from './mfa.js'
+import { field, setFlash, setResendAt } from '../session.js'
+import { pausedFor, RESEND_WAIT_SECONDS, resendWaitSeconds, sendUnavailable, tooSoonWait } from './mfa.js'
 
 /** A post answered with the setup page itself (enroll.ts renderEnroll). */
 export interface EnrollExtra {
@@ -84,14 +84,16 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
       for (const f of raw.filter((f) => f.factorType === SMS_TYPE)) await deleteIfThere(ctx.client, oktaUserId, f.id)
       dropCachedFactors(request)
       await ctx.client.enrollFactor(oktaUserId, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
+      setResendAt(request, ctx.clock() + RESEND_WAIT_SECONDS * 1000) // the text just sent: Okta's wait before the next
     } catch (err) {
       // A double click, or another tab, enrolled one at the same moment: go on with that one (the code step says where
       // its code went).
       if (outcomeOfError(err)?.code === 'ALREADY_ENROLLED') return await reply.redirect('/mfa/enroll?method=sms', 303)
-      const wait = resendWaitSeconds(err)
-      if (wait === undefined && !isUpstreamFailure(err)) throw err
-      const now = wait === undefined ? undefined : await rawFactors(request) // the pending factor may be gone
-      if (wait === undefined || now === undefined) return await sendUnavailable(reply, 'send')
+      const oktaWait = resendWaitSeconds(err)
+      if (oktaWait === undefined && !isUpstreamFailure(err)) throw err
+      const now = oktaWait === undefined ? undefined : await rawFactors(request) // the pending factor may be gone
+      if (oktaWait === undefined || now === undefined) return await sendUnavailable(reply, 'send', err)
+      const wait = tooSoonWait(request, ctx.clock(), oktaWait)
       reply.code(429).header('retry-after', String(wait)).header('x-error-code', 'RATE_LIMITED')
       return await renderEnroll(request, reply, now, { status: 429, paused, phone: { value: typed, error: `Okta can't send a text right now. Try again ${formatRetry(wait)}.` } })
     }
@@ -124,14 +126,16 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
       await ctx.client.resendFactor(await ctx.directory.oktaUserId(currentUser(request)), factor.id, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
     } catch (err) {
       // Okta's wait between two texts: the code sent a moment ago is on its way; the answer says when to ask again.
-      const wait = resendWaitSeconds(err)
-      if (wait !== undefined) {
+      const oktaWait = resendWaitSeconds(err)
+      if (oktaWait !== undefined) {
+        const wait = tooSoonWait(request, ctx.clock(), oktaWait)
         reply.code(429).header('retry-after', String(wait)).header('x-error-code', 'RATE_LIMITED')
         return json ? await reply.send({ error: { code: 'RATE_LIMITED', retryAfterSeconds: wait } }) : await renderEnroll(request, reply, raw, { status: 429, error: resendTooSoonText(wait), paused })
       }
       if (!isUpstreamFailure(err)) throw err
-      return json ? await sendJsonUnavailable(reply) : await sendUnavailable(reply, 'send')
+      return json ? await sendJsonUnavailable(reply) : await sendUnavailable(reply, 'send', err)
     }
+    setResendAt(request, ctx.clock() + RESEND_WAIT_SECONDS * 1000)
     if (json) return await reply.code(204).send()
     setFlash(request, 'info', `We sent a new code to ${maskPhoneNumber(phoneNumber)}.`)
     await reply.redirect('/mfa/enroll?method=sms', 303)

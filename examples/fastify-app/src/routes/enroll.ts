@@ -10,7 +10,7 @@ import { csrfToken } from '../csrf.js'
 import { DEMO_ISSUER } from '../demo.js'
 import { pendingTotp, SMS_TYPE, startTotp, TOTP_TYPE } from '../enrollment.js'
 import { factorView, unusableActiveFactors, type FactorView } from '../factors.js'
-import { ALREADY_ACTIVE, failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, RESEND_TOO_SOON, SMS_MESSAGES } from '../messages.js'
+import { ACCOUNT_LOCKED, ALREADY_ACTIVE, failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, REPLAYED_LAST, RESEND_TOO_SOON, SMS_MESSAGES } from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
 import { smsEnrollRoutes, type EnrollExtra } from './enroll-sms.js'
@@ -102,7 +102,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       accountName: user.oktaLogin,
       mfaDone: hasMfa,
       // The page's script words failures as the method asks: a text message's, or the authenticator app's.
-      messages: { ...MESSAGES, ...method === 'sms' ? SMS_MESSAGES : {}, ALREADY_ACTIVE, RESEND_TOO_SOON },
+      messages: { ...MESSAGES, ...method === 'sms' ? SMS_MESSAGES : {}, ALREADY_ACTIVE, RESEND_TOO_SOON, ACCOUNT_LOCKED, REPLAYED_LAST },
       pending: method === 'totp' && paused === undefined ? await pendingTotp(raw, DEMO_ISSUER, user.oktaLogin) : undefined,
       // A text-message setup started earlier (code sent, page left): resumed at its code step, not a new phone form.
       pendingSms: method === 'sms' && paused === undefined ? pendingSms(factors) : undefined,
@@ -182,8 +182,9 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
         await refundAccessRefusal(err, ctx.mfaLimiter, userKey, decision)
         throw err
       }
-      if (outcome.code === 'UPSTREAM_UNAVAILABLE' || outcome.code === 'UPSTREAM_TIMEOUT') return await sendUnavailable(reply, 'code')
+      // Settled first: an attempt Okta never took (its 503, a refused connection) is given back, a timeout stays counted.
       const counted = await settleRefusal(outcome, ctx.mfaLimiter, userKey, decision)
+      if (outcome.code === 'UPSTREAM_UNAVAILABLE' || outcome.code === 'UPSTREAM_TIMEOUT') return await sendUnavailable(reply, 'code', outcome)
       return await back(failureText({ code: counted.code, ...counted.details }, { sms, now: ctx.clock() }))
     }
     await ctx.mfaLimiter.succeed(userKey).catch(() => {})

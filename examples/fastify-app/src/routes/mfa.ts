@@ -5,7 +5,7 @@ import { getMfaState, isRememberedMfa, isStoreUnavailableError, userKeyOf } from
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
-import { ALREADY_ACTIVE, failureText, isUpstreamFailure, retryAfter, lockoutText, messageFor, oktaRateLimitSeconds, RESEND_TOO_SOON, STORE_DOWN, UNAVAILABLE, type FailInfo } from '../messages.js'
+import { ALREADY_ACTIVE, failureText, isAdminLockout, isUpstreamFailure, isUpstreamTimeout, refusalStatus, retryAfter, lockoutText, messageFor, oktaRateLimitSeconds, RESEND_TOO_SOON, STORE_DOWN, TIMED_OUT, UNAVAILABLE, type FailInfo } from '../messages.js'
 import { codeFormState, field, forgetSentCodeForm, isLocalPath, isSetupPage, newCodeFormId, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
 import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
@@ -30,6 +30,18 @@ export function resendWaitSeconds (err: unknown): number | undefined {
   return typeof e.retryAfterSeconds === 'number' && e.retryAfterSeconds > 0 ? oktaRateLimitSeconds(err) : RESEND_WAIT_SECONDS
 }
 
+/**
+ * Seconds before another code may be asked for, after Okta refused a send as too soon (`oktaWait`: its wait). The
+ * session's own time of the last send is exact, while Okta's reset is in whole seconds (up to ~2 s long): a time still
+ * ahead in the session is kept; only without one is Okta's wait used (and kept for the next page).
+ */
+export function tooSoonWait (request: FastifyRequest, nowMs: number, oktaWait: number): number {
+  const kept = resendInSeconds(request, nowMs)
+  if (kept !== undefined) return kept
+  setResendAt(request, nowMs + oktaWait * 1000)
+  return oktaWait
+}
+
 /** The factors of the signed-in user as the pages show them; `undefined` when Okta cannot be reached. */
 export async function loadFactors (ctx: AppContext, request: FastifyRequest): Promise<FactorView[] | undefined> {
   try {
@@ -42,18 +54,20 @@ export async function loadFactors (ctx: AppContext, request: FastifyRequest): Pr
 }
 
 /**
- * Answers 503 with the "Okta unavailable" page, in the words of the moment (`moment`: checking a code, or just
+ * Answers 503 with the "Okta unavailable" page (504 "Okta is taking too long" for a timeout), in the words of the moment (`moment`: checking a code, or just
  * reading the factors, before any code was entered), with a way out (sign out). The x-error-code header names the
- * cause (UPSTREAM_UNAVAILABLE unless `err` is an outage of the attempt store: STORE_UNAVAILABLE, with its own words).
+ * cause: UPSTREAM_UNAVAILABLE, unless `err` is an outage of the attempt store (STORE_UNAVAILABLE, with its own words)
+ * or Okta not answering in time (504 UPSTREAM_TIMEOUT, "Okta is taking too long to answer": it may have taken the request).
  */
 export async function sendUnavailable (reply: FastifyReply, moment: keyof typeof UNAVAILABLE = 'factors', err?: unknown): Promise<void> {
   const store = isStoreUnavailableError(err)
-  // Every 503 page names its cause, for scripts and monitors: without an error, Okta's list of factors could not be read.
-  reply.header('x-error-code', store ? 'STORE_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE')
+  const timeout = !store && isUpstreamTimeout(err)
+  // Every such page names its cause, for scripts and monitors: without an error, Okta's list of factors could not be read.
+  reply.header('x-error-code', store ? 'STORE_UNAVAILABLE' : timeout ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE')
   const page = store
     ? errorPage(moment === 'code' ? STORE_DOWN.code : STORE_DOWN.page, { signedIn: true, title: STORE_DOWN.title })
-    : errorPage(UNAVAILABLE[moment], { signedIn: true, title: 'Okta is unavailable' })
-  await reply.code(503).type('text/html; charset=utf-8').send(page)
+    : errorPage((timeout ? TIMED_OUT : UNAVAILABLE)[moment], { signedIn: true, title: timeout ? 'Okta is taking too long' : 'Okta is unavailable' })
+  await reply.code(timeout ? 504 : 503).type('text/html; charset=utf-8').send(page)
 }
 
 /**
@@ -102,7 +116,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
    * The code page. `extra.factors`: the list already read in this request (one Okta call per request: after Okta's
    * 429 another would be refused too; if it is, the error handler answers the 429 page).
    */
-  async function renderMfa (request: FastifyRequest, reply: FastifyReply, status: number, extra: { error?: string, info?: string, selectedFactorId?: string, factors?: FactorView[] | undefined, locked?: boolean } = {}): Promise<void> {
+  async function renderMfa (request: FastifyRequest, reply: FastifyReply, status: number, extra: { error?: string, info?: string, selectedFactorId?: string, factors?: FactorView[] | undefined, locked?: boolean, adminLocked?: boolean } = {}): Promise<void> {
     const factors = 'factors' in extra ? extra.factors : await loadFactors(ctx, request)
     if (factors === undefined) return await sendUnavailable(reply)
     const flash = takeFlash(request)
@@ -126,6 +140,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       rememberDays: ctx.devices === undefined || mfaDone ? undefined : Math.round(ctx.devices.maxAgeMs / 86_400_000),
       // Paused: said before any code (lockedError), or by this answer to a code (`extra.locked`): no code field either way.
       locked: lockedError !== undefined || extra.locked === true,
+      adminLocked: lockedError === undefined && extra.adminLocked === true,
       info: extra.info ?? (flash?.kind === 'info' ? flash.text : undefined),
       success: flash?.kind === 'success'
         ? flash.text
@@ -168,8 +183,9 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       if (fail.code === 'UNAUTHENTICATED') return await reply.redirect('/login', 303)
       // A wrong code says how many attempts are left; the one that used up the last says both: it didn't match,
       // and sign-in is now paused (until when).
+      // Okta's own lockout (or a suspended user) has no end to state: 403, and an administrator is the way out.
       const lastTry = fail.attemptsRemaining === 0 && (fail.code === 'INVALID_PASSCODE' || fail.code === 'PASSCODE_REPLAYED')
-      const status = fail.code === 'RATE_LIMITED' || fail.code === 'LOCKED_OUT' || lastTry ? 429 : fail.code?.startsWith('PASSCODE_M') === true ? 400 : 401
+      const status = refusalStatus(fail)
       const said = retryAfter(reply, status, fail) // the wait of Retry-After, said on the page too
       // Okta's 429: the code was not checked, so the same form may be sent again once the wait is over.
       if (fail.code === 'RATE_LIMITED') forgetSentCodeForm(request)
@@ -179,6 +195,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
         factors,
         // The code that used up the last attempt, and any code during the pause: the paused view, as a reload shows it.
         locked: fail.code === 'LOCKED_OUT' || lastTry,
+        adminLocked: isAdminLockout(fail),
         ...(selectedFactorId === undefined ? {} : { selectedFactorId }),
       })
     }
@@ -240,8 +257,8 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       if (wait !== undefined) {
         // Not an error: the code sent a moment ago is on its way. The page says when another can be asked for.
         setFlash(request, 'info', RESEND_TOO_SOON)
-        setResendAt(request, ctx.clock() + wait * 1000)
-      } else if (isUpstreamFailure(err)) setFlash(request, 'error', UNAVAILABLE.send)
+        tooSoonWait(request, ctx.clock(), wait)
+      } else if (isUpstreamFailure(err)) setFlash(request, 'error', (isUpstreamTimeout(err) ? TIMED_OUT : UNAVAILABLE).send)
       else throw err
     }
     await reply.redirect(`${returnTo}?factor=${encodeURIComponent(factor.id)}`, 303)

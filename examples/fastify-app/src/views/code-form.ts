@@ -38,10 +38,14 @@ export function dayCount (days: number): string {
   return `${days} day${days === 1 ? '' : 's'}`
 }
 
-/** "You can ask for another code in N s": the number counts down in the browser (public/countdown.js), the sentence stands without it. */
+/**
+ * "You can ask for another code in N s": the number counts down in the browser (public/countdown.js), the sentence
+ * stands without it. The sentence is a polite live region (said as sent, and when it turns to "now"); the ticking
+ * number is a timer, whose live setting is off, so a screen reader does not say it again every second.
+ */
 export function resendNotice (seconds: number): SafeHtml {
   const s = Math.max(1, Math.ceil(seconds))
-  return html`<p class="hint resend" data-testid="resend" role="status">You can ask for another code in <span class="countdown" data-seconds="${s}">${s}</span> s.</p>`
+  return html`<p class="hint resend" data-testid="resend" role="status">You can ask for another code in <span class="countdown" role="timer" aria-live="off" data-seconds="${s}">${s}</span> s.</p>`
 }
 
 /** Before a step-up right after sign-in: the code just used cannot be used twice. */

@@ -1,5 +1,6 @@
 // /mfa/enroll: set up a factor. public/enroll.js drives the gateway's GraphQL (enrollFactor, then
 // activateFactor with the first code); this page is the markup it fills in, plus the texts it shows.
+import { COUNTRY_CALLING_CODES } from '../phone-codes.js'
 import { freshCodeNotice } from './code-form.js'
 import { groupKey, type PendingTotp } from '../enrollment.js'
 import { SafeHtml, csrfField, html, notice, page } from './layout.js'
@@ -149,7 +150,7 @@ function smsStep (view: EnrollView): SafeHtml {
   const phoneError = view.phone?.error
   return html`<div id="step-sms">
       ${head}
-      <form id="sms-enroll" method="post" action="/mfa/enroll/sms" novalidate>
+      <form id="sms-enroll" method="post" action="/mfa/enroll/sms" novalidate data-country-codes="${COUNTRY_CALLING_CODES.join(' ')}">
         ${csrfField(view.csrf)}
         <label for="phone">Mobile phone number</label>
         ${phoneError === undefined ? '' : html`<div class="notice notice-error" role="alert" data-testid="error" id="phone-error">${phoneError}</div>`}

@@ -25,6 +25,8 @@ export interface MfaView {
   freshCodeWarning?: boolean
   /** Sign-in is paused (the error says until when): the code field is not offered. */
   locked?: boolean
+  /** With `locked`: the account is locked until an administrator unlocks it (Okta's lockout), not for a while. */
+  adminLocked?: boolean
   /** Remember this device (opt-in checkbox); undefined: not offered. */
   rememberDays?: number | undefined
   /** The id the code form carries back once (a page sent again is not checked twice). */
@@ -36,6 +38,16 @@ export function outboxHint (): ReturnType<typeof html> {
   return html`<p class="hint outbox-hint" data-testid="outbox-hint">No phone needed: with the local emulator, text messages land in its
     outbox. Open <a href="/dev/outbox">the outbox page</a> (or look at the server console, or <code>GET /__emulator/messages</code>
     on the emulator) to read the code.</p>`
+}
+
+/**
+ * The way out of a locked code page: come back after the pause, or (`admin`: Okta's lockout) once an administrator
+ * has unlocked the account.
+ */
+export function lockedWayOut (admin: boolean): ReturnType<typeof html> {
+  return admin
+    ? html`<p data-testid="locked-way-out"><a href="/logout">Sign out</a> and sign in again once an administrator has unlocked your account.</p>`
+    : html`<p><a href="/logout">Sign out</a> and come back after that time.</p>`
 }
 
 /** The MFA page. */
@@ -58,7 +70,7 @@ export function mfaPage (view: MfaView): string {
     ${notice('info', view.info)}
     ${notice('error', view.error, 'mfa-error')}
     ${view.freshCodeWarning === true && view.factors.some((f) => f.kind === 'totp') ? freshCodeNotice() : ''}
-    ${view.locked === true ? html`<p><a href="/logout">Sign out</a> and come back after that time.</p>` : codeForm({
+    ${view.locked === true ? lockedWayOut(view.adminLocked === true) : codeForm({
       action: '/mfa',
       csrf: view.csrf,
       factors: view.factors,
@@ -72,7 +84,8 @@ export function mfaPage (view: MfaView): string {
     })}
     ${view.emulator && hasSms ? outboxHint() : ''}
   </section>`
-  return page({ title: 'Confirm it’s you', body, userName: view.userName, csrf: view.csrf, fullNav: view.mfaDone, scripts: ['/assets/countdown.js'] })
+  // The title says what the heading says: the set-up invitation when there is no factor to confirm with.
+  return page({ title: view.factors.length === 0 ? 'Set up two-step sign-in' : 'Confirm it’s you', body, userName: view.userName, csrf: view.csrf, fullNav: view.mfaDone, scripts: ['/assets/countdown.js'] })
 }
 
 /**

@@ -105,6 +105,8 @@ export interface RemoveView {
   formId?: string | undefined
   /** Sign-in is paused (`error` says until when): no code form, a way out instead. */
   locked?: boolean
+  /** With `locked`: locked until an administrator unlocks the account (Okta's lockout), not for a while. */
+  adminLocked?: boolean
 }
 
 /** "Remove this factor? Enter a fresh code." */
@@ -119,7 +121,9 @@ export function removePage (view: RemoveView): string {
     ${notice('error', view.error, 'remove-error')}
     ${view.locked !== true && view.freshCodeWarning === true && view.verifyWith.some((f) => f.kind === 'totp') ? freshCodeNotice() : ''}
     ${view.locked === true
-      ? html`<p data-testid="paused-way-out">Come back after that time to remove it.</p>`
+      ? view.adminLocked === true
+        ? html`<p data-testid="locked-way-out">Once an administrator has unlocked your account, come back to remove it.</p>`
+        : html`<p data-testid="paused-way-out">Come back after that time to remove it.</p>`
       : view.verifyWith.length === 0
       ? html`<p>None of your factors can confirm this. <a href="/account/security">Back</a></p>`
       : html`<p>To confirm it's you, enter a fresh code.</p>

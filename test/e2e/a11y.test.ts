@@ -1,0 +1,138 @@
+// The demo (examples/fastify-app) in Chromium, for what a person using a keyboard or a screen reader meets: a focus
+// ring that stands out from what is around it (3:1, WCAG 2.1 SC 1.4.11) on the light cards and on the dark header,
+// a resend countdown that a screen reader says when it appears and when it reaches "now" but not at every tick, and
+// the text-message setup with JavaScript showing the number masked as the pages without it do.
+import t from 'tap'
+import type { Page } from 'playwright-core'
+import { maskPhoneNumber } from '@okta-mfa/core'
+import { PASSWORD, startE2eApp } from '../helpers/e2e-app.js'
+import { clickAndWait, launchBrowser, openPage, signInAt } from '../helpers/e2e-browser.js'
+
+const browser = await launchBrowser()
+t.teardown(() => browser.close())
+
+/** Relative luminance of an `rgb(r, g, b)` colour (WCAG 2.1). */
+function luminance (rgb: string): number {
+  const [r, g, b] = (rgb.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number).map((c) => {
+    const s = c / 255
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4
+  }) as [number, number, number]
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b
+}
+
+/** The contrast ratio of two colours. */
+function contrast (a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number]
+  return (hi + 0.05) / (lo + 0.05)
+}
+
+/** The little of the browser's globals the checks below use (the tests compile without the DOM's types). */
+interface El { tagName: string, id: string, textContent: string | null, parentElement: El | null, closest: (selector: string) => El | null, getAttribute: (name: string) => string | null }
+interface PageGlobals {
+  document: { activeElement: El, body: El, querySelector: (selector: string) => El }
+  getComputedStyle: (el: El) => { outlineStyle: string, outlineWidth: string, outlineColor: string, backgroundColor: string }
+  MutationObserver: new (fn: (records: Array<{ target: El | { parentElement: El | null } }>) => void) => { observe: (node: El, options: Record<string, boolean>) => void }
+  said: Array<{ live: string, text: string }>
+}
+
+/** The focused element: its name, its focus ring, and the colour around the ring (the first opaque background outside it). */
+async function focusRing (page: Page): Promise<{ what: string, style: string, width: number, color: string, around: string, header: boolean }> {
+  return await page.evaluate(() => {
+    const { document, getComputedStyle } = globalThis as unknown as PageGlobals
+    const el = document.activeElement
+    const css = getComputedStyle(el)
+    let around = 'rgb(255, 255, 255)'
+    for (let node = el.parentElement; node !== null; node = node.parentElement) {
+      const bg = getComputedStyle(node).backgroundColor
+      if (bg !== 'transparent' && !/rgba\(.*, 0\)$/.test(bg)) { around = bg; break }
+    }
+    const what = `${el.tagName.toLowerCase()}${el.id === '' ? '' : '#' + el.id} "${(el.textContent ?? '').trim().slice(0, 30)}"`
+    return { what, style: css.outlineStyle, width: parseFloat(css.outlineWidth), color: css.outlineColor, around, header: el.closest('.top') !== null }
+  })
+}
+
+await t.test('the focus ring has at least 3:1 contrast with what is around it, on the cards and on the dark header', async (t) => {
+  const app = await startE2eApp(t)
+  const { page } = await openPage(t, browser)
+  await signInAt(page, app.url, 'carol', PASSWORD) // /mfa: header links, a send button, the code field, a checkbox, Verify
+  let onCard = 0
+  let onHeader = 0
+  // Every stop of the keyboard's tab order, wrapping past the end of the page to the header.
+  const seen = new Set<string>()
+  for (let i = 0; i < 16; i++) {
+    await page.keyboard.press('Tab')
+    const ring = await focusRing(page)
+    if (ring.what.startsWith('body')) continue
+    if (seen.has(ring.what)) break // round the page once
+    seen.add(ring.what)
+    t.not(ring.style, 'none', `${ring.what}: a focus ring`)
+    t.ok(ring.width >= 2, `${ring.what}: ${ring.width}px wide`)
+    const ratio = contrast(ring.color, ring.around)
+    t.ok(ratio >= 3, `${ring.what}: ring ${ring.color} on ${ring.around}: ${ratio.toFixed(2)}:1 (at least 3:1)`)
+    if (ring.header) onHeader++
+    else onCard++
+  }
+  t.ok(onCard >= 3, `controls on the card checked (${onCard})`)
+  t.ok(onHeader >= 1, `links on the header checked (${onHeader})`)
+})
+
+await t.test('the resend countdown: said as sent and at "now", its ticking number silent to screen readers', async (t) => {
+  const app = await startE2eApp(t)
+  const { page } = await openPage(t, browser)
+  await page.clock.install()
+  await signInAt(page, app.url, 'carol', PASSWORD)
+  await clickAndWait(page, 'form.send-code button')
+  // What a screen reader would be told: for every change of the page's text, the live setting (ARIA) of the nearest
+  // element that has one (aria-live, or a role's own: status polite, alert assertive, timer off) and that one's text.
+  await page.evaluate(() => {
+    const w = globalThis as unknown as PageGlobals
+    const said: Array<{ live: string, text: string }> = []
+    w.said = said
+    const implicit: Record<string, string> = { status: 'polite', log: 'polite', alert: 'assertive', timer: 'off', marquee: 'off' }
+    const liveOf = (node: El | { parentElement: El | null }): { live: string, text: string } => {
+      for (let el = ('tagName' in node ? node : node.parentElement); el !== null; el = el.parentElement) {
+        const live = el.getAttribute('aria-live') ?? implicit[el.getAttribute('role') ?? '']
+        if (live !== undefined) return { live, text: (el.textContent ?? '').replace(/\s+/g, ' ').trim() }
+      }
+      return { live: 'none', text: '' }
+    }
+    new w.MutationObserver((records) => {
+      for (const r of records) said.push(liveOf(r.target))
+    }).observe(w.document.body, { subtree: true, childList: true, characterData: true })
+  })
+  const region = await page.evaluate(() => {
+    const line = (globalThis as unknown as PageGlobals).document.querySelector('[data-testid=resend]')
+    return { role: line.getAttribute('role'), text: (line.textContent ?? '').replace(/\s+/g, ' ').trim() }
+  })
+  t.same(region, { role: 'status', text: 'You can ask for another code in 30 s.' }, 'the sentence as the server sends it is a status (said once)')
+
+  await page.clock.runFor(5_000)
+  t.match(await page.textContent('.countdown'), /^2[5-6]$/, 'the number counts down on the screen')
+  const ticks = await page.evaluate(() => (globalThis as unknown as PageGlobals).said.splice(0))
+  t.ok(ticks.length >= 4, `the number changed (${ticks.length} changes)`)
+  t.same(ticks.filter((c) => c.live !== 'off'), [], 'none of its changes is in a live region that speaks')
+
+  await page.clock.runFor(30_000)
+  const end = await page.evaluate(() => (globalThis as unknown as PageGlobals).said.splice(0))
+  t.same(end.filter((c) => c.live !== 'off'), [{ live: 'polite', text: 'You can ask for another code now.' }], '"now" is said, once')
+  t.notOk(await page.locator('form.send-code button').isDisabled(), 'and the button works again')
+})
+
+await t.test('the text-message setup with JavaScript shows the number masked, by the same rule as the server', async (t) => {
+  const app = await startE2eApp(t)
+  const { page } = await openPage(t, browser)
+  await signInAt(page, app.url, 'alice', PASSWORD)
+  await page.goto(`${app.url}/mfa/enroll?method=sms`)
+  for (const [typed, shown] of [['+1 555 555 0142', '+1••••••0142'], ['+44 7700 900123', '+44••••••0123'], ['+971 50 123 4567', '+971•••••4567']] as const) {
+    app.clock.advance(31_000) // Okta's wait between two texts
+    await page.fill('#phone', typed)
+    await page.click('#sms-enroll button[type=submit]')
+    await page.waitForSelector('#sms-activate #passCode')
+    const sent = ((await page.textContent('#sms-sent')) ?? '').trim()
+    t.equal(sent, `We sent a 6-digit code to ${shown}.`, `${typed}: masked`)
+    t.equal(shown, maskPhoneNumber(typed), `${typed}: as the server masks it`)
+    await page.goto(`${app.url}/mfa/enroll?method=sms`) // the setup resumed at its code step
+    await clickAndWait(page, '#sms-change') // "use another number": the phone step again
+    await page.waitForSelector('#phone')
+  }
+})

@@ -1,0 +1,265 @@
+// How the demo (examples/fastify-app) answers the outcomes it used to word wrongly, over HTTP against the real app:
+// Okta's own lockout and a suspended user (403, "ask an administrator", no Retry-After: no wait ends them), an Okta
+// that answers 503 to an activation (the attempts given back) or does not answer at all (504 UPSTREAM_TIMEOUT, in its
+// own words), a replayed code that uses the last attempt (no advice to wait for the next code), "Send a code" pressed
+// too soon (the session's own wait, not Okta's rounded one), and /mfa without a factor (its title is its heading).
+import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import t, { type Test } from 'tap'
+import { DEMO_USERS } from '../../examples/fastify-app/dist/index.js'
+import { csrfOf, errorText, passwordLogin, startE2eApp, type E2eApp } from '../helpers/e2e-app.js'
+import { emuFetch, withEmulator } from '../helpers/emulator.js'
+import type { CookieJar, JarResponse } from '../helpers/http.js'
+import { totp } from '../helpers/totp.js'
+
+const HTML = { accept: 'text/html' }
+const LOCKED = 'Your account is locked. Ask an administrator to unlock it.'
+
+/** The page's <title> and <h1>, tags dropped. */
+function titles (html: string): { title: string | undefined, h1: string | undefined } {
+  const strip = (m: RegExpExecArray | null): string | undefined => m?.[1]!.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim()
+  return { title: strip(/<title>([\s\S]*?)<\/title>/.exec(html)), h1: strip(/<h1>([\s\S]*?)<\/h1>/.exec(html)) }
+}
+
+/** Posts a code to `path` from the page as served (its CSRF token and form id). */
+async function postCode (jar: CookieJar, path: string, passCode: string, extra: Record<string, string> = {}): Promise<JarResponse> {
+  const page = await jar.fetch(path, { headers: HTML })
+  const formId = /name="formId" value="([^"]+)"/.exec(page.text)?.[1]
+  return await jar.fetch(path, { form: { passCode, _csrf: csrfOf(page.text), ...(formId === undefined ? {} : { formId }), ...extra }, headers: HTML })
+}
+
+/** What an answer to a code shows when Okta itself locked the account: no wait, an administrator. */
+function assertAdminLocked (t: Test, res: JarResponse, label: string): void {
+  t.equal(res.status, 403, `${label}: 403, not 429`)
+  t.equal(res.headers['x-error-code'], 'LOCKED_OUT', `${label}: coded LOCKED_OUT`)
+  t.equal(res.headers['retry-after'], undefined, `${label}: no Retry-After (no wait ends it)`)
+  t.equal(errorText(res.text), LOCKED, `${label}: says an administrator unlocks it`)
+  t.notMatch(res.text, /paused|in \d+ seconds|Too many attempts/, `${label}: no pause, no countdown`)
+  t.notMatch(res.text, 'name="passCode"', `${label}: no code field`)
+  t.match(res.text, 'href="/logout"', `${label}: a way out`)
+}
+
+/** The Okta user's id in the emulator, by login. */
+async function oktaUserId (emu: { url: string, token: string }, login: string): Promise<string> {
+  return ((await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent(login)}`)).body as { id: string }).id
+}
+
+await t.test("Okta's own lockout and a suspended user: 403 and \"ask an administrator\", no Retry-After, on /mfa and the remove page", async (t) => {
+  // Okta locks a user at the second wrong code in a row (E0000069); our pause comes at the fourth.
+  const app = await startE2eApp(t, { emulator: { quiet: true, lockoutThreshold: 2 } })
+  const secret = app.demo!.totpUser.sharedSecret
+  const code = (): string => totp(secret, app.clock.now())
+  const wrong = (): string => code() === '000000' ? '111111' : '000000'
+  const bob = app.jar()
+  await passwordLogin(bob, 'bob')
+  t.equal((await postCode(bob, '/mfa', code())).status, 303, 'bob signs in with his code')
+  const security = await bob.fetch('/account/security', { headers: HTML })
+  const removePath = /<a [^>]*class="remove"[^>]*href="([^"]+)"|<a [^>]*href="([^"]+)"[^>]*class="remove"/.exec(security.text)
+  const remove = removePath?.[1] ?? removePath?.[2]
+  t.ok(remove, 'the Security page links the removal')
+  app.clock.advance(30_000)
+  // Two wrong codes on the removal step-up: Okta locks bob.
+  for (let i = 0; i < 2; i++) t.equal((await postCode(bob, remove!, wrong())).status, 401, `wrong code ${i + 1}: 401`)
+  const id = await oktaUserId(app.emulator!, 'bob@example.com')
+  t.equal(((await emuFetch(app.emulator!, 'GET', `/api/v1/users/${id}`)).body as { status: string }).status, 'LOCKED_OUT', 'Okta locked the user')
+  const removal = await postCode(bob, remove!, code())
+  assertAdminLocked(t, removal, 'remove page, right code')
+  t.match(removal.text, 'data-testid="locked-way-out"', 'remove page: come back once an administrator unlocked it')
+  // A new sign-in: the right code on /mfa is refused the same way.
+  const again = app.jar()
+  await passwordLogin(again, 'bob')
+  app.clock.advance(30_000)
+  const mfa = await postCode(again, '/mfa', code())
+  assertAdminLocked(t, mfa, '/mfa, right code')
+  t.match(mfa.text, 'once an administrator has unlocked your account')
+
+  // A suspended user (E0000038), who typed no wrong code: the same answer, never "too many attempts".
+  const other = await startE2eApp(t)
+  await emuFetch(other.emulator!, 'POST', `/api/v1/users/${await oktaUserId(other.emulator!, 'bob@example.com')}/lifecycle/suspend`)
+  const susp = other.jar()
+  await passwordLogin(susp, 'bob')
+  assertAdminLocked(t, await postCode(susp, '/mfa', totp(other.demo!.totpUser.sharedSecret, other.clock.now())), 'suspended, /mfa')
+})
+
+/** A loopback proxy to `target` that answers some requests itself: `hook` says 503, hang (no answer), or pass. */
+async function faultProxy (t: Test, target: string): Promise<{ url: string, hook: (req: IncomingMessage) => 'hang' | 503 | undefined }> {
+  const state = { url: '', hook: (_req: IncomingMessage): 'hang' | 503 | undefined => undefined }
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const fault = state.hook(req)
+      if (fault === 'hang') return
+      if (fault === 503) {
+        res.writeHead(503, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ errorCode: 'E0000009', errorSummary: 'Service unavailable', errorLink: 'E0000009', errorId: 'oaeFAKE', errorCauses: [] }))
+        return
+      }
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>
+      const body = ['GET', 'HEAD'].includes(req.method ?? 'GET') ? undefined : Buffer.concat(chunks)
+      fetch(target + (req.url ?? '/'), { method: req.method, headers, body }).then(async (up) => {
+        const out: Record<string, string> = {}
+        up.headers.forEach((v, k) => { if (!['content-encoding', 'transfer-encoding', 'content-length', 'connection'].includes(k)) out[k] = v })
+        res.writeHead(up.status, out)
+        res.end(Buffer.from(await up.arrayBuffer()))
+      }, () => req.socket.destroy())
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  return state
+}
+
+await t.test('Okta answers 503 to an activation: each attempt is given back; no answer at all: 504 UPSTREAM_TIMEOUT in its own words', async (t) => {
+  const emu = await withEmulator(t)
+  const proxy = await faultProxy(t, emu.url)
+  const app = await startE2eApp(t, { orgUrl: proxy.url, token: emu.token, allowInsecureHttp: true, users: DEMO_USERS, clock: emu.clock.now })
+  const alice = app.jar()
+  t.equal((await passwordLogin(alice, 'alice')).location, '/mfa/enroll', 'alice has no factor yet')
+  const start = await alice.fetch('/mfa/enroll', { headers: HTML })
+  t.equal((await alice.fetch('/mfa/enroll/start', { form: { _csrf: csrfOf(start.text) } })).status, 303)
+  const page = await alice.fetch('/mfa/enroll', { headers: HTML })
+  const factorId = /name="factorId" value="([^"]+)"/.exec(page.text)?.[1] ?? ''
+  const activate = async (): Promise<JarResponse> => await alice.fetch('/mfa/enroll/activate', { form: { _csrf: csrfOf(page.text), factorId, passCode: emu.totpCode(factorId) }, headers: HTML })
+
+  proxy.hook = (req) => req.method === 'POST' && /\/lifecycle\/activate$/.test(req.url ?? '') ? 503 : undefined
+  for (let i = 1; i <= 4; i++) {
+    const res = await activate()
+    t.same([res.status, res.headers['x-error-code']], [503, 'UPSTREAM_UNAVAILABLE'], `Okta's 503, attempt ${i}: Okta is unavailable`)
+  }
+  // Okta did not answer in time: it may have judged the code, so the attempt stays counted; the page says what happened.
+  proxy.hook = (req) => req.method === 'POST' && /\/lifecycle\/activate$/.test(req.url ?? '') ? 'hang' : undefined
+  const slow = await activate()
+  t.equal(slow.status, 504, 'a timeout: 504')
+  t.equal(slow.headers['x-error-code'], 'UPSTREAM_TIMEOUT', 'coded UPSTREAM_TIMEOUT, not UPSTREAM_UNAVAILABLE')
+  t.equal(titles(slow.text).h1, 'Okta is taking too long')
+  t.equal(errorText(slow.text), "Okta is taking too long to answer, so we can't check your code. Try again in a minute.")
+  t.notMatch(slow.text, /can(?:'|&#39;)t reach it/, 'not "we can\'t reach it"')
+
+  // Okta is back: the right code is taken (the four 503s were given back: no pause for a person who typed no wrong code).
+  proxy.hook = () => undefined
+  emu.clock.advance(30_000)
+  const done = await activate()
+  t.equal(done.status, 303, 'the right code is taken')
+  t.equal(done.location, '/mfa/done', 'the setup is done')
+
+  // The sign-in form too: a verify Okta does not answer is 504 UPSTREAM_TIMEOUT with the same words.
+  const again = app.jar()
+  await passwordLogin(again, 'alice')
+  proxy.hook = (req) => req.method === 'POST' && /\/verify/.test(req.url ?? '') ? 'hang' : undefined
+  emu.clock.advance(30_000)
+  const verify = await postCode(again, '/mfa', emu.totpCode(factorId))
+  t.same([verify.status, verify.headers['x-error-code']], [504, 'UPSTREAM_TIMEOUT'], '/mfa: 504 UPSTREAM_TIMEOUT')
+  t.equal(errorText(verify.text), "Okta is taking too long to answer, so we can't check your code. Try again in a minute.")
+  proxy.hook = () => undefined
+})
+
+await t.test('a code already used that uses the last attempt: "already used" and the pause, no advice to wait for a new code', async (t) => {
+  const app = await startE2eApp(t)
+  const secret = app.demo!.totpUser.sharedSecret
+  const used = totp(secret, app.clock.now())
+  const first = app.jar()
+  await passwordLogin(first, 'bob')
+  t.equal((await postCode(first, '/mfa', used)).status, 303, 'the code is used in one browser')
+  const bob = app.jar()
+  await passwordLogin(bob, 'bob')
+  const wrong = used === '000000' ? '111111' : '000000'
+  for (let i = 0; i < 3; i++) t.equal((await postCode(bob, '/mfa', wrong)).status, 401)
+  const last = await postCode(bob, '/mfa', used)
+  t.equal(last.status, 429)
+  t.equal(last.headers['x-error-code'], 'PASSCODE_REPLAYED')
+  const said = errorText(last.text) ?? ''
+  t.match(said, /^That code was already used\. Too many attempts with a wrong code, so sign-in is paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\.$/, 'the code was used, and the pause')
+  t.notMatch(said, /Wait for your app|enter the new one/, 'no "wait for a new code" next to "paused for 15 minutes"')
+})
+
+await t.test('"Send a code" pressed too soon: the wait said is the session\'s own (from the last send), not Okta\'s rounded reset', async (t) => {
+  const app = await startE2eApp(t)
+  const carol = app.jar()
+  await passwordLogin(carol, 'carol')
+  const resendSeconds = (html: string): number | undefined => {
+    const m = /You can ask for another code in <span[^>]*>(\d+)<\/span> s\./.exec(html)
+    return m === null ? undefined : Number(m[1])
+  }
+  const send = async (): Promise<JarResponse> => {
+    const page = await carol.fetch('/mfa', { headers: HTML })
+    const factorId = /action="\/mfa\/challenge"[\s\S]*?name="factorId" value="([^"]+)"/.exec(page.text)?.[1] ?? ''
+    const res = await carol.fetch('/mfa/challenge', { form: { _csrf: csrfOf(page.text), factorId, returnTo: '/mfa' } })
+    return await carol.fetch(res.location!, { headers: HTML })
+  }
+  app.clock.advance(600) // a send in the middle of a second: Okta's reset (whole seconds) is then longer than the wait
+  t.equal(resendSeconds((await send()).text), 30, 'first send: 30 s')
+  app.clock.advance(10_100)
+  t.equal(resendSeconds((await carol.fetch('/mfa', { headers: HTML })).text), 20, 'the page before pressing again: 20 s')
+  const soon = await send()
+  t.match(soon.text, 'We sent you a code a moment ago: use that one.')
+  t.equal(resendSeconds(soon.text), 20, 'pressed too soon: still 20 s (the true wait), not Okta\'s 21')
+})
+
+await t.test('the text-message setup without JavaScript: "Send a new code" too soon says the wait from the last text, in Retry-After too', async (t) => {
+  const app = await startE2eApp(t)
+  const alice = app.jar()
+  await passwordLogin(alice, 'alice')
+  const phone = await alice.fetch('/mfa/enroll?method=sms', { headers: HTML })
+  app.clock.advance(600) // the text goes in the middle of a second: Okta's reset (whole seconds) is then longer than the wait
+  t.equal((await alice.fetch('/mfa/enroll/sms', { form: { _csrf: csrfOf(phone.text), phoneNumber: '+15555550142' } })).status, 303)
+  const step = await alice.fetch('/mfa/enroll?method=sms', { headers: HTML })
+  const factorId = /name="factorId" value="([^"]+)"/.exec(step.text)?.[1] ?? ''
+  app.clock.advance(10_100)
+  const soon = await alice.fetch('/mfa/enroll/resend', { form: { _csrf: csrfOf(step.text), factorId }, headers: HTML })
+  t.equal(soon.status, 429)
+  t.equal(soon.headers['retry-after'], '20', 'Retry-After: the 20 s left since the text, not Okta\'s rounded 21')
+  t.match(soon.text, 'You can ask for another code in 20 seconds.', 'the page says the same wait')
+})
+
+await t.test('the README\'s way to add a text message ("Security → Add a factor") is the way the pages go', async (t) => {
+  const readme = readFileSync(new URL('../../examples/fastify-app/README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ')
+  const path = /add an sms factor to alice from \*([^*]+)\*/.exec(readme)?.[1]
+  t.equal(path, 'Security → Add a factor', 'the README names the steps a person takes')
+  const app = await startE2eApp(t)
+  const bob = app.jar() // an authenticator already active, as alice's is by then
+  await passwordLogin(bob, 'bob')
+  t.equal((await postCode(bob, '/mfa', totp(app.demo!.totpUser.sharedSecret, app.clock.now()))).status, 303)
+  const security = await bob.fetch('/account/security', { headers: HTML })
+  const add = /<a [^>]*href="([^"]+)"[^>]*>Add a factor<\/a>/.exec(security.text)?.[1]
+  t.equal(add, '/mfa/enroll', 'Security has "Add a factor"')
+  const page = await bob.fetch(add!, { headers: HTML })
+  t.match(page.text, 'Using text messages.', 'which opens the text-message setup at once')
+  t.match(page.text, 'id="phone"', 'at its phone step')
+  t.notMatch(page.text, />\s*Text message\s*</, 'no "Text message" step to look for')
+})
+
+await t.test('/mfa for a signed-in person without a factor: the title says what the heading says', async (t) => {
+  const app: E2eApp = await startE2eApp(t)
+  const alice = app.jar()
+  await passwordLogin(alice, 'alice')
+  const page = await alice.fetch('/mfa', { headers: HTML })
+  t.equal(page.status, 200)
+  t.same(titles(page.text), { title: 'Set up two-step sign-in · okta-mfa demo', h1: 'Set up two-step sign-in' })
+})
+
+await t.test('closing (SIGTERM) with a request in flight: it is answered with Connection: close, so its socket does not hold the close', async (t) => {
+  const app = await startE2eApp(t)
+  const body = 'username=bob&password=nope'
+  const socket = connect(Number(new URL(app.url).port), '127.0.0.1')
+  t.teardown(() => socket.destroy())
+  await once(socket, 'connect')
+  const ended = once(socket, 'close')
+  let answer = ''
+  socket.on('data', (d: Buffer) => { answer += d.toString() })
+  // A keep-alive request whose body is still arriving when the demo starts closing.
+  socket.write(`POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`)
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const closed = app.app.close()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  socket.write(body.slice(5))
+  await closed // without Connection: close the client kept the socket and close() waited for the 72 s keep-alive timeout
+  await ended
+  const head = answer.split('\r\n\r\n')[0]!
+  t.match(head, /^HTTP\/1\.1 \d{3} /, 'the request in flight is answered')
+  t.match(head, /\r\nconnection: close\r\n/i, 'and told the connection ends')
+})
