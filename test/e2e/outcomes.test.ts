@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import t, { type Test } from 'tap'
+import { RateLimitedError } from '@okta-mfa/client'
 import { DEMO_USERS } from '../../examples/fastify-app/dist/index.js'
+import { resendWaitSeconds } from '../../examples/fastify-app/dist/routes/mfa.js'
 import { csrfOf, errorText, passwordLogin, startE2eApp, type E2eApp } from '../helpers/e2e-app.js'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import type { CookieJar, JarResponse } from '../helpers/http.js'
@@ -262,4 +264,33 @@ await t.test('closing (SIGTERM) with a request in flight: it is answered with Co
   const head = answer.split('\r\n\r\n')[0]!
   t.match(head, /^HTTP\/1\.1 \d{3} /, 'the request in flight is answered')
   t.match(head, /\r\nconnection: close\r\n/i, 'and told the connection ends')
+})
+
+await t.test('a copy of a signed-out cookie is never written again with the user in it: it cannot outlive its revocation', async (t) => {
+  const app = await startE2eApp(t)
+  const bob = app.jar()
+  await passwordLogin(bob, 'bob')
+  t.equal((await postCode(bob, '/mfa', totp(app.demo!.totpUser.sharedSecret, app.clock.now()))).status, 303, 'bob signs in with his code')
+  const copy = app.jar()
+  for (const [k, v] of bob.cookies) copy.cookies.set(k, v)
+  const page = await bob.fetch('/account', { headers: HTML })
+  t.equal(page.status, 200)
+  t.equal((await bob.fetch('/logout', { form: { _csrf: csrfOf(page.text) }, headers: HTML })).status, 303, 'logout')
+  // The copy opens a protected page: refused, and the cookie it is given back (a new session-cookie timestamp, so a
+  // renewed lifetime) holds nobody.
+  const refused = await copy.fetch('/account', { headers: HTML })
+  t.equal(refused.location, '/login', 'the copy is refused')
+  t.match(String(refused.headers['set-cookie']), /session=/, 'and given a cookie again (the page to come back to)')
+  // Once the revocation is forgotten (25 h on the app's clock), that renewed cookie still signs nobody in.
+  app.clock.advance(25 * 60 * 60_000 + 60_000)
+  t.equal((await copy.fetch('/account', { headers: HTML })).location, '/login', 'the renewed cookie holds no user')
+})
+
+void t.test("Okta's \"too soon\" whose reset has just arrived: a wait of 1 s, not the 30 s of no reset", (t) => {
+  const tooSoon = (retryAfterSeconds: number | undefined): number | undefined =>
+    resendWaitSeconds(new RateLimitedError({ status: 429, errorCode: 'E0000109', errorSummary: 'An SMS message was recently sent.', retryAfterSeconds, resetAt: undefined }))
+  t.equal(tooSoon(0), 1, 'reset now: 1 s')
+  t.equal(tooSoon(12), 12, 'a reset ahead: its wait')
+  t.equal(tooSoon(undefined), 30, 'no reset: the 30 s between two texts')
+  t.end()
 })

@@ -10,7 +10,7 @@ import { startEmulator, type Emulator } from '@okta-mfa/emulator'
 import { oktaMfaGateway } from '@okta-mfa/gateway'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import {
-  AttemptLimiter, MemoryAttemptStore, OktaMfaStrategy, requireMfaFastify, MemoryRevocationStore, isSessionRevoked, RememberedDevices,
+  AttemptLimiter, MemoryAttemptStore, OktaMfaStrategy, requireMfaFastify, MemoryRevocationStore, isSessionRevoked, RememberedDevices, clearMfa,
   DEFAULT_REMEMBER_DAYS, type AttemptStore, type RevocationStore,
 } from 'passport-okta-mfa'
 import { Strategy as LocalStrategy } from 'passport-local'
@@ -241,7 +241,13 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   securityHeadersAndAssets(app)
 
   const requireLogin = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (isSignedIn(request) && !await isSessionRevoked(request, revocations, { clock })) return
+    if (isSignedIn(request)) {
+      if (!await isSessionRevoked(request, revocations, { clock })) return
+      // Signed out before anything is written to it: the cookie this answer carries must not hold the user any more
+      // (written again with the user, a copy of a revoked cookie would be renewed past the revocation's lifetime).
+      clearMfa(request)
+      await request.logOut()
+    }
     // /login then says "Sign in to continue". Not /mfa itself: after the code the person would land on it again.
     if (request.method === 'GET' && !/^\/mfa(\?|$)/.test(request.url)) rememberReturnTo(request, request.url)
 

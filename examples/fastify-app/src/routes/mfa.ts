@@ -27,7 +27,8 @@ export const RESEND_WAIT_SECONDS = 30
 export function resendWaitSeconds (err: unknown): number | undefined {
   const e = err as { code?: unknown, retryAfterSeconds?: unknown } | null
   if (e === null || typeof e !== 'object' || e.code !== 'OKTA_RATE_LIMITED') return undefined
-  return typeof e.retryAfterSeconds === 'number' && e.retryAfterSeconds > 0 ? oktaRateLimitSeconds(err) : RESEND_WAIT_SECONDS
+  // A reset that has just arrived (0 s) is a reset too: the smallest wait, 1 s, not the 30 s of no reset at all.
+  return typeof e.retryAfterSeconds === 'number' && e.retryAfterSeconds >= 0 ? oktaRateLimitSeconds(err) : RESEND_WAIT_SECONDS
 }
 
 /**
