@@ -4,7 +4,7 @@
 import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { connect } from 'node:net'
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -86,6 +86,12 @@ await t.test('the CLI prints a url and token that work', async (t) => {
 
   random.child.kill('SIGTERM')
   t.same(await exited(random.child), { code: 0, signal: null }, 'SIGTERM stops it cleanly')
+  // A supervisor may stop it the moment it reads the line: the signal is handled from then on.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const early = await run(t, ['--token', 't', '--quiet'])
+    early.child.kill(signal)
+    t.same(await exited(early.child), { code: 0, signal: null }, `${signal} right after the line: exit 0`)
+  }
 })
 
 await t.test('closing with a request in flight: it is answered with Connection: close, so its socket does not hold the close', async (t) => {
@@ -108,6 +114,21 @@ await t.test('closing with a request in flight: it is answered with Connection: 
   const head = answer.split('\r\n\r\n')[0]!
   t.match(head, /^HTTP\/1\.1 200 /, 'the request in flight is answered')
   t.match(head, /\r\nconnection: close\r\n/i, 'and told the connection ends')
+})
+
+await t.test('closing while a request body stalls: the connection is cut after the grace period, close() ends', async (t) => {
+  const emu = await startEmulator({ port: 0, token: 't', quiet: true })
+  const socket = connect(Number(new URL(emu.url).port), '127.0.0.1')
+  t.teardown(() => socket.destroy())
+  await new Promise((resolve) => socket.once('connect', resolve))
+  const ended = new Promise((resolve) => socket.once('close', resolve))
+  socket.on('error', () => {})
+  // Node no longer enforces its request timeout once the server closes: this body never comes.
+  socket.write('POST /api/v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: SSWS t\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"pro')
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  await emu.close() // without the cut, it never resolved (the test timed out)
+  await ended
+  t.pass('closed, the stalled connection cut')
 })
 
 await t.test('bad arguments and --help', async (t) => {
@@ -157,9 +178,15 @@ await t.test('--data: kill -9 right after a 200 loses nothing', async (t) => {
   const leftover = join(dir, `.state.json.${gone.pid!}.tmp`)
   await writeFile(leftover, '{"version":1,"users":[{"half')
   await writeFile(join(dir, '.state.json.1.tmp'), '{"version":1,"users":[{"half')
+  // A symlink under such a name is not a file a save wrote: left as it is, and so is what it points at.
+  const gone2 = spawn(process.execPath, ['-e', '0'])
+  await exited(gone2)
+  await writeFile(join(dir, 'kept.txt'), 'not the emulator\'s')
+  await symlink(join(dir, 'kept.txt'), join(dir, `.state.json.${gone2.pid!}.tmp`))
 
   const first = await run(t, ['--token', 't', '--data', data, '--quiet'])
-  t.same((await readdir(dir)).filter((f) => f.endsWith('.tmp')).sort(), ['.state.json.1.tmp'], "the crashed writer's temporary file is removed, a running one's kept")
+  t.same((await readdir(dir)).filter((f) => f.endsWith('.tmp')).sort(), ['.state.json.1.tmp', `.state.json.${gone2.pid!}.tmp`].sort(), "the crashed writer's temporary file is removed, a running one's and a symlink kept")
+  t.equal(await readFile(join(dir, 'kept.txt'), 'utf8'), 'not the emulator\'s')
   const user = await emuFetch(first, 'POST', '/api/v1/users?activate=false', { profile: { login: 'durable@example.com', email: 'durable@example.com' } })
   const factor = await emuFetch(first, 'POST', `/api/v1/users/${user.body.id}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })
   const secret = factor.body._embedded.activation.sharedSecret as string

@@ -237,6 +237,22 @@ await t.test('closing (SIGTERM): a request in flight gets its answer with Connec
   t.pass('the server closed with the client still holding its end')
 })
 
+await t.test('closing (SIGTERM) while a request body stalls: the connection is cut after the grace period, close() ends', async (t) => {
+  const app = await buildGatewayServer(loadServerConfig({ ...baseEnv, LOG_LEVEL: 'silent' }))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const socket = connect((app.server.address() as AddressInfo).port, '127.0.0.1')
+  t.teardown(() => socket.destroy())
+  await new Promise((resolve) => socket.once('connect', resolve))
+  const ended = new Promise((resolve) => socket.once('close', resolve))
+  socket.on('error', () => {})
+  // Node no longer enforces its request timeout once the server closes: this body never comes.
+  socket.write('POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"qu')
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  await app.close() // without the cut, it never resolved (the test timed out)
+  await ended
+  t.pass('closed, the stalled connection cut')
+})
+
 await t.test('request ids: honored when sane, echoed, and forwarded to Okta', async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com' }] })
   const seen: Array<string | undefined> = []

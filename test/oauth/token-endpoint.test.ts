@@ -52,6 +52,14 @@ void t.test('the token endpoint counts in a bucket of its own: a token request s
   const refused = await fetch(`${emu.url}/oauth2/v1/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'grant_type=client_credentials' })
   t.equal(refused.headers.get('x-rate-limit-limit'), '5', "the token endpoint's headers are its own bucket's")
   t.equal(refused.headers.get('x-rate-limit-remaining'), '3', 'two token requests so far')
+  // Another method at the token endpoint (405, in OAuth's form) counts there too, not in the users' buckets.
+  const get = await fetch(`${emu.url}/oauth2/v1/token`, { headers: { accept: 'application/json' } })
+  t.equal(get.status, 405)
+  t.equal(get.headers.get('x-rate-limit-limit'), '5', "a 405 at the token endpoint is the token bucket's")
+  t.equal(get.headers.get('x-rate-limit-remaining'), '2')
+  // Every request to the endpoint is counted, whatever its outcome: its rate limit's 429 too.
+  for (let i = 0; i < 3; i++) await (await fetch(`${emu.url}/oauth2/v1/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' })).arrayBuffer()
+  t.equal(emu.oauth.tokenRequests(), 6, 'the client\'s, the refused one, the 405, and three more (the last one a 429)')
 })
 
 void t.test('a 429 of the token endpoint is OKTA_RATE_LIMITED whatever its body', async (t) => {

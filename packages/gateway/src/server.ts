@@ -122,6 +122,8 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
   return app
 }
 
+/** How long requests in flight may go on once the server is closing (SIGTERM), in ms; what is still open then is cut. */
+const CLOSE_GRACE_MS = 10_000
 /** How long a client may take to send a whole request (headers and body, at most 16 KiB), in ms. */
 const REQUEST_RECEIVE_TIMEOUT_MS = 30_000
 /** How often Node looks for requests past that limit, in ms: a stalled one is answered 408 within 30 to 32 s. */
@@ -234,7 +236,12 @@ function rememberedDevicesOf (app: FastifyInstance, config: GatewayServerConfig,
  */
 function closeConnectionsWhenClosing (app: FastifyInstance): void {
   let closing = false
-  app.addHook('preClose', async () => { closing = true })
+  app.addHook('preClose', async () => {
+    closing = true
+    // Node stops enforcing its request timeout once the server closes: a request whose body stalls, or a socket
+    // answered before its body had all arrived, would hold close() for good (or 72 s). Cut whatever is left.
+    setTimeout(() => { app.server.closeAllConnections() }, CLOSE_GRACE_MS).unref()
+  })
   // Callback-style: on every answer (the verify path too), an async hook would cost a promise for nothing.
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')

@@ -170,16 +170,17 @@ async function main (): Promise<void> {
     process.stderr.write(`okta-emulator: ${(err as Error).message}\n`)
     process.exit(1)
   }
-  process.stdout.write(`okta-emulator listening url=${emu.url} token=${emu.token}\n` +
-    `\n  Okta org URL: ${emu.url}\n  API token:    ${emu.token}  (send "Authorization: SSWS ${emu.token}")\n` +
-    `  Outbox:       ${emu.url}/__emulator/messages\n` +
-    (appIds.length === 0 ? '' : `  OAuth:        ${emu.url}/oauth2/v1/token for ${appIds.join(', ')}\n`) +
-    (options.dataFile === undefined ? '  State:        in memory\n' : `  State:        ${options.dataFile}\n`) + '\n')
+  // Ready for a signal before saying so: a supervisor may stop the emulator as soon as it reads the line below.
   const stop = (): void => {
     emu.close().then(() => process.exit(0), () => process.exit(1))
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  process.stdout.write(`okta-emulator listening url=${emu.url} token=${emu.token}\n` +
+    `\n  Okta org URL: ${emu.url}\n  API token:    ${emu.token}  (send "Authorization: SSWS ${emu.token}")\n` +
+    `  Outbox:       ${emu.url}/__emulator/messages\n` +
+    (appIds.length === 0 ? '' : `  OAuth:        ${emu.url}/oauth2/v1/token for ${appIds.join(', ')}\n`) +
+    (options.dataFile === undefined ? '  State:        in memory\n' : `  State:        ${options.dataFile}\n`) + '\n')
 }
 
 await main()

@@ -1,6 +1,6 @@
 // The data file's directory, checked when the emulator starts: a save that fails later is undone and answered 500,
 // so a directory no save can succeed in is refused at once, naming the path.
-import { closeSync, existsSync, openSync, readdirSync, statSync, unlinkSync } from 'node:fs'
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, statSync, unlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
 /**
@@ -50,7 +50,10 @@ export function removeStaleTemps (file: string): void {
     if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue
     const pid = name.slice(prefix.length, -'.tmp'.length)
     if (!/^[1-9]\d{0,9}$/.test(pid) || Number(pid) === process.pid || isRunning(Number(pid))) continue
-    try { unlinkSync(join(dir, name)) } catch { /* gone already, or not ours to remove */ }
+    try {
+      // Only a file a save wrote: not a symlink or anything else put there under that name.
+      if (lstatSync(join(dir, name)).isFile()) unlinkSync(join(dir, name))
+    } catch { /* gone already, or not ours to remove */ }
   }
 }
 

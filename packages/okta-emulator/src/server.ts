@@ -209,6 +209,7 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
 
   /** The onRequest hook of one route: Okta's headers, the rate limit of its bucket, SSWS auth unless public. */
   const guard = (bucket: RateLimitBucket, isPublic: boolean, scope: UsersScope | null = null, sswsOnly = false) => (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
+    if (bucket === 'token') settings.oauth.tokenRequests++ // every one, whatever its outcome (its rate limit's 429 too)
     const limited = stamp(reply, bucket)
     if (!isPublic && isOAuthHeader(req.headers.authorization)) {
       // The emulator's own routes (codes, outbox, push answers) are an administrator's: no service app's token reads them.
@@ -284,8 +285,10 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   // as everywhere, except where every route at the path is public (the QR link, the token endpoint).
   const privateGuard = guard('user', false)
   const publicGuard = guard('user', true)
+  const tokenGuard = guard('token', true)
+  const isTokenPath = (url: string): boolean => (url.split('?')[0] ?? '').replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1') === TOKEN_PATH
   app.setNotFoundHandler({
-    preValidation: (req, reply, done) => { (routes.at(req.url).isPublic ? publicGuard : privateGuard)(req, reply, done) },
+    preValidation: (req, reply, done) => { (isTokenPath(req.url) ? tokenGuard : routes.at(req.url).isPublic ? publicGuard : privateGuard)(req, reply, done) },
   }, (req, reply) => {
     const path = req.url.split('?')[0] ?? ''
     const { methods } = routes.at(req.url)

@@ -89,7 +89,6 @@ async function verifyAssertion (state: OAuthState, assertion: string, clientId: 
 }
 
 async function issue (state: OAuthState, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-  state.tokenRequests++
   const form = formOf(req.body)
   const grant = form.get('grant_type')
   if (grant === undefined) throw new OAuthError(400, 'invalid_request', "The 'grant_type' parameter is required.")
