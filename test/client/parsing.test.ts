@@ -3,7 +3,7 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { nextLink, parseLinkHeader, pollTransactionId, totpActivation } from '@okta-mfa/client'
-import type { OktaUser, UserFactor, VerifyFactorResult } from '@okta-mfa/client'
+import type { CallFactor, OktaUser, UserFactor, VerifyFactorResult, VerifyWaiting } from '@okta-mfa/client'
 import { ORG, jsonHeaders, mockOrg } from '../helpers/client-mock.js'
 
 type Examples = Record<string, { value: unknown }>
@@ -124,6 +124,10 @@ void t.test('verify results and push transactions parse as a union on factorResu
   t.equal(message, null, 'factorMessage: null, as Okta sent it')
   const documented: VerifyFactorResult = { factorResult: 'SUCCESS', factorMessage: null }
   t.equal(documented.factorMessage, null)
+  // The other fields Okta's schema makes nullable: a call factor's extension, a push's number challenge.
+  const callProfile: NonNullable<CallFactor['profile']> = { phoneNumber: '+15554151337', phoneExtension: null }
+  const pushWaiting: VerifyWaiting = { factorResult: 'WAITING', _embedded: { challenge: null } }
+  t.equal(callProfile.phoneExtension ?? pushWaiting._embedded?.challenge, null)
   t.equal(cancelled.factorResult === 'CANCELED' ? 'typed' : 'not', 'typed')
   const waiting: VerifyFactorResult = await client.verifyFactor(UID, 'opf1')
   t.equal(waiting.factorResult, 'WAITING')

@@ -292,7 +292,7 @@ export type SmsFactor = UserFactorBase<'sms', { phoneNumber?: string, [extra: st
  * if (factor.factorType === 'call') console.log(factor.profile?.phoneNumber)
  * ```
  */
-export type CallFactor = UserFactorBase<'call', { phoneNumber?: string, phoneExtension?: string, [extra: string]: unknown }>
+export type CallFactor = UserFactorBase<'call', { phoneNumber?: string, phoneExtension?: string | null, [extra: string]: unknown }>
 /**
  * An email factor.
  *
@@ -500,7 +500,7 @@ export type VerifyChallenge = VerifyResultBase<'CHALLENGE'>
  */
 export interface VerifyWaiting extends VerifyResultBase<'WAITING'> {
   expiresAt?: string
-  _embedded?: { challenge?: { correctAnswer?: number }, [extra: string]: unknown }
+  _embedded?: { challenge?: { correctAnswer?: number } | null, [extra: string]: unknown }
 }
 /**
  * The verification ended without success.
