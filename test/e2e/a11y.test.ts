@@ -1,7 +1,8 @@
 // The demo (examples/fastify-app) in Chromium, for what a person using a keyboard or a screen reader meets: a focus
 // ring that stands out from what is around it (3:1, WCAG 2.1 SC 1.4.11) on the light cards and on the dark header,
 // a resend countdown that a screen reader says when it appears and when it reaches "now" but not at every tick, and
-// the text-message setup with JavaScript showing the number masked as the pages without it do.
+// the text-message setup with JavaScript showing the number masked as the pages without it do, and its "Send a new code"
+// saying a timeout, an outage and Okta's lockout as the pages without JavaScript do.
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { maskPhoneNumber } from '@okta-mfa/core'
@@ -135,4 +136,32 @@ await t.test('the text-message setup with JavaScript shows the number masked, by
     await clickAndWait(page, '#sms-change') // "use another number": the phone step again
     await page.waitForSelector('#phone')
   }
+})
+
+await t.test('"Send a new code" with JavaScript: a timeout and an outage in a send\'s words, Okta\'s lockout as the locked view', async (t) => {
+  const app = await startE2eApp(t)
+  const { page } = await openPage(t, browser)
+  await signInAt(page, app.url, 'alice', PASSWORD)
+  await page.goto(`${app.url}/mfa/enroll?method=sms`)
+  await page.fill('#phone', '+1 555 555 0142')
+  await page.click('#sms-enroll button[type=submit]')
+  await page.waitForSelector('#sms-activate #passCode')
+  await page.goto(`${app.url}/mfa/enroll?method=sms`) // resumed: "Send a new code" is the page's form, sent by enroll.js
+  // The app's JSON answers (outcomes.test.ts gets them from the app behind a faulty Okta), as enroll.js receives them.
+  const answers = {
+    504: { code: 'UPSTREAM_TIMEOUT', said: "Okta is taking too long to answer, so we can't tell whether your code was sent. Try again in a minute." },
+    503: { code: 'UPSTREAM_UNAVAILABLE', said: "Okta is unavailable right now (we can't reach it), so we can't send you a code. Try again in a minute." },
+    403: { code: 'LOCKED_OUT', said: 'Your account is locked. Ask an administrator to unlock it.' },
+  } as const
+  for (const status of [504, 503, 403] as const) {
+    const { code, said } = answers[status]
+    await page.route('**/mfa/enroll/resend', (route) => route.fulfill({ status, headers: { 'x-error-code': code }, contentType: 'application/json', body: JSON.stringify({ error: { code } }) }))
+    await page.click('#sms-resend')
+    await page.locator('#enroll-error', { hasText: said }).waitFor({ timeout: 5_000 }).catch(() => {})
+    t.equal(((await page.textContent('#enroll-error')) ?? '').trim(), said, `${status} ${code}: said in its words`)
+    await page.unroute('**/mfa/enroll/resend')
+  }
+  // Okta's lockout: no code field any more, an administrator as the way out (as the page without JavaScript answers).
+  t.equal(await page.locator('#passCode').count(), 0, 'locked: no code field')
+  t.equal(await page.locator('[data-testid=locked-way-out] a[href="/logout"]').count(), 1, 'locked: Sign out, once an administrator has unlocked it')
 })

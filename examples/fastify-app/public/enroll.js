@@ -115,7 +115,7 @@
     const step = $('step-totp') || $('step-sms')
     if (step) {
       const way = document.createElement('p')
-      way.dataset.testid = 'paused-way-out'
+      way.dataset.testid = isAdminLockout(err) ? 'locked-way-out' : 'paused-way-out'
       const out = document.createElement('a')
       out.href = '/logout'
       out.textContent = 'Sign out'
@@ -315,7 +315,12 @@
         }
         if (res.status === 404) return showError(new PageError('FACTOR_NOT_FOUND'))
         if (res.status === 401) return window.location.assign('/mfa/enroll?method=sms') // the step-up is over: the page asks for a code
-        showError(new PageError(res.status === 503 ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL'))
+        // Okta's own lockout, or a user it suspended: no wait ends it, so no code field; an administrator is the way out.
+        if (res.status === 403 && res.headers.get('x-error-code') === 'LOCKED_OUT') return showPaused(new PageError('LOCKED_OUT'))
+        // In a send's words: Okta unreachable, or too slow to say whether the text went (504).
+        if (res.status === 503) return showError(messages.SEND_UNAVAILABLE)
+        if (res.status === 504) return showError(messages.SEND_TIMEOUT)
+        showError(new PageError('INTERNAL'))
       })
     })
     $('sms-change-form').addEventListener('submit', (event) => {

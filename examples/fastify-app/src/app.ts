@@ -127,9 +127,13 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     })
   }
   // Closing (SIGTERM): a request in flight is answered with Connection: close, so its keep-alive socket does not hold
-  // the process for the 72 s keep-alive timeout.
+  // the process for the 72 s keep-alive timeout; Node stops enforcing its request timeout once the server closes, so
+  // whatever is still open 10 s later (a body that stalls) is cut.
   let closing = false
-  app.addHook('preClose', async () => { closing = true })
+  app.addHook('preClose', async () => {
+    closing = true
+    setTimeout(() => { app.server.closeAllConnections() }, 10_000).unref()
+  })
   app.addHook('onSend', async (_request, reply) => { if (closing) reply.header('connection', 'close') })
   app.addHook('onClose', async () => {
     await client.close()

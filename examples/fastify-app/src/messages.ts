@@ -47,6 +47,16 @@ export function isAdminLockout (fail: FailInfo): boolean {
   return fail.code === 'LOCKED_OUT' && !(typeof fail.retryAfterSeconds === 'number' && fail.retryAfterSeconds > 0)
 }
 
+/**
+ * Whether `err` (an error of @okta-mfa/client, or the core's outcome) is Okta's own lockout (E0000069) or a user Okta
+ * refuses by status (E0000038): the core's LOCKED_OUT without a wait. A send or a setup answered so is the same
+ * lockout as a code answered so: 403, {@link ACCOUNT_LOCKED}, an administrator is the way out.
+ */
+export function isOktaAdminLockout (err: unknown): boolean {
+  const outcome = outcomeOfError(err)
+  return outcome !== undefined && isAdminLockout({ code: outcome.code, ...outcome.details })
+}
+
 /** Whether a refusal pauses sign-in for a while: our limiter's LOCKED_OUT, or the wrong code that used the last attempt. */
 export function isTimedPause (fail: FailInfo): boolean {
   const wrong = fail.code === 'INVALID_PASSCODE' || fail.code === 'PASSCODE_REPLAYED'
@@ -68,6 +78,7 @@ export const UNAVAILABLE = {
   code: "Okta is unavailable right now (we can't reach it), so we can't check your code. Try again in a minute.",
   send: "Okta is unavailable right now (we can't reach it), so we can't send you a code. Try again in a minute.",
   factors: "Okta is unavailable right now (we can't reach it), so we can't load your sign-in methods. Try again in a minute.",
+  remove: "Okta is unavailable right now (we can't reach it), so we can't remove your sign-in method. Try again in a minute.",
 } as const
 
 /** Okta took the request but did not answer in time (a timeout, not an outage), in the words of the moment. */
@@ -75,6 +86,7 @@ export const TIMED_OUT = {
   code: MESSAGES.UPSTREAM_TIMEOUT,
   send: "Okta is taking too long to answer, so we can't tell whether your code was sent. Try again in a minute.",
   factors: "Okta is taking too long to answer, so we can't load your sign-in methods. Try again in a minute.",
+  remove: "Okta is taking too long to answer, so we can't tell whether your sign-in method was removed. Try again in a minute.",
 } as const
 
 /** Whether `err` is Okta not answering in time: the client's OKTA_TIMEOUT or the core's UPSTREAM_TIMEOUT outcome. */

@@ -14,8 +14,7 @@ import { signOut } from './auth.js'
 import { justUsedCode, loadFactors, pausedText, RESENT_FORM, sendUnavailable } from './mfa.js'
 
 /** The user's factors and the one named in the URL; undefined once it has answered (Okta down, or no such factor). */
-async function factorOfRequest (ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<{ factors: FactorView[], factor: FactorView } | undefined> {
-  const { factorId } = request.params as { factorId: string }
+async function factorOfRequest (ctx: AppContext, request: FastifyRequest, reply: FastifyReply, factorId = (request.params as { factorId: string }).factorId): Promise<{ factors: FactorView[], factor: FactorView } | undefined> {
   const factors = await loadFactors(ctx, request)
   if (factors === undefined) {
     await sendUnavailable(reply)
@@ -45,6 +44,36 @@ async function browserRemembered (ctx: AppContext, request: FastifyRequest): Pro
 /** The Security page's word after a setup: `added=1` (done here), `already=1` (done in another tab or window). */
 function addedText (query: Record<string, unknown>): string | undefined {
   return query.already === '1' ? ALREADY_ACTIVE : query.added === '1' ? 'Factor added.' : undefined
+}
+
+/**
+ * The remove page of the factor `factorId` (the URL's, unless given: "Send a code" posts elsewhere); `locked`: paused
+ * for a while, or (`'admin'`) locked until an administrator unlocks the account.
+ */
+export async function renderRemove (ctx: AppContext, request: FastifyRequest, reply: FastifyReply, status: number, error?: string, info?: string, locked: boolean | 'admin' = false, factorId?: string): Promise<void> {
+  const found = await factorOfRequest(ctx, request, reply, factorId)
+  if (found === undefined) return
+  const { factors, factor } = found
+  const flash = takeFlash(request)
+  const query = request.query as Record<string, unknown>
+  // Paused already (wrong codes here or at sign-in): say so at once, as /mfa does, instead of a form that refuses.
+  const paused = error === undefined && status === 200 ? await pausedText(ctx, request) : undefined
+  await reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(removePage({
+    csrf: csrfToken(request),
+    userName: currentUser(request).displayName,
+    factor,
+    verifyWith: verifiableFactors(factors),
+    selectedFactorId: field(request, 'factorId') ?? (typeof query.factor === 'string' ? query.factor : undefined),
+    isLast: factors.filter((f) => f.active).length <= 1 && factor.active,
+    emulator: ctx.emulator !== undefined,
+    error: error ?? paused ?? (flash?.kind === 'error' ? flash.text : undefined),
+    locked: locked !== false || paused !== undefined,
+    adminLocked: locked === 'admin',
+    info: info ?? (flash?.kind === 'success' || flash?.kind === 'info' ? flash.text : undefined),
+    resendInSeconds: resendInSeconds(request, ctx.clock()),
+    freshCodeWarning: justUsedCode(ctx, request),
+    formId: newCodeFormId(ctx.clock()),
+  }))
 }
 
 /** Registers `/account`, `/account/security` and `/account/security/remove/:factorId`. */
@@ -102,33 +131,6 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     }))
   })
 
-  /** The remove page; `locked`: paused for a while, or (`'admin'`) locked until an administrator unlocks the account. */
-  async function renderRemove (request: FastifyRequest, reply: FastifyReply, status: number, error?: string, info?: string, locked: boolean | 'admin' = false): Promise<void> {
-    const found = await factorOfRequest(ctx, request, reply)
-    if (found === undefined) return
-    const { factors, factor } = found
-    const flash = takeFlash(request)
-    const query = request.query as Record<string, unknown>
-    // Paused already (wrong codes here or at sign-in): say so at once, as /mfa does, instead of a form that refuses.
-    const paused = error === undefined && status === 200 ? await pausedText(ctx, request) : undefined
-    await reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(removePage({
-      csrf: csrfToken(request),
-      userName: currentUser(request).displayName,
-      factor,
-      verifyWith: verifiableFactors(factors),
-      selectedFactorId: field(request, 'factorId') ?? (typeof query.factor === 'string' ? query.factor : undefined),
-      isLast: factors.filter((f) => f.active).length <= 1 && factor.active,
-      emulator: ctx.emulator !== undefined,
-      error: error ?? paused ?? (flash?.kind === 'error' ? flash.text : undefined),
-      locked: locked !== false || paused !== undefined,
-      adminLocked: locked === 'admin',
-      info: info ?? (flash?.kind === 'success' || flash?.kind === 'info' ? flash.text : undefined),
-      resendInSeconds: resendInSeconds(request, ctx.clock()),
-      freshCodeWarning: justUsedCode(ctx, request),
-      formId: newCodeFormId(ctx.clock()),
-    }))
-  }
-
   /**
    * The remove form sent again (a reload of the answer to a wrong code): its code is not checked again, so it costs
    * no attempt. Shown before a step completed since (Back and "resend" after the removal): back to the Security page.
@@ -137,11 +139,11 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     const state = codeFormState(request, getMfaState(request)?.completedAt)
     if (state === 'fresh') return
     if (state === 'after-step') return await reply.redirect('/account/security', 303)
-    await renderRemove(request, reply, 200, undefined, RESENT_FORM)
+    await renderRemove(ctx, request, reply, 200, undefined, RESENT_FORM)
   }
 
   app.get('/account/security/remove/:factorId', guarded, async (request, reply) => {
-    await renderRemove(request, reply, 200)
+    await renderRemove(ctx, request, reply, 200)
   })
 
   // Step-up: the code is checked by the okta-mfa strategy (attempt limits, replay, lockout included);
@@ -161,7 +163,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       const status = refusalStatus(fail)
       const said = retryAfter(reply, status, fail) // the wait of Retry-After, said on the page too
       const chosen = (await loadFactors(ctx, request))?.find((f) => f.id === field(request, 'factorId'))
-      return await renderRemove(request, reply, status, failureText(said, { sms: chosen?.sendsCode === true, now: ctx.clock() }), undefined, isAdminLockout(fail) ? 'admin' : paused)
+      return await renderRemove(ctx, request, reply, status, failureText(said, { sms: chosen?.sendsCode === true, now: ctx.clock() }), undefined, isAdminLockout(fail) ? 'admin' : paused)
     }
     const found = await factorOfRequest(ctx, request, reply)
     if (found === undefined) return
@@ -173,7 +175,8 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       await forgetDevicesOf(ctx, request, currentUser(request))
     } catch (deleteErr) {
       if (!isUpstreamFailure(deleteErr)) throw deleteErr
-      return await sendUnavailable(reply)
+      // The code passed: what failed is the removal (a timeout: Okta may have removed it, so the page cannot say).
+      return await sendUnavailable(reply, 'remove', deleteErr)
     }
     request.log.info({ factorId: factor.id }, 'factor removed after step-up')
     setFlash(request, 'success', `${factor.label} was removed.`)

@@ -9,7 +9,7 @@ import { dropCachedFactors } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
 import { SMS_TYPE, TOTP_TYPE } from '../enrollment.js'
 import { factorView, type FactorView } from '../factors.js'
-import { formatRetry, isUpstreamFailure, lockoutText, messageFor, MESSAGES, resendTooSoonText } from '../messages.js'
+import { ACCOUNT_LOCKED, formatRetry, isOktaAdminLockout, isUpstreamFailure, isUpstreamTimeout, lockoutText, messageFor, MESSAGES, resendTooSoonText } from '../messages.js'
 import { field, setFlash, setResendAt } from '../session.js'
 import { pausedFor, RESEND_WAIT_SECONDS, resendWaitSeconds, sendUnavailable, tooSoonWait } from './mfa.js'
 
@@ -23,6 +23,8 @@ export interface EnrollExtra {
   paused?: number | undefined
   /** The phone step again: the number as typed, and what is wrong with it. */
   phone?: { value: string, error?: string | undefined }
+  /** Okta's own lockout, or a user it suspended: `error` says so, no step is offered, an administrator is the way out. */
+  adminLocked?: boolean
 }
 
 /** What the text-message routes use of the setup page (enroll.ts). */
@@ -48,14 +50,28 @@ function isJsonPost (request: FastifyRequest): boolean {
   return (request.headers['content-type'] ?? '').startsWith('application/json')
 }
 
-/** Okta unavailable, for the page's script: 503 with the code in the body and in x-error-code. */
-async function sendJsonUnavailable (reply: FastifyReply): Promise<void> {
-  await reply.code(503).header('x-error-code', 'UPSTREAM_UNAVAILABLE').send({ error: { code: 'UPSTREAM_UNAVAILABLE' } })
+/**
+ * Okta unavailable, for the page's script: 503 with the code in the body and in x-error-code; 504 UPSTREAM_TIMEOUT when
+ * `err` is Okta not answering in time (it may have taken the request).
+ */
+async function sendJsonUnavailable (reply: FastifyReply, err?: unknown): Promise<void> {
+  const [status, code] = isUpstreamTimeout(err) ? [504, 'UPSTREAM_TIMEOUT'] : [503, 'UPSTREAM_UNAVAILABLE']
+  await reply.code(status).header('x-error-code', code).send({ error: { code } })
 }
 
 /** Registers /mfa/enroll/sms, /mfa/enroll/resend and /mfa/enroll/restart. */
 export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: EnrollPages): void {
   const { rawFactors, mayEnroll, askStepUp, renderEnroll } = pages
+
+  /**
+   * Okta's own lockout, or a user it suspended, refused the text: 403 LOCKED_OUT without Retry-After (no wait ends it),
+   * the setup page without any step, and an administrator as the way out. With JavaScript, the same in JSON.
+   */
+  async function sendAdminLocked (request: FastifyRequest, reply: FastifyReply, raw: UserFactor[], json = false): Promise<void> {
+    reply.code(403).header('x-error-code', 'LOCKED_OUT')
+    if (json) return await reply.send({ error: { code: 'LOCKED_OUT' } })
+    await renderEnroll(request, reply, raw, { status: 403, paused: undefined, error: ACCOUNT_LOCKED, adminLocked: true })
+  }
 
   /** Sign-in is paused: 429 with Retry-After and the paused page, in the sentence of this moment; nothing is sent. */
   async function sendPaused (request: FastifyRequest, reply: FastifyReply, raw: UserFactor[], paused: number): Promise<void> {
@@ -89,6 +105,7 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
       // A double click, or another tab, enrolled one at the same moment: go on with that one (the code step says where
       // its code went).
       if (outcomeOfError(err)?.code === 'ALREADY_ENROLLED') return await reply.redirect('/mfa/enroll?method=sms', 303)
+      if (isOktaAdminLockout(err)) return await sendAdminLocked(request, reply, raw)
       const oktaWait = resendWaitSeconds(err)
       if (oktaWait === undefined && !isUpstreamFailure(err)) throw err
       const now = oktaWait === undefined ? undefined : await rawFactors(request) // the pending factor may be gone
@@ -132,8 +149,9 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
         reply.code(429).header('retry-after', String(wait)).header('x-error-code', 'RATE_LIMITED')
         return json ? await reply.send({ error: { code: 'RATE_LIMITED', retryAfterSeconds: wait } }) : await renderEnroll(request, reply, raw, { status: 429, error: resendTooSoonText(wait), paused })
       }
+      if (isOktaAdminLockout(err)) return await sendAdminLocked(request, reply, raw, json)
       if (!isUpstreamFailure(err)) throw err
-      return json ? await sendJsonUnavailable(reply) : await sendUnavailable(reply, 'send', err)
+      return json ? await sendJsonUnavailable(reply, err) : await sendUnavailable(reply, 'send', err)
     }
     setResendAt(request, ctx.clock() + RESEND_WAIT_SECONDS * 1000)
     if (json) return await reply.code(204).send()

@@ -10,7 +10,7 @@ import { csrfToken } from '../csrf.js'
 import { DEMO_ISSUER } from '../demo.js'
 import { pendingTotp, SMS_TYPE, startTotp, TOTP_TYPE } from '../enrollment.js'
 import { factorView, unusableActiveFactors, type FactorView } from '../factors.js'
-import { ACCOUNT_LOCKED, ALREADY_ACTIVE, failureText, isUpstreamFailure, lockoutText, messageFor, MESSAGES, REPLAYED_LAST, RESEND_TOO_SOON, SMS_MESSAGES } from '../messages.js'
+import { ACCOUNT_LOCKED, ALREADY_ACTIVE, failureText, isAdminLockout, isUpstreamFailure, lockoutText, messageFor, MESSAGES, REPLAYED_LAST, RESEND_TOO_SOON, SMS_MESSAGES, TIMED_OUT, UNAVAILABLE } from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
 import { smsEnrollRoutes, type EnrollExtra } from './enroll-sms.js'
@@ -89,7 +89,9 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     const pausedSeconds = 'paused' in extra ? extra.paused : await pausedFor(ctx, request)
     const paused = pausedSeconds === undefined ? undefined : lockoutText(pausedSeconds, ctx.clock())
     const flashError = extra.error ?? (flash?.kind === 'error' ? flash.text : undefined)
-    const error = paused === undefined || flashError?.includes(PAUSED) === true ? flashError : paused
+    const error = paused === undefined || flashError?.includes(PAUSED) === true || extra.adminLocked === true ? flashError : paused
+    // Locked: no QR code, key, phone or code field (every code would be refused), a way out instead.
+    const locked = paused !== undefined || extra.adminLocked === true
     await reply.code(extra.status ?? 200).type('text/html; charset=utf-8').send(enrollPage({
       method,
       hasTotp,
@@ -102,13 +104,15 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       accountName: user.oktaLogin,
       mfaDone: hasMfa,
       // The page's script words failures as the method asks: a text message's, or the authenticator app's.
-      messages: { ...MESSAGES, ...method === 'sms' ? SMS_MESSAGES : {}, ALREADY_ACTIVE, RESEND_TOO_SOON, ACCOUNT_LOCKED, REPLAYED_LAST },
-      pending: method === 'totp' && paused === undefined ? await pendingTotp(raw, DEMO_ISSUER, user.oktaLogin) : undefined,
+      // A send of a new text that failed says so in a send's words (not "check your code").
+      messages: { ...MESSAGES, ...method === 'sms' ? SMS_MESSAGES : {}, ALREADY_ACTIVE, RESEND_TOO_SOON, ACCOUNT_LOCKED, REPLAYED_LAST, SEND_UNAVAILABLE: UNAVAILABLE.send, SEND_TIMEOUT: TIMED_OUT.send },
+      pending: method === 'totp' && !locked ? await pendingTotp(raw, DEMO_ISSUER, user.oktaLogin) : undefined,
       // A text-message setup started earlier (code sent, page left): resumed at its code step, not a new phone form.
-      pendingSms: method === 'sms' && paused === undefined ? pendingSms(factors) : undefined,
+      pendingSms: method === 'sms' && !locked ? pendingSms(factors) : undefined,
       error,
       phone: extra.phone,
-      locked: paused !== undefined,
+      locked,
+      adminLocked: extra.adminLocked === true,
       info: flash?.kind === 'info' ? flash.text : undefined,
     }))
   }
@@ -185,6 +189,12 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       // Settled first: an attempt Okta never took (its 503, a refused connection) is given back, a timeout stays counted.
       const counted = await settleRefusal(outcome, ctx.mfaLimiter, userKey, decision)
       if (outcome.code === 'UPSTREAM_UNAVAILABLE' || outcome.code === 'UPSTREAM_TIMEOUT') return await sendUnavailable(reply, 'code', outcome)
+      // Okta's own lockout, or a user it suspended: the page itself (403, no wait), without the QR code and the code
+      // field that would invite codes it will all refuse, and an administrator as the way out (as enroll.js shows it).
+      if (isAdminLockout({ code: counted.code, ...counted.details })) {
+        reply.header('x-error-code', 'LOCKED_OUT')
+        return await renderEnroll(request, reply, raw, { status: 403, paused: undefined, error: ACCOUNT_LOCKED, adminLocked: true })
+      }
       return await back(failureText({ code: counted.code, ...counted.details }, { sms, now: ctx.clock() }))
     }
     await ctx.mfaLimiter.succeed(userKey).catch(() => {})

@@ -5,10 +5,11 @@ import { getMfaState, isRememberedMfa, isStoreUnavailableError, userKeyOf } from
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
-import { ALREADY_ACTIVE, failureText, isAdminLockout, isUpstreamFailure, isUpstreamTimeout, refusalStatus, retryAfter, lockoutText, messageFor, oktaRateLimitSeconds, RESEND_TOO_SOON, STORE_DOWN, TIMED_OUT, UNAVAILABLE, type FailInfo } from '../messages.js'
+import { ACCOUNT_LOCKED, ALREADY_ACTIVE, failureText, isAdminLockout, isOktaAdminLockout, isUpstreamFailure, isUpstreamTimeout, refusalStatus, retryAfter, lockoutText, messageFor, oktaRateLimitSeconds, RESEND_TOO_SOON, STORE_DOWN, TIMED_OUT, UNAVAILABLE, type FailInfo } from '../messages.js'
 import { codeFormState, field, forgetSentCodeForm, isLocalPath, isSetupPage, newCodeFormId, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
 import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
+import { renderRemove } from './account.js'
 
 /** How recent an MFA step must be to add a factor (the gateway's step-up window for factor changes). */
 export const STEP_UP_MAX_AGE_SECONDS = 300
@@ -41,6 +42,16 @@ export function tooSoonWait (request: FastifyRequest, nowMs: number, oktaWait: n
   if (kept !== undefined) return kept
   setResendAt(request, nowMs + oktaWait * 1000)
   return oktaWait
+}
+
+/** The factor id of a removal page's path (`/account/security/remove/:factorId`); undefined when it cannot be read. */
+function pathFactorId (path: string): string | undefined {
+  const raw = path.split(/[?#]/)[0]!.slice('/account/security/remove/'.length)
+  try {
+    return raw === '' || raw.includes('/') ? undefined : decodeURIComponent(raw)
+  } catch {
+    return undefined
+  }
 }
 
 /** The factors of the signed-in user as the pages show them; `undefined` when Okta cannot be reached. */
@@ -259,6 +270,13 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
         // Not an error: the code sent a moment ago is on its way. The page says when another can be asked for.
         setFlash(request, 'info', RESEND_TOO_SOON)
         tooSoonWait(request, ctx.clock(), wait)
+      } else if (isOktaAdminLockout(err)) {
+        // Okta's own lockout, or a user it suspended: the same answer as a code would get (403, no wait, an administrator).
+        reply.header('x-error-code', 'LOCKED_OUT')
+        // The removal page answers itself only after an MFA step, as it is shown (else the sign-in page does).
+        const removing = returnTo === '/mfa' || getMfaState(request) === undefined ? undefined : pathFactorId(returnTo)
+        if (removing === undefined) return await renderMfa(request, reply, 403, { error: ACCOUNT_LOCKED, factors, locked: true, adminLocked: true, selectedFactorId: factor.id })
+        return await renderRemove(ctx, request, reply, 403, ACCOUNT_LOCKED, undefined, 'admin', removing)
       } else if (isUpstreamFailure(err)) setFlash(request, 'error', (isUpstreamTimeout(err) ? TIMED_OUT : UNAVAILABLE).send)
       else throw err
     }

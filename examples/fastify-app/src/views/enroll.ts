@@ -43,6 +43,8 @@ export interface EnrollView {
   freshCodeWarning?: boolean
   /** Sign-in is paused (`error` says until when): no QR code, code field or phone form, a way out instead. */
   locked?: boolean
+  /** With `locked`: Okta's own lockout (or a user it suspended), which only an administrator ends. */
+  adminLocked?: boolean
 }
 
 /** JSON for a `<script type="application/json">` block: `<` escaped so the text cannot close the element. */
@@ -177,7 +179,9 @@ export function enrollPage (view: EnrollView): string {
     <div id="enroll-status" class="notice notice-info" role="status" hidden></div>
 
     ${view.locked === true
-      ? html`<p data-testid="paused-way-out"><a href="/logout">Sign out</a> and come back after that time.</p>`
+      ? view.adminLocked === true
+        ? html`<p data-testid="locked-way-out"><a href="/logout">Sign out</a> and sign in again once an administrator has unlocked your account.</p>`
+        : html`<p data-testid="paused-way-out"><a href="/logout">Sign out</a> and come back after that time.</p>`
       : (view.method ?? 'totp') === 'totp' ? totpStep(view) : smsStep(view)}
 
     <p class="hint"><a href="${view.mfaDone ? '/account/security' : '/mfa'}">Back</a></p>

@@ -85,7 +85,7 @@ export function mfaPage (view: MfaView): string {
     ${view.emulator && hasSms ? outboxHint() : ''}
   </section>`
   // The title says what the heading says: the set-up invitation when there is no factor to confirm with.
-  return page({ title: view.factors.length === 0 ? 'Set up two-step sign-in' : 'Confirm it’s you', body, userName: view.userName, csrf: view.csrf, fullNav: view.mfaDone, scripts: ['/assets/countdown.js'] })
+  return page({ title: view.factors.length === 0 ? 'Set up two-step sign-in' : "Confirm it's you", body, userName: view.userName, csrf: view.csrf, fullNav: view.mfaDone, scripts: ['/assets/countdown.js'] })
 }
 
 /**
@@ -106,7 +106,7 @@ export function unusableFactorsPage (view: { csrf: string, userName: string, fac
       (your factors in Okta). At your next sign-in you can then set up an authenticator app here.</p>
     <p class="actions"><a class="button primary" href="/logout" data-testid="unusable-logout">Sign out</a></p>
   </section>`
-  return page({ title: 'Sign-in methods not supported', body, userName: view.userName, csrf: view.csrf, fullNav: view.mfaDone })
+  return page({ title: "This app can't use your sign-in methods", body, userName: view.userName, csrf: view.csrf, fullNav: view.mfaDone })
 }
 
 /** One message of the emulator's outbox. */
