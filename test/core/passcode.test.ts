@@ -288,9 +288,43 @@ await t.test("a factor list cached before the user's factors changed elsewhere: 
   t.equal(codeOf(await check(session2, 'ada@example.com', { passCode: emu.totpCode(third) }, limiter)), 'SUCCESS')
   await emuFetch(emu, 'DELETE', `/api/v1/users/${userId}/factors/${third}`)
   t.equal(codeOf(await check(session2, 'ada@example.com', { passCode: '123456' }, limiter)), 'ENROLLMENT_REQUIRED', 'no factor left: enroll, not "not found"')
-  // A factor the user named that Okta no longer has stays FACTOR_NOT_FOUND after the one look (no loop).
+  // A factor the user named that the session's list no longer has stays FACTOR_NOT_FOUND after the one look (no loop).
   t.equal(codeOf(await check(session2, 'ada@example.com', { passCode: '123456', factorId: third }, limiter)), 'FACTOR_NOT_FOUND')
   t.equal((await limiter.consume('ada@example.com')).remaining, 3, 'none of the refusals Okta did not judge used an attempt')
+})
+
+await t.test('the same with the factor named, as a form or verifyFactor(factorId) sends it: reset or replaced by an administrator', async (t) => {
+  const { emu, calls, check } = await rig(t)
+  const { userId, factorId: first } = await userWithTotp(emu, 'ada@example.com')
+  const limiter = new AttemptLimiter({ store: new MemoryAttemptStore() })
+  const session = { session: {} }
+  t.equal(codeOf(await check(session, 'ada@example.com', { passCode: emu.totpCode(first), factorId: first }, limiter)), 'SUCCESS')
+  // Replaced: the page still shows (and sends) the old factor's id; the code is of the new one.
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${userId}/factors/${first}`)
+  const second = (await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })).body.id as string
+  await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${second}/lifecycle/activate`, { passCode: emu.totpCode(second, emu.clock.now() - 30_000) })
+  calls.length = 0
+  const replaced = await check(session, 'ada@example.com', { passCode: emu.totpCode(second), factorId: first }, limiter)
+  t.equal(codeOf(replaced), 'SUCCESS', "the new factor's code passes though the old factor was named")
+  t.equal(replaced.ok && replaced.factor.id, second)
+  t.equal(calls.filter((c) => c.endsWith('/verify')).length, 2, 'the stale factor, then the new one')
+  // Reset by an administrator (lifecycle/reset_factors) while the page still shows it: nothing left to verify, so
+  // enrollment, not "not found".
+  const code = emu.totpCode(second)
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}/lifecycle/reset_factors`)).status, 200)
+  const reset = await check(session, 'ada@example.com', { passCode: code, factorId: second }, limiter)
+  t.equal(codeOf(reset), 'ENROLLMENT_REQUIRED', 'the named factor reset: ENROLLMENT_REQUIRED')
+  // A made-up id while the user has a TOTP factor is still FACTOR_NOT_FOUND, both ways: never checked against another factor.
+  const fourth = (await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })).body.id as string
+  await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${fourth}/lifecycle/activate`, { passCode: emu.totpCode(fourth) })
+  emu.clock.advance(30_000)
+  calls.length = 0
+  for (const trustFactorId of [true, false]) {
+    const made = await check({ session: {} }, 'ada@example.com', { passCode: emu.totpCode(fourth), factorId: 'ostmadeup00000000099', trustFactorId }, limiter)
+    t.equal(codeOf(made), 'FACTOR_NOT_FOUND', `a made-up id (${trustFactorId ? 'sent unlisted' : 'looked up'}): FACTOR_NOT_FOUND`)
+  }
+  t.notOk(calls.some((c) => c.includes(fourth)), 'the code never went to the factor the user has')
+  t.equal((await limiter.consume('ada@example.com')).remaining, 3, 'no refusal Okta did not judge used an attempt')
 })
 
 await t.test("Okta answering 503 with a load balancer's HTML page (no Okta body) took no code: the attempt is given back", async (t) => {

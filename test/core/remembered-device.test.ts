@@ -7,11 +7,11 @@ import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import {
   MemoryRevocationStore, RememberedDevices, StoreUnavailableError, factorFingerprint, getMfaState, isRememberedMfa,
-  readCookie, recordMfa, revokeUserSessions, DEFAULT_REMEMBER_DAYS, type RevocationStore,
+  readCookie, recordMfa, revokeUserSessions, activeFactorIdsOf, DEFAULT_REMEMBER_DAYS, type RevocationStore,
 } from '@okta-mfa/core'
 import { createOktaClient } from '@okta-mfa/client'
 import { requireMfa, requireMfaFastify } from 'passport-okta-mfa'
-import { withEmulator } from '../helpers/emulator.js'
+import { emuFetch, userWithTotp, withEmulator } from '../helpers/emulator.js'
 import { STACKS, USERS, passwordLogin, seedUsers, FACTORS } from '../helpers/strategy-stacks.js'
 
 const secret = randomBytes(32)
@@ -160,6 +160,57 @@ await t.test('Okta failing while the factors are listed means "ask for the code"
   await t.rejects(storeDown.check(await cookieOf(), ada), { code: 'STORE_UNAVAILABLE' }, 'a store outage fails closed')
   const bug = new RememberedDevices({ secret, activeFactorIds: async () => { throw new TypeError('a bug') } })
   await t.rejects(bug.check(await cookieOf(), ada), { name: 'TypeError', message: 'a bug' }, 'a bug is not hidden')
+})
+
+await t.test('a user Okta would not let sign in (suspended, deactivated, locked out) is never remembered', async (t) => {
+  const emu = await withEmulator(t)
+  const okta = createOktaClient({ orgUrl: emu.url, token: emu.token, allowInsecureHttp: true })
+  t.teardown(async () => { await okta.close() })
+  let { userId, factorId } = await userWithTotp(emu, 'grace@example.com')
+  const grace = { id: userId }
+  const devices = new RememberedDevices({ secret, clock: emu.clock.now, userKey: (u) => (u as { id: string }).id, activeFactorIds: async (user) => await activeFactorIdsOf(okta, (user as { id: string }).id) })
+  const status = async (): Promise<string> => (await emuFetch(emu, 'GET', `/api/v1/users/${userId}`)).body.status as string
+  const lifecycle = async (step: string): Promise<void> => { t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}/lifecycle/${step}`)).status, 200, step) }
+  t.equal(await status(), 'STAGED', 'made without credentials, as this project makes them')
+  t.same(await activeFactorIdsOf(okta, userId), [factorId])
+  let cookie = await devices.issue(grace, factorId)
+  t.ok(await devices.check(cookie, grace), 'STAGED: remembered')
+
+  await lifecycle('activate')
+  t.equal(await status(), 'PROVISIONED')
+  t.ok(await devices.check(cookie, grace), 'PROVISIONED: remembered')
+  // A user made with a password is ACTIVE, the status an administrator may suspend.
+  const made = await emuFetch(emu, 'POST', '/api/v1/users?activate=true', { profile: { login: 'heidi@example.com', email: 'heidi@example.com', firstName: 'Heidi', lastName: 'L' }, credentials: { password: { value: 'Correct-Horse-9' } } })
+  userId = made.body.id as string
+  const heidi = { id: userId }
+  factorId = (await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })).body.id as string
+  await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${factorId}/lifecycle/activate`, { passCode: emu.totpCode(factorId) })
+  t.equal(await status(), 'ACTIVE')
+  emu.clock.advance(30_000)
+  cookie = await devices.issue(heidi, factorId)
+  t.ok(await devices.check(cookie, heidi), 'ACTIVE: remembered')
+  await lifecycle('suspend')
+  t.same(await activeFactorIdsOf(okta, userId), [], 'SUSPENDED: no factor counts, though Okta lists them')
+  t.equal((await okta.listFactors(userId)).length, 1, '(Okta does list them)')
+  t.equal(await devices.check(cookie, heidi), undefined, 'SUSPENDED: not remembered')
+  const req = { session: {} as Record<string, unknown>, user: heidi, headers: { cookie: `${devices.cookieName}=${cookie}` } }
+  t.equal(await devices.honour(req), undefined, 'honour() records no MFA step')
+  t.equal(getMfaState(req, { userKey: (u) => (u as { id: string }).id }), undefined)
+  await lifecycle('unsuspend')
+  t.equal(await devices.check(cookie, heidi), undefined, 'unsuspended: the devices remembered before stay forgotten, as after a factor change')
+  emu.clock.advance(1000)
+  cookie = await devices.issue(heidi, factorId)
+  t.ok(await devices.check(cookie, heidi), 'a device remembered afterwards works')
+
+  // Okta's own lockout: five wrong codes in a row.
+  for (let i = 0; i < 5; i++) await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${factorId}/verify`, { passCode: '000000' })
+  t.equal(await status(), 'LOCKED_OUT')
+  t.equal(await devices.check(cookie, heidi), undefined, 'LOCKED_OUT: not remembered')
+  await lifecycle('unlock')
+  emu.clock.advance(1000)
+  cookie = await devices.issue(heidi, factorId)
+  await lifecycle('deactivate')
+  t.equal(await devices.check(cookie, heidi), undefined, 'DEPROVISIONED: not remembered')
 })
 
 await t.test('honour records the MFA step of the code that remembered the device, marked as never fresh', async (t) => {

@@ -29,6 +29,8 @@ await t.test('one outcome table: the codes the front doors used to disagree on',
     t.equal(err.retryable, spec.retryable)
   }
   t.equal(outcomeMessage('LOCKED_OUT', 600), 'Too many attempts. Try again in 10 minutes.')
+  t.equal(outcomeMessage('LOCKED_OUT'), 'This account is locked. Ask an administrator to unlock it.', "without a wait (Okta's lockout, a suspended user): an administrator")
+  t.equal(new MfaError('LOCKED_OUT').message, outcomeMessage('LOCKED_OUT'))
   t.equal(outcomeMessage('RATE_LIMITED', 42), 'Too many requests. Try again in 42 seconds.')
   // The last attempt of a window says what was wrong and that sign-in waits, not when "the next one" comes.
   t.equal(outcomeMessage('INVALID_PASSCODE', 900), "That code didn't match. Too many attempts: try again in 15 minutes.")

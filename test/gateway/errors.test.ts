@@ -558,6 +558,7 @@ await t.test('an Okta user suspended or deactivated by an administrator: LOCKED_
     expectCode(t, refused, 'LOCKED_OUT', `after ${op}`)
     t.equal(refused.status, 403)
     t.equal(refused.body.errors?.[0]?.extensions.retryAfterSeconds, undefined, 'no time to wait for: an administrator must act')
+    t.equal(refused.body.errors?.[0]?.message, 'This account is locked. Ask an administrator to unlock it.', 'and the message says so, not "try again later"')
   }
 })
 

@@ -12,9 +12,10 @@ import Fastify from 'fastify'
 import t from 'tap'
 import { Client, request } from 'undici'
 import { createOktaClient } from '@okta-mfa/client'
+import { RememberedDevices } from '@okta-mfa/core'
 import { startEmulator } from '@okta-mfa/emulator'
 import { buildGatewayServer, decodeSessionKey, loadServerConfig, oktaMfaGateway, READY_CACHE_MS, STORE_READY_CACHE_MS, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
-import { withEmulator } from '../helpers/emulator.js'
+import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import { withRedis } from '../helpers/redis.js'
 import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
@@ -377,3 +378,30 @@ await t.test('inside an app: its hooks\' own errors, its child loggers and its R
   await t.rejects(buildGatewayServer(config, { store: {} } as never), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"store" is not an option of buildGatewayServer/ }, 'a misspelt "stores"')
 })
 
+
+await t.test('a remembered device does not stand in for the code of a user Okta suspended or deactivated', async (t) => {
+  const emu = await withEmulator(t)
+  const key = randomBytes(32).toString('hex')
+  const app = await startGatewayApp(t, emu, { env: { SESSION_KEY: key } })
+  const login = 'ivan@example.com'
+  const made = await emuFetch(emu, 'POST', '/api/v1/users?activate=true', { profile: { login, email: login, firstName: 'Ivan', lastName: 'V' }, credentials: { password: { value: 'Correct-Horse-9' } } })
+  const userId = made.body.id as string
+  const factorId = (await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })).body.id as string
+  await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${factorId}/lifecycle/activate`, { passCode: emu.totpCode(factorId) })
+  // The app sharing SESSION_KEY remembered this browser after a right code (its RememberedDevices, the same secret).
+  const appDevices = new RememberedDevices({ secret: Buffer.from(key, 'hex'), clock: emu.clock.now, activeFactorIds: async () => [factorId] })
+  const device = await appDevices.issue({ id: login, login }, factorId)
+  const completed = async (): Promise<unknown> => {
+    const jar = await app.signedIn(login)
+    jar.cookies.set('okta_mfa_device', device)
+    return (await gql(jar, OPS.viewer)).body.data?.viewer?.mfa?.completed
+  }
+  t.equal(await completed(), true, 'ACTIVE: the device stands in for the code')
+  const lifecycle = async (step: string): Promise<void> => { t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}/lifecycle/${step}`)).status, 200, step) }
+  await lifecycle('suspend')
+  t.equal(await completed(), false, 'SUSPENDED: not remembered')
+  await lifecycle('unsuspend')
+  t.equal(await completed(), false, 'unsuspended: the devices remembered before stay forgotten')
+  await lifecycle('deactivate')
+  t.equal(await completed(), false, 'DEPROVISIONED: not remembered')
+})

@@ -5,7 +5,7 @@ import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import type {} from '@fastify/secure-session' // its types: request.session and the decorators, as gatewaySessionCookie provides them
 import Fastify, { type FastifyInstance } from 'fastify'
-import { createRedisStores, MemoryAttemptStore, MemoryRevocationStore, RememberedDevices, resolveOktaUserId, type RedisStores, type RevocationStore } from '@okta-mfa/core'
+import { activeFactorIdsOf, createRedisStores, MemoryAttemptStore, MemoryRevocationStore, RememberedDevices, resolveOktaUserId, type RedisStores, type RevocationStore } from '@okta-mfa/core'
 import { loadServerConfig, ServerConfigError, type GatewayServerConfig } from './config.js'
 import { REQUEST_ID_HEADER, gatewayLoggerOptions, genReqId } from './logging.js'
 import { GATEWAY_DEFAULTS, InvalidOptionError, type OktaMfaGatewayOptions } from './options.js'
@@ -211,7 +211,8 @@ async function registerAll (app: FastifyInstance, config: GatewayServerConfig, o
 
 /**
  * "Remember this device" for the standalone server: cookies signed with a key derived from SESSION_KEY (so the app
- * that shares the session key honours the same cookies), bound to the user's active factors read from Okta.
+ * that shares the session key honours the same cookies), bound to the user's active factors read from Okta (none while
+ * Okta would refuse the user's sign-in: suspended, deactivated, locked out).
  */
 function rememberedDevicesOf (app: FastifyInstance, config: GatewayServerConfig, options: BuildGatewayServerOptions, revocations: RevocationStore): RememberedDevices {
   const resolve = options.gateway?.resolveOktaUser ?? defaultResolveOktaUser
@@ -224,7 +225,7 @@ function rememberedDevicesOf (app: FastifyInstance, config: GatewayServerConfig,
     activeFactorIds: async (user) => {
       const client = app.oktaMfaGateway.client
       const id = await resolveOktaUserId(client, resolve, user, undefined, { provision: config.provision })
-      return (await client.listFactors(id)).filter((f) => f.status === 'ACTIVE').map((f) => f.id)
+      return await activeFactorIdsOf(client, id)
     },
   })
 }

@@ -58,3 +58,4 @@ export {
   RememberedDevices, isRememberedMfa, factorFingerprint, readCookie, REMEMBERED_DEVICE_COOKIE, DEFAULT_REMEMBER_DAYS,
   REMEMBERED_SESSION_KEY, MAX_DEVICE_COOKIE_LENGTH, type RememberedDevicesOptions, type RememberedDevice,
 } from './remembered-device.js'
+export { activeFactorIdsOf } from './device-factors.js'

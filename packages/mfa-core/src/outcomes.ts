@@ -55,15 +55,24 @@ export function isMfaOutcomeCode (value: unknown): value is MfaOutcomeCode {
   return typeof value === 'string' && Object.hasOwn(MFA_OUTCOMES, value)
 }
 
+/** The text of a LOCKED_OUT without a wait: Okta's lockout or a user it suspended or deactivated. */
+const ADMIN_LOCKED_MESSAGE = 'This account is locked. Ask an administrator to unlock it.'
+
 /**
- * The end-user text of `code`; with a retry time it says when to try again.
+ * The end-user text of `code`; with a retry time it says when to try again. A LOCKED_OUT without one is Okta's
+ * lockout or a user Okta suspended or deactivated, and says an administrator must unlock the account.
  *
  * @example
  * outcomeMessage('LOCKED_OUT', 600) // 'Too many attempts. Try again in 10 minutes.'
+ * outcomeMessage('LOCKED_OUT') // 'This account is locked. Ask an administrator to unlock it.'
  */
 export function outcomeMessage (code: MfaOutcomeCode, retryAfterSeconds?: number): string {
   const base: string = MFA_OUTCOMES[code].message
-  if (retryAfterSeconds === undefined || !Number.isFinite(retryAfterSeconds) || retryAfterSeconds <= 0) return base
+  if (retryAfterSeconds === undefined || !Number.isFinite(retryAfterSeconds) || retryAfterSeconds <= 0) {
+    // Our limiter's lockout always has a wait; one without is Okta's (E0000069) or a suspended or deactivated user
+    // (E0000038): no wait ends it, an administrator does.
+    return code === 'LOCKED_OUT' ? ADMIN_LOCKED_MESSAGE : base
+  }
   const seconds = Math.ceil(retryAfterSeconds)
   const minutes = Math.ceil(retryAfterSeconds / 60)
   const wait = retryAfterSeconds < 90 ? `${seconds} ${seconds === 1 ? 'second' : 'seconds'}` : `${minutes} minutes`

@@ -3,7 +3,7 @@
 import type { RequestOptions, VerifyContext, VerifyFactorBody, VerifyRequestOptions } from '@okta-mfa/client'
 import type { AttemptDecision, AttemptLimiter } from './attempts.js'
 import { outcomeOfError } from './client-errors.js'
-import { selectFactor, selectionError, type FactorSelection } from './factors.js'
+import { selectFactor, selectionError, selectReplacement, type FactorSelection } from './factors.js'
 import { readAnswer, readFactorId, readPasscode } from './input.js'
 import { errorCode, notFoundResource, type MfaOktaClient, type OktaFactorLike } from './okta-port.js'
 import { MfaError, type MfaOutcomeDetails } from './outcomes.js'
@@ -178,11 +178,19 @@ function staleCopies (err: unknown, listed: boolean): boolean {
   return listed || notFoundResource(err) === 'User'
 }
 
+/** What a second try on fresh copies carries from the first. */
+interface Retry {
+  /** The attempt already counted for this code. */
+  decision: AttemptDecision | undefined
+  /** Whether the factor was chosen from the session's list (so a named one was the user's), not sent unlisted. */
+  wasListed: boolean
+}
+
 /**
  * One check; `retry` carries the attempt already counted for this code when the copies the first try used were stale,
  * so the second try counts nothing more (one code, one attempt).
  */
-async function check (input: PasscodeCheckInput, retry: { decision: AttemptDecision | undefined } | undefined): Promise<PasscodeCheckResult> {
+async function check (input: PasscodeCheckInput, retry: Retry | undefined): Promise<PasscodeCheckResult> {
   const { subject, limiter } = input
   let decision = retry?.decision
   let listed = true
@@ -224,6 +232,10 @@ async function check (input: PasscodeCheckInput, retry: { decision: AttemptDecis
       // (unless the list is only seconds old) before saying no.
       const list = await subject.factorsFor((l) => { const s = selectFactor(l, factorId, secret); return s.ok || s.code === 'BAD_USER_INPUT' })
       selected = selectFactor(list, factorId, secret)
+      // The named factor was the session's and Okta no longer knows it (reset or replaced elsewhere since): the code
+      // goes to the factor left, so the new factor's code passes and no factor left is ENROLLMENT_REQUIRED, whichever
+      // way the page sent it. Any other id the user does not have stays FACTOR_NOT_FOUND.
+      if (retry?.wasListed === true && !selected.ok && selected.code === 'FACTOR_NOT_FOUND') selected = selectReplacement(list, secret)
     }
     if (!selected.ok) {
       // A named factor the user does not have costs an attempt, given back as Okta's own 404 is (within the refund
@@ -257,7 +269,7 @@ async function check (input: PasscodeCheckInput, retry: { decision: AttemptDecis
         // Once more, with the user and the list read again, on the attempt already counted: a code of a factor
         // enrolled since the list was cached (a TOTP replaced elsewhere, an Okta user made again) is checked as
         // meant, not refused as "not found"; with no factor left it is ENROLLMENT_REQUIRED.
-        return await check(input, { decision })
+        return await check(input, { decision, wasListed: listed })
       }
     }
     return { ok: false, error: await settleRefusal(outcome, limiter, subject.userKey, decision) }
