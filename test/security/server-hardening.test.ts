@@ -12,8 +12,8 @@ import { buildGatewayServer, loadServerConfig, READY_CACHE_MS, ServerConfigError
 import { buildEmulator } from '@okta-mfa/emulator'
 import { buildApp, readConfig, ConfigError } from '../../examples/fastify-app/dist/index.js'
 import { passwordLogin, startE2eApp } from '../helpers/e2e-app.js'
-import { withEmulator } from '../helpers/emulator.js'
-import { startGatewayApp } from '../helpers/gateway-app.js'
+import { userWithTotp, withEmulator } from '../helpers/emulator.js'
+import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
 import { CookieJar } from '../helpers/http.js'
 
 const HTTPS = { 'x-forwarded-proto': 'https' }
@@ -80,6 +80,36 @@ await t.test('the gateway: TRUST_PROXY decides whether X-Forwarded-Proto makes t
   t.notMatch(await cookieOf({ TRUST_PROXY: '10.0.0.0/8' }, HTTPS), /;\s*Secure/i, 'a header from a proxy not listed is ignored')
   t.notMatch(await cookieOf({ TRUST_PROXY: 'true' }, {}), /;\s*Secure/i, 'plain http through the proxy: not Secure')
   t.match(await cookieOf({ SESSION_COOKIE_SECURE: 'true' }, {}), /;\s*Secure/i, 'SESSION_COOKIE_SECURE=true: always Secure')
+})
+
+await t.test('TRUST_PROXY=true trusts the proxy that connects, one hop: an X-Forwarded-For the client wrote is not the IP Okta hears', async (t) => {
+  const emu = await withEmulator(t)
+  const { factorId } = await userWithTotp(emu, 'ada@example.com')
+  // A tap in front of the emulator: the X-Forwarded-For of each verify Okta receives.
+  const heard: string[] = []
+  const tap = createServer((req, res) => {
+    if (req.url?.endsWith('/verify') === true) heard.push(String(req.headers['x-forwarded-for']))
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection')) as Record<string, string>
+    request(new URL(req.url ?? '/', emu.url), { method: req.method as 'GET', headers, body: req }).then(async (r) => {
+      const body = Buffer.from(await r.body.arrayBuffer())
+      const out = Object.fromEntries(Object.entries(r.headers).filter(([k]) => !['transfer-encoding', 'connection', 'keep-alive'].includes(k)))
+      res.writeHead(r.statusCode, out as Record<string, string>).end(body)
+    }, () => { res.writeHead(502).end() })
+  })
+  await new Promise<void>((resolve) => tap.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => tap.close(resolve)))
+  const orgUrl = `http://127.0.0.1:${(tap.address() as { port: number }).port}`
+  // The client wrote 203.0.113.9; the balancer that connects (from 127.0.0.1) appended the client's real address.
+  const forwarded = { 'x-forwarded-for': '203.0.113.9, 198.51.100.7' }
+  for (const [setting, expected] of [['true', '198.51.100.7'], ['1', '198.51.100.7'], ['2', '203.0.113.9'], ['false', '127.0.0.1']] as const) {
+    const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: orgUrl, TRUST_PROXY: setting } })
+    const jar = await gw.signedIn('ada@example.com')
+    emu.clock.advance(30_000)
+    const res = await gql(jar, OPS.verify, { factorId, passCode: emu.totpCode(factorId) }, forwarded)
+    t.equal(res.body.data?.verifyFactor?.result, 'SUCCESS', `TRUST_PROXY=${setting}: verified`)
+    t.equal(heard.at(-1), expected, `TRUST_PROXY=${setting}: Okta hears ${expected}`)
+    await gw.close()
+  }
 })
 
 await t.test('the demo: TRUST_PROXY in the environment, Secure cookies behind a trusted TLS proxy only', async (t) => {

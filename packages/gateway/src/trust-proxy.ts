@@ -3,7 +3,7 @@
 // headers, so they are ignored unless the deployment says a TLS-terminating proxy sets them.
 import { isIP } from 'node:net'
 
-/** Fastify's `trustProxy`: false, true (any hop), a hop count, or the proxies' addresses and CIDR ranges. */
+/** A TRUST_PROXY setting: false, true (the proxy that connects: one hop), a hop count, or the proxies' addresses and CIDR ranges. */
 export type TrustProxySetting = boolean | number | string
 
 /**
@@ -32,7 +32,12 @@ export function parseTrustProxy (value: string | undefined): TrustProxySetting |
   return valid ? parts.join(',') : undefined
 }
 
-/** The setting in the form Fastify's `trustProxy` option takes (a hop count becomes a function of the hop). */
+/**
+ * The setting in the form Fastify's `trustProxy` option takes: a hop count becomes a function of the hop, and `true`
+ * one hop (the proxy that connects), not Fastify's "every hop": behind a proxy that appends to X-Forwarded-For, every
+ * hop would make the leftmost address, which the client wrote, the end user's IP sent to Okta.
+ */
 export function fastifyTrustProxy (setting: TrustProxySetting): boolean | string | ((address: string, hop: number) => boolean) {
-  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting
+  const hops = setting === true ? 1 : setting
+  return typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops
 }
