@@ -208,7 +208,7 @@ await t.test('lockout after lockoutThreshold consecutive failures, until unlocke
   t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}/lifecycle/unlock`)).status, 200)
   t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${userId}`)).body.status, 'ACTIVE')
   t.equal((await emuFetch(emu, 'POST', V, { passCode: emu.totpCode(factorId) })).status, 200, 'verifies again after unlock')
-  // Okta's unlock also takes an ACTIVE user (200, failure count cleared); other statuses are E0000038.
+  // Okta's unlock also takes an ACTIVE user (200, failure count cleared); other statuses are 403 E0000032.
   const wrongCode = (): string => emu.totpCode(factorId) === '000000' ? '111111' : '000000'
   for (let i = 0; i < 2; i++) await emuFetch(emu, 'POST', V, { passCode: wrongCode() })
   const unlockActive = await emuFetch(emu, 'POST', `/api/v1/users/${userId}/lifecycle/unlock`)
@@ -216,8 +216,28 @@ await t.test('lockout after lockoutThreshold consecutive failures, until unlocke
   t.equal(unlockActive.text, '{}')
   for (let i = 0; i < 2; i++) await emuFetch(emu, 'POST', V, { passCode: wrongCode() })
   t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${userId}`)).body.status, 'ACTIVE', 'the unlock cleared the two earlier failures')
-  const staged = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'staged-unlock@example.com', email: 'staged-unlock@example.com' } })
-  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${staged.body.id}/lifecycle/unlock`)).body.errorCode, 'E0000038', 'unlocking a STAGED user')
+  // Every other status: Okta's "Unlock forbidden exception", and the user is left as it was.
+  const mkUser = async (name: string, query: string, extra: object, ops: string[]): Promise<string> => {
+    const id = (await emuFetch(emu, 'POST', `/api/v1/users${query}`, { profile: { login: `${name}@example.com`, email: `${name}@example.com` }, ...extra })).body.id as string
+    for (const op of ops) await emuFetch(emu, 'POST', `/api/v1/users/${id}/lifecycle/${op}`)
+    return id
+  }
+  const pwd = { credentials: { password: { value: 'Sup3r-Secret1' } } }
+  const others: Array<[string, string]> = [
+    ['STAGED', await mkUser('unlock-staged', '?activate=false', {}, [])],
+    ['PROVISIONED', await mkUser('unlock-prov', '', {}, [])],
+    ['SUSPENDED', await mkUser('unlock-susp', '', pwd, ['suspend'])],
+    ['DEPROVISIONED', await mkUser('unlock-deprov', '', pwd, ['deactivate'])],
+    ['RECOVERY', await mkUser('unlock-recovery', '', pwd, ['reset_password?sendEmail=false'])],
+    ['PASSWORD_EXPIRED', await mkUser('unlock-expired', '', pwd, ['expire_password'])],
+  ]
+  for (const [status, id] of others) {
+    const r = await emuFetch(emu, 'POST', `/api/v1/users/${id}/lifecycle/unlock`)
+    t.equal(r.status, 403, `unlocking a ${status} user`)
+    t.match(r.body, { errorCode: 'E0000032', errorSummary: 'Unlock is not allowed for this user.', errorLink: 'E0000032', errorId: /^oae[\w-]{22}$/ }, status)
+    t.same([Object.keys(r.body), r.body.errorCauses], [['errorCode', 'errorSummary', 'errorLink', 'errorId', 'errorCauses'], []], `${status}: Okta's envelope, no causes`)
+    t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${id}`)).body.status, status, `${status}: unchanged`)
+  }
 
   const never = await withEmulator(t, { lockoutThreshold: 0 })
   const n = await userWithTotp(never)

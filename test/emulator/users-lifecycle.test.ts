@@ -275,7 +275,7 @@ await t.test('unlock returns a user to the status the lockout interrupted', asyn
   await lockOut(recovered)
   t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${recovered}/lifecycle/reset_password?sendEmail=false`)).status, 200)
   t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${recovered}`)).body.status, 'RECOVERY')
-  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${recovered}/lifecycle/unlock`)).body.errorCode, 'E0000038', 'nothing left to unlock')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${recovered}/lifecycle/unlock`)).body.errorCode, 'E0000032', 'nothing left to unlock')
 
   // However a lockout ends, the failure count ends with it: the next lockout takes lockoutThreshold (2) new failures.
   const again = await mk(emu, 'again-lock@example.com', '', pw)
@@ -297,7 +297,7 @@ await t.test('unlock returns a user to the status the lockout interrupted', asyn
     await end()
     t.same(await wrong(), ['E0000068', status], `${how}: one failure after the lockout ended does not lock again`)
     if (status === 'RECOVERY') {
-      t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${again}/lifecycle/unlock`)).body.errorCode, 'E0000038', 'a RECOVERY user is not locked')
+      t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${again}/lifecycle/unlock`)).body.errorCode, 'E0000032', 'a RECOVERY user is not locked')
       t.same(await wrong(), ['E0000068', 'LOCKED_OUT'], 'the second one does')
       t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${again}/lifecycle/unlock`)).status, 200)
       t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${again}`)).body.status, 'RECOVERY', 'and unlock gives the RECOVERY back')

@@ -1,13 +1,14 @@
 // A user's password and recovery question: parsed from a create/update body, kept only as salted
 // scrypt hashes (so `change_password`, `change_recovery_question` and `forgot_password` can check
 // them), or as the hash an import gave (password-import.ts), or left to a password import hook; and
-// rendered as Okta renders credentials (`password: {}`, never a value, and the provider).
+// rendered as Okta renders credentials (`password: {}`, never a value, and the provider). A security
+// question factor's answer is kept the way a recovery answer is (setFactorAnswer, checkFactorAnswer).
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
 import { isObject } from './context.js'
 import { validationError } from './errors.js'
 import { MAX_SECRET } from './limits.js'
 import { checkImported, parseHash } from './password-import.js'
-import type { ImportedPasswordHash, UserRecord } from './types.js'
+import type { FactorRecord, ImportedPasswordHash, UserRecord } from './types.js'
 
 // A test tool's work factor: cheap enough for suites that create thousands of users.
 const SCRYPT = { N: 1024, r: 8, p: 1 } as const
@@ -27,8 +28,33 @@ export function checkSecret (value: string, stored: string | undefined): boolean
   return want.length === got.length && timingSafeEqual(want, got)
 }
 
-/** Recovery answers compare trimmed and case-insensitively. */
+/** Recovery answers and security question answers compare trimmed and case-insensitively. */
 export const normAnswer = (a: string): string => a.trim().toLowerCase()
+
+/** Sets a question factor's answer, kept only as the salted scrypt hash of the normalised answer (as a recovery answer). */
+export function setFactorAnswer (f: FactorRecord, answer: string): void {
+  delete f.answer
+  f.answerHash = hashSecret(normAnswer(answer))
+}
+
+/**
+ * Hashes the plain answers a data file from an older emulator holds (see {@link FactorRecord.answer}); true when
+ * there was one, so the file can be written again without it.
+ */
+export function hashPlainAnswers (factors: Iterable<FactorRecord>): boolean {
+  let found = false
+  for (const f of factors) {
+    if (typeof f.answer !== 'string') continue
+    setFactorAnswer(f, f.answer)
+    found = true
+  }
+  return found
+}
+
+/** Whether `answer` is the question factor's answer (trimmed, case-insensitive; constant time; false when none is kept). */
+export function checkFactorAnswer (f: FactorRecord, answer: string): boolean {
+  return answer.length <= MAX_SECRET && checkSecret(normAnswer(answer), f.answerHash)
+}
 
 /** What a body's `credentials` asks to set. */
 export interface CredentialsInput {

@@ -104,6 +104,10 @@ export const userLocked = (): OktaError => new OktaError(403, 'E0000069', 'User 
 export const wrongUserStatus = (): OktaError =>
   new OktaError(403, 'E0000038', "This operation is not allowed in the user's current status.")
 
+/** 403 E0000032 "Unlock is not allowed for this user." (unlock a user who is neither LOCKED_OUT nor ACTIVE). */
+export const unlockForbidden = (): OktaError =>
+  new OktaError(403, 'E0000032', 'Unlock is not allowed for this user.')
+
 /** 400 E0000031 "Invalid search criteria." */
 export const invalidSearch = (cause: string): OktaError =>
   new OktaError(400, 'E0000031', 'Invalid search criteria.', [cause])

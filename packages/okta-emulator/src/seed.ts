@@ -2,6 +2,7 @@
 // login already exists (e.g. restored from --data) is skipped, so seeding is idempotent.
 import { readFileSync } from 'node:fs'
 import { unknownField, type Ctx } from './context.js'
+import { setFactorAnswer } from './credentials.js'
 import { OktaError } from './errors.js'
 import { PUSH_ENROLL_MS, SECURITY_QUESTIONS } from './factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from './ids.js'
@@ -95,7 +96,7 @@ export function applySeed (ctx: Ctx, users: SeedUser[]): void {
           break
         case 'question':
           f.profile = { question: sf.question, questionText: SECURITY_QUESTIONS.get(sf.question) }
-          f.answer = sf.answer
+          setFactorAnswer(f, sf.answer)
           f.status = 'ACTIVE'
           break
         case 'push':

@@ -6,6 +6,7 @@
 // answered 500 E0000009: what was not acknowledged did not happen.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
+import { hashPlainAnswers } from './credentials.js'
 import { OktaError, validationError } from './errors.js'
 import { checkDataDir, removeStaleTemps } from './data-dir.js'
 import { DEFAULT_MAX_USERS } from './limits.js'
@@ -290,5 +291,7 @@ export class Store {
       throw new Error(`emulator data file ${file} is not an okta-emulator state file`)
     }
     this.fill(snapshot)
+    // An older emulator kept question answers in plain text: the file is written again at once, with hashes only.
+    if (hashPlainAnswers(this.factorIndex.values())) this.write(file, this.serialize())
   }
 }

@@ -209,7 +209,9 @@ export interface FactorRecord {
   sent?: SentCode
   /** sms/call/email: when the latest code was sent (resend throttle). */
   lastSentAt?: number
-  /** question: the answer. */
+  /** question: salted scrypt hash (`salt:hash`, base64url) of the answer, trimmed and lower-cased. */
+  answerHash?: string
+  /** question: the plain answer, as only data files from older emulators hold it; hashed into `answerHash` on load. */
   answer?: string
   /** push: verifications. */
   transactions?: PushTransaction[]

@@ -5,6 +5,7 @@
 // enrollment as the poll link does (activate it with `activatePush`).
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { baseUrl, isObject, objectBody, type Ctx } from '../context.js'
+import { setFactorAnswer } from '../credentials.js'
 import { validationError } from '../errors.js'
 import { renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
 import { checkQuestion, factorOr404, str } from './factors.js'
@@ -25,7 +26,7 @@ export function factorUpdateRoutes (app: FastifyInstance, ctx: Ctx): void {
     if (!isObject(profile)) throw validationError('factorUpdateRequest', 'profile: The field cannot be left blank')
     const { question, answer } = checkQuestion(str(profile, 'question', 'factorUpdateRequest'), str(profile, 'answer', 'factorUpdateRequest'), 'factorUpdateRequest')
     f.profile = { question, questionText: SECURITY_QUESTIONS.get(question) }
-    f.answer = answer
+    setFactorAnswer(f, answer)
     f.lastUpdated = ctx.clock()
     ctx.store.commit()
     return renderFactor(f, baseUrl(req))

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import QRCode from 'qrcode'
 import { isChannel, sendCode, tokenLifetime } from '../challenges.js'
 import { baseUrl, flag, isObject, noContent, objectBody, type Ctx } from '../context.js'
+import { setFactorAnswer } from '../credentials.js'
 import { invalidPasscode, notFound, OktaError, rateLimited, validationError, wrongUserStatus } from '../errors.js'
 import { PUSH_ENROLL_MS, duplicateCause, pushActivationExpired, renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from '../ids.js'
@@ -124,7 +125,7 @@ function buildFactor (ctx: Ctx, user: UserRecord, body: Record<string, unknown>)
     case 'question': {
       const { question, answer } = checkQuestion(str(profileIn, 'question'), str(profileIn, 'answer'), 'factorEnrollRequest')
       f.profile = { question, questionText: SECURITY_QUESTIONS.get(question) }
-      f.answer = answer
+      setFactorAnswer(f, answer)
       f.status = 'ACTIVE'
       break
     }

@@ -1,12 +1,12 @@
 // User lifecycle operations, with Okta's status rules: activate (STAGED or DEPROVISIONED, else
 // 403 E0000016), reactivate (PROVISIONED or RECOVERY; ACTIVE is 403 E0000016, others 403 E0000038),
 // deactivate, suspend (ACTIVE only, else 400 E0000001), unsuspend (SUSPENDED only, else 400
-// E0000001), unlock, reset_password (to RECOVERY), expire_password (to PASSWORD_EXPIRED, optionally
-// with a temporary password) and reset_factors.
+// E0000001), unlock (LOCKED_OUT or ACTIVE, else 403 E0000032), reset_password (to RECOVERY),
+// expire_password (to PASSWORD_EXPIRED, optionally with a temporary password) and reset_factors.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { baseUrl, flag, type Ctx } from '../context.js'
 import { applyCredentials } from '../credentials.js'
-import { notFound, OktaError, validationError, wrongUserStatus } from '../errors.js'
+import { notFound, OktaError, unlockForbidden, validationError, wrongUserStatus } from '../errors.js'
 import { randomChars } from '../ids.js'
 import type { UserRecord, UserStatus } from '../types.js'
 import { activatesToActive, setStatus } from '../users-model.js'
@@ -88,8 +88,9 @@ export function lifecycleRoutes (app: FastifyInstance, ctx: Ctx): void {
 
   app.post(`${L}/unlock`, user, (req: Req) => {
     const u = userOr404(ctx, req.params.id)
-    // Okta unlocks a LOCKED_OUT user, and also accepts an ACTIVE one (clearing its failure count).
-    allow(u, ['LOCKED_OUT', 'ACTIVE'])
+    // Okta unlocks a LOCKED_OUT user, and also accepts an ACTIVE one (clearing its failure count);
+    // any other status is Okta's "Unlock forbidden" E0000032.
+    if (u.status !== 'LOCKED_OUT' && u.status !== 'ACTIVE') throw unlockForbidden()
     if (u.status === 'LOCKED_OUT') {
       // Back to the status the lockout interrupted: an ACTIVE user is ACTIVE again (Okta's documented
       // outcome), a STAGED or PROVISIONED one has still to be activated, a RECOVERY or PASSWORD_EXPIRED

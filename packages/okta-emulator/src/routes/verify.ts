@@ -8,10 +8,11 @@ import { randomInt } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isChannel, sendCode, tokenLifetime } from '../challenges.js'
 import { baseUrl, iso, noContent, objectBody, type Ctx } from '../context.js'
+import { checkFactorAnswer } from '../credentials.js'
 import { invalidPasscode, notFound, OktaError, passcodeReplayed, userLocked, validationError, wrongUserStatus } from '../errors.js'
 import { factorUrls } from '../factors-model.js'
 import { newTransactionId } from '../ids.js'
-import { MAX_PASSCODE, MAX_PUSH_TRANSACTIONS, MAX_SECRET } from '../limits.js'
+import { MAX_PASSCODE, MAX_PUSH_TRANSACTIONS } from '../limits.js'
 import { findStep, keyOf } from '../totp.js'
 import type { FactorRecord, PushTransaction, UserRecord } from '../types.js'
 import { setStatus } from '../users-model.js'
@@ -133,7 +134,7 @@ export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
     if (f.factorType === 'question') {
       const answer = body['answer']
       if (typeof answer !== 'string' || answer === '') throw validationError('factorVerifyRequest', 'answer: The field cannot be left blank')
-      if (answer.length > MAX_SECRET || answer.trim().toLowerCase() !== (f.answer ?? '').trim().toLowerCase()) {
+      if (!checkFactorAnswer(f, answer)) {
         return fail(ctx, u, "Your answer doesn't match our records. Please try again.")
       }
       return (succeed(ctx, u))
