@@ -1,5 +1,5 @@
 // A tiny cookie-jar HTTP client over undici for tests that drive a real server like a browser would.
-import { request } from 'undici'
+import { request, type Dispatcher } from 'undici'
 
 /** One response, body already read. */
 export interface JarResponse {
@@ -10,10 +10,13 @@ export interface JarResponse {
   location: string | undefined
 }
 
-/** Keeps cookies between requests to one origin; never follows redirects on its own. */
+/**
+ * Keeps cookies between requests to one origin; never follows redirects on its own. A `dispatcher` (an undici Agent)
+ * chooses how it connects, e.g. from another loopback address.
+ */
 export class CookieJar {
   readonly cookies = new Map<string, string>()
-  constructor (readonly baseUrl: string) {}
+  constructor (readonly baseUrl: string, readonly dispatcher?: Dispatcher) {}
 
   private store (setCookie: string | string[] | undefined): void {
     if (setCookie === undefined) return
@@ -46,7 +49,7 @@ export class CookieJar {
       headers['content-type'] = 'application/json'
     }
     const method = opts.method ?? (body === undefined ? 'GET' : 'POST')
-    const res = await request(new URL(path, this.baseUrl), { method: method as 'GET', headers, body })
+    const res = await request(new URL(path, this.baseUrl), { method: method as 'GET', headers, body, ...(this.dispatcher === undefined ? {} : { dispatcher: this.dispatcher }) })
     const text = await res.body.text()
     this.store(res.headers['set-cookie'])
     const location = res.headers.location

@@ -353,6 +353,7 @@ await t.test('main.js: a bad setting is one "Configuration error" line naming th
     { name: 'PORT', value: 'abc' },
     { name: 'PORT', value: '70000' },
     { name: 'EMULATOR_PORT', value: 'xyz' },
+    { name: 'TRUST_PROXY', value: 'proxy.internal' },
   ]
   const runs = await Promise.all(cases.map(async (c) => ({ c, run: await runMain(t, c.name === 'PORT' ? { PORT: c.value } : { [c.name]: c.value }) })))
   for (const { c, run } of runs) {

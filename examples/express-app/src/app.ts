@@ -1,6 +1,6 @@
 // An Express 5 app with its own password login (passport-local over an in-memory user list) that adds
 // the Okta TOTP step with passport-okta-mfa: one strategy, one guard, two routes.
-import express, { type Express, type NextFunction, type Request, type Response } from 'express'
+import express, { type Express, type Request } from 'express'
 import session, { type Store } from 'express-session'
 import passport from 'passport'
 import { Strategy as LocalStrategy } from 'passport-local'
@@ -13,7 +13,9 @@ import { csrfToken, requireCsrf } from './csrf.js'
 import { onError } from './errors.js'
 import { checkLoginInput } from 'passport-okta-mfa'
 import { accountPage, loginPage, mfaPage } from './pages.js'
+import { keepLastMessages, lastMessage, sendPage, takeReturnTo } from './page-session.js'
 import { BoundedMemoryStore } from './session-store.js'
+import { lowerCaseForwardedProto, trustProxyOption, type TrustProxySetting } from './trust-proxy.js'
 import { UserDirectory, type AppUser, type UserSeed } from './users.js'
 
 /** How the app reaches Okta: an existing client, an org URL and API token, or an org URL and the client's `auth` (OAuth 2.0). */
@@ -38,8 +40,17 @@ export interface BuildAppOptions {
   clock?: () => number
   /** Create missing Okta users on first MFA (without credentials). @default false */
   provision?: boolean
-  /** Send the session cookie over https only. @default false (the demo runs on http://localhost) */
+  /**
+   * Always mark the session and device cookies `Secure`. @default false: `Secure` when the request is https as Express
+   * sees it (`req.secure`, which reads X-Forwarded-Proto only from a `trustProxy` proxy), so http://localhost works
+   */
   secureCookie?: boolean
+  /**
+   * Express's `trust proxy` (TRUST_PROXY): the proxy whose X-Forwarded-For (the client's IP, which Okta's verify gets)
+   * and X-Forwarded-Proto count, as a hop count (1: the proxy that connects) or its addresses/CIDR ranges.
+   * @default false (forwarded headers ignored: the IP is the connecting peer's)
+   */
+  trustProxy?: TrustProxySetting
   /** Demo only: a line of HTML on the MFA page saying how to get a code. */
   demoHint?: string
   /** Password attempts per account per 15 minutes before sign-in is paused for it. @default 10 */
@@ -88,41 +99,6 @@ function rememberedDevicesOf (options: BuildAppOptions, store: RevocationStore, 
 }
 
 /**
- * Sends an HTML page once the session is saved. The pages put a CSRF token (and flash messages) in the session; were
- * it saved after the page was sent, as express-session does, a store that cannot keep it (Redis down) would leave a
- * 200 with a cookie for a session that does not exist, and an error after the headers. Saved first, the store's
- * failure reaches the error handler (503) before anything is sent.
- */
-function sendPage (req: Request, res: Response, next: NextFunction, html: string): void {
-  req.session.save((err: unknown) => {
-    if (err !== undefined && err !== null) { next(err); return }
-    // Pages show who is signed in: never kept by the browser (Back after sign-out asks the server again), never framed.
-    res.set({ 'cache-control': 'no-store', 'x-frame-options': 'DENY' }).type('html').send(html)
-  })
-}
-
-/** The safe `returnTo` the guard remembered (taken out of the session), else /account. */
-function takeReturnTo (req: Request): string {
-  const s = req.session as unknown as { returnTo?: unknown }
-  const to = isSafeReturnTo(s.returnTo) ? s.returnTo : '/account'
-  delete s.returnTo
-  return to
-}
-
-/** passport's `failureMessage` appends one message per failure: a client that never reads the page keeps only a few. */
-function keepLastMessages (req: Request): void {
-  const s = req.session as unknown as { messages?: unknown }
-  if (Array.isArray(s.messages) && s.messages.length > 3) s.messages = s.messages.slice(-3)
-}
-
-function lastMessage (req: Request): string | undefined {
-  const s = req.session as unknown as { messages?: string[] }
-  const message = s.messages?.at(-1)
-  delete s.messages
-  return message
-}
-
-/**
  * Builds the example app.
  *
  * @example
@@ -137,6 +113,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   if (!Array.isArray(old) || old.some((secret) => typeof secret !== 'string' || secret.length < 32)) {
     throw new TypeError('"oldSessionSecrets" option must be an array of strings of at least 32 characters')
   }
+  const trustProxy = trustProxyOption(options.trustProxy)
   const users = new UserDirectory(options.users)
   const authenticator = new passport.Passport()
 
@@ -180,6 +157,10 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     : undefined
   const app = express()
   app.disable('x-powered-by')
+  app.set('trust proxy', trustProxy)
+  if (trustProxy !== false) app.use(lowerCaseForwardedProto)
+  // The device cookie is Secure as the session cookie is (express-session's 'auto'): over https as Express sees it.
+  const secure = (req: Request): boolean => options.secureCookie === true || req.secure
   // 16 KiB: a password of 1024 characters outside ASCII (an emoji is 12 bytes once form-encoded) still reaches the size check.
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }))
   app.use(session({
@@ -189,7 +170,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     store: options.sessionStore ?? memorySessions,
     resave: false,
     saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax', secure: options.secureCookie ?? false },
+    cookie: { httpOnly: true, sameSite: 'lax', secure: options.secureCookie === true ? true : 'auto' },
   }))
   app.use(authenticator.initialize())
   app.use(authenticator.session())
@@ -261,7 +242,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     const state = getMfaState(req)
     if (devices === undefined || state === undefined || (req.body as { rememberDevice?: unknown }).rememberDevice !== 'on') { res.redirect(to); return }
     devices.issue(req.user, state.factorId).then((value) => {
-      res.append('set-cookie', devices.cookie(value, { secure: options.secureCookie ?? false }))
+      res.append('set-cookie', devices.cookie(value, { secure: secure(req) }))
       res.redirect(to)
     }, next)
   })
@@ -275,7 +256,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   app.post('/devices/forget', guard, (req, res, next) => {
     if (devices === undefined) { res.redirect('/account'); return }
     devices.forgetAll(req.user).then(() => {
-      res.append('set-cookie', devices.clearCookie({ secure: options.secureCookie ?? false }))
+      res.append('set-cookie', devices.clearCookie({ secure: secure(req) }))
       ;(req.session as unknown as { messages?: string[] }).messages = ['Remembered devices forgotten: the next sign-in asks for a code.']
       res.redirect('/account')
     }, next)

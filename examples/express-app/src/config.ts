@@ -2,6 +2,7 @@
 // ConfigError whose message names the variable but never quotes its value (it may be a secret or a password). An
 // empty value counts as unset, for every variable.
 import { redisUrlProblem } from '@okta-mfa/core'
+import { parseTrustProxy, type TrustProxySetting } from './trust-proxy.js'
 
 /** A setting that cannot be used: `main` prints "Configuration error: <message>" and exits 1. */
 export class ConfigError extends Error {
@@ -40,6 +41,8 @@ export interface Settings {
   redisUrl: string | undefined
   /** EMULATOR_PORT; 0: any free port. */
   emulatorPort: number
+  /** TRUST_PROXY as Express's `trust proxy`; false (the default): forwarded headers are ignored. */
+  trustProxy: TrustProxySetting
 }
 
 type Env = Record<string, string | undefined>
@@ -81,6 +84,8 @@ export function readSettings (env: Env): Settings {
   const redisProblem = redisUrl === undefined ? undefined : redisUrlProblem(redisUrl)
   if (redisProblem !== undefined) throw new ConfigError(redisProblem)
   const emulatorPort = wholeNumber(env, 'EMULATOR_PORT', 0, 65535, 'a port number from 0 to 65535') ?? 0
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY)
+  if (trustProxy === undefined) throw new ConfigError('TRUST_PROXY must be true, false, a hop count, or proxy addresses/CIDR ranges separated by commas (its value is not shown)')
   return {
     port,
     host,
@@ -92,5 +97,6 @@ export function readSettings (env: Env): Settings {
     demoPassword: setting(env, 'DEMO_PASSWORD'),
     redisUrl,
     emulatorPort,
+    trustProxy,
   }
 }

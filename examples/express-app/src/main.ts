@@ -119,6 +119,7 @@ async function main (): Promise<void> {
       users: [demoUser],
       sessionSecret,
       oldSessionSecrets: settings.oldSessionSecrets,
+      trustProxy: settings.trustProxy,
       ...(mfaMaxAgeSeconds === undefined ? {} : { mfaMaxAgeSeconds }),
       ...(rememberDeviceDays === undefined ? {} : { rememberDeviceDays }),
       ...(demoHint === undefined ? {} : { demoHint }),

@@ -2,8 +2,9 @@
 // fast and reconnect forever) carries the passcode attempt counters, the session revocations and, through
 // connect-redis, the express-session sessions, so that several instances behind a load balancer are one app.
 import RedisStore from 'connect-redis'
-import { createRedisStores, StoreUnavailableError, type AttemptStore, type RevocationStore } from '@okta-mfa/core'
-import type { SessionData, Store } from 'express-session'
+import { createRedisStores, type AttemptStore, type RevocationStore } from '@okta-mfa/core'
+import type { Store } from 'express-session'
+import { failClosedSessionStore } from 'passport-okta-mfa'
 import { sessionTtlSeconds } from './session-store.js'
 
 /** What {@link redisStores} gives `buildApp`, and how to close it. */
@@ -23,21 +24,6 @@ export interface RedisSetup {
 /** Key prefix of the sessions, beside the core stores' `okta-mfa:` keys. */
 export const SESSION_PREFIX = 'okta-mfa:sess:'
 
-type Callback = (err?: unknown, data?: any) => void
-
-/** Turns a store error into STORE_UNAVAILABLE (a 503 page), whatever ioredis said. */
-function failClosed (cb: Callback | undefined): Callback {
-  return (err, data) => { cb?.(err === undefined || err === null ? err : new StoreUnavailableError('The session store is unavailable', { cause: err }), data) }
-}
-
-/** connect-redis whose failures are STORE_UNAVAILABLE: while Redis is down pages answer 503, not 500. */
-class FailClosedRedisStore extends RedisStore {
-  override async get (sid: string, cb?: Callback): Promise<void> { await super.get(sid, failClosed(cb)) }
-  override async set (sid: string, sess: SessionData, cb?: Callback): Promise<void> { await super.set(sid, sess, failClosed(cb)) }
-  override async touch (sid: string, sess: SessionData, cb?: Callback): Promise<void> { await super.touch(sid, sess, failClosed(cb)) }
-  override async destroy (sid: string, cb?: Callback): Promise<void> { await super.destroy(sid, failClosed(cb)) }
-}
-
 /**
  * Connects to Redis at `url` (checked with @okta-mfa/core's `redisUrlProblem` first) and returns the shared stores.
  *
@@ -51,8 +37,9 @@ export function redisStores (url: string, onStatusChange?: (status: 'down' | 'up
     attemptStore: redis.attempts,
     revocations: redis.revocations,
     // Anonymous sessions go after 15 minutes: a flood of visits to /login cannot fill Redis for a day (the attempt
-    // counters and revocations live there too).
-    sessionStore: new FailClosedRedisStore({ client: redis.client, prefix: SESSION_PREFIX, ttl: sessionTtlSeconds }),
+    // counters and revocations live there too). Fail closed: while Redis is down pages answer 503, not 500 with
+    // ioredis's error.
+    sessionStore: failClosedSessionStore(new RedisStore({ client: redis.client, prefix: SESSION_PREFIX, ttl: sessionTtlSeconds })),
     ready: async () => { await redis.ping().catch(() => {}) },
     close: redis.close,
   }

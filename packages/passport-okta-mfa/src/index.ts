@@ -26,6 +26,7 @@ export {
 } from './strategy.js'
 export { type OktaMfaStrategyOptions, type OktaMfaStrategyOptionsWithRequest, type OktaMfaStrategyBaseOptions } from './options.js'
 export { carryAcrossLogin } from './login-hook.js'
+export { failClosedSessionStore, SESSION_STORE_METHODS } from './session-store.js'
 export {
   checkLoginInput, normalizeUsername, loginKeyOf, MAX_USERNAME_LENGTH, MAX_PASSWORD_LENGTH, LOGIN_INPUT_MESSAGES,
   type LoginInput, type LoginRefusal, type LoginInputCode,

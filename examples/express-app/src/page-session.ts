@@ -1,0 +1,40 @@
+// What the example's routes do with the session around a page: save it before the page goes out, and take out what
+// was kept for one request only (the guard's `returnTo`, passport's failure messages).
+import type { NextFunction, Request, Response } from 'express'
+import { isSafeReturnTo } from 'passport-okta-mfa'
+
+/**
+ * Sends an HTML page once the session is saved. The pages put a CSRF token (and flash messages) in the session; were
+ * it saved after the page was sent, as express-session does, a store that cannot keep it (Redis down) would leave a
+ * 200 with a cookie for a session that does not exist, and an error after the headers. Saved first, the store's
+ * failure reaches the error handler (503) before anything is sent.
+ */
+export function sendPage (req: Request, res: Response, next: NextFunction, html: string): void {
+  req.session.save((err: unknown) => {
+    if (err !== undefined && err !== null) { next(err); return }
+    // Pages show who is signed in: never kept by the browser (Back after sign-out asks the server again), never framed.
+    res.set({ 'cache-control': 'no-store', 'x-frame-options': 'DENY' }).type('html').send(html)
+  })
+}
+
+/** The safe `returnTo` the guard remembered (taken out of the session), else /account. */
+export function takeReturnTo (req: Request): string {
+  const s = req.session as unknown as { returnTo?: unknown }
+  const to = isSafeReturnTo(s.returnTo) ? s.returnTo : '/account'
+  delete s.returnTo
+  return to
+}
+
+/** passport's `failureMessage` appends one message per failure: a client that never reads the page keeps only a few. */
+export function keepLastMessages (req: Request): void {
+  const s = req.session as unknown as { messages?: unknown }
+  if (Array.isArray(s.messages) && s.messages.length > 3) s.messages = s.messages.slice(-3)
+}
+
+/** The last failure message passport kept (taken out of the session), if any. */
+export function lastMessage (req: Request): string | undefined {
+  const s = req.session as unknown as { messages?: string[] }
+  const message = s.messages?.at(-1)
+  delete s.messages
+  return message
+}

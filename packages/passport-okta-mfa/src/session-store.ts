@@ -1,0 +1,69 @@
+// A session store that fails closed: express-session (and @fastify/session) hand a store's error to the app's error
+// handler as it is, so a connect-redis on a client without an offline queue answers 500 with ioredis's own message
+// (and, with Express's default handler, a stack trace) while Redis is down. Wrapped, every such error is
+// @okta-mfa/core's StoreUnavailableError: STORE_UNAVAILABLE, 503, retryable, the store's message kept as `cause` only.
+import { StoreUnavailableError, isStoreUnavailableError } from '@okta-mfa/core'
+
+/**
+ * The methods {@link failClosedSessionStore} wraps when the store has them: express-session's store interface
+ * (`get`, `set`, `destroy`, `touch`, `all`, `length`, `clear`) and connect-redis's `ids`.
+ */
+export const SESSION_STORE_METHODS = ['get', 'set', 'destroy', 'touch', 'all', 'length', 'clear', 'ids'] as const
+
+/** Marks a store already wrapped, so that wrapping it again changes nothing. */
+const WRAPPED = Symbol.for('passport-okta-mfa.failClosedSessionStore')
+
+/** What the session middleware should see: no error, "no such session" (`ENOENT`, as both middlewares read it) as it is, anything else STORE_UNAVAILABLE. */
+function failClosed (err: unknown): unknown {
+  if (err === undefined || err === null || isStoreUnavailableError(err)) return err
+  if ((err as { code?: unknown }).code === 'ENOENT') return err
+  return new StoreUnavailableError('The session store is unavailable', { cause: err })
+}
+
+function isThenable (value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+}
+
+/**
+ * Makes a session store fail closed: every error its methods give their callback (or reject their promise with, for
+ * a store called without one) becomes a `StoreUnavailableError` (`code: 'STORE_UNAVAILABLE'`, `status`/`statusCode`
+ * 503, `retryable`), with the store's own error as `cause` and never in the message. An error whose `code` is
+ * `ENOENT` ("no such session" to express-session and @fastify/session) and a `StoreUnavailableError` pass as they
+ * are. Fits any store with callback methods: express-session's (connect-redis and the like) and @fastify/session's.
+ *
+ * The store's own methods ({@link SESSION_STORE_METHODS}, those it has) are wrapped in place and the same object is
+ * returned, with its type, its events and everything else it has; wrapping it again changes nothing.
+ *
+ * @throws TypeError when `store` has no `get`, `set` and `destroy` methods.
+ * @example
+ * ```ts
+ * import RedisStore from 'connect-redis'
+ * import { createRedisStores } from '@okta-mfa/core'
+ * import { failClosedSessionStore } from 'passport-okta-mfa'
+ * const stores = createRedisStores(process.env.REDIS_URL)
+ * app.use(session({ store: failClosedSessionStore(new RedisStore({ client: stores.client })), ... }))
+ * ```
+ */
+export function failClosedSessionStore<S extends object> (store: S): S {
+  const methods = store as Record<string, unknown>
+  if (typeof store !== 'object' || store === null || ['get', 'set', 'destroy'].some((name) => typeof methods[name] !== 'function')) {
+    throw new TypeError('"store" must be a session store with get, set and destroy methods')
+  }
+  if ((store as Record<symbol, unknown>)[WRAPPED] === true) return store
+  for (const name of SESSION_STORE_METHODS) {
+    const original = methods[name]
+    if (typeof original !== 'function') continue
+    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+      const last = args.length - 1
+      const callback = args[last]
+      if (typeof callback === 'function') {
+        args[last] = (err?: unknown, ...rest: unknown[]): unknown => callback.call(undefined, failClosed(err), ...rest)
+      }
+      const result: unknown = original.apply(this, args)
+      return isThenable(result) ? Promise.resolve(result).catch((err: unknown) => { throw failClosed(err) }) : result
+    }
+    Object.defineProperty(store, name, { value: wrapped, writable: true, configurable: true, enumerable: false })
+  }
+  Object.defineProperty(store, WRAPPED, { value: true })
+  return store
+}

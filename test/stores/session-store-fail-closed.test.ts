@@ -1,0 +1,115 @@
+// Guards failClosedSessionStore (passport-okta-mfa): connect-redis on createRedisStores' client, redis-server stopped
+// mid-test. Wrapped, an Express app answers 503 STORE_UNAVAILABLE through its error handler, with neither ioredis's
+// message nor a stack; unwrapped, the same app answers 500 with ioredis's error. A store's "no such session" (ENOENT)
+// still means no session.
+import { createRequire } from 'node:module'
+import t from 'tap'
+import express, { type ErrorRequestHandler } from 'express'
+import session, { type Store } from 'express-session'
+import { createRedisStores } from '@okta-mfa/core'
+import { failClosedSessionStore, isStoreUnavailableError, MFA_OUTCOMES, SESSION_STORE_METHODS, StoreUnavailableError } from 'passport-okta-mfa'
+import { CookieJar, listenLoopback } from '../helpers/http.js'
+import { withRedis } from '../helpers/redis.js'
+
+const unhandled: unknown[] = []
+const onUnhandled = (err: unknown): void => { unhandled.push(err) }
+process.on('unhandledRejection', onUnhandled)
+t.teardown(() => { process.off('unhandledRejection', onUnhandled) })
+
+// connect-redis is the Express example's dependency: loaded from there (its ESM build).
+const cjsPath = createRequire(new URL('../../examples/express-app/package.json', import.meta.url)).resolve('connect-redis')
+type RedisStoreClass = new (options: { client: unknown, prefix?: string }) => Store
+const { default: RedisStore } = await import(cjsPath.replace(/[\\/]cjs[\\/]/, '/esm/')) as { default: RedisStoreClass }
+
+/** The error handler the README shows: STORE_UNAVAILABLE is a 503 with its code; anything else goes on to Express's. */
+const storeErrors: ErrorRequestHandler = (err, _req, res, next) => {
+  if (!isStoreUnavailableError(err)) { next(err); return }
+  res.status(err.status).set('retry-after', '5').json({ code: err.code, message: MFA_OUTCOMES.STORE_UNAVAILABLE.message })
+}
+
+/** An app that keeps a user in its express-session, on `store`. */
+function appOn (store: Store): express.Express {
+  const app = express()
+  app.use(session({ name: 'sid', secret: 's'.repeat(32), store, resave: false, saveUninitialized: false }))
+  const data = (req: express.Request): { user?: string } => req.session as unknown as { user?: string }
+  app.post('/in', (req, res, next) => { data(req).user = 'ada'; req.session.save((err) => { if (err !== undefined && err !== null) next(err); else res.send('in') }) })
+  app.get('/me', (req, res) => { res.json({ user: data(req).user ?? null }) })
+  app.post('/out', (req, res, next) => { req.session.destroy((err) => { if (err !== undefined && err !== null) next(err); else res.send('out') }) })
+  app.use(storeErrors)
+  return app
+}
+
+await t.test('connect-redis on createRedisStores: wrapped, Redis down is 503 STORE_UNAVAILABLE (no ioredis text, no stack); unwrapped, a 500 with it', async (t) => {
+  const redis = await withRedis(t)
+  const stores = createRedisStores(redis.url)
+  t.teardown(async () => { await stores.close() })
+  await stores.ping() // connected before the first request (its offline queue is off)
+  const raw = new RedisStore({ client: stores.client, prefix: 'raw:' })
+  const plain = new RedisStore({ client: stores.client, prefix: 'wrapped:' })
+  const wrapped = failClosedSessionStore(plain)
+  t.equal(wrapped, plain, 'the same store object comes back')
+  t.ok(wrapped instanceof RedisStore, 'still a connect-redis store (its type and events)')
+  t.equal(failClosedSessionStore(wrapped).get, wrapped.get, 'wrapping it again changes nothing')
+
+  const failClosed = new CookieJar(await listenLoopback(t, appOn(wrapped)))
+  const unwrapped = new CookieJar(await listenLoopback(t, appOn(raw)))
+  for (const jar of [failClosed, unwrapped]) {
+    t.equal((await jar.fetch('/in', { method: 'POST' })).text, 'in')
+    t.same((await jar.fetch('/me')).json(), { user: 'ada' }, 'Redis up: the session is read back')
+  }
+
+  await redis.stop()
+  for (const [method, path] of [['GET', '/me'], ['POST', '/out']] as const) {
+    const res = await failClosed.fetch(path, { method })
+    t.equal(res.status, 503, `${method} ${path} wrapped: 503`)
+    t.equal(res.headers['retry-after'], '5')
+    t.same(res.json(), { code: 'STORE_UNAVAILABLE', message: MFA_OUTCOMES.STORE_UNAVAILABLE.message })
+    t.notMatch(res.text, /enableOfflineQueue|Stream isn|\bat \S+ \(|node_modules/, 'no ioredis message, no stack')
+  }
+  const fresh = await new CookieJar(failClosed.baseUrl).fetch('/in', { method: 'POST' })
+  t.equal(fresh.status, 503, 'a new session that cannot be saved (set): 503')
+  t.equal(fresh.json().code, 'STORE_UNAVAILABLE')
+
+  const before = await unwrapped.fetch('/me')
+  t.equal(before.status, 500, 'unwrapped: a 500, not the 503 the READMEs promise')
+  t.notMatch(before.text, /STORE_UNAVAILABLE/)
+  if (process.env.NODE_ENV !== 'production') t.match(before.text, /enableOfflineQueue/, "Express's default handler shows ioredis's message")
+
+  const direct = await new Promise<unknown>((resolve) => { wrapped.get('some-id', (err) => { resolve(err) }) })
+  t.ok(direct instanceof StoreUnavailableError, 'a callback gets a StoreUnavailableError')
+  t.match(direct, { code: 'STORE_UNAVAILABLE', status: 503, statusCode: 503, retryable: true, message: 'The session store is unavailable' })
+  t.match((direct as Error).cause, { message: /enableOfflineQueue/ }, "ioredis's error is the cause, for the logs")
+
+  await redis.start()
+  const deadline = Date.now() + 10_000
+  while ((await failClosed.fetch('/me')).status !== 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+  const back = await failClosed.fetch('/me')
+  t.equal(back.status, 200, 'Redis back: served again, nothing recreated')
+  t.same(back.json(), { user: null }, '(this redis-server keeps nothing across a restart: the session is gone)')
+  t.same(unhandled, [], 'no unhandled rejection')
+})
+
+await t.test('a store of any kind: its methods are wrapped in place, "no such session" (ENOENT) passes, a bad argument is a TypeError', async (t) => {
+  const missing = Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' })
+  const store = new session.MemoryStore()
+  const calls: string[] = []
+  const own = Object.assign(store, {
+    get (sid: string, cb: (err: unknown, value?: unknown) => void) { calls.push(sid); cb(sid === 'gone' ? missing : new Error('disk on fire')) },
+  })
+  const wrapped = failClosedSessionStore(own)
+  const errOf = async (sid: string): Promise<unknown> => await new Promise((resolve) => { wrapped.get(sid, (err) => { resolve(err) }) })
+  t.equal(await errOf('gone'), missing, 'ENOENT reaches the middleware as it is: no session, not an outage')
+  t.match(await errOf('x'), { code: 'STORE_UNAVAILABLE', message: 'The session store is unavailable', cause: { message: 'disk on fire' } })
+  t.same(calls, ['gone', 'x'])
+  const ok = await new Promise<unknown[]>((resolve) => { wrapped.set('a', { cookie: new session.Cookie() }, (...args: unknown[]) => { resolve(args) }) })
+  t.notOk(ok[0], 'a call that works is untouched')
+  t.ok(SESSION_STORE_METHODS.includes('touch'))
+  const rejecting = failClosedSessionStore({
+    get: async (): Promise<unknown> => { throw new Error('socket closed') },
+    set: (): void => {},
+    destroy: (): void => {},
+  })
+  const rejected = await (rejecting.get() as Promise<unknown>).then(() => undefined, (err: unknown) => err)
+  t.match(rejected, { code: 'STORE_UNAVAILABLE', cause: { message: 'socket closed' } }, 'a store called without a callback: its promise rejects with it too')
+  for (const bad of [null, {}, { get () {} }, 'store']) t.throws(() => failClosedSessionStore(bad as object), TypeError)
+})
