@@ -10,7 +10,7 @@ import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { buildApp } from '../../examples/express-app/dist/app.js'
-import { withEmulator } from '../helpers/emulator.js'
+import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import { CookieJar, listenLoopback } from '../helpers/http.js'
 import { freePort, startProcess } from '../helpers/processes.js'
 import { withRedis } from '../helpers/redis.js'
@@ -122,6 +122,23 @@ await t.test('buildApp: "Remember this device" skips the code at the next sign-i
   const elsewhere = new CookieJar(base)
   await signIn(elsewhere)
   t.equal((await elsewhere.fetch('/account', { headers: PAGE })).location, '/mfa', 'another browser still needs a code')
+
+  // An administrator suspends the Okta user: Okta still lists the factors, but the device no longer stands in.
+  const oktaId = (await emuFetch(emu, 'GET', '/api/v1/users/ada@example.com')).body.id as string
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${oktaId}/lifecycle/suspend`)).status, 200)
+  await post(first, '/logout', {}, '/account')
+  await signIn(first)
+  t.equal((await first.fetch('/account', { headers: PAGE })).location, '/mfa', 'suspended in Okta: the remembered browser is asked for a code')
+  emu.clock.advance(30_000)
+  const refused = await post(first, '/mfa', { passCode: code() })
+  t.equal(refused.location, '/mfa', 'and the code is refused')
+  t.match((await first.fetch('/mfa', { headers: PAGE })).text, /This account is locked\. Ask an administrator to unlock it\./, 'saying who ends it, not "try again later"')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${oktaId}/lifecycle/unsuspend`)).status, 200)
+  await post(first, '/logout', {}, '/mfa')
+  await signIn(first)
+  t.equal((await first.fetch('/account', { headers: PAGE })).location, '/mfa', 'unsuspended: the devices remembered before stay forgotten')
+  emu.clock.advance(30_000)
+  t.equal((await post(first, '/mfa', { passCode: code(), rememberDevice: 'on' })).location, '/account', 'a code, and this browser is remembered again')
 
   const forget = await post(first, '/devices/forget', {}, '/account')
   t.equal(forget.location, '/account')

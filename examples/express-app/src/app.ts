@@ -5,7 +5,7 @@ import session, { type Store } from 'express-session'
 import passport from 'passport'
 import { Strategy as LocalStrategy } from 'passport-local'
 import {
-  AttemptLimiter, DEFAULT_REMEMBER_DAYS, MemoryAttemptStore, MemoryRevocationStore, OktaMfaStrategy, RememberedDevices, clearMfa, getMfaState,
+  AttemptLimiter, DEFAULT_REMEMBER_DAYS, MemoryAttemptStore, activeFactorIdsOf, MemoryRevocationStore, OktaMfaStrategy, RememberedDevices, clearMfa, getMfaState,
   isSafeReturnTo, isSessionRevoked, requireMfa, resolveOktaUserId, revokeSession, startSession,
   type AttemptStore, type MfaOktaClient, type OktaMfaStrategyOptions, type ResolveOktaUser, type RevocationStore,
 } from 'passport-okta-mfa'
@@ -135,7 +135,8 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   authenticator.use(strategy)
   const devices = rememberedDevicesOf(options, revocations, async (user) => {
     const oktaUserId = await resolveOktaUserId(strategy.client, resolveOktaUser, user as AppUser, undefined, { provision: options.provision ?? false })
-    return (await strategy.client.listFactors(oktaUserId)).filter((f) => f.status === 'ACTIVE').map((f) => f.id)
+    // None while Okta would refuse the user's sign-in (suspended, deactivated, locked out): no device stands in then.
+    return await activeFactorIdsOf(strategy.client, oktaUserId)
   })
   /**
    * "Remember this device" at the MFA step, as the guard honours it: true when this browser's device cookie stands in

@@ -35,6 +35,6 @@ export {
   readOktaAuthEnv, missingOktaAuthError, OktaAuthEnvError, DEFAULT_OKTA_SCOPES, DEFAULT_OKTA_DPOP, type OktaAuthSetting,
 } from '@okta-mfa/core'
 export {
-  RememberedDevices, isRememberedMfa, DEFAULT_REMEMBER_DAYS, REMEMBERED_DEVICE_COOKIE,
+  RememberedDevices, isRememberedMfa, activeFactorIdsOf, DEFAULT_REMEMBER_DAYS, REMEMBERED_DEVICE_COOKIE,
   type RememberedDevicesOptions, type RememberedDevice,
 } from '@okta-mfa/core'
