@@ -34,7 +34,7 @@ export class OktaDirectory {
     const bound = getOktaUserBinding(request, userKey)
     if (bound !== undefined) return bound.oktaUserId
     const id = await this.#resolve(user)
-    // Another request of this session may have bound one meanwhile: theirs is kept only when it is this one.
+    // Already bound to this id meanwhile (by the strategy or the gateway in this request): kept, with its factor list.
     if (getOktaUserBinding(request, userKey)?.oktaUserId !== id) bindOktaUser(request, userKey, id)
     return id
   }
