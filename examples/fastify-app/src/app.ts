@@ -27,7 +27,7 @@ import { enrollRoutes } from './routes/enroll.js'
 import { mfaRoutes } from './routes/mfa.js'
 import { registerDemoServiceApp } from './okta-auth.js'
 import { checkOptions, type BuildAppOptions } from './options.js'
-import { noteMfaStep, rememberReturnTo } from './session.js'
+import { fitSessionCookie, noteMfaStep, rememberReturnTo } from './session.js'
 import { DEMO_USERS, UserStore, type AppUser } from './users.js'
 import { csrfPage, notFoundPage } from './views/errors.js'
 
@@ -192,6 +192,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
     }
     // Every MFA step's factor (the form's, enrollment's, the gateway's): the Security page's "last used" for each.
     if (user !== undefined) noteMfaStep(request)
+    fitSessionCookie(request) // last: what the cookie will hold fits in it
   })
   await app.register(secureSession, {
     key: [options.sessionKey, ...options.oldSessionKeys ?? []],

@@ -1,7 +1,12 @@
-// Which Okta user an app user is, and their factors. The mapping is the one the strategy and the gateway
-// use (resolveOktaUser + provision), so the pages, the form and the GraphQL path act on the same Okta user.
+// Which Okta user an app user is, and their factors. The pages, the no-JavaScript forms, the strategy and the gateway
+// act on ONE Okta user per session: the one bound in the session (@okta-mfa/core's `oktaMfaUser` binding, which the
+// strategy's and the gateway's MfaSubject read and write). Nothing is kept in this process: two instances, or one
+// restarted, read the same binding from the cookie.
 import type { OktaClient, UserFactor } from '@okta-mfa/client'
-import { resolveOktaUserId, type ResolveOktaUser } from 'passport-okta-mfa'
+import { bindOktaUser, clearOktaUserBinding, getOktaUserBinding } from '@okta-mfa/core'
+import type { FastifyRequest } from 'fastify'
+import { resolveOktaUserId, userKeyOf, type ResolveOktaUser } from 'passport-okta-mfa'
+import { currentUser } from './context.js'
 import type { AppUser } from './users.js'
 
 /**
@@ -14,43 +19,61 @@ export const resolveOktaUser: ResolveOktaUser<AppUser> = (user) => {
   return { login: user.oktaLogin, profile: { email: user.oktaLogin, firstName: firstName ?? user.username, lastName: rest.join(' ') || user.username } }
 }
 
-/** Looks up (and caches) Okta user ids, and lists factors. */
+/** Looks up the signed-in user's Okta user id (bound in their session), and lists factors. */
 export class OktaDirectory {
-  /** App user id -> Okta user id. Only a cache: losing it costs one lookup. */
-  private readonly ids = new Map<string, string>()
-
   constructor (private readonly client: OktaClient) {}
 
-  /** The Okta user id of `user`, creating the Okta user (without credentials) on first use. */
-  async oktaUserId (user: AppUser): Promise<string> {
-    const cached = this.ids.get(user.id)
-    if (cached !== undefined) return cached
-    const id = await resolveOktaUserId(this.client, resolveOktaUser, user, undefined, { provision: true })
-    this.ids.set(user.id, id)
+  /**
+   * The Okta user id of the signed-in user of `request`: the session's binding when it has one for this user, else
+   * resolved by login (the Okta user created without credentials on first use) and bound in the session, as the
+   * strategy and the gateway do, so they use the same id from then on.
+   */
+  async oktaUserId (request: FastifyRequest): Promise<string> {
+    const user = currentUser(request)
+    const userKey = userKeyOf(user)
+    const bound = getOktaUserBinding(request, userKey)
+    if (bound !== undefined) return bound.oktaUserId
+    const id = await this.#resolve(user)
+    // Already bound to this id meanwhile (by the strategy or the gateway in this request): kept, with its factor list.
+    if (getOktaUserBinding(request, userKey)?.oktaUserId !== id) bindOktaUser(request, userKey, id)
     return id
   }
 
   /**
-   * Runs `call` with the Okta id of `user`. When Okta answers 404 (OKTA_NOT_FOUND) for a cached id, the Okta user may
-   * be gone (deleted, perhaps re-created under a new id): the entry is dropped and the user looked up again, once, and
-   * `call` runs again only when the id changed (the same id: the 404 was about something else, such as a factor).
+   * Runs `call` with the Okta id of the signed-in user. When Okta answers 404 (OKTA_NOT_FOUND) for the id bound in
+   * the session, the Okta user may be gone (deleted, perhaps re-created under a new id): the binding is dropped and
+   * the user looked up (and bound) again, once, and `call` runs again only when the id changed (the same id: the 404
+   * was about something else, such as a factor).
    */
-  async withOktaUserId<T> (user: AppUser, call: (oktaUserId: string) => Promise<T>): Promise<T> {
-    const cached = this.ids.get(user.id)
-    const id = cached ?? await this.oktaUserId(user)
+  async withOktaUserId<T> (request: FastifyRequest, call: (oktaUserId: string) => Promise<T>): Promise<T> {
+    const userKey = userKeyOf(currentUser(request))
+    const wasBound = getOktaUserBinding(request, userKey) !== undefined
+    const id = await this.oktaUserId(request)
     try {
       return await call(id)
     } catch (err) {
-      if (cached === undefined || (err as { code?: unknown } | null)?.code !== 'OKTA_NOT_FOUND') throw err
-      if (this.ids.get(user.id) === id) this.ids.delete(user.id)
-      const fresh = await this.oktaUserId(user)
+      if (!wasBound || (err as { code?: unknown } | null)?.code !== 'OKTA_NOT_FOUND') throw err
+      if (getOktaUserBinding(request, userKey)?.oktaUserId === id) clearOktaUserBinding(request)
+      const fresh = await this.oktaUserId(request)
       if (fresh === id) throw err
       return await call(fresh)
     }
   }
 
-  /** All factors of `user`, as Okta lists them. */
+  /** All factors of the signed-in user of `request` (the Okta user bound in the session), as Okta lists them. */
+  async factorsOf (request: FastifyRequest): Promise<UserFactor[]> {
+    return await this.withOktaUserId(request, async (id) => await this.client.listFactors(id))
+  }
+
+  /**
+   * All factors of `user` where there is no session (the remembered-device check gets the user only): the Okta user
+   * is looked up by login at each call (created on first use), nothing is kept.
+   */
   async factors (user: AppUser): Promise<UserFactor[]> {
-    return await this.withOktaUserId(user, async (id) => await this.client.listFactors(id))
+    return await this.client.listFactors(await this.#resolve(user))
+  }
+
+  async #resolve (user: AppUser): Promise<string> {
+    return await resolveOktaUserId(this.client, resolveOktaUser, user, undefined, { provision: true })
   }
 }

@@ -3,7 +3,7 @@
 // the code forms already sent (so a form sent again is not checked twice).
 import { randomBytes } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
-import { getMfaState, isSafeReturnTo, userKeyOf } from 'passport-okta-mfa'
+import { dropCachedFactors, getMfaState, isSafeReturnTo, userKeyOf } from 'passport-okta-mfa'
 
 declare module '@fastify/secure-session' {
   interface SessionData {
@@ -75,9 +75,22 @@ export function isSetupPage (path: string): boolean {
   return p !== undefined && (p === '/mfa/enroll' || p.startsWith('/mfa/enroll/'))
 }
 
+/**
+ * Longest return path the session keeps (characters). The whole session is one cookie, which a browser drops when its
+ * name and value pass 4096 bytes: with every other part at its largest (16 cached factors, 8 sent code forms, the
+ * factors used, a notice, the MFA step), a return path of this length still leaves room. A longer one is dropped, and
+ * the person lands on the default page after sign-in, as with any refused return path.
+ */
+export const MAX_KEPT_RETURN_TO = 512
+
+/** A return path the session may keep: a local path, short enough for the cookie. */
+function isKeptReturnTo (value: unknown): value is string {
+  return isLocalPath(value) && value.length <= MAX_KEPT_RETURN_TO
+}
+
 /** Remembers where a signed-out visitor was going (a page of this site other than signing in or out). */
 export function rememberReturnTo (request: FastifyRequest, path: string): void {
-  if (isLocalPath(path) && !isSignInPage(path)) request.session.set(RETURN_TO_KEY, path)
+  if (isKeptReturnTo(path) && !isSignInPage(path)) request.session.set(RETURN_TO_KEY, path)
 }
 
 /** Takes (and forgets) where to go next, when it is a local path. */
@@ -85,7 +98,33 @@ export function takeReturnTo (request: FastifyRequest): string | undefined {
   const value: unknown = request.session.get(RETURN_TO_KEY)
   if (value === undefined) return undefined
   request.session.set(RETURN_TO_KEY, undefined)
-  return isLocalPath(value) ? value : undefined
+  return isKeptReturnTo(value) ? value : undefined
+}
+
+/**
+ * The most bytes of session JSON the cookie takes. Encrypted (16 bytes more), in base64 (4/3) with its "+" and "/"
+ * escaped in the cookie (3 bytes each, about one character in 32) and its nonce, 2600 bytes make about 3800: a
+ * browser ignores a cookie whose name and value pass 4096 bytes, and keeps the old one.
+ */
+export const SESSION_JSON_BUDGET = 2600
+
+/**
+ * Keeps the session within its cookie, as each response leaves (before the session is written): a return path the
+ * session may not keep is dropped, whoever wrote it (passport-okta-mfa's guard keeps up to 2048 characters); over
+ * {@link SESSION_JSON_BUDGET}, the factor list the strategy and the gateway cache (up to 16 factors; only a cache:
+ * the next code lists them again) is dropped, then the return path.
+ */
+export function fitSessionCookie (request: Pick<FastifyRequest, 'session'>): void {
+  const value: unknown = request.session.get(RETURN_TO_KEY)
+  if (value !== undefined && !isKeptReturnTo(value)) request.session.set(RETURN_TO_KEY, undefined)
+  if (sessionBytes(request) <= SESSION_JSON_BUDGET) return
+  dropCachedFactors(request)
+  if (sessionBytes(request) > SESSION_JSON_BUDGET) request.session.set(RETURN_TO_KEY, undefined)
+}
+
+/** The size of the session as JSON, in bytes. */
+function sessionBytes (request: Pick<FastifyRequest, 'session'>): number {
+  return Buffer.byteLength(JSON.stringify(request.session.data() ?? {}))
 }
 
 /** Reads a string field of a urlencoded or JSON body. */

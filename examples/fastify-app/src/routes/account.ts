@@ -169,7 +169,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (found === undefined) return
     const { factor } = found
     try {
-      await ctx.client.deleteFactor(await ctx.directory.oktaUserId(currentUser(request)), factor.id)
+      await ctx.client.deleteFactor(await ctx.directory.oktaUserId(request), factor.id)
       dropCachedFactors(request) // the session's cached factor list (strategy, gateway) is stale now
       // A factor gone: every browser that remembered this user asks for a code again (best effort).
       await forgetDevicesOf(ctx, request, currentUser(request))

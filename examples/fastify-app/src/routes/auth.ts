@@ -8,7 +8,6 @@ import { factorView, unusableActiveFactors, verifiableFactors } from '../factors
 import { checkLoginInput, normalizeUsername } from 'passport-okta-mfa'
 import { formatRetry } from '../messages.js'
 import { field, rememberReturnTo, RETURN_TO_KEY, setFlash, takeFlash, takeReturnTo } from '../session.js'
-import type { AppUser } from '../users.js'
 import { html, page, csrfField } from '../views/layout.js'
 import { loginPage } from '../views/login.js'
 
@@ -86,7 +85,7 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
     await request.logIn(user) // regenerates the session: no CSRF token, MFA state or flash survives from before.
     startSession(request, { user, clock: ctx.clock }) // a new session id: what logout and "sign out everywhere" revoke
     if (returnTo !== undefined) rememberReturnTo(request, returnTo)
-    await reply.redirect(await nextStep(ctx, user as AppUser, request), 303)
+    await reply.redirect(await nextStep(ctx, request), 303)
   }))
 
   // GET /logout signs out when the browser says the request did not come from another site (Sec-Fetch-Site
@@ -137,14 +136,14 @@ export async function signOut (ctx: AppContext, request: FastifyRequest, reply: 
  * has a factor (one to verify, or only kinds the pages cannot use: /mfa says so), /mfa/enroll when not; /mfa when
  * Okta cannot say.
  */
-async function nextStep (ctx: AppContext, user: AppUser, request: FastifyRequest): Promise<string> {
+async function nextStep (ctx: AppContext, request: FastifyRequest): Promise<string> {
   try {
     if (ctx.devices !== undefined && await ctx.devices.honour(request) !== undefined) return takeReturnTo(request) ?? '/account'
   } catch (err) {
     request.log.warn({ err: { code: (err as { code?: unknown }).code } }, 'could not check the remembered device')
   }
   try {
-    const factors = (await ctx.directory.factors(user)).map(factorView)
+    const factors = (await ctx.directory.factorsOf(request)).map(factorView)
     // Active factors of kinds the pages cannot verify: /mfa says so (enrollment would need a step-up first).
     return verifiableFactors(factors).length === 0 && unusableActiveFactors(factors) === undefined ? '/mfa/enroll' : '/mfa'
   } catch (err) {

@@ -96,7 +96,7 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
     const paused = await pausedFor(ctx, request)
     if (paused !== undefined) return await sendPaused(request, reply, raw, paused)
     try {
-      const oktaUserId = await ctx.directory.oktaUserId(currentUser(request))
+      const oktaUserId = await ctx.directory.oktaUserId(request)
       for (const f of raw.filter((f) => f.factorType === SMS_TYPE)) await deleteIfThere(ctx.client, oktaUserId, f.id)
       dropCachedFactors(request)
       await ctx.client.enrollFactor(oktaUserId, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
@@ -140,7 +140,7 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
       return await reply.code(429).header('retry-after', String(paused)).header('x-error-code', 'LOCKED_OUT').send({ error: { code: 'LOCKED_OUT', retryAfterSeconds: paused } })
     }
     try {
-      await ctx.client.resendFactor(await ctx.directory.oktaUserId(currentUser(request)), factor.id, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
+      await ctx.client.resendFactor(await ctx.directory.oktaUserId(request), factor.id, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
     } catch (err) {
       // Okta's wait between two texts: the code sent a moment ago is on its way; the answer says when to ask again.
       const oktaWait = resendWaitSeconds(err)
@@ -172,11 +172,10 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
       setFlash(request, 'error', messageFor('BAD_USER_INPUT'))
       return await reply.redirect('/mfa/enroll', 303)
     }
-    const user = currentUser(request)
     try {
-      // The list first: it looks the Okta user up again if the cached id is gone (then oktaUserId is the new one).
-      const factors = await ctx.directory.factors(user)
-      const oktaUserId = await ctx.directory.oktaUserId(user)
+      // The list first: it looks the Okta user up again if the bound id is gone (then oktaUserId is the new one).
+      const factors = await ctx.directory.factorsOf(request)
+      const oktaUserId = await ctx.directory.oktaUserId(request)
       if (!mayEnroll(request, factors.map(factorView))) return json ? await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } }) : await askStepUp(request, reply)
       const sameType = factors.filter((f) => f.factorType === oktaType)
       if (sameType.some((f) => f.status === 'ACTIVE')) {

@@ -51,7 +51,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
   /** The factors as Okta lists them (pending ones carry their activation); undefined when Okta cannot be reached. */
   async function rawFactors (request: FastifyRequest): Promise<UserFactor[] | undefined> {
     try {
-      return await ctx.directory.factors(currentUser(request))
+      return await ctx.directory.factorsOf(request)
     } catch (err) {
       if (!isUpstreamFailure(err)) throw err
       return undefined
@@ -134,7 +134,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     }
     try {
       const user = currentUser(request)
-      await startTotp(ctx.client, await ctx.directory.oktaUserId(user), DEMO_ISSUER, user.oktaLogin)
+      await startTotp(ctx.client, await ctx.directory.oktaUserId(request), DEMO_ISSUER, user.oktaLogin)
       dropCachedFactors(request)
     } catch (err) {
       if (outcomeOfError(err)?.code === 'ALREADY_ENROLLED') {
@@ -179,7 +179,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (decision === undefined) return await back(messageFor('STORE_UNAVAILABLE'))
     if (!decision.allowed) return await back(lockoutText(decision.retryAfterSeconds, ctx.clock()))
     try {
-      await ctx.client.activateFactor(await ctx.directory.oktaUserId(user), factor.id, { passCode: passcode.passCode })
+      await ctx.client.activateFactor(await ctx.directory.oktaUserId(request), factor.id, { passCode: passcode.passCode })
     } catch (err) {
       const outcome = outcomeOfError(err)
       if (outcome === undefined) {

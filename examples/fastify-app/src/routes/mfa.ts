@@ -57,7 +57,7 @@ function pathFactorId (path: string): string | undefined {
 /** The factors of the signed-in user as the pages show them; `undefined` when Okta cannot be reached. */
 export async function loadFactors (ctx: AppContext, request: FastifyRequest): Promise<FactorView[] | undefined> {
   try {
-    return (await ctx.directory.factors(currentUser(request))).map(factorView)
+    return (await ctx.directory.factorsOf(request)).map(factorView)
   } catch (err) {
     if (!isUpstreamFailure(err)) throw err
     request.log.warn({ code: (err as { code?: string }).code }, 'Okta unavailable while listing factors')
@@ -258,7 +258,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       return await reply.redirect(returnTo, 303)
     }
     try {
-      const oktaUserId = await ctx.directory.oktaUserId(currentUser(request))
+      const oktaUserId = await ctx.directory.oktaUserId(request)
       await ctx.client.verifyFactor(oktaUserId, factor.id, undefined, undefined, {
         context: { ip: request.ip, ...(request.headers['user-agent'] === undefined ? {} : { userAgent: request.headers['user-agent'] }) },
       })
@@ -287,7 +287,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     const emu = ctx.emulator
     // Emulator only: where sms codes "arrive" when there is no phone. Shows the signed-in user's messages only.
     app.get('/dev/outbox', { preHandler: ctx.requireLogin }, async (request, reply) => {
-      const oktaUserId = await ctx.directory.oktaUserId(currentUser(request))
+      const oktaUserId = await ctx.directory.oktaUserId(request)
       const messages = emu.messages({ userId: oktaUserId }).slice().reverse()
       await reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(outboxPage({
         csrf: csrfToken(request),
