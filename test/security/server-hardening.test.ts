@@ -85,6 +85,7 @@ await t.test('the gateway: TRUST_PROXY decides whether X-Forwarded-Proto makes t
 await t.test('TRUST_PROXY=true trusts the proxy that connects, one hop: an X-Forwarded-For the client wrote is not the IP Okta hears', async (t) => {
   const emu = await withEmulator(t)
   const { factorId } = await userWithTotp(emu, 'ada@example.com')
+  const alice = await userWithTotp(emu, 'alice@example.com') // the demo's alice
   // A tap in front of the emulator: the X-Forwarded-For of each verify Okta receives.
   const heard: string[] = []
   const tap = createServer((req, res) => {
@@ -109,6 +110,20 @@ await t.test('TRUST_PROXY=true trusts the proxy that connects, one hop: an X-For
     t.equal(res.body.data?.verifyFactor?.result, 'SUCCESS', `TRUST_PROXY=${setting}: verified`)
     t.equal(heard.at(-1), expected, `TRUST_PROXY=${setting}: Okta hears ${expected}`)
     await gw.close()
+  }
+  // The demo reads TRUST_PROXY alike (`true` one hop): its code form's verify.
+  for (const [setting, expected] of [['true', '198.51.100.7'], ['2', '203.0.113.9'], ['false', '127.0.0.1']] as const) {
+    const demo = await startE2eApp(t, { orgUrl, token: emu.token, allowInsecureHttp: true, trustProxy: readConfig({ TRUST_PROXY: setting }).trustProxy })
+    demo.clock.set(emu.clock.now())
+    const jar = demo.jar()
+    t.equal((await passwordLogin(jar, 'alice')).status, 303)
+    const page = (await jar.fetch('/mfa', { headers: { accept: 'text/html' } })).text
+    const hidden = Object.fromEntries([...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]))
+    emu.clock.advance(30_000)
+    demo.clock.set(emu.clock.now())
+    const res = await jar.fetch('/mfa', { form: { ...hidden, passCode: emu.totpCode(alice.factorId) }, headers: forwarded })
+    t.equal(res.status, 303, `demo TRUST_PROXY=${setting}: verified`)
+    t.equal(heard.at(-1), expected, `demo TRUST_PROXY=${setting}: Okta hears ${expected}`)
   }
 })
 

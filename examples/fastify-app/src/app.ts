@@ -107,7 +107,9 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     })
   }
 
-  const trust = options.trustProxy ?? false
+  // `true` is the proxy that connects, one hop: with Fastify's "every hop" the leftmost X-Forwarded-For, which the
+  // client writes when a balancer appends to it, would be the end user's IP sent to Okta.
+  const trust = options.trustProxy === true ? 1 : options.trustProxy ?? false
   const app = Fastify({
     logger: safeLoggerOptions(options.logger),
     bodyLimit: 65_536,
@@ -224,7 +226,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
       maxAgeDays: rememberDays,
       store: revocations,
       clock,
-      activeFactorIds: async (user) => (await directory.factors(user as AppUser)).filter((f) => f.status === 'ACTIVE').map((f) => f.id),
+      activeFactorIds: async (user) => await directory.activeFactorIds(user as AppUser),
     })
   passport.use('okta-mfa', new OktaMfaStrategy<AppUser>({ client, resolveOktaUser, provision: true, store: attemptStore, clock, revocations }))
   await app.register(passport.initialize())

@@ -3,7 +3,7 @@
 // strategy's and the gateway's MfaSubject read and write). Nothing is kept in this process: two instances, or one
 // restarted, read the same binding from the cookie.
 import type { OktaClient, UserFactor } from '@okta-mfa/client'
-import { bindOktaUser, clearOktaUserBinding, getOktaUserBinding } from '@okta-mfa/core'
+import { activeFactorIdsOf, bindOktaUser, clearOktaUserBinding, getOktaUserBinding } from '@okta-mfa/core'
 import type { FastifyRequest } from 'fastify'
 import { resolveOktaUserId, userKeyOf, type ResolveOktaUser } from 'passport-okta-mfa'
 import { currentUser } from './context.js'
@@ -66,11 +66,12 @@ export class OktaDirectory {
   }
 
   /**
-   * All factors of `user` where there is no session (the remembered-device check gets the user only): the Okta user
-   * is looked up by login at each call (created on first use), nothing is kept.
+   * The active factor ids of `user` where there is no session (the remembered-device check gets the user only), and
+   * none while Okta would refuse the user's sign-in (suspended, deactivated, locked out): the Okta user is looked up
+   * by login at each call (created on first use), nothing is kept.
    */
-  async factors (user: AppUser): Promise<UserFactor[]> {
-    return await this.client.listFactors(await this.#resolve(user))
+  async activeFactorIds (user: AppUser): Promise<string[]> {
+    return await activeFactorIdsOf(this.client, await this.#resolve(user))
   }
 
   async #resolve (user: AppUser): Promise<string> {

@@ -52,7 +52,7 @@ export interface BuildAppOptions {
   /** Lifetime of "Remember this device", in days (0 turns the checkbox off). @default 30 */
   rememberDeviceDays?: number
   /**
-   * Honour X-Forwarded-Proto/For from a TLS-terminating proxy (`true`, a hop count, or the proxy's addresses/CIDRs),
+   * Honour X-Forwarded-Proto/For from a TLS-terminating proxy (`true`: the one that connects, a hop count, or the proxy's addresses/CIDRs),
    * so that `'auto'` cookies are Secure behind it. Off by default: forwarded headers are ignored.
    * @default false
    */
