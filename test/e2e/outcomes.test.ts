@@ -81,9 +81,22 @@ await t.test("Okta's own lockout and a suspended user: 403 and \"ask an administ
   assertAdminLocked(t, mfa, '/mfa, right code')
   t.match(mfa.text, 'once an administrator has unlocked your account')
 
-  // A suspended user (E0000038), who typed no wrong code: the same answer, never "too many attempts".
+  // A suspended user (E0000038), who typed no wrong code: the same answer, never "too many attempts". His browser
+  // was remembered before: Okta still lists his factors, but the device no longer stands in for the code.
   const other = await startE2eApp(t)
+  const remembered = other.jar()
+  await passwordLogin(remembered, 'bob')
+  t.equal((await postCode(remembered, '/mfa', totp(other.demo!.totpUser.sharedSecret, other.clock.now()), { rememberDevice: '1' })).status, 303)
+  t.ok(remembered.cookies.has('okta_mfa_device'), 'this browser is remembered')
+  await remembered.fetch('/logout', { form: { _csrf: csrfOf((await remembered.fetch('/account', { headers: HTML })).text) } })
+  await passwordLogin(remembered, 'bob')
+  t.equal((await remembered.fetch('/account', { headers: HTML })).status, 200, 'remembered: no code at the next sign-in')
+  await remembered.fetch('/logout', { form: { _csrf: csrfOf((await remembered.fetch('/account', { headers: HTML })).text) } })
   await emuFetch(other.emulator!, 'POST', `/api/v1/users/${await oktaUserId(other.emulator!, 'bob@example.com')}/lifecycle/suspend`)
+  await passwordLogin(remembered, 'bob')
+  const stopped = await remembered.fetch('/account', { headers: HTML })
+  t.not(stopped.status, 200, 'suspended: the remembered browser does not reach the account page')
+  t.equal(stopped.location, '/mfa', 'it is sent to the code')
   const susp = other.jar()
   await passwordLogin(susp, 'bob')
   assertAdminLocked(t, await postCode(susp, '/mfa', totp(other.demo!.totpUser.sharedSecret, other.clock.now())), 'suspended, /mfa')
