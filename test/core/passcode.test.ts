@@ -324,6 +324,14 @@ await t.test('the same with the factor named, as a form or verifyFactor(factorId
     t.equal(codeOf(made), 'FACTOR_NOT_FOUND', `a made-up id (${trustFactorId ? 'sent unlisted' : 'looked up'}): FACTOR_NOT_FOUND`)
   }
   t.notOk(calls.some((c) => c.includes(fourth)), 'the code never went to the factor the user has')
+  // A question factor the session listed, removed since, while a TOTP factor is left: the answer has no factor to go
+  // to, but the person has one: FACTOR_NOT_FOUND (pick again), not "set up an authenticator".
+  const question = await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: 'mayonnaise' } })
+  t.equal(question.body.status, 'ACTIVE')
+  const session3 = { session: {} }
+  t.equal(codeOf(await check(session3, 'ada@example.com', { answer: 'mayonnaise', factorId: question.body.id }, limiter)), 'SUCCESS', 'the question, listed')
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${userId}/factors/${question.body.id as string}`)
+  t.equal(codeOf(await check(session3, 'ada@example.com', { answer: 'mayonnaise', factorId: question.body.id }, limiter)), 'FACTOR_NOT_FOUND', 'removed, a TOTP left: FACTOR_NOT_FOUND')
   t.equal((await limiter.consume('ada@example.com')).remaining, 3, 'no refusal Okta did not judge used an attempt')
 })
 

@@ -197,7 +197,7 @@ await t.test('a user Okta would not let sign in (suspended, deactivated, locked 
   t.equal(await devices.honour(req), undefined, 'honour() records no MFA step')
   t.equal(getMfaState(req, { userKey: (u) => (u as { id: string }).id }), undefined)
   await lifecycle('unsuspend')
-  t.equal(await devices.check(cookie, heidi), undefined, 'unsuspended: the devices remembered before stay forgotten, as after a factor change')
+  t.ok(await devices.check(cookie, heidi), 'unsuspended: remembered again (a refusal forgets nothing; the factors did not change)')
   emu.clock.advance(1000)
   cookie = await devices.issue(heidi, factorId)
   t.ok(await devices.check(cookie, heidi), 'a device remembered afterwards works')
@@ -211,6 +211,19 @@ await t.test('a user Okta would not let sign in (suspended, deactivated, locked 
   cookie = await devices.issue(heidi, factorId)
   await lifecycle('deactivate')
   t.equal(await devices.check(cookie, heidi), undefined, 'DEPROVISIONED: not remembered')
+})
+
+await t.test('activeFactorIds is handed the request being served (honour, and check or issue given one), to read its session', async (t) => {
+  const seen: unknown[] = []
+  const devices = new RememberedDevices({ secret, activeFactorIds: async (_user, request) => { seen.push(request); return ['ost1'] } })
+  const req = { user: ada, session: { oktaMfaUser: 'bound' } as Record<string, unknown>, headers: {} as Record<string, string> }
+  const value = await devices.issue(ada, 'ost1', req)
+  req.headers = { cookie: `okta_mfa_device=${value}` }
+  await devices.honour(req)
+  await devices.check(value, ada, req)
+  await devices.check(value, ada)
+  t.same(seen.map((r) => r === req), [true, true, true, false], 'issue, honour and check with a request: that request; check without one: undefined')
+  t.equal(seen[3], undefined)
 })
 
 await t.test('honour records the MFA step of the code that remembered the device, marked as never fresh', async (t) => {

@@ -23,8 +23,8 @@ const sessionKey = randomBytes(32)
 interface Demo { url: string, close: () => Promise<void>, jar: (browser?: CookieJar) => CookieJar }
 
 /** One demo instance on the shared emulator (as an Okta org) and session key; `jar(browser)` is that browser (its cookies) on this instance. */
-async function startDemo (): Promise<Demo> {
-  const { app } = await buildApp({ sessionKey, clock: clock.now, orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, rememberDeviceDays: 0 })
+async function startDemo (rememberDeviceDays = 0): Promise<Demo> {
+  const { app } = await buildApp({ sessionKey, clock: clock.now, orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, rememberDeviceDays })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const url = `http://127.0.0.1:${(app.server.address() as import('node:net').AddressInfo).port}`
   let closed = false
@@ -68,6 +68,35 @@ async function bobs (): Promise<string[]> {
 
 const [a, b] = [await startDemo(), await startDemo()]
 const secret = seeded.info.totpUser.sharedSecret
+
+await t.test('a remembered browser whose Okta login is renamed mid-session: its pages keep to the session\'s Okta user; the next sign-in enrolls', async (t) => {
+  const c = await startDemo(30)
+  const jar = c.jar()
+  t.equal((await passwordLogin(jar, 'bob')).location, '/mfa')
+  const page = await jar.fetch('/mfa', { headers: HTML })
+  const factorId = /name="factorId" value="([^"]+)"/.exec(page.text)?.[1]
+  const formId = /name="formId" value="([^"]+)"/.exec(page.text)?.[1] ?? ''
+  const verified = await jar.fetch('/mfa', { form: { passCode: nextCode(secret), _csrf: csrfOf(page.text), formId, rememberDevice: '1', ...(factorId === undefined ? {} : { factorId }) }, headers: HTML })
+  t.equal(verified.location, '/account')
+  t.ok(jar.cookies.has('okta_mfa_device'), 'this browser is remembered')
+  const old = (await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent(LOGIN)}`)).body as { id: string }
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${old.id}`, { profile: { login: OLD_LOGIN } })).status, 200, 'an administrator renames his Okta login')
+  const security = await jar.fetch('/account/security', { headers: HTML })
+  t.equal(security.status, 200)
+  t.match(security.text, 'data-testid="this-device-remembered"', 'the Security page judges this browser against the session\'s Okta user')
+  t.same(await bobs(), [`${OLD_LOGIN} ACTIVE`], 'and makes no Okta user for the new login mid-session')
+  t.equal((await viewerAndFactors(jar)).completed, true)
+  t.same(await bobs(), [`${OLD_LOGIN} ACTIVE`], 'nor does GraphQL')
+  await jar.fetch('/logout', { form: { _csrf: csrfOf(security.text) }, headers: HTML })
+  t.equal((await passwordLogin(jar, 'bob')).location, '/mfa/enroll', 'the next sign-in: the Okta user of his login has no factor, so no device stands in')
+  // Put the org back as the next test expects it: the login's new user gone, the renamed one named again.
+  const made = (await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent(LOGIN)}`)).body as { id: string }
+  t.not(made.id, old.id)
+  await emuFetch(emu, 'POST', `/api/v1/users/${made.id}/lifecycle/deactivate`)
+  t.equal((await emuFetch(emu, 'DELETE', `/api/v1/users/${made.id}`)).status, 204)
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${old.id}`, { profile: { login: LOGIN } })).status, 200)
+  await c.close()
+})
 
 await t.test('an Okta login renamed by an administrator: enrollment for the new Okta user, then a code, on every instance and after a restart', async (t) => {
   const first = a.jar()

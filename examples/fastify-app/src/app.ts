@@ -226,7 +226,10 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
       maxAgeDays: rememberDays,
       store: revocations,
       clock,
-      activeFactorIds: async (user) => await directory.activeFactorIds(user as AppUser),
+      // The Okta user bound in the session being served (the one its pages and GraphQL act on); by login without one.
+      activeFactorIds: async (user, request) => request === undefined
+        ? await directory.activeFactorIds(user as AppUser)
+        : await directory.activeFactorIdsIn({ session: request.session, user }),
     })
   passport.use('okta-mfa', new OktaMfaStrategy<AppUser>({ client, resolveOktaUser, provision: true, store: attemptStore, clock, revocations }))
   await app.register(passport.initialize())

@@ -3,11 +3,19 @@
 // strategy's and the gateway's MfaSubject read and write). Nothing is kept in this process: two instances, or one
 // restarted, read the same binding from the cookie.
 import type { OktaClient, UserFactor } from '@okta-mfa/client'
-import { activeFactorIdsOf, bindOktaUser, clearOktaUserBinding, getOktaUserBinding } from '@okta-mfa/core'
-import type { FastifyRequest } from 'fastify'
+import { activeFactorIdsOf, bindOktaUser, clearOktaUserBinding, getOktaUserBinding, type SessionRequest } from '@okta-mfa/core'
 import { resolveOktaUserId, userKeyOf, type ResolveOktaUser } from 'passport-okta-mfa'
-import { currentUser } from './context.js'
 import type { AppUser } from './users.js'
+
+/** What the directory reads of a request: its session and its signed-in user (a page's, or the gateway's view of it). */
+export type DirectoryRequest = SessionRequest & { user?: unknown }
+
+/** The signed-in user of `request`. */
+function userOf (request: DirectoryRequest): AppUser {
+  const user = request.user as AppUser | undefined
+  if (user === undefined || user === null) throw new Error('the directory was asked about a request without a signed-in user')
+  return user
+}
 
 /**
  * The app's mapping: the Okta user whose login is the app user's `oktaLogin`, with a profile for provisioning.
@@ -28,8 +36,8 @@ export class OktaDirectory {
    * resolved by login (the Okta user created without credentials on first use) and bound in the session, as the
    * strategy and the gateway do, so they use the same id from then on.
    */
-  async oktaUserId (request: FastifyRequest): Promise<string> {
-    const user = currentUser(request)
+  async oktaUserId (request: DirectoryRequest): Promise<string> {
+    const user = userOf(request)
     const userKey = userKeyOf(user)
     const bound = getOktaUserBinding(request, userKey)
     if (bound !== undefined) return bound.oktaUserId
@@ -45,8 +53,8 @@ export class OktaDirectory {
    * the user looked up (and bound) again, once, and `call` runs again only when the id changed (the same id: the 404
    * was about something else, such as a factor).
    */
-  async withOktaUserId<T> (request: FastifyRequest, call: (oktaUserId: string) => Promise<T>): Promise<T> {
-    const userKey = userKeyOf(currentUser(request))
+  async withOktaUserId<T> (request: DirectoryRequest, call: (oktaUserId: string) => Promise<T>): Promise<T> {
+    const userKey = userKeyOf(userOf(request))
     const wasBound = getOktaUserBinding(request, userKey) !== undefined
     const id = await this.oktaUserId(request)
     try {
@@ -61,8 +69,16 @@ export class OktaDirectory {
   }
 
   /** All factors of the signed-in user of `request` (the Okta user bound in the session), as Okta lists them. */
-  async factorsOf (request: FastifyRequest): Promise<UserFactor[]> {
+  async factorsOf (request: DirectoryRequest): Promise<UserFactor[]> {
     return await this.withOktaUserId(request, async (id) => await this.client.listFactors(id))
+  }
+
+  /**
+   * The active factor ids of the signed-in user of `request` (the Okta user bound in its session), none while Okta
+   * would refuse their sign-in (suspended, deactivated, locked out): what a remembered device is bound to.
+   */
+  async activeFactorIdsIn (request: DirectoryRequest): Promise<string[]> {
+    return await this.withOktaUserId(request, async (id) => await activeFactorIdsOf(this.client, id))
   }
 
   /**

@@ -52,14 +52,15 @@ export function selectFactor (factors: readonly OktaFactorLike[], requestedId: s
 
 /**
  * The factor a code goes to when the factor it named was the session's and Okta no longer knows it (reset or
- * replaced elsewhere): with no ACTIVE factor that takes this secret, ENROLLMENT_REQUIRED; else the one
- * {@link selectFactor} picks with no id (the active TOTP), or the only one that takes it; else FACTOR_NOT_FOUND
- * (several are left: the person picks one again).
+ * replaced elsewhere): with no ACTIVE factor at all, ENROLLMENT_REQUIRED; else the one {@link selectFactor} picks
+ * with no id (the active TOTP), or the only one that takes this secret; else FACTOR_NOT_FOUND (several are left, or
+ * only factors of another kind: the person picks one again).
  */
 export function selectReplacement (factors: readonly OktaFactorLike[], secret: 'passCode' | 'answer'): FactorSelection {
+  if (!factors.some((f) => f.status === 'ACTIVE')) return { ok: false, code: 'ENROLLMENT_REQUIRED' }
   const kinds = secret === 'answer' ? ANSWER_FACTOR_TYPES : PASSCODE_FACTOR_TYPES
   const usable = factors.filter((f) => kinds.has(f.factorType) && f.status === 'ACTIVE')
-  if (usable.length === 0) return { ok: false, code: 'ENROLLMENT_REQUIRED' }
+  if (usable.length === 0) return { ok: false, code: 'FACTOR_NOT_FOUND' }
   const unnamed = selectFactor(factors, undefined, secret)
   if (unnamed.ok) return unnamed
   return usable.length === 1 ? { ok: true, factor: usable[0]! } : { ok: false, code: 'FACTOR_NOT_FOUND' }

@@ -26,8 +26,12 @@ export const MAX_DEVICE_COOKIE_LENGTH = 1024
 export interface RememberedDevicesOptions {
   /** The app's secret (e.g. its session key), at least 32 bytes; the signing key is derived from it (HKDF-SHA-256). */
   secret: string | Uint8Array
-  /** The active factor ids of a user, from Okta (the fingerprint the cookie is bound to). */
-  activeFactorIds: (user: unknown) => Promise<readonly string[]>
+  /**
+   * The active factor ids of a user, from Okta (the fingerprint the cookie is bound to), none while Okta would refuse
+   * the user's sign-in ({@link activeFactorIdsOf}). `request` is the request being served, when there is one
+   * (`honour`, or `check` given it): read the Okta user bound in its session rather than looking the user up again.
+   */
+  activeFactorIds: (user: unknown, request?: SessionRequest) => Promise<readonly string[]>
   /** Lifetime of a remembered device, in days. @default 30 */
   maxAgeDays?: number | undefined
   /** Where "forget remembered devices" is recorded: share it between instances. @default a MemoryRevocationStore */
@@ -145,14 +149,17 @@ export class RememberedDevices {
   #mark (userKey: string): string { return `device:${userKey.length}:${userKey}:`.padEnd(MAX_USER_KEY_LENGTH + 16, '#') }
   #sign (body: string): string { return createHmac('sha256', this.#key).update(body).digest('base64url') }
 
-  /** A signed cookie value for `user`, bound to their active factors now; `factorId` is the factor just verified. */
-  async issue (user: unknown, factorId: string): Promise<string> {
+  /**
+   * A signed cookie value for `user`, bound to their active factors now; `factorId` is the factor just verified.
+   * `request`, the request being served, is handed to `activeFactorIds`.
+   */
+  async issue (user: unknown, factorId: string, request?: SessionRequest): Promise<string> {
     const now = this.#clock()
     const payload: Payload = {
       v: 1,
       id: randomBytes(16).toString('base64url'),
       u: hash(this.#userKey(user)),
-      f: factorFingerprint(await this.#options.activeFactorIds(user)),
+      f: factorFingerprint(await this.#options.activeFactorIds(user, request)),
       fid: factorId,
       iat: now,
       exp: now + this.maxAgeMs,
@@ -176,9 +183,9 @@ export class RememberedDevices {
    * changed since (which also forgets every device of the user issued until now: a change undone later does not
    * revive them), or forgotten. One factor listing and one store round trip (after the signature checks). An Okta
    * failure while listing the factors also means undefined (ask for the code); a store outage rejects with
-   * StoreUnavailableError (fail closed).
+   * StoreUnavailableError (fail closed). `request`, the request being served, is handed to `activeFactorIds`.
    */
-  async check (value: string | undefined, user: unknown): Promise<RememberedDevice | undefined> {
+  async check (value: string | undefined, user: unknown, request?: SessionRequest): Promise<RememberedDevice | undefined> {
     if (typeof value !== 'string' || value.length > MAX_DEVICE_COOKIE_LENGTH) return undefined
     const dot = value.indexOf('.')
     if (dot <= 0) return undefined
@@ -201,12 +208,15 @@ export class RememberedDevices {
     if (p.u !== hash(userKey)) return undefined
     let factorIds: readonly string[]
     try {
-      factorIds = await this.#options.activeFactorIds(user)
+      factorIds = await this.#options.activeFactorIds(user, request)
     } catch (err) {
       // Okta unreachable or refusing: not remembered, so the user is asked for a code. Anything else is a bug.
       if (outcomeOfError(err) === undefined || isStoreUnavailableError(err)) throw err
       return undefined
     }
+    // No active factor: a user Okta would refuse now (activeFactorIdsOf), or one whose factors were all reset. Not
+    // remembered while so, and nothing forgotten: no cookie is issued without a factor, and new factors' ids are new.
+    if (factorIds.length === 0) return undefined
     if (p.f !== factorFingerprint(factorIds)) {
       // The factors changed since: forget every device of the user now, so that undoing the change (removing the
       // factor just added) does not bring this cookie, or any other as old, back to life.
@@ -229,7 +239,7 @@ export class RememberedDevices {
     if (user === undefined || user === null || user === false) return undefined
     const existing = getMfaState(req, { user, userKey: this.#options.userKey })
     if (existing !== undefined) return existing
-    const device = await this.check(readCookie(req.headers?.cookie, this.cookieName), user)
+    const device = await this.check(readCookie(req.headers?.cookie, this.cookieName), user, req)
     if (device === undefined) return undefined
     const state = recordMfa(req, { user, factorId: device.factorId, method: 'form', now: device.issuedAt, userKey: this.#options.userKey })
     sessionSet(req, REMEMBERED_SESSION_KEY, { userKey: state.userKey, completedAt: state.completedAt })

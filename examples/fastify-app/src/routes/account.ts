@@ -38,7 +38,7 @@ async function browserRemembered (ctx: AppContext, request: FastifyRequest): Pro
   if (ctx.devices === undefined) return false
   const value = readCookie(request.headers.cookie, ctx.devices.cookieName)
   if (value === undefined) return false
-  return await ctx.devices.check(value, currentUser(request)).then((device) => device !== undefined, () => false)
+  return await ctx.devices.check(value, currentUser(request), request).then((device) => device !== undefined, () => false)
 }
 
 /** The Security page's word after a setup: `added=1` (done here), `already=1` (done in another tab or window). */

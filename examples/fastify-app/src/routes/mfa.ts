@@ -214,7 +214,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     // The strategy recorded the MFA step in the session. "Remember this device" (opt-in): the signed device cookie.
     const state = getMfaState(request)
     if (field(request, 'rememberDevice') === '1' && ctx.devices !== undefined && state !== undefined) {
-      reply.header('set-cookie', ctx.devices.cookie(await ctx.devices.issue(currentUser(request), state.factorId), { secure: request.protocol === 'https' }))
+      reply.header('set-cookie', ctx.devices.cookie(await ctx.devices.issue(currentUser(request), state.factorId, request), { secure: request.protocol === 'https' }))
     }
     // Go where the user was going.
     await reply.redirect(takeReturnTo(request) ?? '/account', 303)
