@@ -5,6 +5,7 @@
 // code", "use another number" and the phone step as forms, Retry-After on every 429), step-up before a factor is
 // removed or added, logout; and main.ts as a real program.
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
 import t from 'tap'
@@ -13,6 +14,7 @@ import { csrfOf, errorText, passwordLogin, PASSWORD, startE2eApp } from '../help
 import type { CookieJar } from '../helpers/http.js'
 import { totp } from '../helpers/totp.js'
 import { withEmulator } from '../helpers/emulator.js'
+import { withRedis } from '../helpers/redis.js'
 
 const HTML = { accept: 'text/html' }
 const app = await startE2eApp(t)
@@ -593,4 +595,24 @@ await t.test('main.js refuses a bad SESSION_KEY and half an Okta configuration, 
   const half = await runMain({ PORT: '0', OKTA_ORG_URL: 'https://dev-1.okta.com' })
   t.equal(half.code, 1)
   t.match(half.stderr, /OKTA_API_TOKEN/)
+})
+
+await t.test('with REDIS_URL an instance answers its first request from a signed-in browser at once: it waits for Redis before listening', async (t) => {
+  const redis = await withRedis(t)
+  const sessionKey = randomBytes(32)
+  const first = await startE2eApp(t, { redisUrl: redis.url, sessionKey })
+  const jar = first.jar()
+  await passwordLogin(jar, 'bob')
+  const mfa = await jar.fetch('/mfa', { headers: HTML })
+  const formId = /name="formId" value="([^"]+)"/.exec(mfa.text)?.[1] ?? ''
+  t.equal((await jar.fetch('/mfa', { form: { passCode: totp(first.demo!.totpUser.sharedSecret, first.clock.now()), _csrf: csrfOf(mfa.text), formId } })).status, 303)
+  for (let i = 0; i < 5; i++) {
+    // A new instance (a deploy, a restart) on the same Redis and key: the browser's very next request goes to it.
+    const next = await startE2eApp(t, { redisUrl: redis.url, sessionKey, orgUrl: first.emulator!.url, token: first.emulator!.token, allowInsecureHttp: true })
+    const same = next.jar()
+    for (const [k, v] of jar.cookies) same.cookies.set(k, v)
+    const res = await same.fetch('/account', { headers: HTML })
+    t.equal(res.status, 200, `instance ${i + 2}: served at once (${String(res.headers['x-error-code'] ?? '')})`)
+    await next.app.close()
+  }
 })

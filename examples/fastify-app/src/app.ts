@@ -174,6 +174,9 @@ function stores (app: FastifyInstance, options: BuildAppOptions, clock: () => nu
       else app.log.error({ err: { code: (err as { code?: unknown } | undefined)?.code, message: err?.message } }, 'redis unreachable: passcode attempts are refused')
     },
   })
+  // Listening before the client's first connection made the first requests 503: wait for it (at most the ping's
+  // timeout; a Redis down at start is then what it is later, 503 until it is back).
+  app.addHook('onReady', async () => { await redis.ping().catch(() => {}) })
   app.addHook('onClose', async () => { await redis.close() })
   return { attemptStore: redis.attempts, revocations: redis.revocations }
 }
