@@ -212,7 +212,7 @@ await t.test('--data: kill -9 right after a 200 loses nothing', async (t) => {
   const third = await run(t, ['--token', 't', '--data', data, '--quiet'])
   t.same((await emuFetch(third, 'GET', `/api/v1/users/${user.body.id}/factors`)).body, [], 'the delete survived too')
   const stored = JSON.parse(await readFile(data, 'utf8')) as { version: number }
-  t.equal(stored.version, 1, 'the file is whole JSON')
+  t.equal(stored.version, 2, 'the file is whole JSON')
 })
 
 await t.test('--seed preloads users once', async (t) => {

@@ -86,7 +86,9 @@ await t.test('a data file from an older emulator, with the plain answer: it veri
   const q = await emuFetch(first, 'POST', `/api/v1/users/${user.body.id as string}/factors`, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: 'placeholder' } })
   await first.close()
   // What an older emulator wrote: the same record, with `answer` as enrolled in place of `answerHash`.
-  const snapshot = JSON.parse(await readFile(dataFile, 'utf8')) as { users: Array<{ factors: Array<Record<string, unknown>> }> }
+  const snapshot = JSON.parse(await readFile(dataFile, 'utf8')) as { version: number, users: Array<{ factors: Array<Record<string, unknown>> }> }
+  t.equal(snapshot.version, 2, 'this emulator writes format version 2, which an older one refuses')
+  snapshot.version = 1
   const f = snapshot.users[0]!.factors[0]!
   delete f['answerHash']
   f['answer'] = ANSWER
@@ -94,6 +96,7 @@ await t.test('a data file from an older emulator, with the plain answer: it veri
 
   const second = await withEmulator(t, { dataFile })
   await holdsNoAnswer(t, dataFile, ANSWER, 'at once on start')
+  t.equal((JSON.parse(await readFile(dataFile, 'utf8')) as { version: number }).version, 2, 'and as version 2')
   t.same(await verify(second, user.body.id, q.body.id, ` ${ANSWER.toLowerCase()}`), SUCCESS, 'the plain answer of the old file verifies')
   t.same(await verify(second, user.body.id, q.body.id, 'ketchup'), WRONG)
   await second.close()

@@ -18,8 +18,14 @@ import type { FactorRecord, UserRecord } from './types.js'
  */
 export const TOKEN_OWNER_LOGIN = 'okta-emulator-admin@example.com'
 
+/**
+ * The data file's format. 2: question answers kept only as hashes; an emulator that knows only 1 refuses the file,
+ * rather than reading answers it cannot compare. A version 1 file is read (its plain answers hashed) and written as 2.
+ */
+const SNAPSHOT_VERSION = 2
+
 interface Snapshot {
-  version: 1
+  version: 1 | 2
   users: Array<UserRecord & { factors: FactorRecord[] }>
 }
 
@@ -204,7 +210,7 @@ export class Store {
 
   private serialize (): string {
     const snapshot: Snapshot = {
-      version: 1,
+      version: SNAPSHOT_VERSION,
       users: [...this.users.values()].map((u) => ({ ...u, factors: this.factors(u.id) })),
     }
     return JSON.stringify(snapshot)
@@ -287,11 +293,12 @@ export class Store {
     } catch (err) {
       throw new Error(`cannot read emulator data file ${file}`, { cause: err })
     }
-    if (snapshot?.version !== 1 || !Array.isArray(snapshot.users)) {
+    if ((snapshot?.version !== 1 && snapshot?.version !== SNAPSHOT_VERSION) || !Array.isArray(snapshot.users)) {
       throw new Error(`emulator data file ${file} is not an okta-emulator state file`)
     }
     this.fill(snapshot)
-    // An older emulator kept question answers in plain text: the file is written again at once, with hashes only.
-    if (hashPlainAnswers(this.factorIndex.values())) this.write(file, this.serialize())
+    // An older emulator kept question answers in plain text: the file is written again at once, with hashes only
+    // (and as version 2, which such an emulator refuses).
+    if (hashPlainAnswers(this.factorIndex.values()) || snapshot.version !== SNAPSHOT_VERSION) this.write(file, this.serialize())
   }
 }
