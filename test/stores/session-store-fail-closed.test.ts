@@ -58,6 +58,18 @@ await t.test('connect-redis on createRedisStores: wrapped, Redis down is 503 STO
     t.same((await jar.fetch('/me')).json(), { user: 'ada' }, 'Redis up: the session is read back')
   }
 
+  // A stored session that cannot be parsed (broken JSON) is no outage: no retry mends it. Read as no session.
+  const broken = new CookieJar(failClosed.baseUrl)
+  t.equal((await broken.fetch('/in', { method: 'POST' })).text, 'in')
+  const sid = decodeURIComponent(broken.cookies.get('sid') ?? '').replace(/^s:/, '').replace(/\.[^.]*$/, '')
+  const client = stores.client as unknown as { set: (key: string, value: string) => Promise<unknown> }
+  await client.set(`wrapped:${sid}`, '{"cookie":')
+  const unreadable = await broken.fetch('/me')
+  t.equal(unreadable.status, 200, 'an unreadable stored session: no 503')
+  t.same(unreadable.json(), { user: null }, 'read as no session (the browser signs in again)')
+  t.equal((await broken.fetch('/in', { method: 'POST' })).text, 'in', 'and a new one is saved')
+  t.same((await broken.fetch('/me')).json(), { user: 'ada' })
+
   await redis.stop()
   for (const [method, path] of [['GET', '/me'], ['POST', '/out']] as const) {
     const res = await failClosed.fetch(path, { method })

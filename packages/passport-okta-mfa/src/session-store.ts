@@ -20,6 +20,14 @@ function failClosed (err: unknown): unknown {
   return new StoreUnavailableError('The session store is unavailable', { cause: err })
 }
 
+/**
+ * A stored session that cannot be read (its JSON is broken: a `SyntaxError` from the store's parser), which no retry
+ * mends: read as no session, so the browser gets a new one instead of a 503 on every page until the entry expires.
+ */
+function unreadable (err: unknown): boolean {
+  return err instanceof SyntaxError
+}
+
 function isThenable (value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
@@ -29,7 +37,8 @@ function isThenable (value: unknown): value is PromiseLike<unknown> {
  * a store called without one) becomes a `StoreUnavailableError` (`code: 'STORE_UNAVAILABLE'`, `status`/`statusCode`
  * 503, `retryable`), with the store's own error as `cause` and never in the message. An error whose `code` is
  * `ENOENT` ("no such session" to express-session and @fastify/session) and a `StoreUnavailableError` pass as they
- * are. Fits any store with callback methods: express-session's (connect-redis and the like) and @fastify/session's.
+ * are; a session `get` could not parse (a `SyntaxError`: the stored value is broken, and stays so) reads as no
+ * session. Fits any store with callback methods: express-session's (connect-redis and the like) and @fastify/session's.
  *
  * The store's own methods ({@link SESSION_STORE_METHODS}, those it has) are wrapped in place and the same object is
  * returned, with its type, its events and everything else it has; wrapping it again changes nothing.
@@ -57,10 +66,16 @@ export function failClosedSessionStore<S extends object> (store: S): S {
       const last = args.length - 1
       const callback = args[last]
       if (typeof callback === 'function') {
-        args[last] = (err?: unknown, ...rest: unknown[]): unknown => callback.call(undefined, failClosed(err), ...rest)
+        args[last] = (err?: unknown, ...rest: unknown[]): unknown => name === 'get' && unreadable(err)
+          ? callback.call(undefined, null, undefined)
+          : callback.call(undefined, failClosed(err), ...rest)
       }
       const result: unknown = original.apply(this, args)
-      return isThenable(result) ? Promise.resolve(result).catch((err: unknown) => { throw failClosed(err) }) : result
+      if (!isThenable(result)) return result
+      return Promise.resolve(result).catch((err: unknown) => {
+        if (name === 'get' && unreadable(err)) return undefined
+        throw failClosed(err)
+      })
     }
     Object.defineProperty(store, name, { value: wrapped, writable: true, configurable: true, enumerable: false })
   }
