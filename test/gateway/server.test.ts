@@ -382,7 +382,7 @@ await t.test('inside an app: its hooks\' own errors, its child loggers and its R
 await t.test('a remembered device does not stand in for the code of a user Okta suspended or deactivated', async (t) => {
   const emu = await withEmulator(t)
   const key = randomBytes(32).toString('hex')
-  const app = await startGatewayApp(t, emu, { env: { SESSION_KEY: key } })
+  const app = await startGatewayApp(t, emu, { env: { SESSION_KEY: key, OKTA_PROVISION: 'true' } })
   const login = 'ivan@example.com'
   const made = await emuFetch(emu, 'POST', '/api/v1/users?activate=true', { profile: { login, email: login, firstName: 'Ivan', lastName: 'V' }, credentials: { password: { value: 'Correct-Horse-9' } } })
   const userId = made.body.id as string
@@ -402,6 +402,15 @@ await t.test('a remembered device does not stand in for the code of a user Okta 
   t.equal(await completed(), false, 'SUSPENDED: not remembered')
   await lifecycle('unsuspend')
   t.equal(await completed(), true, 'unsuspended: the device stands in again (nothing was forgotten)')
+  // The login renamed by an administrator mid-session: the device is judged against the Okta user the session is
+  // bound to (the one `factors` lists), and no other Okta user is made for the login.
+  const jar = await app.signedIn(login)
+  jar.cookies.set('okta_mfa_device', device)
+  t.equal((await gql(jar, OPS.factors)).body.data?.factors?.length, 1, 'the session is bound to ivan')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}`, { profile: { login: 'ivan.old@example.com' } })).status, 200)
+  t.equal((await gql(jar, OPS.viewer)).body.data?.viewer?.mfa?.completed, true, 'renamed mid-session: still remembered')
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${login}`)).status, 404, 'and no Okta user was made for the login')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}`, { profile: { login } })).status, 200)
   await lifecycle('deactivate')
   t.equal(await completed(), false, 'DEPROVISIONED: not remembered')
 })

@@ -69,6 +69,15 @@ await t.test('connect-redis on createRedisStores: wrapped, Redis down is 503 STO
   t.same(unreadable.json(), { user: null }, 'read as no session (the browser signs in again)')
   t.equal((await broken.fetch('/in', { method: 'POST' })).text, 'in', 'and a new one is saved')
   t.same((await broken.fetch('/me')).json(), { user: 'ada' })
+  // Values that parse but are no session, on which express-session itself would throw (a 500 on every page).
+  for (const value of ['{}', '[]', '42', '"x"', '{"cookie":null}', '{"cookie":1}']) {
+    const next = new CookieJar(failClosed.baseUrl)
+    t.equal((await next.fetch('/in', { method: 'POST' })).text, 'in')
+    await client.set(`wrapped:${decodeURIComponent(next.cookies.get('sid') ?? '').replace(/^s:/, '').replace(/\.[^.]*$/, '')}`, value)
+    const read = await next.fetch('/me')
+    t.equal(read.status, 200, `a stored ${value}: no 500`)
+    t.same(read.json(), { user: null }, `a stored ${value}: no session`)
+  }
 
   await redis.stop()
   for (const [method, path] of [['GET', '/me'], ['POST', '/out']] as const) {

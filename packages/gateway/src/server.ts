@@ -5,7 +5,7 @@ import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import type {} from '@fastify/secure-session' // its types: request.session and the decorators, as gatewaySessionCookie provides them
 import Fastify, { type FastifyInstance } from 'fastify'
-import { activeFactorIdsOf, createRedisStores, MemoryAttemptStore, MemoryRevocationStore, RememberedDevices, resolveOktaUserId, type RedisStores, type RevocationStore } from '@okta-mfa/core'
+import { activeFactorIdsOf, createRedisStores, getOktaUserBinding, userKeyOf, MemoryAttemptStore, MemoryRevocationStore, RememberedDevices, resolveOktaUserId, type RedisStores, type RevocationStore } from '@okta-mfa/core'
 import { loadServerConfig, ServerConfigError, type GatewayServerConfig } from './config.js'
 import { REQUEST_ID_HEADER, gatewayLoggerOptions, genReqId } from './logging.js'
 import { GATEWAY_DEFAULTS, InvalidOptionError, type OktaMfaGatewayOptions } from './options.js'
@@ -222,9 +222,12 @@ function rememberedDevicesOf (app: FastifyInstance, config: GatewayServerConfig,
     maxAgeDays: config.rememberDeviceDays,
     store: options.gateway?.revocations ?? revocations,
     ...(clock === undefined ? {} : { clock }),
-    activeFactorIds: async (user) => {
+    activeFactorIds: async (user, request) => {
       const client = app.oktaMfaGateway.client
-      const id = await resolveOktaUserId(client, resolve, user, undefined, { provision: config.provision })
+      // The Okta user bound in the session being served (the one `viewer`, `factors` and the mutations act on), so a
+      // login renamed in Okta mid-session neither provisions another user here nor judges the device against it.
+      const bound = request === undefined ? undefined : getOktaUserBinding(request, userKeyOf(user, options.gateway?.userKey))
+      const id = bound?.oktaUserId ?? await resolveOktaUserId(client, resolve, user, undefined, { provision: config.provision })
       return await activeFactorIdsOf(client, id)
     },
   })

@@ -28,6 +28,17 @@ function unreadable (err: unknown): boolean {
   return err instanceof SyntaxError
 }
 
+/**
+ * A stored value that parses but is no session (`{}`, `[]`, `42`, a `cookie` that is not an object): express-session
+ * throws on it (a 500 on every page, `/login` too, until it expires), so it reads as no session as well.
+ */
+function notASession (err: unknown, value: unknown): boolean {
+  if ((err !== undefined && err !== null) || value === undefined || value === null) return false
+  if (typeof value !== 'object' || Array.isArray(value)) return true
+  const cookie = (value as { cookie?: unknown }).cookie
+  return typeof cookie !== 'object' || cookie === null
+}
+
 function isThenable (value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
@@ -37,8 +48,8 @@ function isThenable (value: unknown): value is PromiseLike<unknown> {
  * a store called without one) becomes a `StoreUnavailableError` (`code: 'STORE_UNAVAILABLE'`, `status`/`statusCode`
  * 503, `retryable`), with the store's own error as `cause` and never in the message. An error whose `code` is
  * `ENOENT` ("no such session" to express-session and @fastify/session) and a `StoreUnavailableError` pass as they
- * are; a session `get` could not parse (a `SyntaxError`: the stored value is broken, and stays so) reads as no
- * session. Fits any store with callback methods: express-session's (connect-redis and the like) and @fastify/session's.
+ * are; a session `get` could not parse (a `SyntaxError`: the stored value is broken, and stays so), or one that is
+ * not a session object with a `cookie` object, reads as no session. Fits any store with callback methods: express-session's (connect-redis and the like) and @fastify/session's.
  *
  * The store's own methods ({@link SESSION_STORE_METHODS}, those it has) are wrapped in place and the same object is
  * returned, with its type, its events and everything else it has; wrapping it again changes nothing.
@@ -66,13 +77,13 @@ export function failClosedSessionStore<S extends object> (store: S): S {
       const last = args.length - 1
       const callback = args[last]
       if (typeof callback === 'function') {
-        args[last] = (err?: unknown, ...rest: unknown[]): unknown => name === 'get' && unreadable(err)
+        args[last] = (err?: unknown, ...rest: unknown[]): unknown => name === 'get' && (unreadable(err) || notASession(err, rest[0]))
           ? callback.call(undefined, null, undefined)
           : callback.call(undefined, failClosed(err), ...rest)
       }
       const result: unknown = original.apply(this, args)
       if (!isThenable(result)) return result
-      return Promise.resolve(result).catch((err: unknown) => {
+      return Promise.resolve(result).then((value) => name === 'get' && notASession(undefined, value) ? undefined : value, (err: unknown) => {
         if (name === 'get' && unreadable(err)) return undefined
         throw failClosed(err)
       })
