@@ -140,6 +140,17 @@ await t.test('one mutation per document: ten aliased verifyFactor are refused an
   t.equal(codeOf(two), 'GRAPHQL_VALIDATION_FAILED', 'two different mutations in one document')
   const viaFragments = await gql(ada, `mutation { ...A ...A } fragment A on Mutation { verifyFactor(factorId: "${factorId}", passCode: "123456") { result } }`)
   t.equal(codeOf(viaFragments), 'GRAPHQL_VALIDATION_FAILED', 'the same mutation twice through fragments')
+  // Two mutation operations in one document, one named to run: two mutations in one document all the same.
+  const twoOps = `mutation M1 { verifyFactor(factorId: "${factorId}", passCode: "123456") { result } } mutation M2 { verifyFactor(factorId: "${factorId}", passCode: "654321") { result } }`
+  for (const operationName of ['M1', 'M2']) {
+    const res = await ada.fetch('/graphql', { json: { query: twoOps, operationName } })
+    const body = res.json() as { data: unknown, errors?: Array<{ message: string, extensions: { code: string } }> }
+    t.equal(res.status, 400, `two mutation operations, ${operationName} named: 400`)
+    t.equal(body.errors?.[0]?.extensions.code, 'GRAPHQL_VALIDATION_FAILED')
+    t.match(body.errors?.[0]?.message, /one per request/)
+  }
+  const queryAndMutation = await ada.fetch('/graphql', { json: { query: `query Q { viewer { login } } mutation M { verifyFactor(factorId: "${factorId}", passCode: "123456") { result } }`, operationName: 'Q' } })
+  t.equal(queryAndMutation.status, 200, 'a query beside one mutation operation is still fine')
   t.equal(await store.get('ada@example.com', Date.now()), undefined)
 
   const enumTypo = await gql(ada, OPS.enroll, { input: { factorType: 'TOTPP' } })

@@ -59,7 +59,7 @@ export const MAX_SELECTION_NESTING = 64
 /**
  * Checks a parsed document against `limits` in linear time and returns the first problem as a message, or
  * `undefined` when the document is within every limit. Every operation and every fragment definition (used or not)
- * is measured; mutation operations may select at most `maxMutations` root fields.
+ * is measured; the mutation operations of the document may select at most `maxMutations` root fields in all.
  *
  * Refused: a document that did not come from graphql's parser (mercurius falls back to reading the query as a JSON
  * AST, which skips the parser's token limit), a fragment that spreads itself (directly or not), and any limit passed.
@@ -132,10 +132,16 @@ export function documentCostError (doc: DocumentNode, limits: Readonly<CostLimit
   }
 
   try {
+    // Counted across the document too: two mutation operations in one document (one run by `operationName`) are
+    // refused as two mutations in one, whichever is named.
+    let mutations = 0
     for (const def of doc.definitions) {
       if (def.kind === Kind.OPERATION_DEFINITION) {
         const where = `Operation ${def.name?.value ?? 'anonymous'}`
-        setCost(def.selectionSet, where, def.operation === 'mutation' ? maxMutations : Infinity)
+        const cost = setCost(def.selectionSet, where, def.operation === 'mutation' ? maxMutations : Infinity)
+        if (def.operation === 'mutation' && (mutations = cap(mutations + cost.top, maxMutations)) > maxMutations) {
+          throw new Refusal(`The document runs more than ${maxMutations} mutation across its operations; one per request is allowed.`)
+        }
       } else if (def.kind === Kind.FRAGMENT_DEFINITION) {
         fragmentCost(def.name.value, `Fragment ${def.name.value}`)
       }
