@@ -5,7 +5,7 @@ import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import type {} from '@fastify/secure-session' // its types: request.session and the decorators, as gatewaySessionCookie provides them
 import Fastify, { type FastifyInstance } from 'fastify'
-import { activeFactorIdsOf, createRedisStores, getOktaUserBinding, userKeyOf, MemoryAttemptStore, MemoryRevocationStore, RememberedDevices, resolveOktaUserId, type RedisStores, type RevocationStore } from '@okta-mfa/core'
+import { createRedisStores, MemoryAttemptStore, MemoryRevocationStore, type RedisStores, type RevocationStore } from '@okta-mfa/core'
 import { loadServerConfig, ServerConfigError, type GatewayServerConfig } from './config.js'
 import { REQUEST_ID_HEADER, gatewayLoggerOptions, genReqId } from './logging.js'
 import { GATEWAY_DEFAULTS, InvalidOptionError, type OktaMfaGatewayOptions } from './options.js'
@@ -14,7 +14,7 @@ import { oktaMfaGateway, refuseMethod } from './plugin.js'
 import { cachedReadiness, STORE_READY_CACHE_MS } from './readiness.js'
 import { gatewaySessionCookie } from './session-cookie.js'
 import { fastifyTrustProxy } from './trust-proxy.js'
-import { defaultResolveOktaUser } from './scope.js'
+import { rememberedDevicesOf } from './server-devices.js'
 
 /** Session key under which the app that signs users in stores the user, in standalone mode. */
 export const SESSION_USER_KEY = 'user'
@@ -209,29 +209,6 @@ async function registerAll (app: FastifyInstance, config: GatewayServerConfig, o
   })
 }
 
-/**
- * "Remember this device" for the standalone server: cookies signed with a key derived from SESSION_KEY (so the app
- * that shares the session key honours the same cookies), bound to the user's active factors read from Okta (none while
- * Okta would refuse the user's sign-in: suspended, deactivated, locked out).
- */
-function rememberedDevicesOf (app: FastifyInstance, config: GatewayServerConfig, options: BuildGatewayServerOptions, revocations: RevocationStore): RememberedDevices {
-  const resolve = options.gateway?.resolveOktaUser ?? defaultResolveOktaUser
-  const clock = options.gateway?.clock
-  return new RememberedDevices({
-    secret: config.sessionKey,
-    maxAgeDays: config.rememberDeviceDays,
-    store: options.gateway?.revocations ?? revocations,
-    ...(clock === undefined ? {} : { clock }),
-    activeFactorIds: async (user, request) => {
-      const client = app.oktaMfaGateway.client
-      // The Okta user bound in the session being served (the one `viewer`, `factors` and the mutations act on), so a
-      // login renamed in Okta mid-session neither provisions another user here nor judges the device against it.
-      const bound = request === undefined ? undefined : getOktaUserBinding(request, userKeyOf(user, options.gateway?.userKey))
-      const id = bound?.oktaUserId ?? await resolveOktaUserId(client, resolve, user, undefined, { provision: config.provision })
-      return await activeFactorIdsOf(client, id)
-    },
-  })
-}
 
 /**
  * Once the server is closing (SIGTERM), every answer still going out says `Connection: close`, so its keep-alive
