@@ -133,8 +133,8 @@ await t.test('buildApp: "Remember this device" skips the code at the next sign-i
   const refused = await post(first, '/mfa', { passCode: code() })
   t.equal(refused.location, '/mfa', 'and the code is refused')
   t.match((await first.fetch('/mfa', { headers: PAGE })).text, /This account is locked\. Ask an administrator to unlock it\./, 'saying who ends it, not "try again later"')
-  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${oktaId}/lifecycle/unsuspend`)).status, 200)
   await post(first, '/logout', {}, '/mfa')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${oktaId}/lifecycle/unsuspend`)).status, 200)
   await signIn(first, '/account')
   t.equal((await first.fetch('/account', { headers: PAGE })).status, 200, 'unsuspended: the remembered browser skips the code again')
 
