@@ -70,7 +70,7 @@ await t.test('connect-redis on createRedisStores: wrapped, Redis down is 503 STO
   t.equal((await broken.fetch('/in', { method: 'POST' })).text, 'in', 'and a new one is saved')
   t.same((await broken.fetch('/me')).json(), { user: 'ada' })
   // Values that parse but are no session, on which express-session itself would throw (a 500 on every page).
-  for (const value of ['{}', '[]', '42', '"x"', '{"cookie":null}', '{"cookie":1}']) {
+  for (const value of ['{}', '[]', '42', '"x"', '{"cookie":null}', '{"cookie":1}', '{"cookie":{"originalMaxAge":"x"}}', '{"cookie":{"originalMaxAge":null,"expires":"not a date"}}']) {
     const next = new CookieJar(failClosed.baseUrl)
     t.equal((await next.fetch('/in', { method: 'POST' })).text, 'in')
     await client.set(`wrapped:${decodeURIComponent(next.cookies.get('sid') ?? '').replace(/^s:/, '').replace(/\.[^.]*$/, '')}`, value)

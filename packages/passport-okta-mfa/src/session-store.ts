@@ -29,14 +29,21 @@ function unreadable (err: unknown): boolean {
 }
 
 /**
- * A stored value that parses but is no session (`{}`, `[]`, `42`, a `cookie` that is not an object): express-session
- * throws on it (a 500 on every page, `/login` too, until it expires), so it reads as no session as well.
+ * A stored value that parses but is no session (`{}`, `[]`, `42`, a `cookie` that is not an object, or whose
+ * `originalMaxAge` is not a number or null, or whose `expires` is not a date or null): express-session throws on it
+ * (a 500, or a request that never ends, on every page, `/login` too, until it expires) and @fastify/session fails
+ * once, so it reads as no session as well. What both write passes: `{ cookie: { originalMaxAge, expires, ... }, ... }`.
  */
 function notASession (err: unknown, value: unknown): boolean {
   if ((err !== undefined && err !== null) || value === undefined || value === null) return false
   if (typeof value !== 'object' || Array.isArray(value)) return true
   const cookie = (value as { cookie?: unknown }).cookie
-  return typeof cookie !== 'object' || cookie === null
+  if (typeof cookie !== 'object' || cookie === null || Array.isArray(cookie)) return true
+  const { originalMaxAge, expires } = cookie as { originalMaxAge?: unknown, expires?: unknown }
+  const maxAgeOk = originalMaxAge === undefined || originalMaxAge === null || (typeof originalMaxAge === 'number' && Number.isFinite(originalMaxAge))
+  const expiresOk = expires === undefined || expires === null || expires instanceof Date ||
+    ((typeof expires === 'string' || typeof expires === 'number') && !Number.isNaN(new Date(expires).getTime()))
+  return !maxAgeOk || !expiresOk
 }
 
 function isThenable (value: unknown): value is PromiseLike<unknown> {
