@@ -3,7 +3,7 @@
 // Secure behind a TLS-terminating proxy only when TRUST_PROXY says to trust it, for the gateway and the demo; the
 // outbox page exists only while the demo runs its in-process emulator.
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:http'
+import { createServer, type IncomingMessage } from 'node:http'
 import { connect } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
@@ -18,25 +18,34 @@ import { CookieJar } from '../helpers/http.js'
 
 const HTTPS = { 'x-forwarded-proto': 'https' }
 
+/**
+ * A loopback proxy to `target` (the emulator as an Okta org) that shows each request to `seen` first; `fail()`
+ * true answers 503 instead. Resolves with its URL; closed with `t`.
+ */
+async function proxyTo (t: { teardown: (fn: () => unknown) => void }, target: string, seen: (req: IncomingMessage) => void, fail = (): boolean => false): Promise<string> {
+  const proxy = createServer((req, res) => {
+    seen(req)
+    if (fail()) { res.writeHead(503, { 'content-type': 'application/json' }).end('{}'); return }
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection')) as Record<string, string>
+    const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : req
+    request(new URL(req.url ?? '/', target), { method: req.method as 'GET', headers, body }).then(async (r) => {
+      const answer = Buffer.from(await r.body.arrayBuffer())
+      const out = Object.fromEntries(Object.entries(r.headers).filter(([k]) => !['transfer-encoding', 'connection', 'keep-alive'].includes(k)))
+      res.writeHead(r.statusCode, out as Record<string, string>).end(answer)
+    }, () => { res.writeHead(502).end() })
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => proxy.close(resolve)))
+  return `http://127.0.0.1:${(proxy.address() as { port: number }).port}`
+}
+
 await t.test('/readyz checks Okta at most once per cache period, whatever the traffic', async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com' }] })
   let upstream = 0
   let failing = false
   // A counting proxy in front of the emulator: what the org's rate limit would see.
-  const proxy = createServer((req, res) => {
-    if (req.url?.startsWith('/api/v1/users') === true) upstream++
-    if (failing) { res.writeHead(503, { 'content-type': 'application/json' }).end('{}'); return }
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection')) as Record<string, string>
-    request(new URL(req.url ?? '/', emu.url), { method: req.method as 'GET', headers }).then(async (r) => {
-      const body = Buffer.from(await r.body.arrayBuffer())
-      const out = Object.fromEntries(Object.entries(r.headers).filter(([k]) => !['transfer-encoding', 'connection', 'keep-alive'].includes(k)))
-      res.writeHead(r.statusCode, out as Record<string, string>).end(body)
-    }, () => { res.writeHead(502).end() })
-  })
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise((resolve) => proxy.close(resolve)))
-  const port = (proxy.address() as { port: number }).port
-  const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: `http://127.0.0.1:${port}` } })
+  const orgUrl = await proxyTo(t, emu.url, (req) => { if (req.url?.startsWith('/api/v1/users') === true) upstream++ }, () => failing)
+  const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: orgUrl } })
   const jar = gw.jar()
 
   const burst = await Promise.all(Array.from({ length: 40 }, async () => await jar.fetch('/readyz')))
@@ -88,18 +97,7 @@ await t.test('TRUST_PROXY=true trusts the proxy that connects, one hop: an X-For
   const alice = await userWithTotp(emu, 'alice@example.com') // the demo's alice
   // A tap in front of the emulator: the X-Forwarded-For of each verify Okta receives.
   const heard: string[] = []
-  const tap = createServer((req, res) => {
-    if (req.url?.endsWith('/verify') === true) heard.push(String(req.headers['x-forwarded-for']))
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection')) as Record<string, string>
-    request(new URL(req.url ?? '/', emu.url), { method: req.method as 'GET', headers, body: req }).then(async (r) => {
-      const body = Buffer.from(await r.body.arrayBuffer())
-      const out = Object.fromEntries(Object.entries(r.headers).filter(([k]) => !['transfer-encoding', 'connection', 'keep-alive'].includes(k)))
-      res.writeHead(r.statusCode, out as Record<string, string>).end(body)
-    }, () => { res.writeHead(502).end() })
-  })
-  await new Promise<void>((resolve) => tap.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise((resolve) => tap.close(resolve)))
-  const orgUrl = `http://127.0.0.1:${(tap.address() as { port: number }).port}`
+  const orgUrl = await proxyTo(t, emu.url, (req) => { if (req.url?.endsWith('/verify') === true) heard.push(String(req.headers['x-forwarded-for'])) })
   // The client wrote 203.0.113.9; the balancer that connects (from 127.0.0.1) appended the client's real address.
   const forwarded = { 'x-forwarded-for': '203.0.113.9, 198.51.100.7' }
   for (const [setting, expected] of [['true', '198.51.100.7'], ['1', '198.51.100.7'], ['2', '203.0.113.9'], ['false', '127.0.0.1']] as const) {
