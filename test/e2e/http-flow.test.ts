@@ -6,7 +6,7 @@
 // removed or added, logout; and main.ts as a real program.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
+import { createConnection, createServer, type AddressInfo } from 'node:net'
 import { once } from 'node:events'
 import t from 'tap'
 import { decodeSessionKey, DEMO_USERS, readConfig } from '../../examples/fastify-app/dist/index.js'
@@ -606,13 +606,36 @@ await t.test('with REDIS_URL an instance answers its first request from a signed
   const mfa = await jar.fetch('/mfa', { headers: HTML })
   const formId = /name="formId" value="([^"]+)"/.exec(mfa.text)?.[1] ?? ''
   t.equal((await jar.fetch('/mfa', { form: { passCode: totp(first.demo!.totpUser.sharedSecret, first.clock.now()), _csrf: csrfOf(mfa.text), formId } })).status, 303)
-  for (let i = 0; i < 5; i++) {
-    // A new instance (a deploy, a restart) on the same Redis and key: the browser's very next request goes to it.
-    const next = await startE2eApp(t, { redisUrl: redis.url, sessionKey, orgUrl: first.emulator!.url, token: first.emulator!.token, allowInsecureHttp: true })
-    const same = next.jar()
-    for (const [k, v] of jar.cookies) same.cookies.set(k, v)
-    const res = await same.fetch('/account', { headers: HTML })
-    t.equal(res.status, 200, `instance ${i + 2}: served at once (${String(res.headers['x-error-code'] ?? '')})`)
-    await next.app.close()
-  }
+  // A new instance (a deploy, a restart) on the same Redis and key, whose Redis connection becomes ready only 900 ms
+  // after the instance is started (a relay holds Redis's answers until then): it must not be listening before, and the
+  // browser's very next request to it is served.
+  let gateOpen = false
+  const held: Array<() => void> = []
+  const relay = createServer((client) => {
+    const upstream = createConnection(redis.port, '127.0.0.1')
+    client.pipe(upstream)
+    upstream.on('data', (chunk: Buffer) => {
+      if (gateOpen) client.write(chunk)
+      else held.push(() => client.write(chunk))
+    })
+    upstream.on('end', () => client.end())
+    client.on('error', () => upstream.destroy())
+    upstream.on('error', () => client.destroy())
+  }).listen(0, '127.0.0.1')
+  await once(relay, 'listening')
+  t.teardown(() => { relay.close() })
+  const relayUrl = `redis://127.0.0.1:${(relay.address() as AddressInfo).port}`
+  let listening = false
+  const starting = startE2eApp(t, { redisUrl: relayUrl, sessionKey, orgUrl: first.emulator!.url, token: first.emulator!.token, allowInsecureHttp: true })
+    .then((next) => { listening = true; return next })
+  await new Promise((resolve) => setTimeout(resolve, 900))
+  t.notOk(listening, 'not listening while its Redis connection is not ready')
+  gateOpen = true
+  for (const flush of held.splice(0)) flush()
+  const next = await starting
+  const same = next.jar()
+  for (const [k, v] of jar.cookies) same.cookies.set(k, v)
+  const res = await same.fetch('/account', { headers: HTML })
+  t.equal(res.status, 200, `served at once (${String(res.headers['x-error-code'] ?? '')})`)
+  await next.app.close()
 })
