@@ -7,7 +7,7 @@ import {
   AttemptLimiter, DEFAULT_MAX_ATTEMPTS, MFA_OUTCOMES, MemoryAttemptStore, MfaError, OKTA_LOCKOUT_THRESHOLD, StoreUnavailableError,
   attemptKey, bindOktaUser, cacheFactors, cachedFactors, dropCachedFactors, endUserContext, getMfaState, getOktaUserBinding,
   isStoreUnavailableError, maskEmail, maskPhoneNumber, readAnswer, readPasscode, outcomeMessage, outcomeOfError, recordMfa, userKeyOf,
-  DEFAULT_REVOCATION_TTL_MS, MemoryRevocationStore, SESSION_IDENTITY_KEY, getSessionIdentity, isSessionRevoked, revokeSession,
+  DEFAULT_REVOCATION_TTL_MS, MemoryRevocationStore, SESSION_IDENTITY_KEY, getSessionIdentity, ensureSession, isSessionRevoked, revokeSession,
   revokeUserSessions, settleRefusal, startSession, MAX_TIMER_MS, MAX_WINDOW_MS, RequestDeadline, type MfaOutcomeCode, type RevocationStore,
 } from '@okta-mfa/core'
 import {
@@ -321,6 +321,13 @@ await t.test('revocation: session ids at login, logout revokes one, sign-out-eve
   t.equal(await isSessionRevoked(b1, store, { clock }), true)
   t.equal(await isSessionRevoked(b2, store, { clock }), true, 'every session issued until then')
   t.equal(await isSessionRevoked(c, store, { clock }), false, 'other users untouched')
+  // A change of the app's user key re-keys the identity (same id, same issued-at); the MFA step stays with the old key.
+  recordMfa(c, { user: c.user, factorId: 'ost1', method: 'form', now })
+  const cyd = getSessionIdentity(c, 'cyd')
+  const byLogin = { userKey: () => 'cyd@example.com', clock: (): number => now + 5 }
+  t.same(ensureSession(c, byLogin), { ...cyd, userKey: 'cyd@example.com' }, 'ensureSession keeps the id and the issued-at time')
+  t.same(getSessionIdentity(c, 'cyd@example.com'), { ...cyd, userKey: 'cyd@example.com' })
+  t.equal(getMfaState(c, byLogin), undefined, 'the MFA step is not carried to the new key')
   now += 1
   const b3 = { session: {}, user: { id: 'bea' } }
   startSession(b3, { clock })

@@ -36,6 +36,8 @@ export interface StackOptions {
   guard?: RequireMfaOptions
   /** Session revocation: given to the strategy and the guard; `/logout` revokes the session, `/logout-everywhere` the user. */
   revocations?: RevocationStore
+  /** The app's users (an app may rename one). @default USERS */
+  users?: StackUser[]
 }
 
 /** A running stack. */
@@ -51,13 +53,15 @@ export interface Stack {
 
 interface Teardown { teardown: (fn: () => unknown) => void }
 
-function findUser (id: unknown): StackUser | undefined {
-  return USERS.find((u) => u.id === id)
-}
+type LocalVerify = (username: string, password: string, done: (err: unknown, user?: StackUser | false) => void) => void
 
-function localVerify (username: string, password: string, done: (err: unknown, user?: StackUser | false) => void): void {
-  const user = USERS.find((u) => u.username === username && u.password === password)
-  done(null, user ?? false)
+/** The app's user lookup by id (the session's) and its password check, over `options.users`. */
+function directory (options: StackOptions): { findUser: (id: unknown) => StackUser | undefined, localVerify: LocalVerify } {
+  const users = options.users ?? USERS
+  return {
+    findUser: (id) => users.find((u) => u.id === id),
+    localVerify: (username, password, done) => { done(null, users.find((u) => u.username === username && u.password === password) ?? false) },
+  }
 }
 
 function strategyOf (options: StackOptions): OktaMfaStrategy<StackUser> {
@@ -83,6 +87,8 @@ function errorBody (err: unknown): { error: string } {
 /** Express 5 + passport 0.7 + express-session. */
 export async function startExpressStack (t: Teardown, options: StackOptions): Promise<Stack> {
   const strategy = strategyOf(options)
+  const { findUser, localVerify } = directory(options)
+  const keyed = { userKey: options.strategy.userKey } // the app reads its MFA step with its own userKey
   const errors: unknown[] = []
   const auth = new passport.Passport()
   auth.use(new LocalStrategy(localVerify))
@@ -116,12 +122,12 @@ export async function startExpressStack (t: Teardown, options: StackOptions): Pr
       if (user === false) { res.status(status ?? 401).json(info); return }
       req.logIn(user, (loginErr) => {
         if (loginErr !== undefined && loginErr !== null) next(loginErr)
-        else res.json({ ok: true, mfa: getMfaState(req) })
+        else res.json({ ok: true, mfa: getMfaState(req, keyed) })
       })
     })(req, res, next)
   })
   app.get('/account', guard, (req: Request, res) => { res.type('html').send(`account of ${(req.user as StackUser).username}`) })
-  app.get('/api/data', guard, (req: Request, res) => { res.json({ user: (req.user as StackUser).username, mfa: getMfaState(req) }) })
+  app.get('/api/data', guard, (req: Request, res) => { res.json({ user: (req.user as StackUser).username, mfa: getMfaState(req, keyed) }) })
   app.get('/api/plain', plainGuard, (req: Request, res) => { res.json({ user: (req.user as StackUser).username }) })
   app.post('/logout', (req, res, next) => {
     const revoked = options.revocations === undefined ? Promise.resolve() : revokeSession(req, options.revocations)
@@ -129,7 +135,7 @@ export async function startExpressStack (t: Teardown, options: StackOptions): Pr
   })
   app.post('/logout-everywhere', (req, res, next) => {
     if (options.revocations === undefined || req.user === undefined) { res.status(401).json({ ok: false }); return }
-    revokeUserSessions(options.revocations, userKeyOf(req.user), { clock: options.strategy.clock }).then(() => res.json({ ok: true }), next)
+    revokeUserSessions(options.revocations, userKeyOf(req.user, options.strategy.userKey), { clock: options.strategy.clock }).then(() => res.json({ ok: true }), next)
   })
   const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
     errors.push(err)
@@ -150,6 +156,8 @@ export type FastifyAuthenticatorClass = typeof Authenticator | typeof Authentica
  */
 export async function startFastifyStack (t: Teardown, options: StackOptions, Auth: FastifyAuthenticatorClass = Authenticator): Promise<Stack> {
   const strategy = strategyOf(options)
+  const { findUser, localVerify } = directory(options)
+  const keyed = { userKey: options.strategy.userKey } // the app reads its MFA step with its own userKey
   const errors: unknown[] = []
   // Both majors have the same API for what this stack uses; typed as 3's so one body serves both.
   const fp = new Auth() as Authenticator
@@ -180,12 +188,12 @@ export async function startFastifyStack (t: Teardown, options: StackOptions, Aut
     if (err !== null && err !== undefined) throw err
     if (user === undefined || user === false || user === null) return await reply.code(status ?? 401).send(info)
     await request.logIn(user)
-    return await reply.send({ ok: true, mfa: getMfaState(request) })
+    return await reply.send({ ok: true, mfa: getMfaState(request, keyed) })
   }))
   app.get('/account', { preHandler: guard }, async (request: FastifyRequest, reply) => {
     return await reply.type('text/html').send(`account of ${(request.user as unknown as StackUser).username}`)
   })
-  app.get('/api/data', { preHandler: guard }, async (request: FastifyRequest) => ({ user: (request.user as unknown as StackUser).username, mfa: getMfaState(request) }))
+  app.get('/api/data', { preHandler: guard }, async (request: FastifyRequest) => ({ user: (request.user as unknown as StackUser).username, mfa: getMfaState(request, keyed) }))
   app.get('/api/plain', { preHandler: plainGuard }, async (request: FastifyRequest) => ({ user: (request.user as unknown as StackUser).username }))
   app.post('/logout', async (request) => {
     if (options.revocations !== undefined) await revokeSession(request, options.revocations)
@@ -194,7 +202,7 @@ export async function startFastifyStack (t: Teardown, options: StackOptions, Aut
   })
   app.post('/logout-everywhere', async (request, reply) => {
     if (options.revocations === undefined || request.user === undefined || request.user === null) return await reply.code(401).send({ ok: false })
-    await revokeUserSessions(options.revocations, userKeyOf(request.user), { clock: options.strategy.clock })
+    await revokeUserSessions(options.revocations, userKeyOf(request.user, options.strategy.userKey), { clock: options.strategy.clock })
     return { ok: true }
   })
   app.setErrorHandler(async (err, _request, reply) => {

@@ -1,12 +1,15 @@
 // Guards the second step end to end on both stacks (Express + passport + express-session, Fastify +
 // @fastify/passport + secure-session) against the emulator: login, MFA required (page redirect with
 // returnTo, API 401), wrong code, right code surviving passport's login, protected page, replayed code,
-// step-up after maxAgeSeconds, logout clearing MFA, and a session whose user changes losing MFA.
-import t from 'tap'
-import { MemoryRevocationStore, StoreUnavailableError, type RevocationStore } from '@okta-mfa/core'
+// step-up after maxAgeSeconds, logout clearing MFA, and a session whose user changes losing MFA; revoked sessions
+// signed out, also after the app's user key changed (a deploy with another `userKey`, a rename of the login used as key).
+import t, { type Test } from 'tap'
+import { MemoryRevocationStore, StoreUnavailableError, createRedisStores, type RevocationStore } from '@okta-mfa/core'
 import { withEmulator } from '../helpers/emulator.js'
+import type { CookieJar } from '../helpers/http.js'
+import { withRedis } from '../helpers/redis.js'
 import { totp } from '../helpers/totp.js'
-import { FACTORS, STACKS, USERS, passwordLogin, seedUsers, wrongCode } from '../helpers/strategy-stacks.js'
+import { FACTORS, STACKS, USERS, passwordLogin, seedUsers, startFastifyStack, wrongCode, type StackUser } from '../helpers/strategy-stacks.js'
 
 const [ada, bob] = USERS as [typeof USERS[0], typeof USERS[1]]
 const PAGE = { accept: 'text/html,application/xhtml+xml' }
@@ -221,3 +224,82 @@ for (const start of STACKS) {
     t.equal((await again.fetch('/api/data')).status, 200, 'and served again when it answers')
   })
 }
+
+/**
+ * Sessions of ada from before a change of her user key (`deploy`: v1 keys users by id, v2 by the lowercased email, as
+ * the README's normalizing `userKey`; `rename`: the username is the key and ada renames hers), asked for after it.
+ */
+async function afterKeyChange (t: Test, start: typeof STACKS[number], change: 'deploy' | 'rename', store?: RevocationStore): Promise<void> {
+  const emu = await withEmulator(t, { seed: seedUsers() })
+  const users = USERS.map((u) => ({ ...u }))
+  const ada = users[0] as StackUser
+  let deployed = false
+  const userKey = (u: unknown): string => change === 'rename' ? (u as StackUser).username : deployed ? (u as StackUser).email.toLowerCase() : (u as StackUser).id
+  const stack = await start(t, {
+    strategy: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, clock: emu.clock.now, userKey },
+    guard: { clock: emu.clock.now, userKey },
+    revocations: store ?? new MemoryRevocationStore({ clock: emu.clock.now }),
+    users,
+  })
+  const code = (): { form: Record<string, string> } => ({ form: { passCode: totp(FACTORS.ada.secret, emu.clock.now()) } })
+  const signedIn = async (): Promise<CookieJar> => {
+    const jar = stack.jar()
+    await passwordLogin(jar, ada)
+    const res = await jar.fetch('/api/mfa', code())
+    if (res.status !== 200) throw new Error(`mfa: ${res.status} ${res.text}`)
+    emu.clock.advance(30_000)
+    return jar
+  }
+  const copyOf = (jar: CookieJar): CookieJar => { const copy = stack.jar(); for (const [k, v] of jar.cookies) copy.cookies.set(k, v); return copy }
+  const post = async (jar: CookieJar, path: string): Promise<void> => { t.equal((await jar.fetch(path, { method: 'POST' })).status, 200, path) }
+  const refused = async (jar: CookieJar, what: string): Promise<void> => {
+    const res = await jar.fetch('/api/data')
+    t.same([res.status, res.json().code], [401, 'UNAUTHENTICATED'], what)
+  }
+
+  // Under the old key (no copy is used before the change: a guard would sign it out).
+  const everywhere = await signedIn()
+  const everywhereCopy = copyOf(everywhere)
+  await post(everywhere, '/logout-everywhere')
+  emu.clock.advance(1000)
+  const out = await signedIn()
+  const [outCopy, outCopy2] = [copyOf(out), copyOf(out)]
+  await post(out, '/logout')
+  const live = await signedIn()
+  const liveCopy = copyOf(live)
+  const idle = await signedIn()
+  if (change === 'deploy') deployed = true
+  else ada.username = 'ada.l'
+  emu.clock.advance(1000)
+
+  await refused(outCopy, `${change}: a cookie copied before logout stays refused`)
+  t.equal((await outCopy2.fetch('/api/mfa', code())).json().code, 'UNAUTHENTICATED', `${change}: the strategy refuses it too`)
+  await refused(everywhereCopy, `${change}: "sign out of all sessions" under the old key still covers its sessions`)
+  // A live session goes on under the new key; its MFA step, bound to the old key, is asked for again.
+  t.equal((await live.fetch('/api/data')).json().code, 'MFA_REQUIRED', `${change}: a live session is not revoked, its old MFA step does not count`)
+  t.equal((await live.fetch('/api/mfa', code())).status, 200)
+  t.equal((await live.fetch('/api/data')).status, 200)
+  emu.clock.advance(30_000)
+  // It kept its session id: its logout revokes the copy of its cookie that still holds the old key.
+  await post(live, '/logout')
+  await refused(liveCopy, `${change}: a logout after the change revokes a copy of the cookie made before it`)
+  // And its issued-at time: "sign out of all sessions" under the new key covers a session signed in before the change.
+  await post(await signedIn(), '/logout-everywhere')
+  emu.clock.advance(1000)
+  await refused(idle, `${change}: "sign out of all sessions" under the new key covers a session of the old key`)
+  t.equal((await (await signedIn()).fetch('/api/data')).status, 200, `${change}: a login after it is served`)
+  t.same(stack.errors, [], 'nothing reached the error handler')
+}
+
+for (const start of STACKS) {
+  for (const change of ['deploy', 'rename'] as const) {
+    await t.test(`${start.name}: a change of the user key (${change}) forgets no revocation`, async (t) => { await afterKeyChange(t, start, change) })
+  }
+}
+
+await t.test('a change of the user key forgets no revocation in a Redis store', async (t) => {
+  const redis = await withRedis(t)
+  const stores = createRedisStores(redis.url)
+  t.teardown(async () => { await stores.close() })
+  await afterKeyChange(t, startFastifyStack, 'deploy', stores.revocations)
+})

@@ -1,9 +1,10 @@
 // Sessions that can be revoked: at login a session gets a random id and an issued-at time, bound to the user like the
 // MFA state. Logout revokes the id; "sign out of all sessions" revokes every session of the user issued before now.
 // The guards, the strategy and the gateway ask the RevocationStore on each request and treat a revoked session as
-// signed out, so a cookie copied before logout is useless afterwards (on every instance, with a shared store).
+// signed out, so a cookie copied before logout is useless afterwards (on every instance, with a shared store), also
+// after the app changed how it keys its users: the identity is checked under its old key, then re-keyed, never replaced.
 import { randomBytes } from 'node:crypto'
-import { clearMfa, sessionGet, sessionSet, userKeyOf, type SessionRequest, type UserKeyFn } from './session-state.js'
+import { MAX_USER_KEY_LENGTH, clearMfa, sessionGet, sessionSet, userKeyOf, type SessionRequest, type UserKeyFn } from './session-state.js'
 import { asStoreUnavailable, type RevocationStore } from './stores/types.js'
 
 /** The session key of the session's identity. */
@@ -41,12 +42,19 @@ function userOf (req: SessionRequest, options: SessionIdentityOptions): unknown 
 
 /** The session's identity when it belongs to `userKey`. */
 export function getSessionIdentity (req: SessionRequest, userKey: string): SessionIdentity | undefined {
+  const identity = storedIdentity(req)
+  return identity?.userKey === userKey ? identity : undefined
+}
+
+/** The session's identity as it is stored, whatever its user key; undefined when there is none or it is malformed. */
+function storedIdentity (req: SessionRequest): SessionIdentity | undefined {
   const raw = sessionGet(req, SESSION_IDENTITY_KEY)
   if (typeof raw !== 'object' || raw === null) return undefined
   const s = raw as Record<string, unknown>
-  if (s.userKey !== userKey || typeof s.sessionId !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(s.sessionId)) return undefined
+  if (typeof s.userKey !== 'string' || s.userKey === '' || s.userKey.length > MAX_USER_KEY_LENGTH) return undefined
+  if (typeof s.sessionId !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(s.sessionId)) return undefined
   if (typeof s.issuedAt !== 'number' || !Number.isFinite(s.issuedAt)) return undefined
-  return { sessionId: s.sessionId, issuedAt: s.issuedAt, userKey }
+  return { sessionId: s.sessionId, issuedAt: s.issuedAt, userKey: s.userKey }
 }
 
 /**
@@ -76,21 +84,33 @@ function newIdentity (req: SessionRequest, options: SessionIdentityOptions): Ses
 }
 
 /**
- * The session's identity for its user, given one now when it has none (or one of another user). Unlike
- * {@link startSession} it keeps the session's MFA step: it is what the guards call on a signed-in session.
+ * The session's identity for its user, given one now when it has none. An identity stored under another user key (the
+ * app changed its `userKey`, or renamed the login it uses as key) is re-keyed: same id, same issued-at time, so every
+ * copy of the cookie keeps one id and a revocation issued after that time still covers it. Unlike {@link startSession}
+ * it keeps the session's MFA step (which stays bound to the old key): it is what the guards call on a signed-in
+ * session. It does not ask the store: {@link isSessionRevoked} checks the stored identity before it re-keys it.
  */
 export function ensureSession (req: SessionRequest, options: SessionIdentityOptions = {}): SessionIdentity {
   const userKey = userKeyOf(userOf(req, options), options.userKey)
-  return getSessionIdentity(req, userKey) ?? newIdentity(req, { ...options, user: userOf(req, options) })
+  const stored = storedIdentity(req)
+  if (stored === undefined) return newIdentity(req, { ...options, user: userOf(req, options) })
+  if (stored.userKey === userKey) return stored
+  const identity: SessionIdentity = { sessionId: stored.sessionId, issuedAt: stored.issuedAt, userKey }
+  sessionSet(req, SESSION_IDENTITY_KEY, identity)
+  return identity
 }
 
 /**
- * Whether the signed-in session was revoked (its id, or its user since it was issued). One store round trip.
+ * Whether the signed-in session was revoked (its id, or its user since it was issued). One store round trip; two the
+ * first time after its user key changed: its identity is asked about as stored (old key) before {@link ensureSession}
+ * re-keys it, so neither a logout nor a "sign out of all sessions" made before the change is forgotten.
  *
  * @throws StoreUnavailableError when the store cannot answer, whatever it rejects with: callers refuse the request (fail
  *   closed).
  */
 export async function isSessionRevoked (req: SessionRequest, store: RevocationStore, options: SessionIdentityOptions = {}): Promise<boolean> {
+  const stored = storedIdentity(req)
+  if (stored !== undefined && stored.userKey !== userKeyOf(userOf(req, options), options.userKey) && await askStore(store, stored)) return true
   return await askStore(store, ensureSession(req, options))
 }
 
