@@ -326,7 +326,7 @@ async function runMain (t: { teardown: (fn: () => unknown) => void }, env: Recor
 }
 
 /** The exit status, or 'still running' after `ms` (then it is killed). */
-async function exitWithin (run: MainRun, ms = 15_000): Promise<number | null | 'still running'> {
+async function exitWithin (run: MainRun, ms = 30_000): Promise<number | null | 'still running'> {
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<'still running'>((resolve) => { timer = setTimeout(() => { resolve('still running') }, ms) })
   const result = await Promise.race([run.status, late])
