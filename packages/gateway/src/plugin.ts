@@ -70,6 +70,20 @@ export function refuseMethod (request: FastifyRequest, reply: FastifyReply): voi
 }
 
 /**
+ * Whether a request on the GraphQL path that is not a POST is refused in the gateway's `onRequest` hook rather than
+ * by the handler of its refusing route: GET and HEAD (mercurius's own GET handler would run them; they would put
+ * operations, and passcodes, in URLs, logs and caches, and skip the CSRF content-type check), and any request with a
+ * body (never read). The rest (a CORS preflight, a DELETE without a body) goes on through the app's later hooks, so an
+ * app's CORS running in a later hook (`preParsing` to `preSerialization`) still answers or passes on its preflights.
+ */
+function refusedEarly (request: FastifyRequest): boolean {
+  const { method, headers } = request
+  if (method === 'GET' || method === 'HEAD') return true
+  const length = headers['content-length']
+  return headers['content-type'] !== undefined || headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
+
+/**
  * Media types are case-insensitive (RFC 9110), but mercurius's CSRF check compares a Content-Type without parameters
  * as it is: `APPLICATION/JSON` would be refused. The type is lower-cased (its parameters are kept as sent).
  */
@@ -149,8 +163,7 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
       // The only POST route of this scope is the GraphQL one.
       if (request.method === 'POST') {
         lowerMediaType(request.raw.headers)
-      } else if (isGraphqlRoute(request)) {
-        // GET would put operations (and passcodes) in URLs, logs and caches, and skips the CSRF content-type check.
+      } else if (isGraphqlRoute(request) && refusedEarly(request)) {
         // Answered here: `done` is not called, so the request goes no further.
         refuseMethod(request, reply)
         return
@@ -183,12 +196,13 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
         return { gateway: new RequestScope(request, deps) }
       },
       // The marker finds the GraphQL routes whatever prefix the app registered the plugin under.
-      additionalRouteOptions: { bodyLimit: config.bodyLimit, config: { [GRAPHQL_ROUTE]: true } },
+      // A HEAD twin of the GET route even when the app turned `exposeHeadRoutes` off: HEAD gets the same 405 as GET.
+      additionalRouteOptions: { bodyLimit: config.bodyLimit, exposeHeadRoute: true, config: { [GRAPHQL_ROUTE]: true } },
     })
     // Before graphql's own rules: they only ever see documents within the limits (linear check, see cost.ts).
     scope.graphql.addHook('preValidation', costGuard(config.limits, config.development))
     // Mercurius serves GET (and so HEAD) and POST; every other method Fastify routes gets the same coded 405 rather
-    // than Fastify's bare 404. The onRequest hook answers them; the handler is never reached.
+    // than Fastify's bare 404: from the onRequest hook when it has a body, else from this handler (see refusedEarly).
     scope.route({
       method: scope.supportedMethods.filter((m) => m !== 'GET' && m !== 'HEAD' && m !== 'POST'),
       url: config.path,
