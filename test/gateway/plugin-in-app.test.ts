@@ -1,8 +1,9 @@
 // Guards the gateway plugin on its GraphQL path inside a host app: the app's CORS answers or passes on its preflights
 // in whichever hook it runs, HEAD is the coded 405 whatever the app's `exposeHeadRoutes`, the body of a refused
-// method is never read.
+// method is never read, and the app's own redaction of its request ids holds on the gateway's log lines.
 import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
+import { Writable } from 'node:stream'
 import secureSession from '@fastify/secure-session'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import t, { type Test } from 'tap'
@@ -120,4 +121,23 @@ await t.test('a refused method with a body is answered at once, its body never r
     t.match(answer, /\r\nallow: POST\r\n/i)
   }
   t.same(seen, [], "no refused request reached the app's later hooks (its body would have been parsed first)")
+})
+
+await t.test("the app's pino redaction of its request id holds on the gateway's log lines", async (t) => {
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk, _encoding, callback) { lines.push(String(chunk)); callback() } })
+  const secretId = 'tenant-acme.session-s3cr3t'
+  const { app } = await host(t, (app) => { app.get('/own', async (request) => { request.log.info('own route'); return { own: true } }) }, {
+    logger: { level: 'info', stream, redact: { paths: ['reqId'], censor: '[app-redacted]' } },
+    genReqId: () => secretId,
+  })
+  t.equal((await app.inject({ method: 'GET', url: '/own' })).statusCode, 200)
+  const post = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ query: OPS.viewer }) })
+  t.equal(post.json().errors[0].extensions.code, 'UNAUTHENTICATED')
+  const parsed = lines.flatMap((l) => l.split('\n')).filter((l) => l !== '').map((l) => JSON.parse(l) as { reqId?: unknown, req?: { url?: string } })
+  const bound = parsed.filter((l) => l.reqId !== undefined)
+  t.ok(parsed.some((l) => l.req?.url === '/graphql'), 'the GraphQL request was logged')
+  t.ok(bound.length >= 4, 'the request lines of both routes carry the id binding')
+  t.ok(bound.every((l) => l.reqId === '[app-redacted]'), 'redacted on every line, the gateway\'s included')
+  t.notOk(lines.join('').includes('s3cr3t'), 'the id is nowhere in clear')
 })

@@ -10,7 +10,7 @@ import { AttemptLimiter, MemoryAttemptStore, type AttemptStore } from '@okta-mfa
 import { GATEWAY_ERRORS } from './errors.js'
 import { formatErrors, handleRouteError } from './format-errors.js'
 import { DOCUMENT_CACHE_SIZE, MAX_VALIDATION_ERRORS, costGuard, limitRules } from './limits.js'
-import { REQUEST_ID_HEADER, graphqlRequestSummary, requestChildLogger } from './logging.js'
+import { REQUEST_ID_HEADER, graphqlRequestSummary } from './logging.js'
 import { INVALID_OPTION_CODE, resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
 import { resolvers } from './resolvers.js'
 import { gatewaySchema } from './schema.js'
@@ -155,8 +155,6 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
   app.decorate('oktaMfaGateway', Object.freeze({ client, config }))
 
   await app.register(async function gatewayRoutes (scope: FastifyInstance) {
-    // Our per-request logger only replaces Fastify's own: an app's factory (its bindings, its child options) stays.
-    if (scope.childLoggerFactory.name === 'defaultChildLoggerFactory') scope.setChildLoggerFactory(requestChildLogger)
     // Callback-style: on the hot path an async hook costs a promise per request for nothing.
     scope.addHook('onRequest', (request, reply, done) => {
       reply.header(REQUEST_ID_HEADER, request.id)
