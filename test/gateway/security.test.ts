@@ -85,40 +85,6 @@ await t.test('GET is refused for queries and mutations alike', async (t) => {
   t.equal(preflight.headers['access-control-allow-origin'], undefined)
 })
 
-await t.test("an app's own CORS handling still answers preflights on the GraphQL path", async (t) => {
-  /** A host app whose CORS hook (registered before the gateway) allows one origin and answers or passes on preflights. */
-  async function host (passOn: boolean): Promise<string> {
-    const app = Fastify()
-    t.teardown(() => app.close())
-    app.addHook('onRequest', (request, reply, done) => {
-      if (request.headers.origin === 'https://app.example') {
-        reply.header('access-control-allow-origin', 'https://app.example')
-        if (request.method === 'OPTIONS' && !passOn) {
-          void reply.code(204).header('access-control-allow-methods', 'POST').header('access-control-allow-headers', 'content-type').send()
-          return
-        }
-      }
-      done()
-    })
-    await app.register(secureSession, { key: randomBytes(32), cookie: { path: '/' } })
-    await app.register(oktaMfaGateway, { orgUrl: 'https://dev-1.okta.com', token: 'tok', resolveUser: () => null })
-    return await app.listen({ port: 0, host: '127.0.0.1' })
-  }
-  for (const passOn of [false, true]) {
-    const url = await host(passOn)
-    const ok = await request(`${url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } })
-    await ok.body.dump()
-    t.equal(ok.statusCode, 204, `the allowed origin's preflight is answered (${passOn ? 'passed on to the route' : 'by the app'})`)
-    t.equal(ok.headers['access-control-allow-origin'], 'https://app.example')
-    const other = await request(`${url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } })
-    t.equal(other.statusCode, 405, 'another origin gets no CORS consent')
-    t.equal((await other.body.json() as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code, 'METHOD_NOT_ALLOWED')
-    const put = await request(`${url}/graphql`, { method: 'PUT', headers: { origin: 'https://app.example' } })
-    await put.body.dump()
-    t.equal(put.statusCode, 405, 'the allowed origin still cannot PUT')
-  }
-})
-
 await t.test('one mutation per document: ten aliased verifyFactor are refused and count nothing', async (t) => {
   const emu = await withEmulator(t, { seed })
   const store = new MemoryAttemptStore()

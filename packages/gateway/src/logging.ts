@@ -233,12 +233,14 @@ function chindingsSymbolOf (logger: object): symbol | undefined {
 }
 
 /**
- * Fastify `childLoggerFactory` of the gateway's routes: the per-request child logger with its request id, made
- * without running pino's redaction over that id. With redact paths that start with a wildcard (ours do, to catch a
- * secret field at any depth), pino passes every child binding through the whole redaction, about 7 µs per request;
- * a request id is a string (a checked `X-Request-Id` or a UUID, see {@link genReqId}) that no redact path can match,
- * so it is bound as pino would write it. Redaction of everything logged is unchanged. Anything else (other
- * bindings, child options, a logger that is not pino) goes through `logger.child` as usual.
+ * Fastify `childLoggerFactory` of the standalone server (`buildGatewayServer`): the per-request child logger with its
+ * request id, made without running pino's redaction over that id. With redact paths that start with a wildcard (ours
+ * do, to catch a secret field at any depth), pino passes every child binding through the whole redaction, about 7 µs
+ * per request; there the request id is a string (a checked `X-Request-Id` or a UUID, see {@link genReqId}) under
+ * `reqId`, which none of {@link REDACT_PATHS} matches, so it is bound as pino would write it. Redaction of everything
+ * logged is unchanged. Anything else (other bindings, child options, a logger that is not pino) goes through
+ * `logger.child` as usual. Only for a logger whose redact paths cannot match the request id: the plugin in an app
+ * leaves the app's factory, and so its redaction of its own request ids, alone.
  *
  * @example
  * ```ts

@@ -10,7 +10,7 @@ import { AttemptLimiter, MemoryAttemptStore, type AttemptStore } from '@okta-mfa
 import { GATEWAY_ERRORS } from './errors.js'
 import { formatErrors, handleRouteError } from './format-errors.js'
 import { DOCUMENT_CACHE_SIZE, MAX_VALIDATION_ERRORS, costGuard, limitRules } from './limits.js'
-import { REQUEST_ID_HEADER, graphqlRequestSummary, requestChildLogger } from './logging.js'
+import { REQUEST_ID_HEADER, graphqlRequestSummary } from './logging.js'
 import { INVALID_OPTION_CODE, resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
 import { resolvers } from './resolvers.js'
 import { gatewaySchema } from './schema.js'
@@ -67,6 +67,20 @@ export function refuseMethod (request: FastifyRequest, reply: FastifyReply): voi
     data: null,
     errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED', requestId: request.id } }],
   })
+}
+
+/**
+ * Whether a request on the GraphQL path that is not a POST is refused in the gateway's `onRequest` hook rather than
+ * by the handler of its refusing route: GET and HEAD (mercurius's own GET handler would run them; they would put
+ * operations, and passcodes, in URLs, logs and caches, and skip the CSRF content-type check), and any request with a
+ * body (never read). The rest (a CORS preflight, a DELETE without a body) goes on through the app's later hooks, so an
+ * app's CORS running in a later hook (`preParsing` to `preSerialization`) still answers or passes on its preflights.
+ */
+function refusedEarly (request: FastifyRequest): boolean {
+  const { method, headers } = request
+  if (method === 'GET' || method === 'HEAD') return true
+  const length = headers['content-length']
+  return headers['content-type'] !== undefined || headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
 }
 
 /**
@@ -141,16 +155,13 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
   app.decorate('oktaMfaGateway', Object.freeze({ client, config }))
 
   await app.register(async function gatewayRoutes (scope: FastifyInstance) {
-    // Our per-request logger only replaces Fastify's own: an app's factory (its bindings, its child options) stays.
-    if (scope.childLoggerFactory.name === 'defaultChildLoggerFactory') scope.setChildLoggerFactory(requestChildLogger)
     // Callback-style: on the hot path an async hook costs a promise per request for nothing.
     scope.addHook('onRequest', (request, reply, done) => {
       reply.header(REQUEST_ID_HEADER, request.id)
       // The only POST route of this scope is the GraphQL one.
       if (request.method === 'POST') {
         lowerMediaType(request.raw.headers)
-      } else if (isGraphqlRoute(request)) {
-        // GET would put operations (and passcodes) in URLs, logs and caches, and skips the CSRF content-type check.
+      } else if (isGraphqlRoute(request) && refusedEarly(request)) {
         // Answered here: `done` is not called, so the request goes no further.
         refuseMethod(request, reply)
         return
@@ -183,12 +194,13 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
         return { gateway: new RequestScope(request, deps) }
       },
       // The marker finds the GraphQL routes whatever prefix the app registered the plugin under.
-      additionalRouteOptions: { bodyLimit: config.bodyLimit, config: { [GRAPHQL_ROUTE]: true } },
+      // A HEAD twin of the GET route even when the app turned `exposeHeadRoutes` off: HEAD gets the same 405 as GET.
+      additionalRouteOptions: { bodyLimit: config.bodyLimit, exposeHeadRoute: true, config: { [GRAPHQL_ROUTE]: true } },
     })
     // Before graphql's own rules: they only ever see documents within the limits (linear check, see cost.ts).
     scope.graphql.addHook('preValidation', costGuard(config.limits, config.development))
     // Mercurius serves GET (and so HEAD) and POST; every other method Fastify routes gets the same coded 405 rather
-    // than Fastify's bare 404. The onRequest hook answers them; the handler is never reached.
+    // than Fastify's bare 404: from the onRequest hook when it has a body, else from this handler (see refusedEarly).
     scope.route({
       method: scope.supportedMethods.filter((m) => m !== 'GET' && m !== 'HEAD' && m !== 'POST'),
       url: config.path,

@@ -7,7 +7,7 @@ import type {} from '@fastify/secure-session' // its types: request.session and 
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createRedisStores, MemoryAttemptStore, MemoryRevocationStore, type RedisStores, type RevocationStore } from '@okta-mfa/core'
 import { loadServerConfig, ServerConfigError, type GatewayServerConfig } from './config.js'
-import { REQUEST_ID_HEADER, gatewayLoggerOptions, genReqId } from './logging.js'
+import { REQUEST_ID_HEADER, gatewayLoggerOptions, genReqId, requestChildLogger } from './logging.js'
 import { GATEWAY_DEFAULTS, InvalidOptionError, type OktaMfaGatewayOptions } from './options.js'
 import { GATEWAY_ERRORS } from './errors.js'
 import { oktaMfaGateway, refuseMethod } from './plugin.js'
@@ -107,6 +107,8 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
     // stalled request was held 60 to 90 s. Both brought to the limit, checked every 2 s.
     http: { connectionsCheckingInterval: CONNECTIONS_CHECK_MS, headersTimeout: REQUEST_RECEIVE_TIMEOUT_MS },
   })
+  // Our own logger and request ids: the id can be bound without pino's redaction pass (see requestChildLogger).
+  app.setChildLoggerFactory(requestChildLogger)
   refuseConnect(app)
   closeConnectionsWhenClosing(app)
   const stores = serverStores(config, options, app)
