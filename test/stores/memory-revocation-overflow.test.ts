@@ -64,7 +64,10 @@ await t.test('the overflow comes in generations: a full one refuses more, and is
   for (let i = 0; i < 10_000; i++) if (await store.isRevoked(`fresh-${i}`, undefined, clock.now())) wrong.push(`fresh-${i}`)
   t.ok(wrong.length > 0 && wrong.length < 100, `an over-full generation refuses some fresh sessions: ${wrong.length} in 10 000`)
 
-  await clock.advance(HOUR)
+  await clock.advance(HOUR - 1)
+  t.equal(await store.isRevoked('late-0', undefined, 0), true, 'held until the last ms of its TTL')
+  t.equal(store.overflowCount, 4 * GENERATION + 100_000)
+  await clock.advance(1)
   t.equal(store.overflowCount, 3 * GENERATION, 'the over-full generation is dropped once its own entries expired')
   let stillWrong = 0
   for (const id of wrong) if (await store.isRevoked(id, undefined, clock.now())) stillWrong++
@@ -77,7 +80,9 @@ await t.test('the overflow comes in generations: a full one refuses more, and is
   t.equal(store.overflowCount, 3 * GENERATION + 1, 'a new generation takes the next one')
   t.equal(await store.isRevoked('after', undefined, 0), true)
 
-  await clock.advance(HOUR)
+  await clock.advance(HOUR - 1001)
+  t.equal(await store.isRevoked(old.at(-1)!, undefined, 0), true, 'held until the last ms of its TTL')
+  await clock.advance(1001)
   t.equal(store.overflowCount, 1, 'the three older generations are dropped once theirs expired')
   t.equal(await store.isRevoked('old-0', undefined, 0), false)
   t.equal(await store.isRevoked('after', undefined, 0), true, 'the newest lives on')
@@ -101,13 +106,15 @@ await t.test('a user mark in the overflow counts up to the latest `before` of it
   t.equal(await store.isRevoked('s', 'bob', second + 1), false)
   t.equal(await store.isRevoked('s', 'carol', first), false, 'a user never revoked is not refused')
 
-  await clock.advance(DAY)
+  await clock.advance(first + DAY - 1 - clock.now())
+  t.equal(await store.isRevoked('s', 'alice', first), true, 'held until the last ms of its TTL')
+  await clock.advance(1)
   t.equal(store.overflowCount, 1, "the first generation is dropped once its marks expired, whatever the second's 400 days")
   t.equal(await store.isRevoked('s', 'alice', first), false)
   t.equal(await store.isRevoked('s', 'bob', second), true, "bob's 400-day mark holds")
-  await clock.advance(398 * DAY)
-  t.equal(await store.isRevoked('s', 'bob', second), true, 'until its TTL')
-  await clock.advance(DAY)
+  await clock.advance(second + 400 * DAY - 1 - clock.now())
+  t.equal(await store.isRevoked('s', 'bob', second), true, 'until the last ms of its TTL')
+  await clock.advance(1)
   t.equal(await store.isRevoked('s', 'bob', second), false)
   t.equal(store.overflowCount, 0)
 })
