@@ -1,6 +1,7 @@
-// Guards the memory bound of MemoryRevocationStore: expired entries are swept to make room, and when the store is
-// full of live entries no revocation is ever dropped (the overflow set may over-revoke, never forget) while the
-// exact map stays at maxEntries. Also its option checks. The shared behaviour is in contract.test.ts.
+// Guards the memory bound of MemoryRevocationStore: expired entries are swept to make room, and when a map (sessions,
+// users: each capped at maxEntries on its own) is full of live entries no revocation is ever dropped (the overflow
+// may over-revoke, never forget) while the exact maps stay at maxEntries. Also its option checks. The shared behaviour
+// is in contract.test.ts; the overflow's generations and a long life in memory-revocation-overflow.test.ts.
 import t from 'tap'
 import { MemoryRevocationStore } from '@okta-mfa/core'
 import { fakeClock } from '../helpers/store-contract.js'
@@ -9,16 +10,20 @@ const HOUR = 3600_000
 
 await t.test('expired entries are swept to make room before anything overflows', async (t) => {
   const clock = fakeClock()
-  const store = new MemoryRevocationStore({ clock: clock.now, maxEntries: 3 })
+  const store = new MemoryRevocationStore({ clock: clock.now, maxEntries: 2 })
   await store.revokeSession('a', 1000)
   await store.revokeSession('b', 1000)
   await store.revokeUser('u', clock.now(), 1000)
-  t.equal(store.size, 3)
+  await store.revokeUser('v', clock.now(), 1000)
+  t.equal(store.size, 4, 'two sessions and two user marks: each map at its own bound')
   await clock.advance(2000)
   await store.revokeSession('c', HOUR)
-  t.equal(store.size, 1, 'the three expired entries were swept')
+  t.equal(store.size, 3, 'the two expired sessions were swept (the user marks when their map needs room)')
+  await store.revokeUser('w', clock.now(), HOUR)
+  t.equal(store.size, 2, 'the two expired user marks were swept')
   t.equal(store.overflowCount, 0, 'nothing overflowed')
   t.equal(await store.isRevoked('c', undefined, clock.now()), true)
+  t.equal(await store.isRevoked('x', 'w', clock.now()), true)
 })
 
 await t.test('full of live entries: new revocations overflow, none is dropped, memory stays bounded', async (t) => {
@@ -27,15 +32,23 @@ await t.test('full of live entries: new revocations overflow, none is dropped, m
   const issued = clock.now() - 1000
   for (let i = 0; i < 10; i++) await store.revokeSession(`live-${i}`, HOUR)
   for (let i = 0; i < 500; i++) await store.revokeSession(`flood-${i}`, HOUR)
+  t.equal(store.size, 10, 'the sessions map never grows past maxEntries')
+  t.equal(store.overflowCount, 500, 'the rest went to the overflow')
   await store.revokeUser('alice', clock.now(), HOUR)
-  t.equal(store.size, 10, 'the exact map never grows past maxEntries')
-  t.equal(store.overflowCount, 501, 'the rest went to the overflow set')
+  t.equal(store.overflowCount, 500, 'a user mark has a map of its own: the sessions filling theirs do not push it out')
+  for (let i = 0; i < 9; i++) await store.revokeUser(`user-${i}`, clock.now(), HOUR)
+  await store.revokeUser('carol', clock.now(), HOUR)
+  t.equal(store.size, 20, 'maxEntries sessions and maxEntries user marks')
+  t.equal(store.overflowCount, 501, 'the user mark past its own bound went to the overflow')
   let missed = 0
   for (let i = 0; i < 10; i++) if (!await store.isRevoked(`live-${i}`, undefined, issued)) missed++
   for (let i = 0; i < 500; i++) if (!await store.isRevoked(`flood-${i}`, undefined, issued)) missed++
   t.equal(missed, 0, 'every revoked session is still refused')
   t.equal(await store.isRevoked('any', 'alice', issued), true, 'the user revocation in the overflow holds')
   t.equal(await store.isRevoked('any', 'alice', clock.now() + 1), false, 'a session issued after the user mark is fine')
+  t.equal(await store.isRevoked('any', 'carol', issued), true, 'the user revocation in the overflow holds')
+  t.equal(await store.isRevoked('any', 'carol', clock.now()), true, 'for sessions issued until its `before`')
+  t.equal(await store.isRevoked('any', 'carol', clock.now() + 1), false, 'not for one issued after it')
   let falsePositives = 0
   for (let i = 0; i < 1000; i++) if (await store.isRevoked(`never-revoked-${i}`, 'bob', issued)) falsePositives++
   t.ok(falsePositives <= 1, `innocent sessions are (almost) never refused: ${falsePositives} in 1000`)
@@ -43,7 +56,8 @@ await t.test('full of live entries: new revocations overflow, none is dropped, m
   t.equal(store.overflowCount, 501, 'renewing an exact entry does not overflow')
 
   await clock.advance(HOUR + 1)
-  t.equal(await store.isRevoked('flood-7', undefined, issued), false, 'the overflow set is cleared once all of it expired')
+  t.equal(await store.isRevoked('flood-7', undefined, issued), false, 'the overflow is cleared once all of it expired')
+  t.equal(await store.isRevoked('any', 'carol', issued), false)
   t.equal(store.overflowCount, 0)
   t.equal(await store.isRevoked('live-0', undefined, issued), true, 'the renewed entry lives on')
 })

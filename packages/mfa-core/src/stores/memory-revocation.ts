@@ -1,83 +1,42 @@
 // Session revocation in one process: revoked session ids and per-user "revoked before" marks, each with a TTL, in
-// bounded memory. When the bound is reached with live entries only, new revocations go to a fixed-size hashed
-// overflow set that can only over-revoke, never forget (see MemoryRevocationStore's TSDoc).
-import { createHash } from 'node:crypto'
+// bounded memory, each kind capped on its own. When a kind's bound is reached with live entries only, its new
+// revocations go to its own hashed overflow set that can only over-revoke, never forget (see MemoryRevocationStore's
+// TSDoc and revocation-overflow.ts).
 import type { RevocationStore } from './types.js'
 import { refuseUnknownOptions } from '../known-options.js'
+import { OverflowSet } from './revocation-overflow.js'
 
 /** Options of {@link MemoryRevocationStore}. */
 export interface MemoryRevocationStoreOptions {
   /** Time source in ms; TTLs run on it. @default Date.now */
   clock?: (() => number) | undefined
-  /** Most exact entries (sessions plus users) kept before new revocations go to the overflow set. @default 100000 */
+  /** Most revoked sessions, and apart from them most user marks, kept exactly before new ones overflow. @default 100000 */
   maxEntries?: number | undefined
 }
 
 /** Every option of {@link MemoryRevocationStore}. */
 const MEMORY_REVOCATION_OPTIONS: Record<keyof MemoryRevocationStoreOptions, true> = { clock: true, maxEntries: true }
 
-/** Bits in the overflow set: 2^23 bits = 1 MiB, whatever the load. */
-const OVERFLOW_BITS = 1 << 23
-/** Bit positions per entry in the overflow set (a Bloom filter). */
-const OVERFLOW_HASHES = 4
-/** A full store sweeps expired entries at most this often, so a burst of revocations costs O(1) each, not O(n). */
+/** A full map sweeps expired entries at most this often, so a burst of revocations costs O(1) each, not O(n). */
 const SWEEP_INTERVAL_MS = 1000
-
-/**
- * Overflow for revocations that do not fit: a Bloom filter (false positives possible, false negatives never) plus the
- * latest expiry and the latest per-user `before` it holds. It is cleared only when every entry in it has expired.
- */
-class OverflowSet {
-  #bits: Uint8Array | undefined
-  #expiresAt = 0
-  /** The latest `before` of any user revocation in the set: used for all of them (over-revokes, never under-). */
-  #userBefore = Number.NEGATIVE_INFINITY
-  count = 0
-
-  add (item: string, expiresAt: number, userBefore?: number): void {
-    this.#bits ??= new Uint8Array(OVERFLOW_BITS / 8)
-    for (const i of positions(item)) this.#bits[i >>> 3]! |= 1 << (i & 7)
-    this.#expiresAt = Math.max(this.#expiresAt, expiresAt)
-    if (userBefore !== undefined) this.#userBefore = Math.max(this.#userBefore, userBefore)
-    this.count += 1
-  }
-
-  has (item: string, now: number): boolean {
-    if (this.#bits === undefined) return false
-    if (this.#expiresAt <= now) {
-      this.#bits = undefined
-      this.#expiresAt = 0
-      this.#userBefore = Number.NEGATIVE_INFINITY
-      this.count = 0
-      return false
-    }
-    for (const i of positions(item)) if ((this.#bits[i >>> 3]! & (1 << (i & 7))) === 0) return false
-    return true
-  }
-
-  get userBefore (): number {
-    return this.#userBefore
-  }
-}
-
-function positions (item: string): number[] {
-  const digest = createHash('sha256').update(item).digest()
-  const out: number[] = []
-  for (let k = 0; k < OVERFLOW_HASHES; k++) out.push(digest.readUInt32BE(k * 4) % OVERFLOW_BITS)
-  return out
-}
 
 /**
  * Revoked sessions for one process. Each revocation lives for its TTL, then is forgotten (by then the session it
  * names has expired anyway).
  *
- * Bounded memory: at most `maxEntries` exact entries. When a revocation would exceed the bound, expired entries are
- * swept first (at most once a second). If every entry is still live, the store does NOT drop any of them (that would
- * silently make a revoked cookie valid again) and does not fail the logout either: the new revocation goes into a
- * fixed 1 MiB hashed overflow set (a Bloom filter) kept until its last entry expires. The set can wrongly report a
- * session as revoked (the user signs in again), never the other way round; a user revocation in the overflow counts
- * for sessions issued up to the latest `before` held there. So under a flood of logouts the store degrades towards
- * signing people out, never towards letting a revoked session back in, and memory stays bounded.
+ * Bounded memory: at most `maxEntries` revoked sessions and, apart from them, at most `maxEntries` user marks ("sign
+ * out of all sessions", and the "forget remembered devices" marks {@link RememberedDevices} keeps 400 days), so marks
+ * that live for months never take the room of sessions revoked for a day. When a revocation would exceed its map's
+ * bound, that map's expired entries are swept first (at most once a second). If every entry is still live, the store
+ * does NOT drop any of them (that would silently make a revoked cookie valid again) and does not fail the logout
+ * either: the new revocation goes into a hashed overflow set, one for sessions and one for users, each at most 1 MiB:
+ * up to 4 Bloom filters ("generations") of 256 KiB and 65 536 entries, each dropped as soon as every entry in it has
+ * expired. An overflow set can wrongly report a session as revoked (the user signs in again; about 6 in a million
+ * for each full generation), never the other way round; a user revocation in the overflow counts for sessions issued
+ * up to the latest `before` held in its generation. Once all 4 generations are live and full (more than 262 144
+ * revocations of a kind beyond `maxEntries` within one TTL), new ones still go into the newest and the rate of
+ * wrong refusals rises: under such a flood of logouts the store degrades towards signing people out, never towards
+ * letting a revoked session back in, and memory stays bounded.
  *
  * Use {@link RedisRevocationStore} when more than one process serves the same sessions.
  *
@@ -93,8 +52,10 @@ export class MemoryRevocationStore implements RevocationStore {
   readonly #sessions = new Map<string, number>()
   /** user key → { before, expiry } */
   readonly #users = new Map<string, { before: number, expiresAt: number }>()
-  readonly #overflow = new OverflowSet()
-  #lastSweep = Number.NEGATIVE_INFINITY
+  readonly #sessionOverflow = new OverflowSet()
+  readonly #userOverflow = new OverflowSet()
+  #lastSessionSweep = Number.NEGATIVE_INFINITY
+  #lastUserSweep = Number.NEGATIVE_INFINITY
 
   constructor (options: MemoryRevocationStoreOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
@@ -107,14 +68,18 @@ export class MemoryRevocationStore implements RevocationStore {
     this.#maxEntries = maxEntries
   }
 
-  /** Exact entries held (sessions plus users, live or not yet swept); the overflow set is not counted. */
+  /**
+   * Exact entries held: revoked sessions plus user marks, live or not yet swept (each at most `maxEntries`, so at
+   * most twice that); the overflow sets are not counted.
+   */
   get size (): number {
     return this.#sessions.size + this.#users.size
   }
 
-  /** Revocations held in the hashed overflow set since it was last cleared (0 in normal operation). */
+  /** Revocations (sessions plus users) held in the overflow generations still live now (0 in normal operation). */
   get overflowCount (): number {
-    return this.#overflow.count
+    const now = this.#clock()
+    return this.#sessionOverflow.count(now) + this.#userOverflow.count(now)
   }
 
   async revokeSession (sessionId: string, ttlMs: number): Promise<void> {
@@ -126,8 +91,9 @@ export class MemoryRevocationStore implements RevocationStore {
       this.#sessions.set(sessionId, Math.max(current, expiresAt))
       return
     }
-    if (this.#hasRoom(now)) this.#sessions.set(sessionId, expiresAt)
-    else this.#overflow.add(`s:${sessionId}`, expiresAt)
+    if (this.#sessions.size >= this.#maxEntries && now - this.#lastSessionSweep >= SWEEP_INTERVAL_MS) this.#sweepSessions(now)
+    if (this.#sessions.size < this.#maxEntries) this.#sessions.set(sessionId, expiresAt)
+    else this.#sessionOverflow.add(sessionId, expiresAt, now)
   }
 
   async revokeUser (userKey: string, before: number, ttlMs: number): Promise<void> {
@@ -142,8 +108,9 @@ export class MemoryRevocationStore implements RevocationStore {
       current.expiresAt = Math.max(current.expiresAt, expiresAt)
       return
     }
-    if (this.#hasRoom(now)) this.#users.set(userKey, { before, expiresAt })
-    else this.#overflow.add(`u:${userKey}`, expiresAt, before)
+    if (this.#users.size >= this.#maxEntries && now - this.#lastUserSweep >= SWEEP_INTERVAL_MS) this.#sweepUsers(now)
+    if (this.#users.size < this.#maxEntries) this.#users.set(userKey, { before, expiresAt })
+    else this.#userOverflow.add(userKey, expiresAt, now, before)
   }
 
   async isRevoked (sessionId: string, userKey: string | undefined, issuedAt: number): Promise<boolean> {
@@ -163,21 +130,24 @@ export class MemoryRevocationStore implements RevocationStore {
         }
       }
     }
-    if (this.#overflow.has(`s:${sessionId}`, now)) return true
-    return userKey !== undefined && issuedAt <= this.#overflow.userBefore && this.#overflow.has(`u:${userKey}`, now)
+    if (this.#sessionOverflow.has(sessionId, now)) return true
+    return userKey !== undefined && this.#userOverflow.has(userKey, now, issuedAt)
   }
 
-  /** Drops every expired exact entry. */
+  /** Drops every expired exact entry (the overflow generations drop themselves). */
   sweep (now: number = this.#clock()): void {
-    this.#lastSweep = now
-    for (const [id, expiresAt] of this.#sessions) if (expiresAt <= now) this.#sessions.delete(id)
-    for (const [key, entry] of this.#users) if (entry.expiresAt <= now) this.#users.delete(key)
+    this.#sweepSessions(now)
+    this.#sweepUsers(now)
   }
 
-  #hasRoom (now: number): boolean {
-    if (this.size < this.#maxEntries) return true
-    if (now - this.#lastSweep >= SWEEP_INTERVAL_MS) this.sweep(now)
-    return this.size < this.#maxEntries
+  #sweepSessions (now: number): void {
+    this.#lastSessionSweep = now
+    for (const [id, expiresAt] of this.#sessions) if (expiresAt <= now) this.#sessions.delete(id)
+  }
+
+  #sweepUsers (now: number): void {
+    this.#lastUserSweep = now
+    for (const [key, entry] of this.#users) if (entry.expiresAt <= now) this.#users.delete(key)
   }
 }
 
