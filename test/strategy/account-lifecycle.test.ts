@@ -3,6 +3,8 @@
 // `oktaUserOf`, `changeEmail` and `deleteAccount` (copied as written). A renamed user's next sign-in stays on their Okta
 // user and still needs their factor's code; a deleted account's login, signed up again by someone else, starts with
 // enrollment on a fresh Okta user, its attempt counter cleared, while the former owner's old cookie is signed out.
+// The README's functions are checked against the ones here line for line, so the two cannot drift apart.
+import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import express, { type ErrorRequestHandler } from 'express'
@@ -171,4 +173,17 @@ void t.test('deleted with the README\'s deleteAccount, the login signed up again
   const right = await newcomer.fetch('/mfa', { form: { passCode: totp(mine, emu.clock.now()) } })
   t.match([right.status, right.json().info], [200, { oktaUserId: fresh.id, factorId: factor.id }])
   t.equal((await newcomer.fetch('/account')).text, 'account of ada@example.com: the NEW person\'s')
+})
+
+void t.test('the README\'s functions are the ones tested here, line for line', async (t) => {
+  const readme = readFileSync(new URL('../../packages/passport-okta-mfa/README.md', import.meta.url), 'utf8')
+  const section = readme.slice(readme.indexOf('## When your app renames or deletes an account'), readme.indexOf('## Attempt limiting'))
+  const here = readFileSync(new URL(import.meta.url), 'utf8')
+  const fns = [...section.matchAll(/\n(async function [\s\S]*?\n\})\n/g)].map((m) => m[1]!)
+  t.same(fns.map((f) => /^async function (\w+)/.exec(f)?.[1]), ['oktaUserOf', 'changeEmail', 'deleteAccount'])
+  for (const line of fns.flatMap((f) => f.split('\n'))) {
+    const code = line.trim()
+    if (code === '' || code.startsWith('//')) continue // a commented line (remembered devices, the database) is the app's
+    t.ok(here.includes(code), code)
+  }
 })
