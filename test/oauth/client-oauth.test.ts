@@ -24,6 +24,7 @@ async function seedFlow (t: Test, emu: TestEmulator, c: OktaClient, login: strin
   const user = await c.createUser({ profile: { login, email: login, firstName: 'Kate', lastName: 'Libby' } }, { activate: false })
   t.equal(user.status, 'STAGED')
   t.equal((await c.getUser(login)).id, user.id, 'a login percent-encoded in the path (htu decoded) works')
+  t.equal((await c.updateUser(user.id, { profile: { firstName: 'Acid' } })).profile.firstName, 'Acid', 'updateUser with the default scopes')
   const factor = await c.enrollFactor(user.id, { factorType: 'token:software:totp', provider: 'GOOGLE' })
   t.equal(factor.status, 'PENDING_ACTIVATION')
   t.ok(totpActivation(factor)?.sharedSecret)
@@ -120,6 +121,8 @@ void t.test('the documented errors: wrong key, unknown client, missing scope', a
     t.equal(e3.status, 403)
     t.equal(e3.errorCode, 'E0000006')
     t.same(e3.requiredScopes, ['okta.users.manage'])
+    t.match(await rejection(readOnly.updateUser('00u0000000000000000a', { profile: { firstName: 'X' } })),
+      { code: 'OKTA_INSUFFICIENT_SCOPE', requiredScopes: ['okta.users.manage'] }, `${clientId}: updateUser needs okta.users.manage`)
     t.same([...(await readOnlyList(readOnly))], [], 'the read scope still reads')
   }
 })

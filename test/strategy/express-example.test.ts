@@ -206,7 +206,16 @@ await t.test("the package README's Express and Fastify quick starts are complete
   t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir')
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}')
-  const files = { 'express.ts': block('## Quick start: Express'), 'fastify.ts': block('## Quick start: Fastify') }
+  // "When your app renames or deletes an account": its blocks, on the Express quick start's passport and AppUser.
+  const lifecycle = readme.slice(readme.indexOf('## When your app renames or deletes an account'), readme.indexOf('## Attempt limiting'))
+  const lifecycleBlocks = [...lifecycle.matchAll(/```ts\n([\s\S]*?)```\n/g)].map((m) => m[1]!)
+  t.equal(lifecycleBlocks.length, 3, 'the rename and delete section has its three blocks')
+  const files = {
+    'express.ts': block('## Quick start: Express'),
+    'fastify.ts': block('## Quick start: Fastify'),
+    'lifecycle.ts': "import passport from 'passport'\ninterface AppUser { id: string, username: string, password: string, email: string }\n" +
+      lifecycleBlocks.join('\n') + 'export { changeEmail, deleteAccount }\n',
+  }
   for (const [name, code] of Object.entries(files)) {
     t.ok(code.includes('OktaMfaStrategy'), `${name} found in the README`)
     writeFileSync(join(dir, name), code)

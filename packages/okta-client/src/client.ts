@@ -7,13 +7,13 @@ import type { OktaClientOptions } from './options.js'
 import { Transport } from './transport.js'
 import type { RequestOptions } from './transport.js'
 import type {
-  CatalogFactor, CreateUserQuery, CreateUserRequest, EnrollFactorQuery, EnrollFactorRequest, ListUsersQuery, OktaUser,
-  ResendFactorBody, SecurityQuestion, UserFactor, VerifyFactorBody, VerifyFactorQuery, VerifyFactorResult,
+  CatalogFactor, EnrollFactorQuery, EnrollFactorRequest, ResendFactorBody, SecurityQuestion, UserFactor, VerifyFactorBody,
+  VerifyFactorQuery, VerifyFactorResult,
 } from './types.js'
-import * as users from './users.js'
+import { OktaUsersClient } from './client-users.js'
 
 /**
- * A typed client for Okta's Users and Factors API. Options are validated at construction; a bad one
+ * A typed client for Okta's Users and Factors API (the Users methods are {@link OktaUsersClient}'s). Options are validated at construction; a bad one
  * throws a `TypeError` naming it. The API token is kept in a closure, never on the object.
  *
  * @example
@@ -24,11 +24,13 @@ import * as users from './users.js'
  * await client.close()
  * ```
  */
-export class OktaClient {
+export class OktaClient extends OktaUsersClient {
   readonly #t: Transport
 
   constructor (options: OktaClientOptions) {
-    this.#t = new Transport(resolveOptions(options))
+    const transport = new Transport(resolveOptions(options))
+    super(transport)
+    this.#t = transport
   }
 
   /** The org URL requests go to, without a trailing slash. */
@@ -39,108 +41,6 @@ export class OktaClient {
   /** Closes the keep-alive connections of the client's own dispatcher (an injected dispatcher stays open). Idempotent. */
   async close (): Promise<void> {
     await this.#t.close()
-  }
-
-  // Users
-
-  /**
-   * Creates a user. Without `credentials` the user has no password (Okta's "create user without
-   * credentials"): `STAGED` with `activate: false`, `PROVISIONED` with `activate: true` (Okta's default).
-   *
-   * @example
-   * ```ts
-   * const user = await client.createUser({ profile: { login: 'a@example.com', email: 'a@example.com' } }, { activate: true })
-   * ```
-   */
-  async createUser (body: CreateUserRequest, query?: CreateUserQuery, opts?: RequestOptions): Promise<OktaUser> {
-    return await users.createUser(this.#t, body, query, opts)
-  }
-
-  /**
-   * Gets a user by id or by login (percent-encoded into the path, so `a+b@example.com` works).
-   *
-   * @example
-   * ```ts
-   * const user = await client.getUser('dade.murphy+mfa@example.com')
-   * ```
-   */
-  async getUser (idOrLogin: string, opts?: RequestOptions): Promise<OktaUser> {
-    return await users.getUser(this.#t, idOrLogin, opts)
-  }
-
-  /**
-   * Lists users as an async iterator that fetches page after page, following `Link: rel="next"`.
-   * `limit` is the page size. Nothing is fetched until the first iteration; `break` stops fetching.
-   *
-   * @example
-   * ```ts
-   * for await (const user of client.listUsers({ search: 'profile.department eq "Engineering"', limit: 200 })) {
-   *   console.log(user.profile.login)
-   * }
-   * ```
-   */
-  listUsers (query?: ListUsersQuery, opts?: RequestOptions): AsyncIterableIterator<OktaUser> {
-    return users.listUsers(this.#t, query, opts)
-  }
-
-  /**
-   * Activates a `STAGED` or `DEPROVISIONED` user.
-   *
-   * @example
-   * ```ts
-   * await client.activateUser(user.id, { sendEmail: false })
-   * ```
-   */
-  async activateUser (userId: string, query?: { sendEmail?: boolean }, opts?: RequestOptions): Promise<void> {
-    await users.activateUser(this.#t, userId, query, opts)
-  }
-
-  /**
-   * Deactivates a user (status `DEPROVISIONED`); the step before `deleteUser`.
-   *
-   * @example
-   * ```ts
-   * await client.deactivateUser(user.id)
-   * ```
-   */
-  async deactivateUser (userId: string, opts?: RequestOptions): Promise<void> {
-    await users.deactivateUser(this.#t, userId, opts)
-  }
-
-  /**
-   * Deletes a deactivated user (on an active user, Okta deactivates it instead: call twice).
-   *
-   * @example
-   * ```ts
-   * await client.deactivateUser(user.id); await client.deleteUser(user.id)
-   * ```
-   */
-  async deleteUser (userId: string, opts?: RequestOptions): Promise<void> {
-    await users.deleteUser(this.#t, userId, opts)
-  }
-
-  /**
-   * Unlocks a `LOCKED_OUT` user (for example after too many wrong passcodes).
-   *
-   * @example
-   * ```ts
-   * await client.unlockUser(user.id)
-   * ```
-   */
-  async unlockUser (userId: string, opts?: RequestOptions): Promise<void> {
-    await users.unlockUser(this.#t, userId, opts)
-  }
-
-  /**
-   * Resets (unenrolls) every factor of a user.
-   *
-   * @example
-   * ```ts
-   * await client.resetFactors(user.id)
-   * ```
-   */
-  async resetFactors (userId: string, opts?: RequestOptions): Promise<void> {
-    await users.resetFactors(this.#t, userId, opts)
   }
 
   // Factors

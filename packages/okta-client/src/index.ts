@@ -1,5 +1,6 @@
 // The public surface of @okta-mfa/client. Re-exports only.
 export { OktaClient, createOktaClient } from './client.js'
+export type { OktaUsersClient } from './client-users.js'
 export type { OktaClientOptions } from './options.js'
 export type { OktaOAuthOptions } from './oauth/options.js'
 export { DEFAULT_TIMEOUT_MS, DEFAULT_RATE_LIMIT_MAX_WAIT_MS } from './options.js'

@@ -147,6 +147,27 @@ export interface CreateUserRequest {
 }
 
 /**
+ * Body of `updateUser` (Okta's partial update): the profile properties to change; `null` removes an optional one.
+ *
+ * @example
+ * ```ts
+ * const body: UpdateUserRequest = { profile: { login: 'ada.l@example.com', email: 'ada.l@example.com' } }
+ * ```
+ */
+export interface UpdateUserRequest {
+  profile: {
+    login?: string
+    email?: string
+    firstName?: string | null
+    lastName?: string | null
+    mobilePhone?: string | null
+    secondEmail?: string | null
+    displayName?: string | null
+    [extra: string]: unknown
+  }
+}
+
+/**
  * Query of `createUser`.
  *
  * @example

@@ -1,4 +1,4 @@
-// The Users API: create, get, list (following Link rel="next"), and the lifecycle operations MFA needs.
+// The Users API: create, get, list (following Link rel="next"), update (rename), and the lifecycle operations MFA needs.
 import { hash } from 'node:crypto'
 import { InvalidResponseError } from './errors.js'
 import { knownKeys } from './known-keys.js'
@@ -7,7 +7,7 @@ import { many, one, userShape } from './parse.js'
 import { loginSegment, segment } from './segment.js'
 import { safeCause } from './response.js'
 import { checkRequestOptions, type RequestOptions, type Transport } from './transport.js'
-import type { CreateUserQuery, CreateUserRequest, ListUsersQuery, OktaUser } from './types.js'
+import type { CreateUserQuery, CreateUserRequest, ListUsersQuery, OktaUser, UpdateUserRequest } from './types.js'
 
 const USERS = '/api/v1/users'
 /** The keys of each query object: the types keep these lists and the interfaces the same. */
@@ -16,6 +16,7 @@ const LIST_USERS_KEYS: Record<keyof ListUsersQuery, true> = {
   limit: true, after: true, search: true, filter: true, q: true, sortBy: true, sortOrder: true,
 }
 const ACTIVATE_USER_KEYS: Record<'sendEmail', true> = { sendEmail: true }
+const UPDATE_USER_KEYS: Record<keyof UpdateUserRequest, true> = { profile: true }
 
 function checkBool (name: string, v: unknown): boolean | undefined {
   if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`"${name}" must be a boolean`)
@@ -50,6 +51,22 @@ export async function getUser (t: Transport, idOrLogin: string, opts?: RequestOp
   const res = await t.send({
     method: 'GET', path: `${USERS}/${loginSegment(idOrLogin, 'idOrLogin')}`, opts, mayWaitOnRateLimit: true, expectBody: true,
   })
+  return one<OktaUser>(res, userShape, 'a user')
+}
+
+/**
+ * POST /api/v1/users/{id} with `{ profile }`: Okta's partial update. Only a profile is sent (a password set this way
+ * would skip every check of the current one); `login` and `email`, when given, are non-empty strings.
+ */
+export async function updateUser (t: Transport, userId: string, bodyArg: UpdateUserRequest, opts?: RequestOptions): Promise<OktaUser> {
+  const path = `${USERS}/${segment(userId, 'userId')}`
+  const body = knownKeys(bodyArg, UPDATE_USER_KEYS, 'the updateUser body')
+  const { profile } = body
+  if (profile === null || typeof profile !== 'object' || Array.isArray(profile)) throw new TypeError('"body.profile" must be an object')
+  for (const k of ['login', 'email'] as const) {
+    if (profile[k] !== undefined && (typeof profile[k] !== 'string' || profile[k] === '')) throw new TypeError(`"profile.${k}" must be a non-empty string`)
+  }
+  const res = await t.send({ method: 'POST', path, body: { profile }, opts, mayWaitOnRateLimit: false, expectBody: true })
   return one<OktaUser>(res, userShape, 'a user')
 }
 
