@@ -1,6 +1,7 @@
-// Guards the standalone gateway's settings read from the environment (issue 14): the issuer shown in authenticator
-// apps, the attempt limit and window, the step-up window and the remembered-device lifetime, each with its default,
-// bad values refused naming the variable, and the values reaching the plugin (seen through GraphQL).
+// Guards the standalone gateway's settings read from the environment (issue 14): the org URL's shape, the issuer shown
+// in authenticator apps (and its default for an org on an IPv6 address), the attempt limit and window, the step-up
+// window and the remembered-device lifetime, each with its default, bad values refused naming the variable, and the
+// values reaching the plugin (seen through GraphQL).
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { loadServerConfig, ServerConfigError } from '@okta-mfa/gateway'
@@ -60,6 +61,17 @@ await t.test('OKTA_ORG_URL: the org\'s root, no query or fragment even empty, ht
   for (const orgUrl of ['https://dev-1.okta.com//', 'http://127.0.0.2:7070', 'http://localhost:7070', 'http://[::1]:7070/']) {
     t.equal(loadServerConfig({ ...baseEnv, OKTA_ORG_URL: orgUrl, OKTA_ALLOW_INSECURE_HTTP: 'true' }).orgUrl, orgUrl, `${orgUrl} accepted`)
   }
+})
+
+await t.test('an org on an IPv6 address: the default issuer is "Okta", as apps split the label at the first ":"', async (t) => {
+  const emu = await withEmulator(t, { host: '::1', seed: [{ id: '00uada00000000000001', login: 'ada@example.com' }] })
+  t.match(emu.url, /^http:\/\/\[::1\]:\d+$/)
+  const server = await startGatewayApp(t, emu)
+  const ada = await server.signedIn('ada@example.com')
+  const enrolled = await gql(ada, OPS.enroll, { input: { factorType: 'TOTP', provider: 'GOOGLE' } })
+  const uri = enrolled.body.data.enrollFactor.activation.otpauthUri as string
+  t.match(uri, /^otpauth:\/\/totp\/Okta:ada%40example\.com\?/, 'the label is Okta:<login>')
+  t.match(uri, /[?&]issuer=Okta&/)
 })
 
 await t.test('the settings reach the gateway: issuer in the QR code, and the attempt limit', async (t) => {
