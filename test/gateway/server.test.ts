@@ -130,6 +130,8 @@ await t.test('plugin options are validated at registration', async (t) => {
   }
   await t.rejects(register({ ...good, orgUrl: 'https://user:pw@dev-1.okta.com' }), { name: 'TypeError', code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"orgUrl" option must not contain credentials/ })
   t.ok(await register({ ...good, orgUrl: 'http://127.0.0.1:7070', allowInsecureHttp: true }), 'http: with allowInsecureHttp is accepted')
+  await t.rejects(register({ ...good, orgUrl: 'https://dev-1.okta.com/oauth2/default' }), { name: 'TypeError', code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"orgUrl" option must be the org's root/ })
+  await t.rejects(register({ ...good, orgUrl: 'http://dev-1.okta.com', allowInsecureHttp: true }), { name: 'TypeError', code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"orgUrl" option may be plain http: only for an emulator on loopback/ })
   for (const issuer of ['Acme:Corp', '', 'a'.repeat(65), 'Acme\u2028Corp', 'Acme\u0085', 'Acme\u202e']) {
     await t.rejects(register({ ...good, issuer }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"issuer" option must be 1 to 64 printable characters/ }, `issuer U+${[...issuer].map((c) => c.codePointAt(0)!.toString(16)).join(' U+').slice(0, 40)}`)
   }

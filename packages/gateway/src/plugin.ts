@@ -81,8 +81,8 @@ function lowerMediaType (headers: FastifyRequest['raw']['headers']): void {
 }
 
 /**
- * The client the plugin owns. The client refuses some options itself (an `orgUrl` that is not an absolute URL, or
- * http: without allowInsecureHttp; bad `auth.*` settings) with a TypeError naming the option but carrying no code: it
+ * The client the plugin owns. The client refuses some options itself (an `orgUrl` that is not an absolute URL or not
+ * the org's root, or http: without allowInsecureHttp or beyond loopback; bad `auth.*` settings) with a TypeError naming the option but carrying no code: it
  * gets the gateway's stable code, and keeps its name, message and stack.
  */
 function ownClient (options: OktaClientOptions): OktaClient {
