@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { inspect } from 'node:util'
 import { Agent } from 'undici'
 import {
-  ClientClosedError, DEFAULT_RATE_LIMIT_MAX_WAIT_MS, DEFAULT_TIMEOUT_MS, OktaClient, VERSION, createOktaClient, ssws,
+  ClientClosedError, DEFAULT_RATE_LIMIT_MAX_WAIT_MS, DEFAULT_TIMEOUT_MS, OktaClient, VERSION, createOktaClient, isLoopbackHost, ssws,
 } from '@okta-mfa/client'
 import type { OktaClientOptions } from '@okta-mfa/client'
 import { ORG, TOKEN, jsonHeaders, mockOrg } from '../helpers/client-mock.js'
@@ -21,6 +21,16 @@ void t.test('bad options throw a TypeError that names the option', async (t) => 
     ['orgUrl http without opt-in', { orgUrl: 'http://127.0.0.1:7070', token: TOKEN }, /"orgUrl" option must be an https URL.*allowInsecureHttp/],
     ['orgUrl with credentials', { orgUrl: 'https://u:p@dev-1.okta.com', token: TOKEN }, /"orgUrl" option must not contain credentials/],
     ['orgUrl with query', { orgUrl: 'https://dev-1.okta.com/?x=1', token: TOKEN }, /"orgUrl" option must not contain a query/],
+    // An empty query or fragment leaves URL.search and URL.hash empty: the raw text is what counts.
+    ...['https://dev-1.okta.com?', 'https://dev-1.okta.com/?', 'https://dev-1.okta.com#', 'https://dev-1.okta.com/#'].map((orgUrl): [string, unknown, RegExp] =>
+      [`orgUrl ${orgUrl}`, { orgUrl, token: TOKEN }, /^"orgUrl" option must not contain a query or a fragment$/]),
+    // The org is the root of its host: the console's issuer (a custom authorization server) or admin URL is not.
+    ...['https://dev-1.okta.com/oauth2/default', 'https://dev-1.okta.com/oauth2/default/', 'https://dev-1.okta.com/admin/dashboard', 'http://127.0.0.1:7070/okta']
+      .map((orgUrl): [string, unknown, RegExp] => [`orgUrl ${orgUrl}`, { orgUrl, token: TOKEN, allowInsecureHttp: true },
+        /^"orgUrl" option must be the org's root, such as https:\/\/dev-123456\.okta\.com, without a path: \/oauth2\/\.\.\. is an authorization server, not the org$/]),
+    // Plain http carries the token in clear text: loopback only, even with the opt-in.
+    ...['http://dev-1.okta.com', 'http://10.1.2.3:8080', 'http://128.0.0.1', 'http://[::2]:7070', 'http://localhost.example.com', 'http://127.0.0.1.nip.io'].map((orgUrl): [string, unknown, RegExp] =>
+      [`orgUrl ${orgUrl} with allowInsecureHttp`, { orgUrl, token: TOKEN, allowInsecureHttp: true }, /^"orgUrl" option may be plain http: only for an emulator on loopback \(127\.0\.0\.0\/8, localhost or \[::1\]\)/]),
     ['allowInsecureHttp not boolean', { orgUrl: ORG, token: TOKEN, allowInsecureHttp: 'yes' }, /"allowInsecureHttp" option must be a boolean/],
     ['no token nor auth', { orgUrl: ORG }, /"token" option is required/],
     ['empty token', { orgUrl: ORG, token: '' }, /"token" option must be a non-empty string/],
@@ -66,7 +76,12 @@ void t.test('good options: both constructors, trailing slash, http opt-in, defau
   const d = createOktaClient({ orgUrl: 'https://dev-1.okta.com//', token: TOKEN })
   t.equal(d.orgUrl, 'https://dev-1.okta.com', 'every trailing slash dropped')
   t.match(JSON.stringify(d), /"orgUrl":"https:\/\/dev-1\.okta\.com"/)
-  await Promise.all([a.close(), b.close(), c.close(), d.close()])
+  // Every loopback host takes plain http with the opt-in: 127.0.0.0/8, localhost and ::1.
+  const loopbacks = ['http://127.0.0.2:7070', 'http://127.255.255.254', 'http://localhost:7070', 'http://LOCALHOST', 'http://[::1]:7070', 'http://[0:0:0:0:0:0:0:1]/']
+  const local = loopbacks.map((orgUrl) => createOktaClient({ orgUrl, token: TOKEN, allowInsecureHttp: true }))
+  t.same(local.map((l) => l.orgUrl), ['http://127.0.0.2:7070', 'http://127.255.255.254', 'http://localhost:7070', 'http://localhost', 'http://[::1]:7070', 'http://[::1]'])
+  t.same([isLoopbackHost('::1'), isLoopbackHost('127.0.0.1'), isLoopbackHost('127.0.0.256'), isLoopbackHost('10.0.0.1'), isLoopbackHost('dev-1.okta.com')], [true, true, false, false, false])
+  await Promise.all([a.close(), b.close(), c.close(), d.close(), ...local.map((l) => l.close())])
 })
 
 void t.test('VERSION is package.json version', async (t) => {

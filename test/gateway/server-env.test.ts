@@ -1,6 +1,7 @@
-// Guards the standalone gateway's settings read from the environment (issue 14): the issuer shown in authenticator
-// apps, the attempt limit and window, the step-up window and the remembered-device lifetime, each with its default,
-// bad values refused naming the variable, and the values reaching the plugin (seen through GraphQL).
+// Guards the standalone gateway's settings read from the environment (issue 14): the org URL's shape, the issuer shown
+// in authenticator apps (and its default for an org on an IPv6 address), the attempt limit and window, the step-up
+// window and the remembered-device lifetime, each with its default, bad values refused naming the variable, and the
+// values reaching the plugin (seen through GraphQL).
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { loadServerConfig, ServerConfigError } from '@okta-mfa/gateway'
@@ -40,6 +41,37 @@ await t.test('defaults, values, and bad values named', async (t) => {
     t.type(err, ServerConfigError, `${name}=${shown} is refused`)
     t.match((err as Error).message, message)
   }
+})
+
+await t.test('OKTA_ORG_URL: the org\'s root, no query or fragment even empty, http only on loopback; never echoed', async (t) => {
+  const refused: Array<[string, RegExp]> = [
+    ['https://dev-secret.okta.com/oauth2/default', /^OKTA_ORG_URL must be the org's root, such as https:\/\/dev-123456\.okta\.com, without a path: \/oauth2\/\.\.\. is an authorization server, not the org \(its value is not shown\)$/],
+    ['https://dev-secret.okta.com/admin/dashboard/', /^OKTA_ORG_URL must be the org's root/],
+    ['https://dev-secret.okta.com?', /^OKTA_ORG_URL must not contain a query or a fragment/],
+    ['https://dev-secret.okta.com/#', /^OKTA_ORG_URL must not contain a query or a fragment/],
+    ['http://dev-secret.okta.com', /^OKTA_ORG_URL may be http: only for an emulator on loopback \(127\.0\.0\.0\/8, localhost or \[::1\]\), even with OKTA_ALLOW_INSECURE_HTTP/],
+    ['http://10.1.2.3:8080', /^OKTA_ORG_URL may be http: only for an emulator on loopback/],
+  ]
+  for (const [orgUrl, message] of refused) {
+    const err = (() => { try { loadServerConfig({ ...baseEnv, OKTA_ORG_URL: orgUrl, OKTA_ALLOW_INSECURE_HTTP: 'true' }); return undefined } catch (e) { return e } })()
+    t.type(err, ServerConfigError, `${orgUrl} refused at start`)
+    t.match((err as ServerConfigError | undefined)?.problems, [message])
+    t.notMatch((err as Error | undefined)?.message ?? '', /secret|10\.1\.2\.3/, 'the value is not shown')
+  }
+  for (const orgUrl of ['https://dev-1.okta.com//', 'http://127.0.0.2:7070', 'http://localhost:7070', 'http://[::1]:7070/']) {
+    t.equal(loadServerConfig({ ...baseEnv, OKTA_ORG_URL: orgUrl, OKTA_ALLOW_INSECURE_HTTP: 'true' }).orgUrl, orgUrl, `${orgUrl} accepted`)
+  }
+})
+
+await t.test('an org on an IPv6 address: the default issuer is "Okta", as apps split the label at the first ":"', async (t) => {
+  const emu = await withEmulator(t, { host: '::1', seed: [{ id: '00uada00000000000001', login: 'ada@example.com' }] })
+  t.match(emu.url, /^http:\/\/\[::1\]:\d+$/)
+  const server = await startGatewayApp(t, emu)
+  const ada = await server.signedIn('ada@example.com')
+  const enrolled = await gql(ada, OPS.enroll, { input: { factorType: 'TOTP', provider: 'GOOGLE' } })
+  const uri = enrolled.body.data.enrollFactor.activation.otpauthUri as string
+  t.match(uri, /^otpauth:\/\/totp\/Okta:ada%40example\.com\?/, 'the label is Okta:<login>')
+  t.match(uri, /[?&]issuer=Okta&/)
 })
 
 await t.test('the settings reach the gateway: issuer in the QR code, and the attempt limit', async (t) => {

@@ -1,7 +1,7 @@
 // Guards running the gateway: env config validated at start (naming what is missing), plugin options validated at
 // registration, /healthz and /readyz, request ids echoed and forwarded to Okta, and logs free of secrets.
 import { execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
@@ -130,6 +130,8 @@ await t.test('plugin options are validated at registration', async (t) => {
   }
   await t.rejects(register({ ...good, orgUrl: 'https://user:pw@dev-1.okta.com' }), { name: 'TypeError', code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"orgUrl" option must not contain credentials/ })
   t.ok(await register({ ...good, orgUrl: 'http://127.0.0.1:7070', allowInsecureHttp: true }), 'http: with allowInsecureHttp is accepted')
+  await t.rejects(register({ ...good, orgUrl: 'https://dev-1.okta.com/oauth2/default' }), { name: 'TypeError', code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"orgUrl" option must be the org's root/ })
+  await t.rejects(register({ ...good, orgUrl: 'http://dev-1.okta.com', allowInsecureHttp: true }), { name: 'TypeError', code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"orgUrl" option may be plain http: only for an emulator on loopback/ })
   for (const issuer of ['Acme:Corp', '', 'a'.repeat(65), 'Acme\u2028Corp', 'Acme\u0085', 'Acme\u202e']) {
     await t.rejects(register({ ...good, issuer }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"issuer" option must be 1 to 64 printable characters/ }, `issuer U+${[...issuer].map((c) => c.codePointAt(0)!.toString(16)).join(' U+').slice(0, 40)}`)
   }
@@ -193,6 +195,37 @@ await t.test('/healthz, and /readyz follows Okta', async (t) => {
   t.equal(down.status, 503)
   t.same(down.json(), { status: 'unavailable', failed: ['okta'] })
   t.equal((await jar.fetch('/healthz')).status, 200, 'alive even when Okta is not')
+})
+
+await t.test('/readyz logs what happened to Okta: credentials refused, rate limited, or not reached (the code, never a secret)', async (t) => {
+  // The test clock stands still at the start of a window: the spent bucket's reset is a whole hour away, past any wait.
+  const emu = await withEmulator(t, { rateLimits: { windowMs: 3_600_000, limits: { users: 1 } } })
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  async function readyLog (env: Record<string, string>, before?: () => Promise<unknown>): Promise<{ msg?: string, code?: string, line: string }> {
+    let logs = ''
+    const stream = new Writable({ write (chunk: Buffer, _enc, done) { logs += chunk.toString(); done() } })
+    const gw = await startGatewayApp(t, undefined, { logStream: stream, env: { OKTA_ORG_URL: emu.url, ...env } })
+    await before?.()
+    t.equal((await gw.jar().fetch('/readyz')).status, 503)
+    const line = logs.split('\n').find((l) => l.includes('"msg":"okta ')) ?? ''
+    return { ...(line === '' ? {} : JSON.parse(line) as { msg: string, code: string }), line }
+  }
+  const wrongToken = await readyLog({ OKTA_API_TOKEN: 'not-the-SECRET-token' })
+  t.match(wrongToken, { msg: "okta refused the gateway's credentials", code: 'OKTA_AUTHENTICATION' }, 'a wrong API token')
+  t.notMatch(wrongToken.line, /SECRET/, 'the token is not logged')
+  const unknownApp = await readyLog({ OKTA_API_TOKEN: '', OKTA_CLIENT_ID: '0oa-unknown', OKTA_PRIVATE_KEY: key })
+  t.match(unknownApp, { msg: "okta refused the gateway's credentials", code: 'OKTA_INVALID_CLIENT' }, 'an OAuth app Okta does not know')
+  t.notMatch(unknownApp.line, /PRIVATE|BEGIN/, 'no key material')
+  const limited = await readyLog({ OKTA_API_TOKEN: emu.token }, async () => await emuFetch(emu, 'GET', '/api/v1/users?limit=1'))
+  t.match(limited, { msg: 'okta rate-limited the readiness check', code: 'OKTA_RATE_LIMITED' }, 'the users bucket spent')
+  // Any other 401/403 Okta answers with its error body: a feature the token's admin may not use.
+  const forbidding = createServer((_req, res) => { res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ errorCode: 'E0000015', errorSummary: 'You do not have permission to access the feature you are requesting', errorCauses: [] })) })
+  await new Promise<void>((resolve) => forbidding.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { forbidding.close() })
+  const forbidden = await readyLog({ OKTA_ORG_URL: `http://127.0.0.1:${(forbidding.address() as AddressInfo).port}`, OKTA_API_TOKEN: emu.token })
+  t.match(forbidden, { msg: "okta refused the gateway's credentials", code: 'OKTA_API_ERROR' }, 'a 403 of another Okta code')
+  const down = await readyLog({ OKTA_ORG_URL: 'http://127.0.0.1:9', OKTA_API_TOKEN: emu.token })
+  t.match(down, { msg: 'okta not reachable', code: 'OKTA_CONNECTION' }, 'nothing listening')
 })
 
 await t.test('the standalone server bounds how long a request may take to arrive, and answers CONNECT with the coded 405', async (t) => {

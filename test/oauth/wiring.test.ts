@@ -142,6 +142,12 @@ await t.test('the three programs read the same settings: gateway loadServerConfi
   t.equal(loadServerConfig({ ...base, OKTA_API_TOKEN: TOKEN }).token, TOKEN, 'SSWS as before')
   t.match(readConfig({ OKTA_ORG_URL: 'https://dev-1.okta.com', ...oauthEnv }).okta, { orgUrl: 'https://dev-1.okta.com', auth: { clientId: '0oa-1', dpop: true }, allowInsecureHttp: false })
   t.match(oktaConnectionFromEnv({ OKTA_ORG_URL: 'http://127.0.0.1:7070', ...oauthEnv }), { auth: { clientId: '0oa-1' }, allowInsecureHttp: true })
+  // The client's loopback test: all of 127.0.0.0/8, localhost and [::1] take plain http; nothing else does.
+  for (const orgUrl of ['http://127.0.0.2:7070', 'http://localhost:7070', 'http://[::1]:7070']) {
+    t.match(oktaConnectionFromEnv({ OKTA_ORG_URL: orgUrl, ...oauthEnv }), { orgUrl, allowInsecureHttp: true }, `express: ${orgUrl}`)
+    t.match(readConfig({ OKTA_ORG_URL: orgUrl, ...oauthEnv }).okta, { orgUrl, allowInsecureHttp: true }, `demo: ${orgUrl}`)
+  }
+  t.throws(() => oktaConnectionFromEnv({ OKTA_ORG_URL: 'http://10.1.2.3:7070', ...oauthEnv }), { code: 'OKTA_AUTH_INVALID', message: /http:\/\/ only for an emulator on loopback/ })
   t.equal(readConfig({ DEMO_OKTA_AUTH: 'oauth' }).emulatorAuth, 'oauth', 'DEMO_OKTA_AUTH=oauth: the in-process emulator over OAuth')
   t.throws(() => readConfig({ DEMO_OKTA_AUTH: 'kerberos' }), { code: 'APP_CONFIG_INVALID', message: /DEMO_OKTA_AUTH must be ssws or oauth/ })
   t.throws(() => readConfig({ DEMO_OKTA_AUTH: 'oauth', OKTA_ORG_URL: 'https://dev-1.okta.com', ...oauthEnv }), { message: /DEMO_OKTA_AUTH .* is for the in-process emulator/ })
@@ -172,6 +178,9 @@ await t.test('the three programs read the same settings: gateway loadServerConfi
   for (const [env, message] of [
     [{ OKTA_ORG_URL: 'https://admin:SECRETpw@dev-1.okta.com', OKTA_API_TOKEN: TOKEN }, /OKTA_ORG_URL must not contain a user name or password/],
     [{ OKTA_ORG_URL: 'https://dev-1.okta.com/?SECRET=1', OKTA_API_TOKEN: TOKEN }, /OKTA_ORG_URL must not contain a query or a fragment/],
+    [{ OKTA_ORG_URL: 'https://SECRET.okta.com?', OKTA_API_TOKEN: TOKEN }, /OKTA_ORG_URL must not contain a query or a fragment/],
+    [{ OKTA_ORG_URL: 'https://SECRET.okta.com/#', OKTA_API_TOKEN: TOKEN }, /OKTA_ORG_URL must not contain a query or a fragment/],
+    [{ OKTA_ORG_URL: 'https://SECRET.okta.com/oauth2/default', OKTA_API_TOKEN: TOKEN }, /OKTA_ORG_URL must be the org's root, such as https:\/\/dev-123456\.okta\.com, without a path/],
     [{ OKTA_ORG_URL: 'htps://admin:SECRETpw@dev-1.okta.com', OKTA_API_TOKEN: TOKEN }, /OKTA_ORG_URL must be your org's URL/],
     [{ OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: 'SSWS 00SECRETtoken' }, /OKTA_API_TOKEN must be the API token alone, without the "SSWS " scheme/],
     [{ OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: '00SECRET token' }, /OKTA_API_TOKEN must be the API token alone/],

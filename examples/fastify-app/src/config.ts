@@ -2,7 +2,7 @@
 // that names the variable: a typo in SESSION_KEY must not silently become a random key.
 import { randomBytes } from 'node:crypto'
 import type { OktaOAuthOptions } from '@okta-mfa/client'
-import { oktaOrgUrlProblem } from '@okta-mfa/core'
+import { isLoopbackHost, oktaOrgUrlProblem } from '@okta-mfa/core'
 import { parseTrustProxy, redisUrlProblem, type TrustProxySetting } from '@okta-mfa/gateway'
 import { emulatorAuthOf, oktaAuthFromEnv, type EmulatorAuth } from './okta-auth.js'
 
@@ -132,8 +132,7 @@ export function readConfig (env: Record<string, string | undefined>): AppConfig 
     if (problem !== undefined) throw new ConfigError(problem)
     const url = new URL(orgUrl)
     // Plain http is only for an emulator on this machine (`pnpm emulator`); an org is always https.
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
       throw new ConfigError('OKTA_ORG_URL must start with https:// (http:// only for an emulator on loopback)')
     }
     okta = setting.kind === 'ssws'

@@ -11,7 +11,7 @@ import { GATEWAY_ERRORS } from './errors.js'
 import { formatErrors, handleRouteError } from './format-errors.js'
 import { DOCUMENT_CACHE_SIZE, MAX_VALIDATION_ERRORS, costGuard, limitRules } from './limits.js'
 import { REQUEST_ID_HEADER, graphqlRequestSummary } from './logging.js'
-import { INVALID_OPTION_CODE, resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
+import { INVALID_OPTION_CODE, isValidIssuer, resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
 import { resolvers } from './resolvers.js'
 import { gatewaySchema } from './schema.js'
 import { RequestScope, defaultResolveOktaUser, type GatewayDeps } from './scope.js'
@@ -95,8 +95,8 @@ function lowerMediaType (headers: FastifyRequest['raw']['headers']): void {
 }
 
 /**
- * The client the plugin owns. The client refuses some options itself (an `orgUrl` that is not an absolute URL, or
- * http: without allowInsecureHttp; bad `auth.*` settings) with a TypeError naming the option but carrying no code: it
+ * The client the plugin owns. The client refuses some options itself (an `orgUrl` that is not an absolute URL or not
+ * the org's root, or http: without allowInsecureHttp or beyond loopback; bad `auth.*` settings) with a TypeError naming the option but carrying no code: it
  * gets the gateway's stable code, and keeps its name, message and stack.
  */
 function ownClient (options: OktaClientOptions): OktaClient {
@@ -110,10 +110,14 @@ function ownClient (options: OktaClientOptions): OktaClient {
   }
 }
 
+/**
+ * The issuer authenticator apps show: the option, else the org's host name when it is a valid issuer, else 'Okta'
+ * (an IPv6 literal such as `[::1]` has ':', which apps read as the end of the issuer; a host name may pass 64 characters).
+ */
 function issuerOf (config: GatewayConfig): string {
   if (config.issuer !== undefined) return config.issuer
-  if (config.clientOptions !== undefined) return new URL(config.clientOptions.orgUrl).hostname
-  return 'Okta'
+  const host = config.clientOptions === undefined ? undefined : new URL(config.clientOptions.orgUrl).hostname
+  return host !== undefined && isValidIssuer(host) ? host : 'Okta'
 }
 
 /** The memory attempt store of each server (`app.server`) whose gateways were given none. */

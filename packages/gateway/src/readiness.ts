@@ -12,6 +12,29 @@ export interface ReadyResult {
   ready: boolean
   /** The error code of a failed check (never a message: it could carry Okta's text). */
   code?: unknown
+  /** The HTTP status of a failed check's error, when Okta answered. */
+  status?: unknown
+}
+
+/** Codes of an Okta that answered and refused the gateway's credentials (an API token, an OAuth app or its scopes). */
+const REFUSED_CODES = new Set(['OKTA_AUTHENTICATION', 'OKTA_INVALID_CLIENT', 'OKTA_INVALID_SCOPE', 'OKTA_INSUFFICIENT_SCOPE'])
+
+/**
+ * What a failed Okta check says in the log: Okta refused the credentials (a code above, or any 401/403 Okta sent
+ * with its own error body), rate-limited the check, or was not reached (timeout, connection, a body that is not Okta's).
+ *
+ * @example
+ * ```ts
+ * oktaFailureMessage({ ready: false, code: 'OKTA_INVALID_CLIENT', status: 401 }) // "okta refused the gateway's credentials"
+ * ```
+ */
+export function oktaFailureMessage (result: ReadyResult): string {
+  const fromOkta = typeof result.code === 'string' && result.code.startsWith('OKTA_') && result.code !== 'OKTA_INVALID_RESPONSE'
+  if (REFUSED_CODES.has(result.code as string) || (fromOkta && (result.status === 401 || result.status === 403))) {
+    return 'okta refused the gateway\'s credentials'
+  }
+  if (result.code === 'OKTA_RATE_LIMITED') return 'okta rate-limited the readiness check'
+  return 'okta not reachable'
 }
 
 /**
@@ -29,7 +52,7 @@ export function cachedReadiness (check: () => Promise<void>, clock: () => number
     if (last !== undefined && clock() - last.at < ttlMs) return last.result
     inflight ??= check().then(
       (): ReadyResult => ({ ready: true }),
-      (err: unknown): ReadyResult => ({ ready: false, code: (err as { code?: unknown } | null)?.code }),
+      (err: unknown): ReadyResult => ({ ready: false, code: (err as { code?: unknown } | null)?.code, status: (err as { status?: unknown } | null)?.status }),
     ).then((result) => {
       last = { at: clock(), result }
       inflight = undefined

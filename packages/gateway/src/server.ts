@@ -11,7 +11,7 @@ import { REQUEST_ID_HEADER, gatewayLoggerOptions, genReqId, requestChildLogger }
 import { GATEWAY_DEFAULTS, InvalidOptionError, type OktaMfaGatewayOptions } from './options.js'
 import { GATEWAY_ERRORS } from './errors.js'
 import { oktaMfaGateway, refuseMethod } from './plugin.js'
-import { cachedReadiness, STORE_READY_CACHE_MS } from './readiness.js'
+import { cachedReadiness, oktaFailureMessage, STORE_READY_CACHE_MS } from './readiness.js'
 import { gatewaySessionCookie } from './session-cookie.js'
 import { fastifyTrustProxy } from './trust-proxy.js'
 import { rememberedDevicesOf } from './server-devices.js'
@@ -201,7 +201,7 @@ async function registerAll (app: FastifyInstance, config: GatewayServerConfig, o
     const failed: string[] = []
     if (!okta.ready) {
       failed.push('okta')
-      request.log.warn({ code: okta.code }, 'okta not reachable')
+      request.log.warn({ code: okta.code }, oktaFailureMessage(okta))
     }
     if (store !== undefined && !store.ready) {
       failed.push('store')

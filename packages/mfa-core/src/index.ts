@@ -54,6 +54,8 @@ export {
   readOktaAuthEnv, missingOktaAuthError, oktaOrgUrlProblem, OktaAuthEnvError, DEFAULT_OKTA_SCOPES, DEFAULT_OKTA_DPOP, OKTA_OAUTH_ENV_VARS,
   type OktaAuthSetting, type OktaAuthEnvErrorCode, type ReadOktaAuthEnvOptions,
 } from './okta-auth-env.js'
+/** Whether a host name is loopback (127.0.0.0/8, `localhost`, `::1`): re-exported from `@okta-mfa/client`. */
+export { isLoopbackHost } from '@okta-mfa/client'
 export {
   RememberedDevices, isRememberedMfa, factorFingerprint, readCookie, REMEMBERED_DEVICE_COOKIE, DEFAULT_REMEMBER_DAYS,
   REMEMBERED_SESSION_KEY, MAX_DEVICE_COOKIE_LENGTH, type RememberedDevicesOptions, type RememberedDevice,

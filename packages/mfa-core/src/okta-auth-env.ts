@@ -238,9 +238,11 @@ function sswsToken (value: string): string {
 
 /**
  * Why `value` cannot be an Okta org URL, naming the setting (`name`) but never the value (it may hold credentials);
- * undefined when it is one the client takes: an absolute `https:` or `http:` URL with a host, without credentials, a
- * query or a fragment. Whether plain `http:` is allowed is the caller's rule (an emulator on loopback, a flag). One
- * rule for the gateway server and the examples, the same as `createOktaClient`'s, so a bad value is named at start.
+ * undefined when it is one the client takes: an absolute `https:` or `http:` URL with a host, the root of that host (no
+ * path but slashes: `/oauth2/default` is an authorization server, not the org), without credentials, a query or a
+ * fragment (not even a bare `?` or `#`). Whether plain `http:` is allowed is the caller's rule (a flag, and loopback
+ * only: see `isLoopbackHost`). One rule for the gateway server and the examples, the same as `createOktaClient`'s, so a
+ * bad value is named at start.
  *
  * @example
  * const problem = oktaOrgUrlProblem(process.env.OKTA_ORG_URL ?? '')
@@ -253,6 +255,10 @@ export function oktaOrgUrlProblem (value: unknown, name = 'OKTA_ORG_URL'): strin
   try { url = new URL(value) } catch { return shape }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.hostname === '') return shape
   if (url.username !== '' || url.password !== '') return `${name} must not contain a user name or password (its value is not shown)`
-  if (url.search !== '' || url.hash !== '') return `${name} must not contain a query or a fragment (its value is not shown)`
+  // The raw text: an empty query or fragment leaves URL.search and URL.hash empty.
+  if (value.includes('?') || value.includes('#')) return `${name} must not contain a query or a fragment (its value is not shown)`
+  if (!/^\/*$/.test(url.pathname)) {
+    return `${name} must be the org's root, such as https://dev-123456.okta.com, without a path: /oauth2/... is an authorization server, not the org (its value is not shown)`
+  }
   return undefined
 }

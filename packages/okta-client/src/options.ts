@@ -7,6 +7,7 @@
 import type { Dispatcher } from 'undici'
 import { sswsOption, isValidHeaderValue } from './auth.js'
 import { firstUnknownKey } from './known-keys.js'
+import { isLoopbackHost } from './loopback.js'
 import type { OktaAuth } from './auth.js'
 import { isOAuthOptions, resolveOAuth } from './oauth/options.js'
 import type { OAuthConfig, OktaOAuthOptions } from './oauth/options.js'
@@ -25,8 +26,9 @@ import type { OAuthConfig, OktaOAuthOptions } from './oauth/options.js'
  */
 export interface OktaClientOptions {
   /**
-   * Your Okta org, e.g. `https://dev-123456.okta.com`. A trailing slash is harmless. Must be `https:`
-   * unless `allowInsecureHttp` is set. Must not carry credentials, a query or a fragment.
+   * Your Okta org, e.g. `https://dev-123456.okta.com`: the root of its host, without a path (a trailing slash is
+   * harmless; `/oauth2/default` is an authorization server, not the org). Must be `https:` unless
+   * `allowInsecureHttp` is set. Must not carry credentials, a query or a fragment (not even an empty `?` or `#`).
    */
   orgUrl: string
   /** SSWS API token (the same as `auth: token`). Give exactly one of `token` and `auth`. */
@@ -38,8 +40,8 @@ export interface OktaClientOptions {
    */
   auth?: string | OktaOAuthOptions | OktaAuth | undefined
   /**
-   * Accept an `http:` orgUrl. Only for a local emulator on loopback: over plain http the API token
-   * travels in clear text.
+   * Accept an `http:` orgUrl on a loopback host (127.0.0.0/8, `localhost` or `[::1]`): a local emulator. Any other
+   * `http:` host is refused even so: over plain http the API token travels in clear text.
    * @default false
    */
   allowInsecureHttp?: boolean | undefined
@@ -128,14 +130,22 @@ function parseOrgUrl (value: unknown, allowInsecureHttp: boolean): URL {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new TypeError('"orgUrl" option must be an absolute https URL such as https://dev-123456.okta.com')
   }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new TypeError('"orgUrl" option may be plain http: only for an emulator on loopback (127.0.0.0/8, localhost or [::1]), even with "allowInsecureHttp": an Okta org is https')
+  }
   if (url.username !== '' || url.password !== '') {
     throw new TypeError('"orgUrl" option must not contain credentials')
   }
-  if (url.search !== '' || url.hash !== '') {
+  // The raw text: an empty query or fragment ("https://x.okta.com?") leaves URL.search and URL.hash empty.
+  if (value.includes('?') || value.includes('#')) {
     throw new TypeError('"orgUrl" option must not contain a query or a fragment')
   }
-  // A trailing slash is harmless: the transport appends '/api/v1/...' to the path without it.
-  return url
+  // The org is the root of its host: a path would put every call, the token request too, under it.
+  if (!/^\/*$/.test(url.pathname)) {
+    throw new TypeError('"orgUrl" option must be the org\'s root, such as https://dev-123456.okta.com, without a path: /oauth2/... is an authorization server, not the org')
+  }
+  // A trailing slash is harmless: only the origin is kept.
+  return new URL(url.origin)
 }
 
 /** Every option {@link resolveOptions} reads: the type keeps this list and the options interface the same. */
