@@ -224,6 +224,14 @@ await t.test('/readyz logs what happened to Okta: credentials refused, rate limi
   t.teardown(() => { forbidding.close() })
   const forbidden = await readyLog({ OKTA_ORG_URL: `http://127.0.0.1:${(forbidding.address() as AddressInfo).port}`, OKTA_API_TOKEN: emu.token })
   t.match(forbidden, { msg: "okta refused the gateway's credentials", code: 'OKTA_API_ERROR' }, 'a 403 of another Okta code')
+  // A 401/403 that is not Okta's (a proxy's or a firewall's page) is no refusal of the credentials: Okta was not reached.
+  for (const [status, type, body] of [[403, 'text/html', '<h1>Forbidden</h1>'], [403, 'application/json', '{"message":"Forbidden"}'], [401, 'text/plain', 'Unauthorized']] as const) {
+    const proxy = createServer((_req, res) => { res.writeHead(status, { 'content-type': type }).end(body) })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    t.teardown(() => { proxy.close() })
+    const page = await readyLog({ OKTA_ORG_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, OKTA_API_TOKEN: emu.token })
+    t.match(page, { msg: 'okta not reachable' }, `a ${status} ${type} page that is not Okta's`)
+  }
   const down = await readyLog({ OKTA_ORG_URL: 'http://127.0.0.1:9', OKTA_API_TOKEN: emu.token })
   t.match(down, { msg: 'okta not reachable', code: 'OKTA_CONNECTION' }, 'nothing listening')
 })

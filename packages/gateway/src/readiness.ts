@@ -14,23 +14,26 @@ export interface ReadyResult {
   code?: unknown
   /** The HTTP status of a failed check's error, when Okta answered. */
   status?: unknown
+  /** Okta's own `errorCode` (E0000…) of a failed check, when its answer had Okta's error body. */
+  errorCode?: unknown
 }
 
-/** Codes of an Okta that answered and refused the gateway's credentials (an API token, an OAuth app or its scopes). */
-const REFUSED_CODES = new Set(['OKTA_AUTHENTICATION', 'OKTA_INVALID_CLIENT', 'OKTA_INVALID_SCOPE', 'OKTA_INSUFFICIENT_SCOPE'])
+/** Codes of Okta's OAuth answers refusing the gateway's OAuth app or its scopes (its token endpoint's error bodies). */
+const REFUSED_OAUTH_CODES = new Set(['OKTA_INVALID_CLIENT', 'OKTA_INVALID_SCOPE', 'OKTA_INSUFFICIENT_SCOPE'])
 
 /**
- * What a failed Okta check says in the log: Okta refused the credentials (a code above, or any 401/403 Okta sent
- * with its own error body), rate-limited the check, or was not reached (timeout, connection, a body that is not Okta's).
+ * What a failed Okta check says in the log: Okta refused the credentials (an OAuth refusal above, or a 401/403 with
+ * Okta's own error body, E0000011 for a wrong API token included), rate-limited the check, or was not reached
+ * (timeout, connection, or an answer that is not Okta's, such as a proxy's or a firewall's 401/403 page).
  *
  * @example
  * ```ts
- * oktaFailureMessage({ ready: false, code: 'OKTA_INVALID_CLIENT', status: 401 }) // "okta refused the gateway's credentials"
+ * oktaFailureMessage({ ready: false, code: 'OKTA_AUTHENTICATION', status: 401, errorCode: 'E0000011' }) // "okta refused the gateway's credentials"
  * ```
  */
 export function oktaFailureMessage (result: ReadyResult): string {
-  const fromOkta = typeof result.code === 'string' && result.code.startsWith('OKTA_') && result.code !== 'OKTA_INVALID_RESPONSE'
-  if (REFUSED_CODES.has(result.code as string) || (fromOkta && (result.status === 401 || result.status === 403))) {
+  const oktaBody = typeof result.errorCode === 'string' && /^E\d{7}$/.test(result.errorCode)
+  if (REFUSED_OAUTH_CODES.has(result.code as string) || (oktaBody && (result.status === 401 || result.status === 403))) {
     return 'okta refused the gateway\'s credentials'
   }
   if (result.code === 'OKTA_RATE_LIMITED') return 'okta rate-limited the readiness check'
@@ -52,7 +55,10 @@ export function cachedReadiness (check: () => Promise<void>, clock: () => number
     if (last !== undefined && clock() - last.at < ttlMs) return last.result
     inflight ??= check().then(
       (): ReadyResult => ({ ready: true }),
-      (err: unknown): ReadyResult => ({ ready: false, code: (err as { code?: unknown } | null)?.code, status: (err as { status?: unknown } | null)?.status }),
+      (err: unknown): ReadyResult => {
+        const e = err as { code?: unknown, status?: unknown, errorCode?: unknown } | null
+        return { ready: false, code: e?.code, status: e?.status, errorCode: e?.errorCode }
+      },
     ).then((result) => {
       last = { at: clock(), result }
       inflight = undefined
