@@ -255,6 +255,20 @@ await t.test('rate limits: 429 E0000047 with a reset that clients can use', asyn
   t.ok(r.headers.get('x-rate-limit-reset'), 'and still sends the headers')
 })
 
+await t.test('an emulator listening on every address gives a loopback URL, which the client takes', async (t) => {
+  const { startEmulator } = await import('@okta-mfa/emulator')
+  const { createOktaClient } = await import('@okta-mfa/client')
+  for (const [host, loopback] of [['0.0.0.0', '127.0.0.1'], ['::', '[::1]']] as const) {
+    const emu = await startEmulator({ port: 0, host, quiet: true })
+    t.teardown(() => emu.close())
+    t.match(emu.url, new RegExp(`^http://${loopback.replace(/[[\].]/g, '\\$&')}:\\d+$`), `${host}: the URL names ${loopback}`)
+    const client = createOktaClient({ orgUrl: emu.url, token: emu.token, allowInsecureHttp: true })
+    t.teardown(() => client.close())
+    const created = await client.createUser({ profile: { login: `any-${host === '::' ? 6 : 4}@example.com`, email: 'any@example.com' } }, { activate: false })
+    t.equal(created.status, 'STAGED', `${host}: the client reaches it at that URL`)
+  }
+})
+
 await t.test('options are checked', async (t) => {
   const { startEmulator, validateOptions } = await import('@okta-mfa/emulator')
   await t.rejects(startEmulator({ port: -1 }), new TypeError('"port" option must be an integer between 0 and 65535'))

@@ -129,7 +129,10 @@ export async function startEmulator (options: EmulatorOptions = {}): Promise<Emu
   await built.app.listen({ port: options.port ?? 7070, host })
   const addr = built.app.server.address()
   const port = typeof addr === 'object' && addr !== null ? addr.port : options.port ?? 7070
-  const urlHost = host.includes(':') ? `[${host}]` : host
+  // Listening on every address: the URL names loopback, the address a client on this machine reaches it by (a client
+  // refuses a plain-http org URL beyond loopback, and 0.0.0.0 is no address to connect to).
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host
+  const urlHost = reachable.includes(':') ? `[${reachable}]` : reachable
   const { app, ...helpers } = built
   return {
     ...helpers,
