@@ -46,6 +46,31 @@ await t.test('400-day user marks filling their bound leave every session revocat
   t.equal(kept, 200, 'every 400-day mark still holds')
 })
 
+await t.test('a "sign out of all sessions" (25 h) never shares a map or an overflow with the devices\' 400-day marks', async (t) => {
+  const clock = fakeClock()
+  const store = new MemoryRevocationStore({ clock: clock.now, maxEntries: 20 })
+  // More users set up a factor than the bound holds: the devices' marks overflow.
+  for (let i = 0; i < 40; i++) await store.revokeUser(`forget-${i}`, clock.now(), 400 * DAY)
+  t.equal(store.overflowCount, 20, 'the long-lived marks past their bound are in their overflow')
+  // grace signs out of all her sessions; her own sign-in after it must pass, however many factors others set up later.
+  await clock.advance(1000)
+  await store.revokeUser('grace', clock.now(), 25 * HOUR)
+  await clock.advance(1000)
+  const signedInAgain = clock.now()
+  t.ok(await store.isRevoked('old-session', 'grace', signedInAgain - 2000), 'her sessions from before the sign-out are revoked')
+  for (let i = 40; i < 80; i++) {
+    await clock.advance(60_000)
+    await store.revokeUser(`forget-${i}`, clock.now(), 400 * DAY)
+    t.notOk(await store.isRevoked('new-session', 'grace', signedInAgain), `her new session passes after ${i - 39} more factor changes`)
+  }
+  // A user whose sign-out lands in a full short-lived bound goes to its own overflow, gone after its 25 h.
+  for (let i = 0; i < 25; i++) await store.revokeUser(`signout-${i}`, clock.now(), 25 * HOUR)
+  t.ok(await store.isRevoked('s', 'signout-24', clock.now() - 1), 'a sign-out in the overflow holds')
+  await clock.advance(25 * HOUR)
+  t.notOk(await store.isRevoked('s', 'signout-24', clock.now() - 25 * HOUR - 1), 'and is gone after its 25 h, while 400-day marks live on')
+  t.ok(await store.isRevoked('d', 'forget-79', clock.now() - 25 * HOUR - 1), 'a device mark in the overflow still holds')
+})
+
 await t.test('the overflow comes in generations: a full one refuses more, and is dropped once its entries expired', async (t) => {
   const clock = fakeClock()
   const store = new MemoryRevocationStore({ clock: clock.now, maxEntries: 1 })
@@ -98,7 +123,7 @@ await t.test('a user mark in the overflow counts up to the latest `before` of it
   for (let i = 1; i < GENERATION; i++) await store.revokeUser(`early-${i}`, first, DAY)
   await clock.advance(HOUR)
   const second = clock.now()
-  await store.revokeUser('bob', second, 400 * DAY)
+  await store.revokeUser('bob', second, 30 * DAY) // a longer sign-out mark, of the same (short-lived) kind
   t.equal(store.overflowCount, GENERATION + 1, 'two generations of user marks')
   t.equal(await store.isRevoked('s', 'alice', first), true, "alice's sessions issued until her mark are refused")
   t.equal(await store.isRevoked('s', 'alice', first + 1), false, 'not those issued after it, though a later generation holds later marks')
@@ -109,10 +134,10 @@ await t.test('a user mark in the overflow counts up to the latest `before` of it
   await clock.advance(first + DAY - 1 - clock.now())
   t.equal(await store.isRevoked('s', 'alice', first), true, 'held until the last ms of its TTL')
   await clock.advance(1)
-  t.equal(store.overflowCount, 1, "the first generation is dropped once its marks expired, whatever the second's 400 days")
+  t.equal(store.overflowCount, 1, "the first generation is dropped once its marks expired, whatever the second's 30 days")
   t.equal(await store.isRevoked('s', 'alice', first), false)
-  t.equal(await store.isRevoked('s', 'bob', second), true, "bob's 400-day mark holds")
-  await clock.advance(second + 400 * DAY - 1 - clock.now())
+  t.equal(await store.isRevoked('s', 'bob', second), true, "bob's 30-day mark holds")
+  await clock.advance(second + 30 * DAY - 1 - clock.now())
   t.equal(await store.isRevoked('s', 'bob', second), true, 'until the last ms of its TTL')
   await clock.advance(1)
   t.equal(await store.isRevoked('s', 'bob', second), false)

@@ -5,31 +5,30 @@
 import type { RevocationStore } from './types.js'
 import { refuseUnknownOptions } from '../known-options.js'
 import { OverflowSet } from './revocation-overflow.js'
+import { LONG_USER_MARK_MS, SWEEP_INTERVAL_MS, UserMarks } from './user-marks.js'
 
 /** Options of {@link MemoryRevocationStore}. */
 export interface MemoryRevocationStoreOptions {
   /** Time source in ms; TTLs run on it. @default Date.now */
   clock?: (() => number) | undefined
-  /** Most revoked sessions, and apart from them most user marks, kept exactly before new ones overflow. @default 100000 */
+  /** Most revoked sessions, and apart from them most user marks of each lifetime (up to 31 days, longer), kept exactly before new ones overflow. @default 100000 */
   maxEntries?: number | undefined
 }
 
 /** Every option of {@link MemoryRevocationStore}. */
 const MEMORY_REVOCATION_OPTIONS: Record<keyof MemoryRevocationStoreOptions, true> = { clock: true, maxEntries: true }
 
-/** A full map sweeps expired entries at most this often, so a burst of revocations costs O(1) each, not O(n). */
-const SWEEP_INTERVAL_MS = 1000
-
 /**
  * Revoked sessions for one process. Each revocation lives for its TTL, then is forgotten (by then the session it
  * names has expired anyway).
  *
- * Bounded memory: at most `maxEntries` revoked sessions and, apart from them, at most `maxEntries` user marks ("sign
- * out of all sessions", and the "forget remembered devices" marks {@link RememberedDevices} keeps 400 days), so marks
- * that live for months never take the room of sessions revoked for a day. When a revocation would exceed its map's
+ * Bounded memory: at most `maxEntries` revoked sessions, and apart from them at most `maxEntries` user marks kept up
+ * to 31 days ("sign out of all sessions") and `maxEntries` kept longer (the "forget remembered devices" marks
+ * {@link RememberedDevices} keeps 400 days), each with its own overflow: marks that live for months never take the
+ * room of sessions or sign-outs revoked for a day, nor keep their overflow alive. When a revocation would exceed its map's
  * bound, that map's expired entries are swept first (at most once a second). If every entry is still live, the store
  * does NOT drop any of them (that would silently make a revoked cookie valid again) and does not fail the logout
- * either: the new revocation goes into a hashed overflow set, one for sessions and one for users, each at most 1 MiB:
+ * either: the new revocation goes into a hashed overflow set, one for each of the three kinds, each at most 1 MiB:
  * up to 4 Bloom filters ("generations") of 256 KiB and 65 536 entries, each dropped as soon as every entry in it has
  * expired. An overflow set can wrongly report a session as revoked (the user signs in again; about 6 in a million
  * for each full generation), never the other way round; a user revocation in the overflow counts for sessions issued
@@ -50,12 +49,11 @@ export class MemoryRevocationStore implements RevocationStore {
   readonly #maxEntries: number
   /** session id → expiry */
   readonly #sessions = new Map<string, number>()
-  /** user key → { before, expiry } */
-  readonly #users = new Map<string, { before: number, expiresAt: number }>()
   readonly #sessionOverflow = new OverflowSet()
-  readonly #userOverflow = new OverflowSet()
+  /** User marks kept up to {@link LONG_USER_MARK_MS}, and those kept longer. */
+  readonly #users: UserMarks
+  readonly #longUsers: UserMarks
   #lastSessionSweep = Number.NEGATIVE_INFINITY
-  #lastUserSweep = Number.NEGATIVE_INFINITY
 
   constructor (options: MemoryRevocationStoreOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
@@ -66,20 +64,22 @@ export class MemoryRevocationStore implements RevocationStore {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('"maxEntries" option must be a positive integer')
     this.#clock = options.clock ?? Date.now
     this.#maxEntries = maxEntries
+    this.#users = new UserMarks(maxEntries)
+    this.#longUsers = new UserMarks(maxEntries)
   }
 
   /**
-   * Exact entries held: revoked sessions plus user marks, live or not yet swept (each at most `maxEntries`, so at
-   * most twice that); the overflow sets are not counted.
+   * Exact entries held: revoked sessions plus user marks, live or not yet swept (sessions, short-lived and long-lived
+   * marks each at most `maxEntries`, so at most three times that); the overflow sets are not counted.
    */
   get size (): number {
-    return this.#sessions.size + this.#users.size
+    return this.#sessions.size + this.#users.size + this.#longUsers.size
   }
 
   /** Revocations (sessions plus users) held in the overflow generations still live now (0 in normal operation). */
   get overflowCount (): number {
     const now = this.#clock()
-    return this.#sessionOverflow.count(now) + this.#userOverflow.count(now)
+    return this.#sessionOverflow.count(now) + this.#users.overflowCount(now) + this.#longUsers.overflowCount(now)
   }
 
   async revokeSession (sessionId: string, ttlMs: number): Promise<void> {
@@ -100,17 +100,8 @@ export class MemoryRevocationStore implements RevocationStore {
     checkTtl(ttlMs)
     if (!Number.isFinite(before)) throw new TypeError('"before" must be a finite number of ms since the epoch')
     const now = this.#clock()
-    const expiresAt = now + ttlMs
-    const current = this.#users.get(userKey)
-    if (current !== undefined) {
-      // Never lower a mark: a later call with an older `before` (clock skew) must not un-revoke anything.
-      current.before = Math.max(current.before, before)
-      current.expiresAt = Math.max(current.expiresAt, expiresAt)
-      return
-    }
-    if (this.#users.size >= this.#maxEntries && now - this.#lastUserSweep >= SWEEP_INTERVAL_MS) this.#sweepUsers(now)
-    if (this.#users.size < this.#maxEntries) this.#users.set(userKey, { before, expiresAt })
-    else this.#userOverflow.add(userKey, expiresAt, now, before)
+    // By lifetime: a 400-day mark never shares a map or an overflow generation with 25-hour sign-outs.
+    ;(ttlMs > LONG_USER_MARK_MS ? this.#longUsers : this.#users).add(userKey, before, now + ttlMs, now)
   }
 
   async isRevoked (sessionId: string, userKey: string | undefined, issuedAt: number): Promise<boolean> {
@@ -120,34 +111,20 @@ export class MemoryRevocationStore implements RevocationStore {
       if (sessionExpiry > now) return true
       this.#sessions.delete(sessionId)
     }
-    if (userKey !== undefined) {
-      const user = this.#users.get(userKey)
-      if (user !== undefined) {
-        if (user.expiresAt > now) {
-          if (issuedAt <= user.before) return true
-        } else {
-          this.#users.delete(userKey)
-        }
-      }
-    }
     if (this.#sessionOverflow.has(sessionId, now)) return true
-    return userKey !== undefined && this.#userOverflow.has(userKey, now, issuedAt)
+    return userKey !== undefined && (this.#users.has(userKey, issuedAt, now) || this.#longUsers.has(userKey, issuedAt, now))
   }
 
   /** Drops every expired exact entry (the overflow generations drop themselves). */
   sweep (now: number = this.#clock()): void {
     this.#sweepSessions(now)
-    this.#sweepUsers(now)
+    this.#users.sweep(now)
+    this.#longUsers.sweep(now)
   }
 
   #sweepSessions (now: number): void {
     this.#lastSessionSweep = now
     for (const [id, expiresAt] of this.#sessions) if (expiresAt <= now) this.#sessions.delete(id)
-  }
-
-  #sweepUsers (now: number): void {
-    this.#lastUserSweep = now
-    for (const [key, entry] of this.#users) if (entry.expiresAt <= now) this.#users.delete(key)
   }
 }
 
