@@ -13,7 +13,7 @@ import passport from 'passport'
 import { Strategy as LocalStrategy } from 'passport-local'
 import { createOktaClient, NotFoundError, ValidationError, type OktaUser } from '@okta-mfa/client'
 import {
-  AttemptLimiter, MemoryRevocationStore, OktaMfaStrategy, dropCachedFactors, requireMfa, revokeUserSessions, userKeyOf,
+  AttemptLimiter, MemoryRevocationStore, OktaMfaStrategy, dropCachedFactors, requireMfa, resolveOktaUserId, revokeUserSessions, userKeyOf,
 } from 'passport-okta-mfa'
 import { userWithTotp, withEmulator, type TestEmulator } from '../helpers/emulator.js'
 import { CookieJar, listenLoopback } from '../helpers/http.js'
@@ -35,7 +35,9 @@ async function startApp (t: Test, emu: TestEmulator, users: AppUser[]): Promise<
 
   // From the README, as written.
   async function oktaUserOf (user: AppUser): Promise<OktaUser | undefined> {
-    return await client.getUser(user.email).catch((err: unknown) => { if (err instanceof NotFoundError) return undefined; throw err })
+    // Found as the strategy finds it: Okta fetches no login with a `/` by login, so such a login is searched.
+    const id = await resolveOktaUserId(client, (u: AppUser) => ({ login: u.email }), user, undefined).catch((err: unknown) => { if (err instanceof NotFoundError) return undefined; throw err })
+    return id === undefined ? undefined : await client.getUser(id)
   }
   async function changeEmail (user: AppUser, email: string): Promise<void> {
     const okta = await oktaUserOf(user)
@@ -98,18 +100,19 @@ function wrongCode (secret: string, now: number): string {
   return code === totp(secret, now) ? String((Number(code) + 1) % 1_000_000).padStart(6, '0') : code
 }
 
-void t.test('renamed with the README\'s changeEmail, the user signs in on the same Okta user and still needs their factor', async (t) => {
+for (const login of ['ada@example.com', 'ada/x@example.com']) {
+void t.test(`renamed with the README's changeEmail, the user signs in on the same Okta user and still needs their factor (${login})`, async (t) => {
   const emu = await withEmulator(t)
-  const { userId, factorId } = await userWithTotp(emu, 'ada@example.com')
+  const { userId, factorId } = await userWithTotp(emu, login)
   const secret = emu.factorSecret(factorId)
-  const { url, users } = await startApp(t, emu, [{ id: '1', username: 'ada', password: 'correct horse', email: 'ada@example.com', data: 'ada\'s' }])
+  const { url, users } = await startApp(t, emu, [{ id: '1', username: 'ada', password: 'correct horse', email: login, data: 'ada\'s' }])
   const ada = users[0]!
 
   const browser = await signIn(url, ada)
   t.equal((await browser.fetch('/mfa', { form: { passCode: totp(secret, emu.clock.now()) } })).status, 200, 'MFA done')
   const grace = await userWithTotp(emu, 'grace@example.com')
   const taken = await browser.fetch('/email', { form: { email: 'grace@example.com' } })
-  t.same([taken.status, taken.json().code, ada.email], [409, 'EMAIL_TAKEN', 'ada@example.com'], 'a login another Okta user has: refused before the app changes anything')
+  t.same([taken.status, taken.json().code, ada.email], [409, 'EMAIL_TAKEN', login], 'a login another Okta user has: refused before the app changes anything')
   t.equal((await browser.fetch('/email', { form: { email: 'ada.lovelace@example.com' } })).status, 200, 'renamed')
   t.equal(ada.email, 'ada.lovelace@example.com')
   emu.clock.advance(30_000)
@@ -128,25 +131,27 @@ void t.test('renamed with the README\'s changeEmail, the user signs in on the sa
   for await (const u of client.listUsers()) logins.push(`${u.profile.login} ${u.id === userId ? 'ada' : u.id === grace.userId ? 'grace' : 'new'}`)
   t.same(logins.sort(), ['ada.lovelace@example.com ada', 'grace@example.com grace'], 'no new Okta user was made')
 })
+}
 
-void t.test('deleted with the README\'s deleteAccount, the login signed up again starts with enrollment; the old cookie is signed out', async (t) => {
+for (const login of ['ada@example.com', 'ada/x@example.com']) {
+void t.test(`deleted with the README's deleteAccount, the login signed up again starts with enrollment; the old cookie is signed out (${login})`, async (t) => {
   const emu = await withEmulator(t)
-  const old = await userWithTotp(emu, 'ada@example.com')
+  const old = await userWithTotp(emu, login)
   const oldSecret = emu.factorSecret(old.factorId)
   // Keyed by username (no `id`): the key comes back with the next person who takes the username.
-  const users: AppUser[] = [{ username: 'ada', password: 'correct horse', email: 'ada@example.com', data: 'the former owner\'s' }]
+  const users: AppUser[] = [{ username: 'ada', password: 'correct horse', email: login, data: 'the former owner\'s' }]
   const app = await startApp(t, emu, users)
 
   const formerOwner = await signIn(app.url, users[0]!)
   t.equal((await formerOwner.fetch('/mfa', { form: { passCode: totp(oldSecret, emu.clock.now()) } })).status, 200)
-  t.equal((await formerOwner.fetch('/account')).text, 'account of ada@example.com: the former owner\'s')
+  t.equal((await formerOwner.fetch('/account')).text, `account of ${login}: the former owner's`)
   const guesser = await signIn(app.url, users[0]!)
   for (const left of [3, 2]) t.match((await guesser.fetch('/mfa', { form: { passCode: wrongCode(oldSecret, emu.clock.now()) } })).json(), { code: 'INVALID_PASSCODE', attemptsRemaining: left })
 
   await app.deleteAccount(users[0]!)
   users.length = 0 // then delete the user from your database
   await sleep(5) // the sign-up comes later than the deletion (a revocation covers sessions issued up to its millisecond)
-  users.push({ username: 'ada', password: 'another password', email: 'ada@example.com', data: 'the NEW person\'s' })
+  users.push({ username: 'ada', password: 'another password', email: login, data: 'the NEW person\'s' })
 
   const stale = await formerOwner.fetch('/account')
   t.equal(stale.status, 401, 'the former owner\'s cookie no longer reaches an account')
@@ -157,7 +162,7 @@ void t.test('deleted with the README\'s deleteAccount, the login signed up again
   t.match([first.status, first.json()], [403, { code: 'ENROLLMENT_REQUIRED' }], 'a new account starts with enrollment')
   const client = createOktaClient({ orgUrl: emu.url, token: emu.token, allowInsecureHttp: true })
   t.teardown(() => client.close())
-  const fresh = await client.getUser('ada@example.com')
+  const fresh = await client.getUser(await resolveOktaUserId(client, (l: string) => ({ login: l }), login, undefined))
   t.not(fresh.id, old.userId, 'on a fresh Okta user')
   t.same([fresh.status, await client.listFactors(fresh.id)], ['STAGED', []], 'provisioned, with no factor')
   await t.rejects(client.getUser(old.userId), { code: 'OKTA_NOT_FOUND' }, 'the former owner\'s Okta user is gone')
@@ -172,8 +177,9 @@ void t.test('deleted with the README\'s deleteAccount, the login signed up again
   t.match((await newcomer.fetch('/mfa', { form: { passCode: totp(oldSecret, emu.clock.now()) } })).json(), { code: 'INVALID_PASSCODE' }, 'the former owner\'s code does not pass')
   const right = await newcomer.fetch('/mfa', { form: { passCode: totp(mine, emu.clock.now()) } })
   t.match([right.status, right.json().info], [200, { oktaUserId: fresh.id, factorId: factor.id }])
-  t.equal((await newcomer.fetch('/account')).text, 'account of ada@example.com: the NEW person\'s')
+  t.equal((await newcomer.fetch('/account')).text, `account of ${login}: the NEW person's`)
 })
+}
 
 void t.test('the README\'s functions are the ones tested here, line for line', async (t) => {
   const readme = readFileSync(new URL('../../packages/passport-okta-mfa/README.md', import.meta.url), 'utf8')
