@@ -155,16 +155,8 @@ export interface CreateUserRequest {
  * ```
  */
 export interface UpdateUserRequest {
-  profile: {
-    login?: string
-    email?: string
-    firstName?: string | null
-    lastName?: string | null
-    mobilePhone?: string | null
-    secondEmail?: string | null
-    displayName?: string | null
-    [extra: string]: unknown
-  }
+  /** Only what changes: the others keep their values. */
+  profile: Partial<OktaUserProfile>
 }
 
 /**
