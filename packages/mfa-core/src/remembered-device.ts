@@ -11,6 +11,7 @@ import {
 
 export { REMEMBERED_SESSION_KEY }
 import { MemoryRevocationStore } from './stores/memory-revocation.js'
+import { deviceMarkKey } from './stores/device-mark.js'
 import { outcomeOfError } from './client-errors.js'
 import { asStoreUnavailable, isStoreUnavailableError, type RevocationStore } from './stores/types.js'
 import { refuseUnknownOptions } from './known-options.js'
@@ -141,12 +142,8 @@ export class RememberedDevices {
   }
 
   #userKey (user: unknown): string { return userKeyOf(user, this.#options.userKey) }
-  /**
-   * The user mark of "forget remembered devices" in the revocation store: longer than any user key (at most
-   * MAX_USER_KEY_LENGTH), so no user's "sign out of all sessions" can hit another user's devices, and length-prefixed,
-   * so two users never share one.
-   */
-  #mark (userKey: string): string { return `device:${userKey.length}:${userKey}:`.padEnd(MAX_USER_KEY_LENGTH + 16, '#') }
+  /** The user mark of "forget remembered devices" in the revocation store (see device-mark.ts). */
+  #mark (userKey: string): string { return deviceMarkKey(userKey) }
   #sign (body: string): string { return createHmac('sha256', this.#key).update(body).digest('base64url') }
 
   /**

@@ -5,13 +5,14 @@
 import type { RevocationStore } from './types.js'
 import { refuseUnknownOptions } from '../known-options.js'
 import { OverflowSet } from './revocation-overflow.js'
-import { LONG_USER_MARK_MS, SWEEP_INTERVAL_MS, UserMarks } from './user-marks.js'
+import { SWEEP_INTERVAL_MS, UserMarks } from './user-marks.js'
+import { isDeviceMarkKey } from './device-mark.js'
 
 /** Options of {@link MemoryRevocationStore}. */
 export interface MemoryRevocationStoreOptions {
   /** Time source in ms; TTLs run on it. @default Date.now */
   clock?: (() => number) | undefined
-  /** Most revoked sessions, and apart from them most user marks of each lifetime (up to 31 days, longer), kept exactly before new ones overflow. @default 100000 */
+  /** Most revoked sessions, and apart from them most sign-out marks and most device marks, kept exactly before new ones overflow. @default 100000 */
   maxEntries?: number | undefined
 }
 
@@ -22,10 +23,11 @@ const MEMORY_REVOCATION_OPTIONS: Record<keyof MemoryRevocationStoreOptions, true
  * Revoked sessions for one process. Each revocation lives for its TTL, then is forgotten (by then the session it
  * names has expired anyway).
  *
- * Bounded memory: at most `maxEntries` revoked sessions, and apart from them at most `maxEntries` user marks kept up
- * to 31 days ("sign out of all sessions") and `maxEntries` kept longer (the "forget remembered devices" marks
- * {@link RememberedDevices} keeps 400 days), each with its own overflow: marks that live for months never take the
- * room of sessions or sign-outs revoked for a day, nor keep their overflow alive. When a revocation would exceed its map's
+ * Bounded memory: at most `maxEntries` revoked sessions, and apart from them at most `maxEntries` "sign out of all
+ * sessions" marks and `maxEntries` "forget remembered devices" marks ({@link RememberedDevices} keeps them 400 days),
+ * each with its own overflow: marks that live for months never take the room of sessions or sign-outs revoked for a
+ * day, nor keep their overflow alive. A device mark in the overflow can make a remembered browser ask for a code
+ * again (never let one in). When a revocation would exceed its map's
  * bound, that map's expired entries are swept first (at most once a second). If every entry is still live, the store
  * does NOT drop any of them (that would silently make a revoked cookie valid again) and does not fail the logout
  * either: the new revocation goes into a hashed overflow set, one for each of the three kinds, each at most 1 MiB:
@@ -50,9 +52,9 @@ export class MemoryRevocationStore implements RevocationStore {
   /** session id → expiry */
   readonly #sessions = new Map<string, number>()
   readonly #sessionOverflow = new OverflowSet()
-  /** User marks kept up to {@link LONG_USER_MARK_MS}, and those kept longer. */
+  /** "Sign out of all sessions" marks, and RememberedDevices' "forget remembered devices" marks. */
   readonly #users: UserMarks
-  readonly #longUsers: UserMarks
+  readonly #deviceMarks: UserMarks
   #lastSessionSweep = Number.NEGATIVE_INFINITY
 
   constructor (options: MemoryRevocationStoreOptions = {}) {
@@ -65,21 +67,21 @@ export class MemoryRevocationStore implements RevocationStore {
     this.#clock = options.clock ?? Date.now
     this.#maxEntries = maxEntries
     this.#users = new UserMarks(maxEntries)
-    this.#longUsers = new UserMarks(maxEntries)
+    this.#deviceMarks = new UserMarks(maxEntries)
   }
 
   /**
-   * Exact entries held: revoked sessions plus user marks, live or not yet swept (sessions, short-lived and long-lived
+   * Exact entries held: revoked sessions plus user marks, live or not yet swept (sessions, sign-out marks and device
    * marks each at most `maxEntries`, so at most three times that); the overflow sets are not counted.
    */
   get size (): number {
-    return this.#sessions.size + this.#users.size + this.#longUsers.size
+    return this.#sessions.size + this.#users.size + this.#deviceMarks.size
   }
 
   /** Revocations (sessions plus users) held in the overflow generations still live now (0 in normal operation). */
   get overflowCount (): number {
     const now = this.#clock()
-    return this.#sessionOverflow.count(now) + this.#users.overflowCount(now) + this.#longUsers.overflowCount(now)
+    return this.#sessionOverflow.count(now) + this.#users.overflowCount(now) + this.#deviceMarks.overflowCount(now)
   }
 
   async revokeSession (sessionId: string, ttlMs: number): Promise<void> {
@@ -100,8 +102,8 @@ export class MemoryRevocationStore implements RevocationStore {
     checkTtl(ttlMs)
     if (!Number.isFinite(before)) throw new TypeError('"before" must be a finite number of ms since the epoch')
     const now = this.#clock()
-    // By lifetime: a 400-day mark never shares a map or an overflow generation with 25-hour sign-outs.
-    ;(ttlMs > LONG_USER_MARK_MS ? this.#longUsers : this.#users).add(userKey, before, now + ttlMs, now)
+    // By kind: a device mark (400 days) never shares a map or an overflow generation with sign-outs (a session's life).
+    ;(isDeviceMarkKey(userKey) ? this.#deviceMarks : this.#users).add(userKey, before, now + ttlMs, now)
   }
 
   async isRevoked (sessionId: string, userKey: string | undefined, issuedAt: number): Promise<boolean> {
@@ -112,14 +114,14 @@ export class MemoryRevocationStore implements RevocationStore {
       this.#sessions.delete(sessionId)
     }
     if (this.#sessionOverflow.has(sessionId, now)) return true
-    return userKey !== undefined && (this.#users.has(userKey, issuedAt, now) || this.#longUsers.has(userKey, issuedAt, now))
+    return userKey !== undefined && (this.#users.has(userKey, issuedAt, now) || this.#deviceMarks.has(userKey, issuedAt, now))
   }
 
   /** Drops every expired exact entry (the overflow generations drop themselves). */
   sweep (now: number = this.#clock()): void {
     this.#sweepSessions(now)
     this.#users.sweep(now)
-    this.#longUsers.sweep(now)
+    this.#deviceMarks.sweep(now)
   }
 
   #sweepSessions (now: number): void {

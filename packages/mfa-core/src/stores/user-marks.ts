@@ -1,12 +1,9 @@
-// The per-user "revoked before" marks of MemoryRevocationStore, for one class of lifetime: a bounded map of exact
+// The per-user "revoked before" marks of MemoryRevocationStore, of one kind (sign-outs, or device marks): a bounded map of exact
 // marks, and an overflow set for the marks that do not fit (false positives only, see revocation-overflow.ts).
 import { OverflowSet } from './revocation-overflow.js'
 
 /** A full map sweeps expired entries at most this often, so a burst of revocations costs O(1) each, not O(n). */
 export const SWEEP_INTERVAL_MS = 1000
-
-/** User marks kept longer than this (31 days) are "long-lived": the devices' 400-day forget marks, not sign-outs. */
-export const LONG_USER_MARK_MS = 31 * 24 * 3600_000
 
 /** At most `maxEntries` exact marks; the rest in an overflow set of their own. */
 export class UserMarks {
