@@ -131,7 +131,8 @@ export async function startEmulator (options: EmulatorOptions = {}): Promise<Emu
   const port = typeof addr === 'object' && addr !== null ? addr.port : options.port ?? 7070
   // Listening on every address: the URL names loopback, the address a client on this machine reaches it by (a client
   // refuses a plain-http org URL beyond loopback, and 0.0.0.0 is no address to connect to).
-  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host
+  const bound = typeof addr === 'object' && addr !== null ? addr.address : host // '::1', '0.0.0.0', '::' as Node spells them
+  const reachable = bound === '0.0.0.0' ? '127.0.0.1' : bound === '::' ? '::1' : host
   const urlHost = reachable.includes(':') ? `[${reachable}]` : reachable
   const { app, ...helpers } = built
   return {
