@@ -533,7 +533,7 @@ await t.test('configuration: SESSION_KEY, PORT and the Okta pair are checked, na
   t.throws(() => readConfig({ OKTA_ORG_URL: 'http://dev-1.okta.com', OKTA_API_TOKEN: 'x' }), { message: /https/ })
   t.same(readConfig({ OKTA_ORG_URL: 'http://127.0.0.1:7070', OKTA_API_TOKEN: 'x' }).okta, { orgUrl: 'http://127.0.0.1:7070', token: 'x', allowInsecureHttp: true })
   t.same(readConfig({ OKTA_ORG_URL: 'http://127.0.0.2:7070', OKTA_API_TOKEN: 'x' }).okta, { orgUrl: 'http://127.0.0.2:7070', token: 'x', allowInsecureHttp: true }, 'all of 127.0.0.0/8 is loopback')
-  t.throws(() => readConfig({ OKTA_ORG_URL: 'http://10.1.2.3:7070', OKTA_API_TOKEN: 'x' }), { message: /^OKTA_ORG_URL must start with https:\/\/ \(http:\/\/ only for an emulator on loopback\)$/ })
+  t.throws(() => readConfig({ OKTA_ORG_URL: 'http://10.1.2.3:7070', OKTA_API_TOKEN: 'x' }), { message: /^OKTA_ORG_URL may be http: only for an emulator on loopback .*\(its value is not shown\)$/ })
 })
 
 const MAIN = new URL('../../examples/fastify-app/dist/main.js', import.meta.url).pathname

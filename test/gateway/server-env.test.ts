@@ -49,7 +49,7 @@ await t.test('OKTA_ORG_URL: the org\'s root, no query or fragment even empty, ht
     ['https://dev-secret.okta.com/admin/dashboard/', /^OKTA_ORG_URL must be the org's root/],
     ['https://dev-secret.okta.com?', /^OKTA_ORG_URL must not contain a query or a fragment/],
     ['https://dev-secret.okta.com/#', /^OKTA_ORG_URL must not contain a query or a fragment/],
-    ['http://dev-secret.okta.com', /^OKTA_ORG_URL may be http: only for an emulator on loopback \(127\.0\.0\.0\/8, localhost or \[::1\]\), even with OKTA_ALLOW_INSECURE_HTTP/],
+    ['http://dev-secret.okta.com', /^OKTA_ORG_URL may be http: only for an emulator on loopback \(127\.0\.0\.0\/8, localhost or \[::1\]\): an Okta org is https/],
     ['http://10.1.2.3:8080', /^OKTA_ORG_URL may be http: only for an emulator on loopback/],
   ]
   for (const [orgUrl, message] of refused) {

@@ -1,7 +1,7 @@
 // The example's Okta connection from the environment: OKTA_ORG_URL with OKTA_API_TOKEN (SSWS) or an OAuth 2.0
 // service app (OKTA_CLIENT_ID, OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE, OKTA_KEY_ID, OKTA_SCOPES, OKTA_DPOP),
 // read by the shared parser. Errors are OktaAuthEnvError (coded, naming variables, never quoting a key or token).
-import { isLoopbackHost, oktaOrgUrlProblem } from '@okta-mfa/core'
+import { oktaOrgUrlProblem } from '@okta-mfa/core'
 import { missingOktaAuthError, OktaAuthEnvError, readOktaAuthEnv } from 'passport-okta-mfa'
 import type { OktaConnection } from './app.js'
 
@@ -23,9 +23,8 @@ export function oktaConnectionFromEnv (env: Record<string, string | undefined>):
   if (setting === undefined) throw missingOktaAuthError()
   const problem = oktaOrgUrlProblem(orgUrl)
   if (problem !== undefined) throw new OktaAuthEnvError('OKTA_AUTH_INVALID', problem)
-  const url = new URL(orgUrl)
-  const insecure = url.protocol === 'http:' && isLoopbackHost(url.hostname)
-  if (url.protocol !== 'https:' && !insecure) throw new OktaAuthEnvError('OKTA_AUTH_INVALID', 'OKTA_ORG_URL must start with https:// (http:// only for an emulator on loopback)')
+  // Plain http is only on loopback (an emulator): oktaOrgUrlProblem refuses it elsewhere.
+  const insecure = new URL(orgUrl).protocol === 'http:'
   return setting.kind === 'ssws'
     ? { orgUrl, token: setting.auth, allowInsecureHttp: insecure }
     : { orgUrl, auth: setting.auth, allowInsecureHttp: insecure }

@@ -2,7 +2,7 @@
 // that names the variable: a typo in SESSION_KEY must not silently become a random key.
 import { randomBytes } from 'node:crypto'
 import type { OktaOAuthOptions } from '@okta-mfa/client'
-import { isLoopbackHost, oktaOrgUrlProblem } from '@okta-mfa/core'
+import { oktaOrgUrlProblem } from '@okta-mfa/core'
 import { parseTrustProxy, redisUrlProblem, type TrustProxySetting } from '@okta-mfa/gateway'
 import { emulatorAuthOf, oktaAuthFromEnv, type EmulatorAuth } from './okta-auth.js'
 
@@ -127,14 +127,10 @@ export function readConfig (env: Record<string, string | undefined>): AppConfig 
     if (env.DEMO_OKTA_AUTH !== undefined && env.DEMO_OKTA_AUTH !== '') {
       throw new ConfigError('DEMO_OKTA_AUTH (--oauth) is for the in-process emulator: with OKTA_ORG_URL, set OKTA_API_TOKEN or the OKTA_CLIENT_ID settings instead')
     }
-    // Never quoted back: the value may hold credentials.
+    // Never quoted back: the value may hold credentials. Plain http only on loopback (an emulator: `pnpm emulator`).
     const problem = oktaOrgUrlProblem(orgUrl)
     if (problem !== undefined) throw new ConfigError(problem)
     const url = new URL(orgUrl)
-    // Plain http is only for an emulator on this machine (`pnpm emulator`); an org is always https.
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-      throw new ConfigError('OKTA_ORG_URL must start with https:// (http:// only for an emulator on loopback)')
-    }
     okta = setting.kind === 'ssws'
       ? { orgUrl, token: setting.auth, allowInsecureHttp: url.protocol === 'http:' }
       : { orgUrl, auth: setting.auth, allowInsecureHttp: url.protocol === 'http:' }

@@ -1,7 +1,7 @@
 // The standalone server's configuration from the environment, checked all at once at start so one run of the
 // server names every missing or malformed variable, and never echoes a secret's value.
 
-import { isLoopbackHost, oktaOrgUrlProblem, redisUrlProblem } from '@okta-mfa/core'
+import { oktaOrgUrlProblem, redisUrlProblem } from '@okta-mfa/core'
 import { isValidIssuer } from './options.js'
 import { parseTrustProxy, type TrustProxySetting } from './trust-proxy.js'
 import { serverOktaAuth, type ServerOktaAuth } from './server-okta-auth.js'
@@ -176,10 +176,8 @@ export function loadServerConfig (env: NodeJS.ProcessEnv = process.env): Gateway
   } else {
     const problem = oktaOrgUrlProblem(orgUrl)
     if (problem !== undefined) problems.push(problem)
-    else if (new URL(orgUrl).protocol === 'http:') {
-      if (!allowInsecureHttp) problems.push('OKTA_ORG_URL is http: set OKTA_ALLOW_INSECURE_HTTP=true only for a local emulator')
-      else if (!isLoopbackHost(new URL(orgUrl).hostname)) problems.push('OKTA_ORG_URL may be http: only for an emulator on loopback (127.0.0.0/8, localhost or [::1]), even with OKTA_ALLOW_INSECURE_HTTP: an Okta org is https')
-    }
+    // On loopback only (oktaOrgUrlProblem), and with the flag as well.
+    else if (new URL(orgUrl).protocol === 'http:' && !allowInsecureHttp) problems.push('OKTA_ORG_URL is http: set OKTA_ALLOW_INSECURE_HTTP=true only for a local emulator')
   }
   const oktaAuth = serverOktaAuth(env, problems)
   const rawKey = env.SESSION_KEY ?? ''

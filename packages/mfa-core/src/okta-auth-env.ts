@@ -3,7 +3,7 @@
 // Shared by the gateway server, the demo and the Express example. Errors name variables, never quote a key.
 import { readFileSync } from 'node:fs'
 import { createPrivateKey } from 'node:crypto'
-import type { OktaOAuthOptions } from '@okta-mfa/client'
+import { isLoopbackHost, type OktaOAuthOptions } from '@okta-mfa/client'
 
 /**
  * The scopes requested when OKTA_SCOPES is unset: what the MFA flows need (reads; enroll, activate, verify).
@@ -240,9 +240,9 @@ function sswsToken (value: string): string {
  * Why `value` cannot be an Okta org URL, naming the setting (`name`) but never the value (it may hold credentials);
  * undefined when it is one the client takes: an absolute `https:` or `http:` URL with a host, the root of that host (no
  * path but slashes: `/oauth2/default` is an authorization server, not the org), without credentials, a query or a
- * fragment (not even a bare `?` or `#`). Whether plain `http:` is allowed is the caller's rule (a flag, and loopback
- * only: see `isLoopbackHost`). One rule for the gateway server and the examples, the same as `createOktaClient`'s, so a
- * bad value is named at start.
+ * fragment (not even a bare `?` or `#`), and plain `http:` only on a loopback host (`isLoopbackHost`: an emulator);
+ * whether loopback `http:` needs a flag too is the caller's rule. One rule for the gateway server and the examples, the
+ * same as `createOktaClient`'s, so a bad value is named at start.
  *
  * @example
  * const problem = oktaOrgUrlProblem(process.env.OKTA_ORG_URL ?? '')
@@ -259,6 +259,9 @@ export function oktaOrgUrlProblem (value: unknown, name = 'OKTA_ORG_URL'): strin
   if (value.includes('?') || value.includes('#')) return `${name} must not contain a query or a fragment (its value is not shown)`
   if (!/^\/*$/.test(url.pathname)) {
     return `${name} must be the org's root, such as https://dev-123456.okta.com, without a path: /oauth2/... is an authorization server, not the org (its value is not shown)`
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    return `${name} may be http: only for an emulator on loopback (127.0.0.0/8, localhost or [::1]): an Okta org is https (its value is not shown)`
   }
   return undefined
 }
