@@ -3,7 +3,7 @@
 // publish it (packed into a temp folder, or the tarballs `pnpm pack:all --out DIR` already wrote to DIR).
 //
 // attw runs with `--ignore-rules cjs-resolves-to-esm` and nothing else ignored. The packages are ESM-only and
-// require Node >= 20.19 (engines), where require() of an ES module works unflagged (and TypeScript >= 5.8 types it
+// require Node 20.19+ or 22.12+ (engines), where require() of an ES module works unflagged (and TypeScript >= 5.8 types it
 // under module nodenext; not node16 or node18), so attw's "CommonJS consumers will need a dynamic import" warning does not hold for any
 // supported Node; test/packaging proves it by require()-ing every installed package. Every other attw check (node10,
 // node16 from CJS and from ESM, bundler: types found, no masquerading, no false ESM/CJS) still applies.

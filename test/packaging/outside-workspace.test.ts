@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import semver from 'semver'
 import t from 'tap'
 import { CookieJar } from '../helpers/http.js'
 
@@ -121,6 +122,12 @@ async function stop (p: Proc): Promise<void> {
   await once(p.child, 'exit')
 }
 
+/** Node versions and whether require() of an ES module works there unflagged (Node's changelogs: 20.19.0, 22.12.0, 23.0.0). */
+const REQUIRE_ESM_NODES: ReadonlyArray<readonly [string, boolean]> = [
+  ['20.18.3', false], ['20.19.0', true], ['20.20.2', true], ['21.7.3', false], ['22.0.0', false], ['22.11.0', false],
+  ['22.12.0', true], ['23.0.0', true], ['24.0.0', true], ['26.0.0', true],
+]
+
 // ---------------------------------------------------------------------------------------------------------------
 // Pack, then install into an app outside the workspace.
 
@@ -199,6 +206,12 @@ await t.test('every tarball: dist, types, README, LICENSE, CHANGELOG; installabl
     }
     const manifest = readFileSync(join(dir, 'package.json'), 'utf8')
     t.notMatch(manifest, /workspace:/, `${p.name}: no workspace: range left`)
+    // ESM-only: `engines` admits only the Nodes that require() an ES module unflagged (20.19+, 22.12+, 23+), so npm
+    // warns (or, with engine-strict, refuses) on a 21.x or a 22 before 22.12, where require() throws ERR_REQUIRE_ESM.
+    const engines = (JSON.parse(manifest) as { engines?: { node?: string } }).engines?.node ?? '*'
+    for (const [node, admitted] of REQUIRE_ESM_NODES) {
+      t.equal(semver.satisfies(node, engines), admitted, `${p.name}: engines ${engines} ${admitted ? 'admits' : 'refuses'} Node ${node}`)
+    }
     for (const [bin, target] of Object.entries(p.bin)) {
       t.match(readFileSync(join(dir, target), 'utf8'), /^#!\/usr\/bin\/env node\n/, `${p.name}: bin ${bin} has a node shebang`)
     }
