@@ -111,6 +111,37 @@ await t.test('createRedisStores: Redis killed, then back on the same port', asyn
   t.equal(await revocations.isRevoked(SESSION, LOGIN, Date.now()), true, 'revocation works again')
 })
 
+await t.test('createRedisStores: calls made before the first connection is ready wait for it (Redis is up), within the budget', async (t) => {
+  const redis = await withRedis(t)
+  const stores = createRedisStores(redis.url, { prefix: 'fs:', commandTimeoutMs: 5000 })
+  t.teardown(stores.close)
+  // No ping(): the standalone gateway serves as soon as it listens, and a test may use the stores at once.
+  t.equal(stores.client.status, 'connecting', 'the calls below start while the first connection is under way')
+  const [count, revoked] = await Promise.all([
+    stores.attempts.increment(LOGIN, 60_000, Date.now()),
+    stores.revocations.isRevoked(SESSION, LOGIN, Date.now()),
+    revokeUserSessions(stores.revocations, 'someone-else'),
+  ])
+  t.equal(count.count, 1, 'an attempt counted, not STORE_UNAVAILABLE')
+  t.equal(revoked, false, 'a revocation check answered')
+
+  // A Redis frozen from the start (the TCP connection opens, the ready check never answers): the wait ends with the
+  // call's budget, STORE_UNAVAILABLE, never a hang.
+  const frozen = await withRedis(t)
+  frozen.pause()
+  const stuck = createRedisStores(frozen.url, { prefix: 'fs:', commandTimeoutMs: 300, connectTimeoutMs: 60_000 })
+  t.teardown(async () => { frozen.resume(); await stuck.close() })
+  for (const [name, call] of everyCall(stuck.attempts, stuck.revocations)) await assertUnavailable(t, `${name} (frozen at start)`, call)
+
+  // No Redis at all at start: the first connection fails, and the calls waiting for it fail with it.
+  const gone = await withRedis(t)
+  await gone.stop()
+  const down = createRedisStores(gone.url, { prefix: 'fs:', commandTimeoutMs: 60_000, maxReconnectDelayMs: 100 })
+  t.teardown(down.close)
+  t.equal(down.client.status, 'connecting', 'the first call below starts while that connection is under way')
+  for (const [name, call] of everyCall(down.attempts, down.revocations)) await assertUnavailable(t, `${name} (no Redis at start)`, call)
+})
+
 await t.test('createRedisStores: Redis frozen (commands hang) → commandTimeoutMs bounds every call', async (t) => {
   const redis = await withRedis(t)
   const stores = createRedisStores(redis.url, { prefix: 'fz:', commandTimeoutMs: 200 })

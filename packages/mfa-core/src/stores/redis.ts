@@ -2,7 +2,7 @@
 // the attempt and revocation stores over it, a readiness probe and a close.
 import { createRequire } from 'node:module'
 import type { Redis, RedisOptions } from 'ioredis'
-import { checkStoreOptions, redisStoreConfig, run, shareableRedisError, watchCommands, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
+import { checkStoreOptions, redisStoreConfig, run, shareableRedisError, waitForReadyWith, watchCommands, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
 import { RedisAttemptStore } from './redis-attempts.js'
 import { RedisRevocationStore } from './redis-revocation.js'
 import { quietly } from '../quietly.js'
@@ -156,6 +156,9 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     markDown(shared)
   })
   client.on('ready', markUp)
+  // The first connection (or a reconnect before any outage was seen): a store call waits for it, as ping() does. In
+  // an outage a call still fails at once.
+  waitForReadyWith(client, async (ms) => !down && await untilReady(client, ms, true))
   // A frozen Redis keeps its connection: a command that times out starts an outage, the next answer ends it.
   watchCommands(client, (answered) => {
     if (answered) markUp()
@@ -168,7 +171,10 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     revocations: new RedisRevocationStore(client, storeOptions),
     client,
     ping: async () => {
-      await whenConnecting(client, commandTimeoutMs)
+      // Through a reconnect too: a readiness probe may see Redis come back within its wait.
+      if ((client.status === 'connecting' || client.status === 'connect') && !await untilReady(client, commandTimeoutMs)) {
+        throw new StoreUnavailableError('The MFA state store is unavailable (not connected)')
+      }
       await run(config, () => client.call('PING'))
     },
     close: async () => { await closeClient(client, config) },
@@ -184,20 +190,25 @@ function loadIoredis (): new (url: string, options: RedisOptions) => Redis {
   }
 }
 
-/** Gives a client that is still making its first connection up to `ms` to become ready; otherwise returns at once. */
-async function whenConnecting (client: Redis, ms: number): Promise<void> {
-  if (client.status !== 'connecting' && client.status !== 'connect') return
-  await new Promise<void>((resolve, reject) => {
-    const done = (): void => {
+/**
+ * Waits up to `ms` for a client that is connecting to become ready: true once it is, false on timeout (and, with
+ * `untilClosed`, as soon as that connection attempt fails). A client in any other status answers at once.
+ */
+async function untilReady (client: Redis, ms: number, untilClosed = false): Promise<boolean> {
+  if (client.status === 'ready') return true
+  if (client.status !== 'connecting' && client.status !== 'connect') return false
+  return await new Promise<boolean>((resolve) => {
+    const settle = (ready: boolean): void => {
       clearTimeout(timer)
-      client.off('ready', done)
-      resolve()
+      client.off('ready', onReady)
+      client.off('close', onClose)
+      resolve(ready)
     }
-    const timer = setTimeout(() => {
-      client.off('ready', done)
-      reject(new StoreUnavailableError('The MFA state store is unavailable (not connected)'))
-    }, ms)
-    client.on('ready', done)
+    const onReady = (): void => { settle(true) }
+    const onClose = (): void => { if (untilClosed) settle(false) }
+    const timer = setTimeout(() => { settle(false) }, ms)
+    client.on('ready', onReady)
+    client.on('close', onClose)
   })
 }
 
