@@ -328,6 +328,15 @@ await t.test('request ids: honored when sane, echoed, and forwarded to Okta', as
   const forged = await gql(ada, OPS.factors, undefined, { 'x-request-id': 'x y' })
   t.match(forged.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'an odd incoming id is replaced by a UUID')
   t.equal(seen.at(-1), forged.headers['x-request-id'])
+
+  // The health routes too, and the Okta check a /readyz starts (README: "on every call").
+  seen.length = 0
+  const health = await ada.fetch('/healthz', { headers: { 'x-request-id': 'probe-health-01' } })
+  t.equal(health.headers['x-request-id'], 'probe-health-01', '/healthz echoes it')
+  const ready = await ada.fetch('/readyz', { headers: { 'x-request-id': 'probe-ready-001' } })
+  t.equal(ready.status, 200)
+  t.equal(ready.headers['x-request-id'], 'probe-ready-001', '/readyz echoes it')
+  t.same(seen, ['probe-ready-001'], 'and the Okta check it started carries it')
 })
 
 await t.test('logs carry request ids and no secrets', async (t) => {

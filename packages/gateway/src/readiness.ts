@@ -41,19 +41,20 @@ export function oktaFailureMessage (result: ReadyResult): string {
 }
 
 /**
- * Runs `check` at most once per `ttlMs`, sharing the in-flight promise between concurrent callers.
+ * Runs `check` at most once per `ttlMs`, sharing the in-flight promise between concurrent callers. The request id a
+ * caller passes goes to the check it starts (concurrent callers share that one check, and its id).
  *
  * @example
  * ```ts
- * const ready = cachedReadiness(async () => { await client.listUsers({ limit: 1 }).next() }, Date.now)
+ * const ready = cachedReadiness(async (requestId) => { await client.listUsers({ limit: 1 }, { requestId }).next() }, Date.now)
  * ```
  */
-export function cachedReadiness (check: () => Promise<void>, clock: () => number, ttlMs = READY_CACHE_MS): () => Promise<ReadyResult> {
+export function cachedReadiness (check: (requestId?: string) => Promise<void>, clock: () => number, ttlMs = READY_CACHE_MS): (requestId?: string) => Promise<ReadyResult> {
   let last: { at: number, result: ReadyResult } | undefined
   let inflight: Promise<ReadyResult> | undefined
-  return async function readiness () {
+  return async function readiness (requestId?: string) {
     if (last !== undefined && clock() - last.at < ttlMs) return last.result
-    inflight ??= check().then(
+    inflight ??= check(requestId).then(
       (): ReadyResult => ({ ready: true }),
       (err: unknown): ReadyResult => {
         const e = err as { code?: unknown, status?: unknown, errorCode?: unknown } | null

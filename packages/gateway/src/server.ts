@@ -187,16 +187,21 @@ async function registerAll (app: FastifyInstance, config: GatewayServerConfig, o
     ...options.gateway,
   })
   refuseUnroutedMethods(app)
-  app.get('/healthz', async () => ({ status: 'ok' }))
-  const oktaReady = cachedReadiness(async () => {
-    const users = app.oktaMfaGateway.client.listUsers({ limit: 1 }, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) })
+  // The request id is echoed here too, and the Okta check a /readyz starts carries it (README: "on every call").
+  app.get('/healthz', async (request, reply) => {
+    void reply.header(REQUEST_ID_HEADER, request.id)
+    return { status: 'ok' }
+  })
+  const oktaReady = cachedReadiness(async (requestId) => {
+    const users = app.oktaMfaGateway.client.listUsers({ limit: 1 }, { signal: AbortSignal.timeout(READY_TIMEOUT_MS), requestId })
     await users.next()
   }, options.clock ?? options.gateway?.clock ?? Date.now)
   const ping = stores.ping
   // Redis's outage is real time, whatever clock the tests give Okta's cache.
   const storeReady = ping === undefined ? undefined : cachedReadiness(ping, Date.now, STORE_READY_CACHE_MS)
   app.get('/readyz', async (request, reply) => {
-    const [okta, store] = await Promise.all([oktaReady(), storeReady?.()])
+    void reply.header(REQUEST_ID_HEADER, request.id)
+    const [okta, store] = await Promise.all([oktaReady(request.id), storeReady?.()])
     if (okta.ready && store?.ready !== false) return { status: 'ready' }
     const failed: string[] = []
     if (!okta.ready) {

@@ -59,8 +59,8 @@ export function loginKeyOf (username: string): string {
 }
 
 /**
- * Whether `text` has more than `max` characters, counted as a person counts them (code points: an emoji is one), in
- * time bounded by `2 × max` whatever the text's length.
+ * Whether `text` has more than `max` Unicode code points (not UTF-16 units: `😀` is one; not graphemes, which a
+ * combining mark can grow without bound), in time bounded by `2 × max` whatever the text's length.
  */
 function isLonger (text: string, max: number): boolean {
   if (text.length <= max) return false

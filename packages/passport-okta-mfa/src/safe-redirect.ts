@@ -18,8 +18,13 @@ const CONTROL = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/u
 /** How many rounds of percent-decoding are looked through (a value still changing after that is refused). */
 const DECODE_ROUNDS = 4
 
-function startsLikeAnotherHost (path: string): boolean {
-  return path.startsWith('//') || path.startsWith('/\\')
+/**
+ * Whether the path part (before any `?` or `#`) has an empty segment, `//`: refused anywhere, not only at the start
+ * (where a browser reads it as another host).
+ */
+function hasDoubleSlashInPath (path: string): boolean {
+  const end = path.search(/[?#]/)
+  return (end === -1 ? path : path.slice(0, end)).includes('//')
 }
 
 /** Whether `path` resolves (WHATWG URL) to the throwaway origin, without user info, to a path with a single leading "/". */
@@ -35,7 +40,8 @@ function resolvesLocally (path: string): boolean {
 
 /**
  * Whether `value` is a safe local return path: a string of printable ASCII starting with exactly one "/", no
- * backslash, no control character, no "//" or "/\" at its start, none of those hidden behind percent-encoding
+ * backslash, no control character, no "//" in its path (before any "?" or "#"; a query may carry a URL), none of
+ * those hidden behind percent-encoding
  * (up to four rounds), and resolving (WHATWG URL), as given and once decoded, to the same origin with a path that
  * starts with a single "/" and no user info.
  *
@@ -47,7 +53,7 @@ function resolvesLocally (path: string): boolean {
  */
 export function isSafeReturnTo (value: unknown): value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_RETURN_TO_LENGTH) return false
-  if (!PRINTABLE_ASCII.test(value) || value.includes('\\') || !value.startsWith('/') || startsLikeAnotherHost(value)) return false
+  if (!PRINTABLE_ASCII.test(value) || value.includes('\\') || !value.startsWith('/') || hasDoubleSlashInPath(value)) return false
   let layer = value
   for (let round = 0; ; round++) {
     let decoded: string
@@ -59,7 +65,7 @@ export function isSafeReturnTo (value: unknown): value is string {
     if (decoded === layer) break
     if (round === DECODE_ROUNDS) return false
     // A later decoder (a proxy, a framework, the next redirect) must not find another host either.
-    if (CONTROL.test(decoded) || decoded.includes('\\') || startsLikeAnotherHost(decoded) || !resolvesLocally(decoded)) return false
+    if (CONTROL.test(decoded) || decoded.includes('\\') || hasDoubleSlashInPath(decoded) || !resolvesLocally(decoded)) return false
     layer = decoded
   }
   return resolvesLocally(value)
