@@ -248,6 +248,9 @@ export function redisUrlProblem (value: unknown, name = 'REDIS_URL'): string | u
   if (!/^\/?([0-9]+)?$/.test(url.pathname) || (url.search !== '' && !/^\?db=[0-9]+$/.test(url.search))) {
     return `${name}: the database after the host must be a number, as in redis://host:6379/2 (its value is not shown: it may hold a password)`
   }
+  if (/^\/[0-9]+$/.test(url.pathname) && url.search !== '') {
+    return `${name} names its database twice (in the path and as ?db=): keep one (its value is not shown: it may hold a password)`
+  }
   return undefined
 }
 
