@@ -83,6 +83,29 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
   t.equal((await jar.fetch('/api/me')).json().code, 'UNAUTHENTICATED')
 })
 
+await t.test('buildApp: a refused sign-in names its code in x-error-code and on the message, as the README says', async (t) => {
+  const emu = await withEmulator(t)
+  const { app, close } = buildApp({
+    okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true },
+    users: [{ id: 'g1', username: 'grace', password: 'cobol-1959', email: 'grace@example.com', displayName: 'Grace' }],
+    sessionSecret: 'x'.repeat(32),
+  })
+  const jar = new CookieJar(await listenLoopback(t, app, close))
+  const refusals: Array<[string, Record<string, string>, string]> = [
+    ['CREDENTIALS_IN_URL', { username: 'grace', password: 'cobol-1959' }, '/login?username=grace'],
+    ['MISSING_CREDENTIALS', { username: '', password: '' }, '/login'],
+    ['USERNAME_TOO_LONG', { username: 'g'.repeat(257), password: 'x' }, '/login'],
+    ['PASSWORD_TOO_LONG', { username: 'grace', password: 'x'.repeat(1025) }, '/login'],
+  ]
+  for (const [code, form, path] of refusals) {
+    const res = await post(jar, path, form, '/login')
+    t.equal(res.status, 400, code)
+    t.equal(res.headers['x-error-code'], code, `${code} in the x-error-code header`)
+    t.match(res.text, new RegExp(`<p class="error" role="alert" data-code="${code}">[^<]+</p>`), `${code} on the message`)
+  }
+  t.equal((await jar.fetch('/api/me')).status, 401, 'nobody signed in')
+})
+
 await t.test('buildApp: "Remember this device" skips the code at the next sign-in, until it is forgotten', async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
   const built = buildApp({

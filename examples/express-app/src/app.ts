@@ -196,7 +196,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     const input = checkLoginInput(req.originalUrl, req.body)
     if (!input.ok) {
       res.status(400).setHeader('x-error-code', input.code)
-      sendPage(req, res, next, loginPage(csrfToken(req), input.message))
+      sendPage(req, res, next, loginPage(csrfToken(req), input.message, input.code))
       return
     }
     loginLimiter.consume(input.key).then((decision) => {
