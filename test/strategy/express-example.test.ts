@@ -83,6 +83,29 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
   t.equal((await jar.fetch('/api/me')).json().code, 'UNAUTHENTICATED')
 })
 
+await t.test('buildApp: a refused sign-in names its code in x-error-code and on the message, as the README says', async (t) => {
+  const emu = await withEmulator(t)
+  const { app, close } = buildApp({
+    okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true },
+    users: [{ id: 'g1', username: 'grace', password: 'cobol-1959', email: 'grace@example.com', displayName: 'Grace' }],
+    sessionSecret: 'x'.repeat(32),
+  })
+  const jar = new CookieJar(await listenLoopback(t, app, close))
+  const refusals: Array<[string, Record<string, string>, string]> = [
+    ['CREDENTIALS_IN_URL', { username: 'grace', password: 'cobol-1959' }, '/login?username=grace'],
+    ['MISSING_CREDENTIALS', { username: '', password: '' }, '/login'],
+    ['USERNAME_TOO_LONG', { username: 'g'.repeat(257), password: 'x' }, '/login'],
+    ['PASSWORD_TOO_LONG', { username: 'grace', password: 'x'.repeat(1025) }, '/login'],
+  ]
+  for (const [code, form, path] of refusals) {
+    const res = await post(jar, path, form, '/login')
+    t.equal(res.status, 400, code)
+    t.equal(res.headers['x-error-code'], code, `${code} in the x-error-code header`)
+    t.match(res.text, new RegExp(`<p class="error" role="alert" data-code="${code}">[^<]+</p>`), `${code} on the message`)
+  }
+  t.equal((await jar.fetch('/api/me')).status, 401, 'nobody signed in')
+})
+
 await t.test('buildApp: "Remember this device" skips the code at the next sign-in, until it is forgotten', async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
   const built = buildApp({
@@ -502,6 +525,16 @@ await t.test('main.js with REDIS_URL: while Redis is down pages answer 503 befor
   t.equal(login.status, 503, 'GET /login: 503, not a form for a session that cannot be kept')
   t.equal(login.headers['set-cookie'], undefined, 'no cookie for a session never saved')
   t.notMatch(login.text, /name="_csrf"/)
+  // The guard's redirect to /login remembers the page in a new session: saved first, so the store's failure is a 503.
+  const guarded = await fresh.fetch('/account', { headers: PAGE })
+  t.equal(guarded.status, 503, 'GET /account without a cookie: 503, not a redirect with a cookie for a session never saved')
+  t.equal(guarded.headers['set-cookie'], undefined, 'no cookie')
+  t.equal(guarded.location, undefined, 'no Location')
+  t.match(guarded.text, /Sign-in is unavailable right now/)
+  const anonymousApi = await new CookieJar(app.url).fetch('/api/me')
+  t.equal(anonymousApi.status, 401, 'GET /api/me without a cookie: not signed in, whatever the store (the README says so)')
+  t.match(anonymousApi.json(), { code: 'UNAUTHENTICATED' })
+  t.equal(anonymousApi.headers['set-cookie'], undefined)
   const mfa = await signedIn.fetch('/mfa', { headers: PAGE })
   t.equal(mfa.status, 503, 'GET /mfa with a session: 503')
   t.equal(mfa.headers['set-cookie'], undefined)
@@ -527,6 +560,7 @@ await t.test('main.js with REDIS_URL: while Redis is down pages answer 503 befor
   t.notMatch(log, /ERR_HTTP_HEADERS_SENT/, 'no answer after the headers')
   t.notMatch(log, /^\s+at /m, 'no stack trace in the log')
   t.match(log, /request failed: STORE_UNAVAILABLE/, 'one line per refused request')
+  t.notMatch(log, /after its response/, 'every refusal answered before anything was sent')
   t.notOk(log.includes('s'.repeat(40)), 'no secret in the log')
 })
 

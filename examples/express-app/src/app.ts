@@ -13,7 +13,7 @@ import { csrfToken, requireCsrf } from './csrf.js'
 import { onError } from './errors.js'
 import { checkLoginInput } from 'passport-okta-mfa'
 import { accountPage, loginPage, mfaPage } from './pages.js'
-import { keepLastMessages, lastMessage, sendPage, takeReturnTo } from './page-session.js'
+import { keepLastMessages, lastMessage, saveBeforeRedirect, sendPage, takeReturnTo } from './page-session.js'
 import { BoundedMemoryStore } from './session-store.js'
 import { lowerCaseForwardedProto, trustProxyOption, type TrustProxySetting } from './trust-proxy.js'
 import { UserDirectory, type AppUser, type UserSeed } from './users.js'
@@ -177,14 +177,15 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   app.use(authenticator.session())
   app.use(requireCsrf)
 
-  const guard = requireMfa({
+  // Its redirect (to /login or /mfa, remembering the page in the session) goes out once the session is saved.
+  const guard = saveBeforeRedirect(requireMfa({
     redirectTo: '/mfa',
     loginRedirectTo: '/login',
     revocations,
     rememberedDevices: devices,
     ...(options.mfaMaxAgeSeconds === undefined ? {} : { maxAgeSeconds: options.mfaMaxAgeSeconds }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
-  })
+  }))
 
   app.get('/', (req, res) => { res.redirect(req.user === undefined ? '/login' : '/account') })
   // Password attempts per normalized account (checkLoginInput of passport-okta-mfa), counted before the password is checked.
@@ -195,7 +196,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     const input = checkLoginInput(req.originalUrl, req.body)
     if (!input.ok) {
       res.status(400).setHeader('x-error-code', input.code)
-      sendPage(req, res, next, loginPage(csrfToken(req), input.message))
+      sendPage(req, res, next, loginPage(csrfToken(req), input.message, input.code))
       return
     }
     loginLimiter.consume(input.key).then((decision) => {

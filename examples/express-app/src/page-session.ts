@@ -1,6 +1,6 @@
 // What the example's routes do with the session around a page: save it before the page goes out, and take out what
 // was kept for one request only (the guard's `returnTo`, passport's failure messages).
-import type { NextFunction, Request, Response } from 'express'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { isSafeReturnTo } from 'passport-okta-mfa'
 
 /**
@@ -15,6 +15,41 @@ export function sendPage (req: Request, res: Response, next: NextFunction, html:
     // Pages show who is signed in: never kept by the browser (Back after sign-out asks the server again), never framed.
     res.set({ 'cache-control': 'no-store', 'x-frame-options': 'DENY' }).type('html').send(html)
   })
+}
+
+/** The session as express-session compares it (without its cookie): what a save would write. */
+function sessionContent (session: object | undefined): string | undefined {
+  return session === undefined ? undefined : JSON.stringify(session, function (this: unknown, key, value: unknown) { return this === session && key === 'cookie' ? undefined : value })
+}
+
+/**
+ * Runs `guard` (requireMfa) with its redirect sent only once the session is saved. The guard remembers the page in
+ * `session.returnTo` and ends its 302 itself; express-session would save after the headers, so a store that cannot
+ * keep it (Redis down) left a 302 with a cookie for a session that does not exist, and an error after the response.
+ * Saved first, as {@link sendPage} does, the store's failure reaches the error handler (503, no cookie). A redirect
+ * that changed nothing in the session (a form post without a login) is sent as it is: no empty session is stored.
+ */
+export function saveBeforeRedirect (guard: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    const end = res.end
+    const session = req.session as typeof req.session | undefined
+    const before = sessionContent(session)
+    res.end = function (this: Response, ...args: unknown[]) {
+      res.end = end
+      const redirect = res.statusCode >= 300 && res.statusCode < 400
+      const current = req.session as typeof req.session | undefined
+      if (!redirect || res.headersSent || current === undefined || (current === session && sessionContent(current) === before)) {
+        return (end as (...a: unknown[]) => Response).apply(this, args)
+      }
+      current.save((err: unknown) => {
+        // Nothing was sent: the error handler answers instead of the redirect.
+        if (err !== undefined && err !== null) { res.removeHeader('location'); next(err); return }
+        (end as (...a: unknown[]) => Response).apply(res, args)
+      })
+      return res
+    } as typeof res.end
+    guard(req, res, (err?: unknown) => { res.end = end; next(err) })
+  }
 }
 
 /** The safe `returnTo` the guard remembered (taken out of the session), else /account. */

@@ -17,8 +17,10 @@ ${body}
 </body></html>`
 }
 
-function errorLine (message: string | undefined): string {
-  return message === undefined ? '' : `<p class="error" role="alert">${escapeHtml(message)}</p>`
+function errorLine (message: string | undefined, code?: string): string {
+  if (message === undefined) return ''
+  // The refusal's code, for scripts and tests (the x-error-code header says the same).
+  return `<p class="error" role="alert"${code === undefined ? '' : ` data-code="${escapeHtml(code)}"`}>${escapeHtml(message)}</p>`
 }
 
 /** The hidden field carrying the session's CSRF token. */
@@ -26,9 +28,9 @@ function csrfField (csrf: string): string {
   return `<input type="hidden" name="_csrf" value="${escapeHtml(csrf)}">`
 }
 
-/** The password form. */
-export function loginPage (csrf: string, message?: string): string {
-  return layout('Sign in', `${errorLine(message)}
+/** The password form; `code` names a refusal on its message (`data-code`). */
+export function loginPage (csrf: string, message?: string, code?: string): string {
+  return layout('Sign in', `${errorLine(message, code)}
 <form method="post" action="/login">${csrfField(csrf)}
 <label>Username <input name="username" autocomplete="username" required></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
