@@ -1,8 +1,8 @@
 // States of the example app (examples/fastify-app) that used to go wrong, over HTTP with a cookie jar against the
 // real app, its in-process emulator and a real redis-server: an account whose only active factors are of kinds the
 // pages cannot verify (a security question) gets a page that says so instead of a redirect loop, and no way around
-// MFA; Redis down answers with the store's own words (not "Okta is unavailable"); the README's state table
-// quotes what the /mfa page of a text-message user really says; Okta's rate limit (429) and an Okta answer the pages
+// MFA; Redis down answers with the store's own words (not "Okta is unavailable") and Sign out still signs the browser
+// out; the README's state table quotes what the /mfa page of a text-message user really says; Okta's rate limit (429) and an Okta answer the pages
 // cannot use (400) get their own coded pages, never a 500; and at LOG_LEVEL=trace a request Node's parser refuses
 // leaves no cookie, password or query string in the log; and a phone number is masked after its whole country calling
 // code (+44, +353, +971…), never showing more than its last 4 national digits.
@@ -118,6 +118,51 @@ await t.test('Redis down: the 503 page names the sign-in store, not Okta, after 
   t.equal(h1(page.text), 'Sign-in is briefly unavailable')
   t.equal(errorText(page.text), "Sign-in is briefly unavailable, so we can't open this page. Try again in a minute.")
   t.notMatch(pageText(page.text), /Okta/)
+})
+
+await t.test('Redis down: Sign out (the link and the form) still signs this browser out, 503 saying the sign-out was not recorded; still out once Redis is back', async (t) => {
+  const redis = await withRedis(t)
+  const app = await startE2eApp(t, { redisUrl: redis.url })
+  const signedIn = async (): Promise<{ jar: CookieJar, csrf: string }> => {
+    const jar = app.jar()
+    t.equal((await passwordLogin(jar, 'bob')).location, '/mfa')
+    const csrf = csrfOf((await jar.fetch('/mfa', { headers: HTML })).text)
+    app.clock.advance(30_000) // a code of its own, not the other browser's (a replay)
+    t.equal((await jar.fetch('/mfa', { form: { passCode: totp(app.demo!.totpUser.sharedSecret, app.clock.now()), _csrf: csrf } })).location, '/account')
+    return { jar, csrf: csrfOf((await jar.fetch('/account', { headers: HTML })).text) }
+  }
+  const viaLink = await signedIn()
+  const viaForm = await signedIn()
+  await redis.stop()
+
+  const outage = await viaLink.jar.fetch('/account', { headers: HTML })
+  t.equal(outage.headers['x-error-code'], 'STORE_UNAVAILABLE')
+  t.match(outage.text, /<a class="button secondary" href="\/logout" data-testid="error-logout">Sign out<\/a>/, 'the outage page offers Sign out')
+  const answers = [
+    await viaLink.jar.fetch('/logout', { headers: HTML }),
+    await viaForm.jar.fetch('/logout', { form: { _csrf: viaForm.csrf }, headers: HTML }),
+  ]
+  for (const [i, out] of answers.entries()) {
+    const how = i === 0 ? 'GET /logout' : 'POST /logout'
+    t.equal(out.status, 503, `${how}: the store is still down, and the answer says so`)
+    t.equal(out.headers['x-error-code'], 'STORE_UNAVAILABLE')
+    t.match(String(out.headers['set-cookie']), /^session=;/, `${how}: the session cookie is emptied`)
+    t.equal(h1(out.text), 'You are signed out in this browser')
+    t.equal(errorText(out.text), 'You are signed out in this browser. Sign-in is briefly unavailable, so the sign-out could not be recorded: ' +
+      'a copy of this session saved before now would still work. To end every copy, sign in again in a minute and use Sign out of all sessions on the Security page.')
+    t.match(out.text, 'href="/login"', `${how}: with a way on (Sign in)`)
+  }
+  t.notOk(viaLink.jar.cookies.has('session') || viaForm.jar.cookies.has('session'), 'neither browser keeps a session cookie')
+
+  await redis.start()
+  for (const { jar } of [viaLink, viaForm]) {
+    let back = await jar.fetch('/account', { headers: HTML })
+    for (let i = 0; i < 50 && back.status === 503; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      back = await jar.fetch('/account', { headers: HTML })
+    }
+    t.equal(back.location, '/login', 'Redis back: the browser is still signed out')
+  }
 })
 
 await t.test("the README's /mfa rows for a text-message user quote what the page says", async (t) => {
