@@ -409,6 +409,71 @@ await t.test('signed in on the way to setting up a factor: once it is set up, th
   t.match((await jar.fetch(done.location!, { headers: HTML })).text, 'Factor added.')
 })
 
+await t.test('Activate without JavaScript answers as /mfa: x-error-code on a wrong code, 429 with Retry-After and the paused page for the code that starts the pause and any code during it', async (t) => {
+  const app = await startE2eApp(t)
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'alice')).location, '/mfa/enroll')
+  const csrf = csrfOf((await jar.fetch('/mfa/enroll', { headers: HTML })).text)
+  t.equal((await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML })).location, '/mfa/enroll?method=totp')
+  const page = (await jar.fetch('/mfa/enroll?method=totp', { headers: HTML })).text
+  const key = /data-testid="manual-key"[^>]*>([A-Z2-7 ]+)</.exec(page)![1]!.replace(/ /g, '')
+  const factorId = /name="factorId" value="([^"]+)"/.exec(page)![1]!
+  const wrong = (): string => String((Number(totp(key, app.clock.now())) + 1) % 1_000_000).padStart(6, '0')
+  const activate = async (passCode: string): Promise<JarResponse> => await jar.fetch('/mfa/enroll/activate', { form: { _csrf: csrf, factorId, passCode }, headers: HTML })
+  const PAUSED = /Too many attempts with a wrong code, so sign-in is paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\.$/
+
+  for (let i = 1; i <= 3; i++) {
+    const res = await activate(wrong())
+    t.equal(res.location, '/mfa/enroll?method=totp', `wrong code ${i}: back to the setup, which says how many attempts are left`)
+    t.equal(res.headers['x-error-code'], 'INVALID_PASSCODE', `wrong code ${i}: coded, as on /mfa`)
+  }
+  const starts = await activate(wrong())
+  t.equal(starts.status, 429, 'the code that starts the pause: 429, as on /mfa')
+  t.equal(starts.headers['x-error-code'], 'INVALID_PASSCODE')
+  const wait = Number(starts.headers['retry-after'])
+  t.ok(Number.isInteger(wait) && wait > 840 && wait <= 900, `Retry-After: the pause (${String(starts.headers['retry-after'])})`)
+  t.equal(h1(starts.text), 'Set up two-step sign-in', 'the setup page itself')
+  t.match(errorText(starts.text) ?? '', /^That code didn't match\./, 'it says the code did not match')
+  t.match(errorText(starts.text) ?? '', PAUSED, 'and until when sign-in is paused')
+  t.notMatch(starts.text, /name="passCode"|data-testid="manual-key"/, 'no code field nor key while paused')
+
+  for (const [label, passCode] of [['a wrong code', wrong()], ['the right code', totp(key, app.clock.now())]] as const) {
+    const during = await activate(passCode)
+    t.equal(during.status, 429, `${label} during the pause: 429`)
+    t.equal(during.headers['x-error-code'], 'LOCKED_OUT')
+    const left = Number(during.headers['retry-after'])
+    t.ok(Number.isInteger(left) && left >= 1 && left <= wait, `with Retry-After (${String(during.headers['retry-after'])})`)
+    t.match(errorText(during.text) ?? '', PAUSED, `${label}: the page says until when`)
+    t.notMatch(during.text, /name="passCode"/)
+  }
+  t.same((await oktaFactors(app, 'alice@example.com')).map((f) => f.status), ['PENDING_ACTIVATION'], 'nothing activated during the pause')
+})
+
+await t.test("Activate without JavaScript refused by Okta's rate limit: 429 with Retry-After, the authenticator's setup page itself, its code field kept", async (t) => {
+  const app = await startE2eApp(t, { emulator: { quiet: true, rateLimits: { limits: { factors: 40 } } } })
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'alice')).location, '/mfa/enroll')
+  const csrf = csrfOf((await jar.fetch('/mfa/enroll', { headers: HTML })).text)
+  await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML })
+  const page = (await jar.fetch('/mfa/enroll?method=totp', { headers: HTML })).text
+  const key = /data-testid="manual-key"[^>]*>([A-Z2-7 ]+)</.exec(page)![1]!.replace(/ /g, '')
+  const factorId = /name="factorId" value="([^"]+)"/.exec(page)![1]!
+  // Room for one more call in the factors bucket: the handler's list of factors passes, its activation is refused.
+  const aliceId = ((await emuFetch(app.emulator!, 'GET', '/api/v1/users/alice%40example.com')).body as { id: string }).id
+  let left = Infinity
+  while (left > 1) left = Number((await emuFetch(app.emulator!, 'GET', `/api/v1/users/${aliceId}/factors`)).headers.get('x-rate-limit-remaining'))
+  const res = await jar.fetch('/mfa/enroll/activate', { form: { _csrf: csrf, factorId, passCode: totp(key, app.clock.now()) }, headers: HTML })
+  t.equal(res.status, 429)
+  t.equal(res.headers['x-error-code'], 'RATE_LIMITED')
+  const wait = Number(res.headers['retry-after'])
+  t.ok(Number.isInteger(wait) && wait >= 1 && wait <= 60, `Retry-After in seconds (${String(res.headers['retry-after'])})`)
+  const said = /id="activate-error">([^<]*)</.exec(res.text)?.[1] ?? ''
+  t.match(said, /^Okta is getting too many requests right now/, 'under the code field, what is wrong')
+  t.match(said, new RegExp(`Try again in ${wait} seconds?\\.$`), 'and the same wait')
+  t.match(res.text, 'data-testid="manual-key"', "the authenticator's step (its key), not the text-message step")
+  t.match(res.text, /name="passCode"/, 'the code field kept: the code was not judged')
+})
+
 await t.test('a username of only invisible characters is an empty username: said, marked and focused, as spaces are', async (t) => {
   const app = await startE2eApp(t)
   for (const username of ['', '   ', '\u200b', '\u200b \u2060\ufeff']) {
