@@ -1,8 +1,8 @@
 // States of the example app (examples/fastify-app) that used to go wrong, over HTTP with a cookie jar against the
 // real app, its in-process emulator and a real redis-server: an account whose only active factors are of kinds the
 // pages cannot verify (a security question) gets a page that says so instead of a redirect loop, and no way around
-// MFA; Redis down answers with the store's own words (not "Okta is unavailable"); the README's state table
-// quotes what the /mfa page of a text-message user really says; Okta's rate limit (429) and an Okta answer the pages
+// MFA; Redis down answers with the store's own words (not "Okta is unavailable") and Sign out still signs the browser
+// out; the README's state table quotes what the /mfa page of a text-message user really says; Okta's rate limit (429) and an Okta answer the pages
 // cannot use (400) get their own coded pages, never a 500; and at LOG_LEVEL=trace a request Node's parser refuses
 // leaves no cookie, password or query string in the log; and a phone number is masked after its whole country calling
 // code (+44, +353, +971…), never showing more than its last 4 national digits.
@@ -118,6 +118,51 @@ await t.test('Redis down: the 503 page names the sign-in store, not Okta, after 
   t.equal(h1(page.text), 'Sign-in is briefly unavailable')
   t.equal(errorText(page.text), "Sign-in is briefly unavailable, so we can't open this page. Try again in a minute.")
   t.notMatch(pageText(page.text), /Okta/)
+})
+
+await t.test('Redis down: Sign out (the link and the form) still signs this browser out, 503 saying the sign-out was not recorded; still out once Redis is back', async (t) => {
+  const redis = await withRedis(t)
+  const app = await startE2eApp(t, { redisUrl: redis.url })
+  const signedIn = async (): Promise<{ jar: CookieJar, csrf: string }> => {
+    const jar = app.jar()
+    t.equal((await passwordLogin(jar, 'bob')).location, '/mfa')
+    const csrf = csrfOf((await jar.fetch('/mfa', { headers: HTML })).text)
+    app.clock.advance(30_000) // a code of its own, not the other browser's (a replay)
+    t.equal((await jar.fetch('/mfa', { form: { passCode: totp(app.demo!.totpUser.sharedSecret, app.clock.now()), _csrf: csrf } })).location, '/account')
+    return { jar, csrf: csrfOf((await jar.fetch('/account', { headers: HTML })).text) }
+  }
+  const viaLink = await signedIn()
+  const viaForm = await signedIn()
+  await redis.stop()
+
+  const outage = await viaLink.jar.fetch('/account', { headers: HTML })
+  t.equal(outage.headers['x-error-code'], 'STORE_UNAVAILABLE')
+  t.match(outage.text, /<a class="button secondary" href="\/logout" data-testid="error-logout">Sign out<\/a>/, 'the outage page offers Sign out')
+  const answers = [
+    await viaLink.jar.fetch('/logout', { headers: HTML }),
+    await viaForm.jar.fetch('/logout', { form: { _csrf: viaForm.csrf }, headers: HTML }),
+  ]
+  for (const [i, out] of answers.entries()) {
+    const how = i === 0 ? 'GET /logout' : 'POST /logout'
+    t.equal(out.status, 503, `${how}: the store is still down, and the answer says so`)
+    t.equal(out.headers['x-error-code'], 'STORE_UNAVAILABLE')
+    t.match(String(out.headers['set-cookie']), /^session=;/, `${how}: the session cookie is emptied`)
+    t.equal(h1(out.text), 'You are signed out in this browser')
+    t.equal(errorText(out.text), 'You are signed out in this browser. Sign-in is briefly unavailable, so the sign-out could not be recorded: ' +
+      'a copy of this session saved before now would still work. To end every copy, sign in again in a minute and use Sign out of all sessions on the Security page.')
+    t.match(out.text, 'href="/login"', `${how}: with a way on (Sign in)`)
+  }
+  t.notOk(viaLink.jar.cookies.has('session') || viaForm.jar.cookies.has('session'), 'neither browser keeps a session cookie')
+
+  await redis.start()
+  for (const { jar } of [viaLink, viaForm]) {
+    let back = await jar.fetch('/account', { headers: HTML })
+    for (let i = 0; i < 50 && back.status === 503; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      back = await jar.fetch('/account', { headers: HTML })
+    }
+    t.equal(back.location, '/login', 'Redis back: the browser is still signed out')
+  }
 })
 
 await t.test("the README's /mfa rows for a text-message user quote what the page says", async (t) => {
@@ -362,6 +407,71 @@ await t.test('signed in on the way to setting up a factor: once it is set up, th
   const done = await jar.fetch('/mfa/done', { headers: HTML })
   t.equal(done.location, '/account/security?added=1', 'the page that says the authenticator was added')
   t.match((await jar.fetch(done.location!, { headers: HTML })).text, 'Factor added.')
+})
+
+await t.test('Activate without JavaScript answers as /mfa: x-error-code on a wrong code, 429 with Retry-After and the paused page for the code that starts the pause and any code during it', async (t) => {
+  const app = await startE2eApp(t)
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'alice')).location, '/mfa/enroll')
+  const csrf = csrfOf((await jar.fetch('/mfa/enroll', { headers: HTML })).text)
+  t.equal((await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML })).location, '/mfa/enroll?method=totp')
+  const page = (await jar.fetch('/mfa/enroll?method=totp', { headers: HTML })).text
+  const key = /data-testid="manual-key"[^>]*>([A-Z2-7 ]+)</.exec(page)![1]!.replace(/ /g, '')
+  const factorId = /name="factorId" value="([^"]+)"/.exec(page)![1]!
+  const wrong = (): string => String((Number(totp(key, app.clock.now())) + 1) % 1_000_000).padStart(6, '0')
+  const activate = async (passCode: string): Promise<JarResponse> => await jar.fetch('/mfa/enroll/activate', { form: { _csrf: csrf, factorId, passCode }, headers: HTML })
+  const PAUSED = /Too many attempts with a wrong code, so sign-in is paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\.$/
+
+  for (let i = 1; i <= 3; i++) {
+    const res = await activate(wrong())
+    t.equal(res.location, '/mfa/enroll?method=totp', `wrong code ${i}: back to the setup, which says how many attempts are left`)
+    t.equal(res.headers['x-error-code'], 'INVALID_PASSCODE', `wrong code ${i}: coded, as on /mfa`)
+  }
+  const starts = await activate(wrong())
+  t.equal(starts.status, 429, 'the code that starts the pause: 429, as on /mfa')
+  t.equal(starts.headers['x-error-code'], 'INVALID_PASSCODE')
+  const wait = Number(starts.headers['retry-after'])
+  t.ok(Number.isInteger(wait) && wait > 840 && wait <= 900, `Retry-After: the pause (${String(starts.headers['retry-after'])})`)
+  t.equal(h1(starts.text), 'Set up two-step sign-in', 'the setup page itself')
+  t.match(errorText(starts.text) ?? '', /^That code didn't match\./, 'it says the code did not match')
+  t.match(errorText(starts.text) ?? '', PAUSED, 'and until when sign-in is paused')
+  t.notMatch(starts.text, /name="passCode"|data-testid="manual-key"/, 'no code field nor key while paused')
+
+  for (const [label, passCode] of [['a wrong code', wrong()], ['the right code', totp(key, app.clock.now())]] as const) {
+    const during = await activate(passCode)
+    t.equal(during.status, 429, `${label} during the pause: 429`)
+    t.equal(during.headers['x-error-code'], 'LOCKED_OUT')
+    const left = Number(during.headers['retry-after'])
+    t.ok(Number.isInteger(left) && left >= 1 && left <= wait, `with Retry-After (${String(during.headers['retry-after'])})`)
+    t.match(errorText(during.text) ?? '', PAUSED, `${label}: the page says until when`)
+    t.notMatch(during.text, /name="passCode"/)
+  }
+  t.same((await oktaFactors(app, 'alice@example.com')).map((f) => f.status), ['PENDING_ACTIVATION'], 'nothing activated during the pause')
+})
+
+await t.test("Activate without JavaScript refused by Okta's rate limit: 429 with Retry-After, the authenticator's setup page itself, its code field kept", async (t) => {
+  const app = await startE2eApp(t, { emulator: { quiet: true, rateLimits: { limits: { factors: 40 } } } })
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'alice')).location, '/mfa/enroll')
+  const csrf = csrfOf((await jar.fetch('/mfa/enroll', { headers: HTML })).text)
+  await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML })
+  const page = (await jar.fetch('/mfa/enroll?method=totp', { headers: HTML })).text
+  const key = /data-testid="manual-key"[^>]*>([A-Z2-7 ]+)</.exec(page)![1]!.replace(/ /g, '')
+  const factorId = /name="factorId" value="([^"]+)"/.exec(page)![1]!
+  // Room for one more call in the factors bucket: the handler's list of factors passes, its activation is refused.
+  const aliceId = ((await emuFetch(app.emulator!, 'GET', '/api/v1/users/alice%40example.com')).body as { id: string }).id
+  let left = Infinity
+  while (left > 1) left = Number((await emuFetch(app.emulator!, 'GET', `/api/v1/users/${aliceId}/factors`)).headers.get('x-rate-limit-remaining'))
+  const res = await jar.fetch('/mfa/enroll/activate', { form: { _csrf: csrf, factorId, passCode: totp(key, app.clock.now()) }, headers: HTML })
+  t.equal(res.status, 429)
+  t.equal(res.headers['x-error-code'], 'RATE_LIMITED')
+  const wait = Number(res.headers['retry-after'])
+  t.ok(Number.isInteger(wait) && wait >= 1 && wait <= 60, `Retry-After in seconds (${String(res.headers['retry-after'])})`)
+  const said = /id="activate-error">([^<]*)</.exec(res.text)?.[1] ?? ''
+  t.match(said, /^Okta is getting too many requests right now/, 'under the code field, what is wrong')
+  t.match(said, new RegExp(`Try again in ${wait} seconds?\\.$`), 'and the same wait')
+  t.match(res.text, 'data-testid="manual-key"', "the authenticator's step (its key), not the text-message step")
+  t.match(res.text, /name="passCode"/, 'the code field kept: the code was not judged')
 })
 
 await t.test('a username of only invisible characters is an empty username: said, marked and focused, as spaces are', async (t) => {

@@ -1,7 +1,8 @@
 // The repository's own commands as a newcomer meets them: `pnpm emulator` prints its `listening url=` line first
 // (nothing of pnpm's before it), the demo (examples/fastify-app) names PORT when its port is taken, every link in
 // the demo's start-up banner opens in a browser, beyond loopback the demo's well-known password is gone (and the
-// banner says what is true about it), DEMO_PASSWORD is never printed, and a bad LOG_LEVEL or HOST is named.
+// banner says what is true about it) while any loopback address or spelling keeps it, DEMO_PASSWORD is never
+// printed, and a bad LOG_LEVEL or HOST is named.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer, type AddressInfo } from 'node:net'
@@ -174,6 +175,19 @@ await t.test('DEMO_PASSWORD chosen: never printed nor shown, even on loopback; i
   t.teardown(wide.stop)
   await until(wide, /\/dev\/outbox/, 'the banner')
   t.match(wide.output(), /password random for this run, known to nobody/, 'HOST=0.0.0.0: random')
+})
+
+await t.test('every loopback HOST (127.0.0.0/8, localhost in any case) keeps the well-known password, printed, and it signs in', async (t) => {
+  for (const host of ['127.0.0.2', 'LOCALHOST']) {
+    const run = start(process.execPath, [MAIN], cleanEnv({ PORT: '0', HOST: host }))
+    t.teardown(run.stop)
+    await until(run, /\/dev\/outbox/, 'the banner')
+    t.match(run.output(), /username alice {2}password correct-horse-battery /, `HOST=${host}: the well-known password, printed`)
+    t.notMatch(run.output(), /random for this run/, `HOST=${host}: not said to be random`)
+    const url = /Open (http:\/\/\S+)/.exec(run.output())?.[1] ?? ''
+    t.equal(await demoLogin(url, 'alice', 'correct-horse-battery'), '/mfa/enroll', `HOST=${host}: it signs in`)
+    await run.stop()
+  }
 })
 
 await t.test('a bad LOG_LEVEL or HOST stops the demo at start: one line naming the variable, exit 1, no stack', async (t) => {

@@ -1,13 +1,11 @@
 // `pnpm start`: reads the environment, builds the app (starting the emulator in-process when no Okta org is
 // configured), listens, and prints the URL and how to sign in with the demo accounts.
 import { randomBytes } from 'node:crypto'
+import { isLoopbackHost } from '@okta-mfa/client'
 import { buildApp } from './app.js'
 import { ConfigError, readConfig, type AppConfig } from './config.js'
 import { HIDDEN_DEMO_PASSWORD, RANDOM_DEMO_PASSWORD, type DemoAccounts, type DemoInfo } from './demo.js'
 import { DEMO_USERS } from './users.js'
-
-/** Hosts that only this machine reaches: the demo's well-known passwords are printed and shown only there. */
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 
 function groupKey (secret: string): string {
   return secret.match(/.{1,4}/g)?.join(' ') ?? secret
@@ -71,8 +69,9 @@ async function main (): Promise<void> {
   }
   // Bound to loopback (the default) and without DEMO_PASSWORD, the demo accounts keep their well-known password,
   // printed and shown on the sign-in page. DEMO_PASSWORD (anywhere) is never printed nor shown; reachable from
-  // elsewhere without it, the password is random: nobody knows it, and the banner and the page say so.
-  const localMode = LOOPBACK.has(config.host)
+  // elsewhere without it, the password is random: nobody knows it, and the banner and the page say so. Loopback is
+  // the org URL's rule: 127.0.0.0/8, `localhost` in any case, `::1`.
+  const localMode = isLoopbackHost(config.host)
   const password = config.demoPassword ?? (localMode ? undefined : randomBytes(18).toString('base64url'))
   const { app, emulator, demo, accounts } = await buildApp({
     ...(password === undefined ? {} : { users: DEMO_USERS.map((u) => ({ ...u, password })) }),

@@ -1,13 +1,14 @@
 // The primary sign-in (passport-local) and sign-out. After the password the user goes to /mfa, or straight
 // to enrollment when they have no factor yet.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { clearMfa, getMfaState, revokeSession, startSession } from 'passport-okta-mfa'
+import { clearMfa, getMfaState, isStoreUnavailableError, revokeSession, startSession } from 'passport-okta-mfa'
 import { currentUser, isSignedIn, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors } from '../factors.js'
 import { checkLoginInput, normalizeUsername } from 'passport-okta-mfa'
-import { formatRetry } from '../messages.js'
+import { formatRetry, STORE_DOWN } from '../messages.js'
 import { field, rememberReturnTo, RETURN_TO_KEY, setFlash, takeFlash, takeReturnTo } from '../session.js'
+import { signedOutUnrecordedPage } from '../views/errors.js'
 import { html, page, csrfField } from '../views/layout.js'
 import { loginPage } from '../views/login.js'
 
@@ -120,12 +121,29 @@ const LOGIN_BODY_LIMIT = 16_384
 /** Sec-Fetch-Site values of a request started by another site: GET /logout asks before signing out. */
 const CROSS_SITE = new Set(['cross-site', 'same-site'])
 
-/** Ends the session (MFA state included; its id revoked, so a copy of the cookie is useless) and goes to /login. */
+/**
+ * Ends the session (MFA state included; its id revoked, so a copy of the cookie is useless) and goes to /login. With
+ * the revocation store down this browser is signed out all the same (its cookie emptied), and a 503
+ * STORE_UNAVAILABLE page says that the sign-out could not be recorded for a copy of the session.
+ */
 export async function signOut (ctx: AppContext, request: FastifyRequest, reply: FastifyReply, notice = 'You are signed out.'): Promise<void> {
+  let recorded = true
   if (isSignedIn(request)) {
-    await revokeSession(request, ctx.revocations)
+    try {
+      await revokeSession(request, ctx.revocations)
+    } catch (err) {
+      if (!isStoreUnavailableError(err)) throw err
+      recorded = false
+      request.log.warn({ err: { code: err.code } }, 'sign-out not recorded: the revocation store is unavailable')
+    }
     clearMfa(request)
     await request.logOut()
+  }
+  if (!recorded) {
+    // Nothing of it stays in this browser: the cookie is emptied (its unrevoked session id too).
+    request.session.delete()
+    reply.header('x-error-code', 'STORE_UNAVAILABLE')
+    return await reply.code(503).type('text/html; charset=utf-8').send(signedOutUnrecordedPage('You are signed out in this browser', STORE_DOWN.signOut))
   }
   setFlash(request, 'info', notice)
   await reply.redirect('/login', 303)

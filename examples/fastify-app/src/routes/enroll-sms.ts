@@ -25,6 +25,8 @@ export interface EnrollExtra {
   phone?: { value: string, error?: string | undefined }
   /** Okta's own lockout, or a user it suspended: `error` says so, no step is offered, an administrator is the way out. */
   adminLocked?: boolean
+  /** The setup the post belongs to (a first code without JavaScript): its page, not the text-message step. */
+  method?: 'totp' | 'sms'
 }
 
 /** What the text-message routes use of the setup page (enroll.ts). */

@@ -10,7 +10,10 @@ import { csrfToken } from '../csrf.js'
 import { DEMO_ISSUER } from '../demo.js'
 import { pendingTotp, SMS_TYPE, startTotp, TOTP_TYPE } from '../enrollment.js'
 import { factorView, unusableActiveFactors, type FactorView } from '../factors.js'
-import { ACCOUNT_LOCKED, ALREADY_ACTIVE, failureText, isAdminLockout, isUpstreamFailure, lockoutText, messageFor, MESSAGES, REPLAYED_LAST, RESEND_TOO_SOON, SMS_MESSAGES, TIMED_OUT, UNAVAILABLE } from '../messages.js'
+import {
+  ACCOUNT_LOCKED, ALREADY_ACTIVE, failureText, isAdminLockout, isTimedPause, isUpstreamFailure, lockoutText, messageFor, MESSAGES, refusalStatus,
+  REPLAYED_LAST, RESEND_TOO_SOON, retryAfter, SMS_MESSAGES, TIMED_OUT, UNAVAILABLE, type FailInfo,
+} from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
 import { smsEnrollRoutes, type EnrollExtra } from './enroll-sms.js'
@@ -79,7 +82,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     // ?method=sms asks for a phone; otherwise the authenticator app, unless one is active already (adding a second
     // factor: then never, not even asked for by ?method=totp, as from Back after setting it up). A send of a new text
     // (a post, no query) answers with the text-message step.
-    const asked = request.method === 'POST' ? 'sms' : (request.query as Record<string, unknown>).method
+    const asked = extra.method ?? (request.method === 'POST' ? 'sms' : (request.query as Record<string, unknown>).method)
     const hasTotp = factors.some((f) => f.kind === 'totp' && f.active)
     const method = asked === 'sms' || hasTotp ? 'sms' : 'totp'
     const user = currentUser(request)
@@ -151,7 +154,8 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
 
   // Activation as a plain form post, for browsers without JavaScript (with it, enroll.js does the same through the
   // gateway). The same rules as the gateway's activateFactor: the attempt is counted before Okta hears the code, a
-  // wrong code says how many are left, and the accepted first code is the MFA step.
+  // wrong code says how many are left, and the accepted first code is the MFA step. Answered as /mfa answers: a
+  // refusal with a wait (the pause, or the code that starts it) is the page itself, 429 with Retry-After.
   app.post('/mfa/enroll/activate', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
     const raw = await rawFactors(request)
     if (raw === undefined) return await sendUnavailable(reply, 'code')
@@ -161,9 +165,12 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     const named = raw.find((f) => f.id === field(request, 'factorId') && (f.factorType === TOTP_TYPE || f.factorType === SMS_TYPE))
     const sms = named?.factorType === SMS_TYPE
     const factor = named?.status === 'PENDING_ACTIVATION' ? named : undefined
-    const back = async (text: string): Promise<void> => {
+    const method = sms ? 'sms' : 'totp'
+    // A refusal with no wait: back to the setup page, the sentence under the field (and its code, for scripts).
+    const back = async (text: string, code?: string): Promise<void> => {
+      if (code !== undefined) reply.header('x-error-code', code)
       setFlash(request, 'error', text)
-      await reply.redirect(`/mfa/enroll?method=${sms ? 'sms' : 'totp'}`, 303)
+      await reply.redirect(`/mfa/enroll?method=${method}`, 303)
     }
     if (factor === undefined) {
       // Activated meanwhile (another tab pressed Activate with the same key): say so and go where a finished setup goes.
@@ -172,12 +179,17 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       return await back(messageFor('FACTOR_NOT_FOUND'))
     }
     const passcode = readPasscode(field(request, 'passCode'))
-    if (!passcode.ok) return await back(failureText({ code: passcode.code }, { sms, now: ctx.clock() }))
+    if (!passcode.ok) return await back(failureText({ code: passcode.code }, { sms, now: ctx.clock() }), passcode.code)
     const user = currentUser(request)
     const userKey = userKeyOf(user)
     const decision = await ctx.mfaLimiter.consume(userKey).catch(() => undefined)
     if (decision === undefined) return await back(messageFor('STORE_UNAVAILABLE'))
-    if (!decision.allowed) return await back(lockoutText(decision.retryAfterSeconds, ctx.clock()))
+    if (!decision.allowed) {
+      // Paused: as /mfa answers a code then, 429 with the wait in Retry-After and the paused page itself.
+      const paused = Math.max(1, Math.ceil(decision.retryAfterSeconds))
+      reply.header('retry-after', String(paused)).header('x-error-code', 'LOCKED_OUT')
+      return await renderEnroll(request, reply, raw, { status: 429, method, paused, error: lockoutText(paused, ctx.clock()) })
+    }
     try {
       await ctx.client.activateFactor(await ctx.directory.oktaUserId(request), factor.id, { passCode: passcode.passCode })
     } catch (err) {
@@ -195,7 +207,14 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
         reply.header('x-error-code', 'LOCKED_OUT')
         return await renderEnroll(request, reply, raw, { status: 403, paused: undefined, error: ACCOUNT_LOCKED, adminLocked: true })
       }
-      return await back(failureText({ code: counted.code, ...counted.details }, { sms, now: ctx.clock() }))
+      const fail: FailInfo = { code: counted.code, ...counted.details }
+      const status = refusalStatus(fail)
+      if (status !== 429) return await back(failureText(fail, { sms, now: ctx.clock() }), counted.code)
+      // A wait to state (the code that used the last attempt, Okta's rate limit): as /mfa, 429 with Retry-After and
+      // x-error-code, and the page itself saying until when (paused: without the QR code and the code field).
+      const said = retryAfter(reply, status, fail)
+      reply.header('x-error-code', counted.code)
+      return await renderEnroll(request, reply, raw, { status, method, paused: isTimedPause(fail) ? said.retryAfterSeconds : undefined, error: failureText(said, { sms, now: ctx.clock() }) })
     }
     await ctx.mfaLimiter.succeed(userKey).catch(() => {})
     dropCachedFactors(request)

@@ -26,3 +26,15 @@ export function errorPage (message: string, options: { signedIn?: boolean, title
       ${options.signedIn === true ? html`<a class="button secondary" href="/logout" data-testid="error-logout">Sign out</a>` : ''}</p></section>`,
   })
 }
+
+/**
+ * 503 for a sign-out the revocation store could not record: this browser is signed out (its cookie emptied), and the
+ * page says plainly that an earlier copy of the session still works, and how to end it.
+ */
+export function signedOutUnrecordedPage (title: string, message: string): string {
+  return page({
+    title,
+    body: html`<section class="card"><h1>${title}</h1><p role="alert" data-testid="error">${message}</p>
+      <p class="actions"><a class="button primary" href="/login" data-testid="sign-in">Sign in</a></p></section>`,
+  })
+}
