@@ -120,6 +120,25 @@ await t.test('Redis down: the 503 page names the sign-in store, not Okta, after 
   t.notMatch(pageText(page.text), /Okta/)
 })
 
+await t.test('Redis down: Activate without JavaScript answers as /mfa does, 503 STORE_UNAVAILABLE after the code (nothing activated)', async (t) => {
+  const redis = await withRedis(t)
+  const app = await startE2eApp(t, { redisUrl: redis.url })
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'alice')).location, '/mfa/enroll')
+  const csrf = csrfOf((await jar.fetch('/mfa/enroll', { headers: HTML })).text)
+  t.equal((await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML })).location, '/mfa/enroll?method=totp')
+  const page = (await jar.fetch('/mfa/enroll?method=totp', { headers: HTML })).text
+  const key = /data-testid="manual-key"[^>]*>([A-Z2-7 ]+)</.exec(page)![1]!.replace(/ /g, '')
+  const factorId = /name="factorId" value="([^"]+)"/.exec(page)![1]!
+  await redis.stop()
+  const res = await jar.fetch('/mfa/enroll/activate', { form: { _csrf: csrf, factorId, passCode: totp(key, app.clock.now()) }, headers: HTML })
+  t.equal(res.status, 503, 'the page itself, not a redirect with a note')
+  t.equal(res.headers['x-error-code'], 'STORE_UNAVAILABLE')
+  t.equal(errorText(res.text), "Sign-in is briefly unavailable, so we can't check your code. Try again in a minute.", "the store's own sentence, as on /mfa")
+  const factors = await app.client.listFactors((await app.client.getUser('alice@example.com')).id)
+  t.equal(factors.find((f) => f.id === factorId)?.status, 'PENDING_ACTIVATION', 'Okta never heard the uncounted code')
+})
+
 await t.test('Redis down: Sign out (the link and the form) still signs this browser out, 503 saying the sign-out was not recorded; still out once Redis is back', async (t) => {
   const redis = await withRedis(t)
   const app = await startE2eApp(t, { redisUrl: redis.url })

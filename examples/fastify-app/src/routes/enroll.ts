@@ -4,7 +4,7 @@
 import type { UserFactor } from '@okta-mfa/client'
 import { outcomeOfError, readPasscode, refundAccessRefusal, settleRefusal } from '@okta-mfa/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { getMfaState, dropCachedFactors, isRememberedMfa, recordMfa, userKeyOf } from 'passport-okta-mfa'
+import { getMfaState, dropCachedFactors, isRememberedMfa, isStoreUnavailableError, recordMfa, userKeyOf } from 'passport-okta-mfa'
 import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { DEMO_ISSUER } from '../demo.js'
@@ -182,8 +182,12 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (!passcode.ok) return await back(failureText({ code: passcode.code }, { sms, now: ctx.clock() }), passcode.code)
     const user = currentUser(request)
     const userKey = userKeyOf(user)
-    const decision = await ctx.mfaLimiter.consume(userKey).catch(() => undefined)
-    if (decision === undefined) return await back(messageFor('STORE_UNAVAILABLE'))
+    const decision = await ctx.mfaLimiter.consume(userKey).catch((err: unknown) => {
+      if (isStoreUnavailableError(err)) return err
+      throw err
+    })
+    // The attempt store is down: the page /mfa answers then (503 STORE_UNAVAILABLE), not a note under the field.
+    if (decision instanceof Error) return await sendUnavailable(reply, 'code', decision)
     if (!decision.allowed) {
       // Paused: as /mfa answers a code then, 429 with the wait in Retry-After and the paused page itself.
       const paused = Math.max(1, Math.ceil(decision.retryAfterSeconds))
