@@ -335,6 +335,27 @@ await t.test('the same with the factor named, as a form or verifyFactor(factorId
   t.equal((await limiter.consume('ada@example.com')).remaining, 3, 'no refusal Okta did not judge used an attempt')
 })
 
+await t.test('an answer sent without a factor id: the active security question; no factor at all is ENROLLMENT_REQUIRED; code factors say to send a code', async (t) => {
+  const { emu, check } = await rig(t)
+  const limiter = new AttemptLimiter({ store: new MemoryAttemptStore(), maxAttempts: 4 })
+  const bare = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'nofactor@example.com', email: 'nofactor@example.com', firstName: 'N', lastName: 'F' } })
+  t.equal(bare.status, 200)
+  const none = await check({ session: {} }, 'nofactor@example.com', { answer: 'mayonnaise' }, limiter)
+  t.same([codeOf(none), !none.ok && none.error.status], ['ENROLLMENT_REQUIRED', 403], 'no factor at all: set one up, as for a code (not FACTOR_NOT_FOUND for a factorId never sent)')
+
+  const { userId } = await userWithTotp(emu, 'codes@example.com')
+  const codesOnly = await check({ session: {} }, 'codes@example.com', { answer: 'mayonnaise' }, limiter)
+  t.same([codeOf(codesOnly), !codesOnly.ok && codesOnly.error.details], ['BAD_USER_INPUT', { field: 'passCode' }], 'only a code factor: the answer is the wrong kind of secret')
+
+  const question = await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: 'mayonnaise' } })
+  t.equal(question.body.status, 'ACTIVE')
+  const answered = await check({ session: {} }, 'codes@example.com', { answer: 'mayonnaise' }, limiter)
+  t.equal(codeOf(answered), 'SUCCESS', 'the user\'s active question takes it')
+  t.equal(answered.ok && answered.factor.id, question.body.id)
+  const wrongAnswer = await check({ session: {} }, 'codes@example.com', { answer: 'ketchup' }, limiter)
+  t.equal(codeOf(wrongAnswer), 'INVALID_PASSCODE', 'a wrong answer is judged by Okta (its E0000068), not refused before')
+})
+
 await t.test("Okta answering 503 with a load balancer's HTML page (no Okta body) took no code: the attempt is given back", async (t) => {
   const upstream = await withEmulator(t)
   const { userId, factorId } = await userWithTotp(upstream, 'lb@example.com')

@@ -157,7 +157,8 @@ function binarySafe (value: unknown, depth = 0): unknown {
  *
  * @example
  * ```ts
- * const app = Fastify({ logger: { level: 'trace', serializers: { err: serializeLogError } } })
+ * // The cast: Fastify types `err` serializers as returning { type, message, stack }, which this does for an Error.
+ * const app = Fastify({ logger: { level: 'trace', serializers: { err: (err) => serializeLogError(err) as { type: string, message: string, stack: string } } } })
  * ```
  */
 export function serializeLogError (err: unknown, depth = 0): unknown {

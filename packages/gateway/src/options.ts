@@ -92,13 +92,20 @@ export interface OktaMfaGatewayOptions {
   maxAttempts?: number | undefined
   /** Attempt window, milliseconds. @default 900000 */
   attemptWindowMs?: number | undefined
-  /** removeFactor needs an MFA step at most this old. @default 300 */
+  /**
+   * Once the user has an active factor, enrollFactor, activateFactor, resendChallenge of a pending factor and
+   * removeFactor need an MFA step at most this old (seconds). @default 300
+   */
   stepUpMaxAgeSeconds?: number | undefined
   /** Largest request body, bytes. @default 8192 */
   bodyLimit?: number | undefined
   /** Query-shape limits; see {@link QueryLimits}. */
   limits?: Partial<QueryLimits> | undefined
-  /** Issuer shown by authenticator apps in the otpauth URI. @default the org's host name */
+  /**
+   * Issuer shown by authenticator apps in the otpauth URI: 1 to 64 printable characters, no ":". @default the org's
+   * host name when the plugin builds the client (`'Okta'` when that name is not a valid issuer, or when `client` is an
+   * instance of yours)
+   */
   issuer?: string | undefined
   /** Time source, milliseconds. @default Date.now */
   clock?: (() => number) | undefined

@@ -24,11 +24,13 @@ export type FactorSelection =
   | { ok: false, code: 'BAD_USER_INPUT', field: 'passCode' | 'answer' | 'factorId' }
 
 /**
- * Picks the factor to verify: `requestedId` must be one of the user's own ACTIVE factors (else FACTOR_NOT_FOUND; a
- * pending one is ENROLLMENT_REQUIRED) of a kind that takes this secret (a passcode sent to a question factor, or an
- * answer to a code factor, is BAD_USER_INPUT naming the secret it takes, as Okta's own refusal is; one that takes
- * neither, a push or a security key, is BAD_USER_INPUT naming `factorId`); without it, the user's ACTIVE TOTP factor
- * (none: ENROLLMENT_REQUIRED).
+ * Picks the factor to verify: `requestedId` must be one of the user's own factors (else FACTOR_NOT_FOUND), ACTIVE
+ * (one not active, pending activation or deactivated, is ENROLLMENT_REQUIRED), of a kind that takes this secret (a
+ * passcode sent to a question factor, or an answer to a code factor, is BAD_USER_INPUT naming the secret it takes, as
+ * Okta's own refusal is; one that takes neither, a push or a security key, is BAD_USER_INPUT naming `factorId`).
+ * Without `requestedId`: a passcode goes to the user's ACTIVE TOTP factor, an answer to their ACTIVE security question;
+ * with no ACTIVE factor at all, or no ACTIVE TOTP for a passcode, ENROLLMENT_REQUIRED; an answer from a user whose
+ * ACTIVE factors take codes is BAD_USER_INPUT naming `passCode` (only push or security keys: `factorId`).
  *
  * @example
  * selectFactor(await client.listFactors(userId), undefined)
@@ -46,8 +48,15 @@ export function selectFactor (factors: readonly OktaFactorLike[], requestedId: s
     if (factor.status !== 'ACTIVE') return { ok: false, code: 'ENROLLMENT_REQUIRED' }
     return { ok: true, factor }
   }
-  const factor = secret === 'passCode' ? factors.find((f) => f.factorType === TOTP_FACTOR_TYPE && f.status === 'ACTIVE') : undefined
-  return factor === undefined ? { ok: false, code: secret === 'answer' ? 'FACTOR_NOT_FOUND' : 'ENROLLMENT_REQUIRED' } : { ok: true, factor }
+  if (secret === 'passCode') {
+    const factor = factors.find((f) => f.factorType === TOTP_FACTOR_TYPE && f.status === 'ACTIVE')
+    return factor === undefined ? { ok: false, code: 'ENROLLMENT_REQUIRED' } : { ok: true, factor }
+  }
+  const active = factors.filter((f) => f.status === 'ACTIVE')
+  const question = active.find((f) => ANSWER_FACTOR_TYPES.has(f.factorType))
+  if (question !== undefined) return { ok: true, factor: question }
+  if (active.length === 0) return { ok: false, code: 'ENROLLMENT_REQUIRED' }
+  return { ok: false, code: 'BAD_USER_INPUT', field: active.some((f) => PASSCODE_FACTOR_TYPES.has(f.factorType)) ? 'passCode' : 'factorId' }
 }
 
 /**

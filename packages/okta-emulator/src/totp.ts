@@ -123,7 +123,8 @@ export function checkTime (atMs: unknown, where: string): void {
  *
  * @throws {TypeError} when the secret is not a non-empty base32 string, or `atMs` is not a time (ms since the epoch).
  * @example
- * totpCodeOf('JBSW Y3DP EHPK 3PXP') // '123456' (the code of this 30-second step)
+ * totpCodeOf('JBSW Y3DP EHPK 3PXP') // the 6-digit code of this 30-second step
+ * totpCodeOf('JBSWY3DPEHPK3PXP', 59_000) // '996554' (the step of 30 to 59 s after the epoch)
  */
 export function totpCodeOf (secret: string, atMs: number = Date.now()): string {
   checkTime(atMs, 'totpCodeOf')

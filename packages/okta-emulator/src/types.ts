@@ -42,7 +42,7 @@ export interface RateLimitOptions {
 
 /** A user to preload (`seed` option or `--seed FILE`, a JSON array of these). */
 export interface SeedUser {
-  /** Fixed id (20 chars, `00u…`); random when absent. */
+  /** Fixed id: 1 to 500 URL-safe characters (Okta's own are 20, `00u…`); random (Okta's shape) when absent. */
   id?: string
   login: string
   /** @default login */
