@@ -195,6 +195,9 @@ await t.test('GET /__emulator/messages, and messages() and lastMessage()', async
   t.same((await emuFetch(emu, 'GET', `/__emulator/messages?userId=${b}`)).body.map((m: { channel: string }) => m.channel), ['email'])
   t.same((await emuFetch(emu, 'GET', '/__emulator/messages?channel=sms')).body.map((m: { userId: string }) => m.userId), [a])
   t.equal((await emuFetch(emu, 'GET', '/__emulator/messages?channel=fax')).status, 400)
+  // The README's row as written: an empty value filters nothing.
+  t.same((await emuFetch(emu, 'GET', '/__emulator/messages?userId=&factorId=&channel=')).body, all.body, 'empty filters: the whole outbox')
+  t.same((await emuFetch(emu, 'GET', `/__emulator/messages?userId=${a}&channel=`)).body.map((m: { channel: string }) => m.channel), ['sms'], 'one filter given, one empty')
   t.same(emu.messages({ channel: 'sms' }).map((m) => m.userId), [a])
   t.equal(emu.lastMessage({ userId: b })?.channel, 'email')
   const bad: Array<[unknown, RegExp]> = [

@@ -293,6 +293,17 @@ await t.test('--data: a directory that cannot hold the file stops the start; a w
   const proc = await runToEnd(['--port', '0', '--data', '/proc/okta-emulator-state.json'])
   t.equal(proc.code, 1, '/proc: could not start')
   t.match(proc.stderr, 'the directory /proc is not writable')
+  // An empty file (what mktemp makes) is a fresh state, as a missing one is; a file that is not JSON is named as such.
+  const empty = join(dir, 'empty.json')
+  await writeFile(empty, '')
+  const fresh = await withEmulator(t, { dataFile: empty })
+  t.equal((await emuFetch(fresh, 'POST', '/api/v1/users?activate=false', { profile: { login: 'e@example.com', email: 'e@example.com', firstName: 'E', lastName: 'F' } })).status, 200, 'an empty data file starts empty and takes writes')
+  t.match(JSON.parse(await readFile(empty, 'utf8')), { users: [{ profile: { login: 'e@example.com' } }] }, 'and holds them')
+  const garbage = join(dir, 'garbage.json')
+  await writeFile(garbage, '{"users": [')
+  const broken = await runToEnd(['--port', '0', '--data', garbage])
+  t.equal(broken.code, 1)
+  t.match(broken.stderr, `emulator data file ${garbage} is not an okta-emulator state file (not JSON)`)
 
   const sub = join(dir, 'state')
   await mkdir(sub)

@@ -283,6 +283,9 @@ await t.test('options are checked', async (t) => {
   }
   t.throws(() => validateOptions({ rateLimits: { windowMS: 1 } } as never), /"rateLimits\.windowMS" is not an option/)
   t.throws(() => validateOptions({ rateLimits: { limits: { verfy: 1 } } } as never), /"rateLimits\.limits\.verfy" is not a rate-limit bucket/)
+  // A bucket left undefined keeps its default, as every other option does (a limit read from an unset variable).
+  t.doesNotThrow(() => validateOptions({ rateLimits: { limits: { users: undefined, verify: 5 } } }), 'an undefined bucket is its default')
+  t.throws(() => validateOptions({ rateLimits: { limits: { users: null } } } as never), /"rateLimits\.limits\.users" option must be a non-negative integer/, 'null is no default')
   // Shapes that used to give the default limits without a word.
   for (const rateLimits of [[], new Date(), { limits: 5 }, { limits: true }, { limits: null }, { limits: [] }, { limits: { constructor: 1 } }]) {
     t.throws(() => validateOptions({ rateLimits } as never), TypeError, `rateLimits ${JSON.stringify(rateLimits)}`)

@@ -337,6 +337,30 @@ await t.test('scopes on the API: 403 E0000006 with insufficient_scope, read cove
   t.equal((await fetch(`${emu.url}/__emulator/messages`, { headers: { authorization: `SSWS ${emu.token}` } })).status, 200, 'with the API token')
 })
 
+await t.test("a user's schema and type links need the Schemas API's and User Types API's read scopes, not none", async (t) => {
+  const emu = await oauthEmulator(t, [
+    app('0oa-users', KEY, ['okta.users.manage'], false),
+    app('0oa-meta', KEY, ['okta.users.read', 'okta.schemas.read', 'okta.userTypes.read'], false),
+    app('0oa-mmeta', KEY, ['okta.users.read', 'okta.schemas.manage', 'okta.userTypes.manage'], false),
+  ])
+  const aud = `${emu.url}/oauth2/v1/token`
+  const tokenOf = async (clientId: string, scope: string): Promise<string> => (await postToken(emu.url, grant(await assertion(clientId, aud), scope))).body.access_token
+  const users = await tokenOf('0oa-users', 'okta.users.manage')
+  const made = await fetch(`${emu.url}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${users}`, 'content-type': 'application/json' }, body: JSON.stringify({ profile: { login: 's@example.com', email: 's@example.com' } }) })
+  const links = ((await made.json()) as { _links: { schema: { href: string }, type: { href: string } } })._links
+  for (const [name, href, scope] of [['schema', links.schema.href, 'okta.schemas.read'], ['type', links.type.href, 'okta.userTypes.read']] as const) {
+    const refused = await fetch(href, { headers: { authorization: `Bearer ${users}` } })
+    t.equal(refused.status, 403, `${name}: a token with only okta.users.manage is refused`)
+    t.match(await refused.json(), { errorCode: 'E0000006' })
+    t.match(refused.headers.get('www-authenticate'), `scope="${scope}", error="insufficient_scope"`)
+    const meta = await tokenOf('0oa-meta', 'okta.users.read okta.schemas.read okta.userTypes.read')
+    t.equal((await fetch(href, { headers: { authorization: `Bearer ${meta}` } })).status, 200, `${name}: with ${scope}`)
+    const manage = await tokenOf('0oa-mmeta', 'okta.schemas.manage okta.userTypes.manage')
+    t.equal((await fetch(href, { headers: { authorization: `Bearer ${manage}` } })).status, 200, `${name}: its .manage covers ${scope}`)
+    t.equal((await fetch(href, { headers: { authorization: `SSWS ${emu.token}` } })).status, 200, `${name}: the API token reads it`)
+  }
+})
+
 const CLI = fileURLToPath(new URL('../../packages/okta-emulator/dist/cli.js', import.meta.url))
 
 await t.test('service apps from the seed file and the command line; bad ones named', async (t) => {

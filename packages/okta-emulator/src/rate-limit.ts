@@ -21,6 +21,7 @@ export function checkRateLimitOptions (options: false | RateLimitOptions | undef
   if (o.limits !== undefined && !isPlainObject(o.limits)) throw new TypeError('"rateLimits.limits" option must be an object { users?, user?, factors?, verify?, token? }')
   for (const [k, v] of Object.entries(o.limits ?? {})) {
     if (!Object.hasOwn(DEFAULT_LIMITS, k)) throw new TypeError(`"rateLimits.limits.${k}" is not a rate-limit bucket (users, user, factors, verify, token)`)
+    if (v === undefined) continue // its default, as for every other option left undefined
     if (!Number.isInteger(v) || v < 0) throw new TypeError(`"rateLimits.limits.${k}" option must be a non-negative integer`)
     limits[k as RateLimitBucket] = v
   }

@@ -288,10 +288,18 @@ export class Store {
 
   private load (file: string): void {
     let snapshot: Snapshot
+    let text: string
     try {
-      snapshot = JSON.parse(readFileSync(file, 'utf8')) as Snapshot
+      text = readFileSync(file, 'utf8')
     } catch (err) {
       throw new Error(`cannot read emulator data file ${file}`, { cause: err })
+    }
+    // An empty file (what mktemp makes) is a fresh state, as a missing one is; the first write fills it.
+    if (text.trim() === '') return
+    try {
+      snapshot = JSON.parse(text) as Snapshot
+    } catch (err) {
+      throw new Error(`emulator data file ${file} is not an okta-emulator state file (not JSON)`, { cause: err })
     }
     if ((snapshot?.version !== 1 && snapshot?.version !== SNAPSHOT_VERSION) || !Array.isArray(snapshot.users)) {
       throw new Error(`emulator data file ${file} is not an okta-emulator state file`)

@@ -3,8 +3,11 @@
 // factors-subset.yaml; test/oauth/scopes.test.ts checks this table against those files).
 // Paths use `{}` for every parameter. `null` = the spec says `x-okta-no-scope-required`.
 
-/** Okta's scopes for the Users API (the Factors API uses the same two). */
-export type UsersScope = 'okta.users.read' | 'okta.users.manage'
+/**
+ * Okta's scopes for the Users API (the Factors API uses the same two), and those of the user schema and user type
+ * that a user's `_links.schema` and `_links.type` lead to.
+ */
+export type UsersScope = 'okta.users.read' | 'okta.users.manage' | 'okta.schemas.read' | 'okta.userTypes.read'
 
 /** `METHOD path` → the scope Okta requires (from the OpenAPI spec). */
 export const SPEC_SCOPES: Readonly<Record<string, UsersScope | null>> = Object.freeze({
@@ -33,20 +36,32 @@ export const SPEC_SCOPES: Readonly<Record<string, UsersScope | null>> = Object.f
   'POST /api/v1/users/{}/factors/{}/verify': 'okta.users.manage',
 })
 
+/**
+ * The operations a user's `_links.schema` and `_links.type` lead to, from Okta's Schemas API and User Types API (not
+ * in the vendored subset, whose security schemes name these two scopes): each needs its API's own read scope.
+ */
+export const META_SCOPES: Readonly<Record<string, UsersScope>> = Object.freeze({
+  'GET /api/v1/meta/schemas/user/{}': 'okta.schemas.read',
+  'GET /api/v1/meta/types/user/{}': 'okta.userTypes.read',
+})
+
 /** A route path with every `:param` or `{param}` written `{}`. */
 export function normalizeRoute (url: string): string {
   return url.replace(/:[^/]+|\{[^}]+\}/g, '{}').replace(/\/+$/, '')
 }
 
 /**
- * The scope a route needs: the spec's, else (an operation the spec subset does not list, such as
+ * The scope a route needs: the spec's (or {@link META_SCOPES}'), else (an operation the spec subset does not list, such as
  * the activation poll) `okta.users.read` for a GET under /api/v1/users and `okta.users.manage` for
- * anything else there; `null` outside /api (the emulator's own routes) or where no scope is required.
+ * anything else there; `null` outside /api/v1/users and /api/v1/meta (the emulator's own routes) or
+ * where no scope is required.
  */
 export function scopeFor (method: string, url: string): UsersScope | null {
   const path = normalizeRoute(url)
   const key = `${method.toUpperCase()} ${path}`
   if (key in SPEC_SCOPES) return SPEC_SCOPES[key] ?? null
+  const meta = META_SCOPES[key.replace(/^HEAD /, 'GET ')]
+  if (meta !== undefined) return meta
   if (!path.startsWith('/api/v1/users')) return null
   return method.toUpperCase() === 'GET' || method.toUpperCase() === 'HEAD' ? 'okta.users.read' : 'okta.users.manage'
 }
@@ -54,5 +69,5 @@ export function scopeFor (method: string, url: string): UsersScope | null {
 /** True when `granted` covers `required` (a `.manage` scope includes its `.read`). */
 export function covers (granted: ReadonlySet<string>, required: UsersScope): boolean {
   if (granted.has(required)) return true
-  return required === 'okta.users.read' && granted.has('okta.users.manage')
+  return required.endsWith('.read') && granted.has(`${required.slice(0, -'.read'.length)}.manage`)
 }

@@ -11,9 +11,11 @@ type Req = FastifyRequest<{ Params: { factorId: string, transactionId: string } 
 
 function filterOf (req: FastifyRequest): MessageFilter {
   const filter: MessageFilter = {}
-  const userId = queryParam(req, 'userId')
-  const factorId = queryParam(req, 'factorId')
-  const channel = queryParam(req, 'channel')
+  // An empty value is no filter (`?userId=&channel=`, a query built from unset variables): no id or channel is empty.
+  const given = (name: string): string | undefined => { const v = queryParam(req, name); return v === '' ? undefined : v }
+  const userId = given('userId')
+  const factorId = given('factorId')
+  const channel = given('channel')
   if (userId !== undefined) filter.userId = userId
   if (factorId !== undefined) filter.factorId = factorId
   if (channel !== undefined) {
