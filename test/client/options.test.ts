@@ -81,6 +81,9 @@ void t.test('good options: both constructors, trailing slash, http opt-in, defau
   const local = loopbacks.map((orgUrl) => createOktaClient({ orgUrl, token: TOKEN, allowInsecureHttp: true }))
   t.same(local.map((l) => l.orgUrl), ['http://127.0.0.2:7070', 'http://127.255.255.254', 'http://localhost:7070', 'http://localhost', 'http://[::1]:7070', 'http://[::1]'])
   t.same([isLoopbackHost('::1'), isLoopbackHost('127.0.0.1'), isLoopbackHost('127.0.0.256'), isLoopbackHost('10.0.0.1'), isLoopbackHost('dev-1.okta.com')], [true, true, false, false, false])
+  // Every IPv6 spelling of loopback, and IPv4-mapped 127/8; nothing else.
+  for (const host of ['0:0:0:0:0:0:0:1', '[0:0:0:0:0:0:0:1]', '0000::0001', '::ffff:127.0.0.1', '[::ffff:127.255.255.254]', '::ffff:7f00:1', 'LocalHost']) t.ok(isLoopbackHost(host), `${host} is loopback`)
+  for (const host of ['::', '::2', '::ffff:10.0.0.1', '::ffff:128.0.0.1', '0.0.0.0', '[::1', '::1%lo', 'localhost.example.com']) t.notOk(isLoopbackHost(host), `${host} is not`)
   await Promise.all([a.close(), b.close(), c.close(), d.close(), ...local.map((l) => l.close())])
 })
 

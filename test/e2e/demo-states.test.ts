@@ -152,6 +152,8 @@ await t.test('Redis down: Sign out (the link and the form) still signs this brow
   }
   const viaLink = await signedIn()
   const viaForm = await signedIn()
+  const everywhere = await signedIn()
+  const securityCsrf = csrfOf((await everywhere.jar.fetch('/account/security', { headers: HTML })).text)
   await redis.stop()
 
   const outage = await viaLink.jar.fetch('/account', { headers: HTML })
@@ -172,9 +174,16 @@ await t.test('Redis down: Sign out (the link and the form) still signs this brow
     t.match(out.text, 'href="/login"', `${how}: with a way on (Sign in)`)
   }
   t.notOk(viaLink.jar.cookies.has('session') || viaForm.jar.cookies.has('session'), 'neither browser keeps a session cookie')
+  // Sign out of all sessions (the button the page above names): this browser is signed out, the others could not be.
+  const all = await everywhere.jar.fetch('/account/security/sign-out-everywhere', { form: { _csrf: securityCsrf }, headers: HTML })
+  t.equal(all.status, 503)
+  t.equal(all.headers['x-error-code'], 'STORE_UNAVAILABLE')
+  t.match(String(all.headers['set-cookie']), /^session=;/, 'Sign out of all sessions: this browser\'s cookie is emptied')
+  t.equal(errorText(all.text), 'You are signed out in this browser. Sign-in is briefly unavailable, so your other sessions could not be signed out. ' +
+    'Sign in again in a minute and use Sign out of all sessions on the Security page again.')
 
   await redis.start()
-  for (const { jar } of [viaLink, viaForm]) {
+  for (const { jar } of [viaLink, viaForm, everywhere]) {
     let back = await jar.fetch('/account', { headers: HTML })
     for (let i = 0; i < 50 && back.status === 503; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100))

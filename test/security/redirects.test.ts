@@ -19,12 +19,12 @@ const REFUSED: readonly unknown[] = [
   '/%09/evil.example', '/%0a/evil.example', '/%0D%0ASet-Cookie:x=1', '/%2F%2Fevil.example', '/%2f/evil.example', '/%5Cevil.example',
   '/%5cevil.example', '/%255Cevil.example', '/%252F%252Fevil.example', '/%25252F%25252F%25252Fevil', '/%E2%80%A8x', '/%C2%85x', '/%00',
   '/%', '/%zz', '/.//evil.example', '/./\\evil.example', '/..//evil.example', '/%2e%2e//evil.example', '/%252e%252e//evil.example',
-  '/%2e//evil.example', '/a/../..//evil.example', '/a//b', '/reports//7', '/a/%2F%2Fb', '/a%2F%2Fb', '/a%252F%252Fb', '/a//b?x=1', '/a/b//',
+  '/%2e//evil.example', '/a/../..//evil.example', '/a//b', '/reports//7', '/a/%2F%2Fb', '/a%2F%2Fb', '/a%252F%252Fb', '/a//b?x=1', '/a/b//', '/a%3F%2F%2Fb', '/a%23%2F%2Fb', '/a%253F%252F%252Fb',
   'https://evil.example', 'http:/evil.example', 'http:evil.example', 'javascript:alert(1)', 'data:text/html,x', '///evil.example',
   ' /account', '/account ', '/ /evil', 'account', '', `/${'a'.repeat(3000)}`,
   undefined, null, 42, ['/account'], { toString: () => '/account' },
 ]
-const ALLOWED: readonly string[] = ['/', '/account', '/account?tab=2&x=%2F', '/a/b#frag', '/files/a%2Fb', '/search?q=a%20b', '/@evil.example', '/mfa?next=//x', '/go?to=https://example.org/a//b', '/a/b#x//y']
+const ALLOWED: readonly string[] = ['/', '/account', '/account?tab=2&x=%2F', '/a/b#frag', '/files/a%2Fb', '/search?q=a%20b', '/@evil.example', '/mfa?next=//x', '/go?to=https://example.org/a//b', '/a/b#x//y', '/go?to=https%3A%2F%2Fexample.org', '/a%3Fb']
 
 /** A test name in printable ASCII (a raw U+2028 would break the TAP stream). */
 const named = (value: unknown): string => String(JSON.stringify(value)).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)

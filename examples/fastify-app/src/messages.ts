@@ -105,6 +105,8 @@ export const STORE_DOWN = {
   page: "Sign-in is briefly unavailable, so we can't open this page. Try again in a minute.",
   /** Sign out while the store is down: this browser is signed out, but the session's id could not be revoked. */
   signOut: 'You are signed out in this browser. Sign-in is briefly unavailable, so the sign-out could not be recorded: a copy of this session saved before now would still work. To end every copy, sign in again in a minute and use Sign out of all sessions on the Security page.',
+  /** Sign out of all sessions while the store is down: this browser is signed out, the other sessions are not. */
+  signOutEverywhere: 'You are signed out in this browser. Sign-in is briefly unavailable, so your other sessions could not be signed out. Sign in again in a minute and use Sign out of all sessions on the Security page again.',
 } as const
 
 /**

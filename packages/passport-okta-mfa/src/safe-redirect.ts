@@ -55,17 +55,22 @@ export function isSafeReturnTo (value: unknown): value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_RETURN_TO_LENGTH) return false
   if (!PRINTABLE_ASCII.test(value) || value.includes('\\') || !value.startsWith('/') || hasDoubleSlashInPath(value)) return false
   let layer = value
+  // The path as sent (up to its first raw "?" or "#"), decoded alongside: an encoded "?" (`%3F`) before an encoded
+  // "//" does not make that "//" a query's.
+  const end = value.search(/[?#]/)
+  let pathLayer = end === -1 ? value : value.slice(0, end)
   for (let round = 0; ; round++) {
     let decoded: string
     try {
       decoded = decodeURIComponent(layer)
+      pathLayer = decodeURIComponent(pathLayer)
     } catch {
       return false // a malformed escape: no telling what a later decoder makes of it
     }
     if (decoded === layer) break
     if (round === DECODE_ROUNDS) return false
     // A later decoder (a proxy, a framework, the next redirect) must not find another host either.
-    if (CONTROL.test(decoded) || decoded.includes('\\') || hasDoubleSlashInPath(decoded) || !resolvesLocally(decoded)) return false
+    if (CONTROL.test(decoded) || decoded.includes('\\') || hasDoubleSlashInPath(decoded) || pathLayer.includes('//') || !resolvesLocally(decoded)) return false
     layer = decoded
   }
   return resolvesLocally(value)

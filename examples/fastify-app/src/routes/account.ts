@@ -2,11 +2,11 @@
 // fresh code first (step-up), checked by the same okta-mfa strategy as the sign-in form.
 import { readCookie } from '@okta-mfa/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { getMfaState, isRememberedMfa, mfaStateOf, userKeyOf, dropCachedFactors, revokeUserSessions } from 'passport-okta-mfa'
+import { getMfaState, isRememberedMfa, isStoreUnavailableError, mfaStateOf, userKeyOf, dropCachedFactors, revokeUserSessions } from 'passport-okta-mfa'
 import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
-import { ALREADY_ACTIVE, UNAVAILABLE, failureText, isAdminLockout, isUpstreamFailure, refusalStatus, retryAfter, messageFor, type FailInfo } from '../messages.js'
+import { ALREADY_ACTIVE, STORE_DOWN, UNAVAILABLE, failureText, isAdminLockout, isUpstreamFailure, refusalStatus, retryAfter, messageFor, type FailInfo } from '../messages.js'
 import { codeFormState, field, forgetSentCodeForm, newCodeFormId, resendInSeconds, setFlash, takeFlash, usedFactors } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
@@ -98,8 +98,27 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
   })
 
   // "Sign out of all sessions": every session of this user, on every browser (and every cookie copy), this one included.
-  app.post('/account/security/sign-out-everywhere', { preValidation: ctx.csrf, ...guarded }, async (request, reply) => {
-    await revokeUserSessions(ctx.revocations, userKeyOf(currentUser(request)), { clock: ctx.clock })
+  // The guard's revocation check fails first in an outage: this browser is signed out all the same, as below.
+  const storeDownSignsOut = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    try {
+      await ctx.requireLogin(request, reply)
+    } catch (err) {
+      if (!isStoreUnavailableError(err)) throw err
+      await signOutHere(request, reply)
+    }
+  }
+  const signOutHere = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    request.log.warn('sign-out of all sessions not recorded: the revocation store is unavailable')
+    await signOut(ctx, request, reply, undefined, STORE_DOWN.signOutEverywhere)
+  }
+  app.post('/account/security/sign-out-everywhere', { preValidation: ctx.csrf, preHandler: [storeDownSignsOut, ctx.requireMfa] }, async (request, reply) => {
+    try {
+      await revokeUserSessions(ctx.revocations, userKeyOf(currentUser(request)), { clock: ctx.clock })
+    } catch (err) {
+      if (!isStoreUnavailableError(err)) throw err
+      // Not recorded: this browser is signed out all the same, and the page says the others are not.
+      return await signOutHere(request, reply)
+    }
     await signOut(ctx, request, reply, 'You are signed out of all sessions.')
   })
 

@@ -124,10 +124,11 @@ const CROSS_SITE = new Set(['cross-site', 'same-site'])
 /**
  * Ends the session (MFA state included; its id revoked, so a copy of the cookie is useless) and goes to /login. With
  * the revocation store down this browser is signed out all the same (its cookie emptied), and a 503
- * STORE_UNAVAILABLE page says that the sign-out could not be recorded for a copy of the session.
+ * STORE_UNAVAILABLE page says that the sign-out could not be recorded for a copy of the session (`unrecorded`: a
+ * sign-out the caller could not record, and the words that say so).
  */
-export async function signOut (ctx: AppContext, request: FastifyRequest, reply: FastifyReply, notice = 'You are signed out.'): Promise<void> {
-  let recorded = true
+export async function signOut (ctx: AppContext, request: FastifyRequest, reply: FastifyReply, notice = 'You are signed out.', unrecorded?: string): Promise<void> {
+  let recorded = unrecorded === undefined
   if (isSignedIn(request)) {
     try {
       await revokeSession(request, ctx.revocations)
@@ -143,7 +144,7 @@ export async function signOut (ctx: AppContext, request: FastifyRequest, reply: 
     // Nothing of it stays in this browser: the cookie is emptied (its unrevoked session id too).
     request.session.delete()
     reply.header('x-error-code', 'STORE_UNAVAILABLE')
-    return await reply.code(503).type('text/html; charset=utf-8').send(signedOutUnrecordedPage('You are signed out in this browser', STORE_DOWN.signOut))
+    return await reply.code(503).type('text/html; charset=utf-8').send(signedOutUnrecordedPage('You are signed out in this browser', unrecorded ?? STORE_DOWN.signOut))
   }
   setFlash(request, 'info', notice)
   await reply.redirect('/login', 303)

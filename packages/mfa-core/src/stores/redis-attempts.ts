@@ -45,7 +45,10 @@ return {tonumber(count), redis.call('PTTL', KEYS[1])}
  *
  * @example
  * import { Redis } from 'ioredis'
- * const attempts = new RedisAttemptStore(new Redis(process.env.REDIS_URL, { enableOfflineQueue: false }))
+ * // With the offline queue off, a call before the client is first ready is refused: wait for 'ready' before serving.
+ * const client = new Redis(process.env.REDIS_URL, { enableOfflineQueue: false })
+ * await new Promise((resolve) => client.once('ready', resolve))
+ * const attempts = new RedisAttemptStore(client)
  */
 export class RedisAttemptStore implements AttemptStore {
   readonly #config: RedisStoreConfig

@@ -2,7 +2,7 @@
 // the attempt and revocation stores over it, a readiness probe and a close.
 import { createRequire } from 'node:module'
 import type { Redis, RedisOptions } from 'ioredis'
-import { checkStoreOptions, redisStoreConfig, run, shareableRedisError, waitForReadyWith, watchCommands, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
+import { checkStoreOptions, redisStoreConfig, run, shareableRedisError, watchCommands, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
 import { RedisAttemptStore } from './redis-attempts.js'
 import { RedisRevocationStore } from './redis-revocation.js'
 import { quietly } from '../quietly.js'
@@ -31,8 +31,9 @@ export interface CreateRedisStoresOptions {
    */
   onStatusChange?: ((status: 'down' | 'up', err?: Error) => void) | undefined
   /**
-   * More ioredis options (TLS, username, db, …). The fail-closed settings (`enableOfflineQueue: false`,
-   * `commandTimeout`, `maxRetriesPerRequest: 0`, `autoResendUnfulfilledCommands: false`, `retryStrategy`) win.
+   * More ioredis options (TLS, username, `db` unless the URL names one, …). The fail-closed settings
+   * (`enableOfflineQueue`, off once first connected, `commandTimeout`, `maxRetriesPerRequest: 0`,
+   * `autoResendUnfulfilledCommands: false`, `retryStrategy`) win.
    */
   redisOptions?: RedisConnectionOptions | undefined
 }
@@ -88,8 +89,9 @@ export interface RedisStores {
 /**
  * Connects to Redis at `url` (`redis://[user:password@]host:port[/db]`, or `rediss://` for TLS) and returns the
  * attempt and revocation stores over one client. The client connects at once and reconnects by itself with a capped
- * backoff; while it is not connected every store call rejects with StoreUnavailableError at once (no offline queue),
- * and a command without an answer rejects after `commandTimeoutMs`. Connection errors never crash the process.
+ * backoff. A command made during the first connection waits for it (up to `commandTimeoutMs` for a store call);
+ * once connected, while it is not connected every store call rejects with StoreUnavailableError at once (no offline
+ * queue), and a command without an answer rejects after `commandTimeoutMs`. Connection errors never crash the process.
  *
  * Needs the optional peer dependency `ioredis`.
  *
@@ -116,6 +118,8 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
   }
   const db = (options.redisOptions as { db?: unknown } | undefined)?.db
   if (db !== undefined && !(Number.isSafeInteger(db) && (db as number) >= 0)) throw new TypeError('"redisOptions.db" option must be a non-negative integer')
+  // ioredis would take the URL's and drop this one without a word.
+  if (db !== undefined && /^redis(s)?:\/\/[^/?#]*(\/[0-9]+|\/?\?db=)/.test(url)) throw new TypeError('"redisOptions.db" option: the URL names a database already; keep one')
 
   const RedisClass = loadIoredis()
   const client = new RedisClass(url, {
@@ -123,7 +127,7 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     lazyConnect: false,
     connectTimeout: connectTimeoutMs,
     commandTimeout: commandTimeoutMs,
-    enableOfflineQueue: false,
+    enableOfflineQueue: true, // until the first connection is ready: see below
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times - 1, 16), maxReconnectDelayMs),
@@ -156,9 +160,11 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     markDown(shared)
   })
   client.on('ready', markUp)
-  // The first connection (or a reconnect before any outage was seen): a store call waits for it, as ping() does. In
-  // an outage a call still fails at once.
-  waitForReadyWith(client, async (ms) => !down && await untilReady(client, ms, true))
+  // Until the first connection is ready, commands wait for it in ioredis's offline queue (the stores', a session
+  // store's on this client, the app's own), within each one's timeout, and fail with that connection if it fails
+  // (`maxRetriesPerRequest: 0` empties the queue at each failed attempt). From then on, one made while disconnected
+  // fails at once: no queue in an outage.
+  client.once('ready', () => { (client.options as { enableOfflineQueue: boolean }).enableOfflineQueue = false })
   // A frozen Redis keeps its connection: a command that times out starts an outage, the next answer ends it.
   watchCommands(client, (answered) => {
     if (answered) markUp()
@@ -190,25 +196,17 @@ function loadIoredis (): new (url: string, options: RedisOptions) => Redis {
   }
 }
 
-/**
- * Waits up to `ms` for a client that is connecting to become ready: true once it is, false on timeout (and, with
- * `untilClosed`, as soon as that connection attempt fails). A client in any other status answers at once.
- */
-async function untilReady (client: Redis, ms: number, untilClosed = false): Promise<boolean> {
-  if (client.status === 'ready') return true
-  if (client.status !== 'connecting' && client.status !== 'connect') return false
+/** Waits up to `ms` for a client that is connecting to become ready: true once it is, false on timeout. */
+async function untilReady (client: Redis, ms: number): Promise<boolean> {
   return await new Promise<boolean>((resolve) => {
     const settle = (ready: boolean): void => {
       clearTimeout(timer)
       client.off('ready', onReady)
-      client.off('close', onClose)
       resolve(ready)
     }
     const onReady = (): void => { settle(true) }
-    const onClose = (): void => { if (untilClosed) settle(false) }
     const timer = setTimeout(() => { settle(false) }, ms)
     client.on('ready', onReady)
-    client.on('close', onClose)
   })
 }
 
