@@ -38,6 +38,17 @@ async function oktaFactors (app: E2eApp, login: string): Promise<Array<{ factorT
   return (await emuFetch(app.emulator!, 'GET', `/api/v1/users/${(user.body as { id: string }).id}/factors`)).body as Array<{ factorType: string, status: string }>
 }
 
+/** Alice (no factor yet) signs in and starts the authenticator setup: her jar, the form's CSRF token, the key and the factor. */
+async function startTotpSetup (t: Test, app: E2eApp, jar = app.jar()): Promise<{ jar: CookieJar, csrf: string, key: string, factorId: string }> {
+  t.equal((await passwordLogin(jar, 'alice')).location, '/mfa/enroll')
+  const csrf = csrfOf((await jar.fetch('/mfa/enroll', { headers: HTML })).text)
+  t.equal((await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML })).location, '/mfa/enroll?method=totp')
+  const page = (await jar.fetch('/mfa/enroll?method=totp', { headers: HTML })).text
+  const key = /data-testid="manual-key"[^>]*>([A-Z2-7 ]+)</.exec(page)![1]!.replace(/ /g, '')
+  const factorId = /name="factorId" value="([^"]+)"/.exec(page)![1]!
+  return { jar, csrf, key, factorId }
+}
+
 /** Follows redirects (at most 6), and fails the test on a loop: the same location twice. */
 async function follow (t: Test, jar: CookieJar, first: JarResponse): Promise<JarResponse> {
   const seen: string[] = []
@@ -123,13 +134,7 @@ await t.test('Redis down: the 503 page names the sign-in store, not Okta, after 
 await t.test('Redis down: Activate without JavaScript answers as /mfa does, 503 STORE_UNAVAILABLE after the code (nothing activated)', async (t) => {
   const redis = await withRedis(t)
   const app = await startE2eApp(t, { redisUrl: redis.url })
-  const jar = app.jar()
-  t.equal((await passwordLogin(jar, 'alice')).location, '/mfa/enroll')
-  const csrf = csrfOf((await jar.fetch('/mfa/enroll', { headers: HTML })).text)
-  t.equal((await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML })).location, '/mfa/enroll?method=totp')
-  const page = (await jar.fetch('/mfa/enroll?method=totp', { headers: HTML })).text
-  const key = /data-testid="manual-key"[^>]*>([A-Z2-7 ]+)</.exec(page)![1]!.replace(/ /g, '')
-  const factorId = /name="factorId" value="([^"]+)"/.exec(page)![1]!
+  const { jar, csrf, key, factorId } = await startTotpSetup(t, app)
   await redis.stop()
   const res = await jar.fetch('/mfa/enroll/activate', { form: { _csrf: csrf, factorId, passCode: totp(key, app.clock.now()) }, headers: HTML })
   t.equal(res.status, 503, 'the page itself, not a redirect with a note')
@@ -424,12 +429,7 @@ await t.test('signed in on the way to setting up a factor: once it is set up, th
     const asked = await jar.fetch(start, { headers: HTML })
     t.equal(asked.location, '/login', `${start}, signed out: sign in first`)
   }
-  t.equal((await passwordLogin(jar, 'alice')).location, '/mfa/enroll')
-  const csrf = csrfOf((await jar.fetch('/mfa/enroll', { headers: HTML })).text)
-  t.equal((await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML })).location, '/mfa/enroll?method=totp')
-  const page = (await jar.fetch('/mfa/enroll?method=totp', { headers: HTML })).text
-  const key = /data-testid="manual-key"[^>]*>([A-Z2-7 ]+)</.exec(page)![1]!.replace(/ /g, '')
-  const factorId = /name="factorId" value="([^"]+)"/.exec(page)![1]!
+  const { csrf, key, factorId } = await startTotpSetup(t, app, jar)
   const activated = await jar.fetch('/mfa/enroll/activate', { form: { _csrf: csrf, factorId, passCode: totp(key, app.clock.now()) }, headers: HTML })
   t.equal(activated.location, '/mfa/done')
   const done = await jar.fetch('/mfa/done', { headers: HTML })
@@ -439,13 +439,7 @@ await t.test('signed in on the way to setting up a factor: once it is set up, th
 
 await t.test('Activate without JavaScript answers as /mfa: x-error-code on a wrong code, 429 with Retry-After and the paused page for the code that starts the pause and any code during it', async (t) => {
   const app = await startE2eApp(t)
-  const jar = app.jar()
-  t.equal((await passwordLogin(jar, 'alice')).location, '/mfa/enroll')
-  const csrf = csrfOf((await jar.fetch('/mfa/enroll', { headers: HTML })).text)
-  t.equal((await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML })).location, '/mfa/enroll?method=totp')
-  const page = (await jar.fetch('/mfa/enroll?method=totp', { headers: HTML })).text
-  const key = /data-testid="manual-key"[^>]*>([A-Z2-7 ]+)</.exec(page)![1]!.replace(/ /g, '')
-  const factorId = /name="factorId" value="([^"]+)"/.exec(page)![1]!
+  const { jar, csrf, key, factorId } = await startTotpSetup(t, app)
   const wrong = (): string => String((Number(totp(key, app.clock.now())) + 1) % 1_000_000).padStart(6, '0')
   const activate = async (passCode: string): Promise<JarResponse> => await jar.fetch('/mfa/enroll/activate', { form: { _csrf: csrf, factorId, passCode }, headers: HTML })
   const PAUSED = /Too many attempts with a wrong code, so sign-in is paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\.$/
@@ -479,13 +473,7 @@ await t.test('Activate without JavaScript answers as /mfa: x-error-code on a wro
 
 await t.test("Activate without JavaScript refused by Okta's rate limit: 429 with Retry-After, the authenticator's setup page itself, its code field kept", async (t) => {
   const app = await startE2eApp(t, { emulator: { quiet: true, rateLimits: { limits: { factors: 40 } } } })
-  const jar = app.jar()
-  t.equal((await passwordLogin(jar, 'alice')).location, '/mfa/enroll')
-  const csrf = csrfOf((await jar.fetch('/mfa/enroll', { headers: HTML })).text)
-  await jar.fetch('/mfa/enroll/start', { form: { _csrf: csrf }, headers: HTML })
-  const page = (await jar.fetch('/mfa/enroll?method=totp', { headers: HTML })).text
-  const key = /data-testid="manual-key"[^>]*>([A-Z2-7 ]+)</.exec(page)![1]!.replace(/ /g, '')
-  const factorId = /name="factorId" value="([^"]+)"/.exec(page)![1]!
+  const { jar, csrf, key, factorId } = await startTotpSetup(t, app)
   // Room for one more call in the factors bucket: the handler's list of factors passes, its activation is refused.
   const aliceId = ((await emuFetch(app.emulator!, 'GET', '/api/v1/users/alice%40example.com')).body as { id: string }).id
   let left = Infinity
