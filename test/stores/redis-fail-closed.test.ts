@@ -124,6 +124,21 @@ await t.test('createRedisStores: calls made before the first connection is ready
   ])
   t.equal(count.count, 1, 'an attempt counted, not STORE_UNAVAILABLE')
   t.equal(revoked, false, 'a revocation check answered')
+  // Many calls and pings at once during a first connection share one wait: no listener piles up per call.
+  const warnings: string[] = []
+  const onWarning = (w: Error): void => { warnings.push(w.name) }
+  process.on('warning', onWarning)
+  t.teardown(() => { process.off('warning', onWarning) })
+  const busy = createRedisStores(redis.url, { prefix: 'fs:', commandTimeoutMs: 5000 })
+  t.teardown(busy.close)
+  const all = await Promise.all([
+    ...Array.from({ length: 30 }, async () => (await busy.attempts.increment('busy', 60_000, Date.now())).count),
+    ...Array.from({ length: 30 }, async () => { await busy.ping(); return 0 }),
+  ])
+  t.same(all.slice(0, 30).sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i + 1), '30 attempts at once during the first connection: each counted once')
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(warnings.filter((w) => w === 'MaxListenersExceededWarning'), [], 'no MaxListenersExceededWarning')
+  t.equal((busy.client as unknown as Redis).listenerCount('ready'), 1, 'no listener left behind but the stores\' own')
 
   // A Redis frozen from the start (the TCP connection opens, the ready check never answers): the wait ends with the
   // call's budget, STORE_UNAVAILABLE, never a hang.

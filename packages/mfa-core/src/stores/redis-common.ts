@@ -113,18 +113,43 @@ export function watchCommands (client: object, watcher: (answered: boolean) => v
   commandWatchers.set(client, watcher)
 }
 
+/** Statuses of an ioredis client on its way to a connection, before it is ready for commands. */
+const CONNECTING = new Set(['connecting', 'connect'])
+
 /**
- * Runs one Redis command: at once StoreUnavailableError when the client is not connected, StoreUnavailableError
- * after `commandTimeoutMs` when no answer came, StoreUnavailableError for any error from Redis.
+ * For the clients createRedisStores owns: how a command made while the client is still connecting waits for it (up to
+ * `ms`; true once ready, false when it will not be). Without it, a command made in the first moments after start,
+ * with Redis up, would fail as if Redis were down, since those clients have no offline queue.
+ */
+const readyWaiters = new WeakMap<object, (ms: number) => Promise<boolean>>()
+
+/** Registers how commands on `client` wait for a connection under way (see `readyWaiters`). */
+export function waitForReadyWith (client: object, waiter: (ms: number) => Promise<boolean>): void {
+  readyWaiters.set(client, waiter)
+}
+
+/**
+ * Runs one Redis command: at once StoreUnavailableError when the client is not connected (a client of
+ * createRedisStores still making a connection, outside an outage, is waited for within the same budget),
+ * StoreUnavailableError after `commandTimeoutMs` when no answer came, StoreUnavailableError for any error from Redis.
  */
 export async function run<T> (config: RedisStoreConfig, command: () => Promise<T>): Promise<T> {
-  if (DOWN.has(config.client.status)) throw unavailable('not connected')
-  const watcher = commandWatchers.get(config.client)
+  const { client } = config
+  if (DOWN.has(client.status)) throw unavailable('not connected')
+  let timeoutMs = config.commandTimeoutMs
+  const waitForReady = CONNECTING.has(client.status) ? readyWaiters.get(client) : undefined
+  if (waitForReady !== undefined) {
+    // One budget for the wait and the command: `commandTimeoutMs` stays the longest a call takes.
+    const started = Date.now()
+    if (!await waitForReady(timeoutMs)) throw unavailable('not connected')
+    timeoutMs = Math.max(1, timeoutMs - (Date.now() - started))
+  }
+  const watcher = commandWatchers.get(client)
   return await new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       watcher?.(false)
       reject(unavailable('timed out'))
-    }, config.commandTimeoutMs)
+    }, timeoutMs)
     let pending: Promise<T>
     try {
       pending = command()

@@ -2,7 +2,7 @@
 // the attempt and revocation stores over it, a readiness probe and a close.
 import { createRequire } from 'node:module'
 import type { Redis, RedisOptions } from 'ioredis'
-import { checkStoreOptions, redisStoreConfig, run, shareableRedisError, watchCommands, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
+import { checkStoreOptions, redisStoreConfig, run, shareableRedisError, waitForReadyWith, watchCommands, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
 import { RedisAttemptStore } from './redis-attempts.js'
 import { RedisRevocationStore } from './redis-revocation.js'
 import { quietly } from '../quietly.js'
@@ -32,8 +32,8 @@ export interface CreateRedisStoresOptions {
   onStatusChange?: ((status: 'down' | 'up', err?: Error) => void) | undefined
   /**
    * More ioredis options (TLS, username, `db` unless the URL names one, …). The fail-closed settings
-   * (`enableOfflineQueue`, off once first connected, `commandTimeout`, `maxRetriesPerRequest: 0`,
-   * `autoResendUnfulfilledCommands: false`, `retryStrategy`) win.
+   * (`enableOfflineQueue: false`, `commandTimeout`, `maxRetriesPerRequest: 0`, `autoResendUnfulfilledCommands: false`,
+   * `retryStrategy`) win.
    */
   redisOptions?: RedisConnectionOptions | undefined
 }
@@ -89,9 +89,10 @@ export interface RedisStores {
 /**
  * Connects to Redis at `url` (`redis://[user:password@]host:port[/db]`, or `rediss://` for TLS) and returns the
  * attempt and revocation stores over one client. The client connects at once and reconnects by itself with a capped
- * backoff. A command made during the first connection waits for it (up to `commandTimeoutMs` for a store call);
- * once connected, while it is not connected every store call rejects with StoreUnavailableError at once (no offline
- * queue), and a command without an answer rejects after `commandTimeoutMs`. Connection errors never crash the process.
+ * backoff. A store call made during the first connection waits for it (within `commandTimeoutMs`); in an outage
+ * every store call rejects with StoreUnavailableError at once (no offline queue: so do other commands on `client`,
+ * such as a session store's, until the first connection is ready: `await ping()` before serving with one), and a
+ * command without an answer rejects after `commandTimeoutMs`. Connection errors never crash the process.
  *
  * Needs the optional peer dependency `ioredis`.
  *
@@ -119,7 +120,7 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
   const db = (options.redisOptions as { db?: unknown } | undefined)?.db
   if (db !== undefined && !(Number.isSafeInteger(db) && (db as number) >= 0)) throw new TypeError('"redisOptions.db" option must be a non-negative integer')
   // ioredis would take the URL's and drop this one without a word.
-  if (db !== undefined && /^redis(s)?:\/\/[^/?#]*(\/[0-9]+|\/?\?db=)/.test(url)) throw new TypeError('"redisOptions.db" option: the URL names a database already; keep one')
+  if (db !== undefined && /^rediss?:\/\/[^/?#]*(\/[0-9]+|\/?\?db=)/i.test(url)) throw new TypeError('"redisOptions.db" option: the URL names a database already; keep one')
 
   const RedisClass = loadIoredis()
   const client = new RedisClass(url, {
@@ -127,7 +128,7 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     lazyConnect: false,
     connectTimeout: connectTimeoutMs,
     commandTimeout: commandTimeoutMs,
-    enableOfflineQueue: true, // until the first connection is ready: see below
+    enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times - 1, 16), maxReconnectDelayMs),
@@ -160,11 +161,11 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     markDown(shared)
   })
   client.on('ready', markUp)
-  // Until the first connection is ready, commands wait for it in ioredis's offline queue (the stores', a session
-  // store's on this client, the app's own), within each one's timeout, and fail with that connection if it fails
-  // (`maxRetriesPerRequest: 0` empties the queue at each failed attempt). From then on, one made while disconnected
-  // fails at once: no queue in an outage.
-  client.once('ready', () => { (client.options as { enableOfflineQueue: boolean }).enableOfflineQueue = false })
+  // The first connection (or a reconnect before any outage was seen): a store call waits for it, as ping() does, and
+  // is sent only once it is ready (never queued: a call its caller gave up on is never sent later). In an outage a
+  // call fails at once.
+  const readiness = sharedReadiness(client)
+  waitForReadyWith(client, async (ms) => !down && await readiness.wait(ms, true))
   // A frozen Redis keeps its connection: a command that times out starts an outage, the next answer ends it.
   watchCommands(client, (answered) => {
     if (answered) markUp()
@@ -178,7 +179,7 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     client,
     ping: async () => {
       // Through a reconnect too: a readiness probe may see Redis come back within its wait.
-      if ((client.status === 'connecting' || client.status === 'connect') && !await untilReady(client, commandTimeoutMs)) {
+      if ((client.status === 'connecting' || client.status === 'connect') && !await readiness.wait(commandTimeoutMs, false)) {
         throw new StoreUnavailableError('The MFA state store is unavailable (not connected)')
       }
       await run(config, () => client.call('PING'))
@@ -196,18 +197,44 @@ function loadIoredis (): new (url: string, options: RedisOptions) => Redis {
   }
 }
 
-/** Waits up to `ms` for a client that is connecting to become ready: true once it is, false on timeout. */
-async function untilReady (client: Redis, ms: number): Promise<boolean> {
-  return await new Promise<boolean>((resolve) => {
-    const settle = (ready: boolean): void => {
-      clearTimeout(timer)
+/**
+ * Waits for a connecting client to become ready, with one pair of listeners per connection attempt whatever the number
+ * of callers (many calls at once would otherwise each add theirs). `wait(ms, untilClosed)`: true once ready, false
+ * after `ms` (or, with `untilClosed`, as soon as that attempt fails); a client in no connecting status answers at once.
+ */
+function sharedReadiness (client: Redis): { wait: (ms: number, untilClosed: boolean) => Promise<boolean> } {
+  let next: Promise<'ready' | 'closed'> | undefined
+  const nextOutcome = (): Promise<'ready' | 'closed'> => next ??= new Promise((resolve) => {
+    const settle = (outcome: 'ready' | 'closed'): void => {
       client.off('ready', onReady)
-      resolve(ready)
+      client.off('close', onClose)
+      next = undefined
+      resolve(outcome)
     }
-    const onReady = (): void => { settle(true) }
-    const timer = setTimeout(() => { settle(false) }, ms)
+    const onReady = (): void => { settle('ready') }
+    const onClose = (): void => { settle('closed') }
     client.on('ready', onReady)
+    client.on('close', onClose)
   })
+  const connecting = (): boolean => client.status === 'connecting' || client.status === 'connect'
+  return {
+    wait: async (ms, untilClosed) => {
+      if (client.status === 'ready') return true
+      if (!connecting()) return false
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => { resolve('timeout') }, ms) })
+      try {
+        for (;;) {
+          const outcome = await Promise.race([nextOutcome(), timeout])
+          if (outcome === 'ready') return true
+          // A failed attempt: the next one may still succeed within `ms` (ping), unless the caller stops at it.
+          if (outcome === 'timeout' || untilClosed) return false
+        }
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+  }
 }
 
 async function closeClient (client: Redis, config: RedisStoreConfig): Promise<void> {
