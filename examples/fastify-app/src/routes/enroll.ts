@@ -182,12 +182,14 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (!passcode.ok) return await back(failureText({ code: passcode.code }, { sms, now: ctx.clock() }), passcode.code)
     const user = currentUser(request)
     const userKey = userKeyOf(user)
-    const decision = await ctx.mfaLimiter.consume(userKey).catch((err: unknown) => {
-      if (isStoreUnavailableError(err)) return err
-      throw err
-    })
-    // The attempt store is down: the page /mfa answers then (503 STORE_UNAVAILABLE), not a note under the field.
-    if (decision instanceof Error) return await sendUnavailable(reply, 'code', decision)
+    let decision
+    try {
+      decision = await ctx.mfaLimiter.consume(userKey)
+    } catch (err) {
+      if (!isStoreUnavailableError(err)) throw err
+      // The attempt store is down: the page /mfa answers then (503 STORE_UNAVAILABLE), not a note under the field.
+      return await sendUnavailable(reply, 'code', err)
+    }
     if (!decision.allowed) {
       // Paused: as /mfa answers a code then, 429 with the wait in Retry-After and the paused page itself.
       const paused = Math.max(1, Math.ceil(decision.retryAfterSeconds))
