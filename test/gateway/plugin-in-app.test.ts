@@ -3,6 +3,7 @@
 // method is never read, and the app's own redaction of its request ids holds on the gateway's log lines.
 import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
+import { performance } from 'node:perf_hooks'
 import { Writable } from 'node:stream'
 import secureSession from '@fastify/secure-session'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
@@ -103,8 +104,8 @@ async function withStalledBody (url: string, method: string): Promise<string> {
   let answer = ''
   socket.on('data', (d: Buffer) => { answer += d.toString() })
   socket.write(`${method} /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${APP_ORIGIN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"query":`)
-  const deadline = Date.now() + 2000
-  while (!answer.includes('\r\n\r\n') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+  const deadline = performance.now() + 2000
+  while (!answer.includes('\r\n\r\n') && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
   socket.destroy()
   return answer
 }

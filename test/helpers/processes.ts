@@ -3,6 +3,7 @@
 // kept so that a failed start says why.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
+import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
 
@@ -86,10 +87,10 @@ export async function startProcess (
   child.stderr?.on('data', keep)
   t.teardown(async () => { await stop(child) })
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + (opts.timeoutMs ?? 20_000)
+  const deadline = performance.now() + (opts.timeoutMs ?? 20_000)
   while (!await answers(url + (opts.readyPath ?? '/'))) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output}`)
-    if (Date.now() > deadline) throw new Error(`${name} did not answer on ${url} in time:\n${output}`)
+    if (performance.now() > deadline) throw new Error(`${name} did not answer on ${url} in time:\n${output}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   return {
