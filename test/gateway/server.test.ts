@@ -197,6 +197,20 @@ await t.test('/healthz, and /readyz follows Okta', async (t) => {
   t.equal((await jar.fetch('/healthz')).status, 200, 'alive even when Okta is not')
 })
 
+await t.test('/readyz: a clock stepped back does not hold the last answer until the clock catches up', async (t) => {
+  const emu = await startEmulator({ port: 0, quiet: true })
+  let up = true
+  t.teardown(async () => { if (up) await emu.close() })
+  let now = Date.now()
+  const gw = await startGatewayApp(t, { ...emu, clock: { now: () => now, advance: Date.now, set: Date.now }, authHeader: { authorization: '' } })
+  const jar = gw.jar()
+  t.equal((await jar.fetch('/readyz')).status, 200)
+  await emu.close()
+  up = false
+  now -= 3_600_000
+  t.equal((await jar.fetch('/readyz')).status, 503, 'an hour back (NTP, a VM restored): checked again, Okta is down')
+})
+
 await t.test('/readyz logs what happened to Okta: credentials refused, rate limited, or not reached (the code, never a secret)', async (t) => {
   // The test clock stands still at the start of a window: the spent bucket's reset is a whole hour away, past any wait.
   const emu = await withEmulator(t, { rateLimits: { windowMs: 3_600_000, limits: { users: 1 } } })

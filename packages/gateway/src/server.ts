@@ -2,6 +2,7 @@
 // The standalone gateway: a Fastify server with the plugin, secure-session sessions shared with the app that signs
 // users in, health and readiness probes, and redacting logs. Run as `okta-mfa-gateway` with its config in the env.
 import { realpathSync } from 'node:fs'
+import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import type {} from '@fastify/secure-session' // its types: request.session and the decorators, as gatewaySessionCookie provides them
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -197,8 +198,8 @@ async function registerAll (app: FastifyInstance, config: GatewayServerConfig, o
     await users.next()
   }, options.clock ?? options.gateway?.clock ?? Date.now)
   const ping = stores.ping
-  // Redis's outage is real time, whatever clock the tests give Okta's cache.
-  const storeReady = ping === undefined ? undefined : cachedReadiness(ping, Date.now, STORE_READY_CACHE_MS)
+  // Redis's outage is real time, whatever clock the tests give Okta's cache: the monotonic clock.
+  const storeReady = ping === undefined ? undefined : cachedReadiness(ping, () => performance.now(), STORE_READY_CACHE_MS)
   app.get('/readyz', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id)
     const [okta, store] = await Promise.all([oktaReady(request.id), storeReady?.()])

@@ -2,6 +2,7 @@
 // wrapper every command goes through, which turns "not connected", "timed out" and any Redis error into
 // StoreUnavailableError (fail closed) without ever hanging or putting a key or value in the message.
 import { hash } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
 import { StoreUnavailableError } from './types.js'
 import { MAX_TIMER_MS } from '../deadline.js'
 import { refuseUnknownOptions } from '../known-options.js'
@@ -140,9 +141,10 @@ export async function run<T> (config: RedisStoreConfig, command: () => Promise<T
   const waitForReady = CONNECTING.has(client.status) ? readyWaiters.get(client) : undefined
   if (waitForReady !== undefined) {
     // One budget for the wait and the command: `commandTimeoutMs` stays the longest a call takes.
-    const started = Date.now()
+    // On the monotonic clock: a step of the wall clock (NTP) must neither stretch the budget nor spend it at once.
+    const started = performance.now()
     if (!await waitForReady(timeoutMs)) throw unavailable('not connected')
-    timeoutMs = Math.max(1, timeoutMs - (Date.now() - started))
+    timeoutMs = Math.max(1, timeoutMs - (performance.now() - started))
   }
   const watcher = commandWatchers.get(client)
   return await new Promise<T>((resolve, reject) => {
