@@ -53,9 +53,11 @@ export function cachedReadiness (check: (requestId?: string) => Promise<void>, c
   let last: { at: number, result: ReadyResult } | undefined
   let inflight: Promise<ReadyResult> | undefined
   return async function readiness (requestId?: string) {
-    // An age below zero is a clock stepped back: the last answer is not held until the clock catches up.
-    const age = last === undefined ? -1 : clock() - last.at
-    if (last !== undefined && age >= 0 && age < ttlMs) return last.result
+    if (last !== undefined) {
+      // An age below zero is a clock stepped back: the last answer is not held until the clock catches up.
+      const age = clock() - last.at
+      if (age >= 0 && age < ttlMs) return last.result
+    }
     inflight ??= check(requestId).then(
       (): ReadyResult => ({ ready: true }),
       (err: unknown): ReadyResult => {
