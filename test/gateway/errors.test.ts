@@ -21,6 +21,7 @@ function expectCode (t: Test, res: GqlResponse, code: keyof typeof GATEWAY_ERROR
   t.equal(codeOf(res), code, what)
   t.equal(res.status, GATEWAY_ERRORS[code].status, `${what}: HTTP ${GATEWAY_ERRORS[code].status}`)
   t.equal(res.body.errors?.[0]?.extensions.requestId, res.headers['x-request-id'], `${what}: the request id is in the error and the header`)
+  t.equal(res.headers['cache-control'], 'no-store', `${what}: kept by no cache`)
   t.notMatch(shown(res.body), /E0000|errorSummary|errorCauses|at .+\.js:\d+/, `${what}: nothing of Okta's body or a stack`)
 }
 

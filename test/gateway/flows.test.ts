@@ -39,6 +39,7 @@ await t.test('TOTP: enroll, activate, verify, then requireMfa passes; remove nee
 
   const enrolled = await gql(jar, OPS.enroll, { input: { factorType: 'TOTP', provider: 'GOOGLE' } })
   t.equal(enrolled.status, 200, JSON.stringify(enrolled.body.errors))
+  t.equal(enrolled.headers['cache-control'], 'no-store', 'the answer holding the shared secret is kept by no cache')
   const { factor, activation } = enrolled.body.data.enrollFactor
   t.match(factor, { factorType: 'TOTP', status: 'PENDING_ACTIVATION', provider: 'GOOGLE' })
   t.match(activation.sharedSecret, /^[A-Z2-7]{16,}$/)

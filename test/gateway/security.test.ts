@@ -74,6 +74,7 @@ await t.test('GET is refused for queries and mutations alike', async (t) => {
     t.equal(res.status, 405, method)
     t.equal(res.headers.allow, 'POST', `${method}: Allow: POST`)
     t.equal(res.headers['x-request-id'], `method-${method}-01`, `${method}: X-Request-Id`)
+    t.equal(res.headers['cache-control'], 'no-store', `${method}: Cache-Control: no-store`)
     t.match(res.json(), { data: null, errors: [{ extensions: { code: 'METHOD_NOT_ALLOWED', requestId: `method-${method}-01` } }] }, `${method}: code and request id`)
   }
   const elsewhere = await ada.fetch('/nowhere?token=secret-in-query', { method: 'PROPFIND', headers: { 'x-request-id': 'method-elsewhere-01' } })

@@ -63,7 +63,7 @@ export function refuseMethod (request: FastifyRequest, reply: FastifyReply): voi
     return
   }
   const { status, message } = GATEWAY_ERRORS.METHOD_NOT_ALLOWED
-  void reply.code(status).header('allow', 'POST').send({
+  void reply.code(status).header('allow', 'POST').header('cache-control', 'no-store').send({
     data: null,
     errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED', requestId: request.id } }],
   })
@@ -162,6 +162,8 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
     // Callback-style: on the hot path an async hook costs a promise per request for nothing.
     scope.addHook('onRequest', (request, reply, done) => {
       reply.header(REQUEST_ID_HEADER, request.id)
+      // Every answer is the session's own, and enrollFactor's holds the shared secret: no cache keeps one.
+      reply.header('cache-control', 'no-store')
       // The only POST route of this scope is the GraphQL one.
       if (request.method === 'POST') {
         lowerMediaType(request.raw.headers)
