@@ -201,8 +201,11 @@ await t.test('/healthz, and /readyz follows Okta: its last answer holds for READ
 
 await t.test('/readyz logs what happened to Okta: credentials refused, rate limited, or not reached (the code, never a secret)', async (t) => {
   // The test clock stands still at the start of a window: the spent bucket's reset is a whole hour away, past any wait.
-  const emu = await withEmulator(t, { rateLimits: { windowMs: 3_600_000, limits: { users: 1 } } })
-  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const key = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  // An app that requires DPoP (Okta's default for new apps), for a gateway told OKTA_DPOP=false.
+  const dpopApp = { clientId: '0oa-dpop-app', jwks: pair.publicKey.export({ format: 'jwk' }), scopes: ['okta.users.read', 'okta.users.manage'] }
+  const emu = await withEmulator(t, { rateLimits: { windowMs: 3_600_000, limits: { users: 1 } }, serviceApps: [dpopApp] })
   async function readyLog (env: Record<string, string>, before?: () => Promise<unknown>): Promise<{ msg?: string, code?: string, line: string }> {
     let logs = ''
     const stream = new Writable({ write (chunk: Buffer, _enc, done) { logs += chunk.toString(); done() } })
@@ -218,6 +221,14 @@ await t.test('/readyz logs what happened to Okta: credentials refused, rate limi
   const unknownApp = await readyLog({ OKTA_API_TOKEN: '', OKTA_CLIENT_ID: '0oa-unknown', OKTA_PRIVATE_KEY: key })
   t.match(unknownApp, { msg: "okta refused the gateway's credentials", code: 'OKTA_INVALID_CLIENT' }, 'an OAuth app Okta does not know')
   t.notMatch(unknownApp.line, /PRIVATE|BEGIN/, 'no key material')
+  const withoutDpop = await readyLog({ OKTA_API_TOKEN: '', OKTA_CLIENT_ID: dpopApp.clientId, OKTA_PRIVATE_KEY: key, OKTA_DPOP: 'false' })
+  t.match(withoutDpop, { msg: "okta refused the gateway's credentials", code: 'OKTA_DPOP_REJECTED' }, 'an app that requires DPoP, asked without it')
+  // Okta's token endpoint refusing the grant to this app: unauthorized_client, the client's OKTA_OAUTH_ERROR.
+  const grantRefused = createServer((_req, res) => { res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'unauthorized_client', error_description: 'The client is not authorized to use the provided grant type.' })) })
+  await new Promise<void>((resolve) => grantRefused.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { grantRefused.close() })
+  const unauthorized = await readyLog({ OKTA_ORG_URL: `http://127.0.0.1:${(grantRefused.address() as AddressInfo).port}`, OKTA_API_TOKEN: '', OKTA_CLIENT_ID: dpopApp.clientId, OKTA_PRIVATE_KEY: key })
+  t.match(unauthorized, { msg: "okta refused the gateway's credentials", code: 'OKTA_OAUTH_ERROR' }, 'a grant the app may not use')
   const limited = await readyLog({ OKTA_API_TOKEN: emu.token }, async () => await emuFetch(emu, 'GET', '/api/v1/users?limit=1'))
   t.match(limited, { msg: 'okta rate-limited the readiness check', code: 'OKTA_RATE_LIMITED' }, 'the users bucket spent')
   // Any other 401/403 Okta answers with its error body: a feature the token's admin may not use.

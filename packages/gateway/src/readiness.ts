@@ -18,8 +18,12 @@ export interface ReadyResult {
   errorCode?: unknown
 }
 
-/** Codes of Okta's OAuth answers refusing the gateway's OAuth app or its scopes (its token endpoint's error bodies). */
-const REFUSED_OAUTH_CODES = new Set(['OKTA_INVALID_CLIENT', 'OKTA_INVALID_SCOPE', 'OKTA_INSUFFICIENT_SCOPE'])
+/**
+ * Codes of Okta's OAuth answers refusing the gateway's OAuth app, its scopes or its DPoP proofs (the token endpoint's
+ * error bodies: an app that requires DPoP asked without it is `invalid_dpop_proof`, a grant the app may not use
+ * `unauthorized_client`), as @okta-mfa/core counts them.
+ */
+const REFUSED_OAUTH_CODES = new Set(['OKTA_INVALID_CLIENT', 'OKTA_INVALID_SCOPE', 'OKTA_INSUFFICIENT_SCOPE', 'OKTA_DPOP_REJECTED', 'OKTA_OAUTH_ERROR'])
 
 /**
  * What a failed Okta check says in the log: Okta refused the credentials (an OAuth refusal above, or a 401/403 with
