@@ -6,7 +6,7 @@ import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import {
-  MemoryRevocationStore, RememberedDevices, StoreUnavailableError, factorFingerprint, getMfaState, isRememberedMfa,
+  MemoryRevocationStore, RememberedDevices, StoreUnavailableError, factorFingerprint, forgetRememberedDevices, getMfaState, isRememberedMfa,
   readCookie, recordMfa, revokeUserSessions, activeFactorIdsOf, DEFAULT_REMEMBER_DAYS, type RevocationStore,
 } from '@okta-mfa/core'
 import { createOktaClient } from '@okta-mfa/client'
@@ -88,6 +88,24 @@ await t.test('the Set-Cookie header: httpOnly, SameSite=Lax, Secure on https, th
   t.throws(() => requireMfaFastify({ rememberedDevices: { honour: async () => undefined } as never }), { message: /"rememberedDevices"/ })
 })
 
+await t.test('forgetRememberedDevices writes the mark a RememberedDevices of the same userKey reads, for that user only', async (t) => {
+  const store = new MemoryRevocationStore()
+  const clock = { now: Date.UTC(2030, 0, 1) }
+  const userKey = (u: unknown): string => `staff:${(u as { id: string }).id}`
+  const devices = new RememberedDevices({ secret, store, userKey, clock: () => clock.now, activeFactorIds: async () => ['ost1'] })
+  const bob = { id: 'u2' }
+  const adas = await devices.issue(ada, 'ost1')
+  const bobs = await devices.issue(bob, 'ost1')
+  clock.now += 1000
+  await forgetRememberedDevices(store, ada, { clock: () => clock.now })
+  t.ok(await devices.check(adas, ada), 'a mark under the default key forgets nothing of a custom-keyed device')
+  await forgetRememberedDevices(store, ada, { userKey, clock: () => clock.now })
+  t.equal(await devices.check(adas, ada), undefined, "ada's device is forgotten")
+  t.ok(await devices.check(bobs, bob), "bob's is not")
+  clock.now += 1000
+  t.ok(await devices.check(await devices.issue(ada, 'ost1'), ada), 'a device remembered afterwards works')
+})
+
 await t.test('"forget remembered devices" holds on every instance sharing the store', async (t) => {
   const store = new MemoryRevocationStore()
   const clock = { now: Date.UTC(2030, 0, 1) }
@@ -132,7 +150,7 @@ await t.test('"forget remembered devices" holds on every instance sharing the st
     isRevoked: async () => { throw new Error('redis://:hunter2@10.0.0.5 refused') },
   }
   const ownDown = new RememberedDevices({ secret, store: own, activeFactorIds: async () => ['ost1'] })
-  for (const call of [ownDown.check(await ownDown.issue(ada, 'ost1'), ada), ownDown.forgetAll(ada)]) {
+  for (const call of [ownDown.check(await ownDown.issue(ada, 'ost1'), ada), ownDown.forgetAll(ada), forgetRememberedDevices(own, ada)]) {
     const err = await call.then(() => undefined, (e: unknown) => e) as Error
     t.match(err, { code: 'STORE_UNAVAILABLE' }, "a store of the app's own failing with its own error: the same outage")
     t.notMatch(err.message, /hunter2/)

@@ -278,6 +278,52 @@ await t.test('the standalone server: a factor added then removed (the same set a
   t.match((await remember()).body.data.viewer.mfa, { completed: false }, 'the device is forgotten all the same: a code is asked for')
 })
 
+await t.test('the standalone server with REMEMBER_DEVICE_DAYS=0 honours no device, and still forgets the app\'s devices when a factor changes', async (t) => {
+  const SECRET = 'JBSWY3DPEHPK3PXP'
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
+  const sessionKey = randomBytes(32)
+  // The app remembers devices in the revocation store it shares with the gateway (Redis in production).
+  const store = new MemoryRevocationStore({ clock: emu.clock.now })
+  const gw = await startGatewayApp(t, emu, { env: { SESSION_KEY: sessionKey.toString('hex'), REMEMBER_DEVICE_DAYS: '0' }, gateway: { revocations: store } })
+  const own = await gw.signedIn('ada@example.com')
+  const factorId = (await gql(own, OPS.factors)).body.data.factors[0].id as string
+  const user = { id: 'ada@example.com', login: 'ada@example.com' }
+  const devices = new RememberedDevices({ secret: sessionKey, store, clock: emu.clock.now, activeFactorIds: async () => [factorId] })
+  const value = await devices.issue(user, factorId)
+  const shared = await gw.signedIn('ada@example.com')
+  const cookie = devices.cookie(value, { secure: false }).split(';')[0]!
+  shared.cookies.set(cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1))
+  t.match((await gql(shared, OPS.viewer)).body.data.viewer.mfa, { completed: false }, 'the gateway honours no device')
+  t.ok(await devices.check(value, user), 'the app does, before any change')
+
+  emu.clock.advance(1000)
+  t.match((await gql(own, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })).body.data?.verifyFactor, { result: 'SUCCESS' })
+  const question = await gql(own, OPS.enroll, { input: { factorType: 'QUESTION', question: 'disliked_food', answer: 'mayonnaise' } })
+  const questionId = question.body.data?.enrollFactor.factor.id as string
+  t.same((await gql(own, OPS.remove, { factorId: questionId })).body.data?.removeFactor, { removedFactorId: questionId }, JSON.stringify(question.body.errors))
+  t.equal(await devices.check(value, user), undefined, "the app's device is forgotten: the same factors again, but changed through the gateway")
+})
+
+await t.test('the standalone server given a userKey: the devices it honours are keyed as every operation is', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: 'JBSWY3DPEHPK3PXP' }] }] })
+  const sessionKey = randomBytes(32)
+  const userKey = (u: unknown): string => `staff:${(u as { id: string }).id}`
+  const gw = await startGatewayApp(t, emu, { env: { SESSION_KEY: sessionKey.toString('hex') }, gateway: { userKey } })
+  const factorId = (await gql(await gw.signedIn('ada@example.com'), OPS.factors)).body.data.factors[0].id as string
+  const user = { id: 'ada@example.com', login: 'ada@example.com' }
+  const viewerWith = async (devices: RememberedDevices): Promise<GqlResponse> => {
+    const jar = await gw.signedIn('ada@example.com')
+    const cookie = devices.cookie(await devices.issue(user, factorId), { secure: false }).split(';')[0]!
+    jar.cookies.set(cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1))
+    return await gql(jar, OPS.viewer)
+  }
+  const options = { secret: sessionKey, clock: emu.clock.now, activeFactorIds: async () => [factorId] }
+  const same = await viewerWith(new RememberedDevices({ ...options, userKey }))
+  t.match(same.body.data.viewer, { userKey: 'staff:ada@example.com', mfa: { completed: true, fresh: false } }, "the app's device, under the same userKey, is honoured and not fresh")
+  const other = await viewerWith(new RememberedDevices(options))
+  t.match(other.body.data.viewer.mfa, { completed: false, fresh: false }, 'a device under another key is not')
+})
+
 await t.test('a long otpauth URI (the longest issuer, 64 emoji) still gives a QR code a camera reads: at least 4 px per module', async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'a.rather.long.login.name@subdomain.example.com' }] })
   const gw = await startGatewayApp(t, emu, { gateway: { issuer: '🔐'.repeat(64) } })

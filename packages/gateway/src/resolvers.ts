@@ -3,7 +3,7 @@
 // (or, for activation, the same limiter and outcome rules).
 import { totpActivation, type UserFactor } from '@okta-mfa/client'
 import {
-  ANSWER_FACTOR_TYPES, PASSCODE_FACTOR_TYPES, MfaError, refundAccessRefusal, settleRefusal, checkPasscode, endUserContext, getMfaState, isRememberedMfa, outcomeOfError, readFactorId, readPasscode, recordMfa,
+  ANSWER_FACTOR_TYPES, PASSCODE_FACTOR_TYPES, MfaError, forgetRememberedDevices, refundAccessRefusal, settleRefusal, checkPasscode, endUserContext, getMfaState, isRememberedMfa, outcomeOfError, readFactorId, readPasscode, recordMfa,
   type MfaState,
 } from '@okta-mfa/core'
 import { GatewayError } from './errors.js'
@@ -68,10 +68,12 @@ async function viewerMfaState (scope: RequestScope): Promise<MfaState | undefine
  * fingerprint anyway (which forgets the devices then).
  */
 async function forgetDevices (scope: RequestScope): Promise<void> {
-  const devices = scope.deps.config.rememberedDevices
-  if (devices === undefined) return
+  const { rememberedDevices: devices, revocations, userKey, clock } = scope.deps.config
+  if (devices === undefined && revocations === undefined) return
   const { user } = await scope.appUser()
-  await devices.forgetAll(user).catch((err: unknown) => {
+  // Without devices of its own, the mark still goes into the revocation store an app that remembers devices reads.
+  const forgetting = devices === undefined ? forgetRememberedDevices(revocations!, user, { userKey, clock }) : devices.forgetAll(user)
+  await forgetting.catch((err: unknown) => {
     scope.request.log.warn({ code: (err as { code?: unknown } | null)?.code }, 'remembered devices not forgotten after a factor change')
   })
 }

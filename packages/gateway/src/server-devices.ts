@@ -18,6 +18,8 @@ export function rememberedDevicesOf (app: FastifyInstance, config: GatewayServer
     secret: config.sessionKey,
     maxAgeDays: config.rememberDeviceDays,
     store: options.gateway?.revocations ?? revocations,
+    // The plugin's own user key: the step a device records is the one every operation reads.
+    userKey: options.gateway?.userKey,
     ...(clock === undefined ? {} : { clock }),
     activeFactorIds: async (user, request) => {
       const client = app.oktaMfaGateway.client

@@ -57,7 +57,7 @@ export {
 /** Whether a host name is loopback (127.0.0.0/8, `localhost`, `::1`): re-exported from `@okta-mfa/client`. */
 export { isLoopbackHost } from '@okta-mfa/client'
 export {
-  RememberedDevices, isRememberedMfa, factorFingerprint, readCookie, REMEMBERED_DEVICE_COOKIE, DEFAULT_REMEMBER_DAYS,
+  RememberedDevices, isRememberedMfa, forgetRememberedDevices, factorFingerprint, readCookie, REMEMBERED_DEVICE_COOKIE, DEFAULT_REMEMBER_DAYS,
   REMEMBERED_SESSION_KEY, MAX_DEVICE_COOKIE_LENGTH, type RememberedDevicesOptions, type RememberedDevice,
 } from './remembered-device.js'
 export { activeFactorIdsOf } from './device-factors.js'

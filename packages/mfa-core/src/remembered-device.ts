@@ -250,10 +250,29 @@ export class RememberedDevices {
 
   /** Every device cookie of the user key issued until now is refused from now on. */
   async #forget (userKey: string): Promise<void> {
-    // Kept for the longest lifetime any instance may honour (400 days), not this one's: an instance with a shorter
-    // lifetime that forgets must not let a longer-lived instance honour the forgotten cookies once its mark expires.
-    try { await this.#store.revokeUser(this.#mark(userKey), this.#clock(), MAX_REMEMBER_MS) } catch (err) { throw asStoreUnavailable(err) }
+    await writeDeviceMark(this.#store, this.#mark(userKey), this.#clock())
   }
+}
+
+// Kept for the longest lifetime any instance may honour (400 days), not this one's: an instance with a shorter
+// lifetime that forgets must not let a longer-lived instance honour the forgotten cookies once its mark expires.
+async function writeDeviceMark (store: RevocationStore, mark: string, now: number): Promise<void> {
+  try { await store.revokeUser(mark, now, MAX_REMEMBER_MS) } catch (err) { throw asStoreUnavailable(err) }
+}
+
+/**
+ * "Forget remembered devices" without a {@link RememberedDevices}: what its `forgetAll` writes, into the revocation
+ * store that the app's `RememberedDevices` reads. For code that changes a user's factors but honours no device
+ * itself (a gateway that does not remember devices, beside an app that does): every device cookie of the user
+ * issued until now is refused. `userKey` and `clock` as the app's `RememberedDevices` has them.
+ *
+ * @example
+ * ```ts
+ * await forgetRememberedDevices(revocations, req.user, { userKey: (u) => `staff:${u.email}` })
+ * ```
+ */
+export async function forgetRememberedDevices (store: RevocationStore, user: unknown, options: { userKey?: UserKeyFn | undefined, clock?: (() => number) | undefined } = {}): Promise<void> {
+  await writeDeviceMark(store, deviceMarkKey(userKeyOf(user, options.userKey)), (options.clock ?? Date.now)())
 }
 
 /**
