@@ -198,7 +198,7 @@ await t.test('random requests on every route: never a 5xx, always the envelope',
     '/api/v1/users/me', '/api/v1/users/U/lifecycle/suspend', '/api/v1/users/U/lifecycle/unsuspend', '/api/v1/users/U/lifecycle/reactivate',
     '/api/v1/users/U/lifecycle/reset_password', '/api/v1/users/U/lifecycle/expire_password', '/api/v1/users/U/credentials/change_password',
     '/api/v1/users/U/credentials/change_recovery_question', '/api/v1/users/U/credentials/forgot_password', '/api/v1/meta/schemas/user/U',
-    '/api/v1/meta/types/user/U', '/api/v1/users/U/appLinks', '/api/v1/users/U/sessions', '/api/v1/users/U/factors/F/lifecycle/activate/email',
+    '/api/v1/meta/types/user/U', '/api/v1/users/U/appLinks', '/api/v1/users/U/blocks', '/api/v1/users/U/sessions', '/api/v1/users/U/factors/F/lifecycle/activate/email',
     '/api/v1/users/U/factors/F/transactions/T/verify']
   const bodies = [undefined, '', '{}', '[]', 'null', '"x"', '{"passCode":null}', '{"passCode":{"$gt":""}}', '{"profile":[]}', '{"factorType":"sms","provider":"OKTA","profile":{"phoneNumber":1}}',
     '{"profile":{"login":null,"email":7}}', '{"profile":{"firstName":null},"credentials":{"password":{"value":"x"},"recovery_question":{"answer":[]}}}',

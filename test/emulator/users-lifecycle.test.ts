@@ -213,6 +213,10 @@ await t.test('lifecycle: Okta status rules and error codes', async (t) => {
   t.equal((await post(active, 'reset_password')).code, 'E0000038')
   t.equal((await emuFetch(emu, 'DELETE', `/api/v1/users/${staged}/sessions`)).status, 204)
   t.same((await emuFetch(emu, 'GET', `/api/v1/users/${staged}/appLinks`)).body, [])
+  // "List all user blocks": none, as `expand=blocks` says; an unknown user is Okta's 404.
+  t.same((await emuFetch(emu, 'GET', `/api/v1/users/${staged}/blocks`)).body, [])
+  t.same((await emuFetch(emu, 'GET', `/api/v1/users/${staged}?expand=blocks`)).body._embedded, { blocks: [] })
+  t.match(await emuFetch(emu, 'GET', '/api/v1/users/00unknown0000000000/blocks'), { status: 404, body: { errorCode: 'E0000007' } })
 })
 
 await t.test('unlock returns a user to the status the lockout interrupted', async (t) => {

@@ -66,7 +66,7 @@ function typeBody (base: string): Record<string, unknown> {
   }
 }
 
-/** Registers the schema, type, app-links and sessions routes. */
+/** Registers the schema, type, app-links, blocks, groups and sessions routes. */
 export function metaRoutes (app: FastifyInstance, ctx: Ctx): void {
   const user = { config: { bucket: 'user' as const } }
   app.get('/api/v1/meta/schemas/user/:id', user, (req: Req) => {
@@ -78,6 +78,11 @@ export function metaRoutes (app: FastifyInstance, ctx: Ctx): void {
     return typeBody(baseUrl(req))
   })
   app.get('/api/v1/users/:id/appLinks', user, (req: Req) => {
+    userOr404(ctx, req.params.id)
+    return []
+  })
+  // Okta's "List all user blocks": the emulator never blocks a device or location (as `expand=blocks` says).
+  app.get('/api/v1/users/:id/blocks', user, (req: Req) => {
     userOr404(ctx, req.params.id)
     return []
   })
