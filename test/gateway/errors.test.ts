@@ -79,6 +79,22 @@ await t.test('passcode outcomes, ownership, input and session', async (t) => {
   expectCode(t, await gql(anonymous, OPS.factors), 'UNAUTHENTICATED', 'no session')
   expectCode(t, await gql(anonymous, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) }), 'UNAUTHENTICATED', 'verify without a session')
   expectCode(t, await gql(anonymous, OPS.viewer), 'UNAUTHENTICATED', 'viewer without a session')
+  // Who asks, before what is asked: no input of an operation is judged without a signed-in user.
+  for (const id of [factorId, 'does-not-exist', 'has space', '']) {
+    for (const [op, variables] of [[OPS.verify, { factorId: id, passCode: '12' }], [OPS.activate, { factorId: id, passCode: 'abc' }], [OPS.activate, { factorId: id, passCode: '' }], [OPS.resend, { factorId: id }], [OPS.remove, { factorId: id }]] as const) {
+      expectCode(t, await gql(anonymous, op, variables), 'UNAUTHENTICATED', `${op.slice(9, op.indexOf('('))} ${JSON.stringify(variables)} without a session`)
+    }
+  }
+  for (const input of [{ factorType: 'SMS', phoneNumber: 'call me maybe' }, { factorType: 'QUESTION', question: 'disliked_food' }, { factorType: 'TOTP', phoneNumber: '+15555550123' }]) {
+    expectCode(t, await gql(anonymous, OPS.enroll, { input }), 'UNAUTHENTICATED', `enroll ${JSON.stringify(input)} without a session`)
+  }
+  // A password alone (ada has an active factor): a step-up first, whatever the factor id, so it tells nothing of ids.
+  const passwordOnly = await gw.signedIn('ada@example.com')
+  for (const id of [factorId, 'ost0000000000000000', 'does-not-exist', 'has space', '']) {
+    expectCode(t, await gql(passwordOnly, OPS.remove, { factorId: id }), 'MFA_REQUIRED', `remove ${JSON.stringify(id)} with a password alone`)
+    // Activating the active factor itself is no other factor's change: Okta's to refuse.
+    if (id !== factorId) expectCode(t, await gql(passwordOnly, OPS.activate, { factorId: id, passCode: 'abc' }), 'MFA_REQUIRED', `activate ${JSON.stringify(id)} with a password alone`)
+  }
 })
 
 await t.test("the gateway's attempt limiter locks out, through the shared store interface", async (t) => {
@@ -403,6 +419,28 @@ await t.test('Okta rejecting the input is BAD_USER_INPUT with the argument conce
   const activate = await gql(ada, OPS.activate, { factorId, passCode: totp(SECRET, emu.clock.now()) })
   expectCode(t, activate, 'BAD_USER_INPUT', 'activation of an active factor')
   t.equal(activate.body.errors?.[0]?.extensions.field, 'passCode', "the operation's main argument")
+})
+
+await t.test('an activation clears no wrong code: Okta goes on counting them, and the limit stays below its lockout', async (t) => {
+  const emu = await withEmulator(t, { seed }) // Okta's lockout at 5, the gateway's limit at 4 (the defaults)
+  const gw = await startGatewayApp(t, emu)
+  const ada = await gw.signedIn('ada@example.com')
+  const factorId = await totpFactorId(emu, ada)
+  t.match((await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })).body.data?.verifyFactor, { result: 'SUCCESS' })
+  for (let i = 1; i <= 3; i++) {
+    emu.clock.advance(30_000)
+    const wrong = await gql(ada, OPS.verify, { factorId, passCode: wrongCode(SECRET, emu.clock.now()) })
+    t.same([codeOf(wrong), wrong.body.errors?.[0]?.extensions.attemptsRemaining], ['INVALID_PASSCODE', 4 - i], `wrong code ${i}`)
+  }
+  const sms = (await gql(ada, OPS.enroll, { input: { factorType: 'SMS', phoneNumber: '+15555550142' } })).body.data?.enrollFactor.factor.id as string
+  const activated = await gql(ada, OPS.activate, { factorId: sms, passCode: emu.lastMessage({ factorId: sms })!.code })
+  t.equal(activated.body.data?.activateFactor.status, 'ACTIVE', JSON.stringify(activated.body.errors))
+  emu.clock.advance(30_000)
+  const fourth = await gql(ada, OPS.verify, { factorId, passCode: wrongCode(SECRET, emu.clock.now()) })
+  t.same([codeOf(fourth), fourth.body.errors?.[0]?.extensions.attemptsRemaining], ['INVALID_PASSCODE', 0], "the fourth wrong code is the limit's last, as before the activation")
+  emu.clock.advance(30_000)
+  expectCode(t, await gql(ada, OPS.verify, { factorId, passCode: wrongCode(SECRET, emu.clock.now()) }), 'LOCKED_OUT', 'a fifth is refused by the gateway, never sent to Okta')
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${(await emuFetch(emu, 'GET', '/api/v1/users/ada%40example.com')).body.id as string}`)).body.status, 'ACTIVE', 'Okta did not lock the user out')
 })
 
 await t.test('refusals that never judge a code use no attempt: a factor not activated yet, another user\'s factor', async (t) => {

@@ -156,8 +156,9 @@ async function verify (scope: RequestScope, rawFactorId: unknown, passCode: stri
 }
 
 async function enroll (scope: RequestScope, input: EnrollFactorInput): Promise<Record<string, unknown>> {
-  const body = toEnrollRequest(input)
+  // Who asks before what is asked: without a signed-in user every operation is UNAUTHENTICATED, whatever its input.
   const subject = await scope.subject()
+  const body = toEnrollRequest(input)
   const { client, issuer } = scope.deps
   // A signed-in user who already has an active factor must prove it before adding another: otherwise a stolen
   // password is enough to enroll the thief's phone and pass MFA with it. A security decision: a fresh list.
@@ -179,16 +180,17 @@ async function enroll (scope: RequestScope, input: EnrollFactorInput): Promise<R
 }
 
 async function activate (scope: RequestScope, rawFactorId: unknown, rawPassCode: unknown): Promise<GqlFactor> {
-  const factorId = factorIdOf(rawFactorId)
-  const passcode = readPasscode(rawPassCode)
-  if (!passcode.ok) throw new MfaError(passcode.code, { field: 'passCode' })
   const subject = await scope.subject()
   const { limiter, client } = scope.deps
   // Activating adds a factor, as enrolling does: once another factor is active, a fresh MFA step first, so that a
-  // pending factor left by an abandoned enrollment cannot be finished on a stale or remembered session.
+  // pending factor left by an abandoned enrollment cannot be finished on a stale or remembered session. Checked
+  // before the id and the code are judged: a stolen password learns nothing from them.
   const factors = await subject.factors({ fresh: true })
   const oktaUserId = await subject.oktaUserId()
-  await requireFreshMfaIfActive(scope, factors, factorId)
+  await requireFreshMfaIfActive(scope, factors, typeof rawFactorId === 'string' ? rawFactorId : undefined)
+  const factorId = factorIdOf(rawFactorId)
+  const passcode = readPasscode(rawPassCode)
+  if (!passcode.ok) throw new MfaError(passcode.code, { field: 'passCode' })
   // Only a factor activated with a code: Okta's activate of a push restarts its enrollment without reading any code,
   // which would prove nothing (and record no step). An id not in the list is Okta's to refuse.
   const target = factors.find((f) => f.id === factorId)
@@ -212,16 +214,19 @@ async function activate (scope: RequestScope, rawFactorId: unknown, rawPassCode:
   subject.forgetFactors()
   // Okta accepted a code from the new factor (it is ACTIVE now): the user holds it, which is the MFA step (as Okta's
   // own sign-in counts an enrollment). Without this the user would wait for the next 30-second code to finish
-  // signing in. Any other answer proved nothing: the attempt stays counted and no step is recorded.
+  // signing in. Any other answer proved nothing: the attempt stays counted and no step is recorded. A right code
+  // gives its own attempt back but clears no wrong one: Okta's count of failed verifications, which its lockout
+  // follows, goes on through an activation, and the counter must stay ahead of it (a verify's right code clears both).
   if (factor.status !== 'ACTIVE') return toGqlFactor(factor)
-  await limiter.succeed(subject.userKey).catch(() => {})
+  await limiter.refund(subject.userKey, decision).catch(() => {})
   await record(scope, factorId)
   await forgetDevices(scope)
   return toGqlFactor(factor)
 }
 
-async function resend (scope: RequestScope, factorId: string): Promise<Record<string, unknown>> {
+async function resend (scope: RequestScope, rawFactorId: unknown): Promise<Record<string, unknown>> {
   const subject = await scope.subject()
+  const factorId = factorIdOf(rawFactorId)
   const { client } = scope.deps
   const hide = await masked(scope)
   // A bound Okta user deleted since is looked up again; a factor it does not have stays Okta's 404 (FACTOR_NOT_FOUND).
@@ -243,14 +248,15 @@ async function resend (scope: RequestScope, factorId: string): Promise<Record<st
 }
 
 async function remove (scope: RequestScope, rawFactorId: unknown): Promise<Record<string, unknown>> {
-  const factorId = factorIdOf(rawFactorId)
   const subject = await scope.subject()
   const factors = await subject.factors({ fresh: true })
   const oktaUserId = await subject.oktaUserId()
   // Same rule as enrollment: once the user has an active factor, changing factors needs a fresh MFA step. Before
-  // that no MFA step is possible, and removing a pending factor is how an abandoned enrollment is restarted.
+  // that no MFA step is possible, and removing a pending factor is how an abandoned enrollment is restarted. The id
+  // is judged after the step, whatever its shape: a stolen password learns nothing about factor ids.
   await requireFreshMfaIfActive(scope, factors)
-  if (!factors.some((f) => f.id === factorId)) throw new GatewayError('FACTOR_NOT_FOUND')
+  const factorId = readFactorId(rawFactorId)
+  if (factorId === undefined || !factors.some((f) => f.id === factorId)) throw new GatewayError('FACTOR_NOT_FOUND')
   subject.forgetFactors()
   await scope.deps.client.deleteFactor(oktaUserId, factorId, scope.callOptions)
   if (factors.some((f) => f.id === factorId && f.status === 'ACTIVE')) await forgetDevices(scope)
@@ -302,7 +308,7 @@ export const resolvers = {
       return verify(ctx.gateway, args.factorId, args.passCode, args.answer)
     },
     async resendChallenge (_: unknown, args: { factorId: string }, ctx: GatewayContext) {
-      return await resend(ctx.gateway, factorIdOf(args.factorId))
+      return await resend(ctx.gateway, args.factorId)
     },
     async removeFactor (_: unknown, args: { factorId: string }, ctx: GatewayContext) {
       return await remove(ctx.gateway, args.factorId)

@@ -222,7 +222,9 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       reply.header('x-error-code', counted.code)
       return await renderEnroll(request, reply, raw, { status, method, paused: isTimedPause(fail) ? said.retryAfterSeconds : undefined, error: failureText(said, { sms, now: ctx.clock() }) })
     }
-    await ctx.mfaLimiter.succeed(userKey).catch(() => {})
+    // The right code gives its attempt back, but clears no wrong one: an activation does not reset Okta's count of
+    // failed verifications, which its lockout follows.
+    await ctx.mfaLimiter.refund(userKey, decision).catch(() => {})
     dropCachedFactors(request)
     recordMfa(request, { user, factorId: factor.id, method: 'form', now: ctx.clock() })
     await forgetDevicesOf(ctx, request, user) // a new active factor
