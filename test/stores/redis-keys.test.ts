@@ -114,6 +114,11 @@ await t.test('bad options and arguments are programmer mistakes: TypeError namin
     t.match(redisUrlProblem(bad), /^REDIS_URL must be/, 'named at start by the servers that read REDIS_URL')
   }
   t.equal(redisUrlProblem('redis://:p%40ss%2Fword@127.0.0.1:6379'), undefined, 'a well-formed escape is fine')
+  // What the URL parser drops silently and ioredis does not: refused, named, never shown.
+  for (const pasted of [' redis://:s3cret@127.0.0.1:6379', '\tredis://:s3cret@127.0.0.1:6379', 'redis://:s3cret@127.0.0.1:6379\n', 'redis://:s3c\tret@127.0.0.1:6379', '\u0000redis://:s3cret@127.0.0.1:6379']) {
+    t.match(redisUrlProblem(pasted), /^REDIS_URL holds a space, a tab, a line break or another control character(?!.*s3cret)/, `refused at start: ${JSON.stringify(pasted)}`)
+    t.throws(() => createRedisStores(pasted), { name: 'TypeError', message: /^"url" holds a space(?!.*s3cret)/ }, `and by createRedisStores: ${JSON.stringify(pasted)}`)
+  }
   // Two databases: ioredis would take the path's and drop the other without a word.
   t.throws(() => createRedisStores('redis://:s3cret@127.0.0.1:6379/2?db=3'), { name: 'TypeError', message: /^"url" names its database twice.*\(its value is not shown(?!.*s3cret)/ })
   t.match(redisUrlProblem('redis://127.0.0.1:6379/2?db=2'), /^REDIS_URL names its database twice/, 'even the same one twice')

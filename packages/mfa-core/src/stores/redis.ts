@@ -264,6 +264,9 @@ async function closeClient (client: Redis, config: RedisStoreConfig): Promise<vo
 export function redisUrlProblem (value: unknown, name = 'REDIS_URL'): string | undefined {
   const shape = `${name} must be redis://[user:password@]host[:port][/db] or rediss://… (its value is not shown: it may hold a password)`
   if (typeof value !== 'string') return shape
+  // The URL parser drops spaces and controls at either end and tabs and newlines anywhere; ioredis does not (a leading
+  // space is its raw TypeError holding the URL, a tab a unix socket path): refused, as a value pasted with them.
+  if (/[\s\u0000-\u001f\u007f]/u.test(value)) return `${name} holds a space, a tab, a line break or another control character: remove it (its value is not shown: it may hold a password)`
   let url: URL
   try { url = new URL(value) } catch { return shape }
   if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '' || url.hash !== '') return shape
