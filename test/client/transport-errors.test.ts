@@ -382,6 +382,18 @@ void t.test('429 on a GET: retries are bounded even when the reset is always now
   await t.rejects(client.getUser('00u1'), { code: 'OKTA_RATE_LIMITED' })
   t.equal(calls, 4, 'the first try and three retries')
   agent.assertNoPendingInterceptors()
+  // waitOnRateLimit: false (a health check): one call, the 429 at once, whether the reset is now or a second away.
+  for (const ahead of [0, 1]) {
+    calls = 0
+    pool.intercept({ path: USER_PATH, method: 'GET' }).reply(() => {
+      calls++
+      const now = new Date()
+      return rateLimited(Math.floor(now.getTime() / 1000) + ahead, now)
+    }).times(4)
+    await t.rejects(client.getUser('00u1', { waitOnRateLimit: false }), { code: 'OKTA_RATE_LIMITED' }, `reset ${ahead} s ahead`)
+    t.equal(calls, 1, `waitOnRateLimit: false, reset ${ahead} s ahead: one call`)
+  }
+  await t.rejects(client.getUser('00u1', { waitOnRateLimit: 'no' as never }), { name: 'TypeError', message: '"waitOnRateLimit" option must be a boolean' })
 })
 
 void t.test('429 on verify, activate and POSTs: never waits, fails at once with the reset time', async (t) => {

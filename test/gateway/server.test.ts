@@ -231,6 +231,21 @@ await t.test('/readyz logs what happened to Okta: credentials refused, rate limi
   t.match(unauthorized, { msg: "okta refused the gateway's credentials", code: 'OKTA_OAUTH_ERROR' }, 'a grant the app may not use')
   const limited = await readyLog({ OKTA_API_TOKEN: emu.token }, async () => await emuFetch(emu, 'GET', '/api/v1/users?limit=1'))
   t.match(limited, { msg: 'okta rate-limited the readiness check', code: 'OKTA_RATE_LIMITED' }, 'the users bucket spent')
+  // The reset near (now, or a second away): still one call per check, the 429 its answer, not waited out and retried.
+  for (const ahead of [0, 1]) {
+    let calls = 0
+    const limiting = createServer((_req, res) => {
+      calls++
+      const now = new Date()
+      res.writeHead(429, { 'content-type': 'application/json', date: now.toUTCString(), 'x-rate-limit-limit': '100', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(Math.floor(now.getTime() / 1000) + ahead) })
+        .end(JSON.stringify({ errorCode: 'E0000047', errorSummary: 'API call exceeded rate limit due to too many requests.', errorCauses: [] }))
+    })
+    await new Promise<void>((resolve) => limiting.listen(0, '127.0.0.1', resolve))
+    t.teardown(() => { limiting.close() })
+    const near = await readyLog({ OKTA_ORG_URL: `http://127.0.0.1:${(limiting.address() as AddressInfo).port}`, OKTA_API_TOKEN: emu.token })
+    t.match(near, { msg: 'okta rate-limited the readiness check', code: 'OKTA_RATE_LIMITED' }, `the reset ${ahead} s ahead`)
+    t.equal(calls, 1, `the reset ${ahead} s ahead: one Okta call for the check`)
+  }
   // Any other 401/403 Okta answers with its error body: a feature the token's admin may not use.
   const forbidding = createServer((_req, res) => { res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ errorCode: 'E0000015', errorSummary: 'You do not have permission to access the feature you are requesting', errorCauses: [] })) })
   await new Promise<void>((resolve) => forbidding.listen(0, '127.0.0.1', resolve))

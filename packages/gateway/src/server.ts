@@ -194,7 +194,8 @@ async function registerAll (app: FastifyInstance, config: GatewayServerConfig, o
     return { status: 'ok' }
   })
   const oktaReady = cachedReadiness(async (requestId) => {
-    const users = app.oktaMfaGateway.client.listUsers({ limit: 1 }, { signal: AbortSignal.timeout(READY_TIMEOUT_MS), requestId })
+    // One Okta call per check: a 429 is the answer (rate limited), not something to wait out and retry.
+    const users = app.oktaMfaGateway.client.listUsers({ limit: 1 }, { signal: AbortSignal.timeout(READY_TIMEOUT_MS), requestId, waitOnRateLimit: false })
     await users.next()
   }, options.clock ?? options.gateway?.clock ?? Date.now)
   const ping = stores.ping

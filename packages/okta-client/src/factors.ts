@@ -41,7 +41,7 @@ export type VerifyRequestOptions = RequestOptions & { context?: VerifyContext }
 /** The keys of each options object: the types keep these lists and the interfaces the same. */
 const ENROLL_KEYS: Record<keyof EnrollFactorQuery, true> = { updatePhone: true, activate: true, tokenLifetimeSeconds: true, templateId: true }
 const VERIFY_QUERY_KEYS: Record<keyof VerifyFactorQuery, true> = { tokenLifetimeSeconds: true, templateId: true }
-const VERIFY_OPTION_KEYS: Record<keyof VerifyRequestOptions, true> = { signal: true, requestId: true, deadline: true, context: true }
+const VERIFY_OPTION_KEYS: Record<keyof VerifyRequestOptions, true> = { signal: true, requestId: true, deadline: true, waitOnRateLimit: true, context: true }
 const CONTEXT_KEYS: Record<keyof VerifyContext, true> = { ip: true, userAgent: true, acceptLanguage: true }
 
 function factorsPath (userId: string): string {

@@ -36,10 +36,15 @@ export interface RequestOptions {
    * an AbortSignal per request. The client's `timeoutMs` still bounds each call.
    */
   deadline?: number | undefined
+  /**
+   * `false`: a 429 rejects at once with code `OKTA_RATE_LIMITED`, even for a GET the client would wait out and retry
+   * (a health check, which must cost Okta one call). @default true
+   */
+  waitOnRateLimit?: boolean | undefined
 }
 
 /** Every key of {@link RequestOptions}: the type keeps this list and the interface the same. */
-const REQUEST_OPTION_NAMES: Record<keyof RequestOptions, true> = { signal: true, requestId: true, deadline: true }
+const REQUEST_OPTION_NAMES: Record<keyof RequestOptions, true> = { signal: true, requestId: true, deadline: true, waitOnRateLimit: true }
 
 /**
  * Checks a call's options before anything starts (no timer, no token fetch, nothing sent): only known keys, an
@@ -48,12 +53,13 @@ const REQUEST_OPTION_NAMES: Record<keyof RequestOptions, true> = { signal: true,
 export function checkRequestOptions (opts: RequestOptions | undefined): void {
   if (opts === undefined) return
   knownKeys(opts, REQUEST_OPTION_NAMES, 'the request options ("opts")')
-  const { signal, deadline, requestId } = opts
+  const { signal, deadline, requestId, waitOnRateLimit } = opts
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     // The likely slip is the AbortController itself: its `.signal` was meant.
     throw new TypeError('"signal" option must be an AbortSignal (an AbortController\'s .signal)')
   }
   if (deadline !== undefined && (typeof deadline !== 'number' || Number.isNaN(deadline))) throw new TypeError('"deadline" option must be a number')
+  if (waitOnRateLimit !== undefined && typeof waitOnRateLimit !== 'boolean') throw new TypeError('"waitOnRateLimit" option must be a boolean')
   if (requestId !== undefined &&
     (typeof requestId !== 'string' || requestId === '' || requestId.length > 200 || !isValidHeaderValue(requestId))) {
     throw new TypeError('"requestId" option must be a non-empty string of at most 200 characters without control characters')
@@ -211,7 +217,7 @@ export class Transport {
           attempt--
           continue
         }
-        if (!(err instanceof RateLimitedError) || !spec.mayWaitOnRateLimit) throw err
+        if (!(err instanceof RateLimitedError) || !spec.mayWaitOnRateLimit || spec.opts?.waitOnRateLimit === false) throw err
         const waitMs = rateLimitWait(err)
         const budget = this.#config.rateLimitMaxWaitMs
         if (waitMs === undefined || budget === 0 || attempt >= MAX_RATE_LIMIT_RETRIES || waited + waitMs > budget) throw err
