@@ -46,12 +46,14 @@ function gqlType (factorType: string): GqlFactorType {
 }
 
 /**
- * An Okta factor as the GraphQL `Factor` type. With `masked` (before the session's MFA step, and while enrolling),
- * phone numbers and email addresses are masked as the demo's pages show them.
+ * An Okta factor as the GraphQL `Factor` type. With `masked` (before the session's MFA step), and for a factor that is
+ * not ACTIVE yet (while enrolling), phone numbers and email addresses are masked as the demo's pages show them.
  */
 export function toGqlFactor (factor: UserFactor, masked = false): GqlFactor {
   const profile = (factor.profile ?? {}) as Record<string, unknown>
   const status = String(factor.status)
+  // Until it is ACTIVE (while enrolling), a factor's number or address is masked, as the pages show it.
+  const hide = masked || status !== 'ACTIVE'
   return {
     id: factor.id,
     factorType: gqlType(factor.factorType),
@@ -60,8 +62,8 @@ export function toGqlFactor (factor: UserFactor, masked = false): GqlFactor {
     vendorName: str(factor.vendorName),
     // An unknown status (a newer Okta) reads as INACTIVE rather than failing the whole list.
     status: STATUSES.has(status) ? status : 'INACTIVE',
-    phoneNumber: typeof profile.phoneNumber === 'string' ? (masked ? maskPhoneNumber(profile.phoneNumber) : profile.phoneNumber) : null,
-    email: typeof profile.email === 'string' ? (masked ? maskEmail(profile.email) : profile.email) : null,
+    phoneNumber: typeof profile.phoneNumber === 'string' ? (hide ? maskPhoneNumber(profile.phoneNumber) : profile.phoneNumber) : null,
+    email: typeof profile.email === 'string' ? (hide ? maskEmail(profile.email) : profile.email) : null,
     question: str(profile.question),
     created: str(factor.created),
     lastUpdated: str(factor.lastUpdated),
