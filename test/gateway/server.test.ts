@@ -62,6 +62,9 @@ await t.test('server config from the environment', async (t) => {
     [{ OKTA_ORG_URL: 'https://dev-1.okta.com/#SECRETTOKEN' }, /OKTA_ORG_URL must not contain a query or a fragment/],
     [{ OKTA_ORG_URL: 'ftp://dev-1.okta.com/SECRETTOKEN' }, /OKTA_ORG_URL must be your org's URL/],
     [{ OKTA_ORG_URL: 'dev-1.okta.com/SECRETTOKEN' }, /OKTA_ORG_URL must be your org's URL/],
+    // Pasted with a space or a line break: ioredis would throw the URL back, password and all, or dial a unix socket.
+    [{ REDIS_URL: ' redis://:SECRETpw@127.0.0.1:6379' }, /^REDIS_URL holds a space, a tab, a line break or another control character/],
+    [{ REDIS_URL: '\nredis://:SECRETpw@127.0.0.1:6379' }, /^REDIS_URL holds a space, a tab, a line break or another control character/],
   ] as const) {
     const err = (() => { try { loadServerConfig({ ...baseEnv, ...env, PORT: 'x' }); return undefined } catch (e) { return e } })()
     t.type(err, ServerConfigError, `${Object.keys(env)[0]!} refused at start`)
