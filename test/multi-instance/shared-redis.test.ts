@@ -147,11 +147,11 @@ await t.test('configuration: SESSION_KEY rotation, REDIS_URL checked without ech
   t.same(readConfig({ SESSION_KEY: `${fresh},${old}` }).sessionKeys, [Buffer.from(fresh, 'hex'), Buffer.from(old, 'base64')], 'the demo reads the same list')
 
   const secret = 'hunter2-redis-password'
-  for (const bad of [`http://:${secret}@127.0.0.1:6379`, `redis://:${secret}@/0`, `redis://:${secret}@127.0.0.1:6379/x`, `redis://:${secret}@127.0.0.1:99999`, 'not a url',
+  for (const bad of [`http://:${secret}@127.0.0.1:6379`, `redis://:${secret}@/0`, `redis://:${secret}@127.0.0.1:6379/x`, `redis://:${secret}@127.0.0.1:99999`, 'not-a-url', ` redis://:${secret}@127.0.0.1:6379`,
     `redis://:${secret}@127.0.0.1:6379/3.5`, `redis://:${secret}@127.0.0.1:6379?db=x`, `redis://:${secret}@127.0.0.1:6379?family=6`, `redis://:${secret}@127.0.0.1:6379/1#x`]) {
     const err = t.throws(() => loadServerConfig({ ...env, SESSION_KEY: fresh, REDIS_URL: bad })) as ServerConfigError
     t.equal(err.code, 'OKTA_MFA_GATEWAY_CONFIG')
-    t.match(err.message, /REDIS_URL(:| must be redis:)/, 'the gateway names the variable')
+    t.match(err.message, /REDIS_URL(:| must be redis:| holds a space)/, 'the gateway names the variable')
     t.notMatch(err.message, secret, 'and never echoes the password')
     const demoErr = t.throws(() => readConfig({ REDIS_URL: bad })) as Error
     t.match(demoErr.message, /REDIS_URL/, 'so does the demo')
