@@ -255,6 +255,21 @@ function fieldError (html: string): string | undefined {
   return m === null ? undefined : m[1]!.replace(/&#39;/g, "'").replace(/\s+/g, ' ').trim()
 }
 
+await t.test('an e-mail factor on the pages: its address masked as a phone number is, and no "Finish setup" the pages cannot finish', async (t) => {
+  const fresh = await startE2eApp(t)
+  const bob = fresh.jar()
+  await passwordLogin(bob, 'bob')
+  t.equal((await postMfa(bob, { passCode: totp(fresh.demo!.totpUser.sharedSecret, fresh.clock.now()) })).location, '/account')
+  const enrolled = await gql(bob, 'mutation { enrollFactor(input: { factorType: EMAIL, email: "bob@example.com" }) { factor { id email } } }')
+  t.equal(enrolled.data.enrollFactor.factor.email, 'b•••@example.com', 'the gateway masks it while it is enrolling')
+  const security = await bob.fetch('/account/security', { headers: HTML })
+  const row = security.text.slice(security.text.indexOf('E-mail'))
+  t.match(row, /b•••@example\.com/, 'the Security page masks the pending address')
+  t.notMatch(security.text, /bob@example\.com/, 'and never shows it whole')
+  t.notMatch(row.slice(0, row.indexOf('</li>')), /Finish setup/, 'no "Finish setup": /mfa/enroll sets up an authenticator or a text message only')
+  t.match(row.slice(0, row.indexOf('</li>')), /Remove/, 'Remove starts it over')
+})
+
 await t.test('a text-message setup without JavaScript: resumed, its errors under the field, "Send a new code", "use another number" and the phone step as forms, Retry-After on each 429', async (t) => {
   const fresh = await startE2eApp(t)
   const bob = fresh.jar()

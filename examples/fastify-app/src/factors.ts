@@ -1,6 +1,6 @@
 // How the pages describe an Okta factor: one small view model built from @okta-mfa/client's UserFactor,
 // so no view reads Okta's wire shapes.
-import { maskPhoneNumber } from '@okta-mfa/core'
+import { maskEmail, maskPhoneNumber } from '@okta-mfa/core'
 
 /** The fields of an Okta factor the pages use (a subset of @okta-mfa/client's UserFactor). */
 export interface FactorLike {
@@ -63,7 +63,7 @@ export function factorView (factor: FactorLike): FactorView {
       break
     case 'email':
       label = 'E-mail'
-      detail = typeof profile.email === 'string' ? profile.email : undefined
+      detail = typeof profile.email === 'string' ? maskEmail(profile.email) : undefined
       break
     case 'question':
       label = 'Security question'

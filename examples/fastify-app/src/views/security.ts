@@ -5,6 +5,9 @@ import { csrfField, html, notice, page, type SafeHtml } from './layout.js'
 import { timeTag } from './account.js'
 import { outboxHint } from './mfa.js'
 
+/** The kinds of factor whose setup these pages finish (/mfa/enroll): an authenticator app and a text message. */
+const FINISHED_HERE: ReadonlySet<FactorView['kind']> = new Set(['totp', 'sms'])
+
 /** "28 Nov 2026": a date as people read it (UTC). */
 export function day (iso: string | undefined): string | undefined {
   if (iso === undefined) return undefined
@@ -56,7 +59,7 @@ export function securityPage (view: SecurityView): string {
           : html` · last used ${timeTag(used, view.now)}`}</span>
       </div>
       <div class="factor-actions">
-        ${f.active ? '' : html`<a href="/mfa/enroll${f.kind === 'sms' ? '?method=sms' : ''}">Finish setup</a>`}
+        ${f.active || !FINISHED_HERE.has(f.kind) ? '' : html`<a href="/mfa/enroll${f.kind === 'sms' ? '?method=sms' : ''}">Finish setup</a>`}
         <a class="remove" href="/account/security/remove/${encodeURIComponent(f.id)}" aria-label="Remove ${f.label}">Remove</a>
       </div>
     </li>`
