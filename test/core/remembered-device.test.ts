@@ -104,6 +104,16 @@ await t.test('forgetRememberedDevices writes the mark a RememberedDevices of the
   t.ok(await devices.check(bobs, bob), "bob's is not")
   clock.now += 1000
   t.ok(await devices.check(await devices.issue(ada, 'ost1'), ada), 'a device remembered afterwards works')
+  // A wiring mistake is a TypeError naming it, never a forget written under the wrong key or a store "outage".
+  for (const [what, call, message] of [
+    ['a misspelt option', () => forgetRememberedDevices(store, ada, { userkey: userKey } as never), /^"userkey" is not an option of forgetRememberedDevices$/],
+    ['no store', () => forgetRememberedDevices(undefined as never, ada), /^"store" must implement RevocationStore$/],
+    ['a store without revokeUser', () => forgetRememberedDevices({} as never, ada), /^"store" must implement RevocationStore$/],
+    ['a userKey that is not a function', () => forgetRememberedDevices(store, ada, { userKey: 'id' as never }), /^"userKey" option must be a function$/],
+    ['a clock that is not a function', () => forgetRememberedDevices(store, ada, { clock: 5 as never }), /^"clock" option must be a function$/],
+  ] as const) {
+    await t.rejects(call(), { name: 'TypeError', message }, what)
+  }
 })
 
 await t.test('"forget remembered devices" holds on every instance sharing the store', async (t) => {

@@ -272,8 +272,16 @@ async function writeDeviceMark (store: RevocationStore, mark: string, now: numbe
  * ```
  */
 export async function forgetRememberedDevices (store: RevocationStore, user: unknown, options: { userKey?: UserKeyFn | undefined, clock?: (() => number) | undefined } = {}): Promise<void> {
+  if (typeof store !== 'object' || store === null || typeof store.revokeUser !== 'function') throw new TypeError('"store" must implement RevocationStore')
+  if (typeof options !== 'object' || options === null) throw new TypeError('forgetRememberedDevices options must be an object')
+  refuseUnknownOptions(options, FORGET_OPTIONS, 'forgetRememberedDevices')
+  if (options.userKey !== undefined && typeof options.userKey !== 'function') throw new TypeError('"userKey" option must be a function')
+  if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
   await writeDeviceMark(store, deviceMarkKey(userKeyOf(user, options.userKey)), (options.clock ?? Date.now)())
 }
+
+/** Every option of {@link forgetRememberedDevices}. */
+const FORGET_OPTIONS = { userKey: true, clock: true } as const
 
 /**
  * Whether the session's MFA step came from a remembered device (and no code was entered since). Step-up checks
