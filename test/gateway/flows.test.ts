@@ -239,8 +239,7 @@ await t.test('the standalone server: a step honoured from a remembered device is
   // The device cookie the app that signs users in gave this browser after a code (same SESSION_KEY, same user).
   const devices = new RememberedDevices({ secret: sessionKey, maxAgeDays: 30, clock: emu.clock.now, activeFactorIds: async () => [factorId] })
   const user = { id: 'ada@example.com', login: 'ada@example.com' }
-  const cookie = devices.cookie(await devices.issue(user, factorId), { secure: false }).split(';')[0]!
-  jar.cookies.set(cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1))
+  jar.cookies.set(devices.cookieName, await devices.issue(user, factorId))
 
   const viewer = await gql(jar, OPS.viewer)
   t.match(viewer.body.data.viewer.mfa, { completed: true, fresh: false }, 'the remembered step counts, but is not fresh')
@@ -262,10 +261,10 @@ await t.test('the standalone server: a factor added then removed (the same set a
   const factorId = (await gql(own, OPS.factors)).body.data.factors[0].id as string
   // Another browser (a shared computer) that remembered ada: it only shows up again after both changes.
   const devices = new RememberedDevices({ secret: sessionKey, maxAgeDays: 30, clock: emu.clock.now, activeFactorIds: async () => [factorId] })
-  const cookie = devices.cookie(await devices.issue({ id: 'ada@example.com', login: 'ada@example.com' }, factorId), { secure: false }).split(';')[0]!
+  const value = await devices.issue({ id: 'ada@example.com', login: 'ada@example.com' }, factorId)
   const remember = async (): Promise<GqlResponse> => {
     const shared = await gw.signedIn('ada@example.com')
-    shared.cookies.set(cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1))
+    shared.cookies.set(devices.cookieName, value)
     return await gql(shared, OPS.viewer)
   }
   t.match((await remember()).body.data.viewer.mfa, { completed: true }, 'remembered before any change')
@@ -293,8 +292,7 @@ await t.test('the standalone server with REMEMBER_DEVICE_DAYS=0 honours no devic
   const devices = new RememberedDevices({ secret: sessionKey, store, clock: emu.clock.now, activeFactorIds: async () => [factorId] })
   const value = await devices.issue(user, factorId)
   const shared = await gw.signedIn('ada@example.com')
-  const cookie = devices.cookie(value, { secure: false }).split(';')[0]!
-  shared.cookies.set(cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1))
+  shared.cookies.set(devices.cookieName, value)
   t.match((await gql(shared, OPS.viewer)).body.data.viewer.mfa, { completed: false }, 'the gateway honours no device')
   t.ok(await devices.check(value, user), 'the app does, before any change')
 
@@ -315,8 +313,7 @@ await t.test('the standalone server given a userKey: the devices it honours are 
   const user = { id: 'ada@example.com', login: 'ada@example.com' }
   const viewerWith = async (devices: RememberedDevices): Promise<GqlResponse> => {
     const jar = await gw.signedIn('ada@example.com')
-    const cookie = devices.cookie(await devices.issue(user, factorId), { secure: false }).split(';')[0]!
-    jar.cookies.set(cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1))
+    jar.cookies.set(devices.cookieName, await devices.issue(user, factorId))
     return await gql(jar, OPS.viewer)
   }
   const options = { secret: sessionKey, clock: emu.clock.now, activeFactorIds: async () => [factorId] }

@@ -2,7 +2,7 @@
 // registration, /healthz and /readyz, request ids echoed and forwarded to Okta, and logs free of secrets.
 import { execFile } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { createServer, type IncomingHttpHeaders } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type RequestListener } from 'node:http'
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
@@ -16,6 +16,7 @@ import { RememberedDevices } from '@okta-mfa/core'
 import { startEmulator } from '@okta-mfa/emulator'
 import { buildGatewayServer, decodeSessionKey, loadServerConfig, oktaMfaGateway, READY_CACHE_MS, STORE_READY_CACHE_MS, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
+import { listenLoopback } from '../helpers/http.js'
 import { withRedis } from '../helpers/redis.js'
 import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
@@ -209,6 +210,8 @@ await t.test('/readyz logs what happened to Okta: credentials refused, rate limi
   // An app that requires DPoP (Okta's default for new apps), for a gateway told OKTA_DPOP=false.
   const dpopApp = { clientId: '0oa-dpop-app', jwks: pair.publicKey.export({ format: 'jwk' }), scopes: ['okta.users.read', 'okta.users.manage'] }
   const emu = await withEmulator(t, { rateLimits: { windowMs: 3_600_000, limits: { users: 1 } }, serviceApps: [dpopApp] })
+  /** A stand-in Okta answering every request with `handler`, served until the test ends: its URL. */
+  const fakeOrg = async (handler: RequestListener): Promise<string> => await listenLoopback(t, createServer(handler))
   async function readyLog (env: Record<string, string>, before?: () => Promise<unknown>): Promise<{ msg?: string, code?: string, line: string }> {
     let logs = ''
     const stream = new Writable({ write (chunk: Buffer, _enc, done) { logs += chunk.toString(); done() } })
@@ -227,40 +230,32 @@ await t.test('/readyz logs what happened to Okta: credentials refused, rate limi
   const withoutDpop = await readyLog({ OKTA_API_TOKEN: '', OKTA_CLIENT_ID: dpopApp.clientId, OKTA_PRIVATE_KEY: key, OKTA_DPOP: 'false' })
   t.match(withoutDpop, { msg: "okta refused the gateway's credentials", code: 'OKTA_DPOP_REJECTED' }, 'an app that requires DPoP, asked without it')
   // Okta's token endpoint refusing the grant to this app: unauthorized_client, the client's OKTA_OAUTH_ERROR.
-  const grantRefused = createServer((_req, res) => { res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'unauthorized_client', error_description: 'The client is not authorized to use the provided grant type.' })) })
-  await new Promise<void>((resolve) => grantRefused.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { grantRefused.close() })
-  const unauthorized = await readyLog({ OKTA_ORG_URL: `http://127.0.0.1:${(grantRefused.address() as AddressInfo).port}`, OKTA_API_TOKEN: '', OKTA_CLIENT_ID: dpopApp.clientId, OKTA_PRIVATE_KEY: key })
+  const grantRefused = await fakeOrg((_req, res) => { res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'unauthorized_client', error_description: 'The client is not authorized to use the provided grant type.' })) })
+  const unauthorized = await readyLog({ OKTA_ORG_URL: grantRefused, OKTA_API_TOKEN: '', OKTA_CLIENT_ID: dpopApp.clientId, OKTA_PRIVATE_KEY: key })
   t.match(unauthorized, { msg: "okta refused the gateway's credentials", code: 'OKTA_OAUTH_ERROR' }, 'a grant the app may not use')
   const limited = await readyLog({ OKTA_API_TOKEN: emu.token }, async () => await emuFetch(emu, 'GET', '/api/v1/users?limit=1'))
   t.match(limited, { msg: 'okta rate-limited the readiness check', code: 'OKTA_RATE_LIMITED' }, 'the users bucket spent')
   // The reset near (now, or a second away): still one call per check, the 429 its answer, not waited out and retried.
   for (const ahead of [0, 1]) {
     let calls = 0
-    const limiting = createServer((_req, res) => {
+    const limiting = await fakeOrg((_req, res) => {
       calls++
       const now = new Date()
       res.writeHead(429, { 'content-type': 'application/json', date: now.toUTCString(), 'x-rate-limit-limit': '100', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(Math.floor(now.getTime() / 1000) + ahead) })
         .end(JSON.stringify({ errorCode: 'E0000047', errorSummary: 'API call exceeded rate limit due to too many requests.', errorCauses: [] }))
     })
-    await new Promise<void>((resolve) => limiting.listen(0, '127.0.0.1', resolve))
-    t.teardown(() => { limiting.close() })
-    const near = await readyLog({ OKTA_ORG_URL: `http://127.0.0.1:${(limiting.address() as AddressInfo).port}`, OKTA_API_TOKEN: emu.token })
+    const near = await readyLog({ OKTA_ORG_URL: limiting, OKTA_API_TOKEN: emu.token })
     t.match(near, { msg: 'okta rate-limited the readiness check', code: 'OKTA_RATE_LIMITED' }, `the reset ${ahead} s ahead`)
     t.equal(calls, 1, `the reset ${ahead} s ahead: one Okta call for the check`)
   }
   // Any other 401/403 Okta answers with its error body: a feature the token's admin may not use.
-  const forbidding = createServer((_req, res) => { res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ errorCode: 'E0000015', errorSummary: 'You do not have permission to access the feature you are requesting', errorCauses: [] })) })
-  await new Promise<void>((resolve) => forbidding.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { forbidding.close() })
-  const forbidden = await readyLog({ OKTA_ORG_URL: `http://127.0.0.1:${(forbidding.address() as AddressInfo).port}`, OKTA_API_TOKEN: emu.token })
+  const forbidding = await fakeOrg((_req, res) => { res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ errorCode: 'E0000015', errorSummary: 'You do not have permission to access the feature you are requesting', errorCauses: [] })) })
+  const forbidden = await readyLog({ OKTA_ORG_URL: forbidding, OKTA_API_TOKEN: emu.token })
   t.match(forbidden, { msg: "okta refused the gateway's credentials", code: 'OKTA_API_ERROR' }, 'a 403 of another Okta code')
   // A 401/403 that is not Okta's (a proxy's or a firewall's page) is no refusal of the credentials: Okta was not reached.
   for (const [status, type, body] of [[403, 'text/html', '<h1>Forbidden</h1>'], [403, 'application/json', '{"message":"Forbidden"}'], [401, 'text/plain', 'Unauthorized']] as const) {
-    const proxy = createServer((_req, res) => { res.writeHead(status, { 'content-type': type }).end(body) })
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-    t.teardown(() => { proxy.close() })
-    const page = await readyLog({ OKTA_ORG_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, OKTA_API_TOKEN: emu.token })
+    const proxy = await fakeOrg((_req, res) => { res.writeHead(status, { 'content-type': type }).end(body) })
+    const page = await readyLog({ OKTA_ORG_URL: proxy, OKTA_API_TOKEN: emu.token })
     t.match(page, { msg: 'okta not reachable' }, `a ${status} ${type} page that is not Okta's`)
   }
   const down = await readyLog({ OKTA_ORG_URL: 'http://127.0.0.1:9', OKTA_API_TOKEN: emu.token })

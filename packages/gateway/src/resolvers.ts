@@ -255,8 +255,8 @@ async function remove (scope: RequestScope, rawFactorId: unknown): Promise<Recor
   // that no MFA step is possible, and removing a pending factor is how an abandoned enrollment is restarted. The id
   // is judged after the step, whatever its shape: a stolen password learns nothing about factor ids.
   await requireFreshMfaIfActive(scope, factors)
-  const factorId = readFactorId(rawFactorId)
-  if (factorId === undefined || !factors.some((f) => f.id === factorId)) throw new GatewayError('FACTOR_NOT_FOUND')
+  const factorId = factorIdOf(rawFactorId)
+  if (!factors.some((f) => f.id === factorId)) throw new GatewayError('FACTOR_NOT_FOUND')
   subject.forgetFactors()
   await scope.deps.client.deleteFactor(oktaUserId, factorId, scope.callOptions)
   if (factors.some((f) => f.id === factorId && f.status === 'ACTIVE')) await forgetDevices(scope)

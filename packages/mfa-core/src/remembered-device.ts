@@ -131,8 +131,7 @@ export class RememberedDevices {
     if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.isRevoked !== 'function' || typeof store.revokeUser !== 'function')) {
       throw new TypeError('"store" option must implement RevocationStore')
     }
-    if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
-    if (options.userKey !== undefined && typeof options.userKey !== 'function') throw new TypeError('"userKey" option must be a function')
+    checkUserKeyAndClock(options)
     this.#options = options
     this.#clock = options.clock ?? Date.now
     this.#store = store ?? new MemoryRevocationStore({ clock: this.#clock })
@@ -254,6 +253,12 @@ export class RememberedDevices {
   }
 }
 
+/** The options the device cookies and their forget marks are keyed and timed by. */
+function checkUserKeyAndClock (options: { userKey?: unknown, clock?: unknown }): void {
+  if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
+  if (options.userKey !== undefined && typeof options.userKey !== 'function') throw new TypeError('"userKey" option must be a function')
+}
+
 // Kept for the longest lifetime any instance may honour (400 days), not this one's: an instance with a shorter
 // lifetime that forgets must not let a longer-lived instance honour the forgotten cookies once its mark expires.
 async function writeDeviceMark (store: RevocationStore, mark: string, now: number): Promise<void> {
@@ -275,8 +280,7 @@ export async function forgetRememberedDevices (store: RevocationStore, user: unk
   if (typeof store !== 'object' || store === null || typeof store.revokeUser !== 'function') throw new TypeError('"store" must implement RevocationStore')
   if (typeof options !== 'object' || options === null) throw new TypeError('forgetRememberedDevices options must be an object')
   refuseUnknownOptions(options, FORGET_OPTIONS, 'forgetRememberedDevices')
-  if (options.userKey !== undefined && typeof options.userKey !== 'function') throw new TypeError('"userKey" option must be a function')
-  if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
+  checkUserKeyAndClock(options)
   await writeDeviceMark(store, deviceMarkKey(userKeyOf(user, options.userKey)), (options.clock ?? Date.now)())
 }
 
