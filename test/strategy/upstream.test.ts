@@ -199,6 +199,8 @@ await t.test('bad options throw TypeError naming the option', async (t) => {
   t.throws(() => new OktaMfaStrategy({ ...base, orgUrl: 'http://dev-1.okta.com' }), { name: 'TypeError' }, 'http needs allowInsecureHttp')
   t.throws(() => requireMfa({ redirectTo: 'https://evil.example/' }), { name: 'TypeError', message: /"redirectTo"/ })
   t.throws(() => requireMfaFastify({ maxAgeSeconds: -1 }), { name: 'TypeError', message: /"maxAgeSeconds"/ })
+  // A step-up of 0 seconds would refuse every step the moment it is recorded: a page no one ever reaches.
+  t.throws(() => requireMfa({ maxAgeSeconds: 0 }), { name: 'TypeError', message: /"maxAgeSeconds" option must be a positive number/ })
   // A misspelt guard option would turn a step-up guard into a plain one: refused, on both guards.
   for (const guard of [requireMfa, requireMfaFastify]) {
     t.throws(() => guard({ maxAgeSecond: 300 } as never), { name: 'TypeError', message: /^"maxAgeSecond" is not an option of requireMfa$/ })
@@ -217,6 +219,9 @@ await t.test('bad options throw TypeError naming the option', async (t) => {
   await client.close()
   // Bounds: a timer over 2^31 - 1 ms fires after 1 ms; Redis refuses a window beyond 64 bits of ms.
   t.throws(() => new OktaMfaStrategy({ ...base, requestTimeoutMs: 2 ** 31 }), { name: 'TypeError', message: /"requestTimeoutMs" option must be an integer of at most 2147483647/ })
+  // A deadline of 0 ms would let every request fail; a negative cache time is no setting at all: both refused at construction.
+  t.throws(() => new OktaMfaStrategy({ ...base, requestTimeoutMs: 0 }), { name: 'TypeError', message: /"requestTimeoutMs" option must be an integer of at least 1/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, factorCacheMs: -1 }), { name: 'TypeError', message: /"factorCacheMs" option must be an integer of at least 0/ })
   t.throws(() => new OktaMfaStrategy({ ...base, windowMs: 1e19 }), { name: 'TypeError', message: /"windowMs" option must be a positive integer of at most/ })
   t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: null as never }), { name: 'TypeError', message: /"clientOptions" option must be an object/ })
   t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: 'x' as never }), { name: 'TypeError', message: /"clientOptions" option must be an object/ })
