@@ -72,6 +72,12 @@ await t.test('requireMfa (Express) remembers only safe paths', async (t) => {
     t.equal(res.location, '/mfa')
     t.same((await jar.fetch('/peek')).json(), { returnTo: null }, `${path}: not remembered`)
   }
+  // A form posted to a protected page: going back there after MFA would be a GET of what was a POST (README: GET/HEAD only).
+  const posted = new CookieJar(base)
+  const post = await posted.fetch('/account/delete', { method: 'POST', headers: { accept: 'text/html' } })
+  t.equal(post.status, 302, 'a page POST without MFA is redirected to MFA')
+  t.equal(post.location, '/mfa')
+  t.same((await posted.fetch('/peek')).json(), { returnTo: null }, 'the path of a POST is not remembered')
   const jar = new CookieJar(base)
   await jar.fetch('/account?tab=2', { headers: { accept: 'text/html' } })
   t.same((await jar.fetch('/peek')).json(), { returnTo: '/account?tab=2' }, 'a local path is remembered')
