@@ -4,6 +4,8 @@
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
+import express from 'express'
+import session from 'express-session'
 import t from 'tap'
 import {
   MemoryRevocationStore, RememberedDevices, StoreUnavailableError, factorFingerprint, forgetRememberedDevices, getMfaState, isRememberedMfa,
@@ -12,6 +14,7 @@ import {
 import { createOktaClient } from '@okta-mfa/client'
 import { requireMfa, requireMfaFastify } from 'passport-okta-mfa'
 import { emuFetch, userWithTotp, withEmulator } from '../helpers/emulator.js'
+import { CookieJar, listenLoopback } from '../helpers/http.js'
 import { STACKS, USERS, passwordLogin, seedUsers, FACTORS } from '../helpers/strategy-stacks.js'
 
 const secret = randomBytes(32)
@@ -317,6 +320,21 @@ for (const start of STACKS) {
     t.equal((await later.fetch('/api/data')).status, 401, 'a factor added since: forgotten')
   })
 }
+
+await t.test('one app: a step the plain guard honoured from a device cookie is refused by its step-up guard, however fresh', async (t) => {
+  const { devices, clock } = setup()
+  const app = express()
+  app.use(session({ secret: 'x'.repeat(32), resave: false, saveUninitialized: false }))
+  app.use((req, _res, next) => { (req as unknown as { user: unknown }).user = ada; next() })
+  app.get('/remembered', requireMfa({ rememberedDevices: devices, clock: () => clock.now }), (_req, res) => { res.json({ ok: true }) })
+  app.get('/sensitive', requireMfa({ maxAgeSeconds: 300, clock: () => clock.now }), (_req, res) => { res.json({ ok: true }) })
+  const jar = new CookieJar(await listenLoopback(t, app))
+  jar.cookies.set(devices.cookieName, await devices.issue(ada, 'ost1'))
+  t.equal((await jar.fetch('/remembered')).status, 200, 'the device cookie stands for a code on the plain guard, which records the step')
+  const sensitive = await jar.fetch('/sensitive')
+  t.equal(sensitive.status, 401, 'the step-up guard of the same session refuses that step, though it is seconds old')
+  t.match(sensitive.json(), { code: 'MFA_REQUIRED', stepUp: true })
+})
 
 void t.test('an instance from another installed copy of @okta-mfa/core is accepted by the guards and the gateway', async (t) => {
   // A second instance of the module (what two installed copies of the package amount to): a different class.
