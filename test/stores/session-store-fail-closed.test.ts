@@ -149,5 +149,19 @@ await t.test('a store of any kind: its methods are wrapped in place, "no such se
   })
   const rejected = await (rejecting.get() as Promise<unknown>).then(() => undefined, (err: unknown) => err)
   t.match(rejected, { code: 'STORE_UNAVAILABLE', cause: { message: 'socket closed' } }, 'a store called without a callback: its promise rejects with it too')
+  // The promise form reads a broken or foreign stored value as no session too, as the callback form does.
+  const stored = new Map<string, () => Promise<unknown>>([
+    ['broken', async () => { throw new SyntaxError('Unexpected end of JSON input') }],
+    ['foreign', async () => ({ cookie: { originalMaxAge: 'x' } })],
+    ['good', async () => ({ cookie: { originalMaxAge: 60_000, expires: null }, user: 'ada' })],
+  ])
+  const promising = failClosedSessionStore({
+    get: async (sid: string): Promise<unknown> => await (stored.get(sid) ?? (async () => undefined))(),
+    set: (): void => {},
+    destroy: (): void => {},
+  })
+  t.equal(await promising.get('broken'), undefined, 'a value its parser refuses (SyntaxError): no session, not an outage')
+  t.equal(await promising.get('foreign'), undefined, 'a value that is no session: no session')
+  t.same(await promising.get('good'), { cookie: { originalMaxAge: 60_000, expires: null }, user: 'ada' }, 'a session: as it is')
   for (const bad of [null, {}, { get () {} }, 'store']) t.throws(() => failClosedSessionStore(bad as object), TypeError)
 })
