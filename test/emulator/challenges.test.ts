@@ -74,6 +74,30 @@ for (const c of CHANNELS) {
   })
 }
 
+await t.test('sms, call, email: a code lives up to tokenLifetimeSeconds=86400 (no longer), and wrong codes count toward the lockout', async (t) => {
+  for (const c of CHANNELS) {
+    const emu = await withEmulator(t, { lockoutThreshold: 2 })
+    const userId = await newUser(emu, `${c.factorType}@example.com`)
+    const F = `/api/v1/users/${userId}/factors`
+    const factorId = (await emuFetch(emu, 'POST', F, { factorType: c.factorType, provider: 'OKTA', profile: c.profile })).body.id as string
+    t.equal((await emuFetch(emu, 'POST', `${F}/${factorId}/lifecycle/activate`, { passCode: emu.lastMessage({ factorId })!.code })).body.status, 'ACTIVE')
+    const V = `${F}/${factorId}/verify`
+    t.equal((await emuFetch(emu, 'POST', `${V}?tokenLifetimeSeconds=86401`)).status, 400, `${c.factorType}: over a day is refused (Okta's maximum is 86400)`)
+    t.equal((await emuFetch(emu, 'POST', `${V}?tokenLifetimeSeconds=86400`)).body.factorResult, 'CHALLENGE', `${c.factorType}: a day is taken`)
+    emu.clock.advance(86_399_999)
+    t.same((await emuFetch(emu, 'POST', V, { passCode: emu.lastMessage({ factorId })!.code })).body, { factorResult: 'SUCCESS' }, `${c.factorType}: the code holds for the whole day`)
+
+    // The README: the lockoutThreshold-th consecutive failure of any factor locks the user.
+    emu.clock.advance(c.wait)
+    t.equal((await emuFetch(emu, 'POST', V)).body.factorResult, 'CHALLENGE')
+    const code = emu.lastMessage({ factorId })!.code
+    const wrong = code === '000000' ? '111111' : '000000'
+    for (let i = 0; i < 2; i++) t.equal((await emuFetch(emu, 'POST', V, { passCode: wrong })).body.errorCode, 'E0000068', `${c.factorType}: wrong code ${i + 1}`)
+    t.equal((await emuFetch(emu, 'POST', V, { passCode: code })).body.errorCode, 'E0000069', `${c.factorType}: locked, the right code too`)
+    t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${userId}`)).body.status, 'LOCKED_OUT')
+  }
+})
+
 await t.test('past the activation limit, resend is refused too (429 E0000047)', async (t) => {
   const emu = await withEmulator(t)
   const userId = await newUser(emu, 'limit@example.com')
