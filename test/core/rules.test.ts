@@ -205,6 +205,14 @@ await t.test('the limiter: decisions, hashed keys, default below the Okta lockou
   t.match(await store.get(attemptKey('mfa', 'k'), now), { count: 1 }, 'the store holds the hashed key')
   await limiter.succeed('k')
   t.equal(await store.get(attemptKey('mfa', 'k'), now), undefined, 'success resets')
+  // The window ends at exactly windowMs after its first attempt for consume too, not only for check (which would
+  // have dropped the counter before it): the attempt made then is the first of a new window, not LOCKED_OUT.
+  const opened = now
+  await limiter.consume('j')
+  t.equal((await limiter.consume('j')).allowed, true)
+  t.equal((await limiter.consume('j')).allowed, false, 'locked out within the window')
+  now = opened + 10_000
+  t.same(await limiter.consume('j'), { allowed: true, retryAfterSeconds: 0, remaining: 1, resetAt: opened + 20_000 }, 'at windowMs: a new window')
   await limiter.consume('x'.repeat(100_000))
   t.match(attemptKey('mfa', 'x'.repeat(100_000)), /^mfa:[A-Za-z0-9_-]{43}$/, 'a huge key is stored as 47 characters')
 
@@ -387,6 +395,8 @@ await t.test("two limiters in one store never share a counter: a namespace of `m
   const before = await mfa.consume('bob')
   await mfa.refund('bob', before)
   t.match(await mfa.consume('bob'), { allowed: true, remaining: 3 }, "the other limiter's attempts did not spend mfa's refund budget")
+  // `:` is no namespace character: no limiter can be named as the refund budget of another.
+  t.throws(() => new AttemptLimiter({ store, namespace: 'mfa:refunds' }), { name: 'TypeError', message: /"namespace"/ })
 })
 
 await t.test('a phone number shows its whole country calling code and only the last 4 national digits', async (t) => {
