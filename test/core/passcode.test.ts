@@ -431,4 +431,10 @@ await t.test('one code is one attempt, also when its check is tried again on fre
   await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${second}/lifecycle/activate`, { passCode: emu.totpCode(second, emu.clock.now() - 30_000) })
   const wrongOnce = await check(session, 'budget@example.com', { passCode: wrong(emu.totpCode(second)) }, limiter)
   t.match(wrongOnce, { ok: false, error: { code: 'INVALID_PASSCODE', details: { attemptsRemaining: 1 } } }, 'one wrong code, one attempt: the stale try and the fresh one share it')
+  // Made-up ids looked up in the session's list (no trustFactorId) cost an attempt too, given back within the budget:
+  // a stream of them ends in LOCKED_OUT, not in the org's Okta rate limit.
+  const strict = new AttemptLimiter({ store: new MemoryAttemptStore(), maxAttempts: 1 })
+  const codes: string[] = []
+  for (let i = 0; i < 10; i++) codes.push(codeOf(await check(session, 'budget@example.com', { passCode: '123456', factorId: `mbl${String(i).padStart(17, '0')}` }, strict)))
+  t.same(codes, [...Array<string>(9).fill('FACTOR_NOT_FOUND'), 'LOCKED_OUT'], '8 given back, the 9th counted, the 10th locked out')
 })

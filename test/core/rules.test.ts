@@ -110,7 +110,7 @@ await t.test('settleRefusal: an unjudged refusal gives its attempt back, a judge
   const api = (status: number): OktaApiError => new OktaApiError({ status, errorCode: 'E0000009', errorSummary: 'x', errorLink: 'E0000009', errorId: 'oae1', errorCauses: [] })
   const upstream: Array<[string, unknown, boolean]> = [
     ['Okta 429', new RateLimitedError({ status: 429, errorCode: 'E0000047', errorSummary: 'x', errorLink: 'E0000047', errorId: 'oae1', errorCauses: [], resetAt: undefined, retryAfterSeconds: 30 } as ConstructorParameters<typeof RateLimitedError>[0]), true],
-    ...['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].map((causeCode): [string, unknown, boolean] => [causeCode, new ConnectionError('could not reach Okta', { causeCode }), true]),
+    ...['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'].map((causeCode): [string, unknown, boolean] => [causeCode, new ConnectionError('could not reach Okta', { causeCode }), true]),
     ['Okta 503', api(503), true],
     ['a reset connection (the code may have been judged)', new ConnectionError('could not reach Okta', { causeCode: 'ECONNRESET' }), false],
     ['a socket closed mid-answer', new ConnectionError('could not reach Okta', { causeCode: 'UND_ERR_SOCKET' }), false],
