@@ -92,7 +92,7 @@ await t.test('input is checked (with bounded sizes) before Okta or the store hea
     t.equal(codeOf(await check(session, 'ada@example.com', { passCode: '123456', factorId: factor }, limiter)), 'FACTOR_NOT_FOUND', `factor id ${String(factor).slice(0, 12)}`)
   }
   t.equal(codeOf(await check(session, 'ada@example.com', { answer: 'a'.repeat(257) }, limiter)), 'BAD_USER_INPUT', 'an over-long answer')
-  t.equal(codeOf(await check(session, 'ada@example.com', { answer: 'x', passCode: '123456' }, limiter)), 'BAD_USER_INPUT', 'both a passcode and an answer')
+  t.match(await check(session, 'ada@example.com', { answer: 'x', passCode: '123456' }, limiter), { ok: false, error: { code: 'BAD_USER_INPUT', details: { field: 'answer' }, message: 'Give passCode or answer, not both.' } }, 'both a passcode and an answer')
   t.equal(store.size, 0, 'no bad input reached the attempt store')
   t.notOk(calls.some((c) => c.includes('/verify')), 'no bad input reached Okta')
 })

@@ -39,6 +39,10 @@ await t.test('one outcome table: the codes the front doors used to disagree on',
   t.equal(outcomeMessage('LOCKED_OUT', 1), 'Too many attempts. Try again in 1 second.', 'one second, not "1 seconds"')
   t.equal(outcomeMessage('RATE_LIMITED', 0.2), 'Too many requests. Try again in 1 second.')
   t.equal(outcomeMessage('RATE_LIMITED', 1.2), 'Too many requests. Try again in 2 seconds.')
+  t.equal(outcomeMessage('LOCKED_OUT', 89), 'Too many attempts. Try again in 89 seconds.', 'seconds under 90 s')
+  t.equal(outcomeMessage('LOCKED_OUT', 90), 'Too many attempts. Try again in 2 minutes.', 'minutes from 90 s')
+  t.equal(outcomeMessage('LOCKED_OUT', 0), outcomeMessage('LOCKED_OUT'), 'a wait of 0 is no wait: not "in 0 seconds"')
+  t.equal(outcomeMessage('RATE_LIMITED', 0), MFA_OUTCOMES.RATE_LIMITED.message)
   t.equal(outcomeMessage('PASSCODE_REPLAYED'), 'That code was already used. Wait for the next one.', 'without a wait: the table\'s text')
 })
 
@@ -290,6 +294,9 @@ await t.test('passcodes lose any whitespace; answers count code points', async (
   t.throws(() => readAnswer('🐈'.repeat(257)), { code: 'BAD_USER_INPUT' })
   t.throws(() => readAnswer('a'.repeat(257)), { code: 'BAD_USER_INPUT' })
   t.throws(() => readAnswer('a'.repeat(1_000_000)), { code: 'BAD_USER_INPUT' })
+  for (const blank of [' ', '  \t\n', '\u00a0\u3000']) {
+    t.throws(() => readAnswer(blank), { code: 'BAD_USER_INPUT', details: { field: 'answer' } }, `a blank answer is no answer: ${JSON.stringify(blank)}`)
+  }
 })
 
 await t.test('a revocation store of your own that fails with any error is a store outage (fail closed, no raw message)', async (t) => {
