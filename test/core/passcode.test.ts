@@ -131,6 +131,7 @@ await t.test('outcomes: success, wrong codes with attempts left, the last with t
   t.match(await check({ session: {} }, '00unknownuser0000001', { passCode: '123456', factorId: 'ostunknown0000000001', trustFactorId: true }, limiter), { ok: false, error: { code: 'OKTA_USER_NOT_FOUND', status: 403 } }, 'also when the factor id went to Okta unlisted (it was FACTOR_NOT_FOUND)')
   const { provisioned } = { provisioned: await rig(t, { provision: true }) }
   t.match(await provisioned.check({ session: {} }, 'dee@example.com', { passCode: '123456' }), { ok: false, error: { code: 'ENROLLMENT_REQUIRED' } }, 'with provision the user is created, then needs a factor')
+  t.equal(await statusOf(provisioned.emu, 'dee@example.com'), 'STAGED', 'created without credentials and not activated: Okta sends no activation e-mail')
 })
 
 await t.test("the verify tells Okta the end user's IP, user agent and language, and the request id", async (t) => {

@@ -8,7 +8,7 @@ import {
   attemptKey, bindOktaUser, cacheFactors, cachedFactors, dropCachedFactors, endUserContext, getMfaState, getOktaUserBinding,
   isStoreUnavailableError, maskEmail, maskPhoneNumber, readAnswer, readPasscode, outcomeMessage, outcomeOfError, recordMfa, userKeyOf,
   DEFAULT_REVOCATION_TTL_MS, MemoryRevocationStore, SESSION_IDENTITY_KEY, getSessionIdentity, ensureSession, isSessionRevoked, revokeSession,
-  revokeUserSessions, settleRefusal, startSession, MAX_TIMER_MS, MAX_WINDOW_MS, RequestDeadline, type MfaOutcomeCode, type RevocationStore,
+  revokeUserSessions, settleRefusal, startSession, OKTA_USER_SESSION_KEY, MAX_TIMER_MS, MAX_WINDOW_MS, RequestDeadline, type MfaOutcomeCode, type RevocationStore,
 } from '@okta-mfa/core'
 import {
   ConnectionError, InvalidPasscodeError, NotFoundError, OktaApiError, RateLimitedError, TimeoutError, ValidationError, AbortedError,
@@ -271,6 +271,18 @@ await t.test('MFA state and the Okta binding are bound to the user', async (t) =
   t.same(getOktaUserBinding(req, 'u1'), { userKey: 'u1', oktaUserId: '00u1' }, 'the id stays')
   t.equal(getOktaUserBinding(req, 'u2'), undefined)
   t.throws(() => userKeyOf({ id: 'x'.repeat(513) }), TypeError, 'over-long user keys are refused')
+  t.throws(() => userKeyOf('x'.repeat(513)), TypeError, 'a user that is a string too')
+  t.equal(userKeyOf('x'.repeat(512)), 'x'.repeat(512), 'MAX_USER_KEY_LENGTH is allowed')
+  // A list of more than MAX_CACHED_FACTORS (16) is not cached, and drops the list cached before.
+  const factor = (i: number): { id: string, factorType: string, status: string } => ({ id: `ost${i}`, factorType: 'token:software:totp', status: 'ACTIVE' })
+  cacheFactors(req, 'u1', Array.from({ length: 16 }, (_, i) => factor(i)), 2000)
+  t.equal(cachedFactors(req, 'u1', 2000)?.length, 16, '16 factors are cached')
+  cacheFactors(req, 'u1', Array.from({ length: 17 }, (_, i) => factor(i)), 2000)
+  t.equal(cachedFactors(req, 'u1', 2000), undefined, '17 are not, and the 16 cached before are dropped')
+  t.same(req.session[OKTA_USER_SESSION_KEY], { userKey: 'u1', oktaUserId: '00u1' }, 'none of the 17 is written to the session (its cookie)')
+  // A list stamped later than now (another instance's clock ahead) is not taken as fresh.
+  cacheFactors(req, 'u1', [factor(1)], 5000)
+  t.equal(cachedFactors(req, 'u1', 4000), undefined, 'a list from the future is not cached')
 })
 
 await t.test('end-user context is bounded; phone numbers and addresses are masked before the MFA step', async (t) => {
@@ -343,6 +355,16 @@ await t.test('revocation: session ids at login, logout revokes one, sign-out-eve
   t.same(ensureSession(c, byLogin), { ...cyd, userKey: 'cyd@example.com' }, 'ensureSession keeps the id and the issued-at time')
   t.same(getSessionIdentity(c, 'cyd@example.com'), { ...cyd, userKey: 'cyd@example.com' })
   t.equal(getMfaState(c, byLogin), undefined, 'the MFA step is not carried to the new key')
+  // A "sign out of all sessions" made under the old key still holds once the key changed: asked under the old key first.
+  const e = { session: {}, user: { id: 'eli' } }
+  startSession(e, { clock })
+  await revokeUserSessions(store, 'eli', { clock })
+  t.equal(await isSessionRevoked(e, store, { userKey: () => 'eli@example.com', clock }), true, 'revoked under the old key: still revoked under the new one')
+  // startSession forgets the session's MFA step: a login that kept the session's data (keepSessionInfo) asks again.
+  const f = { session: {}, user: { id: 'fay' } }
+  recordMfa(f, { user: f.user, factorId: 'ost1', method: 'form', now })
+  startSession(f, { clock })
+  t.equal(getMfaState(f), undefined, 'a new sign-in asks for the code again')
   now += 1
   const b3 = { session: {}, user: { id: 'bea' } }
   startSession(b3, { clock })
@@ -353,6 +375,7 @@ await t.test('revocation: session ids at login, logout revokes one, sign-out-eve
   const logout = now - 11
   now = logout + (86_401 + 1) * 1000
   t.equal(await isSessionRevoked(stolen, store, { clock }), true, "still revoked when secure-session's cookie lifetime ends")
+  t.equal(await isSessionRevoked(b1, store, { clock }), true, '"sign out of all sessions" too: its default TTL is DEFAULT_REVOCATION_TTL_MS')
   now = logout + DEFAULT_REVOCATION_TTL_MS
   t.equal(await isSessionRevoked(stolen, store, { clock }), false, 'remembered for the TTL (at least the session lifetime)')
 
