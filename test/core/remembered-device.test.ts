@@ -9,7 +9,7 @@ import session from 'express-session'
 import t from 'tap'
 import {
   MemoryRevocationStore, RememberedDevices, StoreUnavailableError, factorFingerprint, forgetRememberedDevices, getMfaState, isRememberedMfa,
-  readCookie, recordMfa, revokeUserSessions, activeFactorIdsOf, DEFAULT_REMEMBER_DAYS, type RevocationStore,
+  readCookie, recordMfa, revokeUserSessions, activeFactorIdsOf, DEFAULT_REMEMBER_DAYS, MAX_DEVICE_COOKIE_LENGTH, type RevocationStore,
 } from '@okta-mfa/core'
 import { createOktaClient } from '@okta-mfa/client'
 import { requireMfa, requireMfaFastify } from 'passport-okta-mfa'
@@ -46,6 +46,9 @@ await t.test('a device cookie is signed, bound to the user and to their factors,
   t.equal(await devices.check(`${body}.${mac.slice(0, -2)}AA`, ada), undefined, 'a changed signature fails')
   t.equal(await setup({ secret: randomBytes(32) }).devices.check(value, ada), undefined, 'another app secret: another key')
   t.equal(await devices.check('x'.repeat(5000), ada), undefined, 'oversized values are not parsed')
+  const oversized = await devices.issue(ada, 'f'.repeat(800))
+  t.ok(oversized.length > MAX_DEVICE_COOKIE_LENGTH, `${oversized.length} characters`)
+  t.equal(await devices.check(oversized, ada), undefined, 'a value over MAX_DEVICE_COOKIE_LENGTH is not read, even a well-signed one')
   t.equal(await devices.check('not-a-cookie', ada), undefined)
 
   factors.set('u1', ['mbl1', 'ost1'])

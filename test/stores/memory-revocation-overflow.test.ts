@@ -151,6 +151,14 @@ await t.test('a user mark in the overflow counts up to the latest `before` of it
   await clock.advance(1)
   t.equal(await store.isRevoked('s', 'bob', second), false)
   t.equal(store.overflowCount, 0)
+
+  // A mark with an earlier `before` arriving later (an instance whose clock is behind) never lowers its generation's.
+  const late = new MemoryRevocationStore({ clock: clock.now, maxEntries: 1 })
+  await late.revokeUser('exact', clock.now(), DAY)
+  const dan = clock.now()
+  await late.revokeUser('dan', dan, DAY)
+  await late.revokeUser('eve', dan - HOUR, DAY)
+  t.equal(await late.isRevoked('s', 'dan', dan), true, "dan's sessions stay refused after a mark with an earlier time")
 })
 
 await t.test('sustained revocations beyond both bounds: none forgotten before its TTL, fresh sessions rarely refused', async (t) => {
