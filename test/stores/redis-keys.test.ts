@@ -123,6 +123,9 @@ await t.test('bad options and arguments are programmer mistakes: TypeError namin
   t.throws(() => createRedisStores('redis://:s3cret@127.0.0.1:6379/2?db=3'), { name: 'TypeError', message: /^"url" names its database twice.*\(its value is not shown(?!.*s3cret)/ })
   t.match(redisUrlProblem('redis://127.0.0.1:6379/2?db=2'), /^REDIS_URL names its database twice/, 'even the same one twice')
   t.equal(redisUrlProblem('redis://127.0.0.1:6379/?db=3'), undefined, 'a bare / with ?db= is one database')
+  t.match(redisUrlProblem('redis://:s3cret@127.0.0.1:6379/0#x'), /^REDIS_URL must be redis:(?!.*s3cret)/, 'a fragment')
+  for (const hostless of ['redis:///0', 'redis://', 'rediss:///']) t.match(redisUrlProblem(hostless), /^REDIS_URL must be redis:/, `no host (ioredis would quietly take localhost): ${hostless}`)
+  t.match(redisUrlProblem('http://127.0.0.1:6379'), /^REDIS_URL must be redis:/, 'another scheme')
   for (const named of ['/2', '?db=2', '/?db=2']) {
     t.throws(() => createRedisStores(`redis://:s3cret@127.0.0.1:6379${named}`, { redisOptions: { db: 3 } }), { name: 'TypeError', message: /^"redisOptions\.db" option: the URL names a database already; keep one$/ }, `the URL's ${named} and redisOptions.db`)
   }
