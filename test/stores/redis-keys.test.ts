@@ -139,6 +139,8 @@ await t.test('bad options and arguments are programmer mistakes: TypeError namin
   t.throws(() => createRedisStores(redis.url, { connectTimeoutMs: 1.5 }), { name: 'TypeError', message: /"connectTimeoutMs"/ })
   t.throws(() => createRedisStores(redis.url, { maxReconnectDelayMs: -1 }), { name: 'TypeError', message: /"maxReconnectDelayMs"/ })
   t.throws(() => createRedisStores(redis.url, { prefix: 42 as unknown as string }), { name: 'TypeError', message: /"prefix"/ })
+  t.throws(() => new RedisAttemptStore(admin, { prefix: 'p'.repeat(201) }), { name: 'TypeError', message: /"prefix" option must be a string of at most 200 characters/ }, 'every key carries the prefix: it is bounded')
+  t.equal(new RedisAttemptStore(admin, { prefix: 'p'.repeat(200) }).keyOf('k').startsWith('p'.repeat(200)), true, '200 characters are fine')
   t.throws(() => createRedisStores(redis.url, { onError: 'log' as unknown as () => void }), { name: 'TypeError', message: /"onError"/ })
   t.throws(() => createRedisStores(redis.url, { onStatusChange: 'log' as unknown as () => void }), { name: 'TypeError', message: /"onStatusChange"/ })
   // A misspelt prefix would put this app's keys under the shared default: refused, before any connection.
