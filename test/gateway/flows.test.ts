@@ -82,6 +82,8 @@ await t.test('TOTP: enroll, activate, verify, then requireMfa passes; remove nee
 
   emu.clock.advance(300_000) // exactly stepUpMaxAgeSeconds (300): "at most this old" still counts
   t.match((await gql(jar, OPS.viewer)).body.data.viewer.mfa, { fresh: true }, 'fresh at exactly 300 s')
+  const atLimit = await gql(jar, OPS.remove, { factorId: 'ostNoSuchFactor0000' })
+  t.equal(codeOf(atLimit), 'FACTOR_NOT_FOUND', 'the step-up rule lets a step exactly 300 s old through: removeFactor gets as far as the id')
   emu.clock.advance(1) // past it
   t.match((await gql(jar, OPS.viewer)).body.data.viewer.mfa, { fresh: false }, 'not fresh 1 ms later')
   const stale = await gql(jar, OPS.remove, { factorId: factor.id })
