@@ -4,14 +4,15 @@
 // values reaching the plugin (seen through GraphQL).
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
-import { loadServerConfig, ServerConfigError } from '@okta-mfa/gateway'
+import { buildGatewayServer, loadServerConfig, ServerConfigError } from '@okta-mfa/gateway'
 import { withEmulator } from '../helpers/emulator.js'
 import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
 
 const baseEnv = { OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: 'tok', SESSION_KEY: randomBytes(32).toString('hex') }
 
 await t.test('defaults, values, and bad values named', async (t) => {
-  t.match(loadServerConfig(baseEnv), { totpIssuer: undefined, maxAttempts: 4, attemptWindowMs: 900_000, stepUpMaxAgeSeconds: 300, rememberDeviceDays: 30 })
+  t.match(loadServerConfig(baseEnv), { totpIssuer: undefined, maxAttempts: 4, attemptWindowMs: 900_000, stepUpMaxAgeSeconds: 300, rememberDeviceDays: 30, timeoutMs: 5000 })
+  t.equal(loadServerConfig(baseEnv).cookieSecure, true, 'SESSION_COOKIE_SECURE unset: the cookie is Secure')
   t.match(loadServerConfig({
     ...baseEnv, GATEWAY_TOTP_ISSUER: 'Acme Corp', MFA_MAX_ATTEMPTS: '3', MFA_ATTEMPT_WINDOW_SECONDS: '600', STEP_UP_MAX_AGE_SECONDS: '120', REMEMBER_DEVICE_DAYS: '0',
   }), { totpIssuer: 'Acme Corp', maxAttempts: 3, attemptWindowMs: 600_000, stepUpMaxAgeSeconds: 120, rememberDeviceDays: 0 })
@@ -40,6 +41,15 @@ await t.test('defaults, values, and bad values named', async (t) => {
     const shown = value.slice(0, 12).replace(/[^\x20-\x7e]/g, (c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)
     t.type(err, ServerConfigError, `${name}=${shown} is refused`)
     t.match((err as Error).message, message)
+  }
+})
+
+await t.test('OKTA_TIMEOUT_MS: one request\'s Okta calls share 5000 ms, or OKTA_TIMEOUT_MS when that is longer', async (t) => {
+  for (const [timeout, deadline] of [['1000', 5000], ['8000', 8000]] as const) {
+    const app = await buildGatewayServer(loadServerConfig({ ...baseEnv, LOG_LEVEL: 'silent', OKTA_TIMEOUT_MS: timeout }))
+    t.teardown(() => app.close())
+    await app.ready()
+    t.equal(app.oktaMfaGateway.config.requestTimeoutMs, deadline, `OKTA_TIMEOUT_MS=${timeout}: a deadline of ${deadline} ms`)
   }
 })
 
