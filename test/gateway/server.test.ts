@@ -354,6 +354,12 @@ await t.test('request ids: honored when sane, echoed, and forwarded to Okta', as
   const forged = await gql(ada, OPS.factors, undefined, { 'x-request-id': 'x y' })
   t.match(forged.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'an odd incoming id is replaced by a UUID')
   t.equal(seen.at(-1), forged.headers['x-request-id'])
+  // 8 to 128 characters: one shorter or longer is replaced too.
+  for (const [id, kept] of [['req-0007', true], ['req-007', false], ['r'.repeat(128), true], ['r'.repeat(129), false]] as const) {
+    const echoed = (await gql(ada, OPS.factors, undefined, { 'x-request-id': id })).headers['x-request-id']
+    if (kept) t.equal(echoed, id, `an id of ${id.length} characters is kept`)
+    else t.match(echoed, /^[0-9a-f-]{36}$/, `an id of ${id.length} characters is replaced by a UUID`)
+  }
 
   // The health routes too, and the Okta check a /readyz starts (README: "on every call").
   seen.length = 0
@@ -376,7 +382,8 @@ await t.test('logs carry request ids and no secrets', async (t) => {
   const wrong = right === '000000' ? '111111' : '000000'
   const credentialHeaders = {
     authorization: 'Bearer leaked-bearer-token', 'proxy-authorization': 'Basic leaked-proxy-credential', 'x-okta-api-token': 'SSWS leaked-api-token',
-    'x-api-key': 'leaked-api-key', 'x-auth-token': 'leaked-auth-token', 'x-csrf-token': 'leaked-csrf-token', dpop: 'leaked.dpop.proof',
+    'x-api-key': 'leaked-api-key', 'x-auth-token': 'leaked-auth-token', 'x-access-token': 'leaked-access-token', 'x-csrf-token': 'leaked-csrf-token',
+    'x-xsrf-token': 'leaked-xsrf-token', dpop: 'leaked.dpop.proof',
   }
   t.equal((await gql(ada, OPS.verify, { factorId, passCode: wrong }, credentialHeaders)).status, 401)
   const ok = await gql(ada, OPS.verify, { factorId, passCode: right })
