@@ -137,6 +137,9 @@ await t.test('sms: enroll, activate with the texted code, verify by CHALLENGE th
   const verified = await gql(jar, OPS.verify, { factorId: factor.id, passCode: latest.code })
   t.same(verified.body.data.verifyFactor, { result: 'SUCCESS', mfa: { completed: true, method: 'GRAPHQL', factorId: factor.id, fresh: true } })
   t.equal((await jar.fetch('/protected', { headers: { accept: 'application/json' } })).status, 200)
+
+  const newSession = await gw.signedIn('bob@example.com')
+  t.match((await gql(newSession, OPS.factors)).body.data.factors, [{ status: 'ACTIVE', phoneNumber: '+1••••••0123' }], 'an ACTIVE factor in a new session, before its MFA step: masked')
 })
 
 await t.test('email and security question enroll; a second factor needs a fresh MFA step', async (t) => {
