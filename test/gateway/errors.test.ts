@@ -71,6 +71,11 @@ await t.test('passcode outcomes, ownership, input and session', async (t) => {
   const phone = await gql(bob, OPS.enroll, { input: { factorType: 'SMS', phoneNumber: 'call me maybe' } })
   expectCode(t, phone, 'BAD_USER_INPUT', 'a bad phone number')
   t.equal(phone.body.errors?.[0]?.extensions.field, 'input.phoneNumber')
+  // E.164: 7 to 15 digits after the plus, checked before Okta hears of it.
+  for (const phoneNumber of ['+1234567890123456', '+123456']) {
+    const refused = await gql(bob, OPS.enroll, { input: { factorType: 'SMS', phoneNumber } })
+    t.match(refused.body.errors?.[0], { message: /must be an E\.164 number/, extensions: { code: 'BAD_USER_INPUT', field: 'input.phoneNumber' } }, `${phoneNumber.length - 1} digits are not an E.164 number`)
+  }
   expectCode(t, await gql(bob, OPS.enroll, { input: { factorType: 'TOTP', phoneNumber: '+15555550123' } }), 'BAD_USER_INPUT', 'a field of another factor type')
   expectCode(t, await gql(bob, OPS.verify, { factorId: '../../users', passCode: '123456' }), 'FACTOR_NOT_FOUND', 'a factor id that is not one')
   expectCode(t, await gql(ada, OPS.resend, { factorId }), 'BAD_USER_INPUT', 'resend of a TOTP factor, which sends no codes')
