@@ -71,6 +71,8 @@ await t.test('passcode outcomes, ownership, input and session', async (t) => {
   const phone = await gql(bob, OPS.enroll, { input: { factorType: 'SMS', phoneNumber: 'call me maybe' } })
   expectCode(t, phone, 'BAD_USER_INPUT', 'a bad phone number')
   t.equal(phone.body.errors?.[0]?.extensions.field, 'input.phoneNumber')
+  const shortAnswer = await gql(bob, OPS.enroll, { input: { factorType: 'QUESTION', question: 'disliked_food', answer: ' abc ' } })
+  t.match(shortAnswer.body.errors?.[0], { message: /must be 4 to/, extensions: { code: 'BAD_USER_INPUT', field: 'input.answer' } }, "an answer under Okta's 4 characters (spaces around it not counted)")
   // E.164: 7 to 15 digits after the plus, checked before Okta hears of it.
   for (const phoneNumber of ['+1234567890123456', '+123456']) {
     const refused = await gql(bob, OPS.enroll, { input: { factorType: 'SMS', phoneNumber } })
@@ -173,6 +175,10 @@ await t.test('an app user with no Okta user is OKTA_USER_NOT_FOUND (routable, no
   expectCode(t, res, 'OKTA_USER_NOT_FOUND', 'no Okta user and no provisioning')
   t.notMatch(res.body.errors?.[0]?.message, /ghost|E0000007|Not found/, 'no login and no Okta text in the message')
   expectCode(t, await gql(ghost, OPS.verify, { factorId: 'ost1', passCode: '123456' }), 'OKTA_USER_NOT_FOUND', 'verify as well')
+  // A partial result stays 200: the status follows the first error only when no data came back.
+  const partial = await gql(ghost, '{ viewer { userKey login } }')
+  t.equal(partial.status, 200, 'data came back: 200')
+  t.match(partial.body, { data: { viewer: { userKey: String, login: null } }, errors: [{ extensions: { code: 'OKTA_USER_NOT_FOUND' } }] })
 
   // An Okta user deleted after the session bound it: the queries say so as the mutations do (they said FACTOR_NOT_FOUND).
   const ada = await gw.signedIn('ada@example.com')
