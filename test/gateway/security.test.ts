@@ -77,6 +77,11 @@ await t.test('GET is refused for queries and mutations alike', async (t) => {
     t.equal(res.headers['cache-control'], 'no-store', `${method}: Cache-Control: no-store`)
     t.match(res.json(), { data: null, errors: [{ extensions: { code: 'METHOD_NOT_ALLOWED', requestId: `method-${method}-01` } }] }, `${method}: code and request id`)
   }
+  // A body without a Content-Type is refused before it is read, as one with it.
+  for (const method of ['DELETE', 'PATCH']) {
+    const res = await ada.fetch('/graphql', { method, body: 'passCode=123456' })
+    t.same([res.status, res.json().errors?.[0]?.extensions.code], [405, 'METHOD_NOT_ALLOWED'], `${method} with an untyped body: 405`)
+  }
   const elsewhere = await ada.fetch('/nowhere?token=secret-in-query', { method: 'PROPFIND', headers: { 'x-request-id': 'method-elsewhere-01' } })
   t.equal(elsewhere.status, 404, 'another path: not found')
   t.equal(elsewhere.headers['x-request-id'], 'method-elsewhere-01')
