@@ -308,6 +308,7 @@ await t.test('the standalone server with REMEMBER_DEVICE_DAYS=0 honours no devic
   t.match((await gql(own, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })).body.data?.verifyFactor, { result: 'SUCCESS' })
   const question = await gql(own, OPS.enroll, { input: { factorType: 'QUESTION', question: 'disliked_food', answer: 'mayonnaise' } })
   const questionId = question.body.data?.enrollFactor.factor.id as string
+  t.equal(await devices.check(value, user), undefined, "enrolling a security question (active at once) forgets the app's device")
   t.same((await gql(own, OPS.remove, { factorId: questionId })).body.data?.removeFactor, { removedFactorId: questionId }, JSON.stringify(question.body.errors))
   t.equal(await devices.check(value, user), undefined, "the app's device is forgotten: the same factors again, but changed through the gateway")
 })
