@@ -303,6 +303,25 @@ void t.test('429 on a GET: no reset header, a reset beyond the budget, or a zero
   zero.agent.assertNoPendingInterceptors()
 })
 
+void t.test('429 on a GET: rateLimitMaxWaitMs bounds the total of the waits, a wait of exactly the budget included', async (t) => {
+  // The server's Date is fixed and the reset one second after it: every wait is exactly 1000 ms, whatever our clock.
+  const serverDate = new Date('2024-01-01T00:00:00Z')
+  const oneSecond = (): ReturnType<typeof rateLimited> => rateLimited(Math.floor(serverDate.getTime() / 1000) + 1, serverDate)
+  const exact = mockOrg(t, { rateLimitMaxWaitMs: 1000 })
+  exact.pool.intercept({ path: USER_PATH, method: 'GET' }).reply(oneSecond)
+  exact.pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, USER, { headers: jsonHeaders() })
+  t.equal((await exact.client.getUser('00u1')).id, '00u1', 'a wait of exactly rateLimitMaxWaitMs is within it')
+  exact.agent.assertNoPendingInterceptors()
+
+  // 1500 ms: the first wait (1000) fits, a second one would make 2000 in all: the second 429 rejects at once.
+  const total = mockOrg(t, { rateLimitMaxWaitMs: 1500 })
+  let calls = 0
+  total.pool.intercept({ path: USER_PATH, method: 'GET' }).reply(() => { calls++; return oneSecond() }).times(2)
+  total.pool.intercept({ path: USER_PATH, method: 'GET' }).reply(() => { calls++; return { statusCode: 200, data: JSON.stringify(USER), responseOptions: { headers: jsonHeaders() } } })
+  await t.rejects(total.client.getUser('00u1'), { code: 'OKTA_RATE_LIMITED', retryAfterSeconds: 1 })
+  t.equal(calls, 2, 'one retry: the budget is for all the waits of a call, not each')
+})
+
 void t.test('429 without X-Rate-Limit-Reset but with Retry-After (a proxy): a GET waits that long', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   pool.intercept({ path: USER_PATH, method: 'GET' })
