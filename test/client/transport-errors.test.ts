@@ -165,6 +165,9 @@ void t.test('5xx: an HTML page is an invalid response, an Okta JSON error is an 
   t.ok(api instanceof OktaApiError)
   t.match(api, { code: 'OKTA_API_ERROR', status: 500, errorCode: 'E0000009', requestId: 'r500' })
   await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', status: 503 })
+  // 500 is a 5xx too: a bare error page (a proxy's, a crashed backend's) is Okta unavailable, not an Okta error.
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(500, 'Internal Server Error', { headers: { 'content-type': 'text/plain' } })
+  await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', status: 500 }, 'a 500 without an Okta body')
   agent.assertNoPendingInterceptors()
 })
 
