@@ -244,6 +244,8 @@ void t.test('the token endpoint failing: coded errors, and a caller may leave a 
   t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_RESPONSE', status: 502 })
   pool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(200, { token_type: 'Bearer', access_token: TOKEN_SECRET }, { headers: json })
   t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_RESPONSE' }, 'no expires_in')
+  pool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(200, { token_type: 'Bearer', expires_in: 0, access_token: TOKEN_SECRET }, { headers: json })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_RESPONSE' }, 'expires_in 0: a token expired on arrival is not used')
   pool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(400, { error: 'unsupported_grant_type', error_description: 'nope' }, { headers: json })
   t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_OAUTH_ERROR', error: 'unsupported_grant_type' })
 
