@@ -182,6 +182,40 @@ void t.test('a fresh token refused again, a nonce asked for again: coded errors,
   t.notMatch(views, String(KEY.privateJwk.d), 'no JWK private member')
 })
 
+void t.test('the token cache: a token is kept until 60 s before it expires, or half its lifetime when that is shorter', async (t) => {
+  // The clock moves by hand (tokens are cached against Date.now): no wait of an hour.
+  const realNow = Date.now
+  let ahead = 0
+  Date.now = () => realNow.call(Date) + ahead
+  t.teardown(() => { Date.now = realNow })
+  const m = mocked(t, false)
+  const pool = m.agent.get(ORG)
+  let tokens = 0
+  const tokenFor = (expiresIn: number): void => {
+    pool.intercept({ path: '/oauth2/v1/token', method: 'POST' })
+      .reply(200, () => { tokens++; return { token_type: 'Bearer', expires_in: expiresIn, access_token: TOKEN_SECRET } }, { headers: json })
+  }
+  pool.intercept({ path: '/api/v1/users/00u1', method: 'GET' }).reply(200, { id: '00u1', status: 'ACTIVE', profile: {} }, { headers: json }).persist()
+
+  tokenFor(3600)
+  await m.client.getUser('00u1')
+  ahead = 3539_000
+  await m.client.getUser('00u1')
+  t.equal(tokens, 1, 'an hour token still serves 61 s before it expires')
+  tokenFor(60)
+  ahead = 3541_000
+  await m.client.getUser('00u1')
+  t.equal(tokens, 2, '59 s before it expires, a new one is fetched')
+  ahead += 29_000
+  await m.client.getUser('00u1')
+  t.equal(tokens, 2, 'a 60 s token serves for half its lifetime')
+  tokenFor(3600)
+  ahead += 2_000
+  await m.client.getUser('00u1')
+  t.equal(tokens, 3, 'and is replaced past it')
+  m.agent.assertNoPendingInterceptors()
+})
+
 void t.test('options are checked at construction and a bad key is never quoted', async (t) => {
   const base = { orgUrl: ORG }
   const cases: Array<[Partial<OktaOAuthOptions>, RegExp]> = [
