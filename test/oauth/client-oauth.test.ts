@@ -216,6 +216,43 @@ void t.test('the token cache: a token is kept until 60 s before it expires, or h
   m.agent.assertNoPendingInterceptors()
 })
 
+void t.test('a 401 answered after the refresh keeps the new token: one refresh for every call that met the old one', async (t) => {
+  // A real server: a call sent with the first token is held until another call has met the 401 and the new token.
+  const { createServer } = await import('node:http')
+  let tokens = 0
+  let arrived: (res: import('node:http').ServerResponse) => void = () => {}
+  const slowArrived = new Promise<import('node:http').ServerResponse>((resolve) => { arrived = resolve })
+  const server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      if (req.url === '/oauth2/v1/token') {
+        tokens++
+        res.writeHead(200, json).end(JSON.stringify({ token_type: 'Bearer', expires_in: 3600, access_token: `token-${tokens}` }))
+      } else if (req.headers.authorization === 'Bearer token-1' && req.url === '/api/v1/users/00uslow') {
+        arrived(res)
+      } else if (req.headers.authorization === 'Bearer token-1') {
+        res.writeHead(401, { ...json, 'www-authenticate': 'Bearer error="invalid_token"' }).end(JSON.stringify(invalidTokenBody))
+      } else {
+        res.writeHead(200, json).end(JSON.stringify({ id: req.url!.split('/').pop(), status: 'ACTIVE', profile: {} }))
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  const c = createOktaClient({
+    orgUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`, allowInsecureHttp: true,
+    auth: { clientId: '0oa-r', privateKey: KEY.pem, scopes: ALL_SCOPES, dpop: false },
+  })
+  t.teardown(() => c.close())
+  const slow = c.getUser('00uslow')
+  t.equal((await c.getUser('00ufast')).id, '00ufast', 'the first 401: refreshed, retried')
+  t.equal(tokens, 2)
+  const held = await slowArrived
+  held.writeHead(401, { ...json, 'www-authenticate': 'Bearer error="invalid_token"' }).end(JSON.stringify(invalidTokenBody))
+  t.equal((await slow).id, '00uslow', 'the late 401 retried with the token already fetched')
+  t.equal(tokens, 2, 'no second refresh: the late 401 was of the old token')
+})
+
 void t.test('options are checked at construction and a bad key is never quoted', async (t) => {
   const base = { orgUrl: ORG }
   const cases: Array<[Partial<OktaOAuthOptions>, RegExp]> = [
