@@ -165,6 +165,17 @@ void t.test('a fresh token refused again, a nonce asked for again: coded errors,
   t.not(m.assertions[0], m.assertions[1], 'each token request signs a new assertion')
   m.agent.assertNoPendingInterceptors()
 
+  // A nonce asked of a Bearer call (no proof to put it in): a 401 like any other, one refresh, then OKTA_INVALID_TOKEN.
+  const b = mocked(t, false)
+  const bpool = b.agent.get(ORG)
+  let bTokens = 0
+  bpool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(200, () => { bTokens++; return tokenBody }, { headers: json }).times(2)
+  bpool.intercept({ path: '/api/v1/users/00u1', method: 'GET' })
+    .reply(401, invalidTokenBody, { headers: { ...json, 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': 'n-api' } }).times(2)
+  t.match(await rejection(b.client.getUser('00u1')), { code: 'OKTA_INVALID_TOKEN', status: 401 }, 'use_dpop_nonce without DPoP: not a DPoP refusal')
+  t.equal(bTokens, 2, 'the token was refreshed once')
+  b.agent.assertNoPendingInterceptors()
+
   const d = mocked(t, true)
   const dpool = d.agent.get(ORG)
   dpool.intercept({ path: '/oauth2/v1/token', method: 'POST' })
