@@ -122,6 +122,20 @@ void t.test('a 200 of the token endpoint is read only with a JSON Content-Type',
     .reply(200, { id: '00u1', profile: {} }, { headers: json })
   t.equal((await m.client.getUser('00u1')).id, '00u1')
   m.agent.assertNoPendingInterceptors()
+
+  // The body is capped at 64 KiB (a token response is a few KB): one byte over is refused, exactly 64 KiB is read.
+  const padded = (size: number): string => {
+    const base = JSON.stringify({ ...token, pad: '' })
+    return JSON.stringify({ ...token, pad: 'x'.repeat(size - base.length) })
+  }
+  const cap = mocked(t)
+  cap.token().reply(200, padded(64 * 1024 + 1), { headers: json })
+  t.match(await rejection(cap.client.getUser('00u1')), { code: 'OKTA_INVALID_RESPONSE', status: 200, message: /larger than 65536 bytes/ }, 'over 64 KiB')
+  cap.token().reply(200, padded(64 * 1024), { headers: json })
+  cap.agent.get(ORG).intercept({ path: '/api/v1/users/00u1', method: 'GET', headers: { authorization: `Bearer ${TOKEN_SECRET}` } })
+    .reply(200, { id: '00u1', profile: {} }, { headers: json })
+  t.equal((await cap.client.getUser('00u1')).id, '00u1', 'exactly 64 KiB')
+  cap.agent.assertNoPendingInterceptors()
 })
 
 void t.test('a DPoP-bound token to a client without DPoP is an invalid response', async (t) => {
