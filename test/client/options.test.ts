@@ -48,6 +48,8 @@ void t.test('bad options throw a TypeError that names the option', async (t) => 
     ['dispatcher not a dispatcher', { orgUrl: ORG, token: TOKEN, dispatcher: {} }, /"dispatcher" option must be an undici Dispatcher/],
     ['a misspelt option', { orgUrl: ORG, token: TOKEN, timeoutMS: 1 }, /^"timeoutMS" is not an option of createOktaClient$/],
     ['an option of another library', { orgUrl: ORG, token: TOKEN, retries: 3 }, /^"retries" is not an option/],
+    // A name every object inherits is no option either: only the client's own keys count.
+    ['a key of Object.prototype', { orgUrl: ORG, token: TOKEN, toString: () => 'x' }, /^"toString" is not an option of createOktaClient$/],
   ]
   for (const [name, options, message] of bad) {
     t.throws(() => createOktaClient(options as OktaClientOptions), { name: 'TypeError', message }, name)
@@ -110,6 +112,12 @@ void t.test('every request carries Accept, User-Agent, SSWS Authorization and X-
   t.notOk(Object.keys(user).includes('oktaRequestId'), 'oktaRequestId is not enumerable')
   t.same(JSON.parse(JSON.stringify(user)), USER)
   await t.rejects(client.getUser('x', { requestId: 'bad\nid' }), { name: 'TypeError', message: /"requestId" option/ })
+  // 1 to 200 characters: an id of 200 is sent as it is, one of 201 or an empty one is refused before anything is sent.
+  pool.intercept({ path: '/api/v1/users/00u1f96ECLNVOKVMUSEA', method: 'GET', headers: { 'x-request-id': 'r'.repeat(200) } }).reply(200, USER, { headers: jsonHeaders() })
+  t.equal((await client.getUser('00u1f96ECLNVOKVMUSEA', { requestId: 'r'.repeat(200) })).id, USER.id, 'a request id of 200 characters')
+  for (const requestId of ['r'.repeat(201), '']) {
+    await t.rejects(client.getUser('x', { requestId }), { name: 'TypeError', message: /"requestId" option/ }, `a request id of ${requestId.length} characters`)
+  }
   agent.assertNoPendingInterceptors()
 })
 
