@@ -360,6 +360,10 @@ void t.test('Retry-After as an HTTP-date (RFC 9110): read against Date; a past d
   pool.intercept({ path: USER_PATH, method: 'GET' }).reply(() => retryAfter('Sun, 06 Nov 1994 08:49:37 GMT', new Date()))
   pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, USER, { headers: jsonHeaders() })
   t.equal((await client.getUser('00u1')).id, '00u1', 'a GET retried after a past date')
+  pool.intercept({ path: VERIFY_PATH, method: 'POST' }).reply(() => retryAfter('Sun, 06 Nov 1994 08:49:37 GMT', new Date()))
+  const past = await client.verifyFactor('00u1', 'ost1', { passCode: '1' }).catch((e: unknown) => e)
+  t.match(past, { code: 'OKTA_RATE_LIMITED', retryAfterSeconds: 0 }, 'a past date: retry now, not a negative wait')
+  t.ok(Math.abs((past as RateLimitedError).resetAt!.getTime() - Date.now()) < 2_000, 'resetAt is now, not in 1994')
 
   for (const value of ['soon', '2030-01-01T00:00:00Z', 'Sun, 31 Feb 2030 08:49:37 GMT', '-5']) {
     pool.intercept({ path: VERIFY_PATH, method: 'POST' }).reply(() => retryAfter(value, new Date()))
@@ -440,6 +444,10 @@ void t.test('429 on verify, activate and POSTs: never waits, fails at once with 
   await t.rejects(client.enrollFactor('00u1', { factorType: 'token:software:totp', provider: 'GOOGLE' }), { code: 'OKTA_RATE_LIMITED' })
   await t.rejects(client.resendFactor('00u1', 'mbl1'), { code: 'OKTA_RATE_LIMITED', errorCode: 'E0000109' })
   await t.rejects(client.getFactorTransaction('00u1', 'opf1', 'tx1'), { code: 'OKTA_RATE_LIMITED' }, 'a push poll does not wait either')
+  // A reset already past by the server's clock (the window turned while Okta answered): retry now, not a negative wait.
+  const serverDate = new Date('2024-01-01T00:00:05Z')
+  pool.intercept({ path: VERIFY_PATH, method: 'POST' }).reply(() => rateLimited(Math.floor(serverDate.getTime() / 1000) - 5, serverDate))
+  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '123456' }), { code: 'OKTA_RATE_LIMITED', retryAfterSeconds: 0 }, 'a past reset')
   agent.assertNoPendingInterceptors()
 })
 
