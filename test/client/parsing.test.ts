@@ -207,6 +207,7 @@ void t.test('Link header parsing', async (t) => {
   t.same(parseLinkHeader(header).map((l) => l.rel), [['self'], ['next']])
   t.equal(nextLink(header), 'https://o.okta.com/api/v1/users?after=00u2%2C3&limit=2')
   t.equal(nextLink([`<https://o/a>; rel="self"`, `<https://o/b>; rel=next`]), 'https://o/b', 'several headers, unquoted rel')
+  t.equal(nextLink('<https://o/a>; rel="self", <https://o/b>; REL="Next"'), 'https://o/b', 'relation types are case-insensitive (RFC 8288 §2.1.1)')
   t.equal(nextLink('<https://o/a>; rel="self"'), undefined)
   t.equal(nextLink(undefined), undefined)
   t.same(parseLinkHeader('garbage, <>; rel="next"'), [{ url: '', rel: ['next'], params: { rel: 'next' } }])
