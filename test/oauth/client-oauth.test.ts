@@ -4,6 +4,7 @@
 // the API), a stale nonce, an expired or revoked token. Okta's replies come from the emulator; the
 // branches it cannot produce on demand (a fresh token refused again, a nonce demanded forever) use MockAgent.
 import t, { type Test } from 'tap'
+import { generateKeyPairSync } from 'node:crypto'
 import { inspect } from 'node:util'
 import { MockAgent } from 'undici'
 import { createOktaClient, totpActivation, type OktaClient, type OktaClientOptions, type OktaOAuthOptions } from '@okta-mfa/client'
@@ -163,6 +164,11 @@ void t.test('a fresh token refused again, a nonce asked for again: coded errors,
   t.equal(err.status, 401)
   t.equal(m.assertions.length, 2, 'exactly one refresh')
   t.not(m.assertions[0], m.assertions[1], 'each token request signs a new assertion')
+  // The assertion as RFC 7523 and Okta want it: iss = sub = the client id, aud = the token URL, 5 minutes of life, a jti.
+  const claims = m.assertions.map((a) => JSON.parse(Buffer.from(a.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>)
+  t.match(claims[0], { iss: '0oa-m', sub: '0oa-m', aud: `${ORG}/oauth2/v1/token`, jti: /^[0-9a-f-]{36}$/ })
+  t.equal(Number(claims[0]!['exp']) - Number(claims[0]!['iat']), 300, 'exp 5 minutes after iat')
+  t.not(claims[0]!['jti'], claims[1]!['jti'], 'a fresh jti each time')
   m.agent.assertNoPendingInterceptors()
 
   // A nonce asked of a Bearer call (no proof to put it in): a 401 like any other, one refresh, then OKTA_INVALID_TOKEN.
@@ -275,6 +281,8 @@ void t.test('options are checked at construction and a bad key is never quoted',
     [{ clientId: 'c', privateKey: KEY.pem, scopes: ['bad"scope'] }, /"auth\.scopes"/],
     [{ clientId: 'c', privateKey: KEY.pem, scopes: ['a'], keyId: 'has space' }, /"auth\.keyId"/],
     [{ clientId: 'c', privateKey: KEY.pem, scopes: ['a'], dpop: 'yes' as unknown as boolean }, /"auth\.dpop"/],
+    // RSA below 2048 bits is refused (RS256 with a short key); the 2048-bit KEY is taken.
+    [{ clientId: 'c', privateKey: generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, scopes: ['a'] }, /"auth\.privateKey" option: an RSA key must have at least 2048 bits/],
   ]
   for (const [auth, re] of cases) {
     const err = await rejection((async () => createOktaClient({ ...base, auth: auth as OktaOAuthOptions }))())
