@@ -219,6 +219,12 @@ void t.test('an error that quotes the request back does not carry the assertion,
   t.ok(sent.assertion.length > 100 && sent.proof.length > 100, 'both were sent')
   t.notMatch(view, sent.assertion.slice(-40), 'no assertion')
   t.notMatch(view, sent.proof.slice(-40), 'no proof')
+  // Okta's request id header is its text too: one quoting the assertion is kept without it.
+  m.token().reply((opts) => {
+    const assertion = new URLSearchParams(String(opts.body)).get('client_assertion')!
+    return { statusCode: 401, data: JSON.stringify({ error: 'invalid_client' }), responseOptions: { headers: { ...json, 'x-okta-request-id': `rid ${assertion}` } } }
+  })
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_CLIENT', requestId: 'rid [redacted]' }, 'the request id without the assertion')
   // The API's DPoP challenge quoting the access token and the proof of the call.
   m.token().reply(200, { token_type: 'DPoP', expires_in: 3600, access_token: TOKEN_SECRET }, { headers: json })
   m.agent.get(ORG).intercept({ path: '/api/v1/users/00u1', method: 'GET' }).reply(400, (opts) => {
