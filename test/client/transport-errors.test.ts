@@ -198,6 +198,11 @@ void t.test('2xx bodies: invalid JSON, no Content-Type, not JSON, empty, wrong s
   await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }), { code: 'OKTA_INVALID_RESPONSE', message: /not a verification result/ })
   await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', message: /larger than 1048576 bytes/ })
   await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', message: /larger than/ }, 'declared Content-Length over the cap')
+  // A structured JSON type (application/…+json) is JSON too; a type that only starts with "json" is not.
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, JSON.stringify(USER), { headers: { ...jsonHeaders(), 'content-type': 'application/vnd.okta.v1+json; charset=UTF-8' } })
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, JSON.stringify(USER), { headers: { ...jsonHeaders(), 'content-type': 'application/jsonx' } })
+  t.equal((await client.getUser('00u1')).id, '00u1', 'application/vnd.okta.v1+json is read')
+  await t.rejects(client.getUser('00u1'), { code: 'OKTA_INVALID_RESPONSE', message: /not JSON/ }, 'application/jsonx is not JSON')
   agent.assertNoPendingInterceptors()
 })
 
