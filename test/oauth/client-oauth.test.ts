@@ -387,6 +387,15 @@ void t.test('challenges as servers write them, scopes as people write them, and 
   t.equal((await a.client.getUser('00u2')).id, '00u2')
   t.equal(tokens, 1, 'the nonce retry used the same token')
   t.match(JSON.parse(Buffer.from(proofs[0]!.split('.')[1]!, 'base64url').toString()), { nonce: 'n-api' })
+  // An empty DPoP-Nonce header is no nonce: the next proof still carries the latest one.
+  apool.intercept({ path: '/api/v1/users/00u4', method: 'GET' }).reply(200, { id: '00u4', status: 'ACTIVE', profile: {} }, { headers: { ...json, 'dpop-nonce': '' } })
+  apool.intercept({ path: '/api/v1/users/00u5', method: 'GET' }).reply((opts) => {
+    proofs = [String((opts.headers as Record<string, string>)['dpop'])]
+    return { statusCode: 200, data: { id: '00u5', status: 'ACTIVE', profile: {} }, responseOptions: { headers: json } }
+  })
+  await a.client.getUser('00u4')
+  await a.client.getUser('00u5')
+  t.match(JSON.parse(Buffer.from(proofs[0]!.split('.')[1]!, 'base64url').toString()), { nonce: 'n-api' }, 'an empty DPoP-Nonce kept nothing')
 
   // An unquoted error value (an auth-param token) is read as a quoted one.
   apool.intercept({ path: '/api/v1/users', method: 'POST' }).reply(403, { ...invalidTokenBody, errorCode: 'E0000006', errorSummary: 'You do not have permission' }, {
