@@ -27,6 +27,7 @@ void t.test('timeout: a slow answer rejects with OKTA_TIMEOUT', async (t) => {
   const err = await client.getUser('00u1').catch((e: unknown) => e)
   t.ok(err instanceof TimeoutError)
   t.match(err, { code: 'OKTA_TIMEOUT', timeoutMs: 50, message: /within 50 ms/ })
+  t.match(JSON.parse(JSON.stringify(err)), { name: 'TimeoutError', code: 'OKTA_TIMEOUT', timeoutMs: 50 }, 'toJSON keeps timeoutMs')
   agent.assertNoPendingInterceptors()
 })
 
@@ -39,6 +40,7 @@ void t.test('connection reset and refused (mocked) reject with OKTA_CONNECTION a
   const e1 = await client.getUser('00u1').catch((e: unknown) => e)
   t.ok(e1 instanceof ConnectionError)
   t.match(e1, { code: 'OKTA_CONNECTION', causeCode: 'ECONNRESET' })
+  t.match(JSON.parse(JSON.stringify(e1)), { name: 'ConnectionError', code: 'OKTA_CONNECTION', causeCode: 'ECONNRESET' }, 'toJSON keeps causeCode')
   t.match((e1 as Error).cause, { name: 'Error', code: 'ECONNRESET' }, 'the cause keeps the name and code (not the message: see secrets.test.ts)')
   await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '123456' }), { code: 'OKTA_CONNECTION', causeCode: 'ECONNREFUSED' })
   agent.assertNoPendingInterceptors()
@@ -301,6 +303,7 @@ void t.test('429 on a GET: no reset header, a reset beyond the budget, or a zero
   t.ok(err instanceof RateLimitedError)
   t.match(err, { code: 'OKTA_RATE_LIMITED', status: 429, errorCode: 'E0000047', retryAfterSeconds: 60, requestId: 'r429' })
   t.equal((err as RateLimitedError).resetAt?.getTime(), reset * 1000)
+  t.match(JSON.parse(JSON.stringify(err)), { code: 'OKTA_RATE_LIMITED', status: 429, resetAt: new Date(reset * 1000).toISOString(), retryAfterSeconds: 60 }, 'a logged error (toJSON) keeps the reset')
   const noReset = await client.getUser('00u1').catch((e: unknown) => e)
   t.match(noReset, { code: 'OKTA_RATE_LIMITED', resetAt: undefined, retryAfterSeconds: undefined })
   agent.assertNoPendingInterceptors()
