@@ -163,6 +163,7 @@ void t.test('5xx: an HTML page is an invalid response, an Okta JSON error is an 
   const html = await client.getUser('00u1').catch((e: unknown) => e)
   t.ok(html instanceof InvalidResponseError)
   t.match(html, { code: 'OKTA_INVALID_RESPONSE', status: 502, requestId: 'r502' })
+  t.match(JSON.parse(JSON.stringify(html)), { name: 'InvalidResponseError', code: 'OKTA_INVALID_RESPONSE', status: 502, requestId: 'r502' }, 'toJSON keeps the status')
   const api = await client.getUser('00u1').catch((e: unknown) => e)
   t.ok(api instanceof OktaApiError)
   t.match(api, { code: 'OKTA_API_ERROR', status: 500, errorCode: 'E0000009', requestId: 'r500' })

@@ -215,6 +215,7 @@ void t.test('an error that quotes the request back does not carry the assertion,
   }, { headers: json })
   const client = await rejection(m.client.getUser('00u1'))
   t.match(client, { code: 'OKTA_INVALID_CLIENT', errorDescription: 'bad [redacted] with [redacted]' })
+  t.match(JSON.parse(JSON.stringify(client)), { code: 'OKTA_INVALID_CLIENT', status: 401, error: 'invalid_client', errorDescription: 'bad [redacted] with [redacted]' }, 'toJSON keeps the OAuth fields, redacted')
   const view = inspect(client, { depth: 10, showHidden: true }) + JSON.stringify(client) + String(client.stack)
   t.ok(sent.assertion.length > 100 && sent.proof.length > 100, 'both were sent')
   t.notMatch(view, sent.assertion.slice(-40), 'no assertion')
