@@ -401,7 +401,9 @@ void t.test('challenges as servers write them, scopes as people write them, and 
   apool.intercept({ path: '/api/v1/users', method: 'POST' }).reply(403, { ...invalidTokenBody, errorCode: 'E0000006', errorSummary: 'You do not have permission' }, {
     headers: { ...json, 'www-authenticate': 'DPoP error=insufficient_scope, scope=okta.users.manage' },
   })
-  t.match(await rejection(a.client.createUser({ profile: { login: 'c@example.com', email: 'c@example.com' } })), { code: 'OKTA_INSUFFICIENT_SCOPE', requiredScopes: ['okta.users.manage'] })
+  const scoped = await rejection(a.client.createUser({ profile: { login: 'c@example.com', email: 'c@example.com' } }))
+  t.match(scoped, { code: 'OKTA_INSUFFICIENT_SCOPE', requiredScopes: ['okta.users.manage'] })
+  t.match(JSON.parse(JSON.stringify(scoped)), { code: 'OKTA_INSUFFICIENT_SCOPE', status: 403, requiredScopes: ['okta.users.manage'] }, 'toJSON keeps the scopes to add')
   a.agent.assertNoPendingInterceptors()
 
   // A string of scopes separated by commas is two scopes; a comma inside one array entry is refused at construction.
