@@ -347,8 +347,11 @@ void t.test('the token endpoint failing: coded errors, and a caller may leave a 
   const controller = new AbortController()
   const leaving = rejection(slow.client.getUser('00u1', { signal: controller.signal }))
   const waiting = rejection(slow.client.getUser('00u1'))
+  // A deadline ends the wait as a signal does: the call's deadline passes before the token timeout.
+  const late = rejection(slow.client.getUser('00u1', { deadline: performance.now() + 50 }))
   controller.abort(new Error('the browser went away'))
   t.equal((await leaving).code, 'OKTA_ABORTED')
+  t.equal((await late).code, 'OKTA_ABORTED', 'a caller whose deadline passed leaves the token wait at its deadline')
   t.equal((await waiting).code, 'OKTA_TIMEOUT', 'the one who stayed meets the token timeout')
 
   // invalid_dpop_proof on the API: no retry, a coded error.
