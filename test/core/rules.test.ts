@@ -233,7 +233,13 @@ await t.test('the limiter: decisions, hashed keys, default below the Okta lockou
   for (const ms of [MAX_TIMER_MS + 1, 2 ** 40]) {
     t.throws(() => new RequestDeadline(ms), { name: 'TypeError', message: /"requestTimeoutMs" option must be a positive integer of at most 2147483647/ }, `a deadline of ${ms} ms would fire after 1 ms`)
   }
-  t.throws(() => new AttemptLimiter({ store: {} as never }), { name: 'TypeError', message: /"store"/ })
+  // A request id the client cannot send as X-Request-Id (an app may take it from a request header) is left out, so
+  // the request's Okta calls are made without it rather than each failing.
+  t.same(new RequestDeadline(5000, 'req-1').options.requestId, 'req-1')
+  for (const requestId of ['', 'a\r\nX-Injected: 1', 'x'.repeat(201)]) {
+    t.notOk('requestId' in new RequestDeadline(5000, requestId).options, `request id ${JSON.stringify(requestId.slice(0, 20))} is not sent`)
+  }
+  t.equal(new RequestDeadline(5000, 'x'.repeat(200)).options.requestId, 'x'.repeat(200), '200 characters are')
   t.throws(() => new MemoryAttemptStore({ maxKeys: -1 }), { name: 'TypeError', message: /"maxKeys"/ })
   t.throws(() => new MemoryAttemptStore({ sweepAbove: 0 }), { name: 'TypeError', message: /"sweepAbove" option/ }, 'the old name is named')
 })
@@ -291,8 +297,15 @@ await t.test('end-user context is bounded; phone numbers and addresses are maske
   t.equal(context.userAgent?.length, 512)
   t.equal(context.acceptLanguage, 'fr-CA')
   t.same(endUserContext({ headers: {} }), {})
+  // The README's input limits: an IP over 64 characters (a forged X-Forwarded-For behind trust proxy) is not sent,
+  // an Accept-Language is cut to 256 characters.
+  t.same(endUserContext({ ip: '1'.repeat(65), headers: {} }), {}, 'an IP over 64 characters is not sent')
+  t.equal(endUserContext({ ip: 'f'.repeat(64), headers: {} }).ip, 'f'.repeat(64), 'one of 64 is')
+  t.equal(endUserContext({ headers: { 'accept-language': 'en;q=0.9,'.repeat(1000) } }).acceptLanguage, 'en;q=0.9,'.repeat(1000).slice(0, 256))
   t.equal(maskEmail('ada.lovelace@example.com'), 'a•••@example.com')
   t.equal(maskEmail('not an address'), '•••')
+  t.equal(maskEmail('@example.com'), '•••', 'no local part: nothing of it to show')
+  t.equal(maskEmail(`${'a'.repeat(300)}@${'b'.repeat(20)}.com`), '•••', 'longer than an address can be (320): its domain is not shown')
   t.equal(maskEmail('𝓐da@example.com'), '𝓐•••@example.com', 'the first character, not half of it')
   t.equal(maskEmail('\ud835da@example.com'), '••••@example.com', 'a lone surrogate is not shown')
 })
