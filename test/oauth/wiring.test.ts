@@ -45,6 +45,9 @@ const TRUNCATED = RSA.pem.slice(0, Math.floor(RSA.pem.length / 2))
 const PUBLIC_PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string
 const SMALL_RSA = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
 const MISSING_FILE = join(dir, 'no-such-key.pem')
+/** Private keys Node parses whose signatures Okta does not accept (private_key_jwt: RS*, ES256/384/512 only). */
+const K256 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
+const ED25519 = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
 
 /** Pieces of every key and token these tests use: none may appear in a message. */
 const SECRETS = [
@@ -124,6 +127,12 @@ await t.test('readOktaAuthEnv: a token, an OAuth service app with defaults, or a
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: PEM_FILE, OKTA_SCOPES: 'okta.users.read "x"' }, 'OKTA_AUTH_INVALID', /OKTA_SCOPES/],
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: PEM_FILE, OKTA_SCOPES: ' , ' }, 'OKTA_AUTH_INVALID', /OKTA_SCOPES/],
     [{ OKTA_API_TOKEN: TOKEN, OKTA_DPOP: 'true' }, 'OKTA_AUTH_CONFLICT', /OAuth settings \(OKTA_DPOP\)/],
+    // Refused at start, not at the first token request: Okta signs with P-256/P-384/P-521 and RSA only.
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: K256 }, 'OKTA_AUTH_KEY_INVALID', /only RSA and EC P-256\/P-384\/P-521 keys/],
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: ED25519 }, 'OKTA_AUTH_KEY_INVALID', /only RSA and EC P-256\/P-384\/P-521 keys/],
+    // A client id or kid with a space or a line break would be sent in the client assertion as is.
+    [{ OKTA_CLIENT_ID: '0oa x', OKTA_PRIVATE_KEY_FILE: PEM_FILE }, 'OKTA_AUTH_INVALID', /OKTA_CLIENT_ID must be the app's client id/],
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: PEM_FILE, OKTA_KEY_ID: 'kid 9' }, 'OKTA_AUTH_INVALID', /OKTA_KEY_ID must be the key's kid/],
   ]
   for (const [env, code, message] of more) {
     const err = authError(env)
