@@ -7,6 +7,7 @@ import { createServer, type Socket } from 'node:net'
 import t from 'tap'
 import { Agent, type Dispatcher } from 'undici'
 import { createOktaClient, type OktaClient } from '@okta-mfa/client'
+import type { EmulatorOptions } from '@okta-mfa/emulator'
 import {
   AttemptLimiter, MemoryAttemptStore, MfaSubject, RequestDeadline, checkPasscode, endUserContext,
   getOktaUserBinding, resolveOktaUserId, type AttemptStore, type PasscodeCheckResult,
@@ -36,8 +37,8 @@ interface Rig {
   check: (session: { session: Record<string, unknown> }, login: string, input: { passCode?: unknown, answer?: unknown, factorId?: unknown, trustFactorId?: boolean }, limiter?: AttemptLimiter) => Promise<PasscodeCheckResult>
 }
 
-async function rig (tt: { teardown: (fn: () => unknown) => void }, opts: { provision?: boolean, deadlineMs?: number, url?: string } = {}): Promise<Rig> {
-  const emu = await withEmulator(tt)
+async function rig (tt: { teardown: (fn: () => unknown) => void }, opts: { provision?: boolean, deadlineMs?: number, url?: string, seed?: EmulatorOptions['seed'] } = {}): Promise<Rig> {
+  const emu = await withEmulator(tt, opts.seed === undefined ? {} : { seed: opts.seed })
   const { dispatcher, calls, verifyHeaders } = countingAgent()
   const client = createOktaClient({ orgUrl: opts.url ?? emu.url, token: emu.token, allowInsecureHttp: true, dispatcher, timeoutMs: 60_000 })
   tt.teardown(async () => { await client.close(); await dispatcher.close() })
@@ -334,6 +335,33 @@ await t.test('the same with the factor named, as a form or verifyFactor(factorId
   await emuFetch(emu, 'DELETE', `/api/v1/users/${userId}/factors/${question.body.id as string}`)
   t.equal(codeOf(await check(session3, 'ada@example.com', { answer: 'mayonnaise', factorId: question.body.id }, limiter)), 'FACTOR_NOT_FOUND', 'removed, a TOTP left: FACTOR_NOT_FOUND')
   t.equal((await limiter.consume('ada@example.com')).remaining, 3, 'no refusal Okta did not judge used an attempt')
+})
+
+await t.test('the named factor gone with several code factors left and no TOTP, or named before activation: refused here, no code sent', async (t) => {
+  const { emu, calls, check } = await rig(t, {
+    seed: [{
+      login: 'sam@example.com',
+      factors: [
+        { id: 'ufttotp0000000000001', factorType: 'token:software:totp' },
+        { id: 'smssam00000000000001', factorType: 'sms', phoneNumber: '+15555550100' },
+        { id: 'emfsam00000000000001', factorType: 'email' },
+        { id: 'clfpend0000000000001', factorType: 'call', phoneNumber: '+15555550101', status: 'PENDING_ACTIVATION' },
+      ],
+    }],
+  })
+  const limiter = new AttemptLimiter({ store: new MemoryAttemptStore() })
+  const session = { session: {} }
+  t.equal(codeOf(await check(session, 'sam@example.com', { passCode: emu.totpCode('ufttotp0000000000001'), factorId: 'ufttotp0000000000001' }, limiter)), 'SUCCESS')
+  calls.length = 0
+  const pending = await check(session, 'sam@example.com', { passCode: '123456', factorId: 'clfpend0000000000001' }, limiter)
+  t.equal(codeOf(pending), 'ENROLLMENT_REQUIRED', 'a factor pending activation: ENROLLMENT_REQUIRED')
+  t.notOk(calls.some((c) => c.endsWith('/verify')), 'refused before Okta hears the code')
+  const userId = (await emuFetch(emu, 'GET', '/api/v1/users/sam@example.com')).body.id as string
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${userId}/factors/ufttotp0000000000001`)
+  calls.length = 0
+  const gone = await check(session, 'sam@example.com', { passCode: '123456', factorId: 'ufttotp0000000000001' }, limiter)
+  t.same([codeOf(gone), !gone.ok && gone.error.details], ['FACTOR_NOT_FOUND', { field: 'factorId' }], 'a text message and an email left: the person picks one again')
+  t.notOk(calls.some((c) => c.includes('smssam') || c.includes('emfsam')), 'the code went to neither')
 })
 
 await t.test('an answer sent without a factor id: the active security question; no factor at all is ENROLLMENT_REQUIRED; code factors say to send a code', async (t) => {
