@@ -82,6 +82,8 @@ const CASES: Array<{ name: string, env: Record<string, string>, code: string, na
     ['a JWK d', String(EC.privateJwk.d)], ['a hex scalar', Buffer.from(String(EC.privateJwk.d), 'base64url').toString('hex')],
     // The same scalar in standard base64 (its "/" are no folders), and a key's DER in base64 on one line.
     ['a base64 scalar', Buffer.from(String(EC.privateJwk.d), 'base64url').toString('base64')],
+    // The pooled key's scalar has no "/" in base64: one that has (as most do) looks like a path but to the scalar rule.
+    ['a base64 scalar with "/" in it', Buffer.concat([Buffer.from([0xff, 0xff, 0xff]), Buffer.from(String(EC.privateJwk.d), 'base64url').subarray(3)]).toString('base64')],
     ['a DER key in base64', createPrivateKey(EC.pem).export({ format: 'der', type: 'pkcs8' }).toString('base64')]] as const).map(([what, key]) => ({
     name: `${what} in OKTA_PRIVATE_KEY_FILE`, env: { OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: key }, code: 'OKTA_AUTH_KEY_UNREADABLE',
     names: /OKTA_PRIVATE_KEY_FILE \(its value is not shown: it looks like a key, not a path; put the key itself in OKTA_PRIVATE_KEY\) cannot be read/,
