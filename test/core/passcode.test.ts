@@ -337,7 +337,7 @@ await t.test('the same with the factor named, as a form or verifyFactor(factorId
   t.equal((await limiter.consume('ada@example.com')).remaining, 3, 'no refusal Okta did not judge used an attempt')
 })
 
-await t.test('the named factor gone with several code factors left and no TOTP, or named before activation: refused here, no code sent', async (t) => {
+await t.test('a factor pending activation, named or not, and the named factor gone with several code factors left and no TOTP: refused here, no code sent', async (t) => {
   const { emu, calls, check } = await rig(t, {
     seed: [{
       login: 'sam@example.com',
@@ -347,9 +347,12 @@ await t.test('the named factor gone with several code factors left and no TOTP, 
         { id: 'emfsam00000000000001', factorType: 'email' },
         { id: 'clfpend0000000000001', factorType: 'call', phoneNumber: '+15555550101', status: 'PENDING_ACTIVATION' },
       ],
-    }],
+    }, { login: 'pat@example.com', factors: [{ id: 'uftpend0000000000001', factorType: 'token:software:totp', status: 'PENDING_ACTIVATION' }] }],
   })
   const limiter = new AttemptLimiter({ store: new MemoryAttemptStore() })
+  const unnamed = await check({ session: {} }, 'pat@example.com', { passCode: '123456' }, limiter)
+  t.equal(codeOf(unnamed), 'ENROLLMENT_REQUIRED', 'no factor named, the only TOTP pending activation: ENROLLMENT_REQUIRED')
+  t.notOk(calls.some((c) => c.endsWith('/verify')), 'and the code is not sent to it')
   const session = { session: {} }
   t.equal(codeOf(await check(session, 'sam@example.com', { passCode: emu.totpCode('ufttotp0000000000001'), factorId: 'ufttotp0000000000001' }, limiter)), 'SUCCESS')
   calls.length = 0
