@@ -209,6 +209,11 @@ await t.test('a user Okta would not let sign in (suspended, deactivated, locked 
   t.same(await activeFactorIdsOf(okta, userId), [factorId])
   let cookie = await devices.issue(grace, factorId)
   t.ok(await devices.check(cookie, grace), 'STAGED: remembered')
+  // A factor being set up (enrolled, not yet activated) is not one of the user's factors yet: the device stays remembered.
+  const pending = await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15555550123' } })
+  t.equal(pending.body.status, 'PENDING_ACTIVATION')
+  t.same(await activeFactorIdsOf(okta, userId), [factorId], 'a factor pending activation does not count')
+  t.ok(await devices.check(cookie, grace), 'still remembered while another factor is being set up')
 
   await lifecycle('activate')
   t.equal(await status(), 'PROVISIONED')
