@@ -233,6 +233,7 @@ await t.test('the limiter: decisions, hashed keys, default below the Okta lockou
   for (const ms of [MAX_TIMER_MS + 1, 2 ** 40]) {
     t.throws(() => new RequestDeadline(ms), { name: 'TypeError', message: /"requestTimeoutMs" option must be a positive integer of at most 2147483647/ }, `a deadline of ${ms} ms would fire after 1 ms`)
   }
+  for (const ms of [0, -1, 1.5]) t.throws(() => new RequestDeadline(ms), { name: 'TypeError', message: /"requestTimeoutMs"/ }, `a deadline of ${ms} ms`)
   // A request id the client cannot send as X-Request-Id (an app may take it from a request header) is left out, so
   // the request's Okta calls are made without it rather than each failing.
   t.same(new RequestDeadline(5000, 'req-1').options.requestId, 'req-1')
@@ -414,6 +415,7 @@ await t.test('revocation: session ids at login, logout revokes one, sign-out-eve
 await t.test('the classes an app configures refuse an option that is not one, naming it', async (t) => {
   t.throws(() => new AttemptLimiter({ maxAtempts: 2 } as never), { name: 'TypeError', message: /^"maxAtempts" is not an option of AttemptLimiter$/ }, 'a misspelt maxAttempts would leave 4')
   t.throws(() => new AttemptLimiter(null as never), { name: 'TypeError', message: /options must be an object/ })
+  t.throws(() => new MemoryAttemptStore({ toString: 10 } as never), { name: 'TypeError', message: /"toString" is not an option of MemoryAttemptStore/ }, 'a name every object inherits is no option either')
   t.throws(() => new MemoryAttemptStore({ maxKey: 10 } as never), { name: 'TypeError', message: /"maxKey" is not an option of MemoryAttemptStore/ })
   t.throws(() => new MemoryRevocationStore({ maxEntrie: 10 } as never), { name: 'TypeError', message: /"maxEntrie" is not an option of MemoryRevocationStore/ })
   const { RememberedDevices } = await import('@okta-mfa/core')
