@@ -11,7 +11,7 @@ import {
   revokeUserSessions, settleRefusal, startSession, OKTA_USER_SESSION_KEY, MAX_TIMER_MS, MAX_WINDOW_MS, RequestDeadline, type MfaOutcomeCode, type RevocationStore,
 } from '@okta-mfa/core'
 import {
-  ConnectionError, InvalidPasscodeError, NotFoundError, OktaApiError, RateLimitedError, TimeoutError, ValidationError, AbortedError,
+  ConnectionError, InvalidPasscodeError, InvalidResponseError, NotFoundError, OktaApiError, RateLimitedError, TimeoutError, ValidationError, AbortedError,
   type OktaApiErrorDetails,
 } from '@okta-mfa/client'
 
@@ -55,6 +55,8 @@ await t.test('client and store errors map to the table; Okta texts stay out of m
     [new TimeoutError(5000), 'UPSTREAM_TIMEOUT'],
     [new AbortedError(), 'UPSTREAM_TIMEOUT'],
     [new ConnectionError('connect ECONNREFUSED'), 'UPSTREAM_UNAVAILABLE'],
+    // An answer that is not Okta's (a proxy's HTML page, cut JSON): Okta is unavailable, not slow.
+    [new InvalidResponseError('Okta answered with something that is not JSON', { status: 200 }), 'UPSTREAM_UNAVAILABLE'],
     [new OktaApiError(details(500, 'E0000009', 'Internal Server Error')), 'UPSTREAM_UNAVAILABLE'],
     [new OktaApiError(details(401, 'E0000011', 'Invalid token provided')), undefined],
     [new ValidationError({ ...details(400, 'E0000001', 'Api validation failed'), errorCauses: [{ errorSummary: 'A factor of this type is already set up.' }] }), 'ALREADY_ENROLLED'],
