@@ -128,6 +128,39 @@ await t.test('attributes: the plugin\'s own, secure: auto by protocol, delete() 
     attributesOf(setCookie(await other.inject({ method: 'POST', url: '/t/options' }))), 'session.options() adds to them alike')
 })
 
+await t.test('session.options(): every attribute written as secure-session writes it, a bad one refused as it refuses it', async (t) => {
+  const [gateway, other] = [await gatewayWith([newest]), await secureSessionApp([newest])]
+  for (const app of [gateway, other]) {
+    app.post('/t/options-from', async (request) => {
+      const o = { ...(request.body as Record<string, unknown>) }
+      if (typeof o.expires === 'string') o.expires = new Date(o.expires)
+      sessionOf(request).set('x', 1)
+      sessionOf(request).options(o)
+      return {}
+    })
+  }
+  const good: Array<Record<string, unknown>> = [
+    { domain: 'example.com', priority: 'high', partitioned: true, sameSite: true },
+    { domain: '.sub.example.com', path: '/app', priority: 'LOW', sameSite: 'strict', expires: '2030-01-02T03:04:05Z' },
+    { sameSite: false, priority: 'medium' },
+    { sameSite: 'none', secure: true },
+  ]
+  for (const payload of good) {
+    const ours = attributesOf(setCookie(await gateway.inject({ method: 'POST', url: '/t/options-from', payload })))
+    t.equal(ours, attributesOf(setCookie(await other.inject({ method: 'POST', url: '/t/options-from', payload }))), `${JSON.stringify(payload)}: the same attributes`)
+  }
+  const bad: Array<Record<string, unknown>> = [
+    { domain: 'example.com; Domain=evil.example' }, { path: '/a;b' }, { expires: '+010000-01-01T00:00:00Z' }, { expires: '1600-12-31T00:00:00Z' },
+    { maxAge: 1.5 }, { priority: 'urgent' }, { sameSite: 'sideways' },
+  ]
+  for (const payload of bad) {
+    const [ours, theirs] = [await gateway.inject({ method: 'POST', url: '/t/options-from', payload }), await other.inject({ method: 'POST', url: '/t/options-from', payload })]
+    t.equal(theirs.statusCode, 500, `${JSON.stringify(payload)}: secure-session refuses it`)
+    t.equal(ours.statusCode, 500, `${JSON.stringify(payload)}: refused alike`)
+    t.equal(setCookie(ours), '', `${JSON.stringify(payload)}: no cookie written`)
+  }
+})
+
 await t.test('every cookie has its own nonce, across refills of the nonce pool', async (t) => {
   const gateway = await gatewayWith([newest])
   const session = gateway.createSecureSession({ user: 'same' })
