@@ -44,6 +44,19 @@ await t.test('defaults, values, and bad values named', async (t) => {
   }
 })
 
+await t.test('SESSION_KEY: 32 bytes each, up to 8 newest first; bounds of the numeric variables included', async (t) => {
+  const keys = Array.from({ length: 9 }, () => randomBytes(32))
+  t.same(loadServerConfig({ ...baseEnv, SESSION_KEY: `${keys.slice(0, 8).map((k) => k.toString('base64url')).join(', ')},` }).sessionKeys, keys.slice(0, 8), '8 keys (base64url, an empty entry ignored)')
+  const refused = (SESSION_KEY: string): unknown => t.throws(() => loadServerConfig({ ...baseEnv, SESSION_KEY }), { message: /SESSION_KEY must be 32 bytes/ })
+  refused(keys.map((k) => k.toString('hex')).join(','))
+  refused(randomBytes(31).toString('base64')) // 44 characters: base64's length, 31 bytes
+  refused(randomBytes(31).toString('base64url')) // 42 characters
+  t.match(loadServerConfig({ ...baseEnv, PORT: '65535', REMEMBER_DEVICE_DAYS: '400', OKTA_TIMEOUT_MS: '120000', MFA_MAX_ATTEMPTS: '100', STEP_UP_MAX_AGE_SECONDS: '86400' }),
+    { port: 65535, rememberDeviceDays: 400, timeoutMs: 120_000, maxAttempts: 100, stepUpMaxAgeSeconds: 86_400 }, 'each maximum is allowed')
+  t.throws(() => loadServerConfig({ ...baseEnv, PORT: '65536' }), { message: /PORT must be an integer from 0 to 65535/ })
+  t.throws(() => loadServerConfig({ ...baseEnv, OKTA_TIMEOUT_MS: '120001' }), { message: /OKTA_TIMEOUT_MS must be an integer from 1 to 120000/ })
+})
+
 await t.test('OKTA_TIMEOUT_MS: one request\'s Okta calls share 5000 ms, or OKTA_TIMEOUT_MS when that is longer', async (t) => {
   for (const [timeout, deadline] of [['1000', 5000], ['8000', 8000]] as const) {
     const app = await buildGatewayServer(loadServerConfig({ ...baseEnv, LOG_LEVEL: 'silent', OKTA_TIMEOUT_MS: timeout }))
