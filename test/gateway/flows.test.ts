@@ -313,6 +313,25 @@ await t.test('the standalone server with REMEMBER_DEVICE_DAYS=0 honours no devic
   t.equal(await devices.check(value, user), undefined, "the app's device is forgotten: the same factors again, but changed through the gateway")
 })
 
+await t.test('the standalone server with REMEMBER_DEVICE_DAYS=1 honours a device the app remembered for 30 days only for 1 day', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: 'JBSWY3DPEHPK3PXP' }] }] })
+  const sessionKey = randomBytes(32)
+  const gw = await startGatewayApp(t, emu, { env: { SESSION_KEY: sessionKey.toString('hex'), REMEMBER_DEVICE_DAYS: '1' } })
+  const factorId = (await gql(await gw.signedIn('ada@example.com'), OPS.factors)).body.data.factors[0].id as string
+  const devices = new RememberedDevices({ secret: sessionKey, maxAgeDays: 30, clock: emu.clock.now, activeFactorIds: async () => [factorId] })
+  const value = await devices.issue({ id: 'ada@example.com', login: 'ada@example.com' }, factorId)
+  const remembered = async (): Promise<GqlResponse> => {
+    const jar = await gw.signedIn('ada@example.com')
+    jar.cookies.set(devices.cookieName, value)
+    return await gql(jar, OPS.viewer)
+  }
+  t.match((await remembered()).body.data.viewer.mfa, { completed: true }, 'honoured within the day')
+  emu.clock.advance(24 * 60 * 60_000 - 1000)
+  t.match((await remembered()).body.data.viewer.mfa, { completed: true }, 'a second before the day ends')
+  emu.clock.advance(1000)
+  t.match((await remembered()).body.data.viewer.mfa, { completed: false }, 'no longer after the day')
+})
+
 await t.test('the standalone server given a userKey: the devices it honours are keyed as every operation is', async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: 'JBSWY3DPEHPK3PXP' }] }] })
   const sessionKey = randomBytes(32)
