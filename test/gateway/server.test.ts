@@ -17,6 +17,7 @@ import { startEmulator } from '@okta-mfa/emulator'
 import { buildGatewayServer, decodeSessionKey, loadServerConfig, oktaMfaGateway, READY_CACHE_MS, STORE_READY_CACHE_MS, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import { listenLoopback } from '../helpers/http.js'
+import { startProcess } from '../helpers/processes.js'
 import { withRedis } from '../helpers/redis.js'
 import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
@@ -303,6 +304,15 @@ await t.test('closing (SIGTERM): a request in flight gets its answer with Connec
   t.equal(res.headers.connection, 'close', 'and told the connection ends')
   await closed // without it the socket stayed idle for the keep-alive timeout (72 s) and close() waited for it
   t.pass('the server closed with the client still holding its end')
+})
+
+await t.test('the okta-mfa-gateway bin closes on SIGTERM and SIGINT and exits 0, not killed by the signal', async (t) => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const server = await startProcess(t, `gateway (${signal})`, 'packages/gateway/dist/bin.js', { ...baseEnv, LOG_LEVEL: 'silent' }, { readyPath: '/healthz' })
+    const exited = new Promise<[number | null, string | null]>((resolve) => { server.child.once('exit', (code, sig) => { resolve([code, sig]) }) })
+    server.child.kill(signal)
+    t.same(await exited, [0, null], `${signal}: closed, exit 0`)
+  }
 })
 
 await t.test('closing (SIGTERM) while a request body stalls: the connection is cut after the grace period, close() ends', async (t) => {
