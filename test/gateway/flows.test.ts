@@ -2,7 +2,7 @@
 // activate, verify (then requireMfa passes), sms enroll/challenge/verify, resend, remove with step-up, and the queries.
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
-import { MemoryRevocationStore, RememberedDevices } from '@okta-mfa/core'
+import { MemoryRevocationStore, RememberedDevices, forgetRememberedDevices } from '@okta-mfa/core'
 import { otpauthUri } from '@okta-mfa/gateway'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
@@ -330,6 +330,31 @@ await t.test('the standalone server with REMEMBER_DEVICE_DAYS=1 honours a device
   t.match((await remembered()).body.data.viewer.mfa, { completed: true }, 'a second before the day ends')
   emu.clock.advance(1000)
   t.match((await remembered()).body.data.viewer.mfa, { completed: false }, 'no longer after the day')
+})
+
+await t.test("the standalone server's devices: signed with SESSION_KEY's newest key, and forgotten through the app's own revocation store", async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: 'JBSWY3DPEHPK3PXP' }] }] })
+  const [newest, older] = [randomBytes(32), randomBytes(32)]
+  // An app that embeds the server with its own revocation store (Redis in production), mid key rotation.
+  const store = new MemoryRevocationStore({ clock: emu.clock.now })
+  const gw = await startGatewayApp(t, emu, { env: { SESSION_KEY: `${newest.toString('hex')},${older.toString('hex')}` }, gateway: { revocations: store } })
+  const factorId = (await gql(await gw.signedIn('ada@example.com'), OPS.factors)).body.data.factors[0].id as string
+  const user = { id: 'ada@example.com', login: 'ada@example.com' }
+  const devicesOf = (secret: Buffer): RememberedDevices => new RememberedDevices({ secret, store, clock: emu.clock.now, activeFactorIds: async () => [factorId] })
+  const viewerWith = async (devices: RememberedDevices, value: string): Promise<GqlResponse> => {
+    const jar = await gw.signedIn('ada@example.com')
+    jar.cookies.set(devices.cookieName, value)
+    return await gql(jar, OPS.viewer)
+  }
+  const [current, old] = [devicesOf(newest), devicesOf(older)]
+  const value = await current.issue(user, factorId)
+  t.match((await viewerWith(current, value)).body.data.viewer.mfa, { completed: true }, 'a device remembered under the newest key (the one the app signs with) is honoured')
+  t.match((await viewerWith(old, await old.issue(user, factorId))).body.data.viewer.mfa, { completed: false }, 'one under an older key is not')
+  emu.clock.advance(1000)
+  await forgetRememberedDevices(store, user, { clock: emu.clock.now })
+  const jar = await gw.signedIn('ada@example.com')
+  jar.cookies.set(current.cookieName, value)
+  t.match((await gql(jar, OPS.viewer)).body.data.viewer.mfa, { completed: false }, "the app's forget, written in its store, holds in the gateway")
 })
 
 await t.test('the standalone server given a userKey: the devices it honours are keyed as every operation is', async (t) => {
