@@ -255,6 +255,18 @@ await t.test('rate limits: 429 E0000047 with a reset that clients can use', asyn
   t.ok(r.headers.get('x-rate-limit-reset'), 'and still sends the headers')
 })
 
+await t.test('rate limits: the README\'s default limit of each bucket, in X-Rate-Limit-Limit', async (t) => {
+  const emu = await withEmulator(t)
+  const { userId, factorId } = await userWithTotp(emu)
+  const limitOf = async (method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<string | null> =>
+    (await emuFetch(emu, method, path, body, headers)).headers.get('x-rate-limit-limit')
+  t.equal(await limitOf('GET', '/api/v1/users'), '600', 'users')
+  t.equal(await limitOf('GET', `/api/v1/users/${userId}`), '2000', 'user')
+  t.equal(await limitOf('GET', `/api/v1/users/${userId}/factors`), '1000', 'factors')
+  t.equal(await limitOf('POST', `/api/v1/users/${userId}/factors/${factorId}/verify`, '{"passCode":"000000"}', { 'content-type': 'application/json' }), '1000', 'verify')
+  t.equal(await limitOf('POST', '/oauth2/v1/token', 'grant_type=client_credentials', { 'content-type': 'application/x-www-form-urlencoded' }), '1000', 'token')
+})
+
 await t.test('an emulator listening on every address gives a loopback URL, which the client takes', async (t) => {
   const { startEmulator } = await import('@okta-mfa/emulator')
   const { createOktaClient } = await import('@okta-mfa/client')
@@ -282,6 +294,10 @@ await t.test('options are checked', async (t) => {
     await t.rejects(startEmulator({ port: 0, [name]: 'false' } as never), new TypeError(`"${name}" option must be a boolean`), `${name} as a string`)
   }
   t.throws(() => validateOptions({ rateLimits: { windowMS: 1 } } as never), /"rateLimits\.windowMS" is not an option/)
+  // A window of 0 (or a fraction of a millisecond) would divide the clock by nothing: NaN windows that never refuse.
+  for (const windowMs of [0, -1, 1.5, Number.NaN]) {
+    t.throws(() => validateOptions({ rateLimits: { windowMs } }), /"rateLimits\.windowMs" option must be a positive integer/, `windowMs ${windowMs}`)
+  }
   t.throws(() => validateOptions({ rateLimits: { limits: { verfy: 1 } } } as never), /"rateLimits\.limits\.verfy" is not a rate-limit bucket/)
   // A bucket left undefined keeps its default, as every other option does (a limit read from an unset variable).
   t.doesNotThrow(() => validateOptions({ rateLimits: { limits: { users: undefined, verify: 5 } } }), 'an undefined bucket is its default')
