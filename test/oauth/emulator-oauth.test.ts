@@ -129,6 +129,23 @@ await t.test('client assertions are checked as Okta does', async (t) => {
   for (const jti of ['', 42, ['a']]) {
     await refused(grant(await assertion('0oa-b', aud, { jti })), 401, 'invalid_client', /^The client_assertion token is missing a valid 'jti' claim\.$/, `jti ${JSON.stringify(jti)}`)
   }
+  t.equal((await postToken(emu.url, grant(await assertion('0oa-b', aud, { jti: 'j'.repeat(256) })))).status, 200, 'a jti of 256 characters')
+  await refused(grant(await assertion('0oa-b', aud, { jti: 'j'.repeat(257) })), 401, 'invalid_client', /^The client_assertion token is missing a valid 'jti' claim\.$/, 'a jti of 257 characters')
+  // The audience is this endpoint alone, iss and sub are both the client, and a client_id sent with it names the same app.
+  const signed = async (claims: JWTPayload): Promise<string> => await new SignJWT({ jti: randomUUID(), ...claims }).setProtectedHeader({ alg: 'RS256', kid: KEY.kid })
+    .setIssuedAt().setExpirationTime('5m').sign(await importPKCS8(KEY.pem, 'RS256'))
+  await refused(grant(await signed({ iss: '0oa-b', sub: '0oa-b', aud: [aud, 'https://elsewhere.okta.com/oauth2/v1/token'] })), 401, 'invalid_client',
+    /audience claim for client_assertion must be the endpoint/, 'an audience that lists another server too')
+  await refused(grant(await signed({ iss: '0oa-someone-else', sub: '0oa-b', aud })), 401, 'invalid_client', /'iss' and 'sub' claims/, 'iss is not the client')
+  await refused({ ...grant(await assertion('0oa-b', aud)), client_id: '0oa-other' }, 401, 'invalid_client', /client_id/, 'a client_id naming another app')
+  t.equal((await postToken(emu.url, { ...grant(await assertion('0oa-b', aud)), client_id: '0oa-b' })).status, 200, 'a client_id naming the same app')
+  const repeated = await fetch(`${emu.url}/oauth2/v1/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: `${new URLSearchParams(grant(await assertion('0oa-b', aud))).toString()}&scope=okta.users.read`,
+  })
+  t.equal(repeated.status, 400, 'a repeated parameter')
+  t.same(await repeated.json(), { error: 'invalid_request', error_description: "The 'scope' parameter must not be repeated." }, 'invalid_request naming it')
   await refused(grant(await assertion('0oa-b', aud), 'okta.users.read okta.groups.manage'), 400, 'invalid_scope', /okta\.groups\.manage/, 'a scope not granted')
   await refused({ ...grant(await assertion('0oa-b', aud)), grant_type: 'password' }, 400, 'unsupported_grant_type', /client_credentials/, 'another grant')
   await refused({ grant_type: 'client_credentials', scope: 'okta.users.read', client_secret: 'x' }, 401, 'invalid_client', /private_key_jwt/, 'no assertion')
@@ -161,6 +178,7 @@ await t.test('DPoP at the token endpoint: proofs, nonces, binding', async (t) =>
   await bad(await proof(d, 'POST', `${aud}?x=1`, { nonce }), /'htu'/, 'htu with a query')
   await bad(await proof(d, 'POST', 'https://other.example.com/oauth2/v1/token', { nonce }), /'htu'/, 'htu of another server')
   await bad(await proof(d, 'POST', aud, { nonce, iat: Math.floor(Date.now() / 1000) - 600 }), /'iat'/, 'an old proof')
+  await bad(await proof(d, 'POST', aud, { nonce, iat: Math.floor(Date.now() / 1000) + 600 }), /'iat'/, 'a proof from the future')
   await bad(await proof(d, 'POST', aud, { nonce }, { typ: 'JWT' }), /'typ'/, 'typ not dpop+jwt')
   const priv = await generateKeyPair('ES256', { extractable: true })
   await bad(await new SignJWT({ htm: 'POST', htu: aud, jti: randomUUID(), nonce }).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(priv.privateKey) }).setIssuedAt().sign(priv.privateKey),
@@ -181,6 +199,7 @@ await t.test('DPoP at the token endpoint: proofs, nonces, binding', async (t) =>
   await bad(await proof(d, 'POST', aud, { nonce, jti: undefined }), NO_JTI, 'a proof without a jti')
   await bad(await proof(d, 'POST', aud, { nonce, jti: 42 }), NO_JTI, 'a proof with a numeric jti')
   await bad(await proof(d, 'POST', aud, { nonce, jti: '' }), NO_JTI, 'a proof with an empty jti')
+  await bad(await proof(d, 'POST', aud, { nonce, jti: 'j'.repeat(257) }), NO_JTI, 'a proof with a jti of 257 characters')
   const good = await proof(d, 'POST', aud, { nonce })
   const ok = await postToken(emu.url, grant(await assertion('0oa-d', aud)), good)
   t.equal(ok.status, 200)
