@@ -251,6 +251,8 @@ await t.test('--seed preloads users once', async (t) => {
     ['one login twice', [{ login: a }, { login: 'A@EXAMPLE.com' }], 'user 1 ("A@EXAMPLE.com"): login is also the login of user 0'],
     ['one factor id on two users', [{ login: a, factors: [{ id: 'ostSeeded00000000001', factorType: 'token:software:totp' }] }, { login: 'b@example.com', factors: [{ id: 'ostSeeded00000000001', factorType: 'token:software:totp' }] }], 'user 1 ("b@example.com"): factors[0].id ostSeeded00000000001 is also the id of user 0\'s factors[0]'],
     ['two sms factors on one user', [{ login: a, factors: [{ factorType: 'sms', phoneNumber: '+15550001111' }, { factorType: 'sms', phoneNumber: '+15550001112' }] }], 'factors[1] is a second sms (OKTA) factor'],
+    ['a factor status Okta does not seed', [{ login: a, factors: [{ factorType: 'push', status: 'SUSPENDED' }] }], 'factors[0].status must be ACTIVE or PENDING_ACTIVATION'],
+    ['a TOTP factor of another provider', [{ login: a, factors: [{ factorType: 'token:software:totp', provider: 'RSA' }] }], 'factors[0].provider must be GOOGLE or OKTA'],
     ['a call factor without a number', [{ login: a, factors: [{ factorType: 'call' }] }], 'factors[0].phoneNumber is required for a call factor'],
     ['a number that is none', [{ login: a, factors: [{ factorType: 'sms', phoneNumber: 'call me' }] }], 'factors[0].phoneNumber "call me" is not a phone number'],
     ['an answer under 4 characters', [{ login: a, factors: [{ factorType: 'question', question: 'disliked_food', answer: 'zq' }] }], 'factors[0].answer must be at least 4 characters long'],
