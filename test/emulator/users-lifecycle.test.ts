@@ -111,6 +111,7 @@ await t.test('imported passwords: SHA-* and PBKDF2 hashes verify; BCRYPT and hoo
     'SHA-1 unsalted': { algorithm: 'SHA-1', value: sha('sha1', [Buffer.from('Imp0rted!')]) },
     MD5: { algorithm: 'MD5', salt: salt.toString('base64'), saltOrder: 'PREFIX', value: sha('md5', [salt, Buffer.from('Imp0rted!')]) },
     PBKDF2: { algorithm: 'PBKDF2', salt: salt.toString('base64'), digestAlgorithm: 'SHA512_HMAC', iterationCount: 4096, keySize: 32, value: pbkdf2Sync('Imp0rted!', salt, 4096, 32, 'sha512').toString('base64') },
+    'PBKDF2 SHA256_HMAC': { algorithm: 'PBKDF2', salt: salt.toString('base64'), digestAlgorithm: 'SHA256_HMAC', iterationCount: 5000, keySize: 20, value: pbkdf2Sync('Imp0rted!', salt, 5000, 20, 'sha256').toString('base64') },
   }
   const change = (id: string, oldPw: string) => emuFetch(emu, 'POST', `/api/v1/users/${id}/credentials/change_password`, { oldPassword: { value: oldPw }, newPassword: { value: 'Brand-New-1' } })
   let n = 0
@@ -128,6 +129,9 @@ await t.test('imported passwords: SHA-* and PBKDF2 hashes verify; BCRYPT and hoo
   const bad = [
     { algorithm: 'SHA-256', salt: 'c2FsdA==', value: 'abc=' }, { algorithm: 'BCRYPT', salt: 'short', value: 'x', workFactor: 10 },
     { algorithm: 'PBKDF2', salt: 'c2FsdA==', value: 'abc=', digestAlgorithm: 'SHA256_HMAC', iterationCount: 10, keySize: 32 }, { algorithm: 'ROT13', value: 'abc=' },
+    // The README's bounds: at most 200000 PBKDF2 iterations (a check runs synchronously) and keys of 1 to 1024 bytes.
+    { algorithm: 'PBKDF2', salt: 'c2FsdA==', value: 'abc=', digestAlgorithm: 'SHA256_HMAC', iterationCount: 200_001, keySize: 32 },
+    { algorithm: 'PBKDF2', salt: 'c2FsdA==', value: 'abc=', digestAlgorithm: 'SHA256_HMAC', iterationCount: 4096, keySize: 1025 },
   ]
   for (const hash of bad) {
     const r = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'bad@example.com', email: 'bad@example.com' }, credentials: { password: { hash } } })
