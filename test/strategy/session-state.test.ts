@@ -102,6 +102,9 @@ await t.test('requireMfa() also works as a Fastify preHandler (the same guard as
   const page = await app.inject({ url: '/account?tab=keys', headers: { accept: 'text/html' } })
   t.equal(page.statusCode, 302)
   t.equal(page.headers.location, '/mfa')
+  // A refusal depends on this session's state: no cache may answer it again once the MFA step is done.
+  t.equal(api.headers['cache-control'], 'no-store', 'the 401 is not cached')
+  t.equal(page.headers['cache-control'], 'no-store', 'the redirect to the MFA step is not cached')
   t.equal(session.get('returnTo'), '/account?tab=keys', 'the target is remembered')
   recordMfa({ session, user: { id: 'ada' } }, { user: { id: 'ada' }, factorId: 'ost1', method: 'form' })
   const ok = await app.inject({ url: '/account' })
