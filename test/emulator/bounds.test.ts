@@ -82,6 +82,10 @@ await t.test('inputs are bounded before they reach a store', async (t) => {
   const F = `/api/v1/users/${id}/factors`
   t.equal((await emuFetch(emu, 'POST', F, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: long(1025) } })).body.errorCode, 'E0000001', 'a security answer over 1024 characters')
   t.equal((await emuFetch(emu, 'POST', F, { factorType: 'email', provider: 'OKTA', profile: { email: `${long(1100)}@x.io` } })).body.errorCode, 'E0000001', 'an email over 1024 characters')
+  // And at least 4 characters, not counting the spaces around them.
+  for (const answer of ['abc', '  ab  ']) {
+    t.equal((await emuFetch(emu, 'POST', F, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer } })).body.errorCode, 'E0000001', `a security answer ${JSON.stringify(answer)}`)
+  }
   t.same((await emuFetch(emu, 'GET', F)).body, [], 'no factor stored')
   const q = (await emuFetch(emu, 'POST', F, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: 'mayonnaise' } })).body
   const huge = await emuFetch(emu, 'POST', `${F}/${q.id}/verify`, { answer: long(100_000) })
