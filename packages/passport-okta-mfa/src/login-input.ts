@@ -5,9 +5,9 @@
 // account for the limiter and for the password check. Both examples use it in front of passport-local.
 import { createHash } from 'node:crypto'
 
-/** Longest username accepted, in UTF-16 code units, before and after normalization. */
+/** Longest username accepted, in Unicode code points, before and after normalization. */
 export const MAX_USERNAME_LENGTH = 256
-/** Longest password accepted, in UTF-16 code units (scrypt reads all of it). */
+/** Longest password accepted, in Unicode code points (scrypt reads all of it). */
 export const MAX_PASSWORD_LENGTH = 1024
 
 /** Why a sign-in post was refused before the password was checked. */
