@@ -243,6 +243,7 @@ await t.test('the limiter: decisions, hashed keys, default below the Okta lockou
     t.notOk('requestId' in new RequestDeadline(5000, requestId).options, `request id ${JSON.stringify(requestId.slice(0, 20))} is not sent`)
   }
   t.equal(new RequestDeadline(5000, 'x'.repeat(200)).options.requestId, 'x'.repeat(200), '200 characters are')
+  t.throws(() => new AttemptLimiter({ store: {} as never }), { name: 'TypeError', message: /"store"/ })
   t.throws(() => new MemoryAttemptStore({ maxKeys: -1 }), { name: 'TypeError', message: /"maxKeys"/ })
   t.throws(() => new MemoryAttemptStore({ sweepAbove: 0 }), { name: 'TypeError', message: /"sweepAbove" option/ }, 'the old name is named')
 })
