@@ -7,7 +7,7 @@ import { otpauthUri } from '@okta-mfa/gateway'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
 import { withEmulator } from '../helpers/emulator.js'
-import { OPS, codeOf, gql, startGatewayApp, type GqlResponse } from '../helpers/gateway-app.js'
+import { OPS, codeOf, gql, startGatewayApp, type GatewayTestApp, type GqlResponse } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
 
 // jsqr is CommonJS with an ES-style default export: under NodeNext the function sits on `.default`.
@@ -238,6 +238,13 @@ await t.test('a revoked session is signed out: a cookie copied before logout is 
   t.equal(codeOf(await gql(await gw.signedIn('ada@example.com'), OPS.factors)), undefined, 'a new login works')
 })
 
+/** `viewer` seen by a new session of ada's on a browser holding the device cookie `value` that `devices` issued. */
+async function viewerOnDevice (gw: GatewayTestApp, devices: RememberedDevices, value: string): Promise<GqlResponse> {
+  const jar = await gw.signedIn('ada@example.com')
+  jar.cookies.set(devices.cookieName, value)
+  return await gql(jar, OPS.viewer)
+}
+
 await t.test('the standalone server: a step honoured from a remembered device is never fresh, so factor changes still need a code', async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: 'JBSWY3DPEHPK3PXP' }] }] })
   const sessionKey = randomBytes(32)
@@ -270,11 +277,7 @@ await t.test('the standalone server: a factor added then removed (the same set a
   // Another browser (a shared computer) that remembered ada: it only shows up again after both changes.
   const devices = new RememberedDevices({ secret: sessionKey, maxAgeDays: 30, clock: emu.clock.now, activeFactorIds: async () => [factorId] })
   const value = await devices.issue({ id: 'ada@example.com', login: 'ada@example.com' }, factorId)
-  const remember = async (): Promise<GqlResponse> => {
-    const shared = await gw.signedIn('ada@example.com')
-    shared.cookies.set(devices.cookieName, value)
-    return await gql(shared, OPS.viewer)
-  }
+  const remember = async (): Promise<GqlResponse> => await viewerOnDevice(gw, devices, value)
   t.match((await remember()).body.data.viewer.mfa, { completed: true }, 'remembered before any change')
 
   emu.clock.advance(1000)
@@ -299,9 +302,7 @@ await t.test('the standalone server with REMEMBER_DEVICE_DAYS=0 honours no devic
   const user = { id: 'ada@example.com', login: 'ada@example.com' }
   const devices = new RememberedDevices({ secret: sessionKey, store, clock: emu.clock.now, activeFactorIds: async () => [factorId] })
   const value = await devices.issue(user, factorId)
-  const shared = await gw.signedIn('ada@example.com')
-  shared.cookies.set(devices.cookieName, value)
-  t.match((await gql(shared, OPS.viewer)).body.data.viewer.mfa, { completed: false }, 'the gateway honours no device')
+  t.match((await viewerOnDevice(gw, devices, value)).body.data.viewer.mfa, { completed: false }, 'the gateway honours no device')
   t.ok(await devices.check(value, user), 'the app does, before any change')
 
   emu.clock.advance(1000)
@@ -320,11 +321,7 @@ await t.test('the standalone server with REMEMBER_DEVICE_DAYS=1 honours a device
   const factorId = (await gql(await gw.signedIn('ada@example.com'), OPS.factors)).body.data.factors[0].id as string
   const devices = new RememberedDevices({ secret: sessionKey, maxAgeDays: 30, clock: emu.clock.now, activeFactorIds: async () => [factorId] })
   const value = await devices.issue({ id: 'ada@example.com', login: 'ada@example.com' }, factorId)
-  const remembered = async (): Promise<GqlResponse> => {
-    const jar = await gw.signedIn('ada@example.com')
-    jar.cookies.set(devices.cookieName, value)
-    return await gql(jar, OPS.viewer)
-  }
+  const remembered = async (): Promise<GqlResponse> => await viewerOnDevice(gw, devices, value)
   t.match((await remembered()).body.data.viewer.mfa, { completed: true }, 'honoured within the day')
   emu.clock.advance(24 * 60 * 60_000 - 1000)
   t.match((await remembered()).body.data.viewer.mfa, { completed: true }, 'a second before the day ends')
@@ -341,20 +338,13 @@ await t.test("the standalone server's devices: signed with SESSION_KEY's newest 
   const factorId = (await gql(await gw.signedIn('ada@example.com'), OPS.factors)).body.data.factors[0].id as string
   const user = { id: 'ada@example.com', login: 'ada@example.com' }
   const devicesOf = (secret: Buffer): RememberedDevices => new RememberedDevices({ secret, store, clock: emu.clock.now, activeFactorIds: async () => [factorId] })
-  const viewerWith = async (devices: RememberedDevices, value: string): Promise<GqlResponse> => {
-    const jar = await gw.signedIn('ada@example.com')
-    jar.cookies.set(devices.cookieName, value)
-    return await gql(jar, OPS.viewer)
-  }
   const [current, old] = [devicesOf(newest), devicesOf(older)]
   const value = await current.issue(user, factorId)
-  t.match((await viewerWith(current, value)).body.data.viewer.mfa, { completed: true }, 'a device remembered under the newest key (the one the app signs with) is honoured')
-  t.match((await viewerWith(old, await old.issue(user, factorId))).body.data.viewer.mfa, { completed: false }, 'one under an older key is not')
+  t.match((await viewerOnDevice(gw, current, value)).body.data.viewer.mfa, { completed: true }, 'a device remembered under the newest key (the one the app signs with) is honoured')
+  t.match((await viewerOnDevice(gw, old, await old.issue(user, factorId))).body.data.viewer.mfa, { completed: false }, 'one under an older key is not')
   emu.clock.advance(1000)
   await forgetRememberedDevices(store, user, { clock: emu.clock.now })
-  const jar = await gw.signedIn('ada@example.com')
-  jar.cookies.set(current.cookieName, value)
-  t.match((await gql(jar, OPS.viewer)).body.data.viewer.mfa, { completed: false }, "the app's forget, written in its store, holds in the gateway")
+  t.match((await viewerOnDevice(gw, current, value)).body.data.viewer.mfa, { completed: false }, "the app's forget, written in its store, holds in the gateway")
 })
 
 await t.test('the standalone server given a userKey: the devices it honours are keyed as every operation is', async (t) => {
@@ -364,11 +354,7 @@ await t.test('the standalone server given a userKey: the devices it honours are 
   const gw = await startGatewayApp(t, emu, { env: { SESSION_KEY: sessionKey.toString('hex') }, gateway: { userKey } })
   const factorId = (await gql(await gw.signedIn('ada@example.com'), OPS.factors)).body.data.factors[0].id as string
   const user = { id: 'ada@example.com', login: 'ada@example.com' }
-  const viewerWith = async (devices: RememberedDevices): Promise<GqlResponse> => {
-    const jar = await gw.signedIn('ada@example.com')
-    jar.cookies.set(devices.cookieName, await devices.issue(user, factorId))
-    return await gql(jar, OPS.viewer)
-  }
+  const viewerWith = async (devices: RememberedDevices): Promise<GqlResponse> => await viewerOnDevice(gw, devices, await devices.issue(user, factorId))
   const options = { secret: sessionKey, clock: emu.clock.now, activeFactorIds: async () => [factorId] }
   const same = await viewerWith(new RememberedDevices({ ...options, userKey }))
   t.match(same.body.data.viewer, { userKey: 'staff:ada@example.com', mfa: { completed: true, fresh: false } }, "the app's device, under the same userKey, is honoured and not fresh")

@@ -5,10 +5,12 @@
 // branches it cannot produce on demand (a fresh token refused again, a nonce demanded forever) use MockAgent.
 import t, { type Test } from 'tap'
 import { generateKeyPairSync } from 'node:crypto'
+import { createServer, type ServerResponse } from 'node:http'
 import { inspect } from 'node:util'
 import { MockAgent } from 'undici'
 import { createOktaClient, totpActivation, type OktaClient, type OktaClientOptions, type OktaOAuthOptions } from '@okta-mfa/client'
 import type { TestEmulator } from '../helpers/emulator.js'
+import { listenLoopback } from '../helpers/http.js'
 import { ALL_SCOPES, app, appKey, oauthEmulator, rejection, type AppKey } from './keys.js'
 
 const KEY = appKey('key-1')
@@ -235,11 +237,10 @@ void t.test('the token cache: a token is kept until 60 s before it expires, or h
 
 void t.test('a 401 answered after the refresh keeps the new token: one refresh for every call that met the old one', async (t) => {
   // A real server: a call sent with the first token is held until another call has met the 401 and the new token.
-  const { createServer } = await import('node:http')
   let tokens = 0
-  let arrived: (res: import('node:http').ServerResponse) => void = () => {}
-  const slowArrived = new Promise<import('node:http').ServerResponse>((resolve) => { arrived = resolve })
-  const server = createServer((req, res) => {
+  let arrived: (res: ServerResponse) => void = () => {}
+  const slowArrived = new Promise<ServerResponse>((resolve) => { arrived = resolve })
+  const orgUrl = await listenLoopback(t, createServer((req, res) => {
     req.resume()
     req.on('end', () => {
       if (req.url === '/oauth2/v1/token') {
@@ -253,11 +254,9 @@ void t.test('a 401 answered after the refresh keeps the new token: one refresh f
         res.writeHead(200, json).end(JSON.stringify({ id: req.url!.split('/').pop(), status: 'ACTIVE', profile: {} }))
       }
     })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { server.closeAllConnections(); server.close() })
+  }))
   const c = createOktaClient({
-    orgUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`, allowInsecureHttp: true,
+    orgUrl, allowInsecureHttp: true,
     auth: { clientId: '0oa-r', privateKey: KEY.pem, scopes: ALL_SCOPES, dpop: false },
   })
   t.teardown(() => c.close())
