@@ -501,6 +501,13 @@ await t.test('refusals that never judge a code use no attempt: a factor not acti
     const toQuestion = await gql(bob, OPS.verify, { factorId: questionId, passCode: '123456' })
     expectCode(t, toQuestion, 'BAD_USER_INPUT', `a passcode to a question factor (cached: ${String(cached)})`)
     t.equal(toQuestion.body.errors?.[0]?.extensions.field, 'answer', 'names the answer')
+    // A passCode that is no code at all (empty, blank, not 6 digits) is still a passCode to a question: the same
+    // refusal, not "Enter the 6-digit code" (PASSCODE_MISSING / PASSCODE_MALFORMED naming a passCode it never takes).
+    for (const notACode of ['', '   ', '12345', 'abcdef']) {
+      const noCode = await gql(bob, OPS.verify, { factorId: questionId, passCode: notACode })
+      expectCode(t, noCode, 'BAD_USER_INPUT', `${JSON.stringify(notACode)} as a passcode to a question factor (cached: ${String(cached)})`)
+      t.same([noCode.body.errors?.[0]?.extensions.field, noCode.body.errors?.[0]?.message], ['answer', toQuestion.body.errors?.[0]?.message])
+    }
     const toTotp = await gql(bob, byAnswer, { f: pendingId, a: 'an answer' })
     expectCode(t, toTotp, 'BAD_USER_INPUT', `an answer to a TOTP factor (cached: ${String(cached)})`)
     t.equal(toTotp.body.errors?.[0]?.extensions.field, 'passCode', 'names the passcode')
