@@ -463,6 +463,14 @@ await t.test('inside an app: its hooks\' own errors, its child loggers and its R
   const log = lines.join('')
   t.notMatch(log, /SECRET-RESET-TOKEN|#frag/, "a Referer's query string is not logged")
   t.match(log, /"referer":"https:\/\/app\.example\/reset"/, 'its path is')
+  // A method Fastify does not route on the GraphQL path, and any unknown path, reach the app's not-found handler
+  // (README): Fastify's "Route …:<url> not found" line logs the URL, which loses its query as every logged URL does.
+  for (const [method, url] of [['PROPFIND', '/graphql?query=SECRET-IN-QUERY-1'], ['GET', '/reset?token=SECRET-IN-QUERY-2']] as const) {
+    t.equal((await app.inject({ method, url })).statusCode, 404, `${method} ${url}: the app's not found`)
+  }
+  const notFound = lines.join('')
+  t.notMatch(notFound, /SECRET-IN-QUERY/, "a not-found URL's query string is not logged")
+  t.match(notFound, /"msg":"Route PROPFIND:\/graphql not found"/, 'its method and path are')
   const gatewayLines = lines.map((l) => JSON.parse(l) as { reqId?: string, tenant?: string }).filter((l) => l.reqId !== undefined)
   t.ok(gatewayLines.length > 0 && gatewayLines.every((l) => l.tenant === 'acme'), "the gateway's request lines carry the app's child bindings")
 

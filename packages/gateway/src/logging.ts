@@ -93,6 +93,17 @@ function pathOnly (url: string | undefined): string | undefined {
   return q === -1 ? url : url.slice(0, q)
 }
 
+/**
+ * Fastify's not-found line, `Route GET:/reset?token=… not found`, written by its default not-found handler (an app's
+ * unknown paths, and with the plugin the methods Fastify does not route on the GraphQL path): its URL without the
+ * query, as every logged URL. Any other message is left as it is.
+ */
+function notFoundLine (msg: string): string {
+  if (!msg.startsWith('Route ') || !msg.endsWith(' not found')) return msg
+  const q = msg.indexOf('?')
+  return q === -1 ? msg : `${msg.slice(0, q)} not found`
+}
+
 /** Headers whose value is a URL (the page that made the request, a proxy's original URL): logged without a query. */
 const URL_HEADERS = ['referer', 'x-original-url', 'x-forwarded-uri', 'x-rewrite-url'] as const
 
@@ -186,8 +197,9 @@ const DROPPED = { logError: 'this entry could not be redacted and was dropped' }
 
 /**
  * Fastify logger options for a gateway server: pino redaction of {@link REDACT_PATHS}, a request serializer
- * that logs the path without its query string and the headers (secret ones redacted), and no binary values (see
- * `binarySafe`: a Buffer under a redacted path would make pino throw, which took the server down).
+ * that logs the path without its query string and the headers (secret ones redacted), Fastify's not-found line
+ * (`Route GET:/path not found`) without the query either, and no binary values (see `binarySafe`: a Buffer under a
+ * redacted path would make pino throw, which took the server down).
  *
  * @example
  * ```ts
@@ -207,6 +219,7 @@ export function gatewayLoggerOptions (options: { level?: string, stream?: NodeJS
     hooks: {
       logMethod (this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
         if (typeof args[0] === 'object' && args[0] !== null) args[0] = binarySafe(args[0])
+        else if (typeof args[0] === 'string') args[0] = notFoundLine(args[0])
         try {
           method.apply(this, args)
         } catch {
