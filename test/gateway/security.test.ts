@@ -187,6 +187,11 @@ await t.test('GraphiQL and introspection only with development: true', async (t)
   t.same([codeOf(lists), lists.body.errors?.[0]?.message], ['GRAPHQL_VALIDATION_FAILED', 'Operation anonymous nests introspection lists more than 3 levels deep; the limit is 3.'])
   const mixed = await gql(ada, `query Mixed { viewer { mfa { verified } } ${getIntrospectionQuery().replace(/^\s*query IntrospectionQuery \{/, '').replace(/\}\s*fragment[\s\S]*$/, '')} } ${getIntrospectionQuery().replace(/^[\s\S]*?\}\s*(?=fragment)/, '')}`)
   t.same([codeOf(mixed), mixed.body.errors?.[0]?.message], ['GRAPHQL_VALIDATION_FAILED', 'Operation Mixed is nested more than 6 levels deep; the limit is 6.'], 'introspection beside a field of the schema: the usual depth limit')
+  // A query that is no text (a number, a boolean) is refused as without development, never looked at as introspection.
+  for (const query of [5, 0, true]) {
+    const res = await ada.fetch('/graphql', { json: { query } })
+    t.same([res.status, res.json().errors?.[0]?.extensions.code], [400, 'GRAPHQL_VALIDATION_FAILED'], `query: ${String(query)}`)
+  }
 })
 
 await t.test("a host app's request id that Okta cannot be sent (from its own header, any length) is not sent, rather than failing the call", async (t) => {

@@ -17,10 +17,19 @@ export interface CostLimits {
 const INTROSPECTION_LISTS: ReadonlySet<string> = new Set(['types', 'fields', 'inputFields', 'interfaces', 'possibleTypes', 'enumValues', 'args', 'directives'])
 
 /**
+ * Whether `doc` came from graphql's parser: mercurius hands a `query` that is not text (a number, a boolean, a JSON
+ * AST) on as it is.
+ */
+function isParsedDocument (doc: DocumentNode): boolean {
+  return typeof doc === 'object' && doc !== null && doc.loc instanceof Location && Array.isArray(doc.definitions)
+}
+
+/**
  * Whether every operation of `doc` is a query of introspection only (`__schema`, `__type`, `__typename` at its root,
- * directly or in inline fragments).
+ * directly or in inline fragments). False for anything but a parsed document, which {@link documentCostError} refuses.
  */
 export function isIntrospectionOnly (doc: DocumentNode): boolean {
+  if (!isParsedDocument(doc)) return false
   const rootOnly = (set: SelectionSetNode): boolean => set.selections.every((sel) =>
     sel.kind === Kind.FIELD ? sel.name.value.startsWith('__') : sel.kind === Kind.INLINE_FRAGMENT && rootOnly(sel.selectionSet))
   let operations = 0
@@ -70,9 +79,7 @@ export const MAX_SELECTION_NESTING = 64
  * ```
  */
 export function documentCostError (doc: DocumentNode, limits: Readonly<CostLimits>, maxMutations: number): string | undefined {
-  if (typeof doc !== 'object' || doc === null || !(doc.loc instanceof Location) || !Array.isArray(doc.definitions)) {
-    return 'The query must be a GraphQL document.'
-  }
+  if (!isParsedDocument(doc)) return 'The query must be a GraphQL document.'
   const fragments = new Map<string, FragmentDefinitionNode>()
   for (const def of doc.definitions) {
     if (def.kind === Kind.FRAGMENT_DEFINITION && !fragments.has(def.name.value)) fragments.set(def.name.value, def)
