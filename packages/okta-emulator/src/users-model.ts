@@ -196,7 +196,8 @@ export function renderUser (u: UserRecord, base: string, opts: RenderUserOptions
 
 /** Reads an attribute path (`status`, `profile.login`, `type.id`, …) for search and filter. */
 export function userAttr (u: UserRecord, attr: string): unknown {
-  if (attr.startsWith('profile.')) return u.profile[attr.slice(8)]
+  // Own properties only: `profile.toString` or `profile.__proto__` names no property a user has, not Object's members.
+  if (attr.startsWith('profile.')) return Object.hasOwn(u.profile, attr.slice(8)) ? u.profile[attr.slice(8)] : undefined
   switch (attr) {
     case 'id': return u.id
     case 'status': return u.status
