@@ -132,11 +132,20 @@ await t.test('imported passwords: SHA-* and PBKDF2 hashes verify; BCRYPT and hoo
     // The README's bounds: at most 200000 PBKDF2 iterations (a check runs synchronously) and keys of 1 to 1024 bytes.
     { algorithm: 'PBKDF2', salt: 'c2FsdA==', value: 'abc=', digestAlgorithm: 'SHA256_HMAC', iterationCount: 200_001, keySize: 32 },
     { algorithm: 'PBKDF2', salt: 'c2FsdA==', value: 'abc=', digestAlgorithm: 'SHA256_HMAC', iterationCount: 4096, keySize: 1025 },
+    // ...and at most 400000 iterations times the key's digest-sized blocks: 200000 iterations of a 1024-byte key took
+    // the emulator seconds on every password check (found by fuzzing).
+    { algorithm: 'PBKDF2', salt: 'c2FsdA==', value: 'abc=', digestAlgorithm: 'SHA256_HMAC', iterationCount: 200_000, keySize: 1024 },
+    { algorithm: 'PBKDF2', salt: 'c2FsdA==', value: 'abc=', digestAlgorithm: 'SHA512_HMAC', iterationCount: 200_000, keySize: 129 },
+    { algorithm: 'PBKDF2', salt: 'c2FsdA==', value: 'abc=', digestAlgorithm: 'SHA256_HMAC', iterationCount: 100_000, keySize: 160 },
   ]
-  for (const hash of bad) {
-    const r = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'bad@example.com', email: 'bad@example.com' }, credentials: { password: { hash } } })
+  for (const [i, hash] of bad.entries()) {
+    // A login of its own each: one wrongly accepted must not make the next refused as a duplicate login.
+    const r = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: `bad${i}@example.com`, email: `bad${i}@example.com` }, credentials: { password: { hash } } })
     t.same([r.status, r.body.errorCode], [400, 'E0000001'], `refused: ${JSON.stringify(hash)}`)
+    t.match(r.body.errorCauses?.[0]?.errorSummary, /^password\.hash\./, 'refused for the hash, not the login')
   }
+  const big = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'pbkdf2-big@example.com', email: 'pbkdf2-big@example.com' }, credentials: { password: { hash: { algorithm: 'PBKDF2', salt: 'c2FsdA==', value: 'abc=', digestAlgorithm: 'SHA512_HMAC', iterationCount: 200_000, keySize: 128 } } } })
+  t.equal(big.status, 200, 'two blocks of the digest at the most iterations are still taken')
   const staged = await mk(emu, 'staged-imp@example.com', '?activate=false')
   t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${staged}`, { credentials: { password: { hash: hashes['MD5'] } } })).status, 200, 'a hash on update: STAGED users only')
   t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${bcrypt}`, { credentials: { password: { hash: hashes['MD5'] } } })).body.errorCode, 'E0000001')

@@ -15,6 +15,13 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 const RADIX64 = /^[A-Za-z0-9./]+$/
 /** Most PBKDF2 iterations accepted: a check runs synchronously, so it is bounded like every other input. */
 export const MAX_PBKDF2_ITERATIONS = 200_000
+/**
+ * Most PBKDF2 work accepted: iterations times the blocks of the derived key (keySize over the digest's size, rounded
+ * up), each block being a full run of the iterations. Without it a 1024-byte key at 200000 iterations blocked the
+ * emulator for seconds on every check.
+ */
+export const MAX_PBKDF2_WORK = 2 * MAX_PBKDF2_ITERATIONS
+const PBKDF2_DIGEST_BYTES = { SHA256_HMAC: 32, SHA512_HMAC: 64 } as const
 
 function int (v: unknown, min: number, max: number): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max
@@ -45,6 +52,10 @@ export function parseHash (v: unknown, what: string): ImportedPasswordHash {
     if (digestAlgorithm !== 'SHA256_HMAC' && digestAlgorithm !== 'SHA512_HMAC') return bad('digestAlgorithm: must be SHA256_HMAC or SHA512_HMAC')
     if (!int(iterationCount, 4096, MAX_PBKDF2_ITERATIONS)) return bad(`iterationCount: must be an integer between 4096 and ${MAX_PBKDF2_ITERATIONS}`)
     if (!int(keySize, 1, 1024)) return bad('keySize: must be an integer between 1 and 1024')
+    const blockBytes = PBKDF2_DIGEST_BYTES[digestAlgorithm]
+    if (iterationCount * Math.ceil(keySize / blockBytes) > MAX_PBKDF2_WORK) {
+      return bad(`keySize: with ${iterationCount} iterations of ${digestAlgorithm}, at most ${Math.floor(MAX_PBKDF2_WORK / iterationCount) * blockBytes} bytes`)
+    }
     return { ...out, digestAlgorithm, iterationCount, keySize }
   }
   if (typeof salt === 'string') {
@@ -58,6 +69,8 @@ export function parseHash (v: unknown, what: string): ImportedPasswordHash {
 export function checkImported (password: string, h: ImportedPasswordHash): boolean {
   if (password.length > MAX_SECRET || h.algorithm === 'BCRYPT') return false
   const want = Buffer.from(h.value, 'base64')
+  // A PBKDF2 hash of another length than its key matches no password: not worth the derivation.
+  if (h.algorithm === 'PBKDF2' && want.length !== (h.keySize ?? 32)) return false
   const salt = Buffer.from(h.salt ?? '', 'base64')
   const pw = Buffer.from(password, 'utf8')
   const got = h.algorithm === 'PBKDF2'
