@@ -277,6 +277,10 @@ await t.test("logins compared as Okta compares them; okta-response, expand=block
   }
   t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent('isáàc.bröck@example.com')}`)).body.id, first.body.id, 'found by it too')
   t.equal((await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'isaac.brook@example.com', email: 'other@example.com' } })).status, 200, 'another letter is another login')
+  // A user's own login is not another user's: written with other accents, it is an update, not a duplicate (fuzzing).
+  const own = await emuFetch(emu, 'POST', `/api/v1/users/${first.body.id as string}`, { profile: { login: 'Isáàc.Bröck@example.com' } })
+  t.same([own.status, own.body.profile?.login], [200, 'Isáàc.Bröck@example.com'], "a user's login rewritten with accents is taken")
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent('isaac.brock@example.com')}`)).body.id, first.body.id, 'and still finds the user')
 
   const active = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'pat@example.com', email: 'pat@example.com' }, credentials: { password: { value: 'Sup3r-secret!' } } })
   const U = `/api/v1/users/${active.body.id as string}`

@@ -6,6 +6,7 @@
 import { isObject, type Ctx } from './context.js'
 import { applyCredentials, parseCredentials, setsPassword } from './credentials.js'
 import { validationError, wrongUserStatus } from './errors.js'
+import { loginKey } from './store.js'
 import type { UserRecord } from './types.js'
 import { checkIdentity, checkProfile, setStatus, USER_TYPE_ID, withoutNulls } from './users-model.js'
 
@@ -33,8 +34,9 @@ export function updateUser (ctx: Ctx, u: UserRecord, body: Record<string, unknow
     if (!isObject(profileIn)) throw validationError(what, 'profile: Does not match required type object')
     const given = checkProfile(profileIn, what)
     profile = withoutNulls(replace ? given : { ...u.profile, ...given })
-    const oldLogin = String(u.profile['login']).toLowerCase()
-    checkIdentity(profile, (login) => login.toLowerCase() !== oldLogin && ctx.store.hasLogin(login))
+    // The user's own login, in any case or with other diacritical marks (one login for Okta), is not taken.
+    const oldLogin = loginKey(String(u.profile['login']))
+    checkIdentity(profile, (login) => loginKey(login) !== oldLogin && ctx.store.hasLogin(login))
   } else if (!setsPassword(creds) && creds.recovery === undefined && replace) {
     throw validationError(what, 'profile: The field cannot be left blank')
   }
