@@ -148,6 +148,15 @@ await t.test('search, filter and q', async (t) => {
   t.same(await ids(`filter=${enc('profile.firstName eq "ann"')}`), [], 'filter: values are case-sensitive')
   t.same(await ids(`filter=${enc('status EQ "STAGED" or id eq "' + ann + '"')}`), [ann, bob], 'filter: operators are case-insensitive')
   t.same(await ids(`filter=${enc('lastUpdated gt "2000-01-01T00:00:00.000Z" and lastUpdated le "2999-01-01T00:00:00.000Z"')}`), [ann, bob, cid])
+  // Dates compare as instants, in Okta's form with its offsets (its E0000030 example: 2013-01-01T12:00:00.000-07:00);
+  // they compared as text, so 05:00-07:00 (12:00 UTC) came before every 12:00Z update (found by fuzzing).
+  t.same(await ids(`filter=${enc('lastUpdated gt "2030-01-01T05:00:00.000-07:00"')}`), [], 'an offset is read: 05:00-07:00 is 12:00Z')
+  t.same(await ids(`filter=${enc('lastUpdated ge "2030-01-01T05:00:00.000-07:00"')}`), [ann, bob, cid])
+  t.same(await ids(`search=${enc('lastUpdated eq "2030-01-01T13:00:00.000+0100" and created lt "2030-01-01T12:00:00.001Z"')}`), [ann, bob, cid])
+  for (const [param, expr] of [['filter', 'lastUpdated gt "2030-01-01"'], ['filter', 'lastUpdated lt "yesterday"'], ['search', 'created ge 5'], ['search', 'lastUpdated eq "2030-13-01T00:00:00.000Z"']] as const) {
+    const r = await emuFetch(emu, 'GET', `/api/v1/users?${param}=${enc(expr)}`)
+    t.same([r.status, r.body.errorCode], [400, 'E0000030'], `not a date of Okta's form: ${expr}`)
+  }
   const refused = [
     ['search', 'status ne "STAGED"'], ['search', 'id co "00u"'], ['search', 'status co "ACT"'],
     ['filter', 'profile.firstName sw "A"'], ['filter', 'created gt "2000-01-01T00:00:00.000Z"'], ['filter', 'profile.nickName eq "x"'],

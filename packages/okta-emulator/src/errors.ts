@@ -112,6 +112,10 @@ export const unlockForbidden = (): OktaError =>
 export const invalidSearch = (cause: string): OktaError =>
   new OktaError(400, 'E0000031', 'Invalid search criteria.', [cause])
 
+/** 400 E0000030: a date in a `search` or `filter` that is not of Okta's form (Okta's text, word for word). */
+export const invalidDate = (): OktaError =>
+  new OktaError(400, 'E0000030', "Bad request. Invalid date. Dates must be of the form yyyy-MM-dd'T'HH:mm:ss.SSSZZ, e.g. 2013-01-01T12:00:00.000-07:00.")
+
 /** The three "sent too recently" errors, by channel. */
 export const tooSoon = {
   sms: () => new OktaError(429, 'E0000109', 'An SMS message was recently sent. Please wait 30 seconds before trying again.'),

@@ -4,12 +4,13 @@
 //           login; ne is not supported); string values compare case-insensitively.
 //   filter  status, lastUpdated, id, profile.login, profile.email, profile.firstName and profile.lastName only;
 //           eq only, except lastUpdated, which also takes gt, ge, lt and le; values compare case-sensitively.
-// Timestamps compare as ISO strings.
-import { invalidSearch } from './errors.js'
+// Timestamps (created, lastUpdated, ...) compare as instants with eq, gt, ge, lt and le: the value must be a date of
+// Okta's form, yyyy-MM-dd'T'HH:mm:ss.SSS with `Z` or an offset (400 E0000030 otherwise); sw and co read the ISO text.
+import { invalidDate, invalidSearch } from './errors.js'
 
 type Token = { t: 'word', v: string } | { t: 'str', v: string } | { t: '(' } | { t: ')' }
 type Value = string | number | boolean | null
-type Cmp = { kind: 'cmp', attr: string, op: string, value: Value, fold: boolean }
+type Cmp = { kind: 'cmp', attr: string, op: string, value: Value, fold: boolean, time?: true }
 type Node = Cmp | { kind: 'and' | 'or', left: Node, right: Node }
 
 /** A compiled expression: tests one flattened record (attr path -> value). */
@@ -22,6 +23,23 @@ const SEARCH_OPS = new Set(['eq', 'sw', 'gt', 'ge', 'lt', 'le', 'pr', 'co'])
 const CONTAINS_ATTRS = new Set(['profile.firstName', 'profile.lastName', 'profile.email', 'profile.login'])
 const FILTER_ATTRS = new Set(['status', 'lastUpdated', 'id', 'profile.login', 'profile.email', 'profile.firstName', 'profile.lastName'])
 const RANGE_OPS = new Set(['eq', 'gt', 'ge', 'lt', 'le'])
+/** The user's timestamp properties: rendered as ISO strings in UTC, compared as instants. */
+const TIME_ATTRS = new Set(['created', 'activated', 'statusChanged', 'lastUpdated', 'lastLogin', 'passwordChanged'])
+/** Okta's date form (its E0000030 text): yyyy-MM-dd'T'HH:mm:ss.SSS, then `Z` or an offset (`-07:00`, `-0700`). */
+const OKTA_DATE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})(Z|[+-]\d{2}:?\d{2})$/
+
+/** The instant (ms) a date of Okta's form names; throws 400 E0000030 for anything else. */
+function instantOf (value: Value): number {
+  const m = typeof value === 'string' ? OKTA_DATE.exec(value) : null
+  if (m === null) throw invalidDate()
+  const [y, mo, d, h, mi, sec, ms] = m.slice(1, 8).map(Number) as [number, number, number, number, number, number, number]
+  const zone = m[8]!
+  const offsetMin = zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)))
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 || Number(zone.slice(-2)) > 59 || Math.abs(offsetMin) > 18 * 60) throw invalidDate()
+  const at = new Date(Date.UTC(2000, mo - 1, d, h, mi, sec, ms))
+  at.setUTCFullYear(y) // Date.UTC reads the years 0 to 99 as 1900 to 1999
+  return at.getTime() - offsetMin * 60_000
+}
 
 /** Throws 400 E0000031 when `attr op` is outside what Okta supports for this kind of expression. */
 function checkOperator (kind: ExpressionKind, attr: string, op: string): void {
@@ -100,6 +118,8 @@ export function compile (src: string, kind: ExpressionKind): Predicate {
       else if (/^-?\d+(\.\d+)?$/.test(vt.v)) value = Number(vt.v)
       else throw invalidSearch(`Unquoted value ${vt.v}.`)
     }
+    // A timestamp compared with a date: as instants (a value of another form is Okta's E0000030).
+    if (TIME_ATTRS.has(t.v) && RANGE_OPS.has(op) && value !== null) return { kind: 'cmp', attr: t.v, op, value: instantOf(value), fold: false, time: true }
     return { kind: 'cmp', attr: t.v, op, value, fold }
   }
   const conj = (): Node => {
@@ -128,7 +148,9 @@ function evaluate (n: Node, get: (attr: string) => unknown): boolean {
 }
 
 function compare (n: Cmp, get: (attr: string) => unknown): boolean {
-  const actual = norm(get(n.attr), n.fold)
+  const raw = get(n.attr)
+  // A timestamp (an ISO string, or null when unset) against an instant.
+  const actual = n.time === true ? (typeof raw === 'string' ? Date.parse(raw) : null) : norm(raw, n.fold)
   const want = norm(n.value, n.fold)
   switch (n.op) {
     case 'pr': return actual !== undefined && actual !== null
