@@ -398,6 +398,15 @@ await t.test('media types on /api/v1: 400 E0000021 for a body that is not JSON o
   isE21(await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${factorId}/verify`, { passCode: '123456' }, { accept: 'text/html' }), 'on the verify route too')
   t.equal((await emuFetch(emu, 'POST', '/api/v1/users', body, { 'content-type': 'text/plain', authorization: '' })).body.errorCode, 'E0000005', 'auth first')
   t.equal((await emuFetch(emu, 'POST', '/api/v1/users', '{"profile":', { 'content-type': 'application/json' })).body.errorCode, 'E0000003', 'malformed JSON is still E0000003')
+  // JSON is UTF-8: a body that is not is malformed, not stored with U+FFFD for its bytes (found by fuzzing: this created
+  // a user whose login held three replacement characters).
+  const latin1 = Buffer.from('{"profile":{"login":"zo\xe9@example.com","email":"zoe@example.com"}}', 'latin1')
+  for (const type of ['application/json', 'application/json; charset=utf-8']) {
+    const r = await fetch(`${emu.url}/api/v1/users?activate=false`, { method: 'POST', headers: { authorization: 'SSWS test-token', 'content-type': type }, body: latin1 })
+    const b = await r.json() as Record<string, unknown>
+    t.same([r.status, b['errorCode'], b['errorCauses']], [400, 'E0000003', [{ errorSummary: 'The request body is not valid UTF-8.' }]], `a body that is not UTF-8 (${type})`)
+  }
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users?search=' + encodeURIComponent('profile.email eq "zoe@example.com"'))).body.length, 0, 'and nothing was created')
 
   // What Okta takes: JSON types with any parameters and case; an Accept that admits JSON (or anything), or none.
   let n = 0

@@ -85,6 +85,9 @@ function httpDate (ms: number): string {
   return lastDate
 }
 
+/** Strict UTF-8 (an invalid byte sequence throws); a BOM is kept, so JSON.parse refuses it as before. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
 /** Longest route parameter the router takes (longer ids are 404 E0000007). */
 const MAX_PARAM_LENGTH = 500
 
@@ -183,12 +186,18 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   }
 
   app.removeAllContentTypeParsers()
-  // Registered for application/json (Fastify's exact-match fast path) and for anything else.
+  // Registered for application/json (Fastify's exact-match fast path) and for anything else. Read as bytes and decoded
+  // strictly: JSON is UTF-8 (RFC 8259), and a body that is not is malformed, never stored with U+FFFD in its place.
   const parseJson = (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
-    const text = body as string
     const route = req.routeOptions.url
     // No route at this path (404, or 405 for another method): the body is never looked at.
-    if (route === undefined || text.trim() === '') {
+    if (route === undefined) {
+      done(null, undefined)
+      return
+    }
+    let text: string | undefined
+    try { text = typeof body === 'string' ? body : UTF8.decode(body) } catch { text = undefined }
+    if (text !== undefined && text.trim() === '') {
       done(null, undefined)
       return
     }
@@ -198,14 +207,18 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
       done(unsupportedMediaType(), undefined)
       return
     }
+    if (text === undefined) {
+      done(malformedBody('The request body is not valid UTF-8.'), undefined)
+      return
+    }
     try {
       done(null, JSON.parse(text))
     } catch {
       done(malformedBody(), undefined)
     }
   }
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson)
-  app.addContentTypeParser('*', { parseAs: 'string' }, parseJson)
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJson)
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, parseJson)
 
   /** The onRequest hook of one route: Okta's headers, the rate limit of its bucket, SSWS auth unless public. */
   const guard = (bucket: RateLimitBucket, isPublic: boolean, scope: UsersScope | null = null, sswsOnly = false) => (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
