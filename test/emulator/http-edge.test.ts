@@ -5,9 +5,12 @@
 // with Allow) and to media types it does not take (400 E0000021), and the OAuth form of every
 // refusal at the token endpoint.
 import t from 'tap'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { connect } from 'node:net'
 import { request } from 'undici'
 import { emuFetch, userWithTotp, withEmulator } from '../helpers/emulator.js'
+import { REPO_ROOT } from '../helpers/processes.js'
 
 const ENVELOPE_KEYS = ['errorCauses', 'errorCode', 'errorId', 'errorLink', 'errorSummary']
 
@@ -489,4 +492,30 @@ await t.test('token endpoint: every refusal is an OAuth error body, never the en
   // A form is read (and refused on its merits).
   const form = await request(`${emu.url}/oauth2/v1/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' }, body: 'grant_type=password' })
   t.same([form.statusCode, (JSON.parse(await form.body.text()) as Record<string, unknown>)['error']], [400, 'unsupported_grant_type'])
+})
+
+await t.test('logger: true logs requests, never a QR link token (it fetches the QR code, which holds the shared secret)', async (t) => {
+  // pino writes to the process's stdout, so the emulator runs in a child; it prints its URL on stderr.
+  const child = spawn(process.execPath, ['--input-type=module', '-e',
+    "const { startEmulator } = await import('@okta-mfa/emulator'); const emu = await startEmulator({ port: 0, token: 'test-token', quiet: true, logger: true }); console.error(emu.url)"],
+  { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => { child.kill('SIGKILL') })
+  let log = ''
+  child.stdout.on('data', (chunk: Buffer) => { log += chunk.toString() })
+  const [first] = await once(child.stderr, 'data') as [Buffer]
+  const emu = { url: first.toString().trim(), token: 'test-token' }
+  const user = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'logged@example.com', email: 'logged@example.com', firstName: 'L', lastName: 'U' } })
+  const enrolled = await emuFetch(emu, 'POST', `/api/v1/users/${user.body.id}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })
+  const qr = new URL(enrolled.body._embedded.activation._links.qrcode.href as string)
+  const token = qr.pathname.split('/').pop() ?? ''
+  t.ok(token.length >= 16, 'the link carries a token')
+  t.equal((await fetch(qr)).status, 200)
+  t.equal((await emuFetch(emu, 'POST', qr.pathname, undefined, { authorization: '' })).status, 405)
+  t.equal((await emuFetch(emu, 'GET', `${qr.pathname}/more?x=1`)).status, 404)
+  // Five requests, five 'request completed' lines: then every line about them is written.
+  while (log.split('"msg":"request completed"').length <= 5) await once(child.stdout, 'data')
+  t.ok(log.includes(`${qr.pathname.slice(0, -token.length)}[REDACTED]/more?x=1`), 'a path below it too')
+  t.match(log, /"url":"\/api\/v1\/users\/[^"]+\/factors\/[^"]+\/qr\/\[REDACTED\]"/, 'the QR request is logged, its token replaced')
+  t.notOk(log.includes(token), 'the token is in no log line')
+  t.ok(log.includes(`"url":"/api/v1/users/${String(user.body.id)}/factors"`), 'other URLs are logged as they are')
 })

@@ -30,6 +30,7 @@ import { factorUpdateRoutes } from './routes/factor-update.js'
 import { verifyRoutes } from './routes/verify.js'
 import type { RateLimitBucket, RateLimitOptions } from './types.js'
 import { closeConnectionsWhenClosing } from './closing.js'
+import { loggerOptions } from './logging.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -130,7 +131,7 @@ function oneValidHost (host: string | undefined, raw: readonly string[]): boolea
 /** Builds the app (not listening). */
 export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstance {
   const app = Fastify({
-    logger: settings.logger,
+    logger: settings.logger ? loggerOptions : false,
     bodyLimit: settings.bodyLimit,
     // Fastify's default (0) turns Node's own limit off: a client that sends half a body would hold its socket forever.
     requestTimeout: 30_000,
