@@ -329,6 +329,23 @@ await t.test("Okta's rate limit (429): every page answers 429 with when to try a
   t.match(errorText(again.text) ?? '', /^Okta is getting too many requests right now, so we can't check your code\. Try again in \d+ seconds?\.$/)
 })
 
+await t.test("Okta's rate limit a few seconds before its reset: the page says so at once, it does not wait for the reset", async (t) => {
+  const app = await startE2eApp(t, { emulator: { quiet: true, rateLimits: { limits: { factors: 4 } } } })
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'bob')).location, '/mfa')
+  let page = await jar.fetch('/mfa', { headers: HTML })
+  for (let i = 0; i < 8 && page.status === 200; i++) page = await jar.fetch('/mfa', { headers: HTML })
+  t.equal(page.status, 429, 'the factor list is rate limited')
+  // 55 s into Okta's minute: its reset is 5 s away, within the 10 s the client would wait and retry a read.
+  app.clock.advance(55_000)
+  const started = performance.now()
+  const busy = await jar.fetch('/mfa', { headers: HTML })
+  const took = performance.now() - started
+  t.equal(busy.status, 429, 'the page answers 429')
+  t.equal(busy.headers['retry-after'], '5', 'with the 5 s to the reset')
+  t.ok(took < 2000, `at once, not after waiting for Okta's reset (${Math.round(took)} ms)`)
+})
+
 /** A tiny "Okta" on loopback: bob's user, and his factor list as `mode` says (Okta's envelopes and headers). */
 async function fakeOkta (t: Test): Promise<{ url: string, mode: { factors: 'ok' | '400' | '401' } }> {
   const mode: { factors: 'ok' | '400' | '401' } = { factors: 'ok' }

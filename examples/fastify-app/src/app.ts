@@ -60,6 +60,13 @@ export interface BuiltApp {
 export const GRAPHQL_PATH = '/graphql'
 
 /**
+ * How long a read that meets Okta's rate limit (429) waits for its reset: not at all. The client would otherwise wait
+ * up to 10 s for a reset that is a few seconds away, holding a page that should answer at once with "Okta is busy"
+ * and when to try again (Retry-After).
+ */
+const PAGE_RATE_LIMIT_WAIT_MS = 0
+
+/**
  * Builds the example app (not listening yet). Without `orgUrl` it starts the emulator seeded with the demo users.
  * @example
  * const { app, emulator } = await buildApp({ sessionKey: randomBytes(32) })
@@ -93,7 +100,7 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     })
     // With 'oauth' the app never holds the emulator's API token: every call it makes carries a DPoP-bound token.
     const auth = options.emulatorAuth === 'oauth' ? registerDemoServiceApp(emulator) : emulator.token
-    client = createOktaClient({ orgUrl: emulator.url, auth, allowInsecureHttp: true })
+    client = createOktaClient({ orgUrl: emulator.url, auth, allowInsecureHttp: true, rateLimitMaxWaitMs: PAGE_RATE_LIMIT_WAIT_MS })
   } else {
     // The built-in demo users (or any list whose passwords are hidden): an app's own users are not listed.
     if (options.users === undefined || options.showDemoPasswords === false) {
@@ -104,6 +111,7 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
       orgUrl: options.orgUrl,
       ...(options.auth === undefined ? { token: options.token! } : { auth: options.auth }),
       allowInsecureHttp: options.allowInsecureHttp ?? false,
+      rateLimitMaxWaitMs: PAGE_RATE_LIMIT_WAIT_MS,
     })
   }
 
