@@ -44,6 +44,13 @@ await t.test('a device cookie is signed, bound to the user and to their factors,
   const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), exp: clock.now + 1e12 })).toString('base64url')
   t.equal(await devices.check(`${forged}.${mac}`, ada), undefined, 'a changed payload fails the signature')
   t.equal(await devices.check(`${body}.${mac.slice(0, -2)}AA`, ada), undefined, 'a changed signature fails')
+  // Node's base64url decoder reads these as the same bytes as the signature: only the signature as issued passes.
+  const lastBits = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  const sameBytes = lastBits[lastBits.indexOf(mac.at(-1)!) ^ 1]!
+  for (const altered of [`.${mac}`, `${mac}.`, `${mac.slice(0, 10)}%${mac.slice(10)}`, `${mac}=`, `${mac.slice(0, -1)}${sameBytes}`, mac.replace(/-/g, '+').replace(/_/g, '/')]) {
+    if (altered === mac) continue
+    t.equal(await devices.check(`${body}.${altered}`, ada), undefined, `the signature written otherwise (${JSON.stringify(altered.slice(-4))}) fails`)
+  }
   t.equal(await setup({ secret: randomBytes(32) }).devices.check(value, ada), undefined, 'another app secret: another key')
   t.equal(await devices.check('x'.repeat(5000), ada), undefined, 'oversized values are not parsed')
   const oversized = await devices.issue(ada, 'f'.repeat(800))

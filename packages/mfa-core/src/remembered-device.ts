@@ -186,8 +186,10 @@ export class RememberedDevices {
     const dot = value.indexOf('.')
     if (dot <= 0) return undefined
     const body = value.slice(0, dot)
-    const given = Buffer.from(value.slice(dot + 1), 'base64url')
-    const expected = Buffer.from(this.#sign(body), 'base64url')
+    // The signature as written, not as decoded: Node's base64url decoding skips characters it does not know and the
+    // unused bits of the last one, so many strings would pass for the one signature this value was issued with.
+    const given = Buffer.from(value.slice(dot + 1), 'latin1')
+    const expected = Buffer.from(this.#sign(body), 'latin1')
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
     let p: Partial<Payload>
     try {
