@@ -188,8 +188,8 @@ export class RememberedDevices {
     const body = value.slice(0, dot)
     // The signature as written, not as decoded: Node's base64url decoding skips characters it does not know and the
     // unused bits of the last one, so many strings would pass for the one signature this value was issued with.
-    const given = Buffer.from(value.slice(dot + 1), 'latin1')
-    const expected = Buffer.from(this.#sign(body), 'latin1')
+    const given = Buffer.from(value.slice(dot + 1), 'utf8')
+    const expected = Buffer.from(this.#sign(body), 'utf8')
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
     let p: Partial<Payload>
     try {
