@@ -200,6 +200,24 @@ void t.test('listUsers follows Link rel="next" on the org only, lazily, and neve
   const loop = async (): Promise<void> => { for await (const _ of client.listUsers({ limit: 2 })) { /* drain */ } }
   await t.rejects(loop(), { code: 'OKTA_INVALID_RESPONSE', message: /already read/ })
   agent.assertNoPendingInterceptors()
+
+  // Empty pages, each with a next link to a new cursor: never a page already read, so only a bound ends them. Nine
+  // empty pages then a user are followed (a run of empty pages is not refused as such).
+  let served = 0
+  const endless = (usersUntil: number) => () => {
+    served++
+    const page = served <= usersUntil ? [] : [u(`u${served}`)]
+    return { statusCode: 200, data: JSON.stringify(page), responseOptions: { headers: { ...jsonHeaders(), link: link(`c${served}`) } } }
+  }
+  pool.intercept({ path: (p: string) => p.startsWith('/api/v1/users?'), method: 'GET' }).reply(endless(9)).times(10)
+  const first: string[] = []
+  for await (const user of client.listUsers({ limit: 3 })) { first.push(user.id); break }
+  t.same([first, served], [['u10'], 10], 'a user after nine empty pages is found')
+  served = 0
+  pool.intercept({ path: (p: string) => p.startsWith('/api/v1/users?'), method: 'GET' }).reply(endless(Infinity)).persist()
+  const empty = async (): Promise<void> => { for await (const _ of client.listUsers({ limit: 2 })) { /* drain */ } }
+  await t.rejects(empty(), { code: 'OKTA_INVALID_RESPONSE', message: 'Okta sent 10 empty pages in a row, each with a Link rel="next"; not following more' })
+  t.equal(served, 10, 'ten pages asked for, then no more')
 })
 
 void t.test('Link header parsing', async (t) => {

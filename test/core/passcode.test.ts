@@ -14,6 +14,7 @@ import {
 } from '@okta-mfa/core'
 import { emuFetch, userWithTotp, withEmulator, type TestEmulator } from '../helpers/emulator.js'
 import { switchableAttemptStore } from '../helpers/store-contract.js'
+import { jsonHeaders, mockOrg, ORG } from '../helpers/client-mock.js'
 
 /** A dispatcher that counts the requests it sends (to the real emulator). */
 function countingAgent (): { dispatcher: Dispatcher, calls: string[], verifyHeaders: Array<Record<string, unknown>> } {
@@ -236,7 +237,7 @@ await t.test('one deadline for all the Okta calls of a request: a silent Okta is
   t.match(result, { ok: false, error: { code: 'UPSTREAM_TIMEOUT', status: 504, retryable: true } })
 })
 
-await t.test('a login with a `/`, which Okta fetches by id only, is found by search: as is, with quotes, and once provisioned', async (t) => {
+await t.test('a login with a `/`, which Okta fetches by id only, is found by search: as is, with quotes, and once provisioned; an endless answer is cut short', async (t) => {
   const emu = await withEmulator(t)
   const client = createOktaClient({ orgUrl: emu.url, token: emu.token, allowInsecureHttp: true })
   t.teardown(() => client.close())
@@ -264,6 +265,17 @@ await t.test('a login with a `/`, which Okta fetches by id only, is found by sea
   t.equal(await byLogin('pair\ud83d\ude00@example.com', true), await byLogin('pair\ud83d\ude00@example.com'), 'a surrogate pair is a character like any other')
   const pathOnly = { getUser: client.getUser.bind(client), createUser: client.createUser.bind(client) }
   await t.rejects(resolveOktaUserId(pathOnly, () => ({ login: 'a/b@example.com' }), {}, {}), { code: 'OKTA_NOT_FOUND' })
+
+  // An "Okta" answering the search with other users, page after page, each with a new next link: bounded.
+  const { pool, client: hostile } = mockOrg(t)
+  let pages = 0
+  pool.intercept({ path: (p: string) => p.startsWith('/api/v1/users?'), method: 'GET' }).reply(() => {
+    pages++
+    const others = [1, 2].map((i) => ({ id: `00uother${pages}x${i}`, status: 'ACTIVE', profile: { login: `other${pages}x${i}@example.com`, email: 'o@example.com' } }))
+    return { statusCode: 200, data: JSON.stringify(others), responseOptions: { headers: { ...jsonHeaders(), link: `<${ORG}/api/v1/users?after=c${pages}&limit=2>; rel="next"` } } }
+  }).persist()
+  await t.rejects(resolveOktaUserId(hostile, () => ({ login: 'a/b@example.com' }), {}, {}), { code: 'OKTA_INVALID_RESPONSE', message: /50 users to the search for one login/ })
+  t.equal(pages, 25, 'fifty users read, then no more pages asked for')
 })
 
 await t.test("a factor list cached before the user's factors changed elsewhere: the code is checked against Okta's list, read once more", async (t) => {

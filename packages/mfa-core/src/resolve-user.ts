@@ -1,6 +1,6 @@
 // Mapping the app's user to an Okta user: an id as is, a login looked up, and with `provision`
 // a missing Okta user created without credentials (as Okta's seed guide does), so apps need no schema change.
-import { NotFoundError, type OktaClient, type RequestOptions } from '@okta-mfa/client'
+import { InvalidResponseError, NotFoundError, type OktaClient, type RequestOptions } from '@okta-mfa/client'
 import { foldLogin } from './login-fold.js'
 import { errorCode, type MfaOktaClient } from './okta-port.js'
 
@@ -68,11 +68,21 @@ async function idOfLogin (client: LoginLookupClient, login: string, request: Req
   if (!login.includes('/') || typeof client.listUsers !== 'function') return (await client.getUser(login, request)).id
   const search = `profile.login eq "${login.replace(/["\\]/g, '\\$&')}"`
   const wanted = foldLogin(login)
+  let read = 0
   for await (const user of client.listUsers({ search, limit: 2 }, request)) {
     if (foldLogin(user.profile.login) === wanted) return user.id
+    if (++read >= MAX_LOGIN_SEARCH_USERS) {
+      throw new InvalidResponseError(`Okta answered ${MAX_LOGIN_SEARCH_USERS} users to the search for one login, none with it; not reading more`)
+    }
   }
   throw notFound(login)
 }
+
+/**
+ * Most users read from the search for one login: Okta's logins are unique but for case and diacritical marks, so an
+ * answer that goes on past this is not Okta's, and the request it serves would otherwise wait on it for ever.
+ */
+const MAX_LOGIN_SEARCH_USERS = 50
 
 /** Okta's answer for a login it has no user for. */
 function notFound (login: string): NotFoundError {

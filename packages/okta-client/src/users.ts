@@ -83,8 +83,8 @@ function checkListQuery (queryArg: ListUsersQuery | undefined): ListUsersQuery {
 
 /**
  * GET /api/v1/users, page by page: yields each user, then follows `Link: rel="next"` until there is none.
- * A next link on another origin is refused (the token is never sent elsewhere); a link that repeats
- * the current page ends the loop with an InvalidResponseError instead of spinning forever.
+ * A next link on another origin is refused (the token is never sent elsewhere); a link to a page already read, or
+ * a tenth empty page in a row with a next link, ends the loop with an InvalidResponseError instead of spinning forever.
  */
 export function listUsers (
   t: Transport, query?: ListUsersQuery, opts?: RequestOptions,
@@ -99,12 +99,18 @@ async function * pages (t: Transport, query: ListUsersQuery, opts: RequestOption
   let url: URL | undefined = t.url(USERS, { ...query })
   // Pages already read, by digest: a few dozen bytes each however long Okta's cursors are.
   const seen = new Set<string>()
+  let emptyInARow = 0
   while (url !== undefined) {
     seen.add(pageKey(url))
     const res = await t.send({ method: 'GET', path: USERS, url, opts, mayWaitOnRateLimit: true, expectBody: true })
     const users = many<OktaUser>(res, userShape, 'users')
     const next = nextLink(res.headers['link'])
     url = undefined
+    emptyInARow = users.length === 0 ? emptyInARow + 1 : 0
+    if (next !== undefined && emptyInARow >= MAX_EMPTY_PAGES) {
+      // Each one a new cursor, so never a page already read: without this, a caller waiting for a user would wait forever.
+      throw new InvalidResponseError(`Okta sent ${MAX_EMPTY_PAGES} empty pages in a row, each with a Link rel="next"; not following more`, { status: res.status, requestId: res.requestId })
+    }
     if (next !== undefined) {
       let parsed: URL
       try {
@@ -123,6 +129,9 @@ async function * pages (t: Transport, query: ListUsersQuery, opts: RequestOption
     yield * users
   }
 }
+
+/** Most empty pages in a row that `listUsers` follows to a next one (Okta ends a list with a page without a next link). */
+const MAX_EMPTY_PAGES = 10
 
 /** A page URL as a fixed-size key. */
 function pageKey (url: URL): string {
