@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto'
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { attemptKey, createRedisStores, RedisAttemptStore, RedisRevocationStore, DEFAULT_REDIS_PREFIX, redisUrlProblem } from '@okta-mfa/core'
+import { attemptKey, createRedisStores, RedisAttemptStore, RedisRevocationStore, DEFAULT_REDIS_PREFIX, redisUrlProblem, STORE_UNAVAILABLE } from '@okta-mfa/core'
 import { withRedis } from '../helpers/redis.js'
 
 const redis = await withRedis(t)
@@ -90,6 +90,36 @@ await t.test('two clients (two instances) share one counter: 60 parallel attempt
   const revocations = clients.map((c) => new RedisRevocationStore(c))
   await revocations[0]!.revokeSession('s9', 60_000)
   t.equal(await revocations[1]!.isRevoked('s9', undefined, Date.now()), true, 'a logout on one instance is seen on the other')
+  await admin.flushall()
+})
+
+await t.test('a key of ours holding a value that is not ours fails closed: never a huge negative count, never "not revoked"', async (t) => {
+  const stores = createRedisStores(redis.url)
+  t.teardown(stores.close)
+  await stores.ping()
+  const now = Date.now()
+  const refused = async (name: string, call: () => Promise<unknown>): Promise<void> => {
+    const err = await call().then(() => undefined, (e: unknown) => e)
+    t.equal((err as { code?: unknown } | undefined)?.code, STORE_UNAVAILABLE, `${name}: STORE_UNAVAILABLE`)
+  }
+  // Lua reads 'nan', '1e309' or INT64_MAX as a number Redis answers as -9223372036854775808: "not paused".
+  for (const value of ['abc', '', '-5', 'nan', '1e309', '9223372036854775807', '{"count":1}']) {
+    await admin.set(stores.attempts.keyOf('carol'), value, 'PX', 60_000)
+    await refused(`get over ${JSON.stringify(value)}`, () => stores.attempts.get('carol', now))
+    await refused(`increment over ${JSON.stringify(value)}`, () => stores.attempts.increment('carol', 60_000, now))
+  }
+  // A negative counter without a TTL: refused (never -4 attempts, five more guesses), and it now ends with the window.
+  await admin.set(stores.attempts.keyOf('carol'), '-5')
+  await refused('increment over -5 without a TTL', () => stores.attempts.increment('carol', 60_000, now))
+  t.ok(await admin.pttl(stores.attempts.keyOf('carol')) > 0, 'the key now expires')
+
+  for (const value of ['abc', '', '{"before":1}']) {
+    await admin.set(stores.revocations.userKeyOf('carol'), value, 'PX', 60_000)
+    await refused(`isRevoked over a user mark ${JSON.stringify(value)}`, () => stores.revocations.isRevoked('s1', 'carol', now))
+    await stores.revocations.revokeUser('carol', now, 60_000)
+    t.equal(await admin.get(stores.revocations.userKeyOf('carol')), String(now), `revokeUser replaces ${JSON.stringify(value)}`)
+    t.equal(await stores.revocations.isRevoked('s1', 'carol', now), true)
+  }
   await admin.flushall()
 })
 

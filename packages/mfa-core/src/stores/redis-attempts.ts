@@ -4,10 +4,12 @@ import {
   defineScript, hashKey, redisStoreConfig, run, ttlArg,
   type RedisClientLike, type RedisStoreConfig, type RedisStoreOptions,
 } from './redis-common.js'
-import type { AttemptCount, AttemptStore } from './types.js'
+import { StoreUnavailableError, type AttemptCount, type AttemptStore } from './types.js'
 
 // INCR, then PEXPIRE when the key has no TTL yet (it was just created): the window starts at the first attempt and
-// is never extended by later ones. Returns the count and the ms left, measured by Redis's clock.
+// is never extended by later ones. Returns the count and the ms left, measured by Redis's clock. A count below 1 was
+// no counter of ours (a negative value would grant that many attempts more): an error, fail closed, until the key's
+// TTL (set here if it had none) ends it. INCR itself refuses a value that is not an integer.
 const INCREMENT_LUA = `
 local count = redis.call('INCR', KEYS[1])
 local ttl = redis.call('PTTL', KEYS[1])
@@ -15,6 +17,7 @@ if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
 end
+if count < 1 then return redis.error_reply('ERR not an attempt counter') end
 return {count, ttl}
 `
 
@@ -25,10 +28,13 @@ if count > 0 then redis.call('DECR', KEYS[1]) end
 return 0
 `
 
-// The live counter and the ms left, or nil.
+// The live counter and the ms left, or nil. A value that is not a count of ours (not digits, or too long to be one:
+// 'abc', '-5', 'nan', '1e309', '9223372036854775807', which Lua would turn into nothing or a huge negative integer)
+// is an error, so that it never reads as "not paused".
 const GET_LUA = `
 local count = redis.call('GET', KEYS[1])
 if not count then return nil end
+if #count > 15 or not string.match(count, '^%d+$') then return redis.error_reply('ERR not an attempt counter') end
 return {tonumber(count), redis.call('PTTL', KEYS[1])}
 `
 
@@ -98,5 +104,5 @@ export class RedisAttemptStore implements AttemptStore {
 
 function pair (reply: unknown): [number, number] {
   if (Array.isArray(reply) && typeof reply[0] === 'number' && typeof reply[1] === 'number') return [reply[0], reply[1]]
-  throw new TypeError('Unexpected reply from the attempt script')
+  throw new StoreUnavailableError('The MFA state store is unavailable (unexpected reply)')
 }

@@ -4,7 +4,7 @@ import {
   defineScript, hashKey, redisStoreConfig, run, ttlArg,
   type RedisClientLike, type RedisStoreConfig, type RedisStoreOptions,
 } from './redis-common.js'
-import type { RevocationStore } from './types.js'
+import { StoreUnavailableError, type RevocationStore } from './types.js'
 
 // SET with a TTL that never shortens one already there (a second logout with a shorter TTL must not un-revoke early).
 const REVOKE_SESSION_LUA = `
@@ -16,11 +16,13 @@ return 1
 `
 
 // Keeps the later of the stored and the new "before" (as the original decimal string: Lua numbers would print
-// 1.7e+12), and the longer TTL.
+// 1.7e+12), and the longer TTL. A stored value that is no number (no mark of ours, which isRevoked refuses to read)
+// is replaced, so that "sign out of all sessions" mends it instead of failing until it expires.
 const REVOKE_USER_LUA = `
 local value = ARGV[1]
 local current = redis.call('GET', KEYS[1])
-if current and tonumber(current) > tonumber(value) then value = current end
+local stored = current and tonumber(current)
+if stored and stored == stored and stored ~= math.huge and stored > tonumber(value) then value = current end
 local ttl = tonumber(ARGV[2])
 local left = redis.call('PTTL', KEYS[1])
 if left > ttl then ttl = left end
@@ -82,9 +84,13 @@ export class RedisRevocationStore implements RevocationStore {
   async isRevoked (sessionId: string, userKey: string | undefined, issuedAt: number): Promise<boolean> {
     const keys = userKey === undefined ? [this.sessionKeyOf(sessionId)] : [this.sessionKeyOf(sessionId), this.userKeyOf(userKey)]
     const reply = await run(this.#config, () => this.#config.client.call('MGET', ...keys))
-    if (!Array.isArray(reply)) throw new TypeError('Unexpected reply to MGET')
+    if (!Array.isArray(reply)) throw new StoreUnavailableError('The MFA state store is unavailable (unexpected reply)')
     if (reply[0] !== null && reply[0] !== undefined) return true
     const before = reply[1] as unknown
-    return typeof before === 'string' && issuedAt <= Number(before)
+    if (typeof before !== 'string') return false
+    // A user mark that is no number ('', 'abc', JSON) is not ours: it cannot say the session is good (fail closed).
+    const mark = Number(before)
+    if (before.trim() === '' || Number.isNaN(mark)) throw new StoreUnavailableError('The MFA state store is unavailable (unexpected reply)')
+    return issuedAt <= mark
   }
 }
