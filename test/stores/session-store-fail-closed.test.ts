@@ -79,13 +79,27 @@ await t.test('connect-redis on createRedisStores: wrapped, Redis down is 503 STO
   const broken = new CookieJar(failClosed.baseUrl)
   t.equal((await broken.fetch('/in', { method: 'POST' })).text, 'in')
   const sid = decodeURIComponent(broken.cookies.get('sid') ?? '').replace(/^s:/, '').replace(/\.[^.]*$/, '')
-  const client = stores.client as unknown as { set: (key: string, value: string) => Promise<unknown> }
+  const client = stores.client as unknown as { set: (key: string, value: string) => Promise<unknown>, call: (...args: string[]) => Promise<unknown> }
   await client.set(`wrapped:${sid}`, '{"cookie":')
   const unreadable = await broken.fetch('/me')
   t.equal(unreadable.status, 200, 'an unreadable stored session: no 503')
   t.same(unreadable.json(), { user: null }, 'read as no session (the browser signs in again)')
   t.equal((await broken.fetch('/in', { method: 'POST' })).text, 'in', 'and a new one is saved')
   t.same((await broken.fetch('/me')).json(), { user: 'ada' })
+  // A key that holds no string (a hash, a list: written by something else on the prefix) is as unreadable: Redis's
+  // WRONGTYPE on every read, a 503 on every page for as long as the key lives (for ever without a TTL).
+  for (const type of ['hash', 'list'] as const) {
+    const next = new CookieJar(failClosed.baseUrl)
+    t.equal((await next.fetch('/in', { method: 'POST' })).text, 'in')
+    const key = `wrapped:${decodeURIComponent(next.cookies.get('sid') ?? '').replace(/^s:/, '').replace(/\.[^.]*$/, '')}`
+    await client.call('DEL', key)
+    await client.call(type === 'hash' ? 'HSET' : 'RPUSH', key, ...(type === 'hash' ? ['cookie', '{}'] : ['{}']))
+    const read = await next.fetch('/me')
+    t.equal(read.status, 200, `a ${type} at the session's key: no 503`)
+    t.same(read.json(), { user: null }, `a ${type} at the session's key: no session`)
+    t.equal((await next.fetch('/in', { method: 'POST' })).text, 'in', 'and a new one is saved')
+    t.same((await next.fetch('/me')).json(), { user: 'ada' })
+  }
   // Values that parse but are no session, on which express-session itself would throw (a 500 on every page).
   for (const value of ['{}', '[]', '42', '"x"', '{"cookie":null}', '{"cookie":1}', '{"cookie":{"originalMaxAge":"x"}}', '{"cookie":{"originalMaxAge":null,"expires":"not a date"}}']) {
     const next = new CookieJar(failClosed.baseUrl)

@@ -21,11 +21,12 @@ function failClosed (err: unknown): unknown {
 }
 
 /**
- * A stored session that cannot be read (its JSON is broken: a `SyntaxError` from the store's parser), which no retry
- * mends: read as no session, so the browser gets a new one instead of a 503 on every page until the entry expires.
+ * A stored session that cannot be read (its JSON is broken: a `SyntaxError` from the store's parser; or its key holds
+ * a hash, a list or another type that is no string: Redis's `WRONGTYPE`), which no retry mends: read as no session, so
+ * the browser gets a new one instead of a 503 on every page until the entry expires (never, without a TTL).
  */
 function unreadable (err: unknown): boolean {
-  return err instanceof SyntaxError
+  return err instanceof SyntaxError || (err instanceof Error && err.message.startsWith('WRONGTYPE '))
 }
 
 /**
