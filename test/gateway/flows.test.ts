@@ -1,6 +1,8 @@
 // Guards the happy paths a frontend runs over HTTP with a session cookie: enroll TOTP (QR PNG + otpauth URI),
 // activate, verify (then requireMfa passes), sms enroll/challenge/verify, resend, remove with step-up, and the queries.
 import { randomBytes } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { MemoryRevocationStore, RememberedDevices, forgetRememberedDevices } from '@okta-mfa/core'
 import { otpauthUri } from '@okta-mfa/gateway'
@@ -371,4 +373,26 @@ await t.test('a long otpauth URI (the longest issuer, 64 emoji) still gives a QR
   t.ok(activation.otpauthUri.length > 1500, `a long URI (${String(activation.otpauthUri.length)} characters)`)
   const qr = decodeQr(activation.qrCodeDataUri)
   t.equal(qr.text, activation.otpauthUri, 'read back whole')
+})
+
+await t.test("Okta's TOTP activation with a shared secret longer than a QR code holds: a coded 503, not a 500", async (t) => {
+  // A stand-in Okta: the user, no factors, and an enrollment whose (documented, unbounded) sharedSecret is 5000 characters.
+  const user = { id: '00uLONGSECRET0000001', status: 'ACTIVE', profile: { login: 'long@example.com', email: 'long@example.com' }, _links: {} }
+  const factor = {
+    id: 'uftLONGSECRET0000001', factorType: 'token:software:totp', provider: 'GOOGLE', status: 'PENDING_ACTIVATION', _links: {},
+    _embedded: { activation: { sharedSecret: 'A'.repeat(5000), timeStep: 30, keyLength: 6, encoding: 'base32' } },
+  }
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume()
+    const url = req.url ?? ''
+    const body = req.method === 'POST' && url.includes('/factors') ? factor : url.includes('/factors') ? [] : user
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify(body))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  const gw = await startGatewayApp(t, undefined, { env: { OKTA_ORG_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } })
+  const res = await gql(await gw.signedIn('long@example.com'), OPS.enroll, { input: { factorType: 'TOTP' } })
+  t.equal(res.status, 503)
+  t.equal(codeOf(res), 'UPSTREAM_UNAVAILABLE', JSON.stringify(res.body.errors))
 })

@@ -212,8 +212,15 @@ export async function totpActivationOf (
   const uri = otpauthUri({ issuer, label, secret: activation.sharedSecret, digits: activation.keyLength, period: activation.timeStep })
   qrcode ??= import('qrcode').then((m) => m.default)
   const qr = await qrcode
+  let symbol: ReturnType<typeof qr.create>
+  try {
+    symbol = qr.create(uri, { errorCorrectionLevel: 'M' })
+  } catch (err) {
+    // More than a QR code holds (about 2,300 bytes): only an Okta answer with an outsized shared secret gets there.
+    throw new GatewayError('UPSTREAM_UNAVAILABLE', {}, undefined, { cause: err })
+  }
   // 256 px, or more for a long URI (a long issuer or login): at least 4 px per module, which cameras read.
-  const modules = qr.create(uri, { errorCorrectionLevel: 'M' }).modules.size + 2 * QR_MARGIN
+  const modules = symbol.modules.size + 2 * QR_MARGIN
   const qrCodeDataUri = await qr.toDataURL(uri, { errorCorrectionLevel: 'M', margin: QR_MARGIN, width: Math.max(256, modules * 4), type: 'image/png' })
   return {
     sharedSecret: activation.sharedSecret,
