@@ -348,8 +348,8 @@ await t.test("Okta's rate limit a few seconds before its reset: the page says so
 })
 
 /** A tiny "Okta" on loopback: bob's user, and his factor list as `mode` says (Okta's envelopes and headers). */
-async function fakeOkta (t: Test): Promise<{ url: string, mode: { factors: 'ok' | '400' | '401' | '429' }, calls: { factors: number } }> {
-  const mode: { factors: 'ok' | '400' | '401' | '429' } = { factors: 'ok' }
+async function fakeOkta (t: Test): Promise<{ url: string, mode: { factors: 'ok' | '400' | '401' | '429' | 'longSecret' }, calls: { factors: number } }> {
+  const mode: { factors: 'ok' | '400' | '401' | '429' | 'longSecret' } = { factors: 'ok' }
   const calls = { factors: 0 }
   const user = { id: '00uFAKEUSER000000001', status: 'ACTIVE', profile: { login: 'bob@example.com', email: 'bob@example.com' }, _links: {} }
   const factor = { id: 'ostFAKEFACTOR0000001', factorType: 'token:software:totp', provider: 'GOOGLE', status: 'ACTIVE', created: '2030-01-01T00:00:00.000Z', _links: {} }
@@ -361,6 +361,8 @@ async function fakeOkta (t: Test): Promise<{ url: string, mode: { factors: 'ok' 
     if (!(req.url ?? '').endsWith('/factors')) return json(200, user)
     calls.factors++
     if (mode.factors === 'ok') return json(200, [factor])
+    // A pending TOTP factor whose activation's shared secret (no documented bound) is longer than a QR code holds.
+    if (mode.factors === 'longSecret') return json(200, [{ ...factor, status: 'PENDING_ACTIVATION', _embedded: { activation: { sharedSecret: 'A'.repeat(5000), timeStep: 30, keyLength: 6 } } }])
     if (mode.factors === '429') {
       res.writeHead(429, { 'content-type': 'application/json', 'x-rate-limit-limit': '600', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(Math.ceil(Date.now() / 1000) + 5) })
       res.end(JSON.stringify({ errorCode: 'E0000047', errorSummary: 'API call exceeded rate limit due to too many requests.', errorLink: 'E0000047', errorId: 'oaeFAKE', errorCauses: [] }))
@@ -400,6 +402,17 @@ await t.test('Okta answers 400 (or 401) on the factor list: a coded 502 page, no
       t.notMatch(res.text, /OKTASECRETECHO/, `${label}: nothing of Okta's answer`)
     }
   }
+})
+
+await t.test("Okta's pending TOTP activation with a shared secret longer than a QR code holds: the setup page is a coded 503, not a 500", async (t) => {
+  const okta = await fakeOkta(t)
+  const app = await startE2eApp(t, { orgUrl: okta.url, token: 'fake-token', allowInsecureHttp: true })
+  const jar = app.jar()
+  okta.mode.factors = 'longSecret'
+  t.equal((await passwordLogin(jar, 'bob')).location, '/mfa/enroll')
+  const page = await jar.fetch('/mfa/enroll', { headers: HTML })
+  t.equal(page.status, 503)
+  t.equal(page.headers['x-error-code'], 'UPSTREAM_UNAVAILABLE')
 })
 
 await t.test('an Okta user deleted and re-created under a new id: the next sign-in looks it up again instead of a 502 until a restart', async (t) => {

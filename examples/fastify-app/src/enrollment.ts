@@ -3,7 +3,7 @@
 // so a QR code already scanned keeps working after a reload. Okta lists a pending TOTP factor with its activation
 // (`_embedded.activation.sharedSecret`); a pending factor without one has expired and is replaced.
 import { totpActivation, type OktaClient, type UserFactor } from '@okta-mfa/client'
-import { outcomeOfError } from '@okta-mfa/core'
+import { MfaError, outcomeOfError } from '@okta-mfa/core'
 import { otpauthUri } from '@okta-mfa/gateway'
 import QRCode from 'qrcode'
 
@@ -32,7 +32,13 @@ async function render (factor: UserFactor, issuer: string, label: string): Promi
   const activation = totpActivation(factor)
   if (activation === undefined) return undefined
   const uri = otpauthUri({ issuer, label, secret: activation.sharedSecret, digits: activation.keyLength, period: activation.timeStep })
-  const qrCodeDataUri = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 256, type: 'image/png' })
+  let qrCodeDataUri: string
+  try {
+    qrCodeDataUri = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 256, type: 'image/png' })
+  } catch (err) {
+    // More than a QR code holds: only an Okta answer with an outsized shared secret gets there. Okta's fault, a 503 page.
+    throw new MfaError('UPSTREAM_UNAVAILABLE', {}, undefined, { cause: err })
+  }
   return { factorId: factor.id, sharedSecret: activation.sharedSecret, otpauthUri: uri, qrCodeDataUri }
 }
 
