@@ -347,9 +347,12 @@ await t.test("Okta's rate limit a few seconds before its reset: the page says so
   t.equal(okta.calls.factors - before, 1, 'Okta was asked once: the page did not wait for the reset to ask again')
 })
 
+/** What {@link fakeOkta} answers for the factor list: bob's factor, an error, or a pending TOTP factor with `activation`. */
+interface FakeOktaMode { factors: 'ok' | '400' | '401' | '429' | 'pendingTotp', activation: Record<string, unknown> }
+
 /** A tiny "Okta" on loopback: bob's user, and his factor list as `mode` says (Okta's envelopes and headers). */
-async function fakeOkta (t: Test): Promise<{ url: string, mode: { factors: 'ok' | '400' | '401' | '429' | 'longSecret' }, calls: { factors: number } }> {
-  const mode: { factors: 'ok' | '400' | '401' | '429' | 'longSecret' } = { factors: 'ok' }
+async function fakeOkta (t: Test): Promise<{ url: string, mode: FakeOktaMode, calls: { factors: number } }> {
+  const mode: FakeOktaMode = { factors: 'ok', activation: {} }
   const calls = { factors: 0 }
   const user = { id: '00uFAKEUSER000000001', status: 'ACTIVE', profile: { login: 'bob@example.com', email: 'bob@example.com' }, _links: {} }
   const factor = { id: 'ostFAKEFACTOR0000001', factorType: 'token:software:totp', provider: 'GOOGLE', status: 'ACTIVE', created: '2030-01-01T00:00:00.000Z', _links: {} }
@@ -362,7 +365,7 @@ async function fakeOkta (t: Test): Promise<{ url: string, mode: { factors: 'ok' 
     calls.factors++
     if (mode.factors === 'ok') return json(200, [factor])
     // A pending TOTP factor whose activation's shared secret (no documented bound) is longer than a QR code holds.
-    if (mode.factors === 'longSecret') return json(200, [{ ...factor, status: 'PENDING_ACTIVATION', _embedded: { activation: { sharedSecret: 'A'.repeat(5000), timeStep: 30, keyLength: 6 } } }])
+    if (mode.factors === 'pendingTotp') return json(200, [{ ...factor, status: 'PENDING_ACTIVATION', _embedded: { activation: mode.activation } }])
     if (mode.factors === '429') {
       res.writeHead(429, { 'content-type': 'application/json', 'x-rate-limit-limit': '600', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(Math.ceil(Date.now() / 1000) + 5) })
       res.end(JSON.stringify({ errorCode: 'E0000047', errorSummary: 'API call exceeded rate limit due to too many requests.', errorLink: 'E0000047', errorId: 'oaeFAKE', errorCauses: [] }))
@@ -404,15 +407,19 @@ await t.test('Okta answers 400 (or 401) on the factor list: a coded 502 page, no
   }
 })
 
-await t.test("Okta's pending TOTP activation with a shared secret longer than a QR code holds: the setup page is a coded 503, not a 500", async (t) => {
+await t.test("Okta's pending TOTP activation no authenticator app can use (a shared secret longer than a QR code holds, a timeStep of 0): the setup page is a coded 503, not a 500", async (t) => {
   const okta = await fakeOkta(t)
   const app = await startE2eApp(t, { orgUrl: okta.url, token: 'fake-token', allowInsecureHttp: true })
   const jar = app.jar()
-  okta.mode.factors = 'longSecret'
+  okta.mode.factors = 'pendingTotp'
   t.equal((await passwordLogin(jar, 'bob')).location, '/mfa/enroll')
-  const page = await jar.fetch('/mfa/enroll', { headers: HTML })
-  t.equal(page.status, 503)
-  t.equal(page.headers['x-error-code'], 'UPSTREAM_UNAVAILABLE')
+  for (const activation of [{ sharedSecret: 'A'.repeat(5000), timeStep: 30, keyLength: 6 }, { sharedSecret: 'JBSWY3DPEHPK3PXP', timeStep: 0, keyLength: 6 }]) {
+    okta.mode.activation = activation
+    const page = await jar.fetch('/mfa/enroll', { headers: HTML })
+    t.same([page.status, page.headers['x-error-code']], [503, 'UPSTREAM_UNAVAILABLE'], JSON.stringify(activation).slice(0, 60))
+  }
+  okta.mode.activation = { sharedSecret: 'JBSWY3DPEHPK3PXP', timeStep: 30, keyLength: 6 }
+  t.equal((await jar.fetch('/mfa/enroll', { headers: HTML })).status, 200, 'a usable one is shown')
 })
 
 await t.test('an Okta user deleted and re-created under a new id: the next sign-in looks it up again instead of a 502 until a restart', async (t) => {

@@ -2,13 +2,13 @@
 // activate, verify (then requireMfa passes), sms enroll/challenge/verify, resend, remove with step-up, and the queries.
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { MemoryRevocationStore, RememberedDevices, forgetRememberedDevices } from '@okta-mfa/core'
 import { otpauthUri } from '@okta-mfa/gateway'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
 import { withEmulator } from '../helpers/emulator.js'
+import { listenLoopback } from '../helpers/http.js'
 import { OPS, codeOf, gql, startGatewayApp, type GatewayTestApp, type GqlResponse } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
 
@@ -375,24 +375,29 @@ await t.test('a long otpauth URI (the longest issuer, 64 emoji) still gives a QR
   t.equal(qr.text, activation.otpauthUri, 'read back whole')
 })
 
-await t.test("Okta's TOTP activation with a shared secret longer than a QR code holds: a coded 503, not a 500", async (t) => {
-  // A stand-in Okta: the user, no factors, and an enrollment whose (documented, unbounded) sharedSecret is 5000 characters.
+await t.test("Okta's TOTP activation no authenticator app can use (a shared secret longer than a QR code holds, a keyLength or timeStep out of range): a coded 503, not a 500", async (t) => {
+  // A stand-in Okta: the user, no factors, and an enrollment with the activation under test (Okta documents no bounds).
   const user = { id: '00uLONGSECRET0000001', status: 'ACTIVE', profile: { login: 'long@example.com', email: 'long@example.com' }, _links: {} }
-  const factor = {
-    id: 'uftLONGSECRET0000001', factorType: 'token:software:totp', provider: 'GOOGLE', status: 'PENDING_ACTIVATION', _links: {},
-    _embedded: { activation: { sharedSecret: 'A'.repeat(5000), timeStep: 30, keyLength: 6, encoding: 'base32' } },
-  }
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  let activation: Record<string, unknown> = {}
+  const okta = await listenLoopback(t, createServer((req: IncomingMessage, res: ServerResponse) => {
     req.resume()
     const url = req.url ?? ''
+    const factor = { id: 'uftLONGSECRET0000001', factorType: 'token:software:totp', provider: 'GOOGLE', status: 'PENDING_ACTIVATION', _links: {}, _embedded: { activation } }
     const body = req.method === 'POST' && url.includes('/factors') ? factor : url.includes('/factors') ? [] : user
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(JSON.stringify(body))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
-  const gw = await startGatewayApp(t, undefined, { env: { OKTA_ORG_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } })
-  const res = await gql(await gw.signedIn('long@example.com'), OPS.enroll, { input: { factorType: 'TOTP' } })
-  t.equal(res.status, 503)
-  t.equal(codeOf(res), 'UPSTREAM_UNAVAILABLE', JSON.stringify(res.body.errors))
+  }))
+  const gw = await startGatewayApp(t, undefined, { env: { OKTA_ORG_URL: okta } })
+  const jar = await gw.signedIn('long@example.com')
+  const usual = { sharedSecret: 'JBSWY3DPEHPK3PXP', timeStep: 30, keyLength: 6, encoding: 'base32' }
+  for (const odd of [{ sharedSecret: 'A'.repeat(5000) }, { timeStep: 2 ** 40 }, { timeStep: 0 }, { timeStep: 1.5 }, { keyLength: 0 }, { keyLength: -1 }, { keyLength: 11 }]) {
+    activation = { ...usual, ...odd }
+    const res = await gql(jar, OPS.enroll, { input: { factorType: 'TOTP' } })
+    t.same([res.status, codeOf(res)], [503, 'UPSTREAM_UNAVAILABLE'], `${JSON.stringify(odd).slice(0, 40)}: ${JSON.stringify(res.body.errors)?.slice(0, 120)}`)
+  }
+  activation = { ...usual, timeStep: 60, keyLength: 8 }
+  const fine = await gql(jar, OPS.enroll, { input: { factorType: 'TOTP' } })
+  t.match(fine.body.data?.enrollFactor?.activation?.otpauthUri, /&digits=8&period=60$/, 'an unusual activation an app can use is passed on')
+  t.throws(() => otpauthUri({ issuer: 'i', label: 'l', secret: 'JBSWY3DPEHPK3PXP', digits: 6, period: 0 }), RangeError)
+  t.throws(() => otpauthUri({ issuer: 'i', label: 'l', secret: 'JBSWY3DPEHPK3PXP', digits: 5, period: 30 }), RangeError)
 })

@@ -31,12 +31,14 @@ export function groupKey (secret: string): string {
 async function render (factor: UserFactor, issuer: string, label: string): Promise<PendingTotp | undefined> {
   const activation = totpActivation(factor)
   if (activation === undefined) return undefined
-  const uri = otpauthUri({ issuer, label, secret: activation.sharedSecret, digits: activation.keyLength, period: activation.timeStep })
+  let uri: string
   let qrCodeDataUri: string
   try {
+    uri = otpauthUri({ issuer, label, secret: activation.sharedSecret, digits: activation.keyLength, period: activation.timeStep })
     qrCodeDataUri = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 256, type: 'image/png' })
   } catch (err) {
-    // More than a QR code holds: only an Okta answer with an outsized shared secret gets there. Okta's fault, a 503 page.
+    // A keyLength or timeStep no authenticator app can use, or more than a QR code holds (an outsized shared secret):
+    // only an Okta answer gets there. Okta's fault, a 503 page.
     throw new MfaError('UPSTREAM_UNAVAILABLE', {}, undefined, { cause: err })
   }
   return { factorId: factor.id, sharedSecret: activation.sharedSecret, otpauthUri: uri, qrCodeDataUri }

@@ -175,11 +175,15 @@ export interface GqlTotpActivation {
 
 /**
  * The `otpauth://totp/Issuer:label?secret=…` URI authenticator apps read (Key URI Format), SHA-1 as Okta uses.
+ * `digits` must be a whole number from 6 to 10 and `period` one of seconds from 1 to 3600 (Okta sends 6 and 30): a
+ * `RangeError` otherwise, since no authenticator app could use the code it would describe.
  *
  * @example
  * otpauthUri({ issuer: 'dev-1.okta.com', label: 'ada@example.com', secret: 'JBSWY3DPEHPK3PXP', digits: 6, period: 30 })
  */
 export function otpauthUri (p: { issuer: string, label: string, secret: string, digits: number, period: number }): string {
+  if (!Number.isInteger(p.digits) || p.digits < 6 || p.digits > 10) throw new RangeError('digits must be a whole number from 6 to 10')
+  if (!Number.isInteger(p.period) || p.period < 1 || p.period > 3600) throw new RangeError('period must be a whole number of seconds from 1 to 3600')
   const issuer = encodeURIComponent(wellFormed(p.issuer))
   const query = `secret=${encodeURIComponent(wellFormed(p.secret))}&issuer=${issuer}&algorithm=SHA1&digits=${p.digits}&period=${p.period}`
   return `otpauth://totp/${issuer}:${encodeURIComponent(wellFormed(p.label))}?${query}`
@@ -209,14 +213,16 @@ export async function totpActivationOf (
   issuer: string,
   label: string,
 ): Promise<GqlTotpActivation> {
-  const uri = otpauthUri({ issuer, label, secret: activation.sharedSecret, digits: activation.keyLength, period: activation.timeStep })
   qrcode ??= import('qrcode').then((m) => m.default)
   const qr = await qrcode
+  let uri: string
   let symbol: ReturnType<typeof qr.create>
   try {
+    uri = otpauthUri({ issuer, label, secret: activation.sharedSecret, digits: activation.keyLength, period: activation.timeStep })
     symbol = qr.create(uri, { errorCorrectionLevel: 'M' })
   } catch (err) {
-    // More than a QR code holds (about 2,300 bytes): only an Okta answer with an outsized shared secret gets there.
+    // An activation no authenticator app can use (a keyLength or timeStep out of range), or more than a QR code holds
+    // (about 2,300 bytes, an outsized shared secret): only an Okta answer gets there.
     throw new GatewayError('UPSTREAM_UNAVAILABLE', {}, undefined, { cause: err })
   }
   // 256 px, or more for a long URI (a long issuer or login): at least 4 px per module, which cameras read.
