@@ -364,7 +364,7 @@ async function fakeOkta (t: Test): Promise<{ url: string, mode: FakeOktaMode, ca
     if (!(req.url ?? '').endsWith('/factors')) return json(200, user)
     calls.factors++
     if (mode.factors === 'ok') return json(200, [factor])
-    // A pending TOTP factor whose activation's shared secret (no documented bound) is longer than a QR code holds.
+    // A pending TOTP factor with the activation the test sets (Okta documents no bounds on its fields).
     if (mode.factors === 'pendingTotp') return json(200, [{ ...factor, status: 'PENDING_ACTIVATION', _embedded: { activation: mode.activation } }])
     if (mode.factors === '429') {
       res.writeHead(429, { 'content-type': 'application/json', 'x-rate-limit-limit': '600', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(Math.ceil(Date.now() / 1000) + 5) })
