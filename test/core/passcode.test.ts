@@ -398,6 +398,13 @@ await t.test('an answer sent without a factor id: the active security question; 
   t.equal(answered.ok && answered.factor.id, question.body.id)
   const wrongAnswer = await check({ session: {} }, 'codes@example.com', { answer: 'ketchup' }, limiter)
   t.equal(codeOf(wrongAnswer), 'INVALID_PASSCODE', 'a wrong answer is judged by Okta (its E0000068), not refused before')
+  // The mirror of a blank answer to a code factor: a passCode that is no code, to the question's id, names the answer.
+  for (const passCode of ['', '   ', '12345', 'abcdef']) {
+    const noCode = await check({ session: {} }, 'codes@example.com', { passCode, factorId: question.body.id as string }, limiter)
+    t.same([codeOf(noCode), !noCode.ok && noCode.error.details], ['BAD_USER_INPUT', { field: 'answer' }], `${JSON.stringify(passCode)} to a question: the answer it takes`)
+  }
+  const noCodeToTotp = await check({ session: {} }, 'codes@example.com', { passCode: '', factorId: (await emuFetch(emu, 'GET', `/api/v1/users/${userId}/factors`)).body.find((f: { factorType: string }) => f.factorType === 'token:software:totp').id }, limiter)
+  t.equal(codeOf(noCodeToTotp), 'PASSCODE_MISSING', 'an empty passCode to a code factor is still PASSCODE_MISSING')
 })
 
 await t.test("Okta answering 503 with a load balancer's HTML page (no Okta body) took no code: the attempt is given back", async (t) => {

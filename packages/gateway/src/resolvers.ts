@@ -3,7 +3,7 @@
 // (or, for activation, the same limiter and outcome rules).
 import { totpActivation, type UserFactor } from '@okta-mfa/client'
 import {
-  ANSWER_FACTOR_TYPES, PASSCODE_FACTOR_TYPES, MfaError, forgetRememberedDevices, refundAccessRefusal, settleRefusal, checkPasscode, endUserContext, getMfaState, isRememberedMfa, outcomeOfError, readFactorId, readPasscode, recordMfa, trustedFactorKind,
+  ANSWER_FACTOR_TYPES, PASSCODE_FACTOR_TYPES, MfaError, forgetRememberedDevices, refundAccessRefusal, settleRefusal, checkPasscode, endUserContext, getMfaState, isRememberedMfa, outcomeOfError, readFactorId, readPasscode, recordMfa,
   type MfaState,
 } from '@okta-mfa/core'
 import { GatewayError } from './errors.js'
@@ -19,16 +19,6 @@ function factorIdOf (value: unknown): string {
 
 /** PASSCODE_MISSING's words when the factor takes an answer. */
 const ANSWER_MISSING = 'Enter the answer to your security question.'
-
-/** Whether a factor id as sent is, by its kind (Okta's ids begin with it), a security question's: one takes an answer. */
-function answerFactorId (raw: unknown): boolean {
-  try {
-    const id = readFactorId(raw)
-    return id !== undefined && trustedFactorKind(id, 'answer')
-  } catch {
-    return false
-  }
-}
 
 /**
  * A verify without a secret sent to a factor that needs one (TOTP, a question): Okta refuses it as invalid input
@@ -146,12 +136,6 @@ async function verify (scope: RequestScope, rawFactorId: unknown, passCode: stri
     const result = await client.verifyFactor(await subject.oktaUserId(), factorId, undefined, undefined, scope.verifyOptions)
       .catch((err: unknown) => { throw secretMissing(err) ?? err })
     return { result: RESULTS.has(result.factorResult) && result.factorResult !== 'SUCCESS' ? result.factorResult : 'FAILED', mfa: mfaStatus(await mfaStateOf(scope), scope, (await scope.appUser()).user) }
-  }
-  // A passCode that is no code (empty, blank, not 6 digits) to a question's id is still a passCode sent to a factor that
-  // takes an answer: refused as a well-formed one is, naming the answer, not with "Enter the 6-digit code". Read from
-  // the id's kind, as core does for a blank answer to a code factor: bad input costs no Okta call and no attempt.
-  if (answer == null && !readPasscode(passCode).ok && answerFactorId(rawFactorId)) {
-    throw new MfaError('BAD_USER_INPUT', { field: 'answer' }, 'This authenticator takes the answer to its question.')
   }
   const result = await checkPasscode({
     subject,

@@ -37,7 +37,7 @@ export {
   type FactorSelection,
 } from './factors.js'
 export { maskPhoneNumber } from './phone-mask.js'
-export { checkPasscode, countedOutcome, settleRefusal, refundAccessRefusal, trustedFactorKind, type PasscodeCheckInput, type PasscodeCheckResult } from './passcode-check.js'
+export { checkPasscode, countedOutcome, settleRefusal, refundAccessRefusal, type PasscodeCheckInput, type PasscodeCheckResult } from './passcode-check.js'
 export { errorCode, type MfaOktaClient, type OktaFactorLike } from './okta-port.js'
 export {
   SESSION_IDENTITY_KEY, DEFAULT_REVOCATION_TTL_MS, getSessionIdentity, startSession, ensureSession, isSessionRevoked, revokeSession,

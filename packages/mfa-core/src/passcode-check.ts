@@ -67,11 +67,11 @@ export function trustedFactorKind (factorId: string, secret: 'passCode' | 'answe
   return factorId.length === 20 && ID_KINDS[secret].has(factorId.slice(0, 3))
 }
 
-/** Whether a factor id as sent is, by its kind, one of a factor verified with a passcode. */
-function codeFactorId (raw: unknown): boolean {
+/** Whether a factor id as sent is, by its kind, one of a factor verified with `secret`. */
+function factorIdTakes (raw: unknown, secret: 'passCode' | 'answer'): boolean {
   try {
     const id = readFactorId(raw)
-    return id !== undefined && trustedFactorKind(id, 'passCode')
+    return id !== undefined && trustedFactorKind(id, secret)
   } catch {
     return false
   }
@@ -211,11 +211,15 @@ async function check (input: PasscodeCheckInput, retry: Retry | undefined): Prom
       } catch (err) {
         // A blank (or over-long) answer to a code factor's id: the refusal names the secret that factor takes, as
         // for any answer sent to it. Read from the id alone (Okta's ids name their kind): bad input costs no Okta call.
-        throw codeFactorId(input.factorId) ? selectionError({ ok: false, code: 'BAD_USER_INPUT', field: 'passCode' }) : err
+        throw factorIdTakes(input.factorId, 'passCode') ? selectionError({ ok: false, code: 'BAD_USER_INPUT', field: 'passCode' }) : err
       }
     } else {
       const passcode = readPasscode(input.passCode)
-      if (!passcode.ok) throw new MfaError(passcode.code, { field: 'passCode' })
+      if (!passcode.ok) {
+        // And the mirror: an empty or malformed passCode to a question's id names the answer it takes, as a
+        // well-formed one does, not "Enter the 6-digit code".
+        throw factorIdTakes(input.factorId, 'answer') ? selectionError({ ok: false, code: 'BAD_USER_INPUT', field: 'answer' }) : new MfaError(passcode.code, { field: 'passCode' })
+      }
       body = { passCode: passcode.passCode }
     }
     const secret = hasAnswer ? 'answer' : 'passCode'
