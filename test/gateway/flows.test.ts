@@ -8,7 +8,7 @@ import { otpauthUri } from '@okta-mfa/gateway'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
 import { withEmulator } from '../helpers/emulator.js'
-import { listenLoopback } from '../helpers/http.js'
+import { CookieJar, listenLoopback } from '../helpers/http.js'
 import { OPS, codeOf, gql, startGatewayApp, type GatewayTestApp, type GqlResponse } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
 
@@ -219,6 +219,53 @@ await t.test('an abandoned enrollment is restarted by removing the pending facto
   // ALREADY_ENROLLED is per type and provider: Okta's TOTP beside Google's is another factor.
   const otherProvider = await gql(jar, OPS.enroll, { input: { factorType: 'TOTP', provider: 'OKTA' } })
   t.match(otherProvider.body.data?.enrollFactor, { factor: { status: 'PENDING_ACTIVATION' }, activation: { keyLength: 6 } }, 'a TOTP of the other provider is enrolled, not ALREADY_ENROLLED')
+})
+
+// Found by a model-based sequence run: a double-clicked activateFactor answered ACTIVE, then BAD_USER_INPUT, and the
+// browser kept the second answer's cookie, sealed from the session as that request read it: without the step the
+// activation had just recorded (so did an enrollFactor running beside it). A refused factor change writes no cookie.
+await t.test('a double-clicked activateFactor, or an enrollment beside it, keeps the MFA step the activation recorded', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'eve@example.com' }, { login: 'fay@example.com' }] })
+  const gw = await startGatewayApp(t, emu)
+  const jar = await gw.signedIn('eve@example.com')
+  const enrolled = await gql(jar, OPS.enroll, { input: { factorType: 'TOTP' } })
+  const { factor, activation } = enrolled.body.data.enrollFactor
+  const code = totp(activation.sharedSecret, emu.clock.now())
+  const before = jar.cookies.get('session')! // the cookie the second click and the enrollment were sent with
+  const sentBefore = (): CookieJar => { const copy = new CookieJar(gw.url); copy.cookies.set('session', before); return copy }
+
+  const activated = await gql(jar, OPS.activate, { factorId: factor.id, passCode: code })
+  t.match(activated.body.data?.activateFactor, { status: 'ACTIVE' }, JSON.stringify(activated.body.errors))
+  const second = await gql(sentBefore(), OPS.activate, { factorId: factor.id, passCode: code })
+  t.equal(codeOf(second), 'BAD_USER_INPUT', 'the second click: the factor is active already')
+  t.equal(second.headers['set-cookie'], undefined, 'and it writes no cookie, which would undo the step')
+  const beside = await gql(sentBefore(), OPS.enroll, { input: { factorType: 'TOTP', provider: 'OKTA' } })
+  t.equal(codeOf(beside), 'MFA_REQUIRED', 'an enrollment sent before the step is refused')
+  t.equal(beside.headers['set-cookie'], undefined, 'without a cookie')
+  const removing = await gql(sentBefore(), OPS.remove, { factorId: factor.id })
+  t.equal(codeOf(removing), 'MFA_REQUIRED')
+  t.equal(removing.headers['set-cookie'], undefined)
+
+  t.match((await gql(jar, OPS.viewer)).body.data.viewer.mfa, { completed: true, factorId: factor.id }, 'the session keeps its step')
+
+  // Really at once: one is ACTIVE, the other refused; the refused answer's cookie (if any) is kept last.
+  const fay = await gw.signedIn('fay@example.com')
+  const next = (await gql(fay, OPS.enroll, { input: { factorType: 'TOTP' } })).body.data.enrollFactor
+  const sent = fay.cookies.get('session')!
+  const clicks = await Promise.all([1, 2].map(async () => {
+    const copy = new CookieJar(gw.url)
+    copy.cookies.set('session', sent)
+    return await gql(copy, OPS.activate, { factorId: next.factor.id, passCode: totp(next.activation.sharedSecret, emu.clock.now()) })
+  }))
+  const ok = clicks.find((c) => c.body.data?.activateFactor?.status === 'ACTIVE')
+  const refused = clicks.find((c) => c !== ok)
+  t.ok(ok, 'one click activates')
+  t.equal(codeOf(refused!), 'BAD_USER_INPUT', 'the other is refused')
+  for (const answer of [ok!, refused!]) {
+    const line = [answer.headers['set-cookie'] ?? []].flat().find((l) => String(l).startsWith('session='))
+    if (line !== undefined) fay.cookies.set('session', String(line).slice('session='.length, String(line).indexOf(';')))
+  }
+  t.match((await gql(fay, OPS.viewer)).body.data.viewer.mfa, { completed: true, factorId: next.factor.id }, 'the browser keeps the step')
 })
 
 await t.test('a revoked session is signed out: a cookie copied before logout is UNAUTHENTICATED after it', async (t) => {

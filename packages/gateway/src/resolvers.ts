@@ -78,6 +78,22 @@ async function forgetDevices (scope: RequestScope): Promise<void> {
   })
 }
 
+/**
+ * The user's factor list from Okta, for a decision about changing factors (enroll, activate, resend, remove). Not
+ * cached in the session: a mutation that is refused (ALREADY_ENROLLED, MFA_REQUIRED, a wrong or second activation code)
+ * then writes no cookie, so it cannot undo an MFA step that a request running beside it recorded (a double-clicked
+ * activateFactor, an activation racing an enrollment): a cookie session is sealed whole, from the session as each
+ * request read it, and the browser keeps the last one.
+ */
+async function factorsFromOkta (scope: RequestScope, subject: Awaited<ReturnType<RequestScope['subject']>>): Promise<readonly UserFactor[]> {
+  return await subject.withOktaUser((id) => scope.deps.client.listFactors(id, scope.callOptions))
+}
+
+/** The factors changed: drops the session's cached list, writing the session only when it holds one. */
+function dropCachedFactors (subject: Awaited<ReturnType<RequestScope['subject']>>): void {
+  if (subject.cachedFactors() !== undefined) subject.forgetFactors()
+}
+
 /** Phone numbers and addresses stay masked until the session's MFA step. */
 async function masked (scope: RequestScope): Promise<boolean> {
   return (await mfaStateOf(scope)) === undefined
@@ -162,13 +178,13 @@ async function enroll (scope: RequestScope, input: EnrollFactorInput): Promise<R
   const { client, issuer } = scope.deps
   // A signed-in user who already has an active factor must prove it before adding another: otherwise a stolen
   // password is enough to enroll the thief's phone and pass MFA with it. A security decision: a fresh list.
-  const existing = await subject.factors({ fresh: true })
+  const existing = await factorsFromOkta(scope, subject)
   // After the list: reading it may have found the Okta user again (one deleted since the session bound it).
   const oktaUserId = await subject.oktaUserId()
   // Enrolled twice is ALREADY_ENROLLED whether or not the session is fresh (the factors query shows as much).
   if (existing.some((f) => f.factorType === body.factorType && f.provider === body.provider)) throw new GatewayError('ALREADY_ENROLLED')
   await requireFreshMfaIfActive(scope, existing)
-  subject.forgetFactors()
+  dropCachedFactors(subject)
   const factor = await client.enrollFactor(oktaUserId, body, undefined, scope.callOptions)
   if (factor.status === 'ACTIVE') await forgetDevices(scope) // a security question is active at once
   const hide = await masked(scope)
@@ -185,7 +201,7 @@ async function activate (scope: RequestScope, rawFactorId: unknown, rawPassCode:
   // Activating adds a factor, as enrolling does: once another factor is active, a fresh MFA step first, so that a
   // pending factor left by an abandoned enrollment cannot be finished on a stale or remembered session. Checked
   // before the id and the code are judged: a stolen password learns nothing from them.
-  const factors = await subject.factors({ fresh: true })
+  const factors = await factorsFromOkta(scope, subject)
   const oktaUserId = await subject.oktaUserId()
   await requireFreshMfaIfActive(scope, factors, typeof rawFactorId === 'string' ? rawFactorId : undefined)
   const factorId = factorIdOf(rawFactorId)
@@ -211,7 +227,7 @@ async function activate (scope: RequestScope, rawFactorId: unknown, rawPassCode:
     }
     throw await settleRefusal(outcome, limiter, subject.userKey, decision)
   }
-  subject.forgetFactors()
+  dropCachedFactors(subject)
   // Okta accepted a code from the new factor (it is ACTIVE now): the user holds it, which is the MFA step (as Okta's
   // own sign-in counts an enrollment). Without this the user would wait for the next 30-second code to finish
   // signing in. Any other answer proved nothing: the attempt stays counted and no step is recorded. A right code
@@ -237,7 +253,7 @@ async function resend (scope: RequestScope, rawFactorId: unknown): Promise<Recor
   }
   if (factor.status === 'PENDING_ACTIVATION') {
     // Enrollment code: Okta's resend endpoint. Part of adding a factor: a fresh MFA step once another is active.
-    const factors = await (await scope.subject()).factors({ fresh: true })
+    const factors = await factorsFromOkta(scope, subject)
     await requireFreshMfaIfActive(scope, factors)
     const body = { factorType: factor.factorType, provider: 'OKTA' as const, profile: { ...factor.profile } }
     return { factor: toGqlFactor(await client.resendFactor(oktaUserId, factorId, body, scope.callOptions), hide) }
@@ -249,7 +265,7 @@ async function resend (scope: RequestScope, rawFactorId: unknown): Promise<Recor
 
 async function remove (scope: RequestScope, rawFactorId: unknown): Promise<Record<string, unknown>> {
   const subject = await scope.subject()
-  const factors = await subject.factors({ fresh: true })
+  const factors = await factorsFromOkta(scope, subject)
   const oktaUserId = await subject.oktaUserId()
   // Same rule as enrollment: once the user has an active factor, changing factors needs a fresh MFA step. Before
   // that no MFA step is possible, and removing a pending factor is how an abandoned enrollment is restarted. The id
@@ -257,7 +273,7 @@ async function remove (scope: RequestScope, rawFactorId: unknown): Promise<Recor
   await requireFreshMfaIfActive(scope, factors)
   const factorId = factorIdOf(rawFactorId)
   if (!factors.some((f) => f.id === factorId)) throw new GatewayError('FACTOR_NOT_FOUND')
-  subject.forgetFactors()
+  dropCachedFactors(subject)
   await scope.deps.client.deleteFactor(oktaUserId, factorId, scope.callOptions)
   if (factors.some((f) => f.id === factorId && f.status === 'ACTIVE')) await forgetDevices(scope)
   return { removedFactorId: factorId }
