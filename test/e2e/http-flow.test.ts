@@ -7,13 +7,14 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createConnection, createServer, type AddressInfo } from 'node:net'
+import { createServer as createHttpServer, request as httpRequest } from 'node:http'
 import { once } from 'node:events'
 import t from 'tap'
-import { decodeSessionKey, DEMO_USERS, readConfig } from '../../examples/fastify-app/dist/index.js'
+import { buildApp, decodeSessionKey, demoSeed, DEMO_USERS, readConfig } from '../../examples/fastify-app/dist/index.js'
 import { csrfOf, errorText, passwordLogin, PASSWORD, startE2eApp } from '../helpers/e2e-app.js'
-import type { CookieJar } from '../helpers/http.js'
+import { CookieJar } from '../helpers/http.js'
 import { totp } from '../helpers/totp.js'
-import { withEmulator } from '../helpers/emulator.js'
+import { testClock, withEmulator } from '../helpers/emulator.js'
 import { withRedis } from '../helpers/redis.js'
 
 const HTML = { accept: 'text/html' }
@@ -160,6 +161,49 @@ await t.test('requireMfa sends a page to /mfa; enrollment runs through the gatew
   t.match(add.text, 'id="step-sms"', 'the text-message setup')
   t.notMatch(add.text, 'id="use-totp"', 'no link to set up the app she has')
   t.match(add.text, '<a href="/account/security">Back</a>')
+})
+
+await t.test('two tabs press Activate with the same code at once (no JavaScript): one sets the factor up, the other goes where a finished setup goes, and the browser keeps its MFA step', async (t) => {
+  const clock = testClock()
+  const emu = await withEmulator(t, { seed: demoSeed(DEMO_USERS).seed, clock })
+  // Between the app and Okta: while `held` is set, a list of factors waits until both tabs' lists arrived, so that both
+  // read the factor as pending before either activates it (one order a real race takes; the other is the sequential case).
+  let held: Array<() => void> | undefined
+  const proxy = createHttpServer((req, res) => {
+    const forward = (): void => {
+      const upstream = httpRequest(emu.url + (req.url ?? '/'), { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+      })
+      req.pipe(upstream)
+    }
+    if (held === undefined || req.method !== 'GET' || !/\/factors(\?|$)/.test(req.url ?? '')) return forward()
+    held.push(forward)
+    if (held.length < 2) return
+    const waiting = held
+    held = undefined
+    for (const go of waiting) go()
+  })
+  proxy.listen(0, '127.0.0.1')
+  await once(proxy, 'listening')
+  t.teardown(() => new Promise((resolve) => proxy.close(resolve)))
+  const { app: demo } = await buildApp({ sessionKey: randomBytes(32), clock: clock.now, orgUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, token: emu.token, allowInsecureHttp: true })
+  t.teardown(() => demo.close())
+  await demo.listen({ port: 0, host: '127.0.0.1' })
+  const browser = new CookieJar(`http://127.0.0.1:${(demo.server.address() as AddressInfo).port}`)
+  t.equal((await passwordLogin(browser, 'alice')).location, '/mfa/enroll')
+  const intro = await browser.fetch('/mfa/enroll', { headers: HTML })
+  t.equal((await browser.fetch('/mfa/enroll/start', { form: { _csrf: csrfOf(intro.text) } })).location, '/mfa/enroll?method=totp')
+  const setup = await browser.fetch('/mfa/enroll?method=totp', { headers: HTML })
+  const factorId = /name="factorId" value="([^"]+)"/.exec(setup.text)?.[1] ?? ''
+  const form = { _csrf: csrfOf(setup.text), factorId, passCode: totp(emu.factorSecret(factorId), clock.now()) }
+  held = []
+  const answers = await Promise.all([0, 1].map(async () => await browser.fetch('/mfa/enroll/activate', { form })))
+  t.same(answers.map((a) => a.headers['x-error-code']), [undefined, undefined], 'no refusal: Okta\'s "not pending" is the other tab\'s activation')
+  t.same(answers.map((a) => a.location).sort(), ['/mfa/done', '/mfa?enrolled=1'], 'one finishes the setup; the other goes where a setup finished elsewhere goes')
+  t.equal((await browser.fetch('/account', { headers: HTML })).status, 200, 'the browser keeps the MFA step of the activation, whichever answer came last')
+  const wrong = await postMfa(browser, { passCode: form.passCode === '000000' ? '111111' : '000000', formId: formIdOf((await browser.fetch('/mfa', { headers: HTML })).text) })
+  t.match(errorText(wrong.text), '3 attempts left', 'neither Activate used an attempt: the next wrong code is the first')
 })
 
 await t.test('the MFA form says what is wrong: missing, malformed, wrong, then locked out with when to retry', async (t) => {
