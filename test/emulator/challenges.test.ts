@@ -287,6 +287,11 @@ await t.test('push: 201 WAITING, poll, approve / reject / timeout', async (t) =>
   const cancelled = new URL((await emuFetch(emu, 'POST', V)).body._links.cancel.href).pathname
   t.equal((await emuFetch(emu, 'DELETE', cancelled)).status, 204)
   t.equal((await emuFetch(emu, 'GET', cancelled)).body.factorResult, 'REJECTED')
+  // Each of those was followed by a later push: an answered transaction still polls as answered, a slow one TIMEOUT.
+  t.same((await emuFetch(emu, 'GET', tx)).body, { factorResult: 'SUCCESS' }, 'approved, then another push started: still SUCCESS')
+  t.equal((await emuFetch(emu, 'GET', rejected)).body.factorResult, 'REJECTED')
+  t.equal((await emuFetch(emu, 'GET', slow)).body.factorResult, 'TIMEOUT')
+  t.equal((await emuFetch(emu, 'POST', `/__emulator/push/${txId}/approve`)).status, 400, 'and stays settled')
   t.equal((await emuFetch(emu, 'GET', `${F}/${push.body.id}/transactions/v2mst.nope`)).status, 404)
   t.equal((await emuFetch(emu, 'POST', '/__emulator/push/v2mst.nope/approve')).status, 404)
 })

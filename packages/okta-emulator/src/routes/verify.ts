@@ -146,8 +146,9 @@ export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
     }
     const t: PushTransaction = { id: newTransactionId(), result: 'WAITING', expiresAt: ctx.clock() + PUSH_TRANSACTION_MS }
     if (nmc === true) t.correctAnswer = randomInt(10, 100)
-    const live = (f.transactions ?? []).filter((x) => x.result === 'WAITING' && x.expiresAt > ctx.clock())
-    f.transactions = [...live.slice(-(MAX_PUSH_TRANSACTIONS - 1)), t]
+    // The newest transactions, whatever their state: one approved, rejected or timed out still polls as
+    // such after a later push starts (a client polls after the phone answers); only the oldest go.
+    f.transactions = [...(f.transactions ?? []).slice(-(MAX_PUSH_TRANSACTIONS - 1)), t]
     ctx.store.commit()
     reply.code(201)
     return pushWaiting(f, t, base)
