@@ -298,6 +298,27 @@ await t.test('DPoP on the API: a doubled slash (orgUrl ending in /) as Okta answ
   t.match(both.headers.get('www-authenticate'), /the proof was already used/)
 })
 
+await t.test('DPoP on the API: a proof is remembered as long as its iat is accepted, to the millisecond', async (t) => {
+  // A whole second (iat is in seconds), so the last moment a proof from 60 s ahead is accepted is exactly 120 s later.
+  const clock = testClock(Math.floor(Date.now() / 1000) * 1000)
+  const emu = await withEmulator(t, { clock, serviceApps: [app('0oa-iat', KEY)] })
+  const aud = `${emu.url}/oauth2/v1/token`
+  const d = await dpopKey()
+  const nonce = (await postToken(emu.url, grant(await assertion('0oa-iat', aud)), await proof(d, 'POST', aud))).headers.get('dpop-nonce')!
+  const token = (await postToken(emu.url, grant(await assertion('0oa-iat', aud)), await proof(d, 'POST', aud, { nonce }))).body.access_token as string
+  const ath = createHash('sha256').update(token).digest('base64url')
+  const users = `${emu.url}/api/v1/users`
+  const call = async (dpop: string): Promise<Response> => await fetch(users, { headers: { accept: 'application/json', authorization: `DPoP ${token}`, dpop } })
+  const ahead = await proof(d, 'GET', users, { ath, iat: clock.now() / 1000 + 60 })
+  t.equal((await call(ahead)).status, 200, 'a proof 60 s ahead: accepted')
+  clock.advance(120_000)
+  const replayed = await call(ahead)
+  t.equal(replayed.status, 400, 'replayed 120 s later, the last moment its iat is accepted: still a replay')
+  t.match(replayed.headers.get('www-authenticate'), /the proof was already used/)
+  clock.advance(1)
+  t.match((await call(ahead)).headers.get('www-authenticate'), /'iat' claim/, 'a millisecond later its iat is too old')
+})
+
 await t.test('DPoP: a 429 a route answers itself (a text asked for too soon) leaves the proof unused too', async (t) => {
   const clock = testClock(Date.now())
   const emu = await withEmulator(t, { clock, serviceApps: [app('0oa-sms', KEY)], seed: [{ login: 'texts@example.com', factors: [{ factorType: 'sms', phoneNumber: '+15550100111' }] }] })

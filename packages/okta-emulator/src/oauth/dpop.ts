@@ -71,7 +71,9 @@ export async function verifyProof (
   if (typeof jti !== 'string' || jti === '' || jti.length > 256) {
     throw invalidProof("'jti' claim in the DPoP proof JWT is missing or invalid: it must be a non-empty string of at most 256 characters.")
   }
-  if (spend ? !state.proofIds.add(jti, now + 2 * PROOF_IAT_WINDOW_S * 1000, now) : state.proofIds.has(jti, now)) {
+  // Remembered for as long as its `iat` is accepted (to `iat` + the window, inclusive), so it is never taken again.
+  const until = iat * 1000 + PROOF_IAT_WINDOW_S * 1000 + 1
+  if (spend ? !state.proofIds.add(jti, until, now) : state.proofIds.has(jti, now)) {
     throw invalidProof("'jti' claim in the DPoP proof JWT is invalid: the proof was already used.")
   }
   return { payload, jkt: v.jkt }
