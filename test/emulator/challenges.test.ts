@@ -386,6 +386,17 @@ await t.test('an approved push ends the run of failures; a deactivated user cann
   t.same([resend.status, resend.body.errorCode], [403, 'E0000038'], 'no resending for a DEPROVISIONED user')
   t.equal(emu.messages().length, sent, 'no code went out')
   t.equal((await emuFetch(emu, 'GET', `${F}/${totp}`)).body.status, 'PENDING_ACTIVATION')
+
+  // The phone's side of a push enrollment is refused as the activate link is: enroll push, deactivate, activatePush.
+  const other = await newUser(emu, 'pushgone@example.com')
+  const pending = (await emuFetch(emu, 'POST', `/api/v1/users/${other}/factors`, { factorType: 'push', provider: 'OKTA' })).body.id as string
+  await emuFetch(emu, 'POST', `/api/v1/users/${other}/lifecycle/deactivate`)
+  const scanned = await emuFetch(emu, 'POST', `/__emulator/factors/${pending}/activate`)
+  t.same([scanned.status, scanned.body.errorCode], [403, 'E0000038'], 'no push enrollment completes for a DEPROVISIONED user')
+  let thrown: unknown
+  try { emu.activatePush(pending) } catch (err) { thrown = err }
+  t.match(thrown, { status: 403, errorCode: 'E0000038' }, 'activatePush throws it too')
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${other}/factors/${pending}`)).body.status, 'PENDING_ACTIVATION')
 })
 
 await t.test('a push enrollment expires everywhere at once, and its activate link starts a new one', async (t) => {

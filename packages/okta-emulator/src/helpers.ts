@@ -2,7 +2,7 @@
 // completing a push enrollment, approving or rejecting a push. Used by the Emulator object and
 // the /__emulator endpoints alike.
 import type { Ctx } from './context.js'
-import { notFound, OktaError } from './errors.js'
+import { notFound, OktaError, wrongUserStatus } from './errors.js'
 import { checkTime, generate, keyOf } from './totp.js'
 import { pushActivationExpired } from './factors-model.js'
 import type { FactorRecord, PushTransaction } from './types.js'
@@ -29,6 +29,8 @@ export function activatePush (ctx: Ctx, factorId: string): void {
   const f = ctx.store.factorById(factorId)
   if (f === undefined || f.factorType !== 'push') throw notFound(factorId, 'UserFactor')
   if (f.status === 'ACTIVE') return
+  // A deactivated user's factors are frozen: refused as the factor's activate link refuses it (403 E0000038).
+  if (ctx.store.findUser(f.userId)?.status === 'DEPROVISIONED') throw wrongUserStatus()
   const now = ctx.clock()
   if (pushActivationExpired(f, now)) {
     throw new OktaError(400, 'E0000001', 'Api validation failed: activation', ['The activation has expired: start a new one with the factor\'s activate link.'])
