@@ -351,7 +351,7 @@ await t.test('a push approved after the user is locked out, suspended or deactiv
   }
 })
 
-await t.test('an approved push ends the run of failures; a deactivated user cannot activate or resend; a call extension Okta can dial', async (t) => {
+await t.test('an approved push ends the run of failures; a deactivated user cannot activate, resend or change an answer; a call extension Okta can dial', async (t) => {
   const emu = await withEmulator(t, { lockoutThreshold: 5 })
   const userId = await newUser(emu, 'pushrun@example.com')
   const F = `/api/v1/users/${userId}/factors`
@@ -386,6 +386,9 @@ await t.test('an approved push ends the run of failures; a deactivated user cann
   t.same([resend.status, resend.body.errorCode], [403, 'E0000038'], 'no resending for a DEPROVISIONED user')
   t.equal(emu.messages().length, sent, 'no code went out')
   t.equal((await emuFetch(emu, 'GET', `${F}/${totp}`)).body.status, 'PENDING_ACTIVATION')
+  const put = await emuFetch(emu, 'PUT', `${F}/${question}`, { profile: { question: 'first_award', answer: 'Spelling Bee Trophy' } })
+  t.same([put.status, put.body.errorCode], [403, 'E0000038'], 'no new security answer for a DEPROVISIONED user')
+  t.equal((await emuFetch(emu, 'GET', `${F}/${question}`)).body.profile.question, 'disliked_food', 'the question is as it was')
 
   // The phone's side of a push enrollment is refused as the activate link is: enroll push, deactivate, activatePush.
   const other = await newUser(emu, 'pushgone@example.com')

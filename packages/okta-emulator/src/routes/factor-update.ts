@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { baseUrl, isObject, objectBody, type Ctx } from '../context.js'
 import { setFactorAnswer } from '../credentials.js'
-import { validationError } from '../errors.js'
+import { validationError, wrongUserStatus } from '../errors.js'
 import { renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
 import { checkQuestion, factorOr404, str } from './factors.js'
 import { userOr404 } from './users.js'
@@ -21,6 +21,8 @@ export function factorUpdateRoutes (app: FastifyInstance, ctx: Ctx): void {
   app.put(F, factors, (req: Req) => {
     const u = userOr404(ctx, req.params.id)
     const f = factorOr404(ctx, u, req.params.factorId)
+    // A deactivated user's factors are frozen, as for enroll, activate and unenroll.
+    if (u.status === 'DEPROVISIONED') throw wrongUserStatus()
     if (f.factorType !== 'question') throw validationError('factorUpdateRequest', 'Only a security question factor can be updated.')
     const profile = objectBody(req)['profile']
     if (!isObject(profile)) throw validationError('factorUpdateRequest', 'profile: The field cannot be left blank')
