@@ -283,6 +283,10 @@ await t.test('push: 201 WAITING, poll, approve / reject / timeout', async (t) =>
   const slow = new URL((await emuFetch(emu, 'POST', V)).body._links.poll.href).pathname
   emu.clock.advance(5 * 60_000)
   t.equal((await emuFetch(emu, 'GET', slow)).body.factorResult, 'TIMEOUT', 'five minutes without an answer')
+  const late = new URL((await emuFetch(emu, 'POST', V)).body._links.cancel.href).pathname
+  emu.clock.advance(5 * 60_000)
+  t.equal((await emuFetch(emu, 'DELETE', late)).status, 204, 'cancelled once timed out, never polled')
+  t.equal((await emuFetch(emu, 'GET', late)).body.factorResult, 'TIMEOUT', 'still TIMEOUT, as a poll before the cancel said')
 
   const cancelled = new URL((await emuFetch(emu, 'POST', V)).body._links.cancel.href).pathname
   t.equal((await emuFetch(emu, 'DELETE', cancelled)).status, 204)

@@ -180,6 +180,8 @@ export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
     const f = factorOr404(ctx, u, req.params.factorId)
     const t = f.transactions?.find((x) => x.id === req.params.transactionId)
     if (t === undefined) throw notFound(req.params.transactionId, 'Transaction')
+    // One that has timed out stays TIMEOUT, whether or not it was polled before the cancel.
+    if (t.result === 'WAITING' && ctx.clock() >= t.expiresAt) t.result = 'TIMEOUT'
     if (t.result === 'WAITING') t.result = 'REJECTED'
     ctx.store.commit()
     noContent(reply)
