@@ -10,9 +10,9 @@ import { createConnection, createServer, type AddressInfo } from 'node:net'
 import { createServer as createHttpServer, request as httpRequest } from 'node:http'
 import { once } from 'node:events'
 import t from 'tap'
-import { buildApp, decodeSessionKey, demoSeed, DEMO_USERS, readConfig } from '../../examples/fastify-app/dist/index.js'
+import { decodeSessionKey, demoSeed, DEMO_USERS, readConfig } from '../../examples/fastify-app/dist/index.js'
 import { csrfOf, errorText, passwordLogin, PASSWORD, startE2eApp } from '../helpers/e2e-app.js'
-import { CookieJar } from '../helpers/http.js'
+import { listenLoopback, type CookieJar } from '../helpers/http.js'
 import { totp } from '../helpers/totp.js'
 import { testClock, withEmulator } from '../helpers/emulator.js'
 import { withRedis } from '../helpers/redis.js'
@@ -169,7 +169,7 @@ await t.test('two tabs press Activate with the same code at once (no JavaScript)
   // Between the app and Okta: while `held` is set, a list of factors waits until both tabs' lists arrived, so that both
   // read the factor as pending before either activates it (one order a real race takes; the other is the sequential case).
   let held: Array<() => void> | undefined
-  const proxy = createHttpServer((req, res) => {
+  const proxy = await listenLoopback(t, createHttpServer((req, res) => {
     const forward = (): void => {
       const upstream = httpRequest(emu.url + (req.url ?? '/'), { method: req.method, headers: req.headers }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers)
@@ -183,14 +183,8 @@ await t.test('two tabs press Activate with the same code at once (no JavaScript)
     const waiting = held
     held = undefined
     for (const go of waiting) go()
-  })
-  proxy.listen(0, '127.0.0.1')
-  await once(proxy, 'listening')
-  t.teardown(() => new Promise((resolve) => proxy.close(resolve)))
-  const { app: demo } = await buildApp({ sessionKey: randomBytes(32), clock: clock.now, orgUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, token: emu.token, allowInsecureHttp: true })
-  t.teardown(() => demo.close())
-  await demo.listen({ port: 0, host: '127.0.0.1' })
-  const browser = new CookieJar(`http://127.0.0.1:${(demo.server.address() as AddressInfo).port}`)
+  }))
+  const browser = (await startE2eApp(t, { clock: clock.now, orgUrl: proxy, token: emu.token, allowInsecureHttp: true })).jar()
   t.equal((await passwordLogin(browser, 'alice')).location, '/mfa/enroll')
   const intro = await browser.fetch('/mfa/enroll', { headers: HTML })
   t.equal((await browser.fetch('/mfa/enroll/start', { form: { _csrf: csrfOf(intro.text) } })).location, '/mfa/enroll?method=totp')

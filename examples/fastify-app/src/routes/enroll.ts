@@ -209,10 +209,8 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       // Activated by another tab between our read of the factors and this call (Okta: 400 E0000001, the factor is no
       // longer pending; the attempt was given back): as when it was activated before, on to where a finished setup
       // goes, and the session left as it is, so this answer's cookie cannot replace the one holding the MFA step.
-      if (counted.code === 'BAD_USER_INPUT') {
-        const now = await rawFactors(request)
-        const done = now?.find((f) => f.id === factor.id && f.status === 'ACTIVE')
-        if (done !== undefined) return await reply.redirect(alreadyActiveHref(request, done.id), 303)
+      if (counted.code === 'BAD_USER_INPUT' && (await rawFactors(request))?.some((f) => f.id === factor.id && f.status === 'ACTIVE') === true) {
+        return await reply.redirect(alreadyActiveHref(request, factor.id), 303)
       }
       if (outcome.code === 'UPSTREAM_UNAVAILABLE' || outcome.code === 'UPSTREAM_TIMEOUT') return await sendUnavailable(reply, 'code', outcome)
       // Okta's own lockout, or a user it suspended: the page itself (403, no wait), without the QR code and the code
