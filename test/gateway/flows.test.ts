@@ -7,7 +7,7 @@ import { MemoryRevocationStore, RememberedDevices, forgetRememberedDevices } fro
 import { otpauthUri } from '@okta-mfa/gateway'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
-import { withEmulator } from '../helpers/emulator.js'
+import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import { CookieJar, listenLoopback } from '../helpers/http.js'
 import { OPS, codeOf, gql, startGatewayApp, type GatewayTestApp, type GqlResponse } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
@@ -267,6 +267,35 @@ await t.test('a double-clicked activateFactor, or an enrollment beside it, keeps
     if (left !== undefined && left !== sent) fay.cookies.set('session', left) // a cookie that answer set
   }
   t.match((await gql(fay, OPS.viewer)).body.data.viewer.mfa, { completed: true, factorId: next.factor.id }, 'the browser keeps the step')
+})
+
+// Found by a model-based sequence run with the factor cache on: an enrollment or a removal that Okta refused (an
+// address that is not the user's, a deactivated user) still wrote the session cookie when the session held a cached
+// factor list, dropped before Okta answered; answered last, that cookie undid the step an activation beside it had
+// recorded. The list is dropped once Okta has changed a factor.
+await t.test('an enrollment or a removal Okta refuses writes no cookie, with a factor list cached in the session too', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'gus@example.com' }] })
+  const gw = await startGatewayApp(t, emu)
+  const jar = await gw.signedIn('gus@example.com')
+  const sms = (await gql(jar, OPS.enroll, { input: { factorType: 'SMS', phoneNumber: '+15555550123' } })).body.data.enrollFactor.factor
+  t.equal(codeOf(await gql(jar, OPS.verify, { factorId: sms.id })), 'ENROLLMENT_REQUIRED', 'a challenge of the pending factor caches the list')
+  const cached = jar.cookies.get('session')!
+  const sentWith = (cookie: string): CookieJar => { const copy = new CookieJar(gw.url); copy.cookies.set('session', cookie); return copy }
+
+  // An enrollment the page sends while the activation runs beside it: read before the factor was active, refused by Okta.
+  const refused = await gql(sentWith(cached), OPS.enroll, { input: { factorType: 'EMAIL', email: 'someone.else@example.com' } })
+  t.equal(codeOf(refused), 'BAD_USER_INPUT', "Okta takes only the user's own address")
+  t.equal(refused.headers['set-cookie'], undefined, "no cookie, which answered last would undo the activation's step")
+  const activated = await gql(jar, OPS.activate, { factorId: sms.id, passCode: emu.lastMessage({ factorId: sms.id })!.code })
+  t.match(activated.body.data?.activateFactor, { status: 'ACTIVE' }, JSON.stringify(activated.body.errors))
+
+  t.equal((await gql(jar, OPS.verify, { factorId: sms.id })).body.data?.verifyFactor.result, 'CHALLENGE', 'the list is cached again')
+  const user = await emuFetch(emu, 'GET', '/api/v1/users/gus@example.com')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${user.body.id}/lifecycle/deactivate`)).status, 200)
+  const removing = await gql(sentWith(jar.cookies.get('session')!), OPS.remove, { factorId: sms.id })
+  t.equal(codeOf(removing), 'LOCKED_OUT', "Okta keeps a deactivated user's factors")
+  t.equal(removing.headers['set-cookie'], undefined, 'no cookie either')
+  t.match((await gql(jar, OPS.viewer)).body.data.viewer.mfa, { completed: true, factorId: sms.id }, 'the session keeps its step')
 })
 
 await t.test('a revoked session is signed out: a cookie copied before logout is UNAUTHENTICATED after it', async (t) => {

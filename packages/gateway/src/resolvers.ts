@@ -184,8 +184,10 @@ async function enroll (scope: RequestScope, input: EnrollFactorInput): Promise<R
   // Enrolled twice is ALREADY_ENROLLED whether or not the session is fresh (the factors query shows as much).
   if (existing.some((f) => f.factorType === body.factorType && f.provider === body.provider)) throw new GatewayError('ALREADY_ENROLLED')
   await requireFreshMfaIfActive(scope, existing)
-  dropCachedFactors(subject)
   const factor = await client.enrollFactor(oktaUserId, body, undefined, scope.callOptions)
+  // Once Okta has the factor: an enrollment Okta refuses (an address that is not the user's, a deactivated user)
+  // changed nothing, and writes no cookie that could undo a step recorded beside it.
+  dropCachedFactors(subject)
   if (factor.status === 'ACTIVE') await forgetDevices(scope) // a security question is active at once
   const hide = await masked(scope)
   const activation = factor.factorType === 'token:software:totp' ? totpActivation(factor) : undefined
@@ -273,8 +275,9 @@ async function remove (scope: RequestScope, rawFactorId: unknown): Promise<Recor
   await requireFreshMfaIfActive(scope, factors)
   const factorId = factorIdOf(rawFactorId)
   if (!factors.some((f) => f.id === factorId)) throw new GatewayError('FACTOR_NOT_FOUND')
-  dropCachedFactors(subject)
   await scope.deps.client.deleteFactor(oktaUserId, factorId, scope.callOptions)
+  // Once Okta has removed it: a removal Okta refuses (the factor gone already, a second click) writes no cookie.
+  dropCachedFactors(subject)
   if (factors.some((f) => f.id === factorId && f.status === 'ACTIVE')) await forgetDevices(scope)
   return { removedFactorId: factorId }
 }
