@@ -298,6 +298,49 @@ await t.test('an enrollment or a removal Okta refuses writes no cookie, with a f
   t.match((await gql(jar, OPS.viewer)).body.data.viewer.mfa, { completed: true, factorId: sms.id }, 'the session keeps its step')
 })
 
+// A factor change whose answer never arrives (a 5xx page from a proxy, a timeout) may have been made: the cached list is
+// dropped, or the session would judge the changed factor by the old list (FACTOR_NOT_FOUND, ENROLLMENT_REQUIRED).
+await t.test('a factor change whose answer is lost drops the cached factor list: Okta may have made the change', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'hal@example.com' }] })
+  let lose = false
+  const okta = await listenLoopback(t, createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
+      const { host: _host, connection: _connection, 'content-length': _length, ...headers } = req.headers
+      const body = chunks.length === 0 ? undefined : Buffer.concat(chunks)
+      fetch(emu.url + (req.url ?? '/'), { method: req.method, headers: headers as Record<string, string>, body }).then(async (up) => {
+        const answer = Buffer.from(await up.arrayBuffer())
+        // Okta made the change; the answer is lost on its way back.
+        if (lose && req.method === 'POST' && /\/factors(\/\w+\/lifecycle\/activate)?$/.test(req.url ?? '')) res.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>')
+        else res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' }).end(answer)
+      }, () => res.writeHead(502).end())
+    })
+  }))
+  const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: okta } })
+  const jar = await gw.signedIn('hal@example.com')
+  const sms = (await gql(jar, OPS.enroll, { input: { factorType: 'SMS', phoneNumber: '+15555550123' } })).body.data.enrollFactor.factor
+  t.equal(codeOf(await gql(jar, OPS.verify, { factorId: sms.id })), 'ENROLLMENT_REQUIRED', 'a challenge of the pending factor caches the list')
+
+  lose = true
+  const enrolling = await gql(jar, OPS.enroll, { input: { factorType: 'EMAIL', email: 'hal@example.com' } })
+  t.equal(codeOf(enrolling), 'UPSTREAM_UNAVAILABLE', 'the enrollment answer is lost')
+  t.ok(enrolling.headers['set-cookie'], 'the cached list is dropped')
+  lose = false
+  const user = await emuFetch(emu, 'GET', '/api/v1/users/hal@example.com')
+  const listed = (await emuFetch(emu, 'GET', `/api/v1/users/${user.body.id}/factors`)).body as Array<{ id: string, factorType: string }>
+  const email = listed.find((f) => f.factorType === 'email')
+  t.ok(email, 'Okta enrolled the address')
+  t.equal(codeOf(await gql(jar, OPS.verify, { factorId: email!.id })), 'ENROLLMENT_REQUIRED', 'the session knows the new factor: not FACTOR_NOT_FOUND')
+
+  t.equal(codeOf(await gql(jar, OPS.verify, { factorId: sms.id })), 'ENROLLMENT_REQUIRED', 'the list is cached again')
+  lose = true
+  const activating = await gql(jar, OPS.activate, { factorId: sms.id, passCode: emu.lastMessage({ factorId: sms.id })!.code })
+  t.equal(codeOf(activating), 'UPSTREAM_UNAVAILABLE', 'the activation answer is lost')
+  t.ok(activating.headers['set-cookie'], 'the cached list is dropped')
+  lose = false
+  t.equal((await gql(jar, OPS.verify, { factorId: sms.id })).body.data?.verifyFactor.result, 'CHALLENGE', 'the factor Okta activated is active here too: not ENROLLMENT_REQUIRED')
+})
+
 await t.test('a revoked session is signed out: a cookie copied before logout is UNAUTHENTICATED after it', async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: 'JBSWY3DPEHPK3PXP' }] }] })
   const revocations = new MemoryRevocationStore({ clock: emu.clock.now })

@@ -94,6 +94,29 @@ function dropCachedFactors (subject: Awaited<ReturnType<RequestScope['subject']>
   if (subject.cachedFactors() !== undefined) subject.forgetFactors()
 }
 
+/** Okta refused outright (a 4xx answer): the factors are as they were. */
+function refusedOutright (err: unknown): boolean {
+  const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined
+  return typeof status === 'number' && status >= 400 && status < 500
+}
+
+/**
+ * A factor change sent to Okta. The session's cached list is dropped once Okta has made it, or when the answer leaves
+ * that unknown (a timeout, a dropped connection, a 5xx: it may have been made). A change Okta refuses outright made
+ * none, so it drops nothing and writes no cookie that could undo a step recorded beside it.
+ */
+async function changeFactors<T> (subject: Awaited<ReturnType<RequestScope['subject']>>, change: () => Promise<T>): Promise<T> {
+  let result: T
+  try {
+    result = await change()
+  } catch (err) {
+    if (!refusedOutright(err)) dropCachedFactors(subject)
+    throw err
+  }
+  dropCachedFactors(subject)
+  return result
+}
+
 /** Phone numbers and addresses stay masked until the session's MFA step. */
 async function masked (scope: RequestScope): Promise<boolean> {
   return (await mfaStateOf(scope)) === undefined
@@ -184,10 +207,8 @@ async function enroll (scope: RequestScope, input: EnrollFactorInput): Promise<R
   // Enrolled twice is ALREADY_ENROLLED whether or not the session is fresh (the factors query shows as much).
   if (existing.some((f) => f.factorType === body.factorType && f.provider === body.provider)) throw new GatewayError('ALREADY_ENROLLED')
   await requireFreshMfaIfActive(scope, existing)
-  const factor = await client.enrollFactor(oktaUserId, body, undefined, scope.callOptions)
-  // Once Okta has the factor: an enrollment Okta refuses (an address that is not the user's, a deactivated user)
-  // changed nothing, and writes no cookie that could undo a step recorded beside it.
-  dropCachedFactors(subject)
+  // An enrollment Okta refuses (an address that is not the user's, a deactivated user) writes no cookie.
+  const factor = await changeFactors(subject, async () => await client.enrollFactor(oktaUserId, body, undefined, scope.callOptions))
   if (factor.status === 'ACTIVE') await forgetDevices(scope) // a security question is active at once
   const hide = await masked(scope)
   const activation = factor.factorType === 'token:software:totp' ? totpActivation(factor) : undefined
@@ -220,7 +241,7 @@ async function activate (scope: RequestScope, rawFactorId: unknown, rawPassCode:
   if (!decision.allowed) throw new MfaError('LOCKED_OUT', { retryAfterSeconds: decision.retryAfterSeconds })
   let factor: UserFactor
   try {
-    factor = await client.activateFactor(oktaUserId, factorId, { passCode: passcode.passCode }, scope.callOptions)
+    factor = await changeFactors(subject, async () => await client.activateFactor(oktaUserId, factorId, { passCode: passcode.passCode }, scope.callOptions))
   } catch (err) {
     const outcome = outcomeOfError(err)
     if (outcome === undefined) {
@@ -229,7 +250,6 @@ async function activate (scope: RequestScope, rawFactorId: unknown, rawPassCode:
     }
     throw await settleRefusal(outcome, limiter, subject.userKey, decision)
   }
-  dropCachedFactors(subject)
   // Okta accepted a code from the new factor (it is ACTIVE now): the user holds it, which is the MFA step (as Okta's
   // own sign-in counts an enrollment). Without this the user would wait for the next 30-second code to finish
   // signing in. Any other answer proved nothing: the attempt stays counted and no step is recorded. A right code
@@ -275,9 +295,8 @@ async function remove (scope: RequestScope, rawFactorId: unknown): Promise<Recor
   await requireFreshMfaIfActive(scope, factors)
   const factorId = factorIdOf(rawFactorId)
   if (!factors.some((f) => f.id === factorId)) throw new GatewayError('FACTOR_NOT_FOUND')
-  await scope.deps.client.deleteFactor(oktaUserId, factorId, scope.callOptions)
-  // Once Okta has removed it: a removal Okta refuses (the factor gone already, a second click) writes no cookie.
-  dropCachedFactors(subject)
+  // A removal Okta refuses (the factor gone already, a second click) writes no cookie.
+  await changeFactors(subject, async () => { await scope.deps.client.deleteFactor(oktaUserId, factorId, scope.callOptions) })
   if (factors.some((f) => f.id === factorId && f.status === 'ACTIVE')) await forgetDevices(scope)
   return { removedFactorId: factorId }
 }
