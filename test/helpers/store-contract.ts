@@ -2,7 +2,7 @@
 // memory and Redis stores are held to exactly the same cases. A store runs on a ContractClock: a fake clock for memory
 // stores, the real clock plus a real wait for Redis (whose TTLs run on its own clock).
 import type { Test } from 'tap'
-import { MemoryAttemptStore, StoreUnavailableError, type AttemptStore, type RevocationStore } from '@okta-mfa/core'
+import { AttemptLimiter, MemoryAttemptStore, StoreUnavailableError, attemptKey, type AttemptStore, type RevocationStore } from '@okta-mfa/core'
 
 /** Time as a store under test sees it: `now()` to pass in, `advance(ms)` to let at least `ms` go by. */
 export interface ContractClock {
@@ -105,6 +105,20 @@ export async function attemptStoreContract (t: Test, factory: StoreFactory<Attem
     const counts = await Promise.all(Array.from({ length: 50 }, async () => (await store.increment('burst', 60_000, clock.now())).count))
     t.same(counts.sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1))
     t.equal((await store.get('burst', clock.now()))?.count, 50)
+  })
+
+  // Found by sequences: two codes at once with one attempt left, the first then given back (Okta judged no code). The
+  // refused one had stayed counted, so the user was paused for the rest of the window after three codes.
+  await t.test('through a limiter: attempts refused in a burst are not counted, so a refund gives the last one back', async (t) => {
+    const { store, clock } = await factory()
+    const limiter = new AttemptLimiter({ store, maxAttempts: 4, windowMs: 60_000, clock: clock.now })
+    for (let i = 0; i < 3; i++) await limiter.consume('dave')
+    const burst = await Promise.all(Array.from({ length: 10 }, async () => await limiter.consume('dave')))
+    t.equal(burst.filter((d) => d.allowed).length, 1, 'one attempt left: one of ten goes on')
+    t.ok(burst.filter((d) => !d.allowed).every((d) => d.remaining === 0 && d.retryAfterSeconds > 0), 'the others are told to wait')
+    t.equal((await store.get(attemptKey('mfa', 'dave'), clock.now()))?.count, 4, 'the nine refused are not counted')
+    await limiter.refund('dave', burst.find((d) => d.allowed))
+    t.match(await limiter.check('dave'), { allowed: true, remaining: 1 }, 'given back: the last attempt is there again')
   })
 
   await t.test('any string is a key: long, unicode, with separators', async (t) => {

@@ -153,7 +153,11 @@ export class AttemptLimiter {
     return this.#decide(count, now, false)
   }
 
-  /** Counts one attempt and says whether it may proceed (atomic with the store's `increment`). */
+  /**
+   * Counts one attempt and says whether it may proceed (atomic with the store's `increment`). A refused attempt is
+   * taken back at once (with a store that has `decrement`): it reaches no one, so when a parallel attempt it was
+   * refused beside is given back, the count is what the attempts allowed left, not one more.
+   */
   consume (key: string): Promise<AttemptDecision> {
     return this.#count(key, true)
   }
@@ -169,7 +173,12 @@ export class AttemptLimiter {
     const k = this.#keyOf(key)
     let count: AttemptCount
     try { count = await this.store.increment(k, this.windowMs, now) } catch (err) { throw asStoreUnavailable(err) }
-    return this.#decide(count, now, consuming)
+    const decision = this.#decide(count, now, consuming)
+    // Only into the window that counted it (as a refund); a store that fails to take it back leaves it counted.
+    if (consuming && !decision.allowed && this.store.decrement !== undefined && now < count.resetAt - REFUND_MARGIN_MS) {
+      await this.store.decrement(k, now).catch(() => {})
+    }
+    return decision
   }
 
   /**
