@@ -78,6 +78,15 @@ void t.test('one token request however many calls wait for it', async (t) => {
   t.equal(emu.oauth.expireTokens('0oa-many-bearer'), 1)
   await Promise.all(users.map((u) => b.getUser(u.id)))
   t.equal(emu.oauth.tokenRequests(), 4, 'one transparent refresh for 40 calls that met the expired token')
+
+  // The same, when the refresh fails (the app's key was replaced): the 401s that come in after the failure share it too.
+  emu.oauth.registerServiceApp(app('0oa-many-bearer', OTHER, ALL_SCOPES, false))
+  emu.oauth.revokeTokens('0oa-many-bearer')
+  const codes = await Promise.all(users.map(async (u) => await rejection(b.getUser(u.id)).then((err) => err.code)))
+  t.same(new Set(codes), new Set(['OKTA_INVALID_CLIENT']), 'every call that met the revoked token gets the refresh\'s error')
+  t.equal(emu.oauth.tokenRequests(), 5, 'one token request for 40 calls, however late their 401 came')
+  t.equal((await rejection(b.getUser(users[0]!.id))).code, 'OKTA_INVALID_CLIENT')
+  t.equal(emu.oauth.tokenRequests(), 6, 'the next call tries again')
 })
 
 void t.test('expired, revoked, stale nonce: one transparent retry each', async (t) => {

@@ -9,7 +9,7 @@ import { AbortedError, ClientClosedError, InvalidResponseError, RateLimitedError
 import { Exchange } from './exchange.js'
 import { knownKeys } from './known-keys.js'
 import { RetryOnce } from './oauth/challenge.js'
-import { OAuthSession, type Grant } from './oauth/session.js'
+import { OAuthSession, type AccessToken, type Grant } from './oauth/session.js'
 import { MAX_TIMER_MS, type ClientConfig } from './options.js'
 import { headerValue } from './rate-limit.js'
 import { sentSecrets } from './redact.js'
@@ -206,14 +206,16 @@ export class Transport {
     const target = spec.url === undefined ? this.#target(spec.path, spec.query) : { origin: spec.url.origin, path: spec.url.pathname + spec.url.search }
     let waited = 0
     const retried = { nonce: false, token: false }
+    let refused: AccessToken | undefined
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#once(target, spec)
+        return await this.#once(target, spec, refused)
       } catch (err) {
         if (err instanceof RetryOnce) {
           // OAuth: one retry with Okta's new DPoP nonce, one with a fresh token; then the coded error.
           if (retried[err.kind]) throw err.error
           retried[err.kind] = true
+          if (err.kind === 'token') refused = err.refused as AccessToken | undefined
           attempt--
           continue
         }
@@ -264,7 +266,9 @@ export class Transport {
   }
 
   /** The token (and proof) of one call; a client closed while the token was fetched is ClientClosedError. */
-  async #grant (oauth: OAuthSession, method: string, target: Target, signal: AbortSignal | undefined, deadline: number | undefined): Promise<Grant> {
+  async #grant (
+    oauth: OAuthSession, method: string, target: Target, signal: AbortSignal | undefined, deadline: number | undefined, refused: AccessToken | undefined,
+  ): Promise<Grant> {
     const cached = oauth.cachedGrant(method, target)
     if (cached !== undefined) return cached // the common case: no wait, so no timer and no race
     // A token to fetch: the caller may leave on its signal or deadline (a deadline beyond a timer's range is no
@@ -277,7 +281,7 @@ export class Transport {
     const until = AbortSignal.any(ends)
     let grant: Grant
     try {
-      grant = await untilAborted(oauth.grant(method, target), until)
+      grant = await untilAborted(oauth.grant(method, target, refused), until)
     } catch (err) {
       if (this.#closed) throw new ClientClosedError()
       throw err
@@ -286,13 +290,14 @@ export class Transport {
     return grant
   }
 
-  async #once (target: Target, spec: CallSpec): Promise<ApiResponse> {
+  /** One request; `refused`: the token a 401 of this call refused (its retry shares the refresh that 401 started). */
+  async #once (target: Target, spec: CallSpec, refused?: AccessToken): Promise<ApiResponse> {
     if (this.#closed) throw new ClientClosedError()
     const signal = spec.opts?.signal
     if (signal?.aborted === true) throw new AbortedError({ cause: signal.reason })
     const deadline = spec.opts?.deadline // a number: checked by checkRequestOptions
     if (deadline !== undefined && deadline - performance.now() < 1) throw new AbortedError({ cause: new Error('the request deadline has passed') })
-    const grant = this.#oauth === undefined ? undefined : await this.#grant(this.#oauth, spec.method, target, signal, deadline)
+    const grant = this.#oauth === undefined ? undefined : await this.#grant(this.#oauth, spec.method, target, signal, deadline, refused)
     const auth = this.#authorization(grant)
     const headers = this.#headers(spec, grant, typeof auth === 'string' ? auth : await auth)
     if (aborted(signal)) throw new AbortedError({ cause: signal?.reason }) // aborted while the auth header was fetched

@@ -5,9 +5,12 @@ import type { OktaApiError, OktaApiErrorDetails } from '../errors.js'
 import { redactSecrets } from '../redact.js'
 import { DpopRejectedError, InsufficientScopeError, InvalidTokenError } from './errors.js'
 
-/** A failure the transport retries once (`nonce`: with the new nonce; `token`: with a new token), else throws `error`. */
+/**
+ * A failure the transport retries once (`nonce`: with the new nonce; `token`: with a new token, `refused` being the
+ * token the 401 refused), else throws `error`.
+ */
 export class RetryOnce extends Error {
-  constructor (readonly kind: 'nonce' | 'token', readonly error: Error) {
+  constructor (readonly kind: 'nonce' | 'token', readonly error: Error, readonly refused?: object) {
     super(kind)
   }
 }
@@ -43,6 +46,7 @@ function details (err: OktaApiError): OktaApiErrorDetails {
  */
 export function oauthApiError (
   err: OktaApiError, wwwAuthenticate: string | undefined, dpop: boolean, invalidate: () => void, secrets: readonly string[] = [],
+  token?: object,
 ): Error {
   const p = challengeParams(wwwAuthenticate)
   const description = p['error_description'] === undefined ? undefined : redactSecrets(p['error_description'], secrets)
@@ -52,7 +56,7 @@ export function oauthApiError (
   if (p['error'] === 'invalid_dpop_proof') return new DpopRejectedError(oauth)
   if (err.status === 401) {
     invalidate()
-    return new RetryOnce('token', new InvalidTokenError(details(err)))
+    return new RetryOnce('token', new InvalidTokenError(details(err)), token)
   }
   if (err.status === 403 && p['error'] === 'insufficient_scope') {
     return new InsufficientScopeError({ ...details(err), requiredScopes: (p['scope'] ?? '').split(' ').filter((s) => s !== '') })

@@ -38,6 +38,12 @@ export class OAuthSession {
   /** Latest nonce of the authorization server (token endpoint) and of the API. */
   #asNonce: string | undefined
   #rsNonce: string | undefined
+  /**
+   * The failure of the refresh that followed a 401 of a token: a call whose 401 of that token comes in after the refresh
+   * failed gets the same error (one refresh for every call that met the 401), instead of starting a token request of its
+   * own. A call that did not meet the 401 tries again.
+   */
+  readonly #failedAfter = new WeakMap<AccessToken, { error: unknown }>()
 
   constructor (config: OAuthConfig, endpoint: TokenEndpoint) {
     this.#config = config
@@ -45,9 +51,22 @@ export class OAuthSession {
     this.#signer = config.dpop ? new DpopSigner() : undefined
   }
 
-  /** The Authorization (and DPoP) header of one API request. */
-  async grant (method: string, target: { origin: string, path: string }): Promise<Grant> {
-    return this.cachedGrant(method, target) ?? this.#grantOf(await this.#refresh(), method, target)
+  /**
+   * The Authorization (and DPoP) header of one API request; `refused`: the token a 401 refused, when this is that call's
+   * retry.
+   */
+  async grant (method: string, target: { origin: string, path: string }, refused?: AccessToken): Promise<Grant> {
+    const cached = this.cachedGrant(method, target)
+    if (cached !== undefined) return cached
+    if (refused === undefined) return this.#grantOf(await this.#refresh(), method, target)
+    const failed = this.#failedAfter.get(refused)
+    if (failed !== undefined) throw failed.error
+    try {
+      return this.#grantOf(await this.#refresh(), method, target)
+    } catch (error) {
+      this.#failedAfter.set(refused, { error })
+      throw error
+    }
   }
 
   /** The grant of a cached, fresh token; undefined when a token must be fetched first. */
@@ -73,7 +92,7 @@ export class OAuthSession {
   apiError (err: OktaApiError, wwwAuthenticate: string | undefined, grant: Grant, secrets: readonly string[]): Error {
     return oauthApiError(err, wwwAuthenticate, grant.dpop !== undefined, () => {
       if (this.#token === grant.token) this.#token = undefined
-    }, secrets)
+    }, secrets, grant.token)
   }
 
   #refresh (): Promise<AccessToken> {
