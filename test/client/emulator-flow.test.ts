@@ -183,3 +183,27 @@ void t.test('an id of "." or ".." is refused before any call; a login of that na
   t.equal((await client.getUser(user.id)).status, 'PROVISIONED', 'the user is untouched')
   t.same((await client.listFactors(user.id)).map((f) => f.id), [factor.id], 'and so is the factor')
 })
+
+void t.test('many GETs waiting out a 429 at once: no leak warning, each retried; close() ends such waits at once', async (t) => {
+  const emu = await withEmulator(t, { rateLimits: { windowMs: 1000, limits: { user: 11 } } })
+  const client = createOktaClient({ orgUrl: emu.url, token: emu.token, allowInsecureHttp: true })
+  t.teardown(() => client.close())
+  const warnings: Error[] = []
+  const onWarning = (w: Error): void => { warnings.push(w) }
+  process.on('warning', onWarning)
+  t.teardown(() => { process.off('warning', onWarning) })
+  const user = await client.createUser({ profile: profile('rate.limited@example.com') }, { activate: false })
+  // 22 at once against 11 a window: 11 meet the 429 and wait (1 s) together; the window turns while they wait.
+  const first = Promise.all(Array.from({ length: 22 }, async () => await client.getUser(user.id)))
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  emu.clock.advance(1000)
+  t.equal((await first).length, 22, 'every call served, the limited ones after the wait')
+
+  // The window is full again (the 11 retries): all 22 wait, and close() ends every wait.
+  const again = Array.from({ length: 22 }, async () => await client.getUser(user.id).then(() => 'ok', (e: { code?: string }) => e.code))
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  await client.close()
+  t.same(new Set(await Promise.all(again)), new Set(['OKTA_CLIENT_CLOSED']), 'the calls waiting out the 429 end at once on close()')
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(warnings.map((w) => w.name), [], 'no MaxListenersExceededWarning')
+})

@@ -1,7 +1,6 @@
 // The one place that talks HTTP: builds the request, enforces the timeout and the body cap, checks the
 // status before parsing, maps every failure to a coded error, and waits out a 429 only where allowed.
 import { performance } from 'node:perf_hooks'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent } from 'undici'
 import type { Dispatcher } from 'undici'
 import { isValidHeaderValue } from './auth.js'
@@ -232,13 +231,27 @@ export class Transport {
     }
   }
 
+  /**
+   * Waits out a 429: ends early, OKTA_ABORTED on the caller's signal, OKTA_CLIENT_CLOSED on close(). Watched with
+   * `onAbort` (one listener per signal, however many calls wait at once): a listener per waiting call on the client's
+   * own close signal made Node warn of a leak (`MaxListenersExceededWarning`) from the eleventh call waiting out a 429.
+   */
   async #wait (ms: number, signal: AbortSignal | undefined): Promise<void> {
-    const closing = this.#closing.signal
+    if (this.#closed) throw new ClientClosedError()
+    if (aborted(signal)) throw new AbortedError({ cause: signal?.reason })
+    let stopSignal: () => void = () => {}
+    let stopClosing: () => void = () => {}
+    let timer: ReturnType<typeof setTimeout> | undefined
     try {
-      await sleep(ms, undefined, { signal: signal === undefined ? closing : AbortSignal.any([signal, closing]) })
-    } catch (err) {
-      if (this.#closed) throw new ClientClosedError()
-      throw new AbortedError({ cause: signal?.reason ?? err })
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(resolve, ms)
+        stopSignal = onAbort(signal, () => { reject(new AbortedError({ cause: signal?.reason })) })
+        stopClosing = onAbort(this.#closing.signal, () => { reject(new ClientClosedError()) })
+      })
+    } finally {
+      clearTimeout(timer)
+      stopSignal()
+      stopClosing()
     }
   }
 
