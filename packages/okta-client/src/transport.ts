@@ -205,10 +205,13 @@ export class Transport {
     const target = spec.url === undefined ? this.#target(spec.path, spec.query) : { origin: spec.url.origin, path: spec.url.pathname + spec.url.search }
     let waited = 0
     const retried = { nonce: false, token: false }
+    // The token a 401 refused, for the attempt right after it only (its retry shares the refresh that 401 started).
     let refused: AccessToken | undefined
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#once(target, spec, refused)
+        const after = refused
+        refused = undefined
+        return await this.#once(target, spec, after)
       } catch (err) {
         if (err instanceof RetryOnce) {
           // OAuth: one retry with Okta's new DPoP nonce, one with a fresh token; then the coded error.
