@@ -394,6 +394,29 @@ await t.test('an approved push ends the run of failures; a deactivated user cann
   t.same([put.status, put.body.errorCode], [403, 'E0000038'], 'no new security answer for a DEPROVISIONED user')
   t.equal((await emuFetch(emu, 'GET', `${F}/${question}`)).body.profile.question, 'disliked_food', 'the question is as it was')
 
+  // The first code of a factor is a verification: a user who may not verify now cannot activate with one either
+  // (found by sequences: enroll sms, suspend, activate with the texted code, which made the factor ACTIVE).
+  const held = (await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'held@example.com', email: 'held@example.com' }, credentials: { password: { value: 'Held-pass-1234' } } })).body.id as string
+  const H = `/api/v1/users/${held}/factors`
+  const heldSms = (await emuFetch(emu, 'POST', H, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+1-555-415-1341' } })).body.id as string
+  const heldTotp = (await emuFetch(emu, 'POST', H, { factorType: 'token:software:totp', provider: 'GOOGLE' })).body.id as string
+  const heldQuestion = (await emuFetch(emu, 'POST', H, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: 'mayonnaise' } })).body.id as string
+  const texted = emu.lastMessage({ factorId: heldSms })!.code
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${held}/lifecycle/suspend`)).status, 200)
+  for (const [id, passCode] of [[heldSms, texted], [heldTotp, emu.totpCode(heldTotp)]] as const) {
+    const refused = await emuFetch(emu, 'POST', `${H}/${id}/lifecycle/activate`, { passCode })
+    t.same([refused.status, refused.body.errorCode], [403, 'E0000038'], 'no activating for a SUSPENDED user')
+  }
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${held}/lifecycle/unsuspend`)).status, 200)
+  for (let i = 0; i < 5; i++) await emuFetch(emu, 'POST', `${H}/${heldQuestion}/verify`, { answer: 'not it' })
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${held}`)).body.status, 'LOCKED_OUT')
+  const locked = await emuFetch(emu, 'POST', `${H}/${heldSms}/lifecycle/activate`, { passCode: texted })
+  t.same([locked.status, locked.body.errorCode], [403, 'E0000069'], 'nor for a LOCKED_OUT one')
+  t.same([(await emuFetch(emu, 'GET', `${H}/${heldSms}`)).body.status, (await emuFetch(emu, 'GET', `${H}/${heldTotp}`)).body.status], ['PENDING_ACTIVATION', 'PENDING_ACTIVATION'], 'both still pending')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${held}/lifecycle/unlock`)).status, 200)
+  const unlocked = await emuFetch(emu, 'POST', `${H}/${heldSms}/lifecycle/activate`, { passCode: texted })
+  t.same([unlocked.status, unlocked.body.status], [200, 'ACTIVE'], 'once unlocked, the same code activates')
+
   // The phone's side of a push enrollment is refused as the activate link is: enroll push, deactivate, activatePush.
   const other = await newUser(emu, 'pushgone@example.com')
   const pending = (await emuFetch(emu, 'POST', `/api/v1/users/${other}/factors`, { factorType: 'push', provider: 'OKTA' })).body.id as string

@@ -607,6 +607,14 @@ await t.test('an Okta user suspended or deactivated by an administrator: LOCKED_
   const ada = await gw.signedIn('ada@example.com')
   const factorId = await totpFactorId(emu, ada)
   const user = await (await fetch(`${emu.url}/api/v1/users/ada@example.com`, { headers: { authorization: `SSWS ${emu.token}`, accept: 'application/json' } })).json() as { id: string }
+  // Nor can a suspended user finish the step by activating a factor enrolled before (found by sequences).
+  const bob = await gw.signedIn('bob@example.com')
+  const pending = (await gql(bob, OPS.enroll, { input: { factorType: 'TOTP' } })).body.data.enrollFactor
+  const bobUser = await emuFetch(emu, 'GET', '/api/v1/users/bob@example.com')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${bobUser.body.id}/lifecycle/suspend`)).status, 200)
+  const activating = await gql(bob, OPS.activate, { factorId: pending.factor.id, passCode: totp(pending.activation.sharedSecret, emu.clock.now()) })
+  expectCode(t, activating, 'LOCKED_OUT', 'activating while suspended')
+  t.equal((await gql(bob, OPS.viewer)).body.data.viewer.mfa.completed, false, 'no MFA step')
   for (const op of ['suspend', 'unsuspend', 'deactivate']) {
     const res = await fetch(`${emu.url}/api/v1/users/${user.id}/lifecycle/${op}`, { method: 'POST', headers: { authorization: `SSWS ${emu.token}`, accept: 'application/json' } })
     t.equal(res.status, 200, op)

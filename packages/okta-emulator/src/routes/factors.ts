@@ -7,7 +7,7 @@ import QRCode from 'qrcode'
 import { isChannel, sendCode, tokenLifetime } from '../challenges.js'
 import { baseUrl, flag, isObject, noContent, objectBody, type Ctx } from '../context.js'
 import { setFactorAnswer } from '../credentials.js'
-import { invalidPasscode, notFound, OktaError, rateLimited, validationError, wrongUserStatus } from '../errors.js'
+import { invalidPasscode, notFound, OktaError, rateLimited, userLocked, validationError, wrongUserStatus } from '../errors.js'
 import { PUSH_ENROLL_MS, duplicateCause, pushActivationExpired, renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from '../ids.js'
 import { findStep, keyOf, newSecret } from '../totp.js'
@@ -213,6 +213,10 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
       store.commit()
       return (renderFactor(f, baseUrl(req), 'enroll', now))
     }
+    // The first code is a verification: refused as a verify is for a user who may not verify now (Okta documents no
+    // answer), so a suspended or locked-out user cannot finish a sign-in's MFA step by activating a factor instead.
+    if (u.status === 'LOCKED_OUT') throw userLocked()
+    if (u.status === 'SUSPENDED') throw wrongUserStatus()
     activationThrottle(f, now)
     const passCode = objectBody(req)['passCode']
     if (passCode !== undefined && passCode !== null && typeof passCode !== 'string') throw validationError('factorActivateRequest', 'passCode: Does not match required type string')
