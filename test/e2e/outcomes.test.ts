@@ -162,6 +162,12 @@ await t.test('Okta answers 503 to an activation: each attempt is given back; no 
   t.equal(titles(slow.text).h1, 'Okta is taking too long')
   t.equal(errorText(slow.text), "Okta is taking too long to answer, so we can't check your code. Try again in a minute.")
   t.notMatch(slow.text, /can(?:'|&#39;)t reach it/, 'not "we can\'t reach it"')
+  // Okta hangs on the factor list the activation reads first: the same 504 as /mfa gives when its list hangs (it was
+  // answered 503 "Okta is unavailable", found by sequences with Okta held between the QR code and the code).
+  proxy.hook = (req) => req.method === 'GET' && /\/factors$/.test(req.url ?? '') ? 'hang' : undefined
+  const listHangs = await activate()
+  t.same([listHangs.status, listHangs.headers['x-error-code']], [504, 'UPSTREAM_TIMEOUT'], 'the list times out: 504 UPSTREAM_TIMEOUT')
+  t.equal(errorText(listHangs.text), "Okta is taking too long to answer, so we can't check your code. Try again in a minute.")
 
   // Okta is back: the right code is taken (the four 503s were given back: no pause for a person who typed no wrong code).
   proxy.hook = () => undefined

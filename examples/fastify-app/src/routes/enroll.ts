@@ -157,8 +157,14 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
   // wrong code says how many are left, and the accepted first code is the MFA step. Answered as /mfa answers: a
   // refusal with a wait (the pause, or the code that starts it) is the page itself, 429 with Retry-After.
   app.post('/mfa/enroll/activate', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
-    const raw = await rawFactors(request)
-    if (raw === undefined) return await sendUnavailable(reply, 'code')
+    let raw: UserFactor[]
+    try {
+      raw = await ctx.directory.factorsOf(request)
+    } catch (err) {
+      if (!isUpstreamFailure(err)) throw err
+      // As /mfa answers a code whose factor list Okta did not give: a timeout is "taking too long" (504), not "unavailable".
+      return await sendUnavailable(reply, 'code', err)
+    }
     if (!mayEnroll(ctx, request, raw.map(factorView))) return await askStepUp(request, reply)
     const hadMfa = getMfaState(request) !== undefined
     // An authenticator app, or a text-message setup resumed at its code step.
