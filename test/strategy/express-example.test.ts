@@ -584,6 +584,45 @@ await t.test('buildApp: failed sign-ins that never read the page keep only the l
   t.match((await jar.fetch('/login')).text, /Wrong username or password/, 'the page still says what happened')
 })
 
+await t.test('buildApp: the session store failing as the MFA step is saved is a 503, never a redirect to a page that asks for the code again', async (t) => {
+  // Found by sequences with Redis going down mid-request: passport's login saves the new session, then the strategy
+  // puts the MFA step in it; that second save ran after the 302 to /account had gone out, so a store that failed then
+  // lost the step behind an answer that said it passed (and /account sent the browser back to /mfa, its code now used).
+  const emu = await withEmulator(t, { seed: [{ login: 'grace@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
+  const { default: session } = await import(createRequire(new URL('../../examples/express-app/package.json', import.meta.url)).resolve('express-session')) as { default: typeof import('express-session') }
+  const { failClosedSessionStore } = await import('passport-okta-mfa')
+  let down = false
+  // The store goes down once the MFA step is in the session (as Redis dying between the two saves of the request).
+  class FlakyStore extends session.MemoryStore {
+    override set (sid: string, sess: import('express-session').SessionData, cb?: (err?: unknown) => void): void {
+      if (down && 'oktaMfa' in sess) { cb?.(Object.assign(new Error('Connection is closed.'), { code: 'ECONNRESET' })); return }
+      super.set(sid, sess, cb)
+    }
+  }
+  const { app, close } = buildApp({
+    okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true },
+    users: [{ id: 'g1', username: 'grace', password: 'cobol-1959', email: 'grace@example.com', displayName: 'Grace' }],
+    sessionSecret: 'f'.repeat(32),
+    sessionStore: failClosedSessionStore(new FlakyStore()),
+    clock: emu.clock.now,
+  })
+  const jar = new CookieJar(await listenLoopback(t, app, close))
+  t.equal((await post(jar, '/login', { username: 'grace', password: 'cobol-1959' })).location, '/mfa')
+  const page = await jar.fetch('/mfa', { headers: PAGE })
+  down = true
+  const answer = await jar.fetch('/mfa', { form: { passCode: totp(SECRET, emu.clock.now()), _csrf: tokenOf(page.text) } })
+  t.equal(answer.status, 503, 'the step could not be saved: 503, not a 302 to /account')
+  t.equal(answer.location, undefined)
+  down = false
+  // The 503 sets no cookie (nothing of a failed request is kept), and passport's login had replaced the session: this
+  // browser signs in again, and its next code passes.
+  t.equal((await jar.fetch('/api/me')).json().code, 'UNAUTHENTICATED', 'no session holds the step')
+  t.equal((await post(jar, '/login', { username: 'grace', password: 'cobol-1959' })).location, '/mfa')
+  emu.clock.advance(30_000)
+  t.equal((await post(jar, '/mfa', { passCode: totp(SECRET, emu.clock.now()) })).location, '/account', 'the store back, the next code passes')
+  t.equal((await jar.fetch('/api/me')).status, 200)
+})
+
 await t.test('buildApp without a session store: a flood of cookie-less GET /login stays under the cap, a session in use survives, idle ones expire', async (t) => {
   const emu = await withEmulator(t)
   const cap = 20

@@ -242,11 +242,17 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     // The code was right. With the box ticked, this browser gets a signed device cookie the guard honours later.
     const to = takeReturnTo(req)
     const state = getMfaState(req)
-    if (devices === undefined || state === undefined || (req.body as { rememberDevice?: unknown }).rememberDevice !== 'on') { res.redirect(to); return }
-    devices.issue(req.user, state.factorId).then((value) => {
-      res.append('set-cookie', devices.cookie(value, { secure: secure(req) }))
-      res.redirect(to)
-    }, next)
+    // The MFA step is saved before the redirect goes out: express-session would save it after the answer, where a store
+    // that fails (Redis going down) could no longer change a 302 that says the code passed into the 503 it is.
+    const answer = (deviceCookie?: string): void => {
+      req.session.save((err) => {
+        if (err !== undefined && err !== null) { next(err); return }
+        if (deviceCookie !== undefined) res.append('set-cookie', deviceCookie)
+        res.redirect(to)
+      })
+    }
+    if (devices === undefined || state === undefined || (req.body as { rememberDevice?: unknown }).rememberDevice !== 'on') { answer(); return }
+    devices.issue(req.user, state.factorId).then((value) => { answer(devices.cookie(value, { secure: secure(req) })) }, next)
   })
   app.get('/account', guard, (req, res, next) => {
     const user = req.user as AppUser
