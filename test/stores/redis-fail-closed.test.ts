@@ -211,6 +211,42 @@ await t.test('createRedisStores: a database the server does not have is refused,
   t.equal(await probe.dbsize(), 0, 'nothing was written to database 0')
 })
 
+// Found while modelling outages: a Redis that answers PING but refuses writes (full, or a replica after a failover)
+// refused every attempt and logout, while ping() (and the gateway's /readyz) said it was fine.
+await t.test('createRedisStores: a Redis that answers but refuses writes (full, a replica after a failover): ping() rejects; a promotion is picked up', async (t) => {
+  const primary = await withRedis(t)
+  const admin = new Redis(primary.url)
+  t.teardown(() => { admin.disconnect() })
+  const stores = createRedisStores(primary.url, { commandTimeoutMs: 500, maxReconnectDelayMs: 100 })
+  t.teardown(stores.close)
+  await stores.ping()
+  t.equal(await admin.dbsize(), 0, 'the probe writes a key and leaves none')
+  await admin.config('SET', 'maxmemory-policy', 'noeviction')
+  await admin.config('SET', 'maxmemory', '1')
+  await assertUnavailable(t, 'ping() while Redis is full', async () => await stores.ping())
+  await assertUnavailable(t, 'increment while Redis is full', async () => await stores.attempts.increment(LOGIN, 60_000, Date.now()))
+  await admin.config('SET', 'maxmemory', '0')
+  await stores.ping()
+
+  // The old primary after a failover: a replica, which answers every write READONLY.
+  const replica = await withRedis(t)
+  const replicaAdmin = new Redis(replica.url)
+  t.teardown(() => { replicaAdmin.disconnect() })
+  await replicaAdmin.replicaof('127.0.0.1', primary.port)
+  const onReplica = createRedisStores(replica.url, { commandTimeoutMs: 500, maxReconnectDelayMs: 100 })
+  t.teardown(onReplica.close)
+  let readies = 0
+  onReplica.client.on('ready', () => { readies++ })
+  await untilReady(async () => { await onReplica.attempts.get(LOGIN, Date.now()) }) // reads are served
+  await assertUnavailable(t, 'ping() on a replica', async () => await onReplica.ping())
+  await assertUnavailable(t, 'increment on a replica', async () => await onReplica.attempts.increment(LOGIN, 60_000, Date.now()))
+  const before = readies
+  await replicaAdmin.replicaof('NO', 'ONE') // promoted, as the failover makes the new primary
+  await untilReady(onReplica.ping)
+  t.ok(readies > before, 'READONLY made the client reconnect')
+  t.equal((await onReplica.attempts.increment(LOGIN, 60_000, Date.now())).count, 1, 'the promoted server takes writes, on the same client')
+})
+
 await t.test('a refused AUTH (a wrong or rotated password): onError, onStatusChange and the causes never carry the password', async (t) => {
   const redis = await withRedis(t)
   const admin = new Redis(redis.url)

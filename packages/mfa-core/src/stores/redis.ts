@@ -2,7 +2,7 @@
 // the attempt and revocation stores over it, a readiness probe and a close.
 import { createRequire } from 'node:module'
 import type { Redis, RedisOptions } from 'ioredis'
-import { checkStoreOptions, redisStoreConfig, run, shareableRedisError, waitForReadyWith, watchCommands, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
+import { checkStoreOptions, defineScript, redisStoreConfig, run, shareableRedisError, waitForReadyWith, watchCommands, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
 import { RedisAttemptStore } from './redis-attempts.js'
 import { RedisRevocationStore } from './redis-revocation.js'
 import { quietly } from '../quietly.js'
@@ -33,7 +33,7 @@ export interface CreateRedisStoresOptions {
   /**
    * More ioredis options (TLS, username, `db` unless the URL names one, …). The fail-closed settings
    * (`enableOfflineQueue: false`, `commandTimeout`, `maxRetriesPerRequest: 0`, `autoResendUnfulfilledCommands: false`,
-   * `retryStrategy`) win.
+   * `retryStrategy`, `reconnectOnError`: a reconnect on `READONLY`) win.
    */
   redisOptions?: RedisConnectionOptions | undefined
 }
@@ -67,6 +67,21 @@ export interface RedisStoresClient extends RedisClientLike {
   once: (event: string, listener: (...args: any[]) => void) => unknown
 }
 
+// The readiness probe: what every store call needs, a write Redis takes, and nothing left behind.
+const PROBE_LUA = `
+redis.call('SET', KEYS[1], '1', 'PX', 1000)
+redis.call('DEL', KEYS[1])
+return 1
+`
+
+/**
+ * After a failover, a connection to the old primary (now a replica) answers every write `READONLY`: reconnecting lets
+ * the URL (DNS, a proxy) lead to the new primary. The write itself still fails (STORE_UNAVAILABLE), never replayed.
+ */
+function reconnectOnReadonly (err: Error): boolean {
+  return err.message.startsWith('READONLY')
+}
+
 /** Every option of {@link createRedisStores}. */
 const CREATE_OPTIONS: Record<keyof CreateRedisStoresOptions, true> = {
   prefix: true, commandTimeoutMs: true, connectTimeoutMs: true, maxReconnectDelayMs: true, onError: true, onStatusChange: true, redisOptions: true,
@@ -80,7 +95,11 @@ export interface RedisStores {
   revocations: RedisRevocationStore
   /** The ioredis client, owned by these stores: `close()` ends it. */
   client: RedisStoresClient
-  /** Resolves when Redis answers PING; rejects with StoreUnavailableError otherwise (for /readyz). */
+  /**
+   * Resolves when Redis takes a write (a key of the prefix set and deleted in one script, so none is left); rejects with
+   * StoreUnavailableError otherwise, also while Redis answers but refuses writes: full (`OOM`), a replica (`READONLY`).
+   * For /readyz.
+   */
   ping: () => Promise<void>
   /** Closes the client (QUIT when connected) and stops reconnecting. */
   close: () => Promise<void>
@@ -132,6 +151,7 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times - 1, 16), maxReconnectDelayMs),
+    reconnectOnError: reconnectOnReadonly,
   })
   // Without a listener ioredis prints every reconnect failure; with one nothing escapes as an 'error' event.
   const { onError, onStatusChange } = options
@@ -173,6 +193,8 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
   })
 
   const config = redisStoreConfig(client, storeOptions)
+  const probe = defineScript(client, 'oktaMfaReadyProbe', 1, PROBE_LUA)
+  const probeKey = `${storeOptions.prefix}ready`
   return {
     attempts: new RedisAttemptStore(client, storeOptions),
     revocations: new RedisRevocationStore(client, storeOptions),
@@ -182,7 +204,7 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
       if ((client.status === 'connecting' || client.status === 'connect') && !await readiness.wait(commandTimeoutMs, false)) {
         throw new StoreUnavailableError('The MFA state store is unavailable (not connected)')
       }
-      await run(config, () => client.call('PING'))
+      await run(config, () => probe(probeKey))
     },
     close: async () => { await closeClient(client, config) },
   }
