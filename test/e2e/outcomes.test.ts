@@ -14,7 +14,7 @@ import { DEMO_USERS } from '../../examples/fastify-app/dist/index.js'
 import { resendWaitSeconds } from '../../examples/fastify-app/dist/routes/mfa.js'
 import { csrfOf, errorText, passwordLogin, startE2eApp, type E2eApp } from '../helpers/e2e-app.js'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
-import type { CookieJar, JarResponse } from '../helpers/http.js'
+import { faultProxy, type CookieJar, type JarResponse } from '../helpers/http.js'
 import { totp } from '../helpers/totp.js'
 
 const HTML = { accept: 'text/html' }
@@ -101,41 +101,6 @@ await t.test("Okta's own lockout and a suspended user: 403 and \"ask an administ
   await passwordLogin(susp, 'bob')
   assertAdminLocked(t, await postCode(susp, '/mfa', totp(other.demo!.totpUser.sharedSecret, other.clock.now())), 'suspended, /mfa')
 })
-
-/** What the fault proxy does with a request: answer 503, hang (no answer), refuse with an Okta error, or pass (undefined). */
-type Fault = 'hang' | 503 | { status: number, errorCode: string } | undefined
-
-/** A loopback proxy to `target` that answers some requests itself: `hook` says 503, hang, an Okta error, or pass. */
-async function faultProxy (t: Test, target: string): Promise<{ url: string, hook: (req: IncomingMessage) => Fault }> {
-  const state = { url: '', hook: (_req: IncomingMessage): Fault => undefined }
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const fault = state.hook(req)
-      if (fault === 'hang') return
-      if (fault !== undefined) {
-        const { status, errorCode } = fault === 503 ? { status: 503, errorCode: 'E0000009' } : fault
-        res.writeHead(status, { 'content-type': 'application/json' })
-        res.end(JSON.stringify({ errorCode, errorSummary: 'Refused', errorLink: errorCode, errorId: 'oaeFAKE', errorCauses: [] }))
-        return
-      }
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>
-      const body = ['GET', 'HEAD'].includes(req.method ?? 'GET') ? undefined : Buffer.concat(chunks)
-      fetch(target + (req.url ?? '/'), { method: req.method, headers, body }).then(async (up) => {
-        const out: Record<string, string> = {}
-        up.headers.forEach((v, k) => { if (!['content-encoding', 'transfer-encoding', 'content-length', 'connection'].includes(k)) out[k] = v })
-        res.writeHead(up.status, out)
-        res.end(Buffer.from(await up.arrayBuffer()))
-      }, () => req.socket.destroy())
-    })
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
-  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
-  return state
-}
 
 await t.test('Okta answers 503 to an activation: each attempt is given back; no answer at all: 504 UPSTREAM_TIMEOUT in its own words', async (t) => {
   const emu = await withEmulator(t)

@@ -8,7 +8,7 @@ import { otpauthUri } from '@okta-mfa/gateway'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
-import { CookieJar, listenLoopback } from '../helpers/http.js'
+import { CookieJar, faultProxy, listenLoopback } from '../helpers/http.js'
 import { OPS, codeOf, gql, startGatewayApp, type GatewayTestApp, type GqlResponse } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
 
@@ -303,20 +303,10 @@ await t.test('an enrollment or a removal Okta refuses writes no cookie, with a f
 await t.test('a factor change whose answer is lost drops the cached factor list: Okta may have made the change', async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'hal@example.com' }] })
   let lose = false
-  const okta = await listenLoopback(t, createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-      const { host: _host, connection: _connection, 'content-length': _length, ...headers } = req.headers
-      const body = chunks.length === 0 ? undefined : Buffer.concat(chunks)
-      fetch(emu.url + (req.url ?? '/'), { method: req.method, headers: headers as Record<string, string>, body }).then(async (up) => {
-        const answer = Buffer.from(await up.arrayBuffer())
-        // Okta made the change; the answer is lost on its way back.
-        if (lose && req.method === 'POST' && /\/factors(\/\w+\/lifecycle\/activate)?$/.test(req.url ?? '')) res.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>')
-        else res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' }).end(answer)
-      }, () => res.writeHead(502).end())
-    })
-  }))
-  const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: okta } })
+  const okta = await faultProxy(t, emu.url)
+  // Okta makes the change; the answer is lost on its way back.
+  okta.hook = (req) => lose && req.method === 'POST' && /\/factors(\/\w+\/lifecycle\/activate)?$/.test(req.url ?? '') ? 'lose' : undefined
+  const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: okta.url } })
   const jar = await gw.signedIn('hal@example.com')
   const sms = (await gql(jar, OPS.enroll, { input: { factorType: 'SMS', phoneNumber: '+15555550123' } })).body.data.enrollFactor.factor
   t.equal(codeOf(await gql(jar, OPS.verify, { factorId: sms.id })), 'ENROLLMENT_REQUIRED', 'a challenge of the pending factor caches the list')

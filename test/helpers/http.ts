@@ -1,4 +1,5 @@
 // A tiny cookie-jar HTTP client over undici for tests that drive a real server like a browser would.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { request, type Dispatcher } from 'undici'
 
 /** One response, body already read. */
@@ -81,4 +82,40 @@ export async function listenLoopback (t: { teardown: (fn: () => Promise<void>) =
     await onClose?.()
   })
   return `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`
+}
+
+/**
+ * What the fault proxy does with a request: answer 503, hang (no answer), refuse with an Okta error, `lose` (pass it
+ * to Okta, then answer a 502 page instead of Okta's answer: the change is made, the answer lost), or pass (undefined).
+ */
+export type Fault = 'hang' | 'lose' | 503 | { status: number, errorCode: string } | undefined
+
+/** A loopback proxy to `target` that answers some requests itself: `hook` says what to do with each (see Fault). */
+export async function faultProxy (t: { teardown: (fn: () => Promise<void>) => void }, target: string): Promise<{ url: string, hook: (req: IncomingMessage) => Fault }> {
+  const state = { url: '', hook: (_req: IncomingMessage): Fault => undefined }
+  state.url = await listenLoopback(t, createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const fault = state.hook(req)
+      if (fault === 'hang') return
+      if (fault !== undefined && fault !== 'lose') {
+        const { status, errorCode } = fault === 503 ? { status: 503, errorCode: 'E0000009' } : fault
+        res.writeHead(status, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ errorCode, errorSummary: 'Refused', errorLink: errorCode, errorId: 'oaeFAKE', errorCauses: [] }))
+        return
+      }
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>
+      const body = ['GET', 'HEAD'].includes(req.method ?? 'GET') ? undefined : Buffer.concat(chunks)
+      fetch(target + (req.url ?? '/'), { method: req.method, headers, body }).then(async (up) => {
+        const answer = Buffer.from(await up.arrayBuffer())
+        if (fault === 'lose') { res.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>'); return }
+        const out: Record<string, string> = {}
+        up.headers.forEach((v, k) => { if (!['content-encoding', 'transfer-encoding', 'content-length', 'connection'].includes(k)) out[k] = v })
+        res.writeHead(up.status, out)
+        res.end(answer)
+      }, () => req.socket.destroy())
+    })
+  }))
+  return state
 }

@@ -217,7 +217,7 @@ export class Transport {
           // OAuth: one retry with Okta's new DPoP nonce, one with a fresh token; then the coded error.
           if (retried[err.kind]) throw err.error
           retried[err.kind] = true
-          if (err.kind === 'token') refused = err.refused as AccessToken | undefined
+          if (err.kind === 'token') refused = err.refused
           attempt--
           continue
         }

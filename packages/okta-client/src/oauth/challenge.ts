@@ -4,13 +4,14 @@
 import type { OktaApiError, OktaApiErrorDetails } from '../errors.js'
 import { redactSecrets } from '../redact.js'
 import { DpopRejectedError, InsufficientScopeError, InvalidTokenError } from './errors.js'
+import type { AccessToken } from './session.js'
 
 /**
  * A failure the transport retries once (`nonce`: with the new nonce; `token`: with a new token, `refused` being the
  * token the 401 refused), else throws `error`.
  */
 export class RetryOnce extends Error {
-  constructor (readonly kind: 'nonce' | 'token', readonly error: Error, readonly refused?: object) {
+  constructor (readonly kind: 'nonce' | 'token', readonly error: Error, readonly refused?: AccessToken) {
     super(kind)
   }
 }
@@ -46,7 +47,7 @@ function details (err: OktaApiError): OktaApiErrorDetails {
  */
 export function oauthApiError (
   err: OktaApiError, wwwAuthenticate: string | undefined, dpop: boolean, invalidate: () => void, secrets: readonly string[] = [],
-  token?: object,
+  token?: AccessToken,
 ): Error {
   const p = challengeParams(wwwAuthenticate)
   const description = p['error_description'] === undefined ? undefined : redactSecrets(p['error_description'], secrets)
