@@ -2,7 +2,8 @@
 // The shared env parser (OKTA_API_TOKEN or OKTA_CLIENT_ID + key + OKTA_KEY_ID/OKTA_SCOPES/OKTA_DPOP) and its coded
 // errors, the { orgUrl, auth } options, the gateway server and the Express example started with OAuth env against
 // an emulator with a registered service app (a verify, a sign-in with a code, no SSWS call), and the configuration
-// errors of the three programs (both, neither, unreadable key file, malformed key) as they print them, without keys.
+// errors of the three programs (both, neither, unreadable key file, malformed key) as they print them, without keys;
+// and the strategy on each passport stack (Express, @fastify/passport 3 and 4) verifying over OAuth with DPoP.
 import { spawn } from 'node:child_process'
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -23,6 +24,7 @@ import { oktaConnectionFromEnv } from '../../examples/express-app/dist/okta-env.
 import { emuFetch } from '../helpers/emulator.js'
 import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
 import { CookieJar } from '../helpers/http.js'
+import { FACTORS, STACKS, USERS, passwordLogin, seedUsers, wrongCode } from '../helpers/strategy-stacks.js'
 import { totp } from '../helpers/totp.js'
 import { app, appKey, oauthEmulator } from './keys.js'
 
@@ -258,6 +260,30 @@ await t.test('the gateway server with OAuth env: readyz and a GraphQL verify ove
   t.equal(emu.oauth.sswsRequests(), 0, 'no request carried the SSWS token')
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users?limit=1')).status, 200)
   t.equal(emu.oauth.sswsRequests(), 1, 'the emulator does count an SSWS call (the check above can fail)')
+})
+
+await t.test('the strategy on every stack (Express, Fastify with @fastify/passport 3 and 4) with OAuth and DPoP: a wrong code, a right one, no SSWS call', async (t) => {
+  // The Express example's OAuth sign-in above runs the strategy on Express only; @fastify/passport calls it otherwise.
+  const auth = { clientId: '0oa-stacks', privateKey: EC.pem, keyId: EC.kid, scopes: ['okta.users.read', 'okta.users.manage'], dpop: true }
+  const [ada, bob] = [USERS[0]!, USERS[1]!]
+  for (const start of STACKS) {
+    // An Okta org per stack: a TOTP code is accepted once, and the stacks run within one time step.
+    const emu = await oauthEmulator(t, [app('0oa-stacks', EC)], { seed: seedUsers() })
+    const stack = await start(t, { strategy: { orgUrl: emu.url, auth, allowInsecureHttp: true } })
+    const jar = stack.jar()
+    await passwordLogin(jar, ada)
+    const wrong = await jar.fetch('/api/mfa', { form: { passCode: wrongCode(totp(FACTORS.ada.secret, Date.now())) } })
+    t.match({ status: wrong.status, body: wrong.json() }, { status: 401, body: { code: 'INVALID_PASSCODE' } }, `${start.name}: Okta's E0000068 over OAuth`)
+    const right = await jar.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, Date.now()) } })
+    t.match({ status: right.status, body: right.json() }, { status: 200, body: { ok: true, mfa: { factorId: FACTORS.ada.id } } }, `${start.name}: the code is verified at Okta over OAuth`)
+    t.match((await jar.fetch('/api/data')).json(), { user: 'ada', mfa: { factorId: FACTORS.ada.id } }, `${start.name}: the guard lets the session in`)
+    // Another user in another browser reuses the cached token: its verify is bob's, not ada's.
+    const other = stack.jar()
+    await passwordLogin(other, bob)
+    t.equal((await other.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, Date.now()) } })).status, 401, `${start.name}: ada's code is not bob's`)
+    t.ok(emu.oauth.tokenRequests() > 0, `${start.name}: tokens came from /oauth2/v1/token`)
+    t.equal(emu.oauth.sswsRequests(), 0, `${start.name}: no request carried the SSWS token`)
+  }
 })
 
 /** A free loopback port. */
