@@ -7,7 +7,8 @@
 // rest are LOCKED_OUT, while the Okta user stays ACTIVE; a session logged out on the demo is refused by both gateways;
 // with Redis stopped every passcode attempt gets STORE_UNAVAILABLE (a right code too: nothing passes uncounted), no
 // process dies, /readyz says `store`; with Redis back, service resumes with nothing restarted. Also: SESSION_KEY
-// rotation and REDIS_URL checks; two Express example instances sharing sessions through connect-redis; a gateway
+// rotation and REDIS_URL checks; two Express example instances sharing sessions through connect-redis and remembered
+// devices (one remembers, the other honours it, and forgets it for both); a gateway
 // that exits by itself on SIGTERM (its Redis client closed).
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -218,7 +219,7 @@ await t.test('a session logged out on the demo is refused by both gateways', asy
   t.equal(codeOf(await gql(jar, '{ viewer { userKey } }')), 'UNAUTHENTICATED', 'the logged-out cookie itself has no user')
 })
 
-await t.test('the Express example: two instances share sessions (connect-redis), the MFA step and logout', async (t) => {
+await t.test('the Express example: two instances share sessions (connect-redis), the MFA step, logout and remembered devices', async (t) => {
   const ada = (await emuFetch(emu, 'GET', '/api/v1/users/ada%40example.com')).body as { id: string }
   const adaFactor = ((await emuFetch(emu, 'GET', `/api/v1/users/${ada.id}/factors`)).body as Array<{ id: string }>)[0]!.id
   const onA = new CookieJar(exA.url)
@@ -240,8 +241,10 @@ await t.test('the Express example: two instances share sessions (connect-redis),
   t.equal((await onB.fetch('/api/me')).json().code, 'MFA_REQUIRED', 'B knows the session: signed in, MFA to do')
   const mfaPage = await onB.fetch('/mfa')
   t.equal(mfaPage.status, 200)
-  const done = await onB.fetch('/mfa', { form: { passCode: emu.totpCode(adaFactor), _csrf: csrfOf(mfaPage.text) } })
+  const done = await onB.fetch('/mfa', { form: { passCode: emu.totpCode(adaFactor), rememberDevice: 'on', _csrf: csrfOf(mfaPage.text) } })
   t.equal(done.location, '/account', 'the code entered on B')
+  const device = onB.cookies.get('okta_mfa_device')
+  t.ok(device, 'B remembers this browser ("Remember this device" ticked)')
   const cookie2 = onB.cookies.get('sid')!
   onA.cookies.set('sid', cookie2) // the browser's cookie now (the strategy may give the session a new id)
   const me = await onA.fetch('/api/me')
@@ -252,6 +255,23 @@ await t.test('the Express example: two instances share sessions (connect-redis),
   const after = await jarWith(exB, cookie2, 'sid').fetch('/api/me')
   t.equal(after.status, 401, 'a copy of the cookie is signed out on B')
   t.equal(after.json().code, 'UNAUTHENTICATED')
+
+  // The device B remembered, on A (one SESSION_SECRET): the password is enough, no code asked.
+  const signInWithDevice = async (proc: TestProcess): Promise<CookieJar> => {
+    const jar = jarWith(proc, device!, 'okta_mfa_device')
+    const page = await jar.fetch('/login')
+    t.equal((await jar.fetch('/login', { form: { username: 'ada', password: 'lovelace-1815', _csrf: csrfOf(page.text) } })).status, 302)
+    return jar
+  }
+  const remembered = await signInWithDevice(exA)
+  t.equal((await remembered.fetch('/api/me')).status, 200, 'A honours the device B remembered')
+  // "Forget remembered devices" pressed on B: a copy of the device cookie (another browser) is asked for a code on A.
+  const onB2 = jarWith(exB, remembered.cookies.get('sid')!, 'sid')
+  const forget = await onB2.fetch('/devices/forget', { form: { _csrf: csrfOf((await onB2.fetch('/account')).text) } })
+  t.equal(forget.location, '/account', 'forgotten on B')
+  const copy = await signInWithDevice(exA)
+  t.equal((await copy.fetch('/api/me')).json().code, 'MFA_REQUIRED', 'A asks the forgotten device for a code')
+  t.match((await copy.fetch('/mfa')).text, /name="passCode"/, 'the code form')
 })
 
 await t.test('Redis stopped: every passcode attempt is STORE_UNAVAILABLE, nothing crashes, /readyz says store; Redis back: service resumes', async (t) => {
