@@ -8,8 +8,9 @@
 // with Redis stopped every passcode attempt gets STORE_UNAVAILABLE (a right code too: nothing passes uncounted), no
 // process dies, /readyz says `store`; with Redis back, service resumes with nothing restarted. Also: SESSION_KEY
 // rotation and REDIS_URL checks; two Express example instances sharing sessions through connect-redis and remembered
-// devices (one remembers, the other honours it, and forgets it for both); a gateway
-// that exits by itself on SIGTERM (its Redis client closed).
+// devices (one remembers, the other honours it, and forgets it for both); seeded random sequences of sign-ins, codes,
+// logouts and "sign out of all sessions" over the demo and both gateways, checked against a model after every step; a
+// gateway that exits by itself on SIGTERM (its Redis client closed).
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
@@ -17,7 +18,7 @@ import { startEmulator } from '@okta-mfa/emulator'
 import { buildGatewayServer, loadServerConfig, ServerConfigError } from '@okta-mfa/gateway'
 import { readConfig } from '../../examples/fastify-app/dist/index.js'
 import { readSettings as readExpressSettings } from '../../examples/express-app/dist/config.js'
-import { createRedisStores } from '@okta-mfa/core'
+import { AttemptLimiter, createRedisStores } from '@okta-mfa/core'
 import { emuFetch } from '../helpers/emulator.js'
 import { codeOf, gql, type GqlResponse } from '../helpers/gateway-app.js'
 import { CookieJar, type JarResponse } from '../helpers/http.js'
@@ -32,13 +33,18 @@ const COOKIE = 'session'
 const VERIFY = 'mutation ($f: ID!, $c: String) { verifyFactor(factorId: $f, passCode: $c) { result mfa { completed } } }'
 
 const redis = await withRedis(t)
+// Okta's clock: the real one, moved ahead by the sequence test when it has used every code of the moment.
+let oktaAhead = 0
+const oktaNow = (): number => Date.now() + oktaAhead
 const emu = await startEmulator({
   port: 0,
   token: 'test-token',
   quiet: true,
+  clock: oktaNow,
   seed: [
     { login: LOGIN, firstName: 'Bob', lastName: 'Example', factors: [{ factorType: 'token:software:totp', provider: 'GOOGLE' }] },
     { login: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', factors: [{ factorType: 'token:software:totp', provider: 'GOOGLE' }] },
+    { login: 'carol@example.com', firstName: 'Carol', lastName: 'Example', factors: [{ factorType: 'token:software:totp', provider: 'GOOGLE' }] },
   ],
 })
 t.teardown(() => emu.close())
@@ -94,7 +100,7 @@ async function attempt (proc: TestProcess, cookie: string, csrf: string, passCod
 
 /** A 6-digit code that is not valid now (nor one step before or after). */
 function wrongCode (): string {
-  const now = Date.now()
+  const now = oktaNow()
   const valid = new Set([-30_000, 0, 30_000].map((d) => emu.totpCode(factorId, now + d)))
   for (let n = 100_000; ; n++) if (!valid.has(String(n))) return String(n)
 }
@@ -272,6 +278,187 @@ await t.test('the Express example: two instances share sessions (connect-redis),
   const copy = await signInWithDevice(exA)
   t.equal((await copy.fetch('/api/me')).json().code, 'MFA_REQUIRED', 'A asks the forgotten device for a code')
   t.match((await copy.fetch('/mfa')).text, /name="passCode"/, 'the code form')
+})
+
+await t.test('seeded sequences over the demo and both gateways: one attempt count, one MFA step, revocations everywhere', async (t) => {
+  // A model of what the READMEs promise, checked after every step of random (seeded, so replayable) sequences of what
+  // people do: sign in (up to two browsers per user), wrong, right and replayed codes on any of the three processes,
+  // reading the session on either gateway, the demo's guarded page, logout, "sign out of all sessions", and an
+  // administrator clearing a lockout. Invariants: maxAttempts (4) attempts per user in all, wherever they land, the 5th
+  // refused before Okta hears of it (so Okta's own lockout at 5 is never reached); a right code resets the count and
+  // completes the MFA step of that browser's session only, which every process then sees; a code is good once; a
+  // revoked session is refused by every process; one user's attempts never count against another's.
+  interface Person { username: string, key: string, oktaId: string, factorId: string, used: number, attempts: number }
+  interface Browser { person: Person, cookie: string, completed: boolean, revoked: boolean }
+  const STEP = 30_000
+  const stores = createRedisStores(redis.url)
+  t.teardown(() => stores.close())
+  const limiter = new AttemptLimiter({ store: stores.attempts }) // the README's way to clear a user's counter
+
+  const person = async (username: string, key: string): Promise<Person> => {
+    const okta = (await emuFetch(emu, 'GET', `/api/v1/users/${username}%40example.com`)).body as { id: string }
+    const factors = (await emuFetch(emu, 'GET', `/api/v1/users/${okta.id}/factors`)).body as Array<{ id: string }>
+    return { username, key, oktaId: okta.id, factorId: factors[0]!.id, used: -1, attempts: 0 }
+  }
+  const people = [await person('bob', 'u2'), await person('carol', 'u3')]
+  const codeAt = (p: Person, step: number): string => emu.totpCode(p.factorId, step * STEP + STEP / 2)
+  const nowStep = (): number => Math.floor(oktaNow() / STEP)
+  /** Clears the user's lockouts: Okta's failure count (unlock, which an ACTIVE user takes too) and our counter. */
+  const adminReset = async (p: Person): Promise<void> => {
+    t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${p.oktaId}/lifecycle/unlock`)).status, 200)
+    await limiter.succeed(p.key)
+    p.attempts = 0
+  }
+  // A known start: counters cleared, and one code used straight at Okta, so the model knows the factor's last step.
+  for (const p of people) {
+    await adminReset(p)
+    for (const step of [nowStep(), nowStep() + 1]) {
+      if ((await emuFetch(emu, 'POST', `/api/v1/users/${p.oktaId}/factors/${p.factorId}/verify`, { passCode: codeAt(p, step) })).status === 200) { p.used = step; break }
+    }
+    if (p.used < 0) throw new Error(`no fresh code for ${p.username}`)
+  }
+
+  const keep = (b: Browser, jar: CookieJar): void => { b.cookie = jar.cookies.get(COOKIE) ?? b.cookie }
+  const signInAs = async (p: Person): Promise<Browser> => {
+    const jar = new CookieJar(demo.url)
+    const form = await jar.fetch('/login')
+    const login = await jar.fetch('/login', { form: { username: p.username, password: PASSWORD, _csrf: csrfOf(form.text) } })
+    if (login.location !== '/mfa') throw new Error(`${p.username}: login answered ${login.status} ${login.location ?? ''}`)
+    return { person: p, cookie: jar.cookies.get(COOKIE)!, completed: false, revoked: false }
+  }
+  /** The demo's CSRF token for this browser, from the page it is on (the code form, or the account page after it). */
+  const csrfFor = async (b: Browser): Promise<string> => {
+    const jar = jarWith(demo, b.cookie)
+    const page = await jar.fetch(b.completed ? '/account' : '/mfa', { headers: { accept: 'text/html' } })
+    keep(b, jar)
+    if (page.status !== 200) throw new Error(`${b.person.username}: the page for a CSRF token answered ${page.status}`)
+    return csrfOf(page.text)
+  }
+  /** One code on `proc`: the outcome code, undefined when accepted. */
+  const send = async (b: Browser, proc: TestProcess, passCode: string): Promise<string | undefined> => {
+    if (proc === demo) {
+      const csrf = await csrfFor(b)
+      const jar = jarWith(demo, b.cookie)
+      const res = await jar.fetch('/mfa', { form: { passCode, factorId: b.person.factorId, _csrf: csrf }, headers: { accept: 'text/html' } })
+      keep(b, jar)
+      if (res.status === 303 && res.location === '/account') return undefined
+      const code = res.headers['x-error-code']
+      return typeof code === 'string' ? code : `HTTP ${res.status} ${res.location ?? ''}`
+    }
+    const jar = jarWith(proc, b.cookie)
+    const res = await gql(jar, VERIFY, { f: b.person.factorId, c: passCode })
+    keep(b, jar)
+    if (res.body.data?.verifyFactor?.result === 'SUCCESS') return undefined
+    return codeOf(res) ?? `HTTP ${res.status}`
+  }
+  const wrongFor = (p: Person): string => {
+    const s = nowStep()
+    const valid = new Set([s - 2, s - 1, s, s + 1, s + 2].map((step) => codeAt(p, step)))
+    for (let n = 200_000; ; n++) if (!valid.has(String(n))) return String(n)
+  }
+
+  for (const seed of [11, 22, 33]) {
+    let state = seed
+    const random = (): number => { // mulberry32
+      state = (state + 0x6D2B79F5) | 0
+      let x = Math.imul(state ^ (state >>> 15), 1 | state)
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
+      return ((x ^ (x >>> 14)) >>> 0) / 4294967296
+    }
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
+    const browsers: Browser[] = []
+    const log: string[] = []
+    const ACTIONS = ['login', 'wrong', 'wrong', 'wrong', 'wrong', 'right', 'right', 'replay', 'stale', 'viewer', 'viewer', 'page', 'logout', 'everywhere', 'reset'] as const
+    for (let i = 0; i < 60; i++) {
+      const live = browsers.filter((b) => !b.revoked)
+      const revoked = browsers.filter((b) => b.revoked)
+      let action: typeof ACTIONS[number] = live.length === 0 ? 'login' : pick(ACTIONS)
+      if (action === 'stale' && revoked.length === 0) action = 'wrong'
+      const where = `seed ${seed} step ${i}: ${action}`
+      if (action === 'login') {
+        const p = pick(people)
+        if (live.filter((b) => b.person === p).length >= 2) continue
+        browsers.push(await signInAs(p))
+        log.push(`${where} ${p.username}`)
+        continue
+      }
+      if (action === 'reset') {
+        const p = pick(people)
+        await adminReset(p)
+        log.push(`${where} ${p.username}`)
+        continue
+      }
+      // A revoked session (a copy of its cookie) is read, or sends a code ('stale'); everything else is done by live ones.
+      const b = pick(action === 'stale' ? revoked : action === 'viewer' || action === 'page' ? browsers : live)
+      const p = b.person
+      log.push(`${where} ${p.username} (${b.revoked ? 'revoked' : b.completed ? 'verified' : 'signed in'}, ${p.attempts} attempts)`)
+      if (action === 'viewer') {
+        const gw = pick([gwA, gwB])
+        const jar = jarWith(gw, b.cookie)
+        const res = await gql(jar, '{ viewer { userKey mfa { completed } } }')
+        keep(b, jar)
+        if (b.revoked) t.equal(codeOf(res), 'UNAUTHENTICATED', `${where}: ${gw.name} refuses a revoked session`)
+        else t.same(res.body.data?.viewer, { userKey: p.key, mfa: { completed: b.completed } }, `${where}: ${gw.name} sees the session's user and step`)
+        continue
+      }
+      if (action === 'page') {
+        const jar = jarWith(demo, b.cookie)
+        const res = await jar.fetch('/account', { headers: { accept: 'text/html' } })
+        keep(b, jar)
+        if (b.revoked) t.match(res.location, /^\/login/, `${where}: the demo sends a revoked session to sign in`)
+        else if (b.completed) t.equal(res.status, 200, `${where}: the guard lets the verified session in`)
+        else t.match(res.location, /^\/mfa/, `${where}: the guard asks for the code first`)
+        continue
+      }
+      if (action === 'logout') {
+        const csrf = await csrfFor(b)
+        const res = await jarWith(demo, b.cookie).fetch('/logout', { form: { _csrf: csrf } })
+        t.equal(res.location, '/login', `${where}: signed out`)
+        b.revoked = true // the cookie it had is kept, as a copy someone took
+        continue
+      }
+      if (action === 'everywhere') {
+        if (!b.completed) continue // the demo offers it after the MFA step only
+        const csrf = await csrfFor(b)
+        const res = await jarWith(demo, b.cookie).fetch('/account/security/sign-out-everywhere', { form: { _csrf: csrf } })
+        t.equal(res.status, 303, `${where}: signed out of all sessions`)
+        for (const other of browsers) if (other.person === p) other.revoked = true
+        continue
+      }
+      // A passcode: wrong, right (a step Okta has not seen used), or the last one used again.
+      const procs = b.revoked || b.completed ? [gwA, gwB] : [gwA, gwB, demo]
+      const proc = pick(procs)
+      // Okta takes the codes of the steps before, at and after its time, each once: when both codes still unused there
+      // have been used, its clock moves on a step, as time would (a code is good once: that is the replay case).
+      if (action === 'right' && p.used >= nowStep() + 1) oktaAhead += STEP
+      const s = nowStep()
+      const kind = action === 'stale' ? pick(['wrong', 'right'] as const) : action === 'replay' && p.used < s ? 'wrong' : action // the last code used is out of Okta's window
+      const step = kind === 'right' ? Math.max(s, p.used + 1) : p.used
+      const code = kind === 'wrong' ? wrongFor(p) : codeAt(p, step)
+      const got = await send(b, proc, code)
+      let want: string | undefined
+      if (b.revoked) want = 'UNAUTHENTICATED'
+      else if (p.attempts >= 4) want = 'LOCKED_OUT'
+      else {
+        p.attempts++
+        want = kind === 'wrong' ? 'INVALID_PASSCODE' : kind === 'replay' ? 'PASSCODE_REPLAYED' : undefined
+        if (want === undefined) {
+          p.attempts = 0
+          p.used = step
+          b.completed = true
+        }
+      }
+      t.equal(got, want, `${where} (${kind} on ${proc.name}): ${want ?? 'accepted'}`)
+      if (got !== want) {
+        t.comment(log.join('\n'))
+        break
+      }
+    }
+    for (const p of people) t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${p.oktaId}`)).body.status, 'ACTIVE', `seed ${seed}: Okta never locked ${p.username} out`)
+  }
+  for (const p of people) await adminReset(p)
+  // What follows takes the code of Okta's time as unused.
+  oktaAhead += STEP * Math.max(0, ...people.map((p) => p.used + 1 - nowStep()))
 })
 
 await t.test('Redis stopped: every passcode attempt is STORE_UNAVAILABLE, nothing crashes, /readyz says store; Redis back: service resumes', async (t) => {
