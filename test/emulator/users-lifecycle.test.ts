@@ -264,6 +264,21 @@ await t.test('unlock returns a user to the status the lockout interrupted', asyn
     const r = await emuFetch(emu, 'POST', `/api/v1/users/${stagedPw}/lifecycle/${path}`)
     t.same([r.status, r.body.errorCode], [403, 'E0000038'], `${path} does not skip activation`)
   }
+  // Nor the credential operations, which a STAGED user is refused (E0000035, E0000036, E0000034): the lockout lends
+  // it no right its status has not (seen answering 200, and changing the password and question, before the fix).
+  const newPw = { value: 'Other-Secret2' }
+  const creds: Array<[string, unknown, string]> = [
+    ['change_password', { oldPassword: { value: 'Sup3r-Secret1' }, newPassword: newPw }, 'E0000035'],
+    ['change_recovery_question', { password: { value: 'Sup3r-Secret1' }, recovery_question: { question: 'Another?', answer: 'another answer' } }, 'E0000036'],
+    ['forgot_password?sendEmail=false', undefined, 'E0000034'],
+    ['forgot_password', { password: newPw, recovery_question: { answer: 'Modest Mouse' } }, 'E0000034'],
+    ['forgot_password_recovery_question', { password: newPw, recovery_question: { answer: 'Modest Mouse' } }, 'E0000034'],
+  ]
+  for (const [path, body, code] of creds) {
+    const r = await emuFetch(emu, 'POST', `/api/v1/users/${stagedPw}/credentials/${path}`, body)
+    t.same([r.status, r.body.errorCode], [403, code], `credentials/${path} does not skip activation`)
+  }
+  t.same((await emuFetch(emu, 'GET', `/api/v1/users/${stagedPw}`)).body.credentials.recovery_question, { question: 'Best band?' }, 'the question is as it was')
   const sAfter = await unlock(staged)
   t.equal(sAfter.status, 'STAGED', 'unlock does not skip activation')
   t.equal(sAfter.activated, null, '...so the user is still not activated')
@@ -277,6 +292,8 @@ await t.test('unlock returns a user to the status the lockout interrupted', asyn
   const provisioned = await mk(emu, 'provisioned-lock@example.com')
   const p = await lockOut(provisioned)
   t.same([p.before.status, p.locked.status], ['PROVISIONED', 'LOCKED_OUT'])
+  const pForgot = await emuFetch(emu, 'POST', `/api/v1/users/${provisioned}/credentials/forgot_password?sendEmail=false`)
+  t.same([pForgot.status, pForgot.body.errorCode], [403, 'E0000034'], 'no forgot-password link for it, as for a PROVISIONED user')
   const pAfter = await unlock(provisioned)
   t.same([pAfter.status, pAfter.activated], ['PROVISIONED', p.before.activated])
 

@@ -3,6 +3,7 @@
 // password must match), and forgot_password (without a body: a reset link; with the recovery
 // answer and a new password: sets it, 403 E0000087 when the answer does not match; the same on
 // forgot_password_recovery_question, Okta's "Reset password with recovery question").
+// A user locked out before activation (STAGED, PROVISIONED) is answered as that status.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { baseUrl, flag, isObject, objectBody, type Ctx } from '../context.js'
 import { applyCredentials, checkPassword, checkSecret, normAnswer, renderCredentials, secretField } from '../credentials.js'
@@ -22,6 +23,15 @@ function valueOf (body: Record<string, unknown>, key: string, what: string): str
   return secretField(o['value'], `${key}.value`, what)
 }
 
+/**
+ * Whether the user's status lets it change or recover its credentials. A lockout never skips a lifecycle step: a
+ * user it caught before activation (STAGED, PROVISIONED) is answered as that status would be.
+ */
+function mayChange (u: UserRecord): boolean {
+  const before = u.statusBeforeLockout
+  return CAN_CHANGE.includes(u.status === 'LOCKED_OUT' && before !== undefined ? before : u.status)
+}
+
 const credentialsFailed = (cause: string): OktaError => new OktaError(403, 'E0000014', 'Update of credentials failed', [cause])
 
 function ended (u: UserRecord, now: number): void {
@@ -36,7 +46,7 @@ export function credentialsRoutes (app: FastifyInstance, ctx: Ctx): void {
 
   app.post(`${C}/change_password`, user, (req: Req) => {
     const u = userOr404(ctx, req.params.id)
-    if (!u.hasPassword || !CAN_CHANGE.includes(u.status)) throw new OktaError(403, 'E0000035', 'Change password not allowed on specified user.')
+    if (!u.hasPassword || !mayChange(u)) throw new OktaError(403, 'E0000035', 'Change password not allowed on specified user.')
     const body = objectBody(req)
     const oldPassword = valueOf(body, 'oldPassword', 'changePassword')
     const newPassword = valueOf(body, 'newPassword', 'changePassword')
@@ -51,7 +61,7 @@ export function credentialsRoutes (app: FastifyInstance, ctx: Ctx): void {
 
   app.post(`${C}/change_recovery_question`, user, (req: Req) => {
     const u = userOr404(ctx, req.params.id)
-    if (!u.hasPassword || !CAN_CHANGE.includes(u.status)) throw new OktaError(403, 'E0000036', 'Change recovery question not allowed on specified user.')
+    if (!u.hasPassword || !mayChange(u)) throw new OktaError(403, 'E0000036', 'Change recovery question not allowed on specified user.')
     const body = objectBody(req)
     const password = valueOf(body, 'password', 'changeRecoveryQuestion')
     const rq = body['recovery_question']
@@ -68,7 +78,7 @@ export function credentialsRoutes (app: FastifyInstance, ctx: Ctx): void {
 
   app.post(`${C}/forgot_password`, user, (req: Req) => {
     const u = userOr404(ctx, req.params.id)
-    if (!CAN_CHANGE.includes(u.status)) throw new OktaError(403, 'E0000034', 'Forgot password not allowed on specified user.')
+    if (!mayChange(u)) throw new OktaError(403, 'E0000034', 'Forgot password not allowed on specified user.')
     const body = objectBody(req)
     if (body['password'] === undefined && body['recovery_question'] === undefined) {
       if (flag(queryParam(req, 'sendEmail'), true)) return {}
@@ -81,7 +91,7 @@ export function credentialsRoutes (app: FastifyInstance, ctx: Ctx): void {
   // forgot_password does with a body, on its own path.
   app.post(`${C}/forgot_password_recovery_question`, user, (req: Req) => {
     const u = userOr404(ctx, req.params.id)
-    if (!CAN_CHANGE.includes(u.status)) throw new OktaError(403, 'E0000034', 'Forgot password not allowed on specified user.')
+    if (!mayChange(u)) throw new OktaError(403, 'E0000034', 'Forgot password not allowed on specified user.')
     return setWithAnswer(u, objectBody(req))
   })
 
