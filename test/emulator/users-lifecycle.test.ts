@@ -304,6 +304,24 @@ await t.test('unlock returns a user to the status the lockout interrupted', asyn
   const aAfter = await unlock(active)
   t.same([aAfter.status, aAfter.activated], ['ACTIVE', a.before.activated])
 
+  // A password set while locked out ends the RECOVERY or PASSWORD_EXPIRED the lockout interrupted, as it ends them
+  // outside a lockout (README): the user stays LOCKED_OUT until unlocked, then is ACTIVE, not asked again for the
+  // password it has just set (seen back in RECOVERY / PASSWORD_EXPIRED after the unlock).
+  const setDuringLockout: Array<[string, string, (id: string) => Promise<{ status: number }>]> = [
+    ['reset_password', 'an administrator sets one', (id) => emuFetch(emu, 'POST', `/api/v1/users/${id}`, { credentials: { password: { value: 'Other-Secret2' } } })],
+    ['reset_password', 'forgot_password with the answer', (id) => emuFetch(emu, 'POST', `/api/v1/users/${id}/credentials/forgot_password`, { password: { value: 'Other-Secret2' }, recovery_question: { answer: 'Modest Mouse' } })],
+    ['expire_password', 'change_password', (id) => emuFetch(emu, 'POST', `/api/v1/users/${id}/credentials/change_password`, { oldPassword: { value: 'Sup3r-Secret1' }, newPassword: { value: 'Other-Secret2' } })],
+  ]
+  for (const [i, [op, how, setPassword]] of setDuringLockout.entries()) {
+    const id = await mk(emu, `set-during-lock${i}@example.com`, '', pw)
+    t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${id}/lifecycle/${op}`)).status, 200)
+    const l = await lockOut(id)
+    t.same([l.before.status, l.locked.status], [op === 'reset_password' ? 'RECOVERY' : 'PASSWORD_EXPIRED', 'LOCKED_OUT'])
+    t.equal((await setPassword(id)).status, 200, `${op}, locked out, then ${how}`)
+    t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${id}`)).body.status, 'LOCKED_OUT', 'still locked out')
+    t.equal((await unlock(id)).status, 'ACTIVE', `${op}, ${how}: the unlock gives back ACTIVE`)
+  }
+
   // A lockout ended otherwise (reset_password makes a LOCKED_OUT user RECOVERY) forgets the old status.
   const recovered = await mk(emu, 'recovered-lock@example.com')
   await lockOut(recovered)

@@ -8,7 +8,7 @@ import { applyCredentials, parseCredentials, setsPassword } from './credentials.
 import { validationError, wrongUserStatus } from './errors.js'
 import { loginKey } from './store.js'
 import type { UserRecord } from './types.js'
-import { checkIdentity, checkProfile, setStatus, USER_TYPE_ID, withoutNulls } from './users-model.js'
+import { checkIdentity, checkProfile, endPasswordStep, USER_TYPE_ID, withoutNulls } from './users-model.js'
 
 /** Applies an update (`replace = false`) or replace body to `u`; validates everything before changing anything. */
 export function updateUser (ctx: Ctx, u: UserRecord, body: Record<string, unknown>, replace: boolean): void {
@@ -48,6 +48,6 @@ export function updateUser (ctx: Ctx, u: UserRecord, body: Record<string, unknow
   }
   applyCredentials(u, creds, now)
   // An administrator setting a password ends a reset or an expiry.
-  if (creds.password !== undefined && (u.status === 'RECOVERY' || u.status === 'PASSWORD_EXPIRED')) setStatus(u, 'ACTIVE', now)
+  if (creds.password !== undefined) endPasswordStep(u, now)
   u.lastUpdated = now
 }

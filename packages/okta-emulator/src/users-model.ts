@@ -93,6 +93,17 @@ export function setStatus (user: UserRecord, status: UserStatus, now: number): v
   user.lastUpdated = now
 }
 
+/**
+ * A password was set (by the user or an administrator): a reset (RECOVERY) or an expiry (PASSWORD_EXPIRED) is over,
+ * and the user is ACTIVE. A lockout that interrupted one stays until unlocked, and then gives back ACTIVE.
+ */
+export function endPasswordStep (user: UserRecord, now: number): void {
+  if (user.status === 'RECOVERY' || user.status === 'PASSWORD_EXPIRED') setStatus(user, 'ACTIVE', now)
+  else if (user.status === 'LOCKED_OUT' && (user.statusBeforeLockout === 'RECOVERY' || user.statusBeforeLockout === 'PASSWORD_EXPIRED')) {
+    user.statusBeforeLockout = 'ACTIVE'
+  }
+}
+
 function link (href: string, method?: string): Record<string, string> {
   return method === undefined ? { href } : { href, method }
 }

@@ -10,7 +10,7 @@ import { applyCredentials, checkPassword, checkSecret, normAnswer, renderCredent
 import { OktaError, validationError } from '../errors.js'
 import { randomChars } from '../ids.js'
 import type { UserRecord, UserStatus } from '../types.js'
-import { setStatus } from '../users-model.js'
+import { endPasswordStep } from '../users-model.js'
 import { queryParam, userOr404 } from './users.js'
 
 type Req = FastifyRequest<{ Params: { id: string } }>
@@ -35,7 +35,7 @@ function mayChange (u: UserRecord): boolean {
 const credentialsFailed = (cause: string): OktaError => new OktaError(403, 'E0000014', 'Update of credentials failed', [cause])
 
 function ended (u: UserRecord, now: number): void {
-  if (u.status === 'RECOVERY' || u.status === 'PASSWORD_EXPIRED') setStatus(u, 'ACTIVE', now)
+  endPasswordStep(u, now)
   u.lastUpdated = now
 }
 
