@@ -230,6 +230,20 @@ await t.test('lifecycle: Okta status rules and error codes', async (t) => {
   t.same((await emuFetch(emu, 'GET', `/api/v1/users/${staged}/blocks`)).body, [])
   t.same((await emuFetch(emu, 'GET', `/api/v1/users/${staged}?expand=blocks`)).body._embedded, { blocks: [] })
   t.match(await emuFetch(emu, 'GET', '/api/v1/users/00unknown0000000000/blocks'), { status: 404, body: { errorCode: 'E0000007' } })
+
+  // statusChanged is "the timestamp when the status of the user last changed" (Okta's User schema): an operation that
+  // leaves the status as it was (a second reset_password or expire_password) updates the user, not that timestamp
+  // (seen moving with each repeat).
+  for (const op of ['reset_password', 'expire_password']) {
+    const id = await mk(emu, `again-${op}@example.com`, '', pw)
+    t.equal((await post(id, op)).status, 200)
+    const first = (await emuFetch(emu, 'GET', `/api/v1/users/${id}`)).body
+    emu.clock.advance(5_000)
+    t.equal((await post(id, op)).status, 200, `${op} again`)
+    const second = (await emuFetch(emu, 'GET', `/api/v1/users/${id}`)).body
+    t.same([second.status, second.statusChanged], [first.status, first.statusChanged], `${op} again: the same status since the same time`)
+    t.not(second.lastUpdated, first.lastUpdated, `${op} again: the user was updated`)
+  }
 })
 
 await t.test('unlock returns a user to the status the lockout interrupted', async (t) => {

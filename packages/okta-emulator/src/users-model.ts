@@ -77,9 +77,10 @@ export function activatesToActive (u: UserRecord): boolean {
 }
 
 /**
- * Changes a user's status, stamping statusChanged and lastUpdated. A lockout that ends, however it ends (unlock,
- * deactivate, reset_password, expire_password), clears the failed-verification count with it: the next lockout
- * takes `lockoutThreshold` new failures, not one.
+ * Changes a user's status, stamping lastUpdated, and statusChanged when the status is another ("the timestamp when
+ * the status of the user last changed": a second reset_password leaves it). A lockout that ends, however it ends
+ * (unlock, deactivate, reset_password, expire_password), clears the failed-verification count with it: the next
+ * lockout takes `lockoutThreshold` new failures, not one.
  */
 export function setStatus (user: UserRecord, status: UserStatus, now: number): void {
   if (status === 'LOCKED_OUT') {
@@ -88,8 +89,8 @@ export function setStatus (user: UserRecord, status: UserStatus, now: number): v
     delete user.statusBeforeLockout
     if (user.status === 'LOCKED_OUT') user.failedVerifications = 0
   }
+  if (user.status !== status) user.statusChanged = now
   user.status = status
-  user.statusChanged = now
   user.lastUpdated = now
 }
 
