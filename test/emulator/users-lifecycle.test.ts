@@ -310,6 +310,18 @@ await t.test('unlock returns a user to the status the lockout interrupted', asyn
   t.same([pForgot.status, pForgot.body.errorCode], [403, 'E0000034'], 'no forgot-password link for it, as for a PROVISIONED user')
   const pAfter = await unlock(provisioned)
   t.same([pAfter.status, pAfter.activated], ['PROVISIONED', p.before.activated])
+  // Nor does expire_password, for a PROVISIONED user an administrator gave a password (still PROVISIONED, whose
+  // password cannot be expired: 403 E0000038). Seen answering 200 PASSWORD_EXPIRED, after which change_password made
+  // the user ACTIVE: the lockout had let it skip activation.
+  const provisionedPw = await mk(emu, 'provisioned-pw-lock@example.com')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${provisionedPw}`, { credentials: { password: { value: 'Sup3r-Secret1' } } })).body.status, 'PROVISIONED')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${provisionedPw}/lifecycle/expire_password`)).body.errorCode, 'E0000038', 'not for a PROVISIONED user')
+  t.same((await lockOut(provisionedPw)).locked.status, 'LOCKED_OUT')
+  for (const path of ['expire_password', 'expire_password?tempPassword=true', 'expire_password_with_temp_password']) {
+    const r = await emuFetch(emu, 'POST', `/api/v1/users/${provisionedPw}/lifecycle/${path}`)
+    t.same([r.status, r.body.errorCode], [403, 'E0000038'], `${path} does not skip activation`)
+  }
+  t.equal((await unlock(provisionedPw)).status, 'PROVISIONED', 'and the unlock gives back PROVISIONED')
 
   // ACTIVE: back to ACTIVE, as Okta documents; `activated` untouched.
   const active = await mk(emu, 'active-lock@example.com', '', pw)

@@ -95,6 +95,15 @@ export function setStatus (user: UserRecord, status: UserStatus, now: number): v
 }
 
 /**
+ * The status whose rules an operation applies to the user: a lockout never skips a lifecycle step, so a user it
+ * caught before activation (STAGED, PROVISIONED) is answered as that status; any other user, as its own status.
+ */
+export function statusForRules (user: UserRecord): UserStatus {
+  const before = user.statusBeforeLockout
+  return user.status === 'LOCKED_OUT' && (before === 'STAGED' || before === 'PROVISIONED') ? before : user.status
+}
+
+/**
  * A password was set (by the user or an administrator): a reset (RECOVERY) or an expiry (PASSWORD_EXPIRED) is over,
  * and the user is ACTIVE. A lockout that interrupted one stays until unlocked, and then gives back ACTIVE.
  */

@@ -10,7 +10,7 @@ import { applyCredentials, checkPassword, checkSecret, normAnswer, renderCredent
 import { OktaError, validationError } from '../errors.js'
 import { randomChars } from '../ids.js'
 import type { UserRecord, UserStatus } from '../types.js'
-import { endPasswordStep } from '../users-model.js'
+import { endPasswordStep, statusForRules } from '../users-model.js'
 import { queryParam, userOr404 } from './users.js'
 
 type Req = FastifyRequest<{ Params: { id: string } }>
@@ -28,8 +28,7 @@ function valueOf (body: Record<string, unknown>, key: string, what: string): str
  * user it caught before activation (STAGED, PROVISIONED) is answered as that status would be.
  */
 function mayChange (u: UserRecord): boolean {
-  const before = u.statusBeforeLockout
-  return CAN_CHANGE.includes(u.status === 'LOCKED_OUT' && before !== undefined ? before : u.status)
+  return CAN_CHANGE.includes(statusForRules(u))
 }
 
 const credentialsFailed = (cause: string): OktaError => new OktaError(403, 'E0000014', 'Update of credentials failed', [cause])

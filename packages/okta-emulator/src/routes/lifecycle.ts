@@ -9,7 +9,7 @@ import { applyCredentials } from '../credentials.js'
 import { notFound, OktaError, unlockForbidden, validationError, wrongUserStatus } from '../errors.js'
 import { randomChars } from '../ids.js'
 import type { UserRecord, UserStatus } from '../types.js'
-import { activatesToActive, setStatus } from '../users-model.js'
+import { activatesToActive, setStatus, statusForRules } from '../users-model.js'
 import { queryParam, renderOne, userOr404 } from './users.js'
 
 type Req = FastifyRequest<{ Params: { id: string } }>
@@ -26,9 +26,12 @@ function allow (u: UserRecord, statuses: UserStatus[]): void {
   if (!statuses.includes(u.status)) throw wrongUserStatus()
 }
 
-/** A lockout never skips a lifecycle step: a STAGED user caught by it is answered as a STAGED one (403 E0000038). */
-function stagedUnderLockout (u: UserRecord): boolean {
-  return u.status === 'LOCKED_OUT' && u.statusBeforeLockout === 'STAGED'
+/**
+ * As {@link allow}, with a lockout that caught the user before activation answered as the status it interrupted
+ * (STAGED, PROVISIONED): a lockout never skips a lifecycle step.
+ */
+function allowNotSkipping (u: UserRecord, statuses: UserStatus[]): void {
+  if (!statuses.includes(statusForRules(u))) throw wrongUserStatus()
 }
 
 /** Registers the lifecycle routes. */
@@ -107,8 +110,7 @@ export function lifecycleRoutes (app: FastifyInstance, ctx: Ctx): void {
 
   app.post(`${L}/reset_password`, user, (req: Req) => {
     const u = userOr404(ctx, req.params.id)
-    allow(u, ['ACTIVE', 'PROVISIONED', 'RECOVERY', 'LOCKED_OUT', 'PASSWORD_EXPIRED'])
-    if (stagedUnderLockout(u)) throw wrongUserStatus()
+    allowNotSkipping(u, ['ACTIVE', 'PROVISIONED', 'RECOVERY', 'LOCKED_OUT', 'PASSWORD_EXPIRED'])
     setStatus(u, 'RECOVERY', ctx.clock())
     store.commit()
     if (flag(queryParam(req, 'sendEmail'), true)) return {}
@@ -116,8 +118,8 @@ export function lifecycleRoutes (app: FastifyInstance, ctx: Ctx): void {
   })
 
   const expire = (u: UserRecord, withTemp: boolean): string | undefined => {
-    if (!u.hasPassword || stagedUnderLockout(u)) throw wrongUserStatus()
-    allow(u, ['ACTIVE', 'PASSWORD_EXPIRED', 'RECOVERY', 'LOCKED_OUT'])
+    if (!u.hasPassword) throw wrongUserStatus()
+    allowNotSkipping(u, ['ACTIVE', 'PASSWORD_EXPIRED', 'RECOVERY', 'LOCKED_OUT'])
     const now = ctx.clock()
     let temp: string | undefined
     if (withTemp) {
