@@ -24,6 +24,7 @@ import { codeOf, gql, type GqlResponse } from '../helpers/gateway-app.js'
 import { CookieJar, type JarResponse } from '../helpers/http.js'
 import { REPO_ROOT, startProcess, type TestProcess } from '../helpers/processes.js'
 import { withRedis } from '../helpers/redis.js'
+import { codeToSend, expectedOutcome, seeded, wrongCodeNear } from '../helpers/sequence.js'
 import { Redis } from 'ioredis'
 import { csrfOf } from '../helpers/e2e-app.js'
 
@@ -351,21 +352,11 @@ await t.test('seeded sequences over the demo and both gateways: one attempt coun
     if (res.body.data?.verifyFactor?.result === 'SUCCESS') return undefined
     return codeOf(res) ?? `HTTP ${res.status}`
   }
-  const wrongFor = (p: Person): string => {
-    const s = nowStep()
-    const valid = new Set([s - 2, s - 1, s, s + 1, s + 2].map((step) => codeAt(p, step)))
-    for (let n = 200_000; ; n++) if (!valid.has(String(n))) return String(n)
-  }
+  const wrongFor = (p: Person): string => wrongCodeNear((step) => codeAt(p, step), nowStep())
+
 
   for (const seed of [11, 22, 33]) {
-    let state = seed
-    const random = (): number => { // mulberry32
-      state = (state + 0x6D2B79F5) | 0
-      let x = Math.imul(state ^ (state >>> 15), 1 | state)
-      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-      return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-    }
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
+    const { pick } = seeded(seed)
     const browsers: Browser[] = []
     const log: string[] = []
     const ACTIONS = ['login', 'wrong', 'wrong', 'wrong', 'wrong', 'right', 'right', 'replay', 'stale', 'viewer', 'viewer', 'page', 'logout', 'everywhere', 'reset'] as const
@@ -431,23 +422,9 @@ await t.test('seeded sequences over the demo and both gateways: one attempt coun
       // Okta takes the codes of the steps before, at and after its time, each once: when both codes still unused there
       // have been used, its clock moves on a step, as time would (a code is good once: that is the replay case).
       if (action === 'right' && p.used >= nowStep() + 1) oktaAhead += STEP
-      const s = nowStep()
-      const kind = action === 'stale' ? pick(['wrong', 'right'] as const) : action === 'replay' && p.used < s ? 'wrong' : action // the last code used is out of Okta's window
-      const step = kind === 'right' ? Math.max(s, p.used + 1) : p.used
-      const code = kind === 'wrong' ? wrongFor(p) : codeAt(p, step)
-      const got = await send(b, proc, code)
-      let want: string | undefined
-      if (b.revoked) want = 'UNAUTHENTICATED'
-      else if (p.attempts >= 4) want = 'LOCKED_OUT'
-      else {
-        p.attempts++
-        want = kind === 'wrong' ? 'INVALID_PASSCODE' : kind === 'replay' ? 'PASSCODE_REPLAYED' : undefined
-        if (want === undefined) {
-          p.attempts = 0
-          p.used = step
-          b.completed = true
-        }
-      }
+      const { kind, step } = codeToSend(p, action === 'stale' ? pick(['wrong', 'right'] as const) : action, nowStep())
+      const got = await send(b, proc, kind === 'wrong' ? wrongFor(p) : codeAt(p, step))
+      const want = expectedOutcome(p, b, kind, step)
       t.equal(got, want, `${where} (${kind} on ${proc.name}): ${want ?? 'accepted'}`)
       if (got !== want) {
         t.comment(log.join('\n'))

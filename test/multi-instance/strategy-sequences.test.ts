@@ -13,6 +13,7 @@ import { AttemptLimiter, createRedisStores } from '@okta-mfa/core'
 import { emuFetch, withEmulator, type TestClock } from '../helpers/emulator.js'
 import type { CookieJar } from '../helpers/http.js'
 import { withRedis } from '../helpers/redis.js'
+import { codeToSend, expectedOutcome, seeded, wrongCodeNear } from '../helpers/sequence.js'
 import { totp } from '../helpers/totp.js'
 import { FACTORS, STACKS, USERS, seedUsers, type Stack, type StackUser } from '../helpers/strategy-stacks.js'
 
@@ -43,11 +44,7 @@ const people: Person[] = [
 ]
 const nowStep = (): number => Math.floor(clock.now() / STEP)
 const codeAt = (p: Person, step: number): string => totp(p.secret, step * STEP + STEP / 2)
-const wrongFor = (p: Person): string => {
-  const s = nowStep()
-  const valid = new Set([s - 2, s - 1, s, s + 1, s + 2].map((step) => codeAt(p, step)))
-  for (let n = 300_000; ; n++) if (!valid.has(String(n))) return String(n)
-}
+const wrongFor = (p: Person): string => wrongCodeNear((step) => codeAt(p, step), nowStep())
 const stackName = (app: Stack): string => `${app.kind} ${apps.indexOf(app) + 1}`
 
 /** Clears the user's lockouts: Okta's failure count (unlock, which an ACTIVE user takes too) and our counter. */
@@ -95,14 +92,7 @@ for (const p of people) {
 
 for (const seed of [5, 6, 7]) {
   await t.test(`seed ${seed}`, async (t) => {
-    let state = seed
-    const random = (): number => { // mulberry32
-      state = (state + 0x6D2B79F5) | 0
-      let x = Math.imul(state ^ (state >>> 15), 1 | state)
-      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-      return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-    }
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
+    const { pick } = seeded(seed)
     const ACTIONS = ['login', 'wrong', 'wrong', 'wrong', 'wrong', 'right', 'right', 'replay', 'stale', 'guard', 'guard', 'logout', 'everywhere', 'reset', 'freeze'] as const
     const browsers: Browser[] = []
     const log: string[] = []
@@ -165,22 +155,9 @@ for (const seed of [5, 6, 7]) {
       // A passcode: wrong, right (a step Okta has not seen used), or the last one used again. Okta takes the codes of
       // the steps before, at and after its time, each once: when both unused ones have been used, its clock moves on.
       if (action === 'right' && p.used >= nowStep() + 1) clock.advance(STEP)
-      const s = nowStep()
-      const kind = stale ?? (action === 'replay' && p.used < s ? 'wrong' : action)
-      const step = kind === 'right' ? Math.max(s, p.used + 1) : p.used
+      const { kind, step } = codeToSend(p, action === 'stale' ? (stale === 'right' ? 'right' : 'wrong') : action, nowStep())
       const got = await send(b, kind === 'wrong' ? wrongFor(p) : codeAt(p, step))
-      let want: string | undefined
-      if (b.revoked) want = 'UNAUTHENTICATED'
-      else if (p.attempts >= 4) want = 'LOCKED_OUT'
-      else {
-        p.attempts++
-        want = kind === 'wrong' ? 'INVALID_PASSCODE' : kind === 'replay' ? 'PASSCODE_REPLAYED' : undefined
-        if (want === undefined) {
-          p.attempts = 0
-          p.used = step
-          b.completed = true
-        }
-      }
+      const want = expectedOutcome(p, b, kind, step)
       t.equal(got, want, `${what} (${kind}): ${want ?? 'accepted'}`)
       if (got !== want) { t.comment(log.join('\n')); break }
     }
