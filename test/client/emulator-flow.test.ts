@@ -20,7 +20,7 @@ function profile (login: string): { login: string, email: string, firstName: str
 }
 
 void t.test('users: create, get by id and by login with @ and +, list 5 users 2 per page', async (t) => {
-  const { client } = await setup(t)
+  const { emu, client } = await setup(t)
   const login = 'dade.murphy+mfa@example.com'
   const staged = await client.createUser({ profile: profile(login) }, { activate: false })
   t.equal(staged.status, 'STAGED', 'no credentials, activate=false: STAGED')
@@ -40,7 +40,13 @@ void t.test('users: create, get by id and by login with @ and +, list 5 users 2 
   t.equal(new Set(listed.map((u) => u.id)).size, 5, 'no user twice')
   t.ok(listed.some((u) => u.id === staged.id))
 
-  await client.activateUser(staged.id, { sendEmail: false })
+  // sendEmail: false: Okta emails nothing and answers the activation link, which the app then sends itself.
+  const activation = await client.activateUser(staged.id, { sendEmail: false })
+  t.match(activation, { activationUrl: `${emu.url}/tokens/${activation.activationToken}/verify`, activationToken: /^[A-Za-z0-9]{20}$/ })
+  t.equal((await client.getUser(staged.id)).status, 'PROVISIONED', 'activated (no password yet)')
+  const mailed = await client.createUser({ profile: profile('mailed@example.com') }, { activate: false })
+  t.equal(await client.activateUser(mailed.id), undefined, 'Okta emails the link: nothing to answer')
+  t.equal((await client.getUser(mailed.id)).status, 'PROVISIONED')
   await t.rejects(client.getUser('nobody@example.com'), { code: 'OKTA_NOT_FOUND', status: 404, errorCode: 'E0000007' })
 })
 

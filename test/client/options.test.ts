@@ -142,7 +142,7 @@ void t.test('logins are percent-encoded into one path segment; queries are seria
     .reply(200, { ...USER, status: 'STAGED' }, { headers: jsonHeaders() })
   pool.intercept({ path: '/api/v1/users/00u1/factors?updatePhone=true&activate=false&tokenLifetimeSeconds=300&templateId=cstk1', method: 'POST' })
     .reply(200, { id: 'mbl1', factorType: 'sms', provider: 'OKTA', status: 'PENDING_ACTIVATION' }, { headers: jsonHeaders() })
-  pool.intercept({ path: '/api/v1/users/00u1/lifecycle/activate?sendEmail=false', method: 'POST' }).reply(200, { activationToken: 'x' }, { headers: jsonHeaders() })
+  pool.intercept({ path: '/api/v1/users/00u1/lifecycle/activate?sendEmail=false', method: 'POST' }).reply(200, { activationUrl: 'https://x/tokens/x/verify', activationToken: 'x' }, { headers: jsonHeaders() })
   await client.getUser('dade.murphy+mfa@example.com')
   await client.getUser('a/b?c#d')
   const staged = await client.createUser({ profile: { login: 'a@example.com', email: 'a@example.com' } }, { activate: false })

@@ -278,6 +278,19 @@ void t.test("Okta's text is only ever data: an error code named like Object's me
   t.same(parseLinkHeader(`${'<a'.repeat(1 << 19)}<https://o/n>; rel="next"`).map((l) => l.url), ['https://o/n'])
 })
 
+void t.test("activateUser with sendEmail: false: Okta's answer without its activation link is an invalid response that quotes no token", async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  const path = `/api/v1/users/${UID}/lifecycle/activate?sendEmail=false`
+  const bodies = [{}, { activationToken: 'tok-secret-1' }, { activationUrl: 'https://x/tokens/tok-secret-2/verify' }, { activationUrl: 5, activationToken: 'tok-secret-3' }, [], null]
+  for (const body of bodies) pool.intercept({ path, method: 'POST' }).reply(200, body as object, { headers: jsonHeaders() })
+  for (const body of bodies) {
+    const err = await client.activateUser(UID, { sendEmail: false }).then(() => undefined, (e: unknown) => e as Error)
+    t.match(err, { code: 'OKTA_INVALID_RESPONSE', status: 200, message: /not an activation token/ }, JSON.stringify(body))
+    t.notMatch(`${err?.message} ${JSON.stringify(err)}`, /tok-secret/, 'no token quoted')
+  }
+  agent.assertNoPendingInterceptors()
+})
+
 void t.test('an id that cannot be an Okta id, in a user or a factor Okta answered, is an invalid response, not a path or a session value', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   const bad = ['', '.', '..', 'a/b', '00u 1', '00u%2F', 'x'.repeat(501), 5]

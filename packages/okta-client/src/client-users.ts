@@ -1,6 +1,6 @@
 // The Users methods of the client, in a class of their own that OktaClient extends (client.ts keeps the rest).
 import type { RequestOptions, Transport } from './transport.js'
-import type { CreateUserQuery, CreateUserRequest, ListUsersQuery, OktaUser, UpdateUserRequest } from './types.js'
+import type { CreateUserQuery, CreateUserRequest, ListUsersQuery, OktaUser, UpdateUserRequest, UserActivationToken } from './types.js'
 import * as users from './users.js'
 
 /**
@@ -75,15 +75,21 @@ export class OktaUsersClient {
   }
 
   /**
-   * Activates a `STAGED` or `DEPROVISIONED` user.
+   * Activates a `STAGED` or `DEPROVISIONED` user. With `sendEmail: false` Okta sends no activation email and answers
+   * the activation link (`{ activationUrl, activationToken }`, secrets) for the app to send; otherwise Okta emails the
+   * user and this resolves to `undefined`.
    *
    * @example
    * ```ts
-   * await client.activateUser(user.id, { sendEmail: false })
+   * const { activationUrl } = await client.activateUser(user.id, { sendEmail: false })
+   * await client.activateUser(other.id) // Okta emails the link
    * ```
    */
-  async activateUser (userId: string, query?: { sendEmail?: boolean }, opts?: RequestOptions): Promise<void> {
-    await users.activateUser(this.#t, userId, query, opts)
+  async activateUser (userId: string, query: { sendEmail: false }, opts?: RequestOptions): Promise<UserActivationToken>
+  async activateUser (userId: string, query?: { sendEmail?: true | undefined }, opts?: RequestOptions): Promise<undefined>
+  async activateUser (userId: string, query?: { sendEmail?: boolean | undefined }, opts?: RequestOptions): Promise<UserActivationToken | undefined>
+  async activateUser (userId: string, query?: { sendEmail?: boolean | undefined }, opts?: RequestOptions): Promise<UserActivationToken | undefined> {
+    return await users.activateUser(this.#t, userId, query, opts)
   }
 
   /**

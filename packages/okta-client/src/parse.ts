@@ -41,6 +41,8 @@ export const factorShape: Shape = (v) => isOktaId(v['id']) && typeof v['factorTy
 export const catalogShape: Shape = (v) => typeof v['factorType'] === 'string' && typeof v['provider'] === 'string'
 /** A security question: `question`. */
 export const questionShape: Shape = (v) => typeof v['question'] === 'string'
+/** An activation token (`activateUser` with `sendEmail: false`): `activationUrl`, `activationToken`. */
+export const activationShape: Shape = (v) => typeof v['activationUrl'] === 'string' && typeof v['activationToken'] === 'string'
 /** A verification result: `factorResult`. */
 export const verifyShape: Shape = (v) => typeof v['factorResult'] === 'string'
 

@@ -119,6 +119,23 @@ export interface OktaUser extends OktaResource {
 }
 
 /**
+ * What `activateUser(id, { sendEmail: false })` answers: Okta sends no activation email, so the app sends the link
+ * itself. Both are secrets: whoever holds them can set up the account. With `sendEmail` true (Okta's default) Okta
+ * emails the user and answers nothing.
+ *
+ * @example
+ * ```ts
+ * const { activationUrl } = await client.activateUser(user.id, { sendEmail: false })
+ * ```
+ */
+export interface UserActivationToken extends OktaResource {
+  /** The link for the user to set up their account (`https://{yourOktaDomain}/tokens/{activationToken}/verify`). */
+  activationUrl: string
+  /** The one-time token in that link, for a link of your own (or a sign-in with Okta's Authentication API). */
+  activationToken: string
+}
+
+/**
  * Body of `createUser`. Omit `credentials` to create a user without a password (status `STAGED`/`PROVISIONED`).
  *
  * @example

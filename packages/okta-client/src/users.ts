@@ -3,11 +3,11 @@ import { hash } from 'node:crypto'
 import { InvalidResponseError } from './errors.js'
 import { knownKeys } from './known-keys.js'
 import { nextLink } from './pagination.js'
-import { many, one, userShape } from './parse.js'
+import { activationShape, many, one, userShape } from './parse.js'
 import { loginSegment, segment } from './segment.js'
 import { safeCause } from './response.js'
 import { checkRequestOptions, type RequestOptions, type Transport } from './transport.js'
-import type { CreateUserQuery, CreateUserRequest, ListUsersQuery, OktaUser, UpdateUserRequest } from './types.js'
+import type { CreateUserQuery, CreateUserRequest, ListUsersQuery, OktaUser, UpdateUserRequest, UserActivationToken } from './types.js'
 
 const USERS = '/api/v1/users'
 /** The keys of each query object: the types keep these lists and the interfaces the same. */
@@ -152,10 +152,26 @@ async function lifecycle (
   })
 }
 
-/** POST /api/v1/users/{id}/lifecycle/activate */
-export async function activateUser (t: Transport, userId: string, queryArg?: { sendEmail?: boolean }, opts?: RequestOptions): Promise<void> {
+/**
+ * POST /api/v1/users/{id}/lifecycle/activate: with `sendEmail: false`, the activation link Okta then answers (it
+ * sends no email); otherwise nothing (Okta emails the user).
+ */
+export async function activateUser (t: Transport, userId: string, queryArg?: { sendEmail?: boolean }, opts?: RequestOptions): Promise<UserActivationToken | undefined> {
   const query = knownKeys(queryArg, ACTIVATE_USER_KEYS, 'the activateUser query')
-  await lifecycle(t, userId, 'activate', opts, { sendEmail: checkBool('sendEmail', query.sendEmail) })
+  const sendEmail = checkBool('sendEmail', query.sendEmail)
+  if (sendEmail !== false) {
+    await lifecycle(t, userId, 'activate', opts, { sendEmail })
+    return undefined
+  }
+  const res = await t.send({
+    method: 'POST',
+    path: `${USERS}/${segment(userId, 'userId')}/lifecycle/activate`,
+    query: { sendEmail },
+    opts,
+    mayWaitOnRateLimit: false,
+    expectBody: true,
+  })
+  return one<UserActivationToken>(res, activationShape, 'an activation token')
 }
 
 /** POST /api/v1/users/{id}/lifecycle/deactivate */
