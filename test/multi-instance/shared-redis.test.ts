@@ -354,7 +354,6 @@ await t.test('seeded sequences over the demo and both gateways: one attempt coun
   }
   const wrongFor = (p: Person): string => wrongCodeNear((step) => codeAt(p, step), nowStep())
 
-
   for (const seed of [11, 22, 33]) {
     const { pick } = seeded(seed)
     const browsers: Browser[] = []
@@ -379,7 +378,8 @@ await t.test('seeded sequences over the demo and both gateways: one attempt coun
         log.push(`${where} ${p.username}`)
         continue
       }
-      // A revoked session (a copy of its cookie) is read, or sends a code ('stale'); everything else is done by live ones.
+      // Any session is read (a revoked one too: a copy of its cookie); a revoked one sends a code in 'stale'; the rest
+      // is done by live ones.
       const b = pick(action === 'stale' ? revoked : action === 'viewer' || action === 'page' ? browsers : live)
       const p = b.person
       log.push(`${where} ${p.username} (${b.revoked ? 'revoked' : b.completed ? 'verified' : 'signed in'}, ${p.attempts} attempts)`)

@@ -5,8 +5,8 @@
 // replayed codes, the guarded API, logout, "sign out of all sessions", an administrator clearing a lockout, and Redis
 // freezing for a moment — are checked against a model after every step: maxAttempts (4) per user across all three
 // apps, the next refused before Okta hears of it (so Okta's own lockout at 5 is never reached); a right code resets the
-// count and completes that session's MFA step only; a code is good once; a revoked session is refused by every app;
-// while Redis does not answer every attempt is the coded 503 STORE_UNAVAILABLE and counts nothing; one user's attempts
+// count and completes that session's MFA step only; a code is good once; a revoked session stays refused, and "sign
+// out of all sessions" on one app signs the user out on every app; while Redis does not answer every attempt is the coded 503 STORE_UNAVAILABLE and counts nothing; one user's attempts
 // never count against another's.
 import t from 'tap'
 import { AttemptLimiter, createRedisStores } from '@okta-mfa/core'
