@@ -124,6 +124,13 @@ await t.test('plugin options are validated at registration', async (t) => {
   await t.rejects(register({ ...good, resolveUser: 'request.user' }), { message: /"resolveUser" option must be a function/ })
   await t.rejects(register({ ...good, limits: { maxDepthh: 3 } }), { message: /"limits.maxDepthh" is not a known limit/ })
   await t.rejects(register({ ...good, path: 'graphql' }), { message: /"path" option must be a URL path/ })
+  // GraphiQL's own GET routes (development): the GraphQL route there is a coded option error, not Fastify's uncoded
+  // FST_ERR_DUPLICATED_ROUTE; the same path without development is free.
+  for (const path of ['/graphiql', '/graphiql/config.js', '/GraphiQL/']) {
+    await t.rejects(register({ ...good, path, development: true }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"path" option cannot be .* with "development"/ }, `path ${path} with development`)
+  }
+  t.ok(await register({ ...good, path: '/graphiql' }), 'path /graphiql without development is accepted')
+  t.ok(await register({ ...good, path: '/graphiql/api', development: true }), 'a path beside GraphiQL\'s files is accepted')
   // Fastify's own register options would do nothing (the plugin shares its parent's context): refused, with the way out.
   await t.rejects(register({ ...good, prefix: '/api' }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"prefix" does nothing for @okta-mfa\/gateway.*"path"/ })
   await t.rejects(register({ ...good, logLevel: 'silent' }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"logLevel" does nothing/ })

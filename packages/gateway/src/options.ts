@@ -238,6 +238,9 @@ function limitsOf (value: unknown): QueryLimits {
   }
 }
 
+/** The GET routes of mercurius's GraphiQL (`development`): `/graphiql` and its files. */
+const GRAPHIQL_PATHS: readonly string[] = ['/graphiql', '/graphiql/main.js', '/graphiql/sw.js', '/graphiql/config.js']
+
 /**
  * Validates plugin options and returns a frozen copy; the caller's object is never changed.
  *
@@ -256,6 +259,13 @@ export function resolveGatewayConfig (options: OktaMfaGatewayOptions): GatewayCo
   const clientOptions = clientOptionsOf(o)
   const path = o.path ?? GATEWAY_DEFAULTS.path
   if (typeof path !== 'string' || !/^\/[A-Za-z0-9/_.-]*$/.test(path)) fail('"path" option must be a URL path starting with "/"')
+  const development = optionalBool(o, 'development', false)
+  // With development, mercurius serves GraphiQL's page and files on these GET routes: the GraphQL route on one of them
+  // failed registration with Fastify's uncoded FST_ERR_DUPLICATED_ROUTE (in any case and with a trailing slash too, for
+  // an app that routes so).
+  if (development && GRAPHIQL_PATHS.includes(path.toLowerCase().replace(/(.)\/$/, '$1'))) {
+    fail(`"path" option cannot be ${path} with "development": GraphiQL is served there`)
+  }
   const store = o.attemptStore as Partial<AttemptStore> | undefined
   if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.increment !== 'function' ||
     typeof store.reset !== 'function' || typeof store.get !== 'function')) {
@@ -277,7 +287,7 @@ export function resolveGatewayConfig (options: OktaMfaGatewayOptions): GatewayCo
     provision: optionalBool(o, 'provision', false),
     userKey: optionalFn<(user: unknown) => string>(o, 'userKey'),
     path,
-    development: optionalBool(o, 'development', false),
+    development,
     attemptStore: store as AttemptStore | undefined,
     maxAttempts: positiveInt(o.maxAttempts, 'maxAttempts', GATEWAY_DEFAULTS.maxAttempts),
     attemptWindowMs: positiveInt(o.attemptWindowMs, 'attemptWindowMs', GATEWAY_DEFAULTS.attemptWindowMs, MAX_WINDOW_MS),
