@@ -95,6 +95,12 @@ await t.test('input is checked (with bounded sizes) before Okta or the store hea
   }
   t.equal(codeOf(await check(session, 'ada@example.com', { answer: 'a'.repeat(257) }, limiter)), 'BAD_USER_INPUT', 'an over-long answer')
   t.match(await check(session, 'ada@example.com', { answer: 'x', passCode: '123456' }, limiter), { ok: false, error: { code: 'BAD_USER_INPUT', details: { field: 'answer' }, message: 'Give passCode or answer, not both.' } }, 'both a passcode and an answer')
+  // A form that shows both fields sends the unused one blank: that is not a second secret (seen refused as both).
+  t.equal(codeOf(await check(session, 'ada@example.com', { answer: '', passCode: '12ab56' }, limiter)), 'PASSCODE_MALFORMED', 'a code beside a blank answer is read as the code')
+  t.equal(codeOf(await check(session, 'ada@example.com', { answer: '  ', passCode: '' }, limiter)), 'PASSCODE_MISSING', 'both blank: the code is missing')
+  const answerOnly = await check(session, 'ada@example.com', { answer: 'a'.repeat(257), passCode: ' ' }, limiter)
+  t.match(answerOnly, { ok: false, error: { code: 'BAD_USER_INPUT', details: { field: 'answer' } } }, 'an answer beside a blank code is read as the answer')
+  t.not(answerOnly.ok ? '' : answerOnly.error.message, 'Give passCode or answer, not both.')
   t.equal(store.size, 0, 'no bad input reached the attempt store')
   t.notOk(calls.some((c) => c.includes('/verify')), 'no bad input reached Okta')
 })

@@ -178,6 +178,16 @@ function staleCopies (err: unknown, listed: boolean): boolean {
   return listed || notFoundResource(err) === 'User'
 }
 
+/** Whether a secret field was sent at all. */
+function given (value: unknown): boolean {
+  return value !== undefined && value !== null
+}
+
+/** Whether a secret field was sent with something in it (a blank string is an empty form field). */
+function filled (value: unknown): boolean {
+  return given(value) && (typeof value !== 'string' || value.trim() !== '')
+}
+
 /** What a second try on fresh copies carries from the first. */
 interface Retry {
   /** The attempt already counted for this code. */
@@ -201,8 +211,9 @@ async function check (input: PasscodeCheckInput, retry: Retry | undefined): Prom
     if (!decision.allowed) throw new MfaError('LOCKED_OUT', { retryAfterSeconds: decision.retryAfterSeconds })
   }
   try {
-    const hasAnswer = input.answer !== undefined && input.answer !== null
-    const hasPasscode = input.passCode !== undefined && input.passCode !== null
+    // A blank field beside a filled one is a form's unused field, not a second secret; with both blank, the code's.
+    const hasPasscode = given(input.passCode) && (filled(input.passCode) || !filled(input.answer))
+    const hasAnswer = given(input.answer) && (filled(input.answer) || !given(input.passCode))
     if (hasAnswer && hasPasscode) throw new MfaError('BAD_USER_INPUT', { field: 'answer' }, 'Give passCode or answer, not both.')
     let body: VerifyFactorBody
     if (hasAnswer) {
