@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { buildApp } from '../../examples/express-app/dist/app.js'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
-import { CookieJar, listenLoopback } from '../helpers/http.js'
+import { CookieJar, faultProxy, listenLoopback, type Fault } from '../helpers/http.js'
 import { freePort, startProcess } from '../helpers/processes.js'
 import { withRedis } from '../helpers/redis.js'
 import { totp } from '../helpers/totp.js'
@@ -81,6 +81,30 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
   t.equal((await jar.fetch('/logout', { method: 'POST' })).status, 403, 'sign-out needs the token')
   t.equal((await post(jar, '/logout', {}, '/account')).location, '/login')
   t.equal((await jar.fetch('/api/me')).json().code, 'UNAUTHENTICATED')
+})
+
+await t.test("buildApp: Okta not answering in time is the outcome table's 504 UPSTREAM_TIMEOUT, Okta down 503 UPSTREAM_UNAVAILABLE, as the demo answers them", async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'grace@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
+  const proxy = await faultProxy(t, emu.url)
+  let fault: Fault
+  proxy.hook = (req) => req.url?.endsWith('/verify') === true ? fault : undefined
+  const { app, close } = buildApp({
+    okta: { orgUrl: proxy.url, token: emu.token, allowInsecureHttp: true, timeoutMs: 300 },
+    users: [{ id: 'g1', username: 'grace', password: 'cobol-1959', email: 'grace@example.com', displayName: 'Grace' }],
+    sessionSecret: 'x'.repeat(32),
+    clock: emu.clock.now,
+  })
+  const jar = new CookieJar(await listenLoopback(t, app, close))
+  t.equal((await post(jar, '/login', { username: 'grace', password: 'cobol-1959' })).location, '/mfa')
+  for (const [what, f, status, code] of [['no answer', 'hang', 504, 'UPSTREAM_TIMEOUT'], ['a 503', 503, 503, 'UPSTREAM_UNAVAILABLE']] as const) {
+    fault = f
+    const res = await post(jar, '/mfa', { passCode: totp(SECRET, emu.clock.now()) })
+    t.same([res.status, res.headers['x-error-code']], [status, code], `Okta's verify with ${what}: ${status} ${code}`)
+    t.match(res.text, /Verification is unavailable right now/)
+    t.equal(res.headers['retry-after'], '5')
+  }
+  fault = undefined
+  t.equal((await post(jar, '/mfa', { passCode: totp(SECRET, emu.clock.now()) })).location, '/account', 'and the code is taken once Okta answers')
 })
 
 await t.test('buildApp: a refused sign-in names its code in x-error-code and on the message, as the README says', async (t) => {

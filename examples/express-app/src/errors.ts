@@ -1,10 +1,12 @@
 // The app's error handler: a client's mistake is a 4xx, an outage (Okta's or the attempt store's) a 503 with
-// Retry-After, anything else a 500; pages get HTML, /api JSON, and nothing internal is shown or logged but a code.
+// Retry-After (504 when Okta did not answer in time) and its code in x-error-code, anything else a 500; pages get HTML, /api JSON, and nothing internal is shown or logged but a code.
 import type { ErrorRequestHandler } from 'express'
 import { MFA_OUTCOMES, isStoreUnavailableError } from 'passport-okta-mfa'
 import { layout } from './pages.js'
 
 const UNAVAILABLE = new Set(['OKTA_TIMEOUT', 'OKTA_CONNECTION', 'OKTA_INVALID_RESPONSE', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'STORE_UNAVAILABLE'])
+/** Okta accepted the call and did not answer in time: the outcome table's 504 UPSTREAM_TIMEOUT, as the demo answers it. */
+const TIMED_OUT = new Set(['OKTA_TIMEOUT', 'UPSTREAM_TIMEOUT'])
 
 /** Okta unreachable, slow, garbled or failing with a 5xx: the user may retry later. */
 function isUpstreamDown (err: unknown): boolean {
@@ -39,13 +41,13 @@ export const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   }
   const store = isStoreUnavailableError(err)
   const unavailable = store || isUpstreamDown(err)
+  const outcome = store ? 'STORE_UNAVAILABLE' : !unavailable ? undefined : typeof code === 'string' && TIMED_OUT.has(code) ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE'
   console.error(`request failed: ${logged}`)
   // Nothing of a failed request is kept: no session save (the store may be the failure) and no session cookie.
   delete (req as unknown as { session?: unknown }).session
-  res.status(unavailable ? 503 : 500).setHeader('cache-control', 'no-store')
-  if (unavailable) res.setHeader('retry-after', '5')
+  res.status(outcome === undefined ? 500 : MFA_OUTCOMES[outcome].status).setHeader('cache-control', 'no-store')
+  if (outcome !== undefined) res.setHeader('retry-after', '5').setHeader('x-error-code', outcome)
   if (api) {
-    const outcome = store ? 'STORE_UNAVAILABLE' : unavailable ? 'UPSTREAM_UNAVAILABLE' : undefined
     res.json(outcome === undefined ? { code: 'INTERNAL', message: 'Internal error.' } : { code: outcome, message: MFA_OUTCOMES[outcome].message })
     return
   }
