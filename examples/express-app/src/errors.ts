@@ -1,5 +1,6 @@
 // The app's error handler: a client's mistake is a 4xx, an outage (Okta's or the attempt store's) a 503 with
-// Retry-After (504 when Okta did not answer in time) and its code in x-error-code, anything else a 500; pages get HTML, /api JSON, and nothing internal is shown or logged but a code.
+// Retry-After (504 when Okta did not answer in time) and its code in x-error-code, anything else a 500; pages get
+// HTML, /api JSON, and nothing internal is shown or logged but a code.
 import type { ErrorRequestHandler } from 'express'
 import { MFA_OUTCOMES, isStoreUnavailableError } from 'passport-okta-mfa'
 import { layout } from './pages.js'
