@@ -99,3 +99,11 @@ export async function withRedis (t: { teardown: (fn: () => unknown) => void }): 
     resume: () => { child?.kill('SIGCONT') },
   }
 }
+
+/** Resolves once `stores` take a write again after Redis was down or frozen (their client may reconnect first). */
+export async function untilStoresAnswer (stores: { ping: () => Promise<void> }): Promise<void> {
+  for (let i = 0; ; i++) {
+    try { await stores.ping(); return } catch (err) { if (i > 100) throw err }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}

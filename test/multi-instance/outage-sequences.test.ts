@@ -6,7 +6,7 @@ import t from 'tap'
 import { AttemptLimiter, createRedisStores } from '@okta-mfa/core'
 import { withEmulator } from '../helpers/emulator.js'
 import { faultProxy, type CookieJar, type Fault } from '../helpers/http.js'
-import { withRedis } from '../helpers/redis.js'
+import { untilStoresAnswer, withRedis } from '../helpers/redis.js'
 import { totp } from '../helpers/totp.js'
 import { FACTORS, STACKS, USERS, seedUsers, wrongCode, type Stack } from '../helpers/strategy-stacks.js'
 
@@ -18,13 +18,6 @@ const proxy = await faultProxy(t, emu.url)
 let okta: Fault
 proxy.hook = () => okta
 const ada = USERS[0]!
-
-async function storesBack (): Promise<void> {
-  for (let i = 0; ; i++) {
-    try { await stores.ping(); return } catch (err) { if (i > 100) throw err }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 const codeOf = (res: { status: number, json: () => any }): string => {
   if (res.status === 200) return 'OK'
@@ -72,7 +65,7 @@ for (const [index, start] of STACKS.entries()) {
     t.equal(codeOf(await c.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, Date.now()) } })), '503 STORE_UNAVAILABLE', 'right code while down')
     t.equal(codeOf(await c.fetch('/api/data')), '503 STORE_UNAVAILABLE', 'c guard while down')
     await redis.start()
-    await storesBack()
+    await untilStoresAnswer(stores)
     t.equal(codeOf(await a.fetch('/api/data')), 'OK', 'a resumes')
     t.equal(codeOf(await b.fetch('/api/data')), '401 MFA_REQUIRED', 'b resumes unverified')
     t.equal(codeOf(await c.fetch('/api/data')), '401 MFA_REQUIRED', 'c never verified')

@@ -12,7 +12,7 @@ import t from 'tap'
 import { AttemptLimiter, createRedisStores } from '@okta-mfa/core'
 import { emuFetch, withEmulator, type TestClock } from '../helpers/emulator.js'
 import type { CookieJar } from '../helpers/http.js'
-import { withRedis } from '../helpers/redis.js'
+import { untilStoresAnswer, withRedis } from '../helpers/redis.js'
 import { codeToSend, expectedOutcome, seeded, wrongCodeNear } from '../helpers/sequence.js'
 import { totp } from '../helpers/totp.js'
 import { FACTORS, STACKS, USERS, seedUsers, type Stack, type StackUser } from '../helpers/strategy-stacks.js'
@@ -75,14 +75,6 @@ async function send (b: Browser, passCode: string): Promise<string | undefined> 
   if (res.status === 200) return undefined
   const body = res.json() as { code?: string, error?: string }
   return body.code ?? body.error ?? `HTTP ${res.status}`
-}
-
-/** Until the stores answer again after Redis froze (the client may reconnect first). */
-async function storesBack (): Promise<void> {
-  for (let i = 0; ; i++) {
-    try { await stores.ping(); return } catch (err) { if (i > 100) throw err }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
 }
 
 for (const p of people) {
@@ -148,7 +140,7 @@ for (const seed of [5, 6, 7]) {
         let got: string | undefined
         try { got = await send(b, wrongFor(p)) } finally { redis.resume() }
         t.equal(got, 'STORE_UNAVAILABLE', `${what}: refused while Redis does not answer`)
-        await storesBack()
+        await untilStoresAnswer(stores)
         if (got !== 'STORE_UNAVAILABLE') { t.comment(log.join('\n')); break }
         continue
       }

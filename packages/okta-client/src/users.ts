@@ -6,7 +6,7 @@ import { nextLink } from './pagination.js'
 import { activationShape, many, one, userShape } from './parse.js'
 import { loginSegment, segment } from './segment.js'
 import { safeCause } from './response.js'
-import { checkRequestOptions, type RequestOptions, type Transport } from './transport.js'
+import { checkRequestOptions, type ApiResponse, type RequestOptions, type Transport } from './transport.js'
 import type { CreateUserQuery, CreateUserRequest, ListUsersQuery, OktaUser, UpdateUserRequest, UserActivationToken } from './types.js'
 
 const USERS = '/api/v1/users'
@@ -140,15 +140,15 @@ function pageKey (url: URL): string {
 
 async function lifecycle (
   t: Transport, userId: string, op: string, opts: RequestOptions | undefined,
-  query?: Record<string, boolean | undefined>,
-): Promise<void> {
-  await t.send({
+  query?: Record<string, boolean | undefined>, expectBody = false,
+): Promise<ApiResponse> {
+  return await t.send({
     method: 'POST',
     path: `${USERS}/${segment(userId, 'userId')}/lifecycle/${op}`,
     query,
     opts,
     mayWaitOnRateLimit: false,
-    expectBody: false,
+    expectBody,
   })
 }
 
@@ -159,19 +159,8 @@ async function lifecycle (
 export async function activateUser (t: Transport, userId: string, queryArg?: { sendEmail?: boolean }, opts?: RequestOptions): Promise<UserActivationToken | undefined> {
   const query = knownKeys(queryArg, ACTIVATE_USER_KEYS, 'the activateUser query')
   const sendEmail = checkBool('sendEmail', query.sendEmail)
-  if (sendEmail !== false) {
-    await lifecycle(t, userId, 'activate', opts, { sendEmail })
-    return undefined
-  }
-  const res = await t.send({
-    method: 'POST',
-    path: `${USERS}/${segment(userId, 'userId')}/lifecycle/activate`,
-    query: { sendEmail },
-    opts,
-    mayWaitOnRateLimit: false,
-    expectBody: true,
-  })
-  return one<UserActivationToken>(res, activationShape, 'an activation token')
+  const res = await lifecycle(t, userId, 'activate', opts, { sendEmail }, sendEmail === false)
+  return sendEmail === false ? one<UserActivationToken>(res, activationShape, 'an activation token') : undefined
 }
 
 /** POST /api/v1/users/{id}/lifecycle/deactivate */
