@@ -300,6 +300,78 @@ await t.test('a timeout after the removal\'s code, and of "Send a new code" with
   proxy.hook = () => undefined
 })
 
+await t.test('Okta does not answer the list of factors: every page that reads it is 504 UPSTREAM_TIMEOUT "taking too long" (503 when unreachable)', async (t) => {
+  const emu = await withEmulator(t, { seed: CAROL_SMS })
+  const proxy = await faultProxy(t, emu.url)
+  const app = await startE2eApp(t, { orgUrl: proxy.url, token: emu.token, allowInsecureHttp: true, users: DEMO_USERS, clock: emu.clock.now })
+  const carolId = await oktaUserId(emu, 'carol@example.com')
+  const smsId = ((await emuFetch(emu, 'GET', `/api/v1/users/${carolId}/factors`)).body as Array<{ id: string }>)[0]!.id
+  // carol signs in with her text message: the pages behind MFA; alice starts a text-message setup: the setup's routes.
+  const carol = app.jar()
+  await passwordLogin(carol, 'carol')
+  const mfa = await carol.fetch('/mfa', { headers: HTML })
+  t.equal((await carol.fetch('/mfa/challenge', { form: { _csrf: csrfOf(mfa.text), factorId: smsId, returnTo: '/mfa' } })).status, 303, 'a code is sent')
+  t.equal((await postCode(carol, '/mfa', emu.messages({ userId: carolId }).at(-1)!.code, { factorId: smsId })).status, 303, 'carol signs in')
+  const alice = app.jar()
+  await passwordLogin(alice, 'alice')
+  const phone = await alice.fetch('/mfa/enroll?method=sms', { headers: HTML })
+  t.equal((await alice.fetch('/mfa/enroll/sms', { form: { _csrf: csrfOf(phone.text), phoneNumber: '+15555550142' } })).status, 303)
+  const step = await alice.fetch('/mfa/enroll?method=sms', { headers: HTML })
+  const pendingId = /name="factorId" value="([^"]+)"/.exec(step.text)?.[1] ?? ''
+  const [carolCsrf, aliceCsrf] = [csrfOf((await carol.fetch('/mfa', { headers: HTML })).text), csrfOf(step.text)]
+  const asJson = { 'x-csrf-token': aliceCsrf, accept: 'application/json' }
+  /** Every route that reads the list first, at once (each waits for the client's timeout). */
+  const all = async (): Promise<Record<string, JarResponse>> => {
+    const named = {
+      'GET /mfa': carol.fetch('/mfa', { headers: HTML }),
+      'POST /mfa/challenge': carol.fetch('/mfa/challenge', { form: { _csrf: carolCsrf, factorId: smsId, returnTo: '/mfa' }, headers: HTML }),
+      'GET the removal page': carol.fetch(`/account/security/remove/${smsId}`, { headers: HTML }),
+      'GET /account': carol.fetch('/account', { headers: HTML }),
+      'GET /account/security': carol.fetch('/account/security', { headers: HTML }),
+      'GET /mfa/enroll': alice.fetch('/mfa/enroll', { headers: HTML }),
+      'POST /mfa/enroll/start': alice.fetch('/mfa/enroll/start', { form: { _csrf: aliceCsrf }, headers: HTML }),
+      'POST /mfa/enroll/sms': alice.fetch('/mfa/enroll/sms', { form: { _csrf: aliceCsrf, phoneNumber: '+15555550143' }, headers: HTML }),
+      'POST /mfa/enroll/resend': alice.fetch('/mfa/enroll/resend', { form: { _csrf: aliceCsrf, factorId: pendingId }, headers: HTML }),
+      'POST /mfa/enroll/resend (JSON)': alice.fetch('/mfa/enroll/resend', { json: { factorId: pendingId }, headers: asJson }),
+      'POST /mfa/enroll/restart': alice.fetch('/mfa/enroll/restart', { form: { _csrf: aliceCsrf, factorType: 'SMS' }, headers: HTML }),
+      'POST /mfa/enroll/restart (JSON)': alice.fetch('/mfa/enroll/restart', { json: { factorType: 'SMS' }, headers: asJson }),
+    }
+    const answers = await Promise.all(Object.values(named))
+    return Object.fromEntries(Object.keys(named).map((k, i) => [k, answers[i]!]))
+  }
+  const pages = ['GET /account', 'GET /account/security']
+
+  proxy.hook = (req) => req.method === 'GET' && /\/factors$/.test(req.url ?? '') ? 'hang' : undefined
+  for (const [route, res] of Object.entries(await all())) {
+    if (pages.includes(route)) {
+      // The page itself, with the list's place saying what happened.
+      t.equal(res.status, 200, `${route}: the page`)
+      t.match(res.text, "Okta is taking too long to answer, so we can&#39;t load your sign-in methods.", `${route}: "taking too long" where the list goes`)
+      t.notMatch(res.text, /can(?:'|&#39;)t reach it/, `${route}: not "we can't reach it"`)
+    } else if (route.endsWith('(JSON)')) {
+      t.same([res.status, res.headers['x-error-code'], res.json()], [504, 'UPSTREAM_TIMEOUT', { error: { code: 'UPSTREAM_TIMEOUT' } }], `${route}: 504 UPSTREAM_TIMEOUT`)
+    } else {
+      t.same([res.status, res.headers['x-error-code']], [504, 'UPSTREAM_TIMEOUT'], `${route}: 504 UPSTREAM_TIMEOUT`)
+      t.equal(titles(res.text).h1, 'Okta is taking too long', `${route}: its title`)
+      // Nothing was sent or checked yet: the list is what Okta did not give.
+      t.equal(errorText(res.text), "Okta is taking too long to answer, so we can't load your sign-in methods. Try again in a minute.", `${route}: in the list's words`)
+    }
+  }
+
+  proxy.hook = (req) => req.method === 'GET' && /\/factors$/.test(req.url ?? '') ? 503 : undefined
+  const down = await all()
+  for (const [route, res] of Object.entries(down)) {
+    if (pages.includes(route)) {
+      t.match(res.text, "Okta is unavailable right now (we can&#39;t reach it), so we can&#39;t load your sign-in methods.", `${route}, Okta down: "unavailable"`)
+    } else {
+      t.same([res.status, res.headers['x-error-code']], [503, 'UPSTREAM_UNAVAILABLE'], `${route}, Okta down: 503 UPSTREAM_UNAVAILABLE`)
+    }
+  }
+  t.equal(errorText(down['POST /mfa/enroll/sms']!.text), "Okta is unavailable right now (we can't reach it), so we can't send you a code. Try again in a minute.", 'a text that cannot be sent says so')
+  proxy.hook = () => undefined
+  t.equal((await alice.fetch('/mfa/enroll?method=sms', { headers: HTML })).status, 200, 'Okta back: the setup page')
+})
+
 await t.test('a code already used that uses the last attempt: "already used" and the pause, no advice to wait for a new code', async (t) => {
   const app = await startE2eApp(t)
   const secret = app.demo!.totpUser.sharedSecret

@@ -6,18 +6,19 @@ import { getMfaState, isRememberedMfa, isStoreUnavailableError, mfaStateOf, user
 import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { verifiableFactors, type FactorView } from '../factors.js'
-import { ALREADY_ACTIVE, STORE_DOWN, UNAVAILABLE, failureText, isAdminLockout, isUpstreamFailure, refusalStatus, retryAfter, messageFor, type FailInfo } from '../messages.js'
+import { ALREADY_ACTIVE, STORE_DOWN, failureText, isAdminLockout, isUpstreamFailure, refusalStatus, retryAfter, messageFor, type FailInfo } from '../messages.js'
 import { codeFormState, field, forgetSentCodeForm, newCodeFormId, resendInSeconds, setFlash, takeFlash, usedFactors } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
 import { signOut } from './auth.js'
-import { justUsedCode, loadFactors, pausedText, RESENT_FORM, sendUnavailable } from './mfa.js'
+import { loadFactors, unlistedText, Unlisted } from './factor-list.js'
+import { justUsedCode, pausedText, RESENT_FORM, sendUnavailable } from './mfa.js'
 
 /** The user's factors and the one named in the URL; undefined once it has answered (Okta down, or no such factor). */
 async function factorOfRequest (ctx: AppContext, request: FastifyRequest, reply: FastifyReply, factorId = (request.params as { factorId: string }).factorId): Promise<{ factors: FactorView[], factor: FactorView } | undefined> {
   const factors = await loadFactors(ctx, request)
-  if (factors === undefined) {
-    await sendUnavailable(reply)
+  if (factors instanceof Unlisted) {
+    await sendUnavailable(reply, 'factors', factors.err)
     return undefined
   }
   const factor = factors.find((f) => f.id === factorId)
@@ -84,14 +85,15 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     const user = currentUser(request)
     const state = mfaStateOf(request) ?? getMfaState(request)
     if (state === undefined) throw new Error('requireMfa let a request without MFA state through')
-    const factors = await loadFactors(ctx, request)
+    const listed = await loadFactors(ctx, request)
+    const factors = listed instanceof Unlisted ? [] : listed
     const flash = takeFlash(request)
     await reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(accountPage({
       csrf: csrfToken(request),
       user,
-      factors: factors ?? [],
-      factorsError: factors === undefined ? UNAVAILABLE.factors : undefined,
-      mfa: { completedAt: state.completedAt, method: state.method, factorLabel: factors?.find((f) => f.id === state.factorId)?.label, remembered: isRememberedMfa(request) },
+      factors,
+      factorsError: listed instanceof Unlisted ? unlistedText(listed) : undefined,
+      mfa: { completedAt: state.completedAt, method: state.method, factorLabel: factors.find((f) => f.id === state.factorId)?.label, remembered: isRememberedMfa(request) },
       now: ctx.clock(),
       success: flash?.kind === 'success' ? flash.text : undefined,
     }))
@@ -133,18 +135,18 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
   })
 
   app.get('/account/security', guarded, async (request, reply) => {
-    const factors = await loadFactors(ctx, request)
+    const listed = await loadFactors(ctx, request)
     const flash = takeFlash(request)
     await reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(securityPage({
       csrf: csrfToken(request),
       userName: currentUser(request).displayName,
-      factors: factors ?? [],
+      factors: listed instanceof Unlisted ? [] : listed,
       used: usedFactors(request),
       remembered: ctx.devices === undefined
         ? undefined
         : { days: Math.round(ctx.devices.maxAgeMs / 86_400_000), thisDevice: await browserRemembered(ctx, request), signedInWithoutCode: isRememberedMfa(request) },
       now: ctx.clock(),
-      factorsError: factors === undefined ? UNAVAILABLE.factors : undefined,
+      factorsError: listed instanceof Unlisted ? unlistedText(listed) : undefined,
       success: flash?.kind === 'success' ? flash.text : addedText(request.query as Record<string, unknown>),
       error: flash?.kind === 'error' ? flash.text : undefined,
     }))
@@ -181,7 +183,8 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       const paused = fail.code === 'LOCKED_OUT' || (fail.attemptsRemaining === 0 && (fail.code === 'INVALID_PASSCODE' || fail.code === 'PASSCODE_REPLAYED'))
       const status = refusalStatus(fail)
       const said = retryAfter(reply, status, fail) // the wait of Retry-After, said on the page too
-      const chosen = (await loadFactors(ctx, request))?.find((f) => f.id === field(request, 'factorId'))
+      const listed = await loadFactors(ctx, request)
+      const chosen = listed instanceof Unlisted ? undefined : listed.find((f) => f.id === field(request, 'factorId'))
       return await renderRemove(ctx, request, reply, status, failureText(said, { sms: chosen?.sendsCode === true, now: ctx.clock() }), undefined, isAdminLockout(fail) ? 'admin' : paused)
     }
     const found = await factorOfRequest(ctx, request, reply)

@@ -11,6 +11,7 @@ import { SMS_TYPE, TOTP_TYPE } from '../enrollment.js'
 import { factorView, type FactorView } from '../factors.js'
 import { ACCOUNT_LOCKED, formatRetry, isOktaAdminLockout, isUpstreamFailure, isUpstreamTimeout, lockoutText, messageFor, MESSAGES, resendTooSoonText } from '../messages.js'
 import { field, setFlash, setResendAt } from '../session.js'
+import { beforeSend, Unlisted } from './factor-list.js'
 import { pausedFor, RESEND_WAIT_SECONDS, resendWaitSeconds, sendUnavailable, tooSoonWait } from './mfa.js'
 
 /** A post answered with the setup page itself (enroll.ts renderEnroll). */
@@ -31,8 +32,8 @@ export interface EnrollExtra {
 
 /** What the text-message routes use of the setup page (enroll.ts). */
 export interface EnrollPages {
-  /** The factors as Okta lists them; undefined when Okta cannot be reached. */
-  rawFactors: (request: FastifyRequest) => Promise<UserFactor[] | undefined>
+  /** The factors as Okta lists them, or why Okta could not list them. */
+  rawFactors: (request: FastifyRequest) => Promise<UserFactor[] | Unlisted>
   /** Whether this session may add a factor (none active yet, or a fresh MFA step). */
   mayEnroll: (request: FastifyRequest, factors: FactorView[]) => boolean
   /** The step-up before adding a factor: to /mfa, and back to the setup after the code. */
@@ -86,7 +87,7 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
   // sign-in is paused, and Okta's wait between two texts said with Retry-After. Then the code step, resumed.
   app.post('/mfa/enroll/sms', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
     const raw = await rawFactors(request)
-    if (raw === undefined) return await sendUnavailable(reply, 'send')
+    if (raw instanceof Unlisted) return await sendUnavailable(reply, beforeSend(raw), raw.err)
     if (!mayEnroll(request, raw.map(factorView))) return await askStepUp(request, reply)
     if (raw.some((f) => f.factorType === SMS_TYPE && f.status === 'ACTIVE')) {
       setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
@@ -110,8 +111,9 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
       if (isOktaAdminLockout(err)) return await sendAdminLocked(request, reply, raw)
       const oktaWait = resendWaitSeconds(err)
       if (oktaWait === undefined && !isUpstreamFailure(err)) throw err
-      const now = oktaWait === undefined ? undefined : await rawFactors(request) // the pending factor may be gone
-      if (oktaWait === undefined || now === undefined) return await sendUnavailable(reply, 'send', err)
+      if (oktaWait === undefined) return await sendUnavailable(reply, 'send', err)
+      const now = await rawFactors(request) // the pending factor may be gone
+      if (now instanceof Unlisted) return await sendUnavailable(reply, beforeSend(now), now.err)
       const wait = tooSoonWait(request, ctx.clock(), oktaWait)
       reply.code(429).header('retry-after', String(wait)).header('x-error-code', 'RATE_LIMITED')
       return await renderEnroll(request, reply, now, { status: 429, paused, phone: { value: typed, error: `Okta can't send a text right now. Try again ${formatRetry(wait)}.` } })
@@ -125,7 +127,7 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
   app.post('/mfa/enroll/resend', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
     const json = isJsonPost(request)
     const raw = await rawFactors(request)
-    if (raw === undefined) return json ? await sendJsonUnavailable(reply) : await sendUnavailable(reply, 'send')
+    if (raw instanceof Unlisted) return json ? await sendJsonUnavailable(reply, raw.err) : await sendUnavailable(reply, beforeSend(raw), raw.err)
     // Finishing a factor once another is active needs a fresh MFA step, as the gateway's resendChallenge does.
     if (!mayEnroll(request, raw.map(factorView))) return json ? await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } }) : await askStepUp(request, reply)
     const factor = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === SMS_TYPE && f.status === 'PENDING_ACTIVATION')
@@ -189,7 +191,7 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
       dropCachedFactors(request)
     } catch (err) {
       if (!isUpstreamFailure(err)) throw err
-      return json ? await sendJsonUnavailable(reply) : await sendUnavailable(reply)
+      return json ? await sendJsonUnavailable(reply, err) : await sendUnavailable(reply, 'factors', err)
     }
     await (json ? reply.code(204).send() : reply.redirect(step, 303))
   })

@@ -17,6 +17,7 @@ import {
 import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
 import { smsEnrollRoutes, type EnrollExtra } from './enroll-sms.js'
+import { rawFactors as listFactors, Unlisted } from './factor-list.js'
 import { pausedFor, sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
 
 /** The pending text-message factor (a code was sent, never entered): its id and masked number, for the code step. */
@@ -51,15 +52,7 @@ function alreadyActiveHref (request: FastifyRequest, factorId: string): string {
 export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
   const emulator = ctx.emulator !== undefined
 
-  /** The factors as Okta lists them (pending ones carry their activation); undefined when Okta cannot be reached. */
-  async function rawFactors (request: FastifyRequest): Promise<UserFactor[] | undefined> {
-    try {
-      return await ctx.directory.factorsOf(request)
-    } catch (err) {
-      if (!isUpstreamFailure(err)) throw err
-      return undefined
-    }
-  }
+  const rawFactors = async (request: FastifyRequest): Promise<UserFactor[] | Unlisted> => await listFactors(ctx, request)
 
   /** The step-up before adding a factor to an account that has one: to /mfa, and back here after the code. */
   async function askStepUp (request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -122,14 +115,14 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
 
   app.get('/mfa/enroll', { preHandler: ctx.requireLogin }, async (request, reply) => {
     const raw = await rawFactors(request)
-    if (raw === undefined) return await sendUnavailable(reply)
+    if (raw instanceof Unlisted) return await sendUnavailable(reply, 'factors', raw.err)
     await renderEnroll(request, reply, raw)
   })
 
   // "Show my QR code": the authenticator factor is created here, when the person starts, and reused afterwards.
   app.post('/mfa/enroll/start', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
     const raw = await rawFactors(request)
-    if (raw === undefined) return await sendUnavailable(reply)
+    if (raw instanceof Unlisted) return await sendUnavailable(reply, 'factors', raw.err)
     if (!mayEnroll(ctx, request, raw.map(factorView))) return await askStepUp(request, reply)
     if (raw.some((f) => f.factorType === TOTP_TYPE && f.status === 'ACTIVE')) {
       setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
@@ -147,7 +140,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
         return await reply.redirect('/mfa/enroll?method=sms', 303)
       }
       if (!isUpstreamFailure(err)) throw err
-      return await sendUnavailable(reply)
+      return await sendUnavailable(reply, 'factors', err)
     }
     await reply.redirect('/mfa/enroll?method=totp', 303)
   })
@@ -157,14 +150,9 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
   // wrong code says how many are left, and the accepted first code is the MFA step. Answered as /mfa answers: a
   // refusal with a wait (the pause, or the code that starts it) is the page itself, 429 with Retry-After.
   app.post('/mfa/enroll/activate', { preValidation: ctx.csrf, preHandler: ctx.requireLogin }, async (request, reply) => {
-    let raw: UserFactor[]
-    try {
-      raw = await ctx.directory.factorsOf(request)
-    } catch (err) {
-      if (!isUpstreamFailure(err)) throw err
-      // As /mfa answers a code whose factor list Okta did not give: a timeout is "taking too long" (504), not "unavailable".
-      return await sendUnavailable(reply, 'code', err)
-    }
+    const raw = await rawFactors(request)
+    // As /mfa answers a code whose factor list Okta did not give: a timeout is "taking too long" (504), not "unavailable".
+    if (raw instanceof Unlisted) return await sendUnavailable(reply, 'code', raw.err)
     if (!mayEnroll(ctx, request, raw.map(factorView))) return await askStepUp(request, reply)
     const hadMfa = getMfaState(request) !== undefined
     // An authenticator app, or a text-message setup resumed at its code step.
@@ -215,7 +203,8 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       // Activated by another tab between our read of the factors and this call (Okta: 400 E0000001, the factor is no
       // longer pending; the attempt was given back): as when it was activated before, on to where a finished setup
       // goes, and the session left as it is, so this answer's cookie cannot replace the one holding the MFA step.
-      if (counted.code === 'BAD_USER_INPUT' && (await rawFactors(request))?.some((f) => f.id === factor.id && f.status === 'ACTIVE') === true) {
+      const now = counted.code === 'BAD_USER_INPUT' ? await rawFactors(request) : undefined
+      if (Array.isArray(now) && now.some((f) => f.id === factor.id && f.status === 'ACTIVE')) {
         return await reply.redirect(alreadyActiveHref(request, factor.id), 303)
       }
       if (outcome.code === 'UPSTREAM_UNAVAILABLE' || outcome.code === 'UPSTREAM_TIMEOUT') return await sendUnavailable(reply, 'code', outcome)

@@ -10,6 +10,7 @@ import { codeFormState, field, forgetSentCodeForm, isLocalPath, isSetupPage, new
 import { errorPage } from '../views/errors.js'
 import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
 import { renderRemove } from './account.js'
+import { loadFactors, Unlisted } from './factor-list.js'
 
 /** How recent an MFA step must be to add a factor (the gateway's step-up window for factor changes). */
 export const STEP_UP_MAX_AGE_SECONDS = 300
@@ -50,17 +51,6 @@ function pathFactorId (path: string): string | undefined {
   try {
     return raw === '' || raw.includes('/') ? undefined : decodeURIComponent(raw)
   } catch {
-    return undefined
-  }
-}
-
-/** The factors of the signed-in user as the pages show them; `undefined` when Okta cannot be reached. */
-export async function loadFactors (ctx: AppContext, request: FastifyRequest): Promise<FactorView[] | undefined> {
-  try {
-    return (await ctx.directory.factorsOf(request)).map(factorView)
-  } catch (err) {
-    if (!isUpstreamFailure(err)) throw err
-    request.log.warn({ code: (err as { code?: string }).code }, 'Okta unavailable while listing factors')
     return undefined
   }
 }
@@ -128,9 +118,9 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
    * The code page. `extra.factors`: the list already read in this request (one Okta call per request: after Okta's
    * 429 another would be refused too; if it is, the error handler answers the 429 page).
    */
-  async function renderMfa (request: FastifyRequest, reply: FastifyReply, status: number, extra: { error?: string, info?: string, selectedFactorId?: string, factors?: FactorView[] | undefined, locked?: boolean, adminLocked?: boolean } = {}): Promise<void> {
-    const factors = 'factors' in extra ? extra.factors : await loadFactors(ctx, request)
-    if (factors === undefined) return await sendUnavailable(reply)
+  async function renderMfa (request: FastifyRequest, reply: FastifyReply, status: number, extra: { error?: string, info?: string, selectedFactorId?: string, factors?: FactorView[] | Unlisted, locked?: boolean, adminLocked?: boolean } = {}): Promise<void> {
+    const factors = extra.factors ?? await loadFactors(ctx, request)
+    if (factors instanceof Unlisted) return await sendUnavailable(reply, 'factors', factors.err)
     const flash = takeFlash(request)
     const unusable = unusableActiveFactors(factors)
     if (unusable !== undefined) return await sendUnusableFactors(request, reply, unusable)
@@ -221,8 +211,8 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
   }))
 
   /** Whether the code posted was for a factor that sends codes (the page then speaks of text messages). */
-  function isSmsChoice (all: FactorView[] | undefined, factorId: string | undefined): boolean {
-    const factors = verifiableFactors(all ?? [])
+  function isSmsChoice (all: FactorView[] | Unlisted, factorId: string | undefined): boolean {
+    const factors = verifiableFactors(all instanceof Unlisted ? [] : all)
     const chosen = factors.find((f) => f.id === factorId) ?? factors[0]
     return chosen?.sendsCode === true
   }
@@ -245,7 +235,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     const returnTo = isLocalPath(back) && (back === '/mfa' || back.startsWith('/account/security/remove/')) ? back : '/mfa'
     const factorId = field(request, 'factorId') ?? ''
     const factors = await loadFactors(ctx, request)
-    if (factors === undefined) return await sendUnavailable(reply)
+    if (factors instanceof Unlisted) return await sendUnavailable(reply, 'factors', factors.err)
     const factor = factors.find((f) => f.id === factorId && f.active && f.sendsCode)
     if (factor === undefined) {
       setFlash(request, 'error', messageFor('FACTOR_NOT_FOUND'))
