@@ -245,6 +245,16 @@ await t.test('the setup without JavaScript when Okta refuses the activation as l
   proxy.hook = () => undefined
 })
 
+/** alice signed in and at the code step of a text-message setup (a code sent to +15555550142): the step's page and factor. */
+async function aliceAtTextCode (t: Test, app: E2eApp): Promise<{ alice: CookieJar, step: JarResponse, factorId: string }> {
+  const alice = app.jar()
+  await passwordLogin(alice, 'alice')
+  const phone = await alice.fetch('/mfa/enroll?method=sms', { headers: HTML })
+  t.equal((await alice.fetch('/mfa/enroll/sms', { form: { _csrf: csrfOf(phone.text), phoneNumber: '+15555550142' } })).status, 303, 'alice starts a text-message setup')
+  const step = await alice.fetch('/mfa/enroll?method=sms', { headers: HTML })
+  return { alice, step, factorId: /name="factorId" value="([^"]+)"/.exec(step.text)?.[1] ?? '' }
+}
+
 await t.test('a timeout after the removal\'s code, and of "Send a new code" with JavaScript: 504 UPSTREAM_TIMEOUT in the words of the moment', async (t) => {
   const emu = await withEmulator(t, { seed: CAROL_SMS })
   const proxy = await faultProxy(t, emu.url)
@@ -282,12 +292,7 @@ await t.test('a timeout after the removal\'s code, and of "Send a new code" with
   proxy.hook = () => undefined
 
   // "Send a new code" of a resumed text-message setup, as enroll.js sends it (JSON): Okta does not answer in time.
-  const alice = app.jar()
-  await passwordLogin(alice, 'alice')
-  const phone = await alice.fetch('/mfa/enroll?method=sms', { headers: HTML })
-  t.equal((await alice.fetch('/mfa/enroll/sms', { form: { _csrf: csrfOf(phone.text), phoneNumber: '+15555550142' } })).status, 303)
-  const step = await alice.fetch('/mfa/enroll?method=sms', { headers: HTML })
-  const factorId = /name="factorId" value="([^"]+)"/.exec(step.text)?.[1] ?? ''
+  const { alice, step, factorId } = await aliceAtTextCode(t, app)
   emu.clock.advance(31_000)
   proxy.hook = (req) => /\/resend$/.test(req.url ?? '') ? 'hang' : undefined
   const json = await alice.fetch('/mfa/enroll/resend', { json: { factorId }, headers: { 'x-csrf-token': csrfOf(step.text), accept: 'application/json' } })
@@ -312,12 +317,7 @@ await t.test('Okta does not answer the list of factors: every page that reads it
   const mfa = await carol.fetch('/mfa', { headers: HTML })
   t.equal((await carol.fetch('/mfa/challenge', { form: { _csrf: csrfOf(mfa.text), factorId: smsId, returnTo: '/mfa' } })).status, 303, 'a code is sent')
   t.equal((await postCode(carol, '/mfa', emu.messages({ userId: carolId }).at(-1)!.code, { factorId: smsId })).status, 303, 'carol signs in')
-  const alice = app.jar()
-  await passwordLogin(alice, 'alice')
-  const phone = await alice.fetch('/mfa/enroll?method=sms', { headers: HTML })
-  t.equal((await alice.fetch('/mfa/enroll/sms', { form: { _csrf: csrfOf(phone.text), phoneNumber: '+15555550142' } })).status, 303)
-  const step = await alice.fetch('/mfa/enroll?method=sms', { headers: HTML })
-  const pendingId = /name="factorId" value="([^"]+)"/.exec(step.text)?.[1] ?? ''
+  const { alice, step, factorId: pendingId } = await aliceAtTextCode(t, app)
   const [carolCsrf, aliceCsrf] = [csrfOf((await carol.fetch('/mfa', { headers: HTML })).text), csrfOf(step.text)]
   const asJson = { 'x-csrf-token': aliceCsrf, accept: 'application/json' }
   /** Every route that reads the list first, at once (each waits for the client's timeout). */
