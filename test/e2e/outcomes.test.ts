@@ -1,9 +1,10 @@
 // How the demo (examples/fastify-app) answers the outcomes it used to word wrongly, over HTTP against the real app:
 // Okta's own lockout and a suspended user (403, "ask an administrator", no Retry-After: no wait ends them), an Okta
 // that answers 503 to an activation (the attempts given back) or does not answer at all (504 UPSTREAM_TIMEOUT, in its
-// own words, as does every page whose list of factors Okta does not give in time), a replayed code that uses the last attempt (no advice to wait for the next code), "Send a code" pressed
-// too soon (the session's own wait, not Okta's rounded one), and /mfa without a factor (its title is its heading). The sends
-// (Send a code, the setup's texts) and the activation without JavaScript answer Okta's lockout as a code does.
+// own words, as does every page whose list of factors Okta does not give in time), a replayed code that uses the last
+// attempt (no advice to wait for the next code), "Send a code" pressed too soon (the session's own wait, not Okta's
+// rounded one), and /mfa without a factor (its title is its heading). The sends (Send a code, the setup's texts) and
+// the activation without JavaScript answer Okta's lockout as a code does.
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { connect } from 'node:net'
