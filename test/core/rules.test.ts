@@ -72,6 +72,8 @@ await t.test('client and store errors map to the table; Okta texts stay out of m
     const outcome = outcomeOfError(err)
     t.equal(outcome?.code, expected, `${(err as { code?: string }).code ?? String(err)} → ${String(expected)}`)
     if (outcome !== undefined) t.notMatch(outcome.message, /ada@example|E00000|ECONNREFUSED|Resource/)
+    // Okta's 404 on a factor operation names the input at fault, as the id refused before Okta does; nothing else does.
+    t.equal(outcome?.details.field, expected === 'FACTOR_NOT_FOUND' ? 'factorId' : undefined, `${String(expected)}: field`)
   }
   const limited = new RateLimitedError({ ...details(429, 'E0000047', 'rate limit'), resetAt: undefined, retryAfterSeconds: 41.2 } as ConstructorParameters<typeof RateLimitedError>[0])
   t.match(outcomeOfError(limited), { code: 'RATE_LIMITED', details: { retryAfterSeconds: 42 } })

@@ -23,6 +23,8 @@ function expectCode (t: Test, res: GqlResponse, code: keyof typeof GATEWAY_ERROR
   t.equal(res.body.errors?.[0]?.extensions.requestId, res.headers['x-request-id'], `${what}: the request id is in the error and the header`)
   t.equal(res.headers['cache-control'], 'no-store', `${what}: kept by no cache`)
   t.notMatch(shown(res.body), /E0000|errorSummary|errorCauses|at .+\.js:\d+/, `${what}: nothing of Okta's body or a stack`)
+  // Whether our check or Okta's 404 found it missing, the input at fault is named.
+  if (code === 'FACTOR_NOT_FOUND') t.equal(res.body.errors?.[0]?.extensions.field, 'factorId', `${what}: field factorId`)
 }
 
 /** An answer as text without its request ids: a random UUID can hold any three digits, "555" among them. */

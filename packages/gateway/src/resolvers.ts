@@ -294,7 +294,7 @@ async function remove (scope: RequestScope, rawFactorId: unknown): Promise<Recor
   // is judged after the step, whatever its shape: a stolen password learns nothing about factor ids.
   await requireFreshMfaIfActive(scope, factors)
   const factorId = factorIdOf(rawFactorId)
-  if (!factors.some((f) => f.id === factorId)) throw new GatewayError('FACTOR_NOT_FOUND')
+  if (!factors.some((f) => f.id === factorId)) throw new GatewayError('FACTOR_NOT_FOUND', { field: 'factorId' })
   // A removal Okta refuses (the factor gone already, a second click) writes no cookie.
   await changeFactors(subject, async () => { await scope.deps.client.deleteFactor(oktaUserId, factorId, scope.callOptions) })
   if (factors.some((f) => f.id === factorId && f.status === 'ACTIVE')) await forgetDevices(scope)

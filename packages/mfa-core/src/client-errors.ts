@@ -79,6 +79,8 @@ export function outcomeOfError (err: unknown): MfaError | undefined {
       const seconds = readSeconds(e.retryAfterSeconds)
       details.retryAfterSeconds = seconds !== undefined && seconds <= MAX_RETRY_AFTER_SECONDS ? seconds : DEFAULT_RETRY_AFTER_SECONDS
     }
+    // Okta's 404 on a factor operation: the factor id is the input at fault, as when the id is refused before Okta.
+    if (code === 'FACTOR_NOT_FOUND') details.field = 'factorId'
     return new MfaError(code, details, undefined, options)
   }
   if (e.code === 'OKTA_VALIDATION') {
