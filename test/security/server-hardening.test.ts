@@ -3,50 +3,31 @@
 // Secure behind a TLS-terminating proxy only when TRUST_PROXY says to trust it, for the gateway and the demo; the
 // outbox page exists only while the demo runs its in-process emulator.
 import { randomBytes } from 'node:crypto'
-import { createServer, type IncomingMessage } from 'node:http'
 import { connect } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { request } from 'undici'
 import { buildGatewayServer, loadServerConfig, READY_CACHE_MS, ServerConfigError } from '@okta-mfa/gateway'
 import { buildEmulator } from '@okta-mfa/emulator'
 import { buildApp, readConfig, ConfigError } from '../../examples/fastify-app/dist/index.js'
 import { passwordLogin, startE2eApp } from '../helpers/e2e-app.js'
 import { userWithTotp, withEmulator } from '../helpers/emulator.js'
 import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
-import { CookieJar } from '../helpers/http.js'
+import { CookieJar, faultProxy } from '../helpers/http.js'
 
 const HTTPS = { 'x-forwarded-proto': 'https' }
-
-/**
- * A loopback proxy to `target` (the emulator as an Okta org) that shows each request to `seen` first; `fail()`
- * true answers 503 instead. Resolves with its URL; closed with `t`.
- */
-async function proxyTo (t: { teardown: (fn: () => unknown) => void }, target: string, seen: (req: IncomingMessage) => void, fail = (): boolean => false): Promise<string> {
-  const proxy = createServer((req, res) => {
-    seen(req)
-    if (fail()) { res.writeHead(503, { 'content-type': 'application/json' }).end('{}'); return }
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection')) as Record<string, string>
-    const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : req
-    request(new URL(req.url ?? '/', target), { method: req.method as 'GET', headers, body }).then(async (r) => {
-      const answer = Buffer.from(await r.body.arrayBuffer())
-      const out = Object.fromEntries(Object.entries(r.headers).filter(([k]) => !['transfer-encoding', 'connection', 'keep-alive'].includes(k)))
-      res.writeHead(r.statusCode, out as Record<string, string>).end(answer)
-    }, () => { res.writeHead(502).end() })
-  })
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise((resolve) => proxy.close(resolve)))
-  return `http://127.0.0.1:${(proxy.address() as { port: number }).port}`
-}
 
 await t.test('/readyz checks Okta at most once per cache period, whatever the traffic', async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com' }] })
   let upstream = 0
   let failing = false
   // A counting proxy in front of the emulator: what the org's rate limit would see.
-  const orgUrl = await proxyTo(t, emu.url, (req) => { if (req.url?.startsWith('/api/v1/users') === true) upstream++ }, () => failing)
-  const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: orgUrl } })
+  const proxy = await faultProxy(t, emu.url)
+  proxy.hook = (req) => {
+    if (req.url?.startsWith('/api/v1/users') === true) upstream++
+    return failing ? 503 : undefined
+  }
+  const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: proxy.url } })
   const jar = gw.jar()
 
   const burst = await Promise.all(Array.from({ length: 40 }, async () => await jar.fetch('/readyz')))
@@ -98,7 +79,12 @@ await t.test('TRUST_PROXY=true trusts the proxy that connects, one hop: an X-For
   const alice = await userWithTotp(emu, 'alice@example.com') // the demo's alice
   // A tap in front of the emulator: the X-Forwarded-For of each verify Okta receives.
   const heard: string[] = []
-  const orgUrl = await proxyTo(t, emu.url, (req) => { if (req.url?.endsWith('/verify') === true) heard.push(String(req.headers['x-forwarded-for'])) })
+  const proxy = await faultProxy(t, emu.url)
+  proxy.hook = (req) => {
+    if (req.url?.endsWith('/verify') === true) heard.push(String(req.headers['x-forwarded-for']))
+    return undefined
+  }
+  const orgUrl = proxy.url
   // The client wrote 203.0.113.9; the balancer that connects (from 127.0.0.1) appended the client's real address.
   const forwarded = { 'x-forwarded-for': '203.0.113.9, 198.51.100.7' }
   for (const [setting, expected] of [['true', '198.51.100.7'], ['1', '198.51.100.7'], ['2', '203.0.113.9'], ['false', '127.0.0.1']] as const) {
