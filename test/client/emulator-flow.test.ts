@@ -127,6 +127,29 @@ void t.test('push: verify waits, the poll follows the transaction to SUCCESS', a
   t.equal((await client.getFactorTransaction(user.id, push.id, tx)).factorResult, 'SUCCESS')
 })
 
+void t.test('push: an expired activation restarts with no body; a number matching push carries the number to pick', async (t) => {
+  const { emu, client } = await setup(t)
+  const user = await client.createUser({ profile: profile('push-nmc@example.com') }, { activate: true })
+  const push = await client.enrollFactor(user.id, { factorType: 'push', provider: 'OKTA' })
+  const activation = (f: unknown): { expiresAt?: string, factorResult?: string, _links?: { qrcode?: { href: string } } } =>
+    (f as { _embedded: { activation: { expiresAt?: string } } })._embedded.activation
+  const first = activation(push)
+  emu.clock.advance(11 * 60_000)
+  t.equal(activation(await client.getFactor(user.id, push.id)).factorResult, 'TIMEOUT', 'the QR code has expired')
+  const again = await client.activateFactor(user.id, push.id)
+  t.equal(again.status, 'PENDING_ACTIVATION')
+  t.equal(activation(again).factorResult, 'WAITING')
+  t.ok(Date.parse(activation(again).expiresAt ?? '') > Date.parse(first.expiresAt ?? ''), 'a new expiresAt')
+  t.not(activation(again)._links?.qrcode?.href, first._links?.qrcode?.href, 'a new QR code')
+  emu.activatePush(push.id)
+  const waiting = await client.verifyFactor(user.id, push.id, { useNumberMatchingChallenge: true })
+  if (waiting.factorResult !== 'WAITING') throw new Error(`expected WAITING, got ${waiting.factorResult}`)
+  const n = waiting._embedded?.challenge?.correctAnswer
+  t.ok(typeof n === 'number' && n >= 10 && n <= 99, 'a two-digit number to pick')
+  const plain = await client.verifyFactor(user.id, push.id)
+  t.equal((plain as { _embedded?: { challenge?: unknown } })._embedded?.challenge, undefined, 'a standard push has no number')
+})
+
 void t.test('question, lockout and unlock, unenroll, reset factors, deactivate and delete the user', async (t) => {
   const { client } = await setup(t)
   const user = await client.createUser({ profile: profile('bye@example.com') }, { activate: true })

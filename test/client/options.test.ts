@@ -165,6 +165,8 @@ void t.test('logins are percent-encoded into one path segment; queries are seria
   await t.rejects(client.enrollFactor('00u1', { factorType: 'push', provider: 'OKTA' }, { tokenLifetimeSeconds: -1 }), { name: 'TypeError', message: /"tokenLifetimeSeconds"/ })
   await t.rejects(client.activateFactor('00u1', 'ost1', {} as never), { name: 'TypeError', message: /"body.passCode" must be a string/ })
   await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: 123456 as never }), { name: 'TypeError', message: /"body.passCode" must be a string/ })
+  await t.rejects(client.verifyFactor('00u1', 'opf1', { useNumberMatchingChallenge: 'yes' as never }), { name: 'TypeError', message: /"body.useNumberMatchingChallenge" must be a boolean/ })
+  await t.rejects(client.activateFactor('00u1', 'ost1', null as never), { name: 'TypeError', message: /"body.passCode" must be a string/ })
   await t.rejects(client.createUser({} as never), { name: 'TypeError', message: /"body.profile" must be an object/ })
   await t.rejects(client.createUser({ profile: { login: 'a', email: 'a' } }, { activate: 'yes' as never }), { name: 'TypeError', message: /"activate" must be a boolean/ })
   t.throws(() => client.listUsers({ limit: 0 }), { name: 'TypeError', message: /"limit" must be a positive integer/ })

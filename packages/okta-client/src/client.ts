@@ -107,14 +107,15 @@ export class OktaClient extends OktaUsersClient {
   }
 
   /**
-   * Activates a pending factor with its first passcode. Never waits on a rate limit.
+   * Activates a pending factor with its first passcode. Without a body, starts a new activation of a pending push
+   * enrollment (a new QR code and `expiresAt`, as Okta's activate link does). Never waits on a rate limit.
    *
    * @example
    * ```ts
    * const active = await client.activateFactor(user.id, factor.id, { passCode: '123456' })
    * ```
    */
-  async activateFactor (userId: string, factorId: string, body: { passCode: string }, opts?: RequestOptions): Promise<UserFactor> {
+  async activateFactor (userId: string, factorId: string, body?: { passCode: string }, opts?: RequestOptions): Promise<UserFactor> {
     return await factors.activateFactor(this.#t, userId, factorId, body, opts)
   }
 

@@ -116,17 +116,20 @@ export async function enrollFactor (
   return one<UserFactor>(res, factorShape, 'a factor')
 }
 
-/** POST /api/v1/users/{userId}/factors/{factorId}/lifecycle/activate. Never waits on a 429. */
+/**
+ * POST /api/v1/users/{userId}/factors/{factorId}/lifecycle/activate: with the first passcode, or with no body
+ * (an empty JSON body) to start a new activation of a pending push enrollment. Never waits on a 429.
+ */
 export async function activateFactor (
-  t: Transport, userId: string, factorId: string, body: { passCode: string }, opts?: RequestOptions,
+  t: Transport, userId: string, factorId: string, body?: { passCode: string }, opts?: RequestOptions,
 ): Promise<UserFactor> {
-  if (body === null || typeof body !== 'object' || typeof body.passCode !== 'string') {
+  if (body !== undefined && (body === null || typeof body !== 'object' || typeof body.passCode !== 'string')) {
     throw new TypeError('"body.passCode" must be a string')
   }
   const res = await t.send({
     method: 'POST',
     path: `${factorPath(userId, factorId)}/lifecycle/activate`,
-    body: { ...body },
+    ...(body === undefined ? { emptyJsonBody: true } : { body: { ...body } }),
     opts,
     mayWaitOnRateLimit: false,
     expectBody: true,
@@ -163,6 +166,9 @@ export async function verifyFactor (
   if (body !== undefined && (body === null || typeof body !== 'object')) throw new TypeError('"body" must be an object')
   if (body?.passCode !== undefined && typeof body.passCode !== 'string') throw new TypeError('"body.passCode" must be a string')
   if (body?.answer !== undefined && typeof body.answer !== 'string') throw new TypeError('"body.answer" must be a string')
+  if (body?.useNumberMatchingChallenge !== undefined && typeof body.useNumberMatchingChallenge !== 'boolean') {
+    throw new TypeError('"body.useNumberMatchingChallenge" must be a boolean')
+  }
   const res = await t.send({
     method: 'POST',
     path: `${factorPath(userId, factorId)}/verify`,

@@ -453,6 +453,8 @@ export interface VerifyFactorQuery {
 
 /**
  * Body of `verifyFactor`: a passcode, a security answer, or nothing (sms/call/email challenge, push).
+ * `useNumberMatchingChallenge: true` starts a number matching push (the answer's
+ * `_embedded.challenge.correctAnswer` is the number the user must pick in Okta Verify).
  *
  * @example
  * ```ts
@@ -462,6 +464,7 @@ export interface VerifyFactorQuery {
 export interface VerifyFactorBody {
   passCode?: string
   answer?: string
+  useNumberMatchingChallenge?: boolean
 }
 
 /**
