@@ -1,7 +1,7 @@
 // Guards fail-closed: with redis-server killed, or frozen so that commands hang, every store call and ping() rejects
 // with STORE_UNAVAILABLE (no key in the message, no crash, no unhandled rejection, no hang), and once redis-server is
 // back on the same port the same client serves again without being recreated.
-import type { AddressInfo } from 'node:net'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { inspect } from 'node:util'
 import t, { type Test } from 'tap'
 import { Redis } from 'ioredis'
@@ -294,6 +294,24 @@ await t.test('a caller\'s own client with an offline queue and no timeouts still
     }
   }
   t.equal(count, 1, 'the same client counts again once it has reconnected')
+})
+
+await t.test('close() while ping() waits for a first connection that never comes: the ping is refused, not left for its timeout', async (t) => {
+  // A server that takes the connection and never answers: ioredis waits for its ready check, ping() waits for ready.
+  const silent = createServer(() => {})
+  const sockets = new Set<Socket>()
+  silent.on('connection', (s) => { sockets.add(s) })
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { for (const s of sockets) s.destroy(); silent.close() })
+  // A ten-minute budget: without close() ending the wait, tap's own timeout fails this test first.
+  const stores = createRedisStores(`redis://127.0.0.1:${(silent.address() as AddressInfo).port}`, { commandTimeoutMs: 600_000 })
+  await new Promise<void>((resolve) => { if (sockets.size > 0) resolve(); else silent.once('connection', () => { resolve() }) })
+  const pinged = stores.ping().then(() => undefined, (e: unknown) => e)
+  await new Promise((resolve) => setImmediate(resolve))
+  await stores.close()
+  const err = await pinged
+  t.ok(isStoreUnavailableError(err), 'the waiting ping() rejects with STORE_UNAVAILABLE once the stores are closed')
+  await assertUnavailable(t, 'increment after close()', () => stores.attempts.increment(LOGIN, 60_000, Date.now()))
 })
 
 await t.test('no unhandled rejection escaped', async (t) => {
