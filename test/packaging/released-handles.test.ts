@@ -45,8 +45,14 @@ const oauth = createOktaClient({
   orgUrl: emu.url, allowInsecureHttp: true,
   auth: { clientId: '0oa-handles', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }), keyId: 'k1', scopes: ['okta.users.read', 'okta.users.manage'], dpop: true },
 })
+await oauth.getUser(user.id) // the OAuth token first (its own bucket)
+// At the start of a one-second window: one call takes the user bucket's only slot, the next is refused (429), and the
+// one after waits out that 429 (its timer is what close() must not leave behind).
+await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20))
 const first = await oauth.getUser(user.id)
-const second = await oauth.getUser('exit@example.com') // over the user bucket's 1 per second: mostly a 429, waited out
+const refused = await oauth.getUser(user.id, { waitOnRateLimit: false }).then(() => undefined, (err) => err.code)
+if (refused !== 'OKTA_RATE_LIMITED') throw new Error('no 429 to wait out: ' + refused)
+const second = await oauth.getUser('exit@example.com')
 if (first.id !== second.id || secret === undefined) throw new Error('unexpected answers')
 await oauth.close()
 
