@@ -111,6 +111,11 @@ void t.test('sms: enroll, activate and verify with codes from the outbox; the ch
   t.equal(sent?.channel, 'sms')
   const ok = await client.verifyFactor(user.id, sms.id, { passCode: sent?.code ?? '' })
   t.equal(ok.factorResult, 'SUCCESS')
+
+  // Unenrolled with the phone removed as a recovery method too: 204, and the factor is gone.
+  await client.deleteFactor(user.id, sms.id, { removeRecoveryEnrollment: true })
+  t.same((await client.listFactors(user.id)).map((f) => f.id), [])
+  await t.rejects(client.getFactor(user.id, sms.id), { code: 'OKTA_NOT_FOUND' })
 })
 
 void t.test('push: verify waits, the poll follows the transaction to SUCCESS', async (t) => {

@@ -151,7 +151,19 @@ void t.test('logins are percent-encoded into one path segment; queries are seria
     { updatePhone: true, activate: false, tokenLifetimeSeconds: 300, templateId: 'cstk1' })
   t.equal(sms.factorType, 'sms')
   await client.activateUser('00u1', { sendEmail: false })
+  // deleteFactor's query flag rides in its options (existing `opts` calls keep their meaning); absent, no query.
+  pool.intercept({ path: '/api/v1/users/00u1/factors/mbl1?removeRecoveryEnrollment=true', method: 'DELETE', headers: { 'x-request-id': 'req-del' } }).reply(204, '')
+  pool.intercept({ path: '/api/v1/users/00u1/factors/mbl1?removeRecoveryEnrollment=false', method: 'DELETE' }).reply(204, '')
+  pool.intercept({ path: '/api/v1/users/00u1/factors/mbl1', method: 'DELETE' }).reply(204, '')
+  await client.deleteFactor('00u1', 'mbl1', { removeRecoveryEnrollment: true, requestId: 'req-del' })
+  await client.deleteFactor('00u1', 'mbl1', { removeRecoveryEnrollment: false })
+  await client.deleteFactor('00u1', 'mbl1', {})
   agent.assertNoPendingInterceptors()
+  await t.rejects(client.deleteFactor('00u1', 'mbl1', { removeRecoveryEnrollment: 'true' as unknown as boolean }),
+    { name: 'TypeError', message: '"removeRecoveryEnrollment" must be a boolean' })
+  await t.rejects(client.deleteFactor('00u1', 'mbl1', { removeRecovery: true } as never),
+    { name: 'TypeError', message: /^"removeRecovery" is not a key of the deleteFactor options/ })
+  await t.rejects(client.deleteFactor('00u1', 'mbl1', { requestId: 'a\r\nb' }), { name: 'TypeError' })
   await t.rejects(client.getUser(''), { name: 'TypeError', message: /"idOrLogin" must be a non-empty string/ })
   await t.rejects(client.getFactor('00u1', ''), { name: 'TypeError', message: /"factorId" must be a non-empty string/ })
   // A lone surrogate (JSON allows one) cannot be percent-encoded: the same TypeError, naming the parameter, no echo.

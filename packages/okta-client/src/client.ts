@@ -1,7 +1,7 @@
 // The client object: validated configuration, one transport, and a method per Okta operation.
 import { inspect } from 'node:util'
 import * as factors from './factors.js'
-import type { VerifyRequestOptions } from './factors.js'
+import type { DeleteFactorOptions, VerifyRequestOptions } from './factors.js'
 import { resolveOptions } from './options.js'
 import type { OktaClientOptions } from './options.js'
 import { Transport } from './transport.js'
@@ -151,14 +151,16 @@ export class OktaClient extends OktaUsersClient {
   }
 
   /**
-   * Unenrolls a factor.
+   * Unenrolls a factor. `removeRecoveryEnrollment: true` (sms and call factors) also removes the phone number as
+   * a recovery method; without it Okta keeps the number for recovery.
    *
    * @example
    * ```ts
    * await client.deleteFactor(user.id, factor.id)
+   * await client.deleteFactor(user.id, smsFactor.id, { removeRecoveryEnrollment: true })
    * ```
    */
-  async deleteFactor (userId: string, factorId: string, opts?: RequestOptions): Promise<void> {
+  async deleteFactor (userId: string, factorId: string, opts?: DeleteFactorOptions): Promise<void> {
     await factors.deleteFactor(this.#t, userId, factorId, opts)
   }
 

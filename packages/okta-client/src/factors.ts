@@ -38,11 +38,26 @@ export interface VerifyContext {
  */
 export type VerifyRequestOptions = RequestOptions & { context?: VerifyContext }
 
+/**
+ * Options of `deleteFactor`: the usual request options plus Okta's `removeRecoveryEnrollment` query flag, which
+ * (for an `sms` or `call` factor) also removes the phone number as a recovery method. It sits here, not in a query
+ * argument of its own, so that existing `deleteFactor(userId, factorId, opts)` calls keep their meaning.
+ *
+ * @example
+ * ```ts
+ * await client.deleteFactor(uid, smsId, { removeRecoveryEnrollment: true, requestId: req.id })
+ * ```
+ */
+export type DeleteFactorOptions = RequestOptions & { removeRecoveryEnrollment?: boolean }
+
 /** The keys of each options object: the types keep these lists and the interfaces the same. */
 const ENROLL_KEYS: Record<keyof EnrollFactorQuery, true> = { updatePhone: true, activate: true, tokenLifetimeSeconds: true, templateId: true }
 const VERIFY_QUERY_KEYS: Record<keyof VerifyFactorQuery, true> = { tokenLifetimeSeconds: true, templateId: true }
 const VERIFY_OPTION_KEYS: Record<keyof VerifyRequestOptions, true> = { signal: true, requestId: true, deadline: true, waitOnRateLimit: true, context: true }
 const CONTEXT_KEYS: Record<keyof VerifyContext, true> = { ip: true, userAgent: true, acceptLanguage: true }
+const DELETE_OPTION_KEYS: Record<keyof DeleteFactorOptions, true> = {
+  signal: true, requestId: true, deadline: true, waitOnRateLimit: true, removeRecoveryEnrollment: true,
+}
 
 function factorsPath (userId: string): string {
   return `/api/v1/users/${segment(userId, 'userId')}/factors`
@@ -201,9 +216,18 @@ export async function resendFactor (
   return one<UserFactor>(res, factorShape, 'a factor')
 }
 
-/** DELETE /api/v1/users/{userId}/factors/{factorId} (204). */
-export async function deleteFactor (t: Transport, userId: string, factorId: string, opts?: RequestOptions): Promise<void> {
-  await t.send({ method: 'DELETE', path: factorPath(userId, factorId), opts, mayWaitOnRateLimit: false, expectBody: false })
+/** DELETE /api/v1/users/{userId}/factors/{factorId}[?removeRecoveryEnrollment=true|false] (204). */
+export async function deleteFactor (t: Transport, userId: string, factorId: string, optsArg?: DeleteFactorOptions): Promise<void> {
+  // The request options go on to the transport (which checks them) without the query flag, checked here.
+  const { removeRecoveryEnrollment, ...opts } = knownKeys(optsArg, DELETE_OPTION_KEYS, 'the deleteFactor options ("opts")')
+  await t.send({
+    method: 'DELETE',
+    path: factorPath(userId, factorId),
+    query: { removeRecoveryEnrollment: optBool('removeRecoveryEnrollment', removeRecoveryEnrollment) },
+    opts,
+    mayWaitOnRateLimit: false,
+    expectBody: false,
+  })
 }
 
 /**
