@@ -2,8 +2,10 @@
 // users: each capped at maxEntries on its own) is full of live entries no revocation is ever dropped (the overflow
 // may over-revoke, never forget) while the exact maps stay at maxEntries. Also its option checks. The shared behaviour
 // is in contract.test.ts; the overflow's generations and a long life in memory-revocation-overflow.test.ts.
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import t from 'tap'
-import { MemoryRevocationStore } from '@okta-mfa/core'
+import { MemoryRevocationStore, forgetRememberedDevices } from '@okta-mfa/core'
 import { fakeClock } from '../helpers/store-contract.js'
 
 const HOUR = 3600_000
@@ -75,6 +77,39 @@ await t.test('a full store sweeps at most once a second (no O(n) scan per revoca
   await store.revokeSession('exact-again', HOUR)
   t.equal(store.overflowCount, 2, 'a sweep a second later made room for an exact entry')
   t.equal(store.size, 2)
+})
+
+await t.test('device marks are kept without their padding, and stay apart from user keys that look like them', async (t) => {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const clock = fakeClock()
+  const store = new MemoryRevocationStore({ clock: clock.now })
+  const user = (i: number): { id: string } => ({ id: `00u${String(i).padStart(17, '0')}` })
+  const key = (u: unknown): string => (u as { id: string }).id
+  const n = 20_000
+  gc()
+  const before = process.memoryUsage().heapUsed
+  for (let i = 0; i < n; i++) await forgetRememberedDevices(store, user(i), { userKey: key, clock: clock.now })
+  gc()
+  const perMark = (process.memoryUsage().heapUsed - before) / n
+  t.equal(store.size, n)
+  // Padded to 528 characters each, a mark held about 750 bytes; without the padding, about 250.
+  t.ok(perMark < 350, `a device mark of a 20-character user key takes ${perMark.toFixed(0)} bytes of heap`)
+
+  // The compacted form of a's mark is a possible user key: signing it out touches no device, and a's mark signs no one out.
+  const issued = clock.now() - 1
+  const padded = (id: string): string => `device:${id.length}:${id}:`.padEnd(512 + 16, '#')
+  await store.revokeUser(padded('abc'), clock.now(), HOUR)
+  t.equal(await store.isRevoked('s', 'device:3:abc:', issued), false, 'a user key shaped like a compacted mark is not hit')
+  t.equal(await store.isRevoked('s', padded('abc'), issued), true)
+  await store.revokeUser('device:3:xyz:', clock.now(), HOUR)
+  t.equal(await store.isRevoked('s', padded('xyz'), issued), false, 'a sign-out is not a device mark')
+  // A long key that is not a device mark's form is kept exactly: one '#' more or less is another key.
+  const odd = 'x'.repeat(520) + '##'
+  await store.revokeUser(odd, clock.now(), HOUR)
+  t.equal(await store.isRevoked('s', odd, issued), true)
+  t.equal(await store.isRevoked('s', odd.slice(0, -1), issued), false)
+  t.equal(await store.isRevoked('s', padded('abc') + '#', issued), false, 'a padded mark with one pad too many is another key')
 })
 
 await t.test('options are checked at construction', async (t) => {

@@ -6,7 +6,7 @@ import type { RevocationStore } from './types.js'
 import { refuseUnknownOptions } from '../known-options.js'
 import { OverflowSet } from './revocation-overflow.js'
 import { SWEEP_INTERVAL_MS, UserMarks } from './user-marks.js'
-import { isDeviceMarkKey } from './device-mark.js'
+import { compactDeviceMarkKey, isDeviceMarkKey } from './device-mark.js'
 
 /** Options of {@link MemoryRevocationStore}. */
 export interface MemoryRevocationStoreOptions {
@@ -103,7 +103,9 @@ export class MemoryRevocationStore implements RevocationStore {
     if (!Number.isFinite(before)) throw new TypeError('"before" must be a finite number of ms since the epoch')
     const now = this.#clock()
     // By kind: a device mark (400 days) never shares a map or an overflow generation with sign-outs (a session's life).
-    ;(isDeviceMarkKey(userKey) ? this.#deviceMarks : this.#users).add(userKey, before, now + ttlMs, now)
+    // Its map holds it without the padding (about 500 bytes a mark), since that map holds no user key to keep apart.
+    if (isDeviceMarkKey(userKey)) this.#deviceMarks.add(compactDeviceMarkKey(userKey, true), before, now + ttlMs, now)
+    else this.#users.add(userKey, before, now + ttlMs, now)
   }
 
   async isRevoked (sessionId: string, userKey: string | undefined, issuedAt: number): Promise<boolean> {
@@ -114,7 +116,11 @@ export class MemoryRevocationStore implements RevocationStore {
       this.#sessions.delete(sessionId)
     }
     if (this.#sessionOverflow.has(sessionId, now)) return true
-    return userKey !== undefined && (this.#users.has(userKey, issuedAt, now) || this.#deviceMarks.has(userKey, issuedAt, now))
+    if (userKey === undefined) return false
+    // Each kind only in its own map: a short key that looks like a compacted device mark is a user key, never a mark.
+    return isDeviceMarkKey(userKey)
+      ? this.#deviceMarks.has(compactDeviceMarkKey(userKey, false), issuedAt, now)
+      : this.#users.has(userKey, issuedAt, now)
   }
 
   /** Drops every expired exact entry (the overflow generations drop themselves). */
