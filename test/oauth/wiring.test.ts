@@ -142,8 +142,25 @@ await t.test('readOktaAuthEnv: a token, an OAuth service app with defaults, or a
     const err = authError(env)
     t.equal(err.code, code, `${Object.keys(env).join('+')}: ${code}`)
     t.match(err.message, message)
+    t.same(err.problems.map((p) => p.code), [code], 'one problem')
     noKeyMaterial(t, err.message, code)
   }
+
+  // Every problem at once, each with its code: fixing one must not only reveal the next.
+  const several = authError({ OKTA_CLIENT_ID: 'c i d', OKTA_KEY_ID: 'k e y', OKTA_DPOP: 'maybe', OKTA_SCOPES: '"x"', OKTA_PRIVATE_KEY_FILE: PEM_FILE })
+  t.equal(several.code, 'OKTA_AUTH_INVALID', 'the first problem\'s code')
+  t.same(several.problems.map((p) => p.message.split(' ')[0]), ['OKTA_CLIENT_ID', 'OKTA_KEY_ID', 'OKTA_SCOPES', 'OKTA_DPOP'])
+  t.match(several.message, /^OKTA_AUTH_INVALID: OKTA_CLIENT_ID must .*; OKTA_AUTH_INVALID: OKTA_KEY_ID must .*; OKTA_AUTH_INVALID: OKTA_SCOPES must .*; OKTA_AUTH_INVALID: OKTA_DPOP must be true or false$/)
+  const keyAndDpop = authError({ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: TRUNCATED, OKTA_DPOP: 'maybe' })
+  t.same(keyAndDpop.problems.map((p) => p.code), ['OKTA_AUTH_KEY_INVALID', 'OKTA_AUTH_INVALID'], 'a bad key and a bad OKTA_DPOP, each with its own code')
+  t.equal(keyAndDpop.code, 'OKTA_AUTH_KEY_INVALID')
+  noKeyMaterial(t, keyAndDpop.message, 'key and dpop')
+  const noClient = authError({ OKTA_DPOP: 'maybe', OKTA_KEY_ID: 'kid-1' })
+  t.same(noClient.problems.map((p) => p.code), ['OKTA_AUTH_INCOMPLETE', 'OKTA_AUTH_INVALID'], 'no client id (which asks for the key too) and a bad OKTA_DPOP')
+  t.match(noClient.problems[0]?.message, /OKTA_KEY_ID, OKTA_DPOP are set but OKTA_CLIENT_ID is not/)
+  const noClientBadKey = authError({ OKTA_PRIVATE_KEY: 'not a key at all' })
+  t.same(noClientBadKey.problems.map((p) => p.code), ['OKTA_AUTH_INCOMPLETE', 'OKTA_AUTH_KEY_INVALID'], 'no client id, and the key given is unusable')
+  t.ok(Object.isFrozen(several.problems))
 })
 
 await t.test('the three programs read the same settings: gateway loadServerConfig, demo readConfig, Express example', async (t) => {
@@ -352,6 +369,13 @@ await t.test('each program refuses bad auth settings at start: exit 1, one coded
   const runs: Array<{ who: string, script: string, env: Record<string, string>, message: RegExp }> = [
     { who: 'gateway, both', script: gatewayBin, env: { OKTA_ORG_URL: 'https://dev-1.okta.com', SESSION_KEY: 'ab'.repeat(32), OKTA_API_TOKEN: TOKEN, OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: RSA.pem }, message: /^okta-mfa-gateway configuration: OKTA_AUTH_CONFLICT: OKTA_API_TOKEN and OAuth settings \(OKTA_CLIENT_ID, OKTA_PRIVATE_KEY\) are both set/ },
     { who: 'gateway, malformed key', script: gatewayBin, env: { OKTA_ORG_URL: 'https://dev-1.okta.com', SESSION_KEY: 'ab'.repeat(32), OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: TRUNCATED }, message: /OKTA_AUTH_KEY_INVALID: OKTA_PRIVATE_KEY does not hold a usable private key/ },
+    {
+      who: 'gateway, four OAuth variables malformed and a bad PORT',
+      script: gatewayBin,
+      env: { OKTA_ORG_URL: 'https://dev-1.okta.com', SESSION_KEY: 'ab'.repeat(32), OKTA_CLIENT_ID: 'c i d', OKTA_KEY_ID: 'k e y', OKTA_DPOP: 'maybe', OKTA_SCOPES: '"x"', OKTA_PRIVATE_KEY_FILE: PEM_FILE, PORT: 'x' },
+      message: /^okta-mfa-gateway configuration: .*OKTA_AUTH_INVALID: OKTA_CLIENT_ID .*; OKTA_AUTH_INVALID: OKTA_KEY_ID .*; OKTA_AUTH_INVALID: OKTA_SCOPES .*; OKTA_AUTH_INVALID: OKTA_DPOP .*PORT must/,
+    },
+    { who: 'Express example, a malformed key and OKTA_DPOP', script: 'examples/express-app/dist/main.js', env: { OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: GARBAGE_FILE, OKTA_DPOP: 'maybe' }, message: /^Configuration error: OKTA_AUTH_KEY_INVALID: .*; OKTA_AUTH_INVALID: OKTA_DPOP must be true or false/ },
     { who: 'demo, unreadable key file', script: 'examples/fastify-app/dist/main.js', env: { OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: MISSING_FILE }, message: /^Configuration error: OKTA_AUTH_KEY_UNREADABLE: OKTA_PRIVATE_KEY_FILE ".*" cannot be read \(ENOENT\)/ },
     { who: 'Express example, neither', script: 'examples/express-app/dist/main.js', env: { OKTA_ORG_URL: 'https://dev-1.okta.com' }, message: /^Configuration error: OKTA_AUTH_MISSING: .*OKTA_API_TOKEN.*OKTA_CLIENT_ID/ },
     { who: 'Express example, malformed key file', script: 'examples/express-app/dist/main.js', env: { OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: GARBAGE_FILE }, message: /^Configuration error: OKTA_AUTH_KEY_INVALID/ },

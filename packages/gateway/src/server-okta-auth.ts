@@ -31,7 +31,7 @@ export function serverOktaAuth (env: NodeJS.ProcessEnv, problems: string[]): Ser
     return setting.kind === 'ssws' ? { token: setting.auth } : { auth: setting.auth }
   } catch (err) {
     if (!(err instanceof OktaAuthEnvError)) throw err
-    problems.push(err.message)
+    for (const p of err.problems) problems.push(`${p.code}: ${p.message}`)
     return {}
   }
 }

@@ -35,17 +35,36 @@ export type OktaAuthEnvErrorCode =
   | 'OKTA_AUTH_CONFLICT' | 'OKTA_AUTH_MISSING' | 'OKTA_AUTH_INCOMPLETE' | 'OKTA_AUTH_KEY_UNREADABLE' | 'OKTA_AUTH_KEY_INVALID' | 'OKTA_AUTH_INVALID'
 
 /**
- * The Okta authorization settings in the environment cannot be used. `code` says why; the message names the
- * variables (and a key file's path) and never holds a token or any part of a key.
+ * One thing wrong with the Okta authorization settings: its code and what to fix, naming the variable.
+ * @example const problem: OktaAuthEnvProblem = { code: 'OKTA_AUTH_INVALID', message: 'OKTA_DPOP must be true or false' }
+ */
+export interface OktaAuthEnvProblem {
+  readonly code: OktaAuthEnvErrorCode
+  readonly message: string
+}
+
+/**
+ * The Okta authorization settings in the environment cannot be used. `problems` holds every one found, each with its
+ * code; `code` is the first one's, and the message is each problem prefixed with its code, joined by "; ". The
+ * messages name the variables (and a key file's path) and never hold a token or any part of a key.
  * @example
  * try { readOktaAuthEnv(process.env) } catch (err) { if (err instanceof OktaAuthEnvError) console.error(err.message) }
  */
 export class OktaAuthEnvError extends Error {
   override readonly name = 'OktaAuthEnvError'
-  constructor (readonly code: OktaAuthEnvErrorCode, message: string) {
-    super(`${code}: ${message}`)
+  readonly problems: readonly OktaAuthEnvProblem[]
+  constructor (readonly code: OktaAuthEnvErrorCode, message: string, more: readonly OktaAuthEnvProblem[] = []) {
+    super([`${code}: ${message}`, ...more.map((p) => `${p.code}: ${p.message}`)].join('; '))
+    this.problems = Object.freeze([{ code, message }, ...more])
   }
 }
+
+/** Every problem of `list` (one at least) in one error, with the first one's code. */
+function problemsError ([first, ...more]: OktaAuthEnvProblem[]): OktaAuthEnvError {
+  return first === undefined ? missingOktaAuthError() : new OktaAuthEnvError(first.code, first.message, more)
+}
+
+const problem = (code: OktaAuthEnvErrorCode, message: string): OktaAuthEnvProblem => ({ code, message })
 
 /**
  * What {@link readOktaAuthEnv} found: the client's `auth` option, and which kind it is.
@@ -164,26 +183,37 @@ export function readOktaAuthEnv (env: Record<string, string | undefined>, option
   }
   if (token !== undefined) return { kind: 'ssws', auth: sswsToken(token) }
   if (oauthVars.length === 0) return undefined
+  // Every variable is checked, and every problem named at once: fixing one must not only reveal the next.
+  const problems: OktaAuthEnvProblem[] = []
   const clientId = set(env, 'OKTA_CLIENT_ID')?.trim()
   if (clientId === undefined) {
-    throw new OktaAuthEnvError('OKTA_AUTH_INCOMPLETE', `${oauthVars.join(', ')} ${oauthVars.length === 1 ? 'is' : 'are'} set but OKTA_CLIENT_ID is not: ${MISSING}`)
+    problems.push(problem('OKTA_AUTH_INCOMPLETE', `${oauthVars.join(', ')} ${oauthVars.length === 1 ? 'is' : 'are'} set but OKTA_CLIENT_ID is not: ${MISSING}`))
+  } else if (!/^[\x21-\x7e]{1,200}$/.test(clientId)) {
+    problems.push(problem('OKTA_AUTH_INVALID', 'OKTA_CLIENT_ID must be the app\'s client id (printable, no spaces)'))
   }
-  if (!/^[\x21-\x7e]{1,200}$/.test(clientId)) throw new OktaAuthEnvError('OKTA_AUTH_INVALID', 'OKTA_CLIENT_ID must be the app\'s client id (printable, no spaces)')
-  const privateKey = readKey(env, options.readFile ?? ((path) => readFileSync(path, 'utf8')))
+  let privateKey: string | Record<string, unknown> = ''
+  try {
+    privateKey = readKey(env, options.readFile ?? ((path) => readFileSync(path, 'utf8')))
+  } catch (err) {
+    if (!(err instanceof OktaAuthEnvError)) throw err
+    // No key with no client id either: the message above already asks for both.
+    if (!(clientId === undefined && err.code === 'OKTA_AUTH_INCOMPLETE')) problems.push(...err.problems)
+  }
   const keyId = set(env, 'OKTA_KEY_ID')?.trim()
-  if (keyId !== undefined && !/^[\x21-\x7e]{1,200}$/.test(keyId)) throw new OktaAuthEnvError('OKTA_AUTH_INVALID', 'OKTA_KEY_ID must be the key\'s kid (printable, no spaces)')
+  if (keyId !== undefined && !/^[\x21-\x7e]{1,200}$/.test(keyId)) problems.push(problem('OKTA_AUTH_INVALID', 'OKTA_KEY_ID must be the key\'s kid (printable, no spaces)'))
   const scopeText = set(env, 'OKTA_SCOPES')
   const scopes = scopeText === undefined ? [...DEFAULT_OKTA_SCOPES] : scopeText.split(/[\s,]+/).filter((s) => s !== '')
   if (scopes.length === 0 || scopes.some((s) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
-    throw new OktaAuthEnvError('OKTA_AUTH_INVALID', 'OKTA_SCOPES must be scope names separated by spaces or commas, e.g. "okta.users.read okta.users.manage"')
+    problems.push(problem('OKTA_AUTH_INVALID', 'OKTA_SCOPES must be scope names separated by spaces or commas, e.g. "okta.users.read okta.users.manage"'))
   }
   const dpopText = set(env, 'OKTA_DPOP')?.trim()
   let dpop = DEFAULT_OKTA_DPOP
   if (dpopText !== undefined) {
     if (/^(1|true|yes)$/i.test(dpopText)) dpop = true
     else if (/^(0|false|no)$/i.test(dpopText)) dpop = false
-    else throw new OktaAuthEnvError('OKTA_AUTH_INVALID', 'OKTA_DPOP must be true or false')
+    else problems.push(problem('OKTA_AUTH_INVALID', 'OKTA_DPOP must be true or false'))
   }
+  if (clientId === undefined || problems.length > 0) throw problemsError(problems)
   const auth: OktaOAuthOptions = { clientId, privateKey, scopes, dpop }
   if (keyId !== undefined) auth.keyId = keyId
   return { kind: 'oauth', auth }
