@@ -128,7 +128,28 @@ await t.test('exactly one of success, fail, error, once; no rejection escapes', 
     throwing: new OktaMfaStrategy({ ...okta, resolveOktaUser: () => { throw new Error('directory offline') } }),
     garbage: new OktaMfaStrategy({ ...okta, resolveOktaUser: () => ({ nope: true }) as never }),
     verifyRefuses: new OktaMfaStrategy({ ...okta, passReqToCallback: true, resolveOktaUser: (u: { email: string }) => ({ login: u.email }) }, (_req, _user, _info, done) => { done(null, false) }),
+    // async verify functions: a rejection is error(); after done(), a warning, never a second outcome or a crash.
+    asyncRejects: new OktaMfaStrategy({ ...okta, resolveOktaUser: (u: { email: string }) => ({ login: u.email }) }, async (user, _info, done) => {
+      const fresh = await Promise.reject(new Error('user directory offline'))
+      done(null, fresh ?? user)
+    }),
+    asyncRejectsWithRequest: new OktaMfaStrategy({ ...okta, passReqToCallback: true, resolveOktaUser: (u: { email: string }) => ({ login: u.email }) }, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      throw new Error('audit log offline')
+    }),
+    asyncAccepts: new OktaMfaStrategy({ ...okta, resolveOktaUser: (u: { email: string }) => ({ login: u.email }) }, async (user, _info, done) => {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      done(null, { email: user.email })
+    }),
+    asyncRejectsAfterDone: new OktaMfaStrategy({ ...okta, resolveOktaUser: (u: { email: string }) => ({ login: u.email }) }, async (user, _info, done) => {
+      done(null, user)
+      throw new Error('after the outcome')
+    }),
   }
+  const warnings: Error[] = []
+  const onWarning = (w: Error): void => { warnings.push(w) }
+  process.on('warning', onWarning)
+  t.teardown(() => { process.off('warning', onWarning) })
   t.teardown(async () => { for (const s of Object.values(strategies)) await s.close() })
 
   /** Runs authenticate like passport does and collects every callback for a while after the first. */
@@ -178,6 +199,18 @@ await t.test('exactly one of success, fail, error, once; no rejection escapes', 
   emu.clock.advance(30_000)
   const refused = await run(strategies.verifyRefuses, req({ passCode: code() }))
   t.match(refused, [['fail', { code: 'UNAUTHENTICATED' }, 401]], 'a verify callback may refuse after Okta said yes')
+  emu.clock.advance(30_000)
+  t.match(await run(strategies.asyncRejects, req({ passCode: code() })), [['error', { message: 'user directory offline' }]], 'an async verify that rejects: error(), once')
+  emu.clock.advance(30_000)
+  t.match(await run(strategies.asyncRejectsWithRequest, req({ passCode: code() })), [['error', { message: 'audit log offline' }]], 'with passReqToCallback too')
+  emu.clock.advance(30_000)
+  t.match(await run(strategies.asyncAccepts, req({ passCode: code() })), [['success', { email: ada.email }]], 'an async verify that calls done: success')
+  emu.clock.advance(30_000)
+  const afterDone = await run(strategies.asyncRejectsAfterDone, req({ passCode: code() }))
+  t.match(afterDone, [['success', ada]], 'a rejection after done(): still the one outcome')
+  t.equal(afterDone.length, 1)
+  const late = warnings.filter((w) => (w as { code?: string }).code === 'OKTA_MFA_LATE_ERROR').map((w) => w.message)
+  t.same(late, ['okta-mfa: an error after the authentication outcome was ignored: after the outcome'], 'and reported as a late error')
   t.same(rejections, [])
 })
 

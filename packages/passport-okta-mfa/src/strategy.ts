@@ -51,10 +51,13 @@ export interface MfaSuccessInfo {
 
 /** Callback of a verify function: `done(err)`, `done(null, false, info?)` to refuse, `done(null, user)` to accept. */
 export type MfaVerifyDone<User> = (err: unknown, user?: User | false, info?: unknown) => void
-/** Optional last word after Okta said SUCCESS (audit, refuse a user, load a fresher user object). */
-export type MfaVerifyFunction<User> = (user: User, info: MfaSuccessInfo, done: MfaVerifyDone<User>) => void
-/** The verify function with `passReqToCallback: true`. */
-export type MfaVerifyFunctionWithRequest<User, Req> = (req: Req, user: User, info: MfaSuccessInfo, done: MfaVerifyDone<User>) => void
+/**
+ * Optional last word after Okta said SUCCESS (audit, refuse a user, load a fresher user object). It may be `async`:
+ * a rejection before `done` is called is `error(reason)`, as `done(reason)` would be; after it, a process warning.
+ */
+export type MfaVerifyFunction<User> = (user: User, info: MfaSuccessInfo, done: MfaVerifyDone<User>) => void | PromiseLike<void>
+/** The verify function with `passReqToCallback: true` (it may be `async` too). */
+export type MfaVerifyFunctionWithRequest<User, Req> = (req: Req, user: User, info: MfaSuccessInfo, done: MfaVerifyDone<User>) => void | PromiseLike<void>
 
 /**
  * An Okta refusal of the app's own call (a bad API token, a missing scope) is the app's fault, never the end user's:
@@ -62,6 +65,10 @@ export type MfaVerifyFunctionWithRequest<User, Req> = (req: Req, user: User, inf
  * user "Unauthorized"). It reaches the error handler with the same `code`, status 500, a message without Okta's text,
  * and the client's error as `cause`.
  */
+function isThenable (value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
+}
+
 function asServerError (err: unknown): unknown {
   if (typeof err !== 'object' || err === null) return err
   const { code, status } = err as { code?: unknown, status?: unknown }
@@ -196,8 +203,11 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
         settle.error(completeErr)
       }
     }
-    if (config.passReqToCallback) (this.verify as MfaVerifyFunctionWithRequest<User, Req>)(req as Req, user, info, done)
-    else (this.verify as MfaVerifyFunction<User>)(user, info, done)
+    const returned: unknown = config.passReqToCallback
+      ? (this.verify as MfaVerifyFunctionWithRequest<User, Req>)(req as Req, user, info, done)
+      : (this.verify as MfaVerifyFunction<User>)(user, info, done)
+    // An async verify's rejection is run()'s: error() if nothing was settled yet, else reported as a late error.
+    if (isThenable(returned)) await returned
   }
 
   /** A refusal of the core: `fail` for what the user can act on, `error` for the unavailable (5xx) ones. */
