@@ -140,6 +140,13 @@ await t.test('outcomes: success, wrong codes with attempts left, the last with t
   const { provisioned } = { provisioned: await rig(t, { provision: true }) }
   t.match(await provisioned.check({ session: {} }, 'dee@example.com', { passCode: '123456' }), { ok: false, error: { code: 'ENROLLMENT_REQUIRED' } }, 'with provision the user is created, then needs a factor')
   t.equal(await statusOf(provisioned.emu, 'dee@example.com'), 'STAGED', 'created without credentials and not activated: Okta sends no activation e-mail')
+  // A login Okta refuses to create (400 E0000001): the app's mapping is wrong, not "no Okta user, turn on provision".
+  for (const login of ['not-an-email', 'nobody@']) {
+    const refused = await provisioned.check({ session: {} }, login, { passCode: '123456' }).then(() => undefined, (err: unknown) => err as Error & { code?: string, cause?: { code?: string, errorCode?: string } })
+    t.match(refused, { name: 'ProvisionRefusedError', code: 'OKTA_MFA_PROVISION_REFUSED' }, `${login}: the creation Okta refused is an error of its own`)
+    t.match(refused?.cause, { code: 'OKTA_VALIDATION', errorCode: 'E0000001' }, 'with Okta\'s answer as its cause')
+    t.notOk(refused?.message.includes(login), 'the message does not quote the login')
+  }
 })
 
 await t.test("the verify tells Okta the end user's IP, user agent and language, and the request id", async (t) => {
@@ -260,6 +267,10 @@ await t.test('a login with a `/`, which Okta fetches by id only, is found by sea
   const created = await byLogin('new/user@example.com', true)
   t.equal(await byLogin('new/user@example.com', true), created)
   t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${created}`)).body.profile.login, 'new/user@example.com')
+  // Two first sign-ins at once: both miss, one creation wins, the other's 400 finds the user it made (no ProvisionRefusedError).
+  const raced = await Promise.all([byLogin('twice@example.com', true), byLogin('twice@example.com', true), byLogin('twice/x@example.com', true), byLogin('twice/x@example.com', true)])
+  t.equal(raced[0], raced[1], 'one Okta user for both')
+  t.equal(raced[2], raced[3], 'also for a login found by search')
   // A lone surrogate (a JSON body can carry one) has no UTF-8 form: no Okta user can have it, none is made with it.
   const users = async (): Promise<number> => (await emuFetch(emu, 'GET', '/api/v1/users?limit=200')).body.length
   const before = await users()

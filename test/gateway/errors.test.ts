@@ -208,6 +208,9 @@ await t.test('an app user with no Okta user is OKTA_USER_NOT_FOUND (routable, no
   t.equal((await gql(cyd, OPS.factors)).status, 200, 'provisioned again')
   t.not((await emuFetch(emu, 'GET', '/api/v1/users/cyd%40example.com')).body.id, cydId)
   t.ok(made.body.id)
+  // A login Okta refuses to create (not an email): the app's mapping is at fault, so a masked INTERNAL, not
+  // OKTA_USER_NOT_FOUND (which would send the user to a setup page that cannot help).
+  expectCode(t, await gql(await provisioned.signedIn('not-an-email'), OPS.factors), 'INTERNAL', 'Okta refuses to create the user')
 
   const badToken = await startGatewayApp(t, emu, { env: { OKTA_API_TOKEN: 'not-the-token' } })
   expectCode(t, await gql(await badToken.signedIn('ada@example.com'), OPS.factors), 'INTERNAL', 'Okta refuses the API token')

@@ -114,5 +114,20 @@ for (const start of STACKS) {
       t.equal(again.json().code, 'ENROLLMENT_REQUIRED', 'the second attempt finds the user it created')
       t.same(provisioning.errors, [])
     })
+
+    await t.test('provision: true with a login or email Okta refuses to create: an error for the app, not OKTA_USER_NOT_FOUND', async (t) => {
+      const refs = [{ login: 'not-an-email' }, { login: 'carol@example.com', profile: { email: 'not-an-email' } }]
+      for (const ref of refs) {
+        const misconfigured = await start(t, { strategy: { ...okta, provision: true, resolveOktaUser: () => ref } })
+        const other = misconfigured.jar()
+        await passwordLogin(other, dee)
+        const res = await other.fetch('/api/mfa', { form: { passCode: '123456' } })
+        t.not(res.json().code, 'OKTA_USER_NOT_FOUND', JSON.stringify(ref))
+        t.match(misconfigured.errors, [{ name: 'ProvisionRefusedError', code: 'OKTA_MFA_PROVISION_REFUSED', cause: { code: 'OKTA_VALIDATION', status: 400 } }], 'reaches the error handler, with Okta\'s answer as the cause')
+      }
+      const got = await request(`${emu.url}/api/v1/users/${encodeURIComponent('carol@example.com')}`, { headers: emu.authHeader })
+      t.equal(got.statusCode, 404, 'and no user was made')
+      await got.body.dump()
+    })
   })
 }

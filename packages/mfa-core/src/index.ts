@@ -27,7 +27,7 @@ export {
   dropCachedFactors, clearOktaUserBinding, type OktaUserBinding, type CachedFactor,
 } from './okta-session.js'
 export {
-  resolveOktaUserId, InvalidOktaUserRefError,
+  resolveOktaUserId, InvalidOktaUserRefError, ProvisionRefusedError,
   type ResolveOktaUser, type OktaUserRef, type ProvisionProfile, type ResolveOptions, type LoginLookupClient,
 } from './resolve-user.js'
 export { RequestDeadline, DEFAULT_REQUEST_DEADLINE_MS, MAX_TIMER_MS } from './deadline.js'

@@ -46,6 +46,19 @@ export class InvalidOktaUserRefError extends TypeError {
   }
 }
 
+/**
+ * Thrown when `provision` is on and Okta refuses to create the missing user (a 400 such as `E0000001`: a login or a
+ * profile field Okta does not accept, an email that is not one). The app's mapping is at fault, not the end user:
+ * Okta's answer is the `cause`, kept out of the message (it may quote the login).
+ */
+export class ProvisionRefusedError extends Error {
+  readonly code = 'OKTA_MFA_PROVISION_REFUSED'
+  constructor (options: { cause: unknown }) {
+    super('Okta refused to create the missing user (provision: true): check the login and profile that "resolveOktaUser" returns (Okta\'s answer is the cause)', options)
+    this.name = 'ProvisionRefusedError'
+  }
+}
+
 function refOf (value: unknown): OktaUserRef {
   if (typeof value === 'object' && value !== null) {
     const v = value as Record<string, unknown>
@@ -108,15 +121,21 @@ async function provisionUser (client: LoginLookupClient, login: string, profile:
     const created = await client.createUser({ profile: { ...profile, email, login } }, { activate: false }, request)
     return created.id
   } catch (err) {
-    // Two first sign-ins raced and the other one created the user: use it.
-    if (errorCode(err) === 'OKTA_VALIDATION') return await idOfLogin(client, login, request)
-    throw err
+    if (errorCode(err) !== 'OKTA_VALIDATION') throw err
+    // Two first sign-ins raced and the other one created the user: use it. Else Okta refused this user itself.
+    try {
+      return await idOfLogin(client, login, request)
+    } catch (lookupErr) {
+      if (errorCode(lookupErr) === 'OKTA_NOT_FOUND') throw new ProvisionRefusedError({ cause: err })
+      throw lookupErr
+    }
   }
 }
 
 /**
  * The Okta user id for `user`: calls `resolveOktaUser`, looks a login up, and with `provision: true`
- * creates a missing user without credentials. Client errors (e.g. `OKTA_NOT_FOUND` without provision) propagate.
+ * creates a missing user without credentials. Client errors (e.g. `OKTA_NOT_FOUND` without provision) propagate; a
+ * creation Okta refuses is a {@link ProvisionRefusedError}.
  *
  * @example
  * const oktaUserId = await resolveOktaUserId(client, (u) => ({ login: u.email }), req.user, req, { provision: true })
