@@ -8,7 +8,7 @@ import {
   attemptKey, bindOktaUser, cacheFactors, cachedFactors, dropCachedFactors, endUserContext, getMfaState, getOktaUserBinding,
   isStoreUnavailableError, maskEmail, maskPhoneNumber, readAnswer, readPasscode, outcomeMessage, outcomeOfError, recordMfa, userKeyOf,
   DEFAULT_REVOCATION_TTL_MS, MemoryRevocationStore, SESSION_IDENTITY_KEY, getSessionIdentity, ensureSession, isSessionRevoked, revokeSession,
-  revokeUserSessions, settleRefusal, startSession, OKTA_USER_SESSION_KEY, MAX_TIMER_MS, MAX_WINDOW_MS, RequestDeadline, type MfaOutcomeCode, type RevocationStore,
+  revokeUserSessions, settleRefusal, startSession, OKTA_USER_SESSION_KEY, NoSessionError, MAX_TIMER_MS, MAX_WINDOW_MS, RequestDeadline, type MfaOutcomeCode, type RevocationStore,
 } from '@okta-mfa/core'
 import {
   ConnectionError, InvalidPasscodeError, InvalidResponseError, NotFoundError, OktaApiError, RateLimitedError, TimeoutError, ValidationError, AbortedError,
@@ -295,6 +295,11 @@ await t.test('MFA state and the Okta binding are bound to the user', async (t) =
   // A list stamped later than now (another instance's clock ahead) is not taken as fresh.
   cacheFactors(req, 'u1', [factor(1)], 5000)
   t.equal(cachedFactors(req, 'u1', 4000), undefined, 'a list from the future is not cached')
+  // No session middleware: a TypeError with a stable code, for the app's error handler.
+  const noSession = (() => { try { recordMfa({ user: { id: 'u1' } } as never, { user: { id: 'u1' }, factorId: 'ost1', method: 'form', now: 1 }) } catch (err) { return err } })()
+  t.type(noSession, NoSessionError)
+  t.type(noSession, TypeError)
+  t.match(noSession, { name: 'TypeError', code: 'OKTA_MFA_NO_SESSION', message: /needs a session/ })
 })
 
 await t.test('end-user context is bounded; phone numbers and addresses are masked before the MFA step', async (t) => {

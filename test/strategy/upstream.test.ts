@@ -194,7 +194,7 @@ await t.test('exactly one of success, fail, error, once; no rejection escapes', 
   emu.clock.advance(30_000)
   const fresh = code()
   const noSession = await run(strategies.emulator, { user: ada, body: { passCode: fresh }, headers: {} } as unknown as StrategyRequest)
-  t.match(noSession, [['error', { name: 'TypeError', message: /needs a session/ }]], 'no session: an error at once')
+  t.match(noSession, [['error', { name: 'TypeError', code: 'OKTA_MFA_NO_SESSION', message: /needs a session/ }]], 'no session: an error at once, with its code')
   t.match(await run(strategies.emulator, req({ passCode: fresh })), [['success']], 'and Okta never saw that code: it still works')
   emu.clock.advance(30_000)
   const refused = await run(strategies.verifyRefuses, req({ passCode: code() }))

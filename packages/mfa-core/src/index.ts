@@ -19,7 +19,7 @@ export {
   type PasscodeResult,
 } from './input.js'
 export {
-  MFA_SESSION_KEY, MAX_USER_KEY_LENGTH, getMfaState, recordMfa, clearMfa, userKeyOf, sessionGet, sessionSet,
+  MFA_SESSION_KEY, MAX_USER_KEY_LENGTH, getMfaState, recordMfa, clearMfa, userKeyOf, sessionGet, sessionSet, NoSessionError,
   type MfaState, type MfaMethod, type UserKeyFn, type SessionRequest, type MfaStateOptions, type RecordMfaInput,
 } from './session-state.js'
 export {

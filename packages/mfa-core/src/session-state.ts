@@ -115,15 +115,29 @@ export function sessionGet (req: SessionRequest, key: string): unknown {
 }
 
 /**
+ * The request has no session (express-session or @fastify/secure-session is not registered before okta-mfa). A
+ * `TypeError` (its `name`), with a stable `code` for an error handler to tell it apart.
+ *
+ * @example
+ * app.use((err, req, res, next) => { if (err.code === 'OKTA_MFA_NO_SESSION') console.error('register a session first') })
+ */
+export class NoSessionError extends TypeError {
+  readonly code = 'OKTA_MFA_NO_SESSION'
+  constructor () {
+    super('okta-mfa needs a session: register express-session or @fastify/secure-session first')
+  }
+}
+
+/**
  * Writes (or with `undefined`, removes) a value in either session flavour.
  *
- * @throws TypeError when the request has no session (session middleware missing).
+ * @throws NoSessionError (a TypeError) when the request has no session (session middleware missing).
  */
 export function sessionSet (req: SessionRequest, key: string, value: unknown): void {
   const session = sessionOf(req)
   if (session === undefined) {
     if (value === undefined) return
-    throw new TypeError('okta-mfa needs a session: register express-session or @fastify/secure-session first')
+    throw new NoSessionError()
   }
   if (isGetSet(session)) {
     session.set(key, value)

@@ -10,7 +10,7 @@ export {
   dropCachedFactors,
   MFA_OUTCOMES, MfaError, isMfaError, type MfaOutcomeCode,
   readPasscode, PASSCODE_PATTERN, type PasscodeResult,
-  resolveOktaUserId, InvalidOktaUserRefError, ProvisionRefusedError,
+  resolveOktaUserId, InvalidOktaUserRefError, ProvisionRefusedError, NoSessionError,
   type ResolveOktaUser, type OktaUserRef, type ProvisionProfile, type ResolveOptions,
   selectFactor, TOTP_FACTOR_TYPE, type FactorSelection,
   type MfaOktaClient, type OktaFactorLike,

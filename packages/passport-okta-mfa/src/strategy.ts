@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module'
 import {
   MFA_SESSION_KEY, OKTA_USER_SESSION_KEY, SESSION_IDENTITY_KEY, MfaError, MfaSubject, RequestDeadline, checkPasscode, endUserContext,
-  ensureSession, getMfaState, isSessionRevoked, outcomeOfError, recordMfa, userKeyOf,
+  ensureSession, getMfaState, isSessionRevoked, NoSessionError, outcomeOfError, recordMfa, userKeyOf,
   type MfaMethod, type MfaOktaClient,
 } from '@okta-mfa/core'
 import { signOutRevoked } from './sign-out.js'
@@ -151,7 +151,7 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
     if (user === undefined || user === null || user === false) return refuse('UNAUTHENTICATED')
     // The MFA step is kept in the session: without one, say so before Okta spends the code.
     const session = (req as { session?: unknown }).session
-    if (typeof session !== 'object' || session === null) throw new TypeError('okta-mfa needs a session: register express-session or @fastify/secure-session first')
+    if (typeof session !== 'object' || session === null) throw new NoSessionError()
     const userKey = userKeyOf(user, config.userKey)
     getMfaState(req, { user, userKey: config.userKey }) // a step of another user is removed now, not carried on
     if (config.revocations !== undefined) {
