@@ -151,6 +151,19 @@ await t.test('bad input never gets a 5xx', async (t) => {
     t.equal(r.status, 400, `enroll ${JSON.stringify(body)}`)
     t.equal(r.body.errorCode, 'E0000001')
   }
+  // Okta's schema: E.164 (`^\+[1-9]\d{1,14}$`), written with or without the separators of Okta's own examples.
+  const notE164 = ['000000', '12025550123', '+0123456789', '+1234567890123456', '+44 12345678901234567890', '+1', '+1-555-415-1337 x2', '++15555550123']
+  for (const [i, phoneNumber] of notE164.entries()) {
+    const r = await emuFetch(emu, 'POST', `/api/v1/users/${second}/factors`, { factorType: i % 2 === 0 ? 'sms' : 'call', provider: 'OKTA', profile: { phoneNumber } })
+    t.equal(r.status, 400, `not E.164: ${phoneNumber}`)
+    t.same(r.body.errorCauses, [{ errorSummary: 'phoneNumber: Invalid Phone Number.' }])
+  }
+  for (const [factorType, phoneNumber] of [['sms', '+1-555-415-1337'], ['call', '+44 (20) 7946.0958'], ['call', '+123456789012345']]) {
+    const r = await emuFetch(emu, 'POST', `/api/v1/users/${second}/factors`, { factorType, provider: 'OKTA', profile: { phoneNumber } })
+    t.equal(r.status, 200, `E.164 with separators: ${phoneNumber}`)
+    t.equal(r.body.profile.phoneNumber, phoneNumber)
+    t.equal((await emuFetch(emu, 'DELETE', `/api/v1/users/${second}/factors/${r.body.id as string}`)).status, 204)
+  }
   const dup = await emuFetch(emu, 'POST', `/api/v1/users/${second}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })
   t.equal(dup.status, 400)
   t.equal(dup.body.errorSummary, 'Api validation failed: factorEnrollRequest')

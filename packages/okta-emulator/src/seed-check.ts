@@ -7,7 +7,7 @@ import { unknownField } from './context.js'
 import { OktaError } from './errors.js'
 import { SECURITY_QUESTIONS } from './factors-model.js'
 import { MAX_SECRET } from './limits.js'
-import { checkQuestion, EMAILISH, MAX_FACTOR_EMAIL, PHONE } from './routes/factors.js'
+import { checkQuestion, EMAILISH, MAX_FACTOR_EMAIL, isPhoneNumber } from './routes/factors.js'
 import { loginKey } from './store.js'
 import { base32Decode } from './totp.js'
 import { checkIdentity, checkProfile } from './users-model.js'
@@ -126,7 +126,7 @@ function checkFactor (sf: Record<string, unknown>, type: FactorType, userEmail: 
     case 'call': {
       const phone = text('phoneNumber')
       if (phone === undefined) bad('phoneNumber', `is required for a ${type} factor`)
-      if (!PHONE.test(phone)) bad('phoneNumber', `${quote(phone)} is not a phone number`)
+      if (!isPhoneNumber(phone)) bad('phoneNumber', `${quote(phone)} is not a phone number`)
       return
     }
     case 'email': {

@@ -22,8 +22,14 @@ export const ACTIVATION_MAX_FAILURES = 5
 /** The window of {@link ACTIVATION_MAX_FAILURES}. */
 export const ACTIVATION_WINDOW_MS = 5 * 60_000
 
-/** A phone number an sms or call factor takes. */
-export const PHONE = /^\+?[0-9][0-9 ().-]{5,30}$/
+/**
+ * Whether an sms or call factor takes this phone number: E.164 as Okta's schema has it (`+`, a country code that does
+ * not start with 0, at most 15 digits in all), written with or without the spaces, dashes, dots and brackets of
+ * Okta's own examples (`+1-555-415-1337`).
+ */
+export function isPhoneNumber (value: string): boolean {
+  return value.length <= 32 && /^[0-9+ ().-]+$/.test(value) && /^\+[1-9][0-9]{1,14}$/.test(value.replace(/[ ().-]/g, ''))
+}
 /** An address an email factor takes. */
 export const EMAILISH = /^[^\s@]+@[^\s@]+$/
 /** Okta's schema: an email factor's address is at most 100 characters. */
@@ -104,7 +110,7 @@ function buildFactor (ctx: Ctx, user: UserRecord, body: Record<string, unknown>)
     case 'sms':
     case 'call': {
       const phoneNumber = str(profileIn, 'phoneNumber')
-      if (phoneNumber === undefined || !PHONE.test(phoneNumber)) throw validationError('factorEnrollRequest', 'phoneNumber: Invalid Phone Number.')
+      if (phoneNumber === undefined || !isPhoneNumber(phoneNumber)) throw validationError('factorEnrollRequest', 'phoneNumber: Invalid Phone Number.')
       f.profile = { phoneNumber }
       const ext = f.factorType === 'call' ? str(profileIn, 'phoneExtension') : undefined
       // Okta's schema: at most 15 characters; E0000121 for an extension it cannot dial.
