@@ -109,6 +109,9 @@ void t.test('sms: enroll, activate and verify with codes from the outbox; the ch
   await t.rejects(client.verifyFactor(user.id, sms.id), { code: 'OKTA_RATE_LIMITED', errorCode: 'E0000109' })
   t.equal(emu.messages({ factorId: sms.id }).length, before + 1, 'no second sms')
   t.equal(sent?.channel, 'sms')
+  // A misspelt passCode is refused here: sent, Okta would take it for a new challenge and text another code.
+  await t.rejects(client.verifyFactor(user.id, sms.id, { passcode: sent?.code ?? '' } as never), { name: 'TypeError', message: /"passcode" is not a key/ })
+  t.equal(emu.messages({ factorId: sms.id }).length, before + 1, 'no other sms')
   const ok = await client.verifyFactor(user.id, sms.id, { passCode: sent?.code ?? '' })
   t.equal(ok.factorResult, 'SUCCESS')
 

@@ -200,6 +200,7 @@ void t.test('a key that is not an option of a method is a TypeError naming it, b
   await t.rejects(client.activateUser('00u1', { sendMail: false } as never), { name: 'TypeError', message: named('sendMail') })
   await t.rejects(client.enrollFactor('00u1', { factorType: 'push', provider: 'OKTA' }, { activated: true } as never), { name: 'TypeError', message: named('activated') })
   await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }, { lifetime: 5 } as never), { name: 'TypeError', message: named('lifetime') })
+  await t.rejects(client.verifyFactor('00u1', 'mbl1', { passcode: '123456' } as never), { name: 'TypeError', message: /^"passcode" is not a key of the verifyFactor body \(passCode, answer, useNumberMatchingChallenge\)$/ })
   await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }, null as never), { name: 'TypeError', message: /verifyFactor query must be an object/ })
   await t.rejects(client.verifyFactor('00u1', 'ost1', undefined, undefined, { ctx: {} } as never), { name: 'TypeError', message: named('ctx') })
   await t.rejects(client.verifyFactor('00u1', 'ost1', undefined, undefined, null as never), { name: 'TypeError', message: /verifyFactor options/ })

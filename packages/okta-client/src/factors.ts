@@ -55,6 +55,7 @@ const ENROLL_KEYS: Record<keyof EnrollFactorQuery, true> = { updatePhone: true, 
 const VERIFY_QUERY_KEYS: Record<keyof VerifyFactorQuery, true> = { tokenLifetimeSeconds: true, templateId: true }
 const VERIFY_OPTION_KEYS: Record<keyof VerifyRequestOptions, true> = { signal: true, requestId: true, deadline: true, waitOnRateLimit: true, context: true }
 const CONTEXT_KEYS: Record<keyof VerifyContext, true> = { ip: true, userAgent: true, acceptLanguage: true }
+const VERIFY_BODY_KEYS: Record<keyof VerifyFactorBody, true> = { passCode: true, answer: true, useNumberMatchingChallenge: true }
 const DELETE_OPTION_KEYS: Record<keyof DeleteFactorOptions, true> = {
   signal: true, requestId: true, deadline: true, waitOnRateLimit: true, removeRecoveryEnrollment: true,
 }
@@ -179,6 +180,8 @@ export async function verifyFactor (
   const { context, ...opts } = knownKeys(optsArg, VERIFY_OPTION_KEYS, 'the verifyFactor options ("opts")')
   knownKeys(context, CONTEXT_KEYS, '"context"')
   if (body !== undefined && (body === null || typeof body !== 'object')) throw new TypeError('"body" must be an object')
+  // A misspelt `passcode` would reach Okta as a body without a passCode: for sms, call and email, a new code sent.
+  knownKeys(body, VERIFY_BODY_KEYS, 'the verifyFactor body')
   if (body?.passCode !== undefined && typeof body.passCode !== 'string') throw new TypeError('"body.passCode" must be a string')
   if (body?.answer !== undefined && typeof body.answer !== 'string') throw new TypeError('"body.answer" must be a string')
   if (body?.useNumberMatchingChallenge !== undefined && typeof body.useNumberMatchingChallenge !== 'boolean') {
