@@ -132,6 +132,13 @@ void t.test('a pluggable auth provider is called per request', async (t) => {
   agent.assertNoPendingInterceptors()
   const bad = mockOrg(t, { token: undefined, auth: { header: () => 'Bearer x\r\nX-Evil: 1' } })
   await t.rejects(bad.client.getUser('u1'), { name: 'TypeError', message: /"auth" option: header\(\) must return/ })
+  // The app's own header() failing is its own error, passed through as it is (sync or async), and nothing is sent.
+  const own = new Error('secret store down')
+  for (const header of [() => { throw own }, async () => { throw own }]) {
+    const failing = mockOrg(t, { token: undefined, auth: { header } })
+    t.equal(await failing.client.getUser('u1').then(() => undefined, (err: unknown) => err), own)
+    failing.agent.assertNoPendingInterceptors()
+  }
 })
 
 void t.test('logins are percent-encoded into one path segment; queries are serialized', async (t) => {
