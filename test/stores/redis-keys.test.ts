@@ -112,6 +112,21 @@ await t.test('a key of ours holding a value that is not ours fails closed: never
   await admin.set(stores.attempts.keyOf('carol'), '-5')
   await refused('increment over -5 without a TTL', () => stores.attempts.increment('carol', 60_000, now))
   t.ok(await admin.pttl(stores.attempts.keyOf('carol')) > 0, 'the key now expires')
+  // Values INCR itself refuses, and keys of another type, without a TTL: refused, and they end with the window too
+  // (not a lockout that lasts until someone deletes the key by hand).
+  const foreign: Array<[string, () => Promise<unknown>]> = [
+    ...['abc', 'nan', '3.5', '9223372036854775807', ''].map((v): [string, () => Promise<unknown>] => [JSON.stringify(v), async () => await admin.set(stores.attempts.keyOf('dave'), v)]),
+    ['a hash', async () => await admin.hset(stores.attempts.keyOf('dave'), 'count', '1')],
+    ['a list', async () => await admin.rpush(stores.attempts.keyOf('dave'), '1')],
+  ]
+  for (const [what, put] of foreign) {
+    await admin.del(stores.attempts.keyOf('dave'))
+    await put()
+    t.equal(await admin.pttl(stores.attempts.keyOf('dave')), -1, `${what}: no TTL to start with`)
+    await refused(`increment over ${what} without a TTL`, () => stores.attempts.increment('dave', 60_000, now))
+    const left = await admin.pttl(stores.attempts.keyOf('dave'))
+    t.ok(left > 0 && left <= 60_000, `${what}: now ends with the window`)
+  }
 
   for (const value of ['abc', '', '{"before":1}']) {
     await admin.set(stores.revocations.userKeyOf('carol'), value, 'PX', 60_000)
@@ -120,6 +135,32 @@ await t.test('a key of ours holding a value that is not ours fails closed: never
     t.equal(await admin.get(stores.revocations.userKeyOf('carol')), String(now), `revokeUser replaces ${JSON.stringify(value)}`)
     t.equal(await stores.revocations.isRevoked('s1', 'carol', now), true)
   }
+  // '0x10' and '1e3' are numbers to Number() and to Lua's tonumber, but no mark revokeUser writes: refused, then replaced.
+  for (const value of ['0x10', '1e3', ' 12']) {
+    await admin.set(stores.revocations.userKeyOf('erin'), value, 'PX', 60_000)
+    await refused(`isRevoked over a user mark ${JSON.stringify(value)}`, () => stores.revocations.isRevoked('s1', 'erin', now))
+    await stores.revocations.revokeUser('erin', 5, 60_000)
+    t.equal(await admin.get(stores.revocations.userKeyOf('erin')), '5', `revokeUser replaces ${JSON.stringify(value)}, not keeping it as a later mark`)
+    await admin.del(stores.revocations.userKeyOf('erin'))
+  }
+  // A user mark of another type: MGET would read it as nil ("not revoked"), and GET in revokeUser fails on it.
+  for (const [what, put] of [
+    ['a hash', async () => await admin.hset(stores.revocations.userKeyOf('frank'), 'x', '1')],
+    ['a list', async () => await admin.rpush(stores.revocations.userKeyOf('frank'), '1')],
+    ['a set', async () => await admin.sadd(stores.revocations.userKeyOf('frank'), '1')],
+  ] as Array<[string, () => Promise<unknown>]>) {
+    await put()
+    await refused(`isRevoked over a user mark that is ${what}`, () => stores.revocations.isRevoked('s1', 'frank', now))
+    await stores.revocations.revokeUser('frank', now, 60_000)
+    t.equal(await admin.get(stores.revocations.userKeyOf('frank')), String(now), `"sign out of all sessions" replaces ${what}`)
+    t.equal(await stores.revocations.isRevoked('s1', 'frank', now), true, 'and is seen')
+    await admin.del(stores.revocations.userKeyOf('frank'))
+  }
+  // A session key of another type is never "not revoked".
+  await admin.hset(stores.revocations.sessionKeyOf('s-hash'), 'x', '1')
+  t.equal(await stores.revocations.isRevoked('s-hash', undefined, now), true)
+  t.equal(await stores.revocations.isRevoked('s-hash', 'frank', now), true)
+  t.equal(await stores.revocations.isRevoked('s-other', 'frank', now), false, 'no mark, no revoked session: not revoked')
   await admin.flushall()
 })
 

@@ -7,10 +7,16 @@ import {
 import { StoreUnavailableError, type AttemptCount, type AttemptStore } from './types.js'
 
 // INCR, then PEXPIRE when the key has no TTL yet (it was just created): the window starts at the first attempt and
-// is never extended by later ones. Returns the count and the ms left, measured by Redis's clock. A count below 1 was
-// no counter of ours (a negative value would grant that many attempts more): an error, fail closed, until the key's
-// TTL (set here if it had none) ends it. INCR itself refuses a value that is not an integer.
+// is never extended by later ones. Returns the count and the ms left, measured by Redis's clock. A value that is no
+// counter of ours (not digits: 'abc', '-5', which would grant five attempts more, 'nan', '3.5', one too long to be a
+// count, or a hash, a list, any other type) is an error, fail closed, until the key's TTL ends it: one is set here
+// first if it had none, so that the refusal ends with the window instead of lasting until someone deletes the key.
 const INCREMENT_LUA = `
+local value = redis.pcall('GET', KEYS[1])
+if value and (type(value) ~= 'string' or #value > 15 or not string.match(value, '^%d+$')) then
+  if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+  return redis.error_reply('ERR not an attempt counter')
+end
 local count = redis.call('INCR', KEYS[1])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then

@@ -16,19 +16,35 @@ return 1
 `
 
 // Keeps the later of the stored and the new "before" (as the original decimal string: Lua numbers would print
-// 1.7e+12), and the longer TTL. A stored value that is no number (no mark of ours, which isRevoked refuses to read)
-// is replaced, so that "sign out of all sessions" mends it instead of failing until it expires.
+// 1.7e+12), and the longer TTL. A stored value that is no mark of ours (not a decimal integer, or not a string at
+// all: a hash, a list), which isRevoked refuses to read, is replaced (SET replaces a key of any type), so that "sign
+// out of all sessions" mends it instead of failing until it expires.
 const REVOKE_USER_LUA = `
 local value = ARGV[1]
-local current = redis.call('GET', KEYS[1])
-local stored = current and tonumber(current)
-if stored and stored == stored and stored ~= math.huge and stored > tonumber(value) then value = current end
+local current = redis.pcall('GET', KEYS[1])
+if type(current) ~= 'string' or #current > 16 or not string.match(current, '^%-?%d+$') then current = false end
+if current and tonumber(current) > tonumber(value) then value = current end
 local ttl = tonumber(ARGV[2])
 local left = redis.call('PTTL', KEYS[1])
 if left > ttl then ttl = left end
 redis.call('SET', KEYS[1], value, 'PX', ttl)
 return 1
 `
+
+// The check, in one round trip: a session key of any type is "revoked" (only revokeSession writes there, and a
+// foreign value must not vouch for a session); else the user mark as stored, or nil. A user key of another type (a
+// hash, a list: MGET would answer nil, "not revoked") is an error, fail closed.
+const IS_REVOKED_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
+if #KEYS < 2 then return 0 end
+local mark = redis.pcall('GET', KEYS[2])
+if type(mark) == 'table' then return redis.error_reply('ERR not a revocation mark') end
+if not mark then return 0 end
+return mark
+`
+
+/** A user mark as revokeUser writes it: a decimal integer (ms since the epoch), not '0x10', '1e3' or ' 12'. */
+const MARK = /^-?\d{1,16}$/
 
 /**
  * Revoked sessions in Redis, so that a cookie copied before logout is refused by every instance.
@@ -49,6 +65,8 @@ export class RedisRevocationStore implements RevocationStore {
   readonly #config: RedisStoreConfig
   readonly #revokeSession: (...args: Array<string | number>) => Promise<unknown>
   readonly #revokeUser: (...args: Array<string | number>) => Promise<unknown>
+  readonly #isRevokedOne: (...args: Array<string | number>) => Promise<unknown>
+  readonly #isRevokedTwo: (...args: Array<string | number>) => Promise<unknown>
 
   /**
    * @param client an ioredis `Redis` or `Cluster`; it is shared, not owned: the store never closes it.
@@ -58,6 +76,8 @@ export class RedisRevocationStore implements RevocationStore {
     this.#config = redisStoreConfig(client, options)
     this.#revokeSession = defineScript(this.#config.client, 'oktaMfaRevokeSession', 1, REVOKE_SESSION_LUA)
     this.#revokeUser = defineScript(this.#config.client, 'oktaMfaRevokeUser', 1, REVOKE_USER_LUA)
+    this.#isRevokedOne = defineScript(this.#config.client, 'oktaMfaIsRevokedSession', 1, IS_REVOKED_LUA)
+    this.#isRevokedTwo = defineScript(this.#config.client, 'oktaMfaIsRevoked', 2, IS_REVOKED_LUA)
   }
 
   /** The Redis key that marks session `sessionId` revoked. */
@@ -82,15 +102,13 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   async isRevoked (sessionId: string, userKey: string | undefined, issuedAt: number): Promise<boolean> {
-    const keys = userKey === undefined ? [this.sessionKeyOf(sessionId)] : [this.sessionKeyOf(sessionId), this.userKeyOf(userKey)]
-    const reply = await run(this.#config, () => this.#config.client.call('MGET', ...keys))
-    if (!Array.isArray(reply)) throw new StoreUnavailableError('The MFA state store is unavailable (unexpected reply)')
-    if (reply[0] !== null && reply[0] !== undefined) return true
-    const before = reply[1] as unknown
-    if (typeof before !== 'string') return false
-    // A user mark that is no number ('', 'abc', JSON) is not ours: it cannot say the session is good (fail closed).
-    const mark = Number(before)
-    if (before.trim() === '' || Number.isNaN(mark)) throw new StoreUnavailableError('The MFA state store is unavailable (unexpected reply)')
-    return issuedAt <= mark
+    const reply = await run(this.#config, () => userKey === undefined
+      ? this.#isRevokedOne(this.sessionKeyOf(sessionId))
+      : this.#isRevokedTwo(this.sessionKeyOf(sessionId), this.userKeyOf(userKey)))
+    if (reply === 1) return true
+    if (reply === 0 || reply === null) return false
+    // A user mark that is no decimal integer ('', 'abc', '0x10', JSON) is not ours: it cannot say the session is good.
+    if (typeof reply !== 'string' || !MARK.test(reply)) throw new StoreUnavailableError('The MFA state store is unavailable (unexpected reply)')
+    return issuedAt <= Number(reply)
   }
 }
