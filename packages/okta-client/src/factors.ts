@@ -3,7 +3,7 @@ import { isValidHeaderValue } from './auth.js'
 import { knownKeys } from './known-keys.js'
 import { catalogShape, factorShape, many, one, questionShape, verifyShape } from './parse.js'
 import { segment } from './segment.js'
-import type { RequestOptions, Transport } from './transport.js'
+import { REQUEST_OPTION_NAMES, type RequestOptions, type Transport } from './transport.js'
 import type {
   CatalogFactor, EnrollFactorQuery, EnrollFactorRequest, ResendFactorBody, SecurityQuestion, UserFactor,
   VerifyFactorBody, VerifyFactorQuery, VerifyFactorResult,
@@ -53,12 +53,10 @@ export type DeleteFactorOptions = RequestOptions & { removeRecoveryEnrollment?: 
 /** The keys of each options object: the types keep these lists and the interfaces the same. */
 const ENROLL_KEYS: Record<keyof EnrollFactorQuery, true> = { updatePhone: true, activate: true, tokenLifetimeSeconds: true, templateId: true }
 const VERIFY_QUERY_KEYS: Record<keyof VerifyFactorQuery, true> = { tokenLifetimeSeconds: true, templateId: true }
-const VERIFY_OPTION_KEYS: Record<keyof VerifyRequestOptions, true> = { signal: true, requestId: true, deadline: true, waitOnRateLimit: true, context: true }
+const VERIFY_OPTION_KEYS: Record<keyof VerifyRequestOptions, true> = { ...REQUEST_OPTION_NAMES, context: true }
 const CONTEXT_KEYS: Record<keyof VerifyContext, true> = { ip: true, userAgent: true, acceptLanguage: true }
 const VERIFY_BODY_KEYS: Record<keyof VerifyFactorBody, true> = { passCode: true, answer: true, useNumberMatchingChallenge: true }
-const DELETE_OPTION_KEYS: Record<keyof DeleteFactorOptions, true> = {
-  signal: true, requestId: true, deadline: true, waitOnRateLimit: true, removeRecoveryEnrollment: true,
-}
+const DELETE_OPTION_KEYS: Record<keyof DeleteFactorOptions, true> = { ...REQUEST_OPTION_NAMES, removeRecoveryEnrollment: true }
 
 function factorsPath (userId: string): string {
   return `/api/v1/users/${segment(userId, 'userId')}/factors`

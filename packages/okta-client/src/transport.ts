@@ -43,7 +43,7 @@ export interface RequestOptions {
 }
 
 /** Every key of {@link RequestOptions}: the type keeps this list and the interface the same. */
-const REQUEST_OPTION_NAMES: Record<keyof RequestOptions, true> = { signal: true, requestId: true, deadline: true, waitOnRateLimit: true }
+export const REQUEST_OPTION_NAMES: Readonly<Record<keyof RequestOptions, true>> = { signal: true, requestId: true, deadline: true, waitOnRateLimit: true }
 
 /**
  * Checks a call's options before anything starts (no timer, no token fetch, nothing sent): only known keys, an

@@ -3,16 +3,13 @@
 // which would drop the state the strategy just recorded and the `returnTo` the guard remembered.
 // For this one request we wrap `req.logIn` so that, once the new session exists, those keys are put back.
 import { sessionGet, sessionSet, type SessionRequest } from '@okta-mfa/core'
+import { isThenable } from './thenable.js'
 
 type LogIn = (this: unknown, user: unknown, options?: unknown, done?: (err?: unknown) => void) => unknown
 
 interface LoginCapable extends SessionRequest {
   logIn?: LogIn
   login?: LogIn
-}
-
-function isThenable (value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
 
 /**

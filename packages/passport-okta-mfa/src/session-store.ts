@@ -3,6 +3,7 @@
 // (and, with Express's default handler, a stack trace) while Redis is down. Wrapped, every such error is
 // @okta-mfa/core's StoreUnavailableError: STORE_UNAVAILABLE, 503, retryable, the store's message kept as `cause` only.
 import { StoreUnavailableError, isStoreUnavailableError } from '@okta-mfa/core'
+import { isThenable } from './thenable.js'
 
 /**
  * The methods {@link failClosedSessionStore} wraps when the store has them: express-session's store interface
@@ -45,10 +46,6 @@ function notASession (err: unknown, value: unknown): boolean {
   const expiresOk = expires === undefined || expires === null || expires instanceof Date ||
     ((typeof expires === 'string' || typeof expires === 'number') && !Number.isNaN(new Date(expires).getTime()))
   return !maxAgeOk || !expiresOk
-}
-
-function isThenable (value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type MfaMethod, type MfaOktaClient,
 } from '@okta-mfa/core'
 import { signOutRevoked } from './sign-out.js'
+import { isThenable } from './thenable.js'
 import { failInfo, FAIL_CODES, type MfaFailCode, type MfaFailInfo } from './fail-codes.js'
 import { carryAcrossLogin } from './login-hook.js'
 import { strategyConfig, type OktaMfaStrategyOptions, type OktaMfaStrategyOptionsWithRequest, type StrategyConfig } from './options.js'
@@ -65,10 +66,6 @@ export type MfaVerifyFunctionWithRequest<User, Req> = (req: Req, user: User, inf
  * user "Unauthorized"). It reaches the error handler with the same `code`, status 500, a message without Okta's text,
  * and the client's error as `cause`.
  */
-function isThenable (value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
-}
-
 function asServerError (err: unknown): unknown {
   if (typeof err !== 'object' || err === null) return err
   const { code, status } = err as { code?: unknown, status?: unknown }

@@ -106,7 +106,7 @@ export class RedisRevocationStore implements RevocationStore {
       ? this.#isRevokedOne(this.sessionKeyOf(sessionId))
       : this.#isRevokedTwo(this.sessionKeyOf(sessionId), this.userKeyOf(userKey)))
     if (reply === 1) return true
-    if (reply === 0 || reply === null) return false
+    if (reply === 0) return false
     // A user mark that is no decimal integer ('', 'abc', '0x10', JSON) is not ours: it cannot say the session is good.
     if (typeof reply !== 'string' || !MARK.test(reply)) throw new StoreUnavailableError('The MFA state store is unavailable (unexpected reply)')
     return issuedAt <= Number(reply)
