@@ -13,7 +13,10 @@ import { FACTORS, STACKS, USERS, seedUsers, wrongCode, type Stack } from '../hel
 const redis = await withRedis(t)
 const stores = createRedisStores(redis.url)
 t.teardown(() => stores.close())
-const emu = await withEmulator(t, { seed: seedUsers(), clock: null })
+// The emulator's clock is the test's: each stack's first code is the next step's, never one that a step boundary
+// crossed between computing it and Okta checking it can turn stale (a stale code, then the failures that follow it,
+// would lock ada out in Okta for every later stack).
+const emu = await withEmulator(t, { seed: seedUsers() })
 const proxy = await faultProxy(t, emu.url)
 let okta: Fault
 proxy.hook = () => okta
@@ -24,7 +27,7 @@ const codeOf = (res: { status: number, json: () => any }): string => {
   try { const b = res.json(); return `${res.status} ${b.code ?? b.error ?? '?'}` } catch { return `${res.status} (not json)` }
 }
 
-for (const [index, start] of STACKS.entries()) {
+for (const start of STACKS) {
   await t.test(start.name, async (t) => {
     const apps: Stack[] = []
     for (let i = 0; i < 2; i++) {
@@ -39,22 +42,23 @@ for (const [index, start] of STACKS.entries()) {
     }
     const a = await login(one)
     // verify with a fresh code
-    const r0 = await a.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, Date.now() + (index - 1) * 30_000) } })
+    emu.clock.advance(30_000)
+    const r0 = await a.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, emu.clock.now()) } })
     t.equal(codeOf(r0), 'OK', 'verified')
     t.equal(codeOf(await a.fetch('/api/data')), 'OK', 'guard passes')
     const b = await login(two)
     // Okta unreachable: a code is UPSTREAM_UNAVAILABLE, coded
     okta = 'lose'
-    t.equal(codeOf(await b.fetch('/api/mfa', { form: { passCode: wrongCode(totp(FACTORS.ada.secret, Date.now())) } })), '503 UPSTREAM_UNAVAILABLE', 'okta lost')
+    t.equal(codeOf(await b.fetch('/api/mfa', { form: { passCode: wrongCode(totp(FACTORS.ada.secret, emu.clock.now())) } })), '503 UPSTREAM_UNAVAILABLE', 'okta lost')
     okta = 503
-    t.equal(codeOf(await b.fetch('/api/mfa', { form: { passCode: wrongCode(totp(FACTORS.ada.secret, Date.now())) } })), '503 UPSTREAM_UNAVAILABLE', 'okta 503')
+    t.equal(codeOf(await b.fetch('/api/mfa', { form: { passCode: wrongCode(totp(FACTORS.ada.secret, emu.clock.now())) } })), '503 UPSTREAM_UNAVAILABLE', 'okta 503')
     okta = undefined
     t.equal(codeOf(await b.fetch('/api/data')), '401 MFA_REQUIRED', 'b still not verified')
     // Redis stopped
     await redis.stop()
     for (const [name, jar] of [['verified', a], ['unverified', b]] as const) {
       t.equal(codeOf(await jar.fetch('/api/data')), '503 STORE_UNAVAILABLE', `${name}: guard while redis down`)
-      t.equal(codeOf(await jar.fetch('/api/mfa', { form: { passCode: wrongCode(totp(FACTORS.ada.secret, Date.now())) } })), '503 STORE_UNAVAILABLE', `${name}: code while redis down`)
+      t.equal(codeOf(await jar.fetch('/api/mfa', { form: { passCode: wrongCode(totp(FACTORS.ada.secret, emu.clock.now())) } })), '503 STORE_UNAVAILABLE', `${name}: code while redis down`)
     }
     const page = await a.fetch('/account', { headers: { accept: 'text/html' } })
     t.equal(codeOf(page), '503 STORE_UNAVAILABLE', 'a guarded page while down: 503, not the page, not a redirect')
@@ -62,7 +66,7 @@ for (const [index, start] of STACKS.entries()) {
     t.equal(codeOf(await a.fetch('/logout', { method: 'POST' })), '503 STORE_UNAVAILABLE', 'logout while down')
     const c = two.jar()
     t.equal((await c.fetch('/login-start', { form: { username: ada.username, password: ada.password } })).status, 302, 'password login while down')
-    t.equal(codeOf(await c.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, Date.now()) } })), '503 STORE_UNAVAILABLE', 'right code while down')
+    t.equal(codeOf(await c.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, emu.clock.now()) } })), '503 STORE_UNAVAILABLE', 'right code while down')
     t.equal(codeOf(await c.fetch('/api/data')), '503 STORE_UNAVAILABLE', 'c guard while down')
     await redis.start()
     await untilStoresAnswer(stores)
@@ -71,7 +75,7 @@ for (const [index, start] of STACKS.entries()) {
     t.equal(codeOf(await c.fetch('/api/data')), '401 MFA_REQUIRED', 'c never verified')
     // After the restart (scripts gone: NOSCRIPT), wrong codes count again, on both instances, into one lockout.
     await new AttemptLimiter({ store: stores.attempts }).succeed(ada.id)
-    const wrong = (): string => wrongCode(totp(FACTORS.ada.secret, Date.now()))
+    const wrong = (): string => wrongCode(totp(FACTORS.ada.secret, emu.clock.now()))
     const seen: string[] = []
     for (let i = 0; i < 6; i++) seen.push(codeOf(await [b, c][i % 2]!.fetch('/api/mfa', { form: { passCode: wrong() } })))
     t.same(seen.map((x) => x.split(' ')[1]), ['INVALID_PASSCODE', 'INVALID_PASSCODE', 'INVALID_PASSCODE', 'INVALID_PASSCODE', 'LOCKED_OUT', 'LOCKED_OUT'], 'one counter across instances after the restart')
