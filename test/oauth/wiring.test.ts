@@ -161,6 +161,23 @@ await t.test('readOktaAuthEnv: a token, an OAuth service app with defaults, or a
   const noClientBadKey = authError({ OKTA_PRIVATE_KEY: 'not a key at all' })
   t.same(noClientBadKey.problems.map((p) => p.code), ['OKTA_AUTH_INCOMPLETE', 'OKTA_AUTH_KEY_INVALID'], 'no client id, and the key given is unusable')
   t.ok(Object.isFrozen(several.problems))
+
+  // A token and OAuth variables: the conflict, and every malformed value beside it (the token's too); what the OAuth
+  // side lacks (a client id, a key) is not asked for, since the fix may be to unset it.
+  const conflictAndMore = authError({ OKTA_API_TOKEN: 'SSWS abc', OKTA_KEY_ID: 'a b', OKTA_DPOP: 'maybe', OKTA_SCOPES: '"bad"' })
+  t.same(conflictAndMore.problems.map((p) => [p.code, p.message.split(' ')[0]]), [
+    ['OKTA_AUTH_CONFLICT', 'OKTA_API_TOKEN'], ['OKTA_AUTH_INVALID', 'OKTA_API_TOKEN'], ['OKTA_AUTH_INVALID', 'OKTA_KEY_ID'],
+    ['OKTA_AUTH_INVALID', 'OKTA_SCOPES'], ['OKTA_AUTH_INVALID', 'OKTA_DPOP'],
+  ], 'the conflict first, then each malformed variable')
+  t.equal(conflictAndMore.code, 'OKTA_AUTH_CONFLICT')
+  t.notMatch(conflictAndMore.message, /abc/, 'the token is not quoted')
+  t.same(authError({ OKTA_API_TOKEN: TOKEN, OKTA_KEY_ID: 'kid-1' }).problems.map((p) => p.code), ['OKTA_AUTH_CONFLICT'], 'no client id and no key beside a token: only the conflict')
+  t.same(authError({ OKTA_API_TOKEN: TOKEN, OKTA_CLIENT_ID: '0oa-x' }).problems.map((p) => p.code), ['OKTA_AUTH_CONFLICT'], 'a client id without its key beside a token: only the conflict')
+  const conflictBadKey = authError({ OKTA_API_TOKEN: TOKEN, OKTA_CLIENT_ID: '0oa x', OKTA_PRIVATE_KEY: TRUNCATED })
+  t.same(conflictBadKey.problems.map((p) => p.code), ['OKTA_AUTH_CONFLICT', 'OKTA_AUTH_INVALID', 'OKTA_AUTH_KEY_INVALID'], 'the conflict, a bad client id, an unusable key')
+  noKeyMaterial(t, conflictBadKey.message, 'conflict and a bad key')
+  t.same(authError({ OKTA_API_TOKEN: TOKEN, OKTA_PRIVATE_KEY: RSA.pem, OKTA_PRIVATE_KEY_FILE: PEM_FILE }).problems.map((p) => p.message.split(' ')[0]), ['OKTA_API_TOKEN', 'OKTA_PRIVATE_KEY'], 'both conflicts')
+  t.same(authError({ OKTA_API_TOKEN: 'two words' }).problems.map((p) => p.code), ['OKTA_AUTH_INVALID'], 'a token alone, malformed: its own problem')
 })
 
 await t.test('the three programs read the same settings: gateway loadServerConfig, demo readConfig, Express example', async (t) => {
@@ -368,6 +385,12 @@ await t.test('each program refuses bad auth settings at start: exit 1, one coded
   const gatewayBin = 'packages/gateway/dist/server.js'
   const runs: Array<{ who: string, script: string, env: Record<string, string>, message: RegExp }> = [
     { who: 'gateway, both', script: gatewayBin, env: { OKTA_ORG_URL: 'https://dev-1.okta.com', SESSION_KEY: 'ab'.repeat(32), OKTA_API_TOKEN: TOKEN, OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: RSA.pem }, message: /^okta-mfa-gateway configuration: OKTA_AUTH_CONFLICT: OKTA_API_TOKEN and OAuth settings \(OKTA_CLIENT_ID, OKTA_PRIVATE_KEY\) are both set/ },
+    {
+      who: 'gateway, a token and OAuth variables, two of them malformed',
+      script: gatewayBin,
+      env: { OKTA_ORG_URL: 'https://dev-1.okta.com', SESSION_KEY: 'ab'.repeat(32), OKTA_API_TOKEN: TOKEN, OKTA_CLIENT_ID: '0oa-x', OKTA_KEY_ID: 'a b', OKTA_DPOP: 'maybe' },
+      message: /^okta-mfa-gateway configuration: OKTA_AUTH_CONFLICT: OKTA_API_TOKEN and OAuth settings \(OKTA_CLIENT_ID, OKTA_KEY_ID, OKTA_DPOP\) are both set.*; OKTA_AUTH_INVALID: OKTA_KEY_ID .*; OKTA_AUTH_INVALID: OKTA_DPOP /,
+    },
     { who: 'gateway, malformed key', script: gatewayBin, env: { OKTA_ORG_URL: 'https://dev-1.okta.com', SESSION_KEY: 'ab'.repeat(32), OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: TRUNCATED }, message: /OKTA_AUTH_KEY_INVALID: OKTA_PRIVATE_KEY does not hold a usable private key/ },
     {
       who: 'gateway, four OAuth variables malformed and a bad PORT',

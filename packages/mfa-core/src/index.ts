@@ -51,9 +51,10 @@ export {
 } from './stores/redis-common.js'
 export { createRedisStores, redisUrlProblem, type CreateRedisStoresOptions, type RedisStores, type RedisStoresClient, type RedisConnectionOptions } from './stores/redis.js'
 export {
-  readOktaAuthEnv, missingOktaAuthError, oktaOrgUrlProblem, OktaAuthEnvError, DEFAULT_OKTA_SCOPES, DEFAULT_OKTA_DPOP, OKTA_OAUTH_ENV_VARS,
-  type OktaAuthSetting, type OktaAuthEnvErrorCode, type OktaAuthEnvProblem, type ReadOktaAuthEnvOptions,
+  readOktaAuthEnv, missingOktaAuthError, oktaOrgUrlProblem, DEFAULT_OKTA_SCOPES, DEFAULT_OKTA_DPOP, OKTA_OAUTH_ENV_VARS,
+  type OktaAuthSetting, type ReadOktaAuthEnvOptions,
 } from './okta-auth-env.js'
+export { OktaAuthEnvError, type OktaAuthEnvErrorCode, type OktaAuthEnvProblem } from './okta-auth-env-error.js'
 /** Whether a host name is loopback (127.0.0.0/8, `localhost`, `::1`): re-exported from `@okta-mfa/client`. */
 export { isLoopbackHost } from '@okta-mfa/client'
 export {

@@ -2,8 +2,9 @@
 // service app (OKTA_CLIENT_ID, OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE, OKTA_KEY_ID, OKTA_SCOPES, OKTA_DPOP).
 // Shared by the gateway server, the demo and the Express example. Errors name variables, never quote a key.
 import { readFileSync } from 'node:fs'
-import { createPrivateKey } from 'node:crypto'
 import { isLoopbackHost, type OktaOAuthOptions } from '@okta-mfa/client'
+import { OktaAuthEnvError, problem, type OktaAuthEnvProblem } from './okta-auth-env-error.js'
+import { readKey } from './okta-auth-key.js'
 
 /**
  * The scopes requested when OKTA_SCOPES is unset: what the MFA flows need (reads; enroll, activate, verify).
@@ -27,44 +28,10 @@ export const OKTA_OAUTH_ENV_VARS: readonly string[] = Object.freeze([
   'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_PRIVATE_KEY_FILE', 'OKTA_KEY_ID', 'OKTA_SCOPES', 'OKTA_DPOP',
 ])
 
-/**
- * Stable codes of {@link OktaAuthEnvError}.
- * @example if (err.code === 'OKTA_AUTH_CONFLICT') console.error('unset OKTA_API_TOKEN or the OKTA_CLIENT_ID settings')
- */
-export type OktaAuthEnvErrorCode =
-  | 'OKTA_AUTH_CONFLICT' | 'OKTA_AUTH_MISSING' | 'OKTA_AUTH_INCOMPLETE' | 'OKTA_AUTH_KEY_UNREADABLE' | 'OKTA_AUTH_KEY_INVALID' | 'OKTA_AUTH_INVALID'
-
-/**
- * One thing wrong with the Okta authorization settings: its code and what to fix, naming the variable.
- * @example const problem: OktaAuthEnvProblem = { code: 'OKTA_AUTH_INVALID', message: 'OKTA_DPOP must be true or false' }
- */
-export interface OktaAuthEnvProblem {
-  readonly code: OktaAuthEnvErrorCode
-  readonly message: string
-}
-
-/**
- * The Okta authorization settings in the environment cannot be used. `problems` holds every one found, each with its
- * code; `code` is the first one's, and the message is each problem prefixed with its code, joined by "; ". The
- * messages name the variables (and a key file's path) and never hold a token or any part of a key.
- * @example
- * try { readOktaAuthEnv(process.env) } catch (err) { if (err instanceof OktaAuthEnvError) console.error(err.message) }
- */
-export class OktaAuthEnvError extends Error {
-  override readonly name = 'OktaAuthEnvError'
-  readonly problems: readonly OktaAuthEnvProblem[]
-  constructor (readonly code: OktaAuthEnvErrorCode, message: string, more: readonly OktaAuthEnvProblem[] = []) {
-    super([`${code}: ${message}`, ...more.map((p) => `${p.code}: ${p.message}`)].join('; '))
-    this.problems = Object.freeze([{ code, message }, ...more])
-  }
-}
-
 /** Every problem of `list` (one at least) in one error, with the first one's code. */
 function problemsError ([first, ...more]: OktaAuthEnvProblem[]): OktaAuthEnvError {
   return first === undefined ? missingOktaAuthError() : new OktaAuthEnvError(first.code, first.message, more)
 }
-
-const problem = (code: OktaAuthEnvErrorCode, message: string): OktaAuthEnvProblem => ({ code, message })
 
 /**
  * What {@link readOktaAuthEnv} found: the client's `auth` option, and which kind it is.
@@ -87,68 +54,6 @@ export function missingOktaAuthError (): OktaAuthEnvError {
 function set (env: Record<string, string | undefined>, name: string): string | undefined {
   const v = env[name]
   return v === undefined || v.trim() === '' ? undefined : v
-}
-
-/**
- * PEM put in one env line often carries literal "\n": turn those into line breaks. Each line is trimmed, as the
- * client does (an indented PEM: OpenSSL skips leading newlines but not spaces).
- */
-function unescapePem (text: string): string {
-  const t = text.trim()
-  if (!t.startsWith('-----BEGIN ')) return t
-  return (t.includes('\n') ? t : t.replace(/\\n/g, '\n')).split(/\r?\n/).map((line) => line.trim()).join('\n')
-}
-
-function checkKey (text: string, source: string): string | Record<string, unknown> {
-  const bad = (why: string): OktaAuthEnvError =>
-    new OktaAuthEnvError('OKTA_AUTH_KEY_INVALID', `${source} does not hold a usable private key (${why}); give a PEM (PKCS#8, PKCS#1 RSA or SEC1 EC) or a private JWK as JSON`)
-  let key: ReturnType<typeof createPrivateKey>
-  let value: string | Record<string, unknown> = text
-  try {
-    if (text.startsWith('{')) {
-      const jwk = JSON.parse(text) as unknown
-      if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw bad('not a JWK object')
-      value = jwk as Record<string, unknown>
-      key = createPrivateKey({ key: jwk as never, format: 'jwk' })
-    } else if (text.startsWith('-----BEGIN ')) {
-      key = createPrivateKey(text)
-    } else {
-      throw bad('neither PEM nor JSON')
-    }
-  } catch (err) {
-    // Node's own parse messages never quote the key; they are replaced anyway.
-    throw err instanceof OktaAuthEnvError ? err : bad('it does not parse')
-  }
-  if (key.type !== 'private') throw bad('a public key')
-  const details = key.asymmetricKeyDetails
-  if (key.asymmetricKeyType === 'rsa') {
-    if ((details?.modulusLength ?? 0) < 2048) throw bad('an RSA key needs at least 2048 bits')
-  } else if (!(key.asymmetricKeyType === 'ec' && ['prime256v1', 'secp384r1', 'secp521r1'].includes(details?.namedCurve ?? ''))) {
-    throw bad('only RSA and EC P-256/P-384/P-521 keys sign what Okta accepts')
-  }
-  return value
-}
-
-function readKey (env: Record<string, string | undefined>, readFile: (path: string) => string): string | Record<string, unknown> {
-  const inline = set(env, 'OKTA_PRIVATE_KEY')
-  const file = set(env, 'OKTA_PRIVATE_KEY_FILE')
-  if (inline !== undefined && file !== undefined) {
-    throw new OktaAuthEnvError('OKTA_AUTH_CONFLICT', 'OKTA_PRIVATE_KEY and OKTA_PRIVATE_KEY_FILE are both set: give the key one way')
-  }
-  if (file !== undefined) {
-    let text: string
-    try {
-      text = readFile(file)
-    } catch (err) {
-      const why = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'read failed'
-      throw new OktaAuthEnvError('OKTA_AUTH_KEY_UNREADABLE', `OKTA_PRIVATE_KEY_FILE ${shownPath(file)} cannot be read (${why})`)
-    }
-    return checkKey(text.trim(), `OKTA_PRIVATE_KEY_FILE ${shownPath(file)}`)
-  }
-  if (inline === undefined) {
-    throw new OktaAuthEnvError('OKTA_AUTH_INCOMPLETE', 'OKTA_CLIENT_ID needs the app\'s private key: set OKTA_PRIVATE_KEY (PEM or JWK JSON) or OKTA_PRIVATE_KEY_FILE')
-  }
-  return checkKey(unescapePem(inline), 'OKTA_PRIVATE_KEY')
 }
 
 /**
@@ -178,26 +83,37 @@ export interface ReadOktaAuthEnvOptions {
 export function readOktaAuthEnv (env: Record<string, string | undefined>, options: ReadOktaAuthEnvOptions = {}): OktaAuthSetting | undefined {
   const token = set(env, 'OKTA_API_TOKEN')
   const oauthVars = OKTA_OAUTH_ENV_VARS.filter((name) => set(env, name) !== undefined)
-  if (token !== undefined && oauthVars.length > 0) {
-    throw new OktaAuthEnvError('OKTA_AUTH_CONFLICT', `OKTA_API_TOKEN and OAuth settings (${oauthVars.join(', ')}) are both set: give one way to authorize to Okta`)
-  }
-  if (token !== undefined) return { kind: 'ssws', auth: sswsToken(token) }
-  if (oauthVars.length === 0) return undefined
+  if (token === undefined && oauthVars.length === 0) return undefined
   // Every variable is checked, and every problem named at once: fixing one must not only reveal the next.
   const problems: OktaAuthEnvProblem[] = []
+  if (token !== undefined && oauthVars.length > 0) {
+    problems.push(problem('OKTA_AUTH_CONFLICT', `OKTA_API_TOKEN and OAuth settings (${oauthVars.join(', ')}) are both set: give one way to authorize to Okta`))
+  }
+  const ssws = token === undefined ? undefined : sswsToken(token, problems)
+  // With a token as well, the OAuth values are still checked, but what they lack is not asked for: the fix may be to
+  // unset them.
+  const auth = oauthVars.length === 0 ? undefined : readOAuth(env, oauthVars, options.readFile ?? ((path) => readFileSync(path, 'utf8')), problems, token === undefined)
+  if (problems.length > 0) throw problemsError(problems)
+  return auth === undefined ? { kind: 'ssws', auth: ssws! } : { kind: 'oauth', auth }
+}
+
+/** The OAuth settings, each problem pushed to `problems`; `complete`: whether a missing client id or key is one. */
+function readOAuth (
+  env: Record<string, string | undefined>, oauthVars: string[], readFile: (path: string) => string, problems: OktaAuthEnvProblem[], complete: boolean,
+): OktaOAuthOptions | undefined {
   const clientId = set(env, 'OKTA_CLIENT_ID')?.trim()
   if (clientId === undefined) {
-    problems.push(problem('OKTA_AUTH_INCOMPLETE', `${oauthVars.join(', ')} ${oauthVars.length === 1 ? 'is' : 'are'} set but OKTA_CLIENT_ID is not: ${MISSING}`))
+    if (complete) problems.push(problem('OKTA_AUTH_INCOMPLETE', `${oauthVars.join(', ')} ${oauthVars.length === 1 ? 'is' : 'are'} set but OKTA_CLIENT_ID is not: ${MISSING}`))
   } else if (!/^[\x21-\x7e]{1,200}$/.test(clientId)) {
     problems.push(problem('OKTA_AUTH_INVALID', 'OKTA_CLIENT_ID must be the app\'s client id (printable, no spaces)'))
   }
   let privateKey: string | Record<string, unknown> = ''
   try {
-    privateKey = readKey(env, options.readFile ?? ((path) => readFileSync(path, 'utf8')))
+    privateKey = readKey(set(env, 'OKTA_PRIVATE_KEY'), set(env, 'OKTA_PRIVATE_KEY_FILE'), readFile)
   } catch (err) {
     if (!(err instanceof OktaAuthEnvError)) throw err
     // No key with no client id either: the message above already asks for both.
-    if (!(clientId === undefined && err.code === 'OKTA_AUTH_INCOMPLETE')) problems.push(...err.problems)
+    if (!(err.code === 'OKTA_AUTH_INCOMPLETE' && (clientId === undefined || !complete))) problems.push(...err.problems)
   }
   const keyId = set(env, 'OKTA_KEY_ID')?.trim()
   if (keyId !== undefined && !/^[\x21-\x7e]{1,200}$/.test(keyId)) problems.push(problem('OKTA_AUTH_INVALID', 'OKTA_KEY_ID must be the key\'s kid (printable, no spaces)'))
@@ -213,55 +129,19 @@ export function readOktaAuthEnv (env: Record<string, string | undefined>, option
     else if (/^(0|false|no)$/i.test(dpopText)) dpop = false
     else problems.push(problem('OKTA_AUTH_INVALID', 'OKTA_DPOP must be true or false'))
   }
-  if (clientId === undefined || problems.length > 0) throw problemsError(problems)
+  if (clientId === undefined) return undefined
   const auth: OktaOAuthOptions = { clientId, privateKey, scopes, dpop }
   if (keyId !== undefined) auth.keyId = keyId
-  return { kind: 'oauth', auth }
+  return auth
 }
 
-/**
- * The key file's path as an error may show it, or a placeholder when the value does not look like a path: a key
- * pasted into OKTA_PRIVATE_KEY_FILE instead of OKTA_PRIVATE_KEY (a PEM, a JWK, anything with a line break or a brace)
- * must not be printed.
- */
-function shownPath (value: string): string {
-  const looksLikePath = value.length <= 1024 && !/[\r\n{}"]|-----|\\n/.test(value) &&
-    // A path has a separator or a file extension: a JWK's `d` (base64url) or a hex scalar has neither.
-    (/[/\\]/.test(value) || /\.[A-Za-z0-9]{1,10}$/.test(value)) &&
-    !/^[A-Za-z0-9+/=_-]{100,}$/.test(value) && !isDer(value.replace(/\s+/g, '')) && !value.split(/\s+/).some(isScalar)
-  return looksLikePath ? JSON.stringify(value) : '(its value is not shown: it looks like a key, not a path; put the key itself in OKTA_PRIVATE_KEY)'
-}
-
-/** A private scalar in base64 or base64url, as a JWK's `d` of P-256 (32 bytes), P-384 (48) or P-521 (66) encodes. */
-function isScalar (token: string): boolean {
-  return /^(?:[A-Za-z0-9_-]{43}|[A-Za-z0-9+/]{43}=|[A-Za-z0-9+/_-]{64}|[A-Za-z0-9+/_-]{88})$/.test(token)
-}
-
-/**
- * Whether `text` is base64 of a DER structure (a PEM body without its header lines, its line breaks maybe turned to
- * spaces): a SEQUENCE whose encoded length is the whole of it. A path never decodes to one.
- */
-function isDer (text: string): boolean {
-  if (text.length < 64 || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return false
-  const der = Buffer.from(text, 'base64')
-  if (der[0] !== 0x30 || der.length < 2) return false
-  const first = der[1]!
-  if (first < 0x80) return 2 + first === der.length
-  const lengthBytes = first & 0x7f
-  if (lengthBytes < 1 || lengthBytes > 3 || der.length < 2 + lengthBytes) return false
-  let length = 0
-  for (let k = 0; k < lengthBytes; k++) length = length * 256 + der[2 + k]!
-  return 2 + lengthBytes + length === der.length
-}
-
-/** The API token alone, as the client takes it: printable, no spaces (the value is never quoted). */
-function sswsToken (value: string): string {
+/** The API token alone, as the client takes it: printable, no spaces (the value is never quoted); else a problem. */
+function sswsToken (value: string, problems: OktaAuthEnvProblem[]): string {
   const token = value.trim()
   if (/^ssws\s/i.test(token)) {
-    throw new OktaAuthEnvError('OKTA_AUTH_INVALID', 'OKTA_API_TOKEN must be the API token alone, without the "SSWS " scheme in front of it')
-  }
-  if (!/^[\x21-\x7e]+$/.test(token)) {
-    throw new OktaAuthEnvError('OKTA_AUTH_INVALID', 'OKTA_API_TOKEN must be the API token alone: printable characters, no spaces or line breaks inside it')
+    problems.push(problem('OKTA_AUTH_INVALID', 'OKTA_API_TOKEN must be the API token alone, without the "SSWS " scheme in front of it'))
+  } else if (!/^[\x21-\x7e]+$/.test(token)) {
+    problems.push(problem('OKTA_AUTH_INVALID', 'OKTA_API_TOKEN must be the API token alone: printable characters, no spaces or line breaks inside it'))
   }
   return token
 }

@@ -1,0 +1,105 @@
+// The OAuth service app's private key, from OKTA_PRIVATE_KEY (PEM or JWK JSON, a one-line PEM with "\n" too) or
+// OKTA_PRIVATE_KEY_FILE: parsed once and checked for a type Okta accepts. Errors never quote a key, nor a key pasted
+// where a path belongs.
+import { createPrivateKey } from 'node:crypto'
+import { OktaAuthEnvError } from './okta-auth-env-error.js'
+
+/**
+ * PEM put in one env line often carries literal "\n": turn those into line breaks. Each line is trimmed, as the
+ * client does (an indented PEM: OpenSSL skips leading newlines but not spaces).
+ */
+function unescapePem (text: string): string {
+  const t = text.trim()
+  if (!t.startsWith('-----BEGIN ')) return t
+  return (t.includes('\n') ? t : t.replace(/\\n/g, '\n')).split(/\r?\n/).map((line) => line.trim()).join('\n')
+}
+
+function checkKey (text: string, source: string): string | Record<string, unknown> {
+  const bad = (why: string): OktaAuthEnvError =>
+    new OktaAuthEnvError('OKTA_AUTH_KEY_INVALID', `${source} does not hold a usable private key (${why}); give a PEM (PKCS#8, PKCS#1 RSA or SEC1 EC) or a private JWK as JSON`)
+  let key: ReturnType<typeof createPrivateKey>
+  let value: string | Record<string, unknown> = text
+  try {
+    if (text.startsWith('{')) {
+      const jwk = JSON.parse(text) as unknown
+      if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw bad('not a JWK object')
+      value = jwk as Record<string, unknown>
+      key = createPrivateKey({ key: jwk as never, format: 'jwk' })
+    } else if (text.startsWith('-----BEGIN ')) {
+      key = createPrivateKey(text)
+    } else {
+      throw bad('neither PEM nor JSON')
+    }
+  } catch (err) {
+    // Node's own parse messages never quote the key; they are replaced anyway.
+    throw err instanceof OktaAuthEnvError ? err : bad('it does not parse')
+  }
+  if (key.type !== 'private') throw bad('a public key')
+  const details = key.asymmetricKeyDetails
+  if (key.asymmetricKeyType === 'rsa') {
+    if ((details?.modulusLength ?? 0) < 2048) throw bad('an RSA key needs at least 2048 bits')
+  } else if (!(key.asymmetricKeyType === 'ec' && ['prime256v1', 'secp384r1', 'secp521r1'].includes(details?.namedCurve ?? ''))) {
+    throw bad('only RSA and EC P-256/P-384/P-521 keys sign what Okta accepts')
+  }
+  return value
+}
+
+/**
+ * The key of OKTA_PRIVATE_KEY (`inline`) or OKTA_PRIVATE_KEY_FILE (`file`, read with `readFile`), each undefined when
+ * unset or blank: a PEM string or a JWK object. Throws the OktaAuthEnvError of what is wrong with it.
+ */
+export function readKey (inline: string | undefined, file: string | undefined, readFile: (path: string) => string): string | Record<string, unknown> {
+  if (inline !== undefined && file !== undefined) {
+    throw new OktaAuthEnvError('OKTA_AUTH_CONFLICT', 'OKTA_PRIVATE_KEY and OKTA_PRIVATE_KEY_FILE are both set: give the key one way')
+  }
+  if (file !== undefined) {
+    let text: string
+    try {
+      text = readFile(file)
+    } catch (err) {
+      const why = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'read failed'
+      throw new OktaAuthEnvError('OKTA_AUTH_KEY_UNREADABLE', `OKTA_PRIVATE_KEY_FILE ${shownPath(file)} cannot be read (${why})`)
+    }
+    return checkKey(text.trim(), `OKTA_PRIVATE_KEY_FILE ${shownPath(file)}`)
+  }
+  if (inline === undefined) {
+    throw new OktaAuthEnvError('OKTA_AUTH_INCOMPLETE', 'OKTA_CLIENT_ID needs the app\'s private key: set OKTA_PRIVATE_KEY (PEM or JWK JSON) or OKTA_PRIVATE_KEY_FILE')
+  }
+  return checkKey(unescapePem(inline), 'OKTA_PRIVATE_KEY')
+}
+
+/**
+ * The key file's path as an error may show it, or a placeholder when the value does not look like a path: a key
+ * pasted into OKTA_PRIVATE_KEY_FILE instead of OKTA_PRIVATE_KEY (a PEM, a JWK, anything with a line break or a brace)
+ * must not be printed.
+ */
+function shownPath (value: string): string {
+  const looksLikePath = value.length <= 1024 && !/[\r\n{}"]|-----|\\n/.test(value) &&
+    // A path has a separator or a file extension: a JWK's `d` (base64url) or a hex scalar has neither.
+    (/[/\\]/.test(value) || /\.[A-Za-z0-9]{1,10}$/.test(value)) &&
+    !/^[A-Za-z0-9+/=_-]{100,}$/.test(value) && !isDer(value.replace(/\s+/g, '')) && !value.split(/\s+/).some(isScalar)
+  return looksLikePath ? JSON.stringify(value) : '(its value is not shown: it looks like a key, not a path; put the key itself in OKTA_PRIVATE_KEY)'
+}
+
+/** A private scalar in base64 or base64url, as a JWK's `d` of P-256 (32 bytes), P-384 (48) or P-521 (66) encodes. */
+function isScalar (token: string): boolean {
+  return /^(?:[A-Za-z0-9_-]{43}|[A-Za-z0-9+/]{43}=|[A-Za-z0-9+/_-]{64}|[A-Za-z0-9+/_-]{88})$/.test(token)
+}
+
+/**
+ * Whether `text` is base64 of a DER structure (a PEM body without its header lines, its line breaks maybe turned to
+ * spaces): a SEQUENCE whose encoded length is the whole of it. A path never decodes to one.
+ */
+function isDer (text: string): boolean {
+  if (text.length < 64 || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return false
+  const der = Buffer.from(text, 'base64')
+  if (der[0] !== 0x30 || der.length < 2) return false
+  const first = der[1]!
+  if (first < 0x80) return 2 + first === der.length
+  const lengthBytes = first & 0x7f
+  if (lengthBytes < 1 || lengthBytes > 3 || der.length < 2 + lengthBytes) return false
+  let length = 0
+  for (let k = 0; k < lengthBytes; k++) length = length * 256 + der[2 + k]!
+  return 2 + lengthBytes + length === der.length
+}
+
