@@ -31,6 +31,5 @@ export class OktaAuthEnvError extends Error {
   }
 }
 
-
 /** One problem, as `problems` lists it. */
 export const problem = (code: OktaAuthEnvErrorCode, message: string): OktaAuthEnvProblem => ({ code, message })
