@@ -66,6 +66,20 @@ await t.test('form posts without the session\'s CSRF token are refused', async (
   t.same(restart.json().error.code, 'CSRF')
 })
 
+await t.test('a malformed URL or an over-long path parameter, refused before routing, is a sentence with the security headers', async (t) => {
+  const jar = app.jar()
+  for (const [path, status, words] of [
+    ['/%', 400, 'That address is not valid.'],
+    ['/assets/%E0%A4%A', 400, 'That address is not valid.'],
+    [`/account/security/remove/${'a'.repeat(600)}`, 414, 'That address is too long.'],
+  ] as const) {
+    const res = await jar.fetch(path, { headers: HTML })
+    t.equal(res.status, status, `${path.slice(0, 30)}: ${status}`)
+    t.equal(res.text, words, 'a sentence, not the URL repeated')
+    t.match(res.headers, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'same-origin' }, 'the headers every answer carries')
+  }
+})
+
 await t.test('password sign-in: wrong password in words, then enrollment or /mfa, and a cap on guesses', async (t) => {
   const jar = app.jar()
   const wrong = await passwordLogin(jar, 'alice', 'not-the-password')

@@ -14,7 +14,7 @@ import {
   DEFAULT_REMEMBER_DAYS, type AttemptStore, type RevocationStore,
 } from 'passport-okta-mfa'
 import { Strategy as LocalStrategy } from 'passport-local'
-import { securityHeadersAndAssets } from './assets.js'
+import { securityHeaders, securityHeadersAndAssets } from './assets.js'
 import { isSignedIn, type AppContext } from './context.js'
 import { requireCsrf } from './csrf.js'
 import { DEMO_ISSUER, demoSeed, HIDDEN_DEMO_PASSWORD, orgAccounts, type DemoAccounts, type DemoInfo } from './demo.js'
@@ -126,6 +126,13 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     requestTimeout: 30_000,
     // Node checks that limit only every 30 s by default, and a stalled body against its 60 s `headersTimeout`.
     http: { connectionsCheckingInterval: 2_000, headersTimeout: 30_000 },
+    // A malformed URL or an over-long path parameter, refused before routing: answered through the app's hooks (its
+    // security headers) as a sentence, rather than Fastify's JSON repeating the URL.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const long = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      securityHeaders(reply.code(long ? 414 : 400).type('text/plain; charset=utf-8'))
+      void reply.send(long ? 'That address is too long.' : 'That address is not valid.')
+    },
   })
   if (trust !== false) {
     // A scheme is case-insensitive (RFC 3986 §3.1): a proxy's "X-Forwarded-Proto: HTTPS" is https. The session cookie's

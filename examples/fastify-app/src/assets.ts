@@ -1,6 +1,6 @@
 // The pages' static files and the headers every response carries (the pages load only their own scripts and styles).
 import { readFileSync } from 'node:fs'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 
 const ASSETS = {
   'app.css': 'text/css; charset=utf-8',
@@ -14,20 +14,28 @@ const ASSETS = {
 const CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
 /**
+ * Sets the headers every response carries (and CSP and no-store on a page) on `reply`, once its content type is set.
+ * The onSend hook calls it; so do the answers Fastify gives before routing, which no hook sees.
+ * @example
+ * void reply.type('text/plain; charset=utf-8').send('not valid') // after securityHeaders(reply)
+ */
+export function securityHeaders (reply: FastifyReply): void {
+  reply.header('x-content-type-options', 'nosniff')
+  reply.header('referrer-policy', 'same-origin')
+  reply.header('x-frame-options', 'DENY')
+  if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+    reply.header('content-security-policy', CSP)
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
+  }
+}
+
+/**
  * Security headers on every response (CSP and no-store on pages), `/assets/:name` and `/favicon.ico`.
  * @example
  * securityHeadersAndAssets(app)
  */
 export function securityHeadersAndAssets (app: FastifyInstance): void {
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-content-type-options', 'nosniff')
-    reply.header('referrer-policy', 'same-origin')
-    reply.header('x-frame-options', 'DENY')
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
-      reply.header('content-security-policy', CSP)
-      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
-    }
-  })
+  app.addHook('onSend', async (request, reply) => { securityHeaders(reply) })
 
   const assets = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(new URL(`../public/${name}`, import.meta.url)) }]))
   app.get('/assets/:name', async (request, reply) => {
