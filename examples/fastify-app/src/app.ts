@@ -126,8 +126,8 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     requestTimeout: 30_000,
     // Node checks that limit only every 30 s by default, and a stalled body against its 60 s `headersTimeout`.
     http: { connectionsCheckingInterval: 2_000, headersTimeout: 30_000 },
-    // A malformed URL or an over-long path parameter, refused before routing: answered through the app's hooks (its
-    // security headers) as a sentence, rather than Fastify's JSON repeating the URL.
+    // A malformed URL or an over-long path parameter, refused before routing where no hook runs: a sentence with the
+    // headers every answer carries, rather than Fastify's JSON repeating the URL.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
       const long = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
       securityHeaders(reply.code(long ? 414 : 400).type('text/plain; charset=utf-8'))

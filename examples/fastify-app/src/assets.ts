@@ -17,7 +17,8 @@ const CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-
  * Sets the headers every response carries (and CSP and no-store on a page) on `reply`, once its content type is set.
  * The onSend hook calls it; so do the answers Fastify gives before routing, which no hook sees.
  * @example
- * void reply.type('text/plain; charset=utf-8').send('not valid') // after securityHeaders(reply)
+ * securityHeaders(reply.code(400).type('text/plain; charset=utf-8'))
+ * void reply.send('That address is not valid.')
  */
 export function securityHeaders (reply: FastifyReply): void {
   reply.header('x-content-type-options', 'nosniff')
