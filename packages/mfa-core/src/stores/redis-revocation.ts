@@ -31,9 +31,9 @@ redis.call('SET', KEYS[1], value, 'PX', ttl)
 return 1
 `
 
-// The check, in one round trip: a session key of any type is "revoked" (only revokeSession writes there, and a
-// foreign value must not vouch for a session); else the user mark as stored, or nil. A user key of another type (a
-// hash, a list: MGET would answer nil, "not revoked") is an error, fail closed.
+// The check, in one round trip: a session key of any type is "revoked" (1: only revokeSession writes there, and a
+// foreign value must not vouch for a session); else the user mark as stored, or 0 when there is none. A user key of
+// another type (a hash, a list: MGET would answer nil, "not revoked") is an error, fail closed.
 const IS_REVOKED_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
 if #KEYS < 2 then return 0 end
