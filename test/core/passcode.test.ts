@@ -295,6 +295,30 @@ await t.test('a login with a `/`, which Okta fetches by id only, is found by sea
   t.equal(pages, 25, 'fifty users read, then no more pages asked for')
 })
 
+await t.test("a login is only its own Okta user: not another's login short name, id or `me`, which Okta's GET /users/{x} also answers", async (t) => {
+  const emu = await withEmulator(t)
+  const client = createOktaClient({ orgUrl: emu.url, token: emu.token, allowInsecureHttp: true })
+  t.teardown(() => client.close())
+  const byLogin = (login: string, provision = false): Promise<string> => resolveOktaUserId(client, () => ({ login }), {}, {}, { provision })
+  const isaac = await userWithTotp(emu, 'isaac.brock@example.com')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/isaac.brock')).body.id, isaac.userId, 'Okta answers the short name with the user')
+  t.equal(await byLogin('ISAAC.BROCK@example.com'), isaac.userId, 'the login itself, in any case, is still found')
+  const borrowed = ['isaac.brock', 'Isaac.Brock', isaac.userId, 'me']
+  for (const login of borrowed) {
+    await t.rejects(byLogin(login), { code: 'OKTA_NOT_FOUND', status: 404 }, `${login}: no user has this login`)
+  }
+  // With provision the login is Okta's to accept or refuse as a new user's (none of these is an email, which Okta's
+  // default profile requires of a login): never bound to isaac or to the token's own user.
+  for (const login of borrowed) {
+    await t.rejects(byLogin(login, true), { code: 'OKTA_MFA_PROVISION_REFUSED' }, `${login}: refused as a new user`)
+  }
+  t.not((await emuFetch(emu, 'GET', '/api/v1/users/me')).body.id, isaac.userId, '(me is another user)')
+  // A client without listUsers cannot search: the user Okta answers is still checked.
+  const pathOnly = { getUser: client.getUser.bind(client), createUser: client.createUser.bind(client) }
+  await t.rejects(resolveOktaUserId(pathOnly, () => ({ login: 'isaac.brock' }), {}, {}), { code: 'OKTA_NOT_FOUND' })
+  t.equal(await resolveOktaUserId(pathOnly, () => ({ login: 'isaac.brock@example.com' }), {}, {}), isaac.userId)
+})
+
 await t.test("a factor list cached before the user's factors changed elsewhere: the code is checked against Okta's list, read once more", async (t) => {
   const { emu, calls, check } = await rig(t)
   const { userId, factorId: first } = await userWithTotp(emu, 'ada@example.com')

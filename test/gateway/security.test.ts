@@ -8,7 +8,7 @@ import { getIntrospectionQuery } from 'graphql'
 import { request } from 'undici'
 import { oktaMfaGateway } from '@okta-mfa/gateway'
 import { MemoryAttemptStore } from 'passport-okta-mfa'
-import { withEmulator } from '../helpers/emulator.js'
+import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import { OPS, codeOf, gql, startGatewayApp } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
 
@@ -217,4 +217,23 @@ await t.test("a host app's request id that Okta cannot be sent (from its own hea
     t.equal(body.data?.factors.length, 1, 'with the factors')
   }
   t.equal(seen.length, 3)
+})
+
+await t.test("a session user whose login is another person's Okta short name, id or `me` is not that person in Okta", async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'isaac.brock@example.com', factors: [{ factorType: 'token:software:totp' as const, sharedSecret: SECRET }] }] })
+  const gw = await startGatewayApp(t, emu)
+  const isaac = (await emuFetch(emu, 'GET', '/api/v1/users/isaac.brock@example.com')).body as { id: string }
+  const [isaacFactor] = (await emuFetch(emu, 'GET', `/api/v1/users/${isaac.id}/factors`)).body as Array<{ id: string }>
+  for (const login of ['isaac.brock', isaac.id, 'me']) {
+    const jar = await gw.signedIn(login)
+    // Okta answers GET /users/{x} for each of these with isaac (or the token's own user); none of them is the login.
+    const viewer = await gql(jar, OPS.viewer)
+    t.equal(viewer.body.data.viewer.login, null, `${login}: no Okta login`)
+    t.equal(codeOf(viewer), 'OKTA_USER_NOT_FOUND')
+    t.equal(codeOf(await gql(jar, OPS.factors)), 'OKTA_USER_NOT_FOUND', `${login}: none of isaac's factors listed`)
+    const verify = await gql(jar, OPS.verify, { factorId: isaacFactor!.id, passCode: totp(SECRET, emu.clock.now()) })
+    t.equal(codeOf(verify), 'OKTA_USER_NOT_FOUND', `${login}: isaac's code proves nothing`)
+    t.equal(codeOf(await gql(jar, OPS.enroll, { input: { factorType: 'TOTP' } })), 'OKTA_USER_NOT_FOUND', `${login}: nothing enrolled on isaac`)
+  }
+  t.same((await emuFetch(emu, 'GET', `/api/v1/users/${isaac.id}/factors`)).body.map((f: { id: string }) => f.id), [isaacFactor!.id], "isaac's factors are as they were")
 })

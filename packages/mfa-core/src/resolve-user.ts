@@ -72,23 +72,35 @@ function refOf (value: unknown): OktaUserRef {
 }
 
 /**
- * The id of the user with this login. Okta's `GET /users/{login}` cannot carry a `/` (Okta: "Logins with a `/`
- * character can only be fetched by `id`"), so such a login is searched (`profile.login eq`, which compares as
- * logins do, without case) when the client can list users.
+ * The id of the user with this login. Okta's `GET /users/{x}` also answers for an id, a login short name (the part
+ * before the `@`) or `me` (the token's own user), so the user it answers is taken only when its login is this one:
+ * an app user named `isaac.brock`, `me` or `00u…` is not bound to another person's Okta user. Otherwise, and for a
+ * login with a `/`, which `GET /users/{x}` cannot carry (Okta: "Logins with a `/` character can only be fetched by
+ * `id`"), the login is searched (`profile.login eq`, which compares as logins do, without case) when the client can
+ * list users; a client that cannot finds no user.
  */
 async function idOfLogin (client: LoginLookupClient, login: string, request: RequestOptions | undefined): Promise<string> {
   if (!isWellFormed(login)) throw notFound(login)
-  if (!login.includes('/') || typeof client.listUsers !== 'function') return (await client.getUser(login, request)).id
-  const search = `profile.login eq "${login.replace(/["\\]/g, '\\$&')}"`
   const wanted = foldLogin(login)
+  if (!login.includes('/') || typeof client.listUsers !== 'function') {
+    const user = await client.getUser(login, request)
+    if (isLogin(user.profile?.login, wanted)) return user.id
+    if (typeof client.listUsers !== 'function') throw notFound(login)
+  }
+  const search = `profile.login eq "${login.replace(/["\\]/g, '\\$&')}"`
   let read = 0
   for await (const user of client.listUsers({ search, limit: 2 }, request)) {
-    if (foldLogin(user.profile.login) === wanted) return user.id
+    if (isLogin(user.profile?.login, wanted)) return user.id
     if (++read >= MAX_LOGIN_SEARCH_USERS) {
       throw new InvalidResponseError(`Okta answered ${MAX_LOGIN_SEARCH_USERS} users to the search for one login, none with it; not reading more`)
     }
   }
   throw notFound(login)
+}
+
+/** Whether an Okta user's login is the one looked up (`wanted`, folded). */
+function isLogin (login: unknown, wanted: string): boolean {
+  return typeof login === 'string' && foldLogin(login) === wanted
 }
 
 /**
