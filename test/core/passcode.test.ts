@@ -448,13 +448,15 @@ await t.test('an answer sent without a factor id: the active security question; 
   t.equal(codeOf(noCodeToTotp), 'PASSCODE_MISSING', 'an empty passCode to a code factor is still PASSCODE_MISSING')
 })
 
-await t.test("Okta answering 503 with a load balancer's HTML page (no Okta body) took no code: the attempt is given back", async (t) => {
+await t.test("Okta answering 503 with a load balancer's HTML page, or a firewall's or proxy's 4xx page in front of it (no Okta body): no code was judged, the attempt is given back", async (t) => {
   const upstream = await withEmulator(t)
   const { userId, factorId } = await userWithTotp(upstream, 'lb@example.com')
-  // A proxy in front of the emulator that answers every verify with an HTML 503, as a load balancer in an outage.
+  // A proxy in front of the emulator that answers every verify with a page of its own, as a load balancer in an
+  // outage or a web application firewall does.
+  let page: [number, string, string] = [503, 'text/html', '<html><body>503 Service Unavailable</body></html>']
   const proxy = createHttpServer((req, res) => {
     if ((req.url ?? '').endsWith('/verify')) {
-      res.writeHead(503, { 'content-type': 'text/html' }).end('<html><body>503 Service Unavailable</body></html>')
+      res.writeHead(page[0], { 'content-type': page[1] }).end(page[2])
       return
     }
     const chunks: Buffer[] = []
@@ -467,13 +469,22 @@ await t.test("Okta answering 503 with a load balancer's HTML page (no Okta body)
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise((resolve) => { proxy.closeAllConnections(); proxy.close(resolve) }))
   const { check } = await rig(t, { url: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` })
-  const limiter = new AttemptLimiter({ store: new MemoryAttemptStore() })
-  const session = { session: {} }
-  for (let i = 0; i < 6; i++) {
-    const r = await check(session, userId, { passCode: upstream.totpCode(factorId), factorId }, limiter)
-    t.match(r, { ok: false, error: { code: 'UPSTREAM_UNAVAILABLE' } }, `retry ${i + 1} through the outage`)
+  const pages: Array<[number, string, string]> = [
+    page,
+    [403, 'text/html', '<html><body><h1>403 Forbidden</h1>Request blocked.</body></html>'],
+    [403, 'application/json', '{"message":"Forbidden"}'],
+    [413, 'text/plain', 'Request Entity Too Large'],
+  ]
+  for (const p of pages) {
+    page = p
+    const limiter = new AttemptLimiter({ store: new MemoryAttemptStore() })
+    const session = { session: {} }
+    for (let i = 0; i < 6; i++) {
+      const r = await check(session, userId, { passCode: upstream.totpCode(factorId), factorId }, limiter)
+      t.match(r, { ok: false, error: { code: 'UPSTREAM_UNAVAILABLE', status: 503, retryable: true } }, `${p[0]} ${p[1]}: retry ${i + 1} through the outage`)
+    }
+    t.equal((await limiter.consume(userId)).remaining, 3, `${p[0]} ${p[1]}: no attempt left counted: no lockout once Okta is back`)
   }
-  t.equal((await limiter.consume(userId)).remaining, 3, 'no attempt left counted: no lockout once Okta is back')
 })
 
 await t.test('the Okta user made again under the same login: a bound id Okta no longer knows is read again, also for an id sent unlisted', async (t) => {

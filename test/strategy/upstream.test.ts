@@ -77,7 +77,7 @@ for (const start of STACKS) {
   })
 }
 
-await t.test('5xx and garbled Okta answers are errors, an unexpected factorResult a wrong code, 429 a fail with the retry time', async (t) => {
+await t.test("5xx, garbled Okta answers and a firewall's 403 page are errors, an unexpected factorResult a wrong code, 429 a fail with the retry time", async (t) => {
   const userId = '00uada00000000000001'
   const factorsPath = `/api/v1/users/${userId}/factors`
   const verifyPath = `${factorsPath}/${FACTORS.ada.id}/verify`
@@ -92,6 +92,8 @@ await t.test('5xx and garbled Okta answers are errors, an unexpected factorResul
   const cases: Array<{ reply: () => void, expect: { status: number, body: Record<string, unknown> } }> = [
     { reply: () => pool.intercept({ path: verifyPath, method: 'POST' }).reply(500, oktaError('E0000009', 'Internal Server Error'), { headers }), expect: { status: 503, body: { error: 'UPSTREAM_UNAVAILABLE' } } },
     { reply: () => pool.intercept({ path: verifyPath, method: 'POST' }).reply(502, '<html>Bad gateway</html>', { headers: { 'content-type': 'text/html' } }), expect: { status: 503, body: { error: 'UPSTREAM_UNAVAILABLE' } } },
+    // A firewall's page in front of Okta is not Okta's answer (Okta's own 403 carries its error body): not a 500.
+    { reply: () => pool.intercept({ path: verifyPath, method: 'POST' }).reply(403, '<html>Request blocked</html>', { headers: { 'content-type': 'text/html' } }), expect: { status: 503, body: { error: 'UPSTREAM_UNAVAILABLE' } } },
     { reply: () => pool.intercept({ path: verifyPath, method: 'POST' }).reply(200, { factorResult: 'WAITING' }, { headers }), expect: { status: 401, body: { code: 'INVALID_PASSCODE' } } },
     {
       reply: () => pool.intercept({ path: verifyPath, method: 'POST' }).reply(429, oktaError('E0000047', 'API call exceeded rate limit due to too many requests.'), { headers: { ...headers, 'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + 42), date: new Date().toUTCString() } }),
@@ -110,8 +112,8 @@ await t.test('5xx and garbled Okta answers are errors, an unexpected factorResul
     t.match(res.json(), c.expect.body)
     if (res.status === 429) t.ok(res.json().retryAfterSeconds >= 40 && res.json().retryAfterSeconds <= 43, 'retry time from X-Rate-Limit-Reset')
   }
-  t.equal(stack.errors.length, 2, 'the 5xx and the garbled answer reached the error handler, as MfaErrors with a status')
-  t.match(stack.errors, [{ code: 'UPSTREAM_UNAVAILABLE', status: 503 }, { code: 'UPSTREAM_UNAVAILABLE', status: 503 }])
+  t.equal(stack.errors.length, 3, "the 5xx, the garbled answer and the firewall's page reached the error handler, as MfaErrors with a status")
+  t.match(stack.errors, [{ code: 'UPSTREAM_UNAVAILABLE', status: 503 }, { code: 'UPSTREAM_UNAVAILABLE', status: 503 }, { code: 'UPSTREAM_UNAVAILABLE', status: 503 }])
   agent.assertNoPendingInterceptors()
 })
 

@@ -90,7 +90,9 @@ export function outcomeOfError (err: unknown): MfaError | undefined {
   }
   // A suspended or deactivated Okta user: no code can pass until an administrator acts (no retry time to give).
   if (e.errorCode === USER_STATUS && e.status === 403) return new MfaError('LOCKED_OUT', {}, undefined, options)
-  if (e.code === 'OKTA_API_ERROR' && typeof e.status === 'number' && e.status >= 500) {
+  // A 5xx; or an error status without Okta's error body, which every answer of Okta's carries: a proxy's or a
+  // firewall's page in front of Okta (a 403 from a WAF, a 413), not Okta's answer to the request.
+  if (e.code === 'OKTA_API_ERROR' && typeof e.status === 'number' && (e.status >= 500 || e.errorCode === undefined)) {
     return new MfaError('UPSTREAM_UNAVAILABLE', {}, undefined, options)
   }
   return undefined

@@ -84,7 +84,8 @@ const NOT_SENT: ReadonlySet<unknown> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EA
  * Whether Okta refused without judging a code: an outcome of {@link UNJUDGED}; Okta's own validation refusal
  * (E0000001 "Api validation failed", E0000003 a malformed body: a passcode sent to a question factor, an activation
  * of a factor already active); Okta's rate limit (a 429 is answered before the request is processed); Okta out of
- * reach before the request was sent, or answering 503 (it did not take the request). So an Okta outage or rate limit
+ * reach before the request was sent, answering 503 (it did not take the request), or a proxy's or firewall's 4xx
+ * page in front of it (the request never reached Okta). So an Okta outage or rate limit
  * that a person retries through does not lock them out once Okta is back.
  */
 function neverJudged (error: MfaError): boolean {
@@ -93,8 +94,11 @@ function neverJudged (error: MfaError): boolean {
   switch (error.code) {
     case 'BAD_USER_INPUT': return cause?.code === 'OKTA_VALIDATION' && (cause.errorCode === 'E0000001' || cause.errorCode === 'E0000003')
     case 'RATE_LIMITED': return cause?.code === 'OKTA_RATE_LIMITED'
-    // A 503 with or without Okta's body (a load balancer's HTML page is OKTA_INVALID_RESPONSE): the request was not taken.
-    case 'UPSTREAM_UNAVAILABLE': return (cause?.code === 'OKTA_CONNECTION' && NOT_SENT.has(cause.causeCode)) || ((cause?.code === 'OKTA_API_ERROR' || cause?.code === 'OKTA_INVALID_RESPONSE') && cause.status === 503)
+    // A 503 with or without Okta's body (a load balancer's HTML page is OKTA_INVALID_RESPONSE): the request was not
+    // taken. Nor was it when a proxy or a firewall in front of Okta refused it with a 4xx page of its own.
+    case 'UPSTREAM_UNAVAILABLE': return (cause?.code === 'OKTA_CONNECTION' && NOT_SENT.has(cause.causeCode)) ||
+      ((cause?.code === 'OKTA_API_ERROR' || cause?.code === 'OKTA_INVALID_RESPONSE') && cause.status === 503) ||
+      (cause?.code === 'OKTA_API_ERROR' && cause.errorCode === undefined && typeof cause.status === 'number' && cause.status < 500)
     default: return false
   }
 }
