@@ -289,6 +289,26 @@ await t.test("Okta refusing the app's own API token on a verify or an activation
   t.equal((await gql(bob, OPS.activate, { factorId: pending.factor.id, passCode: totp(pending.activation.sharedSecret, emu.clock.now()) })).body.data?.activateFactor.status, 'ACTIVE', 'and activates')
 })
 
+await t.test("a firewall's 403 page in front of Okta on a verify is UPSTREAM_UNAVAILABLE (503), not INTERNAL, and gives the attempt back", async (t) => {
+  const emu = await withEmulator(t, { seed })
+  let block = false
+  const proxy = await faultProxy(t, emu.url)
+  proxy.hook = (req) => block && (req.url ?? '').endsWith('/verify') ? { status: 403, page: '<html><h1>403 Forbidden</h1>Request blocked by policy.</html>' } : undefined
+  const store = new MemoryAttemptStore()
+  const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: proxy.url }, gateway: { attemptStore: store } })
+  const ada = await gw.signedIn('ada@example.com')
+  const factorId = await totpFactorId(emu, ada)
+  block = true
+  for (let i = 0; i < 5; i++) {
+    const res = await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })
+    expectCode(t, res, 'UPSTREAM_UNAVAILABLE', `blocked verify ${i + 1}`)
+    t.equal(res.status, 503)
+  }
+  t.notOk((await store.get(attemptKey('mfa', 'ada@example.com'), Date.now()))?.count, 'no attempt left counted')
+  block = false
+  t.equal((await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })).body.data?.verifyFactor.result, 'SUCCESS', 'unblocked: the right code passes')
+})
+
 await t.test('OKTA_TIMEOUT_MS above 5000 holds for the whole request: Okta answering in 5.5 s with 10000 is waited for', async (t) => {
   const emu = await withEmulator(t, { seed })
   // A slow Okta: the emulator behind a proxy that holds its first answer for 5.5 s, past the plugin's default deadline.

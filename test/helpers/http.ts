@@ -85,10 +85,11 @@ export async function listenLoopback (t: { teardown: (fn: () => Promise<void>) =
 }
 
 /**
- * What the fault proxy does with a request: answer 503, hang (no answer), refuse with an Okta error, `lose` (pass it
- * to Okta, then answer a 502 page instead of Okta's answer: the change is made, the answer lost), or pass (undefined).
+ * What the fault proxy does with a request: answer 503, hang (no answer), refuse with an Okta error, refuse with a
+ * page of its own (`page`, as a firewall in front of Okta), `lose` (pass it to Okta, then answer a 502 page instead of
+ * Okta's answer: the change is made, the answer lost), or pass (undefined).
  */
-export type Fault = 'hang' | 'lose' | 503 | { status: number, errorCode: string } | undefined
+export type Fault = 'hang' | 'lose' | 503 | { status: number, errorCode: string } | { status: number, page: string } | undefined
 
 /** A loopback proxy to `target` that answers some requests itself: `hook` says what to do with each (see Fault). */
 export async function faultProxy (t: { teardown: (fn: () => Promise<void>) => void }, target: string): Promise<{ url: string, hook: (req: IncomingMessage) => Fault }> {
@@ -99,6 +100,10 @@ export async function faultProxy (t: { teardown: (fn: () => Promise<void>) => vo
     req.on('end', () => {
       const fault = state.hook(req)
       if (fault === 'hang') return
+      if (typeof fault === 'object' && 'page' in fault) {
+        res.writeHead(fault.status, { 'content-type': 'text/html' }).end(fault.page)
+        return
+      }
       if (fault !== undefined && fault !== 'lose') {
         const { status, errorCode } = fault === 503 ? { status: 503, errorCode: 'E0000009' } : fault
         res.writeHead(status, { 'content-type': 'application/json' })
