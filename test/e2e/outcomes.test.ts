@@ -74,13 +74,25 @@ await t.test("Okta's own lockout and a suspended user: 403 and \"ask an administ
   const removal = await postCode(bob, remove!, code())
   assertAdminLocked(t, removal, 'remove page, right code')
   t.match(removal.text, 'data-testid="locked-way-out"', 'remove page: come back once an administrator unlocked it')
-  // A new sign-in: the right code on /mfa is refused the same way.
+  // A new sign-in: the code page says so at once, before any code; and a code posted anyway is refused the same way.
   const again = app.jar()
   await passwordLogin(again, 'bob')
+  const atOnce = await again.fetch('/mfa', { headers: HTML })
+  assertAdminLocked(t, atOnce, '/mfa, signing in again')
+  t.match(atOnce.text, 'once an administrator has unlocked your account')
   app.clock.advance(30_000)
-  const mfa = await postCode(again, '/mfa', code())
+  const mfa = await again.fetch('/mfa', { form: { passCode: code(), _csrf: csrfOf(atOnce.text) }, headers: HTML })
   assertAdminLocked(t, mfa, '/mfa, right code')
   t.match(mfa.text, 'once an administrator has unlocked your account')
+  // Unlocked by an administrator, once the app's own pause (the codes refused meanwhile counted) is over: the code
+  // field is back, and the right code signs in.
+  await emuFetch(app.emulator!, 'POST', `/api/v1/users/${id}/lifecycle/unlock`)
+  app.clock.advance(16 * 60_000)
+  const unlocked = await again.fetch('/mfa', { headers: HTML })
+  t.equal(unlocked.status, 200, 'unlocked: 200')
+  t.match(unlocked.text, 'name="passCode"', 'unlocked: the code field is back')
+  app.clock.advance(30_000)
+  t.equal((await postCode(again, '/mfa', code())).status, 303, 'unlocked: the right code signs in')
 
   // A suspended user (E0000038), who typed no wrong code: the same answer, never "too many attempts". His browser
   // was remembered before: Okta still lists his factors, but the device no longer stands in for the code.
@@ -100,7 +112,9 @@ await t.test("Okta's own lockout and a suspended user: 403 and \"ask an administ
   t.equal(stopped.location, '/mfa', 'it is sent to the code')
   const susp = other.jar()
   await passwordLogin(susp, 'bob')
-  assertAdminLocked(t, await postCode(susp, '/mfa', totp(other.demo!.totpUser.sharedSecret, other.clock.now())), 'suspended, /mfa')
+  const suspended = await susp.fetch('/mfa', { headers: HTML })
+  assertAdminLocked(t, suspended, 'suspended, /mfa at once')
+  assertAdminLocked(t, await susp.fetch('/mfa', { form: { passCode: totp(other.demo!.totpUser.sharedSecret, other.clock.now()), _csrf: csrfOf(suspended.text) }, headers: HTML }), 'suspended, /mfa, a code')
 })
 
 await t.test('Okta answers 503 to an activation: each attempt is given back; no answer at all: 504 UPSTREAM_TIMEOUT in its own words', async (t) => {
@@ -167,16 +181,21 @@ await t.test('"Send a code", the text of the setup and its "Send a new code" to 
   const carolId = await oktaUserId(emu, 'carol@example.com')
   const carol = app.jar()
   t.equal((await passwordLogin(carol, 'carol')).location, '/mfa')
-  /** "Send a code" from `from` (/mfa or a removal page), as its form posts it. */
+  const carolSms = ((await emuFetch(emu, 'GET', `/api/v1/users/${carolId}/factors`)).body as Array<{ id: string, factorType: string }>).find((f) => f.factorType === 'sms')!.id
+  /**
+   * "Send a code" from `from` (/mfa or a removal page), as its form posts it (a page that already says the account is
+   * locked has no such form: the post a page loaded before the lock would send).
+   */
   const sendCode = async (from: string): Promise<JarResponse> => {
     const page = await carol.fetch(from, { headers: HTML })
-    const factorId = /action="\/mfa\/challenge"[\s\S]*?name="factorId" value="([^"]+)"/.exec(page.text)?.[1] ?? ''
+    const factorId = /action="\/mfa\/challenge"[\s\S]*?name="factorId" value="([^"]+)"/.exec(page.text)?.[1] ?? carolSms
     return await carol.fetch('/mfa/challenge', { form: { _csrf: csrfOf(page.text), factorId, returnTo: from }, headers: HTML })
   }
   const lastCode = (): string => emu.messages({ userId: carolId }).at(-1)!.code
 
   // Suspended (the emulator's own answer to the send, E0000038), then Okta's lockout (E0000069): the send is refused.
   await emuFetch(emu, 'POST', `/api/v1/users/${carolId}/lifecycle/suspend`)
+  assertAdminLocked(t, await carol.fetch('/mfa', { headers: HTML }), 'suspended, /mfa at once')
   const suspended = await sendCode('/mfa')
   assertAdminLocked(t, suspended, 'suspended, Send a code on /mfa')
   t.match(suspended.text, 'data-testid="locked-way-out"', 'come back once an administrator has acted')

@@ -27,6 +27,9 @@ export const resolveOktaUser: ResolveOktaUser<AppUser> = (user) => {
   return { login: user.oktaLogin, profile: { email: user.oktaLogin, firstName: firstName ?? user.username, lastName: rest.join(' ') || user.username } }
 }
 
+/** The Okta user statuses in which Okta refuses every code until an administrator acts. */
+const REFUSED_STATUSES: ReadonlySet<string> = new Set(['LOCKED_OUT', 'SUSPENDED', 'DEPROVISIONED'])
+
 /** Looks up the signed-in user's Okta user id (bound in their session), and lists factors. */
 export class OktaDirectory {
   constructor (private readonly client: OktaClient) {}
@@ -79,6 +82,19 @@ export class OktaDirectory {
    */
   async activeFactorIdsIn (request: DirectoryRequest): Promise<string[]> {
     return await this.withOktaUserId(request, async (id) => await activeFactorIdsOf(this.client, id))
+  }
+
+  /**
+   * Whether Okta holds the signed-in user's account where no code can pass: locked out (its E0000069 to a code),
+   * suspended or deactivated (E0000038), so the code page says so before a code is typed. False when Okta cannot say.
+   */
+  async signInRefused (request: DirectoryRequest): Promise<boolean> {
+    try {
+      const user = await this.withOktaUserId(request, async (id) => await this.client.getUser(id))
+      return REFUSED_STATUSES.has(user.status)
+    } catch {
+      return false // unreachable or slow: the code, if one is sent, gets its own answer
+    }
   }
 
   /**

@@ -126,8 +126,13 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (unusable !== undefined) return await sendUnusableFactors(request, reply, unusable)
     const query = request.query as Record<string, unknown>
     const enrolled = query.enrolled === '1'
-    // Locked already (e.g. signing in again during the pause): say so at once, not after the next code.
+    // Locked already (e.g. signing in again during the pause): say so at once, not after the next code. So too when
+    // Okta itself holds the account (locked out, suspended): 403 and an administrator, as a code would be answered.
     const lockedError = extra.error === undefined && status === 200 ? await pausedText(ctx, request) : undefined
+    if (lockedError === undefined && extra.error === undefined && status === 200 && await ctx.directory.signInRefused(request)) {
+      reply.header('x-error-code', 'LOCKED_OUT')
+      return await renderMfa(request, reply, 403, { ...extra, error: ACCOUNT_LOCKED, factors, locked: true, adminLocked: true })
+    }
     const mfaDone = getMfaState(request) !== undefined
     await reply.code(status).type('text/html; charset=utf-8').send(mfaPage({
       csrf: csrfToken(request),
