@@ -8,7 +8,7 @@ import { Redis } from 'ioredis'
 import express from 'express'
 import Fastify from 'fastify'
 import {
-  createRedisStores, isStoreUnavailableError, RedisAttemptStore, revokeUserSessions, StoreUnavailableError, STORE_UNAVAILABLE,
+  AttemptLimiter, attemptKey, createRedisStores, isStoreUnavailableError, RedisAttemptStore, revokeUserSessions, StoreUnavailableError, STORE_UNAVAILABLE,
   type AttemptStore, type RevocationStore,
 } from '@okta-mfa/core'
 import { withRedis } from '../helpers/redis.js'
@@ -175,6 +175,37 @@ await t.test('createRedisStores: Redis frozen (commands hang) → commandTimeout
   redis.resume()
   await untilReady(stores.ping)
   t.equal(await stores.revocations.isRevoked(SESSION, undefined, Date.now()), true, 'the revocation written before the freeze is still there')
+})
+
+await t.test('attempts refused while Redis was frozen or busy are not counted when it runs them late: no lockout once it answers again', async (t) => {
+  const redis = await withRedis(t)
+  const stores = createRedisStores(redis.url, { prefix: 'fl:', commandTimeoutMs: 200 })
+  t.teardown(async () => { redis.resume(); await stores.close() })
+  await stores.ping()
+  const limiter = new AttemptLimiter({ store: stores.attempts, maxAttempts: 4 })
+  t.equal((await limiter.consume(LOGIN)).remaining, 3, 'one wrong code before the stall')
+  // Frozen: each attempt is refused, though its count is on the wire and Redis runs it once it resumes.
+  redis.pause()
+  for (let i = 0; i < 4; i++) {
+    const err = await limiter.consume(LOGIN).then(() => undefined, (e: unknown) => e)
+    t.ok(isStoreUnavailableError(err), `frozen: attempt ${i + 1} refused (STORE_UNAVAILABLE)`)
+  }
+  redis.resume()
+  await untilReady(stores.ping)
+  t.equal((await stores.attempts.get(attemptKey(limiter.namespace, LOGIN), Date.now()))?.count, 1, 'frozen: only the attempt made before the stall counts')
+  // Busy: a long script holds Redis (the connection answers nothing meanwhile), then the queued commands run.
+  const busy = new Redis(redis.url)
+  t.teardown(() => { busy.disconnect() })
+  const spin = busy.eval("local t = redis.call('TIME'); local until_ = t[1] * 1000000 + t[2] + 1500000; repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= until_; return 0", 0)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  for (let i = 0; i < 3; i++) {
+    const err = await limiter.consume(LOGIN).then(() => undefined, (e: unknown) => e)
+    t.ok(isStoreUnavailableError(err), `busy: attempt ${i + 1} refused (STORE_UNAVAILABLE)`)
+  }
+  await spin
+  await untilReady(stores.ping)
+  t.equal((await stores.attempts.get(attemptKey(limiter.namespace, LOGIN), Date.now()))?.count, 1, 'busy: still only the one')
+  t.equal((await limiter.consume(LOGIN)).remaining, 2, 'the next wrong code is the second, not a lockout')
 })
 
 await t.test('createRedisStores: a frozen Redis (the connection stays open) is an outage too, reported once each way', async (t) => {

@@ -86,7 +86,11 @@ export class RedisAttemptStore implements AttemptStore {
 
   async increment (key: string, windowMs: number, now: number): Promise<AttemptCount> {
     const window = ttlArg(windowMs, 'windowMs')
-    const reply = await run(this.#config, () => this.#increment(this.keyOf(key), window))
+    const redisKey = this.keyOf(key)
+    // Given up on (Redis frozen or busy), the count was refused, yet Redis runs it when it answers again: a decrement
+    // sent now, behind it on the same connection, runs right after it and takes it back. So an attempt refused with
+    // STORE_UNAVAILABLE is never counted late (a person retrying through a stall is not locked out when it ends).
+    const reply = await run(this.#config, () => this.#increment(redisKey, window), () => { this.#decrement(redisKey).catch(() => {}) })
     const [count, ttl] = pair(reply)
     return { count, resetAt: now + ttl }
   }

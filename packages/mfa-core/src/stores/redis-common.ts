@@ -114,6 +114,9 @@ export function watchCommands (client: object, watcher: (answered: boolean) => v
   commandWatchers.set(client, watcher)
 }
 
+/** The message of the error with which ioredis rejects a command that outlived its `commandTimeout`. */
+const IOREDIS_TIMEOUT = 'Command timed out'
+
 /** Statuses of an ioredis client on its way to a connection, before it is ready for commands. */
 const CONNECTING = new Set(['connecting', 'connect'])
 
@@ -133,8 +136,10 @@ export function waitForReadyWith (client: object, waiter: (ms: number) => Promis
  * Runs one Redis command: at once StoreUnavailableError when the client is not connected (a client of
  * createRedisStores still making a connection, outside an outage, is waited for within the same budget),
  * StoreUnavailableError after `commandTimeoutMs` when no answer came, StoreUnavailableError for any error from Redis.
+ * `onGivenUp`: called once when a command that was sent goes unanswered in time (this timeout or the client's own):
+ * Redis may still run it when it answers again, for a write to be taken back.
  */
-export async function run<T> (config: RedisStoreConfig, command: () => Promise<T>): Promise<T> {
+export async function run<T> (config: RedisStoreConfig, command: () => Promise<T>, onGivenUp?: () => void): Promise<T> {
   const { client } = config
   if (DOWN.has(client.status)) throw unavailable('not connected')
   let timeoutMs = config.commandTimeoutMs
@@ -148,8 +153,15 @@ export async function run<T> (config: RedisStoreConfig, command: () => Promise<T
   }
   const watcher = commandWatchers.get(client)
   return await new Promise<T>((resolve, reject) => {
+    let givenUp = false
+    const giveUp = (): void => {
+      if (givenUp) return
+      givenUp = true
+      onGivenUp?.()
+    }
     const timer = setTimeout(() => {
       watcher?.(false)
+      giveUp()
       reject(unavailable('timed out'))
     }, timeoutMs)
     let pending: Promise<T>
@@ -163,7 +175,12 @@ export async function run<T> (config: RedisStoreConfig, command: () => Promise<T
     // Both branches handle the promise, so a late rejection after the timeout is never unhandled.
     pending.then(
       (value) => { clearTimeout(timer); watcher?.(true); resolve(value) },
-      (err: unknown) => { clearTimeout(timer); reject(unavailable('command failed', err)) },
+      (err: unknown) => {
+        clearTimeout(timer)
+        // ioredis's own commandTimeout (a client of createRedisStores has it): sent, unanswered, as above.
+        if ((err as { message?: unknown } | null)?.message === IOREDIS_TIMEOUT) giveUp()
+        reject(unavailable('command failed', err))
+      },
     )
   })
 }
