@@ -432,6 +432,15 @@ await t.test('"Send a code" pressed too soon: the wait said is the session\'s ow
   const soon = await send()
   t.match(soon.text, 'We sent you a code a moment ago: use that one.')
   t.equal(resendSeconds(soon.text), 20, 'pressed too soon: still 20 s (the true wait), not Okta\'s 21')
+  // The text Okta counts was sent by another sign-in (another browser): its code may be used already, not "use that one".
+  const other = app.jar()
+  await passwordLogin(other, 'carol')
+  const page = await other.fetch('/mfa', { headers: HTML })
+  const factorId = /action="\/mfa\/challenge"[\s\S]*?name="factorId" value="([^"]+)"/.exec(page.text)?.[1] ?? ''
+  const elsewhere = await other.fetch((await other.fetch('/mfa/challenge', { form: { _csrf: csrfOf(page.text), factorId, returnTo: '/mfa' } })).location!, { headers: HTML })
+  t.match(elsewhere.text, 'A code was sent to this number a moment ago from another sign-in, so another cannot be sent yet.')
+  t.notMatch(elsewhere.text, 'use that one', 'no advice to use a code this sign-in never got')
+  t.ok((resendSeconds(elsewhere.text) ?? 0) > 0, "with Okta's wait")
 })
 
 await t.test('the text-message setup without JavaScript: "Send a new code" too soon says the wait from the last text, in Retry-After too', async (t) => {

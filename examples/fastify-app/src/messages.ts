@@ -200,6 +200,12 @@ export function retryAfter (reply: FastifyReply, status: number, fail: FailInfo)
 /** Okta refused a text sent so soon after the last one: that one is on its way (with JavaScript, enroll.js adds the wait). */
 export const RESEND_TOO_SOON = 'We sent you a code a moment ago: use that one.'
 
+/**
+ * Okta refused a text as too soon, though this sign-in sent none: another one (another browser, a sign-in just before)
+ * did, and its code may be used already, so not "use that one".
+ */
+export const SENT_ELSEWHERE = 'A code was sent to this number a moment ago from another sign-in, so another cannot be sent yet.'
+
 /** {@link RESEND_TOO_SOON} with when another code may be asked for: "… You can ask for another code in 30 seconds." */
 export function resendTooSoonText (seconds: number): string {
   return `${RESEND_TOO_SOON} You can ask for another code ${formatRetry(seconds)}.`

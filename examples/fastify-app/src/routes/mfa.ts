@@ -5,7 +5,7 @@ import { getMfaState, isRememberedMfa, isStoreUnavailableError, userKeyOf } from
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
-import { ACCOUNT_LOCKED, ALREADY_ACTIVE, failureText, isAdminLockout, isOktaAdminLockout, isUpstreamFailure, isUpstreamTimeout, refusalStatus, retryAfter, lockoutText, messageFor, oktaRateLimitSeconds, RESEND_TOO_SOON, STORE_DOWN, TIMED_OUT, UNAVAILABLE, type FailInfo } from '../messages.js'
+import { ACCOUNT_LOCKED, ALREADY_ACTIVE, failureText, isAdminLockout, isOktaAdminLockout, isUpstreamFailure, isUpstreamTimeout, refusalStatus, retryAfter, lockoutText, messageFor, oktaRateLimitSeconds, RESEND_TOO_SOON, SENT_ELSEWHERE, STORE_DOWN, TIMED_OUT, UNAVAILABLE, type FailInfo } from '../messages.js'
 import { codeFormState, field, forgetSentCodeForm, isLocalPath, isSetupPage, newCodeFormId, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
 import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
@@ -262,8 +262,9 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     } catch (err) {
       const wait = resendWaitSeconds(err)
       if (wait !== undefined) {
-        // Not an error: the code sent a moment ago is on its way. The page says when another can be asked for.
-        setFlash(request, 'info', RESEND_TOO_SOON)
+        // Not an error: the code sent a moment ago is on its way. The page says when another can be asked for. Sent
+        // by another sign-in when this one sent none: its code may be used already, so not "use that one".
+        setFlash(request, 'info', resendInSeconds(request, ctx.clock()) === undefined ? SENT_ELSEWHERE : RESEND_TOO_SOON)
         tooSoonWait(request, ctx.clock(), wait)
       } else if (isOktaAdminLockout(err)) {
         // Okta's own lockout, or a user it suspended: the same answer as a code would get (403, no wait, an administrator).
