@@ -313,6 +313,13 @@ await t.test("a login is only its own Okta user: not another's login short name,
     await t.rejects(byLogin(login, true), { code: 'OKTA_MFA_PROVISION_REFUSED' }, `${login}: refused as a new user`)
   }
   t.not((await emuFetch(emu, 'GET', '/api/v1/users/me')).body.id, isaac.userId, '(me is another user)')
+  // Okta finds a login without its diacritical marks too (zoë finds zoe): another person's login, not this one. The
+  // same characters in another Unicode form (decomposed) are the same login.
+  const zoe = await userWithTotp(emu, 'zoe@example.com')
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent('zoë@example.com')}`)).body.id, zoe.userId, 'Okta answers zoë with zoe')
+  await t.rejects(byLogin('zoë@example.com'), { code: 'OKTA_NOT_FOUND' }, 'zoë is not zoe')
+  const renee = await userWithTotp(emu, 'ren\u00e9e@example.com')
+  t.equal(await byLogin('RENE\u0301E@example.com'), renee.userId, 'the decomposed form, in another case, is the same login')
   // A client without listUsers cannot search: the user Okta answers is still checked.
   const pathOnly = { getUser: client.getUser.bind(client), createUser: client.createUser.bind(client) }
   await t.rejects(resolveOktaUserId(pathOnly, () => ({ login: 'isaac.brock' }), {}, {}), { code: 'OKTA_NOT_FOUND' })

@@ -1,11 +1,10 @@
-// Logins compared as Okta compares them ("not unique if they differ only in case and/or diacritical marks",
-// UserProfile.login): used to pick the user a search for a login returns.
+// Whether the user Okta answers for a login is the user with that login. Okta finds a user by its login without case
+// and without diacritical marks ("not unique if they differ only in case and/or diacritical marks", UserProfile.login),
+// so `zoë@example.com` finds `zoe@example.com`: another person for an app that keeps both as accounts. Only case and
+// the Unicode form of the same characters (composed or decomposed) are taken as the same login here.
 
-/** The combining diacritical marks (U+0300–036F and their extended, supplement, symbol and half-mark blocks). */
-const DIACRITICS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g
-
-/** A login as Okta compares logins: lower case, without diacritical marks. */
+/** A login as this package compares logins: NFC, lower case (diacritical marks kept). */
 export function foldLogin (login: string): string {
   // ASCII, the common case, needs no normalization.
-  return /^[\x20-\x7e]*$/.test(login) ? login.toLowerCase() : login.normalize('NFD').replace(DIACRITICS, '').toLowerCase()
+  return /^[\x20-\x7e]*$/.test(login) ? login.toLowerCase() : login.normalize('NFC').toLowerCase()
 }

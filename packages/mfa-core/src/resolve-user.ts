@@ -73,11 +73,12 @@ function refOf (value: unknown): OktaUserRef {
 
 /**
  * The id of the user with this login. Okta's `GET /users/{x}` also answers for an id, a login short name (the part
- * before the `@`) or `me` (the token's own user), so the user it answers is taken only when its login is this one:
- * an app user named `isaac.brock`, `me` or `00u…` is not bound to another person's Okta user. Otherwise, and for a
- * login with a `/`, which `GET /users/{x}` cannot carry (Okta: "Logins with a `/` character can only be fetched by
- * `id`"), the login is searched (`profile.login eq`, which compares as logins do, without case) when the client can
- * list users; a client that cannot finds no user.
+ * before the `@`), `me` (the token's own user) or the login without its diacritical marks, so the user it answers is
+ * taken only when its login is this one (but for case and Unicode form, see `foldLogin`): an app user named
+ * `isaac.brock`, `me`, `00u…` or `ïsaac.brock@example.com` is not bound to another person's Okta user. Otherwise, and
+ * for a login with a `/`, which `GET /users/{x}` cannot carry (Okta: "Logins with a `/` character can only be fetched
+ * by `id`"), the login is searched (`profile.login eq`) when the client can list users; a client that cannot finds no
+ * user.
  */
 async function idOfLogin (client: LoginLookupClient, login: string, request: RequestOptions | undefined): Promise<string> {
   if (!isWellFormed(login)) throw notFound(login)
