@@ -378,16 +378,19 @@ await t.test('Okta does not answer the list of factors: every page that reads it
     }
   }
 
-  proxy.hook = (req) => req.method === 'GET' && /\/factors$/.test(req.url ?? '') ? 503 : undefined
-  const down = await all()
-  for (const [route, res] of Object.entries(down)) {
-    if (pages.includes(route)) {
-      t.match(res.text, "Okta is unavailable right now (we can&#39;t reach it), so we can&#39;t load your sign-in methods.", `${route}, Okta down: "unavailable"`)
-    } else {
-      t.same([res.status, res.headers['x-error-code']], [503, 'UPSTREAM_UNAVAILABLE'], `${route}, Okta down: 503 UPSTREAM_UNAVAILABLE`)
+  // Okta down (503), or a firewall in front of it answering a page of its own (not Okta's answer): unavailable.
+  for (const [label, fault] of [['Okta down', 503], ["a firewall's 403 page", { status: 403, page: '<html>Request blocked</html>' }]] as const) {
+    proxy.hook = (req) => req.method === 'GET' && /\/factors$/.test(req.url ?? '') ? fault : undefined
+    const down = await all()
+    for (const [route, res] of Object.entries(down)) {
+      if (pages.includes(route)) {
+        t.match(res.text, "Okta is unavailable right now (we can&#39;t reach it), so we can&#39;t load your sign-in methods.", `${route}, ${label}: "unavailable"`)
+      } else {
+        t.same([res.status, res.headers['x-error-code']], [503, 'UPSTREAM_UNAVAILABLE'], `${route}, ${label}: 503 UPSTREAM_UNAVAILABLE`)
+      }
     }
+    t.equal(errorText(down['POST /mfa/enroll/sms']!.text), "Okta is unavailable right now (we can't reach it), so we can't send you a code. Try again in a minute.", `${label}: a text that cannot be sent says so`)
   }
-  t.equal(errorText(down['POST /mfa/enroll/sms']!.text), "Okta is unavailable right now (we can't reach it), so we can't send you a code. Try again in a minute.", 'a text that cannot be sent says so')
   proxy.hook = () => undefined
   t.equal((await alice.fetch('/mfa/enroll?method=sms', { headers: HTML })).status, 200, 'Okta back: the setup page')
 })

@@ -9,11 +9,15 @@ const UNAVAILABLE = new Set(['OKTA_TIMEOUT', 'OKTA_CONNECTION', 'OKTA_INVALID_RE
 /** Okta accepted the call and did not answer in time: the outcome table's 504 UPSTREAM_TIMEOUT, as the demo answers it. */
 const TIMED_OUT = new Set(['OKTA_TIMEOUT', 'UPSTREAM_TIMEOUT'])
 
-/** Okta unreachable, slow, garbled or failing with a 5xx: the user may retry later. */
+/**
+ * Okta unreachable, slow, garbled, failing with a 5xx, or answered for by a firewall or proxy in front of it (an error
+ * page without Okta's error body): the user may retry later.
+ */
 function isUpstreamDown (err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false
-  const { code, status } = err as { code?: unknown, status?: unknown }
-  return (typeof code === 'string' && UNAVAILABLE.has(code)) || (code === 'OKTA_API_ERROR' && typeof status === 'number' && status >= 500)
+  const { code, status, errorCode } = err as { code?: unknown, status?: unknown, errorCode?: unknown }
+  return (typeof code === 'string' && UNAVAILABLE.has(code)) ||
+    (code === 'OKTA_API_ERROR' && typeof status === 'number' && (status >= 500 || errorCode === undefined))
 }
 
 /**

@@ -246,10 +246,11 @@ export function failureText (fail: FailInfo, options: { sms?: boolean, now: numb
 
 /** Client error codes (@okta-mfa/client) that mean "Okta is not answering properly". */
 export function isUpstreamFailure (err: unknown): boolean {
-  const e = err as { code?: unknown, status?: unknown } | null
+  const e = err as { code?: unknown, status?: unknown, errorCode?: unknown } | null
   if (e === null || typeof e !== 'object') return false
   if (e.code === 'OKTA_TIMEOUT' || e.code === 'OKTA_CONNECTION' || e.code === 'OKTA_INVALID_RESPONSE') return true
   // The strategy's own refusals of that kind (@okta-mfa/core outcomes, passed to passport's error).
   if (e.code === 'UPSTREAM_UNAVAILABLE' || e.code === 'UPSTREAM_TIMEOUT' || e.code === 'STORE_UNAVAILABLE') return true
-  return e.code === 'OKTA_API_ERROR' && typeof e.status === 'number' && e.status >= 500
+  // A 5xx, or an error page without Okta's error body (a firewall's or a proxy's in front of Okta), as the core has it.
+  return e.code === 'OKTA_API_ERROR' && typeof e.status === 'number' && (e.status >= 500 || e.errorCode === undefined)
 }
