@@ -96,7 +96,8 @@ await t.test("buildApp: Okta not answering in time is the outcome table's 504 UP
   })
   const jar = new CookieJar(await listenLoopback(t, app, close))
   t.equal((await post(jar, '/login', { username: 'grace', password: 'cobol-1959' })).location, '/mfa')
-  for (const [what, f, status, code] of [['no answer', 'hang', 504, 'UPSTREAM_TIMEOUT'], ['a 503', 503, 503, 'UPSTREAM_UNAVAILABLE']] as const) {
+  const firewall = { status: 403, page: '<html>Request blocked</html>' }
+  for (const [what, f, status, code] of [['no answer', 'hang', 504, 'UPSTREAM_TIMEOUT'], ['a 503', 503, 503, 'UPSTREAM_UNAVAILABLE'], ["a firewall's 403 page", firewall, 503, 'UPSTREAM_UNAVAILABLE']] as const) {
     fault = f
     const res = await post(jar, '/mfa', { passCode: totp(SECRET, emu.clock.now()) })
     t.same([res.status, res.headers['x-error-code']], [status, code], `Okta's verify with ${what}: ${status} ${code}`)
