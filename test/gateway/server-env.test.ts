@@ -11,7 +11,8 @@ import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
 const baseEnv = { OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: 'tok', SESSION_KEY: randomBytes(32).toString('hex') }
 
 await t.test('defaults, values, and bad values named', async (t) => {
-  t.match(loadServerConfig(baseEnv), { totpIssuer: undefined, maxAttempts: 4, attemptWindowMs: 900_000, stepUpMaxAgeSeconds: 300, rememberDeviceDays: 30, timeoutMs: 5000 })
+  t.match(loadServerConfig(baseEnv), { totpIssuer: undefined, maxAttempts: 4, attemptWindowMs: 900_000, stepUpMaxAgeSeconds: 300, rememberDeviceDays: 30, timeoutMs: 5000, sessionExpirySeconds: 86_401 })
+  t.equal(loadServerConfig({ ...baseEnv, SESSION_EXPIRY_SECONDS: '28800' }).sessionExpirySeconds, 28_800, 'SESSION_EXPIRY_SECONDS: the signing-in app\'s lifetime')
   t.equal(loadServerConfig(baseEnv).cookieSecure, true, 'SESSION_COOKIE_SECURE unset: the cookie is Secure')
   t.match(loadServerConfig({
     ...baseEnv, GATEWAY_TOTP_ISSUER: 'Acme Corp', MFA_MAX_ATTEMPTS: '3', MFA_ATTEMPT_WINDOW_SECONDS: '600', STEP_UP_MAX_AGE_SECONDS: '120', REMEMBER_DEVICE_DAYS: '0',
@@ -27,6 +28,8 @@ await t.test('defaults, values, and bad values named', async (t) => {
     ['MFA_ATTEMPT_WINDOW_SECONDS', '-5', /MFA_ATTEMPT_WINDOW_SECONDS must be an integer from 1 to 86400/],
     ['STEP_UP_MAX_AGE_SECONDS', '1.5', /STEP_UP_MAX_AGE_SECONDS must be an integer/],
     ['REMEMBER_DEVICE_DAYS', '401', /REMEMBER_DEVICE_DAYS must be an integer from 0 to 400/],
+    ['SESSION_EXPIRY_SECONDS', '0', /SESSION_EXPIRY_SECONDS must be an integer from 1 to 34560000/],
+    ['SESSION_EXPIRY_SECONDS', '8h', /SESSION_EXPIRY_SECONDS/],
   ]
   // Empty is unset for every optional variable (an env file's `LOG_LEVEL=`): the default, not a refusal.
   t.match(loadServerConfig({ ...baseEnv, LOG_LEVEL: '', SESSION_COOKIE_NAME: '' }), { logLevel: 'info', cookieName: 'session' })

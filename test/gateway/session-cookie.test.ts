@@ -107,6 +107,13 @@ await t.test('expired, malformed and forged cookies are an empty session, never 
   }
   const viewer = await gateway.inject({ method: 'POST', url: '/graphql', payload: { query: '{ viewer { userKey } }' }, headers: cookieHeader(cases.expired!) })
   t.equal(viewer.json().errors?.[0]?.extensions?.code, 'UNAUTHENTICATED', 'an expired session is signed out')
+
+  // SESSION_EXPIRY_SECONDS: an app whose sessions last 8 hours; a cookie idle for 9 is neither read nor renewed here.
+  const eightHours = await gatewayWith([newest], { SESSION_EXPIRY_SECONDS: String(8 * 3600) })
+  const idle = (hours: number): string => encodeURIComponent(other.encodeSecureSession(other.createSecureSession({ user: 'idle', __ts: Math.round(Date.now() / 1000) - hours * 3600 })))
+  t.same((await eightHours.inject({ url: '/t/read', headers: cookieHeader(idle(9)) })).json(), { user: null, prop: null }, '8 h sessions: idle for 9 h, none')
+  t.same((await eightHours.inject({ url: '/t/read', headers: cookieHeader(idle(7)) })).json(), { user: 'idle', prop: 'idle' }, '8 h sessions: idle for 7 h, read')
+  t.same((await gateway.inject({ url: '/t/read', headers: cookieHeader(idle(9)) })).json(), { user: 'idle', prop: 'idle' }, 'the default (24 h): idle for 9 h, read')
 })
 
 await t.test('attributes: the plugin\'s own, secure: auto by protocol, delete() and session.options() alike', async (t) => {

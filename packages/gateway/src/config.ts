@@ -5,6 +5,7 @@ import { oktaOrgUrlProblem, redisUrlProblem } from '@okta-mfa/core'
 import { isValidIssuer } from './options.js'
 import { parseTrustProxy, type TrustProxySetting } from './trust-proxy.js'
 import { serverOktaAuth, type ServerOktaAuth } from './server-okta-auth.js'
+import { SESSION_EXPIRY_SECONDS } from './session-cookie.js'
 
 /** Configuration of {@link buildGatewayServer}. */
 export interface GatewayServerConfig extends ServerOktaAuth {
@@ -41,6 +42,11 @@ export interface GatewayServerConfig extends ServerOktaAuth {
    * proxy, only with TRUST_PROXY). @default true
    */
   cookieSecure: boolean | 'auto'
+  /**
+   * SESSION_EXPIRY_SECONDS: a session's lifetime since its last write (secure-session's `expiry`): the signing-in app's,
+   * so that a cookie it no longer accepts is not accepted (and renewed) here. @default 86401 (24 hours and one second)
+   */
+  sessionExpirySeconds?: number | undefined
   /** TRUST_PROXY: honour X-Forwarded-* from this proxy (true, a hop count, or addresses/CIDRs). @default false */
   trustProxy: TrustProxySetting
   /** LOG_LEVEL. @default 'info' */
@@ -158,7 +164,7 @@ function trustProxyOf (env: NodeJS.ProcessEnv, problems: string[]): TrustProxySe
  * Reads and checks the server's environment: OKTA_ORG_URL, SESSION_KEY (several keys, newest first, separated by
  * commas), and OKTA_API_TOKEN or OKTA_CLIENT_ID + OKTA_PRIVATE_KEY/OKTA_PRIVATE_KEY_FILE (+ OKTA_KEY_ID, OKTA_SCOPES,
  * OKTA_DPOP) (required); REDIS_URL, PORT, HOST, OKTA_ALLOW_INSECURE_HTTP, OKTA_TIMEOUT_MS, OKTA_PROVISION,
- * GATEWAY_DEVELOPMENT, SESSION_COOKIE_NAME, SESSION_COOKIE_SECURE, TRUST_PROXY, LOG_LEVEL, GATEWAY_TOTP_ISSUER,
+ * GATEWAY_DEVELOPMENT, SESSION_COOKIE_NAME, SESSION_COOKIE_SECURE, SESSION_EXPIRY_SECONDS, TRUST_PROXY, LOG_LEVEL, GATEWAY_TOTP_ISSUER,
  * MFA_MAX_ATTEMPTS, MFA_ATTEMPT_WINDOW_SECONDS, STEP_UP_MAX_AGE_SECONDS, REMEMBER_DEVICE_DAYS (optional).
  *
  * @throws ServerConfigError naming every missing or malformed variable (never its value).
@@ -204,6 +210,8 @@ export function loadServerConfig (env: NodeJS.ProcessEnv = process.env): Gateway
     development: flag(env, 'GATEWAY_DEVELOPMENT', false, problems),
     cookieName,
     cookieSecure: /^auto$/i.test(env.SESSION_COOKIE_SECURE ?? '') ? 'auto' : flag(env, 'SESSION_COOKIE_SECURE', true, problems),
+    // At most 400 days, the longest a browser keeps a cookie.
+    sessionExpirySeconds: int(env, 'SESSION_EXPIRY_SECONDS', SESSION_EXPIRY_SECONDS, 1, 34_560_000, problems),
     trustProxy: trustProxyOf(env, problems),
     logLevel,
     totpIssuer: issuerOf(env, problems),

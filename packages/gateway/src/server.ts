@@ -168,6 +168,7 @@ async function registerAll (app: FastifyInstance, config: GatewayServerConfig, o
     key: keys,
     cookieName: config.cookieName,
     cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.cookieSecure },
+    expiry: config.sessionExpirySeconds,
   })
   await app.register(oktaMfaGateway, {
     orgUrl: config.orgUrl,
