@@ -7,16 +7,20 @@ import { connect, createServer as createNetServer, type AddressInfo } from 'node
 import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import formbody from '@fastify/formbody'
+import { Authenticator } from '@fastify/passport'
 import secureSession from '@fastify/secure-session'
 import Fastify from 'fastify'
 import t from 'tap'
+import { Strategy as LocalStrategy } from 'passport-local'
 import { Client, request } from 'undici'
 import { createOktaClient } from '@okta-mfa/client'
 import { RememberedDevices } from '@okta-mfa/core'
 import { startEmulator } from '@okta-mfa/emulator'
+import { OktaMfaStrategy } from 'passport-okta-mfa'
 import { buildGatewayServer, decodeSessionKey, loadServerConfig, oktaMfaGateway, READY_CACHE_MS, STORE_READY_CACHE_MS, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
-import { listenLoopback } from '../helpers/http.js'
+import { CookieJar, listenLoopback } from '../helpers/http.js'
 import { startProcess } from '../helpers/processes.js'
 import { withRedis } from '../helpers/redis.js'
 import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
@@ -521,4 +525,44 @@ await t.test('a remembered device does not stand in for the code of a user Okta 
   t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}`, { profile: { login } })).status, 200)
   await lifecycle('deactivate')
   t.equal(await completed(), false, 'DEPROVISIONED: not remembered')
+})
+
+await t.test('an app on @fastify/passport with the strategy, beside the standalone server: the session user it set is still there after the code', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp' as const, sharedSecret: SECRET }] }] })
+  const key = randomBytes(32)
+  // The app: a password login that puts its user where the gateway reads it (the README's step), then the strategy.
+  const app = Fastify()
+  await app.register(formbody)
+  await app.register(secureSession, { key, cookieName: 'session', cookie: { path: '/', httpOnly: true } })
+  const fp = new Authenticator()
+  await app.register(fp.initialize())
+  await app.register(fp.secureSession())
+  const ada = { id: 'u1', email: 'ada@example.com' }
+  fp.use('local', new LocalStrategy((username, password, done) => { done(null, username === 'ada' && password === 'pw' ? ada : false) }))
+  fp.use('okta-mfa', new OktaMfaStrategy({ orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, clock: emu.clock.now, resolveOktaUser: (u: typeof ada) => ({ login: u.email }) }))
+  fp.registerUserSerializer(async (user: typeof ada) => user.id)
+  fp.registerUserDeserializer(async (id: string) => id === ada.id ? ada : null)
+  app.post('/login', { preValidation: fp.authenticate('local', { failureRedirect: '/login' }) as never }, async (request, reply) => {
+    request.session.set('user', { id: ada.id, login: ada.email })
+    return await reply.redirect('/mfa')
+  })
+  app.post('/mfa', fp.authenticate('okta-mfa', { successRedirect: '/account', failureRedirect: '/mfa' }))
+  t.teardown(() => app.close())
+  const appJar = new CookieJar(await app.listen({ port: 0, host: '127.0.0.1' }))
+  const gateway = await buildGatewayServer(loadServerConfig({ OKTA_ORG_URL: emu.url, OKTA_API_TOKEN: emu.token, OKTA_ALLOW_INSECURE_HTTP: 'true', SESSION_KEY: key.toString('hex'), SESSION_COOKIE_SECURE: 'false', LOG_LEVEL: 'silent' }), { gateway: { clock: emu.clock.now } })
+  t.teardown(() => gateway.close())
+  const gatewayUrl = await gateway.listen({ port: 0, host: '127.0.0.1' })
+  // The browser's cookie for this site, sent to the gateway as to the app.
+  const viewer = async (): Promise<Awaited<ReturnType<typeof gql>>> => {
+    const jar = new CookieJar(gatewayUrl)
+    jar.cookies.set('session', appJar.cookies.get('session')!)
+    return await gql(jar, OPS.viewer)
+  }
+
+  t.equal((await appJar.fetch('/login', { form: { username: 'ada', password: 'pw' } })).location, '/mfa')
+  t.match((await viewer()).body.data.viewer, { userKey: 'u1', mfa: { completed: false } }, 'after the password: the gateway sees the user')
+  t.equal((await appJar.fetch('/mfa', { form: { passCode: totp(SECRET, emu.clock.now()) } })).location, '/account', 'the code, through the strategy')
+  const after = await viewer()
+  t.equal(after.body.errors, undefined, 'not UNAUTHENTICATED: the login after the code kept the session user')
+  t.match(after.body.data.viewer, { userKey: 'u1', mfa: { completed: true, method: 'FORM' } }, 'and the MFA step is there')
 })

@@ -221,10 +221,17 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
   private complete (req: StrategyRequest, user: User, info: MfaSuccessInfo, settle: PassportActions): void {
     recordMfa(req, { user, factorId: info.factorId, method: info.method, now: info.completedAt, userKey: this.config.userKey })
     if (this.config.revocations !== undefined) ensureSession(req, { user, userKey: this.config.userKey, clock: this.config.clock })
-    carryAcrossLogin(req, [MFA_SESSION_KEY, OKTA_USER_SESSION_KEY, SESSION_IDENTITY_KEY, 'returnTo'])
+    carryAcrossLogin(req, CARRIED_KEYS)
     settle.success(user, info)
   }
 }
+
+/**
+ * What the strategy's login keeps of the session: the MFA state, the Okta user binding, the session identity, where
+ * the guard was sending the user, and `user`, where the app put its signed-in user for a standalone
+ * @okta-mfa/gateway server (its `SESSION_USER_KEY`), which would otherwise see the user signed out after the code.
+ */
+const CARRIED_KEYS: readonly string[] = [MFA_SESSION_KEY, OKTA_USER_SESSION_KEY, SESSION_IDENTITY_KEY, 'returnTo', 'user']
 
 /** Type of the fail info this strategy produces (re-exported for apps' failure handlers). */
 export type { MfaFailInfo }
