@@ -2,7 +2,6 @@
 // produce, the attempt counted before Okta hears the code (and refused, never let through, when the store fails),
 // the default limit below Okta's lockout, one Okta call per verify once the session knows the user, and one
 // deadline for all the Okta calls of a request.
-import { createServer as createHttpServer } from 'node:http'
 import { createServer, type Socket } from 'node:net'
 import t from 'tap'
 import { Agent, type Dispatcher } from 'undici'
@@ -13,6 +12,7 @@ import {
   getOktaUserBinding, resolveOktaUserId, type AttemptStore, type PasscodeCheckResult,
 } from '@okta-mfa/core'
 import { emuFetch, userWithTotp, withEmulator, type TestEmulator } from '../helpers/emulator.js'
+import { faultProxy } from '../helpers/http.js'
 import { switchableAttemptStore } from '../helpers/store-contract.js'
 import { jsonHeaders, mockOrg, ORG } from '../helpers/client-mock.js'
 
@@ -461,21 +461,9 @@ await t.test("Okta answering 503 with a load balancer's HTML page, or a firewall
   // A proxy in front of the emulator that answers every verify with a page of its own, as a load balancer in an
   // outage or a web application firewall does.
   let page: [number, string, string] = [503, 'text/html', '<html><body>503 Service Unavailable</body></html>']
-  const proxy = createHttpServer((req, res) => {
-    if ((req.url ?? '').endsWith('/verify')) {
-      res.writeHead(page[0], { 'content-type': page[1] }).end(page[2])
-      return
-    }
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-      const { host: _h, connection: _c, 'content-length': _l, ...headers } = req.headers
-      void fetch(`${upstream.url}${req.url ?? '/'}`, { method: req.method, headers: headers as Record<string, string>, body: chunks.length === 0 ? undefined : Buffer.concat(chunks) })
-        .then(async (up) => { res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await up.arrayBuffer())) })
-    })
-  })
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise((resolve) => { proxy.closeAllConnections(); proxy.close(resolve) }))
-  const { check } = await rig(t, { url: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` })
+  const proxy = await faultProxy(t, upstream.url)
+  proxy.hook = (req) => (req.url ?? '').endsWith('/verify') ? { status: page[0], type: page[1], page: page[2] } : undefined
+  const { check } = await rig(t, { url: proxy.url })
   const pages: Array<[number, string, string]> = [
     page,
     [403, 'text/html', '<html><body><h1>403 Forbidden</h1>Request blocked.</body></html>'],

@@ -89,7 +89,7 @@ export async function listenLoopback (t: { teardown: (fn: () => Promise<void>) =
  * page of its own (`page`, as a firewall in front of Okta), `lose` (pass it to Okta, then answer a 502 page instead of
  * Okta's answer: the change is made, the answer lost), or pass (undefined).
  */
-export type Fault = 'hang' | 'lose' | 503 | { status: number, errorCode: string } | { status: number, page: string } | undefined
+export type Fault = 'hang' | 'lose' | 503 | { status: number, errorCode: string } | { status: number, page: string, type?: string } | undefined
 
 /** A loopback proxy to `target` that answers some requests itself: `hook` says what to do with each (see Fault). */
 export async function faultProxy (t: { teardown: (fn: () => Promise<void>) => void }, target: string): Promise<{ url: string, hook: (req: IncomingMessage) => Fault }> {
@@ -101,7 +101,7 @@ export async function faultProxy (t: { teardown: (fn: () => Promise<void>) => vo
       const fault = state.hook(req)
       if (fault === 'hang') return
       if (typeof fault === 'object' && 'page' in fault) {
-        res.writeHead(fault.status, { 'content-type': 'text/html' }).end(fault.page)
+        res.writeHead(fault.status, { 'content-type': fault.type ?? 'text/html' }).end(fault.page)
         return
       }
       if (fault !== undefined && fault !== 'lose') {

@@ -2,22 +2,20 @@
 // Retry-After (504 when Okta did not answer in time) and its code in x-error-code, anything else a 500; pages get
 // HTML, /api JSON, and nothing internal is shown or logged but a code.
 import type { ErrorRequestHandler } from 'express'
-import { MFA_OUTCOMES, isStoreUnavailableError } from 'passport-okta-mfa'
+import { outcomeOfError } from '@okta-mfa/core'
+import { MFA_OUTCOMES } from 'passport-okta-mfa'
 import { layout } from './pages.js'
 
-const UNAVAILABLE = new Set(['OKTA_TIMEOUT', 'OKTA_CONNECTION', 'OKTA_INVALID_RESPONSE', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'STORE_UNAVAILABLE'])
-/** Okta accepted the call and did not answer in time: the outcome table's 504 UPSTREAM_TIMEOUT, as the demo answers it. */
-const TIMED_OUT = new Set(['OKTA_TIMEOUT', 'UPSTREAM_TIMEOUT'])
-
 /**
- * Okta unreachable, slow, garbled, failing with a 5xx, or answered for by a firewall or proxy in front of it (an error
- * page without Okta's error body): the user may retry later.
+ * The outages the user may retry through, as the core's one mapping (`outcomeOfError`) names them: Okta unreachable,
+ * slow, garbled, failing with a 5xx or answered for by a firewall in front of it; the attempt store down.
  */
-function isUpstreamDown (err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false
-  const { code, status, errorCode } = err as { code?: unknown, status?: unknown, errorCode?: unknown }
-  return (typeof code === 'string' && UNAVAILABLE.has(code)) ||
-    (code === 'OKTA_API_ERROR' && typeof status === 'number' && (status >= 500 || errorCode === undefined))
+const OUTAGES: ReadonlySet<string> = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'STORE_UNAVAILABLE'])
+
+/** The outage `err` is, if it is one. */
+function outageOf (err: unknown): 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT' | 'STORE_UNAVAILABLE' | undefined {
+  const code = outcomeOfError(err)?.code
+  return code !== undefined && OUTAGES.has(code) ? code as 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT' | 'STORE_UNAVAILABLE' : undefined
 }
 
 /**
@@ -44,9 +42,9 @@ export const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
     res.status(status).type('html').send(layout('That request could not be handled', '<p>Go back and try again.</p>'))
     return
   }
-  const store = isStoreUnavailableError(err)
-  const unavailable = store || isUpstreamDown(err)
-  const outcome = store ? 'STORE_UNAVAILABLE' : !unavailable ? undefined : typeof code === 'string' && TIMED_OUT.has(code) ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE'
+  const outcome = outageOf(err)
+  const store = outcome === 'STORE_UNAVAILABLE'
+  const unavailable = outcome !== undefined
   console.error(`request failed: ${logged}`)
   // Nothing of a failed request is kept: no session save (the store may be the failure) and no session cookie.
   delete (req as unknown as { session?: unknown }).session

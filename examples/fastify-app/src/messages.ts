@@ -89,10 +89,9 @@ export const TIMED_OUT = {
   remove: "Okta is taking too long to answer, so we can't tell whether your sign-in method was removed. Try again in a minute.",
 } as const
 
-/** Whether `err` is Okta not answering in time: the client's OKTA_TIMEOUT or the core's UPSTREAM_TIMEOUT outcome. */
+/** Whether `err` is Okta not answering in time: what the core's one mapping makes UPSTREAM_TIMEOUT. */
 export function isUpstreamTimeout (err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code
-  return code === 'OKTA_TIMEOUT' || code === 'UPSTREAM_TIMEOUT'
+  return outcomeOfError(err)?.code === 'UPSTREAM_TIMEOUT'
 }
 
 /**
@@ -244,13 +243,12 @@ export function failureText (fail: FailInfo, options: { sms?: boolean, now: numb
   return base
 }
 
-/** Client error codes (@okta-mfa/client) that mean "Okta is not answering properly". */
+/**
+ * Whether `err` means "Okta (or the attempt store) is not answering properly": a client error or an outcome (the
+ * strategy's, passed to passport's error) that the core's one mapping makes UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT or
+ * STORE_UNAVAILABLE.
+ */
 export function isUpstreamFailure (err: unknown): boolean {
-  const e = err as { code?: unknown, status?: unknown, errorCode?: unknown } | null
-  if (e === null || typeof e !== 'object') return false
-  if (e.code === 'OKTA_TIMEOUT' || e.code === 'OKTA_CONNECTION' || e.code === 'OKTA_INVALID_RESPONSE') return true
-  // The strategy's own refusals of that kind (@okta-mfa/core outcomes, passed to passport's error).
-  if (e.code === 'UPSTREAM_UNAVAILABLE' || e.code === 'UPSTREAM_TIMEOUT' || e.code === 'STORE_UNAVAILABLE') return true
-  // A 5xx, or an error page without Okta's error body (a firewall's or a proxy's in front of Okta), as the core has it.
-  return e.code === 'OKTA_API_ERROR' && typeof e.status === 'number' && (e.status >= 500 || e.errorCode === undefined)
+  const code = outcomeOfError(err)?.code
+  return code === 'UPSTREAM_UNAVAILABLE' || code === 'UPSTREAM_TIMEOUT' || code === 'STORE_UNAVAILABLE'
 }
