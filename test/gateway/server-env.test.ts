@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { buildGatewayServer, loadServerConfig, ServerConfigError } from '@okta-mfa/gateway'
 import { withEmulator } from '../helpers/emulator.js'
-import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
+import { OPS, codeOf, gql, startGatewayApp } from '../helpers/gateway-app.js'
+import { totp } from '../helpers/totp.js'
 
 const baseEnv = { OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: 'tok', SESSION_KEY: randomBytes(32).toString('hex') }
 
@@ -100,9 +101,9 @@ await t.test('an org on an IPv6 address: the default issuer is "Okta", as apps s
   t.match(uri, /[?&]issuer=Okta&/)
 })
 
-await t.test('the settings reach the gateway: issuer in the QR code, and the attempt limit', async (t) => {
+await t.test('the settings reach the gateway: issuer in the QR code, the attempt limit and its window', async (t) => {
   const emu = await withEmulator(t, { seed: [{ id: '00uada00000000000001', login: 'ada@example.com' }] })
-  const server = await startGatewayApp(t, emu, { env: { GATEWAY_TOTP_ISSUER: 'Acme Corp', MFA_MAX_ATTEMPTS: '2' } })
+  const server = await startGatewayApp(t, emu, { env: { GATEWAY_TOTP_ISSUER: 'Acme Corp', MFA_MAX_ATTEMPTS: '2', MFA_ATTEMPT_WINDOW_SECONDS: '600' } })
   const ada = await server.signedIn('ada@example.com')
   const enrolled = await gql(ada, OPS.enroll, { input: { factorType: 'TOTP', provider: 'GOOGLE' } })
   const uri = enrolled.body.data.enrollFactor.activation.otpauthUri as string
@@ -115,4 +116,27 @@ await t.test('the settings reach the gateway: issuer in the QR code, and the att
   t.equal(second.body.errors?.[0]?.extensions.attemptsRemaining, 0)
   const third = await gql(ada, OPS.activate, { factorId, passCode: '000000' })
   t.equal(third.body.errors?.[0]?.extensions.code, 'LOCKED_OUT')
+  t.equal(third.body.errors?.[0]?.extensions.retryAfterSeconds, 600, 'MFA_ATTEMPT_WINDOW_SECONDS=600: the wait is the window counted from the first attempt')
+  emu.clock.advance(599_000)
+  t.equal(codeOf(await gql(ada, OPS.activate, { factorId, passCode: '000000' })), 'LOCKED_OUT', 'still refused 599 s after the first attempt')
+  emu.clock.advance(1_000)
+  const next = await gql(ada, OPS.activate, { factorId, passCode: '000000' })
+  t.equal(next.body.errors?.[0]?.extensions.attemptsRemaining, 1, 'a new window 600 s after the first attempt (the default is 900)')
+})
+
+await t.test('STEP_UP_MAX_AGE_SECONDS reaches the step-up rule: a step older than it cannot remove a factor', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ id: '00uada00000000000001', login: 'ada@example.com' }] })
+  const server = await startGatewayApp(t, emu, { env: { STEP_UP_MAX_AGE_SECONDS: '60' } })
+  const ada = await server.signedIn('ada@example.com')
+  const enrolled = await gql(ada, OPS.enroll, { input: { factorType: 'TOTP', provider: 'GOOGLE' } })
+  const factorId = enrolled.body.data.enrollFactor.factor.id as string
+  const activated = await gql(ada, OPS.activate, { factorId, passCode: totp(enrolled.body.data.enrollFactor.activation.sharedSecret as string, emu.clock.now()) })
+  t.equal(activated.body.data?.activateFactor.status, 'ACTIVE', 'activating is the MFA step')
+  emu.clock.advance(60_000)
+  t.match((await gql(ada, OPS.viewer)).body.data.viewer.mfa, { completed: true, fresh: true }, 'fresh at exactly 60 s')
+  emu.clock.advance(1)
+  t.match((await gql(ada, OPS.viewer)).body.data.viewer.mfa, { completed: true, fresh: false }, 'not fresh past 60 s (the default is 300)')
+  const stale = await gql(ada, OPS.remove, { factorId })
+  t.equal(codeOf(stale), 'MFA_REQUIRED', 'removeFactor asks for a new step')
+  t.equal((await gql(ada, OPS.factors)).body.data.factors.length, 1, 'nothing was removed')
 })
