@@ -1,15 +1,18 @@
 // Guards the okta-emulator command (its printed url/token line, --token, OKTA_EMULATOR_TOKEN, a
-// random token, bad arguments, clean shutdown) and durability with --data: a `kill -9` right after
+// random token, bad arguments, the tuning flags in effect, clean shutdown) and durability with --data: a `kill -9` right after
 // a 200 loses nothing, and --seed preloads users once.
 import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { connect } from 'node:net'
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Agent, type Dispatcher } from 'undici'
+import { createOktaClient } from '@okta-mfa/client'
 import { buildEmulator, startEmulator, type SeedUser } from '@okta-mfa/emulator'
-import { emuFetch, withEmulator } from '../helpers/emulator.js'
+import { emuFetch, withEmulator, type EmuResponse } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
 
 const CLI = fileURLToPath(new URL('../../packages/okta-emulator/dist/cli.js', import.meta.url))
@@ -334,4 +337,70 @@ await t.test('--data: a directory that cannot hold the file stops the start; a w
   const back = await withEmulator(t, { dataFile })
   t.same((await emuFetch(back, 'GET', '/api/v1/users')).body.map((u: { profile: { login: string, firstName: string } }) => [u.profile.login, u.profile.firstName]),
     [['ann@example.com', 'Anne'], ['bob@example.com', null]], 'what was acknowledged is in the file')
+})
+
+/** An undici Agent that records each response's path and status (the client's calls, as they go out). */
+class RecordingAgent extends Agent {
+  readonly #seen: Array<[string, number]>
+  constructor (seen: Array<[string, number]>) { super(); this.#seen = seen }
+  override dispatch (options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const seen = this.#seen
+    const wrapped = new Proxy(handler, {
+      get (target, prop) {
+        const value = Reflect.get(target, prop) as unknown
+        if (typeof value !== 'function') return value
+        if (prop === 'onResponseStart') return (c: unknown, status: number, ...rest: unknown[]) => { seen.push([options.path, status]); return (value as (...a: unknown[]) => unknown).call(target, c, status, ...rest) }
+        if (prop === 'onHeaders') return (status: number, ...rest: unknown[]) => { seen.push([options.path, status]); return (value as (...a: unknown[]) => unknown).call(target, status, ...rest) }
+        return (value as (...a: unknown[]) => unknown).bind(target)
+      },
+    })
+    return super.dispatch(options, wrapped)
+  }
+}
+
+await t.test('the tuning flags take effect: --host, --lockout-threshold, --totp-window, --no-rate-limits, --dpop-api-nonce', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'okta-emu-flags-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const secret = 'JBSWY3DPEHPK3PXP'
+  const seed = join(dir, 'seed.json')
+  const totpUser = (n: string): SeedUser => ({ id: `00u${n}`, login: `${n}@example.com`, factors: [{ id: `ost${n}`, factorType: 'token:software:totp', sharedSecret: secret }] })
+  await writeFile(seed, JSON.stringify([totpUser('lockme'), totpUser('early'), totpUser('now')]))
+  const verify = async (emu: Running, n: string, passCode: string): Promise<EmuResponse> =>
+    await emuFetch(emu, 'POST', `/api/v1/users/00u${n}/factors/ost${n}/verify`, { passCode })
+
+  // --host: the printed URL is on that interface, and answers there.
+  const v6 = await run(t, ['--token', 't', '--host', '::1', '--seed', seed])
+  t.match(v6.url, /^http:\/\/\[::1\]:\d+$/)
+  t.equal((await emuFetch(v6, 'GET', '/api/v1/users/00ulockme')).status, 200)
+
+  // --lockout-threshold 2: the second failure locks the user (the default locks at the fifth).
+  const emu = await run(t, ['--token', 't', '--lockout-threshold', '2', '--totp-window', '0', '--no-rate-limits', '--seed', seed])
+  for (let i = 0; i < 2; i++) t.equal((await verify(emu, 'lockme', '000000')).body.errorCode, 'E0000068')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/00ulockme')).body.status, 'LOCKED_OUT', 'locked after 2 failures')
+  t.equal((await verify(emu, 'lockme', totp(secret))).body.errorCode, 'E0000069', 'the right code is refused while locked')
+
+  // --totp-window 0: the previous step's code is refused (the default window of 1 accepts it); the current one passes.
+  if (Date.now() % 30_000 > 27_000) await new Promise((resolve) => setTimeout(resolve, 3_500)) // not across a step
+  t.equal((await verify(emu, 'early', totp(secret, Date.now() - 30_000))).body.errorCode, 'E0000068', 'the code of 30 s ago is refused')
+  t.same((await verify(emu, 'now', totp(secret))).body, { factorResult: 'SUCCESS' }, 'the current code passes')
+
+  // --no-rate-limits: more user lists than a minute's limit of that endpoint (600), none refused.
+  const statuses = new Set<number>()
+  for (let i = 0; i < 610; i++) statuses.add((await emuFetch(emu, 'GET', '/api/v1/users?limit=1')).status)
+  t.same([...statuses], [200], '610 lists in a row, no 429')
+
+  // --dpop-api-nonce: a DPoP-bound API call first meets Okta's use_dpop_nonce challenge (401), then passes.
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const jwkFile = join(dir, 'app.jwk.json')
+  await writeFile(jwkFile, JSON.stringify({ ...publicKey.export({ format: 'jwk' }), kid: 'k1' }))
+  const withNonce = await run(t, ['--token', 't', '--seed', seed, '--service-app', `0oa-cli:${jwkFile}:okta.users.read`, '--dpop-api-nonce'])
+  const seen: Array<[string, number]> = []
+  const dispatcher = new RecordingAgent(seen)
+  const client = createOktaClient({
+    orgUrl: withNonce.url, allowInsecureHttp: true, dispatcher,
+    auth: { clientId: '0oa-cli', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, keyId: 'k1', scopes: ['okta.users.read'], dpop: true },
+  })
+  t.teardown(async () => { await client.close(); await dispatcher.close() })
+  t.equal((await client.getUser('00unow')).id, '00unow')
+  t.same(seen.filter(([path]) => path.startsWith('/api/')), [['/api/v1/users/00unow', 401], ['/api/v1/users/00unow', 200]], 'the API asked for a nonce first')
 })
