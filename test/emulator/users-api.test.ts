@@ -330,6 +330,16 @@ await t.test("profile lengths are Okta's schema's", async (t) => {
     t.match(r.body.errorCauses[0].errorSummary, cause)
   }
   t.equal((await create({ firstName: 'x'.repeat(50), countryCode: 'US', city: 'c'.repeat(128) })).status, 200, 'at the limits')
+  // Not an email address: a control or format character (NUL, DEL, a C1 control, a bidi override, a zero-width space)
+  // or a lone surrogate, in a login, an email or a secondEmail. Letters of any script pass.
+  for (const odd of ['\u0000', '\u0001', '\u007f', '\u0085', '\u202e', '\u200b', '\ud800']) {
+    const shown = `U+${odd.charCodeAt(0).toString(16).padStart(4, '0')}`
+    const login = await create({ login: `odd${odd}${++n}@example.com` })
+    t.same([login.status, login.body.errorCode, login.body.errorCauses?.[0]?.errorSummary], [400, 'E0000001', 'login: Username must be in the form of an email address'], `${shown} in a login`)
+    t.equal((await create({ email: `odd${odd}@example.com` })).status, 400, `${shown} in an email`)
+    t.equal((await create({ secondEmail: `odd${odd}@example.com` })).status, 400, `${shown} in a secondEmail`)
+  }
+  t.equal((await create({ login: `ünï.名前😀${++n}@example.com` })).status, 200, 'letters and emoji of any script')
   // secondEmail is `format: email` in Okta's schema, as email is: checked on create, partial update and replace.
   const bad = await create({ secondEmail: 'not-an-email' })
   t.same([bad.status, bad.body.errorCode, bad.body.errorCauses[0].errorSummary], [400, 'E0000001', 'secondEmail: Does not match required pattern'])

@@ -32,3 +32,10 @@ export const OPTION_RANGES = {
 export function isUsableToken (token: unknown): token is string {
   return typeof token === 'string' && token !== '' && !/\s/.test(token)
 }
+
+/**
+ * What passes for an email address (a login, a user's email or secondEmail, an email factor's address): one `@`
+ * between two non-empty parts without spaces, control or format characters (bidi overrides, zero-width marks) or lone
+ * surrogates, none of which Okta's email pattern lets through.
+ */
+export const EMAILISH = /^[^\s@\p{Cc}\p{Cf}\p{Cs}]+@[^\s@\p{Cc}\p{Cf}\p{Cs}]+$/u

@@ -4,7 +4,7 @@
 import { renderCredentials } from './credentials.js'
 import { validationError } from './errors.js'
 import { iso } from './context.js'
-import { MAX_LOGIN, MAX_PROFILE_VALUE } from './limits.js'
+import { EMAILISH, MAX_LOGIN, MAX_PROFILE_VALUE } from './limits.js'
 import type { UserRecord, UserStatus } from './types.js'
 
 /** The id of the one user type (Okta's default "User" type). */
@@ -21,8 +21,6 @@ export const PROFILE_ATTRIBUTES = new Set([
   'state', 'zipCode', 'postalAddress', 'countryCode', 'preferredLanguage', 'locale', 'timezone', 'userType',
   'employeeNumber', 'costCenter', 'organization', 'division', 'department', 'managerId', 'manager',
 ])
-
-const EMAILISH = /^[^\s@]+@[^\s@]+$/
 
 /** Okta's schema (UserProfile): [minLength, maxLength] of the attributes it bounds; others at most MAX_PROFILE_VALUE. */
 const PROFILE_LENGTHS: Readonly<Record<string, readonly [number, number]>> = {

@@ -11,7 +11,7 @@ import { invalidPasscode, notFound, OktaError, rateLimited, userLocked, validati
 import { PUSH_ENROLL_MS, duplicateCause, pushActivationExpired, renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from '../ids.js'
 import { findStep, keyOf, newSecret } from '../totp.js'
-import { MAX_SECRET } from '../limits.js'
+import { EMAILISH, MAX_SECRET } from '../limits.js'
 import type { FactorRecord, FactorType, UserRecord } from '../types.js'
 import { queryParam, userByPath, userOr404 } from './users.js'
 
@@ -30,8 +30,6 @@ export const ACTIVATION_WINDOW_MS = 5 * 60_000
 export function isPhoneNumber (value: string): boolean {
   return value.length <= 32 && /^[0-9+ ().-]+$/.test(value) && /^\+[1-9][0-9]{1,14}$/.test(value.replace(/[ ().-]/g, ''))
 }
-/** An address an email factor takes. */
-export const EMAILISH = /^[^\s@]+@[^\s@]+$/
 /** Okta's schema: an email factor's address is at most 100 characters. */
 export const MAX_FACTOR_EMAIL = 100
 
