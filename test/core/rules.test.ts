@@ -250,6 +250,39 @@ await t.test('the limiter: decisions, hashed keys, default below the Okta lockou
   t.throws(() => new MemoryAttemptStore({ sweepAbove: 0 }), { name: 'TypeError', message: /"sweepAbove" option/ }, 'the old name is named')
 })
 
+await t.test('a right code takes back the attempts up to it: wrong codes counted while it was in flight stay counted', async (t) => {
+  let now = 1_000_000
+  const store = new MemoryAttemptStore({ clock: () => now })
+  const limiter = new AttemptLimiter({ store, maxAttempts: 4, windowMs: 10_000, clock: () => now })
+  const count = async (): Promise<number | undefined> => (await store.get(attemptKey('mfa', 'k'), now))?.count
+  await limiter.consume('k') // a wrong code, answered
+  const right = await limiter.consume('k') // the right code: the 2nd attempt
+  await limiter.consume('k') // two wrong codes counted while it was in flight, which Okta may judge after it
+  await limiter.consume('k')
+  await limiter.succeed('k', right)
+  t.equal(await count(), 2, 'the two after it stay counted: 2 more wrong codes at most, not 4')
+  const after = await limiter.consume('k')
+  t.same([after.allowed, after.remaining, after.resetAt], [true, 1, 1_010_000], 'the same window goes on')
+  await limiter.succeed('k', after)
+  t.equal(await count(), undefined, 'nothing after it: the counter is gone, as after a reset')
+
+  // Once the window that counted the right code has ended, what the store holds was counted after it: kept.
+  const late = await limiter.consume('k')
+  now = late.resetAt! + 1
+  await limiter.consume('k') // a new window's first attempt
+  await limiter.succeed('k', late)
+  t.equal(await count(), 1, "a late success takes nothing from the next window")
+
+  // Without the decision, or with a store of an app's own that has no subtract: the whole counter is reset.
+  await limiter.succeed('k')
+  t.equal(await count(), undefined, 'succeed(key) resets')
+  const plain = new AttemptLimiter({ maxAttempts: 4, clock: () => now, store: { increment: store.increment.bind(store), reset: store.reset.bind(store), get: store.get.bind(store) } })
+  const first = await plain.consume('k')
+  await plain.consume('k')
+  await plain.succeed('k', first)
+  t.equal(await count(), undefined, 'no subtract: reset, as before')
+})
+
 await t.test('the memory store is capped, and a flood of fresh keys cannot reset a counter that is counting', async (t) => {
   let now = 5_000_000
   const store = new MemoryAttemptStore({ clock: () => now, maxKeys: 1000 })

@@ -10,6 +10,7 @@ import { oktaMfaGateway } from '@okta-mfa/gateway'
 import { MemoryAttemptStore } from 'passport-okta-mfa'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import { OPS, codeOf, gql, startGatewayApp } from '../helpers/gateway-app.js'
+import { faultProxy } from '../helpers/http.js'
 import { totp } from '../helpers/totp.js'
 
 const SECRET = 'JBSWY3DPEHPK3PXP'
@@ -236,4 +237,40 @@ await t.test("a session user whose login is another person's Okta short name, id
     t.equal(codeOf(await gql(jar, OPS.enroll, { input: { factorType: 'TOTP' } })), 'OKTA_USER_NOT_FOUND', `${login}: nothing enrolled on isaac`)
   }
   t.same((await emuFetch(emu, 'GET', `/api/v1/users/${isaac.id}/factors`)).body.map((f: { id: string }) => f.id), [isaacFactor!.id], "isaac's factors are as they were")
+})
+
+// Found from outside (two instances, one Redis): wrong codes sent while the right one is in flight may be judged by
+// Okta after it, so they count towards Okta's lockout. The right code used to reset the whole counter, which then let
+// 4 more wrong codes through: 6 failures in a row in Okta, which locks the user until an administrator unlocks them.
+await t.test("a right code does not forget the wrong codes counted while it was in flight: our limit still comes before Okta's lockout", async (t) => {
+  const emu = await withEmulator(t, { seed })
+  const okta = await faultProxy(t, emu.url)
+  let release = (): void => {}
+  let judged = (): void => {}
+  const rightJudged = new Promise<void>((resolve) => { judged = resolve })
+  let holdNext = false
+  okta.hook = (req) => {
+    if (!holdNext || !/\/verify$/.test(req.url ?? '')) return undefined
+    holdNext = false
+    return { judged, until: new Promise<void>((resolve) => { release = resolve }) }
+  }
+  const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: okta.url } })
+  const ada = await gw.signedIn('ada@example.com')
+  const thief = await gw.signedIn('ada@example.com') // the password alone: another session of the same user
+  const factorId = (await gql(ada, OPS.factors)).body.data.factors[0].id as string
+
+  holdNext = true
+  const right = gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })
+  await rightJudged // Okta said SUCCESS; the answer is on its way
+  const wrong = async (): Promise<unknown> => (await gql(thief, OPS.verify, { factorId, passCode: '000000' })).body.errors?.[0]?.extensions
+  t.match(await wrong(), { code: 'INVALID_PASSCODE', attemptsRemaining: 2 }, 'judged by Okta after the right code')
+  t.match(await wrong(), { code: 'INVALID_PASSCODE', attemptsRemaining: 1 })
+  release()
+  t.equal((await right).body.data?.verifyFactor.result, 'SUCCESS')
+
+  // Okta has 2 failures in a row since the right code; 2 more is our limit (4), 1 below its lockout (5).
+  t.match(await wrong(), { code: 'INVALID_PASSCODE', attemptsRemaining: 1 }, 'the two in flight are still counted')
+  t.match(await wrong(), { code: 'INVALID_PASSCODE', attemptsRemaining: 0 })
+  t.match(await wrong(), { code: 'LOCKED_OUT' }, 'our lockout, which lifts by itself')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/ada@example.com')).body.status, 'ACTIVE', 'not locked in Okta')
 })

@@ -89,7 +89,10 @@ export async function listenLoopback (t: { teardown: (fn: () => Promise<void>) =
  * page of its own (`page`, as a firewall in front of Okta), `lose` (pass it to Okta, then answer a 502 page instead of
  * Okta's answer: the change is made, the answer lost), or pass (undefined).
  */
-export type Fault = 'hang' | 'lose' | 503 | { status: number, errorCode: string } | { status: number, page: string, type?: string } | undefined
+export type Fault = 'hang' | 'lose' | 503 | { status: number, errorCode: string } | { status: number, page: string, type?: string } | Hold | undefined
+
+/** Forward the request, then hold Okta's answer: `judged()` is called once it came, and it is sent on when `until` settles. */
+export interface Hold { judged: () => void, until: Promise<unknown> }
 
 /** A loopback proxy to `target` that answers some requests itself: `hook` says what to do with each (see Fault). */
 export async function faultProxy (t: { teardown: (fn: () => Promise<void>) => void }, target: string): Promise<{ url: string, hook: (req: IncomingMessage) => Fault }> {
@@ -100,11 +103,12 @@ export async function faultProxy (t: { teardown: (fn: () => Promise<void>) => vo
     req.on('end', () => {
       const fault = state.hook(req)
       if (fault === 'hang') return
+      const hold = typeof fault === 'object' && 'until' in fault ? fault : undefined
       if (typeof fault === 'object' && 'page' in fault) {
         res.writeHead(fault.status, { 'content-type': fault.type ?? 'text/html' }).end(fault.page)
         return
       }
-      if (fault !== undefined && fault !== 'lose') {
+      if (fault !== undefined && fault !== 'lose' && (typeof fault !== 'object' || !('until' in fault))) {
         const { status, errorCode } = fault === 503 ? { status: 503, errorCode: 'E0000009' } : fault
         res.writeHead(status, { 'content-type': 'application/json' })
         res.end(JSON.stringify({ errorCode, errorSummary: 'Refused', errorLink: errorCode, errorId: 'oaeFAKE', errorCauses: [] }))
@@ -114,6 +118,7 @@ export async function faultProxy (t: { teardown: (fn: () => Promise<void>) => vo
       const body = ['GET', 'HEAD'].includes(req.method ?? 'GET') ? undefined : Buffer.concat(chunks)
       fetch(target + (req.url ?? '/'), { method: req.method, headers, body }).then(async (up) => {
         const answer = Buffer.from(await up.arrayBuffer())
+        if (hold !== undefined) { hold.judged(); await hold.until }
         if (fault === 'lose') { res.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>'); return }
         const out: Record<string, string> = {}
         up.headers.forEach((v, k) => { if (!['content-encoding', 'transfer-encoding', 'content-length', 'connection'].includes(k)) out[k] = v })

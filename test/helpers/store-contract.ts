@@ -100,6 +100,24 @@ export async function attemptStoreContract (t: Test, factory: StoreFactory<Attem
     t.equal(await store.get('never-counted', clock.now()), undefined, 'nothing is created for an unknown key')
   })
 
+  await t.test('subtract takes back the attempts up to a right code, keeps those after it and the window', async (t) => {
+    const { store, clock } = await factory()
+    if (store.subtract === undefined) { t.fail('the store has no subtract'); return }
+    const first = await store.increment('dave', WINDOW, clock.now()) // a wrong code
+    await store.increment('dave', WINDOW, clock.now()) // the right one, the 2nd attempt
+    await store.increment('dave', WINDOW, clock.now()) // two wrong codes counted while it was in flight
+    await store.increment('dave', WINDOW, clock.now())
+    await store.subtract('dave', 2, clock.now())
+    const after = await store.get('dave', clock.now())
+    t.equal(after?.count, 2, 'the two counted after the right code stay')
+    t.ok(after !== undefined && Math.abs(after.resetAt - first.resetAt) <= SLACK, 'the same window')
+    await store.subtract('dave', 5, clock.now())
+    t.equal(await store.get('dave', clock.now()), undefined, 'never below zero: at zero the counter is gone')
+    t.equal((await store.increment('dave', WINDOW, clock.now())).count, 1, 'the next attempt counts from there')
+    await store.subtract('never-counted', 3, clock.now())
+    t.equal(await store.get('never-counted', clock.now()), undefined, 'nothing is created for an unknown key')
+  })
+
   await t.test('parallel increments are atomic: 50 at once get exactly 1..50', async (t) => {
     const { store, clock } = await factory()
     const counts = await Promise.all(Array.from({ length: 50 }, async () => (await store.increment('burst', 60_000, clock.now())).count))

@@ -202,9 +202,22 @@ export class AttemptLimiter {
     } catch (err) { throw asStoreUnavailable(err) }
   }
 
-  /** Clears the counter after a successful attempt. */
-  async succeed (key: string): Promise<void> {
+  /**
+   * Clears the counter after a right code. With the `decision` of the `consume` that counted it (and a store that
+   * has `subtract`), only the attempts counted up to it are taken back: wrong codes counted while it was in flight
+   * stay counted, as Okta may judge them after it and count them towards its own lockout. Once the window that
+   * counted it has ended (or is within a second of it), nothing is taken back: what the store holds was counted after.
+   */
+  async succeed (key: string, decision?: AttemptDecision): Promise<void> {
     const k = this.#keyOf(key)
-    try { await this.store.reset(k) } catch (err) { throw asStoreUnavailable(err) }
+    try {
+      if (decision?.resetAt === undefined || this.store.subtract === undefined) {
+        await this.store.reset(k)
+        return
+      }
+      const now = this.#clock()
+      if (now >= decision.resetAt - REFUND_MARGIN_MS) return
+      await this.store.subtract(k, this.maxAttempts - decision.remaining, now)
+    } catch (err) { throw asStoreUnavailable(err) }
   }
 }

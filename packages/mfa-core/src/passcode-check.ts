@@ -271,7 +271,7 @@ async function check (input: PasscodeCheckInput, retry: Retry | undefined): Prom
     if (result.factorResult !== 'SUCCESS') throw new MfaError('INVALID_PASSCODE')
     if (limiter !== undefined) {
       // The code was right; a store that cannot clear the counter only leaves it counting (the safe side).
-      await limiter.succeed(subject.userKey).catch(() => {})
+      await limiter.succeed(subject.userKey, decision).catch(() => {})
     }
     return { ok: true, factor: selected.factor, oktaUserId }
   } catch (err) {

@@ -87,6 +87,13 @@ export class MemoryAttemptStore implements AttemptStore {
     if (entry !== undefined && entry.resetAt > now && entry.count > 0) entry.count -= 1
   }
 
+  async subtract (key: string, count: number, now: number): Promise<void> {
+    const entry = this.#counters.get(key)
+    if (entry === undefined || entry.resetAt <= now) return
+    entry.count -= Math.min(entry.count, count)
+    if (entry.count === 0) this.#counters.delete(key)
+  }
+
   async get (key: string, now: number): Promise<AttemptCount | undefined> {
     const entry = this.#counters.get(key)
     if (entry === undefined) return undefined

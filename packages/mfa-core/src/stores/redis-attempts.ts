@@ -34,6 +34,17 @@ if count > 0 then redis.call('DECR', KEYS[1]) end
 return 0
 `
 
+// The attempts up to a right code taken back (DECRBY keeps the TTL); a counter at zero is deleted, so the next
+// attempt starts a new window as after a reset. A value that is no counter of ours is left to fail closed.
+const SUBTRACT_LUA = `
+local value = redis.call('GET', KEYS[1])
+if not value or #value > 15 or not string.match(value, '^%d+$') then return 0 end
+local count = tonumber(value)
+local taken = math.min(count, tonumber(ARGV[1]))
+if taken >= count then redis.call('DEL', KEYS[1]) elseif taken > 0 then redis.call('DECRBY', KEYS[1], taken) end
+return 0
+`
+
 // The live counter and the ms left, or nil. A value that is not a count of ours (not digits, or too long to be one:
 // 'abc', '-5', 'nan', '1e309', '9223372036854775807', which Lua would turn into nothing or a huge negative integer)
 // is an error, so that it never reads as "not paused".
@@ -67,6 +78,7 @@ export class RedisAttemptStore implements AttemptStore {
   readonly #increment: (...args: Array<string | number>) => Promise<unknown>
   readonly #get: (...args: Array<string | number>) => Promise<unknown>
   readonly #decrement: (...args: Array<string | number>) => Promise<unknown>
+  readonly #subtract: (...args: Array<string | number>) => Promise<unknown>
 
   /**
    * @param client an ioredis `Redis` or `Cluster`; it is shared, not owned: the store never closes it.
@@ -77,6 +89,7 @@ export class RedisAttemptStore implements AttemptStore {
     this.#increment = defineScript(this.#config.client, 'oktaMfaAttemptIncrement', 1, INCREMENT_LUA)
     this.#get = defineScript(this.#config.client, 'oktaMfaAttemptGet', 1, GET_LUA)
     this.#decrement = defineScript(this.#config.client, 'oktaMfaAttemptDecrement', 1, DECREMENT_LUA)
+    this.#subtract = defineScript(this.#config.client, 'oktaMfaAttemptSubtract', 1, SUBTRACT_LUA)
   }
 
   /** The Redis key that holds the counter of `key`. */
@@ -101,6 +114,11 @@ export class RedisAttemptStore implements AttemptStore {
 
   async decrement (key: string): Promise<void> {
     await run(this.#config, () => this.#decrement(this.keyOf(key)))
+  }
+
+  async subtract (key: string, count: number): Promise<void> {
+    if (!Number.isSafeInteger(count) || count < 1) return
+    await run(this.#config, () => this.#subtract(this.keyOf(key), count))
   }
 
   async get (key: string, now: number): Promise<AttemptCount | undefined> {

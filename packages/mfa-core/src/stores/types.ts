@@ -25,6 +25,13 @@ export interface AttemptStore {
    * without judging the code (an unknown or inactive factor). Without it such attempts stay counted.
    */
   decrement?: ((key: string, now: number) => Promise<void>) | undefined
+  /**
+   * Optional: takes back `count` attempts of `key` (never below zero, window unchanged; a counter at zero may be
+   * forgotten), after a right code that was the `count`th attempt of the live window. Attempts counted after it stay
+   * counted: Okta may judge a wrong code sent while the right one was in flight after it, and counts it towards its
+   * own lockout. Without it a right code `reset`s the key, forgetting those too.
+   */
+  subtract?: ((key: string, count: number, now: number) => Promise<void>) | undefined
 }
 
 /**
