@@ -507,7 +507,7 @@ await t.test('token endpoint: every refusal is an OAuth error body, never the en
   t.same([form.statusCode, (JSON.parse(await form.body.text()) as Record<string, unknown>)['error']], [400, 'unsupported_grant_type'])
 })
 
-await t.test('logger: true logs requests, never a QR link token (it fetches the QR code, which holds the shared secret)', async (t) => {
+await t.test('logger: true logs requests, never the token of a link it hands out (QR code, activation, password reset)', async (t) => {
   // pino writes to the process's stdout, so the emulator runs in a child; it prints its URL on stderr.
   const child = spawn(process.execPath, ['--input-type=module', '-e',
     "const { startEmulator } = await import('@okta-mfa/emulator'); const emu = await startEmulator({ port: 0, token: 'test-token', quiet: true, logger: true }); console.error(emu.url)"],
@@ -531,4 +531,17 @@ await t.test('logger: true logs requests, never a QR link token (it fetches the 
   t.match(log, /"url":"\/api\/v1\/users\/[^"]+\/factors\/[^"]+\/qr\/\[REDACTED\]"/, 'the QR request is logged, its token replaced')
   t.notOk(log.includes(token), 'the token is in no log line')
   t.ok(log.includes(`"url":"/api/v1/users/${String(user.body.id)}/factors"`), 'other URLs are logged as they are')
+
+  // The user's activation link and a password reset link: the emulator serves neither, yet a request for one is logged.
+  const activation = (await emuFetch(emu, 'POST', `/api/v1/users/${String(user.body.id)}/lifecycle/activate?sendEmail=false`)).body as { activationUrl: string, activationToken: string }
+  const reset = (await emuFetch(emu, 'POST', `/api/v1/users/${String(user.body.id)}/lifecycle/reset_password?sendEmail=false`)).body as { resetPasswordUrl: string }
+  const resetToken = reset.resetPasswordUrl.split('/').pop() ?? ''
+  t.ok(activation.activationToken.length >= 16 && resetToken.length >= 16, 'both links carry a token')
+  await fetch(activation.activationUrl)
+  await fetch(reset.resetPasswordUrl)
+  while (log.split('"msg":"request completed"').length <= 9) await once(child.stdout, 'data')
+  t.notOk(log.includes(activation.activationToken), 'no activation token in any log line')
+  t.notOk(log.includes(resetToken), 'no reset token in any log line')
+  t.match(log, /"url":"\/tokens\/\[REDACTED\]\/verify"/, 'the activation link is logged, its token replaced')
+  t.match(log, /"url":"\/signin\/reset-password\/\[REDACTED\]"/, 'the reset link too')
 })

@@ -104,19 +104,25 @@ function notFoundLine (msg: string): string {
   return q === -1 ? msg : `${msg.slice(0, q)} not found`
 }
 
-/** Headers whose value is a URL (the page that made the request, a proxy's original URL): logged without a query. */
-const URL_HEADERS = ['referer', 'x-original-url', 'x-forwarded-uri', 'x-rewrite-url'] as const
+/**
+ * The only request headers the request line logs: what says where a request came from and what it is. Any other
+ * header is left out, so that the credentials an auth proxy adds under names of its own (`x-forwarded-access-token`,
+ * `x-amzn-oidc-accesstoken`, `cf-access-jwt-assertion`, ...) and the original URLs some proxies pass on with their
+ * query (`x-original-uri`, `x-envoy-original-path`) never reach a log, whatever they are called.
+ */
+const LOGGED_HEADERS = ['host', 'user-agent', 'content-type', 'content-length', 'accept', 'origin', 'referer', 'x-request-id', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'] as const
 
 /**
- * The headers as logged: a URL-valued header loses its query string and fragment, as the request's own URL does (a
- * page such as `/reset?token=…` or an OAuth callback `?code=…` calling the gateway sends its URL as Referer).
+ * The headers as logged: only {@link LOGGED_HEADERS}, and the Referer without its query string and fragment, as the
+ * request's own URL (a page such as `/reset?token=…` or an OAuth callback `?code=…` calling the gateway sends its URL
+ * as Referer).
  */
 function loggedHeaders (headers: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  if (headers === undefined || !URL_HEADERS.some((h) => typeof headers[h] === 'string')) return headers
-  const out = { ...headers }
-  for (const h of URL_HEADERS) {
-    const v = out[h]
-    if (typeof v === 'string') out[h] = v.replace(/[?#].*$/s, '')
+  if (headers === undefined) return undefined
+  const out: Record<string, unknown> = {}
+  for (const h of LOGGED_HEADERS) {
+    const v = headers[h]
+    if (v !== undefined) out[h] = h === 'referer' && typeof v === 'string' ? v.replace(/[?#].*$/s, '') : v
   }
   return out
 }
@@ -197,7 +203,7 @@ const DROPPED = { logError: 'this entry could not be redacted and was dropped' }
 
 /**
  * Fastify logger options for a gateway server: pino redaction of {@link REDACT_PATHS}, a request serializer
- * that logs the path without its query string and the headers (secret ones redacted), Fastify's not-found line
+ * that logs the path without its query string and a few headers (never credentials), Fastify's not-found line
  * (`Route GET:/path not found`) without the query either, and no binary values (see `binarySafe`: a Buffer under a
  * redacted path would make pino throw, which took the server down).
  *
