@@ -340,6 +340,9 @@ await t.test("profile lengths are Okta's schema's", async (t) => {
     t.equal((await create({ secondEmail: `odd${odd}@example.com` })).status, 400, `${shown} in a secondEmail`)
   }
   t.equal((await create({ login: `ünï.名前😀${++n}@example.com` })).status, 200, 'letters and emoji of any script')
+  t.equal((await create({ login: `فاطمه\u200cزاده${++n}@example.ir` })).status, 200, 'a name written with a zero-width non-joiner')
+  t.equal((await create({ login: `👨\u200d👩\u200d👧${++n}@example.com` })).status, 200, 'an emoji joined with a zero-width joiner')
+  t.equal((await create({ login: `soft\u00adhyphen${++n}@example.com` })).status, 400, 'a soft hyphen (invisible) is refused')
   // secondEmail is `format: email` in Okta's schema, as email is: checked on create, partial update and replace.
   const bad = await create({ secondEmail: 'not-an-email' })
   t.same([bad.status, bad.body.errorCode, bad.body.errorCauses[0].errorSummary], [400, 'E0000001', 'secondEmail: Does not match required pattern'])

@@ -35,7 +35,8 @@ export function isUsableToken (token: unknown): token is string {
 
 /**
  * What passes for an email address (a login, a user's email or secondEmail, an email factor's address): one `@`
- * between two non-empty parts without spaces, control or format characters (bidi overrides, zero-width marks) or lone
- * surrogates, none of which Okta's email pattern lets through.
+ * between two non-empty parts without spaces, control or format characters (bidi overrides, zero-width spaces, soft
+ * hyphens) or lone surrogates, none of which Okta's email pattern lets through. The zero-width joiner and non-joiner
+ * (U+200D, U+200C) stay allowed: names in several scripts and joined emoji are written with them.
  */
-export const EMAILISH = /^[^\s@\p{Cc}\p{Cf}\p{Cs}]+@[^\s@\p{Cc}\p{Cf}\p{Cs}]+$/u
+export const EMAILISH = /^(?:[^\s@\p{Cc}\p{Cf}\p{Cs}]|[\u200C\u200D])+@(?:[^\s@\p{Cc}\p{Cf}\p{Cs}]|[\u200C\u200D])+$/u
