@@ -113,18 +113,26 @@ function notFoundLine (msg: string): string {
 const LOGGED_HEADERS = ['host', 'user-agent', 'content-type', 'content-length', 'accept', 'origin', 'referer', 'x-request-id', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'] as const
 
 /**
- * The headers as logged: only {@link LOGGED_HEADERS}, and the Referer without its query string and fragment, as the
- * request's own URL (a page such as `/reset?token=…` or an OAuth callback `?code=…` calling the gateway sends its URL
- * as Referer).
+ * The headers as logged: only {@link LOGGED_HEADERS}, and of the Referer only its origin (scheme, host, port). The
+ * page that called the gateway may carry a secret anywhere in its URL: `/reset?token=…`, an OAuth callback's
+ * `?code=…`, `/reset-password/<token>`, `;jsessionid=…`, a user name and password before the host.
  */
 function loggedHeaders (headers: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (headers === undefined) return undefined
   const out: Record<string, unknown> = {}
   for (const h of LOGGED_HEADERS) {
     const v = headers[h]
-    if (v !== undefined) out[h] = h === 'referer' && typeof v === 'string' ? v.replace(/[?#].*$/s, '') : v
+    if (v === undefined) continue
+    if (h !== 'referer') out[h] = v
+    else if (typeof v === 'string') out[h] = originOf(v)
   }
   return out
+}
+
+/** The origin of a URL, `null` for one without (`about:blank`, a `data:` URL), or '[unparsable]'. */
+function originOf (url: string): string {
+  if (!URL.canParse(url)) return '[unparsable]'
+  return new URL(url).origin
 }
 
 interface SerializableRequest {
