@@ -250,21 +250,28 @@ await t.test('the limiter: decisions, hashed keys, default below the Okta lockou
   t.throws(() => new MemoryAttemptStore({ sweepAbove: 0 }), { name: 'TypeError', message: /"sweepAbove" option/ }, 'the old name is named')
 })
 
-await t.test('a right code takes back the attempts up to it: wrong codes counted while it was in flight stay counted', async (t) => {
+await t.test('a right code takes back itself and the wrong codes Okta answered before it; codes in flight stay counted', async (t) => {
   let now = 1_000_000
   const store = new MemoryAttemptStore({ clock: () => now })
   const limiter = new AttemptLimiter({ store, maxAttempts: 4, windowMs: 10_000, clock: () => now })
   const count = async (): Promise<number | undefined> => (await store.get(attemptKey('mfa', 'k'), now))?.count
-  await limiter.consume('k') // a wrong code, answered
-  const right = await limiter.consume('k') // the right code: the 2nd attempt
-  await limiter.consume('k') // two wrong codes counted while it was in flight, which Okta may judge after it
-  await limiter.consume('k')
+  const answered = await limiter.consume('k') // a wrong code, answered
+  await limiter.settle('k', answered)
+  const inFlight = await limiter.consume('k') // a wrong code sent just before the right one, not answered yet
+  const right = await limiter.consume('k') // the right code: the 3rd attempt
+  await limiter.consume('k') // a wrong code counted while it was in flight, which Okta may judge after it
+  await limiter.settle('k', inFlight) // answered now: Okta may have judged it after the right code
   await limiter.succeed('k', right)
-  t.equal(await count(), 2, 'the two after it stay counted: 2 more wrong codes at most, not 4')
+  t.equal(await count(), 2, 'the one in flight and the one after stay: 2 more wrong codes at most, not 4')
   const after = await limiter.consume('k')
   t.same([after.allowed, after.remaining, after.resetAt], [true, 1, 1_010_000], 'the same window goes on')
   await limiter.succeed('k', after)
-  t.equal(await count(), undefined, 'nothing after it: the counter is gone, as after a reset')
+  t.equal(await count(), 1, 'a right code after them takes back itself and the one answered since')
+  const copy = await limiter.consume('k')
+  await limiter.succeed('k', { ...copy })
+  t.equal(await count(), 1, 'a copied decision takes back only its own attempt')
+  await limiter.settle('k', { ...copy, resetAt: now + 500 })
+  t.same((await store.increment(attemptKey('mfa', 'k'), 10_000, now)).settled, 2, 'a settle within a second of its window end is dropped')
 
   // Once the window that counted the right code has ended, what the store holds was counted after it: kept.
   const late = await limiter.consume('k')

@@ -274,3 +274,45 @@ await t.test("a right code does not forget the wrong codes counted while it was 
   t.match(await wrong(), { code: 'LOCKED_OUT' }, 'our lockout, which lifts by itself')
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users/ada@example.com')).body.status, 'ACTIVE', 'not locked in Okta')
 })
+
+// The other ordering, found by re-running that race: a wrong code counted just before the right one but reaching
+// Okta after it. The right code used to take back every attempt counted up to it, that one too; Okta then had it as
+// a failure after its SUCCESS, and 4 more made 5 in a row. Only wrong codes Okta had answered before the right code
+// was counted are taken back with it.
+await t.test("a right code keeps a wrong code counted before it but judged after it: our limit still comes before Okta's lockout", async (t) => {
+  const emu = await withEmulator(t, { seed })
+  const okta = await faultProxy(t, emu.url)
+  let arrived = (): void => {}
+  const wrongCounted = new Promise<void>((resolve) => { arrived = resolve })
+  let forward = (): void => {}
+  let delayNext = false
+  okta.hook = (req) => {
+    if (!delayNext || !/\/verify$/.test(req.url ?? '')) return undefined
+    delayNext = false
+    arrived()
+    return { forwardAfter: new Promise<void>((resolve) => { forward = resolve }) }
+  }
+  const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: okta.url } })
+  const ada = await gw.signedIn('ada@example.com')
+  const thief = await gw.signedIn('ada@example.com')
+  const factorId = (await gql(ada, OPS.factors)).body.data.factors[0].id as string
+  const wrong = async (): Promise<unknown> => (await gql(thief, OPS.verify, { factorId, passCode: '000000' })).body.errors?.[0]?.extensions
+
+  // A wrong code Okta answered before the right one was sent is taken back with it, as the user expects.
+  t.match(await wrong(), { code: 'INVALID_PASSCODE', attemptsRemaining: 3 })
+  t.equal((await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })).body.data?.verifyFactor.result, 'SUCCESS')
+
+  delayNext = true
+  const early = wrong()
+  await wrongCounted // counted (it is on its way to Okta), not judged yet
+  emu.clock.advance(30_000) // the next code: a right code is not a replay of the first
+  t.equal((await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })).body.data?.verifyFactor.result, 'SUCCESS')
+  forward() // Okta judges the wrong code after the right one: its first failure in a row
+  t.match(await early, { code: 'INVALID_PASSCODE', attemptsRemaining: 3 }, 'the answered code and the right one were taken back, not this one')
+
+  t.match(await wrong(), { code: 'INVALID_PASSCODE', attemptsRemaining: 2 }, 'the early code is still counted')
+  t.match(await wrong(), { code: 'INVALID_PASSCODE', attemptsRemaining: 1 })
+  t.match(await wrong(), { code: 'INVALID_PASSCODE', attemptsRemaining: 0 })
+  t.match(await wrong(), { code: 'LOCKED_OUT' }, 'our lockout, which lifts by itself')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/ada@example.com')).body.status, 'ACTIVE', 'not locked in Okta: 4 failures in a row')
+})

@@ -89,10 +89,12 @@ export async function listenLoopback (t: { teardown: (fn: () => Promise<void>) =
  * page of its own (`page`, as a firewall in front of Okta), `lose` (pass it to Okta, then answer a 502 page instead of
  * Okta's answer: the change is made, the answer lost), or pass (undefined).
  */
-export type Fault = 'hang' | 'lose' | 503 | { status: number, errorCode: string } | { status: number, page: string, type?: string } | Hold | undefined
+export type Fault = 'hang' | 'lose' | 503 | { status: number, errorCode: string } | { status: number, page: string, type?: string } | Hold | Delay | undefined
 
 /** Forward the request, then hold Okta's answer: `judged()` is called once it came, and it is sent on when `until` settles. */
 export interface Hold { judged: () => void, until: Promise<unknown> }
+/** Hold the request itself: it is forwarded to Okta only once `forwardAfter` settles. */
+export interface Delay { forwardAfter: Promise<unknown> }
 
 /** A loopback proxy to `target` that answers some requests itself: `hook` says what to do with each (see Fault). */
 export async function faultProxy (t: { teardown: (fn: () => Promise<void>) => void }, target: string): Promise<{ url: string, hook: (req: IncomingMessage) => Fault }> {
@@ -100,8 +102,12 @@ export async function faultProxy (t: { teardown: (fn: () => Promise<void>) => vo
   state.url = await listenLoopback(t, createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const fault = state.hook(req)
+    req.on('end', async () => {
+      let fault = state.hook(req)
+      if (typeof fault === 'object' && 'forwardAfter' in fault) {
+        await fault.forwardAfter
+        fault = undefined
+      }
       if (fault === 'hang') return
       const hold = typeof fault === 'object' && 'until' in fault ? fault : undefined
       if (typeof fault === 'object' && 'page' in fault) {

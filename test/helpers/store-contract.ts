@@ -100,22 +100,47 @@ export async function attemptStoreContract (t: Test, factory: StoreFactory<Attem
     t.equal(await store.get('never-counted', clock.now()), undefined, 'nothing is created for an unknown key')
   })
 
-  await t.test('subtract takes back the attempts up to a right code, keeps those after it and the window', async (t) => {
+  await t.test('subtract takes back a right code and the wrong codes answered before it; codes in flight stay', async (t) => {
     const { store, clock } = await factory()
-    if (store.subtract === undefined) { t.fail('the store has no subtract'); return }
+    if (store.subtract === undefined || store.settle === undefined) { t.fail('the store has no subtract or settle'); return }
     const first = await store.increment('dave', WINDOW, clock.now()) // a wrong code
-    await store.increment('dave', WINDOW, clock.now()) // the right one, the 2nd attempt
-    await store.increment('dave', WINDOW, clock.now()) // two wrong codes counted while it was in flight
-    await store.increment('dave', WINDOW, clock.now())
-    await store.subtract('dave', 2, clock.now())
+    t.equal(first.settled, 0, 'nothing answered yet')
+    await store.settle('dave', clock.now()) // Okta answered it: wrong
+    await store.increment('dave', WINDOW, clock.now()) // a wrong code sent, not answered yet
+    const right = await store.increment('dave', WINDOW, clock.now()) // the right code, the 3rd attempt
+    t.equal(right.settled, 1, 'the right code was counted after one answered wrong code')
+    await store.increment('dave', WINDOW, clock.now()) // a wrong code counted while it was in flight
+    await store.settle('dave', clock.now()) // the one in flight before it is answered now: Okta may have judged it after
+    await store.subtract('dave', right.settled ?? 0, clock.now())
     const after = await store.get('dave', clock.now())
-    t.equal(after?.count, 2, 'the two counted after the right code stay')
+    t.equal(after?.count, 2, 'the code in flight when the right one was counted, and the one after it, stay')
     t.ok(after !== undefined && Math.abs(after.resetAt - first.resetAt) <= SLACK, 'the same window')
-    await store.subtract('dave', 5, clock.now())
+    const next = await store.increment('dave', WINDOW, clock.now())
+    t.equal(next.settled, 2, 'answered wrong codes are never forgotten within the window')
+    await store.subtract('dave', next.settled ?? 0, clock.now())
+    t.equal((await store.get('dave', clock.now()))?.count, 1, 'the right code after them takes back itself and the one answered since (not the first again)')
+    await store.subtract('dave', 99, clock.now())
     t.equal(await store.get('dave', clock.now()), undefined, 'never below zero: at zero the counter is gone')
-    t.equal((await store.increment('dave', WINDOW, clock.now())).count, 1, 'the next attempt counts from there')
+    t.same(await store.increment('dave', WINDOW, clock.now()).then((c) => [c.count, c.settled]), [1, 0], 'the next attempt counts from there, a new window')
+
+    // Two right codes counted after the same answered wrong code: it is taken back once.
+    await store.increment('erin', WINDOW, clock.now())
+    await store.settle('erin', clock.now())
+    const r1 = await store.increment('erin', WINDOW, clock.now())
+    const r2 = await store.increment('erin', WINDOW, clock.now())
+    await store.increment('erin', WINDOW, clock.now()) // a wrong code in flight
+    await store.subtract('erin', r1.settled ?? 0, clock.now())
+    await store.subtract('erin', r2.settled ?? 0, clock.now())
+    t.equal((await store.get('erin', clock.now()))?.count, 1, 'the wrong code in flight stays counted')
+
     await store.subtract('never-counted', 3, clock.now())
+    await store.settle('never-counted', clock.now())
     t.equal(await store.get('never-counted', clock.now()), undefined, 'nothing is created for an unknown key')
+    await store.increment('fay', WINDOW, clock.now())
+    await store.increment('fay', WINDOW, clock.now())
+    await store.settle('fay', clock.now())
+    await store.decrement?.('fay', clock.now())
+    t.same(await store.increment('fay', WINDOW, clock.now()).then((c) => [c.count, c.settled]), [2, 1], 'a refund keeps what was answered')
   })
 
   await t.test('parallel increments are atomic: 50 at once get exactly 1..50', async (t) => {

@@ -103,11 +103,20 @@ await t.test('a key of ours holding a value that is not ours fails closed: never
     t.equal((err as { code?: unknown } | undefined)?.code, STORE_UNAVAILABLE, `${name}: STORE_UNAVAILABLE`)
   }
   // Lua reads 'nan', '1e309' or INT64_MAX as a number Redis answers as -9223372036854775808: "not paused".
-  for (const value of ['abc', '', '-5', 'nan', '1e309', '9223372036854775807', '{"count":1}']) {
+  // Nor a settled form that is not three counts: '1:2', '1:-1:0', '1:2:3:4', a part too long to be a count.
+  for (const value of ['abc', '', '-5', 'nan', '1e309', '9223372036854775807', '{"count":1}', '1:2', '1:-1:0', '1:2:3:4', `1:${'9'.repeat(16)}:0`]) {
     await admin.set(stores.attempts.keyOf('carol'), value, 'PX', 60_000)
     await refused(`get over ${JSON.stringify(value)}`, () => stores.attempts.get('carol', now))
     await refused(`increment over ${JSON.stringify(value)}`, () => stores.attempts.increment('carol', 60_000, now))
   }
+  // A key written before `settle` existed (a plain count) is read as it was, and one that has answered codes keeps its window.
+  await admin.set(stores.attempts.keyOf('carol'), '2', 'PX', 60_000)
+  t.same(await stores.attempts.increment('carol', 60_000, now).then((c) => [c.count, c.settled]), [3, 0], 'a plain count goes on')
+  await stores.attempts.settle('carol')
+  t.equal(await admin.get(stores.attempts.keyOf('carol')), '3:1:0', 'stored as count:settled:taken')
+  const kept = await admin.pttl(stores.attempts.keyOf('carol'))
+  t.ok(kept > 50_000 && kept <= 60_000, 'the window is kept')
+  t.same(await stores.attempts.get('carol', now).then((c) => c?.count), 3)
   // A negative counter without a TTL: refused (never -4 attempts, five more guesses), and it now ends with the window.
   await admin.set(stores.attempts.keyOf('carol'), '-5')
   await refused('increment over -5 without a TTL', () => stores.attempts.increment('carol', 60_000, now))

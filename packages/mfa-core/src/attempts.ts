@@ -93,6 +93,8 @@ export class AttemptLimiter {
   readonly namespace: string
   readonly #clock: () => number
   readonly #hashed = new Map<string, string>()
+  /** The `settled` count each allowed `consume` saw, for `succeed` (kept by the decision, never in it). */
+  readonly #settledAt = new WeakMap<AttemptDecision, number>()
 
   constructor (options: AttemptLimiterOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new TypeError('AttemptLimiter options must be an object')
@@ -174,6 +176,7 @@ export class AttemptLimiter {
     let count: AttemptCount
     try { count = await this.store.increment(k, this.windowMs, now) } catch (err) { throw asStoreUnavailable(err) }
     const decision = this.#decide(count, now, consuming)
+    if (consuming && decision.allowed && count.settled !== undefined) this.#settledAt.set(decision, count.settled)
     // Only into the window that counted it (as a refund); a store that fails to take it back leaves it counted.
     if (consuming && !decision.allowed && this.store.decrement !== undefined && now < count.resetAt - REFUND_MARGIN_MS) {
       await this.store.decrement(k, now).catch(() => {})
@@ -203,10 +206,24 @@ export class AttemptLimiter {
   }
 
   /**
+   * Okta answered the attempt `decision` counted as a wrong code. So a later right code may take it back: Okta judged
+   * it before that code. A no-op with a store that has no `settle`, or once the window that counted it has ended (or
+   * is within a second of it).
+   */
+  async settle (key: string, decision: AttemptDecision): Promise<void> {
+    const k = this.#keyOf(key)
+    if (this.store.settle === undefined || decision.resetAt === undefined) return
+    const now = this.#clock()
+    if (now >= decision.resetAt - REFUND_MARGIN_MS) return
+    try { await this.store.settle(k, now) } catch (err) { throw asStoreUnavailable(err) }
+  }
+
+  /**
    * Clears the counter after a right code. With the `decision` of the `consume` that counted it (and a store that
-   * has `subtract`), only the attempts counted up to it are taken back: wrong codes counted while it was in flight
-   * stay counted, as Okta may judge them after it and count them towards its own lockout. Once the window that
-   * counted it has ended (or is within a second of it), nothing is taken back: what the store holds was counted after.
+   * has `subtract`), only its own attempt and the wrong codes Okta had answered (`settle`) before it was counted are
+   * taken back: a wrong code still in flight then may be judged by Okta after it, and count towards Okta's own
+   * lockout, so it stays counted until its window ends. Once the window that counted the right code has ended (or is
+   * within a second of it), nothing is taken back: what the store holds was counted after.
    */
   async succeed (key: string, decision?: AttemptDecision): Promise<void> {
     const k = this.#keyOf(key)
@@ -217,7 +234,7 @@ export class AttemptLimiter {
       }
       const now = this.#clock()
       if (now >= decision.resetAt - REFUND_MARGIN_MS) return
-      await this.store.subtract(k, this.maxAttempts - decision.remaining, now)
+      await this.store.subtract(k, this.#settledAt.get(decision) ?? 0, now)
     } catch (err) { throw asStoreUnavailable(err) }
   }
 }

@@ -116,6 +116,8 @@ export async function settleRefusal (error: MfaError, limiter: AttemptLimiter | 
     await limiter.refund(key, decision).catch(() => {})
     return error
   }
+  // A wrong code Okta answered: a right code counted from now on takes it back (a store that fails leaves it counted).
+  if (decision !== undefined && limiter !== undefined && JUDGED_WRONG.has(error.code)) await limiter.settle(key, decision).catch(() => {})
   return countedOutcome(error, decision)
 }
 
@@ -144,12 +146,15 @@ export async function refundAccessRefusal (err: unknown, limiter: AttemptLimiter
   if (decision !== undefined && limiter !== undefined && ACCESS_REFUSED.has(code)) await limiter.refund(key, decision).catch(() => {})
 }
 
+/** The outcomes of a code Okta judged and refused: each uses an attempt, and Okta counts it towards its lockout. */
+const JUDGED_WRONG: ReadonlySet<string> = new Set(['INVALID_PASSCODE', 'PASSCODE_REPLAYED'])
+
 /**
  * A wrong or replayed code used one attempt: the outcome says how many are left, and the last one of the window
  * also says when to try again. Other outcomes are returned as they are.
  */
 export function countedOutcome (error: MfaError, decision: AttemptDecision | undefined): MfaError {
-  if (decision === undefined || (error.code !== 'INVALID_PASSCODE' && error.code !== 'PASSCODE_REPLAYED')) return error
+  if (decision === undefined || !JUDGED_WRONG.has(error.code)) return error
   // The Nth wrong code still says what was wrong; when it used up the window it also says when to try again.
   const details: MfaOutcomeDetails = { attemptsRemaining: decision.remaining }
   if (decision.remaining === 0) details.retryAfterSeconds = Math.max(1, decision.retryAfterSeconds)

@@ -4,6 +4,9 @@
 import { StoreUnavailableError, type AttemptCount, type AttemptStore } from './types.js'
 import { refuseUnknownOptions } from '../known-options.js'
 
+/** A counter and its window's wrong codes answered (`settled`), of which `taken` were taken back by right codes. */
+interface Counter { count: number, resetAt: number, settled: number, taken: number }
+
 /** Options of {@link MemoryAttemptStore}. */
 export interface MemoryAttemptStoreOptions {
   /** Time source for dropping expired counters. @default Date.now */
@@ -29,7 +32,7 @@ export const DEFAULT_MAX_ATTEMPT_KEYS = 100_000
  */
 export class MemoryAttemptStore implements AttemptStore {
   // Insertion order is window order (a counter that restarts is re-inserted), so expired counters sit at the front.
-  readonly #counters = new Map<string, AttemptCount>()
+  readonly #counters = new Map<string, Counter>()
   readonly #clock: () => number
   readonly #maxKeys: number
   #lastFullSweep = -Infinity
@@ -71,11 +74,11 @@ export class MemoryAttemptStore implements AttemptStore {
         }
         if (this.#counters.size >= this.#maxKeys) throw new StoreUnavailableError('The attempt store is full')
       }
-      entry = { count: 0, resetAt: now + windowMs }
+      entry = { count: 0, resetAt: now + windowMs, settled: 0, taken: 0 }
       this.#counters.set(key, entry)
     }
     entry.count += 1
-    return { ...entry }
+    return { count: entry.count, resetAt: entry.resetAt, settled: entry.settled }
   }
 
   async reset (key: string): Promise<void> {
@@ -87,10 +90,17 @@ export class MemoryAttemptStore implements AttemptStore {
     if (entry !== undefined && entry.resetAt > now && entry.count > 0) entry.count -= 1
   }
 
-  async subtract (key: string, count: number, now: number): Promise<void> {
+  async settle (key: string, now: number): Promise<void> {
+    const entry = this.#counters.get(key)
+    if (entry !== undefined && entry.resetAt > now) entry.settled += 1
+  }
+
+  async subtract (key: string, settledBefore: number, now: number): Promise<void> {
     const entry = this.#counters.get(key)
     if (entry === undefined || entry.resetAt <= now) return
-    entry.count -= Math.min(entry.count, count)
+    const settled = Math.max(0, Math.min(Number.isSafeInteger(settledBefore) ? settledBefore : 0, entry.settled) - entry.taken)
+    entry.count -= Math.min(entry.count, 1 + settled)
+    entry.taken += settled
     if (entry.count === 0) this.#counters.delete(key)
   }
 
@@ -101,7 +111,7 @@ export class MemoryAttemptStore implements AttemptStore {
       this.#counters.delete(key)
       return undefined
     }
-    return { ...entry }
+    return { count: entry.count, resetAt: entry.resetAt }
   }
 
   /** Drops every expired counter (a full pass). */

@@ -6,53 +6,79 @@ import {
 } from './redis-common.js'
 import { StoreUnavailableError, type AttemptCount, type AttemptStore } from './types.js'
 
-// INCR, then PEXPIRE when the key has no TTL yet (it was just created): the window starts at the first attempt and
-// is never extended by later ones. Returns the count and the ms left, measured by Redis's clock. A value that is no
-// counter of ours (not digits: 'abc', '-5', which would grant five attempts more, 'nan', '3.5', one too long to be a
-// count, or a hash, a list, any other type) is an error, fail closed, until the key's TTL ends it: one is set here
-// first if it had none, so that the refusal ends with the window instead of lasting until someone deletes the key.
-const INCREMENT_LUA = `
-local value = redis.pcall('GET', KEYS[1])
-if value and (type(value) ~= 'string' or #value > 15 or not string.match(value, '^%d+$')) then
+// A counter is a string: its count, then, once Okta has answered a wrong code of the window, `count:settled:taken`
+// (the wrong codes answered so far, and how many of those a right code has taken back since). The plain count stays
+// what it always was, so keys written before are read as they are. READ gives the three numbers, nil when there is
+// no key, or false for a value that is no counter of ours (not digits: 'abc', '-5', which would grant five attempts
+// more, 'nan', '3.5', one too long to be a count); a hash, a list or any other type is Redis's WRONGTYPE error.
+// WRITE keeps the key's time left (SET ... PX, not KEEPTTL, which older Redis versions lack).
+const READ_LUA = `
+local function read(key)
+  local value = redis.call('GET', key)
+  if not value then return nil end
+  if #value > 47 then return false end
+  local c, s, t = string.match(value, '^(%d+):(%d+):(%d+)$')
+  if not c then c, s, t = string.match(value, '^(%d+)$'), '0', '0' end
+  if not c or #c > 15 or #s > 15 or #t > 15 then return false end
+  return tonumber(c), tonumber(s), tonumber(t)
+end
+local function write(key, c, s, t, ttl)
+  local value = c
+  if s > 0 or t > 0 then value = c .. ':' .. s .. ':' .. t end
+  if ttl > 0 then redis.call('SET', key, value, 'PX', ttl) else redis.call('SET', key, value) end
+end
+`
+
+// One more attempt; a key with no TTL yet (just created) starts the window, which later attempts never extend.
+// Returns the count, the ms left (measured by Redis's clock) and the wrong codes answered so far in the window. A
+// value that is no counter of ours is an error, fail closed, until the key's TTL ends it: one is set here first if
+// it had none, so that the refusal ends with the window instead of lasting until someone deletes the key.
+const INCREMENT_LUA = READ_LUA + `
+local ok, c, s, t = pcall(read, KEYS[1])
+if not ok or c == false then
   if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
   return redis.error_reply('ERR not an attempt counter')
 end
-local count = redis.call('INCR', KEYS[1])
 local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-if count < 1 then return redis.error_reply('ERR not an attempt counter') end
-return {count, ttl}
+if c == nil or ttl < 0 then ttl = tonumber(ARGV[1]) end
+if c == nil then c, s, t = 0, 0, 0 end
+write(KEYS[1], c + 1, s, t, ttl)
+return {c + 1, ttl, s}
 `
 
-// One attempt taken back: DECR keeps the TTL, and a counter at zero (or gone) is left as it is.
-const DECREMENT_LUA = `
-local count = tonumber(redis.call('GET', KEYS[1]) or '0')
-if count > 0 then redis.call('DECR', KEYS[1]) end
+// One attempt taken back, its window kept; a counter at zero (or gone) is left as it is.
+const DECREMENT_LUA = READ_LUA + `
+local c, s, t = read(KEYS[1])
+if c and c > 0 then write(KEYS[1], c - 1, s, t, redis.call('PTTL', KEYS[1])) end
 return 0
 `
 
-// The attempts up to a right code taken back (DECRBY keeps the TTL); a counter at zero is deleted, so the next
-// attempt starts a new window as after a reset. A value that is no counter of ours is left to fail closed.
-const SUBTRACT_LUA = `
-local value = redis.call('GET', KEYS[1])
-if not value or #value > 15 or not string.match(value, '^%d+$') then return 0 end
-local count = tonumber(value)
-local taken = math.min(count, tonumber(ARGV[1]))
-if taken >= count then redis.call('DEL', KEYS[1]) elseif taken > 0 then redis.call('DECRBY', KEYS[1], taken) end
+// Okta answered a wrong code of the window: one more settled. Nothing is created for a key that is gone.
+const SETTLE_LUA = READ_LUA + `
+local c, s, t = read(KEYS[1])
+if c then write(KEYS[1], c, s + 1, t, redis.call('PTTL', KEYS[1])) end
 return 0
 `
 
-// The live counter and the ms left, or nil. A value that is not a count of ours (not digits, or too long to be one:
-// 'abc', '-5', 'nan', '1e309', '9223372036854775807', which Lua would turn into nothing or a huge negative integer)
-// is an error, so that it never reads as "not paused".
-const GET_LUA = `
-local count = redis.call('GET', KEYS[1])
-if not count then return nil end
-if #count > 15 or not string.match(count, '^%d+$') then return redis.error_reply('ERR not an attempt counter') end
-return {tonumber(count), redis.call('PTTL', KEYS[1])}
+// A right code: its own attempt, and the wrong codes answered before it was counted (ARGV[1], the settled count it
+// saw) that no other right code has taken back yet. A counter at zero is deleted, so the next attempt starts a new
+// window as after a reset. A value that is no counter of ours is left to fail closed.
+const SUBTRACT_LUA = READ_LUA + `
+local c, s, t = read(KEYS[1])
+if not c then return 0 end
+local settled = math.max(0, math.min(tonumber(ARGV[1]), s) - t)
+local taken = math.min(c, 1 + settled)
+if taken >= c then redis.call('DEL', KEYS[1]) else write(KEYS[1], c - taken, s, t + settled, redis.call('PTTL', KEYS[1])) end
+return 0
+`
+
+// The live counter and the ms left, or nil. A value that is not a count of ours is an error, so that it never reads
+// as "not paused".
+const GET_LUA = READ_LUA + `
+local c = read(KEYS[1])
+if c == nil then return nil end
+if c == false then return redis.error_reply('ERR not an attempt counter') end
+return {c, redis.call('PTTL', KEYS[1])}
 `
 
 /**
@@ -79,6 +105,7 @@ export class RedisAttemptStore implements AttemptStore {
   readonly #get: (...args: Array<string | number>) => Promise<unknown>
   readonly #decrement: (...args: Array<string | number>) => Promise<unknown>
   readonly #subtract: (...args: Array<string | number>) => Promise<unknown>
+  readonly #settle: (...args: Array<string | number>) => Promise<unknown>
 
   /**
    * @param client an ioredis `Redis` or `Cluster`; it is shared, not owned: the store never closes it.
@@ -90,6 +117,7 @@ export class RedisAttemptStore implements AttemptStore {
     this.#get = defineScript(this.#config.client, 'oktaMfaAttemptGet', 1, GET_LUA)
     this.#decrement = defineScript(this.#config.client, 'oktaMfaAttemptDecrement', 1, DECREMENT_LUA)
     this.#subtract = defineScript(this.#config.client, 'oktaMfaAttemptSubtract', 1, SUBTRACT_LUA)
+    this.#settle = defineScript(this.#config.client, 'oktaMfaAttemptSettle', 1, SETTLE_LUA)
   }
 
   /** The Redis key that holds the counter of `key`. */
@@ -104,8 +132,8 @@ export class RedisAttemptStore implements AttemptStore {
     // sent now, behind it on the same connection, runs right after it and takes it back. So an attempt refused with
     // STORE_UNAVAILABLE is never counted late (a person retrying through a stall is not locked out when it ends).
     const reply = await run(this.#config, () => this.#increment(redisKey, window), () => { this.#decrement(redisKey).catch(() => {}) })
-    const [count, ttl] = pair(reply)
-    return { count, resetAt: now + ttl }
+    const [count, ttl, settled] = numbers(reply, 3)
+    return { count, resetAt: now + ttl, settled }
   }
 
   async reset (key: string): Promise<void> {
@@ -116,21 +144,28 @@ export class RedisAttemptStore implements AttemptStore {
     await run(this.#config, () => this.#decrement(this.keyOf(key)))
   }
 
-  async subtract (key: string, count: number): Promise<void> {
-    if (!Number.isSafeInteger(count) || count < 1) return
-    await run(this.#config, () => this.#subtract(this.keyOf(key), count))
+  async settle (key: string): Promise<void> {
+    await run(this.#config, () => this.#settle(this.keyOf(key)))
+  }
+
+  async subtract (key: string, settledBefore: number): Promise<void> {
+    const settled = Number.isSafeInteger(settledBefore) && settledBefore > 0 ? settledBefore : 0
+    await run(this.#config, () => this.#subtract(this.keyOf(key), settled))
   }
 
   async get (key: string, now: number): Promise<AttemptCount | undefined> {
     const reply = await run(this.#config, () => this.#get(this.keyOf(key)))
     if (reply === null) return undefined
-    const [count, ttl] = pair(reply)
+    const [count, ttl] = numbers(reply, 2)
     // No TTL (-1) cannot come from increment; treat such a key, or one expiring now, as no live window.
     return ttl > 0 ? { count, resetAt: now + ttl } : undefined
   }
 }
 
-function pair (reply: unknown): [number, number] {
-  if (Array.isArray(reply) && typeof reply[0] === 'number' && typeof reply[1] === 'number') return [reply[0], reply[1]]
+/** The first `n` integers of a script's reply, or StoreUnavailableError. */
+function numbers (reply: unknown, n: 2): [number, number]
+function numbers (reply: unknown, n: 3): [number, number, number]
+function numbers (reply: unknown, n: number): number[] {
+  if (Array.isArray(reply) && reply.length >= n && reply.slice(0, n).every((x) => typeof x === 'number')) return reply as number[]
   throw new StoreUnavailableError('The MFA state store is unavailable (unexpected reply)')
 }

@@ -7,6 +7,11 @@ export interface AttemptCount {
   count: number
   /** When the window ends and the counter resets, in ms since the epoch. */
   resetAt: number
+  /**
+   * From `increment`, with a store that has `settle`: the attempts of the window Okta had answered as wrong when this
+   * one was counted (`settle` calls, never lowered).
+   */
+  settled?: number | undefined
 }
 
 /**
@@ -26,12 +31,18 @@ export interface AttemptStore {
    */
   decrement?: ((key: string, now: number) => Promise<void>) | undefined
   /**
-   * Optional: takes back `count` attempts of `key` (never below zero, window unchanged; a counter at zero may be
-   * forgotten), after a right code that was the `count`th attempt of the live window. Attempts counted after it stay
-   * counted: Okta may judge a wrong code sent while the right one was in flight after it, and counts it towards its
-   * own lockout. Without it a right code `reset`s the key, forgetting those too.
+   * Optional, with `subtract`: Okta answered a counted attempt of `key` as a wrong code (window unchanged; nothing is
+   * created for a key that is gone). Its `increment`s from then on report one more `settled`.
    */
-  subtract?: ((key: string, count: number, now: number) => Promise<void>) | undefined
+  settle?: ((key: string, now: number) => Promise<void>) | undefined
+  /**
+   * Optional: a right code, counted when `settledBefore` (its `increment`'s `settled`) wrong codes had been answered,
+   * takes back its own attempt and those answered wrong codes that no other right code has taken back (never below
+   * zero, window unchanged; a counter at zero may be forgotten). Every other attempt stays counted: one still in
+   * flight when the right code was sent may reach Okta after it, and Okta counts it towards its own lockout. Without
+   * it a right code `reset`s the key, forgetting those too.
+   */
+  subtract?: ((key: string, settledBefore: number, now: number) => Promise<void>) | undefined
 }
 
 /**
