@@ -329,7 +329,7 @@ ${rows.join('\n')}
 - **Redis stores / memory stores: ${(gwRedis.rps / gw.rps).toFixed(2)}** of the throughput (aim: at least 0.85, i.e. Redis costs
   at most 15%); CPU per request ${Math.round(gwRedis.cpuMicrosPerRequest)} µs against ${Math.round(gw.cpuMicrosPerRequest)} µs. With \`REDIS_URL\` each verify
   makes three Redis round trips on one connection (the revocation check, one Lua script reading the session and user marks; the attempt count, another;
-  the reset after the right code, one DEL) to a redis-server on the same machine, sharing its CPUs.
+  the take-back after the right code, a third) to a redis-server on the same machine, sharing its CPUs.
 ${proxyRatios(gw, apollo, proxy)}
 - CPU per request, the steadier figure when other processes share the machine: the gateway ${Math.round(gw.cpuMicrosPerRequest)} µs
   (on top of the emulator's ${Math.round(direct.cpuMicrosPerRequest)} µs it calls), Apollo + SDK ${Math.round(apollo.cpuMicrosPerRequest)} µs:
