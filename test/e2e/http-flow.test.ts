@@ -559,6 +559,7 @@ await t.test('Okta unavailable: the pages say so in words, never a stack trace',
   const post = await jar.fetch('/mfa', { form: { passCode: '123456', _csrf: csrf } })
   t.equal(post.status, 503)
   t.equal(post.headers['x-error-code'], 'UPSTREAM_UNAVAILABLE')
+  t.same([mfa.headers['retry-after'], post.headers['retry-after']], ['60', '60'], 'Retry-After says the minute the page says')
   t.match(errorText(post.text), /Okta is unavailable/)
   t.notMatch(post.text, /ECONNREFUSED|at .*\.js:\d+/, 'no error detail reaches the page')
   // "Try again": the same form may be sent again, its code was never checked.

@@ -151,7 +151,12 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     closing = true
     setTimeout(() => { app.server.closeAllConnections() }, 10_000).unref()
   })
-  app.addHook('onSend', async (_request, reply) => { if (closing) reply.header('connection', 'close') })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+    // Every outage page (Okta's, the sign-in store's, a sign-out not recorded) says "Try again in a minute": so does
+    // the header a client or a monitor reads (RFC 9110 §10.2.3).
+    if (reply.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '60')
+  })
   app.addHook('onClose', async () => {
     await client.close()
     await emulator?.close()
