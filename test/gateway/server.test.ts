@@ -18,7 +18,7 @@ import { createOktaClient } from '@okta-mfa/client'
 import { RememberedDevices } from '@okta-mfa/core'
 import { startEmulator } from '@okta-mfa/emulator'
 import { OktaMfaStrategy } from 'passport-okta-mfa'
-import { buildGatewayServer, decodeSessionKey, loadServerConfig, oktaMfaGateway, READY_CACHE_MS, STORE_READY_CACHE_MS, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
+import { GATEWAY_ERRORS, buildGatewayServer, decodeSessionKey, loadServerConfig, oktaMfaGateway, READY_CACHE_MS, STORE_READY_CACHE_MS, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import { CookieJar, listenLoopback } from '../helpers/http.js'
 import { startProcess } from '../helpers/processes.js'
@@ -289,6 +289,44 @@ await t.test('the standalone server bounds how long a request may take to arrive
   t.match(answer, /^HTTP\/1\.1 405 Method Not Allowed\r\n/, 'CONNECT: 405, not a dropped socket')
   t.match(answer, /\r\nallow: POST\r\n/)
   t.match(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), { data: null, errors: [{ extensions: { code: 'METHOD_NOT_ALLOWED' } }] })
+})
+
+await t.test("requests Node's parser refuses or its timeout cuts get the gateway's coded JSON, and nothing of their bytes is logged", async (t) => {
+  const lines: string[] = []
+  const logStream = new Writable({ write (chunk, _enc, done) { lines.push(String(chunk)); done() } })
+  const app = await buildGatewayServer(loadServerConfig({ ...baseEnv, LOG_LEVEL: 'trace' }), { logStream })
+  t.teardown(() => app.close())
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  // The same check as at 30 s, sooner: Node looks every 2 s.
+  app.server.requestTimeout = 1000
+  app.server.headersTimeout = 1000
+  const port = (app.server.address() as { port: number }).port
+  const raw = async (bytes: string): Promise<{ head: string, body: unknown }> => {
+    const socket = connect(port, '127.0.0.1')
+    let answer = ''
+    socket.on('data', (d: Buffer) => { answer += d.toString() })
+    socket.on('error', () => {})
+    socket.write(bytes)
+    await new Promise((resolve) => socket.on('close', resolve))
+    const at = answer.indexOf('\r\n\r\n')
+    return { head: answer.slice(0, at), body: JSON.parse(answer.slice(at + 4)) }
+  }
+  const secret = 'session=s3cr3t-cookie-value'
+  const cases: Array<[string, string, number, string]> = [
+    ['a header block over 16 KiB', `POST /graphql HTTP/1.1\r\nHost: x\r\nCookie: ${secret}\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
+    ['bytes that are no HTTP', `NOT HTTP AT ALL ${secret}\r\n\r\n`, 400, 'BAD_REQUEST'],
+    ['both Content-Length and Transfer-Encoding', `POST /graphql HTTP/1.1\r\nHost: x\r\nCookie: ${secret}\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400, 'BAD_REQUEST'],
+    ['headers that stall', `POST /graphql HTTP/1.1\r\nHost: x\r\nCookie: ${secret}\r\n`, 408, 'REQUEST_TIMEOUT'],
+    ['a body that stalls', `POST /graphql HTTP/1.1\r\nHost: x\r\nCookie: ${secret}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":`, 408, 'REQUEST_TIMEOUT'],
+  ]
+  for (const [what, bytes, status, code] of cases) {
+    const { head, body } = await raw(bytes)
+    t.match(head, new RegExp(`^HTTP/1\\.1 ${status} `), `${what}: ${status}`)
+    t.match(head, /\r\ncontent-type: application\/json; charset=utf-8/)
+    t.same(body, { data: null, errors: [{ message: GATEWAY_ERRORS[code as keyof typeof GATEWAY_ERRORS].message, extensions: { code } }] }, `${what}: ${code}`)
+  }
+  t.ok(lines.some((l) => l.includes('"clientError":"HPE_HEADER_OVERFLOW"')), 'logged by its code')
+  t.notMatch(lines.join(''), /s3cr3t/, 'never the bytes of the request, at any level')
 })
 
 await t.test('closing (SIGTERM): a request in flight gets its answer with Connection: close, so its keep-alive socket does not hold the process', async (t) => {

@@ -6,7 +6,8 @@ import { MFA_OUTCOMES, isMfaError, outcomeOfError, type MfaOutcomeDetails, type 
  * Every `extensions.code` the gateway sends, with its HTTP status, whether retrying can help and its public message.
  *
  * The MFA outcomes are @okta-mfa/core's `MFA_OUTCOMES` (the same codes and statuses as passport-okta-mfa's);
- * the last five are the gateway's own: an internal error and the transport-level refusals (before any resolver runs).
+ * the rest are the gateway's own: an internal error and the transport-level refusals (before any resolver runs; the
+ * last two only from the standalone server, on a request Node's HTTP parser cut short).
  *
  * @example
  * ```ts
@@ -21,6 +22,8 @@ export const GATEWAY_ERRORS = {
   BAD_REQUEST: { status: 400, retryable: false, message: 'The request is not valid.' },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, message: 'The request body is too large.' },
   METHOD_NOT_ALLOWED: { status: 405, retryable: false, message: 'Use POST with Content-Type: application/json.' },
+  REQUEST_TIMEOUT: { status: 408, retryable: true, message: 'The request took too long to arrive.' },
+  HEADERS_TOO_LARGE: { status: 431, retryable: false, message: 'The request headers are too large.' },
 } as const satisfies Record<string, MfaOutcomeSpec>
 
 /** One of the codes in {@link GATEWAY_ERRORS}. */

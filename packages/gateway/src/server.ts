@@ -10,11 +10,11 @@ import { createRedisStores, MemoryAttemptStore, MemoryRevocationStore, type Redi
 import { loadServerConfig, ServerConfigError, type GatewayServerConfig } from './config.js'
 import { REQUEST_ID_HEADER, gatewayLoggerOptions, genReqId, requestChildLogger } from './logging.js'
 import { GATEWAY_DEFAULTS, InvalidOptionError, type OktaMfaGatewayOptions } from './options.js'
-import { GATEWAY_ERRORS } from './errors.js'
 import { oktaMfaGateway, refuseMethod } from './plugin.js'
 import { cachedReadiness, oktaFailureMessage, STORE_READY_CACHE_MS } from './readiness.js'
 import { gatewaySessionCookie } from './session-cookie.js'
 import { fastifyTrustProxy } from './trust-proxy.js'
+import { answerClientError, refuseConnect } from './raw-refusals.js'
 import { rememberedDevicesOf } from './server-devices.js'
 
 /** Session key under which the app that signs users in stores the user, in standalone mode. */
@@ -102,6 +102,7 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
   const logger = gatewayLoggerOptions({ level: config.logLevel, ...(options.logStream === undefined ? {} : { stream: options.logStream }) })
   const app = Fastify({
     logger, genReqId, requestIdHeader: false, bodyLimit: 16_384, trustProxy: fastifyTrustProxy(config.trustProxy),
+    clientErrorHandler: answerClientError,
     // Fastify's default (0) turns Node's own limit off: a client that sends half a body would hold its socket forever.
     requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
     // Node checks that limit only every 30 s by default, and a stalled body against its 60 s `headersTimeout`: a
@@ -131,18 +132,6 @@ const CLOSE_GRACE_MS = 10_000
 const REQUEST_RECEIVE_TIMEOUT_MS = 30_000
 /** How often Node looks for requests past that limit, in ms: a stalled one is answered 408 within 30 to 32 s. */
 const CONNECTIONS_CHECK_MS = 2_000
-
-/**
- * CONNECT never becomes a request Fastify routes: Node hands it to a 'connect' listener or, without one, drops the
- * socket with no answer. It gets the same coded 405 as every method but POST.
- */
-function refuseConnect (app: FastifyInstance): void {
-  app.server.on('connect', (_req: unknown, socket: { end: (data: string) => void }) => {
-    const { status, message } = GATEWAY_ERRORS.METHOD_NOT_ALLOWED
-    const body = JSON.stringify({ data: null, errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED' } }] })
-    socket.end(`HTTP/1.1 ${status} Method Not Allowed\r\nallow: POST\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
-  })
-}
 
 /**
  * Methods Fastify does not route at all (WebDAV's PROPFIND, SEARCH, ...) never reach the gateway's routes: on its path
