@@ -58,6 +58,16 @@ export class GatewayError extends Error {
   }
 }
 
+/**
+ * The body of a refusal made before any GraphQL runs (a method, a raw request Node's parser cut short): no data, one
+ * error with its code and public message, and the request id when there is a request. Internal to the package.
+ */
+export function refusalBody (code: GatewayErrorCode, requestId?: string): { data: null, errors: [{ message: string, extensions: { code: GatewayErrorCode, requestId?: string } }] } {
+  const extensions: { code: GatewayErrorCode, requestId?: string } = { code }
+  if (requestId !== undefined) extensions.requestId = requestId
+  return { data: null, errors: [{ message: GATEWAY_ERRORS[code].message, extensions }] }
+}
+
 /** Whether `value` is one of the gateway's codes. */
 export function isGatewayErrorCode (value: unknown): value is GatewayErrorCode {
   return typeof value === 'string' && Object.hasOwn(GATEWAY_ERRORS, value)

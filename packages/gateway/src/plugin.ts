@@ -7,7 +7,7 @@ import { NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql'
 import mercurius from 'mercurius'
 import { createOktaClient, type OktaClient, type OktaClientOptions } from '@okta-mfa/client'
 import { AttemptLimiter, MemoryAttemptStore, type AttemptStore } from '@okta-mfa/core'
-import { GATEWAY_ERRORS } from './errors.js'
+import { GATEWAY_ERRORS, refusalBody } from './errors.js'
 import { formatErrors, handleRouteError } from './format-errors.js'
 import { graphqlBodyValidator } from './body-check.js'
 import { DOCUMENT_CACHE_SIZE, MAX_VALIDATION_ERRORS, costGuard, limitRules } from './limits.js'
@@ -63,11 +63,8 @@ export function refuseMethod (request: FastifyRequest, reply: FastifyReply): voi
     void reply.code(204).send()
     return
   }
-  const { status, message } = GATEWAY_ERRORS.METHOD_NOT_ALLOWED
-  void reply.code(status).header('allow', 'POST').header('cache-control', 'no-store').send({
-    data: null,
-    errors: [{ message, extensions: { code: 'METHOD_NOT_ALLOWED', requestId: request.id } }],
-  })
+  void reply.code(GATEWAY_ERRORS.METHOD_NOT_ALLOWED.status).header('allow', 'POST').header('cache-control', 'no-store')
+    .send(refusalBody('METHOD_NOT_ALLOWED', request.id))
 }
 
 /**

@@ -1,7 +1,8 @@
 // What the standalone server answers on a raw socket, where a request never became one Fastify routes: CONNECT, and
 // the requests Node's parser refuses or its timeouts cut. Each answer is the gateway's coded JSON, as from the routes.
+import { STATUS_CODES } from 'node:http'
 import type { FastifyInstance } from 'fastify'
-import { GATEWAY_ERRORS, type GatewayErrorCode } from './errors.js'
+import { GATEWAY_ERRORS, refusalBody, type GatewayErrorCode } from './errors.js'
 
 /** The socket side of the raw answers. */
 interface RawSocket {
@@ -12,14 +13,11 @@ interface RawSocket {
   destroy: () => unknown
 }
 
-/** The status line's words of each status answered here. */
-const REASONS: Readonly<Record<number, string>> = { 400: 'Bad Request', 405: 'Method Not Allowed', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }
-
 /** A whole HTTP/1.1 answer carrying `code`, closing the connection. */
 function rawAnswer (code: GatewayErrorCode, headers = ''): string {
-  const { status, message } = GATEWAY_ERRORS[code]
-  const body = JSON.stringify({ data: null, errors: [{ message, extensions: { code } }] })
-  return `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\n${headers}content-type: application/json; charset=utf-8\r\n` +
+  const { status } = GATEWAY_ERRORS[code]
+  const body = JSON.stringify(refusalBody(code))
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${headers}content-type: application/json; charset=utf-8\r\n` +
     `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`
 }
 
