@@ -32,7 +32,6 @@ interface Snapshot {
 /** How many deleted users' list positions are kept for page cursors that name them. */
 const CURSOR_TOMBSTONES = 10_000
 
-/** In-memory state with optional durable snapshotting. */
 /**
  * A login as Okta compares them: logins differing only in case or diacritical marks are the same login
  * (`Isaac.Brock@example.com`, `isaac.brock@example.com` and `isáàc.bröck@example.com`, Okta's UserProfile.login).
@@ -48,6 +47,7 @@ export function loginKey (login: string): string {
  */
 const DIACRITICS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g
 
+/** In-memory state with optional durable snapshotting. */
 export class Store {
   /** Users by id, in creation order (the list order). */
   readonly users = new Map<string, UserRecord>()

@@ -185,10 +185,10 @@ export async function run<T> (config: RedisStoreConfig, command: () => Promise<T
   })
 }
 
-/** A positive TTL in whole ms for PX / PEXPIRE; anything else is a programmer mistake. */
 /** The longest TTL a store key takes: 100 years. */
 const MAX_TTL_MS = 100 * 366 * 24 * 60 * 60_000
 
+/** A positive TTL in whole ms for PX / PEXPIRE; anything else is a programmer mistake. */
 export function ttlArg (ttlMs: number, name = 'ttlMs'): number {
   // Redis refuses an expiry beyond 64 bits of ms from now, and would then have run INCR without its PEXPIRE.
   if (!Number.isFinite(ttlMs) || ttlMs <= 0 || ttlMs > MAX_TTL_MS) throw new TypeError(`"${name}" must be a positive number of ms, at most ${MAX_TTL_MS} (100 years)`)
