@@ -3,7 +3,7 @@
 // push, unenroll, reset, lifecycle) and Okta's errors arriving as the right classes.
 import t from 'tap'
 import { createOktaClient, pollTransactionId, totpActivation } from '@okta-mfa/client'
-import type { OktaClient, OktaUser } from '@okta-mfa/client'
+import type { OktaClient, OktaUser, PushActivationData, UserFactor } from '@okta-mfa/client'
 import { withEmulator } from '../helpers/emulator.js'
 import type { TestEmulator } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
@@ -26,6 +26,7 @@ void t.test('users: create, get by id and by login with @ and +, list 5 users 2 
   t.equal(staged.status, 'STAGED', 'no credentials, activate=false: STAGED')
   t.match(staged.id, /^00u/)
   t.type(staged.oktaRequestId, 'string', 'the request id of the emulator response')
+  t.match({ type: staged.type?.id, realmId: staged.realmId }, { type: /^oty/, realmId: /^guo/ }, "the user's type and realm, typed")
   const provisioned = await client.createUser({ profile: profile('kate.libby@example.com') }, { activate: true })
   t.equal(provisioned.status, 'PROVISIONED', 'no credentials, activate=true: PROVISIONED')
 
@@ -85,6 +86,7 @@ void t.test('TOTP: enroll GOOGLE, activate, verify, wrong code, replayed code', 
 
   const listed = await client.listFactors(user.id)
   t.same(listed.map((f) => [f.id, f.status]), [[factor.id, 'ACTIVE']])
+  t.type(listed.oktaRequestId, 'string', 'a list carries its request id, typed as OktaList')
   t.equal((await client.getFactor(user.id, factor.id)).id, factor.id)
 })
 
@@ -139,8 +141,11 @@ void t.test('push: an expired activation restarts with no body; a number matchin
   const { emu, client } = await setup(t)
   const user = await client.createUser({ profile: profile('push-nmc@example.com') }, { activate: true })
   const push = await client.enrollFactor(user.id, { factorType: 'push', provider: 'OKTA' })
-  const activation = (f: unknown): { expiresAt?: string, factorResult?: string, _links?: { qrcode?: { href: string } } } =>
-    (f as { _embedded: { activation: { expiresAt?: string } } })._embedded.activation
+  // Typed as PushActivationData: no cast needed to reach its QR code and expiry.
+  const activation = (f: UserFactor): PushActivationData => {
+    if (f.factorType !== 'push' || f._embedded?.activation === undefined) throw new Error('expected a pending push factor')
+    return f._embedded.activation
+  }
   const first = activation(push)
   emu.clock.advance(11 * 60_000)
   t.equal(activation(await client.getFactor(user.id, push.id)).factorResult, 'TIMEOUT', 'the QR code has expired')

@@ -7,7 +7,7 @@ import type { OktaClientOptions } from './options.js'
 import { Transport } from './transport.js'
 import type { RequestOptions } from './transport.js'
 import type {
-  CatalogFactor, EnrollFactorQuery, EnrollFactorRequest, ResendFactorBody, SecurityQuestion, UserFactor, VerifyFactorBody,
+  CatalogFactor, EnrollFactorQuery, EnrollFactorRequest, OktaList, ResendFactorBody, SecurityQuestion, UserFactor, VerifyFactorBody,
   VerifyFactorQuery, VerifyFactorResult,
 } from './types.js'
 import { OktaUsersClient } from './client-users.js'
@@ -53,7 +53,7 @@ export class OktaClient extends OktaUsersClient {
    * const active = (await client.listFactors(user.id)).filter((f) => f.status === 'ACTIVE')
    * ```
    */
-  async listFactors (userId: string, opts?: RequestOptions): Promise<UserFactor[]> {
+  async listFactors (userId: string, opts?: RequestOptions): Promise<OktaList<UserFactor>> {
     return await factors.listFactors(this.#t, userId, opts)
   }
 
@@ -65,7 +65,7 @@ export class OktaClient extends OktaUsersClient {
    * const canTotp = (await client.listFactorCatalog(user.id)).some((f) => f.factorType === 'token:software:totp')
    * ```
    */
-  async listFactorCatalog (userId: string, opts?: RequestOptions): Promise<CatalogFactor[]> {
+  async listFactorCatalog (userId: string, opts?: RequestOptions): Promise<OktaList<CatalogFactor>> {
     return await factors.listFactorCatalog(this.#t, userId, opts)
   }
 
@@ -77,7 +77,7 @@ export class OktaClient extends OktaUsersClient {
    * const questions = await client.listSecurityQuestions(user.id)
    * ```
    */
-  async listSecurityQuestions (userId: string, opts?: RequestOptions): Promise<SecurityQuestion[]> {
+  async listSecurityQuestions (userId: string, opts?: RequestOptions): Promise<OktaList<SecurityQuestion>> {
     return await factors.listSecurityQuestions(this.#t, userId, opts)
   }
 

@@ -5,7 +5,7 @@ import { catalogShape, factorShape, many, one, questionShape, verifyShape } from
 import { segment } from './segment.js'
 import { REQUEST_OPTION_NAMES, type RequestOptions, type Transport } from './transport.js'
 import type {
-  CatalogFactor, EnrollFactorQuery, EnrollFactorRequest, ResendFactorBody, SecurityQuestion, UserFactor,
+  CatalogFactor, EnrollFactorQuery, OktaList, EnrollFactorRequest, ResendFactorBody, SecurityQuestion, UserFactor,
   VerifyFactorBody, VerifyFactorQuery, VerifyFactorResult,
 } from './types.js'
 
@@ -82,19 +82,19 @@ function optBool (name: string, v: unknown): boolean | undefined {
 }
 
 /** GET /api/v1/users/{userId}/factors */
-export async function listFactors (t: Transport, userId: string, opts?: RequestOptions): Promise<UserFactor[]> {
+export async function listFactors (t: Transport, userId: string, opts?: RequestOptions): Promise<OktaList<UserFactor>> {
   const res = await t.send({ method: 'GET', path: factorsPath(userId), opts, mayWaitOnRateLimit: true, expectBody: true })
   return many<UserFactor>(res, factorShape, 'factors')
 }
 
 /** GET /api/v1/users/{userId}/factors/catalog */
-export async function listFactorCatalog (t: Transport, userId: string, opts?: RequestOptions): Promise<CatalogFactor[]> {
+export async function listFactorCatalog (t: Transport, userId: string, opts?: RequestOptions): Promise<OktaList<CatalogFactor>> {
   const res = await t.send({ method: 'GET', path: `${factorsPath(userId)}/catalog`, opts, mayWaitOnRateLimit: true, expectBody: true })
   return many<CatalogFactor>(res, catalogShape, 'catalog factors')
 }
 
 /** GET /api/v1/users/{userId}/factors/questions */
-export async function listSecurityQuestions (t: Transport, userId: string, opts?: RequestOptions): Promise<SecurityQuestion[]> {
+export async function listSecurityQuestions (t: Transport, userId: string, opts?: RequestOptions): Promise<OktaList<SecurityQuestion>> {
   const res = await t.send({ method: 'GET', path: `${factorsPath(userId)}/questions`, opts, mayWaitOnRateLimit: true, expectBody: true })
   return many<SecurityQuestion>(res, questionShape, 'security questions')
 }

@@ -2,6 +2,7 @@
 // A 2xx of the wrong shape is Okta (or something pretending to be Okta) misbehaving: InvalidResponseError.
 import { InvalidResponseError } from './errors.js'
 import type { ApiResponse } from './transport.js'
+import type { OktaList } from './types.js'
 
 type Obj = Record<string, unknown>
 
@@ -53,11 +54,11 @@ export function one<T extends object> (res: ApiResponse, shape: Shape, what: str
 }
 
 /** The body as an array whose every item has the given shape; the array and each item are tagged. */
-export function many<T extends object> (res: ApiResponse, shape: Shape, what: string): T[] {
+export function many<T extends object> (res: ApiResponse, shape: Shape, what: string): OktaList<T> {
   if (!Array.isArray(res.body)) fail(res, `an array of ${what}`)
   for (const item of res.body as unknown[]) {
     if (!isObject(item) || !shape(item)) fail(res, `an array of ${what}`)
     tag(item, res.requestId)
   }
-  return tag(res.body as T[], res.requestId)
+  return tag(res.body as OktaList<T>, res.requestId)
 }

@@ -52,7 +52,7 @@ export interface OktaResource {
  *
  * @example
  * ```ts
- * const list = (await client.listFactors(uid)) as OktaList<UserFactor>; log(list.oktaRequestId)
+ * const list: OktaList<UserFactor> = await client.listFactors(uid); log(list.oktaRequestId)
  * ```
  */
 export type OktaList<T> = T[] & OktaResource
@@ -106,6 +106,10 @@ export interface OktaUser extends OktaResource {
   lastUpdated?: string
   passwordChanged?: string | null
   transitioningToStatus?: 'ACTIVE' | 'DEPROVISIONED' | 'PROVISIONED' | null
+  /** The user's user type (Okta's default type unless the org has others). */
+  type?: { id: string, [extra: string]: unknown }
+  /** The realm the user belongs to. */
+  realmId?: string
   profile: OktaUserProfile
   credentials?: {
     password?: Record<string, unknown>
@@ -147,9 +151,9 @@ export interface CreateUserRequest {
   profile: {
     login: string
     email: string
-    firstName?: string
-    lastName?: string
-    mobilePhone?: string
+    firstName?: string | null
+    lastName?: string | null
+    mobilePhone?: string | null
     [extra: string]: unknown
   }
   credentials?: {
@@ -349,7 +353,26 @@ export type QuestionFactor = UserFactorBase<'question', { question?: string, que
  * if (factor.factorType === 'push') console.log(factor.profile?.name)
  * ```
  */
-export type PushFactor = UserFactorBase<'push', { credentialId?: string, deviceType?: string, name?: string, platform?: string, version?: string, [extra: string]: unknown }>
+export interface PushFactor extends UserFactorBase<'push', { credentialId?: string, deviceToken?: string, deviceType?: string, name?: string, platform?: string, version?: string, [extra: string]: unknown }> {
+  _embedded?: { activation?: PushActivationData, [extra: string]: unknown }
+}
+
+/**
+ * `_embedded.activation` of a push factor while it waits for Okta Verify: the QR code to scan and the links that
+ * send the activation link by email or sms instead.
+ *
+ * @example
+ * ```ts
+ * const qr = (factor as PushFactor)._embedded?.activation?._links?.qrcode?.href
+ * ```
+ */
+export interface PushActivationData {
+  /** When the activation ends (ISO 8601). */
+  expiresAt?: string
+  factorResult?: FactorResult
+  _links?: { qrcode?: HalLink, send?: HalLink[], [extra: string]: HalLink | HalLink[] | undefined }
+  [extra: string]: unknown
+}
 /**
  * Any other factor type (hardware tokens, WebAuthn, ...).
  *
@@ -499,6 +522,8 @@ interface VerifyResultBase<R extends FactorResult> extends OktaResource {
   factorResult: R
   /** Okta's message about the result; `null` when Okta sends none (its schema makes it nullable). */
   factorMessage?: string | null
+  /** When the verification or its challenge expires (ISO 8601), where Okta says. */
+  expiresAt?: string
   profile?: Record<string, unknown>
   _links?: HalLinks
   _embedded?: Record<string, unknown>
@@ -532,7 +557,6 @@ export type VerifyChallenge = VerifyResultBase<'CHALLENGE'>
  * ```
  */
 export interface VerifyWaiting extends VerifyResultBase<'WAITING'> {
-  expiresAt?: string
   _embedded?: { challenge?: { correctAnswer?: number } | null, [extra: string]: unknown }
 }
 /**
