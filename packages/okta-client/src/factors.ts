@@ -5,7 +5,7 @@ import { catalogShape, factorShape, many, one, questionShape, verifyShape } from
 import { segment } from './segment.js'
 import { REQUEST_OPTION_NAMES, type RequestOptions, type Transport } from './transport.js'
 import type {
-  CatalogFactor, EnrollFactorQuery, OktaList, EnrollFactorRequest, ResendFactorBody, SecurityQuestion, UserFactor,
+  CatalogFactor, EnrollFactorQuery, EnrollFactorRequest, OktaList, ResendFactorBody, SecurityQuestion, UserFactor,
   VerifyFactorBody, VerifyFactorQuery, VerifyFactorResult,
 } from './types.js'
 

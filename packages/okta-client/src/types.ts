@@ -363,7 +363,7 @@ export interface PushFactor extends UserFactorBase<'push', { credentialId?: stri
  *
  * @example
  * ```ts
- * const qr = (factor as PushFactor)._embedded?.activation?._links?.qrcode?.href
+ * if (factor.factorType === 'push') showQrCode(factor._embedded?.activation?._links?.qrcode?.href)
  * ```
  */
 export interface PushActivationData {
