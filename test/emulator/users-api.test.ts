@@ -84,6 +84,26 @@ await t.test('list: pagination with absolute Link headers', async (t) => {
   t.match(new URL(next).searchParams.get('search'), 'profile.login sw "p1"')
 })
 
+await t.test("a list's Link header stays readable: past 8 KiB the query is refused with Okta's 414 E0000256", async (t) => {
+  const emu = await withEmulator(t)
+  for (let i = 0; i < 3; i++) await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: `h${i}@example.com`, email: `h${i}@example.com` } })
+  // Both links repeat the search percent-encoded, three bytes for each quote and parenthesis: about 2.9 KB of search
+  // gave a header over 16 KiB, an answer fetch threw on (UND_ERR_HEADERS_OVERFLOW).
+  const search = (terms: number): string => Array.from({ length: terms }, (_, i) => `(profile.login eq "h${i % 3}@example.com")`).join(' or ')
+  const small = await emuFetch(emu, 'GET', `/api/v1/users?limit=1&search=${encodeURIComponent(search(20))}`)
+  t.equal(small.status, 200)
+  t.ok(links(small.headers.get('link'))['next'], 'a next link')
+  t.ok(Buffer.byteLength(small.headers.get('link')!) <= 8192)
+  const selfOnly = await emuFetch(emu, 'GET', `/api/v1/users?limit=200&search=${encodeURIComponent(search(100))}`)
+  t.same([selfOnly.status, Object.keys(links(selfOnly.headers.get('link')))], [200, ['self']], 'the same search on one page: one link, under the bound')
+  for (const [terms, limit] of [[100, 1], [180, 200]] as const) {
+    const r = await emuFetch(emu, 'GET', `/api/v1/users?limit=${limit}&search=${encodeURIComponent(search(terms))}`)
+    t.same([r.status, r.body.errorCode, r.body.errorSummary], [414, 'E0000256', 'This request produced a response with a header too large to be processed.'],
+      `${search(terms).length} characters of search, limit ${limit}: Okta's refusal, which a Node client can read`)
+    t.equal(r.headers.get('link'), null)
+  }
+})
+
 await t.test('paging goes on from its cursor when the users listed so far are deleted', async (t) => {
   const emu = await withEmulator(t)
   const made: string[] = []
@@ -152,8 +172,11 @@ await t.test('search, filter and q', async (t) => {
   // they compared as text, so 05:00-07:00 (12:00 UTC) came before every 12:00Z update (found by fuzzing).
   t.same(await ids(`filter=${enc('lastUpdated gt "2030-01-01T05:00:00.000-07:00"')}`), [], 'an offset is read: 05:00-07:00 is 12:00Z')
   t.same(await ids(`filter=${enc('lastUpdated ge "2030-01-01T05:00:00.000-07:00"')}`), [ann, bob, cid])
+  t.same(await ids(`search=${enc('created lt "2028-02-29T00:00:00.000Z"')}`), [], 'a leap day is a date')
   t.same(await ids(`search=${enc('lastUpdated eq "2030-01-01T13:00:00.000+0100" and created lt "2030-01-01T12:00:00.001Z"')}`), [ann, bob, cid])
-  for (const [param, expr] of [['filter', 'lastUpdated gt "2030-01-01"'], ['filter', 'lastUpdated lt "yesterday"'], ['search', 'created ge 5'], ['search', 'lastUpdated eq "2030-13-01T00:00:00.000Z"']] as const) {
+  for (const [param, expr] of [['filter', 'lastUpdated gt "2030-01-01"'], ['filter', 'lastUpdated lt "yesterday"'], ['search', 'created ge 5'], ['search', 'lastUpdated eq "2030-13-01T00:00:00.000Z"'],
+    // Days a month does not have: read as dates they rolled into the next month.
+    ['filter', 'lastUpdated gt "2026-02-29T00:00:00.000Z"'], ['search', 'created lt "2030-04-31T00:00:00.000Z"'], ['search', 'created lt "2100-02-29T00:00:00.000Z"']] as const) {
     const r = await emuFetch(emu, 'GET', `/api/v1/users?${param}=${enc(expr)}`)
     t.same([r.status, r.body.errorCode], [400, 'E0000030'], `not a date of Okta's form: ${expr}`)
   }
@@ -185,6 +208,10 @@ await t.test('search, filter and q', async (t) => {
   t.equal(qPage.body.length, 10, 'q without limit: pages of 10, as Okta documents')
   t.match(qPage.headers.get('link'), `<${emu.url}/api/v1/users?limit=10&q=qq>; rel="self"`)
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users?q=qq&limit=20')).body.length, 11)
+  for (const limit of ['0', '-5']) {
+    const r = await emuFetch(emu, 'GET', `/api/v1/users?q=qq&limit=${limit}`)
+    t.same([r.body.length, links(r.headers.get('link'))['self']], [10, `${emu.url}/api/v1/users?limit=10&q=qq`], `q with limit=${limit}: its default, 10, as an empty limit`)
+  }
   t.same(Object.keys(links(qPage.headers.get('link'))), ['self'], 'q: no next link, more matches or not (Okta: q does not support pagination)')
   t.same(Object.keys(links((await emuFetch(emu, 'GET', '/api/v1/users?q=qq&limit=3')).headers.get('link'))), ['self'])
   const real = await emuFetch(emu, 'GET', `/api/v1/users?limit=200&search=${enc('profile.email eq "ann.mail@example.com"').replace(/%20/g, '+')}&sortOrder=0`)

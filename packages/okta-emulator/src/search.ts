@@ -38,6 +38,8 @@ function instantOf (value: Value): number {
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 || Number(zone.slice(-2)) > 59 || Math.abs(offsetMin) > 18 * 60) throw invalidDate()
   const at = new Date(Date.UTC(2000, mo - 1, d, h, mi, sec, ms))
   at.setUTCFullYear(y) // Date.UTC reads the years 0 to 99 as 1900 to 1999
+  // A day the month does not have (2026-02-29, 04-31) would roll into the next month: not a date.
+  if (at.getUTCDate() !== d) throw invalidDate()
   return at.getTime() - offsetMin * 60_000
 }
 

@@ -4,7 +4,7 @@
 // last listed user's sort value and id; `q` does not page at all (no `next`), as Okta documents.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { baseUrl, contentTypeOf, type Ctx } from '../context.js'
-import { validationError } from '../errors.js'
+import { OktaError, validationError } from '../errors.js'
 import { parseFields, project } from '../fields.js'
 import { compile, type Predicate } from '../search.js'
 import type { Store } from '../store.js'
@@ -12,17 +12,26 @@ import type { UserRecord } from '../types.js'
 import { oktaResponseOptions, renderUser, userAttr } from '../users-model.js'
 import { queryParam } from './users.js'
 
+/**
+ * Most bytes of a list's `Link` header. Both links repeat the query, percent-encoded, so a long `search` makes a header
+ * several times its own size: past Node's 16 KiB for a whole header block, `fetch` and `node:http` (Okta's SDK with
+ * them) cannot read the answer at all. Past this bound the answer is Okta's own refusal for it, 414 E0000256.
+ */
+export const MAX_LINK_BYTES = 8192
+
 /** Users page size: Okta's default and maximum for /api/v1/users. */
 export const MAX_PAGE = 200
 /** Page size of a `q` query without `limit` (Okta's default there). */
 export const Q_DEFAULT_LIMIT = 10
 
+/** `limit`, capped at {@link MAX_PAGE}; unset, empty or not above 0, the list's default (smaller with `q`). */
 function parseLimit (req: FastifyRequest): number {
   const raw = queryParam(req, 'limit')
-  if (raw === undefined || raw === '') return queryParam(req, 'q') === undefined ? MAX_PAGE : Q_DEFAULT_LIMIT
+  const byDefault = queryParam(req, 'q') === undefined ? MAX_PAGE : Q_DEFAULT_LIMIT
+  if (raw === undefined || raw === '') return byDefault
   if (!/^-?\d+$/.test(raw)) throw validationError('limit', 'limit: The parameter must be an integer.')
   const n = Number(raw)
-  return n <= 0 ? MAX_PAGE : Math.min(n, MAX_PAGE)
+  return n <= 0 ? byDefault : Math.min(n, MAX_PAGE)
 }
 
 /** Which users the query keeps, and whether it is a `q` query (which does not page). */
@@ -121,7 +130,11 @@ function linkHeader (req: FastifyRequest, limit: number, sort: Sort | undefined,
     params.set('after', nextAfter)
     links.push(`<${base}?${params.toString()}>; rel="next"`)
   }
-  return links.join(', ')
+  const header = links.join(', ')
+  if (Buffer.byteLength(header) > MAX_LINK_BYTES) {
+    throw new OktaError(414, 'E0000256', 'This request produced a response with a header too large to be processed.')
+  }
+  return header
 }
 
 /** Registers GET /api/v1/users. */
