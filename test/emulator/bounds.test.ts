@@ -38,9 +38,12 @@ await t.test('users: a full emulator refuses new users and keeps every counter',
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users/me/factors')).status, 200, 'and its routes answer')
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users')).body.length, 7, 'six users and the owner')
   t.equal((await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'one.more@example.com', email: 'one.more@example.com' } })).status, 400, 'still full for anyone else')
-  // One past, never more: the owner renamed, `me` cannot make another one.
+  // One past, never more: the owner renamed is still `me`, and its old login cannot make another user past the cap.
   t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${me.body.id as string}`, { profile: { login: 'renamed@example.com', email: 'renamed@example.com' } })).status, 200)
-  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/me')).status, 400, 'no second owner past the cap')
+  const renamed = await emuFetch(emu, 'GET', '/api/v1/users/me')
+  t.same([renamed.status, renamed.body.id], [200, me.body.id], 'no second owner: me is the renamed one')
+  const login = 'okta-emulator-admin@example.com'
+  t.equal((await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login, email: login } })).status, 400, "the owner's old login: still full")
   t.equal((await emuFetch(emu, 'GET', '/api/v1/users')).body.length, 7, 'still seven')
 })
 

@@ -218,6 +218,46 @@ await t.test('--data: kill -9 right after a 200 loses nothing', async (t) => {
   t.equal(stored.version, 2, 'the file is whole JSON')
 })
 
+await t.test('--data: a page cursor naming a deleted user, and who `me` is, survive a restart', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'okta-emu-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const dataFile = join(dir, 'state.json')
+  const start = async () => {
+    const emu = await startEmulator({ port: 0, token: 't', quiet: true, dataFile })
+    t.teardown(() => emu.close())
+    return emu
+  }
+  const first = await start()
+  const made: string[] = []
+  for (const name of ['a', 'b', 'c', 'd', 'e']) made.push((await emuFetch(first, 'POST', '/api/v1/users', { profile: { login: `${name}@example.com`, email: `${name}@example.com` } })).body.id)
+  const me = (await emuFetch(first, 'GET', '/api/v1/users/me')).body.id as string
+  t.equal((await emuFetch(first, 'POST', '/api/v1/users/me', { profile: { login: 'renamed-admin@example.com' } })).status, 200)
+  t.equal((await emuFetch(first, 'GET', '/api/v1/users/me')).body.id, me, "renamed, the token's owner is still me")
+  // A cleanup script's first page, deleted before it asks for the next.
+  const page1 = await emuFetch(first, 'GET', '/api/v1/users?limit=2')
+  const next = /<([^>]+)>; rel="next"/.exec(page1.headers.get('link') ?? '')![1]!.slice(first.url.length)
+  for (const u of page1.body as Array<{ id: string }>) {
+    await emuFetch(first, 'DELETE', `/api/v1/users/${u.id}`)
+    await emuFetch(first, 'DELETE', `/api/v1/users/${u.id}`)
+  }
+  await first.close()
+
+  const second = await start()
+  const page2 = await emuFetch(second, 'GET', next)
+  t.same(page2.body.map((u: { id: string }) => u.id), made.slice(2, 4), "the deleted user's cursor goes on where it was")
+  const meAgain = await emuFetch(second, 'GET', '/api/v1/users/me')
+  t.same([meAgain.body.id, meAgain.body.profile.login], [me, 'renamed-admin@example.com'], 'me is the same user, not a new one with the old login')
+  t.equal((await emuFetch(second, 'POST', '/api/v1/users', { profile: { login: 'z@example.com', email: 'z@example.com' } })).status, 200)
+  const all = await emuFetch(second, 'GET', '/api/v1/users')
+  t.same(all.body.map((u: { profile: { login: string } }) => u.profile.login), ['c@example.com', 'd@example.com', 'e@example.com', 'renamed-admin@example.com', 'z@example.com'],
+    'a user created after the restart is listed last')
+  await emuFetch(second, 'DELETE', `/api/v1/users/${me}`)
+  await emuFetch(second, 'DELETE', `/api/v1/users/${me}`)
+  const fresh = await emuFetch(second, 'GET', '/api/v1/users/me')
+  t.same([fresh.status, fresh.body.profile.login], [200, 'okta-emulator-admin@example.com'], 'once deleted, me is made again')
+  t.not(fresh.body.id, me)
+})
+
 await t.test('--seed preloads users once', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'okta-emu-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))

@@ -27,6 +27,10 @@ const SNAPSHOT_VERSION = 2
 interface Snapshot {
   version: 1 | 2
   users: Array<UserRecord & { factors: FactorRecord[] }>
+  /** The id of the token's owner (`me`), once it was asked for. Optional: older files lack it. */
+  owner?: string
+  /** List places: `live[i]` is `users[i]`'s, `deleted` the deleted users' a cursor may still name. Optional too. */
+  places?: { live: number[], deleted: Array<[string, number]> }
 }
 
 /** How many deleted users' list positions are kept for page cursors that name them. */
@@ -61,6 +65,11 @@ export class Store {
   /** Places of deleted users that a cursor may still name (the newest {@link CURSOR_TOMBSTONES}). */
   private readonly deletedPlaces = new Map<string, number>()
   private nextPlace = 0
+  /**
+   * The id of the user who owns the API token (`me`), once it was asked for: it stays `me` when its login changes, as
+   * the token stays its owner's. Undefined until then, or once that user is deleted.
+   */
+  ownerId: string | undefined
   private readonly dataFile: string | undefined
   /** Most users held; see {@link addUser}. */
   readonly maxUsers: number
@@ -149,6 +158,7 @@ export class Store {
     this.factorsByUser.delete(user.id)
     this.unindexLogin(user.id, String(user.profile['login']))
     this.users.delete(user.id)
+    if (this.ownerId === user.id) this.ownerId = undefined
     const place = this.places.get(user.id)
     this.places.delete(user.id)
     if (place !== undefined) {
@@ -212,6 +222,8 @@ export class Store {
     const snapshot: Snapshot = {
       version: SNAPSHOT_VERSION,
       users: [...this.users.values()].map((u) => ({ ...u, factors: this.factors(u.id) })),
+      ...(this.ownerId === undefined ? {} : { owner: this.ownerId }),
+      places: { live: [...this.users.keys()].map((id) => this.places.get(id)!), deleted: [...this.deletedPlaces] },
     }
     return JSON.stringify(snapshot)
   }
@@ -274,6 +286,7 @@ export class Store {
     this.factorsByUser.clear()
     this.factorIndex.clear()
     this.fill(snapshot)
+    this.ownerId = snapshot.owner
   }
 
   private fill (snapshot: Snapshot): void {
@@ -284,6 +297,22 @@ export class Store {
       this.factorsByUser.set(user.id, new Map())
       for (const f of factors) this.addFactor(f)
     }
+  }
+
+  /**
+   * Takes the list places a file kept, so that a page cursor naming a user, live or deleted, goes on where it was
+   * after a restart. A file without them, or with places that are not increasing integers, numbers the users afresh.
+   */
+  private placesOf (snapshot: Snapshot): void {
+    const { live, deleted } = snapshot.places ?? {}
+    const isPlace = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
+    if (!Array.isArray(live) || live.length !== snapshot.users.length || !Array.isArray(deleted)) return
+    if (!live.every((n, i) => isPlace(n) && (i === 0 || n > live[i - 1]!))) return
+    const gone = deleted.filter((d): d is [string, number] => Array.isArray(d) && typeof d[0] === 'string' && isPlace(d[1]))
+      .slice(-CURSOR_TOMBSTONES)
+    snapshot.users.forEach((u, i) => { this.places.set(u.id, live[i]!) })
+    for (const [id, place] of gone) if (!this.places.has(id)) this.deletedPlaces.set(id, place)
+    this.nextPlace = gone.reduce((max, d) => Math.max(max, d[1]), live.at(-1) ?? -1) + 1
   }
 
   private load (file: string): void {
@@ -304,7 +333,9 @@ export class Store {
     if ((snapshot?.version !== 1 && snapshot?.version !== SNAPSHOT_VERSION) || !Array.isArray(snapshot.users)) {
       throw new Error(`emulator data file ${file} is not an okta-emulator state file`)
     }
+    this.placesOf(snapshot)
     this.fill(snapshot)
+    if (typeof snapshot.owner === 'string' && this.users.has(snapshot.owner)) this.ownerId = snapshot.owner
     // An older emulator kept question answers in plain text: the file is written again at once, with hashes only
     // (and as version 2, which such an emulator refuses).
     if (hashPlainAnswers(this.factorIndex.values()) || snapshot.version !== SNAPSHOT_VERSION) this.write(file, this.serialize())

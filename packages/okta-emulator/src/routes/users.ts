@@ -24,14 +24,24 @@ export function queryParam (req: FastifyRequest, name: string): string | undefin
 }
 
 
-/** The token's owner, created on first use. */
+/**
+ * The token's owner: the user `me` named before (whatever its login is now), else the user with the owner's login,
+ * else one created on first use.
+ */
 export function tokenOwner (ctx: Ctx): UserRecord {
+  const named = ctx.store.ownerId === undefined ? undefined : ctx.store.users.get(ctx.store.ownerId)
+  if (named !== undefined) return named
   const existing = ctx.store.findUser(TOKEN_OWNER_LOGIN)
-  if (existing !== undefined) return existing
+  if (existing !== undefined) {
+    // Written with the next change that commits (a rename of this user, for one).
+    ctx.store.ownerId = existing.id
+    return existing
+  }
   const profile = { login: TOKEN_OWNER_LOGIN, email: TOKEN_OWNER_LOGIN, firstName: 'Emulator', lastName: 'Admin' }
   const u = buildUser({ profile }, { activate: true, now: ctx.clock(), loginTaken: () => false })
   setStatus(u, 'ACTIVE', u.created)
   ctx.store.addUser(u) // may be one past maxUsers: a real org always has the token's owner
+  ctx.store.ownerId = u.id
   ctx.store.commit()
   return u
 }
