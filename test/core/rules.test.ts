@@ -296,9 +296,11 @@ await t.test('the memory store is capped, and a flood of fresh keys cannot reset
   const limiter = new AttemptLimiter({ store, maxAttempts: 4, windowMs: 60_000, clock: () => now })
   for (let i = 0; i < 3; i++) await limiter.consume('victim')
   let refused = 0
+  const reasons = new Set<unknown>()
   for (let i = 0; i < 5000; i++) {
-    try { await limiter.consume(`flood-${i}-${'x'.repeat(200)}`) } catch (err) { if (isStoreUnavailableError(err)) refused++; else throw err }
+    try { await limiter.consume(`flood-${i}-${'x'.repeat(200)}`) } catch (err) { if (isStoreUnavailableError(err)) { refused++; reasons.add(err.reason) } else throw err }
   }
+  t.same([...reasons], ['full'], 'refused as full')
   t.equal(store.size, 1000, 'never more than maxKeys counters')
   t.equal(refused, 5000 - 999, 'new keys past the cap are refused (fail closed), not let through uncounted')
   t.match(await limiter.consume('victim'), { allowed: true, retryAfterSeconds: 60, remaining: 0 }, "the victim's counter kept counting: 4th attempt")

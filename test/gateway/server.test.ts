@@ -14,6 +14,7 @@ import Fastify from 'fastify'
 import t from 'tap'
 import { Strategy as LocalStrategy } from 'passport-local'
 import { Client, request } from 'undici'
+import { Redis } from 'ioredis'
 import { createOktaClient } from '@okta-mfa/client'
 import { RememberedDevices } from '@okta-mfa/core'
 import { startEmulator } from '@okta-mfa/emulator'
@@ -23,7 +24,7 @@ import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import { CookieJar, listenLoopback } from '../helpers/http.js'
 import { startProcess } from '../helpers/processes.js'
 import { withRedis } from '../helpers/redis.js'
-import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
+import { OPS, codeOf, gql, startGatewayApp } from '../helpers/gateway-app.js'
 import { totp } from '../helpers/totp.js'
 
 const run = promisify(execFile)
@@ -479,6 +480,37 @@ await t.test('logs carry request ids and no secrets', async (t) => {
   ] as const) {
     t.notOk(logs.includes(value), `no ${what} in the logs`)
   }
+})
+
+await t.test('a Redis that answers but refuses the commands (an ACL user without the keys, a full Redis): STORE_UNAVAILABLE, logged with why, never the password', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
+  const redis = await withRedis(t)
+  const admin = new Redis(redis.url)
+  t.teardown(() => { admin.disconnect() })
+  const PW = 'acl-Pw-LEAK-9183'
+  // Reachable, authenticated, and refused every key of the gateway's: "store not reachable" said nothing of it.
+  await admin.call('ACL', 'SETUSER', 'scoped', 'on', `>${PW}`, '~other:*', '+@all')
+  let logs = ''
+  const logStream = new Writable({ write (chunk: Buffer, _enc, done) { logs += chunk.toString(); done() } })
+  const gw = await startGatewayApp(t, emu, { logStream, env: { REDIS_URL: `redis://scoped:${PW}@127.0.0.1:${redis.port}` } })
+  const ready = await gw.jar().fetch('/readyz')
+  t.same([ready.status, ready.json()], [503, { status: 'unavailable', failed: ['store'] }])
+  const ada = await gw.signedIn('ada@example.com')
+  const verify = await gql(ada, OPS.verify, { factorId: 'ostfake000000000000', passCode: totp(SECRET, emu.clock.now()) })
+  t.same([verify.status, codeOf(verify)], [503, 'STORE_UNAVAILABLE'])
+  const lines = logs.split('\n').filter((l) => l.includes('"reason"')).map((l) => JSON.parse(l) as { msg: string, reason?: unknown, upstream?: { reason?: unknown } })
+  t.match(lines.find((l) => l.msg === 'store not ready'), { reason: 'NOPERM' }, '/readyz says why')
+  t.match(lines.find((l) => l.msg === 'graphql error'), { upstream: { code: 'STORE_UNAVAILABLE', reason: 'NOPERM' } }, 'so does the refused verify')
+  // Full: the same, with Redis's own word for it.
+  await admin.call('ACL', 'SETUSER', 'scoped', '~*')
+  await admin.config('SET', 'maxmemory-policy', 'noeviction')
+  await admin.config('SET', 'maxmemory', '1')
+  const full = await gql(ada, OPS.verify, { factorId: 'ostfake000000000000', passCode: '123456' })
+  await admin.config('SET', 'maxmemory', '0')
+  t.equal(codeOf(full), 'STORE_UNAVAILABLE')
+  t.match(logs.split('\n').filter((l) => l.includes('"graphql error"')).at(-1), /"reason":"OOM"/)
+  t.notOk(logs.includes(PW), 'no password in the logs, at trace')
+  t.notMatch(logs, /no permissions|maxmemory/, "nothing of Redis's reply but its code")
 })
 
 await t.test('inside an app: its hooks\' own errors, its child loggers and its Referer stay the app\'s; buildGatewayServer checks its options', async (t) => {

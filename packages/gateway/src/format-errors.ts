@@ -182,10 +182,10 @@ function classify (gqlError: GraphQLError, requestId: string | undefined, log: F
 }
 
 function fromGatewayError (err: GatewayError, requestId: string | undefined, where: Where, log: FastifyBaseLogger, node: ASTNode | undefined): PublicError {
-  const cause = err.cause as { code?: unknown, status?: unknown, errorCode?: unknown, requestId?: unknown } | undefined
+  const cause = err.cause as { code?: unknown, status?: unknown, errorCode?: unknown, requestId?: unknown, reason?: unknown } | undefined
   const upstream = cause === undefined
     ? undefined
-    : { code: cause.code, status: cause.status, errorCode: cause.errorCode, oktaRequestId: cause.requestId }
+    : { code: cause.code, status: cause.status, errorCode: cause.errorCode, oktaRequestId: cause.requestId, reason: cause.reason }
   const level = err.code.startsWith('UPSTREAM_') || err.code === 'STORE_UNAVAILABLE' ? 'warn' : 'info'
   log[level]({ code: err.code, upstream }, 'graphql error')
   const out = pub(err.code, err.message, requestId, where)

@@ -16,6 +16,8 @@ export interface ReadyResult {
   status?: unknown
   /** Okta's own `errorCode` (E0000…) of a failed check, when its answer had Okta's error body. */
   errorCode?: unknown
+  /** A failed store check's `reason` (@okta-mfa/core's StoreUnavailableError: `timed out`, `NOPERM`, ...). */
+  reason?: unknown
 }
 
 /**
@@ -65,8 +67,8 @@ export function cachedReadiness (check: (requestId?: string) => Promise<void>, c
     inflight ??= check(requestId).then(
       (): ReadyResult => ({ ready: true }),
       (err: unknown): ReadyResult => {
-        const e = err as { code?: unknown, status?: unknown, errorCode?: unknown } | null
-        return { ready: false, code: e?.code, status: e?.status, errorCode: e?.errorCode }
+        const e = err as { code?: unknown, status?: unknown, errorCode?: unknown, reason?: unknown } | null
+        return { ready: false, code: e?.code, status: e?.status, errorCode: e?.errorCode, reason: e?.reason }
       },
     ).then((result) => {
       last = { at: clock(), result }

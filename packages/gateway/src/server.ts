@@ -202,7 +202,7 @@ async function registerAll (app: FastifyInstance, config: GatewayServerConfig, o
     }
     if (store !== undefined && !store.ready) {
       failed.push('store')
-      request.log.warn({ code: store.code }, 'store not reachable')
+      request.log.warn({ code: store.code, reason: store.reason }, 'store not ready')
     }
     return await reply.code(503).send({ status: 'unavailable', failed })
   })

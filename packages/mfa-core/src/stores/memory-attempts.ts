@@ -72,7 +72,7 @@ export class MemoryAttemptStore implements AttemptStore {
           this.#lastFullSweep = now
           this.sweep(now)
         }
-        if (this.#counters.size >= this.#maxKeys) throw new StoreUnavailableError('The attempt store is full')
+        if (this.#counters.size >= this.#maxKeys) throw new StoreUnavailableError('The attempt store is full', { reason: 'full' })
       }
       entry = { count: 0, resetAt: now + windowMs, settled: 0, taken: 0 }
       this.#counters.set(key, entry)

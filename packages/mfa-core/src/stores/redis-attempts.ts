@@ -1,10 +1,10 @@
 // Attempt counters in Redis, shared by every instance: one Lua script counts and starts the window in one atomic
 // round trip, so parallel guesses on any number of processes each get their own count.
 import {
-  defineScript, hashKey, redisStoreConfig, run, ttlArg,
+  defineScript, hashKey, redisStoreConfig, run, ttlArg, unavailable,
   type RedisClientLike, type RedisStoreConfig, type RedisStoreOptions,
 } from './redis-common.js'
-import { StoreUnavailableError, type AttemptCount, type AttemptStore } from './types.js'
+import type { AttemptCount, AttemptStore } from './types.js'
 
 // A counter is a string: its count, then, once Okta has answered a wrong code of the window, `count:settled:taken`
 // (the wrong codes answered so far, and how many of those a right code has taken back since). The plain count stays
@@ -167,5 +167,5 @@ function numbers (reply: unknown, n: 2): [number, number]
 function numbers (reply: unknown, n: 3): [number, number, number]
 function numbers (reply: unknown, n: number): number[] {
   if (Array.isArray(reply) && reply.length >= n && reply.slice(0, n).every((x) => typeof x === 'number')) return reply as number[]
-  throw new StoreUnavailableError('The MFA state store is unavailable (unexpected reply)')
+  throw unavailable('unexpected reply')
 }

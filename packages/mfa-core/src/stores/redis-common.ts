@@ -98,9 +98,21 @@ export function shareableRedisError (err: Error): Error {
   return typeof code === 'string' ? Object.assign(copy, { code }) : copy
 }
 
-function unavailable (reason: string, err?: unknown): StoreUnavailableError {
+/** The store error of a failure: `reason` as given, or for a command Redis refused, its error code (see below). */
+export function unavailable (reason: string, err?: unknown): StoreUnavailableError {
+  const refused = refusalCode(err)
+  const why = refused ?? reason
   const cause = err instanceof Error ? shareableRedisError(err) : undefined
-  return new StoreUnavailableError(`The MFA state store is unavailable (${reason})`, cause === undefined ? undefined : { cause })
+  return new StoreUnavailableError(`The MFA state store is unavailable (${refused === undefined ? why : `refused: ${why}`})`, { cause, reason: why })
+}
+
+/**
+ * The error code Redis put first in its refusal of a command (`NOPERM this user has no permissions...`: `NOPERM`), for
+ * ioredis's ReplyError only. The rest of the reply is not taken: some replies quote the command's arguments.
+ */
+function refusalCode (err: unknown): string | undefined {
+  if (!(err instanceof Error) || err.name !== 'ReplyError') return undefined
+  return /^([A-Z][A-Z_]{1,31})(?: |$)/.exec(err.message)?.[1]
 }
 
 /**
@@ -178,8 +190,9 @@ export async function run<T> (config: RedisStoreConfig, command: () => Promise<T
       (err: unknown) => {
         clearTimeout(timer)
         // ioredis's own commandTimeout (a client of createRedisStores has it): sent, unanswered, as above.
-        if ((err as { message?: unknown } | null)?.message === IOREDIS_TIMEOUT) giveUp()
-        reject(unavailable('command failed', err))
+        const timedOut = (err as { message?: unknown } | null)?.message === IOREDIS_TIMEOUT
+        if (timedOut) giveUp()
+        reject(unavailable(timedOut ? 'timed out' : 'command failed', err))
       },
     )
   })

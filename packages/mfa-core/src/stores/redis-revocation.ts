@@ -1,10 +1,10 @@
 // Session revocation in Redis, seen by every instance: a key per revoked session, a "revoked before" mark per user,
 // both with TTLs, and a check that reads both in one MGET.
 import {
-  defineScript, hashKey, redisStoreConfig, run, ttlArg,
+  defineScript, hashKey, redisStoreConfig, run, ttlArg, unavailable,
   type RedisClientLike, type RedisStoreConfig, type RedisStoreOptions,
 } from './redis-common.js'
-import { StoreUnavailableError, type RevocationStore } from './types.js'
+import type { RevocationStore } from './types.js'
 
 // SET with a TTL that never shortens one already there (a second logout with a shorter TTL must not un-revoke early).
 const REVOKE_SESSION_LUA = `
@@ -108,7 +108,7 @@ export class RedisRevocationStore implements RevocationStore {
     if (reply === 1) return true
     if (reply === 0) return false
     // A user mark that is no decimal integer ('', 'abc', '0x10', JSON) is not ours: it cannot say the session is good.
-    if (typeof reply !== 'string' || !MARK.test(reply)) throw new StoreUnavailableError('The MFA state store is unavailable (unexpected reply)')
+    if (typeof reply !== 'string' || !MARK.test(reply)) throw unavailable('unexpected reply')
     return issuedAt <= Number(reply)
   }
 }

@@ -2,12 +2,11 @@
 // the attempt and revocation stores over it, a readiness probe and a close.
 import { createRequire } from 'node:module'
 import type { Redis, RedisOptions } from 'ioredis'
-import { checkStoreOptions, defineScript, redisStoreConfig, run, shareableRedisError, waitForReadyWith, watchCommands, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
+import { checkStoreOptions, defineScript, redisStoreConfig, run, shareableRedisError, unavailable, waitForReadyWith, watchCommands, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
 import { RedisAttemptStore } from './redis-attempts.js'
 import { RedisRevocationStore } from './redis-revocation.js'
 import { quietly } from '../quietly.js'
 import { MAX_TIMER_MS } from '../deadline.js'
-import { StoreUnavailableError } from './types.js'
 import { refuseUnknownOptions } from '../known-options.js'
 
 /** Options of {@link createRedisStores}. */
@@ -189,7 +188,7 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
   // A frozen Redis keeps its connection: a command that times out starts an outage, the next answer ends it.
   watchCommands(client, (answered) => {
     if (answered) markUp()
-    else markDown(new StoreUnavailableError('The MFA state store is unavailable (timed out)'))
+    else markDown(unavailable('timed out'))
   })
 
   const config = redisStoreConfig(client, storeOptions)
@@ -202,7 +201,7 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     ping: async () => {
       // Through a reconnect too: a readiness probe may see Redis come back within its wait.
       if ((client.status === 'connecting' || client.status === 'connect') && !await readiness.wait(commandTimeoutMs, false)) {
-        throw new StoreUnavailableError('The MFA state store is unavailable (not connected)')
+        throw unavailable('not connected')
       }
       await run(config, () => probe(probeKey))
     },

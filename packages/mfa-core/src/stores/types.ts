@@ -68,8 +68,16 @@ export const STORE_UNAVAILABLE = 'STORE_UNAVAILABLE' as const
 export class StoreUnavailableError extends Error {
   readonly code = STORE_UNAVAILABLE
   override readonly name = 'StoreUnavailableError'
-  constructor (message = 'The MFA state store is unavailable', options?: { cause?: unknown }) {
+  /**
+   * Why, in words safe to log: `not connected`, `timed out`, `unexpected reply`, `full` (the memory store), or the
+   * error code of a command Redis refused (`NOPERM`, `OOM`, `READONLY`, `WRONGPASS`, ...: the reply's first word, never
+   * the rest of it). Undefined when the store did not say (a store of an app's own).
+   */
+  readonly reason: string | undefined
+
+  constructor (message = 'The MFA state store is unavailable', options?: { cause?: unknown, reason?: string }) {
     super(message, options)
+    this.reason = options?.reason
   }
 
   /** The status of `STORE_UNAVAILABLE` in the outcome table (503), so an app's own route (a logout) answers it too. */
