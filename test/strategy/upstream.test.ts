@@ -242,6 +242,11 @@ await t.test('bad options throw TypeError naming the option', async (t) => {
     t.throws(() => guard({ rememberDevices: {} } as never), { name: 'TypeError', message: /"rememberDevices" is not an option/ })
     t.throws(() => guard(null as never), { name: 'TypeError', message: /options must be an object/ })
     t.throws(() => guard('x' as never), { name: 'TypeError', message: /options must be an object/ })
+    // express-session's `cookie` as the key made every redirected request hang; `save`, `__proto__` lost the session.
+    for (const key of ['cookie', 'save', 'id', '__proto__', 'constructor', 'toString', 'passport', 'oktaMfa', 'oktaMfaUser']) {
+      t.throws(() => guard({ returnToKey: key }), { name: 'TypeError', message: `"returnToKey" option must not be ${JSON.stringify(key)}` }, `returnToKey ${key}`)
+    }
+    t.doesNotThrow(() => guard({ returnToKey: 'afterMfa' }), 'a name of the app\'s own')
   }
   t.throws(() => new OktaMfaStrategy({ ...base, passReqToCallback: 'true' } as never), { name: 'TypeError', message: /"passReqToCallback" option must be a boolean/ })
   t.throws(() => new OktaMfaStrategy({ ...base, passReqToCallback: 1 } as never), { name: 'TypeError', message: /"passReqToCallback" option must be a boolean/ })

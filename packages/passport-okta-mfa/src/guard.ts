@@ -1,8 +1,8 @@
 // The decision both guards share: does this request carry a fresh enough MFA step for its user?
 // The Express and Fastify guards only differ in how they answer.
 import {
-  MFA_OUTCOMES, RememberedDevices, getMfaState, isRememberedMfa, isSessionRevoked, isStoreUnavailableError,
-  type MfaState, type RevocationStore, type SessionRequest, type UserKeyFn,
+  MFA_OUTCOMES, MFA_SESSION_KEY, OKTA_USER_SESSION_KEY, REMEMBERED_SESSION_KEY, RememberedDevices, SESSION_IDENTITY_KEY,
+  getMfaState, isRememberedMfa, isSessionRevoked, isStoreUnavailableError, type MfaState, type RevocationStore, type SessionRequest, type UserKeyFn,
 } from '@okta-mfa/core'
 import { signOutRevoked } from './sign-out.js'
 import { isSafeReturnTo } from './safe-redirect.js'
@@ -60,6 +60,17 @@ const GUARD_OPTIONS: Record<keyof RequireMfaOptions, true> = {
 }
 
 /**
+ * Session property names `returnToKey` may not take: express-session's and @fastify/secure-session's own members (a
+ * `cookie` there made every redirected request hang; `save`, `id` and the rest break the session), passport's entry,
+ * the MFA state this package keeps, and any name an object has by default (`__proto__`, `constructor`, `toString`).
+ */
+const RESERVED_SESSION_KEYS: ReadonlySet<string> = new Set([
+  'cookie', 'id', 'req', 'regenerate', 'destroy', 'reload', 'save', 'touch', 'resetMaxAge', 'get', 'set', 'delete',
+  'options', 'changed', 'deleted', 'data', 'passport', MFA_SESSION_KEY, OKTA_USER_SESSION_KEY, SESSION_IDENTITY_KEY,
+  REMEMBERED_SESSION_KEY,
+])
+
+/**
  * Validates guard options once, at setup.
  *
  * @throws TypeError naming the bad option.
@@ -77,6 +88,9 @@ export function guardConfig (options: RequireMfaOptions = {}): GuardConfig {
   if (userKey !== undefined && typeof userKey !== 'function') throw new TypeError('"userKey" option must be a function')
   const returnToKey = options.returnToKey ?? 'returnTo'
   if (typeof returnToKey !== 'string' || returnToKey === '') throw new TypeError('"returnToKey" option must be a non-empty string')
+  if (RESERVED_SESSION_KEYS.has(returnToKey) || returnToKey in Object.prototype) {
+    throw new TypeError(`"returnToKey" option must not be ${JSON.stringify(returnToKey.slice(0, 64))}: the session or this package uses that name`)
+  }
   const { revocations } = options
   if (revocations !== undefined && (typeof revocations !== 'object' || revocations === null || typeof revocations.isRevoked !== 'function')) {
     throw new TypeError('"revocations" option must implement RevocationStore')
