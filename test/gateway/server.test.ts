@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type RequestListener } from 'node:http'
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net'
+import { readFile } from 'node:fs/promises'
 import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -42,6 +43,7 @@ await t.test('server config from the environment', async (t) => {
   t.throws(() => loadServerConfig({ ...baseEnv, OKTA_ORG_URL: 'http://127.0.0.1:7070' }), { message: /OKTA_ALLOW_INSECURE_HTTP/ })
   t.throws(() => loadServerConfig({ ...baseEnv, PORT: 'eighty' }), { message: /PORT must be an integer/ })
   t.throws(() => loadServerConfig({ ...baseEnv, OKTA_ALLOW_INSECURE_HTTP: 'maybe' }), { message: /OKTA_ALLOW_INSECURE_HTTP must be true or false/ })
+  t.throws(() => loadServerConfig({ ...baseEnv, SESSION_COOKIE_SECURE: 'sometimes' }), { message: /SESSION_COOKIE_SECURE must be true, false or auto/ })
   try {
     loadServerConfig({ ...baseEnv, OKTA_API_TOKEN: '', SESSION_KEY: 'not-a-secret-key-value' })
   } catch (e) {
@@ -57,6 +59,21 @@ await t.test('server config from the environment', async (t) => {
   const bin = fileURLToPath(new URL('../../packages/gateway/dist/server.js', import.meta.url))
   const failed = await run(process.execPath, [bin], { env: { PATH: process.env.PATH } }).then(() => undefined, (e: unknown) => e as { code: number, stderr: string })
   t.equal(failed?.code, 1, 'the bin exits 1 on a bad environment')
+  // The command line: --help lists every variable of the README's tables; any other argument is refused, even with a
+  // whole environment (`--port 4001` listened on PORT without a word).
+  const command = fileURLToPath(new URL('../../packages/gateway/dist/bin.js', import.meta.url))
+  const help = await run(process.execPath, [command, '--help'], { env: { PATH: process.env.PATH } })
+  const readme = await readFile(fileURLToPath(new URL('../../packages/gateway/README.md', import.meta.url)), 'utf8')
+  // The variables' tables: the server's, and the OAuth one (each headed "| variable |", each ending at a blank line).
+  const tables = readme.split('\n\n').filter((block) => block.startsWith('| variable |'))
+  const documented = tables.flatMap((table) => [...table.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]!))
+  t.same([tables.length, documented.length >= 25], [2, true], "the README's two tables were read")
+  for (const name of documented) t.match(help.stdout, new RegExp(`\\b${name}\\b`), `--help names ${name}`)
+  for (const args of [['--port', '4001'], ['-h', 'x'], ['serve']]) {
+    const refused = await run(process.execPath, [command, ...args], { env: { PATH: process.env.PATH, ...baseEnv, PORT: '0' }, timeout: 10_000 }).then(() => undefined, (e: unknown) => e as { code: number, stdout: string, stderr: string })
+    t.equal(refused?.code, 2, `${args.join(' ')}: exit 2, nothing started`)
+    t.match(refused?.stderr, /^okta-mfa-gateway takes no arguments \(".*"\): it is configured by environment variables; okta-mfa-gateway --help lists them\n$/)
+  }
   t.match(failed?.stderr, /OKTA_ORG_URL is missing.*OKTA_API_TOKEN is missing.*SESSION_KEY is missing/)
   // Each of these used to pass the check and stop the bin later, naming the plugin's option, one at a time.
   for (const [env, message] of [
@@ -124,6 +141,8 @@ await t.test('plugin options are validated at registration', async (t) => {
   await t.rejects(register({ ...good, resolveUesr: () => null }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"resolveUesr" is not an option/ })
   await t.rejects(register({ ...good, maxAttempts: 0 }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"maxAttempts" option must be a positive integer/ })
   await t.rejects(register({ ...good, attemptWindowMs: 1e19 }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"attemptWindowMs" option must be a positive integer of at most 31622400000/ })
+  await t.rejects(register({ ...good, factorCacheMs: -1 }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /^"factorCacheMs" option must be a positive integer \(0: off\)$/ })
+  t.ok(await register({ ...good, factorCacheMs: 0 }), 'factorCacheMs 0 (off) is accepted')
   await t.rejects(register({ ...good, requestTimeoutMs: 2 ** 31 }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"requestTimeoutMs" option must be a positive integer of at most 2147483647/ })
   await t.rejects(register({ ...good, attemptStore: {} }), { message: /"attemptStore" option must implement AttemptStore/ })
   await t.rejects(register({ ...good, resolveUser: 'request.user' }), { message: /"resolveUser" option must be a function/ })

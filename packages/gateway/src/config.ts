@@ -123,12 +123,12 @@ function redisUrlOf (env: NodeJS.ProcessEnv, problems: string[]): string | undef
   return problem === undefined ? value : undefined
 }
 
-function flag (env: NodeJS.ProcessEnv, name: string, dflt: boolean, problems: string[]): boolean {
+function flag (env: NodeJS.ProcessEnv, name: string, dflt: boolean, problems: string[], orElse = ''): boolean {
   const v = env[name]
   if (v === undefined || v === '') return dflt
   if (/^(1|true|yes)$/i.test(v)) return true
   if (/^(0|false|no)$/i.test(v)) return false
-  problems.push(`${name} must be true or false`)
+  problems.push(`${name} must be true${orElse === '' ? ' or false' : `, false or ${orElse}`}`)
   return dflt
 }
 
@@ -209,7 +209,7 @@ export function loadServerConfig (env: NodeJS.ProcessEnv = process.env): Gateway
     provision: flag(env, 'OKTA_PROVISION', false, problems),
     development: flag(env, 'GATEWAY_DEVELOPMENT', false, problems),
     cookieName,
-    cookieSecure: /^auto$/i.test(env.SESSION_COOKIE_SECURE ?? '') ? 'auto' : flag(env, 'SESSION_COOKIE_SECURE', true, problems),
+    cookieSecure: /^auto$/i.test(env.SESSION_COOKIE_SECURE ?? '') ? 'auto' : flag(env, 'SESSION_COOKIE_SECURE', true, problems, 'auto'),
     // At most 400 days, the longest a browser keeps a cookie.
     sessionExpirySeconds: int(env, 'SESSION_EXPIRY_SECONDS', SESSION_EXPIRY_SECONDS, 1, 34_560_000, problems),
     trustProxy: trustProxyOf(env, problems),

@@ -180,9 +180,9 @@ function optionalBool (o: Record<string, unknown>, name: string, dflt: boolean):
   return (v as boolean | undefined) ?? dflt
 }
 
-function positiveInt (value: unknown, name: string, dflt: number, max = Number.MAX_SAFE_INTEGER): number {
+function positiveInt (value: unknown, name: string, dflt: number, max = Number.MAX_SAFE_INTEGER, orZero = ''): number {
   if (value === undefined) return dflt
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(`"${name}" option must be a positive integer`)
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(`"${name}" option must be a positive integer${orZero}`)
   if (value > max) fail(`"${name}" option must be a positive integer of at most ${max}`)
   return value
 }
@@ -297,7 +297,7 @@ export function resolveGatewayConfig (options: OktaMfaGatewayOptions): GatewayCo
     issuer: (issuer as string | undefined)?.trim(),
     clock: optionalFn<() => number>(o, 'clock') ?? Date.now,
     requestTimeoutMs: positiveInt(o.requestTimeoutMs, 'requestTimeoutMs', GATEWAY_DEFAULTS.requestTimeoutMs, MAX_TIMER_MS),
-    factorCacheMs: o.factorCacheMs === 0 ? 0 : positiveInt(o.factorCacheMs, 'factorCacheMs', GATEWAY_DEFAULTS.factorCacheMs),
+    factorCacheMs: o.factorCacheMs === 0 ? 0 : positiveInt(o.factorCacheMs, 'factorCacheMs', GATEWAY_DEFAULTS.factorCacheMs, undefined, ' (0: off)'),
     revocations: revocations as RevocationStore | undefined,
     rememberedDevices: rememberedDevicesOf(o.rememberedDevices),
   })

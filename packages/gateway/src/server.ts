@@ -15,6 +15,7 @@ import { cachedReadiness, oktaFailureMessage, STORE_READY_CACHE_MS } from './rea
 import { gatewaySessionCookie } from './session-cookie.js'
 import { fastifyTrustProxy } from './trust-proxy.js'
 import { answerClientError, refuseConnect } from './raw-refusals.js'
+import { answeredArguments } from './server-args.js'
 import { rememberedDevicesOf } from './server-devices.js'
 
 /** Session key under which the app that signs users in stores the user, in standalone mode. */
@@ -229,8 +230,12 @@ function closeConnectionsWhenClosing (app: FastifyInstance): void {
   })
 }
 
-/** Reads the environment, starts the server and closes it on SIGINT/SIGTERM. Exits 1 with a message on bad config. */
-export async function main (env: NodeJS.ProcessEnv = process.env): Promise<void> {
+/**
+ * Reads the environment, starts the server and closes it on SIGINT/SIGTERM. Exits 1 with a message on bad config;
+ * `--help` (or `-h`) prints the usage and exits 0, any other argument exits 2 (a `--port 4001` was ignored silently).
+ */
+export async function main (env: NodeJS.ProcessEnv = process.env, args: readonly string[] = []): Promise<void> {
+  if (answeredArguments(args)) return
   let config: GatewayServerConfig
   try {
     config = loadServerConfig(env)
@@ -278,7 +283,7 @@ function isMain (): boolean {
 
 /** Runs {@link main} as a program: an unexpected failure is one line on stderr and exit status 1. */
 export function runMain (): void {
-  main().catch((err: unknown) => {
+  main(process.env, process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`okta-mfa-gateway failed to start: ${err instanceof Error ? err.message : String(err)}\n`)
     process.exitCode = 1
   })
