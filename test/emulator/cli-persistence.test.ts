@@ -148,7 +148,10 @@ await t.test('bad arguments and --help', async (t) => {
     [['--host', ''], '--host must not be empty'],
     [['--data', ''], '--data must not be empty'],
     [['--seed', ''], '--seed must not be empty'],
-    [['--token', 'se cret'], '--token must be non-empty and contain no whitespace'],
+    [['--token', 'se cret'], '--token must be non-empty visible ASCII without spaces'],
+    // Characters fetch cannot put in a header: the emulator started, and no client could use it.
+    [['--token', 'a\u0001b'], '--token must be non-empty visible ASCII without spaces'],
+    [['--token', 'tok\u20acn'], '--token must be non-empty visible ASCII without spaces'],
     // A negative number is the option's value, refused in one line (not "argument is ambiguous").
     [['--port', '-1'], '--port must be between 0 and 65535'],
     [['--max-users', '-5'], '--max-users must be between 1 and'],
@@ -160,7 +163,7 @@ await t.test('bad arguments and --help', async (t) => {
   }
   const envToken = await runToEnd(['--port', '0'], { OKTA_EMULATOR_TOKEN: 'se cret' })
   t.equal(envToken.code, 2)
-  t.match(envToken.stderr, 'OKTA_EMULATOR_TOKEN must contain no whitespace')
+  t.match(envToken.stderr, 'OKTA_EMULATOR_TOKEN must be visible ASCII without spaces')
   t.notMatch(envToken.stderr + (await runToEnd(['--token', 'se cret'])).stderr, 'se cret', 'the token is not echoed')
   const unknown = await runToEnd(['--frobnicate'])
   t.equal(unknown.code, 2)

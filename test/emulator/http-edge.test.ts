@@ -301,7 +301,10 @@ await t.test('options are checked', async (t) => {
   const { startEmulator, validateOptions } = await import('@okta-mfa/emulator')
   await t.rejects(startEmulator({ port: -1 }), new TypeError('"port" option must be an integer between 0 and 65535'))
   await t.rejects(startEmulator({ lockoutThreshold: 1.5 }), TypeError)
-  await t.rejects(startEmulator({ token: 'has space' }), TypeError)
+  for (const token of ['has space', '', 'a\u0001b', 'tok\u20acn', 'caf\u00e9']) {
+    t.throws(() => validateOptions({ token }), new TypeError('"token" option must be a non-empty string of visible ASCII without spaces'), `token ${JSON.stringify(token)}`)
+  }
+  t.doesNotThrow(() => validateOptions({ token: '00abc-_.~!$%&*+=/' }), 'visible ASCII of any kind')
   await t.rejects(startEmulator({ rateLimits: { limits: { nope: 1 } as never } }), TypeError)
   await t.rejects(startEmulator({ clock: 5 as never }), TypeError)
   // A misspelt option would leave its default in place (the lockout at 5): refused, naming it, before listening.

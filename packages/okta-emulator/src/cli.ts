@@ -137,9 +137,9 @@ async function main (): Promise<void> {
     quiet: values.quiet === true,
   }
   // The token is never echoed: only where it came from and what is wrong with it.
-  if (values.token !== undefined && !isUsableToken(values.token)) fail('--token must be non-empty and contain no whitespace')
+  if (values.token !== undefined && !isUsableToken(values.token)) fail('--token must be non-empty visible ASCII without spaces')
   const fromEnv = values.token === undefined && envToken !== undefined && envToken !== ''
-  if (fromEnv && !isUsableToken(envToken)) fail('OKTA_EMULATOR_TOKEN must contain no whitespace')
+  if (fromEnv && !isUsableToken(envToken)) fail('OKTA_EMULATOR_TOKEN must be visible ASCII without spaces')
   const token = values.token ?? (fromEnv ? envToken : undefined)
   if (token !== undefined) options.token = token
   const data = stringArg('data', values.data)

@@ -50,7 +50,7 @@ function checkScalarOptions (o: EmulatorOptions): void {
   for (const name of Object.keys(OPTION_RANGES) as Array<keyof typeof OPTION_RANGES>) int(name, o[name])
   if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) throw new TypeError('"host" option must be a non-empty string')
   if (o.token !== undefined && !isUsableToken(o.token)) {
-    throw new TypeError('"token" option must be a non-empty string without spaces')
+    throw new TypeError('"token" option must be a non-empty string of visible ASCII without spaces')
   }
   if (o.clock !== undefined && typeof o.clock !== 'function') throw new TypeError('"clock" option must be a function returning ms since the epoch')
   if (o.dataFile !== undefined && (typeof o.dataFile !== 'string' || o.dataFile === '')) throw new TypeError('"dataFile" option must be a file path')

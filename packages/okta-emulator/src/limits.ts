@@ -28,9 +28,12 @@ export const OPTION_RANGES = {
   maxMessages: [1, Number.MAX_SAFE_INTEGER],
 } as const satisfies Record<string, readonly [number, number]>
 
-/** Whether a string may be the SSWS token: non-empty, no whitespace (it is sent as `SSWS <token>`). */
+/**
+ * Whether a string may be the SSWS token: visible ASCII, no spaces (it is sent as `SSWS <token>`). A control character
+ * or a character above U+00FF is a header no HTTP client sends (fetch throws on it; @okta-mfa/client has this rule).
+ */
 export function isUsableToken (token: unknown): token is string {
-  return typeof token === 'string' && token !== '' && !/\s/.test(token)
+  return typeof token === 'string' && /^[\x21-\x7e]+$/.test(token)
 }
 
 /**
