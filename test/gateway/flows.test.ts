@@ -110,6 +110,8 @@ await t.test('sms: enroll, activate with the texted code, verify by CHALLENGE th
   const { factor, activation } = enrolled.body.data.enrollFactor
   t.match(factor, { factorType: 'SMS', status: 'PENDING_ACTIVATION', phoneNumber: '+1••••••0123' }, 'masked while enrolling, before any MFA step')
   t.equal((await gql(jar, OPS.factors)).body.data.factors[0].phoneNumber, '+1••••••0123', 'the factors query masks it too')
+  const catalog = (await gql(jar, OPS.catalog)).body.data.factorCatalog as Array<{ factorType: string, status: string }>
+  t.match(catalog.find((e) => e.factorType === 'SMS'), { status: 'PENDING_ACTIVATION' }, 'the catalog says the enrollment is pending, as Okta does')
   t.equal(activation, null, 'sms has no TOTP activation')
   const enrollCode = emu.lastMessage({ factorId: factor.id })
   t.ok(enrollCode, 'an activation code was texted')

@@ -138,7 +138,7 @@ type CatalogEntry {
   provider: String!
   vendorName: String
   enrollment: EnrollmentRequirement
-  "NOT_SETUP, or ACTIVE when the user already has it."
+  "NOT_SETUP; PENDING_ACTIVATION while the user's enrollment of it awaits its first code; ACTIVE when the user has it."
   status: FactorStatus
 }
 
