@@ -37,6 +37,8 @@ function everyCall (attempts: AttemptStore, revocations: RevocationStore): Array
 async function assertUnavailable (t: Test, name: string, call: () => Promise<unknown>, reason?: RegExp): Promise<void> {
   const err = await call().then(() => undefined, (e: unknown) => e)
   if (reason !== undefined) t.match((err as StoreUnavailableError).reason, reason, `${name}: reason ${String(reason)}`)
+  // Refused before any command was sent: no Redis error to carry, so no `cause` key at all (not one set to undefined).
+  if ((err as StoreUnavailableError).reason === 'not connected') t.notOk(Object.hasOwn(err as object, 'cause'), `${name}: no cause`)
   t.ok(isStoreUnavailableError(err), `${name} rejects with StoreUnavailableError`)
   t.ok(err instanceof StoreUnavailableError, `${name}: an instance of the class`)
   t.equal((err as { code?: unknown }).code, STORE_UNAVAILABLE, `${name}: code STORE_UNAVAILABLE`)

@@ -101,9 +101,9 @@ export function shareableRedisError (err: Error): Error {
 /** The store error of a failure: `reason` as given, or for a command Redis refused, its error code (see below). */
 export function unavailable (reason: string, err?: unknown): StoreUnavailableError {
   const refused = refusalCode(err)
-  const why = refused ?? reason
-  const cause = err instanceof Error ? shareableRedisError(err) : undefined
-  return new StoreUnavailableError(`The MFA state store is unavailable (${refused === undefined ? why : `refused: ${why}`})`, { cause, reason: why })
+  const message = `The MFA state store is unavailable (${refused === undefined ? reason : `refused: ${refused}`})`
+  // No `cause` key at all without an error: `{ cause: undefined }` would still give the error an own `cause`.
+  return new StoreUnavailableError(message, { reason: refused ?? reason, ...(err instanceof Error ? { cause: shareableRedisError(err) } : {}) })
 }
 
 /**
