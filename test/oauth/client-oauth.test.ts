@@ -15,6 +15,7 @@ import { ALL_SCOPES, app, appKey, oauthEmulator, rejection, type AppKey } from '
 
 const KEY = appKey('key-1')
 const OTHER = appKey('key-2')
+const EC = appKey('key-ec', 'ec')
 
 function client (t: Test, emu: TestEmulator, auth: OktaOAuthOptions, extra: Partial<OktaClientOptions> = {}): OktaClient {
   const c = createOktaClient({ orgUrl: emu.url, allowInsecureHttp: true, auth, ...extra })
@@ -291,6 +292,11 @@ void t.test('options are checked at construction and a bad key is never quoted',
     [{ clientId: 'c', privateKey: KEY.pem, scopes: ['a'], dpop: 'yes' as unknown as boolean }, /"auth\.dpop"/],
     // RSA below 2048 bits is refused (RS256 with a short key); the 2048-bit KEY is taken.
     [{ clientId: 'c', privateKey: generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, scopes: ['a'] }, /"auth\.privateKey" option: an RSA key must have at least 2048 bits/],
+    // A JWK that says it is not for signing this way (RFC 7517 use, key_ops, alg): Okta would refuse every assertion.
+    [{ clientId: 'c', privateKey: { ...KEY.privateJwk, use: 'enc' }, scopes: ['a'] }, /"auth\.privateKey" option: the JWK's "use" must be "sig"/],
+    [{ clientId: 'c', privateKey: { ...KEY.privateJwk, key_ops: ['decrypt'] }, scopes: ['a'] }, /"auth\.privateKey" option: the JWK's "key_ops" must include "sign"/],
+    [{ clientId: 'c', privateKey: JSON.stringify({ ...KEY.privateJwk, alg: 'PS256' }), scopes: ['a'] }, /"auth\.privateKey" option: the JWK's "alg" must be RS256, RS384 or RS512 for an RSA key/],
+    [{ clientId: 'c', privateKey: { ...EC.privateJwk, alg: 'ES384' }, scopes: ['a'] }, /"auth\.privateKey" option: the JWK's "alg" must be ES256 for a key on its curve/],
   ]
   for (const [auth, re] of cases) {
     const err = await rejection((async () => createOktaClient({ ...base, auth: auth as OktaOAuthOptions }))())
@@ -312,6 +318,33 @@ void t.test('options are checked at construction and a bad key is never quoted',
   const ssws = createOktaClient({ ...base, auth: 'an-ssws-token', dispatcher: new MockAgent() })
   t.notMatch(inspect(ssws) + JSON.stringify(ssws), /an-ssws-token/)
   await ssws.close()
+})
+
+void t.test("a JWK's own alg signs the assertion, and an app key stating its alg verifies only that one", async (t) => {
+  const rs384 = appKey('key-rs384')
+  const pub = { ...rs384.publicJwk, alg: 'RS384', use: 'sig' }
+  const es = appKey('key-es', 'ec')
+  const emu = await oauthEmulator(t, [
+    { clientId: '0oa-rs384', jwks: { keys: [pub] }, scopes: ALL_SCOPES },
+    { clientId: '0oa-es256', jwks: { keys: [{ ...es.publicJwk, alg: 'ES256' }] }, scopes: ALL_SCOPES },
+  ])
+  const signed = client(t, emu, { clientId: '0oa-rs384', privateKey: { ...rs384.privateJwk, alg: 'RS384', use: 'sig', key_ops: ['sign'] }, scopes: ALL_SCOPES, dpop: true })
+  await seedFlow(t, emu, signed, 'joey.pardella@example.com')
+  // The same key as JSON: its alg is read there too.
+  const json = client(t, emu, { clientId: '0oa-rs384', privateKey: JSON.stringify({ ...rs384.privateJwk, alg: 'RS384' }), scopes: ALL_SCOPES, dpop: true })
+  t.equal((await json.getUser('joey.pardella@example.com')).profile.login, 'joey.pardella@example.com')
+  // The same key without an alg signs RS256, which an app key for RS384 does not verify: Okta's invalid_client.
+  for (const privateKey of [rs384.pem, rs384.privateJwk as Record<string, unknown>]) {
+    const plain = client(t, emu, { clientId: '0oa-rs384', privateKey, scopes: ALL_SCOPES, dpop: true })
+    const err = await rejection(plain.getUser('joey.pardella@example.com'))
+    t.equal(err.code, 'OKTA_INVALID_CLIENT')
+    t.match(err.message, /client_assertion signature is invalid/)
+  }
+  // An EC key signs its curve's algorithm, with or without the alg stated.
+  for (const privateKey of [es.pem, { ...es.privateJwk, alg: 'ES256' }]) {
+    const ec = client(t, emu, { clientId: '0oa-es256', privateKey, scopes: ALL_SCOPES, dpop: true })
+    t.equal((await ec.getUser('joey.pardella@example.com')).profile.login, 'joey.pardella@example.com')
+  }
 })
 
 void t.test('an unrelated log line never carries a secret: nothing is written at all', async (t) => {

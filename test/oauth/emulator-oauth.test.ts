@@ -438,7 +438,9 @@ await t.test('service apps from the seed file and the command line; bad ones nam
   const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' })
   const k256 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({ format: 'jwk' })
   for (const jwks of [{ kty: 'RSA' }, { kty: 'RSA', n: 'AQAB' }, { kty: 'EC', crv: 'P-999', x: 'a', y: 'b' }, { keys: [KEY.publicJwk, { kty: 'EC' }] },
-    rsa1024, k256, { ...KEY.publicJwk, key_ops: ['sign'] }, { ...KEY.publicJwk, ext: 'yes' }]) {
+    rsa1024, k256, { ...KEY.publicJwk, key_ops: ['sign'] }, { ...KEY.publicJwk, ext: 'yes' },
+    // A key for encryption, or one stating an alg it cannot have (RFC 7517 use and alg).
+    { ...KEY.publicJwk, use: 'enc' }, { ...KEY.publicJwk, alg: 'ES256' }, { ...KEY.publicJwk, alg: 'PS256' }]) {
     t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: jwks as never, scopes: [] }] }), { name: 'TypeError', message: /^"serviceApps" option \(x\): key \d of "jwks" is not a usable (RSA|EC) public key$/ }, JSON.stringify(jwks).slice(0, 60))
   }
   t.doesNotThrow(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: { ...KEY.publicJwk, key_ops: ['verify'], use: 'sig', alg: 'RS256' }, scopes: [] }] }), 'a usable key with its optional members')

@@ -134,6 +134,10 @@ await t.test('readOktaAuthEnv: a token, an OAuth service app with defaults, or a
     // Refused at start, not at the first token request: Okta signs with P-256/P-384/P-521 and RSA only.
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: K256 }, 'OKTA_AUTH_KEY_INVALID', /only RSA and EC P-256\/P-384\/P-521 keys/],
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: ED25519 }, 'OKTA_AUTH_KEY_INVALID', /only RSA and EC P-256\/P-384\/P-521 keys/],
+    // A JWK that says it is not for signing this way: refused by name at start, as the client would refuse it.
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: JSON.stringify({ ...RSA.privateJwk, use: 'enc' }) }, 'OKTA_AUTH_KEY_INVALID', /OKTA_PRIVATE_KEY does not hold a usable private key \(its JWK "use" is not "sig"\)/],
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: JSON.stringify({ ...RSA.privateJwk, key_ops: ['decrypt'] }) }, 'OKTA_AUTH_KEY_INVALID', /its JWK "key_ops" do not include "sign"/],
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: JSON.stringify({ ...EC.privateJwk, alg: 'RS256' }) }, 'OKTA_AUTH_KEY_INVALID', /its JWK "alg" must be ES256 for this key/],
     // A client id or kid with a space or a line break would be sent in the client assertion as is.
     [{ OKTA_CLIENT_ID: '0oa x', OKTA_PRIVATE_KEY_FILE: PEM_FILE }, 'OKTA_AUTH_INVALID', /OKTA_CLIENT_ID must be the app's client id/],
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: PEM_FILE, OKTA_KEY_ID: 'kid 9' }, 'OKTA_AUTH_INVALID', /OKTA_KEY_ID must be the key's kid/],

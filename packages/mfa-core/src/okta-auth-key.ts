@@ -36,12 +36,28 @@ function checkKey (text: string, source: string): string | Record<string, unknow
   }
   if (key.type !== 'private') throw bad('a public key')
   const details = key.asymmetricKeyDetails
+  let algs: readonly string[]
   if (key.asymmetricKeyType === 'rsa') {
     if ((details?.modulusLength ?? 0) < 2048) throw bad('an RSA key needs at least 2048 bits')
-  } else if (!(key.asymmetricKeyType === 'ec' && ['prime256v1', 'secp384r1', 'secp521r1'].includes(details?.namedCurve ?? ''))) {
-    throw bad('only RSA and EC P-256/P-384/P-521 keys sign what Okta accepts')
+    algs = ['RS256', 'RS384', 'RS512']
+  } else {
+    const alg = key.asymmetricKeyType === 'ec' ? CURVE_ALGS[details?.namedCurve ?? ''] : undefined
+    if (alg === undefined) throw bad('only RSA and EC P-256/P-384/P-521 keys sign what Okta accepts')
+    algs = [alg]
   }
+  if (typeof value === 'object') checkJwkUse(value, algs, bad)
   return value
+}
+
+/** The assertion algorithm of each EC curve Okta takes. */
+const CURVE_ALGS: Record<string, string> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' }
+
+/** A JWK that says it is not for signing this way (`use`, `key_ops`, `alg`): the client would refuse it at start. */
+function checkJwkUse (jwk: Record<string, unknown>, algs: readonly string[], bad: (why: string) => OktaAuthEnvError): void {
+  if (jwk['use'] !== undefined && jwk['use'] !== 'sig') throw bad('its JWK "use" is not "sig"')
+  const ops = jwk['key_ops']
+  if (ops !== undefined && (!Array.isArray(ops) || !ops.includes('sign'))) throw bad('its JWK "key_ops" do not include "sign"')
+  if (jwk['alg'] !== undefined && !algs.includes(jwk['alg'] as string)) throw bad(`its JWK "alg" must be ${algs.join(', ')} for this key`)
 }
 
 /**

@@ -26,7 +26,9 @@ export interface OktaOAuthOptions {
   clientId: string
   /**
    * The app's private key: a PEM string (PKCS#8, PKCS#1 RSA or SEC1 EC), a private JWK object, or a
-   * private JWK as a JSON string. RSA (2048 bits or more) signs RS256; EC P-256/384/521 signs ES256/384/512.
+   * private JWK as a JSON string. RSA (2048 bits or more) signs RS256; EC P-256/384/521 signs ES256/384/512. A JWK's
+   * own `alg` (RS256, RS384 or RS512 for RSA; its curve's ES algorithm for EC) is the one used; a JWK meant for
+   * encryption (`use: "enc"`, or `key_ops` without `"sign"`) is refused.
    */
   privateKey: string | Record<string, unknown>
   /** The key's id (`kid` of the assertion header); defaults to the JWK's `kid`. Okta needs it when the app has several keys. */
@@ -45,7 +47,7 @@ export interface OktaOAuthOptions {
 export interface OAuthConfig {
   readonly clientId: string
   readonly key: KeyObject
-  readonly alg: 'RS256' | 'ES256' | 'ES384' | 'ES512'
+  readonly alg: 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'ES512'
   readonly keyId: string | undefined
   readonly scope: string
   readonly dpop: boolean
@@ -56,8 +58,13 @@ const PRINTABLE = /^[\x21-\x7e]+$/
 // RFC 6749's scope-token, less the comma (a list written with commas is two scopes, not one).
 const SCOPE_TOKEN = /^[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]+$/
 const CURVE_ALGS: Record<string, OAuthConfig['alg']> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' }
+/** The algorithms Okta takes for a client assertion signed with an RSA key. */
+const RSA_ALGS: ReadonlySet<unknown> = new Set(['RS256', 'RS384', 'RS512'])
 
-function parseKey (value: unknown): { key: KeyObject, kid: string | undefined } {
+/** What a private JWK says of its own use (RFC 7517 §4.2 to §4.4), when it says it. */
+interface JwkUse { alg?: unknown, use?: unknown, keyOps?: unknown }
+
+function parseKey (value: unknown): { key: KeyObject, kid: string | undefined, use: JwkUse } {
   const bad = (): TypeError => new TypeError('"auth.privateKey" option must be a private key: a PEM string, a private JWK object or its JSON (RSA or EC)')
   let jwk: Record<string, unknown> | undefined
   let pem: string | undefined
@@ -84,16 +91,29 @@ function parseKey (value: unknown): { key: KeyObject, kid: string | undefined } 
   } catch {
     throw bad()
   }
-  return { key, kid: typeof jwk?.['kid'] === 'string' ? jwk['kid'] : undefined }
+  const use: JwkUse = jwk === undefined ? {} : { alg: jwk['alg'], use: jwk['use'], keyOps: jwk['key_ops'] }
+  return { key, kid: typeof jwk?.['kid'] === 'string' ? jwk['kid'] : undefined, use }
 }
 
-function algOf (key: KeyObject): OAuthConfig['alg'] {
+/**
+ * The assertion's algorithm: RS256 for RSA and the curve's ES algorithm for EC, or the JWK's own `alg` when it names
+ * one Okta takes for this key. A JWK whose `alg`, `use` or `key_ops` says it is not for signing so is refused: signing
+ * with it anyway would only show as Okta's `invalid_client` at the first call.
+ */
+function algOf (key: KeyObject, use: JwkUse): OAuthConfig['alg'] {
+  if (use.use !== undefined && use.use !== 'sig') throw new TypeError('"auth.privateKey" option: the JWK\'s "use" must be "sig" (a signing key) when it is given')
+  if (use.keyOps !== undefined && (!Array.isArray(use.keyOps) || !use.keyOps.includes('sign'))) {
+    throw new TypeError('"auth.privateKey" option: the JWK\'s "key_ops" must include "sign" when it is given')
+  }
   if (key.asymmetricKeyType === 'rsa') {
     if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw new TypeError('"auth.privateKey" option: an RSA key must have at least 2048 bits')
-    return 'RS256'
+    if (use.alg === undefined) return 'RS256'
+    if (!RSA_ALGS.has(use.alg)) throw new TypeError('"auth.privateKey" option: the JWK\'s "alg" must be RS256, RS384 or RS512 for an RSA key')
+    return use.alg as OAuthConfig['alg']
   }
   const alg = key.asymmetricKeyType === 'ec' ? CURVE_ALGS[key.asymmetricKeyDetails?.namedCurve ?? ''] : undefined
   if (alg === undefined) throw new TypeError('"auth.privateKey" option must be an RSA key or an EC key on P-256, P-384 or P-521')
+  if (use.alg !== undefined && use.alg !== alg) throw new TypeError(`"auth.privateKey" option: the JWK's "alg" must be ${alg} for a key on its curve`)
   return alg
 }
 
@@ -113,8 +133,8 @@ export function resolveOAuth (o: OktaOAuthOptions): OAuthConfig {
   if (typeof o.clientId !== 'string' || o.clientId.length > 200 || !PRINTABLE.test(o.clientId)) {
     throw new TypeError('"auth.clientId" option must be a non-empty string without spaces')
   }
-  const { key, kid } = parseKey(o.privateKey)
-  const alg = algOf(key)
+  const { key, kid, use } = parseKey(o.privateKey)
+  const alg = algOf(key, use)
   if (o.keyId !== undefined && (typeof o.keyId !== 'string' || o.keyId.length > 200 || !PRINTABLE.test(o.keyId))) {
     throw new TypeError('"auth.keyId" option must be a non-empty string without spaces')
   }

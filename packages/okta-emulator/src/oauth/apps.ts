@@ -43,9 +43,15 @@ const APP_FIELDS: ReadonlySet<string> = new Set(['clientId', 'jwks', 'scopes', '
 /** Curves of the EC algorithms the token endpoint takes (ES256, ES384, ES512). */
 const CURVES: ReadonlySet<string> = new Set(['P-256', 'P-384', 'P-521'])
 
+/** The assertion algorithms a key of each type (and EC curve) verifies, for a key that states its `alg`. */
+const ALGS_OF: Record<string, readonly string[]> = { RSA: ['RS256', 'RS384', 'RS512'], 'P-256': ['ES256'], 'P-384': ['ES384'], 'P-521': ['ES512'] }
+
 /** Whether the token endpoint can verify an assertion with this public JWK. */
 function usableForVerify (key: JWK): boolean {
   if (key.key_ops !== undefined && (!Array.isArray(key.key_ops) || !key.key_ops.includes('verify'))) return false
+  // A key for encryption, or one whose stated `alg` cannot be its own, verifies no assertion.
+  if (key.use !== undefined && key.use !== 'sig') return false
+  if (key.alg !== undefined && !(ALGS_OF[key.kty === 'RSA' ? 'RSA' : String(key.crv)] ?? []).includes(key.alg)) return false
   if (key.ext !== undefined && typeof key.ext !== 'boolean') return false
   if (key.kty === 'EC' && !CURVES.has(String(key.crv))) return false
   let imported: KeyObject

@@ -49,12 +49,21 @@ function keyFor (keys: JWK[], header: JWSHeaderParameters): JWK {
   return key
 }
 
+/**
+ * The key, when the assertion's `alg` is the one the key is for: an app key that states its `alg` (Okta's app keys
+ * have one) verifies only assertions signed with it, as RFC 7517 §4.4 means it. Otherwise a signature failure.
+ */
+function keyOfAlg (key: JWK, alg: string | undefined): JWK {
+  if (key.alg !== undefined && key.alg !== alg) throw new Error('the key is for another algorithm')
+  return key
+}
+
 async function verifyAssertion (state: OAuthState, assertion: string, clientId: string, tokenUrl: string): Promise<void> {
   const app = state.apps.get(clientId)!
   const now = state.clock()
   let payload: JWTPayload
   try {
-    ({ payload } = await jwtVerify(assertion, async (header) => await importJWK(keyFor(app.keys, header), header.alg), {
+    ({ payload } = await jwtVerify(assertion, async (header) => await importJWK(keyOfAlg(keyFor(app.keys, header), header.alg), header.alg), {
       algorithms: ASYMMETRIC_ALGS,
       currentDate: new Date(now),
       requiredClaims: ['exp', 'iss', 'sub', 'aud'],
