@@ -6,7 +6,7 @@
 // and the strategy on each passport stack (Express, @fastify/passport 3 and 4) verifying over OAuth with DPoP.
 import { spawn } from 'node:child_process'
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -150,6 +150,28 @@ await t.test('readOktaAuthEnv: a token, an OAuth service app with defaults, or a
     noKeyMaterial(t, err.message, code)
   }
 
+  // A key file named without a folder or an extension, relative to the working directory: the name is shown, as
+  // any path is (a short name, or one the file system found: a folder, a file that is not a key).
+  const cwd = process.cwd()
+  process.chdir(dir)
+  try {
+    mkdirSync('keys')
+    // 43 characters: the shape of a P-256 JWK's `d`, but a file the file system found.
+    writeFileSync('okta-service-app-private-key-for-production', 'not a key')
+    const bare: Array<[string, string, RegExp]> = [
+      ['okta-private-key', 'OKTA_AUTH_KEY_UNREADABLE', /^OKTA_PRIVATE_KEY_FILE "okta-private-key" cannot be read \(ENOENT\)$/],
+      ['keys', 'OKTA_AUTH_KEY_UNREADABLE', /^OKTA_PRIVATE_KEY_FILE "keys" cannot be read \(EISDIR\)$/],
+      ['okta-service-app-private-key-for-production', 'OKTA_AUTH_KEY_INVALID', /^OKTA_PRIVATE_KEY_FILE "okta-service-app-private-key-for-production" does not hold a usable private key/],
+    ]
+    for (const [name, code, message] of bare) {
+      const err = authError({ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: name })
+      t.equal(err.code, code, `${name}: ${code}`)
+      t.match(err.problems[0]?.message, message, `${name}: the path is named`)
+    }
+  } finally {
+    process.chdir(cwd)
+  }
+
   // Every problem at once, each with its code: fixing one must not only reveal the next.
   const several = authError({ OKTA_CLIENT_ID: 'c i d', OKTA_KEY_ID: 'k e y', OKTA_DPOP: 'maybe', OKTA_SCOPES: '"x"', OKTA_PRIVATE_KEY_FILE: PEM_FILE })
   t.equal(several.code, 'OKTA_AUTH_INVALID', 'the first problem\'s code')
@@ -202,6 +224,12 @@ await t.test('the three programs read the same settings: gateway loadServerConfi
   t.equal(readConfig({ DEMO_OKTA_AUTH: 'oauth' }).emulatorAuth, 'oauth', 'DEMO_OKTA_AUTH=oauth: the in-process emulator over OAuth')
   t.throws(() => readConfig({ DEMO_OKTA_AUTH: 'kerberos' }), { code: 'APP_CONFIG_INVALID', message: /DEMO_OKTA_AUTH must be ssws or oauth/ })
   t.throws(() => readConfig({ DEMO_OKTA_AUTH: 'oauth', OKTA_ORG_URL: 'https://dev-1.okta.com', ...oauthEnv }), { message: /DEMO_OKTA_AUTH .* is for the in-process emulator/ })
+  t.throws(() => readConfig({ DEMO_OKTA_AUTH: ' OAuth ', OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: 'x'.repeat(42) }), { message: /DEMO_OKTA_AUTH .* is for the in-process emulator/ })
+  // The documented default, set explicitly, is no contradiction: the org is used with the settings given for it.
+  for (const auth of ['ssws', 'SSWS', '']) {
+    t.match(readConfig({ DEMO_OKTA_AUTH: auth, OKTA_ORG_URL: 'https://dev-1.okta.com', ...oauthEnv }).okta, { orgUrl: 'https://dev-1.okta.com', auth: { clientId: '0oa-1' } }, `DEMO_OKTA_AUTH=${JSON.stringify(auth)} with an org over OAuth`)
+    t.match(readConfig({ DEMO_OKTA_AUTH: auth, OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: 'x'.repeat(42) }).okta, { orgUrl: 'https://dev-1.okta.com', token: 'x'.repeat(42) }, `DEMO_OKTA_AUTH=${JSON.stringify(auth)} with an org over SSWS`)
+  }
   t.throws(() => readConfig(oauthEnv), { message: /^OKTA_AUTH_INCOMPLETE: OKTA_CLIENT_ID is set but OKTA_ORG_URL is not/ }, 'the demo gives the code, as the Express example does')
   t.throws(() => oktaConnectionFromEnv(oauthEnv), { code: 'OKTA_AUTH_INCOMPLETE', message: /OKTA_CLIENT_ID is set but OKTA_ORG_URL is not/ })
 

@@ -164,3 +164,45 @@ await t.test('gatewayLoggerOptions: binary values never reach the redaction (it 
   t.notOk('args' in ((lines[7]!.err as { command: object }).command), 'a Redis command keeps its name only')
   t.notOk(logs.text().includes(secret), 'no byte of any Buffer, and no Redis password, in the output')
 })
+
+await t.test('a request target in absolute form (http://user:pass@host/path): no user info or query in any log line', async (t) => {
+  const targets = (n: number): string[] => [
+    `http://ada:SECRET-PW-${n}a@gw.example/nowhere?token=SECRET-Q-${n}a`,
+    `HTTPS://SECRET-USER-${n}b@gw.example`,
+    `http://a%40b:SECRET-PW-${n}c@gw.example:8080/x@y`,
+    `http://ada:SECRET-PW-${n}d@gw.example/graphql`,
+  ]
+  const send = async (url: string, list: string[]): Promise<void> => {
+    for (const target of list) {
+      for (const method of ['GET', 'POST', 'PROPFIND']) {
+        t.match(await rawExchange(url, `${method} ${target} HTTP/1.1\r\nHost: gw.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`), /^HTTP\/1\.1 [2-5]\d\d /, `${method} ${target.replace(/SECRET-\w+/g, '…')}: answered`)
+      }
+    }
+  }
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com' }] })
+
+  // The standalone gateway, and the plugin in an app with gatewayLoggerOptions (Fastify's not-found line included).
+  const gwLogs = logSink()
+  const gw = await startGatewayApp(t, emu, { logStream: gwLogs.stream, env: { LOG_LEVEL: 'trace' } })
+  await send(gw.url, targets(1))
+  const pluginLogs = logSink()
+  const app = Fastify({ logger: gatewayLoggerOptions({ level: 'trace', stream: pluginLogs.stream }) })
+  t.teardown(() => app.close())
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  await send(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`, targets(2))
+  for (const [what, text] of [['standalone', gwLogs.text()], ['plugin', pluginLogs.text()]] as const) {
+    t.notMatch(text, /SECRET/, `${what}: neither the user info nor the query is logged`)
+    t.match(text, /"url":"http:\/\/gw\.example\/nowhere"/, `${what}: the request line keeps the scheme, host and path`)
+    t.match(text, /"url":"HTTPS:\/\/gw\.example"/, `${what}: a target with no path`)
+    t.match(text, /"url":"http:\/\/gw\.example:8080\/x@y"/, `${what}: an "@" in the path is no user info`)
+  }
+  t.match(pluginLogs.text(), /"msg":"Route PROPFIND:http:\/\/gw\.example\/nowhere not found"/, "Fastify's not-found line, as every logged URL")
+
+  // The demo: its request line logs the path only.
+  const demoLogs = logSink()
+  const demo = await startE2eApp(t, { logger: { level: 'trace', stream: demoLogs.stream } })
+  await send(demo.url, targets(3))
+  t.notMatch(demoLogs.text(), /SECRET|gw\.example\//, 'demo: neither the user info, the host nor the query is logged')
+  t.match(demoLogs.text(), /"url":"\/nowhere"/, 'demo: the path is')
+  t.match(demoLogs.text(), /"url":"\/"/, 'demo: a target with no path logs "/"')
+})

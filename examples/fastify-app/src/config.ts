@@ -124,7 +124,8 @@ export function readConfig (env: Record<string, string | undefined>): AppConfig 
     if (setting === undefined) {
       throw new ConfigError('OKTA_ORG_URL is set but OKTA_API_TOKEN is not, nor OKTA_CLIENT_ID with OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE (OKTA_AUTH_MISSING): set one to use an Okta org, or unset OKTA_ORG_URL to use the emulator')
     }
-    if (env.DEMO_OKTA_AUTH !== undefined && env.DEMO_OKTA_AUTH !== '') {
+    // Only `oauth` is refused: `ssws`, the default, changes nothing here and may be set explicitly.
+    if (emulatorAuth === 'oauth') {
       throw new ConfigError('DEMO_OKTA_AUTH (--oauth) is for the in-process emulator: with OKTA_ORG_URL, set OKTA_API_TOKEN or the OKTA_CLIENT_ID settings instead')
     }
     // Never quoted back: the value may hold credentials. Plain http only on loopback (an emulator: `pnpm emulator`).

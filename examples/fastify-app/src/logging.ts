@@ -13,11 +13,16 @@ export const APP_REDACT_PATHS: readonly string[] = Object.freeze([
   'headers.cookie', 'headers.authorization', 'headers["set-cookie"]', 'password', '*.password', 'passCode', '*.passCode',
 ])
 
-/** A request URL without its query string. */
+/**
+ * A request URL as logged: its path, without the query string and, for a request target in absolute form
+ * (`GET http://user:pass@host/path HTTP/1.1`), without the scheme, the user name and password, and the host.
+ */
 export function pathOf (url: string | undefined): string | undefined {
   if (url === undefined) return undefined
   const q = url.indexOf('?')
-  return q === -1 ? url : url.slice(0, q)
+  const path = q === -1 ? url : url.slice(0, q)
+  const origin = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/.exec(path)?.[0]
+  return origin === undefined ? path : path.slice(origin.length) || '/'
 }
 
 interface LoggedRequest { id?: string, method?: string, url?: string, ip?: string, socket?: { remoteAddress?: string } }

@@ -86,22 +86,32 @@ export function graphqlRequestSummary (body: unknown): { operationName: string |
   return { operationName, variableNames }
 }
 
-/** The path of a URL without its query string: a query may carry a passcode someone put there. */
+/** A request target in absolute form (`GET http://user:pass@host/path HTTP/1.1`): its scheme and authority. */
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/
+
+/**
+ * A request target as logged: without its query string (a query may carry a passcode someone put there) and, in
+ * absolute form, without the user name and password before the host (`http://host/path`).
+ */
 function pathOnly (url: string | undefined): string | undefined {
   if (url === undefined) return undefined
   const q = url.indexOf('?')
-  return q === -1 ? url : url.slice(0, q)
+  const path = q === -1 ? url : url.slice(0, q)
+  const authority = ABSOLUTE_FORM.exec(path)?.[0]
+  const at = authority?.lastIndexOf('@') ?? -1
+  if (authority === undefined || at === -1) return path
+  return `${authority.slice(0, authority.indexOf('//') + 2)}${path.slice(at + 1)}`
 }
 
 /**
  * Fastify's not-found line, `Route GET:/reset?token=… not found`, written by its default not-found handler (an app's
- * unknown paths, and with the plugin the methods Fastify does not route on the GraphQL path): its URL without the
- * query, as every logged URL. Any other message is left as it is.
+ * unknown paths, and with the plugin the methods Fastify does not route on the GraphQL path): its URL as every
+ * logged URL is (see `pathOnly`). Any other message is left as it is.
  */
 function notFoundLine (msg: string): string {
-  if (!msg.startsWith('Route ') || !msg.endsWith(' not found')) return msg
-  const q = msg.indexOf('?')
-  return q === -1 ? msg : `${msg.slice(0, q)} not found`
+  const colon = msg.indexOf(':')
+  if (!msg.startsWith('Route ') || !msg.endsWith(' not found') || colon === -1) return msg
+  return `${msg.slice(0, colon + 1)}${pathOnly(msg.slice(colon + 1, -' not found'.length)) ?? ''} not found`
 }
 
 /**

@@ -74,9 +74,9 @@ export function readKey (inline: string | undefined, file: string | undefined, r
       text = readFile(file)
     } catch (err) {
       const why = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'read failed'
-      throw new OktaAuthEnvError('OKTA_AUTH_KEY_UNREADABLE', `OKTA_PRIVATE_KEY_FILE ${shownPath(file)} cannot be read (${why})`)
+      throw new OktaAuthEnvError('OKTA_AUTH_KEY_UNREADABLE', `OKTA_PRIVATE_KEY_FILE ${shownPath(file, EXISTING.has(why))} cannot be read (${why})`)
     }
-    return checkKey(text.trim(), `OKTA_PRIVATE_KEY_FILE ${shownPath(file)}`)
+    return checkKey(text.trim(), `OKTA_PRIVATE_KEY_FILE ${shownPath(file, true)}`)
   }
   if (inline === undefined) {
     throw new OktaAuthEnvError('OKTA_AUTH_INCOMPLETE', 'OKTA_CLIENT_ID needs the app\'s private key: set OKTA_PRIVATE_KEY (PEM or JWK JSON) or OKTA_PRIVATE_KEY_FILE')
@@ -84,16 +84,21 @@ export function readKey (inline: string | undefined, file: string | undefined, r
   return checkKey(unescapePem(inline), 'OKTA_PRIVATE_KEY')
 }
 
+/** Read errors that say something is there (a folder, a file not ours to read): the value is a path. */
+const EXISTING: ReadonlySet<string> = new Set(['EISDIR', 'EACCES', 'EPERM'])
+
 /**
  * The key file's path as an error may show it, or a placeholder when the value does not look like a path: a key
  * pasted into OKTA_PRIVATE_KEY_FILE instead of OKTA_PRIVATE_KEY (a PEM, a JWK, anything with a line break or a brace)
- * must not be printed.
+ * must not be printed. `exists`: the file system found something there (it was read, or refused as a folder), so
+ * the value is a path, whatever it looks like.
  */
-function shownPath (value: string): string {
-  const looksLikePath = value.length <= 1024 && !/[\r\n{}"]|-----|\\n/.test(value) &&
-    // A path has a separator or a file extension: a JWK's `d` (base64url) or a hex scalar has neither.
-    (/[/\\]/.test(value) || /\.[A-Za-z0-9]{1,10}$/.test(value)) &&
-    !/^[A-Za-z0-9+/=_-]{100,}$/.test(value) && !isDer(value.replace(/\s+/g, '')) && !value.split(/\s+/).some(isScalar)
+function shownPath (value: string, exists: boolean): string {
+  const looksLikePath = exists || (value.length <= 1024 && !/[\r\n{}"]|-----|\\n/.test(value) &&
+    // A path has a separator or a file extension, or is a short file name (`okta-private-key`: no key or Okta
+    // credential is under 40 characters): a JWK's `d` (base64url) or a hex scalar is none of these.
+    (/[/\\]/.test(value) || /\.[A-Za-z0-9]{1,10}$/.test(value) || /^[A-Za-z0-9._-]{1,32}$/.test(value)) &&
+    !/^[A-Za-z0-9+/=_-]{100,}$/.test(value) && !isDer(value.replace(/\s+/g, '')) && !value.split(/\s+/).some(isScalar))
   return looksLikePath ? JSON.stringify(value) : '(its value is not shown: it looks like a key, not a path; put the key itself in OKTA_PRIVATE_KEY)'
 }
 
