@@ -445,6 +445,20 @@ await t.test('the quick starts run as the README shows them, against the install
   }
 })
 
+// Okta unreachable: the quick starts' error handlers answer a page with the MfaError's status, not a stack trace.
+await t.test('the quick starts with Okta unreachable: 503 and a short page from their error handler, no stack trace', async (t) => {
+  for (const stack of ['express', 'fastify'] as const) {
+    const { url, proc } = await startQuickStart(stack, { url: `http://127.0.0.1:${await freePort()}`, token: 'dev-token' })
+    const jar = new CookieJar(url)
+    await jar.fetch('/login', { form: { username: 'ada', password: 'correct horse' } })
+    const res = await jar.fetch('/mfa', { form: { passCode: '123456' }, headers: page })
+    t.equal(res.status, 503, `${stack}: UPSTREAM_UNAVAILABLE's status`)
+    t.equal(res.text, 'Sign-in is unavailable right now. Try again in a moment.', `${stack}: the handler's page`)
+    t.match(String(res.headers['content-type']), /^text\/plain/, `${stack}: a text page, not JSON or an HTML trace`)
+    await stop(proc)
+  }
+})
+
 // Issue 10, item 4: the quick start copied into a new app against an Okta org that does not know the user yet.
 await t.test('issue 10 item 4: a user with no Okta account or no factor gets a fail (back to /mfa), never a 500', async (t) => {
   const cases = [
