@@ -540,6 +540,8 @@ await t.test('a push factor is refused before Okta hears of it; a query never re
     const push = await gql(pat, noSecret, { f: 'opfpat00000000000000' })
     expectCode(t, push, 'BAD_USER_INPUT', `verify of a push factor (${i + 1}): it could never complete the step`)
     t.equal(push.body.errors?.[0]?.extensions.field, 'factorId')
+    // (The first binds the session to its Okta user, once; the list it read is not cached.)
+    if (i === 1) t.equal(push.headers['set-cookie'], undefined, 'the refusal writes no session: it cannot undo a step recorded beside it')
   }
   const sent = await (await fetch(`${emu.url}/api/v1/users/pat@example.com/factors/opfpat00000000000000/verify`, { method: 'POST', headers: { authorization: `SSWS ${emu.token}`, accept: 'application/json', 'content-type': 'application/json' }, body: '{}' })).json() as { factorResult: string }
   t.equal(sent.factorResult, 'WAITING', 'the factor is an active push one Okta would have sent')
@@ -565,7 +567,8 @@ await t.test('a push factor is refused before Okta hears of it; a query never re
   const catalog = (await gql(pia, 'query { factorCatalog { factorType oktaFactorType provider } }')).body.data.factorCatalog as Array<{ factorType: string, oktaFactorType: string, provider: string }>
   t.same([...new Set(catalog.map((e) => e.factorType))].sort(), ['CALL', 'EMAIL', 'QUESTION', 'SMS', 'TOTP'], 'the catalog offers what enrollFactor enrolls, no push')
   t.ok(catalog.some((e) => e.oktaFactorType === 'token:software:totp' && e.provider === 'GOOGLE'), 'Google Authenticator among them')
-  // Made-up ids without a code: the session's list answers them; Okta is asked again at most once every 5 s.
+  // Made-up ids without a code: the session's list (cached by the refusal of the unknown id above, which writes the
+  // session) answers them; Okta is asked again at most once every 5 s.
   const factorsLeft = async (): Promise<number> => Number((await fetch(`${emu.url}/api/v1/users/pat@example.com/factors`, { headers: { authorization: `SSWS ${emu.token}`, accept: 'application/json' } })).headers.get('x-rate-limit-remaining'))
   const before = await factorsLeft()
   for (let i = 0; i < 20; i++) expectCode(t, await gql(pat, noSecret, { f: `opfmadeup${String(i).padStart(11, '0')}` }), 'FACTOR_NOT_FOUND', `made-up id ${i + 1}`)
@@ -600,6 +603,12 @@ await t.test('a push factor is refused before Okta hears of it; a query never re
     const read = await gql(ada, query)
     t.notOk(read.body.errors, JSON.stringify(read.body.errors))
     t.equal(read.headers['set-cookie'], undefined, `${query.slice(0, 30)}: no Set-Cookie, so it cannot undo a step recorded beside it`)
+  }
+  // Nor a verify without the code (an empty submit in a second tab): PASSCODE_MISSING, read from Okta's list, not cached.
+  for (let i = 0; i < 2; i++) {
+    const missing = await gql(ada, noSecret, { f: factorId })
+    expectCode(t, missing, 'PASSCODE_MISSING', `a verify without the code (${i + 1})`)
+    t.equal(missing.headers['set-cookie'], undefined, `a verify without the code (${i + 1}): no Set-Cookie, so it cannot undo the step`)
   }
   t.match((await gql(ada, OPS.viewer)).body.data.viewer.mfa, { completed: true })
 })

@@ -154,10 +154,14 @@ const CHALLENGE_TYPES: ReadonlySet<string> = new Set(['sms', 'call', 'email'])
 /**
  * The factor of a verify without a secret must be one that is sent a code (sms, call, email). A TOTP or question
  * factor needs its secret (PASSCODE_MISSING); any other (an Okta Verify push) is refused before Okta hears of it: a
- * push verified here could never complete the MFA step, and each call would send the user another one.
+ * push verified here could never complete the MFA step, and each call would send the user another one. Okta's list
+ * is cached only when it lacks the factor (a made-up id then costs Okta a list call at most every few seconds): like
+ * a refused factor change, a verify without a secret of the user's own factor writes no cookie that could undo the
+ * step a verify beside it recorded.
  */
 async function requireChallengeFactor (subject: Awaited<ReturnType<RequestScope['subject']>>, factorId: string): Promise<void> {
-  const factor = (await subject.factorsFor((list) => list.some((f) => f.id === factorId))).find((f) => f.id === factorId)
+  const list = await subject.factorsFor((l) => l.some((f) => f.id === factorId), { cacheWhenFound: false })
+  const factor = list.find((f) => f.id === factorId)
   if (factor === undefined) throw new MfaError('FACTOR_NOT_FOUND', { field: 'factorId' })
   if (CHALLENGE_TYPES.has(factor.factorType)) return
   if (ANSWER_FACTOR_TYPES.has(factor.factorType)) throw new MfaError('PASSCODE_MISSING', { field: 'answer' }, ANSWER_MISSING)

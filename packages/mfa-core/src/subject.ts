@@ -145,15 +145,19 @@ export class MfaSubject<User = unknown, Req = unknown> {
    * The user's factors for a request that names one: the session's cached list when it `has` what the request needs.
    * Otherwise Okta's list, since the cached one may predate an enrollment made elsewhere; but a cached list under 5 s
    * old is kept. Refusals of made-up factor ids use no attempt: this keeps a session from costing Okta a list call per
-   * request with them.
+   * request with them. Okta's list is cached in the session, unless `cacheWhenFound` is false and it `has` what the
+   * request needs: a request that must not write the session then writes it only for an id the user does not have.
    *
    * @example
    * const list = await subject.factorsFor((l) => l.some((f) => f.id === factorId))
    */
-  async factorsFor (has: (list: readonly OktaFactorLike[]) => boolean): Promise<readonly OktaFactorLike[]> {
+  async factorsFor (has: (list: readonly OktaFactorLike[]) => boolean, options: { cacheWhenFound?: boolean } = {}): Promise<readonly OktaFactorLike[]> {
     const cached = this.cachedFactors()
     if (cached !== undefined && (has(cached) || this.cachedFactors(FACTOR_REFRESH_AFTER_MS) !== undefined)) return cached
-    return await this.factors({ fresh: true })
+    if (options.cacheWhenFound !== false) return await this.factors({ fresh: true })
+    const list = await this.withOktaUser((id) => this.#init.client.listFactors(id, this.callOptions))
+    if (!has(list)) this.rememberFactors(list)
+    return list
   }
 
   /** The session's cached factor list when fresh (younger than `maxAgeMs` too, if given), without asking Okta. */
