@@ -253,6 +253,14 @@ await t.test('the MFA form says what is wrong: missing, malformed, wrong, then l
   t.equal(locked.status, 429, 'even the right code waits for the lockout to end')
   const wait = Number(locked.headers['retry-after'])
   t.ok(wait > 0 && wait <= 900, `with Retry-After (${String(wait)} s)`)
+  // A form sent again while paused (Reload on an answer): answered as any code during the pause, not "enter the code".
+  const resentPaused = await bob.fetch('/mfa', { form })
+  t.equal(resentPaused.status, 429, 'a form sent again while paused: 429')
+  t.ok(Number(resentPaused.headers['retry-after']) > 0, '... with Retry-After')
+  t.equal(resentPaused.headers['x-error-code'], 'LOCKED_OUT')
+  t.match(errorText(resentPaused.text), /sign-in is paused for this account until \d\d:\d\d UTC/)
+  t.notMatch(resentPaused.text, 'Enter the current code', 'no advice to enter a code')
+  t.notMatch(resentPaused.text, 'name="passCode"', 'and no code field')
 })
 
 await t.test('returnTo never names a page of signing in or out, however it is written', async (t) => {
@@ -296,9 +304,12 @@ await t.test('sms: "send a code" puts it in the emulator outbox and the page say
   const before = app.emulator!.messages({ factorId }).length
   const pausedPage = await paused.fetch('/mfa', { headers: HTML })
   const refused = await paused.fetch('/mfa/challenge', { form: { factorId, returnTo: '/mfa', _csrf: csrfOf(pausedPage.text) } })
-  t.equal(refused.status, 303)
+  t.equal(refused.status, 429, 'the page itself, 429, as a code during the pause')
+  t.ok(Number(refused.headers['retry-after']) > 0, 'with Retry-After')
+  t.equal(refused.headers['x-error-code'], 'LOCKED_OUT')
   t.equal(app.emulator!.messages({ factorId }).length, before, 'nothing was texted while paused')
-  t.match((await paused.fetch(refused.location!, { headers: HTML })).text, /paused for this account until \d\d:\d\d UTC/, 'the page says until when')
+  t.match(refused.text, /paused for this account until \d\d:\d\d UTC/, 'the page says until when')
+  t.notMatch(refused.text, 'name="passCode"', 'no code field')
 })
 
 /** The text of the code step's error slot (under the label of the code field), or undefined when it has none. */

@@ -426,7 +426,8 @@ await t.test('"Send a code" pressed too soon: the wait said is the session\'s ow
     const page = await carol.fetch('/mfa', { headers: HTML })
     const factorId = /action="\/mfa\/challenge"[\s\S]*?name="factorId" value="([^"]+)"/.exec(page.text)?.[1] ?? ''
     const res = await carol.fetch('/mfa/challenge', { form: { _csrf: csrfOf(page.text), factorId, returnTo: '/mfa' } })
-    return await carol.fetch(res.location!, { headers: HTML })
+    // Sent: on to the page (303). Too soon: the page itself, 429 with Retry-After.
+    return res.status === 303 ? await carol.fetch(res.location!, { headers: HTML }) : res
   }
   app.clock.advance(600) // a send in the middle of a second: Okta's reset (whole seconds) is then longer than the wait
   t.equal(resendSeconds((await send()).text), 30, 'first send: 30 s')
@@ -435,12 +436,17 @@ await t.test('"Send a code" pressed too soon: the wait said is the session\'s ow
   const soon = await send()
   t.match(soon.text, 'We sent you a code a moment ago: use that one.')
   t.equal(resendSeconds(soon.text), 20, 'pressed too soon: still 20 s (the true wait), not Okta\'s 21')
+  t.equal(soon.status, 429, 'pressed too soon: 429, as the setup\'s Send a new code')
+  t.equal(soon.headers['retry-after'], '20', '... with the same wait in Retry-After')
+  t.equal(soon.headers['x-error-code'], 'RATE_LIMITED')
   // The text Okta counts was sent by another sign-in (another browser): its code may be used already, not "use that one".
   const other = app.jar()
   await passwordLogin(other, 'carol')
   const page = await other.fetch('/mfa', { headers: HTML })
   const factorId = /action="\/mfa\/challenge"[\s\S]*?name="factorId" value="([^"]+)"/.exec(page.text)?.[1] ?? ''
-  const elsewhere = await other.fetch((await other.fetch('/mfa/challenge', { form: { _csrf: csrfOf(page.text), factorId, returnTo: '/mfa' } })).location!, { headers: HTML })
+  const elsewhere = await other.fetch('/mfa/challenge', { form: { _csrf: csrfOf(page.text), factorId, returnTo: '/mfa' }, headers: HTML })
+  t.equal(elsewhere.status, 429, 'refused by Okta as too soon: 429')
+  t.equal(elsewhere.headers['retry-after'], String(resendSeconds(elsewhere.text)), "Retry-After is the wait the page states (Okta's)")
   t.match(elsewhere.text, 'A code was sent to this number a moment ago from another sign-in, so another cannot be sent yet.')
   t.notMatch(elsewhere.text, 'use that one', 'no advice to use a code this sign-in never got')
   t.ok((resendSeconds(elsewhere.text) ?? 0) > 0, "with Okta's wait")

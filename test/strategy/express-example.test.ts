@@ -102,8 +102,16 @@ await t.test("buildApp: Okta not answering in time is the outcome table's 504 UP
     const res = await post(jar, '/mfa', { passCode: totp(SECRET, emu.clock.now()) })
     t.same([res.status, res.headers['x-error-code']], [status, code], `Okta's verify with ${what}: ${status} ${code}`)
     t.match(res.text, /Verification is unavailable right now/)
-    t.equal(res.headers['retry-after'], '5')
+    t.equal(res.headers['retry-after'], '60', 'the minute the page says, in Retry-After')
+    t.match(res.text, '<a href="/mfa">Try again</a>', 'a way back to the code page')
+    t.match(res.text, /<form method="post" action="\/logout"><input type="hidden" name="_csrf" value="[^"]+"><button>Sign out<\/button><\/form>/, 'and a way out, with the form token')
   }
+  // A sign-out from that page works (its token is the session's).
+  const outage = await post(jar, '/mfa', { passCode: totp(SECRET, emu.clock.now()) })
+  const token = /name="_csrf" value="([^"]+)"/.exec(outage.text)?.[1]
+  fault = undefined
+  t.equal((await jar.fetch('/logout', { form: { _csrf: token ?? '' } })).location, '/login', "the outage page's Sign out signs out")
+  t.equal((await post(jar, '/login', { username: 'grace', password: 'cobol-1959' })).location, '/mfa')
   fault = undefined
   t.equal((await post(jar, '/mfa', { passCode: totp(SECRET, emu.clock.now()) })).location, '/account', 'and the code is taken once Okta answers')
 })

@@ -1,10 +1,13 @@
 // The app's error handler: a client's mistake is a 4xx, an outage (Okta's or the attempt store's) a 503 with
-// Retry-After (504 when Okta did not answer in time) and its code in x-error-code, anything else a 500; pages get
+// Retry-After: 60 (504 when Okta did not answer in time) and its code in x-error-code, anything else a 500; pages get
 // HTML, /api JSON, and nothing internal is shown or logged but a code.
 import type { ErrorRequestHandler } from 'express'
 import { outcomeOfError } from '@okta-mfa/core'
 import { MFA_OUTCOMES } from 'passport-okta-mfa'
-import { layout } from './pages.js'
+import { escapeHtml, layout } from './pages.js'
+
+/** The wait an outage's page states ("try again in a minute"), in `Retry-After` too. */
+const OUTAGE_RETRY_SECONDS = 60
 
 /**
  * The outages the user may retry through, as the core's one mapping (`outcomeOfError`) names them: Okta unreachable,
@@ -46,14 +49,24 @@ export const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   const store = outcome === 'STORE_UNAVAILABLE'
   const unavailable = outcome !== undefined
   console.error(`request failed: ${logged}`)
+  // The session's form token, read before the session is dropped: the page's Sign out form posts it.
+  const csrf = (req as unknown as { session?: { csrf?: unknown } }).session?.csrf
   // Nothing of a failed request is kept: no session save (the store may be the failure) and no session cookie.
   delete (req as unknown as { session?: unknown }).session
   res.status(outcome === undefined ? 500 : MFA_OUTCOMES[outcome].status).setHeader('cache-control', 'no-store')
-  if (outcome !== undefined) res.setHeader('retry-after', '5').setHeader('x-error-code', outcome)
+  if (outcome !== undefined) res.setHeader('retry-after', String(OUTAGE_RETRY_SECONDS)).setHeader('x-error-code', outcome)
   if (api) {
     res.json(outcome === undefined ? { code: 'INTERNAL', message: 'Internal error.' } : { code: outcome, message: MFA_OUTCOMES[outcome].message })
     return
   }
   const why = store ? 'Sign-in is unavailable right now.' : 'Verification is unavailable right now.'
-  res.type('html').send(layout('Something went wrong', unavailable ? `<p>${why} Try again in a minute.</p>` : '<p>Internal error.</p>'))
+  // A way on: the page again (a form's page for its post; never a path that leaves the site), and Sign out.
+  const again = /^\/(?![/\\])/.test(req.path) ? req.path : '/'
+  // Only when Okta is the failure: with the store down the token may be one this request made and could not save.
+  const signOut = !store && typeof csrf === 'string' && csrf !== ''
+    ? `\n<form method="post" action="/logout"><input type="hidden" name="_csrf" value="${escapeHtml(csrf)}"><button>Sign out</button></form>`
+    : ''
+  res.type('html').send(layout('Something went wrong', unavailable
+    ? `<p>${why} Try again in a minute.</p>\n<p><a href="${escapeHtml(again)}">Try again</a></p>${signOut}`
+    : '<p>Internal error.</p>'))
 }

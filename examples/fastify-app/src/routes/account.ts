@@ -12,7 +12,7 @@ import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
 import { signOut } from './auth.js'
 import { loadFactors, unlistedText, Unlisted } from './factor-list.js'
-import { justUsedCode, pausedText, RESENT_FORM, sendUnavailable } from './mfa.js'
+import { justUsedCode, pausedAnswer, pausedFor, pausedText, RESENT_FORM, sendUnavailable } from './mfa.js'
 
 /** The user's factors and the one named in the URL; undefined once it has answered (Okta down, or no such factor). */
 async function factorOfRequest (ctx: AppContext, request: FastifyRequest, reply: FastifyReply, factorId = (request.params as { factorId: string }).factorId): Promise<{ factors: FactorView[], factor: FactorView } | undefined> {
@@ -160,6 +160,8 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
     const state = codeFormState(request, getMfaState(request)?.completedAt)
     if (state === 'fresh') return
     if (state === 'after-step') return await reply.redirect('/account/security', 303)
+    const paused = await pausedFor(ctx, request)
+    if (paused !== undefined) return await renderRemove(ctx, request, reply, 429, pausedAnswer(reply, paused, ctx.clock()), undefined, true)
     await renderRemove(ctx, request, reply, 200, undefined, RESENT_FORM)
   }
 

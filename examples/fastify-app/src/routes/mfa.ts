@@ -110,6 +110,15 @@ export async function pausedFor (ctx: AppContext, request: FastifyRequest): Prom
   return decision === undefined || decision.allowed ? undefined : decision.retryAfterSeconds
 }
 
+/**
+ * A code form sent again while sign-in is paused: answered as any code during the pause (429, `Retry-After`,
+ * `x-error-code: LOCKED_OUT`), not with "enter the current code". Returns the "paused until" sentence for the page.
+ */
+export function pausedAnswer (reply: FastifyReply, seconds: number, now: number): string {
+  reply.header('x-error-code', 'LOCKED_OUT')
+  return failureText(retryAfter(reply, 429, { code: 'LOCKED_OUT', retryAfterSeconds: seconds }), { now })
+}
+
 /** Registers `/mfa`, `/mfa/done`, `/mfa/challenge` and, with the emulator, `/dev/outbox` (enrollment: enroll.ts). */
 export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
   const emulator = ctx.emulator !== undefined
@@ -167,6 +176,8 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     const state = codeFormState(request, getMfaState(request)?.completedAt)
     if (state === 'fresh') return
     if (state === 'after-step') return await reply.redirect(takeReturnTo(request) ?? '/account', 303)
+    const paused = await pausedFor(ctx, request)
+    if (paused !== undefined) return await renderMfa(request, reply, 429, { error: pausedAnswer(reply, paused, ctx.clock()), locked: true })
     await renderMfa(request, reply, 200, { info: RESENT_FORM })
   }
 
@@ -246,12 +257,16 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       setFlash(request, 'error', messageFor('FACTOR_NOT_FOUND'))
       return await reply.redirect(returnTo, 303)
     }
-    // While sign-in is paused every code is refused: nothing is sent, and the page says until when.
-    const paused = await pausedText(ctx, request)
-    if (paused !== undefined) {
-      setFlash(request, 'error', paused)
-      return await reply.redirect(returnTo, 303)
+    // Refused before or by Okta with a wait (paused, too soon): the page itself, 429 with Retry-After, as the setup's
+    // sends answer. The removal page answers itself only after an MFA step, as it is shown (else the sign-in page does).
+    const removing = returnTo === '/mfa' || getMfaState(request) === undefined ? undefined : pathFactorId(returnTo)
+    const answerHere = async (status: number, text: { error: string } | { info: string }, locked: boolean): Promise<void> => {
+      if (removing !== undefined) return await renderRemove(ctx, request, reply, status, 'error' in text ? text.error : undefined, 'info' in text ? text.info : undefined, locked, removing)
+      return await renderMfa(request, reply, status, { ...text, factors, locked, selectedFactorId: factor.id })
     }
+    // While sign-in is paused every code is refused: nothing is sent, and the page says until when.
+    const paused = await pausedFor(ctx, request)
+    if (paused !== undefined) return await answerHere(429, { error: pausedAnswer(reply, paused, ctx.clock()) }, true)
     try {
       const oktaUserId = await ctx.directory.oktaUserId(request)
       await ctx.client.verifyFactor(oktaUserId, factor.id, undefined, undefined, {
@@ -262,15 +277,14 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     } catch (err) {
       const wait = resendWaitSeconds(err)
       if (wait !== undefined) {
-        // Not an error: the code sent a moment ago is on its way. The page says when another can be asked for. Sent
-        // by another sign-in when this one sent none: its code may be used already, so not "use that one".
-        setFlash(request, 'info', resendInSeconds(request, ctx.clock()) === undefined ? SENT_ELSEWHERE : RESEND_TOO_SOON)
-        tooSoonWait(request, ctx.clock(), wait)
+        // The code sent a moment ago is on its way. The page says when another can be asked for (429, Retry-After).
+        // Sent by another sign-in when this one sent none: its code may be used already, so not "use that one".
+        const info = resendInSeconds(request, ctx.clock()) === undefined ? SENT_ELSEWHERE : RESEND_TOO_SOON
+        reply.header('retry-after', String(tooSoonWait(request, ctx.clock(), wait))).header('x-error-code', 'RATE_LIMITED')
+        return await answerHere(429, { info }, false)
       } else if (isOktaAdminLockout(err)) {
         // Okta's own lockout, or a user it suspended: the same answer as a code would get (403, no wait, an administrator).
         reply.header('x-error-code', 'LOCKED_OUT')
-        // The removal page answers itself only after an MFA step, as it is shown (else the sign-in page does).
-        const removing = returnTo === '/mfa' || getMfaState(request) === undefined ? undefined : pathFactorId(returnTo)
         if (removing === undefined) return await renderMfa(request, reply, 403, { error: ACCOUNT_LOCKED, factors, locked: true, adminLocked: true, selectedFactorId: factor.id })
         return await renderRemove(ctx, request, reply, 403, ACCOUNT_LOCKED, undefined, 'admin', removing)
       } else if (isUpstreamFailure(err)) setFlash(request, 'error', (isUpstreamTimeout(err) ? TIMED_OUT : UNAVAILABLE).send)
