@@ -359,8 +359,13 @@ await t.test('a path that exists with other methods: 405 E0000022 with Allow; a 
     ['DELETE', '/api/v1/users', 'GET, HEAD, POST'],
     ['GET', `/api/v1/users/${userId}/lifecycle/unlock`, 'POST'],
     ['PATCH', '/api/v1/users/00uNobodyAtAll000000', 'DELETE, GET, HEAD, POST, PUT'],
-    // (`catalog` is also a {factorId}: GET, PUT and DELETE of a factor route it.)
-    ['POST', `/api/v1/users/${userId}/factors/catalog`, 'DELETE, GET, HEAD, PUT'],
+    // A fixed name wins over an id, as in the router: `catalog` and `questions` are not factors named so.
+    ['POST', `/api/v1/users/${userId}/factors/catalog`, 'GET, HEAD'],
+    ['DELETE', `/api/v1/users/${userId}/factors/catalog`, 'GET, HEAD'],
+    ['PUT', `/api/v1/users/${userId}/factors/catalog/`, 'GET, HEAD'],
+    ['DELETE', `/api/v1/users/${userId}/factors/questions?x=1`, 'GET, HEAD'],
+    ['PUT', `/api/v1/users/${userId}/factors/questions`, 'GET, HEAD'],
+    ['GET', `/api/v1/users/${userId}/factors/${factorId}/lifecycle/activate/poll`, 'POST'],
     ['PUT', `//api/v1//users/${userId}/factors/${factorId}/verify/`, 'POST'],
     ['DELETE', '/__emulator/factors/x/totp', 'GET, HEAD'],
     ['OPTIONS', '/api/v1/users', 'GET, HEAD, POST'],
@@ -386,6 +391,8 @@ await t.test('a path that exists with other methods: 405 E0000022 with Allow; a 
   t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${userId}/nothing`)).body.errorSummary, `Not found: Resource not found: /api/v1/users/${userId}/nothing (Path)`)
   t.equal((await emuFetch(emu, 'PATCH', `/api/v1/users/${userId}`, '{"bad')).status, 405, 'the method is refused before the body is read')
   t.equal((await emuFetch(emu, 'PATCH', `/api/v1/users/${userId}`, {}, { authorization: '' })).body.errorCode, 'E0000005', 'auth first, as on every API path')
+  t.equal((await emuFetch(emu, 'DELETE', `/api/v1/users/${userId}/factors/catalog`, undefined, { authorization: '' })).body.errorCode, 'E0000005', 'auth first on a fixed name too')
+  t.same((await emuFetch(emu, 'GET', `/api/v1/users/${userId}/factors`)).body.map((f: { id: string }) => f.id), [factorId], 'nothing was removed')
   // Public paths stay public for a wrong method.
   const qr = await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${factorId}/qr/sometoken`, undefined, { authorization: '' })
   t.same([qr.status, qr.headers.get('allow'), qr.body.errorCode], [405, 'GET, HEAD', 'E0000022'])

@@ -281,7 +281,8 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
     const isPublic = route.config?.public === true
     routes.add(route.url, methods, isPublic)
     const checks = isManagementRoute(route.url) ? [acceptCheck(route.config?.produces ?? 'application/json')] : []
-    route.onRequest = [guard(route.config?.bucket ?? 'user', isPublic, scopeFor(methods[0] ?? 'GET', route.url), route.url.startsWith('/__emulator')), ...checks, ...own]
+    const shadowed = route.url.includes(':') ? [routes.shadowGuard(route.url)] : []
+    route.onRequest = [guard(route.config?.bucket ?? 'user', isPublic, scopeFor(methods[0] ?? 'GET', route.url), route.url.startsWith('/__emulator')), ...shadowed, ...checks, ...own]
   })
 
   app.setErrorHandler((err, _req, reply) => {
