@@ -30,6 +30,30 @@ await t.test('update (POST) and replace (PUT): semantics, ETag and If-Match', as
   t.same([stale.status, stale.body.errorCode], [412, 'E0000231'], 'a stale If-Match is refused')
   t.not((await emuFetch(emu, 'GET', U)).headers.get('etag'), etag, 'an update changes the ETag')
 
+  // RFC 9110's If-Match: `*`, or a list naming the current tag (compared weakly, as Okta's ETags are weak).
+  const now = (await emuFetch(emu, 'GET', U)).headers.get('etag')!
+  const strong = now.slice(2)
+  const condition = async (ifMatch: string): Promise<[number, string | undefined, string | undefined]> => {
+    const r = await emuFetch(emu, 'POST', U, { profile: { nickName: `n${ifMatch.length}` } }, { 'if-match': ifMatch })
+    return [r.status, r.body.errorCode, r.body.profile?.nickName]
+  }
+  t.same(await condition('*'), [200, undefined, 'n1'], '* matches any current user')
+  const replaced = await emuFetch(emu, 'PUT', U, { profile: { login: 'isaac@example.com', email: 'isaac@example.com', nickName: 'put' } }, { 'if-match': ' * ' })
+  t.same([replaced.status, replaced.body.profile?.nickName], [200, 'put'], 'PUT takes it too')
+  await emuFetch(emu, 'POST', U, { profile: { firstName: 'Ike' } })
+  const cur = (await emuFetch(emu, 'GET', U)).headers.get('etag')!
+  t.same(await condition(`W/"stale", ${cur}`), [200, undefined, `n${cur.length + 11}`], 'a list naming the current tag matches')
+  const cur2 = (await emuFetch(emu, 'GET', U)).headers.get('etag')!
+  t.same(await condition(`${cur2.slice(2)},`), [200, undefined, `n${cur2.length - 1}`], 'its strong form and an empty member too')
+  t.same(await condition(`W/"a", ${strong}, "b"`), [412, 'E0000231', undefined], 'a list of stale tags: 412')
+  t.same(await condition(' , '), [412, 'E0000231', undefined], 'an empty list names no tag')
+  const before = (await emuFetch(emu, 'GET', U)).body.profile.nickName
+  for (const bad of ['not-an-etag', '"a" "b"', 'W/a', '*, "a"', '"unterminated', `${cur2}x`, 'w/"a"', '"a"b"']) {
+    const r = await emuFetch(emu, 'POST', U, { profile: { nickName: 'never' } }, { 'if-match': bad })
+    t.same([r.status, r.body.errorCode, r.body.errorSummary], [400, 'E0000242', 'ETag syntax is invalid.'], `malformed: ${bad}`)
+  }
+  t.equal((await emuFetch(emu, 'GET', U)).body.profile.nickName, before, 'a refused condition changes nothing')
+
   const rep = await emuFetch(emu, 'PUT', U, { profile: { login: 'isaac.brock@example.com', email: 'isaac@example.org' } })
   t.equal(rep.status, 200)
   t.same([rep.body.profile.firstName, rep.body.profile.nickName], [null, undefined], 'replace keeps only what is sent')

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { baseUrl, contentTypeOf, flag, noContent, objectBody, type Ctx } from '../context.js'
 import { renderCredentials } from '../credentials.js'
 import { notFound, OktaError, validationError } from '../errors.js'
+import { checkIfMatch } from '../if-match.js'
 import { TOKEN_OWNER_LOGIN } from '../store.js'
 import { buildUser } from '../user-create.js'
 import { updateUser } from '../user-update.js'
@@ -110,10 +111,7 @@ export function usersRoutes (app: FastifyInstance, ctx: Ctx): void {
   // POST = partial update, PUT = replace (strict: profile properties not sent are removed).
   const update = (replace: boolean) => (req: Req, reply: FastifyReply): unknown => {
     const u = userOr404(ctx, req.params.id)
-    const ifMatch = req.headers['if-match']
-    if (ifMatch !== undefined && ifMatch !== etagOf(u)) {
-      throw new OktaError(412, 'E0000231', "ETag value doesn't match.")
-    }
+    checkIfMatch(req.headers['if-match'], etagOf(u))
     updateUser(ctx, u, objectBody(req), replace)
     store.commit()
     return renderOne(ctx, u, req)
