@@ -226,6 +226,23 @@ await t.test('factors', async (t) => {
   same(t, 'capture: enroll question', q.response.body, question, emu)
   const qs = captures.find((c) => c.request.url.endsWith('/factors/questions'))!
   t.same((await emuFetch(emu, 'GET', `${U}/factors/questions`)).body, qs.response.body, 'the same security questions as a real org')
+
+  // Every question of the spec's enum can be a factor's, the one a real org no longer lists too.
+  const spec = await readFile(new URL('factors-subset.yaml', REF), 'utf8')
+  const block = spec.slice(spec.indexOf('UserFactorSecurityQuestionProfile:'))
+  const enumList = (/question:[\s\S]*?enum:\n((?:\s+- \w+\n)+)/.exec(block)?.[1] ?? '').trim().split(/\n\s*- |^- /).filter(Boolean)
+  t.ok(enumList.length >= 20 && enumList.includes('first_kiss_location'), `the spec's enum is read (${enumList.length})`)
+  const listed = new Map((qs.response.body as Array<{ question: string, questionText: string }>).map((x) => [x.question, x.questionText]))
+  for (const key of enumList) {
+    const u = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: `q.${key}@example.com`, email: `q.${key}@example.com` } })
+    const r = await emuFetch(emu, 'POST', `/api/v1/users/${u.body.id as string}/factors`, { factorType: 'question', provider: 'OKTA', profile: { question: key, answer: 'an answer' } })
+    t.same([r.status, r.body.profile?.question], [200, key], `enroll ${key}`)
+    t.equal(r.body.profile?.questionText, listed.get(key) ?? 'Where did you have your first kiss?', `${key}: its text`)
+  }
+  const kiss = await emuFetch(emu, 'PUT', `${U}/factors/${question.id as string}`, { profile: { question: 'first_kiss_location', answer: 'in Paris' } })
+  t.same([kiss.status, kiss.body.profile?.question], [200, 'first_kiss_location'], 'a question factor can change to it')
+  const unknown = await emuFetch(emu, 'PUT', `${U}/factors/${question.id as string}`, { profile: { question: 'first_pet', answer: 'a dog' } })
+  t.same([unknown.status, unknown.body.errorCauses?.[0]?.errorSummary], [400, 'question: The security question is not valid.'], 'a question of no list is still refused')
 })
 
 await t.test('errors', async (t) => {

@@ -29,6 +29,15 @@ export const SECURITY_QUESTIONS: ReadonlyMap<string, string> = new Map([
   ['favorite_sports_player', 'Who is your favorite sports player?'],
 ])
 
+/**
+ * Every question a factor may have, with its text: the listed ones, and `first_kiss_location`, which
+ * Okta's spec still names as a factor's question though an org no longer lists it (`GET …/questions`).
+ */
+export const QUESTION_TEXT: ReadonlyMap<string, string> = new Map([
+  ...SECURITY_QUESTIONS,
+  ['first_kiss_location', 'Where did you have your first kiss?'],
+])
+
 /** The factor types and providers users can enroll, in catalog order. */
 export const CATALOG: ReadonlyArray<{ factorType: FactorType, provider: 'OKTA' | 'GOOGLE' }> = [
   { factorType: 'question', provider: 'OKTA' },

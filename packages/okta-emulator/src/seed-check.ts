@@ -5,7 +5,7 @@
 // secrets) are never quoted.
 import { unknownField } from './context.js'
 import { OktaError } from './errors.js'
-import { SECURITY_QUESTIONS } from './factors-model.js'
+import { QUESTION_TEXT } from './factors-model.js'
 import { EMAILISH, MAX_SECRET } from './limits.js'
 import { checkQuestion, MAX_FACTOR_EMAIL, isPhoneNumber } from './routes/factors.js'
 import { loginKey } from './store.js'
@@ -138,7 +138,7 @@ function checkFactor (sf: Record<string, unknown>, type: FactorType, userEmail: 
     }
     case 'question': {
       const question = text('question')
-      if (question === undefined || !SECURITY_QUESTIONS.has(question)) bad('question', `must be one of Okta's security questions (${[...SECURITY_QUESTIONS.keys()].slice(0, 3).join(', ')}, ...), got ${quote(question)}`)
+      if (question === undefined || !QUESTION_TEXT.has(question)) bad('question', `must be one of Okta's security questions (${[...QUESTION_TEXT.keys()].slice(0, 3).join(', ')}, ...), got ${quote(question)}`)
       const answer = text('answer') // outside the try: its own "at most" reason stands
       try {
         checkQuestion(question, answer, 'seed')

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { unknownField, type Ctx } from './context.js'
 import { setFactorAnswer } from './credentials.js'
 import { OktaError } from './errors.js'
-import { PUSH_ENROLL_MS, SECURITY_QUESTIONS } from './factors-model.js'
+import { PUSH_ENROLL_MS, QUESTION_TEXT } from './factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from './ids.js'
 import { checkSeedUsers } from './seed-check.js'
 import { newSecret } from './totp.js'
@@ -95,7 +95,7 @@ export function applySeed (ctx: Ctx, users: SeedUser[]): void {
           f.profile = { email: sf.email ?? profile['email'] }
           break
         case 'question':
-          f.profile = { question: sf.question, questionText: SECURITY_QUESTIONS.get(sf.question) }
+          f.profile = { question: sf.question, questionText: QUESTION_TEXT.get(sf.question) }
           setFactorAnswer(f, sf.answer)
           f.status = 'ACTIVE'
           break

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { baseUrl, isObject, objectBody, type Ctx } from '../context.js'
 import { setFactorAnswer } from '../credentials.js'
 import { validationError, wrongUserStatus } from '../errors.js'
-import { renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
+import { QUESTION_TEXT, renderFactor } from '../factors-model.js'
 import { checkQuestion, factorOr404, str } from './factors.js'
 import { userOr404 } from './users.js'
 
@@ -27,7 +27,7 @@ export function factorUpdateRoutes (app: FastifyInstance, ctx: Ctx): void {
     const profile = objectBody(req)['profile']
     if (!isObject(profile)) throw validationError('factorUpdateRequest', 'profile: The field cannot be left blank')
     const { question, answer } = checkQuestion(str(profile, 'question', 'factorUpdateRequest'), str(profile, 'answer', 'factorUpdateRequest'), 'factorUpdateRequest')
-    f.profile = { question, questionText: SECURITY_QUESTIONS.get(question) }
+    f.profile = { question, questionText: QUESTION_TEXT.get(question) }
     setFactorAnswer(f, answer)
     f.lastUpdated = ctx.clock()
     ctx.store.commit()

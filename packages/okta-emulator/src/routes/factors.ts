@@ -8,7 +8,7 @@ import { isChannel, sendCode, tokenLifetime } from '../challenges.js'
 import { baseUrl, flag, isObject, noContent, objectBody, type Ctx } from '../context.js'
 import { setFactorAnswer } from '../credentials.js'
 import { invalidPasscode, notFound, OktaError, rateLimited, userLocked, validationError, wrongUserStatus } from '../errors.js'
-import { PUSH_ENROLL_MS, duplicateCause, pushActivationExpired, renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
+import { duplicateCause, PUSH_ENROLL_MS, pushActivationExpired, QUESTION_TEXT, renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from '../ids.js'
 import { findStep, keyOf, newSecret } from '../totp.js'
 import { EMAILISH, MAX_SECRET } from '../limits.js'
@@ -69,7 +69,7 @@ export function str (profile: Record<string, unknown>, key: string, what = 'fact
 
 /** Checks a security question and its answer (Okta: a known question, an answer of at least 4 characters). */
 export function checkQuestion (question: string | undefined, answer: string | undefined, what: string): { question: string, answer: string } {
-  if (question === undefined || !SECURITY_QUESTIONS.has(question)) throw validationError(what, 'question: The security question is not valid.')
+  if (question === undefined || !QUESTION_TEXT.has(question)) throw validationError(what, 'question: The security question is not valid.')
   if (answer === undefined || answer.trim().length < 4) {
     throw validationError(what, 'answer: The security question answer must be at least 4 characters in length')
   }
@@ -128,7 +128,7 @@ function buildFactor (ctx: Ctx, user: UserRecord, body: Record<string, unknown>)
     }
     case 'question': {
       const { question, answer } = checkQuestion(str(profileIn, 'question'), str(profileIn, 'answer'), 'factorEnrollRequest')
-      f.profile = { question, questionText: SECURITY_QUESTIONS.get(question) }
+      f.profile = { question, questionText: QUESTION_TEXT.get(question) }
       setFactorAnswer(f, answer)
       f.status = 'ACTIVE'
       break
