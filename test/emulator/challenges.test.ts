@@ -2,7 +2,11 @@
 // codes land in the outbox (emulator.messages() and GET /__emulator/messages), verify without a
 // passCode answers 200 CHALLENGE, Okta's resend throttles (E0000109 / E0000133 / E0000118), code
 // expiry after tokenLifetimeSeconds, no resend past the activation limit, push's 201 WAITING with
-// approve/reject on the "phone" (number matching too), and unenrolling as Okta does it.
+// approve/reject on the "phone" (number matching too), and unenrolling as Okta does it (an ACTIVE
+// phone factor's number kept as a recovery phone).
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
 import { emuFetch, withEmulator, type TestEmulator } from '../helpers/emulator.js'
 
@@ -204,6 +208,57 @@ await t.test('updatePhone is ignored when the number belongs to an ACTIVE factor
   const moved = await emuFetch(emu, 'POST', `${G}?updatePhone=true`, { factorType: 'call', provider: 'OKTA', profile: { phoneNumber: '+15554440000' } })
   t.same([moved.status, moved.body.id, moved.body.status, moved.body.profile.phoneNumber], [200, pending.body.id, 'PENDING_ACTIVATION', '+15554440000'])
   t.equal(emu.lastMessage({ factorId: pending.body.id })!.to, '+15554440000')
+})
+
+await t.test('an unenrolled ACTIVE phone factor leaves its number as a recovery phone, which an enrollment without one takes', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'emu-phone-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const dataFile = join(dir, 'state.json')
+  const emu = await withEmulator(t, { dataFile })
+  const userId = await newUser(emu, 'recovery@example.com')
+  const F = `/api/v1/users/${userId}/factors`
+  const bare = async (e: TestEmulator, factorType: 'sms' | 'call'): Promise<[number, string | undefined, string | undefined]> => {
+    const r = await emuFetch(e, 'POST', F, { factorType, provider: 'OKTA' })
+    return [r.status, r.body.profile?.phoneNumber ?? r.body.errorCauses?.[0]?.errorSummary, r.body.status]
+  }
+  t.same(await bare(emu, 'sms'), [400, 'phoneNumber: Invalid Phone Number.', undefined], 'no number and none kept: 400')
+
+  // A pending factor's number was never verified: nothing is kept.
+  const pending = await emuFetch(emu, 'POST', F, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550009999' } })
+  t.equal((await emuFetch(emu, 'DELETE', `${F}/${pending.body.id as string}`)).status, 204)
+  t.same((await bare(emu, 'sms'))[0], 400, 'a pending factor leaves no recovery phone')
+
+  const sms = await emuFetch(emu, 'POST', F, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15551230000' } })
+  emu.clock.advance(30_000)
+  const act = await emuFetch(emu, 'POST', `${F}/${sms.body.id as string}/lifecycle/activate`, { passCode: emu.lastMessage({ factorId: sms.body.id })!.code })
+  t.equal(act.body.status, 'ACTIVE')
+  t.equal((await emuFetch(emu, 'DELETE', `${F}/${sms.body.id as string}`)).status, 204)
+  t.same((await bare(emu, 'call'))[0], 400, 'a text-message phone is not a voice-call one')
+  await emu.close()
+
+  // The kept number outlives a restart, and an enrollment without a number takes it: pending, with a code sent there.
+  const again = await withEmulator(t, { dataFile })
+  const re = await emuFetch(again, 'POST', F, { factorType: 'sms', provider: 'OKTA' })
+  t.same([re.status, re.body.profile?.phoneNumber, re.body.status], [200, '+15551230000', 'PENDING_ACTIVATION'], 'Okta\'s "enroll with the existing phone number"')
+  t.not(re.body.id, sms.body.id, 'a new factor')
+  t.equal(again.lastMessage({ factorId: re.body.id })!.to, '+15551230000', 'the code goes to the kept number')
+  await emuFetch(again, 'DELETE', `${F}/${re.body.id as string}`)
+  t.same((await bare(again, 'sms')).slice(0, 2), [200, '+15551230000'], 'deleting the pending one keeps the number it took')
+  const current = (await emuFetch(again, 'GET', F)).body.find((f: { factorType: string }) => f.factorType === 'sms')
+  await emuFetch(again, 'POST', `${F}/${current.id as string}/lifecycle/activate`, { passCode: again.lastMessage({ factorId: current.id })!.code })
+
+  // removeRecoveryEnrollment=true removes the number with the factor.
+  t.equal((await emuFetch(again, 'DELETE', `${F}/${current.id as string}?removeRecoveryEnrollment=true`)).status, 204)
+  t.same((await bare(again, 'sms'))[0], 400, 'removeRecoveryEnrollment=true: nothing kept')
+
+  // A call factor keeps its own; a number given wins over the kept one.
+  const call = await emuFetch(again, 'POST', `${F}?activate=true`, { factorType: 'call', provider: 'OKTA', profile: { phoneNumber: '+15557770000' } })
+  await emuFetch(again, 'DELETE', `${F}/${call.body.id as string}?removeRecoveryEnrollment=false`)
+  const given = await emuFetch(again, 'POST', F, { factorType: 'call', provider: 'OKTA', profile: { phoneNumber: '+15558880000' } })
+  t.same([given.status, given.body.profile?.phoneNumber], [200, '+15558880000'], 'a number given is used')
+  await emuFetch(again, 'DELETE', `${F}/${given.body.id as string}`)
+  t.same((await bare(again, 'call')).slice(0, 2), [200, '+15557770000'], 'the kept call number is still there')
+  t.same((await bare(again, 'sms'))[0], 400, 'and gives no text-message phone')
 })
 
 await t.test('GET /__emulator/messages, and messages() and lastMessage()', async (t) => {

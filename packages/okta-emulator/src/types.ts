@@ -246,6 +246,11 @@ export interface UserRecord {
   failedVerifications: number
   /** While LOCKED_OUT: the status the lockout interrupted, which `unlock` restores. */
   statusBeforeLockout?: UserStatus
+  /**
+   * The numbers of unenrolled ACTIVE sms and call factors, kept as recovery phones (Okta's unenroll without
+   * `removeRecoveryEnrollment=true`): an enrollment of that type without a `phoneNumber` takes its number.
+   */
+  recoveryPhones?: { sms?: string, call?: string }
 }
 
 /** A password hash imported on create (Okta's `PasswordCredentialHash`), as given. */

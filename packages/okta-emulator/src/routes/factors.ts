@@ -1,6 +1,7 @@
 // Factors API: catalog, security questions, list, get, enroll (TOTP Google/Okta, sms, call,
 // email, question, push), activate (with Okta's 5-tries-per-5-minutes throttle, which stops resend
-// too), resend, delete (not for a DEPROVISIONED user; push takes the Okta Verify TOTP with it),
+// too), resend, delete (not for a DEPROVISIONED user; push takes the Okta Verify TOTP with it; an
+// ACTIVE sms or call factor leaves its number as a recovery phone an enrollment without one takes),
 // push enrollment polling and the QR-code PNG of a TOTP or push enrollment.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import QRCode from 'qrcode'
@@ -107,7 +108,8 @@ function buildFactor (ctx: Ctx, user: UserRecord, body: Record<string, unknown>)
       break
     case 'sms':
     case 'call': {
-      const phoneNumber = str(profileIn, 'phoneNumber')
+      // Without a number: the one an unenrolled factor of the type left as the user's recovery phone.
+      const phoneNumber = str(profileIn, 'phoneNumber') ?? user.recoveryPhones?.[f.factorType]
       if (phoneNumber === undefined || !isPhoneNumber(phoneNumber)) throw validationError('factorEnrollRequest', 'phoneNumber: Invalid Phone Number.')
       f.profile = { phoneNumber }
       const ext = f.factorType === 'call' ? str(profileIn, 'phoneExtension') : undefined
@@ -278,6 +280,14 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
     // Okta: "You can't unenroll a factor from a deactivated user" (answered as an enrollment is).
     if (u.status === 'DEPROVISIONED') throw wrongUserStatus()
     store.deleteFactor(f)
+    // Okta keeps a verified phone as a recovery method unless `removeRecoveryEnrollment=true` removes it too.
+    if (f.factorType === 'sms' || f.factorType === 'call') {
+      const phones = { ...u.recoveryPhones }
+      if (flag(queryParam(req, 'removeRecoveryEnrollment'), false)) delete phones[f.factorType]
+      else if (f.status === 'ACTIVE') phones[f.factorType] = String(f.profile['phoneNumber'])
+      if (Object.keys(phones).length > 0) u.recoveryPhones = phones
+      else delete u.recoveryPhones
+    }
     // Okta: unenrolling push also unenrolls the user's other Okta Verify factors (its TOTP).
     if (f.factorType === 'push') {
       for (const other of store.factors(u.id)) if (other.factorType === 'token:software:totp' && other.provider === 'OKTA') store.deleteFactor(other)
