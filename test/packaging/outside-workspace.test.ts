@@ -279,6 +279,11 @@ function forEmulator (code: string): string {
 }
 writeFileSync(join(app, 'src/express-quickstart.ts'), forEmulator(EXPRESS_QS))
 writeFileSync(join(app, 'src/fastify-quickstart.ts'), forEmulator(FASTIFY_QS))
+// @fastify/passport's documented clearSessionOnLogin: false, with which logOut() removes only the user: the quick
+// start's logout must still drop the MFA step.
+const AUTHENTICATOR = "new Authenticator({ clearSessionIgnoreFields: ['returnTo'] })"
+if (!FASTIFY_QS.includes(AUTHENTICATOR)) throw new Error(`the Fastify quick start no longer has ${AUTHENTICATOR}`)
+writeFileSync(join(app, 'src/fastify-keep-quickstart.ts'), forEmulator(FASTIFY_QS).replace(AUTHENTICATOR, "new Authenticator({ clearSessionIgnoreFields: ['returnTo'], clearSessionOnLogin: false })"))
 
 // A file touching every package's types: the main API of the known ones, a namespace import of each (new ones too).
 writeFileSync(join(app, 'src/uses-types.ts'), `
@@ -393,7 +398,7 @@ async function startEmulator (seed: string | undefined): Promise<{ url: string, 
   return { url: emu.match[1]!, token: emu.match[2]! }
 }
 
-async function startQuickStart (stack: 'express' | 'fastify', okta: { url: string, token: string }): Promise<{ url: string, proc: Proc }> {
+async function startQuickStart (stack: 'express' | 'fastify' | 'fastify-keep', okta: { url: string, token: string }): Promise<{ url: string, proc: Proc }> {
   const port = await freePort()
   const env = outsideEnv({
     PORT: String(port),
@@ -417,7 +422,7 @@ await t.test('the quick starts run as the README shows them, against the install
   t.ok(emulatorLine, 'the README shows the emulator command')
   t.ok(secret, "the README's seed holds a TOTP secret")
   t.ok(printCode, 'the README shows how to print the current code')
-  for (const stack of ['express', 'fastify'] as const) {
+  for (const stack of ['express', 'fastify', 'fastify-keep'] as const) {
     await t.test(stack, async (t) => {
       const okta = await startEmulator('seed.json')
       const { url, proc } = await startQuickStart(stack, okta)
@@ -441,6 +446,13 @@ await t.test('the quick starts run as the README shows them, against the install
       res = await jar.fetch('/account', { headers: page })
       t.equal(res.status, 200)
       t.equal(res.text, 'hello ada', 'the protected page')
+      // Logout drops the MFA step: the next password login in this browser asks for a code again.
+      res = await jar.fetch('/logout', { form: {} })
+      t.equal(res.location, '/login', 'logout goes to the login page')
+      res = await jar.fetch('/login', { form: { username: 'ada', password: 'correct horse' } })
+      t.equal(res.location, '/mfa', 'a new password login goes to /mfa')
+      res = await jar.fetch('/account', { headers: page })
+      t.equal(res.location, '/mfa', 'and the protected page needs the code again')
     })
   }
 })

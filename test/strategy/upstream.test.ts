@@ -201,6 +201,15 @@ await t.test('exactly one of success, fail, error, once; no rejection escapes', 
   emu.clock.advance(30_000)
   const refused = await run(strategies.verifyRefuses, req({ passCode: code() }))
   t.match(refused, [['fail', { code: 'UNAUTHENTICATED' }, 401]], 'a verify callback may refuse after Okta said yes')
+  // Any falsy user refuses, as passport's strategies read it: never a 500, never an MFA step for a user '0'.
+  for (const falsy of [null, 0, '']) {
+    emu.clock.advance(30_000)
+    const session: Record<string, unknown> = {}
+    const s = new OktaMfaStrategy({ ...okta, resolveOktaUser: (u: { email: string }) => ({ login: u.email }) }, (_user, _info, done) => { done(null, falsy as never) })
+    const outcome = await run(s, { ...req({ passCode: code() }), session })
+    t.match(outcome, [['fail', { code: 'UNAUTHENTICATED' }, 401]], `done(null, ${JSON.stringify(falsy)}) refuses`)
+    t.equal(session['oktaMfa'], undefined, `done(null, ${JSON.stringify(falsy)}): no MFA step recorded`)
+  }
   emu.clock.advance(30_000)
   t.match(await run(strategies.asyncRejects, req({ passCode: code() })), [['error', { message: 'user directory offline' }]], 'an async verify that rejects: error(), once')
   emu.clock.advance(30_000)

@@ -51,7 +51,7 @@ export interface MfaSuccessInfo {
 }
 
 /** Callback of a verify function: `done(err)`, `done(null, false, info?)` to refuse, `done(null, user)` to accept. */
-export type MfaVerifyDone<User> = (err: unknown, user?: User | false, info?: unknown) => void
+export type MfaVerifyDone<User> = (err: unknown, user?: User | false | null, info?: unknown) => void
 /**
  * Optional last word after Okta said SUCCESS (audit, refuse a user, load a fresher user object). It may be `async`:
  * a rejection before `done` is called is `error(reason)`, as `done(reason)` would be; after it, a process warning.
@@ -191,7 +191,8 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
     if (this.verify === undefined) return this.complete(req, user, info, settle)
     const done: MfaVerifyDone<User> = (err, verifiedUser, failChallenge) => {
       if (err !== undefined && err !== null) return settle.error(err)
-      if (verifiedUser === undefined || verifiedUser === false) {
+      // Any falsy user refuses, as passport's own strategies read it (`null`, `0` and `''` too).
+      if (verifiedUser === undefined || verifiedUser === null || verifiedUser === false || (verifiedUser as unknown) === 0 || (verifiedUser as unknown) === '') {
         return settle.fail(failChallenge ?? failInfo('UNAUTHENTICATED'), FAIL_CODES.UNAUTHENTICATED.status)
       }
       try {
