@@ -274,6 +274,12 @@ await t.test('createRedisStores: a Redis that answers but refuses writes (full, 
   await untilReady(async () => { await onReplica.attempts.get(LOGIN, Date.now()) }) // reads are served
   await assertUnavailable(t, 'ping() on a replica', async () => await onReplica.ping(), /^READONLY$/)
   await assertUnavailable(t, 'increment on a replica', async () => await onReplica.attempts.increment(LOGIN, 60_000, Date.now()), /^(READONLY|command failed|not connected)$/)
+  // A ping right behind a refused write, whose READONLY is dropping the connection to reconnect: still Redis's answer.
+  for (let i = 0; i < 3; i++) {
+    await untilReady(async () => { await onReplica.attempts.get(LOGIN, Date.now()) })
+    await assertUnavailable(t, `a write on a ready replica (${i})`, async () => await onReplica.attempts.increment(LOGIN, 60_000, Date.now()), /^READONLY$/)
+    await assertUnavailable(t, `ping() right behind it (${i})`, async () => await onReplica.ping(), /^READONLY$/)
+  }
   const before = readies
   await replicaAdmin.replicaof('NO', 'ONE') // promoted, as the failover makes the new primary
   await untilReady(onReplica.ping)

@@ -5,6 +5,7 @@ import type { Redis, RedisOptions } from 'ioredis'
 import { checkStoreOptions, defineScript, redisStoreConfig, run, shareableRedisError, unavailable, waitForReadyWith, watchCommands, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
 import { RedisAttemptStore } from './redis-attempts.js'
 import { RedisRevocationStore } from './redis-revocation.js'
+import { onceReady, sharedReadiness } from './redis-readiness.js'
 import { quietly } from '../quietly.js'
 import { MAX_TIMER_MS } from '../deadline.js'
 import { refuseUnknownOptions } from '../known-options.js'
@@ -140,6 +141,8 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
   // ioredis would take the URL's and drop this one without a word.
   if (db !== undefined && /^rediss?:\/\/[^/?#]*(\/[0-9]+|\/?\?db=)/i.test(url)) throw new TypeError('"redisOptions.db" option: the URL names a database already; keep one')
 
+  // A READONLY answer drops the connection to reconnect: set until the new one is ready (see ping()).
+  let refusalReconnect = false
   const RedisClass = loadIoredis()
   const client = new RedisClass(url, {
     ...options.redisOptions,
@@ -150,7 +153,11 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times - 1, 16), maxReconnectDelayMs),
-    reconnectOnError: reconnectOnReadonly,
+    reconnectOnError: (err: Error) => {
+      const reconnect = reconnectOnReadonly(err)
+      if (reconnect) refusalReconnect = true
+      return reconnect
+    },
   })
   // Without a listener ioredis prints every reconnect failure; with one nothing escapes as an 'error' event.
   const { onError, onStatusChange } = options
@@ -179,7 +186,10 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     quietly(() => { onError?.(shared) })
     markDown(shared)
   })
-  client.on('ready', markUp)
+  client.on('ready', () => {
+    refusalReconnect = false
+    markUp()
+  })
   // The first connection (or a reconnect before any outage was seen): a store call waits for it, as ping() does, and
   // is sent only once it is ready (never queued: a call its caller gave up on is never sent later). In an outage a
   // call fails at once.
@@ -203,7 +213,14 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
       if ((client.status === 'connecting' || client.status === 'connect') && !await readiness.wait(commandTimeoutMs, false)) {
         throw unavailable('not connected')
       }
-      await run(config, () => probe(probeKey))
+      try {
+        await run(config, () => probe(probeKey))
+      } catch (err) {
+        // A READONLY answer to another call is dropping the connection: the probe died with it, unanswered. Probe the
+        // new connection, within the same wait, so that the reason is Redis's own answer (`READONLY`).
+        if (!refusalReconnect || !await onceReady(client, commandTimeoutMs)) throw err
+        await run(config, () => probe(probeKey))
+      }
     },
     close: async () => {
       readiness.end()
@@ -218,56 +235,6 @@ function loadIoredis (): new (url: string, options: RedisOptions) => Redis {
     return (mod.Redis ?? mod.default ?? mod) as new (url: string, options: RedisOptions) => Redis
   } catch (err) {
     throw new Error('createRedisStores needs the "ioredis" package: npm install ioredis', { cause: err })
-  }
-}
-
-/**
- * Waits for a connecting client to become ready, with one pair of listeners per connection attempt whatever the number
- * of callers (many calls at once would otherwise each add theirs). `wait(ms, untilClosed)`: true once ready, false
- * after `ms` (or, with `untilClosed`, as soon as that attempt fails); a client in no connecting status answers at once.
- */
-function sharedReadiness (client: Redis): { wait: (ms: number, untilClosed: boolean) => Promise<boolean>, end: () => void } {
-  let next: Promise<'ready' | 'closed'> | undefined
-  let endWait: (() => void) | undefined
-  let ended = false
-  const nextOutcome = (): Promise<'ready' | 'closed'> => next ??= new Promise((resolve) => {
-    const settle = (outcome: 'ready' | 'closed'): void => {
-      client.off('ready', onReady)
-      client.off('close', onClose)
-      next = undefined
-      endWait = undefined
-      resolve(outcome)
-    }
-    const onReady = (): void => { settle('ready') }
-    const onClose = (): void => { settle('closed') }
-    endWait = onClose
-    client.on('ready', onReady)
-    client.on('close', onClose)
-  })
-  const connecting = (): boolean => client.status === 'connecting' || client.status === 'connect'
-  return {
-    // close(): the connection may take a while to go (a peer that never reads the FIN); its waits end now.
-    end: () => {
-      ended = true
-      endWait?.()
-    },
-    wait: async (ms, untilClosed) => {
-      if (client.status === 'ready') return true
-      if (ended || !connecting()) return false
-      let timer: NodeJS.Timeout | undefined
-      const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => { resolve('timeout') }, ms) })
-      try {
-        for (;;) {
-          const outcome = await Promise.race([nextOutcome(), timeout])
-          if (outcome === 'ready') return true
-          // A failed attempt: the next one may still succeed within `ms` (ping), unless the caller stops at it, or
-          // close() ended the waits (no next attempt will come: a ping waiting through close() is refused at once).
-          if (outcome === 'timeout' || untilClosed || ended) return false
-        }
-      } finally {
-        clearTimeout(timer)
-      }
-    },
   }
 }
 
