@@ -252,6 +252,28 @@ await t.test("a session user whose login is another person's Okta short name, id
   t.same((await emuFetch(emu, 'GET', `/api/v1/users/${isaac.id}/factors`)).body.map((f: { id: string }) => f.id), [isaacFactor!.id], "isaac's factors are as they were")
 })
 
+// Found from outside: a session user known by its login alone had one attempt counter per spelling of it, while Okta
+// finds one user for every case of a login. Alternating `ada@…` and `ADA@…` passed our limit and reached Okta's lockout.
+await t.test("every spelling of one login shares one attempt counter: our limit still comes before Okta's lockout", async (t) => {
+  const emu = await withEmulator(t, { seed })
+  const gw = await startGatewayApp(t, emu)
+  // The app's user has no id: its login keys it (Okta finds ada whatever the case; the user store found these too).
+  const spellings = ['ada@example.com', 'ADA@example.com', 'Ada@Example.com', 'ada@EXAMPLE.COM', 'aDa@example.com']
+  const jars = await Promise.all(spellings.map(async (login) => await gw.signedInAs({ login })))
+  const factorId = (await gql(jars[0]!, OPS.factors)).body.data.factors[0].id as string
+  const seen: unknown[] = []
+  for (const jar of jars) seen.push((await gql(jar, OPS.verify, { factorId, passCode: '000000' })).body.errors?.[0]?.extensions)
+  t.match(seen, [
+    { code: 'INVALID_PASSCODE', attemptsRemaining: 3 }, { code: 'INVALID_PASSCODE', attemptsRemaining: 2 },
+    { code: 'INVALID_PASSCODE', attemptsRemaining: 1 }, { code: 'INVALID_PASSCODE', attemptsRemaining: 0 }, { code: 'LOCKED_OUT' },
+  ], 'one counter of 4 for every spelling')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users/ada@example.com')).body.status, 'ACTIVE', 'not locked in Okta')
+  // Our lockout lifts by itself: after the window, the right code passes from any spelling.
+  emu.clock.advance(15 * 60_000)
+  const other = await gw.signedInAs({ login: 'Ada@example.com' })
+  t.equal((await gql(other, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })).body.data?.verifyFactor.result, 'SUCCESS')
+})
+
 // Found from outside (two instances, one Redis): wrong codes sent while the right one is in flight may be judged by
 // Okta after it, so they count towards Okta's lockout. The right code used to reset the whole counter, which then let
 // 4 more wrong codes through: 6 failures in a row in Okta, which locks the user until an administrator unlocks them.

@@ -20,6 +20,8 @@ export interface GatewayTestApp {
   jar: () => CookieJar
   /** A jar whose session is signed in as `login` (the app user `{ id: login, login }`). */
   signedIn: (login: string) => Promise<CookieJar>
+  /** A session whose user is `user` as given (an app's user object, without an `id` for instance). */
+  signedInAs: (user: Record<string, unknown>) => Promise<CookieJar>
   close: () => Promise<void>
 }
 
@@ -65,8 +67,8 @@ export async function startGatewayApp (t: { teardown: (fn: () => unknown) => voi
     ...(opts.logStream === undefined ? {} : { logStream: opts.logStream }),
     gateway: { clock, ...opts.gateway },
   })
-  app.post('/test/login', async (request: FastifyRequest<{ Body: { login: string } }>) => {
-    sessionOf(request).set('user', { id: request.body.login, login: request.body.login })
+  app.post('/test/login', async (request: FastifyRequest<{ Body: { login: string, user?: Record<string, unknown> } }>) => {
+    sessionOf(request).set('user', request.body.user ?? { id: request.body.login, login: request.body.login })
     return { ok: true }
   })
   // What the app's logout does: revoke the session (with `gateway.revocations`), then clear it.
@@ -97,6 +99,12 @@ export async function startGatewayApp (t: { teardown: (fn: () => unknown) => voi
     async signedIn (login: string) {
       const jar = new CookieJar(url)
       const res = await jar.fetch('/test/login', { json: { login } })
+      if (res.status !== 200) throw new Error(`test login failed: ${res.status}`)
+      return jar
+    },
+    async signedInAs (user: Record<string, unknown>) {
+      const jar = new CookieJar(url)
+      const res = await jar.fetch('/test/login', { json: { login: '', user } })
       if (res.status !== 200) throw new Error(`test login failed: ${res.status}`)
       return jar
     },

@@ -78,6 +78,15 @@ await t.test('userKeyOf', async (t) => {
   t.equal(userKeyOf({ id: 'u1', username: 'ada' }), 'u1')
   t.equal(userKeyOf({ username: 'ada', email: 'a@x' }), 'ada')
   t.equal(userKeyOf({ email: 'a@x' }), 'a@x')
+  // A typed name keys its account whatever its case or width (one Okta user, one attempt counter); ids are kept as given.
+  t.equal(userKeyOf({ login: 'Ada@Example.COM' }), 'ada@example.com')
+  t.equal(userKeyOf({ email: ' ＡＤＡ@x\u200b ' }), 'ada@x')
+  t.equal(userKeyOf({ username: 'Ada', login: 'other@x' }), 'ada', 'the first name field, as before')
+  t.equal(userKeyOf({ username: '\u200b ', email: 'B@x' }), 'b@x', 'a name that normalizes to nothing is skipped')
+  t.equal(userKeyOf({ id: 'AbC', login: 'ada@x' }), 'AbC', 'an id is kept as given')
+  t.equal(userKeyOf({ userId: 'U-1' }), 'U-1')
+  t.equal(userKeyOf('MixedCase'), 'MixedCase', 'a string user is kept as given')
+  t.equal(userKeyOf({ login: 'Ada@x' }, (u) => (u as { login: string }).login), 'Ada@x', 'a userKey function is taken as it answers')
   class ObjectId { constructor (readonly hex: string) {} toString (): string { return this.hex } }
   t.equal(userKeyOf({ _id: new ObjectId('65f0c0ffee') }), '65f0c0ffee')
   t.throws(() => userKeyOf({ _id: { nested: 1 } }), { name: 'TypeError' }, 'a plain object id would make every user "[object Object]"')

@@ -22,6 +22,7 @@ export {
   MFA_SESSION_KEY, MAX_USER_KEY_LENGTH, getMfaState, recordMfa, clearMfa, userKeyOf, sessionGet, sessionSet, NoSessionError,
   type MfaState, type MfaMethod, type UserKeyFn, type SessionRequest, type MfaStateOptions, type RecordMfaInput,
 } from './session-state.js'
+export { normalizeUsername } from './account-name.js'
 export {
   OKTA_USER_SESSION_KEY, FACTOR_CACHE_TTL_MS, MAX_CACHED_FACTORS, getOktaUserBinding, bindOktaUser, cachedFactors, cacheFactors,
   dropCachedFactors, clearOktaUserBinding, type OktaUserBinding, type CachedFactor,

@@ -1,6 +1,8 @@
 // The one place that reads and writes "this session completed MFA": the strategy, both guards and the gateway all
 // go through here, so the form path and the GraphQL path agree on what counts. The state is bound to the user.
 
+import { normalizeUsername } from './account-name.js'
+
 /** The key under which the MFA state is kept in the session. */
 export const MFA_SESSION_KEY = 'oktaMfa'
 
@@ -49,10 +51,12 @@ export const MAX_USER_KEY_LENGTH = 512
 
 const METHODS: ReadonlySet<string> = new Set<MfaMethod>(['form', 'graphql'])
 const KEY_FIELDS = ['id', '_id', 'userId', 'username', 'login', 'email'] as const
+const NAME_FIELDS: ReadonlySet<string> = new Set(['username', 'login', 'email'])
 
 /**
  * The stable key of an app user: a string or number as is, else the first of `id`, `_id`, `userId`,
- * `username`, `login`, `email` that is a non-empty string or a number.
+ * `username`, `login`, `email` that is a non-empty string or a number. A `username`, `login` or `email` is taken
+ * as {@link normalizeUsername} gives it (`Ada@Example.com` and `ada@example.com` are one key, as one Okta user).
  *
  * @throws TypeError when no key can be derived (pass a `userKey` function to the strategy and guards).
  * @example
@@ -72,6 +76,13 @@ export function userKeyOf (user: unknown, userKey?: UserKeyFn): string {
     const record = user as Record<string, unknown>
     for (const field of KEY_FIELDS) {
       const value = record[field]
+      // A name a person types (username, login, e-mail) keys its account, whatever case or width it came in with:
+      // Okta finds one user for `Ada@Example.com` and `ada@example.com`, so they share one attempt counter.
+      if (typeof value === 'string' && NAME_FIELDS.has(field)) {
+        const name = value.length <= MAX_USER_KEY_LENGTH ? normalizeUsername(value) : ''
+        if (name !== '') return name
+        continue
+      }
       if (typeof value === 'string' && value !== '' && value.length <= MAX_USER_KEY_LENGTH) return value
       if (typeof value === 'number' && Number.isFinite(value)) return String(value)
       // A database id object (e.g. a MongoDB ObjectId) with its own toString; never "[object Object]".

@@ -1,7 +1,7 @@
 // Public surface of passport-okta-mfa; only re-exports. The MFA rules live in @okta-mfa/core; what an app needs
 // to configure the strategy and the guards is re-exported from there.
 export {
-  MFA_SESSION_KEY, getMfaState, recordMfa, clearMfa, userKeyOf, sessionGet, sessionSet,
+  MFA_SESSION_KEY, getMfaState, recordMfa, clearMfa, userKeyOf, normalizeUsername, sessionGet, sessionSet,
   type MfaState, type MfaMethod, type UserKeyFn, type SessionRequest, type MfaStateOptions, type RecordMfaInput,
   AttemptLimiter, MemoryAttemptStore, DEFAULT_MAX_ATTEMPTS, DEFAULT_WINDOW_MS, OKTA_LOCKOUT_THRESHOLD,
   type AttemptStore, type AttemptCount, type AttemptDecision, type AttemptLimiterOptions, type MemoryAttemptStoreOptions,
@@ -28,7 +28,7 @@ export { type OktaMfaStrategyOptions, type OktaMfaStrategyOptionsWithRequest, ty
 export { carryAcrossLogin } from './login-hook.js'
 export { failClosedSessionStore, SESSION_STORE_METHODS } from './session-store.js'
 export {
-  checkLoginInput, normalizeUsername, loginKeyOf, MAX_USERNAME_LENGTH, MAX_PASSWORD_LENGTH, LOGIN_INPUT_MESSAGES,
+  checkLoginInput, loginKeyOf, MAX_USERNAME_LENGTH, MAX_PASSWORD_LENGTH, LOGIN_INPUT_MESSAGES,
   type LoginInput, type LoginRefusal, type LoginInputCode,
 } from './login-input.js'
 export {

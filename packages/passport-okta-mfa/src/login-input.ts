@@ -4,6 +4,7 @@
 // any store sees them, and the attempt limiter's key is one per normalized account: the same function names the
 // account for the limiter and for the password check. Both examples use it in front of passport-local.
 import { createHash } from 'node:crypto'
+import { normalizeUsername } from '@okta-mfa/core'
 
 /** Longest username accepted, in Unicode code points, before and after normalization. */
 export const MAX_USERNAME_LENGTH = 256
@@ -33,24 +34,6 @@ export interface LoginRefusal {
   ok: false
   code: LoginInputCode
   message: string
-}
-
-/**
- * Characters that change nothing a person sees: format characters (zero-width spaces and joiners, soft hyphens, bidi
- * marks) and every other default-ignorable code point (variation selectors, the combining grapheme joiner, Hangul
- * fillers).
- */
-const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu
-
-/**
- * The account a username names: Unicode NFKC (full-width and compatibility forms fold to plain ones), invisible
- * format characters removed, trimmed, lower-cased. The user store looks accounts up by this same name.
- *
- * @example
- * normalizeUsername(' ＡＬＩＣＥ\u200b ') // 'alice'
- */
-export function normalizeUsername (raw: string): string {
-  return raw.normalize('NFKC').replace(INVISIBLE, '').trim().toLowerCase().normalize('NFKC')
 }
 
 /** The attempt limiter's key of a normalized username: fixed size, one per account. */
