@@ -177,6 +177,7 @@ await t.test('DPoP at the token endpoint: proofs, nonces, binding', async (t) =>
   await bad(await proof(d, 'GET', aud, { nonce }), /'htm'/, 'wrong htm')
   await bad(await proof(d, 'POST', `${aud}?x=1`, { nonce }), /'htu'/, 'htu with a query')
   await bad(await proof(d, 'POST', 'https://other.example.com/oauth2/v1/token', { nonce }), /'htu'/, 'htu of another server')
+  await bad(await proof(d, 'POST', aud.replace(/:(\d+)\//, ':80/'), { nonce }), /'htu'/, 'htu of another port')
   await bad(await proof(d, 'POST', aud, { nonce, iat: Math.floor(Date.now() / 1000) - 600 }), /'iat'/, 'an old proof')
   await bad(await proof(d, 'POST', aud, { nonce, iat: Math.floor(Date.now() / 1000) + 600 }), /'iat'/, 'a proof from the future')
   await bad(await proof(d, 'POST', aud, { nonce }, { typ: 'JWT' }), /'typ'/, 'typ not dpop+jwt')
@@ -270,6 +271,10 @@ await t.test('DPoP on the API: a doubled slash (orgUrl ending in /) as Okta answ
   t.equal(doubled.status, 400, 'a // request with a // htu: refused, as Okta does')
   t.match(doubled.headers.get('www-authenticate'), /error="invalid_dpop_proof", error_description="'htu' claim in the DPoP proof JWT is invalid\.", resource="\/api\/v1\/users\/me"/)
   t.equal((await call(`/${me}`, await proof(d, 'GET', `${emu.url}${me}`, { ath }))).status, 200, 'a // request with a single-slash htu')
+  // RFC 9449 §4.3: scheme and host compare without case, and a default port is no port (the path keeps its case).
+  const shouted = emu.url.replace(/^http:\/\/127\.0\.0\.1/, 'HTTP://127.0.0.1')
+  t.equal((await call(me, await proof(d, 'GET', `${shouted}${me}`, { ath }))).status, 200, 'a htu with an upper-case scheme')
+  t.equal((await call(me, await proof(d, 'GET', `${emu.url}${me.toUpperCase()}`, { ath }))).status, 400, 'a path in another case is another path')
   const elsewhere = await call(`/${me}`, await proof(d, 'GET', `${emu.url}/api/v1/users`, { ath }))
   t.equal(elsewhere.status, 400, 'a htu for another path')
   t.match(elsewhere.headers.get('www-authenticate'), /error="invalid_dpop_proof", error_description="'htu' claim/)

@@ -26,6 +26,21 @@ function decodePath (path: string): string {
 }
 
 /**
+ * An `htu` with RFC 3986's syntax- and scheme-based normalization, as RFC 9449 §4.3 asks before comparing: scheme
+ * and host lower-cased, the scheme's default port dropped (`HTTP://Host:80/a` is `http://host/a`). The path is
+ * left as it is (see {@link expectedHtu}).
+ */
+function canonicalHtu (htu: string): string {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/]*)(.*)$/i.exec(htu)
+  if (m === null) return htu
+  const scheme = (m[1] as string).toLowerCase()
+  const defaultPort = scheme === 'http' ? ':80' : scheme === 'https' ? ':443' : undefined
+  let authority = (m[2] as string).toLowerCase()
+  if (defaultPort !== undefined && authority.endsWith(defaultPort)) authority = authority.slice(0, -defaultPort.length)
+  return `${scheme}://${authority}${m[3] as string}`
+}
+
+/**
  * The `htu` a proof for this request must carry: origin + path, no query or fragment, duplicate
  * slashes collapsed and percent-escapes decoded (how Okta normalises the request URI before it compares).
  * The proof's own `htu` is only percent-decoded, as Okta does: a client whose `orgUrl` ends in `/` requests
@@ -62,7 +77,7 @@ export async function verifyProof (
   }
   if (payload['htm'] !== method) throw invalidProof("'htm' claim in the DPoP proof JWT is invalid.")
   const claimed = payload['htu']
-  if (typeof claimed !== 'string' || claimed.split(/[?#]/, 1)[0] !== claimed || decodePath(claimed) !== htu) {
+  if (typeof claimed !== 'string' || claimed.split(/[?#]/, 1)[0] !== claimed || canonicalHtu(decodePath(claimed)) !== canonicalHtu(htu)) {
     throw invalidProof("'htu' claim in the DPoP proof JWT is invalid.")
   }
   if (ath !== undefined && payload['ath'] !== ath) throw invalidProof("'ath' claim in the DPoP proof JWT is invalid.")
