@@ -1,12 +1,15 @@
 // When an ioredis client is ready: the waits of createRedisStores's calls and of its ping() across connection attempts.
-import type { Redis } from 'ioredis'
+import type { EventEmitter } from 'node:events'
+
+/** What these waits use of an ioredis client (typed here: ioredis, an optional peer, stays out of the declarations). */
+type ReadinessClient = Pick<EventEmitter, 'on' | 'once' | 'off'> & { readonly status: string }
 
 /**
  * Waits for a connecting client to become ready, with one pair of listeners per connection attempt whatever the number
  * of callers (many calls at once would otherwise each add theirs). `wait(ms, untilClosed)`: true once ready, false
  * after `ms` (or, with `untilClosed`, as soon as that attempt fails); a client in no connecting status answers at once.
  */
-export function sharedReadiness (client: Redis): { wait: (ms: number, untilClosed: boolean) => Promise<boolean>, end: () => void } {
+export function sharedReadiness (client: ReadinessClient): { wait: (ms: number, untilClosed: boolean) => Promise<boolean>, end: () => void } {
   let next: Promise<'ready' | 'closed'> | undefined
   let endWait: (() => void) | undefined
   let ended = false
@@ -52,7 +55,7 @@ export function sharedReadiness (client: Redis): { wait: (ms: number, untilClose
 }
 
 /** Whether the client's next connection is ready within `ms`. */
-export async function onceReady (client: Redis, ms: number): Promise<boolean> {
+export async function onceReady (client: ReadinessClient, ms: number): Promise<boolean> {
   let settle: ((ready: boolean) => void) | undefined
   const onReady = (): void => { settle?.(true) }
   const onEnd = (): void => { settle?.(false) }
