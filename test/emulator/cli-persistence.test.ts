@@ -320,9 +320,24 @@ await t.test('--seed preloads users once', async (t) => {
   const fax = await runToEnd(['--port', '0', '--seed', seedFile])
   t.equal(fax.code, 1, 'the CLI could not start')
   t.match(fax.stderr, `"seed" option (${seedFile}): user 0 ("a@example.com"): factors[0].factorType must be one of`)
-  // Nor an id the data file already holds for another login.
-  t.throws(() => buildEmulator({ dataFile: data, seed: [{ id: alice, login: 'eve@example.com' }] }), { name: 'TypeError', message: `"seed" option: user 0 ("eve@example.com"): id ${alice} is the id of another user the emulator holds` })
-  t.throws(() => buildEmulator({ dataFile: data, seed: [{ login: 'eve@example.com', factors: [{ id: 'ostSeededAliceTotp01', factorType: 'token:software:totp' }] }] }), { name: 'TypeError', message: /factors\[0\]\.id ostSeededAliceTotp01 is the id of a factor the emulator holds/ })
+
+  // A seeded user whose login was changed since is still the seed's: the same --seed and --data start again and add
+  // nobody, whether the seed names the user by its id or only by a factor id (as alice's entry does).
+  t.equal((await emuFetch(second, 'POST', `/api/v1/users/${alice}`, { profile: { login: 'alice.renamed@example.com', email: 'alice.renamed@example.com' } })).status, 200)
+  second.child.kill('SIGKILL')
+  await exited(second.child)
+  const third = await run(t, ['--token', 't', '--seed', seed, '--data', data])
+  t.same((await emuFetch(third, 'GET', '/api/v1/users')).body.map((u: { profile: { login: string } }) => u.profile.login), ['alice.renamed@example.com', 'bob@example.com'], 'the renamed user is not seeded again')
+  third.child.kill('SIGKILL')
+  await exited(third.child)
+  const byId = buildEmulator({ dataFile: data, seed: [{ id: alice, login: 'alice@example.com' }] })
+  const listed = await byId.app.inject({ url: '/api/v1/users', headers: { authorization: `SSWS ${byId.token}` } })
+  t.equal(listed.json<unknown[]>().length, 2, 'a seed user named by the id of a renamed user is that user')
+  await byId.app.close()
+  // A new seed user may still not take the id of a factor another user holds.
+  t.throws(() => buildEmulator({ dataFile: data, seed: [{ id: '00uEveEveEveEveEve01', login: 'eve@example.com', factors: [{ id: 'ostSeededAliceTotp01', factorType: 'token:software:totp' }] }] }), { name: 'TypeError', message: '"seed" option: user 0 ("eve@example.com"): factors[0].id ostSeededAliceTotp01 is the id of a factor the emulator holds' })
+  const after = await withEmulator(t, { dataFile: data })
+  t.same((await emuFetch(after, 'GET', '/api/v1/users')).body.map((u: { profile: { login: string } }) => u.profile.login), ['alice.renamed@example.com', 'bob@example.com'], 'neither start added anyone, and the refused one gave the file back')
 })
 
 await t.test('--data: a directory that cannot hold the file stops the start; a write that cannot be made durable is undone', async (t) => {
@@ -380,6 +395,80 @@ await t.test('--data: a directory that cannot hold the file stops the start; a w
   const back = await withEmulator(t, { dataFile })
   t.same((await emuFetch(back, 'GET', '/api/v1/users')).body.map((u: { profile: { login: string, firstName: string } }) => [u.profile.login, u.profile.firstName]),
     [['ann@example.com', 'Anne'], ['bob@example.com', null]], 'what was acknowledged is in the file')
+})
+
+await t.test('--data: one file belongs to one emulator; a file whose users are not the emulator\'s is named', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'okta-emu-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const data = join(dir, 'state.json')
+  const first = await run(t, ['--token', 't', '--data', data, '--quiet'])
+  const twice = await runToEnd(['--port', '0', '--data', data])
+  t.equal(twice.code, 1, 'a second CLI on the same file does not start')
+  t.match(twice.stderr, `emulator data file ${data} is in use by another emulator (process ${first.child.pid!}`)
+  await t.rejects(startEmulator({ port: 0, dataFile: data }), { message: `emulator data file ${data} is in use by another emulator (process ${first.child.pid!}; one file belongs to one emulator)` }, 'nor does startEmulator')
+  t.equal((await emuFetch(first, 'POST', '/api/v1/users?activate=false', { profile: { login: 'a@example.com', email: 'a@example.com' } })).status, 200)
+  // A lock whose process is gone (kill -9) is taken over, and the acknowledged write is there.
+  first.child.kill('SIGKILL')
+  await exited(first.child)
+  const mine = await withEmulator(t, { dataFile: data })
+  t.equal((await emuFetch(mine, 'GET', '/api/v1/users/a@example.com')).status, 200, 'the next emulator takes the file over')
+  t.equal(await readFile(`${data}.lock`, 'utf8'), `${process.pid}\n`, 'and its lock names it')
+  // In one process too: a second emulator on a file another holds is refused, and takes it once that one is closed.
+  t.throws(() => buildEmulator({ dataFile: data }), { message: `emulator data file ${data} is in use by another emulator of this process (one file belongs to one emulator)` })
+  await mine.close()
+  t.equal((await readdir(dir)).includes('state.json.lock'), false, 'close gives the lock back')
+  const next = await withEmulator(t, { dataFile: data })
+  t.equal((await emuFetch(next, 'GET', '/api/v1/users/a@example.com')).status, 200)
+  await next.close()
+  // A lock naming this very pid that this process does not hold (a container restarted with its old pid) is stale.
+  await writeFile(`${data}.lock`, `${process.pid}\n`)
+  const restarted = await withEmulator(t, { dataFile: data })
+  await restarted.close()
+  // A port already taken gives the file back as well.
+  const taken = await withEmulator(t, {})
+  await t.rejects(startEmulator({ port: Number(new URL(taken.url).port), dataFile: data }), { code: 'EADDRINUSE' })
+  t.equal((await readdir(dir)).includes('state.json.lock'), false, 'a start that failed leaves no lock')
+
+  // JSON of the right version whose users lack what the emulator reads: refused, naming the file and the entry.
+  const at = Date.UTC(2030, 0, 1)
+  const user = { id: '00uA', status: 'ACTIVE', created: at, lastUpdated: at, profile: { login: 'a@example.com' }, factors: [] as unknown[] }
+  const factor = { id: 'ostF', userId: '00uA', factorType: 'token:software:totp', provider: 'GOOGLE', status: 'ACTIVE', created: at, lastUpdated: at, profile: {}, secret: 'JBSWY3DPEHPK3PXP', activationFailures: [] }
+  const bad: Array<[unknown[], string]> = [
+    [[{}], 'users[0] has no string "id"'],
+    [[1], 'users[0] is not an object'],
+    [[null], 'users[0] is not an object'],
+    [[{ ...user, profile: null }], 'users[0] has no string "profile.login"'],
+    [[{ ...user, factors: undefined }], 'users[0] has no "factors" array'],
+    [[{ ...user, factors: [null] }], 'users[0].factors[0] is not an object'],
+    [[user, { ...user, id: '00uB', profile: { login: 'b@example.com' }, factors: [{ ...factor, userId: '00uA' }] }], 'users[1].factors[0] belongs to another user ("userId")'],
+    [[{ ...user, factors: [{ ...factor, profile: 'x' }] }], 'users[0].factors[0] has no "profile" object'],
+    [[{ ...user, created: '2030-01-01' }], 'users[0] has no "created" and "lastUpdated" times'],
+    [[{ ...user, factors: [{ ...factor, lastUpdated: null }] }], 'users[0].factors[0] has no "created" and "lastUpdated" times'],
+  ]
+  const file = join(dir, 'foreign.json')
+  for (const [users, problem] of bad) {
+    await writeFile(file, JSON.stringify({ version: 2, users }))
+    const cli = await runToEnd(['--port', '0', '--data', file])
+    t.equal(cli.code, 1, problem)
+    t.equal(cli.stderr, `okta-emulator: emulator data file ${file} is not an okta-emulator state file (${problem})\n`, `${problem}: named, no stack`)
+    t.notMatch(cli.stderr, /JBSWY3DPEHPK3PXP/)
+  }
+  await writeFile(file, JSON.stringify({ version: 2, users: [{ ...user, factors: [factor] }] }))
+  const good = await withEmulator(t, { dataFile: file })
+  t.equal((await emuFetch(good, 'GET', '/api/v1/users/00uA/factors/ostF')).body.status, 'ACTIVE', 'a whole file still loads')
+})
+
+await t.test('the CLI outlives its closed stdout: a harness that read the listening line and closed the pipe', async (t) => {
+  const cli = await run(t, ['--token', 't'])
+  cli.child.stdout!.destroy()
+  const user = await emuFetch(cli, 'POST', '/api/v1/users', { profile: { login: 'pipe@example.com', email: 'pipe@example.com' } })
+  for (const phoneNumber of ['+15550001111', '+15550002222']) {
+    const sms = await emuFetch(cli, 'POST', `/api/v1/users/${user.body.id as string}/factors`, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
+    t.equal(sms.status, 200, 'an sms enrollment echoes its code to the closed pipe')
+    await emuFetch(cli, 'DELETE', `/api/v1/users/${user.body.id as string}/factors/${sms.body.id as string}`)
+  }
+  t.equal((await emuFetch(cli, 'GET', '/api/v1/users/pipe@example.com')).status, 200, 'and the emulator still answers')
+  t.equal(cli.child.exitCode, null, 'still running')
 })
 
 /** An undici Agent that records each response's path and status (the client's calls, as they go out). */

@@ -130,6 +130,9 @@ async function main (): Promise<void> {
     process.stdout.write(HELP)
     return
   }
+  // A harness may read the listening line and close the pipe: what the console would have shown next (an sms code) is
+  // lost, not the emulator, which an unhandled EPIPE would end in the middle of a request.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
   const envToken = process.env['OKTA_EMULATOR_TOKEN']
   const options: EmulatorOptions = {
     port: intArg('port', values.port) ?? 7070,

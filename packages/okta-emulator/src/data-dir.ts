@@ -1,7 +1,7 @@
 // The data file's directory, checked when the emulator starts: a save that fails later is undone and answered 500,
 // so a directory no save can succeed in is refused at once, naming the path.
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, statSync, unlinkSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { closeSync, existsSync, linkSync, lstatSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 
 /**
  * Checks at start that the data file can be written: its directory exists, is a directory, and is writable (a write
@@ -54,6 +54,74 @@ export function removeStaleTemps (file: string): void {
       // Only a file a save wrote: not a symlink or anything else put there under that name.
       if (lstatSync(join(dir, name)).isFile()) unlinkSync(join(dir, name))
     } catch { /* gone already, or not ours to remove */ }
+  }
+}
+
+/** The data files (resolved paths) an emulator of this process holds. */
+const held = new Set<string>()
+
+/**
+ * Takes the data file for this emulator: one file belongs to one emulator, since each saves its whole state over it and
+ * two would erase each other's acknowledged writes. The lock is `FILE.lock`, holding the owner's pid; one whose
+ * process no longer runs (a `kill -9`) is taken over, as is one naming this very pid that this process does not hold
+ * (a container restarted with the pid it had). Throws naming the file, and the pid that holds it. Returns the release.
+ */
+export function lockDataFile (file: string): () => void {
+  const path = resolve(file)
+  const lock = `${path}.lock`
+  if (held.has(path)) throw new Error(`emulator data file ${file} is in use by another emulator of this process (one file belongs to one emulator)`)
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (createLock(file, lock)) {
+      held.add(path)
+      return () => {
+        if (!held.delete(path)) return
+        try { unlinkSync(lock) } catch { /* removed by hand: nothing left to release */ }
+      }
+    }
+    const owner = lockOwner(lock)
+    if (owner !== undefined && owner !== process.pid && isRunning(owner)) {
+      throw new Error(`emulator data file ${file} is in use by another emulator (process ${owner}; one file belongs to one emulator)`)
+    }
+    try { unlinkSync(lock) } catch { /* another start took it over first: try again */ }
+  }
+  throw new Error(`emulator data file ${file}: could not take its lock file ${lock}`)
+}
+
+/** Creates the lock with our pid in it, atomically (a link, so no one reads it empty); false when it exists. */
+function createLock (file: string, lock: string): boolean {
+  const tmp = join(dirname(lock), `.${basename(file)}.${process.pid}.locking`)
+  const fd = openSync(tmp, 'w', 0o600)
+  try { writeSync(fd, `${process.pid}\n`) } finally { closeSync(fd) }
+  try {
+    linkSync(tmp, lock)
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+    return createLockInPlace(file, lock) // a filesystem without hard links
+  } finally {
+    try { unlinkSync(tmp) } catch { /* already gone */ }
+  }
+}
+
+function createLockInPlace (file: string, lock: string): boolean {
+  let fd: number
+  try {
+    fd = openSync(lock, 'wx', 0o600)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw new Error(`emulator data file ${file}: cannot create its lock file ${lock} (${(err as Error).message})`)
+  }
+  try { writeSync(fd, `${process.pid}\n`) } finally { closeSync(fd) }
+  return true
+}
+
+/** The pid a lock file names; undefined when it names none (a stray file, which is taken over). */
+function lockOwner (lock: string): number | undefined {
+  try {
+    const text = readFileSync(lock, 'utf8').trim()
+    return /^[1-9]\d{0,9}$/.test(text) ? Number(text) : undefined
+  } catch {
+    return undefined
   }
 }
 

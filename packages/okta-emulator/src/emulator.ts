@@ -87,15 +87,23 @@ export function buildEmulator (options: EmulatorOptions = {}): BuiltEmulator {
     rejectReplayedCodes: options.rejectReplayedCodes ?? true,
     issuer: options.issuer ?? 'Okta Emulator',
   }
-  if (checked.seed !== undefined) applySeed(ctx, checked.seed)
   const oauth = checked.oauth
-  const app = buildServer(ctx, {
-    oauth,
-    token,
-    rateLimits: options.rateLimits,
-    logger: options.logger ?? false,
-    bodyLimit: options.bodyLimit ?? 1024 * 1024,
-  })
+  let app: FastifyInstance
+  try {
+    if (checked.seed !== undefined) applySeed(ctx, checked.seed)
+    app = buildServer(ctx, {
+      oauth,
+      token,
+      rateLimits: options.rateLimits,
+      logger: options.logger ?? false,
+      bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    })
+  } catch (err) {
+    ctx.store.release()
+    throw err
+  }
+  // The data file is this emulator's until its server is closed.
+  app.addHook('onClose', async () => { ctx.store.release() })
   return {
     app,
     token,
@@ -126,7 +134,12 @@ export function buildEmulator (options: EmulatorOptions = {}): BuiltEmulator {
 export async function startEmulator (options: EmulatorOptions = {}): Promise<Emulator> {
   const built = buildEmulator(options)
   const host = options.host ?? '127.0.0.1'
-  await built.app.listen({ port: options.port ?? 7070, host })
+  try {
+    await built.app.listen({ port: options.port ?? 7070, host })
+  } catch (err) {
+    await built.app.close() // gives the data file back
+    throw err
+  }
   const addr = built.app.server.address()
   const port = typeof addr === 'object' && addr !== null ? addr.port : options.port ?? 7070
   // Listening on every address: the URL names loopback, the address a client on this machine reaches it by (a client

@@ -1,5 +1,5 @@
-// Preloads users (and their factors) from the `seed` option or `--seed FILE`. A seed user whose
-// login already exists (e.g. restored from --data) is skipped, so seeding is idempotent.
+// Preloads users (and their factors) from the `seed` option or `--seed FILE`. A seed user the emulator already holds
+// (restored from --data, by login, id or factor id) is skipped, so seeding is idempotent.
 import { readFileSync } from 'node:fs'
 import { unknownField, type Ctx } from './context.js'
 import { setFactorAnswer } from './credentials.js'
@@ -45,16 +45,26 @@ export function loadSeed (seed: NonNullable<EmulatorOptions['seed']>): SeedUser[
 }
 
 /**
- * Adds the seed users that do not exist yet (checked by {@link loadSeed}). Throws TypeError when one of them
- * would take the id of a user or factor the emulator already holds (from the data file), or would pass `maxUsers`.
+ * Whether the emulator holds a seed user already (restored from the data file): by its login, or by its id, or, when
+ * it has none, by one of its factor ids. A seeded user whose login was changed since is still the seed's user, so the
+ * same `--seed` and `--data` start again.
+ */
+function isSeeded (ctx: Ctx, s: SeedUser): boolean {
+  if (ctx.store.hasLogin(s.login)) return true
+  if (s.id !== undefined) return ctx.store.users.has(s.id)
+  return (s.factors ?? []).some((f) => f.id !== undefined && ctx.store.factorById(f.id) !== undefined)
+}
+
+/**
+ * Adds the seed users that the emulator does not hold yet (checked by {@link loadSeed}; see {@link isSeeded}). Throws
+ * TypeError when one of them would take the id of a factor another user holds, or would pass `maxUsers`.
  */
 export function applySeed (ctx: Ctx, users: SeedUser[]): void {
   const now = ctx.clock()
   let changed = false
   for (const [i, s] of users.entries()) {
-    if (ctx.store.hasLogin(s.login)) continue
+    if (isSeeded(ctx, s)) continue
     const at = `"seed" option: user ${i} (${JSON.stringify(s.login)})`
-    if (s.id !== undefined && ctx.store.users.has(s.id)) throw new TypeError(`${at}: id ${s.id} is the id of another user the emulator holds`)
     for (const [j, sf] of (s.factors ?? []).entries()) {
       if (sf.id !== undefined && ctx.store.factorById(sf.id) !== undefined) throw new TypeError(`${at}: factors[${j}].id ${sf.id} is the id of a factor the emulator holds`)
     }

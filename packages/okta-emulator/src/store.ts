@@ -8,7 +8,8 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, w
 import { dirname, basename, join } from 'node:path'
 import { hashPlainAnswers } from './credentials.js'
 import { OktaError, validationError } from './errors.js'
-import { checkDataDir, removeStaleTemps } from './data-dir.js'
+import { checkDataDir, lockDataFile, removeStaleTemps } from './data-dir.js'
+import { snapshotUsersProblem } from './snapshot-check.js'
 import { DEFAULT_MAX_USERS } from './limits.js'
 import type { FactorRecord, UserRecord } from './types.js'
 
@@ -76,15 +77,28 @@ export class Store {
 
   /** The state as last written to the data file (the JSON of a {@link Snapshot}); a failed write goes back to it. */
   private committed = ''
+  /** Releases the data file's lock (see {@link lockDataFile}); a no-op without a data file. */
+  private readonly unlock: () => void = () => {}
 
   constructor (dataFile?: string, maxUsers = DEFAULT_MAX_USERS) {
     this.dataFile = dataFile
     this.maxUsers = maxUsers
     if (dataFile === undefined) return
     checkDataDir(dataFile)
-    removeStaleTemps(dataFile)
-    if (existsSync(dataFile)) this.load(dataFile)
-    this.committed = this.serialize()
+    this.unlock = lockDataFile(dataFile)
+    try {
+      removeStaleTemps(dataFile)
+      if (existsSync(dataFile)) this.load(dataFile)
+      this.committed = this.serialize()
+    } catch (err) {
+      this.release()
+      throw err
+    }
+  }
+
+  /** Gives the data file up (its lock), for another emulator to take; once the server is closed. Idempotent. */
+  release (): void {
+    this.unlock()
   }
 
   /**
@@ -333,6 +347,8 @@ export class Store {
     if ((snapshot?.version !== 1 && snapshot?.version !== SNAPSHOT_VERSION) || !Array.isArray(snapshot.users)) {
       throw new Error(`emulator data file ${file} is not an okta-emulator state file`)
     }
+    const problem = snapshotUsersProblem(snapshot.users)
+    if (problem !== undefined) throw new Error(`emulator data file ${file} is not an okta-emulator state file (${problem})`)
     this.placesOf(snapshot)
     this.fill(snapshot)
     if (typeof snapshot.owner === 'string' && this.users.has(snapshot.owner)) this.ownerId = snapshot.owner
