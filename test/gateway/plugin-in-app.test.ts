@@ -1,6 +1,7 @@
 // Guards the gateway plugin on its GraphQL path inside a host app: the app's CORS answers or passes on its preflights
 // in whichever hook it runs, HEAD is the coded 405 whatever the app's `exposeHeadRoutes`, the body of a refused
-// method is never read, and the app's own redaction of its request ids holds on the gateway's log lines.
+// method is never read, the app's own redaction of its request ids holds on the gateway's log lines, and an app
+// parser of the media type mercurius parses does not stop the gateway from registering.
 import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
 import { performance } from 'node:perf_hooks'
@@ -95,6 +96,27 @@ await t.test("HEAD on the GraphQL path is the coded 405 with the app's exposeHea
     const own = await request(`${url}/own`, { method: 'HEAD' })
     await own.body.dump()
     t.equal(own.statusCode, exposeHeadRoutes ? 200 : 404, "the app's own routes keep the app's setting")
+  }
+})
+
+await t.test("an app with its own application/graphql parser: the gateway registers beside it, at the root or under a prefix", async (t) => {
+  for (const prefix of ['', '/mfa']) {
+    const app = Fastify()
+    t.teardown(() => app.close())
+    // Registered before the gateway, in a scope the gateway's inherits (mercurius adds one of its own there).
+    app.addContentTypeParser('application/graphql', { parseAs: 'string' }, (_request, body, done) => { done(null, { own: body }) })
+    app.post('/own', async (request) => request.body)
+    await app.register(secureSession, { key: randomBytes(32), cookie: { path: '/' } })
+    await app.register(async (scope) => {
+      await scope.register(oktaMfaGateway, { orgUrl: 'https://dev-1.okta.com', token: 'tok', resolveUser: () => null })
+    }, { prefix })
+    const url = await app.listen({ port: 0, host: '127.0.0.1' })
+    const post = await request(`${url}${prefix}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: OPS.viewer }) })
+    t.equal((await post.body.json() as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code, 'UNAUTHENTICATED', `prefix "${prefix}": the gateway answers`)
+    const asGraphql = await request(`${url}${prefix}/graphql`, { method: 'POST', headers: { 'content-type': 'application/graphql', 'mercurius-require-preflight': 'x' }, body: OPS.viewer })
+    t.equal((await asGraphql.body.json() as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code, 'UNAUTHENTICATED', `prefix "${prefix}": a GraphQL body still parsed as the query on the gateway's route`)
+    const own = await request(`${url}/own`, { method: 'POST', headers: { 'content-type': 'application/graphql' }, body: '{ x }' })
+    t.same(await own.body.json(), { own: '{ x }' }, `prefix "${prefix}": the app's route keeps the app's parser`)
   }
 })
 

@@ -175,6 +175,10 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
 
     const validationRules: ValidationRule[] = [...limitRules(config.limits, config.development)]
     if (!config.development) validationRules.push(NoSchemaIntrospectionCustomRule)
+    // Mercurius adds its own `application/graphql` parser and throws when the scope inherits one: an app with its own
+    // (registered before the gateway) could not start. Removed here, in the gateway's scope only: the GraphQL route
+    // parses with mercurius's, as it does in any app, and the app's routes keep theirs.
+    if (scope.hasContentTypeParser('application/graphql')) scope.removeContentTypeParser('application/graphql')
     await scope.register(mercurius, {
       schema: gatewaySchema,
       resolvers: resolvers as unknown as mercurius.IResolvers,
