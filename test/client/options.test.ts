@@ -45,6 +45,8 @@ void t.test('bad options throw a TypeError that names the option', async (t) => 
     ['timeoutMs string', { orgUrl: ORG, token: TOKEN, timeoutMs: '5000' }, /"timeoutMs" option must be a positive integer/],
     ['rateLimitMaxWaitMs negative', { orgUrl: ORG, token: TOKEN, rateLimitMaxWaitMs: -1 }, /"rateLimitMaxWaitMs" option must be a non-negative integer/],
     ['userAgent with CRLF', { orgUrl: ORG, token: TOKEN, userAgent: 'x\r\ny' }, /"userAgent" option must be a non-empty string/],
+    ['userAgent with a tab', { orgUrl: ORG, token: TOKEN, userAgent: 'app\t1' }, /"userAgent" option must be a non-empty string without control characters or spaces at either end/],
+    ['userAgent with a space at an end', { orgUrl: ORG, token: TOKEN, userAgent: 'app/1 ' }, /"userAgent" option must be a non-empty string/],
     ['dispatcher not a dispatcher', { orgUrl: ORG, token: TOKEN, dispatcher: {} }, /"dispatcher" option must be an undici Dispatcher/],
     ['a misspelt option', { orgUrl: ORG, token: TOKEN, timeoutMS: 1 }, /^"timeoutMS" is not an option of createOktaClient$/],
     ['an option of another library', { orgUrl: ORG, token: TOKEN, retries: 3 }, /^"retries" is not an option/],
@@ -115,7 +117,12 @@ void t.test('every request carries Accept, User-Agent, SSWS Authorization and X-
   // 1 to 200 characters: an id of 200 is sent as it is, one of 201 or an empty one is refused before anything is sent.
   pool.intercept({ path: '/api/v1/users/00u1f96ECLNVOKVMUSEA', method: 'GET', headers: { 'x-request-id': 'r'.repeat(200) } }).reply(200, USER, { headers: jsonHeaders() })
   t.equal((await client.getUser('00u1f96ECLNVOKVMUSEA', { requestId: 'r'.repeat(200) })).id, USER.id, 'a request id of 200 characters')
-  for (const requestId of ['r'.repeat(201), '']) {
+  for (const requestId of ['r', 'corr 42 x']) {
+    pool.intercept({ path: '/api/v1/users/00u1f96ECLNVOKVMUSEA', method: 'GET', headers: { 'x-request-id': requestId } }).reply(200, USER, { headers: jsonHeaders() })
+    t.equal((await client.getUser('00u1f96ECLNVOKVMUSEA', { requestId })).id, USER.id, `"${requestId}" is sent as given`)
+  }
+  // A control character (a tab too) or a space at an end, which undici would trim: the id sent would not be this one.
+  for (const requestId of ['r'.repeat(201), '', 'a\tb', '\tlead', ' padded ', 'trail ']) {
     await t.rejects(client.getUser('x', { requestId }), { name: 'TypeError', message: /"requestId" option/ }, `a request id of ${requestId.length} characters`)
   }
   agent.assertNoPendingInterceptors()
@@ -209,6 +216,10 @@ void t.test('a key that is not an option of a method is a TypeError naming it, b
   await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }, { lifetime: 5 } as never), { name: 'TypeError', message: named('lifetime') })
   await t.rejects(client.verifyFactor('00u1', 'mbl1', { passcode: '123456' } as never), { name: 'TypeError', message: /^"passcode" is not a key of the verifyFactor body \(passCode, answer, useNumberMatchingChallenge\)$/ })
   await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }, null as never), { name: 'TypeError', message: /verifyFactor query must be an object/ })
+  // A form field that was missing: a code not given, not a request for a new one (sent, an sms factor would text one).
+  for (const body of [{ passCode: undefined }, { answer: undefined }, { passCode: undefined, answer: undefined }]) {
+    await t.rejects(client.verifyFactor('00u1', 'sms1', body), { name: 'TypeError', message: '"body.passCode" (or "body.answer") is undefined: pass no body to start a challenge' }, JSON.stringify(Object.keys(body)))
+  }
   await t.rejects(client.verifyFactor('00u1', 'ost1', undefined, undefined, { ctx: {} } as never), { name: 'TypeError', message: named('ctx') })
   await t.rejects(client.verifyFactor('00u1', 'ost1', undefined, undefined, null as never), { name: 'TypeError', message: /verifyFactor options/ })
   await t.rejects(client.verifyFactor('00u1', 'ost1', undefined, undefined, { context: { ipAddress: '1.2.3.4' } } as never), { name: 'TypeError', message: named('ipAddress') })

@@ -78,7 +78,8 @@ void t.test('toJSON of an Okta error lists only safe fields', async (t) => {
       .reply(403, oktaErrorBody('E0000068', 'Invalid Passcode/Answer', ["Your passcode doesn't match our records. Please try again."]), { headers: jsonHeaders('rid-x') })
   }, t)
   const json = (err as { toJSON: () => Record<string, unknown> }).toJSON()
-  t.same(Object.keys(json).sort(), ['code', 'errorCauses', 'errorCode', 'errorId', 'errorSummary', 'message', 'name', 'requestId', 'status'])
+  t.same(Object.keys(json).sort(), ['code', 'errorCauses', 'errorCode', 'errorId', 'errorLink', 'errorSummary', 'message', 'name', 'requestId', 'status'])
+  t.equal(json['errorLink'], 'E0000068', 'Okta\'s fields, errorLink among them (README)')
   t.notMatch(everyView(err), '987654', 'the passcode sent is not echoed either')
 })
 
@@ -140,5 +141,39 @@ void t.test("an error answer that quotes the request back (a proxy, a hostile or
   pool.intercept({ path: VERIFY, method: 'POST' }).reply(403, oktaErrorBody('E0000068', `bad answer ${JSON.stringify(answer)} and ${answer}`), { headers: jsonHeaders() })
   const wrong = await client.verifyFactor('00u1', 'ost1', { answer }).catch((e: unknown) => e)
   t.notMatch(everyView(wrong), 'first', 'the answer, as sent and as JSON escapes it')
+  agent.assertNoPendingInterceptors()
+})
+
+void t.test('an answer that is no Okta answer (2xx of the wrong form, 302, a timeout, a body too large) quoting the request back keeps no secret', async (t) => {
+  const { agent, pool, client } = mockOrg(t, { timeoutMs: 200 })
+  const echo = (rid: string, contentType = 'application/json'): Record<string, string> => ({ 'content-type': contentType, 'x-okta-request-id': rid })
+  const GET = { path: '/api/v1/users/00u1', method: 'GET' }
+  const cases: Array<[string, () => void, Record<string, unknown>]> = [
+    ['a 200 that is not JSON', () => { pool.intercept(GET).reply(200, '<html>', { headers: echo(`rid SSWS ${TOKEN}`, `text/html; t=${TOKEN}`) }) }, { code: 'OKTA_INVALID_RESPONSE', requestId: 'rid [redacted]', message: /Content-Type "text\/html; t=\[redacted\]"/ }],
+    ['a 200 whose Content-Type has the token across its quoted 100 characters', () => { pool.intercept(GET).reply(200, '<html>', { headers: echo('rid', `text/html; ${'p'.repeat(80)}; t=${TOKEN}`) }) }, { code: 'OKTA_INVALID_RESPONSE', message: /; t=\[red/ }],
+    ['a 200 of the wrong shape', () => { pool.intercept(GET).reply(200, [1], { headers: echo(`rid ${TOKEN}`) }) }, { code: 'OKTA_INVALID_RESPONSE', requestId: 'rid [redacted]' }],
+    ['a 200 with invalid JSON', () => { pool.intercept(GET).reply(200, '{', { headers: echo(`rid ${TOKEN}`) }) }, { code: 'OKTA_INVALID_RESPONSE', requestId: 'rid [redacted]' }],
+    ['a 302', () => { pool.intercept(GET).reply(302, '', { headers: { ...echo(`rid ${TOKEN}`), location: 'https://elsewhere.example/' } }) }, { code: 'OKTA_INVALID_RESPONSE', requestId: 'rid [redacted]' }],
+    ['a 500 page', () => { pool.intercept(GET).reply(500, '<html>', { headers: echo(`rid ${TOKEN}`, `text/html; t=${TOKEN}`) }) }, { code: 'OKTA_INVALID_RESPONSE', requestId: 'rid [redacted]', message: /Content-Type "text\/html; t=\[redacted\]"/ }],
+    ['a body too large', () => { pool.intercept(GET).reply(200, 'x'.repeat(1024 * 1024 + 10), { headers: echo(`rid ${TOKEN}`) }) }, { code: 'OKTA_INVALID_RESPONSE', requestId: 'rid [redacted]' }],
+    ['a timeout after the headers', () => { pool.intercept(GET).reply(200, {}, { headers: echo(`rid ${TOKEN}`) }).delay(1000) }, { code: 'OKTA_TIMEOUT' }],
+  ]
+  for (const [what, setup, expected] of cases) {
+    setup()
+    const err = await client.getUser('00u1').catch((e: unknown) => e)
+    t.match(err, expected, what)
+    t.notMatch(everyView(err), TOKEN, `${what}: no token in any view`)
+    t.notMatch(JSON.stringify((err as { toJSON: () => unknown }).toJSON()), TOKEN, `${what}: toJSON`)
+  }
+  // The request id of an error answer is kept without the answer or password the request carried (its passcode stays:
+  // six digits may be part of a genuine id).
+  const VERIFY = { path: '/api/v1/users/00u1/factors/ost1/verify', method: 'POST' }
+  pool.intercept(VERIFY).reply(403, oktaErrorBody('E0000068', 'Invalid Passcode/Answer'), { headers: echo('rid my first car 123456') })
+  t.match(await client.verifyFactor('00u1', 'ost1', { answer: 'my first car' }).catch((e: unknown) => e), { code: 'OKTA_INVALID_PASSCODE', requestId: 'rid [redacted] 123456' })
+  pool.intercept(VERIFY).reply(403, oktaErrorBody('E0000068', 'Invalid Passcode/Answer'), { headers: echo('rid-123456-x') })
+  t.match(await client.verifyFactor('00u1', 'ost1', { passCode: '123456' }).catch((e: unknown) => e), { requestId: 'rid-123456-x' }, 'a passcode is not cut out of a request id')
+  pool.intercept({ path: '/api/v1/users', method: 'POST' }).reply(400, oktaErrorBody('E0000001', 'Api validation failed'), { headers: echo('rid hunter2-Secret') })
+  const created = await client.createUser({ profile: { login: 'a@example.com', email: 'a@example.com' }, credentials: { password: { value: 'hunter2-Secret' } } }).catch((e: unknown) => e)
+  t.match(created, { code: 'OKTA_VALIDATION', requestId: 'rid [redacted]' }, 'nor a password')
   agent.assertNoPendingInterceptors()
 })

@@ -260,6 +260,22 @@ void t.test('void operations accept 204, {} and an empty 200', async (t) => {
   agent.assertNoPendingInterceptors()
 })
 
+void t.test('void operations refuse a 2xx labelled JSON whose body is not JSON (a proxy\'s page, a cut-off body)', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  const calls: Array<[string, string, string, (c: typeof client) => Promise<unknown>]> = [
+    ['deleteUser', '/api/v1/users/00u1', 'DELETE', (c) => c.deleteUser('00u1')],
+    ['resetFactors', '/api/v1/users/00u1/lifecycle/reset_factors', 'POST', (c) => c.resetFactors('00u1')],
+    ['deleteFactor', '/api/v1/users/00u1/factors/ost1', 'DELETE', (c) => c.deleteFactor('00u1', 'ost1')],
+  ]
+  for (const [name, path, method, call] of calls) {
+    for (const body of ['<html>proxy</html>', '{"errorCode":']) {
+      pool.intercept({ path, method }).reply(200, body, { headers: jsonHeaders() })
+      await t.rejects(call(client), { code: 'OKTA_INVALID_RESPONSE', status: 200, message: 'Okta answered HTTP 200 with a body that is not valid JSON, not JSON' }, `${name}: ${body}`)
+    }
+  }
+  agent.assertNoPendingInterceptors()
+})
+
 function rateLimited (reset: number | undefined, date: Date | undefined, code = 'E0000047'): {
   statusCode: number, data: string, responseOptions: { headers: Record<string, string> }
 } {
@@ -647,4 +663,21 @@ void t.test('a call that reads no body still needs an answer from Okta: no conte
     const err = await client.resetFactors('00u1').then(() => undefined, (e: unknown) => e)
     t.match(err, { code: 'OKTA_INVALID_RESPONSE', status: 200 }, `${a.type ?? 'no type'} with a body: refused`)
   }
+})
+
+void t.test("an app's own Bearer auth meets a scope challenge as the client's OAuth does: OKTA_INSUFFICIENT_SCOPE", async (t) => {
+  const { agent, pool, client } = mockOrg(t, { token: undefined, auth: { header: () => 'Bearer app-managed-token' } })
+  const refused = (challenge: string | undefined): void => {
+    pool.intercept({ path: USER_PATH, method: 'GET' }).reply(403, oktaErrorBody('E0000006', 'You do not have permission to perform the requested action'), {
+      headers: { ...jsonHeaders(), ...(challenge === undefined ? {} : { 'www-authenticate': challenge }) },
+    })
+  }
+  refused('Bearer authorization_uri="https://dev-123456.okta.com/oauth2/v1/authorize", realm="IdpError", scope="okta.users.read", error="insufficient_scope"')
+  const err = await client.getUser('00u1').catch((e: unknown) => e)
+  t.match(err, { code: 'OKTA_INSUFFICIENT_SCOPE', status: 403, errorCode: 'E0000006', requiredScopes: ['okta.users.read'] })
+  t.notMatch(JSON.stringify(err), 'app-managed-token')
+  // Without the challenge it stays Okta's permission error.
+  refused(undefined)
+  t.match(await client.getUser('00u1').catch((e: unknown) => e), { code: 'OKTA_AUTHENTICATION', errorCode: 'E0000006' })
+  agent.assertNoPendingInterceptors()
 })

@@ -226,6 +226,13 @@ void t.test('an error that quotes the request back does not carry the assertion,
     return { statusCode: 401, data: JSON.stringify({ error: 'invalid_client' }), responseOptions: { headers: { ...json, 'x-okta-request-id': `rid ${assertion}` } } }
   })
   t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_INVALID_CLIENT', requestId: 'rid [redacted]' }, 'the request id without the assertion')
+  // A 200 that is no token is an error too: its request id and quoted Content-Type are kept without the assertion.
+  m.token().reply((opts) => {
+    const assertion = new URLSearchParams(String(opts.body)).get('client_assertion')!
+    return { statusCode: 200, data: 'x', responseOptions: { headers: { 'content-type': `text/plain; x=${assertion}`, 'x-okta-request-id': `rid ${assertion}` } } }
+  })
+  const on200 = await rejection(m.client.getUser('00u1'))
+  t.match(on200, { code: 'OKTA_INVALID_RESPONSE', requestId: 'rid [redacted]', message: /Content-Type "text\/plain; x=\[redacted\]"/ }, 'a 200 that is not JSON: no assertion')
   // The API's DPoP challenge quoting the access token and the proof of the call.
   m.token().reply(200, { token_type: 'DPoP', expires_in: 3600, access_token: TOKEN_SECRET }, { headers: json })
   m.agent.get(ORG).intercept({ path: '/api/v1/users/00u1', method: 'GET' }).reply(400, (opts) => {

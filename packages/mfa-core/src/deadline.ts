@@ -13,8 +13,11 @@ export const DEFAULT_REQUEST_DEADLINE_MS = 5000
  */
 export const MAX_TIMER_MS = 2_147_483_647
 
-/** What the client sends as `X-Request-Id`: 1 to 200 visible characters, spaces and tabs (a header value). */
-const SENDABLE_REQUEST_ID = /^[\t\x20-\x7e\x80-\xff]{1,200}$/
+/**
+ * What the client sends as `X-Request-Id`: 1 to 200 visible characters and spaces, none at either end (the client
+ * refuses a control character, tab included, and a space undici would trim).
+ */
+const SENDABLE_REQUEST_ID = /^[\x21-\x7e\x80-\xff](?:[\x20-\x7e\x80-\xff]{0,198}[\x21-\x7e\x80-\xff])?$/
 
 /**
  * A deadline that starts when it is created. `options` gives the request options of each Okta call: the same

@@ -30,6 +30,15 @@ export function isValidHeaderValue (value: string): boolean {
   return HEADER_VALUE.test(value)
 }
 
+// A value the caller names (a user agent, a request id): no control character at all, tab included, and no space at
+// either end, which undici trims (the value sent would not be the one given).
+const EXACT_HEADER_VALUE = /^[\x21-\x7e\x80-\xff](?:[\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?$/
+
+/** True when `value` is sent exactly as given and holds no control character (see EXACT_HEADER_VALUE). */
+export function isExactHeaderValue (value: string): boolean {
+  return EXACT_HEADER_VALUE.test(value)
+}
+
 /**
  * SSWS API-token authorization (`Authorization: SSWS <token>`). The token lives in a closure: it is
  * not a property of the returned object, so neither `util.inspect`, `JSON.stringify` nor a debugger

@@ -168,6 +168,7 @@ export class OktaApiError extends OktaClientError {
       errorCode: this.errorCode,
       errorSummary: this.errorSummary,
       errorId: this.errorId,
+      errorLink: this.errorLink,
       errorCauses: this.errorCauses,
     }
   }

@@ -180,6 +180,10 @@ export async function verifyFactor (
   if (body !== undefined && (body === null || typeof body !== 'object')) throw new TypeError('"body" must be an object')
   // A misspelt `passcode` would reach Okta as a body without a passCode: for sms, call and email, a new code sent.
   knownKeys(body, VERIFY_BODY_KEYS, 'the verifyFactor body')
+  // `{ passCode: form.code }` with the field missing is a code not given, not a request for a new one (which sends one).
+  if (body !== undefined && ('passCode' in body || 'answer' in body) && body.passCode === undefined && body.answer === undefined) {
+    throw new TypeError('"body.passCode" (or "body.answer") is undefined: pass no body to start a challenge')
+  }
   if (body?.passCode !== undefined && typeof body.passCode !== 'string') throw new TypeError('"body.passCode" must be a string')
   if (body?.answer !== undefined && typeof body.answer !== 'string') throw new TypeError('"body.answer" must be a string')
   if (body?.useNumberMatchingChallenge !== undefined && typeof body.useNumberMatchingChallenge !== 'boolean') {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Dispatcher } from 'undici'
-import { sswsOption, isValidHeaderValue } from './auth.js'
+import { sswsOption, isExactHeaderValue } from './auth.js'
 import { firstUnknownKey } from './known-keys.js'
 import { isLoopbackHost } from './loopback.js'
 import type { OktaAuth } from './auth.js'
@@ -204,8 +204,8 @@ export function resolveOptions (options: OktaClientOptions): ClientConfig {
     : positiveInt('rateLimitMaxWaitMs', o['rateLimitMaxWaitMs'], true)
 
   const userAgent = o['userAgent']
-  if (userAgent !== undefined && (typeof userAgent !== 'string' || userAgent === '' || !isValidHeaderValue(userAgent))) {
-    throw new TypeError('"userAgent" option must be a non-empty string without control characters')
+  if (userAgent !== undefined && (typeof userAgent !== 'string' || !isExactHeaderValue(userAgent))) {
+    throw new TypeError('"userAgent" option must be a non-empty string without control characters or spaces at either end')
   }
 
   const dispatcher = o['dispatcher']

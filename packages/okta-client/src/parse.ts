@@ -1,6 +1,7 @@
 // Checks that a 2xx body has the shape its operation promises, and tags results with their request id.
 // A 2xx of the wrong shape is Okta (or something pretending to be Okta) misbehaving: InvalidResponseError.
 import { InvalidResponseError } from './errors.js'
+import { responseErrorId } from './response.js'
 import type { ApiResponse } from './transport.js'
 import type { OktaList } from './types.js'
 
@@ -17,7 +18,7 @@ export function tag<T extends object> (value: T, requestId: string | undefined):
 }
 
 function fail (res: ApiResponse, what: string): never {
-  throw new InvalidResponseError(`Okta answered HTTP ${res.status} with a body that is not ${what}`, { status: res.status, requestId: res.requestId })
+  throw new InvalidResponseError(`Okta answered HTTP ${res.status} with a body that is not ${what}`, { status: res.status, requestId: responseErrorId(res) })
 }
 
 /** Check of one item: true when it has the fields every consumer relies on. */

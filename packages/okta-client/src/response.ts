@@ -41,24 +41,27 @@ export function interpret (
   status: number, headers: ApiResponse['headers'], raw: Buffer, spec: CallSpec, url: string,
   sent: Readonly<Record<string, string>>, onAuthError?: (err: OktaApiError) => Error,
 ): ApiResponse {
-  let requestId = headerValue(headers, 'x-okta-request-id')
+  const okId = headerValue(headers, 'x-okta-request-id')
   const contentType = headerValue(headers, 'content-type')
   const isJson = isJsonType(contentType)
 
   if (status >= 200 && status < 300) {
     if (!spec.expectBody) {
-      // Nothing to read, but something must show Okta answered: no content, or JSON (a proxy's HTML page is not Okta).
-      if (status === 204 || raw.length === 0 || isJson) return { status, headers, body: undefined, requestId, url }
-      throw new InvalidResponseError(`Okta answered HTTP ${status} with ${contentType === undefined ? 'a body and no Content-Type' : `Content-Type ${quoteType(contentType)}`}, not JSON`, { status, requestId })
+      // Nothing to read, but something must show Okta answered: no content, or JSON (a proxy's HTML page is not Okta,
+      // even labelled JSON).
+      if (status === 204 || raw.length === 0 || (isJson && isJsonText(raw))) return { status, headers, body: undefined, requestId: okId, url, sent, spec }
+      const said = contentType === undefined ? 'a body and no Content-Type' : isJson ? 'a body that is not valid JSON' : `Content-Type ${quoted(contentType, sent, spec)}`
+      throw new InvalidResponseError(`Okta answered HTTP ${status} with ${said}, not JSON`, { status, requestId: errorId(okId, sent, spec) })
     }
     if (contentType === undefined) {
-      throw new InvalidResponseError(`Okta answered HTTP ${status} without a Content-Type`, { status, requestId })
+      throw new InvalidResponseError(`Okta answered HTTP ${status} without a Content-Type`, { status, requestId: errorId(okId, sent, spec) })
     }
     if (!isJson) {
-      throw new InvalidResponseError(`Okta answered HTTP ${status} with Content-Type ${quoteType(contentType)}, not JSON`, { status, requestId })
+      throw new InvalidResponseError(`Okta answered HTTP ${status} with Content-Type ${quoted(contentType, sent, spec)}, not JSON`, { status, requestId: errorId(okId, sent, spec) })
     }
-    return { status, headers, body: parseJson(raw, status, requestId), requestId, url }
+    return { status, headers, body: parseJson(raw, status, okId, sent, spec), requestId: okId, url, sent, spec }
   }
+  const requestId = errorId(okId, sent, spec)
   if (status < 400) {
     // Redirects are not followed: Okta's API does not redirect, and a redirect must not carry the token elsewhere.
     throw new InvalidResponseError(`Okta answered HTTP ${status}; redirects are not followed`, { status, requestId })
@@ -70,9 +73,6 @@ export function interpret (
   }
   const secrets = sentSecrets(sent, spec.body)
   const fields = redactFields(oktaErrorFields(body), secrets)
-  // The request id header is Okta's text too: one that quotes the request's credentials is kept without them (not
-  // without its passcode: six digits may be part of a genuine id, which support needs whole).
-  if (requestId !== undefined) requestId = redactSecrets(requestId, sentSecrets(sent, undefined))
   if (status === 429) {
     const info = rateLimitInfo(headers, Date.now())
     const err = mapOktaError({ status, ...fields, requestId, resetAt: info.resetAt, retryAfterSeconds: info.retryAfterSeconds })
@@ -81,11 +81,41 @@ export function interpret (
   }
   if (fields === undefined && status >= 500) {
     throw new InvalidResponseError(
-      `Okta answered HTTP ${status} without an Okta error body (Content-Type ${contentType === undefined ? 'absent' : quoteType(contentType)})`,
+      `Okta answered HTTP ${status} without an Okta error body (Content-Type ${contentType === undefined ? 'absent' : quoted(contentType, sent, spec)})`,
       { status, requestId })
   }
   const err = mapOktaError({ status, ...fields, requestId })
   throw onAuthError === undefined || (status !== 400 && status !== 401 && status !== 403) ? err : onAuthError(err)
+}
+
+/**
+ * A response's request id as an error keeps it. The header is Okta's text, and may quote the request back (a proxy, a
+ * hostile org): it is kept without the credentials, answers and passwords the request carried. Not without a passcode
+ * (digits only): six digits may be part of a genuine id, which support needs whole.
+ */
+export function errorId (id: string | undefined, sent: Readonly<Record<string, string>>, spec?: CallSpec): string | undefined {
+  if (id === undefined) return undefined
+  return redactSecrets(id, sentSecrets(sent, spec?.body).filter((secret) => !/^\d+$/.test(secret)))
+}
+
+/** The request id of an answer found wrong after it was read (its shape, its next link), as an error keeps it. */
+export function responseErrorId (res: ApiResponse): string | undefined {
+  return errorId(res.requestId, res.sent, res.spec)
+}
+
+/** A Content-Type quoted for an error message, without any secret the request carried. */
+function quoted (contentType: string, sent: Readonly<Record<string, string>>, spec: CallSpec): string {
+  return quoteType(redactSecrets(contentType, sentSecrets(sent, spec.body)))
+}
+
+/** Whether a body parses as JSON (an answer labelled JSON that is not: a proxy's page, a cut-off body). */
+function isJsonText (raw: Buffer): boolean {
+  try {
+    JSON.parse(utf8Text(raw))
+    return true
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -97,12 +127,12 @@ export function utf8Text (raw: Buffer): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
 }
 
-function parseJson (raw: Buffer, status: number, requestId: string | undefined): unknown {
-  if (raw.length === 0) throw new InvalidResponseError(`Okta answered HTTP ${status} with an empty body`, { status, requestId })
+function parseJson (raw: Buffer, status: number, okId: string | undefined, sent: Readonly<Record<string, string>>, spec: CallSpec): unknown {
+  if (raw.length === 0) throw new InvalidResponseError(`Okta answered HTTP ${status} with an empty body`, { status, requestId: errorId(okId, sent, spec) })
   try {
     return JSON.parse(utf8Text(raw))
   } catch (err) {
-    throw new InvalidResponseError(`Okta answered HTTP ${status} with a body that is not valid JSON`, { status, requestId, cause: safeCause(err) })
+    throw new InvalidResponseError(`Okta answered HTTP ${status} with a body that is not valid JSON`, { status, requestId: errorId(okId, sent, spec), cause: safeCause(err) })
   }
 }
 

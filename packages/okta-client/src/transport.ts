@@ -3,16 +3,16 @@
 import { performance } from 'node:perf_hooks'
 import { Agent } from 'undici'
 import type { Dispatcher } from 'undici'
-import { isValidHeaderValue } from './auth.js'
-import { AbortedError, ClientClosedError, InvalidResponseError, RateLimitedError, TimeoutError } from './errors.js'
+import { isExactHeaderValue, isValidHeaderValue } from './auth.js'
+import { AbortedError, ClientClosedError, InvalidResponseError, RateLimitedError, TimeoutError, type OktaApiError } from './errors.js'
 import { Exchange } from './exchange.js'
 import { knownKeys } from './known-keys.js'
-import { RetryOnce } from './oauth/challenge.js'
+import { insufficientScope, RetryOnce } from './oauth/challenge.js'
 import { OAuthSession, type AccessToken, type Grant } from './oauth/session.js'
 import { MAX_TIMER_MS, type ClientConfig } from './options.js'
 import { headerValue } from './rate-limit.js'
 import { sentSecrets } from './redact.js'
-import { interpret, rateLimitWait, translate } from './response.js'
+import { errorId, interpret, rateLimitWait, translate } from './response.js'
 import { aborted, onAbort, untilAborted } from './signals.js'
 import { VERSION } from './version.js'
 
@@ -60,8 +60,8 @@ export function checkRequestOptions (opts: RequestOptions | undefined): void {
   if (deadline !== undefined && (typeof deadline !== 'number' || Number.isNaN(deadline))) throw new TypeError('"deadline" option must be a number')
   if (waitOnRateLimit !== undefined && typeof waitOnRateLimit !== 'boolean') throw new TypeError('"waitOnRateLimit" option must be a boolean')
   if (requestId !== undefined &&
-    (typeof requestId !== 'string' || requestId === '' || requestId.length > 200 || !isValidHeaderValue(requestId))) {
-    throw new TypeError('"requestId" option must be a non-empty string of at most 200 characters without control characters')
+    (typeof requestId !== 'string' || requestId.length > 200 || !isExactHeaderValue(requestId))) {
+    throw new TypeError('"requestId" option must be a non-empty string of at most 200 characters without control characters or spaces at either end')
   }
 }
 
@@ -116,6 +116,9 @@ export interface ApiResponse {
   requestId: string | undefined
   /** Where the call went: origin, path and query, as sent. */
   url: string
+  /** The request's headers and call, for an error made of this answer later (see `responseErrorId`). */
+  sent: Readonly<Record<string, string>>
+  spec: CallSpec
 }
 
 
@@ -322,16 +325,16 @@ export class Transport {
     const byDeadline = left < timeoutMs
     if (byDeadline && left < 1) throw new AbortedError({ cause: new Error('the request deadline has passed') })
     const exchange = new Exchange(MAX_BODY_BYTES, (ex) => new InvalidResponseError(
-      `Okta's response body is larger than ${MAX_BODY_BYTES} bytes`, { status: ex.statusCode, requestId: requestIdOf(ex) }))
+      `Okta's response body is larger than ${MAX_BODY_BYTES} bytes`, { status: ex.statusCode, requestId: requestIdOf(ex, headers, spec) }))
     let timedOut = false
     // One timer bounds the whole request (connect, headers and body together), not each phase: the client's timeout,
     // or the caller's deadline when that comes first.
     const timer = setTimeout(() => {
       if (byDeadline) {
-        exchange.abort(new AbortedError({ cause: new Error('the request deadline has passed'), requestId: requestIdOf(exchange) }))
+        exchange.abort(new AbortedError({ cause: new Error('the request deadline has passed'), requestId: requestIdOf(exchange, headers, spec) }))
       } else {
         timedOut = true
-        exchange.abort(new TimeoutError(timeoutMs, { requestId: requestIdOf(exchange) }))
+        exchange.abort(new TimeoutError(timeoutMs, { requestId: requestIdOf(exchange, headers, spec) }))
       }
     }, byDeadline ? left : timeoutMs)
     let stopWatching: () => void = () => {}
@@ -354,14 +357,18 @@ export class Transport {
       }, exchange)
       const response = await exchange.promise
       const url = target.origin + target.path
-      if (grant === undefined) return interpret(response.statusCode, response.headers, response.body, spec, url, headers)
+      if (grant === undefined) {
+        // An auth of the app's own (a Bearer token it manages) may meet a scope challenge too.
+        const onAuthError = response.statusCode === 403 ? (err: OktaApiError) => insufficientScope(err, allValues(response.headers['www-authenticate'])) ?? err : undefined
+        return interpret(response.statusCode, response.headers, response.body, spec, url, headers, onAuthError)
+      }
       const oauth = this.#oauth!
       oauth.observeNonce(headerValue(response.headers, 'dpop-nonce'))
       return interpret(response.statusCode, response.headers, response.body, spec, url, headers,
         (err) => oauth.apiError(err, allValues(response.headers['www-authenticate']), grant, sentSecrets(headers, spec.body)))
     } catch (err) {
       exchange.abort(err) // a synchronous throw of dispatch(), or a failed interpretation: nothing more is read
-      throw translate(err, timedOut, timeoutMs, signal, requestIdOf(exchange))
+      throw translate(err, timedOut, timeoutMs, signal, requestIdOf(exchange, headers, spec))
     } finally {
       clearTimeout(timer)
       stopWatching()
@@ -375,6 +382,7 @@ function allValues (value: string | string[] | undefined): string | undefined {
 }
 
 /** Okta's request id of a response whose headers arrived. */
-function requestIdOf (exchange: Exchange): string | undefined {
-  return exchange.headers === undefined ? undefined : headerValue(exchange.headers, 'x-okta-request-id')
+/** The request id of a response cut short (a timeout, a body too large), as an error keeps it (see `errorId`). */
+function requestIdOf (exchange: Exchange, sent: Readonly<Record<string, string>>, spec: CallSpec): string | undefined {
+  return exchange.headers === undefined ? undefined : errorId(headerValue(exchange.headers, 'x-okta-request-id'), sent, spec)
 }

@@ -5,7 +5,7 @@ import { knownKeys } from './known-keys.js'
 import { nextLink } from './pagination.js'
 import { activationShape, many, one, userShape } from './parse.js'
 import { loginSegment, segment } from './segment.js'
-import { safeCause } from './response.js'
+import { responseErrorId, safeCause } from './response.js'
 import { checkRequestOptions, type ApiResponse, type RequestOptions, type Transport } from './transport.js'
 import type { CreateUserQuery, CreateUserRequest, ListUsersQuery, OktaUser, UpdateUserRequest, UserActivationToken } from './types.js'
 
@@ -109,20 +109,20 @@ async function * pages (t: Transport, query: ListUsersQuery, opts: RequestOption
     emptyInARow = users.length === 0 ? emptyInARow + 1 : 0
     if (next !== undefined && emptyInARow >= MAX_EMPTY_PAGES) {
       // Each one a new cursor, so never a page already read: without this, a caller waiting for a user would wait forever.
-      throw new InvalidResponseError(`Okta sent ${MAX_EMPTY_PAGES} empty pages in a row, each with a Link rel="next"; not following more`, { status: res.status, requestId: res.requestId })
+      throw new InvalidResponseError(`Okta sent ${MAX_EMPTY_PAGES} empty pages in a row, each with a Link rel="next"; not following more`, { status: res.status, requestId: responseErrorId(res) })
     }
     if (next !== undefined) {
       let parsed: URL
       try {
         parsed = new URL(next, res.url)
       } catch (err) {
-        throw new InvalidResponseError('Okta sent a Link rel="next" that is not a URL', { status: res.status, requestId: res.requestId, cause: safeCause(err) })
+        throw new InvalidResponseError('Okta sent a Link rel="next" that is not a URL', { status: res.status, requestId: responseErrorId(res), cause: safeCause(err) })
       }
       if (!t.sameOrigin(parsed)) {
-        throw new InvalidResponseError('Okta sent a Link rel="next" to another origin; not following it', { status: res.status, requestId: res.requestId })
+        throw new InvalidResponseError('Okta sent a Link rel="next" to another origin; not following it', { status: res.status, requestId: responseErrorId(res) })
       }
       if (seen.has(pageKey(parsed))) {
-        throw new InvalidResponseError('Okta sent a Link rel="next" to a page already read', { status: res.status, requestId: res.requestId })
+        throw new InvalidResponseError('Okta sent a Link rel="next" to a page already read', { status: res.status, requestId: responseErrorId(res) })
       }
       url = parsed
     }

@@ -59,8 +59,18 @@ export function oauthApiError (
     invalidate()
     return new RetryOnce('token', new InvalidTokenError(details(err)), token)
   }
-  if (err.status === 403 && p['error'] === 'insufficient_scope') {
-    return new InsufficientScopeError({ ...details(err), requiredScopes: (p['scope'] ?? '').split(' ').filter((s) => s !== '') })
-  }
-  return err
+  return scopeError(err, p) ?? err
+}
+
+/**
+ * A 403 whose `WWW-Authenticate` challenge says `insufficient_scope`, as its coded error, whatever auth the request
+ * carried (the client's OAuth, or a Bearer token of the app's own); undefined for any other error.
+ */
+export function insufficientScope (err: OktaApiError, wwwAuthenticate: string | undefined): InsufficientScopeError | undefined {
+  return err.status === 403 ? scopeError(err, challengeParams(wwwAuthenticate)) : undefined
+}
+
+function scopeError (err: OktaApiError, p: Record<string, string>): InsufficientScopeError | undefined {
+  if (err.status !== 403 || p['error'] !== 'insufficient_scope') return undefined
+  return new InsufficientScopeError({ ...details(err), requiredScopes: (p['scope'] ?? '').split(' ').filter((s) => s !== '') })
 }

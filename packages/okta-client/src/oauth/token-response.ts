@@ -83,8 +83,9 @@ export function readTokenResponse (
 ): TokenResponse | NonceRequest {
   const { status, headers, text } = res
   const rawId = headerValue(headers, 'x-okta-request-id')
-  // The request id header is Okta's text too: an error's is kept without the secrets the request carried.
-  const requestId = rawId === undefined || status === 200 ? rawId : redactSecrets(rawId, secrets)
+  // The request id header is Okta's text too: an error's is kept without the secrets the request carried (a 200's as
+  // well: one that is not a token is an error).
+  const requestId = rawId === undefined ? rawId : redactSecrets(rawId, secrets)
   const nonce = headerValue(headers, 'dpop-nonce')
   if (nonce !== undefined && nonce !== '') onNonce(nonce)
   const contentType = headerValue(headers, 'content-type')
@@ -103,7 +104,7 @@ export function readTokenResponse (
       throw new InvalidResponseError("Okta's token endpoint answered HTTP 200 without a Content-Type", { status, requestId })
     }
     if (!isJson) {
-      throw new InvalidResponseError(`Okta's token endpoint answered HTTP 200 with Content-Type ${quoteType(contentType)}, not JSON`, { status, requestId })
+      throw new InvalidResponseError(`Okta's token endpoint answered HTTP 200 with Content-Type ${quoteType(redactSecrets(contentType, secrets))}, not JSON`, { status, requestId })
     }
     return tokenOf(json, proofSent, requestId)
   }
