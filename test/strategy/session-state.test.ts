@@ -108,6 +108,15 @@ await t.test('requireMfa() also works as a Fastify preHandler (the same guard as
   const api = await app.inject({ url: '/account', headers: { accept: 'application/json' } })
   t.equal(api.statusCode, 401)
   t.match(api.json(), { code: 'MFA_REQUIRED' })
+  // HTML is wanted when Accept names text/html with a weight above 0: `q=0` says it is not acceptable (RFC 9110).
+  const accepts: Array<[string, number]> = [
+    ['application/json, text/html;q=0', 401], ['text/html;q=0', 401], ['text/html ; Q = 0.000', 401], ['*/*', 401],
+    ['application/xhtml+xml', 401], ['text/html;q=0.1', 302], ['TEXT/HTML', 302], ['application/json, text/html;level=1', 302],
+    ['text/html;q=0, text/html;level=1', 302],
+  ]
+  for (const [accept, status] of accepts) {
+    t.equal((await app.inject({ url: '/account', headers: { accept } })).statusCode, status, `Accept: ${accept}`)
+  }
   const page = await app.inject({ url: '/account?tab=keys', headers: { accept: 'text/html' } })
   t.equal(page.statusCode, 302)
   t.equal(page.headers.location, '/mfa')
@@ -129,6 +138,8 @@ await t.test('requireMfaFastify remembers the URL the client asked for, before a
   t.teardown(async () => { await app.close() })
   app.addHook('onRequest', async (request) => { Object.assign(request, { user: { id: 'ada' }, session }) })
   app.get('/reports/:id', { preHandler: requireMfaFastify({ redirectTo: '/base/mfa' }) }, async () => ({ ok: true }))
+  const json = await app.inject({ url: '/base/reports/7', headers: { accept: 'application/json, text/html;q=0' } })
+  t.equal(json.statusCode, 401, 'HTML refused with q=0: the JSON answer')
   const page = await app.inject({ url: '/base/reports/7?tab=2', headers: { accept: 'text/html' } })
   t.equal(page.headers.location, '/base/mfa')
   t.equal(session.get('returnTo'), '/base/reports/7?tab=2', 'the path with its base, as the browser must come back to it')

@@ -148,10 +148,24 @@ export async function mfaVerdict (req: SessionRequest, config: GuardConfig): Pro
   return { ok: true, state }
 }
 
-/** A browser navigation (wants HTML) rather than an API call. */
+/**
+ * A browser navigation (wants HTML) rather than an API call: `Accept` names `text/html` with a weight above 0. A
+ * `text/html;q=0` says HTML is not acceptable (RFC 9110 12.5.1), so such a client gets the JSON answer.
+ */
 export function wantsHtml (accept: string | string[] | undefined): boolean {
   const value = Array.isArray(accept) ? accept.join(',') : accept
-  return value !== undefined && /\btext\/html\b/i.test(value)
+  if (value === undefined) return false
+  for (const range of value.split(',')) {
+    const [type, ...params] = range.split(';')
+    if (type!.trim().toLowerCase() !== 'text/html') continue
+    if (!params.some(isZeroWeight)) return true
+  }
+  return false
+}
+
+/** `q=0`, `q=0.0`, ... (a qvalue of 0, RFC 9110 12.4.2). */
+function isZeroWeight (param: string): boolean {
+  return /^\s*q\s*=\s*0(?:\.0{0,3})?\s*$/i.test(param)
 }
 
 /**
