@@ -270,7 +270,7 @@ void t.test('void operations refuse a 2xx labelled JSON whose body is not JSON (
   for (const [name, path, method, call] of calls) {
     for (const body of ['<html>proxy</html>', '{"errorCode":']) {
       pool.intercept({ path, method }).reply(200, body, { headers: jsonHeaders() })
-      await t.rejects(call(client), { code: 'OKTA_INVALID_RESPONSE', status: 200, message: 'Okta answered HTTP 200 with a body that is not valid JSON, not JSON' }, `${name}: ${body}`)
+      await t.rejects(call(client), { code: 'OKTA_INVALID_RESPONSE', status: 200, message: 'Okta answered HTTP 200 with a body that is not valid JSON' }, `${name}: ${body}`)
     }
   }
   agent.assertNoPendingInterceptors()

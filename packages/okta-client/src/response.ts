@@ -50,8 +50,8 @@ export function interpret (
       // Nothing to read, but something must show Okta answered: no content, or JSON (a proxy's HTML page is not Okta,
       // even labelled JSON).
       if (status === 204 || raw.length === 0 || (isJson && isJsonText(raw))) return { status, headers, body: undefined, requestId: okId, url, sent, spec }
-      const said = contentType === undefined ? 'a body and no Content-Type' : isJson ? 'a body that is not valid JSON' : `Content-Type ${quoted(contentType, sent, spec)}`
-      throw new InvalidResponseError(`Okta answered HTTP ${status} with ${said}, not JSON`, { status, requestId: errorId(okId, sent, spec) })
+      const said = contentType === undefined ? 'a body and no Content-Type, not JSON' : isJson ? 'a body that is not valid JSON' : `Content-Type ${quoted(contentType, sent, spec)}, not JSON`
+      throw new InvalidResponseError(`Okta answered HTTP ${status} with ${said}`, { status, requestId: errorId(okId, sent, spec) })
     }
     if (contentType === undefined) {
       throw new InvalidResponseError(`Okta answered HTTP ${status} without a Content-Type`, { status, requestId: errorId(okId, sent, spec) })
