@@ -202,6 +202,13 @@ await t.test('factors', async (t) => {
   same(t, 'UserFactorChallengePushResponseWithNumberMatchingChallenge', ex('UserFactorChallengePushResponseWithNumberMatchingChallenge'), nmc.body, emu)
   const nmcPoll = (await emuFetch(emu, 'GET', new URL(nmc.body._links.poll.href).pathname)).body
   same(t, 'UserFactorVerifyPushTransactionWaitingNMC', ex('UserFactorVerifyPushTransactionWaitingNMC'), nmcPoll, emu)
+  // No field beyond the example's either: a push factor has no profile until a phone activates it, and only a poll
+  // carries the credentialId (a client may tell a poll answer from the challenge's by it).
+  const keys = (v: unknown): string[] => Object.keys(v as object).sort()
+  t.same(keys(push), keys(ex('EnrollFactorOVPushResponse')), 'the push enrollment: no profile')
+  t.same(keys(waiting.body), keys(ex('UserFactorChallengePushResponse')), 'the push challenge: no profile')
+  t.same(keys(nmc.body), keys(ex('UserFactorChallengePushResponseWithNumberMatchingChallenge')), 'the number matching challenge: no profile')
+  t.same(keys(nmcPoll), keys(ex('UserFactorVerifyPushTransactionWaitingNMC')), 'its poll: the profile')
   t.equal(nmcPoll._embedded.challenge.correctAnswer, nmc.body._embedded.challenge.correctAnswer, 'the poll repeats the number')
   const second = await emuFetch(emu, 'POST', `${U}/factors/${push.id}/verify`)
   emu.approvePush(new URL(second.body._links.poll.href).pathname.split('/').pop()!)

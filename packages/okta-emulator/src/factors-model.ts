@@ -131,7 +131,9 @@ export function renderFactor (f: FactorRecord, base: string, form: 'enroll' | 'l
     status: f.status,
     created: iso(f.created),
     lastUpdated: iso(f.lastUpdated),
-    profile: f.profile,
+    // A push factor has no profile until a phone activates it (Okta's EnrollFactorOVPushResponse has none): its
+    // credentialId comes with the device's fields.
+    ...(f.factorType === 'push' && pending ? {} : { profile: f.profile }),
     _links: links,
   }
   if (embedded !== undefined) out['_embedded'] = embedded

@@ -65,13 +65,17 @@ function verifyTotp (ctx: Ctx, u: UserRecord, f: FactorRecord, body: Record<stri
   return succeed(ctx, u)
 }
 
-/** A WAITING push, as the 201 and the poll answer it; a number matching challenge carries its `correctAnswer`. */
-function pushWaiting (f: FactorRecord, t: PushTransaction, base: string): Record<string, unknown> {
+/**
+ * A WAITING push, as the 201 and the poll answer it; a number matching challenge carries its `correctAnswer`. Only the
+ * poll has the factor's `profile.credentialId` (Okta's UserFactorVerifyPushTransactionWaiting; its challenge answer,
+ * UserFactorChallengePushResponse, has none).
+ */
+function pushWaiting (f: FactorRecord, t: PushTransaction, base: string, polled: boolean): Record<string, unknown> {
   const poll = `${factorUrls(base, f).self}/transactions/${t.id}`
   const out: Record<string, unknown> = {
     expiresAt: iso(t.expiresAt),
     factorResult: 'WAITING',
-    profile: { credentialId: f.profile['credentialId'] },
+    ...(polled ? { profile: { credentialId: f.profile['credentialId'] } } : {}),
     _links: { poll: hint(poll, 'GET'), cancel: hint(poll, 'DELETE') },
   }
   if (t.correctAnswer !== undefined) out['_embedded'] = { challenge: { correctAnswer: t.correctAnswer } }
@@ -151,7 +155,7 @@ export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
     f.transactions = [...(f.transactions ?? []).slice(-(MAX_PUSH_TRANSACTIONS - 1)), t]
     ctx.store.commit()
     reply.code(201)
-    return pushWaiting(f, t, base)
+    return pushWaiting(f, t, base, false)
   }
 
   // The documented poll link, and the same path with `/verify` as Okta's Postman collection writes it.
@@ -163,7 +167,7 @@ export function verifyRoutes (app: FastifyInstance, ctx: Ctx): void {
     if (t === undefined) throw notFound(req.params.transactionId, 'Transaction')
     if (t.result === 'WAITING' && ctx.clock() >= t.expiresAt) t.result = 'TIMEOUT'
     const base = baseUrl(req)
-    if (t.result === 'WAITING') return (pushWaiting(f, t, base))
+    if (t.result === 'WAITING') return (pushWaiting(f, t, base, true))
     if (t.result === 'SUCCESS') return (SUCCESS)
     const { self } = factorUrls(base, f)
     return ({
