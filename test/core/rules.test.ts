@@ -328,6 +328,11 @@ await t.test('MFA state and the Okta binding are bound to the user', async (t) =
   t.throws(() => userKeyOf({ id: 'x'.repeat(513) }), TypeError, 'over-long user keys are refused')
   t.throws(() => userKeyOf('x'.repeat(513)), TypeError, 'a user that is a string too')
   t.equal(userKeyOf('x'.repeat(512)), 'x'.repeat(512), 'MAX_USER_KEY_LENGTH is allowed')
+  // A name that NFKC lengthens past the bound (29 characters, 522 once U+FDFA is spelt out): keyed by its digest.
+  const long = userKeyOf({ username: '\uFDFA'.repeat(29) })
+  t.match(long, /^nfkc-sha256:[A-Za-z0-9_-]{43}$/, 'a name normalized past 512 characters is keyed by its SHA-256')
+  t.equal(userKeyOf({ login: '\uFDFA'.repeat(29) }), long, 'the same name, the same key')
+  t.not(userKeyOf({ username: '\uFDFA'.repeat(28) }), long)
   // A list of more than MAX_CACHED_FACTORS (16) is not cached, and drops the list cached before.
   const factor = (i: number): { id: string, factorType: string, status: string } => ({ id: `ost${i}`, factorType: 'token:software:totp', status: 'ACTIVE' })
   cacheFactors(req, 'u1', Array.from({ length: 16 }, (_, i) => factor(i)), 2000)
@@ -405,6 +410,18 @@ await t.test('revocation: session ids at login, logout revokes one, sign-out-eve
   t.equal(getSessionIdentity(a, 'ada'), undefined, 'logout forgets the identity in the session')
   const stolen = { session: { [SESSION_IDENTITY_KEY]: identity }, user: { id: 'ada' } }
   t.equal(await isSessionRevoked(stolen, store, { clock }), true, 'a copy of the cookie is revoked')
+  // So is that of a user whose name normalizing lengthens past the key bound (its identity was dropped, and every check
+  // gave it a new id no revocation covered).
+  for (const how of ['logout', 'everywhere'] as const) {
+    const user = { username: '\uFDFA'.repeat(29) }
+    const long = { session: {} as Record<string, unknown>, user }
+    const first = startSession(long, { clock })
+    t.same(getSessionIdentity(long, userKeyOf(user)), first, `${how}: the identity is kept`)
+    const copied = { session: { ...long.session }, user }
+    if (how === 'logout') await revokeSession(long, store)
+    else { now += 1; await revokeUserSessions(store, userKeyOf(user), { clock }) }
+    t.equal(await isSessionRevoked(copied, store, { clock }), true, `${how}: a copy of its cookie is revoked`)
+  }
 
   const b1 = { session: {}, user: { id: 'bea' } }
   const b2 = { session: {}, user: { id: 'bea' } }

@@ -1,6 +1,7 @@
 // The one place that reads and writes "this session completed MFA": the strategy, both guards and the gateway all
 // go through here, so the form path and the GraphQL path agree on what counts. The state is bound to the user.
 
+import { hash } from 'node:crypto'
 import { normalizeUsername } from './account-name.js'
 
 /** The key under which the MFA state is kept in the session. */
@@ -56,7 +57,8 @@ const NAME_FIELDS: ReadonlySet<string> = new Set(['username', 'login', 'email'])
 /**
  * The stable key of an app user: a string or number as is, else the first of `id`, `_id`, `userId`,
  * `username`, `login`, `email` that is a non-empty string or a number. A `username`, `login` or `email` is taken
- * as {@link normalizeUsername} gives it (`Ada@Example.com` and `ada@example.com` are one key, as one Okta user).
+ * as {@link normalizeUsername} gives it (`Ada@Example.com` and `ada@example.com` are one key, as one Okta user); one
+ * that normalizing lengthens past {@link MAX_USER_KEY_LENGTH} is keyed by its SHA-256 (`nfkc-sha256:…`).
  *
  * @throws TypeError when no key can be derived (pass a `userKey` function to the strategy and guards).
  * @example
@@ -80,8 +82,10 @@ export function userKeyOf (user: unknown, userKey?: UserKeyFn): string {
       // Okta finds one user for `Ada@Example.com` and `ada@example.com`, so they share one attempt counter.
       if (typeof value === 'string' && NAME_FIELDS.has(field)) {
         const name = value.length <= MAX_USER_KEY_LENGTH ? normalizeUsername(value) : ''
-        if (name !== '') return name
-        continue
+        if (name === '') continue
+        // NFKC may lengthen a name (U+FDFA is 18 characters): one over the bound is keyed by its digest, so that it still
+        // fits where a key is stored (a session identity with a longer one was dropped, and no revocation reached it).
+        return name.length <= MAX_USER_KEY_LENGTH ? name : `nfkc-sha256:${hash('sha256', name, 'base64url')}`
       }
       if (typeof value === 'string' && value !== '' && value.length <= MAX_USER_KEY_LENGTH) return value
       if (typeof value === 'number' && Number.isFinite(value)) return String(value)
