@@ -59,6 +59,15 @@ await t.test('a device cookie is signed, bound to the user and to their factors,
   t.ok(await devices.check(withDash, ada), 'the cookie as issued passes')
   t.equal(await devices.check(`${dashBody}.${dashMac.replace(/-/g, '+').replace(/_/g, '/')}`, ada), undefined, 'the signature in base64 rather than base64url fails')
   t.equal(await setup({ secret: randomBytes(32) }).devices.check(value, ada), undefined, 'another app secret: another key')
+  // A rotation: the new secret first, the old kept in the list. The old cookies are honoured, new ones signed with the
+  // new secret, and once the old one leaves the list its cookies are no longer honoured.
+  const next = randomBytes(32)
+  const rotating = setup({ secret: [next, secret] }).devices
+  t.ok(await rotating.check(value, ada), 'a cookie signed under a secret still listed is honoured')
+  const signedNew = await rotating.issue(ada, 'ost1')
+  t.ok(await setup({ secret: next }).devices.check(signedNew, ada), 'a new cookie is signed under the first secret')
+  t.equal(await devices.check(signedNew, ada), undefined, '...which the old secret alone does not honour')
+  t.equal(await setup({ secret: [next] }).devices.check(value, ada), undefined, 'the old secret gone, its cookies go')
   t.equal(await devices.check('x'.repeat(5000), ada), undefined, 'oversized values are not parsed')
   const oversized = await devices.issue(ada, 'f'.repeat(800))
   t.ok(oversized.length > MAX_DEVICE_COOKIE_LENGTH, `${oversized.length} characters`)
@@ -101,6 +110,9 @@ await t.test('the Set-Cookie header: httpOnly, SameSite=Lax, Secure on https, th
   t.equal(readCookie('a=1; okta_mfa_device=v.s; b=2', 'okta_mfa_device'), 'v.s')
   t.equal(readCookie(undefined, 'okta_mfa_device'), undefined)
   t.throws(() => new RememberedDevices({ secret: 'short', activeFactorIds: async () => [] }), { name: 'TypeError', message: /"secret"/ })
+  t.throws(() => new RememberedDevices({ secret: [secret, 'short'], activeFactorIds: async () => [] }), { name: 'TypeError', message: /"secret" option must be at least 32 bytes/ })
+  t.throws(() => new RememberedDevices({ secret: [], activeFactorIds: async () => [] }), { name: 'TypeError', message: /"secret" option must be one secret or a list of 1 to 8/ })
+  t.throws(() => new RememberedDevices({ secret: Array.from({ length: 9 }, () => randomBytes(32)), activeFactorIds: async () => [] }), { name: 'TypeError', message: /list of 1 to 8/ })
   t.throws(() => new RememberedDevices({ secret, activeFactorIds: async () => [], maxAgeDays: 0 }), { message: /"maxAgeDays"/ })
   t.throws(() => new RememberedDevices({ secret, activeFactorIds: 'no' as never }), { message: /"activeFactorIds"/ })
   t.throws(() => new RememberedDevices({ secret, activeFactorIds: async () => [], cookieName: 'a b' }), { message: /"cookieName"/ })

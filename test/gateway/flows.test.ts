@@ -448,7 +448,7 @@ await t.test('the standalone server with REMEMBER_DEVICE_DAYS=1 honours a device
   t.match((await remembered()).body.data.viewer.mfa, { completed: false }, 'no longer after the day')
 })
 
-await t.test("the standalone server's devices: signed with SESSION_KEY's newest key, and forgotten through the app's own revocation store", async (t) => {
+await t.test("the standalone server's devices: signed with SESSION_KEY's newest key, honoured under any listed, and forgotten through the app's own revocation store", async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: 'JBSWY3DPEHPK3PXP' }] }] })
   const [newest, older] = [randomBytes(32), randomBytes(32)]
   // An app that embeds the server with its own revocation store (Redis in production), mid key rotation.
@@ -460,7 +460,9 @@ await t.test("the standalone server's devices: signed with SESSION_KEY's newest 
   const [current, old] = [devicesOf(newest), devicesOf(older)]
   const value = await current.issue(user, factorId)
   t.match((await viewerOnDevice(gw, current, value)).body.data.viewer.mfa, { completed: true }, 'a device remembered under the newest key (the one the app signs with) is honoured')
-  t.match((await viewerOnDevice(gw, old, await old.issue(user, factorId))).body.data.viewer.mfa, { completed: false }, 'one under an older key is not')
+  t.match((await viewerOnDevice(gw, old, await old.issue(user, factorId))).body.data.viewer.mfa, { completed: true }, 'one under an older listed key too: a rotation keeps the devices')
+  const unlisted = devicesOf(randomBytes(32))
+  t.match((await viewerOnDevice(gw, unlisted, await unlisted.issue(user, factorId))).body.data.viewer.mfa, { completed: false }, 'one under a key not listed is not')
   emu.clock.advance(1000)
   await forgetRememberedDevices(store, user, { clock: emu.clock.now })
   t.match((await viewerOnDevice(gw, current, value)).body.data.viewer.mfa, { completed: false }, "the app's forget, written in its store, holds in the gateway")

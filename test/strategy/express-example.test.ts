@@ -340,6 +340,14 @@ await t.test('buildApp: a remembered browser is not asked for a code at GET /mfa
   t.equal(page.location, '/account?tab=4', 'it goes on to returnTo')
   t.match((await other.fetch('/api/me')).json(), { id: 'a1', mfa: { factorId: FACTOR_ID } })
 
+  // SESSION_SECRET rotated (a new secret first, the old one kept): the device stays remembered; dropped, it does not.
+  for (const [oldSessionSecrets, expected] of [[['z'.repeat(32)], '/account'], [[], '/mfa']] as const) {
+    const rotated = buildApp({ okta, users, sessionSecret: 'n'.repeat(32), oldSessionSecrets, clock: emu.clock.now })
+    const browser = new CookieJar(await listenLoopback(t, rotated.app, rotated.close))
+    browser.cookies.set('okta_mfa_device', device!)
+    t.equal(await login(browser), expected, oldSessionSecrets.length === 1 ? 'the old secret still listed: remembered' : 'the old secret gone: a code')
+  }
+
   // Forgotten devices: the code form again.
   await post(jar, '/devices/forget', {}, '/account')
   const forgotten = new CookieJar(base)

@@ -95,7 +95,7 @@ function rememberedDevicesOf (options: BuildAppOptions, store: RevocationStore, 
   if (typeof days !== 'number' || !Number.isFinite(days) || days < 0 || days > 400) throw new TypeError('"rememberDeviceDays" option must be a number of days from 0 to 400')
   if (days === 0 || options.mfaMaxAgeSeconds !== undefined) return undefined
   // Signed with the session secret (at least 32 characters), bound to the user's active factors.
-  return new RememberedDevices({ secret: options.sessionSecret, maxAgeDays: days, store, activeFactorIds, ...(options.clock === undefined ? {} : { clock: options.clock }) })
+  return new RememberedDevices({ secret: [options.sessionSecret, ...options.oldSessionSecrets ?? []], maxAgeDays: days, store, activeFactorIds, ...(options.clock === undefined ? {} : { clock: options.clock }) })
 }
 
 /**

@@ -245,7 +245,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   const devices = rememberDays === 0
     ? undefined
     : new RememberedDevices({
-      secret: options.sessionKey,
+      secret: [options.sessionKey, ...options.oldSessionKeys ?? []],
       maxAgeDays: rememberDays,
       store: revocations,
       clock,

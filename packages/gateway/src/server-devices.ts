@@ -15,7 +15,8 @@ export function rememberedDevicesOf (app: FastifyInstance, config: GatewayServer
   const resolve = options.gateway?.resolveOktaUser ?? defaultResolveOktaUser
   const clock = options.gateway?.clock
   return new RememberedDevices({
-    secret: config.sessionKey,
+    // Every key of SESSION_KEY, newest first, as for the session cookie: a rotation keeps the devices remembered.
+    secret: config.sessionKeys ?? [config.sessionKey],
     maxAgeDays: config.rememberDeviceDays,
     store: options.gateway?.revocations ?? revocations,
     // The plugin's own user key: the step a device records is the one every operation reads.

@@ -120,8 +120,7 @@ function decode (value: string | undefined, keys: readonly Buffer[], expiry: num
     return null
   }
   const message = Buffer.allocUnsafe(cipher.length - MAC_BYTES)
-  const used = keys.findIndex((key) => sodium.crypto_secretbox_open_easy(message, cipher, nonce, key))
-  if (used === -1) {
+  if (!keys.some((key) => sodium.crypto_secretbox_open_easy(message, cipher, nonce, key))) {
     log.debug('session cookie not decrypted by any key: a new session')
     return null
   }
@@ -133,9 +132,10 @@ function decode (value: string | undefined, keys: readonly Buffer[], expiry: num
     log.debug('session expired: a new session')
     return null
   }
-  const session = newSession(data as Data)
-  session.changed = used > 0 // made with an older key: written again with the newest
-  return session
+  // Made with an older key, it is written again with the newest, but only by a request that writes it anyway.
+  // @fastify/secure-session rewrites it on every request; here a query (which never writes the session) would then
+  // send back the session as it read it, over the MFA step a verify running beside it had just recorded.
+  return newSession(data as Data)
 }
 
 /**

@@ -60,6 +60,6 @@ export { OktaAuthEnvError, type OktaAuthEnvErrorCode, type OktaAuthEnvProblem } 
 export { isLoopbackHost } from '@okta-mfa/client'
 export {
   RememberedDevices, isRememberedMfa, forgetRememberedDevices, factorFingerprint, readCookie, REMEMBERED_DEVICE_COOKIE, DEFAULT_REMEMBER_DAYS,
-  REMEMBERED_SESSION_KEY, MAX_DEVICE_COOKIE_LENGTH, type RememberedDevicesOptions, type RememberedDevice,
+  REMEMBERED_SESSION_KEY, MAX_DEVICE_COOKIE_LENGTH, MAX_DEVICE_SECRETS, type RememberedDevicesOptions, type RememberedDevice,
 } from './remembered-device.js'
 export { activeFactorIdsOf } from './device-factors.js'

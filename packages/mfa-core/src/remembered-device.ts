@@ -23,10 +23,17 @@ export const DEFAULT_REMEMBER_DAYS = 30
 /** Longest cookie value read (a real one is about 260 characters). */
 export const MAX_DEVICE_COOKIE_LENGTH = 1024
 
+/** Most secrets in a {@link RememberedDevicesOptions.secret} list (the newest and the ones being rotated out). */
+export const MAX_DEVICE_SECRETS = 8
+
 /** Options of {@link RememberedDevices}. */
 export interface RememberedDevicesOptions {
-  /** The app's secret (e.g. its session key), at least 32 bytes; the signing key is derived from it (HKDF-SHA-256). */
-  secret: string | Uint8Array
+  /**
+   * The app's secret (e.g. its session key), at least 32 bytes; the signing key is derived from it (HKDF-SHA-256). A
+   * list, newest first, rotates it as a session key list does: the first signs, a cookie signed with any is honoured
+   * (at most {@link MAX_DEVICE_SECRETS}).
+   */
+  secret: string | Uint8Array | ReadonlyArray<string | Uint8Array>
   /**
    * The active factor ids of a user, from Okta (the fingerprint the cookie is bound to), none while Okta would refuse
    * the user's sign-in ({@link activeFactorIdsOf}). `request` is the request being served, when there is one
@@ -112,7 +119,8 @@ export class RememberedDevices {
   readonly [REMEMBERED_DEVICES_BRAND] = true
   readonly cookieName: string
   readonly maxAgeMs: number
-  readonly #key: Buffer
+  /** The signing keys, newest first: the first signs, any verifies. */
+  readonly #keys: Buffer[]
   readonly #options: RememberedDevicesOptions
   readonly #store: RevocationStore
   readonly #clock: () => number
@@ -120,8 +128,13 @@ export class RememberedDevices {
   constructor (options: RememberedDevicesOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('RememberedDevices needs an options object')
     refuseUnknownOptions(options, DEVICE_OPTIONS, 'RememberedDevices')
-    const secret = typeof options.secret === 'string' ? Buffer.from(options.secret, 'utf8') : options.secret
-    if (!(secret instanceof Uint8Array) || secret.length < 32) throw new TypeError('"secret" option must be at least 32 bytes')
+    const secrets = (Array.isArray(options.secret) ? options.secret : [options.secret]) as unknown[]
+    if (secrets.length === 0 || secrets.length > MAX_DEVICE_SECRETS) throw new TypeError(`"secret" option must be one secret or a list of 1 to ${MAX_DEVICE_SECRETS}`)
+    const keys = secrets.map((s) => {
+      const secret = typeof s === 'string' ? Buffer.from(s, 'utf8') : s
+      if (!(secret instanceof Uint8Array) || secret.length < 32) throw new TypeError('"secret" option must be at least 32 bytes (each of its list)')
+      return Buffer.from(hkdfSync('sha256', secret, 'okta-mfa', 'remembered-device/v1', 32))
+    })
     if (typeof options.activeFactorIds !== 'function') throw new TypeError('"activeFactorIds" option must be a function')
     const days = options.maxAgeDays === undefined ? DEFAULT_REMEMBER_DAYS : options.maxAgeDays
     if (typeof days !== 'number' || !Number.isFinite(days) || days <= 0 || days > MAX_REMEMBER_DAYS) throw new TypeError(`"maxAgeDays" option must be a number of days above 0, at most ${MAX_REMEMBER_DAYS}`)
@@ -135,7 +148,7 @@ export class RememberedDevices {
     this.#options = options
     this.#clock = options.clock ?? Date.now
     this.#store = store ?? new MemoryRevocationStore({ clock: this.#clock })
-    this.#key = Buffer.from(hkdfSync('sha256', secret, 'okta-mfa', 'remembered-device/v1', 32))
+    this.#keys = keys
     this.cookieName = name
     this.maxAgeMs = Math.round(days * 24 * 60 * 60_000)
   }
@@ -143,7 +156,18 @@ export class RememberedDevices {
   #userKey (user: unknown): string { return userKeyOf(user, this.#options.userKey) }
   /** The user mark of "forget remembered devices" in the revocation store (see device-mark.ts). */
   #mark (userKey: string): string { return deviceMarkKey(userKey) }
-  #sign (body: string): string { return createHmac('sha256', this.#key).update(body).digest('base64url') }
+  #sign (body: string, key: Buffer = this.#keys[0]!): string { return createHmac('sha256', key).update(body).digest('base64url') }
+
+  /** Whether `signature`, as written, is `body`'s under one of the keys. */
+  #signedByAny (body: string, signature: string): boolean {
+    // The signature as written, not as decoded: Node's base64url decoding skips characters it does not know and the
+    // unused bits of the last one, so many strings would pass for the one signature this value was issued with.
+    const given = Buffer.from(signature, 'utf8')
+    return this.#keys.some((key) => {
+      const expected = Buffer.from(this.#sign(body, key), 'utf8')
+      return given.length === expected.length && timingSafeEqual(given, expected)
+    })
+  }
 
   /**
    * A signed cookie value for `user`, bound to their active factors now; `factorId` is the factor just verified.
@@ -186,11 +210,7 @@ export class RememberedDevices {
     const dot = value.indexOf('.')
     if (dot <= 0) return undefined
     const body = value.slice(0, dot)
-    // The signature as written, not as decoded: Node's base64url decoding skips characters it does not know and the
-    // unused bits of the last one, so many strings would pass for the one signature this value was issued with.
-    const given = Buffer.from(value.slice(dot + 1), 'utf8')
-    const expected = Buffer.from(this.#sign(body), 'utf8')
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
+    if (!this.#signedByAny(body, value.slice(dot + 1))) return undefined
     let p: Partial<Payload>
     try {
       p = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<Payload>
