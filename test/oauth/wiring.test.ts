@@ -4,7 +4,7 @@
 // an emulator with a registered service app (a verify, a sign-in with a code, no SSWS call), and the configuration
 // errors of the three programs (both, neither, unreadable key file, malformed key) as they print them, without keys;
 // and the strategy on each passport stack (Express, @fastify/passport 3 and 4) verifying over OAuth with DPoP.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
@@ -167,6 +167,19 @@ await t.test('readOktaAuthEnv: a token, an OAuth service app with defaults, or a
       const err = authError({ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: name })
       t.equal(err.code, code, `${name}: ${code}`)
       t.match(err.problems[0]?.message, message, `${name}: the path is named`)
+    }
+    // What never ends or is no key file: refused at once, bounded (`/dev/zero` filled the memory, a FIFO hung the start).
+    execFileSync('mkfifo', ['key.fifo'])
+    writeFileSync('huge.pem', `-----BEGIN PRIVATE KEY-----\n${'A'.repeat(70_000)}\n-----END PRIVATE KEY-----\n`)
+    const unending: Array<[string, RegExp]> = [
+      ['/dev/zero', /^OKTA_PRIVATE_KEY_FILE "\/dev\/zero" cannot be read \(not a regular file\)$/],
+      ['key.fifo', /^OKTA_PRIVATE_KEY_FILE "key.fifo" cannot be read \(not a regular file\)$/],
+      ['huge.pem', /^OKTA_PRIVATE_KEY_FILE "huge.pem" cannot be read \(over 64 KiB, not a key\)$/],
+    ]
+    for (const [name, message] of unending) {
+      const err = authError({ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: name })
+      t.equal(err.code, 'OKTA_AUTH_KEY_UNREADABLE', `${name}: unreadable`)
+      t.match(err.problems[0]?.message, message, `${name}: why`)
     }
   } finally {
     process.chdir(cwd)

@@ -1,7 +1,7 @@
 // How an app authorizes to Okta, read from the environment: an SSWS API token (OKTA_API_TOKEN) or an OAuth 2.0
 // service app (OKTA_CLIENT_ID, OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE, OKTA_KEY_ID, OKTA_SCOPES, OKTA_DPOP).
 // Shared by the gateway server, the demo and the Express example. Errors name variables, never quote a key.
-import { readFileSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { isLoopbackHost, type OktaOAuthOptions } from '@okta-mfa/client'
 import { OktaAuthEnvError, problem, type OktaAuthEnvProblem } from './okta-auth-env-error.js'
 import { readKey } from './okta-auth-key.js'
@@ -61,7 +61,7 @@ function set (env: Record<string, string | undefined>, name: string): string | u
  * @example readOktaAuthEnv(env, { readFile: (path) => secrets.get(path) })
  */
 export interface ReadOktaAuthEnvOptions {
-  /** Reads OKTA_PRIVATE_KEY_FILE. @default fs.readFileSync(path, 'utf8') */
+  /** Reads OKTA_PRIVATE_KEY_FILE. @default a read of a regular file of at most 64 KiB (a directory, a device, a FIFO or a larger file is OKTA_AUTH_KEY_UNREADABLE) */
   readFile?: ((path: string) => string) | undefined
 }
 
@@ -92,9 +92,36 @@ export function readOktaAuthEnv (env: Record<string, string | undefined>, option
   const ssws = token === undefined ? undefined : sswsToken(token, problems)
   // With a token as well, the OAuth values are still checked, but what they lack is not asked for: the fix may be to
   // unset them.
-  const auth = oauthVars.length === 0 ? undefined : readOAuth(env, oauthVars, options.readFile ?? ((path) => readFileSync(path, 'utf8')), problems, token === undefined)
+  const auth = oauthVars.length === 0 ? undefined : readOAuth(env, oauthVars, options.readFile ?? readKeyFile, problems, token === undefined)
   if (problems.length > 0) throw problemsError(problems)
   return auth === undefined ? { kind: 'ssws', auth: ssws! } : { kind: 'oauth', auth }
+}
+
+/** Most bytes read from OKTA_PRIVATE_KEY_FILE: a key, PEM or JWK, is a few KB. */
+const MAX_KEY_FILE_BYTES = 64 * 1024
+
+/**
+ * Reads OKTA_PRIVATE_KEY_FILE, bounded: only a regular file of at most {@link MAX_KEY_FILE_BYTES}. `/dev/zero` would
+ * otherwise fill the memory and a FIFO no one writes to hang the start (opened without blocking, then refused). The
+ * error's `code` is the reason the problem shows.
+ */
+function readKeyFile (path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  try {
+    const stat = fstatSync(fd)
+    if (stat.isDirectory()) throw Object.assign(new Error('a directory'), { code: 'EISDIR' })
+    if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' })
+    const buffer = Buffer.alloc(MAX_KEY_FILE_BYTES + 1)
+    let length = 0
+    for (let n = -1; n !== 0 && length < buffer.length;) {
+      n = readSync(fd, buffer, length, buffer.length - length, length)
+      length += n
+    }
+    if (length > MAX_KEY_FILE_BYTES) throw Object.assign(new Error('too large'), { code: 'over 64 KiB, not a key' })
+    return buffer.toString('utf8', 0, length)
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** The OAuth settings, each problem pushed to `problems`; `complete`: whether a missing client id or key is one. */

@@ -85,7 +85,7 @@ export function readKey (inline: string | undefined, file: string | undefined, r
 }
 
 /** Read errors that say something is there (a folder, a file not ours to read): the value is a path. */
-const EXISTING: ReadonlySet<string> = new Set(['EISDIR', 'EACCES', 'EPERM'])
+const EXISTING: ReadonlySet<string> = new Set(['EISDIR', 'EACCES', 'EPERM', 'not a regular file', 'over 64 KiB, not a key'])
 
 /**
  * The key file's path as an error may show it, or a placeholder when the value does not look like a path: a key
