@@ -305,6 +305,8 @@ await t.test('"Remember this device": opt-in at sign-in, skips the code next tim
   await signIn(page, fresh, 'bob')
   const box = page.getByLabel(/Remember this device for 30 days/)
   t.equal(await box.isChecked(), false, 'opt-in: unchecked')
+  t.equal(await box.getAttribute('aria-describedby'), 'remember-help', 'its risk is read with it')
+  t.match(await text(page, '#remember-help'), 'Only on a device that is yours')
   await shot(page, 'remember-checkbox')
   await box.check()
   await enterCode(page, totp(secret, fresh.clock.now()))
@@ -438,4 +440,42 @@ await t.test('the session ends while the setup page is open: "Sign in again" is 
   t.equal(await text(page, '#enroll-error'), 'Your session ended. Sign in again.', 'said once')
   t.equal(await text(page, '#enroll-error a'), 'Sign in again.', 'the sentence is the link')
   await shot(page, 'enroll-session-ended')
+})
+
+await t.test('on a 320-pixel phone: the setup key breaks between its groups, and a row\'s label and actions do not overlap', async (t) => {
+  const fresh = await startE2eApp(t)
+  const { page } = await openPage(t, browser, { javaScriptEnabled: false, viewport: { width: 320, height: 700 } })
+  await signIn(page, fresh, 'carol')
+  await clickAndWait(page, 'form.send-code button')
+  await enterCode(page, fresh.emulator!.lastMessage({ channel: 'sms' })!.code)
+  await page.goto(`${fresh.url}/mfa/enroll?method=totp`)
+  await clickAndWait(page, '[data-testid=start-totp]')
+  // Each group of four on one line: a group split over two lines is mistyped by hand.
+  const split = await page.evaluate(`(() => {
+    const node = document.getElementById('manual-key').firstChild
+    const groups = node.textContent.split(' ')
+    let at = 0
+    return groups.filter((group) => {
+      const range = document.createRange()
+      range.setStart(node, at)
+      range.setEnd(node, at + group.length)
+      at += group.length + 1
+      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1
+    })
+  })()`)
+  t.same(split, [], 'no group of the key is split')
+  await shot(page, 'enroll-key-320')
+  // Carol's authenticator is "setup not finished" beside her text messages: each row's actions clear of its label.
+  await page.goto(`${fresh.url}/account/security`)
+  const overlaps = await page.evaluate(`[...document.querySelectorAll('.factors li')].filter((li) => {
+    const label = li.querySelector('.factor-label')
+    const actions = li.querySelector('.factor-actions')
+    if (label === null || actions === null) return false
+    const a = label.getBoundingClientRect()
+    const b = actions.getBoundingClientRect()
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom
+  }).map((li) => li.querySelector('.factor-label').textContent)`)
+  t.match(await text(page, '.factors'), /Authenticator app[\s\S]*Finish setup/, 'the unfinished authenticator row is there')
+  t.same(overlaps, [], 'no label under its actions')
+  await shot(page, 'security-320')
 })

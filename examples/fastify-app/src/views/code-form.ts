@@ -114,7 +114,7 @@ export function codeForm (opts: CodeFormOptions): SafeHtml {
       <p id="code-help" class="hint">${help}</p>
       ${opts.rememberDays === undefined
         ? ''
-        : html`<label class="choice remember"><input type="checkbox" name="rememberDevice" value="1" data-testid="remember-device">
+        : html`<label class="choice remember"><input type="checkbox" name="rememberDevice" value="1" data-testid="remember-device" aria-describedby="remember-help">
           Remember this device for ${dayCount(opts.rememberDays)}</label>
           <p class="hint" id="remember-help">Only on a device that is yours: this browser then skips the code at sign-in. Removing or
           adding a factor, or “Forget remembered devices” on the Security page, undoes it.</p>`}
