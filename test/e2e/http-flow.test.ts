@@ -174,6 +174,7 @@ await t.test('requireMfa sends a page to /mfa; enrollment runs through the gatew
   t.equal(add.status, 200)
   t.match(add.text, 'id="step-sms"', 'the text-message setup')
   t.notMatch(add.text, 'id="use-totp"', 'no link to set up the app she has')
+  t.match(add.text, 'Your authenticator app is set up already: this adds text messages as another way to sign in.', 'and the page says why it is a phone')
   t.match(add.text, '<a href="/account/security">Back</a>')
 })
 

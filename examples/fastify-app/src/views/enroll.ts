@@ -146,7 +146,10 @@ function smsCodeForm (view: EnrollView, resumed?: { factorId: string, sentTo: st
 
 /** Text message: the phone number first; the code form replaces it once the text is sent (or at once, when resumed). */
 function smsStep (view: EnrollView): SafeHtml {
-  const head = html`<p class="hint">Using text messages.${view.hasTotp === true ? '' : html` <a href="/mfa/enroll?method=totp" id="use-totp">Use an authenticator app instead</a>`}</p>`
+  // With an authenticator app set up already (Back after its setup, or ?method=totp): say why this is a phone.
+  const head = view.hasTotp === true
+    ? html`<p class="hint" id="totp-already">Using text messages. Your authenticator app is set up already: this adds text messages as another way to sign in.</p>`
+    : html`<p class="hint">Using text messages. <a href="/mfa/enroll?method=totp" id="use-totp">Use an authenticator app instead</a></p>`
   if (view.pendingSms !== undefined) return html`<div id="step-sms">${head}${smsCodeForm(view, view.pendingSms)}</div>`
   // A form post without JavaScript (/mfa/enroll/sms); with it, enroll.js enrolls through the gateway instead.
   const phoneError = view.phone?.error
