@@ -93,9 +93,9 @@ export function interpret (
  * hostile org): it is kept without the credentials, answers and passwords the request carried. Not without a passcode
  * (digits only): six digits may be part of a genuine id, which support needs whole.
  */
-export function errorId (id: string | undefined, sent: Readonly<Record<string, string>>, spec?: CallSpec): string | undefined {
+export function errorId (id: string | undefined, sent: Readonly<Record<string, string>>, spec: CallSpec): string | undefined {
   if (id === undefined) return undefined
-  return redactSecrets(id, sentSecrets(sent, spec?.body).filter((secret) => !/^\d+$/.test(secret)))
+  return redactSecrets(id, sentSecrets(sent, spec.body).filter((secret) => !/^\d+$/.test(secret)))
 }
 
 /** The request id of an answer found wrong after it was read (its shape, its next link), as an error keeps it. */

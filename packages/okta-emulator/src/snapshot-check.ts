@@ -1,11 +1,7 @@
 // What a data file's users must be before the emulator fills its state with them: a file that is JSON and has the
 // right version but not these shapes (edited by hand, or another program's) would otherwise stop the start with a
 // bare TypeError that names no file, or be taken in and fail requests later.
-
-/** Whether a value is a plain object (not null, not an array). */
-function isObject (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
+import { isObject } from './context.js'
 
 const isId = (v: unknown): v is string => typeof v === 'string' && v !== ''
 
