@@ -177,6 +177,21 @@ await t.test('enroll options: activate=true, updatePhone, one factor per type', 
   t.equal((await emuFetch(emu, 'GET', F)).body.length, 2)
   const totp = await emuFetch(emu, 'POST', `${F}/${active.body.id}/resend`, {})
   t.equal(totp.status, 400, 'resend of an ACTIVE factor')
+
+  // updatePhone with activate=true: active at once, and the code sent to the old number is void.
+  const call = await emuFetch(emu, 'POST', F, { factorType: 'call', provider: 'OKTA', profile: { phoneNumber: '+15550000003' } })
+  const oldCode = emu.lastMessage({ factorId: call.body.id })!.code
+  const moved = await emuFetch(emu, 'POST', `${F}?updatePhone=true&activate=true`, { factorType: 'call', provider: 'OKTA', profile: { phoneNumber: '+15550000004' } })
+  t.same([moved.body.id, moved.body.status, emu.messages({ factorId: call.body.id }).length], [call.body.id, 'ACTIVE', 1], 'the same factor, ACTIVE, nothing sent to the new number')
+  const stale = await emuFetch(emu, 'POST', `${F}/${call.body.id}/verify`, { passCode: oldCode })
+  t.same([stale.status, stale.body.errorCode], [403, 'E0000068'], 'the enrollment code sent to the old number does not verify')
+  const first = await emuFetch(emu, 'POST', `${F}/${call.body.id}/verify`)
+  t.same([first.status, first.body.factorResult, emu.lastMessage({ factorId: call.body.id })!.to], [200, 'CHALLENGE', '+15550000004'], 'the first challenge goes at once, to the new number')
+  const blank = await emuFetch(emu, 'POST', `${F}/${call.body.id}/verify`, { passCode: '' })
+  t.same([blank.status, blank.body.errorCode, blank.body.errorCauses], [400, 'E0000001', [{ errorSummary: 'passCode: The field cannot be left blank' }]], 'a blank passCode is refused')
+  t.equal(emu.messages({ factorId: call.body.id }).length, 2, 'and sends no new code')
+  const none = await emuFetch(emu, 'POST', `${F}/${active.body.id}/verify`, { passCode: null })
+  t.same([none.status, none.body.factorResult], [200, 'CHALLENGE'], 'a null passCode is none: a challenge (email)')
 })
 
 await t.test('updatePhone is ignored when the number belongs to an ACTIVE factor', async (t) => {

@@ -535,8 +535,14 @@ await t.test('logger: true logs requests, never the token of a link it hands out
   t.equal((await fetch(qr)).status, 200)
   t.equal((await emuFetch(emu, 'POST', qr.pathname, undefined, { authorization: '' })).status, 405)
   t.equal((await emuFetch(emu, 'GET', `${qr.pathname}/more?x=1`)).status, 404)
-  // Five requests, five 'request completed' lines: then every line about them is written.
-  while (log.split('"msg":"request completed"').length <= 5) await once(child.stdout, 'data')
+  // Other spellings of the same link reach the same route (or a 404 that names the URL): redacted alike.
+  const base = qr.pathname.slice(0, -token.length - '/qr/'.length)
+  t.equal((await request(`${emu.url}${base}/qr//${token}`)).statusCode, 200, 'a doubled slash is the QR route')
+  t.equal((await request(`${emu.url}${base}/q%72/${token}`)).statusCode, 200, 'so is an escaped letter')
+  t.not((await request(`${emu.url}${base}/QR/${token}`)).statusCode, 200, 'a capital QR is no route')
+  // Eight requests, eight 'request completed' lines: then every line about them is written.
+  while (log.split('"msg":"request completed"').length <= 8) await once(child.stdout, 'data')
+  t.ok(log.includes(`${base}/q%72/[REDACTED]`) && log.includes(`${base}/qr//[REDACTED]`), 'each spelling is logged, its token replaced')
   t.ok(log.includes(`${qr.pathname.slice(0, -token.length)}[REDACTED]/more?x=1`), 'a path below it too')
   t.match(log, /"url":"\/api\/v1\/users\/[^"]+\/factors\/[^"]+\/qr\/\[REDACTED\]"/, 'the QR request is logged, its token replaced')
   t.notOk(log.includes(token), 'the token is in no log line')
@@ -549,7 +555,7 @@ await t.test('logger: true logs requests, never the token of a link it hands out
   t.ok(activation.activationToken.length >= 16 && resetToken.length >= 16, 'both links carry a token')
   await fetch(activation.activationUrl)
   await fetch(reset.resetPasswordUrl)
-  while (log.split('"msg":"request completed"').length <= 9) await once(child.stdout, 'data')
+  while (log.split('"msg":"request completed"').length <= 12) await once(child.stdout, 'data')
   t.notOk(log.includes(activation.activationToken), 'no activation token in any log line')
   t.notOk(log.includes(resetToken), 'no reset token in any log line')
   t.match(log, /"url":"\/tokens\/\[REDACTED\]\/verify"/, 'the activation link is logged, its token replaced')

@@ -3,12 +3,34 @@
 // activation link's (`/tokens/{token}/verify`) and a password reset link's (`/signin/reset-password/{token}`).
 import type { FastifyRequest } from 'fastify'
 
-/** A path segment after `/qr/`, `/tokens/` or `/reset-password/`: the token of a link the emulator hands out. */
-const LINK_TOKEN = /(\/(?:qr|tokens|reset-password)\/)[^/?#\s]+/g
+/** The path segments after which the emulator's links carry a token. */
+const LINK_NAMES = new Set(['qr', 'tokens', 'reset-password'])
+/** One path segment with the slashes before it (the router takes `//` as `/`). */
+const SEGMENT = /(\/+)([^/?#\s]*)/g
 
-/** `text` with every link token in it replaced. */
+/** A segment as the router reads it (`q%72` is `qr`); compared without case, so a mistyped `/QR/` link's 404 line is redacted too. */
+function decoded (segment: string): string {
+  try { return decodeURIComponent(segment) } catch { return segment }
+}
+
+/**
+ * `text` with every link token in it replaced: the segment after `qr`, `tokens` or `reset-password`, however the path
+ * spells them (`/qr//{token}` and `/q%72/{token}` reach the same route). One pass, linear in the text.
+ */
 export function withoutLinkTokens (text: string): string {
-  return text.replace(LINK_TOKEN, '$1[REDACTED]')
+  let redactNext = false
+  let end = -1
+  return text.replace(SEGMENT, (match: string, slashes: string, segment: string, at: number) => {
+    if (at !== end) redactNext = false // not the same path: a space or a query came between
+    end = at + match.length
+    if (segment === '') return match
+    if (redactNext) {
+      redactNext = false
+      return `${slashes}[REDACTED]`
+    }
+    redactNext = LINK_NAMES.has(segment.length <= 42 ? decoded(segment).toLowerCase() : '')
+    return match
+  })
 }
 
 /** Fastify logger options: its default request fields, the URL without link tokens, in its lines' messages too. */

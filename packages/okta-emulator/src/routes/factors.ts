@@ -197,8 +197,13 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
       store.addFactor(f)
     }
     if (isChannel(factor.factorType)) {
-      if (activate) factor.status = 'ACTIVE'
-      else sendCode(ctx, u, factor, lifetime, false)
+      if (activate) {
+        // Active without a code: a code sent for the enrollment (to the number updatePhone just replaced, perhaps) is
+        // void, and its resend wait does not hold back the first challenge.
+        factor.status = 'ACTIVE'
+        delete factor.sent
+        delete factor.lastSentAt
+      } else sendCode(ctx, u, factor, lifetime, false)
     }
     store.commit()
     return (renderFactor(factor, baseUrl(req), 'enroll'))

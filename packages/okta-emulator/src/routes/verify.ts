@@ -47,7 +47,9 @@ function succeed (ctx: Ctx, u: UserRecord): typeof SUCCESS {
 
 function passCodeOf (body: Record<string, unknown>): string | undefined {
   const p = body['passCode']
-  if (p === undefined || p === null || p === '') return undefined
+  if (p === undefined || p === null) return undefined
+  // A blank field is a code not given, not a request for a new one (which texts the user).
+  if (p === '') throw validationError('factorVerifyRequest', 'passCode: The field cannot be left blank')
   if (typeof p !== 'string') throw validationError('factorVerifyRequest', 'passCode: Does not match required type string')
   // An over-long code is simply wrong; it is compared, never stored, but bound it anyway.
   return p.length > MAX_PASSCODE ? p.slice(0, MAX_PASSCODE + 1) : p
