@@ -9,7 +9,7 @@ import { createServer, type ServerResponse } from 'node:http'
 import { inspect } from 'node:util'
 import { MockAgent } from 'undici'
 import { createOktaClient, totpActivation, type OktaClient, type OktaClientOptions, type OktaOAuthOptions } from '@okta-mfa/client'
-import type { TestEmulator } from '../helpers/emulator.js'
+import { withEmulator, type TestEmulator } from '../helpers/emulator.js'
 import { listenLoopback } from '../helpers/http.js'
 import { ALL_SCOPES, app, appKey, oauthEmulator, rejection, type AppKey } from './keys.js'
 
@@ -40,6 +40,19 @@ async function seedFlow (t: Test, emu: TestEmulator, c: OktaClient, login: strin
   t.equal((await c.verifyFactor(user.id, factor.id, { passCode: code })).factorResult, 'SUCCESS')
   t.equal((await rejection(c.verifyFactor(user.id, factor.id, { passCode: code }))).code, 'OKTA_PASSCODE_REPLAYED')
 }
+
+void t.test('a Bearer app works however far a test moves the emulator\'s clock (the README\'s 2030 clock, then past the token\'s hour)', async (t) => {
+  const emu = await withEmulator(t, { serviceApps: [app('0oa-clock', KEY, ALL_SCOPES, false)] })
+  const c = client(t, emu, { clientId: '0oa-clock', privateKey: KEY.pem, scopes: ALL_SCOPES })
+  const user = await c.createUser({ profile: { login: 'clock@example.com', email: 'clock@example.com' } }, { activate: false })
+  t.equal(user.status, 'STAGED', 'the first token is issued with the emulator in 2030')
+  emu.clock.advance(2 * 3600_000)
+  t.equal((await c.getUser(user.id)).id, user.id, 'two hours on (the token expired in emulator time): a new token, the call served')
+  emu.clock.advance(-5 * 3600_000)
+  emu.oauth.expireTokens('0oa-clock')
+  t.equal((await c.getUser(user.id)).id, user.id, 'three hours before the start: served again')
+  t.equal(emu.oauth.tokenRequests(), 3, 'three token requests, each answered with a token')
+})
 
 void t.test('the seed flow with DPoP (nonces on the token endpoint and the API)', async (t) => {
   const emu = await oauthEmulator(t, [app('0oa-dpop', KEY)], { dpopApiNonce: true })

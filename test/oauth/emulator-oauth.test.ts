@@ -154,6 +154,22 @@ await t.test('client assertions are checked as Okta does', async (t) => {
   t.equal(json.body.error, 'invalid_request', 'a JSON body is not a form')
 })
 
+await t.test("an assertion signed at real time is judged at real time, however far a test moves the emulator's clock", async (t) => {
+  const emu = await withEmulator(t, { serviceApps: [app('0oa-moved', KEY, ALL_SCOPES, false)] }) // its clock: 2030
+  const aud = `${emu.url}/oauth2/v1/token`
+  const real = await assertion('0oa-moved', aud, { jti: 'jti-real' })
+  t.equal((await postToken(emu.url, grant(real))).status, 200, 'signed with the wall clock, against an emulator in 2030')
+  emu.clock.advance(-3 * 3600_000)
+  t.equal((await postToken(emu.url, grant(real))).body.error_description, 'The client_assertion token has already been used.', 'its jti is remembered in emulator time: a replay after the clock moves back is refused')
+  const atEmulatorTime = await assertion('0oa-moved', aud, { exp: Math.floor(emu.clock.now() / 1000) + 300 })
+  t.equal((await postToken(emu.url, grant(atEmulatorTime))).status, 200, 'signed at the emulator\'s time: accepted too')
+  const stale = await postToken(emu.url, grant(await assertion('0oa-moved', aud, { exp: Math.floor(Date.now() / 1000) - 10 })))
+  t.same([stale.status, stale.body.error_description], [401, 'The client_assertion token is expired.'], 'expired at both times: refused, named by the wall clock')
+  const far = await postToken(emu.url, grant(await assertion('0oa-moved', aud, { exp: Math.floor(Date.now() / 1000) + 3700 })))
+  t.same([far.status, far.body.error_description], [401, 'The client_assertion token has an expiration too far into the future.'], 'more than an hour ahead of both')
+  t.equal((await postToken(emu.url, grant(await assertion('0oa-moved', aud, { key: OTHER.pem })))).body.error_description, 'The client_assertion signature is invalid.', 'a bad signature is still one')
+})
+
 await t.test('DPoP at the token endpoint: proofs, nonces, binding', async (t) => {
   const emu = await oauthEmulator(t, [app('0oa-d', KEY)])
   const aud = `${emu.url}/oauth2/v1/token`

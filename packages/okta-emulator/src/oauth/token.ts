@@ -58,9 +58,23 @@ function keyOfAlg (key: JWK, alg: string | undefined): JWK {
   return key
 }
 
-async function verifyAssertion (state: OAuthState, assertion: string, clientId: string, tokenUrl: string): Promise<void> {
-  const app = state.apps.get(clientId)!
-  const now = state.clock()
+/** An assertion refused for its times alone: it may still be current at the emulator's moved clock. */
+class AssertionTimeError extends OAuthError {
+  constructor (description: string) { super(401, 'invalid_client', description) }
+}
+
+/**
+ * The times an assertion's `exp` and `nbf` are judged at: the wall clock first (a client signs its assertion with real
+ * time, as Okta judges it), then the emulator's `clock` when that has been moved (a test may sign at emulator time).
+ */
+function assertionTimes (state: OAuthState): number[] {
+  const wall = Date.now()
+  const emulated = state.clock()
+  return Math.abs(emulated - wall) < 1000 ? [wall] : [wall, emulated]
+}
+
+/** The assertion's claims, when its signature holds and it is current at `now`; a time error is an OAuthError. */
+async function verifiedAt (app: { keys: JWK[] }, assertion: string, now: number): Promise<JWTPayload> {
   let payload: JWTPayload
   try {
     ({ payload } = await jwtVerify(assertion, async (header) => await importJWK(keyOfAlg(keyFor(app.keys, header), header.alg), header.alg), {
@@ -71,19 +85,43 @@ async function verifyAssertion (state: OAuthState, assertion: string, clientId: 
   } catch (err) {
     if (err instanceof OAuthError) throw err // the key could not be told (keyFor)
     const code = (err as { code?: string }).code
-    if (code === 'ERR_JWT_EXPIRED') throw invalidClient('The client_assertion token is expired.')
-    if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') throw invalidClient(`The client_assertion token is missing a valid '${(err as { claim?: string }).claim ?? 'exp'}' claim.`)
+    if (code === 'ERR_JWT_EXPIRED') throw new AssertionTimeError('The client_assertion token is expired.')
+    const claim = (err as { claim?: string }).claim ?? 'exp'
+    if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
+      const message = `The client_assertion token is missing a valid '${claim}' claim.`
+      throw claim === 'nbf' || claim === 'iat' ? new AssertionTimeError(message) : invalidClient(message)
+    }
     throw invalidClient('The client_assertion signature is invalid.')
   }
+  if (payload.exp! * 1000 - now > MAX_ASSERTION_LIFETIME_S * 1000) {
+    throw new AssertionTimeError('The client_assertion token has an expiration too far into the future.')
+  }
+  return payload
+}
+
+async function verifyAssertion (state: OAuthState, assertion: string, clientId: string, tokenUrl: string): Promise<void> {
+  const app = state.apps.get(clientId)!
+  const now = state.clock()
+  let payload: JWTPayload | undefined
+  let offset = 0 // emulator time minus the time the assertion was judged at
+  let first: AssertionTimeError | undefined
+  for (const at of assertionTimes(state)) {
+    try {
+      payload = await verifiedAt(app, assertion, at)
+      offset = now - at
+      break
+    } catch (err) {
+      if (!(err instanceof AssertionTimeError)) throw err
+      first ??= err
+    }
+  }
+  if (payload === undefined) throw first!
   const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud]
   if (aud.length !== 1 || aud[0] !== tokenUrl) {
     throw invalidClient('The audience claim for client_assertion must be the endpoint invoked for the request.')
   }
   if (payload.iss !== clientId || payload.sub !== clientId) {
     throw invalidClient("The 'iss' and 'sub' claims of the client_assertion must both be the client_id.")
-  }
-  if (payload.exp! * 1000 - now > MAX_ASSERTION_LIFETIME_S * 1000) {
-    throw invalidClient('The client_assertion token has an expiration too far into the future.')
   }
   // `jti` is optional for Okta ("Build a JWT for client authentication"); one that is sent must be a
   // usable id, and is then never accepted twice from the app.
@@ -92,7 +130,7 @@ async function verifyAssertion (state: OAuthState, assertion: string, clientId: 
   if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) {
     throw invalidClient("The client_assertion token is missing a valid 'jti' claim.")
   }
-  if (!state.assertionIds.add(`${clientId} ${jti}`, payload.exp! * 1000 + 1000, now)) {
+  if (!state.assertionIds.add(`${clientId} ${jti}`, payload.exp! * 1000 + offset + 1000, now)) {
     throw invalidClient('The client_assertion token has already been used.')
   }
 }
