@@ -308,7 +308,9 @@ await t.test('the standalone server bounds how long a request may take to arrive
   await new Promise((resolve) => socket.on('close', resolve))
   t.match(answer, /^HTTP\/1\.1 405 Method Not Allowed\r\n/, 'CONNECT: 405, not a dropped socket')
   t.match(answer, /\r\nallow: POST\r\n/)
-  t.match(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), { data: null, errors: [{ extensions: { code: 'METHOD_NOT_ALLOWED' } }] })
+  const connectId = /\r\nx-request-id: ([0-9a-f-]{36})\r\n/.exec(answer)?.[1]
+  t.ok(connectId, 'with a request id made for it')
+  t.match(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), { data: null, errors: [{ extensions: { code: 'METHOD_NOT_ALLOWED', requestId: connectId } }] })
 })
 
 await t.test("requests Node's parser refuses or its timeout cuts get the gateway's coded JSON, and nothing of their bytes is logged", async (t) => {
@@ -343,7 +345,9 @@ await t.test("requests Node's parser refuses or its timeout cuts get the gateway
     const { head, body } = await raw(bytes)
     t.match(head, new RegExp(`^HTTP/1\\.1 ${status} `), `${what}: ${status}`)
     t.match(head, /\r\ncontent-type: application\/json; charset=utf-8/)
-    t.same(body, { data: null, errors: [{ message: GATEWAY_ERRORS[code as keyof typeof GATEWAY_ERRORS].message, extensions: { code } }] }, `${what}: ${code}`)
+    const requestId = /\r\nx-request-id: ([0-9a-f-]{36})(?:\r\n|$)/.exec(head)?.[1]
+    t.ok(requestId, `${what}: a request id in X-Request-Id`)
+    t.same(body, { data: null, errors: [{ message: GATEWAY_ERRORS[code as keyof typeof GATEWAY_ERRORS].message, extensions: { code, requestId } }] }, `${what}: ${code}, the same id in the body`)
   }
   t.ok(lines.some((l) => l.includes('"clientError":"HPE_HEADER_OVERFLOW"')), 'logged by its code')
   t.notMatch(lines.join(''), /s3cr3t/, 'never the bytes of the request, at any level')

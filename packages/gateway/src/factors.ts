@@ -218,10 +218,13 @@ export async function totpActivationOf (
   let uri: string
   let symbol: ReturnType<typeof qr.create>
   try {
+    // Okta's codes are 6 digits (keyLength 6), and so are the passcodes activateFactor and verifyFactor take: an app
+    // showing codes of another length could never activate the factor.
+    if (activation.keyLength !== 6) throw new RangeError('keyLength must be 6, the length of the passcodes checked')
     uri = otpauthUri({ issuer, label, secret: activation.sharedSecret, digits: activation.keyLength, period: activation.timeStep })
     symbol = qr.create(uri, { errorCorrectionLevel: 'M' })
   } catch (err) {
-    // An activation no authenticator app can use (a keyLength or timeStep out of range), or more than a QR code holds
+    // An activation no authenticator app can use (a keyLength other than 6, a timeStep out of range), or more than a QR code holds
     // (about 2,300 bytes, an outsized shared secret): only an Okta answer gets there.
     throw new GatewayError('UPSTREAM_UNAVAILABLE', {}, undefined, { cause: err })
   }

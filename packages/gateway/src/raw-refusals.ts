@@ -1,5 +1,6 @@
 // What the standalone server answers on a raw socket, where a request never became one Fastify routes: CONNECT, and
 // the requests Node's parser refuses or its timeouts cut. Each answer is the gateway's coded JSON, as from the routes.
+import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import { GATEWAY_ERRORS, refusalBody, type GatewayErrorCode } from './errors.js'
@@ -13,20 +14,23 @@ interface RawSocket {
   destroy: () => unknown
 }
 
-/** A whole HTTP/1.1 answer carrying `code`, closing the connection. */
-function rawAnswer (code: GatewayErrorCode, headers = ''): string {
+/**
+ * A whole HTTP/1.1 answer carrying `code` and `requestId` (in the body and `X-Request-Id`, as every error of the gateway),
+ * closing the connection.
+ */
+function rawAnswer (code: GatewayErrorCode, requestId: string, headers = ''): string {
   const { status } = GATEWAY_ERRORS[code]
-  const body = JSON.stringify(refusalBody(code))
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${headers}content-type: application/json; charset=utf-8\r\n` +
+  const body = JSON.stringify(refusalBody(code, requestId))
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${headers}x-request-id: ${requestId}\r\ncontent-type: application/json; charset=utf-8\r\n` +
     `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`
 }
 
 /**
  * CONNECT never becomes a request Fastify routes: Node hands it to a 'connect' listener or, without one, drops the
- * socket with no answer. It gets the same coded 405 as every method but POST.
+ * socket with no answer. It gets the same coded 405 as every method but POST, with a request id made for it.
  */
 export function refuseConnect (app: FastifyInstance): void {
-  app.server.on('connect', (_req: unknown, socket: RawSocket) => { socket.end(rawAnswer('METHOD_NOT_ALLOWED', 'allow: POST\r\n')) })
+  app.server.on('connect', (_req: unknown, socket: RawSocket) => { socket.end(rawAnswer('METHOD_NOT_ALLOWED', randomUUID(), 'allow: POST\r\n')) })
 }
 
 /**
@@ -41,7 +45,8 @@ export function answerClientError (this: FastifyInstance, err: Error & { code?: 
   const code: GatewayErrorCode = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
     ? 'REQUEST_TIMEOUT'
     : err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST'
-  this.log.debug({ clientError: typeof err.code === 'string' ? err.code.slice(0, 64) : undefined }, 'client error')
-  if (socket.writable) socket.write(rawAnswer(code))
+  const requestId = randomUUID()
+  this.log.debug({ reqId: requestId, clientError: typeof err.code === 'string' ? err.code.slice(0, 64) : undefined }, 'client error')
+  if (socket.writable) socket.write(rawAnswer(code, requestId))
   socket.destroy()
 }
