@@ -409,13 +409,13 @@ await t.test('Okta answers 400 (or 401) on the factor list: a coded 502 page, no
   }
 })
 
-await t.test("Okta's pending TOTP activation no authenticator app can use (a shared secret longer than a QR code holds, a timeStep of 0): the setup page is a coded 503, not a 500", async (t) => {
+await t.test("Okta's pending TOTP activation no authenticator app can use (a shared secret longer than a QR code holds, a timeStep of 0, codes of 8 digits the demo cannot take): the setup page is a coded 503, not a 500", async (t) => {
   const okta = await fakeOkta(t)
   const app = await startE2eApp(t, { orgUrl: okta.url, token: 'fake-token', allowInsecureHttp: true })
   const jar = app.jar()
   okta.mode.factors = 'pendingTotp'
   t.equal((await passwordLogin(jar, 'bob')).location, '/mfa/enroll')
-  for (const activation of [{ sharedSecret: 'A'.repeat(5000), timeStep: 30, keyLength: 6 }, { sharedSecret: 'JBSWY3DPEHPK3PXP', timeStep: 0, keyLength: 6 }]) {
+  for (const activation of [{ sharedSecret: 'A'.repeat(5000), timeStep: 30, keyLength: 6 }, { sharedSecret: 'JBSWY3DPEHPK3PXP', timeStep: 0, keyLength: 6 }, { sharedSecret: 'JBSWY3DPEHPK3PXP', timeStep: 30, keyLength: 8 }]) {
     okta.mode.activation = activation
     const page = await jar.fetch('/mfa/enroll', { headers: HTML })
     t.same([page.status, page.headers['x-error-code']], [503, 'UPSTREAM_UNAVAILABLE'], JSON.stringify(activation).slice(0, 60))

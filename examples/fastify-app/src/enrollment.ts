@@ -34,10 +34,12 @@ async function render (factor: UserFactor, issuer: string, label: string): Promi
   let uri: string
   let qrCodeDataUri: string
   try {
+    // The passcodes the demo takes are 6 digits, as Okta's are: an app showing codes of another length could never activate.
+    if (activation.keyLength !== 6) throw new RangeError('keyLength must be 6')
     uri = otpauthUri({ issuer, label, secret: activation.sharedSecret, digits: activation.keyLength, period: activation.timeStep })
     qrCodeDataUri = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 256, type: 'image/png' })
   } catch (err) {
-    // A keyLength or timeStep no authenticator app can use, or more than a QR code holds (an outsized shared secret):
+    // A keyLength other than 6 or a timeStep no authenticator app can use, or more than a QR code holds (an outsized shared secret):
     // only an Okta answer gets there. Okta's fault, a 503 page.
     throw new MfaError('UPSTREAM_UNAVAILABLE', {}, undefined, { cause: err })
   }
