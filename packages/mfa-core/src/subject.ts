@@ -36,6 +36,12 @@ export interface MfaSubjectInit<User, Req> {
   deadline?: RequestDeadline | undefined
   /** How long the factor list is cached in the session, ms; 0 turns the cache off. @default FACTOR_CACHE_TTL_MS */
   factorCacheMs?: number | undefined
+  /**
+   * A request that must not write the session (a read-only query, whose cookie, sealed from the session it read and
+   * answered last, would undo an MFA step a request beside it recorded): the Okta user id resolved is kept for this
+   * request only, and a binding Okta no longer knows is passed over, not dropped. @default false
+   */
+  readOnlySession?: boolean | undefined
 }
 
 /**
@@ -52,6 +58,8 @@ export class MfaSubject<User = unknown, Req = unknown> {
   readonly #init: MfaSubjectInit<User, Req>
   readonly #clock: () => number
   #oktaUserId: Promise<string> | undefined
+  /** The session's binding named a user Okta no longer knows (kept there when the session is read-only). */
+  #bindingStale = false
 
   constructor (init: MfaSubjectInit<User, Req>) {
     this.#init = init
@@ -79,7 +87,7 @@ export class MfaSubject<User = unknown, Req = unknown> {
 
   async #resolve (): Promise<string> {
     const { session, userKey } = this.#init
-    const bound = getOktaUserBinding(session, userKey)
+    const bound = this.#bindingStale ? undefined : getOktaUserBinding(session, userKey)
     if (bound !== undefined) return bound.oktaUserId
     let id: string
     try {
@@ -92,7 +100,7 @@ export class MfaSubject<User = unknown, Req = unknown> {
       throw err
     }
     // Without a session there is nothing to cache in: the id is still returned (the same for the factor list below).
-    quietly(() => { bindOktaUser(session, userKey, id) })
+    if (this.#init.readOnlySession !== true) quietly(() => { bindOktaUser(session, userKey, id) })
     return id
   }
 
@@ -179,6 +187,7 @@ export class MfaSubject<User = unknown, Req = unknown> {
   /** Drops the session's Okta binding (Okta no longer knows the id). */
   forgetOktaUser (): void {
     this.#oktaUserId = undefined
-    quietly(() => { clearOktaUserBinding(this.#init.session) })
+    this.#bindingStale = true
+    if (this.#init.readOnlySession !== true) quietly(() => { clearOktaUserBinding(this.#init.session) })
   }
 }
