@@ -512,6 +512,25 @@ await t.test('the Okta user made again under the same login: a bound id Okta no 
   t.equal(getOktaUserBinding(session as never, 'redo@example.com'), undefined)
 })
 
+await t.test('a user who enrolls through the client (no session hears of it) right after ENROLLMENT_REQUIRED: the first code passes at once', async (t) => {
+  const { emu, check, calls } = await rig(t)
+  const user = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'late@example.com', email: 'late@example.com' } })
+  const session = { session: {} }
+  t.equal(codeOf(await check(session, 'late@example.com', { passCode: '123456' })), 'ENROLLMENT_REQUIRED', 'no factor yet: the empty list is cached')
+  const factor = await emuFetch(emu, 'POST', `/api/v1/users/${user.body.id}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })
+  const named = await check(session, 'late@example.com', { passCode: emu.totpCode(factor.body.id), factorId: factor.body.id })
+  t.equal(codeOf(named), 'ENROLLMENT_REQUIRED', 'the pending factor named at once: read again, and still pending (not FACTOR_NOT_FOUND)')
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${user.body.id}/factors/${factor.body.id}/lifecycle/activate`, { passCode: emu.totpCode(factor.body.id) })).status, 200)
+  const before = calls.length
+  const r = await check(session, 'late@example.com', { passCode: emu.totpCode(factor.body.id, emu.clock.now() + 30_000) })
+  t.equal(codeOf(r), 'SUCCESS', 'the same second, with no drop of the cached list: read again and checked')
+  t.same(calls.slice(before).map((c) => c.replace(/\/users\/[^/]+/, '/users/U').replace(/factors\/[^/]+/, 'factors/F')), ['GET /api/v1/users/U/factors', 'POST /api/v1/users/U/factors/F/verify'])
+  // With an ACTIVE factor cached, a made-up id within 5 s still costs Okta no list call.
+  const made = calls.length
+  t.equal(codeOf(await check(session, 'late@example.com', { passCode: '123456', factorId: 'ostMADEUP0000000000' })), 'FACTOR_NOT_FOUND')
+  t.equal(calls.length, made, 'a made-up id against a young list with an ACTIVE factor: no Okta call')
+})
+
 await t.test('readOnlySession: the Okta user id is resolved for the request only; a bound id Okta no longer knows is passed over, not dropped', async (t) => {
   const { emu, client } = await rig(t)
   const first = await userWithTotp(emu, 'ro@example.com')

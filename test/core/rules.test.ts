@@ -356,6 +356,11 @@ await t.test('end-user context is bounded; phone numbers and addresses are maske
   t.equal(context.userAgent?.length, 512)
   t.equal(context.acceptLanguage, 'fr-CA')
   t.same(endUserContext({ headers: {} }), {})
+  // A server listening on '::' (Express's app.listen(port)) sees an IPv4 client as ::ffff:a.b.c.d: Okta gets a.b.c.d.
+  t.equal(endUserContext({ ip: '::ffff:203.0.113.5', headers: {} }).ip, '203.0.113.5', 'an IPv4-mapped address as IPv4')
+  t.equal(endUserContext({ ip: '::FFFF:198.51.100.7', headers: {} }).ip, '198.51.100.7', 'in any case')
+  t.equal(endUserContext({ ip: '::ffff:2001:db8::1', headers: {} }).ip, '::ffff:2001:db8::1', 'not an IPv4 tail: as it is')
+  t.equal(endUserContext({ ip: '2001:db8::1', headers: {} }).ip, '2001:db8::1', 'IPv6 as it is')
   // The README's input limits: an IP over 64 characters (a forged X-Forwarded-For behind trust proxy) is not sent,
   // an Accept-Language is cut to 256 characters.
   t.same(endUserContext({ ip: '1'.repeat(65), headers: {} }), {}, 'an IP over 64 characters is not sent')

@@ -1,5 +1,6 @@
 // The end user's context that goes with a verify call, so Okta's risk checks and message language see the person
 // signing in rather than this server. Bounded: a huge header never reaches Okta or a log.
+import { isIPv4 } from 'node:net'
 import type { VerifyContext } from '@okta-mfa/client'
 
 /** Longest User-Agent forwarded to Okta; longer ones are cut. */
@@ -19,16 +20,22 @@ function one (value: string | string[] | undefined, max: number): string | undef
   return v.length > max ? v.slice(0, max) : v
 }
 
+/** An IPv4 address as a dual-stack server sees it (`::ffff:203.0.113.9`) in the form Okta's network zones use. */
+function unmapped (ip: string): string {
+  const tail = ip.slice(7)
+  return ip.slice(0, 7).toLowerCase() === '::ffff:' && isIPv4(tail) ? tail : ip
+}
+
 /**
- * The verify context of a request: its IP (as the framework determined it, trust-proxy included), User-Agent and
- * Accept-Language.
+ * The verify context of a request: its IP (as the framework determined it, trust-proxy included; an IPv4-mapped IPv6
+ * address, as a server listening on `::` sees an IPv4 client, as the IPv4 address), User-Agent and Accept-Language.
  *
  * @example
  * await client.verifyFactor(userId, factorId, { passCode }, undefined, { context: endUserContext(req) })
  */
 export function endUserContext (req: EndUserRequest): VerifyContext {
   const context: VerifyContext = {}
-  if (typeof req.ip === 'string' && req.ip !== '' && req.ip.length <= 64) context.ip = req.ip
+  if (typeof req.ip === 'string' && req.ip !== '' && req.ip.length <= 64) context.ip = unmapped(req.ip)
   const userAgent = one(req.headers['user-agent'], MAX_USER_AGENT_LENGTH)
   if (userAgent !== undefined) context.userAgent = userAgent
   const acceptLanguage = one(req.headers['accept-language'], MAX_ACCEPT_LANGUAGE_LENGTH)

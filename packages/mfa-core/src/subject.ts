@@ -16,6 +16,10 @@ import type { SessionRequest } from './session-state.js'
 /** A cached factor list younger than this (ms) is not fetched again to look for a factor it does not have. */
 const FACTOR_REFRESH_AFTER_MS = 5000
 
+function isActive (factor: OktaFactorLike): boolean {
+  return factor.status === 'ACTIVE'
+}
+
 /** What an {@link MfaSubject} is built from. */
 export interface MfaSubjectInit<User, Req> {
   /** The request that carries the session (express-session or @fastify/secure-session). */
@@ -152,7 +156,7 @@ export class MfaSubject<User = unknown, Req = unknown> {
   /**
    * The user's factors for a request that names one: the session's cached list when it `has` what the request needs.
    * Otherwise Okta's list, since the cached one may predate an enrollment made elsewhere; but a cached list under 5 s
-   * old is kept. Refusals of made-up factor ids use no attempt: this keeps a session from costing Okta a list call per
+   * old that has an ACTIVE factor is kept. Refusals of made-up factor ids use no attempt: this keeps a session from costing Okta a list call per
    * request with them. Okta's list is cached in the session, unless `cacheWhenFound` is false and it `has` what the
    * request needs: a request that must not write the session then writes it only for an id the user does not have.
    *
@@ -161,7 +165,9 @@ export class MfaSubject<User = unknown, Req = unknown> {
    */
   async factorsFor (has: (list: readonly OktaFactorLike[]) => boolean, options: { cacheWhenFound?: boolean } = {}): Promise<readonly OktaFactorLike[]> {
     const cached = this.cachedFactors()
-    if (cached !== undefined && (has(cached) || this.cachedFactors(FACTOR_REFRESH_AFTER_MS) !== undefined)) return cached
+    // Without an ACTIVE factor the user is enrolling (an app may enroll and activate through the client, which no
+    // session hears of): such a list is read again however young, or the first code would be ENROLLMENT_REQUIRED.
+    if (cached !== undefined && (has(cached) || (cached.some(isActive) && this.cachedFactors(FACTOR_REFRESH_AFTER_MS) !== undefined))) return cached
     if (options.cacheWhenFound !== false) return await this.factors({ fresh: true })
     const list = await this.withOktaUser((id) => this.#init.client.listFactors(id, this.callOptions))
     if (!has(list)) this.rememberFactors(list)
