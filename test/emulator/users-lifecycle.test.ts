@@ -168,6 +168,17 @@ await t.test('imported passwords: SHA-* and PBKDF2 hashes verify; BCRYPT and hoo
     t.same([r.status, r.body.errorCode], [400, 'E0000001'], `refused: ${JSON.stringify(hash)}`)
     t.match(r.body.errorCauses?.[0]?.errorSummary, /^password\.hash\./, 'refused for the hash, not the login')
   }
+  const notObject = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'hash-x@example.com', email: 'hash-x@example.com' }, credentials: { password: { hash: 'x' } } })
+  t.same(notObject.body.errorCauses, [{ errorSummary: 'password.hash: Does not match required type object' }], 'a hash that is no object is named once')
+  // The schema a user's `schema` link serves states what create and update enforce: login and email required,
+  // firstName and lastName optional (the emulator's documented choice), and the same lengths.
+  const schema = await emuFetch(emu, 'GET', new URL((await emuFetch(emu, 'GET', `/api/v1/users/${bcrypt}`)).body._links.schema.href as string).pathname)
+  const base = schema.body.definitions.base
+  t.same(base.required, ['login', 'email'], 'login and email required')
+  t.same([base.properties.firstName.required, base.properties.firstName.minLength, base.properties.firstName.maxLength], [undefined, 1, 50])
+  t.same([base.properties.login.minLength, base.properties.login.maxLength, base.properties.email.maxLength, base.properties.countryCode.maxLength], [5, 100, 100, 2])
+  const tooLong = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'long-name@example.com', email: 'long-name@example.com', firstName: 'F'.repeat(base.properties.firstName.maxLength + 1) } })
+  t.equal(tooLong.status, 400, 'one over the stated maxLength is refused')
   const big = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'pbkdf2-big@example.com', email: 'pbkdf2-big@example.com' }, credentials: { password: { hash: { algorithm: 'PBKDF2', salt: 'c2FsdA==', value: 'abc=', digestAlgorithm: 'SHA512_HMAC', iterationCount: 200_000, keySize: 128 } } } })
   t.equal(big.status, 200, 'two blocks of the digest at the most iterations are still taken')
   const staged = await mk(emu, 'staged-imp@example.com', '?activate=false')

@@ -30,7 +30,7 @@ function int (v: unknown, min: number, max: number): v is number {
 /** Parses `credentials.password.hash`; throws 400 E0000001 (`what`) for anything Okta's schema does not allow. */
 export function parseHash (v: unknown, what: string): ImportedPasswordHash {
   const bad = (cause: string): never => { throw validationError(what, `password.hash.${cause}`) }
-  if (!isObject(v)) return bad('hash: Does not match required type object')
+  if (!isObject(v)) throw validationError(what, 'password.hash: Does not match required type object')
   const { algorithm, value, salt, saltOrder } = v
   if (typeof algorithm !== 'string' || !(ALGORITHMS as readonly string[]).includes(algorithm)) return bad(`algorithm: must be one of ${ALGORITHMS.join(', ')}`)
   if (typeof value !== 'string' || value === '' || value.length > MAX_SECRET) return bad('value: The field cannot be left blank')

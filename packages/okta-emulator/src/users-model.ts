@@ -23,7 +23,8 @@ export const PROFILE_ATTRIBUTES = new Set([
 ])
 
 /** Okta's schema (UserProfile): [minLength, maxLength] of the attributes it bounds; others at most MAX_PROFILE_VALUE. */
-const PROFILE_LENGTHS: Readonly<Record<string, readonly [number, number]>> = {
+/** The length bounds of each profile attribute, in characters (also what the served user schema states). */
+export const PROFILE_LENGTHS: Readonly<Record<string, readonly [number, number]>> = {
   login: [5, MAX_LOGIN], email: [5, 100], secondEmail: [0, 100], firstName: [1, 50], lastName: [1, 50],
   countryCode: [0, 2], city: [0, 128], state: [0, 128], streetAddress: [0, 1024], zipCode: [0, 50],
   postalAddress: [0, 4096], mobilePhone: [0, 100], primaryPhone: [0, 100],

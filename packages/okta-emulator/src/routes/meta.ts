@@ -4,15 +4,24 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { baseUrl, iso, noContent, type Ctx } from '../context.js'
 import { notFound } from '../errors.js'
-import { PROFILE_ATTRIBUTES, SCHEMA_ID, USER_TYPE_ID } from '../users-model.js'
+import { PROFILE_ATTRIBUTES, PROFILE_LENGTHS, SCHEMA_ID, USER_TYPE_ID } from '../users-model.js'
 import { userOr404 } from './users.js'
 
 type Req = FastifyRequest<{ Params: { id: string } }>
 
 /** When the org's default schema and type were "created" (fixed: they are part of the org). */
 const ORG_CREATED = Date.UTC(2024, 0, 1)
-const REQUIRED = ['login', 'firstName', 'lastName', 'email']
+// What the emulator requires and bounds, from its own tables: Okta's default schema also requires firstName and
+// lastName, which the emulator leaves optional (README), so the schema served says so.
+const REQUIRED = ['login', 'email']
 const TITLES: Record<string, string> = { login: 'Username', email: 'Primary email', secondEmail: 'Secondary email', firstName: 'First name', lastName: 'Last name' }
+
+/** `minLength` (when above 0) and `maxLength` of an attribute, as `checkProfile` enforces them. */
+function lengthsOf (name: string): { minLength?: number, maxLength?: number } {
+  const bounds = PROFILE_LENGTHS[name]
+  if (bounds === undefined) return {}
+  return bounds[0] > 0 ? { minLength: bounds[0], maxLength: bounds[1] } : { maxLength: bounds[1] }
+}
 
 function schemaBody (base: string): Record<string, unknown> {
   const properties: Record<string, unknown> = {}
@@ -21,7 +30,8 @@ function schemaBody (base: string): Record<string, unknown> {
       title: TITLES[name] ?? name.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase()),
       type: 'string',
       ...(REQUIRED.includes(name) ? { required: true } : {}),
-      ...(name === 'login' ? { minLength: 5, maxLength: 100, pattern: '.+' } : {}),
+      ...lengthsOf(name),
+      ...(name === 'login' ? { pattern: '.+' } : {}),
       ...(name === 'email' || name === 'secondEmail' ? { format: 'email' } : {}),
       mutability: 'READ_WRITE',
       scope: 'NONE',
