@@ -207,7 +207,7 @@ await t.test('enrollment by text message: the phone form, then the one code fiel
   await page.fill('#phone', '+1 555 555 0199')
   await page.click('button[type=submit]')
   await page.waitForSelector('input[name=passCode]')
-  t.equal(await page.locator('button[type=submit]').count(), 1, 'the code form replaced the phone form')
+  t.same([await page.locator('#sms-enroll').count(), await page.locator('#sms-activate button[type=submit]').count()], [0, 1], 'the code form replaced the phone form')
   t.ok(await page.isVisible('[data-testid=outbox-hint]'), 'the page says where the code went')
   const sent = fresh.emulator!.lastMessage({ channel: 'sms' })
   t.equal(sent?.to, '+15555550199')
@@ -221,8 +221,16 @@ await t.test('enrollment by text message: the phone form, then the one code fiel
   await page.locator('#enroll-error', { hasText: "That code didn't match" }).waitFor()
   t.match(((await page.textContent('#enroll-error')) ?? '').trim(), /^That code didn't match\. Enter the code from the latest text message, or send a new one\./)
   t.notMatch(((await page.textContent('#enroll-error')) ?? '').trim(), /app/, 'no authenticator wording')
-  await page.fill('input[name=passCode]', sent!.code)
-  await Promise.all([page.waitForURL('**/account'), page.click('button[type=submit]')])
+  // "…or send a new one": the way to do so is on the page at once, not only after a reload.
+  t.ok(await page.isVisible('#sms-resend') && await page.isVisible('#sms-change'), '"Send a new code" and "use another number" right after the text')
+  fresh.clock.advance(31_000) // Okta's 30 s between two texts
+  await page.click('#sms-resend')
+  await page.locator('#enroll-status', { hasText: 'We sent a new code to' }).waitFor()
+  const again = fresh.emulator!.lastMessage({ channel: 'sms' })!
+  t.not(again.sentAt, sent!.sentAt, 'a new text is sent')
+  t.equal(again.to, '+15555550199', 'to the same number')
+  await page.fill('input[name=passCode]', again.code)
+  await Promise.all([page.waitForURL('**/account'), page.click('#sms-activate button[type=submit]')])
   t.match(await page.textContent('.factors'), 'Text message')
 })
 

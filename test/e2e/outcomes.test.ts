@@ -414,6 +414,30 @@ await t.test('a code already used that uses the last attempt: "already used" and
   t.notMatch(said, /Wait for your app|enter the new one/, 'no "wait for a new code" next to "paused for 15 minutes"')
 })
 
+await t.test('the wrong code that uses the last attempt: "didn\'t match" and the pause, no advice to enter or send another code (app and text message)', async (t) => {
+  const app = await startE2eApp(t)
+  for (const who of ['bob', 'carol']) {
+    const jar = app.jar()
+    await passwordLogin(jar, who)
+    const extra: Record<string, string> = {}
+    if (who === 'carol') {
+      // A text is sent first, as a person does: the codes typed are then wrong ones, not codes never sent.
+      const page = await jar.fetch('/mfa', { headers: HTML })
+      extra['factorId'] = /name="factorId" value="([^"]+)"/.exec(page.text)![1]!
+      t.equal((await jar.fetch('/mfa/challenge', { form: { factorId: extra['factorId'], returnTo: '/mfa', _csrf: csrfOf(page.text) } })).status, 303)
+    }
+    const sent = app.emulator?.lastMessage({ factorId: extra['factorId'] ?? '' })?.code
+    const wrong = sent === '000000' ? '111111' : '000000'
+    for (let i = 0; i < 3; i++) t.equal((await postCode(jar, '/mfa', wrong, extra)).status, 401, `${who}: wrong code ${i + 1}`)
+    const last = await postCode(jar, '/mfa', wrong, extra)
+    t.equal(last.status, 429)
+    const said = errorText(last.text) ?? ''
+    t.match(said, /^That code didn't match\. Too many attempts with a wrong code, so sign-in is paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\.$/, `${who}: the code was wrong, and the pause`)
+    t.notMatch(said, /Check that|enter the current code|send a new one|latest text/, `${who}: no advice about a next code while paused`)
+    t.notOk(last.text.includes('name="passCode"'), `${who}: and no code field`)
+  }
+})
+
 await t.test('"Send a code" pressed too soon: the wait said is the session\'s own (from the last send), not Okta\'s rounded reset', async (t) => {
   const app = await startE2eApp(t)
   const carol = app.jar()

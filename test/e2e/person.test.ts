@@ -93,6 +93,7 @@ await t.test('wrong codes count down, the lockout says until when, and a new sig
   t.match(seen[1], /2 attempts left/)
   t.match(seen[2], /1 attempt left/)
   t.match(seen[3], /paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\./, 'the time, as the README promises')
+  t.match(seen[3], /^That code didn't match\. Too many attempts/, 'the fourth: it did not match, with no advice to enter another')
   t.equal(await page.locator('#passCode').count(), 0, 'the answer to the fourth wrong code: no code field')
   await shot(page, 'mfa-locked')
   // The removal form shown before the pause, sent during it: the answer is the paused view too.
@@ -324,6 +325,7 @@ await t.test('"Remember this device": opt-in at sign-in, skips the code next tim
   await signIn(page, fresh, 'bob')
   t.equal(path(page), '/account', 'no code on a remembered device')
   t.match(await text(page, '[data-testid=mfa-completed]'), 'this sign-in skipped the code because this browser was remembered')
+  t.equal(await text(page, '[data-testid=signed-in-note]'), 'You are signed in with your password, on a browser remembered after a code from your second factor.', 'the page does not say a second factor was used this time')
   const viewer = await page.request.post(`${fresh.url}/graphql`, { data: { query: '{ viewer { mfa { completed fresh } } }' } })
   t.same((await viewer.json()).data.viewer.mfa, { completed: true, fresh: false }, "the gateway's viewer.mfa agrees, and never calls it fresh")
   await page.goto(`${fresh.url}/account/security`)

@@ -71,10 +71,11 @@
     if (err instanceof PageError) {
       if (err.code === 'NETWORK') return 'We could not reach this site. Check your connection and try again.'
       let text = messages[err.code] || messages.INTERNAL
-      // The last wrong code of the window: it didn't match, and now sign-in is paused (say until when).
+      // The last wrong code of the window: it didn't match, and now sign-in is paused (say until when), with no advice
+      // to enter or send another code.
       // A code already used says nothing of waiting for the next code then: the next one is refused too.
       if (err.attemptsRemaining === 0 && (err.code === 'INVALID_PASSCODE' || err.code === 'PASSCODE_REPLAYED')) {
-        return (err.code === 'PASSCODE_REPLAYED' ? messages.REPLAYED_LAST : text) + ' ' + lockedText(err.retryAfterSeconds)
+        return (err.code === 'PASSCODE_REPLAYED' ? messages.REPLAYED_LAST : messages.WRONG_LAST) + ' ' + lockedText(err.retryAfterSeconds)
       }
       if (err.attemptsRemaining > 0 && (err.code === 'INVALID_PASSCODE' || err.code === 'PASSCODE_REPLAYED')) {
         return text + ' ' + err.attemptsRemaining + ' attempt' + (err.attemptsRemaining === 1 ? '' : 's') + ' left before sign-in is paused.'
@@ -295,12 +296,8 @@
     onActivate($('totp-activate'), () => totpFactorId)
   }
 
-  // A text-message setup resumed (its code sent earlier, the page left): the server shows the code step at once.
-  if ($('step-sms') && $('sms-activate')) {
-    const form = $('sms-activate')
-    smsFactorId = form.dataset.factorId || null
-    onActivate(form, () => smsFactorId)
-    // "Send a new code" and "use another number" are forms that work without JavaScript; with it, fetch sends them.
+  /** "Send a new code" and "use another number": forms that work without JavaScript; with it, fetch sends them. */
+  function wireSmsOther () {
     $('sms-resend-form').addEventListener('submit', (event) => {
       event.preventDefault()
       void guard(async () => {
@@ -336,6 +333,14 @@
         }
       })
     })
+  }
+
+  // A text-message setup resumed (its code sent earlier, the page left): the server shows the code step at once.
+  if ($('step-sms') && $('sms-activate')) {
+    const form = $('sms-activate')
+    smsFactorId = form.dataset.factorId || null
+    onActivate(form, () => smsFactorId)
+    wireSmsOther()
   } else if ($('step-sms')) {
     const countryCodes = new Set(($('sms-enroll').dataset.countryCodes || '').split(' '))
     $('sms-enroll').addEventListener('submit', (event) => {
@@ -351,10 +356,12 @@
           const result = await enroll({ factorType: 'SMS', phoneNumber })
           smsFactorId = result.factor.id
           // The code form replaces the phone form: one field and one button on the screen at a time.
-          const form = $('sms-activate-template').content.firstElementChild.cloneNode(true)
-          $('sms-enroll').replaceWith(form)
+          // With "No text? Send a new code or use another number" under it, as when the setup is resumed.
+          $('sms-enroll').replaceWith($('sms-activate-template').content.cloneNode(true))
+          const form = $('sms-activate')
           $('sms-sent').textContent = 'We sent a 6-digit code to ' + maskPhone(phoneNumber, countryCodes) + '.'
           onActivate(form, () => smsFactorId)
+          wireSmsOther()
           statusBox.hidden = true
           $('passCode').focus()
         } catch (err) {

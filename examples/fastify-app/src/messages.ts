@@ -224,6 +224,8 @@ export function lockoutText (retryAfterSeconds: number | undefined, nowMs: numbe
 
 /** A code already used, when it used the last attempt: said without the advice to wait for the next code. */
 export const REPLAYED_LAST = 'That code was already used.'
+/** A wrong code that used the last attempt: said without the advice to enter or send another (no field is left). */
+export const WRONG_LAST = "That code didn't match."
 
 /**
  * The sentence for a refused code, as the pages show it: the factor's own words (text message or app), how many
@@ -233,8 +235,9 @@ export function failureText (fail: FailInfo, options: { sms?: boolean, now: numb
   const code = fail.code
   const wrong = code === 'INVALID_PASSCODE' || code === 'PASSCODE_REPLAYED'
   const base = (options.sms === true && code !== undefined ? SMS_MESSAGES[code as FailureCode] : undefined) ?? messageFor(code, fail.retryAfterSeconds)
-  // The last attempt used: no "wait for a new code" advice, since the next code will be refused too (the pause says until when).
-  if (wrong && fail.attemptsRemaining === 0) return `${code === 'PASSCODE_REPLAYED' ? REPLAYED_LAST : base} ${lockoutText(fail.retryAfterSeconds, options.now)}`
+  // The last attempt used: no advice to wait for, enter or send another code, since the next one will be refused too
+  // (the pause says until when).
+  if (wrong && fail.attemptsRemaining === 0) return `${code === 'PASSCODE_REPLAYED' ? REPLAYED_LAST : WRONG_LAST} ${lockoutText(fail.retryAfterSeconds, options.now)}`
   if (wrong && typeof fail.attemptsRemaining === 'number' && fail.attemptsRemaining > 0) {
     const n = fail.attemptsRemaining
     return `${base} ${n} attempt${n === 1 ? '' : 's'} left before sign-in is paused.`

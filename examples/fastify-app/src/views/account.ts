@@ -50,7 +50,9 @@ export function accountPage (view: AccountView): string {
     <h1>Hello, ${view.user.displayName}</h1>
     ${notice('success', view.success)}
     ${view.factorsError !== undefined || view.factors.some((f) => f.active)
-      ? html`<p>You are signed in with your password and a second factor.</p>`
+      ? view.mfa.remembered === true
+        ? html`<p data-testid="signed-in-note">You are signed in with your password, on a browser remembered after a code from your second factor.</p>`
+        : html`<p data-testid="signed-in-note">You are signed in with your password and a second factor.</p>`
       : html`<p data-testid="no-factor-note">You signed in with your password and a second factor, but you have no factor now.
         You will set one up at your next sign-in, or <a href="/mfa/enroll">set one up now</a>.</p>`}
     <dl class="facts">

@@ -121,7 +121,8 @@ function codeError (view: EnrollView): { slot: SafeHtml | string, field: SafeHtm
 /** The code form of a text-message setup: in a <template> until the text is sent, or at once when resumed. */
 function smsCodeForm (view: EnrollView, resumed?: { factorId: string, sentTo: string | undefined }): SafeHtml {
   // Resumed, the form also works without JavaScript (a post to /mfa/enroll/activate, as the authenticator's), and so do
-  // "Send a new code" and "use another number" (their own forms; enroll.js sends them with fetch when it runs).
+  // "Send a new code" and "use another number" (their own forms; enroll.js sends them with fetch when it runs). In the
+  // template, enroll.js shows them with the code form as soon as the text is sent.
   const error = resumed === undefined ? { slot: '', field: html`aria-describedby="enroll-error"` } : codeError(view)
   return html`<form id="sms-activate" class="code-form" novalidate${resumed === undefined ? '' : html` data-factor-id="${resumed.factorId}" method="post" action="/mfa/enroll/activate"`}>
         ${resumed === undefined ? '' : html`${csrfField(view.csrf)}<input type="hidden" name="factorId" value="${resumed.factorId}">`}
@@ -137,11 +138,9 @@ function smsCodeForm (view: EnrollView, resumed?: { factorId: string, sentTo: st
           pattern="[0-9 ]{6,16}" maxlength="16" required spellcheck="false" class="code-input" ${error.field}>
         <button type="submit" class="primary">Activate</button>
       </form>
-      ${resumed === undefined
-        ? ''
-        : html`<div class="hint" id="sms-other">No text?
-          <form method="post" action="/mfa/enroll/resend" id="sms-resend-form" class="inline">${csrfField(view.csrf)}<input type="hidden" name="factorId" value="${resumed.factorId}"><button type="submit" id="sms-resend" class="link">Send a new code</button></form>
-          or <form method="post" action="/mfa/enroll/restart" id="sms-change-form" class="inline">${csrfField(view.csrf)}<input type="hidden" name="factorType" value="SMS"><button type="submit" id="sms-change" class="link">use another number</button></form>.</div>`}`
+      <div class="hint" id="sms-other">No text?
+          <form method="post" action="/mfa/enroll/resend" id="sms-resend-form" class="inline">${csrfField(view.csrf)}${resumed === undefined ? '' : html`<input type="hidden" name="factorId" value="${resumed.factorId}">`}<button type="submit" id="sms-resend" class="link">Send a new code</button></form>
+          or <form method="post" action="/mfa/enroll/restart" id="sms-change-form" class="inline">${csrfField(view.csrf)}<input type="hidden" name="factorType" value="SMS"><button type="submit" id="sms-change" class="link">use another number</button></form>.</div>`
 }
 
 /** Text message: the phone number first; the code form replaces it once the text is sent (or at once, when resumed). */
