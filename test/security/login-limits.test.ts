@@ -5,6 +5,7 @@
 // with a code before any store; and the Express example refuses cross-site form posts.
 import { spawn } from 'node:child_process'
 import { createServer, type AddressInfo } from 'node:net'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { Writable } from 'node:stream'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -141,6 +142,18 @@ await t.test('the Express example: CSRF on its forms, credentials only in the bo
   t.equal((await loginPost(new CookieJar(base), { username: 'grace', password: 'cobol-1959' })).status, 429, 'grace is paused under every spelling')
   t.equal((await loginPost(new CookieJar(base), { username: 'ada', password: 'lovelace-1815' })).location, '/mfa', 'ada is not')
   t.equal((await loginPost(new CookieJar(base), { username: 'grace', password: 'cobol-1959' })).status, 429, "ada's success did not reset grace")
+
+  // A burst of sign-ins (made-up names, each hashed anyway so that timing does not tell who exists) leaves the event
+  // loop free: scrypt runs on the thread pool. Hashed on the loop, 40 of them held it for seconds here.
+  const jars = Array.from({ length: 40 }, () => new CookieJar(base))
+  const tokens = await Promise.all(jars.map(async (j) => csrfOf((await j.fetch('/login')).text)))
+  const loop = monitorEventLoopDelay({ resolution: 10 })
+  loop.enable()
+  const burst = await Promise.all(jars.map(async (j, i) => await j.fetch('/login', { form: { username: `nobody-${i}`, password: 'not-a-password', _csrf: tokens[i]! } })))
+  loop.disable()
+  t.same([...new Set(burst.map((r) => r.location))], ['/login'], 'every one refused as a wrong password')
+  const maxDelayMs = loop.max / 1e6
+  t.ok(maxDelayMs < 500, `the event loop stayed free during 40 sign-ins (max delay ${maxDelayMs.toFixed(1)} ms)`)
 })
 
 await t.test('the Express example binds 127.0.0.1 unless HOST says otherwise, and prints its password only then', async (t) => {

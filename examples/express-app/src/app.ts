@@ -118,8 +118,9 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   const authenticator = new passport.Passport()
 
   authenticator.use(new LocalStrategy((username, password, done) => {
-    const user = users.authenticate(username, password)
-    done(null, user ?? false, user === undefined ? { message: 'Wrong username or password.' } : undefined)
+    users.authenticate(username, password).then((user) => {
+      done(null, user ?? false, user === undefined ? { message: 'Wrong username or password.' } : undefined)
+    }, done)
   }))
   const clockOption = options.clock === undefined ? {} : { clock: options.clock }
   const revocations = options.revocations ?? new MemoryRevocationStore(clockOption)

@@ -1,6 +1,10 @@
-// The example's user list: in memory, passwords kept as scrypt hashes and compared in constant time.
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
+// The example's user list: in memory, passwords kept as scrypt hashes and compared in constant time. A sign-in hashes
+// on libuv's thread pool: scrypt takes tens of milliseconds, which on the event loop would stall every other request.
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto'
+import { promisify } from 'node:util'
 import { normalizeUsername } from 'passport-okta-mfa'
+
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>
 
 /** A user as the app's own login sees it. `email` doubles as the Okta login. */
 export interface AppUser {
@@ -24,6 +28,8 @@ interface StoredUser extends AppUser {
 export class UserDirectory {
   readonly #byId = new Map<string, StoredUser>()
   readonly #byName = new Map<string, StoredUser>()
+  /** The salt an unknown name is hashed with, so that timing does not tell which names exist. */
+  readonly #decoySalt = randomBytes(16)
 
   constructor (seeds: readonly UserSeed[]) {
     for (const { password, ...user } of seeds) {
@@ -35,11 +41,10 @@ export class UserDirectory {
   }
 
   /** The user with these credentials, or undefined. */
-  authenticate (username: string, password: string): AppUser | undefined {
+  async authenticate (username: string, password: string): Promise<AppUser | undefined> {
     const stored = this.#byName.get(normalizeUsername(username))
     // Hash even for an unknown name so that timing does not tell which names exist.
-    const salt = stored?.salt ?? Buffer.alloc(16)
-    const hash = scryptSync(password, salt, 32)
+    const hash = await scryptAsync(password, stored?.salt ?? this.#decoySalt, 32)
     if (stored === undefined || !timingSafeEqual(hash, stored.hash)) return undefined
     return this.find(stored.id)
   }
