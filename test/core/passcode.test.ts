@@ -531,31 +531,6 @@ await t.test('a user who enrolls through the client (no session hears of it) rig
   t.equal(calls.length, made, 'a made-up id against a young list with an ACTIVE factor: no Okta call')
 })
 
-await t.test('readOnlySession: the Okta user id is resolved for the request only; a bound id Okta no longer knows is passed over, not dropped', async (t) => {
-  const { emu, client } = await rig(t)
-  const first = await userWithTotp(emu, 'ro@example.com')
-  const subjectOf = (holder: { session: Record<string, unknown> }, readOnlySession: boolean): MfaSubject => new MfaSubject({
-    session: holder, user: { id: 'ro' }, userKey: 'ro', request: undefined, client, resolveOktaUser: () => ({ login: 'ro@example.com' }), readOnlySession,
-  })
-  const unbound = { session: {} }
-  const read = subjectOf(unbound, true)
-  t.equal(await read.oktaUserId(), first.userId, 'resolved')
-  t.same(await read.withOktaUser(async (id) => (await client.getUser(id)).id), first.userId)
-  t.same(unbound.session, {}, 'and nothing written to the session')
-  const bound = { session: {} }
-  t.equal(await subjectOf(bound, false).oktaUserId(), first.userId)
-  t.equal(getOktaUserBinding(bound as never, 'ro')?.oktaUserId, first.userId, 'without the option, bound')
-  const before = JSON.stringify(bound.session)
-  await emuFetch(emu, 'DELETE', `/api/v1/users/${first.userId}`)
-  await emuFetch(emu, 'DELETE', `/api/v1/users/${first.userId}`)
-  const again = await userWithTotp(emu, 'ro@example.com')
-  const stale = subjectOf(bound, true)
-  t.equal(await stale.withOktaUser(async (id) => (await client.getUser(id)).id), again.userId, 'the Okta user made again is found, read-only')
-  t.equal(JSON.stringify(bound.session), before, 'the stale binding is left for a request that writes')
-  t.equal(await subjectOf(bound, false).withOktaUser(async (id) => (await client.getUser(id)).id), again.userId)
-  t.equal(getOktaUserBinding(bound as never, 'ro')?.oktaUserId, again.userId, 'which binds the new id')
-})
-
 await t.test('one code is one attempt, also when its check is tried again on fresh copies after the refund budget is spent', async (t) => {
   const { emu, check } = await rig(t)
   const { userId, factorId: first } = await userWithTotp(emu, 'budget@example.com')

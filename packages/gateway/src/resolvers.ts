@@ -309,13 +309,11 @@ async function remove (scope: RequestScope, rawFactorId: unknown): Promise<Recor
 export const resolvers = {
   Query: {
     async viewer (_: unknown, __: unknown, ctx: GatewayContext) {
-      ctx.gateway.markQuery()
       const { userKey } = await ctx.gateway.appUser()
       return { userKey }
     },
     async factors (_: unknown, __: unknown, ctx: GatewayContext) {
       const scope = ctx.gateway
-      scope.markQuery()
       const subject = await scope.subject()
       // Not cached in the session: a query that rewrote the session cookie could, answered last, undo the MFA step a
       // verify running beside it recorded (both cookies are sealed from the session as each request read it).
@@ -326,7 +324,6 @@ export const resolvers = {
     },
     async factorCatalog (_: unknown, __: unknown, ctx: GatewayContext) {
       const scope = ctx.gateway
-      scope.markQuery()
       const list = await (await scope.subject()).withOktaUser((id) => scope.deps.client.listFactorCatalog(id, scope.callOptions))
       return list.filter(isEnrollable).map(toGqlCatalogEntry)
     },

@@ -50,7 +50,6 @@ export class RequestScope {
   readonly deadline: RequestDeadline
   #appUser: Promise<AppUser> | undefined
   #subject: Promise<MfaSubject> | undefined
-  #query = false
 
   constructor (readonly request: FastifyRequest, readonly deps: GatewayDeps) {
     this.deadline = new RequestDeadline(deps.config.requestTimeoutMs, request.id)
@@ -93,14 +92,6 @@ export class RequestScope {
     return { user, userKey: userKeyOf(user, userKey) }
   }
 
-  /**
-   * The request runs a query (called by each Query root field, which resolves before anything else): its subject does
-   * not write the session, so its cookie cannot undo an MFA step a `verifyFactor` running beside it records.
-   */
-  markQuery (): void {
-    this.#query = true
-  }
-
   /** The signed-in user's Okta side (Okta user id bound in the session, cached factor list). */
   subject (): Promise<MfaSubject> {
     this.#subject ??= this.#makeSubject()
@@ -121,7 +112,6 @@ export class RequestScope {
       clock: config.clock,
       deadline: this.deadline,
       factorCacheMs: config.factorCacheMs,
-      readOnlySession: this.#query,
     }) as MfaSubject
   }
 

@@ -40,12 +40,6 @@ export interface MfaSubjectInit<User, Req> {
   deadline?: RequestDeadline | undefined
   /** How long the factor list is cached in the session, ms; 0 turns the cache off. @default FACTOR_CACHE_TTL_MS */
   factorCacheMs?: number | undefined
-  /**
-   * A request that must not write the session (a read-only query, whose cookie, sealed from the session it read and
-   * answered last, would undo an MFA step a request beside it recorded): the Okta user id resolved is kept for this
-   * request only, and a binding Okta no longer knows is passed over, not dropped. @default false
-   */
-  readOnlySession?: boolean | undefined
 }
 
 /**
@@ -62,8 +56,6 @@ export class MfaSubject<User = unknown, Req = unknown> {
   readonly #init: MfaSubjectInit<User, Req>
   readonly #clock: () => number
   #oktaUserId: Promise<string> | undefined
-  /** The session's binding named a user Okta no longer knows (kept there when the session is read-only). */
-  #bindingStale = false
 
   constructor (init: MfaSubjectInit<User, Req>) {
     this.#init = init
@@ -91,7 +83,7 @@ export class MfaSubject<User = unknown, Req = unknown> {
 
   async #resolve (): Promise<string> {
     const { session, userKey } = this.#init
-    const bound = this.#bindingStale ? undefined : getOktaUserBinding(session, userKey)
+    const bound = getOktaUserBinding(session, userKey)
     if (bound !== undefined) return bound.oktaUserId
     let id: string
     try {
@@ -104,7 +96,7 @@ export class MfaSubject<User = unknown, Req = unknown> {
       throw err
     }
     // Without a session there is nothing to cache in: the id is still returned (the same for the factor list below).
-    if (this.#init.readOnlySession !== true) quietly(() => { bindOktaUser(session, userKey, id) })
+    quietly(() => { bindOktaUser(session, userKey, id) })
     return id
   }
 
@@ -193,7 +185,6 @@ export class MfaSubject<User = unknown, Req = unknown> {
   /** Drops the session's Okta binding (Okta no longer knows the id). */
   forgetOktaUser (): void {
     this.#oktaUserId = undefined
-    this.#bindingStale = true
-    if (this.#init.readOnlySession !== true) quietly(() => { clearOktaUserBinding(this.#init.session) })
+    quietly(() => { clearOktaUserBinding(this.#init.session) })
   }
 }
