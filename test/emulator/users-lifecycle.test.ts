@@ -177,6 +177,7 @@ await t.test('imported passwords: SHA-* and PBKDF2 hashes verify; BCRYPT and hoo
   t.same(base.required, ['login', 'email'], 'login and email required')
   t.same([base.properties.firstName.required, base.properties.firstName.minLength, base.properties.firstName.maxLength], [undefined, 1, 50])
   t.same([base.properties.login.minLength, base.properties.login.maxLength, base.properties.email.maxLength, base.properties.countryCode.maxLength], [5, 100, 100, 2])
+  t.same([base.properties.title.maxLength, base.properties.middleName.maxLength], [1024, 1024], 'the others: the 1024 the checks enforce')
   const tooLong = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'long-name@example.com', email: 'long-name@example.com', firstName: 'F'.repeat(base.properties.firstName.maxLength + 1) } })
   t.equal(tooLong.status, 400, 'one over the stated maxLength is refused')
   const big = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: 'pbkdf2-big@example.com', email: 'pbkdf2-big@example.com' }, credentials: { password: { hash: { algorithm: 'PBKDF2', salt: 'c2FsdA==', value: 'abc=', digestAlgorithm: 'SHA512_HMAC', iterationCount: 200_000, keySize: 128 } } } })

@@ -55,7 +55,10 @@ class SeenIds {
 export class OAuthState {
   readonly apps = new Map<string, AppRecord>()
   readonly tokens = new Map<string, TokenRecord>()
+  /** Client assertion ids judged at the emulator's clock, until they expire in emulator time. */
   readonly assertionIds = new SeenIds()
+  /** Client assertion ids judged at the wall clock (as a client signs them), until they expire in wall time. */
+  readonly wallAssertionIds = new SeenIds()
   readonly proofIds = new SeenIds()
   /** Token requests received (any outcome). */
   tokenRequests = 0

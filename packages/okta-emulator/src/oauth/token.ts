@@ -67,10 +67,10 @@ class AssertionTimeError extends OAuthError {
  * The times an assertion's `exp` and `nbf` are judged at: the wall clock first (a client signs its assertion with real
  * time, as Okta judges it), then the emulator's `clock` when that has been moved (a test may sign at emulator time).
  */
-function assertionTimes (state: OAuthState): number[] {
+function assertionTimes (state: OAuthState): Array<{ at: number, wall: boolean }> {
   const wall = Date.now()
   const emulated = state.clock()
-  return Math.abs(emulated - wall) < 1000 ? [wall] : [wall, emulated]
+  return Math.abs(emulated - wall) < 1000 ? [{ at: wall, wall: true }] : [{ at: wall, wall: true }, { at: emulated, wall: false }]
 }
 
 /** The assertion's claims, when its signature holds and it is current at `now`; a time error is an OAuthError. */
@@ -101,14 +101,13 @@ async function verifiedAt (app: { keys: JWK[] }, assertion: string, now: number)
 
 async function verifyAssertion (state: OAuthState, assertion: string, clientId: string, tokenUrl: string): Promise<void> {
   const app = state.apps.get(clientId)!
-  const now = state.clock()
   let payload: JWTPayload | undefined
-  let offset = 0 // emulator time minus the time the assertion was judged at
+  let judgedByWall = true
   let first: AssertionTimeError | undefined
-  for (const at of assertionTimes(state)) {
+  for (const { at, wall } of assertionTimes(state)) {
     try {
       payload = await verifiedAt(app, assertion, at)
-      offset = now - at
+      judgedByWall = wall
       break
     } catch (err) {
       if (!(err instanceof AssertionTimeError)) throw err
@@ -130,9 +129,17 @@ async function verifyAssertion (state: OAuthState, assertion: string, clientId: 
   if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) {
     throw invalidClient("The client_assertion token is missing a valid 'jti' claim.")
   }
-  if (!state.assertionIds.add(`${clientId} ${jti}`, payload.exp! * 1000 + offset + 1000, now)) {
+  // Remembered in the time it was judged by, for as long as it is current there (the other clock may move); a jti seen
+  // in either is refused.
+  const key = `${clientId} ${jti}`
+  const wallNow = Date.now()
+  const emulatedNow = state.clock()
+  if (state.wallAssertionIds.has(key, wallNow) || state.assertionIds.has(key, emulatedNow)) {
     throw invalidClient('The client_assertion token has already been used.')
   }
+  const until = payload.exp! * 1000 + 1000
+  if (judgedByWall) state.wallAssertionIds.add(key, until, wallNow)
+  else state.assertionIds.add(key, until, emulatedNow)
 }
 
 async function issue (state: OAuthState, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
