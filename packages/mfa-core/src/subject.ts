@@ -15,6 +15,8 @@ import type { SessionRequest } from './session-state.js'
 
 /** A cached factor list younger than this (ms) is not fetched again to look for a factor it does not have. */
 const FACTOR_REFRESH_AFTER_MS = 5000
+/** The same for a cached list without an ACTIVE factor (a user enrolling), in ms. */
+const ENROLLING_REFRESH_AFTER_MS = 1000
 
 function isActive (factor: OktaFactorLike): boolean {
   return factor.status === 'ACTIVE'
@@ -148,8 +150,9 @@ export class MfaSubject<User = unknown, Req = unknown> {
   /**
    * The user's factors for a request that names one: the session's cached list when it `has` what the request needs.
    * Otherwise Okta's list, since the cached one may predate an enrollment made elsewhere; but a cached list under 5 s
-   * old that has an ACTIVE factor is kept. Refusals of made-up factor ids use no attempt: this keeps a session from costing Okta a list call per
-   * request with them. Okta's list is cached in the session, unless `cacheWhenFound` is false and it `has` what the
+   * old is kept (under 1 s old when it has no ACTIVE factor: the user may have just enrolled through the client).
+   * Refusals of made-up factor ids use no attempt: this keeps a session from costing Okta a list call per request with
+   * them. Okta's list is cached in the session, unless `cacheWhenFound` is false and it `has` what the
    * request needs: a request that must not write the session then writes it only for an id the user does not have.
    *
    * @example
@@ -157,9 +160,16 @@ export class MfaSubject<User = unknown, Req = unknown> {
    */
   async factorsFor (has: (list: readonly OktaFactorLike[]) => boolean, options: { cacheWhenFound?: boolean } = {}): Promise<readonly OktaFactorLike[]> {
     const cached = this.cachedFactors()
+    if (cached === undefined) return await this.#factorsFromOkta(has, options)
     // Without an ACTIVE factor the user is enrolling (an app may enroll and activate through the client, which no
-    // session hears of): such a list is read again however young, or the first code would be ENROLLMENT_REQUIRED.
-    if (cached !== undefined && (has(cached) || (cached.some(isActive) && this.cachedFactors(FACTOR_REFRESH_AFTER_MS) !== undefined))) return cached
+    // session hears of): such a list is read again after a second, not five, or the first code would be
+    // ENROLLMENT_REQUIRED; still at most one list call a second for a session that keeps its cookie.
+    const keepFor = cached.some(isActive) ? FACTOR_REFRESH_AFTER_MS : ENROLLING_REFRESH_AFTER_MS
+    if (has(cached) || this.cachedFactors(keepFor) !== undefined) return cached
+    return await this.#factorsFromOkta(has, options)
+  }
+
+  async #factorsFromOkta (has: (list: readonly OktaFactorLike[]) => boolean, options: { cacheWhenFound?: boolean }): Promise<readonly OktaFactorLike[]> {
     if (options.cacheWhenFound !== false) return await this.factors({ fresh: true })
     const list = await this.withOktaUser((id) => this.#init.client.listFactors(id, this.callOptions))
     if (!has(list)) this.rememberFactors(list)
