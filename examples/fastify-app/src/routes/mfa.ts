@@ -2,6 +2,7 @@
 // (where enrollment ends), and the emulator's outbox page. Enrollment is in enroll.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { getMfaState, isRememberedMfa, isStoreUnavailableError, userKeyOf } from 'passport-okta-mfa'
+import { endUserContext } from '@okta-mfa/core'
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
@@ -269,9 +270,8 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (paused !== undefined) return await answerHere(429, { error: pausedAnswer(reply, paused, ctx.clock()) }, true)
     try {
       const oktaUserId = await ctx.directory.oktaUserId(request)
-      await ctx.client.verifyFactor(oktaUserId, factor.id, undefined, undefined, {
-        context: { ip: request.ip, ...(request.headers['user-agent'] === undefined ? {} : { userAgent: request.headers['user-agent'] }) },
-      })
+      // The end user's IP (bounded, an IPv4-mapped one as IPv4), User-Agent and Accept-Language, as a verify sends them.
+      await ctx.client.verifyFactor(oktaUserId, factor.id, undefined, undefined, { context: endUserContext(request) })
       setFlash(request, 'success', `We sent a code to ${factor.detail ?? 'you'}.${emulator ? ' With the emulator it is in the outbox (link below).' : ''}`)
       setResendAt(request, ctx.clock() + RESEND_WAIT_SECONDS * 1000)
     } catch (err) {

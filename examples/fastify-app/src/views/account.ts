@@ -53,7 +53,7 @@ export function accountPage (view: AccountView): string {
       ? view.mfa.remembered === true
         ? html`<p data-testid="signed-in-note">You are signed in with your password, on a browser remembered after a code from your second factor.</p>`
         : html`<p data-testid="signed-in-note">You are signed in with your password and a second factor.</p>`
-      : html`<p data-testid="no-factor-note">You signed in with your password and a second factor, but you have no factor now.
+      : html`<p data-testid="no-factor-note">You signed in with your password${view.mfa.remembered === true ? ', on a browser remembered after a code from a second factor' : ' and a second factor'}, but you have no factor now.
         You will set one up at your next sign-in, or <a href="/mfa/enroll">set one up now</a>.</p>`}
     <dl class="facts">
       <dt>Username</dt><dd data-testid="username">${view.user.username}</dd>
