@@ -10,8 +10,14 @@ const SEGMENT = /(\/+)([^/?#\s]*)/g
 
 /** A segment as the router reads it (`q%72` is `qr`); compared without case, so a mistyped `/QR/` link's 404 line is redacted too. */
 function decoded (segment: string): string {
+  if (!segment.includes('%')) return segment
+  // Only well-formed escapes are decoded: a path of malformed ones (`/%/%/…`) must not cost an exception per segment.
+  if (!WELL_ESCAPED.test(segment)) return segment
   try { return decodeURIComponent(segment) } catch { return segment }
 }
+
+/** A segment whose every `%` starts an escape. */
+const WELL_ESCAPED = /^(?:[^%]|%[0-9A-Fa-f]{2})*$/
 
 /**
  * `text` with every link token in it replaced: the segment after `qr`, `tokens` or `reset-password`, however the path
