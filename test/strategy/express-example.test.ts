@@ -59,6 +59,9 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
   t.equal((await jar.fetch('/account', { headers: PAGE })).location, '/mfa', 'MFA pending')
   const mfaPage = await jar.fetch('/mfa')
   t.match(mfaPage.text, /Signed in as Grace &#60;Hopper&#62;/, 'escaped')
+  // The browser's own check lets through what the server accepts: a code typed in groups, as apps show it.
+  const pattern = new RegExp(`^(?:${/name="passCode"[^>]*pattern="([^"]+)"/.exec(mfaPage.text)?.[1] ?? ''})$`, 'v')
+  t.same(['123456', '12 34 56', '123 456', '12345', 'abcdef'].map((c) => pattern.test(c)), [true, true, true, false, false], 'the field pattern takes spaced codes')
 
   const bad = await post(jar, '/mfa', { passCode: '000000' === code() ? '111111' : '000000' })
   t.equal(bad.location, '/mfa')

@@ -47,7 +47,7 @@ export function mfaPage (csrf: string, name: string, message?: string, demoHint?
   return layout('Verify it is you', `<p>Signed in as ${escapeHtml(name)}. Enter the 6-digit code from your authenticator app.</p>
 ${errorLine(message)}
 <form method="post" action="/mfa">${csrfField(csrf)}
-<label>Code <input name="passCode" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" required autofocus></label>
+<label>Code <input name="passCode" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,32}" required autofocus></label>
 ${remember}<button>Verify</button>
 </form>
 ${demoHint === undefined ? '' : `<p><small>${demoHint}</small></p>`}
