@@ -18,10 +18,6 @@ const FACTOR_REFRESH_AFTER_MS = 5000
 /** The same for a cached list without an ACTIVE factor (a user enrolling), in ms. */
 const ENROLLING_REFRESH_AFTER_MS = 1000
 
-function isActive (factor: OktaFactorLike): boolean {
-  return factor.status === 'ACTIVE'
-}
-
 /** What an {@link MfaSubject} is built from. */
 export interface MfaSubjectInit<User, Req> {
   /** The request that carries the session (express-session or @fastify/secure-session). */
@@ -160,16 +156,13 @@ export class MfaSubject<User = unknown, Req = unknown> {
    */
   async factorsFor (has: (list: readonly OktaFactorLike[]) => boolean, options: { cacheWhenFound?: boolean } = {}): Promise<readonly OktaFactorLike[]> {
     const cached = this.cachedFactors()
-    if (cached === undefined) return await this.#factorsFromOkta(has, options)
-    // Without an ACTIVE factor the user is enrolling (an app may enroll and activate through the client, which no
-    // session hears of): such a list is read again after a second, not five, or the first code would be
-    // ENROLLMENT_REQUIRED; still at most one list call a second for a session that keeps its cookie.
-    const keepFor = cached.some(isActive) ? FACTOR_REFRESH_AFTER_MS : ENROLLING_REFRESH_AFTER_MS
-    if (has(cached) || this.cachedFactors(keepFor) !== undefined) return cached
-    return await this.#factorsFromOkta(has, options)
-  }
-
-  async #factorsFromOkta (has: (list: readonly OktaFactorLike[]) => boolean, options: { cacheWhenFound?: boolean }): Promise<readonly OktaFactorLike[]> {
+    if (cached !== undefined) {
+      // Without an ACTIVE factor the user is enrolling (an app may enroll and activate through the client, which no
+      // session hears of): such a list is read again after a second, not five, or the first code would be
+      // ENROLLMENT_REQUIRED; still at most one list call a second for a session that keeps its cookie.
+      const keepFor = cached.some((f) => f.status === 'ACTIVE') ? FACTOR_REFRESH_AFTER_MS : ENROLLING_REFRESH_AFTER_MS
+      if (has(cached) || this.cachedFactors(keepFor) !== undefined) return cached
+    }
     if (options.cacheWhenFound !== false) return await this.factors({ fresh: true })
     const list = await this.withOktaUser((id) => this.#init.client.listFactors(id, this.callOptions))
     if (!has(list)) this.rememberFactors(list)

@@ -23,11 +23,15 @@ export const PROFILE_ATTRIBUTES = new Set([
 ])
 
 /** Okta's schema (UserProfile): [minLength, maxLength] of the attributes it bounds; others at most MAX_PROFILE_VALUE. */
-/** The length bounds of each profile attribute, in characters (also what the served user schema states). */
-export const PROFILE_LENGTHS: Readonly<Record<string, readonly [number, number]>> = {
+const PROFILE_LENGTHS: Readonly<Record<string, readonly [number, number]>> = {
   login: [5, MAX_LOGIN], email: [5, 100], secondEmail: [0, 100], firstName: [1, 50], lastName: [1, 50],
   countryCode: [0, 2], city: [0, 128], state: [0, 128], streetAddress: [0, 1024], zipCode: [0, 50],
   postalAddress: [0, 4096], mobilePhone: [0, 100], primaryPhone: [0, 100],
+}
+
+/** `[minLength, maxLength]` of a profile attribute, in characters: what the checks enforce and the served schema states. */
+export function profileLengths (name: string): readonly [number, number] {
+  return PROFILE_LENGTHS[name] ?? [0, MAX_PROFILE_VALUE]
 }
 
 /**
@@ -39,7 +43,7 @@ export function checkProfile (profileIn: Record<string, unknown>, what: string):
   for (const [k, v] of Object.entries(profileIn)) {
     if (!PROFILE_ATTRIBUTES.has(k)) throw validationError(what, `Property name '${k}' is not defined in profile`)
     if (v !== null && typeof v !== 'string') throw validationError(what, `${k}: Does not match required type string`)
-    const [min, max] = PROFILE_LENGTHS[k] ?? [0, MAX_PROFILE_VALUE]
+    const [min, max] = profileLengths(k)
     if (typeof v === 'string' && v.length > max) throw validationError(what, `${k}: The field is too long (at most ${max} characters).`)
     if (typeof v === 'string' && v.length < min) throw validationError(what, `${k}: The field is too short (at least ${min} characters).`)
     // Okta's schema gives secondEmail `format: email`, as email (which checkIdentity checks on the whole profile).

@@ -45,15 +45,15 @@ export interface AccountView {
 
 /** The account page. */
 export function accountPage (view: AccountView): string {
+  // A remembered browser skipped the code: the page does not claim a second factor was used this time.
+  const how = view.mfa.remembered === true ? ', on a browser remembered after a code from your second factor' : ' and a second factor'
   const body = html`
   <section class="card">
     <h1>Hello, ${view.user.displayName}</h1>
     ${notice('success', view.success)}
     ${view.factorsError !== undefined || view.factors.some((f) => f.active)
-      ? view.mfa.remembered === true
-        ? html`<p data-testid="signed-in-note">You are signed in with your password, on a browser remembered after a code from your second factor.</p>`
-        : html`<p data-testid="signed-in-note">You are signed in with your password and a second factor.</p>`
-      : html`<p data-testid="no-factor-note">You signed in with your password${view.mfa.remembered === true ? ', on a browser remembered after a code from a second factor' : ' and a second factor'}, but you have no factor now.
+      ? html`<p data-testid="signed-in-note">You are signed in with your password${how}.</p>`
+      : html`<p data-testid="no-factor-note">You signed in with your password${how}, but you have no factor now.
         You will set one up at your next sign-in, or <a href="/mfa/enroll">set one up now</a>.</p>`}
     <dl class="facts">
       <dt>Username</dt><dd data-testid="username">${view.user.username}</dd>

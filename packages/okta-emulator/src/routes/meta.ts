@@ -4,8 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { baseUrl, iso, noContent, type Ctx } from '../context.js'
 import { notFound } from '../errors.js'
-import { MAX_PROFILE_VALUE } from '../limits.js'
-import { PROFILE_ATTRIBUTES, PROFILE_LENGTHS, SCHEMA_ID, USER_TYPE_ID } from '../users-model.js'
+import { PROFILE_ATTRIBUTES, SCHEMA_ID, USER_TYPE_ID, profileLengths } from '../users-model.js'
 import { userOr404 } from './users.js'
 
 type Req = FastifyRequest<{ Params: { id: string } }>
@@ -19,7 +18,7 @@ const TITLES: Record<string, string> = { login: 'Username', email: 'Primary emai
 
 /** `minLength` (when above 0) and `maxLength` of an attribute, as `checkProfile` enforces them. */
 function lengthsOf (name: string): { minLength?: number, maxLength?: number } {
-  const bounds = PROFILE_LENGTHS[name] ?? [0, MAX_PROFILE_VALUE]
+  const bounds = profileLengths(name)
   return bounds[0] > 0 ? { minLength: bounds[0], maxLength: bounds[1] } : { maxLength: bounds[1] }
 }
 
