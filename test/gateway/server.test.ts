@@ -69,7 +69,10 @@ await t.test('server config from the environment', async (t) => {
   const documented = tables.flatMap((table) => [...table.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]!))
   t.same([tables.length, documented.length >= 25], [2, true], "the README's two tables were read")
   for (const name of documented) t.match(help.stdout, new RegExp(`\\b${name}\\b`), `--help names ${name}`)
-  for (const args of [['--port', '4001'], ['-h', 'x'], ['serve']]) {
+  const pkg = JSON.parse(await readFile(fileURLToPath(new URL('../../packages/gateway/package.json', import.meta.url)), 'utf8')) as { version: string }
+  const version = await run(process.execPath, [command, '--version'], { env: { PATH: process.env.PATH } })
+  t.equal(version.stdout, `${pkg.version}\n`, "--version prints package.json's version and exits 0")
+  for (const args of [['--port', '4001'], ['-h', 'x'], ['serve'], ['--version', '--help'], ['-v']]) {
     const refused = await run(process.execPath, [command, ...args], { env: { PATH: process.env.PATH, ...baseEnv, PORT: '0' }, timeout: 10_000 }).then(() => undefined, (e: unknown) => e as { code: number, stdout: string, stderr: string })
     t.equal(refused?.code, 2, `${args.join(' ')}: exit 2, nothing started`)
     t.match(refused?.stderr, /^okta-mfa-gateway takes no arguments \(".*"\): it is configured by environment variables; okta-mfa-gateway --help lists them\n$/)

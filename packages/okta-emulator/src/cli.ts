@@ -2,6 +2,7 @@
 // okta-emulator: runs a local Okta org. Prints one machine-readable line
 // `okta-emulator listening url=<url> token=<token>` (tests and scripts parse it), then a
 // human-readable summary. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
+import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
 import { startEmulator } from './emulator.js'
 import { isUsableToken, OPTION_RANGES } from './limits.js'
@@ -25,6 +26,7 @@ const HELP = `Usage: okta-emulator [options]
   --max-users N          most users held; more are refused (default 100000)
   --max-messages N       outbox messages kept, oldest dropped first (default 10000)
   --quiet                do not print sms/call/email codes
+  --version              print the version of @okta-mfa/emulator
   --help                 this text
 `
 
@@ -119,6 +121,7 @@ async function main (): Promise<void> {
         'max-messages': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -128,6 +131,12 @@ async function main (): Promise<void> {
   }
   if (values.help === true) {
     process.stdout.write(HELP)
+    return
+  }
+  if (values.version === true) {
+    // package.json ships in the tarball beside dist/: the version npm installed, not one copied at build time.
+    const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+    process.stdout.write(`${version}\n`)
     return
   }
   // A harness may read the listening line and close the pipe: what the console would have shown next (an sms code) is
