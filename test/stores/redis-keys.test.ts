@@ -93,6 +93,56 @@ await t.test('two clients (two instances) share one counter: 60 parallel attempt
   await admin.flushall()
 })
 
+await t.test('a counter written in the last millisecond of its window (PTTL 0) never outlives it, whichever call wrote it', async (t) => {
+  const stores = createRedisStores(redis.url)
+  t.teardown(stores.close)
+  await stores.ping()
+  const { attempts } = stores
+  // Each call below is made over and over until its counter's 25 ms window is gone: some land in the window's last
+  // millisecond, when Redis still serves the key with PTTL 0. A counter written then without a TTL kept its count for
+  // ever: the next window began with the last one's attempts (a user locked out for a second window).
+  const calls: Record<string, (key: string) => Promise<unknown>> = {
+    increment: async (key) => await attempts.increment(key, 25, Date.now()),
+    decrement: async (key) => await attempts.decrement(key, Date.now()),
+    settle: async (key) => await attempts.settle(key, Date.now()),
+    subtract: async (key) => await attempts.subtract(key, 0, Date.now()),
+  }
+  for (const [name, call] of Object.entries(calls)) {
+    let persistent = 0
+    for (let round = 0; round < 12; round++) {
+      const key = `edge-${name}-${round}`
+      for (let i = 0; i < 40; i++) await attempts.increment(key, 25, Date.now())
+      const started = Date.now()
+      while (Date.now() - started < 200 && await admin.exists(attempts.keyOf(key)) === 1) {
+        await call(key)
+        if (await admin.pttl(attempts.keyOf(key)) === -1) {
+          persistent++
+          await admin.del(attempts.keyOf(key))
+        }
+      }
+    }
+    t.equal(persistent, 0, `${name}: no counter left without a TTL`)
+  }
+  // The count itself: an increment in that millisecond starts the next window at 1, as the memory store does.
+  const key = 'edge-count'
+  let carried = 0
+  for (let round = 0; round < 12; round++) {
+    await attempts.reset(key)
+    for (let i = 0; i < 40; i++) await attempts.increment(key, 25, Date.now())
+    let last = 40
+    const started = Date.now()
+    while (Date.now() - started < 200) {
+      const { count } = await attempts.increment(key, 25, Date.now())
+      if (count < last) break
+      last = count
+    }
+    const { count } = await attempts.increment(key, 60_000, Date.now())
+    if (count > 3) carried++
+  }
+  t.equal(carried, 0, 'a new window never starts with the last one\'s count')
+  await admin.flushall()
+})
+
 await t.test('a key of ours holding a value that is not ours fails closed: never a huge negative count, never "not revoked"', async (t) => {
   const stores = createRedisStores(redis.url)
   t.teardown(stores.close)

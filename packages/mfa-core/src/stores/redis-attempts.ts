@@ -11,7 +11,9 @@ import type { AttemptCount, AttemptStore } from './types.js'
 // what it always was, so keys written before are read as they are. READ gives the three numbers, nil when there is
 // no key, or false for a value that is no counter of ours (not digits: 'abc', '-5', which would grant five attempts
 // more, 'nan', '3.5', one too long to be a count); a hash, a list or any other type is Redis's WRONGTYPE error.
-// WRITE keeps the key's time left (SET ... PX, not KEEPTTL, which older Redis versions lack).
+// WRITE keeps the key's time left (SET ... PX, not KEEPTTL, which older Redis versions lack). A key in the last
+// millisecond of its window (PTTL 0: Redis still serves it) is deleted rather than written, as its window ends anyway:
+// a plain SET would keep it, and its count, for ever.
 const READ_LUA = `
 local function read(key)
   local value = redis.call('GET', key)
@@ -25,7 +27,9 @@ end
 local function write(key, c, s, t, ttl)
   local value = c
   if s > 0 or t > 0 then value = c .. ':' .. s .. ':' .. t end
-  if ttl > 0 then redis.call('SET', key, value, 'PX', ttl) else redis.call('SET', key, value) end
+  if ttl > 0 then redis.call('SET', key, value, 'PX', ttl)
+  elseif ttl == 0 then redis.call('DEL', key)
+  else redis.call('SET', key, value) end
 end
 `
 
@@ -40,6 +44,8 @@ if not ok or c == false then
   return redis.error_reply('ERR not an attempt counter')
 end
 local ttl = redis.call('PTTL', KEYS[1])
+-- PTTL 0: the window ends this millisecond, so this attempt starts the next one, as the memory store does at resetAt.
+if ttl == 0 then c = nil end
 if c == nil or ttl < 0 then ttl = tonumber(ARGV[1]) end
 if c == nil then c, s, t = 0, 0, 0 end
 write(KEYS[1], c + 1, s, t, ttl)
