@@ -309,6 +309,45 @@ await t.test("a firewall's 403 page in front of Okta on a verify is UPSTREAM_UNA
   t.equal((await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })).body.data?.verifyFactor.result, 'SUCCESS', 'unblocked: the right code passes')
 })
 
+await t.test("Okta's other documented refusals of a verify and an activation are outcomes, never INTERNAL: locked or inactive users, inactive factors, a code past its window", async (t) => {
+  const emu = await withEmulator(t, { seed })
+  let refusal: { status: number, errorCode: string } | undefined
+  const proxy = await faultProxy(t, emu.url)
+  proxy.hook = (req) => refusal !== undefined && /\/(verify|lifecycle\/activate)$/.test(req.url ?? '') ? refusal : undefined
+  const store = new MemoryAttemptStore()
+  const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: proxy.url }, gateway: { attemptStore: store } })
+  const ada = await gw.signedIn('ada@example.com')
+  const factorId = await totpFactorId(emu, ada)
+  const bob = await gw.signedIn('bob@example.com')
+  const pending = (await gql(bob, OPS.enroll, { input: { factorType: 'TOTP' } })).body.data.enrollFactor
+  const counted = async (login: string): Promise<number> => (await store.get(attemptKey('mfa', login), Date.now()))?.count ?? 0
+  const cases: Array<[number, string, keyof typeof GATEWAY_ERRORS, boolean]> = [
+    // [status, errorCode, outcome, whether the attempt stays counted]
+    [403, 'E0000119', 'LOCKED_OUT', true], // "Your account is locked. Please contact your administrator."
+    [423, 'E0000155', 'LOCKED_OUT', true], // "User is not currently active."
+    [410, 'E0000154', 'ENROLLMENT_REQUIRED', false], // "Invalid factor id, it is not currently active."
+    [423, 'E0000180', 'ENROLLMENT_REQUIRED', false], // "Factor id is currently not active."
+    [403, 'E0000083', 'INVALID_PASSCODE', true], // "PassCode is valid but exceeded time window."
+  ]
+  for (const [status, errorCode, code, stays] of cases) {
+    refusal = { status, errorCode }
+    for (const [who, jar, op, vars] of [
+      ['ada@example.com', ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) }],
+      ['bob@example.com', bob, OPS.activate, { factorId: pending.factor.id, passCode: totp(pending.activation.sharedSecret, emu.clock.now()) }],
+    ] as const) {
+      const before = await counted(who)
+      const res = await gql(jar, op, vars)
+      expectCode(t, res, code, `${status} ${errorCode} on ${op === OPS.verify ? 'a verify' : 'an activation'}`)
+      if (code === 'LOCKED_OUT') t.equal(res.body.errors?.[0]?.message, 'This account is locked. Ask an administrator to unlock it.', `${errorCode}: an administrator acts`)
+      t.equal(await counted(who), stays ? before + 1 : before, `${errorCode}: the attempt ${stays ? 'stays counted' : 'is given back (no code was judged)'}`)
+    }
+    await store.reset(attemptKey('mfa', 'ada@example.com'))
+    await store.reset(attemptKey('mfa', 'bob@example.com'))
+  }
+  refusal = undefined
+  t.equal((await gql(ada, OPS.verify, { factorId, passCode: totp(SECRET, emu.clock.now()) })).body.data?.verifyFactor.result, 'SUCCESS', 'Okta answering again: the right code passes')
+})
+
 await t.test('OKTA_TIMEOUT_MS above 5000 holds for the whole request: Okta answering in 5.5 s with 10000 is waited for', async (t) => {
   const emu = await withEmulator(t, { seed })
   // A slow Okta: the emulator behind a proxy that holds its first answer for 5.5 s, past the plugin's default deadline.

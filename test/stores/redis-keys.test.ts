@@ -103,9 +103,9 @@ await t.test('a counter written in the last millisecond of its window (PTTL 0) n
   // ever: the next window began with the last one's attempts (a user locked out for a second window).
   const calls: Record<string, (key: string) => Promise<unknown>> = {
     increment: async (key) => await attempts.increment(key, 25, Date.now()),
-    decrement: async (key) => await attempts.decrement(key, Date.now()),
-    settle: async (key) => await attempts.settle(key, Date.now()),
-    subtract: async (key) => await attempts.subtract(key, 0, Date.now()),
+    decrement: async (key) => await attempts.decrement(key),
+    settle: async (key) => await attempts.settle(key),
+    subtract: async (key) => await attempts.subtract(key, 0),
   }
   for (const [name, call] of Object.entries(calls)) {
     let persistent = 0

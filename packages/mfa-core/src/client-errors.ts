@@ -33,8 +33,24 @@ const MAX_RETRY_AFTER_SECONDS = 3600
 const ALREADY_SET_UP = /already (been )?set up|existing verified phone number/i
 /** Okta's cause when a factor is verified before it is activated (it names the factor's status). */
 const NOT_ACTIVATED = /status is (PENDING_ACTIVATION|NOT_SETUP|ENROLLED)\b/i
-/** Okta refuses an operation in the user's current status (suspended, deactivated). */
-const USER_STATUS = 'E0000038'
+/**
+ * Okta's other refusals of a verify or an activation that are answers about the user, the factor or the code, each
+ * with its status (Okta's error-code table), not bugs or configuration errors: without them a front door answered
+ * INTERNAL (a 500) to an ordinary account state.
+ */
+const OKTA_REFUSALS: Readonly<Record<string, readonly [status: number, code: MfaOutcomeCode]>> = {
+  // "This operation is not allowed in the user's current status.": suspended or deactivated; an administrator acts.
+  E0000038: [403, 'LOCKED_OUT'],
+  // "Your account is locked. Please contact your administrator."
+  E0000119: [403, 'LOCKED_OUT'],
+  // "User is not currently active."
+  E0000155: [423, 'LOCKED_OUT'],
+  // "PassCode is valid but exceeded time window.": a code Okta judged and refused; the person enters the current one.
+  E0000083: [403, 'INVALID_PASSCODE'],
+  // "Invalid factor id, it is not currently active." and "Factor id is currently not active.": set one up again.
+  E0000154: [410, 'ENROLLMENT_REQUIRED'],
+  E0000180: [423, 'ENROLLMENT_REQUIRED'],
+}
 
 interface ClientErrorShape { code?: unknown, status?: unknown, errorCode?: unknown, errorCauses?: unknown, retryAfterSeconds?: unknown }
 
@@ -88,8 +104,10 @@ export function outcomeOfError (err: unknown): MfaError | undefined {
     if (causeMatches(e.errorCauses, NOT_ACTIVATED)) return new MfaError('ENROLLMENT_REQUIRED', {}, undefined, options)
     return new MfaError('BAD_USER_INPUT', {}, 'The identity provider rejected the input.', options)
   }
-  // A suspended or deactivated Okta user: no code can pass until an administrator acts (no retry time to give).
-  if (e.errorCode === USER_STATUS && e.status === 403) return new MfaError('LOCKED_OUT', {}, undefined, options)
+  // A suspended, deactivated or locked Okta user (no code can pass until an administrator acts: no retry time to
+  // give), a factor Okta no longer has active, or a code past its time window.
+  const refusal = typeof e.errorCode === 'string' && Object.hasOwn(OKTA_REFUSALS, e.errorCode) ? OKTA_REFUSALS[e.errorCode] : undefined
+  if (refusal !== undefined && e.status === refusal[0]) return new MfaError(refusal[1], {}, undefined, options)
   // A 5xx; or an error status without Okta's error body, which every answer of Okta's carries: a proxy's or a
   // firewall's page in front of Okta (a 403 from a WAF, a 413), not Okta's answer to the request.
   if (e.code === 'OKTA_API_ERROR' && typeof e.status === 'number' && (e.status >= 500 || e.errorCode === undefined)) {
