@@ -143,6 +143,15 @@ void t.test("an error answer that quotes the request back (a proxy, a hostile or
   pool.intercept({ path: VERIFY, method: 'POST' }).reply(403, oktaErrorBody('E0000068', `bad answer ${JSON.stringify(answer)} and ${answer}`), { headers: jsonHeaders() })
   const wrong = await client.verifyFactor('00u1', 'ost1', { answer }).catch((e: unknown) => e)
   t.notMatch(everyView(wrong), 'first', 'the answer, as sent and as JSON escapes it')
+  // The same secrets quoted as the *names* of a cause's fields: the name and its value are dropped, Okta's fields kept.
+  const keyed = 'mayonnaise'
+  pool.intercept({ path: VERIFY, method: 'POST' }).reply(403, {
+    ...oktaErrorBody('E0000068', 'Invalid Passcode/Answer'),
+    errorCauses: [{ errorSummary: 'no match', reason: 'mismatch', [`SSWS ${TOKEN}`]: 'echo', [TOKEN]: 'echo', [`answer was: ${keyed}`]: 'x', [keyed]: 'y' }],
+  }, { headers: jsonHeaders() })
+  const byKey = await client.verifyFactor('00u1', 'ost1', { answer: keyed }).catch((e: unknown) => e)
+  t.same((byKey as { errorCauses: unknown }).errorCauses, [{ errorSummary: 'no match', reason: 'mismatch' }], "only Okta's field names are kept")
+  for (const secret of [TOKEN, keyed]) t.notMatch(everyView(byKey), secret, 'no secret as a field name, in any view')
   agent.assertNoPendingInterceptors()
 })
 

@@ -38,13 +38,20 @@ function str (v: unknown): string | undefined {
 }
 
 /**
+ * The names a cause's fields may have: Okta's are words (`errorSummary`, `reason`, `locationType`, `location`,
+ * `domain`). Any other key is text of the answer's, which may quote the request (a header, an answer) where no
+ * redaction of values would look for it.
+ */
+const CAUSE_FIELD = /^[A-Za-z][A-Za-z0-9_]{0,63}$/
+
+/**
  * A cause with its string fields only (Okta's are all strings: `errorSummary`, `reason`, `location`, …): a cause
  * nested thousands of levels deep would make the error's `toJSON()` overflow the stack of `JSON.stringify`.
  */
 function stringFields (cause: Record<string, unknown>, errorSummary: string): OktaErrorCause {
   const out: OktaErrorCause = { errorSummary }
   for (const [key, value] of Object.entries(cause)) {
-    if (typeof value === 'string' && key !== '__proto__') out[key] = value
+    if (typeof value === 'string' && CAUSE_FIELD.test(key) && key !== '__proto__') out[key] = value
   }
   return out
 }
@@ -88,7 +95,10 @@ export function redactFields (fields: ErrorFields | undefined, secrets: readonly
     errorLink: OKTA_CODE.test(fields.errorLink ?? '') ? fields.errorLink : cut(fields.errorLink),
     errorCauses: (fields.errorCauses ?? []).map((c) => {
       const out: OktaErrorCause = { errorSummary: redactSecrets(c.errorSummary, secrets) }
-      for (const [key, value] of Object.entries(c)) if (key !== 'errorSummary' && typeof value === 'string') out[key] = redactSecrets(value, secrets)
+      // A field named by a secret (a token is a word too) is dropped with its value.
+      for (const [key, value] of Object.entries(c)) {
+        if (key !== 'errorSummary' && typeof value === 'string' && redactSecrets(key, secrets) === key) out[key] = redactSecrets(value, secrets)
+      }
       return out
     }),
   }
