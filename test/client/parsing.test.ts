@@ -229,6 +229,12 @@ void t.test('Link header parsing', async (t) => {
   t.equal(nextLink('<https://o/a>; rel="self"'), undefined)
   t.equal(nextLink(undefined), undefined)
   t.same(parseLinkHeader('garbage, <>; rel="next"'), [{ url: '', rel: ['next'], params: { rel: 'next' } }])
+  // A quoted parameter may hold `,` and `;` (RFC 8288): the rel after it is still read, and the value kept whole.
+  t.equal(nextLink('<https://o/api/v1/users?after=00u2&limit=1>; title="page 2, of 3"; rel="next"'), 'https://o/api/v1/users?after=00u2&limit=1')
+  t.same(parseLinkHeader('<https://o/a>; title="a;b"; rel="self next", <https://o/b>; rel=prev; crossorigin; y="q\\"z"'), [
+    { url: 'https://o/a', rel: ['self', 'next'], params: { title: 'a;b', rel: 'self next' } },
+    { url: 'https://o/b', rel: ['prev'], params: { rel: 'prev', y: 'q"z' } },
+  ])
 })
 
 void t.test('Okta error examples map to their classes', async (t) => {
@@ -276,6 +282,10 @@ void t.test("Okta's text is only ever data: an error code named like Object's me
   // Linear in the header's size: a megabyte of `<` without a `>` (quadratic would not end within the test's time).
   t.same(parseLinkHeader('<'.repeat(1 << 20)), [])
   t.same(parseLinkHeader(`${'<a'.repeat(1 << 19)}<https://o/n>; rel="next"`).map((l) => l.url), ['https://o/n'])
+  // And in its parameters: quotes that never close, escapes, empty parameters, each a megabyte.
+  for (const unit of ['<a>; x="', '<a>; x="\\\\', '<a>;;;;', '<a>; x=" ;']) {
+    t.equal(nextLink([unit.repeat((1 << 20) / unit.length), '<https://o/n>; rel="next"']), 'https://o/n', `a megabyte of ${unit}`)
+  }
 })
 
 void t.test("activateUser with sendEmail: false: Okta's answer without its activation link is an invalid response that quotes no token", async (t) => {

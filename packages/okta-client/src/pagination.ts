@@ -20,6 +20,15 @@ export interface ParsedLink {
 }
 
 /**
+ * One link: its URL between `<` and `>` (`[^<>]`: a `<` without its `>` ends the scan at the next `<`, so a hostile
+ * header costs linear time, not quadratic), then its parameters, each `; name` or `; name=value`, where a value is a
+ * token or a quoted string that may hold `,` and `;` (RFC 8288: `title="page 2, of 3"`).
+ */
+const LINK = /<([^<>]*)>((?:\s*;\s*[^;,=\s"]+(?:\s*=\s*(?:"(?:[^"\\]|\\.)*"|[^;,]*))?)*)/g
+/** One parameter of a link's tail: its name and its value as written (quoted or not), if it has one. */
+const PARAM = /;\s*([^;,=\s"]+)(?:\s*=\s*("(?:[^"\\]|\\.)*"|[^;,]*))?/g
+
+/**
  * Parses every link of one or more `Link` header values. Malformed entries are skipped.
  *
  * @example
@@ -32,20 +41,15 @@ export function parseLinkHeader (header: string | string[] | undefined): ParsedL
   const values = Array.isArray(header) ? header : [header]
   const links: ParsedLink[] = []
   for (const value of values) {
-    // The URL sits between < and >, so split on the commas outside them.
-    // `[^<>]`: a `<` without its `>` ends the scan at the next `<`, so a hostile header costs linear time, not quadratic.
-    const re = /<([^<>]*)>((?:\s*;\s*[^;,]+(?:=(?:"[^"]*"|[^;,]*))?)*)/g
-    for (const m of value.matchAll(re)) {
-      const url = m[1] ?? ''
+    for (const m of value.matchAll(LINK)) {
       const params: Record<string, string> = {}
-      for (const p of (m[2] ?? '').split(';')) {
-        const eq = p.indexOf('=')
-        if (eq === -1) continue
-        const key = p.slice(0, eq).trim().toLowerCase()
-        const raw = p.slice(eq + 1).trim()
-        params[key] = raw.startsWith('"') && raw.endsWith('"') && raw.length >= 2 ? raw.slice(1, -1) : raw
+      for (const p of (m[2] ?? '').matchAll(PARAM)) {
+        const raw = p[2]
+        if (raw === undefined) continue
+        const quoted = raw.startsWith('"') && raw.endsWith('"') && raw.length >= 2
+        params[p[1]!.toLowerCase()] = quoted ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw.trim()
       }
-      links.push({ url, rel: (params['rel'] ?? '').split(/\s+/).filter(Boolean).map((r) => r.toLowerCase()), params })
+      links.push({ url: m[1] ?? '', rel: (params['rel'] ?? '').split(/\s+/).filter(Boolean).map((r) => r.toLowerCase()), params })
     }
   }
   return links
