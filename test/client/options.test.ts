@@ -46,6 +46,7 @@ void t.test('bad options throw a TypeError that names the option', async (t) => 
     ['rateLimitMaxWaitMs negative', { orgUrl: ORG, token: TOKEN, rateLimitMaxWaitMs: -1 }, /"rateLimitMaxWaitMs" option must be a non-negative integer/],
     ['userAgent with CRLF', { orgUrl: ORG, token: TOKEN, userAgent: 'x\r\ny' }, /"userAgent" option must be a non-empty string/],
     ['userAgent with a tab', { orgUrl: ORG, token: TOKEN, userAgent: 'app\t1' }, /"userAgent" option must be a non-empty string without control characters or spaces at either end/],
+    ['userAgent with a C1 control', { orgUrl: ORG, token: TOKEN, userAgent: 'app\u00851' }, /"userAgent" option must be a non-empty string without control characters or spaces at either end/],
     ['userAgent with a space at an end', { orgUrl: ORG, token: TOKEN, userAgent: 'app/1 ' }, /"userAgent" option must be a non-empty string/],
     ['dispatcher not a dispatcher', { orgUrl: ORG, token: TOKEN, dispatcher: {} }, /"dispatcher" option must be an undici Dispatcher/],
     ['a misspelt option', { orgUrl: ORG, token: TOKEN, timeoutMS: 1 }, /^"timeoutMS" is not an option of createOktaClient$/],
@@ -117,12 +118,13 @@ void t.test('every request carries Accept, User-Agent, SSWS Authorization and X-
   // 1 to 200 characters: an id of 200 is sent as it is, one of 201 or an empty one is refused before anything is sent.
   pool.intercept({ path: '/api/v1/users/00u1f96ECLNVOKVMUSEA', method: 'GET', headers: { 'x-request-id': 'r'.repeat(200) } }).reply(200, USER, { headers: jsonHeaders() })
   t.equal((await client.getUser('00u1f96ECLNVOKVMUSEA', { requestId: 'r'.repeat(200) })).id, USER.id, 'a request id of 200 characters')
-  for (const requestId of ['r', 'corr 42 x']) {
+  for (const requestId of ['r', 'corr 42 x', 'réq-ñ']) {
     pool.intercept({ path: '/api/v1/users/00u1f96ECLNVOKVMUSEA', method: 'GET', headers: { 'x-request-id': requestId } }).reply(200, USER, { headers: jsonHeaders() })
     t.equal((await client.getUser('00u1f96ECLNVOKVMUSEA', { requestId })).id, USER.id, `"${requestId}" is sent as given`)
   }
   // A control character (a tab too) or a space at an end, which undici would trim: the id sent would not be this one.
-  for (const requestId of ['r'.repeat(201), '', 'a\tb', '\tlead', ' padded ', 'trail ']) {
+  // C1 controls (NEL, CSI: a terminal's escapes in a log) too; and a character that is not Latin-1 cannot be a header's.
+  for (const requestId of ['r'.repeat(201), '', 'a\tb', '\tlead', ' padded ', 'trail ', 'req\u0085id', 'req\u009b31mid', 'req-€']) {
     await t.rejects(client.getUser('x', { requestId }), { name: 'TypeError', message: /"requestId" option/ }, `a request id of ${requestId.length} characters`)
   }
   agent.assertNoPendingInterceptors()

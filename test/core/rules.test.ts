@@ -249,11 +249,11 @@ await t.test('the limiter: decisions, hashed keys, default below the Okta lockou
   // A request id the client cannot send as X-Request-Id (an app may take it from a request header) is left out, so
   // the request's Okta calls are made without it rather than each failing.
   t.same(new RequestDeadline(5000, 'req-1').options.requestId, 'req-1')
-  for (const requestId of ['', 'a\r\nX-Injected: 1', 'x'.repeat(201), 'a\tb', ' lead', 'trail ']) {
+  for (const requestId of ['', 'a\r\nX-Injected: 1', 'x'.repeat(201), 'a\tb', ' lead', 'trail ', 'req\u0085id', 'req\u009b31m', 'req-€']) {
     t.notOk('requestId' in new RequestDeadline(5000, requestId).options, `request id ${JSON.stringify(requestId.slice(0, 20))} is not sent`)
   }
   t.equal(new RequestDeadline(5000, 'x'.repeat(200)).options.requestId, 'x'.repeat(200), '200 characters are')
-  for (const requestId of ['r', 'corr 42']) t.equal(new RequestDeadline(5000, requestId).options.requestId, requestId, `"${requestId}" is`)
+  for (const requestId of ['r', 'corr 42', 'réq-ñ']) t.equal(new RequestDeadline(5000, requestId).options.requestId, requestId, `"${requestId}" is`)
   t.throws(() => new AttemptLimiter({ store: {} as never }), { name: 'TypeError', message: /"store"/ })
   t.throws(() => new MemoryAttemptStore({ maxKeys: -1 }), { name: 'TypeError', message: /"maxKeys"/ })
   t.throws(() => new MemoryAttemptStore({ sweepAbove: 0 }), { name: 'TypeError', message: /"sweepAbove" option/ }, 'the old name is named')

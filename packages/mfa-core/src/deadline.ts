@@ -14,10 +14,10 @@ export const DEFAULT_REQUEST_DEADLINE_MS = 5000
 export const MAX_TIMER_MS = 2_147_483_647
 
 /**
- * What the client sends as `X-Request-Id`: 1 to 200 visible characters and spaces, none at either end (the client
- * refuses a control character, tab included, and a space undici would trim).
+ * What the client sends as `X-Request-Id`: 1 to 200 visible Latin-1 characters and spaces, none at either end (the
+ * client refuses a control character, tab and C1 included, and a space undici would trim).
  */
-const SENDABLE_REQUEST_ID = /^[\x21-\x7e\x80-\xff](?:[\x20-\x7e\x80-\xff]{0,198}[\x21-\x7e\x80-\xff])?$/
+const SENDABLE_REQUEST_ID = /^[\x21-\x7e\xa0-\xff](?:[\x20-\x7e\xa0-\xff]{0,198}[\x21-\x7e\xa0-\xff])?$/
 
 /**
  * A deadline that starts when it is created. `options` gives the request options of each Okta call: the same

@@ -30,9 +30,10 @@ export function isValidHeaderValue (value: string): boolean {
   return HEADER_VALUE.test(value)
 }
 
-// A value the caller names (a user agent, a request id): no control character at all, tab included, and no space at
-// either end, which undici trims (the value sent would not be the one given).
-const EXACT_HEADER_VALUE = /^[\x21-\x7e\x80-\xff](?:[\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?$/
+// A value the caller names (a user agent, a request id): Latin-1, as a header value is sent, with no control
+// character at all, tab and C1 (U+0080 to U+009F, which a terminal reads as escapes) included, and no space at either
+// end, which undici trims (the value sent would not be the one given).
+const EXACT_HEADER_VALUE = /^[\x21-\x7e\xa0-\xff](?:[\x20-\x7e\xa0-\xff]*[\x21-\x7e\xa0-\xff])?$/
 
 /** True when `value` is sent exactly as given and holds no control character (see EXACT_HEADER_VALUE). */
 export function isExactHeaderValue (value: string): boolean {
