@@ -68,6 +68,30 @@ void t.test('a real refused port and a real socket closed mid-request map to OKT
   t.match(err, { code: 'OKTA_CONNECTION', causeCode: /^(UND_ERR_SOCKET|ECONNRESET)$/ })
 })
 
+void t.test('a real server that answers what undici cannot read (headers over its limit, bytes that are no HTTP): OKTA_INVALID_RESPONSE, not unreachable', async (t) => {
+  const answers: Record<string, string> = {
+    'a Link header of 1600 entries': 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nLink: ' +
+      Array.from({ length: 1600 }, (_, i) => `<https://o/api/v1/users?after=${i}>; rel="next"`).join(', ') + '\r\n\r\n{}',
+    'one header of 60 KB': `HTTP/1.1 500 Internal Server Error\r\nX-Okta-Request-Id: ${'r'.repeat(60_000)}\r\nContent-Length: 0\r\n\r\n`,
+    'bytes that are no HTTP': 'SSH-2.0-OpenSSH_9.6\r\n\r\n',
+    'a header line that is no header': 'HTTP/1.1 200 OK\r\nContent-Type application/json\r\n\r\n{}',
+  }
+  for (const [what, raw] of Object.entries(answers)) {
+    const server = createServer((socket) => {
+      socket.once('data', () => { socket.end(raw) })
+      socket.on('error', () => {})
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const client = createOktaClient({ orgUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: TOKEN, allowInsecureHttp: true })
+    const err = await client.getUser('00u1').catch((e: unknown) => e)
+    await client.close()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    t.ok(err instanceof InvalidResponseError, `${what}: InvalidResponseError`)
+    t.match(err, { code: 'OKTA_INVALID_RESPONSE', message: /^Okta's answer could not be read as HTTP \((UND_ERR_[A-Z_]+|HPE_[A-Z_]+|HTTPParserError)\)$/ }, `${what}: ${String((err as Error).message)}`)
+    t.notMatch(JSON.stringify(err) + String(err), TOKEN, `${what}: no token`)
+  }
+})
+
 void void t.test('a real server that never answers times out; undici timeout and closed codes map too', async (t) => {
   const silent = createServer(() => { /* accept, never answer */ })
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))

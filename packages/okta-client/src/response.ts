@@ -9,6 +9,11 @@ import { redactSecrets, sentSecrets } from './redact.js'
 import type { ApiResponse, CallSpec } from './transport.js'
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
+/**
+ * undici's refusals of an answer it received (headers over its limit, a body longer or shorter than declared, bytes
+ * that are no HTTP, `HPE_*` from its parser): Okta, or whatever answers for it, answered; it was not out of reach.
+ */
+const UNREADABLE_CODES = new Set(['UND_ERR_HEADERS_OVERFLOW', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_RES_EXCEEDED_MAX_SIZE'])
 const waits = new WeakMap<RateLimitedError, number>()
 
 /**
@@ -146,6 +151,11 @@ export function translate (err: unknown, timedOut: boolean, timeoutMs: number, s
   const causeCode = typeof code === 'string' ? code : undefined
   const cause = safeCause(err)
   if (causeCode !== undefined && TIMEOUT_CODES.has(causeCode)) return new TimeoutError(timeoutMs, { cause, requestId })
+  // undici's parser errors carry `HPE_*`, or no code at all for an answer that does not start as HTTP does.
+  const parserError = (err as { name?: unknown } | null)?.name === 'HTTPParserError'
+  if (parserError || (causeCode !== undefined && (UNREADABLE_CODES.has(causeCode) || causeCode.startsWith('HPE_')))) {
+    return new InvalidResponseError(`Okta's answer could not be read as HTTP (${causeCode ?? 'HTTPParserError'})`, { cause, requestId })
+  }
   if (causeCode === 'UND_ERR_CLOSED' || causeCode === 'UND_ERR_DESTROYED') {
     return new ConnectionError('the HTTP dispatcher is closed', { cause, causeCode, requestId })
   }
