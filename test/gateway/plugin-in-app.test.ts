@@ -164,3 +164,23 @@ await t.test("the app's pino redaction of its request id holds on the gateway's 
   t.ok(bound.every((l) => l.reqId === '[app-redacted]'), 'redacted on every line, the gateway\'s included')
   t.notOk(lines.join('').includes('s3cr3t'), 'the id is nowhere in clear')
 })
+
+await t.test("an app's own hook that runs before the gateway's and throws: the gateway's coded error still carries X-Request-Id and no-store", async (t) => {
+  for (const hook of ['onRequest', 'preParsing', 'preHandler'] as const) {
+    const { url } = await host(t, (app) => {
+      if (hook === 'preParsing') app.addHook('preParsing', async () => { throw new Error('session store lookup failed') })
+      else app.addHook(hook, async () => { throw new Error('session store lookup failed') })
+    })
+    for (const method of ['POST', 'GET']) {
+      const res = await send(url, method, { 'content-type': 'application/json' }, method === 'POST' ? JSON.stringify({ query: OPS.viewer }) : undefined)
+      const what = `${hook} throws, ${method}`
+      const id = res.headers['x-request-id']
+      t.ok(typeof id === 'string' && id.length > 0, `${what}: X-Request-Id`)
+      t.equal(res.headers['cache-control'], 'no-store', `${what}: Cache-Control: no-store`)
+      // A GET is refused by the gateway's own onRequest hook, before any later hook of the app runs.
+      const code = method === 'GET' && hook !== 'onRequest' ? 'METHOD_NOT_ALLOWED' : 'INTERNAL'
+      t.match(JSON.parse(res.body), { errors: [{ extensions: { code, requestId: id } }] }, `${what}: ${code}, naming the same request id`)
+      t.notMatch(res.body, 'session store', `${what}: the app's text is masked`)
+    }
+  }
+})

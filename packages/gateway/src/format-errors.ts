@@ -3,6 +3,7 @@
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import { GraphQLError, Kind, type ASTNode, type ExecutionResult, type FormattedExecutionResult } from 'graphql'
 import { GATEWAY_ERRORS, GatewayError, fromClientError, type GatewayErrorCode } from './errors.js'
+import { REQUEST_ID_HEADER } from './logging.js'
 
 /** One error as sent to the client. */
 export interface PublicError {
@@ -255,9 +256,10 @@ function isAppError (error: Error & FastifyLikeError): boolean {
  * checks) is answered through {@link formatErrors}, with the table's codes. An error of the app's own hooks with its
  * own status goes on to the app's error handler, as it would on the app's other routes.
  */
-export async function handleRouteError (error: Error & FastifyLikeError, _request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export async function handleRouteError (error: Error & FastifyLikeError, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (isAppError(error)) throw error
   const gqlError = error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error })
   const { statusCode, response } = formatErrors({ errors: [gqlError] }, { reply })
-  await reply.code(statusCode).send(response)
+  // Set again: an app's hook that ran before the gateway's (and threw) kept the gateway's onRequest from setting them.
+  await reply.code(statusCode).header(REQUEST_ID_HEADER, request.id).header('cache-control', 'no-store').send(response)
 }
