@@ -10,6 +10,8 @@ import t from 'tap'
 import { buildGatewayServer, loadServerConfig, READY_CACHE_MS, ServerConfigError } from '@okta-mfa/gateway'
 import { buildEmulator } from '@okta-mfa/emulator'
 import { buildApp, readConfig, ConfigError } from '../../examples/fastify-app/dist/index.js'
+import { buildApp as buildExpressApp } from '../../examples/express-app/dist/app.js'
+import { createExampleServer } from '../../examples/express-app/dist/server.js'
 import { passwordLogin, startE2eApp } from '../helpers/e2e-app.js'
 import { userWithTotp, withEmulator } from '../helpers/emulator.js'
 import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
@@ -146,7 +148,49 @@ await t.test('/dev/outbox exists only while the demo runs its in-process emulato
   t.equal((await other.fetch('/dev/outbox', { headers: { accept: 'text/html' } })).status, 404, 'with an Okta org (even an emulator started apart): gone')
 })
 
-await t.test('a request that stalls mid-headers or mid-body is answered 408 and closed within 30 s: the demo, the emulator, the gateway server', async (t) => {
+/** The Express example as its main.js serves it (its own server: timeouts and coded parser refusals), on loopback. */
+async function expressExample (t: { teardown: (fn: () => Promise<void>) => void }): Promise<number> {
+  const { app, close } = buildExpressApp({ okta: { orgUrl: 'https://dev-1.okta.com', token: 'x' }, users: [], sessionSecret: 'x'.repeat(32) })
+  const server = createExampleServer(app)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(async () => { server.closeAllConnections(); await new Promise((resolve) => server.close(resolve)); await close() })
+  return (server.address() as { port: number }).port
+}
+
+/** What a server answers to `request` sent whole on a fresh connection, read until the server closes it. */
+async function rawExchange (port: number, request: string): Promise<string> {
+  return await new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(request))
+    let answer = ''
+    socket.setEncoding('utf8').on('data', (chunk: string) => { answer += chunk }).on('error', () => {})
+    socket.on('close', () => resolve(answer))
+  })
+}
+
+await t.test("what Node's parser refuses is answered with its code by the demo and the Express example; the Express example refuses a body declared too large at once", async (t) => {
+  const demo = await buildApp({ sessionKey: randomBytes(32), emulator: { quiet: true } })
+  t.teardown(() => demo.app.close())
+  await demo.app.listen({ port: 0, host: '127.0.0.1' })
+  const ports: Array<[string, number]> = [['the demo', (demo.app.server.address() as { port: number }).port], ['the Express example', await expressExample(t)]]
+  for (const [name, port] of ports) {
+    const huge = await rawExchange(port, `GET /login HTTP/1.1\r\nHost: x\r\nCookie: ${'a'.repeat(20_000)}\r\n\r\n`)
+    t.match(huge, /^HTTP\/1\.1 431 [^\r]*\r\n/, `${name}: headers over Node's limit, 431`)
+    t.match(huge, /\r\nx-error-code: HEADERS_TOO_LARGE\r\n/i, `${name}: coded HEADERS_TOO_LARGE`)
+    t.notMatch(huge, 'aaaa', `${name}: nothing of the request in the answer`)
+    const garbage = await rawExchange(port, 'GET /login HTTP/1.1\r\nHost x\r\n\r\n')
+    t.match(garbage, /^HTTP\/1\.1 400 [^\r]*\r\n/, `${name}: a request that is no HTTP, 400`)
+    t.match(garbage, /\r\nx-error-code: BAD_REQUEST\r\n/i, `${name}: coded BAD_REQUEST`)
+  }
+  // A body declared over the 16 KiB limit and never sent: answered 413 (coded) at once, not after the whole body.
+  const express = ports[1]![1]
+  const started = performance.now()
+  const large = await rawExchange(express, 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nusername=a')
+  t.match(large, /^HTTP\/1\.1 413 [^\r]*\r\n/, 'the Express example: 413')
+  t.match(large, /\r\nx-error-code: BAD_REQUEST\r\n/i, 'coded')
+  t.ok(performance.now() - started < 20_000, 'and the connection closed without waiting for the body (a loose bound: Node would wait 30 s)')
+})
+
+await t.test('a request that stalls mid-headers or mid-body is answered 408 and closed within 30 s: the demo, the emulator, the gateway server, the Express example', async (t) => {
   // Fastify's default requestTimeout (0) switches Node's limit off: a client sending half a body held its socket
   // forever (seen: still open after 330 s). With it at 30 s, Node still checked it only every 30 s, and a stalled
   // body against its 60 s headersTimeout: such a socket was held 60 to 90 s. The whole wait runs once, in parallel.
@@ -170,18 +214,21 @@ await t.test('a request that stalls mid-headers or mid-body is answered 408 and 
     socket.setEncoding('utf8').on('data', (chunk: string) => { answer += chunk }).on('error', () => {})
     socket.on('close', () => resolve({ answer, seconds: (performance.now() - started) / 1000 }))
   })
-  const servers: Array<[string, FastifyInstance, string]> = [['the demo', demo.app, '/login'], ['the emulator', built.app, '/api/v1/users'], ['the gateway server', gateway, '/graphql']]
+  const servers: Array<[string, FastifyInstance | undefined, string]> = [['the demo', demo.app, '/login'], ['the emulator', built.app, '/api/v1/users'], ['the gateway server', gateway, '/graphql'], ['the Express example', undefined, '/login']]
+  const expressPort = await expressExample(t)
   const waits: Array<Promise<void>> = []
   for (const [name, app, path] of servers) {
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    const port = (app.server.address() as { port: number }).port
+    await app?.listen({ port: 0, host: '127.0.0.1' })
+    const port = app === undefined ? expressPort : (app.server.address() as { port: number }).port
     for (const [part, request] of [
-      ['mid-body', `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":`],
+      // (The Express example reads form bodies only: a JSON one is refused from its headers, 403, and the connection closed.)
+      ['mid-body', `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${app === undefined ? 'application/x-www-form-urlencoded' : 'application/json'}\r\nContent-Length: 100\r\n\r\n{"query":`],
       ['mid-headers', `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Ty`],
     ] as const) {
       // (The emulator refuses an unauthenticated request at once, from its headers, then times out its body.)
       waits.push(stalled(port, request).then(({ answer, seconds }) => {
         t.match(answer, /(^|\r\n\r\n|\})HTTP\/1\.1 408 /, `${name}, ${part}: 408`)
+        if (name === 'the demo' || name === 'the Express example') t.match(answer, /\r\nx-error-code: REQUEST_TIMEOUT\r\n/i, `${name}, ${part}: coded`)
         // A loose bound, not a benchmark: 30 s and the 2 s check, where it was 60 to 90 s.
         const away = paused / 1000
         t.ok(seconds >= 29 && seconds - away < 40, `${name}, ${part}: closed after ${seconds.toFixed(1)} s (${away.toFixed(1)} s of them this process stood still)`)

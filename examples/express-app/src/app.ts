@@ -24,6 +24,9 @@ export type OktaConnection =
   | { orgUrl: string, token: string, allowInsecureHttp?: boolean, timeoutMs?: number }
   | { orgUrl: string, auth: NonNullable<OktaMfaStrategyOptions['auth']>, allowInsecureHttp?: boolean, timeoutMs?: number }
 
+/** The largest form body read (16 KiB). */
+const BODY_LIMIT_BYTES = 16_384
+
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
   /** Okta (or the emulator). */
@@ -164,7 +167,16 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   // The device cookie is Secure as the session cookie is (express-session's 'auto'): over https as Express sees it.
   const secure = (req: Request): boolean => options.secureCookie === true || req.secure
   // 16 KiB: a password of 1024 characters outside ASCII (an emoji is 12 bytes once form-encoded) still reaches the size check.
-  app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }))
+  // A body declared larger is refused at once, its connection closed: the body parser would read all of it first.
+  app.use((req, res, next) => {
+    if (Number(req.headers['content-length']) > BODY_LIMIT_BYTES) {
+      res.setHeader('connection', 'close')
+      next(Object.assign(new Error('request entity too large'), { status: 413 }))
+      return
+    }
+    next()
+  })
+  app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT_BYTES, parameterLimit: 20 }))
   app.use(session({
     name: 'sid',
     // The first signs; every one is accepted, so a rotation keeps everyone signed in.

@@ -41,6 +41,7 @@ export const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   // A request the body parser refused (too large, too many fields, malformed): the client's mistake, not a 500.
   const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined
   if (typeof status === 'number' && status >= 400 && status < 500) {
+    res.setHeader('x-error-code', 'BAD_REQUEST')
     if (api) { res.status(status).json({ code: 'BAD_REQUEST', message: 'That request could not be handled.' }); return }
     res.status(status).type('html').send(layout('That request could not be handled', '<p>Go back and try again.</p>'))
     return

@@ -6,6 +6,7 @@ import { buildApp, type OktaConnection } from './app.js'
 import { oktaConnectionFromEnv } from './okta-env.js'
 import { OktaAuthEnvError } from 'passport-okta-mfa'
 import { redisStores, type RedisSetup } from './redis.js'
+import { createExampleServer } from './server.js'
 import { ConfigError, readSettings, type Settings } from './config.js'
 import type { UserSeed } from './users.js'
 
@@ -133,12 +134,14 @@ async function main (): Promise<void> {
   const { app, close } = built
   // The first requests wait for nothing: listening before the Redis client's first connection made them 503.
   await redis?.ready()
-  // Express 5 hands a listen error (a busy PORT, a HOST not of this machine) to this callback, not to an 'error' event.
-  const server = app.listen(port, host, (err?: Error) => {
-    if (err !== undefined && err !== null) {
-      console.error(listenProblem(err, port, host))
-      process.exit(1)
-    }
+  // Node's limits on a slow client and coded answers to what its parser refuses (app.listen would set neither).
+  const server = createExampleServer(app)
+  // A listen error (a busy PORT, a HOST not of this machine) is the server's 'error' event.
+  server.once('error', (err: Error) => {
+    console.error(listenProblem(err, port, host))
+    process.exit(1)
+  })
+  server.listen(port, host, () => {
     emulatorBanner?.()
     const address = server.address()
     const bound = typeof address === 'object' && address !== null ? address.port : port

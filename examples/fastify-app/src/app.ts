@@ -28,6 +28,7 @@ import { mfaRoutes } from './routes/mfa.js'
 import { registerDemoServiceApp } from './okta-auth.js'
 import { checkOptions, type BuildAppOptions } from './options.js'
 import { fitSessionCookie, noteMfaStep, rememberReturnTo } from './session.js'
+import { answerClientError } from './raw-refusals.js'
 import { DEMO_USERS, UserStore, type AppUser } from './users.js'
 import { csrfPage, notFoundPage } from './views/errors.js'
 
@@ -126,6 +127,8 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     requestTimeout: 30_000,
     // Node checks that limit only every 30 s by default, and a stalled body against its 60 s `headersTimeout`.
     http: { connectionsCheckingInterval: 2_000, headersTimeout: 30_000 },
+    // What Node's parser refuses or its timeout cuts: a coded sentence rather than Fastify's uncoded JSON.
+    clientErrorHandler: answerClientError,
     // A malformed URL or an over-long path parameter, refused before routing where no hook runs: a sentence with the
     // headers every answer carries, rather than Fastify's JSON repeating the URL.
     frameworkErrors: (error, _request, reply: FastifyReply) => {

@@ -1,0 +1,48 @@
+// The example's HTTP server: Node's limits on a client that sends its request slowly, and a coded answer to what
+// Node's parser refuses. Node's own defaults held a stalled request 60 to 300 s, and answered its refusals with
+// an empty body.
+import { createServer, STATUS_CODES, type RequestListener, type Server } from 'node:http'
+
+/** How long a request may take to arrive, headers and body (the demo's and the gateway's limit too). */
+export const RECEIVE_TIMEOUT_MS = 30_000
+
+/** The socket side of a raw answer. */
+interface RawSocket {
+  readonly destroyed: boolean
+  readonly writable: boolean
+  write: (data: string) => unknown
+  destroy: () => unknown
+}
+
+/** What a request Node refused before Express saw it is told: its status, its code and a sentence. */
+const RAW_REFUSALS = {
+  REQUEST_TIMEOUT: [408, 'That request took too long to arrive.'],
+  HEADERS_TOO_LARGE: [431, 'That request\'s headers are too large.'],
+  BAD_REQUEST: [400, 'That request could not be read.'],
+} as const satisfies Record<string, readonly [number, string]>
+
+/** Node's `clientError`: a coded answer (a sentence, its code in `X-Error-Code`), then the connection is closed. */
+function answerClientError (err: Error & { code?: string }, socket: RawSocket): void {
+  // A reset connection has nothing left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const code = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'REQUEST_TIMEOUT' : err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST'
+  const [status, text] = RAW_REFUSALS[code]
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\nx-error-code: ${code}\r\n` +
+      `content-length: ${Buffer.byteLength(text)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${text}`)
+  }
+  socket.destroy()
+}
+
+/**
+ * The HTTP server for `app`: a request must arrive within {@link RECEIVE_TIMEOUT_MS} (checked every 2 s), and a
+ * request Node refuses (timed out, headers over its limit, not HTTP) is answered 408, 431 or 400 with its code.
+ *
+ * @example
+ * createExampleServer(buildApp(options).app).listen(3001, '127.0.0.1')
+ */
+export function createExampleServer (app: RequestListener): Server {
+  const server = createServer({ requestTimeout: RECEIVE_TIMEOUT_MS, headersTimeout: RECEIVE_TIMEOUT_MS, connectionsCheckingInterval: 2_000 }, app)
+  server.on('clientError', answerClientError)
+  return server
+}
