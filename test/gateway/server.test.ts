@@ -343,6 +343,10 @@ await t.test("requests Node's parser refuses or its timeout cuts get the gateway
     ['both Content-Length and Transfer-Encoding', `POST /graphql HTTP/1.1\r\nHost: x\r\nCookie: ${secret}\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400, 'BAD_REQUEST'],
     ['headers that stall', `POST /graphql HTTP/1.1\r\nHost: x\r\nCookie: ${secret}\r\n`, 408, 'REQUEST_TIMEOUT'],
     ['a body that stalls', `POST /graphql HTTP/1.1\r\nHost: x\r\nCookie: ${secret}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":`, 408, 'REQUEST_TIMEOUT'],
+    // Answered by Node itself with an empty 400, and by Fastify's router quoting the URL (query string included).
+    ['an HTTP/1.1 request without Host', `POST /graphql HTTP/1.1\r\nCookie: ${secret}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`, 400, 'BAD_REQUEST'],
+    ['a malformed escape in the path', `POST /graphql%zz?token=${secret} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`, 400, 'BAD_REQUEST'],
+    ['a malformed escape elsewhere', `GET /%zz?token=${secret} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 400, 'BAD_REQUEST'],
   ]
   for (const [what, bytes, status, code] of cases) {
     const { head, body } = await raw(bytes)
@@ -351,7 +355,15 @@ await t.test("requests Node's parser refuses or its timeout cuts get the gateway
     const requestId = /\r\nx-request-id: ([0-9a-f-]{36})(?:\r\n|$)/.exec(head)?.[1]
     t.ok(requestId, `${what}: a request id in X-Request-Id`)
     t.same(body, { data: null, errors: [{ message: GATEWAY_ERRORS[code as keyof typeof GATEWAY_ERRORS].message, extensions: { code, requestId } }] }, `${what}: ${code}, the same id in the body`)
+    t.match(head, /\r\ncache-control: no-store/i, `${what}: no-store`)
   }
+  // HTTP/1.0 had no Host: such a request is still served.
+  const old = await new Promise<string>((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write('GET /healthz HTTP/1.0\r\n\r\n'))
+    let answer = ''
+    socket.on('data', (d: Buffer) => { answer += d.toString() }).on('error', () => {}).on('close', () => resolve(answer))
+  })
+  t.match(old, /^HTTP\/1\.1 200 /, 'an HTTP/1.0 request without Host: served')
   t.ok(lines.some((l) => l.includes('"clientError":"HPE_HEADER_OVERFLOW"')), 'logged by its code')
   t.notMatch(lines.join(''), /s3cr3t/, 'never the bytes of the request, at any level')
 })
@@ -380,6 +392,38 @@ await t.test('closing (SIGTERM): a request in flight gets its answer with Connec
   t.equal(res.headers.connection, 'close', 'and told the connection ends')
   await closed // without it the socket stayed idle for the keep-alive timeout (72 s) and close() waited for it
   t.pass('the server closed with the client still holding its end')
+})
+
+await t.test('closing (SIGTERM): a request that arrives while another is still answered is the coded 503 SHUTTING_DOWN, with its request id', async (t) => {
+  const app = await buildGatewayServer(loadServerConfig({ ...baseEnv, LOG_LEVEL: 'silent' }))
+  let arrived!: () => void
+  const inFlight = new Promise<void>((resolve) => { arrived = resolve })
+  let release!: () => void
+  const released = new Promise<void>((resolve) => { release = resolve })
+  app.get('/t/slow', async () => { arrived(); await released; return { ok: true } })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const port = (app.server.address() as { port: number }).port
+  const slow = request(`http://127.0.0.1:${port}/t/slow`)
+  await inFlight
+  // A connection whose request has begun to arrive (not idle, so not closed with the idle ones) and ends after close().
+  const socket = connect(port, '127.0.0.1')
+  let answer = ''
+  socket.on('data', (d: Buffer) => { answer += d.toString() }).on('error', () => {})
+  await new Promise<void>((resolve) => socket.write('POST /graphql HTTP/1.1\r\nHost: x\r\nX-Request-Id: client-id-12345\r\nContent-Type: application/json\r\n', () => { resolve() }))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const closed = app.close()
+  socket.write('Content-Length: 2\r\n\r\n{}')
+  await new Promise((resolve) => socket.on('close', resolve))
+  release()
+  t.equal((await slow).statusCode, 200, 'the request in flight is answered')
+  await closed
+  const at = answer.indexOf('\r\n\r\n')
+  const head = answer.slice(0, at)
+  t.match(head, /^HTTP\/1\.1 503 /, 'the late request: 503')
+  t.match(head, /\r\nx-request-id: client-id-12345\r\n/i, "with the client's request id")
+  t.match(head, /\r\ncache-control: no-store\r\n/i, 'no-store')
+  t.match(head, /\r\nconnection: close\r\n/i, 'and the connection ends')
+  t.same(JSON.parse(answer.slice(at + 4)), { data: null, errors: [{ message: GATEWAY_ERRORS.SHUTTING_DOWN.message, extensions: { code: 'SHUTTING_DOWN', requestId: 'client-id-12345' } }] })
 })
 
 await t.test('the okta-mfa-gateway bin closes on SIGTERM and SIGINT and exits 0, not killed by the signal', async (t) => {

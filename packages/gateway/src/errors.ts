@@ -7,7 +7,8 @@ import { MFA_OUTCOMES, isMfaError, outcomeOfError, type MfaOutcomeDetails, type 
  *
  * The MFA outcomes are @okta-mfa/core's `MFA_OUTCOMES` (the same codes and statuses as passport-okta-mfa's);
  * the rest are the gateway's own: an internal error and the transport-level refusals (before any resolver runs; the
- * last two only from the standalone server, on a request Node's HTTP parser cut short).
+ * last three only from the standalone server, on a request Node's HTTP parser cut short or one that arrives while it
+ * shuts down).
  *
  * @example
  * ```ts
@@ -24,6 +25,7 @@ export const GATEWAY_ERRORS = {
   METHOD_NOT_ALLOWED: { status: 405, retryable: false, message: 'Use POST with Content-Type: application/json.' },
   REQUEST_TIMEOUT: { status: 408, retryable: true, message: 'The request took too long to arrive.' },
   HEADERS_TOO_LARGE: { status: 431, retryable: false, message: 'The request headers are too large.' },
+  SHUTTING_DOWN: { status: 503, retryable: true, message: 'The server is shutting down. Try again.' },
 } as const satisfies Record<string, MfaOutcomeSpec>
 
 /** One of the codes in {@link GATEWAY_ERRORS}. */

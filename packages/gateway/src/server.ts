@@ -14,7 +14,7 @@ import { oktaMfaGateway, refuseMethod } from './plugin.js'
 import { cachedReadiness, oktaFailureMessage, STORE_READY_CACHE_MS } from './readiness.js'
 import { gatewaySessionCookie } from './session-cookie.js'
 import { fastifyTrustProxy } from './trust-proxy.js'
-import { answerClientError, refuseConnect } from './raw-refusals.js'
+import { answerClientError, answerFrameworkError, closeConnectionsWhenClosing, refuseConnect } from './raw-refusals.js'
 import { answeredArguments } from './server-args.js'
 import { rememberedDevicesOf } from './server-devices.js'
 
@@ -104,11 +104,17 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
   const app = Fastify({
     logger, genReqId, requestIdHeader: false, bodyLimit: 16_384, trustProxy: fastifyTrustProxy(config.trustProxy),
     clientErrorHandler: answerClientError,
+    // A URL the router cannot read (a malformed escape): the coded 400, not Fastify's answer quoting the URL.
+    frameworkErrors: answerFrameworkError,
+    // Answered by closeConnectionsWhenClosing's hook, coded, rather than by Fastify before any hook runs.
+    return503OnClosing: false,
     // Fastify's default (0) turns Node's own limit off: a client that sends half a body would hold its socket forever.
     requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
     // Node checks that limit only every 30 s by default, and a stalled body against its 60 s `headersTimeout`: a
     // stalled request was held 60 to 90 s. Both brought to the limit, checked every 2 s.
-    http: { connectionsCheckingInterval: CONNECTIONS_CHECK_MS, headersTimeout: REQUEST_RECEIVE_TIMEOUT_MS },
+    // Node answers an HTTP/1.1 request without Host with an empty 400 that no handler sees: refused, coded, by the
+    // same hook.
+    http: { connectionsCheckingInterval: CONNECTIONS_CHECK_MS, headersTimeout: REQUEST_RECEIVE_TIMEOUT_MS, requireHostHeader: false },
   })
   // Our own logger and request ids: the id can be bound without pino's redaction pass (see requestChildLogger).
   app.setChildLoggerFactory(requestChildLogger)
@@ -127,8 +133,6 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
   return app
 }
 
-/** How long requests in flight may go on once the server is closing (SIGTERM), in ms; what is still open then is cut. */
-const CLOSE_GRACE_MS = 10_000
 /** How long a client may take to send a whole request (headers and body, at most 16 KiB), in ms. */
 const REQUEST_RECEIVE_TIMEOUT_MS = 30_000
 /** How often Node looks for requests past that limit, in ms: a stalled one is answered 408 within 30 to 32 s. */
@@ -209,26 +213,6 @@ async function registerAll (app: FastifyInstance, config: GatewayServerConfig, o
   })
 }
 
-
-/**
- * Once the server is closing (SIGTERM), every answer still going out says `Connection: close`, so its keep-alive
- * socket ends with it. Fastify closes the connections idle at that moment; one busy then would otherwise stay open,
- * idle, for the keep-alive timeout (72 s), holding the process past a typical shutdown grace period.
- */
-function closeConnectionsWhenClosing (app: FastifyInstance): void {
-  let closing = false
-  app.addHook('preClose', async () => {
-    closing = true
-    // Node stops enforcing its request timeout once the server closes: a request whose body stalls, or a socket
-    // answered before its body had all arrived, would hold close() for good (or 72 s). Cut whatever is left.
-    setTimeout(() => { app.server.closeAllConnections() }, CLOSE_GRACE_MS).unref()
-  })
-  // Callback-style: on every answer (the verify path too), an async hook would cost a promise for nothing.
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close')
-    done(null, payload)
-  })
-}
 
 /**
  * Reads the environment, starts the server and closes it on SIGINT/SIGTERM. Exits 1 with a message on bad config;
