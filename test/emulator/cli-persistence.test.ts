@@ -2,12 +2,13 @@
 // random token, bad arguments, the tuning flags in effect, clean shutdown) and durability with --data: a `kill -9` right after
 // a 200 loses nothing, and --seed preloads users once.
 import t, { type Test } from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
 import { connect } from 'node:net'
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { Agent, type Dispatcher } from 'undici'
 import { createOktaClient } from '@okta-mfa/client'
@@ -355,6 +356,20 @@ await t.test('--data: a directory that cannot hold the file stops the start; a w
   t.equal(underFile.code, 1)
   t.match(underFile.stderr, 'is not a directory')
   await t.rejects(startEmulator({ port: 0, dataFile: missing }), { message: /the directory .* does not exist/ }, 'startEmulator rejects')
+  // What is not a regular file: a device (`--data /dev/null`, which the first save would replace), a FIFO (whose read
+  // blocked the start for good), a symbolic link (replaced by a file of its own), a directory.
+  const fifo = join(dir, 'state.fifo')
+  await promisify(execFile)('mkfifo', [fifo])
+  const target = join(dir, 'target.json')
+  await writeFile(target, '')
+  await symlink(target, join(dir, 'link.json'))
+  for (const [file, kind] of [['/dev/null', 'not a regular file'], [fifo, 'not a regular file'], [join(dir, 'link.json'), 'a symbolic link'], [dir, 'a directory']] as const) {
+    const refused = await runToEnd(['--port', '0', '--data', file])
+    t.equal(refused.code, 1, `${file}: the CLI could not start`)
+    t.match(refused.stderr, `emulator data file ${file} is ${kind}`)
+    await t.rejects(startEmulator({ port: 0, dataFile: file }), { message: `emulator data file ${file} is ${kind}` }, `${file}: startEmulator rejects`)
+  }
+  t.equal(await readFile(target, 'utf8'), '', "the link's target is untouched")
   // A directory no file can be written in, whoever runs it (root passes access(2) checks even there).
   const proc = await runToEnd(['--port', '0', '--data', '/proc/okta-emulator-state.json'])
   t.equal(proc.code, 1, '/proc: could not start')

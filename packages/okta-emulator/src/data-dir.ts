@@ -4,10 +4,19 @@ import { closeSync, existsSync, linkSync, lstatSync, openSync, readFileSync, rea
 import { basename, dirname, join, resolve } from 'node:path'
 
 /**
- * Checks at start that the data file can be written: its directory exists, is a directory, and is writable (a write
- * that fails later is undone and answered 500; better to refuse to start). Throws naming the path.
+ * Checks at start that the data file can be written: it is a regular file or does not exist yet, its directory exists,
+ * is a directory, and is writable (a write that fails later is undone and answered 500; better to refuse to start).
+ * Throws naming the path.
  */
 export function checkDataDir (file: string): void {
+  // Each save renames a new file over FILE: a device (`/dev/null`) would be replaced by the state, a symbolic link by
+  // a file of its own (its target never written again), and a FIFO would block the start reading it.
+  let kind: string | undefined
+  try {
+    const stat = lstatSync(file)
+    kind = stat.isFile() ? undefined : stat.isSymbolicLink() ? 'a symbolic link (give the path of the file itself)' : stat.isDirectory() ? 'a directory' : 'not a regular file'
+  } catch { /* no such file yet: the first save makes it */ }
+  if (kind !== undefined) throw new Error(`emulator data file ${file} is ${kind}`)
   const dir = dirname(file)
   let isDir: boolean
   try {
