@@ -553,4 +553,24 @@ await t.test('the tuning flags take effect: --host, --lockout-threshold, --totp-
   t.teardown(async () => { await client.close(); await dispatcher.close() })
   t.equal((await client.getUser('00unow')).id, '00unow')
   t.same(seen.filter(([path]) => path.startsWith('/api/')), [['/api/v1/users/00unow', 401], ['/api/v1/users/00unow', 200]], 'the API asked for a nonce first')
+
+  // A seed from a pipe (`--seed <(jq ...)`, `cat seed.json | okta-emulator --seed /dev/stdin`), which can be read
+  // once: its users and its service apps both come from that one read (a second read found it empty: exit 1).
+  const fifo = join(dir, 'seed.fifo')
+  await promisify(execFile)('mkfifo', [fifo])
+  const piped = spawn(process.execPath, [CLI, '--port', '0', '--token', 't', '--seed', fifo], { env: { ...process.env, OKTA_EMULATOR_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(async () => { if (piped.exitCode === null && piped.signalCode === null) { piped.kill('SIGKILL'); await exited(piped) } })
+  // Opening a FIFO to write waits for its reader, the CLI.
+  await writeFile(fifo, JSON.stringify({
+    users: [{ id: '00upiped', login: 'piped@example.com' }],
+    serviceApps: [{ clientId: '0oa-piped', jwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1' }] }, scopes: ['okta.users.read'] }],
+  }))
+  let out = ''
+  piped.stderr.on('data', (d: Buffer) => { out += d.toString() })
+  const url = await new Promise<string>((resolve, reject) => {
+    piped.stdout.on('data', (d: Buffer) => { out += d.toString(); const m = LINE.exec(out); if (m !== null && out.includes('State:')) resolve(m[1]!) })
+    piped.once('exit', (code) => { reject(new Error(`cli exited ${String(code)}: ${out}`)) })
+  })
+  t.match(out, /OAuth: +\S+\/oauth2\/v1\/token for 0oa-piped\n/, "the seed's service app, from the same read")
+  t.equal((await emuFetch({ url, token: 't' }, 'GET', '/api/v1/users/00upiped')).body.profile?.login, 'piped@example.com', 'and its user')
 })

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util'
 import { startEmulator } from './emulator.js'
 import { isUsableToken, OPTION_RANGES } from './limits.js'
 import { parseServiceAppArg, seedServiceApps } from './oauth/apps.js'
+import { seedJson, SEED_JSON } from './seed.js'
 import type { EmulatorOptions, ServiceApp } from './types.js'
 
 const HELP = `Usage: okta-emulator [options]
@@ -55,10 +56,10 @@ function stringArg (name: string, v: string | undefined): string | undefined {
 
 /**
  * The client ids of every service app the emulator will register: `--service-app` ones, then the
- * seed file's. A client id given twice is a usage error (only one of the two apps could work). A seed
- * file that cannot be read is left to the emulator's start (exit 1).
+ * seed file's (its JSON, read once). A client id given twice is a usage error (only one of the two apps could work).
+ * A seed whose `serviceApps` is not a list is left to the emulator's start (exit 1).
  */
-function registeredAppIds (cliApps: readonly ServiceApp[], seed: string | undefined): string[] {
+function registeredAppIds (cliApps: readonly ServiceApp[], seed: string | undefined, json: unknown): string[] {
   const ids: string[] = []
   for (const app of cliApps) {
     if (ids.includes(app.clientId)) fail(`--service-app: client id ${app.clientId} is given twice`)
@@ -67,7 +68,7 @@ function registeredAppIds (cliApps: readonly ServiceApp[], seed: string | undefi
   if (seed === undefined) return ids
   let seeded: ServiceApp[]
   try {
-    seeded = seedServiceApps(seed)
+    seeded = seedServiceApps(json)
   } catch {
     return ids
   }
@@ -157,7 +158,18 @@ async function main (): Promise<void> {
   const data = stringArg('data', values.data)
   if (data !== undefined) options.dataFile = data
   const seed = stringArg('seed', values.seed)
-  if (seed !== undefined) options.seed = seed
+  let json: unknown
+  if (seed !== undefined) {
+    options.seed = seed
+    // Read once, here: a pipe (`--seed <(jq ...)`, `/dev/stdin`) has nothing left for a second read.
+    try {
+      json = seedJson(seed)
+    } catch (err) {
+      process.stderr.write(`okta-emulator: ${(err as Error).message}\n`)
+      process.exit(1)
+    }
+    Object.defineProperty(options, SEED_JSON, { value: json })
+  }
   const totpWindow = intArg('totpWindow', values['totp-window'])
   if (totpWindow !== undefined) options.totpWindow = totpWindow
   const lockout = intArg('lockoutThreshold', values['lockout-threshold'])
@@ -172,7 +184,7 @@ async function main (): Promise<void> {
   } catch (err) {
     fail((err as Error).message)
   }
-  const appIds = registeredAppIds(options.serviceApps ?? [], values.seed)
+  const appIds = registeredAppIds(options.serviceApps ?? [], seed, json)
   if (values['dpop-api-nonce'] === true) options.dpopApiNonce = true
 
   let emu

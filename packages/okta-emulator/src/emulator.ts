@@ -8,7 +8,7 @@ import type { OAuthState } from './oauth/state.js'
 import { checkFilter, Outbox } from './outbox.js'
 import { DEFAULT_MAX_USERS, isUsableToken, OPTION_RANGES } from './limits.js'
 import { checkRateLimitOptions } from './rate-limit.js'
-import { applySeed, loadSeed } from './seed.js'
+import { applySeed, loadSeed, seedJson, SEED_JSON } from './seed.js'
 import { buildServer } from './server.js'
 import { loginKey, Store, TOKEN_OWNER_LOGIN } from './store.js'
 import type { Emulator, EmulatorOptions, SeedUser } from './types.js'
@@ -32,11 +32,13 @@ export function validateOptions (o: EmulatorOptions): void {
 /** The checked options' seed users and OAuth state, built once for {@link buildEmulator}. */
 function checkedOptions (o: EmulatorOptions): { seed: SeedUser[] | undefined, oauth: OAuthState } {
   checkScalarOptions(o)
-  const seed = o.seed === undefined ? undefined : loadSeed(o.seed)
+  // Read once: the users and the service apps come from the same read (a pipe has no second one).
+  const json = o.seed === undefined ? undefined : SEED_JSON in o ? (o as { [SEED_JSON]: unknown })[SEED_JSON] : seedJson(o.seed)
+  const seed = o.seed === undefined ? undefined : loadSeed(o.seed, json)
   // The token's owner may be one past the cap, as the store allows it.
   const maxUsers = (o.maxUsers ?? DEFAULT_MAX_USERS) + (seed?.some((u) => loginKey(u.login) === loginKey(TOKEN_OWNER_LOGIN)) === true ? 1 : 0)
   if (seed !== undefined && seed.length > maxUsers) throw new TypeError(`"seed" option: ${seed.length} users, more than "maxUsers" allows (${maxUsers})`)
-  return { seed, oauth: createOAuthState(o, o.clock ?? Date.now) }
+  return { seed, oauth: createOAuthState(o, o.clock ?? Date.now, json) }
 }
 
 function checkScalarOptions (o: EmulatorOptions): void {

@@ -15,18 +15,28 @@ import type { EmulatorOptions, FactorRecord, SeedUser } from './types.js'
 const SEED_PARTS: ReadonlySet<string> = new Set(['users', 'serviceApps'])
 
 /**
- * Reads a seed: the array itself or a JSON file holding one (or `{ users, serviceApps }`). Throws TypeError on a bad
- * seed: one that is not such a list, or a user or factor the API would refuse (see seed-check.ts).
+ * The JSON of the file of the CLI's `--seed`, read once by the CLI and carried in the options under this key beside the
+ * path (named in messages): a pipe (`--seed <(jq ...)`, `/dev/stdin`) can be read only once.
  */
-export function loadSeed (seed: NonNullable<EmulatorOptions['seed']>): SeedUser[] {
-  let data: unknown = seed
-  if (typeof seed === 'string') {
-    try {
-      data = JSON.parse(readFileSync(seed, 'utf8'))
-    } catch (err) {
-      throw new TypeError(`"seed" option: cannot read JSON from ${seed}`, { cause: err })
-    }
+export const SEED_JSON: unique symbol = Symbol('okta-emulator seed JSON')
+
+/** A seed's JSON: the value itself, or the content of the file it names, read once. Throws TypeError naming the file. */
+export function seedJson (seed: NonNullable<EmulatorOptions['seed']>): unknown {
+  if (typeof seed !== 'string') return seed
+  try {
+    return JSON.parse(readFileSync(seed, 'utf8'))
+  } catch (err) {
+    throw new TypeError(`"seed" option: cannot read JSON from ${seed}`, { cause: err })
   }
+}
+
+/**
+ * Reads a seed: the array itself or a JSON file holding one (or `{ users, serviceApps }`), whose JSON is `json` when
+ * it was read already. Throws TypeError on a bad seed: one that is not such a list, or a user or factor the API would
+ * refuse (see seed-check.ts).
+ */
+export function loadSeed (seed: NonNullable<EmulatorOptions['seed']>, json: unknown = seedJson(seed)): SeedUser[] {
+  let data = json
   // The object form also lists OAuth service apps (read by oauth/apps.ts).
   if (typeof data === 'object' && data !== null && ('users' in data || 'serviceApps' in data)) {
     const stray = unknownField(data, SEED_PARTS)

@@ -103,16 +103,8 @@ export function addAppRecords (into: Map<string, AppRecord>, apps: readonly Serv
   }
 }
 
-/** The `serviceApps` array of a seed file (an object `{ users, serviceApps }`); [] for an array seed. */
-export function seedServiceApps (seed: unknown): ServiceApp[] {
-  let data = seed
-  if (typeof seed === 'string') {
-    try {
-      data = JSON.parse(readFileSync(seed, 'utf8'))
-    } catch (err) {
-      throw new TypeError(`"seed" option: cannot read JSON from ${seed}`, { cause: err })
-    }
-  }
+/** The `serviceApps` array of a seed's JSON (an object `{ users, serviceApps }`); [] for an array seed. */
+export function seedServiceApps (data: unknown): ServiceApp[] {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return []
   const apps = (data as { serviceApps?: unknown }).serviceApps
   if (apps === undefined) return []

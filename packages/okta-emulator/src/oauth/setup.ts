@@ -4,8 +4,11 @@ import { addAppRecords, seedServiceApps, toAppRecord } from './apps.js'
 import { OAuthState } from './state.js'
 import type { EmulatorOAuth, EmulatorOptions, ServiceApp } from '../types.js'
 
-/** Builds the OAuth state from the options; throws TypeError on a bad service app. */
-export function createOAuthState (options: EmulatorOptions, clock: () => number): OAuthState {
+/**
+ * Builds the OAuth state from the options and the seed's JSON (read already: the file is read once); throws TypeError
+ * on a bad service app.
+ */
+export function createOAuthState (options: EmulatorOptions, clock: () => number, seedJson: unknown): OAuthState {
   if (options.dpopApiNonce !== undefined && typeof options.dpopApiNonce !== 'boolean') {
     throw new TypeError('"dpopApiNonce" option must be a boolean')
   }
@@ -16,7 +19,7 @@ export function createOAuthState (options: EmulatorOptions, clock: () => number)
   // A client id registered twice is refused: only one of the two apps could get tokens.
   addAppRecords(state.apps, options.serviceApps ?? [], '"serviceApps" option')
   if (options.seed !== undefined) {
-    addAppRecords(state.apps, seedServiceApps(options.seed), '"seed" option serviceApps', 'the "serviceApps" option')
+    addAppRecords(state.apps, seedServiceApps(seedJson), '"seed" option serviceApps', 'the "serviceApps" option')
   }
   return state
 }
