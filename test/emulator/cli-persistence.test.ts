@@ -169,6 +169,18 @@ await t.test('bad arguments and --help', async (t) => {
   const unknown = await runToEnd(['--frobnicate'])
   t.equal(unknown.code, 2)
   t.match(unknown.stderr, 'Usage: okta-emulator')
+  // A stray value (a token the shell split off, `--port 0 $TOKEN`) is refused in one line that does not repeat it.
+  const stray = await runToEnd(['--port', '0', '00abcSECRETtoken'])
+  t.same([stray.code, stray.stderr.split('\n')[0]], [2, 'okta-emulator: takes no positional arguments: each value follows its option (--token TOKEN)'])
+  t.notMatch(stray.stderr, 'SECRET', 'the stray value is not shown')
+  // An option without its value, in one line.
+  const bare = await runToEnd(['--host', '-x'])
+  t.same([bare.code, bare.stderr.split('\n')[0], bare.stderr.split('\n')[1]], [2, "okta-emulator: Option '--host' needs a value (--option=-value for one that starts with a dash)", ''])
+  // A token may start with a dash (visible ASCII): it is --token's value.
+  const dashed = await run(t, ['--token', '-dashSECRET'])
+  t.equal(dashed.token, '-dashSECRET', 'a token that starts with a dash')
+  dashed.child.kill('SIGKILL')
+  t.equal((await runToEnd(['--token', '--port', '0'])).code, 2, '--token followed by another option has no value')
   const help = await runToEnd(['--help'])
   t.equal(help.code, 0)
   t.match(help.stdout, '--data FILE')

@@ -85,13 +85,21 @@ function registeredAppIds (cliApps: readonly ServiceApp[], seed: string | undefi
 /** Options whose value is a number. */
 const NUMBER_OPTIONS = new Set(['--port', '--totp-window', '--lockout-threshold', '--max-users', '--max-messages'])
 
-/** `['--port', '-1']` as `['--port=-1']`: parseArgs would take `-1` for an option and call the value missing. */
+/** Every option of the command line, as typed. */
+const OPTION_FLAGS = new Set(['--port', '--host', '--token', '--data', '--seed', '--service-app', '--dpop-api-nonce', '--totp-window',
+  '--lockout-threshold', '--no-rate-limits', '--max-users', '--max-messages', '--quiet', '--help', '-h', '--version'])
+
+/**
+ * `['--port', '-1']` as `['--port=-1']`: parseArgs would take `-1` for an option and call the value missing. So too a
+ * token that starts with a dash (`--token -abc`), unless what follows is another option (`--token --port`: no value).
+ */
 function joinNegativeValues (args: readonly string[]): string[] {
   const out: string[] = []
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     const next = args[i + 1]
-    if (NUMBER_OPTIONS.has(arg) && next !== undefined && /^-\d/.test(next)) {
+    const dashToken = arg === '--token' && next !== undefined && next.startsWith('-') && !OPTION_FLAGS.has(next.split('=')[0]!)
+    if (dashToken || (NUMBER_OPTIONS.has(arg) && next !== undefined && /^-\d/.test(next))) {
       out.push(`${arg}=${next}`)
       i++
     } else {
@@ -128,7 +136,11 @@ async function main (): Promise<void> {
       allowPositionals: false,
     }))
   } catch (err) {
-    fail((err as Error).message)
+    // One line, and never an argument's value: a stray one may be a token the shell split off (`--port 0 $TOKEN`).
+    const { code, message } = err as Error & { code?: string }
+    fail(code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+      ? 'takes no positional arguments: each value follows its option (--token TOKEN)'
+      : message.split('\n')[0]!.replace(/ argument is ambiguous\.$/, ' needs a value (--option=-value for one that starts with a dash)'))
   }
   if (values.help === true) {
     process.stdout.write(HELP)
