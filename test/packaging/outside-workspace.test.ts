@@ -316,6 +316,13 @@ export function fromEnv (env: NodeJS.ProcessEnv): unknown[] {
     new pkgCore.MemoryRevocationStore({ clock: undefined, maxEntries: n(env.M) }),
     pkgCore.createRedisStores('redis://127.0.0.1:6379', { prefix: env.P, commandTimeoutMs: n(env.C), onError: undefined, onStatusChange: undefined }),
     startEmulator({ port: n(env.PORT), host: env.HOST, token: env.TOKEN, dataFile: env.DATA }),
+    startEmulator({
+      seed: env.SEED, totpWindow: n(env.TW), lockoutThreshold: n(env.LT), rejectReplayedCodes: undefined, logger: undefined,
+      quiet: undefined, issuer: env.ISSUER, bodyLimit: n(env.BL), maxUsers: n(env.MU), maxMessages: n(env.MM),
+      rateLimits: { windowMs: n(env.RW), limits: { users: n(env.RU) } }, serviceApps: undefined, dpopApiNonce: undefined,
+    }),
+    startEmulator({ rateLimits: undefined, serviceApps: [{ clientId: 'c', jwks: { keys: [] }, scopes: [], dpop: undefined }] }),
+    emulator.then((emu) => emu.messages({ userId: env.U, factorId: env.F, channel: undefined })),
   ]
 }
 `)

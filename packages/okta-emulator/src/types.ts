@@ -19,9 +19,9 @@ export interface OutboxMessage {
 
 /** Filter for {@link Emulator.messages}; every given field must match. */
 export interface MessageFilter {
-  userId?: string
-  factorId?: string
-  channel?: 'sms' | 'call' | 'email'
+  userId?: string | undefined
+  factorId?: string | undefined
+  channel?: 'sms' | 'call' | 'email' | undefined
 }
 
 /** The per-endpoint buckets rate limits count in. */
@@ -30,14 +30,14 @@ export type RateLimitBucket = 'users' | 'user' | 'factors' | 'verify' | 'token'
 /** Rate-limit settings: fixed windows per bucket, org-wide (as Okta counts them). */
 export interface RateLimitOptions {
   /** Window length in ms. @default 60000 */
-  windowMs?: number
+  windowMs?: number | undefined
   /**
    * Requests per window by bucket: `users` = `GET|POST /api/v1/users`, `user` = one user and its lifecycle,
    * `factors` = catalog, questions, list, get, enroll, activate, delete, `verify` = verify, resend, transactions,
    * `token` = the OAuth token endpoint (`POST /oauth2/v1/token`).
    * @default { users: 600, user: 2000, factors: 1000, verify: 1000, token: 1000 }
    */
-  limits?: Partial<Record<RateLimitBucket, number>>
+  limits?: Partial<Record<RateLimitBucket, number | undefined>> | undefined
 }
 
 /** A user to preload (`seed` option or `--seed FILE`, a JSON array of these). */
@@ -80,31 +80,31 @@ export interface EmulatorOptions {
    * Users to preload: an array, `{ users, serviceApps }`, or the path of a JSON file holding either.
    * Users whose login exists are skipped.
    */
-  seed?: string | SeedUser[] | { users?: SeedUser[], serviceApps?: ServiceApp[] }
+  seed?: string | SeedUser[] | { users?: SeedUser[], serviceApps?: ServiceApp[] } | undefined
   /** TOTP steps accepted either side of the current one. @default 1 */
-  totpWindow?: number
+  totpWindow?: number | undefined
   /** Consecutive failed verifications that lock a user (403 E0000069); 0 = never. @default 5 */
-  lockoutThreshold?: number
+  lockoutThreshold?: number | undefined
   /** A TOTP code (time step) accepted once is refused afterwards with E0000082. `false` only for benchmarks. @default true */
-  rejectReplayedCodes?: boolean
+  rejectReplayedCodes?: boolean | undefined
   /** Per-endpoint rate limits; `false` turns them off (the headers are still sent). @default on */
-  rateLimits?: false | RateLimitOptions
+  rateLimits?: false | RateLimitOptions | undefined
   /** Fastify's request logger. @default false */
-  logger?: boolean
+  logger?: boolean | undefined
   /** Do not echo outbox messages on the console. @default false */
-  quiet?: boolean
+  quiet?: boolean | undefined
   /** Issuer in the otpauth:// URI of QR codes. @default 'Okta Emulator' */
-  issuer?: string
+  issuer?: string | undefined
   /** Largest accepted request body in bytes; larger gets 413 with an Okta envelope. @default 1048576 */
-  bodyLimit?: number
+  bodyLimit?: number | undefined
   /** Most users the emulator holds; creating one more is refused (400 E0000001), nothing is evicted. @default 100000 */
-  maxUsers?: number
+  maxUsers?: number | undefined
   /** Most outbox messages kept; the oldest are dropped first (a code stays valid on its factor). @default 10000 */
-  maxMessages?: number
+  maxMessages?: number | undefined
   /** OAuth 2.0 service apps that may get scoped access tokens at `/oauth2/v1/token` (see README). @default none */
-  serviceApps?: ServiceApp[]
+  serviceApps?: ServiceApp[] | undefined
   /** DPoP-bound API calls must carry a server nonce (401 `use_dpop_nonce` otherwise). @default false */
-  dpopApiNonce?: boolean
+  dpopApiNonce?: boolean | undefined
 }
 
 /** An OAuth 2.0 service app (Okta's "API Services" integration with private_key_jwt). */
@@ -116,7 +116,7 @@ export interface ServiceApp {
   /** The okta.* scopes granted to the app, e.g. `['okta.users.read', 'okta.users.manage']`. */
   scopes: string[]
   /** The app requires DPoP proofs and gets DPoP-bound tokens (Okta's default for new service apps). @default true */
-  dpop?: boolean
+  dpop?: boolean | undefined
 }
 
 /** The emulator's authorization server, as tests see it. */
