@@ -104,7 +104,7 @@ await t.test('requireMfa() also works as a Fastify preHandler (the same guard as
   app.addHook('onRequest', async (request) => {
     Object.assign(request, { user: { id: 'ada' }, session })
   })
-  app.get('/account', { preHandler: requireMfa({ redirectTo: '/mfa' }) as never }, async (request) => ({ ok: true, mfa: (request as unknown as { mfa?: unknown }).mfa }))
+  app.get('/account', { preHandler: requireMfa({ redirectTo: '/mfa' }) }, async (request) => ({ ok: true, mfa: (request as unknown as { mfa?: unknown }).mfa }))
   const api = await app.inject({ url: '/account', headers: { accept: 'application/json' } })
   t.equal(api.statusCode, 401)
   t.match(api.json(), { code: 'MFA_REQUIRED' })

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { guardConfig, mfaVerdict, refusalBody, refusalStatus, returnToOf, wantsHtml, type GuardConfig, type RequireMfaOptions } from './guard.js'
 import { sessionSet } from '@okta-mfa/core'
-import { requireMfaFastify, type FastifyReplyLike } from './require-mfa-fastify.js'
+import { requireMfaFastify, type FastifyReplyLike, type FastifyRequestLike } from './require-mfa-fastify.js'
 
 /** The request shape the Express guard reads (express `Request` fits). */
 export interface ExpressLikeRequest extends IncomingMessage {
@@ -12,8 +12,16 @@ export interface ExpressLikeRequest extends IncomingMessage {
   originalUrl?: string
 }
 
-/** A connect-style middleware. */
-export type ConnectMiddleware = (req: ExpressLikeRequest, res: ServerResponse, next: (err?: unknown) => void) => void
+/**
+ * A connect-style middleware, which Fastify also takes as a callback-style hook (`{ preHandler: requireMfa() }`):
+ * one call signature for each.
+ */
+export interface ConnectMiddleware {
+  /** As Express and connect call it. */
+  (req: ExpressLikeRequest, res: ServerResponse, next: (err?: unknown) => void): void
+  /** As Fastify calls a callback-style `preHandler`. */
+  (request: FastifyRequestLike, reply: FastifyReplyLike, done: (err?: Error) => void): void
+}
 
 /** A Fastify reply (the second argument when the middleware runs as a Fastify hook), told apart from a ServerResponse. */
 function isFastifyReply (res: unknown): res is FastifyReplyLike & { readonly sent: boolean } {
@@ -37,14 +45,14 @@ function isFastifyReply (res: unknown): res is FastifyReplyLike & { readonly sen
 export function requireMfa (options: RequireMfaOptions = {}): ConnectMiddleware {
   const config = guardConfig(options)
   const fastifyGuard = requireMfaFastify(options)
-  return function requireMfaMiddleware (req, res, next) {
+  return function requireMfaMiddleware (req: ExpressLikeRequest | FastifyRequestLike, res: ServerResponse | FastifyReplyLike, next: (err?: never) => void) {
     if (isFastifyReply(res)) {
       // Callback-style Fastify hook: continue with done() unless the guard already answered.
       const reply = res
       fastifyGuard(req as never, reply).then(() => { if (!reply.sent) next() }, next)
       return
     }
-    answer(req, res, config).then((pass) => { if (pass) next() }, next)
+    answer(req as ExpressLikeRequest, res as ServerResponse, config).then((pass) => { if (pass) next() }, next)
   }
 }
 
