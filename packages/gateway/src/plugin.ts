@@ -12,7 +12,7 @@ import { formatErrors, handleRouteError } from './format-errors.js'
 import { graphqlBodyValidator } from './body-check.js'
 import { DOCUMENT_CACHE_SIZE, MAX_VALIDATION_ERRORS, costGuard, limitRules } from './limits.js'
 import { REQUEST_ID_HEADER, graphqlRequestSummary } from './logging.js'
-import { INVALID_OPTION_CODE, isValidIssuer, resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
+import { InvalidOptionError, isValidIssuer, resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
 import { resolvers } from './resolvers.js'
 import { gatewaySchema } from './schema.js'
 import { RequestScope, defaultResolveOktaUser, type GatewayDeps } from './scope.js'
@@ -94,16 +94,15 @@ function lowerMediaType (headers: FastifyRequest['raw']['headers']): void {
 
 /**
  * The client the plugin owns. The client refuses some options itself (an `orgUrl` that is not an absolute URL or not
- * the org's root, or http: without allowInsecureHttp or beyond loopback; bad `auth.*` settings) with a TypeError naming the option but carrying no code: it
- * gets the gateway's stable code, and keeps its name, message and stack.
+ * the org's root, or http: without allowInsecureHttp or beyond loopback; bad `auth.*` settings) with a TypeError naming
+ * the option but carrying no code: it becomes the gateway's InvalidOptionError with the same message, as every other
+ * bad option is.
  */
 function ownClient (options: OktaClientOptions): OktaClient {
   try {
     return createOktaClient(options)
   } catch (err) {
-    if (err instanceof TypeError && (err as { code?: unknown }).code === undefined) {
-      (err as TypeError & { code: string }).code = INVALID_OPTION_CODE
-    }
+    if (err instanceof TypeError && (err as { code?: unknown }).code === undefined) throw new InvalidOptionError(err.message)
     throw err
   }
 }
