@@ -229,6 +229,9 @@ void t.test('Link header parsing', async (t) => {
   t.equal(nextLink('<https://o/a>; rel="self"'), undefined)
   t.equal(nextLink(undefined), undefined)
   t.same(parseLinkHeader('garbage, <>; rel="next"'), [{ url: '', rel: ['next'], params: { rel: 'next' } }])
+  // A parameter given twice: the first counts (RFC 8288 §3.3), so a later rel cannot hide the next page.
+  t.equal(nextLink('<https://o/n>; rel="next"; rel="self"'), 'https://o/n')
+  t.same(parseLinkHeader('<https://o/a>; rel=self; REL=next; title="one"; title="two"')[0]?.params, { rel: 'self', title: 'one' })
   // A quoted parameter may hold `,` and `;` (RFC 8288): the rel after it is still read, and the value kept whole.
   t.equal(nextLink('<https://o/api/v1/users?after=00u2&limit=1>; title="page 2, of 3"; rel="next"'), 'https://o/api/v1/users?after=00u2&limit=1')
   t.same(parseLinkHeader('<https://o/a>; title="a;b"; rel="self next", <https://o/b>; rel=prev; crossorigin; y="q\\"z"'), [

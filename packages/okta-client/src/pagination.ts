@@ -45,9 +45,11 @@ export function parseLinkHeader (header: string | string[] | undefined): ParsedL
       const params: Record<string, string> = {}
       for (const p of (m[2] ?? '').matchAll(PARAM)) {
         const raw = p[2]
-        if (raw === undefined) continue
+        const name = p[1]!.toLowerCase()
+        // A parameter given twice (`rel="next"; rel="self"`): the first counts, the others are ignored (RFC 8288 §3.3).
+        if (raw === undefined || Object.hasOwn(params, name)) continue
         const quoted = raw.startsWith('"') && raw.endsWith('"') && raw.length >= 2
-        params[p[1]!.toLowerCase()] = quoted ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw.trim()
+        params[name] = quoted ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw.trim()
       }
       links.push({ url: m[1] ?? '', rel: (params['rel'] ?? '').split(/\s+/).filter(Boolean).map((r) => r.toLowerCase()), params })
     }
