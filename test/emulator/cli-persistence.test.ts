@@ -173,6 +173,12 @@ await t.test('bad arguments and --help', async (t) => {
   const stray = await runToEnd(['--port', '0', '00abcSECRETtoken'])
   t.same([stray.code, stray.stderr.split('\n')[0]], [2, 'okta-emulator: takes no positional arguments: each value follows its option (--token TOKEN)'])
   t.notMatch(stray.stderr, 'SECRET', 'the stray value is not shown')
+  // Usage errors come before the seed is read: a FIFO nobody writes to (a `<(...)` whose command failed) blocks nothing.
+  const noWriter = join(tmpdir(), `okta-emu-fifo-${process.pid}`)
+  await promisify(execFile)('mkfifo', [noWriter])
+  const early = await runToEnd(['--seed', noWriter, '--totp-window', '99'])
+  await rm(noWriter, { force: true })
+  t.same([early.code, early.stderr.split('\n')[0]], [2, 'okta-emulator: --totp-window must be between 0 and 10, got 99'])
   // An option without its value, in one line.
   const bare = await runToEnd(['--host', '-x'])
   t.same([bare.code, bare.stderr.split('\n')[0], bare.stderr.split('\n')[1]], [2, "okta-emulator: Option '--host' needs a value (--option=-value for one that starts with a dash)", ''])

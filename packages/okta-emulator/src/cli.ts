@@ -170,18 +170,6 @@ async function main (): Promise<void> {
   const data = stringArg('data', values.data)
   if (data !== undefined) options.dataFile = data
   const seed = stringArg('seed', values.seed)
-  let json: unknown
-  if (seed !== undefined) {
-    options.seed = seed
-    // Read once, here: a pipe (`--seed <(jq ...)`, `/dev/stdin`) has nothing left for a second read.
-    try {
-      json = seedJson(seed)
-    } catch (err) {
-      process.stderr.write(`okta-emulator: ${(err as Error).message}\n`)
-      process.exit(1)
-    }
-    Object.defineProperty(options, SEED_JSON, { value: json })
-  }
   const totpWindow = intArg('totpWindow', values['totp-window'])
   if (totpWindow !== undefined) options.totpWindow = totpWindow
   const lockout = intArg('lockoutThreshold', values['lockout-threshold'])
@@ -195,6 +183,19 @@ async function main (): Promise<void> {
     if (values['service-app'] !== undefined) options.serviceApps = values['service-app'].map(parseServiceAppArg)
   } catch (err) {
     fail((err as Error).message)
+  }
+  // Read once, after every usage check (exit 2 before anything is read): a pipe (`--seed <(jq ...)`, `/dev/stdin`)
+  // has nothing left for a second read.
+  let json: unknown
+  if (seed !== undefined) {
+    options.seed = seed
+    try {
+      json = seedJson(seed)
+    } catch (err) {
+      process.stderr.write(`okta-emulator: ${(err as Error).message}\n`)
+      process.exit(1)
+    }
+    Object.defineProperty(options, SEED_JSON, { value: json })
   }
   const appIds = registeredAppIds(options.serviceApps ?? [], seed, json)
   if (values['dpop-api-nonce'] === true) options.dpopApiNonce = true
