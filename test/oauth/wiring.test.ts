@@ -315,7 +315,7 @@ await t.test('the strategy and the gateway plugin take { orgUrl, auth }, checked
   await register({ client: { orgUrl: 'https://dev-1.okta.com', auth } })
   await t.rejects(register({ orgUrl: 'https://dev-1.okta.com', token: TOKEN, auth }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"token" and "auth" options are exclusive/ })
   await t.rejects(register({ orgUrl: 'https://dev-1.okta.com', auth: null as never }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"auth" option must be/ })
-  await t.rejects(register({ orgUrl: 'https://dev-1.okta.com', auth: { ...auth, scopes: [] } }), { name: 'TypeError', message: /"auth\.scopes" option/ })
+  await t.rejects(register({ orgUrl: 'https://dev-1.okta.com', auth: { ...auth, scopes: [] } }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"auth\.scopes" option/ })
   // The demo's and the Express example's buildApp take the same.
   const sessionKey = Buffer.alloc(32, 2)
   await t.rejects(buildDemo({ sessionKey, orgUrl: 'https://dev-1.okta.com', token: TOKEN, auth }), { name: 'TypeError', message: /"token" and "auth" options are exclusive/ })
