@@ -170,6 +170,7 @@ async function rawExchange (port: number, request: string): Promise<string> {
 await t.test("what Node's parser refuses is answered with its code by the demo and the Express example; the Express example refuses a body declared too large at once", async (t) => {
   const demo = await buildApp({ sessionKey: randomBytes(32), emulator: { quiet: true } })
   t.teardown(() => demo.app.close())
+  demo.app.get('/t/slow', async () => { await new Promise((resolve) => setTimeout(resolve, 300)); return 'ok' })
   await demo.app.listen({ port: 0, host: '127.0.0.1' })
   const ports: Array<[string, number]> = [['the demo', (demo.app.server.address() as { port: number }).port], ['the Express example', await expressExample(t)]]
   for (const [name, port] of ports) {
@@ -180,7 +181,28 @@ await t.test("what Node's parser refuses is answered with its code by the demo a
     const garbage = await rawExchange(port, 'GET /login HTTP/1.1\r\nHost x\r\n\r\n')
     t.match(garbage, /^HTTP\/1\.1 400 [^\r]*\r\n/, `${name}: a request that is no HTTP, 400`)
     t.match(garbage, /\r\nx-error-code: BAD_REQUEST\r\n/i, `${name}: coded BAD_REQUEST`)
+    // Node's own answer to an HTTP/1.1 request without Host was an empty, uncoded 400; HTTP/1.0 has no Host to give.
+    const hostless = await rawExchange(port, 'GET /login HTTP/1.1\r\nConnection: close\r\n\r\n')
+    t.match(hostless, /^HTTP\/1\.1 400 [^\r]*\r\n/, `${name}: HTTP/1.1 without Host, 400`)
+    t.match(hostless, /\r\nx-error-code: BAD_REQUEST\r\n/i, `${name}: coded BAD_REQUEST`)
+    t.match(await rawExchange(port, 'GET /login HTTP/1.0\r\n\r\n'), /^HTTP\/1\.1 200 /, `${name}: HTTP/1.0 without Host is served`)
   }
+  // A request that arrives while the demo closes (another still in flight): 503 with its code, not Fastify's JSON.
+  const demoPort = ports[0]![1]
+  const late = connect(demoPort, '127.0.0.1')
+  let lateAnswer = ''
+  late.setEncoding('utf8').on('data', (chunk: string) => { lateAnswer += chunk }).on('error', () => {})
+  await new Promise<void>((resolve) => late.write('GET /login HTTP/1.1\r\nHost: x\r\n', () => { resolve() }))
+  const slow = rawExchange(demoPort, 'GET /t/slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const closed = demo.app.close()
+  late.write('\r\n')
+  await new Promise((resolve) => late.on('close', resolve))
+  t.match(await slow, /^HTTP\/1\.1 200 /, 'the request in flight is answered')
+  await closed
+  t.match(lateAnswer, /^HTTP\/1\.1 503 /, 'the late request: 503')
+  t.match(lateAnswer, /\r\nx-error-code: SHUTTING_DOWN\r\n/i, 'coded SHUTTING_DOWN')
+  t.match(lateAnswer, /\r\nretry-after: 60\r\n/i, 'with a Retry-After')
   // A body declared over the 16 KiB limit and never sent: answered 413 (coded) at once, not after the whole body.
   const express = ports[1]![1]
   const started = performance.now()

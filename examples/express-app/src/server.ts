@@ -36,13 +36,22 @@ function answerClientError (err: Error & { code?: string }, socket: RawSocket): 
 
 /**
  * The HTTP server for `app`: a request must arrive within {@link RECEIVE_TIMEOUT_MS} (checked every 2 s), and a
- * request Node refuses (timed out, headers over its limit, not HTTP) is answered 408, 431 or 400 with its code.
+ * request Node refuses (timed out, headers over its limit, not HTTP, HTTP/1.1 without Host) is answered 408, 431 or
+ * 400 with its code.
  *
  * @example
  * createExampleServer(buildApp(options).app).listen(3001, '127.0.0.1')
  */
 export function createExampleServer (app: RequestListener): Server {
-  const server = createServer({ requestTimeout: RECEIVE_TIMEOUT_MS, headersTimeout: RECEIVE_TIMEOUT_MS, connectionsCheckingInterval: 2_000 }, app)
+  // Node's own check answers a request without Host with an empty 400 before any listener: refused here, coded.
+  const server = createServer({ requestTimeout: RECEIVE_TIMEOUT_MS, headersTimeout: RECEIVE_TIMEOUT_MS, connectionsCheckingInterval: 2_000, requireHostHeader: false }, (req, res) => {
+    if (req.headers.host === undefined && req.httpVersion === '1.1') {
+      const text = RAW_REFUSALS.BAD_REQUEST[1]
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'x-error-code': 'BAD_REQUEST', 'cache-control': 'no-store', connection: 'close' }).end(text)
+      return
+    }
+    app(req, res)
+  })
   server.on('clientError', answerClientError)
   return server
 }

@@ -28,7 +28,7 @@ import { mfaRoutes } from './routes/mfa.js'
 import { registerDemoServiceApp } from './okta-auth.js'
 import { checkOptions, type BuildAppOptions } from './options.js'
 import { fitSessionCookie, noteMfaStep, rememberReturnTo } from './session.js'
-import { answerClientError } from './raw-refusals.js'
+import { answerClientError, refuseBeforeRouting } from './raw-refusals.js'
 import { DEMO_USERS, UserStore, type AppUser } from './users.js'
 import { csrfPage, notFoundPage } from './views/errors.js'
 
@@ -126,9 +126,12 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     // Fastify's default (0) turns Node's own limit off: a client that sends half a body would hold its socket forever.
     requestTimeout: 30_000,
     // Node checks that limit only every 30 s by default, and a stalled body against its 60 s `headersTimeout`.
-    http: { connectionsCheckingInterval: 2_000, headersTimeout: 30_000 },
+    // A request without Host is refused, coded, by refuseBeforeRouting (Node's own answer is an empty 400).
+    http: { connectionsCheckingInterval: 2_000, headersTimeout: 30_000, requireHostHeader: false },
     // What Node's parser refuses or its timeout cuts: a coded sentence rather than Fastify's uncoded JSON.
     clientErrorHandler: answerClientError,
+    // A request arriving while the demo closes is answered, coded, by refuseBeforeRouting.
+    return503OnClosing: false,
     // A malformed URL or an over-long path parameter, refused before routing where no hook runs: a sentence with the
     // headers every answer carries, rather than Fastify's JSON repeating the URL.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
@@ -150,6 +153,7 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
   // the process for the 72 s keep-alive timeout; Node stops enforcing its request timeout once the server closes, so
   // whatever is still open 10 s later (a body that stalls) is cut.
   let closing = false
+  refuseBeforeRouting(app, () => closing)
   app.addHook('preClose', async () => {
     closing = true
     setTimeout(() => { app.server.closeAllConnections() }, 10_000).unref()
@@ -209,8 +213,9 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   // key a standalone gateway server reads (`{ id, login }`), so one cookie serves this app and such a gateway; it
   // leaves with the user at logout, in the same response.
   app.addHook('onSend', async (request) => {
-    const session = (request as { session?: FastifyRequest['session'] }).session
-    if (session === undefined) return
+    // None yet for a request refused before secure-session read its cookie (refuseBeforeRouting): null.
+    const session = (request as { session?: FastifyRequest['session'] | null }).session
+    if (session === undefined || session === null) return
     const user = request.user ?? undefined
     const current = session.get(GATEWAY_SESSION_USER_KEY)
     if (user === undefined) {

@@ -2,6 +2,8 @@
 // refuses or its timeout cuts. A sentence, as the demo's other refusals before routing, with its code in X-Error-Code
 // as every refusal of the demo (Fastify's own answer was uncoded JSON).
 import { STATUS_CODES } from 'node:http'
+import type { FastifyInstance } from 'fastify'
+import { securityHeaders } from './assets.js'
 
 /** The socket side of a raw answer. */
 interface RawSocket {
@@ -18,19 +20,40 @@ const RAW_REFUSALS = {
   BAD_REQUEST: [400, 'That request could not be read.'],
 } as const satisfies Record<string, readonly [number, string]>
 
+/** Fastify's own words for each refusal in its trace line (`client timeout`, ...), kept for whoever reads them. */
+const TRACE_LABELS = { REQUEST_TIMEOUT: 'timeout', HEADERS_TOO_LARGE: 'header_overflow', BAD_REQUEST: 'error' } as const
+
 /**
  * Fastify's `clientErrorHandler` of the demo: 408 for a request that took longer than its time to arrive, 431 for a
- * header block over Node's limit, 400 for anything else Node's parser refuses; then the connection is closed. Nothing
- * of the request is logged: the bytes Node kept of it may hold a session cookie or a password.
+ * header block over Node's limit, 400 for anything else Node's parser refuses; then the connection is closed. Logged
+ * at trace as Fastify's own handler does, by Node's error code only: the bytes Node kept of the request may hold a
+ * session cookie or a password.
  */
-export function answerClientError (err: Error & { code?: string }, socket: RawSocket): void {
+export function answerClientError (this: FastifyInstance, err: Error & { code?: string }, socket: RawSocket): void {
   // A reset connection has nothing left to answer.
   if (err.code === 'ECONNRESET' || socket.destroyed) return
   const code = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'REQUEST_TIMEOUT' : err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST'
+  this.log.trace({ clientError: typeof err.code === 'string' ? err.code.slice(0, 64) : undefined }, `client ${TRACE_LABELS[code]}`)
   const [status, text] = RAW_REFUSALS[code]
   if (socket.writable) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\nx-error-code: ${code}\r\n` +
       `content-length: ${Buffer.byteLength(text)}\r\ncache-control: no-store\r\nx-content-type-options: nosniff\r\nconnection: close\r\n\r\n${text}`)
   }
   socket.destroy()
+}
+
+/**
+ * The demo's first `onRequest` hook: once it is closing (SIGTERM), a request that still arrives is 503 with its code
+ * (`SHUTTING_DOWN`) rather than Fastify's uncoded JSON (`return503OnClosing` is off for it); an HTTP/1.1 request
+ * without Host is the coded 400 Node would have answered empty (`requireHostHeader` is off for it).
+ */
+export function refuseBeforeRouting (app: FastifyInstance, closing: () => boolean): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    const refusal = closing()
+      ? [503, 'SHUTTING_DOWN', 'The server is restarting. Try again in a minute.'] as const
+      : request.raw.headers.host === undefined && request.raw.httpVersion === '1.1' ? [400, 'BAD_REQUEST', RAW_REFUSALS.BAD_REQUEST[1]] as const : undefined
+    if (refusal === undefined) { done(); return }
+    securityHeaders(reply.code(refusal[0]).type('text/plain; charset=utf-8').header('x-error-code', refusal[1]))
+    void reply.send(refusal[2])
+  })
 }
