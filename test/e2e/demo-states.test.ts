@@ -8,13 +8,12 @@
 // code (+44, +353, +971…), never showing more than its last 4 national digits.
 import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { connect } from 'node:net'
 import { once } from 'node:events'
 import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { csrfOf, errorText, passwordLogin, startE2eApp, type E2eApp } from '../helpers/e2e-app.js'
 import { emuFetch } from '../helpers/emulator.js'
-import type { CookieJar, JarResponse } from '../helpers/http.js'
+import { rawExchange, type CookieJar, type JarResponse } from '../helpers/http.js'
 import { withRedis } from '../helpers/redis.js'
 import { totp } from '../helpers/totp.js'
 
@@ -225,17 +224,6 @@ await t.test("the README's /mfa rows for a text-message user quote what the page
   t.equal(afterSend.length, 2, `quotes: ${afterSend.join(' | ')}`)
   for (const quote of afterSend) t.match(pageText(after.text), quote, `the page says ${JSON.stringify(quote)}`)
 })
-
-/** Sends `data` as it is over a TCP socket and returns all the server answered (latin1) once it closes. */
-async function rawExchange (url: string, data: string): Promise<string> {
-  const socket = connect(Number(new URL(url).port), '127.0.0.1')
-  const chunks: Buffer[] = []
-  socket.on('data', (c: Buffer) => chunks.push(c))
-  socket.on('error', () => {}) // the server may close before the whole request is written (a 431)
-  socket.write(data)
-  await once(socket, 'close')
-  return Buffer.concat(chunks).toString('latin1')
-}
 
 /** The log's text, with every logged Buffer (`{ type: 'Buffer', data: [...] }`) decoded beside it. */
 function logText (lines: string[]): string {

@@ -22,7 +22,7 @@ import { startEmulator } from '@okta-mfa/emulator'
 import { OktaMfaStrategy } from 'passport-okta-mfa'
 import { GATEWAY_ERRORS, InvalidOptionError, buildGatewayServer, decodeSessionKey, loadServerConfig, oktaMfaGateway, READY_CACHE_MS, STORE_READY_CACHE_MS, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
-import { CookieJar, listenLoopback } from '../helpers/http.js'
+import { CookieJar, listenLoopback, rawExchange } from '../helpers/http.js'
 import { startProcess } from '../helpers/processes.js'
 import { withRedis } from '../helpers/redis.js'
 import { OPS, codeOf, gql, startGatewayApp } from '../helpers/gateway-app.js'
@@ -306,11 +306,7 @@ await t.test('the standalone server bounds how long a request may take to arrive
   // Fastify's default (0) switches Node's limit off, and a client sending half a body held its socket forever.
   t.equal(app.server.requestTimeout, 30_000, "Node's request timeout is on: a stalled body is answered 408 and closed")
   const port = (app.server.address() as { port: number }).port
-  const socket = connect(port, '127.0.0.1')
-  let answer = ''
-  socket.on('data', (d: Buffer) => { answer += d.toString() })
-  socket.write('CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n')
-  await new Promise((resolve) => socket.on('close', resolve))
+  const answer = await rawExchange(port, 'CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n')
   t.match(answer, /^HTTP\/1\.1 405 Method Not Allowed\r\n/, 'CONNECT: 405, not a dropped socket')
   t.match(answer, /\r\nallow: POST\r\n/)
   const connectId = /\r\nx-request-id: ([0-9a-f-]{36})\r\n/.exec(answer)?.[1]
@@ -329,12 +325,7 @@ await t.test("requests Node's parser refuses or its timeout cuts get the gateway
   app.server.headersTimeout = 1000
   const port = (app.server.address() as { port: number }).port
   const raw = async (bytes: string): Promise<{ head: string, body: unknown }> => {
-    const socket = connect(port, '127.0.0.1')
-    let answer = ''
-    socket.on('data', (d: Buffer) => { answer += d.toString() })
-    socket.on('error', () => {})
-    socket.write(bytes)
-    await new Promise((resolve) => socket.on('close', resolve))
+    const answer = await rawExchange(port, bytes)
     const at = answer.indexOf('\r\n\r\n')
     return { head: answer.slice(0, at), body: JSON.parse(answer.slice(at + 4)) }
   }
@@ -360,23 +351,27 @@ await t.test("requests Node's parser refuses or its timeout cuts get the gateway
     t.match(head, /\r\ncache-control: no-store/i, `${what}: no-store`)
   }
   // HTTP/1.0 had no Host: such a request is still served.
-  const old = await new Promise<string>((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write('GET /healthz HTTP/1.0\r\n\r\n'))
-    let answer = ''
-    socket.on('data', (d: Buffer) => { answer += d.toString() }).on('error', () => {}).on('close', () => resolve(answer))
-  })
-  t.match(old, /^HTTP\/1\.1 200 /, 'an HTTP/1.0 request without Host: served')
+  t.match(await rawExchange(port, 'GET /healthz HTTP/1.0\r\n\r\n'), /^HTTP\/1\.1 200 /, 'an HTTP/1.0 request without Host: served')
   t.ok(lines.some((l) => l.includes('"clientError":"HPE_HEADER_OVERFLOW"')), 'logged by its code')
   t.notMatch(lines.join(''), /s3cr3t/, 'never the bytes of the request, at any level')
 })
 
-await t.test('closing (SIGTERM): a request in flight gets its answer with Connection: close, so its keep-alive socket does not hold the process', async (t) => {
+/**
+ * A standalone gateway, not yet listening, with a route `/t/slow` that answers once `release()` is called; `inFlight`
+ * settles when a request reaches it.
+ */
+async function gatewayWithSlowRoute (): Promise<{ app: Awaited<ReturnType<typeof buildGatewayServer>>, inFlight: Promise<void>, release: () => void }> {
   const app = await buildGatewayServer(loadServerConfig({ ...baseEnv, LOG_LEVEL: 'silent' }))
   let arrived!: () => void
   const inFlight = new Promise<void>((resolve) => { arrived = resolve })
   let release!: () => void
   const released = new Promise<void>((resolve) => { release = resolve })
   app.get('/t/slow', async () => { arrived(); await released; return { ok: true } })
+  return { app, inFlight, release }
+}
+
+await t.test('closing (SIGTERM): a request in flight gets its answer with Connection: close, so its keep-alive socket does not hold the process', async (t) => {
+  const { app, inFlight, release } = await gatewayWithSlowRoute()
   // The answer goes out once the server is closing, as a slow Okta call's would.
   app.addHook('preClose', async () => { release() })
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -397,12 +392,7 @@ await t.test('closing (SIGTERM): a request in flight gets its answer with Connec
 })
 
 await t.test('closing (SIGTERM): a request that arrives while another is still answered is the coded 503 SHUTTING_DOWN, with its request id', async (t) => {
-  const app = await buildGatewayServer(loadServerConfig({ ...baseEnv, LOG_LEVEL: 'silent' }))
-  let arrived!: () => void
-  const inFlight = new Promise<void>((resolve) => { arrived = resolve })
-  let release!: () => void
-  const released = new Promise<void>((resolve) => { release = resolve })
-  app.get('/t/slow', async () => { arrived(); await released; return { ok: true } })
+  const { app, inFlight, release } = await gatewayWithSlowRoute()
   await app.listen({ port: 0, host: '127.0.0.1' })
   const port = (app.server.address() as { port: number }).port
   const slow = request(`http://127.0.0.1:${port}/t/slow`)

@@ -1,5 +1,6 @@
 // A tiny cookie-jar HTTP client over undici for tests that drive a real server like a browser would.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { connect } from 'node:net'
 import { request, type Dispatcher } from 'undici'
 
 /** One response, body already read. */
@@ -62,6 +63,21 @@ export class CookieJar {
       location: Array.isArray(location) ? location[0] : location,
     }
   }
+}
+
+/**
+ * Writes `bytes` as they are on a new loopback connection to `target` (a port, or a URL whose port is used) and
+ * resolves with all the server sent (UTF-8) once it closes the connection. Write errors are ignored: a server may close
+ * before the whole request is written (a 431).
+ */
+export async function rawExchange (target: number | string, bytes: string): Promise<string> {
+  const port = typeof target === 'number' ? target : Number(new URL(target).port)
+  return await new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes))
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk)).on('error', () => {})
+    socket.on('close', () => { resolve(Buffer.concat(chunks).toString('utf8')) })
+  })
 }
 
 /** What a Node HTTP app (Express) offers to be served: `listen` like `http.Server`'s. */

@@ -2,7 +2,6 @@
 // the standalone gateway and against the demo, binding each secret to variables of unrelated names ($code, $a, $x,
 // $p) and to inline literals, and every log line is searched for every secret used.
 import { randomBytes } from 'node:crypto'
-import { connect } from 'node:net'
 import { Writable } from 'node:stream'
 import Fastify from 'fastify'
 import t from 'tap'
@@ -10,6 +9,7 @@ import { gatewayLoggerOptions } from '@okta-mfa/gateway'
 import { csrfOf, PASSWORD, passwordLogin, startE2eApp } from '../helpers/e2e-app.js'
 import { withEmulator } from '../helpers/emulator.js'
 import { gql, startGatewayApp } from '../helpers/gateway-app.js'
+import { rawExchange } from '../helpers/http.js'
 import { totp } from '../helpers/totp.js'
 
 function logSink (): { stream: Writable, text: () => string } {
@@ -105,16 +105,6 @@ await t.test('the demo at debug level: sign-in, MFA and enrollment log no secret
     ['session cookie', [...bob.cookies.values()][0]!], ["alice's session cookie", [...alice.cookies.values()][0]!],
   ])
 })
-
-/** Writes `bytes` on a new connection and resolves with whatever comes back before the server closes it. */
-async function rawExchange (url: string, bytes: string): Promise<string> {
-  const { hostname, port } = new URL(url)
-  return await new Promise((resolve, reject) => {
-    let got = ''
-    const socket = connect(Number(port), hostname, () => { socket.end(bytes) })
-    socket.setEncoding('utf8').on('data', (chunk: string) => { got += chunk }).on('close', () => { resolve(got) }).on('error', reject)
-  })
-}
 
 await t.test('the standalone gateway at LOG_LEVEL=trace: a malformed request is answered, logged without its bytes, and the server lives on', async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com' }] })

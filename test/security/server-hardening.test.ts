@@ -15,7 +15,7 @@ import { createExampleServer } from '../../examples/express-app/dist/server.js'
 import { passwordLogin, startE2eApp } from '../helpers/e2e-app.js'
 import { userWithTotp, withEmulator } from '../helpers/emulator.js'
 import { OPS, gql, startGatewayApp } from '../helpers/gateway-app.js'
-import { CookieJar, faultProxy } from '../helpers/http.js'
+import { CookieJar, faultProxy, rawExchange } from '../helpers/http.js'
 
 const HTTPS = { 'x-forwarded-proto': 'https' }
 
@@ -155,16 +155,6 @@ async function expressExample (t: { teardown: (fn: () => Promise<void>) => void 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.teardown(async () => { server.closeAllConnections(); await new Promise((resolve) => server.close(resolve)); await close() })
   return (server.address() as { port: number }).port
-}
-
-/** What a server answers to `request` sent whole on a fresh connection, read until the server closes it. */
-async function rawExchange (port: number, request: string): Promise<string> {
-  return await new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(request))
-    let answer = ''
-    socket.setEncoding('utf8').on('data', (chunk: string) => { answer += chunk }).on('error', () => {})
-    socket.on('close', () => resolve(answer))
-  })
 }
 
 await t.test("what Node's parser refuses is answered with its code by the demo and the Express example; the Express example refuses a body declared too large at once", async (t) => {
