@@ -124,6 +124,13 @@ await t.test('pagination through the SDK collection iterator', async (t) => {
   const seen = await collect<{ profile?: { login?: string } }>(await client.userApi.listUsers({ limit: 3 }))
   t.same(seen.map((u) => u.profile?.login), logins, 'every user, in order, once')
   t.ok(pages.filter((u) => u.includes('/api/v1/users')).length >= 3, 'the SDK followed Link rel="next" across 3 pages')
+  // A search sorted by a long property: the cursors stay short enough for the SDK's Link parser (2,000 characters).
+  for (const [i, login] of logins.slice(0, 3).entries()) {
+    const user = await client.userApi.getUser({ userId: login })
+    await client.userApi.updateUser({ userId: user.id!, user: { profile: { ...user.profile, postalAddress: `${'漢'.repeat(4000)}${2 - i}` } } })
+  }
+  const sorted = await collect<{ profile?: { login?: string } }>(await client.userApi.listUsers({ search: 'profile.postalAddress sw "漢"', sortBy: 'profile.postalAddress', limit: 1 }))
+  t.same(sorted.map((u) => u.profile?.login), logins.slice(0, 3).reverse(), 'sorted by a 4,001-character value, page by page')
 })
 
 await t.test("the SDK's 429 retry succeeds once the window resets", async (t) => {

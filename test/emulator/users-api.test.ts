@@ -256,6 +256,43 @@ await t.test('sortBy and sortOrder sort a search (by the property, then id), and
   t.same(await walk('/api/v1/users?sortBy=profile.lastName&sortOrder=desc'), left, 'without search, sortBy is ignored (Okta sorts searches only): creation order')
 })
 
+await t.test('a sort by a long property pages with short cursors: the Link header stays small whatever the users hold', async (t) => {
+  const emu = await withEmulator(t)
+  // Values up to the schema's limits, equal over their first 1,000 characters (ASCII) or 4,000 (three UTF-8 bytes each).
+  const made: string[] = []
+  for (const i of [2, 0, 1]) {
+    const login = `long${i}@example.com`
+    const r = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login, email: login, lastName: 'Longsort', streetAddress: `${'x'.repeat(1000)}${i}`, postalAddress: `${'漢'.repeat(4000)}${i}` } })
+    t.equal(r.status, 200)
+    made[i] = r.body.id as string
+  }
+  const search = `search=${encodeURIComponent('profile.lastName eq "Longsort"')}`
+  for (const by of ['profile.streetAddress', 'profile.postalAddress']) {
+    for (const order of ['asc', 'desc']) {
+      const seen: string[] = []
+      let longest = 0
+      for (let p: string | undefined = `/api/v1/users?${search}&sortBy=${by}&sortOrder=${order}&limit=1`; p !== undefined;) {
+        const r = await emuFetch(emu, 'GET', p)
+        t.equal(r.status, 200, `${by} ${order}: each page is served (the next link was 414 once the cursor held the value)`)
+        longest = Math.max(longest, (r.headers.get('link') ?? '').length)
+        seen.push(...r.body.map((u: { id: string }) => u.id))
+        const next = links(r.headers.get('link'))['next']
+        p = next === undefined ? undefined : next.slice(emu.url.length)
+      }
+      t.same(seen, order === 'asc' ? made : [...made].reverse(), `${by} ${order}: every user once, in order`)
+      // Okta's Node SDK reads no Link header over 2,000 characters (parse-link-header's limit).
+      t.ok(longest < 1000, `${by} ${order}: the longest Link header, ${longest} characters, is short`)
+    }
+  }
+  // The user a cut cursor names deleted meanwhile: the users after it are still listed, in order.
+  const first = await emuFetch(emu, 'GET', `/api/v1/users?${search}&sortBy=profile.postalAddress&limit=1`)
+  t.same(first.body.map((u: { id: string }) => u.id), [made[0]])
+  const next = new URL(links(first.headers.get('link'))['next']!)
+  for (let i = 0; i < 2; i++) await emuFetch(emu, 'DELETE', `/api/v1/users/${made[0]!}`)
+  const rest = await emuFetch(emu, 'GET', `${next.pathname}${next.search.replace('limit=1', 'limit=5')}`)
+  t.same(rest.body.map((u: { id: string }) => u.id), made.slice(1), 'after a deleted user: the rest, in order')
+})
+
 await t.test('fields: Okta\'s projections', async (t) => {
   const emu = await withEmulator(t)
   for (let i = 0; i < 3; i++) await emuFetch(emu, 'POST', '/api/v1/users', { profile: { login: `f${i}@example.com`, email: `f${i}@example.com`, firstName: `F${i}`, city: i === 0 ? 'Chicago' : null } })

@@ -75,13 +75,29 @@ function compare (a: Place, b: Place): number {
   if (a[0] !== b[0]) return a[0] === null ? 1 : b[0] === null ? -1 : a[0] < b[0] ? -1 : 1
   return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0
 }
-const encodeCursor = (s: Sort, p: Place): string => Buffer.from(JSON.stringify([s.by, ...p])).toString('base64url')
+/**
+ * The longest sort value a cursor carries whole. A longer one (a 4,096-character `postalAddress`) is cut, so that a
+ * cursor, and the Link header that carries it twice, stay short whatever the users hold: the user it names gives the
+ * value back.
+ */
+const CURSOR_VALUE_CHARS = 64
+function encodeCursor (s: Sort, [value, id]: Place): string {
+  const cut = value !== null && value.length > CURSOR_VALUE_CHARS
+  return Buffer.from(JSON.stringify(cut ? [s.by, value.slice(0, CURSOR_VALUE_CHARS), id, 1] : [s.by, value, id])).toString('base64url')
+}
 /** The place a sorted cursor names: an opaque cursor of this sort, or a user id; undefined if unknown. */
 function decodeCursor (store: Store, s: Sort, after: string): Place | undefined {
   try {
     const v: unknown = JSON.parse(Buffer.from(after, 'base64url').toString('utf8'))
-    if (Array.isArray(v) && v.length === 3 && v[0] === s.by && (typeof v[1] === 'string' || v[1] === null) && typeof v[2] === 'string') {
-      return [v[1] as string | null, v[2]]
+    if (Array.isArray(v) && v[0] === s.by && (typeof v[1] === 'string' || v[1] === null) && typeof v[2] === 'string') {
+      if (v.length === 3) return [v[1] as string | null, v[2]]
+      if (v.length === 4 && v[3] === 1 && typeof v[1] === 'string') {
+        // A cut value: the named user's own, while it still begins so; else (the user deleted or changed since) the
+        // cut part, which places every longer value that begins with it after the cursor.
+        const u = store.users.get(v[2])
+        const whole = u === undefined ? undefined : placeIn(u, s.by)[0]
+        return [typeof whole === 'string' && whole.startsWith(v[1]) ? whole : v[1], v[2]]
+      }
     }
   } catch { /* not one of ours: maybe a user id */ }
   const u = store.users.get(after)
@@ -144,6 +160,8 @@ export function usersListRoutes (app: FastifyInstance, ctx: Ctx): void {
     const { keep, isQ } = selector(req)
     const sort = sortOf(req)
     const projection = parseFields(queryParam(req, 'fields') ?? '')
+    // A query too long for its own self link is refused before the users are read, not after.
+    linkHeader(req, limit, sort, undefined)
     const { users, next } = page(ctx.store, keep, sort, queryParam(req, 'after'), limit)
     // Okta: `q` "doesn't support pagination, but you can use limit".
     reply.header('link', linkHeader(req, limit, sort, isQ ? undefined : next))
