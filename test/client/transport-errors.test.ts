@@ -9,6 +9,7 @@ import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { performance } from 'node:perf_hooks'
+import { inspect } from 'node:util'
 import {
   AbortedError, AuthenticationError, ConnectionError, InvalidPasscodeError, InvalidResponseError, MAX_BODY_BYTES,
   NotFoundError, OktaApiError, OktaClientError, PasscodeReplayedError, RateLimitedError, TimeoutError, UserLockedError,
@@ -700,6 +701,12 @@ void t.test("an app's own Bearer auth meets a scope challenge as the client's OA
   const err = await client.getUser('00u1').catch((e: unknown) => e)
   t.match(err, { code: 'OKTA_INSUFFICIENT_SCOPE', status: 403, errorCode: 'E0000006', requiredScopes: ['okta.users.read'] })
   t.notMatch(JSON.stringify(err), 'app-managed-token')
+  // A challenge whose scope quotes the request's own Authorization back: only the scope names are kept.
+  refused('Bearer error="insufficient_scope", scope="okta.users.read Bearer app-managed-token okta.myAccount.email.read"')
+  const quoted = await client.getUser('00u1').catch((e: unknown) => e)
+  t.match(quoted, { code: 'OKTA_INSUFFICIENT_SCOPE', requiredScopes: ['okta.users.read', 'okta.myAccount.email.read'] })
+  t.notMatch(JSON.stringify(quoted), 'app-managed-token', 'the token is in no field of toJSON()')
+  t.notMatch(inspect(quoted, { depth: 5 }), 'app-managed-token', 'nor in util.inspect')
   // Without the challenge it stays Okta's permission error.
   refused(undefined)
   t.match(await client.getUser('00u1').catch((e: unknown) => e), { code: 'OKTA_AUTHENTICATION', errorCode: 'E0000006' })

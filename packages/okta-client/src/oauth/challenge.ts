@@ -70,7 +70,13 @@ export function insufficientScope (err: OktaApiError, wwwAuthenticate: string | 
   return err.status === 403 ? scopeError(err, challengeParams(wwwAuthenticate)) : undefined
 }
 
+/**
+ * The name of an Okta API scope (`okta.users.read`, `okta.myAccount.email.read`): the scopes a challenge names are
+ * kept only in this form, so a token or proof an answer quotes back in its `scope` never reaches the error.
+ */
+const OKTA_SCOPE = /^okta(?:\.[A-Za-z]+)+$/
+
 function scopeError (err: OktaApiError, p: Record<string, string>): InsufficientScopeError | undefined {
   if (err.status !== 403 || p['error'] !== 'insufficient_scope') return undefined
-  return new InsufficientScopeError({ ...details(err), requiredScopes: (p['scope'] ?? '').split(' ').filter((s) => s !== '') })
+  return new InsufficientScopeError({ ...details(err), requiredScopes: (p['scope'] ?? '').split(' ').filter((s) => OKTA_SCOPE.test(s)) })
 }
