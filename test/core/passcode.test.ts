@@ -12,7 +12,8 @@ import {
   getOktaUserBinding, resolveOktaUserId, type AttemptStore, type PasscodeCheckResult,
 } from '@okta-mfa/core'
 import { emuFetch, userWithTotp, withEmulator, type TestEmulator } from '../helpers/emulator.js'
-import { faultProxy } from '../helpers/http.js'
+import { faultProxy, type Fault } from '../helpers/http.js'
+import { ALL_SCOPES, app, appKey, oauthEmulator } from '../oauth/keys.js'
 import { switchableAttemptStore } from '../helpers/store-contract.js'
 import { jsonHeaders, mockOrg, ORG } from '../helpers/client-mock.js'
 
@@ -480,6 +481,45 @@ await t.test("Okta answering 503 with a load balancer's HTML page, or a firewall
     }
     t.equal((await limiter.consume(userId)).remaining, 3, `${p[0]} ${p[1]}: no attempt left counted: no lockout once Okta is back`)
   }
+})
+
+await t.test("with OAuth, a code sent while its access token could not be had never reached Okta: the attempt is given back", async (t) => {
+  const key = appKey('core-kid')
+  const emu = await oauthEmulator(t, [app('0oacore', key, ALL_SCOPES, false)])
+  const { userId, factorId } = await userWithTotp(emu, 'oauth@example.com')
+  // The token endpoint, behind a proxy, in an outage of each kind; the API behind it answers as usual.
+  let fault: Fault
+  const proxy = await faultProxy(t, emu.url)
+  proxy.hook = (req) => (req.url ?? '').startsWith('/oauth2/') ? fault : undefined
+  const clientOf = (orgUrl: string, timeoutMs: number): OktaClient => {
+    const client = createOktaClient({ orgUrl, auth: { clientId: '0oacore', privateKey: key.pem, keyId: key.kid, scopes: ALL_SCOPES }, allowInsecureHttp: true, timeoutMs })
+    t.teardown(() => client.close())
+    return client
+  }
+  const limiter = new AttemptLimiter({ store: new MemoryAttemptStore() })
+  const check = async (client: OktaClient, deadlineMs: number, passCode = emu.totpCode(factorId)): Promise<PasscodeCheckResult> => await checkPasscode({
+    subject: new MfaSubject({ session: { session: {} }, user: { id: userId }, userKey: userId, request: undefined, client, resolveOktaUser: () => ({ id: userId }), deadline: new RequestDeadline(deadlineMs, 'req-oauth') }),
+    client, limiter, passCode, factorId, trustFactorId: true, context: endUserContext({ ip: '203.0.113.9', headers: {} }),
+  })
+  const outages: Array<[string, Fault, number, number, string]> = [
+    ['a token endpoint that never answers (the client timeout)', 'hang', 300, 5000, 'UPSTREAM_TIMEOUT'],
+    ['a token endpoint that never answers (the request deadline)', 'hang', 60_000, 300, 'UPSTREAM_TIMEOUT'],
+    ['a 500 server_error', { status: 500, type: 'application/json', page: '{"error":"server_error","error_description":"down"}' }, 5000, 5000, 'UPSTREAM_UNAVAILABLE'],
+    ['a 200 HTML page', { status: 200, type: 'text/html', page: '<html><body>Sign in</body></html>' }, 5000, 5000, 'UPSTREAM_UNAVAILABLE'],
+    ['a 502 page after the token request was made', 'lose', 5000, 5000, 'UPSTREAM_UNAVAILABLE'],
+  ]
+  for (const [what, f, timeoutMs, deadlineMs, code] of outages) {
+    fault = f
+    const client = clientOf(proxy.url, timeoutMs)
+    for (let i = 0; i < 5; i++) {
+      const r = await check(client, deadlineMs)
+      t.match(r, { ok: false, error: { code } }, `${what}: try ${i + 1} is ${code}, never LOCKED_OUT`)
+      t.equal(!r.ok && (r.error.cause as { tokenRequest?: unknown }).tokenRequest, true, `${what}: the client says the token request failed`)
+    }
+  }
+  t.equal((await limiter.consume(userId)).remaining, 3, 'the 25 codes sent in the outage counted nothing (this probe counts one)')
+  const back = await check(clientOf(emu.url, 5000), 5000, emu.totpCode(factorId, emu.clock.now() + 30_000))
+  t.equal(back.ok ? 'SUCCESS' : back.error.code, 'SUCCESS', 'Okta reachable again: the next code passes, no lockout')
 })
 
 await t.test('the Okta user made again under the same login: a bound id Okta no longer knows is read again, also for an id sent unlisted', async (t) => {

@@ -81,15 +81,24 @@ function factorIdTakes (raw: unknown, secret: 'passCode' | 'answer'): boolean {
 const NOT_SENT: ReadonlySet<unknown> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'])
 
 /**
+ * Whether a client error is the failure of getting an OAuth access token (the client's `tokenRequest`): a token
+ * endpoint that timed out, could not be reached or answered an error page. The API call carrying the code was never
+ * sent, so no code was judged.
+ */
+function failedForItsToken (err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { tokenRequest?: unknown }).tokenRequest === true
+}
+
+/**
  * Whether Okta refused without judging a code: an outcome of {@link UNJUDGED}; Okta's own validation refusal
  * (E0000001 "Api validation failed", E0000003 a malformed body: a passcode sent to a question factor, an activation
  * of a factor already active); Okta's rate limit (a 429 is answered before the request is processed); Okta out of
  * reach before the request was sent, answering 503 (it did not take the request), or a proxy's or firewall's 4xx
- * page in front of it (the request never reached Okta). So an Okta outage or rate limit
- * that a person retries through does not lock them out once Okta is back.
+ * page in front of it (the request never reached Okta); or no OAuth access token to send it with. So an Okta outage
+ * or rate limit that a person retries through does not lock them out once Okta is back.
  */
 function neverJudged (error: MfaError): boolean {
-  if (UNJUDGED.has(error.code)) return true
+  if (UNJUDGED.has(error.code) || failedForItsToken(error.cause)) return true
   const cause = error.cause as { code?: unknown, errorCode?: unknown, status?: unknown, causeCode?: unknown } | undefined
   switch (error.code) {
     case 'BAD_USER_INPUT': return cause?.code === 'OKTA_VALIDATION' && (cause.errorCode === 'E0000001' || cause.errorCode === 'E0000003')
@@ -143,7 +152,7 @@ const ACCESS_REFUSED: ReadonlySet<unknown> = new Set([
  */
 export async function refundAccessRefusal (err: unknown, limiter: AttemptLimiter | undefined, key: string, decision: AttemptDecision | undefined): Promise<void> {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
-  if (decision !== undefined && limiter !== undefined && ACCESS_REFUSED.has(code)) await limiter.refund(key, decision).catch(() => {})
+  if (decision !== undefined && limiter !== undefined && (ACCESS_REFUSED.has(code) || failedForItsToken(err))) await limiter.refund(key, decision).catch(() => {})
 }
 
 /** The outcomes of a code Okta judged and refused: each uses an attempt, and Okta counts it towards its lockout. */

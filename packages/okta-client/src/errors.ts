@@ -98,10 +98,29 @@ export class OktaClientError extends Error {
     this.requestId = options.requestId
   }
 
+  /**
+   * `true` when the call failed while getting its OAuth access token: the token endpoint timed out, could not be
+   * reached, refused the app or answered what cannot be read. Okta's API then never acted on the call (it was not sent,
+   * or was refused for its token before), so it is safe to treat as not done: a passcode it carried was not judged.
+   * Always `false` with an API token (SSWS) or your own `auth.header()`.
+   */
+  get tokenRequest (): boolean {
+    return FROM_TOKEN_REQUEST.has(this)
+  }
+
   /** A plain object safe to log: name, code, message, request id and the Okta fields; never headers or the cause. */
   toJSON (): Record<string, unknown> {
     return { name: this.name, code: this.code, message: this.message, requestId: this.requestId }
   }
+}
+
+/** Errors of a token request (see `OktaClientError.tokenRequest`). */
+const FROM_TOKEN_REQUEST = new WeakSet<OktaClientError>()
+
+/** Marks `err`, when it is one of this package's errors, as a failure of the token request; returns it. Internal. */
+export function fromTokenRequest (err: unknown): unknown {
+  if (err instanceof OktaClientError) FROM_TOKEN_REQUEST.add(err)
+  return err
 }
 
 /**

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks'
 import { Agent } from 'undici'
 import type { Dispatcher } from 'undici'
 import { isExactHeaderValue, isValidHeaderValue } from './auth.js'
-import { AbortedError, ClientClosedError, InvalidResponseError, RateLimitedError, TimeoutError, type OktaApiError } from './errors.js'
+import { AbortedError, ClientClosedError, fromTokenRequest, InvalidResponseError, RateLimitedError, TimeoutError, type OktaApiError } from './errors.js'
 import { Exchange } from './exchange.js'
 import { knownKeys } from './known-keys.js'
 import { insufficientScope, RetryOnce } from './oauth/challenge.js'
@@ -302,10 +302,10 @@ export class Transport {
     try {
       grant = await untilAborted(oauth.grant(method, target, refused), until)
     } catch (err) {
-      if (this.#closed) throw new ClientClosedError()
-      throw err
+      // The API call was not sent (or its 401 was not followed by a send): the error says so, `tokenRequest`.
+      throw fromTokenRequest(this.#closed ? new ClientClosedError() : err)
     }
-    if (this.#closed) throw new ClientClosedError()
+    if (this.#closed) throw fromTokenRequest(new ClientClosedError())
     return grant
   }
 
