@@ -84,6 +84,10 @@ await t.test('the demo: one limiter key per normalized account, never shared, bo
   const longName = await loginPost(app.jar(), { username: 'u'.repeat(257), password: 'x' })
   t.equal(longName.status, 400)
   t.equal(longName.headers['x-error-code'], 'USERNAME_TOO_LONG')
+  // The field at fault is the one marked and focused, so a screen reader reads the error there.
+  const input = (page: string, id: string): string => new RegExp(`<input id="${id}"[^>]*>`).exec(page)?.[0] ?? ''
+  t.match(input(longName.text, 'username'), /(?=.*\bautofocus\b)(?=.*aria-describedby="login-error")(?=.*aria-invalid="true")/s, 'too long a username: Username marked and focused')
+  t.notMatch(input(longName.text, 'password'), /aria-invalid|autofocus/, 'not Password')
   const expanding = await loginPost(app.jar(), { username: '\ufdfa'.repeat(100), password: 'x' })
   t.equal(expanding.headers['x-error-code'], 'USERNAME_TOO_LONG', 'measured again after NFKC, which can grow a name 18 times')
   // Characters as a person counts them: 256 emoji are a name of 256 characters, 257 are one too many.
@@ -94,8 +98,16 @@ await t.test('the demo: one limiter key per normalized account, never shared, bo
   t.equal((await loginPost(app.jar(), { username: 'carol', password: '😀'.repeat(1025) })).headers['x-error-code'], 'PASSWORD_TOO_LONG', '1025 emoji')
   const longPassword = await loginPost(app.jar(), { username: 'carol', password: 'p'.repeat(1025) })
   t.equal(longPassword.headers['x-error-code'], 'PASSWORD_TOO_LONG')
-  const huge = await loginPost(app.jar(), { username: 'u'.repeat(20_000), password: 'x' })
-  t.equal(huge.status, 413, 'a body far over the limit is not even parsed')
+  t.match(input(longPassword.text, 'password'), /(?=.*\bautofocus\b)(?=.*aria-describedby="login-error")(?=.*aria-invalid="true")/s, 'too long a password: Password marked and focused')
+  // A body over the form's 16 KiB is not even parsed; the page says what to do, with a code.
+  for (const form of [{ username: 'u'.repeat(20_000), password: 'x' }, { username: 'é'.repeat(3000), password: 'x' }, { username: 'carol', password: 'p'.repeat(100_000) }]) {
+    const huge = await loginPost(app.jar(), form)
+    t.equal(huge.status, 413, 'a body far over the limit: 413')
+    t.equal(huge.headers['x-error-code'], 'PAYLOAD_TOO_LARGE', 'coded')
+    t.match(huge.text, /too large to send/, 'and the page says so')
+  }
+  const unreadable = await app.jar().fetch('/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":' })
+  t.same([unreadable.status, unreadable.headers['x-error-code']], [400, 'BAD_REQUEST'], 'JSON that cannot be read: 400, coded')
 })
 
 await t.test('the Express example: CSRF on its forms, credentials only in the body, one key per account', async (t) => {

@@ -7,6 +7,8 @@ import { isSignedIn } from './context.js'
 import { busyText, isUnexpectedOktaRefusal, isUpstreamFailure, messageFor, OKTA_BUSY, OKTA_UNUSABLE, oktaRateLimitSeconds, STORE_DOWN, UNAVAILABLE } from './messages.js'
 import { errorPage } from './views/errors.js'
 
+const TOO_LARGE = 'That form was too large to send: one of its fields is far longer than it can be. Go back, shorten it and try again.'
+
 /** The status, x-error-code, title and sentence of the page for `err`. */
 function pageFor (err: FastifyError, afterCode: boolean): { status: number, code?: string, title?: string, message: string } {
   // Okta's rate limit: not an outage; Retry-After and the page say when (the header is set by the caller).
@@ -19,6 +21,9 @@ function pageFor (err: FastifyError, afterCode: boolean): { status: number, code
   }
   if (isUnexpectedOktaRefusal(err)) return { status: 502, code: 'UPSTREAM_REFUSED', title: OKTA_UNUSABLE.title, message: OKTA_UNUSABLE.text }
   const status = (err as { statusCode?: number }).statusCode ?? 500
+  // A body the parser refused: over the route's limit (16 KiB for the sign-in form, 64 KiB elsewhere), or unreadable.
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, code: 'PAYLOAD_TOO_LARGE', title: 'Too much to send', message: TOO_LARGE }
+  if (typeof err.code === 'string' && err.code.startsWith('FST_ERR_CTP_') && status < 500) return { status, code: 'BAD_REQUEST', message: 'That form could not be read. Go back and try again.' }
   return { status, message: status < 500 ? 'That request could not be handled. Go back and try again.' : messageFor('INTERNAL') }
 }
 

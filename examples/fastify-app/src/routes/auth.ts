@@ -52,12 +52,13 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
       if (String(request.headers['content-type'] ?? '').startsWith('application/json')) {
         return await reply.code(400).send({ error: { code: input.code, message: input.message } })
       }
-      // An empty field is named and focused; any other refusal (credentials in the URL, sizes) says what it is.
+      // An empty field is named and focused, as is one too long; credentials in the URL are said as they are.
       const empty = input.code === 'MISSING_CREDENTIALS' ? emptyLoginField(request.body) : undefined
+      const focus = empty ?? (input.code === 'USERNAME_TOO_LONG' ? 'username' : input.code === 'PASSWORD_TOO_LONG' ? 'password' : undefined)
       return await renderLogin(request, reply, 400, {
         error: empty === 'username' ? 'Enter your username.' : empty === 'password' ? 'Enter your password.' : input.message,
         username: (field(request, 'username') ?? '').trim(),
-        ...(empty === undefined ? {} : { focus: empty }),
+        ...(focus === undefined ? {} : { focus }),
       })
     }
     const decision = await ctx.loginLimiter.consume(input.key)
