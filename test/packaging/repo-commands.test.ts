@@ -9,6 +9,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { readConfig } from '../../examples/fastify-app/dist/index.js'
+import { withRedis } from '../helpers/redis.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const MAIN = fileURLToPath(new URL('../../examples/fastify-app/dist/main.js', import.meta.url))
@@ -105,6 +106,19 @@ await t.test("every link in the demo's banner opens in a browser", async (t) => 
     t.equal(res.status, 200, `${link} opens (after redirects: ${res.url})`)
     t.match(res.headers.get('content-type'), /^text\/html/, `${link} is a page`)
   }
+})
+
+await t.test('the demo with REDIS_URL and its in-process emulator says that this Okta org is its own, not shared', async (t) => {
+  const redis = await withRedis(t)
+  const run = start(process.execPath, [MAIN], cleanEnv({ PORT: '0', REDIS_URL: redis.url }))
+  t.teardown(run.stop)
+  await until(run, /\/dev\/outbox/, 'the banner')
+  t.match(run.output(), /in Redis \(REDIS_URL\), shared by every instance/)
+  t.match(run.output(), /the in-process emulator is this instance's own Okta org: instances that serve one app need one\n\s+OKTA_ORG_URL as well/, 'and that the Okta org is not')
+  const alone = start(process.execPath, [MAIN], cleanEnv({ PORT: '0' }))
+  t.teardown(alone.stop)
+  await until(alone, /\/dev\/outbox/, 'the banner')
+  t.notMatch(alone.output(), /this instance's own Okta org/, 'without REDIS_URL (one instance) no such note')
 })
 
 await t.test('the demo reachable beyond loopback (HOST=0.0.0.0) neither prints nor shows nor accepts its well-known password', async (t) => {

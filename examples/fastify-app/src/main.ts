@@ -26,6 +26,11 @@ export function banner (config: AppConfig, url: string, emulatorUrl: string | un
   lines.push(config.redisUrl === undefined
     ? '  Stores: attempt counters and session revocations in this process (set REDIS_URL to share them between instances)'
     : '  Stores: attempt counters and session revocations in Redis (REDIS_URL), shared by every instance')
+  if (emulatorUrl !== undefined && config.redisUrl !== undefined) {
+    // Redis is shared, the in-process emulator is not: two such instances are two Okta orgs, each its users' factors.
+    lines.push("  NOTE:  the in-process emulator is this instance's own Okta org: instances that serve one app need one",
+      '         OKTA_ORG_URL as well (a real org, or one emulator they all use: `npx okta-emulator`)')
+  }
   if (config.sessionKeyGenerated) {
     lines.push('  WARNING: SESSION_KEY is not set, so a random session key was generated for this run:',
       '           sessions end when the app stops. In production set SESSION_KEY (e.g. `openssl rand -hex 32`).')
