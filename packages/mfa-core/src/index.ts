@@ -38,7 +38,8 @@ export {
   type FactorSelection,
 } from './factors.js'
 export { maskPhoneNumber } from './phone-mask.js'
-export { checkPasscode, countedOutcome, settleRefusal, refundAccessRefusal, type PasscodeCheckInput, type PasscodeCheckResult } from './passcode-check.js'
+export { checkPasscode, type PasscodeCheckInput, type PasscodeCheckResult } from './passcode-check.js'
+export { countedOutcome, settleRefusal, refundAccessRefusal } from './refusals.js'
 export { errorCode, type MfaOktaClient, type OktaFactorLike } from './okta-port.js'
 export {
   SESSION_IDENTITY_KEY, DEFAULT_REVOCATION_TTL_MS, getSessionIdentity, startSession, ensureSession, isSessionRevoked, revokeSession,
