@@ -457,6 +457,21 @@ await t.test('revocation: session ids at login, logout revokes one, sign-out-eve
   startSession(e, { clock })
   await revokeUserSessions(store, 'eli', { clock })
   t.equal(await isSessionRevoked(e, store, { userKey: () => 'eli@example.com', clock }), true, 'revoked under the old key: still revoked under the new one')
+  // Revoked under the new key: refused, and nothing written to the session (a write renews a cookie session's lifetime,
+  // so a copy of the cookie would outlive the revocation).
+  const g = { session: {} as Record<string, unknown>, user: { id: 'gus' } }
+  const gus = startSession(g, { clock })
+  now += 1
+  await revokeUserSessions(store, 'gus@example.com', { clock })
+  const before = JSON.stringify(g.session)
+  t.equal(await isSessionRevoked(g, store, { userKey: () => 'gus@example.com', clock }), true, 'revoked under the new key: revoked')
+  t.equal(JSON.stringify(g.session), before, 'and the session is left as it was, its identity under the old key')
+  t.same(getSessionIdentity(g, 'gus'), gus)
+  // Not revoked: re-keyed, as ensureSession does.
+  const h = { session: {} as Record<string, unknown>, user: { id: 'hal' } }
+  const hal = startSession(h, { clock })
+  t.equal(await isSessionRevoked(h, store, { userKey: () => 'hal@example.com', clock }), false)
+  t.same(getSessionIdentity(h, 'hal@example.com'), { ...hal, userKey: 'hal@example.com' }, 'not revoked: re-keyed, same id and issued-at')
   // startSession forgets the session's MFA step: a login that kept the session's data (keepSessionInfo) asks again.
   const f = { session: {}, user: { id: 'fay' } }
   recordMfa(f, { user: f.user, factorId: 'ost1', method: 'form', now })

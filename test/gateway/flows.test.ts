@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import t from 'tap'
-import { MemoryRevocationStore, RememberedDevices, forgetRememberedDevices } from '@okta-mfa/core'
+import { MemoryRevocationStore, RememberedDevices, forgetRememberedDevices, revokeUserSessions } from '@okta-mfa/core'
 import { otpauthUri } from '@okta-mfa/gateway'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
@@ -355,6 +355,24 @@ await t.test('a revoked session is signed out: a cookie copied before logout is 
   t.equal(replay.status, 401)
   t.equal((await copied.fetch('/protected', { headers: { accept: 'application/json' } })).status, 401, 'and so does requireMfa')
   t.equal(codeOf(await gql(await gw.signedIn('ada@example.com'), OPS.factors)), undefined, 'a new login works')
+})
+
+await t.test('a session whose user key changed, revoked under the new key: refused, and its cookie is not renewed', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com' }] })
+  const revocations = new MemoryRevocationStore({ clock: emu.clock.now })
+  // The app changes the key it gives its users (from the id to the e-mail) while a copy of a cookie is out there.
+  let byEmail = false
+  const gw = await startGatewayApp(t, emu, { gateway: { revocations, userKey: (u) => byEmail ? `mail:${(u as { email: string }).email}` : `id:${(u as { id: string }).id}` } })
+  const jar = await gw.signedInAs({ id: 'u-ada', email: 'ada@example.com', login: 'ada@example.com' })
+  t.equal(codeOf(await gql(jar, OPS.viewer)), undefined, 'signed in: its identity is stored under the old key')
+  const copy = gw.jar()
+  for (const [k, v] of jar.cookies) copy.cookies.set(k, v)
+  byEmail = true
+  emu.clock.advance(1000)
+  await revokeUserSessions(revocations, 'mail:ada@example.com', { clock: emu.clock.now })
+  const refused = await gql(copy, OPS.viewer)
+  t.equal(codeOf(refused), 'UNAUTHENTICATED', '"sign out of all sessions" under the new key covers the copy')
+  t.equal(refused.headers['set-cookie'], undefined, 'and its answer writes no cookie: a rewritten cookie would live 24 h more than the copy')
 })
 
 /** `viewer` seen by a new session of ada's on a browser holding the device cookie `value` that `devices` issued. */

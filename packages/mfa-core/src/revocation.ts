@@ -109,9 +109,16 @@ export function ensureSession (req: SessionRequest, options: SessionIdentityOpti
  *   closed).
  */
 export async function isSessionRevoked (req: SessionRequest, store: RevocationStore, options: SessionIdentityOptions = {}): Promise<boolean> {
+  const userKey = userKeyOf(userOf(req, options), options.userKey)
   const stored = storedIdentity(req)
-  if (stored !== undefined && stored.userKey !== userKeyOf(userOf(req, options), options.userKey) && await askStore(store, stored)) return true
-  return await askStore(store, ensureSession(req, options))
+  if (stored === undefined || stored.userKey === userKey) return await askStore(store, ensureSession(req, options))
+  if (await askStore(store, stored)) return true
+  // Re-keyed only once the new key is known not revoked: writing to a revoked session renews its cookie (a cookie
+  // session's lifetime starts again at each write), so a copy would outlive the revocation.
+  const identity: SessionIdentity = { sessionId: stored.sessionId, issuedAt: stored.issuedAt, userKey }
+  if (await askStore(store, identity)) return true
+  sessionSet(req, SESSION_IDENTITY_KEY, identity)
+  return false
 }
 
 async function askStore (store: RevocationStore, identity: SessionIdentity): Promise<boolean> {
