@@ -53,6 +53,9 @@ export function parseHttpDate (text: string, nowMs: number): number | undefined 
   return ms
 }
 
+/** The shortest wait a 429's `X-Rate-Limit-Reset` gives. */
+const MIN_RESET_WAIT_MS = 1000
+
 /**
  * Reads `X-Rate-Limit-Reset` (epoch seconds) relative to the response's `Date` header when present,
  * so a skewed local clock does not make the client wait too long or too little (as Okta's SDK does).
@@ -66,7 +69,9 @@ export function rateLimitInfo (headers: Headers, nowMs: number): RateLimitInfo {
   const reset = headerValue(headers, 'x-rate-limit-reset')?.trim()
   if (reset !== undefined && /^\d{1,12}$/.test(reset)) {
     const resetMs = Number(reset) * 1000
-    const waitMs = Math.max(0, resetMs - serverNow)
+    // At least a second: both headers are whole seconds, so a reset in `Date`'s own second (or one just past, the
+    // clocks that write them apart) may not have come yet. Okta's SDK adds the second for the same reason.
+    const waitMs = Math.max(MIN_RESET_WAIT_MS, resetMs - serverNow)
     return { resetAt: new Date(resetMs), retryAfterSeconds: Math.ceil(waitMs / 1000), waitMs }
   }
   const retryAfter = headerValue(headers, 'retry-after')?.trim()
