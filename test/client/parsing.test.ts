@@ -104,6 +104,38 @@ void t.test('list, catalog, questions, get, activate, resend parse unchanged', a
   agent.assertNoPendingInterceptors()
 })
 
+void t.test("a push activation answered as Okta's Factors reference shows it (WAITING, TIMEOUT) parses, without a body and from the poll", async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  const F = `${FACTORS}/opfbtzzrjgwauUsxO0g4`
+  const link = (path: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ href: `${ORG}${F}${path}`, hints: { allow: ['POST'] }, ...extra })
+  const waiting = {
+    expiresAt: '2015-11-13T07:44:22.000Z',
+    factorResult: 'WAITING',
+    _links: {
+      poll: link('/lifecycle/activate/poll'),
+      qrcode: { href: `${ORG}/api/v1/users/${UID}/factors/opfbtzzrjgwauUsxO0g4/qr/00fukNElRS_Tz6k-CFhg3pH4KO2dj2guhmaapXWbc4`, type: 'image/png' },
+      send: [{ name: 'email', ...link('/lifecycle/activate/email') }, { name: 'sms', ...link('/lifecycle/activate/sms') }],
+    },
+  }
+  const timeout = { factorResult: 'TIMEOUT', _links: { activate: link('/lifecycle/activate') } }
+  const activated = { ...ex(factorsEx, 'ActivateFactorPushResponse') as Record<string, unknown>, id: 'opfbtzzrjgwauUsxO0g4' }
+  for (const [path, answer] of [['/lifecycle/activate', waiting], ['/lifecycle/activate', timeout], ['/lifecycle/activate/poll', waiting], ['/lifecycle/activate/poll', timeout], ['/lifecycle/activate/poll', activated]] as const) {
+    pool.intercept({ path: `${F}${path}`, method: 'POST' }).reply(200, answer, { headers: jsonHeaders() })
+    const got = path.endsWith('/poll') ? await client.pollFactorActivation(UID, 'opfbtzzrjgwauUsxO0g4') : await client.activateFactor(UID, 'opfbtzzrjgwauUsxO0g4')
+    const said = answer as Record<string, unknown>
+    t.same(got, answer, `${path}: ${String(said['factorResult'] ?? said['status'])} as Okta sent it`)
+    t.equal(got.factorType !== undefined, answer === activated, 'told apart by factorType')
+  }
+  // A passcode activation answers the factor; an activation object there, or an answer that is neither, is refused.
+  pool.intercept({ path: `${FACTORS}/ostf1fmaMGJLMNGNLIVG/lifecycle/activate`, method: 'POST' }).reply(200, waiting, { headers: jsonHeaders() })
+  await t.rejects(client.activateFactor(UID, 'ostf1fmaMGJLMNGNLIVG', { passCode: '123456' }), { code: 'OKTA_INVALID_RESPONSE' })
+  for (const odd of [{}, { factorResult: 7 }, { id: 'not an id', factorResult: 'WAITING' }]) {
+    pool.intercept({ path: `${F}/lifecycle/activate/poll`, method: 'POST' }).reply(200, odd, { headers: jsonHeaders() })
+    await t.rejects(client.pollFactorActivation(UID, 'opfbtzzrjgwauUsxO0g4'), { code: 'OKTA_INVALID_RESPONSE' }, JSON.stringify(odd))
+  }
+  agent.assertNoPendingInterceptors()
+})
+
 void t.test('verify results and push transactions parse as a union on factorResult', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   const verifies = [

@@ -7,7 +7,7 @@ import type { OktaClientOptions } from './options.js'
 import { Transport } from './transport.js'
 import type { RequestOptions } from './transport.js'
 import type {
-  CatalogFactor, EnrollFactorQuery, EnrollFactorRequest, OktaList, ResendFactorBody, SecurityQuestion, UserFactor, VerifyFactorBody,
+  CatalogFactor, EnrollFactorQuery, EnrollFactorRequest, OktaList, PushFactorActivation, ResendFactorBody, SecurityQuestion, UserFactor, VerifyFactorBody,
   VerifyFactorQuery, VerifyFactorResult,
 } from './types.js'
 import { OktaUsersClient } from './client-users.js'
@@ -108,15 +108,32 @@ export class OktaClient extends OktaUsersClient {
 
   /**
    * Activates a pending factor with its first passcode. Without a body, starts a new activation of a pending push
-   * enrollment (a new QR code and `expiresAt`, as Okta's activate link does). Never waits on a rate limit.
+   * enrollment (a new QR code and `expiresAt`, as Okta's activate link does): Okta answers the factor, or the
+   * activation itself while it waits ({@link PushFactorActivation}, `WAITING`). Never waits on a rate limit.
    *
    * @example
    * ```ts
    * const active = await client.activateFactor(user.id, factor.id, { passCode: '123456' })
    * ```
    */
-  async activateFactor (userId: string, factorId: string, body?: { passCode: string }, opts?: RequestOptions): Promise<UserFactor> {
+  async activateFactor (userId: string, factorId: string, body: { passCode: string }, opts?: RequestOptions): Promise<UserFactor>
+  async activateFactor (userId: string, factorId: string, body?: undefined, opts?: RequestOptions): Promise<UserFactor | PushFactorActivation>
+  async activateFactor (userId: string, factorId: string, body?: { passCode: string }, opts?: RequestOptions): Promise<UserFactor | PushFactorActivation> {
     return await factors.activateFactor(this.#t, userId, factorId, body, opts)
+  }
+
+  /**
+   * Polls a push enrollment: the factor, `ACTIVE`, once Okta Verify scanned its QR code; until then the activation
+   * ({@link PushFactorActivation}: `WAITING`, or `TIMEOUT` once expired). Never waits on a rate limit.
+   *
+   * @example
+   * ```ts
+   * const r = await client.pollFactorActivation(user.id, push.id)
+   * if (r.factorType !== undefined && r.status === 'ACTIVE') console.log('enrolled')
+   * ```
+   */
+  async pollFactorActivation (userId: string, factorId: string, opts?: RequestOptions): Promise<UserFactor | PushFactorActivation> {
+    return await factors.pollFactorActivation(this.#t, userId, factorId, opts)
   }
 
   /**

@@ -1,12 +1,12 @@
 // The Factors API: list, catalog, questions, get, enroll, activate, verify, resend, unenroll, push transactions.
 import { isValidHeaderValue } from './auth.js'
 import { knownKeys } from './known-keys.js'
-import { catalogShape, factorShape, many, one, questionShape, verifyShape } from './parse.js'
+import { activationOrFactorShape, catalogShape, factorShape, many, one, questionShape, verifyShape } from './parse.js'
 import { segment } from './segment.js'
 import { REQUEST_OPTION_NAMES, type RequestOptions, type Transport } from './transport.js'
 import type {
-  CatalogFactor, EnrollFactorQuery, EnrollFactorRequest, OktaList, ResendFactorBody, SecurityQuestion, UserFactor,
-  VerifyFactorBody, VerifyFactorQuery, VerifyFactorResult,
+  CatalogFactor, EnrollFactorQuery, EnrollFactorRequest, OktaList, PushFactorActivation, ResendFactorBody, SecurityQuestion,
+  UserFactor, VerifyFactorBody, VerifyFactorQuery, VerifyFactorResult,
 } from './types.js'
 
 /**
@@ -131,12 +131,13 @@ export async function enrollFactor (
 }
 
 /**
- * POST /api/v1/users/{userId}/factors/{factorId}/lifecycle/activate: with the first passcode, or with no body
- * (an empty JSON body) to start a new activation of a pending push enrollment. Never waits on a 429.
+ * POST /api/v1/users/{userId}/factors/{factorId}/lifecycle/activate: with the first passcode (the factor), or with no
+ * body (an empty JSON body) to start a new activation of a pending push enrollment (the factor, or the activation
+ * while it waits: {@link PushFactorActivation}). Never waits on a 429.
  */
 export async function activateFactor (
   t: Transport, userId: string, factorId: string, body?: { passCode: string }, opts?: RequestOptions,
-): Promise<UserFactor> {
+): Promise<UserFactor | PushFactorActivation> {
   if (body !== undefined && (body === null || typeof body !== 'object' || typeof body.passCode !== 'string')) {
     throw new TypeError('"body.passCode" must be a string')
   }
@@ -148,7 +149,23 @@ export async function activateFactor (
     mayWaitOnRateLimit: false,
     expectBody: true,
   })
-  return one<UserFactor>(res, factorShape, 'a factor')
+  return body === undefined ? one<UserFactor | PushFactorActivation>(res, activationOrFactorShape, 'a factor or its activation') : one<UserFactor>(res, factorShape, 'a factor')
+}
+
+/**
+ * POST /api/v1/users/{userId}/factors/{factorId}/lifecycle/activate/poll: whether a push enrollment was scanned (the
+ * factor, `ACTIVE`) or still waits or expired ({@link PushFactorActivation}). Never waits on a 429.
+ */
+export async function pollFactorActivation (t: Transport, userId: string, factorId: string, opts?: RequestOptions): Promise<UserFactor | PushFactorActivation> {
+  const res = await t.send({
+    method: 'POST',
+    path: `${factorPath(userId, factorId)}/lifecycle/activate/poll`,
+    emptyJsonBody: true,
+    opts,
+    mayWaitOnRateLimit: false,
+    expectBody: true,
+  })
+  return one<UserFactor | PushFactorActivation>(res, activationOrFactorShape, 'a factor or its activation')
 }
 
 function contextHeaders (context: VerifyContext | undefined): Record<string, string> {

@@ -47,6 +47,8 @@ export const questionShape: Shape = (v) => typeof v['question'] === 'string'
 export const activationShape: Shape = (v) => typeof v['activationUrl'] === 'string' && typeof v['activationToken'] === 'string'
 /** A verification result: `factorResult`. */
 export const verifyShape: Shape = (v) => typeof v['factorResult'] === 'string'
+/** A factor, or (push) the activation Okta answers until the phone has scanned the code: `factorResult` without an id. */
+export const activationOrFactorShape: Shape = (v) => factorShape(v) || (v['id'] === undefined && typeof v['factorResult'] === 'string')
 
 /** The body as one object of the given shape, tagged with the request id. */
 export function one<T extends object> (res: ApiResponse, shape: Shape, what: string): T {

@@ -374,6 +374,27 @@ export interface PushActivationData {
   [extra: string]: unknown
 }
 /**
+ * What Okta answers a push factor's activation, or its poll, until Okta Verify has scanned the QR code: not the factor
+ * but the activation itself. `WAITING` (with `expiresAt`, the `qrcode`, `send` and `poll` links) while it can still be
+ * scanned, `TIMEOUT` (with the `activate` link that starts a new one) once it expired. Once scanned, the answer is the
+ * factor, `ACTIVE`. Tell them apart by `factorType`, which only a factor has.
+ *
+ * @example
+ * ```ts
+ * const r = await client.pollFactorActivation(user.id, push.id)
+ * if (r.factorType === undefined && r.factorResult === 'WAITING') setTimeout(poll, 4000)
+ * ```
+ */
+export interface PushFactorActivation {
+  /** Never set: only a factor has a `factorType` (`result.factorType === undefined` narrows to this type). */
+  factorType?: undefined
+  factorResult: FactorResult
+  /** When the activation ends (ISO 8601), while `WAITING`. */
+  expiresAt?: string
+  _links?: { poll?: HalLink, qrcode?: HalLink, send?: HalLink[], activate?: HalLink, [extra: string]: HalLink | HalLink[] | undefined }
+  [extra: string]: unknown
+}
+/**
  * Any other factor type (hardware tokens, WebAuthn, ...).
  *
  * @example
