@@ -93,10 +93,11 @@ function decodeCursor (store: Store, s: Sort, after: string): Place | undefined 
       if (v.length === 3) return [v[1] as string | null, v[2]]
       if (v.length === 4 && v[3] === 1 && typeof v[1] === 'string') {
         // A cut value: the named user's own, while it still begins so; else (the user deleted or changed since) the
-        // cut part, which places every longer value that begins with it after the cursor.
+        // cut part, placed so that every value that begins with it comes after the cursor, in either order: listed
+        // again rather than lost.
         const u = store.users.get(v[2])
         const whole = u === undefined ? undefined : placeIn(u, s.by)[0]
-        return [typeof whole === 'string' && whole.startsWith(v[1]) ? whole : v[1], v[2]]
+        return [typeof whole === 'string' && whole.startsWith(v[1]) ? whole : s.desc ? `${v[1]}\uffff` : v[1], v[2]]
       }
     }
   } catch { /* not one of ours: maybe a user id */ }
