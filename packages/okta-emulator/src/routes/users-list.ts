@@ -2,6 +2,7 @@
 // `sortBy`/`sortOrder` on a search, and `fields` projections. Unsorted lists page by list position
 // (a cursor survives the deletion of its user); a sorted search pages by an opaque cursor holding the
 // last listed user's sort value and id; `q` does not page at all (no `next`), as Okta documents.
+import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { baseUrl, contentTypeOf, type Ctx } from '../context.js'
 import { OktaError, validationError } from '../errors.js'
@@ -78,12 +79,13 @@ function compare (a: Place, b: Place): number {
 /**
  * The longest sort value a cursor carries whole. A longer one (a 4,096-character `postalAddress`) is cut, so that a
  * cursor, and the Link header that carries it twice, stay short whatever the users hold: the user it names gives the
- * value back.
+ * value back while its value is the one listed (the cursor holds a digest of it).
  */
 const CURSOR_VALUE_CHARS = 64
+const digest = (value: string): string => createHash('sha256').update(value).digest('base64url').slice(0, 16)
 function encodeCursor (s: Sort, [value, id]: Place): string {
   const cut = value !== null && value.length > CURSOR_VALUE_CHARS
-  return Buffer.from(JSON.stringify(cut ? [s.by, value.slice(0, CURSOR_VALUE_CHARS), id, 1] : [s.by, value, id])).toString('base64url')
+  return Buffer.from(JSON.stringify(cut ? [s.by, value.slice(0, CURSOR_VALUE_CHARS), id, digest(value)] : [s.by, value, id])).toString('base64url')
 }
 /** The place a sorted cursor names: an opaque cursor of this sort, or a user id; undefined if unknown. */
 function decodeCursor (store: Store, s: Sort, after: string): Place | undefined {
@@ -91,13 +93,13 @@ function decodeCursor (store: Store, s: Sort, after: string): Place | undefined 
     const v: unknown = JSON.parse(Buffer.from(after, 'base64url').toString('utf8'))
     if (Array.isArray(v) && v[0] === s.by && (typeof v[1] === 'string' || v[1] === null) && typeof v[2] === 'string') {
       if (v.length === 3) return [v[1] as string | null, v[2]]
-      if (v.length === 4 && v[3] === 1 && typeof v[1] === 'string') {
-        // A cut value: the named user's own, while it still begins so; else (the user deleted or changed since) the
-        // cut part, placed so that every value that begins with it comes after the cursor, in either order: listed
-        // again rather than lost.
+      if (v.length === 4 && typeof v[1] === 'string' && typeof v[3] === 'string') {
+        // A cut value: the named user's own, while it is still the value listed (its digest); else (the user deleted
+        // or its value changed since) the cut part, placed so that every value that begins with it comes after the
+        // cursor, in either order: listed again rather than lost.
         const u = store.users.get(v[2])
         const whole = u === undefined ? undefined : placeIn(u, s.by)[0]
-        return [typeof whole === 'string' && whole.startsWith(v[1]) ? whole : s.desc ? `${v[1]}\uffff` : v[1], v[2]]
+        return [typeof whole === 'string' && digest(whole) === v[3] ? whole : s.desc ? `${v[1]}\uffff` : v[1], v[2]]
       }
     }
   } catch { /* not one of ours: maybe a user id */ }
