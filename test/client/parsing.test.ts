@@ -121,7 +121,9 @@ void t.test("a push activation answered as Okta's Factors reference shows it (WA
   const activated = { ...ex(factorsEx, 'ActivateFactorPushResponse') as Record<string, unknown>, id: 'opfbtzzrjgwauUsxO0g4' }
   for (const [path, answer] of [['/lifecycle/activate', waiting], ['/lifecycle/activate', timeout], ['/lifecycle/activate/poll', waiting], ['/lifecycle/activate/poll', timeout], ['/lifecycle/activate/poll', activated]] as const) {
     pool.intercept({ path: `${F}${path}`, method: 'POST' }).reply(200, answer, { headers: jsonHeaders() })
-    const got = path.endsWith('/poll') ? await client.pollFactorActivation(UID, 'opfbtzzrjgwauUsxO0g4') : await client.activateFactor(UID, 'opfbtzzrjgwauUsxO0g4')
+    // (A body typed as possibly absent compiles too, and is sent as none.)
+    const noBody = undefined as { passCode: string } | undefined
+    const got = path.endsWith('/poll') ? await client.pollFactorActivation(UID, 'opfbtzzrjgwauUsxO0g4') : await client.activateFactor(UID, 'opfbtzzrjgwauUsxO0g4', noBody)
     const said = answer as Record<string, unknown>
     t.same(got, answer, `${path}: ${String(said['factorResult'] ?? said['status'])} as Okta sent it`)
     t.equal(got.factorType !== undefined, answer === activated, 'told apart by factorType')

@@ -495,7 +495,7 @@ void t.test('429 on verify, activate and POSTs: never waits, fails at once with 
   await t.rejects(client.resendFactor('00u1', 'mbl1'), { code: 'OKTA_RATE_LIMITED', errorCode: 'E0000109' })
   await t.rejects(client.getFactorTransaction('00u1', 'opf1', 'tx1'), { code: 'OKTA_RATE_LIMITED' }, 'a push poll does not wait either')
   // A reset in the Date's own second, or already past by the server's clock: a second, never 0 (both headers are whole
-  // seconds: the window may not have turned yet), as Okta's SDK waits.
+  // seconds: the window may not have turned yet).
   const serverDate = new Date('2024-01-01T00:00:05Z')
   for (const ago of [5, 0]) {
     pool.intercept({ path: VERIFY_PATH, method: 'POST' }).reply(() => rateLimited(Math.floor(serverDate.getTime() / 1000) - ago, serverDate))

@@ -118,18 +118,21 @@ export class OktaClient extends OktaUsersClient {
    */
   async activateFactor (userId: string, factorId: string, body: { passCode: string }, opts?: RequestOptions): Promise<UserFactor>
   async activateFactor (userId: string, factorId: string, body?: undefined, opts?: RequestOptions): Promise<UserFactor | PushFactorActivation>
+  async activateFactor (userId: string, factorId: string, body?: { passCode: string }, opts?: RequestOptions): Promise<UserFactor | PushFactorActivation>
   async activateFactor (userId: string, factorId: string, body?: { passCode: string }, opts?: RequestOptions): Promise<UserFactor | PushFactorActivation> {
     return await factors.activateFactor(this.#t, userId, factorId, body, opts)
   }
 
   /**
-   * Polls a push enrollment: the factor, `ACTIVE`, once Okta Verify scanned its QR code; until then the activation
-   * ({@link PushFactorActivation}: `WAITING`, or `TIMEOUT` once expired). Never waits on a rate limit.
+   * Polls a push enrollment: the factor, `ACTIVE`, once Okta Verify scanned its QR code. Until then Okta answers the
+   * activation ({@link PushFactorActivation}: `WAITING`, or `TIMEOUT` once expired), or the factor still
+   * `PENDING_ACTIVATION` (its `_embedded.activation` says `WAITING` or `TIMEOUT`), as the emulator does. Never waits
+   * on a rate limit.
    *
    * @example
    * ```ts
    * const r = await client.pollFactorActivation(user.id, push.id)
-   * if (r.factorType !== undefined && r.status === 'ACTIVE') console.log('enrolled')
+   * if (r.factorType !== undefined && r.status === 'ACTIVE') console.log('enrolled') // else poll again, or restart on TIMEOUT
    * ```
    */
   async pollFactorActivation (userId: string, factorId: string, opts?: RequestOptions): Promise<UserFactor | PushFactorActivation> {

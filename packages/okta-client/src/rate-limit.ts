@@ -70,7 +70,8 @@ export function rateLimitInfo (headers: Headers, nowMs: number): RateLimitInfo {
   if (reset !== undefined && /^\d{1,12}$/.test(reset)) {
     const resetMs = Number(reset) * 1000
     // At least a second: both headers are whole seconds, so a reset in `Date`'s own second (or one just past, the
-    // clocks that write them apart) may not have come yet. Okta's SDK adds the second for the same reason.
+    // clocks that write them apart) may not have come yet. (Okta's SDK adds a second to every wait for that reason;
+    // here a later reset is waited for as it is, so `retryAfterSeconds` stays what the headers say.)
     const waitMs = Math.max(MIN_RESET_WAIT_MS, resetMs - serverNow)
     return { resetAt: new Date(resetMs), retryAfterSeconds: Math.ceil(waitMs / 1000), waitMs }
   }

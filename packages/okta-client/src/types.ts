@@ -374,15 +374,18 @@ export interface PushActivationData {
   [extra: string]: unknown
 }
 /**
- * What Okta answers a push factor's activation, or its poll, until Okta Verify has scanned the QR code: not the factor
- * but the activation itself. `WAITING` (with `expiresAt`, the `qrcode`, `send` and `poll` links) while it can still be
- * scanned, `TIMEOUT` (with the `activate` link that starts a new one) once it expired. Once scanned, the answer is the
- * factor, `ACTIVE`. Tell them apart by `factorType`, which only a factor has.
+ * What Okta may answer a push factor's activation, or its poll, until Okta Verify has scanned the QR code: not the
+ * factor but the activation itself (Okta's Factors reference). `WAITING` (with `expiresAt`, the `qrcode`, `send` and
+ * `poll` links) while it can still be scanned, `TIMEOUT` (with the `activate` link that starts a new one) once it
+ * expired. The answer may also be the factor, still `PENDING_ACTIVATION`, whose `_embedded.activation` says the same
+ * (the OpenAPI examples, and the emulator); once scanned it is the factor, `ACTIVE`. Tell them apart by `factorType`,
+ * which only a factor has.
  *
  * @example
  * ```ts
  * const r = await client.pollFactorActivation(user.id, push.id)
- * if (r.factorType === undefined && r.factorResult === 'WAITING') setTimeout(poll, 4000)
+ * const state = r.factorType === undefined ? r.factorResult : r.status === 'ACTIVE' ? 'ACTIVE' : r._embedded?.activation?.factorResult
+ * if (state === 'WAITING') setTimeout(poll, 4000)
  * ```
  */
 export interface PushFactorActivation {
