@@ -108,6 +108,8 @@ await t.test('the demo: one limiter key per normalized account, never shared, bo
   }
   const unreadable = await app.jar().fetch('/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":' })
   t.same([unreadable.status, unreadable.headers['x-error-code']], [400, 'BAD_REQUEST'], 'JSON that cannot be read: 400, coded')
+  const xml = await app.jar().fetch('/login', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<login/>' })
+  t.same([xml.status, xml.headers['x-error-code']], [415, 'UNSUPPORTED_MEDIA_TYPE'], 'a body type the form does not take: 415, coded as such')
 })
 
 await t.test('the Express example: CSRF on its forms, credentials only in the body, one key per account', async (t) => {

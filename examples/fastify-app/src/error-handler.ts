@@ -23,6 +23,7 @@ function pageFor (err: FastifyError, afterCode: boolean): { status: number, code
   const status = (err as { statusCode?: number }).statusCode ?? 500
   // A body the parser refused: over the route's limit (16 KiB for the sign-in form, 64 KiB elsewhere), or unreadable.
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, code: 'PAYLOAD_TOO_LARGE', title: 'Too much to send', message: TOO_LARGE }
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'That form was sent in a type this page does not take. Go back and try again.' }
   if (typeof err.code === 'string' && err.code.startsWith('FST_ERR_CTP_') && status < 500) return { status, code: 'BAD_REQUEST', message: 'That form could not be read. Go back and try again.' }
   return { status, message: status < 500 ? 'That request could not be handled. Go back and try again.' : messageFor('INTERNAL') }
 }
