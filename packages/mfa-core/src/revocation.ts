@@ -111,7 +111,8 @@ export function ensureSession (req: SessionRequest, options: SessionIdentityOpti
 export async function isSessionRevoked (req: SessionRequest, store: RevocationStore, options: SessionIdentityOptions = {}): Promise<boolean> {
   const userKey = userKeyOf(userOf(req, options), options.userKey)
   const stored = storedIdentity(req)
-  if (stored === undefined || stored.userKey === userKey) return await askStore(store, ensureSession(req, options))
+  if (stored === undefined) return await askStore(store, ensureSession(req, options))
+  if (stored.userKey === userKey) return await askStore(store, stored) // the common case: the key is computed once
   if (await askStore(store, stored)) return true
   // Re-keyed only once the new key is known not revoked: writing to a revoked session renews its cookie (a cookie
   // session's lifetime starts again at each write), so a copy would outlive the revocation.

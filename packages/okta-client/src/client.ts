@@ -117,7 +117,6 @@ export class OktaClient extends OktaUsersClient {
    * ```
    */
   async activateFactor (userId: string, factorId: string, body: { passCode: string }, opts?: RequestOptions): Promise<UserFactor>
-  async activateFactor (userId: string, factorId: string, body?: undefined, opts?: RequestOptions): Promise<UserFactor | PushFactorActivation>
   async activateFactor (userId: string, factorId: string, body?: { passCode: string }, opts?: RequestOptions): Promise<UserFactor | PushFactorActivation>
   async activateFactor (userId: string, factorId: string, body?: { passCode: string }, opts?: RequestOptions): Promise<UserFactor | PushFactorActivation> {
     return await factors.activateFactor(this.#t, userId, factorId, body, opts)
