@@ -4,20 +4,18 @@
 import formbody from '@fastify/formbody'
 import { Authenticator } from '@fastify/passport'
 import secureSession from '@fastify/secure-session'
-import { createOktaClient, type OktaClient } from '@okta-mfa/client'
-import { createRedisStores } from '@okta-mfa/core'
-import { startEmulator, type Emulator } from '@okta-mfa/emulator'
+import type { OktaClient } from '@okta-mfa/client'
+import type { Emulator } from '@okta-mfa/emulator'
 import { oktaMfaGateway } from '@okta-mfa/gateway'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import {
-  AttemptLimiter, MemoryAttemptStore, OktaMfaStrategy, requireMfaFastify, MemoryRevocationStore, isSessionRevoked, RememberedDevices, clearMfa,
-  DEFAULT_REMEMBER_DAYS, type AttemptStore, type RevocationStore,
+  AttemptLimiter, OktaMfaStrategy, requireMfaFastify, isSessionRevoked, RememberedDevices, clearMfa, DEFAULT_REMEMBER_DAYS,
 } from 'passport-okta-mfa'
 import { Strategy as LocalStrategy } from 'passport-local'
 import { securityHeaders, securityHeadersAndAssets } from './assets.js'
 import { isSignedIn, type AppContext } from './context.js'
 import { requireCsrf } from './csrf.js'
-import { DEMO_ISSUER, demoSeed, HIDDEN_DEMO_PASSWORD, orgAccounts, type DemoAccounts, type DemoInfo } from './demo.js'
+import { DEMO_ISSUER, type DemoAccounts, type DemoInfo } from './demo.js'
 import { handleError } from './error-handler.js'
 import { OktaDirectory, resolveOktaUser } from './directory.js'
 import { safeLoggerOptions } from './logging.js'
@@ -25,10 +23,11 @@ import { accountRoutes } from './routes/account.js'
 import { authRoutes } from './routes/auth.js'
 import { enrollRoutes } from './routes/enroll.js'
 import { mfaRoutes } from './routes/mfa.js'
-import { registerDemoServiceApp } from './okta-auth.js'
+import { connectOkta } from './okta-setup.js'
 import { checkOptions, type BuildAppOptions } from './options.js'
 import { fitSessionCookie, noteMfaStep, rememberReturnTo } from './session.js'
 import { answerClientError, refuseBeforeRouting } from './raw-refusals.js'
+import { attemptAndRevocationStores } from './stores.js'
 import { DEMO_USERS, UserStore, type AppUser } from './users.js'
 import { csrfPage, notFoundPage } from './views/errors.js'
 
@@ -61,60 +60,18 @@ export interface BuiltApp {
 export const GRAPHQL_PATH = '/graphql'
 
 /**
- * How long a read that meets Okta's rate limit (429) waits for its reset: not at all. The client would otherwise wait
- * up to 10 s for a reset that is a few seconds away, holding a page that should answer at once with "Okta is busy"
- * and when to try again (Retry-After).
- */
-const PAGE_RATE_LIMIT_WAIT_MS = 0
-
-/**
  * Builds the example app (not listening yet). Without `orgUrl` it starts the emulator seeded with the demo users.
  * @example
  * const { app, emulator } = await buildApp({ sessionKey: randomBytes(32) })
  * await app.listen({ port: 3000 })
  */
-
 export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
   checkOptions(options)
   const clock = options.clock ?? Date.now
   const seeds = options.users ?? DEMO_USERS
   const users = await UserStore.create(seeds)
 
-  let emulator: Emulator | undefined
-  let demo: DemoInfo | undefined
-  let client: OktaClient
-  let accounts: DemoAccounts | undefined
-  // As the banner and the sign-in page list them: the password replaced by a note when it is not shown.
-  const hidden = <T extends { password: string }>(list: T[]): T[] => options.showDemoPasswords !== false
-    ? list
-    : list.map((a) => ({ ...a, password: options.hiddenPasswordNote ?? HIDDEN_DEMO_PASSWORD }))
-  if (options.orgUrl === undefined) {
-    const seeded = options.emulator?.seed === undefined ? demoSeed(seeds) : undefined
-    demo = seeded === undefined ? undefined : { ...seeded.info, accounts: hidden(seeded.info.accounts) }
-    accounts = demo === undefined ? undefined : { okta: 'emulator', list: demo.accounts }
-    emulator = await startEmulator({
-      port: 0,
-      issuer: DEMO_ISSUER,
-      ...options.emulator,
-      ...(seeded === undefined ? {} : { seed: seeded.seed }),
-      ...(options.clock === undefined ? {} : { clock }),
-    })
-    // With 'oauth' the app never holds the emulator's API token: every call it makes carries a DPoP-bound token.
-    const auth = options.emulatorAuth === 'oauth' ? registerDemoServiceApp(emulator) : emulator.token
-    client = createOktaClient({ orgUrl: emulator.url, auth, allowInsecureHttp: true, rateLimitMaxWaitMs: PAGE_RATE_LIMIT_WAIT_MS })
-  } else {
-    // The built-in demo users (or any list whose passwords are hidden): an app's own users are not listed.
-    if (options.users === undefined || options.showDemoPasswords === false) {
-      const org = orgAccounts(seeds)
-      accounts = { ...org, list: hidden(org.list) }
-    }
-    client = createOktaClient({
-      orgUrl: options.orgUrl,
-      ...(options.auth === undefined ? { token: options.token! } : { auth: options.auth }),
-      allowInsecureHttp: options.allowInsecureHttp ?? false,
-      rateLimitMaxWaitMs: PAGE_RATE_LIMIT_WAIT_MS,
-    })
-  }
+  const { client, emulator, demo, accounts } = await connectOkta(options, clock, seeds)
 
   // `true` is the proxy that connects, one hop: with Fastify's "every hop" the leftmost X-Forwarded-For, which the
   // client writes when a balancer appends to it, would be the end user's IP sent to Okta.
@@ -191,23 +148,6 @@ interface Parts {
 /** The session key the standalone gateway server reads its user from (`SESSION_USER_KEY` of @okta-mfa/gateway). */
 export const GATEWAY_SESSION_USER_KEY = 'user'
 
-/** Attempt counters and revocations: in Redis with `redisUrl` (closed with the app), else in this process. */
-function stores (app: FastifyInstance, options: BuildAppOptions, clock: () => number): { attemptStore: AttemptStore, revocations: RevocationStore } {
-  if (options.redisUrl === undefined) return { attemptStore: new MemoryAttemptStore({ clock }), revocations: new MemoryRevocationStore({ clock }) }
-  // Once per outage, not at every reconnect attempt.
-  const redis = createRedisStores(options.redisUrl, {
-    onStatusChange: (status, err) => {
-      if (status === 'up') app.log.info('redis reachable again')
-      else app.log.error({ err: { code: (err as { code?: unknown } | undefined)?.code, message: err?.message } }, 'redis unreachable: passcode attempts are refused')
-    },
-  })
-  // Listening before the client's first connection made the first requests 503: wait for it (at most the ping's
-  // timeout; a Redis down at start is then what it is later, 503 until it is back).
-  app.addHook('onReady', async () => { await redis.ping().catch(() => {}) })
-  app.addHook('onClose', async () => { await redis.close() })
-  return { attemptStore: redis.attempts, revocations: redis.revocations }
-}
-
 async function register (app: FastifyInstance, { options, clock, users, emulator, demo, accounts, client }: Parts): Promise<void> {
   // Before secure-session's own onSend hook (which encrypts the session): the passport user also goes to the session
   // key a standalone gateway server reads (`{ id, login }`), so one cookie serves this app and such a gateway; it
@@ -245,7 +185,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   // The strategy and the gateway count passcode attempts in the same store, so the form and GraphQL share one cap.
   // Logout and "sign out of all sessions" revoke in `revocations`; the strategy, the guard and the gateway refuse
   // revoked sessions. With `redisUrl` both live in Redis, shared with every instance.
-  const { attemptStore, revocations } = stores(app, options, clock)
+  const { attemptStore, revocations } = attemptAndRevocationStores(app, options, clock)
   // "Remember this device": the cookie is signed with a key derived from the session key; "forget remembered devices"
   // is recorded in the revocation store (shared between instances when that store is).
   const directory = new OktaDirectory(client)
