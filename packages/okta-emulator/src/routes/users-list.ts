@@ -132,8 +132,16 @@ function page (store: Store, keep: (u: UserRecord) => boolean, sort: Sort | unde
   return { users: shown.map((x) => x.u), next: more ? encodeCursor(sort, shown[shown.length - 1]!.at) : undefined }
 }
 
-/** The Link header: `limit`, then the query's own parameters (as a real org writes them), `after` last. */
-function linkHeader (req: FastifyRequest, limit: number, sort: Sort | undefined, nextAfter: string | undefined): string {
+/** The page's links: `limit`, then the query's own parameters (as a real org writes them), `after` last. */
+interface Links {
+  /** The `self` link, already checked against {@link MAX_LINK_BYTES}. */
+  self: string
+  /** The next page's link, `after` set to the given cursor. */
+  next: (after: string) => string
+}
+
+/** The list's links, refused (414) when the self link alone is over {@link MAX_LINK_BYTES}. */
+function pageLinks (req: FastifyRequest, limit: number, sort: Sort | undefined): Links {
   const base = `${baseUrl(req)}/api/v1/users`
   const params = new URLSearchParams({ limit: String(limit) })
   const echoed = ['search', 'filter', 'q', ...(sort === undefined ? [] : ['sortBy', 'sortOrder']), 'fields']
@@ -141,19 +149,25 @@ function linkHeader (req: FastifyRequest, limit: number, sort: Sort | undefined,
     const v = queryParam(req, k)
     if (v !== undefined) params.set(k, v)
   }
-  const self = new URLSearchParams(params)
+  const own = new URLSearchParams(params)
   const after = queryParam(req, 'after')
-  if (after !== undefined) self.set('after', after)
-  const links = [`<${base}?${self.toString()}>; rel="self"`]
-  if (nextAfter !== undefined) {
-    params.set('after', nextAfter)
-    links.push(`<${base}?${params.toString()}>; rel="next"`)
+  if (after !== undefined) own.set('after', after)
+  const self = `<${base}?${own.toString()}>; rel="self"`
+  checkSize(self)
+  return {
+    self,
+    next: (cursor) => {
+      params.set('after', cursor)
+      return `<${base}?${params.toString()}>; rel="next"`
+    },
   }
-  const header = links.join(', ')
+}
+
+/** Okta's refusal of an answer whose `Link` header would be over {@link MAX_LINK_BYTES}. */
+function checkSize (header: string): void {
   if (Buffer.byteLength(header) > MAX_LINK_BYTES) {
     throw new OktaError(414, 'E0000256', 'This request produced a response with a header too large to be processed.')
   }
-  return header
 }
 
 /** Registers GET /api/v1/users. */
@@ -164,10 +178,12 @@ export function usersListRoutes (app: FastifyInstance, ctx: Ctx): void {
     const sort = sortOf(req)
     const projection = parseFields(queryParam(req, 'fields') ?? '')
     // A query too long for its own self link is refused before the users are read, not after.
-    linkHeader(req, limit, sort, undefined)
+    const links = pageLinks(req, limit, sort)
     const { users, next } = page(ctx.store, keep, sort, queryParam(req, 'after'), limit)
     // Okta: `q` "doesn't support pagination, but you can use limit".
-    reply.header('link', linkHeader(req, limit, sort, isQ ? undefined : next))
+    const header = isQ || next === undefined ? links.self : `${links.self}, ${links.next(next)}`
+    checkSize(header)
+    reply.header('link', header)
     const base = baseUrl(req)
     const omit = oktaResponseOptions(contentTypeOf(req))
     return users.map((u) => {
