@@ -470,6 +470,13 @@ await t.test("Okta answering 503 with a load balancer's HTML page, or a firewall
     [403, 'text/html', '<html><body><h1>403 Forbidden</h1>Request blocked.</body></html>'],
     [403, 'application/json', '{"message":"Forbidden"}'],
     [413, 'text/plain', 'Request Entity Too Large'],
+    // The statuses the client classes by status alone (OKTA_VALIDATION, OKTA_AUTHENTICATION, OKTA_NOT_FOUND) when
+    // the answer has no Okta error code: still not Okta's answer.
+    [400, 'text/html', '<html><body><h1>400 Bad Request</h1>blocked by proxy</body></html>'],
+    [400, 'application/json', '{"message":"Bad Request"}'],
+    [401, 'text/html', '<html><body><h1>401 Authorization Required</h1></body></html>'],
+    [404, 'text/html', '<html><body><h1>404 Not Found</h1></body></html>'],
+    [404, 'application/json', '{}'],
   ]
   for (const p of pages) {
     page = p
@@ -481,6 +488,20 @@ await t.test("Okta answering 503 with a load balancer's HTML page, or a firewall
     }
     t.equal((await limiter.consume(userId)).remaining, 3, `${p[0]} ${p[1]}: no attempt left counted: no lockout once Okta is back`)
   }
+
+  // A proxy answering every call with its 404 page: the login lookup's "not found" is not Okta's, so no user is
+  // provisioned, the session keeps no Okta user, and the attempt is given back.
+  proxy.hook = () => ({ status: 404, type: 'text/html', page: '<html><body><h1>404 Not Found</h1></body></html>' })
+  const provisioning = await rig(t, { url: proxy.url, provision: true })
+  const limiter = new AttemptLimiter({ store: new MemoryAttemptStore() })
+  const holder = { session: {} as Record<string, unknown> }
+  const r = await provisioning.check(holder, 'nobody@example.com', { passCode: '123456' }, limiter)
+  t.match(r, { ok: false, error: { code: 'UPSTREAM_UNAVAILABLE', status: 503 } }, 'a 404 page on the login lookup: Okta unavailable, not OKTA_USER_NOT_FOUND')
+  t.same(Object.keys(holder.session), [], 'no Okta user bound in the session')
+  proxy.hook = () => undefined
+  const created = await emuFetch(upstream, 'GET', `/api/v1/users/${encodeURIComponent('nobody@example.com')}`)
+  t.equal(created.status, 404, 'no user provisioned through the page')
+  t.equal((await limiter.consume('nobody@example.com')).remaining, 3, 'and the attempt was given back')
 })
 
 await t.test("with OAuth, a code sent while its access token could not be had never reached Okta: the attempt is given back", async (t) => {

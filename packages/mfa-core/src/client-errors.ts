@@ -1,5 +1,6 @@
 // The one mapping from what @okta-mfa/client and the stores throw to the outcome table. Okta's texts never reach
 // the public message; the original error is kept as the `cause` for logs.
+import { errorCode } from './okta-port.js'
 import { isStoreUnavailableError } from './stores/types.js'
 import { MfaError, isMfaError, type MfaOutcomeCode, type MfaOutcomeDetails } from './outcomes.js'
 
@@ -86,10 +87,12 @@ export function outcomeOfError (err: unknown): MfaError | undefined {
   }
   if (isStoreUnavailableError(err)) return new MfaError('STORE_UNAVAILABLE', {}, undefined, { cause: err })
   const e = err as ClientErrorShape
-  if (typeof e.code !== 'string' || !e.code.startsWith('OKTA_')) return undefined
+  // As Okta meant it: a 400, 401 or 404 page without Okta's error body is OKTA_API_ERROR (see errorCode).
+  const clientCode = errorCode(err)
+  if (clientCode === undefined || !clientCode.startsWith('OKTA_')) return undefined
   const options = { cause: err }
-  if (Object.hasOwn(CLIENT_ERROR_OUTCOMES, e.code)) {
-    const code = CLIENT_ERROR_OUTCOMES[e.code as keyof typeof CLIENT_ERROR_OUTCOMES]
+  if (Object.hasOwn(CLIENT_ERROR_OUTCOMES, clientCode)) {
+    const code = CLIENT_ERROR_OUTCOMES[clientCode as keyof typeof CLIENT_ERROR_OUTCOMES]
     const details: MfaOutcomeDetails = {}
     if (code === 'RATE_LIMITED') {
       const seconds = readSeconds(e.retryAfterSeconds)
@@ -99,7 +102,7 @@ export function outcomeOfError (err: unknown): MfaError | undefined {
     if (code === 'FACTOR_NOT_FOUND') details.field = 'factorId'
     return new MfaError(code, details, undefined, options)
   }
-  if (e.code === 'OKTA_VALIDATION') {
+  if (clientCode === 'OKTA_VALIDATION') {
     if (causeMatches(e.errorCauses, ALREADY_SET_UP)) return new MfaError('ALREADY_ENROLLED', {}, undefined, options)
     if (causeMatches(e.errorCauses, NOT_ACTIVATED)) return new MfaError('ENROLLMENT_REQUIRED', {}, undefined, options)
     return new MfaError('BAD_USER_INPUT', {}, 'The identity provider rejected the input.', options)
@@ -110,7 +113,7 @@ export function outcomeOfError (err: unknown): MfaError | undefined {
   if (refusal !== undefined && e.status === refusal[0]) return new MfaError(refusal[1], {}, undefined, options)
   // A 5xx; or an error status without Okta's error body, which every answer of Okta's carries: a proxy's or a
   // firewall's page in front of Okta (a 403 from a WAF, a 413), not Okta's answer to the request.
-  if (e.code === 'OKTA_API_ERROR' && typeof e.status === 'number' && (e.status >= 500 || e.errorCode === undefined)) {
+  if (clientCode === 'OKTA_API_ERROR' && typeof e.status === 'number' && (e.status >= 500 || e.errorCode === undefined)) {
     return new MfaError('UPSTREAM_UNAVAILABLE', {}, undefined, options)
   }
   return undefined

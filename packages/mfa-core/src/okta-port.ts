@@ -13,11 +13,21 @@ export interface OktaFactorLike {
 /** The methods of `@okta-mfa/client`'s `OktaClient` the rules use. */
 export type MfaOktaClient = Pick<OktaClient, 'getUser' | 'createUser' | 'listFactors' | 'verifyFactor' | 'close'>
 
-/** The `code` of an error, or undefined for anything else. */
+/** The client's codes it gives an Okta error by its HTTP status alone when the answer has no Okta `errorCode`. */
+const BY_STATUS: ReadonlySet<string> = new Set(['OKTA_VALIDATION', 'OKTA_NOT_FOUND', 'OKTA_AUTHENTICATION'])
+
+/**
+ * The `code` of an error as the rules read it, or undefined for anything else. Every refusal of Okta's carries an
+ * `errorCode`: a 400, 401 or 404 without one is a page of a proxy's or a firewall's in front of Okta, which the client
+ * classes by its status alone. It is read as `OKTA_API_ERROR` (an error status that is not Okta's answer), never as
+ * Okta saying the input was invalid or the user or factor does not exist (which would count the attempt, or provision
+ * a user).
+ */
 export function errorCode (err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined
-  const code = (err as { code?: unknown }).code
-  return typeof code === 'string' ? code : undefined
+  const { code, errorCode: oktaCode, status } = err as { code?: unknown, errorCode?: unknown, status?: unknown }
+  if (typeof code !== 'string') return undefined
+  return BY_STATUS.has(code) && oktaCode === undefined && typeof status === 'number' ? 'OKTA_API_ERROR' : code
 }
 
 /**

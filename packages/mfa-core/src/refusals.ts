@@ -2,12 +2,13 @@
 // request was sent, the app's own access refused, no OAuth token to send it with), settled when Okta judged it wrong,
 // counted otherwise (the safe side).
 import type { AttemptDecision, AttemptLimiter } from './attempts.js'
+import { errorCode } from './okta-port.js'
 import { MfaError, type MfaOutcomeDetails } from './outcomes.js'
 
 /**
  * Refusals in which Okta never judged the code: no such factor or user, or a factor not activated yet (and the
  * refusals `neverJudged` reads from their cause). The attempt they used is given back. Anything else stays counted,
- * the safe side: a 400 Okta did not explain (it might have judged the code), a lockout, a timeout or a dropped
+ * the safe side: a 400 of Okta's with another error code (it might have judged the code), a lockout, a timeout or a dropped
  * connection (Okta may have judged it before the answer was lost), a 500 or an answer that cannot be read.
  */
 const UNJUDGED: ReadonlySet<string> = new Set(['FACTOR_NOT_FOUND', 'ENROLLMENT_REQUIRED', 'OKTA_USER_NOT_FOUND'])
@@ -42,7 +43,7 @@ function neverJudged (error: MfaError): boolean {
     // taken. Nor was it when a proxy or a firewall in front of Okta refused it with a 4xx page of its own.
     case 'UPSTREAM_UNAVAILABLE': return (cause?.code === 'OKTA_CONNECTION' && NOT_SENT.has(cause.causeCode)) ||
       ((cause?.code === 'OKTA_API_ERROR' || cause?.code === 'OKTA_INVALID_RESPONSE') && cause.status === 503) ||
-      (cause?.code === 'OKTA_API_ERROR' && cause.errorCode === undefined && typeof cause.status === 'number' && cause.status < 500)
+      (cause !== undefined && errorCode(cause) === 'OKTA_API_ERROR' && cause.errorCode === undefined && typeof cause.status === 'number' && cause.status < 500)
     default: return false
   }
 }
