@@ -502,6 +502,32 @@ await t.test("Okta answering 503 with a load balancer's HTML page, or a firewall
   const created = await emuFetch(upstream, 'GET', `/api/v1/users/${encodeURIComponent('nobody@example.com')}`)
   t.equal(created.status, 404, 'no user provisioned through the page')
   t.equal((await limiter.consume('nobody@example.com')).remaining, 3, 'and the attempt was given back')
+
+  // A trusted factor id reads no list: the user lookup is the first call. When it fails (an Okta 500, a timeout), no
+  // code was sent, so no attempt is used, whatever the failure (each try from a new session: nothing bound yet).
+  const lookups: Array<[string, Fault]> = [
+    ['an Okta 500', { status: 500, type: 'application/json', page: '{"errorCode":"E0000009","errorSummary":"Internal Server Error","errorLink":"E0000009","errorId":"oae1","errorCauses":[]}' }],
+    ['a lookup that never answers', 'hang'],
+  ]
+  for (const [what, fault] of lookups) {
+    let verifies = 0
+    proxy.hook = (req) => {
+      if ((req.url ?? '').endsWith('/verify')) verifies++
+      return req.method === 'GET' && req.url === `/api/v1/users/${encodeURIComponent('lb@example.com')}` ? fault : undefined
+    }
+    const trusted = await rig(t, { url: proxy.url, deadlineMs: 300 })
+    const counted = new AttemptLimiter({ store: new MemoryAttemptStore() })
+    for (let i = 0; i < 6; i++) {
+      const r = await trusted.check({ session: {} }, 'lb@example.com', { passCode: upstream.totpCode(factorId), factorId, trustFactorId: true }, counted)
+      t.match(r, { ok: false, error: { code: /^UPSTREAM_/ } }, `${what} on the user lookup: try ${i + 1} is Okta unavailable, never LOCKED_OUT`)
+    }
+    t.equal(verifies, 0, `${what}: no verify was sent`)
+    proxy.hook = () => undefined
+    const r = await trusted.check({ session: {} }, 'lb@example.com', { passCode: upstream.totpCode(factorId), factorId, trustFactorId: true }, counted)
+    t.equal(codeOf(r), 'SUCCESS', `${what}: once Okta answers, the right code passes`)
+    t.equal((await counted.consume('lb@example.com')).remaining, 3, `${what}: and nothing stayed counted`)
+    upstream.clock.advance(30_000)
+  }
 })
 
 await t.test("with OAuth, a code sent while its access token could not be had never reached Okta: the attempt is given back", async (t) => {

@@ -177,9 +177,11 @@ async function check (input: PasscodeCheckInput, retry: Retry | undefined): Prom
       throw selectionError(selected)
     }
 
-    await count()
-    // After the list: reading it may have found the Okta user again (one deleted since the session bound it).
+    // After the list: reading it may have found the Okta user again (one deleted since the session bound it). Before
+    // the count: a lookup that fails (a trusted factor id reads no list, so this is where the user is resolved) sent
+    // no code, and must not use an attempt.
     const oktaUserId = await subject.oktaUserId()
+    await count()
     const result = await input.client.verifyFactor(oktaUserId, selected.factor.id, body, undefined, verifyOptions(subject.callOptions, input.context))
     // A passcode is accepted or not: anything but SUCCESS (REJECTED, or a push-like WAITING/TIMEOUT) is a wrong code.
     if (result.factorResult !== 'SUCCESS') throw new MfaError('INVALID_PASSCODE')
