@@ -92,6 +92,9 @@ await t.test("HTTP that Node's parser refuses gets Okta's envelope and headers, 
     ['GET /api/v1/users HTTP/1.1\r\nHost: user@x\r\nAuthorization: SSWS test-token\r\n\r\n', 400],
     ['GET /api/v1/users HTTP/1.1\r\nHost: x\r\nHost: y\r\nAuthorization: SSWS test-token\r\n\r\n', 400],
     ['GET /api/v1/users HTTP/1.0\r\nAuthorization: SSWS test-token\r\n\r\n', 400],
+    // CONNECT is no request Fastify routes: Node drops it unanswered without a listener of the emulator's.
+    ['CONNECT /api/v1/users HTTP/1.1\r\nHost: x\r\nAuthorization: SSWS test-token\r\n\r\n', 400],
+    ['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 400],
   ]
   for (const [request, status] of cases) {
     const answer = await rawAnswer(request)

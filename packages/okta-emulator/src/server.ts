@@ -177,6 +177,11 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
       limited: rate.limited,
     }
   }
+  // CONNECT never becomes a request Fastify routes (Node hands it to a 'connect' listener, and without one drops the
+  // connection unanswered): refused as Node's parser's refusals are.
+  app.server.on('connect', (_req: unknown, socket: { end: (data: string) => unknown }) => {
+    socket.end(clientErrorAnswer(undefined, stampHeaders(ctx.clock(), 'user').headers))
+  })
   /** Adds Okta's per-response headers and counts the request; returns whether it is over the limit. */
   const stamp = (reply: FastifyReply, bucket: RateLimitBucket): boolean => {
     const { headers, limited } = stampHeaders(ctx.clock(), bucket)
