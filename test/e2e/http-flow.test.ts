@@ -12,7 +12,7 @@ import { once } from 'node:events'
 import t from 'tap'
 import { decodeSessionKey, demoSeed, DEMO_USERS, readConfig } from '../../examples/fastify-app/dist/index.js'
 import { csrfOf, errorText, passwordLogin, PASSWORD, startE2eApp } from '../helpers/e2e-app.js'
-import { listenLoopback, type CookieJar } from '../helpers/http.js'
+import { listenLoopback, rawExchange, type CookieJar } from '../helpers/http.js'
 import { totp } from '../helpers/totp.js'
 import { testClock, withEmulator } from '../helpers/emulator.js'
 import { withRedis } from '../helpers/redis.js'
@@ -77,6 +77,12 @@ await t.test('a malformed URL or an over-long path parameter, refused before rou
     t.equal(res.status, status, `${path.slice(0, 30)}: ${status}`)
     t.equal(res.text, words, 'a sentence, not the URL repeated')
     t.match(res.headers, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'same-origin' }, 'the headers every answer carries')
+    t.equal(res.headers['x-error-code'], status === 414 ? 'URI_TOO_LONG' : 'BAD_REQUEST', 'and its code, as every refusal of the demo')
+  }
+  // CONNECT goes to Node's 'connect' event, not to Fastify: without a listener Node closed it unanswered.
+  for (const target of ['/login', 'example.com:443']) {
+    const answer = await rawExchange(app.url, `CONNECT ${target} HTTP/1.1\r\nHost: x\r\n\r\n`)
+    t.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n[^]*x-error-code: BAD_REQUEST\r\n[^]*\r\n\r\nThat request could not be read\.$/, `CONNECT ${target}: a coded 400`)
   }
 })
 

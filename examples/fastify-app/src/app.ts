@@ -12,7 +12,7 @@ import {
   AttemptLimiter, OktaMfaStrategy, requireMfaFastify, isSessionRevoked, RememberedDevices, clearMfa, DEFAULT_REMEMBER_DAYS,
 } from 'passport-okta-mfa'
 import { Strategy as LocalStrategy } from 'passport-local'
-import { securityHeaders, securityHeadersAndAssets } from './assets.js'
+import { securityHeadersAndAssets } from './assets.js'
 import { isSignedIn, type AppContext } from './context.js'
 import { requireCsrf } from './csrf.js'
 import { DEMO_ISSUER, type DemoAccounts, type DemoInfo } from './demo.js'
@@ -26,7 +26,7 @@ import { mfaRoutes } from './routes/mfa.js'
 import { connectOkta } from './okta-setup.js'
 import { checkOptions, type BuildAppOptions } from './options.js'
 import { fitSessionCookie, noteMfaStep, rememberReturnTo } from './session.js'
-import { answerClientError, refuseBeforeRouting } from './raw-refusals.js'
+import { answerClientError, answerFrameworkError, refuseBeforeRouting, refuseConnect } from './raw-refusals.js'
 import { attemptAndRevocationStores } from './stores.js'
 import { DEMO_USERS, UserStore, type AppUser } from './users.js'
 import { csrfPage, notFoundPage } from './views/errors.js'
@@ -89,14 +89,10 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     clientErrorHandler: answerClientError,
     // A request arriving while the demo closes is answered, coded, by refuseBeforeRouting.
     return503OnClosing: false,
-    // A malformed URL or an over-long path parameter, refused before routing where no hook runs: a sentence with the
-    // headers every answer carries, rather than Fastify's JSON repeating the URL.
-    frameworkErrors: (error, _request, reply: FastifyReply) => {
-      const long = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-      securityHeaders(reply.code(long ? 414 : 400).type('text/plain; charset=utf-8'))
-      void reply.send(long ? 'That address is too long.' : 'That address is not valid.')
-    },
+    // A malformed URL or an over-long path parameter, refused before routing where no hook runs.
+    frameworkErrors: answerFrameworkError,
   })
+  refuseConnect(app)
   if (trust !== false) {
     // A scheme is case-insensitive (RFC 3986 §3.1): a proxy's "X-Forwarded-Proto: HTTPS" is https. The session cookie's
     // `secure: 'auto'` and the remembered-device cookie compare `request.protocol` with 'https', so the header is

@@ -2,7 +2,7 @@
 // refuses or its timeout cuts. A sentence, as the demo's other refusals before routing, with its code in X-Error-Code
 // as every refusal of the demo (Fastify's own answer was uncoded JSON).
 import { STATUS_CODES } from 'node:http'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { securityHeaders } from './assets.js'
 
 /** The socket side of a raw answer. */
@@ -34,12 +34,36 @@ export function answerClientError (this: FastifyInstance, err: Error & { code?: 
   if (err.code === 'ECONNRESET' || socket.destroyed) return
   const code = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'REQUEST_TIMEOUT' : err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST'
   this.log.trace({ clientError: typeof err.code === 'string' ? err.code.slice(0, 64) : undefined }, `client ${TRACE_LABELS[code]}`)
+  writeRefusal(socket, code)
+}
+
+/** Writes the refusal `code` on a raw socket and closes it. */
+function writeRefusal (socket: RawSocket, code: keyof typeof RAW_REFUSALS): void {
   const [status, text] = RAW_REFUSALS[code]
   if (socket.writable) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\nx-error-code: ${code}\r\n` +
       `content-length: ${Buffer.byteLength(text)}\r\ncache-control: no-store\r\nx-content-type-options: nosniff\r\nconnection: close\r\n\r\n${text}`)
   }
   socket.destroy()
+}
+
+/**
+ * Fastify's `frameworkErrors` of the demo: a malformed URL (400 `BAD_REQUEST`) or an over-long path parameter (414
+ * `URI_TOO_LONG`), refused before routing where no hook runs: a coded sentence with the headers every answer carries,
+ * rather than Fastify's JSON repeating the URL.
+ */
+export function answerFrameworkError (error: { code?: string }, _request: unknown, reply: FastifyReply): void {
+  const long = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+  securityHeaders(reply.code(long ? 414 : 400).type('text/plain; charset=utf-8').header('x-error-code', long ? 'URI_TOO_LONG' : 'BAD_REQUEST'))
+  void reply.send(long ? 'That address is too long.' : 'That address is not valid.')
+}
+
+/**
+ * A CONNECT never becomes a request Fastify routes: Node hands it to a 'connect' listener and, without one, closes the
+ * connection unanswered. The demo answers it as Node's parser's refusals: 400 `BAD_REQUEST`.
+ */
+export function refuseConnect (app: FastifyInstance): void {
+  app.server.on('connect', (_req: unknown, socket: RawSocket) => { writeRefusal(socket, 'BAD_REQUEST') })
 }
 
 /**
