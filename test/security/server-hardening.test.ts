@@ -176,7 +176,17 @@ await t.test("what Node's parser refuses is answered with its code by the demo a
     t.match(hostless, /^HTTP\/1\.1 400 [^\r]*\r\n/, `${name}: HTTP/1.1 without Host, 400`)
     t.match(hostless, /\r\nx-error-code: BAD_REQUEST\r\n/i, `${name}: coded BAD_REQUEST`)
     t.match(await rawExchange(port, 'GET /login HTTP/1.0\r\n\r\n'), /^HTTP\/1\.1 200 /, `${name}: HTTP/1.0 without Host is served`)
+    // Node hands CONNECT to a 'connect' listener, never to the app: without one it closed the connection unanswered.
+    const tunnel = await rawExchange(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n')
+    t.match(tunnel, /^HTTP\/1\.1 400 [^\r]*\r\n[^]*\r\nx-error-code: BAD_REQUEST\r\n/i, `${name}: a CONNECT, a coded 400`)
   }
+  // A target that is no path: express-session reads no session for it, and passport's session middleware threw (500).
+  const expressPort = ports[1]![1]
+  for (const line of ['OPTIONS * HTTP/1.1', 'GET * HTTP/1.1', 'GET login HTTP/1.1']) {
+    const star = await rawExchange(expressPort, `${line}\r\nHost: x\r\nConnection: close\r\n\r\n`)
+    t.match(star, /^HTTP\/1\.1 400 [^\r]*\r\n[^]*\r\nx-error-code: BAD_REQUEST\r\n/i, `the Express example, ${line}: a coded 400, not a 500`)
+  }
+  t.match(await rawExchange(expressPort, 'GET http://x/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200 /, 'the Express example: an absolute-form target is served')
   // A request that arrives while the demo closes (another still in flight): 503 with its code, not Fastify's JSON.
   const demoPort = ports[0]![1]
   const late = connect(demoPort, '127.0.0.1')

@@ -26,6 +26,11 @@ function answerClientError (err: Error & { code?: string }, socket: RawSocket): 
   // A reset connection has nothing left to answer.
   if (err.code === 'ECONNRESET' || socket.destroyed) return
   const code = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'REQUEST_TIMEOUT' : err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST'
+  writeRefusal(socket, code)
+}
+
+/** Writes the refusal `code` on a raw socket and closes it. */
+function writeRefusal (socket: RawSocket, code: keyof typeof RAW_REFUSALS): void {
   const [status, text] = RAW_REFUSALS[code]
   if (socket.writable) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\nx-error-code: ${code}\r\n` +
@@ -36,8 +41,8 @@ function answerClientError (err: Error & { code?: string }, socket: RawSocket): 
 
 /**
  * The HTTP server for `app`: a request must arrive within {@link RECEIVE_TIMEOUT_MS} (checked every 2 s), and a
- * request Node refuses (timed out, headers over its limit, not HTTP, HTTP/1.1 without Host) is answered 408, 431 or
- * 400 with its code.
+ * request Node refuses (timed out, headers over its limit, not HTTP, HTTP/1.1 without Host), a CONNECT and a target
+ * that is no path (`*`) are answered 408, 431 or 400 with its code.
  *
  * @example
  * createExampleServer(buildApp(options).app).listen(3001, '127.0.0.1')
@@ -45,7 +50,10 @@ function answerClientError (err: Error & { code?: string }, socket: RawSocket): 
 export function createExampleServer (app: RequestListener): Server {
   // Node's own check answers a request without Host with an empty 400 before any listener: refused here, coded.
   const server = createServer({ requestTimeout: RECEIVE_TIMEOUT_MS, headersTimeout: RECEIVE_TIMEOUT_MS, connectionsCheckingInterval: 2_000, requireHostHeader: false }, (req, res) => {
-    if (req.headers.host === undefined && req.httpVersion === '1.1') {
+    // A target that is not a path (`OPTIONS *`): express-session reads no session for it, and passport's session
+    // middleware would throw (a 500). An absolute-form target (`http://host/path`) is a path to Express.
+    const target = req.url ?? ''
+    if ((req.headers.host === undefined && req.httpVersion === '1.1') || !(target.startsWith('/') || /^https?:\/\//i.test(target))) {
       const text = RAW_REFUSALS.BAD_REQUEST[1]
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'x-error-code': 'BAD_REQUEST', 'cache-control': 'no-store', connection: 'close' }).end(text)
       return
@@ -53,5 +61,7 @@ export function createExampleServer (app: RequestListener): Server {
     app(req, res)
   })
   server.on('clientError', answerClientError)
+  // CONNECT never reaches Express: Node hands it to this listener and, without one, closes the connection unanswered.
+  server.on('connect', (_req: unknown, socket: RawSocket) => { writeRefusal(socket, 'BAD_REQUEST') })
   return server
 }
