@@ -172,6 +172,11 @@ void t.test('verify results and push transactions parse as a union on factorResu
     .reply(200, ex(factorsEx, 'UserFactorVerifyPushTransactionApproved'), { headers: jsonHeaders() })
   t.same(await client.getFactorTransaction(UID, 'opf1', tx ?? ''), { factorResult: 'SUCCESS' })
   t.equal(pollTransactionId({ factorResult: 'SUCCESS' }), undefined)
+  // A dot-segment, however encoded, is no transaction id (getFactorTransaction would refuse it with a TypeError).
+  for (const last of ['%2E%2E', '%2e', '..%3F']) {
+    const poll = { factorResult: 'WAITING', _links: { poll: { href: `${ORG}${FACTORS}/opf1/transactions/${last}` } } } as unknown as VerifyFactorResult
+    t.equal(pollTransactionId(poll), last === '..%3F' ? '..?' : undefined, `a poll link ending ${last}`)
+  }
   agent.assertNoPendingInterceptors()
 })
 
@@ -233,6 +238,18 @@ void t.test('listUsers follows Link rel="next" on the org only, lazily, and neve
     .reply(200, [u('a')], { headers: { ...jsonHeaders(), link: `<${ORG}/api/v1/users?limit=2>; rel="next"` } })
   const loop = async (): Promise<void> => { for await (const _ of client.listUsers({ limit: 2 })) { /* drain */ } }
   await t.rejects(loop(), { code: 'OKTA_INVALID_RESPONSE', message: /already read/ })
+  // The same page behind a new #fragment each time: a fragment is never sent, so it is the same page.
+  let fragments = 0
+  pool.intercept({ path: '/api/v1/users?limit=1', method: 'GET' })
+    .reply(() => ({ statusCode: 200, data: JSON.stringify([u('a')]), responseOptions: { headers: { ...jsonHeaders(), link: `<${ORG}/api/v1/users?limit=1#p${++fragments}>; rel="next"` } } }))
+  const fragmentLoop = async (): Promise<number> => { let n = 0; for await (const _ of client.listUsers({ limit: 1 })) { if (++n > 3) break } return n }
+  await t.rejects(fragmentLoop(), { code: 'OKTA_INVALID_RESPONSE', message: /already read/ }, 'a fragment does not make a page new')
+  t.equal(fragments, 1, 'refused at the first repeat')
+  pool.intercept({ path: '/api/v1/users?limit=1', method: 'GET' }).reply(200, [u('a')], { headers: { ...jsonHeaders(), link: `<${ORG}/api/v1/users?limit=1&after=a#top>; rel="next"` } })
+  pool.intercept({ path: '/api/v1/users?limit=1&after=a', method: 'GET' }).reply(200, [u('b')], { headers: jsonHeaders() })
+  const followed: string[] = []
+  for await (const user of client.listUsers({ limit: 1 })) followed.push(user.id)
+  t.same(followed, ['a', 'b'], 'a next link with a fragment to a new page is followed, without the fragment')
   agent.assertNoPendingInterceptors()
 
   // Empty pages, each with a next link to a new cursor: never a page already read, so only a bound ends them. Nine

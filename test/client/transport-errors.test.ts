@@ -69,6 +69,9 @@ void t.test('a real refused port and a real socket closed mid-request map to OKT
   t.match(err, { code: 'OKTA_CONNECTION', causeCode: /^(UND_ERR_SOCKET|ECONNRESET)$/ })
 })
 
+/** A private key for an OAuth client whose token endpoint answers garbage (no request ever succeeds). */
+const OAUTH_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+
 void t.test('a real server that answers what undici cannot read (headers over its limit, bytes that are no HTTP): OKTA_INVALID_RESPONSE, not unreachable', async (t) => {
   const answers: Record<string, string> = {
     'a Link header of 1600 entries': 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nLink: ' +
@@ -83,13 +86,20 @@ void t.test('a real server that answers what undici cannot read (headers over it
       socket.on('error', () => {})
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const client = createOktaClient({ orgUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: TOKEN, allowInsecureHttp: true })
+    const orgUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const client = createOktaClient({ orgUrl, token: TOKEN, allowInsecureHttp: true })
     const err = await client.getUser('00u1').catch((e: unknown) => e)
     await client.close()
+    // The same answer from the OAuth token endpoint (the first request of an OAuth client): it answered, it was not
+    // out of reach.
+    const oauth = createOktaClient({ orgUrl, allowInsecureHttp: true, auth: { clientId: '0oa-raw', privateKey: OAUTH_KEY, scopes: ['okta.users.read'] } })
+    const tokenErr = await oauth.getUser('00u1').catch((e: unknown) => e)
+    await oauth.close()
     await new Promise<void>((resolve) => server.close(() => resolve()))
     t.ok(err instanceof InvalidResponseError, `${what}: InvalidResponseError`)
     t.match(err, { code: 'OKTA_INVALID_RESPONSE', message: /^Okta's answer could not be read as HTTP \((UND_ERR_[A-Z_]+|HPE_[A-Z_]+|HTTPParserError)\)$/ }, `${what}: ${String((err as Error).message)}`)
     t.notMatch(JSON.stringify(err) + String(err), TOKEN, `${what}: no token`)
+    t.match(tokenErr, { code: 'OKTA_INVALID_RESPONSE', tokenRequest: true, message: /^Okta's token endpoint's answer could not be read as HTTP \((UND_ERR_[A-Z_]+|HPE_[A-Z_]+|HTTPParserError)\)$/ }, `${what}, from the token endpoint: ${String((tokenErr as Error).message)}`)
   }
 })
 
@@ -500,6 +510,23 @@ void t.test('429 on verify, activate and POSTs: never waits, fails at once with 
   for (const ago of [5, 0]) {
     pool.intercept({ path: VERIFY_PATH, method: 'POST' }).reply(() => rateLimited(Math.floor(serverDate.getTime() / 1000) - ago, serverDate))
     await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '123456' }), { code: 'OKTA_RATE_LIMITED', retryAfterSeconds: 1 }, `a reset ${ago} s before Date: retry after a second`)
+  }
+  // Date is an HTTP-date, GMT in each of its three forms (RFC 9110 §5.6.7), whatever this process's time zone; a Date
+  // that is none (`0`, an ISO date) is absent, and the reset is read against our clock.
+  const zone = process.env['TZ']
+  process.env['TZ'] = 'Asia/Tokyo'
+  t.teardown(() => { if (zone === undefined) delete process.env['TZ']; else process.env['TZ'] = zone })
+  const withDate = (reset: number, date: string): ReturnType<typeof rateLimited> => {
+    const r = rateLimited(reset, undefined)
+    r.responseOptions.headers['date'] = date
+    return r
+  }
+  pool.intercept({ path: VERIFY_PATH, method: 'POST' }).reply(() => withDate(Math.floor(serverDate.getTime() / 1000) + 7, 'Mon Jan  1 00:00:05 2024'))
+  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '123456' }), { code: 'OKTA_RATE_LIMITED', retryAfterSeconds: 7 }, 'an asctime Date, read as GMT in Tokyo too')
+  for (const date of ['0', '2024-01-01T00:00:05Z']) {
+    pool.intercept({ path: VERIFY_PATH, method: 'POST' }).reply(() => withDate(Math.floor(Date.now() / 1000) + 30, date))
+    const err = await client.verifyFactor('00u1', 'ost1', { passCode: '123456' }).catch((e: unknown) => e) as RateLimitedError
+    t.ok(err.retryAfterSeconds !== undefined && err.retryAfterSeconds >= 28 && err.retryAfterSeconds <= 30, `Date: ${date} is no HTTP-date: the reset read against our clock (${String(err.retryAfterSeconds)} s)`)
   }
   agent.assertNoPendingInterceptors()
 })

@@ -86,7 +86,9 @@ export function pollTransactionId (result: VerifyFactorResult): string | undefin
   const id = /\/transactions\/([^/?#]+)/.exec(href)?.[1]
   if (id === undefined) return undefined
   try {
-    return decodeURIComponent(id)
+    // A dot-segment is no transaction id: getFactorTransaction refuses one (it would address another resource).
+    const decoded = decodeURIComponent(id)
+    return decoded === '.' || decoded === '..' ? undefined : decoded
   } catch {
     return undefined
   }

@@ -64,8 +64,8 @@ const MIN_RESET_WAIT_MS = 1000
  */
 export function rateLimitInfo (headers: Headers, nowMs: number): RateLimitInfo {
   const date = headerValue(headers, 'date')
-  const dateMs = date === undefined ? Number.NaN : Date.parse(date)
-  const serverNow = Number.isFinite(dateMs) ? dateMs : nowMs
+  // An HTTP-date as RFC 9110 reads it (asctime is GMT too); anything else (`0`, an ISO date) is no Date at all.
+  const serverNow = (date === undefined ? undefined : parseHttpDate(date.trim(), nowMs)) ?? nowMs
   const reset = headerValue(headers, 'x-rate-limit-reset')?.trim()
   if (reset !== undefined && /^\d{1,12}$/.test(reset)) {
     const resetMs = Number(reset) * 1000

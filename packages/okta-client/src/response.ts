@@ -141,6 +141,19 @@ function parseJson (raw: Buffer, status: number, okId: string | undefined, sent:
   }
 }
 
+/**
+ * undici's error for an answer that came but cannot be read as HTTP (`HPE_*` from its parser, or no code at all for
+ * one that does not start as HTTP does; headers over its limit; a body longer or shorter than declared), as
+ * `OKTA_INVALID_RESPONSE` naming `what` answered; undefined for any other error.
+ */
+export function unreadableAnswer (err: unknown, what: string, requestId?: string): InvalidResponseError | undefined {
+  const code = (err as { code?: unknown } | null)?.code
+  const causeCode = typeof code === 'string' ? code : undefined
+  const parserError = (err as { name?: unknown } | null)?.name === 'HTTPParserError'
+  if (!parserError && (causeCode === undefined || !(UNREADABLE_CODES.has(causeCode) || causeCode.startsWith('HPE_')))) return undefined
+  return new InvalidResponseError(`${what} could not be read as HTTP (${causeCode ?? 'HTTPParserError'})`, { cause: safeCause(err), requestId })
+}
+
 /** A failure of the exchange (not an answer) as a coded error: timeout, abort, closed dispatcher or connection. */
 export function translate (err: unknown, timedOut: boolean, timeoutMs: number, signal: AbortSignal | undefined, requestId: string | undefined): unknown {
   if (err instanceof OktaClientError || err instanceof RetryOnce) return err
@@ -151,11 +164,8 @@ export function translate (err: unknown, timedOut: boolean, timeoutMs: number, s
   const causeCode = typeof code === 'string' ? code : undefined
   const cause = safeCause(err)
   if (causeCode !== undefined && TIMEOUT_CODES.has(causeCode)) return new TimeoutError(timeoutMs, { cause, requestId })
-  // undici's parser errors carry `HPE_*`, or no code at all for an answer that does not start as HTTP does.
-  const parserError = (err as { name?: unknown } | null)?.name === 'HTTPParserError'
-  if (parserError || (causeCode !== undefined && (UNREADABLE_CODES.has(causeCode) || causeCode.startsWith('HPE_')))) {
-    return new InvalidResponseError(`Okta's answer could not be read as HTTP (${causeCode ?? 'HTTPParserError'})`, { cause, requestId })
-  }
+  const unreadable = unreadableAnswer(err, 'Okta\'s answer', requestId)
+  if (unreadable !== undefined) return unreadable
   if (causeCode === 'UND_ERR_CLOSED' || causeCode === 'UND_ERR_DESTROYED') {
     return new ConnectionError('the HTTP dispatcher is closed', { cause, causeCode, requestId })
   }

@@ -124,6 +124,7 @@ async function * pages (t: Transport, query: ListUsersQuery, opts: RequestOption
       if (seen.has(pageKey(parsed))) {
         throw new InvalidResponseError('Okta sent a Link rel="next" to a page already read', { status: res.status, requestId: responseErrorId(res) })
       }
+      parsed.hash = ''
       url = parsed
     }
     yield * users
@@ -133,9 +134,9 @@ async function * pages (t: Transport, query: ListUsersQuery, opts: RequestOption
 /** Most empty pages in a row that `listUsers` follows to a next one (Okta ends a list with a page without a next link). */
 const MAX_EMPTY_PAGES = 10
 
-/** A page URL as a fixed-size key. */
+/** A page URL as a fixed-size key: what is sent for it (a `#fragment` never is, so two links differing by one are one page). */
 function pageKey (url: URL): string {
-  return hash('sha256', url.href, 'base64')
+  return hash('sha256', `${url.pathname}${url.search}`, 'base64')
 }
 
 async function lifecycle (

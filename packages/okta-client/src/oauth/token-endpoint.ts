@@ -2,7 +2,7 @@
 // its answer is read by token-response.ts: a token, a nonce request, or a coded error.
 import { request, type Dispatcher } from 'undici'
 import { ConnectionError, InvalidResponseError, TimeoutError } from '../errors.js'
-import { safeCause, utf8Text } from '../response.js'
+import { safeCause, unreadableAnswer, utf8Text } from '../response.js'
 import { readTokenResponse, type NonceRequest, type TokenResponse } from './token-response.js'
 
 /** How to reach the token endpoint. */
@@ -67,6 +67,9 @@ export async function postToken (
     if (code?.name === 'TimeoutError' || code?.code === 'UND_ERR_HEADERS_TIMEOUT' || code?.code === 'UND_ERR_BODY_TIMEOUT') {
       throw new TimeoutError(ep.timeoutMs, { cause: safeCause(err) })
     }
+    // It answered, with something that is not HTTP or headers over undici's limit: not out of reach.
+    const unreadable = unreadableAnswer(err, 'Okta\'s token endpoint\'s answer')
+    if (unreadable !== undefined) throw unreadable
     const causeCode = typeof code?.code === 'string' ? code.code : undefined
     throw new ConnectionError(`could not reach Okta's token endpoint${causeCode === undefined ? '' : ` (${causeCode})`}`, { cause: safeCause(err), causeCode })
   }
