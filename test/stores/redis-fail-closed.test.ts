@@ -228,6 +228,26 @@ await t.test('createRedisStores: a frozen Redis (the connection stays open) is a
   t.same(changes, ['down:true', 'up'], 'the first answer ends it')
 })
 
+await t.test("createRedisStores: a frozen Redis seen only by the app's own commands on `client` (a session store's) is reported too", async (t) => {
+  const redis = await withRedis(t)
+  const changes: string[] = []
+  const stores = createRedisStores(redis.url, {
+    prefix: 'fa:', commandTimeoutMs: 200, onStatusChange: (status, err) => { changes.push(status === 'down' ? `down:${String(isStoreUnavailableError(err))}` : status) },
+  })
+  t.teardown(async () => { redis.resume(); await stores.close() })
+  await stores.ping()
+  await stores.client.set('fa:sess:1', '{}')
+  redis.pause()
+  // What connect-redis does for every page: a GET on the shared client, outside the stores' own calls.
+  for (let i = 0; i < 3; i++) await t.rejects(stores.client.get('fa:sess:1'), { message: 'Command timed out' }, `session read ${i + 1}: no answer`)
+  t.same(changes, ['down:true'], 'the first session read without an answer starts the outage, once')
+  redis.resume()
+  await untilReady(async () => { await stores.client.get('fa:sess:1') })
+  t.same(changes, ['down:true', 'up'], "the first answer to the app's command ends it")
+  await t.rejects(stores.client.hget('fa:sess:1', 'x'), { name: 'ReplyError' })
+  t.same(changes, ['down:true', 'up'], 'a reply error is an answer, not an outage')
+})
+
 await t.test('createRedisStores: a database the server does not have is refused, never database 0 instead', async (t) => {
   const redis = await withRedis(t)
   const changes: string[] = []

@@ -129,6 +129,31 @@ export function watchCommands (client: object, watcher: (answered: boolean) => v
 /** The message of the error with which ioredis rejects a command that outlived its `commandTimeout`. */
 const IOREDIS_TIMEOUT = 'Command timed out'
 
+/** The one method of an ioredis client that every command goes through (typed without ioredis). */
+interface CommandSender<C extends { promise: Promise<unknown> }, S> {
+  sendCommand: (command: C, stream?: S) => unknown
+}
+
+/**
+ * Tells `watcher` of every command `client` sends: answered by Redis (an error reply too), or timed out by ioredis's
+ * `commandTimeout`. The client is the app's too (a session store on `stores.client`, as the READMEs show): its
+ * commands never pass through the stores' own calls, and when Redis freezes they are the ones that time out first
+ * (a page reads its session before any passcode is counted), with no connection event to report the outage.
+ */
+export function watchEveryCommand<C extends { promise: Promise<unknown> }, S> (client: CommandSender<C, S>, watcher: (answered: boolean) => void): void {
+  const send = client.sendCommand.bind(client)
+  const watched: CommandSender<C, S>['sendCommand'] = (command, stream) => {
+    const sent = send(command, stream)
+    command.promise.then(() => { watcher(true) }, (err: unknown) => {
+      if ((err as { message?: unknown } | null)?.message === IOREDIS_TIMEOUT) watcher(false)
+      // A reply error (`WRONGTYPE`, `NOPERM`) is an answer; a connection closed is reported by the connection's events.
+      else if ((err as { name?: unknown } | null)?.name === 'ReplyError') watcher(true)
+    })
+    return sent
+  }
+  Object.defineProperty(client, 'sendCommand', { value: watched, writable: true, configurable: true, enumerable: false })
+}
+
 /** Statuses of an ioredis client on its way to a connection, before it is ready for commands. */
 const CONNECTING = new Set(['connecting', 'connect'])
 

@@ -2,7 +2,7 @@
 // the attempt and revocation stores over it, a readiness probe and a close.
 import { createRequire } from 'node:module'
 import type { Redis, RedisOptions } from 'ioredis'
-import { checkStoreOptions, defineScript, redisStoreConfig, run, shareableRedisError, unavailable, waitForReadyWith, watchCommands, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
+import { checkStoreOptions, defineScript, redisStoreConfig, run, shareableRedisError, unavailable, waitForReadyWith, watchCommands, watchEveryCommand, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
 import { RedisAttemptStore } from './redis-attempts.js'
 import { RedisRevocationStore } from './redis-revocation.js'
 import { onceReady, sharedReadiness } from './redis-readiness.js'
@@ -196,10 +196,12 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
   const readiness = sharedReadiness(client)
   waitForReadyWith(client, async (ms) => !down && await readiness.wait(ms, true))
   // A frozen Redis keeps its connection: a command that times out starts an outage, the next answer ends it.
-  watchCommands(client, (answered) => {
+  const watcher = (answered: boolean): void => {
     if (answered) markUp()
     else markDown(unavailable('timed out'))
-  })
+  }
+  watchCommands(client, watcher)
+  watchEveryCommand(client, watcher)
 
   const config = redisStoreConfig(client, storeOptions)
   const probe = defineScript(client, 'oktaMfaReadyProbe', 1, PROBE_LUA)
