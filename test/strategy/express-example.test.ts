@@ -562,8 +562,16 @@ await t.test('main.js with REDIS_URL: while Redis is down pages answer 503 befor
   }, { readyPath: '/login' })
   const signedIn = new CookieJar(app.url)
   t.equal((await post(signedIn, '/login', { username: 'ada', password: 'lovelace-1815' })).location, '/mfa')
+  const signedInToken = tokenOf((await signedIn.fetch('/mfa', { headers: PAGE })).text)
 
   await redis.stop()
+  // A post whose address is no page: Try again leads to the page its form is on, not to a GET that does not exist.
+  for (const [path, said] of [['/logout', 'Signing out is unavailable right now.'], ['/devices/forget', 'Forgetting remembered devices is unavailable right now.']] as const) {
+    const failed = await signedIn.fetch(path, { form: { _csrf: signedInToken } })
+    t.equal(failed.status, 503, `POST ${path}: 503`)
+    t.match(failed.text, said, `POST ${path}: says what could not be done`)
+    t.match(failed.text, '<a href="/account">Try again</a>', `POST ${path}: Try again is the account page`)
+  }
   const fresh = new CookieJar(app.url)
   const login = await fresh.fetch('/login', { headers: PAGE })
   t.equal(login.status, 503, 'GET /login: 503, not a form for a session that cannot be kept')
@@ -598,6 +606,7 @@ await t.test('main.js with REDIS_URL: while Redis is down pages answer 503 befor
   t.equal((await post(after, '/login', { username: 'ada', password: 'lovelace-1815' })).location, '/mfa')
   t.equal((await post(after, '/mfa', { passCode: totp(SECRET, emu.clock.now()) })).location, '/account')
   t.equal((await after.fetch('/account', { headers: PAGE })).status, 200)
+  t.equal((await signedIn.fetch('/account', { headers: PAGE })).status, 302, 'the Try again of a failed sign-out leads to a page (here: the code step is still due)')
 
   t.ok(app.alive(), 'still running')
   const log = app.output()

@@ -15,6 +15,15 @@ const OUTAGE_RETRY_SECONDS = 60
  */
 const OUTAGES: ReadonlySet<string> = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'STORE_UNAVAILABLE'])
 
+/**
+ * The posts whose address is no page (`/login` and `/mfa` are both): the page their form is on, for *Try again*, and
+ * what could not be done.
+ */
+const FORM_PAGES: Readonly<Record<string, readonly [page: string, why: string]>> = {
+  '/logout': ['/account', 'Signing out is unavailable right now.'],
+  '/devices/forget': ['/account', 'Forgetting remembered devices is unavailable right now.'],
+}
+
 /** The outage `err` is, if it is one. */
 function outageOf (err: unknown): 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT' | 'STORE_UNAVAILABLE' | undefined {
   const code = outcomeOfError(err)?.code
@@ -60,9 +69,10 @@ export const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
     res.json(outcome === undefined ? { code: 'INTERNAL', message: 'Internal error.' } : { code: outcome, message: MFA_OUTCOMES[outcome].message })
     return
   }
-  const why = store ? 'Sign-in is unavailable right now.' : 'Verification is unavailable right now.'
+  const form = req.method === 'POST' && Object.hasOwn(FORM_PAGES, req.path) ? FORM_PAGES[req.path] : undefined
+  const why = form !== undefined ? form[1] : store ? 'Sign-in is unavailable right now.' : 'Verification is unavailable right now.'
   // A way on: the page again (a form's page for its post; never a path that leaves the site), and Sign out.
-  const again = /^\/(?![/\\])/.test(req.path) ? req.path : '/'
+  const again = form !== undefined ? form[0] : /^\/(?![/\\])/.test(req.path) ? req.path : '/'
   // Only when Okta is the failure: with the store down the token may be one this request made and could not save.
   const signOut = !store && typeof csrf === 'string' && csrf !== ''
     ? `\n<form method="post" action="/logout"><input type="hidden" name="_csrf" value="${escapeHtml(csrf)}"><button>Sign out</button></form>`
