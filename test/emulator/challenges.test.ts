@@ -175,6 +175,19 @@ await t.test('enroll options: activate=true, updatePhone, one factor per type', 
   t.equal(updated.body.profile.phoneNumber, '+15550000002')
   t.equal(emu.lastMessage({ factorId: sms.body.id })!.to, '+15550000002')
   t.equal((await emuFetch(emu, 'GET', F)).body.length, 2)
+  // One code per phone number every 30 s: the same number again is a resend by another route, refused as one.
+  const again = await emuFetch(emu, 'POST', `${F}?updatePhone=true`, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000002' } })
+  t.same([again.status, again.body.errorCode], [429, 'E0000109'], 'the same number within 30 s: 429 E0000109')
+  t.equal(emu.messages({ factorId: sms.body.id }).length, 2, 'and nothing sent')
+  emu.clock.advance(30_000)
+  const later = await emuFetch(emu, 'POST', `${F}?updatePhone=true`, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000002' } })
+  t.same([later.status, emu.messages({ factorId: sms.body.id }).length], [200, 3], 'past the wait: a new code')
+  // Past the factor's activation limit no code goes out again for it, updatePhone included (to a new number too).
+  for (let i = 0; i < 5; i++) await emuFetch(emu, 'POST', `${F}/${sms.body.id}/lifecycle/activate`, { passCode: '000000' })
+  emu.clock.advance(30_000)
+  const limited = await emuFetch(emu, 'POST', `${F}?updatePhone=true`, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000009' } })
+  t.same([limited.status, limited.body.errorCode], [429, 'E0000047'], 'after 5 wrong activations: 429 E0000047')
+  t.same([emu.messages({ factorId: sms.body.id }).length, (await emuFetch(emu, 'GET', `${F}/${sms.body.id}`)).body.profile.phoneNumber], [3, '+15550000002'], 'nothing sent, the number kept')
   const totp = await emuFetch(emu, 'POST', `${F}/${active.body.id}/resend`, {})
   t.equal(totp.status, 400, 'resend of an ACTIVE factor')
 

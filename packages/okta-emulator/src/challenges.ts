@@ -29,6 +29,16 @@ export function tokenLifetime (raw: string | undefined): number {
   return Number(raw)
 }
 
+/** Refuses a code for `factor` at `now` while the last one sent is more recent than its channel's wait (429). */
+export function resendWait (factor: FactorRecord, now: number): void {
+  const channel = factor.factorType as Channel
+  if (factor.lastSentAt !== undefined && now - factor.lastSentAt < RESEND_AFTER_MS[channel]) {
+    const err = tooSoon[channel]()
+    err.resetAt = factor.lastSentAt + RESEND_AFTER_MS[channel]
+    throw err
+  }
+}
+
 /**
  * Sends a fresh code for `factor` unless one went out too recently (429 by channel), replacing
  * any earlier code. `throttle: false` is for the code Okta sends on enrollment.
@@ -36,11 +46,7 @@ export function tokenLifetime (raw: string | undefined): number {
 export function sendCode (ctx: Ctx, user: UserRecord, factor: FactorRecord, lifetimeS: number, throttle = true): void {
   const channel = factor.factorType as Channel
   const now = ctx.clock()
-  if (throttle && factor.lastSentAt !== undefined && now - factor.lastSentAt < RESEND_AFTER_MS[channel]) {
-    const err = tooSoon[channel]()
-    err.resetAt = factor.lastSentAt + RESEND_AFTER_MS[channel]
-    throw err
-  }
+  if (throttle) resendWait(factor, now)
   const code = newOtp()
   factor.sent = { code, expiresAt: now + lifetimeS * 1000, used: false }
   factor.lastSentAt = now

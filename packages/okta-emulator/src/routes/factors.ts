@@ -5,7 +5,7 @@
 // push enrollment polling and the QR-code PNG of a TOTP or push enrollment.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import QRCode from 'qrcode'
-import { isChannel, sendCode, tokenLifetime } from '../challenges.js'
+import { isChannel, resendWait, sendCode, tokenLifetime } from '../challenges.js'
 import { baseUrl, flag, isObject, noContent, objectBody, type Ctx } from '../context.js'
 import { setFactorAnswer } from '../credentials.js'
 import { invalidPasscode, notFound, OktaError, rateLimited, userLocked, validationError, wrongUserStatus } from '../errors.js'
@@ -189,6 +189,13 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
       // belongs to an activated factor, so an ACTIVE one is answered as a duplicate enrollment.
       const replacePhone = updatePhone && (f.factorType === 'sms' || f.factorType === 'call') && existing.status !== 'ACTIVE'
       if (!replacePhone) throw validationError('factorEnrollRequest', duplicateCause(existing, f))
+      // A re-enrollment sends a code: not past the factor's activation limit (no resend once it is reached), nor to
+      // the same number within its resend wait (one code per phone number every 30 s). A new number's goes at once.
+      if (!activate) {
+        const now = ctx.clock()
+        activationThrottle(existing, now)
+        if (existing.profile['phoneNumber'] === f.profile['phoneNumber']) resendWait(existing, now)
+      }
       existing.profile = f.profile
       existing.status = 'PENDING_ACTIVATION'
       existing.lastUpdated = f.created
