@@ -138,7 +138,8 @@ function steps (emu: TestEmulator): Step[] {
       then: (a) => t.same([a.body.errorCode, a.body.errorCauses], ['E0000068', [{ errorSummary: "Your answer doesn't match our records. Please try again." }]]),
     }),
     factors('Verify Question Factor', 200, { vars: () => ({ ...factor('question')(), answer: 'mayonnaise' }), substitute: true }),
-    factors('Enroll Okta SMS Factor', 200, { vars: on('mfaUser', { phoneNumber: '+1-555-415-1337' }), then: keepFactor('sms', 'PENDING_ACTIVATION') }),
+    // {{phoneNumber}} is the collection user's; the next request's new number is written in it (+1-555-415-1337).
+    factors('Enroll Okta SMS Factor', 200, { vars: on('mfaUser', { phoneNumber: '+1-555-415-1300' }), then: keepFactor('sms', 'PENDING_ACTIVATION') }),
     factors('Enroll Okta SMS Factor with New Number', 200, { vars: on('mfaUser'), then: (a) => t.equal(a.body.id, state['sms'], 'the same factor, new number') }),
     factors('Activate SMS Factor', 200, { vars: code('sms'), substitute: true, then: (a) => t.equal(a.body.status, 'ACTIVE') }),
     factors('Send SMS Challenge', 200, { vars: factor('sms'), then: (a) => t.equal(a.body.factorResult, 'CHALLENGE') }),

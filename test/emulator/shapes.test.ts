@@ -70,6 +70,13 @@ await t.test('users', async (t) => {
 
   const list = await emuFetch(emu, 'GET', '/api/v1/users?limit=10')
   same(t, 'ListUsersResponse', ex('ListUsersResponse'), (list.body as Array<{ id: string }>).filter((u) => u.id === active.body.id), emu)
+  // The search examples' users are activated ones, with their primary email verified in `credentials.emails`.
+  const byQ = await emuFetch(emu, 'GET', '/api/v1/users?q=full')
+  same(t, 'ListUsersQResponse', [(ex('ListUsersQResponse') as unknown[])[0]], byQ.body, emu)
+  const byFilter = await emuFetch(emu, 'GET', `/api/v1/users?filter=${encodeURIComponent(`id eq "${String(active.body.id)}"`)}`)
+  same(t, 'ListUsersFilterResponse', [(ex('ListUsersFilterResponse') as unknown[])[0]], byFilter.body, emu)
+  t.same(byQ.body[0].credentials.emails, [{ value: 'full@example.com', status: 'VERIFIED', type: 'PRIMARY' }], "the user's email, verified")
+  t.notOk('emails' in staged.body.credentials, 'a user never activated has none (as the real answers show)')
 
   // Captures from real orgs: create (PROVISIONED and STAGED), get, deactivate, get DEPROVISIONED.
   const provisioned = await emuFetch(emu, 'POST', '/api/v1/users', { credentials: { password: {} }, profile: { email: 'john@ledzeppelin.com', firstName: 'TestAcc', lastName: 'Jones', login: 'john@ledzeppelin.com', postalAddress: null } })

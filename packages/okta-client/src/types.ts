@@ -114,6 +114,8 @@ export interface OktaUser extends OktaResource {
   credentials?: {
     password?: Record<string, unknown>
     recovery_question?: { question?: string }
+    /** The user's email addresses, in some answers (a list's, for a user who has been activated). */
+    emails?: Array<{ value?: string, status?: string, type?: string }>
     provider?: { type?: string, name?: string }
     [extra: string]: unknown
   }

@@ -151,11 +151,20 @@ export function checkPassword (u: UserRecord, value: string): boolean {
   return u.importedHash !== undefined && checkImported(value, u.importedHash)
 }
 
-/** `credentials` as Okta renders them. */
-export function renderCredentials (u: UserRecord): Record<string, unknown> {
+/**
+ * Statuses of a user who has been activated. Okta's search and filter examples give such a user (ACTIVE, LOCKED_OUT)
+ * in a list its primary email, verified, in `credentials.emails`; its examples of one user (created, read) and its
+ * real answers for users never activated (STAGED, PROVISIONED) have none.
+ */
+const ACTIVATED: ReadonlySet<string> = new Set(['ACTIVE', 'RECOVERY', 'LOCKED_OUT', 'PASSWORD_EXPIRED', 'SUSPENDED'])
+
+/** `credentials` as Okta renders them (`inList`: as an item of `GET /users`). */
+export function renderCredentials (u: UserRecord, inList = false): Record<string, unknown> {
   const credentials: Record<string, unknown> = {}
   if (u.hasPassword) credentials['password'] = {}
   if (u.recoveryQuestion !== undefined) credentials['recovery_question'] = { question: u.recoveryQuestion }
+  const email = u.profile['email']
+  if (inList && ACTIVATED.has(u.status) && typeof email === 'string') credentials['emails'] = [{ value: email, status: 'VERIFIED', type: 'PRIMARY' }]
   credentials['provider'] = u.provider === undefined ? { type: 'OKTA', name: 'OKTA' } : { ...u.provider }
   return credentials
 }

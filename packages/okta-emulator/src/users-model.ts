@@ -213,7 +213,7 @@ export function renderUser (u: UserRecord, base: string, opts: RenderUserOptions
     realmId: REALM_ID,
     type: { id: USER_TYPE_ID },
     profile: { firstName, lastName, mobilePhone, secondEmail, login, email, ...withoutNulls(rest) },
-    ...(opts.omitCredentials === true ? {} : { credentials: renderCredentials(u) }),
+    ...(opts.omitCredentials === true ? {} : { credentials: renderCredentials(u, opts.list === true) }),
     _links: opts.list === true ? { self: link(`${base}/api/v1/users/${u.id}`) } : userLinks(u, base, opts.factors ?? 0, opts.omitCredentialsLinks === true),
   }
 }
