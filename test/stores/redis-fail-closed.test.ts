@@ -236,15 +236,17 @@ await t.test("createRedisStores: a frozen Redis seen only by the app's own comma
   })
   t.teardown(async () => { redis.resume(); await stores.close() })
   await stores.ping()
-  await stores.client.set('fa:sess:1', '{}')
+  // As an app's session store holds it: the ioredis client, for the commands the stores' type does not name.
+  const client = stores.client as unknown as Redis
+  await client.set('fa:sess:1', '{}')
   redis.pause()
   // What connect-redis does for every page: a GET on the shared client, outside the stores' own calls.
-  for (let i = 0; i < 3; i++) await t.rejects(stores.client.get('fa:sess:1'), { message: 'Command timed out' }, `session read ${i + 1}: no answer`)
+  for (let i = 0; i < 3; i++) await t.rejects(client.get('fa:sess:1'), { message: 'Command timed out' }, `session read ${i + 1}: no answer`)
   t.same(changes, ['down:true'], 'the first session read without an answer starts the outage, once')
   redis.resume()
-  await untilReady(async () => { await stores.client.get('fa:sess:1') })
+  await untilReady(async () => { await client.get('fa:sess:1') })
   t.same(changes, ['down:true', 'up'], "the first answer to the app's command ends it")
-  await t.rejects(stores.client.hget('fa:sess:1', 'x'), { name: 'ReplyError' })
+  await t.rejects(client.hget('fa:sess:1', 'x'), { name: 'ReplyError' })
   t.same(changes, ['down:true', 'up'], 'a reply error is an answer, not an outage')
 })
 
