@@ -316,11 +316,16 @@ await t.test('a refused AUTH (a wrong or rotated password): onError, onStatusCha
   await admin.config('SET', 'requirepass', 'Right-Pw-7731')
   const WRONG = 'Wrong-Pw-LEAK4455'
   const seen: unknown[] = []
+  const changes: string[] = []
   const stores = createRedisStores(`redis://:${WRONG}@127.0.0.1:${redis.port}`, {
-    prefix: 'pw:', commandTimeoutMs: 300, maxReconnectDelayMs: 100, onError: (err) => seen.push(err), onStatusChange: (_status, err) => seen.push(err),
+    prefix: 'pw:', commandTimeoutMs: 300, maxReconnectDelayMs: 100, onError: (err) => seen.push(err),
+    onStatusChange: (status, err) => { changes.push(status); seen.push(err) },
   })
   t.teardown(stores.close)
   while (seen.length < 2) await new Promise((resolve) => setTimeout(resolve, 10))
+  // Reconnects every 100 ms, each refused: the outage is still one, never "up" on the refusal of its AUTH.
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  t.same(changes, ['down'], 'one outage, reported once: the refused AUTH is no answer that ends it')
   const err = await stores.attempts.get(LOGIN, Date.now()).catch((e: unknown) => e)
   t.ok(isStoreUnavailableError(err), 'calls are STORE_UNAVAILABLE')
   seen.push(err)

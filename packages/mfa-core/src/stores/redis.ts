@@ -197,8 +197,8 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
   waitForReadyWith(client, async (ms) => !down && await readiness.wait(ms, true))
   // A frozen Redis keeps its connection: a command that times out starts an outage, the next answer ends it.
   const watcher = (answered: boolean): void => {
-    if (answered) markUp()
-    else markDown(unavailable('timed out'))
+    // Not an answer to a connection still being set up (a NOAUTH or WRONGPASS reply to its AUTH): not ready, not up.
+    if (answered) { if (client.status === 'ready') markUp() } else markDown(unavailable('timed out'))
   }
   watchCommands(client, watcher)
   watchEveryCommand(client, watcher)
