@@ -151,8 +151,13 @@ await t.test('settleRefusal: an unjudged refusal gives its attempt back, a judge
     await settleRefusal(outcome, limiter, 'ada', await limiter.consume('ada'))
     t.equal(await count(limiter), 0, `Okta's ${errorCode}: the attempt is given back`)
   }
-  await settleRefusal(okta400(undefined), limiter, 'ada', await limiter.consume('ada'))
-  t.equal(await count(limiter), 1, 'an HTTP 400 without an Okta error code stays counted')
+  // One without Okta's body is a proxy's page: given back. A 400 of Okta's with another code may have judged it: counted.
+  const page = okta400(undefined)
+  t.equal(page.code, 'UPSTREAM_UNAVAILABLE', "an HTTP 400 without Okta's error code is a page in front of Okta")
+  await settleRefusal(page, limiter, 'ada', await limiter.consume('ada'))
+  t.equal(await count(limiter), 0, 'and its attempt is given back')
+  await settleRefusal(okta400('E0000002'), limiter, 'ada', await limiter.consume('ada'))
+  t.equal(await count(limiter), 1, 'an Okta 400 of another error code stays counted')
   await limiter.succeed('ada')
   const wrong = await settleRefusal(out('INVALID_PASSCODE'), limiter, 'ada', await limiter.consume('ada'))
   t.match(wrong, { code: 'INVALID_PASSCODE', details: { attemptsRemaining: 2 } }, 'a wrong code counts and says what is left')

@@ -598,3 +598,23 @@ await t.test('closing (SIGTERM) while a request body stalls: the connection is c
   await ended
   t.pass('closed, the stalled connection cut')
 })
+
+await t.test("a proxy's 404 page on removing a pending factor is Okta unavailable, not \"already removed\"", async (t) => {
+  const emu = await withEmulator(t)
+  const proxy = await faultProxy(t, emu.url)
+  const app = await startE2eApp(t, { orgUrl: proxy.url, token: emu.token, allowInsecureHttp: true, users: DEMO_USERS, clock: emu.clock.now })
+  const alice = app.jar()
+  t.equal((await passwordLogin(alice, 'alice')).location, '/mfa/enroll')
+  const start = await alice.fetch('/mfa/enroll', { headers: HTML })
+  t.equal((await alice.fetch('/mfa/enroll/start', { form: { _csrf: csrfOf(start.text) } })).status, 303)
+  const pending = await alice.fetch('/mfa/enroll', { headers: HTML })
+  const factorId = /name="factorId" value="([^"]+)"/.exec(pending.text)?.[1] ?? ''
+  t.ok(factorId !== '', 'a pending factor')
+  // Okta's own 404 carries its E0000007 body; this one is a page of something in front of it.
+  proxy.hook = (req) => req.method === 'DELETE' ? { status: 404, type: 'text/html', page: '<html><body><h1>404 Not Found</h1></body></html>' } : undefined
+  const restart = await alice.fetch('/mfa/enroll/restart', { json: { factorType: 'TOTP' }, headers: { 'x-csrf-token': csrfOf(pending.text) } })
+  t.same([restart.status, restart.json().error?.code], [503, 'UPSTREAM_UNAVAILABLE'], 'the restart says Okta is unavailable')
+  proxy.hook = () => undefined
+  const listed = await emuFetch(emu, 'GET', `/api/v1/users/${await oktaUserId(emu, 'alice@example.com')}/factors`)
+  t.ok((listed.body as Array<{ id: string }>).some((f) => f.id === factorId), 'and the pending factor is still there, as Okta has it')
+})

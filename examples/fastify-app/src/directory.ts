@@ -63,7 +63,7 @@ export class OktaDirectory {
     try {
       return await call(id)
     } catch (err) {
-      if (!wasBound || (err as { code?: unknown } | null)?.code !== 'OKTA_NOT_FOUND') throw err
+      if (!wasBound || !isOktaNotFound(err)) throw err
       if (getOktaUserBinding(request, userKey)?.oktaUserId === id) clearOktaUserBinding(request)
       const fresh = await this.oktaUserId(request)
       if (fresh === id) throw err
@@ -109,4 +109,13 @@ export class OktaDirectory {
   async #resolve (user: AppUser): Promise<string> {
     return await resolveOktaUserId(this.client, resolveOktaUser, user, undefined, { provision: true })
   }
+}
+
+/**
+ * Whether `err` is Okta's own 404 (its E0000007 body): a 404 page without Okta's body is a proxy's or a firewall's
+ * in front of Okta, which says nothing of the user or the factor (the core reads it as Okta unavailable).
+ */
+export function isOktaNotFound (err: unknown): boolean {
+  const e = err as { code?: unknown, errorCode?: unknown } | null
+  return e?.code === 'OKTA_NOT_FOUND' && typeof e.errorCode === 'string'
 }

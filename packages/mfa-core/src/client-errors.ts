@@ -1,6 +1,6 @@
 // The one mapping from what @okta-mfa/client and the stores throw to the outcome table. Okta's texts never reach
 // the public message; the original error is kept as the `cause` for logs.
-import { errorCode } from './okta-port.js'
+import { clientCode as readClientCode } from './okta-port.js'
 import { isStoreUnavailableError } from './stores/types.js'
 import { MfaError, isMfaError, type MfaOutcomeCode, type MfaOutcomeDetails } from './outcomes.js'
 
@@ -87,8 +87,8 @@ export function outcomeOfError (err: unknown): MfaError | undefined {
   }
   if (isStoreUnavailableError(err)) return new MfaError('STORE_UNAVAILABLE', {}, undefined, { cause: err })
   const e = err as ClientErrorShape
-  // As Okta meant it: a 400, 401 or 404 page without Okta's error body is OKTA_API_ERROR (see errorCode).
-  const clientCode = errorCode(err)
+  // As Okta meant it: a 400, 401 or 404 page without Okta's error body is OKTA_API_ERROR (see clientCode).
+  const clientCode = readClientCode(err)
   if (clientCode === undefined || !clientCode.startsWith('OKTA_')) return undefined
   const options = { cause: err }
   if (Object.hasOwn(CLIENT_ERROR_OUTCOMES, clientCode)) {

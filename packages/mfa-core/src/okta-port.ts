@@ -13,21 +13,27 @@ export interface OktaFactorLike {
 /** The methods of `@okta-mfa/client`'s `OktaClient` the rules use. */
 export type MfaOktaClient = Pick<OktaClient, 'getUser' | 'createUser' | 'listFactors' | 'verifyFactor' | 'close'>
 
-/** The client's codes it gives an Okta error by its HTTP status alone when the answer has no Okta `errorCode`. */
-const BY_STATUS: ReadonlySet<string> = new Set(['OKTA_VALIDATION', 'OKTA_NOT_FOUND', 'OKTA_AUTHENTICATION'])
-
-/**
- * The `code` of an error as the rules read it, or undefined for anything else. Every refusal of Okta's carries an
- * `errorCode`: a 400, 401 or 404 without one is a page of a proxy's or a firewall's in front of Okta, which the client
- * classes by its status alone. It is read as `OKTA_API_ERROR` (an error status that is not Okta's answer), never as
- * Okta saying the input was invalid or the user or factor does not exist (which would count the attempt, or provision
- * a user).
- */
+/** The `code` of an error, or undefined for anything else. */
 export function errorCode (err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined
-  const { code, errorCode: oktaCode, status } = err as { code?: unknown, errorCode?: unknown, status?: unknown }
-  if (typeof code !== 'string') return undefined
-  return BY_STATUS.has(code) && oktaCode === undefined && typeof status === 'number' ? 'OKTA_API_ERROR' : code
+  const code = (err as { code?: unknown }).code
+  return typeof code === 'string' ? code : undefined
+}
+
+/** The client's codes it gives an Okta answer by its HTTP status alone when the answer has no Okta `errorCode`. */
+const BY_STATUS: Readonly<Record<string, number>> = { OKTA_VALIDATION: 400, OKTA_AUTHENTICATION: 401, OKTA_NOT_FOUND: 404 }
+
+/**
+ * The `code` of a client error as the rules read it (internal). Every refusal of Okta's carries an `errorCode`: a 400,
+ * 401 or 404 without one is a page of a proxy's or a firewall's in front of Okta, which the client classes by its
+ * status alone. It reads as `OKTA_API_ERROR` (an error status that is not Okta's answer), never as Okta saying the
+ * input was invalid or the user or factor does not exist (which would count the attempt, or provision a user).
+ */
+export function clientCode (err: unknown): string | undefined {
+  const code = errorCode(err)
+  if (code === undefined || !Object.hasOwn(BY_STATUS, code)) return code
+  const { errorCode: oktaCode, status } = err as { errorCode?: unknown, status?: unknown }
+  return oktaCode === undefined && status === BY_STATUS[code] ? 'OKTA_API_ERROR' : code
 }
 
 /**
@@ -35,7 +41,7 @@ export function errorCode (err: unknown): string | undefined {
  * found: <id> (User)` or `(UserFactor)`; undefined for another error or another wording.
  */
 export function notFoundResource (err: unknown): 'User' | 'UserFactor' | undefined {
-  if (errorCode(err) !== 'OKTA_NOT_FOUND') return undefined
+  if (clientCode(err) !== 'OKTA_NOT_FOUND') return undefined
   const summary = (err as { errorSummary?: unknown }).errorSummary
   if (typeof summary !== 'string') return undefined
   return summary.endsWith('(User)') ? 'User' : summary.endsWith('(UserFactor)') ? 'UserFactor' : undefined

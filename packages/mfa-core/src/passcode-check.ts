@@ -5,7 +5,7 @@ import type { AttemptDecision, AttemptLimiter } from './attempts.js'
 import { outcomeOfError } from './client-errors.js'
 import { selectFactor, selectionError, selectReplacement, type FactorSelection } from './factors.js'
 import { readAnswer, readFactorId, readPasscode } from './input.js'
-import { errorCode, notFoundResource, type MfaOktaClient, type OktaFactorLike } from './okta-port.js'
+import { clientCode, notFoundResource, type MfaOktaClient, type OktaFactorLike } from './okta-port.js'
 import { MfaError } from './outcomes.js'
 import { refundAccessRefusal, settleRefusal } from './refusals.js'
 import type { MfaSubject } from './subject.js'
@@ -92,7 +92,7 @@ export async function checkPasscode (input: PasscodeCheckInput): Promise<Passcod
  * does not know, or the bound Okta user itself (Okta's 404 names the User, whichever way the factor was chosen).
  */
 function staleCopies (err: unknown, listed: boolean): boolean {
-  if (err instanceof MfaError || errorCode(err) !== 'OKTA_NOT_FOUND') return false
+  if (err instanceof MfaError || clientCode(err) !== 'OKTA_NOT_FOUND') return false
   return listed || notFoundResource(err) === 'User'
 }
 

@@ -2,7 +2,7 @@
 // request was sent, the app's own access refused, no OAuth token to send it with), settled when Okta judged it wrong,
 // counted otherwise (the safe side).
 import type { AttemptDecision, AttemptLimiter } from './attempts.js'
-import { errorCode } from './okta-port.js'
+import { clientCode } from './okta-port.js'
 import { MfaError, type MfaOutcomeDetails } from './outcomes.js'
 
 /**
@@ -43,7 +43,7 @@ function neverJudged (error: MfaError): boolean {
     // taken. Nor was it when a proxy or a firewall in front of Okta refused it with a 4xx page of its own.
     case 'UPSTREAM_UNAVAILABLE': return (cause?.code === 'OKTA_CONNECTION' && NOT_SENT.has(cause.causeCode)) ||
       ((cause?.code === 'OKTA_API_ERROR' || cause?.code === 'OKTA_INVALID_RESPONSE') && cause.status === 503) ||
-      (cause !== undefined && errorCode(cause) === 'OKTA_API_ERROR' && cause.errorCode === undefined && typeof cause.status === 'number' && cause.status < 500)
+      (cause !== undefined && clientCode(cause) === 'OKTA_API_ERROR' && cause.errorCode === undefined && typeof cause.status === 'number' && cause.status < 500)
     default: return false
   }
 }

@@ -2,7 +2,7 @@
 // a missing Okta user created without credentials (as Okta's seed guide does), so apps need no schema change.
 import { InvalidResponseError, NotFoundError, type OktaClient, type RequestOptions } from '@okta-mfa/client'
 import { foldLogin } from './login-fold.js'
-import { errorCode, type MfaOktaClient } from './okta-port.js'
+import { clientCode, type MfaOktaClient } from './okta-port.js'
 
 /**
  * What {@link resolveOktaUserId} calls: `getUser` and `createUser`, and `listUsers` when the client has it (an
@@ -134,12 +134,12 @@ async function provisionUser (client: LoginLookupClient, login: string, profile:
     const created = await client.createUser({ profile: { ...profile, email, login } }, { activate: false }, request)
     return created.id
   } catch (err) {
-    if (errorCode(err) !== 'OKTA_VALIDATION') throw err
+    if (clientCode(err) !== 'OKTA_VALIDATION') throw err
     // Two first sign-ins raced and the other one created the user: use it. Else Okta refused this user itself.
     try {
       return await idOfLogin(client, login, request)
     } catch (lookupErr) {
-      if (errorCode(lookupErr) === 'OKTA_NOT_FOUND') throw new ProvisionRefusedError({ cause: err })
+      if (clientCode(lookupErr) === 'OKTA_NOT_FOUND') throw new ProvisionRefusedError({ cause: err })
       throw lookupErr
     }
   }
@@ -166,7 +166,7 @@ export async function resolveOktaUserId<User, Req> (
     return await idOfLogin(client, ref.login, options.request)
   } catch (err) {
     // A login Okta cannot hold is not created either: it stays "no Okta user".
-    if (options.provision === true && errorCode(err) === 'OKTA_NOT_FOUND' && isWellFormed(ref.login)) return await provisionUser(client, ref.login, ref.profile, options.request)
+    if (options.provision === true && clientCode(err) === 'OKTA_NOT_FOUND' && isWellFormed(ref.login)) return await provisionUser(client, ref.login, ref.profile, options.request)
     throw err
   }
 }

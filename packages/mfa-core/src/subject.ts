@@ -4,7 +4,7 @@
 import type { RequestOptions } from '@okta-mfa/client'
 import { RequestDeadline } from './deadline.js'
 import type { MfaOktaClient, OktaFactorLike } from './okta-port.js'
-import { errorCode, notFoundResource } from './okta-port.js'
+import { clientCode, notFoundResource } from './okta-port.js'
 import {
   FACTOR_CACHE_TTL_MS, bindOktaUser, cacheFactors, cachedFactors, clearOktaUserBinding, dropCachedFactors, getOktaUserBinding,
 } from './okta-session.js'
@@ -90,7 +90,7 @@ export class MfaSubject<User = unknown, Req = unknown> {
         request: this.callOptions,
       })
     } catch (err) {
-      if (errorCode(err) === 'OKTA_NOT_FOUND') throw new MfaError('OKTA_USER_NOT_FOUND', {}, undefined, { cause: err })
+      if (clientCode(err) === 'OKTA_NOT_FOUND') throw new MfaError('OKTA_USER_NOT_FOUND', {}, undefined, { cause: err })
       throw err
     }
     // Without a session there is nothing to cache in: the id is still returned (the same for the factor list below).
@@ -137,7 +137,7 @@ export class MfaSubject<User = unknown, Req = unknown> {
     try {
       return { value: await call(oktaUserId) }
     } catch (err) {
-      if (errorCode(err) !== 'OKTA_NOT_FOUND' || notFoundResource(err) === 'UserFactor') throw err
+      if (clientCode(err) !== 'OKTA_NOT_FOUND' || notFoundResource(err) === 'UserFactor') throw err
       this.forgetOktaUser()
       return new MfaError('OKTA_USER_NOT_FOUND', {}, undefined, { cause: err })
     }

@@ -7,6 +7,7 @@ import { maskPhoneNumber, outcomeOfError } from '@okta-mfa/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { dropCachedFactors } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
+import { isOktaNotFound } from '../directory.js'
 import { SMS_TYPE, TOTP_TYPE } from '../enrollment.js'
 import { factorView, type FactorView } from '../factors.js'
 import { ACCOUNT_LOCKED, formatRetry, isOktaAdminLockout, isUpstreamFailure, isUpstreamTimeout, lockoutText, messageFor, MESSAGES, resendTooSoonText } from '../messages.js'
@@ -200,6 +201,6 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
 /** Removes a factor that another request (a double click, another tab) may have removed already. */
 async function deleteIfThere (client: OktaClient, oktaUserId: string, factorId: string): Promise<void> {
   await client.deleteFactor(oktaUserId, factorId).catch((err: unknown) => {
-    if ((err as { code?: unknown } | null)?.code !== 'OKTA_NOT_FOUND') throw err
+    if (!isOktaNotFound(err)) throw err
   })
 }
