@@ -9,10 +9,11 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import { MockAgent } from 'undici'
 import { createOktaClient } from '@okta-mfa/client'
+import { outcomeOfError } from '@okta-mfa/core'
 import { OktaMfaStrategy, requireMfa, requireMfaFastify, type MfaSuccessInfo, type MfaVerifyDone, type StrategyRequest } from 'passport-okta-mfa'
 import { withEmulator } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
-import type { CookieJar, JarResponse } from '../helpers/http.js'
+import { faultProxy, type CookieJar, type JarResponse } from '../helpers/http.js'
 import { FACTORS, STACKS, USERS, passwordLogin, seedUsers, startExpressStack, type StackUser } from '../helpers/strategy-stacks.js'
 
 const [ada] = USERS as [typeof USERS[0]]
@@ -351,4 +352,20 @@ await t.test("Okta refusing the app's own API token: a 500 for the error handler
   t.match(err, { code: 'OKTA_AUTHENTICATION', status: 500, statusCode: 500 }, 'the app sees the code, and a framework would answer 500')
   t.match(err.cause, { code: 'OKTA_AUTHENTICATION', status: 401 }, "Okta's error is the cause, for the logs")
   t.notMatch(err.message, /Invalid token|E0000011/, "no Okta text to show a user")
+})
+
+await t.test("Okta refusing a verify with a code no outcome names (403 E0000085): the strategy's 500 for the error handler is no outage", async (t) => {
+  const emu = await withEmulator(t, { seed: seedUsers() })
+  const proxy = await faultProxy(t, emu.url)
+  proxy.hook = (req) => (req.url ?? '').endsWith('/verify') ? { status: 403, errorCode: 'E0000085' } : undefined
+  const stack = await startExpressStack(t, { strategy: { orgUrl: proxy.url, token: emu.token, allowInsecureHttp: true, clock: emu.clock.now } })
+  const jar = stack.jar()
+  await passwordLogin(jar, ada)
+  await mfaWith(jar, '/mfa')
+  t.equal(stack.errors.length, 1, 'passed to the error handler')
+  const err = stack.errors[0] as { code?: unknown, status?: unknown, cause?: { code?: unknown, status?: unknown, errorCode?: unknown } }
+  t.match(err, { code: 'OKTA_API_ERROR', status: 500 }, 'a 500 with the client code')
+  t.match(err.cause, { code: 'OKTA_API_ERROR', status: 403, errorCode: 'E0000085' }, "Okta's refusal is its cause")
+  // Read by its own status (500) it had been an Okta outage: the examples answered 503 "try again in a minute".
+  t.equal(outcomeOfError(err), undefined, 'no outcome: a configuration error, not UPSTREAM_UNAVAILABLE')
 })

@@ -1,6 +1,6 @@
 // The one mapping from what @okta-mfa/client and the stores throw to the outcome table. Okta's texts never reach
 // the public message; the original error is kept as the `cause` for logs.
-import { clientCode as readClientCode } from './okta-port.js'
+import { clientCode as readClientCode, errorCode } from './okta-port.js'
 import { isStoreUnavailableError } from './stores/types.js'
 import { MfaError, isMfaError, type MfaOutcomeCode, type MfaOutcomeDetails } from './outcomes.js'
 
@@ -69,6 +69,18 @@ function readSeconds (value: unknown): number | undefined {
 }
 
 /**
+ * The client error an error stands for: itself, or the client error it wraps under the same code (passport-okta-mfa
+ * hands Okta's refusal of the app's own call to the error handler as a 500 with that code and the client's error as
+ * its `cause`; read by its status, 500, it would be an Okta outage). One level only.
+ */
+function asTheClientError (err: object): object {
+  const cause = (err as { cause?: unknown }).cause
+  if (typeof cause !== 'object' || cause === null || cause === err) return err
+  const code = errorCode(err)
+  return code !== undefined && code.startsWith('OKTA_') && errorCode(cause) === code ? cause : err
+}
+
+/**
  * Translates an error from @okta-mfa/client (matched on `code`) or a store's StoreUnavailableError into an
  * {@link MfaError}; `undefined` for anything else (a bug, a bad API token: the caller's error path).
  *
@@ -86,9 +98,9 @@ export function outcomeOfError (err: unknown): MfaError | undefined {
     return new MfaError(err.code, details, typeof other.message === 'string' ? other.message : undefined, { cause: err })
   }
   if (isStoreUnavailableError(err)) return new MfaError('STORE_UNAVAILABLE', {}, undefined, { cause: err })
-  const e = err as ClientErrorShape
+  const e = asTheClientError(err) as ClientErrorShape
   // As Okta meant it: a 400, 401 or 404 page without Okta's error body is OKTA_API_ERROR (see clientCode).
-  const clientCode = readClientCode(err)
+  const clientCode = readClientCode(e)
   if (clientCode === undefined || !clientCode.startsWith('OKTA_')) return undefined
   const options = { cause: err }
   if (Object.hasOwn(CLIENT_ERROR_OUTCOMES, clientCode)) {
