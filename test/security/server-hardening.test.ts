@@ -259,3 +259,29 @@ await t.test('a request that stalls mid-headers or mid-body is answered 408 and 
   }
   await Promise.all(waits)
 })
+
+await t.test('a CONNECT whose client resets the connection at once leaves every server running: the demo, the emulator, the gateway server, the Express example', async (t) => {
+  // Node hands a CONNECT's socket to the server's 'connect' listener without an error listener of its own: a reset
+  // while the answer is written was an unhandled 'error' event, the whole process down (seen with the emulator).
+  const demo = await buildApp({ sessionKey: randomBytes(32), emulator: { quiet: true } })
+  t.teardown(() => demo.app.close())
+  const built = buildEmulator({ quiet: true })
+  t.teardown(() => built.app.close())
+  const gateway = await buildGatewayServer(loadServerConfig({ OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: 'x', SESSION_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent' }))
+  t.teardown(() => gateway.close())
+  const expressPort = await expressExample(t)
+  const resetAfterConnect = async (port: number): Promise<void> => await new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(`CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n${'A'.repeat(100_000)}`)
+      setImmediate(() => { socket.resetAndDestroy(); resolve() })
+    })
+    socket.on('error', () => { resolve() })
+  })
+  for (const [name, app] of [['the demo', demo.app], ['the emulator', built.app], ['the gateway server', gateway], ['the Express example', undefined]] as const) {
+    await app?.listen({ port: 0, host: '127.0.0.1' })
+    const port = app === undefined ? expressPort : (app.server.address() as { port: number }).port
+    for (let i = 0; i < 40; i++) await resetAfterConnect(port)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    t.match(await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 \d{3} /, `${name}: still answering`)
+  }
+})

@@ -62,6 +62,10 @@ export function createExampleServer (app: RequestListener): Server {
   })
   server.on('clientError', answerClientError)
   // CONNECT never reaches Express: Node hands it to this listener and, without one, closes the connection unanswered.
-  server.on('connect', (_req: unknown, socket: RawSocket) => { writeRefusal(socket, 'BAD_REQUEST') })
+  server.on('connect', (_req: unknown, socket: RawSocket & { on: (event: 'error', listener: () => void) => unknown }) => {
+    // Node leaves such a socket without its own error listener: a client that resets it would crash the process.
+    socket.on('error', () => {})
+    writeRefusal(socket, 'BAD_REQUEST')
+  })
   return server
 }

@@ -63,7 +63,11 @@ export function answerFrameworkError (error: { code?: string }, _request: unknow
  * connection unanswered. The demo answers it as Node's parser's refusals: 400 `BAD_REQUEST`.
  */
 export function refuseConnect (app: FastifyInstance): void {
-  app.server.on('connect', (_req: unknown, socket: RawSocket) => { writeRefusal(socket, 'BAD_REQUEST') })
+  app.server.on('connect', (_req: unknown, socket: RawSocket & { on: (event: 'error', listener: () => void) => unknown }) => {
+    // Node leaves such a socket without its own error listener: a client that resets it would crash the process.
+    socket.on('error', () => {})
+    writeRefusal(socket, 'BAD_REQUEST')
+  })
 }
 
 /**

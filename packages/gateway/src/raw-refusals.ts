@@ -28,12 +28,21 @@ function rawAnswer (code: GatewayErrorCode, requestId: string, headers = ''): st
     `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`
 }
 
+/** A socket's error events. */
+interface ErrorEmitter {
+  on: (event: 'error', listener: (err: Error) => void) => unknown
+}
+
 /**
  * CONNECT never becomes a request Fastify routes: Node hands it to a 'connect' listener or, without one, drops the
  * socket with no answer. It gets the same coded 405 as every method but POST, with a request id made for it.
  */
 export function refuseConnect (app: FastifyInstance): void {
-  app.server.on('connect', (_req: unknown, socket: RawSocket) => { socket.end(rawAnswer('METHOD_NOT_ALLOWED', randomUUID(), 'allow: POST\r\n')) })
+  app.server.on('connect', (_req: unknown, socket: RawSocket & ErrorEmitter) => {
+    // Node leaves a CONNECT's socket without its own error listener: a client that resets it would crash the process.
+    socket.on('error', () => {})
+    socket.end(rawAnswer('METHOD_NOT_ALLOWED', randomUUID(), 'allow: POST\r\n'))
+  })
 }
 
 /**

@@ -179,7 +179,9 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   }
   // CONNECT never becomes a request Fastify routes (Node hands it to a 'connect' listener, and without one drops the
   // connection unanswered): refused as Node's parser's refusals are.
-  app.server.on('connect', (_req: unknown, socket: { end: (data: string) => unknown }) => {
+  app.server.on('connect', (_req: unknown, socket: { end: (data: string) => unknown, on: (event: 'error', listener: () => void) => unknown }) => {
+    // Node leaves such a socket without its own error listener: a client that resets it would crash the process.
+    socket.on('error', () => {})
     socket.end(clientErrorAnswer(undefined, stampHeaders(ctx.clock(), 'user').headers))
   })
   /** Adds Okta's per-response headers and counts the request; returns whether it is over the limit. */
