@@ -212,16 +212,22 @@ await t.test("what Node's parser refuses is answered with its code by the demo a
   t.ok(performance.now() - started < 20_000, 'and the connection closed without waiting for the body (a loose bound: Node would wait 30 s)')
 })
 
-await t.test('a request that stalls mid-headers or mid-body is answered 408 and closed within 30 s: the demo, the emulator, the gateway server, the Express example', async (t) => {
-  // Fastify's default requestTimeout (0) switches Node's limit off: a client sending half a body held its socket
-  // forever (seen: still open after 330 s). With it at 30 s, Node still checked it only every 30 s, and a stalled
-  // body against its 60 s headersTimeout: such a socket was held 60 to 90 s. The whole wait runs once, in parallel.
+/** The Fastify servers of the project, built (not listening), each closed when the test ends; the Express example is {@link expressExample}. */
+async function fourServers (t: { teardown: (fn: () => Promise<void>) => void }): Promise<{ demo: Awaited<ReturnType<typeof buildApp>>, built: ReturnType<typeof buildEmulator>, gateway: FastifyInstance }> {
   const demo = await buildApp({ sessionKey: randomBytes(32), emulator: { quiet: true } })
   t.teardown(() => demo.app.close())
   const built = buildEmulator({ quiet: true })
   t.teardown(() => built.app.close())
   const gateway = await buildGatewayServer(loadServerConfig({ OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: 'x', SESSION_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent' }))
   t.teardown(() => gateway.close())
+  return { demo, built, gateway }
+}
+
+await t.test('a request that stalls mid-headers or mid-body is answered 408 and closed within 30 s: the demo, the emulator, the gateway server, the Express example', async (t) => {
+  // Fastify's default requestTimeout (0) switches Node's limit off: a client sending half a body held its socket
+  // forever (seen: still open after 330 s). With it at 30 s, Node still checked it only every 30 s, and a stalled
+  // body against its 60 s headersTimeout: such a socket was held 60 to 90 s. The whole wait runs once, in parallel.
+  const { demo, built, gateway } = await fourServers(t)
   // Timed on the monotonic clock: the wall clock can step (NTP) while the sockets wait (seen: 47 s by Date.now() in a
   // subtest tap timed at 33 s). Time this process did not run (a stalled event loop, a paused machine) is measured
   // and set aside in the upper bound: it is not the servers' doing.
@@ -263,12 +269,7 @@ await t.test('a request that stalls mid-headers or mid-body is answered 408 and 
 await t.test('a CONNECT whose client resets the connection at once leaves every server running: the demo, the emulator, the gateway server, the Express example', async (t) => {
   // Node hands a CONNECT's socket to the server's 'connect' listener without an error listener of its own: a reset
   // while the answer is written was an unhandled 'error' event, the whole process down (seen with the emulator).
-  const demo = await buildApp({ sessionKey: randomBytes(32), emulator: { quiet: true } })
-  t.teardown(() => demo.app.close())
-  const built = buildEmulator({ quiet: true })
-  t.teardown(() => built.app.close())
-  const gateway = await buildGatewayServer(loadServerConfig({ OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: 'x', SESSION_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent' }))
-  t.teardown(() => gateway.close())
+  const { demo, built, gateway } = await fourServers(t)
   const expressPort = await expressExample(t)
   const resetAfterConnect = async (port: number): Promise<void> => await new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1', () => {
