@@ -592,3 +592,35 @@ await t.test('the tuning flags take effect: --host, --lockout-threshold, --totp-
   t.match(out, /OAuth: +\S+\/oauth2\/v1\/token for 0oa-piped\n/, "the seed's service app, from the same read")
   t.equal((await emuFetch({ url, token: 't' }, 'GET', '/api/v1/users/00upiped')).body.profile?.login, 'piped@example.com', 'and its user')
 })
+
+await t.test('--data: a write the file system takes only in part (a disk nearly full, a file size limit) is refused and undone, never half a file', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'okta-emu-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const data = join(dir, 'state.json')
+  // A 16 KiB file size limit (ulimit -f), as a disk nearly full: past it, write(2) writes what fits and reports only
+  // its count, then fails (EFBIG here, ENOSPC there). SIGXFSZ ignored, or the kernel would end the process instead.
+  const child = spawn('bash', ['-c', `trap '' XFSZ && ulimit -f 16 && exec "${process.execPath}" "${CLI}" --port 0 --token t --quiet --data "${data}"`], { env: { ...process.env, OKTA_EMULATOR_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(async () => { if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited(child) } })
+  let out = ''
+  child.stderr.on('data', (d: Buffer) => { out += d.toString() })
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); const m = LINE.exec(out); if (m) resolve(m[1]!) })
+    child.once('exit', (code) => reject(new Error(`cli exited ${String(code)}: ${out}`)))
+  })
+  const emu = { url, token: 't' }
+  const acknowledged: string[] = []
+  let refused: EmuResponse | undefined
+  for (let i = 0; i < 200 && refused === undefined; i++) {
+    const login = `user${i}@example.com`
+    const res = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login, email: login, firstName: 'F'.repeat(40), lastName: 'L'.repeat(40) } })
+    if (res.status === 200) acknowledged.push(login)
+    else refused = res
+  }
+  t.same([refused?.status, refused?.body.errorCode], [500, 'E0000009'], `the write past the limit is refused (after ${acknowledged.length} users)`)
+  t.ok(acknowledged.length > 3, 'the writes within the limit were taken')
+  const state = JSON.parse(await readFile(data, 'utf8')) as { users: Array<{ profile: { login: string } }> }
+  t.same(state.users.map((u) => u.profile.login), acknowledged, 'the file is whole JSON and holds every acknowledged user, nothing else')
+  t.same((await readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no partial copy left behind')
+  t.match(out, /could not write the data file .* the change was undone/, 'the reason on stderr')
+  t.equal((await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent(acknowledged[0]!)}`)).status, 200, 'and it goes on serving')
+})

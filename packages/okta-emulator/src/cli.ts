@@ -213,6 +213,9 @@ async function main (): Promise<void> {
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  // A data file past a file size limit (ulimit -f): the write fails (EFBIG) and is undone, as on a full disk, rather
+  // than the kernel's SIGXFSZ ending the process.
+  process.on('SIGXFSZ', () => {})
   process.stdout.write(`okta-emulator listening url=${emu.url} token=${emu.token}\n` +
     `\n  Okta org URL: ${emu.url}\n  API token:    ${emu.token}  (send "Authorization: SSWS ${emu.token}")\n` +
     `  Outbox:       ${emu.url}/__emulator/messages\n` +

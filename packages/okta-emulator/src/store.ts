@@ -4,7 +4,7 @@
 // after a 200 loses nothing and a half-written file can never replace a good one. A write that
 // cannot be made durable is undone in memory too (the state goes back to the last one written) and
 // answered 500 E0000009: what was not acknowledged did not happen.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
 import { hashPlainAnswers } from './credentials.js'
 import { OktaError, validationError } from './errors.js'
@@ -265,14 +265,22 @@ export class Store {
   private write (file: string, json: string): void {
     const dir = dirname(file)
     const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`)
-    const fd = openSync(tmp, 'w', 0o600)
     try {
-      writeSync(fd, json)
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
+      const fd = openSync(tmp, 'w', 0o600)
+      try {
+        // Every byte, or an error: one write(2) may write part of it and say so only by its count (a disk nearly full,
+        // a file size limit), and that half a file would then replace the good one.
+        writeFileSync(fd, json)
+        fsyncSync(fd)
+      } finally {
+        closeSync(fd)
+      }
+      renameSync(tmp, file)
+    } catch (err) {
+      // What was written of it takes no more room.
+      rmSync(tmp, { force: true })
+      throw err
     }
-    renameSync(tmp, file)
     try {
       const dfd = openSync(dir, 'r')
       try { fsyncSync(dfd) } finally { closeSync(dfd) }
