@@ -116,8 +116,9 @@ function refusalCode (err: unknown): string | undefined {
 }
 
 /**
- * Told of each command's fate (Redis answered, or did not within the timeout), for the clients createRedisStores
- * owns: a Redis that stops answering without closing the connection is an outage no connection event reports.
+ * Told when a store command outlives `run`'s own timeout, for the clients createRedisStores owns: a Redis that stops
+ * answering without closing the connection is an outage no connection event reports. Every answer, and ioredis's own
+ * timeout, reach the same watcher through `watchEveryCommand`; this timeout is one that ioredis never sees.
  */
 const commandWatchers = new WeakMap<object, (answered: boolean) => void>()
 
@@ -211,7 +212,7 @@ export async function run<T> (config: RedisStoreConfig, command: () => Promise<T
     }
     // Both branches handle the promise, so a late rejection after the timeout is never unhandled.
     pending.then(
-      (value) => { clearTimeout(timer); watcher?.(true); resolve(value) },
+      (value) => { clearTimeout(timer); resolve(value) },
       (err: unknown) => {
         clearTimeout(timer)
         // ioredis's own commandTimeout (a client of createRedisStores has it): sent, unanswered, as above.
