@@ -110,6 +110,13 @@ await t.test('the demo: one limiter key per normalized account, never shared, bo
   t.same([unreadable.status, unreadable.headers['x-error-code']], [400, 'BAD_REQUEST'], 'JSON that cannot be read: 400, coded')
   const xml = await app.jar().fetch('/login', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<login/>' })
   t.same([xml.status, xml.headers['x-error-code']], [415, 'UNSUPPORTED_MEDIA_TYPE'], 'a body type the form does not take: 415, coded as such')
+  // Fastify parses text/plain by default: the form would have read as one with no fields ("Enter your username").
+  const page = app.jar()
+  const token = csrfOf((await page.fetch('/login')).text)
+  const plain = await page.fetch('/login', { method: 'POST', headers: { 'content-type': 'text/plain', 'x-csrf-token': token }, body: `_csrf=${token}&username=carol&password=x` })
+  t.same([plain.status, plain.headers['x-error-code']], [415, 'UNSUPPORTED_MEDIA_TYPE'], 'a text/plain body (a form with enctype="text/plain"): 415 too')
+  const graphql = await page.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ viewer { login } }"}' })
+  t.same([graphql.status, graphql.headers['x-error-code'] ?? graphql.json().errors?.[0]?.extensions?.code], [400, 'BAD_REQUEST'], 'while /graphql keeps the gateway\'s own CSRF refusal of it')
 })
 
 await t.test('the Express example: CSRF on its forms, credentials only in the body, one key per account', async (t) => {

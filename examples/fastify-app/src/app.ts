@@ -215,6 +215,10 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
     rememberedDevices: devices,
   })
 
+  // The pages take forms and JSON only: Fastify's own text/plain parser would hand them a string with no fields (a
+  // "field empty" answer, or a CSRF refusal, where 415 is meant). Removed after the gateway is registered: its scope
+  // keeps its copy, and a text/plain post to /graphql stays the gateway's coded CSRF refusal.
+  app.removeContentTypeParser('text/plain')
   securityHeadersAndAssets(app)
 
   const requireLogin = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {

@@ -43,9 +43,9 @@ export function requireCsrf (render: (request: FastifyRequest) => string) {
     request.log.warn({ path: request.routeOptions.url ?? 'unknown' }, 'refused a POST without a valid CSRF token')
     const wantsJson = (request.headers['content-type'] ?? '').startsWith('application/json')
     if (wantsJson) {
-      await reply.code(403).send({ error: { code: 'CSRF', message: 'The page expired. Reload it and try again.' } })
+      await reply.code(403).header('x-error-code', 'CSRF').send({ error: { code: 'CSRF', message: 'The page expired. Reload it and try again.' } })
       return
     }
-    await reply.code(403).type('text/html; charset=utf-8').send(render(request))
+    await reply.code(403).header('x-error-code', 'CSRF').type('text/html; charset=utf-8').send(render(request))
   }
 }
