@@ -178,6 +178,11 @@ await t.test('enroll options: activate=true, updatePhone, one factor per type', 
   // One code per phone number every 30 s: the same number again is a resend by another route, refused as one.
   const again = await emuFetch(emu, 'POST', `${F}?updatePhone=true`, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000002' } })
   t.same([again.status, again.body.errorCode], [429, 'E0000109'], 'the same number within 30 s: 429 E0000109')
+  // The wait is the phone's: however the number is written, and for a number this factor had before.
+  for (const phoneNumber of ['+1 555-000-0002', '+1.555.000.0002', '+1 (555) 000-0002', '+15550000001']) {
+    const other = await emuFetch(emu, 'POST', `${F}?updatePhone=true`, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
+    t.same([other.status, other.body.errorCode], [429, 'E0000109'], `${phoneNumber} within 30 s: 429 E0000109`)
+  }
   t.equal(emu.messages({ factorId: sms.body.id }).length, 2, 'and nothing sent')
   emu.clock.advance(30_000)
   const later = await emuFetch(emu, 'POST', `${F}?updatePhone=true`, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000002' } })
@@ -271,6 +276,8 @@ await t.test('an unenrolled ACTIVE phone factor leaves its number as a recovery 
   t.not(re.body.id, sms.body.id, 'a new factor')
   t.equal(again.lastMessage({ factorId: re.body.id })!.to, '+15551230000', 'the code goes to the kept number')
   await emuFetch(again, 'DELETE', `${F}/${re.body.id as string}`)
+  t.same(await bare(again, 'sms'), [429, undefined, undefined], 'enrolled again at once: the number had a code within 30 s')
+  again.clock.advance(30_000)
   t.same((await bare(again, 'sms')).slice(0, 2), [200, '+15551230000'], 'deleting the pending one keeps the number it took')
   const current = (await emuFetch(again, 'GET', F)).body.find((f: { factorType: string }) => f.factorType === 'sms')
   await emuFetch(again, 'POST', `${F}/${current.id as string}/lifecycle/activate`, { passCode: again.lastMessage({ factorId: current.id })!.code })

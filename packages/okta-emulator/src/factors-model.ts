@@ -177,7 +177,8 @@ export function duplicateCause (existing: FactorRecord, wanted: FactorRecord): s
   return 'A factor of this type is already set up.'
 }
 
-function phoneDigits (f: FactorRecord): string {
+/** A factor's phone number as its digits only (spaces, dashes, dots and brackets are a way of writing it). */
+export function phoneDigits (f: FactorRecord): string {
   const phone = f.profile.phoneNumber
   return typeof phone === 'string' ? phone.replace(/\D/g, '') : ''
 }

@@ -251,6 +251,11 @@ export interface UserRecord {
    * `removeRecoveryEnrollment=true`): an enrollment of that type without a `phoneNumber` takes its number.
    */
   recoveryPhones?: { sms?: string, call?: string }
+  /**
+   * When the last code went out to each phone number, by `sms:<digits>` or `call:<digits>` (ms since the epoch): the
+   * 30 s resend wait is the number's, whichever factor sent it. Entries whose wait is over are dropped at the next send.
+   */
+  phoneSends?: Record<string, number>
 }
 
 /** A password hash imported on create (Okta's `PasswordCredentialHash`), as given. */

@@ -5,7 +5,7 @@
 // push enrollment polling and the QR-code PNG of a TOTP or push enrollment.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import QRCode from 'qrcode'
-import { isChannel, resendWait, sendCode, tokenLifetime } from '../challenges.js'
+import { forgetSent, isChannel, resendWait, sendCode, tokenLifetime } from '../challenges.js'
 import { baseUrl, flag, isObject, noContent, objectBody, type Ctx } from '../context.js'
 import { setFactorAnswer } from '../credentials.js'
 import { invalidPasscode, notFound, OktaError, rateLimited, userLocked, validationError, wrongUserStatus } from '../errors.js'
@@ -189,13 +189,13 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
       // belongs to an activated factor, so an ACTIVE one is answered as a duplicate enrollment.
       const replacePhone = updatePhone && (f.factorType === 'sms' || f.factorType === 'call') && existing.status !== 'ACTIVE'
       if (!replacePhone) throw validationError('factorEnrollRequest', duplicateCause(existing, f))
-      // A re-enrollment sends a code: not past the factor's activation limit (no resend once it is reached), nor to
-      // the same number within its resend wait (one code per phone number every 30 s). A new number's goes at once.
-      if (!activate) {
-        const now = ctx.clock()
-        activationThrottle(existing, now)
-        if (existing.profile['phoneNumber'] === f.profile['phoneNumber']) resendWait(existing, now)
-      }
+      // A re-enrollment sends a code: not past the factor's activation limit (no resend once it is reached).
+      if (!activate) activationThrottle(existing, ctx.clock())
+    }
+    // An enrollment that sends a code does not send it to a phone within its resend wait (one code per phone number
+    // every 30 s, however the number is written): checked before anything changes. A number not sent to lately goes at once.
+    if (!activate && (f.factorType === 'sms' || f.factorType === 'call')) resendWait(u, f, ctx.clock())
+    if (existing !== undefined) {
       existing.profile = f.profile
       existing.status = 'PENDING_ACTIVATION'
       existing.lastUpdated = f.created
@@ -206,7 +206,7 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
     if (isChannel(factor.factorType)) {
       if (activate) {
         // Active without a code: a code sent for the enrollment (to the number updatePhone just replaced, perhaps) is
-        // void, and its resend wait does not hold back the first challenge.
+        // void. The wait of the number it now has stays: the number's, whichever factor last sent to it.
         factor.status = 'ACTIVE'
         delete factor.sent
         delete factor.lastSentAt
@@ -251,7 +251,7 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
       f.sent.used = true
       // The enrollment code has done its job: the throttle guards against code spam, not against the first
       // verification of a factor just activated (Okta's guide challenges right after activating).
-      delete f.lastSentAt
+      forgetSent(u, f)
     }
     if (!ok) {
       f.activationFailures.push(now)
