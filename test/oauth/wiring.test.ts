@@ -109,6 +109,13 @@ await t.test('readOktaAuthEnv: a token, an OAuth service app with defaults, or a
   t.equal(oneLine?.kind === 'oauth' && oneLine.auth.privateKey, RSA.pem.trim(), 'a PEM with literal \\n in one env line')
   const indented = readOktaAuthEnv({ OKTA_CLIENT_ID: '0oa-3', OKTA_PRIVATE_KEY: RSA.pem.split('\n').map((line) => `    ${line}`).join('\n') })
   t.equal(indented?.kind === 'oauth' && indented.auth.privateKey, RSA.pem.trim(), 'a PEM indented on every line, as in a YAML block or a template literal')
+  // `openssl pkcs12 -in app.p12 -nocerts -nodes` writes attributes before the key (text RFC 7468 §5.2 allows there).
+  const bag = `Bag Attributes\n    localKeyID: 01 00 00 00 \n    friendlyName: okta-service-app\nKey Attributes: <No Attributes>\n${RSA.pem.trim()}\n`
+  const fromP12 = readOktaAuthEnv({ OKTA_CLIENT_ID: '0oa-5', OKTA_PRIVATE_KEY_FILE: file('from-p12.pem', bag) })
+  t.equal(fromP12?.kind === 'oauth' && fromP12.auth.privateKey, bag.trim(), 'a PEM file with attributes before the key, as openssl pkcs12 writes it')
+  t.doesNotThrow(() => createOktaClient({ orgUrl: 'https://example.okta.com', auth: { clientId: '0oa-5', privateKey: bag, scopes: ['okta.users.read'] } }), 'and the client takes it')
+  const bagInline = readOktaAuthEnv({ OKTA_CLIENT_ID: '0oa-5', OKTA_PRIVATE_KEY: bag.trim().replace(/\n/g, '\\n') })
+  t.equal(bagInline?.kind, 'oauth', 'the same in one env line with literal \\n')
   const inlineJwk = readOktaAuthEnv({ OKTA_CLIENT_ID: '0oa-4', OKTA_PRIVATE_KEY: JSON.stringify(EC.privateJwk) })
   t.same(inlineJwk?.kind === 'oauth' && inlineJwk.auth.privateKey, EC.privateJwk, 'a JWK as JSON in the variable')
 

@@ -10,7 +10,7 @@ import { OktaAuthEnvError } from './okta-auth-env-error.js'
  */
 function unescapePem (text: string): string {
   const t = text.trim()
-  if (!t.startsWith('-----BEGIN ')) return t
+  if (t.startsWith('{') || !t.includes('-----BEGIN ')) return t
   return (t.includes('\n') ? t : t.replace(/\\n/g, '\n')).split(/\r?\n/).map((line) => line.trim()).join('\n')
 }
 
@@ -25,7 +25,9 @@ function checkKey (text: string, source: string): string | Record<string, unknow
       if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw bad('not a JWK object')
       value = jwk as Record<string, unknown>
       key = createPrivateKey({ key: jwk as never, format: 'jwk' })
-    } else if (text.startsWith('-----BEGIN ')) {
+    } else if (/^[ \t]*-----BEGIN /m.test(text)) {
+      // Text before the first BEGIN line is allowed (RFC 7468 §5.2), as the client and OpenSSL take it: the
+      // "Bag Attributes" that `openssl pkcs12 -nocerts` writes before a key taken out of a .p12 file.
       key = createPrivateKey(text)
     } else {
       throw bad('neither PEM nor JSON')

@@ -74,7 +74,9 @@ function parseKey (value: unknown): { key: KeyObject, kid: string | undefined, u
     const text = value.trim()
     if (text.startsWith('{')) {
       try { jwk = JSON.parse(text) as Record<string, unknown> } catch { throw bad() }
-    } else if (text.startsWith('-----BEGIN ')) {
+    } else if (/^[ \t]*-----BEGIN /m.test(text)) {
+      // Text before the first BEGIN line is allowed (RFC 7468 §5.2) and skipped by OpenSSL: the "Bag Attributes" that
+      // `openssl pkcs12 -nocerts` writes before a key taken out of a .p12 file.
       pem = text.split(/\r?\n/).map((line) => line.trim()).join('\n')
     } else {
       throw bad()
