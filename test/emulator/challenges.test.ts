@@ -276,8 +276,6 @@ await t.test('an unenrolled ACTIVE phone factor leaves its number as a recovery 
   t.not(re.body.id, sms.body.id, 'a new factor')
   t.equal(again.lastMessage({ factorId: re.body.id })!.to, '+15551230000', 'the code goes to the kept number')
   await emuFetch(again, 'DELETE', `${F}/${re.body.id as string}`)
-  t.same(await bare(again, 'sms'), [429, undefined, undefined], 'enrolled again at once: the number had a code within 30 s')
-  again.clock.advance(30_000)
   t.same((await bare(again, 'sms')).slice(0, 2), [200, '+15551230000'], 'deleting the pending one keeps the number it took')
   const current = (await emuFetch(again, 'GET', F)).body.find((f: { factorType: string }) => f.factorType === 'sms')
   await emuFetch(again, 'POST', `${F}/${current.id as string}/lifecycle/activate`, { passCode: again.lastMessage({ factorId: current.id })!.code })

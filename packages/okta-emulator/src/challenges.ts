@@ -30,7 +30,7 @@ export function tokenLifetime (raw: string | undefined): number {
   return Number(raw)
 }
 
-/** The most phone numbers a user's resend waits remember at once (the oldest is dropped past it). */
+/** The most phone numbers a factor's resend waits remember at once (the oldest is dropped past it). */
 const MAX_REMEMBERED_NUMBERS = 32
 
 /**
@@ -42,29 +42,25 @@ function phoneKey (factor: FactorRecord): string | undefined {
   return `${factor.factorType}:${phoneDigits(factor)}`
 }
 
-/** The user's record of the last code sent to each phone, read defensively (a data file edited by hand). */
-function phoneSends (user: UserRecord): Record<string, number> {
-  const sends = user.phoneSends
-  return typeof sends === 'object' && sends !== null && !Array.isArray(sends) ? sends : {}
-}
-
-/** When the last code went out to where `factor` sends: its phone number (any factor of the user), or the factor. */
-function lastSentAt (user: UserRecord, factor: FactorRecord): number | undefined {
-  const key = phoneKey(factor)
-  if (key === undefined) return factor.lastSentAt
-  const at = Object.hasOwn(phoneSends(user), key) ? phoneSends(user)[key] : undefined
+/** When `factor` last sent a code to where `to` sends (its own number, or the new one of an `updatePhone`). */
+function lastSentAt (factor: FactorRecord, to: FactorRecord): number | undefined {
+  const key = phoneKey(to)
+  // Its own number (and email): the factor's last code, as data files from before `phoneSends` keep it.
+  if (key === phoneKey(factor)) return factor.lastSentAt
+  const sends = factor.phoneSends
+  const at = key !== undefined && typeof sends === 'object' && sends !== null && Object.hasOwn(sends, key) ? sends[key] : undefined
   return typeof at === 'number' ? at : undefined
 }
 
 /**
- * Refuses a code for `factor` at `now` while the last one sent is more recent than its channel's wait (429): for sms
- * and call, the last sent to its phone number by any factor of the user (Okta: "one SMS/CALL challenge per phone number
- * every 30 seconds"), so that writing the number another way, switching numbers back and forth, or deleting the factor
- * and enrolling it again sends no more often; for email, the factor's own last code.
+ * Refuses a code for `factor` at `now` while the last one it sent to where `to` sends is more recent than the
+ * channel's wait (429). For sms and call that is the phone number, by its digits (Okta: "one SMS/CALL challenge per
+ * phone number every 30 seconds"): writing the number another way, or switching back with `updatePhone` to a number
+ * the factor had, sends no more often. `to` is the factor as an `updatePhone` would leave it; by default, itself.
  */
-export function resendWait (user: UserRecord, factor: FactorRecord, now: number): void {
+export function resendWait (factor: FactorRecord, now: number, to: FactorRecord = factor): void {
   const channel = factor.factorType as Channel
-  const last = lastSentAt(user, factor)
+  const last = lastSentAt(factor, to)
   if (last !== undefined && now - last < RESEND_AFTER_MS[channel]) {
     const err = tooSoon[channel]()
     err.resetAt = last + RESEND_AFTER_MS[channel]
@@ -72,43 +68,38 @@ export function resendWait (user: UserRecord, factor: FactorRecord, now: number)
   }
 }
 
-/** Notes a code sent for `factor` at `now` (its phone's entry replaces waits already over). */
-function noteSent (user: UserRecord, factor: FactorRecord, now: number): void {
+/** Notes a code `factor` sent at `now`; its phone's entry replaces the waits already over. */
+function noteSent (factor: FactorRecord, now: number): void {
   factor.lastSentAt = now
   const key = phoneKey(factor)
   if (key === undefined) return
-  const kept = Object.entries(phoneSends(user))
+  const kept = Object.entries(factor.phoneSends ?? {})
     .filter(([k, at]) => k !== key && typeof at === 'number' && now - at < RESEND_AFTER_MS.sms)
     .slice(-(MAX_REMEMBERED_NUMBERS - 1))
-  user.phoneSends = Object.fromEntries([...kept, [key, now]])
+  factor.phoneSends = Object.fromEntries([...kept, [key, now]])
 }
 
 /**
- * Lifts the resend wait of `factor` (and of its phone number): its code has done its job (a factor just activated, or
- * activated without one), and the first challenge that follows goes at once, as Okta's guide has it.
+ * Lifts the resend waits of `factor`: it is active (its enrollment code did its job, or `activate=true` voided it), and
+ * the first challenge that follows goes at once, as Okta's guide has it.
  */
-export function forgetSent (user: UserRecord, factor: FactorRecord): void {
+export function forgetSent (factor: FactorRecord): void {
   delete factor.lastSentAt
-  const key = phoneKey(factor)
-  if (key !== undefined && Object.hasOwn(phoneSends(user), key)) {
-    const rest = { ...phoneSends(user) }
-    delete rest[key]
-    user.phoneSends = rest
-  }
+  delete factor.phoneSends
 }
 
 /**
  * Sends a fresh code for `factor` unless one went out too recently (429 by channel), replacing
- * any earlier code. `throttle: false` is for the code Okta sends on enrollment, whose wait the route checked before it
- * changed anything.
+ * any earlier code. `throttle: false` is for the code Okta sends on enrollment (an `updatePhone` re-enrollment's wait is
+ * checked by its route before it changes anything).
  */
 export function sendCode (ctx: Ctx, user: UserRecord, factor: FactorRecord, lifetimeS: number, throttle = true): void {
   const channel = factor.factorType as Channel
   const now = ctx.clock()
-  if (throttle) resendWait(user, factor, now)
+  if (throttle) resendWait(factor, now)
   const code = newOtp()
   factor.sent = { code, expiresAt: now + lifetimeS * 1000, used: false }
-  noteSent(user, factor, now)
+  noteSent(factor, now)
   const to = String(channel === 'email' ? factor.profile['email'] : factor.profile['phoneNumber'])
   ctx.outbox.send({ channel, to, userId: user.id, factorId: factor.id, code, sentAt: new Date(now).toISOString() })
 }

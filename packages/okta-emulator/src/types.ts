@@ -209,6 +209,12 @@ export interface FactorRecord {
   sent?: SentCode
   /** sms/call/email: when the latest code was sent (resend throttle). */
   lastSentAt?: number
+  /**
+   * When this sms or call factor last sent a code to each number it had, by `sms:<digits>` or `call:<digits>` (ms since
+   * the epoch): an `updatePhone` back to one of them waits out its 30 s. Entries whose wait is over are dropped at the
+   * next send.
+   */
+  phoneSends?: Record<string, number>
   /** question: salted scrypt hash (`salt:hash`, base64url) of the answer, trimmed and lower-cased. */
   answerHash?: string
   /** question: the plain answer, as only data files from older emulators hold it; hashed into `answerHash` on load. */
@@ -251,11 +257,6 @@ export interface UserRecord {
    * `removeRecoveryEnrollment=true`): an enrollment of that type without a `phoneNumber` takes its number.
    */
   recoveryPhones?: { sms?: string, call?: string }
-  /**
-   * When the last code went out to each phone number, by `sms:<digits>` or `call:<digits>` (ms since the epoch): the
-   * 30 s resend wait is the number's, whichever factor sent it. Entries whose wait is over are dropped at the next send.
-   */
-  phoneSends?: Record<string, number>
 }
 
 /** A password hash imported on create (Okta's `PasswordCredentialHash`), as given. */

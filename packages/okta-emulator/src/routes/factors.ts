@@ -189,13 +189,14 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
       // belongs to an activated factor, so an ACTIVE one is answered as a duplicate enrollment.
       const replacePhone = updatePhone && (f.factorType === 'sms' || f.factorType === 'call') && existing.status !== 'ACTIVE'
       if (!replacePhone) throw validationError('factorEnrollRequest', duplicateCause(existing, f))
-      // A re-enrollment sends a code: not past the factor's activation limit (no resend once it is reached).
-      if (!activate) activationThrottle(existing, ctx.clock())
-    }
-    // An enrollment that sends a code does not send it to a phone within its resend wait (one code per phone number
-    // every 30 s, however the number is written): checked before anything changes. A number not sent to lately goes at once.
-    if (!activate && (f.factorType === 'sms' || f.factorType === 'call')) resendWait(u, f, ctx.clock())
-    if (existing !== undefined) {
+      // A re-enrollment sends a code: not past the factor's activation limit (no resend once it is reached), nor to a
+      // number it sent a code to within the resend wait (one code per phone number every 30 s, however the number is
+      // written). A number it has not sent to lately gets its code at once.
+      if (!activate) {
+        const now = ctx.clock()
+        activationThrottle(existing, now)
+        resendWait(existing, now, f)
+      }
       existing.profile = f.profile
       existing.status = 'PENDING_ACTIVATION'
       existing.lastUpdated = f.created
@@ -206,10 +207,10 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
     if (isChannel(factor.factorType)) {
       if (activate) {
         // Active without a code: a code sent for the enrollment (to the number updatePhone just replaced, perhaps) is
-        // void. The wait of the number it now has stays: the number's, whichever factor last sent to it.
+        // void, and its resend wait does not hold back the first challenge.
         factor.status = 'ACTIVE'
         delete factor.sent
-        delete factor.lastSentAt
+        forgetSent(factor)
       } else sendCode(ctx, u, factor, lifetime, false)
     }
     store.commit()
@@ -251,7 +252,7 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
       f.sent.used = true
       // The enrollment code has done its job: the throttle guards against code spam, not against the first
       // verification of a factor just activated (Okta's guide challenges right after activating).
-      forgetSent(u, f)
+      forgetSent(f)
     }
     if (!ok) {
       f.activationFailures.push(now)
