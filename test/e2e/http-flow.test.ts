@@ -64,6 +64,8 @@ await t.test('form posts without the session\'s CSRF token are refused', async (
   const restart = await jar.fetch('/mfa/enroll/restart', { json: { factorType: 'TOTP' } })
   t.equal(restart.status, 403, 'the JSON route needs the x-csrf-token header')
   t.same([restart.json().error.code, restart.headers['x-error-code']], ['CSRF', 'CSRF'])
+  const upper = await jar.fetch('/mfa/enroll/restart', { method: 'POST', headers: { 'content-type': 'Application/JSON; charset=UTF-8' }, body: '{"factorType":"TOTP"}' })
+  t.same([upper.status, upper.json().error.code], [403, 'CSRF'], 'a JSON post is answered in JSON, whatever the case of its media type')
 })
 
 await t.test('a malformed URL or an over-long path parameter, refused before routing, is a sentence with the security headers', async (t) => {

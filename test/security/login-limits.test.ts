@@ -115,6 +115,8 @@ await t.test('the demo: one limiter key per normalized account, never shared, bo
   const token = csrfOf((await page.fetch('/login')).text)
   const plain = await page.fetch('/login', { method: 'POST', headers: { 'content-type': 'text/plain', 'x-csrf-token': token }, body: `_csrf=${token}&username=carol&password=x` })
   t.same([plain.status, plain.headers['x-error-code']], [415, 'UNSUPPORTED_MEDIA_TYPE'], 'a text/plain body (a form with enctype="text/plain"): 415 too')
+  const upper = await page.fetch('/login', { method: 'POST', headers: { 'content-type': 'Application/JSON', 'x-csrf-token': token }, body: JSON.stringify({ username: '', password: 'x' }) })
+  t.same([upper.status, upper.json().error?.code], [400, 'MISSING_CREDENTIALS'], 'JSON in any case of its media type: answered in JSON')
   const graphql = await page.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ viewer { login } }"}' })
   t.same([graphql.status, graphql.headers['x-error-code'] ?? graphql.json().errors?.[0]?.extensions?.code], [400, 'BAD_REQUEST'], 'while /graphql keeps the gateway\'s own CSRF refusal of it')
 })

@@ -4,6 +4,14 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
+/**
+ * Whether a post's body is JSON (from the page's script or an API client), answered in JSON: the media type read as
+ * Fastify's parser reads it, case-insensitively (`Application/JSON` too), parameters allowed.
+ */
+export function isJsonPost (request: FastifyRequest): boolean {
+  return /^application\/json\s*(?:;|$)/i.test(String(request.headers['content-type'] ?? ''))
+}
+
 /** Session key holding the token. */
 export const CSRF_SESSION_KEY = 'csrf'
 /** Form field that carries the token. */
@@ -41,8 +49,7 @@ export function requireCsrf (render: (request: FastifyRequest) => string) {
     if (hasValidCsrf(request)) return
     // The path only: a query string may carry what a crafted form put there (a password, say).
     request.log.warn({ path: request.routeOptions.url ?? 'unknown' }, 'refused a POST without a valid CSRF token')
-    const wantsJson = (request.headers['content-type'] ?? '').startsWith('application/json')
-    if (wantsJson) {
+    if (isJsonPost(request)) {
       await reply.code(403).header('x-error-code', 'CSRF').send({ error: { code: 'CSRF', message: 'The page expired. Reload it and try again.' } })
       return
     }

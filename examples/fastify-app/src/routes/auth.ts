@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { clearMfa, getMfaState, isStoreUnavailableError, revokeSession, startSession } from 'passport-okta-mfa'
 import { currentUser, isSignedIn, type AppContext } from '../context.js'
-import { csrfToken } from '../csrf.js'
+import { csrfToken, isJsonPost } from '../csrf.js'
 import { factorView, unusableActiveFactors, verifiableFactors } from '../factors.js'
 import { checkLoginInput, normalizeUsername } from 'passport-okta-mfa'
 import { formatRetry, STORE_DOWN } from '../messages.js'
@@ -49,7 +49,7 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
     const input = checkLoginInput(request.url, request.body)
     if (!input.ok) {
       reply.header('x-error-code', input.code)
-      if (String(request.headers['content-type'] ?? '').startsWith('application/json')) {
+      if (isJsonPost(request)) {
         return await reply.code(400).send({ error: { code: input.code, message: input.message } })
       }
       // An empty field is named and focused, as is one too long; credentials in the URL are said as they are.

@@ -7,6 +7,7 @@ import { maskPhoneNumber, outcomeOfError } from '@okta-mfa/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { dropCachedFactors } from 'passport-okta-mfa'
 import { currentUser, type AppContext } from '../context.js'
+import { isJsonPost } from '../csrf.js'
 import { isOktaNotFound } from '../directory.js'
 import { SMS_TYPE, TOTP_TYPE } from '../enrollment.js'
 import { factorView, type FactorView } from '../factors.js'
@@ -48,11 +49,6 @@ const E164 = /^\+[1-9][0-9]{6,14}$/
 
 /** What the phone step says of a number that is not one (the words of enroll.js). */
 export const PHONE_FORMAT = 'Enter the number with its country code, e.g. +1 555 555 0123.'
-
-/** Whether the post came from the page's script (JSON, answered in JSON) rather than a plain form (answered with a page). */
-function isJsonPost (request: FastifyRequest): boolean {
-  return (request.headers['content-type'] ?? '').startsWith('application/json')
-}
 
 /**
  * Okta unavailable, for the page's script: 503 with the code in the body and in x-error-code; 504 UPSTREAM_TIMEOUT when
