@@ -62,7 +62,7 @@ async function runToEnd (args: string[], env: Record<string, string> = {}): Prom
 }
 
 await t.test('the CLI prints a url and token that work', async (t) => {
-  const fixed = await run(t, ['--token', 'abc', '--max-users', '1', '--max-messages', '5'])
+  const fixed = await run(t, ['--token', 'abc', '--max-users', '1', '--max-messages', '5', '--max-oauth-records', '7'])
   t.equal(fixed.token, 'abc')
   t.match(fixed.url, /^http:\/\/127\.0\.0\.1:\d+$/)
   t.equal((await emuFetch(fixed, 'GET', '/api/v1/users')).status, 200)
@@ -145,6 +145,7 @@ await t.test('bad arguments and --help', async (t) => {
     [['--totp-window', '11'], '--totp-window must be between 0 and 10'],
     [['--max-users', '0'], '--max-users must be between 1 and'],
     [['--max-messages', '0'], '--max-messages must be between 1 and'],
+    [['--max-oauth-records', '0'], '--max-oauth-records must be between 1 and'],
     [['--lockout-threshold', '99999999999999999999'], '--lockout-threshold must be between 0 and'],
     [['--host', ''], '--host must not be empty'],
     [['--data', ''], '--data must not be empty'],

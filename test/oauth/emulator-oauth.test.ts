@@ -347,6 +347,39 @@ await t.test('DPoP on the API: a proof is remembered as long as its iat is accep
   t.match((await call(ahead)).headers.get('www-authenticate'), /'iat' claim/, 'a millisecond later its iat is too old')
 })
 
+await t.test('maxOAuthRecords: past it the oldest access token and the oldest proof id go first', async (t) => {
+  const emu = await oauthEmulator(t, [app('0oa-cap', KEY)], { maxOAuthRecords: 3 })
+  const aud = `${emu.url}/oauth2/v1/token`
+  const d = await dpopKey()
+  const nonce = (await postToken(emu.url, grant(await assertion('0oa-cap', aud)), await proof(d, 'POST', aud))).headers.get('dpop-nonce')!
+  const tokens: string[] = []
+  for (let i = 0; i < 4; i++) {
+    const issued = await postToken(emu.url, grant(await assertion('0oa-cap', aud)), await proof(d, 'POST', aud, { nonce }))
+    t.equal(issued.status, 200, `token ${i + 1}`)
+    tokens.push(issued.body.access_token as string)
+  }
+  const users = `${emu.url}/api/v1/users`
+  const call = async (token: string, dpop?: string): Promise<Response> => await fetch(users, {
+    headers: { accept: 'application/json', authorization: `DPoP ${token}`, dpop: dpop ?? await proof(d, 'GET', users, { ath: createHash('sha256').update(token).digest('base64url') }) },
+  })
+  const oldest = await call(tokens[0]!)
+  t.equal(oldest.status, 401, 'the first of four tokens is no longer kept')
+  t.match(oldest.headers.get('www-authenticate'), /error="invalid_token"/)
+  for (const token of tokens.slice(1)) t.equal((await call(token)).status, 200, 'the three newest still work')
+
+  // Proof ids: the first of four is forgotten (a replay of it is served), the newest three are still refused.
+  const ath = createHash('sha256').update(tokens[3]!).digest('base64url')
+  const proofs = await Promise.all([0, 1, 2, 3].map(async () => await proof(d, 'GET', users, { ath })))
+  for (const p of proofs) t.equal((await call(tokens[3]!, p)).status, 200, 'a fresh proof')
+  for (const p of proofs.slice(1).reverse()) {
+    const replayed = await call(tokens[3]!, p)
+    t.equal(replayed.status, 400, 'one of the newest three, replayed')
+    t.match(replayed.headers.get('www-authenticate'), /the proof was already used/)
+  }
+  t.equal((await call(tokens[3]!, proofs[0])).status, 200, 'the oldest, dropped at the cap, is no longer known')
+  t.throws(() => buildEmulator({ maxOAuthRecords: 0 }), { name: 'TypeError', message: /"maxOAuthRecords"/ }, 'at least 1')
+})
+
 await t.test('DPoP: a 429 a route answers itself (a text asked for too soon) leaves the proof unused too', async (t) => {
   const clock = testClock(Date.now())
   const emu = await withEmulator(t, { clock, serviceApps: [app('0oa-sms', KEY)], seed: [{ login: 'texts@example.com', factors: [{ factorType: 'sms', phoneNumber: '+15550100111' }] }] })

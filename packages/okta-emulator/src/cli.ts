@@ -26,6 +26,8 @@ const HELP = `Usage: okta-emulator [options]
   --no-rate-limits       turn rate limits off (load tests)
   --max-users N          most users held; more are refused (default 100000)
   --max-messages N       outbox messages kept, oldest dropped first (default 10000)
+  --max-oauth-records N  access tokens kept, and assertion and DPoP proof ids
+                         remembered, each; oldest dropped first (default 100000)
   --quiet                do not print sms/call/email codes
   --version              print the version of @okta-mfa/emulator
   --help                 this text
@@ -39,7 +41,7 @@ function fail (message: string): never {
 /** An integer argument within the range of its option (`--max-users` = `maxUsers`): a usage error (exit 2) otherwise. */
 function intArg (option: keyof typeof OPTION_RANGES, v: string | undefined): number | undefined {
   if (v === undefined) return undefined
-  const name = option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+  const name = option.replace(/[A-Z]+/g, (c) => `-${c.toLowerCase()}`)
   const [min, max] = OPTION_RANGES[option]
   if (/^-\d+$/.test(v)) fail(`--${name} must be between ${min} and ${max}, got ${v.length > 20 ? `${v.slice(0, 20)}...` : v}`)
   if (!/^\d+$/.test(v)) fail(`--${name} must be a non-negative integer, got ${JSON.stringify(v.slice(0, 64))}`)
@@ -83,11 +85,11 @@ function registeredAppIds (cliApps: readonly ServiceApp[], seed: string | undefi
 }
 
 /** Options whose value is a number. */
-const NUMBER_OPTIONS = new Set(['--port', '--totp-window', '--lockout-threshold', '--max-users', '--max-messages'])
+const NUMBER_OPTIONS = new Set(['--port', '--totp-window', '--lockout-threshold', '--max-users', '--max-messages', '--max-oauth-records'])
 
 /** Every option of the command line, as typed. */
 const OPTION_FLAGS = new Set(['--port', '--host', '--token', '--data', '--seed', '--service-app', '--dpop-api-nonce', '--totp-window',
-  '--lockout-threshold', '--no-rate-limits', '--max-users', '--max-messages', '--quiet', '--help', '-h', '--version'])
+  '--lockout-threshold', '--no-rate-limits', '--max-users', '--max-messages', '--max-oauth-records', '--quiet', '--help', '-h', '--version'])
 
 /**
  * `['--port', '-1']` as `['--port=-1']`: parseArgs would take `-1` for an option and call the value missing. So too a
@@ -128,6 +130,7 @@ async function main (): Promise<void> {
         'no-rate-limits': { type: 'boolean' },
         'max-users': { type: 'string' },
         'max-messages': { type: 'string' },
+        'max-oauth-records': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -179,6 +182,8 @@ async function main (): Promise<void> {
   if (maxUsers !== undefined) options.maxUsers = maxUsers
   const maxMessages = intArg('maxMessages', values['max-messages'])
   if (maxMessages !== undefined) options.maxMessages = maxMessages
+  const maxOAuthRecords = intArg('maxOAuthRecords', values['max-oauth-records'])
+  if (maxOAuthRecords !== undefined) options.maxOAuthRecords = maxOAuthRecords
   try {
     if (values['service-app'] !== undefined) options.serviceApps = values['service-app'].map(parseServiceAppArg)
   } catch (err) {

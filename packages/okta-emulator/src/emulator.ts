@@ -64,7 +64,7 @@ function checkScalarOptions (o: EmulatorOptions): void {
 const OPTION_NAMES: Record<keyof EmulatorOptions, true> = {
   port: true, host: true, token: true, clock: true, dataFile: true, seed: true, totpWindow: true, lockoutThreshold: true,
   rejectReplayedCodes: true, rateLimits: true, logger: true, quiet: true, issuer: true, bodyLimit: true, maxUsers: true,
-  maxMessages: true, serviceApps: true, dpopApiNonce: true,
+  maxMessages: true, maxOAuthRecords: true, serviceApps: true, dpopApiNonce: true,
 }
 
 /** An emulator app that is built but not listening (for `app.inject` tests and embedding). */

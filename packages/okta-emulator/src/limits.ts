@@ -15,6 +15,8 @@ export const MAX_PASSCODE = 64
 export const DEFAULT_MAX_USERS = 100_000
 /** Default cap on outbox messages kept. */
 export const DEFAULT_MAX_MESSAGES = 10_000
+/** Default cap on each of the authorization server's records: access tokens, client assertion ids, DPoP proof ids. */
+export const DEFAULT_MAX_OAUTH_RECORDS = 100_000
 /** Push verifications kept per factor (the oldest settled or expired go first). */
 export const MAX_PUSH_TRANSACTIONS = 20
 
@@ -26,6 +28,7 @@ export const OPTION_RANGES = {
   bodyLimit: [1, Number.MAX_SAFE_INTEGER],
   maxUsers: [1, Number.MAX_SAFE_INTEGER],
   maxMessages: [1, Number.MAX_SAFE_INTEGER],
+  maxOAuthRecords: [1, Number.MAX_SAFE_INTEGER],
 } as const satisfies Record<string, readonly [number, number]>
 
 /**

@@ -101,6 +101,11 @@ export interface EmulatorOptions {
   maxUsers?: number | undefined
   /** Most outbox messages kept; the oldest are dropped first (a code stays valid on its factor). @default 10000 */
   maxMessages?: number | undefined
+  /**
+   * Most access tokens the authorization server keeps, and most client assertion and DPoP proof ids it remembers
+   * (each); past it the oldest go first. The rate limits keep them well below it. @default 100000
+   */
+  maxOAuthRecords?: number | undefined
   /** OAuth 2.0 service apps that may get scoped access tokens at `/oauth2/v1/token` (see README). @default none */
   serviceApps?: ServiceApp[] | undefined
   /** DPoP-bound API calls must carry a server nonce (401 `use_dpop_nonce` otherwise). @default false */

@@ -15,7 +15,7 @@ export function createOAuthState (options: EmulatorOptions, clock: () => number,
   if (options.serviceApps !== undefined && !Array.isArray(options.serviceApps)) {
     throw new TypeError('"serviceApps" option must be an array of service apps')
   }
-  const state = new OAuthState(clock, options.dpopApiNonce ?? false)
+  const state = new OAuthState(clock, options.dpopApiNonce ?? false, options.maxOAuthRecords)
   // A client id registered twice is refused: only one of the two apps could get tokens.
   addAppRecords(state.apps, options.serviceApps ?? [], '"serviceApps" option')
   if (options.seed !== undefined) {

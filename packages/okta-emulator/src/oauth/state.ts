@@ -1,7 +1,9 @@
 // What the emulator's authorization server remembers: the service apps, the access tokens it
 // issued, the assertion and proof ids it has seen (replay), and its DPoP nonces. Everything is
-// bounded: expired entries are swept as time passes.
+// bounded: expired entries are swept as time passes, and past `maxOAuthRecords` the oldest go first
+// (the rate limits keep them below it; without rate limits a flood could otherwise fill memory).
 import { randomBytes } from 'node:crypto'
+import { DEFAULT_MAX_OAUTH_RECORDS } from '../limits.js'
 import type { AppRecord } from './apps.js'
 
 /** An access token the emulator issued. */
@@ -22,10 +24,23 @@ export const NONCE_LIFETIME_MS = 5 * 60_000
 /** How far from the emulator's clock a DPoP proof's `iat` may be, seconds. */
 export const PROOF_IAT_WINDOW_S = 60
 
-/** One expiring set of ids (jti), swept lazily. */
+/**
+ * Makes room for one more entry in `map` by dropping its oldest (a Map iterates in insertion order). Expired entries
+ * go in the periodic sweeps; a scan for them here would cost every request the whole map once it is full.
+ */
+function makeRoom (map: Map<string, unknown>, max: number): void {
+  for (const k of map.keys()) {
+    if (map.size < max) break
+    map.delete(k)
+  }
+}
+
+/** One expiring set of ids (jti), swept lazily, at most `max` of them. */
 class SeenIds {
   readonly #ids = new Map<string, number>()
   #nextSweep = 0
+
+  constructor (readonly max: number) {}
 
   /** Records `id` until `until`; false when it was already there. */
   add (id: string, until: number, now: number): boolean {
@@ -35,6 +50,9 @@ class SeenIds {
     }
     const seen = this.#ids.get(id)
     if (seen !== undefined && seen > now) return false
+    // Deleted first, so a re-recorded id counts as the newest.
+    this.#ids.delete(id)
+    makeRoom(this.#ids, this.max)
     this.#ids.set(id, until)
     return true
   }
@@ -56,10 +74,10 @@ export class OAuthState {
   readonly apps = new Map<string, AppRecord>()
   readonly tokens = new Map<string, TokenRecord>()
   /** Client assertion ids judged at the emulator's clock, until they expire in emulator time. */
-  readonly assertionIds = new SeenIds()
+  readonly assertionIds: SeenIds
   /** Client assertion ids judged at the wall clock (as a client signs them), until they expire in wall time. */
-  readonly wallAssertionIds = new SeenIds()
-  readonly proofIds = new SeenIds()
+  readonly wallAssertionIds: SeenIds
+  readonly proofIds: SeenIds
   /** Token requests received (any outcome). */
   tokenRequests = 0
   /** API requests that presented an SSWS API token (any outcome). */
@@ -68,7 +86,11 @@ export class OAuthState {
   #current: { value: string, until: number } | undefined
   #nextTokenSweep = 0
 
-  constructor (readonly clock: () => number, readonly apiNonce: boolean) {}
+  constructor (readonly clock: () => number, readonly apiNonce: boolean, readonly maxRecords = DEFAULT_MAX_OAUTH_RECORDS) {
+    this.assertionIds = new SeenIds(maxRecords)
+    this.wallAssertionIds = new SeenIds(maxRecords)
+    this.proofIds = new SeenIds(maxRecords)
+  }
 
   /** The nonce to hand out now (a fresh one once the current one is past half its life). */
   nonce (): string {
@@ -101,6 +123,7 @@ export class OAuthState {
       for (const [k, t] of this.tokens) if (t.expiresAt <= now) this.tokens.delete(k)
       this.#nextTokenSweep = now + 60_000
     }
+    makeRoom(this.tokens, this.maxRecords)
     this.tokens.set(token, record)
   }
 
