@@ -165,7 +165,7 @@ await t.test("the app's pino redaction of its request id holds on the gateway's 
   t.notOk(lines.join('').includes('s3cr3t'), 'the id is nowhere in clear')
 })
 
-await t.test("an app's own hook that runs before the gateway's and throws: the gateway's coded error still carries X-Request-Id and no-store", async (t) => {
+await t.test("an app's own hook that runs before the gateway's and throws: the gateway's coded error, or the app's own answer, still carries X-Request-Id and no-store", async (t) => {
   for (const hook of ['onRequest', 'preParsing', 'preHandler'] as const) {
     const { url } = await host(t, (app) => {
       if (hook === 'preParsing') app.addHook('preParsing', async () => { throw new Error('session store lookup failed') })
@@ -182,5 +182,20 @@ await t.test("an app's own hook that runs before the gateway's and throws: the g
       t.match(JSON.parse(res.body), { errors: [{ extensions: { code, requestId: id } }] }, `${what}: ${code}, naming the same request id`)
       t.notMatch(res.body, 'session store', `${what}: the app's text is masked`)
     }
+  }
+  // An error of the app's with its own status (maintenance) goes to the app's error handler, or Fastify's: the app's
+  // answer, with the headers of the GraphQL path.
+  for (const handler of [true, false]) {
+    const { url } = await host(t, (app) => {
+      app.addHook('onRequest', async () => { throw Object.assign(new Error('down for maintenance'), { statusCode: 503 }) })
+      if (handler) app.setErrorHandler(async (err, _req, reply) => await reply.code(503).send({ app: err.message }))
+    })
+    const res = await send(url, 'POST', { 'content-type': 'application/json' }, JSON.stringify({ query: OPS.viewer }))
+    const what = handler ? 'the app\'s error handler' : 'Fastify\'s error handler'
+    t.equal(res.status, 503, `${what}: the app's status`)
+    t.match(res.body, 'down for maintenance', `${what}: the app's answer`)
+    const id = res.headers['x-request-id']
+    t.ok(typeof id === 'string' && id.length > 0, `${what}: X-Request-Id`)
+    t.equal(res.headers['cache-control'], 'no-store', `${what}: Cache-Control: no-store`)
   }
 })

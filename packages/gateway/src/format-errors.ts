@@ -257,7 +257,12 @@ function isAppError (error: Error & FastifyLikeError): boolean {
  * own status goes on to the app's error handler, as it would on the app's other routes.
  */
 export async function handleRouteError (error: Error & FastifyLikeError, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (isAppError(error)) throw error
+  if (isAppError(error)) {
+    // The app's answer, with the two headers every answer on the GraphQL path carries: an app-wide hook that threw
+    // ran before the gateway's onRequest could set them.
+    reply.header(REQUEST_ID_HEADER, request.id).header('cache-control', 'no-store')
+    throw error
+  }
   const gqlError = error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error })
   const { statusCode, response } = formatErrors({ errors: [gqlError] }, { reply })
   // Set again: an app's hook that ran before the gateway's (and threw) kept the gateway's onRequest from setting them.
