@@ -188,7 +188,7 @@ await t.test("an app's own hook that runs before the gateway's and throws: the g
   for (const handler of [true, false]) {
     const { url } = await host(t, (app) => {
       app.addHook('onRequest', async () => { throw Object.assign(new Error('down for maintenance'), { statusCode: 503 }) })
-      if (handler) app.setErrorHandler(async (err, _req, reply) => await reply.code(503).send({ app: err.message }))
+      if (handler) app.setErrorHandler(async (err, _req, reply) => await reply.code(503).send({ app: (err as Error).message }))
     })
     const res = await send(url, 'POST', { 'content-type': 'application/json' }, JSON.stringify({ query: OPS.viewer }))
     const what = handler ? 'the app\'s error handler' : 'Fastify\'s error handler'

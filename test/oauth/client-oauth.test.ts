@@ -7,6 +7,8 @@ import t, { type Test } from 'tap'
 import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type ServerResponse } from 'node:http'
 import { inspect } from 'node:util'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { MockAgent } from 'undici'
 import { createOktaClient, totpActivation, type OktaClient, type OktaClientOptions, type OktaOAuthOptions } from '@okta-mfa/client'
 import { withEmulator, type TestEmulator } from '../helpers/emulator.js'
@@ -532,4 +534,41 @@ void t.test('OAuth settings: a field that is not one is a TypeError naming it', 
     t.throws(() => createOktaClient({ orgUrl: ORG, auth: { clientId: 'c', privateKey: KEY.pem, scopes: ALL_SCOPES, [field]: true } as never }),
       { name: 'TypeError', message: new RegExp(`^"auth\\.${field}" is not an option`) }, field)
   }
+})
+
+void t.test('a token answer that trickles in is cut at timeoutMs, and a caller at its deadline, with the garbage collector running', async (t) => {
+  // Node 20 holds an AbortSignal.timeout() inside AbortSignal.any() weakly: collected, it never fires, and a body
+  // sent a byte at a time (undici's body timeout is per byte) held the token fetch, and every call waiting on it.
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const collecting = setInterval(gc, 20)
+  t.teardown(() => { clearInterval(collecting) })
+  let tokenRequests = 0
+  const trickles: Array<ReturnType<typeof setInterval>> = []
+  const server = createServer((_req, res) => {
+    tokenRequests++
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.flushHeaders()
+    const trickle = setInterval(() => res.write(' '), 100)
+    trickles.push(trickle)
+    res.on('close', () => { clearInterval(trickle) })
+  })
+  const orgUrl = await listenLoopback(t, server)
+  t.teardown(() => { for (const i of trickles) clearInterval(i) })
+  const make = (): OktaClient => {
+    const c = createOktaClient({ orgUrl, allowInsecureHttp: true, timeoutMs: 600, auth: { clientId: '0oa-t', privateKey: KEY.pem, scopes: ALL_SCOPES, dpop: false } })
+    t.teardown(() => c.close())
+    return c
+  }
+  // Each outcome raced against a guard: without the fix the call never settles.
+  const settled = async (p: Promise<unknown>): Promise<unknown> => await Promise.race([rejection(p).then((e) => e.code),
+    new Promise((resolve) => { setTimeout(resolve, 5000, 'still pending after 5 s') })])
+  const c = make()
+  t.equal(await settled(c.getUser('00u1')), 'OKTA_TIMEOUT', 'the token fetch ends at timeoutMs')
+  t.equal(await settled(c.getUser('00u1')), 'OKTA_TIMEOUT', 'the next call tries again, and ends too')
+  t.equal(tokenRequests, 2, 'one token request per call')
+
+  // A caller with a deadline shorter than the timeout leaves the wait at its deadline.
+  const d = make()
+  t.equal(await settled(d.getUser('00u1', { deadline: performance.now() + 300 })), 'OKTA_ABORTED', 'a deadline ends the wait')
 })

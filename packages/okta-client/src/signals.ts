@@ -57,3 +57,14 @@ function noop (): void {}
 export function aborted (signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true
 }
+
+/**
+ * A signal that aborts after `ms` with a `TimeoutError` (as `AbortSignal.timeout` does), and the function that stops
+ * its timer. Node 20 holds an `AbortSignal.timeout()` inside `AbortSignal.any()` weakly: once collected it never fires.
+ * Here the timer holds the controller, so the signal lives until it fires or is stopped.
+ */
+export function timeoutSignal (ms: number): { signal: AbortSignal, stop: () => void } {
+  const controller = new AbortController()
+  const timer = setTimeout(() => { controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')) }, ms)
+  return { signal: controller.signal, stop: () => { clearTimeout(timer) } }
+}

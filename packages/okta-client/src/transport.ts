@@ -13,7 +13,7 @@ import { MAX_TIMER_MS, type ClientConfig } from './options.js'
 import { headerValue } from './rate-limit.js'
 import { sentSecrets } from './redact.js'
 import { errorId, interpret, rateLimitWait, translate } from './response.js'
-import { aborted, onAbort, untilAborted } from './signals.js'
+import { aborted, onAbort, timeoutSignal, untilAborted } from './signals.js'
 import { VERSION } from './version.js'
 
 /**
@@ -295,7 +295,9 @@ export class Transport {
     const ends = [this.#closing.signal]
     if (signal !== undefined) ends.push(signal)
     const left = deadline === undefined ? Infinity : Math.ceil(deadline - performance.now())
-    if (left <= MAX_TIMER_MS) ends.push(AbortSignal.timeout(Math.max(1, left)))
+    // Its own timer, not AbortSignal.timeout(): Node 20 lets one inside AbortSignal.any() be collected unfired.
+    const timeout = left <= MAX_TIMER_MS ? timeoutSignal(Math.max(1, left)) : undefined
+    if (timeout !== undefined) ends.push(timeout.signal)
     // Combined before the fetch starts: nothing that can throw runs between starting it and awaiting it.
     const until = AbortSignal.any(ends)
     let grant: Grant
@@ -304,6 +306,8 @@ export class Transport {
     } catch (err) {
       // The API call was not sent (or its 401 was not followed by a send): the error says so, `tokenRequest`.
       throw fromTokenRequest(this.#closed ? new ClientClosedError() : err)
+    } finally {
+      timeout?.stop()
     }
     if (this.#closed) throw fromTokenRequest(new ClientClosedError())
     return grant

@@ -3,6 +3,7 @@
 import { request, type Dispatcher } from 'undici'
 import { ConnectionError, InvalidResponseError, TimeoutError } from '../errors.js'
 import { safeCause, unreadableAnswer, utf8Text } from '../response.js'
+import { timeoutSignal } from '../signals.js'
 import { readTokenResponse, type NonceRequest, type TokenResponse } from './token-response.js'
 
 /** How to reach the token endpoint. */
@@ -37,6 +38,7 @@ export async function postToken (
   let status: number
   let resHeaders: Dispatcher.ResponseData['headers']
   let text = ''
+  const timeout = timeoutSignal(ep.timeoutMs)
   try {
     const res = await request(ep.url, {
       dispatcher: ep.dispatcher,
@@ -44,7 +46,7 @@ export async function postToken (
       headers,
       body,
       // The client's close() ends a token fetch at once: waiting for it would hold close() up to timeoutMs.
-      signal: ep.closing === undefined ? AbortSignal.timeout(ep.timeoutMs) : AbortSignal.any([AbortSignal.timeout(ep.timeoutMs), ep.closing]),
+      signal: ep.closing === undefined ? timeout.signal : AbortSignal.any([timeout.signal, ep.closing]),
       headersTimeout: ep.timeoutMs,
       bodyTimeout: ep.timeoutMs,
     })
@@ -72,6 +74,8 @@ export async function postToken (
     if (unreadable !== undefined) throw unreadable
     const causeCode = typeof code?.code === 'string' ? code.code : undefined
     throw new ConnectionError(`could not reach Okta's token endpoint${causeCode === undefined ? '' : ` (${causeCode})`}`, { cause: safeCause(err), causeCode })
+  } finally {
+    timeout.stop()
   }
   // An error's text may quote the request: it is read without the assertion and the proof sent.
   return readTokenResponse({ status, headers: resHeaders, text }, proof !== undefined, onNonce, proof === undefined ? [assertion] : [assertion, proof])
