@@ -2,7 +2,8 @@
 // enrollment from the manual key (and the QR code carries the same key), /account after a code, sign out and in
 // again, a wrong and a reused code shown as errors in words, /account without MFA going to /mfa and back, and
 // carol's sms code read from the emulator outbox on a phone-sized screen; and one whole flow with the app talking to
-// its emulator over OAuth 2.0 with DPoP (DEMO_OKTA_AUTH=oauth) and never with the SSWS token.
+// its emulator over OAuth 2.0 with DPoP (DEMO_OKTA_AUTH=oauth) and never with the SSWS token. And the Express
+// example's code form sent once on a double click.
 import t from 'tap'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
@@ -10,6 +11,9 @@ import type { Page } from 'playwright-core'
 import { PASSWORD, startE2eApp } from '../helpers/e2e-app.js'
 import { clickAndWait, launchBrowser, openPage, enterCode, signInAt } from '../helpers/e2e-browser.js'
 import { totp } from '../helpers/totp.js'
+import { withEmulator } from '../helpers/emulator.js'
+import { listenLoopback } from '../helpers/http.js'
+import { buildApp as buildExpressApp } from '../../examples/express-app/dist/app.js'
 
 // jsqr is CommonJS with a `default` property.
 const jsQR = (jsQRModule as unknown as { default: (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null }).default
@@ -376,4 +380,44 @@ await t.test('over OAuth 2.0 with DPoP (DEMO_OKTA_AUTH=oauth): sign in, enroll f
 
   t.ok(emulator.oauth.tokenRequests() > 0, 'the app got its tokens at /oauth2/v1/token')
   t.equal(emulator.oauth.sswsRequests(), 0, 'and never sent the SSWS token')
+})
+
+await t.test('the Express example: a double click on Verify sends the code once, and the person is signed in', async (t) => {
+  const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'
+  const emu = await withEmulator(t, { seed: [{ login: 'grace@example.com', factors: [{ id: 'ostexpress000000001', factorType: 'token:software:totp', sharedSecret: secret }] }] })
+  const express = buildExpressApp({
+    okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true },
+    users: [{ id: 'g1', username: 'grace', password: 'cobol-1959', email: 'grace@example.com', displayName: 'Grace' }],
+    sessionSecret: 'x'.repeat(32),
+    clock: emu.clock.now,
+  })
+  const url = await listenLoopback(t, express.app, express.close)
+  const { page } = await openPage(t, browser)
+  await page.goto(`${url}/login`)
+  await page.fill('input[name=username]', 'grace')
+  await page.fill('input[name=password]', 'cobol-1959')
+  await clickAndWait(page, 'form[action="/login"] button')
+  t.equal(path(page), '/mfa')
+  // A slow server: the second click lands while the first post is still on its way.
+  const posts: string[] = []
+  await page.route('**/mfa', async (route) => {
+    if (route.request().method() === 'POST') {
+      posts.push(route.request().postData() ?? '')
+      await new Promise((resolve) => setTimeout(resolve, 400))
+    }
+    await route.continue()
+  })
+  await page.fill('input[name=passCode]', totp(secret, emu.clock.now()))
+  const landed = page.waitForURL((u) => u.pathname !== '/mfa').then(() => 'landed', (err: Error) => err.message.slice(0, 80))
+  await page.evaluate(`(async () => {
+    const button = document.querySelector('form[action="/mfa"] button')
+    button.click()
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    button.click()
+  })()`).catch(() => {}) // the page may be gone by the end
+  t.equal(await landed, 'landed', 'the first post leads on')
+  t.equal(path(page), '/account', 'signed in with the first post')
+  t.equal(posts.length, 1, 'one post')
+  await page.goto(`${url}/account`)
+  t.equal(path(page), '/account', 'and still signed in')
 })

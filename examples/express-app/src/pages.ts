@@ -5,6 +5,22 @@ export function escapeHtml (value: string): string {
   return value.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
 }
 
+/**
+ * Each form is sent once. A double click on Verify sends the code twice: the first post signs in and regenerates the
+ * session, the browser drops its answer (and the new session's cookie) for the second one's, and the second, sent
+ * with the old session, is refused as a used code or finds no session. A stopped sending (Esc) frees the form after
+ * a while, and so does Back. Without JavaScript (or under a CSP without inline scripts) the forms work as before.
+ */
+const SEND_ONCE = `<script>
+document.addEventListener('submit', function (e) {
+  var f = e.target
+  if (f.dataset.sent === '1') { e.preventDefault(); return }
+  f.dataset.sent = '1'
+  setTimeout(function () { delete f.dataset.sent }, 25000)
+})
+addEventListener('pageshow', function () { document.querySelectorAll('form[data-sent]').forEach(function (f) { delete f.dataset.sent }) })
+</script>`
+
 /** A whole page around `body`. */
 export function layout (title: string, body: string): string {
   return `<!doctype html>
@@ -12,6 +28,7 @@ export function layout (title: string, body: string): string {
 <title>${escapeHtml(title)}</title>
 <style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}
 label{display:block;margin:.75rem 0}input{font:inherit;padding:.4rem}.error{color:#b00020}</style>
+${SEND_ONCE}
 </head><body><h1>${escapeHtml(title)}</h1>
 ${body}
 </body></html>`
