@@ -481,6 +481,18 @@ await t.test('--data: one file belongs to one emulator; a file whose users are n
     [[{ ...user, factors: [{ ...factor, profile: 'x' }] }], 'users[0].factors[0] has no "profile" object'],
     [[{ ...user, created: '2030-01-01' }], 'users[0] has no "created" and "lastUpdated" times'],
     [[{ ...user, factors: [{ ...factor, lastUpdated: null }] }], 'users[0].factors[0] has no "created" and "lastUpdated" times'],
+    // What a request reads later: refused at the start, not a 400 "could not process" (or a 201 push answer) then.
+    [[{ ...user, status: 'GONE' }], 'users[0] has no "status" of STAGED, PROVISIONED, ACTIVE, RECOVERY, LOCKED_OUT, PASSWORD_EXPIRED, SUSPENDED, DEPROVISIONED'],
+    [[{ ...user, factors: [{ ...factor, factorType: 'bogus' }] }], 'users[0].factors[0] has no "factorType" of token:software:totp, sms, call, email, question, push'],
+    [[{ ...user, factors: [{ ...factor, status: 'NOT_SETUP' }] }], 'users[0].factors[0] has no "status" of PENDING_ACTIVATION, ACTIVE'],
+    [[{ ...user, factors: [{ ...factor, provider: undefined }] }], 'users[0].factors[0] has no "provider" of OKTA, GOOGLE'],
+    [[{ ...user, factors: [{ ...factor, secret: undefined }] }], 'users[0].factors[0] has no base32 "secret"'],
+    [[{ ...user, factors: [{ ...factor, secret: 12345 }] }], 'users[0].factors[0] has no base32 "secret"'],
+    [[{ ...user, factors: [{ ...factor, secret: 'JBSWY3DPEHPK3PX1' }] }], 'users[0].factors[0] has no base32 "secret"'],
+    [[{ ...user, factors: [{ ...factor, status: 'PENDING_ACTIVATION', activationFailures: undefined }] }], 'users[0].factors[0] has no "activationFailures" array of times'],
+    [[{ ...user, factors: [{ ...factor, activationFailures: ['yesterday'] }] }], 'users[0].factors[0] has no "activationFailures" array of times'],
+    [[{ ...user, factors: [{ ...factor, factorType: 'question', secret: undefined, profile: { question: 'disliked_food' } }] }], 'users[0].factors[0] has no "answerHash"'],
+    [[{ ...user, factors: [{ ...factor, lastStep: '57' }] }], 'users[0].factors[0] has a "lastStep" that is not an integer'],
   ]
   const file = join(dir, 'foreign.json')
   for (const [users, problem] of bad) {
