@@ -507,6 +507,45 @@ await t.test('--data: one file belongs to one emulator; a file whose users are n
   t.equal((await emuFetch(good, 'GET', '/api/v1/users/00uA/factors/ostF')).body.status, 'ACTIVE', 'a whole file still loads')
 })
 
+await t.test('--data: two starts over the same stale lock at once: one takes the file, the other is refused', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'okta-emu-race-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const data = join(dir, 'state.json')
+  await writeFile(`${data}.lock`, '999999999\n') // a process that no longer runs (a kill -9)
+  // The first start is held up right after it reads the lock (a scheduler's delay, made long), so the second one
+  // reaches the stale lock in the meantime. Each had removed the lock by name: the second removed the first's new lock.
+  const slow = join(dir, 'slow-lock-read.cjs')
+  await writeFile(slow, `const fs = require('node:fs'); const read = fs.readFileSync; let once = false
+fs.readFileSync = function (p, ...rest) {
+  const out = read.call(this, p, ...rest)
+  if (!once && String(p).endsWith('.lock')) { once = true; Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500) }
+  return out
+}
+require('node:module').syncBuiltinESMExports()
+`)
+  const start = (preload: string[]): { child: ChildProcess, out: Promise<{ listening: boolean, stderr: string }> } => {
+    const child = spawn(process.execPath, [...preload, CLI, '--port', '0', '--token', 't', '--quiet', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] })
+    t.teardown(() => { child.kill('SIGKILL') })
+    let stdout = ''
+    let stderr = ''
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
+    const out = new Promise<{ listening: boolean, stderr: string }>((resolve) => {
+      child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); if (LINE.test(stdout)) resolve({ listening: true, stderr }) })
+      child.once('exit', () => { resolve({ listening: LINE.test(stdout), stderr }) })
+    })
+    return { child, out }
+  }
+  const first = start(['--require', slow])
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  const second = start([])
+  const outcomes = await Promise.all([first.out, second.out])
+  t.equal(outcomes.filter((o) => o.listening).length, 1, 'one emulator holds the file')
+  const refused = outcomes.find((o) => !o.listening)
+  t.match(refused?.stderr, /emulator data file .* (is in use by another emulator \(process \d+|could not take its lock file)/, 'the other is refused, naming why')
+  const holder = outcomes[0]!.listening ? first.child : second.child
+  t.equal(await readFile(`${data}.lock`, 'utf8'), `${holder.pid!}\n`, 'the lock names the one that holds the file')
+})
+
 await t.test('the CLI outlives its closed stdout: a harness that read the listening line and closed the pipe', async (t) => {
   const cli = await run(t, ['--token', 't'])
   cli.child.stdout!.destroy()

@@ -79,8 +79,11 @@ export function lockDataFile (file: string): () => void {
   const path = resolve(file)
   const lock = `${path}.lock`
   if (held.has(path)) throw new Error(`emulator data file ${file} is in use by another emulator of this process (one file belongs to one emulator)`)
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (createLock(file, lock)) {
+  // A takeover in progress ends in a few system calls; a start descheduled in the middle of one, in a moment.
+  const until = Date.now() + 2000
+  while (Date.now() < until) {
+    const taken = createLock(file, lock) || takeOverStaleLock(file, lock)
+    if (taken === true) {
       held.add(path)
       return () => {
         if (!held.delete(path)) return
@@ -91,9 +94,46 @@ export function lockDataFile (file: string): () => void {
     if (owner !== undefined && owner !== process.pid && isRunning(owner)) {
       throw new Error(`emulator data file ${file} is in use by another emulator (process ${owner}; one file belongs to one emulator)`)
     }
-    try { unlinkSync(lock) } catch { /* another start took it over first: try again */ }
+    // Another start is taking a stale lock over: its own lock follows in a few system calls.
+    if (taken === 'busy') pause(5)
   }
   throw new Error(`emulator data file ${file}: could not take its lock file ${lock}`)
+}
+
+/**
+ * Replaces a stale lock (its process gone, or no pid in it) with ours, under a second lock, `FILE.lock.takeover`. A
+ * lock is removed by name, so of two starts that read the same stale lock, the second would otherwise remove the
+ * lock the first had just made, and both would take the file. Under the takeover the lock is read again, removed only
+ * if it is still stale, and ours made before the takeover is given back. True when ours is made; false when the lock
+ * is not stale or another start made its lock first; 'busy' while another start holds the takeover.
+ */
+function takeOverStaleLock (file: string, lock: string): boolean | 'busy' {
+  const takeover = `${lock}.takeover`
+  if (!createLock(file, takeover)) {
+    // A start that died holding it (a window of a few system calls) would otherwise hold the file forever.
+    const holder = lockOwner(takeover)
+    if (holder === undefined || holder === process.pid || !isRunning(holder)) removeQuietly(takeover)
+    return 'busy'
+  }
+  try {
+    if (!existsSync(lock)) return createLock(file, lock)
+    const owner = lockOwner(lock)
+    if (owner !== undefined && owner !== process.pid && isRunning(owner)) return false
+    // Nobody else removes a lock but under the takeover (or its live owner), and nobody makes one while it exists.
+    removeQuietly(lock)
+    return createLock(file, lock)
+  } finally {
+    removeQuietly(takeover)
+  }
+}
+
+function removeQuietly (path: string): void {
+  try { unlinkSync(path) } catch { /* gone already */ }
+}
+
+/** Blocks for `ms` (the start is synchronous; the wait is a few milliseconds at most, and only on a contended lock). */
+function pause (ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }
 
 /** Creates the lock with our pid in it, atomically (a link, so no one reads it empty); false when it exists. */
