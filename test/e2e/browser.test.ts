@@ -35,6 +35,29 @@ function decodeQr (dataUri: string): string | undefined {
   return jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data
 }
 
+/** A slow server for the page's posts to /mfa (the second click lands while the first is on its way); the posts sent. */
+async function slowPosts (page: Page): Promise<string[]> {
+  const posts: string[] = []
+  await page.route('**/mfa', async (route) => {
+    if (route.request().method() === 'POST') {
+      posts.push(route.request().postData() ?? '')
+      await new Promise((resolve) => setTimeout(resolve, 400))
+    }
+    await route.continue()
+  })
+  return posts
+}
+
+/** Two clicks of an impatient person: the second while the first post still waits for its answer. */
+async function clickTwice (page: Page, selector: string): Promise<void> {
+  await page.evaluate(`(async () => {
+    const button = document.querySelector(${JSON.stringify(selector)})
+    button.click()
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    button.click()
+  })()`).catch(() => {}) // the page may be gone by the end
+}
+
 let aliceKey = ''
 
 await t.test('alice signs in, enrolls an authenticator from the manual key and reaches /account', async (t) => {
@@ -132,26 +155,12 @@ await t.test('a double click on Verify sends the code once, and a code pasted as
   const { page } = await openPage(t, browser)
   await signIn(page, 'alice')
   app.clock.advance(30_000)
-  // A slow server: the second click lands while the first post is still on its way.
-  const posts: string[] = []
-  await page.route('**/mfa', async (route) => {
-    if (route.request().method() === 'POST') {
-      posts.push(route.request().postData() ?? '')
-      await new Promise((resolve) => setTimeout(resolve, 400))
-    }
-    await route.continue()
-  })
+  const posts = await slowPosts(page)
   const right = code(aliceKey)
   await page.fill('#passCode', `${right.slice(0, 3)} ${right.slice(3)}`)
   t.equal(await page.inputValue('#passCode'), `${right.slice(0, 3)} ${right.slice(3)}`, 'the field keeps the whole pasted code')
   const landed = page.waitForURL((url) => url.pathname !== '/mfa').then(() => 'landed', (err: Error) => err.message.slice(0, 80))
-  // Two clicks of an impatient person: the second while the first post still waits for its answer.
-  await page.evaluate(`(async () => {
-    const button = document.querySelector('form.code-form button[type=submit]')
-    button.click()
-    await new Promise((resolve) => setTimeout(resolve, 150))
-    button.click()
-  })()`).catch(() => {}) // the page may be gone by the end
+  await clickTwice(page, 'form.code-form button[type=submit]')
   t.equal(await landed, 'landed', 'the first post leads on')
   t.equal(path(page), '/account', 'signed in with the first post, not refused by a second one')
   t.equal(posts.length, 1, 'one post')
@@ -398,23 +407,10 @@ await t.test('the Express example: a double click on Verify sends the code once,
   await page.fill('input[name=password]', 'cobol-1959')
   await clickAndWait(page, 'form[action="/login"] button')
   t.equal(path(page), '/mfa')
-  // A slow server: the second click lands while the first post is still on its way.
-  const posts: string[] = []
-  await page.route('**/mfa', async (route) => {
-    if (route.request().method() === 'POST') {
-      posts.push(route.request().postData() ?? '')
-      await new Promise((resolve) => setTimeout(resolve, 400))
-    }
-    await route.continue()
-  })
+  const posts = await slowPosts(page)
   await page.fill('input[name=passCode]', totp(secret, emu.clock.now()))
   const landed = page.waitForURL((u) => u.pathname !== '/mfa').then(() => 'landed', (err: Error) => err.message.slice(0, 80))
-  await page.evaluate(`(async () => {
-    const button = document.querySelector('form[action="/mfa"] button')
-    button.click()
-    await new Promise((resolve) => setTimeout(resolve, 150))
-    button.click()
-  })()`).catch(() => {}) // the page may be gone by the end
+  await clickTwice(page, 'form[action="/mfa"] button')
   t.equal(await landed, 'landed', 'the first post leads on')
   t.equal(path(page), '/account', 'signed in with the first post')
   t.equal(posts.length, 1, 'one post')
