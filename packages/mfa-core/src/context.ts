@@ -10,6 +10,10 @@ export const MAX_ACCEPT_LANGUAGE_LENGTH = 256
 
 /** What {@link endUserContext} reads from a request (Express and Fastify requests fit). */
 export interface EndUserRequest {
+  /**
+   * The end user's address as the framework determined it, trust proxy included (Express's and Fastify's `req.ip`). A
+   * `node:http` request has none: without it no IP is sent, and Okta sees this server's address.
+   */
   ip?: string | undefined
   headers: Record<string, string | string[] | undefined>
 }

@@ -37,7 +37,7 @@ export class RequestDeadline {
   #signal: AbortSignal | undefined
 
   constructor (ms: number = DEFAULT_REQUEST_DEADLINE_MS, requestId?: string) {
-    if (!Number.isInteger(ms) || ms < 1 || ms > MAX_TIMER_MS) throw new TypeError(`"requestTimeoutMs" option must be a positive integer of at most ${MAX_TIMER_MS}`)
+    if (!Number.isInteger(ms) || ms < 1 || ms > MAX_TIMER_MS) throw new TypeError(`RequestDeadline: "ms" must be a positive integer of at most ${MAX_TIMER_MS}`)
     this.#ms = ms
     this.#requestId = typeof requestId === 'string' && SENDABLE_REQUEST_ID.test(requestId) ? requestId : undefined
   }
