@@ -5,6 +5,7 @@
 // branches it cannot produce on demand (a fresh token refused again, a nonce demanded forever) use MockAgent.
 import t, { type Test } from 'tap'
 import { generateKeyPairSync } from 'node:crypto'
+import { getEventListeners } from 'node:events'
 import { createServer, type ServerResponse } from 'node:http'
 import { inspect } from 'node:util'
 import { setFlagsFromString } from 'node:v8'
@@ -571,4 +572,28 @@ void t.test('a token answer that trickles in is cut at timeoutMs, and a caller a
   // A caller with a deadline shorter than the timeout leaves the wait at its deadline.
   const d = make()
   t.equal(await settled(d.getUser('00u1', { deadline: performance.now() + 300 })), 'OKTA_ABORTED', 'a deadline ends the wait')
+})
+
+void t.test('calls while no token can be had leave nothing on a long-lived signal (one AbortSignal.any per call stayed among its dependants)', async (t) => {
+  let tokenRequests = 0
+  const server = createServer((_req, res) => {
+    tokenRequests++
+    res.writeHead(503, { 'content-type': 'text/html' }).end('<html>down</html>')
+  })
+  const orgUrl = await listenLoopback(t, server)
+  const c = createOktaClient({ orgUrl, allowInsecureHttp: true, auth: { clientId: '0oa-d', privateKey: KEY.pem, scopes: ALL_SCOPES, dpop: false } })
+  t.teardown(() => c.close())
+  // A request-scoped signal an app shares between calls (the README allows it); the client's close signal is another.
+  const shared = new AbortController().signal
+  const dependants = (s: AbortSignal): number => {
+    const key = Object.getOwnPropertySymbols(s).find((k) => k.description === 'kDependantSignals')
+    return key === undefined ? 0 : ((s as unknown as Record<symbol, Set<unknown> | undefined>)[key]?.size ?? 0)
+  }
+  for (let i = 0; i < 50; i++) {
+    const codes = await Promise.all([0, 1, 2, 3].map(async () => (await rejection(c.getUser('00u1', { signal: shared }))).code))
+    if (i === 0) t.same([...new Set(codes)], ['OKTA_INVALID_RESPONSE'], 'each call fails on the token endpoint\'s page')
+  }
+  t.ok(tokenRequests >= 50, 'each round asked for a token (four calls at once share one request)')
+  t.equal(dependants(shared), 0, 'no combined signal is left depending on the shared signal')
+  t.equal(getEventListeners(shared, 'abort').length, 0, 'and no listener')
 })

@@ -68,3 +68,28 @@ export function timeoutSignal (ms: number): { signal: AbortSignal, stop: () => v
   const timer = setTimeout(() => { controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')) }, ms)
   return { signal: controller.signal, stop: () => { clearTimeout(timer) } }
 }
+
+/**
+ * One signal that aborts when any of `signals` does (with its reason), and the function that stops watching them.
+ * `AbortSignal.any()` would do, but each one made over a long-lived signal (the client's close signal, a caller's
+ * shared one) stays among that signal's dependants until it is collected, and Node 20 and 22 keep a little of each
+ * for the life of the source: a leak per call while a token cannot be had. Here each source gets one listener
+ * ({@link onAbort}), removed by `stop`.
+ */
+export function anySignal (signals: readonly AbortSignal[]): { signal: AbortSignal, stop: () => void } {
+  const controller = new AbortController()
+  const stops: Array<() => void> = []
+  const stop = (): void => { for (const s of stops.splice(0)) s() }
+  for (const source of signals) {
+    if (source.aborted) {
+      controller.abort(source.reason)
+      break
+    }
+    stops.push(onAbort(source, () => {
+      controller.abort(source.reason)
+      stop()
+    }))
+  }
+  if (controller.signal.aborted) stop()
+  return { signal: controller.signal, stop }
+}

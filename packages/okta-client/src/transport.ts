@@ -13,7 +13,7 @@ import { MAX_TIMER_MS, type ClientConfig } from './options.js'
 import { headerValue } from './rate-limit.js'
 import { sentSecrets } from './redact.js'
 import { errorId, interpret, rateLimitWait, translate } from './response.js'
-import { aborted, onAbort, timeoutSignal, untilAborted } from './signals.js'
+import { aborted, anySignal, onAbort, timeoutSignal, untilAborted } from './signals.js'
 import { VERSION } from './version.js'
 
 /**
@@ -299,15 +299,16 @@ export class Transport {
     const timeout = left <= MAX_TIMER_MS ? timeoutSignal(Math.max(1, left)) : undefined
     if (timeout !== undefined) ends.push(timeout.signal)
     // Combined before the fetch starts: nothing that can throw runs between starting it and awaiting it.
-    const until = AbortSignal.any(ends)
+    const until = anySignal(ends)
     let grant: Grant
     try {
-      grant = await untilAborted(oauth.grant(method, target, refused), until)
+      grant = await untilAborted(oauth.grant(method, target, refused), until.signal)
     } catch (err) {
       // The API call was not sent (or its 401 was not followed by a send): the error says so, `tokenRequest`.
       throw fromTokenRequest(this.#closed ? new ClientClosedError() : err)
     } finally {
       timeout?.stop()
+      until.stop()
     }
     if (this.#closed) throw fromTokenRequest(new ClientClosedError())
     return grant

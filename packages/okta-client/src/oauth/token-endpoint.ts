@@ -3,7 +3,7 @@
 import { request, type Dispatcher } from 'undici'
 import { ConnectionError, InvalidResponseError, TimeoutError } from '../errors.js'
 import { safeCause, unreadableAnswer, utf8Text } from '../response.js'
-import { timeoutSignal } from '../signals.js'
+import { anySignal, timeoutSignal } from '../signals.js'
 import { readTokenResponse, type NonceRequest, type TokenResponse } from './token-response.js'
 
 /** How to reach the token endpoint. */
@@ -39,6 +39,7 @@ export async function postToken (
   let resHeaders: Dispatcher.ResponseData['headers']
   let text = ''
   const timeout = timeoutSignal(ep.timeoutMs)
+  const ends = ep.closing === undefined ? undefined : anySignal([timeout.signal, ep.closing])
   try {
     const res = await request(ep.url, {
       dispatcher: ep.dispatcher,
@@ -46,7 +47,7 @@ export async function postToken (
       headers,
       body,
       // The client's close() ends a token fetch at once: waiting for it would hold close() up to timeoutMs.
-      signal: ep.closing === undefined ? timeout.signal : AbortSignal.any([timeout.signal, ep.closing]),
+      signal: ends?.signal ?? timeout.signal,
       headersTimeout: ep.timeoutMs,
       bodyTimeout: ep.timeoutMs,
     })
@@ -76,6 +77,7 @@ export async function postToken (
     throw new ConnectionError(`could not reach Okta's token endpoint${causeCode === undefined ? '' : ` (${causeCode})`}`, { cause: safeCause(err), causeCode })
   } finally {
     timeout.stop()
+    ends?.stop()
   }
   // An error's text may quote the request: it is read without the assertion and the proof sent.
   return readTokenResponse({ status, headers: resHeaders, text }, proof !== undefined, onNonce, proof === undefined ? [assertion] : [assertion, proof])
