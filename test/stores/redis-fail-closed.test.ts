@@ -180,6 +180,32 @@ await t.test('createRedisStores: Redis frozen (commands hang) → commandTimeout
   t.equal(await stores.revocations.isRevoked(SESSION, undefined, Date.now()), true, 'the revocation written before the freeze is still there')
 })
 
+await t.test('Redis frozen: once a command went unanswered, one call at a time sends; the rest are refused at once, so what waits on the connection does not grow with the calls', async (t) => {
+  const redis = await withRedis(t)
+  const stores = createRedisStores(redis.url, { prefix: 'fg:', commandTimeoutMs: 200 })
+  t.teardown(async () => { redis.resume(); await stores.close() })
+  await stores.ping()
+  const admin = new Redis(redis.url)
+  t.teardown(() => { admin.disconnect() })
+  await stores.attempts.increment(LOGIN, 60_000, Date.now()) // the scripts are loaded: every later count is one EVALSHA
+  await admin.call('CONFIG', 'RESETSTAT')
+  redis.pause()
+  await assertUnavailable(t, 'the first count', async () => await stores.attempts.increment(LOGIN, 60_000, Date.now()), /^timed out$/)
+  // Two waves of 200 calls at once, as a busy app makes them: each refused.
+  for (let wave = 0; wave < 2; wave++) {
+    const outcomes = await Promise.all(Array.from({ length: 200 }, async () => await stores.attempts.increment(LOGIN, 60_000, Date.now()).then(() => 'counted', (e: unknown) => e)))
+    t.ok(outcomes.every((o) => isStoreUnavailableError(o) && o.reason === 'timed out'), `wave ${wave + 1}: all 200 refused, "timed out"`)
+  }
+  redis.resume()
+  await untilReady(stores.ping)
+  const stats = String(await admin.call('INFO', 'commandstats'))
+  const calls = [...stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
+  // Each count sent that went unanswered is followed by its decrement: the first, and one per wave, with their decrements.
+  t.ok(calls > 0 && calls <= 10, `Redis ran ${calls} scripts once it answered again, not one per call (401 counts, and as many decrements)`)
+  t.equal((await stores.attempts.get(LOGIN, Date.now()))?.count, 1, 'and only the count made before the freeze stands')
+  t.equal((await stores.attempts.increment(LOGIN, 60_000, Date.now())).count, 2, 'once Redis answers, every call is sent again')
+})
+
 await t.test('attempts refused while Redis was frozen or busy are not counted when it runs them late: no lockout once it answers again', async (t) => {
   const redis = await withRedis(t)
   const stores = createRedisStores(redis.url, { prefix: 'fl:', commandTimeoutMs: 200 })

@@ -171,15 +171,41 @@ export function waitForReadyWith (client: object, waiter: (ms: number) => Promis
 }
 
 /**
+ * Per client: whether a command of the stores went unanswered past its timeout with no answer from Redis since, and
+ * whether one call is finding out. ioredis keeps every command it sent until Redis answers (replies come in order),
+ * so with Redis frozen or a connection silently dropped, each call sent meanwhile would stay in memory: thousands a
+ * second, until Redis answers again, which it may never do on that connection.
+ */
+const stalls = new WeakMap<object, { stalled: boolean, probing: boolean }>()
+
+/**
  * Runs one Redis command: at once StoreUnavailableError when the client is not connected (a client of
  * createRedisStores still making a connection, outside an outage, is waited for within the same budget),
  * StoreUnavailableError after `commandTimeoutMs` when no answer came, StoreUnavailableError for any error from Redis.
  * `onGivenUp`: called once when a command that was sent goes unanswered in time (this timeout or the client's own):
- * Redis may still run it when it answers again, for a write to be taken back.
+ * Redis may still run it when it answers again, for a write to be taken back. Once a command went unanswered, until
+ * Redis answers anything again, one call at a time sends its command and the others are refused at once ("timed
+ * out"): what a stalled Redis holds grows with time, not with the calls made.
  */
 export async function run<T> (config: RedisStoreConfig, command: () => Promise<T>, onGivenUp?: () => void): Promise<T> {
   const { client } = config
   if (DOWN.has(client.status)) throw unavailable('not connected')
+  let stall = stalls.get(client)
+  if (stall === undefined) stalls.set(client, stall = { stalled: false, probing: false })
+  const gate = stall
+  if (gate.stalled && gate.probing) throw unavailable('timed out')
+  const probe = gate.stalled
+  if (probe) gate.probing = true
+  try {
+    return await sendWithin(config, command, onGivenUp, gate)
+  } finally {
+    if (probe) gate.probing = false
+  }
+}
+
+/** {@link run} once the call may send: waits for a connection under way, sends, times out; keeps `gate` current. */
+async function sendWithin<T> (config: RedisStoreConfig, command: () => Promise<T>, onGivenUp: (() => void) | undefined, gate: { stalled: boolean }): Promise<T> {
+  const { client } = config
   let timeoutMs = config.commandTimeoutMs
   const waitForReady = CONNECTING.has(client.status) ? readyWaiters.get(client) : undefined
   if (waitForReady !== undefined) {
@@ -198,6 +224,7 @@ export async function run<T> (config: RedisStoreConfig, command: () => Promise<T
       onGivenUp?.()
     }
     const timer = setTimeout(() => {
+      gate.stalled = true
       watcher?.(false)
       giveUp()
       reject(unavailable('timed out'))
@@ -211,13 +238,17 @@ export async function run<T> (config: RedisStoreConfig, command: () => Promise<T
       return
     }
     // Both branches handle the promise, so a late rejection after the timeout is never unhandled.
+    // An answer, even one that comes after the timeout, ends a stall: Redis is answering again.
     pending.then(
-      (value) => { clearTimeout(timer); resolve(value) },
+      (value) => { gate.stalled = false; clearTimeout(timer); resolve(value) },
       (err: unknown) => {
         clearTimeout(timer)
         // ioredis's own commandTimeout (a client of createRedisStores has it): sent, unanswered, as above.
         const timedOut = (err as { message?: unknown } | null)?.message === IOREDIS_TIMEOUT
-        if (timedOut) giveUp()
+        if (timedOut) {
+          gate.stalled = true
+          giveUp()
+        } else if ((err as { name?: unknown } | null)?.name === 'ReplyError') gate.stalled = false
         reject(unavailable(timedOut ? 'timed out' : 'command failed', err))
       },
     )
