@@ -25,22 +25,35 @@ export const NONCE_LIFETIME_MS = 5 * 60_000
 export const PROOF_IAT_WINDOW_S = 60
 
 /**
- * Makes room for one more entry in `map` by dropping its oldest (a Map iterates in insertion order). Expired entries
- * go in the periodic sweeps; a scan for them here would cost every request the whole map once it is full.
+ * Makes room in `map` for one more entry, past `max`, by dropping its oldest (a Map iterates in insertion order). One
+ * iterator is kept across calls: a new one would walk again past every entry deleted before it (V8 leaves them in
+ * place until it compacts the table), costing each request the whole map once it is full. Expired entries go in the
+ * periodic sweeps.
  */
-function makeRoom (map: Map<string, unknown>, max: number): void {
-  for (const k of map.keys()) {
-    if (map.size < max) break
-    map.delete(k)
+function roomMaker (map: Map<string, unknown>, max: number): () => void {
+  let keys = map.keys()
+  return () => {
+    while (map.size >= max) {
+      let next = keys.next()
+      if (next.done === true) {
+        keys = map.keys()
+        next = keys.next()
+      }
+      if (next.done === true) return
+      map.delete(next.value)
+    }
   }
 }
 
 /** One expiring set of ids (jti), swept lazily, at most `max` of them. */
 class SeenIds {
   readonly #ids = new Map<string, number>()
+  readonly #makeRoom: () => void
   #nextSweep = 0
 
-  constructor (readonly max: number) {}
+  constructor (max: number) {
+    this.#makeRoom = roomMaker(this.#ids, max)
+  }
 
   /** Records `id` until `until`; false when it was already there. */
   add (id: string, until: number, now: number): boolean {
@@ -52,7 +65,7 @@ class SeenIds {
     if (seen !== undefined && seen > now) return false
     // Deleted first, so a re-recorded id counts as the newest.
     this.#ids.delete(id)
-    makeRoom(this.#ids, this.max)
+    this.#makeRoom()
     this.#ids.set(id, until)
     return true
   }
@@ -85,8 +98,10 @@ export class OAuthState {
   #nonces = new Map<string, number>()
   #current: { value: string, until: number } | undefined
   #nextTokenSweep = 0
+  readonly #makeTokenRoom: () => void
 
-  constructor (readonly clock: () => number, readonly apiNonce: boolean, readonly maxRecords = DEFAULT_MAX_OAUTH_RECORDS) {
+  constructor (readonly clock: () => number, readonly apiNonce: boolean, maxRecords = DEFAULT_MAX_OAUTH_RECORDS) {
+    this.#makeTokenRoom = roomMaker(this.tokens, maxRecords)
     this.assertionIds = new SeenIds(maxRecords)
     this.wallAssertionIds = new SeenIds(maxRecords)
     this.proofIds = new SeenIds(maxRecords)
@@ -123,7 +138,7 @@ export class OAuthState {
       for (const [k, t] of this.tokens) if (t.expiresAt <= now) this.tokens.delete(k)
       this.#nextTokenSweep = now + 60_000
     }
-    makeRoom(this.tokens, this.maxRecords)
+    this.#makeTokenRoom()
     this.tokens.set(token, record)
   }
 
