@@ -495,12 +495,16 @@ await t.test('--data: one file belongs to one emulator; a file whose users are n
     [[{ ...user, factors: [{ ...factor, lastStep: '57' }] }], 'users[0].factors[0] has a "lastStep" that is not an integer'],
   ]
   const file = join(dir, 'foreign.json')
+  // The command line says it in one line (exit 1); startEmulator rejects with the same words (each a quicker check).
+  await writeFile(file, JSON.stringify({ version: 2, users: bad[0]![0] }))
+  const cli = await runToEnd(['--port', '0', '--data', file])
+  t.equal(cli.code, 1, bad[0]![1])
+  t.equal(cli.stderr, `okta-emulator: emulator data file ${file} is not an okta-emulator state file (${bad[0]![1]})\n`, `${bad[0]![1]}: named, no stack`)
   for (const [users, problem] of bad) {
     await writeFile(file, JSON.stringify({ version: 2, users }))
-    const cli = await runToEnd(['--port', '0', '--data', file])
-    t.equal(cli.code, 1, problem)
-    t.equal(cli.stderr, `okta-emulator: emulator data file ${file} is not an okta-emulator state file (${problem})\n`, `${problem}: named, no stack`)
-    t.notMatch(cli.stderr, /JBSWY3DPEHPK3PXP/)
+    const err = await startEmulator({ port: 0, dataFile: file }).then(async (emu) => { await emu.close(); return undefined }, (e: unknown) => e as Error)
+    t.equal(err?.message, `emulator data file ${file} is not an okta-emulator state file (${problem})`, `${problem}: named`)
+    t.notMatch(err?.message, /JBSWY3DPEHPK3PXP/)
   }
   await writeFile(file, JSON.stringify({ version: 2, users: [{ ...user, factors: [factor] }] }))
   const good = await withEmulator(t, { dataFile: file })
@@ -508,42 +512,67 @@ await t.test('--data: one file belongs to one emulator; a file whose users are n
 })
 
 await t.test('--data: two starts over the same stale lock at once: one takes the file, the other is refused', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'okta-emu-race-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const data = join(dir, 'state.json')
-  await writeFile(`${data}.lock`, '999999999\n') // a process that no longer runs (a kill -9)
-  // The first start is held up right after it reads the lock (a scheduler's delay, made long), so the second one
-  // reaches the stale lock in the meantime. Each had removed the lock by name: the second removed the first's new lock.
-  const slow = join(dir, 'slow-lock-read.cjs')
-  await writeFile(slow, `const fs = require('node:fs'); const read = fs.readFileSync; let once = false
-fs.readFileSync = function (p, ...rest) {
-  const out = read.call(this, p, ...rest)
-  if (!once && String(p).endsWith('.lock')) { once = true; Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500) }
-  return out
+  // A start is held up once, long (a scheduler's delay, made long), in one file operation on a lock file.
+  const slowFs = async (dir: string, fn: 'readFileSync' | 'renameSync', suffix: string): Promise<string> => {
+    const path = join(dir, `slow-${fn}.cjs`)
+    await writeFile(path, `const fs = require('node:fs'); const orig = fs.${fn}; let once = false
+fs.${fn} = function (p, ...rest) {
+  if (!once && String(p).endsWith(${JSON.stringify(suffix)})) { once = true; Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1200) }
+  return orig.call(this, p, ...rest)
 }
 require('node:module').syncBuiltinESMExports()
 `)
-  const start = (preload: string[]): { child: ChildProcess, out: Promise<{ listening: boolean, stderr: string }> } => {
-    const child = spawn(process.execPath, [...preload, CLI, '--port', '0', '--token', 't', '--quiet', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] })
-    t.teardown(() => { child.kill('SIGKILL') })
-    let stdout = ''
-    let stderr = ''
-    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
-    const out = new Promise<{ listening: boolean, stderr: string }>((resolve) => {
-      child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); if (LINE.test(stdout)) resolve({ listening: true, stderr }) })
-      child.once('exit', () => { resolve({ listening: LINE.test(stdout), stderr }) })
-    })
-    return { child, out }
+    return path
   }
-  const first = start(['--require', slow])
-  await new Promise((resolve) => setTimeout(resolve, 400))
-  const second = start([])
-  const outcomes = await Promise.all([first.out, second.out])
-  t.equal(outcomes.filter((o) => o.listening).length, 1, 'one emulator holds the file')
-  const refused = outcomes.find((o) => !o.listening)
-  t.match(refused?.stderr, /emulator data file .* (is in use by another emulator \(process \d+|could not take its lock file)/, 'the other is refused, naming why')
-  const holder = outcomes[0]!.listening ? first.child : second.child
-  t.equal(await readFile(`${data}.lock`, 'utf8'), `${holder.pid!}\n`, 'the lock names the one that holds the file')
+  const race = async (t: Test, setup: (data: string) => Promise<string[]>): Promise<void> => {
+    const dir = await mkdtemp(join(tmpdir(), 'okta-emu-race-'))
+    t.teardown(() => rm(dir, { recursive: true, force: true }))
+    const data = join(dir, 'state.json')
+    const preload = await setup(data)
+    const start = (args: string[]): { child: ChildProcess, out: Promise<{ listening: boolean, stderr: string }> } => {
+      const child = spawn(process.execPath, [...args, CLI, '--port', '0', '--token', 't', '--quiet', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] })
+      t.teardown(() => { child.kill('SIGKILL') })
+      let stdout = ''
+      let stderr = ''
+      child.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
+      const out = new Promise<{ listening: boolean, stderr: string }>((resolve) => {
+        child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); if (LINE.test(stdout)) resolve({ listening: true, stderr }) })
+        child.once('exit', () => { resolve({ listening: LINE.test(stdout), stderr }) })
+      })
+      return { child, out }
+    }
+    const first = start(['--require', preload.join('')])
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    const second = start([])
+    const outcomes = await Promise.all([first.out, second.out])
+    t.equal(outcomes.filter((o) => o.listening).length, 1, 'one emulator holds the file')
+    t.match(outcomes.find((o) => !o.listening)?.stderr, /emulator data file .* is in use by another emulator \(process \d+/, 'the other is refused, naming the one that holds it')
+    const holder = outcomes[0]!.listening ? first.child : second.child
+    t.equal(await readFile(`${data}.lock`, 'utf8'), `${holder.pid!}\n`, 'the lock names the one that holds the file')
+  }
+  // A lock left by a kill -9; the first start is held up right after reading it. Each had removed the stale lock by
+  // name: the second removed the first's new lock.
+  await t.test('a stale lock', async (t) => {
+    await race(t, async (data) => {
+      await writeFile(`${data}.lock`, '999999999\n')
+      return [await slowFs(join(data, '..'), 'readFileSync', '.lock')]
+    })
+  })
+  // And a takeover left by a start killed during it: the first start is held up as it moves it aside.
+  await t.test('a stale lock and a stale takeover', async (t) => {
+    await race(t, async (data) => {
+      await writeFile(`${data}.lock`, '999999999\n')
+      await writeFile(`${data}.lock.takeover`, '999999998\n')
+      return [await slowFs(join(data, '..'), 'renameSync', '.lock.takeover')]
+    })
+  })
+  // A lock that cannot be removed (a directory) stops the start at once, naming why.
+  const dir = await mkdtemp(join(tmpdir(), 'okta-emu-lockdir-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  await mkdir(join(dir, 'state.json.lock'))
+  const stuck = await runToEnd(['--port', '0', '--data', join(dir, 'state.json')])
+  t.equal(stuck.code, 1)
+  t.match(stuck.stderr, `emulator data file ${join(dir, 'state.json')}: cannot remove its stale lock file ${join(dir, 'state.json.lock')} (EISDIR)`)
 })
 
 await t.test('the CLI outlives its closed stdout: a harness that read the listening line and closed the pipe', async (t) => {

@@ -1,6 +1,6 @@
 // The data file's directory, checked when the emulator starts: a save that fails later is undone and answered 500,
 // so a directory no save can succeed in is refused at once, naming the path.
-import { closeSync, existsSync, linkSync, lstatSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, linkSync, lstatSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 
 /**
@@ -82,22 +82,27 @@ export function lockDataFile (file: string): () => void {
   // A takeover in progress ends in a few system calls; a start descheduled in the middle of one, in a moment.
   const until = Date.now() + 2000
   while (Date.now() < until) {
-    const taken = createLock(file, lock) || takeOverStaleLock(file, lock)
-    if (taken === true) {
+    if (createLock(file, lock) || takeOverStaleLock(file, lock) === true) {
       held.add(path)
       return () => {
         if (!held.delete(path)) return
         try { unlinkSync(lock) } catch { /* removed by hand: nothing left to release */ }
       }
     }
-    const owner = lockOwner(lock)
-    if (owner !== undefined && owner !== process.pid && isRunning(owner)) {
-      throw new Error(`emulator data file ${file} is in use by another emulator (process ${owner}; one file belongs to one emulator)`)
-    }
-    // Another start is taking a stale lock over: its own lock follows in a few system calls.
-    if (taken === 'busy') pause(5)
+    refuseIfHeld(file, lock)
+    pause(5)
   }
-  throw new Error(`emulator data file ${file}: could not take its lock file ${lock}`)
+  refuseIfHeld(file, lock)
+  const holder = lockOwner(`${lock}.takeover`)
+  throw new Error(`emulator data file ${file}: could not take its lock file ${lock}${holder === undefined ? '' : ` (${lock}.takeover is held by process ${holder})`}`)
+}
+
+/** Throws "in use" when the lock names another process that runs. */
+function refuseIfHeld (file: string, lock: string): void {
+  const owner = lockOwner(lock)
+  if (owner !== undefined && owner !== process.pid && isRunning(owner)) {
+    throw new Error(`emulator data file ${file} is in use by another emulator (process ${owner}; one file belongs to one emulator)`)
+  }
 }
 
 /**
@@ -105,26 +110,47 @@ export function lockDataFile (file: string): () => void {
  * lock is removed by name, so of two starts that read the same stale lock, the second would otherwise remove the
  * lock the first had just made, and both would take the file. Under the takeover the lock is read again, removed only
  * if it is still stale, and ours made before the takeover is given back. True when ours is made; false when the lock
- * is not stale or another start made its lock first; 'busy' while another start holds the takeover.
+ * is not stale, another start made its lock first, or another start holds the takeover.
  */
-function takeOverStaleLock (file: string, lock: string): boolean | 'busy' {
+function takeOverStaleLock (file: string, lock: string): boolean {
   const takeover = `${lock}.takeover`
   if (!createLock(file, takeover)) {
-    // A start that died holding it (a window of a few system calls) would otherwise hold the file forever.
-    const holder = lockOwner(takeover)
-    if (holder === undefined || holder === process.pid || !isRunning(holder)) removeQuietly(takeover)
-    return 'busy'
+    clearStaleTakeover(takeover)
+    return false
   }
   try {
     if (!existsSync(lock)) return createLock(file, lock)
     const owner = lockOwner(lock)
     if (owner !== undefined && owner !== process.pid && isRunning(owner)) return false
     // Nobody else removes a lock but under the takeover (or its live owner), and nobody makes one while it exists.
-    removeQuietly(lock)
+    try {
+      unlinkSync(lock)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code !== 'ENOENT') throw new Error(`emulator data file ${file}: cannot remove its stale lock file ${lock} (${code ?? 'error'})`)
+    }
     return createLock(file, lock)
   } finally {
     removeQuietly(takeover)
   }
+}
+
+/**
+ * Clears a takeover whose start died holding it (a window of a few system calls), which would otherwise hold the file
+ * forever. It is moved aside first, atomically, and looked at there: removed by name, a takeover another start had
+ * just made in its place would go, and two starts would then replace the lock at once. One that is not stale after
+ * all is put back.
+ */
+function clearStaleTakeover (takeover: string): void {
+  const holder = lockOwner(takeover)
+  if (holder !== undefined && holder !== process.pid && isRunning(holder)) return
+  const aside = `${takeover}.${process.pid}.stale`
+  try { renameSync(takeover, aside) } catch { return } // gone already
+  const moved = lockOwner(aside)
+  if (moved !== undefined && moved !== process.pid && isRunning(moved)) {
+    try { linkSync(aside, takeover) } catch { /* another start made one meanwhile: it holds the takeover */ }
+  }
+  removeQuietly(aside)
 }
 
 function removeQuietly (path: string): void {
