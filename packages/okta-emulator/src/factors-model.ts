@@ -3,6 +3,9 @@
 import { iso } from './context.js'
 import type { FactorRecord, FactorType, UserRecord } from './types.js'
 
+/** Every factor type the emulator enrolls (what its API, its seeds and its data files accept). */
+export const FACTOR_TYPES: readonly FactorType[] = ['token:software:totp', 'sms', 'call', 'email', 'question', 'push']
+
 /** How long a push enrollment (its QR code) stays valid, from its enrollment, re-activation or seeding. */
 export const PUSH_ENROLL_MS = 10 * 60_000
 

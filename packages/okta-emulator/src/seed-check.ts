@@ -5,7 +5,7 @@
 // secrets) are never quoted.
 import { unknownField } from './context.js'
 import { OktaError } from './errors.js'
-import { QUESTION_TEXT } from './factors-model.js'
+import { FACTOR_TYPES, QUESTION_TEXT } from './factors-model.js'
 import { EMAILISH, MAX_SECRET } from './limits.js'
 import { checkQuestion, MAX_FACTOR_EMAIL, isPhoneNumber } from './routes/factors.js'
 import { loginKey } from './store.js'
@@ -15,7 +15,6 @@ import type { FactorType, SeedUser } from './types.js'
 
 /** The statuses a seeded user may have (those a created user can have). */
 const SEED_STATUSES = ['STAGED', 'PROVISIONED', 'ACTIVE']
-const FACTOR_TYPES: readonly FactorType[] = ['token:software:totp', 'sms', 'call', 'email', 'question', 'push']
 /** An id the API's paths can carry: URL-safe characters, at most the 500 the router takes. */
 const ID = /^[A-Za-z0-9._~-]{1,500}$/
 

@@ -2,6 +2,7 @@
 // right version but not these shapes (edited by hand, or another program's) would otherwise stop the start with a
 // bare TypeError that names no file, or be taken in and fail requests later.
 import { isObject } from './context.js'
+import { FACTOR_TYPES } from './factors-model.js'
 import { base32Decode } from './totp.js'
 import type { FactorType, UserStatus } from './types.js'
 
@@ -11,7 +12,6 @@ const isId = (v: unknown): v is string => typeof v === 'string' && v !== ''
 const isTime = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
 
 const USER_STATUSES: readonly UserStatus[] = ['STAGED', 'PROVISIONED', 'ACTIVE', 'RECOVERY', 'LOCKED_OUT', 'PASSWORD_EXPIRED', 'SUSPENDED', 'DEPROVISIONED']
-const FACTOR_TYPES: readonly FactorType[] = ['token:software:totp', 'sms', 'call', 'email', 'question', 'push']
 const FACTOR_STATUSES = ['PENDING_ACTIVATION', 'ACTIVE']
 
 /** Whether `v` is a non-empty base32 secret (a TOTP factor's, which every code is computed from). */

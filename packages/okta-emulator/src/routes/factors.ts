@@ -9,7 +9,7 @@ import { forgetSent, isChannel, resendWait, sendCode, tokenLifetime } from '../c
 import { baseUrl, flag, isObject, noContent, objectBody, type Ctx } from '../context.js'
 import { setFactorAnswer } from '../credentials.js'
 import { invalidPasscode, notFound, OktaError, rateLimited, userLocked, validationError, wrongUserStatus } from '../errors.js'
-import { duplicateCause, PUSH_ENROLL_MS, pushActivationExpired, QUESTION_TEXT, renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
+import { duplicateCause, FACTOR_TYPES, PUSH_ENROLL_MS, pushActivationExpired, QUESTION_TEXT, renderCatalog, renderFactor, SECURITY_QUESTIONS } from '../factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from '../ids.js'
 import { findStep, keyOf, newSecret } from '../totp.js'
 import { EMAILISH, MAX_SECRET } from '../limits.js'
@@ -80,8 +80,7 @@ export function checkQuestion (question: string | undefined, answer: string | un
 function buildFactor (ctx: Ctx, user: UserRecord, body: Record<string, unknown>): FactorRecord {
   const { factorType, provider } = body
   if (typeof factorType !== 'string' || factorType === '') throw validationError('factorEnrollRequest', 'factorType: The field cannot be left blank')
-  const types: FactorType[] = ['token:software:totp', 'sms', 'call', 'email', 'question', 'push']
-  if (!types.includes(factorType as FactorType)) throw validationError('factorEnrollRequest', `Unsupported factor type: ${factorType}`)
+  if (!FACTOR_TYPES.includes(factorType as FactorType)) throw validationError('factorEnrollRequest', `Unsupported factor type: ${factorType}`)
   if (typeof provider !== 'string' || provider === '') throw validationError('factorEnrollRequest', 'provider: The field cannot be left blank')
   const providers = factorType === 'token:software:totp' ? ['OKTA', 'GOOGLE'] : ['OKTA']
   if (!providers.includes(provider)) throw validationError('factorEnrollRequest', `Unsupported provider ${provider} for factor type ${factorType}`)
