@@ -20,7 +20,7 @@ import { createOktaClient } from '@okta-mfa/client'
 import { RememberedDevices } from '@okta-mfa/core'
 import { startEmulator } from '@okta-mfa/emulator'
 import { OktaMfaStrategy } from 'passport-okta-mfa'
-import { GATEWAY_ERRORS, InvalidOptionError, buildGatewayServer, decodeSessionKey, loadServerConfig, oktaMfaGateway, READY_CACHE_MS, STORE_READY_CACHE_MS, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
+import { AlreadyRegisteredError, GATEWAY_ERRORS, InvalidOptionError, buildGatewayServer, decodeSessionKey, loadServerConfig, oktaMfaGateway, READY_CACHE_MS, STORE_READY_CACHE_MS, ServerConfigError, type OktaMfaGatewayOptions } from '@okta-mfa/gateway'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import { CookieJar, listenLoopback, rawExchange } from '../helpers/http.js'
 import { startProcess } from '../helpers/processes.js'
@@ -178,6 +178,22 @@ await t.test('plugin options are validated at registration', async (t) => {
   }
   t.ok(await register({ ...good, issuer: 'Acmé Ünïon ✓' }), 'a printable non-ASCII issuer is accepted')
   await t.rejects(register(good, false), { code: 'OKTA_MFA_GATEWAY_NO_SESSION' })
+  // Twice in one context (say at two paths): the gateway's own coded error with the way out, not Fastify's
+  // FST_ERR_DEC_ALREADY_PRESENT; in a plugin of its own, the second one registers.
+  for (const nested of [false, true]) {
+    const twice = Fastify()
+    await twice.register(secureSession, { key: Buffer.from(KEY_HEX, 'hex') })
+    await twice.register(oktaMfaGateway, good)
+    const second = { ...good, path: '/v2/graphql' }
+    const err = await (nested ? twice.register(async (scope) => { await scope.register(oktaMfaGateway, second) }) : twice.register(oktaMfaGateway, second))
+      .then(async () => { await twice.ready() }).then(() => undefined, (e: unknown) => e)
+    if (nested) t.equal(err, undefined, 'a second gateway in a plugin of its own registers')
+    else {
+      t.ok(err instanceof AlreadyRegisteredError, 'twice in one context: an AlreadyRegisteredError')
+      t.match(err, { code: 'OKTA_MFA_GATEWAY_ALREADY_REGISTERED', message: /already registered in this context.*plugin of its own/ })
+    }
+    await twice.close()
+  }
 
   const client = createOktaClient({ orgUrl: 'https://dev-1.okta.com', token: 'tok' })
   t.teardown(() => client.close())

@@ -1,5 +1,5 @@
 // Public surface of @okta-mfa/gateway; only re-exports.
-export { oktaMfaGateway, NoSessionError, type GatewayHandle } from './plugin.js'
+export { oktaMfaGateway, NoSessionError, AlreadyRegisteredError, type GatewayHandle } from './plugin.js'
 export {
   resolveGatewayConfig, InvalidOptionError, GATEWAY_DEFAULTS,
   type OktaMfaGatewayOptions, type GatewayConfig, type ResolveUser,

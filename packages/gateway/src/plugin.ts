@@ -24,6 +24,16 @@ export const NoSessionError: FastifyErrorConstructor<{ code: 'OKTA_MFA_GATEWAY_N
   500,
 )
 
+/**
+ * Registered a second time in the same Fastify context: `code` is `OKTA_MFA_GATEWAY_ALREADY_REGISTERED`. A second
+ * gateway goes in a plugin of its own (`app.register(async (scope) => scope.register(oktaMfaGateway, …), { prefix })`).
+ */
+export const AlreadyRegisteredError: FastifyErrorConstructor<{ code: 'OKTA_MFA_GATEWAY_ALREADY_REGISTERED', statusCode: 500 }> = createError(
+  'OKTA_MFA_GATEWAY_ALREADY_REGISTERED',
+  '@okta-mfa/gateway is already registered in this context: register a second one inside a plugin of its own, under its own prefix',
+  500,
+)
+
 /** What the plugin exposes on the Fastify instance as `oktaMfaGateway`. */
 export interface GatewayHandle {
   /** The Okta client the gateway calls (owned by the plugin when it was built from `orgUrl`). */
@@ -136,6 +146,8 @@ function defaultAttemptStore (app: FastifyInstance, clock: () => number): Attemp
 const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) => {
   const config = resolveGatewayConfig(options)
   if (!app.hasRequestDecorator('session')) throw new NoSessionError()
+  // Fastify's own refusal (FST_ERR_DEC_ALREADY_PRESENT) names the decorator, not the plugin or the way out.
+  if (Object.hasOwn(app, 'oktaMfaGateway')) throw new AlreadyRegisteredError()
   if (config.resolveUser === undefined) app.log.warn('@okta-mfa/gateway has no "resolveUser": every operation answers UNAUTHENTICATED')
 
   const client = config.client ?? ownClient(config.clientOptions!)
