@@ -42,10 +42,10 @@ async function assertion (clientId: string, aud: string, opts: { key?: string, e
     .setExpirationTime(opts.exp ?? now + 300).sign(key)
 }
 
-async function postToken (url: string, form: Record<string, string>, dpop?: string, contentType = 'application/x-www-form-urlencoded'): Promise<{ status: number, headers: Headers, body: any }> {
+async function postToken (url: string, form: Record<string, string>, dpop?: string, contentType = 'application/x-www-form-urlencoded', extra: Record<string, string> = {}): Promise<{ status: number, headers: Headers, body: any }> {
   const res = await fetch(`${url}/oauth2/v1/token`, {
     method: 'POST',
-    headers: { 'content-type': contentType, accept: 'application/json', ...(dpop === undefined ? {} : { dpop }) },
+    headers: { 'content-type': contentType, accept: 'application/json', ...(dpop === undefined ? {} : { dpop }), ...extra },
     body: contentType.includes('json') ? JSON.stringify(form) : new URLSearchParams(form).toString(),
   })
   return { status: res.status, headers: res.headers, body: await res.json() }
@@ -149,6 +149,22 @@ await t.test('client assertions are checked as Okta does', async (t) => {
   await refused(grant(await assertion('0oa-b', aud), 'okta.users.read okta.groups.manage'), 400, 'invalid_scope', /okta\.groups\.manage/, 'a scope not granted')
   await refused({ ...grant(await assertion('0oa-b', aud)), grant_type: 'password' }, 400, 'unsupported_grant_type', /client_credentials/, 'another grant')
   await refused({ grant_type: 'client_credentials', scope: 'okta.users.read', client_secret: 'x' }, 401, 'invalid_client', /private_key_jwt/, 'no assertion')
+  // One way of authenticating per request (RFC 6749 2.3): an assertion with a Basic header or a client_secret, or
+  // both of those, is Okta's 400 invalid_request, however valid the assertion.
+  const basic = { authorization: `Basic ${Buffer.from('0oa-b:secret').toString('base64')}` }
+  const multiple = /^Cannot supply multiple client credentials\. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body\.$/
+  for (const [name, form, headers] of [
+    ['an assertion and a Basic header', grant(await assertion('0oa-b', aud)), basic],
+    ['an assertion and a client_secret', { ...grant(await assertion('0oa-b', aud)), client_id: '0oa-b', client_secret: 'secret' }, {}],
+    ['a Basic header and a client_secret', { grant_type: 'client_credentials', scope: 'okta.users.read', client_secret: 'secret' }, basic],
+  ] as const) {
+    const r = await postToken(emu.url, form, undefined, undefined, headers)
+    t.equal(r.status, 400, name)
+    t.same(Object.keys(r.body).sort(), ['error', 'error_description'], `${name}: Okta's OAuth error body`)
+    t.equal(r.body.error, 'invalid_request', name)
+    t.match(r.body.error_description, multiple, name)
+  }
+  t.equal((await postToken(emu.url, { grant_type: 'client_credentials', scope: 'okta.users.read' }, undefined, undefined, basic)).status, 401, 'a Basic header alone: invalid_client (no client secrets here)')
   const json = await postToken(emu.url, grant(await assertion('0oa-b', aud)), undefined, 'application/json')
   t.equal(json.status, 400)
   t.equal(json.body.error, 'invalid_request', 'a JSON body is not a form')

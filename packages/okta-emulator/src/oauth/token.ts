@@ -142,12 +142,17 @@ async function verifyAssertion (state: OAuthState, assertion: string, clientId: 
   else state.assertionIds.add(key, until, emulatedNow)
 }
 
+const MULTIPLE_CREDENTIALS = 'Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body.'
+
 async function issue (state: OAuthState, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const form = formOf(req.body)
   const grant = form.get('grant_type')
   if (grant === undefined) throw new OAuthError(400, 'invalid_request', "The 'grant_type' parameter is required.")
   if (grant !== 'client_credentials') throw new OAuthError(400, 'unsupported_grant_type', `The authorization grant type is not supported by the authorization server. Configured grant types: [client_credentials].`)
   const assertion = form.get('client_assertion')
+  // RFC 6749 2.3: one way of authenticating per request; Okta refuses a second with this answer, whatever the first.
+  const ways = Number(req.headers.authorization !== undefined) + Number(form.get('client_secret') !== undefined) + Number(assertion !== undefined)
+  if (ways > 1) throw new OAuthError(400, 'invalid_request', MULTIPLE_CREDENTIALS)
   if (form.get('client_assertion_type') !== ASSERTION_TYPE || assertion === undefined || assertion === '') {
     throw invalidClient('Client authentication failed: send a private_key_jwt client_assertion (client_assertion_type jwt-bearer).')
   }
