@@ -521,6 +521,19 @@ await t.test('service apps from the seed file and the command line; bad ones nam
     t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: jwks as never, scopes: [] }] }), { name: 'TypeError', message: /^"serviceApps" option \(x\): key \d of "jwks" is not a usable (RSA|EC) public key$/ }, JSON.stringify(jwks).slice(0, 60))
   }
   t.doesNotThrow(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: { ...KEY.publicJwk, key_ops: ['verify'], use: 'sig', alg: 'RS256' }, scopes: [] }] }), 'a usable key with its optional members')
+  // Keys the token endpoint could not tell apart by an assertion's `kid` (or never pick) would fail every assertion
+  // signed with them: refused at start, naming the key by its place.
+  const { kid: _kid, ...noKid } = OTHER.publicJwk
+  for (const [jwks, message] of [
+    [{ keys: [KEY.publicJwk, { ...OTHER.publicJwk, kid: KEY.publicJwk.kid }] }, /^"serviceApps" option \(x\): key 1 of "jwks" has the "kid" of an earlier key$/],
+    [{ keys: [KEY.publicJwk, noKid] }, /^"serviceApps" option \(x\): key 1 of "jwks" has no "kid": each key of an app with several needs one$/],
+    [{ keys: [{ ...KEY.publicJwk, kid: 123 }] }, /^"serviceApps" option \(x\): key 0 of "jwks" has a "kid" that is not a non-empty string$/],
+    [{ ...KEY.publicJwk, kid: '' }, /^"serviceApps" option \(x\): key 0 of "jwks" has a "kid" that is not a non-empty string$/],
+    [{ ...KEY.publicJwk, kid: null }, /^"serviceApps" option \(x\): key 0 of "jwks" has a "kid" that is not a non-empty string$/],
+  ] as const) {
+    t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: jwks as never, scopes: [] }] }), { name: 'TypeError', message }, JSON.stringify(jwks).slice(0, 60))
+  }
+  t.doesNotThrow(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: noKid as never, scopes: [] }] }), 'one key without a kid: the app\'s only key')
   t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: KEY.publicJwk, scopes: 'okta.users.read' as unknown as string[] }] }), /"scopes"/)
   // A client id registered twice: only one of the apps could work, so it is a mistake, named.
   const twice = [app('0oa-x', KEY, ['okta.users.read'], false), app('0oa-x', OTHER, ['okta.users.manage'], false)]

@@ -22,6 +22,7 @@ function publicKeys (where: string, jwks: unknown, what: string): JWK[] {
     ? (jwks as { keys: unknown[] }).keys
     : [jwks]
   if (list.length === 0) throw new TypeError(`${where}: ${what} must hold at least one key`)
+  const kids = new Set<string>()
   return list.map((k, i) => {
     if (typeof k !== 'object' || k === null || (k as JWK).kty === undefined) {
       throw new TypeError(`${where}: key ${i} of ${what} must be a JWK object with "kty"`)
@@ -33,6 +34,12 @@ function publicKeys (where: string, jwks: unknown, what: string): JWK[] {
     // `key_ops` allowing "verify"), so a key that can verify nothing is refused at start rather than answered
     // "signature invalid" at every token request. The key is never quoted.
     if (!usableForVerify(key)) throw new TypeError(`${where}: key ${i} of ${what} is not a usable ${key.kty} public key`)
+    // The token endpoint picks the key by the assertion's `kid` (without one, the app's only key): a key it could
+    // never pick, or two it could not tell apart, would fail every assertion signed with them.
+    if (key.kid === undefined && list.length > 1) throw new TypeError(`${where}: key ${i} of ${what} has no "kid": each key of an app with several needs one`)
+    if (key.kid !== undefined && (typeof key.kid !== 'string' || key.kid === '')) throw new TypeError(`${where}: key ${i} of ${what} has a "kid" that is not a non-empty string`)
+    if (key.kid !== undefined && kids.has(key.kid)) throw new TypeError(`${where}: key ${i} of ${what} has the "kid" of an earlier key`)
+    if (key.kid !== undefined) kids.add(key.kid)
     return key
   })
 }
