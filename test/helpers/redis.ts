@@ -44,10 +44,10 @@ async function pings (port: number): Promise<boolean> {
   })
 }
 
-async function spawnServer (port: number): Promise<ChildProcess> {
+async function spawnServer (port: number, args: readonly string[]): Promise<ChildProcess> {
   const child = spawn(SERVER, [
     '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-    '--dir', tmpdir(), '--daemonize', 'no', '--loglevel', 'warning',
+    '--dir', tmpdir(), '--daemonize', 'no', '--loglevel', 'warning', ...args,
   ], { stdio: ['ignore', 'ignore', 'pipe'] })
   alive.add(child)
   let stderr = ''
@@ -71,14 +71,14 @@ async function kill (child: ChildProcess): Promise<void> {
   await exited
 }
 
-/** Starts a redis-server on a free loopback port; registers `t.teardown` to kill it. */
-export async function withRedis (t: { teardown: (fn: () => unknown) => void }): Promise<TestRedis> {
+/** Starts a redis-server on a free loopback port (`args`: more of its options); registers `t.teardown` to kill it. */
+export async function withRedis (t: { teardown: (fn: () => unknown) => void }, args: readonly string[] = []): Promise<TestRedis> {
   let child: ChildProcess | undefined
   let port = 0
   for (let tries = 0; child === undefined; tries++) {
     port = await freePort()
     try {
-      child = await spawnServer(port)
+      child = await spawnServer(port, args)
     } catch (err) {
       if (tries >= 3) throw err // the port was taken between the probe and the spawn; try another
     }
@@ -93,7 +93,7 @@ export async function withRedis (t: { teardown: (fn: () => unknown) => void }): 
     },
     start: async () => {
       if (child !== undefined && child.exitCode === null && child.signalCode === null) return
-      child = await spawnServer(port)
+      child = await spawnServer(port, args)
     },
     pause: () => { child?.kill('SIGSTOP') },
     resume: () => { child?.kill('SIGCONT') },

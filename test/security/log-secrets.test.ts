@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import Fastify from 'fastify'
 import t from 'tap'
+import { ReplyError } from 'ioredis'
 import { gatewayLoggerOptions } from '@okta-mfa/gateway'
 import { csrfOf, PASSWORD, passwordLogin, startE2eApp } from '../helpers/e2e-app.js'
 import { withEmulator } from '../helpers/emulator.js'
@@ -139,6 +140,8 @@ await t.test('gatewayLoggerOptions: binary values never reach the redaction (it 
     ['a class instance holding a Buffer', { holder: new Holder(bytes) }],
     // ioredis: a refused AUTH carries the password among its command's arguments.
     ['a Redis error', { err: Object.assign(new Error('WRONGPASS invalid username-password pair'), { command: { name: 'hello', args: ['3', 'AUTH', 'default', secret] } }) }],
+    // A server without AUTH (renamed) quotes its arguments in the reply: the message, and so the stack, holds the password.
+    ['a Redis reply quoting the password', { err: new ReplyError(`ERR unknown command 'auth', with args beginning with: '${secret}' `) }],
   ]
   for (const [what, entry] of entries) t.doesNotThrow(() => { app.log.error(entry, what) }, what)
   const lines = logs.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
@@ -152,6 +155,7 @@ await t.test('gatewayLoggerOptions: binary values never reach the redaction (it 
   t.match(lines[6], { logError: /could not be redacted/, msg: 'a class instance holding a Buffer' }, 'what cannot be redacted is dropped, not written')
   t.match(lines[7], { err: { message: /WRONGPASS/, command: { name: 'hello' } } })
   t.notOk('args' in ((lines[7]!.err as { command: object }).command), 'a Redis command keeps its name only')
+  t.match(lines[8], { err: { type: 'ReplyError', message: "ERR unknown command 'auth', with args beginning with: (not shown)", stack: /^ReplyError: ERR unknown command 'auth', with args beginning with: \(not shown\)\n/ } })
   t.notOk(logs.text().includes(secret), 'no byte of any Buffer, and no Redis password, in the output')
 })
 

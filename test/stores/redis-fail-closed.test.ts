@@ -8,7 +8,7 @@ import { Redis } from 'ioredis'
 import express from 'express'
 import Fastify from 'fastify'
 import {
-  AttemptLimiter, attemptKey, createRedisStores, isStoreUnavailableError, RedisAttemptStore, revokeUserSessions, StoreUnavailableError, STORE_UNAVAILABLE,
+  AttemptLimiter, attemptKey, createRedisStores, isStoreUnavailableError, RedisAttemptStore, revokeUserSessions, StoreUnavailableError, STORE_UNAVAILABLE, shareableRedisError,
   type AttemptStore, type RevocationStore,
 } from '@okta-mfa/core'
 import { withRedis } from '../helpers/redis.js'
@@ -360,6 +360,29 @@ await t.test('a refused AUTH (a wrong or rotated password): onError, onStatusCha
     const shown = [JSON.stringify(e), inspect(e, { depth: 10, showHidden: true }), String((e as Error).stack)].join('\n')
     t.notOk(shown.includes(WRONG), 'no password in what an app would log')
   }
+})
+
+await t.test('a server that renamed HELLO and AUTH quotes the password in its "unknown command" reply: cut from onError and every cause', async (t) => {
+  // Redis answers a command it does not know with its first arguments: `ERR unknown command 'auth', with args
+  // beginning with: '<password>'`. A real redis-server with HELLO and AUTH renamed away gives that answer to the URL's
+  // password (ioredis falls back from HELLO to AUTH).
+  const redis = await withRedis(t, ['--rename-command', 'HELLO', '', '--rename-command', 'AUTH', ''])
+  const PASSWORD = 'Quoted-Pw-LEAK9911'
+  const seen: unknown[] = []
+  const stores = createRedisStores(`redis://:${PASSWORD}@127.0.0.1:${redis.port}`, {
+    prefix: 'q:', commandTimeoutMs: 300, maxReconnectDelayMs: 100, onError: (err) => seen.push(err),
+    onStatusChange: (_status, err) => { if (err !== undefined) seen.push(err) },
+  })
+  t.teardown(stores.close)
+  while (seen.length < 1) await new Promise((resolve) => setTimeout(resolve, 10))
+  const err = await stores.attempts.get(LOGIN, Date.now()).catch((e: unknown) => e)
+  if (err instanceof Error) seen.push(err)
+  t.match(seen[0], { message: /^ERR unknown command 'auth', with args beginning with: \(not shown\)$/ }, 'the reply is kept up to its quote')
+  for (const e of seen) {
+    const shown = [JSON.stringify(e), inspect(e, { depth: 10, showHidden: true }), String((e as Error).stack)].join('\n')
+    t.notOk(shown.includes(PASSWORD), 'no password in what an app would log')
+  }
+  t.equal(shareableRedisError(Object.assign(new Error('NOPERM this user has no permissions'), { name: 'ReplyError', code: 'X' })).message, 'NOPERM this user has no permissions', 'a reply that quotes nothing is kept whole')
 })
 
 await t.test('a caller\'s own client with an offline queue and no timeouts still fails closed', async (t) => {

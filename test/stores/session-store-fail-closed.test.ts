@@ -4,6 +4,8 @@
 // still means no session.
 import { createRequire } from 'node:module'
 import { performance } from 'node:perf_hooks'
+import { inspect } from 'node:util'
+import { Redis } from 'ioredis'
 import t from 'tap'
 import express, { type ErrorRequestHandler } from 'express'
 import session, { type Store } from 'express-session'
@@ -139,6 +141,24 @@ await t.test('connect-redis on createRedisStores: wrapped, Redis down is 503 STO
   t.equal(back.status, 200, 'Redis back: served again, nothing recreated')
   t.same(back.json(), { user: null }, '(this redis-server keeps nothing across a restart: the session is gone)')
   t.same(unhandled, [], 'no unhandled rejection')
+})
+
+await t.test("a store's refusal is the cause without the command's arguments (the session id and the session's data)", async (t) => {
+  const redis = await withRedis(t)
+  const stores = createRedisStores(redis.url)
+  t.teardown(async () => { await stores.close() })
+  await stores.ping()
+  const admin = new Redis(redis.url)
+  await admin.config('SET', 'maxmemory', '1') // every write now refused: OOM, with ioredis's command on the error
+  admin.disconnect()
+  const store = failClosedSessionStore(new RedisStore({ client: stores.client, prefix: 'oom:' }))
+  const SID = 'sid-LEAK-5521'
+  const TOKEN = 'csrf-LEAK-7730'
+  const err = await new Promise<unknown>((resolve) => { store.set(SID, { cookie: { originalMaxAge: 60_000 }, csrf: TOKEN } as never, (e) => { resolve(e) }) })
+  t.match(err, { code: 'STORE_UNAVAILABLE', cause: { message: /^OOM / } }, "the store's refusal, kept as the cause")
+  const shown = [JSON.stringify(err), inspect(err, { depth: 10, showHidden: true }), String((err as Error).stack)].join('\n')
+  t.notOk(shown.includes(SID) || shown.includes(TOKEN), 'neither the session id nor its data in what an app could log')
+  t.equal(((err as Error).cause as { command?: unknown }).command, undefined, "no command on the cause")
 })
 
 await t.test('a store of any kind: its methods are wrapped in place, "no such session" (ENOENT) passes, a bad argument is a TypeError', async (t) => {

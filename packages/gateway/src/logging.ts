@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify'
+import { shareableRedisError } from '@okta-mfa/core'
 
 /** Header carrying the request id, in both directions (and to Okta). */
 export const REQUEST_ID_HEADER = 'x-request-id'
@@ -198,7 +199,11 @@ function binarySafe (value: unknown, depth = 0): unknown {
  */
 export function serializeLogError (err: unknown, depth = 0): unknown {
   if (!(err instanceof Error)) return binarySafe(err, depth)
-  const out: Record<string, unknown> = { type: err.constructor.name, message: err.message, stack: err.stack }
+  // A Redis reply's message may quote the command's arguments (an unknown AUTH's: the password): cut as core cuts it,
+  // in the stack's first line too.
+  const message = err.name === 'ReplyError' ? shareableRedisError(err).message : err.message
+  const stack = message === err.message ? err.stack : err.stack?.replace(err.message, message)
+  const out: Record<string, unknown> = { type: err.constructor.name, message, stack }
   if (depth >= PLAIN_DEPTH) return out
   for (const [k, v] of Object.entries(err)) {
     if (k === 'rawPacket' || k in out) continue

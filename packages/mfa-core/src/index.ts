@@ -49,7 +49,7 @@ export { MemoryRevocationStore, type MemoryRevocationStoreOptions } from './stor
 export { RedisAttemptStore } from './stores/redis-attempts.js'
 export { RedisRevocationStore } from './stores/redis-revocation.js'
 export {
-  DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, type RedisStoreOptions, type RedisClientLike,
+  DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, shareableRedisError, type RedisStoreOptions, type RedisClientLike,
 } from './stores/redis-common.js'
 export { createRedisStores, redisUrlProblem, type CreateRedisStoresOptions, type RedisStores, type RedisStoresClient, type RedisConnectionOptions } from './stores/redis.js'
 export {

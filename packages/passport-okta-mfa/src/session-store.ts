@@ -2,7 +2,7 @@
 // handler as it is, so a connect-redis on a client without an offline queue answers 500 with ioredis's own message
 // (and, with Express's default handler, a stack trace) while Redis is down. Wrapped, every such error is
 // @okta-mfa/core's StoreUnavailableError: STORE_UNAVAILABLE, 503, retryable, the store's message kept as `cause` only.
-import { StoreUnavailableError, isStoreUnavailableError } from '@okta-mfa/core'
+import { StoreUnavailableError, isStoreUnavailableError, shareableRedisError } from '@okta-mfa/core'
 import { isThenable } from './thenable.js'
 
 /**
@@ -18,7 +18,8 @@ const WRAPPED = Symbol.for('passport-okta-mfa.failClosedSessionStore')
 function failClosed (err: unknown): unknown {
   if (err === undefined || err === null || isStoreUnavailableError(err)) return err
   if ((err as { code?: unknown }).code === 'ENOENT') return err
-  return new StoreUnavailableError('The session store is unavailable', { cause: err })
+  // Not the store's error itself: ioredis's carries the command's arguments (the session id and the session's data).
+  return new StoreUnavailableError('The session store is unavailable', { cause: err instanceof Error ? shareableRedisError(err) : err })
 }
 
 /**

@@ -89,11 +89,24 @@ export function defineScript (client: RedisClientLike, name: string, numberOfKey
 }
 
 /**
- * A Redis client's error as it may be handed on (a cause, a log): its name, message and `code` only. ioredis errors
- * also carry the command and its arguments, and a refused `AUTH` (a wrong or rotated password) carries the password.
+ * Redis's answer to a command it does not know quotes the command's first arguments
+ * (`ERR unknown command 'auth', with args beginning with: '<password>' `): an `AUTH` sent to a server that renamed or
+ * lacks it would put the password in the message. Cut from there.
+ */
+const QUOTED_ARGUMENTS = /, with args beginning with:.*$/s
+
+/**
+ * A Redis client's error as it may be handed on (a cause, a log): its name, message and `code` only, and the message
+ * without the arguments a Redis reply may quote. ioredis errors also carry the command and its arguments, and a refused
+ * `AUTH` (a wrong or rotated password) carries the password.
+ *
+ * @example
+ * ```ts
+ * redis.on('error', (err) => { log.error({ err: shareableRedisError(err) }, 'redis error') })
+ * ```
  */
 export function shareableRedisError (err: Error): Error {
-  const copy = Object.assign(new Error(err.message), { name: err.name })
+  const copy = Object.assign(new Error(err.message.replace(QUOTED_ARGUMENTS, ', with args beginning with: (not shown)')), { name: err.name })
   const code = (err as { code?: unknown }).code
   return typeof code === 'string' ? Object.assign(copy, { code }) : copy
 }
