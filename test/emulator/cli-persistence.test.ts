@@ -8,7 +8,7 @@ import { connect } from 'node:net'
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
+import { inspect, promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { Agent, type Dispatcher } from 'undici'
 import { createOktaClient } from '@okta-mfa/client'
@@ -404,6 +404,18 @@ await t.test('--data: a directory that cannot hold the file stops the start; a w
   const broken = await runToEnd(['--port', '0', '--data', garbage])
   t.equal(broken.code, 1)
   t.match(broken.stderr, `emulator data file ${garbage} is not an okta-emulator state file (not JSON)`)
+  // V8's SyntaxError quotes the text around the mistake: a seed's answer, a data file's TOTP key. Neither error quotes it,
+  // nor its cause (what an app's logger or console.error prints).
+  const badSeed = join(dir, 'bad-seed.json')
+  await writeFile(badSeed, '[{"login":"q@example.com","factors":[{"factorType":"question","answer":"kale-LEAK"},]}]')
+  const badData = join(dir, 'bad-data.json')
+  await writeFile(badData, '{"version":1,"users":[{"factors":[{"secret":"HPK3LEAK"},]}]}')
+  for (const [what, options] of [['a seed file', { seed: badSeed }], ['a data file', { dataFile: badData }]] as const) {
+    const err = await Promise.resolve().then(() => buildEmulator(options)).then(() => undefined, (e: unknown) => e)
+    t.match(err, { cause: { name: 'SyntaxError', message: /^not valid JSON/ } }, `${what}: the cause says it is not JSON`)
+    const shown = [inspect(err, { depth: 10, showHidden: true }), JSON.stringify(err), String((err as Error).stack)].join('\n')
+    t.notOk(shown.includes('LEAK'), `${what}: nothing of its text in the error or its cause`)
+  }
 
   const sub = join(dir, 'state')
   await mkdir(sub)

@@ -1,9 +1,9 @@
 // Preloads users (and their factors) from the `seed` option or `--seed FILE`. A seed user the emulator already holds
 // (restored from --data, by login, id or factor id) is skipped, so seeding is idempotent.
-import { readFileSync } from 'node:fs'
 import { unknownField, type Ctx } from './context.js'
 import { setFactorAnswer } from './credentials.js'
 import { OktaError } from './errors.js'
+import { readJsonFile } from './json-file.js'
 import { PUSH_ENROLL_MS, QUESTION_TEXT } from './factors-model.js'
 import { ID_PREFIX, newId, newQrToken } from './ids.js'
 import { checkSeedUsers } from './seed-check.js'
@@ -24,7 +24,7 @@ export const SEED_JSON: unique symbol = Symbol('okta-emulator seed JSON')
 export function seedJson (seed: NonNullable<EmulatorOptions['seed']>): unknown {
   if (typeof seed !== 'string') return seed
   try {
-    return JSON.parse(readFileSync(seed, 'utf8'))
+    return readJsonFile(seed)
   } catch (err) {
     throw new TypeError(`"seed" option: cannot read JSON from ${seed}`, { cause: err })
   }

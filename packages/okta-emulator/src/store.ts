@@ -9,6 +9,7 @@ import { dirname, basename, join } from 'node:path'
 import { hashPlainAnswers } from './credentials.js'
 import { OktaError, validationError } from './errors.js'
 import { checkDataDir, lockDataFile, removeStaleTemps } from './data-dir.js'
+import { parseJsonText } from './json-file.js'
 import { snapshotUsersProblem } from './snapshot-check.js'
 import { DEFAULT_MAX_USERS } from './limits.js'
 import type { FactorRecord, UserRecord } from './types.js'
@@ -348,7 +349,7 @@ export class Store {
     // An empty file (what mktemp makes) is a fresh state, as a missing one is; the first write fills it.
     if (text.trim() === '') return
     try {
-      snapshot = JSON.parse(text) as Snapshot
+      snapshot = parseJsonText(text) as Snapshot
     } catch (err) {
       throw new Error(`emulator data file ${file} is not an okta-emulator state file (not JSON)`, { cause: err })
     }

@@ -2,9 +2,9 @@
 // scopes granted to it, and whether it must present DPoP proofs. Registered by the `serviceApps`
 // option, the seed file's `serviceApps` array, or `--service-app` on the command line.
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import type { JWK } from 'jose'
 import { unknownField } from '../context.js'
+import { readJsonFile } from '../json-file.js'
 import type { ServiceApp } from '../types.js'
 
 /** A validated service app. */
@@ -132,7 +132,7 @@ export function parseServiceAppArg (arg: string): ServiceApp {
   if (flag !== undefined && flag !== 'no-dpop' && flag !== 'dpop') throw new TypeError(`--service-app: the fourth field must be dpop or no-dpop, got ${JSON.stringify(flag)}`)
   let jwks: unknown
   try {
-    jwks = JSON.parse(readFileSync(file, 'utf8'))
+    jwks = readJsonFile(file)
   } catch (err) {
     throw new TypeError(`--service-app: cannot read a JWK or JWKS from ${file}`, { cause: err })
   }
