@@ -16,7 +16,7 @@ import {
   OktaMfaStrategy, getMfaState, requireMfa, requireMfaFastify,
   type OktaMfaStrategyOptions, type RequireMfaOptions, type RevocationStore,
 } from 'passport-okta-mfa'
-import { revokeSession, revokeUserSessions, startSession, userKeyOf } from '@okta-mfa/core'
+import { clearMfa, isSessionRevoked, revokeSession, revokeUserSessions, startSession, userKeyOf } from '@okta-mfa/core'
 import { CookieJar, listenLoopback } from './http.js'
 
 /** An app user; `email` is the Okta login. */
@@ -38,6 +38,8 @@ export interface StackOptions {
   revocations?: RevocationStore
   /** The app's users (an app may rename one). @default USERS */
   users?: StackUser[]
+  /** Fastify: the passport README's hook that signs a revoked session out before any route (needs `revocations`). */
+  signOutRevoked?: boolean
 }
 
 /** A running stack. */
@@ -172,8 +174,20 @@ export async function startFastifyStack (t: Teardown, options: StackOptions, Aut
   fp.registerUserDeserializer(async (id: string) => findUser(id) ?? null)
   const guard = requireMfaFastify(guardOptions(options))
   const plainGuard = requireMfaFastify(plainGuardOptions(options))
+  const revocations = options.revocations
+  if (options.signOutRevoked === true && revocations !== undefined) {
+    // As the README shows it (Logout and revocation).
+    app.addHook('preHandler', async (request) => {
+      if (request.isAuthenticated() && await isSessionRevoked(request, revocations)) { clearMfa(request); await request.logOut() }
+    })
+  }
 
   app.post('/login', fp.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login' }) )
+  // An unguarded page that writes the session (a flash message, a CSRF token): each write renews a cookie session.
+  app.get('/note', async (request) => {
+    ;(request.session as unknown as { set: (key: string, value: unknown) => void }).set('note', String(Date.now()))
+    return { user: (request.user as StackUser | undefined)?.username ?? null }
+  })
   app.post('/login-keep', fp.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login', keepSessionInfo: true }) )
   app.post('/login-start', { preValidation: fp.authenticate('local', { failureRedirect: '/login', keepSessionInfo: true }) as never }, async (request, reply) => {
     startSession(request, { user: request.user, clock: options.strategy.clock })
