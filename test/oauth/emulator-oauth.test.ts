@@ -80,6 +80,29 @@ await t.test('the scope table is the vendored OpenAPI spec', async (t) => {
   t.equal(scopeFor('GET', '/__emulator/messages'), null)
 })
 
+await t.test('the authorization server metadata (RFC 8414): public, and its token endpoint is the one that issues', async (t) => {
+  const emu = await oauthEmulator(t, [app('0oa-meta-client', KEY, ALL_SCOPES, false)])
+  const res = await fetch(`${emu.url}/.well-known/oauth-authorization-server`) // no credentials
+  t.equal(res.status, 200, 'served without a token')
+  t.match(res.headers.get('content-type'), /^application\/json/)
+  const meta = await res.json() as Record<string, unknown>
+  t.same(meta, {
+    issuer: emu.url,
+    token_endpoint: `${emu.url}/oauth2/v1/token`,
+    response_types_supported: [],
+    grant_types_supported: ['client_credentials'],
+    token_endpoint_auth_methods_supported: ['private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'],
+    dpop_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'],
+  })
+  const token = await fetch(meta.token_endpoint as string, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams(grant(await assertion('0oa-meta-client', meta.token_endpoint as string))).toString(),
+  })
+  t.equal(token.status, 200, 'a client that discovered the token endpoint gets a token there')
+})
+
 await t.test('an app with two keys: the kid picks the key, and an assertion without one is refused', async (t) => {
   const emu = await oauthEmulator(t, [{ clientId: '0oa-two', jwks: { keys: [KEY.publicJwk, OTHER.publicJwk] }, scopes: ALL_SCOPES, dpop: false }])
   const aud = `${emu.url}/oauth2/v1/token`

@@ -12,6 +12,7 @@ import { clientErrorAnswer } from './client-error.js'
 import { authorizeApi, isOAuthHeader, returnProofOf429 } from './oauth/resource.js'
 import { scopeFor, type UsersScope } from './oauth/scopes.js'
 import type { OAuthState } from './oauth/state.js'
+import { metadataRoute } from './oauth/metadata.js'
 import { tokenRoute } from './oauth/token.js'
 import { BODYLESS_CONTENT_TYPE, type Ctx } from './context.js'
 import { malformedBody, methodNotAllowed, notFound, OktaError, unsupportedMediaType, validationError } from './errors.js'
@@ -337,5 +338,6 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   verifyRoutes(app, ctx)
   emulatorRoutes(app, ctx)
   tokenRoute(app, settings.oauth)
+  metadataRoute(app)
   return app
 }
