@@ -512,6 +512,8 @@ await t.test('logout ends the session: /account sends to /login again', async (t
   t.equal((await alice.fetch('/account', { headers: HTML })).status, 200, 'and alice is still signed in')
   const copied = app.jar()
   for (const [k, v] of alice.cookies) copied.cookies.set(k, v)
+  const unused = app.jar()
+  for (const [k, v] of alice.cookies) unused.cookies.set(k, v)
   const out = await alice.fetch('/logout', { form: { _csrf: csrfOf(asked.text) } })
   t.equal(out.status, 303, 'the button POSTs with the token')
   t.equal(out.location, '/login')
@@ -519,6 +521,19 @@ await t.test('logout ends the session: /account sends to /login again', async (t
   const account = await alice.fetch('/account', { headers: HTML })
   t.equal(account.location, '/login')
   t.equal((await copied.fetch('/account', { headers: HTML })).location, '/login', 'a copy of the cookie taken before logout is signed out too')
+
+  // A revoked copy is never written back with the user in it (a cookie written again is renewed, and would outlive its
+  // revocation): not by a refusal made before passport reads the session, nor by an unguarded page.
+  const before = unused.cookies.get('session')
+  const session = (jar: CookieJar): { get: (key: string) => unknown } => app.app.decodeSecureSession(decodeURIComponent(jar.cookies.get('session')!))!
+  t.ok(session(unused).get('passport'), 'the copy holds the user')
+  t.equal((await unused.fetch('/graphql', { headers: HTML })).status, 405)
+  t.equal((await unused.fetch('/login', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' })).status, 415)
+  t.equal(unused.cookies.get('session'), before, 'refusals before passport read the session write no cookie')
+  t.equal((await unused.fetch('/login?returnTo=/account', { headers: HTML })).status, 200)
+  t.not(unused.cookies.get('session'), before, 'the login page writes the session (returnTo)')
+  t.equal(session(unused).get('passport'), undefined, 'but signed out first: the cookie it renews holds no user')
+  t.equal(session(unused).get('user'), undefined, "nor the standalone gateway's user (its key, 'user')")
 })
 
 await t.test('GET /logout from the address bar, a bookmark or our own link signs out at once', async (t) => {

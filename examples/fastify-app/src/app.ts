@@ -145,13 +145,18 @@ interface Parts {
 export const GATEWAY_SESSION_USER_KEY = 'user'
 
 async function register (app: FastifyInstance, { options, clock, users, emulator, demo, accounts, client }: Parts): Promise<void> {
+  // Requests whose session passport read and the revocation check passed (see the preValidation hook below), and
+  // those whose check the store could not answer (its error, thrown by requireLogin).
+  const checked = new WeakSet<FastifyRequest>()
+  const unchecked = new WeakMap<FastifyRequest, unknown>()
   // Before secure-session's own onSend hook (which encrypts the session): the passport user also goes to the session
   // key a standalone gateway server reads (`{ id, login }`), so one cookie serves this app and such a gateway; it
   // leaves with the user at logout, in the same response.
   app.addHook('onSend', async (request) => {
-    // None yet for a request refused before secure-session read its cookie (refuseBeforeRouting): null.
-    const session = (request as { session?: FastifyRequest['session'] | null }).session
-    if (session === undefined || session === null) return
+    // Only once passport has read the session and a revoked one was signed out: an answer sent before (a 405, 415, 400
+    // or 413 refusal) has no user to go by, and a write would renew the cookie of a revoked session as it is.
+    if (!checked.has(request)) return
+    const session = request.session
     const user = request.user ?? undefined
     const current = session.get(GATEWAY_SESSION_USER_KEY)
     if (user === undefined) {
@@ -201,6 +206,27 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   passport.use('okta-mfa', new OktaMfaStrategy<AppUser>({ client, resolveOktaUser, provision: true, store: attemptStore, clock, revocations }))
   await app.register(passport.initialize())
   await app.register(passport.secureSession())
+  // Before any route, its own hooks (a CSRF refusal) or the gateway write the session: a revoked session is signed out
+  // first. A cookie session written again is renewed, so a copy of a revoked cookie that some page kept writing would
+  // outlive its revocation (passport-okta-mfa's README, "Logout and revocation").
+  // While the store cannot answer, a page that needs no sign-in is still served and Sign out still signs out (the
+  // signed-in pages answer 503 from requireLogin), but nothing of the user is written back.
+  app.addHook('preValidation', async (request) => {
+    if (isSignedIn(request)) {
+      let revoked: boolean
+      try {
+        revoked = await isSessionRevoked(request, revocations, { clock })
+      } catch (err) {
+        unchecked.set(request, err)
+        return
+      }
+      if (revoked) {
+        clearMfa(request)
+        await request.logOut()
+      }
+    }
+    checked.add(request)
+  })
 
   await app.register(oktaMfaGateway, {
     client,
@@ -221,13 +247,11 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   app.removeContentTypeParser('text/plain')
   securityHeadersAndAssets(app)
 
+  // A revoked session was signed out before (the preValidation hook above); one the store could not judge is refused.
   const requireLogin = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (isSignedIn(request)) {
-      if (!await isSessionRevoked(request, revocations, { clock })) return
-      // Signed out before anything is written to it: the cookie this answer carries must not hold the user any more
-      // (written again with the user, a copy of a revoked cookie would be renewed past the revocation's lifetime).
-      clearMfa(request)
-      await request.logOut()
+      if (unchecked.has(request)) throw unchecked.get(request)
+      return
     }
     // /login then says "Sign in to continue". Not /mfa itself: after the code the person would land on it again.
     if (request.method === 'GET' && !/^\/mfa(\?|$)/.test(request.url)) rememberReturnTo(request, request.url)
