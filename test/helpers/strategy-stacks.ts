@@ -38,7 +38,7 @@ export interface StackOptions {
   revocations?: RevocationStore
   /** The app's users (an app may rename one). @default USERS */
   users?: StackUser[]
-  /** Fastify: the passport README's hook that signs a revoked session out before any route (needs `revocations`). */
+  /** The passport README's hook (Fastify) or middleware (Express) that signs a revoked session out before any route (needs `revocations`). */
   signOutRevoked?: boolean
 }
 
@@ -106,7 +106,24 @@ export async function startExpressStack (t: Teardown, options: StackOptions): Pr
   app.use(session({ secret: randomBytes(16).toString('hex'), resave: false, saveUninitialized: false }))
   app.use(auth.initialize())
   app.use(auth.session())
+  const revocations = options.revocations
+  if (options.signOutRevoked === true && revocations !== undefined) {
+    // As the README shows it (Logout and revocation), right after passport.session().
+    app.use((req, _res, next) => {
+      if (req.user === undefined) { next(); return }
+      isSessionRevoked(req, revocations).then((revoked) => {
+        if (!revoked) { next(); return }
+        clearMfa(req)
+        req.logout(next)
+      }, next)
+    })
+  }
   app.post('/login', auth.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login' }))
+  // An unguarded page that writes the session (a flash message): each save renews the stored record.
+  app.get('/note', (req, res) => {
+    (req.session as unknown as { note?: string }).note = String(Date.now())
+    res.json({ user: (req.user as StackUser | undefined)?.username ?? null })
+  })
   app.post('/login-keep', auth.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login', keepSessionInfo: true }))
   // The README's revocation recipe: a new session id at login (startSession), with keepSessionInfo.
   app.post('/login-start', auth.authenticate('local', { failureRedirect: '/login', keepSessionInfo: true }), (req, res) => {
@@ -176,8 +193,8 @@ export async function startFastifyStack (t: Teardown, options: StackOptions, Aut
   const plainGuard = requireMfaFastify(plainGuardOptions(options))
   const revocations = options.revocations
   if (options.signOutRevoked === true && revocations !== undefined) {
-    // As the README shows it (Logout and revocation).
-    app.addHook('preHandler', async (request) => {
+    // As the README shows it (Logout and revocation), right after passport.secureSession().
+    app.addHook('preValidation', async (request) => {
       if (request.isAuthenticated() && await isSessionRevoked(request, revocations)) { clearMfa(request); await request.logOut() }
     })
   }

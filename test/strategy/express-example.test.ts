@@ -9,7 +9,9 @@ import { createInterface } from 'node:readline'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import session from 'express-session'
 import { buildApp } from '../../examples/express-app/dist/app.js'
+import { MemoryRevocationStore, revokeUserSessions, userKeyOf } from 'passport-okta-mfa'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import { CookieJar, faultProxy, listenLoopback, type Fault } from '../helpers/http.js'
 import { freePort, startProcess } from '../helpers/processes.js'
@@ -84,6 +86,26 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
   t.equal((await jar.fetch('/logout', { method: 'POST' })).status, 403, 'sign-out needs the token')
   t.equal((await post(jar, '/logout', {}, '/account')).location, '/login')
   t.equal((await jar.fetch('/api/me')).json().code, 'UNAUTHENTICATED')
+})
+
+await t.test('buildApp: a session revoked with its record kept (sign out of all sessions) is signed out before an unguarded page saves it', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'grace@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
+  const revocations = new MemoryRevocationStore({ clock: emu.clock.now }) // its clock moves the revocation's 25 h on
+  // express-session's own store, on the real clock: the record outlives the 25 h the test clock moves (as a Redis
+  // record renewed by each save does).
+  const grace = { id: 'g1', username: 'grace', password: 'cobol-1959', email: 'grace@example.com', displayName: 'Grace' }
+  const { app, close } = buildApp({ okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true }, users: [grace], sessionSecret: 'r'.repeat(32), clock: emu.clock.now, revocations, sessionStore: new session.MemoryStore() })
+  const jar = new CookieJar(await listenLoopback(t, app, close))
+  t.equal((await post(jar, '/login', { username: 'grace', password: 'cobol-1959' })).location, '/mfa')
+  t.equal((await post(jar, '/mfa', { passCode: totp(SECRET, emu.clock.now()) })).location, '/account')
+  const copy = new CookieJar(jar.baseUrl)
+  for (const [k, v] of jar.cookies) copy.cookies.set(k, v)
+  emu.clock.advance(1000)
+  await revokeUserSessions(revocations, userKeyOf(grace), { clock: emu.clock.now }) // another instance's "sign out everywhere"
+  t.equal((await copy.fetch('/login', { headers: PAGE })).status, 200, 'the login page, which saves the session (its CSRF token)')
+  emu.clock.advance(25 * 60 * 60_000 + 60_000) // the revocation is forgotten
+  // Saved with the user, the record would be served again now: it was signed out first.
+  t.equal((await copy.fetch('/account', { headers: PAGE })).location, '/login', 'the copy stays signed out')
 })
 
 await t.test("buildApp: Okta not answering in time is the outcome table's 504 UPSTREAM_TIMEOUT, Okta down 503 UPSTREAM_UNAVAILABLE, as the demo answers them", async (t) => {

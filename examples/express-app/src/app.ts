@@ -15,6 +15,7 @@ import { checkLoginInput } from 'passport-okta-mfa'
 import { accountPage, loginPage, mfaPage } from './pages.js'
 import { keepLastMessages, lastMessage, saveBeforeRedirect, sendPage, takeReturnTo } from './page-session.js'
 import { BoundedMemoryStore } from './session-store.js'
+import { signOutRevoked } from './revoked-sessions.js'
 import { lowerCaseForwardedProto, trustProxyOption, type TrustProxySetting } from './trust-proxy.js'
 import { UserDirectory, type AppUser, type UserSeed } from './users.js'
 
@@ -188,6 +189,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   }))
   app.use(authenticator.initialize())
   app.use(authenticator.session())
+  app.use(signOutRevoked(revocations, clockOption))
   app.use(requireCsrf)
 
   // Its redirect (to /login or /mfa, remembering the page in the session) goes out once the session is saved.
