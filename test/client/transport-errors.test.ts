@@ -737,6 +737,9 @@ void t.test("an app's own Bearer auth meets a scope challenge as the client's OA
   t.match(quoted, { code: 'OKTA_INSUFFICIENT_SCOPE', requiredScopes: ['okta.users.read', 'okta.myAccount.email.read'] })
   t.notMatch(JSON.stringify(quoted), 'app-managed-token', 'the token is in no field of toJSON()')
   t.notMatch(inspect(quoted, { depth: 5 }), 'app-managed-token', 'nor in util.inspect')
+  // A long run of letters without `=` before the parameters (read in linear time: a name starts after no letter).
+  refused(`Bearer ${'a'.repeat(3000)} error="insufficient_scope", xscope="no", scope="okta.users.read"`)
+  t.match(await client.getUser('00u1').catch((e: unknown) => e), { code: 'OKTA_INSUFFICIENT_SCOPE', requiredScopes: ['okta.users.read'] }, 'the parameters after it are read, a longer name is not taken for scope')
   // Without the challenge it stays Okta's permission error.
   refused(undefined)
   t.match(await client.getUser('00u1').catch((e: unknown) => e), { code: 'OKTA_AUTHENTICATION', errorCode: 'E0000006' })

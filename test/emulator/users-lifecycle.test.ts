@@ -4,7 +4,9 @@
 // advertises leads to a route.
 import { createHash, pbkdf2Sync } from 'node:crypto'
 import t from 'tap'
+import { buildEmulator } from '@okta-mfa/emulator'
 import { emuFetch, withEmulator, type TestEmulator } from '../helpers/emulator.js'
+import { withLoopDelay } from '../helpers/loop-delay.js'
 
 const mk = async (emu: TestEmulator, login: string, query = '', extra: Record<string, unknown> = {}): Promise<string> => {
   const r = await emuFetch(emu, 'POST', `/api/v1/users${query}`, { profile: { login, email: login, firstName: 'F', lastName: 'L' }, ...extra })
@@ -53,6 +55,15 @@ await t.test('update (POST) and replace (PUT): semantics, ETag and If-Match', as
     t.same([r.status, r.body.errorCode, r.body.errorSummary], [400, 'E0000242', 'ETag syntax is invalid.'], `malformed: ${bad}`)
   }
   t.equal((await emuFetch(emu, 'GET', U)).body.profile.nickName, before, 'a refused condition changes nothing')
+
+  // Linear in the value's length: a run of spaces after a tag, ended by something else, was tried at every split
+  // between two whitespace runs (quadratic: minutes at this size). app.inject: past Node's 16 KiB header limit.
+  const built = buildEmulator({ token: 't', quiet: true })
+  t.teardown(() => built.app.close())
+  const made = await built.app.inject({ method: 'POST', url: '/api/v1/users?activate=false', headers: { authorization: 'SSWS t' }, payload: { profile: { login: 'run@example.com', email: 'run@example.com' } } })
+  const { result: run, maxDelayMs } = await withLoopDelay(async () => await built.app.inject({ method: 'POST', url: `/api/v1/users/${made.json().id as string}`, headers: { authorization: 'SSWS t', 'if-match': `"a",${' '.repeat(200_000)}x` }, payload: { profile: { nickName: 'never' } } }))
+  t.same([run.statusCode, run.json().errorCode], [400, 'E0000242'], 'a long run of spaces ending in a stray character: malformed')
+  t.ok(maxDelayMs < 500, `the event loop stayed free (max delay ${maxDelayMs.toFixed(1)} ms)`)
 
   const rep = await emuFetch(emu, 'PUT', U, { profile: { login: 'isaac.brock@example.com', email: 'isaac@example.org' } })
   t.equal(rep.status, 200)

@@ -5,8 +5,12 @@
 
 import { OktaError } from './errors.js'
 
-/** One list member: optional whitespace, then an entity tag (`W/"…"` or `"…"`) or nothing, then a comma or the end. */
-const MEMBER = /[ \t]*(?:(?:W\/)?"([\x21\x23-\x7e\x80-\xff]*)")?[ \t]*(,|$)/y
+/**
+ * One list member: optional whitespace, then an entity tag (`W/"…"` or `"…"`) and its optional whitespace, or nothing,
+ * then a comma or the end. The whitespace after a tag is inside the tag's group: two runs side by side, with no tag
+ * between, would be tried at every split of a run of spaces that ends in something else (quadratic).
+ */
+const MEMBER = /[ \t]*(?:(?:W\/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*)?(,|$)/y
 
 /** The opaque tags (between the quotes) an `If-Match` value lists, or `undefined` when it is not that grammar. Linear in its length. */
 function opaqueTags (value: string): string[] | undefined {

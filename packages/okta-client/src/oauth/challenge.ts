@@ -20,8 +20,9 @@ export class RetryOnce extends Error {
 export function challengeParams (header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {}
   if (header === undefined) return out
-  // A value is a quoted string or a bare token (RFC 9110 auth-param).
-  const re = /([A-Za-z_]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))/g
+  // A value is a quoted string or a bare token (RFC 9110 auth-param). A name starts where no name character precedes
+  // it: otherwise a run of letters without `=` is tried again from each of its letters (quadratic).
+  const re = /(?<![A-Za-z_])([A-Za-z_]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))/g
   for (const m of header.slice(0, 4096).matchAll(re)) {
     const k = m[1]!
     if ((k === 'error' || k === 'error_description' || k === 'scope') && !(k in out)) out[k] = m[2] === undefined ? m[3]! : m[2].replace(/\\(.)/g, '$1')
