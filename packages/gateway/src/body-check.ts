@@ -7,16 +7,29 @@ type PartValidator = (data: unknown) => true | { error: Error }
 
 const accept: PartValidator = () => true
 
-/** What a body that is not a single GraphQL request object gets (the error formatter answers BAD_REQUEST). */
-function refused (): { error: Error } {
-  return { error: new Error('The body must be a single GraphQL request object.') }
+/** The message of a refused body: the error formatter answers BAD_REQUEST with it. */
+export const BODY_MESSAGE = 'The body must be a single GraphQL request object.'
+
+/**
+ * Most members an object in `variables` may have. The schema's widest input type has 6 fields; graphql-js quotes the
+ * whole input object in each of its errors about an unknown field (up to 50 of them), so an object of many unknown
+ * members cost time growing with the square of its size (seconds at 200 KB, with a raised `bodyLimit`).
+ */
+export const MAX_VARIABLE_MEMBERS = 64
+
+/** The message of `variables` holding an object wider than {@link MAX_VARIABLE_MEMBERS}. */
+export const WIDE_VARIABLES_MESSAGE = `An object in "variables" has more than ${MAX_VARIABLE_MEMBERS} members.`
+
+/** What a body that is not a single GraphQL request object gets, its message public. */
+function refused (message = BODY_MESSAGE): { error: Error } {
+  return { error: Object.assign(new Error(message), { publicMessage: message }) }
 }
 
 /**
  * Fastify's `validatorCompiler` for the GraphQL routes: the POST body is a JSON object whose `query` and
  * `operationName` are strings (`operationName` may be null), whose `variables` is an object or null and whose
  * `extensions` an object, each when present. Other parts (the GET route's query string, refused before it is read)
- * are not looked at. Constant time and memory: only the four members are read.
+ * are not looked at. Linear time, constant memory beyond the walk of `variables` (see MAX_VARIABLE_MEMBERS).
  */
 export function graphqlBodyValidator ({ httpPart }: { httpPart?: string | undefined }): PartValidator {
   return httpPart === 'body' ? checkBody : accept
@@ -29,7 +42,27 @@ function checkBody (body: unknown): true | { error: Error } {
     (operationName === undefined || operationName === null || typeof operationName === 'string') &&
     (variables === undefined || variables === null || isObject(variables)) &&
     (extensions === undefined || isObject(extensions))
-  return ok ? true : refused()
+  if (!ok) return refused()
+  return hasWideObject(variables) ? refused(WIDE_VARIABLES_MESSAGE) : true
+}
+
+/** Whether `value` holds, at any depth, an object of more than MAX_VARIABLE_MEMBERS members; iterative, linear. */
+function hasWideObject (value: unknown): boolean {
+  const stack: unknown[] = [value]
+  while (stack.length > 0) {
+    const next = stack.pop()
+    if (typeof next !== 'object' || next === null) continue
+    if (Array.isArray(next)) {
+      for (const item of next) stack.push(item)
+      continue
+    }
+    let members = 0
+    for (const key in next) {
+      if (++members > MAX_VARIABLE_MEMBERS) return true
+      stack.push((next as Record<string, unknown>)[key])
+    }
+  }
+  return false
 }
 
 function isObject (value: unknown): boolean {

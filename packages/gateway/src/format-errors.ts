@@ -2,6 +2,7 @@
 // the table, a public message, the request id, and an HTTP status that follows the code. Everything unknown is masked.
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import { GraphQLError, Kind, type ASTNode, type ExecutionResult, type FormattedExecutionResult } from 'graphql'
+import { BODY_MESSAGE } from './body-check.js'
 import { GATEWAY_ERRORS, GatewayError, fromClientError, type GatewayErrorCode } from './errors.js'
 import { REQUEST_ID_HEADER } from './logging.js'
 
@@ -166,7 +167,7 @@ function classify (gqlError: GraphQLError, requestId: string | undefined, log: F
   const code = typeof original.code === 'string' ? original.code : undefined
   if (code === 'MER_ERR_GQL_VALIDATION' && Array.isArray(original.errors)) {
     return (original.errors as Array<Error & FastifyLikeError & Partial<GraphQLError>>).map((nested) => {
-      if (nested.validationContext !== undefined) return pub('BAD_REQUEST', 'The body must be a single GraphQL request object.', requestId, {})
+      if (nested.validationContext !== undefined) return pub('BAD_REQUEST', publicMessageOf(nested) ?? BODY_MESSAGE, requestId, {})
       return fromGraphqlMessage(String(nested.message), requestId, { locations: nested.locations, path: undefined })
     })
   }
@@ -267,4 +268,10 @@ export async function handleRouteError (error: Error & FastifyLikeError, request
   const { statusCode, response } = formatErrors({ errors: [gqlError] }, { reply })
   // Set again: an app's hook that ran before the gateway's (and threw) kept the gateway's onRequest from setting them.
   await reply.code(statusCode).header(REQUEST_ID_HEADER, request.id).header('cache-control', 'no-store').send(response)
+}
+
+/** The message the body check made public (body-check.ts), if the error is one of its refusals. */
+function publicMessageOf (err: object): string | undefined {
+  const message = (err as { publicMessage?: unknown }).publicMessage
+  return typeof message === 'string' ? message : undefined
 }
