@@ -12,6 +12,7 @@ import { PASSWORD, startE2eApp } from '../helpers/e2e-app.js'
 import { clickAndWait, launchBrowser, openPage, enterCode, signInAt } from '../helpers/e2e-browser.js'
 import { totp } from '../helpers/totp.js'
 import { withEmulator } from '../helpers/emulator.js'
+import { withRedis } from '../helpers/redis.js'
 import { listenLoopback } from '../helpers/http.js'
 import { buildApp as buildExpressApp } from '../../examples/express-app/dist/app.js'
 
@@ -321,6 +322,29 @@ await t.test('a text-message setup left half-done resumes at its code step (rese
   t.match(await dates('Authenticator app'), /last used .*ago|last used .*just now/, 'the factor of the sign-in keeps its "last used"')
   t.notMatch(await dates('Authenticator app'), 'not used in this session')
   t.match(await dates('Text message'), /last used .*just now/, 'and the new one has its own')
+})
+
+await t.test('with Redis down, the text-message setup says sign-in is briefly unavailable, not that Okta is (as without JavaScript)', async (t) => {
+  const redis = await withRedis(t)
+  const fresh = await startE2eApp(t, { redisUrl: redis.url })
+  const { page } = await openPage(t, browser)
+  await signInAt(page, fresh.url, 'bob', PASSWORD)
+  await enterCode(page, totp(fresh.demo!.totpUser.sharedSecret, fresh.clock.now()))
+  await page.goto(`${fresh.url}/mfa/enroll?method=sms`)
+  await page.fill('#phone', '+1 555 555 0144')
+  await page.click('#sms-enroll button[type=submit]')
+  await page.waitForSelector('input[name=passCode]')
+  await redis.stop()
+  fresh.clock.advance(31_000)
+  const STORE = "Sign-in is briefly unavailable, so we can't open this page. Try again in a minute."
+  await page.click('#sms-resend')
+  await page.locator('#enroll-error', { hasText: 'briefly unavailable' }).waitFor()
+  t.equal(await page.textContent('#enroll-error'), STORE, '"Send a new code": the store, in the words of a page')
+  await page.evaluate("document.getElementById('enroll-error').textContent = ''")
+  await page.click('#sms-change')
+  await page.locator('#enroll-error', { hasText: 'briefly unavailable' }).waitFor()
+  t.equal(await page.textContent('#enroll-error'), STORE, '"use another number": the same, not "Okta is unavailable"')
+  await redis.start()
 })
 
 await t.test('a protected page without MFA goes to /mfa and comes back after the code', async (t) => {

@@ -197,12 +197,24 @@
     return json.data
   }
 
+  /**
+   * The message key of an outage answer to something other than a code, as the page without JavaScript says it: the
+   * store (Redis) down is "Sign-in is briefly unavailable" (Okta is fine); Okta down or slow in `what`'s words
+   * (`SEND`: a text, `FACTORS`: the sign-in methods).
+   */
+  function outageKey (res, what) {
+    if (res.headers.get('x-error-code') === 'STORE_UNAVAILABLE') return 'STORE_PAGE'
+    if (res.status === 503) return what + '_UNAVAILABLE'
+    if (res.status === 504) return what + '_TIMEOUT'
+    return 'INTERNAL'
+  }
+
   /** Removes a half-done enrollment of this type (app route), so "start again" works after a reload. */
   async function restart (factorType) {
     const { res } = await post('/mfa/enroll/restart', { factorType }, { 'x-csrf-token': csrf })
     if (res.status === 409) throw new PageError('ALREADY_ENROLLED')
     if (res.status === 401) throw new PageError('MFA_REQUIRED') // adding a factor needs a fresh MFA step
-    if (!res.ok) throw new PageError(res.status === 503 ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL')
+    if (!res.ok) throw new PageError(outageKey(res, 'FACTORS'))
   }
 
   const ENROLL = 'mutation Enroll($input: EnrollFactorInput!) { enrollFactor(input: $input) { ' +
@@ -215,6 +227,8 @@
     try {
       return (await gql(ENROLL, { input })).enrollFactor
     } catch (err) {
+      // No code was entered: the store down is said as for a page, not as for a code.
+      if (err instanceof PageError && err.code === 'STORE_UNAVAILABLE') throw new PageError('STORE_PAGE')
       if (!(err instanceof PageError) || err.code !== 'ALREADY_ENROLLED') throw err
       await restart(input.factorType)
       return (await gql(ENROLL, { input })).enrollFactor
@@ -314,9 +328,8 @@
         if (res.status === 401) return window.location.assign('/mfa/enroll?method=sms') // the step-up is over: the page asks for a code
         // Okta's own lockout, or a user it suspended: no wait ends it, so no code field; an administrator is the way out.
         if (res.status === 403 && res.headers.get('x-error-code') === 'LOCKED_OUT') return showPaused(new PageError('LOCKED_OUT'))
-        // In a send's words: Okta unreachable, or too slow to say whether the text went (504).
-        if (res.status === 503) return showError(messages.SEND_UNAVAILABLE)
-        if (res.status === 504) return showError(messages.SEND_TIMEOUT)
+        // In a send's words: Okta unreachable, or too slow to say whether the text went (504); or the store down.
+        if (res.status === 503 || res.status === 504) return showError(messages[outageKey(res, 'SEND')])
         showError(new PageError('INTERNAL'))
       })
     })

@@ -12,7 +12,7 @@ import { pendingTotp, SMS_TYPE, startTotp, TOTP_TYPE } from '../enrollment.js'
 import { factorView, unusableActiveFactors, type FactorView } from '../factors.js'
 import {
   ACCOUNT_LOCKED, ALREADY_ACTIVE, failureText, isAdminLockout, isTimedPause, isUpstreamFailure, lockoutText, messageFor, MESSAGES, refusalStatus,
-  REPLAYED_LAST, WRONG_LAST, RESEND_TOO_SOON, retryAfter, SMS_MESSAGES, TIMED_OUT, UNAVAILABLE, type FailInfo,
+  REPLAYED_LAST, WRONG_LAST, RESEND_TOO_SOON, retryAfter, SMS_MESSAGES, STORE_DOWN, TIMED_OUT, UNAVAILABLE, type FailInfo,
 } from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
@@ -101,7 +101,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       mfaDone: hasMfa,
       // The page's script words failures as the method asks: a text message's, or the authenticator app's.
       // A send of a new text that failed says so in a send's words (not "check your code").
-      messages: { ...MESSAGES, ...method === 'sms' ? SMS_MESSAGES : {}, ALREADY_ACTIVE, RESEND_TOO_SOON, ACCOUNT_LOCKED, REPLAYED_LAST, WRONG_LAST, SEND_UNAVAILABLE: UNAVAILABLE.send, SEND_TIMEOUT: TIMED_OUT.send },
+      messages: { ...MESSAGES, ...method === 'sms' ? SMS_MESSAGES : {}, ALREADY_ACTIVE, RESEND_TOO_SOON, ACCOUNT_LOCKED, REPLAYED_LAST, WRONG_LAST, SEND_UNAVAILABLE: UNAVAILABLE.send, SEND_TIMEOUT: TIMED_OUT.send, FACTORS_UNAVAILABLE: UNAVAILABLE.factors, FACTORS_TIMEOUT: TIMED_OUT.factors, STORE_PAGE: STORE_DOWN.page },
       pending: method === 'totp' && !locked ? await pendingTotp(raw, DEMO_ISSUER, user.oktaLogin) : undefined,
       // A text-message setup started earlier (code sent, page left): resumed at its code step, not a new phone form.
       pendingSms: method === 'sms' && !locked ? pendingSms(factors) : undefined,
