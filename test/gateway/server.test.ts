@@ -194,6 +194,13 @@ await t.test('plugin options are validated at registration', async (t) => {
     }
     await twice.close()
   }
+  // A decorator of that name the app made itself: Fastify's own refusal, not a claim that the gateway is registered.
+  const own = Fastify()
+  await own.register(secureSession, { key: Buffer.from(KEY_HEX, 'hex') })
+  own.decorate('oktaMfaGateway', { mine: true } as never)
+  const clash = await own.register(oktaMfaGateway, good).then(async () => { await own.ready() }).then(() => undefined, (e: unknown) => e)
+  t.match(clash, { code: 'FST_ERR_DEC_ALREADY_PRESENT' }, "an app's own oktaMfaGateway decorator: Fastify's refusal")
+  await own.close()
 
   const client = createOktaClient({ orgUrl: 'https://dev-1.okta.com', token: 'tok' })
   t.teardown(() => client.close())

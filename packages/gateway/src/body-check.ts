@@ -13,9 +13,10 @@ export const BODY_MESSAGE = 'The body must be a single GraphQL request object.'
 /**
  * Most members an object in `variables` may have. The schema's widest input type has 6 fields; graphql-js quotes the
  * whole input object in each of its errors about an unknown field (up to 50 of them), so an object of many unknown
- * members cost time growing with the square of its size (seconds at 200 KB, with a raised `bodyLimit`).
+ * members cost time growing with the square of its size (seconds at 200 KB, with a raised `bodyLimit`). With at most
+ * 16 members, graphql-js quotes a body at most 16 times.
  */
-export const MAX_VARIABLE_MEMBERS = 64
+export const MAX_VARIABLE_MEMBERS = 16
 
 /** The message of `variables` holding an object wider than {@link MAX_VARIABLE_MEMBERS}. */
 export const WIDE_VARIABLES_MESSAGE = `An object in "variables" has more than ${MAX_VARIABLE_MEMBERS} members.`

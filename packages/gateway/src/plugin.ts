@@ -127,6 +127,9 @@ function issuerOf (config: GatewayConfig): string {
   return host !== undefined && isValidIssuer(host) ? host : 'Okta'
 }
 
+/** The handles this plugin decorated instances with (to tell a second registration from an app's own decorator). */
+const handles = new WeakSet<object>()
+
 /** The memory attempt store of each server (`app.server`) whose gateways were given none. */
 const defaultStores = new WeakMap<object, AttemptStore>()
 
@@ -146,8 +149,9 @@ function defaultAttemptStore (app: FastifyInstance, clock: () => number): Attemp
 const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) => {
   const config = resolveGatewayConfig(options)
   if (!app.hasRequestDecorator('session')) throw new NoSessionError()
-  // Fastify's own refusal (FST_ERR_DEC_ALREADY_PRESENT) names the decorator, not the plugin or the way out.
-  if (Object.hasOwn(app, 'oktaMfaGateway')) throw new AlreadyRegisteredError()
+  // Fastify's own refusal (FST_ERR_DEC_ALREADY_PRESENT) names the decorator, not the plugin or the way out; a decorator
+  // of that name that the app made itself is left to Fastify's refusal.
+  if (Object.hasOwn(app, 'oktaMfaGateway') && handles.has(app.oktaMfaGateway)) throw new AlreadyRegisteredError()
   if (config.resolveUser === undefined) app.log.warn('@okta-mfa/gateway has no "resolveUser": every operation answers UNAUTHENTICATED')
 
   const client = config.client ?? ownClient(config.clientOptions!)
@@ -165,7 +169,9 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
     resolveOktaUser: config.resolveOktaUser ?? defaultResolveOktaUser,
     issuer: issuerOf(config),
   })
-  app.decorate('oktaMfaGateway', Object.freeze({ client, config }))
+  const handle: GatewayHandle = Object.freeze({ client, config })
+  handles.add(handle)
+  app.decorate('oktaMfaGateway', handle)
 
   await app.register(async function gatewayRoutes (scope: FastifyInstance) {
     // Callback-style: on the hot path an async hook costs a promise per request for nothing.
