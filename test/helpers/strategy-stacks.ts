@@ -13,10 +13,10 @@ import secureSession from '@fastify/secure-session'
 import { Authenticator } from '@fastify/passport'
 import { Authenticator as AuthenticatorV4 } from '@fastify/passport-v4'
 import {
-  OktaMfaStrategy, getMfaState, requireMfa, requireMfaFastify,
-  type OktaMfaStrategyOptions, type RequireMfaOptions, type RevocationStore,
+  OktaMfaStrategy, getMfaState, requireMfa, requireMfaFastify, signOutRevoked,
+  type OktaMfaStrategyOptions, type RequireMfaOptions, type RevocationStore, type SignOutRevokedOptions,
 } from 'passport-okta-mfa'
-import { clearMfa, isSessionRevoked, revokeSession, revokeUserSessions, startSession, userKeyOf } from '@okta-mfa/core'
+import { revokeSession, revokeUserSessions, startSession, userKeyOf } from '@okta-mfa/core'
 import { CookieJar, listenLoopback } from './http.js'
 
 /** An app user; `email` is the Okta login. */
@@ -81,6 +81,11 @@ function plainGuardOptions (options: StackOptions): RequireMfaOptions {
   return rest
 }
 
+/** The hook's options: the stack's store, with the guards' userKey and clock. */
+function signOutOptions (options: StackOptions, revocations: RevocationStore): SignOutRevokedOptions {
+  return { revocations, userKey: options.strategy.userKey, clock: options.strategy.clock }
+}
+
 function errorBody (err: unknown): { error: string } {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
   return { error: typeof code === 'string' ? code : 'INTERNAL' }
@@ -109,14 +114,7 @@ export async function startExpressStack (t: Teardown, options: StackOptions): Pr
   const revocations = options.revocations
   if (options.signOutRevoked === true && revocations !== undefined) {
     // As the README shows it (Logout and revocation), right after passport.session().
-    app.use((req, _res, next) => {
-      if (req.user === undefined) { next(); return }
-      isSessionRevoked(req, revocations).then((revoked) => {
-        if (!revoked) { next(); return }
-        clearMfa(req)
-        req.logout(next)
-      }, next)
-    })
+    app.use(signOutRevoked(signOutOptions(options, revocations)))
   }
   app.post('/login', auth.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login' }))
   // An unguarded page that writes the session (a flash message): each save renews the stored record.
@@ -194,9 +192,7 @@ export async function startFastifyStack (t: Teardown, options: StackOptions, Aut
   const revocations = options.revocations
   if (options.signOutRevoked === true && revocations !== undefined) {
     // As the README shows it (Logout and revocation), right after passport.secureSession().
-    app.addHook('preValidation', async (request) => {
-      if (request.isAuthenticated() && await isSessionRevoked(request, revocations)) { clearMfa(request); await request.logOut() }
-    })
+    app.addHook('preValidation', signOutRevoked(signOutOptions(options, revocations)))
   }
 
   app.post('/login', fp.authenticate('local', { successRedirect: '/mfa', failureRedirect: '/login' }) )

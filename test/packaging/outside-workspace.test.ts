@@ -285,6 +285,19 @@ const AUTHENTICATOR = "new Authenticator({ clearSessionIgnoreFields: ['returnTo'
 if (!FASTIFY_QS.includes(AUTHENTICATOR)) throw new Error(`the Fastify quick start no longer has ${AUTHENTICATOR}`)
 writeFileSync(join(app, 'src/fastify-keep-quickstart.ts'), forEmulator(FASTIFY_QS).replace(AUTHENTICATOR, "new Authenticator({ clearSessionIgnoreFields: ['returnTo'], clearSessionOnLogin: false })"))
 
+// The README's revocation hook (Logout and revocation) as it shows it: one middleware for both stacks, and the
+// store-outage variant of a hook of the app's own.
+const SIGN_OUT = codeBlockAfter(PASSPORT_README, '`signOutRevoked` does it before every route', 'ts')
+const SIGN_OUT_OWN = codeBlockAfter(PASSPORT_README, 'call it from a hook of your own', 'ts')
+for (const [file, block] of [['sign-out-revoked.ts', SIGN_OUT], ['sign-out-revoked-own.ts', SIGN_OUT_OWN]] as const) {
+  const stacks = block.replace(/^app\.(.*\/\/ Fastify)$/m, 'fastifyApp.$1').replace(/^app\.(.*\/\/ Express)$/m, 'expressApp.$1')
+  writeFileSync(join(app, 'src', file), [
+    "import Fastify from 'fastify'", "import express from 'express'", "import { MemoryRevocationStore } from 'passport-okta-mfa'",
+    'const revocations = new MemoryRevocationStore()', 'const app = Fastify()', 'const fastifyApp = app', 'const expressApp = express()',
+    stacks, 'export { fastifyApp, expressApp }', '',
+  ].join('\n'))
+}
+
 // A file touching every package's types: the main API of the known ones, a namespace import of each (new ones too).
 writeFileSync(join(app, 'src/uses-types.ts'), `
 import { createOktaClient, type OktaClient, type OktaClientOptions } from '@okta-mfa/client'

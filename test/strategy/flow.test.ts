@@ -298,9 +298,18 @@ for (const start of STACKS) {
 }
 
 for (const start of STACKS) {
-  await t.test(`${start.name}: the README's hook: a revoked session an unguarded page writes is signed out first, so it stays out once the store forgets the revocation`, async (t) => {
+  await t.test(`${start.name}: signOutRevoked (the README's hook): a revoked session an unguarded page writes is signed out first, so it stays out once the store forgets the revocation`, async (t) => {
     const emu = await withEmulator(t, { seed: seedUsers() })
-    const revocations = new MemoryRevocationStore({ clock: emu.clock.now }) // its clock moves the revocation's 25 h on
+    const memory = new MemoryRevocationStore({ clock: emu.clock.now }) // its clock moves the revocation's 25 h on
+    let down = false
+    const revocations: RevocationStore = {
+      revokeSession: async (...args) => { await memory.revokeSession(...args) },
+      revokeUser: async (...args) => { await memory.revokeUser(...args) },
+      isRevoked: async (...args) => {
+        if (down) throw new Error('connect ECONNREFUSED redis://:hunter2@10.0.0.5:6379') // a store of the app's own
+        return await memory.isRevoked(...args)
+      },
+    }
     for (const signOutRevoked of [false, true]) {
       const stack = await start(t, {
         strategy: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, clock: emu.clock.now },
@@ -312,6 +321,18 @@ for (const start of STACKS) {
       await passwordLogin(jar, ada)
       t.equal((await jar.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, emu.clock.now()) } })).status, 200)
       emu.clock.advance(30_000)
+      // While the store cannot answer, the hook fails the request as the guards do (503), before the page writes.
+      down = true
+      const unjudged = await jar.fetch('/note')
+      down = false
+      t.equal(unjudged.status, signOutRevoked ? 503 : 200, `hook ${signOutRevoked}: a page while the store cannot answer`)
+      if (signOutRevoked) {
+        t.same(unjudged.json(), { error: 'STORE_UNAVAILABLE' }, 'the error handler got StoreUnavailableError, not the page')
+        t.equal(stack.errors.length, 1)
+        t.equal((stack.errors[0] as Error).name, 'StoreUnavailableError')
+        t.notMatch((stack.errors[0] as Error).message, /hunter2/, 'its message quotes nothing of the store\'s own error')
+        stack.errors.length = 0
+      }
       const copy = stack.jar()
       for (const [k, v] of jar.cookies) copy.cookies.set(k, v)
       // "Sign out of all sessions" from another browser: the copy's session is revoked, not destroyed (nor, with cookie
@@ -326,6 +347,7 @@ for (const start of STACKS) {
       emu.clock.advance(25 * 60 * 60_000 + 60_000) // the revocation is forgotten
       // Without the hook the copy (renewed by the page) is let in again: what the README's hook is for.
       t.equal((await copy.fetch('/api/data')).status, signOutRevoked ? 401 : 200, `hook ${signOutRevoked}: the copy once the store forgot the revocation`)
+      t.same(stack.errors, [], `hook ${signOutRevoked}: nothing else reached the error handler`)
     }
   })
 }

@@ -10,7 +10,7 @@ import t from 'tap'
 import { MockAgent } from 'undici'
 import { createOktaClient } from '@okta-mfa/client'
 import { outcomeOfError } from '@okta-mfa/core'
-import { OktaMfaStrategy, requireMfa, requireMfaFastify, type MfaSuccessInfo, type MfaVerifyDone, type StrategyRequest } from 'passport-okta-mfa'
+import { MemoryRevocationStore, OktaMfaStrategy, requireMfa, requireMfaFastify, signOutRevoked, type MfaSuccessInfo, type MfaVerifyDone, type StrategyRequest } from 'passport-okta-mfa'
 import { withEmulator } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
 import { faultProxy, type CookieJar, type JarResponse } from '../helpers/http.js'
@@ -258,6 +258,16 @@ await t.test('bad options throw TypeError naming the option', async (t) => {
     }
     t.doesNotThrow(() => guard({ returnToKey: 'afterMfa' }), 'a name of the app\'s own')
   }
+  // signOutRevoked: the store is what it is for; a misspelt option would leave the app's userKey or clock out.
+  const revocations = new MemoryRevocationStore()
+  t.throws(() => signOutRevoked({} as never), { name: 'TypeError', message: /^"revocations" option is required$/ })
+  t.throws(() => signOutRevoked(undefined as never), { name: 'TypeError', message: /options must be an object/ })
+  t.throws(() => signOutRevoked({ revocations: {} as never }), { name: 'TypeError', message: /"revocations" option must implement RevocationStore/ })
+  t.throws(() => signOutRevoked({ revocations, userkey: () => 'k' } as never), { name: 'TypeError', message: /^"userkey" is not an option of signOutRevoked$/ })
+  t.throws(() => signOutRevoked({ revocations, clock: 5 as never }), { name: 'TypeError', message: /"clock" option must be a function/ })
+  t.throws(() => signOutRevoked({ revocations, userKey: 'id' as never }), { name: 'TypeError', message: /"userKey" option must be a function/ })
+  // Called as an async hook (no callback) it would never say when it is done: refused at once.
+  t.throws(() => { (signOutRevoked({ revocations }) as unknown as (a: object, b: object) => void)({}, {}) }, { name: 'TypeError', message: /is a middleware/ })
   t.throws(() => new OktaMfaStrategy({ ...base, passReqToCallback: 'true' } as never), { name: 'TypeError', message: /"passReqToCallback" option must be a boolean/ })
   t.throws(() => new OktaMfaStrategy({ ...base, passReqToCallback: 1 } as never), { name: 'TypeError', message: /"passReqToCallback" option must be a boolean/ })
   // Client settings: nothing given twice, nothing ignored.

@@ -4,7 +4,7 @@ import {
   MFA_OUTCOMES, MFA_SESSION_KEY, OKTA_USER_SESSION_KEY, REMEMBERED_SESSION_KEY, RememberedDevices, SESSION_IDENTITY_KEY,
   getMfaState, isRememberedMfa, isSessionRevoked, isStoreUnavailableError, type MfaState, type RevocationStore, type SessionRequest, type UserKeyFn,
 } from '@okta-mfa/core'
-import { signOutRevoked } from './sign-out.js'
+import { checkRevocationOptions, logOutRevoked } from './sign-out.js'
 import { isSafeReturnTo } from './safe-redirect.js'
 
 /** Options of `requireMfa` and `requireMfaFastify`. */
@@ -84,17 +84,13 @@ export function guardConfig (options: RequireMfaOptions = {}): GuardConfig {
   if (maxAgeSeconds !== undefined && (typeof maxAgeSeconds !== 'number' || !Number.isFinite(maxAgeSeconds) || maxAgeSeconds <= 0)) {
     throw new TypeError('"maxAgeSeconds" option must be a positive number')
   }
-  if (clock !== undefined && typeof clock !== 'function') throw new TypeError('"clock" option must be a function')
-  if (userKey !== undefined && typeof userKey !== 'function') throw new TypeError('"userKey" option must be a function')
+  checkRevocationOptions(options)
   const returnToKey = options.returnToKey ?? 'returnTo'
   if (typeof returnToKey !== 'string' || returnToKey === '') throw new TypeError('"returnToKey" option must be a non-empty string')
   if (RESERVED_SESSION_KEYS.has(returnToKey) || returnToKey in Object.prototype) {
     throw new TypeError(`"returnToKey" option must not be ${JSON.stringify(returnToKey.slice(0, 64))}: the session or this package uses that name`)
   }
   const { revocations } = options
-  if (revocations !== undefined && (typeof revocations !== 'object' || revocations === null || typeof revocations.isRevoked !== 'function')) {
-    throw new TypeError('"revocations" option must implement RevocationStore')
-  }
   const { rememberedDevices } = options
   if (rememberedDevices !== undefined && !(rememberedDevices instanceof RememberedDevices)) {
     throw new TypeError('"rememberedDevices" option must be a RememberedDevices of @okta-mfa/core')
@@ -121,7 +117,7 @@ export async function mfaVerdict (req: SessionRequest, config: GuardConfig): Pro
   if (config.revocations !== undefined) {
     try {
       if (await isSessionRevoked(req, config.revocations, { user, userKey: config.userKey, clock: config.clock })) {
-        await signOutRevoked(req)
+        await logOutRevoked(req)
         return { ok: false, code: 'UNAUTHENTICATED', stepUp: false }
       }
     } catch (err) {

@@ -26,6 +26,7 @@ export {
 } from './strategy.js'
 export { type OktaMfaStrategyOptions, type OktaMfaStrategyOptionsWithRequest, type OktaMfaStrategyBaseOptions } from './options.js'
 export { carryAcrossLogin } from './login-hook.js'
+export { signOutRevoked, type SignOutRevokedOptions } from './sign-out.js'
 export { failClosedSessionStore, SESSION_STORE_METHODS } from './session-store.js'
 export {
   checkLoginInput, loginKeyOf, MAX_USERNAME_LENGTH, MAX_PASSWORD_LENGTH, LOGIN_INPUT_MESSAGES,

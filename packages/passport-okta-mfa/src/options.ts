@@ -5,6 +5,7 @@ import {
   AttemptLimiter, DEFAULT_REQUEST_DEADLINE_MS, FACTOR_CACHE_TTL_MS, MAX_TIMER_MS,
   type AttemptStore, type MfaOktaClient, type ResolveOktaUser, type RevocationStore, type UserKeyFn,
 } from '@okta-mfa/core'
+import { checkRevocationOptions } from './sign-out.js'
 
 /** Options of {@link OktaMfaStrategy} (without the `passReqToCallback` switch). */
 export interface OktaMfaStrategyBaseOptions<User = any, Req = any> {
@@ -168,17 +169,12 @@ export function strategyConfig<User, Req> (options: OktaMfaStrategyBaseOptions<U
   if (options.passReqToCallback !== undefined && typeof options.passReqToCallback !== 'boolean') {
     throw new TypeError('"passReqToCallback" option must be a boolean')
   }
-  if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
-  if (options.userKey !== undefined && typeof options.userKey !== 'function') throw new TypeError('"userKey" option must be a function')
+  checkRevocationOptions(options)
   if (options.limiter !== undefined && options.limiter !== false && !(options.limiter instanceof AttemptLimiter)) {
     throw new TypeError('"limiter" option must be an AttemptLimiter or false')
   }
   if (options.limiter !== undefined && (options.store !== undefined || options.maxAttempts !== undefined || options.windowMs !== undefined)) {
     throw new TypeError('"store", "maxAttempts" and "windowMs" configure the default limiter: do not combine them with "limiter"')
-  }
-  const { revocations } = options
-  if (revocations !== undefined && (typeof revocations !== 'object' || revocations === null || typeof revocations.isRevoked !== 'function')) {
-    throw new TypeError('"revocations" option must implement RevocationStore')
   }
   const name = fieldName(options.name, 'name', 'okta-mfa')
   const passCodeField = fieldName(options.passCodeField, 'passCodeField', 'passCode')

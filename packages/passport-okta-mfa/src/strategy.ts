@@ -6,7 +6,7 @@ import {
   ensureSession, getMfaState, isSessionRevoked, NoSessionError, outcomeOfError, recordMfa, userKeyOf,
   type MfaMethod, type MfaOktaClient,
 } from '@okta-mfa/core'
-import { signOutRevoked } from './sign-out.js'
+import { logOutRevoked } from './sign-out.js'
 import { isThenable } from './thenable.js'
 import { failInfo, FAIL_CODES, type MfaFailCode, type MfaFailInfo } from './fail-codes.js'
 import { carryAcrossLogin } from './login-hook.js'
@@ -156,7 +156,7 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
       const revoked = await isSessionRevoked(req, config.revocations, { user, userKey: config.userKey, clock: config.clock })
         .catch((err: unknown) => { throw outcomeOfError(err) ?? err })
       if (revoked) {
-        await signOutRevoked(req)
+        await logOutRevoked(req)
         return refuse('UNAUTHENTICATED')
       }
     }
