@@ -130,6 +130,13 @@ await t.test('Redis down: the 503 page names the sign-in store, not Okta, after 
   t.equal(h1(page.text), 'Sign-in is briefly unavailable')
   t.equal(errorText(page.text), "Sign-in is briefly unavailable, so we can't open this page. Try again in a minute.")
   t.notMatch(pageText(page.text), /Okta/)
+
+  // The revocation check cannot be made, yet a page that needs no sign-in is served, and Sign out signs out.
+  t.equal((await jar.fetch('/login', { headers: HTML })).status, 200, 'the login page is served')
+  const out = await jar.fetch('/logout', { headers: HTML })
+  t.equal(out.status, 503, 'Sign out: this browser is signed out, the page says it could not be recorded')
+  t.equal(h1(out.text), 'You are signed out in this browser')
+  t.equal((await jar.fetch('/mfa', { headers: HTML })).location, '/login', 'signed out: no 503 any more, the login page')
 })
 
 await t.test('Redis down: Activate without JavaScript answers as /mfa does, 503 STORE_UNAVAILABLE after the code (nothing activated)', async (t) => {

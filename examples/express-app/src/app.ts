@@ -6,7 +6,7 @@ import passport from 'passport'
 import { Strategy as LocalStrategy } from 'passport-local'
 import {
   AttemptLimiter, DEFAULT_REMEMBER_DAYS, MemoryAttemptStore, activeFactorIdsOf, MemoryRevocationStore, OktaMfaStrategy, RememberedDevices, clearMfa, getMfaState,
-  isSafeReturnTo, isSessionRevoked, requireMfa, resolveOktaUserId, revokeSession, startSession,
+  isSafeReturnTo, isSessionRevoked, requireMfa, resolveOktaUserId, revokeSession, signOutRevoked, startSession,
   type AttemptStore, type MfaOktaClient, type OktaMfaStrategyOptions, type ResolveOktaUser, type RevocationStore,
 } from 'passport-okta-mfa'
 import { csrfToken, requireCsrf } from './csrf.js'
@@ -15,7 +15,6 @@ import { checkLoginInput } from 'passport-okta-mfa'
 import { accountPage, loginPage, mfaPage } from './pages.js'
 import { keepLastMessages, lastMessage, saveBeforeRedirect, sendPage, takeReturnTo } from './page-session.js'
 import { BoundedMemoryStore } from './session-store.js'
-import { signOutRevoked } from './revoked-sessions.js'
 import { lowerCaseForwardedProto, trustProxyOption, type TrustProxySetting } from './trust-proxy.js'
 import { UserDirectory, type AppUser, type UserSeed } from './users.js'
 
@@ -189,7 +188,9 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   }))
   app.use(authenticator.initialize())
   app.use(authenticator.session())
-  app.use(signOutRevoked(revocations, clockOption))
+  // A revoked session is signed out before anything saves it: a save renews the record (its TTL), which would then
+  // outlive the revocation (passport-okta-mfa's README, "Logout and revocation").
+  app.use(signOutRevoked({ revocations, ...clockOption }))
   app.use(requireCsrf)
 
   // Its redirect (to /login or /mfa, remembering the page in the session) goes out once the session is saved.

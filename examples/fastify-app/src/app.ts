@@ -9,7 +9,7 @@ import type { Emulator } from '@okta-mfa/emulator'
 import { oktaMfaGateway } from '@okta-mfa/gateway'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import {
-  AttemptLimiter, OktaMfaStrategy, requireMfaFastify, isSessionRevoked, RememberedDevices, clearMfa, DEFAULT_REMEMBER_DAYS,
+  AttemptLimiter, OktaMfaStrategy, requireMfaFastify, signOutRevoked, isStoreUnavailableError, RememberedDevices, DEFAULT_REMEMBER_DAYS,
 } from 'passport-okta-mfa'
 import { Strategy as LocalStrategy } from 'passport-local'
 import { securityHeadersAndAssets } from './assets.js'
@@ -211,21 +211,14 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   // outlive its revocation (passport-okta-mfa's README, "Logout and revocation").
   // While the store cannot answer, a page that needs no sign-in is still served and Sign out still signs out (the
   // signed-in pages answer 503 from requireLogin), but nothing of the user is written back.
-  app.addHook('preValidation', async (request) => {
-    if (isSignedIn(request)) {
-      let revoked: boolean
-      try {
-        revoked = await isSessionRevoked(request, revocations, { clock })
-      } catch (err) {
-        unchecked.set(request, err)
-        return
-      }
-      if (revoked) {
-        clearMfa(request)
-        await request.logOut()
-      }
-    }
-    checked.add(request)
+  const signOut = signOutRevoked({ revocations, clock })
+  app.addHook('preValidation', (request, reply, done) => {
+    signOut(request, reply, (err?: unknown) => {
+      if (err === undefined) checked.add(request)
+      else if (isStoreUnavailableError(err)) unchecked.set(request, err)
+      else { done(err as Error); return }
+      done()
+    })
   })
 
   await app.register(oktaMfaGateway, {
