@@ -13,7 +13,7 @@ import { authorizeApi, isOAuthHeader, returnProofOf429 } from './oauth/resource.
 import { scopeFor, type UsersScope } from './oauth/scopes.js'
 import type { OAuthState } from './oauth/state.js'
 import { metadataRoute } from './oauth/metadata.js'
-import { tokenRoute } from './oauth/token.js'
+import { TOKEN_PATH, tokenRoute } from './oauth/token.js'
 import { BODYLESS_CONTENT_TYPE, type Ctx } from './context.js'
 import { malformedBody, methodNotAllowed, notFound, OktaError, unsupportedMediaType, validationError } from './errors.js'
 import { accepts, bodilessMethodRefuses, isJsonType } from './media.js'
@@ -93,8 +93,6 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 /** Longest route parameter the router takes (longer ids are 404 E0000007). */
 const MAX_PARAM_LENGTH = 500
 
-/** The token endpoint: its refusals are OAuth's, never E0000021. */
-const TOKEN_PATH = '/oauth2/v1/token'
 
 /**
  * The media check of a GET or HEAD body (media.ts), on the management API or elsewhere; not at the token endpoint,

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import { baseUrl } from '../context.js'
 import { ASYMMETRIC_ALGS } from './dpop.js'
+import { TOKEN_PATH } from './token.js'
 
 /** The path of the metadata document. */
 export const METADATA_PATH = '/.well-known/oauth-authorization-server'
@@ -15,7 +16,7 @@ export function metadataRoute (app: FastifyInstance): void {
     reply.header('cache-control', 'max-age=86400, must-revalidate')
     return {
       issuer,
-      token_endpoint: `${issuer}/oauth2/v1/token`,
+      token_endpoint: `${issuer}${TOKEN_PATH}`,
       // RFC 8414 requires the field; no response type is served (there is no authorization endpoint).
       response_types_supported: [],
       grant_types_supported: ['client_credentials'],

@@ -12,6 +12,9 @@ import { ASYMMETRIC_ALGS, expectedHtu, verifyProof } from './dpop.js'
 import { invalidClient, OAuthError } from './errors.js'
 import { TOKEN_LIFETIME_S, type OAuthState } from './state.js'
 
+/** The token endpoint's path. */
+export const TOKEN_PATH = '/oauth2/v1/token'
+
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 /** Okta refuses an assertion whose `exp` is more than an hour ahead. */
 const MAX_ASSERTION_LIFETIME_S = 3600
@@ -168,7 +171,7 @@ async function issue (state: OAuthState, req: FastifyRequest, reply: FastifyRepl
     throw invalidClient("Invalid value for 'client_id' parameter.")
   }
   const app = state.apps.get(clientId)!
-  const tokenUrl = `${baseUrl(req)}/oauth2/v1/token`
+  const tokenUrl = `${baseUrl(req)}${TOKEN_PATH}`
 
   // DPoP first: a request without the server's nonce is answered use_dpop_nonce before the
   // assertion is looked at, so the client's retry (with a fresh assertion) is the one that counts.
@@ -234,7 +237,7 @@ export function tokenRoute (app: FastifyInstance, state: OAuthState): void {
       return sendOAuthError(reply, new OAuthError(tooLarge ? 413 : 400, 'invalid_request',
         tooLarge ? 'The request body is too large.' : clientError ? 'The request body could not be read.' : 'The emulator could not process this request.'))
     })
-    scope.post('/oauth2/v1/token', { config: { bucket: 'token', public: true } }, async (req, reply) => {
+    scope.post(TOKEN_PATH, { config: { bucket: 'token', public: true } }, async (req, reply) => {
       try {
         return await issue(state, req, reply)
       } catch (err) {
