@@ -410,6 +410,15 @@ await t.test('a revocation store of your own that fails with any error is a stor
   t.notMatch(String((err as Error).message), /hunter2/)
   const own = new StoreUnavailableError()
   t.equal(await isSessionRevoked(req, { ...store, isRevoked: async () => { throw own } }).catch((e: unknown) => e), own, 'one already coded is passed as it is')
+  // A session without an identity is given one only once the store says it is not revoked: one the store could not
+  // judge (or a revoked one) is left as it came, since a write renews a session.
+  const lazy = { session: { passport: { user: 'ada' } } as Record<string, unknown>, user: { id: 'ada' } }
+  t.ok(await isSessionRevoked(lazy, store).catch((e: unknown) => e) instanceof StoreUnavailableError)
+  t.same(lazy.session, { passport: { user: 'ada' } }, 'the store cannot answer: nothing written')
+  t.equal(await isSessionRevoked(lazy, { ...store, isRevoked: async () => true }), true)
+  t.same(lazy.session, { passport: { user: 'ada' } }, 'revoked: nothing written')
+  t.equal(await isSessionRevoked(lazy, { ...store, isRevoked: async () => false }), false)
+  t.match(lazy.session[SESSION_IDENTITY_KEY], { sessionId: /^[A-Za-z0-9_-]{22}$/, userKey: 'ada' }, 'not revoked: given its identity')
 })
 
 await t.test('revocation: session ids at login, logout revokes one, sign-out-everywhere the user; the memory store is capped', async (t) => {

@@ -74,13 +74,14 @@ export function startSession (req: SessionRequest, options: SessionIdentityOptio
 }
 
 function newIdentity (req: SessionRequest, options: SessionIdentityOptions): SessionIdentity {
-  const identity: SessionIdentity = {
-    sessionId: randomBytes(16).toString('base64url'),
-    issuedAt: (options.clock ?? Date.now)(),
-    userKey: userKeyOf(userOf(req, options), options.userKey),
-  }
+  const identity = unsavedIdentity(userKeyOf(userOf(req, options), options.userKey), options)
   sessionSet(req, SESSION_IDENTITY_KEY, identity)
   return identity
+}
+
+/** A new identity of `userKey`, not yet in the session. */
+function unsavedIdentity (userKey: string, options: SessionIdentityOptions): SessionIdentity {
+  return { sessionId: randomBytes(16).toString('base64url'), issuedAt: (options.clock ?? Date.now)(), userKey }
 }
 
 /**
@@ -103,7 +104,9 @@ export function ensureSession (req: SessionRequest, options: SessionIdentityOpti
 /**
  * Whether the signed-in session was revoked (its id, or its user since it was issued). One store round trip; two the
  * first time after its user key changed: its identity is asked about as stored (old key) before {@link ensureSession}
- * re-keys it, so neither a logout nor a "sign out of all sessions" made before the change is forgotten.
+ * re-keys it, so neither a logout nor a "sign out of all sessions" made before the change is forgotten. A session
+ * without an identity is given one (as ensureSession does) once the store has said it is not revoked: nothing is
+ * written to a session the store could not judge.
  *
  * @throws StoreUnavailableError when the store cannot answer, whatever it rejects with: callers refuse the request (fail
  *   closed).
@@ -111,7 +114,14 @@ export function ensureSession (req: SessionRequest, options: SessionIdentityOpti
 export async function isSessionRevoked (req: SessionRequest, store: RevocationStore, options: SessionIdentityOptions = {}): Promise<boolean> {
   const userKey = userKeyOf(userOf(req, options), options.userKey)
   const stored = storedIdentity(req)
-  if (stored === undefined) return await askStore(store, ensureSession(req, options))
+  if (stored === undefined) {
+    // Written (as ensureSession would) only once the store has said it is not revoked: a write is a renewal, and a
+    // request refused because the store cannot answer must leave the session as it came.
+    const identity = unsavedIdentity(userKey, options)
+    if (await askStore(store, identity)) return true
+    sessionSet(req, SESSION_IDENTITY_KEY, identity)
+    return false
+  }
   if (stored.userKey === userKey) return await askStore(store, stored) // the common case: the key is computed once
   if (await askStore(store, stored)) return true
   // Re-keyed only once the new key is known not revoked: writing to a revoked session renews its cookie (a cookie
