@@ -38,8 +38,11 @@ export interface StackOptions {
   revocations?: RevocationStore
   /** The app's users (an app may rename one). @default USERS */
   users?: StackUser[]
-  /** The passport README's hook (Fastify) or middleware (Express) that signs a revoked session out before any route (needs `revocations`). */
-  signOutRevoked?: boolean
+  /**
+   * passport-okta-mfa's `signOutRevoked`, placed as the README says (true) or, by mistake, before passport's session
+   * middleware ('too early'). Needs `revocations`.
+   */
+  signOutRevoked?: boolean | 'too early'
 }
 
 /** A running stack. */
@@ -110,6 +113,7 @@ export async function startExpressStack (t: Teardown, options: StackOptions): Pr
   app.use(express.json())
   app.use(session({ secret: randomBytes(16).toString('hex'), resave: false, saveUninitialized: false }))
   app.use(auth.initialize())
+  if (options.signOutRevoked === 'too early' && options.revocations !== undefined) app.use(signOutRevoked(signOutOptions(options, options.revocations)))
   app.use(auth.session())
   const revocations = options.revocations
   if (options.signOutRevoked === true && revocations !== undefined) {
@@ -182,6 +186,7 @@ export async function startFastifyStack (t: Teardown, options: StackOptions, Aut
   await app.register(formbody)
   await app.register(secureSession, { key: randomBytes(32), cookie: { path: '/', httpOnly: true } })
   await app.register(fp.initialize())
+  if (options.signOutRevoked === 'too early' && options.revocations !== undefined) app.addHook('preValidation', signOutRevoked(signOutOptions(options, options.revocations)))
   await app.register(fp.secureSession())
   fp.use('local', new LocalStrategy(localVerify))
   fp.use('okta-mfa', strategy)

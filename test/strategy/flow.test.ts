@@ -319,6 +319,15 @@ for (const start of STACKS) {
       })
       const jar = stack.jar()
       await passwordLogin(jar, ada)
+      if (signOutRevoked) {
+        // A session not yet given its identity (no startSession at this login), the store down: refused, not written.
+        down = true
+        const first = await jar.fetch('/note')
+        down = false
+        t.equal(first.status, 503, 'a session without an identity while the store cannot answer')
+        t.equal(first.headers['set-cookie'], undefined, 'its cookie is not written (renewed) on the refusal')
+        stack.errors.length = 0
+      }
       t.equal((await jar.fetch('/api/mfa', { form: { passCode: totp(FACTORS.ada.secret, emu.clock.now()) } })).status, 200)
       emu.clock.advance(30_000)
       // While the store cannot answer, the hook fails the request as the guards do (503), before the page writes.
@@ -349,6 +358,18 @@ for (const start of STACKS) {
       t.equal((await copy.fetch('/api/data')).status, signOutRevoked ? 401 : 200, `hook ${signOutRevoked}: the copy once the store forgot the revocation`)
       t.same(stack.errors, [], `hook ${signOutRevoked}: nothing else reached the error handler`)
     }
+    // Registered before passport's session middleware it would see no user and let every revoked session through:
+    // a signed-in request fails loudly instead, an anonymous one goes on.
+    const early = await start(t, {
+      strategy: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, clock: emu.clock.now },
+      revocations,
+      signOutRevoked: 'too early',
+    })
+    t.equal((await early.jar().fetch('/note')).json().user, null, 'too early: an anonymous request is served')
+    const misplaced = early.jar()
+    await passwordLogin(misplaced, ada)
+    t.not((await misplaced.fetch('/note')).status, 200, 'too early: a signed-in request is refused')
+    t.match(early.errors, [{ name: 'TypeError', message: /^signOutRevoked\(\) ran before passport read the session's user: register it right after passport\.session\(\) \(Express\) or passport\.secureSession\(\) \(Fastify\)$/ }])
   })
 }
 

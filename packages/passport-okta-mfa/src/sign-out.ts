@@ -6,7 +6,7 @@
 // `signOutRevoked()` does it before any route of the app runs: a session written again is a session renewed (a cookie
 // session's lifetime, a stored record's TTL), so a copy of a revoked cookie that an unguarded page kept writing would
 // outlive its revocation and be let in again once the store forgot it.
-import { clearMfa, isSessionRevoked, type RevocationStore, type SessionRequest, type UserKeyFn } from '@okta-mfa/core'
+import { clearMfa, isSessionRevoked, sessionGet, type RevocationStore, type SessionRequest, type UserKeyFn } from '@okta-mfa/core'
 import type { ConnectMiddleware } from './require-mfa.js'
 import { isThenable } from './thenable.js'
 
@@ -66,13 +66,33 @@ export function signOutRevoked (options: SignOutRevokedOptions): ConnectMiddlewa
     }
     const request = req as SessionRequest
     const user = request.user
-    if (user === undefined || user === null || user === false) { next(); return }
+    if (user === undefined || user === null || user === false) {
+      // A session holding passport's user that passport has not read yet: registered too early, it would let every
+      // revoked session through without a word.
+      next(passportUserIn(request) ? new TypeError(MISPLACED) : undefined)
+      return
+    }
     isSessionRevoked(request, revocations, { user, userKey, clock }).then(async (revoked) => {
       if (!revoked) return
       clearMfa(request) // also where a logout keeps the session's data
       await logOut(request)
     }).then(() => { next() }, next)
   } as ConnectMiddleware
+}
+
+const MISPLACED = 'signOutRevoked() ran before passport read the session\'s user: register it right after ' +
+  'passport.session() (Express) or passport.secureSession() (Fastify)'
+
+/**
+ * Whether the session holds a user passport serialized into it under its default key: `{ user }` with express-session
+ * (passport removes `user` when it cannot be read back), the user itself with @fastify/secure-session (@fastify/passport
+ * logs such a session out).
+ */
+function passportUserIn (req: SessionRequest): boolean {
+  const stored = sessionGet(req, 'passport')
+  const session = req.session as { get?: unknown } | undefined
+  const user = typeof session?.get === 'function' ? stored : (stored as { user?: unknown } | undefined)?.user
+  return Boolean(user) || user === 0 // what passport and @fastify/passport 3 read back
 }
 
 /**
