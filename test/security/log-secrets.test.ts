@@ -159,26 +159,32 @@ await t.test('gatewayLoggerOptions: binary values never reach the redaction (it 
   t.notOk(logs.text().includes(secret), 'no byte of any Buffer, and no Redis password, in the output')
 })
 
-await t.test('a request target in absolute form (http://user:pass@host/path): no user info or query in any log line', async (t) => {
+await t.test('a request target in absolute form (http://user:pass@host/path): no user info or query in any log line, nor in the answers of the standalone gateway and the demo', async (t) => {
   const targets = (n: number): string[] => [
     `http://ada:SECRET-PW-${n}a@gw.example/nowhere?token=SECRET-Q-${n}a`,
     `HTTPS://SECRET-USER-${n}b@gw.example`,
     `http://a%40b:SECRET-PW-${n}c@gw.example:8080/x@y`,
     `http://ada:SECRET-PW-${n}d@gw.example/graphql`,
   ]
-  const send = async (url: string, list: string[]): Promise<void> => {
+  const send = async (url: string, list: string[]): Promise<string> => {
+    let answers = ''
     for (const target of list) {
       for (const method of ['GET', 'POST', 'PROPFIND']) {
-        t.match(await rawExchange(url, `${method} ${target} HTTP/1.1\r\nHost: gw.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`), /^HTTP\/1\.1 [2-5]\d\d /, `${method} ${target.replace(/SECRET-\w+/g, '…')}: answered`)
+        const answer = await rawExchange(url, `${method} ${target} HTTP/1.1\r\nHost: gw.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
+        t.match(answer, /^HTTP\/1\.1 [2-5]\d\d /, `${method} ${target.replace(/SECRET-\w+/g, '…')}: answered`)
+        answers += answer
       }
     }
+    return answers
   }
   const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com' }] })
 
   // The standalone gateway, and the plugin in an app with gatewayLoggerOptions (Fastify's not-found line included).
   const gwLogs = logSink()
   const gw = await startGatewayApp(t, emu, { logStream: gwLogs.stream, env: { LOG_LEVEL: 'trace' } })
-  await send(gw.url, targets(1))
+  const gwAnswers = await send(gw.url, targets(1))
+  t.notMatch(gwAnswers, /SECRET/, 'standalone: no answer repeats the user info or the query (its 404 message included)')
+  t.match(gwAnswers, /"message":"Route GET:http:\/\/gw\.example\/nowhere not found"/, 'standalone: its 404 names the target as logged')
   const pluginLogs = logSink()
   const app = Fastify({ logger: gatewayLoggerOptions({ level: 'trace', stream: pluginLogs.stream }) })
   t.teardown(() => app.close())
@@ -195,7 +201,7 @@ await t.test('a request target in absolute form (http://user:pass@host/path): no
   // The demo: its request line logs the path only.
   const demoLogs = logSink()
   const demo = await startE2eApp(t, { logger: { level: 'trace', stream: demoLogs.stream } })
-  await send(demo.url, targets(3))
+  t.notMatch(await send(demo.url, targets(3)), /SECRET/, 'demo: no answer repeats the user info or the query')
   t.notMatch(demoLogs.text(), /SECRET|gw\.example\//, 'demo: neither the user info, the host nor the query is logged')
   t.match(demoLogs.text(), /"url":"\/nowhere"/, 'demo: the path is')
   t.match(demoLogs.text(), /"url":"\/"/, 'demo: a target with no path logs "/"')

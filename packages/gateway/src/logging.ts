@@ -94,7 +94,7 @@ const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/
  * A request target as logged: without its query string (a query may carry a passcode someone put there) and, in
  * absolute form, without the user name and password before the host (`http://host/path`).
  */
-function pathOnly (url: string | undefined): string | undefined {
+export function pathOnly (url: string | undefined): string | undefined {
   if (url === undefined) return undefined
   const q = url.indexOf('?')
   const path = q === -1 ? url : url.slice(0, q)

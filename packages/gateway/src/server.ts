@@ -8,7 +8,7 @@ import type {} from '@fastify/secure-session' // its types: request.session and 
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createRedisStores, MemoryAttemptStore, MemoryRevocationStore, type RedisStores, type RevocationStore } from '@okta-mfa/core'
 import { loadServerConfig, ServerConfigError, type GatewayServerConfig } from './config.js'
-import { REQUEST_ID_HEADER, gatewayLoggerOptions, genReqId, requestChildLogger } from './logging.js'
+import { REQUEST_ID_HEADER, gatewayLoggerOptions, genReqId, pathOnly, requestChildLogger } from './logging.js'
 import { GATEWAY_DEFAULTS, InvalidOptionError, type OktaMfaGatewayOptions } from './options.js'
 import { oktaMfaGateway, refuseMethod } from './plugin.js'
 import { cachedReadiness, oktaFailureMessage, STORE_READY_CACHE_MS } from './readiness.js'
@@ -152,7 +152,8 @@ function refuseUnroutedMethods (app: FastifyInstance): void {
       refuseMethod(request, reply)
       return reply
     }
-    return reply.code(404).send({ message: `Route ${request.method}:${path} not found`, error: 'Not Found', statusCode: 404 })
+    // As logged: an absolute-form target's user name and password are not repeated to the client either.
+    return reply.code(404).send({ message: `Route ${request.method}:${pathOnly(path) ?? ''} not found`, error: 'Not Found', statusCode: 404 })
   })
 }
 

@@ -1,7 +1,7 @@
 // The OAuth service app's private key, from OKTA_PRIVATE_KEY (PEM or JWK JSON, a one-line PEM with "\n" too) or
 // OKTA_PRIVATE_KEY_FILE: parsed once and checked for a type Okta accepts. Errors never quote a key, nor a key pasted
 // where a path belongs.
-import { createPrivateKey } from 'node:crypto'
+import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { OktaAuthEnvError } from './okta-auth-env-error.js'
 
 /**
@@ -33,10 +33,11 @@ function checkKey (text: string, source: string): string | Record<string, unknow
       throw bad('neither PEM nor JSON')
     }
   } catch (err) {
-    // Node's own parse messages never quote the key; they are replaced anyway.
-    throw err instanceof OktaAuthEnvError ? err : bad('it does not parse')
+    // Node's own parse messages never quote the key; they are replaced anyway. createPrivateKey refuses a public key
+    // (the JWK or PEM uploaded to Okta, the likeliest key to paste here) as it refuses garbage: told apart here.
+    if (err instanceof OktaAuthEnvError) throw err
+    throw isPublicKey(value) ? bad('a public key: give the private one') : bad('it does not parse')
   }
-  if (key.type !== 'private') throw bad('a public key')
   const details = key.asymmetricKeyDetails
   let algs: readonly string[]
   if (key.asymmetricKeyType === 'rsa') {
@@ -49,6 +50,16 @@ function checkKey (text: string, source: string): string | Record<string, unknow
   }
   if (typeof value === 'object') checkJwkUse(value, algs, bad)
   return value
+}
+
+/** Whether `value` (a PEM or a parsed JWK) is a public key, or a certificate holding one. */
+function isPublicKey (value: string | Record<string, unknown>): boolean {
+  try {
+    createPublicKey(typeof value === 'string' ? value : { key: value as never, format: 'jwk' })
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** The assertion algorithm of each EC curve Okta takes. */
