@@ -6,6 +6,7 @@
 // cannot use (400) get their own coded pages, never a 500; and at LOG_LEVEL=trace a request Node's parser refuses
 // leaves no cookie, password or query string in the log; and a phone number is masked after its whole country calling
 // code (+44, +353, +971…), never showing more than its last 4 national digits.
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { once } from 'node:events'
@@ -131,12 +132,36 @@ await t.test('Redis down: the 503 page names the sign-in store, not Okta, after 
   t.equal(errorText(page.text), "Sign-in is briefly unavailable, so we can't open this page. Try again in a minute.")
   t.notMatch(pageText(page.text), /Okta/)
 
-  // The revocation check cannot be made, yet a page that needs no sign-in is served, and Sign out signs out.
-  t.equal((await jar.fetch('/login', { headers: HTML })).status, 200, 'the login page is served')
+  // The revocation check cannot be made, yet a page that needs no sign-in is served, and Sign out signs out. The
+  // session goes out as it came (a write would renew a copy of a revoked cookie), the sign-out's emptied one excepted.
+  const login = await jar.fetch('/login?returnTo=/account/security', { headers: HTML })
+  t.equal(login.status, 200, 'the login page is served')
+  t.equal(login.headers['set-cookie'], undefined, 'and the session is not written (no returnTo, no renewal)')
   const out = await jar.fetch('/logout', { headers: HTML })
   t.equal(out.status, 503, 'Sign out: this browser is signed out, the page says it could not be recorded')
   t.equal(h1(out.text), 'You are signed out in this browser')
+  t.match(String(out.headers['set-cookie']), /^session=;/, 'its cookie is emptied')
   t.equal((await jar.fetch('/mfa', { headers: HTML })).location, '/login', 'signed out: no 503 any more, the login page')
+})
+
+await t.test('an answer carrying a session cookie is never kept by a shared cache (the icon and scripts during a key rotation)', async (t) => {
+  const oldKey = randomBytes(32)
+  const before = await startE2eApp(t, { sessionKey: oldKey })
+  const jar = before.jar()
+  t.equal((await passwordLogin(jar, 'bob')).location, '/mfa')
+  // The key rotated: every request re-seals a session sealed with the old key, the icon's and the scripts' too.
+  const after = await startE2eApp(t, { sessionKey: randomBytes(32), oldSessionKeys: [oldKey] })
+  for (const path of ['/favicon.ico', '/assets/forms.js']) {
+    const copy = after.jar()
+    for (const [k, v] of jar.cookies) copy.cookies.set(k, v)
+    const res = await copy.fetch(path)
+    t.equal(res.status, 200)
+    t.match(String(res.headers['set-cookie']), /^session=/, `${path}: the session cookie, re-sealed`)
+    t.equal(res.headers['cache-control'], 'private, no-store', `${path}: for this browser only`)
+  }
+  const anonymous = await after.jar().fetch('/favicon.ico')
+  t.equal(anonymous.headers['set-cookie'], undefined)
+  t.equal(anonymous.headers['cache-control'], 'public, max-age=86400', 'the icon without a cookie stays cacheable')
 })
 
 await t.test('Redis down: Activate without JavaScript answers as /mfa does, 503 STORE_UNAVAILABLE after the code (nothing activated)', async (t) => {

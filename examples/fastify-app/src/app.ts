@@ -9,12 +9,13 @@ import type { Emulator } from '@okta-mfa/emulator'
 import { oktaMfaGateway } from '@okta-mfa/gateway'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import {
-  AttemptLimiter, OktaMfaStrategy, requireMfaFastify, signOutRevoked, isStoreUnavailableError, RememberedDevices, DEFAULT_REMEMBER_DAYS,
+  AttemptLimiter, OktaMfaStrategy, requireMfaFastify, RememberedDevices, DEFAULT_REMEMBER_DAYS,
 } from 'passport-okta-mfa'
 import { Strategy as LocalStrategy } from 'passport-local'
 import { securityHeadersAndAssets } from './assets.js'
 import { isSignedIn, type AppContext } from './context.js'
 import { requireCsrf } from './csrf.js'
+import { RevocationCheck } from './revocation-check.js'
 import { DEMO_ISSUER, type DemoAccounts, type DemoInfo } from './demo.js'
 import { handleError } from './error-handler.js'
 import { OktaDirectory, resolveOktaUser } from './directory.js'
@@ -147,15 +148,16 @@ export const GATEWAY_SESSION_USER_KEY = 'user'
 async function register (app: FastifyInstance, { options, clock, users, emulator, demo, accounts, client }: Parts): Promise<void> {
   // Requests whose session passport read and the revocation check passed (see the preValidation hook below), and
   // those whose check the store could not answer (its error, thrown by requireLogin).
-  const checked = new WeakSet<FastifyRequest>()
-  const unchecked = new WeakMap<FastifyRequest, unknown>()
+  const check = new RevocationCheck()
   // Before secure-session's own onSend hook (which encrypts the session): the passport user also goes to the session
   // key a standalone gateway server reads (`{ id, login }`), so one cookie serves this app and such a gateway; it
   // leaves with the user at logout, in the same response.
   app.addHook('onSend', async (request) => {
     // Only once passport has read the session and a revoked one was signed out: an answer sent before (a 405, 415, 400
-    // or 413 refusal) has no user to go by, and a write would renew the cookie of a revoked session as it is.
-    if (!checked.has(request)) return
+    // or 413 refusal) has no user to go by, and a write would renew the cookie of a revoked session as it is. One the
+    // store could not judge goes out as it came.
+    check.holdBack(request)
+    if (!check.passed(request)) return
     const session = request.session
     const user = request.user ?? undefined
     const current = session.get(GATEWAY_SESSION_USER_KEY)
@@ -207,19 +209,8 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   await app.register(passport.initialize())
   await app.register(passport.secureSession())
   // Before any route, its own hooks (a CSRF refusal) or the gateway write the session: a revoked session is signed out
-  // first. A cookie session written again is renewed, so a copy of a revoked cookie that some page kept writing would
-  // outlive its revocation (passport-okta-mfa's README, "Logout and revocation").
-  // While the store cannot answer, a page that needs no sign-in is still served and Sign out still signs out (the
-  // signed-in pages answer 503 from requireLogin), but nothing of the user is written back.
-  const signOut = signOutRevoked({ revocations, clock })
-  app.addHook('preValidation', (request, reply, done) => {
-    signOut(request, reply, (err?: unknown) => {
-      if (err === undefined) checked.add(request)
-      else if (isStoreUnavailableError(err)) unchecked.set(request, err)
-      else { done(err as Error); return }
-      done()
-    })
-  })
+  // first (revocation-check.ts).
+  app.addHook('preValidation', check.hook({ revocations, clock }))
 
   await app.register(oktaMfaGateway, {
     client,
@@ -243,7 +234,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   // A revoked session was signed out before (the preValidation hook above); one the store could not judge is refused.
   const requireLogin = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (isSignedIn(request)) {
-      if (unchecked.has(request)) throw unchecked.get(request)
+      check.throwIfUnchecked(request)
       return
     }
     // /login then says "Sign in to continue". Not /mfa itself: after the code the person would land on it again.

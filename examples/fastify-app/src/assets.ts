@@ -14,7 +14,8 @@ const ASSETS = {
 const CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
 /**
- * Sets the headers every response carries (and CSP and no-store on a page) on `reply`, once its content type is set.
+ * Sets the headers every response carries (and CSP and no-store on a page, no-store on any answer with a cookie) on
+ * `reply`, once its content type is set and the session's cookie is.
  * The onSend hook calls it; so do the answers Fastify gives before routing, which no hook sees.
  * @example
  * securityHeaders(reply.code(400).type('text/plain; charset=utf-8'))
@@ -27,6 +28,11 @@ export function securityHeaders (reply: FastifyReply): void {
   if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
     reply.header('content-security-policy', CSP)
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
+  }
+  // An answer that carries a session cookie (the icon or a script fetched as a session is re-sealed, renewed or signed
+  // out) is for this browser only: a shared cache may keep a Set-Cookie with what it stores, and hand it to everyone.
+  if (reply.hasHeader('set-cookie') && !/\bno-store\b/i.test(String(reply.getHeader('cache-control') ?? ''))) {
+    reply.header('cache-control', 'private, no-store')
   }
 }
 
