@@ -64,6 +64,7 @@ await t.test('the demo: one limiter key per normalized account, never shared, bo
   }
   const locked = await loginPost(app.jar(), { username: 'bob', password: PASSWORD })
   t.equal(locked.status, 429, 'the right password is paused: every spelling was the same account')
+  t.equal(locked.headers['x-error-code'], 'LOCKED_OUT', 'coded')
   t.equal((await loginPost(app.jar(), { username: 'ＢＯＢ', password: PASSWORD })).status, 429, 'under any spelling')
 
   // ...and nobody else's: alice signs in, and her success does not reset bob's counter.
@@ -137,6 +138,12 @@ await t.test('the Express example: CSRF on its forms, credentials only in the bo
   // A cross-site login post (no token: the other site cannot read it) is refused, with or without a session.
   const crossSite = await new CookieJar(base).fetch('/login', { form: { username: 'grace', password: 'cobol-1959' } })
   t.equal(crossSite.status, 403, 'a login post without the token is refused')
+  t.equal(crossSite.headers['x-error-code'], 'CSRF', 'coded')
+  t.equal(crossSite.headers['cache-control'], 'no-store')
+  t.match(crossSite.text, /<html lang="en">[\s\S]*<h1>This form expired<\/h1>[\s\S]*data-code="CSRF">This form expired\. Reload the page and try again\.<\/p>/, 'a page like the others: language, heading, coded line')
+  const crossSiteJson = await new CookieJar(base).fetch('/login', { json: { username: 'grace', password: 'cobol-1959' } })
+  t.equal(crossSiteJson.headers['x-error-code'], 'CSRF')
+  t.equal(crossSiteJson.json().code, 'CSRF')
   const visited = new CookieJar(base)
   await visited.fetch('/login')
   t.equal((await visited.fetch('/login', { form: { username: 'grace', password: 'cobol-1959' } })).status, 403, 'also when the browser has a session')
@@ -147,8 +154,17 @@ await t.test('the Express example: CSRF on its forms, credentials only in the bo
   t.equal(inUrl.status, 400, 'credentials in the query string are refused')
   t.equal(inUrl.headers['x-error-code'], 'CREDENTIALS_IN_URL')
   t.equal((await jar.fetch('/api/me')).json().code, 'UNAUTHENTICATED', 'and nobody signed in')
-  t.equal((await loginPost(jar, { username: 'g'.repeat(300), password: 'x' })).headers['x-error-code'], 'USERNAME_TOO_LONG')
+  const longName = await loginPost(jar, { username: 'g'.repeat(300), password: 'x' })
+  t.equal(longName.headers['x-error-code'], 'USERNAME_TOO_LONG')
+  // The field in error is tied to the message and focused; what was typed is shown again.
+  t.match(longName.text, /<p class="error" role="alert" id="error" data-code="USERNAME_TOO_LONG">/)
+  t.match(longName.text, /name="username" autocomplete="username" required value="g{300}" aria-invalid="true" aria-describedby="error" autofocus>/)
+  t.notMatch(longName.text, /name="password"[^>]*aria-invalid/)
   t.equal((await loginPost(jar, { username: '', password: 'x' })).headers['x-error-code'], 'MISSING_CREDENTIALS')
+  const noPassword = await loginPost(jar, { username: 'Grace <x>', password: '' })
+  t.equal(noPassword.headers['x-error-code'], 'MISSING_CREDENTIALS')
+  t.match(noPassword.text, /name="username" autocomplete="username" required value="Grace &#60;x&#62;">/, 'the name typed, escaped')
+  t.match(noPassword.text, /name="password"[^>]* aria-invalid="true" aria-describedby="error" autofocus>/, 'the empty password is the field in error')
   t.equal((await loginPost(jar, { username: 'u'.repeat(20_000), password: 'x' })).status, 413, 'a body over 16 KiB: 413, not a 500')
   // 1024 characters outside ASCII reach the size check (12 KB once form-encoded), and one more is the size check's.
   const wide = await loginPost(jar, { username: 'wide-emoji', password: '😀'.repeat(1024) })
@@ -162,7 +178,12 @@ await t.test('the Express example: CSRF on its forms, credentials only in the bo
     const res = await loginPost(new CookieJar(base), { username: spellings[i % spellings.length]!, password: `wrong-${i}` })
     t.equal(res.location, '/login', `wrong password ${i + 1}`)
   }
-  t.equal((await loginPost(new CookieJar(base), { username: 'grace', password: 'cobol-1959' })).status, 429, 'grace is paused under every spelling')
+  const paused = await loginPost(new CookieJar(base), { username: 'grace', password: 'cobol-1959' })
+  t.equal(paused.status, 429, 'grace is paused under every spelling')
+  t.equal(paused.headers['x-error-code'], 'LOCKED_OUT', 'coded')
+  const wait = Number(paused.headers['retry-after'])
+  t.ok(wait > 14 * 60 && wait <= 15 * 60, 'Retry-After: the rest of the 15-minute window')
+  t.match(paused.text, `data-code="LOCKED_OUT">Too many failed sign-ins for this account. Try again in ${Math.ceil(wait / 60)} minutes.</p>`, 'the page says the same wait')
   t.equal((await loginPost(new CookieJar(base), { username: 'ada', password: 'lovelace-1815' })).location, '/mfa', 'ada is not')
   t.equal((await loginPost(new CookieJar(base), { username: 'grace', password: 'cobol-1959' })).status, 429, "ada's success did not reset grace")
 

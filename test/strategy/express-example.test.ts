@@ -4,7 +4,8 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createServer, type AddressInfo, type Server } from 'node:net'
+import { connect, createServer, type AddressInfo, type Server } from 'node:net'
+import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
@@ -65,9 +66,12 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
   const pattern = new RegExp(`^(?:${/name="passCode"[^>]*pattern="([^"]+)"/.exec(mfaPage.text)?.[1] ?? ''})$`, 'v')
   t.same(['123456', '12 34 56', '123 456', '12345', 'abcdef'].map((c) => pattern.test(c)), [true, true, true, false, false], 'the field pattern takes spaced codes')
 
+  t.match(mfaPage.text, /name="passCode"[^>]* title="The 6 digits from your authenticator app"[^>]* autofocus>/, 'the pattern says what it wants; the field is focused')
   const bad = await post(jar, '/mfa', { passCode: '000000' === code() ? '111111' : '000000' })
   t.equal(bad.location, '/mfa')
-  t.match((await jar.fetch('/mfa')).text, /didn&#39;t match/)
+  const retry = (await jar.fetch('/mfa')).text
+  t.match(retry, /<p class="error" role="alert" id="error">That code didn&#39;t match/)
+  t.match(retry, /name="passCode"[^>]* aria-invalid="true" aria-describedby="error" autofocus>/, 'the field is tied to the error and focused')
 
   const good = await post(jar, '/mfa', { passCode: code() })
   t.equal(good.location, '/account')
@@ -159,7 +163,7 @@ await t.test('buildApp: a refused sign-in names its code in x-error-code and on 
     const res = await post(jar, path, form, '/login')
     t.equal(res.status, 400, code)
     t.equal(res.headers['x-error-code'], code, `${code} in the x-error-code header`)
-    t.match(res.text, new RegExp(`<p class="error" role="alert" data-code="${code}">[^<]+</p>`), `${code} on the message`)
+    t.match(res.text, new RegExp(`<p class="error" role="alert" id="error" data-code="${code}">[^<]+</p>`), `${code} on the message`)
   }
   t.equal((await jar.fetch('/api/me')).status, 401, 'nobody signed in')
 })
@@ -270,6 +274,17 @@ await t.test('main.js runs with one command and its printed demo sign-in works',
   const mfa = await post(jar, '/mfa', { passCode: codeLine ?? '' })
   t.equal(mfa.location, '/account', 'the printed code is accepted')
   t.equal((await jar.fetch('/account', { headers: PAGE })).status, 200)
+
+  // SIGTERM with a connection open that has sent nothing: Node no longer times it out once the server closes, so the
+  // process cuts it itself (10 s later) and exits, rather than living as long as the client keeps it.
+  const idle = connect(port, '127.0.0.1')
+  idle.on('error', () => {})
+  await once(idle, 'connect')
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  const hangGuard = new Promise((resolve) => { setTimeout(resolve, 40_000).unref() })
+  t.ok(await Promise.race([exited.then(() => true), hangGuard.then(() => false)]), 'main.js exits after SIGTERM with an idle connection open')
+  idle.destroy()
 })
 
 await t.test("the package README's Express and Fastify quick starts are complete, type-correct code", async (t) => {

@@ -12,7 +12,7 @@ import {
 import { csrfToken, requireCsrf } from './csrf.js'
 import { onError } from './errors.js'
 import { checkLoginInput } from 'passport-okta-mfa'
-import { accountPage, loginPage, mfaPage } from './pages.js'
+import { accountPage, loginPage, loginRetryOf, mfaPage, waitWords } from './pages.js'
 import { keepLastMessages, lastMessage, saveBeforeRedirect, sendPage, takeReturnTo } from './page-session.js'
 import { BoundedMemoryStore } from './session-store.js'
 import { lowerCaseForwardedProto, trustProxyOption, type TrustProxySetting } from './trust-proxy.js'
@@ -212,13 +212,16 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     const input = checkLoginInput(req.originalUrl, req.body)
     if (!input.ok) {
       res.status(400).setHeader('x-error-code', input.code)
-      sendPage(req, res, next, loginPage(csrfToken(req), input.message, input.code))
+      sendPage(req, res, next, loginPage(csrfToken(req), input.message, input.code, loginRetryOf(input.code, req.body)))
       return
     }
     loginLimiter.consume(input.key).then((decision) => {
       if (decision.allowed) { next(); return }
-      res.status(429).setHeader('retry-after', String(decision.retryAfterSeconds))
-      sendPage(req, res, next, loginPage(csrfToken(req), 'Too many failed sign-ins for this account. Try again later.'))
+      // The page and Retry-After say the same wait.
+      const wait = Math.max(1, Math.ceil(decision.retryAfterSeconds))
+      res.status(429).set({ 'retry-after': String(wait), 'x-error-code': 'LOCKED_OUT' })
+      const message = `Too many failed sign-ins for this account. Try again in ${waitWords(wait)}.`
+      sendPage(req, res, next, loginPage(csrfToken(req), message, 'LOCKED_OUT', loginRetryOf('LOCKED_OUT', req.body)))
     }, next)
   }
   // keepSessionInfo (passport's documented option): the new session of the login keeps the `returnTo` the guard

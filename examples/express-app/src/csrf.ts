@@ -3,6 +3,7 @@
 // the token, so its post is refused. Login regenerates the session, so a new token comes with the next page.
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { RequestHandler, Request } from 'express'
+import { expiredFormPage } from './pages.js'
 
 /** Form field that carries the token. */
 export const CSRF_FIELD = '_csrf'
@@ -16,7 +17,7 @@ export function csrfToken (req: Request): string {
   return s.csrf
 }
 
-/** Refuses (403, `{ code: 'CSRF' }` for JSON callers) any POST whose `_csrf` is not the session's token. */
+/** Refuses (403, `x-error-code: CSRF`; `{ code: 'CSRF' }` for JSON callers) any POST whose `_csrf` is not the session's token. */
 export const requireCsrf: RequestHandler = (req, res, next) => {
   if (req.method !== 'POST') { next(); return }
   const expected = (req.session as unknown as CsrfSession | undefined)?.csrf
@@ -26,7 +27,7 @@ export const requireCsrf: RequestHandler = (req, res, next) => {
     const b = Buffer.from(expected)
     if (a.length === b.length && timingSafeEqual(a, b)) { next(); return }
   }
-  res.status(403)
+  res.status(403).set({ 'x-error-code': 'CSRF', 'cache-control': 'no-store' })
   if (req.is('application/json') === 'application/json') { res.json({ code: 'CSRF', message: 'The page expired. Reload it and try again.' }); return }
-  res.type('html').send('<!doctype html><title>Form expired</title><p>This form expired. <a href="/login">Go back</a>, reload the page and try again.</p>')
+  res.set('x-frame-options', 'DENY').type('html').send(expiredFormPage())
 }

@@ -154,6 +154,10 @@ async function main (): Promise<void> {
   })
   const stop = (): void => {
     server.close()
+    // Node stops enforcing its request timeout once the server closes: a socket that sends nothing, or a body that
+    // stalls, would keep the process alive for good. Idle ones go now; whatever is left 10 s later is cut.
+    server.closeIdleConnections()
+    setTimeout(() => { server.closeAllConnections() }, 10_000).unref()
     void close().then(async () => { await redis?.close(); await emulator?.close() })
   }
   process.once('SIGINT', stop)

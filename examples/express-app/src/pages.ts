@@ -1,4 +1,5 @@
 // The example's HTML, kept apart from the routes. Everything interpolated is escaped.
+import { normalizeUsername, type LoginInputCode } from 'passport-okta-mfa'
 
 /** Escapes text for HTML element and attribute content. */
 export function escapeHtml (value: string): string {
@@ -34,10 +35,18 @@ ${body}
 </body></html>`
 }
 
+/** The id of a page's error line, which the field in error names (`aria-describedby`). */
+const ERROR_ID = 'error'
+
 function errorLine (message: string | undefined, code?: string): string {
   if (message === undefined) return ''
   // The refusal's code, for scripts and tests (the x-error-code header says the same).
-  return `<p class="error" role="alert"${code === undefined ? '' : ` data-code="${escapeHtml(code)}"`}>${escapeHtml(message)}</p>`
+  return `<p class="error" role="alert" id="${ERROR_ID}"${code === undefined ? '' : ` data-code="${escapeHtml(code)}"`}>${escapeHtml(message)}</p>`
+}
+
+/** A field's attributes when the page's error is about it: tied to the error line, marked invalid, focused. */
+function inError (yes: boolean): string {
+  return yes ? ` aria-invalid="true" aria-describedby="${ERROR_ID}" autofocus` : ''
 }
 
 /** The hidden field carrying the session's CSRF token. */
@@ -45,14 +54,49 @@ function csrfField (csrf: string): string {
   return `<input type="hidden" name="_csrf" value="${escapeHtml(csrf)}">`
 }
 
+/** What the password form shows again after a refusal: the field in error and the username typed. */
+export interface LoginRetry {
+  /** The field the message is about (focused, tied to it); without one, the username. */
+  field?: 'username' | 'password' | undefined
+  /** The username as typed, shown again. */
+  username?: string | undefined
+}
+
+/**
+ * What the form shows again after a refused post: the field a `checkLoginInput` code (or the sign-in cap's
+ * `LOCKED_OUT`) is about, the first empty one when both are needed, and the username typed.
+ */
+export function loginRetryOf (code: LoginInputCode | 'LOCKED_OUT', body: unknown): LoginRetry {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+  const username = typeof b.username === 'string' ? b.username.trim() : undefined
+  const emptyName = username === undefined || normalizeUsername(username) === ''
+  const field = code === 'PASSWORD_TOO_LONG' || code === 'LOCKED_OUT' || (code === 'MISSING_CREDENTIALS' && !emptyName) ? 'password' : 'username'
+  return { field, username }
+}
+
+/** A wait in words: "45 seconds", "15 minutes". */
+export function waitWords (seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`
+  const minutes = Math.ceil(seconds / 60)
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`
+}
+
 /** The password form; `code` names a refusal on its message (`data-code`). */
-export function loginPage (csrf: string, message?: string, code?: string): string {
+export function loginPage (csrf: string, message?: string, code?: string, retry: LoginRetry = {}): string {
+  const field = message === undefined ? undefined : retry.field ?? 'username'
+  const typed = retry.username === undefined || retry.username === '' ? '' : ` value="${escapeHtml(retry.username)}"`
   return layout('Sign in', `${errorLine(message, code)}
 <form method="post" action="/login">${csrfField(csrf)}
-<label>Username <input name="username" autocomplete="username" required></label>
-<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+<label>Username <input name="username" autocomplete="username" required${typed}${inError(field === 'username')}></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required${inError(field === 'password')}></label>
 <button>Sign in</button>
 </form>`)
+}
+
+/** The page of a form post refused for its CSRF token (an expired form, a post from another site). */
+export function expiredFormPage (): string {
+  return layout('This form expired', `${errorLine('This form expired. Reload the page and try again.', 'CSRF')}
+<p><a href="/login">Go to sign-in</a></p>`)
 }
 
 /** The passcode form; with `rememberDays`, the "Remember this device" checkbox. */
@@ -64,7 +108,7 @@ export function mfaPage (csrf: string, name: string, message?: string, demoHint?
   return layout('Verify it is you', `<p>Signed in as ${escapeHtml(name)}. Enter the 6-digit code from your authenticator app.</p>
 ${errorLine(message)}
 <form method="post" action="/mfa">${csrfField(csrf)}
-<label>Code <input name="passCode" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,32}" required autofocus></label>
+<label>Code <input name="passCode" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,32}" title="The 6 digits from your authenticator app" required${message === undefined ? ' autofocus' : inError(true)}></label>
 ${remember}<button>Verify</button>
 </form>
 ${demoHint === undefined ? '' : `<p><small>${demoHint}</small></p>`}

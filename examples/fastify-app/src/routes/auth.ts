@@ -65,7 +65,7 @@ export function authRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (decision.allowed) return
     // The page and Retry-After say the same wait.
     const wait = Math.max(1, Math.ceil(decision.retryAfterSeconds))
-    reply.header('retry-after', String(wait))
+    reply.header('retry-after', String(wait)).header('x-error-code', 'LOCKED_OUT')
     await renderLogin(request, reply, 429, {
       username: (field(request, 'username') ?? '').trim(),
       error: `Too many failed sign-ins for this account. Try again ${formatRetry(wait)}.`,
