@@ -54,6 +54,8 @@ export interface Stack {
   errors: unknown[]
   /** A fresh browser. */
   jar: () => CookieJar
+  /** Express: how many times express-session has saved a record so far (a save renews it). */
+  sessionWrites?: () => number
 }
 
 interface Teardown { teardown: (fn: () => unknown) => void }
@@ -111,7 +113,12 @@ export async function startExpressStack (t: Teardown, options: StackOptions): Pr
   const app = express()
   app.use(express.urlencoded({ extended: true }))
   app.use(express.json())
-  app.use(session({ secret: randomBytes(16).toString('hex'), resave: false, saveUninitialized: false }))
+  // express-session's own store, its saves counted.
+  const store = new session.MemoryStore()
+  let sessionWrites = 0
+  const save = store.set.bind(store)
+  store.set = (sid, data, callback) => { sessionWrites++; save(sid, data, callback) }
+  app.use(session({ secret: randomBytes(16).toString('hex'), resave: false, saveUninitialized: false, store }))
   app.use(auth.initialize())
   if (options.signOutRevoked === 'too early' && options.revocations !== undefined) app.use(signOutRevoked(signOutOptions(options, options.revocations)))
   app.use(auth.session())
@@ -165,7 +172,7 @@ export async function startExpressStack (t: Teardown, options: StackOptions): Pr
   app.use(onError)
 
   const url = await listenLoopback(t, app, async () => { await strategy.close() })
-  return { kind: 'express', url, strategy, errors, jar: () => new CookieJar(url) }
+  return { kind: 'express', url, strategy, errors, jar: () => new CookieJar(url), sessionWrites: () => sessionWrites }
 }
 
 /** The `Authenticator` class of @fastify/passport 3 (the default) or 4. */

@@ -133,6 +133,9 @@ await t.test('readOktaAuthEnv: a token, an OAuth service app with defaults, or a
     // The public key uploaded to Okta, the likeliest one to paste by mistake: said so, as PEM and as JWK.
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: PUBLIC_PEM }, 'OKTA_AUTH_KEY_INVALID', /OKTA_PRIVATE_KEY does not hold a usable private key \(a public key: give the private one\)/],
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: JSON.stringify(EC.publicJwk) }, 'OKTA_AUTH_KEY_INVALID', /\(a public key: give the private one\)/],
+    // A private key Node cannot read (an RSA JWK without its CRT members, which some tools leave out) is not called a
+    // public key, though its public half would parse.
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: JSON.stringify({ kty: 'RSA', n: RSA.privateJwk.n, e: RSA.privateJwk.e, d: RSA.privateJwk.d }) }, 'OKTA_AUTH_KEY_INVALID', /\(it does not parse\)/],
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: SMALL_RSA }, 'OKTA_AUTH_KEY_INVALID', /at least 2048 bits/],
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: 'not a key at all' }, 'OKTA_AUTH_KEY_INVALID', /neither PEM nor JSON/],
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: '{"kty":"EC","d":"bm90IGEga2V5"' }, 'OKTA_AUTH_KEY_INVALID', /OKTA_PRIVATE_KEY/],

@@ -52,8 +52,12 @@ function checkKey (text: string, source: string): string | Record<string, unknow
   return value
 }
 
-/** Whether `value` (a PEM or a parsed JWK) is a public key, or a certificate holding one. */
+/**
+ * Whether `value` (a PEM or a parsed JWK) is a public key, or a certificate holding one. Not a private key Node could
+ * not read (an RSA JWK without its CRT members): createPublicKey would take its public half.
+ */
 function isPublicKey (value: string | Record<string, unknown>): boolean {
+  if (typeof value === 'string' ? /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value) : value['d'] !== undefined) return false
   try {
     createPublicKey(typeof value === 'string' ? value : { key: value as never, format: 'jwk' })
     return true

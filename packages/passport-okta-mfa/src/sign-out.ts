@@ -67,8 +67,8 @@ export function signOutRevoked (options: SignOutRevokedOptions): ConnectMiddlewa
     const request = req as SessionRequest
     const user = request.user
     if (user === undefined || user === null || user === false) {
-      // A session holding passport's user that passport has not read yet: registered too early, it would let every
-      // revoked session through without a word.
+      // A session holding passport's user that is not on req.user: registered too early (or passport's userProperty
+      // changed), it would let every revoked session through without a word, as the guards would refuse every one.
       next(passportUserIn(request) ? new TypeError(MISPLACED) : undefined)
       return
     }
@@ -80,8 +80,8 @@ export function signOutRevoked (options: SignOutRevokedOptions): ConnectMiddlewa
   } as ConnectMiddleware
 }
 
-const MISPLACED = 'signOutRevoked() ran before passport read the session\'s user: register it right after ' +
-  'passport.session() (Express) or passport.secureSession() (Fastify)'
+const MISPLACED = 'signOutRevoked() found no req.user in a signed-in session: register it right after ' +
+  'passport.session() (Express) or passport.secureSession() (Fastify), with passport\'s userProperty left as "user"'
 
 /**
  * Whether the session holds a user passport serialized into it under its default key: `{ user }` with express-session
