@@ -64,3 +64,4 @@ export {
   REMEMBERED_SESSION_KEY, MAX_DEVICE_COOKIE_LENGTH, MAX_DEVICE_SECRETS, type RememberedDevicesOptions, type RememberedDevice,
 } from './remembered-device.js'
 export { activeFactorIdsOf } from './device-factors.js'
+export { refuseUnknownOptions } from './known-options.js'

@@ -2,7 +2,7 @@
 // The Express and Fastify guards only differ in how they answer.
 import {
   MFA_OUTCOMES, MFA_SESSION_KEY, OKTA_USER_SESSION_KEY, REMEMBERED_SESSION_KEY, RememberedDevices, SESSION_IDENTITY_KEY,
-  getMfaState, isRememberedMfa, isSessionRevoked, isStoreUnavailableError, type MfaState, type RevocationStore, type SessionRequest, type UserKeyFn,
+  getMfaState, isRememberedMfa, isSessionRevoked, isStoreUnavailableError, refuseUnknownOptions, type MfaState, type RevocationStore, type SessionRequest, type UserKeyFn,
 } from '@okta-mfa/core'
 import { checkRevocationOptions, logOutRevoked } from './sign-out.js'
 import { isSafeReturnTo } from './safe-redirect.js'
@@ -78,8 +78,7 @@ const RESERVED_SESSION_KEYS: ReadonlySet<string> = new Set([
 export function guardConfig (options: RequireMfaOptions = {}): GuardConfig {
   if (typeof options !== 'object' || options === null) throw new TypeError('requireMfa options must be an object')
   // A misspelt option (say "maxAgeSecond") would otherwise turn a step-up guard into a plain one without a word.
-  const unknown = Object.keys(options).find((key) => !Object.hasOwn(GUARD_OPTIONS, key))
-  if (unknown !== undefined) throw new TypeError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of requireMfa`)
+  refuseUnknownOptions(options, GUARD_OPTIONS, 'requireMfa')
   const { maxAgeSeconds, clock, userKey } = options
   if (maxAgeSeconds !== undefined && (typeof maxAgeSeconds !== 'number' || !Number.isFinite(maxAgeSeconds) || maxAgeSeconds <= 0)) {
     throw new TypeError('"maxAgeSeconds" option must be a positive number')

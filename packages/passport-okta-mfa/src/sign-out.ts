@@ -6,7 +6,7 @@
 // `signOutRevoked()` does it before any route of the app runs: a session written again is a session renewed (a cookie
 // session's lifetime, a stored record's TTL), so a copy of a revoked cookie that an unguarded page kept writing would
 // outlive its revocation and be let in again once the store forgot it.
-import { clearMfa, isSessionRevoked, sessionGet, type RevocationStore, type SessionRequest, type UserKeyFn } from '@okta-mfa/core'
+import { clearMfa, isSessionRevoked, refuseUnknownOptions, sessionGet, type RevocationStore, type SessionRequest, type UserKeyFn } from '@okta-mfa/core'
 import type { ConnectMiddleware } from './require-mfa.js'
 import { isThenable } from './thenable.js'
 
@@ -55,8 +55,7 @@ const SIGN_OUT_OPTIONS: Record<keyof SignOutRevokedOptions, true> = { revocation
  */
 export function signOutRevoked (options: SignOutRevokedOptions): ConnectMiddleware {
   if (typeof options !== 'object' || options === null) throw new TypeError('signOutRevoked options must be an object')
-  const unknown = Object.keys(options).find((key) => !Object.hasOwn(SIGN_OUT_OPTIONS, key))
-  if (unknown !== undefined) throw new TypeError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of signOutRevoked`)
+  refuseUnknownOptions(options, SIGN_OUT_OPTIONS, 'signOutRevoked')
   if (options.revocations === undefined) throw new TypeError('"revocations" option is required')
   checkRevocationOptions(options)
   const { revocations, userKey, clock } = options
