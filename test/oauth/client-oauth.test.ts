@@ -313,6 +313,9 @@ void t.test('options are checked at construction and a bad key is never quoted',
     [{ clientId: 'c', privateKey: { ...KEY.privateJwk, key_ops: ['decrypt'] }, scopes: ['a'] }, /"auth\.privateKey" option: the JWK's "key_ops" must include "sign"/],
     [{ clientId: 'c', privateKey: JSON.stringify({ ...KEY.privateJwk, alg: 'PS256' }), scopes: ['a'] }, /"auth\.privateKey" option: the JWK's "alg" must be RS256, RS384 or RS512 for an RSA key/],
     [{ clientId: 'c', privateKey: { ...EC.privateJwk, alg: 'ES384' }, scopes: ['a'] }, /"auth\.privateKey" option: the JWK's "alg" must be ES256 for a key on its curve/],
+    // A JWK put together from two keys: Node reads it, but what it signs would never verify at Okta.
+    [{ clientId: 'c', privateKey: { ...EC.privateJwk, d: appKey('ec-other', 'ec').privateJwk.d }, scopes: ['a'] }, /"auth\.privateKey" option: the key's private and public parts do not match/],
+    [{ clientId: 'c', privateKey: { ...KEY.privateJwk, n: OTHER.privateJwk.n }, scopes: ['a'] }, /"auth\.privateKey" option: the key's private and public parts do not match/],
   ]
   for (const [auth, re] of cases) {
     const err = await rejection((async () => createOktaClient({ ...base, auth: auth as OktaOAuthOptions }))())

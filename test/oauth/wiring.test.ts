@@ -137,6 +137,9 @@ await t.test('readOktaAuthEnv: a token, an OAuth service app with defaults, or a
     // public key, though its public half would parse.
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: JSON.stringify({ kty: 'RSA', n: RSA.privateJwk.n, e: RSA.privateJwk.e, d: RSA.privateJwk.d }) }, 'OKTA_AUTH_KEY_INVALID', /\(it does not parse\)/],
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: SMALL_RSA }, 'OKTA_AUTH_KEY_INVALID', /at least 2048 bits/],
+    // A JWK put together from two keys (Node reads it): refused at start, not as Okta's invalid_client later.
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: JSON.stringify({ ...EC.privateJwk, d: appKey('wire-ec-2', 'ec').privateJwk.d }) }, 'OKTA_AUTH_KEY_INVALID', /\(its private and public parts do not match\)/],
+    [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: JSON.stringify({ ...RSA.privateJwk, n: appKey('wire-rsa-2').privateJwk.n }) }, 'OKTA_AUTH_KEY_INVALID', /\(its private and public parts do not match\)/],
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: 'not a key at all' }, 'OKTA_AUTH_KEY_INVALID', /neither PEM nor JSON/],
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY: '{"kty":"EC","d":"bm90IGEga2V5"' }, 'OKTA_AUTH_KEY_INVALID', /OKTA_PRIVATE_KEY/],
     [{ OKTA_CLIENT_ID: '0oa-x', OKTA_PRIVATE_KEY_FILE: PEM_FILE, OKTA_DPOP: 'maybe' }, 'OKTA_AUTH_INVALID', /OKTA_DPOP must be true or false/],

@@ -1,7 +1,7 @@
 // The OAuth service app's private key, from OKTA_PRIVATE_KEY (PEM or JWK JSON, a one-line PEM with "\n" too) or
 // OKTA_PRIVATE_KEY_FILE: parsed once and checked for a type Okta accepts. Errors never quote a key, nor a key pasted
 // where a path belongs.
-import { createPrivateKey, createPublicKey } from 'node:crypto'
+import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
 import { OktaAuthEnvError } from './okta-auth-env-error.js'
 
 /**
@@ -49,6 +49,7 @@ function checkKey (text: string, source: string): string | Record<string, unknow
     algs = [alg]
   }
   if (typeof value === 'object') checkJwkUse(value, algs, bad)
+  if (!signsForItsPublicKey(key)) throw bad('its private and public parts do not match')
   return value
 }
 
@@ -61,6 +62,20 @@ function isPublicKey (value: string | Record<string, unknown>): boolean {
   try {
     createPublicKey(typeof value === 'string' ? value : { key: value as never, format: 'jwk' })
     return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Whether what `key` signs verifies with its own public part. Node takes a JWK whose members come from two keys (an
+ * EC `d` beside another key's `x`/`y`, an RSA `n` from another key) without a word; Okta would refuse each assertion
+ * it signs as `invalid_client`, far from the cause.
+ */
+function signsForItsPublicKey (key: KeyObject): boolean {
+  const probe = Buffer.from('okta-mfa key check')
+  try {
+    return verify('sha256', probe, createPublicKey(key), sign('sha256', probe, key))
   } catch {
     return false
   }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createPrivateKey, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
 import { firstUnknownKey } from '../known-keys.js'
 
 /**
@@ -119,6 +119,20 @@ function algOf (key: KeyObject, use: JwkUse): OAuthConfig['alg'] {
   return alg
 }
 
+/**
+ * Whether what `key` signs verifies with its own public part. Node takes a JWK whose members come from two keys (an
+ * EC `d` beside another key's `x`/`y`, an RSA `n` from another key) without a word; Okta would refuse every assertion
+ * signed with it as `invalid_client`.
+ */
+function signsForItsPublicKey (key: KeyObject): boolean {
+  const probe = Buffer.from('okta-mfa key check')
+  try {
+    return verify('sha256', probe, createPublicKey(key), sign('sha256', probe, key))
+  } catch {
+    return false
+  }
+}
+
 /** True when `auth` looks like OAuth settings (has a `clientId`). */
 export function isOAuthOptions (auth: unknown): auth is OktaOAuthOptions {
   return typeof auth === 'object' && auth !== null && 'clientId' in auth
@@ -137,6 +151,7 @@ export function resolveOAuth (o: OktaOAuthOptions): OAuthConfig {
   }
   const { key, kid, use } = parseKey(o.privateKey)
   const alg = algOf(key, use)
+  if (!signsForItsPublicKey(key)) throw new TypeError('"auth.privateKey" option: the key\'s private and public parts do not match (a JWK with members of two keys?)')
   if (o.keyId !== undefined && (typeof o.keyId !== 'string' || o.keyId.length > 200 || !PRINTABLE.test(o.keyId))) {
     throw new TypeError('"auth.keyId" option must be a non-empty string without spaces')
   }
