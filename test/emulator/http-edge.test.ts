@@ -537,14 +537,26 @@ await t.test('logger: true logs requests, never the token of a link it hands out
   t.ok(token.length >= 16, 'the link carries a token')
   t.equal((await fetch(qr)).status, 200)
   t.equal((await emuFetch(emu, 'POST', qr.pathname, undefined, { authorization: '' })).status, 405)
-  t.equal((await emuFetch(emu, 'GET', `${qr.pathname}/more?x=1`)).status, 404)
+  const below = await emuFetch(emu, 'GET', `${qr.pathname}/more?x=1`)
+  t.equal(below.status, 404)
+  t.equal(below.body.errorSummary, `Not found: Resource not found: ${qr.pathname.slice(0, -token.length)}[REDACTED]/more (Path)`, 'a 404 names the path, not the token')
+  // The link with another user's or factor's id: a 404 naming the factor, never the token, which still works.
+  const imageFetch = async (path: string): Promise<{ status: number, text: string }> => {
+    const r = await fetch(emu.url + path)
+    return { status: r.status, text: await r.text() }
+  }
+  const otherUser = await imageFetch(qr.pathname.replace(String(user.body.id), '00uAAAAAAAAAAAAAAAAA'))
+  const otherFactor = await imageFetch(qr.pathname.replace(String(enrolled.body.id), 'ostAAAAAAAAAAAAAAAAA'))
+  t.same([otherUser.status, otherFactor.status], [404, 404])
+  t.equal((JSON.parse(otherUser.text) as { errorSummary: string }).errorSummary, `Not found: Resource not found: ${String(enrolled.body.id)} (QRCode)`)
+  t.notOk(otherUser.text.includes(token) || otherFactor.text.includes(token), 'no 404 quotes the token')
   // Other spellings of the same link reach the same route (or a 404 that names the URL): redacted alike.
   const base = qr.pathname.slice(0, -token.length - '/qr/'.length)
   t.equal((await request(`${emu.url}${base}/qr//${token}`)).statusCode, 200, 'a doubled slash is the QR route')
   t.equal((await request(`${emu.url}${base}/q%72/${token}`)).statusCode, 200, 'so is an escaped letter')
   t.not((await request(`${emu.url}${base}/QR/${token}`)).statusCode, 200, 'a capital QR is no route')
-  // Eight requests, eight 'request completed' lines: then every line about them is written.
-  while (log.split('"msg":"request completed"').length <= 8) await once(child.stdout, 'data')
+  // Ten requests, ten 'request completed' lines: then every line about them is written.
+  while (log.split('"msg":"request completed"').length <= 10) await once(child.stdout, 'data')
   t.ok(log.includes(`${base}/q%72/[REDACTED]`) && log.includes(`${base}/qr//[REDACTED]`), 'each spelling is logged, its token replaced')
   t.ok(log.includes(`${qr.pathname.slice(0, -token.length)}[REDACTED]/more?x=1`), 'a path below it too')
   t.match(log, /"url":"\/api\/v1\/users\/[^"]+\/factors\/[^"]+\/qr\/\[REDACTED\]"/, 'the QR request is logged, its token replaced')
@@ -556,9 +568,9 @@ await t.test('logger: true logs requests, never the token of a link it hands out
   const reset = (await emuFetch(emu, 'POST', `/api/v1/users/${String(user.body.id)}/lifecycle/reset_password?sendEmail=false`)).body as { resetPasswordUrl: string }
   const resetToken = reset.resetPasswordUrl.split('/').pop() ?? ''
   t.ok(activation.activationToken.length >= 16 && resetToken.length >= 16, 'both links carry a token')
-  await fetch(activation.activationUrl)
-  await fetch(reset.resetPasswordUrl)
-  while (log.split('"msg":"request completed"').length <= 12) await once(child.stdout, 'data')
+  const answers = await Promise.all([activation.activationUrl, reset.resetPasswordUrl].map(async (url) => await (await fetch(url, { headers: { authorization: 'SSWS test-token' } })).text()))
+  t.ok(answers.every((a) => a.includes('[REDACTED]') && !a.includes(activation.activationToken) && !a.includes(resetToken)), 'their 404s name the path without the token')
+  while (log.split('"msg":"request completed"').length <= 14) await once(child.stdout, 'data')
   t.notOk(log.includes(activation.activationToken), 'no activation token in any log line')
   t.notOk(log.includes(resetToken), 'no reset token in any log line')
   t.match(log, /"url":"\/tokens\/\[REDACTED\]\/verify"/, 'the activation link is logged, its token replaced')

@@ -1,6 +1,7 @@
 // The request logger's options (`logger: true`): Fastify's, except that the token of a link the emulator hands out
-// never reaches a log: a QR code link's (it fetches the QR code, which carries the factor's shared secret), a user
-// activation link's (`/tokens/{token}/verify`) and a password reset link's (`/signin/reset-password/{token}`).
+// never reaches a log (nor a 404's summary): a QR code link's (it fetches the QR code, which carries the factor's
+// shared secret), a user activation link's (`/tokens/{token}/verify`) and a password reset link's
+// (`/signin/reset-password/{token}`).
 import type { FastifyRequest } from 'fastify'
 
 /** The path segments after which the emulator's links carry a token. */

@@ -31,7 +31,7 @@ import { factorUpdateRoutes } from './routes/factor-update.js'
 import { verifyRoutes } from './routes/verify.js'
 import type { RateLimitBucket, RateLimitOptions } from './types.js'
 import { closeConnectionsWhenClosing } from './closing.js'
-import { loggerOptions } from './logging.js'
+import { loggerOptions, withoutLinkTokens } from './logging.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -65,7 +65,7 @@ export function toOktaError (err: unknown, bodyLimit: number, path = ''): OktaEr
       return unsupportedMediaType()
     case 'FST_ERR_BAD_URL':
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return notFound(path, 'Path')
+      return notFound(withoutLinkTokens(path), 'Path')
     default:
       if (typeof e.code === 'string' && e.code.startsWith('FST_ERR_CTP')) return malformedBody()
   }
@@ -314,7 +314,7 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
     const path = req.url.split('?')[0] ?? ''
     const { methods } = routes.at(req.url)
     if (methods.length === 0 || methods.includes(req.method)) {
-      void reply.code(404).send(notFound(path, 'Path').toBody())
+      void reply.code(404).send(notFound(withoutLinkTokens(path), 'Path').toBody())
       return
     }
     reply.header('allow', methods.join(', '))

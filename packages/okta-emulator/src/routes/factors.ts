@@ -315,7 +315,8 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
     const f = u === undefined ? undefined : ctx.store.factor(u.id, req.params.factorId)
     if (u === undefined || f === undefined || f.qrToken === undefined || f.qrToken !== req.params.token || f.status !== 'PENDING_ACTIVATION' ||
       pushActivationExpired(f, ctx.clock())) {
-      throw notFound(req.params.token, 'QRCode')
+      // Named by its factor: the token is the link's credential, not to be quoted back.
+      throw notFound(req.params.factorId, 'QRCode')
     }
     const label = `${encodeURIComponent(ctx.issuer)}:${encodeURIComponent(String(u.profile['login']))}`
     const uri = f.factorType === 'push'
