@@ -8,7 +8,7 @@ import {
   attemptKey, bindOktaUser, cacheFactors, cachedFactors, dropCachedFactors, endUserContext, getMfaState, getOktaUserBinding,
   isStoreUnavailableError, maskEmail, maskPhoneNumber, readAnswer, readPasscode, outcomeMessage, outcomeOfError, recordMfa, userKeyOf,
   DEFAULT_REVOCATION_TTL_MS, MemoryRevocationStore, SESSION_IDENTITY_KEY, getSessionIdentity, ensureSession, isSessionRevoked, revokeSession,
-  revokeUserSessions, settleRefusal, startSession, OKTA_USER_SESSION_KEY, NoSessionError, MAX_TIMER_MS, MAX_WINDOW_MS, RequestDeadline, type MfaOutcomeCode, type RevocationStore,
+  revokeUserSessions, settleRefusal, refundAccessRefusal, startSession, OKTA_USER_SESSION_KEY, NoSessionError, MAX_TIMER_MS, MAX_WINDOW_MS, RequestDeadline, type MfaOutcomeCode, type RevocationStore,
 } from '@okta-mfa/core'
 import {
   ConnectionError, InvalidPasscodeError, InvalidResponseError, NotFoundError, OktaApiError, RateLimitedError, TimeoutError, ValidationError, AbortedError,
@@ -188,6 +188,19 @@ await t.test('settleRefusal: an unjudged refusal gives its attempt back, a judge
   at += 60_001
   await settleRefusal(out('FACTOR_NOT_FOUND'), budgeted, 'mal', await budgeted.consume('mal'))
   t.equal(await held(), 0, 'a new window has a new budget')
+  // An outage's refusals are outside the budget: a person retrying through an Okta outage (or the app's own access
+  // refused) of any length is not locked out once it ends, even after the budget was spent on made-up ids.
+  for (let i = 0; i < 15; i++) await settleRefusal(out('FACTOR_NOT_FOUND'), budgeted, 'mal', await budgeted.consume('mal'))
+  t.equal(await held(), 0, 'the new window\'s budget spent')
+  const outages: unknown[] = [
+    new ConnectionError('could not reach Okta', { causeCode: 'ECONNREFUSED' }), api(503), okta400(undefined),
+    new RateLimitedError({ status: 429, errorCode: 'E0000047', errorSummary: 'x', errorLink: 'E0000047', errorId: 'oae1', errorCauses: [], resetAt: undefined, retryAfterSeconds: 30 } as ConstructorParameters<typeof RateLimitedError>[0]),
+  ]
+  for (let i = 0; i < 200; i++) await settleRefusal(outcomeOfError(outages[i % outages.length])!, budgeted, 'mal', await budgeted.consume('mal'))
+  for (let i = 0; i < 40; i++) await refundAccessRefusal({ code: 'OKTA_AUTHENTICATION' }, budgeted, 'mal', await budgeted.consume('mal'))
+  t.equal(await held(), 0, 'two hundred outage refusals and forty of the app\'s own access, past the spent budget: all given back')
+  await settleRefusal(out('FACTOR_NOT_FOUND'), budgeted, 'mal', await budgeted.consume('mal'))
+  t.equal(await held(), 1, 'while a made-up id past the budget still counts')
 
   // A refund answers for the window that counted the attempt: Okta's late answer never frees one of the next window.
   let now = 1_000_000

@@ -41,9 +41,20 @@ const REFUND_MARGIN_MS = 1000
 /**
  * Refunds allowed per user per window, per attempt of `maxAttempts`. A refused request that judged no code is given
  * back, but each still cost Okta a call: past this budget such refusals count as attempts, so a stream of made-up
- * factor ids from one user ends in LOCKED_OUT instead of using up the org's Okta rate limit.
+ * factor ids from one user ends in LOCKED_OUT instead of using up the org's Okta rate limit. An outage's refusals
+ * (`{ outage: true }`) are outside it.
  */
 const REFUNDS_PER_ATTEMPT = 8
+
+/** How {@link AttemptLimiter.refund} gives an attempt back. */
+export interface RefundOptions {
+  /**
+   * The refusal was an outage's, not the person's doing: Okta or the way to it did not take the request (a refused
+   * connection, a 503, its 429, a proxy's page, no OAuth token), or Okta refused the app's own access. Given back
+   * outside the budget of 8 × `maxAttempts`, so retrying through an outage of any length locks nobody out.
+   */
+  outage?: boolean
+}
 
 /**
  * The failed verifications after which Okta locks a user out in many orgs' policies, and in the emulator.
@@ -189,18 +200,21 @@ export class AttemptLimiter {
    * that only wrong codes use up the limit. A no-op with a store that has no `decrement`. With the `decision` that
    * counted the attempt, only into the window it was counted in: once that window has ended (or is within a second
    * of it), the refund is dropped, so a late answer from Okta never frees an attempt of the next window. At most
-   * 8 × `maxAttempts` refunds per key per window: past them, such refusals stay counted.
+   * 8 × `maxAttempts` refunds per key per window: past them, such refusals stay counted. An outage's refusal
+   * (`options.outage`) is given back outside that budget.
    */
-  async refund (key: string, decision?: AttemptDecision): Promise<void> {
+  async refund (key: string, decision?: AttemptDecision, options: RefundOptions = {}): Promise<void> {
     const k = this.#keyOf(key)
     if (this.store.decrement === undefined) return
     const now = this.#clock()
     if (decision?.resetAt !== undefined && now >= decision.resetAt - REFUND_MARGIN_MS) return
     try {
-      // The refunds of this window, counted in the same store under a key of their own.
-      // `:` cannot be part of a namespace, so no other limiter of the store has this key (`mfa.refunds` could be one).
-      const refunds = await this.store.increment(attemptKey(`${this.namespace}:refunds`, key), this.windowMs, now)
-      if (refunds.count > this.maxAttempts * REFUNDS_PER_ATTEMPT) return
+      if (options.outage !== true) {
+        // The refunds of this window, counted in the same store under a key of their own. `:` cannot be part of a
+        // namespace, so no other limiter of the store has this key (`mfa.refunds` could be one).
+        const refunds = await this.store.increment(attemptKey(`${this.namespace}:refunds`, key), this.windowMs, now)
+        if (refunds.count > this.maxAttempts * REFUNDS_PER_ATTEMPT) return
+      }
       await this.store.decrement(k, now)
     } catch (err) { throw asStoreUnavailable(err) }
   }

@@ -6,7 +6,7 @@ export {
 export { MemoryAttemptStore, DEFAULT_MAX_ATTEMPT_KEYS, type MemoryAttemptStoreOptions } from './stores/memory-attempts.js'
 export {
   AttemptLimiter, attemptKey, DEFAULT_MAX_ATTEMPTS, DEFAULT_WINDOW_MS, MAX_WINDOW_MS, OKTA_LOCKOUT_THRESHOLD,
-  type AttemptLimiterOptions, type AttemptDecision,
+  type AttemptLimiterOptions, type AttemptDecision, type RefundOptions,
 } from './attempts.js'
 export {
   MFA_OUTCOMES, MfaError, isMfaError, isMfaOutcomeCode, outcomeMessage,

@@ -26,25 +26,30 @@ function failedForItsToken (err: unknown): boolean {
 }
 
 /**
- * Whether Okta refused without judging a code: an outcome of {@link UNJUDGED}; Okta's own validation refusal
- * (E0000001 "Api validation failed", E0000003 a malformed body: a passcode sent to a question factor, an activation
- * of a factor already active); Okta's rate limit (a 429 is answered before the request is processed); Okta out of
- * reach before the request was sent, answering 503 (it did not take the request), or a proxy's or firewall's 4xx
- * page in front of it (the request never reached Okta); or no OAuth access token to send it with. So an Okta outage
- * or rate limit that a person retries through does not lock them out once Okta is back.
+ * Whether Okta refused without judging a code, and how: `'refused'` for an outcome of {@link UNJUDGED} or Okta's own
+ * validation refusal (E0000001 "Api validation failed", E0000003 a malformed body: a passcode sent to a question
+ * factor, an activation of a factor already active), each a call Okta processed (the refund budget bounds them);
+ * `'outage'` for Okta's rate limit (a 429 is answered before the request is processed), Okta out of reach before the
+ * request was sent, answering 503 (it did not take the request), a proxy's or firewall's 4xx page in front of it (the
+ * request never reached Okta), or no OAuth access token to send it with. So an Okta outage or rate limit that a
+ * person retries through, however long, does not lock them out once Okta is back. `undefined`: the code may have
+ * been judged.
  */
-function neverJudged (error: MfaError): boolean {
-  if (UNJUDGED.has(error.code) || failedForItsToken(error.cause)) return true
+function neverJudged (error: MfaError): 'refused' | 'outage' | undefined {
+  if (UNJUDGED.has(error.code)) return 'refused'
+  if (failedForItsToken(error.cause)) return 'outage'
   const cause = error.cause as { code?: unknown, errorCode?: unknown, status?: unknown, causeCode?: unknown } | undefined
   switch (error.code) {
-    case 'BAD_USER_INPUT': return cause?.code === 'OKTA_VALIDATION' && (cause.errorCode === 'E0000001' || cause.errorCode === 'E0000003')
-    case 'RATE_LIMITED': return cause?.code === 'OKTA_RATE_LIMITED'
+    case 'BAD_USER_INPUT': return cause?.code === 'OKTA_VALIDATION' && (cause.errorCode === 'E0000001' || cause.errorCode === 'E0000003') ? 'refused' : undefined
+    case 'RATE_LIMITED': return cause?.code === 'OKTA_RATE_LIMITED' ? 'outage' : undefined
     // A 503 with or without Okta's body (a load balancer's HTML page is OKTA_INVALID_RESPONSE): the request was not
     // taken. Nor was it when a proxy or a firewall in front of Okta refused it with a 4xx page of its own.
     case 'UPSTREAM_UNAVAILABLE': return (cause?.code === 'OKTA_CONNECTION' && NOT_SENT.has(cause.causeCode)) ||
       ((cause?.code === 'OKTA_API_ERROR' || cause?.code === 'OKTA_INVALID_RESPONSE') && cause.status === 503) ||
       (cause !== undefined && clientCode(cause) === 'OKTA_API_ERROR' && cause.errorCode === undefined && typeof cause.status === 'number' && cause.status < 500)
-    default: return false
+      ? 'outage'
+      : undefined
+    default: return undefined
   }
 }
 
@@ -57,8 +62,9 @@ function neverJudged (error: MfaError): boolean {
  * catch (err) { const outcome = outcomeOfError(err); if (outcome) throw await settleRefusal(outcome, limiter, key, decision) }
  */
 export async function settleRefusal (error: MfaError, limiter: AttemptLimiter | undefined, key: string, decision: AttemptDecision | undefined): Promise<MfaError> {
-  if (decision !== undefined && limiter !== undefined && neverJudged(error)) {
-    await limiter.refund(key, decision).catch(() => {})
+  const unjudged = decision !== undefined && limiter !== undefined ? neverJudged(error) : undefined
+  if (unjudged !== undefined) {
+    await limiter!.refund(key, decision, { outage: unjudged === 'outage' }).catch(() => {})
     return error
   }
   // A wrong code Okta answered: a right code counted from now on takes it back (a store that fails leaves it counted).
@@ -88,7 +94,7 @@ const ACCESS_REFUSED: ReadonlySet<unknown> = new Set([
  */
 export async function refundAccessRefusal (err: unknown, limiter: AttemptLimiter | undefined, key: string, decision: AttemptDecision | undefined): Promise<void> {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
-  if (decision !== undefined && limiter !== undefined && (ACCESS_REFUSED.has(code) || failedForItsToken(err))) await limiter.refund(key, decision).catch(() => {})
+  if (decision !== undefined && limiter !== undefined && (ACCESS_REFUSED.has(code) || failedForItsToken(err))) await limiter.refund(key, decision, { outage: true }).catch(() => {})
 }
 
 /** The outcomes of a code Okta judged and refused: each uses an attempt, and Okta counts it towards its lockout. */
