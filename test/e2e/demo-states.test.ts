@@ -109,7 +109,9 @@ await t.test('only a security question active: /mfa and /mfa/enroll say so plain
 
 await t.test('Redis down: the 503 page names the sign-in store, not Okta, after a code and on any page', async (t) => {
   const redis = await withRedis(t)
-  const app = await startE2eApp(t, { redisUrl: redis.url })
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk: Buffer, _enc, done) { lines.push(chunk.toString('utf8')); done() } })
+  const app = await startE2eApp(t, { redisUrl: redis.url, logger: { level: 'info', stream } })
   const jar = app.jar()
   t.equal((await passwordLogin(jar, 'bob')).location, '/mfa')
   const csrf = csrfOf((await jar.fetch('/mfa', { headers: HTML })).text)
@@ -131,6 +133,9 @@ await t.test('Redis down: the 503 page names the sign-in store, not Okta, after 
   t.equal(h1(page.text), 'Sign-in is briefly unavailable')
   t.equal(errorText(page.text), "Sign-in is briefly unavailable, so we can't open this page. Try again in a minute.")
   t.notMatch(pageText(page.text), /Okta/)
+  const failed = lines.join('').split('\n').filter((l) => l.includes('"msg":"request failed"') || l.includes('"msg":"attempt store unavailable during MFA"'))
+  t.ok(failed.length >= 2, 'each refusal is logged')
+  t.ok(failed.every((l) => /"code":"STORE_UNAVAILABLE"/.test(l) && /"reason":"(not connected|timed out)"/.test(l)), `with the store's reason: ${failed.join(' | ')}`)
 
   // The revocation check cannot be made, yet a page that needs no sign-in is served, and Sign out signs out. The
   // session goes out as it came (a write would renew a copy of a revoked cookie), the sign-out's emptied one excepted.

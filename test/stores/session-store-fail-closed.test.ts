@@ -133,6 +133,7 @@ await t.test('connect-redis on createRedisStores: wrapped, Redis down is 503 STO
   t.ok(direct instanceof StoreUnavailableError, 'a callback gets a StoreUnavailableError')
   t.match(direct, { code: 'STORE_UNAVAILABLE', status: 503, statusCode: 503, retryable: true, message: 'The session store is unavailable' })
   t.match((direct as Error).cause, { message: /enableOfflineQueue/ }, "ioredis's error is the cause, for the logs")
+  t.equal((direct as StoreUnavailableError).reason, 'not connected', 'and its reason, in the words of the Redis stores')
 
   await redis.start()
   const deadline = performance.now() + 10_000
@@ -155,7 +156,7 @@ await t.test("a store's refusal is the cause without the command's arguments (th
   const SID = 'sid-LEAK-5521'
   const TOKEN = 'csrf-LEAK-7730'
   const err = await new Promise<unknown>((resolve) => { store.set(SID, { cookie: { originalMaxAge: 60_000 }, csrf: TOKEN } as never, (e) => { resolve(e) }) })
-  t.match(err, { code: 'STORE_UNAVAILABLE', cause: { message: /^OOM / } }, "the store's refusal, kept as the cause")
+  t.match(err, { code: 'STORE_UNAVAILABLE', reason: 'OOM', cause: { message: /^OOM / } }, "the store's refusal, kept as the cause; its code is the reason")
   const shown = [JSON.stringify(err), inspect(err, { depth: 10, showHidden: true }), String((err as Error).stack)].join('\n')
   t.notOk(shown.includes(SID) || shown.includes(TOKEN), 'neither the session id nor its data in what an app could log')
   t.equal(((err as Error).cause as { command?: unknown }).command, undefined, "no command on the cause")

@@ -38,8 +38,10 @@ function outageOf (err: unknown): 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT' | 
 export const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
   const api = req.path.startsWith('/api/')
-  // Log the code only: client errors never carry secrets, but a page must not show internals either.
-  const logged = typeof code === 'string' ? code : 'internal error'
+  // Log the code only (and a store's reason, such as NOPERM or READONLY: the first word of Redis's reply, safe to log):
+  // client errors never carry secrets, but a page must not show internals either.
+  const reason = code === 'STORE_UNAVAILABLE' ? (err as { reason?: unknown }).reason : undefined
+  const logged = typeof code === 'string' ? `${code}${typeof reason === 'string' ? ` (${reason})` : ''}` : 'internal error'
   if (res.headersSent) {
     // The response already went out (e.g. the store failed while express-session touched the session after it):
     // nothing more can be said to the client, and a second answer would only throw.

@@ -36,7 +36,13 @@ export async function handleError (err: FastifyError, request: FastifyRequest, r
   if (code !== undefined) reply.header('x-error-code', code)
   if (status === 429) reply.header('retry-after', String(oktaRateLimitSeconds(err)))
   // Only the error's code (and, for a failure of ours, its message): never Okta's text, nor anything of the request.
-  if (status >= 500) request.log.error({ err: { code: (err as { code?: unknown }).code, status: (err as { status?: unknown }).status, message: code === undefined ? (err as Error).message : undefined } }, 'request failed')
+  // A store's `reason` (NOPERM, READONLY, OOM, timed out: the first word of Redis's reply) says what to fix.
+  if (status >= 500) request.log.error({ err: { code: (err as { code?: unknown }).code, status: (err as { status?: unknown }).status, reason: storeReason(err), message: code === undefined ? (err as Error).message : undefined } }, 'request failed')
   else if (status === 429) request.log.warn({ err: { code: (err as { code?: unknown }).code } }, 'Okta rate limit')
   await reply.code(status).type('text/html; charset=utf-8').send(errorPage(message, { signedIn: isSignedIn(request), ...(title === undefined ? {} : { title }) }))
+}
+
+/** Why a store refused (`StoreUnavailableError.reason`: words safe to log), for the log line of a refused request. */
+export function storeReason (err: unknown): string | undefined {
+  return isStoreUnavailableError(err) ? err.reason : undefined
 }

@@ -19,7 +19,22 @@ function failClosed (err: unknown): unknown {
   if (err === undefined || err === null || isStoreUnavailableError(err)) return err
   if ((err as { code?: unknown }).code === 'ENOENT') return err
   // Not the store's error itself: ioredis's carries the command's arguments (the session id and the session's data).
-  return new StoreUnavailableError('The session store is unavailable', { cause: err instanceof Error ? shareableRedisError(err) : err })
+  const reason = reasonOf(err)
+  return new StoreUnavailableError('The session store is unavailable', {
+    cause: err instanceof Error ? shareableRedisError(err) : err, ...(reason === undefined ? {} : { reason }),
+  })
+}
+
+/**
+ * The `reason` of the store's failure, in the words core's Redis stores use (safe to log): the error code of a command
+ * Redis refused (`NOPERM`, `READONLY`, `OOM`: its reply's first word, never the rest), or an ioredis client that is
+ * not connected or timed out; undefined for anything else.
+ */
+function reasonOf (err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined
+  if (err.name === 'ReplyError') return /^([A-Z][A-Z_]{1,31})(?: |$)/.exec(err.message)?.[1]
+  if (/enableOfflineQueue|^Connection is closed/.test(err.message)) return 'not connected'
+  return err.message === 'Command timed out' ? 'timed out' : undefined
 }
 
 /**

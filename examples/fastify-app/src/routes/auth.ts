@@ -136,7 +136,7 @@ export async function signOut (ctx: AppContext, request: FastifyRequest, reply: 
     } catch (err) {
       if (!isStoreUnavailableError(err)) throw err
       recorded = false
-      request.log.warn({ err: { code: err.code } }, 'sign-out not recorded: the revocation store is unavailable')
+      request.log.warn({ err: { code: err.code, reason: err.reason } }, 'sign-out not recorded: the revocation store is unavailable')
     }
     clearMfa(request)
     await request.logOut()

@@ -9,6 +9,7 @@ import { factorView, unusableActiveFactors, verifiableFactors, type FactorView }
 import { ACCOUNT_LOCKED, ALREADY_ACTIVE, failureText, isAdminLockout, isOktaAdminLockout, isUpstreamFailure, isUpstreamTimeout, refusalStatus, retryAfter, lockoutText, messageFor, oktaRateLimitSeconds, RESEND_TOO_SOON, SENT_ELSEWHERE, STORE_DOWN, TIMED_OUT, UNAVAILABLE, type FailInfo } from '../messages.js'
 import { codeFormState, field, forgetSentCodeForm, isLocalPath, isSetupPage, newCodeFormId, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
+import { storeReason } from '../error-handler.js'
 import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
 import { renderRemove } from './account.js'
 import { loadFactors, Unlisted } from './factor-list.js'
@@ -190,7 +191,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
   app.post('/mfa', { preValidation: ctx.csrf, preHandler: [ctx.requireLogin, refuseResentForm] }, ctx.passport.authenticate('okta-mfa', async (request, reply, err, user, info) => {
     if (err !== null) {
       if (!isUpstreamFailure(err)) throw err
-      request.log.warn({ code: (err as { code?: string }).code }, isStoreUnavailableError(err) ? 'attempt store unavailable during MFA' : 'Okta unavailable during MFA')
+      request.log.warn({ code: (err as { code?: string }).code, reason: storeReason(err) }, isStoreUnavailableError(err) ? 'attempt store unavailable during MFA' : 'Okta unavailable during MFA')
       forgetSentCodeForm(request) // the page says to try again: the same form may be sent again
       return await sendUnavailable(reply, 'code', err)
     }
