@@ -428,6 +428,38 @@ await t.test('a factor pending activation, named or not, and the named factor go
   t.notOk(calls.some((c) => c.includes('smssam') || c.includes('emfsam')), 'the code went to neither')
 })
 
+await t.test("two ACTIVE TOTP factors (Google's and Okta's) and a code without a factor id: refused, naming factorId, before Okta or the counter hear it; named, each passes", async (t) => {
+  const { emu, calls, check } = await rig(t, {
+    seed: [{
+      login: 'two@example.com',
+      factors: [
+        { id: 'uftgoogle00000000001', factorType: 'token:software:totp', provider: 'GOOGLE' },
+        { id: 'uftokta0000000000001', factorType: 'token:software:totp', provider: 'OKTA' },
+      ],
+    }],
+  })
+  const store = new MemoryAttemptStore()
+  const limiter = new AttemptLimiter({ store })
+  const session = { session: {} }
+  for (const factorId of [undefined, '']) {
+    calls.length = 0
+    const unnamed = await check(session, 'two@example.com', { passCode: emu.totpCode('uftokta0000000000001'), ...(factorId === undefined ? {} : { factorId }) }, limiter)
+    t.same([codeOf(unnamed), !unnamed.ok && unnamed.error.details], ['BAD_USER_INPUT', { field: 'factorId' }], `factorId ${JSON.stringify(factorId)}: which one is the person's to say`)
+    t.equal(!unnamed.ok && unnamed.error.message, 'You have more than one authenticator app: choose the one this code is from.')
+    t.notOk(calls.some((c) => c.endsWith('/verify')), 'no code sent: to the other factor a right code would count as wrong at Okta')
+  }
+  t.equal((await limiter.consume('two@example.com')).remaining, 3, 'no attempt counted (this probe counts one)')
+  await limiter.succeed('two@example.com')
+  t.equal(codeOf(await check(session, 'two@example.com', { passCode: emu.totpCode('uftokta0000000000001'), factorId: 'uftokta0000000000001' }, limiter)), 'SUCCESS', "named, Okta Verify's code passes")
+  emu.clock.advance(30_000)
+  t.equal(codeOf(await check(session, 'two@example.com', { passCode: emu.totpCode('uftgoogle00000000001'), factorId: 'uftgoogle00000000001' }, limiter)), 'SUCCESS', "and Google Authenticator's")
+  // One of them deactivated: the other is the user's TOTP again.
+  const userId = (await emuFetch(emu, 'GET', '/api/v1/users/two@example.com')).body.id as string
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${userId}/factors/uftgoogle00000000001`)
+  emu.clock.advance(30_000)
+  t.equal(codeOf(await check({ session: {} }, 'two@example.com', { passCode: emu.totpCode('uftokta0000000000001') }, limiter)), 'SUCCESS', 'one left: no factor id needed')
+})
+
 await t.test('an answer sent without a factor id: the active security question; no factor at all is ENROLLMENT_REQUIRED; code factors say to send a code', async (t) => {
   const { emu, check } = await rig(t)
   const limiter = new AttemptLimiter({ store: new MemoryAttemptStore(), maxAttempts: 4 })

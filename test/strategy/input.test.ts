@@ -72,6 +72,24 @@ for (const start of STACKS) {
       t.equal((await fresh.fetch('/api/data')).status, 401)
     })
 
+    await t.test("a second ACTIVE TOTP (Okta Verify's beside Google's): a code without factorId is 400 BAD_USER_INPUT naming it, no attempt used; named, it passes", async (t) => {
+      const adaId = (await emuFetch(emu, 'GET', `/api/v1/users/${encodeURIComponent(ada.email)}`)).body.id as string
+      const okta = (await emuFetch(emu, 'POST', `/api/v1/users/${adaId}/factors`, { factorType: 'token:software:totp', provider: 'OKTA' })).body.id as string
+      t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${adaId}/factors/${okta}/lifecycle/activate`, { passCode: emu.totpCode(okta) })).status, 200)
+      t.teardown(async () => { await emuFetch(emu, 'DELETE', `/api/v1/users/${adaId}/factors/${okta}`) })
+      emu.clock.advance(30_000)
+      const fresh = stack.jar()
+      await passwordLogin(fresh, ada)
+      for (let i = 0; i < 6; i++) {
+        const res = await fresh.fetch('/api/mfa', { form: { passCode: emu.totpCode(okta) } })
+        t.equal(res.status, 400, `try ${i + 1}: ${res.text}`)
+        t.same([res.json().code, res.json().message], ['BAD_USER_INPUT', 'You have more than one authenticator app: choose the one this code is from.'])
+      }
+      const named = await fresh.fetch('/api/mfa', { form: { passCode: emu.totpCode(okta), factorId: okta } })
+      t.equal(named.status, 200, 'six refusals and no LOCKED_OUT: none was counted; the named factor passes')
+      t.equal(named.json().mfa.factorId, okta)
+    })
+
     await t.test('the own factorId and a code typed with a space are accepted', async (t) => {
       const c = code()
       const res = await jar.fetch('/api/mfa', { json: { passCode: `${c.slice(0, 3)} ${c.slice(3)}`, factorId: FACTORS.ada.id } })

@@ -12,6 +12,8 @@ export const ANSWER_FACTOR_TYPES: ReadonlySet<string> = new Set(['question'])
 
 /** The refusal of a factor that takes no passcode or answer: an Okta Verify push, a security key. */
 const NOT_VERIFIABLE = 'This authenticator cannot be verified here.'
+/** The refusal of a code sent without a factor id by a user with several authenticator apps. */
+const SEVERAL_TOTP = 'You have more than one authenticator app: choose the one this code is from.'
 
 /** The outcome of {@link selectFactor}. */
 export type FactorSelection =
@@ -19,16 +21,19 @@ export type FactorSelection =
   | { ok: false, code: 'FACTOR_NOT_FOUND' | 'ENROLLMENT_REQUIRED' }
   /**
    * The user's own factor, sent the other kind of secret: `field` is the one it takes; `factorId` for a factor that
-   * takes neither (an Okta Verify push, a security key).
+   * takes neither (an Okta Verify push, a security key), or (`several`) for a passcode sent without a factor id by a
+   * user with more than one ACTIVE TOTP factor (Google Authenticator and Okta Verify's code): which one is for them to say.
    */
-  | { ok: false, code: 'BAD_USER_INPUT', field: 'passCode' | 'answer' | 'factorId' }
+  | { ok: false, code: 'BAD_USER_INPUT', field: 'passCode' | 'answer' | 'factorId', several?: true }
 
 /**
  * Picks the factor to verify: `requestedId` must be one of the user's own factors (else FACTOR_NOT_FOUND), ACTIVE
  * (one not active, pending activation or deactivated, is ENROLLMENT_REQUIRED), of a kind that takes this secret (a
  * passcode sent to a question factor, or an answer to a code factor, is BAD_USER_INPUT naming the secret it takes, as
  * Okta's own refusal is; one that takes neither, a push or a security key, is BAD_USER_INPUT naming `factorId`).
- * Without `requestedId`: a passcode goes to the user's ACTIVE TOTP factor, an answer to their ACTIVE security question;
+ * Without `requestedId`: a passcode goes to the user's ACTIVE TOTP factor (with several, Google's and Okta's, it is
+ * BAD_USER_INPUT naming `factorId`, `several`: sent to the wrong one, a right code would count as a wrong one, towards
+ * Okta's lockout), an answer to their ACTIVE security question;
  * with no ACTIVE factor at all, or no ACTIVE TOTP for a passcode, ENROLLMENT_REQUIRED; an answer from a user whose
  * ACTIVE factors take codes is BAD_USER_INPUT naming `passCode` (only push or security keys: `factorId`).
  *
@@ -49,8 +54,9 @@ export function selectFactor (factors: readonly OktaFactorLike[], requestedId: s
     return { ok: true, factor }
   }
   if (secret === 'passCode') {
-    const factor = factors.find((f) => f.factorType === TOTP_FACTOR_TYPE && f.status === 'ACTIVE')
-    return factor === undefined ? { ok: false, code: 'ENROLLMENT_REQUIRED' } : { ok: true, factor }
+    const totp = factors.filter((f) => f.factorType === TOTP_FACTOR_TYPE && f.status === 'ACTIVE')
+    if (totp.length > 1) return { ok: false, code: 'BAD_USER_INPUT', field: 'factorId', several: true }
+    return totp.length === 0 ? { ok: false, code: 'ENROLLMENT_REQUIRED' } : { ok: true, factor: totp[0]! }
   }
   const active = factors.filter((f) => f.status === 'ACTIVE')
   const question = active.find((f) => ANSWER_FACTOR_TYPES.has(f.factorType))
@@ -85,7 +91,7 @@ export function requireFactor (factors: readonly OktaFactorLike[], requestedId: 
 /** The error of a refused {@link selectFactor}, naming the field at fault. */
 export function selectionError (selected: Exclude<FactorSelection, { ok: true }>): MfaError {
   if (selected.code === 'BAD_USER_INPUT') {
-    if (selected.field === 'factorId') return new MfaError('BAD_USER_INPUT', { field: 'factorId' }, NOT_VERIFIABLE)
+    if (selected.field === 'factorId') return new MfaError('BAD_USER_INPUT', { field: 'factorId' }, selected.several === true ? SEVERAL_TOTP : NOT_VERIFIABLE)
     const takes = selected.field === 'answer' ? 'the answer to its question' : 'a code, not an answer'
     return new MfaError('BAD_USER_INPUT', { field: selected.field }, `This authenticator takes ${takes}.`)
   }
