@@ -95,6 +95,9 @@ await t.test("HTTP that Node's parser refuses gets Okta's envelope and headers, 
     // CONNECT is no request Fastify routes: Node drops it unanswered without a listener of the emulator's.
     ['CONNECT /api/v1/users HTTP/1.1\r\nHost: x\r\nAuthorization: SSWS test-token\r\n\r\n', 400],
     ['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 400],
+    // An expectation other than 100-continue: Node's own answer is a bare 417, with or without a token.
+    ['POST /api/v1/users HTTP/1.1\r\nHost: x\r\nAuthorization: SSWS test-token\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}', 417],
+    ['GET /api/v1/users HTTP/1.1\r\nHost: x\r\nExpect: something\r\nConnection: keep-alive\r\n\r\n', 417],
   ]
   for (const [request, status] of cases) {
     const answer = await rawAnswer(request)
@@ -518,6 +521,29 @@ await t.test('token endpoint: every refusal is an OAuth error body, never the en
   // A form is read (and refused on its merits).
   const form = await request(`${emu.url}/oauth2/v1/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' }, body: 'grant_type=password' })
   t.same([form.statusCode, (JSON.parse(await form.body.text()) as Record<string, unknown>)['error']], [400, 'unsupported_grant_type'])
+})
+
+await t.test('a body far over the limit, sent with fetch from another process: the client reads the 413, not a reset connection', async (t) => {
+  // In one process the client's writes and the server's close take turns; from another, closing with the body unread
+  // resets the connection while fetch still writes it (EPIPE), and the 413 is lost.
+  const child = spawn(process.execPath, ['--input-type=module', '-e',
+    "const { startEmulator } = await import('@okta-mfa/emulator'); const emu = await startEmulator({ port: 0, token: 'test-token', quiet: true, bodyLimit: 65536 }); console.error(emu.url)"],
+  { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
+  t.teardown(() => { child.kill('SIGKILL') })
+  const [first] = await once(child.stderr, 'data') as [Buffer]
+  const url = first.toString().trim()
+  const statuses: string[] = []
+  for (const size of [1, 2, 4, 8, 8, 8].map((mib) => mib * 1024 * 1024)) {
+    try {
+      const r = await fetch(`${url}/api/v1/users`, { method: 'POST', headers: { authorization: 'SSWS test-token', 'content-type': 'application/json' }, body: 'x'.repeat(size) })
+      statuses.push(`${r.status} ${(JSON.parse(await r.text()) as { errorCode?: string }).errorCode ?? ''}`)
+    } catch (err) {
+      statuses.push(String((err as { cause?: { code?: unknown } }).cause?.code ?? err))
+    }
+  }
+  t.same(statuses, Array(6).fill('413 E0000003'), 'bodies 16 to 128 times the limit (up to 8 MiB): each answered 413 E0000003')
+  const after = await fetch(`${url}/api/v1/users/nobody@example.com`, { headers: { authorization: 'SSWS test-token', accept: 'application/json' } })
+  t.equal(after.status, 404, 'and the emulator serves on')
 })
 
 await t.test('logger: true logs requests, never the token of a link it hands out (QR code, activation, password reset)', async (t) => {

@@ -31,6 +31,7 @@ import { factorUpdateRoutes } from './routes/factor-update.js'
 import { verifyRoutes } from './routes/verify.js'
 import type { RateLimitBucket, RateLimitOptions } from './types.js'
 import { closeConnectionsWhenClosing } from './closing.js'
+import { drainRefusedBodies } from './drain.js'
 import { loggerOptions, withoutLinkTokens } from './logging.js'
 
 declare module 'fastify' {
@@ -154,6 +155,7 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
       socket.destroy()
     },
   })
+  drainRefusedBodies(app)
   closeConnectionsWhenClosing(app)
   const limiter = new RateLimiter(settings.rateLimits)
   const checkAuth = ssws(settings.token)
@@ -182,6 +184,10 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
     // Node leaves such a socket without its own error listener: a client that resets it would crash the process.
     socket.on('error', () => {})
     socket.end(clientErrorAnswer(undefined, stampHeaders(ctx.clock(), 'user').headers))
+  })
+  // An `Expect` other than `100-continue`: without a listener Node answers a bare 417 (no body, no Okta headers).
+  app.server.on('checkExpectation', (req: { socket: { end: (data: string) => unknown } }) => {
+    req.socket.end(clientErrorAnswer('EXPECTATION_FAILED', stampHeaders(ctx.clock(), 'user').headers))
   })
   /** Adds Okta's per-response headers and counts the request; returns whether it is over the limit. */
   const stamp = (reply: FastifyReply, bucket: RateLimitBucket): boolean => {
