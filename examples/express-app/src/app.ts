@@ -26,6 +26,8 @@ export type OktaConnection =
 
 /** The largest form body read (16 KiB). */
 const BODY_LIMIT_BYTES = 16_384
+/** The longest stated body over the limit whose rest is read and dropped after its 413, rather than its connection cut. */
+const DRAINED_BODY_BYTES = 8 * 1024 * 1024
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -167,10 +169,13 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   // The device cookie is Secure as the session cookie is (express-session's 'auto'): over https as Express sees it.
   const secure = (req: Request): boolean => options.secureCookie === true || req.secure
   // 16 KiB: a password of 1024 characters outside ASCII (an emoji is 12 bytes once form-encoded) still reaches the size check.
-  // A body declared larger is refused at once, its connection closed: the body parser would read all of it first.
+  // A body declared larger is refused at once: the body parser would read all of it first. Node then reads its rest
+  // and drops it, so a browser still sending it gets the 413 (a connection closed with bytes unread is reset, and the
+  // answer lost); past 8 MiB its connection is closed instead.
   app.use((req, res, next) => {
-    if (Number(req.headers['content-length']) > BODY_LIMIT_BYTES) {
-      res.setHeader('connection', 'close')
+    const stated = Number(req.headers['content-length'])
+    if (stated > BODY_LIMIT_BYTES) {
+      if (stated > DRAINED_BODY_BYTES) res.setHeader('connection', 'close')
       next(Object.assign(new Error('request entity too large'), { status: 413 }))
       return
     }

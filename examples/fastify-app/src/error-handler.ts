@@ -28,11 +28,17 @@ function pageFor (err: FastifyError, afterCode: boolean): { status: number, code
   return { status, message: status < 500 ? 'That request could not be handled. Go back and try again.' : messageFor('INTERNAL') }
 }
 
+/** The longest stated body whose rest is read and dropped after a refusal, rather than the connection cut. */
+const DRAINED_BODY_BYTES = 8 * 1024 * 1024
+
 /** Fastify's `setErrorHandler` of the app. */
 export async function handleError (err: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   // In the words of the moment: after a code was entered, or not.
   const afterCode = typeof (request.body as Record<string, unknown> | undefined)?.passCode === 'string'
   const { status, code, title, message } = pageFor(err, afterCode)
+  // A body refused unread (413): Fastify closes the connection with the rest of it unread, which resets it while the
+  // browser is still sending, and the page is lost. The rest of a body of a stated length up to 8 MiB is drained.
+  if (!request.raw.complete && Number(request.headers['content-length']) <= DRAINED_BODY_BYTES) reply.removeHeader('connection')
   if (code !== undefined) reply.header('x-error-code', code)
   if (status === 429) reply.header('retry-after', String(oktaRateLimitSeconds(err)))
   // Only the error's code (and, for a failure of ours, its message): never Okta's text, nor anything of the request.

@@ -2,6 +2,7 @@
 // the table, a public message, the request id, and an HTTP status that follows the code. Everything unknown is masked.
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import { GraphQLError, Kind, type ASTNode, type ExecutionResult, type FormattedExecutionResult } from 'graphql'
+import { drainRefusedBody } from './drain.js'
 import { BODY_MESSAGE } from './body-check.js'
 import { GATEWAY_ERRORS, GatewayError, fromClientError, type GatewayErrorCode } from './errors.js'
 import { REQUEST_ID_HEADER } from './logging.js'
@@ -264,6 +265,8 @@ export async function handleRouteError (error: Error & FastifyLikeError, request
     reply.header(REQUEST_ID_HEADER, request.id).header('cache-control', 'no-store')
     throw error
   }
+  // A body refused unread (413): its rest is drained so that a client still writing it reads this answer.
+  drainRefusedBody(request, reply)
   const gqlError = error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error })
   const { statusCode, response } = formatErrors({ errors: [gqlError] }, { reply })
   // Set again: an app's hook that ran before the gateway's (and threw) kept the gateway's onRequest from setting them.
