@@ -335,6 +335,11 @@ await t.test('the standalone server bounds how long a request may take to arrive
   const connectId = /\r\nx-request-id: ([0-9a-f-]{36})\r\n/.exec(answer)?.[1]
   t.ok(connectId, 'with a request id made for it')
   t.match(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), { data: null, errors: [{ extensions: { code: 'METHOD_NOT_ALLOWED', requestId: connectId } }] })
+  // An Expect other than 100-continue: Node's own answer was a bare 417 (no code, no request id); it is ignored.
+  t.match(await rawExchange(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200 /, 'an unknown expectation is ignored: served')
+  const expecting = await rawExchange(port, 'POST /graphql HTTP/1.1\r\nHost: x\r\nExpect: something\r\nContent-Type: application/json\r\nContent-Length: 26\r\nConnection: close\r\n\r\n{"query":"{ __typename }"}')
+  t.match(expecting, /^HTTP\/1\.1 200 [^]*\r\nx-request-id: /, 'a GraphQL request with one: answered by the route')
+  t.same(JSON.parse(expecting.slice(expecting.indexOf('\r\n\r\n') + 4)), { data: { __typename: 'Query' } })
 })
 
 await t.test("requests Node's parser refuses or its timeout cuts get the gateway's coded JSON, and nothing of their bytes is logged", async (t) => {

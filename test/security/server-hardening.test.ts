@@ -179,6 +179,8 @@ await t.test("what Node's parser refuses is answered with its code by the demo a
     // Node hands CONNECT to a 'connect' listener, never to the app: without one it closed the connection unanswered.
     const tunnel = await rawExchange(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n')
     t.match(tunnel, /^HTTP\/1\.1 400 [^\r]*\r\n[^]*\r\nx-error-code: BAD_REQUEST\r\n/i, `${name}: a CONNECT, a coded 400`)
+    // An Expect other than 100-continue: Node's own answer was a bare, uncoded 417; the expectation is ignored.
+    t.match(await rawExchange(port, 'GET /login HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200 /, `${name}: an unknown expectation is ignored, the page served`)
   }
   // A target that is no path: express-session reads no session for it, and passport's session middleware threw (500).
   const expressPort = ports[1]![1]

@@ -67,5 +67,8 @@ export function createExampleServer (app: RequestListener): Server {
     socket.on('error', () => {})
     writeRefusal(socket, 'BAD_REQUEST')
   })
+  // An `Expect` other than `100-continue`: Node's own answer is a bare 417, uncoded, the body left on the socket. The
+  // expectation is ignored instead, as RFC 9110 §10.1.1 allows, and the request served as any other.
+  server.on('checkExpectation', (req, res) => { server.emit('request', req, res) })
   return server
 }

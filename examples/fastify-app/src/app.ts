@@ -27,7 +27,7 @@ import { mfaRoutes } from './routes/mfa.js'
 import { connectOkta } from './okta-setup.js'
 import { checkOptions, type BuildAppOptions } from './options.js'
 import { fitSessionCookie, noteMfaStep, rememberReturnTo } from './session.js'
-import { answerClientError, answerFrameworkError, refuseBeforeRouting, refuseConnect } from './raw-refusals.js'
+import { answerClientError, answerFrameworkError, ignoreUnknownExpectations, refuseBeforeRouting, refuseConnect } from './raw-refusals.js'
 import { attemptAndRevocationStores } from './stores.js'
 import { DEMO_USERS, UserStore, type AppUser } from './users.js'
 import { csrfPage, notFoundPage } from './views/errors.js'
@@ -94,6 +94,7 @@ export async function buildApp (options: BuildAppOptions): Promise<BuiltApp> {
     frameworkErrors: answerFrameworkError,
   })
   refuseConnect(app)
+  ignoreUnknownExpectations(app)
   if (trust !== false) {
     // A scheme is case-insensitive (RFC 3986 §3.1): a proxy's "X-Forwarded-Proto: HTTPS" is https. The session cookie's
     // `secure: 'auto'` and the remembered-device cookie compare `request.protocol` with 'https', so the header is

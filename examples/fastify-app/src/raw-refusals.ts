@@ -71,6 +71,14 @@ export function refuseConnect (app: FastifyInstance): void {
 }
 
 /**
+ * An `Expect` other than `100-continue`: Node answers it a bare 417 (no code, the body left on the socket) unless
+ * told. The expectation is ignored instead, as RFC 9110 §10.1.1 allows, and the request served as any other.
+ */
+export function ignoreUnknownExpectations (app: FastifyInstance): void {
+  app.server.on('checkExpectation', (req, res) => { app.server.emit('request', req, res) })
+}
+
+/**
  * The demo's first `onRequest` hook: once it is closing (SIGTERM), a request that still arrives is 503 with its code
  * (`SHUTTING_DOWN`) rather than Fastify's uncoded JSON (`return503OnClosing` is off for it); an HTTP/1.1 request
  * without Host is the coded 400 Node would have answered empty (`requireHostHeader` is off for it).

@@ -46,6 +46,14 @@ export function refuseConnect (app: FastifyInstance): void {
 }
 
 /**
+ * An `Expect` other than `100-continue`: Node answers it a bare 417 (no code, no request id, the body left on the
+ * socket) unless told. The expectation is ignored instead, as RFC 9110 §10.1.1 allows, and the request served as any.
+ */
+export function ignoreUnknownExpectations (app: FastifyInstance): void {
+  app.server.on('checkExpectation', (req, res) => { app.server.emit('request', req, res) })
+}
+
+/**
  * Fastify's `clientErrorHandler` of the standalone server: a request that took longer than its time to arrive is
  * REQUEST_TIMEOUT (408), a header block over Node's limit HEADERS_TOO_LARGE (431), anything else Node's parser
  * refuses BAD_REQUEST (400), each in the gateway's coded JSON rather than Fastify's uncoded one. Logged at `debug`

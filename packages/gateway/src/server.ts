@@ -14,7 +14,7 @@ import { oktaMfaGateway, refuseMethod } from './plugin.js'
 import { cachedReadiness, oktaFailureMessage, STORE_READY_CACHE_MS } from './readiness.js'
 import { gatewaySessionCookie } from './session-cookie.js'
 import { fastifyTrustProxy } from './trust-proxy.js'
-import { answerClientError, answerFrameworkError, closeConnectionsWhenClosing, refuseConnect } from './raw-refusals.js'
+import { answerClientError, answerFrameworkError, closeConnectionsWhenClosing, ignoreUnknownExpectations, refuseConnect } from './raw-refusals.js'
 import { answeredArguments } from './server-args.js'
 import { rememberedDevicesOf } from './server-devices.js'
 
@@ -119,6 +119,7 @@ export async function buildGatewayServer (config: GatewayServerConfig, options: 
   // Our own logger and request ids: the id can be bound without pino's redaction pass (see requestChildLogger).
   app.setChildLoggerFactory(requestChildLogger)
   refuseConnect(app)
+  ignoreUnknownExpectations(app)
   closeConnectionsWhenClosing(app)
   const stores = serverStores(config, options, app)
   app.addHook('onClose', async () => { await stores.close() })
