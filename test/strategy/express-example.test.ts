@@ -92,6 +92,37 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
   t.equal((await jar.fetch('/api/me')).json().code, 'UNAUTHENTICATED')
 })
 
+await t.test('buildApp: a user with two authenticator apps chooses the one that shows the code; one app, no choice', async (t) => {
+  const OKTA_SECRET = 'MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U'
+  const emu = await withEmulator(t, {
+    seed: [
+      { login: 'grace@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', provider: 'GOOGLE', sharedSecret: SECRET }, { id: 'ostokta00000000000001', factorType: 'token:software:totp', provider: 'OKTA', sharedSecret: OKTA_SECRET }] },
+      { login: 'ada@example.com', factors: [{ id: 'ostada00000000000001', factorType: 'token:software:totp', sharedSecret: SECRET }] },
+    ],
+  })
+  const { app, close } = buildApp({
+    okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true },
+    users: [{ id: 'g1', username: 'grace', password: 'cobol-1959', email: 'grace@example.com', displayName: 'Grace' }, { id: 'a1', username: 'ada', password: 'engine-1843', email: 'ada@example.com', displayName: 'Ada' }],
+    sessionSecret: 'x'.repeat(32),
+    clock: emu.clock.now,
+  })
+  const url = await listenLoopback(t, app, close)
+  const grace = new CookieJar(url)
+  t.equal((await post(grace, '/login', { username: 'grace', password: 'cobol-1959' })).location, '/mfa')
+  const page = (await grace.fetch('/mfa')).text
+  t.match(page, /<fieldset><legend>Which app shows the code\?<\/legend>/, 'the page asks which app')
+  t.match(page, new RegExp(`<input type="radio" name="factorId" value="${FACTOR_ID}" required> Google Authenticator`))
+  t.match(page, /<input type="radio" name="factorId" value="ostokta00000000000001" required> Okta Verify/)
+  // Without the choice (a client that skips it): refused, saying why, no attempt used; with it, the code passes.
+  t.equal((await post(grace, '/mfa', { passCode: totp(OKTA_SECRET, emu.clock.now()) })).location, '/mfa')
+  t.match((await grace.fetch('/mfa')).text, /You have more than one authenticator app: choose the one this code is from\./)
+  t.equal((await post(grace, '/mfa', { passCode: totp(OKTA_SECRET, emu.clock.now()), factorId: 'ostokta00000000000001' })).location, '/account', "Okta Verify's code, named")
+  t.match((await grace.fetch('/api/me')).json(), { mfa: { factorId: 'ostokta00000000000001' } })
+  const ada = new CookieJar(url)
+  t.equal((await post(ada, '/login', { username: 'ada', password: 'engine-1843' })).location, '/mfa')
+  t.notMatch((await ada.fetch('/mfa')).text, /name="factorId"/, 'one app: nothing to choose')
+})
+
 await t.test('buildApp: a session revoked with its record kept (sign out of all sessions) is signed out before an unguarded page saves it', async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'grace@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
   const revocations = new MemoryRevocationStore({ clock: emu.clock.now }) // its clock moves the revocation's 25 h on

@@ -13,6 +13,7 @@ import { csrfToken, requireCsrf } from './csrf.js'
 import { onError } from './errors.js'
 import { checkLoginInput } from 'passport-okta-mfa'
 import { accountPage, loginPage, loginRetryOf, mfaPage, waitWords } from './pages.js'
+import { authenticatorChoices } from './authenticator-apps.js'
 import { keepLastMessages, lastMessage, saveBeforeRedirect, sendPage, takeReturnTo } from './page-session.js'
 import { BoundedMemoryStore } from './session-store.js'
 import { lowerCaseForwardedProto, trustProxyOption, type TrustProxySetting } from './trust-proxy.js'
@@ -250,10 +251,12 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     const verified = options.mfaMaxAgeSeconds !== undefined
       ? Promise.resolve(false)
       : getMfaState(req) !== undefined ? Promise.resolve(true) : rememberedStep(req)
-    verified.then((skip) => {
+    verified.then(async (skip) => {
       if (skip) { res.redirect(takeReturnTo(req)); return }
-      sendPage(req, res, next, mfaPage(csrfToken(req), user.displayName, lastMessage(req), options.demoHint, devices === undefined ? undefined : devices.maxAgeMs / 86_400_000))
-    }, next)
+      // A user with two authenticator apps says which one shows the code (the strategy refuses to guess).
+      const apps = await authenticatorChoices(strategy.client, resolveOktaUser, user)
+      sendPage(req, res, next, mfaPage(csrfToken(req), user.displayName, lastMessage(req), options.demoHint, devices === undefined ? undefined : devices.maxAgeMs / 86_400_000, apps))
+    }).catch(next)
   })
   // After the code, the form goes back to session.returnTo: only the shared strict check's local paths stay there.
   const safeReturnToOnly: express.RequestHandler = (req, _res, next) => {

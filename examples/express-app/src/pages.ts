@@ -1,5 +1,6 @@
 // The example's HTML, kept apart from the routes. Everything interpolated is escaped.
 import { normalizeUsername, type LoginInputCode } from 'passport-okta-mfa'
+import type { AuthenticatorApp } from './authenticator-apps.js'
 
 /** Escapes text for HTML element and attribute content. */
 export function escapeHtml (value: string): string {
@@ -99,16 +100,22 @@ export function expiredFormPage (): string {
 <p><a href="/login">Go to sign-in</a></p>`)
 }
 
-/** The passcode form; with `rememberDays`, the "Remember this device" checkbox. */
-export function mfaPage (csrf: string, name: string, message?: string, demoHint?: string, rememberDays?: number): string {
+/**
+ * The passcode form; with `rememberDays`, the "Remember this device" checkbox; with `apps` (the user's two or more
+ * authenticator apps), the choice of the one that shows the code, sent as `factorId`.
+ */
+export function mfaPage (csrf: string, name: string, message?: string, demoHint?: string, rememberDays?: number, apps: readonly AuthenticatorApp[] = []): string {
   const days = rememberDays === undefined ? undefined : Math.round(rememberDays)
   const remember = days === undefined
     ? ''
     : `<label><input type="checkbox" name="rememberDevice" value="on"> Remember this device for ${days} day${days === 1 ? '' : 's'}</label>\n`
+  const choice = apps.length === 0
+    ? ''
+    : `<fieldset><legend>Which app shows the code?</legend>\n${apps.map((a) => `<label><input type="radio" name="factorId" value="${escapeHtml(a.id)}" required> ${escapeHtml(a.label)}</label>`).join('\n')}\n</fieldset>\n`
   return layout('Verify it is you', `<p>Signed in as ${escapeHtml(name)}. Enter the 6-digit code from your authenticator app.</p>
 ${errorLine(message)}
 <form method="post" action="/mfa">${csrfField(csrf)}
-<label>Code <input name="passCode" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,32}" title="The 6 digits from your authenticator app" required${message === undefined ? ' autofocus' : inError(true)}></label>
+${choice}<label>Code <input name="passCode" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,32}" title="The 6 digits from your authenticator app" required${message === undefined ? ' autofocus' : inError(true)}></label>
 ${remember}<button>Verify</button>
 </form>
 ${demoHint === undefined ? '' : `<p><small>${demoHint}</small></p>`}
