@@ -13,7 +13,8 @@ import { once } from 'node:events'
 import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { csrfOf, errorText, passwordLogin, startE2eApp, type E2eApp } from '../helpers/e2e-app.js'
-import { emuFetch } from '../helpers/emulator.js'
+import { emuFetch, withEmulator } from '../helpers/emulator.js'
+import { DEMO_USERS } from '../../examples/fastify-app/dist/index.js'
 import { rawExchange, type CookieJar, type JarResponse } from '../helpers/http.js'
 import { withRedis } from '../helpers/redis.js'
 import { totp } from '../helpers/totp.js'
@@ -105,6 +106,36 @@ await t.test('only a security question active: /mfa and /mfa/enroll say so plain
   const out = await again.fetch('/logout', { headers: HTML })
   t.equal(out.location, '/login')
   t.equal((await again.fetch('/mfa', { headers: HTML })).location, '/login', 'signed out')
+})
+
+await t.test("Okta Verify's code pending beside an active Google Authenticator: Finish setup shows its key, not the phone form; removing the last factor the pages can check says what it strands", async (t) => {
+  const emu = await withEmulator(t)
+  const app = await startE2eApp(t, { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, users: DEMO_USERS, clock: emu.clock.now })
+  t.equal((await passwordLogin(app.jar(), 'alice')).location, '/mfa/enroll', 'alice, made in Okta at her first sign-in')
+  const userId = (await emuFetch(emu, 'GET', '/api/v1/users/alice%40example.com')).body.id as string
+  const google = (await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })).body.id as string
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${google}/lifecycle/activate`, { passCode: emu.totpCode(google) })).status, 200)
+  const okta = (await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'token:software:totp', provider: 'OKTA' })).body.id as string
+  emu.clock.advance(30_000)
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'alice')).location, '/mfa')
+  const mfa = (await jar.fetch('/mfa', { headers: HTML })).text
+  t.equal((await jar.fetch('/mfa', { form: { _csrf: csrfOf(mfa), factorId: google, passCode: emu.totpCode(google) }, headers: HTML })).status, 303)
+  const setup = await jar.fetch('/mfa/enroll', { headers: HTML })
+  t.equal(setup.status, 200)
+  t.match(setup.text, new RegExp(`name="factorId" value="${okta}"`), "the pending Okta Verify factor's own setup")
+  t.match(setup.text, /data-testid="manual-key"/, 'with its key')
+  t.notMatch(setup.text, /id="sms-enroll"|Mobile phone number/, 'not the text-message setup')
+  t.notMatch(setup.text, /data-testid="strands"/)
+
+  const only = (await jar.fetch(`/account/security/remove/${google}`, { headers: HTML })).text
+  t.match(pageText(only), /This is your only factor\. At your next sign-in you will set up a new one\./)
+  t.notMatch(only, /data-testid="strands"/, 'no other active factor: nothing stranded')
+  // A security question beside it: the pages cannot check it, so without Google Authenticator the account is stuck.
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: 'broccoli pie' } })).status, 200)
+  const stranding = (await jar.fetch(`/account/security/remove/${google}`, { headers: HTML })).text
+  t.match(pageText(stranding), /This is the last factor this app can check\. Without it, your next sign-in here will need an administrator/, 'says what removing it strands')
+  t.notMatch(pageText(stranding), /This is your only factor/)
 })
 
 await t.test('Redis down: the 503 page names the sign-in store, not Okta, after a code and on any page', async (t) => {

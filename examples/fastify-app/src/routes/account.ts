@@ -66,6 +66,9 @@ export async function renderRemove (ctx: AppContext, request: FastifyRequest, re
     verifyWith: verifiableFactors(factors),
     selectedFactorId: field(request, 'factorId') ?? (typeof query.factor === 'string' ? query.factor : undefined),
     isLast: factors.filter((f) => f.active).length <= 1 && factor.active,
+    // Other active factors, none of which the pages can check (a security question, a push): without this one the
+    // account can neither sign in here nor add a factor.
+    strands: factor.active && factors.some((f) => f.active && f.id !== factor.id) && verifiableFactors(factors).every((f) => f.id === factor.id),
     emulator: ctx.emulator !== undefined,
     error: error ?? paused ?? (flash?.kind === 'error' ? flash.text : undefined),
     locked: locked !== false || paused !== undefined,

@@ -77,7 +77,10 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     // (a post, no query) answers with the text-message step.
     const asked = extra.method ?? (request.method === 'POST' ? 'sms' : (request.query as Record<string, unknown>).method)
     const hasTotp = factors.some((f) => f.kind === 'totp' && f.active)
-    const method = asked === 'sms' || hasTotp ? 'sms' : 'totp'
+    // A pending authenticator app (Okta Verify's beside an active Google Authenticator, enrolled elsewhere) is
+    // finished here, as *Finish setup* promises, unless a phone is asked for.
+    const pendingApp = factors.some((f) => f.kind === 'totp' && f.status === 'PENDING_ACTIVATION')
+    const method = asked === 'sms' || (hasTotp && !pendingApp) ? 'sms' : 'totp'
     const user = currentUser(request)
     const flash = takeFlash(request)
     // Paused (e.g. four wrong first codes, then signing in again): say so at once, as /mfa does, not after a code.

@@ -97,6 +97,8 @@ export interface RemoveView {
   verifyWith: FactorView[]
   selectedFactorId?: string | undefined
   isLast: boolean
+  /** The account's other active factors are all of kinds the pages cannot check: removing this one strands it. */
+  strands?: boolean
   emulator: boolean
   error?: string | undefined
   info?: string | undefined
@@ -120,6 +122,7 @@ export function removePage (view: RemoveView): string {
     <h1>Remove ${view.factor.label}?</h1>
     ${view.factor.detail === undefined ? '' : html`<p>${view.factor.detail}</p>`}
     ${view.isLast ? html`<p class="notice notice-info">This is your only factor. At your next sign-in you will set up a new one.</p>` : ''}
+    ${view.strands === true ? html`<p class="notice notice-error" data-testid="strands">This is the last factor this app can check. Without it, your next sign-in here will need an administrator to reset your sign-in methods: add another factor first.</p>` : ''}
     ${notice('info', view.info)}
     ${notice('error', view.error, 'remove-error')}
     ${view.locked !== true && view.freshCodeWarning === true && view.verifyWith.some((f) => f.kind === 'totp') ? freshCodeNotice() : ''}
