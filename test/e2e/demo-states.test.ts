@@ -136,6 +136,18 @@ await t.test("Okta Verify's code pending beside an active Google Authenticator: 
   const stranding = (await jar.fetch(`/account/security/remove/${google}`, { headers: HTML })).text
   t.match(pageText(stranding), /This is the last factor this app can check\. Without it, your next sign-in here will need an administrator/, 'says what removing it strands')
   t.notMatch(pageText(stranding), /This is your only factor/)
+
+  // Both apps active: the code step names the one it is for, and Okta Verify's help names Okta Verify.
+  emu.clock.advance(30_000)
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${okta}/lifecycle/activate`, { passCode: emu.totpCode(okta) })).status, 200)
+  const again = app.jar()
+  t.equal((await passwordLogin(again, 'alice')).location, '/mfa')
+  const forOkta = (await again.fetch(`/mfa?factor=${okta}`, { headers: HTML })).text
+  t.match(forOkta, /data-testid="selected-method">Authenticator app · Okta Verify</, 'the selected app is named')
+  t.match(pageText(forOkta), /Open Okta Verify and enter the 6-digit code it shows for this account\./)
+  const forGoogle = (await again.fetch(`/mfa?factor=${google}`, { headers: HTML })).text
+  t.match(forGoogle, /data-testid="selected-method">Authenticator app · time-based codes</)
+  t.match(pageText(forGoogle), /Open your authenticator app and enter the 6-digit code it shows for “okta-mfa demo”\./)
 })
 
 await t.test('Redis down: the 503 page names the sign-in store, not Okta, after a code and on any page', async (t) => {

@@ -41,6 +41,9 @@ const KIND: Record<string, FactorView['kind']> = {
   push: 'push',
 }
 
+/** The detail of an authenticator app factor of Okta Verify (provider OKTA), beside Google's "time-based codes". */
+export const OKTA_VERIFY = 'Okta Verify'
+
 /** Builds the view model of a factor. */
 export function factorView (factor: FactorLike): FactorView {
   // Own keys only: a factor type of `constructor` (Okta's text) must not find Object's members.
@@ -51,7 +54,7 @@ export function factorView (factor: FactorLike): FactorView {
   switch (kind) {
     case 'totp':
       label = 'Authenticator app'
-      detail = factor.provider === 'OKTA' ? 'Okta Verify' : 'time-based codes'
+      detail = factor.provider === 'OKTA' ? OKTA_VERIFY : 'time-based codes'
       break
     case 'sms':
       label = 'Text message'

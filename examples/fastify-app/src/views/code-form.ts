@@ -1,6 +1,6 @@
 // The passcode form shared by /mfa and the step-up confirmation on /account/security: the factor to use,
 // the code field (numeric keypad on phones, one-time-code autofill), and "send me a code" for sms factors.
-import type { FactorView } from '../factors.js'
+import { OKTA_VERIFY, type FactorView } from '../factors.js'
 import { csrfField, html, type SafeHtml } from './layout.js'
 
 /** What the code form needs. */
@@ -56,7 +56,11 @@ export function freshCodeNotice (): SafeHtml {
 
 /** The help under the code field, in the words of the factor the person uses. */
 export function codeHelp (factors: FactorView[], selected: FactorView | undefined): string {
-  if (factors.every((f) => f.kind === 'totp')) return 'Open your authenticator app and enter the 6-digit code it shows for “okta-mfa demo”.'
+  if (factors.every((f) => f.kind === 'totp')) {
+    // Okta Verify's code (enrolled through Okta, not these pages): named, as the other app's code would not pass.
+    if (factors.length === 1 && selected?.detail === OKTA_VERIFY) return 'Open Okta Verify and enter the 6-digit code it shows for this account.'
+    return 'Open your authenticator app and enter the 6-digit code it shows for “okta-mfa demo”.'
+  }
   if (factors.every((f) => f.sendsCode)) return `Send yourself a code${selected?.kind === 'email' ? ' by e-mail' : selected?.kind === 'call' ? ' by voice call' : ' by text message'}, then enter the 6 digits here.`
   return 'Enter the 6-digit code from your authenticator app, or send yourself a code by text message.'
 }
@@ -106,6 +110,7 @@ export function codeForm (opts: CodeFormOptions): SafeHtml {
       ${csrfField(csrf)}
       ${hidden}
       ${chooser}
+      ${switching && selected !== undefined ? html`<p class="method" data-testid="selected-method">${factorText(selected)}</p>` : ''}
       <label for="passCode">Verification code</label>
       <input id="passCode" name="passCode" type="text" inputmode="numeric" autocomplete="one-time-code"
         pattern="[0-9 ]{6,16}" maxlength="16" minlength="6" required autofocus spellcheck="false"
