@@ -174,6 +174,25 @@ const OKTA_SUSPENDED = { status: 403, errorCode: 'E0000038' }
 /** The emulator behind the proxy with carol's text-message factor (the demo's seed, as the in-process emulator has it). */
 const CAROL_SMS = [{ login: 'carol@example.com', factors: [{ factorType: 'sms' as const, phoneNumber: '+15555550103' }] }]
 
+await t.test('a wrong code sent by e-mail or voice call is worded for it, not as a text message', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'carol@example.com', factors: [{ factorType: 'email' as const, email: 'carol@example.com' }, { factorType: 'call' as const, phoneNumber: '+15555550104' }] }] })
+  const app = await startE2eApp(t, { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, users: DEMO_USERS, clock: emu.clock.now })
+  const carolId = await oktaUserId(emu, 'carol@example.com')
+  const factors = (await emuFetch(emu, 'GET', `/api/v1/users/${carolId}/factors`)).body as Array<{ id: string, factorType: string }>
+  const carol = app.jar()
+  t.equal((await passwordLogin(carol, 'carol')).location, '/mfa')
+  for (const [type, by] of [['email', 'e-mail'], ['call', 'voice call']] as const) {
+    const factorId = factors.find((f) => f.factorType === type)!.id
+    const page = await carol.fetch(`/mfa?factor=${factorId}`, { headers: HTML })
+    await carol.fetch('/mfa/challenge', { form: { _csrf: csrfOf(page.text), factorId, returnTo: `/mfa?factor=${factorId}` }, headers: HTML })
+    const wrong = String((Number(emu.messages({ userId: carolId }).at(-1)!.code) + 1) % 1_000_000).padStart(6, '0')
+    const res = await postCode(carol, `/mfa?factor=${factorId}`, wrong, { factorId })
+    t.equal(res.headers['x-error-code'], 'INVALID_PASSCODE', type)
+    t.match(errorText(res.text), new RegExp(`^That code didn't match\\. Enter the code from the latest ${by}, or send a new one\\.`), `${type}: "${by}"`)
+    t.notMatch(errorText(res.text) ?? '', /text message/)
+  }
+})
+
 await t.test('"Send a code", the text of the setup and its "Send a new code" to a user Okta locked or suspended: 403 "ask an administrator", as a code', async (t) => {
   const emu = await withEmulator(t, { seed: CAROL_SMS })
   const proxy = await faultProxy(t, emu.url)

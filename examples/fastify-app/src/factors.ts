@@ -90,6 +90,11 @@ export function factorView (factor: FactorLike): FactorView {
   }
 }
 
+/** How `factor` sends its code (`sms`, `call`, `email`), or undefined for one that does not (an authenticator app). */
+export function sentBy (factor: FactorView | undefined): 'sms' | 'call' | 'email' | undefined {
+  return factor?.kind === 'sms' || factor?.kind === 'call' || factor?.kind === 'email' ? factor.kind : undefined
+}
+
 /** A factor's badge, the same words on every page: "active", "setup not finished" (Okta's PENDING_ACTIVATION), … */
 export function statusText (factor: Pick<FactorView, 'active' | 'status'>): string {
   if (factor.active) return 'active'

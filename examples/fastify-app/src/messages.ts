@@ -28,13 +28,22 @@ export const MESSAGES = {
 /** The factor being activated is active already (finished in another tab or window): no code is needed here. */
 export const ALREADY_ACTIVE = 'This sign-in method is already set up: it was activated in another tab or window.'
 
-/** The same failures for someone whose code comes by text message (or call, or e-mail): no authenticator wording. */
-export const SMS_MESSAGES: Partial<Record<keyof typeof MESSAGES, string>> = {
-  PASSCODE_MISSING: 'Enter the 6-digit code from the text message.',
-  PASSCODE_MALFORMED: 'A code is 6 digits. Enter the code from the latest text message.',
-  INVALID_PASSCODE: "That code didn't match. Enter the code from the latest text message, or send a new one.",
-  PASSCODE_REPLAYED: 'That code was already used. Send yourself a new code, then enter it.',
+/** A factor that sends its code, and how the code arrives in the messages' words. */
+const SENT_BY = { sms: 'text message', call: 'voice call', email: 'e-mail' } as const
+
+/** The same failures for someone whose code is sent (by text message, voice call or e-mail): no authenticator wording. */
+export function sentCodeMessages (kind: keyof typeof SENT_BY): Partial<Record<keyof typeof MESSAGES, string>> {
+  const by = SENT_BY[kind]
+  return {
+    PASSCODE_MISSING: `Enter the 6-digit code from the ${by}.`,
+    PASSCODE_MALFORMED: `A code is 6 digits. Enter the code from the latest ${by}.`,
+    INVALID_PASSCODE: `That code didn't match. Enter the code from the latest ${by}, or send a new one.`,
+    PASSCODE_REPLAYED: 'That code was already used. Send yourself a new code, then enter it.',
+  }
 }
+
+/** {@link sentCodeMessages} of a text message. */
+export const SMS_MESSAGES = sentCodeMessages('sms')
 
 /**
  * Okta's own lockout (E0000069) or a user Okta refuses by status (E0000038, suspended or deactivated): the core's
@@ -231,10 +240,11 @@ export const WRONG_LAST = "That code didn't match."
  * The sentence for a refused code, as the pages show it: the factor's own words (text message or app), how many
  * attempts are left after a wrong code, and until when sign-in is paused.
  */
-export function failureText (fail: FailInfo, options: { sms?: boolean, now: number }): string {
+export function failureText (fail: FailInfo, options: { sms?: boolean, sent?: keyof typeof SENT_BY | undefined, now: number }): string {
   const code = fail.code
   const wrong = code === 'INVALID_PASSCODE' || code === 'PASSCODE_REPLAYED'
-  const base = (options.sms === true && code !== undefined ? SMS_MESSAGES[code as FailureCode] : undefined) ?? messageFor(code, fail.retryAfterSeconds)
+  const sent = options.sent ?? (options.sms === true ? 'sms' : undefined)
+  const base = (sent !== undefined && code !== undefined ? sentCodeMessages(sent)[code as FailureCode] : undefined) ?? messageFor(code, fail.retryAfterSeconds)
   // The last attempt used: no advice to wait for, enter or send another code, since the next one will be refused too
   // (the pause says until when).
   if (wrong && fail.attemptsRemaining === 0) return `${code === 'PASSCODE_REPLAYED' ? REPLAYED_LAST : WRONG_LAST} ${lockoutText(fail.retryAfterSeconds, options.now)}`

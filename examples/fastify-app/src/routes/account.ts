@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { getMfaState, isRememberedMfa, isStoreUnavailableError, mfaStateOf, userKeyOf, dropCachedFactors, revokeUserSessions } from 'passport-okta-mfa'
 import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
-import { verifiableFactors, type FactorView } from '../factors.js'
+import { sentBy, verifiableFactors, type FactorView } from '../factors.js'
 import { ALREADY_ACTIVE, STORE_DOWN, failureText, isAdminLockout, isUpstreamFailure, refusalStatus, retryAfter, messageFor, type FailInfo } from '../messages.js'
 import { codeFormState, field, forgetSentCodeForm, newCodeFormId, resendInSeconds, setFlash, takeFlash, usedFactors } from '../session.js'
 import { accountPage } from '../views/account.js'
@@ -190,7 +190,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       const said = retryAfter(reply, status, fail) // the wait of Retry-After, said on the page too
       const listed = await loadFactors(ctx, request)
       const chosen = listed instanceof Unlisted ? undefined : listed.find((f) => f.id === field(request, 'factorId'))
-      return await renderRemove(ctx, request, reply, status, failureText(said, { sms: chosen?.sendsCode === true, now: ctx.clock() }), undefined, isAdminLockout(fail) ? 'admin' : paused)
+      return await renderRemove(ctx, request, reply, status, failureText(said, { sent: sentBy(chosen), now: ctx.clock() }), undefined, isAdminLockout(fail) ? 'admin' : paused)
     }
     const found = await factorOfRequest(ctx, request, reply)
     if (found === undefined) return

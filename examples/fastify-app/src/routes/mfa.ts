@@ -5,7 +5,7 @@ import { getMfaState, isRememberedMfa, isStoreUnavailableError, userKeyOf } from
 import { endUserContext } from '@okta-mfa/core'
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
-import { factorView, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
+import { factorView, sentBy, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
 import { ACCOUNT_LOCKED, ALREADY_ACTIVE, failureText, isAdminLockout, isOktaAdminLockout, isUpstreamFailure, isUpstreamTimeout, refusalStatus, retryAfter, lockoutText, messageFor, oktaRateLimitSeconds, RESEND_TOO_SOON, SENT_ELSEWHERE, STORE_DOWN, TIMED_OUT, UNAVAILABLE, type FailInfo } from '../messages.js'
 import { codeFormState, field, forgetSentCodeForm, isLocalPath, isSetupPage, newCodeFormId, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
@@ -211,7 +211,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       if (fail.code === 'RATE_LIMITED') forgetSentCodeForm(request)
       const factors = await loadFactors(ctx, request)
       return await renderMfa(request, reply, status, {
-        error: failureText(said, { sms: isSmsChoice(factors, selectedFactorId), now: ctx.clock() }),
+        error: failureText(said, { sent: sentChoice(factors, selectedFactorId), now: ctx.clock() }),
         factors,
         // The code that used up the last attempt, and any code during the pause: the paused view, as a reload shows it.
         locked: fail.code === 'LOCKED_OUT' || lastTry,
@@ -229,10 +229,11 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
   }))
 
   /** Whether the code posted was for a factor that sends codes (the page then speaks of text messages). */
-  function isSmsChoice (all: FactorView[] | Unlisted, factorId: string | undefined): boolean {
+  /** How the chosen factor sends its code (`sms`, `call`, `email`), or undefined for an authenticator app. */
+  function sentChoice (all: FactorView[] | Unlisted, factorId: string | undefined): 'sms' | 'call' | 'email' | undefined {
     const factors = verifiableFactors(all instanceof Unlisted ? [] : all)
     const chosen = factors.find((f) => f.id === factorId) ?? factors[0]
-    return chosen?.sendsCode === true
+    return sentBy(chosen)
   }
 
   // Where enrollment ends: where the person was going before sign-in (kept through enrollment), else /account.
