@@ -150,6 +150,27 @@ await t.test("Okta Verify's code pending beside an active Google Authenticator: 
   t.match(pageText(forGoogle), /Open your authenticator app and enter the 6-digit code it shows for “okta-mfa demo”\./)
 })
 
+await t.test('an authenticator app and text messages both active: nothing left to add, said on the Security page, and /mfa/enroll leads there', async (t) => {
+  const SECRET = 'JBSWY3DPEHPK3PXP'
+  const emu = await withEmulator(t, { seed: [{ login: 'alice@example.com', factors: [{ id: 'ostalice000000000001', factorType: 'token:software:totp', sharedSecret: SECRET }, { factorType: 'sms', phoneNumber: '+15555550101' }] }] })
+  const app = await startE2eApp(t, { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, users: DEMO_USERS, clock: emu.clock.now })
+  const jar = app.jar()
+  t.equal((await passwordLogin(jar, 'alice')).location, '/mfa')
+  const mfa = (await jar.fetch('/mfa', { headers: HTML })).text
+  t.equal((await jar.fetch('/mfa', { form: { _csrf: csrfOf(mfa), factorId: 'ostalice000000000001', passCode: totp(SECRET, emu.clock.now()) }, headers: HTML })).status, 303)
+  const security = (await jar.fetch('/account/security', { headers: HTML })).text
+  t.notMatch(security, /href="\/mfa\/enroll">Add a factor/, 'no Add a factor that could only answer "already set up"')
+  t.match(pageText(security), /Your authenticator app and text messages are both set up: there is nothing more to add here\./)
+  const enroll = await jar.fetch('/mfa/enroll', { headers: HTML })
+  t.equal(enroll.location, '/account/security', '/mfa/enroll (an old link, Back) leads to the Security page')
+  t.match(pageText((await jar.fetch('/account/security', { headers: HTML })).text), /nothing more to add here/)
+  // One of them removed (here in Okta): Add a factor is back.
+  const userId = (await emuFetch(emu, 'GET', '/api/v1/users/alice%40example.com')).body.id as string
+  const sms = ((await emuFetch(emu, 'GET', `/api/v1/users/${userId}/factors`)).body as Array<{ id: string, factorType: string }>).find((f) => f.factorType === 'sms')!.id
+  await emuFetch(emu, 'DELETE', `/api/v1/users/${userId}/factors/${sms}`)
+  t.match((await jar.fetch('/account/security', { headers: HTML })).text, /href="\/mfa\/enroll">Add a factor/)
+})
+
 await t.test('Redis down: the 503 page names the sign-in store, not Okta, after a code and on any page', async (t) => {
   const redis = await withRedis(t)
   const lines: string[] = []

@@ -90,6 +90,16 @@ export function factorView (factor: FactorLike): FactorView {
   }
 }
 
+/**
+ * Whether the setup pages have something left to add: they set up an authenticator app and a text message, and an
+ * account with both active (and neither pending) has nothing more to set up here.
+ */
+export function canAddHere (factors: FactorView[]): boolean {
+  const active = (kind: FactorView['kind']): boolean => factors.some((f) => f.kind === kind && f.active)
+  const pending = factors.some((f) => (f.kind === 'totp' || f.kind === 'sms') && f.status === 'PENDING_ACTIVATION')
+  return pending || !(active('totp') && active('sms'))
+}
+
 /** How `factor` sends its code (`sms`, `call`, `email`), or undefined for one that does not (an authenticator app). */
 export function sentBy (factor: FactorView | undefined): 'sms' | 'call' | 'email' | undefined {
   return factor?.kind === 'sms' || factor?.kind === 'call' || factor?.kind === 'email' ? factor.kind : undefined

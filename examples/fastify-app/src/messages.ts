@@ -25,6 +25,9 @@ export const MESSAGES = {
   INTERNAL: 'Something went wrong on our side. Try again.',
 } as const
 
+/** An account with an active authenticator app and text messages: the setup pages have nothing more to add. */
+export const ALL_ADDED = 'Your authenticator app and text messages are both set up: there is nothing more to add here.'
+
 /** The factor being activated is active already (finished in another tab or window): no code is needed here. */
 export const ALREADY_ACTIVE = 'This sign-in method is already set up: it was activated in another tab or window.'
 

@@ -151,6 +151,7 @@ export function accountRoutes (app: FastifyInstance, ctx: AppContext): void {
       now: ctx.clock(),
       factorsError: listed instanceof Unlisted ? unlistedText(listed) : undefined,
       success: flash?.kind === 'success' ? flash.text : addedText(request.query as Record<string, unknown>),
+      info: flash?.kind === 'info' ? flash.text : undefined,
       error: flash?.kind === 'error' ? flash.text : undefined,
     }))
   })

@@ -9,9 +9,9 @@ import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { DEMO_ISSUER } from '../demo.js'
 import { pendingTotp, SMS_TYPE, startTotp, TOTP_TYPE } from '../enrollment.js'
-import { factorView, unusableActiveFactors, type FactorView } from '../factors.js'
+import { canAddHere, factorView, unusableActiveFactors, type FactorView } from '../factors.js'
 import {
-  ACCOUNT_LOCKED, ALREADY_ACTIVE, failureText, isAdminLockout, isTimedPause, isUpstreamFailure, lockoutText, messageFor, MESSAGES, refusalStatus,
+  ACCOUNT_LOCKED, ALL_ADDED, ALREADY_ACTIVE, failureText, isAdminLockout, isTimedPause, isUpstreamFailure, lockoutText, messageFor, MESSAGES, refusalStatus,
   REPLAYED_LAST, WRONG_LAST, RESEND_TOO_SOON, retryAfter, SMS_MESSAGES, STORE_DOWN, TIMED_OUT, UNAVAILABLE, type FailInfo,
 } from '../messages.js'
 import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
@@ -119,6 +119,12 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
   app.get('/mfa/enroll', { preHandler: ctx.requireLogin }, async (request, reply) => {
     const raw = await rawFactors(request)
     if (raw instanceof Unlisted) return await sendUnavailable(reply, 'factors', raw.err)
+    // Nothing left to set up here (an old link, Back): the Security page says so, rather than a phone form that can
+    // only answer "already set up".
+    if (getMfaState(request) !== undefined && !canAddHere(raw.map(factorView))) {
+      setFlash(request, 'info', ALL_ADDED)
+      return await reply.redirect('/account/security', 303)
+    }
     await renderEnroll(request, reply, raw)
   })
 

@@ -1,5 +1,6 @@
 // /account/security: the user's factors, each removable after a fresh code (step-up).
-import { statusText, type FactorView } from '../factors.js'
+import { canAddHere, statusText, type FactorView } from '../factors.js'
+import { ALL_ADDED } from '../messages.js'
 import { codeForm, dayCount, freshCodeNotice } from './code-form.js'
 import { csrfField, html, notice, page, type SafeHtml } from './layout.js'
 import { timeTag } from './account.js'
@@ -32,6 +33,7 @@ export interface SecurityView {
   remembered?: { days: number, thisDevice: boolean, signedInWithoutCode: boolean } | undefined
   factorsError?: string | undefined
   success?: string | undefined
+  info?: string | undefined
   error?: string | undefined
 }
 
@@ -68,12 +70,15 @@ export function securityPage (view: SecurityView): string {
   <section class="card">
     <h1>Security</h1>
     ${notice('success', view.success)}
+    ${notice('info', view.info)}
     ${notice('error', view.error)}
     <h2>Factors</h2>
     ${view.factorsError !== undefined
       ? notice('error', view.factorsError)
       : view.factors.length === 0 ? html`<p>No factors. You will set one up at your next sign-in.</p>` : html`<ul class="factors">${rows}</ul>`}
-    <p><a class="button secondary" href="/mfa/enroll">Add a factor</a></p>
+    ${view.factorsError !== undefined || canAddHere(view.factors)
+      ? html`<p><a class="button secondary" href="/mfa/enroll">Add a factor</a></p>`
+      : html`<p class="hint" data-testid="all-added">${ALL_ADDED}</p>`}
     <p class="hint">Removing a factor asks for a fresh code first, so someone at an unlocked computer cannot take over your account.</p>
     ${view.remembered === undefined
       ? ''
