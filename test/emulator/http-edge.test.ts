@@ -10,6 +10,7 @@ import { once } from 'node:events'
 import { connect } from 'node:net'
 import { request } from 'undici'
 import { emuFetch, userWithTotp, withEmulator } from '../helpers/emulator.js'
+import { oversizedPost } from '../helpers/http.js'
 import { REPO_ROOT } from '../helpers/processes.js'
 
 const ENVELOPE_KEYS = ['errorCauses', 'errorCode', 'errorId', 'errorLink', 'errorSummary']
@@ -544,6 +545,14 @@ await t.test('a body far over the limit, sent with fetch from another process: t
   t.same(statuses, Array(6).fill('413 E0000003'), 'bodies 16 to 128 times the limit (up to 8 MiB): each answered 413 E0000003')
   const after = await fetch(`${url}/api/v1/users/nobody@example.com`, { headers: { authorization: 'SSWS test-token', accept: 'application/json' } })
   t.equal(after.status, 404, 'and the emulator serves on')
+  // Past the drained size, or of no stated size: answered, and the connection closed rather than read to its end.
+  const auth = 'Authorization: SSWS test-token\r\nContent-Type: application/json\r\n'
+  const stated = await oversizedPost(url, '/api/v1/users', `${auth}Content-Length: ${64 * 1024 * 1024}\r\n`, Buffer.alloc(256 * 1024, 'x'))
+  t.match(stated.head, /^HTTP\/1\.1 413 [^]*\r\nconnection: close/i, '64 MiB stated: 413, Connection: close')
+  t.ok(stated.closed, '64 MiB stated: the connection closed')
+  const chunked = await oversizedPost(url, '/api/v1/users', `${auth}Transfer-Encoding: chunked\r\n`, `${(1024 * 1024).toString(16)}\r\n${'x'.repeat(1024 * 1024)}\r\n`)
+  t.match(chunked.head, /^HTTP\/1\.1 413 [^]*\r\nconnection: close/i, 'chunked past the limit: 413, Connection: close')
+  t.ok(chunked.closed, 'chunked: the connection closed')
 })
 
 await t.test('logger: true logs requests, never the token of a link it hands out (QR code, activation, password reset)', async (t) => {

@@ -80,6 +80,25 @@ export async function rawExchange (target: number | string, bytes: string): Prom
   })
 }
 
+/**
+ * Sends the head of a POST to `path` (with `headers`, e.g. a Content-Length far over any limit, or chunked encoding)
+ * and `body`, the start of its body, then waits up to `waitMs`: the answer's head, and whether the server closed the
+ * connection (it should, rather than read a body that long to its end).
+ */
+export async function oversizedPost (target: number | string, path: string, headers: string, body: string | Buffer, waitMs = 3000): Promise<{ head: string, closed: boolean }> {
+  const port = typeof target === 'number' ? target : Number(new URL(target).port)
+  return await new Promise((resolve) => {
+    let text = ''
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`)
+      socket.write(body, () => {})
+    })
+    const timer = setTimeout(() => { socket.destroy(); resolve({ head: text.split('\r\n\r\n')[0] ?? '', closed: false }) }, waitMs)
+    socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1') }).on('error', () => {})
+    socket.on('close', () => { clearTimeout(timer); resolve({ head: text.split('\r\n\r\n')[0] ?? '', closed: true }) })
+  })
+}
+
 /** What a Node HTTP app (Express) offers to be served: `listen` like `http.Server`'s. */
 interface Listenable {
   listen: (port: number, host: string) => import('node:http').Server

@@ -156,10 +156,23 @@ await t.test("a store's refusal is the cause without the command's arguments (th
   const SID = 'sid-LEAK-5521'
   const TOKEN = 'csrf-LEAK-7730'
   const err = await new Promise<unknown>((resolve) => { store.set(SID, { cookie: { originalMaxAge: 60_000 }, csrf: TOKEN } as never, (e) => { resolve(e) }) })
-  t.match(err, { code: 'STORE_UNAVAILABLE', reason: 'OOM', cause: { message: /^OOM / } }, "the store's refusal, kept as the cause; its code is the reason")
+  t.match(err, { code: 'STORE_UNAVAILABLE', cause: { message: /^OOM / } }, "the store's refusal, kept as the cause")
+  t.equal((err as StoreUnavailableError).reason, 'OOM', 'its code is the reason, never the rest of the reply')
   const shown = [JSON.stringify(err), inspect(err, { depth: 10, showHidden: true }), String((err as Error).stack)].join('\n')
   t.notOk(shown.includes(SID) || shown.includes(TOKEN), 'neither the session id nor its data in what an app could log')
   t.equal(((err as Error).cause as { command?: unknown }).command, undefined, "no command on the cause")
+})
+
+await t.test("a Redis that stops answering: the session store's error says \"timed out\"", async (t) => {
+  const redis = await withRedis(t)
+  const stores = createRedisStores(redis.url, { commandTimeoutMs: 200 })
+  t.teardown(async () => { redis.resume(); await stores.close() })
+  await stores.ping()
+  const store = failClosedSessionStore(new RedisStore({ client: stores.client, prefix: 'frozen:' }))
+  redis.pause()
+  const err = await new Promise<unknown>((resolve) => { store.get('some-id', (e) => { resolve(e) }) })
+  t.match(err, { code: 'STORE_UNAVAILABLE' })
+  t.equal((err as StoreUnavailableError).reason, 'timed out')
 })
 
 await t.test('a store of any kind: its methods are wrapped in place, "no such session" (ENOENT) passes, a bad argument is a TypeError', async (t) => {

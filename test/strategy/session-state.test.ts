@@ -2,7 +2,10 @@
 // flavours (express-session object, secure-session get/set), binding to the user, malformed state
 // ignored, clearMfa, and the userKeyOf rules (a key that collides across users would leak MFA between them).
 import t from 'tap'
-import { MFA_SESSION_KEY, clearMfa, getMfaState, recordMfa, userKeyOf } from 'passport-okta-mfa'
+import express from 'express'
+import session from 'express-session'
+import { MFA_SESSION_KEY, MemoryRevocationStore, clearMfa, getMfaState, recordMfa, revokeUserSessions, signOutRevoked, startSession, userKeyOf } from 'passport-okta-mfa'
+import { CookieJar, listenLoopback } from '../helpers/http.js'
 
 /** A @fastify/secure-session-like session: get/set over a private map. */
 function secureLike (): { get: (k: string) => unknown, set: (k: string, v: unknown) => void, data: Map<string, unknown> } {
@@ -168,4 +171,35 @@ await t.test('requireMfaFastify given to Express by mistake: an error to next(),
     t.match(await res.json(), { message: /requireMfaFastify\(\) is a Fastify preHandler; with Express use requireMfa\(\)/ })
     t.ok(seen instanceof TypeError)
   }
+})
+
+await t.test("signOutRevoked forgets a revoked session's MFA step also where the logout keeps the session's data (passport before 0.6)", async (t) => {
+  const revocations = new MemoryRevocationStore()
+  const app = express()
+  app.use(session({ secret: 'x'.repeat(32), resave: false, saveUninitialized: false }))
+  // As passport before 0.6 did: req.user from the session, and a synchronous logout that only drops the user (the
+  // rest of the session, its MFA step included, stays).
+  app.use((req, _res, next) => {
+    const r = req as unknown as { user?: object, logout: () => void }
+    const uid = (req.session as unknown as { uid?: number }).uid
+    if (uid !== undefined) r.user = { id: uid }
+    r.logout = function logout () { delete (req.session as unknown as { uid?: number }).uid; delete r.user }
+    next()
+  })
+  app.use(signOutRevoked({ revocations }))
+  app.post('/in', (req, res) => {
+    ;(req.session as unknown as { uid: number }).uid = 7
+    const user = { id: 7 }
+    startSession(req, { user })
+    recordMfa(req, { user, factorId: 'ost1', method: 'form' })
+    res.json({ ok: true })
+  })
+  app.get('/state', (req, res) => { res.json({ user: (req as unknown as { user?: object }).user ?? null, mfa: getMfaState(req, { user: { id: 7 } }) ?? null }) })
+  app.post('/revoke-all', (_req, res, next) => { revokeUserSessions(revocations, userKeyOf({ id: 7 })).then(() => res.json({ ok: true }), next) })
+  const jar = new CookieJar(await listenLoopback(t, app))
+  await jar.fetch('/in', { method: 'POST' })
+  t.match((await jar.fetch('/state')).json(), { mfa: { factorId: 'ost1' } }, 'the MFA step is there')
+  await new Promise((resolve) => setTimeout(resolve, 5)) // "sign out everywhere" revokes sessions issued before it
+  await new CookieJar(jar.baseUrl).fetch('/revoke-all', { method: 'POST' })
+  t.same((await jar.fetch('/state')).json(), { user: null, mfa: null }, 'revoked: signed out, and its MFA step forgotten before the route reads it')
 })
