@@ -254,7 +254,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     verified.then(async (skip) => {
       if (skip) { res.redirect(takeReturnTo(req)); return }
       // A user with two authenticator apps says which one shows the code (the strategy refuses to guess).
-      const apps = await authenticatorChoices(strategy.client, resolveOktaUser, user)
+      const apps = await authenticatorChoices(req, strategy.client, resolveOktaUser, user, (options.clock ?? Date.now)())
       sendPage(req, res, next, mfaPage(csrfToken(req), user.displayName, lastMessage(req), options.demoHint, devices === undefined ? undefined : devices.maxAgeMs / 86_400_000, apps))
     }).catch(next)
   })
