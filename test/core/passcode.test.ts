@@ -453,11 +453,12 @@ await t.test("two ACTIVE TOTP factors (Google's and Okta's) and a code without a
   t.equal(codeOf(await check(session, 'two@example.com', { passCode: emu.totpCode('uftokta0000000000001'), factorId: 'uftokta0000000000001' }, limiter)), 'SUCCESS', "named, Okta Verify's code passes")
   emu.clock.advance(30_000)
   t.equal(codeOf(await check(session, 'two@example.com', { passCode: emu.totpCode('uftgoogle00000000001'), factorId: 'uftgoogle00000000001' }, limiter)), 'SUCCESS', "and Google Authenticator's")
-  // One of them deactivated: the other is the user's TOTP again.
+  // One of them removed in Okta: the other is the user's TOTP again, also for this session, whose cached list (seconds
+  // old) still holds both: "choose one" is not said from a list that may be stale.
   const userId = (await emuFetch(emu, 'GET', '/api/v1/users/two@example.com')).body.id as string
   await emuFetch(emu, 'DELETE', `/api/v1/users/${userId}/factors/uftgoogle00000000001`)
-  emu.clock.advance(30_000)
-  t.equal(codeOf(await check({ session: {} }, 'two@example.com', { passCode: emu.totpCode('uftokta0000000000001') }, limiter)), 'SUCCESS', 'one left: no factor id needed')
+  emu.clock.advance(10_000)
+  t.equal(codeOf(await check(session, 'two@example.com', { passCode: emu.totpCode('uftokta0000000000001') }, limiter)), 'SUCCESS', 'one left: no factor id needed')
 })
 
 await t.test('an answer sent without a factor id: the active security question; no factor at all is ENROLLMENT_REQUIRED; code factors say to send a code', async (t) => {

@@ -163,7 +163,8 @@ async function check (input: PasscodeCheckInput, retry: Retry | undefined): Prom
     } else {
       // A cached list that does not have the factor may predate an enrollment made elsewhere: Okta is asked again
       // (unless the list is only seconds old) before saying no.
-      const list = await subject.factorsFor((l) => { const s = selectFactor(l, factorId, secret); return s.ok || s.code === 'BAD_USER_INPUT' })
+      // "Choose one of two apps" from a cached list is checked against Okta too: one of them may be gone since.
+      const list = await subject.factorsFor((l) => { const s = selectFactor(l, factorId, secret); return s.ok || (s.code === 'BAD_USER_INPUT' && s.several !== true) })
       selected = selectFactor(list, factorId, secret)
       // The named factor was the session's and Okta no longer knows it (reset or replaced elsewhere since): the code
       // goes to the factor left, so the new factor's code passes and no factor left is ENROLLMENT_REQUIRED, whichever
