@@ -50,8 +50,8 @@ const REFUNDS_PER_ATTEMPT = 8
 export interface RefundOptions {
   /**
    * The refusal was an outage's, not the person's doing: Okta or the way to it did not take the request (a refused
-   * connection, a 503, its 429, a proxy's page, no OAuth token), or Okta refused the app's own access. Given back
-   * outside the budget of 8 × `maxAttempts`, so retrying through an outage of any length locks nobody out.
+   * connection, a 503, its 429, a proxy's page, no OAuth token). Given back outside the budget of 8 × `maxAttempts`,
+   * so retrying through an outage of any length locks nobody out.
    */
   outage?: boolean
 }

@@ -94,7 +94,11 @@ const ACCESS_REFUSED: ReadonlySet<unknown> = new Set([
  */
 export async function refundAccessRefusal (err: unknown, limiter: AttemptLimiter | undefined, key: string, decision: AttemptDecision | undefined): Promise<void> {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
-  if (decision !== undefined && limiter !== undefined && (ACCESS_REFUSED.has(code) || failedForItsToken(err))) await limiter.refund(key, decision, { outage: true }).catch(() => {})
+  if (decision === undefined || limiter === undefined) return
+  // Okta refusing the app's access processed the call (within the refund budget); no token to send it with is an
+  // outage (outside it).
+  if (ACCESS_REFUSED.has(code)) await limiter.refund(key, decision).catch(() => {})
+  else if (failedForItsToken(err)) await limiter.refund(key, decision, { outage: true }).catch(() => {})
 }
 
 /** The outcomes of a code Okta judged and refused: each uses an attempt, and Okta counts it towards its lockout. */
