@@ -243,10 +243,10 @@ export const WRONG_LAST = "That code didn't match."
  * The sentence for a refused code, as the pages show it: the factor's own words (text message or app), how many
  * attempts are left after a wrong code, and until when sign-in is paused.
  */
-export function failureText (fail: FailInfo, options: { sms?: boolean, sent?: keyof typeof SENT_BY | undefined, now: number }): string {
+export function failureText (fail: FailInfo, options: { sent?: keyof typeof SENT_BY | undefined, now: number }): string {
   const code = fail.code
   const wrong = code === 'INVALID_PASSCODE' || code === 'PASSCODE_REPLAYED'
-  const sent = options.sent ?? (options.sms === true ? 'sms' : undefined)
+  const { sent } = options
   const base = (sent !== undefined && code !== undefined ? sentCodeMessages(sent)[code as FailureCode] : undefined) ?? messageFor(code, fail.retryAfterSeconds)
   // The last attempt used: no advice to wait for, enter or send another code, since the next one will be refused too
   // (the pause says until when).

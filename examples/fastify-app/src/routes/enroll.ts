@@ -167,6 +167,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     // An authenticator app, or a text-message setup resumed at its code step.
     const named = raw.find((f) => f.id === field(request, 'factorId') && (f.factorType === TOTP_TYPE || f.factorType === SMS_TYPE))
     const sms = named?.factorType === SMS_TYPE
+    const sent = sms ? 'sms' as const : undefined
     const factor = named?.status === 'PENDING_ACTIVATION' ? named : undefined
     const method = sms ? 'sms' : 'totp'
     // A refusal with no wait: back to the setup page, the sentence under the field (and its code, for scripts).
@@ -182,7 +183,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       return await back(messageFor('FACTOR_NOT_FOUND'))
     }
     const passcode = readPasscode(field(request, 'passCode'))
-    if (!passcode.ok) return await back(failureText({ code: passcode.code }, { sms, now: ctx.clock() }), passcode.code)
+    if (!passcode.ok) return await back(failureText({ code: passcode.code }, { sent, now: ctx.clock() }), passcode.code)
     const user = currentUser(request)
     const userKey = userKeyOf(user)
     let decision
@@ -225,12 +226,12 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       }
       const fail: FailInfo = { code: counted.code, ...counted.details }
       const status = refusalStatus(fail)
-      if (status !== 429) return await back(failureText(fail, { sms, now: ctx.clock() }), counted.code)
+      if (status !== 429) return await back(failureText(fail, { sent, now: ctx.clock() }), counted.code)
       // A wait to state (the code that used the last attempt, Okta's rate limit): as /mfa, 429 with Retry-After and
       // x-error-code, and the page itself saying until when (paused: without the QR code and the code field).
       const said = retryAfter(reply, status, fail)
       reply.header('x-error-code', counted.code)
-      return await renderEnroll(request, reply, raw, { status, method, paused: isTimedPause(fail) ? said.retryAfterSeconds : undefined, error: failureText(said, { sms, now: ctx.clock() }) })
+      return await renderEnroll(request, reply, raw, { status, method, paused: isTimedPause(fail) ? said.retryAfterSeconds : undefined, error: failureText(said, { sent, now: ctx.clock() }) })
     }
     // The right code gives its attempt back, but clears no wrong one: an activation does not reset Okta's count of
     // failed verifications, which its lockout follows.
