@@ -193,6 +193,38 @@ await t.test('a wrong code sent by e-mail or voice call is worded for it, not as
   }
 })
 
+await t.test('the wait before another code is each factor\'s own: a code sent by e-mail holds back the e-mail button only', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'carol@example.com', factors: [{ factorType: 'email' as const, email: 'carol@example.com' }, { factorType: 'call' as const, phoneNumber: '+15555550104' }] }] })
+  const app = await startE2eApp(t, { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, users: DEMO_USERS, clock: emu.clock.now })
+  const carolId = await oktaUserId(emu, 'carol@example.com')
+  const factors = (await emuFetch(emu, 'GET', `/api/v1/users/${carolId}/factors`)).body as Array<{ id: string, factorType: string }>
+  const email = factors.find((f) => f.factorType === 'email')!.id
+  const call = factors.find((f) => f.factorType === 'call')!.id
+  const carol = app.jar()
+  t.equal((await passwordLogin(carol, 'carol')).location, '/mfa')
+  /** The countdown on factor `id`'s "Send a code" button, on the sign-in page showing that factor; undefined: none. */
+  const waitOn = async (id: string): Promise<number | undefined> => {
+    const page = await carol.fetch(`/mfa?factor=${id}`, { headers: HTML })
+    const form = /<form method="post" action="\/mfa\/challenge"[\s\S]*?name="factorId" value="([^"]+)"[\s\S]*?<button([^>]*)>/.exec(page.text)
+    t.equal(form?.[1], id, 'the page shows that factor\'s send button')
+    const wait = /data-wait="(\d+)"/.exec(form?.[2] ?? '')?.[1]
+    return wait === undefined ? undefined : Number(wait)
+  }
+  const send = async (factorId: string): Promise<JarResponse> => {
+    const page = await carol.fetch(`/mfa?factor=${factorId}`, { headers: HTML })
+    return await carol.fetch('/mfa/challenge', { form: { _csrf: csrfOf(page.text), factorId, returnTo: '/mfa' }, headers: HTML })
+  }
+  t.equal((await send(email)).status, 303, 'a code sent by e-mail')
+  t.ok((await waitOn(email) ?? 0) > 0, 'the e-mail button counts down')
+  t.equal(await waitOn(call), undefined, 'the voice-call button does not')
+  const called = await send(call)
+  t.equal(called.status, 303, 'a call is placed at once (Okta\'s wait is the factor\'s own)')
+  t.equal(emu.messages({ userId: carolId }).at(-1)!.channel, 'call')
+  t.ok((await waitOn(call) ?? 0) > 0 && (await waitOn(email) ?? 0) > 0, 'now both count down')
+  emu.clock.advance(31_000)
+  t.same([await waitOn(email), await waitOn(call)], [undefined, undefined], 'and neither once Okta\'s 30 s are over')
+})
+
 await t.test('"Send a code", the text of the setup and its "Send a new code" to a user Okta locked or suspended: 403 "ask an administrator", as a code', async (t) => {
   const emu = await withEmulator(t, { seed: CAROL_SMS })
   const proxy = await faultProxy(t, emu.url)

@@ -11,8 +11,8 @@ declare module '@fastify/secure-session' {
     csrf: string
     /** A one-time notice for the next page. */
     notice: Flash
-    /** When another code may be sent (ms since the epoch), after "Send a code". */
-    resendAt: number
+    /** When another code may be sent to each factor (factor id, ms since the epoch), after "Send a code"; newest last. */
+    resendAt: Array<[factorId: string, at: number]>
     /** The ids of the code forms sent, newest last. */
     sentCodeForms: string[]
     /** The factors of this session's MFA steps, with the user they were for (session.ts noteMfaStep). */
@@ -134,16 +134,36 @@ export function field (request: FastifyRequest, name: string): string | undefine
   return typeof value === 'string' ? value : undefined
 }
 
-/** Remembers when another code may be sent (after "Send a code", or Okta's "too soon"). */
-export function setResendAt (request: FastifyRequest, atMs: number): void {
-  request.session.set('resendAt', atMs)
+/** How many factors' resend times are remembered (a person has at most a few factors that send codes). */
+const RESEND_KEPT = 4
+
+/** The session's resend times, well-formed entries only (an older session held one number for all factors). */
+function resendTimes (request: FastifyRequest): Array<[string, number]> {
+  const kept: unknown = request.session.get('resendAt')
+  if (!Array.isArray(kept)) return []
+  return kept.filter((e): e is [string, number] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number' && Number.isFinite(e[1]))
 }
 
-/** Seconds before another code may be sent; undefined when it may be sent now. */
-export function resendInSeconds (request: FastifyRequest, nowMs: number): number | undefined {
-  const at: unknown = request.session.get('resendAt')
-  if (typeof at !== 'number' || !Number.isFinite(at) || at <= nowMs) return undefined
-  return Math.ceil((at - nowMs) / 1000)
+/**
+ * Remembers when another code may be sent to factor `factorId` (after "Send a code", or Okta's "too soon"). Okta's
+ * wait between two codes is the factor's own: a code sent by text message does not hold back one sent by e-mail.
+ */
+export function setResendAt (request: FastifyRequest, factorId: string, atMs: number): void {
+  const others = resendTimes(request).filter(([id]) => id !== factorId)
+  request.session.set('resendAt', [...others.slice(-(RESEND_KEPT - 1)), [factorId, atMs]])
+}
+
+/** Seconds before another code may be sent to factor `factorId`; undefined when it may be sent now. */
+export function resendInSeconds (request: FastifyRequest, factorId: string, nowMs: number): number | undefined {
+  const at = resendTimes(request).find(([id]) => id === factorId)?.[1]
+  return at === undefined || at <= nowMs ? undefined : Math.ceil((at - nowMs) / 1000)
+}
+
+/** The seconds before another code may be sent, by factor id, for the factors that have to wait. */
+export function resendWaits (request: FastifyRequest, nowMs: number): ReadonlyMap<string, number> {
+  const waits = new Map<string, number>()
+  for (const [id, at] of resendTimes(request)) if (at > nowMs) waits.set(id, Math.ceil((at - nowMs) / 1000))
+  return waits
 }
 
 /** The session key of the ids of the code forms sent (newest last). */

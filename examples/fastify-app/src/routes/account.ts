@@ -7,7 +7,7 @@ import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { sentBy, verifiableFactors, type FactorView } from '../factors.js'
 import { ALREADY_ACTIVE, STORE_DOWN, failureText, isAdminLockout, isUpstreamFailure, refusalStatus, retryAfter, messageFor, type FailInfo } from '../messages.js'
-import { codeFormState, field, forgetSentCodeForm, newCodeFormId, resendInSeconds, setFlash, takeFlash, usedFactors } from '../session.js'
+import { codeFormState, field, forgetSentCodeForm, newCodeFormId, resendWaits, setFlash, takeFlash, usedFactors } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
 import { signOut } from './auth.js'
@@ -74,7 +74,7 @@ export async function renderRemove (ctx: AppContext, request: FastifyRequest, re
     locked: locked !== false || paused !== undefined,
     adminLocked: locked === 'admin',
     info: info ?? (flash?.kind === 'success' || flash?.kind === 'info' ? flash.text : undefined),
-    resendInSeconds: resendInSeconds(request, ctx.clock()),
+    resendWaits: resendWaits(request, ctx.clock()),
     freshCodeWarning: justUsedCode(ctx, request),
     formId: newCodeFormId(ctx.clock()),
   }))

@@ -99,8 +99,8 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
       const oktaUserId = await ctx.directory.oktaUserId(request)
       for (const f of raw.filter((f) => f.factorType === SMS_TYPE)) await deleteIfThere(ctx.client, oktaUserId, f.id)
       dropCachedFactors(request)
-      await ctx.client.enrollFactor(oktaUserId, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
-      setResendAt(request, ctx.clock() + RESEND_WAIT_SECONDS * 1000) // the text just sent: Okta's wait before the next
+      const enrolled = await ctx.client.enrollFactor(oktaUserId, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber } })
+      setResendAt(request, enrolled.id, ctx.clock() + RESEND_WAIT_SECONDS * 1000) // the text just sent: Okta's wait before the next
     } catch (err) {
       // A double click, or another tab, enrolled one at the same moment: go on with that one (the code step says where
       // its code went).
@@ -111,7 +111,9 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
       if (oktaWait === undefined) return await sendUnavailable(reply, 'send', err)
       const now = await rawFactors(request) // the pending factor may be gone
       if (now instanceof Unlisted) return await sendUnavailable(reply, beforeSend(now), now.err)
-      const wait = tooSoonWait(request, ctx.clock(), oktaWait)
+      // The number's pending factor, when Okta kept one, is the one whose next text is waited for.
+      const pending = now.find((f) => f.factorType === SMS_TYPE && f.status === 'PENDING_ACTIVATION')
+      const wait = pending === undefined ? oktaWait : tooSoonWait(request, pending.id, ctx.clock(), oktaWait)
       reply.code(429).header('retry-after', String(wait)).header('x-error-code', 'RATE_LIMITED')
       return await renderEnroll(request, reply, now, { status: 429, paused, phone: { value: typed, error: `Okta can't send a text right now. Try again ${formatRetry(wait)}.` } })
     }
@@ -146,7 +148,7 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
       // Okta's wait between two texts: the code sent a moment ago is on its way; the answer says when to ask again.
       const oktaWait = resendWaitSeconds(err)
       if (oktaWait !== undefined) {
-        const wait = tooSoonWait(request, ctx.clock(), oktaWait)
+        const wait = tooSoonWait(request, factor.id, ctx.clock(), oktaWait)
         reply.code(429).header('retry-after', String(wait)).header('x-error-code', 'RATE_LIMITED')
         return json ? await reply.send({ error: { code: 'RATE_LIMITED', retryAfterSeconds: wait } }) : await renderEnroll(request, reply, raw, { status: 429, error: resendTooSoonText(wait), paused })
       }
@@ -154,7 +156,7 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
       if (!isUpstreamFailure(err)) throw err
       return json ? await sendJsonUnavailable(reply, err) : await sendUnavailable(reply, 'send', err)
     }
-    setResendAt(request, ctx.clock() + RESEND_WAIT_SECONDS * 1000)
+    setResendAt(request, factor.id, ctx.clock() + RESEND_WAIT_SECONDS * 1000)
     if (json) return await reply.code(204).send()
     setFlash(request, 'info', `We sent a new code to ${maskPhoneNumber(phoneNumber)}.`)
     await reply.redirect('/mfa/enroll?method=sms', 303)

@@ -7,7 +7,7 @@ import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, sentBy, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
 import { ACCOUNT_LOCKED, ALREADY_ACTIVE, failureText, isAdminLockout, isOktaAdminLockout, isUpstreamFailure, isUpstreamTimeout, refusalStatus, retryAfter, lockoutText, messageFor, oktaRateLimitSeconds, RESEND_TOO_SOON, SENT_ELSEWHERE, STORE_DOWN, TIMED_OUT, UNAVAILABLE, type FailInfo } from '../messages.js'
-import { codeFormState, field, forgetSentCodeForm, isLocalPath, isSetupPage, newCodeFormId, resendInSeconds, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
+import { codeFormState, field, forgetSentCodeForm, isLocalPath, isSetupPage, newCodeFormId, resendInSeconds, resendWaits, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
 import { storeReason } from '../error-handler.js'
 import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
@@ -36,14 +36,15 @@ export function resendWaitSeconds (err: unknown): number | undefined {
 }
 
 /**
- * Seconds before another code may be asked for, after Okta refused a send as too soon (`oktaWait`: its wait). The
- * session's own time of the last send is exact, while Okta's reset is in whole seconds (up to ~2 s long): a time still
- * ahead in the session is kept; only without one is Okta's wait used (and kept for the next page).
+ * Seconds before another code may be asked for from factor `factorId`, after Okta refused a send as too soon
+ * (`oktaWait`: its wait). The session's own time of the last send is exact, while Okta's reset is in whole seconds (up
+ * to ~2 s long): a time still ahead in the session is kept; only without one is Okta's wait used (and kept for the
+ * next page).
  */
-export function tooSoonWait (request: FastifyRequest, nowMs: number, oktaWait: number): number {
-  const kept = resendInSeconds(request, nowMs)
+export function tooSoonWait (request: FastifyRequest, factorId: string, nowMs: number, oktaWait: number): number {
+  const kept = resendInSeconds(request, factorId, nowMs)
   if (kept !== undefined) return kept
-  setResendAt(request, nowMs + oktaWait * 1000)
+  setResendAt(request, factorId, nowMs + oktaWait * 1000)
   return oktaWait
 }
 
@@ -151,7 +152,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       factors: verifiableFactors(factors),
       selectedFactorId: extra.selectedFactorId ?? (typeof query.factor === 'string' ? query.factor : undefined),
       error: extra.error ?? lockedError ?? (flash?.kind === 'error' ? flash.text : undefined),
-      resendInSeconds: resendInSeconds(request, ctx.clock()),
+      resendWaits: resendWaits(request, ctx.clock()),
       // Not while paused: no code is taken then, so "wait for the next code" would mislead.
       freshCodeWarning: mfaDone && lockedError === undefined && extra.locked !== true && justUsedCode(ctx, request),
       // Offered at sign-in only, not on a step-up.
@@ -275,14 +276,14 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       // The end user's IP (bounded, an IPv4-mapped one as IPv4), User-Agent and Accept-Language, as a verify sends them.
       await ctx.client.verifyFactor(oktaUserId, factor.id, undefined, undefined, { context: endUserContext(request) })
       setFlash(request, 'success', `We sent a code to ${factor.detail ?? 'you'}.${emulator ? ' With the emulator it is in the outbox (link below).' : ''}`)
-      setResendAt(request, ctx.clock() + RESEND_WAIT_SECONDS * 1000)
+      setResendAt(request, factor.id, ctx.clock() + RESEND_WAIT_SECONDS * 1000)
     } catch (err) {
       const wait = resendWaitSeconds(err)
       if (wait !== undefined) {
         // The code sent a moment ago is on its way. The page says when another can be asked for (429, Retry-After).
         // Sent by another sign-in when this one sent none: its code may be used already, so not "use that one".
-        const info = resendInSeconds(request, ctx.clock()) === undefined ? SENT_ELSEWHERE : RESEND_TOO_SOON
-        reply.header('retry-after', String(tooSoonWait(request, ctx.clock(), wait))).header('x-error-code', 'RATE_LIMITED')
+        const info = resendInSeconds(request, factor.id, ctx.clock()) === undefined ? SENT_ELSEWHERE : RESEND_TOO_SOON
+        reply.header('retry-after', String(tooSoonWait(request, factor.id, ctx.clock(), wait))).header('x-error-code', 'RATE_LIMITED')
         return await answerHere(429, { info }, false)
       } else if (isOktaAdminLockout(err)) {
         // Okta's own lockout, or a user it suspended: the same answer as a code would get (403, no wait, an administrator).

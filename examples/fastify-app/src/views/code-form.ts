@@ -22,8 +22,11 @@ export interface CodeFormOptions {
   hidden?: Record<string, string>
   /** Put "Send a code" above the code form (the remove page: never below its destructive button). @default only for sms-only users */
   sendFirst?: boolean
-  /** Seconds before another code may be sent (after "Send a code"): the send button says so, with a live countdown. */
-  resendInSeconds?: number | undefined
+  /**
+   * Seconds before another code may be sent, by factor id (after "Send a code"): that factor's send button says so,
+   * with a live countdown.
+   */
+  resendWaits?: ReadonlyMap<string, number> | undefined
   /**
    * With more than one factor: show the selected one only, with "Use another method" links (plain links, so they work
    * without JavaScript) instead of a chooser; `switchHref(id)` is the page for another factor. @default a chooser
@@ -92,16 +95,18 @@ export function codeForm (opts: CodeFormOptions): SafeHtml {
   const onlySenders = factors.length > 0 && factors.every((f) => f.sendsCode)
   const sendFirst = opts.sendFirst ?? onlySenders
   const help = codeHelp(factors, selected)
-  const wait = opts.resendInSeconds !== undefined && opts.resendInSeconds > 0 ? opts.resendInSeconds : undefined
   const hidden = Object.entries(opts.hidden ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)
-  const senders = factors.filter((f) => f.sendsCode).map((f) => html`
+  const senders = factors.filter((f) => f.sendsCode).map((f) => {
+    const wait = opts.resendWaits?.get(f.id)
+    return html`
     <form method="post" action="/mfa/challenge" class="send-code">
       ${csrfField(csrf)}
       <input type="hidden" name="factorId" value="${f.id}">
       <input type="hidden" name="returnTo" value="${opts.returnTo}">
       <button type="submit" class="secondary" ${wait === undefined ? '' : html`data-wait="${Math.ceil(wait)}"`}>${wait === undefined ? 'Send a code' : 'Send another code'} to ${f.detail ?? f.label}</button>
       ${wait === undefined ? '' : resendNotice(wait)}
-    </form>`)
+    </form>`
+  })
   // Someone who only has sms needs a code before the field makes sense: put "send" first for them (and always on the
   // remove page, where the submit button is destructive).
   return html`

@@ -19,8 +19,8 @@ export interface MfaView {
   emulator: boolean
   /** The session already has MFA (this is a step-up). */
   mfaDone: boolean
-  /** Seconds before another code may be sent (live countdown). */
-  resendInSeconds?: number | undefined
+  /** Seconds before another code may be sent, by factor id (live countdown). */
+  resendWaits?: ReadonlyMap<string, number> | undefined
   /** The last code was used moments ago: warn before the person types it again. */
   freshCodeWarning?: boolean
   /** Sign-in is paused (the error says until when): the code field is not offered. */
@@ -77,7 +77,7 @@ export function mfaPage (view: MfaView): string {
       selectedFactorId: view.selectedFactorId,
       errorId: view.error === undefined ? undefined : 'mfa-error',
       returnTo: '/mfa',
-      resendInSeconds: view.resendInSeconds,
+      resendWaits: view.resendWaits,
       rememberDays: view.rememberDays,
       switchHref: (id) => `/mfa?factor=${encodeURIComponent(id)}`,
       ...(view.formId === undefined ? {} : { hidden: { formId: view.formId } }),

@@ -107,8 +107,8 @@ export interface RemoveView {
   emulator: boolean
   error?: string | undefined
   info?: string | undefined
-  /** Seconds before another code may be sent. */
-  resendInSeconds?: number | undefined
+  /** Seconds before another code may be sent, by factor id. */
+  resendWaits?: ReadonlyMap<string, number> | undefined
   /** The last code was used moments ago: warn before the person types it again. */
   freshCodeWarning?: boolean
   /** The id the code form carries back once (a page sent again is not checked twice). */
@@ -147,7 +147,7 @@ export function removePage (view: RemoveView): string {
           errorId: view.error === undefined ? undefined : 'remove-error',
           returnTo: path,
           sendFirst: true,
-          resendInSeconds: view.resendInSeconds,
+          resendWaits: view.resendWaits,
           ...(view.formId === undefined ? {} : { hidden: { formId: view.formId } }),
         })}
         ${view.emulator && view.verifyWith.some((f) => f.sendsCode) ? outboxHint() : ''}`}
