@@ -636,14 +636,18 @@ await t.test('inside an app: its hooks\' own errors, its child loggers and its R
     'x-refresh-token': 'SECRET-PROXY-7', 'x-original-uri': '/graphql?passCode=SECRET-PROXY-8', 'x-envoy-original-path': '/graphql?passCode=SECRET-PROXY-9',
     'x-forwarded-path': '/graphql?passCode=SECRET-PROXY-10', 'x-original-url': '/graphql?passCode=SECRET-PROXY-11',
   }
-  const plain = await app.inject({ method: 'POST', url: '/graphql', headers: { ...headers, ...proxyHeaders, 'user-agent': 'Agent/1.0', referer: 'https://user:SECRET-REF-PW@app.example/reset-password/SECRET-REF-PATH;jsessionid=SECRET-REF-SID?token=SECRET-RESET-TOKEN-123#frag' }, body })
+  const plain = await app.inject({ method: 'POST', url: '/graphql', headers: { ...headers, ...proxyHeaders, 'user-agent': 'Agent/1.0', referer: 'https://user:SECRET-REF-PW@app.example/reset-password/SECRET-REF-PATH;jsessionid=SECRET-REF-SID?token=SECRET-RESET-TOKEN-123#frag', origin: 'https://user:SECRET-ORIGIN-PW@app.example/SECRET-ORIGIN-PATH' }, body })
   t.equal(plain.json().errors?.[0]?.extensions.code, 'UNAUTHENTICATED')
   const log = lines.join('')
   t.notMatch(log, /SECRET-RESET-TOKEN|SECRET-REF|#frag/, "nothing of a Referer's path, query, fragment or user info is logged")
   t.match(log, /"referer":"https:\/\/app\.example"/, 'its origin is')
+  t.notMatch(log, /SECRET-ORIGIN/, 'nor anything but the origin of an Origin header a script filled with a URL')
   t.notMatch(log, /SECRET-PROXY/, "no proxy's token or original URL is logged, whatever its header is called")
   const incoming = lines.map((l) => JSON.parse(l) as { msg?: string, req?: { headers?: Record<string, unknown> } }).filter((l) => l.msg === 'incoming request').at(-1)
-  t.same(incoming?.req?.headers, { 'content-type': 'application/json', 'content-length': String(body.length), 'user-agent': 'Agent/1.0', referer: 'https://app.example', host: 'localhost:80' }, 'the request line names only where the request came from and what it is')
+  t.same(incoming?.req?.headers, { 'content-type': 'application/json', 'content-length': String(body.length), 'user-agent': 'Agent/1.0', referer: 'https://app.example', origin: 'https://app.example', host: 'localhost:80' }, 'the request line names only where the request came from and what it is')
+  await app.inject({ method: 'POST', url: '/graphql', headers: { ...headers, origin: 'null' }, body })
+  const opaque = lines.map((l) => JSON.parse(l) as { msg?: string, req?: { headers?: Record<string, unknown> } }).filter((l) => l.msg === 'incoming request').at(-1)
+  t.equal(opaque?.req?.headers?.['origin'], 'null', 'an opaque origin (a sandboxed frame, a file) is logged as sent')
   // A method Fastify does not route on the GraphQL path, and any unknown path, reach the app's not-found handler
   // (README): Fastify's "Route …:<url> not found" line logs the URL, which loses its query as every logged URL does.
   for (const [method, url] of [['PROPFIND', '/graphql?query=SECRET-IN-QUERY-1'], ['GET', '/reset?token=SECRET-IN-QUERY-2']] as const) {

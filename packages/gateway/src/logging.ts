@@ -126,7 +126,8 @@ const LOGGED_HEADERS = ['host', 'user-agent', 'content-type', 'content-length', 
 /**
  * The headers as logged: only {@link LOGGED_HEADERS}, and of the Referer only its origin (scheme, host, port). The
  * page that called the gateway may carry a secret anywhere in its URL: `/reset?token=…`, an OAuth callback's
- * `?code=…`, `/reset-password/<token>`, `;jsessionid=…`, a user name and password before the host.
+ * `?code=…`, `/reset-password/<token>`, `;jsessionid=…`, a user name and password before the host. So too the Origin,
+ * which a browser sends as an origin already, but any other client as it likes.
  */
 function loggedHeaders (headers: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (headers === undefined) return undefined
@@ -134,8 +135,8 @@ function loggedHeaders (headers: Record<string, unknown> | undefined): Record<st
   for (const h of LOGGED_HEADERS) {
     const v = headers[h]
     if (v === undefined) continue
-    if (h !== 'referer') out[h] = v
-    else if (typeof v === 'string') out[h] = originOf(v)
+    if (h !== 'referer' && h !== 'origin') out[h] = v
+    else if (typeof v === 'string') out[h] = h === 'origin' && v === 'null' ? v : originOf(v)
   }
   return out
 }
