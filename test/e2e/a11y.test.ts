@@ -124,6 +124,18 @@ await t.test('the text-message setup with JavaScript shows the number masked, by
   const { page } = await openPage(t, browser)
   await signInAt(page, app.url, 'alice', PASSWORD)
   await page.goto(`${app.url}/mfa/enroll?method=sms`)
+  // A number without its country code: the script's error is what the field's description says, as without JavaScript.
+  await page.fill('#phone', '555 0142')
+  await page.click('#sms-enroll button[type=submit]')
+  await page.waitForSelector('#enroll-error:not([hidden])')
+  const described = await page.evaluate(() => {
+    const { document } = globalThis as unknown as { document: { activeElement: El, getElementById: (id: string) => El | null } }
+    const field = document.activeElement
+    return { id: field.id, invalid: field.getAttribute('aria-invalid'), text: (field.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent?.trim() ?? '').join(' ') }
+  })
+  t.equal(described.id, 'phone', 'the focus is on the number')
+  t.equal(described.invalid, 'true')
+  t.match(described.text, /^Enter the number with its country code/, 'its description starts with the error')
   for (const [typed, shown] of [['+1 555 555 0142', '+1••••••0142'], ['+44 7700 900123', '+44••••••0123'], ['+971 50 123 4567', '+971•••••4567']] as const) {
     app.clock.advance(31_000) // Okta's wait between two texts
     await page.fill('#phone', typed)

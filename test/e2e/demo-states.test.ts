@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { once } from 'node:events'
 import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
-import { csrfOf, errorText, passwordLogin, startE2eApp, type E2eApp } from '../helpers/e2e-app.js'
+import { csrfOf, errorText, pageText, passwordLogin, startE2eApp, type E2eApp } from '../helpers/e2e-app.js'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import { DEMO_USERS } from '../../examples/fastify-app/dist/index.js'
 import { rawExchange, type CookieJar, type JarResponse } from '../helpers/http.js'
@@ -21,12 +21,6 @@ import { totp } from '../helpers/totp.js'
 
 const HTML = { accept: 'text/html' }
 const README = new URL('../../examples/fastify-app/README.md', import.meta.url)
-
-/** The page as a person reads it: tags dropped, entities decoded, spaces collapsed. */
-function pageText (html: string): string {
-  return html.replace(/<script[\s\S]*?<\/script>/g, '').replace(/<[^>]+>/g, ' ').replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n)))
-    .replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim()
-}
 
 function h1 (html: string): string | undefined {
   const m = /<h1>([\s\S]*?)<\/h1>/.exec(html)
@@ -131,11 +125,16 @@ await t.test("Okta Verify's code pending beside an active Google Authenticator: 
   const only = (await jar.fetch(`/account/security/remove/${google}`, { headers: HTML })).text
   t.match(pageText(only), /This is your only factor\. At your next sign-in you will set up a new one\./)
   t.notMatch(only, /data-testid="strands"/, 'no other active factor: nothing stranded')
+  t.match(only, /id="passCode"[^>]*aria-describedby="remove-last code-help"/, 'the code field is described by the warning, which a screen reader says where the focus is')
+  t.match(only, /<button type="submit" class="primary" aria-describedby="remove-last">Remove factor</, 'so is the button')
   // A security question beside it: the pages cannot check it, so without Google Authenticator the account is stuck.
   t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: 'broccoli pie' } })).status, 200)
   const stranding = (await jar.fetch(`/account/security/remove/${google}`, { headers: HTML })).text
   t.match(pageText(stranding), /This is the last factor this app can check\. Without it, your next sign-in here will need an administrator/, 'says what removing it strands')
   t.notMatch(pageText(stranding), /This is your only factor/)
+  t.match(stranding, /<p class="notice notice-error" id="remove-strands"/)
+  t.match(stranding, /id="passCode"[^>]*aria-describedby="remove-strands code-help"/, 'the field is described by what removing it strands')
+  t.match(stranding, /<button type="submit" class="primary" aria-describedby="remove-strands">Remove factor</)
 
   // Both apps active: the code step names the one it is for, and Okta Verify's help names Okta Verify.
   emu.clock.advance(30_000)
@@ -148,6 +147,12 @@ await t.test("Okta Verify's code pending beside an active Google Authenticator: 
   const forGoogle = (await again.fetch(`/mfa?factor=${google}`, { headers: HTML })).text
   t.match(forGoogle, /data-testid="selected-method">Authenticator app · time-based codes</)
   t.match(pageText(forGoogle), /Open your authenticator app and enter the 6-digit code it shows for “okta-mfa demo”\./)
+  // On the Security page each Remove link says which app it removes: the two are not one name for two places.
+  emu.clock.advance(30_000) // the code that activated it is spent
+  t.equal((await again.fetch('/mfa', { form: { _csrf: csrfOf(forOkta), factorId: okta, passCode: emu.totpCode(okta) }, headers: HTML })).status, 303)
+  const security = (await again.fetch('/account/security', { headers: HTML })).text
+  t.same([...security.matchAll(/class="remove" href="[^"]+" aria-label="([^"]+)"/g)].map((m) => m[1]).sort(),
+    ['Remove Authenticator app · Okta Verify', 'Remove Authenticator app · time-based codes', 'Remove Security question'])
 })
 
 await t.test('an authenticator app and text messages both active: nothing left to add, said on the Security page, and /mfa/enroll leads there', async (t) => {

@@ -13,7 +13,7 @@ import t, { type Test } from 'tap'
 import { RateLimitedError } from '@okta-mfa/client'
 import { DEMO_USERS } from '../../examples/fastify-app/dist/index.js'
 import { resendWaitSeconds } from '../../examples/fastify-app/dist/routes/mfa.js'
-import { csrfOf, errorText, passwordLogin, startE2eApp, type E2eApp } from '../helpers/e2e-app.js'
+import { csrfOf, errorText, pageText, passwordLogin, startE2eApp, type E2eApp } from '../helpers/e2e-app.js'
 import { emuFetch, withEmulator } from '../helpers/emulator.js'
 import { faultProxy, type CookieJar, type JarResponse } from '../helpers/http.js'
 import { totp } from '../helpers/totp.js'
@@ -193,8 +193,9 @@ await t.test('a wrong code sent by e-mail or voice call is worded for it, not as
   }
 })
 
-await t.test('the wait before another code is each factor\'s own: a code sent by e-mail holds back the e-mail button only', async (t) => {
-  const emu = await withEmulator(t, { seed: [{ login: 'carol@example.com', factors: [{ factorType: 'email' as const, email: 'carol@example.com' }, { factorType: 'call' as const, phoneNumber: '+15555550104' }] }] })
+await t.test('the wait before another code is each factor\'s own and Okta\'s for its channel (e-mail 5 s, call 30 s), worded for an address or a number', async (t) => {
+  const SECRET = 'JBSWY3DPEHPK3PXP'
+  const emu = await withEmulator(t, { seed: [{ login: 'carol@example.com', factors: [{ factorType: 'email' as const, email: 'carol@example.com' }, { factorType: 'call' as const, phoneNumber: '+15555550104' }, { id: 'ostcarol000000000001', factorType: 'token:software:totp' as const, sharedSecret: SECRET }] }] })
   const app = await startE2eApp(t, { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true, users: DEMO_USERS, clock: emu.clock.now })
   const carolId = await oktaUserId(emu, 'carol@example.com')
   const factors = (await emuFetch(emu, 'GET', `/api/v1/users/${carolId}/factors`)).body as Array<{ id: string, factorType: string }>
@@ -210,19 +211,32 @@ await t.test('the wait before another code is each factor\'s own: a code sent by
     const wait = /data-wait="(\d+)"/.exec(form?.[2] ?? '')?.[1]
     return wait === undefined ? undefined : Number(wait)
   }
-  const send = async (factorId: string): Promise<JarResponse> => {
-    const page = await carol.fetch(`/mfa?factor=${factorId}`, { headers: HTML })
-    return await carol.fetch('/mfa/challenge', { form: { _csrf: csrfOf(page.text), factorId, returnTo: '/mfa' }, headers: HTML })
+  const send = async (jar: CookieJar, factorId: string): Promise<JarResponse> => {
+    const page = await jar.fetch(`/mfa?factor=${factorId}`, { headers: HTML })
+    return await jar.fetch('/mfa/challenge', { form: { _csrf: csrfOf(page.text), factorId, returnTo: '/mfa' }, headers: HTML })
   }
-  t.equal((await send(email)).status, 303, 'a code sent by e-mail')
-  t.ok((await waitOn(email) ?? 0) > 0, 'the e-mail button counts down')
+  t.equal((await send(carol, email)).status, 303, 'a code sent by e-mail')
+  t.equal(await waitOn(email), 5, 'the e-mail button counts down Okta\'s 5 s between two e-mails')
   t.equal(await waitOn(call), undefined, 'the voice-call button does not')
-  const called = await send(call)
+  // Another sign-in of carol's asks for an e-mail at once: Okta refuses it, and the page speaks of the address.
+  const other = app.jar()
+  t.equal((await passwordLogin(other, 'carol')).location, '/mfa')
+  const elsewhere = await send(other, email)
+  t.equal(elsewhere.status, 429)
+  t.match(pageText(elsewhere.text), /A code was sent to this address a moment ago from another sign-in, so another cannot be sent yet\./)
+  const called = await send(carol, call)
   t.equal(called.status, 303, 'a call is placed at once (Okta\'s wait is the factor\'s own)')
   t.equal(emu.messages({ userId: carolId }).at(-1)!.channel, 'call')
-  t.ok((await waitOn(call) ?? 0) > 0 && (await waitOn(email) ?? 0) > 0, 'now both count down')
-  emu.clock.advance(31_000)
-  t.same([await waitOn(email), await waitOn(call)], [undefined, undefined], 'and neither once Okta\'s 30 s are over')
+  t.equal(await waitOn(call), 30, 'the voice-call button counts down 30 s')
+  emu.clock.advance(6_000)
+  t.same([await waitOn(email), await waitOn(call)], [undefined, 24], 'the e-mail may be sent again after 5 s, the call not')
+  emu.clock.advance(25_000)
+  t.same([await waitOn(email), await waitOn(call)], [undefined, undefined], 'and neither waits once Okta\'s 30 s are over')
+  // Signed in with the app, the removal page offers every factor: its help names each way a code is sent.
+  t.equal((await postCode(carol, '/mfa', totp(SECRET, emu.clock.now()), { factorId: 'ostcarol000000000001' })).status, 303)
+  const remove = await carol.fetch(`/account/security/remove/${email}`, { headers: HTML })
+  t.match(pageText(remove.text), /Enter the 6-digit code from your authenticator app, or send yourself a code by voice call or e-mail\./)
+  t.notMatch(pageText(remove.text), /text message/)
 })
 
 await t.test('"Send a code", the text of the setup and its "Send a new code" to a user Okta locked or suspended: 403 "ask an administrator", as a code', async (t) => {

@@ -54,6 +54,12 @@ export function errorText (html: string): string | undefined {
   return match === null ? undefined : match[2]!.replace(/<[^>]+>/g, '').replace(/&#39;/g, "'").replace(/\s+/g, ' ').trim()
 }
 
+/** The page as a person reads it: tags dropped, entities decoded, spaces collapsed. */
+export function pageText (html: string): string {
+  return html.replace(/<script[\s\S]*?<\/script>/g, '').replace(/<[^>]+>/g, ' ').replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim()
+}
+
 /** Signs in with the password through the login form (GET /login for the token, then POST); returns the POST's response. */
 export async function passwordLogin (jar: CookieJar, username: string, password = PASSWORD): Promise<Awaited<ReturnType<CookieJar['fetch']>>> {
   const form = await jar.fetch('/login')

@@ -159,6 +159,7 @@
 
   function showStatus (text) {
     errorBox.hidden = true
+    errorBox.textContent = '' // the fields it describes must not go on saying it
     statusBox.textContent = text
     statusBox.hidden = false
   }

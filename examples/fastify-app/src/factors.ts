@@ -100,6 +100,20 @@ export function canAddHere (factors: FactorView[]): boolean {
   return pending || !(active('totp') && active('sms'))
 }
 
+/** "Authenticator app · Okta Verify": a factor's label with its detail, which tells two factors of a kind apart. */
+export function factorName (f: Pick<FactorView, 'label' | 'detail'>): string {
+  return f.detail === undefined ? f.label : `${f.label} · ${f.detail}`
+}
+
+/** A factor that sends its code, and how the code arrives in the pages' words. */
+export const SENT_BY = { sms: 'text message', call: 'voice call', email: 'e-mail' } as const
+
+/**
+ * Okta's wait between two codes of one factor, in seconds, by how it sends them: E0000109 (text message) and E0000133
+ * (voice call) after 30 s, E0000118 (e-mail) after 5 s.
+ */
+export const RESEND_WAITS: Readonly<Record<keyof typeof SENT_BY, number>> = { sms: 30, call: 30, email: 5 }
+
 /** How `factor` sends its code (`sms`, `call`, `email`), or undefined for one that does not (an authenticator app). */
 export function sentBy (factor: FactorView | undefined): 'sms' | 'call' | 'email' | undefined {
   return factor?.kind === 'sms' || factor?.kind === 'call' || factor?.kind === 'email' ? factor.kind : undefined

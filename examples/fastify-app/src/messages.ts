@@ -2,6 +2,7 @@
 // with the retry time when there is one. One table, so the form path and the GraphQL path say the same thing.
 import type { FastifyReply } from 'fastify'
 import { DEFAULT_RETRY_AFTER_SECONDS, outcomeOfError } from '@okta-mfa/core'
+import { SENT_BY } from './factors.js'
 
 /** Page text for a failure `code` (strategy fail codes and gateway `extensions.code`). */
 export const MESSAGES = {
@@ -30,9 +31,6 @@ export const ALL_ADDED = 'Your authenticator app and text messages are both set 
 
 /** The factor being activated is active already (finished in another tab or window): no code is needed here. */
 export const ALREADY_ACTIVE = 'This sign-in method is already set up: it was activated in another tab or window.'
-
-/** A factor that sends its code, and how the code arrives in the messages' words. */
-const SENT_BY = { sms: 'text message', call: 'voice call', email: 'e-mail' } as const
 
 /** The same failures for someone whose code is sent (by text message, voice call or e-mail): no authenticator wording. */
 export function sentCodeMessages (kind: keyof typeof SENT_BY): Partial<Record<keyof typeof MESSAGES, string>> {
@@ -212,10 +210,12 @@ export function retryAfter (reply: FastifyReply, status: number, fail: FailInfo)
 export const RESEND_TOO_SOON = 'We sent you a code a moment ago: use that one.'
 
 /**
- * Okta refused a text as too soon, though this sign-in sent none: another one (another browser, a sign-in just before)
- * did, and its code may be used already, so not "use that one".
+ * Okta refused a code as too soon, though this sign-in sent none: another one (another browser, a sign-in just before)
+ * did, and its code may be used already, so not "use that one". Said of the number or the address (`kind`).
  */
-export const SENT_ELSEWHERE = 'A code was sent to this number a moment ago from another sign-in, so another cannot be sent yet.'
+export function sentElsewhere (kind: keyof typeof SENT_BY): string {
+  return `A code was sent to this ${kind === 'email' ? 'address' : 'number'} a moment ago from another sign-in, so another cannot be sent yet.`
+}
 
 /** {@link RESEND_TOO_SOON} with when another code may be asked for: "… You can ask for another code in 30 seconds." */
 export function resendTooSoonText (seconds: number): string {

@@ -5,8 +5,8 @@ import { getMfaState, isRememberedMfa, isStoreUnavailableError, userKeyOf } from
 import { endUserContext } from '@okta-mfa/core'
 import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
-import { factorView, sentBy, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
-import { ACCOUNT_LOCKED, ALREADY_ACTIVE, failureText, isAdminLockout, isOktaAdminLockout, isUpstreamFailure, isUpstreamTimeout, refusalStatus, retryAfter, lockoutText, messageFor, oktaRateLimitSeconds, RESEND_TOO_SOON, SENT_ELSEWHERE, STORE_DOWN, TIMED_OUT, UNAVAILABLE, type FailInfo } from '../messages.js'
+import { factorView, RESEND_WAITS, sentBy, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
+import { ACCOUNT_LOCKED, ALREADY_ACTIVE, failureText, isAdminLockout, isOktaAdminLockout, isUpstreamFailure, isUpstreamTimeout, refusalStatus, retryAfter, lockoutText, messageFor, oktaRateLimitSeconds, RESEND_TOO_SOON, sentElsewhere, STORE_DOWN, TIMED_OUT, UNAVAILABLE, type FailInfo } from '../messages.js'
 import { codeFormState, field, forgetSentCodeForm, isLocalPath, isSetupPage, newCodeFormId, resendInSeconds, resendWaits, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
 import { storeReason } from '../error-handler.js'
@@ -21,18 +21,18 @@ export const STEP_UP_MAX_AGE_SECONDS = 300
 export const RESENT_FORM = 'That page was sent again, so its code was not checked again. Enter the current code.'
 
 /** How long Okta makes a person wait between two text messages (E0000109), used for the countdown after a send. */
-export const RESEND_WAIT_SECONDS = 30
+export const RESEND_WAIT_SECONDS = RESEND_WAITS.sms
 
 /**
- * Seconds before Okta sends another code, when `err` is its refusal of a send (429: the text sent a moment ago, or the
- * org's rate limit): its reset when Okta gave one (clamped as every Okta wait is), else Okta's 30 s between two texts.
- * Undefined for any other error.
+ * Seconds before Okta sends another code, when `err` is its refusal of a send (429: the code sent a moment ago, or the
+ * org's rate limit): its reset when Okta gave one (clamped as every Okta wait is), else Okta's wait between two codes
+ * sent that way (`kind`: 30 s between two texts). Undefined for any other error.
  */
-export function resendWaitSeconds (err: unknown): number | undefined {
+export function resendWaitSeconds (err: unknown, kind: keyof typeof RESEND_WAITS = 'sms'): number | undefined {
   const e = err as { code?: unknown, retryAfterSeconds?: unknown } | null
   if (e === null || typeof e !== 'object' || e.code !== 'OKTA_RATE_LIMITED') return undefined
   // A reset that has just arrived (0 s) is a reset too: the smallest wait, 1 s, not the 30 s of no reset at all.
-  return typeof e.retryAfterSeconds === 'number' && e.retryAfterSeconds >= 0 ? oktaRateLimitSeconds(err) : RESEND_WAIT_SECONDS
+  return typeof e.retryAfterSeconds === 'number' && e.retryAfterSeconds >= 0 ? oktaRateLimitSeconds(err) : RESEND_WAITS[kind]
 }
 
 /**
@@ -276,13 +276,13 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
       // The end user's IP (bounded, an IPv4-mapped one as IPv4), User-Agent and Accept-Language, as a verify sends them.
       await ctx.client.verifyFactor(oktaUserId, factor.id, undefined, undefined, { context: endUserContext(request) })
       setFlash(request, 'success', `We sent a code to ${factor.detail ?? 'you'}.${emulator ? ' With the emulator it is in the outbox (link below).' : ''}`)
-      setResendAt(request, factor.id, ctx.clock() + RESEND_WAIT_SECONDS * 1000)
+      setResendAt(request, factor.id, ctx.clock() + RESEND_WAITS[sentBy(factor) ?? 'sms'] * 1000)
     } catch (err) {
-      const wait = resendWaitSeconds(err)
+      const wait = resendWaitSeconds(err, sentBy(factor))
       if (wait !== undefined) {
         // The code sent a moment ago is on its way. The page says when another can be asked for (429, Retry-After).
         // Sent by another sign-in when this one sent none: its code may be used already, so not "use that one".
-        const info = resendInSeconds(request, factor.id, ctx.clock()) === undefined ? SENT_ELSEWHERE : RESEND_TOO_SOON
+        const info = resendInSeconds(request, factor.id, ctx.clock()) === undefined ? sentElsewhere(sentBy(factor) ?? 'sms') : RESEND_TOO_SOON
         reply.header('retry-after', String(tooSoonWait(request, factor.id, ctx.clock(), wait))).header('x-error-code', 'RATE_LIMITED')
         return await answerHere(429, { info }, false)
       } else if (isOktaAdminLockout(err)) {

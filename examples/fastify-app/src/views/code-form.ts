@@ -1,6 +1,6 @@
 // The passcode form shared by /mfa and the step-up confirmation on /account/security: the factor to use,
 // the code field (numeric keypad on phones, one-time-code autofill), and "send me a code" for sms factors.
-import { OKTA_VERIFY, type FactorView } from '../factors.js'
+import { factorName, OKTA_VERIFY, SENT_BY, sentBy, type FactorView } from '../factors.js'
 import { csrfField, html, type SafeHtml } from './layout.js'
 
 /** What the code form needs. */
@@ -16,6 +16,11 @@ export interface CodeFormOptions {
   submitLabel?: string
   /** When set, the code field is marked invalid and described by the error with this id. */
   errorId?: string | undefined
+  /**
+   * The ids of notes about what the submit button does (the remove page's "this is your last factor"): the code field
+   * and the button are described by them, so a screen reader says them where the focus is.
+   */
+  warningIds?: string[] | undefined
   /** The path to come back to after "send me a code". */
   returnTo: string
   /** Extra hidden fields (e.g. the factor to remove). */
@@ -65,11 +70,10 @@ export function codeHelp (factors: FactorView[], selected: FactorView | undefine
     return 'Open your authenticator app and enter the 6-digit code it shows for “okta-mfa demo”.'
   }
   if (factors.every((f) => f.sendsCode)) return `Send yourself a code${selected?.kind === 'email' ? ' by e-mail' : selected?.kind === 'call' ? ' by voice call' : ' by text message'}, then enter the 6 digits here.`
-  return 'Enter the 6-digit code from your authenticator app, or send yourself a code by text message.'
-}
-
-function factorText (f: FactorView): string {
-  return f.detail === undefined ? f.label : `${f.label} · ${f.detail}`
+  // An app and factors that send codes: each way a code can be sent, in the order the factors come.
+  const ways = [...new Set(factors.map((f) => sentBy(f)).filter((k) => k !== undefined))].map((k) => SENT_BY[k])
+  const by = ways.length < 2 ? ways.join('') : `${ways.slice(0, -1).join(', ')} or ${ways.at(-1)!}`
+  return `Enter the 6-digit code from your authenticator app, or send yourself a code by ${by}.`
 }
 
 /** The form, plus one "send a code" form per sms/call/email factor. */
@@ -85,16 +89,17 @@ export function codeForm (opts: CodeFormOptions): SafeHtml {
   const switcher = others.length === 0
     ? ''
     : html`<div class="other-methods" data-testid="other-methods"><p class="hint">Use another method:</p>
-      <ul>${others.map((f) => html`<li><a href="${opts.switchHref!(f.id)}">${factorText(f)}</a></li>`)}</ul></div>`
+      <ul>${others.map((f) => html`<li><a href="${opts.switchHref!(f.id)}">${factorName(f)}</a></li>`)}</ul></div>`
   const chooser = factors.length > 1
     ? html`<fieldset class="choices">
         <legend>Verify with</legend>
-        ${factors.map((f) => html`<label class="choice"><input type="radio" name="factorId" value="${f.id}" ${f.id === selected?.id ? html`checked` : ''}> ${factorText(f)}</label>`)}
+        ${factors.map((f) => html`<label class="choice"><input type="radio" name="factorId" value="${f.id}" ${f.id === selected?.id ? html`checked` : ''}> ${factorName(f)}</label>`)}
       </fieldset>`
     : selected === undefined ? html`` : html`<input type="hidden" name="factorId" value="${selected.id}">`
   const onlySenders = factors.length > 0 && factors.every((f) => f.sendsCode)
   const sendFirst = opts.sendFirst ?? onlySenders
   const help = codeHelp(factors, selected)
+  const warnings = opts.warningIds ?? []
   const hidden = Object.entries(opts.hidden ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)
   const senders = factors.filter((f) => f.sendsCode).map((f) => {
     const wait = opts.resendWaits?.get(f.id)
@@ -115,11 +120,11 @@ export function codeForm (opts: CodeFormOptions): SafeHtml {
       ${csrfField(csrf)}
       ${hidden}
       ${chooser}
-      ${switching && selected !== undefined ? html`<p class="method" data-testid="selected-method">${factorText(selected)}</p>` : ''}
+      ${switching && selected !== undefined ? html`<p class="method" data-testid="selected-method">${factorName(selected)}</p>` : ''}
       <label for="passCode">Verification code</label>
       <input id="passCode" name="passCode" type="text" inputmode="numeric" autocomplete="one-time-code"
         pattern="[0-9 ]{6,16}" maxlength="16" minlength="6" required autofocus spellcheck="false"
-        class="code-input" aria-describedby="code-help${opts.errorId === undefined ? '' : ` ${opts.errorId}`}"
+        class="code-input" aria-describedby="${[...warnings, 'code-help', ...opts.errorId === undefined ? [] : [opts.errorId]].join(' ')}"
         ${opts.errorId === undefined ? '' : html`aria-invalid="true"`}>
       <p id="code-help" class="hint">${help}</p>
       ${opts.rememberDays === undefined
@@ -128,7 +133,7 @@ export function codeForm (opts: CodeFormOptions): SafeHtml {
           Remember this device for ${dayCount(opts.rememberDays)}</label>
           <p class="hint" id="remember-help">Only on a device that is yours: this browser then skips the code at sign-in. Removing or
           adding a factor, or “Forget remembered devices” on the Security page, undoes it.</p>`}
-      <button type="submit" class="primary">${opts.submitLabel ?? 'Verify'}</button>
+      <button type="submit" class="primary"${warnings.length === 0 ? '' : html` aria-describedby="${warnings.join(' ')}"`}>${opts.submitLabel ?? 'Verify'}</button>
     </form>
     ${sendFirst ? '' : senders}
     ${switcher}`

@@ -159,7 +159,7 @@ function smsStep (view: EnrollView): SafeHtml {
         <label for="phone">Mobile phone number</label>
         ${phoneError === undefined ? '' : html`<div class="notice notice-error" role="alert" data-testid="error" id="phone-error">${phoneError}</div>`}
         <input id="phone" name="phoneNumber" type="tel" autocomplete="tel" placeholder="+1 555 555 0123" required value="${view.phone?.value ?? ''}"
-          ${phoneError === undefined ? html`aria-describedby="phone-help"` : html`aria-describedby="phone-error phone-help" aria-invalid="true" autofocus`}>
+          ${phoneError === undefined ? html`aria-describedby="enroll-error phone-help"` : html`aria-describedby="phone-error phone-help" aria-invalid="true" autofocus`}>
         <p id="phone-help" class="hint">With the country code, e.g. +1 555 555 0123.</p>
         <button type="submit" class="primary">Text me a code</button>
       </form>

@@ -33,10 +33,10 @@ export interface MfaView {
   formId?: string | undefined
 }
 
-/** Where sms codes go with the emulator, in words and with a link. */
+/** Where sent codes (text message, voice call, e-mail) go with the emulator, in words and with a link. */
 export function outboxHint (): ReturnType<typeof html> {
-  return html`<p class="hint outbox-hint" data-testid="outbox-hint">No phone needed: with the local emulator, text messages land in its
-    outbox. Open <a href="/dev/outbox">the outbox page</a> (or look at the server console, or <code>GET /__emulator/messages</code>
+  return html`<p class="hint outbox-hint" data-testid="outbox-hint">Nothing is really sent: with the local emulator, codes by text
+    message, voice call and e-mail land in its outbox. Open <a href="/dev/outbox">the outbox page</a> (or look at the server console, or <code>GET /__emulator/messages</code>
     on the emulator) to read the code.</p>`
 }
 

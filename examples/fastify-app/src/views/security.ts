@@ -1,5 +1,5 @@
 // /account/security: the user's factors, each removable after a fresh code (step-up).
-import { canAddHere, statusText, type FactorView } from '../factors.js'
+import { canAddHere, factorName, statusText, type FactorView } from '../factors.js'
 import { ALL_ADDED } from '../messages.js'
 import { codeForm, dayCount, freshCodeNotice } from './code-form.js'
 import { csrfField, html, notice, page, type SafeHtml } from './layout.js'
@@ -62,7 +62,7 @@ export function securityPage (view: SecurityView): string {
       </div>
       <div class="factor-actions">
         ${f.active || !FINISHED_HERE.has(f.kind) ? '' : html`<a href="/mfa/enroll${f.kind === 'sms' ? '?method=sms' : ''}">Finish setup</a>`}
-        <a class="remove" href="/account/security/remove/${encodeURIComponent(f.id)}" aria-label="Remove ${f.label}">Remove</a>
+        <a class="remove" href="/account/security/remove/${encodeURIComponent(f.id)}" aria-label="Remove ${factorName(f)}">Remove</a>
       </div>
     </li>`
   })
@@ -126,8 +126,8 @@ export function removePage (view: RemoveView): string {
   <section class="card">
     <h1>Remove ${view.factor.label}?</h1>
     ${view.factor.detail === undefined ? '' : html`<p>${view.factor.detail}</p>`}
-    ${view.isLast ? html`<p class="notice notice-info">This is your only factor. At your next sign-in you will set up a new one.</p>` : ''}
-    ${view.strands === true ? html`<p class="notice notice-error" data-testid="strands">This is the last factor this app can check. Without it, your next sign-in here will need an administrator to reset your sign-in methods: add another factor first.</p>` : ''}
+    ${view.isLast ? html`<p class="notice notice-info" id="remove-last">This is your only factor. At your next sign-in you will set up a new one.</p>` : ''}
+    ${view.strands === true ? html`<p class="notice notice-error" id="remove-strands" data-testid="strands">This is the last factor this app can check. Without it, your next sign-in here will need an administrator to reset your sign-in methods: add another factor first.</p>` : ''}
     ${notice('info', view.info)}
     ${notice('error', view.error, 'remove-error')}
     ${view.locked !== true && view.freshCodeWarning === true && view.verifyWith.some((f) => f.kind === 'totp') ? freshCodeNotice() : ''}
@@ -145,6 +145,7 @@ export function removePage (view: RemoveView): string {
           selectedFactorId: view.selectedFactorId,
           submitLabel: 'Remove factor',
           errorId: view.error === undefined ? undefined : 'remove-error',
+          warningIds: [...view.isLast ? ['remove-last'] : [], ...view.strands === true ? ['remove-strands'] : []],
           returnTo: path,
           sendFirst: true,
           resendWaits: view.resendWaits,
