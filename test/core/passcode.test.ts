@@ -461,6 +461,23 @@ await t.test("two ACTIVE TOTP factors (Google's and Okta's) and a code without a
   t.equal(codeOf(await check(session, 'two@example.com', { passCode: emu.totpCode('uftokta0000000000001') }, limiter)), 'SUCCESS', 'one left: no factor id needed')
 })
 
+await t.test('a second authenticator app added elsewhere (through the client, another session) after this session cached its list: a code without a factor id is not sent to the first app on the cached word', async (t) => {
+  const { emu, calls, check } = await rig(t, { seed: [{ login: 'one@example.com', factors: [{ id: 'uftgoogle00000000002', factorType: 'token:software:totp', provider: 'GOOGLE' }] }] })
+  const limiter = new AttemptLimiter({ store: new MemoryAttemptStore() })
+  const session = { session: {} }
+  t.equal(codeOf(await check(session, 'one@example.com', { passCode: emu.totpCode('uftgoogle00000000002') }, limiter)), 'SUCCESS', 'one app: no factor id needed (the list is cached in the session)')
+  const userId = (await emuFetch(emu, 'GET', '/api/v1/users/one@example.com')).body.id as string
+  const okta = (await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors`, { factorType: 'token:software:totp', provider: 'OKTA' })).body.id as string
+  t.equal((await emuFetch(emu, 'POST', `/api/v1/users/${userId}/factors/${okta}/lifecycle/activate`, { passCode: emu.totpCode(okta) })).status, 200, 'Okta Verify added and activated through the API')
+  emu.clock.advance(6_000) // the cached list is seconds old, well within its 30 s
+  t.ok(session.session !== undefined && JSON.stringify(session.session).includes('uftgoogle00000000002') && !JSON.stringify(session.session).includes(okta), 'the session still has its list of one app')
+  calls.length = 0
+  const unnamed = await check(session, 'one@example.com', { passCode: emu.totpCode(okta) }, limiter)
+  t.same([codeOf(unnamed), !unnamed.ok && unnamed.error.details], ['BAD_USER_INPUT', { field: 'factorId' }], 'Okta is asked: two apps now, so the person says which')
+  t.notOk(calls.some((c) => c.endsWith('/verify')), 'the right code was not sent to the first app, where Okta would count it wrong')
+  t.equal((await limiter.consume('one@example.com')).remaining, 3, 'no attempt counted (this probe counts one)')
+})
+
 await t.test('an answer sent without a factor id: the active security question; no factor at all is ENROLLMENT_REQUIRED; code factors say to send a code', async (t) => {
   const { emu, check } = await rig(t)
   const limiter = new AttemptLimiter({ store: new MemoryAttemptStore(), maxAttempts: 4 })

@@ -163,8 +163,13 @@ async function check (input: PasscodeCheckInput, retry: Retry | undefined): Prom
     } else {
       // A cached list that does not have the factor may predate an enrollment made elsewhere: Okta is asked again
       // (unless the list is only seconds old) before saying no.
-      // "Choose one of two apps" from a cached list is checked against Okta too: one of them may be gone since.
-      const list = await subject.factorsFor((l) => { const s = selectFactor(l, factorId, secret); return s.ok || (s.code === 'BAD_USER_INPUT' && s.several !== true) })
+      // "Choose one of two apps" from a cached list is checked against Okta too: one of them may be gone since. So is
+      // a code without a factor id, which goes to the user's only code factor: a second app may have been added since
+      // (through the client, in another session), and a right code from it would reach Okta as a wrong one.
+      const list = await subject.factorsFor((l) => {
+        const s = selectFactor(l, factorId, secret)
+        return factorId !== undefined && (s.ok || (s.code === 'BAD_USER_INPUT' && s.several !== true))
+      })
       selected = selectFactor(list, factorId, secret)
       // The named factor was the session's and Okta no longer knows it (reset or replaced elsewhere since): the code
       // goes to the factor left, so the new factor's code passes and no factor left is ENROLLMENT_REQUIRED, whichever
