@@ -175,6 +175,28 @@ await t.test("a Redis that stops answering: the session store's error says \"tim
   t.equal((err as StoreUnavailableError).reason, 'timed out')
 })
 
+await t.test("an error the session middleware's own callback throws, which connect-redis feeds back to it, is not reported as the store's outage", async (t) => {
+  const redis = await withRedis(t)
+  const stores = createRedisStores(redis.url)
+  t.teardown(async () => { await stores.close() })
+  await stores.ping()
+  const store = failClosedSessionStore(new RedisStore({ client: stores.client, prefix: 'cb:' }))
+  // As a framework's save callback that answers a reply already sent (ERR_HTTP_HEADERS_SENT): it throws once.
+  const bug = Object.assign(new Error('Cannot set headers after they are sent to the client'), { code: 'ERR_HTTP_HEADERS_SENT' })
+  const calls: unknown[] = []
+  await new Promise<void>((resolve) => {
+    store.set('sid-cb', { cookie: { originalMaxAge: 60_000 } } as never, (err) => {
+      calls.push(err)
+      if (calls.length === 1) throw bug
+      resolve()
+    })
+  })
+  t.equal(calls.length, 2, 'connect-redis called back again with what the callback threw')
+  t.notOk(calls[0], 'the save itself worked')
+  t.equal(calls[1], bug, 'and that second call carries the caller\'s own error as it is: not STORE_UNAVAILABLE with Redis up')
+  t.notOk(isStoreUnavailableError(calls[1]))
+})
+
 await t.test('a store of any kind: its methods are wrapped in place, "no such session" (ENOENT) passes, a bad argument is a TypeError', async (t) => {
   const missing = Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' })
   const store = new session.MemoryStore()

@@ -98,9 +98,21 @@ export function failClosedSessionStore<S extends object> (store: S): S {
       const last = args.length - 1
       const callback = args[last]
       if (typeof callback === 'function') {
-        args[last] = (err?: unknown, ...rest: unknown[]): unknown => name === 'get' && (unreadable(err) || notASession(err, rest[0]))
-          ? callback.call(undefined, null, undefined)
-          : callback.call(undefined, failClosed(err), ...rest)
+        // What the callback itself threw: a store that catches it (connect-redis runs `try { …; cb() } catch (e) {
+        // cb(e) }`) feeds it back as if it were its own error. That is the caller's bug, not the store's outage: it
+        // passes as it is, as it would without this wrapper, and is not reported as STORE_UNAVAILABLE.
+        let thrown: { error: unknown } | undefined
+        args[last] = (err?: unknown, ...rest: unknown[]): unknown => {
+          if (thrown !== undefined && err === thrown.error) return callback.call(undefined, err, ...rest)
+          try {
+            return name === 'get' && (unreadable(err) || notASession(err, rest[0]))
+              ? callback.call(undefined, null, undefined)
+              : callback.call(undefined, failClosed(err), ...rest)
+          } catch (error) {
+            thrown = { error }
+            throw error
+          }
+        }
       }
       const result: unknown = original.apply(this, args)
       if (!isThenable(result)) return result
