@@ -419,6 +419,56 @@ await t.test('maxOAuthRecords: past it the oldest access token and the oldest pr
   t.throws(() => buildEmulator({ maxOAuthRecords: 0 }), { name: 'TypeError', message: /"maxOAuthRecords"/ }, 'at least 1')
 })
 
+await t.test('DPoP: a proof a 429 gave back is taken until a minute past the reset it named, though signed over a minute before (a 429 early in a long window)', async (t) => {
+  const clock = testClock(Date.now())
+  const emu = await withEmulator(t, { clock, serviceApps: [app('0oa-held', KEY)], rateLimits: { windowMs: 90_000, limits: { users: 1, token: 2 } } })
+  const aud = `${emu.url}/oauth2/v1/token`
+  const d = await dpopKey()
+  const nonce = (await postToken(emu.url, grant(await assertion('0oa-held', aud)), await proof(d, 'POST', aud))).headers.get('dpop-nonce')!
+  const token = (await postToken(emu.url, grant(await assertion('0oa-held', aud)), await proof(d, 'POST', aud, { nonce }))).body.access_token as string
+  const ath = createHash('sha256').update(token).digest('base64url')
+  const list = '/api/v1/users'
+  const call = async (dpop: string): Promise<Response> => await fetch(`${emu.url}${list}`, { headers: { accept: 'application/json', authorization: `DPoP ${token}`, dpop } })
+  clock.set(Math.ceil(clock.now() / 90_000) * 90_000 + 500) // windows start on multiples of their length: early in one
+  const signedAt = Math.floor(clock.now() / 1000)
+  t.equal((await call(await proof(d, 'GET', `${emu.url}${list}`, { ath, iat: signedAt }))).status, 200, 'the one request of the window')
+  const held = await proof(d, 'GET', `${emu.url}${list}`, { ath, iat: signedAt })
+  const limited = await call(held)
+  t.equal(limited.status, 429)
+  const reset = Number(limited.headers.get('x-rate-limit-reset'))
+  t.ok(reset * 1000 - clock.now() > 60_000, 'the reset is over a minute away')
+  clock.set(reset * 1000 + 1_000) // the SDK's wait: the reset, and a second
+  t.equal((await call(held)).status, 200, 'the proof the 429 gave back, resent after the wait it named: served')
+  // Another proof signed as long ago, never given back by a 429: its iat is refused.
+  const stale = await call(await proof(d, 'GET', `${emu.url}${list}`, { ath, iat: signedAt }))
+  t.equal(stale.status, 400, 'a proof signed as long ago that no 429 held')
+  t.match(stale.headers.get('www-authenticate'), /'iat' claim in the DPoP proof JWT is invalid/)
+  const replayed = await call(held)
+  t.equal(replayed.status, 400, 'and then spent')
+  t.match(replayed.headers.get('www-authenticate'), /the proof was already used/)
+  // A proof held, then resent over a minute past the reset: its iat is refused again.
+  const late = await proof(d, 'GET', `${emu.url}${list}`, { ath, iat: Math.floor(clock.now() / 1000) })
+  t.equal((await call(late)).status, 429, 'over the limit of the new window')
+  const lateReset = Number((await call(late)).headers.get('x-rate-limit-reset'))
+  clock.set(lateReset * 1000 + 61_000)
+  const tooLate = await call(late)
+  t.equal(tooLate.status, 400, 'resent over a minute past the reset it was given: refused')
+  t.match(tooLate.headers.get('www-authenticate'), /'iat' claim/)
+
+  // The token endpoint's own rate limit (two requests a window here): its 429 holds the proof the same way.
+  clock.set(Math.ceil(clock.now() / 90_000) * 90_000 + 500)
+  const iat = Math.floor(clock.now() / 1000)
+  const fresh = (await postToken(emu.url, grant(await assertion('0oa-held', aud)), await proof(d, 'POST', aud, { iat }))).headers.get('dpop-nonce')!
+  t.equal((await postToken(emu.url, grant(await assertion('0oa-held', aud)), await proof(d, 'POST', aud, { nonce: fresh, iat }))).status, 200)
+  const body = grant(await assertion('0oa-held', aud))
+  const tokenProof = await proof(d, 'POST', aud, { nonce: fresh, iat })
+  const refused = await postToken(emu.url, body, tokenProof)
+  t.equal(refused.status, 429, "over the token endpoint's limit")
+  clock.set(Number(refused.headers.get('x-rate-limit-reset')) * 1000 + 1_000)
+  const again = await postToken(emu.url, body, tokenProof)
+  t.same([again.status, again.body.token_type], [200, 'DPoP'], 'the same request resent after the wait: a token')
+})
+
 await t.test('DPoP: a 429 a route answers itself (a text asked for too soon) leaves the proof unused too', async (t) => {
   const clock = testClock(Date.now())
   const emu = await withEmulator(t, { clock, serviceApps: [app('0oa-sms', KEY)], seed: [{ login: 'texts@example.com', factors: [{ factorType: 'sms', phoneNumber: '+15550100111' }] }] })

@@ -281,7 +281,7 @@ export function buildServer (ctx: Ctx, settings: ServerSettings): FastifyInstanc
   })
   // A 429 of a route (a code asked for too soon) gives its DPoP proof back, as the rate limit's own 429 does.
   app.addHook('onSend', (req, reply, payload, done) => {
-    returnProofOf429(settings.oauth, req, reply.statusCode)
+    returnProofOf429(settings.oauth, req, reply)
     done(null, payload)
   })
   const routes = new RouteTable(MAX_PARAM_LENGTH)

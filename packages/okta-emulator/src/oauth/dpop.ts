@@ -72,7 +72,10 @@ export async function verifyProof (
   const { header, payload } = v
   if (header['typ'] !== 'dpop+jwt') throw invalidProof("'typ' header of the DPoP proof JWT is invalid.")
   const iat = payload['iat']
-  if (typeof iat !== 'number' || Math.abs(iat * 1000 - now) > PROOF_IAT_WINDOW_S * 1000) {
+  // A proof a 429 gave back is taken until the reset it named, and a minute after: its retry waited as told.
+  const heldUntil = typeof payload['jti'] === 'string' ? state.heldProofs.until(payload['jti'], now) : undefined
+  if (typeof iat !== 'number' || (heldUntil === undefined && Math.abs(iat * 1000 - now) > PROOF_IAT_WINDOW_S * 1000) ||
+    (heldUntil !== undefined && iat * 1000 > now + PROOF_IAT_WINDOW_S * 1000)) {
     throw invalidProof("'iat' claim in the DPoP proof JWT is invalid.")
   }
   if (payload['htm'] !== method) throw invalidProof("'htm' claim in the DPoP proof JWT is invalid.")
@@ -87,9 +90,28 @@ export async function verifyProof (
     throw invalidProof("'jti' claim in the DPoP proof JWT is missing or invalid: it must be a non-empty string of at most 256 characters.")
   }
   // Remembered for as long as its `iat` is accepted (to `iat` + the window, inclusive), so it is never taken again.
-  const until = iat * 1000 + PROOF_IAT_WINDOW_S * 1000 + 1
+  const until = Math.max(iat * 1000 + PROOF_IAT_WINDOW_S * 1000 + 1, heldUntil ?? 0)
   if (spend ? !state.proofIds.add(jti, until, now) : state.proofIds.has(jti, now)) {
     throw invalidProof("'jti' claim in the DPoP proof JWT is invalid: the proof was already used.")
   }
   return { payload, jkt: v.jkt }
+}
+
+/**
+ * After an answer of 429 (a rate limit, or a route's "too soon") to a request with a DPoP proof that is not spent:
+ * holds the proof until `resetMs` (the answer's rate-limit reset, or now) plus the `iat` window, so the identical
+ * retry after that wait passes its `iat` check. Only a proof whose signature verifies is held.
+ */
+export function holdProof (state: OAuthState, proof: string | string[] | undefined, resetMs: number): void {
+  if (typeof proof !== 'string' || proof.length > 8192) return
+  let jti: unknown
+  try {
+    jti = verifyEmbedded(proof).payload['jti']
+  } catch {
+    return
+  }
+  const now = state.clock()
+  if (typeof jti !== 'string' || jti === '' || jti.length > 256 || state.proofIds.has(jti, now)) return
+  state.heldProofs.delete(jti)
+  state.heldProofs.add(jti, Math.max(resetMs, now) + PROOF_IAT_WINDOW_S * 1000, now)
 }

@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { baseUrl } from '../context.js'
 import { OktaError } from '../errors.js'
-import { ASYMMETRIC_ALGS, expectedHtu, verifyProof } from './dpop.js'
+import { ASYMMETRIC_ALGS, expectedHtu, holdProof, verifyProof } from './dpop.js'
 import { OAuthError } from './errors.js'
 import { covers, type UsersScope } from './scopes.js'
 import type { OAuthState } from './state.js'
@@ -90,9 +90,13 @@ const SPENT_PROOF = Symbol('okta-emulator.spentProof')
 /**
  * After a reply: a request answered 429 by its route (a code asked for too soon, too many activations) leaves its DPoP
  * proof unused, as one refused by the rate limit does, so a client's retry of the same request after the wait (Okta's
- * SDK resends the same proof) is served.
+ * SDK resends the same proof) is served; and it is held until a minute past the reset the answer named, so a wait
+ * that ends over a minute after the proof was signed (a 429 early in a rate-limit window) does not fail its `iat`.
  */
-export function returnProofOf429 (state: OAuthState, req: FastifyRequest, statusCode: number): void {
+export function returnProofOf429 (state: OAuthState, req: FastifyRequest, reply: FastifyReply): void {
+  if (reply.statusCode !== 429 || req.headers.dpop === undefined) return
   const jti = (req as unknown as Record<symbol, unknown>)[SPENT_PROOF]
-  if (statusCode === 429 && typeof jti === 'string') state.proofIds.delete(jti)
+  if (typeof jti === 'string') state.proofIds.delete(jti)
+  const reset = Number(reply.getHeader('x-rate-limit-reset'))
+  holdProof(state, req.headers.dpop, Number.isFinite(reset) ? reset * 1000 : 0)
 }

@@ -77,8 +77,13 @@ class SeenIds {
 
   /** Whether `id` is recorded and not yet expired at `now`. */
   has (id: string, now: number): boolean {
+    return this.until(id, now) !== undefined
+  }
+
+  /** Until when `id` is recorded; undefined when it is not, or no longer at `now`. */
+  until (id: string, now: number): number | undefined {
     const seen = this.#ids.get(id)
-    return seen !== undefined && seen > now
+    return seen !== undefined && seen > now ? seen : undefined
   }
 }
 
@@ -91,6 +96,11 @@ export class OAuthState {
   /** Client assertion ids judged at the wall clock (as a client signs them), until they expire in wall time. */
   readonly wallAssertionIds: SeenIds
   readonly proofIds: SeenIds
+  /**
+   * DPoP proofs a 429 gave back, by `jti`, until the answer's rate-limit reset plus the `iat` window: a client that
+   * resends the same proof after the wait the 429 named (Okta's SDK does) is not refused for its `iat`.
+   */
+  readonly heldProofs: SeenIds
   /** Token requests received (any outcome). */
   tokenRequests = 0
   /** API requests that presented an SSWS API token (any outcome). */
@@ -105,6 +115,7 @@ export class OAuthState {
     this.assertionIds = new SeenIds(maxRecords)
     this.wallAssertionIds = new SeenIds(maxRecords)
     this.proofIds = new SeenIds(maxRecords)
+    this.heldProofs = new SeenIds(maxRecords)
   }
 
   /** The nonce to hand out now (a fresh one once the current one is past half its life). */
