@@ -15,12 +15,13 @@ import { deviceMarkKey } from './stores/device-mark.js'
 import { outcomeOfError } from './client-errors.js'
 import { asStoreUnavailable, isStoreUnavailableError, type RevocationStore } from './stores/types.js'
 import { refuseUnknownOptions } from './known-options.js'
+import { FACTOR_ID_PATTERN } from './input.js'
 
 /** Default name of the device cookie. */
 export const REMEMBERED_DEVICE_COOKIE = 'okta_mfa_device'
 /** Default lifetime of a remembered device: 30 days. */
 export const DEFAULT_REMEMBER_DAYS = 30
-/** Longest cookie value read (a real one is about 260 characters). */
+/** Longest cookie value read (a real one is about 320 characters). */
 export const MAX_DEVICE_COOKIE_LENGTH = 1024
 
 /** Most secrets in a {@link RememberedDevicesOptions.secret} list (the newest and the ones being rotated out). */
@@ -170,10 +171,16 @@ export class RememberedDevices {
   }
 
   /**
-   * A signed cookie value for `user`, bound to their active factors now; `factorId` is the factor just verified.
-   * `request`, the request being served, is handed to `activeFactorIds`.
+   * A signed cookie value for `user`, bound to their active factors now; `factorId` is the factor just verified (the
+   * `factor.id` of `checkPasscode`'s result). `request`, the request being served, is handed to `activeFactorIds`.
+   *
+   * @throws TypeError when `factorId` is not an Okta factor id (undefined, say, for a code sent without one): such a
+   * cookie would never be honoured, and the person asked for a code at every sign-in without a word.
    */
   async issue (user: unknown, factorId: string, request?: SessionRequest): Promise<string> {
+    if (typeof factorId !== 'string' || !FACTOR_ID_PATTERN.test(factorId)) {
+      throw new TypeError('"factorId" must be the id of the factor just verified (the factor.id of checkPasscode\'s result)')
+    }
     const now = this.#clock()
     const payload: Payload = {
       v: 1,
@@ -217,7 +224,7 @@ export class RememberedDevices {
     } catch {
       return undefined
     }
-    if (p.v !== 1 || typeof p.id !== 'string' || typeof p.u !== 'string' || typeof p.f !== 'string' || typeof p.fid !== 'string') return undefined
+    if (p.v !== 1 || typeof p.id !== 'string' || typeof p.u !== 'string' || typeof p.f !== 'string' || typeof p.fid !== 'string' || !FACTOR_ID_PATTERN.test(p.fid)) return undefined
     // Honoured until the cookie's own expiry, and never longer than this instance's lifetime from when it was issued:
     // lowering `days` shortens the cookies already out too.
     const now = this.#clock()
