@@ -55,7 +55,11 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
 
   const wrong = await post(jar, '/login', { username: 'grace', password: 'nope' })
   t.equal(wrong.location, '/login')
-  t.match((await jar.fetch('/login')).text, /Wrong username or password/)
+  const again = (await jar.fetch('/login')).text
+  t.match(again, /Wrong username or password/)
+  t.match(again, /name="username"[^>]* value="grace">/, 'the username typed, shown again (README)')
+  t.match(again, /name="password"[^>]* aria-invalid="true" aria-describedby="error" autofocus>/, 'the password field in error, focused')
+  t.notMatch((await jar.fetch('/login')).text, /value="grace"/, 'shown once: a later visit starts empty')
 
   const login = await post(jar, '/login', { username: 'grace', password: 'cobol-1959' })
   t.equal(login.location, '/mfa')
@@ -90,6 +94,14 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
   t.equal((await jar.fetch('/logout', { method: 'POST' })).status, 403, 'sign-out needs the token')
   t.equal((await post(jar, '/logout', {}, '/account')).location, '/login')
   t.equal((await jar.fetch('/api/me')).json().code, 'UNAUTHENTICATED')
+  // A path the app does not serve: its own coded page, and JSON under /api/.
+  for (const path of ['/nope', '/logout']) {
+    const missing = await jar.fetch(path, { headers: PAGE })
+    t.same([missing.status, missing.headers['x-error-code']], [404, 'NOT_FOUND'], path)
+    t.match(missing.text, /<title>Page not found<\/title>[\s\S]*<h1>Page not found<\/h1>[\s\S]*<a href="\/">Go to the start<\/a>/)
+  }
+  const api = await jar.fetch('/api/nope')
+  t.same([api.status, api.headers['x-error-code'], api.json()], [404, 'NOT_FOUND', { code: 'NOT_FOUND', message: 'There is nothing here.' }])
 })
 
 await t.test('buildApp: a user with two authenticator apps chooses the one that shows the code; one app, no choice', async (t) => {
@@ -116,6 +128,14 @@ await t.test('buildApp: a user with two authenticator apps chooses the one that 
   // Without the choice (a client that skips it): refused, saying why, no attempt used; with it, the code passes.
   t.equal((await post(grace, '/mfa', { passCode: totp(OKTA_SECRET, emu.clock.now()) })).location, '/mfa')
   t.match((await grace.fetch('/mfa')).text, /You have more than one authenticator app: choose the one this code is from\./)
+  // A wrong code with an app chosen and the box ticked: the page shows both as they were.
+  t.equal((await post(grace, '/mfa', { passCode: '000000', factorId: 'ostokta00000000000001', rememberDevice: 'on' })).location, '/mfa')
+  const refused = (await grace.fetch('/mfa')).text
+  t.match(refused, /value="ostokta00000000000001" required checked> Okta Verify/, 'the app chosen stays chosen')
+  t.match(refused, new RegExp(`value="${FACTOR_ID}" required> Google Authenticator`))
+  t.match(refused, /name="rememberDevice" value="on" checked>/, '"Remember this device" stays ticked')
+  t.notMatch((await grace.fetch('/mfa')).text, / checked>/, 'shown once')
+  emu.clock.advance(30_000)
   t.equal((await post(grace, '/mfa', { passCode: totp(OKTA_SECRET, emu.clock.now()), factorId: 'ostokta00000000000001' })).location, '/account', "Okta Verify's code, named")
   t.match((await grace.fetch('/api/me')).json(), { mfa: { factorId: 'ostokta00000000000001' } })
   const ada = new CookieJar(url)

@@ -12,9 +12,9 @@ import {
 import { csrfToken, requireCsrf } from './csrf.js'
 import { onError } from './errors.js'
 import { checkLoginInput } from 'passport-okta-mfa'
-import { accountPage, loginPage, loginRetryOf, mfaPage, waitWords } from './pages.js'
+import { accountPage, loginPage, loginRetryOf, mfaPage, notFoundPage, waitWords } from './pages.js'
 import { authenticatorChoices } from './authenticator-apps.js'
-import { keepLastMessages, lastMessage, saveBeforeRedirect, sendPage, takeReturnTo } from './page-session.js'
+import { keepLastMessages, keepTyped, lastMessage, saveBeforeRedirect, sendPage, takeReturnTo, takeTyped } from './page-session.js'
 import { BoundedMemoryStore } from './session-store.js'
 import { lowerCaseForwardedProto, trustProxyOption, type TrustProxySetting } from './trust-proxy.js'
 import { UserDirectory, type AppUser, type UserSeed } from './users.js'
@@ -212,7 +212,12 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   app.get('/', (req, res) => { res.redirect(req.user === undefined ? '/login' : '/account') })
   // Password attempts per normalized account (checkLoginInput of passport-okta-mfa), counted before the password is checked.
   const loginLimiter = new AttemptLimiter({ maxAttempts: options.maxLoginAttempts ?? 10, windowMs: 15 * 60_000, ...(options.clock === undefined ? {} : { clock: options.clock }) })
-  app.get('/login', (req, res, next) => { sendPage(req, res, next, loginPage(csrfToken(req), lastMessage(req))) })
+  app.get('/login', (req, res, next) => {
+    // After a wrong password (passport's redirect here): the username typed again, the password field in error.
+    const message = lastMessage(req)
+    const typed = takeTyped(req)
+    sendPage(req, res, next, loginPage(csrfToken(req), message, undefined, message === undefined ? {} : { field: 'password', username: typed.username }))
+  })
   const loginGate: express.RequestHandler = (req, res, next) => {
     keepLastMessages(req)
     const input = checkLoginInput(req.originalUrl, req.body)
@@ -222,7 +227,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
       return
     }
     loginLimiter.consume(input.key).then((decision) => {
-      if (decision.allowed) { next(); return }
+      if (decision.allowed) { keepTyped(req, req.body); next(); return }
       // The page and Retry-After say the same wait.
       const wait = Math.max(1, Math.ceil(decision.retryAfterSeconds))
       res.status(429).set({ 'retry-after': String(wait), 'x-error-code': 'LOCKED_OUT' })
@@ -236,9 +241,10 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     const input = checkLoginInput(req.originalUrl, req.body)
     const done = input.ok ? loginLimiter.succeed(input.key) : Promise.resolve()
     // What was kept and must not outlive the login: the old CSRF token (the next page makes a new one) and messages.
-    const s = req.session as unknown as { csrf?: unknown, messages?: unknown }
+    const s = req.session as unknown as { csrf?: unknown, messages?: unknown, typed?: unknown }
     delete s.csrf
     delete s.messages
+    delete s.typed
     // A session id of our own, bound to the user: logout revokes it in `revocations`, on every instance.
     startSession(req, { user: req.user, ...clockOption })
     // On a remembered browser no code is asked for: on to where the user was going.
@@ -255,7 +261,11 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
       if (skip) { res.redirect(takeReturnTo(req)); return }
       // A user with two authenticator apps says which one shows the code (the strategy refuses to guess).
       const apps = await authenticatorChoices(req, strategy.client, resolveOktaUser, user, (options.clock ?? Date.now)())
-      sendPage(req, res, next, mfaPage(csrfToken(req), user.displayName, lastMessage(req), options.demoHint, devices === undefined ? undefined : devices.maxAgeMs / 86_400_000, apps))
+      // After a refused code (passport's redirect here): the app chosen and the box ticked, as they were.
+      const message = lastMessage(req)
+      const typed = takeTyped(req)
+      const kept = message === undefined ? {} : { factorId: typed.factorId, remember: typed.remember }
+      sendPage(req, res, next, mfaPage(csrfToken(req), user.displayName, message, options.demoHint, devices === undefined ? undefined : devices.maxAgeMs / 86_400_000, apps, kept))
     }).catch(next)
   })
   // After the code, the form goes back to session.returnTo: only the shared strict check's local paths stay there.
@@ -263,10 +273,12 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     keepLastMessages(req)
     const s = req.session as unknown as { returnTo?: unknown }
     if (s.returnTo !== undefined && !isSafeReturnTo(s.returnTo)) delete s.returnTo
+    keepTyped(req, req.body)
     next()
   }
   app.post('/mfa', safeReturnToOnly, authenticator.authenticate('okta-mfa', { failureRedirect: '/mfa', failureMessage: true }), (req, res, next) => {
     // The code was right. With the box ticked, this browser gets a signed device cookie the guard honours later.
+    takeTyped(req)
     const to = takeReturnTo(req)
     const state = getMfaState(req)
     // The MFA step is saved before the redirect goes out: express-session would save it after the answer, where a store
@@ -307,6 +319,12 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     }, next)
   })
 
+  // Any other path: the app's own page (or JSON under /api/), coded, with a way on; not Express's bare "Cannot GET".
+  app.use((req, res) => {
+    res.status(404).set({ 'x-error-code': 'NOT_FOUND', 'cache-control': 'no-store' })
+    if (req.path.startsWith('/api/')) { res.json({ code: 'NOT_FOUND', message: 'There is nothing here.' }); return }
+    res.type('html').send(notFoundPage())
+  })
   app.use(onError)
 
   return { app, strategy, memorySessions, close: async () => { await strategy.close() } }

@@ -1,5 +1,5 @@
 // What the example's routes do with the session around a page: save it before the page goes out, and take out what
-// was kept for one request only (the guard's `returnTo`, passport's failure messages).
+// was kept for one request only (the guard's `returnTo`, passport's failure messages, what a refused form had).
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { isSafeReturnTo } from 'passport-okta-mfa'
 
@@ -72,4 +72,39 @@ export function lastMessage (req: Request): string | undefined {
   const message = s.messages?.at(-1)
   delete s.messages
   return message
+}
+
+/**
+ * What a form post had that its page shows again after passport refused it and redirected there (WCAG's "redundant
+ * entry"): the username typed; the authenticator app chosen and "Remember this device". Never a password or a code.
+ */
+export interface TypedBack {
+  username?: string
+  factorId?: string
+  remember?: boolean
+}
+
+/** Keeps what a form post had (see {@link TypedBack}) for its page, should the post be refused. */
+export function keepTyped (req: Request, body: unknown): void {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+  const typed: TypedBack = {}
+  // Bounded as the checks before it bound them: a username of at most 256 characters, a factor id of at most 64.
+  if (typeof b.username === 'string' && b.username.length <= 256) typed.username = b.username.trim()
+  if (typeof b.factorId === 'string' && /^[A-Za-z0-9]{1,64}$/.test(b.factorId)) typed.factorId = b.factorId
+  if (b.rememberDevice === 'on') typed.remember = true
+  ;(req.session as unknown as { typed?: TypedBack }).typed = typed
+}
+
+/** Takes (and forgets) what the last form post kept: an empty object when none. */
+export function takeTyped (req: Request): TypedBack {
+  const s = req.session as unknown as { typed?: unknown }
+  const kept = s.typed
+  delete s.typed
+  if (typeof kept !== 'object' || kept === null) return {}
+  const k = kept as Record<string, unknown>
+  return {
+    ...typeof k.username === 'string' ? { username: k.username } : {},
+    ...typeof k.factorId === 'string' ? { factorId: k.factorId } : {},
+    ...k.remember === true ? { remember: true } : {},
+  }
 }

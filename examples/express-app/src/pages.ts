@@ -94,6 +94,12 @@ export function loginPage (csrf: string, message?: string, code?: string, retry:
 </form>`)
 }
 
+/** The page of a path the app does not serve. */
+export function notFoundPage (): string {
+  return layout('Page not found', `<p>There is nothing at this address.</p>
+<p><a href="/">Go to the start</a></p>`)
+}
+
 /** The page of a form post refused for its CSRF token (an expired form, a post from another site). */
 export function expiredFormPage (): string {
   return layout('This form expired', `${errorLine('This form expired. Reload the page and try again.', 'CSRF')}
@@ -102,16 +108,17 @@ export function expiredFormPage (): string {
 
 /**
  * The passcode form; with `rememberDays`, the "Remember this device" checkbox; with `apps` (the user's two or more
- * authenticator apps), the choice of the one that shows the code, sent as `factorId`.
+ * authenticator apps), the choice of the one that shows the code, sent as `factorId`. `kept`: what a refused post
+ * had (the app chosen, the box ticked), shown as it was.
  */
-export function mfaPage (csrf: string, name: string, message?: string, demoHint?: string, rememberDays?: number, apps: readonly AuthenticatorApp[] = []): string {
+export function mfaPage (csrf: string, name: string, message?: string, demoHint?: string, rememberDays?: number, apps: readonly AuthenticatorApp[] = [], kept: { factorId?: string | undefined, remember?: boolean | undefined } = {}): string {
   const days = rememberDays === undefined ? undefined : Math.round(rememberDays)
   const remember = days === undefined
     ? ''
-    : `<label><input type="checkbox" name="rememberDevice" value="on"> Remember this device for ${days} day${days === 1 ? '' : 's'}</label>\n`
+    : `<label><input type="checkbox" name="rememberDevice" value="on"${kept.remember === true ? ' checked' : ''}> Remember this device for ${days} day${days === 1 ? '' : 's'}</label>\n`
   const choice = apps.length === 0
     ? ''
-    : `<fieldset><legend>Which app shows the code?</legend>\n${apps.map((a) => `<label><input type="radio" name="factorId" value="${escapeHtml(a.id)}" required> ${escapeHtml(a.label)}</label>`).join('\n')}\n</fieldset>\n`
+    : `<fieldset><legend>Which app shows the code?</legend>\n${apps.map((a) => `<label><input type="radio" name="factorId" value="${escapeHtml(a.id)}" required${a.id === kept.factorId ? ' checked' : ''}> ${escapeHtml(a.label)}</label>`).join('\n')}\n</fieldset>\n`
   return layout('Verify it is you', `<p>Signed in as ${escapeHtml(name)}. Enter the 6-digit code from your authenticator app.</p>
 ${errorLine(message)}
 <form method="post" action="/mfa">${csrfField(csrf)}
