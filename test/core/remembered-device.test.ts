@@ -303,7 +303,7 @@ await t.test('honour records the MFA step of the code that remembered the device
   t.equal(isRememberedMfa(req), false)
   const state = await devices.honour(req)
   t.equal(state?.completedAt, issuedAt, 'the time of the real code, not now')
-  t.equal(getMfaState(req)?.factorId, 'ost1')
+  t.match(getMfaState(req), { factorId: 'ost1', method: 'remembered' }, 'the factor of the code that remembered it, recorded as remembered')
   t.equal(isRememberedMfa(req), true, 'step-ups see it came from a remembered device')
   // Forgetting acts at the next sign-in (the README says so): the session the device opened keeps its step.
   await devices.forgetAll(ada)

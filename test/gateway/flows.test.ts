@@ -394,7 +394,7 @@ await t.test('the standalone server: a step honoured from a remembered device is
   jar.cookies.set(devices.cookieName, await devices.issue(user, factorId))
 
   const viewer = await gql(jar, OPS.viewer)
-  t.match(viewer.body.data.viewer.mfa, { completed: true, fresh: false }, 'the remembered step counts, but is not fresh')
+  t.match(viewer.body.data.viewer.mfa, { completed: true, fresh: false, method: 'REMEMBERED' }, 'the remembered step counts (by the device, said so), but is not fresh')
   const enroll = await gql(jar, OPS.enroll, { input: { factorType: 'SMS', phoneNumber: '+15555550123' } })
   t.equal(codeOf(enroll), 'MFA_REQUIRED', 'another factor needs a code first')
   t.equal(codeOf(await gql(jar, OPS.remove, { factorId })), 'MFA_REQUIRED', 'and so does removing one')

@@ -68,6 +68,8 @@ enum MfaMethod {
   FORM
   "Through this GraphQL gateway."
   GRAPHQL
+  "By a remembered device's cookie: no code in this session (never fresh)."
+  REMEMBERED
 }
 
 "A factor of the session user."

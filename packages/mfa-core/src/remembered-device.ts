@@ -266,7 +266,7 @@ export class RememberedDevices {
     if (existing !== undefined) return existing
     const device = await this.check(readCookie(req.headers?.cookie, this.cookieName), user, req)
     if (device === undefined) return undefined
-    const state = recordMfa(req, { user, factorId: device.factorId, method: 'form', now: device.issuedAt, userKey: this.#options.userKey })
+    const state = recordMfa(req, { user, factorId: device.factorId, method: 'remembered', now: device.issuedAt, userKey: this.#options.userKey })
     sessionSet(req, REMEMBERED_SESSION_KEY, { userKey: state.userKey, completedAt: state.completedAt })
     return state
   }

@@ -7,8 +7,11 @@ import { normalizeUsername } from './account-name.js'
 /** The key under which the MFA state is kept in the session. */
 export const MFA_SESSION_KEY = 'oktaMfa'
 
-/** How the MFA step was completed. */
-export type MfaMethod = 'form' | 'graphql'
+/**
+ * How the MFA step was completed: a code through the strategy's form (`form`) or the gateway (`graphql`), or a
+ * remembered device's cookie (`remembered`, {@link RememberedDevices}: no code was entered in this session).
+ */
+export type MfaMethod = 'form' | 'graphql' | 'remembered'
 
 /** What the session remembers about the last completed MFA step. */
 export interface MfaState {
@@ -50,7 +53,7 @@ interface GetSetSession {
 /** Longest user key derived or accepted; keys also reach stores only hashed. */
 export const MAX_USER_KEY_LENGTH = 512
 
-const METHODS: ReadonlySet<string> = new Set<MfaMethod>(['form', 'graphql'])
+const METHODS: ReadonlySet<string> = new Set<MfaMethod>(['form', 'graphql', 'remembered'])
 const KEY_FIELDS = ['id', '_id', 'userId', 'username', 'login', 'email'] as const
 const NAME_FIELDS: ReadonlySet<string> = new Set(['username', 'login', 'email'])
 

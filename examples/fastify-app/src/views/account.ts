@@ -1,4 +1,5 @@
 // /account: the protected page. Shows who is signed in, their factors and when MFA was last completed.
+import type { MfaMethod } from 'passport-okta-mfa'
 import { statusText, type FactorView } from '../factors.js'
 import { html, notice, page, type SafeHtml } from './layout.js'
 
@@ -38,7 +39,7 @@ export interface AccountView {
    * The session's MFA step. `remembered`: this session began on a remembered browser without a code (said in the past
    * tense: after "Forget remembered devices" the browser is not remembered any more, but the session began that way).
    */
-  mfa: { completedAt: number, method: 'form' | 'graphql', factorLabel: string | undefined, remembered?: boolean }
+  mfa: { completedAt: number, method: MfaMethod, factorLabel: string | undefined, remembered?: boolean }
   now: number
   success?: string | undefined
 }
