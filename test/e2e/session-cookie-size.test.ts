@@ -136,7 +136,7 @@ await t.test('everything at its largest with a 512-character return path: every 
   t.ok(data.notice !== undefined && data.resendAt !== undefined && data.csrf !== undefined && data.oktaMfa !== undefined && data.oktaMfaRemembered !== undefined, 'a notice, the resend time, CSRF, the MFA step, the remembered mark')
   t.ok(jar.sizes.length > 20 && jar.sizes.every((s) => s <= COOKIE_LIMIT), `every session Set-Cookie fits (largest ${Math.max(...jar.sizes)})`)
 
-  // The same session filled to the bound of every part the app writes (8 used factors, a notice of 400 characters,
+  // The same session filled to the bound of every part the app writes (8 used factors, 4 resend times, a notice of 400 characters,
   // 16 cached factors of Okta's longest fields, form ids of their longest), with and without the return path, kept in
   // its budget as each response is, and encoded as the app encodes it, many times (the size varies with the nonce:
   // base64's "+" and "/" take 3 bytes in a cookie).
@@ -145,6 +145,7 @@ await t.test('everything at its largest with a 512-character return path: every 
     usedFactors: { userKey: data.usedFactors.userKey, used: Array.from({ length: 8 }, (_, i) => [bigFactor(i).id, clock.now()]) },
     notice: { kind: 'success', text: 'x'.repeat(400) },
     sentCodeForms: Array.from({ length: 8 }, () => `${'z'.repeat(11)}.${randomBytes(9).toString('base64url')}`),
+    resendAt: Array.from({ length: 4 }, (_, i) => [bigFactor(i).id, clock.now() + 30_000]),
     oktaMfaUser: { ...data.oktaMfaUser, factorsAt: clock.now(), factors: Array.from({ length: 16 }, (_, i) => ({ id: bigFactor(i).id, factorType: 'token:software:totp', status: 'PENDING_ACTIVATION', provider: 'SYMANTEC' })) },
   }
   for (const returnTo of [kept, undefined]) {

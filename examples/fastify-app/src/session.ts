@@ -78,7 +78,7 @@ export function isSetupPage (path: string): boolean {
 /**
  * Longest return path the session keeps (characters). The whole session is one cookie, which a browser drops when its
  * name and value pass 4096 bytes: with every other part at its largest (16 cached factors, 8 sent code forms, the
- * factors used, a notice, the MFA step), a return path of this length still leaves room. A longer one is dropped, and
+ * factors used, 4 resend times, a notice, the MFA step), a return path of this length still leaves room. A longer one is dropped, and
  * the person lands on the default page after sign-in, as with any refused return path.
  */
 export const MAX_KEPT_RETURN_TO = 512

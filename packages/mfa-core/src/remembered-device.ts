@@ -103,8 +103,8 @@ const REMEMBERED_DEVICES_BRAND: unique symbol = Symbol.for('@okta-mfa/core.Remem
  *
  * @example
  * const devices = new RememberedDevices({ secret: sessionKey, activeFactorIds: async (user) => ids(user), store: revocations })
- * // after a successful code with the box ticked:
- * reply.header('set-cookie', devices.cookie(await devices.issue(request.user, factorId), { secure: request.protocol === 'https' }))
+ * // after a successful code with the box ticked (`result`: checkPasscode's):
+ * reply.header('set-cookie', devices.cookie(await devices.issue(request.user, result.factor.id), { secure: request.protocol === 'https' }))
  */
 export class RememberedDevices {
   /**
