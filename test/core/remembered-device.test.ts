@@ -1,7 +1,7 @@
 // "Remember this device" (@okta-mfa/core's RememberedDevices): the signed cookie bound to the user and to their
 // factors, its lifetime, "forget remembered devices" across instances sharing a store, never a step-up; then both
 // guards (Express and Fastify) honouring it, and the plain step-up guard refusing it.
-import { randomBytes } from 'node:crypto'
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
@@ -75,6 +75,16 @@ await t.test('a device cookie is signed, bound to the user and to their factors,
   for (const bad of [undefined, 5, '', '../x', 'f'.repeat(800)]) {
     await t.rejects(devices.issue(ada, bad as string), { name: 'TypeError', message: /^"factorId" must be the id of the factor just verified/ }, `factorId ${JSON.stringify(bad)?.slice(0, 12)}`)
   }
+  // A cookie signed with the secret whose factor id is none (signed by a release that let it through): not honoured,
+  // so no MFA step is recorded with it. Re-signed here as the class signs (HKDF-SHA-256 key, HMAC-SHA-256).
+  const key = Buffer.from(hkdfSync('sha256', secret, 'okta-mfa', 'remembered-device/v1', 32))
+  const resigned = (fid: string): string => {
+    const payload = JSON.parse(Buffer.from(value.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>
+    const body = Buffer.from(JSON.stringify({ ...payload, fid })).toString('base64url')
+    return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`
+  }
+  t.equal((await devices.check(resigned('ost1'), ada))?.factorId, 'ost1', 're-signed with a factor id: honoured (the signing is right)')
+  t.equal(await devices.check(resigned('../x'), ada), undefined, 'with one that is no factor id: not honoured')
   t.equal(await devices.check('not-a-cookie', ada), undefined)
 
   factors.set('u1', ['mbl1', 'ost1'])

@@ -100,6 +100,9 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
     t.same([missing.status, missing.headers['x-error-code']], [404, 'NOT_FOUND'], path)
     t.match(missing.text, /<title>Page not found<\/title>[\s\S]*<h1>Page not found<\/h1>[\s\S]*<a href="\/">Go to the start<\/a>/)
   }
+  const options = await jar.fetch('/login', { method: 'OPTIONS' })
+  t.same([options.status, options.headers['allow']], [200, 'GET, HEAD, POST'], "OPTIONS of a path it serves: Express's own answer")
+  t.equal((await jar.fetch('/nope', { method: 'OPTIONS' })).status, 404)
   const api = await jar.fetch('/api/nope')
   t.same([api.status, api.headers['x-error-code'], api.json()], [404, 'NOT_FOUND', { code: 'NOT_FOUND', message: 'There is nothing here.' }])
 })

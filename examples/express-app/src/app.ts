@@ -320,7 +320,9 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   })
 
   // Any other path: the app's own page (or JSON under /api/), coded, with a way on; not Express's bare "Cannot GET".
-  app.use((req, res) => {
+  app.use((req, res, next) => {
+    // Express answers OPTIONS for the paths it serves (200, Allow) when nothing else did: left to it.
+    if (req.method === 'OPTIONS') { next(); return }
     res.status(404).set({ 'x-error-code': 'NOT_FOUND', 'cache-control': 'no-store' })
     if (req.path.startsWith('/api/')) { res.json({ code: 'NOT_FOUND', message: 'There is nothing here.' }); return }
     res.type('html').send(notFoundPage())

@@ -220,7 +220,7 @@ export const REMEMBERED_SESSION_KEY = 'oktaMfaRemembered'
  */
 export function recordMfa (req: SessionRequest, input: RecordMfaInput): MfaState {
   if (typeof input.factorId !== 'string' || input.factorId === '') throw new TypeError('"factorId" must be a non-empty string')
-  if (!METHODS.has(input.method)) throw new TypeError('"method" must be "form" or "graphql"')
+  if (!METHODS.has(input.method)) throw new TypeError('"method" must be "form", "graphql" or "remembered"')
   const state: MfaState = {
     userKey: userKeyOf(input.user, input.userKey),
     factorId: input.factorId,
