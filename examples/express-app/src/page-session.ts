@@ -1,7 +1,8 @@
 // What the example's routes do with the session around a page: save it before the page goes out, and take out what
 // was kept for one request only (the guard's `returnTo`, passport's failure messages, what a refused form had).
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { isSafeReturnTo } from 'passport-okta-mfa'
+import { FACTOR_ID_PATTERN } from '@okta-mfa/core'
+import { isSafeReturnTo, MAX_USERNAME_LENGTH } from 'passport-okta-mfa'
 
 /**
  * Sends an HTML page once the session is saved. The pages put a CSRF token (and flash messages) in the session; were
@@ -88,9 +89,9 @@ export interface TypedBack {
 export function keepTyped (req: Request, body: unknown): void {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
   const typed: TypedBack = {}
-  // Bounded as the checks before it bound them: a username of at most 256 characters, a factor id of at most 64.
-  if (typeof b.username === 'string' && b.username.length <= 256) typed.username = b.username.trim()
-  if (typeof b.factorId === 'string' && /^[A-Za-z0-9]{1,64}$/.test(b.factorId)) typed.factorId = b.factorId
+  // Bounded as the checks before it bound them: a username the sign-in takes, a factor id as Okta writes one.
+  if (typeof b.username === 'string' && b.username.length <= MAX_USERNAME_LENGTH) typed.username = b.username.trim()
+  if (typeof b.factorId === 'string' && FACTOR_ID_PATTERN.test(b.factorId)) typed.factorId = b.factorId
   if (b.rememberDevice === 'on') typed.remember = true
   ;(req.session as unknown as { typed?: TypedBack }).typed = typed
 }

@@ -155,8 +155,7 @@ export function setResendAt (request: FastifyRequest, factorId: string, atMs: nu
 
 /** Seconds before another code may be sent to factor `factorId`; undefined when it may be sent now. */
 export function resendInSeconds (request: FastifyRequest, factorId: string, nowMs: number): number | undefined {
-  const at = resendTimes(request).find(([id]) => id === factorId)?.[1]
-  return at === undefined || at <= nowMs ? undefined : Math.ceil((at - nowMs) / 1000)
+  return resendWaits(request, nowMs).get(factorId)
 }
 
 /** The seconds before another code may be sent, by factor id, for the factors that have to wait. */

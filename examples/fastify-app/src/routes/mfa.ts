@@ -229,7 +229,6 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     await reply.redirect(takeReturnTo(request) ?? '/account', 303)
   }))
 
-  /** Whether the code posted was for a factor that sends codes (the page then speaks of text messages). */
   /** How the chosen factor sends its code (`sms`, `call`, `email`), or undefined for an authenticator app. */
   function sentChoice (all: FactorView[] | Unlisted, factorId: string | undefined): 'sms' | 'call' | 'email' | undefined {
     const factors = verifiableFactors(all instanceof Unlisted ? [] : all)
