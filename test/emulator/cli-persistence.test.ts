@@ -320,6 +320,7 @@ await t.test('--seed preloads users once', async (t) => {
     ['one login twice', [{ login: a }, { login: 'A@EXAMPLE.com' }], 'user 1 ("A@EXAMPLE.com"): login is also the login of user 0'],
     ['one factor id on two users', [{ login: a, factors: [{ id: 'ostSeeded00000000001', factorType: 'token:software:totp' }] }, { login: 'b@example.com', factors: [{ id: 'ostSeeded00000000001', factorType: 'token:software:totp' }] }], 'user 1 ("b@example.com"): factors[0].id ostSeeded00000000001 is also the id of user 0\'s factors[0]'],
     ['two sms factors on one user', [{ login: a, factors: [{ factorType: 'sms', phoneNumber: '+15550001111' }, { factorType: 'sms', phoneNumber: '+15550001112' }] }], 'factors[1] is a second sms (OKTA) factor'],
+    ['two Google Authenticator factors on one user', [{ login: a, factors: [{ factorType: 'token:software:totp' }, { factorType: 'token:software:totp', provider: 'GOOGLE' }] }], 'factors[1] is a second token:software:totp (GOOGLE) factor (factors[0] is one): a user has at most one of each type and provider'],
     ['a factor status Okta does not seed', [{ login: a, factors: [{ factorType: 'push', status: 'SUSPENDED' }] }], 'factors[0].status must be ACTIVE or PENDING_ACTIVATION'],
     ['a TOTP factor of another provider', [{ login: a, factors: [{ factorType: 'token:software:totp', provider: 'RSA' }] }], 'factors[0].provider must be GOOGLE or OKTA'],
     ['a call factor without a number', [{ login: a, factors: [{ factorType: 'call' }] }], 'factors[0].phoneNumber is required for a call factor'],
@@ -338,6 +339,12 @@ await t.test('--seed preloads users once', async (t) => {
     t.ok(thrown instanceof TypeError && text.startsWith('"seed" option: ') && text.includes(message), `${what}: ${text}`)
     t.notMatch(text, /zq/, `${what}: no answer or secret quoted`)
   }
+  // One TOTP factor of each provider is what the API allows, so a seed may hold both.
+  const both = buildEmulator({ seed: [{ login: a, factors: [{ factorType: 'token:software:totp', provider: 'OKTA' }, { factorType: 'token:software:totp', provider: 'GOOGLE' }] }] })
+  const bothUser = (await both.app.inject({ url: '/api/v1/users', headers: { authorization: `SSWS ${both.token}` } })).json<Array<{ id: string }>>()[0]!
+  const bothFactors = (await both.app.inject({ url: `/api/v1/users/${bothUser.id}/factors`, headers: { authorization: `SSWS ${both.token}` } })).json<Array<{ provider: string }>>()
+  t.same(bothFactors.map((f) => f.provider).sort(), ['GOOGLE', 'OKTA'], 'an Okta Verify and a Google Authenticator TOTP factor seed side by side')
+  await both.app.close()
   const seedFile = join(dir, 'fax.json')
   await writeFile(seedFile, JSON.stringify(refused.at(-3)![1]))
   const fax = await runToEnd(['--port', '0', '--seed', seedFile])

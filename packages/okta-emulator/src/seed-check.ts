@@ -82,7 +82,7 @@ export function checkSeedUsers (users: readonly SeedUser[], where: string): void
       if (type !== 'token:software:totp' && provider !== 'OKTA') bad(`${fat}.provider`, `must be OKTA for a ${String(type)} factor, got ${quote(provider)}`)
       // The API's rule: one factor of each type and provider per user.
       const kind = `${String(type)} (${String(provider)})`
-      if (kinds.has(kind)) bad(fat, `is a second ${kind} factor (factors[${kinds.get(kind)!}] is one): a user has at most one of each type`)
+      if (kinds.has(kind)) bad(fat, `is a second ${kind} factor (factors[${kinds.get(kind)!}] is one): a user has at most one of each type and provider`)
       kinds.set(kind, j)
       checkFactor(sf, type as FactorType, String(profile['email']), (field, problem) => bad(`${fat}.${field}`, problem))
     }
