@@ -321,6 +321,14 @@ await t.test("a login is only its own Okta user: not another's login short name,
   await t.rejects(byLogin('zoë@example.com'), { code: 'OKTA_NOT_FOUND' }, 'zoë is not zoe')
   const renee = await userWithTotp(emu, 'ren\u00e9e@example.com')
   t.equal(await byLogin('RENE\u0301E@example.com'), renee.userId, 'the decomposed form, in another case, is the same login')
+  // The same for a login with a "/", which Okta finds only by a search: either form finds the user, and provision
+  // does not try to make the same login again.
+  const slashed = (await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'a/zo\u00eb@example.com', email: 'zoe2@example.com', firstName: 'Z', lastName: 'N' } })).body.id as string
+  t.equal(await byLogin('a/zo\u00eb@example.com'), slashed, 'a "/" login, composed as created')
+  t.equal(await byLogin('A/ZOE\u0308@example.com'), slashed, 'a "/" login, decomposed and in another case')
+  t.equal(await byLogin('a/zoe\u0308@example.com', true), slashed, 'decomposed, with provision: the user there, not a refused creation')
+  const decomposed = (await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'b/zoe\u0308@example.com', email: 'zoe3@example.com', firstName: 'Z', lastName: 'N' } })).body.id as string
+  t.equal(await byLogin('b/zo\u00eb@example.com'), decomposed, 'a "/" login created decomposed, looked up composed')
   // A client without listUsers cannot search: the user Okta answers is still checked.
   const pathOnly = { getUser: client.getUser.bind(client), createUser: client.createUser.bind(client) }
   await t.rejects(resolveOktaUserId(pathOnly, () => ({ login: 'isaac.brock' }), {}, {}), { code: 'OKTA_NOT_FOUND' })

@@ -415,6 +415,10 @@ await t.test('passcodes lose any whitespace; answers count code points', async (
   for (const blank of [' ', '  \t\n', '\u00a0\u3000']) {
     t.throws(() => readAnswer(blank), { code: 'BAD_USER_INPUT', details: { field: 'answer' } }, `a blank answer is no answer: ${JSON.stringify(blank)}`)
   }
+  for (const lone of ['\ud800\ud800\ud800\ud800', 'pizza\udc00', '\ud83c']) {
+    t.throws(() => readAnswer(lone), { code: 'BAD_USER_INPUT', details: { field: 'answer' }, message: /lone UTF-16 surrogate/ }, `an answer with no UTF-8 form: ${JSON.stringify(lone)}`)
+  }
+  t.equal(readAnswer('\ud83c\udf4e pie'), '🍎 pie', 'a surrogate pair is one character, taken')
 })
 
 await t.test('a revocation store of your own that fails with any error is a store outage (fail closed, no raw message)', async (t) => {

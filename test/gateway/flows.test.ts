@@ -200,6 +200,13 @@ await t.test('text beyond plain ASCII: an answer is counted in characters, not U
   const tooShort = await gql(other, OPS.enroll, { input: { factorType: 'QUESTION', question: 'favorite_art_piece', answer: '🍎🍎' } })
   t.equal(codeOf(tooShort), 'BAD_USER_INPUT', 'two characters are not four, though they are four UTF-16 units')
   t.equal(codeOf(await gql(other, OPS.enroll, { input: { factorType: 'QUESTION', question: 'favorite_art_piece', answer: long + '🍎' } })), 'BAD_USER_INPUT', '257 characters are too many')
+  // A lone surrogate has no UTF-8 form: Okta would hear U+FFFD, so "\ud800\ud800\ud800\ud800" and "\ufffd\ufffd\ufffd\ufffd"
+  // would be one answer. Refused when enrolled and when verified, before Okta hears of it.
+  const surrogates = await gql(other, OPS.enroll, { input: { factorType: 'QUESTION', question: 'favorite_art_piece', answer: '\ud800\ud800\ud800\ud800' } })
+  t.match(surrogates.body.errors?.[0], { message: /lone UTF-16 surrogate/, extensions: { code: 'BAD_USER_INPUT', field: 'input.answer' } }, 'an answer of lone surrogates is not enrolled')
+  t.same((await gql(other, OPS.factors)).body.data.factors, [], 'and no factor was made')
+  const loneAnswer = await gql(jar, 'mutation($id: ID!, $a: String!) { verifyFactor(factorId: $id, answer: $a) { result } }', { id: enrolled.body.data.enrollFactor.factor.id, a: '🍎'.repeat(255) + '\ud83c' })
+  t.match(loneAnswer.body.errors?.[0], { message: /lone UTF-16 surrogate/, extensions: { code: 'BAD_USER_INPUT', field: 'answer' } }, 'an answer with a lone surrogate is not sent to verify')
 
   // A label with a lone surrogate (a login can hold one in JSON) has no UTF-8: U+FFFD there, not a URIError (a 500).
   t.match(otpauthUri({ issuer: 'Acme', label: lone, secret: 'JBSWY3DPEHPK3PXP', digits: 6, period: 30 }), /^otpauth:\/\/totp\/Acme:lone%EF%BF%BDx%40example\.com\?secret=JBSWY3DPEHPK3PXP&/)

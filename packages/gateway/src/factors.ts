@@ -155,6 +155,7 @@ export function toEnrollRequest (input: EnrollFactorInput): EnrollFactorRequest 
       if (!QUESTION_KEY.test(question)) throw badInput('input.question', 'input.question must be a security question key such as favorite_art_piece.')
       // The bound verification holds answers to (core's readAnswer, in characters: an emoji counts once), and Okta's
       // 4-character minimum, counted the same way.
+      if (/\p{Cs}/u.test(answer)) throw badInput('input.answer', 'input.answer must be text: it holds a lone UTF-16 surrogate.')
       if (!isAnswer(answer) || [...answer.trim()].length < 4) throw badInput('input.answer', `input.answer must be 4 to ${MAX_ANSWER_LENGTH} characters.`)
       return { factorType: 'question', provider: 'OKTA', profile: { question, answer } }
     }

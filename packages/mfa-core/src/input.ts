@@ -54,8 +54,14 @@ export function readAnswer (raw: unknown): string {
   if (typeof raw !== 'string' || raw.trim().length === 0 || raw.length > 2 * MAX_ANSWER_LENGTH || codePoints(raw) > MAX_ANSWER_LENGTH) {
     throw new MfaError('BAD_USER_INPUT', { field: 'answer' }, `answer must be 1 to ${MAX_ANSWER_LENGTH} characters.`)
   }
+  // A lone UTF-16 surrogate has no UTF-8 form: sent to Okta it would become U+FFFD, so that two different answers
+  // (or an answer and a guess) would be one.
+  if (LONE_SURROGATE.test(raw)) throw new MfaError('BAD_USER_INPUT', { field: 'answer' }, 'answer must be text: it holds a lone UTF-16 surrogate.')
   return raw
 }
+
+/** A UTF-16 surrogate not in a pair (with the `u` flag a pair is one code point, which `\p{Cs}` does not match). */
+const LONE_SURROGATE = /\p{Cs}/u
 
 function codePoints (text: string): number {
   let n = 0

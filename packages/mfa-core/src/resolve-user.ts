@@ -88,7 +88,9 @@ async function idOfLogin (client: LoginLookupClient, login: string, request: Req
     if (isLogin(user.profile?.login, wanted)) return user.id
     if (typeof client.listUsers !== 'function') throw notFound(login)
   }
-  const search = `profile.login eq "${login.replace(/["\\]/g, '\\$&')}"`
+  // Okta's search compares a login without case but not in another Unicode form, so both forms are asked for.
+  const forms = new Set([login, login.normalize('NFC'), login.normalize('NFD')])
+  const search = [...forms].map((form) => `profile.login eq "${form.replace(/["\\]/g, '\\$&')}"`).join(' or ')
   let read = 0
   for await (const user of client.listUsers({ search, limit: 2 }, request)) {
     if (isLogin(user.profile?.login, wanted)) return user.id
