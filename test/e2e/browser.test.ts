@@ -211,6 +211,7 @@ await t.test('the flow as the issue words it: fields by name, the one submit but
 await t.test('enrollment by text message: the phone form, then the one code field, the code from the outbox', async (t) => {
   const fresh = await startE2eApp(t)
   const { page } = await openPage(t, browser)
+  await page.clock.install() // the resend countdown runs on the page's clock, moved with the app's below
   await page.goto(`${fresh.url}/login`)
   await page.fill('input[name=username]', 'alice')
   await page.fill('input[name=password]', PASSWORD)
@@ -237,9 +238,19 @@ await t.test('enrollment by text message: the phone form, then the one code fiel
   t.notMatch(((await page.textContent('#enroll-error')) ?? '').trim(), /app/, 'no authenticator wording')
   // "…or send a new one": the way to do so is on the page at once, not only after a reload.
   t.ok(await page.isVisible('#sms-resend') && await page.isVisible('#sms-change'), '"Send a new code" and "use another number" right after the text')
-  fresh.clock.advance(31_000) // Okta's 30 s between two texts
+  // Okta's 30 s between two texts, counted down under "No text?" as at sign-in, the button waiting.
+  t.match(await page.textContent('#sms-resend-wait [data-testid=resend]'), /^You can ask for another code in (30|29) s\.$/, 'the wait, said right after the text')
+  t.ok(await page.locator('#sms-resend').isDisabled(), '"Send a new code" waits')
+  await page.clock.runFor(10_000)
+  t.match(await page.textContent('#sms-resend-wait .countdown'), /^(20|19)$/, 'the number counts down')
+  fresh.clock.advance(31_000)
+  await page.clock.runFor(21_000)
+  t.equal(await page.textContent('#sms-resend-wait [data-testid=resend]'), 'You can ask for another code now.')
+  t.notOk(await page.locator('#sms-resend').isDisabled(), 'and the button works again')
   await page.click('#sms-resend')
   await page.locator('#enroll-status', { hasText: 'We sent a new code to' }).waitFor()
+  t.match(await page.textContent('#sms-resend-wait [data-testid=resend]'), /^You can ask for another code in (30|29) s\.$/, 'a new wait after the new text')
+  t.ok(await page.locator('#sms-resend').isDisabled(), 'the button waits again')
   const again = fresh.emulator!.lastMessage({ channel: 'sms' })!
   t.not(again.sentAt, sent!.sentAt, 'a new text is sent')
   t.equal(again.to, '+15555550199', 'to the same number')
@@ -251,6 +262,7 @@ await t.test('enrollment by text message: the phone form, then the one code fiel
 await t.test('a text-message setup left half-done resumes at its code step (resend, another number), and both factors keep "last used"', async (t) => {
   const fresh = await startE2eApp(t)
   const { page } = await openPage(t, browser)
+  await page.clock.install()
   await signInAt(page, fresh.url, 'bob', PASSWORD)
   await enterCode(page, totp(fresh.demo!.totpUser.sharedSecret, fresh.clock.now()))
   t.equal(path(page), '/account')
@@ -276,14 +288,24 @@ await t.test('a text-message setup left half-done resumes at its code step (rese
   t.equal(texts(), before, 'coming back sends nothing')
 
   fresh.clock.advance(31_000) // Okta's 30 s between two texts
+  await page.clock.runFor(31_000)
   await page.click('#sms-resend')
   await page.locator('#enroll-status', { hasText: 'We sent a new code to' }).waitFor()
   t.equal(texts(), before + 1, '"Send a new code" sends one')
   const resent = fresh.emulator!.lastMessage({ channel: 'sms' })!
   t.equal(resent.to, '+15555550142', 'to the same number')
-  await page.click('#sms-resend') // at once: Okta refuses, the page says to use the one just sent
+  // Reloaded, the resumed step counts down the wait of the text this session sent (the server keeps its time).
+  fresh.clock.advance(10_000)
+  await page.reload()
+  t.match(await page.textContent('#sms-resend-wait [data-testid=resend]'), /^You can ask for another code in (20|19) s\.$/, 'resumed: the rest of the wait')
+  t.ok(await page.locator('#sms-resend').isDisabled(), 'resumed: the button waits')
+  // Pressed at once anyway (as a page whose script had not run yet could): Okta refuses, the page says to use the one
+  // just sent, and counts down what is left.
+  await page.evaluate("document.getElementById('sms-resend').disabled = false")
+  await page.click('#sms-resend')
   await page.locator('#enroll-error', { hasText: 'a moment ago' }).waitFor()
   t.match(await page.textContent('#enroll-error'), /^We sent you a code a moment ago: use that one\. You can ask for another code in \d+ seconds?\.$/, 'with JavaScript too, with the wait of Retry-After')
+  t.match(await page.textContent('#sms-resend-wait [data-testid=resend]'), /^You can ask for another code in \d+ s\.$/, 'and the countdown of that wait')
 
   // Without JavaScript the resumed code step still takes the code (a form post, never the code in the address).
   const nojs = (await openPage(t, browser, { javaScriptEnabled: false })).page
@@ -309,6 +331,7 @@ await t.test('a text-message setup left half-done resumes at its code step (rese
 
   // "use another number": the pending factor is dropped and the phone form comes back.
   fresh.clock.advance(31_000)
+  await page.clock.runFor(31_000)
   await Promise.all([page.waitForURL('**/mfa/enroll?method=sms'), page.click('#sms-change')])
   await page.waitForSelector('#phone')
   await page.fill('#phone', '+1 555 555 0143')
@@ -328,6 +351,7 @@ await t.test('with Redis down, the text-message setup says sign-in is briefly un
   const redis = await withRedis(t)
   const fresh = await startE2eApp(t, { redisUrl: redis.url })
   const { page } = await openPage(t, browser)
+  await page.clock.install()
   await signInAt(page, fresh.url, 'bob', PASSWORD)
   await enterCode(page, totp(fresh.demo!.totpUser.sharedSecret, fresh.clock.now()))
   await page.goto(`${fresh.url}/mfa/enroll?method=sms`)
@@ -336,6 +360,7 @@ await t.test('with Redis down, the text-message setup says sign-in is briefly un
   await page.waitForSelector('input[name=passCode]')
   await redis.stop()
   fresh.clock.advance(31_000)
+  await page.clock.runFor(31_000)
   const STORE = "Sign-in is briefly unavailable, so we can't open this page. Try again in a minute."
   await page.click('#sms-resend')
   await page.locator('#enroll-error', { hasText: 'briefly unavailable' }).waitFor()

@@ -115,6 +115,22 @@ await t.test("Okta's own lockout and a suspended user: 403 and \"ask an administ
   const suspended = await susp.fetch('/mfa', { headers: HTML })
   assertAdminLocked(t, suspended, 'suspended, /mfa at once')
   assertAdminLocked(t, await susp.fetch('/mfa', { form: { passCode: totp(other.demo!.totpUser.sharedSecret, other.clock.now()), _csrf: csrfOf(suspended.text) }, headers: HTML }), 'suspended, /mfa, a code')
+
+  // A user with no active factor yet (alice's setup started: a pending one), whom an administrator deactivated: /mfa
+  // and the setup say so at once, with the way out, not "set up an authenticator" and a QR code that cannot be used.
+  const alice = other.jar()
+  t.equal((await passwordLogin(alice, 'alice')).location, '/mfa/enroll')
+  const start = await alice.fetch('/mfa/enroll', { headers: HTML })
+  t.equal((await alice.fetch('/mfa/enroll/start', { form: { _csrf: csrfOf(start.text) } })).status, 303, 'the setup started')
+  await emuFetch(other.emulator!, 'POST', `/api/v1/users/${await oktaUserId(other.emulator!, 'alice@example.com')}/lifecycle/deactivate`)
+  const noFactor = await alice.fetch('/mfa', { headers: HTML })
+  assertAdminLocked(t, noFactor, 'deactivated, no active factor, /mfa at once')
+  t.notMatch(noFactor.text, 'data-testid="enroll-link"', '/mfa: no invitation to a setup')
+  t.match(noFactor.text, 'data-testid="locked-way-out"', '/mfa: sign out, once an administrator')
+  const setup = await alice.fetch('/mfa/enroll', { headers: HTML })
+  assertAdminLocked(t, setup, 'deactivated, the setup at once')
+  t.notMatch(setup.text, 'id="qr"', 'the setup: no QR code')
+  t.notMatch(setup.text, 'id="manual-key"', 'the setup: no key')
 })
 
 await t.test('Okta answers 503 to an activation: each attempt is given back; no answer at all: 504 UPSTREAM_TIMEOUT in its own words', async (t) => {

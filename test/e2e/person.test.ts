@@ -148,6 +148,12 @@ await t.test('a lockout during enrollment: signing in again shows the pause on /
   t.equal(await page.locator('[data-testid=paused-way-out] a[href="/logout"]').count(), 1, 'a way out: sign out')
   await page.goto(`${fresh.url}/mfa/enroll?method=sms`)
   t.equal(await page.locator('#phone').count(), 0, 'the text-message setup waits too')
+  // /mfa (Back from the setup) says the same, with the same way out: not "set up an authenticator", which would lead
+  // back to a setup that waits.
+  await page.goto(`${fresh.url}/mfa`)
+  t.match(await alerts(page), /paused for this account until \d\d:\d\d UTC \(in about 15 minutes\)\./, '/mfa: the pause at once')
+  t.equal(await page.locator('[data-testid=enroll-link]').count(), 0, '/mfa: no invitation to the setup')
+  t.equal(await page.locator('[data-testid=paused-way-out] a[href="/logout"]').count(), 1, '/mfa: sign out and come back')
   await shot(page, 'enroll-locked-at-sign-in')
 
   // Without JavaScript the fourth wrong code's page keeps its "didn't match" and says the pause once.

@@ -311,6 +311,30 @@
     onActivate($('totp-activate'), () => totpFactorId)
   }
 
+  /**
+   * "You can ask for another code in N s" under "No text?", as the server writes it (views/code-form.ts): the number
+   * counts down and "Send a new code" waits (countdown.js).
+   */
+  function showResendWait (seconds) {
+    const box = $('sms-resend-wait')
+    if (!box || !(seconds > 0)) return
+    const s = String(Math.max(1, Math.ceil(seconds)))
+    const line = document.createElement('p')
+    line.className = 'hint resend'
+    line.dataset.testid = 'resend'
+    line.setAttribute('role', 'status')
+    const count = document.createElement('span')
+    count.className = 'countdown'
+    count.setAttribute('role', 'timer')
+    count.setAttribute('aria-live', 'off')
+    count.dataset.seconds = s
+    count.dataset.button = 'sms-resend'
+    count.textContent = s
+    line.append('You can ask for another code in ', count, ' s.')
+    box.replaceChildren(line)
+    if (typeof window.startCountdowns === 'function') window.startCountdowns(box)
+  }
+
   /** "Send a new code" and "use another number": forms that work without JavaScript; with it, fetch sends them. */
   function wireSmsOther () {
     $('sms-resend-form').addEventListener('submit', (event) => {
@@ -318,11 +342,15 @@
       void guard(async () => {
         showStatus('Sending a new code…')
         const { res, json } = await post('/mfa/enroll/resend', { factorId: smsFactorId }, { 'x-csrf-token': csrf })
-        if (res.status === 204) return showStatus($('sms-sent').textContent.replace('a 6-digit code', 'a new code'))
+        if (res.status === 204) {
+          showResendWait(Number($('sms-resend-wait').dataset.seconds))
+          return showStatus($('sms-sent').textContent.replace('a 6-digit code', 'a new code'))
+        }
         if (res.status === 429 && res.headers.get('x-error-code') === 'LOCKED_OUT') return window.location.assign('/mfa/enroll?method=sms') // paused: the page says until when
         if (res.status === 429) {
           // The text sent a moment ago is on its way: use it, and another may be asked for after the wait (Retry-After).
           const wait = Number((json && json.error && json.error.retryAfterSeconds) || res.headers.get('retry-after'))
+          showResendWait(wait)
           return showError(messages.RESEND_TOO_SOON + (wait > 0 ? ' You can ask for another code ' + retryText(wait) + '.' : ''), 'passCode')
         }
         if (res.status === 404) return showError(new PageError('FACTOR_NOT_FOUND'))
@@ -376,6 +404,7 @@
           $('sms-sent').textContent = 'We sent a 6-digit code to ' + maskPhone(phoneNumber, countryCodes) + '.'
           onActivate(form, () => smsFactorId)
           wireSmsOther()
+          showResendWait(Number($('sms-resend-wait').dataset.seconds))
           statusBox.hidden = true
           $('passCode').focus()
         } catch (err) {

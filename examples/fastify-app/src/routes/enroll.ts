@@ -14,7 +14,7 @@ import {
   ACCOUNT_LOCKED, ALL_ADDED, ALREADY_ACTIVE, failureText, isAdminLockout, isTimedPause, isUpstreamFailure, lockoutText, messageFor, MESSAGES, refusalStatus,
   REPLAYED_LAST, WRONG_LAST, RESEND_TOO_SOON, retryAfter, SMS_MESSAGES, STORE_DOWN, TIMED_OUT, UNAVAILABLE, type FailInfo,
 } from '../messages.js'
-import { field, rememberReturnTo, setFlash, takeFlash } from '../session.js'
+import { field, rememberReturnTo, resendWaits, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
 import { smsEnrollRoutes, type EnrollExtra } from './enroll-sms.js'
 import { rawFactors as listFactors, Unlisted } from './factor-list.js'
@@ -113,6 +113,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       locked,
       adminLocked: extra.adminLocked === true,
       info: flash?.kind === 'info' ? flash.text : undefined,
+      resendWaits: resendWaits(request, ctx.clock()),
     }))
   }
 
@@ -125,7 +126,13 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       setFlash(request, 'info', ALL_ADDED)
       return await reply.redirect('/account/security', 303)
     }
-    await renderEnroll(request, reply, raw)
+    // Okta holds the account (locked out, suspended, deactivated): said at once, as /mfa says it, not after a code.
+    const paused = await pausedFor(ctx, request)
+    if (paused === undefined && await ctx.directory.signInRefused(request)) {
+      reply.header('x-error-code', 'LOCKED_OUT')
+      return await renderEnroll(request, reply, raw, { status: 403, paused, error: ACCOUNT_LOCKED, adminLocked: true })
+    }
+    await renderEnroll(request, reply, raw, { paused })
   })
 
   // "Show my QR code": the authenticator factor is created here, when the person starts, and reused afterwards.

@@ -51,9 +51,11 @@ export function dayCount (days: number): string {
  * stands without it. The sentence is a polite live region (said as sent, and when it turns to "now"); the ticking
  * number is a timer, whose live setting is off, so a screen reader does not say it again every second.
  */
-export function resendNotice (seconds: number): SafeHtml {
+export function resendNotice (seconds: number, buttonId?: string): SafeHtml {
   const s = Math.max(1, Math.ceil(seconds))
-  return html`<p class="hint resend" data-testid="resend" role="status">You can ask for another code in <span class="countdown" role="timer" aria-live="off" data-seconds="${s}">${s}</span> s.</p>`
+  // The button that waits: the one with `data-wait` in the sentence's form, or the one `buttonId` names.
+  const button = buttonId === undefined ? '' : html` data-button="${buttonId}"`
+  return html`<p class="hint resend" data-testid="resend" role="status">You can ask for another code in <span class="countdown" role="timer" aria-live="off" data-seconds="${s}"${button}>${s}</span> s.</p>`
 }
 
 /** Before a step-up right after sign-in: the code just used cannot be used twice. */

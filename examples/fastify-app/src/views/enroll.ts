@@ -1,7 +1,8 @@
 // /mfa/enroll: set up a factor. public/enroll.js drives the gateway's GraphQL (enrollFactor, then
 // activateFactor with the first code); this page is the markup it fills in, plus the texts it shows.
 import { COUNTRY_CALLING_CODES } from '../phone-codes.js'
-import { freshCodeNotice } from './code-form.js'
+import { freshCodeNotice, resendNotice } from './code-form.js'
+import { RESEND_WAITS } from '../factors.js'
 import { groupKey, type PendingTotp } from '../enrollment.js'
 import { SafeHtml, csrfField, html, notice, page } from './layout.js'
 
@@ -45,6 +46,8 @@ export interface EnrollView {
   locked?: boolean
   /** With `locked`: Okta's own lockout (or a user it suspended), which only an administrator ends. */
   adminLocked?: boolean
+  /** Seconds until another code may be sent, by factor id (a resumed text-message setup shows its own countdown). */
+  resendWaits?: ReadonlyMap<string, number> | undefined
 }
 
 /** JSON for a `<script type="application/json">` block: `<` escaped so the text cannot close the element. */
@@ -124,6 +127,8 @@ function smsCodeForm (view: EnrollView, resumed?: { factorId: string, sentTo: st
   // "Send a new code" and "use another number" (their own forms; enroll.js sends them with fetch when it runs). In the
   // template, enroll.js shows them with the code form as soon as the text is sent.
   const error = resumed === undefined ? { slot: '', field: html`aria-describedby="enroll-error"` } : codeError(view)
+  // "You can ask for another code in N s" under "No text?", as at sign-in; enroll.js writes it after a send.
+  const wait = resumed === undefined ? undefined : view.resendWaits?.get(resumed.factorId)
   return html`<form id="sms-activate" class="code-form" novalidate${resumed === undefined ? '' : html` data-factor-id="${resumed.factorId}" method="post" action="/mfa/enroll/activate"`}>
         ${resumed === undefined ? '' : html`${csrfField(view.csrf)}<input type="hidden" name="factorId" value="${resumed.factorId}">`}
         <p id="sms-sent">${resumed === undefined ? '' : `We sent a 6-digit code to ${resumed.sentTo ?? 'your phone'}.`}</p>
@@ -140,7 +145,8 @@ function smsCodeForm (view: EnrollView, resumed?: { factorId: string, sentTo: st
       </form>
       <div class="hint" id="sms-other">No text?
           <form method="post" action="/mfa/enroll/resend" id="sms-resend-form" class="inline">${csrfField(view.csrf)}${resumed === undefined ? '' : html`<input type="hidden" name="factorId" value="${resumed.factorId}">`}<button type="submit" id="sms-resend" class="link">Send a new code</button></form>
-          or <form method="post" action="/mfa/enroll/restart" id="sms-change-form" class="inline">${csrfField(view.csrf)}<input type="hidden" name="factorType" value="SMS"><button type="submit" id="sms-change" class="link">use another number</button></form>.</div>`
+          or <form method="post" action="/mfa/enroll/restart" id="sms-change-form" class="inline">${csrfField(view.csrf)}<input type="hidden" name="factorType" value="SMS"><button type="submit" id="sms-change" class="link">use another number</button></form>.</div>
+      <div id="sms-resend-wait" data-seconds="${RESEND_WAITS.sms}">${wait === undefined ? '' : resendNotice(wait, 'sms-resend')}</div>`
 }
 
 /** Text message: the phone number first; the code form replaces it once the text is sent (or at once, when resumed). */
@@ -189,5 +195,5 @@ export function enrollPage (view: EnrollView): string {
     <p class="hint"><a href="${view.mfaDone ? '/account/security' : '/mfa'}">Back</a></p>
   </section>
   <script type="application/json" id="messages">${new SafeHtml(jsonBlock(view.messages))}</script>`
-  return page({ title: 'Set up two-step sign-in', body, userName: view.userName, csrf: view.csrf, scripts: ['/assets/enroll.js'], fullNav: view.mfaDone })
+  return page({ title: 'Set up two-step sign-in', body, userName: view.userName, csrf: view.csrf, scripts: ['/assets/countdown.js', '/assets/enroll.js'], fullNav: view.mfaDone })
 }

@@ -47,7 +47,7 @@ export function outboxHint (): ReturnType<typeof html> {
 export function lockedWayOut (admin: boolean): ReturnType<typeof html> {
   return admin
     ? html`<p data-testid="locked-way-out"><a href="/logout">Sign out</a> and sign in again once an administrator has unlocked your account.</p>`
-    : html`<p><a href="/logout">Sign out</a> and come back after that time.</p>`
+    : html`<p data-testid="paused-way-out"><a href="/logout">Sign out</a> and come back after that time.</p>`
 }
 
 /** The MFA page. */
@@ -58,9 +58,12 @@ export function mfaPage (view: MfaView): string {
   <section class="card">
     <h1>Set up two-step sign-in</h1>
     ${notice('error', view.error, 'mfa-error')}
-    <p>You have not set up a second factor yet. It takes a minute: scan a QR code with an authenticator app
+    ${view.locked === true
+      // Paused, or held by Okta: a setup could not be finished now, so the way out rather than an invitation to it.
+      ? lockedWayOut(view.adminLocked === true)
+      : html`<p>You have not set up a second factor yet. It takes a minute: scan a QR code with an authenticator app
       (Google Authenticator, 1Password, Authy…) or get codes by text message.</p>
-    <p><a class="button primary" href="/mfa/enroll" data-testid="enroll-link">Set up an authenticator</a></p>
+    <p><a class="button primary" href="/mfa/enroll" data-testid="enroll-link">Set up an authenticator</a></p>`}
   </section>`
     : html`
   <section class="card">
