@@ -94,6 +94,11 @@ await t.test('password sign-in: wrong password in words, then enrollment or /mfa
   t.equal(wrong.status, 401)
   t.equal(errorText(wrong.text), "That username and password don't match. Check them and try again.")
   t.match(wrong.text, 'value="alice"', 'the username is kept, the password is not')
+  // scrypt keys an HMAC with what it is given, which pads a short key with zero bytes: the password with a NUL after
+  // it is another password all the same.
+  for (const variant of [`${PASSWORD}\0`, `${PASSWORD}\0\0`]) {
+    t.equal((await passwordLogin(app.jar(), 'alice', variant)).status, 401, `${JSON.stringify(variant)} is not the password`)
+  }
 
   t.equal((await passwordLogin(app.jar(), 'alice')).location, '/mfa/enroll', 'no factor: enrollment')
   t.equal((await passwordLogin(app.jar(), 'bob')).location, '/mfa', 'a factor: the code')

@@ -220,6 +220,11 @@ await t.test('buildApp: a refused sign-in names its code in x-error-code and on 
     t.match(res.text, new RegExp(`<p class="error" role="alert" id="error" data-code="${code}">[^<]+</p>`), `${code} on the message`)
   }
   t.equal((await jar.fetch('/api/me')).status, 401, 'nobody signed in')
+  // The password with NUL bytes after it (the same key to scrypt's HMAC, given as typed) is a wrong password.
+  for (const password of ['cobol-1959\0', 'cobol-1959\0\0']) {
+    t.equal((await post(jar, '/login', { username: 'grace', password }, '/login')).location, '/login', `${JSON.stringify(password)} is not the password: back to the sign-in page`)
+  }
+  t.equal((await jar.fetch('/api/me')).status, 401, 'nobody signed in')
 })
 
 await t.test('buildApp: "Remember this device" skips the code at the next sign-in, until it is forgotten', async (t) => {

@@ -1,10 +1,18 @@
 // The app's own accounts for the primary (password) login: an in-memory list, as a real app would keep in
 // its database. Passwords are stored only as scrypt hashes and compared in constant time.
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
 import { normalizeUsername } from 'passport-okta-mfa'
 
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>
+const scryptAsync = promisify(scrypt) as (password: Buffer, salt: Buffer, keylen: number) => Promise<Buffer>
+
+/**
+ * A password as scrypt is given it: its SHA-256, always 32 bytes. scrypt keys an HMAC with the password, and HMAC pads
+ * a short key with zero bytes, so given as typed "secret" and "secret\0" would be one password.
+ */
+function passwordKey (password: string): Buffer {
+  return createHash('sha256').update(password, 'utf8').digest()
+}
 
 /** Length of the derived key; the scrypt cost is Node's default (N = 16384, r = 8, p = 1). */
 const KEY_LENGTH = 32
@@ -69,7 +77,7 @@ export class UserStore {
   async verify (username: string, password: string): Promise<AppUser | null> {
     const user = this.byUsername.get(normalizeUsername(username))
     const { salt, hash } = user ?? this.decoy
-    const candidate = await scryptAsync(password, salt, KEY_LENGTH)
+    const candidate = await scryptAsync(passwordKey(password), salt, KEY_LENGTH)
     const same = timingSafeEqual(candidate, hash)
     return user !== undefined && same ? publicUser(user) : null
   }
@@ -88,7 +96,7 @@ export class UserStore {
 
 async function hashPassword (password: string): Promise<{ salt: Buffer, hash: Buffer }> {
   const salt = randomBytes(16)
-  return { salt, hash: await scryptAsync(password, salt, KEY_LENGTH) }
+  return { salt, hash: await scryptAsync(passwordKey(password), salt, KEY_LENGTH) }
 }
 
 function publicUser ({ id, username, displayName, oktaLogin }: StoredUser): AppUser {
