@@ -505,6 +505,9 @@ await t.test('an answer sent without a factor id: the active security question; 
   t.equal(answered.ok && answered.factor.id, question.body.id)
   const wrongAnswer = await check({ session: {} }, 'codes@example.com', { answer: 'ketchup' }, limiter)
   t.equal(codeOf(wrongAnswer), 'INVALID_PASSCODE', 'a wrong answer is judged by Okta (its E0000068), not refused before')
+  t.equal(!wrongAnswer.ok && wrongAnswer.error.message, "That answer didn't match. Try again.", 'and said as a wrong answer, not a wrong code')
+  const lastTry = await check({ session: {} }, 'codes@example.com', { answer: 'ketchup' }, new AttemptLimiter({ store: new MemoryAttemptStore(), maxAttempts: 1 }))
+  t.same([!lastTry.ok && lastTry.error.message, !lastTry.ok && lastTry.error.details.attemptsRemaining], ["That answer didn't match. Too many attempts: try again in 15 minutes.", 0], 'the last attempt too')
   // The mirror of a blank answer to a code factor: a passCode that is no code, to the question's id, names the answer.
   for (const passCode of ['', '   ', '12345', 'abcdef']) {
     const noCode = await check({ session: {} }, 'codes@example.com', { passCode, factorId: question.body.id as string }, limiter)

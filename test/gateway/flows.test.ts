@@ -160,6 +160,8 @@ await t.test('email and security question enroll; a second factor needs a fresh 
   t.equal(codeOf(again), 'ALREADY_ENROLLED', 'enrolled twice is ALREADY_ENROLLED even before the MFA step (not MFA_REQUIRED)')
   t.equal(again.status, 409)
 
+  const wrong = await gql(jar, 'mutation($id: ID!) { verifyFactor(factorId: $id, answer: "Guernica") { result } }', { id: question.body.data.enrollFactor.factor.id })
+  t.match(wrong.body.errors?.[0], { message: "That answer didn't match. Try again.", extensions: { code: 'INVALID_PASSCODE', attemptsRemaining: 3 } }, 'a wrong answer, said as one')
   const verify = await gql(jar, 'mutation($id: ID!) { verifyFactor(factorId: $id, answer: "Mona Lisa") { result } }', { id: question.body.data.enrollFactor.factor.id })
   t.equal(verify.body.data.verifyFactor.result, 'SUCCESS', 'the security question verifies with its answer')
 

@@ -128,6 +128,7 @@ async function check (input: PasscodeCheckInput, retry: Retry | undefined): Prom
     decision = await limiter.consume(subject.userKey)
     if (!decision.allowed) throw new MfaError('LOCKED_OUT', { retryAfterSeconds: decision.retryAfterSeconds })
   }
+  let byAnswer = false
   try {
     // A blank field beside a filled one is a form's unused field, not a second secret; with both blank, the code's.
     const hasPasscode = given(input.passCode) && (filled(input.passCode) || !filled(input.answer))
@@ -152,6 +153,7 @@ async function check (input: PasscodeCheckInput, retry: Retry | undefined): Prom
       body = { passCode: passcode.passCode }
     }
     const secret = hasAnswer ? 'answer' : 'passCode'
+    byAnswer = hasAnswer
     const factorId = readFactorId(input.factorId)
 
     let selected: FactorSelection
@@ -213,8 +215,15 @@ async function check (input: PasscodeCheckInput, retry: Retry | undefined): Prom
         return await check(input, { decision, wasListed: listed })
       }
     }
-    return { ok: false, error: await settleRefusal(outcome, limiter, subject.userKey, decision) }
+    const settled = await settleRefusal(outcome, limiter, subject.userKey, decision)
+    return { ok: false, error: byAnswer ? inAnswerWords(settled) : settled }
   }
+}
+
+/** A wrong answer to a security question, said as one (Okta's E0000068 is "Invalid Passcode/Answer"), not as a code. */
+function inAnswerWords (error: MfaError): MfaError {
+  if (error.code !== 'INVALID_PASSCODE') return error
+  return new MfaError(error.code, error.details, error.message.replace("That code didn't match", "That answer didn't match"), { cause: error.cause })
 }
 
 /**
