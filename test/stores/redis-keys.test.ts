@@ -1,7 +1,13 @@
 // Guards what the Redis stores leave in Redis and how they are set up: every key under its prefix, hashed (no login or
 // session id in key names), with a TTL; prefixes isolate apps; two clients (two instances) share one atomic counter;
 // createRedisStores and the store constructors refuse bad options with a TypeError naming the option.
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { attemptKey, createRedisStores, RedisAttemptStore, RedisRevocationStore, DEFAULT_REDIS_PREFIX, redisUrlProblem, STORE_UNAVAILABLE } from '@okta-mfa/core'
@@ -287,4 +293,22 @@ await t.test('bad options and arguments are programmer mistakes: TypeError namin
   // Redis refuses the PEXPIRE of a window beyond 64 bits, after the INCR: refused before anything is sent.
   await t.rejects(store.increment('x', 1e19, Date.now()), { name: 'TypeError', message: /"windowMs" must be a positive number of ms, at most/ })
   t.equal(await admin.exists(store.keyOf('x')), 0, 'no key without a TTL was left')
+})
+
+await t.test('in an app without ioredis (an optional peer), createRedisStores throws a coded IoredisMissingError', async (t) => {
+  // An app whose node_modules has @okta-mfa/core (a copy, so that ioredis is looked for from there) and its client,
+  // but no ioredis: outside the workspace, where ioredis is installed.
+  const app = mkdtempSync(join(tmpdir(), 'okta-mfa-no-ioredis-'))
+  t.teardown(() => rmSync(app, { recursive: true, force: true }))
+  const core = fileURLToPath(new URL('../../packages/mfa-core/', import.meta.url))
+  mkdirSync(join(app, 'node_modules', '@okta-mfa'), { recursive: true })
+  cpSync(join(core, 'package.json'), join(app, 'node_modules/@okta-mfa/core/package.json'))
+  cpSync(join(core, 'dist'), join(app, 'node_modules/@okta-mfa/core/dist'), { recursive: true })
+  symlinkSync(fileURLToPath(new URL('../../packages/okta-client', import.meta.url)), join(app, 'node_modules/@okta-mfa/client'), 'dir')
+  const script = `import { createRedisStores, IoredisMissingError } from '@okta-mfa/core'
+try { createRedisStores(${JSON.stringify(redis.url)}); console.log('created') } catch (err) {
+  console.log(JSON.stringify([err.code, err instanceof IoredisMissingError, err.name, err.message]))
+}`
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: app })
+  t.same(JSON.parse(stdout), ['OKTA_MFA_IOREDIS_MISSING', true, 'IoredisMissingError', 'createRedisStores needs the "ioredis" package: npm install ioredis'])
 })

@@ -231,13 +231,27 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
   }
 }
 
-function loadIoredis (): new (url: string, options: RedisOptions) => Redis {
-  try {
-    const mod = createRequire(import.meta.url)('ioredis') as { Redis?: unknown, default?: unknown }
-    return (mod.Redis ?? mod.default ?? mod) as new (url: string, options: RedisOptions) => Redis
-  } catch (err) {
-    throw new Error('createRedisStores needs the "ioredis" package: npm install ioredis', { cause: err })
+/**
+ * {@link createRedisStores} was called in an app without `ioredis`, its optional peer dependency
+ * (code `OKTA_MFA_IOREDIS_MISSING`): `npm install ioredis`. Thrown at the call, before anything connects.
+ */
+export class IoredisMissingError extends Error {
+  readonly code = 'OKTA_MFA_IOREDIS_MISSING'
+  override readonly name = 'IoredisMissingError'
+
+  constructor (options?: { cause?: unknown }) {
+    super('createRedisStores needs the "ioredis" package: npm install ioredis', options)
   }
+}
+
+function loadIoredis (): new (url: string, options: RedisOptions) => Redis {
+  let mod: { Redis?: unknown, default?: unknown }
+  try {
+    mod = createRequire(import.meta.url)('ioredis') as { Redis?: unknown, default?: unknown }
+  } catch (err) {
+    throw new IoredisMissingError({ cause: err })
+  }
+  return (mod.Redis ?? mod.default ?? mod) as new (url: string, options: RedisOptions) => Redis
 }
 
 async function closeClient (client: Redis, config: RedisStoreConfig): Promise<void> {
