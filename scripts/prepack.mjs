@@ -2,7 +2,7 @@
 // The prepack script of every package (run by `pnpm pack`, `pnpm publish`, `pnpm pack:all`, `changeset publish`;
 // under npm it refuses, see below):
 // builds the package with `tsc -b` (its references first), then checks that every file package.json points at (main,
-// types, exports, bin) exists. `tsc -b` trusts tsconfig.tsbuildinfo, so a deleted dist/ looks up to date to it; then
+// types, exports, bin) exists. `tsc -b` trusts its build info (dist/.tsbuildinfo), so a dist/ missing one file looks up to date to it; then
 // the build is forced once. A package that still misses an entry point is not packed: no tarball without dist.
 // Outputs left in dist/ by a source file that no longer exists are removed first: they would ship as dead code.
 import { spawnSync } from 'node:child_process'

@@ -3,8 +3,12 @@
 // the demo's start-up banner opens in a browser, beyond loopback the demo's well-known password is gone (and the
 // banner says what is true about it) while any loopback address or spelling keeps it, DEMO_PASSWORD is never
 // printed, and a bad LOG_LEVEL or HOST is named.
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { createServer, type AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
@@ -261,4 +265,23 @@ await t.test("every README link into the repository lands on a heading that exis
     }
   }
   t.ok(checked > 10, `${checked} links checked`)
+})
+
+await t.test('`tsc -b` (pnpm build) builds a package again whose dist/ was deleted: its build info lives in dist/', async (t) => {
+  // A copy of one package, laid out as in the repository, so that deleting its dist/ disturbs no other test.
+  const tree = mkdtempSync(join(tmpdir(), 'okta-mfa-build-'))
+  t.teardown(() => rmSync(tree, { recursive: true, force: true }))
+  const pkg = join(tree, 'packages/okta-client')
+  mkdirSync(pkg, { recursive: true })
+  cpSync(join(ROOT, 'tsconfig.base.json'), join(tree, 'tsconfig.base.json'))
+  for (const part of ['src', 'tsconfig.json', 'package.json']) cpSync(join(ROOT, 'packages/okta-client', part), join(pkg, part), { recursive: true })
+  symlinkSync(join(ROOT, 'packages/okta-client/node_modules'), join(pkg, 'node_modules'), 'dir')
+  symlinkSync(join(ROOT, 'node_modules'), join(tree, 'node_modules'), 'dir')
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc')
+  await promisify(execFile)(process.execPath, [tsc, '-b'], { cwd: pkg })
+  t.ok(existsSync(join(pkg, 'dist/index.js')), 'built')
+  t.notOk(existsSync(join(pkg, 'tsconfig.tsbuildinfo')), 'no build info beside dist/, where deleting dist/ would leave it')
+  rmSync(join(pkg, 'dist'), { recursive: true })
+  await promisify(execFile)(process.execPath, [tsc, '-b'], { cwd: pkg })
+  t.ok(existsSync(join(pkg, 'dist/index.js')), 'dist/ deleted, then built again by a plain tsc -b')
 })
