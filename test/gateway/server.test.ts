@@ -320,6 +320,15 @@ await t.test('/readyz logs what happened to Okta: credentials refused, rate limi
   }
   const down = await readyLog({ OKTA_ORG_URL: 'http://127.0.0.1:9', OKTA_API_TOKEN: emu.token })
   t.match(down, { msg: 'okta not reachable', code: 'OKTA_CONNECTION' }, 'nothing listening')
+  // Logged once per check, not per hit: anyone may probe /readyz, and the cached answer is the same failure.
+  let logs = ''
+  const stream = new Writable({ write (chunk: Buffer, _enc, done) { logs += chunk.toString(); done() } })
+  const gw = await startGatewayApp(t, undefined, { logStream: stream, env: { OKTA_ORG_URL: 'http://127.0.0.1:9', OKTA_API_TOKEN: emu.token } })
+  const probe = gw.jar()
+  const hits = [...await Promise.all([1, 2, 3, 4, 5].map(async () => await probe.fetch('/readyz')))]
+  for (let i = 0; i < 5; i++) hits.push(await probe.fetch('/readyz'))
+  t.same(hits.map((r) => r.status), Array(10).fill(503), 'ten probes, each answered 503')
+  t.equal(logs.split('\n').filter((l) => l.includes('"msg":"okta not reachable"')).length, 1, 'one warning for the one check they shared')
 })
 
 await t.test('the standalone server bounds how long a request may take to arrive, and answers CONNECT with the coded 405', async (t) => {

@@ -198,6 +198,10 @@ async function registerAll (app: FastifyInstance, config: GatewayServerConfig, o
   const ping = stores.ping
   // Redis's outage is real time, whatever clock the tests give Okta's cache: the monotonic clock.
   const storeReady = ping === undefined ? undefined : cachedReadiness(ping, () => performance.now(), STORE_READY_CACHE_MS)
+  // A failed check is logged once, by the request whose check it was: the probe is unauthenticated, and hits answered
+  // from the cache (the same result) would otherwise write a warning each, as fast as anyone sends them.
+  const logged = new WeakSet<object>()
+  const firstTime = (result: object): boolean => !logged.has(result) && logged.add(result) !== undefined
   app.get('/readyz', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id)
     const [okta, store] = await Promise.all([oktaReady(request.id), storeReady?.()])
@@ -205,11 +209,11 @@ async function registerAll (app: FastifyInstance, config: GatewayServerConfig, o
     const failed: string[] = []
     if (!okta.ready) {
       failed.push('okta')
-      request.log.warn({ code: okta.code }, oktaFailureMessage(okta))
+      if (firstTime(okta)) request.log.warn({ code: okta.code }, oktaFailureMessage(okta))
     }
     if (store !== undefined && !store.ready) {
       failed.push('store')
-      request.log.warn({ code: store.code, reason: store.reason }, 'store not ready')
+      if (firstTime(store)) request.log.warn({ code: store.code, reason: store.reason }, 'store not ready')
     }
     return await reply.code(503).send({ status: 'unavailable', failed })
   })
