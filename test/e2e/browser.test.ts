@@ -247,10 +247,12 @@ await t.test('enrollment by text message: the phone form, then the one code fiel
   await page.clock.runFor(21_000)
   t.equal(await page.textContent('#sms-resend-wait [data-testid=resend]'), 'You can ask for another code now.')
   t.notOk(await page.locator('#sms-resend').isDisabled(), 'and the button works again')
-  await page.click('#sms-resend')
+  await page.focus('#sms-resend')
+  await page.keyboard.press('Enter')
   await page.locator('#enroll-status', { hasText: 'We sent a new code to' }).waitFor()
   t.match(await page.textContent('#sms-resend-wait [data-testid=resend]'), /^You can ask for another code in (30|29) s\.$/, 'a new wait after the new text')
   t.ok(await page.locator('#sms-resend').isDisabled(), 'the button waits again')
+  t.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'passCode', 'the keyboard focus moved to the code field, not lost with the disabled button')
   const again = fresh.emulator!.lastMessage({ channel: 'sms' })!
   t.not(again.sentAt, sent!.sentAt, 'a new text is sent')
   t.equal(again.to, '+15555550199', 'to the same number')

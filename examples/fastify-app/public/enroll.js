@@ -343,6 +343,8 @@
         showStatus('Sending a new code…')
         const { res, json } = await post('/mfa/enroll/resend', { factorId: smsFactorId }, { 'x-csrf-token': csrf })
         if (res.status === 204) {
+          // The button waits now: the focus goes to the code field first, not to the page when the button is disabled.
+          $('passCode').focus()
           showResendWait(Number($('sms-resend-wait').dataset.seconds))
           return showStatus($('sms-sent').textContent.replace('a 6-digit code', 'a new code'))
         }
