@@ -1,6 +1,5 @@
 // One call that turns REDIS_URL into the shared stores: an ioredis client set up to fail fast and reconnect forever,
 // the attempt and revocation stores over it, a readiness probe and a close.
-import { createRequire } from 'node:module'
 import type { Redis, RedisOptions } from 'ioredis'
 import { checkStoreOptions, defineScript, redisStoreConfig, run, shareableRedisError, unavailable, waitForReadyWith, watchCommands, watchEveryCommand, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
 import { RedisAttemptStore } from './redis-attempts.js'
@@ -9,6 +8,7 @@ import { onceReady, sharedReadiness } from './redis-readiness.js'
 import { quietly } from '../quietly.js'
 import { MAX_TIMER_MS } from '../deadline.js'
 import { refuseUnknownOptions } from '../known-options.js'
+import { loadIoredis } from './ioredis-load.js'
 
 /** Options of {@link createRedisStores}. */
 export interface CreateRedisStoresOptions {
@@ -143,7 +143,7 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
 
   // A READONLY answer drops the connection to reconnect: set until the new one is ready (see ping()).
   let refusalReconnect = false
-  const RedisClass = loadIoredis()
+  const RedisClass = loadIoredis() as new (url: string, options: RedisOptions) => Redis
   const client = new RedisClass(url, {
     ...options.redisOptions,
     lazyConnect: false,
@@ -229,29 +229,6 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
       await closeClient(client, config)
     },
   }
-}
-
-/**
- * {@link createRedisStores} was called in an app without `ioredis`, its optional peer dependency
- * (code `OKTA_MFA_IOREDIS_MISSING`): `npm install ioredis`. Thrown at the call, before anything connects.
- */
-export class IoredisMissingError extends Error {
-  readonly code = 'OKTA_MFA_IOREDIS_MISSING'
-  override readonly name = 'IoredisMissingError'
-
-  constructor (options?: { cause?: unknown }) {
-    super('createRedisStores needs the "ioredis" package: npm install ioredis', options)
-  }
-}
-
-function loadIoredis (): new (url: string, options: RedisOptions) => Redis {
-  let mod: { Redis?: unknown, default?: unknown }
-  try {
-    mod = createRequire(import.meta.url)('ioredis') as { Redis?: unknown, default?: unknown }
-  } catch (err) {
-    throw new IoredisMissingError({ cause: err })
-  }
-  return (mod.Redis ?? mod.default ?? mod) as new (url: string, options: RedisOptions) => Redis
 }
 
 async function closeClient (client: Redis, config: RedisStoreConfig): Promise<void> {
