@@ -18,6 +18,8 @@
       const line = el.closest('.resend')
       if (button) button.disabled = true
       const timer = setInterval(function () {
+        // Replaced by a newer sentence (another code sent): that one's countdown holds the button now.
+        if (!el.isConnected) return clearInterval(timer)
         const left = Math.ceil((deadline - Date.now()) / 1000)
         if (left > 0) {
           if (el.textContent !== String(left)) el.textContent = String(left)
