@@ -201,7 +201,11 @@ async function registerAll (app: FastifyInstance, config: GatewayServerConfig, o
   // A failed check is logged once, by the request whose check it was: the probe is unauthenticated, and hits answered
   // from the cache (the same result) would otherwise write a warning each, as fast as anyone sends them.
   const logged = new WeakSet<object>()
-  const firstTime = (result: object): boolean => !logged.has(result) && logged.add(result) !== undefined
+  const firstTime = (result: object): boolean => {
+    if (logged.has(result)) return false
+    logged.add(result)
+    return true
+  }
   app.get('/readyz', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id)
     const [okta, store] = await Promise.all([oktaReady(request.id), storeReady?.()])
