@@ -2,6 +2,7 @@
 // activateFactor with the first code); this page is the markup it fills in, plus the texts it shows.
 import { COUNTRY_CALLING_CODES } from '../phone-codes.js'
 import { freshCodeNotice, resendNotice } from './code-form.js'
+import { lockedWayOut } from './mfa.js'
 import { RESEND_WAITS } from '../factors.js'
 import { groupKey, type PendingTotp } from '../enrollment.js'
 import { SafeHtml, csrfField, html, notice, page } from './layout.js'
@@ -187,9 +188,7 @@ export function enrollPage (view: EnrollView): string {
     <div id="enroll-status" class="notice notice-info" role="status" hidden></div>
 
     ${view.locked === true
-      ? view.adminLocked === true
-        ? html`<p data-testid="locked-way-out"><a href="/logout">Sign out</a> and sign in again once an administrator has unlocked your account.</p>`
-        : html`<p data-testid="paused-way-out"><a href="/logout">Sign out</a> and come back after that time.</p>`
+      ? lockedWayOut(view.adminLocked === true)
       : (view.method ?? 'totp') === 'totp' ? totpStep(view) : smsStep(view)}
 
     <p class="hint"><a href="${view.mfaDone ? '/account/security' : '/mfa'}">Back</a></p>
