@@ -18,12 +18,24 @@ import { field, rememberReturnTo, resendWaits, setFlash, takeFlash } from '../se
 import { enrollPage } from '../views/enroll.js'
 import { smsEnrollRoutes, type EnrollExtra } from './enroll-sms.js'
 import { rawFactors as listFactors, Unlisted } from './factor-list.js'
-import { pausedFor, sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
+import { pausedFor, RESEND_WAIT_SECONDS, sendUnavailable, sendUnusableFactors, STEP_UP_MAX_AGE_SECONDS } from './mfa.js'
 
 /** The pending text-message factor (a code was sent, never entered): its id and masked number, for the code step. */
 function pendingSms (factors: FactorView[]): { factorId: string, sentTo: string | undefined } | undefined {
   const f = factors.find((v) => v.kind === 'sms' && v.status === 'PENDING_ACTIVATION')
   return f === undefined ? undefined : { factorId: f.id, sentTo: f.detail }
+}
+
+/**
+ * The resend waits `waits`, with the pending text-message factor's first one when this server recorded none: a setup
+ * started by the page's script enrolled through the gateway, whose text this server did not see go. Okta sent it when
+ * it created the factor, so its `created` time says when (never more than the whole wait, whatever Okta's clock says).
+ */
+function withFirstTextWait (waits: ReadonlyMap<string, number>, factors: FactorView[], nowMs: number): ReadonlyMap<string, number> {
+  const pending = factors.find((v) => v.kind === 'sms' && v.status === 'PENDING_ACTIVATION')
+  if (pending === undefined || waits.has(pending.id) || pending.created === undefined) return waits
+  const left = Math.min(RESEND_WAIT_SECONDS, Math.ceil((Date.parse(pending.created) + RESEND_WAIT_SECONDS * 1000 - nowMs) / 1000))
+  return left > 0 ? new Map([...waits, [pending.id, left]]) : waits
 }
 
 /** The words every "sign-in is paused" sentence starts with. */
@@ -113,7 +125,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       locked,
       adminLocked: extra.adminLocked === true,
       info: flash?.kind === 'info' ? flash.text : undefined,
-      resendWaits: resendWaits(request, ctx.clock()),
+      resendWaits: withFirstTextWait(resendWaits(request, ctx.clock()), factors, ctx.clock()),
     }))
   }
 
