@@ -1,6 +1,7 @@
 // The demo (examples/fastify-app) in Chromium, for what a person using a keyboard or a screen reader meets: a focus
 // ring that stands out from what is around it (3:1, WCAG 2.1 SC 1.4.11) on the light cards and on the dark header,
-// a resend countdown that a screen reader says when it appears and when it reaches "now" but not at every tick, and
+// a resend countdown that a screen reader says when it appears and when it reaches "now" but not at every tick (and
+// that keeps to the clock, not to its timer's ticks), and
 // the text-message setup with JavaScript showing the number masked as the pages without it do, and its "Send a new code"
 // saying a timeout, an outage and Okta's lockout as the pages without JavaScript do.
 import t from 'tap'
@@ -117,6 +118,36 @@ await t.test('the resend countdown: said as sent and at "now", its ticking numbe
   const end = await page.evaluate(() => (globalThis as unknown as PageGlobals).said.splice(0))
   t.same(end.filter((c) => c.live !== 'off'), [{ live: 'polite', text: 'You can ask for another code now.' }], '"now" is said, once')
   t.notOk(await page.locator('form.send-code button').isDisabled(), 'and the button works again')
+})
+
+await t.test('the resend countdown keeps to the clock, not to its ticks, and one replaced by a newer one lets that one hold the button', async (t) => {
+  const app = await startE2eApp(t)
+  const { page } = await openPage(t, browser)
+  await page.clock.install()
+  await signInAt(page, app.url, 'carol', PASSWORD)
+  await clickAndWait(page, 'form.send-code button')
+  const button = page.locator('form.send-code button')
+  t.ok(await button.isDisabled(), 'the button waits')
+  // A background tab's timers run late: 20 s go by on the clock while no tick fires.
+  await page.clock.setSystemTime(Date.now() + 20_000)
+  await page.clock.runFor(1_000)
+  t.match(await page.textContent('.countdown'), /^(9|10)$/, 'the number is what is left of the 30 s, not 30 less the ticks seen')
+  // A newer sentence takes the old one's place (as enroll.js writes one when another code is sent): 30 s from now.
+  await page.evaluate(`(() => {
+    const old = document.querySelector('.countdown')
+    const newer = old.cloneNode(false)
+    newer.removeAttribute('data-started')
+    newer.dataset.seconds = '30'
+    newer.textContent = '30'
+    old.replaceWith(newer)
+    window.startCountdowns(document)
+  })()`)
+  await page.clock.runFor(15_000)
+  t.ok(await button.isDisabled(), 'the replaced countdown, past its own end, did not let the button go')
+  t.match(await page.textContent('[data-testid=resend]'), /^You can ask for another code in (15|16) s\.$/, 'the newer one counts on')
+  await page.clock.runFor(16_000)
+  t.notOk(await button.isDisabled(), 'at the newer one\'s end the button works')
+  t.equal(await page.textContent('[data-testid=resend]'), 'You can ask for another code now.')
 })
 
 await t.test('the text-message setup with JavaScript shows the number masked, by the same rule as the server', async (t) => {
