@@ -39,10 +39,13 @@ for (const c of CHANNELS) {
     t.equal(tooSoon.headers.get('x-rate-limit-remaining'), '0')
     t.equal(tooSoon.headers.get('x-rate-limit-reset'), String(Math.ceil((emu.clock.now() + c.wait) / 1000)), 'X-Rate-Limit-Reset says when the next code may go')
     emu.clock.advance(c.wait)
-    const resent = await emuFetch(emu, 'POST', `${F}/${factorId}/resend`, { factorType: c.factorType, provider: 'OKTA', profile: c.profile })
+    // The body names another phone or address: the code still goes to the factor's own (README, Decisions).
+    const elsewhere = c.factorType === 'email' ? { email: 'other@example.com' } : { phoneNumber: '+1-555-999-0000' }
+    const resent = await emuFetch(emu, 'POST', `${F}/${factorId}/resend`, { factorType: c.factorType, provider: 'OKTA', profile: elsewhere })
     t.equal(resent.status, 200, `resend after ${c.wait / 1000} s`)
     const second = emu.lastMessage({ factorId })!
     t.not(second.id, first.id)
+    t.equal(second.to, c.to, 'to the factor\'s own phone or address, not the one in the body')
     if (first.code !== second.code) {
       t.equal((await emuFetch(emu, 'POST', `${F}/${factorId}/lifecycle/activate`, { passCode: first.code })).body.errorCode, 'E0000068', 'a resend replaces the earlier code')
     }
