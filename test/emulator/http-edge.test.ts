@@ -481,6 +481,8 @@ await t.test('media types on /api/v1: 400 E0000021 for a body that is not JSON o
     await r.arrayBuffer()
     t.same([r.status, r.headers.get('content-type')], [200, 'image/png'], `QR with Accept ${String(accept)}`)
   }
+  // The PNG holds the shared secret (a TOTP one in its otpauth URI): no cache, shared or the browser's, keeps it.
+  t.equal((await fetch(qr).then(async (r) => { await r.arrayBuffer(); return r })).headers.get('cache-control'), 'no-store', 'the QR code is not to be stored')
   const qrJson = await fetch(qr, { headers: { accept: 'application/json' } })
   t.same([qrJson.status, ((await qrJson.json()) as { errorCode: string }).errorCode], [400, 'E0000021'], 'a PNG for a client that only takes JSON: E0000021')
 

@@ -323,7 +323,8 @@ export function factorsRoutes (app: FastifyInstance, ctx: Ctx): void {
       ? `oktaverify://enroll?factorId=${f.id}&token=${f.qrToken}`
       : `otpauth://totp/${label}?secret=${f.secret ?? ''}&issuer=${encodeURIComponent(ctx.issuer)}`
     const png = await QRCode.toBuffer(uri, { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 6 })
-    reply.type('image/png')
+    // The PNG is the shared secret: not for any cache (Okta is silent; a proxy or the browser's disk keeps none).
+    reply.type('image/png').header('cache-control', 'no-store')
     return png
   })
 }
