@@ -1,7 +1,7 @@
 // Guards fail-closed: with redis-server killed, or frozen so that commands hang, every store call and ping() rejects
 // with STORE_UNAVAILABLE (no key in the message, no crash, no unhandled rejection, no hang), and once redis-server is
 // back on the same port the same client serves again without being recreated.
-import { createServer, type AddressInfo, type Socket } from 'node:net'
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
 import { inspect } from 'node:util'
 import t, { type Test } from 'tap'
 import { Redis } from 'ioredis'
@@ -428,6 +428,40 @@ await t.test('close() while ping() waits for a first connection that never comes
   const err = await pinged
   t.ok(isStoreUnavailableError(err), 'the waiting ping() rejects with STORE_UNAVAILABLE once the stores are closed')
   await assertUnavailable(t, 'increment after close()', () => stores.attempts.increment(LOGIN, 60_000, Date.now()))
+})
+
+await t.test('a connection dropped without a word (a proxy keeps it, passing nothing) is replaced: service resumes while Redis is up', async (t) => {
+  const redis = await withRedis(t)
+  // A proxy in front of redis-server: `drop()` makes it discard what passes on the connections it has, keeping them
+  // open (no FIN, no RST), as a NAT or a failed-over load balancer can; a new connection passes again.
+  const pairs = new Set<{ client: Socket, server: Socket, dropped: boolean }>()
+  const proxy = createServer((client) => {
+    const server = connect(redis.port, '127.0.0.1')
+    const pair = { client, server, dropped: false }
+    pairs.add(pair)
+    client.on('data', (d) => { if (!pair.dropped) server.write(d) })
+    server.on('data', (d) => { if (!pair.dropped) client.write(d) })
+    const end = (): void => { client.destroy(); server.destroy(); pairs.delete(pair) }
+    client.on('close', end).on('error', end)
+    server.on('close', end).on('error', end)
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { for (const p of pairs) { p.client.destroy(); p.server.destroy() } proxy.close() })
+  const changes: string[] = []
+  const stores = createRedisStores(`redis://127.0.0.1:${(proxy.address() as AddressInfo).port}`, {
+    prefix: 'sd:', commandTimeoutMs: 200, connectTimeoutMs: 1000, maxReconnectDelayMs: 100, onStatusChange: (status) => { changes.push(status) },
+  })
+  t.teardown(stores.close)
+  await stores.ping()
+  await stores.revocations.revokeSession(SESSION, 60_000)
+  for (const p of pairs) p.dropped = true
+  await assertUnavailable(t, 'isRevoked on the dropped connection', () => stores.revocations.isRevoked(SESSION, undefined, Date.now()), /^timed out$/)
+  t.same(changes, ['down'], 'the silence is an outage')
+  // Calls keep coming (a readiness probe, people signing in); nothing is restarted.
+  await untilReady(stores.ping)
+  t.equal(await stores.revocations.isRevoked(SESSION, undefined, Date.now()), true, 'a new connection reads what Redis kept')
+  t.same(changes, ['down', 'up'], 'and the outage ends')
+  t.equal([...pairs].filter((p) => !p.dropped).length, 1, 'on one new connection')
 })
 
 await t.test('no unhandled rejection escaped', async (t) => {

@@ -16,7 +16,11 @@ export interface CreateRedisStoresOptions {
   prefix?: string | undefined
   /** Longest wait for one command (and for `ping()`), in ms. @default 1000 */
   commandTimeoutMs?: number | undefined
-  /** Longest wait for one connection attempt, in ms. @default 5000 */
+  /**
+   * Longest wait for one connection attempt, in ms; also the longest a connection may stay silent while commands wait
+   * for an answer before it is dropped and a new one made (a connection a proxy, a NAT or a failover dropped without a
+   * word, which TCP may take a quarter of an hour to notice, or never). @default 5000
+   */
   connectTimeoutMs?: number | undefined
   /** Cap of the reconnect backoff (50 ms, 100 ms, 200 ms, … up to this), in ms. Reconnection never stops. @default 2000 */
   maxReconnectDelayMs?: number | undefined
@@ -32,8 +36,8 @@ export interface CreateRedisStoresOptions {
   onStatusChange?: ((status: 'down' | 'up', err?: Error) => void) | undefined
   /**
    * More ioredis options (TLS, username, `db` unless the URL names one, …). The fail-closed settings
-   * (`enableOfflineQueue: false`, `commandTimeout`, `maxRetriesPerRequest: 0`, `autoResendUnfulfilledCommands: false`,
-   * `retryStrategy`, `reconnectOnError`: a reconnect on `READONLY`) win.
+   * (`enableOfflineQueue: false`, `commandTimeout`, `socketTimeout`, `maxRetriesPerRequest: 0`,
+   * `autoResendUnfulfilledCommands: false`, `retryStrategy`, `reconnectOnError`: a reconnect on `READONLY`) win.
    */
   redisOptions?: RedisConnectionOptions | undefined
 }
@@ -149,6 +153,9 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     lazyConnect: false,
     connectTimeout: connectTimeoutMs,
     commandTimeout: commandTimeoutMs,
+    // A connection that answers nothing for this long while commands wait is replaced: on a connection dropped without
+    // a word no answer will ever come, and its end may never be told (a proxy that keeps it, a black hole).
+    socketTimeout: connectTimeoutMs,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
