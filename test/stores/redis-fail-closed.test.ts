@@ -206,6 +206,25 @@ await t.test('Redis frozen: once a command went unanswered, one call at a time s
   t.equal((await stores.attempts.increment(LOGIN, 60_000, Date.now())).count, 2, 'once Redis answers, every call is sent again')
 })
 
+await t.test('Redis frozen, then back: its late answers to the commands it held end the stall, so calls made at once are all sent', async (t) => {
+  const redis = await withRedis(t)
+  const stores = createRedisStores(redis.url, { prefix: 'fb:', commandTimeoutMs: 200 })
+  t.teardown(async () => { redis.resume(); await stores.close() })
+  await stores.ping()
+  await stores.revocations.revokeSession(SESSION, 60_000)
+  redis.pause()
+  await assertUnavailable(t, 'isRevoked while frozen', () => stores.revocations.isRevoked(SESSION, undefined, Date.now()), /^timed out$/)
+  redis.resume()
+  // Redis answers the command it held (after ioredis's own timeout gave up on it): an admin connection's answer says
+  // Redis runs again, and the held one was sent before it.
+  const admin = new Redis(redis.url)
+  t.teardown(() => { admin.disconnect() })
+  await admin.ping()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const outcomes = await Promise.all(Array.from({ length: 10 }, async () => await stores.revocations.isRevoked(SESSION, undefined, Date.now()).then(String, (e: unknown) => (e as Error).message)))
+  t.same(outcomes, Array.from({ length: 10 }, () => 'true'), 'ten calls at once, all answered: none refused "timed out" for a stall Redis had ended')
+})
+
 await t.test('attempts refused while Redis was frozen or busy are not counted when it runs them late: no lockout once it answers again', async (t) => {
   const redis = await withRedis(t)
   const stores = createRedisStores(redis.url, { prefix: 'fl:', commandTimeoutMs: 200 })

@@ -143,8 +143,17 @@ export function watchCommands (client: object, watcher: (answered: boolean) => v
 /** The message of the error with which ioredis rejects a command that outlived its `commandTimeout`. */
 const IOREDIS_TIMEOUT = 'Command timed out'
 
+/**
+ * An ioredis command as its client settles it: Redis's reply reaches `resolve` (`reject` for an error reply), and so
+ * does one that comes after ioredis's own timeout rejected the command's promise.
+ */
+interface Settled {
+  resolve: (value: never) => unknown
+  reject: (err: Error) => unknown
+}
+
 /** The one method of an ioredis client that every command goes through (typed without ioredis). */
-interface CommandSender<C extends { promise: Promise<unknown> }, S> {
+interface CommandSender<C extends Settled, S> {
   sendCommand: (command: C, stream?: S) => unknown
 }
 
@@ -153,17 +162,26 @@ interface CommandSender<C extends { promise: Promise<unknown> }, S> {
  * `commandTimeout`. The client is the app's too (a session store on `stores.client`, as the READMEs show): its
  * commands never pass through the stores' own calls, and when Redis freezes they are the ones that time out first
  * (a page reads its session before any passcode is counted), with no connection event to report the outage.
+ * An answer that comes after the command timed out counts too, and ends a stall of the stores' calls (see `run`):
+ * Redis answering the commands it held is the first sign that it is back.
  */
-export function watchEveryCommand<C extends { promise: Promise<unknown> }, S> (client: CommandSender<C, S>, watcher: (answered: boolean) => void): void {
+export function watchEveryCommand<C extends Settled, S> (client: CommandSender<C, S>, watcher: (answered: boolean) => void): void {
   const send = client.sendCommand.bind(client)
+  const answered = (): void => {
+    const gate = stalls.get(client)
+    if (gate !== undefined) gate.stalled = false
+    watcher(true)
+  }
   const watched: CommandSender<C, S>['sendCommand'] = (command, stream) => {
-    const sent = send(command, stream)
-    command.promise.then(() => { watcher(true) }, (err: unknown) => {
+    const { resolve, reject } = command
+    command.resolve = (value: never) => { answered(); return resolve(value) }
+    command.reject = (err) => {
       if ((err as { message?: unknown } | null)?.message === IOREDIS_TIMEOUT) watcher(false)
       // A reply error (`WRONGTYPE`, `NOPERM`) is an answer; a connection closed is reported by the connection's events.
-      else if ((err as { name?: unknown } | null)?.name === 'ReplyError') watcher(true)
-    })
-    return sent
+      else if ((err as { name?: unknown } | null)?.name === 'ReplyError') answered()
+      return reject(err)
+    }
+    return send(command, stream)
   }
   Object.defineProperty(client, 'sendCommand', { value: watched, writable: true, configurable: true, enumerable: false })
 }
