@@ -85,6 +85,38 @@ await t.test('prefixes isolate two apps on one Redis', async (t) => {
   await admin.flushall()
 })
 
+await t.test("an ACL user with the README's keys and commands runs every store call; without a command a script runs, NOPERM", async (t) => {
+  const PW = 'acl-user-pw'
+  await admin.call('ACL', 'SETUSER', 'mfa-stores', 'on', `>${PW}`, '~okta-mfa:*', '-@all', '+evalsha', '+eval', '+get', '+set', '+del', '+pttl', '+pexpire', '+exists', '+info', '+select')
+  t.teardown(async () => { await admin.call('ACL', 'DELUSER', 'mfa-stores', 'mfa-no-pttl') })
+  const url = `redis://mfa-stores:${PW}@127.0.0.1:${redis.port}/3`
+  const stores = createRedisStores(url)
+  t.teardown(stores.close)
+  await stores.ping()
+  const now = Date.now()
+  t.equal((await stores.attempts.increment('acl-user', 60_000, now)).count, 1)
+  t.equal((await stores.attempts.increment('acl-user', 60_000, now)).count, 2)
+  await stores.attempts.decrement('acl-user')
+  t.equal((await stores.attempts.get('acl-user', now))?.count, 1, 'counted, taken back and read')
+  await stores.attempts.settle('acl-user')
+  await stores.attempts.subtract('acl-user', 1)
+  await stores.attempts.reset('acl-user')
+  t.equal(await stores.attempts.get('acl-user', now), undefined, 'and reset')
+  await stores.revocations.revokeSession('acl-session', 60_000)
+  await stores.revocations.revokeUser('acl-user', now, 60_000)
+  t.equal(await stores.revocations.isRevoked('acl-session', undefined, now), true)
+  t.equal(await stores.revocations.isRevoked('other-session', 'acl-user', now - 1), true)
+
+  // One command short (PTTL, which the counting script runs): every count refused, and said why.
+  await admin.call('ACL', 'SETUSER', 'mfa-no-pttl', 'on', `>${PW}`, '~okta-mfa:*', '-@all', '+evalsha', '+eval', '+get', '+set', '+del', '+pexpire', '+exists', '+info', '+select')
+  const short = createRedisStores(`redis://mfa-no-pttl:${PW}@127.0.0.1:${redis.port}/3`)
+  t.teardown(short.close)
+  await short.ping()
+  const err = await short.attempts.increment('acl-user', 60_000, now).then(() => undefined, (e: unknown) => e)
+  t.match(err, { code: STORE_UNAVAILABLE, reason: 'NOPERM' }, 'NOPERM, not ERR: the word an operator looks up')
+  t.notMatch((err as Error).message, /script|executing|@user_script/, 'and the rest of the reply is not in the message')
+})
+
 await t.test('two clients (two instances) share one counter: 60 parallel attempts get exactly 1..60', async (t) => {
   const clients = [new Redis(redis.url, { enableOfflineQueue: false }), new Redis(redis.url, { enableOfflineQueue: false })]
   t.teardown(() => { for (const c of clients) c.disconnect() })

@@ -125,8 +125,13 @@ export function unavailable (reason: string, err?: unknown): StoreUnavailableErr
  */
 function refusalCode (err: unknown): string | undefined {
   if (!(err instanceof Error) || err.name !== 'ReplyError') return undefined
+  // An ACL user allowed the scripts but not a command they run: Redis says `ERR`, where a key refused is `NOPERM`.
+  if (SCRIPT_COMMAND_REFUSED.test(err.message)) return 'NOPERM'
   return /^([A-Z][A-Z_]{1,31})(?: |$)/.exec(err.message)?.[1]
 }
+
+/** Redis's refusal of a command an ACL user may not run, run by a script that user may run. */
+const SCRIPT_COMMAND_REFUSED = /^ERR The user executing the script can't run this command/
 
 /**
  * Told when a store command outlives `run`'s own timeout, for the clients createRedisStores owns: a Redis that stops

@@ -1,5 +1,5 @@
 // Session revocation in Redis, seen by every instance: a key per revoked session, a "revoked before" mark per user,
-// both with TTLs, and a check that reads both in one MGET.
+// both with TTLs, and a check that reads both in one Lua script.
 import {
   defineScript, hashKey, redisStoreConfig, run, ttlArg, unavailable,
   type RedisClientLike, type RedisStoreConfig, type RedisStoreOptions,
@@ -51,8 +51,8 @@ const MARK = /^-?\d{1,16}$/
  *
  * `revokeSession` writes `<prefix>{rev}:s:<sha256 of id>`; `revokeUser` writes `<prefix>{rev}:u:<sha256 of user>`
  * holding the latest "revoked before" time (a later call never lowers it, and never shortens a TTL). `isRevoked`
- * reads both with one MGET. The `{rev}` hash tag keeps all revocation keys in one slot, so that MGET also works on
- * Redis Cluster.
+ * reads both with one Lua script (a plain MGET would read a key of another type as absent: "not revoked"). The `{rev}`
+ * hash tag keeps all revocation keys in one slot, so that the script also runs on Redis Cluster.
  *
  * Fails closed: when Redis is unreachable or does not answer within `commandTimeoutMs`, every method rejects with
  * {@link StoreUnavailableError}; callers refuse the request rather than accept a session they cannot check.
