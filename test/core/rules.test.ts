@@ -198,6 +198,9 @@ await t.test('settleRefusal: an unjudged refusal gives its attempt back, a judge
   ]
   for (let i = 0; i < 200; i++) await settleRefusal(outcomeOfError(outages[i % outages.length])!, budgeted, 'mal', await budgeted.consume('mal'))
   t.equal(await held(), 0, 'two hundred outage refusals past the spent budget: all given back')
+  // A right activation code (it clears no wrong one) is outside it too: its own attempt is given back.
+  await budgeted.refund('mal', await budgeted.consume('mal'), { accepted: true })
+  t.equal(await held(), 0, 'a right activation code past the spent budget: given back')
   // The app's own access refused stays within it: Okta processed each call (a user Okta refuses the app, for good).
   await refundAccessRefusal({ code: 'OKTA_AUTHENTICATION' }, budgeted, 'mal', await budgeted.consume('mal'))
   t.equal(await held(), 1, 'the app\'s own access refused past the spent budget: counted')

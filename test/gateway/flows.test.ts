@@ -100,6 +100,24 @@ await t.test('TOTP: enroll, activate, verify, then requireMfa passes; remove nee
   t.same((await gql(jar, OPS.factors)).body.data.factors, [], 'the factor is gone')
 })
 
+await t.test('a right activation code gives its attempt back even once made-up factor ids have spent the refund budget', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com' }] })
+  // One attempt a window: its refund budget is 8 refusals that judged no code.
+  const gw = await startGatewayApp(t, emu, { gateway: { maxAttempts: 1 } })
+  const jar = await gw.signedIn('ada@example.com')
+  for (let i = 0; i < 8; i++) {
+    const madeUp = await gql(jar, OPS.verify, { factorId: `ost${String(i).padStart(17, '0')}`, passCode: '123456' })
+    t.equal(codeOf(madeUp), 'FACTOR_NOT_FOUND', `made-up id ${i + 1}: given back`)
+  }
+  const { factor, activation } = (await gql(jar, OPS.enroll, { input: { factorType: 'TOTP', provider: 'GOOGLE' } })).body.data.enrollFactor
+  const activated = await gql(jar, OPS.activate, { factorId: factor.id, passCode: totp(activation.sharedSecret, emu.clock.now()) })
+  t.equal(activated.body.data?.activateFactor.status, 'ACTIVE', JSON.stringify(activated.body.errors))
+  // The right code's attempt is back: the person's one attempt is there for the next code.
+  emu.clock.advance(30_000)
+  const wrong = await gql(await gw.signedIn('ada@example.com'), OPS.verify, { factorId: factor.id, passCode: totp(activation.sharedSecret, emu.clock.now() + 600_000) })
+  t.match(wrong.body.errors?.[0]?.extensions, { code: 'INVALID_PASSCODE', attemptsRemaining: 0 }, 'a wrong code is judged, not LOCKED_OUT by the right one before it')
+})
+
 await t.test('sms: enroll, activate with the texted code, verify by CHALLENGE then code, resend', async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'bob@example.com' }] })
   const gw = await startGatewayApp(t, emu)

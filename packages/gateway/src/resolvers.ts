@@ -260,7 +260,7 @@ async function activate (scope: RequestScope, rawFactorId: unknown, rawPassCode:
   // gives its own attempt back but clears no wrong one: Okta's count of failed verifications, which its lockout
   // follows, goes on through an activation, and the counter must stay ahead of it (a verify's right code clears both).
   if (factor.status !== 'ACTIVE') return toGqlFactor(factor)
-  await limiter.refund(subject.userKey, decision).catch(() => {})
+  await limiter.refund(subject.userKey, decision, { accepted: true }).catch(() => {})
   await record(scope, factorId)
   await forgetDevices(scope)
   return toGqlFactor(factor)

@@ -54,6 +54,12 @@ export interface RefundOptions {
    * so retrying through an outage of any length locks nobody out.
    */
   outage?: boolean
+  /**
+   * Okta accepted the code, and the right code clears no wrong one (an activation: Okta's count of failed
+   * verifications goes on through it). Its own attempt is given back outside the budget of 8 × `maxAttempts`: that
+   * budget is for refusals that judged no code, and a right code spent from it would leave a later one counted.
+   */
+  accepted?: boolean
 }
 
 /**
@@ -201,7 +207,8 @@ export class AttemptLimiter {
    * counted the attempt, only into the window it was counted in: once that window has ended (or is within a second
    * of it), the refund is dropped, so a late answer from Okta never frees an attempt of the next window. At most
    * 8 × `maxAttempts` refunds per key per window: past them, such refusals stay counted. An outage's refusal
-   * (`options.outage`) is given back outside that budget.
+   * (`options.outage`) and a right code that clears no wrong one (`options.accepted`: an activation's) are given back
+   * outside that budget.
    */
   async refund (key: string, decision?: AttemptDecision, options: RefundOptions = {}): Promise<void> {
     const k = this.#keyOf(key)
@@ -209,7 +216,7 @@ export class AttemptLimiter {
     const now = this.#clock()
     if (decision?.resetAt !== undefined && now >= decision.resetAt - REFUND_MARGIN_MS) return
     try {
-      if (options.outage !== true) {
+      if (options.outage !== true && options.accepted !== true) {
         // The refunds of this window, counted in the same store under a key of their own. `:` cannot be part of a
         // namespace, so no other limiter of the store has this key (`mfa.refunds` could be one).
         const refunds = await this.store.increment(attemptKey(`${this.namespace}:refunds`, key), this.windowMs, now)

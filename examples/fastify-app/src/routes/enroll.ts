@@ -254,7 +254,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     }
     // The right code gives its attempt back, but clears no wrong one: an activation does not reset Okta's count of
     // failed verifications, which its lockout follows.
-    await ctx.mfaLimiter.refund(userKey, decision).catch(() => {})
+    await ctx.mfaLimiter.refund(userKey, decision, { accepted: true }).catch(() => {})
     dropCachedFactors(request)
     recordMfa(request, { user, factorId: factor.id, method: 'form', now: ctx.clock() })
     await forgetDevicesOf(ctx, request, user) // a new active factor
