@@ -81,6 +81,12 @@ await t.test('the demo: one limiter key per normalized account, never shared, bo
   for (let i = 0; i < 12; i++) await loginPost(app.jar(), { username: '', password: `guess-${i}` })
   t.equal((await loginPost(app.jar(), { username: 'carol', password: PASSWORD })).status, 303, 'empty-name posts counted against nobody')
 
+  // The name typed is shown again, escaped: a quote cannot end the attribute it sits in.
+  const quoted = await loginPost(app.jar(), { username: 'a"><b x="1', password: 'wrong' })
+  t.equal(quoted.status, 401)
+  t.match(quoted.text, 'value="a&#34;&#62;&#60;b x=&#34;1"', 'the name typed, escaped in its value attribute')
+  t.notMatch(quoted.text, /<b x=/, 'no element of its making')
+
   // Sizes are bounded before any store: a clear code, not a counter per huge name.
   const longName = await loginPost(app.jar(), { username: 'u'.repeat(257), password: 'x' })
   t.equal(longName.status, 400)
