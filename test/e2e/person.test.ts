@@ -234,6 +234,8 @@ await t.test('a step-up right after sign-in warns before the code is typed; send
   await clickAndWait(page, 'a.remove')
   t.match(await text(page, '[data-testid=fresh-code]'), 'wait for your app to show the next code', 'said before typing')
   await shot(page, 'stepup-fresh-code')
+  await page.goto(`${app.url}/mfa`)
+  t.match(await text(page, '[data-testid=fresh-code]'), 'wait for your app to show the next code', '/mfa opened again at once says it too')
 
   const carol = await openPage(t, browser, { viewport: { width: 390, height: 844 } })
   app.clock.advance(30_000)
