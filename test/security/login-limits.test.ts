@@ -193,6 +193,21 @@ await t.test('the Express example: CSRF on its forms, credentials only in the bo
   t.equal((await loginPost(new CookieJar(base), { username: 'ada', password: 'lovelace-1815' })).location, '/mfa', 'ada is not')
   t.equal((await loginPost(new CookieJar(base), { username: 'grace', password: 'cobol-1959' })).status, 429, "ada's success did not reset grace")
 
+  // Signed in with the password: the sign-in page's token does not outlive the sign-in, and every form of the
+  // session's pages needs the new one (a cross-site post of codes would spend the person's attempts).
+  const ada = new CookieJar(base)
+  const before = csrfOf((await ada.fetch('/login')).text)
+  t.equal((await ada.fetch('/login', { form: { username: 'ada', password: 'lovelace-1815', _csrf: before } })).location, '/mfa')
+  const after = csrfOf((await ada.fetch('/mfa')).text)
+  t.not(after, before, 'the sign-in gives the session a new token')
+  for (const [path, form] of [['/mfa', { passCode: '123456' }], ['/devices/forget', {}], ['/logout', {}]] as const) {
+    for (const [what, token] of [['no token', undefined], ["the sign-in page's token", before]] as const) {
+      const res = await ada.fetch(path, { form: token === undefined ? form : { ...form, _csrf: token } })
+      t.same([res.status, res.headers['x-error-code']], [403, 'CSRF'], `${path} with ${what}: refused`)
+    }
+  }
+  t.equal((await ada.fetch('/mfa')).status, 200, 'and the session is still at its code step')
+
   // A burst of sign-ins (made-up names, each hashed anyway so that timing does not tell who exists) leaves the event
   // loop free: scrypt runs on the thread pool. Hashed on the loop, 40 of them held it for seconds here.
   const jars = Array.from({ length: 40 }, () => new CookieJar(base))
