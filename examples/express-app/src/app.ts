@@ -1,13 +1,12 @@
 // An Express 5 app with its own password login (passport-local over an in-memory user list) that adds
 // the Okta TOTP step with passport-okta-mfa: one strategy, one guard, two routes.
-import express, { type Express, type Request } from 'express'
-import session, { type Store } from 'express-session'
+import express, { type Request } from 'express'
+import session from 'express-session'
 import passport from 'passport'
 import { Strategy as LocalStrategy } from 'passport-local'
 import {
-  AttemptLimiter, DEFAULT_REMEMBER_DAYS, MemoryAttemptStore, activeFactorIdsOf, MemoryRevocationStore, OktaMfaStrategy, RememberedDevices, clearMfa, getMfaState,
-  isSafeReturnTo, isSessionRevoked, requireMfa, resolveOktaUserId, revokeSession, signOutRevoked, startSession,
-  type AttemptStore, type MfaOktaClient, type OktaMfaStrategyOptions, type ResolveOktaUser, type RevocationStore,
+  AttemptLimiter, MemoryAttemptStore, activeFactorIdsOf, MemoryRevocationStore, OktaMfaStrategy, clearMfa, getMfaState,
+  isSafeReturnTo, isSessionRevoked, requireMfa, resolveOktaUserId, revokeSession, signOutRevoked, startSession, type ResolveOktaUser,
 } from 'passport-okta-mfa'
 import { csrfToken, requireCsrf } from './csrf.js'
 import { onError } from './errors.js'
@@ -16,93 +15,16 @@ import { accountPage, loginPage, loginRetryOf, mfaPage, notFoundPage, waitWords 
 import { authenticatorChoices } from './authenticator-apps.js'
 import { keepLastMessages, keepTyped, lastMessage, saveBeforeRedirect, sendPage, takeReturnTo, takeTyped } from './page-session.js'
 import { BoundedMemoryStore } from './session-store.js'
-import { lowerCaseForwardedProto, trustProxyOption, type TrustProxySetting } from './trust-proxy.js'
-import { UserDirectory, type AppUser, type UserSeed } from './users.js'
+import { lowerCaseForwardedProto, trustProxyOption } from './trust-proxy.js'
+import { UserDirectory, type AppUser } from './users.js'
+import { rememberedDevicesOf, type BuildAppOptions, type BuiltApp } from './options.js'
 
-/** How the app reaches Okta: an existing client, an org URL and API token, or an org URL and the client's `auth` (OAuth 2.0). */
-export type OktaConnection =
-  | { client: MfaOktaClient }
-  | { orgUrl: string, token: string, allowInsecureHttp?: boolean, timeoutMs?: number }
-  | { orgUrl: string, auth: NonNullable<OktaMfaStrategyOptions['auth']>, allowInsecureHttp?: boolean, timeoutMs?: number }
+export type { BuildAppOptions, BuiltApp, OktaConnection } from './options.js'
 
 /** The largest form body read (16 KiB). */
 const BODY_LIMIT_BYTES = 16_384
 /** The longest stated body over the limit whose rest is read and dropped after its 413, rather than its connection cut. */
 const DRAINED_BODY_BYTES = 8 * 1024 * 1024
-
-/** Options of {@link buildApp}. */
-export interface BuildAppOptions {
-  /** Okta (or the emulator). */
-  okta: OktaConnection
-  /** The app's users; `email` is their Okta login. */
-  users: readonly UserSeed[]
-  /** Signs the session cookie (and the "Remember this device" cookie); at least 32 characters. */
-  sessionSecret: string
-  /** Older secrets, newest first, whose session cookies are still accepted (rotation). @default none */
-  oldSessionSecrets?: readonly string[]
-  /** Ask for a new code when the last one is older than this (step-up). @default no limit */
-  mfaMaxAgeSeconds?: number
-  /** Time source in ms, for the strategy, the guard and the in-process session store (tests inject one). @default Date.now */
-  clock?: () => number
-  /** Create missing Okta users on first MFA (without credentials). @default false */
-  provision?: boolean
-  /**
-   * Always mark the session and device cookies `Secure`. @default false: `Secure` when the request is https as Express
-   * sees it (`req.secure`, which reads X-Forwarded-Proto only from a `trustProxy` proxy), so http://localhost works
-   */
-  secureCookie?: boolean
-  /**
-   * Express's `trust proxy` (TRUST_PROXY): the proxy whose X-Forwarded-For (the client's IP, which Okta's verify gets)
-   * and X-Forwarded-Proto count, as a hop count (1: the proxy that connects) or its addresses/CIDR ranges.
-   * @default false (forwarded headers ignored: the IP is the connecting peer's)
-   */
-  trustProxy?: TrustProxySetting
-  /** Demo only: a line of HTML on the MFA page saying how to get a code. */
-  demoHint?: string
-  /** Password attempts per account per 15 minutes before sign-in is paused for it. @default 10 */
-  maxLoginAttempts?: number
-  /**
-   * Where passcode attempts are counted: share one store (Redis) between instances so that a user gets the same
-   * number of attempts in total, not per instance. @default a MemoryAttemptStore (this process only)
-   */
-  attemptStore?: AttemptStore
-  /** Where logouts are remembered, so that a copy of a logged-out session is refused on every instance. @default a MemoryRevocationStore */
-  revocations?: RevocationStore
-  /**
-   * The express-session store (connect-redis to share sessions between instances). @default a BoundedMemoryStore
-   * (this process only) holding at most `maxSessions`
-   */
-  sessionStore?: Store
-  /**
-   * Without `sessionStore`: sessions kept in this process at most; one more signs out the least recently used.
-   * @default DEFAULT_MAX_SESSIONS (10,000)
-   */
-  maxSessions?: number
-  /**
-   * Lifetime of "Remember this device" in days; 0 turns the checkbox off. Never offered with `mfaMaxAgeSeconds`: a
-   * step-up asks for a code every time. @default DEFAULT_REMEMBER_DAYS (30)
-   */
-  rememberDeviceDays?: number
-}
-
-/** The app and what to close with it. */
-export interface BuiltApp {
-  app: Express
-  strategy: OktaMfaStrategy<AppUser, Request>
-  /** The in-process session store, when no `sessionStore` was given (its `size` is how many sessions it holds). */
-  memorySessions: BoundedMemoryStore | undefined
-  /** Closes the Okta client the strategy created (not a given one). */
-  close: () => Promise<void>
-}
-
-/** "Remember this device", unless turned off or the app asks for a code at every step-up. */
-function rememberedDevicesOf (options: BuildAppOptions, store: RevocationStore, activeFactorIds: (user: unknown) => Promise<string[]>): RememberedDevices | undefined {
-  const days = options.rememberDeviceDays ?? DEFAULT_REMEMBER_DAYS
-  if (typeof days !== 'number' || !Number.isFinite(days) || days < 0 || days > 400) throw new TypeError('"rememberDeviceDays" option must be a number of days from 0 to 400')
-  if (days === 0 || options.mfaMaxAgeSeconds !== undefined) return undefined
-  // Signed with the session secret (at least 32 characters), bound to the user's active factors.
-  return new RememberedDevices({ secret: [options.sessionSecret, ...options.oldSessionSecrets ?? []], maxAgeDays: days, store, activeFactorIds, ...(options.clock === undefined ? {} : { clock: options.clock }) })
-}
 
 /**
  * Builds the example app.
