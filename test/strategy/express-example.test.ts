@@ -84,6 +84,7 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
   t.match(account.text, new RegExp(`verified with factor <code>${FACTOR_ID}</code>`))
   t.equal(account.headers['cache-control'], 'no-store', 'a signed-in page is not kept: Back after sign-out asks the server')
   t.equal(account.headers['x-frame-options'], 'DENY')
+  t.match(account.text, /<link rel="icon" href="data:,">/, 'the account page names the empty icon too')
   t.match((await jar.fetch('/api/me')).json(), { id: 'g1', mfa: { factorId: FACTOR_ID, method: 'form' } })
 
   emu.clock.advance(601_000)
@@ -100,6 +101,8 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
     t.same([missing.status, missing.headers['x-error-code']], [404, 'NOT_FOUND'], path)
     t.match(missing.text, /<title>Page not found<\/title>[\s\S]*<h1>Page not found<\/h1>[\s\S]*<a href="\/">Go to the start<\/a>/)
   }
+  // Every page names an empty icon, so a browser never asks for /favicon.ico (a logged 404 NOT_FOUND on each page).
+  for (const path of ['/login', '/nope']) t.match((await jar.fetch(path, { headers: PAGE })).text, /<head>[\s\S]*<link rel="icon" href="data:,">[\s\S]*<\/head>/, `${path}: no favicon request`)
   const options = await jar.fetch('/login', { method: 'OPTIONS' })
   t.same([options.status, options.headers['allow']], [200, 'GET, HEAD, POST'], "OPTIONS of a path it serves: Express's own answer")
   t.equal((await jar.fetch('/nope', { method: 'OPTIONS' })).status, 404)

@@ -23,11 +23,12 @@ document.addEventListener('submit', function (e) {
 addEventListener('pageshow', function () { document.querySelectorAll('form[data-sent]').forEach(function (f) { delete f.dataset.sent }) })
 </script>`
 
-/** A whole page around `body`. */
+/** A whole page around `body`. Its empty icon keeps the browser from asking for /favicon.ico (a 404 on every page). */
 export function layout (title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>${escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
 <style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}
 label{display:block;margin:.75rem 0}input{font:inherit;padding:.4rem}.error{color:#b00020}</style>
 ${SEND_ONCE}
