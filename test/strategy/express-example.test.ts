@@ -257,6 +257,7 @@ await t.test('buildApp: "Remember this device" skips the code at the next sign-i
   t.equal((await first.fetch('/account', { headers: PAGE })).location, '/mfa', 'so the next sign-in asks for a code')
 
   emu.clock.advance(30_000)
+  const rememberedAt = new Date(emu.clock.now()).toISOString()
   const ticked = await post(first, '/mfa', { passCode: code(), rememberDevice: 'on' })
   t.equal(ticked.location, '/account')
   t.match(String(ticked.headers['set-cookie']), /okta_mfa_device=[^;]+;.*Max-Age=604800.*HttpOnly/i, 'ticked: a 7-day device cookie')
@@ -264,6 +265,9 @@ await t.test('buildApp: "Remember this device" skips the code at the next sign-i
   await signIn(first, '/account') // a remembered browser is not sent to the code form
   const remembered = await first.fetch('/account', { headers: PAGE })
   t.equal(remembered.status, 200, 'the next sign-in on this browser skips the code')
+  // getMfaState(req).method is 'remembered': the page says so, and since when, not "verified at" the device's time.
+  t.match(remembered.text, `No code was asked for: this device has been remembered since ${rememberedAt} (factor <code>${FACTOR_ID}</code>).`, 'the account page says the device was remembered, and since when')
+  t.notMatch(remembered.text, /You verified with factor/)
   t.match((await first.fetch('/api/me')).json(), { id: 'a1', mfa: { factorId: FACTOR_ID } })
 
   const elsewhere = new CookieJar(base)

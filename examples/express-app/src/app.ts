@@ -218,7 +218,8 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   app.get('/account', guard, (req, res, next) => {
     const user = req.user as AppUser
     const state = getMfaState(req)!
-    sendPage(req, res, next, accountPage(csrfToken(req), user.displayName, state.factorId, state.completedAt, devices !== undefined, lastMessage(req)))
+    // Honoured by a remembered device: the page says so, and since when, rather than "verified at" that time.
+    sendPage(req, res, next, accountPage(csrfToken(req), user.displayName, state.factorId, state.completedAt, devices !== undefined, lastMessage(req), state.method === 'remembered'))
   })
   // "Forget remembered devices": every device cookie of the user issued until now is refused, on every instance
   // sharing `revocations`; this browser's cookie is cleared too.

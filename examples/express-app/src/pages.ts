@@ -130,10 +130,17 @@ ${demoHint === undefined ? '' : `<p><small>${demoHint}</small></p>`}
 <form method="post" action="/logout">${csrfField(csrf)}<button>Sign out</button></form>`)
 }
 
-/** The protected page; with `devices`, the "Forget remembered devices" button. */
-export function accountPage (csrf: string, name: string, factorId: string, completedAt: number, devices = false, message?: string): string {
+/**
+ * The protected page; with `devices`, the "Forget remembered devices" button. `remembered`: the MFA step is this
+ * browser's remembered device (no code was asked for), `completedAt` the time of the code that remembered it.
+ */
+export function accountPage (csrf: string, name: string, factorId: string, completedAt: number, devices = false, message?: string, remembered = false): string {
   const forget = devices ? `\n<form method="post" action="/devices/forget">${csrfField(csrf)}<button>Forget remembered devices</button></form>` : ''
-  return layout('Your account', `${message === undefined ? '' : `<p role="status">${escapeHtml(message)}</p>\n`}<p>Hello ${escapeHtml(name)}. You verified with factor <code>${escapeHtml(factorId)}</code>
-at ${escapeHtml(new Date(completedAt).toISOString())}.</p>
+  const factor = `<code>${escapeHtml(factorId)}</code>`
+  const at = escapeHtml(new Date(completedAt).toISOString())
+  const step = remembered
+    ? `No code was asked for: this device has been remembered since ${at} (factor ${factor}).`
+    : `You verified with factor ${factor}\nat ${at}.`
+  return layout('Your account', `${message === undefined ? '' : `<p role="status">${escapeHtml(message)}</p>\n`}<p>Hello ${escapeHtml(name)}. ${step}</p>
 <form method="post" action="/logout">${csrfField(csrf)}<button>Sign out</button></form>${forget}`)
 }
