@@ -64,6 +64,7 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
   const login = await post(jar, '/login', { username: 'grace', password: 'cobol-1959' })
   t.equal(login.location, '/mfa')
   t.equal((await jar.fetch('/account', { headers: PAGE })).location, '/mfa', 'MFA pending')
+  t.equal((await jar.fetch('/login', { headers: PAGE })).location, '/mfa', 'signed in, MFA pending: /login leads to the code form')
   const mfaPage = await jar.fetch('/mfa')
   t.match(mfaPage.text, /Signed in as Grace &#60;Hopper&#62;/, 'escaped')
   // The browser's own check lets through what the server accepts: a code typed in groups, as apps show it.
@@ -81,6 +82,7 @@ await t.test('buildApp: login, MFA, account, step-up and logout', async (t) => {
   t.equal(good.location, '/account')
   const account = await jar.fetch('/account', { headers: PAGE })
   t.equal(account.status, 200)
+  t.equal((await jar.fetch('/login', { headers: PAGE })).location, '/account', 'MFA done: /login leads to the account')
   t.match(account.text, new RegExp(`verified with factor <code>${FACTOR_ID}</code>`))
   t.equal(account.headers['cache-control'], 'no-store', 'a signed-in page is not kept: Back after sign-out asks the server')
   t.equal(account.headers['x-frame-options'], 'DENY')

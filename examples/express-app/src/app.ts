@@ -135,6 +135,8 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   // Password attempts per normalized account (checkLoginInput of passport-okta-mfa), counted before the password is checked.
   const loginLimiter = new AttemptLimiter({ maxAttempts: options.maxLoginAttempts ?? 10, windowMs: 15 * 60_000, ...(options.clock === undefined ? {} : { clock: options.clock }) })
   app.get('/login', (req, res, next) => {
+    // Signed in already: on to where the person is, the account once MFA is done, the code form before it.
+    if (req.isAuthenticated()) { res.redirect(getMfaState(req) === undefined ? '/mfa' : '/account'); return }
     // After a wrong password (passport's redirect here): the username typed again, the password field in error.
     const message = lastMessage(req)
     const typed = takeTyped(req)
