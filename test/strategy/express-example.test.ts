@@ -171,6 +171,41 @@ await t.test('buildApp: a session revoked with its record kept (sign out of all 
   t.equal((await copy.fetch('/account', { headers: PAGE })).location, '/login', 'the copy stays signed out')
 })
 
+await t.test('buildApp: after a sign-out the sign-in page says so, to that browser only, once', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'grace@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
+  const revocations = new MemoryRevocationStore({ clock: emu.clock.now })
+  const grace = { id: 'g1', username: 'grace', password: 'cobol-1959', email: 'grace@example.com', displayName: 'Grace' }
+  const { app, close } = buildApp({ okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true }, users: [grace], sessionSecret: 'o'.repeat(32), clock: emu.clock.now, revocations })
+  const base = await listenLoopback(t, app, close)
+  const signIn = async (jar: CookieJar): Promise<void> => {
+    t.equal((await post(jar, '/login', { username: 'grace', password: 'cobol-1959' })).location, '/mfa')
+    emu.clock.advance(30_000)
+    t.equal((await post(jar, '/mfa', { passCode: totp(SECRET, emu.clock.now()) })).location, '/account')
+  }
+  const NOTICE = /<p role="status">([^<]*)<\/p>/
+  const noticeOf = async (jar: CookieJar): Promise<string | undefined> => NOTICE.exec((await jar.fetch('/login', { headers: PAGE })).text)?.[1]
+
+  const jar = new CookieJar(base)
+  const other = new CookieJar(base)
+  await other.fetch('/login', { headers: PAGE })
+  await signIn(jar)
+  t.equal((await post(jar, '/logout', {}, '/account')).location, '/login')
+  t.equal(await noticeOf(other), undefined, "another browser's sign-in page says nothing")
+  const page = (await jar.fetch('/login', { headers: PAGE })).text
+  t.match(page, '<p role="status">You signed out.</p>', 'after a logout: "You signed out."')
+  t.notMatch(page, /class="error"|aria-invalid/, 'news, not an error')
+  t.equal(await noticeOf(jar), undefined, 'said once')
+
+  // "Sign out of all sessions" from elsewhere: signed out on the next request, whatever the page, and told so.
+  await signIn(jar)
+  emu.clock.advance(1000)
+  await revokeUserSessions(revocations, userKeyOf(grace), { clock: emu.clock.now })
+  t.equal((await jar.fetch('/account', { headers: PAGE })).location, '/login')
+  t.equal(await noticeOf(jar), 'You were signed out. Sign in again.', 'after a revocation: "You were signed out. Sign in again."')
+  t.equal(await noticeOf(jar), undefined, 'said once')
+  t.equal(await noticeOf(other), undefined, 'and to nobody else')
+})
+
 await t.test("buildApp: Okta not answering in time is the outcome table's 504 UPSTREAM_TIMEOUT, Okta down 503 UPSTREAM_UNAVAILABLE, as the demo answers them", async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'grace@example.com', factors: [{ id: FACTOR_ID, factorType: 'token:software:totp', sharedSecret: SECRET }] }] })
   const proxy = await faultProxy(t, emu.url)

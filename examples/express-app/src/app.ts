@@ -13,7 +13,9 @@ import { onError } from './errors.js'
 import { checkLoginInput } from 'passport-okta-mfa'
 import { accountPage, loginPage, loginRetryOf, mfaPage, notFoundPage, waitWords } from './pages.js'
 import { authenticatorChoices } from './authenticator-apps.js'
-import { keepLastMessages, keepTyped, lastMessage, saveBeforeRedirect, sendPage, takeReturnTo, takeTyped } from './page-session.js'
+import {
+  SIGNED_OUT, isNotice, keepLastMessages, keepTyped, lastMessage, saveBeforeRedirect, sendPage, takeReturnTo, takeTyped, tell, tellWhenSignedOut,
+} from './page-session.js'
 import { BoundedMemoryStore } from './session-store.js'
 import { lowerCaseForwardedProto, trustProxyOption } from './trust-proxy.js'
 import { UserDirectory, type AppUser } from './users.js'
@@ -118,7 +120,8 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   app.use(authenticator.session())
   // A revoked session is signed out before anything saves it: a save renews the record (its TTL), which would then
   // outlive the revocation (passport-okta-mfa's README, "Logout and revocation").
-  app.use(signOutRevoked({ revocations, ...clockOption }))
+  // The sign-in page then says so ("You were signed out. Sign in again.").
+  app.use(tellWhenSignedOut(signOutRevoked({ revocations, ...clockOption })))
   app.use(requireCsrf)
 
   // Its redirect (to /login or /mfa, remembering the page in the session) goes out once the session is saved.
@@ -140,6 +143,8 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     // After a wrong password (passport's redirect here): the username typed again, the password field in error.
     const message = lastMessage(req)
     const typed = takeTyped(req)
+    // After a sign-out: "You signed out." or "You were signed out. Sign in again.", news rather than an error.
+    if (isNotice(message)) { sendPage(req, res, next, loginPage(csrfToken(req), undefined, undefined, {}, message)); return }
     sendPage(req, res, next, loginPage(csrfToken(req), message, undefined, message === undefined ? {} : { field: 'password', username: typed.username }))
   })
   const loginGate: express.RequestHandler = (req, res, next) => {
@@ -240,7 +245,12 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   app.post('/logout', (req, res, next) => {
     revokeSession(req, revocations).then(() => {
       clearMfa(req)
-      req.logout((err) => { if (err !== undefined && err !== null) next(err); else res.redirect('/login') })
+      req.logout((err) => {
+        if (err !== undefined && err !== null) { next(err); return }
+        // In the new session passport's logout made (this browser's only), saved before the redirect goes out.
+        tell(req, SIGNED_OUT)
+        req.session.save((saveErr) => { if (saveErr !== undefined && saveErr !== null) next(saveErr); else res.redirect('/login') })
+      })
     }, next)
   })
 

@@ -75,6 +75,39 @@ export function lastMessage (req: Request): string | undefined {
   return message
 }
 
+/** What the sign-in page says after a logout. */
+export const SIGNED_OUT = 'You signed out.'
+/** What it says after a sign-out the person did not ask for: the session revoked ("sign out of all sessions") or gone. */
+export const WERE_SIGNED_OUT = 'You were signed out. Sign in again.'
+const NOTICES: ReadonlySet<string> = new Set([SIGNED_OUT, WERE_SIGNED_OUT])
+
+/** Whether a message {@link lastMessage} took is one of the sign-out notices (said as news, not as an error). */
+export function isNotice (message: string | undefined): boolean {
+  return message !== undefined && NOTICES.has(message)
+}
+
+/**
+ * Keeps a sign-out notice for the sign-in page, with passport's messages. Call it once the user is out of the session:
+ * passport's logout regenerates it, so the notice is in this browser's new session and nobody else's.
+ */
+export function tell (req: Request, notice: typeof SIGNED_OUT | typeof WERE_SIGNED_OUT): void {
+  const s = req.session as unknown as { messages?: unknown }
+  const messages = Array.isArray(s.messages) ? s.messages as unknown[] : []
+  if (messages.at(-1) !== notice) messages.push(notice)
+  s.messages = messages
+}
+
+/** Runs `signOut` (signOutRevoked) and, when it signed a revoked session out, keeps {@link WERE_SIGNED_OUT} for /login. */
+export function tellWhenSignedOut (signOut: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    const signedIn = req.isAuthenticated()
+    signOut(req, res, (err?: unknown) => {
+      if ((err === undefined || err === null) && signedIn && !req.isAuthenticated()) tell(req, WERE_SIGNED_OUT)
+      next(err)
+    })
+  }
+}
+
 /**
  * What a form post had that its page shows again after passport refused it and redirected there (WCAG's "redundant
  * entry"): the username typed; the authenticator app chosen and "Remember this device". Never a password or a code.

@@ -83,11 +83,11 @@ export function waitWords (seconds: number): string {
   return `${minutes} minute${minutes === 1 ? '' : 's'}`
 }
 
-/** The password form; `code` names a refusal on its message (`data-code`). */
-export function loginPage (csrf: string, message?: string, code?: string, retry: LoginRetry = {}): string {
+/** The password form; `code` names a refusal on its message (`data-code`); `notice` is news (a sign-out), not an error. */
+export function loginPage (csrf: string, message?: string, code?: string, retry: LoginRetry = {}, notice?: string): string {
   const field = message === undefined ? undefined : retry.field ?? 'username'
   const typed = retry.username === undefined || retry.username === '' ? '' : ` value="${escapeHtml(retry.username)}"`
-  return layout('Sign in', `${errorLine(message, code)}
+  return layout('Sign in', `${notice === undefined ? '' : `<p role="status">${escapeHtml(notice)}</p>`}${errorLine(message, code)}
 <form method="post" action="/login">${csrfField(csrf)}
 <label>Username <input name="username" autocomplete="username" required${typed}${inError(field === 'username')}></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required${inError(field === 'password')}></label>
