@@ -204,6 +204,16 @@ await t.test('buildApp: after a sign-out the sign-in page says so, to that brows
   t.equal(await noticeOf(jar), 'You were signed out. Sign in again.', 'after a revocation: "You were signed out. Sign in again."')
   t.equal(await noticeOf(jar), undefined, 'said once')
   t.equal(await noticeOf(other), undefined, 'and to nobody else')
+
+  // Revoked on the code step: GET /mfa (and /) lead to the sign-in page, not a 500 (the user is null after the logout).
+  emu.clock.advance(1000)
+  t.equal((await post(jar, '/login', { username: 'grace', password: 'cobol-1959' })).location, '/mfa')
+  emu.clock.advance(1000)
+  await revokeUserSessions(revocations, userKeyOf(grace), { clock: emu.clock.now })
+  t.equal((await jar.fetch('/mfa', { headers: PAGE })).location, '/login', 'revoked at the code step: GET /mfa leads to /login')
+  t.equal((await jar.fetch('/', { headers: PAGE })).location, '/login', 'and so does /')
+  t.equal(await noticeOf(jar), 'You were signed out. Sign in again.')
+  emu.clock.advance(1000)
 })
 
 await t.test("buildApp: Okta not answering in time is the outcome table's 504 UPSTREAM_TIMEOUT, Okta down 503 UPSTREAM_UNAVAILABLE, as the demo answers them", async (t) => {

@@ -134,7 +134,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   }))
 
-  app.get('/', (req, res) => { res.redirect(req.user === undefined ? '/login' : '/account') })
+  app.get('/', (req, res) => { res.redirect(req.isAuthenticated() ? '/account' : '/login') })
   // Password attempts per normalized account (checkLoginInput of passport-okta-mfa), counted before the password is checked.
   const loginLimiter = new AttemptLimiter({ maxAttempts: options.maxLoginAttempts ?? 10, windowMs: 15 * 60_000, ...(options.clock === undefined ? {} : { clock: options.clock }) })
   app.get('/login', (req, res, next) => {
@@ -180,8 +180,9 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
     done.then(async () => await rememberedStep(req)).then((remembered) => { res.redirect(remembered ? takeReturnTo(req) : '/mfa') }, next)
   })
   app.get('/mfa', (req, res, next) => {
-    const user = req.user as AppUser | undefined
-    if (user === undefined) { res.redirect('/login'); return }
+    // A session signed out by signOutRevoked holds `null` (passport's logout), not undefined.
+    if (!req.isAuthenticated()) { res.redirect('/login'); return }
+    const user = req.user as AppUser
     // Already verified (or a remembered browser), unless every step-up asks for a new code.
     const verified = options.mfaMaxAgeSeconds !== undefined
       ? Promise.resolve(false)
