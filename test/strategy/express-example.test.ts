@@ -214,6 +214,21 @@ await t.test('buildApp: after a sign-out the sign-in page says so, to that brows
   t.equal((await jar.fetch('/', { headers: PAGE })).location, '/login', 'and so does /')
   t.equal(await noticeOf(jar), 'You were signed out. Sign in again.')
   emu.clock.advance(1000)
+
+  // Sign out from a stale tab (signed out in another one): nothing to sign out, so on to the sign-in page, no CSRF page.
+  await signIn(jar)
+  const staleTab = tokenOf((await jar.fetch('/account', { headers: PAGE })).text)
+  t.equal((await post(jar, '/logout', {}, '/account')).location, '/login')
+  t.equal(await noticeOf(jar), 'You signed out.')
+  const stale = await jar.fetch('/logout', { form: { _csrf: staleTab } })
+  t.same([stale.status, stale.location, stale.headers['x-error-code']], [303, '/login', undefined], 'a stale tab\'s Sign out: 303 to /login')
+  t.equal(await noticeOf(jar), 'You signed out.', 'saying so')
+  const crossSite = await new CookieJar(base).fetch('/logout', { form: {} })
+  t.same([crossSite.status, crossSite.location, crossSite.headers['set-cookie']], [303, '/login', undefined], 'a cookie-less post: 303, and no session cookie made')
+  await signIn(jar)
+  const noToken = await jar.fetch('/logout', { form: {} })
+  t.same([noToken.status, noToken.headers['x-error-code']], [403, 'CSRF'], 'a signed-in session still needs the token to sign out')
+  t.equal((await jar.fetch('/account', { headers: PAGE })).status, 200, 'and stays signed in')
 })
 
 await t.test("buildApp: Okta not answering in time is the outcome table's 504 UPSTREAM_TIMEOUT, Okta down 503 UPSTREAM_UNAVAILABLE, as the demo answers them", async (t) => {

@@ -122,6 +122,15 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   // outlive the revocation (passport-okta-mfa's README, "Logout and revocation").
   // The sign-in page then says so ("You were signed out. Sign in again.").
   app.use(tellWhenSignedOut(signOutRevoked({ revocations, ...clockOption })))
+  // A logout with nobody signed in (a stale tab, signed out in another) has nothing to sign out: on to the sign-in page,
+  // without the CSRF refusal. Only a session this browser already had is told so: a cookie-less post (another site's)
+  // gets no session, whose cookie would replace this browser's.
+  app.post('/logout', (req, res, next) => {
+    if (req.isAuthenticated()) { next(); return }
+    if (typeof (req.session as unknown as { csrf?: unknown }).csrf !== 'string') { res.redirect(303, '/login'); return }
+    tell(req, SIGNED_OUT)
+    req.session.save((err) => { if (err !== undefined && err !== null) next(err); else res.redirect(303, '/login') })
+  })
   app.use(requireCsrf)
 
   // Its redirect (to /login or /mfa, remembering the page in the session) goes out once the session is saved.
