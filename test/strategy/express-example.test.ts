@@ -229,6 +229,32 @@ await t.test('buildApp: after a sign-out the sign-in page says so, to that brows
   const noToken = await jar.fetch('/logout', { form: {} })
   t.same([noToken.status, noToken.headers['x-error-code']], [403, 'CSRF'], 'a signed-in session still needs the token to sign out')
   t.equal((await jar.fetch('/account', { headers: PAGE })).status, 200, 'and stays signed in')
+
+  // A refused form token: signed in, the page's link leads to where the person is; signed out, no page blames the form.
+  const refused = await jar.fetch('/devices/forget', { form: { _csrf: 'x'.repeat(32) } })
+  t.same([refused.status, refused.headers['x-error-code']], [403, 'CSRF'])
+  t.match(refused.text, '<a href="/account">Go to your account</a>', 'after MFA: back to the account, not to sign-in')
+  await post(jar, '/logout', {}, '/account')
+  emu.clock.advance(1000)
+  t.equal((await post(jar, '/login', { username: 'grace', password: 'cobol-1959' })).location, '/mfa')
+  const codeForm = tokenOf((await jar.fetch('/mfa', { headers: PAGE })).text)
+  const pending = await jar.fetch('/mfa', { form: { passCode: '123456', _csrf: 'x'.repeat(32) } })
+  t.same([pending.status, pending.headers['x-error-code']], [403, 'CSRF'])
+  t.match(pending.text, '<a href="/mfa">Go to the code form</a>', 'before MFA: back to the code form')
+  emu.clock.advance(1000)
+  await revokeUserSessions(revocations, userKeyOf(grace), { clock: emu.clock.now })
+  const revoked = await jar.fetch('/mfa', { form: { passCode: '123456', _csrf: codeForm } })
+  t.same([revoked.status, revoked.location, revoked.headers['x-error-code']], [303, '/login', undefined], 'a code posted after a revocation: 303 to /login')
+  t.equal(await noticeOf(jar), 'You were signed out. Sign in again.', 'saying so, not "This form expired"')
+  emu.clock.advance(1000)
+  t.equal((await post(jar, '/login', { username: 'grace', password: 'cobol-1959' })).location, '/mfa')
+  const expiring = tokenOf((await jar.fetch('/mfa', { headers: PAGE })).text)
+  emu.clock.advance(25 * 60 * 60_000) // past a signed-in session's day: the in-process store forgets it
+  const expired = await jar.fetch('/mfa', { form: { passCode: '123456', _csrf: expiring } })
+  t.same([expired.status, expired.location], [303, '/login'], 'a code posted after the session expired: 303 to /login')
+  t.equal(await noticeOf(jar), 'You were signed out. Sign in again.')
+  const cookieless = await new CookieJar(base).fetch('/mfa', { form: { passCode: '123456' } })
+  t.same([cookieless.status, cookieless.location, cookieless.headers['set-cookie']], [303, '/login', undefined], 'a cookie-less post: no session cookie made')
 })
 
 await t.test("buildApp: Okta not answering in time is the outcome table's 504 UPSTREAM_TIMEOUT, Okta down 503 UPSTREAM_UNAVAILABLE, as the demo answers them", async (t) => {

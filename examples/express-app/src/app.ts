@@ -14,7 +14,7 @@ import { checkLoginInput } from 'passport-okta-mfa'
 import { accountPage, loginPage, loginRetryOf, mfaPage, notFoundPage, waitWords } from './pages.js'
 import { authenticatorChoices } from './authenticator-apps.js'
 import {
-  SIGNED_OUT, isNotice, keepLastMessages, keepTyped, lastMessage, saveBeforeRedirect, sendPage, takeReturnTo, takeTyped, tell, tellWhenSignedOut,
+  SESSION_COOKIE, SIGNED_OUT, isNotice, keepLastMessages, keepTyped, lastMessage, saveBeforeRedirect, sendPage, takeReturnTo, takeTyped, tell, tellWhenSignedOut,
 } from './page-session.js'
 import { BoundedMemoryStore } from './session-store.js'
 import { lowerCaseForwardedProto, trustProxyOption } from './trust-proxy.js'
@@ -108,7 +108,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   })
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT_BYTES, parameterLimit: 20 }))
   app.use(session({
-    name: 'sid',
+    name: SESSION_COOKIE,
     // The first signs; every one is accepted, so a rotation keeps everyone signed in.
     secret: [options.sessionSecret, ...old],
     store: options.sessionStore ?? memorySessions,

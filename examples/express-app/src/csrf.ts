@@ -3,7 +3,9 @@
 // the token, so its post is refused. Login regenerates the session, so a new token comes with the next page.
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { RequestHandler, Request } from 'express'
+import { getMfaState } from 'passport-okta-mfa'
 import { expiredFormPage } from './pages.js'
+import { SESSION_COOKIE, WERE_SIGNED_OUT, tell } from './page-session.js'
 
 /** Form field that carries the token. */
 export const CSRF_FIELD = '_csrf'
@@ -17,7 +19,16 @@ export function csrfToken (req: Request): string {
   return s.csrf
 }
 
-/** Refuses (403, `x-error-code: CSRF`; `{ code: 'CSRF' }` for JSON callers) any POST whose `_csrf` is not the session's token. */
+/** Whether the request carried a session cookie (known to the store or not: an expired session's too). */
+function sentSessionCookie (req: Request): boolean {
+  return (req.headers.cookie ?? '').split(';').some((pair) => pair.trim().startsWith(`${SESSION_COOKIE}=`))
+}
+
+/**
+ * Refuses (403, `x-error-code: CSRF`; `{ code: 'CSRF' }` for JSON callers) any POST whose `_csrf` is not the session's
+ * token. A form post with nobody signed in, but to /login, goes to /login instead (303), where the page says "You were
+ * signed out".
+ */
 export const requireCsrf: RequestHandler = (req, res, next) => {
   if (req.method !== 'POST') { next(); return }
   const expected = (req.session as unknown as CsrfSession | undefined)?.csrf
@@ -27,7 +38,19 @@ export const requireCsrf: RequestHandler = (req, res, next) => {
     const b = Buffer.from(expected)
     if (a.length === b.length && timingSafeEqual(a, b)) { next(); return }
   }
+  const json = req.is('application/json') === 'application/json'
+  if (!json && !req.isAuthenticated() && req.path !== '/login') {
+    // Nobody signed in (signed out, revoked, expired): the form is not what failed. To the sign-in page, saying so when
+    // the browser sent its session cookie; a cookie-less post (another site's) gets no session, whose cookie would
+    // replace this browser's.
+    if (!sentSessionCookie(req)) { res.redirect(303, '/login'); return }
+    tell(req, WERE_SIGNED_OUT)
+    req.session.save((err) => { if (err !== undefined && err !== null) next(err); else res.redirect(303, '/login') })
+    return
+  }
   res.status(403).set({ 'x-error-code': 'CSRF', 'cache-control': 'no-store' })
-  if (req.is('application/json') === 'application/json') { res.json({ code: 'CSRF', message: 'The page expired. Reload it and try again.' }); return }
-  res.set('x-frame-options', 'DENY').type('html').send(expiredFormPage())
+  if (json) { res.json({ code: 'CSRF', message: 'The page expired. Reload it and try again.' }); return }
+  // Its link leads to where the person is: the code form before the MFA step, the account after it.
+  const back = !req.isAuthenticated() ? '/login' : getMfaState(req) === undefined ? '/mfa' : '/account'
+  res.set('x-frame-options', 'DENY').type('html').send(expiredFormPage(back))
 }

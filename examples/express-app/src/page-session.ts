@@ -75,6 +75,9 @@ export function lastMessage (req: Request): string | undefined {
   return message
 }
 
+/** The session cookie's name. */
+export const SESSION_COOKIE = 'sid'
+
 /** What the sign-in page says after a logout. */
 export const SIGNED_OUT = 'You signed out.'
 /** What it says after a sign-out the person did not ask for: the session revoked ("sign out of all sessions") or gone. */

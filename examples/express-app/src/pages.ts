@@ -101,10 +101,15 @@ export function notFoundPage (): string {
 <p><a href="/">Go to the start</a></p>`)
 }
 
-/** The page of a form post refused for its CSRF token (an expired form, a post from another site). */
-export function expiredFormPage (): string {
+const WAYS_BACK: Readonly<Record<string, string>> = { '/login': 'Go to sign-in', '/mfa': 'Go to the code form', '/account': 'Go to your account' }
+
+/**
+ * The page of a form post refused for its CSRF token (an expired form, a post from another site); its link leads to
+ * `back`: /login, or where the signed-in person is (/mfa, /account).
+ */
+export function expiredFormPage (back: '/login' | '/mfa' | '/account' = '/login'): string {
   return layout('This form expired', `${errorLine('This form expired. Reload the page and try again.', 'CSRF')}
-<p><a href="/login">Go to sign-in</a></p>`)
+<p><a href="${back}">${WAYS_BACK[back]}</a></p>`)
 }
 
 /**
