@@ -449,13 +449,14 @@ await t.test('close() while ping() waits for a first connection that never comes
   await assertUnavailable(t, 'increment after close()', () => stores.attempts.increment(LOGIN, 60_000, Date.now()))
 })
 
-await t.test('a connection dropped without a word (a proxy keeps it, passing nothing) is replaced: service resumes while Redis is up', async (t) => {
-  const redis = await withRedis(t)
-  // A proxy in front of redis-server: `drop()` makes it discard what passes on the connections it has, keeping them
-  // open (no FIN, no RST), as a NAT or a failed-over load balancer can; a new connection passes again.
-  const pairs = new Set<{ client: Socket, server: Socket, dropped: boolean }>()
+/** A proxy that passes what a connection carries, until told to drop it without a word. */
+interface Pair { client: Socket, server: Socket, dropped: boolean }
+
+/** A TCP proxy in front of redis-server on `port`: its connections, and its URL. */
+async function redisProxy (t: Test, port: number): Promise<{ url: string, pairs: Set<Pair> }> {
+  const pairs = new Set<Pair>()
   const proxy = createServer((client) => {
-    const server = connect(redis.port, '127.0.0.1')
+    const server = connect(port, '127.0.0.1')
     const pair = { client, server, dropped: false }
     pairs.add(pair)
     client.on('data', (d) => { if (!pair.dropped) server.write(d) })
@@ -466,9 +467,19 @@ await t.test('a connection dropped without a word (a proxy keeps it, passing not
   })
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
   t.teardown(() => { for (const p of pairs) { p.client.destroy(); p.server.destroy() } proxy.close() })
+  return { url: `redis://127.0.0.1:${(proxy.address() as AddressInfo).port}`, pairs }
+}
+
+await t.test('a connection dropped without a word (a proxy keeps it, passing nothing) is replaced: service resumes while Redis is up', async (t) => {
+  const redis = await withRedis(t)
+  // `dropped`: the proxy discards what passes on the connections it has, keeping them open (no FIN, no RST), as a
+  // NAT or a failed-over load balancer can; a new connection passes again.
+  const { url, pairs } = await redisProxy(t, redis.port)
   const changes: string[] = []
-  const stores = createRedisStores(`redis://127.0.0.1:${(proxy.address() as AddressInfo).port}`, {
-    prefix: 'sd:', commandTimeoutMs: 200, connectTimeoutMs: 1000, maxReconnectDelayMs: 100, onStatusChange: (status) => { changes.push(status) },
+  const errors: string[] = []
+  const stores = createRedisStores(url, {
+    prefix: 'sd:', commandTimeoutMs: 200, connectTimeoutMs: 1000, maxReconnectDelayMs: 100,
+    onStatusChange: (status) => { changes.push(status) }, onError: (err) => { errors.push(err.message) },
   })
   t.teardown(stores.close)
   await stores.ping()
@@ -481,6 +492,30 @@ await t.test('a connection dropped without a word (a proxy keeps it, passing not
   t.equal(await stores.revocations.isRevoked(SESSION, undefined, Date.now()), true, 'a new connection reads what Redis kept')
   t.same(changes, ['down', 'up'], 'and the outage ends')
   t.equal([...pairs].filter((p) => !p.dropped).length, 1, 'on one new connection')
+  t.ok(errors.includes('No answer on this connection for 1000 ms: replaced'), 'onError says why the connection was replaced')
+})
+
+await t.test('a connection that closes while a command waits, then a new one: the new one is not cut for the old silence', async (t) => {
+  const redis = await withRedis(t)
+  const { url, pairs } = await redisProxy(t, redis.port)
+  const changes: string[] = []
+  const stores = createRedisStores(url, { prefix: 'sc:', commandTimeoutMs: 200, connectTimeoutMs: 1000, maxReconnectDelayMs: 50, onStatusChange: (status) => { changes.push(status) } })
+  t.teardown(stores.close)
+  await stores.ping()
+  // Silent, then closed: one call times out, then the connection ends and a new one is made.
+  for (const p of pairs) p.dropped = true
+  await assertUnavailable(t, 'a call on the silent connection', () => stores.attempts.get(LOGIN, Date.now()), /^timed out$/)
+  for (const p of [...pairs]) p.client.destroy()
+  await untilReady(stores.ping)
+  const connections = pairs.size
+  // Calls for twice `connectTimeoutMs` on the new connection, each answered.
+  const until = Date.now() + 2_000
+  while (Date.now() < until) {
+    await stores.attempts.get(LOGIN, Date.now())
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  t.equal(pairs.size, connections, 'the new connection is kept')
+  t.same(changes, ['down', 'up'], 'one outage, ended once')
 })
 
 await t.test('no unhandled rejection escaped', async (t) => {

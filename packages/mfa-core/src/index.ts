@@ -51,7 +51,8 @@ export { RedisRevocationStore } from './stores/redis-revocation.js'
 export {
   DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, shareableRedisError, type RedisStoreOptions, type RedisClientLike,
 } from './stores/redis-common.js'
-export { createRedisStores, redisUrlProblem, type CreateRedisStoresOptions, type RedisStores, type RedisStoresClient, type RedisConnectionOptions } from './stores/redis.js'
+export { redisUrlProblem } from './stores/redis-url.js'
+export { createRedisStores, type CreateRedisStoresOptions, type RedisStores, type RedisStoresClient, type RedisConnectionOptions } from './stores/redis.js'
 export { IoredisMissingError } from './stores/ioredis-load.js'
 export {
   readOktaAuthEnv, missingOktaAuthError, oktaOrgUrlProblem, DEFAULT_OKTA_SCOPES, DEFAULT_OKTA_DPOP, OKTA_OAUTH_ENV_VARS,

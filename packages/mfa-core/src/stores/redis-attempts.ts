@@ -1,9 +1,10 @@
 // Attempt counters in Redis, shared by every instance: one Lua script counts and starts the window in one atomic
 // round trip, so parallel guesses on any number of processes each get their own count.
 import {
-  defineScript, hashKey, redisStoreConfig, run, ttlArg, unavailable,
+  defineScript, hashKey, redisStoreConfig, ttlArg, unavailable,
   type RedisClientLike, type RedisStoreConfig, type RedisStoreOptions,
 } from './redis-common.js'
+import { run } from './redis-run.js'
 import type { AttemptCount, AttemptStore } from './types.js'
 
 // A counter is a string: its count, then, once Okta has answered a wrong code of the window, `count:settled:taken`

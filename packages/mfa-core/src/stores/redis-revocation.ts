@@ -1,9 +1,10 @@
 // Session revocation in Redis, seen by every instance: a key per revoked session, a "revoked before" mark per user,
 // both with TTLs, and a check that reads both in one Lua script.
 import {
-  defineScript, hashKey, redisStoreConfig, run, ttlArg, unavailable,
+  defineScript, hashKey, redisStoreConfig, ttlArg, unavailable,
   type RedisClientLike, type RedisStoreConfig, type RedisStoreOptions,
 } from './redis-common.js'
+import { run } from './redis-run.js'
 import type { RevocationStore } from './types.js'
 
 // SET with a TTL that never shortens one already there (a second logout with a shorter TTL must not un-revoke early).

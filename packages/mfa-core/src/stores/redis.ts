@@ -1,7 +1,9 @@
 // One call that turns REDIS_URL into the shared stores: an ioredis client set up to fail fast and reconnect forever,
 // the attempt and revocation stores over it, a readiness probe and a close.
 import type { Redis, RedisOptions } from 'ioredis'
-import { checkStoreOptions, defineScript, redisStoreConfig, run, shareableRedisError, unavailable, waitForReadyWith, watchCommands, watchEveryCommand, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
+import { performance } from 'node:perf_hooks'
+import { checkStoreOptions, defineScript, redisStoreConfig, shareableRedisError, unavailable, type RedisClientLike, type RedisStoreConfig } from './redis-common.js'
+import { run, waitForReadyWith, watchCommands, watchEveryCommand } from './redis-run.js'
 import { RedisAttemptStore } from './redis-attempts.js'
 import { RedisRevocationStore } from './redis-revocation.js'
 import { onceReady, sharedReadiness } from './redis-readiness.js'
@@ -9,6 +11,7 @@ import { quietly } from '../quietly.js'
 import { MAX_TIMER_MS } from '../deadline.js'
 import { refuseUnknownOptions } from '../known-options.js'
 import { loadIoredis } from './ioredis-load.js'
+import { redisUrlProblem } from './redis-url.js'
 
 /** Options of {@link createRedisStores}. */
 export interface CreateRedisStoresOptions {
@@ -36,8 +39,8 @@ export interface CreateRedisStoresOptions {
   onStatusChange?: ((status: 'down' | 'up', err?: Error) => void) | undefined
   /**
    * More ioredis options (TLS, username, `db` unless the URL names one, …). The fail-closed settings
-   * (`enableOfflineQueue: false`, `commandTimeout`, `socketTimeout`, `maxRetriesPerRequest: 0`,
-   * `autoResendUnfulfilledCommands: false`, `retryStrategy`, `reconnectOnError`: a reconnect on `READONLY`) win.
+   * (`enableOfflineQueue: false`, `commandTimeout`, `maxRetriesPerRequest: 0`, `autoResendUnfulfilledCommands: false`,
+   * `retryStrategy`, `reconnectOnError`: a reconnect on `READONLY`) win.
    */
   redisOptions?: RedisConnectionOptions | undefined
 }
@@ -153,9 +156,6 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     lazyConnect: false,
     connectTimeout: connectTimeoutMs,
     commandTimeout: commandTimeoutMs,
-    // A connection that answers nothing for this long while commands wait is replaced: on a connection dropped without
-    // a word no answer will ever come, and its end may never be told (a proxy that keeps it, a black hole).
-    socketTimeout: connectTimeoutMs,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
@@ -202,11 +202,29 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
   // call fails at once.
   const readiness = sharedReadiness(client)
   waitForReadyWith(client, async (ms) => !down && await readiness.wait(ms, true))
-  // A frozen Redis keeps its connection: a command that times out starts an outage, the next answer ends it.
+  // A frozen Redis keeps its connection: a command that times out starts an outage, the next answer ends it. A
+  // connection that has answered nothing for `connectTimeoutMs` while commands waited on it is replaced: one that a
+  // proxy, a NAT or a failover dropped without a word will never answer, and its end may never be told. (Not ioredis's
+  // `socketTimeout`: in ioredis 5 its timer outlives the connection it was set for, and cuts a healthy next one.)
+  let silentSince: number | undefined
   const watcher = (answered: boolean): void => {
-    // Not an answer to a connection still being set up (a NOAUTH or WRONGPASS reply to its AUTH): not ready, not up.
-    if (answered) { if (client.status === 'ready') markUp() } else markDown(unavailable('timed out'))
+    if (answered) {
+      silentSince = undefined
+      // Not an answer to a connection still being set up (a NOAUTH or WRONGPASS reply to its AUTH): not ready, not up.
+      if (client.status === 'ready') markUp()
+      return
+    }
+    markDown(unavailable('timed out'))
+    if (client.status !== 'ready') return
+    const now = performance.now()
+    // The command that timed out was sent `commandTimeoutMs` ago, and nothing has been heard since.
+    if (silentSince === undefined) silentSince = now - commandTimeoutMs
+    else if (now - silentSince >= connectTimeoutMs) {
+      silentSince = undefined
+      client.stream.destroy(new Error(`No answer on this connection for ${connectTimeoutMs} ms: replaced`))
+    }
   }
+  client.on('close', () => { silentSince = undefined })
   watchCommands(client, watcher)
   watchEveryCommand(client, watcher)
 
@@ -249,38 +267,6 @@ async function closeClient (client: Redis, config: RedisStoreConfig): Promise<vo
     }
   }
   client.disconnect()
-}
-
-/**
- * Why `value` cannot be used as a Redis URL, naming the setting (`name`) but never the value (it may hold a
- * password); undefined when it is usable: `redis://` or `rediss://`, a host, an optional port, and an optional
- * database by number, in the path or as ioredis's `?db=N`. ioredis would send `SELECT NaN` for `/abc` (a rejection
- * nobody handles, then database 0) and `SELECT 3` for `/3.5`. One rule for {@link createRedisStores} and for the apps
- * that read `REDIS_URL`, so every instance accepts the same value.
- *
- * @example
- * const problem = redisUrlProblem(process.env.REDIS_URL ?? '')
- * if (problem !== undefined) throw new Error(problem)
- */
-export function redisUrlProblem (value: unknown, name = 'REDIS_URL'): string | undefined {
-  const shape = `${name} must be redis://[user:password@]host[:port][/db] or rediss://… (its value is not shown: it may hold a password)`
-  if (typeof value !== 'string') return shape
-  // The URL parser drops spaces and controls at either end and tabs and newlines anywhere; ioredis does not (a leading
-  // space is its raw TypeError holding the URL, a tab a unix socket path): refused, as a value pasted with them.
-  if (/[\s\u0000-\u001f\u007f]/u.test(value)) return `${name} holds a space, a tab, a line break or another control character: remove it (its value is not shown: it may hold a password)`
-  let url: URL
-  try { url = new URL(value) } catch { return shape }
-  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '' || url.hash !== '') return shape
-  // ioredis decodes the user and password: a malformed escape (`%ZZ`) would throw its URIError at connect time.
-  try { decodeURIComponent(url.username); decodeURIComponent(url.password) } catch { return shape }
-  if (url.search !== '' && !url.search.startsWith('?db=')) return shape
-  if (!/^\/?([0-9]+)?$/.test(url.pathname) || (url.search !== '' && !/^\?db=[0-9]+$/.test(url.search))) {
-    return `${name}: the database after the host must be a number, as in redis://host:6379/2 (its value is not shown: it may hold a password)`
-  }
-  if (/^\/[0-9]+$/.test(url.pathname) && url.search !== '') {
-    return `${name} names its database twice (in the path and as ?db=): keep one (its value is not shown: it may hold a password)`
-  }
-  return undefined
 }
 
 function positiveInt (value: number, name: string): number {
