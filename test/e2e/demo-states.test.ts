@@ -578,6 +578,23 @@ await t.test('signed in on the way to setting up a factor: once it is set up, th
   t.match((await jar.fetch(done.location!, { headers: HTML })).text, 'Factor added.')
 })
 
+await t.test('a right first code without JavaScript gives its attempt back even once made-up factor ids spent the refund budget', async (t) => {
+  const app = await startE2eApp(t)
+  const { jar, csrf, key, factorId } = await startTotpSetup(t, app)
+  // The gateway beside the pages counts in the same limiter: 32 (8 × 4 attempts) refusals that judged no code.
+  const verify = 'mutation ($f: ID!) { verifyFactor(factorId: $f, passCode: "123456") { result } }'
+  for (let i = 0; i < 32; i++) {
+    const madeUp = (await jar.fetch('/graphql', { json: { query: verify, variables: { f: `ost${String(i).padStart(17, '0')}` } } })).json()
+    if (madeUp.errors?.[0]?.extensions?.code !== 'FACTOR_NOT_FOUND') t.fail(`made-up id ${i + 1}: ${JSON.stringify(madeUp.errors)}`)
+  }
+  const activated = await jar.fetch('/mfa/enroll/activate', { form: { _csrf: csrf, factorId, passCode: totp(key, app.clock.now()) }, headers: HTML })
+  t.equal(activated.location, '/mfa/done')
+  app.clock.advance(30_000)
+  const wrong = String((Number(totp(key, app.clock.now())) + 1) % 1_000_000).padStart(6, '0')
+  const judged = (await jar.fetch('/graphql', { json: { query: verify.replace('"123456"', `"${wrong}"`), variables: { f: factorId } } })).json()
+  t.match(judged.errors?.[0]?.extensions, { code: 'INVALID_PASSCODE', attemptsRemaining: 3 }, 'the next wrong code has the three attempts after it: the right code took nothing')
+})
+
 await t.test('Activate without JavaScript answers as /mfa: x-error-code on a wrong code, 429 with Retry-After and the paused page for the code that starts the pause and any code during it', async (t) => {
   const app = await startE2eApp(t)
   const { jar, csrf, key, factorId } = await startTotpSetup(t, app)
