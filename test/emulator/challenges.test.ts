@@ -115,6 +115,7 @@ await t.test('past the activation limit, resend is refused too (429 E0000047)', 
   const firstFailure = emu.clock.now()
   for (let i = 0; i < 5; i++) t.equal((await emuFetch(emu, 'POST', `${F}/${sms.body.id}/lifecycle/activate`, { passCode: wrong })).body.errorCode, 'E0000068')
   t.equal((await emuFetch(emu, 'POST', `${F}/${sms.body.id}/lifecycle/activate`, { passCode: wrong })).status, 429, 'the sixth try')
+  t.not((await emuFetch(emu, 'GET', `/api/v1/users/${userId}`)).body.status, 'LOCKED_OUT', 'wrong activation codes count towards the activation limit, never towards the lockout')
   emu.clock.advance(30_000) // past the sms resend throttle: only the activation limit stands in the way
   const resend = await emuFetch(emu, 'POST', `${F}/${sms.body.id}/resend`, { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: '+15550000009' } })
   t.same([resend.status, resend.body.errorCode], [429, 'E0000047'], 'no resend past the activation limit')

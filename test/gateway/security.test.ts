@@ -38,7 +38,9 @@ await t.test('CSRF: a text/plain or form POST with a valid session cookie is ref
   t.same((await gql(bob, OPS.factors)).body.data.factors, [], 'no factor was enrolled')
 
   const preflighted = await bob.fetch('/graphql', { method: 'POST', body: JSON.stringify({ query: OPS.factors }), headers: { 'content-type': 'text/plain', 'mercurius-require-preflight': '1' } })
-  t.not(preflighted.status, 200, 'a preflight header passes CSRF, but a text body is still not GraphQL')
+  t.same([preflighted.status, preflighted.json().errors?.[0]?.extensions?.code], [400, 'BAD_REQUEST'], 'a preflight header passes CSRF, but a text body is still not GraphQL')
+  const preflightedForm = await bob.fetch('/graphql', { form: { query: mutation }, headers: { 'x-mercurius-operation-name': 'x' } })
+  t.same([preflightedForm.status, preflightedForm.json().errors?.[0]?.extensions?.code], [400, 'BAD_REQUEST'], 'nor a form')
   t.equal((await gql(bob, OPS.factors)).status, 200, 'application/json goes through')
 
   // Media types are case-insensitive: JSON in capitals is JSON; other types in capitals are still refused.
