@@ -175,6 +175,8 @@ await t.test("what Node's parser refuses is answered with its code by the demo a
     const hostless = await rawExchange(port, 'GET /login HTTP/1.1\r\nConnection: close\r\n\r\n')
     t.match(hostless, /^HTTP\/1\.1 400 [^\r]*\r\n/, `${name}: HTTP/1.1 without Host, 400`)
     t.match(hostless, /\r\nx-error-code: BAD_REQUEST\r\n/i, `${name}: coded BAD_REQUEST`)
+    // Without `Connection: close` in the request: the server closes it all the same (rawExchange waits for that).
+    t.match(await rawExchange(port, 'GET /login HTTP/1.1\r\n\r\n'), /^HTTP\/1\.1 400 [^]*\r\nconnection: close\r\n/i, `${name}: HTTP/1.1 without Host, the connection closed after the 400`)
     t.match(await rawExchange(port, 'GET /login HTTP/1.0\r\n\r\n'), /^HTTP\/1\.1 200 /, `${name}: HTTP/1.0 without Host is served`)
     // Node hands CONNECT to a 'connect' listener, never to the app: without one it closed the connection unanswered.
     const tunnel = await rawExchange(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n')
@@ -210,7 +212,11 @@ await t.test("what Node's parser refuses is answered with its code by the demo a
   const started = performance.now()
   const large = await rawExchange(express, 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nusername=a')
   t.match(large, /^HTTP\/1\.1 413 [^\r]*\r\n/, 'the Express example: 413')
-  t.match(large, /\r\nx-error-code: BAD_REQUEST\r\n/i, 'coded')
+  t.match(large, /\r\nx-error-code: PAYLOAD_TOO_LARGE\r\n/i, 'coded as what it is')
+  t.match(large, 'That form was too large to send', 'and the page says so')
+  // Other refusals of the body parser keep their own codes: a charset it cannot read is 415.
+  const utf16 = await rawExchange(express, 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded; charset=utf-16\r\nContent-Length: 3\r\nConnection: close\r\n\r\na=b')
+  t.match(utf16, /^HTTP\/1\.1 415 [^]*\r\nx-error-code: UNSUPPORTED_MEDIA_TYPE\r\n/i, 'the Express example: a charset it cannot read, 415 coded as such')
   t.ok(performance.now() - started < 20_000, 'and the connection closed without waiting for the body (a loose bound: Node would wait 30 s)')
 })
 

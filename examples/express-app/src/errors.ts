@@ -6,6 +6,13 @@ import { outcomeOfError } from '@okta-mfa/core'
 import { MFA_OUTCOMES } from 'passport-okta-mfa'
 import { escapeHtml, layout } from './pages.js'
 
+/** A client's mistake the body parser refused, by status: its code, the page's title, what to do. */
+const CLIENT_REFUSALS: Readonly<Record<number, readonly [code: string, title: string, advice: string]>> = {
+  400: ['BAD_REQUEST', 'That request could not be handled', 'Go back and try again.'],
+  413: ['PAYLOAD_TOO_LARGE', 'That form was too large to send', 'Go back, shorten what you typed, and try again.'],
+  415: ['UNSUPPORTED_MEDIA_TYPE', 'That kind of form cannot be sent here', 'Go back and send the form from its page.'],
+}
+
 /** The wait an outage's page states ("try again in a minute"), in `Retry-After` too. */
 const OUTAGE_RETRY_SECONDS = 60
 
@@ -52,9 +59,10 @@ export const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   // A request the body parser refused (too large, too many fields, malformed): the client's mistake, not a 500.
   const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    res.setHeader('x-error-code', 'BAD_REQUEST')
-    if (api) { res.status(status).json({ code: 'BAD_REQUEST', message: 'That request could not be handled.' }); return }
-    res.status(status).type('html').send(layout('That request could not be handled', '<p>Go back and try again.</p>'))
+    const [refusal, title, advice] = CLIENT_REFUSALS[status] ?? CLIENT_REFUSALS[400]!
+    res.setHeader('x-error-code', refusal)
+    if (api) { res.status(status).json({ code: refusal, message: `${title}.` }); return }
+    res.status(status).type('html').send(layout(title, `<p>${advice}</p>`))
     return
   }
   const outcome = outageOf(err)

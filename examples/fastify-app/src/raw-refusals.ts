@@ -89,7 +89,8 @@ export function refuseBeforeRouting (app: FastifyInstance, closing: () => boolea
       ? [503, 'SHUTTING_DOWN', 'The server is restarting. Try again in a minute.'] as const
       : request.raw.headers.host === undefined && request.raw.httpVersion === '1.1' ? [400, 'BAD_REQUEST', RAW_REFUSALS.BAD_REQUEST[1]] as const : undefined
     if (refusal === undefined) { done(); return }
-    securityHeaders(reply.code(refusal[0]).type('text/plain; charset=utf-8').header('x-error-code', refusal[1]))
+    // Closed after the answer, as every other refusal of a request that could not be read or served.
+    securityHeaders(reply.code(refusal[0]).type('text/plain; charset=utf-8').header('x-error-code', refusal[1]).header('connection', 'close'))
     void reply.send(refusal[2])
   })
 }
