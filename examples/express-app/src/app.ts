@@ -14,7 +14,7 @@ import { checkLoginInput } from 'passport-okta-mfa'
 import { accountPage, loginPage, loginRetryOf, mfaPage, notFoundPage, waitWords } from './pages.js'
 import { authenticatorChoices } from './authenticator-apps.js'
 import {
-  SESSION_COOKIE, SIGNED_OUT, isNotice, keepLastMessages, keepTyped, lastMessage, saveBeforeRedirect, sendPage, takeReturnTo, takeTyped, tell, tellWhenSignedOut,
+  SESSION_COOKIE, SIGNED_OUT, isNotice, keepLastMessages, keepTyped, lastMessage, saveBeforeRedirect, sendPage, takeReturnTo, takeTyped, tellWhenSignedOut, toSignIn,
 } from './page-session.js'
 import { BoundedMemoryStore } from './session-store.js'
 import { lowerCaseForwardedProto, trustProxyOption } from './trust-proxy.js'
@@ -123,13 +123,10 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
   // The sign-in page then says so ("You were signed out. Sign in again.").
   app.use(tellWhenSignedOut(signOutRevoked({ revocations, ...clockOption })))
   // A logout with nobody signed in (a stale tab, signed out in another) has nothing to sign out: on to the sign-in page,
-  // without the CSRF refusal. Only a session this browser already had is told so: a cookie-less post (another site's)
-  // gets no session, whose cookie would replace this browser's.
+  // without the CSRF refusal.
   app.post('/logout', (req, res, next) => {
     if (req.isAuthenticated()) { next(); return }
-    if (typeof (req.session as unknown as { csrf?: unknown }).csrf !== 'string') { res.redirect(303, '/login'); return }
-    tell(req, SIGNED_OUT)
-    req.session.save((err) => { if (err !== undefined && err !== null) next(err); else res.redirect(303, '/login') })
+    toSignIn(req, res, next, SIGNED_OUT)
   })
   app.use(requireCsrf)
 
@@ -258,8 +255,7 @@ export function buildApp (options: BuildAppOptions): BuiltApp {
       req.logout((err) => {
         if (err !== undefined && err !== null) { next(err); return }
         // In the new session passport's logout made (this browser's only), saved before the redirect goes out.
-        tell(req, SIGNED_OUT)
-        req.session.save((saveErr) => { if (saveErr !== undefined && saveErr !== null) next(saveErr); else res.redirect('/login') })
+        toSignIn(req, res, next, SIGNED_OUT, 302)
       })
     }, next)
   })

@@ -5,7 +5,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { RequestHandler, Request } from 'express'
 import { getMfaState } from 'passport-okta-mfa'
 import { expiredFormPage } from './pages.js'
-import { SESSION_COOKIE, WERE_SIGNED_OUT, tell } from './page-session.js'
+import { WERE_SIGNED_OUT, toSignIn } from './page-session.js'
 
 /** Form field that carries the token. */
 export const CSRF_FIELD = '_csrf'
@@ -17,11 +17,6 @@ export function csrfToken (req: Request): string {
   const s = req.session as unknown as CsrfSession
   if (typeof s.csrf !== 'string' || s.csrf === '') s.csrf = randomBytes(24).toString('base64url')
   return s.csrf
-}
-
-/** Whether the request carried a session cookie (known to the store or not: an expired session's too). */
-function sentSessionCookie (req: Request): boolean {
-  return (req.headers.cookie ?? '').split(';').some((pair) => pair.trim().startsWith(`${SESSION_COOKIE}=`))
 }
 
 /**
@@ -40,12 +35,8 @@ export const requireCsrf: RequestHandler = (req, res, next) => {
   }
   const json = req.is('application/json') === 'application/json'
   if (!json && !req.isAuthenticated() && req.path !== '/login') {
-    // Nobody signed in (signed out, revoked, expired): the form is not what failed. To the sign-in page, saying so when
-    // the browser sent its session cookie; a cookie-less post (another site's) gets no session, whose cookie would
-    // replace this browser's.
-    if (!sentSessionCookie(req)) { res.redirect(303, '/login'); return }
-    tell(req, WERE_SIGNED_OUT)
-    req.session.save((err) => { if (err !== undefined && err !== null) next(err); else res.redirect(303, '/login') })
+    // Nobody signed in (signed out, revoked, expired): the form is not what failed. To the sign-in page, saying so.
+    toSignIn(req, res, next, WERE_SIGNED_OUT)
     return
   }
   res.status(403).set({ 'x-error-code': 'CSRF', 'cache-control': 'no-store' })

@@ -93,11 +93,27 @@ export function isNotice (message: string | undefined): boolean {
  * Keeps a sign-out notice for the sign-in page, with passport's messages. Call it once the user is out of the session:
  * passport's logout regenerates it, so the notice is in this browser's new session and nobody else's.
  */
-export function tell (req: Request, notice: typeof SIGNED_OUT | typeof WERE_SIGNED_OUT): void {
+function tell (req: Request, notice: typeof SIGNED_OUT | typeof WERE_SIGNED_OUT): void {
   const s = req.session as unknown as { messages?: unknown }
   const messages = Array.isArray(s.messages) ? s.messages as unknown[] : []
   if (messages.at(-1) !== notice) messages.push(notice)
   s.messages = messages
+}
+
+/** Whether the request carried this app's session cookie (known to the store or not: an expired session's too). */
+function sentSessionCookie (req: Request): boolean {
+  return (req.headers.cookie ?? '').split(';').some((pair) => pair.trim().startsWith(`${SESSION_COOKIE}=`))
+}
+
+/**
+ * To the sign-in page (`status`, 303 unless given) once the session is saved, with `notice` for it to say. A post
+ * without this browser's session cookie (another site's form) is sent there as it is: a session made for it would set
+ * a cookie that replaces this browser's.
+ */
+export function toSignIn (req: Request, res: Response, next: NextFunction, notice: typeof SIGNED_OUT | typeof WERE_SIGNED_OUT, status = 303): void {
+  if (!sentSessionCookie(req)) { res.redirect(status, '/login'); return }
+  tell(req, notice)
+  req.session.save((err: unknown) => { if (err !== undefined && err !== null) next(err); else res.redirect(status, '/login') })
 }
 
 /** Runs `signOut` (signOutRevoked) and, when it signed a revoked session out, keeps {@link WERE_SIGNED_OUT} for /login. */
