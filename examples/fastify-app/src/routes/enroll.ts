@@ -22,8 +22,13 @@ import { pausedFor, RESEND_WAIT_SECONDS, sendUnavailable, sendUnusableFactors, S
 
 /** The pending text-message factor (a code was sent, never entered): its id and masked number, for the code step. */
 function pendingSms (factors: FactorView[]): { factorId: string, sentTo: string | undefined } | undefined {
-  const f = factors.find((v) => v.kind === 'sms' && v.status === 'PENDING_ACTIVATION')
+  const f = pendingSmsFactor(factors)
   return f === undefined ? undefined : { factorId: f.id, sentTo: f.detail }
+}
+
+/** The pending text-message factor, if there is one. */
+function pendingSmsFactor (factors: FactorView[]): FactorView | undefined {
+  return factors.find((v) => v.kind === 'sms' && v.status === 'PENDING_ACTIVATION')
 }
 
 /**
@@ -32,7 +37,7 @@ function pendingSms (factors: FactorView[]): { factorId: string, sentTo: string 
  * it created the factor, so its `created` time says when (never more than the whole wait, whatever Okta's clock says).
  */
 function withFirstTextWait (waits: ReadonlyMap<string, number>, factors: FactorView[], nowMs: number): ReadonlyMap<string, number> {
-  const pending = factors.find((v) => v.kind === 'sms' && v.status === 'PENDING_ACTIVATION')
+  const pending = pendingSmsFactor(factors)
   if (pending === undefined || waits.has(pending.id) || pending.created === undefined) return waits
   const left = Math.min(RESEND_WAIT_SECONDS, Math.ceil((Date.parse(pending.created) + RESEND_WAIT_SECONDS * 1000 - nowMs) / 1000))
   return left > 0 ? new Map([...waits, [pending.id, left]]) : waits
@@ -103,6 +108,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     const error = paused === undefined || flashError?.includes(PAUSED) === true || extra.adminLocked === true ? flashError : paused
     // Locked: no QR code, key, phone or code field (every code would be refused), a way out instead.
     const locked = paused !== undefined || extra.adminLocked === true
+    const now = ctx.clock()
     await reply.code(extra.status ?? 200).type('text/html; charset=utf-8').send(enrollPage({
       method,
       hasTotp,
@@ -125,7 +131,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       locked,
       adminLocked: extra.adminLocked === true,
       info: flash?.kind === 'info' ? flash.text : undefined,
-      resendWaits: withFirstTextWait(resendWaits(request, ctx.clock()), factors, ctx.clock()),
+      resendWaits: withFirstTextWait(resendWaits(request, now), factors, now),
     }))
   }
 
