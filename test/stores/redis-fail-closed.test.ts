@@ -495,29 +495,6 @@ await t.test('a connection dropped without a word (a proxy keeps it, passing not
   t.ok(errors.includes('No answer on this connection for 1000 ms: replaced'), 'onError says why the connection was replaced')
 })
 
-await t.test('a connection that closes while a command waits, then a new one: the new one is not cut for the old silence', async (t) => {
-  const redis = await withRedis(t)
-  const { url, pairs } = await redisProxy(t, redis.port)
-  const changes: string[] = []
-  const stores = createRedisStores(url, { prefix: 'sc:', commandTimeoutMs: 200, connectTimeoutMs: 1000, maxReconnectDelayMs: 50, onStatusChange: (status) => { changes.push(status) } })
-  t.teardown(stores.close)
-  await stores.ping()
-  // Silent, then closed: one call times out, then the connection ends and a new one is made.
-  for (const p of pairs) p.dropped = true
-  await assertUnavailable(t, 'a call on the silent connection', () => stores.attempts.get(LOGIN, Date.now()), /^timed out$/)
-  for (const p of [...pairs]) p.client.destroy()
-  await untilReady(stores.ping)
-  const connections = pairs.size
-  // Calls for twice `connectTimeoutMs` on the new connection, each answered.
-  const until = Date.now() + 2_000
-  while (Date.now() < until) {
-    await stores.attempts.get(LOGIN, Date.now())
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  t.equal(pairs.size, connections, 'the new connection is kept')
-  t.same(changes, ['down', 'up'], 'one outage, ended once')
-})
-
 await t.test('no unhandled rejection escaped', async (t) => {
   // Late answers to timed-out commands settle after their caller gave up: give them a turn to surface.
   await new Promise((resolve) => setTimeout(resolve, 100))

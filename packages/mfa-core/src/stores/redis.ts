@@ -205,7 +205,8 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
   // A frozen Redis keeps its connection: a command that times out starts an outage, the next answer ends it. A
   // connection that has answered nothing for `connectTimeoutMs` while commands waited on it is replaced: one that a
   // proxy, a NAT or a failover dropped without a word will never answer, and its end may never be told. (Not ioredis's
-  // `socketTimeout`: in ioredis 5 its timer outlives the connection it was set for, and cuts a healthy next one.)
+  // `socketTimeout`: in ioredis 5 its timer outlives the connection it was set for, and cuts a healthy next one.) A new
+  // connection's silence starts afresh: what ioredis sends on connecting (its ready check, its client info) is answered.
   let silentSince: number | undefined
   const watcher = (answered: boolean): void => {
     if (answered) {
@@ -224,7 +225,6 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
       client.stream.destroy(new Error(`No answer on this connection for ${connectTimeoutMs} ms: replaced`))
     }
   }
-  client.on('close', () => { silentSince = undefined })
   watchCommands(client, watcher)
   watchEveryCommand(client, watcher)
 
