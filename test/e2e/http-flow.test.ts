@@ -81,6 +81,12 @@ await t.test('a malformed URL or an over-long path parameter, refused before rou
     t.match(res.headers, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'same-origin' }, 'the headers every answer carries')
     t.equal(res.headers['x-error-code'], status === 414 ? 'URI_TOO_LONG' : 'BAD_REQUEST', 'and its code, as every refusal of the demo')
   }
+  // An address the demo does not serve: its page, coded.
+  for (const path of ['/nowhere', '/assets/nothing.js']) {
+    const missing = await jar.fetch(path, { headers: HTML })
+    t.same([missing.status, missing.headers['x-error-code']], [404, 'NOT_FOUND'], `${path}: 404 NOT_FOUND`)
+  }
+  t.match((await jar.fetch('/nowhere', { headers: HTML })).text, /<h1>Page not found<\/h1>/, 'the page says so')
   // CONNECT goes to Node's 'connect' event, not to Fastify: without a listener Node closed it unanswered.
   for (const target of ['/login', 'example.com:443']) {
     const answer = await rawExchange(app.url, `CONNECT ${target} HTTP/1.1\r\nHost: x\r\n\r\n`)
@@ -158,6 +164,11 @@ await t.test('requireMfa sends a page to /mfa; enrollment runs through the gatew
   t.equal(opened.status, 200, 'activation opens /account without a second code')
   const restartActive = await alice.fetch('/mfa/enroll/restart', { json: { factorType: 'TOTP' }, headers: { 'x-csrf-token': csrf } })
   t.equal(restartActive.status, 409, 'an active factor is never dropped by the restart route')
+  t.same([restartActive.json().error.code, restartActive.headers['x-error-code']], ['ALREADY_ENROLLED', 'ALREADY_ENROLLED'], 'coded in the body and the header')
+  const unknownType = await alice.fetch('/mfa/enroll/restart', { json: { factorType: 'PUSH' }, headers: { 'x-csrf-token': csrf } })
+  t.same([unknownType.status, unknownType.json().error.code, unknownType.headers['x-error-code']], [400, 'BAD_USER_INPUT', 'BAD_USER_INPUT'], 'a type the restart does not know')
+  const noFactor = await alice.fetch('/mfa/enroll/resend', { json: { factorId: aliceFactorId }, headers: { 'x-csrf-token': csrf } })
+  t.same([noFactor.status, noFactor.json().error.code, noFactor.headers['x-error-code']], [404, 'FACTOR_NOT_FOUND', 'FACTOR_NOT_FOUND'], 'a resend of no pending text-message factor')
 
   // A new sign-in asks for a code again; the activation code cannot be reused there.
   const signedOut = await alice.fetch('/logout', { headers: HTML })
@@ -428,6 +439,10 @@ await t.test('a text-message setup without JavaScript: resumed, its errors under
     const stale = await bob.fetch(path, { form: { _csrf: csrf, ...form } })
     t.equal(stale.location, '/mfa', `${path}: a fresh code first`)
   }
+  for (const [path, body] of [['/mfa/enroll/resend', { factorId }], ['/mfa/enroll/restart', { factorType: 'SMS' }]] as const) {
+    const stale = await bob.fetch(path, { json: body, headers: { 'x-csrf-token': csrf } })
+    t.same([stale.status, stale.json().error.code, stale.headers['x-error-code']], [401, 'MFA_REQUIRED', 'MFA_REQUIRED'], `${path} (JSON): a fresh code first, coded`)
+  }
   t.equal(texts(), 2, 'nothing sent')
   t.match((await bob.fetch('/mfa', { headers: HTML })).text, 'Confirm it’s you before adding another factor.')
   const stepUp = await postMfa(bob, { passCode: totp(secret, fresh.clock.now()) })
@@ -446,6 +461,7 @@ await t.test('a text-message setup without JavaScript: resumed, its errors under
   // The phone step without JavaScript: a number without its country code is said under the field, kept as typed.
   const bad = await bob.fetch('/mfa/enroll/sms', { form: { _csrf: csrf, phoneNumber: '07700 900124' }, headers: HTML })
   t.equal(bad.status, 400)
+  t.equal(bad.headers['x-error-code'], 'BAD_USER_INPUT', 'coded, as every refusal of the demo')
   t.match(bad.text, /<label for="phone">Mobile phone number<\/label>\s*<div class="notice notice-error" role="alert" data-testid="error" id="phone-error">Enter the number with its country code, e\.g\. \+1 555 555 0123\.<\/div>/, 'under the label of the field')
   t.match(bad.text, /<input id="phone"[^>]*value="07700 900124"\s+aria-describedby="phone-error phone-help" aria-invalid="true" autofocus>/, 'the number kept, the field marked')
   t.equal(fresh.emulator!.messages({ channel: 'sms' }).length, 2, 'nothing sent')

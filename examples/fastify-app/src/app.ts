@@ -267,7 +267,7 @@ async function register (app: FastifyInstance, { options, clock, users, emulator
   accountRoutes(app, ctx)
 
   app.setNotFoundHandler(async (request, reply) => {
-    await reply.code(404).type('text/html; charset=utf-8').send(notFoundPage())
+    await reply.code(404).header('x-error-code', 'NOT_FOUND').type('text/html; charset=utf-8').send(notFoundPage())
   })
   app.setErrorHandler(handleError)
 }

@@ -47,7 +47,7 @@ export function securityHeadersAndAssets (app: FastifyInstance): void {
   const assets = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(new URL(`../public/${name}`, import.meta.url)) }]))
   app.get('/assets/:name', async (request, reply) => {
     const asset = assets.get((request.params as { name: string }).name)
-    if (asset === undefined) return await reply.code(404).type('text/plain').send('not found')
+    if (asset === undefined) return await reply.code(404).header('x-error-code', 'NOT_FOUND').type('text/plain').send('not found')
     await reply.header('cache-control', 'no-cache').type(asset.type).send(asset.body)
   })
 

@@ -92,7 +92,10 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
     }
     const typed = (field(request, 'phoneNumber') ?? '').slice(0, 64)
     const phoneNumber = typed.replace(/[\s().-]/g, '')
-    if (!E164.test(phoneNumber)) return await renderEnroll(request, reply, raw, { status: 400, phone: { value: typed, error: PHONE_FORMAT } })
+    if (!E164.test(phoneNumber)) {
+      reply.header('x-error-code', 'BAD_USER_INPUT')
+      return await renderEnroll(request, reply, raw, { status: 400, phone: { value: typed, error: PHONE_FORMAT } })
+    }
     const paused = await pausedFor(ctx, request)
     if (paused !== undefined) return await sendPaused(request, reply, raw, paused)
     try {
@@ -128,11 +131,11 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
     const raw = await rawFactors(request)
     if (raw instanceof Unlisted) return json ? await sendJsonUnavailable(reply, raw.err) : await sendUnavailable(reply, beforeSend(raw), raw.err)
     // Finishing a factor once another is active needs a fresh MFA step, as the gateway's resendChallenge does.
-    if (!mayEnroll(request, raw.map(factorView))) return json ? await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } }) : await askStepUp(request, reply)
+    if (!mayEnroll(request, raw.map(factorView))) return json ? await reply.code(401).header('x-error-code', 'MFA_REQUIRED').send({ error: { code: 'MFA_REQUIRED' } }) : await askStepUp(request, reply)
     const factor = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === SMS_TYPE && f.status === 'PENDING_ACTIVATION')
     const phoneNumber = factor?.profile?.['phoneNumber']
     if (factor === undefined || typeof phoneNumber !== 'string') {
-      if (json) return await reply.code(404).send({ error: { code: 'FACTOR_NOT_FOUND' } })
+      if (json) return await reply.code(404).header('x-error-code', 'FACTOR_NOT_FOUND').send({ error: { code: 'FACTOR_NOT_FOUND' } })
       setFlash(request, 'error', messageFor('FACTOR_NOT_FOUND'))
       return await reply.redirect('/mfa/enroll?method=sms', 303)
     }
@@ -171,7 +174,7 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
     const oktaType = type === 'TOTP' ? TOTP_TYPE : type === 'SMS' ? SMS_TYPE : undefined
     const step = `/mfa/enroll?method=${type === 'SMS' ? 'sms' : 'totp'}`
     if (oktaType === undefined) {
-      if (json) return await reply.code(400).send({ error: { code: 'BAD_USER_INPUT' } })
+      if (json) return await reply.code(400).header('x-error-code', 'BAD_USER_INPUT').send({ error: { code: 'BAD_USER_INPUT' } })
       setFlash(request, 'error', messageFor('BAD_USER_INPUT'))
       return await reply.redirect('/mfa/enroll', 303)
     }
@@ -179,10 +182,10 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
       // The list first: it looks the Okta user up again if the bound id is gone (then oktaUserId is the new one).
       const factors = await ctx.directory.factorsOf(request)
       const oktaUserId = await ctx.directory.oktaUserId(request)
-      if (!mayEnroll(request, factors.map(factorView))) return json ? await reply.code(401).send({ error: { code: 'MFA_REQUIRED' } }) : await askStepUp(request, reply)
+      if (!mayEnroll(request, factors.map(factorView))) return json ? await reply.code(401).header('x-error-code', 'MFA_REQUIRED').send({ error: { code: 'MFA_REQUIRED' } }) : await askStepUp(request, reply)
       const sameType = factors.filter((f) => f.factorType === oktaType)
       if (sameType.some((f) => f.status === 'ACTIVE')) {
-        if (json) return await reply.code(409).send({ error: { code: 'ALREADY_ENROLLED' } })
+        if (json) return await reply.code(409).header('x-error-code', 'ALREADY_ENROLLED').send({ error: { code: 'ALREADY_ENROLLED' } })
         setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
         return await reply.redirect(step, 303)
       }
