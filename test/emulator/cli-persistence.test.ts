@@ -191,6 +191,8 @@ await t.test('bad arguments and --help', async (t) => {
   const help = await runToEnd(['--help'])
   t.equal(help.code, 0)
   t.match(help.stdout, '--data FILE')
+  const short = await runToEnd(['-h'])
+  t.same([short.code, short.stdout], [0, help.stdout], '-h is --help, as the README says')
   const pkg = JSON.parse(await readFile(new URL('../../packages/okta-emulator/package.json', import.meta.url), 'utf8')) as { version: string }
   const version = await runToEnd(['--version'])
   t.same([version.code, version.stdout], [0, `${pkg.version}\n`], "--version prints package.json's version")

@@ -63,6 +63,8 @@ await t.test('server config from the environment', async (t) => {
   // whole environment (`--port 4001` listened on PORT without a word).
   const command = fileURLToPath(new URL('../../packages/gateway/dist/bin.js', import.meta.url))
   const help = await run(process.execPath, [command, '--help'], { env: { PATH: process.env.PATH } })
+  t.equal((await run(process.execPath, [command, '-h'], { env: { PATH: process.env.PATH } })).stdout, help.stdout, '-h is --help, as the README says')
+  t.match(help.stdout, /no arguments but --help \(-h\) and --version/, 'and the usage says so')
   const readme = await readFile(fileURLToPath(new URL('../../packages/gateway/README.md', import.meta.url)), 'utf8')
   // The variables' tables: the server's, and the OAuth one (each headed "| variable |", each ending at a blank line).
   const tables = readme.split('\n\n').filter((block) => block.startsWith('| variable |'))

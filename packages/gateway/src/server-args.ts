@@ -6,8 +6,8 @@ import { createRequire } from 'node:module'
 /** What `okta-mfa-gateway --help` prints. */
 const USAGE = `Usage: okta-mfa-gateway
 
-Runs the okta-mfa GraphQL gateway. It takes no arguments but --help and --version: it is configured by environment
-variables.
+Runs the okta-mfa GraphQL gateway. It takes no arguments but --help (-h) and --version: it is configured by
+environment variables.
 Required: OKTA_ORG_URL, SESSION_KEY, and OKTA_API_TOKEN or an OAuth 2.0 service app (OKTA_CLIENT_ID with
   OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE; OKTA_KEY_ID, OKTA_SCOPES, OKTA_DPOP).
 Optional: PORT, HOST, REDIS_URL, OKTA_ALLOW_INSECURE_HTTP, OKTA_TIMEOUT_MS, OKTA_PROVISION, GATEWAY_DEVELOPMENT,

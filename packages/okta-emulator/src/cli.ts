@@ -30,7 +30,7 @@ const HELP = `Usage: okta-emulator [options]
                          remembered, each; oldest dropped first (default 100000)
   --quiet                do not print sms/call/email codes
   --version              print the version of @okta-mfa/emulator
-  --help                 this text
+  --help, -h             this text
 `
 
 function fail (message: string): never {
