@@ -203,3 +203,22 @@ await t.test("signOutRevoked forgets a revoked session's MFA step also where the
   await new CookieJar(jar.baseUrl).fetch('/revoke-all', { method: 'POST' })
   t.same((await jar.fetch('/state')).json(), { user: null, mfa: null }, 'revoked: signed out, and its MFA step forgotten before the route reads it')
 })
+
+await t.test('the Express guard: its 401 and its redirect to the MFA step carry Cache-Control: no-store, as the Fastify one does', async (t) => {
+  const { requireMfa } = await import('passport-okta-mfa')
+  const app = express()
+  app.use((req, _res, next) => { Object.assign(req, { user: { id: 'ada' }, session: {} }); next() })
+  app.get('/account', requireMfa({ redirectTo: '/mfa' }), (_req, res) => { res.send('in') })
+  const server = app.listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  t.teardown(() => new Promise((resolve) => server.close(resolve)))
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  const api = await fetch(`${base}/account`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(5000) })
+  t.equal(api.status, 401)
+  t.match(await api.json(), { code: 'MFA_REQUIRED', stepUp: false })
+  t.equal(api.headers.get('cache-control'), 'no-store', 'the 401 is not cached')
+  const page = await fetch(`${base}/account`, { headers: { accept: 'text/html' }, redirect: 'manual', signal: AbortSignal.timeout(5000) })
+  t.equal(page.status, 302)
+  t.equal(page.headers.get('location'), '/mfa')
+  t.equal(page.headers.get('cache-control'), 'no-store', 'the redirect to the MFA step is not cached')
+})
