@@ -160,6 +160,7 @@ await t.test('client assertions are checked as Okta does', async (t) => {
   await refused(grant(await signed({ iss: '0oa-b', sub: '0oa-b', aud: [aud, 'https://elsewhere.okta.com/oauth2/v1/token'] })), 401, 'invalid_client',
     /audience claim for client_assertion must be the endpoint/, 'an audience that lists another server too')
   await refused(grant(await signed({ iss: '0oa-someone-else', sub: '0oa-b', aud })), 401, 'invalid_client', /'iss' and 'sub' claims/, 'iss is not the client')
+  await refused(grant(await signed({ iss: '0oa-b', sub: 42 as unknown as string, aud })), 401, 'invalid_client', /'iss' and 'sub' claims/, 'sub is not the client (not even a string)')
   await refused({ ...grant(await assertion('0oa-b', aud)), client_id: '0oa-other' }, 401, 'invalid_client', /client_id/, 'a client_id naming another app')
   t.equal((await postToken(emu.url, { ...grant(await assertion('0oa-b', aud)), client_id: '0oa-b' })).status, 200, 'a client_id naming the same app')
   const repeated = await fetch(`${emu.url}/oauth2/v1/token`, {
