@@ -247,6 +247,10 @@ await t.test('sortBy and sortOrder sort a search (by the property, then id), and
   t.same(await walk(`/api/v1/users?${search}&sortBy=profile.lastName&sortOrder=desc`), [...asc].reverse(), 'sortOrder=desc')
   t.same(await walk(`/api/v1/users?${search}&sortBy=profile.lastName&limit=2`), asc, 'pages of 2 follow the same order')
   t.same(await walk(`/api/v1/users?${search}&sortBy=profile.lastName&sortOrder=desc&limit=3`), [...asc].reverse())
+  // A page that ends exactly on the last user (limit = the number left) names no next page, as an unsorted list does.
+  const whole = await emuFetch(emu, 'GET', `/api/v1/users?${search}&sortBy=profile.lastName&limit=${made.length}`)
+  t.equal(whole.body.length, made.length)
+  t.equal(links(whole.headers.get('link'))['next'], undefined, 'a sorted page holding the last user has no next link')
   const first = await emuFetch(emu, 'GET', `/api/v1/users?${search}&sortBy=profile.lastName&sortOrder=desc&limit=2`)
   const next = new URL(links(first.headers.get('link'))['next']!)
   t.same([next.searchParams.get('sortBy'), next.searchParams.get('sortOrder'), next.searchParams.get('limit')], ['profile.lastName', 'desc', '2'], 'the next link keeps the sort')
