@@ -397,6 +397,20 @@ void t.test('429 without X-Rate-Limit-Reset but with Retry-After (a proxy): a GE
   agent.assertNoPendingInterceptors()
 })
 
+void t.test('a 429 is OKTA_RATE_LIMITED whatever its body: a proxy page, an Okta code of another class, none', async (t) => {
+  const { agent, pool, client } = mockOrg(t)
+  pool.intercept({ path: VERIFY_PATH, method: 'POST' })
+    .reply(429, '<html>Too Many Requests</html>', { headers: { 'content-type': 'text/html', 'retry-after': '7' } })
+  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '123456' }), { code: 'OKTA_RATE_LIMITED', status: 429, retryAfterSeconds: 7 }, 'a proxy HTML page')
+  pool.intercept({ path: VERIFY_PATH, method: 'POST' })
+    .reply(429, oktaErrorBody('E0000068', 'odd'), { headers: { ...jsonHeaders(), 'retry-after': '3' } })
+  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '123456' }), { code: 'OKTA_RATE_LIMITED', status: 429, retryAfterSeconds: 3 }, 'an Okta code of another class')
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(429, '', { headers: { 'retry-after': '0' } })
+  pool.intercept({ path: USER_PATH, method: 'GET' }).reply(200, USER, { headers: jsonHeaders() })
+  t.equal((await client.getUser('00u1')).id, '00u1', 'a GET waits out a bodiless 429 and retries')
+  agent.assertNoPendingInterceptors()
+})
+
 void t.test('Retry-After as an HTTP-date (RFC 9110): read against Date; a past date is no wait; an unreadable one is absent', async (t) => {
   const { agent, pool, client } = mockOrg(t)
   const retryAfter = (value: string, date: Date): { statusCode: number, data: string, responseOptions: { headers: Record<string, string> } } => ({
