@@ -474,8 +474,15 @@ await t.test('the standalone server with REMEMBER_DEVICE_DAYS=0 honours no devic
   const question = await gql(own, OPS.enroll, { input: { factorType: 'QUESTION', question: 'disliked_food', answer: 'mayonnaise' } })
   const questionId = question.body.data?.enrollFactor.factor.id as string
   t.equal(await devices.check(value, user), undefined, "enrolling a security question (active at once) forgets the app's device")
+  // A device remembered after that enrollment, with both factors active: only the removal can forget it.
+  emu.clock.advance(2000)
+  const bothActive = new RememberedDevices({ secret: sessionKey, store, clock: emu.clock.now, activeFactorIds: async () => [factorId, questionId] })
+  const later = await bothActive.issue(user, factorId)
+  t.ok(await bothActive.check(later, user), 'a device remembered after the enrollment is honoured by the app')
+  emu.clock.advance(1000)
   t.same((await gql(own, OPS.remove, { factorId: questionId })).body.data?.removeFactor, { removedFactorId: questionId }, JSON.stringify(question.body.errors))
   t.equal(await devices.check(value, user), undefined, "the app's device is forgotten: the same factors again, but changed through the gateway")
+  t.equal(await bothActive.check(later, user), undefined, 'removing an active factor forgets the device remembered after the enrollment')
 })
 
 await t.test('the standalone server with REMEMBER_DEVICE_DAYS=1 honours a device the app remembered for 30 days only for 1 day', async (t) => {
