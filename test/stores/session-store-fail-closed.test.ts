@@ -223,6 +223,8 @@ await t.test('a store of any kind: its methods are wrapped in place, "no such se
   const stored = new Map<string, () => Promise<unknown>>([
     ['broken', async () => { throw new SyntaxError('Unexpected end of JSON input') }],
     ['foreign', async () => ({ cookie: { originalMaxAge: 'x' } })],
+    ['badExpires', async () => ({ cookie: { originalMaxAge: 60_000, expires: 'not a date' }, user: 'ada' })],
+    ['badMaxAge', async () => ({ cookie: { originalMaxAge: 'x', expires: null }, user: 'ada' })],
     ['good', async () => ({ cookie: { originalMaxAge: 60_000, expires: null }, user: 'ada' })],
   ])
   const promising = failClosedSessionStore({
@@ -232,6 +234,8 @@ await t.test('a store of any kind: its methods are wrapped in place, "no such se
   })
   t.equal(await promising.get('broken'), undefined, 'a value its parser refuses (SyntaxError): no session, not an outage')
   t.equal(await promising.get('foreign'), undefined, 'a value that is no session: no session')
+  t.equal(await promising.get('badExpires'), undefined, 'a user under a cookie whose expires is no date: no session')
+  t.equal(await promising.get('badMaxAge'), undefined, 'a user under a cookie whose originalMaxAge is no number: no session')
   t.same(await promising.get('good'), { cookie: { originalMaxAge: 60_000, expires: null }, user: 'ada' }, 'a session: as it is')
   for (const bad of [null, {}, { get () {} }, 'store']) t.throws(() => failClosedSessionStore(bad as object), TypeError)
 })
