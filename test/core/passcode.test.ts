@@ -239,6 +239,39 @@ await t.test('a store that fails refuses the attempt with STORE_UNAVAILABLE (503
   t.equal(codeOf(await check(session, 'ada@example.com', { passCode: emu.totpCode(factorId) }, new AttemptLimiter({ store: flaky }))), 'SUCCESS', 'service resumes with the store')
 })
 
+await t.test('a verify answered with a factorResult other than SUCCESS (WAITING, TIMEOUT) is a wrong code, and its attempt stays counted', async (t) => {
+  // No Okta answers a TOTP verify so, but a push-like answer must never pass as a right code: the README's "a
+  // factorResult other than SUCCESS" is INVALID_PASSCODE. The real emulator behind a proxy that answers the verify.
+  const upstream = await withEmulator(t)
+  const { factorId } = await userWithTotp(upstream, 'push@example.com')
+  let factorResult = ''
+  const proxy = await faultProxy(t, upstream.url)
+  proxy.hook = (req) => (req.url ?? '').endsWith('/verify') ? { status: 200, type: 'application/json', page: JSON.stringify({ factorResult }) } : undefined
+  const { check } = await rig(t, { url: proxy.url })
+  const limiter = new AttemptLimiter({ store: new MemoryAttemptStore(), maxAttempts: 3 })
+  const session = { session: {} }
+  for (const [result, left] of [['WAITING', 2], ['TIMEOUT', 1]] as const) {
+    factorResult = result
+    const r = await check(session, 'push@example.com', { passCode: upstream.totpCode(factorId) }, limiter)
+    t.match(r, { ok: false, error: { code: 'INVALID_PASSCODE', status: 401, details: { attemptsRemaining: left } } }, `${result}: INVALID_PASSCODE`)
+    t.match(await limiter.check('push@example.com'), { remaining: left }, `${result}: the attempt stays counted`)
+  }
+})
+
+await t.test('a closed client: the verify rejects with OKTA_CLIENT_CLOSED, and its attempt is given back', async (t) => {
+  const { emu, client, calls, check } = await rig(t)
+  const { factorId } = await userWithTotp(emu, 'shut@example.com')
+  const limiter = new AttemptLimiter({ store: new MemoryAttemptStore(), maxAttempts: 3 })
+  const session = { session: {} }
+  t.equal(codeOf(await check(session, 'shut@example.com', { passCode: emu.totpCode(factorId) }, limiter)), 'SUCCESS', 'the session knows the user and the factor')
+  await client.close()
+  calls.length = 0
+  // The user and the list are the session's: the closed client fails at the verify, after the attempt was counted.
+  await t.rejects(check(session, 'shut@example.com', { passCode: emu.totpCode(factorId, emu.clock.now() + 30_000) }, limiter), { code: 'OKTA_CLIENT_CLOSED' })
+  t.same(calls, [], 'nothing reached Okta')
+  t.match(await limiter.check('shut@example.com'), { allowed: true, remaining: 3 }, 'no code was judged: the attempt is given back')
+})
+
 await t.test('one deadline for all the Okta calls of a request: a silent Okta is UPSTREAM_TIMEOUT within it', async (t) => {
   const sockets: Socket[] = []
   const silent = createServer((socket) => { sockets.push(socket) })
