@@ -164,6 +164,20 @@ export async function attemptStoreContract (t: Test, factory: StoreFactory<Attem
     t.match(await limiter.check('dave'), { allowed: true, remaining: 1 }, 'given back: the last attempt is there again')
   })
 
+  // The same one at a time, on a fixed limiter clock: consume, consume, consume (refused), the first given back, and the
+  // next attempt goes on. Had the refused one stayed counted, the refund would only have undone it: LOCKED_OUT.
+  await t.test('through a limiter: a refused attempt is taken back at once, so a refund of an earlier one makes room', async (t) => {
+    const { store, clock } = await factory()
+    const now = clock.now()
+    const limiter = new AttemptLimiter({ store, maxAttempts: 2, windowMs: 60_000, clock: () => now })
+    const first = await limiter.consume('erin')
+    t.equal((await limiter.consume('erin')).allowed, true)
+    t.match(await limiter.consume('erin'), { allowed: false, remaining: 0 }, 'the third is refused')
+    t.equal((await store.get(attemptKey('mfa', 'erin'), now))?.count, 2, 'and not counted')
+    await limiter.refund('erin', first)
+    t.match(await limiter.consume('erin'), { allowed: true, remaining: 0 }, 'the first given back: the attempt is there again')
+  })
+
   await t.test('any string is a key: long, unicode, with separators', async (t) => {
     const { store, clock } = await factory()
     const keys = ['x'.repeat(10_000), 'émile@exämple.org', 'a:b{c}d', '']
