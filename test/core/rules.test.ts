@@ -2,6 +2,8 @@
 // the mapping of client and store errors to it, the attempt limiter and the capped memory store (a flood of fresh
 // keys cannot reset a victim's counter, memory stays bounded), the MFA state and the Okta binding bound to the user,
 // the end-user context and the masks used before the MFA step.
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import {
   AttemptLimiter, DEFAULT_MAX_ATTEMPTS, MFA_OUTCOMES, MemoryAttemptStore, MfaError, OKTA_LOCKOUT_THRESHOLD, StoreUnavailableError,
@@ -44,6 +46,24 @@ await t.test('one outcome table: the codes the front doors used to disagree on',
   t.equal(outcomeMessage('LOCKED_OUT', 0), outcomeMessage('LOCKED_OUT'), 'a wait of 0 is no wait: not "in 0 seconds"')
   t.equal(outcomeMessage('RATE_LIMITED', 0), MFA_OUTCOMES.RATE_LIMITED.message)
   t.equal(outcomeMessage('PASSCODE_REPLAYED'), 'That code was already used. Wait for the next one.', 'without a wait: the table\'s text')
+})
+
+await t.test("the README's outcome table is MFA_OUTCOMES: every row's status and retryable, every code in both", async (t) => {
+  // The README is what front doors and apps are written against: a retryable flag flipped in the code (a malformed
+  // code then read as "do not try again") must not drift from the table unseen, nor a code be added to one only.
+  const readme = await readFile(fileURLToPath(new URL('../../packages/mfa-core/README.md', import.meta.url)), 'utf8')
+  const table = readme.split('\n\n').find((block) => block.startsWith('| code | status | retryable | meaning |'))
+  t.ok(table, 'the README has the outcome table')
+  const rows = [...(table ?? '').matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \| (yes|no) \|/gm)].map((m) => ({ code: m[1]!, status: Number(m[2]), retryable: m[3] === 'yes' }))
+  t.equal(rows.length, (table ?? '').split('\n').length - 2, 'every row of the table was read')
+  const documented = new Set(rows.map((r) => r.code))
+  t.equal(documented.size, rows.length, 'each code has one row')
+  for (const row of rows) {
+    t.ok(row.code in MFA_OUTCOMES, `${row.code}: in MFA_OUTCOMES`)
+    const spec = MFA_OUTCOMES[row.code as MfaOutcomeCode] as { status: number, retryable: boolean } | undefined
+    t.same(spec === undefined ? undefined : { status: spec.status, retryable: spec.retryable }, { status: row.status, retryable: row.retryable }, `${row.code}: the README's status and retryable`)
+  }
+  for (const code of Object.keys(MFA_OUTCOMES)) t.ok(documented.has(code), `${code}: a row of the README's table`)
 })
 
 await t.test('client and store errors map to the table; Okta texts stay out of messages', async (t) => {
@@ -425,6 +445,10 @@ await t.test('end-user context is bounded; phone numbers and addresses are maske
   t.same(endUserContext({ ip: '1'.repeat(65), headers: {} }), {}, 'an IP over 64 characters is not sent')
   t.equal(endUserContext({ ip: 'f'.repeat(64), headers: {} }).ip, 'f'.repeat(64), 'one of 64 is')
   t.equal(endUserContext({ headers: { 'accept-language': 'en;q=0.9,'.repeat(1000) } }).acceptLanguage, 'en;q=0.9,'.repeat(1000).slice(0, 256))
+  // At the bounds: 512 and 256 characters are kept whole, one more is cut to them.
+  const edge = (ua: number, al: number): ReturnType<typeof endUserContext> => endUserContext({ headers: { 'user-agent': 'U'.repeat(ua), 'accept-language': 'L'.repeat(al) } })
+  t.same(edge(512, 256), { userAgent: 'U'.repeat(512), acceptLanguage: 'L'.repeat(256) }, '512 and 256 characters: whole')
+  t.same(edge(513, 257), { userAgent: 'U'.repeat(512), acceptLanguage: 'L'.repeat(256) }, '513 and 257: cut to 512 and 256')
   t.equal(maskEmail('ada.lovelace@example.com'), 'a•••@example.com')
   t.equal(maskEmail('not an address'), '•••')
   t.equal(maskEmail('@example.com'), '•••', 'no local part: nothing of it to show')
@@ -438,6 +462,10 @@ await t.test('passcodes lose any whitespace; answers count code points', async (
     t.same(readPasscode(raw), { ok: true, passCode: '123456' }, JSON.stringify(raw))
   }
   t.same(readPasscode('123-456'), { ok: false, code: 'PASSCODE_MALFORMED' })
+  // The README: over 32 characters as sent is PASSCODE_MALFORMED unread; 32, padding included, is read.
+  t.same(readPasscode('123456'.padEnd(32, ' ')), { ok: true, passCode: '123456' }, '32 characters, spaces included, are read')
+  t.same(readPasscode(' 123456'.padEnd(32, '\t')), { ok: true, passCode: '123456' }, 'whatever the whitespace')
+  t.same(readPasscode('123456'.padEnd(33, ' ')), { ok: false, code: 'PASSCODE_MALFORMED' }, '33 are not')
   t.equal(readAnswer('🐈'.repeat(256)), '🐈'.repeat(256), '256 emoji are 256 characters')
   t.throws(() => readAnswer('🐈'.repeat(257)), { code: 'BAD_USER_INPUT' })
   t.throws(() => readAnswer('a'.repeat(257)), { code: 'BAD_USER_INPUT' })
