@@ -365,6 +365,30 @@ await t.test('a factor change whose answer is lost drops the cached factor list:
   t.equal((await gql(jar, OPS.verify, { factorId: sms.id })).body.data?.verifyFactor.result, 'CHALLENGE', 'the factor Okta activated is active here too: not ENROLLMENT_REQUIRED')
 })
 
+// A verify without a secret only asks Okta to send a code: it proves nothing, so whatever Okta answers it records no step.
+// An answer of SUCCESS to it (which Okta never gives to a challenge) is FAILED, not SUCCESS with the step still missing.
+await t.test('a verify without a secret that Okta answers SUCCESS is FAILED and records no MFA step', async (t) => {
+  const emu = await withEmulator(t, { seed: [{ login: 'sue@example.com', factors: [{ factorType: 'sms', phoneNumber: '+15555550142' }] }] })
+  let answerSuccess = false
+  const okta = await faultProxy(t, emu.url)
+  okta.hook = (req) => answerSuccess && req.method === 'POST' && /\/verify$/.test(req.url ?? '')
+    ? { status: 200, page: JSON.stringify({ factorResult: 'SUCCESS' }), type: 'application/json' }
+    : undefined
+  const gw = await startGatewayApp(t, emu, { env: { OKTA_ORG_URL: okta.url } })
+  const jar = await gw.signedIn('sue@example.com')
+  const factorId = (await gql(jar, OPS.factors)).body.data.factors[0].id as string
+  const challenge = await gql(jar, OPS.verify, { factorId })
+  t.same(challenge.body.data?.verifyFactor, { result: 'CHALLENGE', mfa: { completed: false, method: null, factorId: null, fresh: false } },
+    JSON.stringify(challenge.body.errors))
+
+  answerSuccess = true
+  const odd = await gql(jar, OPS.verify, { factorId })
+  t.same(odd.body.data?.verifyFactor, { result: 'FAILED', mfa: { completed: false, method: null, factorId: null, fresh: false } },
+    'no secret was checked: FAILED, and the step is not recorded')
+  t.equal((await jar.fetch('/protected', { headers: { accept: 'application/json' } })).status, 401, 'requireMfa still refuses')
+  t.match((await gql(jar, OPS.viewer)).body.data.viewer.mfa, { completed: false })
+})
+
 await t.test('a revoked session is signed out: a cookie copied before logout is UNAUTHENTICATED after it', async (t) => {
   const emu = await withEmulator(t, { seed: [{ login: 'ada@example.com', factors: [{ factorType: 'token:software:totp', sharedSecret: 'JBSWY3DPEHPK3PXP' }] }] })
   const revocations = new MemoryRevocationStore({ clock: emu.clock.now })
