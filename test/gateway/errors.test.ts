@@ -1,6 +1,7 @@
 // Guards the error table end to end: every extensions.code is produced for real against the emulator (or a dead or
 // silent upstream), with the HTTP status the table gives it, and nothing of Okta's body or a stack in the response.
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer, type Socket } from 'node:net'
 import t, { type Test } from 'tap'
@@ -727,4 +728,27 @@ await t.test("Okta's factor types are data: one named like Object's members, or 
   const catalog = await gql(ada, OPS.catalog)
   t.equal(catalog.status, 200)
   t.same(catalog.body.data.factorCatalog.map((f: { oktaFactorType: string }) => f.oktaFactorType), ['token:software:totp'], 'only what enrollFactor enrolls')
+})
+
+// A client decides whether to retry from the README's table: its status and "retryable?" columns are what GATEWAY_ERRORS
+// sends, row for row, and it lists every code the gateway has (nor one it does not).
+await t.test("the README's error table is GATEWAY_ERRORS: every code with its HTTP status and whether it is retryable, both ways", async (t) => {
+  const readme = readFileSync(new URL('../../packages/gateway/README.md', import.meta.url), 'utf8')
+  const header = '| `extensions.code` | meaning | HTTP | retryable? |'
+  t.ok(readme.includes(header), 'the README has the error table')
+  const rows = readme.slice(readme.indexOf(header)).split('\n').slice(2)
+  const table = new Map<string, { status: number, retryable: boolean }>()
+  for (const row of rows) {
+    if (!row.startsWith('|')) break
+    const cells = row.split('|').slice(1, -1).map((c) => c.trim())
+    const code = /^`([A-Z_]+)`$/.exec(cells[0] ?? '')?.[1]
+    const retry = cells.at(-1) ?? ''
+    t.ok(code !== undefined && /^\d{3}$/.test(cells.at(-2) ?? '') && /^(yes|no)\b/.test(retry), `a well-formed row: ${row}`)
+    t.notOk(table.has(code!), `${code} is listed once`)
+    table.set(code!, { status: Number(cells.at(-2)), retryable: retry.startsWith('yes') })
+  }
+  t.same([...table.keys()].sort(), Object.keys(GATEWAY_ERRORS).sort(), 'the same codes in the README and in GATEWAY_ERRORS')
+  for (const [code, spec] of Object.entries(GATEWAY_ERRORS)) {
+    t.same(table.get(code), { status: spec.status, retryable: spec.retryable }, `${code}: the README's status and retryable`)
+  }
 })
