@@ -219,6 +219,28 @@ void t.test('a fresh token refused again, a nonce asked for again: coded errors,
   t.equal(e2.error, 'use_dpop_nonce')
   d.agent.assertNoPendingInterceptors()
 
+  // The API asking for a new nonce at every call (each time another): one retry with the nonce, then the coded error,
+  // not a loop of retries that each meet the same demand.
+  const n = mocked(t, true)
+  const npool = n.agent.get(ORG)
+  let nTokens = 0
+  npool.intercept({ path: '/oauth2/v1/token', method: 'POST' }).reply(200, () => { nTokens++; return { ...tokenBody, token_type: 'DPoP' } }, { headers: json })
+  const apiProofs: string[] = []
+  npool.intercept({ path: '/api/v1/users/00u1', method: 'GET' }).reply((opts) => {
+    apiProofs.push(String((opts.headers as Record<string, string>)['dpop']))
+    return {
+      statusCode: 401,
+      data: invalidTokenBody,
+      responseOptions: { headers: { ...json, 'www-authenticate': 'DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof."', 'dpop-nonce': `n-api-${apiProofs.length}` } },
+    }
+  }).times(2)
+  const e3 = await rejection(n.client.getUser('00u1'))
+  t.match(e3, { code: 'OKTA_DPOP_REJECTED', error: 'use_dpop_nonce', status: 401 }, 'the API asks for a nonce twice: one retry, then the error')
+  t.equal(apiProofs.length, 2, 'the call and its one retry')
+  t.match(JSON.parse(Buffer.from(apiProofs[1]!.split('.')[1]!, 'base64url').toString()), { nonce: 'n-api-1' }, 'the retry carried the nonce asked for')
+  t.equal(nTokens, 1, 'a nonce demand is no reason for a new token')
+  n.agent.assertNoPendingInterceptors()
+
   const views = [err, e2].flatMap((e) => [inspect(e, { depth: 10, showHidden: true }), JSON.stringify(e), e.stack ?? '', e.message])
     .concat(inspect(m.client, { depth: 10, showHidden: true }), JSON.stringify(m.client), inspect(d.client), JSON.stringify(d.client)).join('\n')
   t.notMatch(views, TOKEN_SECRET, 'no access token')
@@ -258,6 +280,14 @@ void t.test('the token cache: a token is kept until 60 s before it expires, or h
   ahead += 2_000
   await m.client.getUser('00u1')
   t.equal(tokens, 3, 'and is replaced past it')
+  // The margin to the second (the hour token just fetched; the clock moves only by hand, give or take the ms a call takes).
+  ahead += 3539_500
+  await m.client.getUser('00u1')
+  t.equal(tokens, 3, '60.5 s before it expires, the token still serves')
+  tokenFor(3600)
+  ahead += 1_000
+  await m.client.getUser('00u1')
+  t.equal(tokens, 4, '59.5 s before it expires, a new one is fetched: the margin is 60 s, not 59')
   m.agent.assertNoPendingInterceptors()
 })
 
