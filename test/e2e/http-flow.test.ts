@@ -477,6 +477,17 @@ await t.test('a text-message setup without JavaScript: resumed, its errors under
   const done = await bob.fetch('/mfa/enroll/activate', { form: { _csrf: csrf, factorId: newId, passCode: sent.code } })
   t.equal(done.location, '/account/security?added=1', 'the factor is set up')
   t.same((await fresh.client.listFactors(bobId)).map((f) => `${f.factorType}:${f.status}`).sort(), ['sms:ACTIVE', 'token:software:totp:ACTIVE'])
+  // Refusals of the forms without JavaScript: back to the setup page, each with its code, as the JSON answers have.
+  for (const [path, form, code] of [
+    ['/mfa/enroll/sms', { phoneNumber: '+447700900125' }, 'ALREADY_ENROLLED'],
+    ['/mfa/enroll/restart', { factorType: 'SMS' }, 'ALREADY_ENROLLED'],
+    ['/mfa/enroll/restart', { factorType: 'PUSH' }, 'BAD_USER_INPUT'],
+    ['/mfa/enroll/resend', { factorId: newId }, 'FACTOR_NOT_FOUND'],
+    ['/mfa/enroll/activate', { factorId: 'mblnotafactor0000000', passCode: '123456' }, 'FACTOR_NOT_FOUND'],
+  ] as const) {
+    const refused = await bob.fetch(path, { form: { _csrf: csrf, ...form } })
+    t.same([refused.status, refused.headers['x-error-code']], [303, code], `${path} ${JSON.stringify(form)}: 303, ${code}`)
+  }
 })
 
 await t.test('factor changes need a fresh code: adding after 5 minutes asks again, removing always does', async (t) => {

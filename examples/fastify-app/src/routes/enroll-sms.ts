@@ -87,6 +87,7 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
     if (raw instanceof Unlisted) return await sendUnavailable(reply, beforeSend(raw), raw.err)
     if (!mayEnroll(request, raw.map(factorView))) return await askStepUp(request, reply)
     if (raw.some((f) => f.factorType === SMS_TYPE && f.status === 'ACTIVE')) {
+      reply.header('x-error-code', 'ALREADY_ENROLLED')
       setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
       return await reply.redirect('/mfa/enroll?method=sms', 303)
     }
@@ -135,7 +136,8 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
     const factor = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === SMS_TYPE && f.status === 'PENDING_ACTIVATION')
     const phoneNumber = factor?.profile?.['phoneNumber']
     if (factor === undefined || typeof phoneNumber !== 'string') {
-      if (json) return await reply.code(404).header('x-error-code', 'FACTOR_NOT_FOUND').send({ error: { code: 'FACTOR_NOT_FOUND' } })
+      reply.header('x-error-code', 'FACTOR_NOT_FOUND')
+      if (json) return await reply.code(404).send({ error: { code: 'FACTOR_NOT_FOUND' } })
       setFlash(request, 'error', messageFor('FACTOR_NOT_FOUND'))
       return await reply.redirect('/mfa/enroll?method=sms', 303)
     }
@@ -174,7 +176,8 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
     const oktaType = type === 'TOTP' ? TOTP_TYPE : type === 'SMS' ? SMS_TYPE : undefined
     const step = `/mfa/enroll?method=${type === 'SMS' ? 'sms' : 'totp'}`
     if (oktaType === undefined) {
-      if (json) return await reply.code(400).header('x-error-code', 'BAD_USER_INPUT').send({ error: { code: 'BAD_USER_INPUT' } })
+      reply.header('x-error-code', 'BAD_USER_INPUT')
+      if (json) return await reply.code(400).send({ error: { code: 'BAD_USER_INPUT' } })
       setFlash(request, 'error', messageFor('BAD_USER_INPUT'))
       return await reply.redirect('/mfa/enroll', 303)
     }
@@ -185,7 +188,8 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
       if (!mayEnroll(request, factors.map(factorView))) return json ? await reply.code(401).header('x-error-code', 'MFA_REQUIRED').send({ error: { code: 'MFA_REQUIRED' } }) : await askStepUp(request, reply)
       const sameType = factors.filter((f) => f.factorType === oktaType)
       if (sameType.some((f) => f.status === 'ACTIVE')) {
-        if (json) return await reply.code(409).header('x-error-code', 'ALREADY_ENROLLED').send({ error: { code: 'ALREADY_ENROLLED' } })
+        reply.header('x-error-code', 'ALREADY_ENROLLED')
+        if (json) return await reply.code(409).send({ error: { code: 'ALREADY_ENROLLED' } })
         setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
         return await reply.redirect(step, 303)
       }

@@ -205,7 +205,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       // Activated meanwhile (another tab pressed Activate with the same key): say so and go where a finished setup goes.
       const done = named?.status === 'ACTIVE' ? named : undefined
       if (done !== undefined) return await reply.redirect(alreadyActiveHref(request, done.id), 303)
-      return await back(messageFor('FACTOR_NOT_FOUND'))
+      return await back(messageFor('FACTOR_NOT_FOUND'), 'FACTOR_NOT_FOUND')
     }
     const passcode = readPasscode(field(request, 'passCode'))
     if (!passcode.ok) return await back(failureText({ code: passcode.code }, { sent, now: ctx.clock() }), passcode.code)
