@@ -253,7 +253,8 @@ void t.test('the token cache: a token is kept until 60 s before it expires, or h
   // The clock moves by hand (tokens are cached against Date.now): no wait of an hour.
   const realNow = Date.now
   let ahead = 0
-  Date.now = () => realNow.call(Date) + ahead
+  const base = realNow.call(Date) // frozen: only `ahead` moves the clock, so every margin below is exact
+  Date.now = () => base + ahead
   t.teardown(() => { Date.now = realNow })
   const m = mocked(t, false)
   const pool = m.agent.get(ORG)
@@ -280,13 +281,12 @@ void t.test('the token cache: a token is kept until 60 s before it expires, or h
   ahead += 2_000
   await m.client.getUser('00u1')
   t.equal(tokens, 3, 'and is replaced past it')
-  // The margin to the second (the hour token just fetched). Real time runs on under the hand-moved clock and only ever
-  // shortens what is left: 1.5 s of slack for the token that still serves, none needed for the one replaced.
-  ahead += 3538_500
+  // The margin to the second (the hour token just fetched).
+  ahead += 3539_500
   await m.client.getUser('00u1')
-  t.equal(tokens, 3, '61.5 s before it expires, the token still serves')
+  t.equal(tokens, 3, '60.5 s before it expires, the token still serves')
   tokenFor(3600)
-  ahead += 2_000
+  ahead += 1_000
   await m.client.getUser('00u1')
   t.equal(tokens, 4, '59.5 s before it expires, a new one is fetched: the margin is 60 s, not 59')
   m.agent.assertNoPendingInterceptors()

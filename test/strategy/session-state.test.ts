@@ -209,10 +209,7 @@ await t.test('the Express guard: its 401 and its redirect to the MFA step carry 
   const app = express()
   app.use((req, _res, next) => { Object.assign(req, { user: { id: 'ada' }, session: {} }); next() })
   app.get('/account', requireMfa({ redirectTo: '/mfa' }), (_req, res) => { res.send('in') })
-  const server = app.listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  t.teardown(() => new Promise((resolve) => server.close(resolve)))
-  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  const base = await listenLoopback(t, app)
   const api = await fetch(`${base}/account`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(5000) })
   t.equal(api.status, 401)
   t.match(await api.json(), { code: 'MFA_REQUIRED', stepUp: false })
