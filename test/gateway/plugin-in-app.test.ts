@@ -1,17 +1,27 @@
 // Guards the gateway plugin on its GraphQL path inside a host app: the app's CORS answers or passes on its preflights
 // in whichever hook it runs, HEAD is the coded 405 whatever the app's `exposeHeadRoutes`, the body of a refused
 // method is never read, the app's own redaction of its request ids holds on the gateway's log lines, and an app
-// parser of the media type mercurius parses does not stop the gateway from registering.
+// parser of the media type mercurius parses does not stop the gateway from registering. And the plugin on
+// @fastify/session (the README's settings: `rolling: false`, `saveUninitialized: false`, a fail-closed store shared by
+// two instances): queries in flight beside a verify on the other instance do not undo its MFA step (with `rolling: true`
+// they do), wrong codes on both count together, a login regenerates the session and a logout ends it everywhere.
 import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { Writable } from 'node:stream'
+import fastifyCookie from '@fastify/cookie'
 import secureSession from '@fastify/secure-session'
+import fastifySession from '@fastify/session'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
+import { MemoryAttemptStore } from '@okta-mfa/core'
 import { oktaMfaGateway } from '@okta-mfa/gateway'
-import { OPS } from '../helpers/gateway-app.js'
+import { failClosedSessionStore } from 'passport-okta-mfa'
+import { withEmulator, type TestEmulator } from '../helpers/emulator.js'
+import { OPS, codeOf, gql } from '../helpers/gateway-app.js'
+import { CookieJar } from '../helpers/http.js'
+import { totp } from '../helpers/totp.js'
 
 const APP_ORIGIN = 'https://app.example'
 /** @fastify/cors's `hook` option: every value it takes. */
@@ -198,4 +208,181 @@ await t.test("an app's own hook that runs before the gateway's and throws: the g
     t.ok(typeof id === 'string' && id.length > 0, `${what}: X-Request-Id`)
     t.equal(res.headers['cache-control'], 'no-store', `${what}: Cache-Control: no-store`)
   }
+})
+
+/** @fastify/session's `request.session` as the test uses it (typed loosely: secure-session's types are in this program too). */
+interface StoreSession {
+  get: (key: string) => unknown
+  set: (key: string, value: unknown) => void
+  regenerate: () => Promise<void>
+  destroy: () => Promise<void>
+}
+const storeSession = (request: FastifyRequest): StoreSession => (request as unknown as { session: StoreSession }).session
+
+type Callback = (err?: unknown, value?: unknown) => void
+
+/**
+ * A session store as connect-redis on a Redis both instances use: sessions kept as JSON, answered on a later turn of
+ * the event loop; `down` fails every call as ioredis does with Redis stopped.
+ */
+class SharedStore {
+  readonly data = new Map<string, string>()
+  down = false
+  private later (cb: Callback, fn: () => unknown): void {
+    setImmediate(() => { if (this.down) cb(new Error('Connection is closed.')); else cb(null, fn()) })
+  }
+
+  get (id: string, cb: Callback): void { this.later(cb, () => { const v = this.data.get(id); return v === undefined ? null : JSON.parse(v) }) }
+  set (id: string, session: unknown, cb: Callback): void { this.later(cb, () => { this.data.set(id, JSON.stringify(session)) }) }
+  destroy (id: string, cb: Callback): void { this.later(cb, () => { this.data.delete(id) }) }
+}
+
+const SESSION_COOKIE = 'sessionId'
+
+/**
+ * One instance of an app on @fastify/session in front of `emu`, as the gateway README sets it up: a login that
+ * regenerates the session (as @fastify/passport does) and puts the user in it, a logout that destroys it. `hold`, when
+ * it returns a promise, holds a GraphQL answer before @fastify/session's save (its onSend hook runs after this one).
+ */
+async function sessionHost (t: Test, emu: TestEmulator, shared: { store: SharedStore, attempts: MemoryAttemptStore }, rolling: boolean, hold: () => Promise<void> | undefined): Promise<string> {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.addHook('onSend', async (request) => { if (request.url === '/graphql') await hold() })
+  await app.register(fastifyCookie)
+  await app.register(fastifySession, {
+    secret: 'a secret of at least 32 characters, shared by both',
+    cookieName: SESSION_COOKIE,
+    store: shared.store as never,
+    rolling,
+    saveUninitialized: false,
+    cookie: { path: '/', secure: false, httpOnly: true, sameSite: 'lax' },
+  })
+  app.post('/login', async (request: FastifyRequest<{ Body: { login: string } }>) => {
+    await storeSession(request).regenerate()
+    storeSession(request).set('user', { id: request.body.login, login: request.body.login })
+    return { ok: true }
+  })
+  app.post('/logout', async (request) => { await storeSession(request).destroy(); return { ok: true } })
+  await app.register(oktaMfaGateway, {
+    orgUrl: emu.url,
+    token: emu.token,
+    allowInsecureHttp: true,
+    provision: true,
+    clock: emu.clock.now,
+    attemptStore: shared.attempts,
+    resolveUser: (request) => storeSession(request).get('user') ?? null,
+  })
+  return await app.listen({ port: 0, host: '127.0.0.1' })
+}
+
+const MFA = '{ viewer { mfa { completed } } }'
+
+/** The same browser (its session cookie) against the other instance. */
+function sameBrowser (jar: CookieJar, url: string): CookieJar {
+  const other = new CookieJar(url)
+  other.cookies.set(SESSION_COOKIE, jar.cookies.get(SESSION_COOKIE)!)
+  return other
+}
+
+async function completed (jar: CookieJar): Promise<unknown> {
+  const res = await gql(jar, MFA)
+  return res.body.data?.viewer?.mfa?.completed ?? codeOf(res)
+}
+
+/**
+ * Two instances A and B of one app on @fastify/session sharing a store: a user enrolls and activates on A, signs in
+ * again (a new session, without the step), then twelve `viewer { mfa }` queries on A read the session, the verify on B
+ * records the step and answers, and only then do the queries answer. What the session holds afterwards on both.
+ */
+async function raceOnSessionStore (t: Test, rolling: boolean): Promise<{ a: CookieJar, b: CookieJar, urlA: string, urlB: string, store: SharedStore, factorId: string, secret: string, emu: TestEmulator }> {
+  const emu = await withEmulator(t)
+  const shared = { store: failClosedSessionStore(new SharedStore()), attempts: new MemoryAttemptStore({ clock: emu.clock.now }) }
+  let gate: { promise: Promise<void>, release: () => void, held: number } | undefined
+  const urlA = await sessionHost(t, emu, shared, rolling, () => {
+    if (gate === undefined) return undefined
+    gate.held++
+    return gate.promise
+  })
+  const urlB = await sessionHost(t, emu, shared, rolling, () => undefined)
+
+  const a = new CookieJar(urlA)
+  t.equal((await a.fetch('/login', { json: { login: 'ada@example.com' } })).status, 200)
+  const enrolled = await gql(a, OPS.enroll, { input: { factorType: 'TOTP' } })
+  const { factor, activation } = enrolled.body.data.enrollFactor as { factor: { id: string }, activation: { sharedSecret: string } }
+  const activated = await gql(a, OPS.activate, { factorId: factor.id, passCode: totp(activation.sharedSecret, emu.clock.now()) })
+  t.equal(activated.body.data?.activateFactor?.status, 'ACTIVE', JSON.stringify(activated.body.errors))
+  t.equal(await completed(sameBrowser(a, urlB)), true, 'the activation on A is the MFA step, on B too (one store)')
+
+  const firstCookie = a.cookies.get(SESSION_COOKIE)!
+  t.equal((await a.fetch('/login', { json: { login: 'ada@example.com' } })).status, 200, 'signed in again')
+  t.not(a.cookies.get(SESSION_COOKIE), firstCookie, 'the login regenerated the session: a new id')
+  t.equal(await completed(a), false, 'the new session has no MFA step')
+  const old = new CookieJar(urlB)
+  old.cookies.set(SESSION_COOKIE, firstCookie)
+  t.equal(await completed(old), 'UNAUTHENTICATED', "the session before the login is gone, on the other instance's side too")
+  const b = sameBrowser(a, urlB)
+  // The page's factor list, as the sign-in screen loads it: the session's first Okta call (it binds the Okta user).
+  t.equal((await gql(b, OPS.factors)).body.data?.factors?.length, 1)
+
+  emu.clock.advance(30_000) // the activation's code is spent
+  let release!: () => void
+  gate = { promise: new Promise<void>((resolve) => { release = resolve }), release: () => { release() }, held: 0 }
+  const queries = Array.from({ length: 12 }, async () => await completed(sameBrowser(a, urlA)))
+  const deadline = performance.now() + 30_000
+  while (gate.held < 12 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5))
+  t.equal(gate.held, 12, 'the twelve queries have read the session and wait for their answers')
+  const verified = await gql(b, OPS.verify, { factorId: factor.id, passCode: totp(activation.sharedSecret, emu.clock.now()) })
+  t.match(verified.body.data?.verifyFactor, { result: 'SUCCESS', mfa: { completed: true } }, JSON.stringify(verified.body.errors))
+  gate.release()
+  t.same(await Promise.all(queries), Array(12).fill(false), 'each query answered what it read: no step yet')
+  gate = undefined
+  return { a, b, urlA, urlB, store: shared.store, factorId: factor.id, secret: activation.sharedSecret, emu }
+}
+
+await t.test('on @fastify/session (rolling: false), queries on one instance beside a verify on the other keep its MFA step; wrong codes on both count together; logout ends the session on both', async (t) => {
+  const { a, b, urlA, urlB, store, factorId, secret, emu } = await raceOnSessionStore(t, false)
+  t.equal(await completed(a), true, 'A: the step the verify on B recorded')
+  t.equal(await completed(b), true, 'B: the same')
+
+  // Wrong codes spread over both instances: one attempt counter (the shared attempt store), as the README promises.
+  emu.clock.advance(30_000)
+  const right = totp(secret, emu.clock.now())
+  const wrong = right === '000000' ? '111111' : '000000'
+  const outcomes: unknown[] = []
+  for (const jar of [a, b, a, b, a]) {
+    const res = await gql(jar, OPS.verify, { factorId, passCode: wrong })
+    outcomes.push({ code: codeOf(res), attemptsRemaining: res.body.errors?.[0]?.extensions.attemptsRemaining })
+  }
+  t.match(outcomes, [
+    { code: 'INVALID_PASSCODE', attemptsRemaining: 3 }, { code: 'INVALID_PASSCODE', attemptsRemaining: 2 },
+    { code: 'INVALID_PASSCODE', attemptsRemaining: 1 }, { code: 'INVALID_PASSCODE', attemptsRemaining: 0 }, { code: 'LOCKED_OUT' },
+  ], 'four wrong codes over A and B, then locked out on A')
+  t.equal(codeOf(await gql(b, OPS.verify, { factorId, passCode: right })), 'LOCKED_OUT', 'and on B, the right code too')
+  t.equal(await completed(a), true, 'the refused codes did not touch the step')
+
+  // Logout on B destroys the session in the store: the cookie the browser (or a thief) still holds is signed out on both.
+  const held = a.cookies.get(SESSION_COOKIE)!
+  t.equal((await b.fetch('/logout', { method: 'POST' })).status, 200)
+  for (const url of [urlA, urlB]) {
+    const copy = new CookieJar(url)
+    copy.cookies.set(SESSION_COOKIE, held)
+    t.equal(await completed(copy), 'UNAUTHENTICATED', `the old cookie on ${url === urlA ? 'A' : 'B'}`)
+  }
+
+  // The store down: with saveUninitialized false, a request without a cookie saves nothing and gets the gateway's
+  // answer; one with a cookie is the fail-closed store's STORE_UNAVAILABLE (503), never the store's own text.
+  store.down = true
+  const fresh = await gql(new CookieJar(urlA), MFA)
+  t.equal(codeOf(fresh), 'UNAUTHENTICATED', 'no cookie, store down: the GraphQL envelope')
+  const withCookie = await gql(sameBrowser(a, urlB), MFA)
+  t.equal(withCookie.status, 503, 'a cookie, store down: 503')
+  t.equal(codeOf(withCookie), 'STORE_UNAVAILABLE', "in the gateway's envelope, retryable")
+  t.notMatch(JSON.stringify(withCookie.body), 'Connection is closed', "the store's own error stays out of the answer")
+  store.down = false
+})
+
+await t.test('on @fastify/session with rolling: true (its default), the same queries undo the MFA step: why the README asks for rolling: false', async (t) => {
+  const { a, b } = await raceOnSessionStore(t, true)
+  t.equal(await completed(b), false, "B: the queries' saves, later than the verify's, put back the session they read")
+  t.equal(await completed(a), false, 'A: the same')
 })
