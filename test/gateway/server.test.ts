@@ -179,7 +179,7 @@ await t.test('plugin options are validated at registration', async (t) => {
     await t.rejects(register({ ...good, issuer }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"issuer" option must be 1 to 64 printable characters/ }, `issuer U+${[...issuer].map((c) => c.codePointAt(0)!.toString(16)).join(' U+').slice(0, 40)}`)
   }
   t.ok(await register({ ...good, issuer: 'Acmé Ünïon ✓' }), 'a printable non-ASCII issuer is accepted')
-  await t.rejects(register(good, false), { code: 'OKTA_MFA_GATEWAY_NO_SESSION' })
+  await t.rejects(register(good, false), { code: 'OKTA_MFA_GATEWAY_NO_SESSION', message: /register @fastify\/secure-session, or @fastify\/cookie and @fastify\/session \(rolling: false\)/ })
   // Twice in one context (say at two paths): the gateway's own coded error with the way out, not Fastify's
   // FST_ERR_DEC_ALREADY_PRESENT; in a plugin of its own, the second one registers.
   for (const nested of [false, true]) {

@@ -20,7 +20,7 @@ import { RequestScope, defaultResolveOktaUser, type GatewayDeps } from './scope.
 /** Registered without a session plugin: `code` is `OKTA_MFA_GATEWAY_NO_SESSION`. */
 export const NoSessionError: FastifyErrorConstructor<{ code: 'OKTA_MFA_GATEWAY_NO_SESSION', statusCode: 500 }> = createError(
   'OKTA_MFA_GATEWAY_NO_SESSION',
-  '@okta-mfa/gateway needs request.session: register @fastify/secure-session (and @fastify/passport) before it',
+  '@okta-mfa/gateway needs request.session: register @fastify/secure-session, or @fastify/cookie and @fastify/session (rolling: false), and @fastify/passport if you use it, before it',
   500,
 )
 
@@ -237,7 +237,8 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
 }
 
 /**
- * The gateway as a Fastify plugin. Register it after @fastify/secure-session and @fastify/passport; it serves
+ * The gateway as a Fastify plugin. Register it after @fastify/secure-session (or @fastify/cookie and @fastify/session
+ * with `rolling: false`) and @fastify/passport; it serves
  * `POST /graphql` (see `gatewaySchema`) acting only for the user `resolveUser` returns.
  *
  * @example
