@@ -472,6 +472,17 @@ await t.test('Okta does not answer the list of factors: every page that reads it
     }
     t.equal(errorText(down['POST /mfa/enroll/sms']!.text), "Okta is unavailable right now (we can't reach it), so we can't send you a code. Try again in a minute.", `${label}: a text that cannot be sent says so`)
   }
+  // The list read, the send itself refused or unanswered (*Send a code* on /mfa): the page that says so, as a text of
+  // the setup gets, not /mfa again.
+  for (const [label, fault, status, code, said] of [
+    ['Okta down', 503, 503, 'UPSTREAM_UNAVAILABLE', "Okta is unavailable right now (we can't reach it), so we can't send you a code. Try again in a minute."],
+    ['Okta silent', 'hang', 504, 'UPSTREAM_TIMEOUT', "Okta is taking too long to answer, so we can't tell whether your code was sent. Try again in a minute."],
+  ] as const) {
+    proxy.hook = (req) => req.method === 'POST' && /\/verify$/.test(req.url ?? '') ? fault : undefined
+    const sent = await carol.fetch('/mfa/challenge', { form: { _csrf: carolCsrf, factorId: smsId, returnTo: '/mfa' }, headers: HTML })
+    t.same([sent.status, sent.headers['x-error-code'], errorText(sent.text)], [status, code, said], `Send a code, ${label}: ${status} ${code} in a send's words`)
+    if (status === 503) t.equal(sent.headers['retry-after'], '60', 'with Retry-After')
+  }
   proxy.hook = () => undefined
   t.equal((await alice.fetch('/mfa/enroll?method=sms', { headers: HTML })).status, 200, 'Okta back: the setup page')
 })

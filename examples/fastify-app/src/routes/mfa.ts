@@ -257,6 +257,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (factors instanceof Unlisted) return await sendUnavailable(reply, 'factors', factors.err)
     const factor = factors.find((f) => f.id === factorId && f.active && f.sendsCode)
     if (factor === undefined) {
+      reply.header('x-error-code', 'FACTOR_NOT_FOUND')
       setFlash(request, 'error', messageFor('FACTOR_NOT_FOUND'))
       return await reply.redirect(returnTo, 303)
     }
@@ -289,8 +290,10 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
         reply.header('x-error-code', 'LOCKED_OUT')
         if (removing === undefined) return await renderMfa(request, reply, 403, { error: ACCOUNT_LOCKED, factors, locked: true, adminLocked: true, selectedFactorId: factor.id })
         return await renderRemove(ctx, request, reply, 403, ACCOUNT_LOCKED, undefined, 'admin', removing)
-      } else if (isUpstreamFailure(err)) setFlash(request, 'error', (isUpstreamTimeout(err) ? TIMED_OUT : UNAVAILABLE).send)
-      else throw err
+      }
+      // Okta unreachable or silent: the page that says so (503 or 504, Retry-After, coded), as every send answers.
+      if (!isUpstreamFailure(err)) throw err
+      return await sendUnavailable(reply, 'send', err)
     }
     await reply.redirect(`${returnTo}?factor=${encodeURIComponent(factor.id)}`, 303)
   })
