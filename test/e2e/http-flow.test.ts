@@ -484,10 +484,14 @@ await t.test('a text-message setup without JavaScript: resumed, its errors under
     ['/mfa/enroll/restart', { factorType: 'PUSH' }, 'BAD_USER_INPUT'],
     ['/mfa/enroll/resend', { factorId: newId }, 'FACTOR_NOT_FOUND'],
     ['/mfa/enroll/activate', { factorId: 'mblnotafactor0000000', passCode: '123456' }, 'FACTOR_NOT_FOUND'],
+    ['/mfa/enroll/start', {}, 'ALREADY_ENROLLED'],
+    ['/mfa/challenge', { factorId: 'mblnotafactor0000000', returnTo: '/mfa' }, 'FACTOR_NOT_FOUND'],
   ] as const) {
     const refused = await bob.fetch(path, { form: { _csrf: csrf, ...form } })
     t.same([refused.status, refused.headers['x-error-code']], [303, code], `${path} ${JSON.stringify(form)}: 303, ${code}`)
   }
+  const gone = await bob.fetch('/account/security/remove/mblnotafactor0000000', { headers: HTML })
+  t.same([gone.status, gone.location, gone.headers['x-error-code']], [303, '/account/security', 'FACTOR_NOT_FOUND'], 'the removal page of no such factor: back to the list, coded')
 })
 
 await t.test('factor changes need a fresh code: adding after 5 minutes asks again, removing always does', async (t) => {

@@ -23,6 +23,7 @@ async function factorOfRequest (ctx: AppContext, request: FastifyRequest, reply:
   }
   const factor = factors.find((f) => f.id === factorId)
   if (factor === undefined) {
+    reply.header('x-error-code', 'FACTOR_NOT_FOUND')
     setFlash(request, 'error', 'That factor is not on your account any more.')
     await reply.redirect('/account/security', 303)
     return undefined

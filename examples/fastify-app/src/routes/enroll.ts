@@ -159,6 +159,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (raw instanceof Unlisted) return await sendUnavailable(reply, 'factors', raw.err)
     if (!mayEnroll(ctx, request, raw.map(factorView))) return await askStepUp(request, reply)
     if (raw.some((f) => f.factorType === TOTP_TYPE && f.status === 'ACTIVE')) {
+      reply.header('x-error-code', 'ALREADY_ENROLLED')
       setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
       return await reply.redirect('/mfa/enroll?method=sms', 303)
     }
@@ -170,7 +171,8 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       if (outcomeOfError(err)?.code === 'ALREADY_ENROLLED') {
         // Activated in another tab since this page loaded.
         dropCachedFactors(request)
-        setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
+        reply.header('x-error-code', 'ALREADY_ENROLLED')
+      setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
         return await reply.redirect('/mfa/enroll?method=sms', 303)
       }
       if (!isUpstreamFailure(err)) throw err
