@@ -2,7 +2,7 @@
 // a one-time notice for the next page (flash), where to go after sign-in (returnTo, passport's key), and the ids of
 // the code forms already sent (so a form sent again is not checked twice).
 import { randomBytes } from 'node:crypto'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { dropCachedFactors, getMfaState, isSafeReturnTo, userKeyOf } from 'passport-okta-mfa'
 
 declare module '@fastify/secure-session' {
@@ -34,6 +34,16 @@ export const RETURN_TO_KEY = 'returnTo'
 /** Leaves a notice for the next page. */
 export function setFlash (request: FastifyRequest, kind: Flash['kind'], text: string): void {
   request.session.set(FLASH_KEY, { kind, text })
+}
+
+/**
+ * A form refused with nothing to wait for: back to `to` (303), the sentence shown there once as an error, and its code in
+ * x-error-code for scripts and monitors.
+ */
+export async function refuseTo (request: FastifyRequest, reply: FastifyReply, to: string, text: string, code?: string): Promise<void> {
+  if (code !== undefined) reply.header('x-error-code', code)
+  setFlash(request, 'error', text)
+  await reply.redirect(to, 303)
 }
 
 /** Takes (and forgets) the pending notice. */

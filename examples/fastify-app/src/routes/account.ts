@@ -7,7 +7,7 @@ import { currentUser, forgetDevicesOf, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { sentBy, verifiableFactors, type FactorView } from '../factors.js'
 import { ALREADY_ACTIVE, STORE_DOWN, failureText, isAdminLockout, isUpstreamFailure, refusalStatus, retryAfter, messageFor, type FailInfo } from '../messages.js'
-import { codeFormState, field, forgetSentCodeForm, newCodeFormId, resendWaits, setFlash, takeFlash, usedFactors } from '../session.js'
+import { codeFormState, field, forgetSentCodeForm, newCodeFormId, refuseTo, resendWaits, setFlash, takeFlash, usedFactors } from '../session.js'
 import { accountPage } from '../views/account.js'
 import { removePage, securityPage } from '../views/security.js'
 import { signOut } from './auth.js'
@@ -23,9 +23,7 @@ async function factorOfRequest (ctx: AppContext, request: FastifyRequest, reply:
   }
   const factor = factors.find((f) => f.id === factorId)
   if (factor === undefined) {
-    reply.header('x-error-code', 'FACTOR_NOT_FOUND')
-    setFlash(request, 'error', 'That factor is not on your account any more.')
-    await reply.redirect('/account/security', 303)
+    await refuseTo(request, reply, '/account/security', 'That factor is not on your account any more.', 'FACTOR_NOT_FOUND')
     return undefined
   }
   return { factors, factor }

@@ -12,7 +12,7 @@ import { isOktaNotFound } from '../directory.js'
 import { SMS_TYPE, TOTP_TYPE } from '../enrollment.js'
 import { factorView, type FactorView } from '../factors.js'
 import { ACCOUNT_LOCKED, formatRetry, isOktaAdminLockout, isUpstreamFailure, isUpstreamTimeout, lockoutText, messageFor, MESSAGES, resendTooSoonText } from '../messages.js'
-import { field, setFlash, setResendAt } from '../session.js'
+import { field, refuseTo, setFlash, setResendAt } from '../session.js'
 import { beforeSend, Unlisted } from './factor-list.js'
 import { pausedFor, RESEND_WAIT_SECONDS, resendWaitSeconds, sendUnavailable, tooSoonWait } from './mfa.js'
 
@@ -87,9 +87,7 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
     if (raw instanceof Unlisted) return await sendUnavailable(reply, beforeSend(raw), raw.err)
     if (!mayEnroll(request, raw.map(factorView))) return await askStepUp(request, reply)
     if (raw.some((f) => f.factorType === SMS_TYPE && f.status === 'ACTIVE')) {
-      reply.header('x-error-code', 'ALREADY_ENROLLED')
-      setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
-      return await reply.redirect('/mfa/enroll?method=sms', 303)
+      return await refuseTo(request, reply, '/mfa/enroll?method=sms', MESSAGES.ALREADY_ENROLLED, 'ALREADY_ENROLLED')
     }
     const typed = (field(request, 'phoneNumber') ?? '').slice(0, 64)
     const phoneNumber = typed.replace(/[\s().-]/g, '')
@@ -136,10 +134,8 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
     const factor = raw.find((f) => f.id === field(request, 'factorId') && f.factorType === SMS_TYPE && f.status === 'PENDING_ACTIVATION')
     const phoneNumber = factor?.profile?.['phoneNumber']
     if (factor === undefined || typeof phoneNumber !== 'string') {
-      reply.header('x-error-code', 'FACTOR_NOT_FOUND')
-      if (json) return await reply.code(404).send({ error: { code: 'FACTOR_NOT_FOUND' } })
-      setFlash(request, 'error', messageFor('FACTOR_NOT_FOUND'))
-      return await reply.redirect('/mfa/enroll?method=sms', 303)
+      if (json) return await reply.code(404).header('x-error-code', 'FACTOR_NOT_FOUND').send({ error: { code: 'FACTOR_NOT_FOUND' } })
+      return await refuseTo(request, reply, '/mfa/enroll?method=sms', messageFor('FACTOR_NOT_FOUND'), 'FACTOR_NOT_FOUND')
     }
     // While sign-in is paused every code is refused: sending one would only mislead. The page says until when.
     const paused = await pausedFor(ctx, request)
@@ -176,10 +172,8 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
     const oktaType = type === 'TOTP' ? TOTP_TYPE : type === 'SMS' ? SMS_TYPE : undefined
     const step = `/mfa/enroll?method=${type === 'SMS' ? 'sms' : 'totp'}`
     if (oktaType === undefined) {
-      reply.header('x-error-code', 'BAD_USER_INPUT')
-      if (json) return await reply.code(400).send({ error: { code: 'BAD_USER_INPUT' } })
-      setFlash(request, 'error', messageFor('BAD_USER_INPUT'))
-      return await reply.redirect('/mfa/enroll', 303)
+      if (json) return await reply.code(400).header('x-error-code', 'BAD_USER_INPUT').send({ error: { code: 'BAD_USER_INPUT' } })
+      return await refuseTo(request, reply, '/mfa/enroll', messageFor('BAD_USER_INPUT'), 'BAD_USER_INPUT')
     }
     try {
       // The list first: it looks the Okta user up again if the bound id is gone (then oktaUserId is the new one).
@@ -188,10 +182,8 @@ export function smsEnrollRoutes (app: FastifyInstance, ctx: AppContext, pages: E
       if (!mayEnroll(request, factors.map(factorView))) return json ? await reply.code(401).header('x-error-code', 'MFA_REQUIRED').send({ error: { code: 'MFA_REQUIRED' } }) : await askStepUp(request, reply)
       const sameType = factors.filter((f) => f.factorType === oktaType)
       if (sameType.some((f) => f.status === 'ACTIVE')) {
-        reply.header('x-error-code', 'ALREADY_ENROLLED')
-        if (json) return await reply.code(409).send({ error: { code: 'ALREADY_ENROLLED' } })
-        setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
-        return await reply.redirect(step, 303)
+        if (json) return await reply.code(409).header('x-error-code', 'ALREADY_ENROLLED').send({ error: { code: 'ALREADY_ENROLLED' } })
+        return await refuseTo(request, reply, step, MESSAGES.ALREADY_ENROLLED, 'ALREADY_ENROLLED')
       }
       for (const f of sameType) await deleteIfThere(ctx.client, oktaUserId, f.id)
       dropCachedFactors(request)

@@ -14,7 +14,7 @@ import {
   ACCOUNT_LOCKED, ALL_ADDED, ALREADY_ACTIVE, failureText, isAdminLockout, isTimedPause, isUpstreamFailure, lockoutText, messageFor, MESSAGES, refusalStatus,
   REPLAYED_LAST, WRONG_LAST, RESEND_TOO_SOON, retryAfter, SMS_MESSAGES, STORE_DOWN, TIMED_OUT, UNAVAILABLE, type FailInfo,
 } from '../messages.js'
-import { field, rememberReturnTo, resendWaits, setFlash, takeFlash } from '../session.js'
+import { field, refuseTo, rememberReturnTo, resendWaits, setFlash, takeFlash } from '../session.js'
 import { enrollPage } from '../views/enroll.js'
 import { smsEnrollRoutes, type EnrollExtra } from './enroll-sms.js'
 import { rawFactors as listFactors, Unlisted } from './factor-list.js'
@@ -159,9 +159,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (raw instanceof Unlisted) return await sendUnavailable(reply, 'factors', raw.err)
     if (!mayEnroll(ctx, request, raw.map(factorView))) return await askStepUp(request, reply)
     if (raw.some((f) => f.factorType === TOTP_TYPE && f.status === 'ACTIVE')) {
-      reply.header('x-error-code', 'ALREADY_ENROLLED')
-      setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
-      return await reply.redirect('/mfa/enroll?method=sms', 303)
+      return await refuseTo(request, reply, '/mfa/enroll?method=sms', MESSAGES.ALREADY_ENROLLED, 'ALREADY_ENROLLED')
     }
     try {
       const user = currentUser(request)
@@ -171,9 +169,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
       if (outcomeOfError(err)?.code === 'ALREADY_ENROLLED') {
         // Activated in another tab since this page loaded.
         dropCachedFactors(request)
-        reply.header('x-error-code', 'ALREADY_ENROLLED')
-      setFlash(request, 'error', MESSAGES.ALREADY_ENROLLED)
-        return await reply.redirect('/mfa/enroll?method=sms', 303)
+        return await refuseTo(request, reply, '/mfa/enroll?method=sms', MESSAGES.ALREADY_ENROLLED, 'ALREADY_ENROLLED')
       }
       if (!isUpstreamFailure(err)) throw err
       return await sendUnavailable(reply, 'factors', err)
@@ -198,11 +194,7 @@ export function enrollRoutes (app: FastifyInstance, ctx: AppContext): void {
     const factor = named?.status === 'PENDING_ACTIVATION' ? named : undefined
     const method = sms ? 'sms' : 'totp'
     // A refusal with no wait: back to the setup page, the sentence under the field (and its code, for scripts).
-    const back = async (text: string, code?: string): Promise<void> => {
-      if (code !== undefined) reply.header('x-error-code', code)
-      setFlash(request, 'error', text)
-      await reply.redirect(`/mfa/enroll?method=${method}`, 303)
-    }
+    const back = async (text: string, code?: string): Promise<void> => await refuseTo(request, reply, `/mfa/enroll?method=${method}`, text, code)
     if (factor === undefined) {
       // Activated meanwhile (another tab pressed Activate with the same key): say so and go where a finished setup goes.
       const done = named?.status === 'ACTIVE' ? named : undefined

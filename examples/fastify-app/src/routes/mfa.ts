@@ -7,7 +7,7 @@ import { currentUser, type AppContext } from '../context.js'
 import { csrfToken } from '../csrf.js'
 import { factorView, RESEND_WAITS, sentBy, unusableActiveFactors, verifiableFactors, type FactorView } from '../factors.js'
 import { ACCOUNT_LOCKED, ALREADY_ACTIVE, failureText, isAdminLockout, isOktaAdminLockout, isUpstreamFailure, isUpstreamTimeout, refusalStatus, retryAfter, lockoutText, messageFor, oktaRateLimitSeconds, RESEND_TOO_SOON, sentElsewhere, STORE_DOWN, TIMED_OUT, UNAVAILABLE, type FailInfo } from '../messages.js'
-import { codeFormState, field, forgetSentCodeForm, isLocalPath, isSetupPage, newCodeFormId, resendInSeconds, resendWaits, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
+import { codeFormState, field, forgetSentCodeForm, isLocalPath, isSetupPage, newCodeFormId, refuseTo, resendInSeconds, resendWaits, setFlash, setResendAt, takeFlash, takeReturnTo } from '../session.js'
 import { errorPage } from '../views/errors.js'
 import { storeReason } from '../error-handler.js'
 import { mfaPage, outboxPage, unusableFactorsPage } from '../views/mfa.js'
@@ -257,9 +257,7 @@ export function mfaRoutes (app: FastifyInstance, ctx: AppContext): void {
     if (factors instanceof Unlisted) return await sendUnavailable(reply, 'factors', factors.err)
     const factor = factors.find((f) => f.id === factorId && f.active && f.sendsCode)
     if (factor === undefined) {
-      reply.header('x-error-code', 'FACTOR_NOT_FOUND')
-      setFlash(request, 'error', messageFor('FACTOR_NOT_FOUND'))
-      return await reply.redirect(returnTo, 303)
+      return await refuseTo(request, reply, returnTo, messageFor('FACTOR_NOT_FOUND'), 'FACTOR_NOT_FOUND')
     }
     // Refused before or by Okta with a wait (paused, too soon): the page itself, 429 with Retry-After, as the setup's
     // sends answer. The removal page answers itself only after an MFA step, as it is shown (else the sign-in page does).
