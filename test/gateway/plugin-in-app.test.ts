@@ -1,18 +1,20 @@
 // Guards the gateway plugin on its GraphQL path inside a host app: the app's CORS answers or passes on its preflights
 // in whichever hook it runs, HEAD is the coded 405 whatever the app's `exposeHeadRoutes`, the body of a refused
 // method is never read, the app's own redaction of its request ids holds on the gateway's log lines, and an app
-// parser of the media type mercurius parses does not stop the gateway from registering. And the plugin on
+// parser of the media type mercurius parses does not stop the gateway from registering, a compressed body is refused
+// unless the app decodes it. And the plugin on
 // @fastify/session (the README's settings: `rolling: false`, `saveUninitialized: false`, a fail-closed store shared by
 // two instances): queries in flight beside a verify on the other instance do not undo its MFA step (with `rolling: true`
 // they do), wrong codes on both count together, a login regenerates the session and a logout ends it everywhere.
 import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
 import { performance } from 'node:perf_hooks'
-import { Writable } from 'node:stream'
+import { Readable, Writable } from 'node:stream'
+import { createGunzip, deflateSync, gzipSync } from 'node:zlib'
 import fastifyCookie from '@fastify/cookie'
 import secureSession from '@fastify/secure-session'
 import fastifySession from '@fastify/session'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, type preParsingHookHandler } from 'fastify'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { MemoryAttemptStore } from '@okta-mfa/core'
@@ -128,6 +130,54 @@ await t.test("an app with its own application/graphql parser: the gateway regist
     const own = await request(`${url}/own`, { method: 'POST', headers: { 'content-type': 'application/graphql' }, body: '{ x }' })
     t.same(await own.body.json(), { own: '{ x }' }, `prefix "${prefix}": the app's route keeps the app's parser`)
   }
+})
+
+/**
+ * What @fastify/compress (not a dependency of this workspace) does to decode request bodies: a `preParsing` hook put
+ * first on every route as it is added, that swaps the payload for a gunzip stream and leaves Content-Encoding as sent.
+ */
+function appGunzip (app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const decode: preParsingHookHandler = (request, _reply, payload, done) => {
+      if (request.headers['content-encoding'] !== 'gzip') return done(null, payload)
+      // The bytes received, which Fastify checks against Content-Length, as @fastify/compress counts them.
+      const gunzip = Object.assign(createGunzip(), { receivedEncodedLength: 0 })
+      payload.on('data', (chunk: Buffer) => { gunzip.receivedEncodedLength += chunk.length })
+      done(null, payload.pipe(gunzip))
+    }
+    route.preParsing = [decode, ...[route.preParsing ?? []].flat()]
+  })
+}
+
+await t.test('a compressed body is the coded BAD_REQUEST, never parsed as it came, unless the app decodes it', async (t) => {
+  const viewer = JSON.stringify({ query: OPS.viewer })
+  const codeOfAnswer = (res: Answer): string | undefined => (JSON.parse(res.body) as { errors?: Array<{ extensions: { code: string } }> }).errors?.[0]?.extensions.code
+  const plain = await host(t, () => {})
+  const bodies: Array<[coding: string, body: string | Buffer, what: string]> = [
+    ['gzip', gzipSync(viewer), 'gzip'], ['GZIP', gzipSync(viewer), 'gzip in capitals'], ['deflate', deflateSync(viewer), 'deflate'],
+    ['br', viewer, 'plain JSON labelled br'], ['gzip, identity', viewer, 'two codings'],
+  ]
+  for (const [coding, body, what] of bodies) {
+    const res = await send(plain.url, 'POST', { 'content-type': 'application/json', 'content-encoding': coding }, body as string)
+    t.equal(res.status, 400, `${what}: 400`)
+    t.match(JSON.parse(res.body), { data: null, errors: [{ message: /must not be compressed/, extensions: { code: 'BAD_REQUEST', requestId: res.headers['x-request-id'] } }] }, `${what}: refused before GraphQL runs, with its request id`)
+    t.equal(res.headers['accept-encoding'], 'identity', `${what}: Accept-Encoding says what is taken`)
+    t.equal(res.headers['cache-control'], 'no-store', `${what}: no-store`)
+  }
+  for (const coding of ['identity', ' Identity ', '']) {
+    const res = await send(plain.url, 'POST', { 'content-type': 'application/json', 'content-encoding': coding }, viewer)
+    t.equal(codeOfAnswer(res), 'UNAUTHENTICATED', `Content-Encoding "${coding}" is no coding: the query ran`)
+  }
+  // A chunked compressed body (no stated length) is refused unread and the connection ended, rather than read to its end.
+  const chunked = await request(`${plain.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: Readable.from([gzipSync(viewer)]) })
+  t.same([chunked.statusCode, chunked.headers.connection], [400, 'close'], 'a chunked one: 400 and Connection: close')
+  await chunked.body.dump()
+
+  const decoding = await host(t, appGunzip)
+  const gz = await send(decoding.url, 'POST', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync(viewer) as unknown as string)
+  t.equal(codeOfAnswer(gz), 'UNAUTHENTICATED', 'an app that decodes gzip (as @fastify/compress does, the header left as sent): the query ran')
+  const br = await send(decoding.url, 'POST', { 'content-type': 'application/json', 'content-encoding': 'br' }, viewer)
+  t.same([br.status, codeOfAnswer(br)], [400, 'BAD_REQUEST'], 'a coding that app does not decode is still refused')
 })
 
 /** Sends `method /graphql` announcing a body of 1000 bytes and only its first bytes: the answer, if one comes within 2 s. */

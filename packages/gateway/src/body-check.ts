@@ -2,6 +2,10 @@
 // types to fit one: `{"query":["{ factors { id } }"]}` ran as the text inside, `{"query":null}` as an empty document,
 // `{"operationName":["A"]}` as "A". Here nothing is coerced: each member has its type or is absent.
 
+import type { preParsingHookHandler } from 'fastify'
+import { DRAINED_BODY_BYTES } from './drain.js'
+import { GatewayError } from './errors.js'
+
 /** A validator of one part of a request, as Fastify's `validatorCompiler` returns it. */
 type PartValidator = (data: unknown) => true | { error: Error }
 
@@ -68,4 +72,28 @@ function hasWideObject (value: unknown): boolean {
 
 function isObject (value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** The message of a POST whose body came compressed and was not decoded. */
+export const ENCODED_BODY_MESSAGE = 'The body must not be compressed: send it without a Content-Encoding (or with identity).'
+
+/**
+ * The GraphQL route's last `preParsing` hook: refuses a body sent in a content coding (gzip, deflate, br, ...) that
+ * nothing decoded (BAD_REQUEST, with `Accept-Encoding: identity` as RFC 9110 asks). Read as it came, a compressed body
+ * would be parsed as JSON, and a body labelled `br` that is plain JSON would run as if the label were not there. An app
+ * that decodes request bodies (@fastify/compress, or a `preParsing` hook of its own) replaces the payload stream before
+ * this hook runs, and its bodies pass. `identity` (any case) and an empty value mean no coding.
+ */
+export const refuseEncodedBody: preParsingHookHandler = (request, reply, payload, done) => {
+  const coding = request.headers['content-encoding']
+  if (payload !== request.raw || coding === undefined || /^[ \t]*(identity[ \t]*)?$/i.test(coding)) {
+    done(null, payload)
+    return
+  }
+  reply.header('accept-encoding', 'identity')
+  // Refused unread: Node reads the rest and drops it, to serve the next request on the connection; a body of no stated
+  // length, or of one longer than a refused body is worth reading, ends the connection instead (drain.ts).
+  const length = request.headers['content-length']
+  if (length === undefined || !(Number(length) <= DRAINED_BODY_BYTES)) reply.header('connection', 'close')
+  done(new GatewayError('BAD_REQUEST', {}, ENCODED_BODY_MESSAGE))
 }

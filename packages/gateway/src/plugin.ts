@@ -9,7 +9,7 @@ import { createOktaClient, type OktaClient, type OktaClientOptions } from '@okta
 import { AttemptLimiter, MemoryAttemptStore, type AttemptStore } from '@okta-mfa/core'
 import { GATEWAY_ERRORS, refusalBody } from './errors.js'
 import { formatErrors, handleRouteError } from './format-errors.js'
-import { graphqlBodyValidator } from './body-check.js'
+import { graphqlBodyValidator, refuseEncodedBody } from './body-check.js'
 import { DOCUMENT_CACHE_SIZE, MAX_VALIDATION_ERRORS, costGuard, limitRules } from './limits.js'
 import { REQUEST_ID_HEADER, graphqlRequestSummary } from './logging.js'
 import { InvalidOptionError, isValidIssuer, resolveGatewayConfig, type GatewayConfig, type OktaMfaGatewayOptions } from './options.js'
@@ -220,8 +220,8 @@ const gateway: FastifyPluginAsync<OktaMfaGatewayOptions> = async (app, options) 
       },
       // The marker finds the GraphQL routes whatever prefix the app registered the plugin under.
       // A HEAD twin of the GET route even when the app turned `exposeHeadRoutes` off: HEAD gets the same 405 as GET.
-      // The body as sent, not coerced to mercurius's schema (see body-check.ts).
-      additionalRouteOptions: { bodyLimit: config.bodyLimit, exposeHeadRoute: true, config: { [GRAPHQL_ROUTE]: true }, validatorCompiler: graphqlBodyValidator },
+      // The body as sent, not coerced to mercurius's schema, and not compressed unless the app decoded it (see body-check.ts).
+      additionalRouteOptions: { bodyLimit: config.bodyLimit, exposeHeadRoute: true, config: { [GRAPHQL_ROUTE]: true }, validatorCompiler: graphqlBodyValidator, preParsing: [refuseEncodedBody] },
     })
     // Before graphql's own rules: they only ever see documents within the limits (linear check, see cost.ts).
     scope.graphql.addHook('preValidation', costGuard(config.limits, config.development))
