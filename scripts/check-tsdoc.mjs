@@ -16,6 +16,16 @@ function docOf (symbol, checker) {
   return ts.displayPartsToString(symbol?.getDocumentationComment(checker) ?? []).trim()
 }
 
+/**
+ * Whether a constructor parameter property has a comment of its own that reaches the .d.ts: a @param tag does not
+ * document the property, and the declaration emitter drops a comment with code before it on its line (`(/** x *\/ readonly x`).
+ */
+function paramDocumented (param) {
+  const text = param.getSourceFile().text
+  return ts.getJSDocCommentsAndTags(param).some((d) => ts.isJSDoc(d) && ts.getTextOfJSDocComment(d.comment)?.trim() &&
+    text.slice(text.lastIndexOf('\n', d.getStart()) + 1, d.getStart()).trim() === '')
+}
+
 /** Whether a member is out of the public API: private, protected or #private. */
 function hidden (member) {
   if (member.name && ts.isPrivateIdentifier(member.name)) return true
@@ -80,11 +90,8 @@ function gapsOf (pkg) {
     const undocumented = new Map() // member name -> first declaration; a name documented anywhere (getter or setter) is fine
     for (const member of decls.flatMap(membersOf)) {
       if (!documentable(member) || hidden(member)) continue
-      const memberSymbol = ts.isParameter(member)
-        ? checker.getSymbolsOfParameterPropertyDeclaration(member, member.name.text).find((s) => s.flags & ts.SymbolFlags.Property)
-        : checker.getSymbolAtLocation(member.name)
       const name = `${symbol.name}.${member.name.getText()}`
-      if (docOf(memberSymbol, checker) || ts.getJSDocCommentsAndTags(member).some((d) => ts.isJSDoc(d) && ts.getTextOfJSDocComment(d.comment))) {
+      if (ts.isParameter(member) ? paramDocumented(member) : docOf(checker.getSymbolAtLocation(member.name), checker)) {
         undocumented.set(name, null)
       } else if (!undocumented.has(name)) undocumented.set(name, member)
     }

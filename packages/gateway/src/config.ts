@@ -65,9 +65,14 @@ export interface GatewayServerConfig extends ServerOktaAuth {
 
 /** The environment is incomplete or malformed: `code` is `OKTA_MFA_GATEWAY_CONFIG`, `problems` names each variable. */
 export class ServerConfigError extends Error {
+  /** Always `'ServerConfigError'`. */
   override name = 'ServerConfigError'
+  /** Always `OKTA_MFA_GATEWAY_CONFIG`. */
   readonly code = 'OKTA_MFA_GATEWAY_CONFIG'
-  constructor (readonly problems: readonly string[]) {
+  constructor (
+    /** One line per variable at fault, each naming it (never its value). */
+    readonly problems: readonly string[],
+  ) {
     super(`okta-mfa-gateway configuration: ${problems.join('; ')}`)
   }
 }

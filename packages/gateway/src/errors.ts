@@ -44,8 +44,11 @@ export type GatewayErrorDetails = MfaOutcomeDetails
  * ```
  */
 export class GatewayError extends Error {
+  /** Always `'GatewayError'`. */
   override name = 'GatewayError'
+  /** The error's code, a key of {@link GATEWAY_ERRORS}: sent as `extensions.code`. */
   readonly code: GatewayErrorCode
+  /** Public details sent in `extensions` beside the code (e.g. `field`, `retryAfterSeconds`). */
   readonly details: GatewayErrorDetails
 
   constructor (code: GatewayErrorCode, details: GatewayErrorDetails = {}, message?: string, options?: { cause?: unknown }) {

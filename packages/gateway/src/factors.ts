@@ -23,16 +23,27 @@ const STATUSES = new Set(['ACTIVE', 'DISABLED', 'ENROLLED', 'EXPIRED', 'INACTIVE
 
 /** GraphQL `Factor`. */
 export interface GqlFactor {
+  /** Okta's factor id. */
   id: string
+  /** The GraphQL kind of factor; `OTHER` for an Okta factor type this version does not know. */
   factorType: GqlFactorType
+  /** Okta's own factor type string, e.g. `token:software:totp`. */
   oktaFactorType: string
+  /** Okta's provider, e.g. `OKTA` or `GOOGLE` (`''` when Okta sent none). */
   provider: string
+  /** Okta's vendor name, when it sent one. */
   vendorName: string | null
+  /** Status as Okta reports it, one of the GraphQL `FactorStatus` values (an unknown status reads as `INACTIVE`). */
   status: string
+  /** Phone number of an sms or call factor: masked before the session's MFA step and while the factor is not ACTIVE. */
   phoneNumber: string | null
+  /** Address of an email factor: masked before the session's MFA step and while the factor is not ACTIVE. */
   email: string | null
+  /** Question key of a security-question factor (never the answer). */
   question: string | null
+  /** When the factor was created, ISO 8601. */
   created: string | null
+  /** When the factor last changed, ISO 8601. */
   lastUpdated: string | null
 }
 
@@ -96,11 +107,17 @@ export function toGqlCatalogEntry (entry: CatalogFactor): Record<string, unknown
 
 /** GraphQL `EnrollFactorInput`. */
 export interface EnrollFactorInput {
+  /** The kind of factor to enroll: TOTP, SMS, CALL, EMAIL or QUESTION. */
   factorType: GqlFactorType
+  /** TOTP only: who issues the factor. @default 'GOOGLE' */
   provider?: 'GOOGLE' | 'OKTA' | null
+  /** SMS and CALL: the number in E.164 form, e.g. `+15555550123`. */
   phoneNumber?: string | null
+  /** EMAIL: the address codes go to, the user's primary or secondary email in Okta (Okta refuses any other). */
   email?: string | null
+  /** QUESTION: the security question key, e.g. `favorite_art_piece`. */
   question?: string | null
+  /** QUESTION: the answer, 4 to `MAX_ANSWER_LENGTH` characters. */
   answer?: string | null
 }
 
@@ -166,11 +183,17 @@ export function toEnrollRequest (input: EnrollFactorInput): EnrollFactorRequest 
 
 /** What the GraphQL `TotpActivation` type carries. */
 export interface GqlTotpActivation {
+  /** Base32 shared secret, for manual entry. */
   sharedSecret: string
+  /** `otpauth://totp/...` URI carrying the secret, issuer and parameters. */
   otpauthUri: string
+  /** Okta's link to a PNG of the QR code, when it sent one. */
   qrCodeHref: string | null
+  /** The QR code of `otpauthUri` as a `data:image/png;base64` URI a page can show directly. */
   qrCodeDataUri: string
+  /** Seconds per code. */
   timeStep: number
+  /** Digits per code (always 6: the length of the passcodes checked). */
   keyLength: number
 }
 

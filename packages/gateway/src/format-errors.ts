@@ -9,9 +9,13 @@ import { REQUEST_ID_HEADER } from './logging.js'
 
 /** One error as sent to the client. */
 export interface PublicError {
+  /** The public message (never a secret, never graphql-js's "Did you mean" suggestions). */
   message: string
+  /** Where in the query document the error is, as graphql-js reports it. */
   locations?: ReadonlyArray<{ line: number, column: number }> | undefined
+  /** The response path of the field that failed. */
   path?: ReadonlyArray<string | number> | undefined
+  /** The error's `code` from {@link GATEWAY_ERRORS}, the request id, and the code's public details. */
   extensions: { code: GatewayErrorCode, requestId?: string | undefined, retryAfterSeconds?: number | undefined, field?: string | undefined, attemptsRemaining?: number | undefined }
 }
 

@@ -125,25 +125,45 @@ export interface OktaMfaGatewayOptions {
 
 /** The validated, frozen form of {@link OktaMfaGatewayOptions}. */
 export interface GatewayConfig {
+  /** The app's own client (the `client` option given as an OktaClient); undefined when the plugin builds one. */
   readonly client: OktaClient | undefined
+  /** Options of the client the plugin creates and closes (from `orgUrl`, `token` or `auth`, ... or `client` given as options); undefined with `client`. */
   readonly clientOptions: Readonly<OktaClientOptions> | undefined
+  /** The `resolveUser` option: the session user of a request (without it every operation is UNAUTHENTICATED). */
   readonly resolveUser: ResolveUser | undefined
+  /** The `resolveOktaUser` option; undefined: `defaultResolveOktaUser`. */
   readonly resolveOktaUser: ResolveOktaUser | undefined
+  /** Create the Okta user when a `{ login }` is not found. @default false */
   readonly provision: boolean
+  /** The `userKey` option; undefined: `userKeyOf`. */
   readonly userKey: ((user: unknown) => string) | undefined
+  /** URL path of the GraphQL endpoint. @default '/graphql' */
   readonly path: string
+  /** GraphiQL and introspection on. @default false */
   readonly development: boolean
+  /** Where passcode attempt counters live; undefined: a MemoryAttemptStore. */
   readonly attemptStore: AttemptStore | undefined
+  /** Passcode attempts per user per window before LOCKED_OUT. @default 4 */
   readonly maxAttempts: number
+  /** Attempt window, milliseconds (at most 366 days). @default 900000 */
   readonly attemptWindowMs: number
+  /** Largest age of the MFA step that step-ups accept, seconds. @default 300 */
   readonly stepUpMaxAgeSeconds: number
+  /** Largest request body, bytes. @default 8192 */
   readonly bodyLimit: number
+  /** Query-shape limits, the `limits` option over {@link DEFAULT_LIMITS}. */
   readonly limits: Readonly<QueryLimits>
+  /** TOTP issuer for authenticator apps, trimmed; undefined: the org's host name when valid, else `'Okta'`. */
   readonly issuer: string | undefined
+  /** Time source, milliseconds. @default Date.now */
   readonly clock: () => number
+  /** One deadline for all the Okta calls of one GraphQL request, milliseconds. @default 5000 */
   readonly requestTimeoutMs: number
+  /** How long the session caches the user's factor list, milliseconds (0: off). @default 30000 */
   readonly factorCacheMs: number
+  /** Where revoked sessions are remembered; undefined: none. */
   readonly revocations: RevocationStore | undefined
+  /** "Remember this device", the same instance as the app's; undefined: none. */
   readonly rememberedDevices: RememberedDevices | undefined
 }
 

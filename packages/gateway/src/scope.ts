@@ -125,4 +125,9 @@ export class RequestScope {
 }
 
 /** The mercurius context of a gateway request. */
-export type GatewayContext = MercuriusContext & { gateway: RequestScope, reply: FastifyReply }
+export type GatewayContext = MercuriusContext & {
+  /** The request's scope: the acting user, their Okta side and the request's deadline. */
+  gateway: RequestScope
+  /** The Fastify reply of the GraphQL request. */
+  reply: FastifyReply
+}
