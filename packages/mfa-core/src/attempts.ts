@@ -24,6 +24,7 @@ const LIMITER_OPTIONS: Record<keyof AttemptLimiterOptions, true> = { store: true
 
 /** The verdict of {@link AttemptLimiter.check} and {@link AttemptLimiter.consume}. */
 export interface AttemptDecision {
+  /** Whether the attempt may go ahead; false once `maxAttempts` are counted in the window. */
   allowed: boolean
   /** Seconds until the window resets; 0 when allowed with attempts left. */
   retryAfterSeconds: number
@@ -104,9 +105,13 @@ export function attemptKey (namespace: string, key: string): string {
  * const { allowed, retryAfterSeconds } = await limiter.consume(userKey)
  */
 export class AttemptLimiter {
+  /** Where the counters live (the `store` option, else a MemoryAttemptStore of this limiter's own). */
   readonly store: AttemptStore
+  /** Attempts allowed per key per window. @default 4 */
   readonly maxAttempts: number
+  /** Length of a window, milliseconds. @default 900000 (15 minutes) */
   readonly windowMs: number
+  /** Prefix of the store keys. @default 'mfa' */
   readonly namespace: string
   readonly #clock: () => number
   readonly #hashed = new Map<string, string>()

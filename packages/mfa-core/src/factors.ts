@@ -17,14 +17,30 @@ const SEVERAL_TOTP = 'You have more than one authenticator app: choose the one t
 
 /** The outcome of {@link selectFactor}. */
 export type FactorSelection =
-  | { ok: true, factor: OktaFactorLike }
-  | { ok: false, code: 'FACTOR_NOT_FOUND' | 'ENROLLMENT_REQUIRED' }
+  | {
+    /** Whether a factor was picked. */
+    ok: true
+    /** The factor to verify. */
+    factor: OktaFactorLike
+  }
+  | {
+    ok: false
+    /** The refusal, an outcome code of {@link MFA_OUTCOMES}. */
+    code: 'FACTOR_NOT_FOUND' | 'ENROLLMENT_REQUIRED'
+  }
   /**
    * The user's own factor, sent the other kind of secret: `field` is the one it takes; `factorId` for a factor that
    * takes neither (an Okta Verify push, a security key), or (`several`) for a passcode sent without a factor id by a
    * user with more than one ACTIVE TOTP factor (Google Authenticator and Okta Verify's code): which one is for them to say.
    */
-  | { ok: false, code: 'BAD_USER_INPUT', field: 'passCode' | 'answer' | 'factorId', several?: true }
+  | {
+    ok: false
+    code: 'BAD_USER_INPUT'
+    /** The field at fault: the one the factor takes, or `factorId`. */
+    field: 'passCode' | 'answer' | 'factorId'
+    /** Set for a passcode sent without a factor id by a user with several ACTIVE TOTP factors. */
+    several?: true
+  }
 
 /**
  * Picks the factor to verify: `requestedId` must be one of the user's own factors (else FACTOR_NOT_FOUND), ACTIVE

@@ -13,8 +13,17 @@ export const MAX_ANSWER_LENGTH = 256
 
 /** The result of {@link readPasscode}. */
 export type PasscodeResult =
-  | { ok: true, passCode: string }
-  | { ok: false, code: 'PASSCODE_MISSING' | 'PASSCODE_MALFORMED' }
+  | {
+    /** Whether the input is a passcode. */
+    ok: true
+    /** The 6 digits, whitespace dropped. */
+    passCode: string
+  }
+  | {
+    ok: false
+    /** PASSCODE_MISSING for no input (or only whitespace), PASSCODE_MALFORMED for anything but 6 digits. */
+    code: 'PASSCODE_MISSING' | 'PASSCODE_MALFORMED'
+  }
 
 /**
  * Checks a raw passcode: whitespace is dropped ("123 456" as authenticator apps show it, also tabs and no-break

@@ -11,7 +11,9 @@ export type OktaAuthEnvErrorCode =
  * @example const problem: OktaAuthEnvProblem = { code: 'OKTA_AUTH_INVALID', message: 'OKTA_DPOP must be true or false' }
  */
 export interface OktaAuthEnvProblem {
+  /** The problem's stable code. */
   readonly code: OktaAuthEnvErrorCode
+  /** What to fix, naming the variable (never a token or any part of a key). */
   readonly message: string
 }
 
@@ -23,9 +25,16 @@ export interface OktaAuthEnvProblem {
  * try { readOktaAuthEnv(process.env) } catch (err) { if (err instanceof OktaAuthEnvError) console.error(err.message) }
  */
 export class OktaAuthEnvError extends Error {
+  /** Always `'OktaAuthEnvError'`. */
   override readonly name = 'OktaAuthEnvError'
+  /** Every problem found, the first one's first; frozen. */
   readonly problems: readonly OktaAuthEnvProblem[]
-  constructor (readonly code: OktaAuthEnvErrorCode, message: string, more: readonly OktaAuthEnvProblem[] = []) {
+  constructor (
+    /** The first problem's code. */
+    readonly code: OktaAuthEnvErrorCode,
+    message: string,
+    more: readonly OktaAuthEnvProblem[] = [],
+  ) {
     super([`${code}: ${message}`, ...more.map((p) => `${p.code}: ${p.message}`)].join('; '))
     this.problems = Object.freeze([{ code, message }, ...more])
   }

@@ -38,7 +38,12 @@ function problemsError ([first, ...more]: OktaAuthEnvProblem[]): OktaAuthEnvErro
  * @example const setting: OktaAuthSetting = { kind: 'ssws', auth: process.env.OKTA_API_TOKEN! }
  */
 export type OktaAuthSetting =
-  | { kind: 'ssws', auth: string }
+  | {
+    /** Which kind of authorization: an SSWS API token (OKTA_API_TOKEN), or OAuth 2.0 (a service app). */
+    kind: 'ssws'
+    /** The client's `auth` option: the SSWS token, or the OAuth 2.0 settings. */
+    auth: string
+  }
   | { kind: 'oauth', auth: OktaOAuthOptions }
 
 const MISSING = 'set OKTA_API_TOKEN (an SSWS API token), or OKTA_CLIENT_ID with OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE (an OAuth 2.0 service app)'

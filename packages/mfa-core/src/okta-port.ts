@@ -4,9 +4,13 @@ import type { OktaClient } from '@okta-mfa/client'
 
 /** The parts of an Okta factor the rules read. */
 export interface OktaFactorLike {
+  /** Okta's factor id. */
   id: string
+  /** Okta's factor type, e.g. `token:software:totp` or `sms`. */
   factorType: string
+  /** Okta's factor status, e.g. `ACTIVE`. */
   status: string
+  /** Okta's provider, e.g. `OKTA` or `GOOGLE`. */
   provider?: string | undefined
 }
 

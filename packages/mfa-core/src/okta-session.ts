@@ -15,9 +15,13 @@ export const MAX_CACHED_FACTORS = 16
 
 /** One factor as the cache keeps it: what choosing a factor and the enrollment rules read. */
 export interface CachedFactor {
+  /** Okta's factor id. */
   id: string
+  /** Okta's factor type, e.g. `token:software:totp`. */
   factorType: string
+  /** Okta's factor status, e.g. `ACTIVE`. */
   status: string
+  /** Okta's provider, e.g. `OKTA` or `GOOGLE`. */
   provider?: string | undefined
 }
 
@@ -25,7 +29,9 @@ export interface CachedFactor {
 export interface OktaUserBinding {
   /** The app user it belongs to ({@link userKeyOf}); void for any other user. */
   userKey: string
+  /** The Okta user id the app user resolved to. */
   oktaUserId: string
+  /** The user's factor list as last fetched, when cached (lists of at most {@link MAX_CACHED_FACTORS}). */
   factors?: CachedFactor[] | undefined
   /** When `factors` was fetched, ms since the epoch. */
   factorsAt?: number | undefined

@@ -91,8 +91,11 @@ export function outcomeMessage (code: MfaOutcomeCode, retryAfterSeconds?: number
  * throw new MfaError('FACTOR_NOT_FOUND')
  */
 export class MfaError extends Error {
+  /** Always `'MfaError'`. */
   override readonly name = 'MfaError'
+  /** The outcome's stable code, a key of {@link MFA_OUTCOMES}. */
   readonly code: MfaOutcomeCode
+  /** Public details of the outcome (e.g. `retryAfterSeconds`, `field`, `attemptsRemaining`), safe to send to the client. */
   readonly details: MfaOutcomeDetails
 
   constructor (code: MfaOutcomeCode, details: MfaOutcomeDetails = {}, message?: string, options?: { cause?: unknown }) {

@@ -14,6 +14,7 @@ import type { MfaSubject } from './subject.js'
 export interface PasscodeCheckInput {
   /** The signed-in user of the request (Okta user id and factors, the request's deadline). */
   subject: MfaSubject<any, any>
+  /** The Okta client that verifies the code. */
   client: Pick<MfaOktaClient, 'verifyFactor'>
   /** Our attempt limiter; `undefined` leaves only Okta's. */
   limiter: AttemptLimiter | undefined
@@ -37,8 +38,19 @@ export interface PasscodeCheckInput {
 
 /** The outcome of {@link checkPasscode}: the verified factor, or a refusal from the outcome table. */
 export type PasscodeCheckResult =
-  | { ok: true, factor: OktaFactorLike, oktaUserId: string }
-  | { ok: false, error: MfaError }
+  | {
+    /** Whether Okta accepted the passcode or answer. */
+    ok: true
+    /** The verified factor (its `factorType` is `'unknown'` when verified on a trusted `factorId`). */
+    factor: OktaFactorLike
+    /** The user's Okta user id. */
+    oktaUserId: string
+  }
+  | {
+    ok: false
+    /** The refusal, with its outcome code. */
+    error: MfaError
+  }
 
 /**
  * Okta's factor ids name their kind in their first three characters: those of the factors verified with a passcode

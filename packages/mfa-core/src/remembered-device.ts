@@ -64,6 +64,7 @@ export interface RememberedDevice {
   id: string
   /** When the MFA step that remembered the device happened, ms since the epoch. */
   issuedAt: number
+  /** When the device cookie expires, ms since the epoch. */
   expiresAt: number
   /** The factor verified then. */
   factorId: string
@@ -117,8 +118,11 @@ export class RememberedDevices {
     return v[REMEMBERED_DEVICES_BRAND] === true && typeof v.honour === 'function' && typeof v.check === 'function' && typeof v.issue === 'function'
   }
 
+  /** Marks an instance of any installed copy of @okta-mfa/core, for `instanceof`. */
   readonly [REMEMBERED_DEVICES_BRAND] = true
+  /** Name of the device cookie. @default 'okta_mfa_device' */
   readonly cookieName: string
+  /** Lifetime of a device cookie, milliseconds (the `maxAgeDays` option). @default 30 days */
   readonly maxAgeMs: number
   /** The signing keys, newest first: the first signs, any verifies. */
   readonly #keys: Buffer[]

@@ -12,14 +12,25 @@ export type LoginLookupClient = Pick<MfaOktaClient, 'getUser' | 'createUser'> & 
 
 /** Extra profile fields used when provisioning (`email` defaults to the login; Okta requires one). */
 export interface ProvisionProfile {
+  /** The new user's email. @default the login */
   email?: string | undefined
+  /** The new user's first name. */
   firstName?: string | undefined
+  /** The new user's last name. */
   lastName?: string | undefined
   [extra: string]: unknown
 }
 
 /** Which Okta user an app user is: an Okta user id, or a login to look up. */
-export type OktaUserRef = { id: string } | { login: string, profile?: ProvisionProfile | undefined }
+export type OktaUserRef = {
+  /** The Okta user id. */
+  id: string
+} | {
+  /** The Okta login to look up (and to create the user with, when provisioning). */
+  login: string
+  /** Profile fields of a user created by provisioning. */
+  profile?: ProvisionProfile | undefined
+}
 
 /**
  * The app's mapping from its user (and the request) to an Okta user.
@@ -39,6 +50,7 @@ export interface ResolveOptions {
 
 /** Thrown when `resolveOktaUser` returns something else than `{ id }` or `{ login }`. */
 export class InvalidOktaUserRefError extends TypeError {
+  /** Always `OKTA_MFA_INVALID_USER_REF`. */
   readonly code = 'OKTA_MFA_INVALID_USER_REF'
   constructor () {
     super('"resolveOktaUser" must return { id: string } or { login: string }')
@@ -52,6 +64,7 @@ export class InvalidOktaUserRefError extends TypeError {
  * Okta's answer is the `cause`, kept out of the message (it may quote the login).
  */
 export class ProvisionRefusedError extends Error {
+  /** Always `OKTA_MFA_PROVISION_REFUSED`. */
   readonly code = 'OKTA_MFA_PROVISION_REFUSED'
   constructor (options: { cause: unknown }) {
     super('Okta refused to create the missing user (provision: true): check the login and profile that "resolveOktaUser" returns (Okta\'s answer is the cause)', options)

@@ -33,7 +33,9 @@ export type UserKeyFn = (user: unknown) => string
  * @fastify/secure-session's `request.session` (`get`/`set`), and passport's `user`.
  */
 export interface SessionRequest {
+  /** The session: express-session's plain object or @fastify/secure-session's (`get`/`set`). */
   session?: unknown
+  /** Passport's signed-in user. */
   user?: unknown
 }
 
@@ -140,6 +142,7 @@ export function sessionGet (req: SessionRequest, key: string): unknown {
  * app.use((err, req, res, next) => { if (err.code === 'OKTA_MFA_NO_SESSION') console.error('register a session first') })
  */
 export class NoSessionError extends TypeError {
+  /** Always `OKTA_MFA_NO_SESSION`. */
   readonly code = 'OKTA_MFA_NO_SESSION'
   constructor () {
     super('okta-mfa needs a session: register express-session or @fastify/secure-session first')
@@ -199,7 +202,9 @@ export function getMfaState (req: SessionRequest, options: MfaStateOptions = {})
 export interface RecordMfaInput {
   /** The user who completed the step (usually `req.user`). */
   user: unknown
+  /** Okta id of the factor that was verified. */
   factorId: string
+  /** How the step was completed. */
   method: MfaMethod
   /** Completion time in ms. @default Date.now() */
   now?: number | undefined

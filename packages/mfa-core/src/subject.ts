@@ -28,7 +28,9 @@ export interface MfaSubjectInit<User, Req> {
   userKey: string
   /** The request as `resolveOktaUser` receives it. */
   request: Req
+  /** The Okta client the user's id and factors are looked up with. */
   client: Pick<MfaOktaClient, 'getUser' | 'createUser' | 'listFactors'>
+  /** The app's mapping from `user` (and `request`) to an Okta user. */
   resolveOktaUser: ResolveOktaUser<User, Req>
   /** Create a missing Okta user (resolved by login) without credentials. @default false */
   provision?: boolean | undefined
@@ -48,8 +50,11 @@ export interface MfaSubjectInit<User, Req> {
  * const oktaUserId = await subject.oktaUserId()
  */
 export class MfaSubject<User = unknown, Req = unknown> {
+  /** The app user (signed in), as given. */
   readonly user: User
+  /** {@link userKeyOf} of `user`, as given. */
   readonly userKey: string
+  /** The request's deadline, shared by every Okta call of the request (the one given, else a new one of the default length). */
   readonly deadline: RequestDeadline
   readonly #init: MfaSubjectInit<User, Req>
   readonly #clock: () => number

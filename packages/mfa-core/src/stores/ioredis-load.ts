@@ -8,7 +8,9 @@ import { createRequire } from 'node:module'
  * (code `OKTA_MFA_IOREDIS_MISSING`): `npm install ioredis`. Thrown at the call, before anything connects.
  */
 export class IoredisMissingError extends Error {
+  /** Always `OKTA_MFA_IOREDIS_MISSING`. */
   readonly code = 'OKTA_MFA_IOREDIS_MISSING'
+  /** Always `'IoredisMissingError'`. */
   override readonly name = 'IoredisMissingError'
 
   constructor (options?: { cause?: unknown }) {

@@ -4,6 +4,7 @@ import { MFA_OUTCOMES } from '../outcomes.js'
 
 /** A counter in a fixed window. */
 export interface AttemptCount {
+  /** Attempts counted in the current window. */
   count: number
   /** When the window ends and the counter resets, in ms since the epoch. */
   resetAt: number
@@ -66,7 +67,9 @@ export const STORE_UNAVAILABLE = 'STORE_UNAVAILABLE' as const
  * the attempt rather than let it through uncounted. The message never carries keys or values.
  */
 export class StoreUnavailableError extends Error {
+  /** Always `STORE_UNAVAILABLE`. */
   readonly code = STORE_UNAVAILABLE
+  /** Always `'StoreUnavailableError'`. */
   override readonly name = 'StoreUnavailableError'
   /**
    * Why, in words safe to log: `not connected`, `timed out`, `unexpected reply`, `full` (the memory store), or the
