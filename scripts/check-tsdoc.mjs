@@ -80,13 +80,26 @@ function gapsOf (pkg) {
   const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(entry))
   const gaps = []
   const seen = new Set()
-  for (const exported of moduleSymbol ? checker.getExportsOfModule(moduleSymbol) : []) {
-    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported
-    const decls = (symbol.declarations ?? []).filter(ours)
-    if (decls.length === 0) continue
-    if (!docOf(symbol, checker) && !docOf(exported, checker)) gaps.push(`${exported.name} (${where(decls[0])})`)
-    if (seen.has(symbol)) continue // the same declaration exported under two names: its members once
+  /** The package's own symbol a type node names (`Base<T>` in `extends Base<T>` or `= Base<T>`), if any. */
+  const named = (node) => {
+    while (ts.isParenthesizedTypeNode(node)) node = node.type
+    const at = ts.isTypeReferenceNode(node) ? node.typeName : ts.isExpressionWithTypeArguments(node) ? node.expression : undefined
+    let symbol = at && checker.getSymbolAtLocation(at)
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol)
+    return symbol?.declarations?.some(ours) ? [symbol] : []
+  }
+  /** What a declaration builds on: the types it extends or implements, or that its alias names (one level into a union). */
+  const basesOf = (decl) => {
+    if (ts.isInterfaceDeclaration(decl) || ts.isClassDeclaration(decl)) return (decl.heritageClauses ?? []).flatMap((h) => h.types.flatMap(named))
+    if (!ts.isTypeAliasDeclaration(decl)) return []
+    const type = decl.type
+    return ts.isUnionTypeNode(type) || ts.isIntersectionTypeNode(type) ? type.types.flatMap(named) : named(type)
+  }
+  /** Checks the members of `symbol`, then of the package's types it builds on (exported or not: users see their members). */
+  const walk = (symbol) => {
+    if (seen.has(symbol)) return // exported under two names, or a base of several types: its members once
     seen.add(symbol)
+    const decls = (symbol.declarations ?? []).filter(ours)
     const undocumented = new Map() // member name -> first declaration; a name documented anywhere (getter or setter) is fine
     for (const member of decls.flatMap(membersOf)) {
       if (!documentable(member) || hidden(member)) continue
@@ -96,6 +109,14 @@ function gapsOf (pkg) {
       } else if (!undocumented.has(name)) undocumented.set(name, member)
     }
     for (const [name, member] of undocumented) if (member) gaps.push(`${name} (${where(member)})`)
+    for (const base of decls.flatMap(basesOf)) walk(base)
+  }
+  for (const exported of moduleSymbol ? checker.getExportsOfModule(moduleSymbol) : []) {
+    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported
+    const decls = (symbol.declarations ?? []).filter(ours)
+    if (decls.length === 0) continue
+    if (!docOf(symbol, checker) && !docOf(exported, checker)) gaps.push(`${exported.name} (${where(decls[0])})`)
+    walk(symbol)
   }
   return gaps
 }

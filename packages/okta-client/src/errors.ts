@@ -55,6 +55,7 @@ export type OktaClientErrorCode = keyof typeof OKTA_ERROR_CODES
  * ```
  */
 export interface OktaErrorCause {
+  /** Okta's summary of this cause. */
   errorSummary: string
   [extra: string]: unknown
 }
@@ -132,11 +133,17 @@ export function fromTokenRequest (err: unknown): unknown {
  * ```
  */
 export interface OktaApiErrorDetails extends OktaClientErrorOptions {
+  /** HTTP status of the response. */
   status: number
+  /** Okta's error code, e.g. `E0000068`. */
   errorCode?: string | undefined
+  /** Okta's human-readable summary. */
   errorSummary?: string | undefined
+  /** Okta's error instance id (`oae…`). */
   errorId?: string | undefined
+  /** Okta's `errorLink` (equal to the error code). */
   errorLink?: string | undefined
+  /** Okta's list of causes. */
   errorCauses?: OktaErrorCause[] | undefined
 }
 
@@ -241,7 +248,9 @@ export class UserLockedError extends OktaApiError {
  * ```
  */
 export interface RateLimitDetails extends OktaApiErrorDetails {
+  /** When the limit resets, from `X-Rate-Limit-Reset`. */
   resetAt?: Date | undefined
+  /** Seconds until the reset, measured against the response's `Date` header when present. */
   retryAfterSeconds?: number | undefined
 }
 

@@ -36,7 +36,10 @@ export interface VerifyContext {
  * const opts: VerifyRequestOptions = { requestId: req.id, context: { ip: req.ip } }
  * ```
  */
-export type VerifyRequestOptions = RequestOptions & { context?: VerifyContext }
+export type VerifyRequestOptions = RequestOptions & {
+  /** Who is verifying: the end user's IP, User-Agent and Accept-Language, forwarded to Okta. */
+  context?: VerifyContext
+}
 
 /**
  * Options of `deleteFactor`: the usual request options plus Okta's `removeRecoveryEnrollment` query flag, which
@@ -48,7 +51,10 @@ export type VerifyRequestOptions = RequestOptions & { context?: VerifyContext }
  * await client.deleteFactor(uid, smsId, { removeRecoveryEnrollment: true, requestId: req.id })
  * ```
  */
-export type DeleteFactorOptions = RequestOptions & { removeRecoveryEnrollment?: boolean }
+export type DeleteFactorOptions = RequestOptions & {
+  /** For an `sms` or `call` factor, also remove the phone number as a recovery method (Okta's query flag; not sent when undefined). */
+  removeRecoveryEnrollment?: boolean
+}
 
 /** The keys of each options object: the types keep these lists and the interfaces the same. */
 const ENROLL_KEYS: Record<keyof EnrollFactorQuery, true> = { updatePhone: true, activate: true, tokenLifetimeSeconds: true, templateId: true }

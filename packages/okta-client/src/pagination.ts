@@ -14,8 +14,11 @@
  * ```
  */
 export interface ParsedLink {
+  /** The target URL, between `<` and `>`. */
   url: string
+  /** The link's relation types, lower-cased (`rel="next self"` gives `['next', 'self']`; `[]` without `rel`). */
   rel: string[]
+  /** Every parameter of the link, unquoted (the first of a parameter given twice). */
   params: Record<string, string>
 }
 

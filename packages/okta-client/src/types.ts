@@ -14,10 +14,15 @@
  * ```
  */
 export interface HalLink {
+  /** The link's URL. */
   href: string
+  /** The link's name, among several of one relation (e.g. the `resend` links of an sms factor). */
   name?: string
+  /** Media type of the target, e.g. `image/png` for a QR code. */
   type?: string
+  /** Whether `href` is a URI template. */
   templated?: boolean
+  /** What the target allows, e.g. `{ allow: ['POST'] }`. */
   hints?: { allow?: string[] }
   [extra: string]: unknown
 }
@@ -78,12 +83,19 @@ export type UserStatus =
  * ```
  */
 export interface OktaUserProfile {
+  /** The user's unique sign-in name (often an email address). */
   login: string
+  /** The user's primary email address. */
   email: string
+  /** Given name. */
   firstName?: string | null
+  /** Family name. */
   lastName?: string | null
+  /** Mobile phone number. */
   mobilePhone?: string | null
+  /** Secondary email address. */
   secondEmail?: string | null
+  /** Name to show for the user. */
   displayName?: string | null
   [extra: string]: unknown
 }
@@ -97,20 +109,31 @@ export interface OktaUserProfile {
  * ```
  */
 export interface OktaUser extends OktaResource {
+  /** Okta's user id, e.g. `00ub0oNGTSWTBKOLGLNR`. */
   id: string
+  /** Lifecycle status. */
   status: UserStatus
+  /** When the user was created (ISO 8601). */
   created?: string
+  /** When the user was activated (ISO 8601), or `null`. */
   activated?: string | null
+  /** When `status` last changed (ISO 8601). */
   statusChanged?: string | null
+  /** When the user last signed in (ISO 8601), or `null`. */
   lastLogin?: string | null
+  /** When the user was last changed (ISO 8601). */
   lastUpdated?: string
+  /** When the password last changed (ISO 8601), or `null`. */
   passwordChanged?: string | null
+  /** The status the user is moving to while a change is in progress; `null` otherwise. */
   transitioningToStatus?: 'ACTIVE' | 'DEPROVISIONED' | 'PROVISIONED' | null
   /** The user's user type (Okta's default type unless the org has others). */
   type?: { id: string, [extra: string]: unknown }
   /** The realm the user belongs to. */
   realmId?: string
+  /** The user's profile attributes. */
   profile: OktaUserProfile
+  /** The user's credentials as Okta shows them (never a password's value). */
   credentials?: {
     password?: Record<string, unknown>
     recovery_question?: { question?: string }
@@ -119,7 +142,9 @@ export interface OktaUser extends OktaResource {
     provider?: { type?: string, name?: string }
     [extra: string]: unknown
   }
+  /** Links to what can be done with the user (HAL). */
   _links?: HalLinks
+  /** Embedded resources, when asked for. */
   _embedded?: Record<string, unknown>
   [extra: string]: unknown
 }
@@ -150,6 +175,7 @@ export interface UserActivationToken extends OktaResource {
  * ```
  */
 export interface CreateUserRequest {
+  /** The new user's profile: `login` and `email` are required. */
   profile: {
     login: string
     email: string
@@ -158,13 +184,16 @@ export interface CreateUserRequest {
     mobilePhone?: string | null
     [extra: string]: unknown
   }
+  /** A password, recovery question or authentication provider for the new user; none creates one without credentials. */
   credentials?: {
     password?: { value?: string, hash?: Record<string, unknown>, hook?: { type: string } }
     recovery_question?: { question: string, answer: string }
     provider?: { type: string, name?: string }
     [extra: string]: unknown
   }
+  /** Ids of the groups to add the user to. */
   groupIds?: string[]
+  /** The user type to create the user with (Okta's default type when absent). */
   type?: { id: string }
   [extra: string]: unknown
 }
@@ -208,12 +237,19 @@ export interface CreateUserQuery {
  * ```
  */
 export interface ListUsersQuery {
+  /** Page size. Okta's default and max: 200. */
   limit?: number
+  /** The cursor of the next page (from the `next` link of the previous one). */
   after?: string
+  /** A SCIM search expression, e.g. `profile.department eq "Engineering"`. */
   search?: string
+  /** A filter expression, e.g. `status eq "LOCKED_OUT"`. */
   filter?: string
+  /** Find users whose first name, last name or email starts with this. */
   q?: string
+  /** The attribute to sort by (with `search`). */
   sortBy?: string
+  /** Sort direction (with `sortBy`). */
   sortOrder?: 'asc' | 'desc'
 }
 
@@ -270,15 +306,25 @@ export type FactorProvider = 'OKTA' | 'GOOGLE' | 'RSA' | 'SYMANTEC' | 'YUBICO' |
  * ```
  */
 export interface UserFactorBase<T extends string, P> extends OktaResource {
+  /** Okta's factor id. */
   id: string
+  /** The factor type. */
   factorType: T
+  /** Who provides the factor, e.g. `OKTA` or `GOOGLE`. */
   provider: FactorProvider | (string & {})
+  /** The vendor's name, e.g. `OKTA` or `GOOGLE`. */
   vendorName?: string
+  /** Lifecycle status. */
   status: FactorStatus | (string & {})
+  /** When the factor was enrolled (ISO 8601). */
   created?: string
+  /** When the factor last changed (ISO 8601). */
   lastUpdated?: string
+  /** The factor's profile (a phone number, an email address, a question key, ...). */
   profile?: P
+  /** Links to what can be done with the factor (`verify`, `activate`, `resend`, ...). */
   _links?: HalLinks
+  /** Embedded resources (e.g. `activation` right after enrollment). */
   _embedded?: Record<string, unknown>
   [extra: string]: unknown
 }
@@ -292,10 +338,15 @@ export interface UserFactorBase<T extends string, P> extends OktaResource {
  * ```
  */
 export interface TotpActivationData {
+  /** Seconds per code (Okta: 30). */
   timeStep: number
+  /** The shared secret, for manual entry in an authenticator app. */
   sharedSecret: string
+  /** Encoding of `sharedSecret` (Okta: `base32`). */
   encoding: string
+  /** Digits per code (Okta: 6). */
   keyLength: number
+  /** The `qrcode` link: a PNG of the QR code to scan. */
   _links?: { qrcode?: HalLink }
   [extra: string]: unknown
 }
@@ -309,6 +360,7 @@ export interface TotpActivationData {
  * ```
  */
 export interface TotpFactor extends UserFactorBase<'token:software:totp', { credentialId?: string, [extra: string]: unknown }> {
+  /** `activation`: what an authenticator app needs, right after enrollment. */
   _embedded?: { activation?: TotpActivationData, [extra: string]: unknown }
 }
 /**
@@ -356,6 +408,7 @@ export type QuestionFactor = UserFactorBase<'question', { question?: string, que
  * ```
  */
 export interface PushFactor extends UserFactorBase<'push', { credentialId?: string, deviceToken?: string, deviceType?: string, name?: string, platform?: string, version?: string, [extra: string]: unknown }> {
+  /** `activation`: the QR code and links of an activation waiting for Okta Verify. */
   _embedded?: { activation?: PushActivationData, [extra: string]: unknown }
 }
 
@@ -371,7 +424,9 @@ export interface PushFactor extends UserFactorBase<'push', { credentialId?: stri
 export interface PushActivationData {
   /** When the activation ends (ISO 8601). */
   expiresAt?: string
+  /** The activation's state: `WAITING` while it can be scanned, `TIMEOUT` once expired. */
   factorResult?: FactorResult
+  /** `qrcode` to scan, `send` to send the activation link by email or sms instead. */
   _links?: { qrcode?: HalLink, send?: HalLink[], [extra: string]: HalLink | HalLink[] | undefined }
   [extra: string]: unknown
 }
@@ -393,9 +448,11 @@ export interface PushActivationData {
 export interface PushFactorActivation {
   /** Never set: only a factor has a `factorType` (`result.factorType === undefined` narrows to this type). */
   factorType?: undefined
+  /** `WAITING` while the QR code can be scanned, `TIMEOUT` once it expired. */
   factorResult: FactorResult
   /** When the activation ends (ISO 8601), while `WAITING`. */
   expiresAt?: string
+  /** `poll` and `qrcode` (with `send`) while `WAITING`; `activate`, which starts a new activation, after `TIMEOUT`. */
   _links?: { poll?: HalLink, qrcode?: HalLink, send?: HalLink[], activate?: HalLink, [extra: string]: HalLink | HalLink[] | undefined }
   [extra: string]: unknown
 }
@@ -428,12 +485,19 @@ export type UserFactor = TotpFactor | SmsFactor | CallFactor | EmailFactor | Que
  * ```
  */
 export interface CatalogFactor extends OktaResource {
+  /** The factor type on offer. */
   factorType: FactorType
+  /** Who provides it, e.g. `OKTA` or `GOOGLE`. */
   provider: FactorProvider | (string & {})
+  /** The vendor's name. */
   vendorName?: string
+  /** The user's status for this factor type, e.g. `NOT_SETUP`. */
   status?: string
+  /** Whether the org's enrollment policy requires it. */
   enrollment?: 'OPTIONAL' | 'REQUIRED' | (string & {})
+  /** Links, e.g. `enroll` to enroll this factor type. */
   _links?: HalLinks
+  /** Embedded resources, e.g. sms `phones` already known. */
   _embedded?: Record<string, unknown>
   [extra: string]: unknown
 }
@@ -447,7 +511,9 @@ export interface CatalogFactor extends OktaResource {
  * ```
  */
 export interface SecurityQuestion extends OktaResource {
+  /** The question key to enroll with, e.g. `favorite_art_piece`. */
   question: string
+  /** The question as shown to the user. */
   questionText?: string
   [extra: string]: unknown
 }
@@ -461,8 +527,18 @@ export interface SecurityQuestion extends OktaResource {
  * ```
  */
 export type EnrollFactorRequest =
-  | { factorType: 'token:software:totp', provider: 'GOOGLE' | 'OKTA' }
-  | { factorType: 'sms', provider: 'OKTA', profile: { phoneNumber: string } }
+  | {
+    /** The type of factor to enroll. */
+    factorType: 'token:software:totp'
+    /** Who provides it: Google Authenticator or Okta Verify for TOTP, Okta for the others. */
+    provider: 'GOOGLE' | 'OKTA'
+  }
+  | {
+    factorType: 'sms'
+    provider: 'OKTA'
+    /** What the factor needs: the phone number (sms, call), the email address, or the security question and answer. */
+    profile: { phoneNumber: string }
+  }
   | { factorType: 'call', provider: 'OKTA', profile: { phoneNumber: string, phoneExtension?: string } }
   | { factorType: 'email', provider: 'OKTA', profile: { email: string } }
   | { factorType: 'question', provider: 'OKTA', profile: { question: string, answer: string } }
@@ -496,7 +572,9 @@ export interface EnrollFactorQuery {
  * ```
  */
 export interface VerifyFactorQuery {
+  /** Lifetime of the code sent (sms, call, email), seconds. */
   tokenLifetimeSeconds?: number
+  /** Id of a custom SMS template. */
   templateId?: string
 }
 
@@ -511,8 +589,11 @@ export interface VerifyFactorQuery {
  * ```
  */
 export interface VerifyFactorBody {
+  /** The code from the authenticator app, sms, call or email. */
   passCode?: string
+  /** The answer of a security-question factor. */
   answer?: string
+  /** Start a number matching push (Okta Verify). */
   useNumberMatchingChallenge?: boolean
 }
 
@@ -525,8 +606,11 @@ export interface VerifyFactorBody {
  * ```
  */
 export interface ResendFactorBody {
+  /** The factor's type. */
   factorType?: 'sms' | 'call' | 'email'
+  /** The factor's provider. */
   provider?: 'OKTA'
+  /** The factor's profile, e.g. `{ phoneNumber }`. */
   profile?: Record<string, unknown>
   [extra: string]: unknown
 }
@@ -545,13 +629,17 @@ export type FactorResult =
   | 'PASSCODE_REPLAYED' | 'ERROR' | 'EXPIRED' | 'FAILED' | 'CANCELED' | 'CANCELLED'
 
 interface VerifyResultBase<R extends FactorResult> extends OktaResource {
+  /** The outcome of the verification. */
   factorResult: R
   /** Okta's message about the result; `null` when Okta sends none (its schema makes it nullable). */
   factorMessage?: string | null
   /** When the verification or its challenge expires (ISO 8601), where Okta says. */
   expiresAt?: string
+  /** The factor's profile, when Okta sends it. */
   profile?: Record<string, unknown>
+  /** Links, e.g. `poll` for a waiting push, `cancel`. */
   _links?: HalLinks
+  /** Embedded resources, e.g. a number matching `challenge`. */
   _embedded?: Record<string, unknown>
   [extra: string]: unknown
 }
@@ -583,6 +671,7 @@ export type VerifyChallenge = VerifyResultBase<'CHALLENGE'>
  * ```
  */
 export interface VerifyWaiting extends VerifyResultBase<'WAITING'> {
+  /** `challenge.correctAnswer`: the number the user must pick in Okta Verify (a number matching push). */
   _embedded?: { challenge?: { correctAnswer?: number } | null, [extra: string]: unknown }
 }
 /**
