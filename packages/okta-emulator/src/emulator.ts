@@ -69,6 +69,7 @@ const OPTION_NAMES: Record<keyof EmulatorOptions, true> = {
 
 /** An emulator app that is built but not listening (for `app.inject` tests and embedding). */
 export interface BuiltEmulator extends Omit<Emulator, 'url' | 'close'> {
+  /** The Fastify app serving the emulated API, not listening (for `app.inject` tests and embedding). */
   app: FastifyInstance
 }
 

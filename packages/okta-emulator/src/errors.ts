@@ -5,10 +5,15 @@ import { randomChars, URL_SAFE } from './ids.js'
 
 /** The JSON body of every Okta error response. */
 export interface OktaErrorBody {
+  /** Okta's error code, e.g. `E0000011`. */
   errorCode: string
+  /** The human-readable summary. */
   errorSummary: string
+  /** Equal to `errorCode`, as Okta sends it. */
   errorLink: string
+  /** This error's instance id: `oae` and 22 characters. */
   errorId: string
+  /** The causes, e.g. which field is invalid; `[]` when none. */
   errorCauses: Array<{ errorSummary: string }>
 }
 

@@ -6,10 +6,13 @@ import type { JWK } from 'jose'
 export interface OutboxMessage {
   /** Sequence id, unique within one emulator (`msg1`, `msg2`, …). */
   id: string
+  /** How the code was sent. */
   channel: 'sms' | 'call' | 'email'
   /** Phone number or email address. */
   to: string
+  /** Id of the user the code was sent to. */
   userId: string
+  /** Id of the factor the code is for. */
   factorId: string
   /** The one-time code. */
   code: string
@@ -19,8 +22,11 @@ export interface OutboxMessage {
 
 /** Filter for {@link Emulator.messages}; every given field must match. */
 export interface MessageFilter {
+  /** Only messages to this user. */
   userId?: string | undefined
+  /** Only messages for this factor. */
   factorId?: string | undefined
+  /** Only messages sent this way. */
   channel?: 'sms' | 'call' | 'email' | undefined
 }
 
@@ -44,19 +50,27 @@ export interface RateLimitOptions {
 export interface SeedUser {
   /** Fixed id: 1 to 500 URL-safe characters (Okta's own are 20, `00u…`); random (Okta's shape) when absent. */
   id?: string
+  /** The login: an email address, unique in the seed and the emulator (case- and accent-insensitive). */
   login: string
-  /** @default login */
+  /** The primary email address, an email address too. @default login */
   email?: string
+  /** Given name. */
   firstName?: string
+  /** Family name. */
   lastName?: string
-  /** @default 'ACTIVE' */
+  /** The user's lifecycle status. @default 'ACTIVE' */
   status?: 'STAGED' | 'PROVISIONED' | 'ACTIVE'
   /** Pre-enrolled factors, ACTIVE unless `status` says otherwise. */
   factors?: SeedFactor[]
 }
 
 /** A pre-enrolled factor of a {@link SeedUser}. */
-export type SeedFactor = { id?: string, status?: 'ACTIVE' | 'PENDING_ACTIVATION' } & (
+export type SeedFactor = {
+  /** Fixed factor id: 1 to 500 URL-safe characters (not `.` or `..`); random when absent. */
+  id?: string
+  /** The factor's status. @default 'ACTIVE' */
+  status?: 'ACTIVE' | 'PENDING_ACTIVATION'
+} & (
   | { factorType: 'token:software:totp', provider?: 'GOOGLE' | 'OKTA', sharedSecret?: string }
   | { factorType: 'sms' | 'call', provider?: 'OKTA', phoneNumber: string }
   | { factorType: 'email', provider?: 'OKTA', email?: string }
@@ -68,7 +82,7 @@ export type SeedFactor = { id?: string, status?: 'ACTIVE' | 'PENDING_ACTIVATION'
 export interface EmulatorOptions {
   /** TCP port; 0 picks a free one. @default 7070 */
   port?: number | undefined
-  /** @default '127.0.0.1' */
+  /** Address to listen on; keep it loopback (anyone with the token can read every code in the outbox). @default '127.0.0.1' */
   host?: string | undefined
   /** The SSWS API token clients must send. @default a random token */
   token?: string | undefined
