@@ -13,6 +13,7 @@ export type MfaFailCode = MfaOutcomeCode
 
 /** The challenge object the strategy passes to passport's `fail(info, status)`. */
 export interface MfaFailInfo {
+  /** The outcome's stable code, a key of {@link FAIL_CODES}. */
   code: MfaFailCode
   /** End-user text (passport's `failureMessage`/`failureFlash` show it). */
   message: string

@@ -24,15 +24,21 @@ export const LOGIN_INPUT_MESSAGES: Readonly<Record<LoginInputCode, string>> = Ob
 
 /** A checked sign-in: the account's normalized name and its limiter key. */
 export interface LoginInput {
+  /** The input can be checked against the account. */
   ok: true
+  /** The username, normalized ({@link normalizeUsername}). */
   username: string
+  /** The attempt limiter's key of the account ({@link loginKeyOf}). */
   key: string
 }
 
 /** A refused sign-in. */
 export interface LoginRefusal {
+  /** The input is refused before any password check. */
   ok: false
+  /** Why, a key of {@link LOGIN_INPUT_MESSAGES}. */
   code: LoginInputCode
+  /** End-user text of `code`. */
   message: string
 }
 

@@ -59,11 +59,13 @@ export interface OktaMfaStrategyBaseOptions<User = any, Req = any> {
 
 /** The options with `passReqToCallback: true`: the verify callback gets the request first. */
 export interface OktaMfaStrategyOptionsWithRequest<User = any, Req = any> extends OktaMfaStrategyBaseOptions<User, Req> {
+  /** The verify callback gets the request first: `(req, user, info, done)`. */
   passReqToCallback: true
 }
 
 /** The options without `passReqToCallback`. */
 export interface OktaMfaStrategyOptions<User = any, Req = any> extends OktaMfaStrategyBaseOptions<User, Req> {
+  /** Without the request: the verify callback is `(user, info, done)`. @default false */
   passReqToCallback?: false | undefined
 }
 

@@ -7,8 +7,11 @@ import { requireMfaFastify, type FastifyReplyLike, type FastifyRequestLike } fro
 
 /** The request shape the Express guard reads (express `Request` fits). */
 export interface ExpressLikeRequest extends IncomingMessage {
+  /** The session (express-session's `req.session`), where the MFA state is kept. */
   session?: unknown
+  /** Passport's signed-in user. */
   user?: unknown
+  /** Express's original URL, saved as the page to return to after MFA (`url` without it). */
   originalUrl?: string
 }
 

@@ -24,10 +24,15 @@ const PassportStrategy = createRequire(import.meta.url)('passport-strategy').Str
 
 /** The request fields the strategy reads (an Express `Request` and a Fastify `FastifyRequest` both fit). */
 export interface StrategyRequest {
+  /** The signed-in user (after the first factor), as passport sets it. */
   user?: unknown
+  /** The session the MFA state is recorded in. */
   session?: unknown
+  /** The parsed body: the passcode and factor id are read from it, never from the query string. */
   body?: unknown
+  /** The end user's address as the framework determined it (trust proxy included), forwarded to Okta. */
   ip?: string | undefined
+  /** The request headers: User-Agent and Accept-Language are forwarded to Okta. */
   headers: Record<string, string | string[] | undefined>
 }
 
@@ -42,9 +47,11 @@ function bodyField (req: { body?: unknown }, field: string): unknown {
 export interface MfaSuccessInfo {
   /** The verified Okta factor. */
   factorId: string
+  /** Okta's type of the verified factor, e.g. `token:software:totp`. */
   factorType: string
   /** The Okta user id the app user maps to. */
   oktaUserId: string
+  /** How the step was completed: `'form'` (this strategy). */
   method: MfaMethod
   /** When the step completed, ms since the epoch (also in the session's MFA state). */
   completedAt: number
