@@ -5,7 +5,9 @@
 // alias): properties, methods, getters/setters, constructor parameter properties, enum members. Private, #private and
 // protected members are exempt, and so is what is declared outside the package (a re-export from another package is
 // checked there; Error's `message` is not ours). A member that overrides a documented one (an error subclass's
-// narrower `code`) shows its base's comment in editors, so that counts. Prints `package: Type.member (file:line)` for
+// narrower `code`) shows its base's comment in editors, so that counts. The package's types an exported one extends
+// or names (`type VerifySuccess = VerifyResultBase<'SUCCESS'>`) are checked too, exported or not: users see their
+// members. A parameter property's comment must start its own line (the .d.ts drops it otherwise). Prints `package: Type.member (file:line)` for
 // each gap and exits 1 if any. Run after `pnpm build` (imports of the other packages resolve to their dist types).
 import { relative, join, sep } from 'node:path'
 import ts from 'typescript'
@@ -37,8 +39,8 @@ function hidden (member) {
 function membersOf (decl) {
   if (ts.isInterfaceDeclaration(decl) || ts.isEnumDeclaration(decl)) return [...decl.members]
   if (ts.isClassDeclaration(decl)) {
-    const ctor = decl.members.find(ts.isConstructorDeclaration)
-    const params = ctor?.parameters.filter((p) => ts.isParameterPropertyDeclaration(p, ctor)) ?? []
+    const params = decl.members.filter(ts.isConstructorDeclaration) // parameter properties sit on the implementation, not overloads
+      .flatMap((ctor) => ctor.parameters.filter((p) => ts.isParameterPropertyDeclaration(p, ctor)))
     return [...decl.members.filter((m) => !ts.isConstructorDeclaration(m) && !ts.isClassStaticBlockDeclaration(m)), ...params]
   }
   if (ts.isTypeAliasDeclaration(decl)) {
