@@ -175,6 +175,7 @@ await t.test('session.options(): every attribute written as secure-session write
     const [ours, theirs] = [await gateway.inject({ method: 'POST', url: '/t/options-from', payload }), await other.inject({ method: 'POST', url: '/t/options-from', payload })]
     t.equal(theirs.statusCode, 500, `${JSON.stringify(payload)}: secure-session refuses it`)
     t.equal(ours.statusCode, 500, `${JSON.stringify(payload)}: refused alike`)
+    t.equal(ours.json().code, 'OKTA_MFA_GATEWAY_INVALID_OPTION', `${JSON.stringify(payload)}: the app's mistake, with the gateway's bad-option code`)
     t.equal(setCookie(ours), '', `${JSON.stringify(payload)}: no cookie written`)
   }
 })

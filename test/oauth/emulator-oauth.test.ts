@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SignJWT, decodeJwt, generateKeyPair, exportJWK, importPKCS8, type JWK, type JWTPayload, type CryptoKey } from 'jose'
-import { buildEmulator, startEmulator } from '@okta-mfa/emulator'
+import { InvalidOptionError, buildEmulator, startEmulator } from '@okta-mfa/emulator'
 import { SPEC_SCOPES, scopeFor } from '../../packages/okta-emulator/dist/oauth/scopes.js'
 import { ALL_SCOPES, app, appKey, oauthEmulator } from './keys.js'
 import { testClock, withEmulator } from '../helpers/emulator.js'
@@ -417,7 +417,7 @@ await t.test('maxOAuthRecords: past it the oldest access token and the oldest pr
     t.match(replayed.headers.get('www-authenticate'), /the proof was already used/)
   }
   t.equal((await call(tokens[3]!, proofs[0])).status, 200, 'the oldest, dropped at the cap, is no longer known')
-  t.throws(() => buildEmulator({ maxOAuthRecords: 0 }), { name: 'TypeError', message: /"maxOAuthRecords"/ }, 'at least 1')
+  t.throws(() => buildEmulator({ maxOAuthRecords: 0 }), { name: 'InvalidOptionError', code: 'OKTA_EMULATOR_INVALID_OPTION', message: /"maxOAuthRecords"/ }, 'at least 1')
 })
 
 await t.test('DPoP: a proof a 429 gave back is taken until a minute past the reset it named, though signed over a minute before (a 429 early in a long window)', async (t) => {
@@ -592,7 +592,7 @@ await t.test('service apps from the seed file and the command line; bad ones nam
     rsa1024, k256, { ...KEY.publicJwk, key_ops: ['sign'] }, { ...KEY.publicJwk, ext: 'yes' },
     // A key for encryption, or one stating an alg it cannot have (RFC 7517 use and alg).
     { ...KEY.publicJwk, use: 'enc' }, { ...KEY.publicJwk, alg: 'ES256' }, { ...KEY.publicJwk, alg: 'PS256' }]) {
-    t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: jwks as never, scopes: [] }] }), { name: 'TypeError', message: /^"serviceApps" option \(x\): key \d of "jwks" is not a usable (RSA|EC) public key$/ }, JSON.stringify(jwks).slice(0, 60))
+    t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: jwks as never, scopes: [] }] }), { name: 'InvalidOptionError', code: 'OKTA_EMULATOR_INVALID_OPTION', message: /^"serviceApps" option \(x\): key \d of "jwks" is not a usable (RSA|EC) public key$/ }, JSON.stringify(jwks).slice(0, 60))
   }
   t.doesNotThrow(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: { ...KEY.publicJwk, key_ops: ['verify'], use: 'sig', alg: 'RS256' }, scopes: [] }] }), 'a usable key with its optional members')
   // Keys the token endpoint could not tell apart by an assertion's `kid` (or never pick) would fail every assertion
@@ -605,16 +605,16 @@ await t.test('service apps from the seed file and the command line; bad ones nam
     [{ ...KEY.publicJwk, kid: '' }, /^"serviceApps" option \(x\): key 0 of "jwks" has a "kid" that is not a non-empty string$/],
     [{ ...KEY.publicJwk, kid: null }, /^"serviceApps" option \(x\): key 0 of "jwks" has a "kid" that is not a non-empty string$/],
   ] as const) {
-    t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: jwks as never, scopes: [] }] }), { name: 'TypeError', message }, JSON.stringify(jwks).slice(0, 60))
+    t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: jwks as never, scopes: [] }] }), { name: 'InvalidOptionError', code: 'OKTA_EMULATOR_INVALID_OPTION', message }, JSON.stringify(jwks).slice(0, 60))
   }
   t.doesNotThrow(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: noKid as never, scopes: [] }] }), 'one key without a kid: the app\'s only key')
   t.throws(() => buildEmulator({ serviceApps: [{ clientId: 'x', jwks: KEY.publicJwk, scopes: 'okta.users.read' as unknown as string[] }] }), /"scopes"/)
   // A client id registered twice: only one of the apps could work, so it is a mistake, named.
   const twice = [app('0oa-x', KEY, ['okta.users.read'], false), app('0oa-x', OTHER, ['okta.users.manage'], false)]
-  t.throws(() => buildEmulator({ serviceApps: twice }), new TypeError('"serviceApps" option: client id 0oa-x is registered twice'))
-  t.throws(() => buildEmulator({ seed: { users: [], serviceApps: twice } }), new TypeError('"seed" option serviceApps: client id 0oa-x is registered twice'))
+  t.throws(() => buildEmulator({ serviceApps: twice }), new InvalidOptionError('"serviceApps" option: client id 0oa-x is registered twice'))
+  t.throws(() => buildEmulator({ seed: { users: [], serviceApps: twice } }), new InvalidOptionError('"seed" option serviceApps: client id 0oa-x is registered twice'))
   t.throws(() => buildEmulator({ serviceApps: [app('0oa-seed', OTHER, ['okta.users.read'], false)], seed }),
-    new TypeError('"seed" option serviceApps: client id 0oa-seed is already registered by the "serviceApps" option'))
+    new InvalidOptionError('"seed" option serviceApps: client id 0oa-seed is already registered by the "serviceApps" option'))
 
   const run = async (...args: string[]): Promise<{ code: number | null, out: string, err: string }> => {
     const p = spawn(process.execPath, [CLI, '--port', '0', '--quiet', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -10,7 +10,7 @@ import t from 'tap'
 import { MockAgent } from 'undici'
 import { createOktaClient } from '@okta-mfa/client'
 import { outcomeOfError } from '@okta-mfa/core'
-import { MemoryRevocationStore, OktaMfaStrategy, requireMfa, requireMfaFastify, signOutRevoked, type MfaSuccessInfo, type MfaVerifyDone, type StrategyRequest } from 'passport-okta-mfa'
+import { InvalidOptionError, MemoryRevocationStore, OktaMfaStrategy, requireMfa, requireMfaFastify, signOutRevoked, type MfaSuccessInfo, type MfaVerifyDone, type StrategyRequest } from 'passport-okta-mfa'
 import { withEmulator } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
 import { faultProxy, type CookieJar, type JarResponse } from '../helpers/http.js'
@@ -229,67 +229,71 @@ await t.test('exactly one of success, fail, error, once; no rejection escapes', 
 await t.test('bad options throw TypeError naming the option', async (t) => {
   const resolveOktaUser = (): { id: string } => ({ id: '00u1' })
   const base = { orgUrl: 'https://dev-1.okta.com', token: 'x', resolveOktaUser }
-  t.throws(() => new OktaMfaStrategy({ ...base, resolveOktaUser: undefined as never }), { name: 'TypeError', message: /"resolveOktaUser"/ })
-  t.throws(() => new OktaMfaStrategy({ resolveOktaUser } as never), { name: 'TypeError', message: /"orgUrl"/ })
-  t.throws(() => new OktaMfaStrategy({ orgUrl: 'https://dev-1.okta.com', resolveOktaUser }), { name: 'TypeError', message: /"token"/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, passCodeField: '' }), { name: 'TypeError', message: /"passCodeField"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, resolveOktaUser: undefined as never }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"resolveOktaUser"/ })
+  t.throws(() => new OktaMfaStrategy({ resolveOktaUser } as never), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"orgUrl"/ })
+  t.throws(() => new OktaMfaStrategy({ orgUrl: 'https://dev-1.okta.com', resolveOktaUser }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"token"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, passCodeField: '' }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"passCodeField"/ })
   // One field for both would read every right code as a factor id too (FACTOR_NOT_FOUND for every code).
-  t.throws(() => new OktaMfaStrategy({ ...base, passCodeField: 'code', factorIdField: 'code' }), { name: 'TypeError', message: /"passCodeField" and "factorIdField"/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, factorIdField: 'passCode' }), { name: 'TypeError', message: /different fields/ }, 'the default passCode field too')
-  t.throws(() => new OktaMfaStrategy({ ...base, maxAttempts: 0 }), { name: 'TypeError', message: /"maxAttempts"/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, limiter: false, maxAttempts: 3 }), { name: 'TypeError', message: /"maxAttempts"/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, maxAtempts: 3 } as never), { name: 'TypeError', message: /"maxAtempts" is not an option/ }, 'a misspelt option is refused, not ignored')
-  t.throws(() => new OktaMfaStrategy({ ...base, provision: 'yes' as never }), { name: 'TypeError', message: /"provision"/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, passReqToCallback: true } as never), { name: 'TypeError', message: /"passReqToCallback"/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, orgUrl: 'http://dev-1.okta.com' }), { name: 'TypeError' }, 'http needs allowInsecureHttp')
-  t.throws(() => requireMfa({ redirectTo: 'https://evil.example/' }), { name: 'TypeError', message: /"redirectTo"/ })
-  t.throws(() => requireMfaFastify({ maxAgeSeconds: -1 }), { name: 'TypeError', message: /"maxAgeSeconds"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, passCodeField: 'code', factorIdField: 'code' }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"passCodeField" and "factorIdField"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, factorIdField: 'passCode' }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /different fields/ }, 'the default passCode field too')
+  t.throws(() => new OktaMfaStrategy({ ...base, maxAttempts: 0 }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"maxAttempts"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, limiter: false, maxAttempts: 3 }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"maxAttempts"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, maxAtempts: 3 } as never), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"maxAtempts" is not an option/ }, 'a misspelt option is refused, not ignored')
+  t.throws(() => new OktaMfaStrategy({ ...base, provision: 'yes' as never }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"provision"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, passReqToCallback: true } as never), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"passReqToCallback"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, orgUrl: 'http://dev-1.okta.com' }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION' }, 'http needs allowInsecureHttp')
+  // What the client or the limiter refuses is the strategy's refusal (a TypeError), the other package's error its cause.
+  const passedOn = [{ ...base, orgUrl: 'http://dev-1.okta.com' }, { ...base, maxAttempts: 0 }].map((options) => { try { return new OktaMfaStrategy(options) } catch (err) { return err } })
+  t.ok(passedOn.every((err) => err instanceof InvalidOptionError && err instanceof TypeError), "passport-okta-mfa's own class, a TypeError")
+  t.match(passedOn, [{ cause: { code: 'OKTA_CLIENT_INVALID_OPTION' } }, { cause: { code: 'OKTA_MFA_INVALID_OPTION', message: /"maxAttempts"/ } }])
+  t.throws(() => requireMfa({ redirectTo: 'https://evil.example/' }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"redirectTo"/ })
+  t.throws(() => requireMfaFastify({ maxAgeSeconds: -1 }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"maxAgeSeconds"/ })
   // A step-up of 0 seconds would refuse every step the moment it is recorded: a page no one ever reaches.
-  t.throws(() => requireMfa({ maxAgeSeconds: 0 }), { name: 'TypeError', message: /"maxAgeSeconds" option must be a positive number/ })
+  t.throws(() => requireMfa({ maxAgeSeconds: 0 }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"maxAgeSeconds" option must be a positive number/ })
   // A misspelt guard option would turn a step-up guard into a plain one: refused, on both guards.
   for (const guard of [requireMfa, requireMfaFastify]) {
-    t.throws(() => guard({ maxAgeSecond: 300 } as never), { name: 'TypeError', message: /^"maxAgeSecond" is not an option of requireMfa$/ })
-    t.throws(() => guard({ rememberDevices: {} } as never), { name: 'TypeError', message: /"rememberDevices" is not an option/ })
-    t.throws(() => guard(null as never), { name: 'TypeError', message: /options must be an object/ })
-    t.throws(() => guard('x' as never), { name: 'TypeError', message: /options must be an object/ })
+    t.throws(() => guard({ maxAgeSecond: 300 } as never), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /^"maxAgeSecond" is not an option of requireMfa$/ })
+    t.throws(() => guard({ rememberDevices: {} } as never), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"rememberDevices" is not an option/ })
+    t.throws(() => guard(null as never), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /options must be an object/ })
+    t.throws(() => guard('x' as never), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /options must be an object/ })
     // express-session's `cookie` as the key made every redirected request hang; `save`, `__proto__` lost the session.
     for (const key of ['cookie', 'save', 'id', '__proto__', 'constructor', 'toString', 'passport', 'oktaMfa', 'oktaMfaUser']) {
-      t.throws(() => guard({ returnToKey: key }), { name: 'TypeError', message: `"returnToKey" option must not be ${JSON.stringify(key)}` }, `returnToKey ${key}`)
+      t.throws(() => guard({ returnToKey: key }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: `"returnToKey" option must not be ${JSON.stringify(key)}` }, `returnToKey ${key}`)
     }
     t.doesNotThrow(() => guard({ returnToKey: 'afterMfa' }), 'a name of the app\'s own')
   }
   // signOutRevoked: the store is what it is for; a misspelt option would leave the app's userKey or clock out.
   const revocations = new MemoryRevocationStore()
-  t.throws(() => signOutRevoked({} as never), { name: 'TypeError', message: /^"revocations" option is required$/ })
-  t.throws(() => signOutRevoked(undefined as never), { name: 'TypeError', message: /options must be an object/ })
-  t.throws(() => signOutRevoked({ revocations: {} as never }), { name: 'TypeError', message: /"revocations" option must implement RevocationStore/ })
-  t.throws(() => signOutRevoked({ revocations, userkey: () => 'k' } as never), { name: 'TypeError', message: /^"userkey" is not an option of signOutRevoked$/ })
-  t.throws(() => signOutRevoked({ revocations, clock: 5 as never }), { name: 'TypeError', message: /"clock" option must be a function/ })
-  t.throws(() => signOutRevoked({ revocations, userKey: 'id' as never }), { name: 'TypeError', message: /"userKey" option must be a function/ })
+  t.throws(() => signOutRevoked({} as never), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /^"revocations" option is required$/ })
+  t.throws(() => signOutRevoked(undefined as never), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /options must be an object/ })
+  t.throws(() => signOutRevoked({ revocations: {} as never }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"revocations" option must implement RevocationStore/ })
+  t.throws(() => signOutRevoked({ revocations, userkey: () => 'k' } as never), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /^"userkey" is not an option of signOutRevoked$/ })
+  t.throws(() => signOutRevoked({ revocations, clock: 5 as never }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"clock" option must be a function/ })
+  t.throws(() => signOutRevoked({ revocations, userKey: 'id' as never }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"userKey" option must be a function/ })
   // Called as an async hook (no callback) it would never say when it is done: refused at once.
-  t.throws(() => { (signOutRevoked({ revocations }) as unknown as (a: object, b: object) => void)({}, {}) }, { name: 'TypeError', message: /is a middleware/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, passReqToCallback: 'true' } as never), { name: 'TypeError', message: /"passReqToCallback" option must be a boolean/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, passReqToCallback: 1 } as never), { name: 'TypeError', message: /"passReqToCallback" option must be a boolean/ })
+  t.throws(() => { (signOutRevoked({ revocations }) as unknown as (a: object, b: object) => void)({}, {}) }, { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /is a middleware/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, passReqToCallback: 'true' } as never), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"passReqToCallback" option must be a boolean/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, passReqToCallback: 1 } as never), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"passReqToCallback" option must be a boolean/ })
   // Client settings: nothing given twice, nothing ignored.
   const { orgUrl: _o, token: _t, ...noClient } = base
   const client = createOktaClient({ orgUrl: 'https://dev-1.okta.com', token: 'x' })
   for (const [extra, name] of [[{ timeoutMs: 1000 }, 'timeoutMs'], [{ allowInsecureHttp: true }, 'allowInsecureHttp'], [{ clientOptions: {} }, 'clientOptions']] as const) {
-    t.throws(() => new OktaMfaStrategy({ ...noClient, client, ...extra }), { name: 'TypeError', message: new RegExp(`"${name}" option configures the client created from "orgUrl"`) }, `${name} with client`)
+    t.throws(() => new OktaMfaStrategy({ ...noClient, client, ...extra }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: new RegExp(`"${name}" option configures the client created from "orgUrl"`) }, `${name} with client`)
   }
   await client.close()
   // Bounds: a timer over 2^31 - 1 ms fires after 1 ms; Redis refuses a window beyond 64 bits of ms.
-  t.throws(() => new OktaMfaStrategy({ ...base, requestTimeoutMs: 2 ** 31 }), { name: 'TypeError', message: /"requestTimeoutMs" option must be an integer of at most 2147483647/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, requestTimeoutMs: 2 ** 31 }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"requestTimeoutMs" option must be an integer of at most 2147483647/ })
   // A deadline of 0 ms would let every request fail; a negative cache time is no setting at all: both refused at construction.
-  t.throws(() => new OktaMfaStrategy({ ...base, requestTimeoutMs: 0 }), { name: 'TypeError', message: /"requestTimeoutMs" option must be an integer of at least 1/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, factorCacheMs: -1 }), { name: 'TypeError', message: /"factorCacheMs" option must be an integer of at least 0/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, windowMs: 1e19 }), { name: 'TypeError', message: /"windowMs" option must be a positive integer of at most/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: null as never }), { name: 'TypeError', message: /"clientOptions" option must be an object/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: 'x' as never }), { name: 'TypeError', message: /"clientOptions" option must be an object/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: { orgUrl: 'https://other.okta.com' } }), { name: 'TypeError', message: /"clientOptions\.orgUrl"/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: { token: 'y' } }), { name: 'TypeError', message: /"token" and "clientOptions\.token"/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, timeoutMs: 100, clientOptions: { timeoutMs: 9000 } }), { name: 'TypeError', message: /"timeoutMs" and "clientOptions\.timeoutMs" are both given/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, allowInsecureHttp: true, clientOptions: { allowInsecureHttp: false } }), { name: 'TypeError', message: /"allowInsecureHttp" and "clientOptions\.allowInsecureHttp" are both given/ })
-  t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: { timeoutMS: 1 } as never }), { name: 'TypeError', message: /"timeoutMS" is not an option/ }, 'a misspelt client option')
+  t.throws(() => new OktaMfaStrategy({ ...base, requestTimeoutMs: 0 }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"requestTimeoutMs" option must be an integer of at least 1/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, factorCacheMs: -1 }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"factorCacheMs" option must be an integer of at least 0/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, windowMs: 1e19 }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"windowMs" option must be a positive integer of at most/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: null as never }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"clientOptions" option must be an object/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: 'x' as never }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"clientOptions" option must be an object/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: { orgUrl: 'https://other.okta.com' } }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"clientOptions\.orgUrl"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: { token: 'y' } }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"token" and "clientOptions\.token"/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, timeoutMs: 100, clientOptions: { timeoutMs: 9000 } }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"timeoutMs" and "clientOptions\.timeoutMs" are both given/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, allowInsecureHttp: true, clientOptions: { allowInsecureHttp: false } }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"allowInsecureHttp" and "clientOptions\.allowInsecureHttp" are both given/ })
+  t.throws(() => new OktaMfaStrategy({ ...base, clientOptions: { timeoutMS: 1 } as never }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"timeoutMS" is not an option/ }, 'a misspelt client option')
   const strategy = new OktaMfaStrategy(base)
   t.equal(strategy.name, 'okta-mfa')
   await strategy.close()

@@ -10,6 +10,7 @@ import {
 } from '@okta-mfa/core'
 import { GatewayError } from './errors.js'
 import type { GatewayConfig } from './options.js'
+import { InvalidOptionError } from './options.js'
 
 /** What every request of one plugin instance shares. */
 export interface GatewayDeps {
@@ -42,7 +43,7 @@ export const defaultResolveOktaUser: ResolveOktaUser = (user: unknown) => {
     if (typeof v === 'string' && v !== '') return { login: v }
   }
   if (typeof user === 'string' && user !== '') return { login: user }
-  throw new TypeError('cannot map this user to an Okta user: pass the "resolveOktaUser" option')
+  throw new InvalidOptionError('cannot map this user to an Okta user: pass the "resolveOktaUser" option')
 }
 
 /** Per-request scope: resolves the acting user once and builds the options of each Okta call. */

@@ -1,5 +1,6 @@
 // The attributes of the session's Set-Cookie, in the order and spelling of the `cookie` package that
 // @fastify/cookie (and so secure-session) uses, checked as strictly. Serialized once at start-up for the usual case.
+import { InvalidOptionError } from './options.js'
 
 /** Set-Cookie attributes of the session cookie (the subset of @fastify/cookie's options a session uses). */
 export interface SessionCookieOptions {
@@ -31,20 +32,20 @@ const SAME_SITE: Readonly<Record<string, string>> = { true: 'Strict', strict: 'S
 export function cookieAttributes (o: SessionCookieOptions & { secure?: boolean | undefined }): string {
   let s = ''
   if (o.maxAge !== undefined) {
-    if (!Number.isSafeInteger(o.maxAge)) throw new TypeError('session cookie "maxAge" must be an integer')
+    if (!Number.isSafeInteger(o.maxAge)) throw new InvalidOptionError('session cookie "maxAge" must be an integer')
     s += `; Max-Age=${o.maxAge}`
   }
   if (o.domain !== undefined && o.domain !== '') {
-    if (!DOMAIN.test(o.domain)) throw new TypeError('session cookie "domain" is invalid')
+    if (!DOMAIN.test(o.domain)) throw new InvalidOptionError('session cookie "domain" is invalid')
     s += `; Domain=${o.domain}`
   }
   if (o.path !== undefined && o.path !== '') {
-    if (!PATH.test(o.path)) throw new TypeError('session cookie "path" is invalid')
+    if (!PATH.test(o.path)) throw new InvalidOptionError('session cookie "path" is invalid')
     s += `; Path=${o.path}`
   }
   if (o.expires !== undefined) {
     const year = o.expires.getUTCFullYear()
-    if (!(year >= 1601 && year <= 9999)) throw new TypeError('session cookie "expires" is invalid')
+    if (!(year >= 1601 && year <= 9999)) throw new InvalidOptionError('session cookie "expires" is invalid')
     s += `; Expires=${o.expires.toUTCString()}`
   }
   if (o.httpOnly === true) s += '; HttpOnly'
@@ -52,12 +53,12 @@ export function cookieAttributes (o: SessionCookieOptions & { secure?: boolean |
   if (o.partitioned === true) s += '; Partitioned'
   if (o.priority !== undefined) {
     const p = PRIORITY[String(o.priority).toLowerCase()]
-    if (p === undefined) throw new TypeError('session cookie "priority" is invalid')
+    if (p === undefined) throw new InvalidOptionError('session cookie "priority" is invalid')
     s += `; Priority=${p}`
   }
   if (o.sameSite !== undefined && o.sameSite !== false) {
     const v = SAME_SITE[String(o.sameSite).toLowerCase()]
-    if (v === undefined) throw new TypeError('session cookie "sameSite" is invalid')
+    if (v === undefined) throw new InvalidOptionError('session cookie "sameSite" is invalid')
     s += `; SameSite=${v}`
   }
   return s

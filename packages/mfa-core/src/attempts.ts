@@ -4,6 +4,7 @@ import { hash } from 'node:crypto'
 import { MemoryAttemptStore } from './stores/memory-attempts.js'
 import { asStoreUnavailable, type AttemptCount, type AttemptStore } from './stores/types.js'
 import { refuseUnknownOptions } from './known-options.js'
+import { InvalidOptionError } from './invalid-option.js'
 
 /** Options of {@link AttemptLimiter}. */
 export interface AttemptLimiterOptions {
@@ -119,17 +120,17 @@ export class AttemptLimiter {
   readonly #settledAt = new WeakMap<AttemptDecision, number>()
 
   constructor (options: AttemptLimiterOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new TypeError('AttemptLimiter options must be an object')
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('AttemptLimiter options must be an object')
     refuseUnknownOptions(options, LIMITER_OPTIONS, 'AttemptLimiter')
     const { maxAttempts = DEFAULT_MAX_ATTEMPTS, windowMs = DEFAULT_WINDOW_MS, namespace = 'mfa' } = options
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError('"maxAttempts" option must be a positive integer')
-    if (!Number.isInteger(windowMs) || windowMs < 1 || windowMs > MAX_WINDOW_MS) throw new TypeError(`"windowMs" option must be a positive integer of at most ${MAX_WINDOW_MS} (366 days)`)
-    if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
-    if (typeof namespace !== 'string' || !/^[A-Za-z0-9_.-]{1,32}$/.test(namespace)) throw new TypeError('"namespace" option must be 1 to 32 letters, digits, _ . or -')
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new InvalidOptionError('"maxAttempts" option must be a positive integer')
+    if (!Number.isInteger(windowMs) || windowMs < 1 || windowMs > MAX_WINDOW_MS) throw new InvalidOptionError(`"windowMs" option must be a positive integer of at most ${MAX_WINDOW_MS} (366 days)`)
+    if (options.clock !== undefined && typeof options.clock !== 'function') throw new InvalidOptionError('"clock" option must be a function')
+    if (typeof namespace !== 'string' || !/^[A-Za-z0-9_.-]{1,32}$/.test(namespace)) throw new InvalidOptionError('"namespace" option must be 1 to 32 letters, digits, _ . or -')
     const store = options.store as Partial<AttemptStore> | undefined
     if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.increment !== 'function' ||
       typeof store.reset !== 'function' || typeof store.get !== 'function')) {
-      throw new TypeError('"store" option must implement AttemptStore (increment, reset, get)')
+      throw new InvalidOptionError('"store" option must implement AttemptStore (increment, reset, get)')
     }
     this.maxAttempts = maxAttempts
     this.windowMs = windowMs
@@ -162,7 +163,7 @@ export class AttemptLimiter {
 
   /** The store key of `key`, checked (a bad key is a programmer's mistake, thrown as it is). */
   #keyOf (key: string): string {
-    if (typeof key !== 'string' || key === '') throw new TypeError('attempt key must be a non-empty string')
+    if (typeof key !== 'string' || key === '') throw new InvalidOptionError('attempt key must be a non-empty string')
     return this.#storeKey(key)
   }
 

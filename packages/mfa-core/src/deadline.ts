@@ -2,6 +2,7 @@
 // request at most the deadline, not the client's timeout once per call.
 import { performance } from 'node:perf_hooks'
 import type { RequestOptions } from '@okta-mfa/client'
+import { InvalidOptionError } from './invalid-option.js'
 
 /** The default deadline of a request's Okta calls together, ms: the client's documented per-call timeout. */
 export const DEFAULT_REQUEST_DEADLINE_MS = 5000
@@ -37,7 +38,7 @@ export class RequestDeadline {
   #signal: AbortSignal | undefined
 
   constructor (ms: number = DEFAULT_REQUEST_DEADLINE_MS, requestId?: string) {
-    if (!Number.isInteger(ms) || ms < 1 || ms > MAX_TIMER_MS) throw new TypeError(`RequestDeadline: "ms" must be a positive integer of at most ${MAX_TIMER_MS}`)
+    if (!Number.isInteger(ms) || ms < 1 || ms > MAX_TIMER_MS) throw new InvalidOptionError(`RequestDeadline: "ms" must be a positive integer of at most ${MAX_TIMER_MS}`)
     this.#ms = ms
     this.#requestId = typeof requestId === 'string' && SENDABLE_REQUEST_ID.test(requestId) ? requestId : undefined
   }

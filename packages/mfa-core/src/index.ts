@@ -67,3 +67,4 @@ export {
 } from './remembered-device.js'
 export { activeFactorIdsOf } from './device-factors.js'
 export { refuseUnknownOptions } from './known-options.js'
+export { InvalidOptionError } from './invalid-option.js'

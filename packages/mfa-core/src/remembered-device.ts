@@ -16,6 +16,7 @@ import { outcomeOfError } from './client-errors.js'
 import { asStoreUnavailable, isStoreUnavailableError, type RevocationStore } from './stores/types.js'
 import { refuseUnknownOptions } from './known-options.js'
 import { FACTOR_ID_PATTERN } from './input.js'
+import { InvalidOptionError } from './invalid-option.js'
 
 /** Default name of the device cookie. */
 export const REMEMBERED_DEVICE_COOKIE = 'okta_mfa_device'
@@ -131,23 +132,23 @@ export class RememberedDevices {
   readonly #clock: () => number
 
   constructor (options: RememberedDevicesOptions) {
-    if (typeof options !== 'object' || options === null) throw new TypeError('RememberedDevices needs an options object')
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('RememberedDevices needs an options object')
     refuseUnknownOptions(options, DEVICE_OPTIONS, 'RememberedDevices')
     const secrets = (Array.isArray(options.secret) ? options.secret : [options.secret]) as unknown[]
-    if (secrets.length === 0 || secrets.length > MAX_DEVICE_SECRETS) throw new TypeError(`"secret" option must be one secret or a list of 1 to ${MAX_DEVICE_SECRETS}`)
+    if (secrets.length === 0 || secrets.length > MAX_DEVICE_SECRETS) throw new InvalidOptionError(`"secret" option must be one secret or a list of 1 to ${MAX_DEVICE_SECRETS}`)
     const keys = secrets.map((s) => {
       const secret = typeof s === 'string' ? Buffer.from(s, 'utf8') : s
-      if (!(secret instanceof Uint8Array) || secret.length < 32) throw new TypeError('"secret" option must be at least 32 bytes (each of its list)')
+      if (!(secret instanceof Uint8Array) || secret.length < 32) throw new InvalidOptionError('"secret" option must be at least 32 bytes (each of its list)')
       return Buffer.from(hkdfSync('sha256', secret, 'okta-mfa', 'remembered-device/v1', 32))
     })
-    if (typeof options.activeFactorIds !== 'function') throw new TypeError('"activeFactorIds" option must be a function')
+    if (typeof options.activeFactorIds !== 'function') throw new InvalidOptionError('"activeFactorIds" option must be a function')
     const days = options.maxAgeDays === undefined ? DEFAULT_REMEMBER_DAYS : options.maxAgeDays
-    if (typeof days !== 'number' || !Number.isFinite(days) || days <= 0 || days > MAX_REMEMBER_DAYS) throw new TypeError(`"maxAgeDays" option must be a number of days above 0, at most ${MAX_REMEMBER_DAYS}`)
+    if (typeof days !== 'number' || !Number.isFinite(days) || days <= 0 || days > MAX_REMEMBER_DAYS) throw new InvalidOptionError(`"maxAgeDays" option must be a number of days above 0, at most ${MAX_REMEMBER_DAYS}`)
     const name = options.cookieName === undefined ? REMEMBERED_DEVICE_COOKIE : options.cookieName
-    if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new TypeError('"cookieName" option must be 1 to 64 letters, digits, "_" or "-"')
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new InvalidOptionError('"cookieName" option must be 1 to 64 letters, digits, "_" or "-"')
     const store = options.store
     if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.isRevoked !== 'function' || typeof store.revokeUser !== 'function')) {
-      throw new TypeError('"store" option must implement RevocationStore')
+      throw new InvalidOptionError('"store" option must implement RevocationStore')
     }
     checkUserKeyAndClock(options)
     this.#options = options
@@ -183,7 +184,7 @@ export class RememberedDevices {
    */
   async issue (user: unknown, factorId: string, request?: SessionRequest): Promise<string> {
     if (typeof factorId !== 'string' || !FACTOR_ID_PATTERN.test(factorId)) {
-      throw new TypeError('"factorId" must be the id of the factor just verified (the factor.id of checkPasscode\'s result)')
+      throw new InvalidOptionError('"factorId" must be the id of the factor just verified (the factor.id of checkPasscode\'s result)')
     }
     const now = this.#clock()
     const payload: Payload = {
@@ -288,8 +289,8 @@ export class RememberedDevices {
 
 /** The options the device cookies and their forget marks are keyed and timed by. */
 function checkUserKeyAndClock (options: { userKey?: unknown, clock?: unknown }): void {
-  if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
-  if (options.userKey !== undefined && typeof options.userKey !== 'function') throw new TypeError('"userKey" option must be a function')
+  if (options.clock !== undefined && typeof options.clock !== 'function') throw new InvalidOptionError('"clock" option must be a function')
+  if (options.userKey !== undefined && typeof options.userKey !== 'function') throw new InvalidOptionError('"userKey" option must be a function')
 }
 
 // Kept for the longest lifetime any instance may honour (400 days), not this one's: an instance with a shorter
@@ -310,8 +311,8 @@ async function writeDeviceMark (store: RevocationStore, mark: string, now: numbe
  * ```
  */
 export async function forgetRememberedDevices (store: RevocationStore, user: unknown, options: { userKey?: UserKeyFn | undefined, clock?: (() => number) | undefined } = {}): Promise<void> {
-  if (typeof store !== 'object' || store === null || typeof store.revokeUser !== 'function') throw new TypeError('"store" must implement RevocationStore')
-  if (typeof options !== 'object' || options === null) throw new TypeError('forgetRememberedDevices options must be an object')
+  if (typeof store !== 'object' || store === null || typeof store.revokeUser !== 'function') throw new InvalidOptionError('"store" must implement RevocationStore')
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('forgetRememberedDevices options must be an object')
   refuseUnknownOptions(options, FORGET_OPTIONS, 'forgetRememberedDevices')
   checkUserKeyAndClock(options)
   await writeDeviceMark(store, deviceMarkKey(userKeyOf(user, options.userKey)), (options.clock ?? Date.now)())

@@ -3,6 +3,7 @@
 
 import { hash } from 'node:crypto'
 import { normalizeUsername } from './account-name.js'
+import { InvalidOptionError } from './invalid-option.js'
 
 /** The key under which the MFA state is kept in the session. */
 export const MFA_SESSION_KEY = 'oktaMfa'
@@ -73,7 +74,7 @@ export function userKeyOf (user: unknown, userKey?: UserKeyFn): string {
   if (userKey !== undefined) {
     const key = userKey(user)
     if (typeof key !== 'string' || key === '' || key.length > MAX_USER_KEY_LENGTH) {
-      throw new TypeError(`"userKey" option must return a non-empty string of at most ${MAX_USER_KEY_LENGTH} characters`)
+      throw new InvalidOptionError(`"userKey" option must return a non-empty string of at most ${MAX_USER_KEY_LENGTH} characters`)
     }
     return key
   }
@@ -101,7 +102,7 @@ export function userKeyOf (user: unknown, userKey?: UserKeyFn): string {
       }
     }
   }
-  throw new TypeError('cannot derive a key for this user: give it an "id" or pass the "userKey" option')
+  throw new InvalidOptionError('cannot derive a key for this user: give it an "id" or pass the "userKey" option')
 }
 
 /**
@@ -224,8 +225,8 @@ export const REMEMBERED_SESSION_KEY = 'oktaMfaRemembered'
  * recordMfa(request, { user: request.user, factorId: 'ost1abc...', method: 'graphql' })
  */
 export function recordMfa (req: SessionRequest, input: RecordMfaInput): MfaState {
-  if (typeof input.factorId !== 'string' || input.factorId === '') throw new TypeError('"factorId" must be a non-empty string')
-  if (!METHODS.has(input.method)) throw new TypeError('"method" must be "form", "graphql" or "remembered"')
+  if (typeof input.factorId !== 'string' || input.factorId === '') throw new InvalidOptionError('"factorId" must be a non-empty string')
+  if (!METHODS.has(input.method)) throw new InvalidOptionError('"method" must be "form", "graphql" or "remembered"')
   const state: MfaState = {
     userKey: userKeyOf(input.user, input.userKey),
     factorId: input.factorId,

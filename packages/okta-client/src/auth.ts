@@ -6,6 +6,7 @@
  * @module
  */
 import { inspect } from 'node:util'
+import { InvalidOptionError } from './invalid-option.js'
 
 /**
  * Supplies the `Authorization` header of every request. Called once per request, so a provider
@@ -65,7 +66,7 @@ export function ssws (token: string): OktaAuth {
  */
 export function sswsOption (token: string, option: 'token' | 'auth'): OktaAuth {
   if (typeof token !== 'string' || token.length === 0 || !/^[\x21-\x7e]+$/.test(token)) {
-    throw new TypeError(`"${option}" option must be a non-empty string of printable characters without spaces`)
+    throw new InvalidOptionError(`"${option}" option must be a non-empty string of printable characters without spaces`)
   }
   const value = `SSWS ${token}`
   const auth: OktaAuth = { header: () => value }

@@ -8,6 +8,7 @@ import type {
   CatalogFactor, EnrollFactorQuery, EnrollFactorRequest, OktaList, PushFactorActivation, ResendFactorBody, SecurityQuestion,
   UserFactor, VerifyFactorBody, VerifyFactorQuery, VerifyFactorResult,
 } from './types.js'
+import { InvalidOptionError } from './invalid-option.js'
 
 /**
  * Who is verifying, forwarded to Okta so its risk and audit logs show the end user, not the server.
@@ -73,17 +74,17 @@ function factorPath (userId: string, factorId: string): string {
 }
 
 function optInt (name: string, v: unknown): number | undefined {
-  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) throw new TypeError(`"${name}" must be a positive integer`)
+  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) throw new InvalidOptionError(`"${name}" must be a positive integer`)
   return v
 }
 
 function optStr (name: string, v: unknown): string | undefined {
-  if (v !== undefined && (typeof v !== 'string' || v === '')) throw new TypeError(`"${name}" must be a non-empty string`)
+  if (v !== undefined && (typeof v !== 'string' || v === '')) throw new InvalidOptionError(`"${name}" must be a non-empty string`)
   return v
 }
 
 function optBool (name: string, v: unknown): boolean | undefined {
-  if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`"${name}" must be a boolean`)
+  if (v !== undefined && typeof v !== 'boolean') throw new InvalidOptionError(`"${name}" must be a boolean`)
   return v
 }
 
@@ -117,7 +118,7 @@ export async function enrollFactor (
 ): Promise<UserFactor> {
   const query = knownKeys(queryArg, ENROLL_KEYS, 'the enrollFactor query')
   if (body === null || typeof body !== 'object' || typeof body.factorType !== 'string' || typeof body.provider !== 'string') {
-    throw new TypeError('"body" must have a "factorType" and a "provider"')
+    throw new InvalidOptionError('"body" must have a "factorType" and a "provider"')
   }
   const res = await t.send({
     method: 'POST',
@@ -145,7 +146,7 @@ export async function activateFactor (
   t: Transport, userId: string, factorId: string, body?: { passCode: string }, opts?: RequestOptions,
 ): Promise<UserFactor | PushFactorActivation> {
   if (body !== undefined && (body === null || typeof body !== 'object' || typeof body.passCode !== 'string')) {
-    throw new TypeError('"body.passCode" must be a string')
+    throw new InvalidOptionError('"body.passCode" must be a string')
   }
   const res = await t.send({
     method: 'POST',
@@ -200,17 +201,17 @@ export async function verifyFactor (
   // The request options go on to the transport (which checks them) without `context`, whose keys are checked here.
   const { context, ...opts } = knownKeys(optsArg, VERIFY_OPTION_KEYS, 'the verifyFactor options ("opts")')
   knownKeys(context, CONTEXT_KEYS, '"context"')
-  if (body !== undefined && (body === null || typeof body !== 'object')) throw new TypeError('"body" must be an object')
+  if (body !== undefined && (body === null || typeof body !== 'object')) throw new InvalidOptionError('"body" must be an object')
   // A misspelt `passcode` would reach Okta as a body without a passCode: for sms, call and email, a new code sent.
   knownKeys(body, VERIFY_BODY_KEYS, 'the verifyFactor body')
   // `{ passCode: form.code }` with the field missing is a code not given, not a request for a new one (which sends one).
   if (body !== undefined && ('passCode' in body || 'answer' in body) && body.passCode === undefined && body.answer === undefined) {
-    throw new TypeError('"body.passCode" (or "body.answer") is undefined: pass no body to start a challenge')
+    throw new InvalidOptionError('"body.passCode" (or "body.answer") is undefined: pass no body to start a challenge')
   }
-  if (body?.passCode !== undefined && typeof body.passCode !== 'string') throw new TypeError('"body.passCode" must be a string')
-  if (body?.answer !== undefined && typeof body.answer !== 'string') throw new TypeError('"body.answer" must be a string')
+  if (body?.passCode !== undefined && typeof body.passCode !== 'string') throw new InvalidOptionError('"body.passCode" must be a string')
+  if (body?.answer !== undefined && typeof body.answer !== 'string') throw new InvalidOptionError('"body.answer" must be a string')
   if (body?.useNumberMatchingChallenge !== undefined && typeof body.useNumberMatchingChallenge !== 'boolean') {
-    throw new TypeError('"body.useNumberMatchingChallenge" must be a boolean')
+    throw new InvalidOptionError('"body.useNumberMatchingChallenge" must be a boolean')
   }
   const res = await t.send({
     method: 'POST',
@@ -232,7 +233,7 @@ export async function verifyFactor (
 export async function resendFactor (
   t: Transport, userId: string, factorId: string, body?: ResendFactorBody, opts?: RequestOptions,
 ): Promise<UserFactor> {
-  if (body !== undefined && (body === null || typeof body !== 'object')) throw new TypeError('"body" must be an object')
+  if (body !== undefined && (body === null || typeof body !== 'object')) throw new InvalidOptionError('"body" must be an object')
   const res = await t.send({
     method: 'POST',
     path: `${factorPath(userId, factorId)}/resend`,

@@ -20,6 +20,7 @@ export {
   NotFoundError, ValidationError, AuthenticationError, TimeoutError, ConnectionError, InvalidResponseError,
   AbortedError, ClientClosedError, isOktaClientError, OKTA_ERROR_CODES,
 } from './errors.js'
+export { InvalidOptionError } from './invalid-option.js'
 export type { OktaClientErrorCode, OktaErrorCause, OktaApiErrorDetails, OktaClientErrorOptions, RateLimitDetails } from './errors.js'
 export {
   OAuthError, InvalidClientError, InvalidScopeError, DpopRejectedError, InsufficientScopeError, InvalidTokenError,

@@ -1,6 +1,7 @@
 // The option objects of the methods (a query, the request options): a key that is not one (a misspelt "serach",
 // "timeout" for nothing) is a TypeError naming it, as createOktaClient does for its own options. Silently ignored,
 // a misspelt listUsers filter would list the whole org.
+import { InvalidOptionError } from './invalid-option.js'
 
 /**
  * `value` itself, or `{}` when undefined; a TypeError naming `what` when it is not an object (null included), or
@@ -8,10 +9,10 @@
  */
 export function knownKeys<T extends object> (value: T | undefined, names: Readonly<Record<string, true>>, what: string): Partial<T> {
   if (value === undefined) return {}
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`${what} must be an object`)
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidOptionError(`${what} must be an object`)
   const unknown = firstUnknownKey(value, names)
   if (unknown !== undefined) {
-    throw new TypeError(`${JSON.stringify(unknown.slice(0, 64))} is not a key of ${what} (${Object.keys(names).join(', ')})`)
+    throw new InvalidOptionError(`${JSON.stringify(unknown.slice(0, 64))} is not a key of ${what} (${Object.keys(names).join(', ')})`)
   }
   return value
 }

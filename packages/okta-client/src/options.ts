@@ -11,6 +11,7 @@ import { isLoopbackHost } from './loopback.js'
 import type { OktaAuth } from './auth.js'
 import { isOAuthOptions, resolveOAuth } from './oauth/options.js'
 import type { OAuthConfig, OktaOAuthOptions } from './oauth/options.js'
+import { InvalidOptionError } from './invalid-option.js'
 
 /**
  * Options of `createOktaClient` / `new OktaClient`.
@@ -109,40 +110,40 @@ export const MAX_TIMER_MS = 2_147_483_647
 
 function positiveInt (name: string, value: unknown, allowZero: boolean): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowZero ? 0 : 1) || value > MAX_TIMER_MS) {
-    throw new TypeError(`"${name}" option must be a ${allowZero ? 'non-negative' : 'positive'} integer of milliseconds (at most ${MAX_TIMER_MS})`)
+    throw new InvalidOptionError(`"${name}" option must be a ${allowZero ? 'non-negative' : 'positive'} integer of milliseconds (at most ${MAX_TIMER_MS})`)
   }
   return value
 }
 
 function parseOrgUrl (value: unknown, allowInsecureHttp: boolean): URL {
   if (typeof value !== 'string' || value === '') {
-    throw new TypeError('"orgUrl" option must be an absolute https URL such as https://dev-123456.okta.com')
+    throw new InvalidOptionError('"orgUrl" option must be an absolute https URL such as https://dev-123456.okta.com')
   }
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    throw new TypeError('"orgUrl" option must be an absolute https URL such as https://dev-123456.okta.com')
+    throw new InvalidOptionError('"orgUrl" option must be an absolute https URL such as https://dev-123456.okta.com')
   }
   if (url.protocol === 'http:' && !allowInsecureHttp) {
-    throw new TypeError('"orgUrl" option must be an https URL; plain http: is allowed only with "allowInsecureHttp: true" (a local emulator)')
+    throw new InvalidOptionError('"orgUrl" option must be an https URL; plain http: is allowed only with "allowInsecureHttp: true" (a local emulator)')
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TypeError('"orgUrl" option must be an absolute https URL such as https://dev-123456.okta.com')
+    throw new InvalidOptionError('"orgUrl" option must be an absolute https URL such as https://dev-123456.okta.com')
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    throw new TypeError('"orgUrl" option may be plain http: only for an emulator on loopback (127.0.0.0/8, localhost or [::1]), even with "allowInsecureHttp": an Okta org is https')
+    throw new InvalidOptionError('"orgUrl" option may be plain http: only for an emulator on loopback (127.0.0.0/8, localhost or [::1]), even with "allowInsecureHttp": an Okta org is https')
   }
   if (url.username !== '' || url.password !== '') {
-    throw new TypeError('"orgUrl" option must not contain credentials')
+    throw new InvalidOptionError('"orgUrl" option must not contain credentials')
   }
   // The raw text: an empty query or fragment ("https://x.okta.com?") leaves URL.search and URL.hash empty.
   if (value.includes('?') || value.includes('#')) {
-    throw new TypeError('"orgUrl" option must not contain a query or a fragment')
+    throw new InvalidOptionError('"orgUrl" option must not contain a query or a fragment')
   }
   // The org is the root of its host: a path would put every call, the token request too, under it.
   if (!/^\/*$/.test(url.pathname)) {
-    throw new TypeError('"orgUrl" option must be the org\'s root, such as https://dev-123456.okta.com, without a path: /oauth2/... is an authorization server, not the org')
+    throw new InvalidOptionError('"orgUrl" option must be the org\'s root, such as https://dev-123456.okta.com, without a path: /oauth2/... is an authorization server, not the org')
   }
   // A trailing slash is harmless: only the origin is kept.
   return new URL(url.origin)
@@ -164,22 +165,22 @@ const OPTION_NAMES: Record<keyof OktaClientOptions, true> = {
  */
 export function resolveOptions (options: OktaClientOptions): ClientConfig {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError('options must be an object with at least "orgUrl" and "token"')
+    throw new InvalidOptionError('options must be an object with at least "orgUrl" and "token"')
   }
   const o = options as unknown as Record<string, unknown>
   // A misspelt option (say "timeoutMS") would otherwise leave its default in place without a word.
   const unknown = firstUnknownKey(o, OPTION_NAMES)
-  if (unknown !== undefined) throw new TypeError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of createOktaClient`)
+  if (unknown !== undefined) throw new InvalidOptionError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of createOktaClient`)
   const insecure = o['allowInsecureHttp']
   if (insecure !== undefined && typeof insecure !== 'boolean') {
-    throw new TypeError('"allowInsecureHttp" option must be a boolean')
+    throw new InvalidOptionError('"allowInsecureHttp" option must be a boolean')
   }
   const baseUrl = parseOrgUrl(o['orgUrl'], insecure === true)
 
   const token = o['token']
   const authOpt = o['auth']
   if (token !== undefined && authOpt !== undefined) {
-    throw new TypeError('"token" and "auth" options are exclusive: give one of them')
+    throw new InvalidOptionError('"token" and "auth" options are exclusive: give one of them')
   }
   let auth: OktaAuth | undefined
   let oauth: OAuthConfig | undefined
@@ -189,13 +190,13 @@ export function resolveOptions (options: OktaClientOptions): ClientConfig {
     oauth = resolveOAuth(authOpt) // throws a TypeError naming "auth.<field>"
   } else if (authOpt !== undefined) {
     if (authOpt === null || typeof authOpt !== 'object' || typeof (authOpt as OktaAuth).header !== 'function') {
-      throw new TypeError('"auth" option must be an object with a header() method such as ssws(token), OAuth settings { clientId, privateKey, scopes }, or an SSWS token string')
+      throw new InvalidOptionError('"auth" option must be an object with a header() method such as ssws(token), OAuth settings { clientId, privateKey, scopes }, or an SSWS token string')
     }
     auth = authOpt as OktaAuth
   } else if (token !== undefined) {
     auth = sswsOption(token as string, 'token') // throws a TypeError naming "token"
   } else {
-    throw new TypeError('"token" option is required (an Okta API token), or give "auth"')
+    throw new InvalidOptionError('"token" option is required (an Okta API token), or give "auth"')
   }
 
   const timeoutMs = o['timeoutMs'] === undefined ? DEFAULT_TIMEOUT_MS : positiveInt('timeoutMs', o['timeoutMs'], false)
@@ -205,13 +206,13 @@ export function resolveOptions (options: OktaClientOptions): ClientConfig {
 
   const userAgent = o['userAgent']
   if (userAgent !== undefined && (typeof userAgent !== 'string' || !isExactHeaderValue(userAgent))) {
-    throw new TypeError('"userAgent" option must be a non-empty string without control characters or spaces at either end')
+    throw new InvalidOptionError('"userAgent" option must be a non-empty string without control characters or spaces at either end')
   }
 
   const dispatcher = o['dispatcher']
   if (dispatcher !== undefined &&
     (dispatcher === null || typeof dispatcher !== 'object' || typeof (dispatcher as Dispatcher).dispatch !== 'function')) {
-    throw new TypeError('"dispatcher" option must be an undici Dispatcher (Agent, Pool, MockAgent, ...)')
+    throw new InvalidOptionError('"dispatcher" option must be an undici Dispatcher (Agent, Pool, MockAgent, ...)')
   }
 
   return Object.freeze({

@@ -1,4 +1,5 @@
 // Ids and logins as path segments of Okta's API.
+import { InvalidOptionError } from './invalid-option.js'
 
 /**
  * Encodes one path segment (a login keeps its `@` and `+` as `%40` and `%2B`). Throws a TypeError naming the
@@ -7,7 +8,7 @@
  * `..` turns `DELETE /users/{id}/factors/..` into `DELETE /users/{id}`), and no Okta id is one.
  */
 export function segment (value: string, name: string): string {
-  if (value === '.' || value === '..') throw new TypeError(`"${name}" must not be "." or ".."`)
+  if (value === '.' || value === '..') throw new InvalidOptionError(`"${name}" must not be "." or ".."`)
   return encoded(value, name)
 }
 
@@ -22,11 +23,11 @@ export function loginSegment (value: string, name: string): string {
 }
 
 function encoded (value: string, name: string): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`"${name}" must be a non-empty string`)
+  if (typeof value !== 'string' || value === '') throw new InvalidOptionError(`"${name}" must be a non-empty string`)
   try {
     return encodeURIComponent(value)
   } catch {
     // URIError: a lone surrogate (possible in a JSON string) has no UTF-8 encoding.
-    throw new TypeError(`"${name}" must be a non-empty string of well-formed Unicode (it holds a lone surrogate)`)
+    throw new InvalidOptionError(`"${name}" must be a non-empty string of well-formed Unicode (it holds a lone surrogate)`)
   }
 }

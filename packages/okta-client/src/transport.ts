@@ -15,6 +15,7 @@ import { sentSecrets } from './redact.js'
 import { errorId, interpret, rateLimitWait, translate } from './response.js'
 import { aborted, anySignal, onAbort, timeoutSignal, untilAborted } from './signals.js'
 import { VERSION } from './version.js'
+import { InvalidOptionError } from './invalid-option.js'
 
 /**
  * Per-call options, accepted as the last argument of every method.
@@ -55,13 +56,13 @@ export function checkRequestOptions (opts: RequestOptions | undefined): void {
   const { signal, deadline, requestId, waitOnRateLimit } = opts
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     // The likely slip is the AbortController itself: its `.signal` was meant.
-    throw new TypeError('"signal" option must be an AbortSignal (an AbortController\'s .signal)')
+    throw new InvalidOptionError('"signal" option must be an AbortSignal (an AbortController\'s .signal)')
   }
-  if (deadline !== undefined && (typeof deadline !== 'number' || Number.isNaN(deadline))) throw new TypeError('"deadline" option must be a number')
-  if (waitOnRateLimit !== undefined && typeof waitOnRateLimit !== 'boolean') throw new TypeError('"waitOnRateLimit" option must be a boolean')
+  if (deadline !== undefined && (typeof deadline !== 'number' || Number.isNaN(deadline))) throw new InvalidOptionError('"deadline" option must be a number')
+  if (waitOnRateLimit !== undefined && typeof waitOnRateLimit !== 'boolean') throw new InvalidOptionError('"waitOnRateLimit" option must be a boolean')
   if (requestId !== undefined &&
     (typeof requestId !== 'string' || requestId.length > 200 || !isExactHeaderValue(requestId))) {
-    throw new TypeError('"requestId" option must be a non-empty string of at most 200 characters without control characters or spaces at either end')
+    throw new InvalidOptionError('"requestId" option must be a non-empty string of at most 200 characters without control characters or spaces at either end')
   }
 }
 
@@ -269,7 +270,7 @@ export class Transport {
   #headers (spec: CallSpec, grant: Grant | undefined, authorization: string): Record<string, string> {
     if (grant === undefined && (typeof authorization !== 'string' || authorization === '' || !isValidHeaderValue(authorization))) {
       // Never echo the value: it is a credential.
-      throw new TypeError('"auth" option: header() must return a non-empty header value without control characters')
+      throw new InvalidOptionError('"auth" option: header() must return a non-empty header value without control characters')
     }
     const headers: Record<string, string> = {
       accept: 'application/json',

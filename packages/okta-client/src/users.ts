@@ -8,6 +8,7 @@ import { loginSegment, segment } from './segment.js'
 import { responseErrorId, safeCause } from './response.js'
 import { checkRequestOptions, type ApiResponse, type RequestOptions, type Transport } from './transport.js'
 import type { CreateUserQuery, CreateUserRequest, ListUsersQuery, OktaUser, UpdateUserRequest, UserActivationToken } from './types.js'
+import { InvalidOptionError } from './invalid-option.js'
 
 const USERS = '/api/v1/users'
 /** The keys of each query object: the types keep these lists and the interfaces the same. */
@@ -19,7 +20,7 @@ const ACTIVATE_USER_KEYS: Record<'sendEmail', true> = { sendEmail: true }
 const UPDATE_USER_KEYS: Record<keyof UpdateUserRequest, true> = { profile: true }
 
 function checkBool (name: string, v: unknown): boolean | undefined {
-  if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`"${name}" must be a boolean`)
+  if (v !== undefined && typeof v !== 'boolean') throw new InvalidOptionError(`"${name}" must be a boolean`)
   return v
 }
 
@@ -29,10 +30,10 @@ export async function createUser (
 ): Promise<OktaUser> {
   const query = knownKeys(queryArg, CREATE_USER_KEYS, 'the createUser query')
   if (body === null || typeof body !== 'object' || body.profile === null || typeof body.profile !== 'object') {
-    throw new TypeError('"body.profile" must be an object with "login" and "email"')
+    throw new InvalidOptionError('"body.profile" must be an object with "login" and "email"')
   }
   if (query.nextLogin !== undefined && query.nextLogin !== 'changePassword') {
-    throw new TypeError('"nextLogin" must be "changePassword"')
+    throw new InvalidOptionError('"nextLogin" must be "changePassword"')
   }
   const res = await t.send({
     method: 'POST',
@@ -62,9 +63,9 @@ export async function updateUser (t: Transport, userId: string, bodyArg: UpdateU
   const path = `${USERS}/${segment(userId, 'userId')}`
   const body = knownKeys(bodyArg, UPDATE_USER_KEYS, 'the updateUser body')
   const { profile } = body
-  if (profile === null || typeof profile !== 'object' || Array.isArray(profile)) throw new TypeError('"body.profile" must be an object')
+  if (profile === null || typeof profile !== 'object' || Array.isArray(profile)) throw new InvalidOptionError('"body.profile" must be an object')
   for (const k of ['login', 'email'] as const) {
-    if (profile[k] !== undefined && (typeof profile[k] !== 'string' || profile[k] === '')) throw new TypeError(`"profile.${k}" must be a non-empty string`)
+    if (profile[k] !== undefined && (typeof profile[k] !== 'string' || profile[k] === '')) throw new InvalidOptionError(`"profile.${k}" must be a non-empty string`)
   }
   const res = await t.send({ method: 'POST', path, body: { profile }, opts, mayWaitOnRateLimit: false, expectBody: true })
   return one<OktaUser>(res, userShape, 'a user')
@@ -74,9 +75,9 @@ function checkListQuery (queryArg: ListUsersQuery | undefined): ListUsersQuery {
   // Unknown keys are refused, not sent: Okta ignores a parameter it does not know, so a misspelt filter lists every user.
   const query = knownKeys(queryArg, LIST_USERS_KEYS, 'the listUsers query')
   const { limit } = query
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new TypeError('"limit" must be a positive integer')
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new InvalidOptionError('"limit" must be a positive integer')
   for (const k of ['after', 'search', 'filter', 'q', 'sortBy', 'sortOrder'] as const) {
-    if (query[k] !== undefined && typeof query[k] !== 'string') throw new TypeError(`"${k}" must be a string`)
+    if (query[k] !== undefined && typeof query[k] !== 'string') throw new InvalidOptionError(`"${k}" must be a string`)
   }
   return query
 }

@@ -13,11 +13,12 @@ import { buildServer } from './server.js'
 import { loginKey, Store, TOKEN_OWNER_LOGIN } from './store.js'
 import type { Emulator, EmulatorOptions, SeedUser } from './types.js'
 import type { FastifyInstance } from 'fastify'
+import { InvalidOptionError } from './invalid-option.js'
 
 function int (name: keyof typeof OPTION_RANGES, v: unknown): void {
   const [min, max] = OPTION_RANGES[name]
   if (v !== undefined && (!Number.isInteger(v) || (v as number) < min || (v as number) > max)) {
-    throw new TypeError(`"${name}" option must be an integer between ${min} and ${max}`)
+    throw new InvalidOptionError(`"${name}" option must be an integer between ${min} and ${max}`)
   }
 }
 
@@ -37,26 +38,26 @@ function checkedOptions (o: EmulatorOptions): { seed: SeedUser[] | undefined, oa
   const seed = o.seed === undefined ? undefined : loadSeed(o.seed, json)
   // The token's owner may be one past the cap, as the store allows it.
   const maxUsers = (o.maxUsers ?? DEFAULT_MAX_USERS) + (seed?.some((u) => loginKey(u.login) === loginKey(TOKEN_OWNER_LOGIN)) === true ? 1 : 0)
-  if (seed !== undefined && seed.length > maxUsers) throw new TypeError(`"seed" option: ${seed.length} users, more than "maxUsers" allows (${maxUsers})`)
+  if (seed !== undefined && seed.length > maxUsers) throw new InvalidOptionError(`"seed" option: ${seed.length} users, more than "maxUsers" allows (${maxUsers})`)
   return { seed, oauth: createOAuthState(o, o.clock ?? Date.now, json) }
 }
 
 function checkScalarOptions (o: EmulatorOptions): void {
-  if (typeof o !== 'object' || o === null) throw new TypeError('options must be an object')
+  if (typeof o !== 'object' || o === null) throw new InvalidOptionError('options must be an object')
   // A misspelt option (say "lockoutTreshold") would otherwise leave its default in place without a word.
   const unknown = Object.keys(o).find((key) => !Object.hasOwn(OPTION_NAMES, key))
-  if (unknown !== undefined) throw new TypeError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of the emulator`)
+  if (unknown !== undefined) throw new InvalidOptionError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of the emulator`)
   for (const name of ['rejectReplayedCodes', 'logger', 'quiet', 'dpopApiNonce'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new TypeError(`"${name}" option must be a boolean`)
+    if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new InvalidOptionError(`"${name}" option must be a boolean`)
   }
   for (const name of Object.keys(OPTION_RANGES) as Array<keyof typeof OPTION_RANGES>) int(name, o[name])
-  if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) throw new TypeError('"host" option must be a non-empty string')
+  if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) throw new InvalidOptionError('"host" option must be a non-empty string')
   if (o.token !== undefined && !isUsableToken(o.token)) {
-    throw new TypeError('"token" option must be a non-empty string of visible ASCII without spaces')
+    throw new InvalidOptionError('"token" option must be a non-empty string of visible ASCII without spaces')
   }
-  if (o.clock !== undefined && typeof o.clock !== 'function') throw new TypeError('"clock" option must be a function returning ms since the epoch')
-  if (o.dataFile !== undefined && (typeof o.dataFile !== 'string' || o.dataFile === '')) throw new TypeError('"dataFile" option must be a file path')
-  if (o.issuer !== undefined && (typeof o.issuer !== 'string' || o.issuer === '')) throw new TypeError('"issuer" option must be a non-empty string')
+  if (o.clock !== undefined && typeof o.clock !== 'function') throw new InvalidOptionError('"clock" option must be a function returning ms since the epoch')
+  if (o.dataFile !== undefined && (typeof o.dataFile !== 'string' || o.dataFile === '')) throw new InvalidOptionError('"dataFile" option must be a file path')
+  if (o.issuer !== undefined && (typeof o.issuer !== 'string' || o.issuer === '')) throw new InvalidOptionError('"issuer" option must be a non-empty string')
   checkRateLimitOptions(o.rateLimits)
 }
 

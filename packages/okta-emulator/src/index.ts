@@ -3,6 +3,7 @@ export { startEmulator, buildEmulator, validateOptions } from './emulator.js'
 export type { BuiltEmulator } from './emulator.js'
 export { totpCodeOf } from './totp.js'
 export { OktaError } from './errors.js'
+export { InvalidOptionError } from './invalid-option.js'
 export type { OktaErrorBody } from './errors.js'
 export { DEFAULT_LIMITS } from './rate-limit.js'
 export type {

@@ -3,6 +3,7 @@
 // running the emulator by hand can read the code.
 import { DEFAULT_MAX_MESSAGES } from './limits.js'
 import type { MessageFilter, OutboxMessage } from './types.js'
+import { InvalidOptionError } from './invalid-option.js'
 
 const FILTER_KEYS = new Set(['userId', 'factorId', 'channel'])
 
@@ -13,13 +14,13 @@ const FILTER_KEYS = new Set(['userId', 'factorId', 'channel'])
 export function checkFilter (filter: unknown, where: string): asserts filter is MessageFilter | undefined {
   if (filter === undefined) return
   if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
-    throw new TypeError(`${where}: "filter" must be an object { userId?, factorId?, channel? } or absent, got ${filter === null ? 'null' : Array.isArray(filter) ? 'an array' : typeof filter}`)
+    throw new InvalidOptionError(`${where}: "filter" must be an object { userId?, factorId?, channel? } or absent, got ${filter === null ? 'null' : Array.isArray(filter) ? 'an array' : typeof filter}`)
   }
   for (const [key, value] of Object.entries(filter)) {
-    if (!FILTER_KEYS.has(key)) throw new TypeError(`${where}: "filter" has no field ${JSON.stringify(key.slice(0, 64))} (userId, factorId, channel)`)
+    if (!FILTER_KEYS.has(key)) throw new InvalidOptionError(`${where}: "filter" has no field ${JSON.stringify(key.slice(0, 64))} (userId, factorId, channel)`)
     if (value === undefined) continue
-    if (typeof value !== 'string') throw new TypeError(`${where}: "filter.${key}" must be a string`)
-    if (key === 'channel' && value !== 'sms' && value !== 'call' && value !== 'email') throw new TypeError(`${where}: "filter.channel" must be sms, call or email`)
+    if (typeof value !== 'string') throw new InvalidOptionError(`${where}: "filter.${key}" must be a string`)
+    if (key === 'channel' && value !== 'sms' && value !== 'call' && value !== 'email') throw new InvalidOptionError(`${where}: "filter.channel" must be sms, call or email`)
   }
 }
 

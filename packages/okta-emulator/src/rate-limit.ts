@@ -3,6 +3,7 @@
 // a bucket is spent. Okta's SDKs compute their retry delay from Reset minus Date, so both come
 // from the same injected clock.
 import type { RateLimitBucket, RateLimitOptions } from './types.js'
+import { InvalidOptionError } from './invalid-option.js'
 
 /** Okta-like default limits per minute. */
 export const DEFAULT_LIMITS: Readonly<Record<RateLimitBucket, number>> = Object.freeze({ users: 600, user: 2000, factors: 1000, verify: 1000, token: 1000 })
@@ -10,19 +11,19 @@ export const DEFAULT_LIMITS: Readonly<Record<RateLimitBucket, number>> = Object.
 /** Checks the `rateLimits` option (TypeError naming the bad part) and returns its window and limits per bucket. */
 export function checkRateLimitOptions (options: false | RateLimitOptions | undefined): { windowMs: number, limits: Record<RateLimitBucket, number> } {
   if (options !== undefined && options !== false && !isPlainObject(options)) {
-    throw new TypeError('"rateLimits" option must be false or an object')
+    throw new InvalidOptionError('"rateLimits" option must be false or an object')
   }
   const o = options === false || options === undefined ? {} : options
   const extra = Object.keys(o).find((k) => k !== 'windowMs' && k !== 'limits')
-  if (extra !== undefined) throw new TypeError(`"rateLimits.${extra.slice(0, 64)}" is not an option (windowMs, limits)`)
+  if (extra !== undefined) throw new InvalidOptionError(`"rateLimits.${extra.slice(0, 64)}" is not an option (windowMs, limits)`)
   const windowMs = o.windowMs ?? 60_000
-  if (!Number.isInteger(windowMs) || windowMs <= 0) throw new TypeError('"rateLimits.windowMs" option must be a positive integer')
+  if (!Number.isInteger(windowMs) || windowMs <= 0) throw new InvalidOptionError('"rateLimits.windowMs" option must be a positive integer')
   const limits = { ...DEFAULT_LIMITS }
-  if (o.limits !== undefined && !isPlainObject(o.limits)) throw new TypeError('"rateLimits.limits" option must be an object { users?, user?, factors?, verify?, token? }')
+  if (o.limits !== undefined && !isPlainObject(o.limits)) throw new InvalidOptionError('"rateLimits.limits" option must be an object { users?, user?, factors?, verify?, token? }')
   for (const [k, v] of Object.entries(o.limits ?? {})) {
-    if (!Object.hasOwn(DEFAULT_LIMITS, k)) throw new TypeError(`"rateLimits.limits.${k}" is not a rate-limit bucket (users, user, factors, verify, token)`)
+    if (!Object.hasOwn(DEFAULT_LIMITS, k)) throw new InvalidOptionError(`"rateLimits.limits.${k}" is not a rate-limit bucket (users, user, factors, verify, token)`)
     if (v === undefined) continue // its default, as for every other option left undefined
-    if (!Number.isInteger(v) || v < 0) throw new TypeError(`"rateLimits.limits.${k}" option must be a non-negative integer`)
+    if (!Number.isInteger(v) || v < 0) throw new InvalidOptionError(`"rateLimits.limits.${k}" option must be a non-negative integer`)
     limits[k as RateLimitBucket] = v
   }
   return { windowMs, limits }

@@ -12,6 +12,7 @@ import { loginKey } from './store.js'
 import { base32Decode } from './totp.js'
 import { checkIdentity, checkProfile } from './users-model.js'
 import type { FactorType, SeedUser } from './types.js'
+import { InvalidOptionError } from './invalid-option.js'
 
 /** The statuses a seeded user may have (those a created user can have). */
 const SEED_STATUSES = ['STAGED', 'PROVISIONED', 'ACTIVE']
@@ -36,7 +37,7 @@ export function checkSeedUsers (users: readonly SeedUser[], where: string): void
   const factorIds = new Map<string, string>()
   for (const [i, u] of users.entries()) {
     const at = `${where}: user ${i} (${quote(u.login)})`
-    const bad: (field: string, problem: string) => never = (field, problem) => { throw new TypeError(`${at}: ${field} ${problem}`) }
+    const bad: (field: string, problem: string) => never = (field, problem) => { throw new InvalidOptionError(`${at}: ${field} ${problem}`) }
     const stray = unknownField(u, USER_FIELDS)
     if (stray !== undefined) bad(quote(stray), `is not a field of a seed user (${[...USER_FIELDS].join(', ')})`)
     const profile: Record<string, unknown> = { login: u.login, email: u.email ?? u.login }
@@ -45,7 +46,7 @@ export function checkSeedUsers (users: readonly SeedUser[], where: string): void
     try {
       checkIdentity(checkProfile(profile, 'seed'), () => false)
     } catch (err) {
-      throw new TypeError(`${at}: ${reason(err)}`)
+      throw new InvalidOptionError(`${at}: ${reason(err)}`)
     }
     const key = loginKey(u.login)
     if (logins.has(key)) bad('login', `is also the login of user ${logins.get(key)!} (logins are unique, whatever their case)`)

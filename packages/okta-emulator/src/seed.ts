@@ -10,6 +10,7 @@ import { checkSeedUsers } from './seed-check.js'
 import { newSecret } from './totp.js'
 import { newUserRecord } from './user-create.js'
 import type { EmulatorOptions, FactorRecord, SeedUser } from './types.js'
+import { InvalidOptionError } from './invalid-option.js'
 
 /** The parts of a seed's object form. */
 const SEED_PARTS: ReadonlySet<string> = new Set(['users', 'serviceApps'])
@@ -26,7 +27,7 @@ export function seedJson (seed: NonNullable<EmulatorOptions['seed']>): unknown {
   try {
     return readJsonFile(seed)
   } catch (err) {
-    throw new TypeError(`"seed" option: cannot read JSON from ${seed}`, { cause: err })
+    throw new InvalidOptionError(`"seed" option: cannot read JSON from ${seed}`, { cause: err })
   }
 }
 
@@ -40,14 +41,14 @@ export function loadSeed (seed: NonNullable<EmulatorOptions['seed']>, json: unkn
   // The object form also lists OAuth service apps (read by oauth/apps.ts).
   if (typeof data === 'object' && data !== null && ('users' in data || 'serviceApps' in data)) {
     const stray = unknownField(data, SEED_PARTS)
-    if (stray !== undefined) throw new TypeError(`"seed" option: ${JSON.stringify(stray.slice(0, 64))} is not a part of a seed (users, serviceApps)`)
+    if (stray !== undefined) throw new InvalidOptionError(`"seed" option: ${JSON.stringify(stray.slice(0, 64))} is not a part of a seed (users, serviceApps)`)
     data = (data as { users?: unknown }).users ?? []
   }
-  if (!Array.isArray(data)) throw new TypeError('"seed" option must be an array of users, or { users, serviceApps } (or a JSON file holding one)')
+  if (!Array.isArray(data)) throw new InvalidOptionError('"seed" option must be an array of users, or { users, serviceApps } (or a JSON file holding one)')
   const where = typeof seed === 'string' ? `"seed" option (${seed})` : '"seed" option'
   for (const [i, u] of data.entries()) {
     if (typeof u !== 'object' || u === null || typeof (u as SeedUser).login !== 'string') {
-      throw new TypeError(`${where}: user ${i} needs a string "login"`)
+      throw new InvalidOptionError(`${where}: user ${i} needs a string "login"`)
     }
   }
   checkSeedUsers(data as SeedUser[], where)
@@ -76,7 +77,7 @@ export function applySeed (ctx: Ctx, users: SeedUser[]): void {
     if (isSeeded(ctx, s)) continue
     const at = `"seed" option: user ${i} (${JSON.stringify(s.login)})`
     for (const [j, sf] of (s.factors ?? []).entries()) {
-      if (sf.id !== undefined && ctx.store.factorById(sf.id) !== undefined) throw new TypeError(`${at}: factors[${j}].id ${sf.id} is the id of a factor the emulator holds`)
+      if (sf.id !== undefined && ctx.store.factorById(sf.id) !== undefined) throw new InvalidOptionError(`${at}: factors[${j}].id ${sf.id} is the id of a factor the emulator holds`)
     }
     const status = s.status ?? 'ACTIVE'
     const profile: Record<string, unknown> = { login: s.login, email: s.email ?? s.login }
@@ -86,7 +87,7 @@ export function applySeed (ctx: Ctx, users: SeedUser[]): void {
     try {
       ctx.store.addUser(newUserRecord(id, status, now, status !== 'STAGED', profile))
     } catch (err) {
-      if (err instanceof OktaError) throw new TypeError(`${at}: ${err.causes[0] ?? err.errorSummary}`)
+      if (err instanceof OktaError) throw new InvalidOptionError(`${at}: ${err.causes[0] ?? err.errorSummary}`)
       throw err
     }
     for (const sf of s.factors ?? []) {

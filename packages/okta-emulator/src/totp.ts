@@ -3,6 +3,7 @@
 // code matched, 'replayed', or null: callers compare with `=== null`, never truthiness.
 import { randomBytes } from 'node:crypto'
 import { hmacCounter, hmacKey, type HmacKey } from './sha1.js'
+import { InvalidOptionError } from './invalid-option.js'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 
@@ -36,7 +37,7 @@ export function base32Decode (input: string): Buffer {
   let value = 0
   for (const ch of clean) {
     const idx = ALPHABET.indexOf(ch)
-    if (idx === -1) throw new TypeError('invalid base32 secret')
+    if (idx === -1) throw new InvalidOptionError('invalid base32 secret')
     value = ((value << 5) | idx) & 0xffff
     bits += 5
     if (bits >= 8) {
@@ -113,7 +114,7 @@ export function findStep (key: HmacKey, code: string, atMs: number, window: numb
 /** Throws TypeError unless `atMs` is a time: a finite, non-negative number of ms since the epoch. */
 export function checkTime (atMs: unknown, where: string): void {
   if (typeof atMs !== 'number' || !Number.isFinite(atMs) || atMs < 0) {
-    throw new TypeError(`${where}: "atMs" must be a finite, non-negative number of ms since the epoch`)
+    throw new InvalidOptionError(`${where}: "atMs" must be a finite, non-negative number of ms since the epoch`)
   }
 }
 
@@ -130,6 +131,6 @@ export function totpCodeOf (secret: string, atMs: number = Date.now()): string {
   checkTime(atMs, 'totpCodeOf')
   // The secret itself is never quoted: it is a credential.
   const key = typeof secret === 'string' ? base32Decode(secret.replace(/[\s-]/g, '')) : undefined
-  if (key === undefined || key.length === 0) throw new TypeError('totpCodeOf: "secret" must be a non-empty base32 string')
+  if (key === undefined || key.length === 0) throw new InvalidOptionError('totpCodeOf: "secret" must be a non-empty base32 string')
   return generate(hmacKey(key), atMs)
 }

@@ -6,6 +6,7 @@ import {
 } from '@okta-mfa/core'
 import { checkRevocationOptions, logOutRevoked } from './sign-out.js'
 import { isSafeReturnTo } from './safe-redirect.js'
+import { InvalidOptionError } from './invalid-option.js'
 
 /** Options of `requireMfa` and `requireMfaFastify`. */
 export interface RequireMfaOptions {
@@ -49,7 +50,7 @@ export type GuardVerdict =
   | { ok: false, code: 'UNAUTHENTICATED' | 'MFA_REQUIRED' | 'STORE_UNAVAILABLE', stepUp: boolean }
 
 function localPath (value: unknown, name: string): string {
-  if (!isSafeReturnTo(value)) throw new TypeError(`"${name}" option must be a path starting with "/"`)
+  if (!isSafeReturnTo(value)) throw new InvalidOptionError(`"${name}" option must be a path starting with "/"`)
   return value
 }
 
@@ -76,23 +77,23 @@ const RESERVED_SESSION_KEYS: ReadonlySet<string> = new Set([
  * @throws TypeError naming the bad option.
  */
 export function guardConfig (options: RequireMfaOptions = {}): GuardConfig {
-  if (typeof options !== 'object' || options === null) throw new TypeError('requireMfa options must be an object')
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('requireMfa options must be an object')
   // A misspelt option (say "maxAgeSecond") would otherwise turn a step-up guard into a plain one without a word.
-  refuseUnknownOptions(options, GUARD_OPTIONS, 'requireMfa')
+  refuseUnknownOptions(options, GUARD_OPTIONS, 'requireMfa', InvalidOptionError)
   const { maxAgeSeconds, clock, userKey } = options
   if (maxAgeSeconds !== undefined && (typeof maxAgeSeconds !== 'number' || !Number.isFinite(maxAgeSeconds) || maxAgeSeconds <= 0)) {
-    throw new TypeError('"maxAgeSeconds" option must be a positive number')
+    throw new InvalidOptionError('"maxAgeSeconds" option must be a positive number')
   }
   checkRevocationOptions(options)
   const returnToKey = options.returnToKey ?? 'returnTo'
-  if (typeof returnToKey !== 'string' || returnToKey === '') throw new TypeError('"returnToKey" option must be a non-empty string')
+  if (typeof returnToKey !== 'string' || returnToKey === '') throw new InvalidOptionError('"returnToKey" option must be a non-empty string')
   if (RESERVED_SESSION_KEYS.has(returnToKey) || returnToKey in Object.prototype) {
-    throw new TypeError(`"returnToKey" option must not be ${JSON.stringify(returnToKey.slice(0, 64))}: the session or this package uses that name`)
+    throw new InvalidOptionError(`"returnToKey" option must not be ${JSON.stringify(returnToKey.slice(0, 64))}: the session or this package uses that name`)
   }
   const { revocations } = options
   const { rememberedDevices } = options
   if (rememberedDevices !== undefined && !(rememberedDevices instanceof RememberedDevices)) {
-    throw new TypeError('"rememberedDevices" option must be a RememberedDevices of @okta-mfa/core')
+    throw new InvalidOptionError('"rememberedDevices" option must be a RememberedDevices of @okta-mfa/core')
   }
   return Object.freeze({
     rememberedDevices,

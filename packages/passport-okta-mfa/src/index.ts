@@ -15,6 +15,7 @@ export {
   selectFactor, TOTP_FACTOR_TYPE, type FactorSelection,
   type MfaOktaClient, type OktaFactorLike,
 } from '@okta-mfa/core'
+export { InvalidOptionError } from './invalid-option.js'
 export { FAIL_CODES, failInfo, failMessage, isMfaFailCode, type MfaFailCode, type MfaFailInfo } from './fail-codes.js'
 export { type RequireMfaOptions } from './guard.js'
 export { safeReturnTo, isSafeReturnTo, MAX_RETURN_TO_LENGTH } from './safe-redirect.js'

@@ -6,6 +6,7 @@ import {
   type AttemptStore, type MfaOktaClient, type ResolveOktaUser, type RevocationStore, type UserKeyFn,
 } from '@okta-mfa/core'
 import { checkRevocationOptions } from './sign-out.js'
+import { InvalidOptionError, refusedAsOurs } from './invalid-option.js'
 
 /** Options of {@link OktaMfaStrategy} (without the `passReqToCallback` switch). */
 export interface OktaMfaStrategyBaseOptions<User = any, Req = any> {
@@ -98,54 +99,54 @@ const OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(OPTIONS))
 
 function nonNegativeInt (value: unknown, option: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new TypeError(`"${option}" option must be an integer of at least ${min}`)
-  if (value > max) throw new TypeError(`"${option}" option must be an integer of at most ${max}`)
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new InvalidOptionError(`"${option}" option must be an integer of at least ${min}`)
+  if (value > max) throw new InvalidOptionError(`"${option}" option must be an integer of at most ${max}`)
   return value
 }
 
 function fieldName (value: unknown, option: string, fallback: string): string {
   if (value === undefined) return fallback
-  if (typeof value !== 'string' || value === '') throw new TypeError(`"${option}" option must be a non-empty string`)
+  if (typeof value !== 'string' || value === '') throw new InvalidOptionError(`"${option}" option must be a non-empty string`)
   return value
 }
 
 function clientOf (options: OktaMfaStrategyBaseOptions): { client: MfaOktaClient, ownsClient: boolean } {
   if (options.client !== undefined) {
     if (options.orgUrl !== undefined || options.token !== undefined || options.auth !== undefined) {
-      throw new TypeError('give either the "client" option or "orgUrl" with "token" or "auth", not both')
+      throw new InvalidOptionError('give either the "client" option or "orgUrl" with "token" or "auth", not both')
     }
     // Settings of the client the strategy would create: with a client of the app's own they would do nothing.
     const unused = (['allowInsecureHttp', 'timeoutMs', 'clientOptions'] as const).find((k) => options[k] !== undefined)
-    if (unused !== undefined) throw new TypeError(`"${unused}" option configures the client created from "orgUrl": it does nothing with "client"`)
+    if (unused !== undefined) throw new InvalidOptionError(`"${unused}" option configures the client created from "orgUrl": it does nothing with "client"`)
     const c = options.client as Partial<MfaOktaClient> | null
     if (typeof c !== 'object' || c === null || typeof c.verifyFactor !== 'function' || typeof c.listFactors !== 'function') {
-      throw new TypeError('"client" option must be an @okta-mfa/client OktaClient')
+      throw new InvalidOptionError('"client" option must be an @okta-mfa/client OktaClient')
     }
     return { client: options.client, ownsClient: false }
   }
-  if (typeof options.orgUrl !== 'string' || options.orgUrl === '') throw new TypeError('"orgUrl" option must be a URL string (or pass "client")')
+  if (typeof options.orgUrl !== 'string' || options.orgUrl === '') throw new InvalidOptionError('"orgUrl" option must be a URL string (or pass "client")')
   const extra: unknown = options.clientOptions
   if (extra !== undefined && (typeof extra !== 'object' || extra === null || Array.isArray(extra))) {
-    throw new TypeError('"clientOptions" option must be an object of @okta-mfa/client options')
+    throw new InvalidOptionError('"clientOptions" option must be an object of @okta-mfa/client options')
   }
-  if (options.clientOptions?.orgUrl !== undefined) throw new TypeError('"clientOptions.orgUrl": give the org URL once, as "orgUrl"')
+  if (options.clientOptions?.orgUrl !== undefined) throw new InvalidOptionError('"clientOptions.orgUrl": give the org URL once, as "orgUrl"')
   if (options.token !== undefined && options.clientOptions?.token !== undefined) {
-    throw new TypeError('"token" and "clientOptions.token" are both given: give the token once')
+    throw new InvalidOptionError('"token" and "clientOptions.token" are both given: give the token once')
   }
   for (const name of ['allowInsecureHttp', 'timeoutMs'] as const) {
     if (options[name] !== undefined && options.clientOptions?.[name] !== undefined) {
-      throw new TypeError(`"${name}" and "clientOptions.${name}" are both given: give it once`)
+      throw new InvalidOptionError(`"${name}" and "clientOptions.${name}" are both given: give it once`)
     }
   }
   if (options.auth !== undefined) {
     if (options.token !== undefined || options.clientOptions?.auth !== undefined || options.clientOptions?.token !== undefined) {
-      throw new TypeError('"auth" option excludes "token" (and "clientOptions.auth"/"clientOptions.token"): give one way to authorize')
+      throw new InvalidOptionError('"auth" option excludes "token" (and "clientOptions.auth"/"clientOptions.token"): give one way to authorize')
     }
     if (options.auth === null || (typeof options.auth !== 'string' && typeof options.auth !== 'object')) {
-      throw new TypeError('"auth" option must be an SSWS token string or OAuth 2.0 settings { clientId, privateKey, scopes }')
+      throw new InvalidOptionError('"auth" option must be an SSWS token string or OAuth 2.0 settings { clientId, privateKey, scopes }')
     }
   } else if (options.clientOptions?.auth === undefined && (typeof options.token !== 'string' || options.token === '')) {
-    throw new TypeError('"token" option must be a non-empty string (or pass "auth" or "client")')
+    throw new InvalidOptionError('"token" option must be a non-empty string (or pass "auth" or "client")')
   }
   const clientOptions: OktaClientOptions = { ...options.clientOptions, orgUrl: options.orgUrl }
   if (options.token !== undefined) clientOptions.token = options.token
@@ -153,7 +154,7 @@ function clientOf (options: OktaMfaStrategyBaseOptions): { client: MfaOktaClient
   if (options.auth !== undefined) clientOptions.auth = options.auth
   if (options.allowInsecureHttp !== undefined) clientOptions.allowInsecureHttp = options.allowInsecureHttp
   if (options.timeoutMs !== undefined) clientOptions.timeoutMs = options.timeoutMs
-  return { client: createOktaClient(clientOptions), ownsClient: true }
+  return { client: refusedAsOurs(() => createOktaClient(clientOptions)), ownsClient: true }
 }
 
 /**
@@ -162,35 +163,35 @@ function clientOf (options: OktaMfaStrategyBaseOptions): { client: MfaOktaClient
  * @throws TypeError naming the first bad option.
  */
 export function strategyConfig<User, Req> (options: OktaMfaStrategyBaseOptions<User, Req> & { passReqToCallback?: boolean }): StrategyConfig<User, Req> {
-  if (typeof options !== 'object' || options === null) throw new TypeError('OktaMfaStrategy requires an options object')
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('OktaMfaStrategy requires an options object')
   // A misspelt option (say "maxAtempts") would otherwise leave its default in place without a word.
   const unknown = Object.keys(options).find((key) => !OPTION_NAMES.has(key))
-  if (unknown !== undefined) throw new TypeError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of OktaMfaStrategy`)
-  if (typeof options.resolveOktaUser !== 'function') throw new TypeError('"resolveOktaUser" option must be a function')
-  if (options.provision !== undefined && typeof options.provision !== 'boolean') throw new TypeError('"provision" option must be a boolean')
+  if (unknown !== undefined) throw new InvalidOptionError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of OktaMfaStrategy`)
+  if (typeof options.resolveOktaUser !== 'function') throw new InvalidOptionError('"resolveOktaUser" option must be a function')
+  if (options.provision !== undefined && typeof options.provision !== 'boolean') throw new InvalidOptionError('"provision" option must be a boolean')
   if (options.passReqToCallback !== undefined && typeof options.passReqToCallback !== 'boolean') {
-    throw new TypeError('"passReqToCallback" option must be a boolean')
+    throw new InvalidOptionError('"passReqToCallback" option must be a boolean')
   }
   checkRevocationOptions(options)
   if (options.limiter !== undefined && options.limiter !== false && !(options.limiter instanceof AttemptLimiter)) {
-    throw new TypeError('"limiter" option must be an AttemptLimiter or false')
+    throw new InvalidOptionError('"limiter" option must be an AttemptLimiter or false')
   }
   if (options.limiter !== undefined && (options.store !== undefined || options.maxAttempts !== undefined || options.windowMs !== undefined)) {
-    throw new TypeError('"store", "maxAttempts" and "windowMs" configure the default limiter: do not combine them with "limiter"')
+    throw new InvalidOptionError('"store", "maxAttempts" and "windowMs" configure the default limiter: do not combine them with "limiter"')
   }
   const name = fieldName(options.name, 'name', 'okta-mfa')
   const passCodeField = fieldName(options.passCodeField, 'passCodeField', 'passCode')
   const factorIdField = fieldName(options.factorIdField, 'factorIdField', 'factorId')
-  if (factorIdField === passCodeField) throw new TypeError('"passCodeField" and "factorIdField" options must name different fields')
+  if (factorIdField === passCodeField) throw new InvalidOptionError('"passCodeField" and "factorIdField" options must name different fields')
   const clock = options.clock ?? Date.now
   let limiter: AttemptLimiter | undefined
   if (options.limiter === undefined) {
-    limiter = new AttemptLimiter({
+    limiter = refusedAsOurs(() => new AttemptLimiter({
       clock,
       ...(options.store === undefined ? {} : { store: options.store }),
       ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
       ...(options.windowMs === undefined ? {} : { windowMs: options.windowMs }),
-    })
+    }))
   } else if (options.limiter !== false) {
     limiter = options.limiter
   }

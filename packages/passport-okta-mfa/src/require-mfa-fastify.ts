@@ -2,6 +2,7 @@
 // where `returnTo` lives in the secure session (which @fastify/passport's successReturnToOrRedirect reads).
 import { guardConfig, mfaVerdict, refusalBody, refusalStatus, returnToOf, wantsHtml, type RequireMfaOptions } from './guard.js'
 import { sessionSet, type MfaState, type SessionRequest } from '@okta-mfa/core'
+import { InvalidOptionError } from './invalid-option.js'
 
 /**
  * The part of a Fastify request the guard reads. Typed structurally, so that passport-okta-mfa's declarations need no
@@ -63,7 +64,7 @@ export function requireMfaFastify (options: RequireMfaOptions = {}): MfaPreHandl
   return async function requireMfaPreHandler (request, reply, ...rest: unknown[]) {
     if (typeof (reply as Partial<FastifyReplyLike> | undefined)?.code !== 'function') {
       // Given to Express by mistake (its `res` has no code()): fail loudly rather than hang or answer a wrong redirect.
-      const err = new TypeError('requireMfaFastify() is a Fastify preHandler; with Express use requireMfa()')
+      const err = new InvalidOptionError('requireMfaFastify() is a Fastify preHandler; with Express use requireMfa()')
       if (typeof rest[0] === 'function') { (rest[0] as (e: Error) => void)(err); return undefined }
       throw err
     }

@@ -3,6 +3,7 @@
 //
 // Browsers parse Location with the WHATWG URL rules, which drop TAB/CR/LF anywhere, read "\" as "/", and take
 // "//host" (or "/\host", "/<TAB>/host") as another host. So a prefix test such as `startsWith('/')` is not enough.
+import { InvalidOptionError } from './invalid-option.js'
 
 /** Longest return path kept; longer ones are dropped (a session cookie has little room). */
 export const MAX_RETURN_TO_LENGTH = 2048
@@ -86,6 +87,6 @@ export function isSafeReturnTo (value: unknown): value is string {
  * ```
  */
 export function safeReturnTo (value: unknown, fallback: string): string {
-  if (!isSafeReturnTo(fallback)) throw new TypeError('"fallback" of safeReturnTo must be a local path starting with "/"')
+  if (!isSafeReturnTo(fallback)) throw new InvalidOptionError('"fallback" of safeReturnTo must be a local path starting with "/"')
   return isSafeReturnTo(value) ? value : fallback
 }

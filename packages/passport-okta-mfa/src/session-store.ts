@@ -4,6 +4,7 @@
 // @okta-mfa/core's StoreUnavailableError: STORE_UNAVAILABLE, 503, retryable, the store's message kept as `cause` only.
 import { StoreUnavailableError, isStoreUnavailableError, shareableRedisError } from '@okta-mfa/core'
 import { isThenable } from './thenable.js'
+import { InvalidOptionError } from './invalid-option.js'
 
 /**
  * The methods {@link failClosedSessionStore} wraps when the store has them: express-session's store interface
@@ -88,7 +89,7 @@ function notASession (err: unknown, value: unknown): boolean {
 export function failClosedSessionStore<S extends object> (store: S): S {
   const methods = store as Record<string, unknown>
   if (typeof store !== 'object' || store === null || ['get', 'set', 'destroy'].some((name) => typeof methods[name] !== 'function')) {
-    throw new TypeError('"store" must be a session store with get, set and destroy methods')
+    throw new InvalidOptionError('"store" must be a session store with get, set and destroy methods')
   }
   if ((store as Record<symbol, unknown>)[WRAPPED] === true) return store
   for (const name of SESSION_STORE_METHODS) {

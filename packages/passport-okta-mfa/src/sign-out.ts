@@ -9,6 +9,7 @@
 import { clearMfa, isSessionRevoked, refuseUnknownOptions, sessionGet, type RevocationStore, type SessionRequest, type UserKeyFn } from '@okta-mfa/core'
 import type { ConnectMiddleware } from './require-mfa.js'
 import { isThenable } from './thenable.js'
+import { InvalidOptionError } from './invalid-option.js'
 
 /** Options of {@link signOutRevoked}: the guards' `revocations`, `userKey` and `clock`. */
 export interface SignOutRevokedOptions {
@@ -29,10 +30,10 @@ export function checkRevocationOptions (options: { revocations?: unknown, userKe
   const { revocations, userKey, clock } = options
   if (revocations !== undefined && (typeof revocations !== 'object' || revocations === null ||
     typeof (revocations as Partial<RevocationStore>).isRevoked !== 'function')) {
-    throw new TypeError('"revocations" option must implement RevocationStore')
+    throw new InvalidOptionError('"revocations" option must implement RevocationStore')
   }
-  if (clock !== undefined && typeof clock !== 'function') throw new TypeError('"clock" option must be a function')
-  if (userKey !== undefined && typeof userKey !== 'function') throw new TypeError('"userKey" option must be a function')
+  if (clock !== undefined && typeof clock !== 'function') throw new InvalidOptionError('"clock" option must be a function')
+  if (userKey !== undefined && typeof userKey !== 'function') throw new InvalidOptionError('"userKey" option must be a function')
 }
 
 const SIGN_OUT_OPTIONS: Record<keyof SignOutRevokedOptions, true> = { revocations: true, userKey: true, clock: true }
@@ -54,21 +55,21 @@ const SIGN_OUT_OPTIONS: Record<keyof SignOutRevokedOptions, true> = { revocation
  * app.addHook('preValidation', signOutRevoked({ revocations, userKey, clock }))
  */
 export function signOutRevoked (options: SignOutRevokedOptions): ConnectMiddleware {
-  if (typeof options !== 'object' || options === null) throw new TypeError('signOutRevoked options must be an object')
-  refuseUnknownOptions(options, SIGN_OUT_OPTIONS, 'signOutRevoked')
-  if (options.revocations === undefined) throw new TypeError('"revocations" option is required')
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('signOutRevoked options must be an object')
+  refuseUnknownOptions(options, SIGN_OUT_OPTIONS, 'signOutRevoked', InvalidOptionError)
+  if (options.revocations === undefined) throw new InvalidOptionError('"revocations" option is required')
   checkRevocationOptions(options)
   const { revocations, userKey, clock } = options
   return function signOutRevokedMiddleware (req: object, _res: unknown, next: (err?: unknown) => void): void {
     if (typeof next !== 'function') {
-      throw new TypeError('signOutRevoked() is a middleware: give it to app.use() (Express) or to addHook(\'preValidation\') (Fastify)')
+      throw new InvalidOptionError('signOutRevoked() is a middleware: give it to app.use() (Express) or to addHook(\'preValidation\') (Fastify)')
     }
     const request = req as SessionRequest
     const user = request.user
     if (user === undefined || user === null || user === false) {
       // A session holding passport's user that is not on req.user: registered too early (or passport's userProperty
       // changed), it would let every revoked session through without a word, as the guards would refuse every one.
-      next(passportUserIn(request) ? new TypeError(MISPLACED) : undefined)
+      next(passportUserIn(request) ? new InvalidOptionError(MISPLACED) : undefined)
       return
     }
     isSessionRevoked(request, revocations, { user, userKey, clock }).then(async (revoked) => {
@@ -108,7 +109,7 @@ export async function logOutRevoked (req: object): Promise<void> {
 async function logOut (req: object): Promise<void> {
   const r = req as { logout?: unknown, logOut?: unknown }
   const logout = typeof r.logout === 'function' ? r.logout : typeof r.logOut === 'function' ? r.logOut : undefined
-  if (logout === undefined) throw new TypeError('signOutRevoked() needs passport: register it after passport\'s session middleware')
+  if (logout === undefined) throw new InvalidOptionError('signOutRevoked() needs passport: register it after passport\'s session middleware')
   await new Promise<void>((resolve, reject) => {
     const result: unknown = (logout as (done: (err?: unknown) => void) => unknown).call(req, (err?: unknown) => {
       if (err === undefined || err === null) resolve()

@@ -11,6 +11,7 @@ import { isThenable } from './thenable.js'
 import { failInfo, FAIL_CODES, type MfaFailCode, type MfaFailInfo } from './fail-codes.js'
 import { carryAcrossLogin } from './login-hook.js'
 import { strategyConfig, type OktaMfaStrategyOptions, type OktaMfaStrategyOptionsWithRequest, type StrategyConfig } from './options.js'
+import { InvalidOptionError } from './invalid-option.js'
 
 /** What passport's augmented strategy object provides while `authenticate` runs. */
 interface PassportActions {
@@ -108,8 +109,8 @@ export class OktaMfaStrategy<User = any, Req = any> extends PassportStrategy {
     verify?: MfaVerifyFunction<User> | MfaVerifyFunctionWithRequest<User, Req>,
   ) {
     super()
-    if (verify !== undefined && typeof verify !== 'function') throw new TypeError('"verify" must be a function')
-    if (options?.passReqToCallback === true && verify === undefined) throw new TypeError('"passReqToCallback" needs a verify function')
+    if (verify !== undefined && typeof verify !== 'function') throw new InvalidOptionError('"verify" must be a function')
+    if (options?.passReqToCallback === true && verify === undefined) throw new InvalidOptionError('"passReqToCallback" needs a verify function')
     this.config = strategyConfig(options)
     this.name = this.config.name
     this.client = this.config.client

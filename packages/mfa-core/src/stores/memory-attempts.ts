@@ -3,6 +3,7 @@
 // refuses to start new ones (StoreUnavailableError: callers refuse the attempt, fail closed).
 import { StoreUnavailableError, type AttemptCount, type AttemptStore } from './types.js'
 import { refuseUnknownOptions } from '../known-options.js'
+import { InvalidOptionError } from '../invalid-option.js'
 
 /** A counter and its window's wrong codes answered (`settled`), of which `taken` were taken back by right codes. */
 interface Counter { count: number, resetAt: number, settled: number, taken: number }
@@ -38,15 +39,15 @@ export class MemoryAttemptStore implements AttemptStore {
   #lastFullSweep = -Infinity
 
   constructor (options: MemoryAttemptStoreOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('"options" must be an object')
     refuseUnknownOptions(options, MEMORY_ATTEMPT_OPTIONS, 'MemoryAttemptStore')
-    if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
+    if (options.clock !== undefined && typeof options.clock !== 'function') throw new InvalidOptionError('"clock" option must be a function')
     // Only `undefined` is "not given": a `null` (a config's missing value) is refused like any other bad value.
     if (options.sweepAbove !== undefined && !(Number.isInteger(options.sweepAbove) && options.sweepAbove >= 1)) {
-      throw new TypeError('"sweepAbove" option (the old name of "maxKeys") must be a positive integer')
+      throw new InvalidOptionError('"sweepAbove" option (the old name of "maxKeys") must be a positive integer')
     }
     const maxKeys = options.maxKeys !== undefined ? options.maxKeys : options.sweepAbove !== undefined ? options.sweepAbove : DEFAULT_MAX_ATTEMPT_KEYS
-    if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new TypeError('"maxKeys" option must be a positive integer')
+    if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new InvalidOptionError('"maxKeys" option must be a positive integer')
     this.#clock = options.clock ?? Date.now
     this.#maxKeys = maxKeys
   }

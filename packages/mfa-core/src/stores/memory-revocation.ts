@@ -7,6 +7,7 @@ import { refuseUnknownOptions } from '../known-options.js'
 import { OverflowSet } from './revocation-overflow.js'
 import { SWEEP_INTERVAL_MS, UserMarks } from './user-marks.js'
 import { compactDeviceMarkKey, isDeviceMarkKey } from './device-mark.js'
+import { InvalidOptionError } from '../invalid-option.js'
 
 /** Options of {@link MemoryRevocationStore}. */
 export interface MemoryRevocationStoreOptions {
@@ -58,12 +59,12 @@ export class MemoryRevocationStore implements RevocationStore {
   #lastSessionSweep = Number.NEGATIVE_INFINITY
 
   constructor (options: MemoryRevocationStoreOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('"options" must be an object')
     refuseUnknownOptions(options, MEMORY_REVOCATION_OPTIONS, 'MemoryRevocationStore')
-    if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" option must be a function')
+    if (options.clock !== undefined && typeof options.clock !== 'function') throw new InvalidOptionError('"clock" option must be a function')
     // Only `undefined` is "not given": a `null` is refused like any other bad value.
     const maxEntries = options.maxEntries === undefined ? 100_000 : options.maxEntries
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('"maxEntries" option must be a positive integer')
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new InvalidOptionError('"maxEntries" option must be a positive integer')
     this.#clock = options.clock ?? Date.now
     this.#maxEntries = maxEntries
     this.#users = new UserMarks(maxEntries)
@@ -100,7 +101,7 @@ export class MemoryRevocationStore implements RevocationStore {
 
   async revokeUser (userKey: string, before: number, ttlMs: number): Promise<void> {
     checkTtl(ttlMs)
-    if (!Number.isFinite(before)) throw new TypeError('"before" must be a finite number of ms since the epoch')
+    if (!Number.isFinite(before)) throw new InvalidOptionError('"before" must be a finite number of ms since the epoch')
     const now = this.#clock()
     // By kind: a device mark (400 days) never shares a map or an overflow generation with sign-outs (a session's life).
     // Its map holds it without the padding (about 500 bytes a mark), since that map holds no user key to keep apart.
@@ -137,5 +138,5 @@ export class MemoryRevocationStore implements RevocationStore {
 }
 
 function checkTtl (ttlMs: number): void {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new TypeError('"ttlMs" must be a positive number of ms')
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new InvalidOptionError('"ttlMs" must be a positive number of ms')
 }

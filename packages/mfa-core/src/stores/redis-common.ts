@@ -5,6 +5,7 @@ import { hash } from 'node:crypto'
 import { StoreUnavailableError } from './types.js'
 import { MAX_TIMER_MS } from '../deadline.js'
 import { refuseUnknownOptions } from '../known-options.js'
+import { InvalidOptionError } from '../invalid-option.js'
 
 /**
  * The part of an ioredis `Redis` (or `Cluster`) client the stores use. Pass the client itself; this type only keeps
@@ -49,7 +50,7 @@ export interface RedisStoreConfig {
 export function redisStoreConfig (client: unknown, options: RedisStoreOptions | undefined): RedisStoreConfig {
   const c = client as Partial<RedisClientLike> | null | undefined
   if (typeof c !== 'object' || c === null || typeof c.defineCommand !== 'function' || typeof c.call !== 'function') {
-    throw new TypeError('"client" must be an ioredis client (Redis or Cluster)')
+    throw new InvalidOptionError('"client" must be an ioredis client (Redis or Cluster)')
   }
   return Object.freeze({ client: c as RedisClientLike, ...checkStoreOptions(options) })
 }
@@ -57,13 +58,13 @@ export function redisStoreConfig (client: unknown, options: RedisStoreOptions | 
 /** Validates and fills in {@link RedisStoreOptions}. */
 export function checkStoreOptions (options: RedisStoreOptions | undefined): Required<RedisStoreOptions> {
   const o = options ?? {}
-  if (typeof o !== 'object' || o === null) throw new TypeError('"options" must be an object')
+  if (typeof o !== 'object' || o === null) throw new InvalidOptionError('"options" must be an object')
   refuseUnknownOptions(o, STORE_OPTIONS, 'the Redis stores')
   const prefix = o.prefix === undefined ? DEFAULT_REDIS_PREFIX : o.prefix
-  if (typeof prefix !== 'string' || prefix.length > 200) throw new TypeError('"prefix" option must be a string of at most 200 characters')
+  if (typeof prefix !== 'string' || prefix.length > 200) throw new InvalidOptionError('"prefix" option must be a string of at most 200 characters')
   const commandTimeoutMs = o.commandTimeoutMs === undefined ? DEFAULT_REDIS_COMMAND_TIMEOUT_MS : o.commandTimeoutMs
   if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1 || commandTimeoutMs > MAX_TIMER_MS) {
-    throw new TypeError(`"commandTimeoutMs" option must be a positive integer of at most ${MAX_TIMER_MS}`)
+    throw new InvalidOptionError(`"commandTimeoutMs" option must be a positive integer of at most ${MAX_TIMER_MS}`)
   }
   return { prefix, commandTimeoutMs }
 }
@@ -80,7 +81,7 @@ export function hashKey (key: string): string {
 export function defineScript (client: RedisClientLike, name: string, numberOfKeys: number, lua: string): (...args: Array<string | number>) => Promise<unknown> {
   client.defineCommand(name, { numberOfKeys, lua })
   const fn = (client as unknown as Record<string, (...args: Array<string | number>) => Promise<unknown>>)[name]
-  if (typeof fn !== 'function') throw new TypeError('"client" must be an ioredis client (defineCommand did not define a command)')
+  if (typeof fn !== 'function') throw new InvalidOptionError('"client" must be an ioredis client (defineCommand did not define a command)')
   return fn.bind(client)
 }
 
@@ -135,6 +136,6 @@ const MAX_TTL_MS = 100 * 366 * 24 * 60 * 60_000
 /** A positive TTL in whole ms for PX / PEXPIRE; anything else is a programmer mistake. */
 export function ttlArg (ttlMs: number, name = 'ttlMs'): number {
   // Redis refuses an expiry beyond 64 bits of ms from now, and would then have run INCR without its PEXPIRE.
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0 || ttlMs > MAX_TTL_MS) throw new TypeError(`"${name}" must be a positive number of ms, at most ${MAX_TTL_MS} (100 years)`)
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0 || ttlMs > MAX_TTL_MS) throw new InvalidOptionError(`"${name}" must be a positive number of ms, at most ${MAX_TTL_MS} (100 years)`)
   return Math.ceil(ttlMs)
 }

@@ -6,6 +6,7 @@ import {
 } from './redis-common.js'
 import { run } from './redis-run.js'
 import type { RevocationStore } from './types.js'
+import { InvalidOptionError } from '../invalid-option.js'
 
 // SET with a TTL that never shortens one already there (a second logout with a shorter TTL must not un-revoke early).
 const REVOKE_SESSION_LUA = `
@@ -98,7 +99,7 @@ export class RedisRevocationStore implements RevocationStore {
 
   async revokeUser (userKey: string, before: number, ttlMs: number): Promise<void> {
     const ttl = ttlArg(ttlMs)
-    if (!Number.isFinite(before)) throw new TypeError('"before" must be a finite number of ms since the epoch')
+    if (!Number.isFinite(before)) throw new InvalidOptionError('"before" must be a finite number of ms since the epoch')
     await run(this.#config, () => this.#revokeUser(this.userKeyOf(userKey), String(Math.ceil(before)), ttl))
   }
 

@@ -12,6 +12,7 @@ import { MAX_TIMER_MS } from '../deadline.js'
 import { refuseUnknownOptions } from '../known-options.js'
 import { loadIoredis } from './ioredis-load.js'
 import { redisUrlProblem } from './redis-url.js'
+import { InvalidOptionError } from '../invalid-option.js'
 
 /** Options of {@link createRedisStores}. */
 export interface CreateRedisStoresOptions {
@@ -130,23 +131,23 @@ export interface RedisStores {
  */
 export function createRedisStores (url: string, options: CreateRedisStoresOptions = {}): RedisStores {
   const urlProblem = redisUrlProblem(url, '"url"')
-  if (urlProblem !== undefined) throw new TypeError(urlProblem)
-  if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
+  if (urlProblem !== undefined) throw new InvalidOptionError(urlProblem)
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('"options" must be an object')
   refuseUnknownOptions(options, CREATE_OPTIONS, 'createRedisStores')
   // Every check runs before the client exists, so a bad option never leaves a connection behind.
   const storeOptions = checkStoreOptions({ prefix: options.prefix, commandTimeoutMs: options.commandTimeoutMs })
   const { commandTimeoutMs } = storeOptions
   const connectTimeoutMs = positiveInt(options.connectTimeoutMs === undefined ? 5000 : options.connectTimeoutMs, 'connectTimeoutMs')
   const maxReconnectDelayMs = positiveInt(options.maxReconnectDelayMs === undefined ? 2000 : options.maxReconnectDelayMs, 'maxReconnectDelayMs')
-  if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError('"onError" option must be a function')
-  if (options.onStatusChange !== undefined && typeof options.onStatusChange !== 'function') throw new TypeError('"onStatusChange" option must be a function')
+  if (options.onError !== undefined && typeof options.onError !== 'function') throw new InvalidOptionError('"onError" option must be a function')
+  if (options.onStatusChange !== undefined && typeof options.onStatusChange !== 'function') throw new InvalidOptionError('"onStatusChange" option must be a function')
   if (options.redisOptions !== undefined && (typeof options.redisOptions !== 'object' || options.redisOptions === null)) {
-    throw new TypeError('"redisOptions" option must be an object')
+    throw new InvalidOptionError('"redisOptions" option must be an object')
   }
   const db = (options.redisOptions as { db?: unknown } | undefined)?.db
-  if (db !== undefined && !(Number.isSafeInteger(db) && (db as number) >= 0)) throw new TypeError('"redisOptions.db" option must be a non-negative integer')
+  if (db !== undefined && !(Number.isSafeInteger(db) && (db as number) >= 0)) throw new InvalidOptionError('"redisOptions.db" option must be a non-negative integer')
   // ioredis would take the URL's and drop this one without a word.
-  if (db !== undefined && /^rediss?:\/\/[^/?#]*(\/[0-9]+|\/?\?db=)/i.test(url)) throw new TypeError('"redisOptions.db" option: the URL names a database already; keep one')
+  if (db !== undefined && /^rediss?:\/\/[^/?#]*(\/[0-9]+|\/?\?db=)/i.test(url)) throw new InvalidOptionError('"redisOptions.db" option: the URL names a database already; keep one')
 
   // A READONLY answer drops the connection to reconnect: set until the new one is ready (see ping()).
   let refusalReconnect = false
@@ -270,6 +271,6 @@ async function closeClient (client: Redis, config: RedisStoreConfig): Promise<vo
 }
 
 function positiveInt (value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) throw new TypeError(`"${name}" option must be a positive integer of at most ${MAX_TIMER_MS}`)
+  if (!Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) throw new InvalidOptionError(`"${name}" option must be a positive integer of at most ${MAX_TIMER_MS}`)
   return value
 }

@@ -7,6 +7,7 @@
  */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
 import { firstUnknownKey } from '../known-keys.js'
+import { InvalidOptionError } from '../invalid-option.js'
 
 /**
  * OAuth 2.0 settings: the client credentials grant with a private_key_jwt client assertion,
@@ -65,7 +66,7 @@ const RSA_ALGS: ReadonlySet<unknown> = new Set(['RS256', 'RS384', 'RS512'])
 interface JwkUse { alg?: unknown, use?: unknown, keyOps?: unknown }
 
 function parseKey (value: unknown): { key: KeyObject, kid: string | undefined, use: JwkUse } {
-  const bad = (): TypeError => new TypeError('"auth.privateKey" option must be a private key: a PEM string, a private JWK object or its JSON (RSA or EC)')
+  const bad = (): TypeError => new InvalidOptionError('"auth.privateKey" option must be a private key: a PEM string, a private JWK object or its JSON (RSA or EC)')
   let jwk: Record<string, unknown> | undefined
   let pem: string | undefined
   if (typeof value === 'string') {
@@ -103,19 +104,19 @@ function parseKey (value: unknown): { key: KeyObject, kid: string | undefined, u
  * with it anyway would only show as Okta's `invalid_client` at the first call.
  */
 function algOf (key: KeyObject, use: JwkUse): OAuthConfig['alg'] {
-  if (use.use !== undefined && use.use !== 'sig') throw new TypeError('"auth.privateKey" option: the JWK\'s "use" must be "sig" (a signing key) when it is given')
+  if (use.use !== undefined && use.use !== 'sig') throw new InvalidOptionError('"auth.privateKey" option: the JWK\'s "use" must be "sig" (a signing key) when it is given')
   if (use.keyOps !== undefined && (!Array.isArray(use.keyOps) || !use.keyOps.includes('sign'))) {
-    throw new TypeError('"auth.privateKey" option: the JWK\'s "key_ops" must include "sign" when it is given')
+    throw new InvalidOptionError('"auth.privateKey" option: the JWK\'s "key_ops" must include "sign" when it is given')
   }
   if (key.asymmetricKeyType === 'rsa') {
-    if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw new TypeError('"auth.privateKey" option: an RSA key must have at least 2048 bits')
+    if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw new InvalidOptionError('"auth.privateKey" option: an RSA key must have at least 2048 bits')
     if (use.alg === undefined) return 'RS256'
-    if (!RSA_ALGS.has(use.alg)) throw new TypeError('"auth.privateKey" option: the JWK\'s "alg" must be RS256, RS384 or RS512 for an RSA key')
+    if (!RSA_ALGS.has(use.alg)) throw new InvalidOptionError('"auth.privateKey" option: the JWK\'s "alg" must be RS256, RS384 or RS512 for an RSA key')
     return use.alg as OAuthConfig['alg']
   }
   const alg = key.asymmetricKeyType === 'ec' ? CURVE_ALGS[key.asymmetricKeyDetails?.namedCurve ?? ''] : undefined
-  if (alg === undefined) throw new TypeError('"auth.privateKey" option must be an RSA key or an EC key on P-256, P-384 or P-521')
-  if (use.alg !== undefined && use.alg !== alg) throw new TypeError(`"auth.privateKey" option: the JWK's "alg" must be ${alg} for a key on its curve`)
+  if (alg === undefined) throw new InvalidOptionError('"auth.privateKey" option must be an RSA key or an EC key on P-256, P-384 or P-521')
+  if (use.alg !== undefined && use.alg !== alg) throw new InvalidOptionError(`"auth.privateKey" option: the JWK's "alg" must be ${alg} for a key on its curve`)
   return alg
 }
 
@@ -145,22 +146,22 @@ const OAUTH_FIELDS: Record<keyof OktaOAuthOptions, true> = { clientId: true, pri
 export function resolveOAuth (o: OktaOAuthOptions): OAuthConfig {
   // A misspelt field (say "DPoP") would otherwise only show at run time, as Okta's refusal.
   const unknown = firstUnknownKey(o, OAUTH_FIELDS)
-  if (unknown !== undefined) throw new TypeError(`"auth.${unknown.slice(0, 64)}" is not an option of OAuth settings (clientId, privateKey, keyId, scopes, dpop)`)
+  if (unknown !== undefined) throw new InvalidOptionError(`"auth.${unknown.slice(0, 64)}" is not an option of OAuth settings (clientId, privateKey, keyId, scopes, dpop)`)
   if (typeof o.clientId !== 'string' || o.clientId.length > 200 || !PRINTABLE.test(o.clientId)) {
-    throw new TypeError('"auth.clientId" option must be a non-empty string without spaces')
+    throw new InvalidOptionError('"auth.clientId" option must be a non-empty string without spaces')
   }
   const { key, kid, use } = parseKey(o.privateKey)
   const alg = algOf(key, use)
-  if (!signsForItsPublicKey(key)) throw new TypeError('"auth.privateKey" option: the key\'s private and public parts do not match (a JWK with members of two keys?)')
+  if (!signsForItsPublicKey(key)) throw new InvalidOptionError('"auth.privateKey" option: the key\'s private and public parts do not match (a JWK with members of two keys?)')
   if (o.keyId !== undefined && (typeof o.keyId !== 'string' || o.keyId.length > 200 || !PRINTABLE.test(o.keyId))) {
-    throw new TypeError('"auth.keyId" option must be a non-empty string without spaces')
+    throw new InvalidOptionError('"auth.keyId" option must be a non-empty string without spaces')
   }
   // Space- or comma-separated, as OKTA_SCOPES is read: no okta.* scope has a comma in its name.
   const scopes = typeof o.scopes === 'string' ? o.scopes.split(/[\s,]+/).filter((s) => s !== '') : o.scopes
   if (!Array.isArray(scopes) || scopes.length === 0 || scopes.some((s) => typeof s !== 'string' || !SCOPE_TOKEN.test(s))) {
-    throw new TypeError('"auth.scopes" option must be a non-empty array of scope names such as "okta.users.read"')
+    throw new InvalidOptionError('"auth.scopes" option must be a non-empty array of scope names such as "okta.users.read"')
   }
-  if (o.dpop !== undefined && typeof o.dpop !== 'boolean') throw new TypeError('"auth.dpop" option must be a boolean')
+  if (o.dpop !== undefined && typeof o.dpop !== 'boolean') throw new InvalidOptionError('"auth.dpop" option must be a boolean')
   return Object.freeze({
     clientId: o.clientId,
     key,

@@ -3,6 +3,7 @@
 import { addAppRecords, seedServiceApps, toAppRecord } from './apps.js'
 import { OAuthState } from './state.js'
 import type { EmulatorOAuth, EmulatorOptions, ServiceApp } from '../types.js'
+import { InvalidOptionError } from '../invalid-option.js'
 
 /**
  * Builds the OAuth state from the options and the seed's JSON (read already: the file is read once); throws TypeError
@@ -10,10 +11,10 @@ import type { EmulatorOAuth, EmulatorOptions, ServiceApp } from '../types.js'
  */
 export function createOAuthState (options: EmulatorOptions, clock: () => number, seedJson: unknown): OAuthState {
   if (options.dpopApiNonce !== undefined && typeof options.dpopApiNonce !== 'boolean') {
-    throw new TypeError('"dpopApiNonce" option must be a boolean')
+    throw new InvalidOptionError('"dpopApiNonce" option must be a boolean')
   }
   if (options.serviceApps !== undefined && !Array.isArray(options.serviceApps)) {
-    throw new TypeError('"serviceApps" option must be an array of service apps')
+    throw new InvalidOptionError('"serviceApps" option must be an array of service apps')
   }
   const state = new OAuthState(clock, options.dpopApiNonce ?? false, options.maxOAuthRecords)
   // A client id registered twice is refused: only one of the two apps could get tokens.

@@ -1,0 +1,19 @@
+// The one error of a caller's mistake in using the emulator: a bad option or a bad argument, coded.
+
+/**
+ * A bad option of `startEmulator`/`buildEmulator`/`validateOptions` (the seed and the service apps included), a bad
+ * `--service-app` argument of the command line, or a bad argument of a call (`messages`' filter, `totpCodeOf`'s
+ * secret or time): a programmer's mistake, thrown before anything starts. It is a `TypeError` whose message names the
+ * option or argument (never a secret or a key), with the stable `code` `OKTA_EMULATOR_INVALID_OPTION`. What a request
+ * sends the emulator is answered as Okta would, never with this error.
+ *
+ * @example
+ * try { buildEmulator({ token: '' }) } catch (err) { if (err instanceof InvalidOptionError) console.error(err.code, err.message) }
+ */
+export class InvalidOptionError extends TypeError {
+  override readonly name = 'InvalidOptionError'
+  readonly code = 'OKTA_EMULATOR_INVALID_OPTION'
+  constructor (message: string, options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
