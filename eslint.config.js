@@ -22,4 +22,18 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'error',
     },
   },
+  {
+    // A caller's bad option or argument is each package's InvalidOptionError (a TypeError with a stable code): a plain
+    // TypeError would reach the app without one.
+    files: ['packages/*/src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "NewExpression[callee.name='TypeError']",
+        message: "Throw the package's InvalidOptionError (a TypeError with a stable code), not a plain TypeError.",
+      }, {
+        selector: "CallExpression[callee.name='TypeError']",
+        message: "Throw the package's InvalidOptionError (a TypeError with a stable code), not a plain TypeError.",
+      }],
+    },
+  },
 )
