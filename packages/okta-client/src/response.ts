@@ -3,7 +3,6 @@
 import { isJsonType, quoteType } from './content-type.js'
 import { mapOktaError, oktaErrorFields, redactFields } from './error-mapping.js'
 import { AbortedError, ConnectionError, InvalidResponseError, OktaClientError, RateLimitedError, TimeoutError, type OktaApiError } from './errors.js'
-import { InvalidOptionError } from './invalid-option.js'
 import { RetryOnce } from './oauth/challenge.js'
 import { headerValue, rateLimitInfo } from './rate-limit.js'
 import { redactSecrets, sentSecrets } from './redact.js'
@@ -160,7 +159,7 @@ export function translate (err: unknown, timedOut: boolean, timeoutMs: number, s
   if (err instanceof OktaClientError || err instanceof RetryOnce) return err
   if (timedOut) return new TimeoutError(timeoutMs, { cause: safeCause(err), requestId })
   if (signal?.aborted === true) return new AbortedError({ cause: signal.reason, requestId })
-  if (err instanceof InvalidOptionError || (err instanceof TypeError && !('code' in err))) return err
+  if (err instanceof TypeError && !('code' in err)) return err
   const code = (err as { code?: unknown } | null)?.code
   const causeCode = typeof code === 'string' ? code : undefined
   const cause = safeCause(err)
