@@ -55,7 +55,7 @@ void t.test('bad options throw a TypeError that names the option', async (t) => 
     ['a key of Object.prototype', { orgUrl: ORG, token: TOKEN, toString: () => 'x' }, /^"toString" is not an option of createOktaClient$/],
   ]
   for (const [name, options, message] of bad) {
-    t.throws(() => createOktaClient(options as OktaClientOptions), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message }, name)
+    t.throws(() => createOktaClient(options as OktaClientOptions), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message }, name)
   }
   // The message of a bad token never repeats the token, whichever option carried it.
   for (const options of [{ orgUrl: ORG, token: 'leaky token' }, { orgUrl: ORG, auth: 'leaky token' }]) {
@@ -114,7 +114,7 @@ void t.test('every request carries Accept, User-Agent, SSWS Authorization and X-
   t.equal(user.oktaRequestId, 'okta-rid-7')
   t.notOk(Object.keys(user).includes('oktaRequestId'), 'oktaRequestId is not enumerable')
   t.same(JSON.parse(JSON.stringify(user)), USER)
-  await t.rejects(client.getUser('x', { requestId: 'bad\nid' }), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"requestId" option/ })
+  await t.rejects(client.getUser('x', { requestId: 'bad\nid' }), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"requestId" option/ })
   // 1 to 200 characters: an id of 200 is sent as it is, one of 201 or an empty one is refused before anything is sent.
   pool.intercept({ path: '/api/v1/users/00u1f96ECLNVOKVMUSEA', method: 'GET', headers: { 'x-request-id': 'r'.repeat(200) } }).reply(200, USER, { headers: jsonHeaders() })
   t.equal((await client.getUser('00u1f96ECLNVOKVMUSEA', { requestId: 'r'.repeat(200) })).id, USER.id, 'a request id of 200 characters')
@@ -125,7 +125,7 @@ void t.test('every request carries Accept, User-Agent, SSWS Authorization and X-
   // A control character (a tab too) or a space at an end, which undici would trim: the id sent would not be this one.
   // C1 controls (NEL, CSI: a terminal's escapes in a log) too; and a character that is not Latin-1 cannot be a header's.
   for (const requestId of ['r'.repeat(201), '', 'a\tb', '\tlead', ' padded ', 'trail ', 'req\u0085id', 'req\u009b31mid', 'req-€']) {
-    await t.rejects(client.getUser('x', { requestId }), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"requestId" option/ }, `a request id of ${requestId.length} characters`)
+    await t.rejects(client.getUser('x', { requestId }), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"requestId" option/ }, `a request id of ${requestId.length} characters`)
   }
   agent.assertNoPendingInterceptors()
 })
@@ -140,7 +140,7 @@ void t.test('a pluggable auth provider is called per request', async (t) => {
   t.equal(calls, 2)
   agent.assertNoPendingInterceptors()
   const bad = mockOrg(t, { token: undefined, auth: { header: () => 'Bearer x\r\nX-Evil: 1' } })
-  await t.rejects(bad.client.getUser('u1'), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"auth" option: header\(\) must return/ })
+  await t.rejects(bad.client.getUser('u1'), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"auth" option: header\(\) must return/ })
   // The app's own header() failing is its own error, passed through as it is (sync or async).
   const own = new Error('secret store down')
   for (const header of [() => { throw own }, async () => { throw own }]) {
@@ -176,28 +176,28 @@ void t.test('logins are percent-encoded into one path segment; queries are seria
   await client.deleteFactor('00u1', 'mbl1', {})
   agent.assertNoPendingInterceptors()
   await t.rejects(client.deleteFactor('00u1', 'mbl1', { removeRecoveryEnrollment: 'true' as unknown as boolean }),
-    { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: '"removeRecoveryEnrollment" must be a boolean' })
+    { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: '"removeRecoveryEnrollment" must be a boolean' })
   await t.rejects(client.deleteFactor('00u1', 'mbl1', { removeRecovery: true } as never),
-    { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /^"removeRecovery" is not a key of the deleteFactor options/ })
-  await t.rejects(client.deleteFactor('00u1', 'mbl1', { requestId: 'a\r\nb' }), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION' })
-  await t.rejects(client.getUser(''), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"idOrLogin" must be a non-empty string/ })
-  await t.rejects(client.getFactor('00u1', ''), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"factorId" must be a non-empty string/ })
+    { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /^"removeRecovery" is not a key of the deleteFactor options/ })
+  await t.rejects(client.deleteFactor('00u1', 'mbl1', { requestId: 'a\r\nb' }), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION' })
+  await t.rejects(client.getUser(''), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"idOrLogin" must be a non-empty string/ })
+  await t.rejects(client.getFactor('00u1', ''), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"factorId" must be a non-empty string/ })
   // A lone surrogate (JSON allows one) cannot be percent-encoded: the same TypeError, naming the parameter, no echo.
   const surrogate = await client.getUser('\ud800@example.com').then(() => undefined, (err: unknown) => err as Error)
   t.type(surrogate, TypeError)
-  t.match(surrogate, { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /^"idOrLogin" must be / })
+  t.match(surrogate, { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /^"idOrLogin" must be / })
   t.notMatch(surrogate?.message, /example\.com|\ud800/)
-  await t.rejects(client.listFactors('00u1\udfff'), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /^"userId" must be / })
-  await t.rejects(client.getFactor('00u1', '\ud83d'), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /^"factorId" must be / })
-  await t.rejects(client.enrollFactor('00u1', {} as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"body" must have a "factorType"/ })
-  await t.rejects(client.enrollFactor('00u1', { factorType: 'push', provider: 'OKTA' }, { tokenLifetimeSeconds: -1 }), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"tokenLifetimeSeconds"/ })
-  await t.rejects(client.activateFactor('00u1', 'ost1', {} as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"body.passCode" must be a string/ })
-  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: 123456 as never }), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"body.passCode" must be a string/ })
-  await t.rejects(client.verifyFactor('00u1', 'opf1', { useNumberMatchingChallenge: 'yes' as never }), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"body.useNumberMatchingChallenge" must be a boolean/ })
-  await t.rejects(client.activateFactor('00u1', 'ost1', null as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"body.passCode" must be a string/ })
-  await t.rejects(client.createUser({} as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"body.profile" must be an object/ })
-  await t.rejects(client.createUser({ profile: { login: 'a', email: 'a' } }, { activate: 'yes' as never }), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"activate" must be a boolean/ })
-  t.throws(() => client.listUsers({ limit: 0 }), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"limit" must be a positive integer/ })
+  await t.rejects(client.listFactors('00u1\udfff'), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /^"userId" must be / })
+  await t.rejects(client.getFactor('00u1', '\ud83d'), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /^"factorId" must be / })
+  await t.rejects(client.enrollFactor('00u1', {} as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"body" must have a "factorType"/ })
+  await t.rejects(client.enrollFactor('00u1', { factorType: 'push', provider: 'OKTA' }, { tokenLifetimeSeconds: -1 }), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"tokenLifetimeSeconds"/ })
+  await t.rejects(client.activateFactor('00u1', 'ost1', {} as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"body.passCode" must be a string/ })
+  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: 123456 as never }), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"body.passCode" must be a string/ })
+  await t.rejects(client.verifyFactor('00u1', 'opf1', { useNumberMatchingChallenge: 'yes' as never }), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"body.useNumberMatchingChallenge" must be a boolean/ })
+  await t.rejects(client.activateFactor('00u1', 'ost1', null as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"body.passCode" must be a string/ })
+  await t.rejects(client.createUser({} as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"body.profile" must be an object/ })
+  await t.rejects(client.createUser({ profile: { login: 'a', email: 'a' } }, { activate: 'yes' as never }), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"activate" must be a boolean/ })
+  t.throws(() => client.listUsers({ limit: 0 }), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /"limit" must be a positive integer/ })
 })
 
 void t.test('a key that is not an option of a method is a TypeError naming it, before anything is sent; so is a null options object', async (t) => {
@@ -205,26 +205,26 @@ void t.test('a key that is not an option of a method is a TypeError naming it, b
   const profile = { profile: { login: 'a@example.com', email: 'a@example.com' } }
   const named = (key: string): RegExp => new RegExp(`^"${key}" is not a key of `)
   // A misspelt filter would list every user of the org: refused at the call, not sent.
-  t.throws(() => client.listUsers({ serach: 'profile.login eq "b"' } as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('serach') })
-  t.throws(() => client.listUsers({ limit: 2 }, { timeout: 1 } as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('timeout') })
-  t.throws(() => client.listUsers(null as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /listUsers query must be an object/ })
-  await t.rejects(client.createUser(profile, { activated: false } as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('activated') })
-  await t.rejects(client.createUser(profile, null as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /createUser query must be an object/ })
-  await t.rejects(client.getUser('00u1', { timeout: 1 } as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('timeout') })
-  await t.rejects(client.getUser('00u1', null as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /request options \("opts"\) must be an object/ })
-  await t.rejects(client.deleteFactor('00u1', 'ost1', { timeoutMs: 1 } as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('timeoutMs') })
-  await t.rejects(client.activateUser('00u1', { sendMail: false } as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('sendMail') })
-  await t.rejects(client.enrollFactor('00u1', { factorType: 'push', provider: 'OKTA' }, { activated: true } as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('activated') })
-  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }, { lifetime: 5 } as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('lifetime') })
-  await t.rejects(client.verifyFactor('00u1', 'mbl1', { passcode: '123456' } as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /^"passcode" is not a key of the verifyFactor body \(passCode, answer, useNumberMatchingChallenge\)$/ })
-  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }, null as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /verifyFactor query must be an object/ })
+  t.throws(() => client.listUsers({ serach: 'profile.login eq "b"' } as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('serach') })
+  t.throws(() => client.listUsers({ limit: 2 }, { timeout: 1 } as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('timeout') })
+  t.throws(() => client.listUsers(null as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /listUsers query must be an object/ })
+  await t.rejects(client.createUser(profile, { activated: false } as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('activated') })
+  await t.rejects(client.createUser(profile, null as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /createUser query must be an object/ })
+  await t.rejects(client.getUser('00u1', { timeout: 1 } as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('timeout') })
+  await t.rejects(client.getUser('00u1', null as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /request options \("opts"\) must be an object/ })
+  await t.rejects(client.deleteFactor('00u1', 'ost1', { timeoutMs: 1 } as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('timeoutMs') })
+  await t.rejects(client.activateUser('00u1', { sendMail: false } as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('sendMail') })
+  await t.rejects(client.enrollFactor('00u1', { factorType: 'push', provider: 'OKTA' }, { activated: true } as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('activated') })
+  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }, { lifetime: 5 } as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('lifetime') })
+  await t.rejects(client.verifyFactor('00u1', 'mbl1', { passcode: '123456' } as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /^"passcode" is not a key of the verifyFactor body \(passCode, answer, useNumberMatchingChallenge\)$/ })
+  await t.rejects(client.verifyFactor('00u1', 'ost1', { passCode: '1' }, null as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /verifyFactor query must be an object/ })
   // A form field that was missing: a code not given, not a request for a new one (sent, an sms factor would text one).
   for (const body of [{ passCode: undefined }, { answer: undefined }, { passCode: undefined, answer: undefined }]) {
-    await t.rejects(client.verifyFactor('00u1', 'sms1', body), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: '"body.passCode" (or "body.answer") is undefined: pass no body to start a challenge' }, JSON.stringify(Object.keys(body)))
+    await t.rejects(client.verifyFactor('00u1', 'sms1', body), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: '"body.passCode" (or "body.answer") is undefined: pass no body to start a challenge' }, JSON.stringify(Object.keys(body)))
   }
-  await t.rejects(client.verifyFactor('00u1', 'ost1', undefined, undefined, { ctx: {} } as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('ctx') })
-  await t.rejects(client.verifyFactor('00u1', 'ost1', undefined, undefined, null as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /verifyFactor options/ })
-  await t.rejects(client.verifyFactor('00u1', 'ost1', undefined, undefined, { context: { ipAddress: '1.2.3.4' } } as never), { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('ipAddress') })
+  await t.rejects(client.verifyFactor('00u1', 'ost1', undefined, undefined, { ctx: {} } as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('ctx') })
+  await t.rejects(client.verifyFactor('00u1', 'ost1', undefined, undefined, null as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: /verifyFactor options/ })
+  await t.rejects(client.verifyFactor('00u1', 'ost1', undefined, undefined, { context: { ipAddress: '1.2.3.4' } } as never), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: named('ipAddress') })
   agent.assertNoPendingInterceptors()
 })
 

@@ -324,8 +324,8 @@ await t.test('GET /__emulator/messages, and messages() and lastMessage()', async
     [{ userId: 5 }, /^messages: "filter\.userId" must be a string$/],
     [{ channel: 'fax' }, /^messages: "filter\.channel" must be sms, call or email$/],
   ]
-  for (const [filter, message] of bad) t.throws(() => emu.messages(filter as object), { name: 'InvalidOptionError', code: 'OKTA_EMULATOR_INVALID_OPTION', message }, JSON.stringify(filter))
-  t.throws(() => emu.lastMessage(null as unknown as object), { name: 'InvalidOptionError', code: 'OKTA_EMULATOR_INVALID_OPTION', message: /^lastMessage: "filter"/ })
+  for (const [filter, message] of bad) t.throws(() => emu.messages(filter as object), { name: 'TypeError', code: 'OKTA_EMULATOR_INVALID_OPTION', message }, JSON.stringify(filter))
+  t.throws(() => emu.lastMessage(null as unknown as object), { name: 'TypeError', code: 'OKTA_EMULATOR_INVALID_OPTION', message: /^lastMessage: "filter"/ })
   t.equal((await emuFetch(emu, 'DELETE', '/__emulator/messages')).status, 204)
   t.same(emu.messages(), [])
 })

@@ -367,7 +367,7 @@ await t.test('--seed preloads users once', async (t) => {
   t.equal(listed.json<unknown[]>().length, 2, 'a seed user named by the id of a renamed user is that user')
   await byId.app.close()
   // A new seed user may still not take the id of a factor another user holds.
-  t.throws(() => buildEmulator({ dataFile: data, seed: [{ id: '00uEveEveEveEveEve01', login: 'eve@example.com', factors: [{ id: 'ostSeededAliceTotp01', factorType: 'token:software:totp' }] }] }), { name: 'InvalidOptionError', code: 'OKTA_EMULATOR_INVALID_OPTION', message: '"seed" option: user 0 ("eve@example.com"): factors[0].id ostSeededAliceTotp01 is the id of a factor the emulator holds' })
+  t.throws(() => buildEmulator({ dataFile: data, seed: [{ id: '00uEveEveEveEveEve01', login: 'eve@example.com', factors: [{ id: 'ostSeededAliceTotp01', factorType: 'token:software:totp' }] }] }), { name: 'TypeError', code: 'OKTA_EMULATOR_INVALID_OPTION', message: '"seed" option: user 0 ("eve@example.com"): factors[0].id ostSeededAliceTotp01 is the id of a factor the emulator holds' })
   const after = await withEmulator(t, { dataFile: data })
   t.same((await emuFetch(after, 'GET', '/api/v1/users')).body.map((u: { profile: { login: string } }) => u.profile.login), ['alice.renamed@example.com', 'bob@example.com'], 'neither start added anyone, and the refused one gave the file back')
 })

@@ -559,7 +559,7 @@ void t.test('close() ends every wait at once: a token fetch that never answers, 
 void t.test('OAuth settings: a field that is not one is a TypeError naming it', async (t) => {
   for (const field of ['DPoP', 'keyID', 'kid', 'clientSecret']) {
     t.throws(() => createOktaClient({ orgUrl: ORG, auth: { clientId: 'c', privateKey: KEY.pem, scopes: ALL_SCOPES, [field]: true } as never }),
-      { name: 'InvalidOptionError', code: 'OKTA_CLIENT_INVALID_OPTION', message: new RegExp(`^"auth\\.${field}" is not an option`) }, field)
+      { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message: new RegExp(`^"auth\\.${field}" is not an option`) }, field)
   }
 })
 

@@ -310,14 +310,14 @@ await t.test('the strategy and the gateway plugin take { orgUrl, auth }, checked
   const resolveOktaUser = (): { login: string } => ({ login: 'a@example.com' })
   const strategy = new OktaMfaStrategy({ orgUrl: 'https://dev-1.okta.com', auth, resolveOktaUser })
   await strategy.close()
-  t.throws(() => new OktaMfaStrategy({ orgUrl: 'https://dev-1.okta.com', token: TOKEN, auth, resolveOktaUser }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"auth" option excludes "token"/ })
-  t.throws(() => new OktaMfaStrategy({ orgUrl: 'https://dev-1.okta.com', auth: 7 as never, resolveOktaUser }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"auth" option must be/ })
+  t.throws(() => new OktaMfaStrategy({ orgUrl: 'https://dev-1.okta.com', token: TOKEN, auth, resolveOktaUser }), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"auth" option excludes "token"/ })
+  t.throws(() => new OktaMfaStrategy({ orgUrl: 'https://dev-1.okta.com', auth: 7 as never, resolveOktaUser }), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"auth" option must be/ })
   const client = createOktaClient({ orgUrl: 'https://dev-1.okta.com', token: TOKEN })
   t.teardown(() => client.close())
-  t.throws(() => new OktaMfaStrategy({ client, auth, resolveOktaUser }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"client" option or "orgUrl" with "token" or "auth"/ })
+  t.throws(() => new OktaMfaStrategy({ client, auth, resolveOktaUser }), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"client" option or "orgUrl" with "token" or "auth"/ })
   let bad: unknown
   try { new OktaMfaStrategy({ orgUrl: 'https://dev-1.okta.com', auth: { ...auth, privateKey: TRUNCATED }, resolveOktaUser }) } catch (e) { bad = e }
-  t.match(bad, { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"auth\.privateKey" option/ }, 'the client names the field')
+  t.match(bad, { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"auth\.privateKey" option/ }, 'the client names the field')
   noKeyMaterial(t, String((bad as Error).message), 'strategy auth.privateKey')
 
   async function register (options: Partial<OktaMfaGatewayOptions>): Promise<void> {
@@ -339,7 +339,7 @@ await t.test('the strategy and the gateway plugin take { orgUrl, auth }, checked
   await demo.app.close()
   const express = buildExpress({ okta: { orgUrl: 'https://dev-1.okta.com', auth }, users: [], sessionSecret: 's'.repeat(32) })
   await express.close()
-  t.throws(() => buildExpress({ okta: { orgUrl: 'https://dev-1.okta.com', auth: { ...auth, clientId: 'has space' } }, users: [], sessionSecret: 's'.repeat(32) }), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"auth\.clientId" option/ })
+  t.throws(() => buildExpress({ okta: { orgUrl: 'https://dev-1.okta.com', auth: { ...auth, clientId: 'has space' } }, users: [], sessionSecret: 's'.repeat(32) }), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"auth\.clientId" option/ })
 })
 
 await t.test('the gateway server with OAuth env: readyz and a GraphQL verify over DPoP, no SSWS call', async (t) => {

@@ -113,9 +113,9 @@ await t.test('device marks are kept without their padding, and stay apart from u
 })
 
 await t.test('options are checked at construction', async (t) => {
-  t.throws(() => new MemoryRevocationStore({ maxEntries: 0 }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"maxEntries"/ })
-  t.throws(() => new MemoryRevocationStore({ maxEntries: 1.5 }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"maxEntries"/ })
-  t.throws(() => new MemoryRevocationStore({ clock: 5 as unknown as () => number }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"clock"/ })
+  t.throws(() => new MemoryRevocationStore({ maxEntries: 0 }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"maxEntries"/ })
+  t.throws(() => new MemoryRevocationStore({ maxEntries: 1.5 }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"maxEntries"/ })
+  t.throws(() => new MemoryRevocationStore({ clock: 5 as unknown as () => number }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"clock"/ })
   const store = new MemoryRevocationStore()
   await store.revokeSession('s', 1000)
   t.equal(await store.isRevoked('s', undefined, Date.now()), true, 'the defaults work (real clock)')

@@ -263,11 +263,11 @@ await t.test('a key of ours holding a value that is not ours fails closed: never
 })
 
 await t.test('bad options and arguments are programmer mistakes: TypeError naming them', async (t) => {
-  t.throws(() => createRedisStores('http://127.0.0.1:1'), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"url"/ })
+  t.throws(() => createRedisStores('http://127.0.0.1:1'), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"url"/ })
   // A database that is not a number: ioredis would send SELECT NaN (an unhandled rejection, then database 0) or
   // SELECT 3 for 3.5. The message never repeats the URL, which may hold a password.
   for (const db of ['/abc', '/3.5', '/-1', '/1e2', '/%33', '/3/', '/3/x', '?db=abc', '/2?db=x']) {
-    t.throws(() => createRedisStores(`redis://:s3cret@127.0.0.1:6379${db}`), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"url": the database after the host must be a number/ }, `database ${db}`)
+    t.throws(() => createRedisStores(`redis://:s3cret@127.0.0.1:6379${db}`), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"url": the database after the host must be a number/ }, `database ${db}`)
     t.throws(() => createRedisStores(`redis://:s3cret@127.0.0.1:6379${db}`), { message: /^(?!.*s3cret)/ }, `${db}: no password in the message`)
   }
   for (const db of ['', '/', '/0', '/1', '?db=1']) {
@@ -276,54 +276,54 @@ await t.test('bad options and arguments are programmer mistakes: TypeError namin
     await stores.close()
     t.pass(`database "${db}" is taken`)
   }
-  t.throws(() => createRedisStores('redis://:s3cret@[::1'), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"url" must be redis:\/\/\[user:password@\]host\[:port\]\[\/db\] or rediss:\/\/… \(its value is not shown/ }, 'an unparsable URL')
-  t.throws(() => createRedisStores('redis://:s3cret@127.0.0.1:6379?family=6'), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"url" must be redis:/ }, 'another ioredis option in the query')
+  t.throws(() => createRedisStores('redis://:s3cret@[::1'), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"url" must be redis:\/\/\[user:password@\]host\[:port\]\[\/db\] or rediss:\/\/… \(its value is not shown/ }, 'an unparsable URL')
+  t.throws(() => createRedisStores('redis://:s3cret@127.0.0.1:6379?family=6'), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"url" must be redis:/ }, 'another ioredis option in the query')
   for (const bad of ['redis://:pw%ZZs3cret@127.0.0.1:6379', 'redis://us%Er:s3cret@127.0.0.1:6379', 'redis://:s3cret%@127.0.0.1:6379']) {
-    t.throws(() => createRedisStores(bad), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"url" must be redis:.*\(its value is not shown(?!.*s3cret)/ }, `a malformed escape in the user or password: ${bad}`)
+    t.throws(() => createRedisStores(bad), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"url" must be redis:.*\(its value is not shown(?!.*s3cret)/ }, `a malformed escape in the user or password: ${bad}`)
     t.match(redisUrlProblem(bad), /^REDIS_URL must be/, 'named at start by the servers that read REDIS_URL')
   }
   t.equal(redisUrlProblem('redis://:p%40ss%2Fword@127.0.0.1:6379'), undefined, 'a well-formed escape is fine')
   // What the URL parser drops silently and ioredis does not: refused, named, never shown.
   for (const pasted of [' redis://:s3cret@127.0.0.1:6379', '\tredis://:s3cret@127.0.0.1:6379', 'redis://:s3cret@127.0.0.1:6379\n', 'redis://:s3c\tret@127.0.0.1:6379', '\u0000redis://:s3cret@127.0.0.1:6379']) {
     t.match(redisUrlProblem(pasted), /^REDIS_URL holds a space, a tab, a line break or another control character(?!.*s3cret)/, `refused at start: ${JSON.stringify(pasted)}`)
-    t.throws(() => createRedisStores(pasted), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"url" holds a space(?!.*s3cret)/ }, `and by createRedisStores: ${JSON.stringify(pasted)}`)
+    t.throws(() => createRedisStores(pasted), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"url" holds a space(?!.*s3cret)/ }, `and by createRedisStores: ${JSON.stringify(pasted)}`)
   }
   // Two databases: ioredis would take the path's and drop the other without a word.
-  t.throws(() => createRedisStores('redis://:s3cret@127.0.0.1:6379/2?db=3'), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"url" names its database twice.*\(its value is not shown(?!.*s3cret)/ })
+  t.throws(() => createRedisStores('redis://:s3cret@127.0.0.1:6379/2?db=3'), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"url" names its database twice.*\(its value is not shown(?!.*s3cret)/ })
   t.match(redisUrlProblem('redis://127.0.0.1:6379/2?db=2'), /^REDIS_URL names its database twice/, 'even the same one twice')
   t.equal(redisUrlProblem('redis://127.0.0.1:6379/?db=3'), undefined, 'a bare / with ?db= is one database')
   t.match(redisUrlProblem('redis://:s3cret@127.0.0.1:6379/0#x'), /^REDIS_URL must be redis:(?!.*s3cret)/, 'a fragment')
   for (const hostless of ['redis:///0', 'redis://', 'rediss:///']) t.match(redisUrlProblem(hostless), /^REDIS_URL must be redis:/, `no host (ioredis would quietly take localhost): ${hostless}`)
   t.match(redisUrlProblem('http://127.0.0.1:6379'), /^REDIS_URL must be redis:/, 'another scheme')
   for (const named of ['/2', '?db=2', '/?db=2']) {
-    t.throws(() => createRedisStores(`redis://:s3cret@127.0.0.1:6379${named}`, { redisOptions: { db: 3 } }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"redisOptions\.db" option: the URL names a database already; keep one$/ }, `the URL's ${named} and redisOptions.db`)
+    t.throws(() => createRedisStores(`redis://:s3cret@127.0.0.1:6379${named}`, { redisOptions: { db: 3 } }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"redisOptions\.db" option: the URL names a database already; keep one$/ }, `the URL's ${named} and redisOptions.db`)
   }
-  t.throws(() => createRedisStores(redis.url, { redisOptions: { db: 'abc' as unknown as number } }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"redisOptions.db"/ })
-  t.throws(() => createRedisStores(redis.url, { redisOptions: { db: 1.5 } }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"redisOptions.db"/ })
-  t.throws(() => createRedisStores(redis.url, { commandTimeoutMs: 0 }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"commandTimeoutMs"/ })
+  t.throws(() => createRedisStores(redis.url, { redisOptions: { db: 'abc' as unknown as number } }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"redisOptions.db"/ })
+  t.throws(() => createRedisStores(redis.url, { redisOptions: { db: 1.5 } }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"redisOptions.db"/ })
+  t.throws(() => createRedisStores(redis.url, { commandTimeoutMs: 0 }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"commandTimeoutMs"/ })
   // A timer over 2^31 - 1 ms fires after 1 ms: every command would have failed as timed out.
-  t.throws(() => createRedisStores(redis.url, { commandTimeoutMs: Number.MAX_SAFE_INTEGER }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"commandTimeoutMs" option must be a positive integer of at most 2147483647/ })
-  t.throws(() => createRedisStores(redis.url, { connectTimeoutMs: 2 ** 31 }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"connectTimeoutMs" option must be a positive integer of at most/ })
-  t.throws(() => new RedisAttemptStore(admin, { commandTimeoutMs: 2 ** 40 }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"commandTimeoutMs" option must be a positive integer of at most/ })
-  t.throws(() => createRedisStores(redis.url, { connectTimeoutMs: 1.5 }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"connectTimeoutMs"/ })
-  t.throws(() => createRedisStores(redis.url, { maxReconnectDelayMs: -1 }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"maxReconnectDelayMs"/ })
-  t.throws(() => createRedisStores(redis.url, { prefix: 42 as unknown as string }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"prefix"/ })
-  t.throws(() => new RedisAttemptStore(admin, { prefix: 'p'.repeat(201) }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"prefix" option must be a string of at most 200 characters/ }, 'every key carries the prefix: it is bounded')
+  t.throws(() => createRedisStores(redis.url, { commandTimeoutMs: Number.MAX_SAFE_INTEGER }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"commandTimeoutMs" option must be a positive integer of at most 2147483647/ })
+  t.throws(() => createRedisStores(redis.url, { connectTimeoutMs: 2 ** 31 }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"connectTimeoutMs" option must be a positive integer of at most/ })
+  t.throws(() => new RedisAttemptStore(admin, { commandTimeoutMs: 2 ** 40 }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"commandTimeoutMs" option must be a positive integer of at most/ })
+  t.throws(() => createRedisStores(redis.url, { connectTimeoutMs: 1.5 }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"connectTimeoutMs"/ })
+  t.throws(() => createRedisStores(redis.url, { maxReconnectDelayMs: -1 }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"maxReconnectDelayMs"/ })
+  t.throws(() => createRedisStores(redis.url, { prefix: 42 as unknown as string }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"prefix"/ })
+  t.throws(() => new RedisAttemptStore(admin, { prefix: 'p'.repeat(201) }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"prefix" option must be a string of at most 200 characters/ }, 'every key carries the prefix: it is bounded')
   t.equal(new RedisAttemptStore(admin, { prefix: 'p'.repeat(200) }).keyOf('k').startsWith('p'.repeat(200)), true, '200 characters are fine')
-  t.throws(() => createRedisStores(redis.url, { onError: 'log' as unknown as () => void }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"onError"/ })
-  t.throws(() => createRedisStores(redis.url, { onStatusChange: 'log' as unknown as () => void }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"onStatusChange"/ })
+  t.throws(() => createRedisStores(redis.url, { onError: 'log' as unknown as () => void }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"onError"/ })
+  t.throws(() => createRedisStores(redis.url, { onStatusChange: 'log' as unknown as () => void }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"onStatusChange"/ })
   // A misspelt prefix would put this app's keys under the shared default: refused, before any connection.
-  t.throws(() => createRedisStores(redis.url, { prefx: 'app1:' } as never), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"prefx" is not an option of createRedisStores$/ })
+  t.throws(() => createRedisStores(redis.url, { prefx: 'app1:' } as never), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"prefx" is not an option of createRedisStores$/ })
   const lazy = new Redis(redis.url, { lazyConnect: true })
   t.teardown(() => lazy.disconnect())
-  t.throws(() => new RedisAttemptStore(lazy, { prefx: 'app1:' } as never), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"prefx" is not an option of the Redis stores/ })
-  t.throws(() => new RedisRevocationStore(lazy, { comandTimeoutMs: 5 } as never), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"comandTimeoutMs" is not an option/ })
-  t.throws(() => new RedisAttemptStore({} as never), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"client"/ })
-  t.throws(() => new RedisRevocationStore(admin, { commandTimeoutMs: Number.NaN }), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"commandTimeoutMs"/ })
+  t.throws(() => new RedisAttemptStore(lazy, { prefx: 'app1:' } as never), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"prefx" is not an option of the Redis stores/ })
+  t.throws(() => new RedisRevocationStore(lazy, { comandTimeoutMs: 5 } as never), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"comandTimeoutMs" is not an option/ })
+  t.throws(() => new RedisAttemptStore({} as never), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"client"/ })
+  t.throws(() => new RedisRevocationStore(admin, { commandTimeoutMs: Number.NaN }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"commandTimeoutMs"/ })
   const store = new RedisAttemptStore(admin)
-  await t.rejects(store.increment('x', 0, Date.now()), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"windowMs"/ })
+  await t.rejects(store.increment('x', 0, Date.now()), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"windowMs"/ })
   // Redis refuses the PEXPIRE of a window beyond 64 bits, after the INCR: refused before anything is sent.
-  await t.rejects(store.increment('x', 1e19, Date.now()), { name: 'InvalidOptionError', code: 'OKTA_MFA_INVALID_OPTION', message: /"windowMs" must be a positive number of ms, at most/ })
+  await t.rejects(store.increment('x', 1e19, Date.now()), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"windowMs" must be a positive number of ms, at most/ })
   t.equal(await admin.exists(store.keyOf('x')), 0, 'no key without a TTL was left')
 })
 

@@ -237,5 +237,5 @@ await t.test('a store of any kind: its methods are wrapped in place, "no such se
   t.equal(await promising.get('badExpires'), undefined, 'a user under a cookie whose expires is no date: no session')
   t.equal(await promising.get('badMaxAge'), undefined, 'a user under a cookie whose originalMaxAge is no number: no session')
   t.same(await promising.get('good'), { cookie: { originalMaxAge: 60_000, expires: null }, user: 'ada' }, 'a session: as it is')
-  for (const bad of [null, {}, { get () {} }, 'store']) t.throws(() => failClosedSessionStore(bad as object), { name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION' })
+  for (const bad of [null, {}, { get () {} }, 'store']) t.throws(() => failClosedSessionStore(bad as object), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION' })
 })

@@ -371,7 +371,7 @@ for (const start of STACKS) {
     const misplaced = early.jar()
     await passwordLogin(misplaced, ada)
     t.not((await misplaced.fetch('/note')).status, 200, 'too early: a signed-in request is refused')
-    t.match(early.errors, [{ name: 'InvalidOptionError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /^signOutRevoked\(\) found no req\.user in a signed-in session: register it right after passport\.session\(\) \(Express\) or passport\.secureSession\(\) \(Fastify\), with passport's userProperty left as "user"$/ }])
+    t.match(early.errors, [{ name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /^signOutRevoked\(\) found no req\.user in a signed-in session: register it right after passport\.session\(\) \(Express\) or passport\.secureSession\(\) \(Fastify\), with passport's userProperty left as "user"$/ }])
   })
 }
 

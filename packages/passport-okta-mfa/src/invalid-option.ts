@@ -5,13 +5,14 @@
  * limiter the strategy builds from its options refuses: the original is the `cause`), or a bad argument or use of a
  * call (a middleware given to the wrong framework, `safeReturnTo`'s fallback): a programmer's mistake. It is a
  * `TypeError` whose message names the option or argument (never a secret value), with the stable `code`
- * `OKTA_MFA_PASSPORT_INVALID_OPTION`.
+ * `OKTA_MFA_PASSPORT_INVALID_OPTION`; its `name` stays `TypeError`, as with Node's own coded errors
+ * (`ERR_INVALID_ARG_TYPE`), so a check of the name or of `instanceof TypeError` that held before still holds.
  *
  * @example
  * try { new OktaMfaStrategy({ resolveOktaUser }) } catch (err) { if (err instanceof InvalidOptionError) console.error(err.code, err.message) }
  */
 export class InvalidOptionError extends TypeError {
-  override readonly name = 'InvalidOptionError'
+  /** Always `OKTA_MFA_PASSPORT_INVALID_OPTION`: a bad option or argument of this package. */
   readonly code = 'OKTA_MFA_PASSPORT_INVALID_OPTION'
   constructor (message: string, options?: { cause?: unknown }) {
     super(message, options)
