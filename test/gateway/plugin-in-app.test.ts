@@ -163,7 +163,10 @@ await t.test('a compressed body is the coded BAD_REQUEST, never parsed as it cam
     t.match(JSON.parse(res.body), { data: null, errors: [{ message: /must not be compressed/, extensions: { code: 'BAD_REQUEST', requestId: res.headers['x-request-id'] } }] }, `${what}: refused before GraphQL runs, with its request id`)
     t.equal(res.headers['accept-encoding'], 'identity', `${what}: Accept-Encoding says what is taken`)
     t.equal(res.headers['cache-control'], 'no-store', `${what}: no-store`)
+    t.not(res.headers.connection, 'close', `${what}: a short stated length is read and dropped, the connection kept`)
   }
+  const large = await send(plain.url, 'POST', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync(randomBytes(20_000)) as unknown as string)
+  t.same([large.status, codeOfAnswer(large)], [413, 'PAYLOAD_TOO_LARGE'], 'a compressed body over bodyLimit is the 413 any body over it is')
   for (const coding of ['identity', ' Identity ', '']) {
     const res = await send(plain.url, 'POST', { 'content-type': 'application/json', 'content-encoding': coding }, viewer)
     t.equal(codeOfAnswer(res), 'UNAUTHENTICATED', `Content-Encoding "${coding}" is no coding: the query ran`)

@@ -3,7 +3,6 @@
 // `{"operationName":["A"]}` as "A". Here nothing is coerced: each member has its type or is absent.
 
 import type { preParsingHookHandler } from 'fastify'
-import { DRAINED_BODY_BYTES } from './drain.js'
 import { GatewayError } from './errors.js'
 
 /** A validator of one part of a request, as Fastify's `validatorCompiler` returns it. */
@@ -82,18 +81,20 @@ export const ENCODED_BODY_MESSAGE = 'The body must not be compressed: send it wi
  * nothing decoded (BAD_REQUEST, with `Accept-Encoding: identity` as RFC 9110 asks). Read as it came, a compressed body
  * would be parsed as JSON, and a body labelled `br` that is plain JSON would run as if the label were not there. An app
  * that decodes request bodies (@fastify/compress, or a `preParsing` hook of its own) replaces the payload stream before
- * this hook runs, and its bodies pass. `identity` (any case) and an empty value mean no coding.
+ * this hook runs, and its bodies pass (so does a body whose stream any earlier hook replaced: this one cannot tell a
+ * decoder from a body capture). A stated length over the route's `bodyLimit` goes on to Fastify's 413, as any body
+ * over it does. `identity` (any case) and an empty value mean no coding.
  */
 export const refuseEncodedBody: preParsingHookHandler = (request, reply, payload, done) => {
   const coding = request.headers['content-encoding']
-  if (payload !== request.raw || coding === undefined || /^[ \t]*(identity[ \t]*)?$/i.test(coding)) {
+  const length = request.headers['content-length']
+  if (payload !== request.raw || coding === undefined || /^[ \t]*(identity[ \t]*)?$/i.test(coding) || Number(length) > request.routeOptions.bodyLimit) {
     done(null, payload)
     return
   }
   reply.header('accept-encoding', 'identity')
-  // Refused unread: Node reads the rest and drops it, to serve the next request on the connection; a body of no stated
-  // length, or of one longer than a refused body is worth reading, ends the connection instead (drain.ts).
-  const length = request.headers['content-length']
-  if (length === undefined || !(Number(length) <= DRAINED_BODY_BYTES)) reply.header('connection', 'close')
+  // Refused unread, as Fastify refuses a body over its limit: the connection is to close, and the route's error
+  // handler takes that back when the rest is of a stated, bounded length, which Node then reads and drops (drain.ts).
+  reply.header('connection', 'close')
   done(new GatewayError('BAD_REQUEST', {}, ENCODED_BODY_MESSAGE))
 }
