@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer, type Socket } from 'node:net'
+import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { startEmulator } from '@okta-mfa/emulator'
@@ -215,6 +216,15 @@ await t.test('an app user with no Okta user is OKTA_USER_NOT_FOUND (routable, no
 
   const badToken = await startGatewayApp(t, emu, { env: { OKTA_API_TOKEN: 'not-the-token' } })
   expectCode(t, await gql(await badToken.signedIn('ada@example.com'), OPS.factors), 'INTERNAL', 'Okta refuses the API token')
+
+  // A session user the default mapping has nothing to map by (no oktaUserId, login, email or username): the app's
+  // configuration is at fault (it needs resolveOktaUser), so a masked INTERNAL, logged with the gateway's option code.
+  const lines: string[] = []
+  const logged = await startGatewayApp(t, emu, { logStream: new Writable({ write (chunk, _enc, done) { lines.push(String(chunk)); done() } }) })
+  const unmapped = await gql(await logged.signedInAs({ id: 7 }), OPS.factors)
+  expectCode(t, unmapped, 'INTERNAL', 'a user with nothing to map by')
+  t.notMatch(unmapped.body.errors?.[0]?.message, /resolveOktaUser/, 'the reason stays in the log')
+  t.ok(lines.some((l) => l.includes('OKTA_MFA_GATEWAY_INVALID_OPTION') && l.includes('pass the \\"resolveOktaUser\\" option')), 'logged with its code and the way out')
 })
 
 await t.test('UPSTREAM_UNAVAILABLE when Okta is down', async (t) => {

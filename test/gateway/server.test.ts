@@ -170,6 +170,7 @@ await t.test('plugin options are validated at registration', async (t) => {
     // The client's own refusals are the plugin's InvalidOptionError, as every other bad option is.
     t.ok(bad instanceof InvalidOptionError, `orgUrl ${orgUrl}: an InvalidOptionError`)
     t.match(bad, { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"orgUrl" option must be an (absolute )?https URL/ }, `orgUrl ${orgUrl}: coded, naming the option`)
+    t.match((bad as { cause?: unknown }).cause, { code: 'OKTA_CLIENT_INVALID_OPTION', message: (bad as Error).message }, `orgUrl ${orgUrl}: the client's refusal is its cause`)
   }
   await t.rejects(register({ ...good, orgUrl: 'https://user:pw@dev-1.okta.com' }), { name: 'FastifyError', code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"orgUrl" option must not contain credentials/ })
   t.ok(await register({ ...good, orgUrl: 'http://127.0.0.1:7070', allowInsecureHttp: true }), 'http: with allowInsecureHttp is accepted')

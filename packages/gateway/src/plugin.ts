@@ -106,14 +106,14 @@ function lowerMediaType (headers: FastifyRequest['raw']['headers']): void {
  * The client the plugin owns. The client refuses some options itself (an `orgUrl` that is not an absolute URL or not
  * the org's root, or http: without allowInsecureHttp or beyond loopback; bad `auth.*` settings) with its own
  * InvalidOptionError (code `OKTA_CLIENT_INVALID_OPTION`) naming the option: it becomes the gateway's InvalidOptionError
- * with the same message, as every other bad option is.
+ * with the same message and the client's as its `cause`, as every other bad option is.
  */
 function ownClient (options: OktaClientOptions): OktaClient {
   try {
     return createOktaClient(options)
   } catch (err) {
     const code = (err as { code?: unknown } | null)?.code
-    if (err instanceof TypeError && (code === undefined || code === 'OKTA_CLIENT_INVALID_OPTION')) throw new InvalidOptionError(err.message)
+    if (err instanceof TypeError && (code === undefined || code === 'OKTA_CLIENT_INVALID_OPTION')) throw Object.assign(new InvalidOptionError(err.message), { cause: err })
     throw err
   }
 }

@@ -9,8 +9,7 @@ import {
   type AttemptLimiter, type ResolveOktaUser, type SessionRequest,
 } from '@okta-mfa/core'
 import { GatewayError } from './errors.js'
-import type { GatewayConfig } from './options.js'
-import { InvalidOptionError } from './options.js'
+import { InvalidOptionError, type GatewayConfig } from './options.js'
 
 /** What every request of one plugin instance shares. */
 export interface GatewayDeps {
@@ -31,6 +30,9 @@ export interface AppUser {
 /**
  * The default mapping from an app user to an Okta user: `oktaUserId` as an id, else `login`, `email` or
  * `username` as a login to look up.
+ *
+ * @throws InvalidOptionError (code `OKTA_MFA_GATEWAY_INVALID_OPTION`) for a user with none of them: the app must pass
+ * the `resolveOktaUser` option. In a request, the operation answers a masked `INTERNAL` and the log has the reason.
  *
  * @example
  * defaultResolveOktaUser({ id: 7, email: 'ada@example.com' }) // { login: 'ada@example.com' }
