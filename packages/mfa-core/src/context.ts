@@ -15,7 +15,7 @@ export interface EndUserRequest {
    * `node:http` request has none: without it no IP is sent, and Okta sees this server's address.
    */
   ip?: string | undefined
-  /** The request headers: `user-agent` and `accept-language` are read (the first of several values, cut to their longest length). */
+  /** The request headers: `user-agent` and `accept-language` are read (the first of several values, cut to their maximum length). */
   headers: Record<string, string | string[] | undefined>
 }
 
