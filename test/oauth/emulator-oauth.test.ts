@@ -160,6 +160,9 @@ await t.test('client assertions are checked as Okta does', async (t) => {
   await refused(grant(await signed({ iss: '0oa-b', sub: '0oa-b', aud: [aud, 'https://elsewhere.okta.com/oauth2/v1/token'] })), 401, 'invalid_client',
     /audience claim for client_assertion must be the endpoint/, 'an audience that lists another server too')
   await refused(grant(await signed({ iss: '0oa-someone-else', sub: '0oa-b', aud })), 401, 'invalid_client', /'iss' and 'sub' claims/, 'iss is not the client')
+  const noExp = await new SignJWT({ jti: randomUUID() }).setProtectedHeader({ alg: 'RS256', kid: KEY.kid })
+    .setIssuer('0oa-b').setSubject('0oa-b').setAudience(aud).setIssuedAt().sign(await importPKCS8(KEY.pem, 'RS256'))
+  await refused(grant(noExp), 401, 'invalid_client', /^The client_assertion token is missing a valid 'exp' claim\.$/, 'an assertion without exp (Okta requires one)')
   await refused(grant(await signed({ iss: '0oa-b', sub: 42 as unknown as string, aud })), 401, 'invalid_client', /'iss' and 'sub' claims/, 'sub is not the client (not even a string)')
   await refused({ ...grant(await assertion('0oa-b', aud)), client_id: '0oa-other' }, 401, 'invalid_client', /client_id/, 'a client_id naming another app')
   t.equal((await postToken(emu.url, { ...grant(await assertion('0oa-b', aud)), client_id: '0oa-b' })).status, 200, 'a client_id naming the same app')
@@ -210,6 +213,14 @@ await t.test("an assertion signed at real time is judged at real time, however f
   emu.clock.advance(-600_000)
   t.equal((await postToken(emu.url, grant(atEmulatorTime))).body.error_description, 'The client_assertion token has already been used.', 'also after the emulator clock moves back')
   emu.clock.advance(600_000)
+  emu.clock.advance(299_000)
+  t.equal((await postToken(emu.url, grant(atEmulatorTime))).body.error_description, 'The client_assertion token has already been used.', 'and for as long as it is current: a second before its exp')
+  emu.clock.advance(-299_000)
+  // The emulator's clock is on a whole second: an exp exactly an hour ahead is "at most an hour" (Okta's limit).
+  t.equal(emu.clock.now() % 1000, 0)
+  t.equal((await postToken(emu.url, grant(await assertion('0oa-moved', aud, { exp: emu.clock.now() / 1000 + 3600 })))).status, 200, 'exp exactly an hour ahead: accepted')
+  const hourAndSecond = await postToken(emu.url, grant(await assertion('0oa-moved', aud, { exp: emu.clock.now() / 1000 + 3601 })))
+  t.equal(hourAndSecond.body.error_description, 'The client_assertion token has an expiration too far into the future.', 'a second more: refused')
   const stale = await postToken(emu.url, grant(await assertion('0oa-moved', aud, { exp: Math.floor(Date.now() / 1000) - 10 })))
   t.same([stale.status, stale.body.error_description], [401, 'The client_assertion token is expired.'], 'expired at both times: refused, named by the wall clock')
   const far = await postToken(emu.url, grant(await assertion('0oa-moved', aud, { exp: Math.floor(Date.now() / 1000) + 3700 })))
@@ -290,6 +301,15 @@ await t.test('DPoP at the token endpoint: proofs, nonces, binding', async (t) =>
   t.match(noProof.headers.get('www-authenticate'), /^DPoP algs="[^"]+", authorization_uri="[^"]+\/oauth2\/v1\/authorize", realm="[^"]+", scope="okta\.users\.read", error="invalid_dpop_proof"/)
   const wrongAth = await call({ authorization: `DPoP ${token}`, dpop: await proof(d, 'GET', users, { ath: 'x' }) })
   t.match(wrongAth.headers.get('www-authenticate'), /'ath'/)
+  const noAth = await call({ authorization: `DPoP ${token}`, dpop: await proof(d, 'GET', users) })
+  t.equal(noAth.status, 400, 'a proof without ath on the API (RFC 9449 4.3: required with an access token)')
+  t.match(noAth.headers.get('www-authenticate'), /error="invalid_dpop_proof", error_description="'ath' claim/)
+  // A path with an encoded `?`: the htu is that path, never one with a literal `?` (a query), though both decode alike.
+  const encodedQ = `${users}/a%3Fb`
+  t.equal((await call({ authorization: `DPoP ${token}`, dpop: await proof(d, 'GET', encodedQ, { ath }) }, 'GET', encodedQ)).status, 404, 'htu with the %3F as sent: past the proof, no such user')
+  const literalQ = await call({ authorization: `DPoP ${token}`, dpop: await proof(d, 'GET', `${users}/a?b`, { ath }) }, 'GET', encodedQ)
+  t.equal(literalQ.status, 400, 'htu with a literal ? for a path with %3F: a query in htu, refused')
+  t.match(literalQ.headers.get('www-authenticate'), /'htu' claim/)
   for (const jti of [undefined, 7]) {
     const noJti = await call({ authorization: `DPoP ${token}`, dpop: await proof(d, 'GET', users, { ath, jti }) })
     t.equal(noJti.status, 400, `a proof with jti ${String(jti)} on the API`)
@@ -322,6 +342,11 @@ await t.test('DPoP on the API: a doubled slash (orgUrl ending in /) as Okta answ
   const nonce = (await postToken(emu.url, grant(await assertion('0oa-api', aud)), await proof(d, 'POST', aud))).headers.get('dpop-nonce')!
   const issued = await postToken(emu.url, grant(await assertion('0oa-api', aud)), await proof(d, 'POST', aud, { nonce }))
   t.equal(issued.status, 200, 'a DPoP token')
+  // A nonce is good for five minutes: past them (no other nonce handed out meanwhile), use_dpop_nonce again.
+  clock.advance(5 * 60_000 + 1)
+  const expiredNonce = await postToken(emu.url, grant(await assertion('0oa-api', aud)), await proof(d, 'POST', aud, { nonce, iat: Math.floor(clock.now() / 1000) }))
+  t.same([expiredNonce.status, expiredNonce.body.error], [400, 'use_dpop_nonce'], 'an expired nonce is asked for again')
+  clock.advance(-(5 * 60_000 + 1))
   const token = issued.body.access_token as string
   const ath = createHash('sha256').update(token).digest('base64url')
   const call = async (path: string, dpop: string): Promise<Response> =>
