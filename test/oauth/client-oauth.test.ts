@@ -78,6 +78,16 @@ void t.test('the seed flow with Bearer tokens, the private key as a JWK', async 
   t.equal((await d.listFactors((await d.getUser('dade.murphy@example.com')).id)).length, 1)
 })
 
+void t.test('an app with two keys: keyId, or the JWK\'s own kid, names the key in the assertion header', async (t) => {
+  const emu = await oauthEmulator(t, [{ clientId: '0oa-2k', jwks: { keys: [KEY.publicJwk, OTHER.publicJwk] }, scopes: ALL_SCOPES, dpop: false }])
+  const byKeyId = client(t, emu, { clientId: '0oa-2k', privateKey: OTHER.pem, keyId: OTHER.kid, scopes: ALL_SCOPES })
+  t.equal((await byKeyId.listFactors('00u-none').catch((e: { code: string }) => e.code)), 'OKTA_NOT_FOUND', 'keyId: a token, then the API')
+  const byJwk = client(t, emu, { clientId: '0oa-2k', privateKey: OTHER.privateJwk, scopes: ALL_SCOPES })
+  t.equal((await byJwk.listFactors('00u-none').catch((e: { code: string }) => e.code)), 'OKTA_NOT_FOUND', 'the JWK\'s kid')
+  const none = client(t, emu, { clientId: '0oa-2k', privateKey: OTHER.pem, scopes: ALL_SCOPES })
+  t.match(await rejection(none.listFactors('00u-none')), { code: 'OKTA_INVALID_CLIENT', errorDescription: 'The client_assertion JWT kid is invalid.' }, 'no kid: Okta cannot tell the key')
+})
+
 void t.test('one token request however many calls wait for it', async (t) => {
   const emu = await oauthEmulator(t, [app('0oa-many', KEY), app('0oa-many-bearer', KEY, ALL_SCOPES, false)])
   const d = client(t, emu, { clientId: '0oa-many', privateKey: KEY.pem, scopes: ALL_SCOPES, dpop: true })
