@@ -148,6 +148,16 @@ void t.test('a DPoP-bound token to a client without DPoP is an invalid response'
   m.agent.assertNoPendingInterceptors()
 })
 
+void t.test('use_dpop_nonce with an empty DPoP-Nonce header is no nonce to retry with: the coded error, one request', async (t) => {
+  // (The emulator always sends a nonce with use_dpop_nonce: a server that sends an empty one comes from MockAgent.)
+  const m = mocked(t, true)
+  let requests = 0
+  m.token().reply(400, () => { requests++; return { error: 'use_dpop_nonce', error_description: 'Authorization server requires nonce in DPoP proof.' } },
+    { headers: { ...json, 'dpop-nonce': '' } }).times(2)
+  t.match(await rejection(m.client.getUser('00u1')), { code: 'OKTA_DPOP_REJECTED', error: 'use_dpop_nonce' })
+  t.equal(requests, 1, 'no retry without a nonce')
+})
+
 void t.test('an OAuth error body is read only from a 4xx with a JSON Content-Type: redirects, HTML and 5xx are Okta unavailable', async (t) => {
   const m = mocked(t)
   m.token().reply(302, { error: 'invalid_client' }, { headers: { ...json, location: 'https://elsewhere.example/token' } })
