@@ -3,7 +3,9 @@
 // login works over DPoP exactly as over SSWS: `?`, `#`, `/`, `%`, a literal `%2F`, `+`, `@`, non-ASCII (a login with
 // a `/` is a 404 over both, as Okta fetches it by id only).
 import t from 'tap'
+import { createServer } from 'node:http'
 import { createOktaClient } from '@okta-mfa/client'
+import { listenLoopback } from '../helpers/http.js'
 import { ALL_SCOPES, app, appKey, oauthEmulator } from './keys.js'
 
 const KEY = appKey('key-1', 'ec')
@@ -53,4 +55,32 @@ void t.test('logins needing percent-encoding work over DPoP as over SSWS', async
   for await (const u of dpop.listUsers({ search: 'profile.login eq "d?p#o/p%2F@example.com"' })) found.push(u.id)
   t.same(found, [viaDpop.id])
   t.equal((await dpop.listFactors(viaDpop.id)).length, 0)
+})
+
+void t.test('the htu sent: the path percent-decoded but for %2F %3F %23 %25, without the query', async (t) => {
+  // The emulator decodes the proof's htu as well as the request path, so it takes either form: a loopback server shows
+  // the htu itself, as the README documents it (Okta compares it to the decoded request path).
+  const htus: string[] = []
+  const orgUrl = await listenLoopback(t, createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      if (req.url === '/oauth2/v1/token') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token_type: 'DPoP', expires_in: 3600, access_token: 'tok' }))
+        return
+      }
+      const proof = String(req.headers.dpop)
+      htus.push(JSON.parse(Buffer.from(proof.split('.')[1]!, 'base64url').toString()).htu)
+      res.writeHead(200, { 'content-type': 'application/json' }).end(req.url!.startsWith('/api/v1/users?') ? '[]' : JSON.stringify({ id: '00u1', status: 'ACTIVE', profile: {} }))
+    })
+  }))
+  const c = createOktaClient({ orgUrl, allowInsecureHttp: true, auth: { clientId: '0oa-htu', privateKey: KEY.pem, scopes: ALL_SCOPES, dpop: true } })
+  t.teardown(() => c.close())
+  await c.getUser('a@b.example.com')
+  await c.getUser('名前?x#y%z@example.com')
+  for await (const _user of c.listUsers({ search: 'profile.login eq "a"' })) break
+  t.same(htus, [
+    `${orgUrl}/api/v1/users/a@b.example.com`,
+    `${orgUrl}/api/v1/users/名前%3Fx%23y%25z@example.com`,
+    `${orgUrl}/api/v1/users`,
+  ])
 })
