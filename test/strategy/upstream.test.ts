@@ -252,7 +252,7 @@ await t.test('bad options throw TypeError naming the option', async (t) => {
   t.throws(() => requireMfa({ maxAgeSeconds: 0 }), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"maxAgeSeconds" option must be a positive number/ })
   // A misspelt guard option would turn a step-up guard into a plain one: refused, on both guards.
   for (const guard of [requireMfa, requireMfaFastify]) {
-    t.throws(() => guard({ maxAgeSecond: 300 } as never), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /^"maxAgeSecond" is not an option of requireMfa$/ })
+    t.throws(() => guard({ maxAgeSecond: 300 } as never), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /^"maxAgeSecond" is not an option of requireMfa$/, cause: { code: 'OKTA_MFA_INVALID_OPTION' } }, "core's check, ours with core's as the cause")
     t.throws(() => guard({ rememberDevices: {} } as never), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"rememberDevices" is not an option/ })
     t.throws(() => guard(null as never), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /options must be an object/ })
     t.throws(() => guard('x' as never), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /options must be an object/ })
@@ -267,7 +267,7 @@ await t.test('bad options throw TypeError naming the option', async (t) => {
   t.throws(() => signOutRevoked({} as never), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /^"revocations" option is required$/ })
   t.throws(() => signOutRevoked(undefined as never), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /options must be an object/ })
   t.throws(() => signOutRevoked({ revocations: {} as never }), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"revocations" option must implement RevocationStore/ })
-  t.throws(() => signOutRevoked({ revocations, userkey: () => 'k' } as never), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /^"userkey" is not an option of signOutRevoked$/ })
+  t.throws(() => signOutRevoked({ revocations, userkey: () => 'k' } as never), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /^"userkey" is not an option of signOutRevoked$/, cause: { code: 'OKTA_MFA_INVALID_OPTION' } })
   t.throws(() => signOutRevoked({ revocations, clock: 5 as never }), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"clock" option must be a function/ })
   t.throws(() => signOutRevoked({ revocations, userKey: 'id' as never }), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"userKey" option must be a function/ })
   // Called as an async hook (no callback) it would never say when it is done: refused at once.

@@ -112,8 +112,7 @@ function ownClient (options: OktaClientOptions): OktaClient {
   try {
     return createOktaClient(options)
   } catch (err) {
-    const code = (err as { code?: unknown } | null)?.code
-    if (err instanceof TypeError && (code === undefined || code === 'OKTA_CLIENT_INVALID_OPTION')) throw Object.assign(new InvalidOptionError(err.message), { cause: err })
+    if (err instanceof TypeError && (err as { code?: unknown }).code === 'OKTA_CLIENT_INVALID_OPTION') throw Object.assign(new InvalidOptionError(err.message), { cause: err })
     throw err
   }
 }

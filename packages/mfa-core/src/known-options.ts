@@ -4,11 +4,10 @@ import { InvalidOptionError } from './invalid-option.js'
 
 /**
  * Throws an {@link InvalidOptionError} (a TypeError, code `OKTA_MFA_INVALID_OPTION`) naming the first key of `options`
- * that `known` does not list, or an error of the class `refusal` when given (another package's own, with the same
- * message). `known` is typed against the options interface by its callers (`Record<keyof XOptions, true>`), so the
- * list and the interface stay the same.
+ * that `known` does not list. `known` is typed against the options interface by its callers
+ * (`Record<keyof XOptions, true>`), so the list and the interface stay the same.
  */
-export function refuseUnknownOptions (options: object, known: Readonly<Record<string, true>>, of: string, refusal: new (message: string) => TypeError = InvalidOptionError): void {
+export function refuseUnknownOptions (options: object, known: Readonly<Record<string, true>>, of: string): void {
   const unknown = Object.keys(options).find((key) => !Object.hasOwn(known, key))
-  if (unknown !== undefined) throw new refusal(`${JSON.stringify(unknown.slice(0, 64))} is not an option of ${of}`)
+  if (unknown !== undefined) throw new InvalidOptionError(`${JSON.stringify(unknown.slice(0, 64))} is not an option of ${of}`)
 }

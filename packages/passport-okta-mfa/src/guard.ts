@@ -6,7 +6,7 @@ import {
 } from '@okta-mfa/core'
 import { checkRevocationOptions, logOutRevoked } from './sign-out.js'
 import { isSafeReturnTo } from './safe-redirect.js'
-import { InvalidOptionError } from './invalid-option.js'
+import { InvalidOptionError, refusedAsOurs } from './invalid-option.js'
 
 /** Options of `requireMfa` and `requireMfaFastify`. */
 export interface RequireMfaOptions {
@@ -79,7 +79,7 @@ const RESERVED_SESSION_KEYS: ReadonlySet<string> = new Set([
 export function guardConfig (options: RequireMfaOptions = {}): GuardConfig {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('requireMfa options must be an object')
   // A misspelt option (say "maxAgeSecond") would otherwise turn a step-up guard into a plain one without a word.
-  refuseUnknownOptions(options, GUARD_OPTIONS, 'requireMfa', InvalidOptionError)
+  refusedAsOurs(() => { refuseUnknownOptions(options, GUARD_OPTIONS, 'requireMfa') })
   const { maxAgeSeconds, clock, userKey } = options
   if (maxAgeSeconds !== undefined && (typeof maxAgeSeconds !== 'number' || !Number.isFinite(maxAgeSeconds) || maxAgeSeconds <= 0)) {
     throw new InvalidOptionError('"maxAgeSeconds" option must be a positive number')

@@ -23,8 +23,9 @@ export class InvalidOptionError extends TypeError {
 const PASSED_ON = new Set<unknown>(['OKTA_CLIENT_INVALID_OPTION', 'OKTA_MFA_INVALID_OPTION'])
 
 /**
- * Builds what the strategy makes from its options (the client, the default limiter): a refusal of an option passed
- * on becomes this package's {@link InvalidOptionError}, with the same message and the original as its `cause`.
+ * Builds what the strategy makes from its options (the client, the default limiter), or runs a check of core's on an
+ * options object of ours (`refuseUnknownOptions`): a refusal of an option passed on becomes this package's
+ * {@link InvalidOptionError}, with the same message and the original as its `cause`.
  */
 export function refusedAsOurs<T> (build: () => T): T {
   try {

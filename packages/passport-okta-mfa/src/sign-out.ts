@@ -9,7 +9,7 @@
 import { clearMfa, isSessionRevoked, refuseUnknownOptions, sessionGet, type RevocationStore, type SessionRequest, type UserKeyFn } from '@okta-mfa/core'
 import type { ConnectMiddleware } from './require-mfa.js'
 import { isThenable } from './thenable.js'
-import { InvalidOptionError } from './invalid-option.js'
+import { InvalidOptionError, refusedAsOurs } from './invalid-option.js'
 
 /** Options of {@link signOutRevoked}: the guards' `revocations`, `userKey` and `clock`. */
 export interface SignOutRevokedOptions {
@@ -56,7 +56,7 @@ const SIGN_OUT_OPTIONS: Record<keyof SignOutRevokedOptions, true> = { revocation
  */
 export function signOutRevoked (options: SignOutRevokedOptions): ConnectMiddleware {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('signOutRevoked options must be an object')
-  refuseUnknownOptions(options, SIGN_OUT_OPTIONS, 'signOutRevoked', InvalidOptionError)
+  refusedAsOurs(() => { refuseUnknownOptions(options, SIGN_OUT_OPTIONS, 'signOutRevoked') })
   if (options.revocations === undefined) throw new InvalidOptionError('"revocations" option is required')
   checkRevocationOptions(options)
   const { revocations, userKey, clock } = options
