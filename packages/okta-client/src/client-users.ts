@@ -85,9 +85,18 @@ export class OktaUsersClient {
    * await client.activateUser(other.id) // Okta emails the link
    * ```
    */
-  async activateUser (userId: string, query: { sendEmail: false }, opts?: RequestOptions): Promise<UserActivationToken>
-  async activateUser (userId: string, query?: { sendEmail?: true | undefined }, opts?: RequestOptions): Promise<undefined>
-  async activateUser (userId: string, query?: { sendEmail?: boolean | undefined }, opts?: RequestOptions): Promise<UserActivationToken | undefined>
+  async activateUser (userId: string, query: {
+    /** `false`: Okta sends no email and answers the activation link. */
+    sendEmail: false
+  }, opts?: RequestOptions): Promise<UserActivationToken>
+  async activateUser (userId: string, query?: {
+    /** `true` or absent (Okta's default): Okta emails the user the activation link. */
+    sendEmail?: true | undefined
+  }, opts?: RequestOptions): Promise<undefined>
+  async activateUser (userId: string, query?: {
+    /** Whether Okta emails the user the activation link (Okta's default: `true`); with `false` it answers the link. */
+    sendEmail?: boolean | undefined
+  }, opts?: RequestOptions): Promise<UserActivationToken | undefined>
   async activateUser (userId: string, query?: { sendEmail?: boolean | undefined }, opts?: RequestOptions): Promise<UserActivationToken | undefined> {
     return await users.activateUser(this.#t, userId, query, opts)
   }

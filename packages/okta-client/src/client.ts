@@ -116,9 +116,18 @@ export class OktaClient extends OktaUsersClient {
    * const active = await client.activateFactor(user.id, factor.id, { passCode: '123456' })
    * ```
    */
-  async activateFactor (userId: string, factorId: string, body: { passCode: string }, opts?: RequestOptions): Promise<UserFactor>
-  async activateFactor (userId: string, factorId: string, body?: { passCode: string }, opts?: RequestOptions): Promise<UserFactor | PushFactorActivation>
-  async activateFactor (userId: string, factorId: string, body?: { passCode: string }, opts?: RequestOptions): Promise<UserFactor | PushFactorActivation> {
+  async activateFactor (userId: string, factorId: string, body: {
+    /** The factor's first passcode (a secret), e.g. the code the authenticator app or the sms shows. */
+    passCode: string
+  }, opts?: RequestOptions): Promise<UserFactor>
+  async activateFactor (userId: string, factorId: string, body?: {
+    /** The factor's first passcode (a secret), e.g. the code the authenticator app or the sms shows. */
+    passCode: string
+  }, opts?: RequestOptions): Promise<UserFactor | PushFactorActivation>
+  async activateFactor (userId: string, factorId: string, body?: {
+    /** The factor's first passcode (a secret), e.g. the code the authenticator app or the sms shows. */
+    passCode: string
+  }, opts?: RequestOptions): Promise<UserFactor | PushFactorActivation> {
     return await factors.activateFactor(this.#t, userId, factorId, body, opts)
   }
 
@@ -196,7 +205,10 @@ export class OktaClient extends OktaUsersClient {
   }
 
   /** What `JSON.stringify` shows: the org URL, nothing secret. */
-  toJSON (): { orgUrl: string } {
+  toJSON (): {
+    /** The org URL the client was created with. */
+    orgUrl: string
+  } {
     return { orgUrl: this.orgUrl }
   }
 

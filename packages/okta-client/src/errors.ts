@@ -353,7 +353,10 @@ export class ConnectionError extends OktaClientError {
   declare readonly code: 'OKTA_CONNECTION'
   /** The system or undici error code (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...), when known. */
   readonly causeCode: string | undefined
-  constructor (message: string, options: OktaClientErrorOptions & { causeCode?: string | undefined } = {}) {
+  constructor (message: string, options: OktaClientErrorOptions & {
+    /** The system or undici error code (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...), when known. */
+    causeCode?: string | undefined
+  } = {}) {
     super('OKTA_CONNECTION', message, options)
     this.causeCode = options.causeCode
   }
@@ -376,7 +379,10 @@ export class InvalidResponseError extends OktaClientError {
   declare readonly code: 'OKTA_INVALID_RESPONSE'
   /** HTTP status of the response. */
   readonly status: number | undefined
-  constructor (message: string, options: OktaClientErrorOptions & { status?: number | undefined } = {}) {
+  constructor (message: string, options: OktaClientErrorOptions & {
+    /** HTTP status of the response, when there was one. */
+    status?: number | undefined
+  } = {}) {
     super('OKTA_INVALID_RESPONSE', message, options)
     this.status = options.status
   }

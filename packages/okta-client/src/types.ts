@@ -23,7 +23,10 @@ export interface HalLink {
   /** Whether `href` is a URI template. */
   templated?: boolean
   /** What the target allows, e.g. `{ allow: ['POST'] }`. */
-  hints?: { allow?: string[] }
+  hints?: {
+    /** The HTTP methods the target accepts, e.g. `['POST']`. */
+    allow?: string[]
+  }
   [extra: string]: unknown
 }
 
@@ -128,18 +131,40 @@ export interface OktaUser extends OktaResource {
   /** The status the user is moving to while a change is in progress; `null` otherwise. */
   transitioningToStatus?: 'ACTIVE' | 'DEPROVISIONED' | 'PROVISIONED' | null
   /** The user's user type (Okta's default type unless the org has others). */
-  type?: { id: string, [extra: string]: unknown }
+  type?: {
+    /** The user type's id. */
+    id: string
+    [extra: string]: unknown
+  }
   /** The realm the user belongs to. */
   realmId?: string
   /** The user's profile attributes. */
   profile: OktaUserProfile
   /** The user's credentials as Okta shows them (never a password's value). */
   credentials?: {
+    /** Present (empty: Okta never sends the value) when the user has a password. */
     password?: Record<string, unknown>
-    recovery_question?: { question?: string }
+    /** The user's recovery question, when set (never its answer). */
+    recovery_question?: {
+      /** The question's text. */
+      question?: string
+    }
     /** The user's email addresses, in some answers (a list's, for a user who has been activated). */
-    emails?: Array<{ value?: string, status?: string, type?: string }>
-    provider?: { type?: string, name?: string }
+    emails?: Array<{
+      /** The email address. */
+      value?: string
+      /** Whether it is verified: `VERIFIED` or `UNVERIFIED`. */
+      status?: string
+      /** `PRIMARY` or `SECONDARY`. */
+      type?: string
+    }>
+    /** Who authenticates the user's password. */
+    provider?: {
+      /** The provider's kind, e.g. `OKTA`, `ACTIVE_DIRECTORY`, `LDAP`, `FEDERATION`, `SOCIAL`, `IMPORT`. */
+      type?: string
+      /** The provider's name, e.g. `OKTA` or a directory's name. */
+      name?: string
+    }
     [extra: string]: unknown
   }
   /** Links to what can be done with the user (HAL). */
@@ -177,24 +202,55 @@ export interface UserActivationToken extends OktaResource {
 export interface CreateUserRequest {
   /** The new user's profile: `login` and `email` are required. */
   profile: {
+    /** The user's unique sign-in name (often an email address). */
     login: string
+    /** The user's primary email address. */
     email: string
+    /** Given name. */
     firstName?: string | null
+    /** Family name. */
     lastName?: string | null
+    /** Mobile phone number. */
     mobilePhone?: string | null
     [extra: string]: unknown
   }
   /** A password, recovery question or authentication provider for the new user; none creates one without credentials. */
   credentials?: {
-    password?: { value?: string, hash?: Record<string, unknown>, hook?: { type: string } }
-    recovery_question?: { question: string, answer: string }
-    provider?: { type: string, name?: string }
+    /** The user's password: its `value`, an imported `hash`, or a password import `hook`. */
+    password?: {
+      /** The password itself (a secret: sent to Okta, never answered back). */
+      value?: string
+      /** A password hash imported from another system (Okta's hashed password object: `algorithm`, `value`, ...). */
+      hash?: Record<string, unknown>
+      /** A password import inline hook that checks the password at the user's first sign-in. */
+      hook?: {
+        /** The hook's type (Okta: `default`). */
+        type: string
+      }
+    }
+    /** The user's recovery question and its answer. */
+    recovery_question?: {
+      /** The question's text. */
+      question: string
+      /** The answer (a secret). */
+      answer: string
+    }
+    /** Who authenticates the user's password. */
+    provider?: {
+      /** The provider's kind, e.g. `OKTA`, `ACTIVE_DIRECTORY`, `LDAP`, `FEDERATION`, `SOCIAL`, `IMPORT`. */
+      type: string
+      /** The provider's name. */
+      name?: string
+    }
     [extra: string]: unknown
   }
   /** Ids of the groups to add the user to. */
   groupIds?: string[]
   /** The user type to create the user with (Okta's default type when absent). */
-  type?: { id: string }
+  type?: {
+    /** The user type's id. */
+    id: string
+  }
   [extra: string]: unknown
 }
 
@@ -347,7 +403,10 @@ export interface TotpActivationData {
   /** Digits per code (Okta: 6). */
   keyLength: number
   /** The `qrcode` link: a PNG of the QR code to scan. */
-  _links?: { qrcode?: HalLink }
+  _links?: {
+    /** A PNG of the QR code to scan. */
+    qrcode?: HalLink
+  }
   [extra: string]: unknown
 }
 
@@ -359,9 +418,17 @@ export interface TotpActivationData {
  * if (factor.factorType === 'token:software:totp') console.log(factor._embedded?.activation?.sharedSecret)
  * ```
  */
-export interface TotpFactor extends UserFactorBase<'token:software:totp', { credentialId?: string, [extra: string]: unknown }> {
+export interface TotpFactor extends UserFactorBase<'token:software:totp', {
+  /** The user the factor's credential belongs to (their login). */
+  credentialId?: string
+  [extra: string]: unknown
+}> {
   /** `activation`: what an authenticator app needs, right after enrollment. */
-  _embedded?: { activation?: TotpActivationData, [extra: string]: unknown }
+  _embedded?: {
+    /** The shared secret and the QR code, right after enrollment. */
+    activation?: TotpActivationData
+    [extra: string]: unknown
+  }
 }
 /**
  * An SMS factor.
@@ -371,7 +438,11 @@ export interface TotpFactor extends UserFactorBase<'token:software:totp', { cred
  * if (factor.factorType === 'sms') console.log(factor.profile?.phoneNumber)
  * ```
  */
-export type SmsFactor = UserFactorBase<'sms', { phoneNumber?: string, [extra: string]: unknown }>
+export type SmsFactor = UserFactorBase<'sms', {
+  /** The phone number codes are sent to. */
+  phoneNumber?: string
+  [extra: string]: unknown
+}>
 /**
  * A voice-call factor.
  *
@@ -380,7 +451,13 @@ export type SmsFactor = UserFactorBase<'sms', { phoneNumber?: string, [extra: st
  * if (factor.factorType === 'call') console.log(factor.profile?.phoneNumber)
  * ```
  */
-export type CallFactor = UserFactorBase<'call', { phoneNumber?: string, phoneExtension?: string | null, [extra: string]: unknown }>
+export type CallFactor = UserFactorBase<'call', {
+  /** The phone number Okta calls. */
+  phoneNumber?: string
+  /** The extension to dial after the number, or `null`. */
+  phoneExtension?: string | null
+  [extra: string]: unknown
+}>
 /**
  * An email factor.
  *
@@ -389,7 +466,11 @@ export type CallFactor = UserFactorBase<'call', { phoneNumber?: string, phoneExt
  * if (factor.factorType === 'email') console.log(factor.profile?.email)
  * ```
  */
-export type EmailFactor = UserFactorBase<'email', { email?: string, [extra: string]: unknown }>
+export type EmailFactor = UserFactorBase<'email', {
+  /** The email address codes are sent to. */
+  email?: string
+  [extra: string]: unknown
+}>
 /**
  * A security-question factor.
  *
@@ -398,7 +479,13 @@ export type EmailFactor = UserFactorBase<'email', { email?: string, [extra: stri
  * if (factor.factorType === 'question') console.log(factor.profile?.questionText)
  * ```
  */
-export type QuestionFactor = UserFactorBase<'question', { question?: string, questionText?: string, [extra: string]: unknown }>
+export type QuestionFactor = UserFactorBase<'question', {
+  /** The question's key, e.g. `disliked_food` (see `listSecurityQuestions`). */
+  question?: string
+  /** The question's text, e.g. "What is the food you least liked as a child?". */
+  questionText?: string
+  [extra: string]: unknown
+}>
 /**
  * An Okta Verify push factor.
  *
@@ -407,9 +494,27 @@ export type QuestionFactor = UserFactorBase<'question', { question?: string, que
  * if (factor.factorType === 'push') console.log(factor.profile?.name)
  * ```
  */
-export interface PushFactor extends UserFactorBase<'push', { credentialId?: string, deviceToken?: string, deviceType?: string, name?: string, platform?: string, version?: string, [extra: string]: unknown }> {
+export interface PushFactor extends UserFactorBase<'push', {
+  /** The user the factor's credential belongs to (their login). */
+  credentialId?: string
+  /** The device's push notification token. */
+  deviceToken?: string
+  /** The kind of device, e.g. `SmartPhone_IPhone`. */
+  deviceType?: string
+  /** The device's name, e.g. "Jane's iPhone". */
+  name?: string
+  /** The device's platform, e.g. `IOS` or `ANDROID`. */
+  platform?: string
+  /** The version of the device's operating system. */
+  version?: string
+  [extra: string]: unknown
+}> {
   /** `activation`: the QR code and links of an activation waiting for Okta Verify. */
-  _embedded?: { activation?: PushActivationData, [extra: string]: unknown }
+  _embedded?: {
+    /** The QR code and links of the activation, while it waits for Okta Verify. */
+    activation?: PushActivationData
+    [extra: string]: unknown
+  }
 }
 
 /**
@@ -427,7 +532,13 @@ export interface PushActivationData {
   /** The activation's state: `WAITING` while it can be scanned, `TIMEOUT` once expired. */
   factorResult?: FactorResult
   /** `qrcode` to scan, `send` to send the activation link by email or sms instead. */
-  _links?: { qrcode?: HalLink, send?: HalLink[], [extra: string]: HalLink | HalLink[] | undefined }
+  _links?: {
+    /** A PNG of the QR code to scan with Okta Verify. */
+    qrcode?: HalLink
+    /** One link per channel (`email`, `sms`) that sends the activation link instead. */
+    send?: HalLink[]
+    [extra: string]: HalLink | HalLink[] | undefined
+  }
   [extra: string]: unknown
 }
 /**
@@ -453,7 +564,17 @@ export interface PushFactorActivation {
   /** When the activation ends (ISO 8601), while `WAITING`. */
   expiresAt?: string
   /** `poll` and `qrcode` (with `send`) while `WAITING`; `activate`, which starts a new activation, after `TIMEOUT`. */
-  _links?: { poll?: HalLink, qrcode?: HalLink, send?: HalLink[], activate?: HalLink, [extra: string]: HalLink | HalLink[] | undefined }
+  _links?: {
+    /** Polls the activation (`pollFactorActivation`), while `WAITING`. */
+    poll?: HalLink
+    /** A PNG of the QR code to scan with Okta Verify, while `WAITING`. */
+    qrcode?: HalLink
+    /** One link per channel (`email`, `sms`) that sends the activation link instead, while `WAITING`. */
+    send?: HalLink[]
+    /** Starts a new activation, after `TIMEOUT`. */
+    activate?: HalLink
+    [extra: string]: HalLink | HalLink[] | undefined
+  }
   [extra: string]: unknown
 }
 /**
@@ -537,11 +658,39 @@ export type EnrollFactorRequest =
     factorType: 'sms'
     provider: 'OKTA'
     /** What the factor needs: the phone number (sms, call), the email address, or the security question and answer. */
-    profile: { phoneNumber: string }
+    profile: {
+      /** The phone number to send codes to. */
+      phoneNumber: string
+    }
   }
-  | { factorType: 'call', provider: 'OKTA', profile: { phoneNumber: string, phoneExtension?: string } }
-  | { factorType: 'email', provider: 'OKTA', profile: { email: string } }
-  | { factorType: 'question', provider: 'OKTA', profile: { question: string, answer: string } }
+  | {
+    factorType: 'call'
+    provider: 'OKTA'
+    profile: {
+      /** The phone number Okta calls. */
+      phoneNumber: string
+      /** The extension to dial after the number. */
+      phoneExtension?: string
+    }
+  }
+  | {
+    factorType: 'email'
+    provider: 'OKTA'
+    profile: {
+      /** The email address to send codes to. */
+      email: string
+    }
+  }
+  | {
+    factorType: 'question'
+    provider: 'OKTA'
+    profile: {
+      /** The question's key, e.g. `disliked_food` (see `listSecurityQuestions`). */
+      question: string
+      /** The answer (a secret). */
+      answer: string
+    }
+  }
   | { factorType: 'push', provider: 'OKTA' }
 
 /**
@@ -672,7 +821,14 @@ export type VerifyChallenge = VerifyResultBase<'CHALLENGE'>
  */
 export interface VerifyWaiting extends VerifyResultBase<'WAITING'> {
   /** `challenge.correctAnswer`: the number the user must pick in Okta Verify (a number matching push). */
-  _embedded?: { challenge?: { correctAnswer?: number } | null, [extra: string]: unknown }
+  _embedded?: {
+    /** The number challenge, when the push asks for one (`null` or absent otherwise). */
+    challenge?: {
+      /** The number the user must pick in Okta Verify. */
+      correctAnswer?: number
+    } | null
+    [extra: string]: unknown
+  }
 }
 /**
  * The verification ended without success.

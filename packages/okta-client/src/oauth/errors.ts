@@ -113,7 +113,10 @@ export class InsufficientScopeError extends OktaApiError {
   declare readonly code: 'OKTA_INSUFFICIENT_SCOPE'
   /** The scopes the operation needs. */
   readonly requiredScopes: string[]
-  constructor (details: OktaApiErrorDetails & { requiredScopes: string[] }) {
+  constructor (details: OktaApiErrorDetails & {
+    /** The scopes the operation needs (the challenge's `scope`). */
+    requiredScopes: string[]
+  }) {
     super(details, 'OKTA_INSUFFICIENT_SCOPE')
     this.requiredScopes = details.requiredScopes
   }
