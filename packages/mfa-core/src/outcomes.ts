@@ -98,7 +98,10 @@ export class MfaError extends Error {
   /** Public details of the outcome (e.g. `retryAfterSeconds`, `field`, `attemptsRemaining`), safe to send to the client. */
   readonly details: MfaOutcomeDetails
 
-  constructor (code: MfaOutcomeCode, details: MfaOutcomeDetails = {}, message?: string, options?: { cause?: unknown }) {
+  constructor (code: MfaOutcomeCode, details: MfaOutcomeDetails = {}, message?: string, options?: {
+    /** The error that led to this one (the standard `cause`). */
+    cause?: unknown
+  }) {
     super(message ?? outcomeMessage(code, details.retryAfterSeconds), options)
     this.code = code
     this.details = details

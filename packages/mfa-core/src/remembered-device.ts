@@ -201,12 +201,22 @@ export class RememberedDevices {
   }
 
   /** The `Set-Cookie` header of a cookie value: httpOnly, SameSite=Lax, `Secure` when asked (https), Max-Age the lifetime. */
-  cookie (value: string, options: { secure: boolean, path?: string }): string {
+  cookie (value: string, options: {
+    /** Whether to add `Secure` (the site is served over https). */
+    secure: boolean
+    /** The cookie's `Path`. @default '/' */
+    path?: string
+  }): string {
     return `${this.cookieName}=${value}; Path=${options.path ?? '/'}; Max-Age=${Math.floor(this.maxAgeMs / 1000)}; HttpOnly; SameSite=Lax${options.secure ? '; Secure' : ''}`
   }
 
   /** The `Set-Cookie` header that deletes the cookie on this browser. */
-  clearCookie (options: { secure: boolean, path?: string }): string {
+  clearCookie (options: {
+    /** Whether to add `Secure` (the site is served over https). */
+    secure: boolean
+    /** The cookie's `Path`. @default '/' */
+    path?: string
+  }): string {
     return `${this.cookieName}=; Path=${options.path ?? '/'}; Max-Age=0; HttpOnly; SameSite=Lax${options.secure ? '; Secure' : ''}`
   }
 
@@ -264,7 +274,13 @@ export class RememberedDevices {
    * step (the time of the code that remembered the device, the factor used then) and marks it as remembered, so
    * {@link isRememberedMfa} is true and step-ups refuse it. Returns the state, or undefined.
    */
-  async honour (req: SessionRequest & { headers?: { cookie?: string | string[] | undefined } }): Promise<MfaState | undefined> {
+  async honour (req: SessionRequest & {
+    /** The request's headers (Node's, Fastify's or Express's request has them). */
+    headers?: {
+      /** The `Cookie` header, where the device cookie is looked for. */
+      cookie?: string | string[] | undefined
+    }
+  }): Promise<MfaState | undefined> {
     const user = req.user
     if (user === undefined || user === null || user === false) return undefined
     const existing = getMfaState(req, { user, userKey: this.#options.userKey })
@@ -310,7 +326,12 @@ async function writeDeviceMark (store: RevocationStore, mark: string, now: numbe
  * await forgetRememberedDevices(revocations, req.user, { userKey: (u) => `staff:${u.email}` })
  * ```
  */
-export async function forgetRememberedDevices (store: RevocationStore, user: unknown, options: { userKey?: UserKeyFn | undefined, clock?: (() => number) | undefined } = {}): Promise<void> {
+export async function forgetRememberedDevices (store: RevocationStore, user: unknown, options: {
+  /** Overrides {@link userKeyOf}: the app's `RememberedDevices` one. */
+  userKey?: UserKeyFn | undefined
+  /** Time source in ms: the app's `RememberedDevices` one. @default Date.now */
+  clock?: (() => number) | undefined
+} = {}): Promise<void> {
   if (typeof store !== 'object' || store === null || typeof store.revokeUser !== 'function') throw new InvalidOptionError('"store" must implement RevocationStore')
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('forgetRememberedDevices options must be an object')
   refuseUnknownOptions(options, FORGET_OPTIONS, 'forgetRememberedDevices')

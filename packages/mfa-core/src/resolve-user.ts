@@ -66,7 +66,10 @@ export class InvalidOktaUserRefError extends TypeError {
 export class ProvisionRefusedError extends Error {
   /** Always `OKTA_MFA_PROVISION_REFUSED`. */
   readonly code = 'OKTA_MFA_PROVISION_REFUSED'
-  constructor (options: { cause: unknown }) {
+  constructor (options: {
+    /** Okta's refusal (an error of @okta-mfa/client). */
+    cause: unknown
+  }) {
     super('Okta refused to create the missing user (provision: true): check the login and profile that "resolveOktaUser" returns (Okta\'s answer is the cause)', options)
     this.name = 'ProvisionRefusedError'
   }

@@ -146,7 +146,10 @@ async function askStore (store: RevocationStore, identity: SessionIdentity): Pro
  * @example
  * await revokeSession(request, revocations); await request.logOut()
  */
-export async function revokeSession (req: SessionRequest, store: RevocationStore, options: SessionIdentityOptions & { ttlMs?: number | undefined } = {}): Promise<void> {
+export async function revokeSession (req: SessionRequest, store: RevocationStore, options: SessionIdentityOptions & {
+  /** How long the store remembers the revocation, in ms. @default {@link DEFAULT_REVOCATION_TTL_MS} (25 h) */
+  ttlMs?: number | undefined
+} = {}): Promise<void> {
   const raw = sessionGet(req, SESSION_IDENTITY_KEY) as { sessionId?: unknown } | undefined
   if (typeof raw?.sessionId === 'string') {
     try {
@@ -164,7 +167,12 @@ export async function revokeSession (req: SessionRequest, store: RevocationStore
  * @example
  * await revokeUserSessions(revocations, userKeyOf(request.user))
  */
-export async function revokeUserSessions (store: RevocationStore, userKey: string, options: { clock?: (() => number) | undefined, ttlMs?: number | undefined } = {}): Promise<void> {
+export async function revokeUserSessions (store: RevocationStore, userKey: string, options: {
+  /** Time source in ms: revokes the sessions issued until its now. @default Date.now */
+  clock?: (() => number) | undefined
+  /** How long the store remembers the revocation, in ms. @default {@link DEFAULT_REVOCATION_TTL_MS} (25 h) */
+  ttlMs?: number | undefined
+} = {}): Promise<void> {
   try {
     await store.revokeUser(userKey, (options.clock ?? Date.now)(), options.ttlMs ?? DEFAULT_REVOCATION_TTL_MS)
   } catch (err) {

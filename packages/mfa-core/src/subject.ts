@@ -104,7 +104,10 @@ export class MfaSubject<User = unknown, Req = unknown> {
   }
 
   /** The user's factors: the session's cached list when fresh (and `fresh` is not asked for), else Okta's. */
-  async factors (options: { fresh?: boolean } = {}): Promise<readonly OktaFactorLike[]> {
+  async factors (options: {
+    /** Skips the session's cached list and asks Okta (and caches its answer). @default false */
+    fresh?: boolean
+  } = {}): Promise<readonly OktaFactorLike[]> {
     const ttl = this.#init.factorCacheMs ?? FACTOR_CACHE_TTL_MS
     if (options.fresh !== true && ttl > 0) {
       const cached = cachedFactors(this.#init.session, this.userKey, this.#clock(), ttl)
@@ -159,7 +162,10 @@ export class MfaSubject<User = unknown, Req = unknown> {
    * @example
    * const list = await subject.factorsFor((l) => l.some((f) => f.id === factorId))
    */
-  async factorsFor (has: (list: readonly OktaFactorLike[]) => boolean, options: { cacheWhenFound?: boolean } = {}): Promise<readonly OktaFactorLike[]> {
+  async factorsFor (has: (list: readonly OktaFactorLike[]) => boolean, options: {
+    /** Whether Okta's list is cached in the session when it `has` what the request needs. @default true */
+    cacheWhenFound?: boolean
+  } = {}): Promise<readonly OktaFactorLike[]> {
     const cached = this.cachedFactors()
     if (cached !== undefined) {
       // Without an ACTIVE factor the user is enrolling (an app may enroll and activate through the client, which no

@@ -13,7 +13,10 @@ export class IoredisMissingError extends Error {
   /** Always `'IoredisMissingError'`. */
   override readonly name = 'IoredisMissingError'
 
-  constructor (options?: { cause?: unknown }) {
+  constructor (options?: {
+    /** The error that led to this one (the standard `cause`). */
+    cause?: unknown
+  }) {
     super('createRedisStores needs the "ioredis" package: npm install ioredis', options)
   }
 }

@@ -15,7 +15,12 @@ export interface RedisClientLike {
   /** ioredis connection status: 'wait', 'connecting', 'connect', 'ready', 'close', 'reconnecting' or 'end'. */
   readonly status: string
   /** Defines a Lua script as a method of the client (EVALSHA with an EVAL fallback). */
-  defineCommand: (name: string, definition: { numberOfKeys: number, lua: string }) => void
+  defineCommand: (name: string, definition: {
+    /** How many of the command's arguments are Redis keys (the first ones). */
+    numberOfKeys: number
+    /** The script's Lua source. */
+    lua: string
+  }) => void
   /** Sends any command. */
   call: (command: string, ...args: Array<string | number>) => Promise<unknown>
 }

@@ -78,7 +78,12 @@ export class StoreUnavailableError extends Error {
    */
   readonly reason: string | undefined
 
-  constructor (message = 'The MFA state store is unavailable', options?: { cause?: unknown, reason?: string }) {
+  constructor (message = 'The MFA state store is unavailable', options?: {
+    /** The error that led to this one (the standard `cause`). */
+    cause?: unknown
+    /** Why, in words safe to log: becomes {@link StoreUnavailableError.reason}. */
+    reason?: string
+  }) {
     super(message, options)
     this.reason = options?.reason
   }
