@@ -51,7 +51,10 @@ export class GatewayError extends Error {
   /** Public details sent in `extensions` beside the code (e.g. `field`, `retryAfterSeconds`). */
   readonly details: GatewayErrorDetails
 
-  constructor (code: GatewayErrorCode, details: GatewayErrorDetails = {}, message?: string, options?: { cause?: unknown }) {
+  constructor (code: GatewayErrorCode, details: GatewayErrorDetails = {}, message?: string, options?: {
+    /** The error that led to this one (the standard `cause`). */
+    cause?: unknown
+  }) {
     super(message ?? GATEWAY_ERRORS[code].message, options)
     this.code = code
     this.details = details

@@ -205,7 +205,18 @@ export interface GqlTotpActivation {
  * @example
  * otpauthUri({ issuer: 'dev-1.okta.com', label: 'ada@example.com', secret: 'JBSWY3DPEHPK3PXP', digits: 6, period: 30 })
  */
-export function otpauthUri (p: { issuer: string, label: string, secret: string, digits: number, period: number }): string {
+export function otpauthUri (p: {
+  /** Who issues the code, shown by the app (e.g. the Okta org's host); the URI's prefix and `issuer`. */
+  issuer: string
+  /** The account, shown by the app (e.g. the user's login). */
+  label: string
+  /** The TOTP shared secret, base32 (a secret). */
+  secret: string
+  /** Digits per code: a whole number from 6 to 10. */
+  digits: number
+  /** Seconds per code: a whole number from 1 to 3600. */
+  period: number
+}): string {
   if (!Number.isInteger(p.digits) || p.digits < 6 || p.digits > 10) throw new RangeError('digits must be a whole number from 6 to 10')
   if (!Number.isInteger(p.period) || p.period < 1 || p.period > 3600) throw new RangeError('period must be a whole number of seconds from 1 to 3600')
   const issuer = encodeURIComponent(wellFormed(p.issuer))

@@ -12,11 +12,27 @@ export interface PublicError {
   /** The public message (never a secret, never graphql-js's "Did you mean" suggestions). */
   message: string
   /** Where in the query document the error is, as graphql-js reports it. */
-  locations?: ReadonlyArray<{ line: number, column: number }> | undefined
+  locations?: ReadonlyArray<{
+    /** Line, from 1. */
+    line: number
+    /** Column, from 1. */
+    column: number
+  }> | undefined
   /** The response path of the field that failed. */
   path?: ReadonlyArray<string | number> | undefined
   /** The error's `code` from {@link GATEWAY_ERRORS}, the request id, and the code's public details. */
-  extensions: { code: GatewayErrorCode, requestId?: string | undefined, retryAfterSeconds?: number | undefined, field?: string | undefined, attemptsRemaining?: number | undefined }
+  extensions: {
+    /** The error's code, a key of {@link GATEWAY_ERRORS}. */
+    code: GatewayErrorCode
+    /** The request's id, as in its log lines. */
+    requestId?: string | undefined
+    /** Seconds until another try can succeed (LOCKED_OUT, RATE_LIMITED, the last wrong code of a window). */
+    retryAfterSeconds?: number | undefined
+    /** The input field at fault (BAD_USER_INPUT, PASSCODE_*). */
+    field?: string | undefined
+    /** Passcode attempts left in the window (INVALID_PASSCODE, PASSCODE_REPLAYED); 0: the next one is LOCKED_OUT. */
+    attemptsRemaining?: number | undefined
+  }
 }
 
 /**
@@ -228,7 +244,12 @@ interface FormatterContext { reply?: FastifyReply, app?: { log: FastifyBaseLogge
 export function formatErrors (
   execution: ExecutionResult & Required<Pick<ExecutionResult, 'errors'>>,
   context: FormatterContext,
-): { statusCode: number, response: FormattedExecutionResult } {
+): {
+  /** The HTTP status: the first error's code's, or 200 when some data came back. */
+  statusCode: number
+  /** The body: the data and the errors as {@link PublicError}s. */
+  response: FormattedExecutionResult
+} {
   const reply = context.reply
   const log = reply?.log ?? context.app?.log
   const requestId = reply?.request.id

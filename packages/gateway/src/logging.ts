@@ -79,7 +79,12 @@ export function redactSecrets (value: unknown, depth = 0): unknown {
  * request.log.debug({ graphql: graphqlRequestSummary(request.body) }, 'graphql request')
  * ```
  */
-export function graphqlRequestSummary (body: unknown): { operationName: string | undefined, variableNames: string[] } {
+export function graphqlRequestSummary (body: unknown): {
+  /** The body's `operationName`, cut to 128 characters; undefined when it is not a string. */
+  operationName: string | undefined
+  /** The names of the body's variables, never their values: at most 50, each cut to 64 characters. */
+  variableNames: string[]
+} {
   const b = (typeof body === 'object' && body !== null ? body : {}) as { operationName?: unknown, variables?: unknown }
   const operationName = typeof b.operationName === 'string' ? b.operationName.slice(0, 128) : undefined
   const vars = b.variables
@@ -236,7 +241,12 @@ const DROPPED = { logError: 'this entry could not be redacted and was dropped' }
  * const app = Fastify({ logger: gatewayLoggerOptions({ level: 'info' }), genReqId, requestIdHeader: false })
  * ```
  */
-export function gatewayLoggerOptions (options: { level?: string, stream?: NodeJS.WritableStream } = {}): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
+export function gatewayLoggerOptions (options: {
+  /** The pino log level. @default 'info' */
+  level?: string
+  /** Where the log lines go. @default standard output */
+  stream?: NodeJS.WritableStream
+} = {}): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
   const logger: Record<string, unknown> = {
     level: options.level ?? 'info',
     redact: { paths: [...REDACT_PATHS], censor: '[Redacted]' },

@@ -26,7 +26,12 @@ export const INVALID_OPTION_CODE = 'OKTA_MFA_GATEWAY_INVALID_OPTION'
 
 /** A bad plugin option: `code` is `OKTA_MFA_GATEWAY_INVALID_OPTION`, and the error is a TypeError. */
 // Typed by name: a declaration reading `createError.FastifyErrorConstructor` does not resolve under moduleResolution bundler.
-export const InvalidOptionError: FastifyErrorConstructor<{ code: typeof INVALID_OPTION_CODE, statusCode: 500 }, [string]> =
+export const InvalidOptionError: FastifyErrorConstructor<{
+  /** Always `OKTA_MFA_GATEWAY_INVALID_OPTION`. */
+  code: typeof INVALID_OPTION_CODE
+  /** 500: a mistake in the app's setup, not the request's. */
+  statusCode: 500
+}, [string]> =
   createError(INVALID_OPTION_CODE, '%s', 500, TypeError)
 
 /**

@@ -18,7 +18,12 @@ import { gatewaySchema } from './schema.js'
 import { RequestScope, defaultResolveOktaUser, type GatewayDeps } from './scope.js'
 
 /** Registered without a session plugin: `code` is `OKTA_MFA_GATEWAY_NO_SESSION`. */
-export const NoSessionError: FastifyErrorConstructor<{ code: 'OKTA_MFA_GATEWAY_NO_SESSION', statusCode: 500 }> = createError(
+export const NoSessionError: FastifyErrorConstructor<{
+  /** Always `OKTA_MFA_GATEWAY_NO_SESSION`. */
+  code: 'OKTA_MFA_GATEWAY_NO_SESSION'
+  /** 500: a mistake in the app's setup, not the request's. */
+  statusCode: 500
+}> = createError(
   'OKTA_MFA_GATEWAY_NO_SESSION',
   '@okta-mfa/gateway needs request.session: register @fastify/secure-session, or @fastify/cookie and @fastify/session (rolling: false), and @fastify/passport if you use it, before it',
   500,
@@ -28,7 +33,12 @@ export const NoSessionError: FastifyErrorConstructor<{ code: 'OKTA_MFA_GATEWAY_N
  * Registered a second time in the same Fastify context: `code` is `OKTA_MFA_GATEWAY_ALREADY_REGISTERED`. A second
  * gateway goes in a plugin of its own (`app.register(async (scope) => scope.register(oktaMfaGateway, …), { prefix })`).
  */
-export const AlreadyRegisteredError: FastifyErrorConstructor<{ code: 'OKTA_MFA_GATEWAY_ALREADY_REGISTERED', statusCode: 500 }> = createError(
+export const AlreadyRegisteredError: FastifyErrorConstructor<{
+  /** Always `OKTA_MFA_GATEWAY_ALREADY_REGISTERED`. */
+  code: 'OKTA_MFA_GATEWAY_ALREADY_REGISTERED'
+  /** 500: a mistake in the app's setup, not the request's. */
+  statusCode: 500
+}> = createError(
   'OKTA_MFA_GATEWAY_ALREADY_REGISTERED',
   '@okta-mfa/gateway is already registered in this context: register a second one inside a plugin of its own, under its own prefix',
   500,
