@@ -14,7 +14,10 @@ export interface OktaErrorBody {
   /** This error's instance id: `oae` and 22 characters. */
   errorId: string
   /** The causes, e.g. which field is invalid; `[]` when none. */
-  errorCauses: Array<{ errorSummary: string }>
+  errorCauses: Array<{
+    /** What is wrong, e.g. which field and why. */
+    errorSummary: string
+  }>
 }
 
 /** An error the emulator answers with Okta's envelope and HTTP status. */

@@ -15,7 +15,10 @@
 export class InvalidOptionError extends TypeError {
   /** Always `OKTA_EMULATOR_INVALID_OPTION`: a bad option or argument of this package. */
   readonly code = 'OKTA_EMULATOR_INVALID_OPTION'
-  constructor (message: string, options?: { cause?: unknown }) {
+  constructor (message: string, options?: {
+    /** The error that led to this one (the standard `cause`). */
+    cause?: unknown
+  }) {
     super(message, options)
   }
 }

@@ -71,11 +71,46 @@ export type SeedFactor = {
   /** The factor's status. @default 'ACTIVE' */
   status?: 'ACTIVE' | 'PENDING_ACTIVATION'
 } & (
-  | { factorType: 'token:software:totp', provider?: 'GOOGLE' | 'OKTA', sharedSecret?: string }
-  | { factorType: 'sms' | 'call', provider?: 'OKTA', phoneNumber: string }
-  | { factorType: 'email', provider?: 'OKTA', email?: string }
-  | { factorType: 'question', provider?: 'OKTA', question: string, answer: string }
-  | { factorType: 'push', provider?: 'OKTA' }
+  | {
+    /** The factor type. */
+    factorType: 'token:software:totp'
+    /** Google Authenticator or Okta Verify. @default 'OKTA' */
+    provider?: 'GOOGLE' | 'OKTA'
+    /** The TOTP shared secret, base32 (A-Z, 2-7): a secret. @default a random one */
+    sharedSecret?: string
+  }
+  | {
+    /** The factor type. */
+    factorType: 'sms' | 'call'
+    /** Who provides it: `OKTA` (the default, and the only one for this type). */
+    provider?: 'OKTA'
+    /** The phone number codes are sent to or called. */
+    phoneNumber: string
+  }
+  | {
+    /** The factor type. */
+    factorType: 'email'
+    /** Who provides it: `OKTA` (the default, and the only one for this type). */
+    provider?: 'OKTA'
+    /** The address codes are sent to. @default the user's email */
+    email?: string
+  }
+  | {
+    /** The factor type. */
+    factorType: 'question'
+    /** Who provides it: `OKTA` (the default, and the only one for this type). */
+    provider?: 'OKTA'
+    /** The question's key, one of Okta's security questions (e.g. `disliked_food`). */
+    question: string
+    /** The answer (a secret; at least 4 characters). */
+    answer: string
+  }
+  | {
+    /** The factor type. */
+    factorType: 'push'
+    /** Who provides it: `OKTA` (the default, and the only one for this type). */
+    provider?: 'OKTA'
+  }
 )
 
 /** Options of {@link startEmulator}. */
@@ -94,7 +129,12 @@ export interface EmulatorOptions {
    * Users to preload: an array, `{ users, serviceApps }`, or the path of a JSON file holding either.
    * Users whose login exists are skipped.
    */
-  seed?: string | SeedUser[] | { users?: SeedUser[], serviceApps?: ServiceApp[] } | undefined
+  seed?: string | SeedUser[] | {
+    /** The users to preload. */
+    users?: SeedUser[]
+    /** The service apps to preload, besides {@link EmulatorOptions.serviceApps}. */
+    serviceApps?: ServiceApp[]
+  } | undefined
   /** TOTP steps accepted either side of the current one. @default 1 */
   totpWindow?: number | undefined
   /** Consecutive failed verifications that lock a user (403 E0000069); 0 = never. @default 5 */
@@ -131,7 +171,10 @@ export interface ServiceApp {
   /** The app's client id (`iss` and `sub` of its client assertions). */
   clientId: string
   /** Its public key: a JWK or a JWKS (`{ keys: [...] }`); RSA or EC, public members only. */
-  jwks: JWK | { keys: JWK[] }
+  jwks: JWK | {
+    /** The app's public keys. */
+    keys: JWK[]
+  }
   /** The okta.* scopes granted to the app, e.g. `['okta.users.read', 'okta.users.manage']`. */
   scopes: string[]
   /** The app requires DPoP proofs and gets DPoP-bound tokens (Okta's default for new service apps). @default true */

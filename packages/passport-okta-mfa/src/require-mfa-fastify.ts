@@ -20,7 +20,10 @@ export interface FastifyRequestLike {
   /** The path and query the client asked for, before any `rewriteUrl`: what `returnTo` remembers. */
   readonly originalUrl?: string | undefined
   /** The request headers (the guard reads `accept`). */
-  readonly headers: { readonly accept?: string | undefined }
+  readonly headers: {
+    /** The `Accept` header: a client that takes `text/html` is redirected, any other gets the JSON refusal. */
+    readonly accept?: string | undefined
+  }
 }
 
 /**
