@@ -1,14 +1,22 @@
 #!/usr/bin/env node
 // node scripts/check-tsdoc.mjs: "TSDoc on every export", checked. For each package under packages/, every symbol its
 // src/index.ts exports (re-exports followed) must have a /** */ comment, and so must each member of an exported class,
-// interface, enum, or type alias of an object type (and of the object types directly inside a union or intersection
-// alias): properties, methods, getters/setters, constructor parameter properties, enum members. Private, #private and
-// protected members are exempt, and so is what is declared outside the package (a re-export from another package is
-// checked there; Error's `message` is not ours). A member that overrides a documented one (an error subclass's
-// narrower `code`) shows its base's comment in editors, so that counts. The package's types an exported one extends
-// or names (`type VerifySuccess = VerifyResultBase<'SUCCESS'>`) are checked too, exported or not: users see their
-// members. A parameter property's comment must start its own line (the .d.ts drops it otherwise). Prints `package: Type.member (file:line)` for
-// each gap and exits 1 if any. Run after `pnpm build` (imports of the other packages resolve to their dist types).
+// interface or enum: properties, methods, getters/setters, constructor parameter properties, enum members. So must
+// each member of an inline object type (`{ ... }`) anywhere in what users see, at any depth: an alias's type, a
+// member's type, array and tuple elements, union, intersection and generic-argument parts (`Array<{ id: string }>`,
+// `Base<{ ... }>` in an extends clause), type parameters' constraints and defaults, and the parameters and return type
+// of an exported function, constructor, method, call signature or function-typed member (`f (o: { x: number }):
+// { y: string }`). A gap prints as `Type.member.nested`, a parameter's as `f(o).x`, a return's as `f().y`, a
+// constructor's as `new C(options).cause`. Private, #private and protected members are exempt, as is the
+// implementation signature of an overloaded function (not in the .d.ts), and so is what is declared outside the
+// package (a re-export from another package is checked there; Error's `message` is not ours). A member that
+// overrides a documented one (an error subclass's narrower `code`) shows its base's comment in editors, so that
+// counts; so does one comment on a member path declared more than once (a getter and its setter, a member of several
+// union parts or of each overload's parameter: document each all the same, editors show them apart). The package's
+// types an exported one extends or names (`type VerifySuccess = VerifyResultBase<'SUCCESS'>`) are checked too,
+// exported or not: users see their members. A parameter property's comment must start its own line (the .d.ts drops
+// it otherwise). Prints `package: Type.member (file:line)` for each gap and exits 1 if any. Run after `pnpm build`
+// (imports of the other packages resolve to their dist types).
 import { relative, join, sep } from 'node:path'
 import ts from 'typescript'
 import { root, workspacePackages } from './workspace-packages.mjs'
@@ -35,7 +43,7 @@ function hidden (member) {
   return (flags & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) !== 0
 }
 
-/** The documentable members declared in one declaration of an exported symbol (none for functions, variables...). */
+/** The members declared in one class, interface or enum declaration (none for aliases, functions, variables...). */
 function membersOf (decl) {
   if (ts.isInterfaceDeclaration(decl) || ts.isEnumDeclaration(decl)) return [...decl.members]
   if (ts.isClassDeclaration(decl)) {
@@ -43,17 +51,51 @@ function membersOf (decl) {
       .flatMap((ctor) => ctor.parameters.filter((p) => ts.isParameterPropertyDeclaration(p, ctor)))
     return [...decl.members.filter((m) => !ts.isConstructorDeclaration(m) && !ts.isClassStaticBlockDeclaration(m)), ...params]
   }
-  if (ts.isTypeAliasDeclaration(decl)) {
-    const literals = (type) => {
-      while (ts.isParenthesizedTypeNode(type)) type = type.type
-      return ts.isTypeLiteralNode(type) ? [type] : []
-    }
-    let type = decl.type
-    while (ts.isParenthesizedTypeNode(type)) type = type.type
-    const parts = ts.isUnionTypeNode(type) || ts.isIntersectionTypeNode(type) ? type.types.flatMap(literals) : literals(type)
-    return parts.flatMap((t) => [...t.members])
-  }
   return []
+}
+
+/**
+ * The inline object type literals (`{ ... }`) a type node or signature shows, at any depth (members' types, array and
+ * tuple elements, union, intersection and generic-argument parts, a function type's parameters and return), each with
+ * the path that names it: `path(param)` for a parameter's type, `path()` for a return type.
+ */
+function literalsIn (node, path) {
+  if (!node) return []
+  if (ts.isTypeLiteralNode(node)) return [{ literal: node, path }]
+  if (ts.isFunctionLike(node)) { // a signature: its parameters, return and type parameters, never a body
+    return [...node.parameters.flatMap((p) => literalsIn(p.type, `${path}(${p.name.getText().replace(/\s+/g, ' ')})`)),
+      ...literalsIn(node.type, `${path}()`), ...typeParameterLiterals(node, path)]
+  }
+  const found = []
+  ts.forEachChild(node, (child) => { found.push(...literalsIn(child, path)) })
+  return found
+}
+
+/** The literals in the constraints and defaults of a declaration's type parameters (`<T extends { ... }>`). */
+function typeParameterLiterals (decl, path) {
+  return (decl.typeParameters ?? []).flatMap((t) => [...literalsIn(t.constraint, path), ...literalsIn(t.default, path)])
+}
+
+/** The literals in the type of one member (its parameters and return for a method or call signature) named `path`. */
+function memberLiterals (member, path) {
+  if (ts.isIndexSignatureDeclaration(member)) return literalsIn(member.type, `${path}[${member.parameters[0].name.getText()}]`)
+  if (ts.isSetAccessorDeclaration(member)) return literalsIn(member.parameters[0]?.type, path)
+  if (ts.isFunctionLike(member) && !ts.isGetAccessorDeclaration(member)) return literalsIn(member, path)
+  return literalsIn(member.type, path) // a property, getter, parameter property or enum member (none)
+}
+
+/**
+ * The literals in an exported declaration's own signature, named from `name`: an alias's type, a function's or a
+ * variable's type, the type arguments a class or interface passes to what it extends, constructors' parameters.
+ */
+function declarationLiterals (decl, name, checker) {
+  if (ts.isTypeAliasDeclaration(decl)) return [...literalsIn(decl.type, name), ...typeParameterLiterals(decl, name)]
+  if (ts.isFunctionDeclaration(decl)) return checker.isImplementationOfOverload(decl) ? [] : literalsIn(decl, name)
+  if (ts.isVariableDeclaration(decl)) return literalsIn(decl.type, name)
+  if (!ts.isClassDeclaration(decl) && !ts.isInterfaceDeclaration(decl)) return []
+  const ctors = decl.members.filter((m) => ts.isConstructorDeclaration(m) && !hidden(m) && !checker.isImplementationOfOverload(m))
+  return [...typeParameterLiterals(decl, name), ...(decl.heritageClauses ?? []).flatMap((h) => h.types.flatMap((t) => literalsIn(t, name))),
+    ...ctors.flatMap((c) => literalsIn(c, `new ${name}`))]
 }
 
 /** Whether a member needs a comment: named properties, methods, accessors, parameter properties, enum members. */
@@ -102,14 +144,27 @@ function gapsOf (pkg) {
     if (seen.has(symbol)) return // exported under two names, or a base of several types: its members once
     seen.add(symbol)
     const decls = (symbol.declarations ?? []).filter(ours)
-    const undocumented = new Map() // member name -> first declaration; a name documented anywhere (getter or setter) is fine
-    for (const member of decls.flatMap(membersOf)) {
-      if (!documentable(member) || hidden(member)) continue
-      const name = `${symbol.name}.${member.name.getText()}`
-      if (ts.isParameter(member) ? paramDocumented(member) : docOf(checker.getSymbolAtLocation(member.name), checker)) {
-        undocumented.set(name, null)
-      } else if (!undocumented.has(name)) undocumented.set(name, member)
+    const undocumented = new Map() // member path -> first declaration; a path documented anywhere (getter or setter) is fine
+    const literals = new Set() // each literal once (a parameter property's type is also its constructor parameter's)
+    /** Records the members of one object type as `prefix.name`, then the members of the literals in their types. */
+    const check = (members, prefix) => {
+      for (const member of members) {
+        if (hidden(member)) continue
+        const path = member.name ? `${prefix}.${member.name.getText()}` : prefix // a call or index signature has none
+        if (documentable(member)) {
+          if (ts.isParameter(member) ? paramDocumented(member) : docOf(checker.getSymbolAtLocation(member.name), checker)) {
+            undocumented.set(path, null)
+          } else if (!undocumented.has(path)) undocumented.set(path, member)
+        }
+        if (!(ts.isFunctionLike(member) && checker.isImplementationOfOverload(member))) nested(memberLiterals(member, path))
+      }
     }
+    /** Checks the members of each literal not seen yet. */
+    const nested = (found) => {
+      for (const { literal, path } of found) if (!literals.has(literal)) { literals.add(literal); check(literal.members, path) }
+    }
+    for (const decl of decls) check(membersOf(decl), symbol.name)
+    for (const decl of decls) nested(declarationLiterals(decl, symbol.name, checker))
     for (const [name, member] of undocumented) if (member) gaps.push(`${name} (${where(member)})`)
     for (const base of decls.flatMap(basesOf)) walk(base)
   }
