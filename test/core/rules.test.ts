@@ -280,6 +280,13 @@ await t.test('the limiter: decisions, hashed keys, default below the Okta lockou
   t.equal(new AttemptLimiter().maxAttempts, 4, 'strictly below the documented Okta lockout of 5')
   const failing = new AttemptLimiter({ store: { increment: async () => { throw new Error('socket closed') }, reset: async () => {}, get: async () => undefined } })
   await t.rejects(failing.consume('k'), { code: 'STORE_UNAVAILABLE' }, 'any store failure is StoreUnavailableError: the caller refuses')
+  // An empty attempt key would count every user's attempts under one key: the caller's mistake, refused before the store.
+  const keyed = new AttemptLimiter()
+  for (const key of ['', undefined, 7]) {
+    for (const call of ['check', 'consume', 'refund', 'settle', 'succeed'] as const) {
+      await t.rejects((keyed[call] as (key: unknown, decision?: unknown) => Promise<unknown>)(key, { allowed: true, retryAfterSeconds: 0, remaining: 1, resetAt: 0 }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: 'attempt key must be a non-empty string' }, `${call}(${String(key)})`)
+    }
+  }
   t.throws(() => new AttemptLimiter({ maxAttempts: 0 }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"maxAttempts"/ })
   t.throws(() => new AttemptLimiter({ windowMs: 1.5 }), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /"windowMs"/ })
   const refused = ((): unknown => { try { return new AttemptLimiter({ maxAttempts: 0 }) } catch (err) { return err } })()
