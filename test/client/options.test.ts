@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs'
 import { inspect } from 'node:util'
 import { Agent } from 'undici'
 import {
-  ClientClosedError, DEFAULT_RATE_LIMIT_MAX_WAIT_MS, DEFAULT_TIMEOUT_MS, OktaClient, VERSION, createOktaClient, isLoopbackHost, ssws,
+  ClientClosedError, DEFAULT_RATE_LIMIT_MAX_WAIT_MS, DEFAULT_TIMEOUT_MS, InvalidOptionError, OKTA_ERROR_CODES, OktaClient, OktaClientError, VERSION,
+  createOktaClient, isLoopbackHost, ssws,
 } from '@okta-mfa/client'
 import type { OktaClientOptions } from '@okta-mfa/client'
 import { ORG, TOKEN, jsonHeaders, mockOrg } from '../helpers/client-mock.js'
@@ -57,6 +58,10 @@ void t.test('bad options throw a TypeError that names the option', async (t) => 
   for (const [name, options, message] of bad) {
     t.throws(() => createOktaClient(options as OktaClientOptions), { name: 'TypeError', code: 'OKTA_CLIENT_INVALID_OPTION', message }, name)
   }
+  // The exported class, a TypeError and no OktaClientError (nothing was sent), so not in OKTA_ERROR_CODES, as the README says.
+  const refused = ((): unknown => { try { return createOktaClient({ orgUrl: ORG, token: TOKEN, timeoutMS: 1 } as OktaClientOptions) } catch (err) { return err } })()
+  t.same([refused instanceof InvalidOptionError, refused instanceof TypeError, refused instanceof OktaClientError], [true, true, false], 'an InvalidOptionError, a TypeError, not an OktaClientError')
+  t.notOk('OKTA_CLIENT_INVALID_OPTION' in OKTA_ERROR_CODES, 'OKTA_ERROR_CODES holds the OktaClientError codes only')
   // The message of a bad token never repeats the token, whichever option carried it.
   for (const options of [{ orgUrl: ORG, token: 'leaky token' }, { orgUrl: ORG, auth: 'leaky token' }]) {
     try {
