@@ -331,6 +331,10 @@ await t.test('the strategy and the gateway plugin take { orgUrl, auth }, checked
   await t.rejects(register({ orgUrl: 'https://dev-1.okta.com', token: TOKEN, auth }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"token" and "auth" options are exclusive/ })
   await t.rejects(register({ orgUrl: 'https://dev-1.okta.com', auth: null as never }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"auth" option must be/ })
   await t.rejects(register({ orgUrl: 'https://dev-1.okta.com', auth: { ...auth, scopes: [] } }), { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /"auth\.scopes" option/ })
+  // A bad key fails registration with the gateway's code and the client's message naming the field, never the key.
+  const badKey = await register({ orgUrl: 'https://dev-1.okta.com', auth: { ...auth, privateKey: TRUNCATED } }).then(() => undefined, (e: unknown) => e)
+  t.match(badKey, { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: /^"auth\.privateKey" option/, cause: { code: 'OKTA_CLIENT_INVALID_OPTION' } }, 'gateway: the client names the field')
+  noKeyMaterial(t, `${String((badKey as Error).message)} ${String(((badKey as Error).cause as Error | undefined)?.message)}`, 'gateway auth.privateKey')
   // The demo's and the Express example's buildApp take the same.
   const sessionKey = Buffer.alloc(32, 2)
   await t.rejects(buildDemo({ sessionKey, orgUrl: 'https://dev-1.okta.com', token: TOKEN, auth }), { name: 'TypeError', message: /"token" and "auth" options are exclusive/ })
