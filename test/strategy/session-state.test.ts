@@ -4,7 +4,7 @@
 import t from 'tap'
 import express from 'express'
 import session from 'express-session'
-import { MFA_SESSION_KEY, MemoryRevocationStore, clearMfa, getMfaState, recordMfa, revokeUserSessions, signOutRevoked, startSession, userKeyOf } from 'passport-okta-mfa'
+import { InvalidOptionError, MFA_SESSION_KEY, MemoryRevocationStore, clearMfa, getMfaState, recordMfa, revokeUserSessions, signOutRevoked, startSession, userKeyOf } from 'passport-okta-mfa'
 import { CookieJar, listenLoopback } from '../helpers/http.js'
 
 /** A @fastify/secure-session-like session: get/set over a private map. */
@@ -169,7 +169,8 @@ await t.test('requireMfaFastify given to Express by mistake: an error to next(),
     const res = await fetch(base + path, { headers: { accept: 'text/html' }, signal: AbortSignal.timeout(5000) })
     t.equal(res.status, 500, `${path}: answered`)
     t.match(await res.json(), { message: /requireMfaFastify\(\) is a Fastify preHandler; with Express use requireMfa\(\)/ })
-    t.ok(seen instanceof TypeError)
+    t.ok(seen instanceof InvalidOptionError && seen instanceof TypeError, `${path}: passport-okta-mfa's InvalidOptionError, a TypeError, passed to next`)
+    t.match(seen, { code: 'OKTA_MFA_PASSPORT_INVALID_OPTION' })
   }
 })
 
