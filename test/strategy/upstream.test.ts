@@ -9,7 +9,7 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import { MockAgent } from 'undici'
 import { createOktaClient } from '@okta-mfa/client'
-import { outcomeOfError } from '@okta-mfa/core'
+import { InvalidOptionError as CoreInvalidOptionError, outcomeOfError } from '@okta-mfa/core'
 import { InvalidOptionError, MemoryRevocationStore, OktaMfaStrategy, requireMfa, requireMfaFastify, signOutRevoked, type MfaSuccessInfo, type MfaVerifyDone, type StrategyRequest } from 'passport-okta-mfa'
 import { withEmulator } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
@@ -353,6 +353,27 @@ await t.test("Okta's verify gets the end user's IP (X-Forwarded-For), User-Agent
   t.equal(seen[0]?.['x-forwarded-for'], '203.0.113.5')
   t.equal(seen[0]?.['user-agent'], 'EndUserBrowser/1.0')
   t.equal(seen[0]?.['accept-language'], 'fr-CA')
+})
+
+await t.test("a user no key can be derived for, or a userKey returning no string: core's InvalidOptionError for the error handler, before Okta is asked", async (t) => {
+  // An org nothing listens on: the refusal comes before any call (a call would be OKTA_CONNECTION).
+  for (const [options, user, message] of [
+    [{}, { name: 'no id' }, /^cannot derive a key for this user: give it an "id" or pass the "userKey" option$/],
+    [{ userKey: () => '' }, { id: 'app-1' }, /^"userKey" option must return a non-empty string/],
+  ] as const) {
+    const strategy = new OktaMfaStrategy({ orgUrl: 'http://127.0.0.1:9', token: 'test-token', allowInsecureHttp: true, resolveOktaUser: () => ({ id: '00u1' }), ...options })
+    t.teardown(() => strategy.close())
+    const outcome = await new Promise<[string, unknown]>((resolve) => {
+      const augmented = Object.assign(Object.create(strategy) as OktaMfaStrategy & Record<string, unknown>, {
+        success: () => { resolve(['success', undefined]) },
+        fail: (challenge: unknown) => { resolve(['fail', challenge]) },
+        error: (err: unknown) => { resolve(['error', err]) },
+      })
+      augmented.authenticate({ user, body: { passCode: '123456' }, headers: {}, session: {} })
+    })
+    t.match(outcome, ['error', { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message }], String(message))
+    t.ok(outcome[1] instanceof CoreInvalidOptionError, "core's class, as the README's list of configuration errors says")
+  }
 })
 
 await t.test("Okta refusing the app's own API token: a 500 for the error handler with the code, never Okta's 401 or its text", async (t) => {
