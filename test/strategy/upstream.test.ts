@@ -10,7 +10,7 @@ import t from 'tap'
 import { MockAgent } from 'undici'
 import { createOktaClient } from '@okta-mfa/client'
 import { InvalidOptionError as CoreInvalidOptionError, outcomeOfError } from '@okta-mfa/core'
-import { InvalidOptionError, MemoryRevocationStore, OktaMfaStrategy, requireMfa, requireMfaFastify, signOutRevoked, type MfaSuccessInfo, type MfaVerifyDone, type StrategyRequest } from 'passport-okta-mfa'
+import { AttemptLimiter as PassportAttemptLimiter, InvalidOptionError, MemoryRevocationStore, OktaMfaStrategy, requireMfa, requireMfaFastify, signOutRevoked, type MfaSuccessInfo, type MfaVerifyDone, type StrategyRequest } from 'passport-okta-mfa'
 import { withEmulator } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
 import { faultProxy, type CookieJar, type JarResponse } from '../helpers/http.js'
@@ -246,6 +246,9 @@ await t.test('bad options throw TypeError naming the option', async (t) => {
   const passedOn = [{ ...base, orgUrl: 'http://dev-1.okta.com' }, { ...base, maxAttempts: 0 }].map((options) => { try { return new OktaMfaStrategy(options) } catch (err) { return err } })
   t.ok(passedOn.every((err) => err instanceof InvalidOptionError && err instanceof TypeError), "passport-okta-mfa's own class, a TypeError")
   t.match(passedOn, [{ cause: { code: 'OKTA_CLIENT_INVALID_OPTION' } }, { cause: { code: 'OKTA_MFA_INVALID_OPTION', message: /"maxAttempts"/ } }])
+  // The classes re-exported from core are core's, and throw core's error, not this package's (README, changeset).
+  t.throws(() => new PassportAttemptLimiter({ maxAtempts: 3 } as never), { name: 'TypeError', code: 'OKTA_MFA_INVALID_OPTION', message: /^"maxAtempts" is not an option of AttemptLimiter$/ })
+  t.ok(((): unknown => { try { return new PassportAttemptLimiter({ maxAttempts: 0 }) } catch (err) { return err } })() instanceof CoreInvalidOptionError, "core's class")
   t.throws(() => requireMfa({ redirectTo: 'https://evil.example/' }), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"redirectTo"/ })
   t.throws(() => requireMfaFastify({ maxAgeSeconds: -1 }), { name: 'TypeError', code: 'OKTA_MFA_PASSPORT_INVALID_OPTION', message: /"maxAgeSeconds"/ })
   // A step-up of 0 seconds would refuse every step the moment it is recorded: a page no one ever reaches.
