@@ -594,6 +594,8 @@ await t.test("Okta's TOTP activation no authenticator app can use (a shared secr
   activation = { ...usual, timeStep: 60 }
   const fine = await gql(jar, OPS.enroll, { input: { factorType: 'TOTP' } })
   t.match(fine.body.data?.enrollFactor?.activation?.otpauthUri, /&digits=6&period=60$/, 'an unusual period an app can use is passed on')
-  t.throws(() => otpauthUri({ issuer: 'i', label: 'l', secret: 'JBSWY3DPEHPK3PXP', digits: 6, period: 0 }), RangeError)
-  t.throws(() => otpauthUri({ issuer: 'i', label: 'l', secret: 'JBSWY3DPEHPK3PXP', digits: 5, period: 30 }), RangeError)
+  t.throws(() => otpauthUri({ issuer: 'i', label: 'l', secret: 'JBSWY3DPEHPK3PXP', digits: 6, period: 0 }),
+    { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: 'period must be a whole number of seconds from 1 to 3600' })
+  t.throws(() => otpauthUri({ issuer: 'i', label: 'l', secret: 'JBSWY3DPEHPK3PXP', digits: 5, period: 30 }),
+    { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: 'digits must be a whole number from 6 to 10' })
 })

@@ -3,6 +3,7 @@
 import type { CatalogFactor, EnrollFactorRequest, UserFactor } from '@okta-mfa/client'
 import { MAX_ANSWER_LENGTH, maskEmail, maskPhoneNumber, readAnswer } from '@okta-mfa/core'
 import { GatewayError } from './errors.js'
+import { InvalidOptionError } from './options.js'
 
 // Loaded at the first TOTP enrollment: a gateway that only verifies never holds the QR encoder.
 let qrcode: Promise<typeof import('qrcode')> | undefined
@@ -199,8 +200,9 @@ export interface GqlTotpActivation {
 
 /**
  * The `otpauth://totp/Issuer:label?secret=…` URI authenticator apps read (Key URI Format), SHA-1 as Okta uses.
- * `digits` must be a whole number from 6 to 10 and `period` one of seconds from 1 to 3600 (Okta sends 6 and 30): a
- * `RangeError` otherwise, since no authenticator app could use the code it would describe.
+ * `digits` must be a whole number from 6 to 10 and `period` one of seconds from 1 to 3600 (Okta sends 6 and 30): an
+ * {@link InvalidOptionError} (code `OKTA_MFA_GATEWAY_INVALID_OPTION`) otherwise, since no authenticator app could use the code
+ * it would describe.
  *
  * @example
  * otpauthUri({ issuer: 'dev-1.okta.com', label: 'ada@example.com', secret: 'JBSWY3DPEHPK3PXP', digits: 6, period: 30 })
@@ -217,8 +219,8 @@ export function otpauthUri (p: {
   /** Seconds per code: a whole number from 1 to 3600. */
   period: number
 }): string {
-  if (!Number.isInteger(p.digits) || p.digits < 6 || p.digits > 10) throw new RangeError('digits must be a whole number from 6 to 10')
-  if (!Number.isInteger(p.period) || p.period < 1 || p.period > 3600) throw new RangeError('period must be a whole number of seconds from 1 to 3600')
+  if (!Number.isInteger(p.digits) || p.digits < 6 || p.digits > 10) throw new InvalidOptionError('digits must be a whole number from 6 to 10')
+  if (!Number.isInteger(p.period) || p.period < 1 || p.period > 3600) throw new InvalidOptionError('period must be a whole number of seconds from 1 to 3600')
   const issuer = encodeURIComponent(wellFormed(p.issuer))
   const query = `secret=${encodeURIComponent(wellFormed(p.secret))}&issuer=${issuer}&algorithm=SHA1&digits=${p.digits}&period=${p.period}`
   return `otpauth://totp/${issuer}:${encodeURIComponent(wellFormed(p.label))}?${query}`
