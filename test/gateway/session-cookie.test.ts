@@ -187,3 +187,10 @@ await t.test('every cookie has its own nonce, across refills of the nonce pool',
   for (let i = 0; i < 1000; i++) nonces.add(gateway.encodeSecureSession(session).split(';')[1]!)
   t.equal(nonces.size, 1000)
 })
+
+await t.test('a config built by hand with a session key of the wrong size is the coded InvalidOptionError', async (t) => {
+  const config = loadServerConfig({ OKTA_ORG_URL: 'https://dev-1.okta.com', OKTA_API_TOKEN: 'tok', LOG_LEVEL: 'silent', SESSION_KEY: newest.toString('hex') })
+  const short = randomBytes(16)
+  await t.rejects(buildGatewayServer({ ...config, sessionKey: short, sessionKeys: [newest, short] }),
+    { code: 'OKTA_MFA_GATEWAY_INVALID_OPTION', message: 'session keys must be 32-byte Buffers' })
+})

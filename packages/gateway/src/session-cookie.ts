@@ -10,6 +10,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import sodium from 'sodium-native'
 import { readCookie } from '@okta-mfa/core'
+import { InvalidOptionError } from './options.js'
 import { attributesFor, type SessionCookieOptions } from './session-cookie-attributes.js'
 
 /** secure-session's default lifetime of a session, seconds, renewed by every write (24 hours and one second). */
@@ -159,7 +160,8 @@ function seal (session: Session, key: Buffer, separator: string): string {
 export const gatewaySessionCookie = fp((app: FastifyInstance, options: GatewaySessionCookieOptions, done: (err?: Error) => void) => {
   const keys = [...options.key]
   if (keys.length === 0 || keys.some((k) => !Buffer.isBuffer(k) || k.length !== sodium.crypto_secretbox_KEYBYTES)) {
-    done(new Error(`session keys must be ${sodium.crypto_secretbox_KEYBYTES}-byte Buffers`))
+    // Reached from buildGatewayServer with a config built by hand (loadServerConfig refuses such keys first).
+    done(new InvalidOptionError(`session keys must be ${sodium.crypto_secretbox_KEYBYTES}-byte Buffers`))
     return
   }
   const cookieName = options.cookieName ?? 'session'
