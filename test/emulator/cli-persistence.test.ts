@@ -12,7 +12,7 @@ import { inspect, promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { Agent, type Dispatcher } from 'undici'
 import { createOktaClient } from '@okta-mfa/client'
-import { buildEmulator, startEmulator, type SeedUser } from '@okta-mfa/emulator'
+import { DataFileError, buildEmulator, startEmulator, type SeedUser } from '@okta-mfa/emulator'
 import { emuFetch, withEmulator, type EmuResponse } from '../helpers/emulator.js'
 import { totp } from '../helpers/totp.js'
 
@@ -383,7 +383,8 @@ await t.test('--data: a directory that cannot hold the file stops the start; a w
   const underFile = await runToEnd(['--port', '0', '--data', join(dir, 'plain', 'state.json')])
   t.equal(underFile.code, 1)
   t.match(underFile.stderr, 'is not a directory')
-  await t.rejects(startEmulator({ port: 0, dataFile: missing }), { message: /the directory .* does not exist/ }, 'startEmulator rejects')
+  await t.rejects(startEmulator({ port: 0, dataFile: missing }), { name: 'Error', code: 'OKTA_EMULATOR_DATA_FILE', message: /the directory .* does not exist/, cause: { code: 'ENOENT' } }, 'startEmulator rejects, coded, with the cause')
+  t.ok(await startEmulator({ port: 0, dataFile: missing }).then(() => false, (err: unknown) => err instanceof DataFileError), 'a DataFileError')
   // What is not a regular file: a device (`--data /dev/null`, which the first save would replace), a FIFO (whose read
   // blocked the start for good), a symbolic link (replaced by a file of its own), a directory.
   const fifo = join(dir, 'state.fifo')
@@ -395,7 +396,7 @@ await t.test('--data: a directory that cannot hold the file stops the start; a w
     const refused = await runToEnd(['--port', '0', '--data', file])
     t.equal(refused.code, 1, `${file}: the CLI could not start`)
     t.match(refused.stderr, `emulator data file ${file} is ${kind}`)
-    await t.rejects(startEmulator({ port: 0, dataFile: file }), { message: `emulator data file ${file} is ${kind}` }, `${file}: startEmulator rejects`)
+    await t.rejects(startEmulator({ port: 0, dataFile: file }), { code: 'OKTA_EMULATOR_DATA_FILE', message: `emulator data file ${file} is ${kind}` }, `${file}: startEmulator rejects`)
   }
   t.equal(await readFile(target, 'utf8'), '', "the link's target is untouched")
   // A directory no file can be written in, whoever runs it (root passes access(2) checks even there).
@@ -463,7 +464,7 @@ await t.test('--data: one file belongs to one emulator; a file whose users are n
   const twice = await runToEnd(['--port', '0', '--data', data])
   t.equal(twice.code, 1, 'a second CLI on the same file does not start')
   t.match(twice.stderr, `emulator data file ${data} is in use by another emulator (process ${first.child.pid!}`)
-  await t.rejects(startEmulator({ port: 0, dataFile: data }), { message: `emulator data file ${data} is in use by another emulator (process ${first.child.pid!}; one file belongs to one emulator)` }, 'nor does startEmulator')
+  await t.rejects(startEmulator({ port: 0, dataFile: data }), { code: 'OKTA_EMULATOR_DATA_FILE', message: `emulator data file ${data} is in use by another emulator (process ${first.child.pid!}; one file belongs to one emulator)` }, 'nor does startEmulator')
   t.equal((await emuFetch(first, 'POST', '/api/v1/users?activate=false', { profile: { login: 'a@example.com', email: 'a@example.com' } })).status, 200)
   // A lock whose process is gone (kill -9) is taken over, and the acknowledged write is there.
   first.child.kill('SIGKILL')
@@ -472,7 +473,7 @@ await t.test('--data: one file belongs to one emulator; a file whose users are n
   t.equal((await emuFetch(mine, 'GET', '/api/v1/users/a@example.com')).status, 200, 'the next emulator takes the file over')
   t.equal(await readFile(`${data}.lock`, 'utf8'), `${process.pid}\n`, 'and its lock names it')
   // In one process too: a second emulator on a file another holds is refused, and takes it once that one is closed.
-  t.throws(() => buildEmulator({ dataFile: data }), { message: `emulator data file ${data} is in use by another emulator of this process (one file belongs to one emulator)` })
+  t.throws(() => buildEmulator({ dataFile: data }), { code: 'OKTA_EMULATOR_DATA_FILE', message: `emulator data file ${data} is in use by another emulator of this process (one file belongs to one emulator)` })
   await mine.close()
   t.equal((await readdir(dir)).includes('state.json.lock'), false, 'close gives the lock back')
   const next = await withEmulator(t, { dataFile: data })
@@ -525,6 +526,7 @@ await t.test('--data: one file belongs to one emulator; a file whose users are n
     await writeFile(file, JSON.stringify({ version: 2, users }))
     const err = await startEmulator({ port: 0, dataFile: file }).then(async (emu) => { await emu.close(); return undefined }, (e: unknown) => e as Error)
     t.equal(err?.message, `emulator data file ${file} is not an okta-emulator state file (${problem})`, `${problem}: named`)
+    t.equal((err as { code?: unknown } | undefined)?.code, 'OKTA_EMULATOR_DATA_FILE', `${problem}: coded`)
     t.notMatch(err?.message, /JBSWY3DPEHPK3PXP/)
   }
   await writeFile(file, JSON.stringify({ version: 2, users: [{ ...user, factors: [factor] }] }))

@@ -2,11 +2,12 @@
 // so a directory no save can succeed in is refused at once, naming the path.
 import { closeSync, existsSync, linkSync, lstatSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
+import { DataFileError } from './data-file-error.js'
 
 /**
  * Checks at start that the data file can be written: it is a regular file or does not exist yet, its directory exists,
  * is a directory, and is writable (a write that fails later is undone and answered 500; better to refuse to start).
- * Throws naming the path.
+ * Throws a {@link DataFileError} naming the path.
  */
 export function checkDataDir (file: string): void {
   // Each save renames a new file over FILE: a device (`/dev/null`) would be replaced by the state, a symbolic link by
@@ -16,27 +17,27 @@ export function checkDataDir (file: string): void {
     const stat = lstatSync(file)
     kind = stat.isFile() ? undefined : stat.isSymbolicLink() ? 'a symbolic link (give the path of the file itself)' : stat.isDirectory() ? 'a directory' : 'not a regular file'
   } catch { /* no such file yet: the first save makes it */ }
-  if (kind !== undefined) throw new Error(`emulator data file ${file} is ${kind}`)
+  if (kind !== undefined) throw new DataFileError(`emulator data file ${file} is ${kind}`)
   const dir = dirname(file)
   let isDir: boolean
   try {
     isDir = statSync(dir).isDirectory()
-  } catch {
-    throw new Error(`emulator data file ${file}: the directory ${dir} does not exist`)
+  } catch (err) {
+    throw new DataFileError(`emulator data file ${file}: the directory ${dir} does not exist`, { cause: err })
   }
-  if (!isDir) throw new Error(`emulator data file ${file}: ${dir} is not a directory`)
+  if (!isDir) throw new DataFileError(`emulator data file ${file}: ${dir} is not a directory`)
   // Proven by writing, as each save does (a temporary file beside it): access(2) says yes to root on a read-only mount
   // or a filesystem such as /proc, where every save would then fail.
   const probe = join(dir, `.${basename(file)}.${process.pid}.probe`)
   try {
     closeSync(openSync(probe, 'wx', 0o600))
     unlinkSync(probe)
-  } catch {
-    throw new Error(`emulator data file ${file}: the directory ${dir} is not writable`)
+  } catch (err) {
+    throw new DataFileError(`emulator data file ${file}: the directory ${dir} is not writable`, { cause: err })
   }
   // Each save renames its temporary file over the data file: in a sticky directory (/tmp) that takes owning the file
   // or the directory (or being root).
-  if (!mayReplace(file, dir)) throw new Error(`emulator data file ${file}: it belongs to another user in the sticky directory ${dir}`)
+  if (!mayReplace(file, dir)) throw new DataFileError(`emulator data file ${file}: it belongs to another user in the sticky directory ${dir}`)
 }
 
 function mayReplace (file: string, dir: string): boolean {
@@ -73,12 +74,12 @@ const held = new Set<string>()
  * Takes the data file for this emulator: one file belongs to one emulator, since each saves its whole state over it and
  * two would erase each other's acknowledged writes. The lock is `FILE.lock`, holding the owner's pid; one whose
  * process no longer runs (a `kill -9`) is taken over, as is one naming this very pid that this process does not hold
- * (a container restarted with the pid it had). Throws naming the file, and the pid that holds it. Returns the release.
+ * (a container restarted with the pid it had). Throws a {@link DataFileError} naming the file, and the pid that holds it. Returns the release.
  */
 export function lockDataFile (file: string): () => void {
   const path = resolve(file)
   const lock = `${path}.lock`
-  if (held.has(path)) throw new Error(`emulator data file ${file} is in use by another emulator of this process (one file belongs to one emulator)`)
+  if (held.has(path)) throw new DataFileError(`emulator data file ${file} is in use by another emulator of this process (one file belongs to one emulator)`)
   // A takeover in progress ends in a few system calls; a start descheduled in the middle of one, in a moment.
   const until = Date.now() + 2000
   while (Date.now() < until) {
@@ -94,14 +95,14 @@ export function lockDataFile (file: string): () => void {
   }
   refuseIfHeld(file, lock)
   const holder = lockOwner(`${lock}.takeover`)
-  throw new Error(`emulator data file ${file}: could not take its lock file ${lock}${holder === undefined ? '' : ` (${lock}.takeover is held by process ${holder})`}`)
+  throw new DataFileError(`emulator data file ${file}: could not take its lock file ${lock}${holder === undefined ? '' : ` (${lock}.takeover is held by process ${holder})`}`)
 }
 
 /** Throws "in use" when the lock names another process that runs. */
 function refuseIfHeld (file: string, lock: string): void {
   const owner = lockOwner(lock)
   if (owner !== undefined && owner !== process.pid && isRunning(owner)) {
-    throw new Error(`emulator data file ${file} is in use by another emulator (process ${owner}; one file belongs to one emulator)`)
+    throw new DataFileError(`emulator data file ${file} is in use by another emulator (process ${owner}; one file belongs to one emulator)`)
   }
 }
 
@@ -127,7 +128,7 @@ function takeOverStaleLock (file: string, lock: string): boolean {
       unlinkSync(lock)
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
-      if (code !== 'ENOENT') throw new Error(`emulator data file ${file}: cannot remove its stale lock file ${lock} (${code ?? 'error'})`)
+      if (code !== 'ENOENT') throw new DataFileError(`emulator data file ${file}: cannot remove its stale lock file ${lock} (${code ?? 'error'})`, { cause: err })
     }
     return createLock(file, lock)
   } finally {
@@ -184,7 +185,7 @@ function createLockInPlace (file: string, lock: string): boolean {
     fd = openSync(lock, 'wx', 0o600)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw new Error(`emulator data file ${file}: cannot create its lock file ${lock} (${(err as Error).message})`)
+    throw new DataFileError(`emulator data file ${file}: cannot create its lock file ${lock} (${(err as Error).message})`, { cause: err })
   }
   try { writeSync(fd, `${process.pid}\n`) } finally { closeSync(fd) }
   return true

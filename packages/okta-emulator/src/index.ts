@@ -4,6 +4,7 @@ export type { BuiltEmulator } from './emulator.js'
 export { totpCodeOf } from './totp.js'
 export { OktaError } from './errors.js'
 export { InvalidOptionError } from './invalid-option.js'
+export { DataFileError } from './data-file-error.js'
 export type { OktaErrorBody } from './errors.js'
 export { DEFAULT_LIMITS } from './rate-limit.js'
 export type {

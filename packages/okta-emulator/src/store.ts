@@ -9,6 +9,7 @@ import { dirname, basename, join } from 'node:path'
 import { hashPlainAnswers } from './credentials.js'
 import { OktaError, validationError } from './errors.js'
 import { checkDataDir, lockDataFile, removeStaleTemps } from './data-dir.js'
+import { DataFileError } from './data-file-error.js'
 import { parseJsonText } from './json-file.js'
 import { snapshotUsersProblem } from './snapshot-check.js'
 import { DEFAULT_MAX_USERS } from './limits.js'
@@ -344,20 +345,20 @@ export class Store {
     try {
       text = readFileSync(file, 'utf8')
     } catch (err) {
-      throw new Error(`cannot read emulator data file ${file}`, { cause: err })
+      throw new DataFileError(`cannot read emulator data file ${file}`, { cause: err })
     }
     // An empty file (what mktemp makes) is a fresh state, as a missing one is; the first write fills it.
     if (text.trim() === '') return
     try {
       snapshot = parseJsonText(text) as Snapshot
     } catch (err) {
-      throw new Error(`emulator data file ${file} is not an okta-emulator state file (not JSON)`, { cause: err })
+      throw new DataFileError(`emulator data file ${file} is not an okta-emulator state file (not JSON)`, { cause: err })
     }
     if ((snapshot?.version !== 1 && snapshot?.version !== SNAPSHOT_VERSION) || !Array.isArray(snapshot.users)) {
-      throw new Error(`emulator data file ${file} is not an okta-emulator state file`)
+      throw new DataFileError(`emulator data file ${file} is not an okta-emulator state file`)
     }
     const problem = snapshotUsersProblem(snapshot.users)
-    if (problem !== undefined) throw new Error(`emulator data file ${file} is not an okta-emulator state file (${problem})`)
+    if (problem !== undefined) throw new DataFileError(`emulator data file ${file} is not an okta-emulator state file (${problem})`)
     this.placesOf(snapshot)
     this.fill(snapshot)
     if (typeof snapshot.owner === 'string' && this.users.has(snapshot.owner)) this.ownerId = snapshot.owner

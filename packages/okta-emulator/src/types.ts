@@ -123,7 +123,11 @@ export interface EmulatorOptions {
   token?: string | undefined
   /** Milliseconds since the epoch, used for everything time-based. @default Date.now */
   clock?: (() => number) | undefined
-  /** JSON file the state is kept in across restarts (atomic write after every acknowledged write). */
+  /**
+   * JSON file the state is kept in across restarts (atomic write after every acknowledged write). One the emulator
+   * cannot use (unreadable, not a state file, a missing or read-only directory, held by another emulator) is a
+   * `DataFileError` at start.
+   */
   dataFile?: string | undefined
   /**
    * Users to preload: an array, `{ users, serviceApps }`, or the path of a JSON file holding either.
