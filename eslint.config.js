@@ -24,7 +24,7 @@ export default tseslint.config(
   },
   {
     // A caller's bad option or argument is each package's InvalidOptionError (a TypeError with a stable code): a plain
-    // TypeError would reach the app without one.
+    // TypeError would reach the app without one; likewise any other error a user can see.
     files: ['packages/*/src/**/*.ts'],
     rules: {
       'no-restricted-syntax': ['error', {
@@ -33,6 +33,14 @@ export default tseslint.config(
       }, {
         selector: "CallExpression[callee.name='TypeError']",
         message: "Throw the package's InvalidOptionError (a TypeError with a stable code), not a plain TypeError.",
+      }, {
+        // An error a user can see is a class of the package with a stable code. An uncoded one only where nobody sees it
+        // (caught, or kept as a `cause`), each saying why on an eslint-disable-next-line comment.
+        selector: "NewExpression[callee.name=/^(Error|RangeError|SyntaxError)$/]",
+        message: 'An error a caller, a bin user or an app\'s error handler can see is a coded error class of the package (InvalidOptionError, DataFileError, ...), not a plain Error/RangeError/SyntaxError.',
+      }, {
+        selector: "CallExpression[callee.name=/^(Error|RangeError|SyntaxError)$/]",
+        message: 'An error a caller, a bin user or an app\'s error handler can see is a coded error class of the package (InvalidOptionError, DataFileError, ...), not a plain Error/RangeError/SyntaxError.',
       }],
     },
   },

@@ -26,6 +26,7 @@ export const WIDE_VARIABLES_MESSAGE = `An object in "variables" has more than ${
 
 /** What a body that is not a single GraphQL request object gets, its message public. */
 function refused (message = BODY_MESSAGE): { error: Error } {
+  // eslint-disable-next-line no-restricted-syntax -- Mercurius's validation error: the formatter answers it as the coded BAD_REQUEST with its publicMessage
   return { error: Object.assign(new Error(message), { publicMessage: message }) }
 }
 

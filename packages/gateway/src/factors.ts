@@ -257,6 +257,7 @@ export async function totpActivationOf (
   try {
     // Okta's codes are 6 digits (keyLength 6), and so are the passcodes activateFactor and verifyFactor take: an app
     // showing codes of another length could never activate the factor.
+    // eslint-disable-next-line no-restricted-syntax -- caught below and kept as the cause of the coded UPSTREAM_UNAVAILABLE
     if (activation.keyLength !== 6) throw new RangeError('keyLength must be 6, the length of the passcodes checked')
     uri = otpauthUri({ issuer, label, secret: activation.sharedSecret, digits: activation.keyLength, period: activation.timeStep })
     symbol = qr.create(uri, { errorCorrectionLevel: 'M' })

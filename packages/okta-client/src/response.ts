@@ -25,6 +25,7 @@ export function safeCause (err: unknown): Error {
   const e = err as { name?: unknown, code?: unknown } | null
   const name = typeof e?.name === 'string' && /^\w{1,64}$/.test(e.name) ? e.name : 'Error'
   const code = typeof e?.code === 'string' ? e.code.replace(/[^\w.-]/g, '').slice(0, 64) : undefined
+  // eslint-disable-next-line no-restricted-syntax -- only ever the cause of a coded client error, a copy of the underlying one
   const cause = new Error(code === undefined ? `${name} (message not kept)` : `${name} ${code} (message not kept)`)
   cause.name = name
   cause.stack = `${name}: ${cause.message}` // the stack of this copy would point here, not at the failure

@@ -321,6 +321,7 @@ export class Transport {
     const signal = spec.opts?.signal
     if (signal?.aborted === true) throw new AbortedError({ cause: signal.reason })
     const deadline = spec.opts?.deadline // a number: checked by checkRequestOptions
+    // eslint-disable-next-line no-restricted-syntax -- the cause of the coded AbortedError
     if (deadline !== undefined && deadline - performance.now() < 1) throw new AbortedError({ cause: new Error('the request deadline has passed') })
     const grant = this.#oauth === undefined ? undefined : await this.#grant(this.#oauth, spec.method, target, signal, deadline, refused)
     const auth = this.#authorization(grant)
@@ -329,6 +330,7 @@ export class Transport {
     const timeoutMs = this.#config.timeoutMs
     const left = deadline === undefined ? Infinity : Math.ceil(deadline - performance.now())
     const byDeadline = left < timeoutMs
+    // eslint-disable-next-line no-restricted-syntax -- the cause of the coded AbortedError
     if (byDeadline && left < 1) throw new AbortedError({ cause: new Error('the request deadline has passed') })
     const exchange = new Exchange(MAX_BODY_BYTES, (ex) => new InvalidResponseError(
       `Okta's response body is larger than ${MAX_BODY_BYTES} bytes`, { status: ex.statusCode, requestId: requestIdOf(ex, headers, spec) }))
@@ -337,6 +339,7 @@ export class Transport {
     // or the caller's deadline when that comes first.
     const timer = setTimeout(() => {
       if (byDeadline) {
+        // eslint-disable-next-line no-restricted-syntax -- the cause of the coded AbortedError
         exchange.abort(new AbortedError({ cause: new Error('the request deadline has passed'), requestId: requestIdOf(exchange, headers, spec) }))
       } else {
         timedOut = true

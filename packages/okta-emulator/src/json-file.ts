@@ -13,6 +13,7 @@ export function parseJsonText (text: string): unknown {
     const message = err instanceof Error ? err.message : ''
     // V8's messages without a quote of the text are kept whole; of the others, only where the mistake is.
     const where = message.includes('"') ? /at position \d+(?: \(line \d+ column \d+\))?/.exec(message)?.[0] : message
+    // eslint-disable-next-line no-restricted-syntax -- always caught and kept as the cause of a coded InvalidOptionError or DataFileError
     throw new SyntaxError(where === undefined || where === '' ? 'not valid JSON' : `not valid JSON: ${where}`)
   }
 }

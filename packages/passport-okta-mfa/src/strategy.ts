@@ -78,6 +78,7 @@ function asServerError (err: unknown): unknown {
   if (typeof err !== 'object' || err === null) return err
   const { code, status } = err as { code?: unknown, status?: unknown }
   if (typeof code !== 'string' || !code.startsWith('OKTA_') || typeof status !== 'number' || status >= 500) return err
+  // eslint-disable-next-line no-restricted-syntax -- keeps the client error's own stable code (and it as cause), with status 500
   return Object.assign(new Error(`Okta refused the app's own request (${code}): check its Okta settings`, { cause: err }), { code, status: 500, statusCode: 500 })
 }
 

@@ -108,6 +108,7 @@ const QUOTED_ARGUMENTS = /, with args beginning with:.*$/s
  * ```
  */
 export function shareableRedisError (err: Error): Error {
+  // eslint-disable-next-line no-restricted-syntax -- a copy of Redis's own error for logs, keeping its name and code
   const copy = Object.assign(new Error(err.message.replace(QUOTED_ARGUMENTS, ', with args beginning with: (not shown)')), { name: err.name })
   const code = (err as { code?: unknown }).code
   return typeof code === 'string' ? Object.assign(copy, { code }) : copy

@@ -223,6 +223,7 @@ export function createRedisStores (url: string, options: CreateRedisStoresOption
     if (silentSince === undefined) silentSince = now - commandTimeoutMs
     else if (now - silentSince >= connectTimeoutMs) {
       silentSince = undefined
+      // eslint-disable-next-line no-restricted-syntax -- the reason a socket is destroyed: ioredis reconnects, no caller sees it
       client.stream.destroy(new Error(`No answer on this connection for ${connectTimeoutMs} ms: replaced`))
     }
   }

@@ -57,6 +57,7 @@ function keyFor (keys: JWK[], header: JWSHeaderParameters): JWK {
  * have one) verifies only assertions signed with it, as RFC 7517 §4.4 means it. Otherwise a signature failure.
  */
 function keyOfAlg (key: JWK, alg: string | undefined): JWK {
+  // eslint-disable-next-line no-restricted-syntax -- caught by the assertion check and answered as Okta's invalid_client
   if (key.alg !== undefined && key.alg !== alg) throw new Error('the key is for another algorithm')
   return key
 }
