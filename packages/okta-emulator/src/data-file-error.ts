@@ -15,7 +15,10 @@
 export class DataFileError extends Error {
   /** Always `OKTA_EMULATOR_DATA_FILE`: a data file the emulator cannot use. */
   readonly code = 'OKTA_EMULATOR_DATA_FILE'
-  constructor (message: string, options?: { cause?: unknown }) {
+  constructor (message: string, options?: {
+    /** The error that led to this one (the standard `cause`). */
+    cause?: unknown
+  }) {
     super(message, options)
   }
 }
