@@ -596,6 +596,13 @@ require('node:module').syncBuiltinESMExports()
   const stuck = await runToEnd(['--port', '0', '--data', join(dir, 'state.json')])
   t.equal(stuck.code, 1)
   t.match(stuck.stderr, `emulator data file ${join(dir, 'state.json')}: cannot remove its stale lock file ${join(dir, 'state.json.lock')} (EISDIR)`)
+  // The lock's own temporary file cannot be made (here a directory holds its name; a full disk would do the same):
+  // the coded DataFileError naming the lock, not Node's raw error, and nothing left behind but what was there.
+  const other = join(dir, 'other.json')
+  const temp = join(dir, `.other.json.${process.pid}.locking`)
+  await mkdir(temp)
+  await t.rejects(startEmulator({ port: 0, dataFile: other }), { name: 'Error', code: 'OKTA_EMULATOR_DATA_FILE', message: `emulator data file ${other}: cannot create its lock file ${other}.lock (EISDIR`, cause: { code: 'EISDIR' } }, 'a lock that cannot be made: coded, with the cause')
+  t.same((await readdir(dir)).sort(), ['.other.json.' + String(process.pid) + '.locking', 'state.json.lock'], 'no lock and no data file made')
 })
 
 await t.test('the CLI outlives its closed stdout: a harness that read the listening line and closed the pipe', async (t) => {

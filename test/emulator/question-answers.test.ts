@@ -4,9 +4,10 @@
 // restart from the file. A data file from an older emulator, which held the plain answer, still verifies, and is
 // written again without it when the emulator starts.
 import t, { type Test } from 'tap'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
+import { startEmulator } from '@okta-mfa/emulator'
 import { emuFetch, withEmulator, type TestEmulator } from '../helpers/emulator.js'
 
 const ANSWER = 'Mayonnaise-Secret-Answer'
@@ -93,6 +94,13 @@ await t.test('a data file from an older emulator, with the plain answer: it veri
   delete f['answerHash']
   f['answer'] = ANSWER
   await writeFile(dataFile, JSON.stringify(snapshot), { mode: 0o600 })
+  // The rewrite cannot be made (a directory holds its temporary file's name): the start stops with the coded
+  // DataFileError, and the old file is kept as it was, to be written again at the next start.
+  const temp = join(dataFile, '..', `.${basename(dataFile)}.${process.pid}.tmp`)
+  await mkdir(temp)
+  await t.rejects(startEmulator({ port: 0, dataFile }), { name: 'Error', code: 'OKTA_EMULATOR_DATA_FILE', message: `emulator data file ${dataFile} cannot be written again in this version's form`, cause: { code: /EISDIR/ } }, 'coded, with the cause')
+  t.equal((JSON.parse(await readFile(dataFile, 'utf8')) as { version: number }).version, 1, 'the old file is kept')
+  await rm(temp, { recursive: true })
 
   const second = await withEmulator(t, { dataFile })
   await holdsNoAnswer(t, dataFile, ANSWER, 'at once on start')

@@ -166,8 +166,13 @@ function pause (ms: number): void {
 /** Creates the lock with our pid in it, atomically (a link, so no one reads it empty); false when it exists. */
 function createLock (file: string, lock: string): boolean {
   const tmp = join(dirname(lock), `.${basename(file)}.${process.pid}.locking`)
-  const fd = openSync(tmp, 'w', 0o600)
-  try { writeSync(fd, `${process.pid}\n`) } finally { closeSync(fd) }
+  try {
+    const fd = openSync(tmp, 'w', 0o600)
+    try { writeSync(fd, `${process.pid}\n`) } finally { closeSync(fd) }
+  } catch (err) {
+    try { unlinkSync(tmp) } catch { /* never made, or a directory */ }
+    throw new DataFileError(`emulator data file ${file}: cannot create its lock file ${lock} (${(err as Error).message})`, { cause: err })
+  }
   try {
     linkSync(tmp, lock)
     return true

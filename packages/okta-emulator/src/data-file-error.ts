@@ -3,7 +3,8 @@
 /**
  * A data file (`dataFile`, the command line's `--data`) the emulator cannot use, found as it starts: one that cannot be
  * read or is not an okta-emulator state file, is not a regular file, whose directory is missing or not writable, that
- * belongs to another user in a sticky directory, or that another emulator holds (its lock file). `buildEmulator` throws
+ * belongs to another user in a sticky directory, that another emulator holds (its lock file), whose lock file cannot be
+ * made, or that an older version wrote and cannot be written again in this version's form. `buildEmulator` throws
  * it and `startEmulator` rejects with it; the command line prints its message and exits 1. The message names the file
  * (never a value from it), the stable `code` is `OKTA_EMULATOR_DATA_FILE`, and `cause` is the underlying error where
  * there is one (Node's, with its own `code`). Its `name` stays `Error`, as with Node's own coded errors. A write that

@@ -364,6 +364,12 @@ export class Store {
     if (typeof snapshot.owner === 'string' && this.users.has(snapshot.owner)) this.ownerId = snapshot.owner
     // An older emulator kept question answers in plain text: the file is written again at once, with hashes only
     // (and as version 2, which such an emulator refuses).
-    if (hashPlainAnswers(this.factorIndex.values()) || snapshot.version !== SNAPSHOT_VERSION) this.write(file, this.serialize())
+    if (hashPlainAnswers(this.factorIndex.values()) || snapshot.version !== SNAPSHOT_VERSION) {
+      try {
+        this.write(file, this.serialize())
+      } catch (err) {
+        throw new DataFileError(`emulator data file ${file} cannot be written again in this version's form (${(err as Error).message})`, { cause: err })
+      }
+    }
   }
 }
