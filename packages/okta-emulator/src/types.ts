@@ -74,7 +74,7 @@ export type SeedFactor = {
   | {
     /** The factor type. */
     factorType: 'token:software:totp'
-    /** Google Authenticator or Okta Verify. @default 'OKTA' */
+    /** Google Authenticator or Okta Verify. @default 'GOOGLE' */
     provider?: 'GOOGLE' | 'OKTA'
     /** The TOTP shared secret, base32 (A-Z, 2-7): a secret. @default a random one */
     sharedSecret?: string
