@@ -35,7 +35,8 @@ export default tseslint.config(
         message: "Throw the package's InvalidOptionError (a TypeError with a stable code), not a plain TypeError.",
       }, {
         // An error a user can see is a class of the package with a stable code. An uncoded one only where nobody sees it
-        // (caught, or kept as a `cause`), each saying why on an eslint-disable-next-line comment.
+        // (caught, or kept as a `cause`), each saying why on an eslint-disable-next-line comment; the one deliberate
+        // exception is passport's asServerError (strategy.ts), a plain Error carrying the client error's own code.
         selector: "NewExpression[callee.name=/^(Error|RangeError|SyntaxError)$/]",
         message: 'An error a caller, a bin user or an app\'s error handler can see is a coded error class of the package (InvalidOptionError, DataFileError, ...), not a plain Error/RangeError/SyntaxError.',
       }, {

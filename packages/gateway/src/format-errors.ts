@@ -28,7 +28,7 @@ export interface PublicError {
     requestId?: string | undefined
     /** Seconds until another try can succeed (LOCKED_OUT, RATE_LIMITED, the last wrong code of a window). */
     retryAfterSeconds?: number | undefined
-    /** The input field at fault (BAD_USER_INPUT, PASSCODE_*). */
+    /** The input field at fault (BAD_USER_INPUT, PASSCODE_MISSING, PASSCODE_MALFORMED, FACTOR_NOT_FOUND). */
     field?: string | undefined
     /** Passcode attempts left in the window (INVALID_PASSCODE, PASSCODE_REPLAYED); 0: the next one is LOCKED_OUT. */
     attemptsRemaining?: number | undefined

@@ -24,7 +24,10 @@ export function isValidIssuer (issuer: string): boolean {
 /** The `code` of every bad-option error of the plugin (each one a TypeError). */
 export const INVALID_OPTION_CODE = 'OKTA_MFA_GATEWAY_INVALID_OPTION'
 
-/** A bad plugin option: `code` is `OKTA_MFA_GATEWAY_INVALID_OPTION`, and the error is a TypeError. */
+/**
+ * A bad plugin option, a bad argument of `otpauthUri`, or a hand-built server config's session keys that are not 32-byte
+ * Buffers: `code` is `OKTA_MFA_GATEWAY_INVALID_OPTION`, and the error is a TypeError.
+ */
 // Typed by name: a declaration reading `createError.FastifyErrorConstructor` does not resolve under moduleResolution bundler.
 export const InvalidOptionError: FastifyErrorConstructor<{
   /** Always `OKTA_MFA_GATEWAY_INVALID_OPTION`. */

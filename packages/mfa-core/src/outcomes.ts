@@ -46,7 +46,7 @@ export interface MfaOutcomeDetails {
   retryAfterSeconds?: number | undefined
   /** Passcode attempts left in the window (INVALID_PASSCODE, PASSCODE_REPLAYED); 0: the next one is LOCKED_OUT. */
   attemptsRemaining?: number | undefined
-  /** The input field at fault (BAD_USER_INPUT, PASSCODE_*). */
+  /** The input field at fault (BAD_USER_INPUT, PASSCODE_MISSING, PASSCODE_MALFORMED, FACTOR_NOT_FOUND). */
   field?: string | undefined
 }
 

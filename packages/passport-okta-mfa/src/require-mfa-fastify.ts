@@ -21,7 +21,7 @@ export interface FastifyRequestLike {
   readonly originalUrl?: string | undefined
   /** The request headers (the guard reads `accept`). */
   readonly headers: {
-    /** The `Accept` header: a client that takes `text/html` is redirected, any other gets the JSON refusal. */
+    /** The `Accept` header: a client that takes `text/html` is redirected when the guard has a `redirectTo` (or `loginRedirectTo`) for the refusal, any other gets the JSON refusal. */
     readonly accept?: string | undefined
   }
 }
