@@ -167,33 +167,29 @@ function pause (ms: number): void {
 function createLock (file: string, lock: string): boolean {
   const tmp = join(dirname(lock), `.${basename(file)}.${process.pid}.locking`)
   try {
-    const fd = openSync(tmp, 'w', 0o600)
-    try { writeSync(fd, `${process.pid}\n`) } finally { closeSync(fd) }
-  } catch (err) {
-    try { unlinkSync(tmp) } catch { /* never made, or a directory */ }
-    throw new DataFileError(`emulator data file ${file}: cannot create its lock file ${lock} (${(err as Error).message})`, { cause: err })
-  }
-  try {
-    linkSync(tmp, lock)
-    return true
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
-    return createLockInPlace(file, lock) // a filesystem without hard links
+    writePidFile(file, lock, tmp, 'w')
+    try {
+      linkSync(tmp, lock)
+      return true
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+      return writePidFile(file, lock, lock, 'wx') // a filesystem without hard links: the lock made in place
+    }
   } finally {
-    try { unlinkSync(tmp) } catch { /* already gone */ }
+    removeQuietly(tmp)
   }
 }
 
-function createLockInPlace (file: string, lock: string): boolean {
-  let fd: number
+/** Writes our pid to a new file at `path`, for the lock `lock`: false when `wx` finds one there already. */
+function writePidFile (file: string, lock: string, path: string, flags: 'w' | 'wx'): boolean {
   try {
-    fd = openSync(lock, 'wx', 0o600)
+    const fd = openSync(path, flags, 0o600)
+    try { writeSync(fd, `${process.pid}\n`) } finally { closeSync(fd) }
+    return true
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+    if (flags === 'wx' && (err as NodeJS.ErrnoException).code === 'EEXIST') return false
     throw new DataFileError(`emulator data file ${file}: cannot create its lock file ${lock} (${(err as Error).message})`, { cause: err })
   }
-  try { writeSync(fd, `${process.pid}\n`) } finally { closeSync(fd) }
-  return true
 }
 
 /** The pid a lock file names; undefined when it names none (a stray file, which is taken over). */
