@@ -220,6 +220,14 @@ await t.test('factors', async (t) => {
   const second = await emuFetch(emu, 'POST', `${U}/factors/${push.id}/verify`)
   emu.approvePush(new URL(second.body._links.poll.href).pathname.split('/').pop()!)
   t.same((await emuFetch(emu, 'GET', new URL(second.body._links.poll.href).pathname)).body, ex('UserFactorVerifyPushTransactionApproved'))
+  // A push nobody answers polls TIMEOUT after its expiresAt, shaped as Okta's TIMEOUT example: profile, verify, factor.
+  const unanswered = await emuFetch(emu, 'POST', `${U}/factors/${push.id}/verify`)
+  emu.clock.set(Date.parse(unanswered.body.expiresAt) + 1000)
+  const timedOut = (await emuFetch(emu, 'GET', new URL(unanswered.body._links.poll.href).pathname)).body
+  t.equal(timedOut.factorResult, 'TIMEOUT')
+  same(t, 'UserFactorVerifyPushTransactionTimeout', ex('UserFactorVerifyPushTransactionTimeout'), timedOut, emu)
+  t.same(keys(timedOut), keys(ex('UserFactorVerifyPushTransactionTimeout')), 'the TIMEOUT poll: no expiresAt, no challenge')
+  t.same(Object.keys(timedOut._links).sort(), ['factor', 'verify'], 'the TIMEOUT poll links verify and factor only')
 
   const list = await emuFetch(emu, 'GET', `${U}/factors`)
   for (const e of ex('ListFactorsResults') as Array<{ factorType: string, status: string }>) {
