@@ -3,7 +3,7 @@
 // every depth; and every `href` is an absolute URL on the emulator's host.
 import t, { type Test } from 'tap'
 import { readFile } from 'node:fs/promises'
-import { emuFetch, withEmulator, type TestEmulator } from '../helpers/emulator.js'
+import { emuFetch, userWithTotp, withEmulator, type TestEmulator } from '../helpers/emulator.js'
 
 const REF = new URL('../fixtures/okta/', import.meta.url)
 const factorsEx = JSON.parse(await readFile(new URL('factors-examples.json', REF), 'utf8')) as Record<string, { value: unknown }>
@@ -279,4 +279,73 @@ await t.test('errors', async (t) => {
   const bad = captures.find((c) => c.response.status === 400)!
   const unknownAttr = await emuFetch(emu, 'POST', '/api/v1/users', { profile: { email: 'x@example.com', login: 'x@example.com', notValid: 'this-isnt-valid' } })
   t.same({ ...unknownAttr.body, errorId: 'x' }, { ...(bad.response.body as object), errorId: 'x' }, 'an unknown profile attribute is refused word for word as a real org refuses it')
+})
+
+// Every error code the emulator answers with, triggered over HTTP, against Okta's error-code table
+// (test/fixtures/okta/error-codes.json): the HTTP status and the errorSummary word for word, `{0}` standing for
+// the part Okta fills in. E0000124 and E0000125 are left out: the emulator follows the createUser examples'
+// wording for them (a final period, `activate` in backticks), checked in users-lifecycle.test.ts.
+const codeTable = new Map((JSON.parse(await readFile(new URL('error-codes.json', REF), 'utf8')) as {
+  errors: Array<{ errorCode: string, statusCode: number, errorSummary: string }>
+}).errors.map((e) => [e.errorCode, e]))
+const summaryPattern = (s: string): RegExp => new RegExp(`^${s.split('{0}').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.+')}$`)
+
+await t.test("every error code's status and errorSummary are those of Okta's error-code table", async (t) => {
+  const emu = await withEmulator(t)
+  const seen = new Set<string>()
+  const check = (name: string, r: { status: number, body: any }, code: string): void => {
+    const ref = codeTable.get(code)!
+    seen.add(code)
+    t.match(r.body, { errorCode: code, errorLink: code, errorId: /^oae[\w-]{22}$/, errorCauses: Array }, `${name}: ${code} envelope`)
+    t.equal(r.status, ref.statusCode, `${name}: ${code} is HTTP ${ref.statusCode}`)
+    t.match(r.body.errorSummary, summaryPattern(ref.errorSummary), `${name}: "${ref.errorSummary}"`)
+  }
+  const user = async (login: string, q = '?activate=false', credentials?: unknown): Promise<string> =>
+    (await emuFetch(emu, 'POST', `/api/v1/users${q}`, { profile: { firstName: 'E', lastName: 'R', login, email: login }, credentials })).body.id
+  const active = await user('err.active@example.com', '?activate=true', { password: { value: 'Err-Passw0rd-1' }, recovery_question: { question: 'Band?', answer: 'Modest Mouse' } })
+  const staged = await user('err.staged@example.com')
+  const A = `/api/v1/users/${active}`
+  const S = `/api/v1/users/${staged}`
+
+  check('unknown factor type', await emuFetch(emu, 'POST', `${A}/factors`, { factorType: 'nope', provider: 'OKTA' }), 'E0000001')
+  check('malformed JSON', await emuFetch(emu, 'POST', `${A}/factors`, '{"factorType":'), 'E0000003')
+  check('no Authorization', await emuFetch(emu, 'GET', A, undefined, { authorization: '' }), 'E0000005')
+  check('unknown user', await emuFetch(emu, 'GET', '/api/v1/users/00u0000000000000none'), 'E0000007')
+  check('wrong token', await emuFetch(emu, 'GET', A, undefined, { authorization: 'SSWS wrong' }), 'E0000011')
+  check('wrong old password', await emuFetch(emu, 'POST', `${A}/credentials/change_password`, { oldPassword: { value: 'not-it-1A' }, newPassword: { value: 'Brand-New-1' } }), 'E0000014')
+  check('activate an ACTIVE user', await emuFetch(emu, 'POST', `${A}/lifecycle/activate`), 'E0000016')
+  check('Accept without JSON', await emuFetch(emu, 'GET', A, undefined, { accept: 'application/xml' }), 'E0000021')
+  check('wrong method', await emuFetch(emu, 'PATCH', A), 'E0000022')
+  check('bad date', await emuFetch(emu, 'GET', `/api/v1/users?search=${encodeURIComponent('created lt "yesterday"')}`), 'E0000030')
+  check('bad search', await emuFetch(emu, 'GET', '/api/v1/users?search=bad'), 'E0000031')
+  check('unlock a STAGED user', await emuFetch(emu, 'POST', `${S}/lifecycle/unlock`), 'E0000032')
+  check('forgot password of a STAGED user', await emuFetch(emu, 'POST', `${S}/credentials/forgot_password`), 'E0000034')
+  check('change password of a STAGED user', await emuFetch(emu, 'POST', `${S}/credentials/change_password`, { oldPassword: { value: 'a-Passw0rd' }, newPassword: { value: 'b-Passw0rd' } }), 'E0000035')
+  check('change recovery question of a STAGED user', await emuFetch(emu, 'POST', `${S}/credentials/change_recovery_question`, { password: { value: 'a-Passw0rd' }, recovery_question: { question: 'q?', answer: 'answer' } }), 'E0000036')
+  check('expire the password of a STAGED user', await emuFetch(emu, 'POST', `${S}/lifecycle/expire_password`), 'E0000038')
+  check('wrong recovery answer', await emuFetch(emu, 'POST', `${A}/credentials/forgot_password`, { password: { value: 'New-Passw0rd-2' }, recovery_question: { answer: 'wrong' } }), 'E0000087')
+  check('call extension', await emuFetch(emu, 'POST', `${S}/factors`, { factorType: 'call', provider: 'OKTA', profile: { phoneNumber: '+1-555-415-1337', phoneExtension: 'x' } }), 'E0000121')
+  check('If-Match of another version', await emuFetch(emu, 'POST', A, { profile: { title: 'T' } }, { 'if-match': 'W/"other"' }), 'E0000231')
+  check('If-Match malformed', await emuFetch(emu, 'POST', A, { profile: { title: 'T' } }, { 'if-match': 'other' }), 'E0000242')
+
+  for (const [factorType, code] of [['sms', 'E0000109'], ['call', 'E0000133'], ['email', 'E0000118']] as const) {
+    const f = (await emuFetch(emu, 'POST', `${A}/factors?activate=true`, { factorType, provider: 'OKTA', profile: { phoneNumber: '+1-555-415-1337', email: 'err.active@example.com' } })).body
+    t.equal((await emuFetch(emu, 'POST', `${A}/factors/${f.id as string}/verify`)).status, 200, `${factorType}: a first challenge`)
+    check(`${factorType} challenged again at once`, await emuFetch(emu, 'POST', `${A}/factors/${f.id as string}/verify`), code)
+  }
+
+  const totp = (await emuFetch(emu, 'POST', `${S}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })).body
+  for (let i = 0; i < 5; i++) check('wrong activation code', await emuFetch(emu, 'POST', `${S}/factors/${totp.id as string}/lifecycle/activate`, { passCode: '000000' }), 'E0000068')
+  check('a sixth wrong activation', await emuFetch(emu, 'POST', `${S}/factors/${totp.id as string}/lifecycle/activate`, { passCode: '000000' }), 'E0000047')
+
+  const { userId, factorId } = await userWithTotp(emu, 'err.totp@example.com')
+  const V = `/api/v1/users/${userId}/factors/${factorId}/verify`
+  const code = emu.totpCode(factorId)
+  t.equal((await emuFetch(emu, 'POST', V, { passCode: code })).status, 200)
+  check('replayed code', await emuFetch(emu, 'POST', V, { passCode: code }), 'E0000082')
+  for (let i = 0; i < 5; i++) await emuFetch(emu, 'POST', V, { passCode: '000000' })
+  check('locked user', await emuFetch(emu, 'POST', V, { passCode: emu.totpCode(factorId) }), 'E0000069')
+
+  t.same([...seen].sort().filter((c) => !codeTable.has(c)), [], 'every code is in the table')
+  t.ok(seen.size >= 27, `${seen.size} codes checked`)
 })
