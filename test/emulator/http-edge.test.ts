@@ -559,16 +559,18 @@ await t.test('a body far over the limit, sent with fetch from another process: t
   t.ok(chunked.closed, 'chunked: the connection closed')
 })
 
-await t.test('logger: true logs requests, never the token of a link it hands out (QR code, activation, password reset)', async (t) => {
+await t.test('logger: true logs requests, never the token of a link it hands out (QR code, activation, password reset), nor the API token, a password, an answer, a passcode or a shared secret', async (t) => {
   // pino writes to the process's stdout, so the emulator runs in a child; it prints its URL on stderr.
+  // A token no other text of a log line could contain, so finding it means it was logged.
+  const apiToken = 'logged-Api-T0ken-5e3c'
   const child = spawn(process.execPath, ['--input-type=module', '-e',
-    "const { startEmulator } = await import('@okta-mfa/emulator'); const emu = await startEmulator({ port: 0, token: 'test-token', quiet: true, logger: true }); console.error(emu.url)"],
+    `const { startEmulator } = await import('@okta-mfa/emulator'); const emu = await startEmulator({ port: 0, token: '${apiToken}', quiet: true, logger: true }); console.error(emu.url)`],
   { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { child.kill('SIGKILL') })
   let log = ''
   child.stdout.on('data', (chunk: Buffer) => { log += chunk.toString() })
   const [first] = await once(child.stderr, 'data') as [Buffer]
-  const emu = { url: first.toString().trim(), token: 'test-token' }
+  const emu = { url: first.toString().trim(), token: apiToken }
   const user = await emuFetch(emu, 'POST', '/api/v1/users?activate=false', { profile: { login: 'logged@example.com', email: 'logged@example.com', firstName: 'L', lastName: 'U' } })
   const enrolled = await emuFetch(emu, 'POST', `/api/v1/users/${user.body.id}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })
   const qr = new URL(enrolled.body._embedded.activation._links.qrcode.href as string)
@@ -607,11 +609,41 @@ await t.test('logger: true logs requests, never the token of a link it hands out
   const reset = (await emuFetch(emu, 'POST', `/api/v1/users/${String(user.body.id)}/lifecycle/reset_password?sendEmail=false`)).body as { resetPasswordUrl: string }
   const resetToken = reset.resetPasswordUrl.split('/').pop() ?? ''
   t.ok(activation.activationToken.length >= 16 && resetToken.length >= 16, 'both links carry a token')
-  const answers = await Promise.all([activation.activationUrl, reset.resetPasswordUrl].map(async (url) => await (await fetch(url, { headers: { authorization: 'SSWS test-token' } })).text()))
+  const answers = await Promise.all([activation.activationUrl, reset.resetPasswordUrl].map(async (url) => await (await fetch(url, { headers: { authorization: `SSWS ${apiToken}` } })).text()))
   t.ok(answers.every((a) => a.includes('[REDACTED]') && !a.includes(activation.activationToken) && !a.includes(resetToken)), 'their 404s name the path without the token')
   while (log.split('"msg":"request completed"').length <= 14) await once(child.stdout, 'data')
   t.notOk(log.includes(activation.activationToken), 'no activation token in any log line')
   t.notOk(log.includes(resetToken), 'no reset token in any log line')
   t.match(log, /"url":"\/tokens\/\[REDACTED\]\/verify"/, 'the activation link is logged, its token replaced')
   t.match(log, /"url":"\/signin\/reset-password\/\[REDACTED\]"/, 'the reset link too')
+
+  // Every other secret a request carries (issue 9: no secret in any log at any level), refused or accepted: the API
+  // token and wrong ones, passwords, a recovery answer, a question factor's answer, passcodes, the TOTP shared secret.
+  const secrets = {
+    password: 'Pw-L0gged-Secret!', newPassword: 'Pw-L0gged-Next!', recovery: 'Recovery-Logged-Answer', answer: 'Kale-Logged-Answer',
+    wrongAnswer: 'Wrong-Logged-Answer', passCode: 'pc-Logged-0451', wrongToken: 'Wrong-Logged-T0ken', bearer: 'Bearer-Logged-T0ken',
+  }
+  const completed = (): number => log.split('"msg":"request completed"').length - 1
+  const before = completed()
+  const ann = await emuFetch(emu, 'POST', '/api/v1/users?activate=true', {
+    profile: { login: 'secrets@example.com', email: 'secrets@example.com', firstName: 'S', lastName: 'L' },
+    credentials: { password: { value: secrets.password }, recovery_question: { question: 'First pet?', answer: secrets.recovery } },
+  })
+  t.equal(ann.status, 200)
+  const A = `/api/v1/users/${String(ann.body.id)}`
+  const changed = await emuFetch(emu, 'POST', `${A}/credentials/change_password`, { oldPassword: { value: secrets.password }, newPassword: { value: secrets.newPassword } })
+  t.equal(changed.status, 200)
+  const question = await emuFetch(emu, 'POST', `${A}/factors`, { factorType: 'question', provider: 'OKTA', profile: { question: 'disliked_food', answer: secrets.answer } })
+  t.equal(question.status, 200)
+  t.equal((await emuFetch(emu, 'POST', `${A}/factors/${String(question.body.id)}/verify`, { answer: secrets.wrongAnswer })).status, 403)
+  t.equal((await emuFetch(emu, 'POST', `${A}/factors/${String(question.body.id)}/verify`, { answer: secrets.answer })).status, 200)
+  const totp = await emuFetch(emu, 'POST', `${A}/factors`, { factorType: 'token:software:totp', provider: 'GOOGLE' })
+  const sharedSecret = String(totp.body._embedded.activation.sharedSecret)
+  t.ok(sharedSecret.length >= 16, 'the enrollment carries a shared secret')
+  const activate = await emuFetch(emu, 'POST', `${A}/factors/${String(totp.body.id)}/lifecycle/activate`, { passCode: secrets.passCode })
+  t.ok(activate.status >= 400 && activate.status < 500, 'a wrong passcode is refused')
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users', undefined, { authorization: `SSWS ${secrets.wrongToken}` })).status, 401)
+  t.equal((await emuFetch(emu, 'GET', '/api/v1/users', undefined, { authorization: `Bearer ${secrets.bearer}` })).status, 401)
+  while (completed() < before + 9) await once(child.stdout, 'data') // the nine requests above
+  for (const [name, secret] of Object.entries({ ...secrets, apiToken, sharedSecret })) t.notOk(log.includes(secret), `no ${name} in any log line`)
 })
