@@ -446,6 +446,36 @@ void t.test('Retry-After as an HTTP-date (RFC 9110): read against Date; a past d
   agent.assertNoPendingInterceptors()
 })
 
+void t.test('a real server\'s 429 with X-Rate-Limit-Reset and Retry-After values that are no time: read as absent, one request, no wait', async (t) => {
+  // Each value is no epoch second (X-Rate-Limit-Reset) or delta second (Retry-After): an exponent, a sign, a fraction,
+  // hex, 400 digits (Infinity as a Number), a kilobyte of digits, text, an empty value. None may make the client wait,
+  // retry, or give a reset of Infinity or NaN (an Invalid Date in resetAt).
+  const odd = ['1e3', '-5', '+5', '1.5', '0x10', '9'.repeat(400), '1'.repeat(1024), 'soon', '', '1 2', 'Infinity', 'NaN']
+  const cases = [...odd.map((v) => ({ 'x-rate-limit-reset': v })), ...odd.map((v) => ({ 'retry-after': v })),
+    ...odd.map((v) => ({ 'x-rate-limit-reset': v, 'retry-after': v }))]
+  let current: Record<string, string> = {}
+  let requests = 0
+  const server = createHttpServer((req, res) => {
+    requests++
+    res.writeHead(429, { 'content-type': 'application/json', 'x-okta-request-id': 'r429', ...current })
+    res.end(JSON.stringify(oktaErrorBody('E0000047', 'API call exceeded rate limit due to too many requests.')))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  const client = createOktaClient({ orgUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: TOKEN, allowInsecureHttp: true, rateLimitMaxWaitMs: 60_000 })
+  t.teardown(() => client.close())
+  for (const headers of cases) {
+    current = headers
+    requests = 0
+    const err = await client.getUser('00u1').catch((e: unknown) => e)
+    const what = JSON.stringify(headers).slice(0, 80)
+    t.ok(err instanceof RateLimitedError, `${what}: RateLimitedError`)
+    t.match(err, { code: 'OKTA_RATE_LIMITED', status: 429, errorCode: 'E0000047', resetAt: undefined, retryAfterSeconds: undefined }, `${what}: no reset`)
+    t.equal(requests, 1, `${what}: not retried`)
+    t.doesNotThrow(() => JSON.stringify(err), `${what}: loggable`)
+  }
+})
+
 void t.test('a bad signal or a dispatch() that throws: the call rejects, and nothing rejects later (no timer, no dropped promise)', async (t) => {
   const unhandled: unknown[] = []
   const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
