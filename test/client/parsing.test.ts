@@ -233,6 +233,12 @@ void t.test('listUsers follows Link rel="next" on the org only, lazily, and neve
     .reply(200, [u('a')], { headers: { ...jsonHeaders(), link: '<https://evil.example.com/api/v1/users?after=a>; rel="next"' } })
   const evil = async (): Promise<void> => { for await (const _ of client.listUsers()) { /* drain */ } }
   await t.rejects(evil(), { code: 'OKTA_INVALID_RESPONSE', message: /another origin/ })
+  // A next link on the org but to another resource is refused too: a list's next page is the same list.
+  for (const elsewhere of [`${ORG}/api/v1/users/00u1/factors`, `${ORG}/api/v1/groups/00g1/users?after=a`, `${ORG}/api/v1/users/?after=a`, '/api/v1/users/../apps?after=a']) {
+    pool.intercept({ path: '/api/v1/users', method: 'GET' })
+      .reply(200, [u('a')], { headers: { ...jsonHeaders(), link: `<${elsewhere}>; rel="next"` } })
+    await t.rejects(evil(), { code: 'OKTA_INVALID_RESPONSE', message: /another path/ }, elsewhere)
+  }
   // A next link back to a page already read ends with an error instead of looping.
   pool.intercept({ path: '/api/v1/users?limit=2', method: 'GET' })
     .reply(200, [u('a')], { headers: { ...jsonHeaders(), link: `<${ORG}/api/v1/users?limit=2>; rel="next"` } })

@@ -84,7 +84,8 @@ function checkListQuery (queryArg: ListUsersQuery | undefined): ListUsersQuery {
 
 /**
  * GET /api/v1/users, page by page: yields each user, then follows `Link: rel="next"` until there is none.
- * A next link on another origin is refused (the token is never sent elsewhere); a link to a page already read, or
+ * A next link on another origin or to another path is refused (the token is never sent elsewhere, nor to a resource
+ * the caller did not ask for); a link to a page already read, or
  * a tenth empty page in a row with a next link, ends the loop with an InvalidResponseError instead of spinning forever.
  */
 export function listUsers (
@@ -98,6 +99,7 @@ export function listUsers (
 
 async function * pages (t: Transport, query: ListUsersQuery, opts: RequestOptions | undefined): AsyncGenerator<OktaUser, void, undefined> {
   let url: URL | undefined = t.url(USERS, { ...query })
+  const firstPath = url.pathname
   // Pages already read, by digest: a few dozen bytes each however long Okta's cursors are.
   const seen = new Set<string>()
   let emptyInARow = 0
@@ -121,6 +123,11 @@ async function * pages (t: Transport, query: ListUsersQuery, opts: RequestOption
       }
       if (!t.sameOrigin(parsed)) {
         throw new InvalidResponseError('Okta sent a Link rel="next" to another origin; not following it', { status: res.status, requestId: responseErrorId(res) })
+      }
+      // Okta's next page of a list is the same list: a link elsewhere on the org would send the token to a resource
+      // the caller never asked for, and its answer would be read as users.
+      if (parsed.pathname !== firstPath) {
+        throw new InvalidResponseError('Okta sent a Link rel="next" to another path than the users list; not following it', { status: res.status, requestId: responseErrorId(res) })
       }
       if (seen.has(pageKey(parsed))) {
         throw new InvalidResponseError('Okta sent a Link rel="next" to a page already read', { status: res.status, requestId: responseErrorId(res) })
