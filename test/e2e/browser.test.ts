@@ -3,7 +3,8 @@
 // again, a wrong and a reused code shown as errors in words, /account without MFA going to /mfa and back, and
 // carol's sms code read from the emulator outbox on a phone-sized screen; and one whole flow with the app talking to
 // its emulator over OAuth 2.0 with DPoP (DEMO_OKTA_AUTH=oauth) and never with the SSWS token. And the Express
-// example's code form sent once on a double click.
+// example's code form sent once on a double click, and used as a person does: keyboard only, Back, reload, two tabs,
+// a deep link and a remembered device.
 import t from 'tap'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
@@ -447,16 +448,21 @@ await t.test('over OAuth 2.0 with DPoP (DEMO_OKTA_AUTH=oauth): sign in, enroll f
   t.equal(emulator.oauth.sswsRequests(), 0, 'and never sent the SSWS token')
 })
 
-await t.test('the Express example: a double click on Verify sends the code once, and the person is signed in', async (t) => {
-  const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'
-  const emu = await withEmulator(t, { seed: [{ login: 'grace@example.com', factors: [{ id: 'ostexpress000000001', factorType: 'token:software:totp', sharedSecret: secret }] }] })
+/** The Express example on its own emulator, with grace (password cobol-1959) and her active TOTP factor of `GRACE_SECRET`. */
+const GRACE_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'
+async function startExpress (t: { teardown: (fn: () => unknown) => void }): Promise<{ url: string, emu: Awaited<ReturnType<typeof withEmulator>> }> {
+  const emu = await withEmulator(t, { seed: [{ login: 'grace@example.com', factors: [{ id: 'ostexpress000000001', factorType: 'token:software:totp', sharedSecret: GRACE_SECRET }] }] })
   const express = buildExpressApp({
     okta: { orgUrl: emu.url, token: emu.token, allowInsecureHttp: true },
     users: [{ id: 'g1', username: 'grace', password: 'cobol-1959', email: 'grace@example.com', displayName: 'Grace' }],
     sessionSecret: 'x'.repeat(32),
     clock: emu.clock.now,
   })
-  const url = await listenLoopback(t, express.app, express.close)
+  return { url: await listenLoopback(t, express.app, express.close), emu }
+}
+
+await t.test('the Express example: a double click on Verify sends the code once, and the person is signed in', async (t) => {
+  const { url, emu } = await startExpress(t)
   const { page } = await openPage(t, browser)
   await page.goto(`${url}/login`)
   await page.fill('input[name=username]', 'grace')
@@ -464,7 +470,7 @@ await t.test('the Express example: a double click on Verify sends the code once,
   await clickAndWait(page, 'form[action="/login"] button')
   t.equal(path(page), '/mfa')
   const posts = await slowPosts(page)
-  await page.fill('input[name=passCode]', totp(secret, emu.clock.now()))
+  await page.fill('input[name=passCode]', totp(GRACE_SECRET, emu.clock.now()))
   const landed = page.waitForURL((u) => u.pathname !== '/mfa').then(() => 'landed', (err: Error) => err.message.slice(0, 80))
   await clickTwice(page, 'form[action="/mfa"] button')
   t.equal(await landed, 'landed', 'the first post leads on')
@@ -472,4 +478,67 @@ await t.test('the Express example: a double click on Verify sends the code once,
   t.equal(posts.length, 1, 'one post')
   await page.goto(`${url}/account`)
   t.equal(path(page), '/account', 'and still signed in')
+})
+
+await t.test('the Express example as a person uses it: keyboard only, Back and reload, two tabs, and a remembered device', async (t) => {
+  const { url, emu } = await startExpress(t)
+  const { page, context } = await openPage(t, browser)
+  const focused = async (): Promise<string> => String(await page.evaluate("[document.activeElement.getAttribute('name'), document.activeElement.getAttribute('aria-describedby')].filter(Boolean).join(' ')"))
+  const alert = async (): Promise<string> => (await page.locator('[role=alert]').allTextContents()).join(' ')
+  const enter = async (): Promise<void> => { await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]) }
+
+  await page.goto(`${url}/account?from=bookmark`)
+  t.equal(path(page), '/login', 'a protected page opened directly: sign in first')
+  await page.keyboard.press('Tab')
+  t.equal(await focused(), 'username', 'Tab reaches Username first')
+  await page.keyboard.type('grace')
+  await page.keyboard.press('Tab')
+  await page.keyboard.type('wrong-password')
+  await enter()
+  t.equal(await alert(), 'Wrong username or password.', 'a wrong password said in words, as an alert')
+  t.equal(await focused(), 'password error', 'the cursor in Password, which names the error')
+  await page.keyboard.type('cobol-1959')
+  await enter()
+  t.equal(path(page), '/mfa')
+  t.equal(await focused(), 'passCode', 'the cursor in the code field')
+  await page.goBack()
+  t.equal(path(page), '/mfa', 'Back to the sign-in form: signed in already, the code form again')
+  await page.focus('input[name=passCode]')
+  await page.keyboard.type(totp(GRACE_SECRET, emu.clock.now()) === '000000' ? '111111' : '000000')
+  await enter()
+  t.match(await alert(), /didn't match/, 'a wrong code said in words')
+  t.equal(await focused(), 'passCode error', 'the cursor back in the code field, which names the error')
+  t.equal(await page.getAttribute('input[name=passCode]', 'aria-invalid'), 'true')
+  await page.reload()
+  t.equal(path(page), '/mfa', 'reloading after a wrong code sends nothing again (the answer was a redirect)')
+  t.equal(await alert(), '', 'and the message was said once')
+
+  await page.focus('input[name=passCode]')
+  await page.keyboard.type(totp(GRACE_SECRET, emu.clock.now()))
+  await page.keyboard.press('Tab')
+  await page.keyboard.press('Space')
+  t.ok(await page.isChecked('input[name=rememberDevice]'), '"Remember this device" ticked from the keyboard')
+  await enter()
+  t.equal(path(page), '/account?from=bookmark', 'the deep link survived the password and the code')
+  await page.goBack()
+  t.equal(path(page), '/account', 'Back after the code: the account again, not the code form nor a resubmission prompt')
+  t.equal(await page.textContent('h1'), 'Your account')
+
+  const other = await context.newPage()
+  await other.goto(`${url}/account`)
+  t.equal(new URL(other.url()).pathname, '/account', 'a second tab shares the session')
+  await clickAndWait(page, 'form[action="/logout"] button')
+  t.equal(await page.textContent('[role=status]'), 'You signed out.')
+  await page.goBack()
+  t.equal(path(page), '/login', 'Back after signing out: the account is not shown again')
+  await Promise.all([other.waitForNavigation({ waitUntil: 'load' }), other.click('form[action="/devices/forget"] button')])
+  t.equal(new URL(other.url()).pathname, '/login', 'the other tab acting after the sign-out goes to sign-in')
+  t.equal(await other.textContent('[role=status]'), 'You were signed out. Sign in again.', 'and says why')
+
+  await page.goto(`${url}/login`)
+  await page.fill('input[name=username]', 'grace')
+  await page.fill('input[name=password]', 'cobol-1959')
+  await clickAndWait(page, 'form[action="/login"] button')
+  t.equal(path(page), '/account', 'the remembered device: no code after the password')
+  t.match(await page.textContent('body'), 'No code was asked for', 'and the account says so')
 })
