@@ -83,13 +83,16 @@ export function waitWords (seconds: number): string {
   return `${minutes} minute${minutes === 1 ? '' : 's'}`
 }
 
-/** The password form; `code` names a refusal on its message (`data-code`); `notice` is news (a sign-out), not an error. */
+/**
+ * The password form; `code` names a refusal on its message (`data-code`); `notice` is news (a sign-out), not an error.
+ * Without a refusal the cursor starts in Username, as the code form's starts in its field.
+ */
 export function loginPage (csrf: string, message?: string, code?: string, retry: LoginRetry = {}, notice?: string): string {
   const field = message === undefined ? undefined : retry.field ?? 'username'
   const typed = retry.username === undefined || retry.username === '' ? '' : ` value="${escapeHtml(retry.username)}"`
   return layout('Sign in', `${notice === undefined ? '' : `<p role="status">${escapeHtml(notice)}</p>`}${errorLine(message, code)}
 <form method="post" action="/login">${csrfField(csrf)}
-<label>Username <input name="username" autocomplete="username" required${typed}${inError(field === 'username')}></label>
+<label>Username <input name="username" autocomplete="username" required${typed}${field === undefined ? ' autofocus' : inError(field === 'username')}></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required${inError(field === 'password')}></label>
 <button>Sign in</button>
 </form>`)
