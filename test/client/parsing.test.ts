@@ -239,6 +239,15 @@ void t.test('listUsers follows Link rel="next" on the org only, lazily, and neve
       .reply(200, [u('a')], { headers: { ...jsonHeaders(), link: `<${elsewhere}>; rel="next"` } })
     await t.rejects(evil(), { code: 'OKTA_INVALID_RESPONSE', message: /another path/ }, elsewhere)
   }
+  // The same list written another way is the same list: relative, with the default port, the host in capitals.
+  const upper = `https://${new URL(ORG).host.toUpperCase()}`
+  for (const [i, same] of ['/api/v1/users?after=a0', `${ORG}:443/api/v1/users?after=a1`, `${upper}/api/v1/users?after=a2`].entries()) {
+    pool.intercept({ path: '/api/v1/users', method: 'GET' }).reply(200, [u('a')], { headers: { ...jsonHeaders(), link: `<${same}>; rel="next"` } })
+    pool.intercept({ path: `/api/v1/users?after=a${i}`, method: 'GET' }).reply(200, [u('b')], { headers: jsonHeaders() })
+    const ids: string[] = []
+    for await (const user of client.listUsers()) ids.push(user.id)
+    t.same(ids, ['a', 'b'], `${same}: followed`)
+  }
   // A next link back to a page already read ends with an error instead of looping.
   pool.intercept({ path: '/api/v1/users?limit=2', method: 'GET' })
     .reply(200, [u('a')], { headers: { ...jsonHeaders(), link: `<${ORG}/api/v1/users?limit=2>; rel="next"` } })

@@ -483,30 +483,38 @@ await t.test('the Express example: a double click on Verify sends the code once,
 await t.test('the Express example as a person uses it: keyboard only, Back and reload, two tabs, and a remembered device', async (t) => {
   const { url, emu } = await startExpress(t)
   const { page, context } = await openPage(t, browser)
-  const focused = async (): Promise<string> => String(await page.evaluate("[document.activeElement.getAttribute('name'), document.activeElement.getAttribute('aria-describedby')].filter(Boolean).join(' ')"))
+  const FOCUSED = "[document.activeElement.getAttribute('name'), document.activeElement.getAttribute('aria-describedby')].filter(Boolean).join(' ')"
+  // Chromium applies `autofocus` at a rendering step after `load`: wait (polling, up to 5 s) for the field expected,
+  // then report what has the focus, so a wrong field is still a failure with its name.
+  const focused = async (want: string): Promise<string> => {
+    await page.waitForFunction(`${FOCUSED} === ${JSON.stringify(want)}`, undefined, { timeout: 5000 }).catch(() => undefined)
+    return String(await page.evaluate(FOCUSED))
+  }
+  // Back asks the server again (the pages are no-store): a page restored from the back-forward cache has no response.
+  const back = async (what: string): Promise<void> => { t.not(await page.goBack(), null, `${what}: asked of the server again`) }
   const alert = async (): Promise<string> => (await page.locator('[role=alert]').allTextContents()).join(' ')
   const enter = async (): Promise<void> => { await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]) }
 
   await page.goto(`${url}/account?from=bookmark`)
   t.equal(path(page), '/login', 'a protected page opened directly: sign in first')
-  t.equal(await focused(), 'username', 'the cursor starts in Username')
+  t.equal(await focused('username'), 'username', 'the cursor starts in Username')
   await page.keyboard.type('grace')
   await page.keyboard.press('Tab')
   await page.keyboard.type('wrong-password')
   await enter()
   t.equal(await alert(), 'Wrong username or password.', 'a wrong password said in words, as an alert')
-  t.equal(await focused(), 'password error', 'the cursor in Password, which names the error')
+  t.equal(await focused('password error'), 'password error', 'the cursor in Password, which names the error')
   await page.keyboard.type('cobol-1959')
   await enter()
   t.equal(path(page), '/mfa')
-  t.equal(await focused(), 'passCode', 'the cursor in the code field')
-  await page.goBack()
+  t.equal(await focused('passCode'), 'passCode', 'the cursor in the code field')
+  await back('Back to the sign-in form')
   t.equal(path(page), '/mfa', 'Back to the sign-in form: signed in already, the code form again')
   await page.focus('input[name=passCode]')
   await page.keyboard.type(totp(GRACE_SECRET, emu.clock.now()) === '000000' ? '111111' : '000000')
   await enter()
   t.match(await alert(), /didn't match/, 'a wrong code said in words')
-  t.equal(await focused(), 'passCode error', 'the cursor back in the code field, which names the error')
+  t.equal(await focused('passCode error'), 'passCode error', 'the cursor back in the code field, which names the error')
   t.equal(await page.getAttribute('input[name=passCode]', 'aria-invalid'), 'true')
   await page.reload()
   t.equal(path(page), '/mfa', 'reloading after a wrong code sends nothing again (the answer was a redirect)')
@@ -519,7 +527,7 @@ await t.test('the Express example as a person uses it: keyboard only, Back and r
   t.ok(await page.isChecked('input[name=rememberDevice]'), '"Remember this device" ticked from the keyboard')
   await enter()
   t.equal(path(page), '/account?from=bookmark', 'the deep link survived the password and the code')
-  await page.goBack()
+  await back('Back after the code')
   t.equal(path(page), '/account', 'Back after the code: the account again, not the code form nor a resubmission prompt')
   t.equal(await page.textContent('h1'), 'Your account')
 
@@ -528,7 +536,7 @@ await t.test('the Express example as a person uses it: keyboard only, Back and r
   t.equal(new URL(other.url()).pathname, '/account', 'a second tab shares the session')
   await clickAndWait(page, 'form[action="/logout"] button')
   t.equal(await page.textContent('[role=status]'), 'You signed out.')
-  await page.goBack()
+  await back('Back after signing out')
   t.equal(path(page), '/login', 'Back after signing out: the account is not shown again')
   await Promise.all([other.waitForNavigation({ waitUntil: 'load' }), other.click('form[action="/devices/forget"] button')])
   t.equal(new URL(other.url()).pathname, '/login', 'the other tab acting after the sign-out goes to sign-in')

@@ -146,15 +146,19 @@ await t.test('bad input never gets a 5xx', async (t) => {
     t.equal(r.status, 400, `create user ${JSON.stringify(body)}`)
     t.ok(['E0000001', 'E0000003'].includes(r.body.errorCode))
   }
-  // JSON nested 30 000 deep (60 KB, under this emulator's 64 KB limit), as an array and as objects, on every kind of
-  // body route: a recursive walk over a body would overflow its stack and answer 500.
-  const deepBodies = ['['.repeat(30_000) + ']'.repeat(30_000), '{"profile":' + '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_001)]
+  // JSON nested 30 000 deep (60 KB, under this emulator's 64 KB limit) on every kind of body route: a bare array
+  // (refused as no object first), and inside an object, in the fields the routes read (profile, passCode, password),
+  // where a recursive walk over the body would overflow its stack and answer as an internal error.
+  const deep = '['.repeat(30_000) + ']'.repeat(30_000)
+  const deepBodies = [deep, `{"profile":{"a":${deep}}}`, `{"passCode":${deep}}`, `{"oldPassword":{"value":${deep}}}`]
   for (const body of deepBodies) {
     for (const path of ['/api/v1/users', `/api/v1/users/${userId}`, `/api/v1/users/${userId}/factors`, V, `/api/v1/users/${userId}/credentials/change_password`]) {
       const r = await emuFetch(emu, 'POST', path, body)
-      // (A 4xx of the route's own, such as the reset factor's 404, may come first: what matters is that it is one, and not
-      // the 400 the emulator answers for an internal error, such as a stack overflow.)
-      t.ok(r.status >= 400 && r.status < 500 && isEnvelope(r.body), `${body.slice(0, 12)}... nested on ${path.slice(-30)}: ${r.status} ${String(r.body.errorCode)}, a 4xx in the envelope`)
+      // A 4xx of the route's own (a field of the wrong type, or another refusal that comes first), or a 200 where the
+      // route ignores the field (a user update ignores top-level fields it does not know), and never the 400 the
+      // emulator answers for an internal error, such as a stack overflow.
+      const ignored = r.status === 200 && path.endsWith(userId) && !body.startsWith('{"profile"')
+      t.ok(ignored || (r.status >= 400 && r.status < 500 && isEnvelope(r.body)), `${body.slice(0, 12)}... nested on ${path.slice(-30)}: ${r.status} ${String(r.body.errorCode)}`)
       t.notMatch(r.text, 'The emulator could not process this request.', 'not an internal error')
     }
   }

@@ -281,21 +281,26 @@ await t.test('errors', async (t) => {
   t.same({ ...unknownAttr.body, errorId: 'x' }, { ...(bad.response.body as object), errorId: 'x' }, 'an unknown profile attribute is refused word for word as a real org refuses it')
 })
 
-// Every error code the emulator answers with, triggered over HTTP, against Okta's error-code table
+// The error codes the emulator answers with, each triggered over HTTP, against Okta's error-code table
 // (test/fixtures/okta/error-codes.json): the HTTP status and the errorSummary word for word, `{0}` standing for
-// the part Okta fills in. E0000124 and E0000125 are left out: the emulator follows the createUser examples'
-// wording for them (a final period, `activate` in backticks), checked in users-lifecycle.test.ts.
+// the part Okta fills in. Left out, each for its reason:
+// - E0000124 and E0000125: the emulator follows the createUser examples' wording for them (a final period, `activate`
+//   in backticks), compared with those examples above;
+// - E0000020 and E0000003 where Node's HTTP layer refuses a request before any route (408, 413, 417, 431): the status
+//   says what happened, as the emulator README's table says, and http-edge.test.ts checks each;
+// - E0000009: the answer to a data file that cannot be written, which a test cannot cause over HTTP alone.
 const codeTable = new Map((JSON.parse(await readFile(new URL('error-codes.json', REF), 'utf8')) as {
   errors: Array<{ errorCode: string, statusCode: number, errorSummary: string }>
 }).errors.map((e) => [e.errorCode, e]))
 const summaryPattern = (s: string): RegExp => new RegExp(`^${s.split('{0}').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.+')}$`)
 
-await t.test("every error code's status and errorSummary are those of Okta's error-code table", async (t) => {
+await t.test("each error code's status and errorSummary are those of Okta's error-code table", async (t) => {
   const emu = await withEmulator(t)
   const seen = new Set<string>()
   const check = (name: string, r: { status: number, body: any }, code: string): void => {
-    const ref = codeTable.get(code)!
+    const ref = codeTable.get(code)
     seen.add(code)
+    if (!t.ok(ref, `${name}: ${code} is in Okta's table`) || ref === undefined) return
     t.match(r.body, { errorCode: code, errorLink: code, errorId: /^oae[\w-]{22}$/, errorCauses: Array }, `${name}: ${code} envelope`)
     t.equal(r.status, ref.statusCode, `${name}: ${code} is HTTP ${ref.statusCode}`)
     t.match(r.body.errorSummary, summaryPattern(ref.errorSummary), `${name}: "${ref.errorSummary}"`)
@@ -344,8 +349,12 @@ await t.test("every error code's status and errorSummary are those of Okta's err
   t.equal((await emuFetch(emu, 'POST', V, { passCode: code })).status, 200)
   check('replayed code', await emuFetch(emu, 'POST', V, { passCode: code }), 'E0000082')
   for (let i = 0; i < 5; i++) await emuFetch(emu, 'POST', V, { passCode: '000000' })
+  emu.clock.advance(30_000) // a fresh, right code: refused for the lock, not as a replay
   check('locked user', await emuFetch(emu, 'POST', V, { passCode: emu.totpCode(factorId) }), 'E0000069')
 
-  t.same([...seen].sort().filter((c) => !codeTable.has(c)), [], 'every code is in the table')
-  t.ok(seen.size >= 27, `${seen.size} codes checked`)
+  const search = encodeURIComponent(Array.from({ length: 200 }, (_, i) => `(profile.login eq "h${i}@example.com")`).join(' or '))
+  check('a list whose Link header would be too large', await emuFetch(emu, 'GET', `/api/v1/users?limit=1&search=${search}`), 'E0000256')
+  check("an OAuth token on the emulator's own routes", await emuFetch(emu, 'GET', '/__emulator/messages', undefined, { authorization: 'Bearer any' }), 'E0000006')
+
+  t.equal(seen.size, 29, 'each case above reached its check')
 })
