@@ -17,6 +17,7 @@ import {
 } from '@okta-mfa/client'
 import type { Dispatcher } from 'undici'
 import { TOKEN, jsonHeaders, mockOrg, oktaErrorBody } from '../helpers/client-mock.js'
+import { listenLoopback } from '../helpers/http.js'
 
 const USER_PATH = '/api/v1/users/00u1'
 const USER = { id: '00u1', status: 'ACTIVE', profile: { login: 'a@example.com', email: 'a@example.com' } }
@@ -455,14 +456,12 @@ void t.test('a real server\'s 429 with X-Rate-Limit-Reset and Retry-After values
     ...odd.map((v) => ({ 'x-rate-limit-reset': v, 'retry-after': v }))]
   let current: Record<string, string> = {}
   let requests = 0
-  const server = createHttpServer((req, res) => {
+  const orgUrl = await listenLoopback(t, createHttpServer((_req, res) => {
     requests++
     res.writeHead(429, { 'content-type': 'application/json', 'x-okta-request-id': 'r429', ...current })
     res.end(JSON.stringify(oktaErrorBody('E0000047', 'API call exceeded rate limit due to too many requests.')))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
-  const client = createOktaClient({ orgUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: TOKEN, allowInsecureHttp: true, rateLimitMaxWaitMs: 60_000 })
+  }))
+  const client = createOktaClient({ orgUrl, token: TOKEN, allowInsecureHttp: true, rateLimitMaxWaitMs: 60_000 })
   t.teardown(() => client.close())
   for (const headers of cases) {
     current = headers
